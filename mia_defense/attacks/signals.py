@@ -1,0 +1,38 @@
+"""Per-sample signals computed from released log-probabilities (pure numpy)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+__all__ = ["SIGNAL_CLIP", "true_class_log_prob", "true_class_logit"]
+
+# Released outputs may hold exact 0/1 probabilities (label-only, rounding): the signals
+# are clipped to a finite range so means and variances stay defined.
+SIGNAL_CLIP = 50.0
+
+
+def _pick(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The true class's entry of every row. [..., N, C], [N] -> [..., N]."""
+    index = np.broadcast_to(labels[:, None], (*log_probs.shape[:-1], 1))
+    return np.take_along_axis(log_probs, index, axis=-1)[..., 0]
+
+
+def true_class_log_prob(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """log p_y, i.e. minus the cross-entropy loss. [..., N, C], [N] -> [..., N]."""
+    return np.clip(_pick(log_probs, labels), -SIGNAL_CLIP, 0.0)
+
+
+def true_class_logit(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Logit-scaled confidence log(p_y / (1 - p_y)), computed stably (Carlini et al. 2022).
+
+    ``log(1 - p_y)`` is the log-sum-exp of the other classes' log-probabilities, which
+    keeps precision when p_y is within float rounding of 1. [..., N, C], [N] -> [..., N].
+    """
+    onehot = np.zeros(log_probs.shape[-2:], dtype=bool)
+    onehot[np.arange(len(labels)), labels] = True
+    log_p = _pick(log_probs, labels)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_rest = logsumexp(np.where(onehot, -np.inf, log_probs), axis=-1)
+        logit = log_p - log_rest
+    return np.clip(np.nan_to_num(logit, nan=0.0), -SIGNAL_CLIP, SIGNAL_CLIP)

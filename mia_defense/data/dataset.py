@@ -1,0 +1,61 @@
+"""The `Dataset` seam: features, labels and the number of classes, validated once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mia_defense.errors import DataError
+
+__all__ = ["Dataset"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A labelled dataset held in memory.
+
+    Attributes:
+        x: features, float32, shape [N, ...] (flat vectors or images).
+        y: integer labels in ``[0, num_classes)``, shape [N].
+        num_classes: number of classes C.
+        name: a short name used in logs and reports.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    num_classes: int
+    name: str
+
+    def __post_init__(self) -> None:
+        source = f"dataset {self.name!r}"
+        if self.x.ndim < 2:
+            raise DataError(f"{source}: features must have shape [N, ...], got {self.x.shape}")
+        if self.y.ndim != 1 or len(self.y) != len(self.x):
+            raise DataError(
+                f"{source}: labels must have shape [{len(self.x)}], got {self.y.shape}"
+            )
+        if not np.issubdtype(self.y.dtype, np.integer):
+            raise DataError(f"{source}: labels must be integers, got dtype {self.y.dtype}")
+        if not np.all(np.isfinite(self.x)):
+            raise DataError(f"{source}: features contain NaN or inf; clean or impute them first")
+        if self.num_classes < 2:
+            raise DataError(f"{source}: need at least 2 classes, got {self.num_classes}")
+        if len(self.y) and (self.y.min() < 0 or self.y.max() >= self.num_classes):
+            raise DataError(
+                f"{source}: labels must lie in [0, {self.num_classes}), "
+                f"found [{self.y.min()}, {self.y.max()}]"
+            )
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one sample (what a model's first layer receives)."""
+        return tuple(self.x.shape[1:])
+
+    @property
+    def num_features(self) -> int:
+        """Number of scalar inputs of one sample."""
+        return int(np.prod(self.input_shape))

@@ -1,0 +1,21 @@
+"""The errors a user can cause, each naming the key or file at fault and the fix."""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "DataError", "MiaDefenseError", "UnsupportedModelError"]
+
+
+class MiaDefenseError(Exception):
+    """Base class of every error mia-defense raises on purpose."""
+
+
+class ConfigError(MiaDefenseError, ValueError):
+    """A configuration value is unknown, of the wrong type or out of range."""
+
+
+class DataError(MiaDefenseError, ValueError):
+    """A data, checkpoint or results file is missing, corrupt or inconsistent."""
+
+
+class UnsupportedModelError(MiaDefenseError, TypeError):
+    """A model cannot be trained the way the config asks (e.g. BatchNorm under DP-SGD)."""

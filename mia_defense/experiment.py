@@ -1,0 +1,310 @@
+"""The one pipeline: plan, train, release, observe, attack, evaluate, record."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from mia_defense.attacks.runner import Attack, AttackResult, run_attacks, strongest
+from mia_defense.data.dataset import Dataset
+from mia_defense.defenses.base import TrainingDefense
+from mia_defense.defenses.release import FullRelease, Release
+from mia_defense.errors import ConfigError
+from mia_defense.metrics.roc import DEFAULT_FPRS
+from mia_defense.observe import Observations, observe
+from mia_defense.plan import MembershipPlan, make_plan
+from mia_defense.seeding import torch_generator
+from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
+from mia_defense.tracking.tensorboard import log_run
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import Ensemble, train_ensemble
+
+__all__ = ["Experiment", "PlanConfig", "RunResult", "run_experiment"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Sizes of the splits and the number of models K."""
+
+    num_models: int = 16
+    population_size: int | None = 1000
+    test_size: int | None = None
+    reference_size: int = 0
+
+
+@dataclass
+class Experiment:
+    """Everything one run needs, already built from the config (no DictConfig below here).
+
+    Attributes:
+        dataset: the data.
+        build_model: ``build_model(input_shape=..., num_classes=...)`` returns a fresh module.
+        train: training settings.
+        plan: split sizes and K.
+        attacks: name -> attack function ``(observations, targets) -> scores [T, N]``.
+        seed: the one seed of the run.
+        build_defenses: returns fresh training-time defenses for one model.
+        release: the output mechanism the attacks and the utility metrics see.
+        num_targets: how many models to attack (``None``: all K).
+        fprs: FPRs at which TPR is reported.
+        hparams: flat hyperparameters for TensorBoard's HParams tab.
+        config: the resolved config, stored in results.json.
+    """
+
+    dataset: Dataset
+    build_model: Callable[..., nn.Module]
+    train: TrainConfig
+    plan: PlanConfig
+    attacks: Mapping[str, Attack]
+    seed: int = 0
+    build_defenses: Callable[[], Sequence[TrainingDefense]] = tuple
+    release: Release = field(default_factory=FullRelease)
+    num_targets: int | None = None
+    fprs: Sequence[float] = DEFAULT_FPRS
+    hparams: Mapping[str, Any] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """What a run measured; written to results.json.
+
+    Attributes:
+        utility: mean over models of train/test accuracy and loss, and the gap.
+        attacks: name -> {auc, tpr@fpr..., advantage, seconds}.
+        strongest_attack: the attack with the highest TPR at the lowest FPR.
+        defense: the training-time defenses' and release's settings.
+        privacy: accountant figures reported by the defenses (e.g. ``epsilon``).
+        wall_seconds: the run's wall time.
+    """
+
+    utility: dict[str, float]
+    attacks: dict[str, dict[str, float]]
+    strongest_attack: str
+    defense: dict[str, Any]
+    privacy: dict[str, float]
+    wall_seconds: float
+    attack_results: dict[str, AttackResult] = field(repr=False, default_factory=dict)
+
+    def headline(self, fpr: float) -> float:
+        """The strongest attack's TPR at ``fpr``: the run's privacy figure."""
+        return self.attacks[self.strongest_attack][fpr_key(fpr)]
+
+
+def fpr_key(fpr: float) -> str:
+    """The results.json key of the TPR at ``fpr``, e.g. ``tpr@0.1%fpr``."""
+    return f"tpr@{fpr * 100:g}%fpr"
+
+
+def _check(experiment: Experiment, plan: MembershipPlan) -> None:
+    members = int(plan.masks.sum(axis=1).min())
+    if experiment.train.batch_size > members:
+        raise ConfigError(
+            f"train.batch_size={experiment.train.batch_size} is larger than the smallest "
+            f"member set ({members} samples); lower it or raise plan.population_size"
+        )
+    if experiment.num_targets is not None and not 1 <= experiment.num_targets <= plan.num_models:
+        raise ConfigError(
+            f"attack.num_targets={experiment.num_targets}: must lie in [1, {plan.num_models}] "
+            "(plan.num_models)"
+        )
+    for fpr in experiment.fprs:
+        if not 0.0 < fpr < 1.0:
+            raise ConfigError(f"attack.fprs contains {fpr}: every FPR must lie in (0, 1)")
+    if not experiment.attacks:
+        raise ConfigError("attack.attacks is empty: name at least one attack")
+
+
+def _utility(
+    ensemble: Ensemble, log_probs_test: np.ndarray, y_test: np.ndarray, obs: Observations
+) -> dict[str, float]:
+    """Accuracy on the released outputs: members vs held-out test set, averaged over models."""
+    train_acc = [
+        float((obs.log_probs[k, obs.masks[k]].argmax(-1) == obs.labels[obs.masks[k]]).mean())
+        for k in range(obs.num_models)
+    ]
+    test_acc = (log_probs_test.argmax(-1) == y_test[None]).mean(axis=1)
+    finals = [h.final for h in ensemble.histories]
+    return {
+        "train_accuracy": float(np.mean(train_acc)),
+        "test_accuracy": float(np.mean(test_acc)),
+        "test_accuracy_std": float(np.std(test_acc)),
+        "generalization_gap": float(np.mean(train_acc) - np.mean(test_acc)),
+        "train_loss": float(np.mean([r.train_loss for r in finals])),
+        "test_loss": float(np.mean([r.test_loss for r in finals])),
+        "epochs_trained": float(np.mean([len(h.epochs) for h in ensemble.histories])),
+    }
+
+
+def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, float]:
+    summary = {"auc": result.metrics.auc, "advantage": result.metrics.advantage}
+    summary.update({fpr_key(f): result.metrics.tpr_at_fpr[f] for f in fprs})
+    summary["seconds"] = result.seconds
+    return summary
+
+
+def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = True) -> RunResult:
+    """Run the whole pipeline and write results.json, observations.npz, scores.npz, tb/."""
+    start = time.perf_counter()
+    run_dir = Path(run_dir)
+    data = experiment.dataset
+    plan = make_plan(
+        data,
+        num_models=experiment.plan.num_models,
+        population_size=experiment.plan.population_size,
+        test_size=experiment.plan.test_size,
+        reference_size=experiment.plan.reference_size,
+        seed=experiment.seed,
+    )
+    _check(experiment, plan)
+    x_pop, y_pop = data.x[plan.population_idx], data.y[plan.population_idx]
+    x_test, y_test = data.x[plan.test_idx], data.y[plan.test_idx]
+
+    ensemble = train_ensemble(
+        build_model=lambda: experiment.build_model(
+            input_shape=data.input_shape, num_classes=data.num_classes
+        ),
+        x=x_pop,
+        y=y_pop,
+        masks=plan.masks,
+        x_test=x_test,
+        y_test=y_test,
+        num_classes=data.num_classes,
+        config=experiment.train,
+        seed=experiment.seed,
+        build_defenses=experiment.build_defenses,
+        checkpoint_dir=run_dir / "checkpoints",
+        progress=progress,
+    )
+
+    generator = torch_generator(experiment.seed, "release")
+    release = experiment.release
+    obs = Observations(
+        log_probs=observe(ensemble.models, x_pop, release=release, generator=generator),
+        labels=y_pop,
+        masks=plan.masks,
+    )
+    log_probs_test = observe(ensemble.models, x_test, release=release, generator=generator)
+    write_npz(
+        run_dir / "observations.npz",
+        log_probs=obs.log_probs,
+        masks=obs.masks,
+        labels=obs.labels,
+        population_idx=plan.population_idx,
+        test_idx=plan.test_idx,
+        schema_version=np.array(SCHEMA_VERSION),
+    )
+
+    num_targets = experiment.num_targets or plan.num_models
+    targets = np.arange(num_targets)
+    attack_results = run_attacks(obs, experiment.attacks, targets=targets, fprs=experiment.fprs)
+    write_npz(
+        run_dir / "scores.npz",
+        targets=targets,
+        **{f"scores/{name}": result.scores for name, result in attack_results.items()},
+    )
+
+    fprs = sorted(experiment.fprs)
+    privacy = {
+        key: float(np.mean([h.stats[key] for h in ensemble.histories]))
+        for key in ensemble.histories[0].stats
+    }
+    result = RunResult(
+        utility=_utility(ensemble, log_probs_test, y_test, obs),
+        attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
+        strongest_attack=strongest(attack_results, fprs[0]),
+        defense=_defense_hparams(experiment),
+        privacy=privacy,
+        wall_seconds=0.0,
+        attack_results=attack_results,
+    )
+    result.wall_seconds = time.perf_counter() - start
+
+    headline = _headline_scalars(result, fprs)
+    log_run(
+        run_dir / "tb",
+        histories=ensemble.histories,
+        attacks=attack_results,
+        scalars=headline,
+        hparams={**experiment.hparams, **result.defense},
+        title=f"{data.name}: {result.defense.get('defense', 'none')}",
+    )
+    write_json(run_dir / "results.json", _results_payload(experiment, result, plan, headline))
+    return result
+
+
+def _defense_hparams(experiment: Experiment) -> dict[str, Any]:
+    defenses = list(experiment.build_defenses())
+    out: dict[str, Any] = {
+        "defense": "+".join(d.name for d in defenses) or "none",
+        "release": experiment.release.name,
+    }
+    for d in defenses:
+        out.update({f"{d.name}.{key}": value for key, value in d.hparams().items()})
+    out.update({f"release.{key}": value for key, value in experiment.release.hparams().items()})
+    return out
+
+
+def _headline_scalars(result: RunResult, fprs: Sequence[float]) -> dict[str, float]:
+    scalars = {
+        "utility/test_accuracy": result.utility["test_accuracy"],
+        "utility/train_accuracy": result.utility["train_accuracy"],
+        "utility/generalization_gap": result.utility["generalization_gap"],
+    }
+    for name, summary in result.attacks.items():
+        for key, value in summary.items():
+            if key != "seconds":
+                scalars[f"attack/{name}/{key}"] = value
+    best = result.attacks[result.strongest_attack]
+    for key, value in best.items():
+        if key != "seconds":
+            scalars[f"privacy/strongest_{key}"] = value
+    for key, value in result.privacy.items():
+        scalars[f"privacy/{key}"] = value
+    return scalars
+
+
+def _results_payload(
+    experiment: Experiment, result: RunResult, plan: MembershipPlan, headline: Mapping[str, float]
+) -> dict[str, Any]:
+    import hydra
+    import opacus
+    import sklearn
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "status": "complete",
+        "dataset": experiment.dataset.name,
+        "seed": experiment.seed,
+        "num_models": plan.num_models,
+        "population_size": plan.population_size,
+        "test_size": len(plan.test_idx),
+        "utility": result.utility,
+        "attacks": result.attacks,
+        "strongest_attack": result.strongest_attack,
+        "defense": result.defense,
+        "privacy": result.privacy,
+        "headline": dict(headline),
+        "hparams": dict(experiment.hparams),
+        "wall_seconds": result.wall_seconds,
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "opacus": opacus.__version__,
+            "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__,
+            "hydra-core": hydra.__version__,
+        },
+        "config": dict(experiment.config),
+    }

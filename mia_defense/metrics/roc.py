@@ -1,0 +1,74 @@
+"""ROC metrics of a membership-inference attack: AUC, TPR at low FPR, advantage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.metrics import roc_auc_score, roc_curve
+
+__all__ = ["AttackMetrics", "roc_metrics", "tpr_at_fpr"]
+
+DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
+
+
+@dataclass(frozen=True)
+class AttackMetrics:
+    """How well scores separate members from non-members.
+
+    Attributes:
+        auc: area under the ROC curve (0.5 is chance).
+        tpr_at_fpr: ``{fpr: tpr}``, the highest TPR any threshold reaches at FPR <= fpr.
+        advantage: max over thresholds of TPR - FPR (Yeom et al. 2018).
+        fpr, tpr: the ROC curve.
+    """
+
+    auc: float
+    tpr_at_fpr: dict[float, float]
+    advantage: float
+    fpr: np.ndarray
+    tpr: np.ndarray
+
+
+def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
+    """Highest TPR on the ROC curve at an FPR not above ``target`` (Carlini et al. 2022)."""
+    if not 0.0 < target < 1.0:
+        raise ValueError(f"target FPR must lie in (0, 1), got {target}")
+    reachable = fpr <= target
+    return float(tpr[reachable].max()) if reachable.any() else 0.0
+
+
+def _finite(scores: np.ndarray) -> np.ndarray:
+    """Scores ranked when they hold +-inf or NaN (NaN ranks lowest); ROC only needs order."""
+    if np.all(np.isfinite(scores)):
+        return scores
+    return rankdata(np.nan_to_num(scores, nan=-np.inf))
+
+
+def roc_metrics(
+    scores: np.ndarray, is_member: np.ndarray, *, fprs: Sequence[float] = DEFAULT_FPRS
+) -> AttackMetrics:
+    """Metrics of ``scores`` (higher means "member") against the truth ``is_member``.
+
+    Args:
+        scores: any shape; flattened (scores pooled over targets).
+        is_member: bool, same shape as ``scores``.
+        fprs: the FPRs at which to report the TPR.
+    """
+    scores = _finite(np.asarray(scores, dtype=np.float64).ravel())
+    truth = np.asarray(is_member, dtype=bool).ravel()
+    if scores.shape != truth.shape:
+        raise ValueError(f"scores {scores.shape} and is_member {truth.shape} differ in size")
+    if truth.all() or not truth.any():
+        nan = float("nan")
+        return AttackMetrics(nan, {f: nan for f in fprs}, nan, np.array([]), np.array([]))
+    fpr, tpr, _ = roc_curve(truth, scores)
+    return AttackMetrics(
+        auc=float(roc_auc_score(truth, scores)),
+        tpr_at_fpr={float(f): tpr_at_fpr(fpr, tpr, f) for f in fprs},
+        advantage=float(np.max(tpr - fpr)),
+        fpr=fpr,
+        tpr=tpr,
+    )

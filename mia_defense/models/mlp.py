@@ -1,0 +1,56 @@
+"""Fully connected models (no normalisation layers, so Opacus can train them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from torch import nn
+
+from mia_defense.errors import ConfigError
+
+__all__ = ["MLP", "LogisticRegression"]
+
+_ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "gelu": nn.GELU,
+    "elu": nn.ELU,
+}
+
+
+class MLP(nn.Sequential):
+    """Flatten, then ``Linear -> activation [-> Dropout]`` per hidden width, then a linear head."""
+
+    def __init__(
+        self,
+        *,
+        input_shape: Sequence[int],
+        num_classes: int,
+        hidden: Sequence[int] = (128,),
+        activation: str = "relu",
+        dropout: float = 0.0,
+    ) -> None:
+        if activation not in _ACTIVATIONS:
+            raise ConfigError(
+                f"model.activation={activation!r}: unexpected activation, "
+                f"choose from {sorted(_ACTIVATIONS)}"
+            )
+        if not 0.0 <= dropout < 1.0:
+            raise ConfigError(f"model.dropout={dropout}: must lie in [0, 1)")
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = int(np.prod(input_shape))
+        for out in hidden:
+            layers += [nn.Linear(width, int(out)), _ACTIVATIONS[activation]()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = int(out)
+        layers.append(nn.Linear(width, num_classes))
+        super().__init__(*layers)
+
+
+class LogisticRegression(MLP):
+    """Multinomial logistic regression: an MLP with no hidden layer."""
+
+    def __init__(self, *, input_shape: Sequence[int], num_classes: int) -> None:
+        super().__init__(input_shape=input_shape, num_classes=num_classes, hidden=())

@@ -1,0 +1,98 @@
+"""The membership plan: which population sample trains which of the K models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mia_defense.data.dataset import Dataset
+from mia_defense.errors import ConfigError
+from mia_defense.seeding import numpy_rng
+
+__all__ = ["MembershipPlan", "make_plan"]
+
+
+@dataclass(frozen=True)
+class MembershipPlan:
+    """Indices of each split into the dataset and the membership masks.
+
+    Attributes:
+        population_idx: [N] dataset indices of the membership population.
+        test_idx: [M] dataset indices no model ever trains on (utility).
+        reference_idx: [R] dataset indices of a disjoint public/reference split (may be empty).
+        masks: [K, N] bool; ``masks[k, n]`` means population sample n trains model k.
+            Every sample is a member of exactly K/2 models (Carlini et al. 2022).
+    """
+
+    population_idx: np.ndarray
+    test_idx: np.ndarray
+    reference_idx: np.ndarray
+    masks: np.ndarray
+
+    @property
+    def num_models(self) -> int:
+        return int(self.masks.shape[0])
+
+    @property
+    def population_size(self) -> int:
+        return int(self.masks.shape[1])
+
+
+def _balanced_masks(num_models: int, population_size: int, rng: np.random.Generator) -> np.ndarray:
+    """[K, N] masks where each column has exactly K/2 True entries at random rows."""
+    ranks = rng.random((population_size, num_models)).argsort(axis=1)
+    return (ranks < num_models // 2).T.copy()
+
+
+def make_plan(
+    dataset: Dataset,
+    *,
+    num_models: int,
+    population_size: int | None,
+    test_size: int | None,
+    reference_size: int = 0,
+    seed: int,
+) -> MembershipPlan:
+    """Split ``dataset`` into population / test / reference and draw balanced masks.
+
+    Args:
+        dataset: the data to split.
+        num_models: K, an even number of models (each sample trains K/2 of them).
+        population_size: N; ``None`` takes what is left after test and reference.
+        test_size: held-out test samples; ``None`` takes what is left after the population.
+        reference_size: samples kept apart for reference/public use.
+        seed: the run's seed.
+    """
+    if num_models < 2 or num_models % 2:
+        raise ConfigError(
+            f"plan.num_models={num_models}: must be an even number >= 2 "
+            "(every sample is a member of exactly half of the models)"
+        )
+    total = len(dataset)
+    if reference_size < 0:
+        raise ConfigError(f"plan.reference_size={reference_size}: must be >= 0")
+    if population_size is None and test_size is None:
+        raise ConfigError("plan.population_size and plan.test_size cannot both be null")
+    available = total - reference_size
+    if population_size is None:
+        population_size = available - int(test_size)  # type: ignore[arg-type]
+    if test_size is None:
+        test_size = available - population_size
+    if population_size < 2 or test_size < 1 or population_size + test_size > available:
+        raise ConfigError(
+            f"plan.population_size={population_size}, plan.test_size={test_size}, "
+            f"plan.reference_size={reference_size}: need population >= 2, test >= 1 and "
+            f"their sum <= {total} samples in dataset {dataset.name!r}; lower the sizes"
+        )
+    order = numpy_rng(seed, "split").permutation(total)
+    population_idx = np.sort(order[:population_size])
+    test_idx = np.sort(order[population_size : population_size + test_size])
+    reference_idx = np.sort(order[available : available + reference_size])
+    masks = _balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))
+    return MembershipPlan(
+        population_idx=population_idx,
+        test_idx=test_idx,
+        reference_idx=reference_idx,
+        masks=masks,
+    )

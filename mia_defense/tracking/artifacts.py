@@ -1,0 +1,78 @@
+"""Atomic writers and safe readers for the files a run leaves behind."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mia_defense.errors import DataError
+
+__all__ = ["SCHEMA_VERSION", "load_npz", "read_json", "write_json", "write_npz"]
+
+SCHEMA_VERSION = 1
+
+
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp")
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy scalars/arrays to Python, NaN/inf to None (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as JSON atomically (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_path(path)
+    tmp.write_text(json.dumps(_jsonable(payload), indent=2, allow_nan=False) + "\n")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """Read a JSON object, raising `DataError` naming the file when it is missing or corrupt."""
+    try:
+        payload = json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); the run was probably interrupted") from exc
+    if not isinstance(payload, dict):
+        raise DataError(f"{path}: expected a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def write_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Save arrays to a compressed ``.npz`` atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_path(path)
+    with tmp.open("wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    os.replace(tmp, path)
+
+
+def load_npz(path: Path) -> dict[str, np.ndarray]:
+    """Load every array of an ``.npz`` without unpickling (object arrays are refused)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from exc

@@ -1,0 +1,94 @@
+"""TensorBoard logging of one run: curves, final scalars, ROC figure, hparams."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from torch.utils.tensorboard import SummaryWriter
+from torch.utils.tensorboard.summary import hparams as hparams_summary
+
+from mia_defense.attacks.runner import AttackResult
+from mia_defense.training.loop import ModelHistory
+
+__all__ = ["log_run", "roc_figure"]
+
+
+def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figure:
+    """ROC curves of every attack on log-log axes, with the chance diagonal."""
+    fig = Figure(figsize=(5.5, 5))
+    ax = fig.add_subplot()
+    floor = 1e-4
+    for name, result in results.items():
+        m = result.metrics
+        if len(m.fpr) == 0:
+            continue
+        ax.plot(
+            np.maximum(m.fpr, floor),
+            np.maximum(m.tpr, floor),
+            label=f"{name} (AUC {m.auc:.3f})",
+        )
+    ax.plot([floor, 1], [floor, 1], "k--", linewidth=1, label="chance")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(floor, 1)
+    ax.set_ylim(floor, 1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title(title or "membership inference ROC")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _mean_curves(histories: Sequence[ModelHistory]) -> dict[str, list[float]]:
+    """Per-epoch means over models (models that stopped early drop out of later epochs)."""
+    longest = max(len(h.epochs) for h in histories)
+    curves: dict[str, list[float]] = {}
+    for field in ("train_loss", "train_acc", "test_loss", "test_acc"):
+        curves[field] = [
+            float(np.mean([getattr(h.epochs[e], field) for h in histories if len(h.epochs) > e]))
+            for e in range(longest)
+        ]
+    return curves
+
+
+def log_run(
+    log_dir: Path,
+    *,
+    histories: Sequence[ModelHistory],
+    attacks: Mapping[str, AttackResult],
+    scalars: Mapping[str, float],
+    hparams: Mapping[str, Any],
+    title: str = "",
+) -> None:
+    """Write the run's TensorBoard events under ``log_dir``.
+
+    ``scalars`` are the headline metrics; they also become the hparams metrics so the
+    HParams tab lines runs of a sweep up against their hyperparameters.
+    """
+    writer = SummaryWriter(log_dir=str(log_dir))
+    try:
+        for field, values in _mean_curves(histories).items():
+            split, metric = field.split("_")
+            name = {"acc": "accuracy", "loss": "loss"}[metric]
+            for epoch, value in enumerate(values):
+                writer.add_scalar(f"{name}/{split}", value, epoch + 1)
+        for name, value in scalars.items():
+            writer.add_scalar(name, value, 0)
+        writer.add_figure("roc", roc_figure(attacks, title=title), 0)
+        clean_hparams = {
+            key: value if isinstance(value, (bool, int, float, str)) else str(value)
+            for key, value in hparams.items()
+        }
+        metrics = {key: float(value) for key, value in scalars.items() if np.isfinite(value)}
+        experiment, start, end = hparams_summary(clean_hparams, metrics)
+        writer.file_writer.add_summary(experiment)
+        writer.file_writer.add_summary(start)
+        writer.file_writer.add_summary(end)
+    finally:
+        writer.close()

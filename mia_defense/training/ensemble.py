@@ -1,0 +1,132 @@
+"""Train the K models of a membership plan, each on its own members, with checkpoints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from mia_defense.defenses.base import TrainingDefense
+from mia_defense.seeding import derive_seed
+from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.loop import EpochRecord, ModelHistory, train_model
+
+__all__ = ["Ensemble", "resolve_device", "train_ensemble"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ensemble:
+    """K trained models (in eval mode, on CPU) and their training histories."""
+
+    models: list[nn.Module]
+    histories: list[ModelHistory]
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` means CUDA when present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _history_to_payload(history: ModelHistory) -> dict:
+    return {
+        "epochs": [list(map(float, vars(record).values())) for record in history.epochs],
+        "stats": {key: float(value) for key, value in history.stats.items()},
+    }
+
+
+def _history_from_payload(payload: dict) -> ModelHistory:
+    records = [EpochRecord(int(row[0]), *map(float, row[1:])) for row in payload["epochs"]]
+    return ModelHistory(epochs=records, stats=dict(payload["stats"]))
+
+
+def train_ensemble(
+    *,
+    build_model: Callable[[], nn.Module],
+    x: np.ndarray,
+    y: np.ndarray,
+    masks: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    num_classes: int,
+    config: TrainConfig,
+    seed: int,
+    build_defenses: Callable[[], Sequence[TrainingDefense]] = tuple,
+    checkpoint_dir: Path | None = None,
+    stage: str = "model",
+    progress: bool = True,
+) -> Ensemble:
+    """Train model k on ``x[masks[k]]`` for every k; reuse checkpoints already saved.
+
+    Model k's initialisation, batch order and noise come from ``derive_seed(seed, stage, k)``
+    only, so a resumed run gives the same models as an uninterrupted one.
+
+    Args:
+        build_model: returns a fresh, untrained module.
+        x, y: the population's features [N, ...] and labels [N].
+        masks: [K, N] bool membership.
+        x_test, y_test: held-out data for the test curves.
+        num_classes: C.
+        config: the training settings.
+        seed: the run's seed.
+        build_defenses: returns fresh training-time defenses for one model.
+        checkpoint_dir: where each model is saved as soon as it is trained; ``None`` skips it.
+        stage: the seed stream's name (distinct ensembles need distinct streams).
+        progress: show a progress bar.
+    """
+    device = resolve_device(config.device)
+    x_all = torch.as_tensor(x, dtype=torch.float32, device=device)
+    y_all = torch.as_tensor(y, dtype=torch.long, device=device)
+    x_te = torch.as_tensor(x_test, dtype=torch.float32, device=device)
+    y_te = torch.as_tensor(y_test, dtype=torch.long, device=device)
+    models: list[nn.Module] = []
+    histories: list[ModelHistory] = []
+    bar = tqdm(range(len(masks)), desc=f"training {stage}s", unit="model", disable=not progress)
+    for k in bar:
+        path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
+        model_seed = derive_seed(seed, stage, k)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(model_seed)
+            model = build_model().to(device)
+            if path is not None and path.exists():
+                payload = load_checkpoint(path)
+                model.load_state_dict(payload["state_dict"])
+                history = _history_from_payload(payload["history"])
+                log.debug("model %d: loaded from %s", k, path)
+            else:
+                member = torch.as_tensor(masks[k], device=device)
+                generator = torch.Generator(device=device).manual_seed(model_seed)
+                model, history = train_model(
+                    model,
+                    x_all[member],
+                    y_all[member],
+                    x_test=x_te,
+                    y_test=y_te,
+                    num_classes=num_classes,
+                    config=config,
+                    generator=generator,
+                    defenses=build_defenses(),
+                )
+                if path is not None:
+                    save_checkpoint(
+                        path,
+                        {
+                            "state_dict": {k_: v.cpu() for k_, v in model.state_dict().items()},
+                            "history": _history_to_payload(history),
+                        },
+                    )
+        model.eval()
+        models.append(model.cpu())
+        histories.append(history)
+        bar.set_postfix(test_acc=f"{history.final.test_acc:.3f}")
+    return Ensemble(models=models, histories=histories)

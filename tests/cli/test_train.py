@@ -1,0 +1,70 @@
+"""End to end: the real config and entry point train, attack and record a run."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mia_defense.cli.train import run
+from mia_defense.tracking import read_json
+
+ATTACKS = {"loss", "shokri", "lira_online", "lira_offline"}
+
+
+def test_small_run_writes_results_and_tensorboard(make_cfg, tmp_path):
+    result = run(make_cfg(), tmp_path)
+    payload = read_json(tmp_path / "results.json")
+    assert payload["status"] == "complete"
+    assert set(payload["attacks"]) == ATTACKS
+    for metrics in payload["attacks"].values():
+        assert set(metrics) >= {"auc", "advantage", "tpr@10%fpr", "tpr@1%fpr", "tpr@0.1%fpr"}
+        assert 0.0 <= metrics["auc"] <= 1.0
+    assert set(payload["utility"]) >= {"test_accuracy", "train_accuracy", "generalization_gap"}
+    assert payload["utility"]["test_accuracy"] == result.utility["test_accuracy"]
+    assert payload["utility"]["test_accuracy"] > 0.5  # 3 epochs at lr 0.01 already learn digits
+    assert payload["seed"] == 0 and payload["num_models"] == 4
+    assert {"torch", "opacus", "numpy"} <= set(payload["versions"])
+    assert payload["config"]["plan"]["num_models"] == 4
+    assert payload["strongest_attack"] in ATTACKS
+    assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
+    assert (tmp_path / "observations.npz").exists() and (tmp_path / "scores.npz").exists()
+    assert len(list((tmp_path / "checkpoints").glob("model_*.pt"))) == 4
+
+
+def test_overfit_setting_is_vulnerable_to_lira(make_cfg, tmp_path):
+    cfg = make_cfg(
+        "plan.num_models=8",
+        "plan.population_size=200",
+        "train.epochs=60",
+        "train.batch_size=32",
+        "train.lr=0.003",
+        "model.hidden=[256]",
+    )
+    result = run(cfg, tmp_path)
+    assert result.utility["train_accuracy"] > 0.99
+    assert result.attacks["lira_online"]["auc"] > 0.65
+
+
+def test_console_script_prints_table_and_tensorboard_command(tmp_path):
+    script = Path(sys.executable).with_name("mia-train")
+    completed = subprocess.run(
+        [
+            str(script),
+            "plan.num_models=2",
+            "plan.population_size=200",
+            "train.epochs=2",
+            "progress=false",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "HYDRA_FULL_ERROR": "1"},
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    out = completed.stdout
+    assert "TPR@0.1%FPR" in out and "lira_online" in out
+    assert f"tensorboard --logdir {tmp_path / 'run'}" in out
+    assert (tmp_path / "run" / "results.json").exists()
