@@ -1,0 +1,1 @@
+"""Reports over many runs: the tradeoff table, charts and Pareto front."""
