@@ -91,6 +91,10 @@ def train_ensemble(
     y_te = torch.as_tensor(y_test, dtype=torch.long, device=device)
     models: list[nn.Module] = []
     histories: list[ModelHistory] = []
+    if checkpoint_dir is not None:
+        done = sum(checkpoint_path(checkpoint_dir, k).exists() for k in range(len(masks)))
+        if done:
+            log.info("resuming: %d of %d %ss already trained in %s", done, len(masks), stage, checkpoint_dir)
     bar = tqdm(range(len(masks)), desc=f"training {stage}s", unit="model", disable=not progress)
     for k in bar:
         path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
