@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 ARGS ?=
 
-.PHONY: install run test test-slow lint bench clean
+.PHONY: install run test test-slow lint bench clean report
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,9 @@ $(VENV)/.installed: pyproject.toml
 
 run: install  ## train, attack and record the default experiment
 	$(VENV)/bin/mia-train $(ARGS)
+
+report: install  ## the tradeoff table and charts of a sweep: make report SWEEP=multirun/...
+	$(VENV)/bin/mia-report $(SWEEP)
 
 test: install  ## the fast test suite (a few minutes on 2 cores)
 	$(PY) -m pytest -q

@@ -14,13 +14,29 @@ import numpy as np
 import torch
 from torch import nn
 
-from mia_defense.attacks.runner import Attack, AttackResult, run_attacks, strongest
+from mia_defense.attacks.runner import (
+    Attack,
+    AttackResult,
+    EvaluationConfig,
+    run_attacks,
+    strongest,
+)
+from mia_defense.canaries import insert_canaries
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.base import TrainingDefense
+from mia_defense.defenses.compose import check_defenses, prepare_model
 from mia_defense.defenses.release import FullRelease, Release
+from mia_defense.defenses.shadow import SHADOW_RECIPES, with_shadow_observations
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.records import record_vulnerability, slice_metrics
 from mia_defense.metrics.roc import DEFAULT_FPRS
-from mia_defense.observe import Observations, observe
+from mia_defense.observe import (
+    Observations,
+    QueryConfig,
+    gradient_norms,
+    observe,
+    observe_augmented,
+)
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.seeding import torch_generator
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
@@ -33,7 +49,7 @@ __all__ = ["Experiment", "PlanConfig", "RunResult", "run_experiment"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlanConfig:
     """Sizes of the splits and the number of models K."""
 
@@ -60,6 +76,15 @@ class Experiment:
         fprs: FPRs at which TPR is reported.
         hparams: flat hyperparameters for TensorBoard's HParams tab.
         config: the resolved config, stored in results.json.
+        shadow_recipe: ``same`` (shadow/reference models carry the target's training-time
+            defenses: an adaptive attacker) or ``undefended`` (K more models are trained on
+            the same masks without them and serve as every target's shadows).
+        bootstrap: resamples for the confidence intervals (0 = none).
+        confidence: level of the intervals and of the empirical ε lower bound.
+        queries: queries on perturbed copies (label-only attack, LiRA augmented).
+        white_box: compute per-sample gradient norms (the gradient_norm attack).
+        num_canaries: canaries appended to the population (0 = none).
+        canary_kind: ``mislabeled`` or ``outlier``.
     """
 
     dataset: Dataset
@@ -74,6 +99,13 @@ class Experiment:
     fprs: Sequence[float] = DEFAULT_FPRS
     hparams: Mapping[str, Any] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
+    shadow_recipe: str = "same"
+    bootstrap: int = 200
+    confidence: float = 0.95
+    queries: QueryConfig = field(default_factory=QueryConfig)
+    white_box: bool = False
+    num_canaries: int = 0
+    canary_kind: str = "mislabeled"
 
 
 @dataclass
@@ -96,6 +128,8 @@ class RunResult:
     privacy: dict[str, float]
     wall_seconds: float
     attack_results: dict[str, AttackResult] = field(repr=False, default_factory=dict)
+    slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    most_vulnerable: list[dict[str, Any]] = field(default_factory=list)
 
     def headline(self, fpr: float) -> float:
         """The strongest attack's TPR at ``fpr``: the run's privacy figure."""
@@ -124,6 +158,11 @@ def _check(experiment: Experiment, plan: MembershipPlan) -> None:
             raise ConfigError(f"attack.fprs contains {fpr}: every FPR must lie in (0, 1)")
     if not experiment.attacks:
         raise ConfigError("attack.attacks is empty: name at least one attack")
+    if experiment.shadow_recipe not in SHADOW_RECIPES:
+        raise ConfigError(
+            f"attack.shadow_recipe={experiment.shadow_recipe!r}: choose from {SHADOW_RECIPES}"
+        )
+    check_defenses(experiment.build_defenses(), reference_size=len(plan.reference_idx))
 
 
 def _utility(
@@ -148,10 +187,54 @@ def _utility(
 
 
 def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, float]:
-    summary = {"auc": result.metrics.auc, "advantage": result.metrics.advantage}
-    summary.update({fpr_key(f): result.metrics.tpr_at_fpr[f] for f in fprs})
+    """Flat figures of one attack: AUC and TPR@FPR each with its CI, advantage, ε bound."""
+    summary = {"auc": result.metrics.auc}
+    ci = result.intervals
+    if ci is not None:
+        summary.update({"auc_ci_low": ci.auc[0], "auc_ci_high": ci.auc[1]})
+    for f in fprs:
+        summary[fpr_key(f)] = result.metrics.tpr_at_fpr[f]
+        if ci is not None:
+            summary[f"{fpr_key(f)}_ci_low"], summary[f"{fpr_key(f)}_ci_high"] = ci.tpr_at_fpr[f]
+    summary["advantage"] = result.metrics.advantage
+    summary["empirical_epsilon"] = result.epsilon_lower_bound
     summary["seconds"] = result.seconds
     return summary
+
+
+def _record_views(
+    results: Mapping[str, AttackResult],
+    obs: Observations,
+    *,
+    is_canary: np.ndarray,
+    population_idx: np.ndarray,
+    fprs: Sequence[float],
+    strongest_name: str,
+    top: int = 10,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, dict[str, float]]], list[dict[str, Any]]]:
+    """Per-record vulnerability [N] per attack, per-slice metrics, the most vulnerable records."""
+    vulnerability, slices = {}, {}
+    regular = ~is_canary
+    groups = {f"class_{c}": regular & (obs.labels == c) for c in np.unique(obs.labels)}
+    if is_canary.any():
+        groups["canaries"] = is_canary
+    for name, r in results.items():
+        truth = obs.masks[r.targets]
+        vulnerability[name] = record_vulnerability(r.scores, truth)
+        slices[name] = slice_metrics(r.scores, truth, groups, fprs=fprs)
+    record_auc = vulnerability[strongest_name]
+    order = [int(n) for n in np.argsort(-np.nan_to_num(record_auc, nan=-1.0))[:top]]
+    worst = [
+        {
+            "record": n,
+            "dataset_index": int(population_idx[n]),
+            "label": int(obs.labels[n]),
+            "canary": bool(is_canary[n]),
+            "record_auc": float(record_auc[n]),
+        }
+        for n in order
+    ]
+    return vulnerability, slices, worst
 
 
 def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = True) -> RunResult:
@@ -167,14 +250,23 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         reference_size=experiment.plan.reference_size,
         seed=experiment.seed,
     )
+    is_canary = np.zeros(plan.population_size, dtype=bool)
+    if experiment.num_canaries:
+        inserted = insert_canaries(
+            data, plan, num=experiment.num_canaries, kind=experiment.canary_kind,
+            seed=experiment.seed,
+        )
+        data, plan, is_canary = inserted.dataset, inserted.plan, inserted.is_canary
     _check(experiment, plan)
     x_pop, y_pop = data.x[plan.population_idx], data.y[plan.population_idx]
     x_test, y_test = data.x[plan.test_idx], data.y[plan.test_idx]
+    x_ref, y_ref = data.x[plan.reference_idx], data.y[plan.reference_idx]
+
+    def build_plain_model() -> nn.Module:
+        return experiment.build_model(input_shape=data.input_shape, num_classes=data.num_classes)
 
     ensemble = train_ensemble(
-        build_model=lambda: experiment.build_model(
-            input_shape=data.input_shape, num_classes=data.num_classes
-        ),
+        build_model=lambda: prepare_model(build_plain_model(), experiment.build_defenses()),
         x=x_pop,
         y=y_pop,
         masks=plan.masks,
@@ -186,14 +278,24 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         build_defenses=experiment.build_defenses,
         checkpoint_dir=run_dir / "checkpoints",
         progress=progress,
+        x_reference=x_ref,
+        y_reference=y_ref,
     )
 
     generator = torch_generator(experiment.seed, "release")
     release = experiment.release
+    augmented = None
+    if experiment.queries.num_augmented:
+        augmented = observe_augmented(
+            ensemble.models, x_pop, release=release, queries=experiment.queries,
+            seed=experiment.seed, generator=torch_generator(experiment.seed, "release_augmented"),
+        )
     obs = Observations(
         log_probs=observe(ensemble.models, x_pop, release=release, generator=generator),
         labels=y_pop,
         masks=plan.masks,
+        augmented=augmented,
+        grad_norms=gradient_norms(ensemble.models, x_pop, y_pop) if experiment.white_box else None,
     )
     log_probs_test = observe(ensemble.models, x_test, release=release, generator=generator)
     write_npz(
@@ -201,6 +303,9 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         log_probs=obs.log_probs,
         masks=obs.masks,
         labels=obs.labels,
+        is_canary=is_canary,
+        **({} if obs.augmented is None else {"augmented": obs.augmented}),
+        **({} if obs.grad_norms is None else {"grad_norms": obs.grad_norms}),
         population_idx=plan.population_idx,
         test_idx=plan.test_idx,
         schema_version=np.array(SCHEMA_VERSION),
@@ -208,26 +313,74 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
 
     num_targets = experiment.num_targets or plan.num_models
     targets = np.arange(num_targets)
-    attack_results = run_attacks(obs, experiment.attacks, targets=targets, fprs=experiment.fprs)
-    write_npz(
-        run_dir / "scores.npz",
-        targets=targets,
-        **{f"scores/{name}": result.scores for name, result in attack_results.items()},
-    )
-
+    attacks = experiment.attacks
+    if experiment.shadow_recipe == "undefended" and list(experiment.build_defenses()):
+        shadows = train_ensemble(
+            build_model=build_plain_model,
+            x=x_pop,
+            y=y_pop,
+            masks=plan.masks,
+            x_test=x_test,
+            y_test=y_test,
+            num_classes=data.num_classes,
+            config=experiment.train,
+            seed=experiment.seed,
+            checkpoint_dir=run_dir / "checkpoints_undefended",
+            stage="undefended",
+            progress=progress,
+        )
+        shadow_obs = Observations(
+            log_probs=observe(
+                shadows.models,
+                x_pop,
+                release=release,
+                generator=torch_generator(experiment.seed, "release_undefended"),
+            ),
+            labels=y_pop,
+            masks=plan.masks,
+        )
+        attacks = with_shadow_observations(attacks, shadow_obs)
     fprs = sorted(experiment.fprs)
     privacy = {
         key: float(np.mean([h.stats[key] for h in ensemble.histories]))
         for key in ensemble.histories[0].stats
     }
+    evaluation = EvaluationConfig(
+        fprs=experiment.fprs,
+        bootstrap=experiment.bootstrap,
+        confidence=experiment.confidence,
+        delta=privacy.get("delta") or 1e-5,
+        seed=experiment.seed,
+    )
+    attack_results = run_attacks(
+        obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary
+    )
+    strongest_name = strongest(attack_results, fprs[0])
+    vulnerability, slices, worst = _record_views(
+        attack_results, obs, is_canary=is_canary, population_idx=plan.population_idx,
+        fprs=fprs, strongest_name=strongest_name,
+    )
+    write_npz(
+        run_dir / "scores.npz",
+        targets=targets,
+        is_canary=is_canary,
+        **{f"scores/{name}": result.scores for name, result in attack_results.items()},
+        **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
+    )
+    bounds = {name: r.epsilon_lower_bound for name, r in attack_results.items()}
+    best_bound = max(bounds, key=lambda n: np.nan_to_num(bounds[n], nan=-1.0))
+    privacy["empirical_epsilon"] = bounds[best_bound]
+    privacy["empirical_epsilon_delta"] = evaluation.delta
     result = RunResult(
         utility=_utility(ensemble, log_probs_test, y_test, obs),
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
-        strongest_attack=strongest(attack_results, fprs[0]),
+        strongest_attack=strongest_name,
         defense=_defense_hparams(experiment),
         privacy=privacy,
         wall_seconds=0.0,
         attack_results=attack_results,
+        slices=slices,
+        most_vulnerable=worst,
     )
     result.wall_seconds = time.perf_counter() - start
 
@@ -239,6 +392,8 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         scalars=headline,
         hparams={**experiment.hparams, **result.defense},
         title=f"{data.name}: {result.defense.get('defense', 'none')}",
+        masks=obs.masks,
+        slices=slices,
     )
     write_json(run_dir / "results.json", _results_payload(experiment, result, plan, headline))
     return result
@@ -249,6 +404,7 @@ def _defense_hparams(experiment: Experiment) -> dict[str, Any]:
     out: dict[str, Any] = {
         "defense": "+".join(d.name for d in defenses) or "none",
         "release": experiment.release.name,
+        "shadow_recipe": experiment.shadow_recipe,
     }
     for d in defenses:
         out.update({f"{d.name}.{key}": value for key, value in d.hparams().items()})
@@ -293,6 +449,9 @@ def _results_payload(
         "utility": result.utility,
         "attacks": result.attacks,
         "strongest_attack": result.strongest_attack,
+        "slices": result.slices,
+        "most_vulnerable": result.most_vulnerable,
+        "canaries": int(experiment.num_canaries),
         "defense": result.defense,
         "privacy": result.privacy,
         "headline": dict(headline),

@@ -1,17 +1,33 @@
-"""Observation: what every model releases on every population sample."""
+"""Observation: what every model releases on every population sample (and on perturbed copies)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
 from mia_defense.defenses.release import Release
+from mia_defense.errors import ConfigError
 
-__all__ = ["Observations", "observe"]
+__all__ = [
+    "MissingObservationError",
+    "Observations",
+    "QueryConfig",
+    "gradient_norms",
+    "observe",
+    "observe_augmented",
+    "perturbed_copies",
+]
+
+log = logging.getLogger(__name__)
+
+
+class MissingObservationError(ConfigError):
+    """An attack needs observations the run did not make (augmented queries, gradients)."""
 
 
 @dataclass(frozen=True)
@@ -22,19 +38,30 @@ class Observations:
         log_probs: [K, N, C] float32 released log-probabilities (``-inf`` where withheld).
         labels: [N] int true labels.
         masks: [K, N] bool membership of each sample in each model's training set.
+        augmented: [K, A, N, C] released log-probabilities on A perturbed copies of every
+            sample (the same copies for every model), or ``None`` when not queried.
+        grad_norms: [K, N] white-box per-sample gradient norms of the loss with respect to
+            the parameters, or ``None`` when not computed.
     """
 
     log_probs: np.ndarray
     labels: np.ndarray
     masks: np.ndarray
+    augmented: np.ndarray | None = None
+    grad_norms: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        k, n, _ = self.log_probs.shape
+        k, n, c = self.log_probs.shape
         if self.masks.shape != (k, n) or self.labels.shape != (n,):
             raise ValueError(
                 f"inconsistent shapes: log_probs {self.log_probs.shape}, "
                 f"masks {self.masks.shape}, labels {self.labels.shape}"
             )
+        aug = self.augmented
+        if aug is not None and (aug.ndim != 4 or aug.shape[0] != k or aug.shape[2:] != (n, c)):
+            raise ValueError(f"augmented has shape {aug.shape}, expected [{k}, A, {n}, {c}]")
+        if self.grad_norms is not None and self.grad_norms.shape != (k, n):
+            raise ValueError(f"grad_norms has shape {self.grad_norms.shape}, expected [{k}, {n}]")
 
     @property
     def num_models(self) -> int:
@@ -47,10 +74,88 @@ class Observations:
     def take(self, models: np.ndarray | Sequence[int]) -> Observations:
         """The observations of a subset of the models."""
         models = np.asarray(models)
-        return Observations(self.log_probs[models], self.labels, self.masks[models])
+        return Observations(
+            self.log_probs[models],
+            self.labels,
+            self.masks[models],
+            None if self.augmented is None else self.augmented[models],
+            None if self.grad_norms is None else self.grad_norms[models],
+        )
+
+    def with_log_probs(self, log_probs: np.ndarray) -> Observations:
+        """A copy with other released outputs (and no augmented queries or gradients)."""
+        return replace(self, log_probs=log_probs, augmented=None, grad_norms=None)
+
+    def require(self, name: str, *, attack: str, fix: str) -> np.ndarray:
+        """The optional field ``name``; raises `MissingObservationError` naming the fix."""
+        value = getattr(self, name)
+        if value is None:
+            raise MissingObservationError(f"attack {attack} needs observations.{name}; {fix}")
+        return value
+
+
+@dataclass(frozen=True)
+class QueryConfig:
+    """How the models are queried on perturbed copies of the population (augmented queries).
+
+    Attributes:
+        num_augmented: A perturbed copies per sample (0 = none).
+        noise_std: Gaussian noise, in units of each feature's standard deviation
+            (flat/tabular inputs; images get it too when ``max_shift`` is 0 and not ``flip``).
+        max_shift: images [C, H, W]: random translations of up to this many pixels.
+        flip: images: every other copy is mirrored horizontally.
+    """
+
+    num_augmented: int = 0
+    noise_std: float = 0.1
+    max_shift: int = 1
+    flip: bool = False
+
+    def __post_init__(self) -> None:
+        if self.num_augmented < 0 or self.noise_std < 0 or self.max_shift < 0:
+            raise ConfigError(
+                f"attack.queries={self}: num_augmented, noise_std and max_shift must be >= 0"
+            )
+
+
+def _shift(images: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """Translate [N, C, H, W] by (dy, dx) pixels, filling with zeros."""
+    out = torch.zeros_like(images)
+    h, w = images.shape[-2:]
+    out[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = images[
+        ..., max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out
+
+
+def perturbed_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> list[torch.Tensor]:
+    """A perturbed copies of ``x`` [N, ...]: shifts/flips for images, feature noise otherwise."""
+    inputs = torch.as_tensor(x, dtype=torch.float32)
+    rng = np.random.default_rng(seed)
+    image = inputs.ndim == 4 and (queries.max_shift > 0 or queries.flip)
+    scale = inputs.std(dim=0, keepdim=True).clamp_min(1e-6)
+    copies = []
+    for a in range(queries.num_augmented):
+        if image:
+            dy, dx = (int(v) for v in rng.integers(-queries.max_shift, queries.max_shift + 1, 2))
+            copy = _shift(inputs, dy, dx)
+            copies.append(copy.flip(-1) if queries.flip and a % 2 == 0 else copy)
+        else:
+            noise = torch.as_tensor(rng.standard_normal(inputs.shape), dtype=torch.float32)
+            copies.append(inputs + queries.noise_std * scale * noise)
+    return copies
 
 
 @torch.no_grad()
+def _released(
+    model: nn.Module, inputs: torch.Tensor, release: Release, generator: torch.Generator | None,
+    batch_size: int,
+) -> torch.Tensor:
+    model.eval()
+    logits = torch.cat([model(chunk) for chunk in inputs.split(batch_size)])
+    return release(logits, generator)
+
+
 def observe(
     models: Sequence[nn.Module],
     x: np.ndarray,
@@ -61,9 +166,67 @@ def observe(
 ) -> np.ndarray:
     """Released log-probabilities [K, N, C] of every model on every row of ``x``."""
     inputs = torch.as_tensor(x, dtype=torch.float32)
-    outputs = []
-    for model in models:
-        model.eval()
-        logits = torch.cat([model(chunk) for chunk in inputs.split(batch_size)])
-        outputs.append(release(logits, generator))
+    outputs = [_released(m, inputs, release, generator, batch_size) for m in models]
     return torch.stack(outputs).numpy()
+
+
+def observe_augmented(
+    models: Sequence[nn.Module],
+    x: np.ndarray,
+    *,
+    release: Release,
+    queries: QueryConfig,
+    seed: int,
+    generator: torch.Generator | None = None,
+    batch_size: int = 4096,
+) -> np.ndarray:
+    """Released log-probabilities [K, A, N, C] on A perturbed copies of ``x``.
+
+    Every model is queried on the same copies, so reference models calibrate the target.
+    """
+    copies = perturbed_copies(x, queries=queries, seed=seed)
+    return np.stack(
+        [
+            torch.stack([_released(m, c, release, generator, batch_size) for c in copies]).numpy()
+            for m in models
+        ]
+    )
+
+
+def _grad_norms(
+    model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
+) -> np.ndarray:
+    """[N] per-sample gradient norms of one model, with ``torch.func`` (vmap over samples)."""
+    from torch.func import functional_call, grad, vmap
+
+    model.eval()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+    def loss(p: dict, xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
+        logits = functional_call(model, (p, buffers), (xi[None],))
+        return nn.functional.cross_entropy(logits, yi[None])
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))
+    norms = []
+    for xs, ys in zip(inputs.split(batch_size), targets.split(batch_size), strict=True):
+        grads = per_sample(params, xs, ys)
+        norms.append(sum(g.flatten(1).pow(2).sum(1) for g in grads.values()).sqrt())
+    return torch.cat(norms).numpy()
+
+
+def gradient_norms(
+    models: Sequence[nn.Module], x: np.ndarray, y: np.ndarray, *, batch_size: int = 512
+) -> np.ndarray | None:
+    """White-box signal: L2 norm of each sample's loss gradient w.r.t. the parameters [K, N].
+
+    Returns ``None`` with a warning for a model ``torch.func`` cannot differentiate per
+    sample (the gradient attack is then skipped).
+    """
+    inputs = torch.as_tensor(x, dtype=torch.float32)
+    targets = torch.as_tensor(y, dtype=torch.long)
+    try:
+        return np.stack([_grad_norms(m, inputs, targets, batch_size) for m in models])
+    except Exception as exc:  # any model torch.func rejects: skip the signal, keep the run
+        log.warning("white-box gradient norms skipped: %s: %s", type(exc).__name__, exc)
+        return None

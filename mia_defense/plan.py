@@ -82,8 +82,9 @@ def make_plan(
     if population_size < 2 or test_size < 1 or population_size + test_size > available:
         raise ConfigError(
             f"plan.population_size={population_size}, plan.test_size={test_size}, "
-            f"plan.reference_size={reference_size}: need population >= 2, test >= 1 and "
-            f"their sum <= {total} samples in dataset {dataset.name!r}; lower the sizes"
+            f"plan.reference_size={reference_size}: too few samples for the plan; need "
+            f"population >= 2, test >= 1 and population + test + reference <= the {total} "
+            f"samples in {dataset.description}; lower the plan sizes or use more data"
         )
     order = numpy_rng(seed, "split").permutation(total)
     population_idx = np.sort(order[:population_size])

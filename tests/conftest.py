@@ -9,7 +9,10 @@ import torch
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
+from mia_defense.config import register_configs
+
 torch.set_num_threads(1)
+register_configs()
 
 TINY = [
     "plan.num_models=4",

@@ -46,5 +46,5 @@ def test_odd_or_tiny_k_is_refused(digits, k):
 
 
 def test_sizes_larger_than_dataset_are_refused(digits):
-    with pytest.raises(ConfigError, match="plan.population_size=1700.*1797 samples"):
+    with pytest.raises(ConfigError, match=r"plan\.population_size=1700.*1797 samples"):
         make_plan(digits, num_models=4, population_size=1700, test_size=200, seed=0)

@@ -17,6 +17,7 @@ RESUME_OVERRIDES = [
     "plan.population_size=600",
     "train.epochs=40",
     "train.batch_size=32",
+    "train.chunk_size=2",  # the stacked path checkpoints every 2 models
     "progress=false",
     "~attack.attacks.shokri",
 ]
@@ -53,7 +54,9 @@ def test_killed_run_resumes_training_only_missing_models(make_cfg, tmp_path):
     script = Path(sys.executable).with_name("mia-train")
     run_dir = tmp_path / "killed"
     command = [str(script), *RESUME_OVERRIDES, f"hydra.run.dir={run_dir}"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     checkpoints = run_dir / "checkpoints"
     deadline = time.monotonic() + 240
     while len(list(checkpoints.glob("model_*.pt"))) < 2 and time.monotonic() < deadline:
@@ -67,7 +70,8 @@ def test_killed_run_resumes_training_only_missing_models(make_cfg, tmp_path):
 
     resumed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert f"resuming: {trained_before} of 8 models already trained" in resumed.stderr + resumed.stdout
+    output = resumed.stderr + resumed.stdout
+    assert f"resuming: {trained_before} of 8 models already trained" in output
 
     reference = tmp_path / "uninterrupted"
     run(make_cfg(*RESUME_OVERRIDES, tiny=False), reference)

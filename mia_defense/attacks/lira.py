@@ -13,22 +13,32 @@ _MIN_STD = 1e-3
 
 
 def _masked_moments(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and variance of ``values`` [R, N] over rows where ``weights`` is 1."""
+    """Per-column mean and variance of ``values`` [R, Q, N] over rows where ``weights`` is 1."""
     count = weights.sum(axis=0)
     mean = (values * weights).sum(axis=0) / np.maximum(count, 1)
+    # A sample no reference of this kind saw (only with very few references) gets the
+    # mean over all samples: a fixed 0 would single out exactly those samples.
+    overall = (values * weights).sum(axis=(0, 2)) / max(weights.sum(), 1)
+    mean = np.where(count > 0, mean, overall[:, None])
     var = (((values - mean) ** 2) * weights).sum(axis=0) / np.maximum(count - 1, 1)
     return mean, var
 
 
-def _pooled_std(values: np.ndarray, weights: np.ndarray, mean: np.ndarray) -> float:
-    """One standard deviation for all samples: residuals around each sample's mean."""
-    residual = ((values - mean) ** 2 * weights).sum()
-    dof = max(weights.sum() - np.count_nonzero(weights.sum(axis=0)), 1)
-    return float(np.sqrt(residual / dof))
+def _pooled_std(values: np.ndarray, weights: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """One standard deviation per query [Q, 1] for all samples: residuals around each mean."""
+    residual = ((values - mean) ** 2 * weights).sum(axis=(0, 2))
+    dof = np.maximum(weights.sum(axis=(0, 2)) - np.count_nonzero(weights.sum(axis=0), axis=-1), 1)
+    return np.sqrt(residual / dof)[:, None]
 
 
-def _log_normal(x: np.ndarray, mean: np.ndarray, std: np.ndarray | float) -> np.ndarray:
+def _log_normal(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     return -0.5 * ((x - mean) / std) ** 2 - np.log(std)
+
+
+def _std(values: np.ndarray, weights: np.ndarray, mean: np.ndarray, var: np.ndarray, fixed: bool):
+    if fixed:
+        return np.maximum(_pooled_std(values, weights, mean), _MIN_STD)
+    return np.maximum(np.sqrt(var), _MIN_STD)
 
 
 def lira(
@@ -37,6 +47,7 @@ def lira(
     *,
     online: bool = True,
     fixed_variance: bool | None = None,
+    augmented: bool = False,
 ) -> np.ndarray:
     """LiRA scores [T, N]: each target is attacked with the other K-1 models as references.
 
@@ -51,29 +62,28 @@ def lira(
         fixed_variance: one pooled variance for all samples instead of per-example ones;
             ``None`` picks it when fewer than 64 reference models are available, as
             Carlini et al. recommend.
+        augmented: also use the queries on perturbed copies (``obs.augmented``, when the
+            run made them): one Gaussian per query, the log-likelihood ratios summed
+            (online) or the z-scores averaged (offline), as Carlini et al. do.
     """
-    signal = true_class_logit(obs.log_probs, obs.labels)  # [K, N]
-    masks = obs.masks.astype(np.float64)
+    signal = true_class_logit(obs.log_probs, obs.labels)[:, None]  # [K, 1, N]
+    if augmented and obs.augmented is not None:
+        extra = true_class_logit(obs.augmented, obs.labels)  # [K, A, N]
+        signal = np.concatenate([signal, extra], axis=1)
+    masks = obs.masks.astype(np.float64)[:, None]  # [K, 1, N]
     if fixed_variance is None:
         fixed_variance = obs.num_models - 1 < 64
-    scores = np.empty((len(targets), signal.shape[1]))
+    scores = np.empty((len(targets), signal.shape[2]))
     for row, t in enumerate(targets):
         refs = np.arange(obs.num_models) != t
         ref_signal, ref_in = signal[refs], masks[refs]
         mean_out, var_out = _masked_moments(ref_signal, 1.0 - ref_in)
-        if fixed_variance:
-            std_out = max(_pooled_std(ref_signal, 1.0 - ref_in, mean_out), _MIN_STD)
-        else:
-            std_out = np.maximum(np.sqrt(var_out), _MIN_STD)
+        std_out = _std(ref_signal, 1.0 - ref_in, mean_out, var_out, fixed_variance)
         if not online:
-            scores[row] = (signal[t] - mean_out) / std_out
+            scores[row] = ((signal[t] - mean_out) / std_out).mean(axis=0)
             continue
         mean_in, var_in = _masked_moments(ref_signal, ref_in)
-        if fixed_variance:
-            std_in = max(_pooled_std(ref_signal, ref_in, mean_in), _MIN_STD)
-        else:
-            std_in = np.maximum(np.sqrt(var_in), _MIN_STD)
-        scores[row] = _log_normal(signal[t], mean_in, std_in) - _log_normal(
-            signal[t], mean_out, std_out
-        )
+        std_in = _std(ref_signal, ref_in, mean_in, var_in, fixed_variance)
+        ratio = _log_normal(signal[t], mean_in, std_in) - _log_normal(signal[t], mean_out, std_out)
+        scores[row] = ratio.sum(axis=0)
     return scores

@@ -9,14 +9,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mia_defense.metrics.bootstrap import Intervals, bootstrap_intervals
+from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics
-from mia_defense.observe import Observations
+from mia_defense.observe import MissingObservationError, Observations
 
-__all__ = ["Attack", "AttackResult", "run_attacks", "strongest"]
+__all__ = ["Attack", "AttackResult", "EvaluationConfig", "evaluate", "run_attacks", "strongest"]
 
 log = logging.getLogger(__name__)
 
 Attack = Callable[[Observations, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """How attack scores are evaluated beyond the ROC.
+
+    Attributes:
+        fprs: FPRs at which the TPR is reported.
+        bootstrap: resamples for the confidence intervals (0 = none).
+        confidence: level of the intervals and of the empirical ε bound.
+        delta: the δ of the empirical ε bound (the DP accountant's, else 1e-5).
+        seed: drives the resampling.
+    """
+
+    fprs: Sequence[float] = DEFAULT_FPRS
+    bootstrap: int = 200
+    confidence: float = 0.95
+    delta: float = 1e-5
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,8 @@ class AttackResult:
         scores: [T, N] membership scores, higher = member.
         metrics: ROC metrics pooled over all targets.
         seconds: wall time of the attack.
+        intervals: bootstrap confidence intervals of AUC and TPR@FPR (``None``: not computed).
+        epsilon_lower_bound: empirical ε lower bound at the evaluation's δ (NaN: not computed).
     """
 
     name: str
@@ -36,6 +59,38 @@ class AttackResult:
     scores: np.ndarray
     metrics: AttackMetrics
     seconds: float
+    intervals: Intervals | None = None
+    epsilon_lower_bound: float = float("nan")
+
+
+def evaluate(
+    name: str,
+    scores: np.ndarray,
+    truth: np.ndarray,
+    *,
+    targets: np.ndarray,
+    config: EvaluationConfig,
+    seconds: float = 0.0,
+) -> AttackResult:
+    """ROC metrics, bootstrap intervals and the empirical ε bound of scores [T, N]."""
+    metrics = roc_metrics(scores, truth, fprs=config.fprs)
+    intervals = bootstrap_intervals(
+        scores,
+        truth,
+        fprs=config.fprs,
+        num_resamples=config.bootstrap,
+        confidence=config.confidence,
+        seed=config.seed,
+    )
+    epsilon = empirical_epsilon(
+        metrics.fpr,
+        metrics.tpr,
+        num_members=int(truth.sum()),
+        num_nonmembers=int((~truth).sum()),
+        delta=config.delta,
+        confidence=config.confidence,
+    )
+    return AttackResult(name, targets, scores, metrics, seconds, intervals, epsilon)
 
 
 def run_attacks(
@@ -44,20 +99,53 @@ def run_attacks(
     *,
     targets: np.ndarray,
     fprs: Sequence[float] = DEFAULT_FPRS,
+    evaluation: EvaluationConfig | None = None,
+    records: np.ndarray | None = None,
 ) -> dict[str, AttackResult]:
-    """Score every target with every attack; metrics pool the [T, N] scores."""
+    """Score every target with every attack; metrics pool the [T, N] scores.
+
+    An attack that needs observations the run did not make (white-box gradients, say) is
+    skipped with a warning naming the setting that enables it.
+
+    Args:
+        obs: the observations.
+        attacks: name -> attack function.
+        targets: [T] target models.
+        fprs: FPRs reported when ``evaluation`` is not given.
+        evaluation: intervals and ε settings; ``None``: ROC metrics only (no bootstrap).
+        records: [N] bool, the records the metrics pool (``None``: all); scores keep all N.
+    """
+    config = evaluation or EvaluationConfig(fprs=fprs, bootstrap=0)
+    if obs.num_models < 4:
+        log.warning(
+            "only %d models: in a balanced plan the reference models' membership then "
+            "almost reveals the target's, so reference-based attacks (LiRA, RMIA, Shokri, "
+            "calibrated ones) overstate the leak; use plan.num_models >= 4 (16 or more)",
+            obs.num_models,
+        )
+    keep = np.ones(obs.labels.shape, dtype=bool) if records is None else np.asarray(records)
     truth = obs.masks[targets]
     results = {}
     for name, attack in attacks.items():
         start = time.perf_counter()
-        scores = np.asarray(attack(obs, targets), dtype=np.float64)
+        try:
+            scores = np.asarray(attack(obs, targets), dtype=np.float64)
+        except MissingObservationError as exc:
+            log.warning("attack %s skipped: %s", name, exc)
+            continue
         if scores.shape != truth.shape:
             raise ValueError(
                 f"attack {name!r} returned scores of shape {scores.shape}, expected {truth.shape}"
             )
         seconds = time.perf_counter() - start
-        results[name] = AttackResult(name, targets, scores, roc_metrics(scores, truth, fprs=fprs), seconds)
-        log.info("attack %s: AUC %.3f (%.2fs)", name, results[name].metrics.auc, seconds)
+        result = evaluate(
+            name, scores[:, keep], truth[:, keep], targets=targets, config=config, seconds=seconds
+        )
+        results[name] = AttackResult(
+            name, targets, scores, result.metrics, seconds, result.intervals,
+            result.epsilon_lower_bound,
+        )
+        log.info("attack %s: AUC %.3f (%.2fs)", name, result.metrics.auc, seconds)
     return results
 
 

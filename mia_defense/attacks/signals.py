@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-__all__ = ["SIGNAL_CLIP", "true_class_log_prob", "true_class_logit"]
+__all__ = [
+    "SIGNALS",
+    "SIGNAL_CLIP",
+    "confidence",
+    "negative_entropy",
+    "negative_modified_entropy",
+    "true_class_log_prob",
+    "true_class_logit",
+]
 
 # Released outputs may hold exact 0/1 probabilities (label-only, rounding): the signals
 # are clipped to a finite range so means and variances stay defined.
@@ -36,3 +44,44 @@ def true_class_logit(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
         log_rest = logsumexp(np.where(onehot, -np.inf, log_probs), axis=-1)
         logit = log_p - log_rest
     return np.clip(np.nan_to_num(logit, nan=0.0), -SIGNAL_CLIP, SIGNAL_CLIP)
+
+
+def confidence(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """p_y, the released probability of the true class. [..., N, C], [N] -> [..., N]."""
+    return np.exp(true_class_log_prob(log_probs, labels))
+
+
+def negative_entropy(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Minus the prediction entropy (Salem et al. 2019): members get peaked outputs.
+
+    [..., N, C], [N] -> [..., N]; ``labels`` is unused (the signal ignores the label).
+    """
+    probs = np.exp(log_probs)
+    plogp = np.where(probs > 0, probs * np.clip(log_probs, -SIGNAL_CLIP, 0.0), 0.0)
+    return plogp.sum(axis=-1)
+
+
+def negative_modified_entropy(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Minus the modified entropy of Song & Mittal (2021), which uses the true label.
+
+    Mentr = -(1 - p_y) log p_y - sum_{i != y} p_i log(1 - p_i): low for a confident
+    correct prediction, high for a confident wrong one. [..., N, C], [N] -> [..., N].
+    """
+    probs = np.exp(log_probs)
+    onehot = np.zeros(log_probs.shape[-2:], dtype=bool)
+    onehot[np.arange(len(labels)), labels] = True
+    log_p = np.clip(log_probs, -SIGNAL_CLIP, 0.0)
+    with np.errstate(divide="ignore"):
+        log_1mp = np.clip(np.log1p(-np.minimum(probs, 1.0)), -SIGNAL_CLIP, 0.0)
+    own = (1.0 - probs) * log_p  # (1 - p_y) log p_y at the true class
+    other = probs * log_1mp  # p_i log(1 - p_i) elsewhere
+    return np.where(onehot, own, other).sum(axis=-1)
+
+
+# Threshold-attack signals, higher = more likely a member.
+SIGNALS = {
+    "loss": true_class_log_prob,
+    "confidence": confidence,
+    "entropy": negative_entropy,
+    "modified_entropy": negative_modified_entropy,
+}

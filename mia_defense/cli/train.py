@@ -9,15 +9,26 @@ from typing import Any
 import hydra
 import torch
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
 
+from mia_defense.config import build_dataclass, register_configs
+from mia_defense.defenses import DefenseFactory, FullRelease, Release
+from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.experiment import Experiment, PlanConfig, RunResult, fpr_key, run_experiment
+from mia_defense.models import model_builder
+from mia_defense.observe import QueryConfig
+from mia_defense.report import check_objective_names, finished_result, objectives
+from mia_defense.tracking import read_json
 from mia_defense.training.config import TrainConfig
 
 __all__ = ["build_experiment", "format_table", "main", "run"]
 
 log = logging.getLogger(__name__)
+
+register_configs()
 
 
 def _flat_hparams(cfg: DictConfig) -> dict[str, Any]:
@@ -31,22 +42,77 @@ def _flat_hparams(cfg: DictConfig) -> dict[str, Any]:
                     continue
                 walk(value, f"{prefix}{key}.")
         elif node is not None:
-            flat[prefix.rstrip(".")] = node if isinstance(node, (bool, int, float, str)) else str(node)
+            scalar = isinstance(node, (bool, int, float, str))
+            flat[prefix.rstrip(".")] = node if scalar else str(node)
 
     walk(OmegaConf.to_container(cfg, resolve=True), "")
     flat.pop("progress", None)
     return flat
 
 
+def _build_defenses(node: Any) -> DefenseFactory:
+    """One Hydra partial per selected defense (``defense.<name>``): fresh objects per model."""
+    factories = []
+    for name, spec in (node or {}).items():
+        if not isinstance(spec, DictConfig) or "_target_" not in spec:
+            raise ConfigError(
+                f"defense.{name}: expected a mapping with a _target_; select defenses with "
+                "defense=NAME or 'defense=[NAME,NAME]' (options in conf/defense/)"
+            )
+        factories.append(instantiate(spec, _partial_=True))
+    return DefenseFactory(factories)
+
+
+def _build_release(node: Any) -> Release:
+    release = instantiate(node) if node else FullRelease()
+    if not isinstance(release, Release):
+        raise ConfigError(
+            f"release: {type(release).__name__} is not a Release; point release._target_ at a "
+            "subclass of mia_defense.defenses.Release"
+        )
+    return release
+
+
+def _instantiate(parent: DictConfig, name: str, *, key: str | None = None, **kwargs: Any) -> Any:
+    """``instantiate(parent[name])`` with user-caused failures turned into our errors.
+
+    Hydra wraps whatever the target raises; a `MiaDefenseError` (a missing data file, a bad
+    option) is re-raised as it is, a missing mandatory value (``???``) names the key to set.
+    """
+    key = key or name
+    try:
+        return instantiate(parent[name], **kwargs)
+    except MissingMandatoryValue as exc:
+        raise ConfigError(f"{key}: a required value is missing ({exc.full_key}); set it, "
+                          f"e.g. {exc.full_key}=...") from None
+    except InstantiationException as exc:
+        cause = exc.__cause__
+        if isinstance(cause, MiaDefenseError):
+            raise cause from None
+        raise ConfigError(f"{key}: cannot build it from the config: {exc}") from exc
+
+
 def build_experiment(cfg: DictConfig) -> Experiment:
     """Turn the composed config into the objects the pipeline needs."""
     attack_cfg = cfg.attack
     return Experiment(
-        dataset=instantiate(cfg.dataset),
-        build_model=instantiate(cfg.model),
-        train=TrainConfig(**OmegaConf.to_container(cfg.train, resolve=True)),
-        plan=PlanConfig(**OmegaConf.to_container(cfg.plan, resolve=True)),
-        attacks={name: instantiate(spec) for name, spec in attack_cfg.attacks.items()},
+        dataset=_instantiate(cfg, "dataset"),
+        build_model=model_builder(_instantiate(cfg, "model", _partial_=True)),
+        train=build_dataclass(TrainConfig, cfg.train, key="train"),
+        plan=build_dataclass(PlanConfig, cfg.plan, key="plan"),
+        attacks={
+            name: _instantiate(attack_cfg.attacks, name, key=f"attack.attacks.{name}")
+            for name in attack_cfg.attacks
+        },
+        build_defenses=_build_defenses(cfg.get("defense")),
+        release=_build_release(cfg.get("release")),
+        shadow_recipe=str(attack_cfg.get("shadow_recipe", "same")),
+        bootstrap=int(attack_cfg.get("bootstrap", 200)),
+        confidence=float(attack_cfg.get("confidence", 0.95)),
+        queries=build_dataclass(QueryConfig, attack_cfg.get("queries"), key="attack.queries"),
+        white_box=bool(attack_cfg.get("white_box", False)),
+        num_canaries=int((attack_cfg.get("canaries") or {}).get("num", 0)),
+        canary_kind=str((attack_cfg.get("canaries") or {}).get("kind", "mislabeled")),
         seed=int(cfg.seed),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
@@ -69,10 +135,18 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         f"gap {util['generalization_gap']:.3f})",
     ]
     for key, value in result.privacy.items():
-        lines.append(f"{key} {value:.3f}")
-    headers = ["attack", "AUC"] + [f"TPR@{f * 100:g}%FPR" for f in fprs]
+        lines.append(f"{key} {value:.4g}")
+
+    def cell(summary: dict[str, float], key: str) -> str:
+        low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")
+        ci = "" if low is None or high is None else f" [{low:.3f}, {high:.3f}]"
+        return f"{summary[key]:.3f}{ci}"
+
+    headers = ["attack", "AUC [95% CI]"] + [f"TPR@{f * 100:g}%FPR" for f in fprs] + ["eps_emp"]
     rows = [
-        [name, f"{summary['auc']:.3f}"] + [f"{summary[fpr_key(f)]:.3f}" for f in fprs]
+        [name, cell(summary, "auc")]
+        + [cell(summary, fpr_key(f)) for f in fprs]
+        + [f"{summary.get('empirical_epsilon', float('nan')):.2f}"]
         for name, summary in result.attacks.items()
     ]
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
@@ -80,24 +154,56 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
     lowest = min(fprs)
+    canaries = {n: s["canaries"] for n, s in result.slices.items() if "canaries" in s}
+    if canaries:
+        best = max(canaries, key=lambda n: canaries[n][fpr_key(lowest)])
+        lines.append(
+            f"canaries ({canaries[best]['records']} records): strongest {best}, TPR@"
+            f"{lowest * 100:g}%FPR {canaries[best][fpr_key(lowest)]:.3f}, "
+            f"AUC {canaries[best]['auc']:.3f}"
+        )
+    best = result.attacks[result.strongest_attack]
     lines.append(
         f"strongest attack at {lowest * 100:g}% FPR: {result.strongest_attack} "
-        f"(TPR {result.headline(lowest):.4f})"
+        f"(TPR {result.headline(lowest):.4f}, 95% CI "
+        f"[{best.get(fpr_key(lowest) + '_ci_low', float('nan')):.4f}, "
+        f"{best.get(fpr_key(lowest) + '_ci_high', float('nan')):.4f}])"
     )
     return "\n".join(lines)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name="config")
-def main(cfg: DictConfig) -> float:
-    """Hydra entry point; returns the strongest attack's TPR at the lowest FPR (for sweepers)."""
+def main(cfg: DictConfig) -> float | tuple[float, ...]:
+    """Hydra entry point; returns the sweep objective(s) for sweepers such as Optuna.
+
+    Without an ``objectives`` key: the strongest attack's TPR at the lowest FPR (a float).
+    With ``objectives: [NAME, ...]`` (set by ``hparams_search=optuna_tradeoff``; names as in
+    `mia_defense.report.objective`): a float for one name, a tuple for several (what the
+    Optuna sweeper's multi-objective ``direction: [...]`` expects).
+
+    A run whose directory already holds a complete results.json of the same config (a sweep
+    started again with the same ``hydra.sweep.dir``) is skipped: its figures are read back.
+    """
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    result = run(cfg, run_dir)
     fprs = sorted(float(f) for f in cfg.attack.fprs)
-    print(format_table(result, fprs))
-    print(f"\nrun directory: {run_dir}")
-    print(f"wall time: {result.wall_seconds:.1f} s")
-    print(f"look at it:   tensorboard --logdir {run_dir}")
-    return result.headline(min(fprs))
+    names = [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(fprs[0])}"]]
+    try:
+        check_objective_names(names)
+        payload = finished_result(run_dir, config=OmegaConf.to_container(cfg, resolve=True))
+        if payload is not None:
+            log.info("skipping finished run %s (complete results.json, same config)", run_dir)
+        else:
+            result = run(cfg, run_dir)
+            print(format_table(result, fprs))
+            print(f"\nrun directory: {run_dir}")
+            print(f"wall time: {result.wall_seconds:.1f} s")
+            print(f"look at it:   tensorboard --logdir {run_dir}")
+            payload = read_json(run_dir / "results.json")
+        values = objectives(payload, names)
+    except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
+        log.error("%s: %s", type(exc).__name__, exc)
+        raise SystemExit(2) from None
+    return values[0] if len(values) == 1 else tuple(values)
 
 
 if __name__ == "__main__":

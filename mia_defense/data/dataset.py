@@ -16,19 +16,27 @@ class Dataset:
     """A labelled dataset held in memory.
 
     Attributes:
-        x: features, float32, shape [N, ...] (flat vectors or images).
+        x: features, float32, shape [N, ...]: flat vectors [N, D] or images [N, C, H, W].
         y: integer labels in ``[0, num_classes)``, shape [N].
         num_classes: number of classes C.
         name: a short name used in logs and reports.
+        source: the file or directory it was read from ("" for embedded data); named in errors.
     """
 
     x: np.ndarray
     y: np.ndarray
     num_classes: int
     name: str
+    source: str = ""
+
+    @property
+    def description(self) -> str:
+        """``dataset 'name'`` plus the file it came from, for error messages."""
+        where = f" (from {self.source})" if self.source else ""
+        return f"dataset {self.name!r}{where}"
 
     def __post_init__(self) -> None:
-        source = f"dataset {self.name!r}"
+        source = self.description
         if self.x.ndim < 2:
             raise DataError(f"{source}: features must have shape [N, ...], got {self.x.shape}")
         if self.y.ndim != 1 or len(self.y) != len(self.x):
@@ -37,8 +45,13 @@ class Dataset:
             )
         if not np.issubdtype(self.y.dtype, np.integer):
             raise DataError(f"{source}: labels must be integers, got dtype {self.y.dtype}")
-        if not np.all(np.isfinite(self.x)):
-            raise DataError(f"{source}: features contain NaN or inf; clean or impute them first")
+        finite = np.isfinite(self.x)
+        if not finite.all():
+            bad = np.flatnonzero(~finite.reshape(len(self.x), -1).all(axis=1))
+            raise DataError(
+                f"{source}: features contain NaN or inf in {len(bad)} samples "
+                f"(first at sample {bad[0]}); clean or impute them first"
+            )
         if self.num_classes < 2:
             raise DataError(f"{source}: need at least 2 classes, got {self.num_classes}")
         if len(self.y) and (self.y.min() < 0 or self.y.max() >= self.num_classes):

@@ -1,12 +1,27 @@
-"""Output defenses: what a querier of the model gets to see."""
+"""Output defenses: what a querier of the model gets to see.
+
+Every mechanism maps logits [..., C] to released log-probabilities, ``-inf`` where a
+probability is withheld or zero, so attacks and the utility metrics read one format.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 
-__all__ = ["FullRelease", "Release"]
+from mia_defense.errors import ConfigError
+
+__all__ = [
+    "FullRelease",
+    "LabelOnlyRelease",
+    "NoiseRelease",
+    "Release",
+    "RoundingRelease",
+    "TemperatureRelease",
+    "TopKRelease",
+]
 
 
 class Release:
@@ -22,9 +37,131 @@ class Release:
         """The mechanism's settings, flat, for results and TensorBoard hparams."""
         return {}
 
-    def __call__(self, logits: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def __call__(
+        self, logits: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         return torch.log_softmax(logits.float(), dim=-1)
 
 
 class FullRelease(Release):
     """The full probability vector (no output defense)."""
+
+
+class TopKRelease(Release):
+    """Only the ``k`` largest probabilities; the others are withheld (``-inf``).
+
+    With ``renormalize`` the kept probabilities are rescaled to sum to 1 (a querier
+    cannot tell how much mass was dropped); otherwise they keep their values.
+    """
+
+    name = "topk"
+
+    def __init__(self, *, k: int = 1, renormalize: bool = False) -> None:
+        if k < 1:
+            raise ConfigError(f"release.k={k}: must be >= 1")
+        self.k = int(k)
+        self.renormalize = bool(renormalize)
+
+    def hparams(self) -> dict[str, Any]:
+        return {"k": self.k, "renormalize": self.renormalize}
+
+    def __call__(
+        self, logits: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        k = min(self.k, log_probs.shape[-1])
+        top = log_probs.topk(k, dim=-1)
+        out = torch.full_like(log_probs, -math.inf).scatter(-1, top.indices, top.values)
+        return torch.log_softmax(out, dim=-1) if self.renormalize else out
+
+
+class RoundingRelease(Release):
+    """Probabilities rounded to ``decimals`` places (those rounded to 0 become ``-inf``)."""
+
+    name = "rounding"
+
+    def __init__(self, *, decimals: int = 2) -> None:
+        if decimals < 0:
+            raise ConfigError(f"release.decimals={decimals}: must be >= 0")
+        self.decimals = int(decimals)
+
+    def hparams(self) -> dict[str, Any]:
+        return {"decimals": self.decimals}
+
+    def __call__(
+        self, logits: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        probs = torch.softmax(logits.double(), dim=-1)
+        return torch.log(torch.round(probs, decimals=self.decimals)).float()
+
+
+class LabelOnlyRelease(Release):
+    """Only the predicted label: a one-hot (log 1 = 0 at the argmax, ``-inf`` elsewhere)."""
+
+    name = "label_only"
+
+    def __call__(
+        self, logits: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        out = torch.full(logits.shape, -math.inf, dtype=torch.float32, device=logits.device)
+        return out.scatter(-1, logits.argmax(dim=-1, keepdim=True), 0.0)
+
+
+class NoiseRelease(Release):
+    """Probabilities plus fresh noise on every query, clipped at 0 and renormalised.
+
+    ``distribution`` is ``gaussian`` (standard deviation ``scale``) or ``laplace``
+    (scale ``scale``). Noise is drawn per query, so an attacker who may repeat a query
+    can average it away; the evaluation queries each sample once.
+    """
+
+    name = "noise"
+
+    def __init__(self, *, scale: float = 0.05, distribution: str = "gaussian") -> None:
+        if not scale >= 0:
+            raise ConfigError(f"release.scale={scale}: must be >= 0")
+        if distribution not in ("gaussian", "laplace"):
+            raise ConfigError(
+                f"release.distribution={distribution!r}: choose from ('gaussian', 'laplace')"
+            )
+        self.scale = float(scale)
+        self.distribution = distribution
+
+    def hparams(self) -> dict[str, Any]:
+        return {"scale": self.scale, "distribution": self.distribution}
+
+    def __call__(
+        self, logits: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        probs = torch.softmax(logits.double(), dim=-1)
+        shape, device = probs.shape, probs.device
+        if self.distribution == "gaussian":
+            noise = torch.randn(shape, generator=generator, dtype=probs.dtype, device=device)
+        else:  # Laplace = difference of two unit exponentials
+            e = torch.empty((2, *shape), dtype=probs.dtype, device=device)
+            e.exponential_(generator=generator)
+            noise = e[0] - e[1]
+        noisy = (probs + self.scale * noise).clamp(min=0.0)
+        total = noisy.sum(dim=-1, keepdim=True)
+        # all classes clipped to 0 (huge noise): release the uniform vector
+        noisy = torch.where(total > 0, noisy / total.clamp(min=1e-300), 1.0 / shape[-1])
+        return torch.log(noisy).float()
+
+
+class TemperatureRelease(Release):
+    """Softmax at ``temperature`` (> 1 flattens, < 1 sharpens); the argmax is unchanged."""
+
+    name = "temperature"
+
+    def __init__(self, *, temperature: float = 2.0) -> None:
+        if not temperature > 0:
+            raise ConfigError(f"release.temperature={temperature}: must be > 0")
+        self.temperature = float(temperature)
+
+    def hparams(self) -> dict[str, Any]:
+        return {"temperature": self.temperature}
+
+    def __call__(
+        self, logits: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        return torch.log_softmax(logits.float() / self.temperature, dim=-1)

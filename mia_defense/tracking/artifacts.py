@@ -52,7 +52,9 @@ def read_json(path: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise DataError(f"{path}: file not found") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not valid JSON ({exc}); the run was probably interrupted") from exc
+        raise DataError(
+            f"{path}: not valid JSON ({exc}); the run was probably interrupted"
+        ) from exc
     if not isinstance(payload, dict):
         raise DataError(f"{path}: expected a JSON object, got {type(payload).__name__}")
     return payload

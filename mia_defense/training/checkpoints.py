@@ -34,8 +34,8 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise
     except Exception as exc:  # torch raises many types for corrupt files
         raise DataError(
-            f"checkpoint {path} is corrupt or not a mia-defense checkpoint ({exc.__class__.__name__}); "
-            "delete it to retrain that model"
+            f"checkpoint {path} is corrupt or not a mia-defense checkpoint "
+            f"({exc.__class__.__name__}); delete it to retrain that model"
         ) from exc
     if not isinstance(payload, dict) or "state_dict" not in payload:
         raise DataError(

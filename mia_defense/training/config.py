@@ -11,7 +11,7 @@ __all__ = ["TrainConfig"]
 _OPTIMIZERS = ("adam", "sgd")
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrainConfig:
     """How each model is trained.
 
@@ -23,6 +23,10 @@ class TrainConfig:
         momentum: SGD momentum (ignored by Adam).
         weight_decay: L2 penalty passed to the optimizer.
         device: ``cpu``, ``cuda`` or ``auto`` (CUDA when present).
+        batched: train the K models as one stacked computation when the model and the
+            defenses allow it; ``False`` forces the per-model loop.
+        chunk_size: models trained together in the stacked path (bounds memory; each
+            chunk's checkpoints are written when it ends).
     """
 
     epochs: int = 30
@@ -32,6 +36,8 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 0.0
     device: str = "cpu"
+    batched: bool = True
+    chunk_size: int = 64
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -42,9 +48,12 @@ class TrainConfig:
             raise ConfigError(f"train.lr={self.lr}: must be > 0")
         if self.optimizer not in _OPTIMIZERS:
             raise ConfigError(
-                f"train.optimizer={self.optimizer!r}: unexpected optimizer, choose from {_OPTIMIZERS}"
+                f"train.optimizer={self.optimizer!r}: unexpected optimizer, "
+                f"choose from {_OPTIMIZERS}"
             )
         if self.weight_decay < 0:
             raise ConfigError(f"train.weight_decay={self.weight_decay}: must be >= 0")
+        if self.chunk_size < 1:
+            raise ConfigError(f"train.chunk_size={self.chunk_size}: must be >= 1")
         if self.device not in ("cpu", "cuda", "auto"):
             raise ConfigError(f"train.device={self.device!r}: choose from cpu, cuda, auto")

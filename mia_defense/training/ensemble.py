@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -42,12 +43,19 @@ def _history_to_payload(history: ModelHistory) -> dict:
     return {
         "epochs": [list(map(float, vars(record).values())) for record in history.epochs],
         "stats": {key: float(value) for key, value in history.stats.items()},
+        "epoch_stats": [
+            {key: float(value) for key, value in stats.items()} for stats in history.epoch_stats
+        ],
     }
 
 
 def _history_from_payload(payload: dict) -> ModelHistory:
     records = [EpochRecord(int(row[0]), *map(float, row[1:])) for row in payload["epochs"]]
-    return ModelHistory(epochs=records, stats=dict(payload["stats"]))
+    return ModelHistory(
+        epochs=records,
+        stats=dict(payload["stats"]),
+        epoch_stats=[dict(stats) for stats in payload.get("epoch_stats", [])],
+    )
 
 
 def train_ensemble(
@@ -65,6 +73,9 @@ def train_ensemble(
     checkpoint_dir: Path | None = None,
     stage: str = "model",
     progress: bool = True,
+    x_reference: np.ndarray | None = None,
+    y_reference: np.ndarray | None = None,
+    batched: bool = True,
 ) -> Ensemble:
     """Train model k on ``x[masks[k]]`` for every k; reuse checkpoints already saved.
 
@@ -83,18 +94,37 @@ def train_ensemble(
         checkpoint_dir: where each model is saved as soon as it is trained; ``None`` skips it.
         stage: the seed stream's name (distinct ensembles need distinct streams).
         progress: show a progress bar.
+        x_reference, y_reference: the plan's reference split (outside the population),
+            handed to the defenses that need it; ``None`` when there is none.
+        batched: train the K models as one stacked computation when the model and the
+            defenses allow it (``training.batched``); ``False`` forces the per-model loop.
     """
+    if batched and config.batched:
+        stacked = _train_stacked_if_possible(
+            build_model=build_model, x=x, y=y, masks=masks, x_test=x_test, y_test=y_test,
+            config=config, seed=seed, build_defenses=build_defenses,
+            checkpoint_dir=checkpoint_dir, stage=stage, progress=progress,
+        )
+        if stacked is not None:
+            return stacked
     device = resolve_device(config.device)
     x_all = torch.as_tensor(x, dtype=torch.float32, device=device)
     y_all = torch.as_tensor(y, dtype=torch.long, device=device)
     x_te = torch.as_tensor(x_test, dtype=torch.float32, device=device)
     y_te = torch.as_tensor(y_test, dtype=torch.long, device=device)
+    x_ref = y_ref = None
+    if x_reference is not None and y_reference is not None and len(y_reference):
+        x_ref = torch.as_tensor(x_reference, dtype=torch.float32, device=device)
+        y_ref = torch.as_tensor(y_reference, dtype=torch.long, device=device)
     models: list[nn.Module] = []
     histories: list[ModelHistory] = []
     if checkpoint_dir is not None:
         done = sum(checkpoint_path(checkpoint_dir, k).exists() for k in range(len(masks)))
         if done:
-            log.info("resuming: %d of %d %ss already trained in %s", done, len(masks), stage, checkpoint_dir)
+            log.info(
+                "resuming: %d of %d %ss already trained in %s",
+                done, len(masks), stage, checkpoint_dir,
+            )
     bar = tqdm(range(len(masks)), desc=f"training {stage}s", unit="model", disable=not progress)
     for k in bar:
         path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
@@ -120,6 +150,8 @@ def train_ensemble(
                     config=config,
                     generator=generator,
                     defenses=build_defenses(),
+                    x_reference=x_ref,
+                    y_reference=y_ref,
                 )
                 if path is not None:
                     save_checkpoint(
@@ -134,3 +166,33 @@ def train_ensemble(
         histories.append(history)
         bar.set_postfix(test_acc=f"{history.final.test_acc:.3f}")
     return Ensemble(models=models, histories=histories)
+
+
+def _train_stacked_if_possible(
+    *,
+    build_model: Callable[[], nn.Module],
+    x: np.ndarray,
+    build_defenses: Callable[[], Sequence[TrainingDefense]],
+    stage: str,
+    **kwargs: Any,
+) -> Ensemble | None:
+    """The stacked ensemble (``training.batched``), or ``None`` with a log line saying why not."""
+    # Imported here: training.batched builds on this module's checkpoint helpers.
+    from mia_defense.training.batched import (
+        batched_recipe,
+        stacking_blocker,
+        train_ensemble_batched,
+    )
+
+    with torch.random.fork_rng(devices=[]):
+        probe = build_model()
+    recipe, blocker = batched_recipe(build_defenses())
+    blocker = stacking_blocker(probe, x.shape[1:]) or blocker
+    if blocker is not None:
+        log.info("training %ss one at a time (no stacked ensemble): %s", stage, blocker)
+        return None
+    log.info("training %ss as one stacked ensemble%s", stage, " with DP-SGD" if recipe.dp else "")
+    return train_ensemble_batched(
+        build_model=build_model, x=x, recipe=recipe, stage=stage,
+        chunk_size=kwargs["config"].chunk_size, **kwargs
+    )

@@ -28,17 +28,22 @@ class EpochRecord:
 
 @dataclass
 class ModelHistory:
-    """Per-epoch records of one model plus what its defenses report (e.g. ``epsilon``)."""
+    """Per-epoch records of one model plus what its defenses report (e.g. ``epsilon``).
+
+    ``epoch_stats[e]`` holds what the defenses reported after epoch e (e.g. the ε spent
+    so far under DP-SGD); empty dicts when no defense reports anything.
+    """
 
     epochs: list[EpochRecord] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
+    epoch_stats: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def final(self) -> EpochRecord:
         return self.epochs[-1]
 
 
-class shuffled_batches:  # noqa: N801 - used like a DataLoader
+class shuffled_batches:
     """Re-iterable mini-batches of ``(x, y)`` in a fresh random order each pass."""
 
     def __init__(
@@ -90,10 +95,14 @@ def train_model(
     config: TrainConfig,
     generator: torch.Generator,
     defenses: Sequence[TrainingDefense] = (),
+    x_reference: torch.Tensor | None = None,
+    y_reference: torch.Tensor | None = None,
 ) -> tuple[nn.Module, ModelHistory]:
     """Train ``model`` on ``(x_train, y_train)`` and return the trained module and its history.
 
     The returned module is the plain ``nn.Module`` (unwrapped if a defense wrapped it).
+    ``x_reference``/``y_reference`` (the plan's reference split, outside the membership
+    population) are handed to the defenses that need them (early stopping, distillation).
     """
     ctx = TrainContext(
         model=model,
@@ -106,6 +115,9 @@ def train_model(
         num_classes=num_classes,
         epochs=config.epochs,
         generator=generator,
+        batch_size=config.batch_size,
+        x_reference=x_reference,
+        y_reference=y_reference,
     )
     for defense in defenses:
         defense.setup(ctx)
@@ -129,7 +141,10 @@ def train_model(
         train_loss, train_acc = evaluate(ctx.model, x_train, y_train)
         test_loss, test_acc = evaluate(ctx.model, x_test, y_test)
         history.epochs.append(EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc))
-        if any([defense.end_epoch(ctx, epoch) for defense in defenses]):
+        ctx.epoch_stats = {}
+        stop = any([defense.end_epoch(ctx, epoch) for defense in defenses])
+        history.epoch_stats.append(dict(ctx.epoch_stats))
+        if stop:
             break
     for defense in defenses:
         defense.finish(ctx)

@@ -15,7 +15,7 @@ def test_small_run_writes_results_and_tensorboard(make_cfg, tmp_path):
     result = run(make_cfg(), tmp_path)
     payload = read_json(tmp_path / "results.json")
     assert payload["status"] == "complete"
-    assert set(payload["attacks"]) == ATTACKS
+    assert ATTACKS <= set(payload["attacks"])
     for metrics in payload["attacks"].values():
         assert set(metrics) >= {"auc", "advantage", "tpr@10%fpr", "tpr@1%fpr", "tpr@0.1%fpr"}
         assert 0.0 <= metrics["auc"] <= 1.0

@@ -1,0 +1,47 @@
+"""White-box attack: members have small loss gradients (the model has fitted them)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mia_defense.errors import ConfigError
+from mia_defense.observe import Observations
+
+__all__ = ["gradient_norm"]
+
+
+def gradient_norm(
+    obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
+) -> np.ndarray:
+    """Gradient-norm scores [T, N] for a user who attacks their own model (white box).
+
+    The signal is minus the log of the per-sample gradient norm of the loss with respect
+    to the parameters (``obs.grad_norms``, computed when ``attack.white_box=true``).
+
+    Args:
+        obs: observations with ``grad_norms`` [K, N].
+        targets: [T] indices of the target models.
+        calibration: ``global``: the signal as is; ``reference``: standardised per sample
+            against the reference models that did not train on it (LiRA offline style).
+    """
+    if calibration not in ("global", "reference"):
+        raise ConfigError(
+            f"attack gradient_norm calibration={calibration!r}: choose from ('global', 'reference')"
+        )
+    norms = obs.require(
+        "grad_norms", attack="gradient_norm", fix="set attack.white_box=true (needs the models)"
+    )
+    signal = -np.log(np.maximum(norms.astype(np.float64), 1e-30))  # [K, N]
+    if calibration == "global":
+        return signal[targets]
+    scores = np.empty((len(targets), signal.shape[1]))
+    for row, t in enumerate(targets):
+        refs = np.arange(obs.num_models) != t
+        out = (~obs.masks[refs]).astype(np.float64)
+        count = np.maximum(out.sum(axis=0), 1)
+        mean = (signal[refs] * out).sum(axis=0) / count
+        # no OUT reference (only with very few references): the mean over all samples
+        mean = np.where(out.sum(axis=0) > 0, mean, (signal[refs] * out).sum() / max(out.sum(), 1))
+        resid = ((signal[refs] - mean) ** 2 * out).sum() / max(out.sum() - count.size, 1)
+        scores[row] = (signal[t] - mean) / max(np.sqrt(resid), 1e-6)
+    return scores

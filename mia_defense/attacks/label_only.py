@@ -1,0 +1,61 @@
+"""Label-only attack of Choquette-Choo et al. (2021): robustness of the predicted label."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from mia_defense.errors import ConfigError
+from mia_defense.observe import Observations
+
+__all__ = ["label_only", "label_robustness"]
+
+log = logging.getLogger(__name__)
+
+
+def label_robustness(obs: Observations) -> np.ndarray:
+    """Fraction of queries (the sample and its perturbed copies) labelled correctly [K, N].
+
+    Needs only the predicted label, so it works on a label-only release.
+    """
+    queries = obs.log_probs[:, None]
+    if obs.augmented is not None:
+        queries = np.concatenate([queries, obs.augmented], axis=1)  # [K, 1 + A, N, C]
+    else:
+        log.warning(
+            "label_only: no augmented queries (attack.queries.num_augmented=0): falling back "
+            "on the gap attack, correct label = member"
+        )
+    return (queries.argmax(axis=-1) == obs.labels).mean(axis=1)
+
+
+def label_only(
+    obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
+) -> np.ndarray:
+    """Label-only scores [T, N]: members keep their label under perturbations more often.
+
+    Args:
+        obs: released outputs, with ``augmented`` queries (perturbed copies; without them
+            the attack degrades to the gap attack: correctly labelled = member).
+        targets: [T] indices of the target models.
+        calibration: ``global``: the target's robustness as is (Choquette-Choo et al.);
+            ``reference``: minus the mean robustness of the reference models that did not
+            train on the sample, so hard-but-robust samples are not all called members.
+    """
+    if calibration not in ("global", "reference"):
+        raise ConfigError(
+            f"attack label_only calibration={calibration!r}: choose from ('global', 'reference')"
+        )
+    robust = label_robustness(obs)  # [K, N]
+    if calibration == "global":
+        return robust[targets]
+    scores = np.empty((len(targets), robust.shape[1]))
+    for row, t in enumerate(targets):
+        refs = np.arange(obs.num_models) != t
+        out = ~obs.masks[refs]
+        mean_out = (robust[refs] * out).sum(axis=0) / np.maximum(out.sum(axis=0), 1)
+        # no OUT reference (only with very few references): the mean over all samples
+        overall = robust[refs][out].mean() if out.any() else 0.0
+        scores[row] = robust[t] - np.where(out.any(axis=0), mean_out, overall)
+    return scores

@@ -1,0 +1,234 @@
+"""CIFAR-10 / CIFAR-100 from the user's files: python pickle batches (read with a restricted
+unpickler, no code runs) or the binary version. Images keep their shape [N, 3, 32, 32]."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mia_defense.data.checks import finish_dataset, require_path
+from mia_defense.data.dataset import Dataset
+from mia_defense.data.safe_pickle import safe_load_pickle
+from mia_defense.errors import ConfigError, DataError
+
+__all__ = ["load_cifar10", "load_cifar100"]
+
+_PIXELS = 3 * 32 * 32
+_SPLITS = ("all", "train", "test")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """File names of one CIFAR variant, per format and split."""
+
+    name: str
+    python_dir: str
+    binary_dir: str
+    python_files: dict[str, tuple[str, ...]]
+    binary_files: dict[str, tuple[str, ...]]
+    label_bytes: int  # bytes before each binary image: 1 (CIFAR-10) or 2 (coarse, fine)
+
+
+_CIFAR10 = _Layout(
+    name="cifar10",
+    python_dir="cifar-10-batches-py",
+    binary_dir="cifar-10-batches-bin",
+    python_files={
+        "train": tuple(f"data_batch_{i}" for i in range(1, 6)),
+        "test": ("test_batch",),
+    },
+    binary_files={
+        "train": tuple(f"data_batch_{i}.bin" for i in range(1, 6)),
+        "test": ("test_batch.bin",),
+    },
+    label_bytes=1,
+)
+_CIFAR100 = _Layout(
+    name="cifar100",
+    python_dir="cifar-100-python",
+    binary_dir="cifar-100-binary",
+    python_files={"train": ("train",), "test": ("test",)},
+    binary_files={"train": ("train.bin",), "test": ("test.bin",)},
+    label_bytes=2,
+)
+
+
+def _expected(layout: _Layout) -> str:
+    py = ", ".join(layout.python_files["train"] + layout.python_files["test"])
+    binary = ", ".join(layout.binary_files["train"] + layout.binary_files["test"])
+    return (
+        f"the extracted {layout.python_dir}/ ({py}) or {layout.binary_dir}/ ({binary}) "
+        "folder, or one batch file"
+    )
+
+
+def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
+    """The batch files of ``split`` under ``root`` (a batch file, a batch folder or its parent)."""
+    if root.is_file():
+        return [root]
+    names = {
+        kind: [n for s in ("train", "test") if split in ("all", s) for n in files[s]]
+        for kind, files in (("python", layout.python_files), ("binary", layout.binary_files))
+    }
+    for folder in (root, root / layout.python_dir, root / layout.binary_dir):
+        for kind in ("python", "binary"):
+            found = [folder / n for n in names[kind] if (folder / n).is_file()]
+            if found:
+                return found
+    raise DataError(
+        f"dataset {layout.name!r}: no CIFAR batch files for split {split!r} in {root}; "
+        f"expected {_expected(layout)}"
+    )
+
+
+def _read_python_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
+    batch = safe_load_pickle(path, encoding="bytes")
+    if not isinstance(batch, dict):
+        raise DataError(f"{path}: expected a dict of CIFAR arrays, got {type(batch).__name__}")
+    batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
+    if "data" not in batch or label_key not in batch:
+        raise DataError(
+            f"{path}: missing key 'data' or {label_key!r} (found {sorted(map(str, batch))}); "
+            "is this the right CIFAR variant (dataset=cifar10 vs cifar100)?"
+        )
+    data = batch["data"]
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
+        raise DataError(f"{path}: 'data' must be a uint8 array, got {type(data).__name__}")
+    if data.ndim != 2 or data.shape[1] != _PIXELS:
+        raise DataError(f"{path}: 'data' must have shape [N, {_PIXELS}], got {data.shape}")
+    try:
+        labels = np.asarray(batch[label_key], dtype=np.int64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{path}: {label_key!r} must be a list of integers ({exc})") from exc
+    if labels.shape != (len(data),):
+        raise DataError(
+            f"{path}: {len(data)} images but {label_key!r} has shape {labels.shape}"
+        )
+    return data.reshape(-1, 3, 32, 32), labels
+
+
+def _read_binary_batch(
+    path: Path, *, label_bytes: int, label_index: int
+) -> tuple[np.ndarray, np.ndarray]:
+    raw = np.fromfile(path, dtype=np.uint8)
+    record = label_bytes + _PIXELS
+    if raw.size == 0 or raw.size % record:
+        raise DataError(
+            f"{path}: {raw.size} bytes is not a whole number of {record}-byte CIFAR records "
+            "(truncated, or not a CIFAR binary batch of this variant)"
+        )
+    rows = raw.reshape(-1, record)
+    return rows[:, label_bytes:].reshape(-1, 3, 32, 32), rows[:, label_index].astype(np.int64)
+
+
+def _is_binary(path: Path, label_bytes: int) -> bool:
+    if path.suffix == ".bin":
+        return True
+    with path.open("rb") as handle:
+        head = handle.read(1)
+    # Pickles start with the PROTO opcode (0x80) or, for protocol 0/1, '(' / '}'.
+    return head not in (b"\x80", b"(", b"}") and path.stat().st_size % (label_bytes + _PIXELS) == 0
+
+
+def _load(
+    layout: _Layout,
+    path: str | os.PathLike[str] | None,
+    *,
+    split: str,
+    label_key: str,
+    num_classes: int,
+    label_index: int,
+    normalize: bool,
+    max_samples: int | None,
+    seed: int,
+) -> Dataset:
+    if split not in _SPLITS:
+        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+    root = require_path(path, name=layout.name, expected=_expected(layout))
+    images, labels = [], []
+    for file in _find_files(root, layout, split):
+        if _is_binary(file, layout.label_bytes):
+            x, y = _read_binary_batch(file, label_bytes=layout.label_bytes, label_index=label_index)
+        else:
+            x, y = _read_python_batch(file, label_key)
+        images.append(x)
+        labels.append(y)
+    x = np.concatenate(images).astype(np.float32) / 255.0
+    return finish_dataset(
+        x,
+        np.concatenate(labels),
+        name=layout.name,
+        source=str(root),
+        num_classes=num_classes,
+        max_samples=max_samples,
+        seed=seed,
+        standardize=normalize,
+    )
+
+
+def load_cifar10(
+    *,
+    path: str | os.PathLike[str] | None,
+    split: str = "all",
+    normalize: bool = True,
+    max_samples: int | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """CIFAR-10 (60000 images, 10 classes) from ``cifar-10-batches-py/`` or ``-bin/``.
+
+    Args:
+        path: the batch folder, its parent, or a single batch file.
+        split: ``all`` (train and test batches pooled; the plan splits them), ``train``, ``test``.
+        normalize: scale to [0, 1], then zero mean and unit variance per channel.
+        max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
+        seed: the run's seed.
+    """
+    return _load(
+        _CIFAR10,
+        path,
+        split=split,
+        label_key="labels",
+        num_classes=10,
+        label_index=0,
+        normalize=normalize,
+        max_samples=max_samples,
+        seed=seed,
+    )
+
+
+def load_cifar100(
+    *,
+    path: str | os.PathLike[str] | None,
+    split: str = "all",
+    labels: str = "fine",
+    normalize: bool = True,
+    max_samples: int | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """CIFAR-100 (60000 images) from ``cifar-100-python/`` or ``cifar-100-binary/``.
+
+    Args:
+        path: the batch folder, its parent, or a single batch file.
+        split: ``all``, ``train`` or ``test``.
+        labels: ``fine`` (100 classes) or ``coarse`` (20 superclasses).
+        normalize: scale to [0, 1], then zero mean and unit variance per channel.
+        max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
+        seed: the run's seed.
+    """
+    if labels not in ("fine", "coarse"):
+        raise ConfigError(f"dataset.labels={labels!r}: choose from ('fine', 'coarse')")
+    fine = labels == "fine"
+    return _load(
+        _CIFAR100,
+        path,
+        split=split,
+        label_key=f"{labels}_labels",
+        num_classes=100 if fine else 20,
+        label_index=1 if fine else 0,
+        normalize=normalize,
+        max_samples=max_samples,
+        seed=seed,
+    )

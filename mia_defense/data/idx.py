@@ -1,0 +1,171 @@
+"""MNIST and Fashion-MNIST from the user's IDX files (gzip-compressed or not).
+
+Images keep their shape [N, 1, 28, 28].
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from mia_defense.data.checks import finish_dataset, require_path
+from mia_defense.data.dataset import Dataset
+from mia_defense.errors import ConfigError, DataError
+
+__all__ = ["load_fashion_mnist", "load_mnist", "read_idx"]
+
+# IDX type code -> big-endian numpy dtype.
+_IDX_TYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+_SPLITS = ("all", "train", "test")
+
+
+def _read_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise DataError(
+            f"{path}: truncated or corrupt gzip file ({exc}); download or copy it again"
+        ) from exc
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """One IDX array (``.gz`` or plain), validated against the sizes in its header."""
+    raw = _read_bytes(path)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise DataError(
+            f"{path}: not an IDX file (bad magic number {raw[:4].hex() or 'empty'}); expected "
+            "MNIST-style files such as train-images-idx3-ubyte[.gz]"
+        )
+    dtype, ndim = _IDX_TYPES[raw[2]], raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise DataError(f"{path}: truncated IDX header ({len(raw)} bytes)")
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise DataError(
+            f"{path}: header says shape {shape} ({expected} bytes of data) but the file holds "
+            f"{len(raw) - header} bytes; it is truncated or corrupt"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+
+
+def _find(root: Path, stem: str, name: str) -> Path:
+    for folder in (root, root / "raw", root / name / "raw", root / name):
+        for candidate in (folder / stem, folder / f"{stem}.gz"):
+            if candidate.is_file():
+                return candidate
+    raise DataError(
+        f"dataset {name!r}: {stem}[.gz] not found in {root}; expected a folder with "
+        + ", ".join(f"{s}[.gz]" for pair in _FILES.values() for s in pair)
+    )
+
+
+def _load(
+    name: str,
+    folder_name: str,
+    path: str | os.PathLike[str] | None,
+    *,
+    split: str,
+    normalize: bool,
+    max_samples: int | None,
+    seed: int,
+) -> Dataset:
+    if split not in _SPLITS:
+        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+    root = require_path(
+        path,
+        name=name,
+        expected="a folder with train-images-idx3-ubyte[.gz] and the other IDX files",
+    )
+    if not root.is_dir():
+        raise DataError(f"dataset {name!r}: {root} is a file; point dataset.path at its folder")
+    images, labels = [], []
+    for part in ("train", "test"):
+        if split not in ("all", part):
+            continue
+        image_file, label_file = (_find(root, stem, folder_name) for stem in _FILES[part])
+        x, y = read_idx(image_file), read_idx(label_file)
+        if x.ndim != 3:
+            raise DataError(f"{image_file}: images must be [N, H, W], got shape {x.shape}")
+        if y.ndim != 1 or len(y) != len(x):
+            raise DataError(
+                f"{label_file}: labels have shape {y.shape} but {image_file} holds {len(x)} "
+                "images; use the label file that belongs to these images"
+            )
+        images.append(x)
+        labels.append(y)
+    if len({im.shape[1:] for im in images}) > 1:
+        raise DataError(f"{root}: train and test images have different sizes")
+    x = np.concatenate(images)[:, None].astype(np.float32) / 255.0
+    return finish_dataset(
+        x,
+        np.concatenate(labels),
+        name=name,
+        source=str(root),
+        num_classes=10,
+        max_samples=max_samples,
+        seed=seed,
+        standardize=normalize,
+    )
+
+
+def load_mnist(
+    *,
+    path: str | os.PathLike[str] | None,
+    split: str = "all",
+    normalize: bool = True,
+    max_samples: int | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """MNIST (70000 digits, 10 classes) from its four IDX files.
+
+    Args:
+        path: the folder holding ``train-images-idx3-ubyte[.gz]`` etc. (or torchvision's
+            ``MNIST/raw`` parent).
+        split: ``all`` (train and test pooled; the plan splits them), ``train`` or ``test``.
+        normalize: scale to [0, 1], then zero mean and unit variance.
+        max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
+        seed: the run's seed.
+    """
+    return _load(
+        "mnist", "MNIST", path, split=split, normalize=normalize, max_samples=max_samples, seed=seed
+    )
+
+
+def load_fashion_mnist(
+    *,
+    path: str | os.PathLike[str] | None,
+    split: str = "all",
+    normalize: bool = True,
+    max_samples: int | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """Fashion-MNIST (70000 images, 10 classes): same IDX layout and options as `load_mnist`."""
+    return _load(
+        "fashion_mnist",
+        "FashionMNIST",
+        path,
+        split=split,
+        normalize=normalize,
+        max_samples=max_samples,
+        seed=seed,
+    )

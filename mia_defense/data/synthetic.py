@@ -1,0 +1,135 @@
+"""Generated stand-ins for Purchase100 and Texas100: zero-download, deterministic from a seed.
+
+Both are sparse binary feature vectors with 100 classes and few samples per class, which is
+what makes the real datasets the standard overfitting benchmarks for membership inference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+
+from mia_defense.data.dataset import Dataset
+from mia_defense.errors import ConfigError
+from mia_defense.seeding import derive_seed, numpy_rng
+
+__all__ = ["make_purchase_like", "make_texas_like"]
+
+
+def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int) -> None:
+    if num_classes < 2:
+        raise ConfigError(f"dataset.num_classes={num_classes}: must be >= 2 ({name})")
+    if num_samples < 2 * num_classes:
+        raise ConfigError(
+            f"dataset.num_samples={num_samples}: must be >= 2 * num_classes "
+            f"({2 * num_classes}) for {name}"
+        )
+    if num_features < 10:
+        raise ConfigError(f"dataset.num_features={num_features}: must be >= 10 ({name})")
+
+
+def make_purchase_like(
+    *,
+    num_samples: int = 10000,
+    num_features: int = 600,
+    num_classes: int = 100,
+    num_profiles: int | None = None,
+    basket_size: int = 40,
+    seed: int = 0,
+) -> Dataset:
+    """A Purchase100-like task, built the way Shokri et al. (2017) built Purchase100.
+
+    Customers are binary vectors of "bought product j"; labels come from k-means clustering
+    of those vectors into ``num_classes`` clusters, as in the original construction. The
+    customers are drawn from ``num_profiles`` shopping profiles (a popular-product background
+    plus a profile-specific basket), so the clusters are real structure, not noise.
+
+    Args:
+        num_samples: customers N.
+        num_features: products D (600 in Purchase100).
+        num_classes: k-means clusters C (100 in Purchase100).
+        num_profiles: latent shopping profiles; ``None`` uses ``num_classes``.
+        basket_size: products a profile favours.
+        seed: the run's seed; the same seed gives the same bytes.
+    """
+    _check_sizes("purchase_like", num_samples=num_samples, num_features=num_features,
+                 num_classes=num_classes)
+    profiles = num_profiles or num_classes
+    if not 1 <= basket_size <= num_features:
+        raise ConfigError(f"dataset.basket_size={basket_size}: must lie in [1, {num_features}]")
+    rng = numpy_rng(seed, "dataset/purchase_like")
+    popularity = rng.beta(0.6, 12.0, size=num_features)  # most products are rarely bought
+    probs = np.tile(popularity * 0.5, (profiles, 1))
+    for p in range(profiles):
+        basket = rng.choice(num_features, size=basket_size, replace=False)
+        probs[p, basket] = rng.uniform(0.15, 0.6, size=basket_size)
+    weights = rng.dirichlet(np.full(profiles, 5.0))
+    profile = rng.choice(profiles, size=num_samples, p=weights)
+    x = (rng.random((num_samples, num_features), dtype=np.float32) < probs[profile]).astype(
+        np.float32
+    )
+    with threadpool_limits(limits=1):  # same assignments whatever the machine's core count
+        kmeans = KMeans(
+            n_clusters=num_classes,
+            n_init=1,
+            max_iter=100,
+            random_state=derive_seed(seed, "dataset/purchase_like/kmeans") % 2**32,
+        )
+        y = kmeans.fit_predict(x.astype(np.float64)).astype(np.int64)
+    return Dataset(x=x, y=y, num_classes=num_classes, name="purchase_like")
+
+
+def make_texas_like(
+    *,
+    num_samples: int = 10000,
+    num_features: int = 2000,
+    num_classes: int = 100,
+    codes_per_class: int = 30,
+    seed: int = 0,
+) -> Dataset:
+    """A Texas100-like task: hospital stays as binary features, the main procedure as label.
+
+    The first columns one-hot encode categorical patient attributes (sex, age group, race,
+    ethnicity, admission type and source, length-of-stay bucket, hospital); the rest are
+    multi-hot diagnosis / external-cause codes. Procedure frequencies follow a Zipf law (the
+    real labels are the 100 most frequent procedures); each procedure raises the rate of its
+    own codes and shifts the attributes, and many codes are shared background noise.
+
+    Args:
+        num_samples: hospital stays N (67330 in Texas100).
+        num_features: binary features D (6169 in Texas100; smaller by default for CPU runs).
+        num_classes: procedures C (100 in Texas100).
+        codes_per_class: diagnosis codes typical of each procedure.
+        seed: the run's seed; the same seed gives the same bytes.
+    """
+    _check_sizes("texas_like", num_samples=num_samples, num_features=num_features,
+                 num_classes=num_classes)
+    attributes = [2, 10, 5, 3, 5, 10, 10, 100]  # categorical attributes, one-hot
+    while sum(attributes) > num_features // 2:
+        attributes = [max(2, a // 2) for a in attributes]
+    num_codes = num_features - sum(attributes)
+    if not 1 <= codes_per_class <= num_codes:
+        raise ConfigError(
+            f"dataset.codes_per_class={codes_per_class}: must lie in [1, {num_codes}]"
+        )
+    rng = numpy_rng(seed, "dataset/texas_like")
+    frequency = 1.0 / np.arange(1, num_classes + 1) ** 0.7
+    y = rng.choice(num_classes, size=num_samples, p=frequency / frequency.sum()).astype(np.int64)
+    blocks = []
+    for size in attributes:  # P(attribute | procedure): a shared prior shifted per procedure
+        prior = rng.dirichlet(np.ones(size))
+        per_class = np.stack([rng.dirichlet(20 * prior + 0.3) for _ in range(num_classes)])
+        cum = per_class[y].cumsum(axis=1)
+        pick = (rng.random((num_samples, 1)) > cum).sum(axis=1).clip(max=size - 1)
+        blocks.append(np.eye(size, dtype=np.float32)[pick])
+    background = rng.beta(0.4, 40.0, size=num_codes)
+    code_probs = np.tile(background, (num_classes, 1))
+    for c in range(num_classes):
+        codes = rng.choice(num_codes, size=codes_per_class, replace=False)
+        code_probs[c, codes] = rng.uniform(0.05, 0.4, size=codes_per_class)
+    codes_x = (rng.random((num_samples, num_codes), dtype=np.float32) < code_probs[y]).astype(
+        np.float32
+    )
+    x = np.concatenate([*blocks, codes_x], axis=1)
+    return Dataset(x=x, y=y, num_classes=num_classes, name="texas_like")

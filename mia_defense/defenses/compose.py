@@ -1,0 +1,104 @@
+"""Stacking training defenses: build them fresh per model, order them, refuse bad mixes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from torch import nn
+
+from mia_defense.defenses.base import TrainingDefense
+from mia_defense.errors import ConfigError
+
+__all__ = ["DefenseFactory", "check_defenses", "prepare_model"]
+
+# Defenses whose privacy accounting DP-SGD cannot keep, and why.
+_BREAKS_DP = {
+    "mixup": "a mixed sample depends on two records, doubling the per-record sensitivity",
+    "relaxloss": "its gradient sign depends on the whole batch's loss, so one record can "
+    "flip every other record's clipped gradient",
+    "advreg": "its inference model is fit to the members without clipping or noise",
+}
+# Defenses that need hard integer labels and so cannot see mixup's soft labels.
+_HARD_LABELS = ("relaxloss", "advreg")
+
+
+def _defines_loss(defense: TrainingDefense) -> bool:
+    return type(defense).loss is not TrainingDefense.loss
+
+
+def check_defenses(
+    defenses: Sequence[TrainingDefense], *, reference_size: int | None = None
+) -> None:
+    """Raise `ConfigError` listing every problem of a defense stack at once.
+
+    Args:
+        defenses: the stack, as built for one model.
+        reference_size: samples in the plan's reference split (``None``: not checked).
+    """
+    names = [d.name for d in defenses]
+    problems: list[str] = []
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(f"defenses {duplicates} are listed more than once")
+    if "dp" in names:
+        problems += [
+            f"dp + {name}: {why}; drop one of them"
+            for name, why in _BREAKS_DP.items()
+            if name in names
+        ]
+    if "mixup" in names:
+        problems += [
+            f"mixup + {name}: {name} needs hard labels, mixup trains on soft ones; drop one"
+            for name in _HARD_LABELS
+            if name in names
+        ]
+    losses = [d.name for d in defenses if _defines_loss(d)]
+    if len(losses) > 1:
+        problems.append(
+            f"{losses} each define the training loss and only one can; keep one of them"
+        )
+    if reference_size is not None and reference_size == 0:
+        needy = [d.name for d in defenses if d.needs_reference]
+        if needy:
+            problems.append(
+                f"{needy} need data outside the membership population: set "
+                "plan.reference_size (e.g. plan.reference_size=300)"
+            )
+    if problems:
+        raise ConfigError("defense: " + "; ".join(problems))
+
+
+def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.Module:
+    """Apply every defense's ``prepare_model`` to a freshly built model, in stack order."""
+    for defense in defenses:
+        model = defense.prepare_model(model)
+    return model
+
+
+class DefenseFactory:
+    """Returns a fresh, ordered, checked stack of training defenses on every call.
+
+    Defenses hold per-model state (accountants, best weights, an inference model), so
+    each model gets its own. They are sorted by ``order`` (stable: ties keep the config
+    order), so DP-SGD wraps the raw model, optimizer and loader first.
+
+    Args:
+        factories: zero-argument callables, one per defense (e.g. Hydra partials).
+    """
+
+    def __init__(self, factories: Sequence[Callable[[], TrainingDefense]] = ()) -> None:
+        self.factories = list(factories)
+        check_defenses(self())
+
+    def __call__(self) -> list[TrainingDefense]:
+        defenses = [factory() for factory in self.factories]
+        for defense in defenses:
+            if not isinstance(defense, TrainingDefense):
+                raise ConfigError(
+                    f"defense: {type(defense).__name__} is not a TrainingDefense; point its "
+                    "_target_ at a subclass of mia_defense.defenses.TrainingDefense"
+                )
+        return sorted(defenses, key=lambda d: d.order)
+
+    def __len__(self) -> int:
+        return len(self.factories)

@@ -1,0 +1,64 @@
+"""RelaxLoss (Chen et al. 2022): keep the training loss near a target level, not at zero."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from mia_defense.defenses.base import TrainContext, TrainingDefense
+from mia_defense.errors import ConfigError
+
+__all__ = ["RelaxLoss"]
+
+
+class RelaxLoss(TrainingDefense):
+    """Members' loss is held around ``alpha`` so it looks like a non-member's.
+
+    Following the authors' code: on even epochs the loss is ``|CE - alpha|`` (gradient
+    ascent once the mean loss falls below ``alpha``); on odd epochs a batch whose loss is
+    below ``alpha`` is trained with posterior flattening instead: correctly classified
+    samples are pulled to a target that keeps their true-class probability (capped at
+    ``upper``) and spreads the rest evenly over the other classes, while the plain
+    cross-entropy term is ascended.
+
+    Args:
+        alpha: the target loss level (larger: more privacy, less accuracy).
+        upper: cap on the true-class probability of the flattened target.
+    """
+
+    name = "relaxloss"
+
+    def __init__(self, *, alpha: float = 0.5, upper: float = 1.0) -> None:
+        if not alpha > 0:
+            raise ConfigError(f"defense.relaxloss.alpha={alpha}: must be > 0")
+        if not 0 < upper <= 1:
+            raise ConfigError(f"defense.relaxloss.upper={upper}: must lie in (0, 1]")
+        self.alpha = float(alpha)
+        self.upper = float(upper)
+        self._epoch = 0
+
+    def hparams(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "upper": self.upper}
+
+    def loss(self, logits: torch.Tensor, y: torch.Tensor, ctx: TrainContext) -> torch.Tensor:
+        per_sample = F.cross_entropy(logits, y, reduction="none")
+        mean = per_sample.mean()
+        if self._epoch % 2 == 0:
+            return (mean - self.alpha).abs()
+        if mean > self.alpha:
+            return mean
+        log_probs = F.log_softmax(logits, dim=1)
+        with torch.no_grad():
+            correct = (logits.argmax(dim=1) == y).float()
+            p_true = log_probs.exp().gather(1, y[:, None])[:, 0].clamp(max=self.upper)
+            onehot = F.one_hot(y, ctx.num_classes).float()
+            p_else = (1.0 - p_true) / (ctx.num_classes - 1)
+            soft = onehot * p_true[:, None] + (1.0 - onehot) * p_else[:, None]
+        soft_ce = -(soft * log_probs).sum(dim=1)
+        return ((1.0 - correct) * soft_ce - per_sample).mean()
+
+    def end_epoch(self, ctx: TrainContext, epoch: int) -> bool:
+        self._epoch = epoch + 1
+        return False

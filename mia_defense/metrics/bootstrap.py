@@ -1,0 +1,113 @@
+"""Bootstrap confidence intervals for AUC and TPR at low FPR, vectorised over resamples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Intervals", "bootstrap_intervals"]
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Percentile bootstrap intervals.
+
+    Attributes:
+        auc: (low, high) of the AUC.
+        tpr_at_fpr: ``{fpr: (low, high)}`` of the TPR at each FPR.
+        confidence: the two-sided level, e.g. 0.95.
+        num_resamples: how many bootstrap resamples were drawn.
+    """
+
+    auc: tuple[float, float]
+    tpr_at_fpr: dict[float, tuple[float, float]]
+    confidence: float
+    num_resamples: int
+
+
+def _resample_weights(num_records: int, num_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """[B, N] counts: how often each record is drawn in each resample (N draws with replacement)."""
+    draws = rng.integers(0, num_records, (num_resamples, num_records))
+    offsets = (np.arange(num_resamples) * num_records)[:, None]
+    counts = np.bincount((draws + offsets).ravel(), minlength=num_resamples * num_records)
+    return counts.reshape(num_resamples, num_records).astype(np.float32)
+
+
+def _weighted_roc(
+    scores: np.ndarray, truth: np.ndarray, weights: np.ndarray, fprs: Sequence[float]
+) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+    """AUC [B] and TPR@FPR [B] of weighted samples: one sort, cumulative sums per resample.
+
+    ``scores``/``truth`` are [M]; ``weights`` [B, M] count each sample in each resample.
+    Thresholds sit between distinct scores, so ties count half in the AUC, as in sklearn.
+    """
+    order = np.argsort(-scores, kind="stable")
+    scores, truth, weights = scores[order], truth[order], weights[:, order]
+    last_of_tie = np.append(scores[1:] != scores[:-1], True)
+    tp = np.cumsum(weights * truth, axis=1)[:, last_of_tie]
+    fp = np.cumsum(weights * ~truth, axis=1)[:, last_of_tie]
+    tpr = tp / np.maximum(tp[:, -1:], 1e-12)
+    fpr = fp / np.maximum(fp[:, -1:], 1e-12)
+    zero = np.zeros((len(weights), 1))
+    tpr, fpr = np.hstack([zero, tpr]), np.hstack([zero, fpr])
+    auc = (np.diff(fpr, axis=1) * (tpr[:, 1:] + tpr[:, :-1]) / 2).sum(axis=1)
+    tprs = {}
+    for target in fprs:
+        # FPR is non-decreasing along a row: the last reachable point has the highest TPR.
+        last = (fpr <= target + 1e-12).sum(axis=1) - 1
+        tprs[float(target)] = tpr[np.arange(len(tpr)), last]
+    return auc, tprs
+
+
+def bootstrap_intervals(
+    scores: np.ndarray,
+    is_member: np.ndarray,
+    *,
+    fprs: Sequence[float],
+    num_resamples: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Intervals:
+    """Percentile bootstrap intervals of AUC and TPR@FPR, resampling records.
+
+    Scores are [T, N] (targets x records) or [N]. A resample draws N records with
+    replacement and keeps all T scores of each drawn record: the scores of one record
+    across targets are correlated (an easy record is easy for every target), so
+    resampling single (target, record) pairs would make the intervals too narrow.
+
+    Args:
+        scores: [T, N] or [N] membership scores, higher = member.
+        is_member: bool, same shape.
+        fprs: FPRs at which TPR intervals are computed.
+        num_resamples: B; 200 gives percentile ends stable to about a percent of the width.
+        confidence: two-sided level.
+        seed: drives the resampling.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    scores = np.atleast_2d(np.asarray(scores, dtype=np.float64))
+    truth = np.atleast_2d(np.asarray(is_member, dtype=bool))
+    if scores.shape != truth.shape:
+        raise ValueError(f"scores {scores.shape} and is_member {truth.shape} differ in shape")
+    nan = (float("nan"), float("nan"))
+    if num_resamples < 1 or truth.all() or not truth.any():
+        return Intervals(nan, {float(f): nan for f in fprs}, confidence, 0)
+    scores = np.nan_to_num(scores, nan=-np.inf)
+    num_targets, num_records = scores.shape
+    rng = np.random.default_rng(seed)
+    weights = np.tile(_resample_weights(num_records, num_resamples, rng), (1, num_targets))
+    auc, tprs = _weighted_roc(scores.ravel(), truth.ravel(), weights, fprs)
+    tail = (1.0 - confidence) / 2 * 100
+
+    def interval(values: np.ndarray) -> tuple[float, float]:
+        low, high = np.percentile(values, [tail, 100 - tail])
+        return float(low), float(high)
+
+    return Intervals(
+        auc=interval(auc),
+        tpr_at_fpr={f: interval(v) for f, v in tprs.items()},
+        confidence=confidence,
+        num_resamples=num_resamples,
+    )

@@ -1,0 +1,66 @@
+"""Empirical ε lower bound from attack error rates (Jagielski et al. 2020; Nasr et al. 2021)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import beta
+
+__all__ = ["clopper_pearson_upper", "empirical_epsilon", "epsilon_from_rates"]
+
+
+def clopper_pearson_upper(errors: np.ndarray, trials: int, alpha: float) -> np.ndarray:
+    """One-sided (1 - alpha) Clopper-Pearson upper bounds on error rates ``errors / trials``."""
+    errors = np.asarray(errors, dtype=np.float64)
+    upper = beta.ppf(1.0 - alpha, errors + 1, np.maximum(trials - errors, 1e-12))
+    return np.where(errors >= trials, 1.0, upper)
+
+
+def epsilon_from_rates(fpr: np.ndarray, fnr: np.ndarray, *, delta: float) -> np.ndarray:
+    """ε implied by an (ε, δ)-DP mechanism's hypothesis-test region at error rates (FPR, FNR).
+
+    Any test against (ε, δ)-DP satisfies FPR + e^ε FNR >= 1 - δ and FNR + e^ε FPR >= 1 - δ
+    (Kairouz et al. 2015), so ε >= max(log((1 - δ - FPR) / FNR), log((1 - δ - FNR) / FPR)).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.log(np.maximum(1.0 - delta - fpr, 0.0) / fnr)
+        b = np.log(np.maximum(1.0 - delta - fnr, 0.0) / fpr)
+    eps = np.fmax(np.nan_to_num(a, nan=0.0, neginf=0.0), np.nan_to_num(b, nan=0.0, neginf=0.0))
+    return np.maximum(eps, 0.0)
+
+
+def empirical_epsilon(
+    fpr: np.ndarray,
+    tpr: np.ndarray,
+    *,
+    num_members: int,
+    num_nonmembers: int,
+    delta: float,
+    confidence: float = 0.95,
+    max_thresholds: int = 20,
+) -> float:
+    """A (confidence)-level lower bound on the ε of a DP training run, from an attack's ROC.
+
+    The error counts at each threshold are bounded above by Clopper-Pearson, so a lucky
+    attack cannot claim more ε than the data support. Only ``max_thresholds`` ROC points
+    (at log-spaced FPRs) are tried, with a Bonferroni correction over them, so picking the
+    best threshold after the fact does not inflate the bound either. Each (target, record)
+    decision counts as one trial, as membership audits do.
+
+    Args:
+        fpr, tpr: the ROC curve (e.g. from `roc_metrics`).
+        num_members, num_nonmembers: trials behind TPR and FPR.
+        delta: the δ of the run (the DP accountant's, else a conventional 1e-5).
+        confidence: probability that the bound holds.
+        max_thresholds: ROC points tried.
+    """
+    fpr, tpr = np.asarray(fpr, dtype=np.float64), np.asarray(tpr, dtype=np.float64)
+    if len(fpr) == 0 or num_members < 1 or num_nonmembers < 1:
+        return float("nan")
+    grid = np.geomspace(1.0 / num_nonmembers, 0.5, max_thresholds)
+    picks = np.unique(np.clip(np.searchsorted(fpr, grid, side="right") - 1, 0, len(fpr) - 1))
+    alpha = (1.0 - confidence) / (2 * len(picks))  # two bounds per threshold, Bonferroni
+    fp = np.round(fpr[picks] * num_nonmembers)
+    fn = np.round((1.0 - tpr[picks]) * num_members)
+    fpr_high = clopper_pearson_upper(fp, num_nonmembers, alpha)
+    fnr_high = clopper_pearson_upper(fn, num_members, alpha)
+    return float(epsilon_from_rates(fpr_high, fnr_high, delta=delta).max())

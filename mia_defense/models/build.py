@@ -1,0 +1,145 @@
+"""Build models from config: ours or any user's ``torch.nn.Module`` named by ``_target_``.
+
+The dataset supplies ``input_shape`` and ``num_classes``; they are passed only to
+constructors that accept them, so a user's class may take whatever arguments it likes and
+the config supplies the rest.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError
+
+__all__ = ["ModelBuilder", "check_model_output", "model_builder"]
+
+_DATA_ARGS = ("input_shape", "num_classes")
+
+
+def _target_name(func: Callable[..., Any]) -> str:
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+
+
+class ModelBuilder:
+    """``builder(input_shape=..., num_classes=...)`` returns a fresh module.
+
+    Arguments are checked against the constructor's signature when the builder is made (before
+    any training); the first module built is also checked on a dummy batch.
+    """
+
+    def __init__(self, factory: Callable[..., Any]) -> None:
+        if isinstance(factory, functools.partial):
+            func, args, keywords = factory.func, factory.args, dict(factory.keywords)
+        else:
+            func, args, keywords = factory, (), {}
+        self.func, self.args, self.keywords = func, args, keywords
+        self.name = _target_name(func)
+        self._passes: tuple[str, ...] = _DATA_ARGS
+        self._checked = False
+        self._inspect()
+
+    def _inspect(self) -> None:
+        try:
+            params = inspect.signature(self.func).parameters
+        except (TypeError, ValueError):  # builtins without a signature: pass everything
+            return
+        var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        named = {n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL}
+        self._passes = tuple(a for a in _DATA_ARGS if a in named or var_kw)
+        clashes = [a for a in self._passes if a in self.keywords]
+        if clashes:
+            raise ConfigError(
+                f"model._target_={self.name}: remove model.{clashes[0]} from the config; it is "
+                "taken from the dataset"
+            )
+        if not var_kw:
+            unknown = sorted(set(self.keywords) - named)
+            if unknown:
+                raise ConfigError(
+                    f"model._target_={self.name} takes no argument(s) {unknown} (accepted: "
+                    f"{sorted(named)}). They may be left over from the default model config: "
+                    "start from `model=custom model._target_=...` and add your own with "
+                    "`+model.NAME=VALUE`"
+                )
+        try:
+            inspect.signature(self.func).bind_partial(*self.args, **self.keywords)
+        except TypeError as exc:
+            raise ConfigError(f"model._target_={self.name}: {exc}") from None
+        missing = [
+            n
+            for n, p in list(params.items())[len(self.args):]
+            if p.default is inspect.Parameter.empty
+            and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+            and n not in self.keywords
+            and n not in self._passes
+        ]
+        if missing:
+            raise ConfigError(
+                f"model._target_={self.name} requires argument(s) {missing}; set them with "
+                + " ".join(f"+model.{n}=..." for n in missing)
+            )
+
+    def __call__(self, *, input_shape: Sequence[int], num_classes: int) -> nn.Module:
+        data = {"input_shape": tuple(input_shape), "num_classes": int(num_classes)}
+        kwargs = {**self.keywords, **{k: data[k] for k in self._passes}}
+        try:
+            model = self.func(*self.args, **kwargs)
+        except MiaDefenseError:
+            raise
+        except Exception as exc:
+            raise ConfigError(
+                f"model._target_={self.name}: building the model failed "
+                f"({exc.__class__.__name__}: {exc}); check the model.* settings"
+            ) from exc
+        if not isinstance(model, nn.Module):
+            raise ConfigError(
+                f"model._target_={self.name} returned {type(model).__name__}, not a "
+                "torch.nn.Module"
+            )
+        if not self._checked:
+            check_model_output(model, input_shape=data["input_shape"], num_classes=num_classes,
+                               name=self.name)
+            self._checked = True
+        return model
+
+
+def model_builder(factory: Callable[..., Any]) -> ModelBuilder:
+    """Wrap a model class or ``functools.partial`` (from Hydra's ``_partial_``) as a builder."""
+    return factory if isinstance(factory, ModelBuilder) else ModelBuilder(factory)
+
+
+def check_model_output(
+    model: nn.Module, *, input_shape: Sequence[int], num_classes: int, name: str = "model"
+) -> None:
+    """Run a batch of two zero samples; the model must return logits ``[2, num_classes]``.
+
+    Runs in eval mode, without gradients and without touching the global RNG, so it changes
+    neither the model nor the run's randomness.
+    """
+    if not any(p.requires_grad for p in model.parameters()):
+        raise UnsupportedModelError(f"model._target_={name} has no trainable parameters")
+    device = next(model.parameters()).device
+    was_training = model.training
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            model.eval()
+            out = model(torch.zeros((2, *input_shape), device=device))
+    except Exception as exc:
+        raise UnsupportedModelError(
+            f"model._target_={name} fails on a batch of shape {[2, *input_shape]} (the "
+            f"dataset's samples are {list(input_shape)}): {exc.__class__.__name__}: {exc}"
+        ) from exc
+    finally:
+        model.train(was_training)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, num_classes):
+        shape = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise UnsupportedModelError(
+            f"model._target_={name} returns {shape} for a batch of 2, expected logits "
+            f"[2, {num_classes}] (one per class)"
+        )

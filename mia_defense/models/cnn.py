@@ -1,0 +1,92 @@
+"""Convolutional models for small images, with GroupNorm or no norm so Opacus can train them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from mia_defense.errors import ConfigError
+
+__all__ = ["SmallCNN", "image_shape", "make_norm"]
+
+_NORMS = ("group", "none")
+
+
+def make_norm(norm: str, channels: int, *, groups: int) -> nn.Module:
+    """GroupNorm over ``min(groups, channels)`` groups, or identity; never BatchNorm (DP-safe)."""
+    if norm not in _NORMS:
+        raise ConfigError(f"model.norm={norm!r}: unexpected norm, choose from {_NORMS}")
+    if norm == "none":
+        return nn.Identity()
+    count = min(groups, channels)
+    while channels % count:
+        count -= 1
+    return nn.GroupNorm(count, channels)
+
+
+def image_shape(input_shape: Sequence[int], *, model: str) -> tuple[int, int, int]:
+    """``(C, H, W)`` of image inputs; a `ConfigError` when the data are not images."""
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) == 2:  # [H, W] grey images
+        shape = (1, *shape)
+    if len(shape) != 3 or min(shape[1:]) < 4:
+        raise ConfigError(
+            f"model={model} needs images [C, H, W] (at least 4x4), but the dataset's samples "
+            f"have shape {list(input_shape)}; use model=mlp for flat features"
+        )
+    return shape  # type: ignore[return-value]
+
+
+class SmallCNN(nn.Module):
+    """``[conv3x3 -> norm -> act -> maxpool] x len(channels)``, then an MLP head.
+
+    Sized for 28x28 (MNIST) and 32x32 (CIFAR) images; any size >= 4x4 works because the
+    features are average-pooled to a fixed ``pooled x pooled`` grid before the head.
+    """
+
+    def __init__(
+        self,
+        *,
+        input_shape: Sequence[int],
+        num_classes: int,
+        channels: Sequence[int] = (32, 64),
+        hidden: int = 128,
+        norm: str = "group",
+        groups: int = 8,
+        pooled: int = 4,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        in_channels, _, _ = image_shape(input_shape, model="cnn")
+        self.input_shape = tuple(int(s) for s in input_shape)
+        if not channels:
+            raise ConfigError("model.channels is empty: give at least one conv width")
+        if not 0.0 <= dropout < 1.0:
+            raise ConfigError(f"model.dropout={dropout}: must lie in [0, 1)")
+        layers: list[nn.Module] = []
+        width = in_channels
+        for out in channels:
+            layers += [
+                nn.Conv2d(width, int(out), kernel_size=3, padding=1),
+                make_norm(norm, int(out), groups=groups),
+                nn.ReLU(),
+                nn.MaxPool2d(2, ceil_mode=True),
+            ]
+            width = int(out)
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(pooled))
+        head: list[nn.Module] = [
+            nn.Flatten(),
+            nn.Linear(width * pooled * pooled, hidden),
+            nn.ReLU(),
+        ]
+        if dropout > 0:
+            head.append(nn.Dropout(dropout))
+        head.append(nn.Linear(hidden, num_classes))
+        self.head = nn.Sequential(*head)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 3:  # [N, H, W] grey images
+            x = x.unsqueeze(1)
+        return self.head(self.features(x))

@@ -1,0 +1,93 @@
+"""A CIFAR ResNet / WideResNet with GroupNorm (or no norm), trainable by Opacus.
+
+``depth=20, widen_factor=1`` is He et al.'s ResNet-20 for CIFAR; ``depth=16, widen_factor=4``
+is the WRN-16-4 that De et al. (2022) train with DP-SGD. BatchNorm is replaced by GroupNorm
+because it mixes samples within a batch, which DP-SGD cannot account for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from mia_defense.errors import ConfigError
+from mia_defense.models.cnn import image_shape, make_norm
+
+__all__ = ["ResNet"]
+
+
+class _Block(nn.Module):
+    """Pre-activation basic block: ``norm -> relu -> conv`` twice, plus a (projected) skip."""
+
+    def __init__(self, in_ch: int, out_ch: int, *, stride: int, norm: str, groups: int) -> None:
+        super().__init__()
+        self.norm1 = make_norm(norm, in_ch, groups=groups)
+        self.conv1 = nn.Conv2d(in_ch, out_ch, 3, stride=stride, padding=1, bias=False)
+        self.norm2 = make_norm(norm, out_ch, groups=groups)
+        self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=1, bias=False)
+        self.relu = nn.ReLU()
+        self.skip: nn.Module = (
+            nn.Identity()
+            if stride == 1 and in_ch == out_ch
+            else nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.conv1(self.relu(self.norm1(x)))
+        out = self.conv2(self.relu(self.norm2(out)))
+        return out + self.skip(x)
+
+
+class ResNet(nn.Module):
+    """CIFAR-style ResNet: a 3x3 stem, three stages of basic blocks (strides 1, 2, 2), a head.
+
+    Args:
+        input_shape: one image ``[C, H, W]``.
+        num_classes: C.
+        depth: ``6n + 2`` or ``6n + 4`` layers (n blocks per stage): 8, 14, 16, 20, 32, ...
+        widen_factor: channel multiplier of the stages (16, 32, 64 times this).
+        norm: ``group`` (GroupNorm) or ``none``.
+        groups: GroupNorm groups (reduced to divide the channel count).
+    """
+
+    def __init__(
+        self,
+        *,
+        input_shape: Sequence[int],
+        num_classes: int,
+        depth: int = 20,
+        widen_factor: int = 1,
+        norm: str = "group",
+        groups: int = 16,
+    ) -> None:
+        super().__init__()
+        in_channels, _, _ = image_shape(input_shape, model="resnet")
+        if depth < 8 or (depth - 2) % 6 not in (0, 2):
+            raise ConfigError(
+                f"model.depth={depth}: must be 6n+2 or 6n+4 with n >= 1 (e.g. 8, 14, 16, 20)"
+            )
+        if widen_factor < 1:
+            raise ConfigError(f"model.widen_factor={widen_factor}: must be >= 1")
+        blocks = (depth - 2) // 6
+        widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
+        self.stem = nn.Conv2d(in_channels, 16, 3, padding=1, bias=False)
+        layers: list[nn.Module] = []
+        width = 16
+        for stage, out in enumerate(widths):
+            for b in range(blocks):
+                stride = 2 if stage > 0 and b == 0 else 1
+                layers.append(_Block(width, out, stride=stride, norm=norm, groups=groups))
+                width = out
+        self.stages = nn.Sequential(*layers)
+        self.norm = make_norm(norm, width, groups=groups)
+        self.relu = nn.ReLU()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(width, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
+        out = self.relu(self.norm(self.stages(self.stem(x))))
+        return self.fc(torch.flatten(self.pool(out), 1))

@@ -1,0 +1,612 @@
+"""Train the K models of a plan as one stacked computation, DP-SGD included.
+
+Each model keeps its own members, its own batch order (the same generator and calls as
+``training.loop.shuffled_batches``), its own optimiser state and its own seed, so with the
+same initialisation it ends where the sequential ``train_ensemble`` loop ends (within
+float rounding). Models and defenses the stacked path cannot reproduce fall back to that
+loop (see :func:`batching_blocker`).
+
+DP-SGD follows Opacus step for step: Poisson sampling at rate ``1 / ceil(n / B)``, each
+sample's gradient clipped to ``max_grad_norm`` (norms from activations and output
+gradients, as Opacus' ghost clipping), Gaussian noise of std ``noise_multiplier *
+max_grad_norm`` on the sum, division by the expected batch size ``int(n * rate)``; ε comes
+from Opacus' accountants with the same rate, noise multiplier and step count.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from opacus.accountants import RDPAccountant, create_accountant
+from opacus.accountants.analysis import rdp as rdp_analysis
+from opacus.accountants.utils import get_noise_multiplier
+from torch import nn
+from tqdm.auto import tqdm
+
+from mia_defense.defenses.base import TrainingDefense
+from mia_defense.errors import ConfigError
+from mia_defense.seeding import derive_seed
+from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import (
+    Ensemble,
+    _history_from_payload,
+    _history_to_payload,
+    resolve_device,
+)
+from mia_defense.training.loop import EpochRecord, ModelHistory
+from mia_defense.training.stacked import StackedMLP, stacking_blocker
+from mia_defense.training.stacked_optim import make_stacked_optimizer
+
+__all__ = [
+    "BatchedDP",
+    "BatchedRecipe",
+    "batched_recipe",
+    "batching_blocker",
+    "dp_clipped_grad_sum",
+    "train_ensemble_batched",
+    "train_stacked",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchedDP:
+    """DP-SGD settings of the stacked path (mirrors ``defenses.dp.DPSGD``).
+
+    Attributes:
+        max_grad_norm: per-sample clipping norm C.
+        noise_multiplier: σ, or ``None`` to derive it from ``target_epsilon``.
+        target_epsilon: ε to spend over the planned epochs (with ``noise_multiplier=None``).
+        delta: δ, or ``None`` for 1 / (10 · members) as ``DPSGD`` does.
+        accountant: Opacus accountant: ``rdp``, ``prv`` or ``gdp``.
+        poisson_sampling: Poisson batches (else shuffled fixed-size batches).
+    """
+
+    max_grad_norm: float = 1.0
+    noise_multiplier: float | None = None
+    target_epsilon: float | None = None
+    delta: float | None = None
+    accountant: str = "rdp"
+    poisson_sampling: bool = True
+
+    def __post_init__(self) -> None:
+        if (self.noise_multiplier is None) == (self.target_epsilon is None):
+            raise ConfigError(
+                f"defense.dp.noise_multiplier={self.noise_multiplier}, defense.dp.target_epsilon="
+                f"{self.target_epsilon}: set exactly one of them (the other to null)"
+            )
+
+    @staticmethod
+    def sample_rate(num_members: int, batch_size: int) -> float:
+        """Opacus' rate ``1 / len(data_loader)`` for ``num_members`` samples."""
+        return 1.0 / math.ceil(num_members / batch_size)
+
+    def resolve_delta(self, num_members: int) -> float:
+        """δ: the configured one, else 1 / (10 · members)."""
+        return self.delta if self.delta is not None else 1.0 / (10.0 * num_members)
+
+    def resolve_noise_multiplier(self, *, sample_rate: float, epochs: int, delta: float) -> float:
+        """σ: the configured one, else Opacus' ``get_noise_multiplier`` for the target ε."""
+        if self.noise_multiplier is not None:
+            return self.noise_multiplier
+        assert self.target_epsilon is not None
+        if math.isinf(self.target_epsilon):
+            return 0.0
+        return float(
+            get_noise_multiplier(
+                target_epsilon=self.target_epsilon,
+                target_delta=delta,
+                sample_rate=sample_rate,
+                epochs=epochs,
+                accountant=self.accountant,
+                epsilon_tolerance=0.01,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class BatchedRecipe:
+    """What the stacked path does for the recipe's training-time defenses.
+
+    Attributes:
+        dp: DP-SGD settings (``defense.dp``), or ``None``.
+        weight_decay: the L2 coefficient replacing ``train.weight_decay``
+            (``defense.weight_decay``), or ``None``.
+    """
+
+    dp: BatchedDP | None = None
+    weight_decay: float | None = None
+
+    def apply(self, config: TrainConfig) -> TrainConfig:
+        """``config`` with the defenses' weight decay in place."""
+        if self.weight_decay is None:
+            return config
+        return replace(config, weight_decay=self.weight_decay)
+
+
+def batched_recipe(defenses: Sequence[TrainingDefense]) -> tuple[BatchedRecipe, str | None]:
+    """Map the recipe's defenses onto the stacked path: ``(recipe, blocker)``.
+
+    ``blocker`` says why the stacked path cannot reproduce the defenses (``None``: it can).
+    Supported: none, ``DPSGD`` (without secure mode) and ``WeightDecay``.
+    """
+    from mia_defense.defenses.dp import DPSGD  # the DP defense depends on Opacus' engine
+    from mia_defense.defenses.regularization import WeightDecay
+
+    dp: BatchedDP | None = None
+    weight_decay: float | None = None
+    for defense in defenses:
+        if type(defense) is DPSGD:
+            if defense.secure_mode:
+                return BatchedRecipe(), "defense.dp.secure_mode needs Opacus' secure RNG"
+            dp = BatchedDP(
+                max_grad_norm=defense.max_grad_norm,
+                noise_multiplier=defense.noise_multiplier,
+                target_epsilon=defense.target_epsilon,
+                delta=defense.delta,
+                accountant=defense.accountant,
+                poisson_sampling=defense.poisson_sampling,
+            )
+        elif type(defense) is WeightDecay:
+            weight_decay = defense.coefficient
+        else:
+            name = f"{defense.name!r} ({type(defense).__name__})"
+            return BatchedRecipe(), f"defense {name} has no stacked form"
+    return BatchedRecipe(dp=dp, weight_decay=weight_decay), None
+
+
+def batching_blocker(
+    model: nn.Module, *, input_shape: Sequence[int], defenses: Sequence[TrainingDefense]
+) -> str | None:
+    """Why the K models cannot be trained as one stacked ensemble, or ``None`` if they can."""
+    reason = stacking_blocker(model, input_shape)
+    if reason is None:
+        reason = batched_recipe(defenses)[1]
+    return reason
+
+
+# -- batch schedules -------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    """One step for every model: positions into each model's member list."""
+
+    pos: torch.Tensor  # [K, b] positions (clamped; check ``valid``)
+    valid: torch.Tensor  # [K, b] bool
+    counts: torch.Tensor  # [K] samples per model
+    rows: torch.Tensor | None  # models that step (``None``: all of them)
+
+
+def _make_batch(pos: torch.Tensor, valid: torch.Tensor) -> _Batch:
+    counts = valid.sum(dim=1)
+    active = counts > 0
+    rows = None if bool(active.all()) else active.nonzero().flatten()
+    return _Batch(pos.clamp(min=0), valid, counts, rows)
+
+
+def _shuffled_epoch(
+    sizes: Sequence[int], generators: Sequence[torch.Generator], batch_size: int
+) -> list[_Batch]:
+    """The batches of ``shuffled_batches`` for every model, one step at a time."""
+    device = generators[0].device
+    perms = torch.full((len(sizes), max(sizes)), -1, dtype=torch.long, device=device)
+    for k, (size, gen) in enumerate(zip(sizes, generators, strict=True)):
+        perms[k, :size] = torch.randperm(size, generator=gen, device=device)
+    batches = []
+    for start in range(0, max(sizes), batch_size):
+        pos = perms[:, start : start + batch_size]
+        batches.append(_make_batch(pos, pos >= 0))
+    return batches
+
+
+def _poisson_step(
+    sizes: Sequence[int],
+    generators: Sequence[torch.Generator],
+    rates: torch.Tensor,
+    scheduled: Sequence[bool],
+) -> _Batch | None:
+    """One Poisson batch per scheduled model, as Opacus' ``UniformWithReplacementSampler``."""
+    device = rates.device
+    draws = torch.ones((len(sizes), max(sizes)), device=device)
+    for k, (size, gen) in enumerate(zip(sizes, generators, strict=True)):
+        if scheduled[k]:
+            draws[k, :size] = torch.rand(size, generator=gen, device=device)
+    chosen = draws < rates.unsqueeze(1)
+    width = int(chosen.sum(dim=1).max())
+    if width == 0:
+        return None
+    # Chosen positions first, in increasing order (a stable sort of "not chosen").
+    pos = torch.argsort((~chosen).to(torch.int8), dim=1, stable=True)[:, :width]
+    return _make_batch(pos, torch.gather(chosen, 1, pos))
+
+
+# -- the stacked training loop ----------------------------------------------------------
+
+
+@dataclass
+class _DPState:
+    """Per-model DP quantities of one chunk."""
+
+    settings: BatchedDP
+    rate_values: list[float]  # [K] sample rates
+    rates: torch.Tensor  # the same, as a tensor
+    sigmas: list[float]
+    deltas: list[float]
+    expected_batch: torch.Tensor  # [K] float
+    noise_std: torch.Tensor  # [K] float
+    steps: list[int]
+
+    def epsilon(self, k: int, cache: dict[tuple[float, float], np.ndarray]) -> float:
+        """ε spent by model k so far (0 before any step, ∞ without noise), as ``DPSGD``.
+
+        With the RDP accountant the one-step RDP curve of each (σ, rate) is computed once
+        and scaled by the step count, which is what ``RDPAccountant`` computes (its
+        ``compute_rdp`` multiplies the one-step curve by ``steps``); other accountants
+        are asked directly.
+        """
+        if self.steps[k] == 0:
+            return 0.0
+        if not self.sigmas[k]:
+            return math.inf
+        sigma, rate, steps = self.sigmas[k], self.rate_values[k], self.steps[k]
+        if self.settings.accountant != "rdp":
+            accountant = create_accountant(mechanism=self.settings.accountant)
+            accountant.history = [(sigma, rate, steps)]
+            return float(accountant.get_epsilon(delta=self.deltas[k]))
+        orders = RDPAccountant.DEFAULT_ALPHAS
+        if (sigma, rate) not in cache:
+            cache[sigma, rate] = rdp_analysis.compute_rdp(
+                q=rate, noise_multiplier=sigma, steps=1, orders=orders
+            )
+        eps, _ = rdp_analysis.get_privacy_spent(
+            orders=orders, rdp=cache[sigma, rate] * steps, delta=self.deltas[k]
+        )
+        return float(eps)
+
+
+def _dp_state(dp: BatchedDP, sizes: Sequence[int], config: TrainConfig, device) -> _DPState:  # type: ignore[no-untyped-def]
+    rates = [dp.sample_rate(n, config.batch_size) for n in sizes]
+    deltas = [dp.resolve_delta(n) for n in sizes]
+    cache: dict[tuple[float, float], float] = {}
+    sigmas = []
+    for rate, delta in zip(rates, deltas, strict=True):
+        if (rate, delta) not in cache:
+            cache[rate, delta] = dp.resolve_noise_multiplier(
+                sample_rate=rate, epochs=config.epochs, delta=delta
+            )
+        sigmas.append(cache[rate, delta])
+    return _DPState(
+        settings=dp,
+        rate_values=rates,
+        rates=torch.tensor(rates, device=device),
+        sigmas=sigmas,
+        deltas=deltas,
+        expected_batch=torch.tensor(
+            [int(n * r) for n, r in zip(sizes, rates, strict=True)], dtype=torch.float32,
+            device=device,
+        ),
+        noise_std=torch.tensor([s * dp.max_grad_norm for s in sigmas], device=device),
+        steps=[0] * len(sizes),
+    )
+
+
+def _dropout_masks(
+    stack: StackedMLP, counts: Sequence[int], width: int, generators: Sequence[torch.Generator]
+) -> list[torch.Tensor]:
+    """Scaled keep-masks drawn as ``F.dropout`` draws them, from each model's own RNG."""
+    masks = []
+    for p, hidden in zip(stack.dropout_probs, stack.hidden_widths(), strict=True):
+        mask = torch.zeros((len(counts), width, hidden))
+        for k, (count, gen) in enumerate(zip(counts, generators, strict=True)):
+            if count:
+                mask[k, :count] = torch.empty((count, hidden)).bernoulli_(1 - p, generator=gen)
+        masks.append(mask.div_(1 - p))
+    return masks
+
+
+def _step_gradient(
+    stack: StackedMLP,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch: _Batch,
+    *,
+    dropout_masks: Sequence[torch.Tensor] = (),
+    max_grad_norm: float | None = None,
+) -> torch.Tensor:
+    """Gradients [K, P] of each model's mean loss, or (DP) each model's clipped sum.
+
+    Args:
+        x, y: the batch, [K, b, D] and [K, b].
+        max_grad_norm: clip each sample's gradient to this norm and sum (``None``: mean).
+    """
+    logits, inputs, outputs = stack.forward(x, dropout_masks=dropout_masks, record=True)
+    losses = _cross_entropy(logits, y)
+    weight = batch.valid.to(losses.dtype)
+    if max_grad_norm is None:
+        weight = weight / batch.counts.clamp(min=1).unsqueeze(1)
+    out_grads = list(torch.autograd.grad((losses * weight).sum(), outputs))
+    if max_grad_norm is not None:  # Opacus: min(1, C / (norm + 1e-6)) per sample
+        norms = stack.per_sample_norms(inputs, out_grads)
+        clip = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0) * batch.valid
+        out_grads = [g * clip.unsqueeze(-1) for g in out_grads]
+    return stack.grads_from(inputs, out_grads)
+
+
+def _cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-sample cross-entropy [K, B] (``logsumexp`` is faster than ``F.cross_entropy``
+    over few classes on CPU)."""
+    return torch.logsumexp(logits, -1) - logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+
+
+@torch.no_grad()
+def _evaluate(
+    stack: StackedMLP,
+    x_members: torch.Tensor,
+    y_members: torch.Tensor,
+    valid: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+) -> list[tuple[float, float, float, float]]:
+    """Per model: mean loss and accuracy on its members, then on the test set."""
+    logits = stack.forward(x_members)[0]
+    losses = _cross_entropy(logits, y_members)
+    hits = (logits.argmax(-1) == y_members) & valid
+    counts = valid.sum(1)
+    train_loss = (losses * valid).sum(1) / counts
+    train_acc = hits.sum(1) / counts
+    test_logits = stack.forward(x_test)[0]
+    test_loss = _cross_entropy(test_logits, y_test.expand(len(test_logits), -1)).mean(1)
+    test_acc = (test_logits.argmax(-1) == y_test).float().mean(1)
+    return list(
+        zip(
+            train_loss.tolist(), train_acc.tolist(), test_loss.tolist(), test_acc.tolist(),
+            strict=True,
+        )
+    )
+
+
+def train_stacked(
+    models: Sequence[nn.Module],
+    *,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    masks: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    config: TrainConfig,
+    model_seeds: Sequence[int],
+    dropout_states: Sequence[torch.Tensor] | None = None,
+    dp: BatchedDP | None = None,
+    progress: tqdm | None = None,
+) -> list[ModelHistory]:
+    """Train ``models`` (initialised, same architecture) in place, model k on ``x[masks[k]]``.
+
+    Args:
+        models: K modules accepted by :func:`stacking_blocker`; trained in place.
+        x, y: the population [N, ...], [N] on the training device.
+        masks: [K, N] bool membership.
+        x_test, y_test: held-out data for the test curves.
+        config: the training settings.
+        model_seeds: per-model seeds: batch order (and DP sampling and noise) come from
+            ``torch.Generator().manual_seed(seed)``, as in the sequential loop.
+        dropout_states: per-model global RNG states right after the model was built (what
+            ``nn.Dropout`` draws from in the sequential loop); ``None``: fresh seeds.
+        dp: DP-SGD settings, or ``None`` for plain training.
+        progress: a bar to advance by one per epoch.
+
+    Returns:
+        Each model's per-epoch history (and, under DP, ε, δ and σ in ``stats``).
+    """
+    device = x.device
+    stack = StackedMLP.from_models(models, device=device)
+    optimizer = make_stacked_optimizer(stack.flat, config)
+    num = len(models)
+    flat_x = x.flatten(1)
+    member_lists = [m.nonzero().flatten() for m in masks]
+    sizes = [len(m) for m in member_lists]
+    if min(sizes) == 0:
+        raise ConfigError("plan: a model has no members; raise plan.population_size")
+    members = torch.zeros((num, max(sizes)), dtype=torch.long, device=device)
+    member_valid = torch.zeros((num, max(sizes)), dtype=torch.bool, device=device)
+    for k, idx in enumerate(member_lists):
+        members[k, : len(idx)] = idx
+        member_valid[k, : len(idx)] = True
+    x_members, y_members = flat_x[members], y[members]
+    x_te = x_test.flatten(1)
+    generators = [torch.Generator(device=device).manual_seed(s) for s in model_seeds]
+    dropout_gens: list[torch.Generator] = []
+    if stack.dropout_probs:
+        for k, seed in enumerate(model_seeds):
+            gen = torch.Generator()
+            if dropout_states is not None:
+                gen.set_state(dropout_states[k])
+            else:
+                gen.manual_seed(seed)
+            dropout_gens.append(gen)
+    state = _dp_state(dp, sizes, config, device) if dp is not None else None
+    eps_cache: dict[tuple[float, float], np.ndarray] = {}
+    histories = [ModelHistory() for _ in models]
+    for epoch in range(config.epochs):
+        if state is not None and state.settings.poisson_sampling:
+            batches = _poisson_epoch(sizes, generators, state)
+        else:
+            batches = iter(_shuffled_epoch(sizes, generators, config.batch_size))
+        for batch in batches:
+            idx = members.gather(1, batch.pos)
+            drop = (
+                _dropout_masks(stack, batch.counts.tolist(), idx.shape[1], dropout_gens)
+                if dropout_gens
+                else ()
+            )
+            clip = None if state is None else state.settings.max_grad_norm
+            grad = _step_gradient(
+                stack, flat_x[idx], y[idx], batch, dropout_masks=drop, max_grad_norm=clip
+            )
+            if state is not None:
+                grad = _add_noise(grad, batch, generators, state)
+            optimizer.step(grad, batch.rows)
+        scores = _evaluate(stack, x_members, y_members, member_valid, x_te, y_test)
+        for k, history in enumerate(histories):
+            history.epochs.append(EpochRecord(epoch, *scores[k]))
+            history.epoch_stats.append(
+                {} if state is None else {"epsilon": state.epsilon(k, eps_cache)}
+            )
+        if progress is not None:
+            progress.update(1)
+    stack.write_to(models)
+    if state is not None:
+        for k, history in enumerate(histories):
+            history.stats.update(
+                epsilon=state.epsilon(k, eps_cache),
+                delta=float(state.deltas[k]),
+                noise_multiplier=float(state.sigmas[k]),
+            )
+    return histories
+
+
+def _poisson_epoch(
+    sizes: Sequence[int], generators: Sequence[torch.Generator], state: _DPState
+) -> Iterator[_Batch]:
+    """An epoch of Poisson batches: ``int(1 / rate)`` draws per model, as Opacus' sampler."""
+    steps = [int(1 / rate) for rate in state.rate_values]
+    for step in range(max(steps)):
+        batch = _poisson_step(sizes, generators, state.rates, [s > step for s in steps])
+        if batch is not None:
+            yield batch
+
+
+def _add_noise(
+    grad: torch.Tensor, batch: _Batch, generators: Sequence[torch.Generator], state: _DPState
+) -> torch.Tensor:
+    """Clipped sums + N(0, (σC)²) from each model's own generator, over the expected batch."""
+    noise = torch.zeros_like(grad)
+    rows = range(len(generators)) if batch.rows is None else batch.rows.tolist()
+    for k in rows:
+        noise[k].normal_(generator=generators[k])
+        state.steps[k] += 1
+    noise.mul_(state.noise_std.unsqueeze(1))
+    return (grad + noise) / state.expected_batch.unsqueeze(1)
+
+
+@torch.no_grad()
+def dp_clipped_grad_sum(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, max_grad_norm: float
+) -> list[torch.Tensor]:
+    """Sum over the batch of each sample's gradient clipped to ``max_grad_norm``.
+
+    The stacked path's computation for one model, returned per parameter in
+    ``model.parameters()`` order (what Opacus' ``DPOptimizer`` holds in ``summed_grad``).
+    """
+    stack = StackedMLP.from_models([model])
+    valid = torch.ones((1, len(y)), dtype=torch.bool)
+    batch = _make_batch(torch.arange(len(y)).unsqueeze(0), valid)
+    with torch.enable_grad():
+        grad = _step_gradient(
+            stack, x.flatten(1).unsqueeze(0), y.unsqueeze(0), batch, max_grad_norm=max_grad_norm
+        )[0]
+    out, offset = [], 0
+    for param in model.parameters():
+        out.append(grad[offset : offset + param.numel()].view_as(param))
+        offset += param.numel()
+    return out
+
+
+# -- the ensemble driver ----------------------------------------------------------------
+
+
+def train_ensemble_batched(
+    *,
+    build_model: Callable[[], nn.Module],
+    x: np.ndarray,
+    y: np.ndarray,
+    masks: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    config: TrainConfig,
+    seed: int,
+    recipe: BatchedRecipe | None = None,
+    checkpoint_dir: Path | None = None,
+    stage: str = "model",
+    progress: bool = True,
+    chunk_size: int = 64,
+) -> Ensemble:
+    """``train_ensemble`` for stackable models: same seeds, checkpoints and histories.
+
+    Models whose checkpoint exists are loaded; the others are trained ``chunk_size`` at a
+    time (bounding memory) and each is checkpointed when its chunk ends. ``recipe`` carries
+    the defenses' stacked form (:func:`batched_recipe`; ``None``: plain training).
+    """
+    recipe = recipe or BatchedRecipe()
+    config = recipe.apply(config)
+    if chunk_size < 1:
+        raise ConfigError(f"chunk_size={chunk_size}: must be >= 1")
+    device = resolve_device(config.device)
+    x_all = torch.as_tensor(x, dtype=torch.float32, device=device)
+    y_all = torch.as_tensor(y, dtype=torch.long, device=device)
+    x_te = torch.as_tensor(x_test, dtype=torch.float32, device=device)
+    y_te = torch.as_tensor(y_test, dtype=torch.long, device=device)
+    num = len(masks)
+    models: list[nn.Module] = []
+    histories: list[ModelHistory | None] = [None] * num
+    pending: list[tuple[int, int, torch.Tensor]] = []  # (k, seed, RNG state after build)
+    for k in range(num):
+        model_seed = derive_seed(seed, stage, k)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(model_seed)
+            model = build_model()
+            rng_state = torch.get_rng_state()
+        path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
+        if path is not None and path.exists():
+            payload = load_checkpoint(path)
+            model.load_state_dict(payload["state_dict"])
+            histories[k] = _history_from_payload(payload["history"])
+        else:
+            pending.append((k, model_seed, rng_state))
+        models.append(model)
+    if len(pending) < num:
+        log.info("resuming: %d of %d %ss already trained", num - len(pending), num, stage)
+    chunks = [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
+    with tqdm(
+        total=len(chunks) * config.epochs,
+        desc=f"training {stage}s ({len(pending)} stacked)",
+        unit="epoch",
+        disable=not progress,
+    ) as bar:
+        for chunk in chunks:
+            index = [k for k, _, _ in chunk]
+            chunk_models = [models[k] for k in index]
+            trained = train_stacked(
+                chunk_models,
+                x=x_all,
+                y=y_all,
+                masks=torch.as_tensor(masks[index], device=device),
+                x_test=x_te,
+                y_test=y_te,
+                config=config,
+                model_seeds=[s for _, s, _ in chunk],
+                dropout_states=[state for _, _, state in chunk],
+                dp=recipe.dp,
+                progress=bar,
+            )
+            for k, model, history in zip(index, chunk_models, trained, strict=True):
+                histories[k] = history
+                if checkpoint_dir is not None:
+                    save_checkpoint(
+                        checkpoint_path(checkpoint_dir, k),
+                        {
+                            "state_dict": {n: v.cpu() for n, v in model.state_dict().items()},
+                            "history": _history_to_payload(history),
+                        },
+                    )
+    for model in models:
+        model.eval()
+    return Ensemble(models=[m.cpu() for m in models], histories=list(histories))  # type: ignore[arg-type]

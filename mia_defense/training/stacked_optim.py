@@ -1,0 +1,152 @@
+"""Adam and SGD over a ``[K, P]`` parameter tensor, one independent state per model row.
+
+The arithmetic follows ``torch.optim.Adam`` / ``torch.optim.SGD`` (single-tensor CPU path)
+step for step, so a stacked model follows the same trajectory as its sequential twin.
+A step may update a subset of rows: models that ran out of batches in an epoch (fewer
+members) or drew an empty Poisson batch keep their parameters and their step count.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from mia_defense.training.config import TrainConfig
+
+__all__ = ["StackedAdam", "StackedOptimizer", "StackedSGD", "make_stacked_optimizer"]
+
+
+class StackedOptimizer:
+    """Updates ``params`` [K, P] in place from gradients [K, P]."""
+
+    def __init__(self, params: torch.Tensor, *, lr: float, weight_decay: float = 0.0) -> None:
+        self.params, self.lr, self.weight_decay = params, lr, weight_decay
+
+    def step(self, grad: torch.Tensor, rows: torch.Tensor | None = None) -> None:
+        """Apply one step to every model, or only to ``rows`` (1-D index tensor)."""
+        if rows is None:
+            self._update(self.params, grad, self._state(), None)
+            return
+        params = self.params.index_select(0, rows)
+        state = [s.index_select(0, rows) for s in self._state()]
+        self._update(params, grad.index_select(0, rows), state, rows)
+        self.params.index_copy_(0, rows, params)
+        for full, part in zip(self._state(), state, strict=True):
+            full.index_copy_(0, rows, part)
+
+    def _state(self) -> list[torch.Tensor]:
+        raise NotImplementedError
+
+    def _update(
+        self,
+        params: torch.Tensor,
+        grad: torch.Tensor,
+        state: list[torch.Tensor],
+        rows: torch.Tensor | None,
+    ) -> None:
+        raise NotImplementedError
+
+
+class StackedAdam(StackedOptimizer):
+    """``torch.optim.Adam`` (L2 weight decay added to the gradient, no AMSGrad) per row.
+
+    Uses torch's fused Adam kernel (what ``Adam(fused=True)`` runs) on the rows as a list
+    of tensors, each with its own step count; the explicit arithmetic of the default
+    single-tensor path is the fallback where that kernel is missing.
+    """
+
+    def __init__(
+        self,
+        params: torch.Tensor,
+        *,
+        lr: float,
+        weight_decay: float = 0.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+        self.betas, self.eps = betas, eps
+        self.exp_avg = torch.zeros_like(params)
+        self.exp_avg_sq = torch.zeros_like(params)
+        # Step counts live on the CPU in float64, as torch's Python-float bias corrections.
+        self.steps = torch.zeros(params.shape[0], dtype=torch.float64)
+        self._fused = hasattr(torch, "_fused_adam_") and params.device.type in ("cpu", "cuda")
+        if self._fused:
+            self._step_tensors = [params.new_zeros(()) for _ in range(params.shape[0])]
+
+    def step(self, grad: torch.Tensor, rows: torch.Tensor | None = None) -> None:
+        if not self._fused:
+            super().step(grad, rows)
+            return
+        index = range(self.params.shape[0]) if rows is None else rows.tolist()
+        steps = [self._step_tensors[k] for k in index]
+        torch._foreach_add_(steps, 1)
+        torch._fused_adam_(
+            [self.params[k] for k in index],
+            [grad[k] for k in index],
+            [self.exp_avg[k] for k in index],
+            [self.exp_avg_sq[k] for k in index],
+            [],
+            steps,
+            lr=self.lr,
+            beta1=self.betas[0],
+            beta2=self.betas[1],
+            weight_decay=self.weight_decay,
+            eps=self.eps,
+            amsgrad=False,
+            maximize=False,
+        )
+
+    def _state(self) -> list[torch.Tensor]:
+        return [self.exp_avg, self.exp_avg_sq]
+
+    def _update(self, params, grad, state, rows) -> None:  # type: ignore[no-untyped-def]
+        beta1, beta2 = self.betas
+        exp_avg, exp_avg_sq = state
+        if rows is None:
+            self.steps += 1
+            step = self.steps
+        else:
+            cpu_rows = rows.cpu()
+            self.steps[cpu_rows] += 1
+            step = self.steps[cpu_rows]
+        if self.weight_decay != 0:
+            grad = grad.add(params, alpha=self.weight_decay)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step_size = (self.lr / (1 - beta1**step)).to(params)
+        bias_correction2_sqrt = ((1 - beta2**step) ** 0.5).to(params)
+        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt.unsqueeze(1)).add_(self.eps)
+        params.sub_(step_size.unsqueeze(1) * (exp_avg / denom))
+
+
+class StackedSGD(StackedOptimizer):
+    """``torch.optim.SGD`` (momentum without dampening, not Nesterov, L2 weight decay) per row."""
+
+    def __init__(
+        self, params: torch.Tensor, *, lr: float, weight_decay: float = 0.0, momentum: float = 0.0
+    ) -> None:
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+        self.momentum = momentum
+        # A zero buffer gives torch's first step (buffer = gradient) exactly: 0 * m + g = g.
+        self.buffer = torch.zeros_like(params) if momentum != 0 else params.new_zeros((0,))
+
+    def _state(self) -> list[torch.Tensor]:
+        return [self.buffer] if self.momentum != 0 else []
+
+    def _update(self, params, grad, state, rows) -> None:  # type: ignore[no-untyped-def]
+        if self.weight_decay != 0:
+            grad = grad.add(params, alpha=self.weight_decay)
+        if self.momentum != 0:
+            (buffer,) = state
+            buffer.mul_(self.momentum).add_(grad)
+            grad = buffer
+        params.add_(grad, alpha=-self.lr)
+
+
+def make_stacked_optimizer(params: torch.Tensor, config: TrainConfig) -> StackedOptimizer:
+    """The stacked twin of ``training.loop._make_optimizer``."""
+    if config.optimizer == "sgd":
+        return StackedSGD(
+            params, lr=config.lr, weight_decay=config.weight_decay, momentum=config.momentum
+        )
+    return StackedAdam(params, lr=config.lr, weight_decay=config.weight_decay)

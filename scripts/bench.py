@@ -1,0 +1,198 @@
+"""Speed ratios measured side by side in one run on the same data (``make bench``).
+
+Prints: sequential vs stacked ensemble training at K = 4, 16, 64; 1 vs 2 intra-op
+threads; Opacus DP-SGD vs the stacked DP-SGD vs non-private training; observation +
+attack time; the wall time of the default ``mia-train`` run from the command line.
+Absolute times depend on the machine and its load; the ratios are the point.
+
+Usage: ``python scripts/bench.py [--quick] [--repeats N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from mia_defense.cli.train import build_experiment
+from mia_defense.data import load_digits
+from mia_defense.defenses.dp import DPSGD
+from mia_defense.defenses.release import FullRelease
+from mia_defense.models import MLP
+from mia_defense.observe import Observations, observe
+from mia_defense.plan import make_plan
+from mia_defense.training.batched import BatchedDP, BatchedRecipe, train_ensemble_batched
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import train_ensemble
+
+SIGMA = 1.0  # DP timings use a fixed noise multiplier: no ε search in the timed part
+
+
+def best_of(repeats: int, fn: Callable[[], Any]) -> float:
+    """The fastest of ``repeats`` wall times of ``fn()`` (the least disturbed by other load)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+class Bench:
+    """The digits MLP recipe of the default run, on one fixed plan per K."""
+
+    def __init__(self, *, epochs: int, repeats: int) -> None:
+        self.data = load_digits()
+        self.config = TrainConfig(epochs=epochs, batch_size=64, lr=1e-3)
+        self.repeats = repeats
+
+    def kwargs(self, num_models: int) -> dict[str, Any]:
+        plan = make_plan(
+            self.data, num_models=num_models, population_size=1000, test_size=None, seed=0
+        )
+        return dict(
+            build_model=lambda: MLP(
+                input_shape=self.data.input_shape, num_classes=self.data.num_classes
+            ),
+            x=self.data.x[plan.population_idx],
+            y=self.data.y[plan.population_idx],
+            masks=plan.masks,
+            x_test=self.data.x[plan.test_idx],
+            y_test=self.data.y[plan.test_idx],
+            config=self.config,
+            seed=0,
+            progress=False,
+        )
+
+    def sequential(self, num_models: int, defenses: Callable[[], list] = list) -> float:
+        kw = self.kwargs(num_models)
+        return best_of(
+            self.repeats,
+            lambda: train_ensemble(
+                num_classes=self.data.num_classes, batched=False, build_defenses=defenses, **kw
+            ),
+        )
+
+    def stacked(self, num_models: int, dp: BatchedDP | None = None) -> float:
+        kw = self.kwargs(num_models)
+        recipe = BatchedRecipe(dp=dp)
+        return best_of(self.repeats, lambda: train_ensemble_batched(recipe=recipe, **kw))
+
+
+def row(*cells: Any) -> str:
+    widths = (34, 12, 12, 10)
+    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False))
+
+
+def section_training(bench: Bench, sizes: list[int]) -> None:
+    print(f"\n## Ensemble training ({bench.config.epochs} epochs, digits MLP 64-128-10, N=1000)")
+    print(row("K", "sequential s", "stacked s", "ratio"))
+    for k in sizes:
+        seq, stk = bench.sequential(k), bench.stacked(k)
+        print(row(k, f"{seq:.2f}", f"{stk:.2f}", f"{seq / stk:.1f}x"))
+
+
+def section_threads(bench: Bench, k: int) -> None:
+    # 2 threads on tiny ops can slow 10-30x on a busy 2-core machine: keep it short
+    print(f"\n## Intra-op threads (K={k}, {bench.config.epochs} epochs)")
+    print(row("threads", "sequential s", "stacked s", "ratio"))
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        seq, stk = bench.sequential(k), bench.stacked(k)
+        print(row(threads, f"{seq:.2f}", f"{stk:.2f}", f"{seq / stk:.1f}x"))
+    torch.set_num_threads(1)
+
+
+def section_dp(bench: Bench, k: int) -> None:
+    print(f"\n## DP-SGD (K={k}, sigma={SIGMA}, C=1, Poisson sampling; includes per-epoch eval)")
+    plain_seq = bench.sequential(k)
+    opacus = bench.sequential(
+        k, defenses=lambda: [DPSGD(noise_multiplier=SIGMA, max_grad_norm=1.0)]
+    )
+    plain_stk = bench.stacked(k)
+    ours = bench.stacked(k, dp=BatchedDP(noise_multiplier=SIGMA, max_grad_norm=1.0))
+    print(row("path", "seconds", "per model", "vs plain"))
+    print(row("sequential, non-private", f"{plain_seq:.2f}", f"{plain_seq / k:.3f}", "1.0x"))
+    print(row("sequential, Opacus DP-SGD", f"{opacus:.2f}", f"{opacus / k:.3f}",
+              f"{opacus / plain_seq:.1f}x"))
+    print(row("stacked, non-private", f"{plain_stk:.2f}", f"{plain_stk / k:.3f}", "1.0x"))
+    print(row("stacked, vectorised DP-SGD", f"{ours:.2f}", f"{ours / k:.3f}",
+              f"{ours / plain_stk:.1f}x"))
+    print(f"Opacus path / stacked DP path: {opacus / ours:.1f}x")
+
+
+def section_attacks(bench: Bench, k: int) -> None:
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        cfg = compose("config", overrides=[f"plan.num_models={k}", "progress=false"])
+    experiment = build_experiment(cfg)
+    kw = bench.kwargs(k)
+    ensemble = train_ensemble_batched(**kw)
+    start = time.perf_counter()
+    obs = Observations(
+        log_probs=observe(ensemble.models, kw["x"], release=FullRelease()),
+        labels=kw["y"],
+        masks=kw["masks"],
+    )
+    observe(ensemble.models, kw["x_test"], release=FullRelease())
+    observed = time.perf_counter() - start
+    print(f"\n## Observation and attacks (K={k}, N={len(kw['y'])}, all targets)")
+    print(row("step", "seconds"))
+    print(row("observe (population + test)", f"{observed:.2f}"))
+    targets = np.arange(k)
+    for name, attack in experiment.attacks.items():
+        start = time.perf_counter()
+        attack(obs, targets)
+        print(row(f"attack {name}", f"{time.perf_counter() - start:.2f}"))
+
+
+def section_cli(overrides_list: list[list[str]]) -> None:
+    print("\n## mia-train from the command line (subprocess wall time, imports included)")
+    exe = Path(sys.executable).with_name("mia-train")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "mia_defense.cli.train"]
+    print(row("overrides", "wall s"))
+    for overrides in overrides_list:
+        run_dir = Path(tempfile.mkdtemp(prefix="mia-bench-"))
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [*command, f"hydra.run.dir={run_dir}", "progress=false", *overrides],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+        shutil.rmtree(run_dir, ignore_errors=True)
+        status = "" if proc.returncode == 0 else f"  FAILED: {proc.stderr.strip()[-300:]}"
+        print(row(" ".join(overrides) or "(default)", f"{wall:.1f}") + status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run (5 epochs)")
+    parser.add_argument("--repeats", type=int, default=1, help="best of N for each timing")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    epochs = 5 if args.quick else 30
+    bench = Bench(epochs=epochs, repeats=args.repeats)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+          f"{'quick' if args.quick else 'full'} run")
+    section_training(bench, [4, 16] if args.quick else [4, 16, 64])
+    section_threads(Bench(epochs=5, repeats=args.repeats), 16)
+    section_dp(bench, 16)
+    section_attacks(bench, 16)
+    cli_runs = [[]] if args.quick else [[], ["plan.num_models=64"]]
+    section_cli(cli_runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Augmented queries and white-box gradient norms produced by `observe`."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense.defenses.release import FullRelease, LabelOnlyRelease
+from mia_defense.errors import ConfigError
+from mia_defense.observe import (
+    QueryConfig,
+    gradient_norms,
+    observe,
+    observe_augmented,
+    perturbed_copies,
+)
+
+
+def test_images_are_shifted_and_flipped_tabular_rows_get_noise():
+    images = np.arange(2 * 1 * 4 * 4, dtype=np.float32).reshape(2, 1, 4, 4)
+    copies = perturbed_copies(images, queries=QueryConfig(num_augmented=4, flip=True), seed=0)
+    assert len(copies) == 4 and all(c.shape == images.shape for c in copies)
+    assert any(not torch.equal(c, torch.as_tensor(images)) for c in copies)
+    rows = np.random.default_rng(0).normal(size=(500, 3)).astype(np.float32)
+    noisy = perturbed_copies(rows, queries=QueryConfig(num_augmented=2, noise_std=0.5), seed=0)
+    assert (noisy[0].numpy() - rows).std() == pytest.approx(0.5, rel=0.1)
+    assert not np.allclose(noisy[0], noisy[1])
+
+
+def test_every_model_sees_the_same_perturbed_copies():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 4)
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    queries = QueryConfig(num_augmented=3)
+    out = observe_augmented([model, model], x, release=FullRelease(), queries=queries, seed=1)
+    assert out.shape == (2, 3, 20, 4)
+    np.testing.assert_array_equal(out[0], out[1])
+    labels = observe_augmented([model], x, release=LabelOnlyRelease(), queries=queries, seed=1)
+    assert set(np.unique(labels).tolist()) <= {0.0, -np.inf}
+    assert observe([model], x, release=FullRelease()).shape == (1, 20, 4)
+
+
+def test_gradient_norms_match_autograd_one_sample_at_a_time():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 4))
+    x = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    y = np.arange(10) % 4
+    norms = gradient_norms([model], x, y, batch_size=4)
+    for i in range(10):
+        model.zero_grad()
+        logits = model(torch.as_tensor(x[i : i + 1]))
+        loss = nn.functional.cross_entropy(logits, torch.tensor([y[i]]))
+        loss.backward()
+        expected = torch.sqrt(sum(p.grad.pow(2).sum() for p in model.parameters()))
+        assert norms[0, i] == pytest.approx(float(expected), rel=1e-4)
+
+
+def test_negative_query_settings_are_refused():
+    with pytest.raises(ConfigError, match=r"attack\.queries"):
+        QueryConfig(num_augmented=-1)

@@ -1,0 +1,236 @@
+"""Sweeps through the real entry points: one root, readable run directories, TensorBoard
+hparams, `mia-report` on the result, resuming, presets, Optuna search and launchers."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hydra import compose, initialize_config_module
+from hydra.errors import MissingConfigException
+from omegaconf import OmegaConf
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+from tensorboard.plugins.hparams import plugin_data_pb2
+
+from mia_defense.report import check_objective_names
+from mia_defense.tracking import read_json
+
+BIN = Path(sys.executable).parent
+CONF = Path(__file__).resolve().parents[2] / "conf"
+TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false"]
+RUNS = ["plan.num_models=2,plan.population_size=200,train.epochs=1",
+        "plan.num_models=2,plan.population_size=200,train.epochs=2"]  # fmt: skip
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "HYDRA_FULL_ERROR": "1"},
+        timeout=400,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]
+    return completed
+
+
+def _sweep(sweep_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return _run(
+        [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2", *extra,
+         f"hydra.sweep.dir={sweep_dir}"],
+        cwd=sweep_dir.parent,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    """A real two-run multirun of tiny runs, shared by the tests below (read-only)."""
+    root = tmp_path_factory.mktemp("sweep") / "sweep"
+    _sweep(root)
+    return root
+
+
+def _hparams(run_dir: Path) -> dict[str, object]:
+    """The hparams a run logged to TensorBoard (session start info)."""
+    for events in (run_dir / "tb").glob("events.out.tfevents.*"):
+        for event in EventFileLoader(str(events)).Load():
+            for value in event.summary.value:
+                if value.tag == "_hparams_/session_start_info":
+                    data = plugin_data_pb2.HParamsPluginData.FromString(
+                        value.metadata.plugin_data.content
+                    )
+                    return {k: v.WhichOneof("kind") and getattr(v, v.WhichOneof("kind"))
+                            for k, v in data.session_start_info.hparams.items()}  # fmt: skip
+    return {}
+
+
+def test_multirun_puts_every_run_under_one_root_named_after_its_overrides(sweep):
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == RUNS
+    for name, epochs in zip(RUNS, (1, 2), strict=True):
+        run_dir = sweep / name
+        assert read_json(run_dir / "results.json")["config"]["train"]["epochs"] == epochs
+        assert list((run_dir / "tb").glob("events.out.tfevents.*"))
+        hparams = _hparams(run_dir)
+        assert hparams["train.epochs"] == epochs and hparams["plan.num_models"] == 2
+
+
+def test_mia_report_table_equals_the_runs_results(sweep, tmp_path):
+    out = tmp_path / "report"
+    completed = _run([str(BIN / "mia-report"), str(sweep), "--out", str(out)], cwd=tmp_path)
+    assert "2 runs reported, 0 skipped" in completed.stdout
+    with (out / "tradeoff.csv").open() as handle:
+        rows = {row["run"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == set(RUNS)
+    for name, row in rows.items():
+        payload = read_json(sweep / name / "results.json")
+        assert float(row["test_accuracy"]) == payload["utility"]["test_accuracy"]
+        assert float(row["generalization_gap"]) == payload["utility"]["generalization_gap"]
+        for attack, metrics in payload["attacks"].items():
+            for key in ("auc", "tpr@1%fpr", "tpr@0.1%fpr"):
+                assert float(row[f"{attack}.{key}"]) == metrics[key]
+        assert row["hyperparameters"] == f"train.epochs={payload['config']['train']['epochs']}"
+    for png in ("tradeoff_tpr.png", "tradeoff_auc.png", "roc.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert "tradeoff_tpr.png" in (out / "README.md").read_text()
+    assert list((out / "tb").glob("events.out.tfevents.*"))
+
+
+def test_a_resumed_sweep_reruns_only_the_unfinished_run(sweep, tmp_path):
+    root = tmp_path / "sweep"
+    shutil.copytree(sweep, root)
+    done, redo = (root / name for name in RUNS)
+    kept_mtime = (done / "results.json").stat().st_mtime_ns
+    (redo / "results.json").unlink()
+    (done / "checkpoints" / "model_0000.pt").unlink()  # would be retrained if not skipped
+    completed = _sweep(root)
+    assert f"skipping finished run {done}" in completed.stdout
+    assert f"skipping finished run {redo}" not in completed.stdout
+    assert (done / "results.json").stat().st_mtime_ns == kept_mtime
+    assert not (done / "checkpoints" / "model_0000.pt").exists()
+    assert read_json(redo / "results.json")["status"] == "complete"
+    # the redone run reused its checkpoints and gave the same numbers as the original
+    original = read_json(sweep / RUNS[1] / "results.json")
+    assert read_json(redo / "results.json")["utility"] == original["utility"]
+
+
+def test_report_is_not_stopped_by_a_corrupt_run(sweep, tmp_path, capsys):
+    from mia_defense.cli.report import main as report_main
+
+    root = tmp_path / "sweep"
+    shutil.copytree(sweep, root)
+    (root / RUNS[0] / "results.json").write_text('{"status": "comp')
+    assert report_main([str(root), "--no-tensorboard"]) == 0
+    assert "1 runs reported, 1 skipped" in capsys.readouterr().out
+    summary = (root / "report" / "README.md").read_text()
+    assert RUNS[0] in summary and "not valid JSON" in summary
+
+
+def test_optuna_search_returns_both_objectives(tmp_path):
+    root = tmp_path / "optuna"
+    _run(
+        [str(BIN / "mia-train"), "-m", "hparams_search=optuna_tradeoff", *TINY,
+         "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=1", "train.epochs=int(interval(1,2))",
+         f"hydra.sweep.dir={root}"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    solutions = yaml.safe_load((root / "optimization_results.yaml").read_text())["solutions"]
+    runs = [read_json(p) for p in root.glob("*/results.json")]
+    assert len(runs) == 2
+    expected = {
+        (r["utility"]["test_accuracy"], max(m["tpr@1%fpr"] for m in r["attacks"].values()))
+        for r in runs
+    }
+    assert solutions and all(tuple(s["values"]) in expected for s in solutions)
+
+
+# -- configs compose without running anything ------------------------------------------
+
+
+def _compose(*overrides: str):
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=True)
+
+
+def test_optuna_search_is_multi_objective_with_valid_objective_names():
+    cfg = _compose("hparams_search=optuna_tradeoff")
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_.endswith("OptunaSweeper")
+    assert list(sweeper.direction) == ["maximize", "minimize"]
+    assert len(cfg.objectives) == 2
+    check_objective_names(list(cfg.objectives))
+    assert set(sweeper.params) == {"train.weight_decay", "model.dropout", "train.epochs"}
+
+
+def test_sweep_subdirectories_are_named_after_the_overrides():
+    job = _compose().hydra
+    assert OmegaConf.to_container(job.sweep)["subdir"] == "${hydra.job.override_dirname}"
+    assert {"progress", "experiment"} <= set(job.job.config.override_dirname.exclude_keys)
+    assert "seed" not in job.job.config.override_dirname.exclude_keys
+
+
+@pytest.mark.parametrize(
+    ("launcher", "plugin", "target"),
+    [
+        ("joblib", "hydra_plugins.hydra_joblib_launcher", "JoblibLauncher"),
+        ("submitit_slurm", "hydra_plugins.hydra_submitit_launcher", "SlurmLauncher"),
+        ("submitit_local", "hydra_plugins.hydra_submitit_launcher", "LocalLauncher"),
+        ("ray", "hydra_plugins.hydra_ray_launcher", "RayLauncher"),
+    ],
+)
+def test_launchers_compose_when_their_plugin_is_installed(launcher, plugin, target):
+    text = (CONF / "launcher" / f"{launcher}.yaml").read_text()
+    assert text.startswith("# @package _global_")
+    assert {"override /hydra/launcher": launcher} in yaml.safe_load(text)["defaults"]
+    if importlib.util.find_spec(plugin) is None:
+        with pytest.raises(MissingConfigException, match=f"hydra/launcher.*{launcher}|{launcher}"):
+            _compose(f"launcher={launcher}")
+        pytest.skip(f"{plugin} is not installed (pip install 'mia-defense[{launcher}]')")
+    cfg = _compose(f"launcher={launcher}")
+    assert cfg.hydra.launcher._target_.endswith(target)
+    if launcher == "submitit_slurm":
+        assert cfg.hydra.launcher.max_num_timeout == 2
+        assert cfg.hydra.launcher.submitit_folder == f"{cfg.hydra.sweep.dir}/.submitit/%j"
+
+
+PRESETS = {
+    "tradeoff_dp": {"defense.dp"},
+    "tradeoff_regularisation": {"defense"},
+    "tradeoff_release": {"release"},
+    "tradeoff_all": {"defense", "release"},
+}
+
+
+def _options(value: str) -> list[str]:
+    """Config names in a sweep value such as ``[],[dp],[mixup]`` or ``full,topk``."""
+    return [name for name in re.split(r"[\[\],]+", value) if name]
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_experiment_presets_compose_and_name_existing_options(preset):
+    groups = {"defense", "release"}
+    missing = [g for g in sorted(groups) if not (CONF / g).is_dir()]
+    if missing:
+        pytest.skip(f"config group(s) {missing} not in conf/ yet")
+    cfg = _compose(f"+experiment={preset}")
+    params = cfg.hydra.sweeper.params
+    assert set(params) == PRESETS[preset]
+    for key, value in params.items():
+        if key in groups:
+            for option in _options(str(value)):
+                assert (CONF / key / f"{option}.yaml").exists(), f"{preset}: {key}={option}"
+    if preset == "tradeoff_dp":
+        # the sweep's values merge into defense.dp: ε = 0.5 ... 8, then no noise (ε = ∞)
+        values = re.findall(r"\{([^}]*)\}", str(params["defense.dp"]))
+        assert values[:-1] == [f"target_epsilon:{e}" for e in ("0.5", "1", "2", "4", "8")]
+        assert values[-1] == "target_epsilon:null,noise_multiplier:0"
+        assert list(cfg.defense) == ["dp"]

@@ -1,0 +1,30 @@
+"""A user's own module by ``_target_`` through the real config and entry point."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.cli.train import run
+from mia_defense.errors import ConfigError
+
+SMALL = ["plan.num_models=2", "plan.population_size=100", "train.epochs=2", "train.batch_size=16"]
+
+
+def test_user_module_with_its_own_arguments(make_cfg, tmp_path):
+    cfg = make_cfg("model=custom", "model._target_=tests.models.user_models.WidthNet",
+                   "+model.width=12", "+model.classes=10", *SMALL)
+    result = run(cfg, tmp_path)
+    assert result.utility["test_accuracy"] > 0.3
+
+
+def test_user_module_taking_num_classes_from_the_data(make_cfg, tmp_path):
+    cfg = make_cfg("model=custom", "model._target_=tests.models.user_models.ClassesOnly",
+                   "+model.hidden=8", *SMALL)
+    assert run(cfg, tmp_path).utility["test_accuracy"] > 0.2
+
+
+def test_leftover_mlp_keys_get_a_clear_error(make_cfg, tmp_path):
+    cfg = make_cfg("model._target_=tests.models.user_models.WidthNet", *SMALL)
+    with pytest.raises(ConfigError, match=r"takes no argument\(s\) \['activation', 'dropout', "
+                       r"'hidden'\].*model=custom"):
+        run(cfg, tmp_path)

@@ -1,0 +1,43 @@
+"""A user's own models, importable by ``_target_`` in the tests."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class WidthNet(nn.Module):
+    """Takes its own arguments only: the config supplies all of them."""
+
+    def __init__(self, width: int, classes: int, features: int = 64) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(features, width), nn.Tanh(),
+                                 nn.Linear(width, classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class ClassesOnly(nn.Module):
+    """Takes ``num_classes`` (from the dataset) but not ``input_shape``."""
+
+    def __init__(self, num_classes: int, *, hidden: int = 16) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.LazyLinear(hidden), nn.ReLU(),
+                                 nn.Linear(hidden, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class BatchNormNet(nn.Module):
+    """A model Opacus cannot train: BatchNorm."""
+
+    def __init__(self, *, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(int(torch.tensor(input_shape).prod()), 8)
+        self.bn = nn.BatchNorm1d(8)
+        self.head = nn.Linear(8, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.bn(self.fc(x.flatten(1))))

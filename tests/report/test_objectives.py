@@ -1,0 +1,33 @@
+import math
+
+import pytest
+
+from mia_defense.errors import ConfigError
+from mia_defense.report import check_objective_names, objective, objectives
+
+PAYLOAD = {
+    "utility": {"test_accuracy": 0.9, "generalization_gap": 0.05},
+    "attacks": {
+        "loss": {"auc": 0.6, "tpr@1%fpr": 0.02, "tpr@0.1%fpr": 0.001},
+        "lira": {"auc": 0.7, "tpr@1%fpr": 0.08, "tpr@0.1%fpr": None},
+    },
+    "privacy": {"epsilon": 4.0},
+}
+
+
+def test_objectives_read_utility_privacy_and_the_strongest_attack():
+    assert objectives(PAYLOAD, ["utility.test_accuracy", "max_attack.tpr@1%fpr"]) == [0.9, 0.08]
+    assert objective(PAYLOAD, "max_attack.auc") == 0.7
+    assert objective(PAYLOAD, "privacy.epsilon") == 4.0
+    # null (a NaN when written) is ignored by the max; an absent privacy figure is NaN
+    assert objective(PAYLOAD, "max_attack.tpr@0.1%fpr") == 0.001
+    assert math.isnan(objective({**PAYLOAD, "privacy": {}}, "privacy.epsilon"))
+
+
+def test_unknown_objectives_name_the_key_and_the_choices():
+    with pytest.raises(ConfigError, match=r"objectives: unknown objective 'accuracy'.*SECTION"):
+        check_objective_names(["accuracy"])
+    with pytest.raises(ConfigError, match=r"'utility.test_acc' is not in .*test_accuracy"):
+        objective(PAYLOAD, "utility.test_acc")
+    with pytest.raises(ConfigError, match=r"no attack reports 'tpr@5%fpr'.*tpr@1%fpr"):
+        objective(PAYLOAD, "max_attack.tpr@5%fpr")

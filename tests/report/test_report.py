@@ -1,0 +1,121 @@
+import csv
+import math
+
+import pytest
+
+from mia_defense.cli.report import main as report_main
+from mia_defense.errors import DataError
+from mia_defense.report import write_report
+from mia_defense.report.table import short_labels
+from tests.report.fake_runs import make_run
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def sweep(tmp_path):
+    root = tmp_path / "sweep"
+    runs = {
+        "lr=0.1,x=none": make_run(root / "lr=0.1,x=none", test_accuracy=0.95, signal=3.0),
+        "lr=0.1,x=dp1": make_run(
+            root / "lr=0.1,x=dp1", test_accuracy=0.80, signal=0.2, defense="dp",
+            defense_hparams={"dp.target_epsilon": 1.0}, hparams={"defense.dp.target_epsilon": 1.0},
+            epsilon=1.0, seed=1,
+        ),
+        "lr=0.1,x=dp8": make_run(
+            root / "lr=0.1,x=dp8", test_accuracy=0.70, signal=1.5, defense="dp",
+            defense_hparams={"dp.target_epsilon": 8.0}, hparams={"defense.dp.target_epsilon": 8.0},
+            epsilon=8.0, seed=2,
+        ),
+        "lr=0.1,x=topk": make_run(
+            root / "lr=0.1,x=topk", test_accuracy=0.95, signal=2.0, release="topk", seed=3,
+            hparams={"seed": 5},
+        ),
+    }  # fmt: skip
+    (root / "lr=0.1,x=broken").mkdir()
+    (root / "lr=0.1,x=broken" / "results.json").write_text("{")
+    return root, runs
+
+
+def test_report_table_matches_results_and_charts_are_written(sweep, tmp_path):
+    root, runs = sweep
+    report = write_report([root], out_dir=tmp_path / "out")
+    assert [p.name for p, _ in report.skipped] == ["lr=0.1,x=broken"]
+    with (tmp_path / "out" / "tradeoff.csv").open() as handle:
+        rows = {row["run"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == set(runs)
+    for name, payload in runs.items():
+        row = rows[name]
+        assert float(row["test_accuracy"]) == payload["utility"]["test_accuracy"]
+        assert float(row["generalization_gap"]) == payload["utility"]["generalization_gap"]
+        for attack, metrics in payload["attacks"].items():
+            for key in ("auc", "tpr@1%fpr", "tpr@0.1%fpr"):
+                assert float(row[f"{attack}.{key}"]) == metrics[key]
+        strongest = max(m["tpr@0.1%fpr"] for m in payload["attacks"].values())
+        assert float(row["max_tpr@0.1%fpr"]) == strongest
+    assert rows["lr=0.1,x=dp1"]["epsilon"] == "1.0" and rows["lr=0.1,x=none"]["epsilon"] == ""
+    assert rows["lr=0.1,x=dp1"]["family"] == "dp"
+    assert rows["lr=0.1,x=topk"]["family"] == "topk release"
+    assert rows["lr=0.1,x=none"]["family"] == "no defense"
+    # the defense's settings and the config keys that vary across runs
+    assert rows["lr=0.1,x=dp8"]["hyperparameters"] == "dp.target_epsilon=8; seed=0"
+    assert rows["lr=0.1,x=topk"]["hyperparameters"] == "seed=5"
+
+    # Pareto front: accurate-and-leaky baseline vs the private dp1 run; dp8 is dominated
+    by_name = {s.name: i for i, s in enumerate(report.summaries)}
+    front_names = {report.summaries[i].name for i in report.front}
+    assert "lr=0.1,x=dp8" not in front_names and "lr=0.1,x=dp1" in front_names
+    assert rows["lr=0.1,x=dp1"]["pareto"] == "yes" and rows["lr=0.1,x=dp8"]["pareto"] == ""
+    leak = [report.summaries[i].leak_tpr for i in report.front]
+    assert leak == sorted(leak)
+    assert by_name
+
+    for name in ("tradeoff_tpr", "tradeoff_auc", "roc"):
+        assert report.files[name].read_bytes()[:8] == PNG
+    markdown = (tmp_path / "out" / "tradeoff.md").read_text()
+    assert "| lr=0.1,x=dp1 | dp |" in markdown and "| 1 |" in markdown  # ε rounded to 1
+    summary = (tmp_path / "out" / "README.md").read_text()
+    assert "![test accuracy vs TPR at 0.1% FPR](tradeoff_tpr.png)" in summary
+    assert "`x=dp1`" in summary  # the front lists runs by their distinguishing items
+    assert "lr=0.1,x=broken" in summary and "not valid JSON" in summary
+    assert list((tmp_path / "out" / "tb").glob("events.out.tfevents.*"))
+
+
+def test_roc_curves_are_recomputed_from_the_saved_scores(sweep, tmp_path):
+    from mia_defense.report.charts import run_roc
+
+    root, runs = sweep
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert "tensorboard" not in report.files
+    for summary in report.summaries:
+        result = run_roc(summary)
+        expected = runs[summary.name]["attacks"][summary.strongest_attack]
+        assert math.isclose(result.metrics.auc, expected["auc"])
+        assert result.metrics.tpr_at_fpr[0.001] == expected["tpr@0.1%fpr"]
+
+
+def test_no_finished_run_is_an_error_naming_the_directory(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=r"no finished run .*empty"):
+        write_report([tmp_path / "empty"], out_dir=tmp_path / "out")
+
+
+def test_cli_writes_under_the_sweep_root_and_lists_the_front(sweep, capsys):
+    root, _ = sweep
+    assert report_main([str(root), "--roc-runs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "4 runs reported, 1 skipped" in out and "Pareto front" in out
+    assert (root / "report" / "tradeoff.csv").exists()
+    assert list((root / "report" / "tb").glob("events.out.tfevents.*"))
+    assert f"tensorboard --logdir {root}" in out
+
+
+def test_cli_exits_2_with_a_message_when_nothing_is_found(tmp_path, capsys):
+    assert report_main([str(tmp_path)]) == 2
+    assert "no finished run" in capsys.readouterr().err
+
+
+def test_short_labels_drop_shared_items_but_keep_list_values_whole():
+    names = ["a=1,h=[64,64],x=2", "a=1,h=[64,64],x=3"]
+    assert short_labels(names) == ["x=2", "x=3"]
+    assert short_labels(["a=[1,2]", "a=[1,3]"]) == ["a=[1,2]", "a=[1,3]"]
