@@ -8,6 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 ARGS ?=
 
 .PHONY: install run test test-slow lint bench clean report
+.PHONY: study-digits study-purchase study-naive-vs-adaptive study-reference-models study-dp-audit
 
 install: $(VENV)/.installed
 
@@ -34,6 +35,22 @@ lint: install
 
 bench: install  ## speed ratios measured side by side
 	$(PY) scripts/bench.py
+
+# The studies of experiments/ (each folder's README states its question and wall time).
+study-digits: install  ## study 1: tradeoff of every defense on digits
+	experiments/digits_tradeoff/run.sh
+
+study-purchase: install  ## study 2: the same tradeoff on the Purchase100-like task
+	experiments/purchase_tradeoff/run.sh
+
+study-naive-vs-adaptive: install  ## study 3: undefended vs defended shadows, records vs canaries
+	experiments/naive_vs_adaptive/run.sh
+
+study-reference-models: install  ## study 4: LiRA and RMIA vs the number of reference models
+	experiments/reference_models/run.sh
+
+study-dp-audit: install  ## study 5: accountant epsilon vs empirical lower bound
+	experiments/dp_audit/run.sh
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

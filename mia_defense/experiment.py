@@ -18,6 +18,7 @@ from mia_defense.attacks.runner import (
     Attack,
     AttackResult,
     EvaluationConfig,
+    check_attacks,
     run_attacks,
     strongest,
 )
@@ -41,6 +42,7 @@ from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.seeding import torch_generator
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
 from mia_defense.tracking.tensorboard import log_run
+from mia_defense.training.checkpoints import config_fingerprint
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import Ensemble, train_ensemble
 
@@ -141,7 +143,8 @@ def fpr_key(fpr: float) -> str:
     return f"tpr@{fpr * 100:g}%fpr"
 
 
-def _check(experiment: Experiment, plan: MembershipPlan) -> None:
+def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) -> None:
+    """Stop a run whose settings cannot work before any model is trained."""
     members = int(plan.masks.sum(axis=1).min())
     if experiment.train.batch_size > members:
         raise ConfigError(
@@ -158,6 +161,17 @@ def _check(experiment: Experiment, plan: MembershipPlan) -> None:
             raise ConfigError(f"attack.fprs contains {fpr}: every FPR must lie in (0, 1)")
     if not experiment.attacks:
         raise ConfigError("attack.attacks is empty: name at least one attack")
+    if experiment.bootstrap < 0:
+        raise ConfigError(f"attack.bootstrap={experiment.bootstrap}: must be >= 0 (0 = no CIs)")
+    if not 0.0 < experiment.confidence < 1.0:
+        raise ConfigError(f"attack.confidence={experiment.confidence}: must lie in (0, 1)")
+    experiment.release.check(num_classes=num_classes)
+    check_attacks(
+        experiment.attacks,
+        num_models=plan.num_models,
+        num_classes=num_classes,
+        targets=np.arange(experiment.num_targets or plan.num_models),
+    )
     if experiment.shadow_recipe not in SHADOW_RECIPES:
         raise ConfigError(
             f"attack.shadow_recipe={experiment.shadow_recipe!r}: choose from {SHADOW_RECIPES}"
@@ -257,10 +271,12 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
             seed=experiment.seed,
         )
         data, plan, is_canary = inserted.dataset, inserted.plan, inserted.is_canary
-    _check(experiment, plan)
+    _check(experiment, plan, num_classes=data.num_classes)
     x_pop, y_pop = data.x[plan.population_idx], data.y[plan.population_idx]
     x_test, y_test = data.x[plan.test_idx], data.y[plan.test_idx]
     x_ref, y_ref = data.x[plan.reference_idx], data.y[plan.reference_idx]
+
+    fingerprint = config_fingerprint(experiment.config)
 
     def build_plain_model() -> nn.Module:
         return experiment.build_model(input_shape=data.input_shape, num_classes=data.num_classes)
@@ -280,6 +296,7 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         progress=progress,
         x_reference=x_ref,
         y_reference=y_ref,
+        fingerprint=fingerprint,
     )
 
     generator = torch_generator(experiment.seed, "release")
@@ -328,6 +345,7 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
             checkpoint_dir=run_dir / "checkpoints_undefended",
             stage="undefended",
             progress=progress,
+            fingerprint=fingerprint,
         )
         shadow_obs = Observations(
             log_probs=observe(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.attacks.signals import true_class_logit
+from mia_defense.errors import ConfigError
 from mia_defense.observe import Observations
 
 __all__ = ["lira"]
@@ -41,6 +42,20 @@ def _std(values: np.ndarray, weights: np.ndarray, mean: np.ndarray, var: np.ndar
     return np.maximum(np.sqrt(var), _MIN_STD)
 
 
+def _check_per_example_references(masks: np.ndarray, targets: np.ndarray) -> None:
+    """Per-example variances need 2 IN and 2 OUT references of every sample, per target."""
+    fewest = masks.shape[0]
+    for t in targets:
+        refs = np.delete(masks, t, axis=0)
+        fewest = min(fewest, int(refs.sum(axis=0).min()), int((~refs).sum(axis=0).min()))
+    if fewest < 2:
+        raise ConfigError(
+            f"lira fixed_variance=false needs at least 2 IN and 2 OUT reference models of "
+            f"every sample, but plan.num_models={masks.shape[0]} leaves {fewest}; raise "
+            "plan.num_models (>= 6) or set fixed_variance: null"
+        )
+
+
 def lira(
     obs: Observations,
     targets: np.ndarray,
@@ -73,6 +88,8 @@ def lira(
     masks = obs.masks.astype(np.float64)[:, None]  # [K, 1, N]
     if fixed_variance is None:
         fixed_variance = obs.num_models - 1 < 64
+    if online and not fixed_variance:
+        _check_per_example_references(obs.masks, targets)
     scores = np.empty((len(targets), signal.shape[2]))
     for row, t in enumerate(targets):
         refs = np.arange(obs.num_models) != t

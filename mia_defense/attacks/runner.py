@@ -9,12 +9,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mia_defense.errors import ConfigError
 from mia_defense.metrics.bootstrap import Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics
 from mia_defense.observe import MissingObservationError, Observations
 
-__all__ = ["Attack", "AttackResult", "EvaluationConfig", "evaluate", "run_attacks", "strongest"]
+__all__ = [
+    "Attack",
+    "AttackResult",
+    "EvaluationConfig",
+    "check_attacks",
+    "evaluate",
+    "run_attacks",
+    "strongest",
+]
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +156,47 @@ def run_attacks(
         )
         log.info("attack %s: AUC %.3f (%.2fs)", name, result.metrics.auc, seconds)
     return results
+
+
+def check_attacks(
+    attacks: Mapping[str, Attack],
+    *,
+    num_models: int,
+    num_classes: int,
+    targets: np.ndarray,
+    num_records: int = 8,
+) -> None:
+    """Rehearse every attack on a tiny random plan of ``num_models`` models, before training.
+
+    An attack's own settings (a bad option, more reference models than the plan has) raise
+    `ConfigError` here, so the run stops before training rather than after it. Attacks
+    that need observations the rehearsal lacks are left to the real run.
+    """
+    rng = np.random.default_rng(0)
+    masks = np.zeros((num_models, num_records), dtype=bool)
+    for n in range(num_records):  # balanced: every record trains half of the models
+        masks[rng.permutation(num_models)[: num_models // 2], n] = True
+    logits = rng.normal(size=(num_models, num_records, num_classes))
+    log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    rehearsal = Observations(
+        log_probs=log_probs.astype(np.float32),
+        labels=np.arange(num_records) % num_classes,
+        masks=masks,
+    )
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # the rehearsal's data are random: its warnings are noise
+    try:
+        for name, attack in attacks.items():
+            try:
+                attack(rehearsal, targets)
+            except MissingObservationError:
+                continue
+            except ConfigError as exc:
+                raise ConfigError(f"attack.attacks.{name}: {exc}") from None
+            except Exception as exc:  # a rehearsal only checks settings
+                log.debug("rehearsal of attack %s failed (%s); left to the real run", name, exc)
+    finally:
+        logging.disable(previous)
 
 
 def strongest(results: Mapping[str, AttackResult], fpr: float) -> str:

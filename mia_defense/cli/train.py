@@ -63,8 +63,8 @@ def _build_defenses(node: Any) -> DefenseFactory:
     return DefenseFactory(factories)
 
 
-def _build_release(node: Any) -> Release:
-    release = instantiate(node) if node else FullRelease()
+def _build_release(cfg: DictConfig) -> Release:
+    release = _instantiate(cfg, "release") if cfg.get("release") else FullRelease()
     if not isinstance(release, Release):
         raise ConfigError(
             f"release: {type(release).__name__} is not a Release; point release._target_ at a "
@@ -92,6 +92,12 @@ def _instantiate(parent: DictConfig, name: str, *, key: str | None = None, **kwa
         raise ConfigError(f"{key}: cannot build it from the config: {exc}") from exc
 
 
+def _seed(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"seed={value!r}: must be an integer, e.g. seed=0")
+    return value
+
+
 def build_experiment(cfg: DictConfig) -> Experiment:
     """Turn the composed config into the objects the pipeline needs."""
     attack_cfg = cfg.attack
@@ -105,7 +111,7 @@ def build_experiment(cfg: DictConfig) -> Experiment:
             for name in attack_cfg.attacks
         },
         build_defenses=_build_defenses(cfg.get("defense")),
-        release=_build_release(cfg.get("release")),
+        release=_build_release(cfg),
         shadow_recipe=str(attack_cfg.get("shadow_recipe", "same")),
         bootstrap=int(attack_cfg.get("bootstrap", 200)),
         confidence=float(attack_cfg.get("confidence", 0.95)),
@@ -113,7 +119,7 @@ def build_experiment(cfg: DictConfig) -> Experiment:
         white_box=bool(attack_cfg.get("white_box", False)),
         num_canaries=int((attack_cfg.get("canaries") or {}).get("num", 0)),
         canary_kind=str((attack_cfg.get("canaries") or {}).get("kind", "mislabeled")),
-        seed=int(cfg.seed),
+        seed=_seed(cfg.seed),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
         hparams=_flat_hparams(cfg),

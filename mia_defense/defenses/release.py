@@ -37,6 +37,9 @@ class Release:
         """The mechanism's settings, flat, for results and TensorBoard hparams."""
         return {}
 
+    def check(self, *, num_classes: int) -> None:
+        """Refuse settings that make no sense for ``num_classes`` classes (before training)."""
+
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
@@ -64,6 +67,13 @@ class TopKRelease(Release):
 
     def hparams(self) -> dict[str, Any]:
         return {"k": self.k, "renormalize": self.renormalize}
+
+    def check(self, *, num_classes: int) -> None:
+        if self.k > num_classes:
+            raise ConfigError(
+                f"release.k={self.k}: larger than the dataset's {num_classes} classes; "
+                f"choose k in [1, {num_classes}]"
+            )
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None

@@ -538,6 +538,7 @@ def train_ensemble_batched(
     stage: str = "model",
     progress: bool = True,
     chunk_size: int = 64,
+    fingerprint: str | None = None,
 ) -> Ensemble:
     """``train_ensemble`` for stackable models: same seeds, checkpoints and histories.
 
@@ -566,7 +567,7 @@ def train_ensemble_batched(
             rng_state = torch.get_rng_state()
         path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
         if path is not None and path.exists():
-            payload = load_checkpoint(path)
+            payload = load_checkpoint(path, fingerprint=fingerprint)
             model.load_state_dict(payload["state_dict"])
             histories[k] = _history_from_payload(payload["history"])
         else:
@@ -605,6 +606,7 @@ def train_ensemble_batched(
                         {
                             "state_dict": {n: v.cpu() for n, v in model.state_dict().items()},
                             "history": _history_to_payload(history),
+                            "fingerprint": fingerprint,
                         },
                     )
     for model in models:

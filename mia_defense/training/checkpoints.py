@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +13,34 @@ import torch
 
 from mia_defense.errors import DataError
 
-__all__ = ["checkpoint_path", "load_checkpoint", "save_checkpoint"]
+__all__ = [
+    "FINGERPRINT_KEYS",
+    "check_checkpoint_dir",
+    "checkpoint_path",
+    "config_fingerprint",
+    "load_checkpoint",
+    "save_checkpoint",
+]
+
+# The config parts that determine the trained models (attack.canaries changes the data).
+FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
+# Train settings that do not change what is computed (memory and placement only).
+_NEUTRAL_TRAIN_KEYS = ("chunk_size", "device")
+
+
+def config_fingerprint(config: Mapping[str, Any]) -> str | None:
+    """A short hash of the resolved config parts that determine the models.
+
+    ``None`` for an empty config (a run built in code without one): nothing to compare.
+    """
+    if not config:
+        return None
+    parts = {key: config.get(key) for key in FINGERPRINT_KEYS}
+    train = parts["train"] if isinstance(parts["train"], Mapping) else {}
+    parts["train"] = {k: v for k, v in train.items() if k not in _NEUTRAL_TRAIN_KEYS}
+    parts["canaries"] = (config.get("attack") or {}).get("canaries")
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def checkpoint_path(directory: Path, index: int) -> Path:
@@ -26,8 +56,12 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Load a checkpoint with ``weights_only=True`` (no pickle code runs)."""
+def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, Any]:
+    """Load a checkpoint with ``weights_only=True`` (no pickle code runs).
+
+    With ``fingerprint`` (`config_fingerprint` of this run), a checkpoint trained under a
+    different config is refused instead of silently reused.
+    """
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -41,4 +75,21 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise DataError(
             f"checkpoint {path} has no 'state_dict'; delete it to retrain that model"
         )
+    stored = payload.get("fingerprint")
+    if fingerprint is not None and stored != fingerprint:
+        raise DataError(
+            f"checkpoints in {path.parent} were trained with a different config (dataset, "
+            f"model, plan, train, defense or seed differ: fingerprint {stored} in {path.name}, "
+            f"{fingerprint} now); delete {path.parent} to retrain, or run in a new directory "
+            "(hydra.run.dir=... or a new hydra.sweep.dir)"
+        )
     return payload
+
+
+def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> None:
+    """Refuse, before any training, a checkpoint folder written under another config."""
+    if directory is None or fingerprint is None or not directory.is_dir():
+        return
+    first = next(iter(sorted(directory.glob("model_*.pt"))), None)
+    if first is not None:
+        load_checkpoint(first, fingerprint=fingerprint)

@@ -15,7 +15,12 @@ from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.seeding import derive_seed
-from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from mia_defense.training.checkpoints import (
+    check_checkpoint_dir,
+    checkpoint_path,
+    load_checkpoint,
+    save_checkpoint,
+)
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.loop import EpochRecord, ModelHistory, train_model
 
@@ -76,6 +81,7 @@ def train_ensemble(
     x_reference: np.ndarray | None = None,
     y_reference: np.ndarray | None = None,
     batched: bool = True,
+    fingerprint: str | None = None,
 ) -> Ensemble:
     """Train model k on ``x[masks[k]]`` for every k; reuse checkpoints already saved.
 
@@ -98,12 +104,16 @@ def train_ensemble(
             handed to the defenses that need it; ``None`` when there is none.
         batched: train the K models as one stacked computation when the model and the
             defenses allow it (``training.batched``); ``False`` forces the per-model loop.
+        fingerprint: `config_fingerprint` of the run, stored in every checkpoint; saved
+            checkpoints with another one are refused (``None``: no check).
     """
+    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint)
     if batched and config.batched:
         stacked = _train_stacked_if_possible(
             build_model=build_model, x=x, y=y, masks=masks, x_test=x_test, y_test=y_test,
             config=config, seed=seed, build_defenses=build_defenses,
             checkpoint_dir=checkpoint_dir, stage=stage, progress=progress,
+            fingerprint=fingerprint,
         )
         if stacked is not None:
             return stacked
@@ -133,7 +143,7 @@ def train_ensemble(
             torch.manual_seed(model_seed)
             model = build_model().to(device)
             if path is not None and path.exists():
-                payload = load_checkpoint(path)
+                payload = load_checkpoint(path, fingerprint=fingerprint)
                 model.load_state_dict(payload["state_dict"])
                 history = _history_from_payload(payload["history"])
                 log.debug("model %d: loaded from %s", k, path)
@@ -159,6 +169,7 @@ def train_ensemble(
                         {
                             "state_dict": {k_: v.cpu() for k_, v in model.state_dict().items()},
                             "history": _history_to_payload(history),
+                            "fingerprint": fingerprint,
                         },
                     )
         model.eval()
