@@ -251,6 +251,33 @@ def _record_views(
     return vulnerability, slices, worst
 
 
+def _observe_population(
+    experiment: Experiment,
+    models: Sequence[nn.Module],
+    x: np.ndarray,
+    y: np.ndarray,
+    masks: np.ndarray,
+    *,
+    generator: torch.Generator,
+    stage: str,
+) -> Observations:
+    """What ``models`` release on the population, with the augmented queries and gradient
+    norms the configured attacks need (targets and undefended shadows alike)."""
+    augmented = None
+    if experiment.queries.num_augmented:
+        augmented = observe_augmented(
+            models, x, release=experiment.release, queries=experiment.queries,
+            seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
+        )
+    return Observations(
+        log_probs=observe(models, x, release=experiment.release, generator=generator),
+        labels=y,
+        masks=masks,
+        augmented=augmented,
+        grad_norms=gradient_norms(models, x, y) if experiment.white_box else None,
+    )
+
+
 def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = True) -> RunResult:
     """Run the whole pipeline and write results.json, observations.npz, scores.npz, tb/."""
     start = time.perf_counter()
@@ -301,18 +328,8 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
 
     generator = torch_generator(experiment.seed, "release")
     release = experiment.release
-    augmented = None
-    if experiment.queries.num_augmented:
-        augmented = observe_augmented(
-            ensemble.models, x_pop, release=release, queries=experiment.queries,
-            seed=experiment.seed, generator=torch_generator(experiment.seed, "release_augmented"),
-        )
-    obs = Observations(
-        log_probs=observe(ensemble.models, x_pop, release=release, generator=generator),
-        labels=y_pop,
-        masks=plan.masks,
-        augmented=augmented,
-        grad_norms=gradient_norms(ensemble.models, x_pop, y_pop) if experiment.white_box else None,
+    obs = _observe_population(
+        experiment, ensemble.models, x_pop, y_pop, plan.masks, generator=generator, stage="release"
     )
     log_probs_test = observe(ensemble.models, x_test, release=release, generator=generator)
     write_npz(
@@ -347,15 +364,10 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
             progress=progress,
             fingerprint=fingerprint,
         )
-        shadow_obs = Observations(
-            log_probs=observe(
-                shadows.models,
-                x_pop,
-                release=release,
-                generator=torch_generator(experiment.seed, "release_undefended"),
-            ),
-            labels=y_pop,
-            masks=plan.masks,
+        shadow_obs = _observe_population(
+            experiment, shadows.models, x_pop, y_pop, plan.masks,
+            generator=torch_generator(experiment.seed, "release_undefended"),
+            stage="release_undefended",
         )
         attacks = with_shadow_observations(attacks, shadow_obs)
     fprs = sorted(experiment.fprs)
