@@ -62,15 +62,22 @@ class shuffled_batches:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(x, y)`` in eval mode."""
+def evaluate(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, chunk_size: int = 4096
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` on ``(x, y)`` in eval mode.
+
+    Evaluated ``chunk_size`` samples at a time, so a large image test set fits in memory.
+    """
     was_training = model.training
     model.eval()
-    logits = model(x)
-    loss = F.cross_entropy(logits, y).item()
-    acc = (logits.argmax(dim=1) == y).float().mean().item()
+    loss_sum, correct = 0.0, 0
+    for xb, yb in zip(x.split(chunk_size), y.split(chunk_size), strict=True):
+        logits = model(xb)
+        loss_sum += F.cross_entropy(logits, yb, reduction="sum").item()
+        correct += int((logits.argmax(dim=1) == yb).sum().item())
     model.train(was_training)
-    return loss, acc
+    return loss_sum / len(y), correct / len(y)
 
 
 def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
