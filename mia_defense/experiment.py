@@ -308,22 +308,26 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
     def build_plain_model() -> nn.Module:
         return experiment.build_model(input_shape=data.input_shape, num_classes=data.num_classes)
 
+    # What the target ensemble and the undefended shadows (if any) are trained on.
+    training_data = {
+        "x": x_pop,
+        "y": y_pop,
+        "masks": plan.masks,
+        "x_test": x_test,
+        "y_test": y_test,
+        "num_classes": data.num_classes,
+        "config": experiment.train,
+        "seed": experiment.seed,
+        "progress": progress,
+        "fingerprint": fingerprint,
+    }
     ensemble = train_ensemble(
         build_model=lambda: prepare_model(build_plain_model(), experiment.build_defenses()),
-        x=x_pop,
-        y=y_pop,
-        masks=plan.masks,
-        x_test=x_test,
-        y_test=y_test,
-        num_classes=data.num_classes,
-        config=experiment.train,
-        seed=experiment.seed,
         build_defenses=experiment.build_defenses,
         checkpoint_dir=run_dir / "checkpoints",
-        progress=progress,
         x_reference=x_ref,
         y_reference=y_ref,
-        fingerprint=fingerprint,
+        **training_data,
     )
 
     generator = torch_generator(experiment.seed, "release")
@@ -351,18 +355,9 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
     if experiment.shadow_recipe == "undefended" and list(experiment.build_defenses()):
         shadows = train_ensemble(
             build_model=build_plain_model,
-            x=x_pop,
-            y=y_pop,
-            masks=plan.masks,
-            x_test=x_test,
-            y_test=y_test,
-            num_classes=data.num_classes,
-            config=experiment.train,
-            seed=experiment.seed,
             checkpoint_dir=run_dir / "checkpoints_undefended",
             stage="undefended",
-            progress=progress,
-            fingerprint=fingerprint,
+            **training_data,
         )
         shadow_obs = _observe_population(
             experiment, shadows.models, x_pop, y_pop, plan.masks,
