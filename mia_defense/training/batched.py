@@ -32,14 +32,9 @@ from tqdm.auto import tqdm
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
-from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from mia_defense.training.checkpoints import checkpoint_path, load_model, save_model
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import (
-    Ensemble,
-    _history_from_payload,
-    _history_to_payload,
-    resolve_device,
-)
+from mia_defense.training.ensemble import Ensemble, resolve_device
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stacked import StackedMLP, stacking_blocker
 from mia_defense.training.stacked_optim import make_stacked_optimizer
@@ -567,9 +562,7 @@ def train_ensemble_batched(
             rng_state = torch.get_rng_state()
         path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
         if path is not None and path.exists():
-            payload = load_checkpoint(path, fingerprint=fingerprint)
-            model.load_state_dict(payload["state_dict"])
-            histories[k] = _history_from_payload(payload["history"])
+            histories[k] = load_model(path, model, fingerprint=fingerprint)
         else:
             pending.append((k, model_seed, rng_state))
         models.append(model)
@@ -601,13 +594,8 @@ def train_ensemble_batched(
             for k, model, history in zip(index, chunk_models, trained, strict=True):
                 histories[k] = history
                 if checkpoint_dir is not None:
-                    save_checkpoint(
-                        checkpoint_path(checkpoint_dir, k),
-                        {
-                            "state_dict": {n: v.cpu() for n, v in model.state_dict().items()},
-                            "history": _history_to_payload(history),
-                            "fingerprint": fingerprint,
-                        },
+                    save_model(
+                        checkpoint_path(checkpoint_dir, k), model, history, fingerprint=fingerprint
                     )
     for model in models:
         model.eval()

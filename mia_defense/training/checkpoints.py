@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from mia_defense.errors import DataError
+from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = [
     "FINGERPRINT_KEYS",
@@ -93,3 +95,43 @@ def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> 
     first = next(iter(sorted(directory.glob("model_*.pt"))), None)
     if first is not None:
         load_checkpoint(first, fingerprint=fingerprint)
+
+
+def _history_to_payload(history: ModelHistory) -> dict[str, Any]:
+    return {
+        "epochs": [list(map(float, vars(record).values())) for record in history.epochs],
+        "stats": {key: float(value) for key, value in history.stats.items()},
+        "epoch_stats": [
+            {key: float(value) for key, value in stats.items()} for stats in history.epoch_stats
+        ],
+    }
+
+
+def _history_from_payload(payload: dict[str, Any]) -> ModelHistory:
+    records = [EpochRecord(int(row[0]), *map(float, row[1:])) for row in payload["epochs"]]
+    return ModelHistory(
+        epochs=records,
+        stats=dict(payload["stats"]),
+        epoch_stats=[dict(stats) for stats in payload.get("epoch_stats", [])],
+    )
+
+
+def save_model(
+    path: Path, model: nn.Module, history: ModelHistory, *, fingerprint: str | None
+) -> None:
+    """Checkpoint one trained model with its history and the config fingerprint."""
+    save_checkpoint(
+        path,
+        {
+            "state_dict": {name: value.cpu() for name, value in model.state_dict().items()},
+            "history": _history_to_payload(history),
+            "fingerprint": fingerprint,
+        },
+    )
+
+
+def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> ModelHistory:
+    """Load a checkpoint saved by `save_model` into ``model``; return its history."""
+    payload = load_checkpoint(path, fingerprint=fingerprint)
+    model.load_state_dict(payload["state_dict"])
+    return _history_from_payload(payload["history"])

@@ -18,11 +18,11 @@ from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
-    load_checkpoint,
-    save_checkpoint,
+    load_model,
+    save_model,
 )
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.loop import EpochRecord, ModelHistory, train_model
+from mia_defense.training.loop import ModelHistory, train_model
 
 __all__ = ["Ensemble", "resolve_device", "train_ensemble"]
 
@@ -42,25 +42,6 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-def _history_to_payload(history: ModelHistory) -> dict:
-    return {
-        "epochs": [list(map(float, vars(record).values())) for record in history.epochs],
-        "stats": {key: float(value) for key, value in history.stats.items()},
-        "epoch_stats": [
-            {key: float(value) for key, value in stats.items()} for stats in history.epoch_stats
-        ],
-    }
-
-
-def _history_from_payload(payload: dict) -> ModelHistory:
-    records = [EpochRecord(int(row[0]), *map(float, row[1:])) for row in payload["epochs"]]
-    return ModelHistory(
-        epochs=records,
-        stats=dict(payload["stats"]),
-        epoch_stats=[dict(stats) for stats in payload.get("epoch_stats", [])],
-    )
 
 
 def train_ensemble(
@@ -143,9 +124,7 @@ def train_ensemble(
             torch.manual_seed(model_seed)
             model = build_model().to(device)
             if path is not None and path.exists():
-                payload = load_checkpoint(path, fingerprint=fingerprint)
-                model.load_state_dict(payload["state_dict"])
-                history = _history_from_payload(payload["history"])
+                history = load_model(path, model, fingerprint=fingerprint)
                 log.debug("model %d: loaded from %s", k, path)
             else:
                 member = torch.as_tensor(masks[k], device=device)
@@ -164,14 +143,7 @@ def train_ensemble(
                     y_reference=y_ref,
                 )
                 if path is not None:
-                    save_checkpoint(
-                        path,
-                        {
-                            "state_dict": {k_: v.cpu() for k_, v in model.state_dict().items()},
-                            "history": _history_to_payload(history),
-                            "fingerprint": fingerprint,
-                        },
-                    )
+                    save_model(path, model, history, fingerprint=fingerprint)
         model.eval()
         models.append(model.cpu())
         histories.append(history)
@@ -188,7 +160,7 @@ def _train_stacked_if_possible(
     **kwargs: Any,
 ) -> Ensemble | None:
     """The stacked ensemble (``training.batched``), or ``None`` with a log line saying why not."""
-    # Imported here: training.batched builds on this module's checkpoint helpers.
+    # Imported here: training.batched imports Ensemble and resolve_device from this module.
     from mia_defense.training.batched import (
         batched_recipe,
         stacking_blocker,
