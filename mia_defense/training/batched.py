@@ -323,23 +323,41 @@ def _step_gradient(
         x, y: the batch, [K, b, D] and [K, b].
         max_grad_norm: clip each sample's gradient to this norm and sum (``None``: mean).
     """
-    logits, inputs, outputs = stack.forward(x, dropout_masks=dropout_masks, record=True)
-    losses = _cross_entropy(logits, y)
-    weight = batch.valid.to(losses.dtype)
+    logits, tape = stack.forward(x, dropout_masks=dropout_masks, record=True)
+    assert tape is not None
+    weight = batch.valid.to(logits.dtype)
     if max_grad_norm is None:
         weight = weight / batch.counts.clamp(min=1).unsqueeze(1)
-    out_grads = list(torch.autograd.grad((losses * weight).sum(), outputs))
+    # d(cross-entropy)/d(logits) = softmax - one-hot, per sample, times its weight
+    grad_logits = _softmax(logits)
+    grad_logits.scatter_add_(-1, y.unsqueeze(-1), grad_logits.new_full((*y.shape, 1), -1.0))
+    grad_logits.mul_(weight.unsqueeze(-1))
+    out_grads = stack.backward(tape, grad_logits)
     if max_grad_norm is not None:  # Opacus: min(1, C / (norm + 1e-6)) per sample
-        norms = stack.per_sample_norms(inputs, out_grads)
-        clip = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0) * batch.valid
+        norms = stack.per_sample_norms(tape.inputs, out_grads)
+        clip = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0)
         out_grads = [g * clip.unsqueeze(-1) for g in out_grads]
-    return stack.grads_from(inputs, out_grads)
+    return stack.grads_from(tape.inputs, out_grads)
 
 
-def _cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Per-sample cross-entropy [K, B] (``logsumexp`` is faster than ``F.cross_entropy``
-    over few classes on CPU)."""
-    return torch.logsumexp(logits, -1) - logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+def _softmax(logits: torch.Tensor) -> torch.Tensor:
+    """``softmax`` over the last axis, written out: torch's kernel is slow on CPU when that
+    axis is as short as a class axis."""
+    out = (logits - logits.amax(-1, keepdim=True)).exp_()
+    return out.div_(out.sum(-1, keepdim=True))
+
+
+def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample cross-entropy and correctness [K, B]; ``y`` is [K, B] or [B] (shared).
+
+    Written out (``logsumexp``, ``argmax`` are slow on a short class axis on CPU); a sample
+    counts as correct when its label's logit is the largest (ties: measure zero).
+    """
+    top = logits.amax(-1, keepdim=True)
+    log_normaliser = (logits - top).exp_().sum(-1).log_()
+    picked = logits.gather(-1, y.expand(logits.shape[:-1]).unsqueeze(-1)).squeeze(-1)
+    top = top.squeeze(-1)
+    return log_normaliser.add_(top).sub_(picked), picked >= top
 
 
 @torch.no_grad()
@@ -352,15 +370,13 @@ def _evaluate(
     y_test: torch.Tensor,
 ) -> list[tuple[float, float, float, float]]:
     """Per model: mean loss and accuracy on its members, then on the test set."""
-    logits = stack.forward(x_members)[0]
-    losses = _cross_entropy(logits, y_members)
-    hits = (logits.argmax(-1) == y_members) & valid
+    losses, hits = _loss_and_hits(stack.forward(x_members)[0], y_members)
     counts = valid.sum(1)
     train_loss = (losses * valid).sum(1) / counts
-    train_acc = hits.sum(1) / counts
-    test_logits = stack.forward(x_test)[0]
-    test_loss = _cross_entropy(test_logits, y_test.expand(len(test_logits), -1)).mean(1)
-    test_acc = (test_logits.argmax(-1) == y_test).float().mean(1)
+    train_acc = (hits & valid).sum(1) / counts
+    test_losses, test_hits = _loss_and_hits(stack.forward(x_test)[0], y_test)
+    test_loss = test_losses.mean(1)
+    test_acc = test_hits.float().mean(1)
     return list(
         zip(
             train_loss.tolist(), train_acc.tolist(), test_loss.tolist(), test_acc.tolist(),
@@ -504,10 +520,9 @@ def dp_clipped_grad_sum(
     stack = StackedMLP.from_models([model])
     valid = torch.ones((1, len(y)), dtype=torch.bool)
     batch = _make_batch(torch.arange(len(y)).unsqueeze(0), valid)
-    with torch.enable_grad():
-        grad = _step_gradient(
-            stack, x.flatten(1).unsqueeze(0), y.unsqueeze(0), batch, max_grad_norm=max_grad_norm
-        )[0]
+    grad = _step_gradient(
+        stack, x.flatten(1).unsqueeze(0), y.unsqueeze(0), batch, max_grad_norm=max_grad_norm
+    )[0]
     out, offset = [], 0
     for param in model.parameters():
         out.append(grad[offset : offset + param.numel()].view_as(param))
@@ -568,6 +583,9 @@ def train_ensemble_batched(
         models.append(model)
     if len(pending) < num:
         log.info("resuming: %d of %d %ss already trained", num - len(pending), num, stage)
+    # Models with similar member counts train side by side: a chunk then pads its batches
+    # less, and its models stay in step (runs of equal Adam step counts stay contiguous).
+    pending.sort(key=lambda item: (int(masks[item[0]].sum()), item[0]))
     chunks = [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
     with tqdm(
         total=len(chunks) * config.epochs,

@@ -8,6 +8,8 @@ members) or drew an empty Poisson batch keep their parameters and their step cou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 
 from mia_defense.training.config import TrainConfig
@@ -70,21 +72,26 @@ class StackedAdam(StackedOptimizer):
         # Step counts live on the CPU in float64, as torch's Python-float bias corrections.
         self.steps = torch.zeros(params.shape[0], dtype=torch.float64)
         self._fused = hasattr(torch, "_fused_adam_") and params.device.type in ("cpu", "cuda")
-        if self._fused:
-            self._step_tensors = [params.new_zeros(()) for _ in range(params.shape[0])]
+        self._counts = [0] * params.shape[0]  # the fused path's step counts
 
     def step(self, grad: torch.Tensor, rows: torch.Tensor | None = None) -> None:
         if not self._fused:
             super().step(grad, rows)
             return
-        index = range(self.params.shape[0]) if rows is None else rows.tolist()
-        steps = [self._step_tensors[k] for k in index]
-        torch._foreach_add_(steps, 1)
+        index = range(len(self._counts)) if rows is None else rows.tolist()
+        for k in index:
+            self._counts[k] += 1
+        # One slice per run of consecutive rows at the same step count: with all models in
+        # step that is one call over the whole [K, P] tensor.
+        slices, steps = [], []
+        for start, stop in _runs(index, self._counts):
+            slices.append(slice(start, stop))
+            steps.append(self.params.new_tensor(float(self._counts[start])))
         torch._fused_adam_(
-            [self.params[k] for k in index],
-            [grad[k] for k in index],
-            [self.exp_avg[k] for k in index],
-            [self.exp_avg_sq[k] for k in index],
+            [self.params[s] for s in slices],
+            [grad[s] for s in slices],
+            [self.exp_avg[s] for s in slices],
+            [self.exp_avg_sq[s] for s in slices],
             [],
             steps,
             lr=self.lr,
@@ -141,6 +148,17 @@ class StackedSGD(StackedOptimizer):
             buffer.mul_(self.momentum).add_(grad)
             grad = buffer
         params.add_(grad, alpha=-self.lr)
+
+
+def _runs(index: Iterable[int], steps: list[int]) -> list[tuple[int, int]]:
+    """Maximal ``[start, stop)`` runs of consecutive rows in ``index`` with equal ``steps``."""
+    runs: list[tuple[int, int]] = []
+    for k in index:
+        if runs and runs[-1][1] == k and steps[k] == steps[runs[-1][0]]:
+            runs[-1] = (runs[-1][0], k + 1)
+        else:
+            runs.append((k, k + 1))
+    return runs
 
 
 def make_stacked_optimizer(params: torch.Tensor, config: TrainConfig) -> StackedOptimizer:
