@@ -196,7 +196,7 @@ def _utility(
         "generalization_gap": float(np.mean(train_acc) - np.mean(test_acc)),
         "train_loss": float(np.mean([r.train_loss for r in finals])),
         "test_loss": float(np.mean([r.test_loss for r in finals])),
-        "epochs_trained": float(np.mean([len(h.epochs) for h in ensemble.histories])),
+        "epochs_trained": float(np.mean([len(h.epoch_stats) for h in ensemble.histories])),
     }
 
 

@@ -12,7 +12,7 @@ from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams as hparams_summary
 
 from mia_defense.attacks.runner import AttackResult
-from mia_defense.training.loop import ModelHistory
+from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = ["class_figure", "log_run", "roc_figure"]
 
@@ -70,15 +70,19 @@ def class_figure(slices: Mapping[str, Mapping[str, float]], *, title: str = "") 
     return fig
 
 
-def _mean_curves(histories: Sequence[ModelHistory]) -> dict[str, list[float]]:
-    """Per-epoch means over models (models that stopped early drop out of later epochs)."""
-    longest = max(len(h.epochs) for h in histories)
-    curves: dict[str, list[float]] = {}
+def _mean_curves(histories: Sequence[ModelHistory]) -> dict[str, dict[int, float]]:
+    """Means over models at each recorded epoch (``train.eval_every`` spaces the records;
+    models that stopped early drop out of later epochs): field -> {epoch: mean}."""
+    by_epoch: dict[int, list[EpochRecord]] = {}
+    for history in histories:
+        for record in history.epochs:
+            by_epoch.setdefault(record.epoch, []).append(record)
+    curves: dict[str, dict[int, float]] = {}
     for field in ("train_loss", "train_acc", "test_loss", "test_acc"):
-        curves[field] = [
-            float(np.mean([getattr(h.epochs[e], field) for h in histories if len(h.epochs) > e]))
-            for e in range(longest)
-        ]
+        curves[field] = {
+            epoch: float(np.mean([getattr(r, field) for r in records]))
+            for epoch, records in sorted(by_epoch.items())
+        }
     return curves
 
 
@@ -120,7 +124,7 @@ def log_run(
         for field, values in _mean_curves(histories).items():
             split, metric = field.split("_")
             name = {"acc": "accuracy", "loss": "loss"}[metric]
-            for epoch, value in enumerate(values):
+            for epoch, value in values.items():
                 writer.add_scalar(f"{name}/{split}", value, epoch + 1)
         for key, values in _mean_epoch_stats(histories).items():
             for epoch, value in enumerate(values):

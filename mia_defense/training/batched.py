@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,7 +35,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import checkpoint_path, load_model, save_model
-from mia_defense.training.config import TrainConfig
+from mia_defense.training.config import TrainConfig, records_epoch
 from mia_defense.training.ensemble import Ensemble, resolve_device
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stacked import StackedMLP, stacking_blocker
@@ -465,9 +467,11 @@ def train_stacked(
             if state is not None:
                 grad = _add_noise(grad, batch, generators, state)
             optimizer.step(grad, batch.rows)
-        scores = _evaluate(stack, x_members, y_members, member_valid, x_te, y_test)
+        if records_epoch(config, epoch):
+            scores = _evaluate(stack, x_members, y_members, member_valid, x_te, y_test)
+            for k, history in enumerate(histories):
+                history.epochs.append(EpochRecord(epoch, *scores[k]))
         for k, history in enumerate(histories):
-            history.epochs.append(EpochRecord(epoch, *scores[k]))
             history.epoch_stats.append(
                 {} if state is None else {"epsilon": state.epsilon(k, eps_cache)}
             )
@@ -533,6 +537,29 @@ def dp_clipped_grad_sum(
 # -- the ensemble driver ----------------------------------------------------------------
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def intra_op_threads(threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` torch intra-op threads (0: every core this process may
+    use), then restore the previous setting.
+
+    The stacked path's ops are large enough to share out over cores; the per-model loop's
+    are not (see ``TrainConfig.threads``).
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads or _usable_cores())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def train_ensemble_batched(
     *,
     build_model: Callable[[], nn.Module],
@@ -587,12 +614,15 @@ def train_ensemble_batched(
     # less, and its models stay in step (runs of equal Adam step counts stay contiguous).
     pending.sort(key=lambda item: (int(masks[item[0]].sum()), item[0]))
     chunks = [pending[i : i + chunk_size] for i in range(0, len(pending), chunk_size)]
-    with tqdm(
-        total=len(chunks) * config.epochs,
-        desc=f"training {stage}s ({len(pending)} stacked)",
-        unit="epoch",
-        disable=not progress,
-    ) as bar:
+    with (
+        intra_op_threads(config.threads),
+        tqdm(
+            total=len(chunks) * config.epochs,
+            desc=f"training {stage}s ({len(pending)} stacked)",
+            unit="epoch",
+            disable=not progress,
+        ) as bar,
+    ):
         for chunk in chunks:
             index = [k for k, _, _ in chunk]
             chunk_models = [models[k] for k in index]

@@ -27,7 +27,7 @@ __all__ = [
 # The config parts that determine the trained models (attack.canaries changes the data).
 FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
 # Train settings that do not change what is computed (memory and placement only).
-_NEUTRAL_TRAIN_KEYS = ("chunk_size", "device")
+_NEUTRAL_TRAIN_KEYS = ("chunk_size", "device", "eval_every", "threads")
 
 
 def config_fingerprint(config: Mapping[str, Any]) -> str | None:

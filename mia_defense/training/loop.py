@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mia_defense.defenses.base import TrainContext, TrainingDefense
-from mia_defense.training.config import TrainConfig
+from mia_defense.training.config import TrainConfig, records_epoch
 
 __all__ = ["EpochRecord", "ModelHistory", "evaluate", "shuffled_batches", "train_model"]
 
@@ -30,6 +30,8 @@ class EpochRecord:
 class ModelHistory:
     """Per-epoch records of one model plus what its defenses report (e.g. ``epsilon``).
 
+    ``epochs`` holds a record every ``train.eval_every`` epochs and at the last epoch
+    trained (each record names its epoch).
     ``epoch_stats[e]`` holds what the defenses reported after epoch e (e.g. the ε spent
     so far under DP-SGD); empty dicts when no defense reports anything.
     """
@@ -145,12 +147,13 @@ def train_model(
                 loss = F.cross_entropy(logits, yb)
             loss.backward()
             ctx.optimizer.step()
-        train_loss, train_acc = evaluate(ctx.model, x_train, y_train)
-        test_loss, test_acc = evaluate(ctx.model, x_test, y_test)
-        history.epochs.append(EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc))
         ctx.epoch_stats = {}
         stop = any([defense.end_epoch(ctx, epoch) for defense in defenses])
         history.epoch_stats.append(dict(ctx.epoch_stats))
+        if stop or records_epoch(config, epoch):
+            train_loss, train_acc = evaluate(ctx.model, x_train, y_train)
+            test_loss, test_acc = evaluate(ctx.model, x_test, y_test)
+            history.epochs.append(EpochRecord(epoch, train_loss, train_acc, test_loss, test_acc))
         if stop:
             break
     for defense in defenses:
