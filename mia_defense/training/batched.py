@@ -181,6 +181,7 @@ class _Batch:
     valid: torch.Tensor  # [K, b] bool
     counts: torch.Tensor  # [K] samples per model
     rows: torch.Tensor | None  # models that step (``None``: all of them)
+    members: torch.Tensor | None = None  # [K, b] population indices, when already known
 
 
 def _make_batch(pos: torch.Tensor, valid: torch.Tensor) -> _Batch:
@@ -191,17 +192,27 @@ def _make_batch(pos: torch.Tensor, valid: torch.Tensor) -> _Batch:
 
 
 def _shuffled_epoch(
-    sizes: Sequence[int], generators: Sequence[torch.Generator], batch_size: int
+    sizes: Sequence[int],
+    generators: Sequence[torch.Generator],
+    batch_size: int,
+    members: torch.Tensor,
 ) -> list[_Batch]:
-    """The batches of ``shuffled_batches`` for every model, one step at a time."""
+    """The batches of ``shuffled_batches`` for every model, one step at a time.
+
+    ``members`` [K, max size] maps positions to population indices; the whole epoch's
+    indices are gathered at once and each batch holds its slice of them.
+    """
     device = generators[0].device
     perms = torch.full((len(sizes), max(sizes)), -1, dtype=torch.long, device=device)
     for k, (size, gen) in enumerate(zip(sizes, generators, strict=True)):
         perms[k, :size] = torch.randperm(size, generator=gen, device=device)
+    order = members.gather(1, perms.clamp(min=0))
     batches = []
     for start in range(0, max(sizes), batch_size):
         pos = perms[:, start : start + batch_size]
-        batches.append(_make_batch(pos, pos >= 0))
+        batch = _make_batch(pos, pos >= 0)
+        batch.members = order[:, start : start + batch_size]
+        batches.append(batch)
     return batches
 
 
@@ -362,29 +373,55 @@ def _loss_and_hits(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor,
     return log_normaliser.add_(top).sub_(picked), picked >= top
 
 
-@torch.no_grad()
-def _evaluate(
-    stack: StackedMLP,
-    x_members: torch.Tensor,
-    y_members: torch.Tensor,
-    valid: torch.Tensor,
-    x_test: torch.Tensor,
-    y_test: torch.Tensor,
-) -> list[tuple[float, float, float, float]]:
-    """Per model: mean loss and accuracy on its members, then on the test set."""
-    losses, hits = _loss_and_hits(stack.forward(x_members)[0], y_members)
-    counts = valid.sum(1)
-    train_loss = (losses * valid).sum(1) / counts
-    train_acc = (hits & valid).sum(1) / counts
-    test_losses, test_hits = _loss_and_hits(stack.forward(x_test)[0], y_test)
-    test_loss = test_losses.mean(1)
-    test_acc = test_hits.float().mean(1)
-    return list(
-        zip(
-            train_loss.tolist(), train_acc.tolist(), test_loss.tolist(), test_acc.tolist(),
-            strict=True,
+class _EvalSet:
+    """Every model's members followed by the shared test set: the curves' inputs.
+
+    One ``bmm`` over ``[K, members + test, D]`` evaluates both splits of every model at
+    once. The inputs are gathered once when they fit in ``budget_bytes``; otherwise each
+    evaluation gathers them a slice of samples at a time.
+    """
+
+    def __init__(
+        self,
+        flat_x: torch.Tensor,
+        y: torch.Tensor,
+        members: torch.Tensor,
+        member_valid: torch.Tensor,
+        x_test: torch.Tensor,
+        y_test: torch.Tensor,
+        *,
+        budget_bytes: int = 64 << 20,
+    ) -> None:
+        num, self.num_members = members.shape
+        test_idx = torch.arange(len(y_test), device=members.device) + len(y)
+        self.x = torch.cat([flat_x, x_test])
+        self.index = torch.cat([members, test_idx.expand(num, -1)], dim=1)  # [K, M]
+        self.y = torch.cat([y, y_test])[self.index]
+        self.member_valid = member_valid
+        row_bytes = num * self.x.shape[1] * self.x.element_size()
+        self.slice = max(1, budget_bytes // row_bytes)
+        self.cached = self.x[self.index] if self.index.shape[1] <= self.slice else None
+
+    @torch.no_grad()
+    def evaluate(self, stack: StackedMLP) -> list[tuple[float, float, float, float]]:
+        """Per model: mean loss and accuracy on its members, then on the test set."""
+        losses, hits = [], []
+        for start in range(0, self.index.shape[1], self.slice):
+            stop = start + self.slice
+            x = self.cached if self.cached is not None else self.x[self.index[:, start:stop]]
+            loss, hit = _loss_and_hits(stack.forward(x)[0], self.y[:, start:stop])
+            losses.append(loss)
+            hits.append(hit)
+        loss, hit = torch.cat(losses, dim=1), torch.cat(hits, dim=1)
+        split = self.num_members
+        valid, counts = self.member_valid, self.member_valid.sum(1)
+        scores = (
+            (loss[:, :split] * valid).sum(1) / counts,
+            (hit[:, :split] & valid).sum(1) / counts,
+            loss[:, split:].mean(1),
+            hit[:, split:].float().mean(1),
         )
-    )
+        return list(zip(*(score.tolist() for score in scores), strict=True))
 
 
 def train_stacked(
@@ -433,8 +470,7 @@ def train_stacked(
     for k, idx in enumerate(member_lists):
         members[k, : len(idx)] = idx
         member_valid[k, : len(idx)] = True
-    x_members, y_members = flat_x[members], y[members]
-    x_te = x_test.flatten(1)
+    eval_set = _EvalSet(flat_x, y, members, member_valid, x_test.flatten(1), y_test)
     generators = [torch.Generator(device=device).manual_seed(s) for s in model_seeds]
     dropout_gens: list[torch.Generator] = []
     if stack.dropout_probs:
@@ -452,9 +488,9 @@ def train_stacked(
         if state is not None and state.settings.poisson_sampling:
             batches = _poisson_epoch(sizes, generators, state)
         else:
-            batches = iter(_shuffled_epoch(sizes, generators, config.batch_size))
+            batches = iter(_shuffled_epoch(sizes, generators, config.batch_size, members))
         for batch in batches:
-            idx = members.gather(1, batch.pos)
+            idx = members.gather(1, batch.pos) if batch.members is None else batch.members
             drop = (
                 _dropout_masks(stack, batch.counts.tolist(), idx.shape[1], dropout_gens)
                 if dropout_gens
@@ -468,7 +504,7 @@ def train_stacked(
                 grad = _add_noise(grad, batch, generators, state)
             optimizer.step(grad, batch.rows)
         if records_epoch(config, epoch):
-            scores = _evaluate(stack, x_members, y_members, member_valid, x_te, y_test)
+            scores = eval_set.evaluate(stack)
             for k, history in enumerate(histories):
                 history.epochs.append(EpochRecord(epoch, *scores[k]))
         for k, history in enumerate(histories):
