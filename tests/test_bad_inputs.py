@@ -67,6 +67,8 @@ CONFIG_CASES = [
     (["train.batch_size=500"], ConfigError,
      r"train.batch_size=500 is larger than the smallest member set \(\d+ samples\); lower it"),
     (["train.epochs=0"], ConfigError, r"train.epochs=0: must be >= 1"),
+    (["train.eval_every=0"], ConfigError, r"train.eval_every=0: must be >= 1"),
+    (["train.threads=-1"], ConfigError, r"train.threads=-1: must be >= 0 \(0: all cores\)"),
     (["train.lr=-0.1"], ConfigError, r"train.lr=-0.1: must be > 0"),
     (["train.optimizer=rmsprop"], ConfigError,
      r"train.optimizer='rmsprop': unexpected optimizer, choose from \('adam', 'sgd'\)"),

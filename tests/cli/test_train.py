@@ -68,3 +68,15 @@ def test_console_script_prints_table_and_tensorboard_command(tmp_path):
     assert "TPR@0.1%FPR" in out and "lira_online" in out
     assert f"tensorboard --logdir {tmp_path / 'run'}" in out
     assert (tmp_path / "run" / "results.json").exists()
+
+
+def test_curves_are_logged_at_the_recorded_epochs(make_cfg, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result = run(make_cfg("train.epochs=5", "train.eval_every=2"), tmp_path)
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()
+    # epochs 2, 4 and the last, 5 (TensorBoard steps count epochs from 1)
+    for tag in ("accuracy/train", "accuracy/test", "loss/train", "loss/test"):
+        assert [e.step for e in events.Scalars(tag)] == [2, 4, 5]
+    assert result.utility["epochs_trained"] == 5

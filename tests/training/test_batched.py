@@ -45,23 +45,31 @@ def _max_param_diff(a: list[nn.Module], b: list[nn.Module]) -> float:
 
 
 @pytest.mark.parametrize(
-    ("optimizer", "lr", "weight_decay", "dropout"),
+    ("optimizer", "lr", "weight_decay", "dropout", "activation"),
     [
-        ("adam", 1e-3, 0.0, 0.0),
-        ("adam", 1e-3, 1e-2, 0.0),
-        ("sgd", 0.05, 0.0, 0.0),
-        ("sgd", 0.05, 1e-2, 0.0),
-        ("adam", 1e-3, 0.0, 0.3),
+        ("adam", 1e-3, 0.0, 0.0, "relu"),
+        ("adam", 1e-3, 1e-2, 0.0, "relu"),
+        ("sgd", 0.05, 0.0, 0.0, "relu"),
+        ("sgd", 0.05, 1e-2, 0.0, "relu"),
+        ("adam", 1e-3, 0.0, 0.3, "relu"),
+        ("adam", 1e-3, 0.0, 0.0, "tanh"),  # a derivative written out
+        ("adam", 1e-3, 0.0, 0.2, "gelu"),  # the generic (autograd) derivative
     ],
 )
-def test_stacked_equals_sequential(data, optimizer, lr, weight_decay, dropout):
+def test_stacked_equals_sequential(data, optimizer, lr, weight_decay, dropout, activation):
     # batch 48 over ~150 members: ragged last batches and models with different step counts
     config = TrainConfig(
         epochs=3, batch_size=48, lr=lr, optimizer=optimizer, weight_decay=weight_decay
     )
 
     def build():
-        return MLP(input_shape=(64,), num_classes=10, hidden=(32,), dropout=dropout)
+        return MLP(
+            input_shape=(64,),
+            num_classes=10,
+            hidden=(32, 16),
+            dropout=dropout,
+            activation=activation,
+        )
 
     sequential = train_ensemble(num_classes=10, batched=False, **_kwargs(data, config, build))
     stacked = train_ensemble_batched(**_kwargs(data, config, build))
@@ -149,3 +157,64 @@ def test_checkpoints_resume_to_the_same_models(data, tmp_path):
     )
     assert _max_param_diff(resumed.models, loaded.models) == 0.0
     assert [h.epochs for h in resumed.histories] == [h.epochs for h in loaded.histories]
+
+
+def test_eval_every_spaces_the_curves_alike_in_both_paths(data):
+    config = TrainConfig(epochs=5, batch_size=48, lr=1e-3, eval_every=2)
+
+    def build():
+        return MLP(input_shape=(64,), num_classes=10, hidden=(32,))
+
+    sequential = train_ensemble(num_classes=10, batched=False, **_kwargs(data, config, build))
+    stacked = train_ensemble_batched(**_kwargs(data, config, build))
+    for h_seq, h_stk in zip(sequential.histories, stacked.histories, strict=True):
+        # every second epoch and the last; ε-style stats stay per epoch
+        assert [r.epoch for r in h_seq.epochs] == [r.epoch for r in h_stk.epochs] == [1, 3, 4]
+        assert len(h_seq.epoch_stats) == len(h_stk.epoch_stats) == 5
+        for r_seq, r_stk in zip(h_seq.epochs, h_stk.epochs, strict=True):
+            assert r_stk.test_loss == pytest.approx(r_seq.test_loss, abs=1e-5)
+    # the curves do not change the models
+    every = train_ensemble_batched(**_kwargs(data, TrainConfig(epochs=5, batch_size=48), build))
+    assert _max_param_diff(every.models, stacked.models) == 0.0
+
+
+def test_curves_gathered_in_slices_equal_the_cached_ones(data):
+    from mia_defense.training.batched import _EvalSet
+    from mia_defense.training.stacked import StackedMLP
+
+    torch.manual_seed(0)
+    models = [MLP(input_shape=(64,), num_classes=10, hidden=(16,)) for _ in range(4)]
+    stack = StackedMLP.from_models(models)
+    x, y = torch.as_tensor(data["x"]), torch.as_tensor(data["y"])
+    masks = torch.as_tensor(data["masks"])
+    width = int(masks.sum(1).max())
+    members = torch.zeros((4, width), dtype=torch.long)
+    valid = torch.zeros((4, width), dtype=torch.bool)
+    for k, mask in enumerate(masks):
+        idx = mask.nonzero().flatten()
+        members[k, : len(idx)], valid[k, : len(idx)] = idx, True
+    x_test, y_test = torch.as_tensor(data["x_test"]), torch.as_tensor(data["y_test"])
+    cached = _EvalSet(x, y, members, valid, x_test, y_test)
+    sliced = _EvalSet(x, y, members, valid, x_test, y_test, budget_bytes=4 * 64 * 4 * 7)
+    assert cached.cached is not None and sliced.cached is None and sliced.slice == 7
+    got, want = sliced.evaluate(stack), cached.evaluate(stack)
+    np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-6, atol=1e-6)
+    # and both equal each model evaluated on its own
+    from mia_defense.training.loop import evaluate
+
+    for k, model in enumerate(models):
+        member_x, member_y = x[masks[k]], y[masks[k]]
+        expected = (*evaluate(model, member_x, member_y), *evaluate(model, x_test, y_test))
+        np.testing.assert_allclose(want[k], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_stacked_threads_are_set_for_the_block_and_restored():
+    from mia_defense.training.batched import intra_op_threads
+
+    torch.set_num_threads(1)
+    with intra_op_threads(2):
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == 1
+    with intra_op_threads(0):  # every usable core
+        assert torch.get_num_threads() >= 1
+    assert torch.get_num_threads() == 1
