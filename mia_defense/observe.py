@@ -12,6 +12,7 @@ from torch import nn
 
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
+from mia_defense.training.stacked import StackedMLP, stacking_blocker
 
 __all__ = [
     "MissingObservationError",
@@ -147,13 +148,39 @@ def perturbed_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> list[
 
 
 @torch.no_grad()
-def _released(
-    model: nn.Module, inputs: torch.Tensor, release: Release, generator: torch.Generator | None,
-    batch_size: int,
+def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Logits [K, N, C] of every model, in eval mode.
+
+    Fully connected models of one architecture run as one stacked forward pass (one wide
+    matmul per layer over the shared inputs); any other models run one after the other.
+    """
+    for model in models:
+        model.eval()
+    if _stackable(models, inputs.shape[1:]):
+        stack = StackedMLP.from_models(models, device=inputs.device)
+        rows = max(1, batch_size * 8 // len(models))  # bounds the [K, rows, width] activations
+        return torch.cat([stack.forward(chunk.flatten(1))[0] for chunk in inputs.split(rows)], 1)
+    return torch.stack(
+        [torch.cat([model(chunk) for chunk in inputs.split(batch_size)]) for model in models]
+    )
+
+
+def _stackable(models: Sequence[nn.Module], input_shape: Sequence[int]) -> bool:
+    if stacking_blocker(models[0], input_shape) is not None:
+        return False
+    shapes = [p.shape for p in models[0].parameters()]
+    return all(
+        type(m) is type(models[0]) and [p.shape for p in m.parameters()] == shapes
+        and repr(m) == repr(models[0])
+        for m in models[1:]
+    )
+
+
+def _release_all(
+    logits: torch.Tensor, release: Release, generator: torch.Generator | None
 ) -> torch.Tensor:
-    model.eval()
-    logits = torch.cat([model(chunk) for chunk in inputs.split(batch_size)])
-    return release(logits, generator)
+    """The release applied to each model's logits in turn (noise drawn in model order)."""
+    return torch.stack([release(model_logits, generator) for model_logits in logits])
 
 
 def observe(
@@ -166,8 +193,7 @@ def observe(
 ) -> np.ndarray:
     """Released log-probabilities [K, N, C] of every model on every row of ``x``."""
     inputs = torch.as_tensor(x, dtype=torch.float32)
-    outputs = [_released(m, inputs, release, generator, batch_size) for m in models]
-    return torch.stack(outputs).numpy()
+    return _release_all(_all_logits(models, inputs, batch_size), release, generator).numpy()
 
 
 def observe_augmented(
@@ -185,12 +211,10 @@ def observe_augmented(
     Every model is queried on the same copies, so reference models calibrate the target.
     """
     copies = perturbed_copies(x, queries=queries, seed=seed)
-    return np.stack(
-        [
-            torch.stack([_released(m, c, release, generator, batch_size) for c in copies]).numpy()
-            for m in models
-        ]
-    )
+    logits = torch.stack([_all_logits(models, copy, batch_size) for copy in copies], 1)
+    return torch.stack(
+        [_release_all(model_logits, release, generator) for model_logits in logits]
+    ).numpy()
 
 
 def _grad_norms(

@@ -624,7 +624,7 @@ def train_ensemble_batched(
     checkpoint_dir: Path | None = None,
     stage: str = "model",
     progress: bool = True,
-    chunk_size: int = 64,
+    chunk_size: int = 32,
     fingerprint: str | None = None,
 ) -> Ensemble:
     """``train_ensemble`` for stackable models: same seeds, checkpoints and histories.

@@ -43,7 +43,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     device: str = "cpu"
     batched: bool = True
-    chunk_size: int = 64
+    chunk_size: int = 32
     eval_every: int = 1
     threads: int = 0
 

@@ -58,3 +58,26 @@ def test_gradient_norms_match_autograd_one_sample_at_a_time():
 def test_negative_query_settings_are_refused():
     with pytest.raises(ConfigError, match=r"attack\.queries"):
         QueryConfig(num_augmented=-1)
+
+
+def test_stacked_inference_equals_each_model_queried_alone():
+    from mia_defense.defenses.release import NoiseRelease
+    from mia_defense.models import MLP
+    from mia_defense.observe import _stackable
+
+    torch.manual_seed(0)
+    models = [MLP(input_shape=(6,), num_classes=4, hidden=(8,), dropout=0.5) for _ in range(3)]
+    x = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    assert _stackable(models, (6,))
+    stacked = observe(models, x, release=FullRelease(), batch_size=4)  # several row chunks
+    for k, model in enumerate(models):
+        model.eval()
+        alone = torch.log_softmax(model(torch.as_tensor(x)), -1).detach().numpy()
+        np.testing.assert_allclose(stacked[k], alone, atol=1e-5)
+    # a noisy release draws in model order whichever way the logits were computed
+    release = NoiseRelease(scale=0.5)
+    got = observe(models, x, release=release, generator=torch.Generator().manual_seed(1))
+    mixed = [*models[:2], nn.Sequential(nn.Flatten(), *list(models[2])[1:])]  # not stackable
+    assert not _stackable(mixed, (6,))
+    want = observe(mixed, x, release=release, generator=torch.Generator().manual_seed(1))
+    np.testing.assert_allclose(got, want, atol=1e-5)
