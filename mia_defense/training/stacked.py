@@ -215,9 +215,8 @@ class StackedMLP:
             wide = self.weights[index].reshape(num * out_features, -1).t()
             out = h @ wide if bias is None else torch.addmm(bias.reshape(-1), h, wide)
             return out.view(len(h), num, out_features).transpose(0, 1)
-        if bias is None:
-            return torch.bmm(h, weight_t)
-        return torch.baddbmm(bias.unsqueeze(1), h, weight_t)
+        out = torch.bmm(h, weight_t)  # then the bias in place: a little faster than baddbmm
+        return out if bias is None else out.add_(bias.unsqueeze(1))
 
     def forward(
         self,
