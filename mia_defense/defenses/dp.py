@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
-from opacus import PrivacyEngine
-from opacus.accountants import RDPAccountant, create_accountant
-from opacus.accountants.analysis import rdp as rdp_analysis
-from opacus.accountants.utils import get_noise_multiplier
-from opacus.data_loader import DPDataLoader
-from opacus.utils.batch_memory_manager import wrap_data_loader
-from opacus.validators import ModuleValidator
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from mia_defense.defenses.accounting import epsilon_spent, resolve_noise_multiplier
 from mia_defense.defenses.base import TrainContext, TrainingDefense
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
+
+if TYPE_CHECKING:
+    from opacus import PrivacyEngine
 
 __all__ = ["ACCOUNTANTS", "DPSGD", "refuse_unsupported"]
 
@@ -47,51 +42,6 @@ def refuse_unsupported(model: nn.Module, *, key: str = "defense.dp") -> None:
         f"Fix: set {key}.auto_fix=true to replace the layers with Opacus' "
         "ModuleValidator.fix (BatchNorm -> GroupNorm), or use a model without them "
         "(model=mlp, cnn and resnet use GroupNorm)."
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _rdp_per_step(sigma: float, sample_rate: float) -> tuple[float, ...]:
-    """RDP of one subsampled Gaussian step at Opacus' default orders (the costly part)."""
-    rdp = rdp_analysis.compute_rdp(
-        q=sample_rate, noise_multiplier=sigma, steps=1, orders=RDPAccountant.DEFAULT_ALPHAS
-    )
-    return tuple(float(v) for v in rdp)
-
-
-@functools.lru_cache(maxsize=4096)
-def _epsilon(accountant: str, history: tuple[tuple[float, float, int], ...], delta: float) -> float:
-    """ε of an accountant history; cached, as the K models of a plan share one schedule.
-
-    For ``rdp`` the per-step RDP is computed once and scaled by the step count, exactly
-    what ``RDPAccountant`` does, so logging ε every epoch stays cheap.
-    """
-    if accountant == "rdp":
-        total = sum(
-            np.asarray(_rdp_per_step(sigma, rate)) * steps for sigma, rate, steps in history
-        )
-        eps, _ = rdp_analysis.get_privacy_spent(
-            orders=RDPAccountant.DEFAULT_ALPHAS, rdp=total, delta=delta
-        )
-        return float(eps)
-    fresh = create_accountant(mechanism=accountant)
-    fresh.history = list(history)
-    return float(fresh.get_epsilon(delta))
-
-
-@functools.lru_cache(maxsize=256)
-def _noise_multiplier(
-    accountant: str, target_epsilon: float, delta: float, sample_rate: float, epochs: int
-) -> float:
-    return float(
-        get_noise_multiplier(
-            target_epsilon=target_epsilon,
-            target_delta=delta,
-            sample_rate=sample_rate,
-            epochs=epochs,
-            accountant=accountant,
-            epsilon_tolerance=0.01,
-        )
     )
 
 
@@ -190,27 +140,22 @@ class DPSGD(TrainingDefense):
 
     def resolve_noise_multiplier(self, *, sample_rate: float, epochs: int, delta: float) -> float:
         """σ: the configured one, else the smallest that spends ``target_epsilon`` in ``epochs``."""
-        if self.noise_multiplier is not None:
-            return self.noise_multiplier
-        assert self.target_epsilon is not None
-        if math.isinf(self.target_epsilon):
-            return 0.0  # ε = ∞: clipping only, no noise
-        try:
-            return _noise_multiplier(
-                self.accountant, self.target_epsilon, delta, sample_rate, epochs
-            )
-        except ValueError as exc:
-            raise ConfigError(
-                f"defense.dp.target_epsilon={self.target_epsilon}: unreachable with "
-                f"delta={delta:.3g}, sample rate {sample_rate:.3g} and {epochs} epochs ({exc}); "
-                "raise the target or lower train.epochs"
-            ) from exc
+        return resolve_noise_multiplier(
+            noise_multiplier=self.noise_multiplier,
+            target_epsilon=self.target_epsilon,
+            accountant=self.accountant,
+            sample_rate=sample_rate,
+            epochs=epochs,
+            delta=delta,
+        )
 
     # -- hooks ------------------------------------------------------------------------
 
     def prepare_model(self, model: nn.Module) -> nn.Module:
         """Fix unsupported layers when ``auto_fix`` is set, else refuse them clearly."""
         if self.auto_fix and check_dp_compatible(model):
+            from opacus.validators import ModuleValidator
+
             fixed = ModuleValidator.fix(model)
             log.info("defense.dp.auto_fix: replaced unsupported layers (ModuleValidator.fix)")
             model = fixed
@@ -218,6 +163,12 @@ class DPSGD(TrainingDefense):
         return model
 
     def setup(self, ctx: TrainContext) -> None:
+        # Opacus is imported here, not at module level: it costs a second that runs
+        # without DP need not pay.
+        from opacus import PrivacyEngine
+        from opacus.data_loader import DPDataLoader
+        from opacus.utils.batch_memory_manager import wrap_data_loader
+
         model = self.prepare_model(ctx.model)
         if model is not ctx.model:  # fixed here rather than at build time: new parameters
             defaults = dict(ctx.optimizer.defaults)
@@ -281,7 +232,7 @@ class DPSGD(TrainingDefense):
             (float(sigma), float(rate), int(steps))
             for sigma, rate, steps in self._engine.accountant.history
         )
-        return _epsilon(self.accountant, history, self._delta_used)
+        return epsilon_spent(self.accountant, history, self._delta_used)
 
     def end_epoch(self, ctx: TrainContext, epoch: int) -> bool:
         ctx.epoch_stats["epsilon"] = self.epsilon()

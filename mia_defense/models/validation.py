@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from opacus.validators import ModuleValidator
 from torch import nn
 
 from mia_defense.errors import UnsupportedModelError
@@ -44,6 +43,8 @@ def check_dp_compatible(model: nn.Module) -> list[str]:
     named submodule, so each message names the offending module; also flags BatchNorm without
     affine parameters, which Opacus does not see but which still mixes samples.
     """
+    from opacus.validators import ModuleValidator  # on first use: importing Opacus is slow
+
     problems: list[str] = []
     for name, module in model.named_modules():
         label = f"{name or '<root>'} ({type(module).__name__})"

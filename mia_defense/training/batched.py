@@ -15,7 +15,6 @@ from Opacus' accountants with the same rate, noise multiplier and step count.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
@@ -26,12 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from opacus.accountants import RDPAccountant, create_accountant
-from opacus.accountants.analysis import rdp as rdp_analysis
-from opacus.accountants.utils import get_noise_multiplier
 from torch import nn
 from tqdm.auto import tqdm
 
+from mia_defense.defenses.accounting import epsilon_spent, resolve_noise_multiplier
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
@@ -93,20 +90,13 @@ class BatchedDP:
 
     def resolve_noise_multiplier(self, *, sample_rate: float, epochs: int, delta: float) -> float:
         """σ: the configured one, else Opacus' ``get_noise_multiplier`` for the target ε."""
-        if self.noise_multiplier is not None:
-            return self.noise_multiplier
-        assert self.target_epsilon is not None
-        if math.isinf(self.target_epsilon):
-            return 0.0
-        return float(
-            get_noise_multiplier(
-                target_epsilon=self.target_epsilon,
-                target_delta=delta,
-                sample_rate=sample_rate,
-                epochs=epochs,
-                accountant=self.accountant,
-                epsilon_tolerance=0.01,
-            )
+        return resolve_noise_multiplier(
+            noise_multiplier=self.noise_multiplier,
+            target_epsilon=self.target_epsilon,
+            accountant=self.accountant,
+            sample_rate=sample_rate,
+            epochs=epochs,
+            delta=delta,
         )
 
 
@@ -255,45 +245,13 @@ class _DPState:
     steps: list[int]
 
     def epsilon(self, k: int) -> float:
-        """ε spent by model k so far (0 before any step, ∞ without noise), as ``DPSGD``.
-
-        With the RDP accountant the one-step RDP curve of each (σ, rate) is computed once
-        per process (:func:`_one_step_rdp`) and scaled by the step count, which is what
-        ``RDPAccountant`` computes (its ``compute_rdp`` multiplies the one-step curve by
-        ``steps``); other accountants are asked directly.
-        """
+        """ε spent by model k so far (0 before any step, ∞ without noise), as ``DPSGD``."""
         if self.steps[k] == 0:
             return 0.0
         if not self.sigmas[k]:
             return math.inf
-        sigma, rate, steps = self.sigmas[k], self.rate_values[k], self.steps[k]
-        if self.settings.accountant != "rdp":
-            accountant = create_accountant(mechanism=self.settings.accountant)
-            accountant.history = [(sigma, rate, steps)]
-            return float(accountant.get_epsilon(delta=self.deltas[k]))
-        eps, _ = rdp_analysis.get_privacy_spent(
-            orders=RDPAccountant.DEFAULT_ALPHAS,
-            rdp=_one_step_rdp(sigma, rate) * steps,
-            delta=self.deltas[k],
-        )
-        return float(eps)
-
-
-@functools.lru_cache(maxsize=256)
-def _one_step_rdp(sigma: float, rate: float) -> np.ndarray:
-    """Opacus' RDP curve of one step at noise ``sigma`` and sampling ``rate`` (read-only).
-
-    Cached: it costs about 0.15 s (fractional orders), and the target and shadow ensembles
-    of a run, or the runs of a sweep in one process, share their (σ, rate) pairs.
-    """
-    curve = np.asarray(
-        rdp_analysis.compute_rdp(
-            q=rate, noise_multiplier=sigma, steps=1, orders=RDPAccountant.DEFAULT_ALPHAS
-        ),
-        dtype=float,
-    )
-    curve.setflags(write=False)
-    return curve
+        history = ((float(self.sigmas[k]), float(self.rate_values[k]), int(self.steps[k])),)
+        return epsilon_spent(self.settings.accountant, history, float(self.deltas[k]))
 
 
 def _dp_state(dp: BatchedDP, sizes: Sequence[int], config: TrainConfig, device) -> _DPState:  # type: ignore[no-untyped-def]
