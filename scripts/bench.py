@@ -189,6 +189,67 @@ def section_attacks(bench: Bench, k: int) -> None:
         print(row(f"attack {name}", f"{time.perf_counter() - start:.2f}"))
 
 
+def section_profile(bench: Bench, k: int) -> None:
+    """Where the stacked path's time goes: wall-clock timers around its stages."""
+    from collections import Counter
+
+    import mia_defense.training.batched as batched
+    import mia_defense.training.stacked as stacked
+    import mia_defense.training.stacked_optim as stacked_optim
+
+    spent: Counter[str] = Counter()
+    originals = []
+
+    def timed(owner: Any, name: str) -> None:
+        original = getattr(owner, name)
+        originals.append((owner, name, original))
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+
+        setattr(owner, name, wrapper)
+
+    for owner, name in [
+        (batched, "_step_gradient"),
+        (batched, "_softmax"),
+        (batched, "_shuffled_epoch"),
+        (batched._EvalSet, "evaluate"),
+        (stacked.StackedMLP, "backward"),
+        (stacked.StackedMLP, "grads_from"),
+        (stacked_optim.StackedAdam, "step"),
+    ]:
+        timed(owner, name)
+    repeats, bench.repeats = bench.repeats, 1  # the timers add up over one run
+    try:
+        total = bench.stacked(k)
+    finally:
+        bench.repeats = repeats
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    steps = spent["_step_gradient"]
+    parts = {
+        "forward + loss gradient": steps - spent["backward"] - spent["grads_from"],
+        "  of which the softmax": spent["_softmax"],
+        "backward to layer outputs": spent["backward"],
+        "weight gradients + concat": spent["grads_from"],
+        "Adam": spent["step"],
+        "curves (members + test)": spent["evaluate"],
+        "epoch shuffles": spent["_shuffled_epoch"],
+    }
+    parts["the rest (gathers, Python)"] = total - steps - sum(
+        spent[n] for n in ("step", "evaluate", "_shuffled_epoch")
+    )
+    print(f"\n## Where the stacked time goes (K={k}, {bench.config.epochs} epochs, timers on)")
+    print(row("stage", "seconds", "share"))
+    for name, seconds in parts.items():
+        print(row(name, f"{seconds:.3f}", f"{seconds / total:.0%}"))
+    print(row("total", f"{total:.3f}"))
+
+
 def section_cli(overrides_list: list[list[str]]) -> None:
     print("\n## mia-train from the command line (subprocess wall time, imports included)")
     exe = Path(sys.executable).with_name("mia-train")
@@ -224,6 +285,7 @@ def main() -> None:
     bench.stacked(4, epochs=1)
     section_training(bench, [4, 16] if args.quick else [4, 16, 64])
     section_threads(Bench(epochs=5, repeats=args.repeats), 16)
+    section_profile(bench, 16)
     section_dp(bench, 16)
     section_attacks(bench, 16)
     cli_runs = [[]] if args.quick else [[], ["plan.num_models=64"]]
