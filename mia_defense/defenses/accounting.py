@@ -14,7 +14,7 @@ import numpy as np
 
 from mia_defense.errors import ConfigError
 
-__all__ = ["epsilon_spent", "noise_multiplier_for", "resolve_noise_multiplier"]
+__all__ = ["default_delta", "epsilon_spent", "noise_multiplier_for", "resolve_noise_multiplier"]
 
 
 @functools.lru_cache(maxsize=256)
@@ -100,3 +100,8 @@ def resolve_noise_multiplier(
             f"delta={delta:.3g}, sample rate {sample_rate:.3g} and {epochs} epochs ({exc}); "
             "raise the target or lower train.epochs"
         ) from exc
+
+
+def default_delta(delta: float | None, num_members: int) -> float:
+    """δ: the configured one, else 1 / (10 · members), below the 1 / N that DP needs."""
+    return delta if delta is not None else 1.0 / (10.0 * num_members)

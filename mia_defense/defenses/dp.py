@@ -11,7 +11,11 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from mia_defense.defenses.accounting import epsilon_spent, resolve_noise_multiplier
+from mia_defense.defenses.accounting import (
+    default_delta,
+    epsilon_spent,
+    resolve_noise_multiplier,
+)
 from mia_defense.defenses.base import TrainContext, TrainingDefense
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
@@ -136,7 +140,7 @@ class DPSGD(TrainingDefense):
 
     def resolve_delta(self, num_samples: int) -> float:
         """δ for ``num_samples`` members: the configured one, else 1 / (10 · N)."""
-        return self.delta if self.delta is not None else 1.0 / (10.0 * num_samples)
+        return default_delta(self.delta, num_samples)
 
     def resolve_noise_multiplier(self, *, sample_rate: float, epochs: int, delta: float) -> float:
         """σ: the configured one, else the smallest that spends ``target_epsilon`` in ``epochs``."""

@@ -28,7 +28,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from mia_defense.defenses.accounting import epsilon_spent, resolve_noise_multiplier
+from mia_defense.defenses.accounting import (
+    default_delta,
+    epsilon_spent,
+    resolve_noise_multiplier,
+)
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
@@ -83,21 +87,6 @@ class BatchedDP:
     def sample_rate(num_members: int, batch_size: int) -> float:
         """Opacus' rate ``1 / len(data_loader)`` for ``num_members`` samples."""
         return 1.0 / math.ceil(num_members / batch_size)
-
-    def resolve_delta(self, num_members: int) -> float:
-        """δ: the configured one, else 1 / (10 · members)."""
-        return self.delta if self.delta is not None else 1.0 / (10.0 * num_members)
-
-    def resolve_noise_multiplier(self, *, sample_rate: float, epochs: int, delta: float) -> float:
-        """σ: the configured one, else Opacus' ``get_noise_multiplier`` for the target ε."""
-        return resolve_noise_multiplier(
-            noise_multiplier=self.noise_multiplier,
-            target_epsilon=self.target_epsilon,
-            accountant=self.accountant,
-            sample_rate=sample_rate,
-            epochs=epochs,
-            delta=delta,
-        )
 
 
 @dataclass(frozen=True)
@@ -256,15 +245,18 @@ class _DPState:
 
 def _dp_state(dp: BatchedDP, sizes: Sequence[int], config: TrainConfig, device) -> _DPState:  # type: ignore[no-untyped-def]
     rates = [dp.sample_rate(n, config.batch_size) for n in sizes]
-    deltas = [dp.resolve_delta(n) for n in sizes]
-    cache: dict[tuple[float, float], float] = {}
-    sigmas = []
-    for rate, delta in zip(rates, deltas, strict=True):
-        if (rate, delta) not in cache:
-            cache[rate, delta] = dp.resolve_noise_multiplier(
-                sample_rate=rate, epochs=config.epochs, delta=delta
-            )
-        sigmas.append(cache[rate, delta])
+    deltas = [default_delta(dp.delta, n) for n in sizes]
+    sigmas = [
+        resolve_noise_multiplier(
+            noise_multiplier=dp.noise_multiplier,
+            target_epsilon=dp.target_epsilon,
+            accountant=dp.accountant,
+            sample_rate=rate,
+            epochs=config.epochs,
+            delta=delta,
+        )
+        for rate, delta in zip(rates, deltas, strict=True)
+    ]
     return _DPState(
         settings=dp,
         rate_values=rates,
