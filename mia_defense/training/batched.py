@@ -161,7 +161,6 @@ class _Batch:
     valid: torch.Tensor  # [K, b] bool
     counts: torch.Tensor  # [K] samples per model
     rows: torch.Tensor | None  # models that step (``None``: all of them)
-    members: torch.Tensor | None = None  # [K, b] population indices, when already known
 
 
 def _make_batch(pos: torch.Tensor, valid: torch.Tensor) -> _Batch:
@@ -175,24 +174,16 @@ def _shuffled_epoch(
     sizes: Sequence[int],
     generators: Sequence[torch.Generator],
     batch_size: int,
-    members: torch.Tensor,
 ) -> list[_Batch]:
-    """The batches of ``shuffled_batches`` for every model, one step at a time.
-
-    ``members`` [K, max size] maps positions to population indices; the whole epoch's
-    indices are gathered at once and each batch holds its slice of them.
-    """
+    """The batches of ``shuffled_batches`` for every model, one step at a time."""
     device = generators[0].device
     perms = torch.full((len(sizes), max(sizes)), -1, dtype=torch.long, device=device)
     for k, (size, gen) in enumerate(zip(sizes, generators, strict=True)):
         perms[k, :size] = torch.randperm(size, generator=gen, device=device)
-    order = members.gather(1, perms.clamp(min=0))
     batches = []
     for start in range(0, max(sizes), batch_size):
         pos = perms[:, start : start + batch_size]
-        batch = _make_batch(pos, pos >= 0)
-        batch.members = order[:, start : start + batch_size]
-        batches.append(batch)
+        batches.append(_make_batch(pos, pos >= 0))
     return batches
 
 
@@ -452,9 +443,9 @@ def train_stacked(
         if state is not None and state.settings.poisson_sampling:
             batches = _poisson_epoch(sizes, generators, state)
         else:
-            batches = iter(_shuffled_epoch(sizes, generators, config.batch_size, members))
+            batches = iter(_shuffled_epoch(sizes, generators, config.batch_size))
         for batch in batches:
-            idx = members.gather(1, batch.pos) if batch.members is None else batch.members
+            idx = members.gather(1, batch.pos)
             drop = (
                 _dropout_masks(stack, batch.counts.tolist(), idx.shape[1], dropout_gens)
                 if dropout_gens
