@@ -43,10 +43,13 @@ class Tape:
     saved: list = field(default_factory=list)  # type: ignore[type-arg]
 
 
-def _activate(module: nn.Module, h: torch.Tensor, tape: Tape | None) -> torch.Tensor:
-    """``module(h)``, in place for ReLU (``h`` is a fresh layer output nobody else holds)."""
+def _activate(
+    module: nn.Module, h: torch.Tensor, tape: Tape | None, *, owned: bool
+) -> torch.Tensor:
+    """``module(h)``; ReLU works in place when ``owned`` (``h`` was made by this forward
+    pass, not handed in by the caller)."""
     if type(module) is nn.ReLU:
-        out = h.clamp_min_(0)
+        out = h.clamp_min_(0) if owned else h.clamp_min(0)
         saved = out
     elif type(module) in (nn.Tanh, nn.Sigmoid):
         out = module(h)
@@ -237,18 +240,21 @@ class StackedMLP:
         """
         tape = Tape() if record else None
         masks = iter(dropout_masks)
+        owned = False  # whether h was made here (the caller's inputs are never changed)
         with torch.no_grad():
             for op in self.ops:
                 if op.kind == "linear":
                     if tape is not None:
                         tape.inputs.append(h)
-                    h = self._linear(op.index, h)
+                    h, owned = self._linear(op.index, h), True
                 elif op.kind == "elementwise":
-                    h = _activate(op.module, h, tape)  # type: ignore[arg-type]
+                    out = _activate(op.module, h, tape, owned=owned)  # type: ignore[arg-type]
+                    owned = owned or out is not h
+                    h = out
                 else:
                     mask = next(masks, None)
                     if mask is not None:
-                        h = h * mask
+                        h, owned = h * mask, True
                     if tape is not None:
                         tape.saved.append(mask)
         return h, tape

@@ -81,3 +81,19 @@ def test_stacked_inference_equals_each_model_queried_alone():
     assert not _stackable(mixed, (6,))
     want = observe(mixed, x, release=release, generator=torch.Generator().manual_seed(1))
     np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_stacked_inference_leaves_the_inputs_alone():
+    # a leading ReLU must not clamp the caller's array in place
+    from mia_defense.observe import _stackable
+
+    torch.manual_seed(0)
+    models = [nn.Sequential(nn.ReLU(), nn.Linear(3, 2)) for _ in range(2)]
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    before = x.copy()
+    assert _stackable(models, (3,))
+    out = observe(models, x, release=FullRelease())
+    np.testing.assert_array_equal(x, before)
+    for k, model in enumerate(models):
+        alone = torch.log_softmax(model(torch.as_tensor(before)), -1).detach().numpy()
+        np.testing.assert_allclose(out[k], alone, atol=1e-5)
