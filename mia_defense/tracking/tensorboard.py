@@ -45,27 +45,44 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
     return fig
 
 
-def class_figure(slices: Mapping[str, Mapping[str, float]], *, title: str = "") -> Figure | None:
-    """Per-class bars of one attack: AUC and TPR at the lowest FPR of each class slice.
+def class_figure(
+    slices: Mapping[str, Mapping[str, Mapping[str, float]]], *, title: str = ""
+) -> Figure | None:
+    """Per-class attack success of every attack as two heatmaps: AUC, and TPR at the lowest
+    FPR, with a row per attack and a column per slice (``class_C`` and any others).
 
-    ``slices`` maps ``class_C`` (and other slices, drawn too) to their metrics.
+    ``slices`` maps attack -> slice -> metrics. One figure for all attacks: comparing rows
+    is the point, and one render costs a twelfth of twelve.
     """
+    slices = {attack: rows for attack, rows in slices.items() if rows}
     if not slices:
         return None
-    names = list(slices)
-    tpr_keys = [k for k in next(iter(slices.values())) if k.startswith("tpr@")]
-    fig = Figure(figsize=(max(5.0, 0.5 * len(names) + 2), 4))
-    ax = fig.add_subplot()
-    pos = np.arange(len(names))
-    ax.bar(pos - 0.2, [slices[n]["auc"] for n in names], width=0.4, label="AUC")
+    attacks = list(slices)
+    columns = list(dict.fromkeys(name for rows in slices.values() for name in rows))
+    first = next(iter(next(iter(slices.values())).values()))
+    tpr_keys = [k for k in first if k.startswith("tpr@")]
+    keys = ["auc"]
     if tpr_keys:
-        key = min(tpr_keys, key=lambda k: float(k[4:].split("%")[0]))
-        ax.bar(pos + 0.2, [slices[n][key] for n in names], width=0.4, label=key.upper())
-    ax.axhline(0.5, color="k", linestyle="--", linewidth=1)
-    ax.set_xticks(pos, [n.removeprefix("class_") for n in names], rotation=45, fontsize=8)
-    ax.set_ylim(0, 1)
-    ax.set_title(title or "per-class attack success")
-    ax.legend(fontsize=8)
+        keys.append(min(tpr_keys, key=lambda k: float(k[4:].split("%")[0])))
+    width = max(6.0, 0.45 * len(columns) * len(keys) + 3)
+    fig = Figure(figsize=(width, 0.35 * len(attacks) + 2))
+    for panel, key in enumerate(keys):
+        values = np.array(
+            [[slices[a].get(c, {}).get(key, np.nan) for c in columns] for a in attacks], dtype=float
+        )
+        ax = fig.add_subplot(1, len(keys), panel + 1)
+        # AUC on its chance-to-perfect scale; TPR at low FPR is small: scale to its largest
+        top = 1.0 if key == "auc" else max(0.01, float(np.nan_to_num(np.nanmax(values))))
+        low = 0.5 if key == "auc" else 0.0
+        image = ax.imshow(values, vmin=low, vmax=top, cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(columns)), [c.removeprefix("class_") for c in columns],
+                      rotation=45, fontsize=7)
+        ax.set_yticks(range(len(attacks)), attacks if panel == 0 else [""] * len(attacks),
+                      fontsize=7)
+        ax.set_title(key.upper(), fontsize=9)
+        ax.set_xlabel("class", fontsize=8)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
+    fig.suptitle(title or "per-class attack success", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -117,7 +134,8 @@ def log_run(
     ``scalars`` are the headline metrics; they also become the hparams metrics so the
     HParams tab lines runs of a sweep up against their hyperparameters. With ``masks``
     [K, N] each attack's scores are histogrammed for members vs non-members; with
-    ``slices`` (attack -> slice -> metrics) each attack gets a per-class bar chart.
+    ``slices`` (attack -> slice -> metrics) one ``per_class`` figure shows every attack's
+    AUC and low-FPR TPR per class as heatmaps.
     """
     writer = SummaryWriter(log_dir=str(log_dir))
     try:
@@ -138,9 +156,9 @@ def log_run(
                 scores = np.nan_to_num(result.scores, nan=0.0, posinf=1e6, neginf=-1e6)
                 writer.add_histogram(f"scores/{name}/members", scores[truth], 0)
                 writer.add_histogram(f"scores/{name}/non_members", scores[~truth], 0)
-            fig = class_figure(dict((slices or {}).get(name, {})), title=f"{name}: per class")
-            if fig is not None:
-                writer.add_figure(f"per_class/{name}", fig, 0)
+        fig = class_figure({name: dict((slices or {}).get(name, {})) for name in attacks})
+        if fig is not None:
+            writer.add_figure("per_class", fig, 0)
         clean_hparams = {
             key: value if isinstance(value, (bool, int, float, str)) else str(value)
             for key, value in hparams.items()

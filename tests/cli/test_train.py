@@ -80,3 +80,5 @@ def test_curves_are_logged_at_the_recorded_epochs(make_cfg, tmp_path):
     for tag in ("accuracy/train", "accuracy/test", "loss/train", "loss/test"):
         assert [e.step for e in events.Scalars(tag)] == [2, 4, 5]
     assert result.utility["epochs_trained"] == 5
+    # one per-class figure for all attacks, beside the ROC
+    assert {"per_class", "roc"} <= set(events.Tags()["images"])
