@@ -51,8 +51,8 @@ class StackedOptimizer:
 class StackedAdam(StackedOptimizer):
     """``torch.optim.Adam`` (L2 weight decay added to the gradient, no AMSGrad) per row.
 
-    Uses torch's fused Adam kernel (what ``Adam(fused=True)`` runs) on the rows as a list
-    of tensors, each with its own step count; the explicit arithmetic of the default
+    Uses torch's fused Adam kernel (what ``Adam(fused=True)`` runs), one call over each
+    run of consecutive rows at the same step count; the explicit arithmetic of the default
     single-tensor path is the fallback where that kernel is missing.
     """
 
@@ -69,10 +69,8 @@ class StackedAdam(StackedOptimizer):
         self.betas, self.eps = betas, eps
         self.exp_avg = torch.zeros_like(params)
         self.exp_avg_sq = torch.zeros_like(params)
-        # Step counts live on the CPU in float64, as torch's Python-float bias corrections.
-        self.steps = torch.zeros(params.shape[0], dtype=torch.float64)
         self._fused = hasattr(torch, "_fused_adam_") and params.device.type in ("cpu", "cuda")
-        self._counts = [0] * params.shape[0]  # the fused path's step counts
+        self._counts = [0] * params.shape[0]  # steps taken by each row
 
     def step(self, grad: torch.Tensor, rows: torch.Tensor | None = None) -> None:
         if not self._fused:
@@ -109,13 +107,11 @@ class StackedAdam(StackedOptimizer):
     def _update(self, params, grad, state, rows) -> None:  # type: ignore[no-untyped-def]
         beta1, beta2 = self.betas
         exp_avg, exp_avg_sq = state
-        if rows is None:
-            self.steps += 1
-            step = self.steps
-        else:
-            cpu_rows = rows.cpu()
-            self.steps[cpu_rows] += 1
-            step = self.steps[cpu_rows]
+        index = range(len(self._counts)) if rows is None else rows.tolist()
+        for k in index:
+            self._counts[k] += 1
+        # float64 on the CPU, as torch's Python-float bias corrections
+        step = torch.tensor([self._counts[k] for k in index], dtype=torch.float64)
         if self.weight_decay != 0:
             grad = grad.add(params, alpha=self.weight_decay)
         exp_avg.lerp_(grad, 1 - beta1)
