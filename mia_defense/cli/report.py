@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mia_defense.errors import MiaDefenseError
-from mia_defense.report import write_report
+from mia_defense.report import Report, write_report
+from mia_defense.report.checks import one_line
 
 __all__ = ["main"]
 
@@ -19,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="mia-report",
         description="Read every run's results.json under the given sweep or run directories "
         "and write the tradeoff table (CSV, Markdown), charts (PNG) with the Pareto front, "
-        "a summary page, and the same figures to TensorBoard. Broken runs are skipped.",
+        "a summary page, and the same figures to TensorBoard. Broken runs are skipped; "
+        "diverged runs and runs at chance accuracy are listed apart, never ranked.",
     )
     parser.add_argument("dirs", nargs="+", type=Path, help="sweep roots or run directories")
     parser.add_argument(
@@ -28,30 +30,57 @@ def _parser() -> argparse.ArgumentParser:
         "sit under the sweep root)",
     )  # fmt: skip
     parser.add_argument("--no-tensorboard", action="store_true", help="skip TensorBoard")
-    parser.add_argument("--roc-runs", type=int, default=6, help="runs with a ROC curve (6)")
+    parser.add_argument("--roc-runs", type=_count, default=6, help="runs with a ROC curve (6)")
     return parser
+
+
+def _count(text: str) -> int:
+    """A non-negative integer argument."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count; give 0 or more")
+    return value
+
+
+def _default_out(dirs: Sequence[Path]) -> Path:
+    """``report/`` under the first of ``dirs`` that is a directory (under the first if none)."""
+    return next((d for d in dirs if d.is_dir()), dirs[0]) / "report"
+
+
+def _print_report(report: Report) -> None:
+    """What was ranked, the Pareto front, the runs left out and where the files are."""
+    unranked = len(report.not_ranked) - len(report.skipped)
+    print(f"{len(report.summaries)} runs reported, {len(report.skipped)} skipped, "
+          f"{unranked} not ranked")  # fmt: skip
+    print("Pareto front (test accuracy up, strongest attack's TPR@0.1%FPR down):")
+    for rank, i in enumerate(report.front, start=1):
+        s = report.summaries[i]
+        print(f"  {rank}. {s.label}  acc {s.test_accuracy:.3f}  TPR@0.1%FPR {s.leak_tpr:.4f}"
+              f"  AUC {s.leak_auc:.3f}  [{s.family}]")  # fmt: skip
+    if report.not_ranked:
+        print("Runs not ranked (no privacy verdict):")
+        for run, reason in report.not_ranked:
+            print(f"  {one_line(run, limit=300)}: {reason}")
+    for kind, path in report.files.items():
+        print(f"{kind:>13}: {path}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, write the report, print where it is and the Pareto front."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    out = args.out or args.dirs[0] / "report"
+    out = args.out or _default_out(args.dirs)
     try:
         report = write_report(
             args.dirs, out_dir=out, tensorboard=not args.no_tensorboard, roc_runs=args.roc_runs
         )
-    except MiaDefenseError as exc:
-        print(f"mia-report: {exc}", file=sys.stderr)
+    except MiaDefenseError as exc:  # a user error: one line, no traceback
+        print(f"mia-report: {one_line(exc, limit=2000)}", file=sys.stderr)
         return 2
-    print(f"{len(report.summaries)} runs reported, {len(report.skipped)} skipped")
-    print("Pareto front (test accuracy up, strongest attack's TPR@0.1%FPR down):")
-    for rank, i in enumerate(report.front, start=1):
-        s = report.summaries[i]
-        print(f"  {rank}. {s.label}  acc {s.test_accuracy:.3f}  TPR@0.1%FPR {s.leak_tpr:.4f}"
-              f"  AUC {s.leak_auc:.3f}  [{s.family}]")  # fmt: skip
-    for kind, path in report.files.items():
-        print(f"{kind:>13}: {path}")
+    _print_report(report)
     if "tensorboard" in report.files:
         print(f"look at it:   tensorboard --logdir {args.dirs[0] if args.out is None else out}")
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,20 +12,21 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from torch.utils.tensorboard import SummaryWriter
 
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.pareto import pareto_front
-from mia_defense.report.runs import LoadedRuns, load_runs
+from mia_defense.report.runs import RESULTS, LoadedRuns, load_runs
 from mia_defense.report.table import (
     BASELINE,
     RunSummary,
     markdown_table,
+    not_ranked_markdown,
     summarise,
     table_rows,
     write_csv,
 )
 
-__all__ = ["Report", "write_report"]
+__all__ = ["Report", "check_out_dir", "write_report"]
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +37,14 @@ class Report:
 
     Attributes:
         out_dir: where the files are.
-        files: kind (``csv``, ``markdown``, ``summary``, ``tradeoff_tpr``, ``tradeoff_auc``,
-            ``roc``, ``tensorboard``) -> path.
-        summaries: one per run reported.
+        files: kind (``csv``, ``markdown``, ``not_ranked``, ``summary``, ``tradeoff_tpr``,
+            ``tradeoff_auc``, ``roc``, ``tensorboard``) -> path.
+        summaries: one per run ranked.
         front: indices into ``summaries`` of the Pareto front (accuracy vs TPR at 0.1% FPR),
             by increasing leakage.
-        skipped: ``(directory, reason)`` of the runs left out.
+        skipped: ``(directory, reason)`` of the runs whose results.json could not be read.
+        not_ranked: ``(run, reason)`` of every run left out of the ranking: the diverged and
+            useless runs by name, then the skipped ones by directory.
     """
 
     out_dir: Path
@@ -47,6 +52,7 @@ class Report:
     summaries: list[RunSummary] = field(default_factory=list)
     front: list[int] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    not_ranked: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _roc_selection(summaries: Sequence[RunSummary], front: Sequence[int], limit: int) -> list[int]:
@@ -92,9 +98,8 @@ def _summary_markdown(report: Report, loaded: LoadedRuns, sources: Sequence[Path
     if "roc" in report.files:
         lines.append("- [ROC curves of the baselines and the Pareto front](roc.png) (log-log)")
     lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
-    if loaded.skipped:
-        lines += ["", "## Skipped", ""]
-        lines += [f"- `{path}`: {reason}" for path, reason in loaded.skipped]
+    if report.not_ranked:
+        lines += ["", not_ranked_markdown(report.not_ranked).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -108,6 +113,50 @@ def _log_tensorboard(log_dir: Path, figures: dict[str, Figure], front_md: str) -
         writer.close()
 
 
+_FIX_OUT = "choose another report directory (mia-report --out DIR)"
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` if needed and make sure the report can be written there.
+
+    Raises:
+        ConfigError: ``out_dir`` is a file, lies under a file, holds a run's results.json
+            (the report would mix its files with the run's) or cannot be written.
+    """
+    out_dir = Path(out_dir)
+    if os.path.lexists(out_dir) and not out_dir.is_dir():
+        raise ConfigError(f"{out_dir}: exists and is not a directory; {_FIX_OUT}")
+    parent = next((p for p in out_dir.parents if os.path.lexists(p)), None)
+    if parent is not None and not parent.is_dir():
+        raise ConfigError(f"{out_dir}: {parent} is a file, not a directory; {_FIX_OUT}")
+    if (out_dir / RESULTS).exists():
+        raise ConfigError(f"{out_dir}: holds a run's {RESULTS}; {_FIX_OUT} outside the run")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=out_dir, prefix=".mia-report-", suffix=".probe")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"
+        ) from None
+
+
+def _no_run_error(sources: Sequence[Path], loaded: LoadedRuns) -> DataError:
+    """The one-line error when no run can be ranked: counts, and the first reason."""
+    left = [(r.name, why) for r, why in loaded.unranked] + [(str(p), w) for p, w in loaded.skipped]
+    detail = "nothing found"
+    if left:
+        detail = (
+            f"{len(loaded.skipped)} skipped, {len(loaded.unranked)} not ranked; "
+            f"first: {left[0][0]}: {left[0][1]}"
+        )
+    return DataError(
+        f"{', '.join(map(str, sources))}: no finished run to rank ({detail}); point mia-report "
+        "at sweep roots or run directories holding complete runs"
+    )
+
+
 def write_report(
     paths: Sequence[Path],
     *,
@@ -117,7 +166,8 @@ def write_report(
 ) -> Report:
     """Read every run under ``paths`` and write the report into ``out_dir``.
 
-    Broken runs are skipped with a warning (listed in the summary).
+    Broken runs are skipped, and diverged or useless ones kept out of the ranking, each with
+    a warning; the report lists them under "Runs not ranked". Input files are only read.
 
     Args:
         paths: sweep roots or run directories.
@@ -127,24 +177,48 @@ def write_report(
         roc_runs: at most this many runs get a ROC curve.
 
     Raises:
-        DataError: no finished run was found.
+        DataError: no run could be ranked, or writing failed.
+        ConfigError: ``out_dir`` cannot hold the report (see `check_out_dir`).
     """
     sources = [Path(p) for p in paths]
     loaded = load_runs(sources)
     if not loaded.runs:
-        reasons = "; ".join(f"{p}: {r}" for p, r in loaded.skipped) or "nothing found"
-        raise DataError(f"no finished run (results.json with status complete) under "
-                        f"{', '.join(map(str, sources))} ({reasons})")  # fmt: skip
+        raise _no_run_error(sources, loaded)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_out_dir(out_dir)
+    try:
+        return _write(loaded, sources, out_dir, tensorboard=tensorboard, roc_runs=roc_runs)
+    except OSError as exc:
+        raise DataError(
+            f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "
+            f"free disk space or {_FIX_OUT}"
+        ) from None
+
+
+def _write(
+    loaded: LoadedRuns, sources: Sequence[Path], out_dir: Path, *, tensorboard: bool, roc_runs: int
+) -> Report:
+    """Write the report files of the ranked runs of ``loaded``; see `write_report`."""
     summaries = summarise(loaded.runs)
     front = pareto_front([s.test_accuracy for s in summaries], [s.leak_tpr for s in summaries])
-    report = Report(out_dir=out_dir, summaries=summaries, front=front, skipped=loaded.skipped)
+    not_ranked = [(run.name, why) for run, why in loaded.unranked]
+    not_ranked += [(str(path), why) for path, why in loaded.skipped]
+    report = Report(
+        out_dir=out_dir, summaries=summaries, front=front, skipped=loaded.skipped,
+        not_ranked=not_ranked,
+    )  # fmt: skip
 
     headers, rows = table_rows(summaries, front=front)
     write_csv(out_dir / "tradeoff.csv", headers, rows)
-    (out_dir / "tradeoff.md").write_text(markdown_table(headers, rows))
-    report.files.update(csv=out_dir / "tradeoff.csv", markdown=out_dir / "tradeoff.md")
+    section = not_ranked_markdown(not_ranked)
+    (out_dir / "tradeoff.md").write_text(
+        markdown_table(headers, rows) + (section and "\n" + section)
+    )
+    write_csv(out_dir / "not_ranked.csv", ["run", "reason"], not_ranked)
+    report.files.update(
+        csv=out_dir / "tradeoff.csv", markdown=out_dir / "tradeoff.md",
+        not_ranked=out_dir / "not_ranked.csv",
+    )  # fmt: skip
 
     auc_front = pareto_front([s.test_accuracy for s in summaries], [s.leak_auc for s in summaries])
     figures = {

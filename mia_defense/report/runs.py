@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import shutil
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
+from mia_defense.report.checks import one_line, payload_problem, rank_problem
 from mia_defense.tracking import read_json
 
 __all__ = [
@@ -54,12 +57,16 @@ class LoadedRuns:
     """The runs that could be read, and why the others were skipped.
 
     Attributes:
-        runs: the finished runs, in directory order.
-        skipped: ``(directory, reason)`` of every run left out.
+        runs: the finished runs that may be ranked, in directory order.
+        skipped: ``(directory, reason)`` of every run (or unreadable directory) left out
+            because its results.json could not be read or trusted.
+        unranked: ``(run, reason)`` of the readable runs that get no privacy verdict:
+            training diverged, utility not above chance, no leakage figure.
     """
 
     runs: list[RunRecord] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    unranked: list[tuple[RunRecord, str]] = field(default_factory=list)
 
 
 def _problem(payload: Mapping[str, Any]) -> str | None:
@@ -77,18 +84,115 @@ def _problem(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _run_dirs(root: Path) -> list[Path]:
-    """Directories under ``root`` (itself included) that hold a run: results.json or .hydra/."""
-    found = {p.parent for p in root.rglob(RESULTS)}
-    found |= {p.parent for p in root.rglob(".hydra") if p.is_dir()}
-    return sorted(d for d in found if STALE not in d.relative_to(root).parts)
+def _list_dir(directory: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(directory) as entries:
+        return list(entries)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows links; a broken or looping link is not a directory
+    except OSError:
+        return False
+
+
+def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Directories under ``root`` (itself included) that hold a run: results.json or .hydra/.
+
+    Links are followed, each directory read once (a link loop ends there); ``stale/`` and
+    ``.hydra/`` are not searched. Returns the run directories, sorted, and
+    ``(directory, reason)`` of the directories that could not be listed.
+    """
+    found: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+    read: set[tuple[int, int]] = set()
+    pending = [root]
+    while pending:  # a stack, not recursion: any depth
+        directory = pending.pop()
+        try:
+            info = directory.stat()
+            if (info.st_dev, info.st_ino) in read:
+                log.warning("%s: links to %s, already read; not read again", directory,
+                            directory.resolve())  # fmt: skip
+                continue
+            read.add((info.st_dev, info.st_ino))
+            entries = _list_dir(directory)
+        except OSError as exc:
+            reason = f"cannot list this directory ({exc.strerror}); fix its permissions"
+            unreadable.append((directory, reason))
+            log.warning("%s: %s; skipping it", directory, reason)
+            continue
+        subdirs = {e.name: e for e in entries if _is_dir(e)}
+        if RESULTS in {e.name for e in entries} or ".hydra" in subdirs:
+            found.append(directory)
+        pending += [Path(e.path) for n, e in subdirs.items() if n not in (STALE, ".hydra")]
+    return sorted(found), unreadable
+
+
+# A results.json larger than this was not written by a run (they hold a few hundred kB).
+MAX_RESULTS_BYTES = 64 * 2**20
+
+
+def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
+    """results.json at ``path`` and ``None``, or ``{}`` and why it cannot be read."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return {}, f"cannot read {RESULTS} ({exc.strerror}); fix its permissions or rerun it"
+    if not stat.S_ISREG(info.st_mode):
+        return {}, f"{RESULTS} is not a regular file; remove it and rerun the run"
+    if info.st_size > MAX_RESULTS_BYTES:
+        return {}, f"{RESULTS} holds {info.st_size} bytes, more than any run writes; rerun it"
+    try:
+        return read_json(path), None
+    except DataError as exc:
+        return {}, one_line(str(exc).removeprefix(f"{path}: "), limit=300)
+    except OSError as exc:
+        return {}, f"cannot read {RESULTS} ({exc.strerror}); fix its permissions or rerun it"
+    except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
+        return {}, f"not valid JSON ({one_line(exc)}); rerun it"
+
+
+def _run_name(run_dir: Path, root: Path, *, several: bool) -> str:
+    """The run's name relative to ``root``, prefixed by the root's name when ``several``."""
+    if run_dir == root:
+        return root.name
+    name = run_dir.relative_to(root).as_posix()
+    return f"{root.name}/{name}" if several else name  # names stay unique across sweeps
+
+
+def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
+    """Read one run directory into ``loaded``: ranked, not ranked or skipped, with a warning
+    naming the file for the last two."""
+    path = run_dir / RESULTS
+    if not os.path.lexists(path):
+        reason = f"no {RESULTS} (the run failed or is still running)"
+        loaded.skipped.append((run_dir, reason))
+        log.warning("%s: %s; skipping it", run_dir, reason)
+        return
+    payload, reason = _read_results(path)
+    if reason is None:
+        reason = payload_problem(payload)
+    if reason is not None:
+        loaded.skipped.append((run_dir, reason))
+        log.warning("%s: %s; skipping this run", path, reason)
+        return
+    record = RunRecord(path=run_dir, name=name, payload=payload)
+    unranked = rank_problem(payload)
+    if unranked is not None:
+        loaded.unranked.append((record, unranked))
+        log.warning("%s: %s; not ranked", path, unranked)
+        return
+    loaded.runs.append(record)
 
 
 def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     """Load every finished run under ``paths`` (sweep roots or run directories).
 
-    A run whose results.json is missing (still running or crashed), corrupt or not
-    ``complete`` is skipped with a warning naming its directory, never fatal.
+    Never fatal: a run whose results.json is missing (still running or crashed), unreadable,
+    corrupt, of another schema version, not ``complete`` or of the wrong types is skipped,
+    and a diverged or useless run (see `rank_problem`) is kept apart as not ranked, each
+    with a warning naming its file. Input files are only read.
     """
     loaded = LoadedRuns()
     seen: set[Path] = set()
@@ -96,34 +200,19 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     for root in roots:
         if not root.is_dir():
             loaded.skipped.append((root, "not a directory"))
-            log.warning("skipping %s: not a directory", root)
+            log.warning("%s: not a directory; skipping it", root)
             continue
-        dirs = _run_dirs(root)
-        if not dirs:
-            loaded.skipped.append((root, f"no {RESULTS} or .hydra/ found under it"))
-            log.warning("skipping %s: no %s or .hydra/ found under it", root, RESULTS)
+        dirs, unreadable = _run_dirs(root)
+        loaded.skipped += unreadable
+        if not dirs and not unreadable:
+            reason = f"no {RESULTS} or .hydra/ found under it"
+            loaded.skipped.append((root, reason))
+            log.warning("%s: %s; skipping it", root, reason)
         for run_dir in dirs:
             if run_dir.resolve() in seen:
                 continue
             seen.add(run_dir.resolve())
-            payload: dict[str, Any] = {}
-            if not (run_dir / RESULTS).exists():
-                reason: str | None = f"no {RESULTS} (the run failed or is still running)"
-            else:
-                try:
-                    payload = read_json(run_dir / RESULTS)
-                except DataError as exc:
-                    reason = str(exc)
-                else:
-                    reason = _problem(payload)
-            if reason is not None:
-                loaded.skipped.append((run_dir, reason))
-                log.warning("skipping run %s: %s", run_dir, reason)
-                continue
-            name = run_dir.relative_to(root).as_posix() if run_dir != root else root.name
-            if len(roots) > 1 and run_dir != root:  # names stay unique across sweeps
-                name = f"{root.name}/{name}"
-            loaded.runs.append(RunRecord(path=run_dir, name=name, payload=payload))
+            _load_run(run_dir, _run_name(run_dir, root, several=len(roots) > 1), loaded)
     return loaded
 
 

@@ -15,10 +15,12 @@ from mia_defense.report.runs import RunRecord
 
 __all__ = [
     "BASELINE",
+    "NOT_RANKED",
     "TABLE_FPRS",
     "RunSummary",
     "defense_family",
     "markdown_table",
+    "not_ranked_markdown",
     "short_labels",
     "summarise",
     "table_rows",
@@ -255,4 +257,27 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     for row in rows:
         cells = [_md_cell(h, v) for h, v in zip(headers, row, strict=True)]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# Title of the list of runs left out of the ranking, in every file of the report.
+NOT_RANKED = "Runs not ranked"
+
+
+def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:
+    """The ``(run, reason)`` left out of the ranking as a Markdown section ("" when none):
+    diverged or useless runs, and the runs whose results.json could not be trusted."""
+    if not entries:
+        return ""
+    lines = [
+        f"## {NOT_RANKED}",
+        "",
+        "No privacy verdict for these runs: they are neither in the table nor on the front.",
+        "",
+        "| run | reason |",
+        "|---|---|",
+    ]
+    for run, reason in entries:
+        cells = [str(c).replace("|", "\\|").replace("`", "'") for c in (run, reason)]
+        lines.append(f"| `{cells[0]}` | {cells[1]} |")
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.metrics import roc_metrics
-from mia_defense.tracking import write_json, write_npz
+from mia_defense.tracking import SCHEMA_VERSION, write_json, write_npz
 
 FPRS = (0.1, 0.01, 0.001)
 
@@ -28,8 +28,13 @@ def make_run(
     hparams: dict[str, Any] | None = None,
     epsilon: float | None = None,
     seed: int = 0,
+    chance_accuracy: float | None = None,
 ) -> dict[str, Any]:
-    """Write a complete run whose attacks separate members by ``signal``; return its payload."""
+    """Write a complete run whose attacks separate members by ``signal``; return its payload.
+
+    With ``chance_accuracy`` the run records the majority-class rate, and is flagged
+    ``utility_below_chance`` when ``test_accuracy`` is not above it (as mia-train does).
+    """
     rng = np.random.default_rng(seed)
     masks = rng.random((4, 200)) < 0.5
     targets = np.arange(2)
@@ -44,14 +49,20 @@ def make_run(
         attacks[name] = {"auc": m.auc, "advantage": m.advantage, "seconds": 0.01}
         attacks[name].update({fpr_key(f): m.tpr_at_fpr[f] for f in FPRS})
     strongest = max(attacks, key=lambda a: (attacks[a][fpr_key(0.001)], attacks[a]["auc"]))
+    utility = {
+        "test_accuracy": test_accuracy,
+        "train_accuracy": min(test_accuracy + 0.1, 1.0),
+        "generalization_gap": 0.1,
+    }
+    flags = {}
+    if chance_accuracy is not None:
+        utility["chance_accuracy"] = chance_accuracy
+        flags["utility_below_chance"] = test_accuracy <= chance_accuracy
     payload = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "status": "complete",
-        "utility": {
-            "test_accuracy": test_accuracy,
-            "train_accuracy": test_accuracy + 0.1,
-            "generalization_gap": 0.1,
-        },
+        "utility": utility,
+        **flags,
         "attacks": attacks,
         "strongest_attack": strongest,
         "defense": {"defense": defense, "release": release, **(defense_hparams or {})},
@@ -63,4 +74,18 @@ def make_run(
     arrays = {f"scores/{k}": v for k, v in scores.items()}
     write_npz(run_dir / "scores.npz", targets=targets, **arrays)
     write_npz(run_dir / "observations.npz", masks=masks, labels=np.zeros(200, dtype=np.int64))
+    return payload
+
+
+def make_diverged_run(run_dir: Path, *, reason: str, defense: str = "none") -> dict[str, Any]:
+    """Write the results.json of a run whose training diverged (no attacks); return it."""
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "status": "diverged",
+        "diverged": {"reason": reason},
+        "defense": {"defense": defense, "release": "full"},
+        "hparams": {"seed": 0, "train.epochs": 3},
+        "config": {"seed": 0, "progress": False},
+    }
+    write_json(run_dir / "results.json", payload)
     return payload

@@ -96,7 +96,8 @@ def test_roc_curves_are_recomputed_from_the_saved_scores(sweep, tmp_path):
 
 def test_no_finished_run_is_an_error_naming_the_directory(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DataError, match=r"no finished run .*empty"):
+    expected = r"empty: no finished run to rank \(1 skipped, 0 not ranked; first: .*empty: no"
+    with pytest.raises(DataError, match=expected):
         write_report([tmp_path / "empty"], out_dir=tmp_path / "out")
 
 

@@ -1,0 +1,195 @@
+"""What a report may trust in a run's results.json: its version, its types, and whether the
+run deserves a place in the ranking (training did not diverge, utility above chance, a
+finite leakage figure)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mia_defense.errors import ConfigError
+from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
+from mia_defense.tracking import SCHEMA_VERSION
+
+__all__ = ["one_line", "payload_problem", "rank_problem"]
+
+# Sections a complete run must have, each a JSON object.
+_REQUIRED = ("utility", "attacks", "defense")
+# Optional sections that, when present, must be JSON objects.
+_OPTIONAL = ("privacy", "hparams")
+# Utility figures the report reads; accuracies are fractions.
+_UTILITY = ("test_accuracy", "train_accuracy", "generalization_gap")
+_CONTROL = re.compile(r"\s+")
+
+
+def one_line(text: Any, *, limit: int = 200) -> str:
+    """``text`` on one line (whitespace and control characters collapsed), at most ``limit``
+    characters: reasons and values copied from a file end up in one-line messages."""
+    flat = _CONTROL.sub(" ", "".join(c if c.isprintable() else " " for c in str(text))).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _show(value: Any) -> str:
+    return one_line(repr(value), limit=60)
+
+
+def _type_name(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _bounded(key: str) -> bool:
+    """Whether a metric is a fraction: accuracies, AUC, TPRs and their confidence bounds."""
+    return key.endswith("accuracy") or key.startswith(("auc", "tpr@"))
+
+
+def _number_problem(
+    where: str, value: Any, *, fraction: bool = False, nullable: bool = True
+) -> str | None:
+    """Why ``value`` is not a usable figure: a finite number (in [0, 1] for a ``fraction``),
+    or null where ``nullable``."""
+    if value is None:
+        return None if nullable else f"{where} is null (NaN when written)"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{where} is {_type_name(value)} {_show(value)}, not a number"
+    try:
+        number = float(value)
+    except OverflowError:
+        return f"{where} is an integer of {len(str(abs(value)))} digits, too large for a float"
+    if not math.isfinite(number):
+        return f"{where} is {number}, not a finite number (strict JSON has no NaN or Infinity)"
+    if fraction and not 0.0 <= number <= 1.0:
+        return f"{where} is {number:g}, outside [0, 1]"
+    return None
+
+
+def _sections_problem(payload: Mapping[str, Any]) -> str | None:
+    for key in _REQUIRED:
+        if key not in payload:
+            return f"no {key} section (written by an incompatible version?)"
+    for key in (*_REQUIRED, *_OPTIONAL):
+        if key in payload and not isinstance(payload[key], Mapping):
+            return f"{key} is {_type_name(payload[key])}, not an object"
+    return None
+
+
+def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
+    if not attacks:
+        return "no attack results"
+    for name, metrics in attacks.items():
+        if not isinstance(metrics, Mapping):
+            return f"attacks.{name} is {_type_name(metrics)}, not an object of metrics"
+        for key, value in metrics.items():
+            problem = _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key))
+            if problem:
+                return problem
+    if strongest is not None and (not isinstance(strongest, str) or strongest not in attacks):
+        return (
+            f"strongest_attack {_show(strongest)} is not one of its attacks "
+            f"({one_line(', '.join(attacks))})"
+        )
+    return None
+
+
+def _utility_problem(payload: Mapping[str, Any]) -> str | None:
+    utility = payload["utility"]
+    if "test_accuracy" not in utility:
+        return "no utility.test_accuracy"
+    for key in _UTILITY:
+        if key in utility:
+            problem = _number_problem(
+                f"utility.{key}", utility[key], fraction=_bounded(key), nullable=key != _UTILITY[0]
+            )
+            if problem:
+                return problem
+    flag = payload.get("utility_below_chance", False)
+    if not isinstance(flag, bool):
+        return f"utility_below_chance is {_type_name(flag)} {_show(flag)}, not true or false"
+    return _number_problem("utility.chance_accuracy", utility.get("chance_accuracy"), fraction=True)
+
+
+def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
+    epsilon = payload.get("privacy", {}).get("epsilon")
+    if isinstance(epsilon, float) and epsilon == math.inf:
+        return None  # no noise: an infinite ε (a JSON number too large for a float)
+    return _number_problem("privacy.epsilon", epsilon)
+
+
+def payload_problem(payload: Mapping[str, Any]) -> str | None:
+    """Why the report cannot read a parsed results.json, or ``None`` when it can.
+
+    Checked: ``status`` is ``complete`` (or ``diverged``, which `rank_problem` then names);
+    ``schema_version`` is this mia-defense's `SCHEMA_VERSION`; a complete run has
+    ``utility``, ``attacks`` and ``defense`` objects, every figure the report reads is a finite
+    number (null where JSON stores a NaN) and every fraction lies in [0, 1]. The text says
+    what is wrong and what to do, without the file's path.
+    """
+    status = payload.get("status")
+    if status not in ("complete", "diverged"):
+        return f"status is {_show(status)}, not 'complete' (failed or partial run)"
+    version = payload.get("schema_version")
+    if "schema_version" not in payload:
+        return "no schema_version (written by an older or foreign tool); rerun it"
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
+        return (
+            f"schema_version is {_show(version)}, this mia-defense reads {SCHEMA_VERSION}; "
+            "report it with the version that wrote it, or rerun it"
+        )
+    if status == "diverged":
+        return None
+    for check in (_sections_problem, _utility_problem, _privacy_problem):
+        problem = check(payload)
+        if problem:
+            return problem
+    return _attacks_problem(payload["attacks"], payload.get("strongest_attack"))
+
+
+def _diverged_reason(payload: Mapping[str, Any]) -> str:
+    detail = payload.get("diverged")
+    reason = detail.get("reason") if isinstance(detail, Mapping) else None
+    if not isinstance(reason, str) or not reason.strip():
+        return "training diverged (no reason recorded); no privacy verdict"
+    return f"training diverged: {one_line(reason)}; no privacy verdict"
+
+
+def _chance_reason(utility: Mapping[str, Any]) -> str:
+    chance = utility.get("chance_accuracy")
+    versus = "chance" if chance is None else f"chance ({float(chance):.3f}, the majority class)"
+    return (
+        f"test accuracy {float(utility['test_accuracy']):.3f} is not above {versus}; "
+        "no privacy verdict for a useless model"
+    )
+
+
+def _rerun_hint(metric: str) -> str:
+    """What to do about a missing attack metric: for ``tpr@X%fpr``, add X/100 to attack.fprs."""
+    match = re.fullmatch(r"tpr@([0-9.]+)%fpr", metric)
+    if match is None:
+        return "rerun it with this mia-defense"
+    return f"rerun it with {float(match.group(1)) / 100:g} in attack.fprs"
+
+
+def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
+    """Why a readable run (see `payload_problem`) must not be ranked, or ``None``.
+
+    A diverged run, a run flagged ``utility_below_chance`` (older results without the key are
+    not flagged) and a run without a finite ``leakage`` figure get no place in the ranking
+    nor on the Pareto front.
+    """
+    if payload.get("status") == "diverged":
+        return _diverged_reason(payload)
+    if payload.get("utility_below_chance", False):
+        return _chance_reason(payload["utility"])
+    try:
+        value = objective(payload, leakage)
+    except ConfigError:
+        metric = leakage.partition(".")[2]
+        return (
+            f"no attack reports {metric} (attacks: {one_line(', '.join(payload['attacks']))}); "
+            f"{_rerun_hint(metric)}"
+        )
+    if math.isnan(value):
+        return f"every attack's {leakage.partition('.')[2]} is null (NaN); rerun it"
+    return None
