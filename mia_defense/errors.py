@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataError", "MiaDefenseError", "UnsupportedModelError"]
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "DivergedError",
+    "MiaDefenseError",
+    "UnsupportedModelError",
+]
 
 
 class MiaDefenseError(Exception):
@@ -19,3 +25,7 @@ class DataError(MiaDefenseError, ValueError):
 
 class UnsupportedModelError(MiaDefenseError, TypeError):
     """A model cannot be trained the way the config asks (e.g. BatchNorm under DP-SGD)."""
+
+
+class DivergedError(MiaDefenseError, ArithmeticError):
+    """Training or the release produced non-finite numbers: the run has no privacy verdict."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import platform
 import time
@@ -28,7 +29,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.compose import check_defenses, prepare_model
 from mia_defense.defenses.release import FullRelease, Release
 from mia_defense.defenses.shadow import SHADOW_RECIPES, with_shadow_observations
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DivergedError
 from mia_defense.metrics.records import record_vulnerability, slice_metrics
 from mia_defense.metrics.roc import DEFAULT_FPRS
 from mia_defense.observe import (
@@ -41,12 +42,20 @@ from mia_defense.observe import (
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.seeding import torch_generator
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
+from mia_defense.tracking.run_dir import mark_run
 from mia_defense.tracking.tensorboard import log_run
 from mia_defense.training.checkpoints import config_fingerprint
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import Ensemble, train_ensemble
 
-__all__ = ["Experiment", "PlanConfig", "RunResult", "run_experiment"]
+__all__ = [
+    "Experiment",
+    "PlanConfig",
+    "RunResult",
+    "TrainingData",
+    "prepare_data",
+    "run_experiment",
+]
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +142,11 @@ class RunResult:
     slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     most_vulnerable: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def utility_below_chance(self) -> bool:
+        """Test accuracy not above the majority class's: such a run gets no privacy verdict."""
+        return not self.utility["test_accuracy"] > self.utility["chance_accuracy"]
+
     def headline(self, fpr: float) -> float:
         """The strongest attack's TPR at ``fpr``: the run's privacy figure."""
         return self.attacks[self.strongest_attack][fpr_key(fpr)]
@@ -180,9 +194,15 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
 
 
 def _utility(
-    ensemble: Ensemble, log_probs_test: np.ndarray, y_test: np.ndarray, obs: Observations
+    ensemble: Ensemble,
+    log_probs_test: np.ndarray,
+    y_test: np.ndarray,
+    obs: Observations,
+    *,
+    num_classes: int,
 ) -> dict[str, float]:
-    """Accuracy on the released outputs: members vs held-out test set, averaged over models."""
+    """Accuracy on the released outputs: members vs held-out test set, averaged over models;
+    ``chance_accuracy`` is what always answering the test set's majority class scores."""
     train_acc = [
         float((obs.log_probs[k, obs.masks[k]].argmax(-1) == obs.labels[obs.masks[k]]).mean())
         for k in range(obs.num_models)
@@ -197,6 +217,7 @@ def _utility(
         "train_loss": float(np.mean([r.train_loss for r in finals])),
         "test_loss": float(np.mean([r.test_loss for r in finals])),
         "epochs_trained": float(np.mean([len(h.epoch_stats) for h in ensemble.histories])),
+        "chance_accuracy": float(np.bincount(y_test, minlength=num_classes).max() / len(y_test)),
     }
 
 
@@ -269,8 +290,11 @@ def _observe_population(
             models, x, release=experiment.release, queries=experiment.queries,
             seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
         )
+        _check_released(augmented, what="perturbed queries")
+    log_probs = observe(models, x, release=experiment.release, generator=generator)
+    _check_released(log_probs, what="population")
     return Observations(
-        log_probs=observe(models, x, release=experiment.release, generator=generator),
+        log_probs=log_probs,
         labels=y,
         masks=masks,
         augmented=augmented,
@@ -278,10 +302,39 @@ def _observe_population(
     )
 
 
-def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = True) -> RunResult:
-    """Run the whole pipeline and write results.json, observations.npz, scores.npz, tb/."""
-    start = time.perf_counter()
-    run_dir = Path(run_dir)
+@dataclass(frozen=True)
+class TrainingData:
+    """The arrays a run trains, queries and tests on: fixed by the config and the dataset.
+
+    Attributes:
+        dataset: the data after canaries were appended.
+        plan: the membership plan (indices into ``dataset``, masks [K, N]).
+        is_canary: [N] which population records are canaries.
+        fingerprint: a content hash of the population, masks, test and reference arrays:
+            checkpoints and finished runs are reused only on exactly these arrays.
+    """
+
+    dataset: Dataset
+    plan: MembershipPlan
+    is_canary: np.ndarray
+    fingerprint: str
+
+    def split(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Features and labels of the dataset rows ``idx``."""
+        return self.dataset.x[idx], self.dataset.y[idx]
+
+
+def _content_hash(*arrays: np.ndarray) -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.data)
+    return digest.hexdigest()
+
+
+def prepare_data(experiment: Experiment) -> TrainingData:
+    """Draw the plan, append the canaries and check the settings against them (no training)."""
     data = experiment.dataset
     plan = make_plan(
         data,
@@ -299,14 +352,80 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         )
         data, plan, is_canary = inserted.dataset, inserted.plan, inserted.is_canary
     _check(experiment, plan, num_classes=data.num_classes)
-    x_pop, y_pop = data.x[plan.population_idx], data.y[plan.population_idx]
-    x_test, y_test = data.x[plan.test_idx], data.y[plan.test_idx]
-    x_ref, y_ref = data.x[plan.reference_idx], data.y[plan.reference_idx]
+    splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
+    for idx in (plan.test_idx, plan.reference_idx):
+        splits += [data.x[idx], data.y[idx]]
+    return TrainingData(
+        dataset=data, plan=plan, is_canary=is_canary, fingerprint=_content_hash(*splits)
+    )
 
-    fingerprint = config_fingerprint(experiment.config)
+
+def _divergence_hint(experiment: Experiment) -> str:
+    """The settings that most often make training diverge, with this run's values."""
+    train = experiment.train
+    causes = [f"train.lr={train.lr:g}"]
+    if train.weight_decay:
+        causes.append(f"train.weight_decay={train.weight_decay:g}")
+    if train.optimizer == "sgd":
+        causes.append(f"train.momentum={train.momentum:g}")
+    for name, value in _defense_hparams(experiment).items():
+        if name.endswith(("max_grad_norm", "noise_multiplier", "temperature", "alpha")):
+            causes.append(f"defense.{name}={value}")
+    return "likely cause: " + ", ".join(causes) + " (lower the learning rate first)"
+
+
+def _check_released(log_probs: np.ndarray, *, what: str) -> None:
+    """Released log-probabilities must be finite or -inf (a withheld value), never NaN/+inf,
+    and every row must release at least one finite value."""
+    if np.isnan(log_probs).any() or np.isposinf(log_probs).any():
+        raise DivergedError(f"the released outputs on the {what} contain NaN or +inf")
+    if not np.isfinite(log_probs).any(axis=-1).all():
+        raise DivergedError(f"a released output on the {what} withholds every class")
+
+
+def run_experiment(
+    experiment: Experiment,
+    run_dir: Path,
+    *,
+    data: TrainingData | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Run the whole pipeline and write results.json, observations.npz, scores.npz, tb/.
+
+    The caller owns ``run_dir`` (`mia_defense.tracking.run_dir.claim_run_dir`). results.json
+    says ``running`` from the start, ``interrupted`` after Ctrl-C, ``diverged`` (and the run
+    stops with a `DivergedError`) when training or the release gave non-finite numbers.
+    """
+    start = time.perf_counter()
+    run_dir = Path(run_dir)
+    data = data or prepare_data(experiment)
+    mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
+    mark_run(run_dir, status="running", **mark)
+    try:
+        return _run_pipeline(experiment, run_dir, data, progress=progress, start=start)
+    except DivergedError as exc:
+        reason = f"{exc}; {_divergence_hint(experiment)}"
+        mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
+        raise DivergedError(f"training diverged: {reason}") from None
+    except KeyboardInterrupt:
+        mark_run(run_dir, status="interrupted", **mark)
+        raise
+
+
+def _run_pipeline(
+    experiment: Experiment, run_dir: Path, data: TrainingData, *, progress: bool, start: float
+) -> RunResult:
+    plan, is_canary = data.plan, data.is_canary
+    x_pop, y_pop = data.split(plan.population_idx)
+    x_test, y_test = data.split(plan.test_idx)
+    x_ref, y_ref = data.split(plan.reference_idx)
+    num_classes = data.dataset.num_classes
+    fingerprint = config_fingerprint(experiment.config, data=data.fingerprint)
 
     def build_plain_model() -> nn.Module:
-        return experiment.build_model(input_shape=data.input_shape, num_classes=data.num_classes)
+        return experiment.build_model(
+            input_shape=data.dataset.input_shape, num_classes=num_classes
+        )
 
     # What the target ensemble and the undefended shadows (if any) are trained on.
     training_data = {
@@ -315,7 +434,7 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         "masks": plan.masks,
         "x_test": x_test,
         "y_test": y_test,
-        "num_classes": data.num_classes,
+        "num_classes": num_classes,
         "config": experiment.train,
         "seed": experiment.seed,
         "progress": progress,
@@ -336,6 +455,7 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         experiment, ensemble.models, x_pop, y_pop, plan.masks, generator=generator, stage="release"
     )
     log_probs_test = observe(ensemble.models, x_test, release=release, generator=generator)
+    _check_released(log_probs_test, what="test set")
     write_npz(
         run_dir / "observations.npz",
         log_probs=obs.log_probs,
@@ -397,7 +517,7 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
     privacy["empirical_epsilon"] = bounds[best_bound]
     privacy["empirical_epsilon_delta"] = evaluation.delta
     result = RunResult(
-        utility=_utility(ensemble, log_probs_test, y_test, obs),
+        utility=_utility(ensemble, log_probs_test, y_test, obs, num_classes=num_classes),
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
         strongest_attack=strongest_name,
         defense=_defense_hparams(experiment),
@@ -416,11 +536,11 @@ def run_experiment(experiment: Experiment, run_dir: Path, *, progress: bool = Tr
         attacks=attack_results,
         scalars=headline,
         hparams={**experiment.hparams, **result.defense},
-        title=f"{data.name}: {result.defense.get('defense', 'none')}",
+        title=f"{data.dataset.name}: {result.defense.get('defense', 'none')}",
         masks=obs.masks,
         slices=slices,
     )
-    write_json(run_dir / "results.json", _results_payload(experiment, result, plan, headline))
+    write_json(run_dir / "results.json", _results_payload(experiment, result, data, headline))
     return result
 
 
@@ -456,8 +576,18 @@ def _headline_scalars(result: RunResult, fprs: Sequence[float]) -> dict[str, flo
     return scalars
 
 
+def _class_labels(dataset: Dataset) -> list[Any] | None:
+    """The original label of each class index when the loader remapped them, else None."""
+    labels = getattr(dataset, "class_labels", None)
+    return None if labels is None else [_plain_label(v) for v in labels]
+
+
+def _plain_label(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _results_payload(
-    experiment: Experiment, result: RunResult, plan: MembershipPlan, headline: Mapping[str, float]
+    experiment: Experiment, result: RunResult, data: TrainingData, headline: Mapping[str, float]
 ) -> dict[str, Any]:
     import hydra
     import opacus
@@ -466,11 +596,14 @@ def _results_payload(
     return {
         "schema_version": SCHEMA_VERSION,
         "status": "complete",
+        "utility_below_chance": result.utility_below_chance,
         "dataset": experiment.dataset.name,
+        "data_fingerprint": data.fingerprint,
+        "class_labels": _class_labels(experiment.dataset),
         "seed": experiment.seed,
-        "num_models": plan.num_models,
-        "population_size": plan.population_size,
-        "test_size": len(plan.test_idx),
+        "num_models": data.plan.num_models,
+        "population_size": data.plan.population_size,
+        "test_size": len(data.plan.test_idx),
         "utility": result.utility,
         "attacks": result.attacks,
         "strongest_attack": result.strongest_attack,

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +14,7 @@ import hydra
 import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
+from hydra.experimental.callback import Callback
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
@@ -17,18 +22,34 @@ from omegaconf.errors import MissingMandatoryValue
 from mia_defense.config import build_dataclass, register_configs
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
-from mia_defense.experiment import Experiment, PlanConfig, RunResult, fpr_key, run_experiment
+from mia_defense.experiment import (
+    Experiment,
+    PlanConfig,
+    RunResult,
+    TrainingData,
+    fpr_key,
+    prepare_data,
+    run_experiment,
+)
 from mia_defense.models import model_builder
 from mia_defense.observe import QueryConfig
-from mia_defense.report import check_objective_names, finished_result, objectives
+from mia_defense.report import check_objective_names, objectives
 from mia_defense.tracking import read_json
+from mia_defense.tracking.run_dir import claim_run_dir, finished_run, safe_dirname
 from mia_defense.training.config import TrainConfig
 
 __all__ = ["build_experiment", "format_table", "main", "run"]
 
 log = logging.getLogger(__name__)
 
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+# Set when Hydra hands the composed config to the task: a Hydra exit before that is a
+# composition error (a user error), one after it is not.
+_TASK_STARTED = False
+
 register_configs()
+OmegaConf.register_new_resolver("mia_safe_dirname", safe_dirname, replace=True)
 
 
 def _flat_hparams(cfg: DictConfig) -> dict[str, Any]:
@@ -127,10 +148,55 @@ def build_experiment(cfg: DictConfig) -> Experiment:
     )
 
 
+@contextmanager
+def _claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, TrainingData, Any]]:
+    """Build and check everything, then hold ``run_dir``: yields the experiment, its data and
+    the results.json of a finished run of this same config on this same data (or None).
+
+    The config and the data are checked before the directory is touched; a directory that
+    holds a run of another config is refused with the differing keys, nothing moved.
+    """
+    experiment = build_experiment(cfg)
+    data = prepare_data(experiment)
+    with claim_run_dir(run_dir):
+        yield experiment, data, finished_run(
+            run_dir, config=experiment.config, data_fingerprint=data.fingerprint
+        )
+
+
+class RunDirCheck(Callback):
+    """Hydra callback: the run (or sweep) directory must be a directory this user can write,
+    checked before Hydra creates it and writes its log there (else a bare traceback)."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
+
+
+def _require_writable_dir(path: str, *, key: str) -> None:
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        log.error(
+            "DataError: %s=%s: cannot write there (%s); point %s at a writable directory",
+            key, path, exc.strerror or exc, key,
+        )
+        raise SystemExit(EXIT_USER_ERROR) from None
+
+
 def run(cfg: DictConfig, run_dir: Path) -> RunResult:
-    """Build the experiment from ``cfg`` and run it in ``run_dir`` (testable without Hydra)."""
+    """Build the experiment from ``cfg`` and run it in ``run_dir`` (testable without Hydra).
+
+    Unlike ``mia-train``, a finished run of the same config is computed again (resuming from
+    its checkpoints), not skipped.
+    """
     torch.set_num_threads(1)  # tiny ops on 2 cores: one thread avoids contention slow-downs
-    return run_experiment(build_experiment(cfg), run_dir, progress=bool(cfg.progress))
+    with _claimed_run(cfg, run_dir) as (experiment, data, _):
+        return run_experiment(experiment, run_dir, data=data, progress=bool(cfg.progress))
 
 
 def format_table(result: RunResult, fprs: list[float]) -> str:
@@ -138,7 +204,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
     util = result.utility
     lines = [
         f"test accuracy {util['test_accuracy']:.3f} (train {util['train_accuracy']:.3f}, "
-        f"gap {util['generalization_gap']:.3f})",
+        f"gap {util['generalization_gap']:.3f}, chance {util['chance_accuracy']:.3f})",
     ]
     for key, value in result.privacy.items():
         lines.append(f"{key} {value:.4g}")
@@ -168,6 +234,13 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
             f"{lowest * 100:g}%FPR {canaries[best][fpr_key(lowest)]:.3f}, "
             f"AUC {canaries[best]['auc']:.3f}"
         )
+    if result.utility_below_chance:
+        lines.append(
+            f"UTILITY BELOW CHANCE: test accuracy {util['test_accuracy']:.3f} is not above the "
+            f"majority class's {util['chance_accuracy']:.3f}; no privacy verdict for this run "
+            "(the model learned nothing, so a low attack success says nothing about privacy)"
+        )
+        return "\n".join(lines)
     best = result.attacks[result.strongest_attack]
     lines.append(
         f"strongest attack at {lowest * 100:g}% FPR: {result.strongest_attack} "
@@ -179,7 +252,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
 
 
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name="config")
-def main(cfg: DictConfig) -> float | tuple[float, ...]:
+def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...]:
     """Hydra entry point; returns the sweep objective(s) for sweepers such as Optuna.
 
     Without an ``objectives`` key: the strongest attack's TPR at the lowest FPR (a float).
@@ -187,30 +260,56 @@ def main(cfg: DictConfig) -> float | tuple[float, ...]:
     `mia_defense.report.objective`): a float for one name, a tuple for several (what the
     Optuna sweeper's multi-objective ``direction: [...]`` expects).
 
-    A run whose directory already holds a complete results.json of the same config (a sweep
-    started again with the same ``hydra.sweep.dir``) is skipped: its figures are read back.
+    A run whose directory already holds a complete results.json of the same config on the
+    same data (a sweep started again with the same ``hydra.sweep.dir``) is skipped: its
+    figures are read back.
     """
+    global _TASK_STARTED
+    _TASK_STARTED = True
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     fprs = sorted(float(f) for f in cfg.attack.fprs)
     names = [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(fprs[0])}"]]
     try:
         check_objective_names(names)
-        payload = finished_result(run_dir, config=OmegaConf.to_container(cfg, resolve=True))
-        if payload is not None:
-            log.info("skipping finished run %s (complete results.json, same config)", run_dir)
-        else:
-            result = run(cfg, run_dir)
-            print(format_table(result, fprs))
-            print(f"\nrun directory: {run_dir}")
-            print(f"wall time: {result.wall_seconds:.1f} s")
-            print(f"look at it:   tensorboard --logdir {run_dir}")
-            payload = read_json(run_dir / "results.json")
+        torch.set_num_threads(1)
+        with _claimed_run(cfg, run_dir) as (experiment, data, payload):
+            if payload is not None:
+                log.info("skipping finished run %s (complete results.json, same config)", run_dir)
+            else:
+                result = run_experiment(
+                    experiment, run_dir, data=data, progress=bool(cfg.progress)
+                )
+                print(format_table(result, fprs))
+                print(f"\nrun directory: {run_dir}")
+                print(f"wall time: {result.wall_seconds:.1f} s")
+                print(f"look at it:   tensorboard --logdir {run_dir}")
+                payload = read_json(run_dir / "results.json")
         values = objectives(payload, names)
     except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
         log.error("%s: %s", type(exc).__name__, exc)
-        raise SystemExit(2) from None
+        raise SystemExit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        log.error("interrupted; run the same command again to resume")
+        raise SystemExit(EXIT_INTERRUPTED) from None
     return values[0] if len(values) == 1 else tuple(values)
 
+
+def main() -> None:
+    """``mia-train``: exit 0 with a finished, finite run; 2 on a user error (a bad config or
+    file, a run directory in use or holding another run, diverged training); 130 on Ctrl-C.
+
+    Hydra reports errors in composing the config (an unknown override, a bad value type)
+    itself with exit code 1 before the task starts; those are user errors too.
+    """
+    try:
+        _hydra_main()
+    except SystemExit as exc:
+        if exc.code == 1 and not _TASK_STARTED:
+            raise SystemExit(EXIT_USER_ERROR) from None
+        raise
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 if __name__ == "__main__":
     main()

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mia_defense.atomic import atomic_write
 from mia_defense.errors import DataError
 
 __all__ = ["SCHEMA_VERSION", "load_npz", "read_json", "write_json", "write_npz"]
 
 SCHEMA_VERSION = 1
-
-
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp")
 
 
 def _jsonable(value: Any) -> Any:
@@ -39,10 +35,8 @@ def _jsonable(value: Any) -> Any:
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as JSON atomically (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path)
-    tmp.write_text(json.dumps(_jsonable(payload), indent=2, allow_nan=False) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(_jsonable(payload), indent=2, allow_nan=False) + "\n"
+    atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -62,11 +56,7 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def write_npz(path: Path, **arrays: np.ndarray) -> None:
     """Save arrays to a compressed ``.npz`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path)
-    with tmp.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    os.replace(tmp, path)
+    atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
 
 
 def load_npz(path: Path) -> dict[str, np.ndarray]:

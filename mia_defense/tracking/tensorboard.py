@@ -12,6 +12,7 @@ from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams as hparams_summary
 
 from mia_defense.attacks.runner import AttackResult
+from mia_defense.errors import DataError
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = ["class_figure", "log_run", "roc_figure"]
@@ -136,7 +137,37 @@ def log_run(
     [K, N] each attack's scores are histogrammed for members vs non-members; with
     ``slices`` (attack -> slice -> metrics) one ``per_class`` figure shows every attack's
     AUC and low-FPR TPR per class as heatmaps.
+
+    Event files already in ``log_dir`` are replaced: they can only come from an earlier,
+    unfinished attempt of this same run (the run directory refuses other configs), and
+    TensorBoard would otherwise draw both attempts as one run.
     """
+    log_dir = Path(log_dir)
+    try:
+        for old in log_dir.glob("events.out.tfevents.*"):
+            old.unlink()
+        _write_events(
+            log_dir, histories=histories, attacks=attacks, scalars=scalars, hparams=hparams,
+            title=title, masks=masks, slices=slices,
+        )
+    except OSError as exc:
+        raise DataError(
+            f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); free "
+            "disk space or choose a writable run directory (hydra.run.dir=...)"
+        ) from None
+
+
+def _write_events(
+    log_dir: Path,
+    *,
+    histories: Sequence[ModelHistory],
+    attacks: Mapping[str, AttackResult],
+    scalars: Mapping[str, float],
+    hparams: Mapping[str, Any],
+    title: str,
+    masks: np.ndarray | None,
+    slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None,
+) -> None:
     writer = SummaryWriter(log_dir=str(log_dir))
     try:
         for field, values in _mean_curves(histories).items():

@@ -38,6 +38,7 @@ from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import checkpoint_path, load_model, save_model
 from mia_defense.training.config import TrainConfig, records_epoch
+from mia_defense.training.divergence import check_trained
 from mia_defense.training.ensemble import Ensemble, resolve_device
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stacked import StackedMLP, stacking_blocker
@@ -632,6 +633,7 @@ def train_ensemble_batched(
             )
             for k, model, history in zip(index, chunk_models, trained, strict=True):
                 histories[k] = history
+                check_trained(model, history, index=k, stage=stage)
                 if checkpoint_dir is not None:
                     save_model(
                         checkpoint_path(checkpoint_dir, k), model, history, fingerprint=fingerprint

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from mia_defense.atomic import atomic_write
 from mia_defense.errors import DataError
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
@@ -30,14 +30,16 @@ FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
 _NEUTRAL_TRAIN_KEYS = ("chunk_size", "device", "eval_every", "threads")
 
 
-def config_fingerprint(config: Mapping[str, Any]) -> str | None:
-    """A short hash of the resolved config parts that determine the models.
+def config_fingerprint(config: Mapping[str, Any], *, data: str | None = None) -> str | None:
+    """A short hash of the resolved config parts that determine the models, and of ``data``
+    (the content hash of the arrays they train on, `TrainingData.fingerprint`).
 
     ``None`` for an empty config (a run built in code without one): nothing to compare.
     """
     if not config:
         return None
-    parts = {key: config.get(key) for key in FINGERPRINT_KEYS}
+    parts: dict[str, Any] = {key: config.get(key) for key in FINGERPRINT_KEYS}
+    parts["data"] = data
     train = parts["train"] if isinstance(parts["train"], Mapping) else {}
     parts["train"] = {k: v for k, v in train.items() if k not in _NEUTRAL_TRAIN_KEYS}
     parts["canaries"] = (config.get("attack") or {}).get("canaries")
@@ -52,10 +54,7 @@ def checkpoint_path(directory: Path, index: int) -> Path:
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """Save tensors, numbers, strings and containers of them; atomic (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda handle: torch.save(payload, handle))
 
 
 def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, Any]:
@@ -73,19 +72,40 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             f"checkpoint {path} is corrupt or not a mia-defense checkpoint "
             f"({exc.__class__.__name__}); delete it to retrain that model"
         ) from exc
-    if not isinstance(payload, dict) or "state_dict" not in payload:
-        raise DataError(
-            f"checkpoint {path} has no 'state_dict'; delete it to retrain that model"
-        )
+    problem = _payload_problem(payload)
+    if problem is not None:
+        raise DataError(f"checkpoint {path} {problem}; delete it to retrain that model")
     stored = payload.get("fingerprint")
     if fingerprint is not None and stored != fingerprint:
         raise DataError(
-            f"checkpoints in {path.parent} were trained with a different config (dataset, "
-            f"model, plan, train, defense or seed differ: fingerprint {stored} in {path.name}, "
+            f"checkpoints in {path.parent} were trained with a different config or on different "
+            f"data (dataset, its content, model, plan, train, defense or seed differ: "
+            f"fingerprint {stored} in {path.name}, "
             f"{fingerprint} now); delete {path.parent} to retrain, or run in a new directory "
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )
     return payload
+
+
+def _payload_problem(payload: Any) -> str | None:
+    """Why a loaded checkpoint cannot be used (missing fields, non-finite weights), or None."""
+    if not isinstance(payload, dict):
+        return "is not a mia-defense checkpoint (not a mapping)"
+    missing = [key for key in ("state_dict", "history", "fingerprint") if key not in payload]
+    if missing:
+        return f"lacks {', '.join(map(repr, missing))}"
+    state, history = payload["state_dict"], payload["history"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        return "has a malformed 'state_dict'"
+    bad = [
+        name for name, value in state.items()
+        if value.is_floating_point() and not bool(torch.isfinite(value).all())
+    ]
+    if bad:
+        return f"holds non-finite weights ({', '.join(bad[:3])}): the model diverged"
+    if not isinstance(history, dict) or not isinstance(history.get("epochs"), list):
+        return "has a malformed 'history'"
+    return None
 
 
 def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> None:
@@ -133,5 +153,11 @@ def save_model(
 def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> ModelHistory:
     """Load a checkpoint saved by `save_model` into ``model``; return its history."""
     payload = load_checkpoint(path, fingerprint=fingerprint)
-    model.load_state_dict(payload["state_dict"])
-    return _history_from_payload(payload["history"])
+    try:
+        model.load_state_dict(payload["state_dict"])
+        return _history_from_payload(payload["history"])
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise DataError(
+            f"checkpoint {path} does not fit this model ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200]}); delete it to retrain that model"
+        ) from None

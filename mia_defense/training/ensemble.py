@@ -22,6 +22,7 @@ from mia_defense.training.checkpoints import (
     save_model,
 )
 from mia_defense.training.config import TrainConfig
+from mia_defense.training.divergence import check_trained
 from mia_defense.training.loop import ModelHistory, train_model
 
 __all__ = ["Ensemble", "resolve_device", "train_ensemble"]
@@ -142,6 +143,7 @@ def train_ensemble(
                     x_reference=x_ref,
                     y_reference=y_ref,
                 )
+                check_trained(model, history, index=k, stage=stage)
                 if path is not None:
                     save_model(path, model, history, fingerprint=fingerprint)
         model.eval()

@@ -1,0 +1,38 @@
+"""Atomic file writes: a file is either its old content or its complete new content."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from mia_defense.errors import DataError
+
+__all__ = ["atomic_write"]
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it into place.
+
+    The temporary name is unique per call (two processes never share it), and it is removed
+    when writing fails. A failure to write (disk full, file size limit, read-only or missing
+    directory, a file where a directory should be) is a `DataError` naming ``path``.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError(
+            f"{path}: cannot write it ({exc.strerror or exc}); free disk space or choose a "
+            "writable run directory (hydra.run.dir=...)"
+        ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,206 @@
+"""The run directory's guard: one writer at a time, and a finished run is never replaced.
+
+A run directory belongs to one config on one set of data. Its ``results.json`` says which
+(``config``, ``data_fingerprint``) and how far the run got (``status``: ``running``,
+``interrupted``, ``diverged`` or ``complete``). A run of another config is refused before
+anything in the directory changes; nothing here moves or deletes a file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import math
+import os
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.tracking.artifacts import SCHEMA_VERSION, read_json, write_json
+
+__all__ = [
+    "NEUTRAL_KEYS",
+    "RESULTS",
+    "claim_run_dir",
+    "config_differences",
+    "finished_run",
+    "mark_run",
+    "safe_dirname",
+]
+
+log = logging.getLogger(__name__)
+
+RESULTS = "results.json"
+LOCK = ".lock"
+# Config keys that do not change what a run computes: a rerun differing only here is the same run.
+NEUTRAL_KEYS = (
+    "progress",
+    "objectives",
+    "train.threads",
+    "train.chunk_size",
+    "train.eval_every",
+    "train.device",
+)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON stores it (non-finite floats as None, tuples as lists)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return json.loads(json.dumps(value, default=str))
+
+
+def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted keys to JSON leaf values; lists and empty mappings are leaves."""
+    if isinstance(config, Mapping) and config:
+        flat: dict[str, Any] = {}
+        for key, value in config.items():
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        return flat
+    return {prefix[:-1]: _plain(config)}
+
+
+def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """``key: old -> new`` for every key whose value differs, neutral keys left out."""
+    before, after = _flatten(old), _flatten(new)
+
+    def neutral(key: str) -> bool:
+        return any(key == n or key.startswith(f"{n}.") for n in NEUTRAL_KEYS)
+
+    union = set(before) | set(after)
+    # An empty group on one side and its keys on the other: report the keys only.
+    parents = {k[:i] for k in union for i, char in enumerate(k) if char == "."}
+    keys = sorted(k for k in union if not neutral(k) and k not in parents)
+    missing = "(unset)"
+    return [
+        f"{key}: {json.dumps(before.get(key, missing))} -> {json.dumps(after.get(key, missing))}"
+        for key in keys
+        if before.get(key, missing) != after.get(key, missing)
+    ]
+
+
+@contextmanager
+def claim_run_dir(run_dir: Path) -> Iterator[Path]:
+    """Hold an exclusive OS lock on ``run_dir`` while the body runs (released on exit or death).
+
+    A second process gets a `ConfigError` naming the holder (pid, host, start time).
+    """
+    run_dir = Path(run_dir)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DataError(
+            f"{run_dir}: cannot use it as the run directory ({exc.strerror}); point "
+            "hydra.run.dir (or hydra.sweep.dir) at a writable directory"
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+            raise ConfigError(
+                f"{run_dir} is in use by {holder}; wait for that run to end or choose another "
+                "directory (hydra.run.dir=...)"
+            ) from None
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(), 0)
+        yield run_dir
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def finished_run(
+    run_dir: Path, *, config: Mapping[str, Any], data_fingerprint: str | None
+) -> dict[str, Any] | None:
+    """results.json of a complete run of this config on this data, or ``None`` (run it).
+
+    Raises:
+        ConfigError: the directory holds a run (complete, diverged, interrupted or still
+            running) of another config, or a complete run of this config on other data.
+            Nothing is moved or deleted: the user chooses a new directory.
+    """
+    path = Path(run_dir) / RESULTS
+    if not path.exists():
+        return None
+    try:
+        payload = read_json(path)
+    except DataError as exc:
+        log.warning("%s; running it again", exc)
+        return None
+    status = payload.get("status", "unknown")
+    differences = config_differences(payload.get("config") or {}, config)
+    if differences:
+        shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
+        raise ConfigError(
+            f"{run_dir} holds a {status} run of another config ({shown}); nothing was changed. "
+            "Run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir), or delete "
+            "that directory yourself to replace it"
+        )
+    if status != "complete":
+        log.info("%s: status %r, running it again (checkpoints are reused)", path, status)
+        return None
+    stored = payload.get("data_fingerprint")
+    if stored is not None and data_fingerprint is not None and stored != data_fingerprint:
+        raise ConfigError(
+            f"{run_dir} holds a complete run of this config on other data (data fingerprint "
+            f"{stored}, now {data_fingerprint}: the data files changed); run in a new directory "
+            "(hydra.run.dir=...)"
+        )
+    return payload
+
+
+def mark_run(
+    run_dir: Path,
+    *,
+    status: str,
+    config: Mapping[str, Any],
+    data_fingerprint: str | None,
+    **details: Any,
+) -> None:
+    """Write a partial results.json saying how far the run got; a complete one is kept."""
+    path = Path(run_dir) / RESULTS
+    if path.exists():
+        try:
+            if read_json(path).get("status") == "complete":
+                return
+        except DataError:
+            pass
+    write_json(
+        path,
+        {
+            "schema_version": SCHEMA_VERSION,
+            "status": status,
+            **details,
+            "data_fingerprint": data_fingerprint,
+            "config": dict(config),
+        },
+    )
+
+
+def safe_dirname(text: str, *, max_bytes: int = 200) -> str:
+    """``text`` (a sweep's override string) as ONE directory name inside the sweep directory.
+
+    Path separators become ``%2F`` so that an override value such as ``/tmp/x`` or ``../..``
+    cannot place a run outside ``hydra.sweep.dir``; a name of only dots becomes ``_``; a
+    name too long for the file system is cut and ends in a hash of the whole text.
+    """
+    name = str(text).replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+    name = name.replace("\0", "%00")
+    if name.strip(".") == "":
+        name = name.replace(".", "_")
+    if len(name.encode()) > max_bytes:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+        name = name.encode()[: max_bytes - 13].decode(errors="ignore") + "~" + digest
+    return name
