@@ -36,7 +36,8 @@ def _show(value: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number"}  # fmt: skip
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 

@@ -1,0 +1,417 @@
+"""Issue 14, report side: `mia-report` over hostile sweeps. Every bad run is named (warning or
+"Runs not ranked"), the report is still built from the good runs, a user error is one line and
+exit code 2, and no input file is ever changed."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mia_defense.cli.report import main as report_main
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.report import pareto_front, write_report
+from mia_defense.report import runs as runs_module
+from mia_defense.tracking import SCHEMA_VERSION
+from tests.report.fake_runs import make_diverged_run, make_run
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = {"good=a", "good=b"}
+
+
+@pytest.fixture
+def sweep(tmp_path: Path) -> Path:
+    """A sweep root holding two good runs (an undefended one and a private, less accurate one)."""
+    root = tmp_path / "sweep"
+    make_run(root / "good=a", test_accuracy=0.90, signal=3.0)
+    make_run(root / "good=b", test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    """Digest and mtime of every regular file under ``root`` (links not followed)."""
+    files = {}
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = Path(directory) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            files[str(path.relative_to(root))] = (
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+                path.stat().st_mtime_ns,
+            )
+    return files
+
+
+def good_payload(tmp_path: Path) -> dict[str, Any]:
+    """The results.json of a good run, to corrupt by hand."""
+    return make_run(tmp_path / "template", test_accuracy=0.85, signal=1.0, seed=7)
+
+
+def write_results(run_dir: Path, content: dict[str, Any] | str | bytes) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, dict):
+        content = json.dumps(content)
+    if isinstance(content, str):
+        content = content.encode()
+    (run_dir / "results.json").write_bytes(content)
+
+
+def ranked_names(out: Path) -> set[str]:
+    with (out / "tradeoff.csv").open() as handle:
+        return {row["run"] for row in csv.DictReader(handle)}
+
+
+def not_ranked(out: Path) -> dict[str, str]:
+    with (out / "not_ranked.csv").open() as handle:
+        return {row["run"]: row["reason"] for row in csv.DictReader(handle)}
+
+
+def report_of(root: Path, out: Path, caplog: pytest.LogCaptureFixture):
+    """Write the report of ``root`` into ``out``; check that no input file changed."""
+    before = snapshot(root)
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=out, tensorboard=False)
+    assert snapshot(root) == before
+    return report
+
+
+def assert_built_from_good_runs(out: Path, good: set[str] = GOOD) -> None:
+    assert ranked_names(out) == good
+    assert (out / "tradeoff_tpr.png").read_bytes()[:4] == b"\x89PNG"
+    assert "# Privacy-utility tradeoff" in (out / "README.md").read_text()
+
+
+# --- unreadable or untrustworthy results.json: skipped, named, the rest reported -------------
+
+BAD_FILES = {
+    "truncated": ('{"status": "comp', "not valid JSON"),
+    "not-an-object": ("[1, 2, 3]", "expected a JSON object, got list"),
+    "deep-nesting": ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+    "endless-integer": ('{"status": "complete", "x": ' + "9" * 5000 + "}", "not valid JSON"),
+    "binary": (b"\xff\xfe\x00\x81garbage", "not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_unparseable_results_are_skipped_with_their_file_named(sweep, tmp_path, caplog, case):
+    text, expected = BAD_FILES[case]
+    write_results(sweep / f"bad={case}", text)
+    report = report_of(sweep, tmp_path / "out", caplog)
+    assert f"bad={case}/results.json: {expected}" in caplog.text
+    assert "skipping this run" in caplog.text
+    assert [p.name for p, _ in report.skipped] == [f"bad={case}"]
+    assert expected in not_ranked(tmp_path / "out")[str(sweep / f"bad={case}")]
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+def _edit(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """``payload`` with the key at dotted ``path`` set to ``value`` (deleted for ``...``)."""
+    payload = json.loads(json.dumps(payload))
+    *parents, last = path.split("/")
+    node = payload
+    for key in parents:
+        node = node[key]
+    if value is ...:
+        del node[last]
+    else:
+        node[last] = value
+    return payload
+
+
+WRONG = {
+    "foreign-version": ("schema_version", SCHEMA_VERSION + 1,
+                        f"schema_version is {SCHEMA_VERSION + 1}, this mia-defense reads "
+                        f"{SCHEMA_VERSION}; report it with the version that wrote it"),
+    "version-missing": ("schema_version", ..., "no schema_version (written by an older"),
+    "version-as-bool": ("schema_version", True, "schema_version is True"),
+    "version-as-string": ("schema_version", "1", "schema_version is '1'"),
+    "no-attacks": ("attacks", ..., "no attacks section"),
+    "attacks-a-list": ("attacks", [{"auc": 0.5}], "attacks is a list, not an object"),
+    "empty-attacks": ("attacks", {}, "no attack results"),
+    "attack-a-number": ("attacks/loss", 0.7, "attacks.loss is a number, not an object"),
+    "accuracy-a-string": ("utility/test_accuracy", "0.9",
+                          "utility.test_accuracy is a string '0.9', not a number"),
+    "accuracy-null": ("utility/test_accuracy", None, "utility.test_accuracy is null"),
+    "accuracy-missing": ("utility/test_accuracy", ..., "no utility.test_accuracy"),
+    "accuracy-huge": ("utility/test_accuracy", 1e300, "utility.test_accuracy is 1e+300, outside"),
+    "auc-a-bool": ("attacks/lira/auc", True, "attacks.lira.auc is a boolean True, not a number"),
+    "tpr-above-one": ("attacks/loss/tpr@1%fpr", 7.5, "attacks.loss.tpr@1%fpr is 7.5, outside"),
+    "epsilon-a-string": ("privacy/epsilon", "low", "privacy.epsilon is a string 'low'"),
+    "privacy-a-list": ("privacy", [], "privacy is a list, not an object"),
+    "hparams-null": ("hparams", None, "hparams is null, not an object"),
+    "flag-a-string": ("utility_below_chance", "yes", "utility_below_chance is a string 'yes'"),
+    "strongest-unknown": ("strongest_attack", "rmia",
+                          "strongest_attack 'rmia' is not one of its attacks (loss, lira)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(WRONG))
+def test_valid_json_with_wrong_versions_or_types_is_skipped_with_the_reason(
+    sweep, tmp_path, caplog, case
+):
+    key, value, expected = WRONG[case]
+    write_results(sweep / f"bad={case}", _edit(good_payload(tmp_path), key, value))
+    report = report_of(sweep, tmp_path / "out", caplog)
+    assert f"bad={case}/results.json: {expected}" in caplog.text
+    assert [p.name for p, _ in report.skipped] == [f"bad={case}"]
+    assert expected in not_ranked(tmp_path / "out")[str(sweep / f"bad={case}")]
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("literal", "expected"),
+    [("NaN", "attacks.lira.auc is nan, not a finite number"),
+     ("1e400", "attacks.lira.auc is inf, not a finite number"),
+     ("-Infinity", "attacks.lira.auc is -inf, not a finite number"),
+     ("1" + "0" * 400, "attacks.lira.auc is an integer of 401 digits, too large")],
+)  # fmt: skip
+def test_non_finite_or_huge_numbers_are_skipped_with_the_reason(
+    sweep, tmp_path, caplog, literal, expected
+):
+    text = json.dumps(_edit(good_payload(tmp_path), "attacks/lira/auc", "PLACEHOLDER"))
+    write_results(sweep / "bad=number", text.replace('"PLACEHOLDER"', literal))
+    report_of(sweep, tmp_path / "out", caplog)
+    assert f"bad=number/results.json: {expected}" in caplog.text
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+def test_unfinished_and_failed_runs_are_skipped_with_their_status(sweep, tmp_path, caplog):
+    write_results(sweep / "bad=running", {"schema_version": SCHEMA_VERSION, "status": "running"})
+    (sweep / "bad=crashed" / ".hydra").mkdir(parents=True)
+    report_of(sweep, tmp_path / "out", caplog)
+    assert "bad=running/results.json: status is 'running', not 'complete'" in caplog.text
+    assert "bad=crashed: no results.json (the run failed or is still running)" in caplog.text
+    assert set(not_ranked(tmp_path / "out")) == {str(sweep / "bad=running"),
+                                                 str(sweep / "bad=crashed")}  # fmt: skip
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+# --- files and directories that could hang or crash a walk -------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_or_directory_named_results_json_is_skipped_without_hanging(sweep, tmp_path, caplog):
+    (sweep / "bad=fifo").mkdir()
+    os.mkfifo(sweep / "bad=fifo" / "results.json")  # reading it would block forever
+    (sweep / "bad=dir" / "results.json").mkdir(parents=True)
+    report_of(sweep, tmp_path / "out", caplog)
+    assert "bad=fifo/results.json: results.json is not a regular file" in caplog.text
+    assert "bad=dir/results.json: results.json is not a regular file" in caplog.text
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+def test_an_oversized_results_json_is_skipped_unread(sweep, tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(runs_module, "MAX_RESULTS_BYTES", 40_000)  # the good runs stay below
+    write_results(sweep / "bad=huge", json.dumps({"pad": "x" * 50_000}))
+    report_of(sweep, tmp_path / "out", caplog)
+    assert "bad=huge/results.json: results.json holds 50011 bytes, more than any run" in caplog.text
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+def test_symlink_loops_are_read_once_and_named(sweep, tmp_path, caplog):
+    (sweep / "loop").symlink_to(sweep, target_is_directory=True)
+    (sweep / "good=a" / "back").symlink_to(sweep / "good=a", target_is_directory=True)
+    (sweep / "dangling").symlink_to(tmp_path / "nowhere", target_is_directory=True)
+    report = report_of(sweep, tmp_path / "out", caplog)
+    assert f"{sweep / 'loop'}: links to {sweep.resolve()}, already read" in caplog.text
+    assert f"{sweep / 'good=a' / 'back'}: links to" in caplog.text
+    assert sorted(s.name for s in report.summaries) == sorted(GOOD)  # each run once
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+def test_unreadable_directories_and_files_are_skipped(sweep, tmp_path, caplog, monkeypatch):
+    make_run(sweep / "locked" / "x=1", test_accuracy=0.7, signal=1.0)
+    make_run(sweep / "x=secret", test_accuracy=0.7, signal=1.0)
+    real_scandir, real_read_text = os.scandir, Path.read_text
+
+    def scandir(path):  # a chmod 000 directory, which root would read anyway
+        if Path(path).name == "locked":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    def read_text(self, *args, **kwargs):
+        if self.parent.name == "x=secret":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(runs_module.os, "scandir", scandir)
+    monkeypatch.setattr(Path, "read_text", read_text)
+    report_of(sweep, tmp_path / "out", caplog)
+    monkeypatch.undo()
+    assert f"{sweep / 'locked'}: cannot list this directory (Permission denied)" in caplog.text
+    assert "x=secret/results.json: cannot read results.json (Permission denied)" in caplog.text
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+# --- runs that are read but never ranked ----------------------------------------------------
+
+
+def test_a_run_without_the_objective_metric_is_named_not_fatal(sweep, tmp_path, caplog):
+    payload = good_payload(tmp_path)
+    for metrics in payload["attacks"].values():
+        del metrics["tpr@0.1%fpr"]
+    write_results(sweep / "bad=no-metric", payload)
+    nulls = good_payload(tmp_path)
+    for metrics in nulls["attacks"].values():
+        metrics["tpr@0.1%fpr"] = None
+    write_results(sweep / "bad=null-metric", nulls)
+    report = report_of(sweep, tmp_path / "out", caplog)
+    missing = ("no attack reports tpr@0.1%fpr (attacks: loss, lira); rerun it with 0.001 in "
+               "attack.fprs")  # fmt: skip
+    assert f"bad=no-metric/results.json: {missing}; not ranked" in caplog.text
+    assert "bad=null-metric/results.json: every attack's tpr@0.1%fpr is null" in caplog.text
+    assert not_ranked(tmp_path / "out")["bad=no-metric"] == missing
+    assert {s.name for s in report.summaries} == GOOD
+    assert_built_from_good_runs(tmp_path / "out")
+
+
+def test_diverged_runs_are_listed_apart_never_ranked(sweep, tmp_path, caplog, capsys):
+    make_diverged_run(sweep / "bad=diverged", reason="loss is NaN at epoch 2 (lr=10)")
+    # even if a diverged run carried figures that would dominate every other run
+    dominating = {**good_payload(tmp_path), "status": "diverged",
+                  "diverged": {"reason": "gradients\nare | inf"}}  # fmt: skip
+    dominating["utility"]["test_accuracy"] = 0.99
+    for metrics in dominating["attacks"].values():
+        metrics.update({"auc": 0.5, "tpr@0.1%fpr": 0.0})
+    write_results(sweep / "bad=diverged-late", dominating)
+    before = snapshot(sweep)
+    assert report_main([str(sweep), "--out", str(tmp_path / "out"), "--no-tensorboard"]) == 0
+    assert snapshot(sweep) == before
+    out = tmp_path / "out"
+    printed = capsys.readouterr().out
+    assert "2 runs reported, 0 skipped, 2 not ranked" in printed
+    assert "Runs not ranked (no privacy verdict):" in printed
+    assert ("bad=diverged: training diverged: loss is NaN at epoch 2 (lr=10); no privacy "
+            "verdict") in printed  # fmt: skip
+    assert "bad=diverged/results.json: training diverged: loss is NaN" in caplog.text
+    assert not_ranked(out)["bad=diverged-late"] == (
+        "training diverged: gradients are | inf; no privacy verdict"
+    )
+    markdown = (out / "tradeoff.md").read_text()
+    assert "## Runs not ranked" in markdown
+    assert "| `bad=diverged-late` | training diverged: gradients are \\| inf;" in markdown
+    assert "## Runs not ranked" in (out / "README.md").read_text()
+    front = printed.split("Pareto front", 1)[1].split("Runs not ranked", 1)[0]
+    assert "diverged" not in front and front.count("acc ") == 2  # good=a and good=b
+    assert_built_from_good_runs(out)
+
+
+def _leaking_nothing(run_dir: Path, **kwargs: Any) -> None:
+    """A run whose attacks all fail: ranked, it would sit at the private end of the front."""
+    payload = make_run(run_dir, signal=0.0, **kwargs)
+    for metrics in payload["attacks"].values():
+        metrics.update({"auc": 0.5, "tpr@0.1%fpr": 0.0})
+    write_results(run_dir, payload)
+
+
+def test_below_chance_runs_never_reach_the_pareto_front(sweep, tmp_path, caplog):
+    _leaking_nothing(sweep / "bad=chance", test_accuracy=0.50, chance_accuracy=0.50, seed=3)
+    _leaking_nothing(sweep / "bad=below", test_accuracy=0.30, chance_accuracy=0.55, seed=4)
+    make_run(sweep / "ok=above", test_accuracy=0.60, signal=3.0, chance_accuracy=0.55, seed=5)
+    # older results without the flag are not flagged, however low their accuracy
+    make_run(sweep / "ok=old", test_accuracy=0.20, signal=3.0, seed=6)
+    report = report_of(sweep, tmp_path / "out", caplog)
+    ranked = {s.name for s in report.summaries}
+    assert ranked == GOOD | {"ok=above", "ok=old"}
+    # had it been ranked, the run at chance would have been on the front
+    accuracy = [s.test_accuracy for s in report.summaries] + [0.50]
+    leakage = [s.leak_tpr for s in report.summaries] + [0.0]
+    assert len(report.summaries) in pareto_front(accuracy, leakage)
+    assert "bad=chance" not in {report.summaries[i].name for i in report.front}
+    reasons = not_ranked(tmp_path / "out")
+    assert reasons["bad=chance"] == (
+        "test accuracy 0.500 is not above chance (0.500, the majority class); no privacy "
+        "verdict for a useless model"
+    )
+    assert reasons["bad=below"].startswith("test accuracy 0.300 is not above chance (0.550")
+    assert "bad=below/results.json: test accuracy 0.300 is not above chance" in caplog.text
+    assert "| `bad=chance` | test accuracy 0.500" in (tmp_path / "out" / "tradeoff.md").read_text()
+    assert_built_from_good_runs(tmp_path / "out", GOOD | {"ok=above", "ok=old"})
+
+
+# --- user errors: one line on stderr, exit code 2, nothing written --------------------------
+
+
+def _cli_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert report_main(argv) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("mia-report:")]
+    assert len(lines) == 1 and "Traceback" not in err
+    return lines[0]
+
+
+def test_out_pointing_at_a_file_or_under_one_is_a_one_line_error(sweep, tmp_path, capsys):
+    before = snapshot(sweep)
+    target = tmp_path / "report.txt"
+    target.write_text("keep me")
+    line = _cli_error(capsys, [str(sweep), "--out", str(target)])
+    assert line == (f"mia-report: {target}: exists and is not a directory; choose another "
+                    "report directory (mia-report --out DIR)")  # fmt: skip
+    line = _cli_error(capsys, [str(sweep), "--out", str(target / "sub" / "dir")])
+    assert f"{target / 'sub' / 'dir'}: {target} is a file, not a directory" in line
+    assert target.read_text() == "keep me"
+    line = _cli_error(capsys, [str(sweep), "--out", str(sweep / "good=a")])
+    assert f"{sweep / 'good=a'}: holds a run's results.json; choose another" in line
+    assert snapshot(sweep) == before
+    assert not list(tmp_path.rglob("tradeoff.csv"))
+
+
+def test_an_unwritable_out_directory_is_a_one_line_error(sweep, tmp_path, capsys, monkeypatch):
+    def refuse(*args, **kwargs):  # a read-only directory, which root could write anyway
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("mia_defense.report.build.tempfile.mkstemp", refuse)
+    before = snapshot(sweep)
+    line = _cli_error(capsys, [str(sweep), "--out", str(tmp_path / "ro")])
+    assert line == (f"mia-report: {tmp_path / 'ro'}: cannot write there (Permission denied); "
+                    "choose another report directory (mia-report --out DIR)")  # fmt: skip
+    with pytest.raises(ConfigError, match=r"ro: cannot write there \(Permission denied\)"):
+        write_report([sweep], out_dir=tmp_path / "ro")
+    assert snapshot(sweep) == before and not (tmp_path / "ro" / "tradeoff.csv").exists()
+
+
+def test_zero_usable_runs_is_a_one_line_error(tmp_path, capsys, caplog):
+    root = tmp_path / "sweep"
+    write_results(root / "bad=corrupt", "{")
+    make_diverged_run(root / "bad=diverged", reason="loss is inf")
+    before = snapshot(root)
+    line = _cli_error(capsys, [str(root)])
+    expected = (f"mia-report: {root}: no finished run to rank (1 skipped, 1 not ranked; "
+                "first: bad=diverged: training diverged: loss is inf")  # fmt: skip
+    assert line.startswith(expected)
+    assert line.endswith("point mia-report at sweep roots or run directories holding complete runs")
+    assert "bad=corrupt/results.json: not valid JSON" in caplog.text
+    assert snapshot(root) == before and not (root / "report").exists()
+    with pytest.raises(DataError, match=r"missing: no finished run to rank \(1 skipped, 0 not"):
+        write_report([tmp_path / "missing"], out_dir=tmp_path / "out")
+
+
+def test_the_installed_command_survives_a_hostile_sweep(sweep, tmp_path):
+    """Through the real entry point: warnings name the files, no traceback, exit 0."""
+    write_results(sweep / "bad=corrupt", "{")
+    write_results(sweep / "bad=types", _edit(good_payload(tmp_path), "attacks", [1]))
+    make_diverged_run(sweep / "bad=diverged", reason="loss is NaN")
+    (sweep / "loop").symlink_to(sweep, target_is_directory=True)
+    before = snapshot(sweep)
+    command = [sys.executable, "-m", "mia_defense.cli.report", str(sweep), "--no-tensorboard"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "bad=corrupt/results.json: not valid JSON" in done.stderr
+    assert "bad=types/results.json: attacks is a list, not an object" in done.stderr
+    assert "bad=diverged/results.json: training diverged: loss is NaN" in done.stderr
+    assert "2 runs reported, 2 skipped, 1 not ranked" in done.stdout
+    assert {p for p in snapshot(sweep) if not p.startswith("report/")} == set(before)
+    assert all(snapshot(sweep)[p] == v for p, v in before.items())
+    assert_built_from_good_runs(sweep / "report")
