@@ -1,28 +1,629 @@
-"""Structured-config schemas registered in Hydra's ConfigStore.
+"""The config's schemas, and `check_config`: every problem of a config at once, before any work.
 
-The YAML files of a group list ``schema`` first in their defaults, so a typo'd key or
-a value of the wrong type stops the run at composition time, naming the key.
+Each group has one table of constraints (`Param` per key: `TRAIN`, `PLAN`, `ATTACK` with
+`QUERIES` and `CANARIES`, and `TOP` for the top-level keys). Groups built by ``_target_``
+(``dataset``, ``model``, ``release``, ``defense.<name>``, ``attack.attacks.<name>``) are
+checked against the signature of their target instead. `check_config` walks the composed
+config without loading data or building a model and raises one `ConfigError` that lists
+every problem, one per line, each naming the key, the value given and what is allowed.
+
+Hydra's structured-config type checks stop at the first bad value, so the packaged YAML
+does not list the ``schema`` nodes; Hydra's struct mode still refuses a misspelt key given
+without ``+`` at composition. `CheckConfigCallback` (conf/hydra/default.yaml) runs the check
+before Hydra creates a single run's directory, so a refused config leaves nothing behind.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any, TypeVar
+import difflib
+import inspect
+import logging
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from os import PathLike
+from typing import Any, TypeVar, Union
 
+import torch
+from hydra._internal.utils import _locate
 from hydra.core.config_store import ConfigStore
-from omegaconf import OmegaConf
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+from mia_defense.attacks import rmia, shokri
+from mia_defense.budget import usable_cores
+from mia_defense.canaries import CANARY_KINDS
+from mia_defense.defenses.base import TrainingDefense
+from mia_defense.defenses.release import Release
+from mia_defense.defenses.shadow import SHADOW_RECIPES
 from mia_defense.errors import ConfigError
 from mia_defense.experiment import PlanConfig
 from mia_defense.training.config import TrainConfig
 
-__all__ = ["build_dataclass", "register_configs"]
+__all__ = [
+    "ATTACK",
+    "CANARIES",
+    "MAX_MODELS",
+    "PLAN",
+    "QUERIES",
+    "TARGET_PARAMS",
+    "TOP",
+    "TRAIN",
+    "CheckConfigCallback",
+    "Group",
+    "Param",
+    "Target",
+    "Targets",
+    "build_dataclass",
+    "check_config",
+    "check_values",
+    "register_configs",
+]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Membership-inference cost grows linearly with K; Carlini et al. (2022) train 256 models.
+MAX_MODELS = 4096
+# Keys Hydra's instantiate reads itself (not passed to the target).
+_HYDRA_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
+
+
+# -- the constraint of one key ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """What one key accepts.
+
+    Attributes:
+        kind: ``int``, ``float`` (finite), ``bool``, ``str``, ``floats`` (a non-empty list
+            of finite numbers) or ``strs`` (a list of strings).
+        low: lower bound (of every element for ``floats``), ``None`` for none.
+        high: upper bound, ``None`` for none.
+        low_open: the lower bound is strict.
+        high_open: the upper bound is strict.
+        choices: the allowed strings (``str``; empty: any string).
+        nullable: ``null`` is allowed.
+        even: integers: must be even.
+        required: the key must be present.
+        note: said after what is allowed, e.g. ``0: all usable cores``.
+    """
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    even: bool = False
+    required: bool = False
+    note: str = ""
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` (a plain Python value) satisfies the constraint."""
+        if value is None:
+            return self.nullable
+        if self.kind == "bool":
+            return isinstance(value, bool)
+        if self.kind == "str":
+            return isinstance(value, str) and (not self.choices or value in self.choices)
+        if self.kind == "strs":
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if self.kind == "floats":
+            return isinstance(value, list) and bool(value) and all(map(self._number, value))
+        return self._number(value)
+
+    def _number(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.kind == "int" and not isinstance(value, int):
+            return False
+        if not math.isfinite(value) or (self.even and value % 2):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def describe(self) -> str:
+        """What is allowed, in words: ``a finite number > 0``, ``one of 'adam', 'sgd'``."""
+        if self.kind == "bool":
+            text = "true or false"
+        elif self.kind == "str":
+            text = "one of " + ", ".join(map(repr, self.choices)) if self.choices else "a string"
+        elif self.kind == "strs":
+            text = "a list of strings"
+        else:
+            noun = {
+                "int": "an even integer" if self.even else "an integer",
+                "float": "a finite number" if self.high is None else "a number",
+                "floats": "a non-empty list of numbers",
+            }[self.kind]
+            text = noun + self._range()
+        if self.nullable:
+            text += " or null"
+        return f"{text} ({self.note})" if self.note else text
+
+    def _range(self) -> str:
+        low, high = _show(self.low), _show(self.high)
+        if self.low is not None and self.high is not None:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f" in {left}{low}, {high}{right}"
+        if self.low is not None:
+            return f" {'>' if self.low_open else '>='} {low}"
+        if self.high is not None:
+            return f" {'<' if self.high_open else '<='} {high}"
+        return ""
+
+    def problem(self, key: str, value: Any) -> str | None:
+        """The problem line for ``key=value``, or ``None`` when it is allowed."""
+        if self.accepts(value):
+            return None
+        line = f"{key}={_show(value)}: must be {self.describe()}"
+        if self.choices and isinstance(value, str):
+            close = difflib.get_close_matches(value.lower(), self.choices, n=1)
+            line += f"; did you mean {close[0]!r}?" if close else ""
+        return line
+
+
+@dataclass(frozen=True)
+class Group:
+    """A mapping of known keys, each a `Param` or a nested spec."""
+
+    keys: Mapping[str, Spec]
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Target:
+    """A node built by ``_target_``: its keys are checked against the target's signature."""
+
+    nullable: bool = False
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Targets:
+    """A mapping of names to `Target` nodes (``defense.<name>``, ``attack.attacks.<name>``)."""
+
+    non_empty: bool = False
+    required: bool = True
+
+
+Spec = Param | Group | Target | Targets
+
+
+# -- the tables -----------------------------------------------------------------------------
+
+TRAIN: dict[str, Param] = {
+    "epochs": Param("int", low=1),
+    "batch_size": Param("int", low=1),
+    "lr": Param("float", low=0, low_open=True),
+    "optimizer": Param("str", choices=("adam", "sgd")),
+    "momentum": Param("float", low=0, high=1, high_open=True, note="sgd only"),
+    "weight_decay": Param("float", low=0),
+    "device": Param("str", choices=("cpu", "cuda", "auto")),
+    "batched": Param("bool"),
+    "chunk_size": Param("int", low=1),
+    "eval_every": Param("int", low=1),
+    "threads": Param("int", low=0, note="0: all usable cores"),
+}
+PLAN: dict[str, Param] = {
+    "num_models": Param(
+        "int",
+        low=2,
+        high=MAX_MODELS,
+        even=True,
+        note="every sample trains half of the models; the cost grows with K and Carlini et "
+        "al. 2022 use 256",
+    ),
+    "population_size": Param("int", low=2, nullable=True, note="null: what the splits leave"),
+    "test_size": Param("int", low=1, nullable=True, note="null: what is left"),
+    "reference_size": Param("int", low=0),
+}
+QUERIES: dict[str, Param] = {
+    "num_augmented": Param("int", low=0, note="0: no augmented queries"),
+    "noise_std": Param("float", low=0),
+    "max_shift": Param("int", low=0),
+    "flip": Param("bool"),
+}
+CANARIES: dict[str, Param] = {
+    "num": Param("int", low=0),
+    "kind": Param("str", choices=CANARY_KINDS),
+}
+ATTACK: dict[str, Spec] = {
+    "num_targets": Param("int", low=1, nullable=True, required=True,
+                         note="null: every one of plan.num_models"),
+    "shadow_recipe": Param("str", choices=SHADOW_RECIPES),
+    "fprs": Param("floats", low=0, high=1, low_open=True, high_open=True, required=True),
+    "bootstrap": Param("int", low=0, note="0: no confidence intervals"),
+    "confidence": Param("float", low=0, high=1, low_open=True, high_open=True),
+    "queries": Group(QUERIES, required=False),
+    "white_box": Param("bool"),
+    "canaries": Group(CANARIES, required=False),
+    "attacks": Targets(non_empty=True),
+}
+TOP: dict[str, Spec] = {
+    "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0"),
+    "progress": Param("bool"),
+    "objectives": Param("strs", nullable=True, note="sweep objectives, see hparams_search"),
+    "dataset": Target(),
+    "model": Target(),
+    "plan": Group(PLAN),
+    "train": Group(TRAIN),
+    "attack": Group(ATTACK),
+    "defense": Targets(required=False),
+    "release": Target(nullable=True, required=False),
+}
+
+
+# Keyword arguments of our own targets that nothing else checks before the run needs them
+# (their constructors or the attack rehearsal check the others).
+TARGET_PARAMS: dict[Any, dict[str, Param]] = {
+    rmia: {"num_z": Param("int", low=1, nullable=True, note="null: all population samples")},
+    shokri: {"folds": Param("int", low=2), "max_train_samples": Param("int", low=1)},
+}
+
+
+def check_values(
+    table: Mapping[str, Param], values: Mapping[str, Any], *, prefix: str
+) -> list[str]:
+    """The problem lines of plain ``values`` against ``table`` (for dataclass settings)."""
+    problems = []
+    for key, value in values.items():
+        param = table.get(key)
+        line = param.problem(f"{prefix}.{key}", value) if param else None
+        if line:
+            problems.append(line)
+    return problems
+
+
+# -- the walk -------------------------------------------------------------------------------
+
+_BAD = object()  # a value that could not be read (the problem is already recorded)
+
+
+def _show(value: Any) -> str:
+    """A value as a user would type it in an override."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(_show, value)) + "]"
+    if isinstance(value, DictConfig | dict):
+        return "{...}"
+    return repr(value)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+class _Walk:
+    """One pass over a composed config, collecting problem lines and the values that passed."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.ok: dict[str, Any] = {}  # full key -> a value its Param accepted
+
+    def get(self, node: DictConfig, key: str, path: str, *, quiet: bool = False) -> Any:
+        """``node[key]`` as plain Python (lists resolved), or `_BAD` after noting why not."""
+        try:
+            value = node[key]
+            if isinstance(value, ListConfig):
+                return OmegaConf.to_container(value, resolve=True)
+            return value
+        except MissingMandatoryValue:
+            if not quiet:
+                self.problems.append(
+                    f"{path}=???: a required value is missing; set it, e.g. {path}=..."
+                )
+        except OmegaConfBaseException as exc:
+            if not quiet:
+                self.problems.append(f"{path}: cannot resolve its value ({_first_line(exc)})")
+        return _BAD
+
+    def unknown(
+        self, node: DictConfig, key: str, path: str, known: Sequence[str], where: str
+    ) -> None:
+        """``+path.key=value: unknown key 'key' <where>; did you mean 'closest'?``"""
+        value = self.get(node, key, _join(path, key), quiet=True)
+        scalar = value is not _BAD and not isinstance(value, DictConfig | list)
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
+        given = f"={_show(value)}" if scalar else ""
+        label = "unknown top-level key" if not path else "unknown key"
+        self.problems.append(f"+{_join(path, key)}{given}: {label} {key!r}{where}; {hint}")
+
+    def group(self, node: Any, keys: Mapping[str, Spec], path: str) -> None:
+        if not isinstance(node, DictConfig):
+            self.problems.append(f"{path}={_show(node)}: must be a mapping of settings")
+            return
+        for key in node:
+            key = str(key)
+            full = _join(path, key)
+            if path == "" and key == "hydra":
+                continue  # Hydra's own node, checked by Hydra
+            spec = keys.get(key)
+            if spec is None:
+                self.unknown(node, key, path, list(keys), f" in {path}" if path else "")
+                continue
+            value = self.get(node, key, full)
+            if value is not _BAD:
+                self.spec(spec, value, full)
+        for key, spec in keys.items():
+            if spec.required and key not in node:
+                self.problems.append(f"{_join(path, key)}: missing; it is required")
+
+    def spec(self, spec: Spec, value: Any, path: str) -> None:
+        if isinstance(spec, Param):
+            line = spec.problem(path, value)
+            if line:
+                self.problems.append(line)
+            else:
+                self.ok[path] = value
+        elif isinstance(spec, Group):
+            self.group(value, spec.keys, path)
+        elif isinstance(spec, Target):
+            if value is None and spec.nullable:
+                return
+            self.target(value, path)
+        else:
+            self.targets(value, path, spec)
+
+    def targets(self, node: Any, path: str, spec: Targets) -> None:
+        if not isinstance(node, DictConfig):
+            self.problems.append(
+                f"{path}={_show(node)}: must be a mapping of NAME: {{_target_: ...}}"
+            )
+            return
+        if spec.non_empty and len(node) == 0:
+            self.problems.append(f"{path}={{}}: name at least one")
+        for key in node:
+            value = self.get(node, str(key), _join(path, str(key)))
+            if value is not _BAD:
+                self.target(value, _join(path, str(key)))
+
+    def target(self, node: Any, path: str) -> None:
+        """A ``_target_`` node: importable target, known keys, values of the annotated type."""
+        if not isinstance(node, DictConfig) or "_target_" not in node.keys():
+            self.problems.append(
+                f"{path}={_show(node)}: must be a mapping with a _target_ (pick a config of "
+                f"conf/{path.split('.')[0]}/, or give your own class or function)"
+            )
+            return
+        before = len(self.problems)
+        name = self.get(node, "_target_", f"{path}._target_")
+        if name is _BAD:
+            return
+        try:
+            target = _locate(str(name))  # as instantiate resolves it (get_object also logs)
+        except Exception as exc:  # ImportError, or whatever importing the module raised
+            reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            self.problems.append(
+                f"{path}._target_={name!r}: cannot import it ({reason}); point it at an "
+                "importable class or function"
+            )
+            return
+        params, hints, open_kwargs = _signature(target)
+        known = [p for p in params if params[p].kind is not inspect.Parameter.VAR_POSITIONAL]
+        for key in map(str, node):
+            if key in _HYDRA_KEYS:
+                continue
+            full = _join(path, key)
+            if key not in params and not open_kwargs:
+                self.unknown(node, key, path, known, f" for {name}")
+                continue
+            value = self.get(node, key, full)
+            if value is _BAD or node._get_node(key)._is_interpolation():
+                continue  # an interpolation is checked where it points
+            line = _value_problem(full, value, hints.get(key), params.get(key), str(name))
+            rule = TARGET_PARAMS.get(target, {}).get(key)
+            line = line or (rule.problem(full, value) if rule else None)
+            if line:
+                self.problems.append(line)
+        if len(self.problems) == before:
+            self.rehearse(target, node, path)
+
+    def rehearse(self, target: Any, node: DictConfig, path: str) -> None:
+        """Build our own defenses and releases now: their constructors check the values
+        (cheaply, without data), so a bad value stops the run before data is loaded."""
+        ours = isinstance(target, type) and target.__module__.startswith("mia_defense.")
+        if not (ours and issubclass(target, Release | TrainingDefense)):
+            return
+        values = OmegaConf.to_container(node, resolve=True)
+        assert isinstance(values, dict)
+        try:
+            target(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS})
+        except ConfigError as exc:
+            self.problems.append(str(exc))
+        except (TypeError, ValueError) as exc:
+            self.problems.append(f"{path}: cannot build {target.__name__} ({_first_line(exc)})")
+
+
+def _signature(target: Any) -> tuple[Mapping[str, inspect.Parameter], dict[str, Any], bool]:
+    """The parameters of ``target``, their resolved type hints, and whether it takes **kwargs."""
+    try:
+        params = dict(inspect.signature(target).parameters)
+    except (TypeError, ValueError):  # a builtin without a signature: accept any key
+        return {}, {}, True
+    try:
+        hints = typing.get_type_hints(target.__init__ if isinstance(target, type) else target)
+    except Exception:  # unresolvable forward references: no type checks
+        hints = {}
+    open_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return params, hints, open_kwargs
+
+
+_KIND_NAMES = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "str": "a string",
+    "null": "null",
+    "ints": "a list of integers",
+    "floats": "a list of numbers",
+}
+
+
+def _kinds(annotation: Any) -> frozenset[str] | None:
+    """The value kinds an annotation admits, or ``None`` when it is not a simple one."""
+    simple = {int: "int", float: "float", bool: "bool", str: "str", type(None): "null"}
+    if annotation in simple:
+        return frozenset({simple[annotation]})
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (Union, types.UnionType):
+        parts = [_kinds(arg) for arg in args]
+        return None if None in parts else frozenset().union(*parts)  # type: ignore[arg-type]
+    if origin is PathLike or annotation is PathLike:
+        return frozenset({"str"})
+    if origin in (list, tuple, Sequence) and args and args[0] in (int, float):
+        if origin is tuple and not (len(args) == 1 or args[1:] == (Ellipsis,)):
+            return None
+        return frozenset({"ints" if args[0] is int else "floats"})
+    return None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    for python, kind in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
+        if isinstance(value, python):
+            return kind
+    if isinstance(value, list):
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return "ints"
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            return "floats"
+    return "other"
+
+
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list | tuple):
+        return any(map(_non_finite, value))
+    if isinstance(value, DictConfig):
+        return _non_finite(OmegaConf.to_container(value, resolve=True))
+    if isinstance(value, dict):
+        return any(map(_non_finite, value.values()))
+    return False
+
+
+def _value_problem(
+    key: str, value: Any, hint: Any, param: inspect.Parameter | None, target: str
+) -> str | None:
+    """A problem with one value of a ``_target_`` node: never NaN/inf; of the annotated type."""
+    if _non_finite(value):
+        return f"{key}={_show(value)}: must be a finite number (no nan or inf)"
+    kinds = _kinds(hint) if hint is not None else None
+    if kinds is None:
+        return None
+    kind = _kind(value)
+    widened = {"int": "float", "ints": "floats"}.get(kind)  # an int is a fine float
+    if kind in kinds or widened in kinds:
+        return None
+    allowed = " or ".join(_KIND_NAMES[k] for k in sorted(kinds, key=list(_KIND_NAMES).index))
+    shown = param.annotation if param and isinstance(param.annotation, str) else hint
+    name = key.rsplit(".", 1)[-1]
+    return f"{key}={_show(value)}: must be {allowed} ({target} takes {name}: {shown})"
+
+
+# -- what the walk cannot see key by key ------------------------------------------------------
+
+
+def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
+    """Problems that involve two keys or the machine."""
+    problems = []
+    plan = {key: ok.get(f"plan.{key}") for key in PLAN}
+    if "plan.population_size" in ok and "plan.test_size" in ok:
+        if plan["population_size"] is None and plan["test_size"] is None:
+            problems.append(
+                "plan.population_size=null, plan.test_size=null: set at least one of them"
+            )
+    targets, num_models = ok.get("attack.num_targets"), plan["num_models"]
+    if targets is not None and num_models is not None and targets > num_models:
+        problems.append(
+            f"attack.num_targets={targets}: must lie in [1, {num_models}] (plan.num_models) "
+            "or be null"
+        )
+    canaries, population = ok.get("attack.canaries.num"), plan["population_size"]
+    if canaries is not None and population is not None and canaries > population / 2:
+        problems.append(
+            f"attack.canaries.num={canaries}: more than half of plan.population_size="
+            f"{population}; canaries must stay a minority of the population (at most "
+            f"{population // 2})"
+        )
+    if ok.get("train.device") == "cuda" and not torch.cuda.is_available():
+        problems.append(
+            "train.device='cuda': no CUDA device is available on this machine; use "
+            "train.device=cpu or auto"
+        )
+    threads, cores = ok.get("train.threads"), usable_cores()
+    if threads is not None and threads > cores:
+        problems.append(
+            f"train.threads={threads}: more than the {cores} cores this process may use; "
+            f"use 0 (all of them) or a number in [1, {cores}]"
+        )
+    return problems
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Check the composed config before any data is loaded; raise one `ConfigError` listing
+    every problem (unknown keys with the closest valid name, wrong types, NaN/inf, values out
+    of range, sizes the plan cannot hold, a device or thread count the machine lacks).
+
+    Pure inspection: targets are imported and their signatures read; only mia-defense's
+    own defenses and releases are built (their constructors check their values).
+    """
+    walk = _Walk()
+    walk.group(cfg, TOP, "")
+    problems = walk.problems + _cross_checks(walk.ok)
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        lines = "\n".join(f"  {line}" for line in problems)
+        raise ConfigError(f"{len(problems)} problems in the config:\n{lines}")
+
+
+class CheckConfigCallback(Callback):
+    """Hydra callback: `check_config` before Hydra creates a single run's directory.
+
+    Hydra makes the run directory, its ``.hydra/`` copy of the config and the job log before
+    the task function starts; a refused config must leave nothing behind, so the check runs
+    in ``on_run_start`` and a problem ends the process there (one message, exit code 2). The
+    jobs of a sweep are checked one by one in `build_experiment`.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            check_config(config)
+        except ConfigError as exc:
+            log.error("ConfigError: %s", exc)
+            raise SystemExit(2) from None
+
+
+# -- dataclass settings ----------------------------------------------------------------------
 
 
 def register_configs() -> None:
-    """Register the schemas (idempotent: ConfigStore replaces same-name entries)."""
+    """Register typed ``schema`` nodes for the train and plan groups (idempotent).
+
+    The packaged YAML does not use them (`check_config` reports every problem at once where
+    Hydra stops at the first); a config of your own may list ``- schema`` in its defaults to
+    have Hydra enforce the types at composition.
+    """
     store = ConfigStore.instance()
     store.store(group="train", name="schema", node=TrainConfig)
     store.store(group="plan", name="schema", node=PlanConfig)
@@ -33,7 +634,7 @@ def build_dataclass(cls: type[T], node: Any, *, key: str) -> T:
     values = OmegaConf.to_container(node, resolve=True) if node is not None else {}
     if not isinstance(values, dict):
         raise ConfigError(f"{key}: expected a mapping of settings, got {values!r}")
-    known = [f.name for f in fields(cls)]
+    known = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ConfigError(f"{key}.{unknown[0]}: unknown key; valid keys are {', '.join(known)}")

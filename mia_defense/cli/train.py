@@ -19,7 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
-from mia_defense.config import build_dataclass, register_configs
+from mia_defense.config import build_dataclass, check_config, register_configs
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.experiment import (
@@ -121,6 +121,7 @@ def _seed(value: Any) -> int:
 
 def build_experiment(cfg: DictConfig) -> Experiment:
     """Turn the composed config into the objects the pipeline needs."""
+    check_config(cfg)
     attack_cfg = cfg.attack
     return Experiment(
         dataset=_instantiate(cfg, "dataset"),

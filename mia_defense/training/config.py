@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from mia_defense.errors import ConfigError
 
 __all__ = ["TrainConfig", "records_epoch"]
-
-_OPTIMIZERS = ("adam", "sgd")
-
 
 @dataclass
 class TrainConfig:
@@ -48,27 +45,13 @@ class TrainConfig:
     threads: int = 0
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ConfigError(f"train.epochs={self.epochs}: must be >= 1")
-        if self.batch_size < 1:
-            raise ConfigError(f"train.batch_size={self.batch_size}: must be >= 1")
-        if not self.lr > 0:
-            raise ConfigError(f"train.lr={self.lr}: must be > 0")
-        if self.optimizer not in _OPTIMIZERS:
-            raise ConfigError(
-                f"train.optimizer={self.optimizer!r}: unexpected optimizer, "
-                f"choose from {_OPTIMIZERS}"
-            )
-        if self.weight_decay < 0:
-            raise ConfigError(f"train.weight_decay={self.weight_decay}: must be >= 0")
-        if self.chunk_size < 1:
-            raise ConfigError(f"train.chunk_size={self.chunk_size}: must be >= 1")
-        if self.eval_every < 1:
-            raise ConfigError(f"train.eval_every={self.eval_every}: must be >= 1")
-        if self.threads < 0:
-            raise ConfigError(f"train.threads={self.threads}: must be >= 0 (0: all cores)")
-        if self.device not in ("cpu", "cuda", "auto"):
-            raise ConfigError(f"train.device={self.device!r}: choose from cpu, cuda, auto")
+        # The constraints live in one table, mia_defense.config.TRAIN (which imports this
+        # module, hence the late import); machine checks (CUDA, cores) are check_config's.
+        from mia_defense.config import TRAIN, check_values
+
+        problems = check_values(TRAIN, asdict(self), prefix="train")
+        if problems:
+            raise ConfigError("\n".join(problems))
 
 
 def records_epoch(config: TrainConfig, epoch: int) -> bool:

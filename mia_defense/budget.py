@@ -1,0 +1,231 @@
+"""Up-front memory and time estimates of a run, so an impossible plan fails instead of hanging.
+
+The estimates are deliberately rough and optimistic (they count the big arrays and the
+dense-layer arithmetic, at a fast rate): a run refused here could not have finished, while
+one let through may still be slow. `check_budget` runs once the dataset and model are
+known; `mia_defense.config.check_config` refuses absurd sizes before any data is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from mia_defense.errors import ConfigError
+
+__all__ = ["Estimate", "available_memory", "check_budget", "estimate", "usable_cores"]
+
+# Optimistic sustained rates (floating-point operations per second): a many-core AVX-512
+# CPU, a data-centre GPU. Conv nets do far more arithmetic per parameter than 6·P per
+# sample, so the time estimate errs short, never long.
+FLOPS = {"cpu": 1e11, "cuda": 1e13}
+# Fixed cost of one optimizer step of one model (kernel launches, Python): 10 µs.
+STEP_SECONDS = 1e-5
+MAX_HOURS = 24.0
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _cgroup_limit() -> int | None:
+    """Bytes this container may still allocate under a cgroup v2 memory limit, if any."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return None if limit == "max" else max(int(limit) - used, 0)
+
+
+def available_memory() -> int:
+    """Bytes of RAM a run can count on: MemAvailable (Linux), else free pages, else 80 % of
+    the total; capped by a cgroup memory limit."""
+    available: int | None = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        available = None
+    if available is None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        try:
+            available = page * os.sysconf("SC_AVPHYS_PAGES")
+        except (ValueError, OSError):
+            available = int(0.8 * page * os.sysconf("SC_PHYS_PAGES"))
+    limit = _cgroup_limit()
+    return available if limit is None else min(available, limit)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run needs, by part.
+
+    Attributes:
+        observations: bytes of the released log-probabilities, float32 [K, 1+A, N, C], and
+            of the test-set outputs [K, T, C].
+        models: bytes of the K trained models' parameters, float32 [K, P].
+        optimizer: bytes of the parameters trained at once with their gradients and Adam's
+            two moments (4 float32 copies of [chunk, P]).
+        checkpoints: bytes written to disk, one float32 copy of [K, P].
+        flops: arithmetic of training (6·P per sample and epoch), per-epoch evaluation and
+            the queries (2·P per sample).
+        steps: optimizer steps summed over the K models.
+        seconds: estimated wall time at ``FLOPS[device]`` plus ``STEP_SECONDS`` per step.
+    """
+
+    observations: int
+    models: int
+    optimizer: int
+    checkpoints: int
+    flops: float
+    steps: int
+    seconds: float
+
+    @property
+    def memory(self) -> int:
+        """Bytes held in RAM at the peak."""
+        return self.observations + self.models + self.optimizer
+
+
+def estimate(
+    *,
+    num_models: int,
+    population_size: int,
+    test_size: int,
+    num_classes: int,
+    num_params: int,
+    num_augmented: int,
+    epochs: int,
+    batch_size: int,
+    chunk_size: int | None = None,
+    device: str = "cpu",
+) -> Estimate:
+    """The memory and time a run of ``num_models`` models needs (see `Estimate`)."""
+    k, n, p = num_models, population_size, num_params
+    members = max(n // 2, 1)
+    observations = 4 * k * ((1 + num_augmented) * n + test_size) * num_classes
+    chunk = min(k, chunk_size or k)
+    flops = (
+        6.0 * p * k * epochs * members  # forward + backward on the members
+        + 2.0 * p * k * epochs * (members + test_size)  # the curves, every epoch at most
+        + 2.0 * p * k * (1 + num_augmented) * n  # the released outputs and queries
+    )
+    steps = k * epochs * math.ceil(members / max(batch_size, 1))
+    rate = FLOPS.get(device, FLOPS["cpu"])
+    return Estimate(
+        observations=observations + k * n,  # + the bool masks
+        models=4 * k * p,
+        optimizer=4 * 4 * chunk * p,
+        checkpoints=4 * k * p,
+        flops=flops,
+        steps=steps,
+        seconds=flops / rate + steps * STEP_SECONDS,
+    )
+
+
+def _bytes(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.3g} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.3g} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 86400:.3g} days"
+
+
+def check_budget(
+    *,
+    num_models: int,
+    population_size: int,
+    test_size: int,
+    num_classes: int,
+    num_params: int,
+    num_augmented: int,
+    epochs: int,
+    batch_size: int,
+    chunk_size: int | None = None,
+    device: str = "cpu",
+    memory_bytes: int | None = None,
+    disk_dir: Path | None = None,
+    max_hours: float = MAX_HOURS,
+) -> None:
+    """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
+
+    Args:
+        num_models: K models trained (count the extra K undefended shadow models too).
+        population_size: N population records (canaries included).
+        test_size: held-out test records.
+        num_classes: C.
+        num_params: P parameters of one model.
+        num_augmented: A augmented queries per record (attack.queries.num_augmented).
+        epochs: train.epochs.
+        batch_size: train.batch_size.
+        chunk_size: models trained at once (train.chunk_size; ``None``: all K).
+        device: ``cpu`` or ``cuda``, for the arithmetic rate.
+        memory_bytes: the RAM budget (``None``: `available_memory`).
+        disk_dir: where the checkpoints go; its free space is checked when given.
+        max_hours: the longest estimated run accepted.
+    """
+    need = estimate(
+        num_models=num_models, population_size=population_size, test_size=test_size,
+        num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
+        epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
+    )  # fmt: skip
+    budget = available_memory() if memory_bytes is None else memory_bytes
+    sizes = (
+        f"plan.num_models={num_models}, {population_size} population records, "
+        f"{num_classes} classes, {num_params} parameters per model"
+    )
+    problems = []
+    if need.memory > budget:
+        problems.append(
+            f"plan.num_models={num_models}: the run needs about {_bytes(need.memory)} of RAM "
+            f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
+            f"optimizer state {_bytes(need.optimizer)}; {sizes}, "
+            f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
+            "available; lower plan.num_models, plan.population_size or "
+            "attack.queries.num_augmented"
+        )
+    if disk_dir is not None:
+        free = _free_disk(disk_dir)
+        if free is not None and need.checkpoints > free:
+            problems.append(
+                f"plan.num_models={num_models}: the checkpoints need about "
+                f"{_bytes(need.checkpoints)} but {disk_dir} has {_bytes(free)} free; "
+                "lower plan.num_models or run elsewhere (hydra.run.dir=...)"
+            )
+    if need.seconds > max_hours * 3600:
+        problems.append(
+            f"plan.num_models={num_models}, train.epochs={epochs}: training would take about "
+            f"{_duration(need.seconds)} (estimated {need.flops:.2g} floating-point operations "
+            f"at an optimistic {FLOPS.get(device, FLOPS['cpu']):.0e}/s on {device} and "
+            f"{need.steps:.2g} optimizer steps; {sizes}), over the {max_hours:g} h limit; "
+            "lower plan.num_models, train.epochs or plan.population_size"
+        )
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _free_disk(path: Path) -> int | None:
+    """Free bytes on the file system of ``path`` (or of its nearest existing parent)."""
+    path = Path(path).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
