@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from mia_defense.metrics import roc_metrics
-from mia_defense.tracking import SCHEMA_VERSION, write_json, write_npz
+from mia_defense.tracking import SCHEMA_VERSION, read_json, write_json, write_npz
+from mia_defense.tracking.run_dir import mark_run
 
 FPRS = (0.1, 0.01, 0.001)
 
@@ -77,15 +78,11 @@ def make_run(
     return payload
 
 
-def make_diverged_run(run_dir: Path, *, reason: str, defense: str = "none") -> dict[str, Any]:
-    """Write the results.json of a run whose training diverged (no attacks); return it."""
-    payload = {
-        "schema_version": SCHEMA_VERSION,
-        "status": "diverged",
-        "diverged": {"reason": reason},
-        "defense": {"defense": defense, "release": "full"},
-        "hparams": {"seed": 0, "train.epochs": 3},
-        "config": {"seed": 0, "progress": False},
-    }
-    write_json(run_dir / "results.json", payload)
-    return payload
+def make_diverged_run(run_dir: Path, *, reason: str) -> dict[str, Any]:
+    """Write the results.json of a run whose training diverged (no attacks) as mia-train does;
+    return it."""
+    config = {"seed": 0, "progress": False}
+    mark_run(
+        run_dir, status="diverged", config=config, data_fingerprint="0", diverged={"reason": reason}
+    )
+    return read_json(run_dir / "results.json")
