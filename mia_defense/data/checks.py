@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import os
+import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from mia_defense.data.dataset import Dataset
+from mia_defense.data.guards import check_memory, feature_bytes, file_kind
 from mia_defense.errors import DataError
 from mia_defense.seeding import numpy_rng
 
@@ -20,17 +25,91 @@ __all__ = [
     "subsample",
 ]
 
+log = logging.getLogger(__name__)
+
 
 def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: str) -> Path:
-    """``path`` expanded; a `DataError` saying what to point at when it is unset or missing."""
+    """``path`` expanded; a `DataError` saying what to point at when it is unset or missing,
+    or when it names a FIFO, device or socket (never opened: it could block or never end)."""
     if path is None or str(path) == "":
         raise DataError(f"dataset {name!r}: dataset.path is not set; point it at {expected}")
     resolved = Path(path).expanduser()
-    if not resolved.exists():
+    try:
+        mode = resolved.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
         raise DataError(
             f"dataset {name!r}: {resolved} does not exist; set dataset.path to {expected}"
+        ) from None
+    except OSError as exc:
+        raise DataError(
+            f"dataset {name!r}: {resolved} cannot be accessed ({exc.strerror or exc}); "
+            f"set dataset.path to {expected}"
+        ) from exc
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise DataError(
+            f"dataset {name!r}: {resolved} is a {file_kind(mode)}, not a file or folder; "
+            f"set dataset.path to {expected}"
         )
     return resolved
+
+
+def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
+    """``y`` as int64; a `DataError` for complex, fractional, NaN, infinite or huge labels."""
+    if np.issubdtype(y.dtype, np.complexfloating):
+        raise DataError(
+            f"{source}: labels must be integer class indices, got complex numbers "
+            f"(dtype {y.dtype})"
+        )
+    if y.dtype == bool:
+        return y.astype(np.int64)
+    if np.issubdtype(y.dtype, np.floating):
+        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)) | (np.abs(y) >= 2.0**62))
+        if len(bad):
+            raise DataError(
+                f"{source}: labels must be integer class indices, found {y[bad[0]].item()!r} "
+                f"at sample {bad[0]} ({len(bad)} such labels)"
+            )
+        return y.astype(np.int64)
+    if not np.issubdtype(y.dtype, np.integer):
+        raise DataError(f"{source}: labels must be integers, got dtype {y.dtype}")
+    if y.dtype.kind == "u" and y.dtype.itemsize == 8 and y.max() >= 2**63:
+        raise DataError(f"{source}: label {y.max()} is too large for a class index")
+    return y.astype(np.int64)
+
+
+def _preview(values: np.ndarray) -> str:
+    shown = ", ".join(str(v) for v in values[:10].tolist())
+    return shown + (", ..." if len(values) > 10 else "")
+
+
+def _base_of(y: np.ndarray, *, source: str, num_classes: int | None, label_base: int | None
+             ) -> int:
+    """The smallest label value of the file: ``label_base``, or detected when it is ``None``.
+
+    Detection takes labels spanning ``1..num_classes`` as 1-based and says so; labels that
+    start above 0 without reaching ``num_classes`` are ambiguous: taken as 0-based, with a
+    warning naming the setting that decides.
+    """
+    if label_base is not None:
+        if label_base != 0:
+            log.info("%s: labels are %d-based (dataset.label_base); shifted to start at 0",
+                     source, label_base)
+        return int(label_base)
+    if not num_classes or y.min() < 1:
+        return 0
+    if y.max() == num_classes:
+        log.warning(
+            "%s: labels run from %d to %d, taken as 1-based and shifted to 0..%d (recorded as "
+            "class_labels); set dataset.label_base=1 (or 0) to say so", source, y.min(),
+            num_classes, num_classes - 1,
+        )
+        return 1
+    log.warning(
+        "%s: labels run from %d to %d: no label 0, none equal to %d; taken as 0-based class "
+        "indices. Set dataset.label_base=1 if they count from 1", source, y.min(), y.max(),
+        num_classes,
+    )
+    return 0
 
 
 def as_labels(
@@ -39,15 +118,25 @@ def as_labels(
     source: str,
     num_classes: int | None,
     label_base: int | None = 0,
-) -> tuple[np.ndarray, int]:
-    """Integer labels in ``[0, C)`` and C, from integer, integral-float or one-hot labels.
+) -> tuple[np.ndarray, int, tuple[Any, ...] | None]:
+    """Integer labels in ``[0, C)``, C, and the original label of each class if they changed.
+
+    Integer, integral-float, boolean or one-hot labels are accepted; fractional, NaN,
+    infinite and complex labels are refused. Labels are never shifted or remapped silently:
+    when they change, a warning says so and the third value records, for each class index,
+    the label it stands for (``None`` when the labels are used as they are).
 
     Args:
         y: labels [N] or one-hot [N, C].
         source: what to name in errors (file path).
-        num_classes: C, or ``None`` to infer ``max + 1``.
+        num_classes: C, or ``None`` to infer it: C is then the number of distinct labels, and
+            labels other than ``0..C-1`` (e.g. 3, 7, 9) are remapped to ``0..C-1`` in sorted
+            order.
         label_base: the smallest label value in the file (0 or 1); ``None`` detects 1-based
             labels when they span exactly ``1..num_classes``.
+
+    Raises:
+        DataError: naming ``source``, for labels out of range, not integers, or of one class.
     """
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -64,50 +153,76 @@ def as_labels(
         raise DataError(f"{source}: labels must have shape [N], got {y.shape}")
     if y.size == 0:
         raise DataError(f"{source}: contains no samples")
-    if not np.issubdtype(y.dtype, np.integer):
-        if not np.issubdtype(y.dtype, np.floating) and y.dtype != bool:
-            raise DataError(f"{source}: labels must be integers, got dtype {y.dtype}")
-        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
-        if len(bad):
-            raise DataError(
-                f"{source}: labels must be integer class indices, found {y[bad[0]].item()!r} "
-                f"at sample {bad[0]} ({len(bad)} such labels)"
-            )
-    y = y.astype(np.int64)
-    if label_base is None:
-        label_base = 1 if num_classes and y.min() >= 1 and y.max() == num_classes else 0
-    y = y - label_base
+    if num_classes is not None and num_classes < 2:
+        raise DataError(f"{source}: num_classes={num_classes}; need at least 2 classes")
+    y = _integer_labels(y, source=source)
+    if not (y != y[0]).any():
+        raise DataError(
+            f"{source}: all {len(y)} labels are {y[0]}: a single class; a classifier and its "
+            "membership-inference attacks need samples of at least 2 classes"
+        )
+    base = _base_of(y, source=source, num_classes=num_classes, label_base=label_base)
+    y = y - base
+    class_labels: tuple[Any, ...] | None = None
     if num_classes is None:
-        num_classes = int(y.max()) + 1
+        y, num_classes, class_labels = _infer_classes(y, source=source, base=base)
+    elif base:
+        class_labels = tuple(range(base, base + num_classes))
     bad = np.flatnonzero((y < 0) | (y >= num_classes))
     if len(bad):
         raise DataError(
-            f"{source}: labels must lie in [{label_base}, {label_base + num_classes}), "
-            f"found {y[bad[0]] + label_base} at sample {bad[0]} ({len(bad)} labels out of range)"
+            f"{source}: labels must lie in [{base}, {base + num_classes}), "
+            f"found {y[bad[0]] + base} at sample {bad[0]} ({len(bad)} labels out of range)"
         )
-    if num_classes < 2:
-        raise DataError(f"{source}: labels hold a single class; need at least 2")
-    return y, int(num_classes)
+    present = np.unique(y).size
+    if present < num_classes:
+        log.warning("%s: only %d of the %d classes have samples", source, present, num_classes)
+    return y, int(num_classes), class_labels
+
+
+def _infer_classes(
+    y: np.ndarray, *, source: str, base: int
+) -> tuple[np.ndarray, int, tuple[Any, ...] | None]:
+    """C = the number of distinct labels; labels other than ``0..C-1`` remapped to them."""
+    values = np.unique(y)
+    if values[0] < 0:
+        return y, int(values[-1]) + 1, None  # refused by the range check with its message
+    if values[-1] == len(values) - 1:
+        return y, len(values), (tuple(range(base, base + len(values))) if base else None)
+    labels = tuple(int(v) + base for v in values)
+    log.warning(
+        "%s: the labels are not 0..%d but %d distinct values (%s); remapped to classes 0..%d in "
+        "sorted order (recorded as class_labels). Set dataset.num_classes to use them as class "
+        "indices instead", source, len(values) - 1, len(values), _preview(values + base),
+        len(values) - 1,
+    )
+    return np.searchsorted(values, y), len(values), labels
 
 
 def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
-    """float32 features [N, ...]; a `DataError` for non-numeric, misshaped or non-finite data."""
+    """float32 features [N, ...]; a `DataError` for non-numeric, complex, misshaped or
+    non-finite data."""
     x = np.asarray(x)
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise DataError(f"{source}: features must be numeric, got dtype {x.dtype}")
+    if np.issubdtype(x.dtype, np.complexfloating):
+        raise DataError(f"{source}: features must be real numbers, got dtype {x.dtype}")
     if x.ndim < 2:
         raise DataError(f"{source}: features must have shape [N, ...], got {x.shape}")
     if x.shape[0] != num_samples:
         raise DataError(
             f"{source}: {x.shape[0]} feature rows but {num_samples} labels; they must match"
         )
-    x = x.astype(np.float32, copy=False)
+    if math.prod(x.shape[1:]) == 0:
+        raise DataError(f"{source}: features have shape {x.shape}: no values per sample")
+    with np.errstate(over="ignore"):
+        x = x.astype(np.float32, copy=False)
     finite = np.isfinite(x).reshape(len(x), -1).all(axis=1)
     if not finite.all():
         bad = np.flatnonzero(~finite)
         raise DataError(
             f"{source}: features contain NaN or inf in {len(bad)} samples (first at sample "
-            f"{bad[0]}); clean or impute them first"
+            f"{bad[0]}); clean or impute them first (values beyond float32's range count as inf)"
         )
     return x
 
@@ -150,17 +265,27 @@ def finish_dataset(
     max_samples: int | None = None,
     seed: int = 0,
     standardize: bool = False,
+    class_labels: tuple[Any, ...] | None = None,
 ) -> Dataset:
     """Validate raw arrays read from ``source`` and wrap them as a `Dataset`.
 
     ``standardize`` scales images [N, C, H, W] per channel and other data per feature, after
-    subsampling (so the statistics are those of the data the run uses).
+    subsampling (so the statistics are those of the data the run uses). ``class_labels`` is
+    the original label of each class when the loader already mapped them (text labels);
+    otherwise `as_labels` records any shift or remapping it makes.
     """
-    labels, classes = as_labels(y, source=source, num_classes=num_classes, label_base=label_base)
+    check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
+                 what="converting the features to float32")
+    labels, classes, remapped = as_labels(
+        y, source=source, num_classes=num_classes, label_base=label_base
+    )
     features = as_features(x, source=source, num_samples=len(labels))
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
     if standardize:
         features = (
             standardise_images(features) if features.ndim == 4 else _standardise_flat(features)
         )
-    return Dataset(x=features, y=labels, num_classes=classes, name=name, source=source)
+    return Dataset(
+        x=features, y=labels, num_classes=classes, name=name, source=source,
+        class_labels=class_labels if class_labels is not None else remapped,
+    )

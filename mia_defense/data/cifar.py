@@ -11,7 +11,8 @@ import numpy as np
 
 from mia_defense.data.checks import finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
-from mia_defense.data.safe_pickle import safe_load_pickle
+from mia_defense.data.guards import check_memory, feature_bytes, is_regular_file, read_regular
+from mia_defense.data.safe_pickle import safe_loads
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["load_cifar10", "load_cifar100"]
@@ -75,7 +76,7 @@ def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
     }
     for folder in (root, root / layout.python_dir, root / layout.binary_dir):
         for kind in ("python", "binary"):
-            found = [folder / n for n in names[kind] if (folder / n).is_file()]
+            found = [folder / n for n in names[kind] if is_regular_file(folder / n)]
             if found:
                 return found
     raise DataError(
@@ -84,8 +85,18 @@ def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
     )
 
 
-def _read_python_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
-    batch = safe_load_pickle(path, encoding="bytes")
+def _read_batch(path: Path, layout: _Layout, *, label_key: str, label_index: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Images [N, 3, 32, 32] and labels [N] of one batch file, pickle or binary."""
+    data = read_regular(path, what="reading the CIFAR batch")
+    if _is_binary(path, data, layout.label_bytes):
+        return _read_binary_batch(path, data, label_bytes=layout.label_bytes,
+                                  label_index=label_index)
+    return _read_python_batch(path, data, label_key)
+
+
+def _read_python_batch(path: Path, raw: bytes, label_key: str) -> tuple[np.ndarray, np.ndarray]:
+    batch = safe_loads(raw, source=path, encoding="bytes")
     if not isinstance(batch, dict):
         raise DataError(f"{path}: expected a dict of CIFAR arrays, got {type(batch).__name__}")
     batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
@@ -99,10 +110,7 @@ def _read_python_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarr
         raise DataError(f"{path}: 'data' must be a uint8 array, got {type(data).__name__}")
     if data.ndim != 2 or data.shape[1] != _PIXELS:
         raise DataError(f"{path}: 'data' must have shape [N, {_PIXELS}], got {data.shape}")
-    try:
-        labels = np.asarray(batch[label_key], dtype=np.int64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{path}: {label_key!r} must be a list of integers ({exc})") from exc
+    labels = _label_array(batch[label_key], path=path, key=label_key)
     if labels.shape != (len(data),):
         raise DataError(
             f"{path}: {len(data)} images but {label_key!r} has shape {labels.shape}"
@@ -110,10 +118,25 @@ def _read_python_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarr
     return data.reshape(-1, 3, 32, 32), labels
 
 
+def _label_array(value: object, *, path: Path, key: str) -> np.ndarray:
+    """The labels of a batch as an array, left for `finish_dataset` to check as labels
+    (so 1.5 or NaN is refused there rather than truncated to an integer here)."""
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        raise DataError(f"{path}: {key!r} must be a list of integers, got {type(value).__name__}")
+    try:
+        labels = np.asarray(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise DataError(f"{path}: {key!r} must be a list of integers ({exc})") from exc
+    if labels.dtype == object:
+        raise DataError(f"{path}: {key!r} must be a list of integers (found other values, "
+                        "or integers too large for a class index)")
+    return labels
+
+
 def _read_binary_batch(
-    path: Path, *, label_bytes: int, label_index: int
+    path: Path, data: bytes, *, label_bytes: int, label_index: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    raw = np.fromfile(path, dtype=np.uint8)
+    raw = np.frombuffer(data, dtype=np.uint8)
     record = label_bytes + _PIXELS
     if raw.size == 0 or raw.size % record:
         raise DataError(
@@ -124,13 +147,11 @@ def _read_binary_batch(
     return rows[:, label_bytes:].reshape(-1, 3, 32, 32), rows[:, label_index].astype(np.int64)
 
 
-def _is_binary(path: Path, label_bytes: int) -> bool:
+def _is_binary(path: Path, data: bytes, label_bytes: int) -> bool:
     if path.suffix == ".bin":
         return True
-    with path.open("rb") as handle:
-        head = handle.read(1)
     # Pickles start with the PROTO opcode (0x80) or, for protocol 0/1, '(' / '}'.
-    return head not in (b"\x80", b"(", b"}") and path.stat().st_size % (label_bytes + _PIXELS) == 0
+    return data[:1] not in (b"\x80", b"(", b"}") and len(data) % (label_bytes + _PIXELS) == 0
 
 
 def _load(
@@ -150,13 +171,13 @@ def _load(
     root = require_path(path, name=layout.name, expected=_expected(layout))
     images, labels = [], []
     for file in _find_files(root, layout, split):
-        if _is_binary(file, layout.label_bytes):
-            x, y = _read_binary_batch(file, label_bytes=layout.label_bytes, label_index=label_index)
-        else:
-            x, y = _read_python_batch(file, label_key)
+        x, y = _read_batch(file, layout, label_key=label_key, label_index=label_index)
         images.append(x)
         labels.append(y)
-    x = np.concatenate(images).astype(np.float32) / 255.0
+    check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
+                 source=root, what="converting the images to float32")
+    x = np.concatenate(images).astype(np.float32)
+    x /= 255.0
     return finish_dataset(
         x,
         np.concatenate(labels),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,9 @@ class Dataset:
         num_classes: number of classes C.
         name: a short name used in logs and reports.
         source: the file or directory it was read from ("" for embedded data); named in errors.
+        class_labels: the label in the file of each class index, when the loader changed the
+            labels (1-based labels, values such as 3, 7, 9, or text); ``None`` when class
+            ``i`` is label ``i`` of the file.
     """
 
     x: np.ndarray
@@ -28,6 +32,7 @@ class Dataset:
     num_classes: int
     name: str
     source: str = ""
+    class_labels: tuple[Any, ...] | None = None
 
     @property
     def description(self) -> str:
@@ -54,10 +59,22 @@ class Dataset:
             )
         if self.num_classes < 2:
             raise DataError(f"{source}: need at least 2 classes, got {self.num_classes}")
-        if len(self.y) and (self.y.min() < 0 or self.y.max() >= self.num_classes):
+        if len(self.y) == 0:
+            raise DataError(f"{source}: holds no samples")
+        if self.y.min() < 0 or self.y.max() >= self.num_classes:
             raise DataError(
                 f"{source}: labels must lie in [0, {self.num_classes}), "
                 f"found [{self.y.min()}, {self.y.max()}]"
+            )
+        if not (self.y != self.y[0]).any():
+            raise DataError(
+                f"{source}: all {len(self.y)} labels are the same class ({self.y[0]}); a "
+                "classifier and its membership-inference attacks need at least 2 classes"
+            )
+        if self.class_labels is not None and len(self.class_labels) != self.num_classes:
+            raise DataError(
+                f"{source}: class_labels names {len(self.class_labels)} classes but "
+                f"num_classes is {self.num_classes}"
             )
 
     def __len__(self) -> int:

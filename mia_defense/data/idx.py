@@ -6,14 +6,18 @@ Images keep their shape [N, 1, 28, 28].
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from mia_defense.data.checks import finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
+from mia_defense.data.guards import check_memory, feature_bytes, is_regular_file, open_regular
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["load_fashion_mnist", "load_mnist", "read_idx"]
@@ -32,46 +36,68 @@ _FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 _SPLITS = ("all", "train", "test")
-
-
-def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise DataError(
-            f"{path}: truncated or corrupt gzip file ({exc}); download or copy it again"
-        ) from exc
+# Deflate expands at most ~1032:1; a gzip header claiming more data than that is forged.
+_GZIP_MAX_RATIO = 1032
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """One IDX array (``.gz`` or plain), validated against the sizes in its header."""
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+    """One IDX array (gzip-compressed or plain), checked against its header before reading.
+
+    The header's shape is checked against the file's size (exactly, for a plain file; against
+    the most deflate can expand, for gzip) and against the memory budget before the data is
+    read, so a corrupt or forged header cannot make the loader allocate.
+    """
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        compressed = handle.read(2) == b"\x1f\x8b"
+        handle.seek(0)
+        if not compressed:
+            return _read_idx_stream(handle, path=path, size=size, compressed=False)
+        try:
+            with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+                return _read_idx_stream(stream, path=path, size=size, compressed=True)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise DataError(
+                f"{path}: truncated or corrupt gzip file ({exc}); download or copy it again"
+            ) from exc
+
+
+def _read_idx_stream(stream: BinaryIO, *, path: Path, size: int, compressed: bool) -> np.ndarray:
+    head = stream.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES:
         raise DataError(
-            f"{path}: not an IDX file (bad magic number {raw[:4].hex() or 'empty'}); expected "
+            f"{path}: not an IDX file (bad magic number {head.hex() or 'empty'}); expected "
             "MNIST-style files such as train-images-idx3-ubyte[.gz]"
         )
-    dtype, ndim = _IDX_TYPES[raw[2]], raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
-        raise DataError(f"{path}: truncated IDX header ({len(raw)} bytes)")
-    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - header != expected:
+    dtype, ndim = _IDX_TYPES[head[2]], head[3]
+    dims = stream.read(4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
+        raise DataError(f"{path}: truncated IDX header ({4 + len(dims)} bytes)")
+    shape = struct.unpack(f">{ndim}I", dims)
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    claim = f"header says shape {shape} ({expected} bytes of data)"
+    if not compressed and size - 4 - 4 * ndim != expected:
         raise DataError(
-            f"{path}: header says shape {shape} ({expected} bytes of data) but the file holds "
-            f"{len(raw) - header} bytes; it is truncated or corrupt"
+            f"{path}: {claim} but the file holds {size - 4 - 4 * ndim} bytes; it is truncated "
+            "or corrupt"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    if compressed and expected > _GZIP_MAX_RATIO * size:
+        raise DataError(
+            f"{path}: {claim}, more than a {size}-byte gzip file can hold; it is corrupt"
+        )
+    check_memory(expected, source=path, what=f"the IDX array of shape {shape}")
+    data = stream.read(expected)
+    if len(data) < expected or stream.read(1):
+        held = len(data) if len(data) < expected else f"more than {expected}"
+        raise DataError(f"{path}: {claim} but the file holds {held} bytes; it is truncated or "
+                        "corrupt")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
 def _find(root: Path, stem: str, name: str) -> Path:
     for folder in (root, root / "raw", root / name / "raw", root / name):
         for candidate in (folder / stem, folder / f"{stem}.gz"):
-            if candidate.is_file():
+            if is_regular_file(candidate):
                 return candidate
     raise DataError(
         f"dataset {name!r}: {stem}[.gz] not found in {root}; expected a folder with "
@@ -115,7 +141,10 @@ def _load(
         labels.append(y)
     if len({im.shape[1:] for im in images}) > 1:
         raise DataError(f"{root}: train and test images have different sizes")
-    x = np.concatenate(images)[:, None].astype(np.float32) / 255.0
+    check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
+                 source=root, what="converting the images to float32")
+    x = np.concatenate(images)[:, None].astype(np.float32)
+    x /= 255.0
     return finish_dataset(
         x,
         np.concatenate(labels),

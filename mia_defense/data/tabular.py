@@ -6,67 +6,154 @@ NPZ files are opened with ``allow_pickle=False``: object arrays are refused, nev
 from __future__ import annotations
 
 import csv
+import io
+import logging
+import math
 import os
+import warnings
 import zipfile
-from collections.abc import Sequence
+import zlib
+from array import array
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from mia_defense.data.checks import finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
-from mia_defense.errors import DataError
+from mia_defense.data.guards import check_memory, gib, is_regular_file, open_regular
+from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["load_csv", "load_npz", "load_purchase100", "load_texas100"]
 
+log = logging.getLogger(__name__)
+
 _X_KEYS = ("features", "x", "X", "data")
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
+# Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
+_DEFLATE_MAX_RATIO = 1032
 
 
-def _open_npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
+def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tuple[str, str]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The features and labels arrays of the .npz ``file``; ``None`` keys look for the usual
+    names. Only those two members are read, each after its header's claim is checked."""
+    with open_regular(file) as handle:
+        head = handle.read(6)
+        handle.seek(0)
+        if head.startswith(b"\x93NUMPY"):
             raise DataError(
-                f"{path}: holds object (pickled) arrays, which are never loaded; save plain "
-                "numeric arrays with np.savez"
+                f"{file}: is a .npy file (a single array), not an .npz; save the features and "
+                "labels together with np.savez"
+            )
+        if not head.startswith(b"PK"):
+            raise DataError(
+                f"{file}: not a valid .npz file (no zip signature); save the arrays with np.savez"
+            )
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                members = {n.removesuffix(".npy"): n for n in archive.namelist()}
+                x_name = _pick(members, x_key, _X_KEYS, path=file, what="features",
+                               setting=setting[0])
+                y_name = _pick(members, y_key, _Y_KEYS, path=file, what="labels",
+                               setting=setting[1])
+                size = os.fstat(handle.fileno()).st_size
+                claims = {k: _member_bytes(archive, members[k], file=file, size=size)
+                          for k in (x_name, y_name)}
+                check_memory(sum(claims.values()), source=file,
+                             what=f"the arrays {sorted(claims)}")
+                return tuple(  # type: ignore[return-value]
+                    _read_member(archive, members[k], file=file) for k in (x_name, y_name)
+                )
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
+                NotImplementedError, RuntimeError) as exc:
+            raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
+
+
+def _member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size: int) -> int:
+    """Bytes the .npy ``member`` claims, refused when its own zip entry could not hold them."""
+    info = archive.getinfo(member)
+    name = member.removesuffix(".npy")
+    limit = {zipfile.ZIP_STORED: size, zipfile.ZIP_DEFLATED: _DEFLATE_MAX_RATIO * size}
+    if info.file_size > limit.get(info.compress_type, info.file_size):
+        raise DataError(
+            f"{file}: array {name!r} claims {gib(info.file_size)} uncompressed, more than a "
+            f"{gib(size)} archive can hold; the file is corrupt"
+        )
+    with archive.open(info) as stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                raise ValueError(f".npy format version {version} is not supported")
+        except ValueError as exc:
+            raise DataError(
+                f"{file}: member {name!r} is not a valid .npy array ({exc}); save the arrays "
+                "with np.savez"
             ) from exc
-        raise DataError(f"{path}: not a valid .npz file ({exc})") from exc
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{path}: truncated or corrupt .npz file ({exc})") from exc
+        header = stream.tell()
+    if dtype.hasobject:
+        raise DataError(
+            f"{file}: holds object (pickled) arrays, which are never loaded; save plain "
+            "numeric arrays with np.savez"
+        )
+    nbytes = math.prod(shape) * dtype.itemsize
+    if header + nbytes > info.file_size:
+        raise DataError(
+            f"{file}: array {name!r} claims shape {shape} of {dtype} ({gib(nbytes)}) but holds "
+            f"{gib(info.file_size - header)} of data; the file is truncated or corrupt"
+        )
+    return nbytes
 
 
-def _pick(arrays: dict[str, np.ndarray], key: str | None, options: Sequence[str], *,
-          path: Path, what: str, setting: str) -> np.ndarray:
+def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.ndarray:
+    with archive.open(member) as stream:
+        try:
+            return np.lib.format.read_array(stream, allow_pickle=False)
+        except ValueError as exc:
+            raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
+
+
+def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *,
+          path: Path, what: str, setting: str) -> str:
     if key is not None:
-        if key not in arrays:
+        if key not in members:
             raise DataError(
-                f"{path}: no array {key!r} ({what}); it holds {sorted(arrays)}; "
+                f"{path}: no array {key!r} ({what}); it holds {sorted(members)}; "
                 f"set dataset.{setting} to one of them"
             )
-        return arrays[key]
+        return key
     for option in options:
-        if option in arrays:
-            return arrays[option]
+        if option in members:
+            return option
     raise DataError(
-        f"{path}: found no {what} array (looked for {list(options)}; it holds {sorted(arrays)}); "
-        f"set dataset.{setting}"
+        f"{path}: found no {what} array (looked for {list(options)}; it holds "
+        f"{sorted(members)}); set dataset.{setting}"
     )
 
 
 def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
     """A comma-separated numeric matrix without header, one row per sample."""
-    try:
-        matrix = np.loadtxt(path, delimiter=",", dtype=dtype, ndmin=2)
-    except ValueError as exc:
-        raise DataError(
-            f"{path}: not a comma-separated numeric file ({exc}); expected one sample per "
-            "line, values separated by commas"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a text file ({exc})") from exc
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        # Each value takes at least 2 bytes ("0,"); the parser may double its buffer once.
+        check_memory(size * np.dtype(dtype).itemsize, source=path, what="parsing the text")
+        text = io.TextIOWrapper(handle, encoding="utf-8")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
+                matrix = np.loadtxt(text, delimiter=",", dtype=dtype, ndmin=2)
+        except ValueError as exc:
+            raise DataError(
+                f"{path}: not a comma-separated numeric file ({exc}); expected one sample per "
+                "line, values separated by commas"
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: not a text file ({exc})") from exc
     if matrix.size == 0:
         raise DataError(f"{path}: contains no samples")
     return matrix
@@ -76,7 +163,7 @@ def _find_file(root: Path, names: Sequence[str], *, name: str, expected: str) ->
     if root.is_file():
         return root
     for candidate in names:
-        if (root / candidate).is_file():
+        if is_regular_file(root / candidate):
             return root / candidate
     raise DataError(f"dataset {name!r}: none of {list(names)} found in {root}; expected {expected}")
 
@@ -110,9 +197,7 @@ def load_purchase100(
         expected=_PURCHASE_EXPECTED,
     )
     if file.suffix == ".npz":
-        arrays = _open_npz(file)
-        x = _pick(arrays, None, _X_KEYS, path=file, what="features", setting="path")
-        y = _pick(arrays, None, _Y_KEYS, path=file, what="labels", setting="path")
+        x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
     else:
         matrix = _load_text_matrix(file)
         if matrix.shape[1] < 2:
@@ -149,18 +234,17 @@ def load_texas100(
     root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
     if root.is_file() and root.suffix != ".npz":
         raise DataError(f"dataset 'texas100': {root} is not an .npz; expected {_TEXAS_EXPECTED}")
-    if root.is_file() or (root / "texas100.npz").is_file():
+    if root.is_file() or is_regular_file(root / "texas100.npz"):
         file = root if root.is_file() else root / "texas100.npz"
-        arrays = _open_npz(file)
-        x = _pick(arrays, None, _X_KEYS, path=file, what="features", setting="path")
-        y = _pick(arrays, None, _Y_KEYS, path=file, what="labels", setting="path")
+        x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
         source = file
     else:
         folder = next(
-            (f for f in (root, root / "texas" / "100", root / "100") if (f / "feats").is_file()),
+            (f for f in (root, root / "texas" / "100", root / "100")
+             if is_regular_file(f / "feats")),
             None,
         )
-        if folder is None or not (folder / "labels").is_file():
+        if folder is None or not is_regular_file(folder / "labels"):
             raise DataError(f"dataset 'texas100': no feats/labels files in {root}; expected "
                             f"{_TEXAS_EXPECTED}")
         x = _load_text_matrix(folder / "feats", dtype=np.float32)
@@ -204,48 +288,159 @@ def load_npz(
     file = require_path(path, name=name, expected="an .npz file made with np.savez")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
-    arrays = _open_npz(file)
-    x = _pick(arrays, x_key, (), path=file, what="features", setting="x_key")
-    y = _pick(arrays, y_key, (), path=file, what="labels", setting="y_key")
+    x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
     return finish_dataset(
         x, y, name=name, source=str(file), num_classes=num_classes, max_samples=max_samples,
         seed=seed, standardize=standardize,
     )
 
 
-def _read_csv(path: Path, *, delimiter: str) -> list[list[str]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = [row for row in csv.reader(handle, delimiter=delimiter) if row]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: not a readable CSV text file ({exc})") from exc
-    if len(rows) < 2:
+# Peak bytes of parsing a CSV, per byte of the file: 8 per value (an empty field takes one
+# byte), then 4 more for the float32 copy; the label strings are fewer than the fields.
+_CSV_BYTES_PER_BYTE = 16
+
+
+def _read_csv(path: Path, *, delimiter: str, label_column: str
+              ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """The header, each row's label text, the other columns as float64 [N, D] (NaN where a
+    field is empty) and each row's line number. Rows are parsed one at a time into one
+    buffer, so memory stays proportional to the values, not to Python strings."""
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        try:
+            return _parse_csv(csv.reader(text, delimiter=delimiter), path=path,
+                              label_column=label_column)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(f"{path}: not a readable CSV text file ({exc})") from exc
+
+
+def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str
+               ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    header = next((row for row in reader if row), None)
+    if header is None:
         raise DataError(f"{path}: needs a header line and at least one sample row")
-    width = len(rows[0])
-    for number, row in enumerate(rows[1:], start=2):
+    header = [h.strip() for h in header]
+    _check_header(header, path=path, label_column=label_column)
+    target, width = header.index(label_column), len(header)
+    values, lines, labels = array("d"), array("q"), []
+    for row in reader:
+        if not row:
+            continue
+        line = reader.line_num  # type: ignore[attr-defined]
         if len(row) != width:
-            raise DataError(
-                f"{path}: line {number} has {len(row)} fields but the header has {width}"
-            )
-    return rows
+            raise DataError(f"{path}: line {line} has {len(row)} fields but the header has {width}")
+        labels.append(row[target].strip())
+        lines.append(line)
+        for column, field in enumerate(row):
+            if column != target:
+                values.append(_number(field, path=path, column=header[column], line=line))
+    if not labels:
+        raise DataError(f"{path}: needs a header line and at least one sample row")
+    x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), width - 1)
+    return header, labels, np.frombuffer(lines, dtype=np.int64), x
 
 
-def _parse_column(values: list[str], *, path: Path, column: str) -> np.ndarray:
-    try:
-        return np.array([float(v) if v.strip() else np.nan for v in values], dtype=np.float64)
-    except ValueError:
-        bad = next(i for i, v in enumerate(values) if not _is_number(v))
+def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
+    if label_column not in header:
         raise DataError(
-            f"{path}: column {column!r} is not numeric ({values[bad]!r} on line {bad + 2}); "
+            f"{path}: no column {label_column!r} in the header {header}; set dataset.label_column"
+        )
+    repeated = [name for name, count in Counter(header).items() if count > 1]
+    if repeated:
+        where = [i + 1 for i, h in enumerate(header) if h == repeated[0]]
+        raise DataError(
+            f"{path}: column name {repeated[0]!r} appears {len(where)} times in the header "
+            f"(columns {where}); give every column a distinct name"
+        )
+    if len(header) < 2:
+        raise DataError(f"{path}: needs at least one feature column besides {label_column!r}")
+
+
+def _number(field: str, *, path: Path, column: str, line: int) -> float:
+    try:
+        return float(field)
+    except ValueError:
+        if not field.strip():
+            return math.nan
+        raise DataError(
+            f"{path}: column {column!r} is not numeric ({field!r} on line {line}); "
             "encode categorical features as numbers (e.g. one-hot) first"
         ) from None
 
 
-def _is_number(text: str) -> bool:
+def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
+                num_classes: int | None) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    """Class indices from a label column: integers as they are, text as classes in sorted
+    order (returned as the class labels). Missing, fractional, NaN, infinite or complex
+    labels, and columns mixing numbers with text, are refused."""
+    empty = [i for i, v in enumerate(raw) if not v]
+    if empty:
+        raise DataError(
+            f"{path}: {len(empty)} samples have no label in column {column!r} (first on line "
+            f"{lines[empty[0]]}); label or drop them"
+        )
+    if all(_is_int(v) for v in raw):
+        try:
+            return np.array([int(v) for v in raw], dtype=np.int64), None
+        except OverflowError:
+            raise DataError(
+                f"{path}: column {column!r} holds a label too large for a class index "
+                f"({max(raw, key=lambda v: abs(int(v)))})"
+            ) from None
+    numeric = [_is_number(v) for v in raw]
+    if any(numeric):
+        return _numeric_labels(raw, numeric, lines=lines, path=path, column=column), None
+    classes = sorted(set(raw))
+    if len(classes) < 2:
+        raise DataError(
+            f"{path}: every label in column {column!r} is {classes[0]!r}: a single class; a "
+            "classifier and its membership-inference attacks need at least 2 classes"
+        )
+    if num_classes is not None and len(classes) != num_classes:
+        raise DataError(
+            f"{path}: column {column!r} has {len(classes)} distinct labels "
+            f"{classes[:10]} but dataset.num_classes={num_classes}"
+        )
+    log.info("%s: text labels %s... become classes 0..%d in sorted order", path, classes[:5],
+             len(classes) - 1)
+    return np.searchsorted(np.array(classes), np.array(raw)).astype(np.int64), tuple(classes)
+
+
+def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, path: Path,
+                    column: str) -> np.ndarray:
+    """Labels written as numbers but not all as integers: integral ones (2.0) are kept."""
+    if not all(numeric):
+        first_number, first_text = numeric.index(True), numeric.index(False)
+        raise DataError(
+            f"{path}: column {column!r} mixes numbers ({raw[first_number]!r} on line "
+            f"{lines[first_number]}) and text ({raw[first_text]!r} on line "
+            f"{lines[first_text]}); use one kind of label"
+        )
+    for i, value in enumerate(raw):
+        number = _as_float(value)
+        if number is None or not math.isfinite(number) or number != round(number):
+            raise DataError(
+                f"{path}: column {column!r} must hold integer class indices or text labels, "
+                f"found {value!r} on line {lines[i]}"
+            )
+    return np.array([_as_float(v) for v in raw], dtype=np.float64)
+
+
+def _as_float(text: str) -> float | None:
     try:
-        float(text)
+        return float(text)
     except ValueError:
-        return not text.strip()
+        return None
+
+
+def _is_number(text: str) -> bool:
+    """True for anything Python reads as a real or complex number (``1.5``, ``nan``, ``2j``)."""
+    try:
+        complex(text.replace(" ", ""))
+    except ValueError:
+        return False
     return True
 
 
@@ -262,13 +457,16 @@ def load_csv(
 ) -> Dataset:
     """A CSV file with a header line, numeric feature columns and one label column.
 
-    Integer labels are used as class indices; any other labels (e.g. ``yes``/``no``) become
-    classes 0..C-1 in sorted order. Empty fields count as missing values and are refused.
+    Integer labels are class indices (with ``num_classes`` unset, labels other than 0..C-1,
+    such as 3, 7, 9, are remapped to 0..C-1 with a warning); text labels (e.g. ``yes``/``no``)
+    become classes 0..C-1 in sorted order. Either mapping is recorded as the dataset's
+    ``class_labels``. Empty fields count as missing values and are refused, and so are
+    fractional, NaN or complex labels and repeated column names.
 
     Args:
         path: the CSV file.
         label_column: the header name of the label column.
-        num_classes: C for integer labels; ``None`` infers ``max(label) + 1``.
+        num_classes: C for integer labels; ``None`` infers the number of distinct labels.
         delimiter: the field separator.
         standardize: zero mean, unit variance per feature column.
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
@@ -278,44 +476,22 @@ def load_csv(
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
-    rows = _read_csv(file, delimiter=delimiter)
-    header, body = [h.strip() for h in rows[0]], rows[1:]
-    if label_column not in header:
-        raise DataError(
-            f"{file}: no column {label_column!r} in the header {header}; set dataset.label_column"
-        )
-    if len(header) < 2:
-        raise DataError(f"{file}: needs at least one feature column besides {label_column!r}")
-    target = header.index(label_column)
-    columns = list(zip(*body, strict=True))
-    raw_labels = [v.strip() for v in columns[target]]
-    if all(_is_int(v) for v in raw_labels):
-        y = np.array([int(v) for v in raw_labels], dtype=np.int64)
-    else:
-        classes = sorted(set(raw_labels))
-        if num_classes is not None and len(classes) != num_classes:
-            raise DataError(
-                f"{file}: column {label_column!r} has {len(classes)} distinct labels "
-                f"{classes[:10]} but dataset.num_classes={num_classes}"
-            )
-        y = np.searchsorted(np.array(classes), np.array(raw_labels)).astype(np.int64)
-    features = [
-        _parse_column(list(col), path=file, column=header[i])
-        for i, col in enumerate(columns)
-        if i != target
-    ]
-    x = np.stack(features, axis=1)
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ','")
+    header, raw_labels, lines, x = _read_csv(file, delimiter=delimiter, label_column=label_column)
+    y, class_labels = _csv_labels(raw_labels, lines=lines, path=file, column=label_column,
+                                  num_classes=num_classes)
     missing = np.isnan(x)
     if missing.any():
         row, col = np.argwhere(missing)[0]
-        feature_names = [h for i, h in enumerate(header) if i != target]
+        feature_names = [h for h in header if h != label_column]
         raise DataError(
             f"{file}: {int(missing.sum())} missing or NaN values (first in column "
-            f"{feature_names[col]!r}, line {row + 2}); impute or drop them first"
+            f"{feature_names[col]!r}, line {lines[row]}); impute or drop them first"
         )
     return finish_dataset(
         x, y, name=name, source=str(file), num_classes=num_classes, max_samples=max_samples,
-        seed=seed, standardize=standardize,
+        seed=seed, standardize=standardize, class_labels=class_labels,
     )
 
 

@@ -1,0 +1,209 @@
+"""Guards every file loader passes through before it reads: the path names a regular file,
+the memory a file claims fits a budget, and low-level failures become a `DataError`.
+
+A data file is input from outside: its headers may claim any size, it may be a FIFO that
+blocks forever, or a device that never ends. Loaders check a claim against the file's real
+size (a claim no file of that size could hold means the file is corrupt) and against
+`memory_budget` (a share of the RAM available now) before they allocate.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from mia_defense.errors import DataError, MiaDefenseError
+
+__all__ = [
+    "MEMORY_BUDGET",
+    "MEMORY_FRACTION",
+    "check_memory",
+    "converting_errors",
+    "feature_bytes",
+    "file_kind",
+    "gib",
+    "is_regular_file",
+    "memory_budget",
+    "open_regular",
+    "read_regular",
+]
+
+# Share of the RAM available when a file is loaded that one dataset may claim.
+MEMORY_FRACTION = 0.8
+# A fixed budget in bytes instead (tests, or a machine whose available memory is misreported).
+MEMORY_BUDGET: int | None = None
+# Used when the operating system does not say how much memory is available.
+_FALLBACK_AVAILABLE = 8 << 30
+
+
+def _cgroup_room() -> int | None:
+    """Bytes this process may still allocate under a cgroup v2 memory limit, if one is set."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        return None if limit == "max" else max(int(limit) - used, 0)
+    except (OSError, ValueError):
+        return None
+
+
+def _available_memory() -> int:
+    """MemAvailable (Linux), else free pages, else a fallback; capped by a cgroup limit."""
+    available: int | None = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        available = None
+    if available is None:
+        try:
+            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            available = _FALLBACK_AVAILABLE
+    room = _cgroup_room()
+    return available if room is None else min(available, room)
+
+
+def memory_budget() -> int:
+    """Bytes one load may claim: `MEMORY_BUDGET`, else `MEMORY_FRACTION` of available RAM."""
+    if MEMORY_BUDGET is not None:
+        return MEMORY_BUDGET
+    return int(MEMORY_FRACTION * _available_memory())
+
+
+def gib(nbytes: int) -> str:
+    """``nbytes`` for a message: ``1.5 GiB``, ``12.0 MiB`` or ``300 bytes``."""
+    if nbytes >= 1 << 30:
+        return f"{nbytes / (1 << 30):.1f} GiB"
+    if nbytes >= 1 << 20:
+        return f"{nbytes / (1 << 20):.1f} MiB"
+    return f"{nbytes} bytes"
+
+
+def feature_bytes(num_values: int, *, standardize: bool) -> int:
+    """Peak bytes of turning ``num_values`` raw values into float32 features.
+
+    float32 features plus the float32 temporary of scaling them; standardising adds two
+    float64 temporaries (the statistics and the shifted, scaled copy are computed in float64).
+    """
+    return num_values * (20 if standardize else 8)
+
+
+def check_memory(nbytes: int, *, source: object, what: str) -> None:
+    """A `DataError` when ``nbytes`` (what ``source`` claims ``what`` needs) exceeds the budget."""
+    budget = memory_budget()
+    if nbytes > budget:
+        raise DataError(
+            f"{source}: {what} would need {gib(nbytes)} of memory, more than the "
+            f"{gib(budget)} this machine can spare (mia_defense.data.guards.MEMORY_FRACTION "
+            "of the available RAM); use a subset of the data, or a machine with more memory"
+        )
+
+
+def file_kind(mode: int) -> str:
+    """What a ``st_mode`` is, in words: ``regular file``, ``directory``, ``FIFO``, ..."""
+    kinds = (
+        (stat.S_ISREG, "regular file"),
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISFIFO, "FIFO (named pipe)"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be accessed ({exc.strerror or exc})") from exc
+
+
+def is_regular_file(path: Path) -> bool:
+    """True for a regular file (after symlinks), False when nothing is there.
+
+    Raises:
+        DataError: when ``path`` is a FIFO, device, socket or directory (never opened: a FIFO
+            would block and a device may never end).
+    """
+    info = _stat(path)
+    if info is None:
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(
+            f"{path}: is a {file_kind(info.st_mode)}, not a regular file; point dataset.path "
+            "at the data file itself (a copy on disk, not a pipe or device)"
+        )
+    return True
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for binary reading, refused unless it is a regular file.
+
+    The type is checked before opening (opening a FIFO blocks, opening some devices acts)
+    and again on the open descriptor, in case the path was swapped in between.
+    """
+    if not is_regular_file(path):
+        raise DataError(f"{path}: does not exist; check dataset.path")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be opened ({exc.strerror or exc})") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise DataError(f"{path}: is a {file_kind(mode)}, not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
+    """The whole content of the regular file ``path``, once its size fits the memory budget."""
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        check_memory(size, source=path, what=what)
+        with converting_errors(path):
+            return handle.read()
+
+
+@contextmanager
+def converting_errors(source: object, *, decoding: bool = True) -> Iterator[None]:
+    """Turn what a corrupt or oversized file raises deep inside a library into a `DataError`.
+
+    Our own errors pass through; MemoryError, OverflowError and RecursionError are reported
+    with the file's name and what to do, and so are (with ``decoding``) the I/O, decoding,
+    value and type errors a library raises on malformed content. Wrap only the code that
+    reads the file with ``decoding``, so a bug elsewhere is not reported as a corrupt file.
+    """
+    try:
+        yield
+    except MiaDefenseError:
+        raise
+    except MemoryError as exc:
+        raise DataError(
+            f"{source}: ran out of memory while loading it; the file claims more data than "
+            "this machine can hold (corrupt, or too large: use a subset)"
+        ) from exc
+    except (OverflowError, RecursionError) as exc:
+        raise DataError(
+            f"{source}: holds sizes or nesting too large to load ({exc.__class__.__name__}: "
+            f"{exc}); the file is corrupt or not a dataset file"
+        ) from exc
+    except (OSError, EOFError, UnicodeError, zlib.error, ValueError, TypeError) as exc:
+        if not decoding:
+            raise
+        raise DataError(
+            f"{source}: truncated, corrupt or not the expected format "
+            f"({exc.__class__.__name__}: {exc}); copy or download the file again"
+        ) from exc
