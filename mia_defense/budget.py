@@ -187,8 +187,8 @@ def check_budget(
     )  # fmt: skip
     budget = available_memory() if memory_bytes is None else memory_bytes
     sizes = (
-        f"plan.num_models={num_models}, {population_size} population records, "
-        f"{num_classes} classes, {num_params} parameters per model"
+        f"{population_size} population records, {num_classes} classes, {num_params} "
+        "parameters per model"
     )
     problems = []
     if need.memory > budget:
