@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable
@@ -28,11 +29,16 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             write(handle)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise DataError(
             f"{path}: cannot write it ({exc.strerror or exc}); free disk space or choose a "
             "writable run directory (hydra.run.dir=...)"
         ) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)

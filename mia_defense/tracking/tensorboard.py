@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -146,15 +148,33 @@ def log_run(
     try:
         for old in log_dir.glob("events.out.tfevents.*"):
             old.unlink()
-        _write_events(
-            log_dir, histories=histories, attacks=attacks, scalars=scalars, hparams=hparams,
-            title=title, masks=masks, slices=slices,
-        )
+        with _quiet_writer_thread():
+            _write_events(
+                log_dir, histories=histories, attacks=attacks, scalars=scalars,
+                hparams=hparams, title=title, masks=masks, slices=slices,
+            )
     except OSError as exc:
         raise DataError(
             f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); free "
             "disk space or choose a writable run directory (hydra.run.dir=...)"
         ) from None
+
+
+@contextmanager
+def _quiet_writer_thread() -> Iterator[None]:
+    """TensorBoard's writer thread prints a traceback when a write fails (a full disk) and
+    the main thread then raises the same error: keep only the main thread's, as one line."""
+    default = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not issubclass(args.exc_type, OSError):
+            default(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = default
 
 
 def _write_events(

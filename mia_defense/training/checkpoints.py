@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,7 +55,9 @@ def checkpoint_path(directory: Path, index: int) -> Path:
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """Save tensors, numbers, strings and containers of them; atomic (temp file + rename)."""
-    atomic_write(path, lambda handle: torch.save(payload, handle))
+    buffer = io.BytesIO()  # serialised in memory first: a failed disk write is then an OSError
+    torch.save(payload, buffer)
+    atomic_write(path, lambda handle: handle.write(buffer.getbuffer()))
 
 
 def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, Any]:

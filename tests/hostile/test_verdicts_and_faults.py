@@ -1,0 +1,239 @@
+"""Diverged or useless training is never called private; process faults end in one line;
+sweeps stay inside their directory (issue 14, items 4, 8 and 9)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mia_defense.cli.train import format_table, run
+from mia_defense.errors import DivergedError
+from mia_defense.experiment import RunResult, _check_released
+from mia_defense.tracking import read_json
+from mia_defense.tracking.run_dir import safe_dirname
+from tests.hostile.test_run_dir import FAST, snapshot
+
+TINY_CLI = [
+    "plan.num_models=4",
+    "plan.population_size=300",
+    "train.epochs=2",
+    "progress=false",
+    *FAST,
+]
+
+
+def mia_train(*args: str, cwd: Path, shell_prefix: str = "") -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "mia_defense.cli.train", *args]
+    if shell_prefix:
+        quoted = " ".join(f"'{c}'" for c in command)
+        return subprocess.run(
+            ["bash", "-c", f"{shell_prefix}; exec {quoted}"],
+            cwd=cwd, capture_output=True, text=True, timeout=300,
+        )
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+# -- 4. diverged training is never scored ---------------------------------------------------
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_diverged_run_stops_naming_the_cause_and_records_it(tmp_path, make_cfg, batched):
+    with pytest.raises(DivergedError, match=r"training diverged: model \d+: the loss became "
+                       r"non-finite by epoch 1; likely cause: train.lr=1e\+30"):
+        run(make_cfg(*FAST, "train.lr=1e30", f"train.batched={batched}"), tmp_path)
+    payload = read_json(tmp_path / "results.json")
+    assert payload["status"] == "diverged"
+    assert "train.lr=1e+30" in payload["diverged"]["reason"]
+    assert "attacks" not in payload
+    assert not list(tmp_path.glob("checkpoints/*.pt"))  # no diverged model is saved
+    assert not (tmp_path / "observations.npz").exists()
+
+
+def test_a_diverged_dp_run_names_the_clipping_norm(tmp_path, make_cfg):
+    cfg = make_cfg(*FAST, "train.lr=1e30", "defense=dp", "defense.dp.noise_multiplier=1.0",
+                   "defense.dp.target_epsilon=null")
+    with pytest.raises(DivergedError, match=r"likely cause: train.lr=1e\+30.*dp.max_grad_norm"):
+        run(cfg, tmp_path)
+
+
+def test_the_console_script_exits_2_on_divergence_without_a_traceback(tmp_path):
+    done = mia_train(*TINY_CLI, "train.lr=1e30", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "DivergedError: training diverged" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (np.array([[[0.0, np.nan]]]), r"released outputs on the test set contain NaN or \+inf"),
+        (np.array([[[np.inf, 0.0]]]), r"contain NaN or \+inf"),
+        (np.array([[[-np.inf, -np.inf]]]), r"a released output on the test set withholds every"),
+    ],
+)
+def test_non_finite_released_outputs_are_divergence(values, message):
+    with pytest.raises(DivergedError, match=message):
+        _check_released(values, what="test set")
+
+
+def test_withheld_classes_alone_are_a_valid_release():
+    _check_released(np.array([[[0.0, -np.inf, -np.inf]]]), what="population")
+
+
+def result_with(test_accuracy: float, chance: float) -> RunResult:
+    summary = {"auc": 0.5, "tpr@0.1%fpr": 0.001, "advantage": 0.0}
+    return RunResult(
+        utility={"test_accuracy": test_accuracy, "train_accuracy": 0.2,
+                 "generalization_gap": 0.1, "chance_accuracy": chance},
+        attacks={"loss": summary}, strongest_attack="loss", defense={}, privacy={},
+        wall_seconds=1.0,
+    )
+
+
+@pytest.mark.parametrize(("accuracy", "below"), [(0.10, True), (0.12, True), (0.13, False)])
+def test_utility_at_or_below_chance_gets_no_verdict(accuracy, below):
+    result = result_with(accuracy, chance=0.12)
+    assert result.utility_below_chance is below
+    table = format_table(result, [0.001])
+    assert ("UTILITY BELOW CHANCE" in table) is below
+    assert ("strongest attack at" in table) is not below
+
+
+def test_results_json_records_chance_and_the_flag(tmp_path, make_cfg):
+    run(make_cfg(*FAST), tmp_path)
+    payload = read_json(tmp_path / "results.json")
+    utility = payload["utility"]
+    assert 0.0 < utility["chance_accuracy"] < 0.2  # digits: ten roughly balanced classes
+    assert payload["utility_below_chance"] is (
+        utility["test_accuracy"] <= utility["chance_accuracy"]
+    )
+
+
+def test_a_model_that_learned_nothing_is_flagged(tmp_path, make_cfg):
+    # lr so small the weights barely move: accuracy stays at the random initialisation's.
+    run(make_cfg(*FAST, "train.lr=1e-12", "dataset=breast_cancer"), tmp_path)
+    payload = read_json(tmp_path / "results.json")
+    utility = payload["utility"]
+    assert utility["test_accuracy"] < 0.75
+    assert payload["utility_below_chance"] is (
+        utility["test_accuracy"] <= utility["chance_accuracy"]
+    )
+
+
+# -- 8. process faults end in one line -------------------------------------------------------
+
+
+def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
+    run_dir = tmp_path / "run"
+    args = [*TINY_CLI, "train.epochs=400", "train.batched=false", f"hydra.run.dir={run_dir}"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mia_defense.cli.train", *args],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.time() + 120
+    while not list(run_dir.glob("checkpoints/model_*.pt")) and time.time() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted; run the same command again to resume" in err
+    assert "Traceback" not in out + err
+    assert read_json(run_dir / "results.json")["status"] == "interrupted"
+    saved = snapshot(run_dir / "checkpoints")
+    assert saved
+    resumed = mia_train(*args, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming:" in resumed.stderr
+    assert read_json(run_dir / "results.json")["status"] == "complete"
+    after = snapshot(run_dir / "checkpoints")
+    assert all(after[name] == digest for name, digest in saved.items())
+
+
+@pytest.mark.parametrize("limit_kb", [8, 200])
+def test_a_full_disk_is_one_data_error_naming_the_file(tmp_path, limit_kb):
+    run_dir = tmp_path / "run"
+    done = mia_train(*TINY_CLI, f"hydra.run.dir={run_dir}", cwd=tmp_path,
+                     shell_prefix=f"ulimit -f {limit_kb}")
+    assert done.returncode == 2
+    assert f"DataError: {run_dir}" in done.stderr
+    assert "(File too large); free disk space" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not [p for p in run_dir.rglob("*.tmp")]  # no temporary file left behind
+
+
+def test_a_file_as_the_run_directory_is_one_line(tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    done = mia_train(*TINY_CLI, f"hydra.run.dir={tmp_path / 'taken' / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "cannot write there (Not a directory)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "taken").read_text() == "a file"
+
+
+def test_an_unknown_override_exits_2(tmp_path):
+    done = mia_train("trian.epochs=3", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Key 'trian' is not in struct" in done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root for a read-only bind mount")
+def test_a_read_only_run_directory_is_one_line(tmp_path):
+    run_dir = tmp_path / "ro"
+    run_dir.mkdir()
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(run_dir), str(run_dir)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot make a read-only mount here")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(run_dir)], capture_output=True)
+        done = mia_train(*TINY_CLI, f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    finally:
+        subprocess.run(["umount", str(run_dir)], capture_output=True)
+    assert done.returncode == 2
+    assert "cannot write there" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# -- 9. sweeps stay inside their directory ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ("dataset.path=/etc/passwd", "dataset.path=%2Fetc%2Fpasswd"),
+        ("dataset.path=../../outside", "dataset.path=..%2F..%2Foutside"),
+        ("..", "__"),
+        ("a=100%", "a=100%25"),
+        ("a=b\\c", "a=b%5Cc"),
+    ],
+)
+def test_override_values_become_one_directory_name(overrides, expected):
+    assert safe_dirname(overrides) == expected
+    assert "/" not in safe_dirname(overrides)
+
+
+def test_a_long_override_string_is_cut_to_a_valid_name_with_a_hash():
+    long = "dataset.path=" + "x" * 400
+    name = safe_dirname(long)
+    assert len(name.encode()) <= 200 and name != safe_dirname(long + "y")
+
+
+def test_a_sweep_with_a_path_override_stays_inside_its_directory(tmp_path):
+    sweep = tmp_path / "sweep"
+    done = mia_train(
+        "-m", *TINY_CLI, "dataset=csv", "dataset.label_column=label",
+        "dataset.path=../../escaped.csv", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+    )
+    assert done.returncode == 2  # the file does not exist: a DataError, one line
+    assert "Traceback" not in done.stderr
+    outside = [p for p in tmp_path.rglob("*") if sweep not in p.parents and p != sweep]
+    assert outside == []
+    names = [p.name for p in sweep.iterdir() if not p.name.startswith(".")]
+    assert any("..%2F..%2Fescaped.csv" in name for name in names), names
