@@ -44,7 +44,7 @@ from mia_defense.seeding import torch_generator
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
 from mia_defense.tracking.run_dir import mark_run
 from mia_defense.tracking.tensorboard import log_run
-from mia_defense.training.checkpoints import config_fingerprint
+from mia_defense.training.checkpoints import check_checkpoint_dir, config_fingerprint
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import Ensemble, train_ensemble
 
@@ -58,6 +58,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+CHECKPOINTS = "checkpoints"
+UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
 
 
 @dataclass
@@ -399,10 +402,15 @@ def run_experiment(
     start = time.perf_counter()
     run_dir = Path(run_dir)
     data = data or prepare_data(experiment)
+    fingerprint = config_fingerprint(experiment.config, data=data.fingerprint)
+    for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
+        check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint)
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
     mark_run(run_dir, status="running", **mark)
     try:
-        return _run_pipeline(experiment, run_dir, data, progress=progress, start=start)
+        return _run_pipeline(
+            experiment, run_dir, data, fingerprint=fingerprint, progress=progress, start=start
+        )
     except DivergedError as exc:
         reason = f"{exc}; {_divergence_hint(experiment)}"
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
@@ -413,14 +421,19 @@ def run_experiment(
 
 
 def _run_pipeline(
-    experiment: Experiment, run_dir: Path, data: TrainingData, *, progress: bool, start: float
+    experiment: Experiment,
+    run_dir: Path,
+    data: TrainingData,
+    *,
+    fingerprint: str | None,
+    progress: bool,
+    start: float,
 ) -> RunResult:
     plan, is_canary = data.plan, data.is_canary
     x_pop, y_pop = data.split(plan.population_idx)
     x_test, y_test = data.split(plan.test_idx)
     x_ref, y_ref = data.split(plan.reference_idx)
     num_classes = data.dataset.num_classes
-    fingerprint = config_fingerprint(experiment.config, data=data.fingerprint)
 
     def build_plain_model() -> nn.Module:
         return experiment.build_model(
@@ -443,7 +456,7 @@ def _run_pipeline(
     ensemble = train_ensemble(
         build_model=lambda: prepare_model(build_plain_model(), experiment.build_defenses()),
         build_defenses=experiment.build_defenses,
-        checkpoint_dir=run_dir / "checkpoints",
+        checkpoint_dir=run_dir / CHECKPOINTS,
         x_reference=x_ref,
         y_reference=y_ref,
         **training_data,
@@ -475,7 +488,7 @@ def _run_pipeline(
     if experiment.shadow_recipe == "undefended" and list(experiment.build_defenses()):
         shadows = train_ensemble(
             build_model=build_plain_model,
-            checkpoint_dir=run_dir / "checkpoints_undefended",
+            checkpoint_dir=run_dir / UNDEFENDED_CHECKPOINTS,
             stage="undefended",
             **training_data,
         )

@@ -23,8 +23,8 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from mia_defense.cli.report import main as report_main
 from mia_defense.cli.train import run
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.report import finished_result
 from mia_defense.tracking import load_npz, read_json, write_json, write_npz
+from mia_defense.tracking.run_dir import finished_run
 from mia_defense.training.checkpoints import (
     checkpoint_path,
     config_fingerprint,
@@ -211,7 +211,7 @@ def test_truncated_checkpoint_is_corrupt(tmp_path):
 def test_checkpoint_without_state_dict(tmp_path):
     path = tmp_path / "model_0000.pt"
     torch.save({"weights": torch.zeros(1)}, path)
-    with pytest.raises(DataError, match=rf"checkpoint {path} has no 'state_dict'; delete it"):
+    with pytest.raises(DataError, match=rf"checkpoint {path} lacks 'state_dict'.*; delete it"):
         load_checkpoint(path)
 
 
@@ -276,7 +276,7 @@ def test_same_config_resumes_and_neutral_settings_do_not_count(make_cfg, tmp_pat
 def test_checkpoint_without_fingerprint_is_refused_when_one_is_expected(tmp_path):
     path = tmp_path / "model_0000.pt"
     torch.save({"state_dict": {}, "history": {}}, path)
-    with pytest.raises(DataError, match=r"fingerprint None in model_0000.pt, abc now"):
+    with pytest.raises(DataError, match=r"model_0000.pt lacks 'fingerprint'; delete it"):
         load_checkpoint(path, fingerprint="abc")
 
 
@@ -322,7 +322,7 @@ def test_scores_npz_with_pickled_objects_is_refused(tmp_path):
 def test_corrupt_results_json_in_a_resumed_sweep_is_run_again(tmp_path, caplog):
     path = tmp_path / "results.json"
     path.write_bytes(b"\x89 binary junk")
-    assert finished_result(tmp_path, config={"seed": 0}) is None
+    assert finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None) is None
     assert f"{path}: not valid JSON" in caplog.text and "running it again" in caplog.text
 
 
@@ -347,4 +347,4 @@ def test_report_names_a_corrupt_scores_file(tmp_path, caplog):
 def test_report_of_a_directory_without_runs_exits_2(tmp_path, capsys):
     assert report_main([str(tmp_path), "--no-tensorboard"]) == 2
     err = capsys.readouterr().err
-    assert f"no finished run (results.json with status complete) under {tmp_path}" in err
+    assert f"mia-report: {tmp_path}: no finished run to rank" in err

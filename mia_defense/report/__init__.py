@@ -8,7 +8,7 @@ from mia_defense.report.objectives import (
     objectives,
 )
 from mia_defense.report.pareto import pareto_front
-from mia_defense.report.runs import LoadedRuns, RunRecord, finished_result, load_runs
+from mia_defense.report.runs import LoadedRuns, RunRecord, load_runs
 from mia_defense.report.table import RunSummary, summarise
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "RunRecord",
     "RunSummary",
     "check_objective_names",
-    "finished_result",
     "load_runs",
     "objective",
     "objectives",

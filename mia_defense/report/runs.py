@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
-import shutil
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,19 +17,12 @@ from mia_defense.tracking import read_json
 __all__ = [
     "LoadedRuns",
     "RunRecord",
-    "finished_result",
     "load_runs",
-    "normalise_config",
 ]
 
 log = logging.getLogger(__name__)
 
 RESULTS = "results.json"
-# Config keys that do not change what a run computes: a rerun differing only here is the same run.
-IGNORED_CONFIG_KEYS = ("progress",)
-_REQUIRED = ("utility", "attacks", "defense")
-# Where a run directory keeps the results and checkpoints of an earlier, different config.
-STALE = "stale"
 
 
 @dataclass(frozen=True)
@@ -69,21 +59,6 @@ class LoadedRuns:
     unranked: list[tuple[RunRecord, str]] = field(default_factory=list)
 
 
-def _problem(payload: Mapping[str, Any]) -> str | None:
-    """Why a parsed results.json cannot be reported, or ``None`` when it can."""
-    status = payload.get("status")
-    if status != "complete":
-        return f"status is {status!r}, not 'complete' (failed or partial run)"
-    missing = [key for key in _REQUIRED if not isinstance(payload.get(key), Mapping)]
-    if missing:
-        return f"missing {', '.join(missing)} (written by an incompatible version?)"
-    if not payload["attacks"]:
-        return "no attack results"
-    if "test_accuracy" not in payload["utility"]:
-        return "no utility.test_accuracy"
-    return None
-
-
 def _list_dir(directory: Path) -> list[os.DirEntry[str]]:
     with os.scandir(directory) as entries:
         return list(entries)
@@ -99,8 +74,8 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Directories under ``root`` (itself included) that hold a run: results.json or .hydra/.
 
-    Links are followed, each directory read once (a link loop ends there); ``stale/`` and
-    ``.hydra/`` are not searched. Returns the run directories, sorted, and
+    Links are followed, each directory read once (a link loop ends there); ``.hydra/`` is
+    not searched. Returns the run directories, sorted, and
     ``(directory, reason)`` of the directories that could not be listed.
     """
     found: list[Path] = []
@@ -125,7 +100,7 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         subdirs = {e.name: e for e in entries if _is_dir(e)}
         if RESULTS in {e.name for e in entries} or ".hydra" in subdirs:
             found.append(directory)
-        pending += [Path(e.path) for n, e in subdirs.items() if n not in (STALE, ".hydra")]
+        pending += [Path(e.path) for n, e in subdirs.items() if n != ".hydra"]
     return sorted(found), unreadable
 
 
@@ -214,63 +189,3 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             seen.add(run_dir.resolve())
             _load_run(run_dir, _run_name(run_dir, root, several=len(roots) > 1), loaded)
     return loaded
-
-
-def normalise_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """``config`` as results.json stores it (JSON types, non-finite floats as null),
-    without the keys that do not change the run; for comparing a new run's config."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, Mapping):
-            return {str(k): clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        return value
-
-    cleaned = json.loads(json.dumps(clean(dict(config)), default=str))
-    for key in IGNORED_CONFIG_KEYS:
-        cleaned.pop(key, None)
-    return cleaned
-
-
-def finished_result(run_dir: Path, *, config: Mapping[str, Any]) -> dict[str, Any] | None:
-    """results.json of ``run_dir`` when it is complete and was made by the same ``config``.
-
-    Used to skip the runs of a resumed sweep. Returns ``None`` (run it) when the file is
-    missing, corrupt or partial. When it holds a finished run of *another* config, that
-    run's results.json and checkpoints are moved into ``run_dir/stale/`` first, so the new
-    run neither resumes from models trained with the old config nor overwrites them.
-
-    Args:
-        run_dir: the run directory.
-        config: the resolved config of the run about to start (a plain dict).
-    """
-    run_dir = Path(run_dir)
-    path = run_dir / RESULTS
-    if not path.exists():
-        return None
-    try:
-        payload = read_json(path)
-    except DataError as exc:
-        log.warning("%s; running it again", exc)
-        return None
-    problem = _problem(payload)
-    if problem is not None:
-        log.info("%s: %s; running it again", path, problem)
-        return None
-    if normalise_config(payload.get("config", {})) != normalise_config(config):
-        stale = run_dir / STALE
-        if stale.exists():
-            shutil.rmtree(stale)
-        stale.mkdir()
-        for name in (RESULTS, "checkpoints"):
-            if (run_dir / name).exists():
-                (run_dir / name).rename(stale / name)
-        log.warning(
-            "%s was written for another config: moved it and its checkpoints to %s; "
-            "running again from scratch", path, stale
-        )
-        return None
-    return payload

@@ -135,7 +135,8 @@ def test_a_finished_run_on_other_data_is_refused(finished, tmp_path):
 def test_an_unfinished_run_of_another_config_is_refused_too(tmp_path, status):
     mark_run(tmp_path, status=status, config={"seed": 0}, data_fingerprint="a")
     before = snapshot(tmp_path)
-    with pytest.raises(ConfigError, match=rf"holds a {status} run of another config \(seed: 0 -> 1"):
+    message = rf"holds a {status} run of another config \(seed: 0 -> 1"
+    with pytest.raises(ConfigError, match=message):
         finished_run(tmp_path, config={"seed": 1}, data_fingerprint="a")
     assert snapshot(tmp_path) == before
 
@@ -191,7 +192,7 @@ def test_concurrent_writers_of_one_file_never_collide_on_the_temporary_name(tmp_
         try:
             for _ in range(30):
                 write_json(target, {"value": value, "pad": list(range(200))})
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(v,)) for v in range(3)]

@@ -1,7 +1,6 @@
 import logging
 
-from mia_defense.report import finished_result, load_runs
-from mia_defense.report.runs import normalise_config
+from mia_defense.report import load_runs
 from tests.report.fake_runs import make_run
 
 
@@ -29,28 +28,6 @@ def test_a_run_directory_given_directly_is_named_after_itself(tmp_path):
     loaded = load_runs([tmp_path / "one", tmp_path])  # found twice, loaded once
     assert [r.name for r in loaded.runs] == ["one"]
     assert load_runs([tmp_path / "missing"]).skipped[0][1] == "not a directory"
-
-
-def test_finished_result_needs_the_same_config_and_moves_a_stale_run_aside(tmp_path):
-    payload = make_run(tmp_path, test_accuracy=0.9, signal=1.0)
-    (tmp_path / "checkpoints").mkdir()
-    (tmp_path / "checkpoints" / "model_0000.pt").write_bytes(b"x")
-    # progress does not change the run; a NaN is stored as null
-    same = {"seed": 0, "progress": True}
-    assert finished_result(tmp_path, config=same)["utility"] == payload["utility"]
-    assert normalise_config({"a": float("nan"), "b": (1, 2)}) == {"a": None, "b": [1, 2]}
-    assert finished_result(tmp_path, config={"seed": 1, "progress": False}) is None
-    assert not (tmp_path / "results.json").exists()
-    assert (tmp_path / "stale" / "results.json").exists()
-    assert (tmp_path / "stale" / "checkpoints" / "model_0000.pt").exists()
-    assert load_runs([tmp_path]).runs == []  # the stale copy is not a run
-
-
-def test_finished_result_is_none_for_missing_or_corrupt_results(tmp_path):
-    assert finished_result(tmp_path, config={}) is None
-    (tmp_path / "results.json").write_text("not json")
-    assert finished_result(tmp_path, config={}) is None
-    assert (tmp_path / "results.json").exists()  # a corrupt file is simply rerun over
 
 
 def test_runs_of_several_sweeps_are_named_after_their_sweep(tmp_path):
