@@ -11,7 +11,13 @@ import numpy as np
 
 from mia_defense.data.checks import finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
-from mia_defense.data.guards import check_memory, feature_bytes, is_regular_file, read_regular
+from mia_defense.data.guards import (
+    check_memory,
+    feature_bytes,
+    is_regular_file,
+    read_regular,
+    reports_file_errors,
+)
 from mia_defense.data.safe_pickle import safe_loads
 from mia_defense.errors import ConfigError, DataError
 
@@ -190,6 +196,7 @@ def _load(
     )
 
 
+@reports_file_errors
 def load_cifar10(
     *,
     path: str | os.PathLike[str] | None,
@@ -220,6 +227,7 @@ def load_cifar10(
     )
 
 
+@reports_file_errors
 def load_cifar100(
     *,
     path: str | os.PathLike[str] | None,

@@ -9,13 +9,14 @@ size (a claim no file of that size could hold means the file is corrupt) and aga
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from mia_defense.errors import DataError, MiaDefenseError
 
@@ -31,7 +32,10 @@ __all__ = [
     "memory_budget",
     "open_regular",
     "read_regular",
+    "reports_file_errors",
 ]
+
+_Loader = TypeVar("_Loader", bound=Callable[..., Any])
 
 # Share of the RAM available when a file is loaded that one dataset may claim.
 MEMORY_FRACTION = 0.8
@@ -174,7 +178,10 @@ def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
         size = os.fstat(handle.fileno()).st_size
         check_memory(size, source=path, what=what)
         with converting_errors(path):
-            return handle.read()
+            data = handle.read(size + 1)
+    if len(data) > size:
+        raise DataError(f"{path}: grew while it was read; load it once it is complete")
+    return data
 
 
 @contextmanager
@@ -207,3 +214,15 @@ def converting_errors(source: object, *, decoding: bool = True) -> Iterator[None
             f"{source}: truncated, corrupt or not the expected format "
             f"({exc.__class__.__name__}: {exc}); copy or download the file again"
         ) from exc
+
+
+def reports_file_errors(loader: _Loader) -> _Loader:
+    """Make the keyword-only file ``loader`` report MemoryError, OverflowError and
+    RecursionError, wherever they arise while it loads, as a `DataError` naming its ``path``."""
+
+    @functools.wraps(loader)
+    def load(*args: Any, **kwargs: Any) -> Any:
+        with converting_errors(kwargs.get("path", "dataset.path"), decoding=False):
+            return loader(*args, **kwargs)
+
+    return load  # type: ignore[return-value]

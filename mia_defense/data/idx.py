@@ -17,7 +17,13 @@ import numpy as np
 
 from mia_defense.data.checks import finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
-from mia_defense.data.guards import check_memory, feature_bytes, is_regular_file, open_regular
+from mia_defense.data.guards import (
+    check_memory,
+    feature_bytes,
+    is_regular_file,
+    open_regular,
+    reports_file_errors,
+)
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["load_fashion_mnist", "load_mnist", "read_idx"]
@@ -157,6 +163,7 @@ def _load(
     )
 
 
+@reports_file_errors
 def load_mnist(
     *,
     path: str | os.PathLike[str] | None,
@@ -180,6 +187,7 @@ def load_mnist(
     )
 
 
+@reports_file_errors
 def load_fashion_mnist(
     *,
     path: str | os.PathLike[str] | None,

@@ -22,7 +22,13 @@ import numpy as np
 
 from mia_defense.data.checks import finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
-from mia_defense.data.guards import check_memory, gib, is_regular_file, open_regular
+from mia_defense.data.guards import (
+    check_memory,
+    gib,
+    is_regular_file,
+    open_regular,
+    reports_file_errors,
+)
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["load_csv", "load_npz", "load_purchase100", "load_texas100"]
@@ -138,11 +144,10 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
 
 def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
     """A comma-separated numeric matrix without header, one row per sample."""
-    with open_regular(path) as handle:
+    with open_regular(path) as handle, io.TextIOWrapper(handle, encoding="utf-8") as text:
         size = os.fstat(handle.fileno()).st_size
         # Each value takes at least 2 bytes ("0,"); the parser may double its buffer once.
         check_memory(size * np.dtype(dtype).itemsize, source=path, what="parsing the text")
-        text = io.TextIOWrapper(handle, encoding="utf-8")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
@@ -174,6 +179,7 @@ _PURCHASE_EXPECTED = (
 )
 
 
+@reports_file_errors
 def load_purchase100(
     *,
     path: str | os.PathLike[str] | None,
@@ -187,7 +193,8 @@ def load_purchase100(
         path: ``dataset_purchase`` (the text file of the original release: the label, then the
             features, comma-separated, one customer per line), its folder, or an ``.npz`` with
             ``features``/``labels`` (or ``x``/``y``; one-hot labels accepted).
-        label_base: 0 or 1; ``None`` detects the original 1-based labels (1..100).
+        label_base: 0 or 1; ``None`` detects the original 1-based labels (1..100) and says
+            so in a warning. A shift is recorded as the dataset's ``class_labels``.
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
@@ -215,6 +222,7 @@ _TEXAS_EXPECTED = (
 )
 
 
+@reports_file_errors
 def load_texas100(
     *,
     path: str | os.PathLike[str] | None,
@@ -227,7 +235,8 @@ def load_texas100(
     Args:
         path: the folder with ``feats`` and ``labels`` (as in ``dataset_texas.tgz``: ``texas/100/``;
             the archive's top folder works too), or an ``.npz`` with ``features``/``labels``.
-        label_base: 0 or 1; ``None`` detects the original 1-based labels (1..100).
+        label_base: 0 or 1; ``None`` detects the original 1-based labels (1..100) and says
+            so in a warning. A shift is recorded as the dataset's ``class_labels``.
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
@@ -262,6 +271,7 @@ def load_texas100(
     )
 
 
+@reports_file_errors
 def load_npz(
     *,
     path: str | os.PathLike[str] | None,
@@ -279,7 +289,9 @@ def load_npz(
         path: the ``.npz`` file (loaded with ``allow_pickle=False``).
         x_key: name of the features array.
         y_key: name of the labels array (integers, or one-hot [N, C]).
-        num_classes: C; ``None`` infers ``max(label) + 1``.
+        num_classes: C; ``None`` infers the number of distinct labels (labels other than
+            0..C-1, such as 3, 7, 9, are remapped to 0..C-1 with a warning and recorded as the
+            dataset's ``class_labels``).
         standardize: zero mean, unit variance per feature (per channel for [N, C, H, W]).
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
@@ -305,10 +317,9 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str
     """The header, each row's label text, the other columns as float64 [N, D] (NaN where a
     field is empty) and each row's line number. Rows are parsed one at a time into one
     buffer, so memory stays proportional to the values, not to Python strings."""
-    with open_regular(path) as handle:
+    with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8", newline="") as text:
         size = os.fstat(handle.fileno()).st_size
         check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
         try:
             return _parse_csv(csv.reader(text, delimiter=delimiter), path=path,
                               label_column=label_column)
@@ -444,6 +455,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
+@reports_file_errors
 def load_csv(
     *,
     path: str | os.PathLike[str] | None,

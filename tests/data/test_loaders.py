@@ -185,8 +185,11 @@ def test_purchase100_text_and_npz(tmp_path):
     data = load_purchase100(path=tmp_path)
     assert data.x.shape == (50, 600) and data.num_classes == 100
     np.testing.assert_array_equal(data.y, y - 1)
+    assert data.class_labels == tuple(range(1, 101))  # the shift is recorded, never silent
     np.savez(tmp_path / "p.npz", features=x, labels=np.eye(100)[y - 1])  # one-hot labels
-    np.testing.assert_array_equal(load_purchase100(path=tmp_path / "p.npz").y, y - 1)
+    one_hot = load_purchase100(path=tmp_path / "p.npz")
+    np.testing.assert_array_equal(one_hot.y, y - 1)
+    assert one_hot.class_labels is None
     assert len(load_purchase100(path=text, max_samples=20, seed=1)) == 20
 
 
