@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
+from mia_defense.budget import available_memory
 from mia_defense.errors import DataError, MiaDefenseError
 
 __all__ = [
@@ -41,43 +42,13 @@ _Loader = TypeVar("_Loader", bound=Callable[..., Any])
 MEMORY_FRACTION = 0.8
 # A fixed budget in bytes instead (tests, or a machine whose available memory is misreported).
 MEMORY_BUDGET: int | None = None
-# Used when the operating system does not say how much memory is available.
-_FALLBACK_AVAILABLE = 8 << 30
-
-
-def _cgroup_room() -> int | None:
-    """Bytes this process may still allocate under a cgroup v2 memory limit, if one is set."""
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-        return None if limit == "max" else max(int(limit) - used, 0)
-    except (OSError, ValueError):
-        return None
-
-
-def _available_memory() -> int:
-    """MemAvailable (Linux), else free pages, else a fallback; capped by a cgroup limit."""
-    available: int | None = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                available = int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        available = None
-    if available is None:
-        try:
-            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-        except (ValueError, OSError, AttributeError):
-            available = _FALLBACK_AVAILABLE
-    room = _cgroup_room()
-    return available if room is None else min(available, room)
 
 
 def memory_budget() -> int:
     """Bytes one load may claim: `MEMORY_BUDGET`, else `MEMORY_FRACTION` of available RAM."""
     if MEMORY_BUDGET is not None:
         return MEMORY_BUDGET
-    return int(MEMORY_FRACTION * _available_memory())
+    return int(MEMORY_FRACTION * available_memory())
 
 
 def gib(nbytes: int) -> str:

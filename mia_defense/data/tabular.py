@@ -1,6 +1,8 @@
 """Tabular data from the user's files: Purchase100, Texas100, generic CSV and NPZ.
 
-NPZ files are opened with ``allow_pickle=False``: object arrays are refused, never unpickled.
+NPZ files are read member by member with ``allow_pickle=False``: object arrays are refused,
+never unpickled, and only the features and labels members are read, each once its header's
+shape has been checked against the member's size and the memory budget.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import io
 import logging
 import math
 import os
+import struct
 import warnings
 import zipfile
 import zlib
@@ -17,6 +20,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -39,6 +43,8 @@ _X_KEYS = ("features", "x", "X", "data")
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
 # Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
 _DEFLATE_MAX_RATIO = 1032
+# numpy's own limit on a .npy header (np.load's max_header_size).
+_NPY_MAX_HEADER = 10_000
 
 
 def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tuple[str, str]
@@ -69,9 +75,8 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
                           for k in (x_name, y_name)}
                 check_memory(sum(claims.values()), source=file,
                              what=f"the arrays {sorted(claims)}")
-                return tuple(  # type: ignore[return-value]
-                    _read_member(archive, members[k], file=file) for k in (x_name, y_name)
-                )
+                x = _read_member(archive, members[x_name], file=file)
+                return x, _read_member(archive, members[y_name], file=file)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
                 NotImplementedError, RuntimeError) as exc:
             raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
@@ -89,19 +94,12 @@ def _member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size: in
         )
     with archive.open(info) as stream:
         try:
-            version = np.lib.format.read_magic(stream)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
-            elif version == (2, 0):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
-            else:
-                raise ValueError(f".npy format version {version} is not supported")
-        except ValueError as exc:
+            shape, dtype, header = _npy_header(stream)
+        except (ValueError, struct.error) as exc:
             raise DataError(
                 f"{file}: member {name!r} is not a valid .npy array ({exc}); save the arrays "
                 "with np.savez"
             ) from exc
-        header = stream.tell()
     if dtype.hasobject:
         raise DataError(
             f"{file}: holds object (pickled) arrays, which are never loaded; save plain "
@@ -114,6 +112,24 @@ def _member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size: in
             f"{gib(info.file_size - header)} of data; the file is truncated or corrupt"
         )
     return nbytes
+
+
+def _npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and size in bytes of a .npy header, whose length is checked before it is
+    read (numpy reads a header of any claimed length, up to 4 GB, before checking it)."""
+    version = np.lib.format.read_magic(stream)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f".npy format version {version} is not supported")
+    width, code = (2, "<H") if version == (1, 0) else (4, "<I")
+    length_bytes = stream.read(width)
+    (length,) = struct.unpack(code, length_bytes)
+    if length > _NPY_MAX_HEADER:
+        raise ValueError(f"its header claims {length} bytes, numpy allows {_NPY_MAX_HEADER}")
+    header = io.BytesIO(length_bytes + stream.read(length))
+    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+            else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read(header)
+    return shape, dtype, 8 + width + length
 
 
 def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.ndarray:

@@ -285,6 +285,21 @@ def test_npz_member_header_claiming_more_than_its_data_is_refused(tmp_path):
         load_npz(path=path)
 
 
+def test_npz_header_length_bomb_is_refused_before_reading_the_header(tmp_path):
+    # a v2 .npy header may claim up to 4 GB; numpy reads all of it before its size check
+    member = b"\x93NUMPY\x02\x00" + struct.pack("<I", 20 * _MIB) + b" " * (20 * _MIB)
+    path = tmp_path / "header.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("x.npy", member)
+        archive.writestr("y.npy", _npy((2,), "<i8", body=b"\0" * 16))
+    assert path.stat().st_size < 100_000
+    with _bounded(max_bytes=4 * _MIB), pytest.raises(
+        DataError, match=r"header.npz: member 'x' is not a valid .npy array \(its header claims "
+        r"20971520 bytes, numpy allows 10000\)"
+    ):
+        load_npz(path=path)
+
+
 def test_npz_zip_bomb_is_refused_by_the_budget(tmp_path, monkeypatch):
     path = tmp_path / "bomb.npz"
     np.savez_compressed(path, x=np.zeros((1000, 2000)), y=np.arange(1000) % 2)
