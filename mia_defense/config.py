@@ -335,16 +335,24 @@ class _Walk:
         return _BAD
 
     def unknown(
-        self, node: DictConfig, key: str, path: str, known: Sequence[str], where: str
+        self, node: DictConfig, key: str, path: str, known: Sequence[str], where: str,
+        *, plus: bool = True, extra: str = "",
     ) -> None:
-        """``+path.key=value: unknown key 'key' <where>; did you mean 'closest'?``"""
+        """``+path.key=value: unknown key 'key' <where>; did you mean 'closest'?``
+
+        ``plus``: struct mode lets such a key in only through a ``+`` override (or a YAML of
+        the user's own); a ``_target_`` node may also carry keys left from the packaged
+        config when only its ``_target_`` was replaced, so no ``+`` there.
+        """  # fmt: skip
         value = self.get(node, key, _join(path, key), quiet=True)
-        scalar = value is not _BAD and not isinstance(value, DictConfig | list)
+        scalar = value is not _BAD and not isinstance(value, DictConfig)
+        given = f"={_show(value)}" if scalar else ""
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
-        given = f"={_show(value)}" if scalar else ""
         label = "unknown top-level key" if not path else "unknown key"
-        self.problems.append(f"+{_join(path, key)}{given}: {label} {key!r}{where}; {hint}")
+        self.problems.append(
+            f"{'+' if plus else ''}{_join(path, key)}{given}: {label} {key!r}{where}; {hint}{extra}"
+        )
 
     def group(self, node: Any, keys: Mapping[str, Spec], path: str) -> None:
         if not isinstance(node, DictConfig):
@@ -417,13 +425,16 @@ class _Walk:
             )
             return
         params, hints, open_kwargs = _signature(target)
-        known = [p for p in params if params[p].kind is not inspect.Parameter.VAR_POSITIONAL]
+        named = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        known = [p for p in params if params[p].kind not in named]
+        ours = getattr(target, "__module__", "").startswith("mia_defense.")
+        extra = _CUSTOM_HINT if path == "model" and not ours else ""
         for key in map(str, node):
             if key in _HYDRA_KEYS:
                 continue
             full = _join(path, key)
             if key not in params and not open_kwargs:
-                self.unknown(node, key, path, known, f" for {name}")
+                self.unknown(node, key, path, known, f" for {name}", plus=False, extra=extra)
                 continue
             value = self.get(node, key, full)
             if value is _BAD or node._get_node(key)._is_interpolation():
@@ -433,6 +444,15 @@ class _Walk:
             line = line or (rule.problem(full, value) if rule else None)
             if line:
                 self.problems.append(line)
+        supplied = _SUPPLIED.get(path.split(".")[0], frozenset())
+        if not path.startswith("attack.attacks."):  # attacks: called with the observations
+            for key, param in params.items():
+                needed = param.default is inspect.Parameter.empty and param.kind not in named
+                if needed and key not in node.keys() and key not in supplied:
+                    self.problems.append(
+                        f"{path}.{key}: missing; {name} takes {key} with no default; set it, "
+                        f"e.g. +{path}.{key}=..."
+                    )
         if len(self.problems) == before:
             self.rehearse(target, node, path)
 
@@ -450,6 +470,14 @@ class _Walk:
             self.problems.append(str(exc))
         except (TypeError, ValueError) as exc:
             self.problems.append(f"{path}: cannot build {target.__name__} ({_first_line(exc)})")
+
+
+# Arguments the pipeline passes itself, by group: the model builder passes input_shape and
+# num_classes when the constructor takes them.
+_SUPPLIED = {"model": frozenset({"input_shape", "num_classes"})}
+_CUSTOM_HINT = (
+    " (your own module: start from model=custom, which carries no keys of the packaged models)"
+)
 
 
 def _signature(target: Any) -> tuple[Mapping[str, inspect.Parameter], dict[str, Any], bool]:

@@ -37,12 +37,17 @@ CASES = [
      r"^\+attack.queries.nosie_std=1: unknown key 'nosie_std' in attack.queries; did you "
      r"mean 'noise_std'\?$"),
     (["defense=dp", "+defense.dp.max_grad_nrom=1"],
-     r"^\+defense.dp.max_grad_nrom=1: unknown key 'max_grad_nrom' for "
+     r"^defense.dp.max_grad_nrom=1: unknown key 'max_grad_nrom' for "
      r"mia_defense.defenses.DPSGD; did you mean 'max_grad_norm'\?$"),
     (["+attack.attacks.rmia.gama=2"],
-     r"^\+attack.attacks.rmia.gama=2: unknown key 'gama' for mia_defense.attacks.rmia; "
+     r"^attack.attacks.rmia.gama=2: unknown key 'gama' for mia_defense.attacks.rmia; "
      r"did you mean 'gamma'\?$"),
-    (["+model.hiden=[64]"], r"^\+model.hiden: unknown key 'hiden' for .*MLP; did you mean "),
+    (["+model.hiden=[64]"],
+     r"^model.hiden=\[64\]: unknown key 'hiden' for mia_defense.models.MLP; did you mean "
+     r"'hidden'\?$"),
+    (["model=custom", "model._target_=torch.nn.Linear", "+model.in_features=64"],
+     r"^model.out_features: missing; torch.nn.Linear takes out_features with no default; set "
+     r"it, e.g. \+model.out_features=...$"),
     # wrong types
     (["attack.bootstrap=abc"], r"^attack.bootstrap='abc': must be an integer >= 0"),
     (["train.epochs=1.5"], r"^train.epochs=1.5: must be an integer >= 1$"),
@@ -240,7 +245,7 @@ def test_budget_time_limit_alone():
           "  seed=-1: must be an integer >= 0 (the one seed of the run, e.g. seed=0)",
           "  +trian: unknown top-level key 'trian'; did you mean 'train'?"]),
         (["defense=dp", "+defense.dp.max_grad_nrom=1"],
-         ["ConfigError: +defense.dp.max_grad_nrom=1: unknown key 'max_grad_nrom' for "
+         ["ConfigError: defense.dp.max_grad_nrom=1: unknown key 'max_grad_nrom' for "
           "mia_defense.defenses.DPSGD; did you mean 'max_grad_norm'?"]),
         (["plan.num_models=100000"],
          ["ConfigError: plan.num_models=100000: must be an even integer in [2, 4096] "]),

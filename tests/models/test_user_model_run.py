@@ -25,6 +25,12 @@ def test_user_module_taking_num_classes_from_the_data(make_cfg, tmp_path):
 
 def test_leftover_mlp_keys_get_a_clear_error(make_cfg, tmp_path):
     cfg = make_cfg("model._target_=tests.models.user_models.WidthNet", *SMALL)
-    with pytest.raises(ConfigError, match=r"takes no argument\(s\) \['activation', 'dropout', "
-                       r"'hidden'\].*model=custom"):
+    with pytest.raises(ConfigError) as caught:
         run(cfg, tmp_path)
+    for key, value in (("hidden", "[128]"), ("activation", "'relu'"), ("dropout", "0.0")):
+        assert (f"model.{key}={value}: unknown key '{key}' for tests.models.user_models.WidthNet; "
+                "valid keys: width, classes, features (your own module: start from model=custom"
+                ) in str(caught.value)  # fmt: skip
+    assert "model.width: missing; tests.models.user_models.WidthNet takes width with no " \
+        "default; set it, e.g. +model.width=..." in str(caught.value)
+    assert not (tmp_path / "checkpoints").exists()
