@@ -499,10 +499,7 @@ def _run_pipeline(
         )
         attacks = with_shadow_observations(attacks, shadow_obs)
     fprs = sorted(experiment.fprs)
-    privacy = {
-        key: float(np.mean([h.stats[key] for h in ensemble.histories]))
-        for key in ensemble.histories[0].stats
-    }
+    privacy = _privacy(experiment, ensemble)
     evaluation = EvaluationConfig(
         fprs=experiment.fprs,
         bootstrap=experiment.bootstrap,
@@ -557,6 +554,21 @@ def _run_pipeline(
     return result
 
 
+def _privacy(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any]:
+    """results.json's ``privacy``: the accountant's figures reported by a defense (DP-SGD:
+    ε as the maximum over the K models, each model's ε, σ, q, steps, δ and accountant, the
+    noise source, whether ε holds, what preprocessing it leaves out); empty without one."""
+    from mia_defense.defenses.dp import preprocessing_note
+
+    stats = [h.stats for h in ensemble.histories]
+    for defense in experiment.build_defenses():
+        report = getattr(defense, "privacy_report", None)
+        if callable(report):
+            dataset = experiment.config.get("dataset") or {}
+            return report(stats, preprocessing=preprocessing_note(dataset))
+    return {}
+
+
 def _defense_hparams(experiment: Experiment) -> dict[str, Any]:
     defenses = list(experiment.build_defenses())
     out: dict[str, Any] = {
@@ -585,7 +597,8 @@ def _headline_scalars(result: RunResult, fprs: Sequence[float]) -> dict[str, flo
         if key != "seconds":
             scalars[f"privacy/strongest_{key}"] = value
     for key, value in result.privacy.items():
-        scalars[f"privacy/{key}"] = value
+        if isinstance(value, (int, float)):  # not per_model, noise_source, ...
+            scalars[f"privacy/{key}"] = value
     return scalars
 
 

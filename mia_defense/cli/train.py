@@ -208,7 +208,10 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         f"gap {util['generalization_gap']:.3f}, chance {util['chance_accuracy']:.3f})",
     ]
     for key, value in result.privacy.items():
-        lines.append(f"{key} {value:.4g}")
+        if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
+            lines.append(f"{key} {value}")
+        elif isinstance(value, int | float):  # per_model stays in results.json
+            lines.append(f"{key} {value:.4g}")
 
     def cell(summary: dict[str, float], key: str) -> str:
         low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+
 from torch import nn
 
 from mia_defense.errors import UnsupportedModelError
 
-__all__ = ["check_dp_compatible", "ensure_dp_compatible"]
+__all__ = ["check_dp_compatible", "ensure_dp_compatible", "fix_for_dp", "group_norm_for"]
 
 # Short reasons and fixes, by the Opacus validator's finding.
 _FIXES: dict[type[nn.Module], str] = {
     nn.modules.batchnorm._BatchNorm: (
         "BatchNorm mixes the samples of a batch, which DP-SGD cannot account for; replace it "
-        "with GroupNorm (opacus.validators.ModuleValidator.fix(model) does this), or use "
-        "model=cnn / model=resnet"
+        "with GroupNorm (defense.dp.auto_fix=true does this), or use model=cnn / model=resnet"
     ),
     nn.modules.instancenorm._InstanceNorm: (
         "InstanceNorm with track_running_stats=True keeps statistics of the training data; "
@@ -74,3 +75,42 @@ def ensure_dp_compatible(model: nn.Module, *, name: str = "model") -> None:
             f"{name} cannot be trained with DP-SGD (Opacus) because of {len(problems)} "
             f"problem(s):\n{listing}"
         )
+
+
+def group_norm_for(norm: nn.modules.batchnorm._BatchNorm) -> nn.GroupNorm:
+    """The GroupNorm that replaces a BatchNorm layer under DP-SGD, its affine parameters kept.
+
+    ``BatchNorm1d`` normalises features with no spatial extent: a group of one channel would
+    hold a single value and normalise it to zero (Opacus' GroupNorm(min(32, C), C) on a
+    32-wide layer zeroes every activation), and a group of a few channels keeps little more
+    than their order, so it gets one group over all C features (a per-sample LayerNorm).
+    ``BatchNorm2d``/``3d`` channels have spatial extent: the largest group count up to 32
+    (Wu & He's default) that divides C with at least two channels per group.
+    """
+    channels = norm.num_features
+    groups = 1
+    if not isinstance(norm, nn.BatchNorm1d):
+        groups = max(
+            (g for g in range(1, min(32, channels // 2) + 1) if channels % g == 0), default=1
+        )
+    fixed = nn.GroupNorm(groups, channels, eps=norm.eps, affine=norm.affine)
+    if norm.affine:
+        fixed.weight.data.copy_(norm.weight.data)
+        fixed.bias.data.copy_(norm.bias.data)
+    return fixed
+
+
+def fix_for_dp(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` that Opacus can train: BatchNorm layers become `group_norm_for`'s
+    GroupNorm, then Opacus' ``ModuleValidator.fix`` handles the rest (e.g. LSTM -> DPLSTM)."""
+    from opacus.validators import ModuleValidator
+
+    model = copy.deepcopy(model)
+    if isinstance(model, nn.modules.batchnorm._BatchNorm):
+        return group_norm_for(model)
+    for name, module in list(model.named_modules()):
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and name:
+            parent_name, _, child = name.rpartition(".")
+            parent = model.get_submodule(parent_name) if parent_name else model
+            setattr(parent, child, group_norm_for(module))
+    return ModuleValidator.fix(model)

@@ -9,8 +9,10 @@ loop (see :func:`batching_blocker`).
 DP-SGD follows Opacus step for step: Poisson sampling at rate ``1 / ceil(n / B)``, each
 sample's gradient clipped to ``max_grad_norm`` (norms from activations and output
 gradients, as Opacus' ghost clipping), Gaussian noise of std ``noise_multiplier *
-max_grad_norm`` on the sum, division by the expected batch size ``int(n * rate)``; ε comes
-from Opacus' accountants with the same rate, noise multiplier and step count.
+max_grad_norm`` on the sum, division by the expected batch size ``int(n * rate)``; an empty
+draw is a noise-only step, counted. Sampling, noise and schedule are the per-model path's
+own (`mia_defense.defenses.dp_mechanism`); ε comes from Opacus' accountants with the same
+rate, noise multiplier and step count.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ from mia_defense.defenses.accounting import (
     resolve_noise_multiplier,
 )
 from mia_defense.defenses.base import TrainingDefense
+from mia_defense.defenses.dp_mechanism import (
+    DPSchedule,
+    RandomSource,
+    gaussian_noise,
+    poisson_mask,
+)
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import checkpoint_path, load_model, save_model
@@ -67,7 +75,9 @@ class BatchedDP:
         target_epsilon: ε to spend over the planned epochs (with ``noise_multiplier=None``).
         delta: δ, or ``None`` for 1 / (10 · members) as ``DPSGD`` does.
         accountant: Opacus accountant: ``rdp``, ``prv`` or ``gdp``.
-        poisson_sampling: Poisson batches (else shuffled fixed-size batches).
+        poisson_sampling: Poisson batches (else shuffled fixed-size batches, which
+            ``DPSGD`` accepts only with ``allow_unaccounted_sampling``).
+        secure_mode: sampling and noise from the OS CSPRNG instead of each model's seed.
     """
 
     max_grad_norm: float = 1.0
@@ -76,6 +86,7 @@ class BatchedDP:
     delta: float | None = None
     accountant: str = "rdp"
     poisson_sampling: bool = True
+    secure_mode: bool = False
 
     def __post_init__(self) -> None:
         if (self.noise_multiplier is None) == (self.target_epsilon is None):
@@ -84,10 +95,9 @@ class BatchedDP:
                 f"{self.target_epsilon}: set exactly one of them (the other to null)"
             )
 
-    @staticmethod
-    def sample_rate(num_members: int, batch_size: int) -> float:
-        """Opacus' rate ``1 / len(data_loader)`` for ``num_members`` samples."""
-        return 1.0 / math.ceil(num_members / batch_size)
+    def source(self, generator: torch.Generator) -> RandomSource:
+        """A model's randomness: its ``generator`` (seeded) or the OS CSPRNG (secure)."""
+        return RandomSource.secure() if self.secure_mode else RandomSource.seeded(generator)
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,7 @@ def batched_recipe(defenses: Sequence[TrainingDefense]) -> tuple[BatchedRecipe, 
     """Map the recipe's defenses onto the stacked path: ``(recipe, blocker)``.
 
     ``blocker`` says why the stacked path cannot reproduce the defenses (``None``: it can).
-    Supported: none, ``DPSGD`` (without secure mode) and ``WeightDecay``.
+    Supported: none, ``DPSGD`` and ``WeightDecay``.
     """
     from mia_defense.defenses.dp import DPSGD  # the DP defense depends on Opacus' engine
     from mia_defense.defenses.regularization import WeightDecay
@@ -123,8 +133,6 @@ def batched_recipe(defenses: Sequence[TrainingDefense]) -> tuple[BatchedRecipe, 
     weight_decay: float | None = None
     for defense in defenses:
         if type(defense) is DPSGD:
-            if defense.secure_mode:
-                return BatchedRecipe(), "defense.dp.secure_mode needs Opacus' secure RNG"
             dp = BatchedDP(
                 max_grad_norm=defense.max_grad_norm,
                 noise_multiplier=defense.noise_multiplier,
@@ -132,6 +140,7 @@ def batched_recipe(defenses: Sequence[TrainingDefense]) -> tuple[BatchedRecipe, 
                 delta=defense.delta,
                 accountant=defense.accountant,
                 poisson_sampling=defense.poisson_sampling,
+                secure_mode=defense.secure_mode,
             )
         elif type(defense) is WeightDecay:
             weight_decay = defense.coefficient
@@ -190,23 +199,23 @@ def _shuffled_epoch(
 
 def _poisson_step(
     sizes: Sequence[int],
-    generators: Sequence[torch.Generator],
-    rates: torch.Tensor,
+    sources: Sequence[RandomSource],
+    rates: Sequence[float],
     scheduled: Sequence[bool],
-) -> _Batch | None:
-    """One Poisson batch per scheduled model, as Opacus' ``UniformWithReplacementSampler``."""
-    device = rates.device
-    draws = torch.ones((len(sizes), max(sizes)), device=device)
-    for k, (size, gen) in enumerate(zip(sizes, generators, strict=True)):
+    device: torch.device,
+) -> _Batch:
+    """One Poisson batch (`poisson_mask`) per scheduled model; every scheduled model steps,
+    on its noise alone when its draw is empty, as the accountant assumes."""
+    chosen = torch.zeros((len(sizes), max(sizes)), dtype=torch.bool, device=device)
+    for k, (size, source) in enumerate(zip(sizes, sources, strict=True)):
         if scheduled[k]:
-            draws[k, :size] = torch.rand(size, generator=gen, device=device)
-    chosen = draws < rates.unsqueeze(1)
+            chosen[k, :size] = poisson_mask(size, rates[k], source).to(device)
     width = int(chosen.sum(dim=1).max())
-    if width == 0:
-        return None
     # Chosen positions first, in increasing order (a stable sort of "not chosen").
     pos = torch.argsort((~chosen).to(torch.int8), dim=1, stable=True)[:, :width]
-    return _make_batch(pos, torch.gather(chosen, 1, pos))
+    valid = torch.gather(chosen, 1, pos)
+    rows = None if all(scheduled) else torch.tensor(scheduled, device=device).nonzero().flatten()
+    return _Batch(pos, valid, valid.sum(dim=1), rows)
 
 
 # -- the stacked training loop ----------------------------------------------------------
@@ -217,13 +226,16 @@ class _DPState:
     """Per-model DP quantities of one chunk."""
 
     settings: BatchedDP
-    rate_values: list[float]  # [K] sample rates
-    rates: torch.Tensor  # the same, as a tensor
+    schedules: list[DPSchedule]  # [K] sample rate, draws per epoch, expected batch size
+    sources: list[RandomSource]  # [K] where each model's sampling and noise come from
     sigmas: list[float]
     deltas: list[float]
     expected_batch: torch.Tensor  # [K] float
-    noise_std: torch.Tensor  # [K] float
-    steps: list[int]
+    steps: list[int]  # steps taken (and accounted) so far, empty draws included
+
+    @property
+    def rate_values(self) -> list[float]:
+        return [s.sample_rate for s in self.schedules]
 
     def epsilon(self, k: int) -> float:
         """ε spent by model k so far (0 before any step, ∞ without noise), as ``DPSGD``."""
@@ -235,31 +247,35 @@ class _DPState:
         return epsilon_spent(self.settings.accountant, history, float(self.deltas[k]))
 
 
-def _dp_state(dp: BatchedDP, sizes: Sequence[int], config: TrainConfig, device) -> _DPState:  # type: ignore[no-untyped-def]
-    rates = [dp.sample_rate(n, config.batch_size) for n in sizes]
+def _dp_state(
+    dp: BatchedDP,
+    sizes: Sequence[int],
+    config: TrainConfig,
+    generators: Sequence[torch.Generator],
+) -> _DPState:
+    schedules = [DPSchedule.of(n, config.batch_size) for n in sizes]
     deltas = [default_delta(dp.delta, n) for n in sizes]
     sigmas = [
         resolve_noise_multiplier(
             noise_multiplier=dp.noise_multiplier,
             target_epsilon=dp.target_epsilon,
             accountant=dp.accountant,
-            sample_rate=rate,
-            epochs=config.epochs,
+            sample_rate=schedule.sample_rate,
+            steps=config.epochs * schedule.steps_per_epoch,
             delta=delta,
         )
-        for rate, delta in zip(rates, deltas, strict=True)
+        for schedule, delta in zip(schedules, deltas, strict=True)
     ]
     return _DPState(
         settings=dp,
-        rate_values=rates,
-        rates=torch.tensor(rates, device=device),
+        schedules=schedules,
+        sources=[dp.source(gen) for gen in generators],
         sigmas=sigmas,
         deltas=deltas,
         expected_batch=torch.tensor(
-            [int(n * r) for n, r in zip(sizes, rates, strict=True)], dtype=torch.float32,
-            device=device,
+            [s.expected_batch_size for s in schedules], dtype=torch.float32,
+            device=generators[0].device,
         ),
-        noise_std=torch.tensor([s * dp.max_grad_norm for s in sigmas], device=device),
         steps=[0] * len(sizes),
     )
 
@@ -438,11 +454,11 @@ def train_stacked(
             else:
                 gen.manual_seed(seed)
             dropout_gens.append(gen)
-    state = _dp_state(dp, sizes, config, device) if dp is not None else None
+    state = _dp_state(dp, sizes, config, generators) if dp is not None else None
     histories = [ModelHistory() for _ in models]
     for epoch in range(config.epochs):
         if state is not None and state.settings.poisson_sampling:
-            batches = _poisson_epoch(sizes, generators, state)
+            batches = _poisson_epoch(sizes, state)
         else:
             batches = iter(_shuffled_epoch(sizes, generators, config.batch_size))
         for batch in batches:
@@ -453,11 +469,14 @@ def train_stacked(
                 else ()
             )
             clip = None if state is None else state.settings.max_grad_norm
-            grad = _step_gradient(
-                stack, flat_x[idx], y[idx], batch, dropout_masks=drop, max_grad_norm=clip
-            )
+            if idx.shape[1]:
+                grad = _step_gradient(
+                    stack, flat_x[idx], y[idx], batch, dropout_masks=drop, max_grad_norm=clip
+                )
+            else:  # every scheduled draw was empty: noise-only steps
+                grad = stack.flat.new_zeros(stack.flat.shape)
             if state is not None:
-                grad = _add_noise(grad, batch, generators, state)
+                grad = _add_noise(grad, batch, state)
             optimizer.step(grad, batch.rows)
         if records_epoch(config, epoch):
             scores = eval_set.evaluate(stack)
@@ -476,31 +495,34 @@ def train_stacked(
                 epsilon=state.epsilon(k),
                 delta=float(state.deltas[k]),
                 noise_multiplier=float(state.sigmas[k]),
+                sample_rate=float(state.schedules[k].sample_rate),
+                steps=float(state.steps[k]),
             )
     return histories
 
 
-def _poisson_epoch(
-    sizes: Sequence[int], generators: Sequence[torch.Generator], state: _DPState
-) -> Iterator[_Batch]:
-    """An epoch of Poisson batches: ``int(1 / rate)`` draws per model, as Opacus' sampler."""
-    steps = [int(1 / rate) for rate in state.rate_values]
+def _poisson_epoch(sizes: Sequence[int], state: _DPState) -> Iterator[_Batch]:
+    """An epoch of Poisson batches: each model's ``steps_per_epoch`` draws, empty ones
+    included."""
+    steps = [s.steps_per_epoch for s in state.schedules]
     for step in range(max(steps)):
-        batch = _poisson_step(sizes, generators, state.rates, [s > step for s in steps])
-        if batch is not None:
-            yield batch
+        scheduled = [s > step for s in steps]
+        yield _poisson_step(
+            sizes, state.sources, state.rate_values, scheduled, state.expected_batch.device
+        )
 
 
-def _add_noise(
-    grad: torch.Tensor, batch: _Batch, generators: Sequence[torch.Generator], state: _DPState
-) -> torch.Tensor:
-    """Clipped sums + N(0, (σC)²) from each model's own generator, over the expected batch."""
+def _add_noise(grad: torch.Tensor, batch: _Batch, state: _DPState) -> torch.Tensor:
+    """Clipped sums + `gaussian_noise` N(0, (σC)²) from each model's own source, over the
+    expected batch; counts the step of each model that takes one."""
     noise = torch.zeros_like(grad)
-    rows = range(len(generators)) if batch.rows is None else batch.rows.tolist()
+    rows = range(len(state.sources)) if batch.rows is None else batch.rows.tolist()
+    std = state.settings.max_grad_norm
     for k in rows:
-        noise[k].normal_(generator=generators[k])
+        noise[k] = gaussian_noise(
+            grad.shape[1], state.sigmas[k] * std, state.sources[k], device=grad.device
+        )
         state.steps[k] += 1
-    noise.mul_(state.noise_std.unsqueeze(1))
     return (grad + noise) / state.expected_batch.unsqueeze(1)
 
 

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mia_defense.defenses.base import TrainContext, TrainingDefense
+from mia_defense.defenses.dp import empty_batch_step
 from mia_defense.training.config import TrainConfig, records_epoch
 
 __all__ = ["EpochRecord", "ModelHistory", "evaluate", "shuffled_batches", "train_model"]
@@ -134,9 +135,10 @@ def train_model(
     for epoch in range(config.epochs):
         ctx.model.train()
         for xb, yb in ctx.loader:
-            if len(yb) == 0:  # Poisson sampling can draw an empty batch
-                continue
             ctx.optimizer.zero_grad(set_to_none=True)
+            if len(yb) == 0:  # an empty Poisson draw: DP-SGD steps on its noise alone
+                empty_batch_step(ctx.optimizer)
+                continue
             logits = ctx.model(xb)
             loss = None
             for defense in defenses:
