@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from mia_defense.attacks.base import WHITE_BOX
 from mia_defense.attacks.runner import (
     Attack,
     AttackResult,
@@ -23,6 +24,7 @@ from mia_defense.attacks.runner import (
     run_attacks,
     strongest,
 )
+from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.base import TrainingDefense
@@ -128,19 +130,23 @@ class RunResult:
 
     Attributes:
         utility: mean over models of train/test accuracy and loss, and the gap.
-        attacks: name -> {auc, tpr@fpr..., advantage, seconds}.
-        strongest_attack: the attack with the highest TPR at the lowest FPR.
+        attacks: name -> {access, auc, tpr@fpr..., advantage, seconds, chosen settings}.
+        strongest_attack: the black-box attack (label or released-output access) with the
+            highest TPR at the lowest FPR: the run's verdict; ``None`` when none ran.
         defense: the training-time defenses' and release's settings.
         privacy: accountant figures reported by the defenses (e.g. ``epsilon``).
         wall_seconds: the run's wall time.
+        strongest_white_box_attack: the strongest attack that reads the weights, reported
+            apart (no release lets weights out); ``None`` when none ran.
     """
 
     utility: dict[str, float]
-    attacks: dict[str, dict[str, float]]
-    strongest_attack: str
+    attacks: dict[str, dict[str, Any]]
+    strongest_attack: str | None
     defense: dict[str, Any]
     privacy: dict[str, float]
     wall_seconds: float
+    strongest_white_box_attack: str | None = None
     attack_results: dict[str, AttackResult] = field(repr=False, default_factory=dict)
     slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     most_vulnerable: list[dict[str, Any]] = field(default_factory=list)
@@ -151,7 +157,10 @@ class RunResult:
         return not self.utility["test_accuracy"] > self.utility["chance_accuracy"]
 
     def headline(self, fpr: float) -> float:
-        """The strongest attack's TPR at ``fpr``: the run's privacy figure."""
+        """The strongest black-box attack's TPR at ``fpr``: the run's privacy figure (NaN
+        when no black-box attack ran)."""
+        if self.strongest_attack is None:
+            return float("nan")
         return self.attacks[self.strongest_attack][fpr_key(fpr)]
 
 
@@ -194,6 +203,27 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
             f"attack.shadow_recipe={experiment.shadow_recipe!r}: choose from {SHADOW_RECIPES}"
         )
     check_defenses(experiment.build_defenses(), reference_size=len(plan.reference_idx))
+    _check_budget(experiment, plan, num_classes=num_classes)
+
+
+def _check_budget(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) -> None:
+    """Refuse a plan whose memory or training time could never fit (e.g. K=100000)."""
+    with torch.random.fork_rng(devices=[]):
+        probe = experiment.build_model(input_shape=experiment.dataset.input_shape,
+                                       num_classes=num_classes)
+    undefended = experiment.shadow_recipe == "undefended"
+    check_budget(
+        num_models=plan.num_models * (2 if undefended else 1),
+        population_size=plan.population_size,
+        test_size=len(plan.test_idx),
+        num_classes=num_classes,
+        num_params=sum(p.numel() for p in probe.parameters()),
+        num_augmented=experiment.queries.num_augmented,
+        epochs=experiment.train.epochs,
+        batch_size=experiment.train.batch_size,
+        chunk_size=experiment.train.chunk_size,
+        device=experiment.train.device,
+    )
 
 
 def _utility(
@@ -224,9 +254,10 @@ def _utility(
     }
 
 
-def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, float]:
-    """Flat figures of one attack: AUC and TPR@FPR each with its CI, advantage, ε bound."""
-    summary = {"auc": result.metrics.auc}
+def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, Any]:
+    """Flat figures of one attack: its access, AUC and TPR@FPR each with its CI, advantage,
+    ε bound, and each setting it chose on its references (mean, min, max over targets)."""
+    summary: dict[str, Any] = {"access": result.access, "auc": result.metrics.auc}
     ci = result.intervals
     if ci is not None:
         summary.update({"auc_ci_low": ci.auc[0], "auc_ci_high": ci.auc[1]})
@@ -237,6 +268,9 @@ def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, fl
     summary["advantage"] = result.metrics.advantage
     summary["empirical_epsilon"] = result.epsilon_lower_bound
     summary["seconds"] = result.seconds
+    for key, values in result.chosen.items():
+        summary[key] = float(np.mean(values))
+        summary[f"{key}_min"], summary[f"{key}_max"] = float(np.min(values)), float(np.max(values))
     return summary
 
 
@@ -511,9 +545,10 @@ def _run_pipeline(
         obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary
     )
     strongest_name = strongest(attack_results, fprs[0])
+    white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX)
     vulnerability, slices, worst = _record_views(
         attack_results, obs, is_canary=is_canary, population_idx=plan.population_idx,
-        fprs=fprs, strongest_name=strongest_name,
+        fprs=fprs, strongest_name=strongest_name or white_box_name or next(iter(attack_results)),
     )
     write_npz(
         run_dir / "scores.npz",
@@ -530,6 +565,7 @@ def _run_pipeline(
         utility=_utility(ensemble, log_probs_test, y_test, obs, num_classes=num_classes),
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
         strongest_attack=strongest_name,
+        strongest_white_box_attack=white_box_name,
         defense=_defense_hparams(experiment),
         privacy=privacy,
         wall_seconds=0.0,
@@ -590,12 +626,15 @@ def _headline_scalars(result: RunResult, fprs: Sequence[float]) -> dict[str, flo
     }
     for name, summary in result.attacks.items():
         for key, value in summary.items():
-            if key != "seconds":
+            if key != "seconds" and not isinstance(value, str):  # not its access
                 scalars[f"attack/{name}/{key}"] = value
-    best = result.attacks[result.strongest_attack]
-    for key, value in best.items():
-        if key != "seconds":
-            scalars[f"privacy/strongest_{key}"] = value
+    # the verdict's figures (not the settings an attack chose, such as RMIA's a)
+    verdict = ("auc", "tpr@", "advantage", "empirical_epsilon")
+    for prefix, name in (("strongest", result.strongest_attack),
+                         ("strongest_white_box", result.strongest_white_box_attack)):
+        for key, value in result.attacks.get(name, {}).items():
+            if key.startswith(verdict):
+                scalars[f"privacy/{prefix}_{key}"] = value
     for key, value in result.privacy.items():
         if isinstance(value, (int, float)):  # not per_model, noise_source, ...
             scalars[f"privacy/{key}"] = value
@@ -633,6 +672,7 @@ def _results_payload(
         "utility": result.utility,
         "attacks": result.attacks,
         "strongest_attack": result.strongest_attack,
+        "strongest_white_box_attack": result.strongest_white_box_attack,
         "slices": result.slices,
         "most_vulnerable": result.most_vulnerable,
         "canaries": int(experiment.num_canaries),

@@ -113,8 +113,8 @@ def test_a_resumed_sweep_reruns_only_the_unfinished_run(sweep, tmp_path):
     (redo / "results.json").unlink()
     (done / "checkpoints" / "model_0000.pt").unlink()  # would be retrained if not skipped
     completed = _sweep(root)
-    assert f"skipping finished run {done}" in completed.stdout
-    assert f"skipping finished run {redo}" not in completed.stdout
+    assert f"skipping finished run {done}" in completed.stderr  # log lines go to stderr
+    assert f"skipping finished run {redo}" not in completed.stderr
     assert (done / "results.json").stat().st_mtime_ns == kept_mtime
     assert not (done / "checkpoints" / "model_0000.pt").exists()
     assert read_json(redo / "results.json")["status"] == "complete"
@@ -173,7 +173,9 @@ def test_optuna_search_is_multi_objective_with_valid_objective_names():
 
 def test_sweep_subdirectories_are_named_after_the_overrides():
     job = _compose().hydra
-    assert OmegaConf.to_container(job.sweep)["subdir"] == "${hydra.job.override_dirname}"
+    assert OmegaConf.to_container(job.sweep)["subdir"] == (
+        "${mia_safe_dirname:${hydra.job.override_dirname}}"
+    )
     assert {"progress", "experiment"} <= set(job.job.config.override_dirname.exclude_keys)
     assert "seed" not in job.job.config.override_dirname.exclude_keys
 

@@ -156,7 +156,7 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     assert all(after[name] == digest for name, digest in saved.items())
 
 
-@pytest.mark.parametrize("limit_kb", [8, 200])
+@pytest.mark.parametrize("limit_kb", [8, 50])
 def test_a_full_disk_is_one_data_error_naming_the_file(tmp_path, limit_kb):
     run_dir = tmp_path / "run"
     done = mia_train(*TINY_CLI, f"hydra.run.dir={run_dir}", cwd=tmp_path,
