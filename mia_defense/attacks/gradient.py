@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from mia_defense.attacks.base import requires_access
+from mia_defense.attacks.references import balanced_references, reference_models
 from mia_defense.errors import ConfigError
 from mia_defense.observe import Observations
 
 __all__ = ["gradient_norm"]
 
 
+@requires_access("weights")
 def gradient_norm(
     obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
 ) -> np.ndarray:
@@ -22,7 +25,8 @@ def gradient_norm(
         obs: observations with ``grad_norms`` [K, N].
         targets: [T] indices of the target models.
         calibration: ``global``: the signal as is; ``reference``: standardised per sample
-            against the reference models that did not train on it (LiRA offline style).
+            against the reference models that did not train on it (as many as did:
+            `balanced_references`; LiRA offline style).
     """
     if calibration not in ("global", "reference"):
         raise ConfigError(
@@ -36,8 +40,8 @@ def gradient_norm(
         return signal[targets]
     scores = np.empty((len(targets), signal.shape[1]))
     for row, t in enumerate(targets):
-        refs = np.arange(obs.num_models) != t
-        out = (~obs.masks[refs]).astype(np.float64)
+        refs = reference_models(obs.num_models, t)
+        _, out = balanced_references(obs.masks[refs])
         count = np.maximum(out.sum(axis=0), 1)
         mean = (signal[refs] * out).sum(axis=0) / count
         # no OUT reference (only with very few references): the mean over all samples

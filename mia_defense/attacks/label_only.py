@@ -6,6 +6,8 @@ import logging
 
 import numpy as np
 
+from mia_defense.attacks.base import requires_access
+from mia_defense.attacks.references import balanced_references, reference_models
 from mia_defense.errors import ConfigError
 from mia_defense.observe import Observations
 
@@ -30,6 +32,7 @@ def label_robustness(obs: Observations) -> np.ndarray:
     return (queries.argmax(axis=-1) == obs.labels).mean(axis=1)
 
 
+@requires_access("label")
 def label_only(
     obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
 ) -> np.ndarray:
@@ -41,7 +44,8 @@ def label_only(
         targets: [T] indices of the target models.
         calibration: ``global``: the target's robustness as is (Choquette-Choo et al.);
             ``reference``: minus the mean robustness of the reference models that did not
-            train on the sample, so hard-but-robust samples are not all called members.
+            train on the sample (as many as did: `balanced_references`), so
+            hard-but-robust samples are not all called members.
     """
     if calibration not in ("global", "reference"):
         raise ConfigError(
@@ -52,10 +56,10 @@ def label_only(
         return robust[targets]
     scores = np.empty((len(targets), robust.shape[1]))
     for row, t in enumerate(targets):
-        refs = np.arange(obs.num_models) != t
-        out = ~obs.masks[refs]
+        refs = reference_models(obs.num_models, t)
+        _, out = balanced_references(obs.masks[refs])
         mean_out = (robust[refs] * out).sum(axis=0) / np.maximum(out.sum(axis=0), 1)
         # no OUT reference (only with very few references): the mean over all samples
-        overall = robust[refs][out].mean() if out.any() else 0.0
+        overall = robust[refs][out > 0].mean() if out.any() else 0.0
         scores[row] = robust[t] - np.where(out.any(axis=0), mean_out, overall)
     return scores

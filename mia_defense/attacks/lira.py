@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mia_defense.attacks.base import requires_access
+from mia_defense.attacks.references import balanced_references, reference_models
 from mia_defense.attacks.signals import true_class_logit
 from mia_defense.errors import ConfigError
 from mia_defense.observe import Observations
@@ -56,6 +58,7 @@ def _check_per_example_references(masks: np.ndarray, targets: np.ndarray) -> Non
         )
 
 
+@requires_access("outputs")
 def lira(
     obs: Observations,
     targets: np.ndarray,
@@ -67,7 +70,11 @@ def lira(
     """LiRA scores [T, N]: each target is attacked with the other K-1 models as references.
 
     For every sample the reference models that trained on it (IN) and did not (OUT)
-    give Gaussians over the logit-scaled confidence of the true class.
+    give Gaussians over the logit-scaled confidence of the true class. Both use the same
+    number of references per sample (`balanced_references`): with each sample in half of
+    the models, the target's own membership would otherwise decide which Gaussian is
+    estimated from one model fewer, and that alone biases the ratio (AUC 0.41 at K=4 on
+    outputs without any membership signal).
 
     Args:
         obs: released outputs of all K models.
@@ -79,23 +86,29 @@ def lira(
             Carlini et al. recommend.
         augmented: also use the queries on perturbed copies (``obs.augmented``, when the
             run made them): one Gaussian per query, the log-likelihood ratios summed
-            (online) or the z-scores averaged (offline), as Carlini et al. do.
+            (online) or the z-scores averaged (offline), as Carlini et al. do. Without
+            them the attack is skipped (`MissingObservationError`), never silently run
+            on the plain query alone.
     """
     signal = true_class_logit(obs.log_probs, obs.labels)[:, None]  # [K, 1, N]
-    if augmented and obs.augmented is not None:
-        extra = true_class_logit(obs.augmented, obs.labels)  # [K, A, N]
+    if augmented:
+        queries = obs.require(
+            "augmented", attack="lira (augmented=true)",
+            fix="set attack.queries.num_augmented > 0",
+        )
+        extra = true_class_logit(queries, obs.labels)  # [K, A, N]
         signal = np.concatenate([signal, extra], axis=1)
-    masks = obs.masks.astype(np.float64)[:, None]  # [K, 1, N]
     if fixed_variance is None:
         fixed_variance = obs.num_models - 1 < 64
     if online and not fixed_variance:
         _check_per_example_references(obs.masks, targets)
     scores = np.empty((len(targets), signal.shape[2]))
     for row, t in enumerate(targets):
-        refs = np.arange(obs.num_models) != t
-        ref_signal, ref_in = signal[refs], masks[refs]
-        mean_out, var_out = _masked_moments(ref_signal, 1.0 - ref_in)
-        std_out = _std(ref_signal, 1.0 - ref_in, mean_out, var_out, fixed_variance)
+        refs = reference_models(obs.num_models, t)
+        ref_signal = signal[refs]
+        ref_in, ref_out = (w[:, None] for w in balanced_references(obs.masks[refs]))  # [R, 1, N]
+        mean_out, var_out = _masked_moments(ref_signal, ref_out)
+        std_out = _std(ref_signal, ref_out, mean_out, var_out, fixed_variance)
         if not online:
             scores[row] = ((signal[t] - mean_out) / std_out).mean(axis=0)
             continue

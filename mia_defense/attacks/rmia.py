@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import rankdata
 
+from mia_defense.attacks.base import Scores, requires_access
+from mia_defense.attacks.references import balanced_references, reference_models
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observe import Observations
 
-__all__ = ["rmia"]
+__all__ = ["A_GRID", "DEFAULT_A", "choose_a", "rmia"]
+
+# Candidates for the offline scaling ``a`` chosen on the reference models.
+A_GRID: tuple[float, ...] = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
+# The ``a`` used when there are too few references to choose one (fewer than 2).
+DEFAULT_A = 0.3
 
 
 def _log_mean_prob(log_p: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -21,70 +29,133 @@ def _log_mean_prob(log_p: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.where(count > 0, np.log(total / count) + top, np.nan)
 
 
-def _log_marginal(
-    ref_log_p: np.ndarray, ref_in: np.ndarray, *, online: bool, a: float
-) -> np.ndarray:
-    """log Pr(x): the reference models' average probability of the true class [N].
+def _log_out_prob(ref_log_p: np.ndarray, ref_masks: np.ndarray) -> np.ndarray:
+    """log Pr(x)_OUT [N]: the OUT references' average probability (balanced, see
+    `balanced_references`). A sample no OUT reference saw (only with very few references)
+    gets the average OUT probability over all samples, not a value of its own that would
+    single it out."""
+    _, out = balanced_references(ref_masks)
+    log_out = _log_mean_prob(ref_log_p, out)
+    overall = np.log(np.mean(np.exp(ref_log_p)[out > 0])) if (out > 0).any() else 0.0
+    return np.where(np.isnan(log_out), overall, log_out)
 
-    Online it averages all references (half of them trained on x). Offline only the OUT
-    references are used and Pr(x)_IN is approximated as a Pr(x)_OUT + (1 - a), so
-    Pr(x) = ((1 + a) Pr(x)_OUT + (1 - a)) / 2 (the paper's offline scaling).
-    """
-    if online:
-        return _log_mean_prob(ref_log_p, np.ones_like(ref_in))
-    log_out = _log_mean_prob(ref_log_p, 1.0 - ref_in)
-    # A sample no OUT reference saw (only with very few references) gets the average OUT
-    # probability over all samples, not a value of its own that would single it out.
-    overall = np.log(np.mean(np.exp(ref_log_p)[ref_in == 0])) if (ref_in == 0).any() else 0.0
-    log_out = np.where(np.isnan(log_out), overall, log_out)
+
+def _offline_marginal(log_out: np.ndarray, a: np.ndarray | float) -> np.ndarray:
+    """log Pr(x) = log(((1 + a) Pr(x)_OUT + (1 - a)) / 2): Pr(x)_IN approximated as
+    a Pr(x)_OUT + (1 - a) (the paper's offline scaling). ``a`` broadcasts against [N]."""
     return np.log((1.0 + a) / 2.0 * np.exp(log_out) + (1.0 - a) / 2.0)
 
 
+def _log_marginal(ref_log_p: np.ndarray, ref_masks: np.ndarray, *, online: bool, a: float):
+    """log Pr(x) [N]: the reference models' average probability of the true class.
+
+    Online it averages as many IN as OUT references of x; offline only the OUT references
+    are used, scaled by ``a`` (`_offline_marginal`).
+    """
+    if online:
+        ref_in, ref_out = balanced_references(ref_masks)
+        return _log_mean_prob(ref_log_p, ref_in + ref_out)
+    return _offline_marginal(_log_out_prob(ref_log_p, ref_masks), a)
+
+
+def _auc(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """AUC of each row of ``scores`` [G, N] against ``truth`` [N] (Mann-Whitney, ties half)."""
+    ranks = rankdata(scores, axis=-1)
+    members = int(truth.sum())
+    others = truth.size - members
+    return (ranks[:, truth].sum(axis=-1) - members * (members + 1) / 2) / (members * others)
+
+
+def choose_a(
+    ref_log_p: np.ndarray, ref_masks: np.ndarray, *, grid: tuple[float, ...] = A_GRID
+) -> float:
+    """The offline ``a`` of the grid that attacks the reference models best.
+
+    As Zarifzadeh et al. do offline: each reference model in turn plays the target, the
+    other references its references, and the ``a`` with the highest AUC averaged over
+    these pseudo-targets wins (ties: the smallest). Only reference models are read (their
+    outputs and the masks the attacker trained them on), never the real target. Within one
+    model the RMIA score is a monotone function of Pr(x | θ) / Pr(x), so the AUC of that
+    ratio is the AUC of the attack.
+
+    Args:
+        ref_log_p: [R, N] log-probability of the true class in each reference model.
+        ref_masks: [R, N] bool membership of each sample in each reference model.
+        grid: candidate values of ``a`` in [0, 1].
+
+    Returns:
+        The chosen ``a``; `DEFAULT_A` when fewer than 2 references can play the target.
+    """
+    candidates = np.asarray(grid, dtype=np.float64)[:, None]  # [G, 1]
+    aucs = []
+    for r in range(len(ref_log_p)):
+        truth = np.asarray(ref_masks[r], dtype=bool)
+        others = reference_models(len(ref_log_p), r)
+        if len(others) == 0 or truth.all() or not truth.any():
+            continue
+        log_out = _log_out_prob(ref_log_p[others], ref_masks[others])
+        ratio = ref_log_p[r] - _offline_marginal(log_out, candidates)  # [G, N]
+        aucs.append(_auc(ratio, truth))
+    if len(aucs) < 2:
+        return DEFAULT_A
+    return float(grid[int(np.argmax(np.mean(aucs, axis=0)))])
+
+
+@requires_access("outputs")
 def rmia(
     obs: Observations,
     targets: np.ndarray,
     *,
     online: bool = False,
-    a: float = 0.3,
+    a: float | None = None,
     gamma: float = 1.0,
     num_z: int | None = None,
     seed: int = 0,
-) -> np.ndarray:
+) -> Scores:
     """RMIA scores [T, N]: how often x's likelihood ratio beats population samples z.
 
     LR(x, z) = (Pr(x | θ) / Pr(x)) / (Pr(z | θ) / Pr(z)), with Pr(. | θ) the target's
     released probability of the true class and Pr(.) its average over the reference
-    models (the other K-1 models); the score of x is the fraction of z with
-    LR(x, z) > ``gamma``. The z are population samples (their membership in the target
-    is never read), so comparing with them calibrates each target on its own scale.
-    Within one target the score is monotone in Pr(x | θ) / Pr(x); across pooled targets
-    and with few references it is what makes RMIA strong.
+    models (the other K-1 models, as many IN as OUT ones per sample); the score of x is
+    the fraction of z with LR(x, z) > ``gamma``. The z are population samples (their
+    membership in the target is never read), so comparing with them calibrates each
+    target on its own scale. Within one target the score is monotone in
+    Pr(x | θ) / Pr(x); across pooled targets and with few references it is what makes
+    RMIA strong.
 
     Args:
         obs: released outputs of all K models.
         targets: [T] indices of the target models.
-        online: Pr(x) from all references; offline (default) from the OUT references only,
-            scaled by ``a``.
-        a: offline scaling parameter in [0, 1]; 1 uses the OUT average as is.
+        online: Pr(x) from IN and OUT references; offline (default) from the OUT
+            references only, scaled by ``a``.
+        a: offline scaling parameter in [0, 1] (1 uses the OUT average as is); ``None``
+            chooses it for each target on its references (`choose_a`), as the paper does.
         gamma: threshold on the pairwise likelihood ratio (>= 1).
         num_z: how many population samples serve as z (``None``: all N).
         seed: drives the choice of z.
+
+    Returns:
+        `Scores` [T, N]; offline, ``chosen["a"]`` [T] holds the ``a`` used for each target.
     """
-    if not 0.0 <= a <= 1.0:
-        raise ConfigError(f"attack rmia a={a}: must lie in [0, 1]")
+    if a is not None and not 0.0 <= a <= 1.0:
+        raise ConfigError(f"attack rmia a={a}: must lie in [0, 1] (or null: chosen on the "
+                          "reference models)")
     if gamma < 1.0:
         raise ConfigError(f"attack rmia gamma={gamma}: must be >= 1")
     log_p = true_class_log_prob(obs.log_probs, obs.labels).astype(np.float64)  # [K, N]
-    masks = obs.masks.astype(np.float64)
     num_samples = log_p.shape[1]
     z = np.arange(num_samples)
     if num_z is not None and num_z < num_samples:
         z = np.sort(np.random.default_rng(seed).choice(num_samples, num_z, replace=False))
     scores = np.empty((len(targets), num_samples))
+    chosen = np.full(len(targets), np.nan)
     for row, t in enumerate(targets):
-        refs = np.arange(obs.num_models) != t
-        log_ratio = log_p[t] - _log_marginal(log_p[refs], masks[refs], online=online, a=a)
+        refs = reference_models(obs.num_models, t)
+        if not online:
+            chosen[row] = choose_a(log_p[refs], obs.masks[refs]) if a is None else a
+        marginal = _log_marginal(log_p[refs], obs.masks[refs], online=online, a=chosen[row])
+        log_ratio = log_p[t] - marginal
         ratio_z = np.sort(log_ratio[z])
         # fraction of z with log_ratio(x) - log_ratio(z) > log(gamma)
         scores[row] = np.searchsorted(ratio_z, log_ratio - np.log(gamma), side="left") / len(z)
-    return scores
+    return Scores(scores, {} if online else {"a": chosen})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from mia_defense.attacks.base import BLACK_BOX, access_of
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.bootstrap import Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
@@ -61,6 +62,10 @@ class AttackResult:
         seconds: wall time of the attack.
         intervals: bootstrap confidence intervals of AUC and TPR@FPR (``None``: not computed).
         epsilon_lower_bound: empirical ε lower bound at the evaluation's δ (NaN: not computed).
+        access: what the attack reads of a model (``label``, ``outputs``, ``weights``; see
+            `mia_defense.attacks.base`).
+        chosen: settings the attack chose on its reference models, each [T] per target
+            (e.g. RMIA's ``a``).
     """
 
     name: str
@@ -70,6 +75,8 @@ class AttackResult:
     seconds: float
     intervals: Intervals | None = None
     epsilon_lower_bound: float = float("nan")
+    access: str = "outputs"
+    chosen: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 def evaluate(
@@ -114,7 +121,8 @@ def run_attacks(
     """Score every target with every attack; metrics pool the [T, N] scores.
 
     An attack that needs observations the run did not make (white-box gradients, say) is
-    skipped with a warning naming the setting that enables it.
+    skipped with a warning naming the setting that enables it. Each result records the
+    access the attack declared (`access_of`) and the settings it chose per target.
 
     Args:
         obs: the observations.
@@ -138,7 +146,8 @@ def run_attacks(
     for name, attack in attacks.items():
         start = time.perf_counter()
         try:
-            scores = np.asarray(attack(obs, targets), dtype=np.float64)
+            raw = attack(obs, targets)
+            scores = np.asarray(raw, dtype=np.float64)
         except MissingObservationError as exc:
             log.warning("attack %s skipped: %s", name, exc)
             continue
@@ -150,12 +159,18 @@ def run_attacks(
         result = evaluate(
             name, scores[:, keep], truth[:, keep], targets=targets, config=config, seconds=seconds
         )
-        results[name] = AttackResult(
-            name, targets, scores, result.metrics, seconds, result.intervals,
-            result.epsilon_lower_bound,
+        chosen = {key: np.asarray(v, dtype=np.float64) for key, v in _chosen(raw).items()}
+        results[name] = replace(
+            result, scores=scores, access=access_of(attack), chosen=chosen
         )
         log.info("attack %s: AUC %.3f (%.2fs)", name, result.metrics.auc, seconds)
     return results
+
+
+def _chosen(raw: object) -> Mapping[str, np.ndarray]:
+    """The settings an attack's `Scores` carry (none for a plain array)."""
+    chosen = getattr(raw, "chosen", None)
+    return chosen if isinstance(chosen, Mapping) else {}
 
 
 def check_attacks(
@@ -170,8 +185,21 @@ def check_attacks(
 
     An attack's own settings (a bad option, more reference models than the plan has) raise
     `ConfigError` here, so the run stops before training rather than after it. Attacks
-    that need observations the rehearsal lacks are left to the real run.
+    that need observations the rehearsal lacks are left to the real run. A set without
+    any black-box attack is refused: white-box attacks never give the run's verdict.
     """
+    access = {}
+    for name, attack in attacks.items():
+        try:
+            access[name] = access_of(attack)
+        except ValueError as exc:
+            raise ConfigError(f"attack.attacks.{name}: {exc}") from None
+    if access and not any(a in BLACK_BOX for a in access.values()):
+        raise ConfigError(
+            f"attack.attacks: {', '.join(attacks)} all read the models' weights; the run's "
+            "verdict (headline, strongest attack, Pareto front) comes from black-box attacks "
+            "only: keep at least one, e.g. loss or lira_online"
+        )
     rng = np.random.default_rng(0)
     masks = np.zeros((num_models, num_records), dtype=bool)
     for n in range(num_records):  # balanced: every record trains half of the models
@@ -199,10 +227,20 @@ def check_attacks(
         logging.disable(previous)
 
 
-def strongest(results: Mapping[str, AttackResult], fpr: float) -> str:
-    """Name of the attack with the highest TPR at ``fpr`` (ties broken by AUC)."""
+def strongest(
+    results: Mapping[str, AttackResult], fpr: float, *, access: Sequence[str] = BLACK_BOX
+) -> str | None:
+    """Name of the attack with the highest TPR at ``fpr`` (ties broken by AUC) among those
+    whose access is in ``access`` (default: black box, the run's verdict); ``None`` if none.
+
+    White-box attacks read the weights, which no release lets out, so they never decide a
+    black-box verdict; ``access=WHITE_BOX`` picks the strongest of them, reported apart.
+    """
+    allowed = [name for name, result in results.items() if result.access in access]
+    if not allowed:
+        return None
     return max(
-        results,
+        allowed,
         key=lambda name: (
             np.nan_to_num(results[name].metrics.tpr_at_fpr[fpr], nan=-1.0),
             np.nan_to_num(results[name].metrics.auc, nan=-1.0),

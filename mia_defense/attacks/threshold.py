@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.signals import SIGNALS, true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observe import Observations
@@ -13,6 +14,7 @@ __all__ = ["CALIBRATIONS", "class_calibrated", "loss_attack", "threshold_attack"
 CALIBRATIONS = ("global", "class")
 
 
+@requires_access("outputs")
 def loss_attack(obs: Observations, targets: np.ndarray) -> np.ndarray:
     """Loss-threshold attack (Yeom et al. 2018): low loss means member.
 
@@ -57,6 +59,7 @@ def class_calibrated(
     return scores
 
 
+@requires_access("outputs")
 def threshold_attack(
     obs: Observations,
     targets: np.ndarray,

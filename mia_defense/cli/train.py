@@ -201,7 +201,8 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
 
 
 def format_table(result: RunResult, fprs: list[float]) -> str:
-    """The end-of-run summary: utility, then each attack's AUC and TPR at each FPR."""
+    """The end-of-run summary: utility, then each attack's access, AUC and TPR at each FPR,
+    then the strongest black-box attack (the verdict) and, apart, the strongest white-box one."""
     util = result.utility
     lines = [
         f"test accuracy {util['test_accuracy']:.3f} (train {util['train_accuracy']:.3f}, "
@@ -218,9 +219,10 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         ci = "" if low is None or high is None else f" [{low:.3f}, {high:.3f}]"
         return f"{summary[key]:.3f}{ci}"
 
-    headers = ["attack", "AUC [95% CI]"] + [f"TPR@{f * 100:g}%FPR" for f in fprs] + ["eps_emp"]
+    headers = ["attack", "access", "AUC [95% CI]"]
+    headers += [f"TPR@{f * 100:g}%FPR" for f in fprs] + ["eps_emp"]
     rows = [
-        [name, cell(summary, "auc")]
+        [name, str(summary.get("access", "outputs")), cell(summary, "auc")]
         + [cell(summary, fpr_key(f)) for f in fprs]
         + [f"{summary.get('empirical_epsilon', float('nan')):.2f}"]
         for name, summary in result.attacks.items()
@@ -230,7 +232,10 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
     lowest = min(fprs)
-    canaries = {n: s["canaries"] for n, s in result.slices.items() if "canaries" in s}
+    canaries = {
+        n: s["canaries"] for n, s in result.slices.items()
+        if "canaries" in s and result.attacks.get(n, {}).get("access") != "weights"
+    }
     if canaries:
         best = max(canaries, key=lambda n: canaries[n][fpr_key(lowest)])
         lines.append(
@@ -245,13 +250,22 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
             "(the model learned nothing, so a low attack success says nothing about privacy)"
         )
         return "\n".join(lines)
-    best = result.attacks[result.strongest_attack]
-    lines.append(
-        f"strongest attack at {lowest * 100:g}% FPR: {result.strongest_attack} "
-        f"(TPR {result.headline(lowest):.4f}, 95% CI "
-        f"[{best.get(fpr_key(lowest) + '_ci_low', float('nan')):.4f}, "
-        f"{best.get(fpr_key(lowest) + '_ci_high', float('nan')):.4f}])"
-    )
+    key = fpr_key(lowest)
+    if result.strongest_attack is None:
+        lines.append("no black-box attack ran: no privacy verdict for this run")
+    for label, name in (("strongest attack", result.strongest_attack),
+                        ("strongest white-box attack", result.strongest_white_box_attack)):
+        if name is None:
+            continue
+        best = result.attacks[name]
+        lines.append(
+            f"{label} at {lowest * 100:g}% FPR: {name} (TPR {best[key]:.4f}, 95% CI "
+            f"[{best.get(key + '_ci_low', float('nan')):.4f}, "
+            f"{best.get(key + '_ci_high', float('nan')):.4f}])"
+        )
+    if result.strongest_white_box_attack is not None:
+        lines.append("(white-box attacks read the weights, which no release lets out: they "
+                     "never decide the verdict)")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mia_defense.attacks.base import ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
 from mia_defense.tracking import SCHEMA_VERSION
@@ -83,6 +84,10 @@ def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
         if not isinstance(metrics, Mapping):
             return f"attacks.{name} is {_type_name(metrics)}, not an object of metrics"
         for key, value in metrics.items():
+            if key == "access":
+                if value not in ACCESS:
+                    return f"attacks.{name}.access is {_show(value)}, not one of {ACCESS}"
+                continue
             problem = _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key))
             if problem:
                 return problem

@@ -6,11 +6,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 
 __all__ = ["DEFAULT_OBJECTIVE", "check_objective_names", "objective", "objectives"]
 
-# The run's headline privacy figure: the strongest attack's TPR at 0.1% FPR (lower is better).
+# The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
+# is better).
 DEFAULT_OBJECTIVE = "max_attack.tpr@0.1%fpr"
 _SECTIONS = ("utility", "privacy", "max_attack")
 
@@ -37,8 +39,11 @@ def objective(payload: Mapping[str, Any], name: str) -> float:
     Names are ``SECTION.KEY``:
     ``utility.KEY`` (e.g. ``utility.test_accuracy``, ``utility.generalization_gap``),
     ``privacy.KEY`` (accountant figures, e.g. ``privacy.epsilon``; NaN when absent),
-    ``max_attack.METRIC``: the largest value over the run's attacks of ``METRIC``
-    (``auc``, ``advantage``, ``tpr@1%fpr``, ``tpr@0.1%fpr``...), i.e. the strongest attack.
+    ``max_attack.METRIC``: the largest value over the run's black-box attacks of ``METRIC``
+    (``auc``, ``advantage``, ``tpr@1%fpr``, ``tpr@0.1%fpr``...), i.e. the strongest attack
+    the release allows. Attacks whose results.json ``access`` is ``weights`` (white box)
+    never count: no release lets the weights out; an attack without ``access`` (older
+    results, a user's attack) reads the released outputs.
 
     Raises:
         ConfigError: an unknown section or key (a typo in ``objectives``).
@@ -55,10 +60,13 @@ def objective(payload: Mapping[str, Any], name: str) -> float:
                 f"{', '.join('utility.' + k for k in utility)}"
             )
         return _number(utility[key])
-    attacks = payload.get("attacks", {})
-    values = [_number(m[key]) for m in attacks.values() if key in m]
+    attacks = [
+        m for m in payload.get("attacks", {}).values()
+        if m.get("access", DEFAULT_ACCESS) in BLACK_BOX
+    ]
+    values = [_number(m[key]) for m in attacks if key in m]
     if not values:
-        known = sorted({k for m in attacks.values() for k in m if k != "seconds"})
+        known = sorted({k for m in attacks for k in m if k not in ("seconds", "access")})
         raise ConfigError(
             f"objectives: no attack reports {key!r}; choose max_attack.METRIC with METRIC one "
             f"of {', '.join(known)}"

@@ -76,9 +76,9 @@ class RunSummary:
         hyperparameters: the defense's settings and the config values varying in the sweep.
         test_accuracy, train_accuracy, generalization_gap: utility (mean over models).
         epsilon: the DP accountant's ε (``inf`` without noise), ``None`` when not DP.
-        strongest_attack: the attack with the highest TPR at the lowest FPR.
-        leak_tpr: the strongest attack's TPR at 0.1% FPR (max over attacks).
-        leak_auc: the strongest attack's AUC (max over attacks).
+        strongest_attack: the black-box attack with the highest TPR at the lowest FPR.
+        leak_tpr: the strongest attack's TPR at 0.1% FPR (max over black-box attacks).
+        leak_auc: the strongest attack's AUC (max over black-box attacks).
         attacks: attack -> its metrics from results.json.
     """
 
@@ -168,7 +168,8 @@ def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
                 leak_tpr=objective(p, f"max_attack.{_fpr_key(0.001)}"),
                 leak_auc=objective(p, "max_attack.auc"),
                 attacks={
-                    name: {k: _num(v) for k, v in m.items()} for name, m in p["attacks"].items()
+                    name: {k: _num(v) for k, v in m.items() if k != "access"}
+                    for name, m in p["attacks"].items()
                 },
             )
         )
