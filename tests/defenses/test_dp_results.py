@@ -1,0 +1,70 @@
+"""What results.json claims under DP-SGD: the worst model's ε, enough to recompute every ε,
+whether ε describes the mechanism that ran, the noise source, and what it leaves out."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from opacus.accountants import RDPAccountant
+
+from mia_defense.cli.train import format_table, run
+from mia_defense.defenses import DPSGD
+from mia_defense.errors import ConfigError
+from mia_defense.tracking import read_json
+
+DP = ["defense=dp", "defense.dp.target_epsilon=2", "~attack.attacks.shokri"]
+
+
+def test_unaccounted_sampling_is_refused_unless_opted_in(make_cfg, tmp_path):
+    with pytest.raises(ConfigError, match=r"poisson_sampling=false: shuffled fixed-size "
+                       r"batches.*allow_unaccounted_sampling=true"):
+        run(make_cfg(*DP, "defense.dp.poisson_sampling=false"), tmp_path / "refused")
+    assert not (tmp_path / "refused").exists()  # refused before the run directory
+    with pytest.raises(ConfigError, match=r"secure_mode=true with defense.dp.poisson_sampling"):
+        DPSGD(noise_multiplier=1.0, poisson_sampling=False, allow_unaccounted_sampling=True,
+              secure_mode=True)
+    cfg = make_cfg(*DP, "defense.dp.poisson_sampling=false",
+                   "defense.dp.allow_unaccounted_sampling=true")
+    result = run(cfg, tmp_path / "opted_in")
+    privacy = read_json(tmp_path / "opted_in" / "results.json")["privacy"]
+    assert privacy["epsilon_valid"] is False
+    assert "shuffled fixed-size batches" in privacy["epsilon_invalid_reason"]
+    table = format_table(result, [0.01])
+    assert "epsilon_valid False" in table
+    assert f"epsilon_invalid_reason {privacy['epsilon_invalid_reason']}" in table
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["stacked", "per_model"])
+def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tmp_path,
+                                                                     batched):
+    """privacy.epsilon is the maximum over the K models; each model's (σ, q, steps, δ)
+    gives back its ε with Opacus' own RDP accountant, from results.json alone."""
+    run(make_cfg(*DP, f"train.batched={str(batched).lower()}"), tmp_path)
+    privacy = read_json(tmp_path / "results.json")["privacy"]
+    models = privacy["per_model"]
+    assert len(models) == 4
+    for model in models:
+        accountant = RDPAccountant()
+        accountant.history = [(model["noise_multiplier"], model["sample_rate"], model["steps"])]
+        assert accountant.get_epsilon(model["delta"]) == pytest.approx(model["epsilon"],
+                                                                       rel=1e-9)
+        assert model["accountant"] == "rdp" and model["steps"] == 3 / model["sample_rate"]
+    epsilons = [m["epsilon"] for m in models]
+    assert len(set(epsilons)) > 1  # δ = 1/(10 · members) differs: max is not the mean
+    assert privacy["epsilon"] == max(epsilons) > sum(epsilons) / len(epsilons)
+    assert privacy["delta"] == max(m["delta"] for m in models)
+    assert privacy["epsilon"] == pytest.approx(2.0, abs=0.05)  # the target, to Opacus' 0.01
+    assert privacy["epsilon_valid"] is True and "epsilon_invalid_reason" not in privacy
+    assert privacy["noise_source"] == "seeded"
+    assert privacy["preprocessing"].startswith("outside the accounting: dataset.standardize")
+
+
+def test_secure_mode_trains_stacked_and_says_so(make_cfg, tmp_path, caplog):
+    cfg = make_cfg(*DP, "defense.dp.secure_mode=true")
+    with caplog.at_level(logging.INFO, logger="mia_defense.training.ensemble"):
+        result = run(cfg, tmp_path)
+    assert "stacked ensemble with DP-SGD" in caplog.text
+    assert result.privacy["noise_source"] == "secure"
+    assert read_json(tmp_path / "results.json")["privacy"]["noise_source"] == "secure"
+    assert "noise_source secure" in format_table(result, [0.01])
