@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,28 +103,12 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return sorted(found), unreadable
 
 
-# A results.json larger than this was not written by a run (they hold a few hundred kB).
-MAX_RESULTS_BYTES = 64 * 2**20
-
-
 def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
     """results.json at ``path`` and ``None``, or ``{}`` and why it cannot be read."""
-    try:
-        info = path.stat()
-    except OSError as exc:
-        return {}, f"cannot read {RESULTS} ({exc.strerror}); fix its permissions or rerun it"
-    if not stat.S_ISREG(info.st_mode):
-        return {}, f"{RESULTS} is not a regular file; remove it and rerun the run"
-    if info.st_size > MAX_RESULTS_BYTES:
-        return {}, f"{RESULTS} holds {info.st_size} bytes, more than any run writes; rerun it"
     try:
         return read_json(path), None
     except DataError as exc:
         return {}, one_line(str(exc).removeprefix(f"{path}: "), limit=300)
-    except OSError as exc:
-        return {}, f"cannot read {RESULTS} ({exc.strerror}); fix its permissions or rerun it"
-    except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
-        return {}, f"not valid JSON ({one_line(exc)}); rerun it"
 
 
 def _run_name(run_dir: Path, root: Path, *, several: bool) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -39,16 +40,32 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
+# A results.json larger than this was not written by a run (they hold a few hundred kB).
+MAX_JSON_BYTES = 64 * 2**20
+
+
 def read_json(path: Path) -> dict[str, Any]:
-    """Read a JSON object, raising `DataError` naming the file when it is missing or corrupt."""
+    """Read a JSON object, raising `DataError` naming the file when it is missing, corrupt,
+    not a regular file (a FIFO would block, a directory cannot be read) or implausibly large."""
+    path = Path(path)
     try:
-        payload = json.loads(Path(path).read_text())
+        info = path.stat()
     except FileNotFoundError as exc:
         raise DataError(f"{path}: file not found") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{path}: not a regular file; remove it or choose another directory")
+    if info.st_size > MAX_JSON_BYTES:
+        raise DataError(f"{path}: {info.st_size} bytes, more than any run writes")
+    try:
+        payload = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, a huge number
         raise DataError(
-            f"{path}: not valid JSON ({exc}); the run was probably interrupted"
-        ) from exc
+            f"{path}: not valid JSON ({str(exc)[:200]}); the run was probably interrupted"
+        ) from None
     if not isinstance(payload, dict):
         raise DataError(f"{path}: expected a JSON object, got {type(payload).__name__}")
     return payload

@@ -140,7 +140,12 @@ def finished_run(
         log.warning("%s; running it again", exc)
         return None
     status = payload.get("status", "unknown")
-    differences = config_differences(payload.get("config") or {}, config)
+    if not isinstance(payload.get("config"), Mapping):
+        raise ConfigError(
+            f"{path} is not the results of a mia-train run (it holds no config); nothing was "
+            "changed. Run in a new directory (hydra.run.dir=...), or move that file away"
+        )
+    differences = config_differences(payload["config"], config)
     if differences:
         shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
         raise ConfigError(

@@ -21,7 +21,7 @@ from mia_defense.cli.report import main as report_main
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report import pareto_front, write_report
 from mia_defense.report import runs as runs_module
-from mia_defense.tracking import SCHEMA_VERSION
+from mia_defense.tracking import SCHEMA_VERSION, artifacts
 from tests.report.fake_runs import make_diverged_run, make_run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -205,16 +205,16 @@ def test_a_fifo_or_directory_named_results_json_is_skipped_without_hanging(sweep
     os.mkfifo(sweep / "bad=fifo" / "results.json")  # reading it would block forever
     (sweep / "bad=dir" / "results.json").mkdir(parents=True)
     report_of(sweep, tmp_path / "out", caplog)
-    assert "bad=fifo/results.json: results.json is not a regular file" in caplog.text
-    assert "bad=dir/results.json: results.json is not a regular file" in caplog.text
+    assert "bad=fifo/results.json: not a regular file" in caplog.text
+    assert "bad=dir/results.json: not a regular file" in caplog.text
     assert_built_from_good_runs(tmp_path / "out")
 
 
 def test_an_oversized_results_json_is_skipped_unread(sweep, tmp_path, caplog, monkeypatch):
-    monkeypatch.setattr(runs_module, "MAX_RESULTS_BYTES", 40_000)  # the good runs stay below
+    monkeypatch.setattr(artifacts, "MAX_JSON_BYTES", 40_000)  # the good runs stay below
     write_results(sweep / "bad=huge", json.dumps({"pad": "x" * 50_000}))
     report_of(sweep, tmp_path / "out", caplog)
-    assert "bad=huge/results.json: results.json holds 50011 bytes, more than any run" in caplog.text
+    assert "bad=huge/results.json: 50011 bytes, more than any run writes" in caplog.text
     assert_built_from_good_runs(tmp_path / "out")
 
 
@@ -232,24 +232,24 @@ def test_symlink_loops_are_read_once_and_named(sweep, tmp_path, caplog):
 def test_unreadable_directories_and_files_are_skipped(sweep, tmp_path, caplog, monkeypatch):
     make_run(sweep / "locked" / "x=1", test_accuracy=0.7, signal=1.0)
     make_run(sweep / "x=secret", test_accuracy=0.7, signal=1.0)
-    real_scandir, real_read_text = os.scandir, Path.read_text
+    real_scandir, real_read_bytes = os.scandir, Path.read_bytes
 
     def scandir(path):  # a chmod 000 directory, which root would read anyway
         if Path(path).name == "locked":
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_scandir(path)
 
-    def read_text(self, *args, **kwargs):
+    def read_bytes(self):
         if self.parent.name == "x=secret":
             raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real_read_text(self, *args, **kwargs)
+        return real_read_bytes(self)
 
     monkeypatch.setattr(runs_module.os, "scandir", scandir)
-    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
     report_of(sweep, tmp_path / "out", caplog)
     monkeypatch.undo()
     assert f"{sweep / 'locked'}: cannot list this directory (Permission denied)" in caplog.text
-    assert "x=secret/results.json: cannot read results.json (Permission denied)" in caplog.text
+    assert "x=secret/results.json: cannot read it (Permission denied)" in caplog.text
     assert_built_from_good_runs(tmp_path / "out")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -319,3 +320,22 @@ def test_a_checkpoint_of_another_architecture_is_refused(finished, tmp_path, mak
     with pytest.raises(DataError, match=rf"checkpoint {path} does not fit this model"):
         run(cfg, run_dir)
     assert results["status"] == "complete"
+
+
+def test_a_foreign_results_json_is_refused_not_overwritten(tmp_path):
+    (tmp_path / "results.json").write_text('{"status": "complete", "config": 5}')
+    before = snapshot(tmp_path)
+    with pytest.raises(ConfigError, match=r"is not the results of a mia-train run \(it holds no "
+                       r"config\); nothing was changed"):
+        finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_results_json_that_is_not_a_file_is_never_read(tmp_path, caplog, kind):
+    path = tmp_path / "results.json"
+    os.mkfifo(path) if kind == "fifo" else path.mkdir()  # reading a FIFO would block forever
+    assert finished_run(tmp_path, config={}, data_fingerprint=None) is None
+    assert f"{path}: not a regular file" in caplog.text
+    with pytest.raises(DataError, match=rf"{path}: not a regular file"):
+        read_json(path)
