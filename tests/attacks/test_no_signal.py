@@ -1,0 +1,102 @@
+"""Outputs without any membership signal: every packaged attack stays at chance, at any K.
+
+With each record in exactly half of the K models, a target's K-1 references hold one IN
+model fewer than OUT models when the target is a member and one more when it is not. An
+attack whose IN and OUT statistics follow those counts is biased by the target's own
+membership even where there is nothing to find. Measured here before the fix: LiRA online
+AUC 0.412 at K=4 and 0.469 at K=8 (augmented: 0.324, 0.445), Shokri 0.491 at K=4 (the
+shadows' member rate per record and per class runs opposite to the target's); offline
+attacks kept AUC 0.50 but their TPR at 1% FPR fell to 0.003 at K=4 (LiRA offline; RMIA
+0.004, gradient norm 0.004).
+
+How these tests were checked to fail on the old code: `git archive d4ea78e` (before the
+balanced references) extracted to a temporary directory, this file copied into it (with
+``attack.attacks.rmia.a=0.3``, which the old RMIA needs) and run there:
+``test_every_attack_is_at_chance_without_signal`` failed at K=4 and K=8 (LiRA online and
+augmented), ``test_low_fpr_tail_is_at_chance_without_signal`` at K=4 and K=8, and
+``test_no_attack_leans_either_way`` also on Shokri (0.491 at K=4 and K=8); K=16 passed
+(the bias shrinks as 1/K). All pass on the current code. The seeds are fixed, so the
+results are deterministic; the tolerances are several standard errors wide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hydra import compose, initialize_config_module
+from hydra.utils import instantiate
+
+from mia_defense.metrics import roc_metrics
+from mia_defense.observe import Observations
+from tests.helpers import synthetic_observations
+
+NUM_SAMPLES = 5000
+SEEDS = (0, 1, 2)
+# Calibrated on references; their TPR at 1% FPR is continuous enough to be held to 1%.
+CALIBRATED = ("lira_online", "lira_offline", "lira_online_augmented", "rmia", "gradient_norm")
+
+
+def _packaged_attacks() -> dict:
+    """Every attack of conf/attack/default.yaml, built as mia-train builds them (Shokri with
+    a logistic attack model: the gradient-boosted one takes minutes on 80 000 rows)."""
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        cfg = compose("config", overrides=["attack.attacks.shokri.classifier=logistic"])
+    return {name: instantiate(node) for name, node in cfg.attack.attacks.items()}
+
+
+def _null_observations(num_models: int, seed: int) -> Observations:
+    """Released outputs, 4 augmented queries and gradient norms, none depending on the masks."""
+    base = synthetic_observations(
+        signal=0.0, num_models=num_models, num_samples=NUM_SAMPLES, seed=seed
+    )
+    rng = np.random.default_rng(seed + 100)
+    k, n, c = base.log_probs.shape
+    noisy = base.log_probs[:, None] + rng.normal(0.0, 1.0, (k, 4, n, c))
+    augmented = torch.log_softmax(torch.as_tensor(noisy), dim=-1).numpy().astype(np.float32)
+    hardness = rng.lognormal(0.0, 1.0, n)  # per-record, like real gradient norms
+    grad_norms = hardness * rng.lognormal(0.0, 0.3, (k, n))
+    return Observations(base.log_probs, base.labels, base.masks, augmented, grad_norms)
+
+
+@pytest.fixture(scope="module")
+def null_metrics() -> dict[int, dict[str, list]]:
+    """K -> attack -> [(AUC, TPR at 1% FPR)] over the seeds, all targets pooled."""
+    attacks = _packaged_attacks()
+    out: dict[int, dict[str, list]] = {}
+    for k in (4, 8, 16):
+        out[k] = {name: [] for name in attacks}
+        for seed in SEEDS:
+            obs = _null_observations(k, seed)
+            targets = np.arange(k)
+            for name, attack in attacks.items():
+                m = roc_metrics(np.asarray(attack(obs, targets)), obs.masks[targets])
+                out[k][name].append((m.auc, m.tpr_at_fpr[0.01]))
+    return out
+
+
+@pytest.mark.parametrize("k", [4, 8, 16])
+def test_every_attack_is_at_chance_without_signal(null_metrics, k):
+    """AUC within 0.5 +- 0.02, averaged over 3 seeds of 5000 records (its standard error
+    is about 0.002 here, so 0.02 is a wide margin for chance and tight for a bias)."""
+    aucs = {name: np.mean([auc for auc, _ in v]) for name, v in null_metrics[k].items()}
+    off = {name: round(float(auc), 3) for name, auc in aucs.items() if abs(auc - 0.5) > 0.02}
+    assert not off, f"K={k}: AUC away from 0.5 without any signal: {off}"
+
+
+@pytest.mark.parametrize("k", [4, 8])
+def test_no_attack_leans_either_way(null_metrics, k):
+    """Tighter: within 0.5 +- 0.008 (about 4 standard errors): a bias of one reference in
+    K-1 still shows at K=8 and in Shokri's attack model."""
+    aucs = {name: np.mean([auc for auc, _ in v]) for name, v in null_metrics[k].items()}
+    off = {name: round(float(auc), 4) for name, auc in aucs.items() if abs(auc - 0.5) > 0.008}
+    assert not off, f"K={k}: AUC leans away from 0.5 without any signal: {off}"
+
+
+@pytest.mark.parametrize("k", [4, 8, 16])
+def test_low_fpr_tail_is_at_chance_without_signal(null_metrics, k):
+    """At 1% FPR a chance attack finds 1% of members: [0.6%, 1.6%] over 3 seeds, each
+    pooling at least 10 000 non-members (a few hundred past the threshold)."""
+    tprs = {name: np.mean([t for _, t in null_metrics[k][name]]) for name in CALIBRATED}
+    off = {name: round(float(t), 4) for name, t in tprs.items() if not 0.006 <= t <= 0.016}
+    assert not off, f"K={k}: TPR at 1% FPR away from 0.01 without any signal: {off}"

@@ -1,0 +1,63 @@
+"""RMIA's offline ``a``: chosen for each target on its reference models, and recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense.attacks import rmia
+from mia_defense.attacks.rmia import A_GRID, DEFAULT_A, choose_a
+from mia_defense.attacks.signals import true_class_log_prob
+from mia_defense.metrics import roc_metrics
+from mia_defense.observe import Observations
+from tests.helpers import synthetic_observations
+
+
+def _brute_force_a(obs: Observations, target: int) -> float:
+    """The paper's procedure through the public attack: each reference r of ``target`` is
+    attacked by `rmia` with a fixed ``a``, the other references as its references; the
+    ``a`` with the best AUC averaged over r (ties: the smallest)."""
+    refs = [m for m in range(obs.num_models) if m != target]
+    mean_auc = []
+    for a in A_GRID:
+        aucs = []
+        for r in refs:
+            sub = obs.take([r, *(m for m in refs if m != r)])
+            aucs.append(roc_metrics(np.asarray(rmia(sub, np.array([0]), a=a)), sub.masks[0]).auc)
+        mean_auc.append(np.mean(aucs))
+    return float(A_GRID[int(np.argmax(np.round(mean_auc, 12)))])
+
+
+@pytest.mark.parametrize(("num_models", "signal"), [(6, 1.0), (8, 3.0)])
+def test_chosen_a_is_the_one_that_attacks_the_references_best(num_models, signal):
+    obs = synthetic_observations(signal=signal, num_models=num_models, num_samples=400, seed=4)
+    targets = np.arange(num_models)
+    scores = rmia(obs, targets)
+    assert scores.shape == (num_models, 400)
+    chosen = scores.chosen["a"]
+    assert [float(a) for a in chosen] == [_brute_force_a(obs, t) for t in targets]
+
+
+def test_the_choice_recovers_the_scaling_in_the_data():
+    """Members' true-class probability an affine image of non-members',
+    p_in = a p_out + (1 - a): offline RMIA's approximation Pr(x)_IN ~ a Pr(x)_OUT + (1 - a)
+    is then exact, and the references pick that a (measured: 0.0, 0.2, 0.5, 0.8 for
+    0.0, 0.3, 0.5, 0.8), where the old code always used 0.3."""
+    rng = np.random.default_rng(0)
+    k, n = 8, 2000
+    masks = np.zeros((k, n), dtype=bool)
+    for col in range(n):
+        masks[rng.permutation(k)[: k // 2], col] = True
+    p_out = np.clip(rng.beta(2, 2, n)[None] * rng.lognormal(0, 0.2, (k, n)), 1e-4, 0.999)
+    for a_true in (0.0, 0.3, 0.5, 0.8):
+        p = np.where(masks, a_true * p_out + (1 - a_true), p_out)
+        assert abs(choose_a(np.log(p)[1:], masks[1:]) - a_true) <= 0.1 + 1e-9, a_true
+
+
+def test_fixed_and_online_settings_and_too_few_references():
+    obs = synthetic_observations(signal=1.0, num_models=4, num_samples=200)
+    targets = np.arange(4)
+    assert rmia(obs, targets, a=0.5).chosen["a"].tolist() == [0.5] * 4
+    assert rmia(obs, targets, online=True).chosen == {}
+    log_p = true_class_log_prob(obs.log_probs, obs.labels)
+    assert choose_a(log_p[:1], obs.masks[:1]) == DEFAULT_A  # one reference: nothing to try
