@@ -144,7 +144,7 @@ class RunResult:
     attacks: dict[str, dict[str, Any]]
     strongest_attack: str | None
     defense: dict[str, Any]
-    privacy: dict[str, float]
+    privacy: dict[str, Any]
     wall_seconds: float
     strongest_white_box_attack: str | None = None
     attack_results: dict[str, AttackResult] = field(repr=False, default_factory=dict)
