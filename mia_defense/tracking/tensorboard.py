@@ -140,56 +140,9 @@ def log_run(
     ``slices`` (attack -> slice -> metrics) one ``per_class`` figure shows every attack's
     AUC and low-FPR TPR per class as heatmaps.
 
-    Event files already in ``log_dir`` are replaced: they can only come from an earlier,
-    unfinished attempt of this same run (the run directory refuses other configs), and
-    TensorBoard would otherwise draw both attempts as one run.
+    Event files of an earlier, unfinished attempt of this run are replaced.
     """
-    log_dir = Path(log_dir)
-    try:
-        for old in log_dir.glob("events.out.tfevents.*"):
-            old.unlink()
-        with _quiet_writer_thread():
-            _write_events(
-                log_dir, histories=histories, attacks=attacks, scalars=scalars,
-                hparams=hparams, title=title, masks=masks, slices=slices,
-            )
-    except OSError as exc:
-        raise DataError(
-            f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); free "
-            "disk space or choose a writable run directory (hydra.run.dir=...)"
-        ) from None
-
-
-@contextmanager
-def _quiet_writer_thread() -> Iterator[None]:
-    """TensorBoard's writer thread prints a traceback when a write fails (a full disk) and
-    the main thread then raises the same error: keep only the main thread's, as one line."""
-    default = threading.excepthook
-
-    def hook(args: threading.ExceptHookArgs) -> None:
-        if not issubclass(args.exc_type, OSError):
-            default(args)
-
-    threading.excepthook = hook
-    try:
-        yield
-    finally:
-        threading.excepthook = default
-
-
-def _write_events(
-    log_dir: Path,
-    *,
-    histories: Sequence[ModelHistory],
-    attacks: Mapping[str, AttackResult],
-    scalars: Mapping[str, float],
-    hparams: Mapping[str, Any],
-    title: str,
-    masks: np.ndarray | None,
-    slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None,
-) -> None:
-    writer = SummaryWriter(log_dir=str(log_dir))
-    try:
+    with _events_writer(Path(log_dir)) as writer:
         for field, values in _mean_curves(histories).items():
             split, metric = field.split("_")
             name = {"acc": "accuracy", "loss": "loss"}[metric]
@@ -219,5 +172,44 @@ def _write_events(
         writer.file_writer.add_summary(experiment)
         writer.file_writer.add_summary(start)
         writer.file_writer.add_summary(end)
+
+
+@contextmanager
+def _quiet_writer_thread() -> Iterator[None]:
+    """TensorBoard's writer thread prints a traceback when a write fails (a full disk) and
+    the main thread then raises the same error: keep only the main thread's, as one line."""
+    default = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not issubclass(args.exc_type, OSError):
+            default(args)
+
+    threading.excepthook = hook
+    try:
+        yield
     finally:
-        writer.close()
+        threading.excepthook = default
+
+
+@contextmanager
+def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
+    """A SummaryWriter on ``log_dir`` that replaces the event files already there (they can
+    only come from an earlier, unfinished attempt of this same run: the run directory
+    refuses other configs, and TensorBoard would draw both attempts as one run) and turns
+    a failed write (a full disk) into one `DataError`."""
+    try:
+        for old in log_dir.glob("events.out.tfevents.*"):
+            old.unlink()
+        with _quiet_writer_thread():
+            writer = SummaryWriter(log_dir=str(log_dir))
+            try:
+                yield writer
+            finally:
+                writer.close()
+    except OSError as exc:
+        raise DataError(
+            f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); free "
+            "disk space or choose a writable run directory (hydra.run.dir=...)"
+        ) from None
+
+

@@ -24,14 +24,7 @@ from mia_defense.tracking.run_dir import (
     mark_run,
 )
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
-
-FAST = [
-    "train.epochs=1",
-    "attack.bootstrap=0",
-    "attack.queries.num_augmented=0",
-    "attack.white_box=false",
-    "~attack.attacks.shokri",
-]
+from tests.test_bad_inputs import FAST  # tiny and quick: no bootstrap, queries or Shokri
 
 
 def snapshot(directory: Path) -> dict[str, str]:
