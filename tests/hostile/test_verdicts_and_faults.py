@@ -237,3 +237,22 @@ def test_a_sweep_with_a_path_override_stays_inside_its_directory(tmp_path):
     assert outside == []
     names = [p.name for p in sweep.iterdir() if not p.name.startswith(".")]
     assert any("..%2F..%2Fescaped.csv" in name for name in names), names
+
+
+# -- 7. labels mean what the user meant, end to end -----------------------------------------
+
+
+def test_non_contiguous_labels_are_remapped_and_recorded_in_results_json(tmp_path, make_cfg):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(240, 3))
+    labels = np.array([3, 7, 9])[np.argmax(x, axis=1)]
+    rows = ["a,b,c,label"] + [f"{r[0]:g},{r[1]:g},{r[2]:g},{y}" for r, y in zip(x, labels)]
+    data = tmp_path / "data.csv"
+    data.write_text("\n".join(rows) + "\n")
+    run(make_cfg(*FAST, "dataset=csv", "dataset.label_column=label", f"dataset.path={data}",
+                 "plan.population_size=120", "train.batch_size=16"), tmp_path / "run")
+    payload = read_json(tmp_path / "run" / "results.json")
+    assert payload["class_labels"] == [3, 7, 9]
+    assert payload["config"]["dataset"]["num_classes"] is None
+    observations = np.load(tmp_path / "run" / "observations.npz")
+    assert observations["log_probs"].shape[-1] == 3  # three classes, not ten
