@@ -246,7 +246,9 @@ def test_non_contiguous_labels_are_remapped_and_recorded_in_results_json(tmp_pat
     rng = np.random.default_rng(0)
     x = rng.normal(size=(240, 3))
     labels = np.array([3, 7, 9])[np.argmax(x, axis=1)]
-    rows = ["a,b,c,label"] + [f"{r[0]:g},{r[1]:g},{r[2]:g},{y}" for r, y in zip(x, labels)]
+    rows = ["a,b,c,label"] + [
+        f"{r[0]:g},{r[1]:g},{r[2]:g},{y}" for r, y in zip(x, labels, strict=True)
+    ]
     data = tmp_path / "data.csv"
     data.write_text("\n".join(rows) + "\n")
     run(make_cfg(*FAST, "dataset=csv", "dataset.label_column=label", f"dataset.path={data}",
