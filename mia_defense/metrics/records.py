@@ -18,6 +18,11 @@ def record_vulnerability(scores: np.ndarray, is_member: np.ndarray) -> np.ndarra
     not holding it (ties count half). 1 means the attack always tells; 0.5 is chance;
     NaN when the record is a member of all or none of the targets.
 
+    Computed as the Mann-Whitney U of each column from its ranks over the targets, in
+    O(T·N) memory (comparing every pair of targets took [T, T, N]: 26 GB at T=256,
+    N=50k). Non-finite scores are ordered as `roc_metrics` orders them: NaN lowest,
+    equal infinities tie.
+
     Args:
         scores: [T, N] membership scores.
         is_member: [T, N] bool truth.
@@ -25,14 +30,37 @@ def record_vulnerability(scores: np.ndarray, is_member: np.ndarray) -> np.ndarra
     Returns:
         [N] per-record AUC.
     """
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf)
     truth = np.asarray(is_member, dtype=bool)
-    diff = scores[:, None, :] - scores[None, :, :]  # [T_in, T_out, N]
-    pair = truth[:, None, :] & ~truth[None, :, :]
-    wins = ((diff > 0) + 0.5 * (diff == 0)) * pair
-    num_pairs = pair.sum(axis=(0, 1))
+    if scores.shape != truth.shape or scores.ndim != 2:
+        raise ValueError(f"scores {scores.shape} and is_member {truth.shape}: need both [T, N]")
+    ranks = _column_ranks(scores)
+    members = truth.sum(axis=0, dtype=np.float64)
+    non_members = truth.shape[0] - members
+    u = np.where(truth, ranks, 0.0).sum(axis=0) - members * (members + 1) / 2
+    num_pairs = members * non_members
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(num_pairs > 0, wins.sum(axis=(0, 1)) / num_pairs, np.nan)
+        return np.where(num_pairs > 0, u / num_pairs, np.nan)
+
+
+def _column_ranks(scores: np.ndarray) -> np.ndarray:
+    """[T, N] 1-based ranks of each column of ``scores`` over axis 0, ties averaged.
+
+    One stable argsort of each column; a run of equal values gets the mean of the ranks it
+    spans (the first and last position of the run, found by cumulative max/min)."""
+    order = np.argsort(scores, axis=0, kind="stable")
+    ordered = np.take_along_axis(scores, order, axis=0)
+    t = scores.shape[0]
+    position = np.arange(t, dtype=np.float64)[:, None]
+    new_run = np.ones_like(ordered, dtype=bool)
+    new_run[1:] = ordered[1:] != ordered[:-1]
+    first = np.maximum.accumulate(np.where(new_run, position, 0.0), axis=0)
+    run_end = np.ones_like(ordered, dtype=bool)
+    run_end[:-1] = new_run[1:]
+    last = np.minimum.accumulate(np.where(run_end, position, t - 1.0)[::-1], axis=0)[::-1]
+    ranks = np.empty_like(ordered)
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=0)
+    return ranks
 
 
 def slice_metrics(
