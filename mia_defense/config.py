@@ -34,11 +34,11 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from mia_defense.attacks import rmia, shokri
+from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import CANARY_KINDS
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
-from mia_defense.defenses.shadow import SHADOW_RECIPES
 from mia_defense.errors import ConfigError
 from mia_defense.experiment import PlanConfig
 from mia_defense.training.config import TrainConfig

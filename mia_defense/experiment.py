@@ -24,23 +24,18 @@ from mia_defense.attacks.runner import (
     run_attacks,
     strongest,
 )
+from mia_defense.attacks.shadow import SHADOW_RECIPES, with_shadow_observations
 from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.compose import check_defenses, prepare_model
 from mia_defense.defenses.release import FullRelease, Release
-from mia_defense.defenses.shadow import SHADOW_RECIPES, with_shadow_observations
 from mia_defense.errors import ConfigError, DivergedError
 from mia_defense.metrics.records import record_vulnerability, slice_metrics
 from mia_defense.metrics.roc import DEFAULT_FPRS
-from mia_defense.observe import (
-    Observations,
-    QueryConfig,
-    gradient_norms,
-    observe,
-    observe_augmented,
-)
+from mia_defense.observations import Observations, QueryConfig
+from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.seeding import torch_generator
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
@@ -503,17 +498,11 @@ def _run_pipeline(
     )
     log_probs_test = observe(ensemble.models, x_test, release=release, generator=generator)
     _check_released(log_probs_test, what="test set")
-    write_npz(
+    obs.save(
         run_dir / "observations.npz",
-        log_probs=obs.log_probs,
-        masks=obs.masks,
-        labels=obs.labels,
         is_canary=is_canary,
-        **({} if obs.augmented is None else {"augmented": obs.augmented}),
-        **({} if obs.grad_norms is None else {"grad_norms": obs.grad_norms}),
         population_idx=plan.population_idx,
         test_idx=plan.test_idx,
-        schema_version=np.array(SCHEMA_VERSION),
     )
 
     num_targets = experiment.num_targets or plan.num_models

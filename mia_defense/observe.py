@@ -1,23 +1,20 @@
-"""Observation: what every model releases on every population sample (and on perturbed copies)."""
+"""Observe: query trained models for what they release on every population sample (and on
+perturbed copies); the result is `mia_defense.observations.Observations`."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
 from mia_defense.defenses.release import Release
-from mia_defense.errors import ConfigError
+from mia_defense.observations import QueryConfig
 from mia_defense.training.stacked import StackedMLP, stacking_blocker
 
 __all__ = [
-    "MissingObservationError",
-    "Observations",
-    "QueryConfig",
     "gradient_norms",
     "observe",
     "observe_augmented",
@@ -25,98 +22,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-class MissingObservationError(ConfigError):
-    """An attack needs observations the run did not make (augmented queries, gradients)."""
-
-
-@dataclass(frozen=True)
-class Observations:
-    """The released outputs of K models on N population samples.
-
-    Attributes:
-        log_probs: [K, N, C] float32 released log-probabilities (``-inf`` where withheld).
-        labels: [N] int true labels.
-        masks: [K, N] bool membership of each sample in each model's training set.
-        augmented: [K, A, N, C] released log-probabilities on A perturbed copies of every
-            sample (the same copies for every model), or ``None`` when not queried.
-        grad_norms: [K, N] white-box per-sample gradient norms of the loss with respect to
-            the parameters, or ``None`` when not computed.
-    """
-
-    log_probs: np.ndarray
-    labels: np.ndarray
-    masks: np.ndarray
-    augmented: np.ndarray | None = None
-    grad_norms: np.ndarray | None = None
-
-    def __post_init__(self) -> None:
-        k, n, c = self.log_probs.shape
-        if self.masks.shape != (k, n) or self.labels.shape != (n,):
-            raise ValueError(
-                f"inconsistent shapes: log_probs {self.log_probs.shape}, "
-                f"masks {self.masks.shape}, labels {self.labels.shape}"
-            )
-        aug = self.augmented
-        if aug is not None and (aug.ndim != 4 or aug.shape[0] != k or aug.shape[2:] != (n, c)):
-            raise ValueError(f"augmented has shape {aug.shape}, expected [{k}, A, {n}, {c}]")
-        if self.grad_norms is not None and self.grad_norms.shape != (k, n):
-            raise ValueError(f"grad_norms has shape {self.grad_norms.shape}, expected [{k}, {n}]")
-
-    @property
-    def num_models(self) -> int:
-        return int(self.log_probs.shape[0])
-
-    @property
-    def num_classes(self) -> int:
-        return int(self.log_probs.shape[2])
-
-    def take(self, models: np.ndarray | Sequence[int]) -> Observations:
-        """The observations of a subset of the models."""
-        models = np.asarray(models)
-        return Observations(
-            self.log_probs[models],
-            self.labels,
-            self.masks[models],
-            None if self.augmented is None else self.augmented[models],
-            None if self.grad_norms is None else self.grad_norms[models],
-        )
-
-    def with_log_probs(self, log_probs: np.ndarray) -> Observations:
-        """A copy with other released outputs (and no augmented queries or gradients)."""
-        return replace(self, log_probs=log_probs, augmented=None, grad_norms=None)
-
-    def require(self, name: str, *, attack: str, fix: str) -> np.ndarray:
-        """The optional field ``name``; raises `MissingObservationError` naming the fix."""
-        value = getattr(self, name)
-        if value is None:
-            raise MissingObservationError(f"attack {attack} needs observations.{name}; {fix}")
-        return value
-
-
-@dataclass(frozen=True)
-class QueryConfig:
-    """How the models are queried on perturbed copies of the population (augmented queries).
-
-    Attributes:
-        num_augmented: A perturbed copies per sample (0 = none).
-        noise_std: Gaussian noise, in units of each feature's standard deviation
-            (flat/tabular inputs; images get it too when ``max_shift`` is 0 and not ``flip``).
-        max_shift: images [C, H, W]: random translations of up to this many pixels.
-        flip: images: every other copy is mirrored horizontally.
-    """
-
-    num_augmented: int = 0
-    noise_std: float = 0.1
-    max_shift: int = 1
-    flip: bool = False
-
-    def __post_init__(self) -> None:
-        if self.num_augmented < 0 or self.noise_std < 0 or self.max_shift < 0:
-            raise ConfigError(
-                f"attack.queries={self}: num_augmented, noise_std and max_shift must be >= 0"
-            )
 
 
 def _shift(images: torch.Tensor, dy: int, dx: int) -> torch.Tensor:

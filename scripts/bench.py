@@ -29,7 +29,8 @@ from mia_defense.data import load_digits
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.defenses.release import FullRelease
 from mia_defense.models import MLP
-from mia_defense.observe import MissingObservationError, Observations, observe
+from mia_defense.observations import MissingObservationError, Observations
+from mia_defense.observe import observe
 from mia_defense.plan import make_plan
 from mia_defense.training.batched import (
     BatchedDP,

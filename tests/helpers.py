@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 from mia_defense.plan import _balanced_masks
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import balanced_references, reference_models
 from mia_defense.errors import ConfigError
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 
 __all__ = ["gradient_norm"]
 

@@ -9,7 +9,7 @@ from mia_defense.attacks.base import Scores, requires_access
 from mia_defense.attacks.references import balanced_references, reference_models
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.errors import ConfigError
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 
 __all__ = ["A_GRID", "DEFAULT_A", "choose_a", "rmia"]
 

@@ -14,7 +14,7 @@ from mia_defense.errors import ConfigError
 from mia_defense.metrics.bootstrap import Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics
-from mia_defense.observe import MissingObservationError, Observations
+from mia_defense.observations import MissingObservationError, Observations
 
 __all__ = [
     "Attack",

@@ -32,7 +32,7 @@ from mia_defense.experiment import (
     run_experiment,
 )
 from mia_defense.models import model_builder
-from mia_defense.observe import QueryConfig
+from mia_defense.observations import QueryConfig
 from mia_defense.report import check_objective_names, objectives
 from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import claim_run_dir, finished_run, safe_dirname

@@ -15,7 +15,7 @@ from mia_defense.attacks import (
 from mia_defense.attacks.signals import true_class_logit
 from mia_defense.errors import ConfigError
 from mia_defense.metrics import roc_metrics
-from mia_defense.observe import MissingObservationError, Observations
+from mia_defense.observations import MissingObservationError, Observations
 from tests.attacks.synthetic import full_observations
 from tests.helpers import synthetic_observations
 

@@ -28,7 +28,7 @@ from hydra import compose, initialize_config_module
 from hydra.utils import instantiate
 
 from mia_defense.metrics import roc_metrics
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 from tests.helpers import synthetic_observations
 
 NUM_SAMPLES = 5000

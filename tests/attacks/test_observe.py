@@ -7,8 +7,8 @@ from torch import nn
 
 from mia_defense.defenses.release import FullRelease, LabelOnlyRelease
 from mia_defense.errors import ConfigError
+from mia_defense.observations import QueryConfig
 from mia_defense.observe import (
-    QueryConfig,
     gradient_norms,
     observe,
     observe_augmented,

@@ -12,7 +12,7 @@ from mia_defense.cli.train import run
 from mia_defense.data.sklearn_datasets import load_digits
 from mia_defense.errors import ConfigError
 from mia_defense.metrics import roc_metrics
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 from mia_defense.plan import make_plan
 from mia_defense.tracking import read_json
 

@@ -9,7 +9,7 @@ from mia_defense.attacks import rmia
 from mia_defense.attacks.rmia import A_GRID, DEFAULT_A, choose_a
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.metrics import roc_metrics
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 from tests.helpers import synthetic_observations
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from mia_defense.attacks import access_of, gradient_norm, label_only, lira, rmia
+from mia_defense.attacks.shadow import hybrid_observations, with_shadow_observations
 from mia_defense.cli.train import run
-from mia_defense.defenses.shadow import hybrid_observations, with_shadow_observations
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 from mia_defense.tracking import read_json
 from tests.attacks.synthetic import full_observations
 

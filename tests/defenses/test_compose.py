@@ -7,9 +7,9 @@ import pytest
 from hydra.utils import instantiate
 
 from mia_defense.attacks import lira, loss_attack
+from mia_defense.attacks.shadow import with_shadow_observations
 from mia_defense.cli.train import build_experiment, run
 from mia_defense.defenses import DPSGD, DefenseFactory, LabelSmoothing, Mixup, RelaxLoss
-from mia_defense.defenses.shadow import with_shadow_observations
 from mia_defense.errors import ConfigError
 from tests.helpers import synthetic_observations
 

@@ -20,7 +20,7 @@ from mia_defense.defenses import (
     TopKRelease,
 )
 from mia_defense.errors import ConfigError
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 from tests.helpers import synthetic_observations
 
 RELEASES = ["full", "topk", "rounding", "label_only", "noise", "temperature"]

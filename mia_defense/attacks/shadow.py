@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from mia_defense.attacks.base import Scores, stack_scores
-from mia_defense.observe import Observations
+from mia_defense.observations import Observations
 
 __all__ = ["SHADOW_RECIPES", "hybrid_observations", "with_shadow_observations"]
 

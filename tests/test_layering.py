@@ -1,0 +1,58 @@
+"""The pipeline's layers: attacks and metrics are pure numpy over `Observations`, which is a
+torch-free file format anyone can write (issue 16, point 7)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mia_defense.errors import DataError
+from mia_defense.observations import Observations
+
+
+def test_attacks_and_metrics_import_neither_torch_nor_training_code():
+    code = (
+        "import sys; import mia_defense.attacks, mia_defense.metrics, mia_defense.observations; "
+        "bad = [m for m in sys.modules if m == 'torch' or m.startswith('mia_defense.training')"
+        " or m.startswith('mia_defense.defenses')]; print(bad)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_observations_round_trip_through_the_file_format(tmp_path):
+    rng = np.random.default_rng(0)
+    obs = Observations(
+        log_probs=np.log(rng.dirichlet(np.ones(3), size=(4, 10))).astype(np.float32),
+        labels=rng.integers(0, 3, 10),
+        masks=rng.random((4, 10)) < 0.5,
+        grad_norms=rng.random((4, 10)),
+    )
+    obs.save(tmp_path / "observations.npz", population_idx=np.arange(10))
+    back = Observations.load(tmp_path / "observations.npz")
+    assert np.array_equal(back.log_probs, obs.log_probs)
+    assert np.array_equal(back.masks, obs.masks) and back.masks.dtype == bool
+    assert np.array_equal(back.grad_norms, obs.grad_norms) and back.augmented is None
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"log_probs": np.zeros((2, 3, 4))}, r"not an observations file \(no masks, labels\)"),
+        ({"log_probs": np.zeros((2, 3, 4)), "masks": np.zeros((2, 3), bool),
+          "labels": np.zeros(3, int), "schema_version": np.array(99)},
+         r"observations format version 99, this version reads 1"),
+        ({"log_probs": np.zeros((2, 3, 4)), "masks": np.zeros((2, 5), bool),
+          "labels": np.zeros(3, int), "schema_version": np.array(1)},
+         r"inconsistent arrays \(inconsistent shapes"),
+    ],
+)
+def test_a_bad_observations_file_is_a_data_error(tmp_path, arrays, message):
+    path = tmp_path / "observations.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(DataError, match=rf"{path}: {message}"):
+        Observations.load(path)
