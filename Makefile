@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 # The CPU build of torch, pinned first: a plain `pip install torch` pulls a multi-GB CUDA build.
 TORCH_SPEC ?= torch==2.13.0
 ARGS ?=
+# What `make tb` shows: a run or sweep directory, or a folder of them.
+RUN ?= outputs
 
-.PHONY: install run test test-slow lint bench clean report
+.PHONY: install run test test-slow lint bench clean report tb
 .PHONY: study-digits study-purchase study-naive-vs-adaptive study-reference-models study-dp-audit
 
 install: $(VENV)/.installed
@@ -22,7 +24,11 @@ run: install  ## train, attack and record the default experiment
 	$(VENV)/bin/mia-train $(ARGS)
 
 report: install  ## the tradeoff table and charts of a sweep: make report SWEEP=multirun/...
+	@test -n "$(SWEEP)" || { echo "usage: make report SWEEP=DIR (a sweep or run directory, e.g. multirun/DATE/TIME)" >&2; exit 2; }
 	$(VENV)/bin/mia-report $(SWEEP)
+
+tb: install  ## TensorBoard on runs: make tb RUN=multirun/... (default: outputs, every single run)
+	$(VENV)/bin/tensorboard --logdir $(RUN)
 
 test: install  ## the fast test suite (a few minutes on 2 cores)
 	$(PY) -m pytest -q

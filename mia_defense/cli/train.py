@@ -19,6 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
+from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.config import build_dataclass, check_config, register_configs
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
@@ -298,9 +299,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...]:
                     experiment, run_dir, data=data, progress=bool(cfg.progress)
                 )
                 print(format_table(result, fprs))
-                print(f"\nrun directory: {run_dir}")
+                print(f"\nrun directory: {shell_path(run_dir)}")
                 print(f"wall time: {result.wall_seconds:.1f} s")
-                print(f"look at it:   tensorboard --logdir {run_dir}")
+                tensorboard = tool_command("tensorboard")
+                print(f"look at it:   {tensorboard} --logdir {shell_path(run_dir)}")
                 payload = read_json(run_dir / "results.json")
         values = objectives(payload, names)
     except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
