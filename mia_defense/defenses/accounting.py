@@ -3,27 +3,50 @@
 Both DP paths (Opacus' ``PrivacyEngine`` in ``dp.py`` and the stacked ensemble in
 ``training/batched.py``) ask here, so they report the same ε for the same schedule. Opacus
 is imported on first use: importing it costs about a second, which runs without DP skip.
+
+σ for a target ε comes from Opacus' search (seconds: a few dozen accountant calls), so it is
+done once per ensemble (`shared_noise_multiplier`: the largest σ any model needs) and kept
+on disk (`sigma_cache_dir`), where a sweep finds it again. A cached σ is never trusted: it
+is used only if the accountant confirms it spends at most the target, and within the
+search's tolerance of it (one accountant call).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import logging
 import math
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mia_defense.errors import ConfigError
+from mia_defense.atomic import atomic_write
+from mia_defense.errors import ConfigError, DataError
 
 __all__ = [
     "PER_MODEL_KEYS",
+    "SIGMA_CACHE_ENV",
     "default_delta",
     "epsilon_spent",
     "noise_multiplier_for",
     "privacy_report",
     "resolve_noise_multiplier",
+    "shared_noise_multiplier",
+    "sigma_cache_dir",
 ]
+
+log = logging.getLogger(__name__)
+
+# Overrides where searched σ values are kept; empty: keep none.
+SIGMA_CACHE_ENV = "MIA_DEFENSE_CACHE_DIR"
+# The search stops within this much below the target ε (Opacus' epsilon_tolerance).
+_EPSILON_TOLERANCE = 0.01
+_CACHE_FORMAT = 1
 
 # What each model's history records under DP-SGD: enough to recompute its ε with any
 # accountant (one (σ, q, steps) run of the subsampled Gaussian at δ).
@@ -74,22 +97,102 @@ def noise_multiplier_for(
     accountant: str, target_epsilon: float, delta: float, sample_rate: float, steps: int
 ) -> float:
     """σ that spends ``target_epsilon`` over ``steps`` (Opacus' ``get_noise_multiplier``,
-    to within 0.01 in ε); cached, as the target and shadow ensembles share settings.
+    to within 0.01 in ε); cached in memory and on disk (`sigma_cache_dir`).
 
     Steps, not epochs: Opacus turns epochs into ``int(epochs / q)`` steps, one fewer than
     are taken when the division rounds down (q = 1/93: 92.999...)."""
+    key = _cache_key(accountant, target_epsilon, delta, sample_rate, steps)
+    cached = _read_cached_sigma(key)
+    if cached is not None:
+        return cached
     from opacus.accountants.utils import get_noise_multiplier
 
-    return float(
+    sigma = float(
         get_noise_multiplier(
             target_epsilon=target_epsilon,
             target_delta=delta,
             sample_rate=sample_rate,
             steps=steps,
             accountant=accountant,
-            epsilon_tolerance=0.01,
+            epsilon_tolerance=_EPSILON_TOLERANCE,
         )
     )
+    _write_cached_sigma(key, sigma)
+    return sigma
+
+
+def sigma_cache_dir() -> Path | None:
+    """Where searched σ values are kept: ``$MIA_DEFENSE_CACHE_DIR`` (empty: nowhere), else
+    ``$XDG_CACHE_HOME/mia-defense``, else ``~/.cache/mia-defense``."""
+    override = os.environ.get(SIGMA_CACHE_ENV)
+    if override is not None:
+        return Path(override) if override else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "mia-defense"
+
+
+def _cache_key(
+    accountant: str, target_epsilon: float, delta: float, sample_rate: float, steps: int
+) -> dict[str, Any]:
+    """What determines a searched σ (floats kept exact: JSON round-trips Python floats)."""
+    return {
+        "format": _CACHE_FORMAT,
+        "accountant": accountant,
+        "target_epsilon": float(target_epsilon),
+        "delta": float(delta),
+        "sample_rate": float(sample_rate),
+        "steps": int(steps),
+        "epsilon_tolerance": _EPSILON_TOLERANCE,
+    }
+
+
+def _cache_path(key: Mapping[str, Any]) -> Path | None:
+    root = sigma_cache_dir()
+    if root is None:
+        return None
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:32]
+    return root / "sigma" / f"{digest}.json"
+
+
+def _read_cached_sigma(key: Mapping[str, Any]) -> float | None:
+    """The cached σ of ``key`` if the accountant confirms it, else ``None`` (missing,
+    unreadable, another key, or a σ that spends more than the target or far less)."""
+    path = _cache_path(key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        sigma = float(entry["noise_multiplier"])
+        matches = {k: entry.get(k) for k in key} == dict(key)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        log.debug("sigma cache %s: unreadable, searching again", path)
+        return None
+    if not matches or not (math.isfinite(sigma) and sigma > 0):
+        log.debug("sigma cache %s: not an entry for this search, searching again", path)
+        return None
+    eps = epsilon_spent(
+        key["accountant"], ((sigma, key["sample_rate"], key["steps"]),), key["delta"]
+    )
+    target = key["target_epsilon"]
+    if not target - _EPSILON_TOLERANCE - 1e-9 <= eps <= target:
+        log.warning(
+            "sigma cache %s: sigma %.6g spends eps %.6g, not within [%g, %g]; searching again",
+            path, sigma, eps, target - _EPSILON_TOLERANCE, target,
+        )
+        return None
+    return sigma
+
+
+def _write_cached_sigma(key: Mapping[str, Any], sigma: float) -> None:
+    """Keep ``sigma`` for ``key`` (atomically; a cache that cannot be written is skipped)."""
+    path = _cache_path(key)
+    if path is None:
+        return
+    text = json.dumps({**key, "noise_multiplier": sigma}, sort_keys=True, indent=1)
+    try:
+        atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+    except DataError as exc:
+        log.debug("sigma cache not written: %s", exc)
 
 
 def resolve_noise_multiplier(
@@ -116,6 +219,49 @@ def resolve_noise_multiplier(
             f"delta={delta:.3g}, sample rate {sample_rate:.3g} and {steps} steps ({exc}); "
             "raise the target or lower train.epochs"
         ) from exc
+
+
+def shared_noise_multiplier(
+    *,
+    noise_multiplier: float | None,
+    target_epsilon: float | None,
+    accountant: str,
+    runs: Sequence[tuple[float, int, float]],
+) -> float:
+    """One σ for models of different ``(sample_rate, steps, delta)`` runs: ``noise_multiplier``
+    when set, else the largest σ any run needs to spend at most ``target_epsilon``.
+
+    Each model's ε, computed for its own run at this σ, is then at most the target (ε falls
+    as σ grows). Usually one search: for the run of largest q·√steps (smallest δ among
+    equals), then every run is checked at that σ (one accountant call each); a run still
+    over the target gets its own search and the larger σ is kept.
+    """
+    distinct = sorted(set(runs), key=lambda r: (r[0] * math.sqrt(r[1]), -r[2]), reverse=True)
+    if not distinct:
+        raise ValueError("shared_noise_multiplier: no runs")
+    if noise_multiplier is not None or (target_epsilon is not None and math.isinf(target_epsilon)):
+        rate, steps, delta = distinct[0]
+        return resolve_noise_multiplier(
+            noise_multiplier=noise_multiplier, target_epsilon=target_epsilon,
+            accountant=accountant, sample_rate=rate, steps=steps, delta=delta,
+        )
+    assert target_epsilon is not None
+    sigma, searched = 0.0, set()
+    over = distinct
+    while over:  # each pass searches a new run: at most len(distinct) passes
+        rate, steps, delta = over[0]
+        searched.add(over[0])
+        needed = resolve_noise_multiplier(
+            noise_multiplier=None, target_epsilon=target_epsilon,
+            accountant=accountant, sample_rate=rate, steps=steps, delta=delta,
+        )
+        sigma = max(sigma, needed)
+        over = [
+            (r, n, d) for r, n, d in distinct
+            if (r, n, d) not in searched
+            and epsilon_spent(accountant, ((sigma, r, n),), d) > target_epsilon
+        ]
+    return sigma
 
 
 def default_delta(delta: float | None, num_members: int) -> float:

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from mia_defense.defenses.accounting import (
     default_delta,
     epsilon_spent,
-    resolve_noise_multiplier,
+    shared_noise_multiplier,
 )
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.dp_mechanism import (
@@ -47,7 +47,7 @@ from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import checkpoint_path, load_model, save_model
 from mia_defense.training.config import TrainConfig, records_epoch
 from mia_defense.training.divergence import check_trained
-from mia_defense.training.ensemble import Ensemble, resolve_device
+from mia_defense.training.ensemble import Ensemble, resolve_device, stage_models
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stacked import StackedMLP, stacking_blocker
 from mia_defense.training.stacked_optim import make_stacked_optimizer
@@ -255,17 +255,8 @@ def _dp_state(
 ) -> _DPState:
     schedules = [DPSchedule.of(n, config.batch_size) for n in sizes]
     deltas = [default_delta(dp.delta, n) for n in sizes]
-    sigmas = [
-        resolve_noise_multiplier(
-            noise_multiplier=dp.noise_multiplier,
-            target_epsilon=dp.target_epsilon,
-            accountant=dp.accountant,
-            sample_rate=schedule.sample_rate,
-            steps=config.epochs * schedule.steps_per_epoch,
-            delta=delta,
-        )
-        for schedule, delta in zip(schedules, deltas, strict=True)
-    ]
+    sigma = _shared_sigma(dp, schedules, deltas, config.epochs)
+    sigmas = [sigma] * len(sizes)
     return _DPState(
         settings=dp,
         schedules=schedules,
@@ -278,6 +269,33 @@ def _dp_state(
         ),
         steps=[0] * len(sizes),
     )
+
+
+def _shared_sigma(
+    dp: BatchedDP, schedules: Sequence[DPSchedule], deltas: Sequence[float], epochs: int
+) -> float:
+    """One σ for the models of these schedules: the configured one, else the largest any of
+    them needs to spend at most the target ε (each model's own ε is still accounted)."""
+    return shared_noise_multiplier(
+        noise_multiplier=dp.noise_multiplier,
+        target_epsilon=dp.target_epsilon,
+        accountant=dp.accountant,
+        runs=[
+            (s.sample_rate, epochs * s.steps_per_epoch, delta)
+            for s, delta in zip(schedules, deltas, strict=True)
+        ],
+    )
+
+
+def _resolve_shared_sigma(dp: BatchedDP, sizes: Sequence[int], config: TrainConfig) -> BatchedDP:
+    """``dp`` with the σ shared by all K models (member counts ``sizes``) fixed, so that every
+    chunk, and a resumed run, trains with the same σ."""
+    if dp.noise_multiplier is not None:
+        return dp
+    schedules = [DPSchedule.of(n, config.batch_size) for n in sizes]
+    deltas = [default_delta(dp.delta, n) for n in sizes]
+    sigma = _shared_sigma(dp, schedules, deltas, config.epochs)
+    return replace(dp, noise_multiplier=sigma, target_epsilon=None)
 
 
 def _dropout_masks(
@@ -601,6 +619,9 @@ def train_ensemble_batched(
     config = recipe.apply(config)
     if chunk_size < 1:
         raise ConfigError(f"chunk_size={chunk_size}: must be >= 1")
+    if recipe.dp is not None and len(masks) and min(int(m.sum()) for m in masks) > 0:
+        sizes = [int(m.sum()) for m in masks]
+        recipe = replace(recipe, dp=_resolve_shared_sigma(recipe.dp, sizes, config))
     device = resolve_device(config.device)
     x_all = torch.as_tensor(x, dtype=torch.float32, device=device)
     y_all = torch.as_tensor(y, dtype=torch.long, device=device)
@@ -623,7 +644,9 @@ def train_ensemble_batched(
             pending.append((k, model_seed, rng_state))
         models.append(model)
     if len(pending) < num:
-        log.info("resuming: %d of %d %ss already trained", num - len(pending), num, stage)
+        log.info(
+            "resuming: %d of %d %s already trained", num - len(pending), num, stage_models(stage)
+        )
     # Models with similar member counts train side by side: a chunk then pads its batches
     # less, and its models stay in step (runs of equal Adam step counts stay contiguous).
     pending.sort(key=lambda item: (int(masks[item[0]].sum()), item[0]))
@@ -632,7 +655,7 @@ def train_ensemble_batched(
         intra_op_threads(config.threads),
         tqdm(
             total=len(chunks) * config.epochs,
-            desc=f"training {stage}s ({len(pending)} stacked)",
+            desc=f"training {stage_models(stage)} ({len(pending)} stacked)",
             unit="epoch",
             disable=not progress,
         ) as bar,
