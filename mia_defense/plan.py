@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,8 @@ from mia_defense.errors import ConfigError
 from mia_defense.seeding import numpy_rng
 
 __all__ = ["MembershipPlan", "make_plan"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,25 @@ def _balanced_masks(num_models: int, population_size: int, rng: np.random.Genera
     return (ranks < num_models // 2).T.copy()
 
 
+def _fit_population(population_size: int, available: int, dataset: Dataset) -> int:
+    """``population_size``, or half of ``available`` when it would leave no test sample.
+
+    The default (1000) suits the bundled digits; on a smaller dataset (breast_cancer: 569)
+    the population and the test set then share what is left, rather than the run failing
+    on a negative test size. Only applies when ``plan.test_size`` is null.
+    """
+    if population_size < available or available < 3:
+        return population_size
+    fitted = available // 2
+    log.warning(
+        "plan.population_size=%d: %s has only %d samples for the population and the test "
+        "set; using a population of %d and a test set of %d (set plan.population_size or "
+        "plan.test_size to choose)",
+        population_size, dataset.description, available, fitted, available - fitted,
+    )
+    return fitted
+
+
 def make_plan(
     dataset: Dataset,
     *,
@@ -59,7 +81,9 @@ def make_plan(
     Args:
         dataset: the data to split.
         num_models: K, an even number of models (each sample trains K/2 of them).
-        population_size: N; ``None`` takes what is left after test and reference.
+        population_size: N; ``None`` takes what is left after test and reference. With
+            ``test_size=None`` it is an upper bound: a dataset too small for it (no test
+            sample would be left) gets half of what is left, with a warning.
         test_size: held-out test samples; ``None`` takes what is left after the population.
         reference_size: samples kept apart for reference/public use.
         seed: the run's seed.
@@ -78,6 +102,7 @@ def make_plan(
     if population_size is None:
         population_size = available - int(test_size)  # type: ignore[arg-type]
     if test_size is None:
+        population_size = _fit_population(population_size, available, dataset)
         test_size = available - population_size
     if population_size < 2 or test_size < 1 or population_size + test_size > available:
         raise ConfigError(

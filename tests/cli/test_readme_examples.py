@@ -1,0 +1,151 @@
+"""The README's examples work with the defaults (issue 18, point 8): `defense=none` (alone,
+in lists, in a sweep), `dataset=breast_cancer model=logistic` (a population larger than the
+dataset), and a user's own module from the user's folder without PYTHONPATH."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from mia_defense.cli.train import build_experiment, run
+from mia_defense.cli.user_code import add_launch_dir
+from mia_defense.data import load_breast_cancer, load_digits
+from mia_defense.errors import ConfigError
+from mia_defense.plan import make_plan
+from mia_defense.tracking import read_json
+
+BIN = Path(sys.executable).parent
+FAST = ["plan.num_models=2", "train.epochs=1", "attack.bootstrap=0", "progress=false"]
+
+
+def _mia_train(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [str(BIN / "mia-train"), *args], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=400, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done
+
+
+# -- defense=none -----------------------------------------------------------------------------
+
+
+def test_defense_none_is_the_default_run(make_cfg):
+    default = OmegaConf.to_container(make_cfg(), resolve=True)
+    for override in ("defense=none", "defense=[none]", "+defense=none"):
+        assert OmegaConf.to_container(make_cfg(override), resolve=True) == default, override
+    assert len(build_experiment(make_cfg("defense=none")).build_defenses()) == 0
+
+
+def test_none_adds_nothing_inside_a_list(make_cfg):
+    dp = OmegaConf.to_container(make_cfg("defense=dp"), resolve=True)
+    assert OmegaConf.to_container(make_cfg("defense=[none,dp]"), resolve=True) == dp
+    assert OmegaConf.to_container(make_cfg("defense=[dp,none]"), resolve=True) == dp
+    assert set(make_cfg("defense=[none,dp,relaxloss]").defense) == {"dp", "relaxloss"}
+
+
+def test_sweep_over_none_and_defenses_names_runs_and_results(tmp_path):
+    _mia_train(tmp_path, "-m", "defense=none,dp,relaxloss", "plan.population_size=200", *FAST,
+               "hydra.sweep.dir=sweep")  # fmt: skip
+    runs = sorted(p for p in (tmp_path / "sweep").iterdir() if p.is_dir())
+    tail = "plan.num_models=2,plan.population_size=200,train.epochs=1"
+    assert [p.name for p in runs] == [
+        f"attack.bootstrap=0,defense={name},{tail}" for name in ("dp", "none", "relaxloss")]
+    for run_dir, name in zip(runs, ("dp", "none", "relaxloss"), strict=True):
+        payload = read_json(run_dir / "results.json")
+        assert payload["status"] == "complete"
+        assert payload["defense"]["defense"] == name
+
+
+# -- a population larger than the dataset -----------------------------------------------------
+
+
+def test_default_population_fits_a_small_dataset_with_a_warning(caplog):
+    data = load_breast_cancer()
+    with caplog.at_level(logging.WARNING, logger="mia_defense.plan"):
+        plan = make_plan(data, num_models=4, population_size=1000, test_size=None, seed=0)
+    assert (plan.population_size, len(plan.test_idx)) == (284, 285)
+    assert not set(plan.population_idx) & set(plan.test_idx)
+    assert "plan.population_size=1000" in caplog.text and "only 569 samples" in caplog.text
+
+
+def test_digits_default_split_is_unchanged(caplog):
+    data = load_digits()
+    with caplog.at_level(logging.WARNING, logger="mia_defense.plan"):
+        plan = make_plan(data, num_models=16, population_size=1000, test_size=None, seed=0)
+    explicit = make_plan(data, num_models=16, population_size=1000, test_size=797, seed=0)
+    assert plan.population_size == 1000 and len(plan.test_idx) == 797
+    assert np.array_equal(plan.population_idx, explicit.population_idx)
+    assert np.array_equal(plan.masks, explicit.masks)
+    assert caplog.text == ""
+
+
+def test_an_explicit_test_size_that_does_not_fit_still_stops():
+    data = load_breast_cancer()
+    with pytest.raises(ConfigError, match=r"plan.population_size=1000, plan.test_size=100.*"
+                                          r"too few samples for the plan"):  # fmt: skip
+        make_plan(data, num_models=4, population_size=1000, test_size=100, seed=0)
+
+
+def test_readme_breast_cancer_example_runs_with_the_plan_defaults(make_cfg, tmp_path):
+    cfg = make_cfg("dataset=breast_cancer", "model=logistic", *FAST, tiny=False)
+    assert cfg.plan.population_size == 1000 and cfg.plan.test_size is None
+    result = run(cfg, tmp_path / "run")
+    payload = read_json(tmp_path / "run" / "results.json")
+    assert payload["status"] == "complete" and result.utility["test_accuracy"] > 0.5
+    assert (payload["population_size"], payload["test_size"]) == (284, 285)
+
+
+# -- a user's own module ----------------------------------------------------------------------
+
+USER_MODEL = """
+from torch import nn
+
+
+class MyNet(nn.Sequential):
+    def __init__(self, input_shape, num_classes, width=8):
+        super().__init__(nn.Flatten(), nn.Linear(input_shape[-1], width), nn.ReLU(),
+                         nn.Linear(width, num_classes))
+"""
+
+
+def test_user_module_from_the_users_folder_without_pythonpath(tmp_path):
+    (tmp_path / "my_pkg").mkdir()
+    (tmp_path / "my_pkg" / "__init__.py").write_text(USER_MODEL)
+    done = _mia_train(tmp_path, "model=custom", "model._target_=my_pkg.MyNet", "+model.width=8",
+                      "plan.population_size=200", *FAST, "hydra.run.dir=run")  # fmt: skip
+    payload = read_json(tmp_path / "run" / "results.json")
+    assert payload["status"] == "complete"
+    assert payload["config"]["model"]["_target_"] == "my_pkg.MyNet"
+    assert "TPR@0.1%FPR" in done.stdout
+
+
+def test_user_module_without_the_callback_is_not_importable(tmp_path):
+    """The same run with the launch-dir callback removed fails as before: the callback is
+    what makes the folder importable."""
+    (tmp_path / "my_pkg").mkdir()
+    (tmp_path / "my_pkg" / "__init__.py").write_text(USER_MODEL)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [str(BIN / "mia-train"), "model=custom", "model._target_=my_pkg.MyNet", *FAST,
+         "~hydra.callbacks.launch_dir_on_path", "hydra.run.dir=run"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "No module named 'my_pkg'" in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_add_launch_dir_appends_once(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "path", ["/first", "/lib"])
+    add_launch_dir(str(tmp_path))
+    add_launch_dir(str(tmp_path))
+    assert sys.path == ["/first", "/lib", str(tmp_path)]  # after the installed packages
