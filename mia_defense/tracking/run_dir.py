@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator, Mapping
@@ -194,14 +195,32 @@ def mark_run(
     )
 
 
+# A float value in an override string (after '=', ',', '[' or ':'; up to ',', ']', '}').
+_FLOAT = re.compile(r"(?<=[=,\[:])(-?\d+\.\d+(?:[eE][-+]?\d+)?)(?=$|[,\]}])")
+_FLOAT_DIGITS = 6
+
+
+def _short_float(match: re.Match[str]) -> str:
+    """A float with more than 6 significant digits (an Optuna draw such as
+    0.37454011884736254) as 6 (0.37454); shorter ones as the user typed them."""
+    text = match.group(0)
+    mantissa = re.split(r"[eE]", text)[0]
+    if len(mantissa.replace("-", "").replace(".", "").lstrip("0")) <= _FLOAT_DIGITS:
+        return text
+    return f"{float(text):.{_FLOAT_DIGITS}g}"
+
+
 def safe_dirname(text: str, *, max_bytes: int = 200) -> str:
     """``text`` (a sweep's override string) as ONE directory name inside the sweep directory.
 
     Path separators become ``%2F`` so that an override value such as ``/tmp/x`` or ``../..``
     cannot place a run outside ``hydra.sweep.dir``; a name of only dots becomes ``_``; a
-    name too long for the file system is cut and ends in a hash of the whole text.
+    float with more than 6 significant digits is written with 6 (results.json keeps the
+    exact value); a name too long for the file system is cut and ends in a hash of the
+    whole text.
     """
-    name = str(text).replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+    name = _FLOAT.sub(_short_float, str(text))
+    name = name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
     name = name.replace("\0", "%00")
     if name.strip(".") == "":
         name = name.replace(".", "_")

@@ -25,7 +25,7 @@ from mia_defense.training.config import TrainConfig
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.loop import ModelHistory, train_model
 
-__all__ = ["Ensemble", "resolve_device", "train_ensemble"]
+__all__ = ["Ensemble", "resolve_device", "stage_models", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,12 @@ class Ensemble:
 
     models: list[nn.Module]
     histories: list[ModelHistory]
+
+
+def stage_models(stage: str) -> str:
+    """The models of a training stage in log lines: ``models`` for the target models
+    (stage ``model``), ``undefended models`` for stage ``undefended``."""
+    return "models" if stage == "model" else f"{stage} models"
 
 
 def resolve_device(name: str) -> torch.device:
@@ -114,10 +120,13 @@ def train_ensemble(
         done = sum(checkpoint_path(checkpoint_dir, k).exists() for k in range(len(masks)))
         if done:
             log.info(
-                "resuming: %d of %d %ss already trained in %s",
-                done, len(masks), stage, checkpoint_dir,
+                "resuming: %d of %d %s already trained in %s",
+                done, len(masks), stage_models(stage), checkpoint_dir,
             )
-    bar = tqdm(range(len(masks)), desc=f"training {stage}s", unit="model", disable=not progress)
+    bar = tqdm(
+        range(len(masks)), desc=f"training {stage_models(stage)}", unit="model",
+        disable=not progress,
+    )
     for k in bar:
         path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
         model_seed = derive_seed(seed, stage, k)
@@ -174,9 +183,14 @@ def _train_stacked_if_possible(
     recipe, blocker = batched_recipe(build_defenses())
     blocker = stacking_blocker(probe, x.shape[1:]) or blocker
     if blocker is not None:
-        log.info("training %ss one at a time (no stacked ensemble): %s", stage, blocker)
+        log.info(
+            "training %s one at a time (no stacked ensemble): %s", stage_models(stage), blocker
+        )
         return None
-    log.info("training %ss as one stacked ensemble%s", stage, " with DP-SGD" if recipe.dp else "")
+    log.info(
+        "training %s as one stacked ensemble%s", stage_models(stage),
+        " with DP-SGD" if recipe.dp else "",
+    )
     return train_ensemble_batched(
         build_model=build_model, x=x, recipe=recipe, stage=stage,
         chunk_size=kwargs["config"].chunk_size, **kwargs

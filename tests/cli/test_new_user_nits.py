@@ -1,0 +1,134 @@
+"""Small things a new user hit (issue 18, point 13): stage names in the training log,
+Optuna's long floats in run folder names, and what failed runs leave for `mia-report`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+import mia_defense.cli.train  # noqa: F401  (registers the mia_safe_dirname resolver)
+from mia_defense.cli.train import run
+from mia_defense.tracking import read_json
+from mia_defense.tracking.run_dir import safe_dirname
+from mia_defense.training.ensemble import stage_models
+from tests.report.fake_runs import make_run
+
+BIN = Path(sys.executable).parent
+FAST = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1",
+        "attack.bootstrap=0", "progress=false"]  # fmt: skip
+
+
+def _cli(tool: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / tool), *args], cwd=cwd, capture_output=True, text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, timeout=400,
+        check=False,
+    )  # fmt: skip
+
+
+# -- stage names -------------------------------------------------------------------------------
+
+
+def test_stage_models_names_the_models_of_a_stage():
+    assert stage_models("model") == "models"
+    assert stage_models("undefended") == "undefended models"
+
+
+@pytest.mark.parametrize("defense", ["weight_decay", "relaxloss"])  # stacked, one at a time
+def test_log_and_progress_say_undefended_models(make_cfg, tmp_path, caplog, capsys, defense):
+    cfg = make_cfg(f"defense={defense}", "attack.shadow_recipe=undefended", *FAST,
+                   "progress=true")  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="mia_defense.training"):
+        run(cfg, tmp_path / "run")
+    bars = capsys.readouterr().err
+    text = caplog.text + bars
+    assert "training undefended models" in text and "training models" in text
+    assert "training undefended models" in bars  # the progress bar's own label
+    assert "undefendeds" not in text and "modelss" not in text
+
+
+# -- Optuna's floats in folder names ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "name"),
+    [
+        ("model.dropout=0.37454011884736254,train.epochs=23,train.weight_decay=1.2345678901234567e-05",
+         "model.dropout=0.37454,train.epochs=23,train.weight_decay=1.23457e-05"),
+        ("train.lr=0.001,train.weight_decay=0.000123456",
+         "train.lr=0.001,train.weight_decay=0.000123456"),  # as the user typed them
+        ("model.hidden=[0.1234567891,2]", "model.hidden=[0.123457,2]"),
+        ("defense.dp={target_epsilon:0.9999999999}", "defense.dp={target_epsilon:1}"),
+        ("train.lr=-0.000987654321", "train.lr=-0.000987654"),
+        ("dataset.path=/data/v1.23456789012", "dataset.path=%2Fdata%2Fv1.23456789012"),
+    ],
+)  # fmt: skip
+def test_safe_dirname_writes_long_floats_with_six_digits(overrides, name):
+    assert safe_dirname(overrides) == name
+    resolved = OmegaConf.create({"d": "${mia_safe_dirname:'" + overrides + "'}"}).d
+    assert resolved == name and "/" not in resolved
+
+
+def test_nearby_floats_keep_distinct_names():
+    a = safe_dirname("model.dropout=0.37454011884736254")
+    b = safe_dirname("model.dropout=0.37455011884736254")
+    assert a != b
+
+
+def test_optuna_trial_folders_carry_short_floats(tmp_path):
+    done = _cli("mia-train", tmp_path, "-m", "hparams_search=optuna_tradeoff", *FAST,
+                "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=1",
+                "train.epochs=int(interval(1,2))", "hydra.sweep.dir=optuna")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = sorted(p for p in (tmp_path / "optuna").iterdir() if (p / "results.json").exists())
+    assert len(runs) == 2
+    for run_dir in runs:
+        values = dict(item.split("=", 1) for item in run_dir.name.split(","))
+        config = read_json(run_dir / "results.json")["config"]
+        dropout, decay = config["model"]["dropout"], config["train"]["weight_decay"]
+        assert values["model.dropout"] == f"{dropout:.6g}"
+        assert values["train.weight_decay"] == f"{decay:.6g}"
+        for value in (values["model.dropout"], values["train.weight_decay"]):
+            mantissa = value.split("e")[0].replace(".", "").lstrip("0")
+            assert len(mantissa) <= 6, run_dir.name
+
+
+# -- what failed runs leave behind -------------------------------------------------------------
+
+
+def test_a_config_error_leaves_no_folder(tmp_path):
+    done = _cli("mia-train", tmp_path, "plan.num_models=3")
+    assert done.returncode == 2 and "plan.num_models=3" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+    # A sweep's jobs are checked one by one as they start: the first refused job stops the
+    # sweep, leaving its folder with the log of the error only (no results.json, so
+    # mia-report never counts it; see the next test).
+    done = _cli("mia-train", tmp_path, "-m", "plan.num_models=3,5")
+    assert done.returncode == 2
+    files = {p.name for p in (tmp_path / "multirun").rglob("*") if p.is_file()}
+    assert files == {"multirun.yaml", "train.log"}
+
+
+def test_report_is_silent_about_failed_and_empty_run_folders(tmp_path):
+    """A run that fails on the data (here: a plan larger than the dataset, found only once
+    the data is read) keeps its folder with the log of the error and no results.json;
+    `mia-report outputs` reports the finished runs beside it without a word about it."""
+    done = _cli("mia-train", tmp_path, "plan.population_size=1790", "plan.test_size=100")
+    assert done.returncode == 2 and "too few samples for the plan" in done.stderr
+    (failed,) = (tmp_path / "outputs").glob("*/*")
+    assert [p.name for p in failed.iterdir()] == ["train.log"]
+    assert "too few samples for the plan" in (failed / "train.log").read_text()
+    (tmp_path / "outputs" / "empty" / "deeper").mkdir(parents=True)
+    make_run(tmp_path / "outputs" / "done", test_accuracy=0.9, signal=1.0)
+    report = _cli("mia-report", tmp_path, "outputs", "--no-tensorboard")
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert "1 runs reported, 0 skipped, 0 not ranked" in report.stdout
+    assert "WARNING" not in report.stderr and failed.name not in report.stderr
+    assert "empty" not in report.stderr
+    assert (failed / "train.log").exists()  # nothing of the user's was deleted
