@@ -304,36 +304,6 @@ def _record_views(
     return vulnerability, slices, worst
 
 
-def _observe_population(
-    experiment: Experiment,
-    models: Sequence[nn.Module],
-    x: np.ndarray,
-    y: np.ndarray,
-    masks: np.ndarray,
-    *,
-    generator: torch.Generator,
-    stage: str,
-) -> Observations:
-    """What ``models`` release on the population, with the augmented queries and gradient
-    norms the configured attacks need (targets and undefended shadows alike)."""
-    augmented = None
-    if experiment.queries.num_augmented:
-        augmented = observe_augmented(
-            models, x, release=experiment.release, queries=experiment.queries,
-            seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
-        )
-        _check_released(augmented, what="perturbed queries")
-    log_probs = observe(models, x, release=experiment.release, generator=generator)
-    _check_released(log_probs, what="population")
-    return Observations(
-        log_probs=log_probs,
-        labels=y,
-        masks=masks,
-        augmented=augmented,
-        grad_norms=gradient_norms(models, x, y) if experiment.white_box else None,
-    )
-
-
 @dataclass(frozen=True)
 class TrainingData:
     """The arrays a run trains, queries and tests on: fixed by the config and the dataset.
@@ -458,69 +428,148 @@ def _run_pipeline(
     progress: bool,
     start: float,
 ) -> RunResult:
-    plan, is_canary = data.plan, data.is_canary
+    """The stages in order: train, release, attack, summarise, record."""
+    ensemble = _train(
+        experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
+        fingerprint=fingerprint, progress=progress,
+    )
+    generator = torch_generator(experiment.seed, "release")  # population, then test set
+    obs = _release(experiment, data, ensemble.models, generator=generator, stage="release")
+    test_log_probs = _release_test(experiment, data, ensemble.models, generator=generator)
+    obs.save(
+        run_dir / "observations.npz",
+        is_canary=data.is_canary,
+        population_idx=data.plan.population_idx,
+        test_idx=data.plan.test_idx,
+    )
+    attacks = _attacks_for(experiment, data, run_dir, fingerprint=fingerprint, progress=progress)
+    result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks)
+    write_npz(
+        run_dir / "scores.npz",
+        targets=_targets(experiment, data),
+        is_canary=data.is_canary,
+        **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
+        **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
+    )
+    result.wall_seconds = time.perf_counter() - start
+    _record(experiment, data, ensemble, result, obs, run_dir)
+    return result
+
+
+def _train(
+    experiment: Experiment,
+    data: TrainingData,
+    checkpoint_dir: Path,
+    *,
+    stage: str,
+    defended: bool,
+    fingerprint: str | None,
+    progress: bool,
+) -> Ensemble:
+    """Train the K models of the plan: with the recipe's defenses (``defended``; the
+    targets and an adaptive attacker's shadows) or without (a naive attacker's shadows)."""
+    plan = data.plan
     x_pop, y_pop = data.split(plan.population_idx)
     x_test, y_test = data.split(plan.test_idx)
     x_ref, y_ref = data.split(plan.reference_idx)
-    num_classes = data.dataset.num_classes
 
-    def build_plain_model() -> nn.Module:
-        return experiment.build_model(
-            input_shape=data.dataset.input_shape, num_classes=num_classes
+    def build_model() -> nn.Module:
+        model = experiment.build_model(
+            input_shape=data.dataset.input_shape, num_classes=data.dataset.num_classes
         )
+        return prepare_model(model, experiment.build_defenses()) if defended else model
 
-    # What the target ensemble and the undefended shadows (if any) are trained on.
-    training_data = {
-        "x": x_pop,
-        "y": y_pop,
-        "masks": plan.masks,
-        "x_test": x_test,
-        "y_test": y_test,
-        "num_classes": num_classes,
-        "config": experiment.train,
-        "seed": experiment.seed,
-        "progress": progress,
-        "fingerprint": fingerprint,
-    }
-    ensemble = train_ensemble(
-        build_model=lambda: prepare_model(build_plain_model(), experiment.build_defenses()),
-        build_defenses=experiment.build_defenses,
-        checkpoint_dir=run_dir / CHECKPOINTS,
-        x_reference=x_ref,
-        y_reference=y_ref,
-        **training_data,
+    return train_ensemble(
+        build_model=build_model,
+        build_defenses=experiment.build_defenses if defended else tuple,
+        x=x_pop, y=y_pop, masks=plan.masks, x_test=x_test, y_test=y_test,
+        x_reference=x_ref, y_reference=y_ref,
+        num_classes=data.dataset.num_classes, config=experiment.train, seed=experiment.seed,
+        checkpoint_dir=checkpoint_dir, stage=stage, progress=progress, fingerprint=fingerprint,
+    )  # fmt: skip
+
+
+def _release(
+    experiment: Experiment,
+    data: TrainingData,
+    models: Sequence[nn.Module],
+    *,
+    generator: torch.Generator,
+    stage: str,
+) -> Observations:
+    """What ``models`` release on the population, with the augmented queries and gradient
+    norms the configured attacks need (targets and undefended shadows alike)."""
+    x, y = data.split(data.plan.population_idx)
+    augmented = None
+    if experiment.queries.num_augmented:
+        augmented = observe_augmented(
+            models, x, release=experiment.release, queries=experiment.queries,
+            seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
+        )
+        _check_released(augmented, what="perturbed queries")
+    log_probs = observe(models, x, release=experiment.release, generator=generator)
+    _check_released(log_probs, what="population")
+    return Observations(
+        log_probs=log_probs,
+        labels=y,
+        masks=data.plan.masks,
+        augmented=augmented,
+        grad_norms=gradient_norms(models, x, y) if experiment.white_box else None,
     )
 
-    generator = torch_generator(experiment.seed, "release")
-    release = experiment.release
-    obs = _observe_population(
-        experiment, ensemble.models, x_pop, y_pop, plan.masks, generator=generator, stage="release"
-    )
-    log_probs_test = observe(ensemble.models, x_test, release=release, generator=generator)
-    _check_released(log_probs_test, what="test set")
-    obs.save(
-        run_dir / "observations.npz",
-        is_canary=is_canary,
-        population_idx=plan.population_idx,
-        test_idx=plan.test_idx,
-    )
 
-    num_targets = experiment.num_targets or plan.num_models
-    targets = np.arange(num_targets)
-    attacks = experiment.attacks
-    if experiment.shadow_recipe == "undefended" and list(experiment.build_defenses()):
-        shadows = train_ensemble(
-            build_model=build_plain_model,
-            checkpoint_dir=run_dir / UNDEFENDED_CHECKPOINTS,
-            stage="undefended",
-            **training_data,
-        )
-        shadow_obs = _observe_population(
-            experiment, shadows.models, x_pop, y_pop, plan.masks,
-            generator=torch_generator(experiment.seed, "release_undefended"),
-            stage="release_undefended",
-        )
-        attacks = with_shadow_observations(attacks, shadow_obs)
+def _release_test(
+    experiment: Experiment,
+    data: TrainingData,
+    models: Sequence[nn.Module],
+    *,
+    generator: torch.Generator,
+) -> np.ndarray:
+    """Released log-probabilities [K, T, C] on the test set (utility)."""
+    x_test, _ = data.split(data.plan.test_idx)
+    log_probs = observe(models, x_test, release=experiment.release, generator=generator)
+    _check_released(log_probs, what="test set")
+    return log_probs
+
+
+def _attacks_for(
+    experiment: Experiment,
+    data: TrainingData,
+    run_dir: Path,
+    *,
+    fingerprint: str | None,
+    progress: bool,
+) -> Mapping[str, Attack]:
+    """The configured attacks; a naive attacker's (``shadow_recipe=undefended``) read the
+    outputs of K more models trained on the same masks without the defenses."""
+    if experiment.shadow_recipe != "undefended" or not list(experiment.build_defenses()):
+        return experiment.attacks
+    shadows = _train(
+        experiment, data, run_dir / UNDEFENDED_CHECKPOINTS, stage="undefended", defended=False,
+        fingerprint=fingerprint, progress=progress,
+    )
+    stage = "release_undefended"
+    shadow_obs = _release(
+        experiment, data, shadows.models, generator=torch_generator(experiment.seed, stage),
+        stage=stage,
+    )
+    return with_shadow_observations(experiment.attacks, shadow_obs)
+
+
+def _targets(experiment: Experiment, data: TrainingData) -> np.ndarray:
+    return np.arange(experiment.num_targets or data.plan.num_models)
+
+
+def _attack(
+    experiment: Experiment,
+    data: TrainingData,
+    ensemble: Ensemble,
+    obs: Observations,
+    test_log_probs: np.ndarray,
+    attacks: Mapping[str, Attack],
+) -> tuple[RunResult, dict[str, np.ndarray]]:
+    """Run every attack on the targets, and summarise utility, attacks and privacy; also the
+    per-record vulnerability [N] of each attack."""
     fprs = sorted(experiment.fprs)
     privacy = _privacy(experiment, ensemble)
     evaluation = EvaluationConfig(
@@ -531,27 +580,24 @@ def _run_pipeline(
         seed=experiment.seed,
     )
     attack_results = run_attacks(
-        obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary
+        obs, attacks, targets=_targets(experiment, data), evaluation=evaluation,
+        records=~data.is_canary,
     )
     strongest_name = strongest(attack_results, fprs[0])
     white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX)
     vulnerability, slices, worst = _record_views(
-        attack_results, obs, is_canary=is_canary, population_idx=plan.population_idx,
+        attack_results, obs, is_canary=data.is_canary, population_idx=data.plan.population_idx,
         fprs=fprs, strongest_name=strongest_name or white_box_name or next(iter(attack_results)),
-    )
-    write_npz(
-        run_dir / "scores.npz",
-        targets=targets,
-        is_canary=is_canary,
-        **{f"scores/{name}": result.scores for name, result in attack_results.items()},
-        **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
     )
     bounds = {name: r.epsilon_lower_bound for name, r in attack_results.items()}
     best_bound = max(bounds, key=lambda n: np.nan_to_num(bounds[n], nan=-1.0))
     privacy["empirical_epsilon"] = bounds[best_bound]
     privacy["empirical_epsilon_delta"] = evaluation.delta
+    _, y_test = data.split(data.plan.test_idx)
     result = RunResult(
-        utility=_utility(ensemble, log_probs_test, y_test, obs, num_classes=num_classes),
+        utility=_utility(
+            ensemble, test_log_probs, y_test, obs, num_classes=data.dataset.num_classes
+        ),
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
         strongest_attack=strongest_name,
         strongest_white_box_attack=white_box_name,
@@ -562,21 +608,30 @@ def _run_pipeline(
         slices=slices,
         most_vulnerable=worst,
     )
-    result.wall_seconds = time.perf_counter() - start
+    return result, vulnerability
 
-    headline = _headline_scalars(result, fprs)
+
+def _record(
+    experiment: Experiment,
+    data: TrainingData,
+    ensemble: Ensemble,
+    result: RunResult,
+    obs: Observations,
+    run_dir: Path,
+) -> None:
+    """TensorBoard events, then results.json (last: its ``complete`` marks a finished run)."""
+    headline = _headline_scalars(result, sorted(experiment.fprs))
     log_run(
         run_dir / "tb",
         histories=ensemble.histories,
-        attacks=attack_results,
+        attacks=result.attack_results,
         scalars=headline,
         hparams={**experiment.hparams, **result.defense},
         title=f"{data.dataset.name}: {result.defense.get('defense', 'none')}",
         masks=obs.masks,
-        slices=slices,
+        slices=result.slices,
     )
     write_json(run_dir / "results.json", _results_payload(experiment, result, data, headline))
-    return result
 
 
 def _privacy(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any]:
