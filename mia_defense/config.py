@@ -41,6 +41,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
 from mia_defense.experiment import PlanConfig
+from mia_defense.plan import DEFAULT_POPULATION
 from mia_defense.training.config import TrainConfig
 
 __all__ = [
@@ -221,7 +222,10 @@ PLAN: dict[str, Param] = {
         note="every sample trains half of the models; the cost grows with K and Carlini et "
         "al. 2022 use 256",
     ),
-    "population_size": Param("int", low=2, nullable=True, note="null: what the splits leave"),
+    "population_size": Param(
+        "int", low=2, nullable=True,
+        note="null: what the splits leave; with test_size null too, 1000 or 3/4 of the data",
+    ),
     "test_size": Param("int", low=1, nullable=True, note="null: what is left"),
     "reference_size": Param("int", low=0),
 }
@@ -575,11 +579,6 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
     """Problems that involve two keys or the machine."""
     problems = []
     plan = {key: ok.get(f"plan.{key}") for key in PLAN}
-    if "plan.population_size" in ok and "plan.test_size" in ok:
-        if plan["population_size"] is None and plan["test_size"] is None:
-            problems.append(
-                "plan.population_size=null, plan.test_size=null: set at least one of them"
-            )
     targets, num_models = ok.get("attack.num_targets"), plan["num_models"]
     if targets is not None and num_models is not None and targets > num_models:
         problems.append(
@@ -587,6 +586,8 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             "or be null"
         )
     canaries, population = ok.get("attack.canaries.num"), plan["population_size"]
+    if population is None and plan["test_size"] is None and "plan.test_size" in ok:
+        population = DEFAULT_POPULATION  # the default's upper bound (plan.default_population)
     if canaries is not None and population is not None and canaries > population / 2:
         problems.append(
             f"attack.canaries.num={canaries}: more than half of plan.population_size="

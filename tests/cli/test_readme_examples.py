@@ -16,9 +16,10 @@ from omegaconf import OmegaConf
 
 from mia_defense.cli.train import build_experiment, run
 from mia_defense.cli.user_code import add_launch_dir
+from mia_defense.config import check_config
 from mia_defense.data import load_breast_cancer, load_digits
 from mia_defense.errors import ConfigError
-from mia_defense.plan import make_plan
+from mia_defense.plan import default_population, make_plan
 from mia_defense.tracking import read_json
 
 BIN = Path(sys.executable).parent
@@ -68,40 +69,54 @@ def test_sweep_over_none_and_defenses_names_runs_and_results(tmp_path):
 # -- a population larger than the dataset -----------------------------------------------------
 
 
-def test_default_population_fits_a_small_dataset_with_a_warning(caplog):
+def test_default_population_leaves_a_quarter_of_a_small_dataset_for_testing(caplog):
     data = load_breast_cancer()
-    with caplog.at_level(logging.WARNING, logger="mia_defense.plan"):
-        plan = make_plan(data, num_models=4, population_size=1000, test_size=None, seed=0)
-    assert (plan.population_size, len(plan.test_idx)) == (284, 285)
+    with caplog.at_level(logging.INFO, logger="mia_defense.plan"):
+        plan = make_plan(data, num_models=4, population_size=None, test_size=None, seed=0)
+    assert (plan.population_size, len(plan.test_idx)) == (426, 143)
     assert not set(plan.population_idx) & set(plan.test_idx)
-    assert "plan.population_size=1000" in caplog.text and "only 569 samples" in caplog.text
+    assert "plan: population 426, test set 143 of the 569 samples" in caplog.text
+    assert [default_population(n) for n in (3, 4, 100, 1333, 1334, 10_000)] == [
+        2, 3, 75, 999, 1000, 1000]  # fmt: skip
 
 
-def test_digits_default_split_is_unchanged(caplog):
+def test_digits_default_split_is_unchanged():
+    """The packaged default gives the split the default run always had (1000 and 797)."""
     data = load_digits()
-    with caplog.at_level(logging.WARNING, logger="mia_defense.plan"):
-        plan = make_plan(data, num_models=16, population_size=1000, test_size=None, seed=0)
-    explicit = make_plan(data, num_models=16, population_size=1000, test_size=797, seed=0)
+    plan = make_plan(data, num_models=16, population_size=None, test_size=None, seed=0)
+    explicit = make_plan(data, num_models=16, population_size=1000, test_size=None, seed=0)
     assert plan.population_size == 1000 and len(plan.test_idx) == 797
     assert np.array_equal(plan.population_idx, explicit.population_idx)
+    assert np.array_equal(plan.test_idx, explicit.test_idx)
     assert np.array_equal(plan.masks, explicit.masks)
-    assert caplog.text == ""
 
 
-def test_an_explicit_test_size_that_does_not_fit_still_stops():
+def test_packaged_plan_default_is_the_adaptive_one(make_cfg):
+    cfg = make_cfg(tiny=False)
+    assert cfg.plan.population_size is None and cfg.plan.test_size is None
+
+
+def test_canaries_are_checked_against_the_default_population(make_cfg):
+    assert check_config(make_cfg("attack.canaries.num=500", tiny=False)) is None
+    with pytest.raises(ConfigError, match=r"attack.canaries.num=501: more than half of "
+                                          r"plan.population_size=1000"):  # fmt: skip
+        check_config(make_cfg("attack.canaries.num=501", tiny=False))
+
+
+@pytest.mark.parametrize(("population", "test"), [(1000, None), (1000, 100), (None, 600)])
+def test_explicit_sizes_that_do_not_fit_still_stop(population, test):
     data = load_breast_cancer()
-    with pytest.raises(ConfigError, match=r"plan.population_size=1000, plan.test_size=100.*"
-                                          r"too few samples for the plan"):  # fmt: skip
-        make_plan(data, num_models=4, population_size=1000, test_size=100, seed=0)
+    with pytest.raises(ConfigError, match=r"too few samples for the plan; .*the 569 samples in "
+                                          r"dataset 'breast_cancer'"):  # fmt: skip
+        make_plan(data, num_models=4, population_size=population, test_size=test, seed=0)
 
 
 def test_readme_breast_cancer_example_runs_with_the_plan_defaults(make_cfg, tmp_path):
     cfg = make_cfg("dataset=breast_cancer", "model=logistic", *FAST, tiny=False)
-    assert cfg.plan.population_size == 1000 and cfg.plan.test_size is None
     result = run(cfg, tmp_path / "run")
     payload = read_json(tmp_path / "run" / "results.json")
     assert payload["status"] == "complete" and result.utility["test_accuracy"] > 0.5
-    assert (payload["population_size"], payload["test_size"]) == (284, 285)
+    assert (payload["population_size"], payload["test_size"]) == (426, 143)
 
 
 # -- a user's own module ----------------------------------------------------------------------

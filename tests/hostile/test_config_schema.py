@@ -84,8 +84,6 @@ CASES = [
     (["plan.num_models=100000"],
      r"^plan.num_models=100000: must be an even integer in \[2, 4096\]"),
     (["plan.num_models=3"], r"^plan.num_models=3: must be an even integer in \[2, 4096\]"),
-    (["plan.population_size=null", "plan.test_size=null"],
-     r"^plan.population_size=null, plan.test_size=null: set at least one of them$"),
     (["attack.num_targets=5"],
      r"^attack.num_targets=5: must lie in \[1, 4\] \(plan.num_models\) or be null$"),
     (["release=rounding", "release.decimals=-1"], r"^release.decimals=-1: must be >= 0$"),
