@@ -47,6 +47,7 @@ SIGMA_CACHE_ENV = "MIA_DEFENSE_CACHE_DIR"
 # The search stops within this much below the target ε (Opacus' epsilon_tolerance).
 _EPSILON_TOLERANCE = 0.01
 _CACHE_FORMAT = 1
+_MAX_SIGMA = 1e6  # Opacus' limit of the search
 
 # What each model's history records under DP-SGD: enough to recompute its ε with any
 # accountant (one (σ, q, steps) run of the subsampled Gaussian at δ).
@@ -96,8 +97,9 @@ def epsilon_spent(
 def noise_multiplier_for(
     accountant: str, target_epsilon: float, delta: float, sample_rate: float, steps: int
 ) -> float:
-    """σ that spends ``target_epsilon`` over ``steps`` (Opacus' ``get_noise_multiplier``,
-    to within 0.01 in ε); cached in memory and on disk (`sigma_cache_dir`).
+    """σ that spends ``target_epsilon`` over ``steps``, to within 0.01 in ε, as Opacus'
+    ``get_noise_multiplier`` (`_search_sigma`); cached in memory and on disk
+    (`sigma_cache_dir`).
 
     Steps, not epochs: Opacus turns epochs into ``int(epochs / q)`` steps, one fewer than
     are taken when the division rounds down (q = 1/93: 92.999...)."""
@@ -105,20 +107,45 @@ def noise_multiplier_for(
     cached = _read_cached_sigma(key)
     if cached is not None:
         return cached
-    from opacus.accountants.utils import get_noise_multiplier
-
-    sigma = float(
-        get_noise_multiplier(
-            target_epsilon=target_epsilon,
-            target_delta=delta,
-            sample_rate=sample_rate,
-            steps=steps,
-            accountant=accountant,
-            epsilon_tolerance=_EPSILON_TOLERANCE,
-        )
-    )
+    sigma = _search_sigma(accountant, target_epsilon, delta, sample_rate, steps)
     _write_cached_sigma(key, sigma)
     return sigma
+
+
+def _search_sigma(
+    accountant: str, target_epsilon: float, delta: float, sample_rate: float, steps: int
+) -> float:
+    """The σ of Opacus' ``get_noise_multiplier`` (ε within 0.01 below the target) in fewer
+    accountant calls: a bracket from σ = 1, then steps interpolated in log σ / log ε
+    (kept inside the middle 80 % of the bracket) instead of halving from [0, 20].
+
+    Each RDP call at a small σ costs ~0.15 s; Opacus' bisection made a dozen of them.
+    Raises ``ValueError`` (as Opacus) when no σ up to 1e6 reaches the target."""
+
+    def eps(sigma: float) -> float:
+        return epsilon_spent(accountant, ((sigma, sample_rate, steps),), delta)
+
+    aim = target_epsilon - _EPSILON_TOLERANCE / 2
+    lo, e_lo, hi = 0.0, math.inf, 1.0
+    e_hi = eps(hi)
+    while e_hi > target_epsilon:  # too little noise: double
+        lo, e_lo, hi = hi, e_hi, 2 * hi
+        if hi > _MAX_SIGMA:
+            raise ValueError("The privacy budget is too low.")
+        e_hi = eps(hi)
+    while target_epsilon - e_hi > _EPSILON_TOLERANCE:
+        if lo > 0 and e_hi > 0 and math.isfinite(e_lo):
+            frac = (math.log(e_lo) - math.log(aim)) / (math.log(e_lo) - math.log(e_hi))
+            frac = min(max(frac, 0.1), 0.9)
+            mid = math.exp(math.log(lo) + frac * (math.log(hi) - math.log(lo)))
+        else:
+            mid = hi / 2  # no lower end yet, or ε at hi is 0
+        e_mid = eps(mid)
+        if e_mid <= target_epsilon:
+            hi, e_hi = mid, e_mid
+        else:
+            lo, e_lo = mid, e_mid
+    return hi
 
 
 def sigma_cache_dir() -> Path | None:

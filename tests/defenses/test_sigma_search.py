@@ -40,14 +40,15 @@ def cache(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def searches(monkeypatch) -> list[tuple]:
+    """Each σ search, as (sample rate, steps, δ)."""
     calls: list[tuple] = []
-    real = opacus_utils.get_noise_multiplier
+    real = accounting._search_sigma
 
-    def counting(**kwargs):  # type: ignore[no-untyped-def]
-        calls.append((kwargs["sample_rate"], kwargs["steps"], kwargs["target_delta"]))
-        return real(**kwargs)
+    def counting(accountant, target, delta, rate, steps):  # type: ignore[no-untyped-def]
+        calls.append((rate, steps, delta))
+        return real(accountant, target, delta, rate, steps)
 
-    monkeypatch.setattr(opacus_utils, "get_noise_multiplier", counting)
+    monkeypatch.setattr(accounting, "_search_sigma", counting)
     return calls
 
 
@@ -199,3 +200,35 @@ def test_module_reads_the_cache_lazily(monkeypatch, tmp_path):
     key = accounting._cache_key(*RUN)
     path = accounting._cache_path(key)
     assert path is not None and path.parent == tmp_path / "x" / "sigma"
+
+
+@pytest.mark.parametrize(
+    ("accountant", "target", "delta", "rate", "steps"),
+    [
+        ("rdp", 8.0, 1 / 5000, 1 / 8, 240),  # the default dp run's schedule
+        ("rdp", 0.5, 1e-5, 0.01, 3000),
+        ("gdp", 1.0, 1 / 5000, 1 / 8, 240),
+        ("gdp", 0.5, 1e-5, 0.01, 3000),
+    ],
+)
+def test_search_lands_where_opacus_does(accountant, target, delta, rate, steps):
+    """Our search and Opacus' get_noise_multiplier both stop within 0.01 below the target."""
+    sigma = accounting._search_sigma(accountant, target, delta, rate, steps)
+    theirs = opacus_utils.get_noise_multiplier(
+        target_epsilon=target, target_delta=delta, sample_rate=rate, steps=steps,
+        accountant=accountant, epsilon_tolerance=0.01,
+    )
+    for s in (sigma, theirs):
+        assert target - 0.01 <= epsilon_spent(accountant, ((s, rate, steps),), delta) <= target
+    assert sigma == pytest.approx(theirs, rel=0.02)
+
+
+def test_an_unreachable_target_names_the_key(cache):
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"defense.dp.target_epsilon=1e-09: unreachable"):
+        accounting.resolve_noise_multiplier(
+            noise_multiplier=None, target_epsilon=1e-9, accountant="gdp",
+            sample_rate=1.0, steps=10**6, delta=1e-12,
+        )
+    assert not list(cache.rglob("*.json"))
