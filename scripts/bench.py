@@ -2,15 +2,19 @@
 
 Prints: sequential vs stacked ensemble training at K = 4, 16, 64; 1 vs 2 intra-op
 threads; Opacus DP-SGD vs the stacked DP-SGD vs non-private training; observation +
-attack time; the wall time of the default ``mia-train`` run from the command line.
-Absolute times depend on the machine and its load; the ratios are the point.
+attack time; the wall time of the default ``mia-train`` run from the command line; a
+``defense=dp`` (target ε) run against the undefended one, with an empty and a filled σ cache
+(issue 17, target 3); with ``--large``, the peak RSS of a purchase-like run of 50,000 records
+and K=64 (target 6). Absolute times depend on the machine and its load; the ratios are the
+point.
 
-Usage: ``python scripts/bench.py [--quick] [--repeats N]``
+Usage: ``python scripts/bench.py [--quick] [--repeats N] [--large [--large-epochs E]]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -271,10 +275,72 @@ def section_cli(overrides_list: list[list[str]]) -> None:
         print(row(" ".join(overrides) or "(default)", f"{wall:.1f}") + status)
 
 
+def _mia_train() -> list[str]:
+    exe = Path(sys.executable).with_name("mia-train")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "mia_defense.cli.train"]
+
+
+def child_run(overrides: list[str], *, env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """One ``mia-train`` in a fresh process: (wall seconds, peak RSS bytes, failure or "").
+
+    The peak RSS is the child's own ``ru_maxrss`` (``os.wait4``), not the bench's."""
+    run_dir = Path(tempfile.mkdtemp(prefix="mia-bench-"))
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [*_mia_train(), f"hydra.run.dir={run_dir}", "progress=false", *overrides],
+            stdout=subprocess.DEVNULL, stderr=err, env=env,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read().decode(errors="replace").strip()[-300:]
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return wall, usage.ru_maxrss * 1024, "" if proc.returncode == 0 else f"FAILED: {tail}"
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "miss"
+
+
+def section_dp_target() -> None:
+    """Target 3: ``defense=dp`` (target ε) within 1.3x the undefended default run."""
+    print("\n## defense=dp with a target epsilon vs the undefended default run (target <= 1.3x)")
+    print(row("run", "wall s", "vs undefended"))
+    plain, _, failed = child_run([])
+    print(row("undefended", f"{plain:.1f}", "1.0x") + failed)
+    with tempfile.TemporaryDirectory(prefix="mia-bench-sigma-") as cache:
+        env = {**os.environ, "MIA_DEFENSE_CACHE_DIR": cache}
+        for label in ("dp, empty sigma cache", "dp, sigma cached"):
+            wall, _, failed = child_run(["defense=dp"], env=env)
+            ratio = wall / plain
+            print(row(label, f"{wall:.1f}", f"{ratio:.2f}x {verdict(ratio <= 1.3)}") + failed)
+        searches = len(list(Path(cache).glob("sigma/*.json")))
+    print(f"sigma searches in the first dp run (cache entries written): {searches}")
+
+
+def section_memory(epochs: int) -> None:
+    """Target 6: a purchase-like run, 50,000 records, K=64, within 8 GB peak RSS."""
+    overrides = [
+        "dataset=purchase_like", "dataset.num_samples=60000", "plan.population_size=50000",
+        "plan.test_size=10000", "plan.num_models=64", f"train.epochs={epochs}",
+    ]
+    print("\n## Peak RSS of a large run (target <= 8 GB)")
+    wall, peak, failed = child_run(overrides)
+    print(row("overrides", "wall s", "peak RSS GB"))
+    print(row(" ".join(overrides[1:]), f"{wall:.0f}",
+              f"{peak / 2**30:.2f} {verdict(peak <= 8 * 2**30 and not failed)}") + failed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (5 epochs)")
     parser.add_argument("--repeats", type=int, default=1, help="best of N for each timing")
+    parser.add_argument("--large", action="store_true",
+                        help="also the 50,000-record, K=64 purchase-like run (peak RSS)")
+    parser.add_argument("--large-epochs", type=int, default=1,
+                        help="epochs of the large run (memory does not grow with them)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     epochs = 5 if args.quick else 30
@@ -291,6 +357,9 @@ def main() -> None:
     section_attacks(bench, 16)
     cli_runs = [[]] if args.quick else [[], ["plan.num_models=64"]]
     section_cli(cli_runs)
+    section_dp_target()
+    if args.large:
+        section_memory(args.large_epochs)
 
 
 if __name__ == "__main__":
