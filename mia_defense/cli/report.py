@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.errors import MiaDefenseError
 from mia_defense.report import Report, write_report
 from mia_defense.report.checks import one_line
@@ -82,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _print_report(report)
     if "tensorboard" in report.files:
-        print(f"look at it:   tensorboard --logdir {args.dirs[0] if args.out is None else out}")
+        logdir = shell_path(args.dirs[0] if args.out is None else out)
+        print(f"look at it:   {tool_command('tensorboard')} --logdir {logdir}")
     return 0
 
 

@@ -115,3 +115,18 @@ def test_end_of_run_prints_a_tensorboard_command_that_runs(tmp_path):
     )
     assert version.returncode == 0 and re.match(r"\d+\.\d+", version.stdout), version.stderr
 
+
+
+def test_mia_report_prints_a_tensorboard_command_that_runs(tmp_path):
+    from tests.report.fake_runs import make_run
+
+    make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [str(BIN / "mia-report"), "sweep"], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("look at it:"))
+    assert shlex.split(line.removeprefix("look at it:")) == [
+        str(BIN / "tensorboard"), "--logdir", "sweep"]  # fmt: skip
