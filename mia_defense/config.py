@@ -37,12 +37,13 @@ from mia_defense.attacks import rmia, shokri
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import CANARY_KINDS
+from mia_defense.constraints import Param, check_values, show
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
 from mia_defense.experiment import PlanConfig
 from mia_defense.plan import DEFAULT_POPULATION
-from mia_defense.training.config import TrainConfig
+from mia_defense.training.config import TRAIN, TrainConfig
 
 __all__ = [
     "ATTACK",
@@ -71,104 +72,6 @@ log = logging.getLogger(__name__)
 MAX_MODELS = 4096
 # Keys Hydra's instantiate reads itself (not passed to the target).
 _HYDRA_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
-
-
-# -- the constraint of one key ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Param:
-    """What one key accepts.
-
-    Attributes:
-        kind: ``int``, ``float`` (finite), ``bool``, ``str``, ``floats`` (a non-empty list
-            of finite numbers) or ``strs`` (a list of strings).
-        low: lower bound (of every element for ``floats``), ``None`` for none.
-        high: upper bound, ``None`` for none.
-        low_open: the lower bound is strict.
-        high_open: the upper bound is strict.
-        choices: the allowed strings (``str``; empty: any string).
-        nullable: ``null`` is allowed.
-        even: integers: must be even.
-        required: the key must be present.
-        note: said after what is allowed, e.g. ``0: all usable cores``.
-    """
-
-    kind: str
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    choices: tuple[str, ...] = ()
-    nullable: bool = False
-    even: bool = False
-    required: bool = False
-    note: str = ""
-
-    def accepts(self, value: Any) -> bool:
-        """Whether ``value`` (a plain Python value) satisfies the constraint."""
-        if value is None:
-            return self.nullable
-        if self.kind == "bool":
-            return isinstance(value, bool)
-        if self.kind == "str":
-            return isinstance(value, str) and (not self.choices or value in self.choices)
-        if self.kind == "strs":
-            return isinstance(value, list) and all(isinstance(v, str) for v in value)
-        if self.kind == "floats":
-            return isinstance(value, list) and bool(value) and all(map(self._number, value))
-        return self._number(value)
-
-    def _number(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return False
-        if self.kind == "int" and not isinstance(value, int):
-            return False
-        if not math.isfinite(value) or (self.even and value % 2):
-            return False
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
-            return False
-        return self.high is None or (value < self.high if self.high_open else value <= self.high)
-
-    def describe(self) -> str:
-        """What is allowed, in words: ``a finite number > 0``, ``one of 'adam', 'sgd'``."""
-        if self.kind == "bool":
-            text = "true or false"
-        elif self.kind == "str":
-            text = "one of " + ", ".join(map(repr, self.choices)) if self.choices else "a string"
-        elif self.kind == "strs":
-            text = "a list of strings"
-        else:
-            noun = {
-                "int": "an even integer" if self.even else "an integer",
-                "float": "a finite number" if self.high is None else "a number",
-                "floats": "a non-empty list of numbers",
-            }[self.kind]
-            text = noun + self._range()
-        if self.nullable:
-            text += " or null"
-        return f"{text} ({self.note})" if self.note else text
-
-    def _range(self) -> str:
-        low, high = _show(self.low), _show(self.high)
-        if self.low is not None and self.high is not None:
-            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-            return f" in {left}{low}, {high}{right}"
-        if self.low is not None:
-            return f" {'>' if self.low_open else '>='} {low}"
-        if self.high is not None:
-            return f" {'<' if self.high_open else '<='} {high}"
-        return ""
-
-    def problem(self, key: str, value: Any) -> str | None:
-        """The problem line for ``key=value``, or ``None`` when it is allowed."""
-        if self.accepts(value):
-            return None
-        line = f"{key}={_show(value)}: must be {self.describe()}"
-        if self.choices and isinstance(value, str):
-            close = difflib.get_close_matches(value.lower(), self.choices, n=1)
-            line += f"; did you mean {close[0]!r}?" if close else ""
-        return line
 
 
 @dataclass(frozen=True)
@@ -200,19 +103,6 @@ Spec = Param | Group | Target | Targets
 
 # -- the tables -----------------------------------------------------------------------------
 
-TRAIN: dict[str, Param] = {
-    "epochs": Param("int", low=1),
-    "batch_size": Param("int", low=1),
-    "lr": Param("float", low=0, low_open=True),
-    "optimizer": Param("str", choices=("adam", "sgd")),
-    "momentum": Param("float", low=0, high=1, high_open=True, note="sgd only"),
-    "weight_decay": Param("float", low=0),
-    "device": Param("str", choices=("cpu", "cuda", "auto")),
-    "batched": Param("bool"),
-    "chunk_size": Param("int", low=1),
-    "eval_every": Param("int", low=1),
-    "threads": Param("int", low=0, note="0: all usable cores"),
-}
 PLAN: dict[str, Param] = {
     "num_models": Param(
         "int",
@@ -273,37 +163,9 @@ TARGET_PARAMS: dict[Any, dict[str, Param]] = {
 }
 
 
-def check_values(
-    table: Mapping[str, Param], values: Mapping[str, Any], *, prefix: str
-) -> list[str]:
-    """The problem lines of plain ``values`` against ``table`` (for dataclass settings)."""
-    problems = []
-    for key, value in values.items():
-        param = table.get(key)
-        line = param.problem(f"{prefix}.{key}", value) if param else None
-        if line:
-            problems.append(line)
-    return problems
-
-
 # -- the walk -------------------------------------------------------------------------------
 
 _BAD = object()  # a value that could not be read (the problem is already recorded)
-
-
-def _show(value: Any) -> str:
-    """A value as a user would type it in an override."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(map(_show, value)) + "]"
-    if isinstance(value, DictConfig | dict):
-        return "{...}"
-    return repr(value)
 
 
 def _join(path: str, key: str) -> str:
@@ -350,7 +212,7 @@ class _Walk:
         """  # fmt: skip
         value = self.get(node, key, _join(path, key), quiet=True)
         scalar = value is not _BAD and not isinstance(value, DictConfig)
-        given = f"={_show(value)}" if scalar else ""
+        given = f"={show(value)}" if scalar else ""
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
         label = "unknown top-level key" if not path else "unknown key"
@@ -360,7 +222,7 @@ class _Walk:
 
     def group(self, node: Any, keys: Mapping[str, Spec], path: str) -> None:
         if not isinstance(node, DictConfig):
-            self.problems.append(f"{path}={_show(node)}: must be a mapping of settings")
+            self.problems.append(f"{path}={show(node)}: must be a mapping of settings")
             return
         for key in node:
             key = str(key)
@@ -397,7 +259,7 @@ class _Walk:
     def targets(self, node: Any, path: str, spec: Targets) -> None:
         if not isinstance(node, DictConfig):
             self.problems.append(
-                f"{path}={_show(node)}: must be a mapping of NAME: {{_target_: ...}}"
+                f"{path}={show(node)}: must be a mapping of NAME: {{_target_: ...}}"
             )
             return
         if spec.non_empty and len(node) == 0:
@@ -411,7 +273,7 @@ class _Walk:
         """A ``_target_`` node: importable target, known keys, values of the annotated type."""
         if not isinstance(node, DictConfig) or "_target_" not in node.keys():
             self.problems.append(
-                f"{path}={_show(node)}: must be a mapping with a _target_ (pick a config of "
+                f"{path}={show(node)}: must be a mapping with a _target_ (pick a config of "
                 f"conf/{path.split('.')[0]}/, or give your own class or function)"
             )
             return
@@ -558,7 +420,7 @@ def _value_problem(
 ) -> str | None:
     """A problem with one value of a ``_target_`` node: never NaN/inf; of the annotated type."""
     if _non_finite(value):
-        return f"{key}={_show(value)}: must be a finite number (no nan or inf)"
+        return f"{key}={show(value)}: must be a finite number (no nan or inf)"
     kinds = _kinds(hint) if hint is not None else None
     if kinds is None:
         return None
@@ -569,7 +431,7 @@ def _value_problem(
     allowed = " or ".join(_KIND_NAMES[k] for k in sorted(kinds, key=list(_KIND_NAMES).index))
     shown = param.annotation if param and isinstance(param.annotation, str) else hint
     name = key.rsplit(".", 1)[-1]
-    return f"{key}={_show(value)}: must be {allowed} ({target} takes {name}: {shown})"
+    return f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
 
 
 # -- what the walk cannot see key by key ------------------------------------------------------

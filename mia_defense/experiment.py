@@ -43,7 +43,8 @@ from mia_defense.tracking.run_dir import mark_run
 from mia_defense.tracking.tensorboard import log_run
 from mia_defense.training.checkpoints import check_checkpoint_dir, config_fingerprint
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import Ensemble, train_ensemble
+from mia_defense.training.ensemble import train_ensemble
+from mia_defense.training.loop import Ensemble
 
 __all__ = [
     "Experiment",

@@ -56,3 +56,49 @@ def test_a_bad_observations_file_is_a_data_error(tmp_path, arrays, message):
     np.savez(path, **arrays)
     with pytest.raises(DataError, match=rf"{path}: {message}"):
         Observations.load(path)
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """The ``mia_defense`` imports of every module, at module level or inside a function (a
+    deferred import still couples the two modules), from the source; package ``__init__``
+    files, which only re-export, are left out."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "mia_defense"
+    modules = {
+        ".".join(("mia_defense", *p.relative_to(root).with_suffix("").parts)): p
+        for p in root.rglob("*.py")
+        if p.name != "__init__.py" and "conf" not in p.relative_to(root).parts
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mia_defense"):
+                targets = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+                edges |= {t for t in targets if t in modules}
+            elif isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names if a.name in modules}
+        graph[name] = edges
+    return graph
+
+
+def test_no_module_imports_itself_through_a_cycle():
+    graph = _module_imports()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt):], nxt] if nxt in path else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for start in sorted(graph):
+        if start not in state:
+            visit(start, [start])
+    assert cycles == []

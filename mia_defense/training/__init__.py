@@ -2,8 +2,8 @@
 
 from mia_defense.training.batched import BatchedDP, BatchedRecipe, train_ensemble_batched
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import Ensemble, train_ensemble
-from mia_defense.training.loop import EpochRecord, ModelHistory, train_model
+from mia_defense.training.ensemble import train_ensemble
+from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, train_model
 
 __all__ = [
     "BatchedDP",

@@ -45,10 +45,9 @@ from mia_defense.defenses.dp_mechanism import (
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import checkpoint_path, load_model, save_model
-from mia_defense.training.config import TrainConfig, records_epoch
+from mia_defense.training.config import TrainConfig, records_epoch, resolve_device
 from mia_defense.training.divergence import check_trained
-from mia_defense.training.ensemble import Ensemble, resolve_device, stage_models
-from mia_defense.training.loop import EpochRecord, ModelHistory
+from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, stage_models
 from mia_defense.training.stacked import StackedMLP, stacking_blocker
 from mia_defense.training.stacked_optim import make_stacked_optimizer
 

@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import torch
+
+from mia_defense.constraints import Param, check_values
 from mia_defense.errors import ConfigError
 
-__all__ = ["TrainConfig", "records_epoch"]
+__all__ = ["TRAIN", "TrainConfig", "records_epoch", "resolve_device"]
+
+# What each train.* key accepts: checked by TrainConfig and by the config checker.
+TRAIN: dict[str, Param] = {
+    "epochs": Param("int", low=1),
+    "batch_size": Param("int", low=1),
+    "lr": Param("float", low=0, low_open=True),
+    "optimizer": Param("str", choices=("adam", "sgd")),
+    "momentum": Param("float", low=0, high=1, high_open=True, note="sgd only"),
+    "weight_decay": Param("float", low=0),
+    "device": Param("str", choices=("cpu", "cuda", "auto")),
+    "batched": Param("bool"),
+    "chunk_size": Param("int", low=1),
+    "eval_every": Param("int", low=1),
+    "threads": Param("int", low=0, note="0: all usable cores"),
+}
+
 
 @dataclass
 class TrainConfig:
@@ -45,10 +64,7 @@ class TrainConfig:
     threads: int = 0
 
     def __post_init__(self) -> None:
-        # The constraints live in one table, mia_defense.config.TRAIN (which imports this
-        # module, hence the late import); machine checks (CUDA, cores) are check_config's.
-        from mia_defense.config import TRAIN, check_values
-
+        # Machine checks (CUDA, cores) are mia_defense.config.check_config's.
         problems = check_values(TRAIN, asdict(self), prefix="train")
         if problems:
             raise ConfigError("\n".join(problems))
@@ -58,3 +74,10 @@ def records_epoch(config: TrainConfig, epoch: int) -> bool:
     """Whether the curves get a point after ``epoch`` (0-based): every ``eval_every``-th
     epoch and the last one."""
     return (epoch + 1) % config.eval_every == 0 or epoch + 1 == config.epochs
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` means CUDA when present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,40 +14,24 @@ from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.seeding import derive_seed
+from mia_defense.training.batched import (
+    batched_recipe,
+    stacking_blocker,
+    train_ensemble_batched,
+)
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
     load_model,
     save_model,
 )
-from mia_defense.training.config import TrainConfig
+from mia_defense.training.config import TrainConfig, resolve_device
 from mia_defense.training.divergence import check_trained
-from mia_defense.training.loop import ModelHistory, train_model
+from mia_defense.training.loop import Ensemble, ModelHistory, stage_models, train_model
 
-__all__ = ["Ensemble", "resolve_device", "stage_models", "train_ensemble"]
+__all__ = ["train_ensemble"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Ensemble:
-    """K trained models (in eval mode, on CPU) and their training histories."""
-
-    models: list[nn.Module]
-    histories: list[ModelHistory]
-
-
-def stage_models(stage: str) -> str:
-    """The models of a training stage in log lines: ``models`` for the target models
-    (stage ``model``), ``undefended models`` for stage ``undefended``."""
-    return "models" if stage == "model" else f"{stage} models"
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` means CUDA when present, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def train_ensemble(
@@ -171,13 +154,6 @@ def _train_stacked_if_possible(
     **kwargs: Any,
 ) -> Ensemble | None:
     """The stacked ensemble (``training.batched``), or ``None`` with a log line saying why not."""
-    # Imported here: training.batched imports Ensemble and resolve_device from this module.
-    from mia_defense.training.batched import (
-        batched_recipe,
-        stacking_blocker,
-        train_ensemble_batched,
-    )
-
     with torch.random.fork_rng(devices=[]):
         probe = build_model()
     recipe, blocker = batched_recipe(build_defenses())

@@ -13,7 +13,15 @@ from mia_defense.defenses.base import TrainContext, TrainingDefense
 from mia_defense.defenses.dp import empty_batch_step
 from mia_defense.training.config import TrainConfig, records_epoch
 
-__all__ = ["EpochRecord", "ModelHistory", "evaluate", "shuffled_batches", "train_model"]
+__all__ = [
+    "Ensemble",
+    "EpochRecord",
+    "ModelHistory",
+    "evaluate",
+    "shuffled_batches",
+    "stage_models",
+    "train_model",
+]
 
 
 @dataclass(frozen=True)
@@ -168,3 +176,17 @@ def _unwrap(model: nn.Module) -> nn.Module:
     """The user's module inside wrappers such as Opacus' ``GradSampleModule``."""
     inner = getattr(model, "_module", None)
     return inner if isinstance(inner, nn.Module) else model
+
+
+@dataclass
+class Ensemble:
+    """K trained models (in eval mode, on CPU) and their training histories."""
+
+    models: list[nn.Module]
+    histories: list[ModelHistory]
+
+
+def stage_models(stage: str) -> str:
+    """The models of a training stage in log lines: ``models`` for the target models
+    (stage ``model``), ``undefended models`` for stage ``undefended``."""
+    return "models" if stage == "model" else f"{stage} models"

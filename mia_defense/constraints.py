@@ -1,0 +1,136 @@
+"""Constraints on plain settings: one `Param` per key, checked the same way wherever the
+setting is read (the config checker, the settings dataclasses), with messages that say
+what was given and what is allowed."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Param", "check_values", "show"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """What one key accepts.
+
+    Attributes:
+        kind: ``int``, ``float`` (finite), ``bool``, ``str``, ``floats`` (a non-empty list
+            of finite numbers) or ``strs`` (a list of strings).
+        low: lower bound (of every element for ``floats``), ``None`` for none.
+        high: upper bound, ``None`` for none.
+        low_open: the lower bound is strict.
+        high_open: the upper bound is strict.
+        choices: the allowed strings (``str``; empty: any string).
+        nullable: ``null`` is allowed.
+        even: integers: must be even.
+        required: the key must be present.
+        note: said after what is allowed, e.g. ``0: all usable cores``.
+    """
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    even: bool = False
+    required: bool = False
+    note: str = ""
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` (a plain Python value) satisfies the constraint."""
+        if value is None:
+            return self.nullable
+        if self.kind == "bool":
+            return isinstance(value, bool)
+        if self.kind == "str":
+            return isinstance(value, str) and (not self.choices or value in self.choices)
+        if self.kind == "strs":
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if self.kind == "floats":
+            return isinstance(value, list) and bool(value) and all(map(self._number, value))
+        return self._number(value)
+
+    def _number(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.kind == "int" and not isinstance(value, int):
+            return False
+        if not math.isfinite(value) or (self.even and value % 2):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def describe(self) -> str:
+        """What is allowed, in words: ``a finite number > 0``, ``one of 'adam', 'sgd'``."""
+        if self.kind == "bool":
+            text = "true or false"
+        elif self.kind == "str":
+            text = "one of " + ", ".join(map(repr, self.choices)) if self.choices else "a string"
+        elif self.kind == "strs":
+            text = "a list of strings"
+        else:
+            noun = {
+                "int": "an even integer" if self.even else "an integer",
+                "float": "a finite number" if self.high is None else "a number",
+                "floats": "a non-empty list of numbers",
+            }[self.kind]
+            text = noun + self._range()
+        if self.nullable:
+            text += " or null"
+        return f"{text} ({self.note})" if self.note else text
+
+    def _range(self) -> str:
+        low, high = show(self.low), show(self.high)
+        if self.low is not None and self.high is not None:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f" in {left}{low}, {high}{right}"
+        if self.low is not None:
+            return f" {'>' if self.low_open else '>='} {low}"
+        if self.high is not None:
+            return f" {'<' if self.high_open else '<='} {high}"
+        return ""
+
+    def problem(self, key: str, value: Any) -> str | None:
+        """The problem line for ``key=value``, or ``None`` when it is allowed."""
+        if self.accepts(value):
+            return None
+        line = f"{key}={show(value)}: must be {self.describe()}"
+        if self.choices and isinstance(value, str):
+            close = difflib.get_close_matches(value.lower(), self.choices, n=1)
+            line += f"; did you mean {close[0]!r}?" if close else ""
+        return line
+
+
+def show(value: Any) -> str:
+    """A value as a user would type it in an override."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(show, value)) + "]"
+    if isinstance(value, Mapping):
+        return "{...}"
+    return repr(value)
+
+
+def check_values(
+    table: Mapping[str, Param], values: Mapping[str, Any], *, prefix: str
+) -> list[str]:
+    """The problem lines of plain ``values`` against ``table`` (for dataclass settings)."""
+    problems = []
+    for key, value in values.items():
+        param = table.get(key)
+        line = param.problem(f"{prefix}.{key}", value) if param else None
+        if line:
+            problems.append(line)
+    return problems
