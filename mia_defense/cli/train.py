@@ -177,6 +177,17 @@ class RunDirCheck(Callback):
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
 
 
+class SweepSummary(Callback):
+    """Hydra callback: a sweep ends by naming its directory and the two commands that
+    compare its runs (TensorBoard and the tradeoff report)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = shell_path(config.hydra.sweep.dir)
+        print(f"\nsweep directory: {sweep_dir}")
+        print(f"compare runs:    {tool_command('tensorboard')} --logdir {sweep_dir}")
+        print(f"tradeoff report: {tool_command('mia-report')} {sweep_dir}")
+
+
 def _require_writable_dir(path: str, *, key: str) -> None:
     try:
         Path(path).mkdir(parents=True, exist_ok=True)

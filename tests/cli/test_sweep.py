@@ -52,12 +52,28 @@ def _sweep(sweep_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+SWEEP_OUTPUT: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
     """A real two-run multirun of tiny runs, shared by the tests below (read-only)."""
     root = tmp_path_factory.mktemp("sweep") / "sweep"
-    _sweep(root)
+    SWEEP_OUTPUT["stdout"] = _sweep(root).stdout
     return root
+
+
+def test_a_sweep_ends_with_its_directory_and_the_commands_to_compare_it(sweep):
+    tail = SWEEP_OUTPUT["stdout"].strip().splitlines()[-3:]
+    # The tools are named by their path unless PATH already finds this venv's copy.
+    on_path = shutil.which("tensorboard") == str(BIN / "tensorboard")
+    tensorboard, report = ("tensorboard", "mia-report") if on_path else (
+        BIN / "tensorboard", BIN / "mia-report")
+    assert tail == [
+        "sweep directory: sweep",
+        f"compare runs:    {tensorboard} --logdir sweep",
+        f"tradeoff report: {report} sweep",
+    ]
 
 
 def _hparams(run_dir: Path) -> dict[str, object]:
