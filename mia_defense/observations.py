@@ -14,14 +14,14 @@ plus any extra arrays a writer adds (mia-train: is_canary, population_idx, test_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from mia_defense.atomic import atomic_write
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import atomic_write, load_npz
 
 __all__ = [
     "OBSERVATIONS_VERSION",
@@ -90,7 +90,7 @@ class Observations:
     @classmethod
     def load(cls, path: Path) -> Observations:
         """Read an observations file without unpickling; a `DataError` names what is wrong."""
-        arrays = _load_arrays(Path(path))
+        arrays = load_npz(Path(path))
         missing = [k for k in ("log_probs", "masks", "labels") if k not in arrays]
         if missing:
             raise DataError(f"{path}: not an observations file (no {', '.join(missing)})")
@@ -155,13 +155,3 @@ class QueryConfig:
             raise ConfigError(
                 f"attack.queries={self}: num_augmented, noise_std and max_shift must be >= 0"
             )
-
-
-def _load_arrays(path: Path) -> Mapping[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None

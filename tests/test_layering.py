@@ -102,3 +102,11 @@ def test_no_module_imports_itself_through_a_cycle():
         if start not in state:
             visit(start, [start])
     assert cycles == []
+
+
+def test_a_truncated_observations_file_is_a_data_error(tmp_path):
+    path = tmp_path / "observations.npz"
+    np.savez(path, log_probs=np.zeros((2, 3, 4)))
+    path.write_bytes(path.read_bytes()[:30])  # a zip header with nothing behind it
+    with pytest.raises(DataError, match=rf"{path}: corrupt or not an .npz archive"):
+        Observations.load(path)

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.atomic import atomic_write
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import atomic_write
 
 __all__ = [
     "PER_MODEL_KEYS",

@@ -5,28 +5,27 @@ from __future__ import annotations
 import json
 import math
 import stat
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mia_defense.atomic import atomic_write
 from mia_defense.errors import DataError
+from mia_defense.files import atomic_write, load_npz
 
-__all__ = ["SCHEMA_VERSION", "load_npz", "read_json", "write_json", "write_npz"]
+__all__ = ["SCHEMA_VERSION", "jsonable", "load_npz", "read_json", "write_json", "write_npz"]
 
 SCHEMA_VERSION = 1
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """numpy scalars/arrays to Python, NaN/inf to None (strict JSON)."""
     if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+        return jsonable(value.tolist())
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -36,7 +35,7 @@ def _jsonable(value: Any) -> Any:
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as JSON atomically (temp file + rename)."""
-    text = json.dumps(_jsonable(payload), indent=2, allow_nan=False) + "\n"
+    text = json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n"
     atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
@@ -74,14 +73,3 @@ def read_json(path: Path) -> dict[str, Any]:
 def write_npz(path: Path, **arrays: np.ndarray) -> None:
     """Save arrays to a compressed ``.npz`` atomically."""
     atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
-
-
-def load_npz(path: Path) -> dict[str, np.ndarray]:
-    """Load every array of an ``.npz`` without unpickling (object arrays are refused)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: file not found") from exc
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from exc

@@ -12,7 +12,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import socket
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.tracking.artifacts import SCHEMA_VERSION, read_json, write_json
+from mia_defense.tracking.artifacts import SCHEMA_VERSION, jsonable, read_json, write_json
 
 __all__ = [
     "NEUTRAL_KEYS",
@@ -51,14 +50,8 @@ NEUTRAL_KEYS = (
 
 
 def _plain(value: Any) -> Any:
-    """``value`` as JSON stores it (non-finite floats as None, tuples as lists)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return json.loads(json.dumps(value, default=str))
+    """``value`` as results.json stores it (non-finite floats as None, tuples as lists)."""
+    return json.loads(json.dumps(jsonable(value), default=str))
 
 
 def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:

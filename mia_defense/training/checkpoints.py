@@ -12,8 +12,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from mia_defense.atomic import atomic_write
 from mia_defense.errors import DataError
+from mia_defense.files import atomic_write
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = [

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from mia_defense.atomic import atomic_write
 from mia_defense.cli.train import run
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import atomic_write
 from mia_defense.tracking import read_json, write_json
 from mia_defense.tracking.run_dir import (
     claim_run_dir,

@@ -1,17 +1,21 @@
-"""Atomic file writes: a file is either its old content or its complete new content."""
+"""File primitives every stage shares, torch-free: atomic writes (a file is either its old
+content or its complete new content) and reading .npz arrays without unpickling."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import uuid
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+
 from mia_defense.errors import DataError
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "load_npz"]
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
@@ -42,3 +46,14 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 def _discard(tmp: Path) -> None:
     with contextlib.suppress(OSError):
         tmp.unlink(missing_ok=True)
+
+
+def load_npz(path: Path) -> dict[str, np.ndarray]:
+    """Load every array of an ``.npz`` without unpickling (object arrays are refused)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from exc
