@@ -1,61 +1,116 @@
-"""The protocol every training-time defense implements: a few optional hooks."""
+"""The protocol every training-time defense implements: a few optional hooks.
+
+The engine (`mia_defense.training.engine`) trains K models at once, so every hook sees
+the K models of one chunk: tensors carry a leading model axis, and a defense keeps its
+per-model state stacked. K=1 is the same code (a model trained on its own).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["TrainContext", "TrainingDefense", "unwrap_model"]
+__all__ = [
+    "Batch",
+    "TrainContext",
+    "TrainingDefense",
+    "cross_entropy",
+    "masked_mean",
+    "unwrap_model",
+]
+
+
+@dataclass
+class Batch:
+    """One step's batch of every model of the chunk.
+
+    Attributes:
+        x: inputs [K, B, ...] (model k's own samples; padding where ``valid`` is false).
+        y: hard labels [K, B].
+        target: what the loss fits: ``y``, or soft labels [K, B, C] (mixup).
+        valid: [K, B] bool, the real samples.
+        stepping: [K] bool, the models that take this step (a model whose epoch has
+            fewer steps sits the last ones out).
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    target: torch.Tensor
+    valid: torch.Tensor
+    stepping: torch.Tensor
+
+    def counts(self) -> torch.Tensor:
+        """Real samples per model [K] (at least 1, to divide by)."""
+        return self.valid.sum(1).clamp(min=1)
 
 
 @dataclass
 class TrainContext:
-    """What the training loop of one model holds; defenses may replace its parts.
+    """What the engine holds for the K models of one chunk; defenses read and extend it.
 
     Attributes:
-        model: the module being trained (DP-SGD may wrap it).
-        optimizer: its optimizer (DP-SGD may wrap it).
-        loader: iterable of ``(x, y)`` batches over the model's members, one epoch per pass.
-        x: the model's training features (members), on the training device.
-        y: the model's training labels.
+        stack: the models (`mia_defense.training.stack.ModelStack`); its ``forward`` gives
+            logits [K, B, C]; in module mode (K=1) DP-SGD may wrap ``stack.module``.
+        optimizer: the ``torch.optim`` optimiser over ``stack.parameters`` (DP-SGD through
+            Opacus may wrap it).
+        x, y: the population, on the training device.
+        members: [K, M] indices into ``x`` of each model's members, padded.
+        member_valid: [K, M] bool, the real entries of ``members``.
         num_classes: C.
-        epochs: number of epochs planned.
-        generator: the model's own torch generator (batch order, noise).
-        stats: numbers a defense reports at the end (e.g. ``epsilon``).
-        batch_size: the recipe's batch size (``None``: read it from ``loader``).
-        x_reference: features of the reference split (public data outside the membership
-            population: validation, non-member or transfer data), or ``None``.
-        y_reference: its labels, or ``None``.
-        epoch_stats: numbers a defense reports for the epoch just finished (set in
-            ``end_epoch``); the loop copies them into the history, one dict per epoch.
+        epochs: epochs planned.
+        batch_size: the recipe's batch size.
+        generators: each model's own torch generator (batch order, noise, draws).
+        engine: ``stacked`` or ``opacus`` (``train.engine``).
+        x_reference, y_reference: the reference split (public data outside the membership
+            population), or ``None``.
+        active: [K] bool, the models still training (early stopping clears entries).
+        stats: per model, numbers a defense reports at the end (e.g. ``epsilon``).
+        epoch_stats: per model, numbers a defense reports for the epoch just finished.
     """
 
-    model: nn.Module
+    stack: Any
     optimizer: torch.optim.Optimizer
-    loader: Iterable[tuple[torch.Tensor, torch.Tensor]]
     x: torch.Tensor
     y: torch.Tensor
+    members: torch.Tensor
+    member_valid: torch.Tensor
     num_classes: int
     epochs: int
-    generator: torch.Generator
-    stats: dict[str, float] = field(default_factory=dict)
-    batch_size: int | None = None
+    batch_size: int
+    generators: list[torch.Generator]
+    engine: str = "stacked"
     x_reference: torch.Tensor | None = None
     y_reference: torch.Tensor | None = None
-    epoch_stats: dict[str, float] = field(default_factory=dict)
+    active: torch.Tensor = field(default_factory=lambda: torch.ones(0, dtype=torch.bool))
+    stats: list[dict[str, float]] = field(default_factory=list)
+    epoch_stats: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def num_models(self) -> int:
+        return len(self.generators)
+
+    @property
+    def sizes(self) -> list[int]:
+        """Members per model."""
+        return self.member_valid.sum(1).tolist()
+
+    @property
+    def device(self) -> torch.device:
+        return self.x.device
 
 
 class TrainingDefense:
     """A defense acting during training. Override only the hooks you need.
 
-    ``name`` identifies the defense family in results and reports; ``hparams``
-    returns the settings that distinguish runs in a sweep. ``order`` sorts stacked
-    defenses (lower sets up first: DP-SGD wraps the raw model, optimizer and loader
-    before anything wraps them again); ``needs_reference`` asks for the reference split.
+    One instance serves the K models of a chunk. ``name`` identifies the defense family in
+    results and reports; ``hparams`` returns the settings that distinguish runs in a
+    sweep. ``order`` sorts stacked defenses (lower first: DP-SGD sets up before anything
+    else); ``needs_reference`` asks for the reference split.
     """
 
     name: str = "none"
@@ -71,16 +126,47 @@ class TrainingDefense:
         checkpoint, so resumed runs rebuild the same architecture)."""
         return model
 
-    def setup(self, ctx: TrainContext) -> None:
-        """Called once before training; may replace ``ctx.model``/``optimizer``/``loader``."""
+    def optimizer_options(self) -> dict[str, Any]:
+        """Settings that replace the recipe's optimiser settings (e.g. ``weight_decay``)."""
+        return {}
 
-    def loss(self, logits: torch.Tensor, y: torch.Tensor, ctx: TrainContext) -> torch.Tensor | None:
-        """Return a replacement training loss for this batch, or ``None`` to keep cross-entropy."""
+    def plan(self, *, sizes: Sequence[int], batch_size: int, epochs: int) -> None:
+        """Called before training with the member counts of every model of the ensemble
+        (not only this chunk's), e.g. to fix one DP noise multiplier for all of them."""
+
+    def steps_per_epoch(self, size: int, batch_size: int) -> int | None:
+        """Steps a model with ``size`` members takes per epoch, when this defense draws
+        the batches (`batches`); ``None``: the recipe's ``ceil(size / batch_size)``."""
         return None
 
-    def end_epoch(self, ctx: TrainContext, epoch: int) -> bool:
-        """Called after each epoch; return ``True`` to stop training early."""
+    def setup(self, ctx: TrainContext) -> None:
+        """Called once before training; may replace ``ctx.stack.module``/``optimizer``."""
+
+    def batches(self, ctx: TrainContext, epoch: int) -> Iterator[Batch] | None:
+        """This epoch's batches, when the defense draws them (DP-SGD's Poisson sampling);
+        ``None`` keeps the shuffled batches."""
+        return None
+
+    def transform(self, batch: Batch, ctx: TrainContext) -> Batch:
+        """Change a batch before the forward pass (mixup)."""
+        return batch
+
+    def loss(
+        self, logits: torch.Tensor, batch: Batch, ctx: TrainContext
+    ) -> torch.Tensor | None:
+        """Each model's training loss [K] on its batch (logits [K, B, C]; average over the
+        valid samples), or ``None`` to keep cross-entropy."""
+        return None
+
+    def backward(self, logits: torch.Tensor, loss: torch.Tensor, batch: Batch,
+                 ctx: TrainContext) -> bool:
+        """Set the parameters' gradients from ``loss`` [K] (DP-SGD: clipped, noisy) and
+        return ``True``; ``False`` leaves it to plain autograd."""
         return False
+
+    def end_epoch(self, ctx: TrainContext, epoch: int) -> torch.Tensor | None:
+        """Called after each epoch; return [K] bool, the models to stop now (or ``None``)."""
+        return None
 
     def finish(self, ctx: TrainContext) -> None:
         """Called once after training (e.g. to restore the best weights)."""
@@ -90,3 +176,15 @@ def unwrap_model(model: nn.Module) -> nn.Module:
     """The user's module inside wrappers such as Opacus' ``GradSampleModule``."""
     inner = getattr(model, "_module", None)
     return inner if isinstance(inner, nn.Module) else model
+
+
+def cross_entropy(logits: torch.Tensor, batch: Batch, **kwargs: Any) -> torch.Tensor:
+    """Each model's mean cross-entropy [K] on its valid samples (hard or soft targets)."""
+    target = batch.target.flatten(0, 1)
+    per_sample = F.cross_entropy(logits.flatten(0, 1), target, reduction="none", **kwargs)
+    return masked_mean(per_sample.view_as(batch.valid), batch)
+
+
+def masked_mean(per_sample: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Each model's mean [K] of ``per_sample`` [K, B] over its valid samples."""
+    return (per_sample * batch.valid).sum(1) / batch.counts()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -11,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mia_defense.defenses.base import TrainContext, TrainingDefense
+from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
 from mia_defense.errors import ConfigError, UnsupportedModelError
 
 __all__ = ["Dropout", "EarlyStopping", "LabelSmoothing", "Mixup", "WeightDecay"]
@@ -35,9 +34,8 @@ class WeightDecay(TrainingDefense):
     def hparams(self) -> dict[str, Any]:
         return {"coefficient": self.coefficient}
 
-    def setup(self, ctx: TrainContext) -> None:
-        for group in ctx.optimizer.param_groups:
-            group["weight_decay"] = self.coefficient
+    def optimizer_options(self) -> dict[str, Any]:
+        return {"weight_decay": self.coefficient}
 
 
 _HOOKED = "_mia_dropout_hooks"
@@ -79,11 +77,6 @@ class Dropout(TrainingDefense):
         setattr(model, _HOOKED, True)
         return model
 
-    def setup(self, ctx: TrainContext) -> None:
-        inner = getattr(ctx.model, "_module", ctx.model)
-        if not getattr(inner, _HOOKED, False):
-            self.prepare_model(inner)
-
 
 class LabelSmoothing(TrainingDefense):
     """Cross-entropy against ``(1 - smoothing) * one_hot + smoothing / C`` (Szegedy et al. 2016).
@@ -101,17 +94,20 @@ class LabelSmoothing(TrainingDefense):
     def hparams(self) -> dict[str, Any]:
         return {"smoothing": self.smoothing}
 
-    def loss(self, logits: torch.Tensor, y: torch.Tensor, ctx: TrainContext) -> torch.Tensor:
-        return F.cross_entropy(logits, y, label_smoothing=self.smoothing)
+    def loss(self, logits: torch.Tensor, batch: Batch, ctx: TrainContext) -> torch.Tensor:
+        return cross_entropy(logits, batch, label_smoothing=self.smoothing)
 
 
 @torch.no_grad()
-def _validate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    was_training = model.training
-    model.eval()
-    logits = model(x)
-    model.train(was_training)
-    return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+def _validate(ctx: TrainContext) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each model's loss and accuracy [K] on the reference split, in eval mode."""
+    assert ctx.x_reference is not None and ctx.y_reference is not None
+    ctx.stack.train(False)
+    logits = ctx.stack.forward(ctx.x_reference, shared=True)
+    ctx.stack.train(True)
+    y = ctx.y_reference.expand(len(logits), -1)
+    loss = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
+    return loss, (logits.argmax(-1) == y).float().mean(1)
 
 
 class EarlyStopping(TrainingDefense):
@@ -144,9 +140,10 @@ class EarlyStopping(TrainingDefense):
         self.monitor = monitor
         self.min_delta = float(min_delta)
         self.restore_best = bool(restore_best)
-        self._best = -np.inf
-        self._best_state: dict[str, torch.Tensor] | None = None
-        self._bad_epochs = 0
+        self._best = torch.empty(0)
+        self._bad_epochs = torch.empty(0)
+        self._kept: dict[str, torch.Tensor] = {}
+        self._has_kept = torch.empty(0)
 
     def hparams(self) -> dict[str, Any]:
         return {"patience": self.patience, "monitor": self.monitor, "min_delta": self.min_delta}
@@ -157,53 +154,40 @@ class EarlyStopping(TrainingDefense):
                 "defense.early_stopping needs a validation split outside the membership "
                 "population: set plan.reference_size (e.g. plan.reference_size=200)"
             )
+        k = ctx.num_models
+        self._best = torch.full((k,), -torch.inf, device=ctx.device)
+        self._bad_epochs = torch.zeros(k, dtype=torch.long, device=ctx.device)
+        self._has_kept = torch.zeros(k, dtype=torch.bool, device=ctx.device)
 
-    def end_epoch(self, ctx: TrainContext, epoch: int) -> bool:
-        assert ctx.x_reference is not None and ctx.y_reference is not None
-        loss, acc = _validate(ctx.model, ctx.x_reference, ctx.y_reference)
-        ctx.epoch_stats["val_loss"] = loss
-        ctx.epoch_stats["val_accuracy"] = acc
+    def _keep(self, ctx: TrainContext, which: torch.Tensor) -> None:
+        """Save the current weights of the models where ``which`` is true."""
+        if not bool(which.any()):
+            return
+        now = ctx.stack.snapshot()
+        if not self._kept:
+            self._kept = now
+        for name, value in now.items():
+            self._kept[name][which] = value[which]
+        self._has_kept |= which
+
+    def end_epoch(self, ctx: TrainContext, epoch: int) -> torch.Tensor:
+        loss, acc = _validate(ctx)
+        for k, stats in enumerate(ctx.epoch_stats):
+            stats["val_loss"], stats["val_accuracy"] = float(loss[k]), float(acc[k])
         score = -loss if self.monitor == "loss" else acc
-        if score > self._best + self.min_delta:
-            self._best, self._bad_epochs = score, 0
-            if self.restore_best:
-                self._best_state = {
-                    k: v.detach().clone() for k, v in ctx.model.state_dict().items()
-                }
-            return False
-        self._bad_epochs += 1
-        if self._bad_epochs > self.patience:
-            log.debug("early stopping after epoch %d", epoch)
-            return True
-        return False
+        improved = ctx.active & (score > self._best + self.min_delta)
+        self._best = torch.where(improved, score, self._best)
+        self._bad_epochs = torch.where(improved, 0, self._bad_epochs + ctx.active.long())
+        stop = ctx.active & (self._bad_epochs > self.patience)
+        # Keep the best weights, or (without restore_best) the weights at the stop.
+        self._keep(ctx, improved if self.restore_best else stop)
+        if bool(stop.any()):
+            log.debug("early stopping after epoch %d: models %s", epoch, stop.nonzero().tolist())
+        return stop
 
     def finish(self, ctx: TrainContext) -> None:
-        if self.restore_best and self._best_state is not None:
-            ctx.model.load_state_dict(self._best_state)
-
-
-class _MixupBatches:
-    """Wraps a loader: each batch becomes convex mixes of its samples with soft labels."""
-
-    def __init__(
-        self, inner: Any, *, alpha: float, num_classes: int, seed: int
-    ) -> None:
-        self.inner, self.alpha, self.num_classes = inner, alpha, num_classes
-        self.rng = np.random.default_rng(seed)
-        self.torch_gen = torch.Generator().manual_seed(seed)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for xb, yb in self.inner:
-            if len(yb) == 0:
-                yield xb, yb
-                continue
-            lam = float(self.rng.beta(self.alpha, self.alpha))
-            perm = torch.randperm(len(yb), generator=self.torch_gen).to(yb.device)
-            onehot = F.one_hot(yb, self.num_classes).to(xb.dtype)
-            yield lam * xb + (1 - lam) * xb[perm], lam * onehot + (1 - lam) * onehot[perm]
-
-    def __len__(self) -> int:
-        return len(self.inner)
+        if self._kept:
+            ctx.stack.restore(self._kept, self._has_kept)
 
 
 class Mixup(TrainingDefense):
@@ -225,8 +209,32 @@ class Mixup(TrainingDefense):
         return {"alpha": self.alpha}
 
     def setup(self, ctx: TrainContext) -> None:
-        seed = int(torch.randint(0, 2**62, (1,), generator=ctx.generator,
-                                 device=ctx.generator.device))
-        ctx.loader = _MixupBatches(
-            ctx.loader, alpha=self.alpha, num_classes=ctx.num_classes, seed=seed
+        self._rngs, self._generators = [], []
+        for gen in ctx.generators:
+            seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=gen.device))
+            self._rngs.append(np.random.default_rng(seed))
+            self._generators.append(torch.Generator().manual_seed(seed))
+
+    def transform(self, batch: Batch, ctx: TrainContext) -> Batch:
+        """Mix each model's valid samples with a permutation of them, λ drawn per model."""
+        counts = batch.valid.sum(1).tolist()
+        width = batch.valid.shape[1]
+        lam = torch.ones(len(counts), device=ctx.device)
+        perm = torch.arange(width, device=ctx.device).repeat(len(counts), 1)
+        for k, count in enumerate(counts):
+            if count:
+                lam[k] = float(self._rngs[k].beta(self.alpha, self.alpha))
+                drawn = torch.randperm(count, generator=self._generators[k])
+                perm[k, :count] = drawn.to(ctx.device)
+        onehot = F.one_hot(batch.y, ctx.num_classes).to(batch.x.dtype)
+        mix_x = lam.view(-1, *[1] * (batch.x.ndim - 1))
+        mix_y = lam.view(-1, 1, 1)
+        other_x = batch.x[torch.arange(len(counts), device=ctx.device)[:, None], perm]
+        other_y = onehot.gather(1, perm[..., None].expand_as(onehot))
+        return Batch(
+            x=mix_x * batch.x + (1 - mix_x) * other_x,
+            y=batch.y,
+            target=mix_y * onehot + (1 - mix_y) * other_y,
+            valid=batch.valid,
+            stepping=batch.stepping,
         )

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from mia_defense.defenses.base import TrainContext, TrainingDefense
+from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
 from mia_defense.errors import ConfigError
 
 __all__ = ["RelaxLoss"]
@@ -42,23 +42,23 @@ class RelaxLoss(TrainingDefense):
     def hparams(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "upper": self.upper}
 
-    def loss(self, logits: torch.Tensor, y: torch.Tensor, ctx: TrainContext) -> torch.Tensor:
-        per_sample = F.cross_entropy(logits, y, reduction="none")
-        mean = per_sample.mean()
+    def loss(self, logits: torch.Tensor, batch: Batch, ctx: TrainContext) -> torch.Tensor:
+        y, c = batch.y, ctx.num_classes
+        per_sample = F.cross_entropy(logits.transpose(1, 2), y, reduction="none")  # [K, B]
+        mean = masked_mean(per_sample, batch)
         if self._epoch % 2 == 0:
             return (mean - self.alpha).abs()
-        if mean > self.alpha:
-            return mean
-        log_probs = F.log_softmax(logits, dim=1)
+        log_probs = F.log_softmax(logits, dim=-1)
         with torch.no_grad():
-            correct = (logits.argmax(dim=1) == y).float()
-            p_true = log_probs.exp().gather(1, y[:, None])[:, 0].clamp(max=self.upper)
-            onehot = F.one_hot(y, ctx.num_classes).float()
-            p_else = (1.0 - p_true) / (ctx.num_classes - 1)
-            soft = onehot * p_true[:, None] + (1.0 - onehot) * p_else[:, None]
-        soft_ce = -(soft * log_probs).sum(dim=1)
-        return ((1.0 - correct) * soft_ce - per_sample).mean()
+            correct = (logits.argmax(dim=-1) == y).float()
+            p_true = log_probs.exp().gather(-1, y[..., None])[..., 0].clamp(max=self.upper)
+            onehot = F.one_hot(y, c).float()
+            p_else = (1.0 - p_true) / (c - 1)
+            soft = onehot * p_true[..., None] + (1.0 - onehot) * p_else[..., None]
+        soft_ce = -(soft * log_probs).sum(dim=-1)
+        flattened = masked_mean((1.0 - correct) * soft_ce - per_sample, batch)
+        return torch.where(mean > self.alpha, mean, flattened)
 
-    def end_epoch(self, ctx: TrainContext, epoch: int) -> bool:
+    def end_epoch(self, ctx: TrainContext, epoch: int) -> None:
         self._epoch = epoch + 1
-        return False
+        return None

@@ -1,18 +1,13 @@
-"""Training: one model's loop, the K-model ensemble (stacked where possible), checkpoints."""
+"""Training: the stacked engine, the K-model ensemble with checkpoints, the histories."""
 
-from mia_defense.training.batched import BatchedDP, BatchedRecipe, train_ensemble_batched
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import train_ensemble
-from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, train_model
+from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory
 
 __all__ = [
-    "BatchedDP",
-    "BatchedRecipe",
     "Ensemble",
     "EpochRecord",
     "ModelHistory",
     "TrainConfig",
     "train_ensemble",
-    "train_ensemble_batched",
-    "train_model",
 ]

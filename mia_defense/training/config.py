@@ -20,7 +20,7 @@ TRAIN: dict[str, Param] = {
     "momentum": Param("float", low=0, high=1, high_open=True, note="sgd only"),
     "weight_decay": Param("float", low=0),
     "device": Param("str", choices=("cpu", "cuda", "auto")),
-    "batched": Param("bool"),
+    "engine": Param("str", choices=("stacked", "opacus")),
     "chunk_size": Param("int", low=1),
     "eval_every": Param("int", low=1),
     "threads": Param("int", low=0, note="0: all usable cores"),
@@ -39,16 +39,17 @@ class TrainConfig:
         momentum: SGD momentum (ignored by Adam).
         weight_decay: L2 penalty passed to the optimizer.
         device: ``cpu``, ``cuda`` or ``auto`` (CUDA when present).
-        batched: train the K models as one stacked computation when the model and the
-            defenses allow it; ``False`` forces the per-model loop.
-        chunk_size: models trained together in the stacked path (bounds memory; each
+        engine: ``stacked`` trains the models of a chunk as one stacked ensemble
+            (``torch.func``); ``opacus`` trains them one at a time, with Opacus' own
+            DP-SGD (the reference implementation).
+        chunk_size: models trained together by the stacked engine (bounds memory; each
             chunk's checkpoints are written when it ends).
         eval_every: record the loss/accuracy curves every this many epochs (the last
             epoch is always recorded); evaluating every model on its members and the
             test set each epoch can cost as much as training it.
-        threads: intra-op threads of the stacked path's batched ops (0: every core this
-            process may use). The per-model loop keeps one thread: on tiny ops a second
-            thread on a busy 2-core machine can slow it down 10-30x.
+        threads: intra-op threads of the stacked engine (0: every core this process may
+            use). Models trained one at a time keep one thread: on tiny ops a second
+            thread on a busy 2-core machine can slow them down 10-30x.
     """
 
     epochs: int = 30
@@ -58,7 +59,7 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 0.0
     device: str = "cpu"
-    batched: bool = True
+    engine: str = "stacked"
     chunk_size: int = 32
     eval_every: int = 1
     threads: int = 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -14,11 +15,6 @@ from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.seeding import derive_seed
-from mia_defense.training.batched import (
-    batched_recipe,
-    stacking_blocker,
-    train_ensemble_batched,
-)
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
@@ -27,11 +23,36 @@ from mia_defense.training.checkpoints import (
 )
 from mia_defense.training.config import TrainConfig, resolve_device
 from mia_defense.training.divergence import check_trained
-from mia_defense.training.loop import Ensemble, ModelHistory, stage_models, train_model
+from mia_defense.training.engine import train_chunk
+from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
+from mia_defense.training.stack import vmap_blocker
 
-__all__ = ["train_ensemble"]
+__all__ = ["intra_op_threads", "train_ensemble"]
 
 log = logging.getLogger(__name__)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def intra_op_threads(threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` torch intra-op threads (0: every usable core), then
+    restore the previous setting."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads or _usable_cores())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _tensor(a: np.ndarray | None, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
+    return None if a is None else torch.as_tensor(a, dtype=dtype, device=device)
 
 
 def train_ensemble(
@@ -51,123 +72,127 @@ def train_ensemble(
     progress: bool = True,
     x_reference: np.ndarray | None = None,
     y_reference: np.ndarray | None = None,
-    batched: bool = True,
     fingerprint: str | None = None,
 ) -> Ensemble:
     """Train model k on ``x[masks[k]]`` for every k; reuse checkpoints already saved.
 
     Model k's initialisation, batch order and noise come from ``derive_seed(seed, stage, k)``
-    only, so a resumed run gives the same models as an uninterrupted one.
+    only, so a resumed run gives the same models as an uninterrupted one. The models train
+    ``train.chunk_size`` at a time as one stacked ensemble; a model ``torch.func`` cannot
+    run, and ``train.engine=opacus``, train one at a time in the same engine.
 
     Args:
-        build_model: returns a fresh, untrained module.
+        build_model: returns a fresh, untrained module (the defenses already applied).
         x, y: the population's features [N, ...] and labels [N].
         masks: [K, N] bool membership.
         x_test, y_test: held-out data for the test curves.
         num_classes: C.
         config: the training settings.
         seed: the run's seed.
-        build_defenses: returns fresh training-time defenses for one model.
-        checkpoint_dir: where each model is saved as soon as it is trained; ``None`` skips it.
+        build_defenses: returns fresh training-time defenses for one chunk of models.
+        checkpoint_dir: where each model is saved as soon as its chunk is trained;
+            ``None`` skips it.
         stage: the seed stream's name (distinct ensembles need distinct streams).
         progress: show a progress bar.
         x_reference, y_reference: the plan's reference split (outside the population),
             handed to the defenses that need it; ``None`` when there is none.
-        batched: train the K models as one stacked computation when the model and the
-            defenses allow it (``training.batched``); ``False`` forces the per-model loop.
         fingerprint: `config_fingerprint` of the run, stored in every checkpoint; saved
             checkpoints with another one are refused (``None``: no check).
     """
     check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint)
-    if batched and config.batched:
-        stacked = _train_stacked_if_possible(
-            build_model=build_model, x=x, y=y, masks=masks, x_test=x_test, y_test=y_test,
-            config=config, seed=seed, build_defenses=build_defenses,
-            checkpoint_dir=checkpoint_dir, stage=stage, progress=progress,
-            fingerprint=fingerprint,
-        )
-        if stacked is not None:
-            return stacked
     device = resolve_device(config.device)
-    x_all = torch.as_tensor(x, dtype=torch.float32, device=device)
-    y_all = torch.as_tensor(y, dtype=torch.long, device=device)
-    x_te = torch.as_tensor(x_test, dtype=torch.float32, device=device)
-    y_te = torch.as_tensor(y_test, dtype=torch.long, device=device)
-    x_ref = y_ref = None
-    if x_reference is not None and y_reference is not None and len(y_reference):
-        x_ref = torch.as_tensor(x_reference, dtype=torch.float32, device=device)
-        y_ref = torch.as_tensor(y_reference, dtype=torch.long, device=device)
+    num = len(masks)
     models: list[nn.Module] = []
-    histories: list[ModelHistory] = []
-    if checkpoint_dir is not None:
-        done = sum(checkpoint_path(checkpoint_dir, k).exists() for k in range(len(masks)))
-        if done:
-            log.info(
-                "resuming: %d of %d %s already trained in %s",
-                done, len(masks), stage_models(stage), checkpoint_dir,
-            )
-    bar = tqdm(
-        range(len(masks)), desc=f"training {stage_models(stage)}", unit="model",
-        disable=not progress,
-    )
-    for k in bar:
-        path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
-        model_seed = derive_seed(seed, stage, k)
+    histories: list[ModelHistory | None] = [None] * num
+    pending: list[int] = []
+    for k in range(num):
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(model_seed)
+            torch.manual_seed(derive_seed(seed, stage, k))
             model = build_model().to(device)
-            if path is not None and path.exists():
-                history = load_model(path, model, fingerprint=fingerprint)
-                log.debug("model %d: loaded from %s", k, path)
-            else:
-                member = torch.as_tensor(masks[k], device=device)
-                generator = torch.Generator(device=device).manual_seed(model_seed)
-                model, history = train_model(
-                    model,
-                    x_all[member],
-                    y_all[member],
-                    x_test=x_te,
-                    y_test=y_te,
+        path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
+        if path is not None and path.exists():
+            histories[k] = load_model(path, model, fingerprint=fingerprint)
+        else:
+            pending.append(k)
+        models.append(model)
+    if len(pending) < num:
+        log.info(
+            "resuming: %d of %d %s already trained", num - len(pending), num, stage_models(stage)
+        )
+    engine, fallback = _engine(config, models[0], x.shape[1:])
+    if fallback:
+        log.warning("training %s one at a time: %s", stage_models(stage), fallback)
+    vectorised = engine == "stacked" and not fallback
+    sizes = [int(m.sum()) for m in masks]
+    # Models with similar member counts train side by side: a chunk then pads less.
+    pending.sort(key=lambda k: (sizes[k], k))
+    width = config.chunk_size if vectorised else 1
+    chunks = [pending[i : i + width] for i in range(0, len(pending), width)]
+    data = {
+        "x": _tensor(x, torch.float32, device),
+        "y": _tensor(y, torch.long, device),
+        "x_test": _tensor(x_test, torch.float32, device),
+        "y_test": _tensor(y_test, torch.long, device),
+    }
+    if y_reference is not None and len(y_reference):
+        data["x_reference"] = _tensor(x_reference, torch.float32, device)
+        data["y_reference"] = _tensor(y_reference, torch.long, device)
+    with (
+        intra_op_threads(config.threads if vectorised else 1),
+        tqdm(
+            total=len(chunks) * config.epochs,
+            unit="epoch",
+            disable=not progress,
+            desc=f"training {stage_models(stage)} ({len(pending)})",
+        ) as bar,
+    ):
+        for chunk in chunks:
+            defenses = list(build_defenses())
+            for defense in defenses:
+                defense.plan(sizes=sizes, batch_size=config.batch_size, epochs=config.epochs)
+            with torch.random.fork_rng(devices=[]):
+                # vmap's random ops (dropout) draw from the global generator: seed it from
+                # the chunk's first model, so a resumed run draws what it drew before.
+                torch.manual_seed(derive_seed(seed, f"{stage}/chunk", chunk[0]))
+                trained = train_chunk(
+                    [models[k] for k in chunk],
+                    masks=torch.as_tensor(masks[chunk], device=device),
                     num_classes=num_classes,
                     config=config,
-                    generator=generator,
-                    defenses=build_defenses(),
-                    x_reference=x_ref,
-                    y_reference=y_ref,
+                    generators=[
+                        torch.Generator(device=device).manual_seed(derive_seed(seed, stage, k))
+                        for k in chunk
+                    ],
+                    defenses=defenses,
+                    vectorised=vectorised,
+                    engine=engine,
+                    progress=bar,
+                    **data,
                 )
-                check_trained(model, history, index=k, stage=stage)
-                if path is not None:
-                    save_model(path, model, history, fingerprint=fingerprint)
+            for k, history in zip(chunk, trained, strict=True):
+                histories[k] = history
+                check_trained(models[k], history, index=k, stage=stage)
+                if checkpoint_dir is not None:
+                    save_model(
+                        checkpoint_path(checkpoint_dir, k),
+                        models[k],
+                        history,
+                        fingerprint=fingerprint,
+                    )
+    for model in models:
         model.eval()
-        models.append(model.cpu())
-        histories.append(history)
-        bar.set_postfix(test_acc=f"{history.final.test_acc:.3f}")
-    return Ensemble(models=models, histories=histories)
+    return Ensemble(
+        models=[m.cpu() for m in models],
+        histories=list(histories),  # type: ignore[arg-type]
+        engine=engine,
+        fallback_reason=fallback,
+    )
 
 
-def _train_stacked_if_possible(
-    *,
-    build_model: Callable[[], nn.Module],
-    x: np.ndarray,
-    build_defenses: Callable[[], Sequence[TrainingDefense]],
-    stage: str,
-    **kwargs: Any,
-) -> Ensemble | None:
-    """The stacked ensemble (``training.batched``), or ``None`` with a log line saying why not."""
-    with torch.random.fork_rng(devices=[]):
-        probe = build_model()
-    recipe, blocker = batched_recipe(build_defenses())
-    blocker = stacking_blocker(probe, x.shape[1:]) or blocker
-    if blocker is not None:
-        log.info(
-            "training %s one at a time (no stacked ensemble): %s", stage_models(stage), blocker
-        )
-        return None
-    log.info(
-        "training %s as one stacked ensemble%s", stage_models(stage),
-        " with DP-SGD" if recipe.dp else "",
-    )
-    return train_ensemble_batched(
-        build_model=build_model, x=x, recipe=recipe, stage=stage,
-        chunk_size=kwargs["config"].chunk_size, **kwargs
-    )
+def _engine(
+    config: TrainConfig, probe: nn.Module, input_shape: Sequence[int]
+) -> tuple[str, str | None]:
+    """The engine the config asks for and, when the stacked one cannot run the model, why."""
+    if config.engine == "opacus":
+        return "opacus", None
+    return "stacked", vmap_blocker(probe, input_shape)

@@ -1,0 +1,260 @@
+"""The one training engine: the K models of a chunk trained as one stacked ensemble.
+
+Every step runs the models' forward pass at once (`ModelStack`), takes each model's loss
+on its own batch, differentiates with autograd and steps a ``torch.optim`` optimiser over
+the stacked leaves. Defenses act through the hooks of `TrainingDefense` (loss, batch
+transform, batch sampler, gradient transform, optimiser settings, stopping rule); the
+engine knows none of them by name. Model k's batch order comes from its own generator,
+so the engine at K models ends where K runs of it at K=1 end, within float rounding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
+from mia_defense.errors import ConfigError
+from mia_defense.training.config import TrainConfig, records_epoch
+from mia_defense.training.loop import EpochRecord, ModelHistory
+from mia_defense.training.stack import ModelStack
+
+__all__ = ["gather_batch", "make_optimizer", "padded_members", "train_chunk"]
+
+
+def make_optimizer(
+    params: Sequence[torch.Tensor], config: TrainConfig, **overrides: Any
+) -> torch.optim.Optimizer:
+    """The recipe's ``torch.optim`` optimiser over ``params`` (foreach kernels), with the
+    defenses' ``overrides`` (e.g. ``weight_decay``)."""
+    options = {"lr": config.lr, "weight_decay": config.weight_decay, **overrides}
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, momentum=config.momentum, foreach=True, **options)
+    return torch.optim.Adam(params, foreach=True, **options)
+
+
+def padded_members(masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each model's member indices, padded: ``idx`` [K, M] and ``valid`` [K, M]."""
+    lists = [m.nonzero().flatten() for m in masks]
+    sizes = [len(m) for m in lists]
+    if min(sizes) == 0:
+        raise ConfigError("plan: a model has no members; raise plan.population_size")
+    idx = torch.zeros((len(lists), max(sizes)), dtype=torch.long, device=masks.device)
+    valid = torch.zeros_like(idx, dtype=torch.bool)
+    for k, members in enumerate(lists):
+        idx[k, : len(members)] = members
+        valid[k, : len(members)] = True
+    return idx, valid
+
+
+def _shuffled(ctx: TrainContext, steps: Sequence[int]) -> Iterator[Batch]:
+    """An epoch of shuffled batches: model k's members in ``randperm(size, generator_k)``
+    order, ``batch_size`` at a time (as a model trained alone draws them)."""
+    sizes = ctx.sizes
+    perms = torch.full((len(sizes), max(sizes)), -1, dtype=torch.long, device=ctx.device)
+    for k, (size, gen) in enumerate(zip(sizes, ctx.generators, strict=True)):
+        perms[k, :size] = torch.randperm(size, generator=gen, device=gen.device).to(ctx.device)
+    for step in range(max(steps)):
+        pos = perms[:, step * ctx.batch_size : (step + 1) * ctx.batch_size]
+        valid = pos >= 0
+        yield gather_batch(ctx, pos.clamp(min=0), valid, valid.any(1))
+
+
+def gather_batch(
+    ctx: TrainContext, pos: torch.Tensor, valid: torch.Tensor, stepping: torch.Tensor
+) -> Batch:
+    """The batch of member positions ``pos`` [K, B] (into ``ctx.members``)."""
+    idx = ctx.members.gather(1, pos)
+    y = ctx.y[idx]
+    return Batch(x=ctx.x[idx], y=y, target=y, valid=valid, stepping=stepping)
+
+
+@torch.no_grad()
+def _evaluate(
+    ctx: TrainContext, x_test: torch.Tensor, y_test: torch.Tensor, *, chunk: int = 2048
+) -> list[tuple[float, float, float, float]]:
+    """Per model: mean loss and accuracy on its members, then on the shared test set."""
+    stack = ctx.stack
+    stack.train(False)
+    loss_m, hit_m = [], []
+    for start in range(0, ctx.members.shape[1], chunk):
+        idx = ctx.members[:, start : start + chunk]
+        logits = stack.forward(ctx.x[idx])
+        loss_m.append(F.cross_entropy(logits.transpose(1, 2), ctx.y[idx], reduction="none"))
+        hit_m.append(logits.argmax(-1) == ctx.y[idx])
+    loss_t, hit_t = [], []
+    for start in range(0, len(y_test), chunk):
+        yb = y_test[start : start + chunk]
+        logits = stack.forward(x_test[start : start + chunk], shared=True)
+        loss_t.append(
+            F.cross_entropy(logits.transpose(1, 2), yb.expand(len(logits), -1), reduction="none")
+        )
+        hit_t.append(logits.argmax(-1) == yb)
+    stack.train(True)
+    valid, counts = ctx.member_valid, ctx.member_valid.sum(1)
+    loss, hit = torch.cat(loss_m, 1), torch.cat(hit_m, 1)
+    scores = (
+        (loss * valid).sum(1) / counts,
+        (hit & valid).sum(1) / counts,
+        torch.cat(loss_t, 1).mean(1),
+        torch.cat(hit_t, 1).float().mean(1),
+    )
+    return list(zip(*(s.tolist() for s in scores), strict=True))
+
+
+def _steps_per_epoch(defenses: Sequence[TrainingDefense], size: int, batch_size: int) -> int:
+    for defense in defenses:
+        steps = defense.steps_per_epoch(size, batch_size)
+        if steps is not None:
+            return steps
+    return math.ceil(size / batch_size)
+
+
+def train_chunk(
+    models: Sequence[nn.Module],
+    *,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    masks: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    num_classes: int,
+    config: TrainConfig,
+    generators: Sequence[torch.Generator],
+    defenses: Sequence[TrainingDefense] = (),
+    vectorised: bool = True,
+    engine: str = "stacked",
+    x_reference: torch.Tensor | None = None,
+    y_reference: torch.Tensor | None = None,
+    progress: tqdm | None = None,
+) -> list[ModelHistory]:
+    """Train ``models`` (initialised, one architecture) in place, model k on ``x[masks[k]]``.
+
+    Args:
+        models: K modules; trained in place.
+        x, y: the population [N, ...], [N] on the training device.
+        masks: [K, N] bool membership.
+        x_test, y_test: held-out data for the test curves.
+        num_classes: C.
+        config: the training settings.
+        generators: each model's own generator (batch order, noise, draws).
+        defenses: the training-time defenses of these K models (one instance each).
+        vectorised: run the K models with ``vmap`` (``False``: one module, as itself).
+        engine: ``stacked`` or ``opacus`` (the DP defense picks its mechanism by it).
+        x_reference, y_reference: the reference split, or ``None``.
+        progress: a bar to advance by one per epoch.
+
+    Returns:
+        Each model's history, in the order of ``models``.
+    """
+    # Models that take the same number of steps per epoch share the optimiser's leaves.
+    steps = [_steps_per_epoch(defenses, int(m.sum()), config.batch_size) for m in masks]
+    order = sorted(range(len(models)), key=lambda k: (steps[k], k))
+    groups = [len(list(run)) for _, run in itertools.groupby(steps[k] for k in order)]
+    stack = ModelStack([models[k] for k in order], groups, vectorised=vectorised)
+    options: dict[str, Any] = {}
+    for defense in defenses:
+        options.update(defense.optimizer_options())
+    members, member_valid = padded_members(masks[order])
+    ctx = TrainContext(
+        stack=stack,
+        optimizer=make_optimizer(stack.parameters, config, **options),
+        x=x,
+        y=y,
+        members=members,
+        member_valid=member_valid,
+        num_classes=num_classes,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        generators=[generators[k] for k in order],
+        engine=engine,
+        x_reference=x_reference,
+        y_reference=y_reference,
+        active=torch.ones(len(models), dtype=torch.bool, device=x.device),
+        stats=[{} for _ in models],
+        epoch_stats=[{} for _ in models],
+    )
+    for defense in defenses:
+        defense.setup(ctx)
+    histories = _fit(ctx, defenses, [steps[k] for k in order], x_test, y_test, config, progress)
+    for defense in defenses:
+        defense.finish(ctx)
+    stack.write_back()
+    out: list[ModelHistory] = [ModelHistory()] * len(models)
+    for pos, k in enumerate(order):
+        histories[pos].stats.update(ctx.stats[pos])
+        out[k] = histories[pos]
+    return out
+
+
+def _fit(
+    ctx: TrainContext,
+    defenses: Sequence[TrainingDefense],
+    steps: Sequence[int],
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    config: TrainConfig,
+    progress: tqdm | None,
+) -> list[ModelHistory]:
+    """The epochs of `train_chunk`: step, let the defenses stop models, record curves."""
+    stack = ctx.stack
+    histories = [ModelHistory() for _ in range(ctx.num_models)]
+    stack.train(True)
+    for epoch in range(config.epochs):
+        batches = None
+        for defense in defenses:
+            batches = batches or defense.batches(ctx, epoch)
+        for batch in batches or _shuffled(ctx, steps):
+            _step(ctx, defenses, batch)
+        ctx.epoch_stats = [{} for _ in range(ctx.num_models)]
+        stops = torch.zeros_like(ctx.active)
+        for defense in defenses:
+            stop = defense.end_epoch(ctx, epoch)
+            if stop is not None:
+                stops |= stop
+        stops &= ctx.active
+        scores = None
+        if records_epoch(config, epoch) or bool(stops.any()):
+            scores = _evaluate(ctx, x_test, y_test)
+        for k, history in enumerate(histories):
+            if not ctx.active[k]:
+                continue
+            history.epoch_stats.append(dict(ctx.epoch_stats[k]))
+            if scores is not None and (stops[k] or records_epoch(config, epoch)):
+                history.epochs.append(EpochRecord(epoch, *scores[k]))
+        ctx.active &= ~stops
+        if progress is not None:
+            progress.update(1)
+        if not bool(ctx.active.any()):
+            break
+    return histories
+
+
+def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> None:
+    """One optimiser step of every stepping model on its batch."""
+    for defense in defenses:
+        batch = defense.transform(batch, ctx)
+    ctx.optimizer.zero_grad(set_to_none=True)
+    logits = ctx.stack.forward(batch.x) if batch.x.shape[1] else None
+    loss = None
+    if logits is not None:
+        for defense in defenses:
+            loss = defense.loss(logits, batch, ctx)
+            if loss is not None:
+                break
+        if loss is None:
+            loss = cross_entropy(logits, batch)
+        loss = loss * ctx.active  # a stopped model's weights are restored by its defense
+    if not any(defense.backward(logits, loss, batch, ctx) for defense in defenses):
+        if loss is None:
+            return
+        loss.sum().backward()
+    ctx.stack.skip_idle(batch.stepping)
+    ctx.optimizer.step()

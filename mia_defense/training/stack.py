@@ -1,0 +1,157 @@
+"""K modules of one architecture held as one: stacked leaves and a ``torch.func`` forward.
+
+Why: on a few CPU cores a Python loop over K small models spends its time in per-op
+overhead; ``vmap(functional_call)`` runs the user's own ``nn.Module`` once over a model
+axis, and autograd differentiates it (no hand-derived backward pass). A module that
+``torch.func`` cannot run is held as itself (``vectorised=False``, K=1): the same engine
+then trains it one model at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
+
+__all__ = ["ModelStack", "vmap_blocker"]
+
+
+def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
+    """Why ``model`` cannot train as a stacked ensemble (``None``: it can).
+
+    Tries what the engine does, on two models and two samples: a vmapped forward in train
+    mode and a backward through it. Buffers that training updates (BatchNorm's running
+    statistics) cannot be stacked.
+    """
+    if any(b.is_floating_point() for b in model.buffers()) and any(
+        getattr(m, "track_running_stats", False) for m in model.modules()
+    ):
+        return f"{type(model).__name__} updates buffers while training (BatchNorm statistics)"
+    try:
+        stack = ModelStack([model, model], [2])
+        x = torch.zeros((2, 2, *input_shape), device=next(model.parameters()).device)
+        stack.forward(x).sum().backward()
+    except Exception as err:
+        return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
+    return None
+
+
+class ModelStack:
+    """K initialised modules trained as one: each group's parameters stacked into leaves.
+
+    The models are split into consecutive groups that always step together (same number
+    of steps per epoch); each group holds one leaf per parameter, stacked over its models,
+    in the optimiser. An element-wise optimiser (SGD, Adam, AdamW, RMSprop, ...) then does
+    for each model exactly what it would do for that model alone, and a group that takes no
+    batch in a step gets ``grad=None`` and is skipped, as a separate run would not step.
+
+    Args:
+        models: K modules of one architecture (trained in place by `write_back`).
+        groups: sizes of the consecutive groups of models that step together (sum K).
+        vectorised: run the models with ``vmap`` (``False``: one model, run as itself).
+    """
+
+    def __init__(
+        self, models: Sequence[nn.Module], groups: Sequence[int], *, vectorised: bool = True
+    ) -> None:
+        self.models = list(models)
+        self.module: nn.Module = models[0]  # what runs the forward pass (DP may wrap it)
+        self.vectorised = vectorised
+        self.bounds = [0, *itertools.accumulate(groups)]
+        if vectorised:
+            params, self.buffers = stack_module_state(self.models)
+            self.names = list(params)
+            self.leaves = [
+                [params[name][a:b].detach().clone().requires_grad_() for name in self.names]
+                for a, b in itertools.pairwise(self.bounds)
+            ]
+            self._forward = vmap(self._call, in_dims=(0, 0, 0), randomness="different")
+            self._forward_shared = vmap(self._call, in_dims=(0, 0, None), randomness="different")
+        else:
+            if len(self.models) != 1:
+                raise ValueError("a module that is not vectorised trains alone (K=1)")
+            named = dict(self.module.named_parameters())
+            self.names = list(named)
+            self.buffers = {}
+            self.leaves = [list(named.values())]
+
+    def _call(
+        self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], x: torch.Tensor
+    ) -> torch.Tensor:
+        return functional_call(self.models[0], (params, buffers), (x,))
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    @property
+    def parameters(self) -> list[torch.Tensor]:
+        """The leaves the optimiser updates (one per parameter per group)."""
+        return [leaf for group in self.leaves for leaf in group]
+
+    def stacked(self) -> dict[str, torch.Tensor]:
+        """The parameters stacked over models: ``{name: [K, ...]}`` (differentiable)."""
+        if not self.vectorised:
+            leaves = zip(self.names, self.leaves[0], strict=True)
+            return {name: leaf.unsqueeze(0) for name, leaf in leaves}
+        if len(self.leaves) == 1:
+            return dict(zip(self.names, self.leaves[0], strict=True))
+        return {
+            name: torch.cat([group[i] for group in self.leaves])
+            for i, name in enumerate(self.names)
+        }
+
+    def forward(self, x: torch.Tensor, *, shared: bool = False) -> torch.Tensor:
+        """Logits [K, B, C] of every model on its own inputs x [K, B, ...] (or on the same
+        inputs x [B, ...] when ``shared``)."""
+        if not self.vectorised:
+            return self.module(x if shared else x[0]).unsqueeze(0)
+        fn = self._forward_shared if shared else self._forward
+        return fn(self.stacked(), self.buffers, x)
+
+    def train(self, mode: bool = True) -> None:
+        """Train/eval mode of the module the forward pass runs (dropout, norm layers)."""
+        self.module.train(mode)
+
+    def skip_idle(self, stepping: torch.Tensor) -> None:
+        """``grad=None`` for the groups whose models take no step (``stepping`` [K] bool)."""
+        for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
+            steps = stepping[a:b]
+            if bool(steps.all()):
+                continue
+            if bool(steps.any()):
+                raise RuntimeError("a group of stacked models split: some step, some do not")
+            for leaf in group:
+                leaf.grad = None
+
+    def set_grads(self, grads: dict[str, torch.Tensor]) -> None:
+        """Give each group's leaves its rows of ``grads`` (``{name: [K, ...]}``)."""
+        for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
+            for leaf, name in zip(group, self.names, strict=True):
+                leaf.grad = grads[name][a:b].detach().reshape(leaf.shape)
+
+    @torch.no_grad()
+    def snapshot(self) -> dict[str, torch.Tensor]:
+        """A copy of every model's parameters, ``{name: [K, ...]}``."""
+        return {name: p.detach().clone() for name, p in self.stacked().items()}
+
+    @torch.no_grad()
+    def restore(self, saved: dict[str, torch.Tensor], which: torch.Tensor) -> None:
+        """Put back the saved parameters of the models where ``which`` [K] is true."""
+        for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
+            rows = which[a:b]
+            for leaf, name in zip(group, self.names, strict=True):
+                target = leaf if self.vectorised else leaf.unsqueeze(0)
+                target[rows] = saved[name][a:b][rows]
+
+    @torch.no_grad()
+    def write_back(self) -> None:
+        """Copy the trained parameters into the models' own modules."""
+        if not self.vectorised:
+            return
+        stacked = self.stacked()
+        for k, model in enumerate(self.models):
+            for name, param in model.named_parameters():
+                param.copy_(stacked[name][k])
