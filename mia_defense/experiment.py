@@ -132,6 +132,8 @@ class RunResult:
         defense: the training-time defenses' and release's settings.
         privacy: accountant figures reported by the defenses (e.g. ``epsilon``).
         wall_seconds: the run's wall time.
+        training: the engine that trained the target models (``stacked`` or ``opacus``)
+            and, when they could not train stacked, ``fallback_reason``.
         strongest_white_box_attack: the strongest attack that reads the weights, reported
             apart (no release lets weights out); ``None`` when none ran.
     """
@@ -146,6 +148,7 @@ class RunResult:
     attack_results: dict[str, AttackResult] = field(repr=False, default_factory=dict)
     slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     most_vulnerable: list[dict[str, Any]] = field(default_factory=list)
+    training: dict[str, Any] = field(default_factory=dict)
 
     @property
     def utility_below_chance(self) -> bool:
@@ -608,6 +611,7 @@ def _attack(
         attack_results=attack_results,
         slices=slices,
         most_vulnerable=worst,
+        training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
     )
     return result, vulnerability
 
@@ -726,6 +730,7 @@ def _results_payload(
         "headline": dict(headline),
         "hparams": dict(experiment.hparams),
         "wall_seconds": result.wall_seconds,
+        "training": result.training,
         "versions": {
             "python": platform.python_version(),
             "torch": torch.__version__,

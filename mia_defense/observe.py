@@ -12,7 +12,7 @@ from torch import nn
 
 from mia_defense.defenses.release import Release
 from mia_defense.observations import QueryConfig
-from mia_defense.training.stacked import StackedMLP, stacking_blocker
+from mia_defense.training.stack import ModelStack
 
 __all__ = [
     "gradient_norms",
@@ -56,28 +56,35 @@ def perturbed_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> list[
 def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: int) -> torch.Tensor:
     """Logits [K, N, C] of every model, in eval mode.
 
-    Fully connected models of one architecture run as one stacked forward pass (one wide
-    matmul per layer over the shared inputs); any other models run one after the other.
+    Models of one architecture run as one stacked forward pass (``vmap`` over the model
+    axis, `ModelStack`); a module ``torch.func`` cannot run is queried on its own.
     """
     for model in models:
         model.eval()
-    if _stackable(models, inputs.shape[1:]):
-        stack = StackedMLP.from_models(models, device=inputs.device)
+    if _stackable(models):
+        stack = ModelStack(models, [len(models)])
         rows = max(1, batch_size * 8 // len(models))  # bounds the [K, rows, width] activations
-        return torch.cat([stack.forward(chunk.flatten(1))[0] for chunk in inputs.split(rows)], 1)
+        try:
+            return torch.cat(
+                [stack.forward(chunk, shared=True) for chunk in inputs.split(rows)], 1
+            )
+        except RuntimeError as err:  # e.g. a user module with an op vmap cannot batch
+            log.debug("querying the models one by one: vmap failed: %s", err)
     return torch.stack(
         [torch.cat([model(chunk) for chunk in inputs.split(batch_size)]) for model in models]
     )
 
 
-def _stackable(models: Sequence[nn.Module], input_shape: Sequence[int]) -> bool:
-    if stacking_blocker(models[0], input_shape) is not None:
-        return False
+def _stackable(models: Sequence[nn.Module]) -> bool:
+    """Whether the models share one architecture that ``vmap`` can run in eval mode."""
     shapes = [p.shape for p in models[0].parameters()]
-    return all(
+    same = all(
         type(m) is type(models[0]) and [p.shape for p in m.parameters()] == shapes
         and repr(m) == repr(models[0])
         for m in models[1:]
+    )
+    return same and bool(shapes) and not any(
+        getattr(m, "track_running_stats", False) for m in models[0].modules()
     )
 
 

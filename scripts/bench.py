@@ -1,8 +1,10 @@
 """Speed ratios measured side by side in one run on the same data (``make bench``).
 
-Prints: sequential vs stacked ensemble training at K = 4, 16, 64; 1 vs 2 intra-op
-threads; Opacus DP-SGD vs the stacked DP-SGD vs non-private training; observation +
-attack time; the wall time of the default ``mia-train`` run from the command line; a
+Prints: models trained one at a time vs the stacked engine at K = 4, 16, 64; 1 vs 2
+intra-op threads; where the engine's time goes; the K=16 CNN on 8x8 digits images stacked
+vs one at a time (issue 16); Opacus DP-SGD vs the engine's DP-SGD vs non-private training;
+every defense's default run vs the undefended one (issue 16); observation + attack time;
+the wall time of the default ``mia-train`` run from the command line; a
 ``defense=dp`` (target ε) run against the undefended one, with an empty and a filled σ cache
 (issue 17, target 3); with ``--large``, the peak RSS of a purchase-like run of 50,000 records
 and K=64 (target 6). Absolute times depend on the machine and its load; the ratios are the
@@ -32,18 +34,12 @@ from mia_defense.cli.train import build_experiment
 from mia_defense.data import load_digits
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.defenses.release import FullRelease
-from mia_defense.models import MLP
+from mia_defense.models import MLP, SmallCNN
 from mia_defense.observations import MissingObservationError, Observations
 from mia_defense.observe import observe
 from mia_defense.plan import make_plan
-from mia_defense.training.batched import (
-    BatchedDP,
-    BatchedRecipe,
-    intra_op_threads,
-    train_ensemble_batched,
-)
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import train_ensemble
+from mia_defense.training.ensemble import intra_op_threads, train_ensemble
 
 SIGMA = 1.0  # DP timings use a fixed noise multiplier: no ε search in the timed part
 
@@ -87,20 +83,26 @@ class Bench:
     def sequential(
         self, num_models: int, defenses: Callable[[], list] = list, **config: Any
     ) -> float:
-        """The per-model loop, on the threads torch has now (``mia-train`` sets one)."""
+        """One model at a time (``train.engine=opacus``: K=1 chunks, no vmap, 1 thread)."""
+        kw = self.kwargs(num_models, engine="opacus", **config)
+        return best_of(
+            self.repeats,
+            lambda: train_ensemble(
+                num_classes=self.data.num_classes, build_defenses=defenses, **kw
+            ),
+        )
+
+    def stacked(
+        self, num_models: int, defenses: Callable[[], list] = list, **config: Any
+    ) -> float:
+        """The stacked engine, on ``train.threads`` threads (default 0: every usable core)."""
         kw = self.kwargs(num_models, **config)
         return best_of(
             self.repeats,
             lambda: train_ensemble(
-                num_classes=self.data.num_classes, batched=False, build_defenses=defenses, **kw
+                num_classes=self.data.num_classes, build_defenses=defenses, **kw
             ),
         )
-
-    def stacked(self, num_models: int, dp: BatchedDP | None = None, **config: Any) -> float:
-        """The stacked path, on ``train.threads`` threads (default 0: every usable core)."""
-        kw = self.kwargs(num_models, **config)
-        recipe = BatchedRecipe(dp=dp)
-        return best_of(self.repeats, lambda: train_ensemble_batched(recipe=recipe, **kw))
 
 
 def row(*cells: Any) -> str:
@@ -115,7 +117,7 @@ def section_training(bench: Bench, sizes: list[int]) -> None:
         f"\n## Ensemble training ({bench.config.epochs} epochs, digits MLP 64-128-10, N=1000, "
         "curves every epoch)"
     )
-    print("sequential: the per-model loop on 1 thread, as mia-train runs it;")
+    print("sequential: one model at a time (train.engine=opacus) on 1 thread;")
     print(f"stacked: the default train.threads=0 ({cores} cores here); stacked 1T: one thread")
     print(row("K", "sequential s", "stacked 1T s", "stacked s", "ratio"))
     for k in sizes:
@@ -139,29 +141,73 @@ def section_threads(bench: Bench, k: int) -> None:
     torch.set_num_threads(1)
 
 
+def _dp(**kw: Any) -> Callable[[], list]:
+    return lambda: [DPSGD(noise_multiplier=SIGMA, max_grad_norm=1.0, **kw)]
+
+
 def section_dp(bench: Bench, k: int) -> None:
     print(f"\n## DP-SGD (K={k}, sigma={SIGMA}, C=1, Poisson sampling; includes per-epoch eval)")
-    dp = BatchedDP(noise_multiplier=SIGMA, max_grad_norm=1.0)
     start = time.perf_counter()
-    bench.stacked(k, dp=dp, epochs=1)  # fills the per-process cache of RDP curves
+    bench.stacked(k, defenses=_dp(), epochs=1)  # fills the per-process cache of RDP curves
     print(
         "one-time RDP curves for this plan's sampling rates, then 1 epoch: "
         f"{time.perf_counter() - start:.2f} s (cached per process; excluded below)"
     )
     plain_seq = bench.sequential(k)
-    opacus = bench.sequential(
-        k, defenses=lambda: [DPSGD(noise_multiplier=SIGMA, max_grad_norm=1.0)]
-    )
+    opacus = bench.sequential(k, defenses=_dp())
     plain_stk = bench.stacked(k)
-    ours = bench.stacked(k, dp=dp)
+    ours = bench.stacked(k, defenses=_dp())
     print(row("path", "seconds", "per model", "vs plain"))
-    print(row("sequential, non-private", f"{plain_seq:.2f}", f"{plain_seq / k:.3f}", "1.0x"))
-    print(row("sequential, Opacus DP-SGD", f"{opacus:.2f}", f"{opacus / k:.3f}",
+    print(row("one at a time, non-private", f"{plain_seq:.2f}", f"{plain_seq / k:.3f}", "1.0x"))
+    print(row("one at a time, Opacus DP-SGD", f"{opacus:.2f}", f"{opacus / k:.3f}",
               f"{opacus / plain_seq:.1f}x"))
     print(row("stacked, non-private", f"{plain_stk:.2f}", f"{plain_stk / k:.3f}", "1.0x"))
-    print(row("stacked, vectorised DP-SGD", f"{ours:.2f}", f"{ours / k:.3f}",
+    print(row("stacked, engine DP-SGD", f"{ours:.2f}", f"{ours / k:.3f}",
               f"{ours / plain_stk:.1f}x"))
     print(f"Opacus path / stacked DP path: {opacus / ours:.1f}x")
+
+
+def section_cnn(repeats: int, k: int = 16, epochs: int = 3) -> None:
+    """Issue 16 target: a K=16 CNN on 8x8 digits images stacked >= 3x one at a time."""
+    data = load_digits()
+    images = data.x.reshape(-1, 1, 8, 8)
+    plan = make_plan(data, num_models=k, population_size=1000, test_size=None, seed=0)
+
+    def train(engine: str) -> float:
+        return best_of(repeats, lambda: train_ensemble(
+            build_model=lambda: SmallCNN(input_shape=(1, 8, 8), num_classes=10),
+            x=images[plan.population_idx], y=data.y[plan.population_idx], masks=plan.masks,
+            x_test=images[plan.test_idx], y_test=data.y[plan.test_idx], num_classes=10,
+            config=TrainConfig(epochs=epochs, batch_size=64, engine=engine), seed=0,
+            progress=False,
+        ))
+
+    alone, stacked = train("opacus"), train("stacked")
+    ratio = alone / stacked
+    print(f"\n## K={k} SmallCNN on 8x8 digits images, {epochs} epochs (target: stacked >= 3x)")
+    print(row("path", "seconds"))
+    print(row("one at a time", f"{alone:.2f}"))
+    print(row("stacked", f"{stacked:.2f}", f"{ratio:.2f}x {verdict(ratio >= 3)}"))
+
+
+def section_defenses() -> None:
+    """Issue 16 target: every defense's default run within 1.2x the undefended one."""
+    print("\n## Every defense's default run vs the undefended one (target <= 1.2x)")
+    print(row("run", "wall s", "vs undefended"))
+    plain, _, failed = child_run([])
+    print(row("undefended", f"{plain:.1f}", "1.0x") + failed)
+    for name in ("weight_decay", "dropout", "label_smoothing", "early_stopping", "mixup",
+                 "relaxloss", "advreg", "distillation", "dp"):
+        wall, _, failed = child_run([f"defense={name}"])
+        ratio = wall / plain
+        print(row(name, f"{wall:.1f}", f"{ratio:.2f}x {verdict(ratio <= 1.2)}") + failed)
+
+
+def section_code_size() -> None:
+    """Issue 16 target: the training package under 1,700 lines."""
+    package = Path(__file__).resolve().parents[1] / "mia_defense" / "training"
+    lines = sum(len(f.read_text().splitlines()) for f in package.glob("*.py"))
+    print(f"\n## Training package: {lines} lines (target < 1700: {verdict(lines < 1700)})")
 
 
 def section_attacks(bench: Bench, k: int) -> None:
@@ -171,7 +217,7 @@ def section_attacks(bench: Bench, k: int) -> None:
         cfg = compose("config", overrides=[f"plan.num_models={k}", "progress=false"])
     experiment = build_experiment(cfg)
     kw = bench.kwargs(k)
-    ensemble = train_ensemble_batched(**kw)
+    ensemble = train_ensemble(num_classes=bench.data.num_classes, **kw)
     start = time.perf_counter()
     obs = Observations(
         log_probs=observe(ensemble.models, kw["x"], release=FullRelease()),
@@ -195,12 +241,10 @@ def section_attacks(bench: Bench, k: int) -> None:
 
 
 def section_profile(bench: Bench, k: int) -> None:
-    """Where the stacked path's time goes: wall-clock timers around its stages."""
+    """Where the engine's time goes: wall-clock timers around its stages."""
     from collections import Counter
 
-    import mia_defense.training.batched as batched
-    import mia_defense.training.stacked as stacked
-    import mia_defense.training.stacked_optim as stacked_optim
+    import mia_defense.training.engine as engine
 
     spent: Counter[str] = Counter()
     originals = []
@@ -218,15 +262,8 @@ def section_profile(bench: Bench, k: int) -> None:
 
         setattr(owner, name, wrapper)
 
-    for owner, name in [
-        (batched, "_step_gradient"),
-        (batched, "_softmax"),
-        (batched, "_shuffled_epoch"),
-        (batched._EvalSet, "evaluate"),
-        (stacked.StackedMLP, "backward"),
-        (stacked.StackedMLP, "grads_from"),
-        (stacked_optim.StackedAdam, "step"),
-    ]:
+    for owner, name in [(engine, "_step"), (engine, "_evaluate"), (engine, "gather_batch"),
+                        (torch.optim.Adam, "step")]:
         timed(owner, name)
     repeats, bench.repeats = bench.repeats, 1  # the timers add up over one run
     try:
@@ -235,20 +272,15 @@ def section_profile(bench: Bench, k: int) -> None:
         bench.repeats = repeats
         for owner, name, original in originals:
             setattr(owner, name, original)
-    steps = spent["_step_gradient"]
     parts = {
-        "forward + loss gradient": steps - spent["backward"] - spent["grads_from"],
-        "  of which the softmax": spent["_softmax"],
-        "backward to layer outputs": spent["backward"],
-        "weight gradients + concat": spent["grads_from"],
-        "Adam": spent["step"],
-        "curves (members + test)": spent["evaluate"],
-        "epoch shuffles": spent["_shuffled_epoch"],
+        "forward + backward (autograd)": spent["_step"] - spent["step"],
+        "Adam (torch.optim, foreach)": spent["step"],
+        "curves (members + test)": spent["_evaluate"],
+        "batch gathers": spent["gather_batch"],
     }
-    parts["the rest (gathers, Python)"] = total - steps - sum(
-        spent[n] for n in ("step", "evaluate", "_shuffled_epoch")
-    )
-    print(f"\n## Where the stacked time goes (K={k}, {bench.config.epochs} epochs, timers on)")
+    parts["the rest (set-up, shuffles, Python)"] = total - spent["_step"] - spent["_evaluate"] \
+        - spent["gather_batch"]
+    print(f"\n## Where the engine's time goes (K={k}, {bench.config.epochs} epochs, timers on)")
     print(row("stage", "seconds", "share"))
     for name, seconds in parts.items():
         print(row(name, f"{seconds:.3f}", f"{seconds / total:.0%}"))
@@ -354,10 +386,14 @@ def main() -> None:
     section_threads(Bench(epochs=5, repeats=args.repeats), 16)
     section_profile(bench, 16)
     section_dp(bench, 16)
+    section_cnn(args.repeats, epochs=1 if args.quick else 3)
     section_attacks(bench, 16)
     cli_runs = [[]] if args.quick else [[], ["plan.num_models=64"]]
     section_cli(cli_runs)
     section_dp_target()
+    if not args.quick:
+        section_defenses()
+    section_code_size()
     if args.large:
         section_memory(args.large_epochs)
 

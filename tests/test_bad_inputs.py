@@ -244,12 +244,12 @@ def test_corrupt_checkpoint_in_a_run_stops_it_naming_the_file(make_cfg, tmp_path
 # -- checkpoints of another config are not reused ------------------------------------------
 
 
-@pytest.mark.parametrize("batched", ["true", "false"])
-def test_checkpoints_of_a_changed_config_are_refused(make_cfg, tmp_path, batched):
-    run(make_cfg(*FAST, f"train.batched={batched}"), tmp_path)
+@pytest.mark.parametrize("engine", ["stacked", "opacus"])
+def test_checkpoints_of_a_changed_config_are_refused(make_cfg, tmp_path, engine):
+    run(make_cfg(*FAST, f"train.engine={engine}"), tmp_path)
     (tmp_path / "results.json").unlink()  # as if killed before the end
     stamp = checkpoint_path(tmp_path / "checkpoints", 0).stat().st_mtime_ns
-    changed = make_cfg(*FAST, f"train.batched={batched}", "train.lr=0.05")
+    changed = make_cfg(*FAST, f"train.engine={engine}", "train.lr=0.05")
     with pytest.raises(DataError, match=rf"checkpoints in {tmp_path / 'checkpoints'} were "
                        r"trained with a different config .*; delete .*checkpoints to retrain, "
                        r"or run in a new directory \(hydra.run.dir=..."):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -17,11 +19,11 @@ from mia_defense.defenses import (
     RelaxLoss,
     WeightDecay,
 )
-from mia_defense.defenses.base import TrainContext
+from mia_defense.defenses.base import Batch
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import MLP, LogisticRegression
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.loop import shuffled_batches, train_model
+from mia_defense.training.engine import train_chunk
 
 OVERFIT = [  # 100 members per model, a wide MLP, 60 epochs: train accuracy 1.0, test ~0.88
     "plan.num_models=8",
@@ -45,19 +47,21 @@ def _train(defenses, *, epochs: int = 40, lr: float = 0.01, model=None, referenc
     x, y = _data(0, 64)
     x_ref, y_ref = _data(1, 256)
     model = model or MLP(input_shape=(10,), num_classes=2, hidden=(64,))
-    return train_model(
-        model,
-        x,
-        y,
+    (history,) = train_chunk(
+        [model],
+        x=x,
+        y=y,
+        masks=torch.ones((1, len(y)), dtype=torch.bool),
         x_test=x_ref,
         y_test=y_ref,
         num_classes=2,
         config=TrainConfig(epochs=epochs, batch_size=16, lr=lr),
-        generator=torch.Generator().manual_seed(0),
+        generators=[torch.Generator().manual_seed(0)],
         defenses=defenses,
         x_reference=x_ref if reference else None,
         y_reference=y_ref if reference else None,
     )
+    return model, history
 
 
 def test_relaxloss_lowers_the_loss_attack_on_an_overfit_setting(make_cfg, tmp_path):
@@ -78,14 +82,7 @@ def test_relaxloss_holds_the_members_loss_near_alpha():
 
 
 def test_weight_decay_sets_the_optimizer_and_shrinks_weights():
-    ctx = TrainContext(
-        model=torch.nn.Linear(2, 2),
-        optimizer=torch.optim.Adam(torch.nn.Linear(2, 2).parameters()),
-        loader=[], x=torch.zeros(1, 2), y=torch.zeros(1).long(), num_classes=2, epochs=1,
-        generator=torch.Generator(),
-    )
-    WeightDecay(coefficient=0.1).setup(ctx)
-    assert all(group["weight_decay"] == 0.1 for group in ctx.optimizer.param_groups)
+    assert WeightDecay(coefficient=0.1).optimizer_options() == {"weight_decay": 0.1}
     plain, _ = _train([])
     decayed, _ = _train([WeightDecay(coefficient=0.05)])
     norm = lambda m: sum(p.norm() ** 2 for p in m.parameters())  # noqa: E731
@@ -110,20 +107,24 @@ def test_label_smoothing_is_cross_entropy_against_smoothed_targets():
     logits, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 3, 0, 1])
     target = 0.7 * F.one_hot(y, 4) + 0.3 / 4
     expected = -(target * F.log_softmax(logits, 1)).sum(1).mean()
-    got = LabelSmoothing(smoothing=0.3).loss(logits, y, None)  # type: ignore[arg-type]
-    assert torch.allclose(got, expected)
+    batch = Batch(x=logits[None], y=y[None], target=y[None],
+                  valid=torch.ones((1, 6), dtype=torch.bool),
+                  stepping=torch.ones(1, dtype=torch.bool))
+    got = LabelSmoothing(smoothing=0.3).loss(logits[None], batch, None)  # type: ignore[arg-type]
+    assert torch.allclose(got, expected[None])
 
 
 def test_mixup_yields_convex_mixes_with_soft_labels():
     x, y = torch.eye(8), torch.arange(8) % 2
-    g = torch.Generator().manual_seed(0)
-    ctx = TrainContext(
-        model=torch.nn.Linear(8, 2), optimizer=torch.optim.SGD([torch.zeros(1)], lr=1),
-        loader=shuffled_batches(x, y, batch_size=8, generator=g), x=x, y=y, num_classes=2,
-        epochs=1, generator=g,
-    )
-    Mixup(alpha=1.0).setup(ctx)
-    xb, yb = next(iter(ctx.loader))
+    ctx = SimpleNamespace(generators=[torch.Generator().manual_seed(0)], num_classes=2,
+                          device=torch.device("cpu"))
+    mixup = Mixup(alpha=1.0)
+    mixup.setup(ctx)  # type: ignore[arg-type]
+    batch = Batch(x=x[None], y=y[None], target=y[None],
+                  valid=torch.ones((1, 8), dtype=torch.bool),
+                  stepping=torch.ones(1, dtype=torch.bool))
+    mixed = mixup.transform(batch, ctx)  # type: ignore[arg-type]
+    xb, yb = mixed.x[0], mixed.target[0]
     assert yb.shape == (8, 2) and torch.allclose(yb.sum(1), torch.ones(8))
     # each mixed row has mass lam on one sample and 1 - lam on another
     assert torch.allclose(xb.sum(1), torch.ones(8))

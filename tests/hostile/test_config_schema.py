@@ -52,7 +52,7 @@ CASES = [
     (["attack.bootstrap=abc"], r"^attack.bootstrap='abc': must be an integer >= 0"),
     (["train.epochs=1.5"], r"^train.epochs=1.5: must be an integer >= 1$"),
     (["seed=abc"], r"^seed='abc': must be an integer >= 0 "),
-    (["train.batched=1"], r"^train.batched=1: must be true or false$"),
+    (["train.engine=1"], r"^train.engine=1: must be one of 'stacked', 'opacus'"),
     (["release=rounding", "release.decimals=1.5"],
      r"^release.decimals=1.5: must be an integer \(mia_defense.defenses.RoundingRelease "
      r"takes decimals: int\)$"),

@@ -43,11 +43,11 @@ def mia_train(*args: str, cwd: Path, shell_prefix: str = "") -> subprocess.Compl
 # -- 4. diverged training is never scored ---------------------------------------------------
 
 
-@pytest.mark.parametrize("batched", [True, False])
-def test_a_diverged_run_stops_naming_the_cause_and_records_it(tmp_path, make_cfg, batched):
+@pytest.mark.parametrize("engine", ["stacked", "opacus"])
+def test_a_diverged_run_stops_naming_the_cause_and_records_it(tmp_path, make_cfg, engine):
     with pytest.raises(DivergedError, match=r"training diverged: model \d+: the loss became "
                        r"non-finite by epoch 1; likely cause: train.lr=1e\+30"):
-        run(make_cfg(*FAST, "train.lr=1e30", f"train.batched={batched}"), tmp_path)
+        run(make_cfg(*FAST, "train.lr=1e30", f"train.engine={engine}"), tmp_path)
     payload = read_json(tmp_path / "results.json")
     assert payload["status"] == "diverged"
     assert "train.lr=1e+30" in payload["diverged"]["reason"]
@@ -132,7 +132,7 @@ def test_a_model_that_learned_nothing_is_flagged(tmp_path, make_cfg):
 
 def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
-    args = [*TINY_CLI, "train.epochs=400", "train.batched=false", f"hydra.run.dir={run_dir}"]
+    args = [*TINY_CLI, "train.epochs=400", "train.engine=opacus", f"hydra.run.dir={run_dir}"]
     process = subprocess.Popen(
         [sys.executable, "-m", "mia_defense.cli.train", *args],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

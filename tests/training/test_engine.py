@@ -1,0 +1,238 @@
+"""The one engine: K models stacked give what K models trained one at a time give."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Sequence
+
+import pytest
+import torch
+from torch import nn
+
+from mia_defense.defenses.base import TrainingDefense
+from mia_defense.defenses.regularization import (
+    Dropout,
+    EarlyStopping,
+    LabelSmoothing,
+    Mixup,
+    WeightDecay,
+)
+from mia_defense.defenses.relaxloss import RelaxLoss
+from mia_defense.models import MLP, LogisticRegression, ResNet, SmallCNN
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import train_chunk
+from mia_defense.training.ensemble import train_ensemble
+from mia_defense.training.loop import ModelHistory
+
+K, N, C = 3, 90, 4
+
+ARCHITECTURES: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
+    "mlp": (lambda: MLP(input_shape=(16,), num_classes=C, hidden=(12,)), (16,)),
+    "logistic": (lambda: LogisticRegression(input_shape=(16,), num_classes=C), (16,)),
+    "cnn": (
+        lambda: SmallCNN(input_shape=(1, 8, 8), num_classes=C, channels=(4, 8), hidden=8,
+                         groups=2, pooled=2),
+        (1, 8, 8),
+    ),
+    "resnet": (
+        lambda: ResNet(input_shape=(1, 8, 8), num_classes=C, depth=8, groups=2), (1, 8, 8)
+    ),
+}
+
+# Each training-time defense but DP-SGD, AdvReg and distillation (tested with their own
+# modules); dropout draws its masks from vmap's generator, so it is compared in law only.
+DEFENSES: dict[str, Callable[[], list[TrainingDefense]]] = {
+    "none": list,
+    "weight_decay": lambda: [WeightDecay(coefficient=0.05)],
+    "label_smoothing": lambda: [LabelSmoothing(smoothing=0.2)],
+    "mixup": lambda: [Mixup(alpha=0.4)],
+    "relaxloss": lambda: [RelaxLoss(alpha=2.0)],  # above the loss: both branches
+    "early_stopping": lambda: [EarlyStopping(patience=0)],
+}
+
+
+def _data(shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn((N, *shape), generator=gen)
+    y = torch.randint(0, C, (N,), generator=gen)
+    # Members of different sizes: 45, 60 and 30 samples (different steps per epoch).
+    masks = torch.zeros((K, N), dtype=torch.bool)
+    masks[0, :45], masks[1, 20:80], masks[2, 60:] = True, True, True
+    return x, y, masks
+
+
+def _run(
+    models: Sequence[nn.Module],
+    masks: torch.Tensor,
+    seeds: Sequence[int],
+    config: TrainConfig,
+    defenses: Sequence[TrainingDefense],
+    *,
+    vectorised: bool,
+    shape: tuple[int, ...],
+) -> list[ModelHistory]:
+    x, y, _ = _data(shape)
+    return train_chunk(
+        models, x=x, y=y, masks=masks, x_test=x[:20], y_test=y[:20], num_classes=C,
+        config=config, generators=[torch.Generator().manual_seed(s) for s in seeds],
+        defenses=defenses, vectorised=vectorised, x_reference=x[:30], y_reference=y[:30],
+    )
+
+
+def _stacked_and_alone(
+    arch: str, config: TrainConfig, make_defenses: Callable[[], list[TrainingDefense]]
+) -> tuple[list[nn.Module], list[nn.Module], list[ModelHistory], list[ModelHistory]]:
+    """The K models trained stacked, and the same initial models trained one at a time as
+    plain modules (the fallback path: no vmap)."""
+    build, shape = ARCHITECTURES[arch]
+    _, _, masks = _data(shape)
+    torch.manual_seed(0)
+    stacked = [build() for _ in range(K)]
+    alone = [copy.deepcopy(m) for m in stacked]
+    hist = _run(stacked, masks, [10, 11, 12], config, make_defenses(), vectorised=True,
+                shape=shape)
+    hist1 = [
+        _run([alone[k]], masks[k : k + 1], [10 + k], config, make_defenses(),
+             vectorised=False, shape=shape)[0]
+        for k in range(K)
+    ]
+    return stacked, alone, hist, hist1
+
+
+def _same_function(a: nn.Module, b: nn.Module, shape: tuple[int, ...]) -> None:
+    x = torch.randn((32, *shape), generator=torch.Generator().manual_seed(5))
+    a.eval(), b.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(a(x), b(x), atol=1e-4, rtol=1e-4)
+
+
+def _same_histories(hist: list[ModelHistory], hist1: list[ModelHistory]) -> None:
+    for h, h1 in zip(hist, hist1, strict=True):
+        assert [r.epoch for r in h.epochs] == [r.epoch for r in h1.epochs]
+        for rec, rec1 in zip(h.epochs, h1.epochs, strict=True):
+            assert rec.train_acc == pytest.approx(rec1.train_acc, abs=1e-6)
+            assert rec.test_loss == pytest.approx(rec1.test_loss, rel=1e-3)
+        assert len(h.epoch_stats) == len(h1.epoch_stats)
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_every_architecture_stacked_equals_k_models_alone(arch: str, optimizer: str) -> None:
+    config = TrainConfig(epochs=2, batch_size=16, lr=1e-2, optimizer=optimizer)
+    stacked, alone, hist, hist1 = _stacked_and_alone(arch, config, list)
+    shape = ARCHITECTURES[arch][1]
+    for k in range(K):
+        _same_function(stacked[k], alone[k], shape)
+    _same_histories(hist, hist1)
+
+
+@pytest.mark.parametrize("name", sorted(DEFENSES))
+def test_every_defense_stacked_equals_k_models_alone(name: str) -> None:
+    config = TrainConfig(epochs=4, batch_size=16, lr=2e-2)
+    stacked, alone, hist, hist1 = _stacked_and_alone("mlp", config, DEFENSES[name])
+    for k in range(K):
+        for p, q in zip(stacked[k].parameters(), alone[k].parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+    _same_histories(hist, hist1)
+
+
+def test_defenses_change_training() -> None:
+    """Each defense's hook is really called: its models end elsewhere than plain ones."""
+    config = TrainConfig(epochs=4, batch_size=16, lr=2e-2)
+    plain = _stacked_and_alone("mlp", config, list)[0]
+    for name in sorted(set(DEFENSES) - {"none", "early_stopping"}):  # (tested below)
+        defended = _stacked_and_alone("mlp", config, DEFENSES[name])[0]
+        assert not torch.allclose(plain[0][1].weight, defended[0][1].weight), name
+
+
+def test_early_stopping_stops_each_model_on_its_own_and_restores_its_best_weights() -> None:
+    config = TrainConfig(epochs=30, batch_size=16, lr=0.2)
+    stacked, _, hist, hist1 = _stacked_and_alone(
+        "mlp", config, lambda: [EarlyStopping(patience=1)]
+    )
+    plain = _stacked_and_alone("mlp", config, list)[0]
+    stopped = [len(h.epoch_stats) for h in hist]
+    assert max(stopped) < 30  # random labels: the validation loss soon stops improving
+    assert [len(h.epoch_stats) for h in hist1] == stopped
+    for h in hist:
+        val = [s["val_loss"] for s in h.epoch_stats]
+        assert h.epochs[-1].epoch == len(val) - 1
+        assert min(val) < val[-1]  # it stopped after epochs without improvement
+    for k in range(K):  # the best weights, not those of 30 epochs
+        assert not torch.allclose(stacked[k][1].weight, plain[k][1].weight)
+
+
+def test_dropout_draws_different_masks_per_model_and_keeps_eval_deterministic() -> None:
+    build, shape = ARCHITECTURES["mlp"]
+    _, _, masks = _data(shape)
+    torch.manual_seed(0)
+    model = build()
+    twins = [copy.deepcopy(model) for _ in range(2)]
+    for twin in twins:
+        Dropout(p=0.5).prepare_model(twin)
+    # Two copies of the same model on the same members: only dropout tells them apart.
+    same = masks[:1].repeat(2, 1)
+    _run(twins, same, [3, 3], TrainConfig(epochs=2, batch_size=16, lr=1e-2), [],
+         vectorised=True, shape=shape)
+    assert not torch.allclose(twins[0][1].weight, twins[1][1].weight)
+
+
+def test_curves_every_eval_every_epochs() -> None:
+    config = TrainConfig(epochs=5, batch_size=16, lr=1e-2, eval_every=2)
+    hist = _stacked_and_alone("mlp", config, list)[2]
+    assert [r.epoch for r in hist[0].epochs] == [1, 3, 4]
+    assert len(hist[0].epoch_stats) == 5
+
+
+def test_any_torch_optim_setting_steps_each_model_as_alone() -> None:
+    """Models with fewer steps per epoch sit out the last steps: Adam's step count and
+    bias correction stay each model's own (a model alone never takes those steps)."""
+    config = TrainConfig(epochs=3, batch_size=7, lr=5e-2)
+    stacked, alone, _, _ = _stacked_and_alone("logistic", config, list)
+    for k in range(K):
+        for p, q in zip(stacked[k].parameters(), alone[k].parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-6, rtol=1e-5)
+
+
+class _Unvmappable(nn.Module):
+    """A module torch.func cannot run: it reads a tensor's value in Python."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(16, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if float(x.abs().sum()) >= 0:  # data-dependent control flow
+            return self.linear(x)
+        return -self.linear(x)
+
+
+def test_a_module_torch_func_cannot_run_falls_back_visibly(caplog) -> None:
+    x, y, masks = _data((16,))
+    with caplog.at_level(logging.WARNING):
+        ensemble = train_ensemble(
+            build_model=_Unvmappable, x=x.numpy(), y=y.numpy(), masks=masks.numpy(),
+            x_test=x[:20].numpy(), y_test=y[:20].numpy(), num_classes=C,
+            config=TrainConfig(epochs=1, batch_size=16), seed=0, progress=False,
+        )
+    assert ensemble.engine == "stacked"
+    assert "torch.func cannot run" in (ensemble.fallback_reason or "")
+    assert any("one at a time" in r.getMessage() and r.levelno == logging.WARNING
+               for r in caplog.records)
+    assert all(h.final.epoch == 0 for h in ensemble.histories)
+
+
+def test_train_ensemble_chunks_give_the_models_one_chunk_gives() -> None:
+    build, shape = ARCHITECTURES["mlp"]
+    x, y, masks = _data(shape)
+    common = dict(build_model=build, x=x.numpy(), y=y.numpy(), masks=masks.numpy(),
+                  x_test=x[:20].numpy(), y_test=y[:20].numpy(), num_classes=C, seed=4,
+                  progress=False)
+    whole = train_ensemble(config=TrainConfig(epochs=2, batch_size=16, chunk_size=3), **common)
+    chunked = train_ensemble(config=TrainConfig(epochs=2, batch_size=16, chunk_size=1), **common)
+    alone = train_ensemble(config=TrainConfig(epochs=2, batch_size=16, engine="opacus"), **common)
+    assert whole.fallback_reason is None and alone.engine == "opacus"
+    for a, b, c in zip(whole.models, chunked.models, alone.models, strict=True):
+        _same_function(a, b, shape)
+        _same_function(a, c, shape)
