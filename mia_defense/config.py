@@ -28,7 +28,6 @@ from typing import Any, TypeVar, Union
 
 import torch
 from hydra._internal.utils import _locate
-from hydra.core.config_store import ConfigStore
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
@@ -41,9 +40,9 @@ from mia_defense.constraints import Param, check_values, show
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
-from mia_defense.experiment import PlanConfig
+from mia_defense.hydra_setup import register_configs
 from mia_defense.plan import DEFAULT_POPULATION
-from mia_defense.training.config import TRAIN, TrainConfig
+from mia_defense.training.config import TRAIN
 
 __all__ = [
     "ATTACK",
@@ -461,6 +460,14 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             "train.device='cuda': no CUDA device is available on this machine; use "
             "train.device=cpu or auto"
         )
+    optimizer = ok.get("train.optimizer")
+    if isinstance(optimizer, Mapping):
+        from mia_defense.training.config import optimizer_class
+
+        try:
+            optimizer_class(optimizer)
+        except ConfigError as err:
+            problems.append(str(err))
     threads, cores = ok.get("train.threads"), usable_cores()
     if threads is not None and threads > cores:
         problems.append(
@@ -506,18 +513,6 @@ class CheckConfigCallback(Callback):
 
 
 # -- dataclass settings ----------------------------------------------------------------------
-
-
-def register_configs() -> None:
-    """Register typed ``schema`` nodes for the train and plan groups (idempotent).
-
-    The packaged YAML does not use them (`check_config` reports every problem at once where
-    Hydra stops at the first); a config of your own may list ``- schema`` in its defaults to
-    have Hydra enforce the types at composition.
-    """
-    store = ConfigStore.instance()
-    store.store(group="train", name="schema", node=TrainConfig)
-    store.store(group="plan", name="schema", node=PlanConfig)
 
 
 def build_dataclass(cls: type[T], node: Any, *, key: str) -> T:

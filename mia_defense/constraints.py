@@ -19,7 +19,8 @@ class Param:
 
     Attributes:
         kind: ``int``, ``float`` (finite), ``bool``, ``str``, ``floats`` (a non-empty list
-            of finite numbers) or ``strs`` (a list of strings).
+            of finite numbers), ``strs`` (a list of strings) or ``target`` (one of
+            ``choices``, or a mapping whose ``_target_`` is a dotted name).
         low: lower bound (of every element for ``floats``), ``None`` for none.
         high: upper bound, ``None`` for none.
         low_open: the lower bound is strict.
@@ -52,6 +53,10 @@ class Param:
             return isinstance(value, str) and (not self.choices or value in self.choices)
         if self.kind == "strs":
             return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if self.kind == "target":
+            if isinstance(value, Mapping):
+                return isinstance(value.get("_target_"), str) and bool(value["_target_"])
+            return isinstance(value, str) and value in self.choices
         if self.kind == "floats":
             return isinstance(value, list) and bool(value) and all(map(self._number, value))
         return self._number(value)
@@ -75,6 +80,8 @@ class Param:
             text = "one of " + ", ".join(map(repr, self.choices)) if self.choices else "a string"
         elif self.kind == "strs":
             text = "a list of strings"
+        elif self.kind == "target":
+            text = "one of " + ", ".join(map(repr, self.choices)) + " or a {_target_: ...}"
         else:
             noun = {
                 "int": "an even integer" if self.even else "an integer",

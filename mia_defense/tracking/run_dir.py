@@ -142,8 +142,10 @@ def finished_run(
     differences = config_differences(payload["config"], config)
     if differences:
         shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
+        article = "an" if status[:1] in ("a", "e", "i", "o", "u") else "a"
         raise ConfigError(
-            f"{run_dir} holds a {status} run of another config ({shown}); nothing was changed. "
+            f"{run_dir} holds {article} {status} run of another config ({shown}); nothing "
+            "was changed. "
             "Run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir), or delete "
             "that directory yourself to replace it"
         )

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 
 from mia_defense.constraints import Param, check_values
 from mia_defense.errors import ConfigError
 
-__all__ = ["TRAIN", "TrainConfig", "records_epoch", "resolve_device"]
+__all__ = [
+    "ELEMENTWISE_OPTIMIZERS",
+    "TRAIN",
+    "TrainConfig",
+    "optimizer_class",
+    "optimizer_options",
+    "records_epoch",
+    "resolve_device",
+]
 
 # What each train.* key accepts: checked by TrainConfig and by the config checker.
 TRAIN: dict[str, Param] = {
     "epochs": Param("int", low=1),
     "batch_size": Param("int", low=1),
     "lr": Param("float", low=0, low_open=True),
-    "optimizer": Param("str", choices=("adam", "sgd")),
+    "optimizer": Param(
+        "target", choices=("adam", "sgd"), note="_target_: any element-wise torch.optim class"
+    ),
     "momentum": Param("float", low=0, high=1, high_open=True, note="sgd only"),
     "weight_decay": Param("float", low=0),
     "device": Param("str", choices=("cpu", "cuda", "auto")),
@@ -35,7 +48,9 @@ class TrainConfig:
         epochs: passes over the model's members.
         batch_size: samples per step.
         lr: learning rate.
-        optimizer: ``adam`` or ``sgd``.
+        optimizer: ``adam``, ``sgd``, or a ``{_target_: torch.optim.AdamW, betas: ...}``
+            mapping naming any element-wise ``torch.optim`` optimiser and its settings
+            (``lr`` and ``weight_decay`` come from this recipe).
         momentum: SGD momentum (ignored by Adam).
         weight_decay: L2 penalty passed to the optimizer.
         device: ``cpu``, ``cuda`` or ``auto`` (CUDA when present).
@@ -55,7 +70,7 @@ class TrainConfig:
     epochs: int = 30
     batch_size: int = 64
     lr: float = 1e-3
-    optimizer: str = "adam"
+    optimizer: Any = "adam"
     momentum: float = 0.9
     weight_decay: float = 0.0
     device: str = "cpu"
@@ -69,6 +84,7 @@ class TrainConfig:
         problems = check_values(TRAIN, asdict(self), prefix="train")
         if problems:
             raise ConfigError("\n".join(problems))
+        optimizer_class(self.optimizer)  # a bad _target_ fails here, before any training
 
 
 def records_epoch(config: TrainConfig, epoch: int) -> bool:
@@ -82,3 +98,51 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+# Optimisers that update every element from its own gradient and state alone: on the
+# stacked leaves [K, ...] each model then steps exactly as it would alone.
+ELEMENTWISE_OPTIMIZERS = (
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "RMSprop",
+    "Rprop",
+    "Adagrad",
+    "Adadelta",
+    "ASGD",
+)
+
+
+def optimizer_class(spec: Any) -> type[torch.optim.Optimizer]:
+    """The ``torch.optim`` class of ``train.optimizer`` (``adam``, ``sgd`` or ``_target_``)."""
+    if isinstance(spec, str):
+        return torch.optim.SGD if spec == "sgd" else torch.optim.Adam
+    target = spec["_target_"]
+    module, _, name = target.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), name, None) if module else None
+    except ImportError as err:
+        raise ConfigError(f"train.optimizer._target_={target}: cannot import it ({err})") from err
+    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        raise ConfigError(
+            f"train.optimizer._target_={target}: not a torch.optim.Optimizer class; "
+            "name one, e.g. torch.optim.AdamW"
+        )
+    closure = inspect.signature(cls.step).parameters.get("closure")
+    if closure is not None and closure.default is inspect.Parameter.empty:
+        raise ConfigError(
+            f"train.optimizer._target_={target}: it needs a closure at every step, which "
+            "the engine does not give; pick a first-order optimiser, e.g. torch.optim.AdamW"
+        )
+    return cls
+
+
+def optimizer_options(spec: Any) -> dict[str, Any]:
+    """The settings given with a ``_target_`` optimiser (``_target_``/``_partial_`` dropped)."""
+    if isinstance(spec, str):
+        return {}
+    return {k: v for k, v in spec.items() if k not in ("_target_", "_partial_")}

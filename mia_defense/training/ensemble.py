@@ -21,7 +21,12 @@ from mia_defense.training.checkpoints import (
     load_model,
     save_model,
 )
-from mia_defense.training.config import TrainConfig, resolve_device
+from mia_defense.training.config import (
+    ELEMENTWISE_OPTIMIZERS,
+    TrainConfig,
+    optimizer_class,
+    resolve_device,
+)
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
@@ -192,7 +197,13 @@ def train_ensemble(
 def _engine(
     config: TrainConfig, probe: nn.Module, input_shape: Sequence[int]
 ) -> tuple[str, str | None]:
-    """The engine the config asks for and, when the stacked one cannot run the model, why."""
+    """The engine the config asks for and, when the stacked one cannot run, why."""
     if config.engine == "opacus":
         return "opacus", None
+    cls = optimizer_class(config.optimizer)
+    if not (cls.__module__.startswith("torch.optim") and cls.__name__ in ELEMENTWISE_OPTIMIZERS):
+        return "stacked", (
+            f"train.optimizer {cls.__module__}.{cls.__name__} is not a known element-wise "
+            "optimiser, so stacked models would share its state"
+        )
     return "stacked", vmap_blocker(probe, input_shape)

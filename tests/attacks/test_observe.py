@@ -68,7 +68,7 @@ def test_stacked_inference_equals_each_model_queried_alone():
     torch.manual_seed(0)
     models = [MLP(input_shape=(6,), num_classes=4, hidden=(8,), dropout=0.5) for _ in range(3)]
     x = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
-    assert _stackable(models, (6,))
+    assert _stackable(models)
     stacked = observe(models, x, release=FullRelease(), batch_size=4)  # several row chunks
     for k, model in enumerate(models):
         model.eval()
@@ -78,7 +78,7 @@ def test_stacked_inference_equals_each_model_queried_alone():
     release = NoiseRelease(scale=0.5)
     got = observe(models, x, release=release, generator=torch.Generator().manual_seed(1))
     mixed = [*models[:2], nn.Sequential(nn.Flatten(), *list(models[2])[1:])]  # not stackable
-    assert not _stackable(mixed, (6,))
+    assert not _stackable(mixed)
     want = observe(mixed, x, release=release, generator=torch.Generator().manual_seed(1))
     np.testing.assert_allclose(got, want, atol=1e-5)
 
@@ -91,7 +91,7 @@ def test_stacked_inference_leaves_the_inputs_alone():
     models = [nn.Sequential(nn.ReLU(), nn.Linear(3, 2)) for _ in range(2)]
     x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
     before = x.copy()
-    assert _stackable(models, (3,))
+    assert _stackable(models)
     out = observe(models, x, release=FullRelease())
     np.testing.assert_array_equal(x, before)
     for k, model in enumerate(models):

@@ -129,7 +129,8 @@ def test_a_finished_run_on_other_data_is_refused(finished, tmp_path):
 def test_an_unfinished_run_of_another_config_is_refused_too(tmp_path, status):
     mark_run(tmp_path, status=status, config={"seed": 0}, data_fingerprint="a")
     before = snapshot(tmp_path)
-    message = rf"holds a {status} run of another config \(seed: 0 -> 1"
+    article = "an" if status == "interrupted" else "a"
+    message = rf"holds {article} {status} run of another config \(seed: 0 -> 1"
     with pytest.raises(ConfigError, match=message):
         finished_run(tmp_path, config={"seed": 1}, data_fingerprint="a")
     assert snapshot(tmp_path) == before

@@ -19,9 +19,10 @@ from mia_defense.defenses.regularization import (
     WeightDecay,
 )
 from mia_defense.defenses.relaxloss import RelaxLoss
+from mia_defense.errors import ConfigError
 from mia_defense.models import MLP, LogisticRegression, ResNet, SmallCNN
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.engine import train_chunk
+from mia_defense.training.engine import make_optimizer, train_chunk
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import ModelHistory
 
@@ -236,3 +237,50 @@ def test_train_ensemble_chunks_give_the_models_one_chunk_gives() -> None:
     for a, b, c in zip(whole.models, chunked.models, alone.models, strict=True):
         _same_function(a, b, shape)
         _same_function(a, c, shape)
+
+
+def test_any_elementwise_torch_optim_optimizer_from_config_trains_stacked_as_alone() -> None:
+    spec = {"_target_": "torch.optim.AdamW", "betas": [0.8, 0.95]}
+    config = TrainConfig(epochs=2, batch_size=16, lr=1e-2, optimizer=spec, weight_decay=0.1)
+    stacked, alone, _, _ = _stacked_and_alone("mlp", config, list)
+    for k in range(K):
+        for p, q in zip(stacked[k].parameters(), alone[k].parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+    adam = _stacked_and_alone("mlp", TrainConfig(epochs=2, batch_size=16, lr=1e-2), list)[0]
+    assert not torch.allclose(adam[0][1].weight, stacked[0][1].weight)  # the settings count
+
+
+class _CoupledSGD(torch.optim.SGD):
+    """An optimiser outside torch.optim: the engine cannot know it is element-wise."""
+
+
+def test_an_optimizer_not_known_element_wise_trains_one_model_at_a_time() -> None:
+    x, y, masks = _data((16,))
+    spec = {"_target_": f"{__name__}._CoupledSGD"}
+    ensemble = train_ensemble(
+        build_model=ARCHITECTURES["mlp"][0], x=x.numpy(), y=y.numpy(), masks=masks.numpy(),
+        x_test=x[:20].numpy(), y_test=y[:20].numpy(), num_classes=C,
+        config=TrainConfig(epochs=1, batch_size=16, optimizer=spec), seed=0, progress=False,
+    )
+    assert "_CoupledSGD is not a known element-wise optimiser" in ensemble.fallback_reason
+
+
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ({"_target_": "torch.optim.LBFGS"}, r"LBFGS: it needs a closure at every step"),
+        ({"_target_": "torch.optim.Nope"}, r"torch.optim.Nope: not a torch.optim.Optimizer"),
+        ({"_target_": "no_such_module.Opt"}, r"cannot import it"),
+        ("adamw", r"must be one of 'adam', 'sgd' or a \{_target_: ...\}"),
+    ],
+)
+def test_a_bad_optimizer_is_refused_by_name(spec, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(optimizer=spec)
+
+
+def test_weight_decay_with_an_optimizer_that_has_none_is_refused() -> None:
+    model = nn.Linear(2, 2)
+    config = TrainConfig(optimizer={"_target_": "torch.optim.Rprop"}, weight_decay=0.1)
+    with pytest.raises(ConfigError, match=r"Rprop takes no weight_decay"):
+        make_optimizer(list(model.parameters()), config)
