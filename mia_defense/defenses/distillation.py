@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from mia_defense.defenses.base import TrainContext, TrainingDefense, unwrap_model
+from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
 from mia_defense.errors import ConfigError
+from mia_defense.seeding import derive_seed
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import gather_batch, train_chunk
 
 __all__ = ["Distillation"]
 
@@ -25,6 +31,10 @@ class Distillation(TrainingDefense):
     (``plan.reference_size``), on the teacher's soft labels at ``temperature``, and its
     weights replace the teacher's. Members influence the released model only through
     the teacher's predictions on other data.
+
+    The K students of a chunk train together in the same engine as their teachers
+    (stacked, or one module at a time), with Adam, each initialised and shuffled from a
+    seed derived from its teacher's generator's seed.
 
     Args:
         temperature: softening of the teacher's probabilities (DMP uses high values).
@@ -63,6 +73,7 @@ class Distillation(TrainingDefense):
             "temperature": self.temperature,
             "epochs": self.epochs if self.epochs is not None else "recipe",
             "lr": self.lr if self.lr is not None else "recipe",
+            "batch_size": self.batch_size if self.batch_size is not None else "recipe",
         }
 
     def setup(self, ctx: TrainContext) -> None:
@@ -72,32 +83,109 @@ class Distillation(TrainingDefense):
                 "population: set plan.reference_size (e.g. plan.reference_size=300)"
             )
 
+    def student_config(self, ctx: TrainContext) -> TrainConfig:
+        """The students' settings: this defense's, else the recipe's; Adam, no decay."""
+        epochs = self.epochs or ctx.epochs
+        return TrainConfig(
+            epochs=epochs,
+            batch_size=self.batch_size or ctx.batch_size,
+            lr=self.lr if self.lr is not None else float(ctx.optimizer.param_groups[0]["lr"]),
+            optimizer="adam",
+            eval_every=epochs,  # only the last epoch's curves: nobody reads the students'
+        )
+
     def finish(self, ctx: TrainContext) -> None:
-        assert ctx.x_reference is not None
-        teacher = unwrap_model(ctx.model)
-        x_ref = ctx.x_reference
-        t = self.temperature
+        assert ctx.x_reference is not None and ctx.y_reference is not None
+        soft = _soft_labels(ctx, self.temperature)
+        # From the generators' seeds, not their state: a model stopped early, trained in a
+        # chunk whose generators ran on, gets the student it gets when trained alone.
+        students = [
+            _fresh_copy(ctx.stack.models[0], derive_seed(gen.initial_seed(), "distillation/init"))
+            for gen in ctx.generators
+        ]
+        reference = len(ctx.y_reference)
+        train_chunk(
+            students,
+            x=ctx.x_reference,
+            y=ctx.y_reference,
+            masks=torch.ones((len(students), reference), dtype=torch.bool, device=ctx.device),
+            x_test=ctx.x_reference,
+            y_test=ctx.y_reference,
+            num_classes=ctx.num_classes,
+            config=self.student_config(ctx),
+            generators=[
+                torch.Generator(device=gen.device).manual_seed(
+                    derive_seed(gen.initial_seed(), "distillation/batches")
+                )
+                for gen in ctx.generators
+            ],
+            defenses=[_SoftTargets(soft, temperature=self.temperature)],
+            vectorised=ctx.stack.vectorised,
+            engine=ctx.engine,
+        )
         with torch.no_grad():
-            teacher.eval()
-            soft = F.softmax(teacher(x_ref) / t, dim=1)
-        student = copy.deepcopy(teacher)
+            weights = {
+                name: torch.stack([dict(s.named_parameters())[name] for s in students])
+                for name in ctx.stack.names
+            }
+        ctx.stack.restore(weights, torch.ones(len(students), dtype=torch.bool, device=ctx.device))
+        log.debug("distillation: %d students trained on %d reference samples",
+                  len(students), reference)
+
+
+@torch.no_grad()
+def _soft_labels(ctx: TrainContext, temperature: float, *, chunk: int = 2048) -> torch.Tensor:
+    """The teachers' probabilities [K, R, C] on the reference split at ``temperature``,
+    in eval mode."""
+    assert ctx.x_reference is not None
+    ctx.stack.train(False)
+    logits = torch.cat(
+        [ctx.stack.forward(xb, shared=True) for xb in ctx.x_reference.split(chunk)], dim=1
+    )
+    ctx.stack.train(True)
+    return F.softmax(logits / temperature, dim=-1)
+
+
+def _fresh_copy(model: nn.Module, seed: int) -> nn.Module:
+    """A copy of ``model``'s architecture with every parameter re-initialised from ``seed``."""
+    student = copy.deepcopy(model)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
         for module in student.modules():
             reset = getattr(module, "reset_parameters", None)
             if callable(reset):
                 reset()
-        lr = self.lr if self.lr is not None else float(ctx.optimizer.param_groups[0]["lr"])
-        optimizer = torch.optim.Adam(student.parameters(), lr=lr)
-        batch = self.batch_size or ctx.batch_size or 64
-        device = ctx.generator.device
-        student.train()
-        for _ in range(self.epochs or ctx.epochs):
-            order = torch.randperm(len(x_ref), generator=ctx.generator, device=device)
-            for start in range(0, len(order), batch):
-                idx = order[start : start + batch].to(x_ref.device)
-                optimizer.zero_grad(set_to_none=True)
-                log_q = F.log_softmax(student(x_ref[idx]) / t, dim=1)
-                loss = F.kl_div(log_q, soft[idx], reduction="batchmean") * t * t
-                loss.backward()
-                optimizer.step()
-        teacher.load_state_dict(student.state_dict())
-        log.debug("distillation: student trained on %d reference samples", len(x_ref))
+    return student.train()
+
+
+class _SoftTargets(TrainingDefense):
+    """The students' loss: temperature-scaled KL divergence to the teachers' soft labels.
+
+    Draws the students' batches itself (shuffled from each student's generator, as the
+    engine does) so each batch carries the soft labels [K, B, C] of its reference samples.
+    """
+
+    name = "distillation_student"
+
+    def __init__(self, soft: torch.Tensor, *, temperature: float) -> None:
+        self.soft = soft
+        self.temperature = temperature
+
+    def batches(self, ctx: TrainContext, epoch: int) -> Iterator[Batch]:
+        size = ctx.members.shape[1]
+        perms = torch.stack(
+            [torch.randperm(size, generator=g, device=g.device) for g in ctx.generators]
+        ).to(ctx.device)
+        for start in range(0, size, ctx.batch_size):
+            pos = perms[:, start : start + ctx.batch_size]
+            valid = torch.ones_like(pos, dtype=torch.bool)
+            batch = gather_batch(ctx, pos, valid, valid.any(1))
+            idx = ctx.members.gather(1, pos)
+            target = self.soft.gather(1, idx[..., None].expand(-1, -1, self.soft.shape[-1]))
+            yield dataclasses.replace(batch, target=target)
+
+    def loss(self, logits: torch.Tensor, batch: Batch, ctx: TrainContext) -> torch.Tensor:
+        t = self.temperature
+        log_q = F.log_softmax(logits / t, dim=-1)
+        per_sample = F.kl_div(log_q, batch.target, reduction="none").sum(-1)
+        return masked_mean(per_sample, batch) * t * t

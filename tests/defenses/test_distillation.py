@@ -1,0 +1,92 @@
+"""Distillation on the one engine: K students trained on the teachers' soft labels."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from mia_defense.defenses import Distillation, EarlyStopping
+from mia_defense.errors import ConfigError
+from tests.defenses.reference_runs import (
+    max_weight_gap,
+    noisy_data,
+    overfit_run,
+    train_three,
+)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn"])
+def test_stacked_students_end_where_each_distilled_alone_ends(arch):
+    def make():
+        return [Distillation(temperature=2.0, epochs=2)]
+
+    stacked, _ = train_three(make, stacked=True, arch=arch)
+    alone, _ = train_three(make, stacked=False, arch=arch)  # module mode (train.engine=opacus)
+    assert max_weight_gap(stacked, alone) < 1e-5
+
+
+def test_the_released_weights_are_a_student_that_follows_its_teacher():
+    teacher, _, _ = overfit_run([])
+    student, history, _ = overfit_run([Distillation(temperature=2.0)])
+    assert max_weight_gap([student], [teacher]) > 0.1
+    # the history is the teacher's: the same training up to the distillation
+    assert history.final.train_acc == 1.0
+    x_ref, _ = noisy_data(1, 256, dim=30, noise=1.0)
+    with torch.no_grad():
+        agree = (student(x_ref).argmax(1) == teacher(x_ref).argmax(1)).float().mean()
+    assert agree > 0.85  # measured 0.93: trained only on the teacher's soft labels
+
+
+def test_the_student_never_saw_the_members_so_the_loss_attack_weakens():
+    _, _, teacher_auc = overfit_run([])
+    _, _, student_auc = overfit_run([Distillation(temperature=2.0)])
+    assert teacher_auc > 0.75
+    assert student_auc < teacher_auc - 0.08  # measured 0.78 -> 0.64
+
+
+def test_it_distils_the_early_stopped_teacher():
+    def make():
+        return sorted(
+            [Distillation(epochs=2), EarlyStopping(patience=0)], key=lambda d: d.order
+        )
+
+    stacked, histories = train_three(make, stacked=True, epochs=6)
+    alone, _ = train_three(make, stacked=False, epochs=6)
+    assert max_weight_gap(stacked, alone) < 1e-5
+    assert any(len(h.epoch_stats) < 6 for h in histories)  # some teacher stopped early
+
+
+def test_the_students_settings_default_to_the_recipes():
+    config = Distillation().student_config(_Ctx(epochs=3, batch_size=8, lr=0.01))
+    assert (config.epochs, config.batch_size, config.lr) == (3, 8, 0.01)
+    chosen = Distillation(epochs=5, batch_size=4, lr=0.5).student_config(
+        _Ctx(epochs=3, batch_size=8, lr=0.01)
+    )
+    assert (chosen.epochs, chosen.batch_size, chosen.lr, chosen.optimizer) == (5, 4, 0.5, "adam")
+
+
+class _Ctx:
+    """The three things `Distillation.student_config` reads from a training context."""
+
+    def __init__(self, *, epochs: int, batch_size: int, lr: float) -> None:
+        self.epochs, self.batch_size = epochs, batch_size
+        self.optimizer = torch.optim.SGD([torch.zeros(1)], lr=lr)
+
+
+def test_without_a_reference_split_it_says_which_key_to_set():
+    with pytest.raises(ConfigError, match=r"defense\.distillation needs .*plan\.reference_size"):
+        train_three(lambda: [Distillation()], stacked=True, reference=False)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"temperature": 0.0}, r"defense\.distillation\.temperature=0.0: must be > 0"),
+        ({"epochs": 0}, r"defense\.distillation\.epochs=0: must be >= 1 or null"),
+        ({"lr": -1.0}, r"defense\.distillation\.lr=-1.0: must be > 0 or null"),
+        ({"batch_size": 0}, r"defense\.distillation\.batch_size=0: must be >= 1 or null"),
+    ],
+)
+def test_bad_settings_are_config_errors_naming_the_key(option, message):
+    with pytest.raises(ConfigError, match=message):
+        Distillation(**option)
