@@ -1,0 +1,117 @@
+"""What Hydra needs before it composes a config, set up without importing torch.
+
+`mia-train --help` and ``mia-train --cfg job`` only compose and print the config, so the
+start-up of every Hydra entry point (and of the tests' ``compose``) must stay light:
+
+- `register_configs`: the typed ``schema`` nodes of the train and plan groups. Their
+  dataclasses live in modules that import torch; each node is built from its dataclass the
+  first time Hydra loads it (a config that selects ``train: schema``), never at start-up.
+- `register_resolvers`: ``${mia_safe_dirname:...}`` (the sweep's run directory names),
+  which imports its implementation when a sweep resolves a directory name.
+- `share_config_store`: Hydra 1.3 deep-copies its `ConfigStore` singleton with every config
+  repository it makes (106 of them for ``--help``, one per job of a sweep); the copies are
+  never written to, and Hydra itself reads the live singleton since hydra PR 2928. Copying
+  the store as itself does the same here: ``--help`` takes 0.7 s instead of 1.8 s.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from hydra.core.config_store import ConfigNode, ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+__all__ = ["register_configs", "register_resolvers", "setup_hydra", "share_config_store"]
+
+_PROVIDER = "mia_defense"
+
+
+def _train_schema() -> type:
+    from mia_defense.training.config import TrainConfig
+
+    return TrainConfig
+
+
+def _plan_schema() -> type:
+    from mia_defense.experiment import PlanConfig
+
+    return PlanConfig
+
+
+@functools.cache
+def _structured(schema: Callable[[], type]) -> DictConfig:
+    """The config node of the dataclass ``schema()`` returns, built once per process."""
+    return OmegaConf.structured(schema())
+
+
+class _LazyNode(ConfigNode):
+    """A stored `ConfigNode` whose ``node`` is built from its dataclass on first read.
+
+    `ConfigStore.load` reads ``node`` of a shallow copy and deep-copies it, so every load
+    gets a fresh node, as from an eagerly stored one.
+    """
+
+    def __init__(self, *, name: str, group: str, schema: Callable[[], type]) -> None:
+        self._schema = schema
+        super().__init__(name=name, node=None, group=group, package=None, provider=_PROVIDER)
+
+    @property  # type: ignore[override]
+    def node(self) -> DictConfig:
+        own = self.__dict__.get("_node")
+        return own if own is not None else _structured(self._schema)
+
+    @node.setter
+    def node(self, value: DictConfig | None) -> None:
+        self.__dict__["_node"] = value
+
+
+def _store_lazy(group: str, name: str, schema: Callable[[], type]) -> None:
+    """What ``ConfigStore.store(group=group, name=name, node=schema())`` stores, deferred."""
+    options = ConfigStore.instance().repo.setdefault(group, {})
+    options[f"{name}.yaml"] = _LazyNode(name=f"{name}.yaml", group=group, schema=schema)
+
+
+def register_configs() -> None:
+    """Register typed ``schema`` nodes for the train and plan groups (idempotent).
+
+    The packaged YAML does not use them (`mia_defense.config.check_config` reports every
+    problem at once where Hydra stops at the first); a config of your own may list
+    ``- schema`` in its defaults to have Hydra enforce the types at composition.
+    """
+    _store_lazy("train", "schema", _train_schema)
+    _store_lazy("plan", "schema", _plan_schema)
+
+
+def _safe_dirname(overrides: str) -> str:
+    from mia_defense.tracking.run_dir import safe_dirname
+
+    return safe_dirname(overrides)
+
+
+def register_resolvers() -> None:
+    """Register ``${mia_safe_dirname:...}`` (`mia_defense.tracking.run_dir.safe_dirname`)."""
+    OmegaConf.register_new_resolver("mia_safe_dirname", _safe_dirname, replace=True)
+
+
+def _same_store(store: ConfigStore, memo: dict[int, Any]) -> ConfigStore:
+    return store
+
+
+def share_config_store() -> None:
+    """Make a deep copy of the `ConfigStore` singleton the singleton itself (idempotent).
+
+    Only where the installed Hydra copies it (1.3): a Hydra that defines its own copy
+    behaviour is left alone.
+    """
+    if getattr(ConfigStore, "__deepcopy__", _same_store) is _same_store:
+        ConfigStore.__deepcopy__ = _same_store  # type: ignore[attr-defined]
+
+
+def setup_hydra() -> None:
+    """All of the above: what an entry point calls before Hydra composes its config."""
+    share_config_store()
+    register_configs()
+    register_resolvers()
+
