@@ -107,32 +107,34 @@ def train_ensemble(
     check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint)
     device = resolve_device(config.device)
     num = len(masks)
+    paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
+    saved = [p is not None and p.exists() for p in paths]
+    if any(saved):
+        log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
     models: list[nn.Module] = []
-    histories: list[ModelHistory | None] = [None] * num
-    pending: list[int] = []
     for k in range(num):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(derive_seed(seed, stage, k))
-            model = build_model().to(device)
-        path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir is not None else None
-        if path is not None and path.exists():
-            histories[k] = load_model(path, model, fingerprint=fingerprint)
-        else:
-            pending.append(k)
-        models.append(model)
-    if len(pending) < num:
-        log.info(
-            "resuming: %d of %d %s already trained", num - len(pending), num, stage_models(stage)
-        )
+            models.append(build_model().to(device))
     engine, fallback = _engine(config, models[0], x.shape[1:])
     if fallback:
         log.warning("training %s one at a time: %s", stage_models(stage), fallback)
     vectorised = engine == "stacked" and not fallback
     sizes = [int(m.sum()) for m in masks]
-    # Models with similar member counts train side by side: a chunk then pads less.
-    pending.sort(key=lambda k: (sizes[k], k))
+    # Models with similar member counts train side by side (a chunk then pads less). The
+    # chunks do not depend on what is saved, so a resumed run trains the chunks an
+    # uninterrupted one trains (the same float rounding); a chunk with a saved and an
+    # unsaved model trains again as a whole.
     width = config.chunk_size if vectorised else 1
-    chunks = [pending[i : i + width] for i in range(0, len(pending), width)]
+    order = sorted(range(num), key=lambda k: (sizes[k], k))
+    chunks = [order[i : i + width] for i in range(0, num, width)]
+    chunks = [chunk for chunk in chunks if not all(saved[k] for k in chunk)]
+    retrained = {k for chunk in chunks for k in chunk}
+    histories: list[ModelHistory | None] = [None] * num
+    for k in range(num):
+        if saved[k] and k not in retrained:
+            histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint)
+    pending = sorted(retrained)
     data = {
         "x": _tensor(x, torch.float32, device),
         "y": _tensor(y, torch.long, device),
