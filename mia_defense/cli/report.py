@@ -1,4 +1,8 @@
-"""`mia-report`: the privacy-utility tradeoff of a sweep (table, charts, Pareto front)."""
+"""`mia-report`: the privacy-utility tradeoff of a sweep (table, charts, Pareto front).
+
+The report (`mia_defense.report`: matplotlib, TensorBoard) is imported once the arguments
+are parsed, so that ``mia-report --help`` and a usage error answer at once.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.errors import MiaDefenseError
-from mia_defense.report import Report, write_report
-from mia_defense.report.checks import one_line
+
+if TYPE_CHECKING:
+    from mia_defense.report import Report
 
 __all__ = ["main"]
 
@@ -53,6 +59,8 @@ def _default_out(dirs: Sequence[Path]) -> Path:
 
 def _print_report(report: Report) -> None:
     """What was ranked, the Pareto front, the runs left out and where the files are."""
+    from mia_defense.report.checks import one_line
+
     unranked = len(report.not_ranked) - len(report.skipped)
     print(f"{len(report.summaries)} runs reported, {len(report.skipped)} skipped, "
           f"{unranked} not ranked")  # fmt: skip
@@ -72,6 +80,9 @@ def _print_report(report: Report) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, write the report, print where it is and the Pareto front."""
     args = _parser().parse_args(argv)
+    from mia_defense.report import write_report
+    from mia_defense.report.checks import one_line
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     out = args.out or _default_out(args.dirs)
     try:

@@ -1,0 +1,235 @@
+"""From the composed config to the pipeline's objects, and a run without Hydra.
+
+`build_experiment` turns a ``DictConfig`` into an `Experiment` (nothing below it sees the
+config), `run` runs it in a directory, `format_table` is the end-of-run summary. Kept apart
+from `mia_defense.cli.train`, which imports this module only when a run starts: it imports
+the whole pipeline (torch, the attacks, TensorBoard), which ``mia-train --help`` and
+``--cfg job`` do not need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
+
+from mia_defense.config import build_dataclass, check_config
+from mia_defense.defenses import DefenseFactory, FullRelease, Release
+from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.experiment import (
+    Experiment,
+    PlanConfig,
+    RunResult,
+    TrainingData,
+    fpr_key,
+    prepare_data,
+    run_experiment,
+)
+from mia_defense.models import model_builder
+from mia_defense.observations import QueryConfig
+from mia_defense.tracking.run_dir import claim_run_dir, finished_run
+from mia_defense.training.config import TrainConfig
+
+__all__ = ["build_experiment", "claimed_run", "format_table", "run"]
+
+
+def _flat_hparams(cfg: DictConfig) -> dict[str, Any]:
+    """Scalar config values as ``group.key`` pairs (lists as strings), for HParams."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("_target_", "_partial_") or key == "attack":
+                    continue
+                walk(value, f"{prefix}{key}.")
+        elif node is not None:
+            scalar = isinstance(node, (bool, int, float, str))
+            flat[prefix.rstrip(".")] = node if scalar else str(node)
+
+    walk(OmegaConf.to_container(cfg, resolve=True), "")
+    flat.pop("progress", None)
+    return flat
+
+
+def _build_defenses(node: Any) -> DefenseFactory:
+    """One Hydra partial per selected defense (``defense.<name>``): fresh objects per model."""
+    factories = []
+    for name, spec in (node or {}).items():
+        if not isinstance(spec, DictConfig) or "_target_" not in spec:
+            raise ConfigError(
+                f"defense.{name}: expected a mapping with a _target_; select defenses with "
+                "defense=NAME or 'defense=[NAME,NAME]' (options in conf/defense/)"
+            )
+        factories.append(instantiate(spec, _partial_=True))
+    return DefenseFactory(factories)
+
+
+def _build_release(cfg: DictConfig) -> Release:
+    release = _instantiate(cfg, "release") if cfg.get("release") else FullRelease()
+    if not isinstance(release, Release):
+        raise ConfigError(
+            f"release: {type(release).__name__} is not a Release; point release._target_ at a "
+            "subclass of mia_defense.defenses.Release"
+        )
+    return release
+
+
+def _instantiate(parent: DictConfig, name: str, *, key: str | None = None, **kwargs: Any) -> Any:
+    """``instantiate(parent[name])`` with user-caused failures turned into our errors.
+
+    Hydra wraps whatever the target raises; a `MiaDefenseError` (a missing data file, a bad
+    option) is re-raised as it is, a missing mandatory value (``???``) names the key to set.
+    """
+    key = key or name
+    try:
+        return instantiate(parent[name], **kwargs)
+    except MissingMandatoryValue as exc:
+        raise ConfigError(f"{key}: a required value is missing ({exc.full_key}); set it, "
+                          f"e.g. {exc.full_key}=...") from None
+    except InstantiationException as exc:
+        cause = exc.__cause__
+        if isinstance(cause, MiaDefenseError):
+            raise cause from None
+        raise ConfigError(f"{key}: cannot build it from the config: {exc}") from exc
+
+
+def _seed(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"seed={value!r}: must be an integer, e.g. seed=0")
+    return value
+
+
+def build_experiment(cfg: DictConfig) -> Experiment:
+    """Turn the composed config into the objects the pipeline needs."""
+    check_config(cfg)
+    attack_cfg = cfg.attack
+    return Experiment(
+        dataset=_instantiate(cfg, "dataset"),
+        build_model=model_builder(_instantiate(cfg, "model", _partial_=True)),
+        train=build_dataclass(TrainConfig, cfg.train, key="train"),
+        plan=build_dataclass(PlanConfig, cfg.plan, key="plan"),
+        attacks={
+            name: _instantiate(attack_cfg.attacks, name, key=f"attack.attacks.{name}")
+            for name in attack_cfg.attacks
+        },
+        build_defenses=_build_defenses(cfg.get("defense")),
+        release=_build_release(cfg),
+        shadow_recipe=str(attack_cfg.get("shadow_recipe", "same")),
+        bootstrap=int(attack_cfg.get("bootstrap", 200)),
+        confidence=float(attack_cfg.get("confidence", 0.95)),
+        queries=build_dataclass(QueryConfig, attack_cfg.get("queries"), key="attack.queries"),
+        white_box=bool(attack_cfg.get("white_box", False)),
+        num_canaries=int((attack_cfg.get("canaries") or {}).get("num", 0)),
+        canary_kind=str((attack_cfg.get("canaries") or {}).get("kind", "mislabeled")),
+        seed=_seed(cfg.seed),
+        num_targets=attack_cfg.num_targets,
+        fprs=tuple(float(f) for f in attack_cfg.fprs),
+        hparams=_flat_hparams(cfg),
+        config=OmegaConf.to_container(cfg, resolve=True),
+    )
+
+
+@contextmanager
+def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, TrainingData, Any]]:
+    """Build and check everything, then hold ``run_dir``: yields the experiment, its data and
+    the results.json of a finished run of this same config on this same data (or None).
+
+    The config and the data are checked before the directory is touched; a directory that
+    holds a run of another config is refused with the differing keys, nothing moved.
+    """
+    experiment = build_experiment(cfg)
+    data = prepare_data(experiment)
+    with claim_run_dir(run_dir):
+        yield experiment, data, finished_run(
+            run_dir, config=experiment.config, data_fingerprint=data.fingerprint
+        )
+
+
+
+def run(cfg: DictConfig, run_dir: Path) -> RunResult:
+    """Build the experiment from ``cfg`` and run it in ``run_dir`` (testable without Hydra).
+
+    Unlike ``mia-train``, a finished run of the same config is computed again (resuming from
+    its checkpoints), not skipped.
+    """
+    torch.set_num_threads(1)  # tiny ops on 2 cores: one thread avoids contention slow-downs
+    with claimed_run(cfg, run_dir) as (experiment, data, _):
+        return run_experiment(experiment, run_dir, data=data, progress=bool(cfg.progress))
+
+
+def format_table(result: RunResult, fprs: list[float]) -> str:
+    """The end-of-run summary: utility, then each attack's access, AUC and TPR at each FPR,
+    then the strongest black-box attack (the verdict) and, apart, the strongest white-box one."""
+    util = result.utility
+    lines = [
+        f"test accuracy {util['test_accuracy']:.3f} (train {util['train_accuracy']:.3f}, "
+        f"gap {util['generalization_gap']:.3f}, chance {util['chance_accuracy']:.3f})",
+    ]
+    for key, value in result.privacy.items():
+        if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
+            lines.append(f"{key} {value}")
+        elif isinstance(value, int | float):  # per_model stays in results.json
+            lines.append(f"{key} {value:.4g}")
+
+    def cell(summary: dict[str, float], key: str) -> str:
+        low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")
+        ci = "" if low is None or high is None else f" [{low:.3f}, {high:.3f}]"
+        return f"{summary[key]:.3f}{ci}"
+
+    headers = ["attack", "access", "AUC [95% CI]"]
+    headers += [f"TPR@{f * 100:g}%FPR" for f in fprs] + ["eps_emp"]
+    rows = [
+        [name, str(summary.get("access", "outputs")), cell(summary, "auc")]
+        + [cell(summary, fpr_key(f)) for f in fprs]
+        + [f"{summary.get('empirical_epsilon', float('nan')):.2f}"]
+        for name, summary in result.attacks.items()
+    ]
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    def fmt(row: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+    lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
+    lowest = min(fprs)
+    canaries = {
+        n: s["canaries"] for n, s in result.slices.items()
+        if "canaries" in s and result.attacks.get(n, {}).get("access") != "weights"
+    }
+    if canaries:
+        best = max(canaries, key=lambda n: canaries[n][fpr_key(lowest)])
+        lines.append(
+            f"canaries ({canaries[best]['records']} records): strongest {best}, TPR@"
+            f"{lowest * 100:g}%FPR {canaries[best][fpr_key(lowest)]:.3f}, "
+            f"AUC {canaries[best]['auc']:.3f}"
+        )
+    if result.utility_below_chance:
+        lines.append(
+            f"UTILITY BELOW CHANCE: test accuracy {util['test_accuracy']:.3f} is not above the "
+            f"majority class's {util['chance_accuracy']:.3f}; no privacy verdict for this run "
+            "(the model learned nothing, so a low attack success says nothing about privacy)"
+        )
+        return "\n".join(lines)
+    key = fpr_key(lowest)
+    if result.strongest_attack is None:
+        lines.append("no black-box attack ran: no privacy verdict for this run")
+    for label, name in (("strongest attack", result.strongest_attack),
+                        ("strongest white-box attack", result.strongest_white_box_attack)):
+        if name is None:
+            continue
+        best = result.attacks[name]
+        lines.append(
+            f"{label} at {lowest * 100:g}% FPR: {name} (TPR {best[key]:.4f}, 95% CI "
+            f"[{best.get(key + '_ci_low', float('nan')):.4f}, "
+            f"{best.get(key + '_ci_high', float('nan')):.4f}])"
+        )
+    if result.strongest_white_box_attack is not None:
+        lines.append("(white-box attacks read the weights, which no release lets out: they "
+                     "never decide the verdict)")
+    return "\n".join(lines)
+
