@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from bench_startup import section_startup
+
 from mia_defense.cli.train import build_experiment
 from mia_defense.data import load_digits
 from mia_defense.defenses.dp import DPSGD
@@ -274,7 +276,7 @@ def section_profile(bench: Bench, k: int) -> None:
             setattr(owner, name, original)
     parts = {
         "forward + backward (autograd)": spent["_step"] - spent["step"],
-        "Adam (torch.optim, foreach)": spent["step"],
+        "Adam (torch.optim, fused)": spent["step"],
         "curves (members + test)": spent["_evaluate"],
         "batch gathers": spent["gather_batch"],
     }
@@ -382,6 +384,7 @@ def main() -> None:
     # warm-up: first calls pay for lazy initialisation (allocator, kernels, imports)
     bench.sequential(4, epochs=1)
     bench.stacked(4, epochs=1)
+    section_startup(max(3, args.repeats))
     section_training(bench, [4, 16] if args.quick else [4, 16, 64])
     section_threads(Bench(epochs=5, repeats=args.repeats), 16)
     section_profile(bench, 16)

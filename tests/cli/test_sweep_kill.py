@@ -19,6 +19,12 @@ RUN = "attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epoch
 EPOCHS = (1, 2, 3)
 
 
+def _complete(run_dir: Path) -> bool:
+    """Whether the run finished (results.json is written at the start, ``running``)."""
+    path = run_dir / "results.json"
+    return path.exists() and read_json(path).get("status") == "complete"
+
+
 @pytest.mark.slow  # about 30 s: two sweeps of tiny runs
 def test_killed_sweep_resumes_skipping_finished_runs(tmp_path):
     root = tmp_path / "sweep"
@@ -31,12 +37,12 @@ def test_killed_sweep_resumes_skipping_finished_runs(tmp_path):
         command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 300
-    while not (runs[0] / "results.json").exists() and time.monotonic() < deadline:
+    while not _complete(runs[0]) and time.monotonic() < deadline:
         assert process.poll() is None, "the sweep ended before it could be killed"
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    finished = [r for r in runs if (r / "results.json").exists()]
+    finished = [r for r in runs if _complete(r)]
     assert runs[0] in finished and len(finished) < len(runs), "kill -9 should land mid-sweep"
     kept = {r: (r / "results.json").stat().st_mtime_ns for r in finished}
 

@@ -58,7 +58,8 @@ CASES = [
      r"takes decimals: int\)$"),
     (["model.dropout=abc"], r"^model.dropout='abc': must be a number \(.*MLP takes dropout"),
     (["train.optimizer=ADAM"],
-     r"^train.optimizer='ADAM': must be one of 'adam', 'sgd'; did you mean 'adam'\?$"),
+     r"^train.optimizer='ADAM': must be one of 'adam', 'sgd' or a \{_target_: \.\.\.\} "
+     r"\(_target_: any element-wise torch.optim class\); did you mean 'adam'\?$"),
     # NaN, inf and negative values where they make no sense
     (["train.lr=inf"], r"^train.lr=inf: must be a finite number > 0$"),
     (["attack.queries.noise_std=nan"],
