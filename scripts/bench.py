@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from bench_startup import section_startup
 
 from mia_defense.cli.train import build_experiment
