@@ -38,6 +38,7 @@ from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.seeding import torch_generator
+from mia_defense.timing import Stopwatch
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
 from mia_defense.tracking.run_dir import mark_run
 from mia_defense.tracking.tensorboard import log_run
@@ -132,6 +133,8 @@ class RunResult:
         defense: the training-time defenses' and release's settings.
         privacy: accountant figures reported by the defenses (e.g. ``epsilon``).
         wall_seconds: the run's wall time.
+        timings: seconds per pipeline stage (data, training, observation, attacker's
+            models, attacks and bootstrap, scores.npz, tensorboard).
         training: the engine that trained the target models (``stacked`` or ``opacus``)
             and, when they could not train stacked, ``fallback_reason``.
         strongest_white_box_attack: the strongest attack that reads the weights, reported
@@ -149,6 +152,7 @@ class RunResult:
     slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     most_vulnerable: list[dict[str, Any]] = field(default_factory=list)
     training: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def utility_below_chance(self) -> bool:
@@ -404,7 +408,9 @@ def run_experiment(
     """
     start = time.perf_counter()
     run_dir = Path(run_dir)
-    data = data or prepare_data(experiment)
+    stopwatch = Stopwatch()
+    with stopwatch.stage("data"):
+        data = data or prepare_data(experiment)
     fingerprint = config_fingerprint(experiment.config, data=data.fingerprint)
     for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
         check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint)
@@ -412,7 +418,8 @@ def run_experiment(
     mark_run(run_dir, status="running", **mark)
     try:
         return _run_pipeline(
-            experiment, run_dir, data, fingerprint=fingerprint, progress=progress, start=start
+            experiment, run_dir, data, fingerprint=fingerprint, progress=progress, start=start,
+            stopwatch=stopwatch,
         )
     except DivergedError as exc:
         reason = f"{exc}; {_divergence_hint(experiment)}"
@@ -431,32 +438,39 @@ def _run_pipeline(
     fingerprint: str | None,
     progress: bool,
     start: float,
+    stopwatch: Stopwatch,
 ) -> RunResult:
-    """The stages in order: train, release, attack, summarise, record."""
-    ensemble = _train(
-        experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
-        fingerprint=fingerprint, progress=progress,
-    )
-    generator = torch_generator(experiment.seed, "release")  # population, then test set
-    obs = _release(experiment, data, ensemble.models, generator=generator, stage="release")
-    test_log_probs = _release_test(experiment, data, ensemble.models, generator=generator)
-    obs.save(
-        run_dir / "observations.npz",
-        is_canary=data.is_canary,
-        population_idx=data.plan.population_idx,
-        test_idx=data.plan.test_idx,
-    )
-    attacks = _attacks_for(experiment, data, run_dir, fingerprint=fingerprint, progress=progress)
-    result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks)
-    write_npz(
-        run_dir / "scores.npz",
-        targets=_targets(experiment, data),
-        is_canary=data.is_canary,
-        **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
-        **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
-    )
-    result.wall_seconds = time.perf_counter() - start
-    _record(experiment, data, ensemble, result, obs, run_dir)
+    """The stages in order: train, release, attack, summarise, record (each one timed)."""
+    with stopwatch.stage("training"):
+        ensemble = _train(
+            experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
+            fingerprint=fingerprint, progress=progress,
+        )
+    with stopwatch.stage("observation"):
+        generator = torch_generator(experiment.seed, "release")  # population, then test set
+        obs = _release(experiment, data, ensemble.models, generator=generator, stage="release")
+        test_log_probs = _release_test(experiment, data, ensemble.models, generator=generator)
+        obs.save(
+            run_dir / "observations.npz",
+            is_canary=data.is_canary,
+            population_idx=data.plan.population_idx,
+            test_idx=data.plan.test_idx,
+        )
+    with stopwatch.stage("attacker's models"):
+        attacks = _attacks_for(
+            experiment, data, run_dir, fingerprint=fingerprint, progress=progress
+        )
+    with stopwatch.stage("attacks and bootstrap"):
+        result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks)
+    with stopwatch.stage("scores.npz"):
+        write_npz(
+            run_dir / "scores.npz",
+            targets=_targets(experiment, data),
+            is_canary=data.is_canary,
+            **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
+            **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
+        )
+    _record(experiment, data, ensemble, result, obs, run_dir, stopwatch=stopwatch, start=start)
     return result
 
 
@@ -623,9 +637,28 @@ def _record(
     result: RunResult,
     obs: Observations,
     run_dir: Path,
+    *,
+    stopwatch: Stopwatch,
+    start: float,
 ) -> None:
     """TensorBoard events, then results.json (last: its ``complete`` marks a finished run)."""
     headline = _headline_scalars(result, sorted(experiment.fprs))
+    with stopwatch.stage("tensorboard"):
+        _log_tensorboard(experiment, data, ensemble, result, obs, run_dir, headline)
+    result.timings = dict(stopwatch.seconds)
+    result.wall_seconds = time.perf_counter() - start
+    write_json(run_dir / "results.json", _results_payload(experiment, result, data, headline))
+
+
+def _log_tensorboard(
+    experiment: Experiment,
+    data: TrainingData,
+    ensemble: Ensemble,
+    result: RunResult,
+    obs: Observations,
+    run_dir: Path,
+    headline: Mapping[str, float],
+) -> None:
     log_run(
         run_dir / "tb",
         histories=ensemble.histories,
@@ -636,7 +669,6 @@ def _record(
         masks=obs.masks,
         slices=result.slices,
     )
-    write_json(run_dir / "results.json", _results_payload(experiment, result, data, headline))
 
 
 def _privacy(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any]:
@@ -730,6 +762,7 @@ def _results_payload(
         "headline": dict(headline),
         "hparams": dict(experiment.hparams),
         "wall_seconds": result.wall_seconds,
+        "timings": result.timings,
         "training": result.training,
         "versions": {
             "python": platform.python_version(),

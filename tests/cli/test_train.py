@@ -30,6 +30,11 @@ def test_small_run_writes_results_and_tensorboard(make_cfg, tmp_path):
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
     assert (tmp_path / "observations.npz").exists() and (tmp_path / "scores.npz").exists()
     assert len(list((tmp_path / "checkpoints").glob("model_*.pt"))) == 4
+    assert payload["training"] == {"engine": "stacked", "fallback_reason": None}
+    stages = ["training", "observation", "attacker's models", "attacks and bootstrap",
+              "scores.npz", "tensorboard"]
+    assert all(payload["timings"][stage] > 0 for stage in stages)
+    assert sum(payload["timings"].values()) <= payload["wall_seconds"]
 
 
 def test_overfit_setting_is_vulnerable_to_lira(make_cfg, tmp_path):
