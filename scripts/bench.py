@@ -16,6 +16,7 @@ Usage: ``python scripts/bench.py [--quick] [--repeats N] [--large [--large-epoch
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -313,8 +314,18 @@ def _mia_train() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "mia_defense.cli.train"]
 
 
-def child_run(overrides: list[str], *, env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """One ``mia-train`` in a fresh process: (wall seconds, peak RSS bytes, failure or "").
+def child_run(
+    overrides: list[str], *, env: dict[str, str] | None = None
+) -> tuple[float, int, str]:
+    """One ``mia-train`` in a fresh process: (wall seconds, peak RSS bytes, failure or "")."""
+    wall, peak, failed, _ = child_run_results(overrides, env=env)
+    return wall, peak, failed
+
+
+def child_run_results(
+    overrides: list[str], *, env: dict[str, str] | None = None
+) -> tuple[float, int, str, dict[str, Any]]:
+    """`child_run`, plus the run's results.json (empty when it failed).
 
     The peak RSS is the child's own ``ru_maxrss`` (``os.wait4``), not the bench's."""
     run_dir = Path(tempfile.mkdtemp(prefix="mia-bench-"))
@@ -329,8 +340,33 @@ def child_run(overrides: list[str], *, env: dict[str, str] | None = None) -> tup
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         tail = err.read().decode(errors="replace").strip()[-300:]
+    results = run_dir / "results.json"
+    payload = json.loads(results.read_text()) if results.exists() else {}
     shutil.rmtree(run_dir, ignore_errors=True)
-    return wall, usage.ru_maxrss * 1024, "" if proc.returncode == 0 else f"FAILED: {tail}"
+    failed = "" if proc.returncode == 0 else f"FAILED: {tail}"
+    return wall, usage.ru_maxrss * 1024, failed, payload
+
+
+def section_stages(repeats: int) -> None:
+    """Issue 17 target 2: the default run, process start to exit, within 2.5 s of
+    ``python -c "import torch"``; where its time goes, stage by stage."""
+    torch_import = best_of(repeats, lambda: subprocess.run(
+        [sys.executable, "-c", "import torch"], check=True))
+    runs = [child_run_results([]) for _ in range(repeats)]
+    wall, _, failed, payload = min(runs, key=lambda r: r[0])
+    print("\n## The default run, stage by stage (best of "
+          f"{repeats}; target: at most python -c 'import torch' + 2.5 s)")
+    print(row("stage", "seconds", "share"))
+    stages = payload.get("timings", {})
+    rest = wall - sum(stages.values())
+    for name, seconds in [("start-up: imports, config, data", rest), *stages.items()]:
+        print(row(name, f"{seconds:.2f}", f"{seconds / wall:.0%}"))
+    for name, attack in payload.get("attacks", {}).items():
+        print(row(f"  attack {name} (scores)", f"{attack['seconds']:.2f}"))
+    excess = wall - torch_import
+    print(row("process start to exit", f"{wall:.2f}") + failed)
+    print(row('python -c "import torch"', f"{torch_import:.2f}"))
+    print(f"default run - import torch: {excess:.2f} s ({verdict(excess <= 2.5)})")
 
 
 def verdict(ok: bool) -> str:
@@ -392,6 +428,7 @@ def main() -> None:
     section_attacks(bench, 16)
     cli_runs = [[]] if args.quick else [[], ["plan.num_models=64"]]
     section_cli(cli_runs)
+    section_stages(max(2, args.repeats))
     section_dp_target()
     if not args.quick:
         section_defenses()
