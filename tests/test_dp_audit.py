@@ -11,22 +11,22 @@ from mia_defense.metrics.roc import roc_metrics
 from mia_defense.tracking import load_npz, read_json
 
 
-@pytest.mark.parametrize("batched", [True, False], ids=["stacked", "per_model"])
-def test_canary_audit_of_a_dp_run_stays_below_the_accountant(make_cfg, tmp_path, batched):
+@pytest.mark.parametrize("engine", ["stacked", "opacus"])
+def test_canary_audit_of_a_dp_run_stays_below_the_accountant(make_cfg, tmp_path, engine):
     """Train with DP-SGD at ε = 1, attack mislabeled canaries, bound ε from below on them.
 
     A broken DP implementation (noise or clipping missing) lets the canaries be found with
     a TPR at low FPR that proves ε above the accountant's: this test then fails. Checked by
     forcing the noise to zero while the accountant still reports ε = 1 (monkeypatching
-    ``gaussian_noise`` in ``mia_defense.defenses.dp`` and ``mia_defense.training.batched``
-    to return zeros, then calling this test): the canary bounds reach 1.65 to 2.53 (loss
-    2.21, label_only 2.53) in both engines and the last assertion fails; with the noise
-    every bound is 0.0. 10 epochs make the noiseless models memorise the canaries (3 did
-    not: the audit then passed with zero noise too).
+    ``gaussian_noise`` in ``mia_defense.defenses.dp`` (Opacus engine) and
+    ``mia_defense.training.private`` (stacked engine) to return zeros, then calling this
+    test): the canary bounds reach 1.65 to 2.53 (loss 2.21, label_only 2.53) and the last
+    assertion fails; with the noise every bound is 0.0. 10 epochs make the noiseless models
+    memorise the canaries (3 did not: the audit then passed with zero noise too).
     """
     cfg = make_cfg(
         "defense=dp", "defense.dp.target_epsilon=1", "plan.num_models=8", "train.epochs=10",
-        f"train.batched={str(batched).lower()}",
+        f"train.engine={engine}",
         "attack.canaries.num=64", "attack.canaries.kind=mislabeled", "attack.bootstrap=0",
         "attack.queries.num_augmented=0", "attack.white_box=false", "~attack.attacks.shokri",
     )  # fmt: skip

@@ -1,8 +1,9 @@
 """Privacy accounting through Opacus' accountants, cached: ε spent and σ for a target ε.
 
-Both DP paths (Opacus' ``PrivacyEngine`` in ``dp.py`` and the stacked ensemble in
-``training/batched.py``) ask here, so they report the same ε for the same schedule. Opacus
-is imported on first use: importing it costs about a second, which runs without DP skip.
+Both DP engines (``train.engine=stacked``: `mia_defense.training.private`;
+``train.engine=opacus``: Opacus' ``DPOptimizer`` in ``dp.py``) ask here, so they report the
+same ε for the same schedule. Opacus is imported on first use: importing it costs about a
+second, which runs without DP skip.
 
 σ for a target ε comes from Opacus' search (seconds: a few dozen accountant calls), so it is
 done once per ensemble (`shared_noise_multiplier`: the largest σ any model needs) and kept

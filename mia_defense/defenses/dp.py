@@ -1,19 +1,25 @@
-"""DP-SGD through Opacus: per-sample clipping, Gaussian noise, Poisson sampling, accounting.
+"""DP-SGD as a training defense: Poisson sampling, per-sample clipping, noise, accounting.
 
-Opacus' ``GradSampleModule`` gives the per-sample gradients, its ``DPOptimizer`` clips and
-sums them, and its accountants give ε; the batches and the noise come from the mechanism the
-stacked ensemble shares (`mia_defense.defenses.dp_mechanism`), so both paths run the same
-mechanism: Poisson batches (empty ones included, as a noise-only step that is counted) and
-noise from a seeded or a secure source.
+One mechanism, two engines (``train.engine``):
+
+- ``stacked``: the engine's own DP-SGD (`mia_defense.training.private`): per-sample clipped
+  sums by ghost norms or ``vmap(grad)``, one noise vector per model, for every model of a
+  chunk at once;
+- ``opacus``: one model at a time, Opacus' ``GradSampleModule`` and ``DPOptimizer`` (the
+  reference implementation), with the noise drawn by `gaussian_noise`.
+
+Both draw the batches here (`PrivateSteps.draws`: Poisson, empty draws included as
+noise-only steps that are counted) and the noise from the same `RandomSource`, so with one
+seed they train the same weights. σ is fixed once for the whole ensemble (`DPSGD.plan`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-import math
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -21,20 +27,22 @@ from torch import nn
 
 from mia_defense.defenses.accounting import (
     default_delta,
-    epsilon_spent,
     privacy_report,
     resolve_noise_multiplier,
+    shared_noise_multiplier,
 )
-from mia_defense.defenses.base import TrainContext, TrainingDefense
-from mia_defense.defenses.dp_mechanism import (
-    DPSchedule,
-    RandomSource,
-    gaussian_noise,
-    poisson_mask,
-)
+from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense
+from mia_defense.defenses.dp_mechanism import DPSchedule, RandomSource, gaussian_noise
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.validation import fix_for_dp
+from mia_defense.training.engine import gather_batch
+from mia_defense.training.private import (
+    PrivateSteps,
+    clipped_grad_sums,
+    per_sample_strategy,
+    sample_output_grads,
+)
 
 if TYPE_CHECKING:
     from opacus.accountants import IAccountant
@@ -43,7 +51,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCOUNTANTS",
     "DPSGD",
-    "empty_batch_step",
     "preprocessing_note",
     "refuse_unsupported",
 ]
@@ -80,20 +87,20 @@ _UNACCOUNTED_SAMPLING = (
 
 
 class DPSGD(TrainingDefense):
-    """Differentially private SGD (Abadi et al. 2016) with Opacus.
+    """Differentially private SGD (Abadi et al. 2016).
 
     Every step draws a Poisson batch at rate q = 1 / ceil(members / batch_size), clips each
-    sample's gradient to ``max_grad_norm`` (Opacus' ``DPOptimizer``), adds Gaussian noise of
-    standard deviation ``noise_multiplier * max_grad_norm`` to the sum and divides by the
+    sample's gradient jointly over all parameters to ``max_grad_norm``, adds Gaussian noise
+    of standard deviation ``noise_multiplier * max_grad_norm`` to the sum and divides by the
     expected batch size; a step whose draw is empty adds the noise alone and is counted.
     ε spent is reported per epoch (``epoch_stats``) and at the end (``stats``).
 
-    Give exactly one of ``noise_multiplier`` and ``target_epsilon``; with a target the
-    noise multiplier is computed by Opacus' ``get_noise_multiplier`` for the planned
-    steps, so the budget is spent exactly at the last epoch (``inf``: clipping only).
+    Give exactly one of ``noise_multiplier`` and ``target_epsilon``; with a target, `plan`
+    finds the one σ that every model of the ensemble can use and still spend at most the
+    target in its planned steps (``inf``: clipping only).
 
-    Attributes (plain, read by other trainers such as the batched ensemble):
-        noise_multiplier: σ, or ``None`` until resolved from ``target_epsilon``.
+    Attributes:
+        noise_multiplier: σ as configured, or ``None`` (derived from ``target_epsilon``).
         target_epsilon: ε to reach after the planned epochs, or ``None``.
         delta: δ, or ``None`` for 1 / (10 · members), below 1/N as DP requires.
         max_grad_norm: per-sample clipping norm C.
@@ -104,8 +111,12 @@ class DPSGD(TrainingDefense):
         allow_unaccounted_sampling: accept ``poisson_sampling=False``.
         secure_mode: sampling and noise from the OS CSPRNG, never from the seed (not
             reproducible; see `dp_mechanism.RandomSource`).
-        max_physical_batch_size: split logical batches into physical ones of at most this
-            size (as Opacus' ``BatchMemoryManager``), or ``None``.
+        max_physical_batch_size: ``train.engine=stacked``: at most this many samples per
+            model have their per-sample gradients formed at once (models whose per-sample
+            norms are ghost norms form none: it changes nothing for them). ``None``: as many
+            as fit in 256 MiB. The gradients are the same either way.
+            ``train.engine=opacus`` runs one forward pass per logical batch and ignores it
+            (with a warning): the engine has no physical batches to split into.
         auto_fix: replace layers Opacus cannot train (BatchNorm) with `fix_for_dp`
             instead of raising `UnsupportedModelError`.
     """
@@ -173,9 +184,11 @@ class DPSGD(TrainingDefense):
         self.secure_mode = bool(secure_mode)
         self.max_physical_batch_size = max_physical_batch_size
         self.auto_fix = bool(auto_fix)
-        self._accountant: IAccountant | None = None
-        self._delta_used: float | None = None
-        self._sample_rate: float | None = None
+        self._sigma: float | None = None  # the ensemble's σ, fixed by `plan`
+        self._steps: PrivateSteps | None = None
+        self._strategy = "ghost"
+        self._rng_state: tuple[torch.Tensor, torch.Tensor | None] | None = None
+        self._accountant: IAccountant | None = None  # Opacus' own (train.engine=opacus)
 
     @property
     def noise_source(self) -> str:
@@ -198,7 +211,7 @@ class DPSGD(TrainingDefense):
             "noise_source": self.noise_source,
         }
 
-    # -- the numbers, usable without training (e.g. by a batched trainer) --------------
+    # -- the numbers, usable without training --------------------------------------------
 
     def resolve_delta(self, num_samples: int) -> float:
         """δ for ``num_samples`` members: the configured one, else 1 / (10 · N)."""
@@ -241,146 +254,196 @@ class DPSGD(TrainingDefense):
         """The model's randomness: its own ``generator`` (seeded) or the OS CSPRNG (secure)."""
         return RandomSource.secure() if self.secure_mode else RandomSource.seeded(generator)
 
+    def plan(self, *, sizes: Sequence[int], batch_size: int, epochs: int) -> None:
+        """Fix the σ of every model of the ensemble (member counts ``sizes``): the
+        configured one, else the largest any model needs to spend at most the target ε in
+        its planned steps, so every chunk (and a resumed run) trains with the same σ."""
+        sizes = [n for n in sizes if n > 0]  # a model without members fails in the engine
+        if not sizes:
+            return
+        schedules = [DPSchedule.of(n, batch_size) for n in sizes]
+        self._sigma = shared_noise_multiplier(
+            noise_multiplier=self.noise_multiplier,
+            target_epsilon=self.target_epsilon,
+            accountant=self.accountant,
+            runs=[
+                (s.sample_rate, epochs * s.steps_per_epoch, self.resolve_delta(n))
+                for s, n in zip(schedules, sizes, strict=True)
+            ],
+        )
+
+    def steps_per_epoch(self, size: int, batch_size: int) -> int | None:
+        if not self.poisson_sampling:
+            return None
+        return DPSchedule.of(size, batch_size).steps_per_epoch
+
     def setup(self, ctx: TrainContext) -> None:
+        if ctx.batch_size < 1:
+            raise ConfigError("defense.dp: unknown training batch size (set train.batch_size)")
+        refuse_unsupported(ctx.stack.models[0])
+        if self._sigma is None:  # trained without an ensemble plan: σ for these models
+            self.plan(sizes=ctx.sizes, batch_size=ctx.batch_size, epochs=ctx.epochs)
+        assert self._sigma is not None
+        self._steps = PrivateSteps(
+            sizes=ctx.sizes,
+            batch_size=ctx.batch_size,
+            sigma=self._sigma,
+            max_grad_norm=self.max_grad_norm,
+            deltas=[self.resolve_delta(n) for n in ctx.sizes],
+            sources=[self.source(gen) for gen in ctx.generators],
+            accountant=self.accountant,
+        )
+        if ctx.engine == "opacus":
+            self._setup_opacus(ctx)
+        else:
+            self._strategy = per_sample_strategy(ctx.stack.models[0])
+        log.debug(
+            "DP-SGD (%s engine, %s per-sample norms): sigma %.4f, %s noise",
+            ctx.engine, self._strategy if ctx.engine != "opacus" else "Opacus", self._sigma,
+            self.noise_source,
+        )
+
+    def _setup_opacus(self, ctx: TrainContext) -> None:
+        """Opacus' ``GradSampleModule`` around the module, its ``DPOptimizer`` (noise from
+        the model's source) around the optimiser, and its accountant counting the steps."""
         # Opacus is imported here, not at module level: it costs a second that runs
-        # without DP need not pay.
+        # without it need not pay.
         from opacus import GradSampleModule
         from opacus.accountants import create_accountant
 
-        model = self.prepare_model(ctx.model)
-        if model is not ctx.model:  # fixed here rather than at build time: new parameters
-            defaults = dict(ctx.optimizer.defaults)
-            ctx.model, ctx.optimizer = model, type(ctx.optimizer)(model.parameters(), **defaults)
-        num_samples = len(ctx.y)
-        batch_size = ctx.batch_size or int(getattr(ctx.loader, "batch_size", 0))
-        if batch_size < 1:
-            raise ConfigError("defense.dp: unknown training batch size (set train.batch_size)")
-        schedule = DPSchedule.of(num_samples, batch_size)
-        delta = self.resolve_delta(num_samples)
-        sigma = self.resolve_noise_multiplier(
-            sample_rate=schedule.sample_rate,
-            steps=ctx.epochs * schedule.steps_per_epoch,
-            delta=delta,
-        )
-        self.noise_multiplier, self._delta_used = sigma, delta
-        self._sample_rate = schedule.sample_rate
+        if ctx.stack.vectorised or ctx.num_models != 1:
+            raise ValueError("train.engine=opacus trains one model at a time (module mode)")
+        if self.max_physical_batch_size is not None:
+            log.warning(
+                "defense.dp.max_physical_batch_size=%d has no effect with train.engine=opacus "
+                "(one forward pass per logical batch; the same gradients either way); "
+                "train.engine=stacked bounds the per-sample gradients with it",
+                self.max_physical_batch_size,
+            )
+        assert self._steps is not None and self._sigma is not None
+        schedule = self._steps.schedules[0]
         # Opacus' hooks fire on inputs that need no gradient: harmless, said once per batch.
         warnings.filterwarnings(
             "ignore", message="Full backward hook is firing", category=UserWarning
         )
-        source = self.source(ctx.generator)
-        module = GradSampleModule(ctx.model)
-        optimizer = _sourced_optimizer_class()(
-            ctx.optimizer,
-            noise_multiplier=sigma,
-            max_grad_norm=self.max_grad_norm,
-            expected_batch_size=schedule.expected_batch_size,
-            source=source,
-        )
-        accountant = create_accountant(mechanism=self.accountant)
-        optimizer.attach_step_hook(accountant.get_optimizer_hook_fn(schedule.sample_rate))
-        loader: Iterable[tuple[torch.Tensor, torch.Tensor]] = ctx.loader  # shuffled batches
+        module = GradSampleModule(ctx.stack.module)
         if self.poisson_sampling:
             module.forbid_grad_accumulation()
-            loader = _PoissonBatches(ctx.x, ctx.y, schedule=schedule, source=source)
-        if self.max_physical_batch_size is not None:
-            loader = _PhysicalBatches(
-                loader, max_size=self.max_physical_batch_size, optimizer=optimizer
-            )
-        ctx.model, ctx.optimizer, ctx.loader = module, optimizer, loader
-        self._accountant = accountant
-        log.debug(
-            "DP-SGD: sigma %.4f, sample rate %.4f, delta %.3g, %s noise",
-            sigma, schedule.sample_rate, delta, source.name,
+        optimizer = _sourced_optimizer_class()(
+            ctx.optimizer,
+            noise_multiplier=self._sigma,
+            max_grad_norm=self.max_grad_norm,
+            expected_batch_size=schedule.expected_batch_size,
+            source=self._steps.sources[0],
+        )
+        self._accountant = create_accountant(mechanism=self.accountant)
+        optimizer.attach_step_hook(self._accountant.get_optimizer_hook_fn(schedule.sample_rate))
+        ctx.stack.module, ctx.optimizer = module, optimizer
+
+    def batches(self, ctx: TrainContext, epoch: int) -> Iterator[Batch] | None:
+        """Each model's Poisson draws (``None`` without Poisson sampling: shuffled batches)."""
+        if not self.poisson_sampling:
+            return None
+        assert self._steps is not None
+        return (
+            gather_batch(ctx, pos, valid, stepping)
+            for pos, valid, stepping in self._steps.draws(ctx.active)
         )
 
-    def steps(self) -> int:
-        """Steps accounted so far (every step taken, empty draws included)."""
-        if self._accountant is None:
-            return 0
-        return sum(int(steps) for _, _, steps in self._accountant.history)
+    def transform(self, batch: Batch, ctx: TrainContext) -> Batch:
+        # The global generator as the forward pass begins: the per-sample pass replays the
+        # engine's random draws (dropout) from it.
+        if ctx.engine != "opacus":
+            self._rng_state = _rng_state(ctx.device)
+        return batch
 
-    def epsilon(self) -> float:
-        """ε spent so far at the run's δ (0 before the first step)."""
-        if self._accountant is None or self._delta_used is None or not self.steps():
-            return 0.0
-        if not self.noise_multiplier:
-            return math.inf
-        history = tuple(
-            (float(sigma), float(rate), int(steps))
-            for sigma, rate, steps in self._accountant.history
-        )
-        return epsilon_spent(self.accountant, history, self._delta_used)
+    def backward(
+        self, logits: torch.Tensor | None, loss: torch.Tensor | None, batch: Batch,
+        ctx: TrainContext,
+    ) -> bool:
+        if ctx.engine == "opacus":
+            if logits is None:  # an empty draw: Opacus' DPOptimizer adds the noise alone
+                _empty_grad_samples(ctx.optimizer)
+                return True
+            return False  # autograd through GradSampleModule; DPOptimizer clips and noises
+        assert self._steps is not None
+        stack = ctx.stack
+        counted = batch.stepping & ctx.active
+        if logits is None or loss is None:  # every draw empty: noise-only steps
+            sums = {name: torch.zeros_like(p.detach()) for name, p in stack.stacked().items()}
+        else:
+            out_grads = sample_output_grads(logits, loss, batch.valid)
+            with _replayed_rng(self._rng_state, ctx.device):
+                sums, self._strategy = clipped_grad_sums(
+                    stack, batch.x, out_grads, batch.valid,
+                    max_grad_norm=self.max_grad_norm, strategy=self._strategy,
+                    chunk=self.max_physical_batch_size,
+                )
+        stack.set_grads(self._steps.noisy_grads(sums, stack.names, counted))
+        return True
 
-    def end_epoch(self, ctx: TrainContext, epoch: int) -> bool:
-        ctx.epoch_stats["epsilon"] = self.epsilon()
-        return False
+    def steps(self, k: int = 0) -> int:
+        """Steps model k has taken, empty draws included: counted by Opacus' accountant
+        (``train.engine=opacus``) or by the engine's DP-SGD (``stacked``)."""
+        if self._accountant is not None:
+            return sum(int(steps) for _, _, steps in self._accountant.history)
+        return 0 if self._steps is None else self._steps.steps[k]
+
+    def epsilon(self, k: int = 0) -> float:
+        """ε spent so far by model k at its δ (0 before the first step)."""
+        return 0.0 if self._steps is None else self._steps.epsilon(k, self.steps(k))
+
+    def end_epoch(self, ctx: TrainContext, epoch: int) -> None:
+        for k in range(ctx.num_models):
+            ctx.epoch_stats[k]["epsilon"] = self.epsilon(k)
+        return None
 
     def finish(self, ctx: TrainContext) -> None:
-        ctx.stats["epsilon"] = self.epsilon()
-        ctx.stats["delta"] = float(self._delta_used or 0.0)
-        ctx.stats["noise_multiplier"] = float(self.noise_multiplier or 0.0)
-        ctx.stats["sample_rate"] = float(self._sample_rate or 0.0)
-        ctx.stats["steps"] = float(self.steps())
-        cleanup = getattr(ctx.model, "cleanup", None)
-        if callable(cleanup):
-            cleanup()  # drop Opacus' hooks and per-sample gradients from the returned module
+        assert self._steps is not None
+        for k in range(ctx.num_models):
+            ctx.stats[k].update(self._steps.stats(k, self.steps(k)))
+        cleanup = getattr(ctx.stack.module, "cleanup", None)
+        if ctx.engine == "opacus" and callable(cleanup):
+            cleanup()  # drop Opacus' hooks and per-sample gradients from the trained module
+            ctx.stack.module = ctx.stack.models[0]
 
 
-def empty_batch_step(optimizer: torch.optim.Optimizer) -> None:
-    """Step on an empty Poisson draw: the clipped sum is zero, the noise alone moves the
-    model, and the accountant counts the step (what Opacus does with an empty batch).
+def _rng_state(device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The global generators' states: the CPU one and, on CUDA, the device's."""
+    cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+    return torch.random.get_rng_state(), cuda
 
-    Each trainable parameter gets an empty per-sample gradient, as a forward and backward
-    pass over zero samples would leave; a non-DP optimizer has nothing to do.
-    """
+
+@contextlib.contextmanager
+def _replayed_rng(
+    state: tuple[torch.Tensor, torch.Tensor | None] | None, device: torch.device
+) -> Iterator[None]:
+    """Run a block from the global generators' ``state`` (`_rng_state`; ``None``: as they
+    are), then put them back where they were."""
+    saved = _rng_state(device)
+    if state is not None:
+        _set_rng_state(state, device)
+    try:
+        yield
+    finally:
+        _set_rng_state(saved, device)
+
+
+def _set_rng_state(state: tuple[torch.Tensor, torch.Tensor | None], device: torch.device) -> None:
+    torch.random.set_rng_state(state[0])
+    if state[1] is not None:
+        torch.cuda.set_rng_state(state[1], device)
+
+
+def _empty_grad_samples(optimizer: torch.optim.Optimizer) -> None:
+    """Prepare Opacus' ``DPOptimizer`` for a step on an empty Poisson draw: each trainable
+    parameter gets an empty per-sample gradient, as a forward and backward pass over zero
+    samples would leave; the step then adds the noise alone and the accountant counts it
+    (what Opacus does with an empty batch)."""
     for group in optimizer.param_groups:
         for param in group["params"]:
             if param.requires_grad:
                 param.grad_sample = param.new_zeros((0, *param.shape))
-    optimizer.step()
-
-
-class _PoissonBatches:
-    """An epoch of Poisson batches of ``(x, y)``: ``steps_per_epoch`` draws of `poisson_mask`,
-    empty ones included (the loop then takes a noise-only step)."""
-
-    def __init__(
-        self, x: torch.Tensor, y: torch.Tensor, *, schedule: DPSchedule, source: RandomSource
-    ) -> None:
-        self.x, self.y, self.schedule, self.source = x, y, schedule, source
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for _ in range(self.schedule.steps_per_epoch):
-            mask = poisson_mask(len(self.y), self.schedule.sample_rate, self.source)
-            idx = mask.nonzero().flatten().to(self.y.device)
-            yield self.x[idx], self.y[idx]
-
-    def __len__(self) -> int:
-        return self.schedule.steps_per_epoch
-
-
-class _PhysicalBatches:
-    """Each logical batch in chunks of at most ``max_size``; the optimizer steps after the
-    last chunk only (Opacus' ``BatchMemoryManager``); an empty batch stays one chunk."""
-
-    def __init__(
-        self,
-        loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
-        *,
-        max_size: int,
-        optimizer: DPOptimizer,
-    ) -> None:
-        self.loader, self.max_size, self.optimizer = loader, max_size, optimizer
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for x, y in self.loader:
-            chunks = max(1, math.ceil(len(y) / self.max_size))
-            for i, (xc, yc) in enumerate(
-                zip(x.tensor_split(chunks), y.tensor_split(chunks), strict=True)
-            ):
-                self.optimizer.signal_skip_step(do_skip=i < chunks - 1)
-                yield xc, yc
 
 
 @functools.cache
@@ -391,7 +454,7 @@ def _sourced_optimizer_class() -> type[DPOptimizer]:
 
     class SourcedDPOptimizer(DPOptimizer):
         """``DPOptimizer`` whose noise is one `gaussian_noise` vector over every parameter,
-        in ``parameters()`` order, as the stacked ensemble draws it."""
+        in ``parameters()`` order, as the stacked engine draws it."""
 
         def __init__(self, *args: Any, source: RandomSource, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)

@@ -1,9 +1,9 @@
-"""The DP-SGD mechanism both training paths share: schedule, Poisson sampling, Gaussian noise.
+"""The DP-SGD mechanism both engines share: schedule, Poisson sampling, Gaussian noise.
 
-The per-model path (Opacus' ``GradSampleModule`` and ``DPOptimizer`` in ``dp.py``) and the
-stacked ensemble (``training/batched.py``) draw every batch with `poisson_mask` and every
-noise vector with `gaussian_noise`, on the schedule of `DPSchedule`, so the mechanism that
-runs is the one the accountant analyses, in either path:
+The stacked engine (`mia_defense.training.private`) and Opacus' ``GradSampleModule`` and
+``DPOptimizer`` (``train.engine=opacus``, ``dp.py``) draw every batch with `poisson_mask`
+and every noise vector with `gaussian_noise`, on the schedule of `DPSchedule`, so the
+mechanism that runs is the one the accountant analyses, in either engine:
 
 - every step draws a Poisson batch at rate q (each member joins independently), and an empty
   draw is still a step: the noise alone is added and the step is counted (as Opacus does);

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 
 import pytest
 import torch
+from opacus.accountants import RDPAccountant
 from sklearn.datasets import load_digits
 from torch.nn import GroupNorm
 
@@ -14,9 +16,10 @@ from mia_defense.cli.train import run
 from mia_defense.defenses import DPSGD
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models.validation import fix_for_dp
+from mia_defense.training import private
 from mia_defense.training.checkpoints import load_checkpoint
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.loop import train_model
+from mia_defense.training.engine import train_chunk
 from tests.defenses.bn_model import BatchNormMLP
 
 # K=8 models on 1000 digits, 15 epochs: DP models still learn (test accuracy ~0.75) and the
@@ -37,18 +40,15 @@ def _toy(seed: int = 0, n: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _train(model: torch.nn.Module, defense: DPSGD, *, epochs: int = 3, batch_size: int = 32):
+    """Train ``model`` alone on the stacked engine; its history."""
     x, y = _toy()
-    return train_model(
-        model,
-        x,
-        y,
-        x_test=x,
-        y_test=y,
-        num_classes=2,
-        config=TrainConfig(epochs=epochs, batch_size=batch_size, lr=0.05),
-        generator=torch.Generator().manual_seed(0),
-        defenses=[defense],
-    )
+    (history,) = train_chunk(
+        [model], x=x, y=y, masks=torch.ones((1, len(y)), dtype=torch.bool), x_test=x,
+        y_test=y, num_classes=2, config=TrainConfig(epochs=epochs, batch_size=batch_size,
+                                                    lr=0.05),
+        generators=[torch.Generator().manual_seed(0)], defenses=[defense],
+    )  # fmt: skip
+    return history
 
 
 def test_epsilon_one_spends_its_budget_and_attacks_stay_near_chance(make_cfg, tmp_path):
@@ -78,13 +78,31 @@ def test_epsilon_is_logged_every_epoch_and_grows(make_cfg, tmp_path):
     assert eps[-1] == pytest.approx(history["stats"]["epsilon"])
 
 
-def test_physical_batches_do_not_change_the_accounting_or_the_model():
+def _normed() -> torch.nn.Module:
+    """GroupNorm has no ghost rule: its per-sample gradients are formed (``mixed``)."""
+    return torch.nn.Sequential(
+        torch.nn.Linear(8, 4), torch.nn.GroupNorm(1, 4), torch.nn.Linear(4, 2)
+    )
+
+
+def test_physical_batches_do_not_change_the_accounting_or_the_model(monkeypatch):
+    chunks: list[tuple[int | None, int]] = []
+    formed = private._formed_sums
+
+    def recording(stack, x, out_grads, valid, max_grad_norm, chunk, layers):  # type: ignore[no-untyped-def]
+        chunks.append((chunk, valid.shape[1]))
+        return formed(stack, x, out_grads, valid, max_grad_norm, chunk, layers)
+
+    monkeypatch.setattr(private, "_formed_sums", recording)
     torch.manual_seed(0)
+    model_whole = _normed()
+    model_split = copy.deepcopy(model_whole)
     whole = DPSGD(noise_multiplier=1.0)
-    model_whole, h_whole = _train(torch.nn.Linear(8, 2), whole)
-    torch.manual_seed(0)
+    h_whole = _train(model_whole, whole)
     split = DPSGD(noise_multiplier=1.0, max_physical_batch_size=8)
-    model_split, h_split = _train(torch.nn.Linear(8, 2), split)
+    h_split = _train(model_split, split)
+    # the split did form the per-sample gradients 8 samples at a time, of larger batches
+    assert {c for c, _ in chunks} == {None, 8} and max(w for c, w in chunks if c == 8) > 8
     # Same logical steps are accounted whatever the physical split (4 logical steps/epoch).
     assert split.steps() == whole.steps() == 3 * 4 == h_whole.stats["steps"]
     assert h_split.stats["epsilon"] == pytest.approx(h_whole.stats["epsilon"])
@@ -92,8 +110,11 @@ def test_physical_batches_do_not_change_the_accounting_or_the_model():
     for a, b in zip(model_whole.parameters(), model_split.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     # our cached RDP arithmetic gives exactly Opacus' own accountant figure
-    opacus_eps = whole._accountant.get_epsilon(h_whole.stats["delta"])
-    assert h_whole.stats["epsilon"] == pytest.approx(opacus_eps, rel=1e-9)
+    accountant = RDPAccountant()
+    accountant.history = [(1.0, h_whole.stats["sample_rate"], int(h_whole.stats["steps"]))]
+    assert h_whole.stats["epsilon"] == pytest.approx(
+        accountant.get_epsilon(h_whole.stats["delta"]), rel=1e-9
+    )
 
 
 def test_noise_multiplier_or_target_epsilon_exactly_one():
@@ -131,15 +152,18 @@ def test_auto_fix_keeps_the_signal_and_the_fixed_model_learns():
                      dtype=torch.float32)
     y = torch.tensor(data.target)
     torch.manual_seed(0)
-    trained, history = train_model(
-        BatchNormMLP(input_shape=(64,), num_classes=10, hidden=32), x[:1000], y[:1000],
+    trained = DPSGD(noise_multiplier=0.5, auto_fix=True).prepare_model(
+        BatchNormMLP(input_shape=(64,), num_classes=10, hidden=32)
+    )
+    (history,) = train_chunk(
+        [trained], x=x[:1000], y=y[:1000], masks=torch.ones((1, 1000), dtype=torch.bool),
         x_test=x[1000:], y_test=y[1000:], num_classes=10,
         config=TrainConfig(epochs=5, batch_size=32, lr=0.01),
-        generator=torch.Generator().manual_seed(0),
+        generators=[torch.Generator().manual_seed(0)],
         defenses=[DPSGD(noise_multiplier=0.5, auto_fix=True)],
     )  # fmt: skip
     assert history.final.test_acc > 0.6  # measured 0.88; chance is 0.10
-    assert history.stats["epsilon"] > 0 and not hasattr(trained, "_module")
+    assert history.stats["epsilon"] > 0
 
 
 def test_batchnorm_model_from_config_fails_before_training(make_cfg, tmp_path):

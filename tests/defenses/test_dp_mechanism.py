@@ -1,11 +1,11 @@
 """The DP-SGD mechanism that runs is the one the accountant analyses, in both engines.
 
-Every test trains through the real entry points of the per-model loop (``train_model`` with
-``DPSGD``: Opacus' ``GradSampleModule`` and ``DPOptimizer``) and of the stacked ensemble
-(``train_stacked`` with the ``BatchedDP`` that ``batched_recipe`` maps ``DPSGD`` onto), and
-reads the mechanism off the trained weights: the models are chosen so that the weights
-reveal the noise (zero inputs: every per-sample gradient is 0) or which records each step
-used (one-hot inputs: record i moves only column i).
+Every test trains through the engine's entry point (``train_chunk`` with ``DPSGD``), with
+``train.engine=opacus`` (one model at a time: Opacus' ``GradSampleModule`` and
+``DPOptimizer``) and ``train.engine=stacked`` (the K models at once, the engine's own
+DP-SGD), and reads the mechanism off the trained weights: the models are chosen so that the
+weights reveal the noise (zero inputs: every per-sample gradient is 0) or which records each
+step used (one-hot inputs: record i moves only column i).
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ import pytest
 import torch
 from torch import nn
 
-from mia_defense.defenses import dp as dp_module
 from mia_defense.defenses import dp_mechanism
 from mia_defense.defenses.accounting import epsilon_spent
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.defenses.dp_mechanism import DPSchedule
-from mia_defense.training import batched
-from mia_defense.training.batched import batched_recipe, train_stacked
+from mia_defense.training import private
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.loop import ModelHistory, train_model
+from mia_defense.training.engine import train_chunk
+from mia_defense.training.loop import ModelHistory
 
-PATHS = ("per_model", "stacked")
+PATHS = ("opacus", "stacked")
 SOURCES = (False, True)  # secure_mode
 
 
@@ -44,22 +43,19 @@ def _train(
     **dp_settings: object,
 ) -> list[ModelHistory]:
     """Train ``models[k]`` in place on ``x[masks[k]]`` with DP-SGD through one engine."""
+    common = dict(x=x, y=y, x_test=x[:4], y_test=y[:4], num_classes=2, config=config)
     if path == "stacked":
-        recipe, blocker = batched_recipe([DPSGD(**dp_settings)])
-        assert blocker is None
-        return train_stacked(
-            list(models), x=x, y=y, masks=masks, x_test=x[:4], y_test=y[:4], config=config,
-            model_seeds=list(seeds), dp=recipe.dp,
+        return train_chunk(
+            list(models), masks=masks, defenses=[DPSGD(**dp_settings)],
+            generators=[torch.Generator().manual_seed(s) for s in seeds], **common,
         )  # fmt: skip
-    histories = []
-    for model, mask, seed in zip(models, masks, seeds, strict=True):
-        trained, history = train_model(
-            model, x[mask], y[mask], x_test=x[:4], y_test=y[:4], num_classes=2, config=config,
-            generator=torch.Generator().manual_seed(seed), defenses=[DPSGD(**dp_settings)],
-        )  # fmt: skip
-        assert trained is model
-        histories.append(history)
-    return histories
+    return [
+        train_chunk(
+            [model], masks=mask[None], defenses=[DPSGD(**dp_settings)], vectorised=False,
+            engine="opacus", generators=[torch.Generator().manual_seed(seed)], **common,
+        )[0]
+        for model, mask, seed in zip(models, masks, seeds, strict=True)
+    ]  # fmt: skip
 
 
 def _linear(inputs: int) -> nn.Module:
@@ -152,7 +148,7 @@ def test_shuffled_batches_fail_the_inclusion_test():
     ``poisson_sampling=false`` every record is used exactly once per epoch."""
     model = _linear(16)
     _train(
-        "per_model", [model], torch.eye(16), torch.arange(16) % 2,
+        "opacus", [model], torch.eye(16), torch.arange(16) % 2,
         torch.ones(1, 16, dtype=torch.bool), config=_sgd(8, 4, 1e-3), seeds=[1],
         noise_multiplier=0.0, max_grad_norm=10.0, poisson_sampling=False,
         allow_unaccounted_sampling=True,
@@ -166,45 +162,30 @@ def test_steps_taken_equal_steps_accounted_empty_draws_included(path, monkeypatc
     """Batch size 1: q = 1/n and about (1 - 1/n)^n = 36% of the draws are empty. Each is a
     noise-only step: the optimiser steps once per draw, and the accountant counts the same.
 
-    Steps taken are counted at the optimiser (``torch.optim.SGD.step`` under Opacus, the
-    stacked SGD's rows), independently of the DP code's own counters.
+    Steps taken are counted at the optimiser (``torch.optim.SGD.step``, per parameter that
+    has a gradient: the stacked engine holds the models of different step counts in
+    different leaves), independently of the DP code's own counters.
     """
     taken: dict[int, int] = {}
-    if path == "per_model":
-        original = torch.optim.SGD.step
+    original = torch.optim.SGD.step
 
-        def counting_step(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            key = id(self.param_groups[0]["params"][0])
-            taken[key] = taken.get(key, 0) + 1
-            return original(self, *args, **kwargs)
+    def counting_step(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for group in self.param_groups:  # a stacked leaf holds a group of models
+            for param in group["params"]:
+                if param.grad is not None:
+                    taken[id(param)] = taken.get(id(param), 0) + 1
+        return original(self, *args, **kwargs)
 
-        monkeypatch.setattr(torch.optim.SGD, "step", counting_step)
-    else:
-        make = batched.make_stacked_optimizer
-
-        def counting_optimizer(params, config):  # type: ignore[no-untyped-def]
-            optimizer = make(params, config)
-            step = optimizer.step
-
-            def counting(grad, rows=None):  # type: ignore[no-untyped-def]
-                for k in range(len(grad)) if rows is None else rows.tolist():
-                    taken[k] = taken.get(k, 0) + 1
-                step(grad, rows)
-
-            optimizer.step = counting
-            return optimizer
-
-        monkeypatch.setattr(batched, "make_stacked_optimizer", counting_optimizer)
+    monkeypatch.setattr(torch.optim.SGD, "step", counting_step)
     empty = []
-    draw = dp_mechanism.poisson_mask
+    draw = private.poisson_mask
 
     def recording_draw(num_samples, rate, source):  # type: ignore[no-untyped-def]
         mask = draw(num_samples, rate, source)
         empty.append(not bool(mask.any()))
         return mask
 
-    monkeypatch.setattr(dp_module, "poisson_mask", recording_draw)
-    monkeypatch.setattr(batched, "poisson_mask", recording_draw)
+    monkeypatch.setattr(private, "poisson_mask", recording_draw)
     sizes, epochs = (20, 24, 30), 3
     masks = torch.zeros(3, 30, dtype=torch.bool)
     for k, size in enumerate(sizes):
@@ -229,8 +210,8 @@ def test_steps_taken_equal_steps_accounted_empty_draws_included(path, monkeypatc
 
 @pytest.mark.parametrize("batch_size", [16, 1])
 def test_both_engines_run_the_same_mechanism(batch_size):
-    """Same seed, same batches, same noise: the per-model (Opacus) and the stacked engines
-    end at the same weights, empty draws (batch size 1) included."""
+    """Same seed, same batches, same noise: the Opacus and the stacked engines end at the
+    same weights, empty draws (batch size 1) included."""
     x = torch.randn(64, 6, generator=torch.Generator().manual_seed(0))
     y = (x[:, 0] > 0).long()
     masks = torch.ones(1, 64, dtype=torch.bool)
@@ -252,7 +233,7 @@ def test_both_engines_run_the_same_mechanism(batch_size):
 @pytest.mark.parametrize("path", PATHS)
 def test_secure_mode_never_draws_from_the_seed(path, monkeypatch):
     """Secure mode reads os.urandom for every draw: the same seed gives different models,
-    and the per-model loop's seeded generator is never touched."""
+    and the model's seeded generator is never touched."""
     calls = []
     urandom = dp_mechanism.os.urandom
     monkeypatch.setattr(dp_mechanism.os, "urandom", lambda n: calls.append(n) or urandom(n))
@@ -269,9 +250,10 @@ def test_secure_mode_never_draws_from_the_seed(path, monkeypatch):
     assert not torch.equal(models[0][0].weight, models[1][0].weight)
     generator = torch.Generator().manual_seed(5)
     state = generator.get_state()
-    train_model(
-        nn.Sequential(nn.Linear(4, 2)), x, y, x_test=x, y_test=y, num_classes=2,
-        config=_sgd(1, 8, 0.1), generator=generator,
-        defenses=[DPSGD(noise_multiplier=1.0, secure_mode=True)],
+    train_chunk(
+        [nn.Sequential(nn.Linear(4, 2))], x=x, y=y, masks=torch.ones(1, 40, dtype=torch.bool),
+        x_test=x, y_test=y, num_classes=2, config=_sgd(1, 8, 0.1), generators=[generator],
+        defenses=[DPSGD(noise_multiplier=1.0, secure_mode=True)], vectorised=path == "stacked",
+        engine=path,
     )  # fmt: skip
     assert torch.equal(generator.get_state(), state)

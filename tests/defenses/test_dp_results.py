@@ -3,8 +3,6 @@ whether ε describes the mechanism that ran, the noise source, and what it leave
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from opacus.accountants import RDPAccountant
 
@@ -35,12 +33,12 @@ def test_unaccounted_sampling_is_refused_unless_opted_in(make_cfg, tmp_path):
     assert f"epsilon_invalid_reason {privacy['epsilon_invalid_reason']}" in table
 
 
-@pytest.mark.parametrize("batched", [True, False], ids=["stacked", "per_model"])
+@pytest.mark.parametrize("engine", ["stacked", "opacus"])
 def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tmp_path,
-                                                                     batched):
+                                                                     engine):
     """privacy.epsilon is the maximum over the K models; each model's (σ, q, steps, δ)
     gives back its ε with Opacus' own RDP accountant, from results.json alone."""
-    run(make_cfg(*DP, f"train.batched={str(batched).lower()}"), tmp_path)
+    run(make_cfg(*DP, f"train.engine={engine}"), tmp_path)
     privacy = read_json(tmp_path / "results.json")["privacy"]
     models = privacy["per_model"]
     assert len(models) == 4
@@ -60,11 +58,10 @@ def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tm
     assert privacy["preprocessing"].startswith("outside the accounting: dataset.standardize")
 
 
-def test_secure_mode_trains_stacked_and_says_so(make_cfg, tmp_path, caplog):
-    cfg = make_cfg(*DP, "defense.dp.secure_mode=true")
-    with caplog.at_level(logging.INFO, logger="mia_defense.training.ensemble"):
-        result = run(cfg, tmp_path)
-    assert "stacked ensemble with DP-SGD" in caplog.text
+def test_secure_mode_trains_stacked_and_says_so(make_cfg, tmp_path):
+    result = run(make_cfg(*DP, "defense.dp.secure_mode=true"), tmp_path)
+    written = read_json(tmp_path / "results.json")
+    assert written["training"] == {"engine": "stacked", "fallback_reason": None}
     assert result.privacy["noise_source"] == "secure"
-    assert read_json(tmp_path / "results.json")["privacy"]["noise_source"] == "secure"
+    assert written["privacy"]["noise_source"] == "secure"
     assert "noise_source secure" in format_table(result, [0.01])

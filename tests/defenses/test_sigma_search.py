@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from opacus.accountants import utils as opacus_utils
 
-from mia_defense.defenses import accounting
+from mia_defense.defenses import DPSGD, accounting
 from mia_defense.defenses.accounting import (
     SIGMA_CACHE_ENV,
     epsilon_spent,
@@ -20,8 +20,8 @@ from mia_defense.defenses.accounting import (
     sigma_cache_dir,
 )
 from mia_defense.models import MLP
-from mia_defense.training.batched import BatchedDP, BatchedRecipe, train_ensemble_batched
 from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import train_ensemble
 
 # A short schedule: q = 0.1, 40 steps, δ = 1e-4; GDP's accountant is analytic (a search in
 # milliseconds), RDP's the default (seconds).
@@ -165,20 +165,21 @@ def test_shared_sigma_passes_a_fixed_sigma_and_infinity_through(searches):
 
 
 def test_stacked_ensemble_shares_one_sigma_across_chunks(cache, searches):
-    """Four models of 40, 41, 47 and 56 members trained one per chunk: one σ, one search, and
-    each model's ε accounted for its own q, steps and δ, all at most the target."""
+    """Four models of 40, 41, 47 and 56 members trained one per chunk (a fresh defense each):
+    one σ, one search, and each model's ε accounted for its own q, steps and δ, all at most
+    the target."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 5)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     masks = np.zeros((4, 64), dtype=bool)
     for k, n in enumerate((40, 41, 47, 56)):
         masks[k, :n] = True
-    config = TrainConfig(epochs=2, batch_size=8, lr=0.01)
-    ensemble = train_ensemble_batched(
+    config = TrainConfig(epochs=2, batch_size=8, lr=0.01, chunk_size=1)
+    ensemble = train_ensemble(
         build_model=lambda: MLP(input_shape=(5,), num_classes=2, hidden=(4,)),
-        x=x, y=y, masks=masks, x_test=x[:8], y_test=y[:8], config=config, seed=0,
-        recipe=BatchedRecipe(dp=BatchedDP(target_epsilon=3.0)), progress=False, chunk_size=1,
-    )
+        x=x, y=y, masks=masks, x_test=x[:8], y_test=y[:8], num_classes=2, config=config,
+        seed=0, build_defenses=lambda: [DPSGD(target_epsilon=3.0)], progress=False,
+    )  # fmt: skip
     stats = [h.stats for h in ensemble.histories]
     assert len({s["noise_multiplier"] for s in stats}) == 1
     assert len(searches) == 1

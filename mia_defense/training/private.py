@@ -1,0 +1,491 @@
+"""DP-SGD on the stacked engine: Poisson draws, per-sample clipping, noise, steps counted.
+
+One place for the mechanism of every model of a chunk (``defense.dp`` calls it):
+
+- each model draws its own Poisson batches (`poisson_mask`, rate q), empty ones included;
+- each sample's gradient is its contribution to the model's batch loss (what Opacus computes
+  with ``loss_reduction="mean"``: the loss's gradient with respect to the sample's logits,
+  times the batch count), clipped jointly over all parameters with Opacus' factor
+  ``min(1, C / (norm + 1e-6))`` and summed;
+- one `gaussian_noise` vector of std ``σC`` per model over all parameters (in
+  ``stack.names`` order, as Opacus' path draws it) is added, and the sum is divided by the
+  model's expected batch size.
+
+The loss hook is whatever the defenses chose: only ``G = d loss / d logits`` is read from it.
+The per-sample gradients come from a second forward pass of the same models on the same
+inputs, replaying the random draws of the engine's pass (dropout; the caller restores the
+global generator): per-sample norms and clipped sums come from that one pass, so every
+sample's clipped term has norm at most C whatever the model does. Three strategies, picked
+per model by `per_sample_strategy`:
+
+- ``ghost``: every parameterised layer has a rule in `GHOST_RULES` (``nn.Linear`` on
+  [B, features] inputs: the default MLP and logistic regression). Norms come from each
+  layer's input a_i and output gradient g_i (``||g_i a_i^T|| = ||g_i|| ||a_i||``, Opacus'
+  ghost clipping) and sums from ``Σ c_i g_i a_i^T``: no per-sample gradient is formed, one
+  batched forward and one backward pass.
+- ``mixed``: some layers have a rule (a CNN's or ResNet's ``nn.Linear`` head): the other
+  parameters' per-sample gradients are formed by ``vmap(grad)``, a chunk of samples at a
+  time so memory stays bounded, and the ruled layers get ghost norms from the same pass.
+- ``materialised``: ``vmap(grad)`` for every parameter (no rule applies).
+
+A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
+twice (shared weights) or not at all sends the model to ``materialised``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.func import functional_call, grad, vmap
+from torch.nn.utils.rnn import pad_sequence
+
+from mia_defense.defenses.accounting import epsilon_spent
+from mia_defense.defenses.dp_mechanism import (
+    DPSchedule,
+    RandomSource,
+    gaussian_noise,
+    poisson_mask,
+)
+from mia_defense.errors import UnsupportedModelError
+from mia_defense.training.stack import ModelStack
+
+__all__ = [
+    "GHOST_RULES",
+    "GhostRule",
+    "PrivateSteps",
+    "clipped_grad_sums",
+    "per_sample_strategy",
+    "register_ghost_rule",
+    "sample_output_grads",
+]
+
+STRATEGIES = ("ghost", "mixed", "materialised")
+# Per-sample gradients held at once by the materialised strategy, in bytes (float32).
+_MATERIALISED_BUDGET = 256 << 20
+
+
+@dataclass(frozen=True)
+class GhostRule:
+    """How one layer type gives per-sample gradient norms and clipped sums without
+    forming per-sample gradients, from its input ``a`` [K, B, ...] and the gradient ``g``
+    [K, B, ...] of the batch surrogate with respect to its output.
+
+    Attributes:
+        accepts: whether the layer's input (one model's, [B, ...]) suits the rule.
+        output_shape: one sample's output shape.
+        squared_norms: [K, B] squared norms of each sample's gradient over the layer's
+            parameters.
+        sums: ``{parameter name: [K, ...]}``, the sums over samples of ``g`` (already
+            scaled by each sample's clipping factor) times the samples' gradients.
+    """
+
+    accepts: Callable[[nn.Module, torch.Tensor], bool]
+    output_shape: Callable[[nn.Module], tuple[int, ...]]
+    squared_norms: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
+    sums: Callable[[nn.Module, torch.Tensor, torch.Tensor], dict[str, torch.Tensor]]
+
+
+def _linear_norms(module: nn.Module, a: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    g2 = g.square().sum(-1)
+    extra = 1.0 if module.bias is not None else 0.0  # the bias gradient is g itself
+    return g2 * (a.square().sum(-1) + extra)
+
+
+def _linear_sums(module: nn.Module, a: torch.Tensor, g: torch.Tensor) -> dict[str, torch.Tensor]:
+    out = {"weight": torch.bmm(g.transpose(1, 2), a)}
+    if module.bias is not None:
+        out["bias"] = g.sum(1)
+    return out
+
+
+# Layer type -> rule (exact types: a subclass may compute something else).
+GHOST_RULES: dict[type[nn.Module], GhostRule] = {}
+
+
+def register_ghost_rule(layer: type[nn.Module], rule: GhostRule) -> None:
+    """Add a `GhostRule` for ``layer``; an existing entry is never replaced silently."""
+    if layer in GHOST_RULES:
+        raise ValueError(f"a ghost rule for {layer.__name__} exists already")
+    GHOST_RULES[layer] = rule
+
+
+register_ghost_rule(
+    nn.Linear,
+    GhostRule(
+        accepts=lambda module, a: a.dim() == 2,
+        output_shape=lambda module: (module.out_features,),
+        squared_norms=_linear_norms,
+        sums=_linear_sums,
+    ),
+)
+
+
+class _Layer(NamedTuple):
+    """A parameterised layer with a ghost rule: its name in the model, itself, its rule."""
+
+    prefix: str
+    module: nn.Module
+    rule: GhostRule
+
+
+def _layers(model: nn.Module) -> tuple[list[_Layer], bool]:
+    """The parameterised layers of ``model`` that have a ghost rule, and whether every
+    parameterised layer has one."""
+    layers, complete = [], True
+    for prefix, module in model.named_modules():
+        if not any(True for _ in module.parameters(recurse=False)):
+            continue
+        rule = GHOST_RULES.get(type(module))
+        if rule is None:
+            complete = False
+        else:
+            layers.append(_Layer(prefix, module, rule))
+    return layers, complete
+
+
+def per_sample_strategy(model: nn.Module) -> str:
+    """How the per-sample norms of ``model`` are computed: ``ghost`` when every
+    parameterised layer has a `GHOST_RULES` entry, ``mixed`` when some do (ghost norms for
+    those, ``vmap(grad)`` for the others), else ``materialised``."""
+    layers, complete = _layers(model)
+    return "ghost" if complete else "mixed" if layers else "materialised"
+
+
+def sample_output_grads(
+    logits: torch.Tensor, loss: torch.Tensor, valid: torch.Tensor
+) -> torch.Tensor:
+    """Each sample's gradient of its model's batch loss with respect to its logits, times the
+    batch count: G [K, B, C], zero on padding.
+
+    With a mean loss this is the gradient of the sample's own loss: the per-sample gradient
+    is then ``J_i^T G_i``, what Opacus computes with ``loss_reduction="mean"``.
+    """
+    (out,) = torch.autograd.grad(loss.sum(), logits)
+    counts = valid.sum(1).clamp(min=1).to(out.dtype)
+    mask = valid.to(out.dtype) * counts[:, None]
+    return (out * mask.view(*mask.shape, *[1] * (out.dim() - 2))).detach()
+
+
+class _NotGhostable(Exception):
+    """A layer's input does not suit its rule, or a layer runs twice (shared weights) or
+    not at all."""
+
+
+def _tapped_call(
+    base: nn.Module,
+    params: Mapping[str, torch.Tensor],
+    buffers: Mapping[str, torch.Tensor],
+    x: torch.Tensor,
+    layers: Sequence[_Layer],
+    probes: Sequence[torch.Tensor],
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """``base`` called on ``x`` with ``params``, each ghost layer's input recorded and a zero
+    ``probe`` added to its output (the probe's gradient is the layer's output gradient)."""
+    index = {id(layer.module): i for i, layer in enumerate(layers)}
+    inputs: list[torch.Tensor | None] = [None] * len(layers)
+
+    def hook(module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor) -> torch.Tensor:
+        i = index[id(module)]
+        if inputs[i] is not None or not layers[i].rule.accepts(module, args[0]):
+            raise _NotGhostable(layers[i].prefix)
+        inputs[i] = args[0]
+        return out + probes[i]
+
+    handles = [layer.module.register_forward_hook(hook) for layer in layers]
+    try:
+        out = functional_call(base, (dict(params), dict(buffers)), (x,))
+    finally:
+        for handle in handles:
+            handle.remove()
+    if any(a is None for a in inputs):
+        raise _NotGhostable("a layer did not run")
+    return out, inputs  # type: ignore[return-value]
+
+
+def _clip_factors(squared: torch.Tensor, valid: torch.Tensor, max_grad_norm: float) -> torch.Tensor:
+    """Opacus' per-sample factors ``min(1, C / (norm + 1e-6))`` [K, B], zero on padding."""
+    return (max_grad_norm / (squared.sqrt() + 1e-6)).clamp(max=1.0) * valid
+
+
+def _ghost_parts(
+    layers: Sequence[_Layer], inputs: Sequence[torch.Tensor], out_grads: Sequence[torch.Tensor]
+) -> tuple[torch.Tensor, Callable[[torch.Tensor], dict[str, torch.Tensor]]]:
+    """The ghost layers' squared per-sample norms [K, B] (inputs and output gradients
+    [K, B, ...]), and a function from clipping factors [K, B] to their clipped sums."""
+    squared = sum(
+        layer.rule.squared_norms(layer.module, a, g)
+        for layer, a, g in zip(layers, inputs, out_grads, strict=True)
+    )
+
+    def sums(clip: torch.Tensor) -> dict[str, torch.Tensor]:
+        out = {}
+        for layer, a, g in zip(layers, inputs, out_grads, strict=True):
+            scaled = g * clip.view(*clip.shape, *[1] * (g.dim() - 2))
+            for local, value in layer.rule.sums(layer.module, a, scaled).items():
+                out[f"{layer.prefix}.{local}" if layer.prefix else local] = value
+        return out
+
+    return torch.as_tensor(squared), sums
+
+
+def _ghost_sums(
+    stack: ModelStack,
+    x: torch.Tensor,
+    out_grads: torch.Tensor,
+    valid: torch.Tensor,
+    max_grad_norm: float,
+    layers: Sequence[_Layer],
+) -> dict[str, torch.Tensor]:
+    """Clipped sums of a model whose every parameterised layer is a ghost layer: one
+    batched forward pass with taps, one backward pass to the probes, no per-sample
+    gradient formed."""
+    num, width = valid.shape
+    base = stack.models[0]
+    params = {name: p.detach() for name, p in stack.stacked().items()}
+    probes = [
+        x.new_zeros((num, width, *layer.rule.output_shape(layer.module)), requires_grad=True)
+        for layer in layers
+    ]
+    if stack.vectorised:
+        def tapped(
+            p: dict[str, torch.Tensor], b: dict[str, torch.Tensor], xk: torch.Tensor,
+            probe: list[torch.Tensor],
+        ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+            return _tapped_call(base, p, b, xk, layers, probe)
+
+        logits, inputs = vmap(tapped, randomness="different")(params, stack.buffers, x, probes)
+    else:  # module mode (K=1): the module as itself, as the engine ran it
+        one, acts = _tapped_call(base, {n: v[0] for n, v in params.items()}, {}, x[0], layers,
+                                 [q[0] for q in probes])  # fmt: skip
+        logits, inputs = one.unsqueeze(0), [a.unsqueeze(0) for a in acts]
+    grads = torch.autograd.grad((logits * out_grads).sum(), probes)
+    squared, sums = _ghost_parts(layers, inputs, grads)
+    return sums(_clip_factors(squared, valid, max_grad_norm))
+
+
+def _formed_sums(
+    stack: ModelStack,
+    x: torch.Tensor,
+    out_grads: torch.Tensor,
+    valid: torch.Tensor,
+    max_grad_norm: float,
+    chunk: int | None,
+    layers: Sequence[_Layer],
+) -> dict[str, torch.Tensor]:
+    """Clipped sums from per-sample gradients formed by ``vmap(grad)`` for every parameter
+    outside the ghost ``layers`` (whose norms and sums are ghost ones, from taps in the same
+    per-sample pass), ``chunk`` samples per model at a time (``None``: as many as fit in
+    256 MiB)."""
+    base = stack.models[0]
+    params = {name: p.detach() for name, p in stack.stacked().items()}
+    ghost = {
+        f"{layer.prefix}.{local}" if layer.prefix else local
+        for layer in layers
+        for local, _ in layer.module.named_parameters(recurse=False)
+    }
+    formed = {name: p for name, p in params.items() if name not in ghost}
+    fixed = {name: p for name, p in params.items() if name in ghost}
+    num, width = valid.shape
+    numel = sum(p[0].numel() for p in formed.values())
+    if chunk is None:
+        chunk = max(1, _MATERIALISED_BUDGET // (4 * num * max(numel, 1)))
+
+    def surrogate(
+        p: dict[str, torch.Tensor], q: dict[str, torch.Tensor], b: dict[str, torch.Tensor],
+        xi: torch.Tensor, gi: torch.Tensor, probes: list[torch.Tensor],
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        out, inputs = _tapped_call(base, {**q, **p}, b, xi.unsqueeze(0), layers, probes)
+        return (out[0] * gi).sum(), inputs
+
+    per_sample = vmap(
+        grad(surrogate, argnums=(0, 5), has_aux=True),
+        in_dims=(None, None, None, 0, 0, 0), randomness="different",
+    )
+    per_model = vmap(per_sample, in_dims=0, randomness="different")
+    sums = {name: torch.zeros_like(p) for name, p in formed.items()}
+    for start in range(0, width, chunk):
+        part = slice(start, min(start + chunk, width))
+        probes = [
+            x.new_zeros((num, part.stop - start, 1, *layer.rule.output_shape(layer.module)))
+            for layer in layers
+        ]
+        try:
+            (grads, probe_grads), inputs = per_model(
+                formed, fixed, dict(stack.buffers), x[:, part], out_grads[:, part], probes
+            )
+        except (RuntimeError, NotImplementedError, TypeError, ValueError) as err:
+            raise UnsupportedModelError(
+                f"defense.dp: torch.func cannot form per-sample gradients of "
+                f"{type(base).__name__} ({type(err).__name__}: {err}); train it with Opacus' "
+                "own DP-SGD instead: train.engine=opacus"
+            ) from err
+        squared = sum(
+            torch.linalg.vector_norm(g.flatten(2), dim=-1).square() for g in grads.values()
+        )
+        # the taps saw batches of one sample: [K, chunk, 1, ...] -> [K, chunk, ...]
+        ghost_squared, ghost_sums = _ghost_parts(
+            layers, [a.squeeze(2) for a in inputs], [g.squeeze(2) for g in probe_grads]
+        )
+        clip = _clip_factors(squared + ghost_squared, valid[:, part], max_grad_norm)
+        for name, g in grads.items():
+            sums[name] += torch.einsum("kb,kb...->k...", clip, g)
+        for name, value in ghost_sums(clip).items():
+            sums[name] = sums[name] + value if name in sums else value
+    return sums
+
+
+def clipped_grad_sums(
+    stack: ModelStack,
+    x: torch.Tensor,
+    out_grads: torch.Tensor,
+    valid: torch.Tensor,
+    *,
+    max_grad_norm: float,
+    strategy: str,
+    chunk: int | None = None,
+) -> tuple[dict[str, torch.Tensor], str]:
+    """Per model, the sum over its valid samples of each sample's gradient clipped jointly
+    over all parameters to ``max_grad_norm``.
+
+    Args:
+        stack: the engine's `ModelStack` (its current parameters).
+        x: the inputs [K, B, ...] the engine's forward pass ran on.
+        out_grads: G [K, B, C] from `sample_output_grads`.
+        valid: [K, B] bool, the real samples.
+        max_grad_norm: C.
+        strategy: ``ghost``, ``mixed`` or ``materialised`` (`per_sample_strategy`).
+        chunk: samples per model per ``vmap(grad)`` call (``mixed``, ``materialised``).
+
+    Returns:
+        ``{name: [K, ...]}`` (what Opacus' ``DPOptimizer`` holds in ``summed_grad``), and the
+        strategy used: ``ghost`` and ``mixed`` turn ``materialised`` when a layer's input
+        does not suit its rule (e.g. a 3-D input to ``nn.Linear``) or a layer runs twice
+        (shared weights) or not at all.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unexpected strategy {strategy!r}, choose from {STRATEGIES}")
+    layers, complete = _layers(stack.models[0])
+    try:
+        if strategy == "ghost" and complete:
+            return _ghost_sums(stack, x, out_grads, valid, max_grad_norm, layers), strategy
+        if strategy == "mixed" and layers:
+            return _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, layers), strategy
+    except _NotGhostable:
+        pass
+    sums = _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, [])
+    return {name: sums[name] for name in stack.names}, "materialised"
+
+
+class PrivateSteps:
+    """The DP-SGD state of the K models of one chunk: their schedules, randomness, noise
+    and the steps each has taken (and the accountant counts).
+
+    Args:
+        sizes: members per model.
+        batch_size: the recipe's nominal batch size.
+        sigma: the noise multiplier σ shared by the ensemble.
+        max_grad_norm: C.
+        deltas: each model's δ.
+        sources: each model's `RandomSource` (its sampling and its noise).
+        accountant: ``rdp``, ``prv`` or ``gdp``.
+    """
+
+    def __init__(
+        self,
+        *,
+        sizes: Sequence[int],
+        batch_size: int,
+        sigma: float,
+        max_grad_norm: float,
+        deltas: Sequence[float],
+        sources: Sequence[RandomSource],
+        accountant: str,
+    ) -> None:
+        self.sizes = list(sizes)
+        self.schedules = [DPSchedule.of(n, batch_size) for n in sizes]
+        self.sigma = float(sigma)
+        self.max_grad_norm = float(max_grad_norm)
+        self.deltas = [float(d) for d in deltas]
+        self.sources = list(sources)
+        self.accountant = accountant
+        self.steps = [0] * len(self.sizes)
+
+    def draws(
+        self, active: torch.Tensor
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """One epoch of Poisson draws: positions [K, b] into each model's members, valid
+        [K, b] and stepping [K] (model k steps ``steps_per_epoch`` times, empty draws
+        included). Models no longer ``active`` [K] draw nothing."""
+        device = active.device
+        steps = [s.steps_per_epoch for s in self.schedules]
+        drawing = active.tolist()
+        for step in range(max(steps)):
+            stepping = [n > step for n in steps]
+            masks = [
+                poisson_mask(size, schedule.sample_rate, source)
+                if stepping[k] and drawing[k]
+                else torch.zeros(size, dtype=torch.bool)
+                for k, (size, schedule, source) in enumerate(
+                    zip(self.sizes, self.schedules, self.sources, strict=True)
+                )
+            ]
+            chosen = pad_sequence(masks, batch_first=True).to(device)  # [K, max(sizes)]
+            drawn = int(chosen.sum(1).max())
+            # The chosen positions first, in increasing order (a stable sort of "not chosen").
+            pos = torch.argsort((~chosen).to(torch.int8), dim=1, stable=True)[:, :drawn]
+            yield pos, chosen.gather(1, pos), torch.tensor(stepping, device=device)
+
+    def noisy_grads(
+        self, sums: Mapping[str, torch.Tensor], names: Sequence[str], counted: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """``(sum + noise) / E[B]`` for each ``counted`` [K] model (zeros for the others),
+        noise one `gaussian_noise` vector of std σC over every parameter in ``names``
+        order; counts each counted model's step."""
+        flat = torch.cat([sums[name].flatten(1) for name in names], dim=1)
+        std = self.sigma * self.max_grad_norm
+        rows = counted.tolist()
+        noise = torch.stack([
+            gaussian_noise(flat.shape[1], std, source, device=flat.device)
+            if row else flat.new_zeros(flat.shape[1])
+            for row, source in zip(rows, self.sources, strict=True)
+        ])
+        scale = torch.tensor(
+            [row / s.expected_batch_size for row, s in zip(rows, self.schedules, strict=True)],
+            dtype=flat.dtype, device=flat.device,
+        )
+        flat = (flat + noise) * scale[:, None]  # zeros for the models not counted
+        for k, row in enumerate(rows):
+            self.steps[k] += int(row)
+        sizes = [sums[name][0].numel() for name in names]
+        # Contiguous: CPU fused optimisers (torch 2.13) step wrongly on strided gradients.
+        return {
+            name: part.contiguous().view_as(sums[name])
+            for name, part in zip(names, flat.split(sizes, dim=1), strict=True)
+        }
+
+    def epsilon(self, k: int, steps: int | None = None) -> float:
+        """ε spent by model k after ``steps`` (default: those taken; 0 before any step, ∞
+        without noise)."""
+        steps = self.steps[k] if steps is None else steps
+        if steps == 0:
+            return 0.0
+        if not self.sigma:
+            return math.inf
+        history = ((self.sigma, float(self.schedules[k].sample_rate), int(steps)),)
+        return epsilon_spent(self.accountant, history, self.deltas[k])
+
+    def stats(self, k: int, steps: int | None = None) -> dict[str, float]:
+        """Model k's privacy figures (`accounting.PER_MODEL_KEYS`)."""
+        steps = self.steps[k] if steps is None else steps
+        return {
+            "epsilon": self.epsilon(k, steps),
+            "delta": self.deltas[k],
+            "noise_multiplier": self.sigma,
+            "sample_rate": float(self.schedules[k].sample_rate),
+            "steps": float(steps),
+        }

@@ -1,0 +1,238 @@
+"""DP-SGD on the stacked engine, checked against Opacus: clipped sums, weights, noise and ε."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Sequence
+
+import pytest
+import torch
+import torch.nn.functional as F
+from opacus import GradSampleModule
+from opacus.optimizers import DPOptimizer
+from sklearn.datasets import load_digits
+from torch import nn
+
+from mia_defense.defenses import DPSGD, Dropout
+from mia_defense.defenses.base import Batch, TrainingDefense, cross_entropy
+from mia_defense.models import MLP, SmallCNN
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import train_chunk
+from mia_defense.training.loop import ModelHistory
+from mia_defense.training.private import (
+    clipped_grad_sums,
+    per_sample_strategy,
+    sample_output_grads,
+)
+from mia_defense.training.stack import ModelStack
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    data = load_digits()
+    return torch.tensor(data.data / 16.0, dtype=torch.float32), torch.tensor(data.target)
+
+
+def _mlp() -> nn.Module:
+    return MLP(input_shape=(64,), num_classes=10, hidden=(16,))
+
+
+def _cnn() -> nn.Module:
+    return SmallCNN(input_shape=(1, 8, 8), num_classes=10, channels=(4,), hidden=8, groups=2,
+                    pooled=2)  # fmt: skip
+
+
+class _Tokens(nn.Module):
+    """A Linear on [B, T, features] inputs: no ghost norm (the rule wants [B, features])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed, self.head = nn.Linear(8, 3), nn.Linear(24, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.embed(x.view(len(x), 8, 8))).flatten(1))
+
+
+def _opacus_sums(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, max_grad_norm: float, smoothing: float
+) -> list[torch.Tensor]:
+    """Opacus' clipped sums (``summed_grad``) of one model on one batch."""
+    wrapped = GradSampleModule(copy.deepcopy(model))
+    optimizer = DPOptimizer(
+        torch.optim.SGD(wrapped.parameters(), lr=0.0), noise_multiplier=0.0,
+        max_grad_norm=max_grad_norm, expected_batch_size=len(y),
+    )  # fmt: skip
+    F.cross_entropy(wrapped(x), y, label_smoothing=smoothing).backward()
+    optimizer.clip_and_accumulate()
+    return [p.summed_grad for p in wrapped.parameters()]
+
+
+CASES: dict[str, tuple[Callable[[], nn.Module], str, str]] = {
+    # name: (model, strategy asked, strategy used)
+    "mlp_ghost": (_mlp, "ghost", "ghost"),
+    "mlp_materialised": (_mlp, "materialised", "materialised"),
+    "cnn_mixed": (_cnn, "mixed", "mixed"),
+    "cnn_materialised": (_cnn, "materialised", "materialised"),
+    "linear_on_3d_input": (_Tokens, "ghost", "materialised"),
+    "linear_on_3d_input_mixed": (_Tokens, "mixed", "materialised"),
+}
+
+
+@pytest.mark.parametrize("vectorised", [True, False], ids=["stacked", "module"])
+@pytest.mark.parametrize("max_grad_norm", [0.1, 100.0])
+@pytest.mark.parametrize("case", list(CASES))
+def test_clipped_sums_equal_opacus_per_model(digits, case, max_grad_norm, vectorised):
+    """Three models, each on its own batch (one padded), label smoothing as the loss hook,
+    against Opacus one model at a time; module mode (one model as itself) too."""
+    build, asked, used = CASES[case]
+    x_all, y_all = digits
+    if case.startswith("cnn"):
+        x_all = x_all.view(-1, 1, 8, 8)
+    num = 3 if vectorised else 1
+    torch.manual_seed(0)
+    models = [build() for _ in range(num)]
+    assert per_sample_strategy(models[0]) == ("mixed" if case.startswith("cnn") else "ghost")
+    counts = [20, 13, 20][:num]
+    x = torch.stack([x_all[20 * k : 20 * k + 20] for k in range(num)])
+    y = torch.stack([y_all[20 * k : 20 * k + 20] for k in range(num)])
+    valid = torch.arange(20).unsqueeze(0) < torch.tensor(counts).unsqueeze(1)
+    stack = ModelStack(models, [num], vectorised=vectorised)
+    logits = stack.forward(x)
+    batch = Batch(x=x, y=y, target=y, valid=valid, stepping=torch.ones(num, dtype=torch.bool))
+    loss = cross_entropy(logits, batch, label_smoothing=0.1)
+    out_grads = sample_output_grads(logits, loss, valid)
+    ours, strategy = clipped_grad_sums(
+        stack, x, out_grads, valid, max_grad_norm=max_grad_norm, strategy=asked, chunk=7
+    )
+    assert strategy == used
+    for k, model in enumerate(models):
+        n = counts[k]
+        theirs = _opacus_sums(model, x[k, :n], y[k, :n], max_grad_norm, 0.1)
+        for name, opacus_sum in zip(stack.names, theirs, strict=True):
+            torch.testing.assert_close(ours[name][k], opacus_sum, rtol=1e-4, atol=1e-6)
+
+
+def _train(
+    models: Sequence[nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    masks: torch.Tensor,
+    *,
+    config: TrainConfig,
+    seeds: Sequence[int],
+    defenses: Callable[[], list[TrainingDefense]],
+    engine: str = "stacked",
+) -> list[ModelHistory]:
+    """``train_chunk`` on the K models at once (``stacked``), or one at a time without vmap
+    through Opacus (``opacus``)."""
+    common = dict(x=x, y=y, x_test=x[:30], y_test=y[:30], num_classes=10, config=config)
+    if engine == "stacked":
+        return train_chunk(
+            list(models), masks=masks, defenses=defenses(),
+            generators=[torch.Generator().manual_seed(s) for s in seeds], **common,
+        )  # fmt: skip
+    return [
+        train_chunk(
+            [model], masks=mask[None], defenses=defenses(), vectorised=False, engine="opacus",
+            generators=[torch.Generator().manual_seed(seed)], **common,
+        )[0]
+        for model, mask, seed in zip(models, masks, seeds, strict=True)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("batch_size", [32, 1], ids=["batch32", "empty_draws"])
+@pytest.mark.parametrize(
+    "settings", [{"noise_multiplier": 1.1}, {"target_epsilon": 3.0}], ids=["sigma", "target"]
+)
+def test_k1_stacked_engine_equals_the_opacus_engine(digits, settings, batch_size):
+    """Same seed: the same Poisson draws, the same noise, the same weights and ε as Opacus'
+    GradSampleModule + DPOptimizer + accountant; batch size 1 draws many empty batches."""
+    x, y = digits[0][:200], digits[1][:200]
+    config = TrainConfig(epochs=2, batch_size=batch_size, lr=1e-2)
+    torch.manual_seed(0)
+    model = _mlp()
+    reference = copy.deepcopy(model)
+    masks = torch.ones((1, 200), dtype=torch.bool)
+    dp = lambda: [DPSGD(max_grad_norm=1.0, **settings)]  # noqa: E731
+    (ours,) = _train([model], x, y, masks, config=config, seeds=[3], defenses=dp)
+    (theirs,) = _train([reference], x, y, masks, config=config, seeds=[3], defenses=dp,
+                       engine="opacus")  # fmt: skip
+    assert set(ours.stats) == {"epsilon", "delta", "noise_multiplier", "sample_rate", "steps"}
+    for key, value in theirs.stats.items():
+        assert ours.stats[key] == pytest.approx(value, rel=1e-12), key
+    assert ours.stats["steps"] == (2 * 200 if batch_size == 1 else 2 * 7)  # int(1 / q) a epoch
+    for p, q in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+    assert [s["epsilon"] for s in ours.epoch_stats] == pytest.approx(
+        [s["epsilon"] for s in theirs.epoch_stats], rel=1e-12
+    )
+    assert not hasattr(reference, "_module") and not any(
+        hasattr(p, "grad_sample") for p in reference.parameters()
+    )  # Opacus' hooks and attributes are gone from the trained module
+
+
+@pytest.mark.parametrize("build", [_mlp, _cnn], ids=["mlp_ghost", "cnn_materialised"])
+def test_stacked_k3_equals_three_k1_runs(digits, build):
+    """Members of different sizes (different sample rates and step counts, so the models
+    train in groups that sit some steps out)."""
+    x, y = digits[0][:150], digits[1][:150]
+    if build is _cnn:
+        x = x.view(-1, 1, 8, 8)
+    masks = torch.zeros((3, 150), dtype=torch.bool)
+    masks[0, :100], masks[1, 40:90], masks[2, 50:] = True, True, True
+    config = TrainConfig(epochs=2, batch_size=16, lr=1e-2)
+    torch.manual_seed(0)
+    models = [build() for _ in range(3)]
+    singles = [copy.deepcopy(m) for m in models]
+    dp = lambda: [DPSGD(noise_multiplier=1.0, max_grad_norm=1.0)]  # noqa: E731
+    stacked = _train(models, x, y, masks, config=config, seeds=[5, 6, 7], defenses=dp)
+    for k in range(3):
+        (alone,) = _train([singles[k]], x, y, masks[k : k + 1], config=config, seeds=[5 + k],
+                          defenses=dp)  # fmt: skip
+        assert stacked[k].stats == pytest.approx(alone.stats, rel=1e-12)
+        for p, q in zip(models[k].parameters(), singles[k].parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+    assert stacked[0].stats["steps"] != stacked[1].stats["steps"]
+
+
+@pytest.mark.parametrize("arch", ["mlp_dropout", "cnn"])
+def test_without_noise_or_clipping_dp_sgd_is_plain_sgd(digits, arch):
+    """σ = 0, C = 10^6, shuffled batches of 16 out of 64 (E[B] = 16 = every batch): the
+    clipped sums divided by E[B] are the mean gradient, so the weights are plain SGD's.
+    With dropout this holds only because the per-sample pass replays the engine's masks."""
+    x, y = digits[0][:64], digits[1][:64]
+    if arch == "cnn":
+        x = x.view(-1, 1, 8, 8)
+    masks = torch.ones((2, 64), dtype=torch.bool)
+    masks[1, 40:] = False  # 40 members: E[B] = 40 // 3 = 13, not the mean's divisor
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.1, optimizer="sgd", momentum=0.0)
+    torch.manual_seed(0)
+    models = [_mlp() if arch == "mlp_dropout" else _cnn() for _ in range(2)]
+    dp = DPSGD(noise_multiplier=0.0, max_grad_norm=1e6, poisson_sampling=False,
+               allow_unaccounted_sampling=True)  # fmt: skip
+    extra: list[TrainingDefense] = [Dropout(p=0.5)] if arch == "mlp_dropout" else []
+    for defense in extra:
+        models = [defense.prepare_model(m) for m in models]
+    plain = [copy.deepcopy(m) for m in models]
+    runs = []
+    for trained, defenses in ((models, [dp, *extra]), (plain, extra)):
+        torch.manual_seed(1)  # dropout draws from the global generator
+        runs.append(_train(trained, x, y, masks, config=config, seeds=[2, 3],
+                           defenses=lambda d=defenses: list(d)))  # fmt: skip
+    for p, q in zip(models[0].parameters(), plain[0].parameters(), strict=True):
+        torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+    moved = [(p - q).abs().max() for p, q in zip(models[1].parameters(),
+                                                  plain[1].parameters(), strict=True)]
+    assert max(moved) > 1e-3  # 40 members: the sum / 13 is not the mean over 16 or 8
+    assert runs[0][0].stats["epsilon"] == float("inf")
+
+
+def test_the_opacus_engine_says_it_ignores_physical_batches(digits, caplog):
+    x, y = digits[0][:64], digits[1][:64]
+    masks = torch.ones((1, 64), dtype=torch.bool)
+    config = TrainConfig(epochs=1, batch_size=16, lr=0.1)
+    dp = lambda: [DPSGD(noise_multiplier=1.0, max_physical_batch_size=4)]  # noqa: E731
+    with caplog.at_level(logging.WARNING, logger="mia_defense.defenses.dp"):
+        _train([_mlp()], x, y, masks, config=config, seeds=[0], defenses=dp, engine="opacus")
+    assert "max_physical_batch_size=4 has no effect with train.engine=opacus" in caplog.text
