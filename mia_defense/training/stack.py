@@ -130,7 +130,7 @@ class ModelStack:
         """Give each group's leaves its rows of ``grads`` (``{name: [K, ...]}``)."""
         for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
             for leaf, name in zip(group, self.names, strict=True):
-                leaf.grad = grads[name][a:b].detach().reshape(leaf.shape)
+                leaf.grad = grads[name][a:b].detach().reshape(leaf.shape).contiguous()
 
     @torch.no_grad()
     def snapshot(self) -> dict[str, torch.Tensor]:
