@@ -1,4 +1,4 @@
-"""Tabular data from the user's files: Purchase100, Texas100, generic CSV and NPZ.
+"""Tabular data from the user's files: Purchase100, Texas100 and NPZ (CSV: `csv_file`).
 
 NPZ files are read member by member with ``allow_pickle=False``: object arrays are refused,
 never unpickled, and only the features and labels members are read, each once its header's
@@ -7,18 +7,14 @@ shape has been checked against the member's size and the memory budget.
 
 from __future__ import annotations
 
-import csv
 import io
-import logging
 import math
 import os
 import struct
 import warnings
 import zipfile
 import zlib
-from array import array
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,11 +29,10 @@ from mia_defense.data.guards import (
     open_regular,
     reports_file_errors,
 )
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import DataError
 
-__all__ = ["load_csv", "load_npz", "load_purchase100", "load_texas100"]
+__all__ = ["load_npz", "load_purchase100", "load_texas100"]
 
-log = logging.getLogger(__name__)
 
 _X_KEYS = ("features", "x", "X", "data")
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
@@ -321,211 +316,3 @@ def load_npz(
         x, y, name=name, source=str(file), num_classes=num_classes, max_samples=max_samples,
         seed=seed, standardize=standardize,
     )
-
-
-# Peak bytes of parsing a CSV, per byte of the file: 8 per value (an empty field takes one
-# byte), then 4 more for the float32 copy; the label strings are fewer than the fields.
-_CSV_BYTES_PER_BYTE = 16
-
-
-def _read_csv(path: Path, *, delimiter: str, label_column: str
-              ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """The header, each row's label text, the other columns as float64 [N, D] (NaN where a
-    field is empty) and each row's line number. Rows are parsed one at a time into one
-    buffer, so memory stays proportional to the values, not to Python strings."""
-    with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8", newline="") as text:
-        size = os.fstat(handle.fileno()).st_size
-        check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
-        try:
-            return _parse_csv(csv.reader(text, delimiter=delimiter), path=path,
-                              label_column=label_column)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise DataError(f"{path}: not a readable CSV text file ({exc})") from exc
-
-
-def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str
-               ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    header = next((row for row in reader if row), None)
-    if header is None:
-        raise DataError(f"{path}: needs a header line and at least one sample row")
-    header = [h.strip() for h in header]
-    _check_header(header, path=path, label_column=label_column)
-    target, width = header.index(label_column), len(header)
-    values, lines, labels = array("d"), array("q"), []
-    for row in reader:
-        if not row:
-            continue
-        line = reader.line_num  # type: ignore[attr-defined]
-        if len(row) != width:
-            raise DataError(f"{path}: line {line} has {len(row)} fields but the header has {width}")
-        labels.append(row[target].strip())
-        lines.append(line)
-        for column, field in enumerate(row):
-            if column != target:
-                values.append(_number(field, path=path, column=header[column], line=line))
-    if not labels:
-        raise DataError(f"{path}: needs a header line and at least one sample row")
-    x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), width - 1)
-    return header, labels, np.frombuffer(lines, dtype=np.int64), x
-
-
-def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
-    if label_column not in header:
-        raise DataError(
-            f"{path}: no column {label_column!r} in the header {header}; set dataset.label_column"
-        )
-    repeated = [name for name, count in Counter(header).items() if count > 1]
-    if repeated:
-        where = [i + 1 for i, h in enumerate(header) if h == repeated[0]]
-        raise DataError(
-            f"{path}: column name {repeated[0]!r} appears {len(where)} times in the header "
-            f"(columns {where}); give every column a distinct name"
-        )
-    if len(header) < 2:
-        raise DataError(f"{path}: needs at least one feature column besides {label_column!r}")
-
-
-def _number(field: str, *, path: Path, column: str, line: int) -> float:
-    try:
-        return float(field)
-    except ValueError:
-        if not field.strip():
-            return math.nan
-        raise DataError(
-            f"{path}: column {column!r} is not numeric ({field!r} on line {line}); "
-            "encode categorical features as numbers (e.g. one-hot) first"
-        ) from None
-
-
-def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
-                num_classes: int | None) -> tuple[np.ndarray, tuple[str, ...] | None]:
-    """Class indices from a label column: integers as they are, text as classes in sorted
-    order (returned as the class labels). Missing, fractional, NaN, infinite or complex
-    labels, and columns mixing numbers with text, are refused."""
-    empty = [i for i, v in enumerate(raw) if not v]
-    if empty:
-        raise DataError(
-            f"{path}: {len(empty)} samples have no label in column {column!r} (first on line "
-            f"{lines[empty[0]]}); label or drop them"
-        )
-    if all(_is_int(v) for v in raw):
-        try:
-            return np.array([int(v) for v in raw], dtype=np.int64), None
-        except OverflowError:
-            raise DataError(
-                f"{path}: column {column!r} holds a label too large for a class index "
-                f"({max(raw, key=lambda v: abs(int(v)))})"
-            ) from None
-    numeric = [_is_number(v) for v in raw]
-    if any(numeric):
-        return _numeric_labels(raw, numeric, lines=lines, path=path, column=column), None
-    classes = sorted(set(raw))
-    if len(classes) < 2:
-        raise DataError(
-            f"{path}: every label in column {column!r} is {classes[0]!r}: a single class; a "
-            "classifier and its membership-inference attacks need at least 2 classes"
-        )
-    if num_classes is not None and len(classes) != num_classes:
-        raise DataError(
-            f"{path}: column {column!r} has {len(classes)} distinct labels "
-            f"{classes[:10]} but dataset.num_classes={num_classes}"
-        )
-    log.info("%s: text labels %s... become classes 0..%d in sorted order", path, classes[:5],
-             len(classes) - 1)
-    return np.searchsorted(np.array(classes), np.array(raw)).astype(np.int64), tuple(classes)
-
-
-def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, path: Path,
-                    column: str) -> np.ndarray:
-    """Labels written as numbers but not all as integers: integral ones (2.0) are kept."""
-    if not all(numeric):
-        first_number, first_text = numeric.index(True), numeric.index(False)
-        raise DataError(
-            f"{path}: column {column!r} mixes numbers ({raw[first_number]!r} on line "
-            f"{lines[first_number]}) and text ({raw[first_text]!r} on line "
-            f"{lines[first_text]}); use one kind of label"
-        )
-    for i, value in enumerate(raw):
-        number = _as_float(value)
-        if number is None or not math.isfinite(number) or number != round(number):
-            raise DataError(
-                f"{path}: column {column!r} must hold integer class indices or text labels, "
-                f"found {value!r} on line {lines[i]}"
-            )
-    return np.array([_as_float(v) for v in raw], dtype=np.float64)
-
-
-def _as_float(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _is_number(text: str) -> bool:
-    """True for anything Python reads as a real or complex number (``1.5``, ``nan``, ``2j``)."""
-    try:
-        complex(text.replace(" ", ""))
-    except ValueError:
-        return False
-    return True
-
-
-@reports_file_errors
-def load_csv(
-    *,
-    path: str | os.PathLike[str] | None,
-    label_column: str,
-    num_classes: int | None = None,
-    delimiter: str = ",",
-    standardize: bool = True,
-    max_samples: int | None = None,
-    seed: int = 0,
-    name: str = "csv",
-) -> Dataset:
-    """A CSV file with a header line, numeric feature columns and one label column.
-
-    Integer labels are class indices (with ``num_classes`` unset, labels other than 0..C-1,
-    such as 3, 7, 9, are remapped to 0..C-1 with a warning); text labels (e.g. ``yes``/``no``)
-    become classes 0..C-1 in sorted order. Either mapping is recorded as the dataset's
-    ``class_labels``. Empty fields count as missing values and are refused, and so are
-    fractional, NaN or complex labels and repeated column names.
-
-    Args:
-        path: the CSV file.
-        label_column: the header name of the label column.
-        num_classes: C for integer labels; ``None`` infers the number of distinct labels.
-        delimiter: the field separator.
-        standardize: zero mean, unit variance per feature column.
-        max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
-        seed: the run's seed.
-        name: the dataset's name in logs and results.
-    """
-    file = require_path(path, name=name, expected="a CSV file with a header line")
-    if file.is_dir():
-        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
-        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ','")
-    header, raw_labels, lines, x = _read_csv(file, delimiter=delimiter, label_column=label_column)
-    y, class_labels = _csv_labels(raw_labels, lines=lines, path=file, column=label_column,
-                                  num_classes=num_classes)
-    missing = np.isnan(x)
-    if missing.any():
-        row, col = np.argwhere(missing)[0]
-        feature_names = [h for h in header if h != label_column]
-        raise DataError(
-            f"{file}: {int(missing.sum())} missing or NaN values (first in column "
-            f"{feature_names[col]!r}, line {lines[row]}); impute or drop them first"
-        )
-    return finish_dataset(
-        x, y, name=name, source=str(file), num_classes=num_classes, max_samples=max_samples,
-        seed=seed, standardize=standardize, class_labels=class_labels,
-    )
-
-
-def _is_int(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True

@@ -193,6 +193,8 @@ def mark_run(
 # A float value in an override string (after '=', ',', '[' or ':'; up to ',', ']', '}').
 _FLOAT = re.compile(r"(?<=[=,\[:])(-?\d+\.\d+(?:[eE][-+]?\d+)?)(?=$|[,\]}])")
 _FLOAT_DIGITS = 6
+# Hex digits of the hash that keeps shortened names apart.
+_SHORT_HASH = 8
 
 
 def _short_float(match: re.Match[str]) -> str:
@@ -211,10 +213,13 @@ def safe_dirname(text: str, *, max_bytes: int = 200) -> str:
     Path separators become ``%2F`` so that an override value such as ``/tmp/x`` or ``../..``
     cannot place a run outside ``hydra.sweep.dir``; a name of only dots becomes ``_``; a
     float with more than 6 significant digits is written with 6 (results.json keeps the
-    exact value); a name too long for the file system is cut and ends in a hash of the
-    whole text.
+    exact value) and the name then ends in ``~`` and a hash of the exact text, so trials
+    whose floats agree in 6 digits still get distinct folders; a name too long for the
+    file system is cut and ends in a hash of the whole text.
     """
     name = _FLOAT.sub(_short_float, str(text))
+    if name != str(text):
+        name += "~" + hashlib.sha256(str(text).encode()).hexdigest()[:_SHORT_HASH]
     name = name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
     name = name.replace("\0", "%00")
     if name.strip(".") == "":

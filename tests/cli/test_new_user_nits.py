@@ -3,6 +3,7 @@ Optuna's long floats in run folder names, and what failed runs leave for `mia-re
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -60,25 +61,33 @@ def test_log_and_progress_say_undefended_models(make_cfg, tmp_path, caplog, caps
     ("overrides", "name"),
     [
         ("model.dropout=0.37454011884736254,train.epochs=23,train.weight_decay=1.2345678901234567e-05",
-         "model.dropout=0.37454,train.epochs=23,train.weight_decay=1.23457e-05"),
-        ("train.lr=0.001,train.weight_decay=0.000123456",
-         "train.lr=0.001,train.weight_decay=0.000123456"),  # as the user typed them
-        ("model.hidden=[0.1234567891,2]", "model.hidden=[0.123457,2]"),
-        ("defense.dp={target_epsilon:0.9999999999}", "defense.dp={target_epsilon:1}"),
-        ("train.lr=-0.000987654321", "train.lr=-0.000987654"),
-        ("dataset.path=/data/v1.23456789012", "dataset.path=%2Fdata%2Fv1.23456789012"),
+         "model.dropout=0.37454,train.epochs=23,train.weight_decay=1.23457e-05~"),
+        ("model.hidden=[0.1234567891,2]", "model.hidden=[0.123457,2]~"),
+        ("defense.dp={target_epsilon:0.9999999999}", "defense.dp={target_epsilon:1}~"),
+        ("train.lr=-0.000987654321", "train.lr=-0.000987654~"),
     ],
 )  # fmt: skip
-def test_safe_dirname_writes_long_floats_with_six_digits(overrides, name):
-    assert safe_dirname(overrides) == name
+def test_safe_dirname_writes_long_floats_with_six_digits_and_a_hash(overrides, name):
+    short = safe_dirname(overrides)
+    digest = hashlib.sha256(overrides.encode()).hexdigest()[:8]
+    assert short == name + digest
     resolved = OmegaConf.create({"d": "${mia_safe_dirname:'" + overrides + "'}"}).d
-    assert resolved == name and "/" not in resolved
+    assert resolved == short and "/" not in resolved
 
 
-def test_nearby_floats_keep_distinct_names():
+@pytest.mark.parametrize(
+    "overrides",
+    ["train.lr=0.001,train.weight_decay=0.000123456", "dataset.path=/data/v1.23456789012"],
+)
+def test_names_without_long_floats_stay_as_the_user_typed_them(overrides):
+    assert safe_dirname(overrides) == overrides.replace("/", "%2F")
+
+
+def test_floats_that_agree_in_six_digits_keep_distinct_names():
     a = safe_dirname("model.dropout=0.37454011884736254")
-    b = safe_dirname("model.dropout=0.37455011884736254")
-    assert a != b
+    b = safe_dirname("model.dropout=0.37454011884736255")
+    assert a != b and a.startswith("model.dropout=0.37454~")
+    assert safe_dirname("model.dropout=0.37454011884736254") == a  # a rerun finds its folder
 
 
 def test_optuna_trial_folders_carry_short_floats(tmp_path):
@@ -89,7 +98,9 @@ def test_optuna_trial_folders_carry_short_floats(tmp_path):
     runs = sorted(p for p in (tmp_path / "optuna").iterdir() if (p / "results.json").exists())
     assert len(runs) == 2
     for run_dir in runs:
-        values = dict(item.split("=", 1) for item in run_dir.name.split(","))
+        name, _, digest = run_dir.name.partition("~")
+        assert len(digest) == 8, run_dir.name
+        values = dict(item.split("=", 1) for item in name.split(","))
         config = read_json(run_dir / "results.json")["config"]
         dropout, decay = config["model"]["dropout"], config["train"]["weight_decay"]
         assert values["model.dropout"] == f"{dropout:.6g}"

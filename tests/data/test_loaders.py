@@ -277,7 +277,8 @@ def test_csv_numeric_and_text_labels(tmp_path):
     [
         ("a,b\n1,0\n", r"no column 'label' in the header \['a', 'b'\]"),
         ("a,label\n1,0\n,1\n", r"1 missing or NaN values \(first in column 'a', line 3\)"),
-        ("a,label\n1,0\nred,1\n", r"column 'a' is not numeric \('red' on line 3\)"),
+        ("a,label\n1,0\nred,1\n", r"column 'a' mixes numbers \('1' on line 2\) and text "
+         r"\('red' on line 3\)"),
         ("a,label\n1,0\n2\n", r"line 3 has 1 fields but the header has 2"),
         ("a,label\n", r"needs a header line and at least one sample row"),
         ("a,label\n1,-1\n2,0\n", r"labels must lie in \[0, 1\), found -1"),

@@ -1,0 +1,358 @@
+"""A CSV file with a header line, feature columns of numbers or text, and a label column.
+
+Text (categorical) feature columns, such as the Adult census file's ``workclass``, are
+one-hot encoded with scikit-learn's `OneHotEncoder` and numeric columns standardised, both
+fitted without the plan's test rows (`mia_defense.data.encoding`). Rows are parsed one at
+a time into one float buffer (a text field stores its category's code), so memory stays
+proportional to the values, not to Python strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import logging
+import math
+import os
+from array import array
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mia_defense.data.checks import finish_dataset, require_path
+from mia_defense.data.dataset import Dataset
+from mia_defense.data.encoding import encode_features, rows_outside_test
+from mia_defense.data.guards import check_memory, open_regular, reports_file_errors
+from mia_defense.errors import ConfigError, DataError
+
+__all__ = ["MAX_CATEGORIES", "load_csv"]
+
+log = logging.getLogger(__name__)
+
+# Peak bytes of parsing a CSV, per byte of the file: 8 per value (an empty field takes one
+# byte), then 4 more for the float32 copy; the label strings are fewer than the fields.
+_CSV_BYTES_PER_BYTE = 16
+# A text column with more distinct values is refused by default: an identifier or free text.
+MAX_CATEGORIES = 100
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A parsed CSV: feature column names, the label texts, each row's line number, the
+    values [N, D] (float64; a text field holds its category's code, NaN where a field is
+    empty) and each column's categories (sorted; ``None`` for a numeric column)."""
+
+    names: list[str]
+    labels: list[str]
+    lines: np.ndarray
+    values: np.ndarray
+    categories: list[list[str] | None]
+
+
+def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
+    with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8", newline="") as text:
+        size = os.fstat(handle.fileno()).st_size
+        check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
+        try:
+            return _parse_csv(csv.reader(text, delimiter=delimiter), path=path,
+                              label_column=label_column)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(f"{path}: not a readable CSV text file ({exc})") from exc
+
+
+class _Kinds:
+    """What each feature column holds: numbers or text. Remembers the first number and the
+    first text of a column (for the message when it mixes them) and a text column's codes."""
+
+    def __init__(self, names: list[str], *, path: Path) -> None:
+        self.names, self.path = names, path
+        self.numeric = [False] * len(names)  # a number seen, no text
+        self.first_number: list[tuple[str, int] | None] = [None] * len(names)
+        self.first_text: list[tuple[str, int] | None] = [None] * len(names)
+        self.codes: list[dict[str, int] | None] = [None] * len(names)
+
+    def number(self, column: int, field: str, value: float, line: int) -> None:
+        """Note a number (NaN is a missing value: no kind)."""
+        if math.isnan(value):
+            return
+        if self.codes[column] is not None:
+            self._mixed(column, number=(field.strip(), line))
+        self.numeric[column] = True
+        self.first_number[column] = (field.strip(), line)
+
+    def text(self, column: int, field: str, line: int) -> float:
+        """The code of a text field's category (NaN for an empty field: missing)."""
+        value = field.strip()
+        if not value:
+            return math.nan
+        codes = self.codes[column]
+        if codes is None:
+            if self.numeric[column]:
+                self._mixed(column, text=(value, line))
+            codes = self.codes[column] = {}
+            self.first_text[column] = (value, line)
+        code = codes.get(value)
+        if code is None:
+            code = codes[value] = len(codes)
+        return float(code)
+
+    def _mixed(self, column: int, *, number: tuple[str, int] | None = None,
+               text: tuple[str, int] | None = None) -> None:
+        number = number or self.first_number[column]
+        text = text or self.first_text[column]
+        assert number is not None and text is not None
+        raise DataError(
+            f"{self.path}: column {self.names[column]!r} mixes numbers ({number[0]!r} on line "
+            f"{number[1]}) and text ({text[0]!r} on line {text[1]}); a feature column holds "
+            "either numbers or text categories (one-hot encoded): correct those values, or "
+            "impute or drop the rows if they mark missing values"
+        )
+
+
+def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) -> _Table:
+    header = next((row for row in reader if row), None)
+    if header is None:
+        raise DataError(f"{path}: needs a header line and at least one sample row")
+    header = [h.strip() for h in header]
+    _check_header(header, path=path, label_column=label_column)
+    target, width = header.index(label_column), len(header)
+    names = [h for i, h in enumerate(header) if i != target]
+    kinds = _Kinds(names, path=path)
+    numeric = kinds.numeric
+    values, lines, labels = array("d"), array("q"), []
+    for row in reader:
+        if not row:
+            continue
+        line = reader.line_num  # type: ignore[attr-defined]
+        if len(row) != width:
+            raise DataError(f"{path}: line {line} has {len(row)} fields but the header has {width}")
+        labels.append(row[target].strip())
+        lines.append(line)
+        column = 0
+        for index, field in enumerate(row):
+            if index == target:
+                continue
+            try:
+                number = float(field)
+            except ValueError:
+                values.append(kinds.text(column, field, line))
+            else:
+                if not numeric[column]:
+                    kinds.number(column, field, number, line)
+                values.append(number)
+            column += 1
+    if not labels:
+        raise DataError(f"{path}: needs a header line and at least one sample row")
+    x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), width - 1)
+    if any(codes is not None for codes in kinds.codes):
+        x = x.copy()  # writable, for the codes' renumbering
+    categories = [_sorted_codes(x, j, codes) for j, codes in enumerate(kinds.codes)]
+    return _Table(names, labels, np.frombuffer(lines, dtype=np.int64), x, categories)
+
+
+def _sorted_codes(x: np.ndarray, column: int, codes: dict[str, int] | None) -> list[str] | None:
+    """Renumber a text column's codes in sorted order of its categories (in place); the
+    categories. The features then do not depend on the order of the file's rows."""
+    if codes is None:
+        return None
+    names = sorted(codes)
+    new = np.empty(len(names), dtype=np.float64)
+    new[[codes[n] for n in names]] = np.arange(len(names))
+    present = ~np.isnan(x[:, column])
+    x[present, column] = new[x[present, column].astype(np.int64)]
+    return names
+
+
+def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
+    if label_column not in header:
+        raise DataError(
+            f"{path}: no column {label_column!r} in the header {header}; set dataset.label_column"
+        )
+    repeated = [name for name, count in Counter(header).items() if count > 1]
+    if repeated:
+        where = [i + 1 for i, h in enumerate(header) if h == repeated[0]]
+        raise DataError(
+            f"{path}: column name {repeated[0]!r} appears {len(where)} times in the header "
+            f"(columns {where}); give every column a distinct name"
+        )
+    if len(header) < 2:
+        raise DataError(f"{path}: needs at least one feature column besides {label_column!r}")
+
+
+def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
+                num_classes: int | None) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    """Class indices from a label column: integers as they are, text as classes in sorted
+    order (returned as the class labels). Missing, fractional, NaN, infinite or complex
+    labels, and columns mixing numbers with text, are refused."""
+    empty = [i for i, v in enumerate(raw) if not v]
+    if empty:
+        raise DataError(
+            f"{path}: {len(empty)} samples have no label in column {column!r} (first on line "
+            f"{lines[empty[0]]}); label or drop them"
+        )
+    if all(_is_int(v) for v in raw):
+        try:
+            return np.array([int(v) for v in raw], dtype=np.int64), None
+        except OverflowError:
+            raise DataError(
+                f"{path}: column {column!r} holds a label too large for a class index "
+                f"({max(raw, key=lambda v: abs(int(v)))})"
+            ) from None
+    numeric = [_is_number(v) for v in raw]
+    if any(numeric):
+        return _numeric_labels(raw, numeric, lines=lines, path=path, column=column), None
+    classes = sorted(set(raw))
+    if len(classes) < 2:
+        raise DataError(
+            f"{path}: every label in column {column!r} is {classes[0]!r}: a single class; a "
+            "classifier and its membership-inference attacks need at least 2 classes"
+        )
+    if num_classes is not None and len(classes) != num_classes:
+        raise DataError(
+            f"{path}: column {column!r} has {len(classes)} distinct labels "
+            f"{classes[:10]} but dataset.num_classes={num_classes}"
+        )
+    log.info("%s: text labels %s... become classes 0..%d in sorted order", path, classes[:5],
+             len(classes) - 1)
+    return np.searchsorted(np.array(classes), np.array(raw)).astype(np.int64), tuple(classes)
+
+
+def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, path: Path,
+                    column: str) -> np.ndarray:
+    """Labels written as numbers but not all as integers: integral ones (2.0) are kept."""
+    if not all(numeric):
+        first_number, first_text = numeric.index(True), numeric.index(False)
+        raise DataError(
+            f"{path}: column {column!r} mixes numbers ({raw[first_number]!r} on line "
+            f"{lines[first_number]}) and text ({raw[first_text]!r} on line "
+            f"{lines[first_text]}); use one kind of label"
+        )
+    for i, value in enumerate(raw):
+        number = _as_float(value)
+        if number is None or not math.isfinite(number) or number != round(number):
+            raise DataError(
+                f"{path}: column {column!r} must hold integer class indices or text labels, "
+                f"found {value!r} on line {lines[i]}"
+            )
+    return np.array([_as_float(v) for v in raw], dtype=np.float64)
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _is_number(text: str) -> bool:
+    """True for anything Python reads as a real or complex number (``1.5``, ``nan``, ``2j``)."""
+    try:
+        complex(text.replace(" ", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_categories(table: _Table, *, path: Path, max_categories: int) -> None:
+    """Refuse a text column with more than ``max_categories`` distinct values."""
+    for name, names in zip(table.names, table.categories, strict=True):
+        if names is not None and len(names) > max_categories:
+            raise DataError(
+                f"{path}: column {name!r} has {len(names)} distinct text values (e.g. "
+                f"{names[:3]}), more than dataset.max_categories={max_categories} one-hot "
+                "features; an identifier or free text cannot be encoded usefully: drop the "
+                "column, encode it as numbers yourself, or raise dataset.max_categories"
+            )
+
+
+def _check_missing(table: _Table, *, path: Path) -> None:
+    missing = np.isnan(table.values)
+    if missing.any():
+        row, col = np.argwhere(missing)[0]
+        raise DataError(
+            f"{path}: {int(missing.sum())} missing or NaN values (first in column "
+            f"{table.names[col]!r}, line {table.lines[row]}); impute or drop them first"
+        )
+
+
+@reports_file_errors
+def load_csv(
+    *,
+    path: str | os.PathLike[str] | None,
+    label_column: str,
+    num_classes: int | None = None,
+    delimiter: str = ",",
+    standardize: bool = True,
+    max_categories: int = MAX_CATEGORIES,
+    plan: Mapping[str, Any] | None = None,
+    max_samples: int | None = None,
+    seed: int = 0,
+    name: str = "csv",
+) -> Dataset:
+    """A CSV file with a header line, feature columns of numbers or text, one label column.
+
+    A column of numbers is one feature. A column of text (categories, e.g. ``Private``,
+    ``Self-emp``) becomes one 0/1 feature per category, with scikit-learn's `OneHotEncoder`;
+    a value is text when Python cannot read it as a number, and surrounding spaces are
+    ignored (`` Male`` is ``Male``); a ``?`` is a category of its own. The encoder and the
+    standardisation are fitted on the rows outside the test split of ``plan`` (the run's
+    plan settings), so the test set never shapes them; a category seen only in test rows
+    encodes as all zeros.
+
+    Integer labels are class indices (with ``num_classes`` unset, labels other than 0..C-1,
+    such as 3, 7, 9, are remapped to 0..C-1 with a warning); text labels (e.g. ``<=50K``,
+    ``>50K``) become classes 0..C-1 in sorted order. Either mapping is recorded as the
+    dataset's ``class_labels`` (results.json's ``class_labels``). Refused, with the column
+    named: empty fields (missing values), a column mixing numbers and text, a text column
+    with more than ``max_categories`` values, fractional, NaN or complex labels, and
+    repeated column names.
+
+    Args:
+        path: the CSV file.
+        label_column: the header name of the label column.
+        num_classes: C for integer labels; ``None`` infers the number of distinct labels.
+        delimiter: the field separator.
+        standardize: zero mean, unit variance per numeric column (one-hot features stay 0/1).
+        max_categories: the most distinct values a text column may hold.
+        plan: the run's plan settings (``population_size``, ``test_size``,
+            ``reference_size``; the packaged config passes ``${plan}``); ``None`` fits on
+            every row.
+        max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
+        seed: the run's seed (the subset and the plan's split).
+        name: the dataset's name in logs and results.
+    """
+    file = require_path(path, name=name, expected="a CSV file with a header line")
+    if file.is_dir():
+        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ','")
+    if isinstance(max_categories, bool) or not isinstance(max_categories, int) \
+            or max_categories < 1:
+        raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
+    table = _read_csv(file, delimiter=delimiter, label_column=label_column)
+    _check_categories(table, path=file, max_categories=max_categories)
+    y, class_labels = _csv_labels(table.labels, lines=table.lines, path=file,
+                                  column=label_column, num_classes=num_classes)
+    _check_missing(table, path=file)
+    data = finish_dataset(
+        table.values, y, name=name, source=str(file), num_classes=num_classes,
+        max_samples=max_samples, seed=seed, class_labels=class_labels,
+    )
+    x = encode_features(
+        data.x, table.categories, fit_rows=rows_outside_test(data, plan, seed=seed),
+        standardize=standardize, source=str(file), names=table.names,
+    )
+    return dataclasses.replace(data, x=x)
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,158 @@
+"""Preprocessing fitted on the rows a run may learn from: one-hot encoding of text columns
+(scikit-learn's `OneHotEncoder`) and standardisation of numeric ones, never fitted on the
+plan's test rows.
+
+The loader runs before the pipeline draws its plan, so it draws the plan's split itself
+(`rows_outside_test`, with the run's ``plan`` settings and seed: the same rows `make_plan`
+holds out) and fits on the other rows: population, reference and unused rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from mia_defense.data.dataset import Dataset
+from mia_defense.data.guards import check_memory
+from mia_defense.errors import ConfigError
+
+__all__ = ["PLAN_KEYS", "encode_features", "rows_outside_test"]
+
+log = logging.getLogger(__name__)
+
+# The plan settings that fix the test split (`mia_defense.plan.make_plan`).
+PLAN_KEYS = ("population_size", "test_size", "reference_size")
+
+
+def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: int
+                      ) -> np.ndarray | None:
+    """Indices [R] of the rows of ``data`` outside the test split that `make_plan` draws with
+    these ``plan`` settings (``population_size``, ``test_size``, ``reference_size``; a
+    ``num_models`` is ignored: K does not change the split) and ``seed``; ``None`` (no
+    plan: every row) when ``plan`` is ``None``.
+
+    Raises:
+        ConfigError: an unknown key in ``plan``, or sizes the data cannot hold (the
+            message `make_plan` gives).
+    """
+    if plan is None:
+        return None
+    unknown = sorted(set(map(str, plan)) - {*PLAN_KEYS, "num_models"})
+    if unknown:
+        raise ConfigError(
+            f"dataset.plan.{unknown[0]}: unknown key; dataset.plan takes the plan's "
+            f"{list(PLAN_KEYS)} (the packaged configs set dataset.plan: ${{plan}})"
+        )
+    from mia_defense.plan import make_plan  # here: mia_defense.plan imports this package
+
+    # The split depends on the sizes and the seed only; K = 2 draws the smallest masks.
+    split = make_plan(
+        data,
+        num_models=2,
+        population_size=plan.get("population_size"),
+        test_size=plan.get("test_size"),
+        reference_size=int(plan.get("reference_size") or 0),
+        seed=seed,
+    )
+    outside = np.ones(len(data), dtype=bool)
+    outside[split.test_idx] = False
+    return np.flatnonzero(outside)
+
+
+def encode_features(
+    x: np.ndarray,
+    categories: Sequence[Sequence[str] | None],
+    *,
+    fit_rows: np.ndarray | None,
+    standardize: bool,
+    source: str,
+    names: Sequence[str] | None = None,
+) -> np.ndarray:
+    """float32 features [N, F] from table columns [N, D], in the columns' order.
+
+    A numeric column (``categories[j]`` is ``None``) stays one feature, scaled to zero mean
+    and unit variance over ``fit_rows`` when ``standardize``. A text column, whose values
+    are codes into ``categories[j]``, becomes one 0/1 feature per category present in
+    ``fit_rows`` (`OneHotEncoder` fitted on them); a category present only outside them
+    encodes as all zeros (``handle_unknown="ignore"``): the model never saw it.
+
+    Args:
+        x: [N, D] numbers, or category codes for text columns.
+        categories: per column, the category of each code, or ``None`` for a number column.
+        fit_rows: the rows the encoder and the statistics are fitted on; ``None``: all.
+        standardize: scale the numeric columns.
+        source: the file, for messages.
+        names: the columns' names, for the log.
+    """
+    names = names if names is not None else [f"column {j + 1}" for j in range(x.shape[1])]
+    rows = slice(None) if fit_rows is None else fit_rows
+    text = [j for j, names in enumerate(categories) if names is not None]
+    blocks = _one_hot(x, text, [names[j] for j in text], rows=rows, fit_rows=fit_rows,
+                      source=source)
+    widths = [blocks[j].shape[1] if j in blocks else 1 for j in range(x.shape[1])]
+    out = np.empty((len(x), sum(widths)), dtype=np.float32)
+    for j, start in enumerate(np.cumsum([0, *widths[:-1]])):
+        if j in blocks:
+            out[:, start : start + widths[j]] = blocks.pop(j)
+            continue
+        column = x[:, j].astype(np.float64)
+        if standardize:
+            mean, std = column[rows].mean(), column[rows].std()
+            column = (column - mean) / (std if std > 0 else 1.0)
+        out[:, start] = column
+    return out
+
+
+def _one_hot(
+    x: np.ndarray,
+    text: Sequence[int],
+    names: Sequence[str],
+    *,
+    rows: Any,
+    fit_rows: np.ndarray | None,
+    source: str,
+) -> dict[int, np.ndarray]:
+    """One 0/1 block [N, categories in fit rows] per text column, by column index."""
+    if not text:
+        return {}
+    from sklearn.preprocessing import OneHotEncoder  # scikit-learn loads only when needed
+
+    codes = x[:, text].astype(np.int64)
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+    encoder.fit(codes[rows])
+    sizes = [len(c) for c in encoder.categories_]
+    check_memory(2 * 4 * len(x) * sum(sizes), source=source,
+                 what=f"one-hot encoding the text columns ({sum(sizes)} features)")
+    encoded = encoder.transform(codes)
+    blocks, start = {}, 0
+    for j, size in zip(text, sizes, strict=True):
+        blocks[j], start = encoded[:, start : start + size], start + size
+    _log_encoding(encoded, sizes, names, fit_rows=fit_rows, source=source)
+    return blocks
+
+
+def _log_encoding(
+    encoded: np.ndarray,
+    sizes: Sequence[int],
+    names: Sequence[str],
+    *,
+    fit_rows: np.ndarray | None,
+    source: str,
+) -> None:
+    """Say which columns became how many features, and how many rows hold a category the
+    encoder never saw (encoded as all zeros)."""
+    shown = ", ".join(f"{name}: {size}" for name, size in zip(names, sizes, strict=True))
+    fitted = "every row" if fit_rows is None else f"the {len(fit_rows)} rows outside the test set"
+    log.info("%s: text columns one-hot encoded, fitted on %s (categories: %s)", source, fitted,
+             shown)
+    bounds = np.cumsum([0, *sizes])
+    zero = np.zeros(len(encoded), dtype=bool)
+    for a, b in itertools.pairwise(bounds):
+        zero |= ~encoded[:, a:b].any(axis=1)
+    if zero.any():
+        log.info("%s: %d rows hold a text value absent from the rows the encoder was fitted "
+                 "on; those values encode as all zeros", source, int(zero.sum()))
