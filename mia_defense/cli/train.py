@@ -63,14 +63,62 @@ class RunDirCheck(Callback):
 
 
 class SweepSummary(Callback):
-    """Hydra callback: a sweep ends by naming its directory and the two commands that
-    compare its runs (TensorBoard and the tradeoff report)."""
+    """Hydra callback: a finished run or sweep gets its one HParams experiment config (the
+    columns TensorBoard compares: `mia_defense.tracking.hparams`), and a sweep ends by
+    naming its directory and the two commands that compare its runs (TensorBoard and the
+    tradeoff report)."""
+
+    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
+        job_return = kwargs.get("job_return")
+        hydra_cfg = getattr(job_return, "hydra_cfg", None)
+        if hydra_cfg is None:
+            return
+        run_dir = Path(hydra_cfg.hydra.runtime.output_dir)
+        # one run: the keys set on the command line and what it defends are its columns
+        keys = [*_override_keys(config, sweeps_only=False), "defense", "release"]
+        _write_hparams_experiment(run_dir, log_dir=run_dir / "tb", swept=keys)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        root = Path(config.hydra.sweep.dir)
+        _write_hparams_experiment(root, log_dir=root, swept=_override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
         print(f"\nsweep directory: {sweep_dir}")
         print(f"compare runs:    {tool_command('tensorboard')} --logdir {sweep_dir}")
         print(f"tradeoff report: {tool_command('mia-report')} {sweep_dir}")
+
+
+def _override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
+    """The config keys a multirun sweeps (``hydra.sweeper.params`` and the command line's
+    sweep overrides such as ``defense=[],[dp]``), or with ``sweeps_only=False`` every key
+    the command line sets (a single run)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    keys = [str(key).lstrip("+~") for key in config.hydra.sweeper.get("params") or {}]
+    keys = keys if sweeps_only else []
+    parser = OverridesParser.create()
+    for text in config.hydra.overrides.task:
+        try:
+            override = parser.parse_override(str(text))
+        except OverrideParseException:  # Hydra has parsed them before; nothing to add
+            continue
+        if not sweeps_only or override.is_sweep_override():
+            keys.append(override.key_or_group)
+    return list(dict.fromkeys(keys))
+
+
+def _write_hparams_experiment(root: Path, *, log_dir: Path, swept: list[str]) -> None:
+    """The HParams experiment config of the finished runs under ``root``, in ``log_dir``;
+    a failure to write it is logged, not raised: the runs themselves are complete."""
+    from mia_defense.tracking.hparams import sessions_under, write_experiment
+
+    sessions = sessions_under(root)
+    if not sessions:
+        return
+    try:
+        write_experiment(log_dir, sessions, swept=swept)
+    except MiaDefenseError as exc:
+        log.warning("%s: %s", type(exc).__name__, exc)
 
 
 def _require_writable_dir(path: str, *, key: str) -> None:

@@ -1,40 +1,83 @@
-"""TensorBoard logging of one run: curves, final scalars, ROC figure, hparams."""
+"""TensorBoard logging of one run: training curves, its HParams session with the few
+metrics a comparison needs, one summary table, and figures (ROC, score histograms, per class).
+
+Every final figure of the run is in the summary table (a text card) and in results.json;
+only the comparison metrics (`mia_defense.tracking.hparams.comparison_metrics`) are scalars,
+for the HParams tab. The experiment config that names the HParams columns is not written
+here: see `mia_defense.tracking.hparams`.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams as hparams_summary
 
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
+from mia_defense.tracking.hparams import comparison_metrics, session_hparams, session_summaries
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
-__all__ = ["class_figure", "log_run", "roc_figure"]
+__all__ = [
+    "class_figure",
+    "curve_styles",
+    "log_run",
+    "roc_figure",
+    "score_figure",
+    "summary_table",
+]
+
+# Line styles told apart at a glance, solid first; curve_styles extends them past the list.
+_DASHES: tuple[Any, ...] = (
+    "-", (0, (6, 2)), (0, (6, 2, 1, 2)), (0, (1, 1.5)), (0, (10, 3, 2, 3, 2, 3)),
+    (0, (3, 1, 1, 1)), (0, (12, 3)), (0, (2, 3)), (0, (8, 2, 1, 2, 1, 2, 1, 2)),
+    (0, (4, 4)), (0, (14, 2, 4, 2)), (0, (1, 4)),
+)  # fmt: skip
+
+
+def curve_styles(n: int) -> list[tuple[tuple[float, ...], Any]]:
+    """``n`` (colour, line style) pairs, no colour and no line style used twice: tab10's
+    colours (tab20's, then a sampled colour map, for more curves) and `_DASHES`, then
+    dash patterns of growing length."""
+    if n <= 10:
+        colours = [matplotlib.colormaps["tab10"](i) for i in range(n)]
+    elif n <= 20:
+        colours = [matplotlib.colormaps["tab20"](i) for i in range(n)]
+    else:
+        colours = [matplotlib.colormaps["turbo"](i / (n - 1)) for i in range(n)]
+    dashes = [_DASHES[i] if i < len(_DASHES) else (0, (i - len(_DASHES) + 2, 1, 1, 1, 1, 1))
+              for i in range(n)]  # fmt: skip
+    return list(zip(colours, dashes, strict=True))
 
 
 def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figure:
-    """ROC curves of every attack on log-log axes, with the chance diagonal."""
-    fig = Figure(figsize=(5.5, 5))
+    """ROC curves of every attack on log-log axes, each in its own colour and line style
+    (`curve_styles`), with the chance diagonal in black."""
+    fig = Figure(figsize=(8, 5))
     ax = fig.add_subplot()
     floor = 1e-4
-    for name, result in results.items():
+    drawn = {name: r for name, r in results.items() if len(r.metrics.fpr) > 0}
+    for (name, result), (colour, dashes) in zip(
+        drawn.items(), curve_styles(len(drawn)), strict=True
+    ):
         m = result.metrics
-        if len(m.fpr) == 0:
-            continue
         ax.plot(
             np.maximum(m.fpr, floor),
             np.maximum(m.tpr, floor),
+            color=colour,
+            linestyle=dashes,
+            linewidth=1.4,
             label=f"{name} (AUC {m.auc:.3f})",
         )
-    ax.plot([floor, 1], [floor, 1], "k--", linewidth=1, label="chance")
+    ax.plot([floor, 1], [floor, 1], color="black", linewidth=0.8, label="chance")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(floor, 1)
@@ -42,10 +85,110 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
     ax.set_title(title or "membership inference ROC")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, handlelength=4)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def score_figure(
+    results: Mapping[str, AttackResult], masks: np.ndarray, *, title: str = ""
+) -> Figure | None:
+    """One histogram per attack with members and non-members drawn together, a row per
+    attack in one plot; ``masks`` [K, N] says who is a member of model k.
+
+    Attacks score on different scales, so each row spans its own attack's 0.5-99.5
+    percentiles (written at the right; scores beyond fall into the edge bins) and draws both
+    groups' densities on the same 40 bins, scaled together to the row's height. Non-finite
+    scores are left out and counted beside the attack's name. Each curve's ``gid`` is
+    ``NAME/members`` or ``NAME/non_members``. One Axes for all attacks: a panel each would
+    cost ten times as long to draw.
+    """
+    if not results:
+        return None
+    n = len(results)
+    fig = Figure(figsize=(7.5, 0.5 * n + 1.3))
+    ax = fig.add_subplot()
+    x = np.linspace(0.0, 1.0, 41)
+    names: list[str] = []
+    labelled: set[str] = set()  # the legend names each group once
+    for row, (name, result) in enumerate(results.items()):
+        base = n - 1 - row  # the first attack on top
+        scores = np.asarray(result.scores, dtype=float)
+        truth = np.asarray(masks, dtype=bool)[result.targets]
+        finite = np.isfinite(scores)
+        groups = {"non_members": scores[~truth & finite], "members": scores[truth & finite]}
+        both = np.concatenate(list(groups.values()))
+        low, high = np.percentile(both, [0.5, 99.5]) if both.size else (0.0, 1.0)
+        edges = np.linspace(low, high if high > low else low + 1.0, x.size)
+        density = {key: np.histogram(np.clip(v, edges[0], edges[-1]), bins=edges)[0] / v.size
+                   for key, v in groups.items() if v.size}  # fmt: skip
+        top = max((d.max() for d in density.values()), default=1.0) or 1.0
+        for key, colour, dashes in (("non_members", "tab:orange", (0, (4, 2))),
+                                    ("members", "tab:blue", "-")):  # fmt: skip
+            if key in density:
+                label = None if key in labelled else key.replace("_", "-")
+                labelled.add(key)
+                ax.stairs(base + 0.85 * density[key] / top, x, baseline=base, color=colour,
+                          linestyle=dashes, linewidth=1.1, gid=f"{name}/{key}", label=label)
+        ax.text(1.01, base + 0.2, f"{low:.3g} .. {high:.3g}", fontsize=6,
+                transform=ax.get_yaxis_transform())  # fmt: skip
+        hidden = int((~finite).sum())
+        names.append(name + (f" ({hidden} not finite)" if hidden else ""))
+    ax.set_yticks(np.arange(n) + 0.2, names[::-1], fontsize=7)
+    ax.set_ylim(0, n)
+    ax.set_xlim(0, 1)
+    ax.set_xticks([])
+    ax.set_xlabel("score, low to high over each attack's range (at right); higher = member",
+                  fontsize=7)  # fmt: skip
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=7, frameon=False)
+    ax.set_title(title or "attack scores: members vs non-members", fontsize=9, loc="left")
+    # fixed margins: tight_layout measures every label, as long as the drawing itself
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.2, right=0.89, bottom=0.45 / height, top=1 - 0.45 / height)
+    return fig
+
+
+def summary_table(scalars: Mapping[str, float]) -> str:
+    """The run's final figures as Markdown (TensorBoard's text card): utility and privacy
+    figures in one table, the attacks in another (a row each), intervals in brackets.
+
+    ``scalars`` are results.json's ``headline``: ``utility/KEY``, ``privacy/KEY`` and
+    ``attack/NAME/KEY``, each interval as ``KEY_ci_low`` and ``KEY_ci_high``.
+    """
+    run: dict[str, str] = {}
+    attacks: dict[str, dict[str, str]] = {}
+    for key, value in scalars.items():
+        if key.endswith(("_ci_low", "_ci_high")):
+            continue
+        cell = _cell(value, scalars.get(f"{key}_ci_low"), scalars.get(f"{key}_ci_high"))
+        group, _, rest = key.partition("/")
+        if group == "attack":
+            name, _, metric = rest.partition("/")
+            attacks.setdefault(name, {})[metric] = cell
+        else:
+            run[key] = cell
+    lines = ["| figure | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in run.items())]
+    if attacks:
+        columns = list(dict.fromkeys(m for row in attacks.values() for m in row))
+        lines += ["", "| attack | " + " | ".join(columns) + " |",
+                  "|---" * (len(columns) + 1) + "|"]  # fmt: skip
+        lines += [f"| {name} | " + " | ".join(row.get(c, "") for c in columns) + " |"
+                  for name, row in attacks.items()]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _cell(value: Any, low: Any, high: Any) -> str:
+    text = _number(value)
+    if low is not None and high is not None and np.isfinite([low, high]).all():
+        text += f" [{_number(low)}, {_number(high)}]"
+    return text
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return str(value)
+    return f"{float(value):.4g}"
 
 
 def class_figure(
@@ -134,14 +277,16 @@ def log_run(
 ) -> None:
     """Write the run's TensorBoard events under ``log_dir``.
 
-    ``scalars`` are the headline metrics; they also become the hparams metrics so the
-    HParams tab lines runs of a sweep up against their hyperparameters. With ``masks``
-    [K, N] each attack's scores are histogrammed for members vs non-members; with
-    ``slices`` (attack -> slice -> metrics) one ``per_class`` figure shows every attack's
-    AUC and low-FPR TPR per class as heatmaps.
+    Per-epoch means over the models of the training curves and of what the defenses report;
+    the run's HParams session (``hparams``, see `session_hparams`) with the comparison
+    metrics of ``scalars`` (results.json's ``headline``) as scalars; all of ``scalars`` as
+    one ``summary`` table; the ``roc`` figure; with ``masks`` [K, N] the ``scores`` figure
+    (members vs non-members, one histogram per attack); with ``slices`` (attack -> slice ->
+    metrics) the ``per_class`` figure.
 
     Event files of an earlier, unfinished attempt of this run are replaced.
     """
+    start = time.time()
     with _events_writer(Path(log_dir)) as writer:
         for field, values in _mean_curves(histories).items():
             split, metric = field.split("_")
@@ -151,27 +296,19 @@ def log_run(
         for key, values in _mean_epoch_stats(histories).items():
             for epoch, value in enumerate(values):
                 writer.add_scalar(f"defense/{key}", value, epoch + 1)
-        for name, value in scalars.items():
-            writer.add_scalar(name, value, 0)
+        for tag, value in comparison_metrics(scalars).items():
+            writer.add_scalar(tag, value, 0)
+        writer.add_text("summary", summary_table(scalars), 0)
         writer.add_figure("roc", roc_figure(attacks, title=title), 0)
-        for name, result in attacks.items():
-            if masks is not None:
-                truth = masks[result.targets]
-                scores = np.nan_to_num(result.scores, nan=0.0, posinf=1e6, neginf=-1e6)
-                writer.add_histogram(f"scores/{name}/members", scores[truth], 0)
-                writer.add_histogram(f"scores/{name}/non_members", scores[~truth], 0)
+        if masks is not None:
+            fig = score_figure(attacks, masks)
+            if fig is not None:
+                writer.add_figure("scores", fig, 0)
         fig = class_figure({name: dict((slices or {}).get(name, {})) for name in attacks})
         if fig is not None:
             writer.add_figure("per_class", fig, 0)
-        clean_hparams = {
-            key: value if isinstance(value, (bool, int, float, str)) else str(value)
-            for key, value in hparams.items()
-        }
-        metrics = {key: float(value) for key, value in scalars.items() if np.isfinite(value)}
-        experiment, start, end = hparams_summary(clean_hparams, metrics)
-        writer.file_writer.add_summary(experiment)
-        writer.file_writer.add_summary(start)
-        writer.file_writer.add_summary(end)
+        for summary in session_summaries(session_hparams(hparams), start=start, end=time.time()):
+            writer.file_writer.add_summary(summary)
 
 
 @contextmanager

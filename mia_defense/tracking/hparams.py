@@ -1,0 +1,296 @@
+"""What TensorBoard's HParams tab compares: each run's hyperparameters and a few final
+metrics, and one experiment config that names the columns for all the runs it shows.
+
+TensorBoard takes the HParams columns from the first experiment config it finds under its
+``--logdir`` and ignores the others. So a run writes only its *session* (hyperparameters,
+start, end: `session_summaries`) and the comparison metrics as scalars (`comparison_metrics`);
+the experiment config is written once per scope by whoever knows it (`write_experiment`):
+a sweep at its end in the sweep directory, for the union of its runs; a single
+``mia-train`` run in its own ``tb/``. Until a sweep has ended, TensorBoard builds the
+columns from the sessions it sees (all hyperparameters, every scalar as a metric).
+
+No torch here: the Hydra callbacks that write the experiment config import this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+from mia_defense.errors import DataError, MiaDefenseError
+from mia_defense.tracking.artifacts import read_json
+
+__all__ = [
+    "EXPERIMENT_SUFFIX",
+    "HParamValue",
+    "Session",
+    "column_name",
+    "comparison_metrics",
+    "default_columns",
+    "experiment_summary",
+    "metric_tags",
+    "session_hparams",
+    "session_summaries",
+    "sessions_under",
+    "write_experiment",
+]
+
+log = logging.getLogger(__name__)
+
+HParamValue = bool | float | str
+# The experiment config's event file: its own file, so that writing it again replaces it.
+EXPERIMENT_SUFFIX = ".experiment"
+
+# The comparison metrics, as results.json's ``headline`` keys (also their TensorBoard tags).
+TEST_ACCURACY = "utility/test_accuracy"
+EPSILON = "privacy/epsilon"
+STRONGEST_TPR = "privacy/strongest_tpr@"
+STRONGEST_AUC = "privacy/strongest_auc"
+EMPIRICAL_EPSILON = "privacy/empirical_epsilon"
+_DISPLAY = {
+    TEST_ACCURACY: "test accuracy",
+    EPSILON: "ε (DP accountant, max over models)",
+    STRONGEST_AUC: "AUC (strongest attack)",
+    EMPIRICAL_EPSILON: "empirical ε (audit lower bound)",
+}
+
+
+@dataclass(frozen=True)
+class Session:
+    """One run as HParams shows it: its name under the log directory, hyperparameters and
+    comparison metrics."""
+
+    name: str
+    hparams: Mapping[str, HParamValue]
+    metrics: Mapping[str, float]
+
+
+def column_name(key: str) -> str:
+    """The HParams column of a config key: a defense's settings are named as the defense
+    reports them (``defense.dp.target_epsilon`` -> ``dp.target_epsilon``), one name per
+    setting whether it was configured or swept."""
+    return key.lstrip("+~").removeprefix("defense.")
+
+
+def session_hparams(hparams: Mapping[str, Any]) -> dict[str, HParamValue]:
+    """A run's hyperparameters as HParams values, one column per setting.
+
+    A config key under ``defense.`` is dropped when the defense reports the same setting
+    itself (its ``hparams()``: ``dp.target_epsilon``), renamed to that column otherwise.
+    ``None`` is left out (no value), finite numbers become floats, infinities and anything
+    else strings.
+    """
+    out: dict[str, HParamValue] = {}
+    for key, value in hparams.items():
+        name = column_name(key)
+        if name != key and name in hparams:
+            continue
+        clean = _clean(value)
+        if clean is not None:
+            out[name] = clean
+    return out
+
+
+def _clean(value: Any) -> HParamValue | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else str(number)
+    return value if isinstance(value, str) else str(value)
+
+
+def metric_tags(keys: Iterable[str]) -> list[str]:
+    """The comparison metrics among headline ``keys``, in column order: test accuracy, ε,
+    the strongest attack's TPR at the two lowest FPRs, its AUC, the empirical ε bound."""
+    present = set(keys)
+    tprs = sorted(
+        (k for k in present if k.startswith(STRONGEST_TPR) and k.endswith("%fpr")), key=_fpr
+    )[:2]
+    order = [TEST_ACCURACY, EPSILON, *tprs, STRONGEST_AUC, EMPIRICAL_EPSILON]
+    return [key for key in order if key in present]
+
+
+def comparison_metrics(headline: Mapping[str, float]) -> dict[str, float]:
+    """The comparison metrics of a run with a finite value (HParams cannot show others)."""
+    out: dict[str, float] = {}
+    for tag in metric_tags(headline):
+        value = headline[tag]
+        if isinstance(value, numbers.Real) and math.isfinite(value):
+            out[tag] = float(value)
+    return out
+
+
+def _fpr(key: str) -> float:
+    return float(key.split("@", 1)[1].split("%", 1)[0])
+
+
+def _display_name(tag: str) -> str:
+    if tag.startswith(STRONGEST_TPR):
+        return f"TPR at {tag.split('@', 1)[1].split('%', 1)[0]}% FPR (strongest attack)"
+    return _DISPLAY.get(tag, tag)
+
+
+def default_columns(keys: Iterable[str], sessions: Sequence[Session]) -> set[str]:
+    """The columns HParams shows ticked: those of the swept config ``keys``.
+
+    A key that is a column (``defense``, ``train.lr``, ``defense.dp.target_epsilon``) is that
+    column; a key above columns (``defense.dp`` swept as a mapping, ``dataset``) stands for
+    the columns under it that take different values across ``sessions`` (all of them for one
+    session).
+    """
+    names = {name for s in sessions for name in s.hparams}
+    columns: set[str] = set()
+    for key in map(column_name, keys):
+        if key in names:
+            columns.add(key)
+            continue
+        below = {n for n in names if n.startswith(f"{key}.")}
+        columns |= {n for n in below if len(sessions) == 1 or _varies(n, sessions)}
+    return columns
+
+
+def _varies(name: str, sessions: Sequence[Session]) -> bool:
+    absent = object()
+    return len({s.hparams.get(name, absent) for s in sessions}) > 1
+
+
+def experiment_summary(
+    sessions: Sequence[Session], *, swept: Iterable[str]
+) -> summary_pb2.Summary:
+    """The experiment config of ``sessions``: every column any of them has, with its domain
+    over all of them, and their comparison metrics.
+
+    TensorBoard ticks up to five columns, those marked ``differs`` first: only the columns
+    of the ``swept`` config keys are marked (`default_columns`), so the ticked columns are
+    what the sweep varies, whatever else varies with it.
+    """
+    ticked = default_columns(swept, sessions)
+    names = sorted({name for s in sessions for name in s.hparams})
+    infos = [
+        _hparam_info(name, [s.hparams[name] for s in sessions if name in s.hparams],
+                     differs=name in ticked)
+        for name in names
+    ]  # fmt: skip
+    tags = metric_tags(tag for s in sessions for tag in s.metrics)
+    experiment = api_pb2.Experiment(
+        description="mia-defense runs: hyperparameters, utility and attack success",
+        time_created_secs=time.time(),
+        hparam_infos=infos,
+        metric_infos=[
+            api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag), display_name=_display_name(tag))
+            for tag in tags
+        ],
+    )
+    return _summary(metadata.EXPERIMENT_TAG, plugin_data_pb2.HParamsPluginData(
+        version=metadata.PLUGIN_DATA_VERSION, experiment=experiment))  # fmt: skip
+
+
+def _hparam_info(name: str, values: Sequence[HParamValue], *, differs: bool) -> api_pb2.HParamInfo:
+    """A column with its type and domain: booleans and strings list their values, numbers
+    span their interval; a column of mixed types is a string column."""
+    info = api_pb2.HParamInfo(name=name, differs=differs)
+    if all(isinstance(v, bool) for v in values):
+        info.type = api_pb2.DATA_TYPE_BOOL
+        info.domain_discrete.extend(sorted(set(values)))
+    elif all(isinstance(v, float) for v in values):
+        info.type = api_pb2.DATA_TYPE_FLOAT64
+        info.domain_interval.min_value = min(values)
+        info.domain_interval.max_value = max(values)
+    else:
+        info.type = api_pb2.DATA_TYPE_STRING
+        info.domain_discrete.extend(sorted({_text(v) for v in values}))
+    return info
+
+
+def _text(value: HParamValue) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, float) else value
+
+
+def session_summaries(
+    hparams: Mapping[str, HParamValue], *, start: float, end: float
+) -> list[summary_pb2.Summary]:
+    """A finished run's session: its start (with ``hparams``, see `session_hparams`) and
+    its successful end, at wall times ``start`` and ``end``."""
+    begin = plugin_data_pb2.SessionStartInfo(start_time_secs=start)
+    for name, value in hparams.items():
+        if isinstance(value, bool):
+            begin.hparams[name].bool_value = value
+        elif isinstance(value, float):
+            begin.hparams[name].number_value = value
+        else:
+            begin.hparams[name].string_value = value
+    finish = plugin_data_pb2.SessionEndInfo(status=api_pb2.STATUS_SUCCESS, end_time_secs=end)
+    version = metadata.PLUGIN_DATA_VERSION
+    return [
+        _summary(metadata.SESSION_START_INFO_TAG,
+                 plugin_data_pb2.HParamsPluginData(version=version, session_start_info=begin)),
+        _summary(metadata.SESSION_END_INFO_TAG,
+                 plugin_data_pb2.HParamsPluginData(version=version, session_end_info=finish)),
+    ]  # fmt: skip
+
+
+def _summary(tag: str, data: plugin_data_pb2.HParamsPluginData) -> summary_pb2.Summary:
+    value = summary_pb2.Summary.Value(tag=tag, metadata=metadata.create_summary_metadata(data))
+    return summary_pb2.Summary(value=[value])
+
+
+def sessions_under(root: Path) -> list[Session]:
+    """The finished runs under ``root`` (a sweep directory or one run directory), read from
+    their results.json: the hyperparameters and metrics their TensorBoard sessions hold
+    (``hparams`` and ``defense`` as `experiment.py` hands them to `log_run`, and the
+    ``headline``). Unreadable or unfinished runs are left out."""
+    sessions = []
+    for path in sorted(Path(root).rglob("results.json")):
+        try:
+            payload = read_json(path)
+        except (MiaDefenseError, OSError, ValueError) as exc:
+            log.warning("HParams: leaving out %s (%s)", path, exc)
+            continue
+        if payload.get("status") != "complete" or not isinstance(payload.get("headline"), dict):
+            continue
+        hparams = {**(payload.get("hparams") or {}), **(payload.get("defense") or {})}
+        sessions.append(Session(
+            name=str(path.parent.relative_to(root)), hparams=session_hparams(hparams),
+            metrics=comparison_metrics(payload["headline"]),
+        ))  # fmt: skip
+    return sessions
+
+
+def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Iterable[str]) -> Path:
+    """Write the experiment config of ``sessions`` (`experiment_summary`) into ``log_dir``,
+    replacing the one written there before; returns the event file.
+
+    Raises:
+        DataError: the file cannot be written (a full disk, a read-only directory).
+    """
+    log_dir = Path(log_dir)
+    summary = experiment_summary(sessions, swept=swept)
+    try:
+        for old in log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
+            old.unlink()
+        writer = EventFileWriter(str(log_dir), filename_suffix=EXPERIMENT_SUFFIX)
+        try:
+            writer.add_event(event_pb2.Event(wall_time=time.time(), summary=summary))
+        finally:
+            writer.close()
+    except OSError as exc:
+        raise DataError(
+            f"{log_dir}: cannot write the HParams experiment config ({exc.strerror or exc}); "
+            "free disk space or make the directory writable, then run the sweep again"
+        ) from None
+    return next(log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"))
