@@ -1,4 +1,5 @@
-"""`mia-report`: the privacy-utility tradeoff of a sweep (table, charts, Pareto front).
+"""`mia-report`: the privacy-utility tradeoff of a sweep (table with 95% intervals, runs of
+several seeds as one row, charts, one Pareto front per dataset and model).
 
 The report (`mia_defense.report`: matplotlib, TensorBoard) is imported once the arguments
 are parsed, so that ``mia-report --help`` and a usage error answer at once.
@@ -27,8 +28,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="mia-report",
         description="Read every run's results.json under the given sweep or run directories "
         "and write the tradeoff table (CSV, Markdown), charts (PNG) with the Pareto front, "
-        "a summary page, and the same figures to TensorBoard. Broken runs are skipped; "
-        "diverged runs and runs at chance accuracy are listed apart, never ranked.",
+        "a summary page, and the same figures to TensorBoard. Runs that differ only in their "
+        "seeds are one row (mean, 95% interval, spread, n); each figure carries its 95% "
+        "interval; one Pareto front per (dataset, model). Broken runs are skipped; diverged "
+        "runs and runs at chance accuracy are listed apart, never ranked.",
     )
     parser.add_argument("dirs", nargs="+", type=Path, help="sweep roots or run directories")
     parser.add_argument(
@@ -38,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--no-tensorboard", action="store_true", help="skip TensorBoard")
     parser.add_argument("--roc-runs", type=_count, default=6, help="runs with a ROC curve (6)")
+    parser.add_argument(
+        "--group-by", metavar="KEY[,KEY]", default=None,
+        help="one row per value of these config keys (dotted, as in results.json's config, "
+        "e.g. defense.dp.target_epsilon,train.epochs), averaging the runs that share them; "
+        "dataset and model always stay apart; 'run': one row per run (default: runs that "
+        "differ only in their seeds share a row)",
+    )  # fmt: skip
     return parser
 
 
@@ -57,18 +67,33 @@ def _default_out(dirs: Sequence[Path]) -> Path:
     return next((d for d in dirs if d.is_dir()), dirs[0]) / "report"
 
 
+def _figure(name: str, value: float, low: float, high: float, digits: int) -> str:
+    """``name value [low, high]``, the interval left out when unknown."""
+    text = f"{name} {value:.{digits}f}"
+    if low == low and high == high:  # not NaN
+        text += f" [{low:.{digits}f}, {high:.{digits}f}]"
+    return text
+
+
 def _print_report(report: Report) -> None:
-    """What was ranked, the Pareto front, the runs left out and where the files are."""
+    """What was ranked, how runs were grouped, each (dataset, model)'s Pareto front, the runs
+    left out and where the files are."""
     from mia_defense.report.checks import one_line
 
     unranked = len(report.not_ranked) - len(report.skipped)
     print(f"{len(report.summaries)} runs reported, {len(report.skipped)} skipped, "
           f"{unranked} not ranked")  # fmt: skip
-    print("Pareto front (test accuracy up, strongest attack's TPR@0.1%FPR down):")
-    for rank, i in enumerate(report.front, start=1):
-        s = report.summaries[i]
-        print(f"  {rank}. {s.label}  acc {s.test_accuracy:.3f}  TPR@0.1%FPR {s.leak_tpr:.4f}"
-              f"  AUC {s.leak_auc:.3f}  [{s.family}]")  # fmt: skip
+    print(f"{len(report.groups)} rows. {report.grouping}")
+    for (dataset, model), front in report.fronts.items():
+        print(f"Pareto front of {dataset} · {model} (test accuracy up, strongest attack's "
+              "TPR@0.1%FPR down; figures: mean [95% interval]):")  # fmt: skip
+        for rank, i in enumerate(front, start=1):
+            g = report.groups[i]
+            acc, tpr, auc = g.test_accuracy, g.leak_tpr, g.leak_auc
+            print(f"  {rank}. {g.label}  {_figure('acc', acc.value, acc.low, acc.high, 3)}  "
+                  f"{_figure('TPR@0.1%FPR', tpr.value, tpr.low, tpr.high, 4)}  "
+                  f"{_figure('AUC', auc.value, auc.low, auc.high, 3)}  n={g.n}  "
+                  f"[{g.family}]")  # fmt: skip
     if report.not_ranked:
         print("Runs not ranked (no privacy verdict):")
         for run, reason in report.not_ranked:
@@ -80,15 +105,17 @@ def _print_report(report: Report) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, write the report, print where it is and the Pareto front."""
     args = _parser().parse_args(argv)
-    from mia_defense.report import write_report
+    from mia_defense.report import parse_group_by, write_report
     from mia_defense.report.checks import one_line
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     out = args.out or _default_out(args.dirs)
     try:
+        group_by = None if args.group_by is None else parse_group_by(args.group_by)
         report = write_report(
-            args.dirs, out_dir=out, tensorboard=not args.no_tensorboard, roc_runs=args.roc_runs
-        )
+            args.dirs, out_dir=out, tensorboard=not args.no_tensorboard, roc_runs=args.roc_runs,
+            group_by=group_by,
+        )  # fmt: skip
     except MiaDefenseError as exc:  # a user error: one line, no traceback
         print(f"mia-report: {one_line(exc, limit=2000)}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -14,7 +15,8 @@ from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
-from mia_defense.report.pareto import pareto_front
+from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
+from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.runs import RESULTS, LoadedRuns, load_runs
 from mia_defense.report.table import (
     BASELINE,
@@ -37,11 +39,14 @@ class Report:
 
     Attributes:
         out_dir: where the files are.
-        files: kind (``csv``, ``markdown``, ``not_ranked``, ``summary``, ``tradeoff_tpr``,
-            ``tradeoff_auc``, ``roc``, ``tensorboard``) -> path.
+        files: kind (``csv``, ``markdown``, ``runs_csv``, ``not_ranked``, ``summary``,
+            ``tradeoff_tpr``, ``tradeoff_auc``, ``roc``, ``tensorboard``) -> path.
         summaries: one per run ranked.
-        front: indices into ``summaries`` of the Pareto front (accuracy vs TPR at 0.1% FPR),
-            by increasing leakage.
+        groups: the rows of the table (runs grouped, see `group_runs`).
+        grouping: the sentence saying how runs were grouped into rows.
+        fronts: (dataset, model) -> indices into ``groups`` of that pair's Pareto front
+            (accuracy vs TPR at 0.1% FPR, by increasing leakage); pairs are never compared.
+        front: indices into ``summaries`` of the runs of every front's rows.
         skipped: ``(directory, reason)`` of the runs whose results.json could not be read.
         not_ranked: ``(run, reason)`` of every run left out of the ranking: the diverged and
             useless runs by name, then the skipped ones by directory.
@@ -50,53 +55,100 @@ class Report:
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
     summaries: list[RunSummary] = field(default_factory=list)
+    groups: list[RunGroup] = field(default_factory=list)
+    grouping: str = ""
+    fronts: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     front: list[int] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     not_ranked: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _roc_selection(summaries: Sequence[RunSummary], front: Sequence[int], limit: int) -> list[int]:
-    """Runs worth a ROC curve: undefended baselines, then the Pareto front; at most ``limit``."""
-    chosen = [i for i, s in enumerate(summaries) if s.family == BASELINE][:2]
-    chosen += [i for i in front if i not in chosen]
-    return chosen[:limit]
+def _roc_selection(report: Report, limit: int) -> list[tuple[RunSummary, str]]:
+    """(run, legend) worth a ROC curve: the first run of up to two undefended rows, then of
+    each front's rows; at most ``limit``."""
+    groups = report.groups
+    several = len(report.fronts) > 1
+    ranks = {i: rank for front in report.fronts.values() for rank, i in enumerate(front, 1)}
+    chosen = [i for i, g in enumerate(groups) if g.family == BASELINE][:2]
+    chosen += [i for front in report.fronts.values() for i in front if i not in chosen]
+    selection = []
+    for i in chosen[:limit]:
+        g = groups[i]
+        legend = f"#{ranks[i]} {g.label}" if i in ranks else g.label
+        if several:
+            legend = f"{g.dataset}·{g.model} {legend}"
+        if g.n > 1:
+            legend += f" (seed {g.runs[0].seed})"
+        selection.append((g.runs[0], legend))
+    return selection
 
 
-def _summary_markdown(report: Report, loaded: LoadedRuns, sources: Sequence[Path]) -> str:
-    s = report.summaries
+def _interval(value: float, low: float, high: float, digits: int) -> str:
+    """``mean [low, high]`` rounded to ``digits``; the mean alone without an interval."""
+    if math.isnan(value):
+        return "–"
+    text = f"{value:.{digits}f}"
+    if not (math.isnan(low) or math.isnan(high)):
+        text += f" [{low:.{digits}f}, {high:.{digits}f}]"
+    return text
+
+
+def _fronts_markdown(report: Report) -> str:
+    """The Pareto front of each (dataset, model) as Markdown tables."""
+    lines = [
+        "One front per dataset and model: runs of different datasets or models are never "
+        "compared. No other row of the same dataset and model is both more accurate and less "
+        "leaky than these (numbered as in the chart); where their 95% intervals overlap, the "
+        "order between two rows is not established.",
+    ]
+    for (dataset, model), front in report.fronts.items():
+        lines += [
+            "",
+            f"### {dataset} · {model}",
+            "",
+            "| # | row | family | n | test accuracy [95% CI] | TPR@0.1%FPR [95% CI] | "
+            "AUC [95% CI] | ε |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for rank, i in enumerate(front, start=1):
+            g = report.groups[i]
+            acc, tpr, auc = g.test_accuracy, g.leak_tpr, g.leak_auc
+            eps = "–" if g.epsilon is None else f"{g.epsilon:.3g}".replace("inf", "∞")
+            lines.append(
+                f"| {rank} | `{g.label}` | {g.family} | {g.n} | "
+                f"{_interval(acc.value, acc.low, acc.high, 3)} | "
+                f"{_interval(tpr.value, tpr.low, tpr.high, 4)} | "
+                f"{_interval(auc.value, auc.low, auc.high, 3)} | {eps} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -> str:
     lines = [
         "# Privacy-utility tradeoff",
         "",
-        f"{len(s)} runs from {', '.join(f'`{p}`' for p in sources)}. Utility is the test "
-        "accuracy (mean over the K models); leakage is the strongest membership-inference "
-        "attack's true-positive rate at 0.1% false-positive rate (chance = 0.001).",
+        f"{len(report.summaries)} runs in {len(report.groups)} rows from "
+        f"{', '.join(f'`{p}`' for p in sources)}. Utility is the test accuracy (mean over the "
+        "K models); leakage is the strongest membership-inference attack's true-positive rate "
+        "at 0.1% false-positive rate (chance = 0.001).",
+        "",
+        report.grouping,
         "",
         "![test accuracy vs TPR at 0.1% FPR](tradeoff_tpr.png)",
         "",
-        "## Pareto front",
+        "## Pareto fronts",
         "",
-        "No other run is both more accurate and less leaky than these (numbered as in the chart):",
-        "",
-        "| # | run | family | test accuracy | TPR@0.1%FPR | AUC | ε |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for rank, i in enumerate(report.front, start=1):
-        r = s[i]
-        eps = "–" if r.epsilon is None else f"{r.epsilon:.3g}".replace("inf", "∞")
-        lines.append(
-            f"| {rank} | `{r.label}` | {r.family} | {r.test_accuracy:.3f} | {r.leak_tpr:.4f} | "
-            f"{r.leak_auc:.3f} | {eps} |"
-        )
-    lines += [
+        fronts_md.rstrip("\n"),
         "",
         "## Files",
         "",
-        "- [tradeoff table (Markdown)](tradeoff.md) and [CSV](tradeoff.csv): every run, every "
-        "attack's AUC and TPR at 1% and 0.1% FPR, ε",
+        "- [tradeoff table (Markdown)](tradeoff.md) and [CSV](tradeoff.csv): every row, every "
+        "attack's AUC and TPR at 1% and 0.1% FPR with 95% intervals, ε; "
+        "[runs.csv](runs.csv): the same for every run",
         "- [test accuracy vs AUC](tradeoff_auc.png)",
     ]
     if "roc" in report.files:
-        lines.append("- [ROC curves of the baselines and the Pareto front](roc.png) (log-log)")
+        lines.append("- [ROC curves of the baselines and the Pareto fronts](roc.png) (log-log)")
     lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
     if report.not_ranked:
         lines += ["", not_ranked_markdown(report.not_ranked).rstrip("\n")]
@@ -163,6 +215,7 @@ def write_report(
     out_dir: Path,
     tensorboard: bool = True,
     roc_runs: int = 6,
+    group_by: Sequence[str] | None = None,
 ) -> Report:
     """Read every run under ``paths`` and write the report into ``out_dir``.
 
@@ -175,73 +228,101 @@ def write_report(
         tensorboard: also log the figures as TensorBoard images in ``out_dir/tb``; with
             ``out_dir`` under the sweep root, ``tensorboard --logdir <sweep>`` shows them.
         roc_runs: at most this many runs get a ROC curve.
+        group_by: how runs become rows (see `group_runs`): ``None`` groups the runs that
+            differ only in their seeds; dotted config keys group the runs sharing their
+            values; ``("run",)`` gives one row per run.
 
     Raises:
         DataError: no run could be ranked, or writing failed.
-        ConfigError: ``out_dir`` cannot hold the report (see `check_out_dir`).
+        ConfigError: a ``group_by`` key is in no run's config, or ``out_dir`` cannot hold the
+            report (see `check_out_dir`); nothing is written then.
     """
     sources = [Path(p) for p in paths]
     loaded = load_runs(sources)
     if not loaded.runs:
         raise _no_run_error(sources, loaded)
+    summaries = summarise(loaded.runs)
+    groups = group_runs(summaries, by=group_by)
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
+    not_ranked = [(run.name, why) for run, why in loaded.unranked]
+    not_ranked += [(str(path), why) for path, why in loaded.skipped]
+    report = Report(
+        out_dir=out_dir, summaries=summaries, groups=groups, grouping=describe_grouping(group_by),
+        skipped=loaded.skipped, not_ranked=not_ranked,
+    )  # fmt: skip
     try:
-        return _write(loaded, sources, out_dir, tensorboard=tensorboard, roc_runs=roc_runs)
+        _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs)
     except OSError as exc:
         raise DataError(
             f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "
             f"free disk space or {_FIX_OUT}"
         ) from None
+    return report
 
 
-def _write(
-    loaded: LoadedRuns, sources: Sequence[Path], out_dir: Path, *, tensorboard: bool, roc_runs: int
-) -> Report:
-    """Write the report files of the ranked runs of ``loaded``; see `write_report`."""
-    summaries = summarise(loaded.runs)
-    front = pareto_front([s.test_accuracy for s in summaries], [s.leak_tpr for s in summaries])
-    not_ranked = [(run.name, why) for run, why in loaded.unranked]
-    not_ranked += [(str(path), why) for path, why in loaded.skipped]
-    report = Report(
-        out_dir=out_dir, summaries=summaries, front=front, skipped=loaded.skipped,
-        not_ranked=not_ranked,
-    )  # fmt: skip
-
-    headers, rows = table_rows(summaries, front=front)
-    write_csv(out_dir / "tradeoff.csv", headers, rows)
-    section = not_ranked_markdown(not_ranked)
-    (out_dir / "tradeoff.md").write_text(
-        markdown_table(headers, rows) + (section and "\n" + section)
+def _fronts(groups: Sequence[RunGroup], leakage: str) -> dict[tuple[str, str], list[int]]:
+    """Per (dataset, model), the front of test accuracy against ``leakage`` (``leak_tpr``,
+    ``leak_auc``) over the rows' means."""
+    return pareto_fronts(
+        [g.pair for g in groups],
+        [g.test_accuracy.value for g in groups],
+        [getattr(g, leakage).value for g in groups],
     )
-    write_csv(out_dir / "not_ranked.csv", ["run", "reason"], not_ranked)
+
+
+def _write_tables(report: Report) -> None:
+    """tradeoff.csv and .md (the rows), runs.csv (every run), not_ranked.csv."""
+    out_dir, groups = report.out_dir, report.groups
+    on_front = {i for front in report.fronts.values() for i in front}
+    headers, rows = table_rows(groups, front=on_front)
+    write_csv(out_dir / "tradeoff.csv", headers, rows)
+    section = not_ranked_markdown(report.not_ranked)
+    (out_dir / "tradeoff.md").write_text(
+        f"{report.grouping}\n\n"
+        + markdown_table(headers, rows, leave_out=("runs",))
+        + (section and "\n" + section)
+    )
+    front_runs = {id(r) for i in on_front for r in groups[i].runs}
+    per_run = group_runs(report.summaries, by=(PER_RUN,))
+    headers, rows = table_rows(
+        per_run, front={i for i, g in enumerate(per_run) if id(g.runs[0]) in front_runs}
+    )
+    write_csv(out_dir / "runs.csv", headers, rows)
+    write_csv(out_dir / "not_ranked.csv", ["run", "reason"], report.not_ranked)
     report.files.update(
         csv=out_dir / "tradeoff.csv", markdown=out_dir / "tradeoff.md",
-        not_ranked=out_dir / "not_ranked.csv",
+        runs_csv=out_dir / "runs.csv", not_ranked=out_dir / "not_ranked.csv",
     )  # fmt: skip
 
-    auc_front = pareto_front([s.test_accuracy for s in summaries], [s.leak_auc for s in summaries])
-    figures = {
-        "tradeoff_tpr": tradeoff_figure(summaries, leakage="leak_tpr", front=front),
-        "tradeoff_auc": tradeoff_figure(summaries, leakage="leak_auc", front=auc_front),
-    }
-    selected = _roc_selection(summaries, front, roc_runs)
-    labels = [
-        f"#{front.index(i) + 1} {summaries[i].label}" if i in front else summaries[i].label
-        for i in selected
+
+def _write(report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_runs: int) -> None:
+    """Write the report files of ``report``'s rows; see `write_report`."""
+    out_dir, groups = report.out_dir, report.groups
+    report.fronts = _fronts(groups, "leak_tpr")
+    position = {id(s): i for i, s in enumerate(report.summaries)}
+    report.front = [
+        position[id(r)] for front in report.fronts.values() for i in front for r in groups[i].runs
     ]
-    roc = runs_roc_figure([summaries[i] for i in selected], labels=labels)
+    _write_tables(report)
+
+    figures = {
+        "tradeoff_tpr": tradeoff_figure(groups, leakage="leak_tpr", fronts=report.fronts),
+        "tradeoff_auc": tradeoff_figure(
+            groups, leakage="leak_auc", fronts=_fronts(groups, "leak_auc")
+        ),
+    }
+    selected = _roc_selection(report, roc_runs)
+    roc = runs_roc_figure([run for run, _ in selected], labels=[text for _, text in selected])
     if roc is not None:
         figures["roc"] = roc
     for name, fig in figures.items():
         save_figure(fig, out_dir / f"{name}.png")
         report.files[name] = out_dir / f"{name}.png"
 
-    summary = _summary_markdown(report, loaded, sources)
-    (out_dir / "README.md").write_text(summary)
+    fronts_md = _fronts_markdown(report)
+    (out_dir / "README.md").write_text(_summary_markdown(report, sources, fronts_md))
     report.files["summary"] = out_dir / "README.md"
     if tensorboard:
-        front_md = summary.split("## Pareto front", 1)[1].split("## Files", 1)[0]
-        _log_tensorboard(out_dir / "tb", figures, front_md)
+        _log_tensorboard(out_dir / "tb", figures, f"{report.grouping}\n\n{fronts_md}")
         report.files["tensorboard"] = out_dir / "tb"
-    return report

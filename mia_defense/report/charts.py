@@ -1,32 +1,43 @@
-"""Charts of a sweep: accuracy against attack success with the Pareto front, and ROC curves."""
+"""Charts of a sweep: accuracy against attack success with 95% error bars and one Pareto
+front per (dataset, model), and ROC curves."""
 
 from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
 import matplotlib.colors
+import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
 from mia_defense.metrics import roc_metrics
-from mia_defense.report.table import BASELINE, RunSummary
+from mia_defense.report.groups import RunGroup
+from mia_defense.report.stats import Estimate
+from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary
 from mia_defense.tracking import load_npz, roc_figure
 
 __all__ = ["LEAKAGE", "run_roc", "runs_roc_figure", "save_figure", "tradeoff_figure"]
 
 log = logging.getLogger(__name__)
 
-# Leakage axes: summary attribute -> (axis label, value of an attacker who guesses).
-LEAKAGE: dict[str, tuple[str, float]] = {
-    "leak_tpr": ("strongest attack's TPR at 0.1% FPR  (lower = more private)", 0.001),
-    "leak_auc": ("strongest attack's AUC  (lower = more private)", 0.5),
+# Leakage axes: name -> (axis label, value of an attacker who guesses, the row's figure).
+LEAKAGE: dict[str, tuple[str, float, str]] = {
+    "leak_tpr": ("strongest attack's TPR at 0.1% FPR  (lower = more private)", 0.001, LEAK_TPR),
+    "leak_auc": ("strongest attack's AUC  (lower = more private)", 0.5, "max_auc"),
 }
 _MARKERS = "osD^vP*Xph<>"
+_CAPTION = (
+    "Each point is a row of the report's table: the mean of its runs (how runs were grouped: "
+    "see the report).\nError bars: 95% intervals (one run: bootstrap over records, t over its "
+    "K models for accuracy; several runs: Student's t over the runs)."
+)
 
 
 def _styles(families: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -54,41 +65,48 @@ def _palette(count: int) -> list[str]:
     return colours
 
 
-def tradeoff_figure(
-    summaries: Sequence[RunSummary],
+def _error(estimates: Sequence[Estimate]) -> np.ndarray:
+    """[2, P] distances from each mean down to its interval's low end and up to its high
+    end, for ``errorbar``; 0 where the interval is unknown."""
+    values = np.array([e.value for e in estimates], dtype=np.float64)
+    low = np.array([e.low for e in estimates], dtype=np.float64)
+    high = np.array([e.high for e in estimates], dtype=np.float64)
+    bars = np.stack([values - low, high - values])
+    return np.clip(np.nan_to_num(bars, nan=0.0), 0.0, None)
+
+
+def _panel(
+    ax: Axes,
+    groups: Sequence[RunGroup],
+    members: Sequence[int],
     *,
-    leakage: str = "leak_tpr",
-    front: Sequence[int] = (),
-    title: str = "",
-) -> Figure:
-    """Test accuracy (y) against attack success (x), one marker and colour per defense family.
-
-    The Pareto front (``front``: indices into ``summaries``, by increasing leakage) is drawn
-    as a staircase and its runs numbered as in the report's list; a dotted line marks chance.
-
-    Args:
-        summaries: the runs.
-        leakage: ``leak_tpr`` (TPR at 0.1% FPR) or ``leak_auc``.
-        front: the Pareto front for this leakage figure.
-        title: the chart's title.
-    """
-    if leakage not in LEAKAGE:
-        raise ValueError(f"leakage must be one of {sorted(LEAKAGE)}, got {leakage!r}")
-    xlabel, chance = LEAKAGE[leakage]
-    fig = Figure(figsize=(7.5, 5.2))
-    ax = fig.add_subplot()
-    styles = _styles([s.family for s in summaries])
+    leakage: str,
+    front: Sequence[int],
+    styles: Mapping[str, tuple[str, str]],
+) -> None:
+    """One (dataset, model): a point with 95% error bars per row (``n=`` when it averages
+    several runs), by family; its front."""
+    xlabel, chance, figure = LEAKAGE[leakage]
     for family, (marker, colour) in styles.items():
-        pts = [(getattr(s, leakage), s.test_accuracy) for s in summaries if s.family == family]
-        xs, ys = zip(*pts, strict=True)
+        rows = [groups[i] for i in members if groups[i].family == family]
+        if not rows:
+            continue
+        xs, ys = [g.metrics[figure] for g in rows], [g.test_accuracy for g in rows]
         baseline = family == BASELINE
-        ax.scatter(
-            xs, ys, marker=marker, color=colour, label=family,
-            s=130 if baseline else 55, alpha=1.0 if baseline else 0.85, zorder=5 if baseline else 3,
+        ax.errorbar(
+            [e.value for e in xs], [e.value for e in ys], xerr=_error(xs), yerr=_error(ys),
+            marker=marker, linestyle="none", color=colour, label=family, capsize=2.5,
+            elinewidth=1.0, markersize=11 if baseline else 7, alpha=1.0 if baseline else 0.85,
+            zorder=5 if baseline else 3,
         )  # fmt: skip
+        for g in rows:
+            if g.n > 1:  # how many runs the point averages
+                ax.annotate(f"n={g.n}", (g.metrics[figure].value, g.test_accuracy.value),
+                            textcoords="offset points", xytext=(7, -12), fontsize=7,
+                            color="dimgrey")  # fmt: skip
     if front:
-        fx = [getattr(summaries[i], leakage) for i in front]
-        fy = [summaries[i].test_accuracy for i in front]
+        fx = [groups[i].metrics[figure].value for i in front]
+        fy = [groups[i].test_accuracy.value for i in front]
         ax.step(fx, fy, where="post", color="black", linewidth=1.2, alpha=0.7, zorder=2,
                 label="Pareto front (best tradeoffs)")  # fmt: skip
         ax.scatter(fx, fy, s=150, facecolors="none", edgecolors="black", linewidths=1.2, zorder=4)
@@ -98,10 +116,46 @@ def tradeoff_figure(
                label=f"chance (attacker guessing: {chance:g})")  # fmt: skip
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy  (higher = more useful)")
-    ax.set_title(title or "privacy-utility tradeoff: up and to the left is better")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
-    fig.tight_layout()
+
+
+def tradeoff_figure(
+    groups: Sequence[RunGroup],
+    *,
+    leakage: str = "leak_tpr",
+    fronts: Mapping[tuple[str, str], Sequence[int]] | None = None,
+    title: str = "",
+) -> Figure:
+    """Test accuracy (y) against attack success (x): one panel per (dataset, model), one
+    marker and colour per defense family, 95% intervals as error bars on both axes.
+
+    Each panel's Pareto front (``fronts``: (dataset, model) -> indices into ``groups``, by
+    increasing leakage) is drawn as a staircase and numbered as in the report's list; a
+    dotted line marks chance. Panels are titled ``dataset · model``.
+
+    Args:
+        groups: the rows of the report (see `mia_defense.report.groups`).
+        leakage: ``leak_tpr`` (TPR at 0.1% FPR) or ``leak_auc``.
+        fronts: the Pareto fronts for this leakage figure.
+        title: the chart's title.
+    """
+    if leakage not in LEAKAGE:
+        raise ValueError(f"leakage must be one of {sorted(LEAKAGE)}, got {leakage!r}")
+    fronts = fronts or {}
+    pairs = list(dict.fromkeys(g.pair for g in groups))
+    cols = min(2, len(pairs))
+    rows = math.ceil(len(pairs) / cols)
+    fig = Figure(figsize=(7.5 * cols, 5.2 * rows + 0.6))
+    styles = _styles([g.family for g in groups])
+    for index, pair in enumerate(pairs):
+        ax = fig.add_subplot(rows, cols, index + 1)
+        members = [i for i, g in enumerate(groups) if g.pair == pair]
+        _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()), styles=styles)
+        ax.set_title(f"{pair[0]} · {pair[1]}", fontsize=10)
+    fig.suptitle(title or "privacy-utility tradeoff: up and to the left is better")
+    fig.text(0.01, 0.005, _CAPTION, fontsize=7, color="dimgrey", va="bottom")
+    fig.tight_layout(rect=(0, 0.6 / (5.2 * rows + 0.6), 1, 1))
     return fig
 
 
@@ -147,4 +201,3 @@ def save_figure(fig: Figure, path: Path) -> None:
     """Write ``fig`` as a PNG."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-

@@ -19,7 +19,7 @@ __all__ = ["one_line", "payload_problem", "rank_problem"]
 # Sections a complete run must have, each a JSON object.
 _REQUIRED = ("utility", "attacks", "defense")
 # Optional sections that, when present, must be JSON objects.
-_OPTIONAL = ("privacy", "hparams")
+_OPTIONAL = ("privacy", "hparams", "config")
 # Utility figures the report reads; accuracies are fractions.
 _UTILITY = ("test_accuracy", "train_accuracy", "generalization_gap")
 _CONTROL = re.compile(r"\s+")
@@ -110,10 +110,28 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
             )
             if problem:
                 return problem
+    std = utility.get("test_accuracy_std")
+    problem = _number_problem("utility.test_accuracy_std", std)
+    if problem or (std is not None and std < 0):
+        return problem or f"utility.test_accuracy_std is {std:g}, negative"
     flag = payload.get("utility_below_chance", False)
     if not isinstance(flag, bool):
         return f"utility_below_chance is {_type_name(flag)} {_show(flag)}, not true or false"
     return _number_problem("utility.chance_accuracy", utility.get("chance_accuracy"), fraction=True)
+
+
+def _identity_problem(payload: Mapping[str, Any]) -> str | None:
+    """The run's dataset name, seed and model count, which group and label its row."""
+    dataset = payload.get("dataset")
+    if dataset is not None and not isinstance(dataset, str):
+        return f"dataset is {_type_name(dataset)} {_show(dataset)}, not a name"
+    for key, low in (("seed", 0), ("num_models", 1)):
+        value = payload.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
+    return None
 
 
 def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
@@ -145,7 +163,7 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
         )
     if status == "diverged":
         return None
-    for check in (_sections_problem, _utility_problem, _privacy_problem):
+    for check in (_sections_problem, _identity_problem, _utility_problem, _privacy_problem):
         problem = check(payload)
         if problem:
             return problem

@@ -4,9 +4,12 @@ less leaky."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import TypeVar
 
-__all__ = ["pareto_front"]
+__all__ = ["pareto_front", "pareto_fronts"]
+
+K = TypeVar("K", bound=Hashable)
 
 
 def pareto_front(utility: Sequence[float], leakage: Sequence[float]) -> list[int]:
@@ -36,3 +39,26 @@ def pareto_front(utility: Sequence[float], leakage: Sequence[float]) -> list[int
         )
     ]
     return [i for i, _, _ in sorted(front, key=lambda p: (p[2], -p[1]))]
+
+
+def pareto_fronts(
+    keys: Sequence[K], utility: Sequence[float], leakage: Sequence[float]
+) -> dict[K, list[int]]:
+    """One Pareto front per key (e.g. per (dataset, model): runs of different datasets or
+    models are never compared), as indices into the whole sequences, by increasing leakage.
+
+    Args:
+        keys: [R] the comparison each run belongs to; the fronts come in first-seen order.
+        utility, leakage: [R] as in `pareto_front`.
+    """
+    if not len(keys) == len(utility) == len(leakage):
+        raise ValueError(
+            f"keys, utility and leakage differ in length: {len(keys)}, {len(utility)}, "
+            f"{len(leakage)}"
+        )
+    fronts: dict[K, list[int]] = {}
+    for key in dict.fromkeys(keys):
+        members = [i for i, k in enumerate(keys) if k == key]
+        front = pareto_front([utility[i] for i in members], [leakage[i] for i in members])
+        fronts[key] = [members[j] for j in front]
+    return fronts

@@ -1,25 +1,35 @@
-"""The tradeoff table: one row per run, utility beside every attack's success."""
+"""The tradeoff table: one row per group of runs, utility beside every attack's success, each
+figure with its 95% interval (and, over several runs, its spread)."""
 
 from __future__ import annotations
 
 import csv
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
 
+from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
+from mia_defense.report.stats import LEVEL, Estimate, t_interval
+
+if TYPE_CHECKING:
+    from mia_defense.report.groups import RunGroup
 
 __all__ = [
     "BASELINE",
+    "LEAK_TPR",
     "NOT_RANKED",
     "TABLE_FPRS",
     "RunSummary",
     "defense_family",
+    "distinguishing",
+    "flatten",
     "markdown_table",
+    "name_items",
     "not_ranked_markdown",
     "short_labels",
     "summarise",
@@ -32,20 +42,30 @@ BASELINE = "no defense"
 # FPRs of the TPR columns: 1% and the headline 0.1%.
 TABLE_FPRS: tuple[float, ...] = (0.01, 0.001)
 _NAMES = ("defense", "release")
+_NAN = float("nan")
+_NO_INTERVAL = (_NAN, _NAN)
 
 
 def _fpr_key(fpr: float) -> str:
     return f"tpr@{fpr * 100:g}%fpr"
 
 
+# The headline leakage column: the strongest black-box attack's TPR at 0.1% FPR.
+LEAK_TPR = f"max_{_fpr_key(0.001)}"
+
 # Sweep sub-directories are "key=value" items joined by commas (conf/hydra/default.yaml);
 # a comma inside a list value (model.hidden=[64,64]) is not followed by "key=".
 _ITEM_SPLIT = re.compile(r",(?=[^,=\[\]]+=)")
 
 
+def name_items(name: str) -> list[str]:
+    """The ``key=value`` items of a run's name (its sweep sub-directory)."""
+    return _ITEM_SPLIT.split(name)
+
+
 def short_labels(names: Sequence[str]) -> list[str]:
     """Run names without the ``key=value`` items every run shares, for legends and lists."""
-    items = [_ITEM_SPLIT.split(name) for name in names]
+    items = [name_items(name) for name in names]
     shared = set.intersection(*(set(i) for i in items)) if len(items) > 1 else set()
     labels = []
     for name, parts in zip(names, items, strict=True):
@@ -60,6 +80,19 @@ def defense_family(defense: str, release: str) -> str:
     if release not in ("full", "none", ""):
         parts.append(f"{release} release")
     return " + ".join(parts) or BASELINE
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted keys of a nested config (``{"train": {"lr": 0.1}}`` -> ``{"train.lr": 0.1}``);
+    an empty mapping stays a value, lists stay whole."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
 
 
 @dataclass(frozen=True)
@@ -79,7 +112,17 @@ class RunSummary:
         strongest_attack: the black-box attack with the highest TPR at the lowest FPR.
         leak_tpr: the strongest attack's TPR at 0.1% FPR (max over black-box attacks).
         leak_auc: the strongest attack's AUC (max over black-box attacks).
-        attacks: attack -> its metrics from results.json.
+        attacks: attack -> its metrics from results.json (with their ``_ci_low``/``_ci_high``).
+        dataset: the dataset's name (with the file's name for a file-backed dataset).
+        model: the model's class (the last part of ``config.model._target_``).
+        seed: the run's seed (``None`` when not recorded).
+        config: results.json's config with dotted keys (see `flatten`): what groups runs.
+        settings: the run's defense settings and flat hyperparameters (see ``hyperparameters``).
+        own_settings: which ``settings`` are its defenses' own (``dp.target_epsilon``...).
+        test_accuracy_ci: the 95% Student-t interval of the mean test accuracy over the
+            K models (NaN without ``utility.test_accuracy_std`` or for K=1).
+        leak_tpr_ci, leak_auc_ci: the bootstrap interval of the attack giving ``leak_tpr``,
+            ``leak_auc`` (NaN when results.json has none).
     """
 
     name: str
@@ -97,6 +140,20 @@ class RunSummary:
     leak_tpr: float
     leak_auc: float
     attacks: dict[str, dict[str, float]] = field(default_factory=dict)
+    dataset: str = "unknown"
+    model: str = "unknown"
+    seed: int | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    own_settings: frozenset[str] = frozenset()
+    test_accuracy_ci: tuple[float, float] = _NO_INTERVAL
+    leak_tpr_ci: tuple[float, float] = _NO_INTERVAL
+    leak_auc_ci: tuple[float, float] = _NO_INTERVAL
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """(dataset, model): runs of different pairs never share a row or a Pareto front."""
+        return self.dataset, self.model
 
 
 def _num(value: Any) -> float:
@@ -114,22 +171,112 @@ def _settings(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {**own, **flat}
 
 
-def _hyperparameters(runs: Sequence[RunRecord], families: Sequence[str]) -> list[dict[str, Any]]:
-    """What distinguishes each run: the settings that differ between the runs that have them,
-    and, for a family with a single run, all of its defenses' own settings."""
-    settings = [_settings(run.payload) for run in runs]
+def distinguishing(
+    settings: Sequence[Mapping[str, Any]],
+    families: Sequence[str],
+    owns: Sequence[Collection[str]],
+) -> list[dict[str, Any]]:
+    """What tells each run (or row) apart: the settings that differ between those that have
+    them, and, for a family seen once, all of its defenses' own settings (``owns``)."""
     values: dict[str, set[str]] = {}
     for s in settings:
         for key, value in s.items():
             values.setdefault(key, set()).add(repr(value))
     varying = {key for key, seen in values.items() if len(seen) > 1}
     alone = {f for f in families if families.count(f) == 1}
-    # a defense's own settings are "name.key" (dp.target_epsilon, release.k)
-    owns = [{k for k in r.payload["defense"] if "." in k} for r in runs]
     return [
         {k: v for k, v in s.items() if k in varying or (fam in alone and k in own)}
         for s, fam, own in zip(settings, families, owns, strict=True)
     ]
+
+
+def _dataset(payload: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    """The dataset's name; a file-backed one (``dataset.path``) also names its file."""
+    name = payload.get("dataset")
+    if not isinstance(name, str) or not name:
+        target = config.get("dataset._target_")
+        name = str(target).rpartition(".")[2] if target else "unknown"
+    path = config.get("dataset.path")
+    return f"{name} ({PurePath(str(path)).name})" if isinstance(path, str) and path else name
+
+
+def _model(config: Mapping[str, Any]) -> str:
+    target = config.get("model._target_")
+    return str(target).rpartition(".")[2] if isinstance(target, str) and target else "unknown"
+
+
+def _seed(payload: Mapping[str, Any], config: Mapping[str, Any]) -> int | None:
+    for value in (payload.get("seed"), config.get("seed"), payload.get("hparams", {}).get("seed")):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _accuracy_interval(payload: Mapping[str, Any]) -> tuple[float, float]:
+    """Student's t 95% interval of the test accuracy averaged over the K models, from the
+    population std (``ddof=0``) that results.json records; NaN when unknown or K < 2."""
+    utility = payload["utility"]
+    std, count = utility.get("test_accuracy_std"), payload.get("num_models")
+    if std is None or not isinstance(count, int) or count < 2:
+        return _NO_INTERVAL
+    sample_std = float(std) * math.sqrt(count / (count - 1))
+    low, high = t_interval(float(utility["test_accuracy"]), sample_std, count, level=LEVEL)
+    return max(low, 0.0), min(high, 1.0)
+
+
+def _strongest(payload: Mapping[str, Any], metric: str) -> tuple[float, tuple[float, float]]:
+    """The largest ``metric`` over the black-box attacks, and the interval of the attack that
+    reaches it (the run's strongest attack first, on a tie)."""
+    value = objective(payload, f"max_attack.{metric}")
+    attacks = payload["attacks"]
+    first = payload.get("strongest_attack")
+    names = sorted(attacks, key=lambda name: name != first)
+    for name in names:
+        m = attacks[name]
+        if m.get("access", DEFAULT_ACCESS) in BLACK_BOX and _num(m.get(metric)) == value:
+            return value, (_num(m.get(f"{metric}_ci_low")), _num(m.get(f"{metric}_ci_high")))
+    return value, _NO_INTERVAL
+
+
+def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> RunSummary:
+    p = run.payload
+    config = flatten(p["config"]) if isinstance(p.get("config"), Mapping) else {}
+    privacy = p.get("privacy", {})
+    # JSON stores an infinite ε (no noise) as null.
+    epsilon = None
+    if "epsilon" in privacy:
+        epsilon = math.inf if privacy["epsilon"] is None else float(privacy["epsilon"])
+    leak_tpr, leak_tpr_ci = _strongest(p, _fpr_key(0.001))
+    leak_auc, leak_auc_ci = _strongest(p, "auc")
+    return RunSummary(
+        name=run.name,
+        label=label,
+        path=run.path,
+        family=family,
+        defense=str(p["defense"].get("defense", "none")),
+        release=str(p["defense"].get("release", "full")),
+        hyperparameters=hyper,
+        test_accuracy=_num(p["utility"]["test_accuracy"]),
+        train_accuracy=_num(p["utility"].get("train_accuracy")),
+        generalization_gap=_num(p["utility"].get("generalization_gap")),
+        epsilon=epsilon,
+        strongest_attack=str(p.get("strongest_attack", "")),
+        leak_tpr=leak_tpr,
+        leak_auc=leak_auc,
+        attacks={
+            name: {k: _num(v) for k, v in m.items() if k != "access"}
+            for name, m in p["attacks"].items()
+        },
+        dataset=_dataset(p, config),
+        model=_model(config),
+        seed=_seed(p, config),
+        config=config,
+        settings=_settings(p),
+        own_settings=frozenset(k for k in p["defense"] if "." in k),
+        test_accuracy_ci=_accuracy_interval(p),
+        leak_tpr_ci=leak_tpr_ci,
+        leak_auc_ci=leak_auc_ci,
+    )
 
 
 def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
@@ -139,41 +286,15 @@ def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
                        str(r.payload["defense"].get("release", "full")))
         for r in runs
     ]  # fmt: skip
-    hypers = _hyperparameters(runs, families)
+    settings = [_settings(run.payload) for run in runs]
+    # a defense's own settings are "name.key" (dp.target_epsilon, release.k)
+    owns = [{k for k in r.payload["defense"] if "." in k} for r in runs]
+    hypers = distinguishing(settings, families, owns)
     labels = short_labels([run.name for run in runs])
-    summaries = []
-    for run, label, hyper in zip(runs, labels, hypers, strict=True):
-        p = run.payload
-        defense = str(p["defense"].get("defense", "none"))
-        release = str(p["defense"].get("release", "full"))
-        privacy = p.get("privacy", {})
-        # JSON stores an infinite ε (no noise) as null.
-        epsilon = None
-        if "epsilon" in privacy:
-            epsilon = math.inf if privacy["epsilon"] is None else float(privacy["epsilon"])
-        summaries.append(
-            RunSummary(
-                name=run.name,
-                label=label,
-                path=run.path,
-                family=defense_family(defense, release),
-                defense=defense,
-                release=release,
-                hyperparameters=hyper,
-                test_accuracy=_num(p["utility"]["test_accuracy"]),
-                train_accuracy=_num(p["utility"].get("train_accuracy")),
-                generalization_gap=_num(p["utility"].get("generalization_gap")),
-                epsilon=epsilon,
-                strongest_attack=str(p.get("strongest_attack", "")),
-                leak_tpr=objective(p, f"max_attack.{_fpr_key(0.001)}"),
-                leak_auc=objective(p, "max_attack.auc"),
-                attacks={
-                    name: {k: _num(v) for k, v in m.items() if k != "access"}
-                    for name, m in p["attacks"].items()
-                },
-            )
-        )
-    return summaries
+    return [
+        _summary(run, label, hyper, family)
+        for run, label, hyper, family in zip(runs, labels, hypers, families, strict=True)
+    ]
 
 
 def _format_hyper(hyper: Mapping[str, Any]) -> str:
@@ -183,40 +304,72 @@ def _format_hyper(hyper: Mapping[str, Any]) -> str:
     return "; ".join(f"{k}={fmt(v)}" for k, v in hyper.items())
 
 
+# Figures whose spread over a row's runs has columns of its own.
+_SPREAD = ("test_accuracy", "max_auc", LEAK_TPR)
+
+
+def _figure_columns(name: str) -> list[str]:
+    """A figure's columns: its mean and 95% interval, and its spread for the headline ones."""
+    columns = [name, f"{name}_ci_low", f"{name}_ci_high"]
+    if name in _SPREAD:
+        columns += [f"{name}_std", f"{name}_min", f"{name}_max"]
+    return columns
+
+
+def _figure_cells(name: str, e: Estimate | None) -> list[Any]:
+    if e is None:
+        return [None] * len(_figure_columns(name))
+    cells: list[Any] = [e.value, e.low, e.high]
+    if name in _SPREAD:
+        cells += [e.std, e.minimum, e.maximum]
+    return cells
+
+
+def _seeds_cell(seeds: Sequence[int | None]) -> str:
+    return ", ".join("?" if s is None else str(s) for s in seeds)
+
+
 def table_rows(
-    summaries: Sequence[RunSummary],
+    groups: Sequence[RunGroup],
     *,
-    front: Sequence[int] = (),
+    front: Collection[int] = (),
     fprs: Sequence[float] = TABLE_FPRS,
 ) -> tuple[list[str], list[list[Any]]]:
-    """Headers and raw rows (numbers unrounded, ``None`` for missing) of the tradeoff table.
+    """Headers and raw rows (numbers unrounded, ``None`` or NaN for missing) of the table.
 
-    Columns: run, family, defense, release, hyperparameters, test/train accuracy, gap, ε,
-    the strongest attack and its AUC and TPRs, then each attack's AUC and TPR at ``fprs``,
-    and whether the run is on the Pareto front (``front``: indices into ``summaries``).
+    One row per group (see `mia_defense.report.groups`): run (the row's name; the column
+    keeps the name it had when every row was a run), dataset, model, family,
+    defense, release, hyperparameters, n (runs), seeds, then each figure as mean,
+    ``_ci_low`` and ``_ci_high`` (95% interval), with ``_std``, ``_min`` and ``_max`` over
+    the runs for test accuracy and the strongest attack's AUC and TPR at 0.1% FPR; train
+    accuracy, gap, ε (the largest of the runs), the strongest attack; each attack's AUC and
+    TPR at ``fprs``; whether the row is on its (dataset, model) Pareto front (``front``:
+    indices into ``groups``); the runs' names, ``; ``-joined.
     """
     attacks: list[str] = []
-    for s in summaries:
-        attacks += [a for a in s.attacks if a not in attacks]
-    metrics = ["auc", *(_fpr_key(f) for f in fprs)]
+    for g in groups:
+        for run in g.runs:
+            attacks += [a for a in run.attacks if a not in attacks]
+    figures = [f"{a}.{m}" for a in attacks for m in ("auc", *(_fpr_key(f) for f in fprs))]
     headers = [
-        "run", "family", "defense", "release", "hyperparameters",
-        "test_accuracy", "train_accuracy", "generalization_gap", "epsilon",
-        "strongest_attack", "max_auc", f"max_{_fpr_key(0.001)}",
-        *(f"{a}.{m}" for a in attacks for m in metrics),
-        "pareto",
+        "run", "dataset", "model", "family", "defense", "release", "hyperparameters", "n",
+        "seeds", *_figure_columns("test_accuracy"), "train_accuracy", "generalization_gap",
+        "epsilon", "strongest_attack", *_figure_columns("max_auc"), *_figure_columns(LEAK_TPR),
+        *(c for f in figures for c in _figure_columns(f)), "pareto", "runs",
     ]  # fmt: skip
-    on_front = set(front)
     rows = []
-    for i, s in enumerate(summaries):
-        per_attack = [s.attacks.get(a, {}).get(m) for a in attacks for m in metrics]
+    for i, g in enumerate(groups):
+        m = g.metrics
         rows.append(
             [
-                s.name, s.family, s.defense, s.release, _format_hyper(s.hyperparameters),
-                s.test_accuracy, s.train_accuracy, s.generalization_gap, s.epsilon,
-                s.strongest_attack, s.leak_auc, s.leak_tpr,
-                *per_attack,
-                "yes" if i in on_front else "",
+                g.name, g.dataset, g.model, g.family, g.defense, g.release,
+                _format_hyper(g.hyperparameters), g.n, _seeds_cell(g.seeds),
+                *_figure_cells("test_accuracy", m["test_accuracy"]),
+                m["train_accuracy"].value, m["generalization_gap"].value, g.epsilon,
+                g.strongest_attack, *_figure_cells("max_auc", m["max_auc"]),
+                *_figure_cells(LEAK_TPR, m[LEAK_TPR]),
+                *(c for f in figures for c in _figure_cells(f, m.get(f))),
+                "yes" if i in front else "", "; ".join(r.name for r in g.runs),
             ]
         )  # fmt: skip
     return headers, rows
@@ -237,26 +390,75 @@ def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]])
         writer.writerows([[_csv_cell(v) for v in row] for row in rows])
 
 
-def _md_cell(header: str, value: Any) -> str:
-    if header == "epsilon":
-        if value is None:
-            return "–"
-        return "∞" if math.isinf(value) else f"{value:.3g}"
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _number(header: str, value: Any) -> str:
+    if _missing(value):
         return "–"
+    if header == "epsilon":
+        return "∞" if math.isinf(value) else f"{value:.3g}"
     if isinstance(value, float):
         return f"{value:.4f}" if "tpr@" in header else f"{value:.3f}"
     return str(value).replace("|", "\\|")
 
 
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """The table as GitHub Markdown, rounded for reading (TPRs to 4 decimals, others to 3)."""
+def _interval_cell(header: str, value: Any, low: Any, high: Any) -> str:
+    """``mean [low, high]``; the mean alone when the interval is unknown."""
+    text = _number(header, value)
+    if text == "–" or _missing(low) or _missing(high):
+        return text
+    return f"{text} [{_number(header, low)}, {_number(header, high)}]"
+
+
+def _spread_cell(header: str, std: Any, low: Any, high: Any) -> str:
+    """``±std (min–max)`` over the runs; ``–`` for one run."""
+    if _missing(std):
+        return "–"
+    return f"±{_number(header, std)} ({_number(header, low)}–{_number(header, high)})"
+
+
+def _markdown_columns(headers: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """(title, column indices) of each Markdown column: a figure's ``_ci_low``/``_ci_high``
+    join its mean (``X [95% CI]``), its ``_std``/``_min``/``_max`` make ``X spread``."""
+    columns: list[tuple[str, list[int]]] = []
+    i = 0
+    while i < len(headers):
+        h, base = headers[i], headers[i].removesuffix("_std")
+        if headers[i + 1 : i + 3] == [f"{h}_ci_low", f"{h}_ci_high"]:
+            columns.append((f"{h} [95% CI]", [i, i + 1, i + 2]))
+            i += 3
+        elif h != base and headers[i + 1 : i + 3] == [f"{base}_min", f"{base}_max"]:
+            columns.append((f"{base} spread (±std, min–max)", [i, i + 1, i + 2]))
+            i += 3
+        else:
+            columns.append((h, [i]))
+            i += 1
+    return columns
+
+
+def markdown_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, leave_out: Collection[str] = ()
+) -> str:
+    """The table as GitHub Markdown, rounded for reading (TPRs to 4 decimals, others to 3),
+    each figure as ``mean [95% CI]`` and its spread as ``±std (min–max)``; the columns in
+    ``leave_out`` are left to the CSV."""
+    columns = [(t, idx) for t, idx in _markdown_columns(headers) if t not in leave_out]
     lines = [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
+        "| " + " | ".join(title for title, _ in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
     ]
     for row in rows:
-        cells = [_md_cell(h, v) for h, v in zip(headers, row, strict=True)]
+        cells = []
+        for title, idx in columns:
+            values = [row[i] for i in idx]
+            if title.endswith("[95% CI]"):
+                cells.append(_interval_cell(headers[idx[0]], *values))
+            elif " spread " in title:
+                cells.append(_spread_cell(headers[idx[0]].removesuffix("_std"), *values))
+            else:
+                cells.append(_number(headers[idx[0]], values[0]))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -67,8 +67,8 @@ def write_results(run_dir: Path, content: dict[str, Any] | str | bytes) -> None:
 
 
 def ranked_names(out: Path) -> set[str]:
-    with (out / "tradeoff.csv").open() as handle:
-        return {row["run"] for row in csv.DictReader(handle)}
+    with (out / "runs.csv").open() as handle:  # one line per ranked run
+        return {row["runs"] for row in csv.DictReader(handle)}
 
 
 def not_ranked(out: Path) -> dict[str, str]:
@@ -152,6 +152,13 @@ WRONG = {
     "flag-a-string": ("utility_below_chance", "yes", "utility_below_chance is a string 'yes'"),
     "strongest-unknown": ("strongest_attack", "rmia",
                           "strongest_attack 'rmia' is not one of its attacks (loss, lira)"),
+    "config-a-list": ("config", [1], "config is a list, not an object"),
+    "dataset-a-number": ("dataset", 3, "dataset is a number 3, not a name"),
+    "seed-negative": ("seed", -1, "seed is a number -1, not an integer >= 0"),
+    "models-a-string": ("num_models", "4", "num_models is a string '4', not an integer >= 1"),
+    "std-negative": ("utility/test_accuracy_std", -0.1, "utility.test_accuracy_std is -0.1, neg"),
+    "std-a-string": ("utility/test_accuracy_std", "x", "utility.test_accuracy_std is a string"),
+    "ci-above-one": ("attacks/lira/auc_ci_high", 1.5, "attacks.lira.auc_ci_high is 1.5, outside"),
 }  # fmt: skip
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mia_defense.metrics import roc_metrics
+from mia_defense.metrics import bootstrap_intervals, roc_metrics
+from mia_defense.report.table import name_items
 from mia_defense.tracking import SCHEMA_VERSION, read_json, write_json, write_npz
 from mia_defense.tracking.run_dir import mark_run
 
@@ -16,6 +18,75 @@ FPRS = (0.1, 0.01, 0.001)
 
 def fpr_key(fpr: float) -> str:
     return f"tpr@{fpr * 100:g}%fpr"
+
+
+def _put(config: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set a dotted key in a nested config, as a Hydra override does."""
+    *parents, last = dotted.split(".")
+    for key in parents:
+        child = config.get(key)
+        config[key] = child = child if isinstance(child, dict) else {}
+        config = child
+    config[last] = value
+
+
+def _override_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _config(
+    run_dir: Path,
+    *,
+    seed: int,
+    dataset: str,
+    model: str,
+    defense: str,
+    release: str,
+    defense_hparams: dict[str, Any],
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """A config of the real schema's shape (see `make_run`)."""
+    config: dict[str, Any] = {
+        "dataset": {"_target_": f"mia_defense.data.load_{dataset}", "standardize": True},
+        "model": {"_target_": f"mia_defense.models.{model}", "_partial_": True},
+        "plan": {"num_models": 4},
+        "train": {"epochs": 3, "lr": 0.001},
+        "attack": {"fprs": list(FPRS), "confidence": 0.95,
+                   "attacks": {"shokri": {"seed": seed}, "rmia": {"seed": seed}}},
+        "release": {"_target_": f"mia_defense.defenses.{release.capitalize()}Release"},
+        "seed": seed,
+        "progress": False,
+        "defense": {},
+    }  # fmt: skip
+    if defense != "none":
+        for name in defense.split("+"):
+            _put(config, f"defense.{name}._target_", f"mia_defense.defenses.{name}")
+    for key, value in defense_hparams.items():
+        _put(config, key if key.startswith("release.") else f"defense.{key}", value)
+    for item in name_items(run_dir.name):
+        key, sep, value = item.partition("=")
+        if sep and not isinstance(config.get(key), dict):  # not a group choice (model=cnn)
+            _put(config, key, _override_value(value))
+    for key, value in extra.items():
+        _put(config, key, value)
+    return config
+
+
+def _attack_metrics(scores: np.ndarray, truth: np.ndarray, seed: int) -> dict[str, Any]:
+    """An attack's results.json entry: AUC and TPRs, each with its bootstrap 95% interval."""
+    m = roc_metrics(scores, truth, fprs=FPRS)
+    ci = bootstrap_intervals(scores, truth, fprs=FPRS, num_resamples=50, seed=seed)
+    out: dict[str, Any] = {
+        "access": "outputs", "auc": m.auc, "auc_ci_low": ci.auc[0], "auc_ci_high": ci.auc[1],
+    }  # fmt: skip
+    for f in FPRS:
+        out[fpr_key(f)] = m.tpr_at_fpr[f]
+        out[f"{fpr_key(f)}_ci_low"], out[f"{fpr_key(f)}_ci_high"] = ci.tpr_at_fpr[f]
+    out.update(advantage=m.advantage, empirical_epsilon=0.0, seconds=0.01)
+    return out
 
 
 def make_run(
@@ -30,9 +101,21 @@ def make_run(
     epsilon: float | None = None,
     seed: int = 0,
     chance_accuracy: float | None = None,
+    dataset: str = "digits",
+    model: str = "MLP",
+    config: dict[str, Any] | None = None,
+    test_accuracy_std: float | None = 0.02,
 ) -> dict[str, Any]:
     """Write a complete run whose attacks separate members by ``signal``; return its payload.
 
+    The results.json has the schema mia-train writes (dataset, seed, num_models, utility with
+    ``test_accuracy_std``, each attack's AUC and TPRs with their bootstrap ``_ci_low`` /
+    ``_ci_high``). Its config holds ``seed`` (also the attacks' seeds, as ``${seed}`` does),
+    the dataset's and model's ``_target_``, the defenses' settings under ``defense.<name>``,
+    the ``key=value`` items of the run directory's name (a sweep's overrides, as Hydra puts
+    them in the config; a group choice such as ``model=cnn`` is left to ``model``), then
+    ``config``'s dotted keys: runs made with the same arguments but ``seed`` are seed
+    replicates. ``seed`` also draws the scores.
     With ``chance_accuracy`` the run records the majority-class rate, and is flagged
     ``utility_below_chance`` when ``test_accuracy`` is not above it (as mia-train does).
     """
@@ -44,14 +127,11 @@ def make_run(
         "loss": rng.normal(0, 1, truth.shape) + 0.5 * signal * truth,
         "lira": rng.normal(0, 1, truth.shape) + signal * truth,
     }
-    attacks = {}
-    for name, s in scores.items():
-        m = roc_metrics(s, truth, fprs=FPRS)
-        attacks[name] = {"auc": m.auc, "advantage": m.advantage, "seconds": 0.01}
-        attacks[name].update({fpr_key(f): m.tpr_at_fpr[f] for f in FPRS})
+    attacks = {name: _attack_metrics(s, truth, seed) for name, s in scores.items()}
     strongest = max(attacks, key=lambda a: (attacks[a][fpr_key(0.001)], attacks[a]["auc"]))
     utility = {
         "test_accuracy": test_accuracy,
+        "test_accuracy_std": test_accuracy_std,
         "train_accuracy": min(test_accuracy + 0.1, 1.0),
         "generalization_gap": 0.1,
     }
@@ -62,15 +142,21 @@ def make_run(
     payload = {
         "schema_version": SCHEMA_VERSION,
         "status": "complete",
-        "utility": utility,
         **flags,
+        "dataset": dataset,
+        "seed": seed,
+        "num_models": 4,
+        "utility": utility,
         "attacks": attacks,
         "strongest_attack": strongest,
         "defense": {"defense": defense, "release": release, **(defense_hparams or {})},
         "privacy": {} if epsilon is None else {"epsilon": epsilon},
-        "hparams": {"seed": 0, "train.epochs": 3, **(hparams or {})},
-        "config": {"seed": 0, "progress": False},
-    }
+        "hparams": {"seed": seed, "train.epochs": 3, **(hparams or {})},
+        "config": _config(
+            run_dir, seed=seed, dataset=dataset, model=model, defense=defense, release=release,
+            defense_hparams=defense_hparams or {}, extra=config or {},
+        ),
+    }  # fmt: skip
     write_json(run_dir / "results.json", payload)
     arrays = {f"scores/{k}": v for k, v in scores.items()}
     write_npz(run_dir / "scores.npz", targets=targets, **arrays)

@@ -43,40 +43,54 @@ def test_report_table_matches_results_and_charts_are_written(sweep, tmp_path):
     assert [p.name for p, _ in report.skipped] == ["lr=0.1,x=broken"]
     with (tmp_path / "out" / "tradeoff.csv").open() as handle:
         rows = {row["run"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == set(runs)
+    assert set(rows) == set(runs)  # every run differs in x: one row each
     for name, payload in runs.items():
         row = rows[name]
+        assert row["n"] == "1" and row["runs"] == name and row["seeds"] == str(payload["seed"])
+        assert (row["dataset"], row["model"]) == ("digits", "MLP")
         assert float(row["test_accuracy"]) == payload["utility"]["test_accuracy"]
         assert float(row["generalization_gap"]) == payload["utility"]["generalization_gap"]
         for attack, metrics in payload["attacks"].items():
             for key in ("auc", "tpr@1%fpr", "tpr@0.1%fpr"):
                 assert float(row[f"{attack}.{key}"]) == metrics[key]
+                assert float(row[f"{attack}.{key}_ci_low"]) == metrics[f"{key}_ci_low"]
+                assert float(row[f"{attack}.{key}_ci_high"]) == metrics[f"{key}_ci_high"]
         strongest = max(m["tpr@0.1%fpr"] for m in payload["attacks"].values())
         assert float(row["max_tpr@0.1%fpr"]) == strongest
+        assert row["max_tpr@0.1%fpr_std"] == ""  # one run: no spread
     assert rows["lr=0.1,x=dp1"]["epsilon"] == "1.0" and rows["lr=0.1,x=none"]["epsilon"] == ""
     assert rows["lr=0.1,x=dp1"]["family"] == "dp"
     assert rows["lr=0.1,x=topk"]["family"] == "topk release"
     assert rows["lr=0.1,x=none"]["family"] == "no defense"
-    # the defense's settings and the config keys that vary across runs
-    assert rows["lr=0.1,x=dp8"]["hyperparameters"] == "dp.target_epsilon=8; seed=0"
-    assert rows["lr=0.1,x=topk"]["hyperparameters"] == "seed=5"
+    # the defense's settings and the config keys that vary across rows (seeds have a column)
+    assert rows["lr=0.1,x=dp8"]["hyperparameters"] == "dp.target_epsilon=8"
+    assert rows["lr=0.1,x=topk"]["hyperparameters"] == ""
+    with (tmp_path / "out" / "runs.csv").open() as handle:
+        per_run = {row["runs"]: row for row in csv.DictReader(handle)}
+    assert per_run["lr=0.1,x=topk"]["hyperparameters"] == "seed=5"  # one row per run
+    assert set(per_run) == set(runs)
 
     # Pareto front: accurate-and-leaky baseline vs the private dp1 run; dp8 is dominated
-    by_name = {s.name: i for i, s in enumerate(report.summaries)}
-    front_names = {report.summaries[i].name for i in report.front}
+    assert list(report.fronts) == [("digits", "MLP")]
+    front_names = {report.groups[i].name for i in report.fronts[("digits", "MLP")]}
     assert "lr=0.1,x=dp8" not in front_names and "lr=0.1,x=dp1" in front_names
+    assert {report.summaries[i].name for i in report.front} == front_names
     assert rows["lr=0.1,x=dp1"]["pareto"] == "yes" and rows["lr=0.1,x=dp8"]["pareto"] == ""
-    leak = [report.summaries[i].leak_tpr for i in report.front]
+    assert per_run["lr=0.1,x=dp1"]["pareto"] == "yes" and per_run["lr=0.1,x=dp8"]["pareto"] == ""
+    leak = [report.groups[i].leak_tpr.value for i in report.fronts[("digits", "MLP")]]
     assert leak == sorted(leak)
-    assert by_name
 
     for name in ("tradeoff_tpr", "tradeoff_auc", "roc"):
         assert report.files[name].read_bytes()[:8] == PNG
     markdown = (tmp_path / "out" / "tradeoff.md").read_text()
-    assert "| lr=0.1,x=dp1 | dp |" in markdown and "| 1 |" in markdown  # ε rounded to 1
+    assert markdown.startswith("Rows: runs that differ only in their seeds")
+    assert "| lr=0.1,x=dp1 | digits | MLP | dp |" in markdown and "| 1 |" in markdown  # ε: 1
+    dp1 = runs["lr=0.1,x=dp1"]["attacks"]["lira"]
+    assert f"{dp1['auc']:.3f} [{dp1['auc_ci_low']:.3f}, {dp1['auc_ci_high']:.3f}]" in markdown
     summary = (tmp_path / "out" / "README.md").read_text()
     assert "![test accuracy vs TPR at 0.1% FPR](tradeoff_tpr.png)" in summary
-    assert "`x=dp1`" in summary  # the front lists runs by their distinguishing items
+    assert "### digits · MLP" in summary
+    assert "`x=dp1`" in summary  # the front lists rows by their distinguishing items
     assert "lr=0.1,x=broken" in summary and "not valid JSON" in summary
     assert list((tmp_path / "out" / "tb").glob("events.out.tfevents.*"))
 
@@ -105,7 +119,8 @@ def test_cli_writes_under_the_sweep_root_and_lists_the_front(sweep, capsys):
     root, _ = sweep
     assert report_main([str(root), "--roc-runs", "2"]) == 0
     out = capsys.readouterr().out
-    assert "4 runs reported, 1 skipped" in out and "Pareto front" in out
+    assert "4 runs reported, 1 skipped" in out and "Pareto front of digits · MLP" in out
+    assert "4 rows. Rows: runs that differ only in their seeds" in out
     assert (root / "report" / "tradeoff.csv").exists()
     assert list((root / "report" / "tb").glob("events.out.tfevents.*"))
     assert f"tensorboard --logdir {root}" in out

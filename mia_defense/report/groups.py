@@ -1,0 +1,321 @@
+"""Rows of the report: runs grouped by their config, each figure a mean over the row's runs
+with its 95% interval and spread.
+
+By default a row holds the runs that differ only in their seeds (``seed`` and the ``*.seed``
+keys that follow it, e.g. ``attack.attacks.shokri.seed``; ``progress`` is ignored too);
+``by`` names config keys instead (dotted, as in results.json's ``config``), and ``run``
+keeps one row per run. Runs of different datasets or models never share a row.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mia_defense.errors import ConfigError
+from mia_defense.report.stats import Estimate, estimate
+from mia_defense.report.table import (
+    LEAK_TPR,
+    RunSummary,
+    distinguishing,
+    name_items,
+    short_labels,
+)
+
+__all__ = [
+    "PER_RUN",
+    "RunGroup",
+    "describe_grouping",
+    "group_runs",
+    "is_seed_key",
+    "parse_group_by",
+]
+
+# ``--group-by run``: one row per run.
+PER_RUN = "run"
+# Config keys that change no result.
+_COSMETIC = frozenset({"progress"})
+_MISSING = "(not set)"
+_RATE = (0.0, 1.0)
+
+
+def is_seed_key(key: str) -> bool:
+    """Whether a dotted config key is a seed (``seed``, ``attack.attacks.rmia.seed``...)."""
+    return key == "seed" or key.endswith(".seed")
+
+
+@dataclass(frozen=True)
+class RunGroup:
+    """One row of the report: runs that share a dataset, a model and the grouping keys.
+
+    Attributes:
+        name: what the runs' names share but their seeds, or their family when that is
+            all (``by``: ``key=value`` of the grouping keys, ``(not set)`` for a run without
+            the key; one row per run: the run's name).
+        label: ``name`` without the items every row shares (for legends).
+        dataset, model: shared by all its runs.
+        runs: its runs, in directory order.
+        family, defense, release: of its runs (``a / b`` when they differ).
+        hyperparameters: the settings its runs share and that tell the rows apart.
+        metrics: figure -> `Estimate`: ``test_accuracy``, ``train_accuracy``,
+            ``generalization_gap``, ``max_auc``, ``max_tpr@0.1%fpr`` (a run's strongest
+            black-box attack) and ``ATTACK.METRIC`` (``lira_online.auc``, ...).
+        epsilon: the largest ε of its runs (``inf`` without noise), ``None`` when not DP.
+        strongest_attack: its runs' strongest attacks (``a ×2, b ×1`` when they differ).
+    """
+
+    name: str
+    label: str
+    dataset: str
+    model: str
+    runs: tuple[RunSummary, ...]
+    family: str
+    defense: str
+    release: str
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Estimate] = field(default_factory=dict)
+    epsilon: float | None = None
+    strongest_attack: str = ""
+
+    @property
+    def n(self) -> int:
+        return len(self.runs)
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return self.dataset, self.model
+
+    @property
+    def seeds(self) -> list[int | None]:
+        return [run.seed for run in self.runs]
+
+    @property
+    def test_accuracy(self) -> Estimate:
+        return self.metrics["test_accuracy"]
+
+    @property
+    def leak_tpr(self) -> Estimate:
+        return self.metrics[LEAK_TPR]
+
+    @property
+    def leak_auc(self) -> Estimate:
+        return self.metrics["max_auc"]
+
+
+def parse_group_by(text: str) -> tuple[str, ...]:
+    """``KEY[,KEY]`` as keys; ``run`` alone for one row per run.
+
+    Raises:
+        ConfigError: an empty key, or ``run`` combined with keys.
+    """
+    keys = tuple(k.strip() for k in text.split(","))
+    if not all(keys):
+        raise ConfigError(
+            f"--group-by {text!r}: an empty key; give dotted config keys separated by commas, "
+            "e.g. --group-by defense.dp.target_epsilon,train.epochs"
+        )
+    if PER_RUN in keys and len(keys) > 1:
+        raise ConfigError(
+            f"--group-by {text!r}: '{PER_RUN}' (one row per run) cannot be combined with keys"
+        )
+    return keys
+
+
+def describe_grouping(by: Sequence[str] | None) -> str:
+    """One sentence saying how the rows were formed, for every output of the report."""
+    if by is None:
+        rule = (
+            "runs that differ only in their seeds (seed and the *.seed keys that follow it) "
+            "share a row"
+        )
+    elif tuple(by) == (PER_RUN,):
+        rule = "one row per run"
+    else:
+        rule = (
+            f"runs that share dataset, model and {', '.join(by)} share a row, whatever else "
+            "they differ in"
+        )
+    return (
+        f"Rows: {rule}. Each figure is the mean over a row's n runs with its 95% interval "
+        "(one run: its attacks' bootstrap interval, and Student's t over its K models for test "
+        "accuracy; several runs: Student's t over the runs) and, for several runs, its spread."
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+
+
+def _lookup(config: Mapping[str, Any], key: str) -> str:
+    """The value of a dotted key as text; a prefix (``defense.dp``) gives its whole subtree."""
+    if key in config:
+        return _text(config[key])
+    subtree = {k[len(key) + 1 :]: v for k, v in config.items() if k.startswith(f"{key}.")}
+    return _text(subtree) if subtree else _MISSING
+
+
+def _check_keys(by: Sequence[str], summaries: Sequence[RunSummary]) -> None:
+    """Every key of ``by`` is in some run's config (or is a prefix of such a key)."""
+    known = sorted(set().union(*(s.config for s in summaries)))
+    for key in by:
+        if any(k == key or k.startswith(f"{key}.") for k in known):
+            continue
+        close = difflib.get_close_matches(key, known, n=3)
+        varying = [
+            k for k in known
+            if not is_seed_key(k) and len({_lookup(s.config, k) for s in summaries}) > 1
+        ]  # fmt: skip
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        if varying:
+            examples = f"varying in these runs: {', '.join(varying[:6])}"
+        else:
+            examples = f"e.g. {', '.join(known[:6])}" if known else "these runs record no config"
+        raise ConfigError(
+            f"--group-by: no run's config has the key {key!r}; {hint}use dotted keys of "
+            f"results.json's config ({examples}), or '{PER_RUN}'"
+        )
+
+
+def _identity(summary: RunSummary, index: int, by: Sequence[str] | None) -> tuple[Any, ...]:
+    """What runs of one row share: dataset and model, then the grouping keys' values. A run
+    whose results.json has no config cannot be compared: it keeps a row of its own."""
+    if not summary.config or (by is not None and tuple(by) == (PER_RUN,)):
+        return (summary.pair, ("run", index))
+    if by is None:
+        rest: tuple[Any, ...] = tuple(
+            sorted(
+                (k, _text(v)) for k, v in summary.config.items()
+                if not is_seed_key(k) and k not in _COSMETIC
+            )
+        )  # fmt: skip
+    else:
+        rest = tuple(_lookup(summary.config, key) for key in by)
+    return (summary.pair, rest)
+
+
+def _joined(values: Sequence[str]) -> str:
+    return " / ".join(dict.fromkeys(values))
+
+
+def _strongest(runs: Sequence[RunSummary]) -> str:
+    counts = Counter(r.strongest_attack for r in runs)
+    if len(counts) == 1:
+        return runs[0].strongest_attack
+    return ", ".join(f"{name} ×{n}" for name, n in counts.most_common())
+
+
+def _epsilon(runs: Sequence[RunSummary]) -> float | None:
+    values = [r.epsilon for r in runs if r.epsilon is not None]
+    return max(values) if values else None
+
+
+def _attack_figures(runs: Sequence[RunSummary]) -> dict[str, Estimate]:
+    """``ATTACK.METRIC`` -> estimate, for every AUC and TPR figure an attack reports."""
+    keys: list[tuple[str, str]] = []
+    for run in runs:
+        for attack, metrics in run.attacks.items():
+            keys += [
+                (attack, m) for m in metrics
+                if (m == "auc" or (m.startswith("tpr@") and m.endswith("fpr")))
+                and (attack, m) not in keys
+            ]  # fmt: skip
+    figures = {}
+    for attack, m in keys:
+        values, intervals = [], []
+        for run in runs:
+            own = run.attacks.get(attack, {})
+            values.append(own.get(m, math.nan))
+            intervals.append((own.get(f"{m}_ci_low", math.nan), own.get(f"{m}_ci_high", math.nan)))
+        figures[f"{attack}.{m}"] = estimate(values, intervals, bounds=_RATE)
+    return figures
+
+
+def _figures(runs: Sequence[RunSummary]) -> dict[str, Estimate]:
+    """Every figure of a row: utility, the strongest attack's, then each attack's."""
+
+    def rate(value: str, interval: str) -> Estimate:
+        return estimate(
+            [getattr(r, value) for r in runs], [getattr(r, interval) for r in runs], bounds=_RATE
+        )
+
+    none = [(math.nan, math.nan)] * len(runs)
+    return {
+        "test_accuracy": rate("test_accuracy", "test_accuracy_ci"),
+        "train_accuracy": estimate([r.train_accuracy for r in runs], none, bounds=_RATE),
+        "generalization_gap": estimate([r.generalization_gap for r in runs], none),
+        "max_auc": rate("leak_auc", "leak_auc_ci"),
+        LEAK_TPR: rate("leak_tpr", "leak_tpr_ci"),
+        **_attack_figures(runs),
+    }
+
+
+def _shared(dicts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The items every one of ``dicts`` has with the same value (in the first's order)."""
+    first, *rest = dicts
+    return {k: v for k, v in first.items() if all(k in d and repr(d[k]) == repr(v) for d in rest)}
+
+
+def _name(runs: Sequence[RunSummary], by: Sequence[str] | None) -> str:
+    """A row's name: ``key=value`` of the grouping keys; by default, the items its runs'
+    names share but their seeds (their family when nothing else is left)."""
+    if by is not None and tuple(by) == (PER_RUN,):
+        return runs[0].name
+    if by is not None:
+        return ",".join(f"{key}={_lookup(runs[0].config, key)}" for key in by)
+    head, sep, _ = runs[0].name.rpartition("/")  # the sweep's folder, when several were read
+    prefix = head + sep if all(r.name.startswith(head + sep) for r in runs) else ""
+    names = [name_items(r.name[len(prefix) :]) for r in runs]
+    kept = [
+        item for item in names[0]
+        if all(item in other for other in names) and not is_seed_key(item.partition("=")[0])
+    ]  # fmt: skip
+    return prefix + (",".join(kept) or runs[0].family)
+
+
+def group_runs(
+    summaries: Sequence[RunSummary], *, by: Sequence[str] | None = None
+) -> list[RunGroup]:
+    """The rows of the report, ordered by (dataset, model), then by their first run.
+
+    Args:
+        summaries: the ranked runs.
+        by: ``None``: runs that differ only in their seeds share a row; config keys (dotted):
+            runs that share these keys' values share a row; ``("run",)``: one row per run.
+            Dataset and model always tell rows apart.
+
+    Raises:
+        ConfigError: a key of ``by`` is in no run's config (the message names it, close
+            matches and the keys that vary).
+    """
+    if by is not None and tuple(by) != (PER_RUN,):
+        _check_keys(by, summaries)
+    members: dict[tuple[Any, ...], list[int]] = {}
+    for i, s in enumerate(summaries):
+        members.setdefault(_identity(s, i, by), []).append(i)
+    pairs = list(dict.fromkeys(s.pair for s in summaries))
+    ordered = sorted(members.values(), key=lambda m: (pairs.index(summaries[m[0]].pair), m[0]))
+    runs = [tuple(summaries[i] for i in m) for m in ordered]
+    per_run = by is not None and tuple(by) == (PER_RUN,)
+    settings = [_shared([r.settings for r in rs]) for rs in runs]
+    if not per_run:  # seeds are their own column
+        settings = [{k: v for k, v in s.items() if not is_seed_key(k)} for s in settings]
+    families = [_joined([r.family for r in rs]) for rs in runs]
+    owns = [set().union(*(r.own_settings for r in rs)) for rs in runs]
+    hypers = distinguishing(settings, families, owns)
+    names = [_name(rs, by) for rs in runs]
+    labels = short_labels(names)
+    rows = []
+    for name, label, rs, family, hyper in zip(names, labels, runs, families, hypers, strict=True):
+        row = RunGroup(
+            name=name, label=label, dataset=rs[0].dataset, model=rs[0].model, runs=rs,
+            family=family, defense=_joined([r.defense for r in rs]),
+            release=_joined([r.release for r in rs]), hyperparameters=hyper,
+            metrics=_figures(rs), epsilon=_epsilon(rs), strongest_attack=_strongest(rs),
+        )  # fmt: skip
+        rows.append(row)
+    return rows

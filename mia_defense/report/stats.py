@@ -1,0 +1,81 @@
+"""A figure of a report row: its mean over the row's runs, a 95% interval and the spread."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import t as student_t
+
+__all__ = ["LEVEL", "Estimate", "estimate", "t_interval"]
+
+# The level of every interval the report computes (the attacks' bootstrap intervals are at
+# attack.confidence, 0.95 by default).
+LEVEL = 0.95
+_NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One figure of a report row.
+
+    Attributes:
+        value: the mean over the row's runs (the run's own figure for one run).
+        low, high: the 95% interval: for one run, its own (the attacks' bootstrap over target
+            records, the test accuracy's Student-t interval over the K models); for several
+            runs, Student's t interval of the mean over the runs. NaN when unknown.
+        std: the sample standard deviation over the runs; NaN for one run.
+        minimum, maximum: the range over the runs; NaN for one run.
+        n: how many runs have the figure.
+    """
+
+    value: float
+    low: float = _NAN
+    high: float = _NAN
+    std: float = _NAN
+    minimum: float = _NAN
+    maximum: float = _NAN
+    n: int = 1
+
+
+def t_interval(mean: float, std: float, n: int, *, level: float = LEVEL) -> tuple[float, float]:
+    """Student's t interval of a mean over ``n`` independent draws of sample std ``std``
+    (``ddof=1``); NaN when ``n < 2`` or ``std`` is not finite."""
+    if n < 2 or not math.isfinite(std):
+        return _NAN, _NAN
+    half = float(student_t.ppf((1.0 + level) / 2.0, n - 1)) * std / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def _clip(bounds: tuple[float, float] | None, low: float, high: float) -> tuple[float, float]:
+    if bounds is None:
+        return low, high
+    return max(low, bounds[0]), min(high, bounds[1])
+
+
+def estimate(
+    values: Sequence[float],
+    intervals: Sequence[tuple[float, float]],
+    *,
+    bounds: tuple[float, float] | None = None,
+) -> Estimate:
+    """The `Estimate` of one figure over a row's runs.
+
+    Args:
+        values: [R] the figure of each run; NaN where a run lacks it (left out, ``n`` counts
+            the others).
+        intervals: [R] each run's own (low, high), used when a single run has the figure.
+        bounds: the figure's range (``(0, 1)`` for a rate): a t interval is clipped to it.
+    """
+    kept = [(v, ci) for v, ci in zip(values, intervals, strict=True) if not math.isnan(v)]
+    if not kept:
+        return Estimate(_NAN, n=0)
+    if len(kept) == 1:
+        value, (low, high) = kept[0]
+        return Estimate(value, low, high)
+    array = np.array([v for v, _ in kept], dtype=np.float64)
+    mean, std = float(array.mean()), float(array.std(ddof=1))
+    low, high = _clip(bounds, *t_interval(mean, std, len(array)))
+    return Estimate(mean, low, high, std, float(array.min()), float(array.max()), len(array))
