@@ -179,10 +179,15 @@ def unwrap_model(model: nn.Module) -> nn.Module:
 
 
 def cross_entropy(logits: torch.Tensor, batch: Batch, **kwargs: Any) -> torch.Tensor:
-    """Each model's mean cross-entropy [K] on its valid samples (hard or soft targets)."""
-    target = batch.target.flatten(0, 1)
-    per_sample = F.cross_entropy(logits.flatten(0, 1), target, reduction="none", **kwargs)
-    return masked_mean(per_sample.view_as(batch.valid), batch)
+    """Each model's mean cross-entropy [K] on its valid samples (hard or soft targets).
+
+    The class axis goes second ([K, C, B]): torch's CPU log-softmax over a short last axis
+    (C=10) is about 8x slower than over the middle axis of the same tensor (measured on
+    [16, 520, 10], forward and backward), and the loss is the same.
+    """
+    target = batch.target.transpose(1, 2) if batch.target.is_floating_point() else batch.target
+    per_sample = F.cross_entropy(logits.transpose(1, 2), target, reduction="none", **kwargs)
+    return masked_mean(per_sample, batch)
 
 
 def masked_mean(per_sample: torch.Tensor, batch: Batch) -> torch.Tensor:

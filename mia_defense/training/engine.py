@@ -102,7 +102,7 @@ def gather_batch(
 
 @torch.no_grad()
 def _evaluate(
-    ctx: TrainContext, x_test: torch.Tensor, y_test: torch.Tensor, *, chunk: int = 2048
+    ctx: TrainContext, x_test: torch.Tensor, y_test: torch.Tensor, *, chunk: int = 256
 ) -> list[tuple[float, float, float, float]]:
     """Per model: mean loss and accuracy on its members, then on the shared test set."""
     stack = ctx.stack
