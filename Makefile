@@ -3,22 +3,45 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# The CPU build of torch, pinned first: a plain `pip install torch` pulls a multi-GB CUDA build.
+# The CPU build of torch: a plain `pip install torch` pulls a multi-GB CUDA build. An input of
+# the lock, which pins the exact file by its hash.
 TORCH_SPEC ?= torch==2.13.0
+# Every package `make install` puts in .venv, exact versions and sha256 hashes; `make lock`
+# refreshes it. pip reads it too: `pip install --require-hashes -r requirements.lock`.
+LOCK := requirements.lock
+# The installer, pinned: uv installs the lock several times faster than pip. pip installs it.
+UV_VERSION ?= 0.13.9
+UV := $(VENV)/bin/uv
+# Where pip finds local wheels (the CPU torch lies there on these machines). uv reads no
+# pip.conf, so pip's own setting is handed to it.
+FIND_LINKS ?= $(sort $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV_FROM = $(addprefix --find-links ,$(FIND_LINKS))
+# `make lock` moves every package to the newest version pyproject.toml allows;
+# `make lock LOCK_FLAGS=` keeps the current pins and only adds or drops what changed.
+LOCK_FLAGS ?= --upgrade
 ARGS ?=
 # What `make tb` shows: a run or sweep directory, or a folder of them.
 RUN ?= outputs
 
-.PHONY: install run test test-slow lint bench clean report tb
+.PHONY: install lock run test test-slow lint bench clean report tb
 .PHONY: study-digits study-purchase study-naive-vs-adaptive study-reference-models study-dp-audit
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install "$(TORCH_SPEC)"
-	$(PY) -m pip install -e ".[dev]"
+# Exactly the lock's files, hash-checked, then the package itself (editable, no dependencies).
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(UV)
+	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(LOCK)
+	$(UV) pip install --python $(PY) --no-deps -e .
 	touch $@
+
+$(UV):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+
+lock: $(UV)  ## refresh requirements.lock from pyproject.toml (the dev extra) and TORCH_SPEC
+	echo "$(TORCH_SPEC)" | $(UV) pip compile pyproject.toml - --extra dev $(LOCK_FLAGS) \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
+	  --generate-hashes --custom-compile-command "make lock" --output-file $(LOCK)
 
 run: install  ## train, attack and record the default experiment
 	$(VENV)/bin/mia-train $(ARGS)
