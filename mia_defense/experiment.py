@@ -42,7 +42,12 @@ from mia_defense.timing import Stopwatch
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
 from mia_defense.tracking.run_dir import mark_run
 from mia_defense.tracking.tensorboard import log_run
-from mia_defense.training.checkpoints import check_checkpoint_dir, config_fingerprint
+from mia_defense.training.checkpoints import (
+    CHECKPOINTS,
+    UNDEFENDED_CHECKPOINTS,
+    check_checkpoint_dir,
+    config_fingerprint,
+)
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import Ensemble
@@ -58,8 +63,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CHECKPOINTS = "checkpoints"
-UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
 
 
 @dataclass
@@ -746,6 +749,8 @@ def _results_payload(
         "dataset": experiment.dataset.name,
         "data_fingerprint": data.fingerprint,
         "class_labels": _class_labels(experiment.dataset),
+        "input_shape": list(data.dataset.input_shape),
+        "num_classes": int(data.dataset.num_classes),
         "seed": experiment.seed,
         "num_models": data.plan.num_models,
         "population_size": data.plan.population_size,

@@ -17,6 +17,7 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
+from mia_defense.report.rows import table_rows
 from mia_defense.report.runs import RESULTS, LoadedRuns, load_runs
 from mia_defense.report.table import (
     BASELINE,
@@ -24,7 +25,6 @@ from mia_defense.report.table import (
     markdown_table,
     not_ranked_markdown,
     summarise,
-    table_rows,
     write_csv,
 )
 

@@ -9,15 +9,12 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
-
-if TYPE_CHECKING:
-    from mia_defense.report.groups import RunGroup
 
 __all__ = [
     "BASELINE",
@@ -33,7 +30,6 @@ __all__ = [
     "not_ranked_markdown",
     "short_labels",
     "summarise",
-    "table_rows",
     "write_csv",
 ]
 
@@ -327,52 +323,6 @@ def _figure_cells(name: str, e: Estimate | None) -> list[Any]:
 
 def _seeds_cell(seeds: Sequence[int | None]) -> str:
     return ", ".join("?" if s is None else str(s) for s in seeds)
-
-
-def table_rows(
-    groups: Sequence[RunGroup],
-    *,
-    front: Collection[int] = (),
-    fprs: Sequence[float] = TABLE_FPRS,
-) -> tuple[list[str], list[list[Any]]]:
-    """Headers and raw rows (numbers unrounded, ``None`` or NaN for missing) of the table.
-
-    One row per group (see `mia_defense.report.groups`): run (the row's name; the column
-    keeps the name it had when every row was a run), dataset, model, family,
-    defense, release, hyperparameters, n (runs), seeds, then each figure as mean,
-    ``_ci_low`` and ``_ci_high`` (95% interval), with ``_std``, ``_min`` and ``_max`` over
-    the runs for test accuracy and the strongest attack's AUC and TPR at 0.1% FPR; train
-    accuracy, gap, ε (the largest of the runs), the strongest attack; each attack's AUC and
-    TPR at ``fprs``; whether the row is on its (dataset, model) Pareto front (``front``:
-    indices into ``groups``); the runs' names, ``; ``-joined.
-    """
-    attacks: list[str] = []
-    for g in groups:
-        for run in g.runs:
-            attacks += [a for a in run.attacks if a not in attacks]
-    figures = [f"{a}.{m}" for a in attacks for m in ("auc", *(_fpr_key(f) for f in fprs))]
-    headers = [
-        "run", "dataset", "model", "family", "defense", "release", "hyperparameters", "n",
-        "seeds", *_figure_columns("test_accuracy"), "train_accuracy", "generalization_gap",
-        "epsilon", "strongest_attack", *_figure_columns("max_auc"), *_figure_columns(LEAK_TPR),
-        *(c for f in figures for c in _figure_columns(f)), "pareto", "runs",
-    ]  # fmt: skip
-    rows = []
-    for i, g in enumerate(groups):
-        m = g.metrics
-        rows.append(
-            [
-                g.name, g.dataset, g.model, g.family, g.defense, g.release,
-                _format_hyper(g.hyperparameters), g.n, _seeds_cell(g.seeds),
-                *_figure_cells("test_accuracy", m["test_accuracy"]),
-                m["train_accuracy"].value, m["generalization_gap"].value, g.epsilon,
-                g.strongest_attack, *_figure_cells("max_auc", m["max_auc"]),
-                *_figure_cells(LEAK_TPR, m[LEAK_TPR]),
-                *(c for f in figures for c in _figure_cells(f, m.get(f))),
-                "yes" if i in front else "", "; ".join(r.name for r in g.runs),
-            ]
-        )  # fmt: skip
-    return headers, rows
 
 
 def _csv_cell(value: Any) -> str:

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from mia_defense.data.dataset import Dataset
 
 __all__ = [
+    "CHECKPOINTS",
     "FINGERPRINT_KEYS",
+    "UNDEFENDED_CHECKPOINTS",
     "check_checkpoint_dir",
     "checkpoint_path",
     "config_fingerprint",
@@ -31,6 +33,10 @@ __all__ = [
 ]
 
 # The config parts that determine the trained models (attack.canaries changes the data).
+# A run directory's checkpoint folders: the target models, and the undefended shadow
+# models of a naive attacker (attack.shadow_recipe=undefended).
+CHECKPOINTS = "checkpoints"
+UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
 FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
 # Train settings that do not change what is computed (memory and placement only).
 _NEUTRAL_TRAIN_KEYS = ("chunk_size", "device", "eval_every", "threads")
@@ -203,7 +209,6 @@ def load_trained_model(
             under another config or on other data (its fingerprint differs).
         ConfigError: ``index`` out of range, or a config that no longer builds.
     """
-    from mia_defense.experiment import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
     from mia_defense.tracking.artifacts import read_json
 
     run_dir = Path(run_dir)

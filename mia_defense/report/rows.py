@@ -1,0 +1,65 @@
+"""The tradeoff table's rows: one per group of runs (`mia_defense.report.groups`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from mia_defense.report.groups import RunGroup
+from mia_defense.report.table import (
+    LEAK_TPR,
+    TABLE_FPRS,
+    _figure_cells,
+    _figure_columns,
+    _format_hyper,
+    _fpr_key,
+    _seeds_cell,
+)
+
+__all__ = ["table_rows"]
+
+
+def table_rows(
+    groups: Sequence[RunGroup],
+    *,
+    front: Collection[int] = (),
+    fprs: Sequence[float] = TABLE_FPRS,
+) -> tuple[list[str], list[list[Any]]]:
+    """Headers and raw rows (numbers unrounded, ``None`` or NaN for missing) of the table.
+
+    One row per group (see `mia_defense.report.groups`): run (the row's name; the column
+    keeps the name it had when every row was a run), dataset, model, family,
+    defense, release, hyperparameters, n (runs), seeds, then each figure as mean,
+    ``_ci_low`` and ``_ci_high`` (95% interval), with ``_std``, ``_min`` and ``_max`` over
+    the runs for test accuracy and the strongest attack's AUC and TPR at 0.1% FPR; train
+    accuracy, gap, ε (the largest of the runs), the strongest attack; each attack's AUC and
+    TPR at ``fprs``; whether the row is on its (dataset, model) Pareto front (``front``:
+    indices into ``groups``); the runs' names, ``; ``-joined.
+    """
+    attacks: list[str] = []
+    for g in groups:
+        for run in g.runs:
+            attacks += [a for a in run.attacks if a not in attacks]
+    figures = [f"{a}.{m}" for a in attacks for m in ("auc", *(_fpr_key(f) for f in fprs))]
+    headers = [
+        "run", "dataset", "model", "family", "defense", "release", "hyperparameters", "n",
+        "seeds", *_figure_columns("test_accuracy"), "train_accuracy", "generalization_gap",
+        "epsilon", "strongest_attack", *_figure_columns("max_auc"), *_figure_columns(LEAK_TPR),
+        *(c for f in figures for c in _figure_columns(f)), "pareto", "runs",
+    ]  # fmt: skip
+    rows = []
+    for i, g in enumerate(groups):
+        m = g.metrics
+        rows.append(
+            [
+                g.name, g.dataset, g.model, g.family, g.defense, g.release,
+                _format_hyper(g.hyperparameters), g.n, _seeds_cell(g.seeds),
+                *_figure_cells("test_accuracy", m["test_accuracy"]),
+                m["train_accuracy"].value, m["generalization_gap"].value, g.epsilon,
+                g.strongest_attack, *_figure_cells("max_auc", m["max_auc"]),
+                *_figure_cells(LEAK_TPR, m[LEAK_TPR]),
+                *(c for f in figures for c in _figure_cells(f, m.get(f))),
+                "yes" if i in front else "", "; ".join(r.name for r in g.runs),
+            ]
+        )  # fmt: skip
+    return headers, rows
