@@ -54,7 +54,7 @@ tb: install  ## TensorBoard on runs: make tb RUN=multirun/... (default: outputs,
 	$(VENV)/bin/tensorboard --logdir $(RUN)
 
 test: install  ## the fast test suite (a few minutes on 2 cores)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 test-slow: install  ## the slow tests only
 	$(PY) -m pytest -q -m slow
