@@ -69,8 +69,9 @@ class Estimate:
     """What a run needs, by part.
 
     Attributes:
-        observations: bytes of the released log-probabilities, float32 [K, 1+A, N, C], and
-            of the test-set outputs [K, T, C].
+        observations: bytes of the released log-probabilities, float32 [K, N, C] on the
+            population and [K, T, C] on the test set, of what the A augmented queries keep
+            (a float32 logit and a label, [K, A, N] each) and of the masks.
         models: bytes of the K trained models' parameters, float32 [K, P].
         optimizer: bytes of the parameters trained at once with their gradients and Adam's
             two moments (4 float32 copies of [chunk, P]).
@@ -111,7 +112,8 @@ def estimate(
     """The memory and time a run of ``num_models`` models needs (see `Estimate`)."""
     k, n, p = num_models, population_size, num_params
     members = max(n // 2, 1)
-    observations = 4 * k * ((1 + num_augmented) * n + test_size) * num_classes
+    label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
+    observations = 4 * k * (n + test_size) * num_classes + (4 + label_bytes) * k * num_augmented * n
     chunk = min(k, chunk_size or k)
     flops = (
         6.0 * p * k * epochs * members  # forward + backward on the members

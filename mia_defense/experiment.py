@@ -521,20 +521,21 @@ def _release(
     """What ``models`` release on the population, with the augmented queries and gradient
     norms the configured attacks need (targets and undefended shadows alike)."""
     x, y = data.split(data.plan.population_idx)
-    augmented = None
+    augmented_logits = augmented_predictions = None
     if experiment.queries.num_augmented:
-        augmented = observe_augmented(
-            models, x, release=experiment.release, queries=experiment.queries,
+        augmented_logits, augmented_predictions = observe_augmented(
+            models, x, y, release=experiment.release, queries=experiment.queries,
             seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
+            check=lambda released: _check_released(released, what="perturbed queries"),
         )
-        _check_released(augmented, what="perturbed queries")
     log_probs = observe(models, x, release=experiment.release, generator=generator)
     _check_released(log_probs, what="population")
     return Observations(
         log_probs=log_probs,
         labels=y,
         masks=data.plan.masks,
-        augmented=augmented,
+        augmented_logits=augmented_logits,
+        augmented_predictions=augmented_predictions,
         grad_norms=gradient_norms(models, x, y) if experiment.white_box else None,
     )
 

@@ -6,10 +6,18 @@ File format (``np.savez_compressed``, read with ``allow_pickle=False``):
     log_probs   float32 [K, N, C]  released log-probabilities (-inf where withheld)
     masks       bool    [K, N]     masks[k, n]: record n trained model k
     labels      int     [N]        true labels
-    augmented   float32 [K, A, N, C], optional: releases on A perturbed copies
+    augmented_logits       float32 [K, A, N], optional: on A perturbed copies of every
+                           sample, the released true-class logit log(p_y / (1 - p_y))
+    augmented_predictions  uint    [K, A, N], optional: on the same copies, the predicted
+                           label (argmax of the released output)
     grad_norms  float   [K, N], optional: white-box per-sample gradient norms
-    schema_version  int            `SCHEMA_VERSION` of the writer
+    schema_version  int            `OBSERVATIONS_VERSION` of the writer
 plus any extra arrays a writer adds (mia-train: is_canary, population_idx, test_idx).
+
+The augmented queries keep what the attacks read of them (LiRA the true-class logit,
+label-only the predicted label), not the [K, A, N, C] outputs: memory and file size grow
+with K·A·N, not K·A·N·C (11.5 GB at K=64, A=8, N=50,000, C=100). Version 1 files stored
+those outputs (``augmented``) and are refused (`Observations.load`).
 """
 
 from __future__ import annotations
@@ -30,9 +38,10 @@ __all__ = [
     "QueryConfig",
 ]
 
-# Version of the observations.npz layout above.
-OBSERVATIONS_VERSION = 1
-_OPTIONAL = ("augmented", "grad_norms")
+# Version of the observations.npz layout above (2: augmented queries as [K, A, N] signals).
+OBSERVATIONS_VERSION = 2
+_AUGMENTED = ("augmented_logits", "augmented_predictions")
+_OPTIONAL = (*_AUGMENTED, "grad_norms")
 
 
 class MissingObservationError(ConfigError):
@@ -47,8 +56,11 @@ class Observations:
         log_probs: [K, N, C] float32 released log-probabilities (``-inf`` where withheld).
         labels: [N] int true labels.
         masks: [K, N] bool membership of each sample in each model's training set.
-        augmented: [K, A, N, C] released log-probabilities on A perturbed copies of every
-            sample (the same copies for every model), or ``None`` when not queried.
+        augmented_logits: [K, A, N] float32 true-class logit log(p_y / (1 - p_y)) released
+            on A perturbed copies of every sample (the same copies for every model;
+            `mia_defense.attacks.signals.query_signals`), or ``None`` when not queried.
+        augmented_predictions: [K, A, N] unsigned int predicted label (argmax of the
+            released output) on the same copies; given together with ``augmented_logits``.
         grad_norms: [K, N] white-box per-sample gradient norms of the loss with respect to
             the parameters, or ``None`` when not computed.
     """
@@ -56,21 +68,39 @@ class Observations:
     log_probs: np.ndarray
     labels: np.ndarray
     masks: np.ndarray
-    augmented: np.ndarray | None = None
+    augmented_logits: np.ndarray | None = None
+    augmented_predictions: np.ndarray | None = None
     grad_norms: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        k, n, c = self.log_probs.shape
+        k, n, _ = self.log_probs.shape
         if self.masks.shape != (k, n) or self.labels.shape != (n,):
             raise ValueError(
                 f"inconsistent shapes: log_probs {self.log_probs.shape}, "
                 f"masks {self.masks.shape}, labels {self.labels.shape}"
             )
-        aug = self.augmented
-        if aug is not None and (aug.ndim != 4 or aug.shape[0] != k or aug.shape[2:] != (n, c)):
-            raise ValueError(f"augmented has shape {aug.shape}, expected [{k}, A, {n}, {c}]")
+        self._check_augmented(k, n)
         if self.grad_norms is not None and self.grad_norms.shape != (k, n):
             raise ValueError(f"grad_norms has shape {self.grad_norms.shape}, expected [{k}, {n}]")
+
+    def _check_augmented(self, k: int, n: int) -> None:
+        logits, predictions = self.augmented_logits, self.augmented_predictions
+        if (logits is None) != (predictions is None):
+            raise ValueError(
+                "augmented_logits and augmented_predictions go together: give both or neither"
+            )
+        if logits is None or predictions is None:
+            return
+        for name, value in zip(_AUGMENTED, (logits, predictions), strict=True):
+            if value.ndim != 3 or value.shape[0] != k or value.shape[2] != n:
+                raise ValueError(f"{name} has shape {value.shape}, expected [{k}, A, {n}]")
+        if logits.shape != predictions.shape:
+            raise ValueError(
+                f"augmented_logits {logits.shape} and augmented_predictions "
+                f"{predictions.shape} differ in A"
+            )
+        if not np.issubdtype(predictions.dtype, np.integer):
+            raise ValueError(f"augmented_predictions has dtype {predictions.dtype}, expected int")
 
     @property
     def num_models(self) -> int:
@@ -98,7 +128,8 @@ class Observations:
         if version != OBSERVATIONS_VERSION:
             raise DataError(
                 f"{path}: observations format version {version}, this version reads "
-                f"{OBSERVATIONS_VERSION}"
+                f"{OBSERVATIONS_VERSION}; write the file again with this version "
+                "(mia-train, or Observations.save)"
             )
         try:
             return cls(
@@ -117,13 +148,13 @@ class Observations:
             self.log_probs[models],
             self.labels,
             self.masks[models],
-            None if self.augmented is None else self.augmented[models],
-            None if self.grad_norms is None else self.grad_norms[models],
-        )
+            **{k: None if getattr(self, k) is None else getattr(self, k)[models]
+               for k in _OPTIONAL},
+        )  # fmt: skip
 
     def with_log_probs(self, log_probs: np.ndarray) -> Observations:
         """A copy with other released outputs (and no augmented queries or gradients)."""
-        return replace(self, log_probs=log_probs, augmented=None, grad_norms=None)
+        return replace(self, log_probs=log_probs, **dict.fromkeys(_OPTIONAL))
 
     def require(self, name: str, *, attack: str, fix: str) -> np.ndarray:
         """The optional field ``name``; raises `MissingObservationError` naming the fix."""

@@ -4,12 +4,13 @@ perturbed copies); the result is `mia_defense.observations.Observations`."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
+from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.release import Release
 from mia_defense.observations import QueryConfig
 from mia_defense.training.stack import ModelStack
@@ -36,20 +37,23 @@ def _shift(images: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
 
 def perturbed_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> list[torch.Tensor]:
     """A perturbed copies of ``x`` [N, ...]: shifts/flips for images, feature noise otherwise."""
+    return list(_iter_copies(x, queries=queries, seed=seed))
+
+
+def _iter_copies(x: np.ndarray, *, queries: QueryConfig, seed: int) -> Iterator[torch.Tensor]:
+    """The copies of `perturbed_copies`, one at a time (one copy of ``x`` in memory, not A)."""
     inputs = torch.as_tensor(x, dtype=torch.float32)
     rng = np.random.default_rng(seed)
     image = inputs.ndim == 4 and (queries.max_shift > 0 or queries.flip)
     scale = inputs.std(dim=0, keepdim=True).clamp_min(1e-6)
-    copies = []
     for a in range(queries.num_augmented):
         if image:
             dy, dx = (int(v) for v in rng.integers(-queries.max_shift, queries.max_shift + 1, 2))
             copy = _shift(inputs, dy, dx)
-            copies.append(copy.flip(-1) if queries.flip and a % 2 == 0 else copy)
+            yield copy.flip(-1) if queries.flip and a % 2 == 0 else copy
         else:
             noise = torch.as_tensor(rng.standard_normal(inputs.shape), dtype=torch.float32)
-            copies.append(inputs + queries.noise_std * scale * noise)
-    return copies
+            yield inputs + queries.noise_std * scale * noise
 
 
 @torch.no_grad()
@@ -65,14 +69,33 @@ def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: i
         stack = ModelStack(models, [len(models)])
         rows = max(1, batch_size * 8 // len(models))  # bounds the [K, rows, width] activations
         try:
-            return torch.cat(
-                [stack.forward(chunk, shared=True) for chunk in inputs.split(rows)], 1
-            )
+            chunks = (stack.forward(chunk, shared=True) for chunk in inputs.split(rows))
+            return _filled(chunks, len(models), len(inputs))
         except RuntimeError as err:  # e.g. a user module with an op vmap cannot batch
             log.debug("querying the models one by one: vmap failed: %s", err)
-    return torch.stack(
-        [torch.cat([model(chunk) for chunk in inputs.split(batch_size)]) for model in models]
-    )
+    out: torch.Tensor | None = None
+    for k, model in enumerate(models):  # into one [K, N, C] tensor, not a list then a stack
+        logits = torch.cat([model(chunk) for chunk in inputs.split(batch_size)])
+        if out is None:
+            out = logits.new_empty((len(models), *logits.shape))
+        out[k] = logits
+    assert out is not None, "no models to query"
+    return out
+
+
+def _filled(chunks: Iterator[torch.Tensor], num_models: int, num_rows: int) -> torch.Tensor:
+    """[K, N, C] from consecutive row chunks [K, rows, C], written in place (no second copy
+    of the [K, N, C] logits, as ``torch.cat`` of the chunks would hold at its peak)."""
+    out: torch.Tensor | None = None
+    start = 0
+    for chunk in chunks:
+        if out is None:
+            out = chunk.new_empty((num_models, num_rows, *chunk.shape[2:]))
+        out[:, start : start + chunk.shape[1]] = chunk
+        start += chunk.shape[1]
+    if out is None:  # no rows
+        raise RuntimeError("no inputs to query")
+    return out
 
 
 def _stackable(models: Sequence[nn.Module]) -> bool:
@@ -91,8 +114,20 @@ def _stackable(models: Sequence[nn.Module]) -> bool:
 def _release_all(
     logits: torch.Tensor, release: Release, generator: torch.Generator | None
 ) -> torch.Tensor:
-    """The release applied to each model's logits in turn (noise drawn in model order)."""
-    return torch.stack([release(model_logits, generator) for model_logits in logits])
+    """The release applied to each model's logits in turn (noise drawn in model order).
+
+    Each model's released outputs overwrite its logits (when of their shape and dtype), so
+    the [K, N, C] array exists once.
+    """
+    out: torch.Tensor | None = None
+    for k, model_logits in enumerate(logits):
+        released = release(model_logits, generator)
+        if out is None:
+            same = released.shape == model_logits.shape and released.dtype == logits.dtype
+            out = logits if same else released.new_empty((len(logits), *released.shape))
+        out[k] = released
+    assert out is not None, "no models to release"
+    return out
 
 
 def observe(
@@ -111,22 +146,62 @@ def observe(
 def observe_augmented(
     models: Sequence[nn.Module],
     x: np.ndarray,
+    y: np.ndarray,
     *,
     release: Release,
     queries: QueryConfig,
     seed: int,
     generator: torch.Generator | None = None,
     batch_size: int = 4096,
-) -> np.ndarray:
-    """Released log-probabilities [K, A, N, C] on A perturbed copies of ``x``.
+    check: Callable[[np.ndarray], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the attacks read of the releases on A perturbed copies of ``x`` [N, ...] with
+    labels ``y`` [N]: the true-class logits [K, A, N] and the predicted labels [K, A, N]
+    (`mia_defense.attacks.signals.query_signals`).
 
     Every model is queried on the same copies, so reference models calibrate the target.
+    The copies are made, queried and released one at a time (noise drawn copy by copy, in
+    model order), so memory holds one copy's [K, N, C] outputs, never [K, A, N, C].
+
+    Args:
+        check: called on each copy's released log-probabilities [K, N, C] (e.g. to refuse
+            NaN), as they are made.
     """
-    copies = perturbed_copies(x, queries=queries, seed=seed)
-    logits = torch.stack([_all_logits(models, copy, batch_size) for copy in copies], 1)
-    return torch.stack(
-        [_release_all(model_logits, release, generator) for model_logits in logits]
-    ).numpy()
+    labels = np.asarray(y)
+    logits: np.ndarray | None = None
+    predictions: np.ndarray | None = None
+    for a, copy in enumerate(_iter_copies(x, queries=queries, seed=seed)):
+        logit, prediction = _query_signals(
+            models, copy, labels, release=release, generator=generator,
+            batch_size=batch_size, check=check,
+        )  # fmt: skip
+        if logits is None or predictions is None:
+            shape = (logit.shape[0], queries.num_augmented, logit.shape[1])
+            logits = np.empty(shape, dtype=logit.dtype)
+            predictions = np.empty(shape, dtype=prediction.dtype)
+        logits[:, a], predictions[:, a] = logit, prediction
+    if logits is None or predictions is None:
+        raise ValueError("observe_augmented needs queries.num_augmented > 0")
+    return logits, predictions
+
+
+def _query_signals(
+    models: Sequence[nn.Module],
+    inputs: torch.Tensor,
+    labels: np.ndarray,
+    *,
+    release: Release,
+    generator: torch.Generator | None,
+    batch_size: int,
+    check: Callable[[np.ndarray], None] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`query_signals` [K, N] of every model's release on one perturbed copy; the copy's
+    [K, N, C] outputs are freed on return."""
+    log_probs = _release_all(_all_logits(models, inputs, batch_size), release, generator).numpy()
+    if check is not None:
+        check(log_probs)
+    pairs = [query_signals(model_log_probs, labels) for model_log_probs in log_probs]
+    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
 def _grad_norms(

@@ -24,19 +24,77 @@ def test_attacks_and_metrics_import_neither_torch_nor_training_code():
     assert done.stdout.strip() == "[]"
 
 
-def test_observations_round_trip_through_the_file_format(tmp_path):
+def _observations(*, queries: bool) -> Observations:
     rng = np.random.default_rng(0)
-    obs = Observations(
+    return Observations(
         log_probs=np.log(rng.dirichlet(np.ones(3), size=(4, 10))).astype(np.float32),
         labels=rng.integers(0, 3, 10),
         masks=rng.random((4, 10)) < 0.5,
+        augmented_logits=rng.normal(size=(4, 2, 10)).astype(np.float32) if queries else None,
+        augmented_predictions=rng.integers(0, 3, (4, 2, 10)).astype(np.uint8)
+        if queries else None,
         grad_norms=rng.random((4, 10)),
-    )
+    )  # fmt: skip
+
+
+def test_observations_round_trip_through_the_file_format(tmp_path):
+    obs = _observations(queries=False)
     obs.save(tmp_path / "observations.npz", population_idx=np.arange(10))
     back = Observations.load(tmp_path / "observations.npz")
     assert np.array_equal(back.log_probs, obs.log_probs)
     assert np.array_equal(back.masks, obs.masks) and back.masks.dtype == bool
-    assert np.array_equal(back.grad_norms, obs.grad_norms) and back.augmented is None
+    assert np.array_equal(back.grad_norms, obs.grad_norms)
+    assert back.augmented_logits is None and back.augmented_predictions is None
+
+
+def test_augmented_queries_round_trip_as_k_a_n_signals(tmp_path):
+    obs = _observations(queries=True)
+    obs.save(tmp_path / "observations.npz")
+    with np.load(tmp_path / "observations.npz") as raw:
+        assert "augmented" not in raw.files and int(raw["schema_version"]) == 2
+    back = Observations.load(tmp_path / "observations.npz")
+    for name in ("augmented_logits", "augmented_predictions"):
+        mine, theirs = getattr(obs, name), getattr(back, name)
+        assert np.array_equal(theirs, mine) and theirs.dtype == mine.dtype, name
+    taken = back.take([1, 3]).augmented_predictions
+    assert np.array_equal(taken, obs.augmented_predictions[[1, 3]])
+    assert back.with_log_probs(obs.log_probs).augmented_logits is None
+
+
+def test_a_version_1_file_with_k_a_n_c_queries_is_refused_naming_the_fix(tmp_path):
+    path = tmp_path / "observations.npz"
+    np.savez(path, log_probs=np.zeros((2, 3, 4), np.float32), masks=np.zeros((2, 3), bool),
+             labels=np.zeros(3, int), augmented=np.zeros((2, 5, 3, 4), np.float32),
+             schema_version=np.array(1))  # fmt: skip
+    before = path.read_bytes()
+    with pytest.raises(DataError, match=(
+        rf"{path}: observations format version 1, this version reads 2; write the file "
+        r"again with this version \(mia-train, or Observations.save\)"
+    )):
+        Observations.load(path)
+    assert path.read_bytes() == before  # refused, not rewritten
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"augmented_logits": np.zeros((4, 2, 10), np.float32)},
+         "augmented_logits and augmented_predictions go together"),
+        ({"augmented_logits": np.zeros((4, 2, 10, 3), np.float32),
+          "augmented_predictions": np.zeros((4, 2, 10, 3), np.uint8)},
+         r"augmented_logits has shape \(4, 2, 10, 3\), expected \[4, A, 10\]"),
+        ({"augmented_logits": np.zeros((4, 2, 10), np.float32),
+          "augmented_predictions": np.zeros((4, 3, 10), np.uint8)},
+         r"augmented_logits \(4, 2, 10\) and augmented_predictions \(4, 3, 10\) differ in A"),
+        ({"augmented_logits": np.zeros((4, 2, 10), np.float32),
+          "augmented_predictions": np.zeros((4, 2, 10), np.float32)},
+         "augmented_predictions has dtype float32, expected int"),
+    ],
+)
+def test_inconsistent_augmented_queries_are_refused(fields, message):
+    obs = _observations(queries=False)
+    with pytest.raises(ValueError, match=message):
+        Observations(obs.log_probs, obs.labels, obs.masks, **fields)
 
 
 @pytest.mark.parametrize(
@@ -45,9 +103,9 @@ def test_observations_round_trip_through_the_file_format(tmp_path):
         ({"log_probs": np.zeros((2, 3, 4))}, r"not an observations file \(no masks, labels\)"),
         ({"log_probs": np.zeros((2, 3, 4)), "masks": np.zeros((2, 3), bool),
           "labels": np.zeros(3, int), "schema_version": np.array(99)},
-         r"observations format version 99, this version reads 1"),
+         r"observations format version 99, this version reads 2"),
         ({"log_probs": np.zeros((2, 3, 4)), "masks": np.zeros((2, 5), bool),
-          "labels": np.zeros(3, int), "schema_version": np.array(1)},
+          "labels": np.zeros(3, int), "schema_version": np.array(2)},
          r"inconsistent arrays \(inconsistent shapes"),
     ],
 )

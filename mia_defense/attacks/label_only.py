@@ -21,15 +21,15 @@ def label_robustness(obs: Observations) -> np.ndarray:
 
     Needs only the predicted label, so it works on a label-only release.
     """
-    queries = obs.log_probs[:, None]
-    if obs.augmented is not None:
-        queries = np.concatenate([queries, obs.augmented], axis=1)  # [K, 1 + A, N, C]
+    predictions = obs.log_probs.argmax(axis=-1)[:, None]  # [K, 1, N]
+    if obs.augmented_predictions is not None:
+        predictions = np.concatenate([predictions, obs.augmented_predictions], axis=1)
     else:
         log.warning(
             "label_only: no augmented queries (attack.queries.num_augmented=0): falling back "
             "on the gap attack, correct label = member"
         )
-    return (queries.argmax(axis=-1) == obs.labels).mean(axis=1)
+    return (predictions == obs.labels).mean(axis=1)
 
 
 @requires_access("label")

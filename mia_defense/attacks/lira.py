@@ -6,7 +6,7 @@ import numpy as np
 
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import balanced_references, reference_models
-from mia_defense.attacks.signals import true_class_logit
+from mia_defense.attacks.signals import per_model, true_class_logit
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 
@@ -84,19 +84,18 @@ def lira(
         fixed_variance: one pooled variance for all samples instead of per-example ones;
             ``None`` picks it when fewer than 64 reference models are available, as
             Carlini et al. recommend.
-        augmented: also use the queries on perturbed copies (``obs.augmented``, when the
-            run made them): one Gaussian per query, the log-likelihood ratios summed
-            (online) or the z-scores averaged (offline), as Carlini et al. do. Without
-            them the attack is skipped (`MissingObservationError`), never silently run
-            on the plain query alone.
+        augmented: also use the queries on perturbed copies (``obs.augmented_logits``,
+            when the run made them): one Gaussian per query, the log-likelihood ratios
+            summed (online) or the z-scores averaged (offline), as Carlini et al. do.
+            Without them the attack is skipped (`MissingObservationError`), never silently
+            run on the plain query alone.
     """
-    signal = true_class_logit(obs.log_probs, obs.labels)[:, None]  # [K, 1, N]
+    signal = per_model(true_class_logit, obs.log_probs, obs.labels)[:, None]  # [K, 1, N]
     if augmented:
-        queries = obs.require(
-            "augmented", attack="lira (augmented=true)",
+        extra = obs.require(
+            "augmented_logits", attack="lira (augmented=true)",
             fix="set attack.queries.num_augmented > 0",
-        )
-        extra = true_class_logit(queries, obs.labels)  # [K, A, N]
+        )  # [K, A, N]
         signal = np.concatenate([signal, extra], axis=1)
     if fixed_variance is None:
         fixed_variance = obs.num_models - 1 < 64

@@ -16,7 +16,7 @@ __all__ = ["SHADOW_RECIPES", "hybrid_observations", "with_shadow_observations"]
 SHADOW_RECIPES = ("same", "undefended")
 
 _Attack = Callable[[Observations, np.ndarray], np.ndarray]
-_FIELDS = ("augmented", "grad_norms")  # per-model signals besides the released outputs
+_FIELDS = ("augmented_logits", "augmented_predictions", "grad_norms")  # besides log_probs
 
 
 def _mixed(own: np.ndarray | None, shadow: np.ndarray | None, target: int) -> np.ndarray | None:

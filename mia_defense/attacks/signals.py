@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from scipy.special import logsumexp
 
@@ -11,6 +13,8 @@ __all__ = [
     "confidence",
     "negative_entropy",
     "negative_modified_entropy",
+    "per_model",
+    "query_signals",
     "true_class_log_prob",
     "true_class_logit",
 ]
@@ -76,6 +80,37 @@ def negative_modified_entropy(log_probs: np.ndarray, labels: np.ndarray) -> np.n
     own = (1.0 - probs) * log_p  # (1 - p_y) log p_y at the true class
     other = probs * log_1mp  # p_i log(1 - p_i) elsewhere
     return np.where(onehot, own, other).sum(axis=-1)
+
+
+def per_model(
+    signal: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    log_probs: np.ndarray,
+    labels: np.ndarray,
+    models: Sequence[int] | np.ndarray | None = None,
+) -> np.ndarray:
+    """``signal`` of each model in turn: [K, N, C], [N] -> [M, N] for ``models`` (all K).
+
+    The signals build several temporaries the size of their input; one model at a time
+    they hold N·C values, not K·N·C (at K=64, N=50,000, C=100 each would be 1.3 GB), and
+    ``log_probs[models]`` is never copied. The values are those of ``signal`` on the whole
+    array: every signal works row by row.
+    """
+    models = range(len(log_probs)) if models is None else models
+    rows = [signal(log_probs[int(k)], labels) for k in models]
+    if not rows:
+        return signal(log_probs[:0], labels)
+    return np.stack(rows)
+
+
+def query_signals(log_probs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the attacks read of a query: `true_class_logit` (LiRA) and the predicted label
+    (label-only), [..., N, C], [N] -> ([..., N] float, [..., N] unsigned int).
+
+    The observations keep these instead of the released outputs of the augmented queries
+    (`mia_defense.observations.Observations.augmented_logits`).
+    """
+    label_type = np.min_scalar_type(max(log_probs.shape[-1] - 1, 0))
+    return true_class_logit(log_probs, labels), log_probs.argmax(axis=-1).astype(label_type)
 
 
 # Threshold-attack signals, higher = more likely a member.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.signals import SIGNALS, true_class_log_prob
+from mia_defense.attacks.signals import SIGNALS, per_model, true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 
@@ -21,7 +21,7 @@ def loss_attack(obs: Observations, targets: np.ndarray) -> np.ndarray:
     Returns scores [T, N], higher = more likely a member of target ``targets[t]``;
     the ROC sweeps the global threshold.
     """
-    return true_class_log_prob(obs.log_probs[targets], obs.labels)
+    return per_model(true_class_log_prob, obs.log_probs, obs.labels, targets)
 
 
 def class_calibrated(
@@ -48,8 +48,9 @@ def class_calibrated(
     classes = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     for row, t in enumerate(targets):
         refs = np.arange(len(signal)) != t
+        ref_signal, ref_out = signal[refs], ~masks[refs]  # [K-1, N], copied once per target
         for idx in classes:
-            out = np.sort(signal[refs][:, idx][~masks[refs][:, idx]])
+            out = np.sort(ref_signal[:, idx][ref_out[:, idx]])
             if len(out) == 0:
                 scores[row, idx] = 0.5
                 continue
@@ -89,5 +90,6 @@ def threshold_attack(
         )
     fn = SIGNALS[signal]
     if calibration == "global":
-        return fn(obs.log_probs[targets], obs.labels)
-    return class_calibrated(fn(obs.log_probs, obs.labels), obs.labels, obs.masks, targets)
+        return per_model(fn, obs.log_probs, obs.labels, targets)
+    signal_all = per_model(fn, obs.log_probs, obs.labels)
+    return class_calibrated(signal_all, obs.labels, obs.masks, targets)

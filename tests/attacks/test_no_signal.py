@@ -29,6 +29,7 @@ from hydra.utils import instantiate
 
 from mia_defense.metrics import roc_metrics
 from mia_defense.observations import Observations
+from tests.attacks.synthetic import with_queries
 from tests.helpers import synthetic_observations
 
 NUM_SAMPLES = 5000
@@ -56,7 +57,7 @@ def _null_observations(num_models: int, seed: int) -> Observations:
     augmented = torch.log_softmax(torch.as_tensor(noisy), dim=-1).numpy().astype(np.float32)
     hardness = rng.lognormal(0.0, 1.0, n)  # per-record, like real gradient norms
     grad_norms = hardness * rng.lognormal(0.0, 0.3, (k, n))
-    return Observations(base.log_probs, base.labels, base.masks, augmented, grad_norms)
+    return with_queries(base, augmented, grad_norms)
 
 
 @pytest.fixture(scope="module")

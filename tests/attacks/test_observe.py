@@ -31,12 +31,21 @@ def test_every_model_sees_the_same_perturbed_copies():
     torch.manual_seed(0)
     model = nn.Linear(3, 4)
     x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    y = np.arange(20) % 4
     queries = QueryConfig(num_augmented=3)
-    out = observe_augmented([model, model], x, release=FullRelease(), queries=queries, seed=1)
-    assert out.shape == (2, 3, 20, 4)
-    np.testing.assert_array_equal(out[0], out[1])
-    labels = observe_augmented([model], x, release=LabelOnlyRelease(), queries=queries, seed=1)
-    assert set(np.unique(labels).tolist()) <= {0.0, -np.inf}
+    logits, predictions = observe_augmented(
+        [model, model], x, y, release=FullRelease(), queries=queries, seed=1
+    )
+    assert logits.shape == predictions.shape == (2, 3, 20)
+    np.testing.assert_array_equal(logits[0], logits[1])
+    np.testing.assert_array_equal(predictions[0], predictions[1])
+    assert len(np.unique(logits[0])) > 20  # the copies differ: so do their logits
+    # a label-only release lets out the label: true-class logit +-SIGNAL_CLIP
+    labels, same = observe_augmented(
+        [model], x, y, release=LabelOnlyRelease(), queries=queries, seed=1
+    )
+    assert set(np.unique(labels).tolist()) <= {-50.0, 50.0}
+    np.testing.assert_array_equal(same[0], predictions[0])
     assert observe([model], x, release=FullRelease()).shape == (1, 20, 4)
 
 

@@ -36,7 +36,7 @@ def defended_and_shadow() -> tuple[Observations, Observations]:
 def test_the_hybrid_takes_every_signal_of_the_target_from_the_defended_run(defended_and_shadow):
     obs, shadow = defended_and_shadow
     hybrid = hybrid_observations(obs, shadow, 2)
-    for name in ("log_probs", "augmented", "grad_norms"):
+    for name in ("log_probs", "augmented_logits", "augmented_predictions", "grad_norms"):
         mine, theirs, mixed = getattr(obs, name), getattr(shadow, name), getattr(hybrid, name)
         np.testing.assert_array_equal(mixed[2], mine[2], err_msg=name)
         np.testing.assert_array_equal(np.delete(mixed, 2, 0), np.delete(theirs, 2, 0), name)
