@@ -133,9 +133,12 @@ def test_a_model_that_learned_nothing_is_flagged(tmp_path, make_cfg):
 def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
     args = [*TINY_CLI, "train.epochs=400", "train.engine=opacus", f"hydra.run.dir={run_dir}"]
+    # As in a terminal: SIGINT at its default disposition (a test runner started in the
+    # background of a non-interactive shell would hand the child SIGINT ignored).
     process = subprocess.Popen(
         [sys.executable, "-m", "mia_defense.cli.train", *args],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while not list(run_dir.glob("checkpoints/model_*.pt")) and time.time() < deadline:
