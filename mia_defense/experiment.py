@@ -648,31 +648,19 @@ def _record(
     """TensorBoard events, then results.json (last: its ``complete`` marks a finished run)."""
     headline = _headline_scalars(result, sorted(experiment.fprs))
     with stopwatch.stage("tensorboard"):
-        _log_tensorboard(experiment, data, ensemble, result, obs, run_dir, headline)
+        log_run(
+            run_dir / "tb",
+            histories=ensemble.histories,
+            attacks=result.attack_results,
+            scalars=headline,
+            hparams={**experiment.hparams, **result.defense},
+            title=f"{data.dataset.name}: {result.defense.get('defense', 'none')}",
+            masks=obs.masks,
+            slices=result.slices,
+        )
     result.timings = dict(stopwatch.seconds)
     result.wall_seconds = time.perf_counter() - start
     write_json(run_dir / "results.json", _results_payload(experiment, result, data, headline))
-
-
-def _log_tensorboard(
-    experiment: Experiment,
-    data: TrainingData,
-    ensemble: Ensemble,
-    result: RunResult,
-    obs: Observations,
-    run_dir: Path,
-    headline: Mapping[str, float],
-) -> None:
-    log_run(
-        run_dir / "tb",
-        histories=ensemble.histories,
-        attacks=result.attack_results,
-        scalars=headline,
-        hparams={**experiment.hparams, **result.defense},
-        title=f"{data.dataset.name}: {result.defense.get('defense', 'none')}",
-        masks=obs.masks,
-        slices=result.slices,
-    )
 
 
 def _privacy(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any]:
