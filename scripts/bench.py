@@ -123,17 +123,28 @@ def section_training(bench: Bench, sizes: list[int]) -> None:
     print(f"stacked: the default train.threads=1; stacked all: train.threads=0 ({cores} here)")
     print(row("K", "sequential s", "stacked s", "stacked all s", "ratio"))
     for k in sizes:
-        seq, one, every = bench.sequential(k), bench.stacked(k), bench.stacked(k, threads=0)
-        print(row(k, f"{seq:.2f}", f"{one:.2f}", f"{every:.2f}", f"{seq / one:.1f}x"))
+        seq, one = bench.sequential(k), bench.stacked(k)
+        every = f"{bench.stacked(k, threads=0):.2f}" if machine_idle() else "busy: skipped"
+        print(row(k, f"{seq:.2f}", f"{one:.2f}", every, f"{seq / one:.1f}x"))
     k = 16
     print(f"\nK={k} with train.eval_every=5 (curves every 5th epoch, both paths):")
     seq, stk = bench.sequential(k, eval_every=5), bench.stacked(k, eval_every=5)
     print(row(k, f"{seq:.2f}", f"{stk:.2f}", "", f"{seq / stk:.1f}x"))
 
 
+def machine_idle(threshold: float = 0.5) -> bool:
+    """Whether the 1-minute load average leaves a core free (multi-thread timings mean
+    something only then)."""
+    return os.getloadavg()[0] < threshold
+
+
 def section_threads(bench: Bench, k: int) -> None:
     # 2 threads on tiny ops can slow 10-30x on a busy 2-core machine: keep it short
     print(f"\n## Intra-op threads (K={k}, {bench.config.epochs} epochs)")
+    if not machine_idle():
+        print(f"skipped: load average {os.getloadavg()[0]:.2f}; a second thread beside other "
+              "work waits at every op's barrier (minutes, not seconds)")
+        return
     print(row("threads", "sequential s", "stacked s"))
     for threads in (1, 2):
         torch.set_num_threads(threads)
