@@ -5,20 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
 
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import DataError
 from mia_defense.files import atomic_write
 from mia_defense.training.loop import EpochRecord, ModelHistory
-
-if TYPE_CHECKING:
-    from mia_defense.data.dataset import Dataset
 
 __all__ = [
     "CHECKPOINTS",
@@ -28,7 +24,6 @@ __all__ = [
     "checkpoint_path",
     "config_fingerprint",
     "load_checkpoint",
-    "load_trained_model",
     "save_checkpoint",
 ]
 
@@ -178,116 +173,3 @@ def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> Mode
 
 
 # -- a trained model back from a run directory -----------------------------------------------
-
-
-def load_trained_model(
-    run_dir: str | os.PathLike[str],
-    index: int,
-    *,
-    undefended: bool = False,
-    dataset: Dataset | None = None,
-) -> nn.Module:
-    """Model ``index`` of a mia-train run, rebuilt from its checkpoint: on CPU, in eval mode.
-
-    The module is built from the config in the run's ``results.json`` (``model``, changed
-    as the run's training-time defenses change it, e.g. ``defense.dp.auto_fix``) for the
-    dataset's input shape and classes, then the weights of ``checkpoints/model_<index>.pt``
-    are loaded with ``torch.load(weights_only=True)`` (no pickled code runs). Model ``index``
-    is row ``index`` of observations.npz's ``log_probs`` and ``masks``: its log-softmax on
-    the population (``population_idx``) is what the run observed under ``release=full``.
-
-    Args:
-        run_dir: the run's directory (it holds results.json and checkpoints/).
-        index: which of the run's K models, 0 <= index < K.
-        undefended: a naive attacker's shadow model (``checkpoints_undefended/``, written
-            with ``attack.shadow_recipe=undefended``) instead of a target model.
-        dataset: the run's dataset, if already loaded; ``None`` loads it from the config
-            (the data file must still be where the run read it).
-
-    Raises:
-        DataError: no results.json, no such checkpoint, a corrupt one, or one written
-            under another config or on other data (its fingerprint differs).
-        ConfigError: ``index`` out of range, or a config that no longer builds.
-    """
-    from mia_defense.tracking.artifacts import read_json
-
-    run_dir = Path(run_dir)
-    results = read_json(run_dir / "results.json")
-    config = results.get("config")
-    if not isinstance(config, Mapping) or "model" not in config:
-        raise DataError(f"{run_dir / 'results.json'}: holds no run config; point run_dir at a "
-                        "directory written by mia-train")
-    _check_index(index, config, run_dir=run_dir)
-    path = checkpoint_path(run_dir / (UNDEFENDED_CHECKPOINTS if undefended else CHECKPOINTS),
-                           index)
-    if not path.is_file():
-        status = results.get("status", "unknown")
-        raise DataError(
-            f"{path}: no checkpoint of model {index} (the run's status: {status}); "
-            + ("finish the run (mia-train with the same config and directory resumes it)"
-               if status != "complete" else "it was deleted or moved; run mia-train with "
-               "the same config and directory to train that model again")
-        )
-    payload = load_checkpoint(
-        path, fingerprint=config_fingerprint(config, data=results.get("data_fingerprint"))
-    )
-    model = _build_run_model(config, results, dataset=dataset, undefended=undefended)
-    try:
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-        raise DataError(
-            f"checkpoint {path} does not fit the model of {run_dir / 'results.json'} "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-        ) from None
-    return model.cpu().eval()
-
-
-def _check_index(index: int, config: Mapping[str, Any], *, run_dir: Path) -> None:
-    count = (config.get("plan") or {}).get("num_models")
-    if isinstance(index, bool) or not isinstance(index, int) or index < 0 or (
-        isinstance(count, int) and index >= count
-    ):
-        raise ConfigError(
-            f"index={index!r}: the run in {run_dir} has models 0..{count - 1 if count else '?'}"
-            " (plan.num_models); pass one of them"
-        )
-
-
-def _build_run_model(
-    config: Mapping[str, Any],
-    results: Mapping[str, Any],
-    *,
-    dataset: Dataset | None,
-    undefended: bool,
-) -> nn.Module:
-    """The untrained module of the run: ``model`` for the data's shape, prepared by the
-    run's training-time defenses unless ``undefended``."""
-    from hydra.errors import InstantiationException
-    from hydra.utils import instantiate
-    from omegaconf import OmegaConf
-
-    from mia_defense.defenses.compose import DefenseFactory, prepare_model
-    from mia_defense.errors import MiaDefenseError
-    from mia_defense.models import model_builder
-
-    def build(key: str, **kwargs: Any) -> Any:
-        try:
-            return instantiate(OmegaConf.create(dict(config[key])), **kwargs)
-        except InstantiationException as exc:
-            if isinstance(exc.__cause__, MiaDefenseError):
-                raise exc.__cause__ from None
-            raise ConfigError(f"results.json config.{key}: cannot build it now ({exc})") from exc
-
-    shape, classes = results.get("input_shape"), results.get("num_classes")
-    if shape is None or classes is None:
-        data = dataset if dataset is not None else build("dataset")
-        shape, classes = data.input_shape, data.num_classes
-    builder = model_builder(build("model", _partial_=True))
-    model = builder(input_shape=tuple(shape), num_classes=int(classes))
-    defenses = config.get("defense") or {}
-    if undefended or not defenses:
-        return model
-    factory = DefenseFactory([
-        instantiate(OmegaConf.create(dict(spec)), _partial_=True) for spec in defenses.values()
-    ])  # fmt: skip
-    return prepare_model(model, factory())

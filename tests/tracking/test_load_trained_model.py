@@ -15,7 +15,7 @@ import mia_defense.data
 from mia_defense.cli.build import run
 from mia_defense.data import load_digits
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.training.checkpoints import load_trained_model
+from mia_defense.tracking.trained_model import load_trained_model
 from tests.test_bad_inputs import FAST  # tiny and quick: no bootstrap, queries or Shokri
 
 RUN = ["plan.num_models=2", "plan.population_size=200", "defense=weight_decay",
