@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from mia_defense.budget import usable_cores
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import (
@@ -37,19 +37,12 @@ __all__ = ["intra_op_threads", "train_ensemble"]
 log = logging.getLogger(__name__)
 
 
-def _usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS tells it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 @contextmanager
 def intra_op_threads(threads: int) -> Iterator[None]:
     """Run the block with ``threads`` torch intra-op threads (0: every usable core), then
     restore the previous setting."""
     previous = torch.get_num_threads()
-    torch.set_num_threads(threads or _usable_cores())
+    torch.set_num_threads(threads or usable_cores())
     try:
         yield
     finally:
@@ -179,13 +172,8 @@ def train_ensemble(
             for k, history in zip(chunk, trained, strict=True):
                 histories[k] = history
                 check_trained(models[k], history, index=k, stage=stage)
-                if checkpoint_dir is not None:
-                    save_model(
-                        checkpoint_path(checkpoint_dir, k),
-                        models[k],
-                        history,
-                        fingerprint=fingerprint,
-                    )
+                if paths[k] is not None:
+                    save_model(paths[k], models[k], history, fingerprint=fingerprint)
     for model in models:
         model.eval()
     return Ensemble(
