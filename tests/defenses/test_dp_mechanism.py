@@ -26,6 +26,7 @@ from mia_defense.training import private
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import ModelHistory
+from tests.training.engines import train_by_engine
 
 PATHS = ("opacus", "stacked")
 SOURCES = (False, True)  # secure_mode
@@ -43,19 +44,8 @@ def _train(
     **dp_settings: object,
 ) -> list[ModelHistory]:
     """Train ``models[k]`` in place on ``x[masks[k]]`` with DP-SGD through one engine."""
-    common = dict(x=x, y=y, x_test=x[:4], y_test=y[:4], num_classes=2, config=config)
-    if path == "stacked":
-        return train_chunk(
-            list(models), masks=masks, defenses=[DPSGD(**dp_settings)],
-            generators=[torch.Generator().manual_seed(s) for s in seeds], **common,
-        )  # fmt: skip
-    return [
-        train_chunk(
-            [model], masks=mask[None], defenses=[DPSGD(**dp_settings)], vectorised=False,
-            engine="opacus", generators=[torch.Generator().manual_seed(seed)], **common,
-        )[0]
-        for model, mask, seed in zip(models, masks, seeds, strict=True)
-    ]  # fmt: skip
+    return train_by_engine(models, x, y, masks, config=config, seeds=seeds, engine=path,
+                           defenses=lambda: [DPSGD(**dp_settings)], num_classes=2, test_size=4)
 
 
 def _linear(inputs: int) -> nn.Module:

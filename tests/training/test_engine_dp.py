@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 import torch
@@ -18,14 +19,13 @@ from mia_defense.defenses import DPSGD, Dropout
 from mia_defense.defenses.base import Batch, TrainingDefense, cross_entropy
 from mia_defense.models import MLP, SmallCNN
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.engine import train_chunk
-from mia_defense.training.loop import ModelHistory
 from mia_defense.training.private import (
     clipped_grad_sums,
     per_sample_strategy,
     sample_output_grads,
 )
 from mia_defense.training.stack import ModelStack
+from tests.training.engines import train_by_engine
 
 
 @pytest.fixture(scope="module")
@@ -113,32 +113,8 @@ def test_clipped_sums_equal_opacus_per_model(digits, case, max_grad_norm, vector
             torch.testing.assert_close(ours[name][k], opacus_sum, rtol=1e-4, atol=1e-6)
 
 
-def _train(
-    models: Sequence[nn.Module],
-    x: torch.Tensor,
-    y: torch.Tensor,
-    masks: torch.Tensor,
-    *,
-    config: TrainConfig,
-    seeds: Sequence[int],
-    defenses: Callable[[], list[TrainingDefense]],
-    engine: str = "stacked",
-) -> list[ModelHistory]:
-    """``train_chunk`` on the K models at once (``stacked``), or one at a time without vmap
-    through Opacus (``opacus``)."""
-    common = dict(x=x, y=y, x_test=x[:30], y_test=y[:30], num_classes=10, config=config)
-    if engine == "stacked":
-        return train_chunk(
-            list(models), masks=masks, defenses=defenses(),
-            generators=[torch.Generator().manual_seed(s) for s in seeds], **common,
-        )  # fmt: skip
-    return [
-        train_chunk(
-            [model], masks=mask[None], defenses=defenses(), vectorised=False, engine="opacus",
-            generators=[torch.Generator().manual_seed(seed)], **common,
-        )[0]
-        for model, mask, seed in zip(models, masks, seeds, strict=True)
-    ]  # fmt: skip
+# Ten digits classes; the first 30 rows stand in for the test split.
+_train = partial(train_by_engine, engine="stacked", num_classes=10, test_size=30)
 
 
 @pytest.mark.parametrize("batch_size", [32, 1], ids=["batch32", "empty_draws"])
