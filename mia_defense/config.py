@@ -130,7 +130,7 @@ CANARIES: dict[str, Param] = {
 }
 ATTACK: dict[str, Spec] = {
     "num_targets": Param("int", low=1, nullable=True, required=True,
-                         note="null: every one of plan.num_models"),
+                         note="null: every one of plan.num_models, at most 16"),
     "shadow_recipe": Param("str", choices=SHADOW_RECIPES),
     "fprs": Param("floats", low=0, high=1, low_open=True, high_open=True, required=True),
     "bootstrap": Param("int", low=0, note="0: no confidence intervals"),

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from mia_defense.attacks.base import WHITE_BOX
+from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import (
     Attack,
     AttackResult,
@@ -88,7 +89,7 @@ class Experiment:
         seed: the one seed of the run.
         build_defenses: returns fresh training-time defenses for one model.
         release: the output mechanism the attacks and the utility metrics see.
-        num_targets: how many models to attack (``None``: all K).
+        num_targets: how many models to attack (``None``: all K, at most 16).
         fprs: FPRs at which TPR is reported.
         hparams: flat hyperparameters for TensorBoard's HParams tab.
         config: the resolved config, stored in results.json.
@@ -202,7 +203,7 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
         experiment.attacks,
         num_models=plan.num_models,
         num_classes=num_classes,
-        targets=np.arange(experiment.num_targets or plan.num_models),
+        targets=target_models(plan.num_models, experiment.num_targets),
     )
     if experiment.shadow_recipe not in SHADOW_RECIPES:
         raise ConfigError(
@@ -579,7 +580,7 @@ def _attacks_for(
 
 
 def _targets(experiment: Experiment, data: TrainingData) -> np.ndarray:
-    return np.arange(experiment.num_targets or data.plan.num_models)
+    return target_models(data.plan.num_models, experiment.num_targets)
 
 
 def _attack(

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["balanced_references", "reference_models"]
+__all__ = ["DEFAULT_MAX_TARGETS", "balanced_references", "reference_models", "target_models"]
+
+# Models attacked in turn when attack.num_targets is null. Each target is attacked with the
+# K-1 others as references, so attacking every model costs K times the per-target work:
+# beyond 16 targets (16·N scored pairs) that buys narrower intervals at quadratic cost.
+DEFAULT_MAX_TARGETS = 16
+
+
+def target_models(num_models: int, num_targets: int | None) -> np.ndarray:
+    """[T] indices of the models attacked in turn: the first ``num_targets`` of the K
+    (``None``: every model, at most `DEFAULT_MAX_TARGETS`)."""
+    count = min(num_models, DEFAULT_MAX_TARGETS) if num_targets is None else num_targets
+    return np.arange(count)
 
 
 def reference_models(num_models: int, target: int) -> np.ndarray:
