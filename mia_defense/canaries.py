@@ -3,6 +3,11 @@
 They measure the privacy of the most vulnerable records, not only the average one. The
 canaries are appended to the dataset and to the population with masks of their own, so
 every other split and mask of the plan stays exactly as it was.
+
+The one-run audit (``attack.audit=one_run``, `mia_defense.audit`) appends canaries of its
+own after them, each in each model independently with probability 1/2 (``bernoulli``), as
+Steinke et al. 2023's bound needs (``balanced`` canaries, in exactly K/2 models each, tie
+one model's inclusion bits to the others').
 """
 
 from __future__ import annotations
@@ -16,9 +21,14 @@ from mia_defense.errors import ConfigError
 from mia_defense.plan import MembershipPlan, _balanced_masks
 from mia_defense.seeding import numpy_rng
 
-__all__ = ["CANARY_KINDS", "CanaryInsertion", "insert_canaries"]
+__all__ = ["AUDIT_KINDS", "CANARY_KINDS", "INCLUSIONS", "CanaryInsertion", "insert_canaries"]
 
 CANARY_KINDS = ("mislabeled", "outlier")
+# ``attack.audit``: none, or the one-run audit (Steinke et al. 2023) of `mia_defense.audit`.
+AUDIT_KINDS = ("none", "one_run")
+# How canaries join the models: each in exactly K/2 of them, or each in each model
+# independently with probability 1/2.
+INCLUSIONS = ("balanced", "bernoulli")
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,13 @@ class CanaryInsertion:
 
 
 def _canary_inputs(
-    dataset: Dataset, plan: MembershipPlan, num: int, kind: str, rng: np.random.Generator
+    dataset: Dataset, pool: np.ndarray, num: int, kind: str, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Canary features and labels, from the dataset rows ``pool`` (the regular records)."""
     labels = rng.integers(0, dataset.num_classes, num)
-    pop = dataset.x[plan.population_idx]
+    pop = dataset.x[pool]
     if kind == "mislabeled":
-        source = rng.choice(plan.population_idx, num, replace=len(plan.population_idx) < num)
+        source = rng.choice(pool, num, replace=len(pool) < num)
         true = dataset.y[source]
         # a label drawn among the other classes
         labels = (true + rng.integers(1, dataset.num_classes, num)) % dataset.num_classes
@@ -56,9 +67,16 @@ def _canary_inputs(
 
 
 def insert_canaries(
-    dataset: Dataset, plan: MembershipPlan, *, num: int, kind: str = "mislabeled", seed: int
+    dataset: Dataset,
+    plan: MembershipPlan,
+    *,
+    num: int,
+    kind: str = "mislabeled",
+    seed: int,
+    inclusion: str = "balanced",
+    is_canary: np.ndarray | None = None,
 ) -> CanaryInsertion:
-    """Append ``num`` canaries to the population, each a member of exactly K/2 models.
+    """Append ``num`` canaries to the population.
 
     Args:
         dataset: the data the plan indexes.
@@ -66,27 +84,41 @@ def insert_canaries(
         num: how many canaries.
         kind: ``mislabeled`` (copies of population records with another label) or
             ``outlier`` (inputs 3 standard deviations from the mean, random labels).
-        seed: the run's seed (canaries draw from their own stream).
+        seed: the run's seed (canaries draw from their own stream, one per ``inclusion``).
+        inclusion: ``balanced`` (each a member of exactly K/2 models) or ``bernoulli``
+            (each a member of each model independently with probability 1/2: the one-run
+            audit's canaries).
+        is_canary: [N] the canaries already in the population (kept as canaries).
     """
     if kind not in CANARY_KINDS:
         raise ConfigError(f"attack.canaries.kind={kind!r}: choose from {CANARY_KINDS}")
+    if inclusion not in INCLUSIONS:
+        raise ValueError(f"unexpected inclusion {inclusion!r}, choose from {INCLUSIONS}")
     if num < 0:
-        raise ConfigError(f"attack.canaries.num={num}: must be >= 0")
-    rng = numpy_rng(seed, "canaries")
-    x, y = _canary_inputs(dataset, plan, num, kind, rng)
+        key = "attack.canaries.num" if inclusion == "balanced" else "attack.audit_canaries"
+        raise ConfigError(f"{key}={num}: must be >= 0")
+    rng = numpy_rng(seed, "canaries" if inclusion == "balanced" else "audit_canaries")
+    pool = plan.population_idx if is_canary is None else plan.population_idx[~is_canary]
+    x, y = _canary_inputs(dataset, pool, num, kind, rng)
     new_idx = np.arange(len(dataset), len(dataset) + num)
     extended = replace(
         dataset,
         x=np.concatenate([dataset.x, x]),
         y=np.concatenate([dataset.y, y]).astype(dataset.y.dtype),
     )
-    masks = np.concatenate([plan.masks, _balanced_masks(plan.num_models, num, rng)], axis=1)
+    if inclusion == "balanced":
+        new_masks = _balanced_masks(plan.num_models, num, rng)
+    else:
+        new_masks = rng.random((plan.num_models, num)) < 0.5
+    masks = np.concatenate([plan.masks, new_masks], axis=1)
     new_plan = MembershipPlan(
         population_idx=np.concatenate([plan.population_idx, new_idx]),
         test_idx=plan.test_idx,
         reference_idx=plan.reference_idx,
         masks=masks,
     )
-    is_canary = np.zeros(new_plan.population_size, dtype=bool)
-    is_canary[plan.population_size :] = True
-    return CanaryInsertion(extended, new_plan, is_canary)
+    flags = np.zeros(new_plan.population_size, dtype=bool)
+    if is_canary is not None:
+        flags[: plan.population_size] = is_canary
+    flags[plan.population_size :] = True
+    return CanaryInsertion(extended, new_plan, flags)

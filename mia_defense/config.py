@@ -35,7 +35,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from mia_defense.attacks import rmia, shokri
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.budget import usable_cores
-from mia_defense.canaries import CANARY_KINDS
+from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.constraints import Param, check_values, show
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
@@ -138,6 +138,9 @@ ATTACK: dict[str, Spec] = {
     "queries": Group(QUERIES, required=False),
     "white_box": Param("bool"),
     "canaries": Group(CANARIES, required=False),
+    "audit": Param("str", choices=AUDIT_KINDS, note="one_run: Steinke et al. 2023"),
+    "audit_canaries": Param("int", low=0, note="input canaries of the one-run audit"),
+    "audit_gradient_canaries": Param("int", low=0, note="Dirac canaries per model"),
     "attacks": Targets(non_empty=True),
 }
 TOP: dict[str, Spec] = {

@@ -26,6 +26,7 @@ from mia_defense.attacks.runner import (
     strongest,
 )
 from mia_defense.attacks.shadow import SHADOW_RECIPES, with_shadow_observations
+from mia_defense.audit import AuditConfig, audit_report, audit_training, with_audit_canaries
 from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.dataset import Dataset
@@ -102,6 +103,7 @@ class Experiment:
         white_box: compute per-sample gradient norms (the gradient_norm attack).
         num_canaries: canaries appended to the population (0 = none).
         canary_kind: ``mislabeled`` or ``outlier``.
+        audit: the one-run audit (``attack.audit``, `mia_defense.audit`).
     """
 
     dataset: Dataset
@@ -123,6 +125,7 @@ class Experiment:
     white_box: bool = False
     num_canaries: int = 0
     canary_kind: str = "mislabeled"
+    audit: AuditConfig = field(default_factory=AuditConfig)
 
 
 @dataclass
@@ -365,6 +368,11 @@ def prepare_data(experiment: Experiment) -> TrainingData:
             seed=experiment.seed,
         )
         data, plan, is_canary = inserted.dataset, inserted.plan, inserted.is_canary
+    audited = with_audit_canaries(  # the one-run audit's input canaries (none without it)
+        experiment.audit, data, plan, is_canary, kind=experiment.canary_kind,
+        seed=experiment.seed,
+    )
+    data, plan, is_canary = audited.dataset, audited.plan, audited.is_canary
     _check(experiment, plan, num_classes=data.num_classes)
     splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
     for idx in (plan.test_idx, plan.reference_idx):
@@ -445,7 +453,10 @@ def _run_pipeline(
     stopwatch: Stopwatch,
 ) -> RunResult:
     """The stages in order: train, release, attack, summarise, record (each one timed)."""
-    with stopwatch.stage("training"):
+    with (
+        stopwatch.stage("training"),
+        audit_training(experiment.audit, seed=experiment.seed) as gradient_canaries,
+    ):
         ensemble = _train(
             experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
             fingerprint=fingerprint, progress=progress,
@@ -466,6 +477,11 @@ def _run_pipeline(
         )
     with stopwatch.stage("attacks and bootstrap"):
         result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks)
+    if experiment.audit.enabled:  # the one-run audit's bounds beside the accountant's ε
+        result.privacy["audit"] = audit_report(
+            experiment.audit, obs=obs, white_box=gradient_canaries, privacy=result.privacy,
+            confidence=experiment.confidence, run_dir=run_dir,
+        )
     with stopwatch.stage("scores.npz"):
         write_npz(
             run_dir / "scores.npz",

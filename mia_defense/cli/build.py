@@ -20,6 +20,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
+from mia_defense.audit import AuditConfig, audit_lines
 from mia_defense.config import build_dataclass, check_config
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
@@ -129,6 +130,12 @@ def build_experiment(cfg: DictConfig) -> Experiment:
         white_box=bool(attack_cfg.get("white_box", False)),
         num_canaries=int((attack_cfg.get("canaries") or {}).get("num", 0)),
         canary_kind=str((attack_cfg.get("canaries") or {}).get("kind", "mislabeled")),
+        audit=AuditConfig(
+            kind=str(attack_cfg.get("audit", "none")),
+            canaries=int(attack_cfg.get("audit_canaries", 0)),
+            gradient_canaries=int(attack_cfg.get("audit_gradient_canaries", 0)),
+            white_box=bool(attack_cfg.get("white_box", False)),
+        ),
         seed=_seed(cfg.seed),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
@@ -178,6 +185,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
             lines.append(f"{key} {value}")
         elif isinstance(value, int | float):  # per_model stays in results.json
             lines.append(f"{key} {value:.4g}")
+    lines += audit_lines(result.privacy)  # the one-run audit's bounds (attack.audit)
 
     def cell(summary: dict[str, float], key: str) -> str:
         low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")

@@ -30,14 +30,21 @@ per model by `per_sample_strategy`:
 
 A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
 twice (shared weights) or not at all sends the model to ``materialised``.
+
+One audit hook, off by default: inside `gradient_canaries` (the one-run audit,
+`mia_defense.audit`), each `PrivateSteps` adds Dirac canary gradients to the clipped sums
+and shows the auditor the noisy sums at the canaries' coordinates, and the members' own
+clipped sums there (`GradientCanaries`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import torch
 from torch import nn
@@ -57,8 +64,10 @@ from mia_defense.training.stack import ModelStack
 __all__ = [
     "GHOST_RULES",
     "GhostRule",
+    "GradientCanaries",
     "PrivateSteps",
     "clipped_grad_sums",
+    "gradient_canaries",
     "per_sample_strategy",
     "register_ghost_rule",
     "sample_output_grads",
@@ -381,6 +390,50 @@ def clipped_grad_sums(
     return {name: sums[name] for name in stack.names}, "materialised"
 
 
+class GradientCanaries(Protocol):
+    """White-box audit canaries of the K models of one chunk (Nasr et al. 2023's Dirac
+    canaries; `mia_defense.audit.gradient` implements it).
+
+    Each canary is a per-sample gradient that is zero except at one coordinate of the
+    flat parameter vector (``names`` order); it joins a step like a member, and is clipped
+    like every sample.
+
+    Attributes:
+        coordinates: [m] long, each canary's coordinate.
+    """
+
+    coordinates: torch.Tensor
+
+    def draw(self, counted: torch.Tensor) -> torch.Tensor:
+        """[K, m] each canary's gradient at its coordinate this step, before clipping (0:
+        not drawn); ``counted`` [K] the models that step."""
+        ...
+
+    def observe(self, noisy: torch.Tensor, members: torch.Tensor, counted: torch.Tensor) -> None:
+        """Sees [K, m] the noisy sums (clipped sum + noise, before the division by E[B]) at
+        the coordinates, what a white-box auditor of every step reads, and [K, m] the
+        members' own clipped sum there (without the canaries): what an auditor who knows
+        every other record, as DP-SGD's analysis allows, subtracts."""
+        ...
+
+
+# (steps, number of parameters) -> the canaries of one chunk; set by `gradient_canaries`.
+CanaryFactory = Callable[["PrivateSteps", int], GradientCanaries]
+_CANARY_FACTORY: ContextVar[CanaryFactory | None] = ContextVar("gradient_canaries", default=None)
+
+
+@contextmanager
+def gradient_canaries(factory: CanaryFactory) -> Iterator[None]:
+    """Every `PrivateSteps` created in the block gets canaries from ``factory`` (called
+    once, at its first step): the one-run audit's hook into DP-SGD. Outside the block
+    DP-SGD has none and pays nothing."""
+    token = _CANARY_FACTORY.set(factory)
+    try:
+        yield
+    finally:
+        _CANARY_FACTORY.reset(token)
+
+
 class PrivateSteps:
     """The DP-SGD state of the K models of one chunk: their schedules, randomness, noise
     and the steps each has taken (and the accountant counts).
@@ -414,6 +467,8 @@ class PrivateSteps:
         self.sources = list(sources)
         self.accountant = accountant
         self.steps = [0] * len(self.sizes)
+        self._canary_factory = _CANARY_FACTORY.get()
+        self.canaries: GradientCanaries | None = None
 
     def draws(
         self, active: torch.Tensor
@@ -447,6 +502,8 @@ class PrivateSteps:
         noise one `gaussian_noise` vector of std σC over every parameter in ``names``
         order; counts each counted model's step."""
         flat = torch.cat([sums[name].flatten(1) for name in names], dim=1)
+        if self._canary_factory is not None:  # the one-run audit's hook (off by default)
+            members, flat = self._add_canaries(flat, counted)
         std = self.sigma * self.max_grad_norm
         rows = counted.tolist()
         noise = torch.stack([
@@ -458,7 +515,10 @@ class PrivateSteps:
             [row / s.expected_batch_size for row, s in zip(rows, self.schedules, strict=True)],
             dtype=flat.dtype, device=flat.device,
         )
-        flat = (flat + noise) * scale[:, None]  # zeros for the models not counted
+        flat = flat + noise
+        if self._canary_factory is not None:
+            self.canaries.observe(flat[:, self.canaries.coordinates], members, counted)
+        flat = flat * scale[:, None]  # zeros for the models not counted
         for k, row in enumerate(rows):
             self.steps[k] += int(row)
         sizes = [sums[name][0].numel() for name in names]
@@ -467,6 +527,19 @@ class PrivateSteps:
             name: part.contiguous().view_as(sums[name])
             for name, part in zip(names, flat.split(sizes, dim=1), strict=True)
         }
+
+    def _add_canaries(
+        self, flat: torch.Tensor, counted: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The members' clipped sums [K, m] at the canaries' coordinates, and ``flat``
+        [K, P] plus this step's canary gradients, each clipped with the factor every
+        sample gets (a canary is a member the auditor wrote)."""
+        if self.canaries is None:
+            self.canaries = self._canary_factory(self, flat.shape[1])
+        coordinates = self.canaries.coordinates.to(flat.device)
+        raw = self.canaries.draw(counted).to(flat)
+        clipped = raw * _clip_factors(raw.square(), raw != 0, self.max_grad_norm)
+        return flat[:, coordinates], flat.index_add(1, coordinates, clipped)
 
     def epsilon(self, k: int, steps: int | None = None) -> float:
         """ε spent by model k after ``steps`` (default: those taken; 0 before any step, ∞

@@ -1,0 +1,252 @@
+"""The one-run audit of a training run (``attack.audit=one_run``): canaries in, ε bound out.
+
+Steinke, Nasr, Jagielski, "Privacy Auditing with One (1) Training Run" (NeurIPS 2023,
+arXiv 2305.08846). The run's K models are trained once, with two kinds of canaries whose
+inclusion is drawn independently with probability 1/2 for every (model, canary) pair:
+
+- black-box: ``audit_canaries`` input-space canaries (`mia_defense.canaries`, kind
+  ``attack.canaries.kind``) appended to the population with Bernoulli masks; a pair's
+  score is the canary's loss on that model below its median loss over the K models (no
+  other pair's inclusion bit is read, as the bound requires);
+- white-box: ``audit_gradient_canaries`` Dirac canaries per model in DP-SGD's clipped sums
+  (`mia_defense.audit.gradient`), scored from every step's noisy sums.
+
+Each kind gives an ε lower bound at the run's δ with `one_run_bound` (the pairs are its m
+canaries), recorded in results.json's ``privacy.audit`` beside the accountant's ε, with
+the scores and truth in ``audit.npz`` to recompute it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mia_defense.audit.gradient import DiracCanaryAudit
+from mia_defense.canaries import AUDIT_KINDS, CanaryInsertion, insert_canaries
+from mia_defense.data.dataset import Dataset
+from mia_defense.errors import ConfigError
+from mia_defense.metrics.one_run_audit import OneRunBound, one_run_bound
+from mia_defense.observations import Observations
+from mia_defense.plan import MembershipPlan
+from mia_defense.tracking.artifacts import write_npz
+from mia_defense.training.private import gradient_canaries
+
+__all__ = [
+    "AuditConfig",
+    "audit_lines",
+    "audit_report",
+    "audit_training",
+    "input_canary_scores",
+    "with_audit_canaries",
+]
+
+log = logging.getLogger(__name__)
+
+METHOD = "one_run (Steinke, Nasr, Jagielski 2023, arXiv 2305.08846)"
+# δ when the run has no accountant's (not DP): the empirical ε's convention.
+DEFAULT_DELTA = 1e-5
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """``attack.audit*``: which audit runs and with how many canaries.
+
+    Attributes:
+        kind: ``none`` or ``one_run``.
+        canaries: input-space canaries (black-box audit), appended to the population.
+        gradient_canaries: Dirac canaries per model (white-box audit; 0: none).
+        white_box: ``attack.white_box``: the gradient canaries run only with it.
+    """
+
+    kind: str = "none"
+    canaries: int = 0
+    gradient_canaries: int = 0
+    white_box: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in AUDIT_KINDS:
+            raise ConfigError(f"attack.audit={self.kind!r}: choose from {AUDIT_KINDS}")
+        for key, value in (("audit_canaries", self.canaries),
+                           ("audit_gradient_canaries", self.gradient_canaries)):
+            if value < 0:
+                raise ConfigError(f"attack.{key}={value}: must be >= 0")
+
+    @property
+    def enabled(self) -> bool:
+        return self.kind == "one_run"
+
+    @property
+    def input_canaries(self) -> int:
+        """Input canaries to append to the population (0 without the audit)."""
+        return self.canaries if self.enabled else 0
+
+    @property
+    def dirac_canaries(self) -> int:
+        """Gradient canaries per model (0 without the audit or white-box access)."""
+        return self.gradient_canaries if self.enabled and self.white_box else 0
+
+
+def with_audit_canaries(
+    audit: AuditConfig,
+    dataset: Dataset,
+    plan: MembershipPlan,
+    is_canary: np.ndarray,
+    *,
+    kind: str,
+    seed: int,
+) -> CanaryInsertion:
+    """The population with the audit's input canaries appended last (Bernoulli masks; kind
+    ``attack.canaries.kind``), flagged as canaries so the attacks' metrics leave them out."""
+    if not audit.input_canaries:
+        return CanaryInsertion(dataset, plan, is_canary)
+    return insert_canaries(
+        dataset, plan, num=audit.input_canaries, kind=kind, seed=seed, inclusion="bernoulli",
+        is_canary=is_canary,
+    )
+
+
+@contextmanager
+def audit_training(audit: AuditConfig, *, seed: int) -> Iterator[DiracCanaryAudit | None]:
+    """Train the audited models in this block: DP-SGD then carries the gradient canaries
+    (yielded, to score after training); ``None`` when the audit has none."""
+    if not audit.dirac_canaries:
+        yield None
+        return
+    canaries = DiracCanaryAudit(num=audit.dirac_canaries, seed=seed)
+    with gradient_canaries(canaries):
+        yield canaries
+
+
+def input_canary_scores(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Black-box scores [K, m] of m input canaries: each one's loss on its median loss over
+    the K models minus its loss on model k (higher: more likely a member of model k).
+
+    Args:
+        log_probs: [K, m, C] released log-probabilities of the canaries (-inf: withheld).
+        labels: [m] the canaries' labels.
+    """
+    picked = np.take_along_axis(log_probs, labels[None, :, None].astype(np.int64), axis=2)
+    loss = -picked[..., 0].astype(np.float64)
+    finite = loss[np.isfinite(loss)]
+    cap = (finite.max() if finite.size else 0.0) + 1.0  # a withheld label: the worst loss
+    loss = np.minimum(np.nan_to_num(loss, nan=cap, posinf=cap), cap)
+    return np.median(loss, axis=0, keepdims=True) - loss
+
+
+def _bound_entry(bound: OneRunBound, *, score: str, **extra: Any) -> dict[str, Any]:
+    return {**bound.as_dict(), "score": score, **extra}
+
+
+def audit_report(
+    audit: AuditConfig,
+    *,
+    obs: Observations,
+    white_box: DiracCanaryAudit | None,
+    privacy: dict[str, Any],
+    confidence: float,
+    run_dir: Path,
+) -> dict[str, Any]:
+    """results.json's ``privacy.audit``: each audit's ε lower bound and its counts, beside
+    the accountant's ε; writes ``audit.npz`` (every pair's score and inclusion).
+
+    Args:
+        audit: the audit's settings.
+        obs: the released outputs on the population, whose last ``audit.input_canaries``
+            records are the audit's input canaries (`with_audit_canaries`).
+        white_box: the gradient canaries' record (`audit_training`), or ``None``.
+        privacy: the run's ``privacy`` block (accountant's ``epsilon`` and ``delta``).
+        confidence: level of the bounds.
+        run_dir: where ``audit.npz`` goes.
+    """
+    delta = float(privacy.get("delta") or DEFAULT_DELTA)
+    block: dict[str, Any] = {
+        "method": METHOD,
+        "confidence": confidence,
+        "delta": delta,
+        "accountant_epsilon": privacy.get("epsilon"),
+    }
+    arrays: dict[str, np.ndarray] = {}
+    if audit.input_canaries:
+        rows = slice(obs.log_probs.shape[1] - audit.input_canaries, None)
+        scores = input_canary_scores(obs.log_probs[:, rows], obs.labels[rows])
+        truth = obs.masks[:, rows]
+        bound = one_run_bound(scores.ravel(), truth.ravel(), delta=delta, confidence=confidence)
+        block["black_box"] = _bound_entry(
+            bound, score="loss below the canary's median loss over the K models",
+            models=int(truth.shape[0]), canaries_per_model=audit.input_canaries,
+        )
+        arrays.update({"black_box/scores": scores, "black_box/included": truth})
+    else:
+        block["black_box"] = {"skipped": "attack.audit_canaries=0"}
+    block["white_box"] = _white_box(audit, white_box, delta=delta, confidence=confidence,
+                                    arrays=arrays)  # fmt: skip
+    for name in ("black_box", "white_box"):
+        m = block[name].get("canaries", 0)
+        if 2 * m * delta > 1:
+            log.warning(
+                "one-run audit (%s): 2·m·δ = %.2g with m=%d pairs and δ=%.2g; the bound's δ "
+                "term dominates: lower defense.dp.delta (or the canaries)", name,
+                2 * m * delta, m, delta,
+            )
+    if arrays:
+        write_npz(run_dir / "audit.npz", **arrays)
+    return block
+
+
+def _white_box(
+    audit: AuditConfig,
+    canaries: DiracCanaryAudit | None,
+    *,
+    delta: float,
+    confidence: float,
+    arrays: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    """The gradient canaries' bound, or why there is none."""
+    if canaries is None:
+        reason = "attack.white_box=false" if not audit.white_box else (
+            "attack.audit_gradient_canaries=0")  # fmt: skip
+        return {"skipped": reason}
+    record = canaries.scores()
+    if record.models == 0:
+        return {"skipped": (
+            "no DP-SGD step of the stacked engine ran in this process (the gradient "
+            "canaries ride on its clipped sums: defense=dp, train.engine=stacked; models "
+            "taken from checkpoints or the model store carry none)"
+        )}  # fmt: skip
+    bound = one_run_bound(record.scores, record.included, delta=delta, confidence=confidence)
+    arrays.update({
+        "white_box/scores": record.scores, "white_box/included": record.included,
+        "white_box/sums": record.sums,
+    })  # fmt: skip
+    return _bound_entry(
+        bound, score="log-likelihood ratio of the noisy sums at the canary's coordinate",
+        models=record.models, canaries_per_model=canaries.num,
+    )
+
+
+def audit_lines(privacy: dict[str, Any]) -> list[str]:
+    """The end-of-run summary's lines of the one-run audit (none without one)."""
+    block = privacy.get("audit")
+    if not isinstance(block, dict):
+        return []
+    accountant = block.get("accountant_epsilon")
+    claimed = "no accountant" if accountant is None else f"accountant ε {accountant:.3g}"
+    lines = []
+    for name in ("white_box", "black_box"):
+        entry = block.get(name, {})
+        label = name.replace("_", "-")
+        if "epsilon" not in entry:
+            lines.append(f"one-run audit, {label}: skipped ({entry.get('skipped', '?')})")
+            continue
+        lines.append(
+            f"one-run audit, {label}: ε >= {entry['epsilon']:.3f} ({claimed}, δ "
+            f"{block['delta']:.2g}, {block['confidence']:.0%} confidence; m={entry['canaries']}"
+            f" pairs, {entry['correct']}/{entry['guesses']} guesses right)"
+        )
+    return lines
