@@ -25,12 +25,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
-def canary_epsilon(run: Path, *, delta: float, confidence: float) -> tuple[float, str]:
-    """The largest empirical ε over the attacks, on the canaries only, and that attack."""
+def canary_epsilon(
+    run: Path, *, delta: float, confidence: float, skip_last: int = 0
+) -> tuple[float, str]:
+    """The largest empirical ε over the attacks, on the canaries only, and that attack.
+
+    ``skip_last``: the population's last records that are not this audit's canaries (the
+    one-run audit's, appended after them)."""
     scores = np.load(run / "scores.npz")
     obs = np.load(run / "observations.npz")
     targets = scores["targets"]
     is_canary = scores["is_canary"].astype(bool)
+    if skip_last:
+        is_canary[-skip_last:] = False
     truth = obs["masks"][targets][:, is_canary]
     best, best_name = 0.0, "-"
     for key in scores.files:

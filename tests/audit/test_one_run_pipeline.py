@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import mia_defense.training.private as private
 from mia_defense.cli.build import format_table
 from mia_defense.cli.train import run
+from mia_defense.defenses.dp_mechanism import gaussian_noise
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.one_run_audit import one_run_bound
 from mia_defense.tracking import load_npz, read_json
@@ -44,6 +46,32 @@ def test_a_dp_run_reports_both_bounds_beside_the_accountants_epsilon(make_cfg, t
     table = format_table(result, [0.001])
     assert f"one-run audit, white-box: ε >= {white['epsilon']:.3f} (accountant ε" in table
     assert "one-run audit, black-box: ε >= " in table
+
+
+def _broken_run(make_cfg, tmp_path) -> dict:
+    cfg = make_cfg("defense=dp", "defense.dp.delta=1e-6", "defense.dp.target_epsilon=2",
+                   *FAST[:-1], "attack.audit_gradient_canaries=500")  # fmt: skip
+    run(cfg, tmp_path)
+    return read_json(tmp_path / "results.json")["privacy"]
+
+
+def test_a_training_run_with_a_tenth_of_the_noise_is_caught(make_cfg, tmp_path, monkeypatch):
+    """The planted bug: DP-SGD adds σC/10 while the accountant reports ε = 2 for σC."""
+    def weak_noise(numel, std, source, *, device="cpu"):
+        return gaussian_noise(numel, std / 10, source, device=device)
+
+    monkeypatch.setattr(private, "gaussian_noise", weak_noise)
+    privacy = _broken_run(make_cfg, tmp_path)
+    assert privacy["epsilon"] == pytest.approx(2.0, abs=0.01)
+    assert privacy["audit"]["white_box"]["epsilon"] > privacy["epsilon"]  # measured 4.2
+
+
+def test_a_training_run_without_clipping_is_caught(make_cfg, tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        private, "_clip_factors", lambda squared, valid, max_grad_norm: valid.to(squared.dtype)
+    )
+    privacy = _broken_run(make_cfg, tmp_path)
+    assert privacy["audit"]["white_box"]["epsilon"] > privacy["epsilon"]
 
 
 def test_without_dp_sgd_the_white_box_audit_says_why_it_did_not_run(make_cfg, tmp_path):

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Study 5b: the one-run audit (Steinke, Nasr, Jagielski 2023) of DP-SGD at ε ∈ {1, 2, 4, 8}:
+# the accountant's ε, today's K-model bound, and the one-run black-box and white-box bounds,
+# all from the same 4 runs; plus ε = 8 with seeds 1 and 2 (the spread of the bound), and
+# ε = 8 at the default δ = 1/(10·members), to show the bound's 2·m·δ term.
+# Usage: experiments/dp_audit/one_run.sh [ROOT]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=${1:-multirun/study_dp_audit_one_run}
+BIN=${BIN:-.venv/bin}
+HERE=experiments/dp_audit
+AUDIT=(attack.audit=one_run attack.audit_canaries=100 attack.audit_gradient_canaries=1000
+       attack.white_box=true '~attack.attacks.gradient_norm')
+"$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
+    'defense.dp.target_epsilon=1,2,4,8' hydra.sweep.dir="$ROOT/delta_1e-6"
+"$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
+    defense.dp.target_epsilon=8 'seed=1,2' hydra.sweep.dir="$ROOT/seeds"
+"$BIN/mia-train" +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.target_epsilon=8 \
+    hydra.run.dir="$ROOT/default_delta/eps8"
+"$BIN/python" "$HERE/one_run.py" "$ROOT" --out "$HERE/results"
