@@ -502,8 +502,9 @@ class PrivateSteps:
         noise one `gaussian_noise` vector of std σC over every parameter in ``names``
         order; counts each counted model's step."""
         flat = torch.cat([sums[name].flatten(1) for name in names], dim=1)
+        canaries = None
         if self._canary_factory is not None:  # the one-run audit's hook (off by default)
-            members, flat = self._add_canaries(flat, counted)
+            canaries, members, flat = self._add_canaries(self._canary_factory, flat, counted)
         std = self.sigma * self.max_grad_norm
         rows = counted.tolist()
         noise = torch.stack([
@@ -516,8 +517,8 @@ class PrivateSteps:
             dtype=flat.dtype, device=flat.device,
         )
         flat = flat + noise
-        if self._canary_factory is not None:
-            self.canaries.observe(flat[:, self.canaries.coordinates], members, counted)
+        if canaries is not None:
+            canaries.observe(flat[:, canaries.coordinates.to(flat.device)], members, counted)
         flat = flat * scale[:, None]  # zeros for the models not counted
         for k, row in enumerate(rows):
             self.steps[k] += int(row)
@@ -529,17 +530,18 @@ class PrivateSteps:
         }
 
     def _add_canaries(
-        self, flat: torch.Tensor, counted: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The members' clipped sums [K, m] at the canaries' coordinates, and ``flat``
-        [K, P] plus this step's canary gradients, each clipped with the factor every
-        sample gets (a canary is a member the auditor wrote)."""
+        self, factory: CanaryFactory, flat: torch.Tensor, counted: torch.Tensor
+    ) -> tuple[GradientCanaries, torch.Tensor, torch.Tensor]:
+        """The chunk's canaries (made by ``factory`` at the first step), the members'
+        clipped sums [K, m] at their coordinates, and ``flat`` [K, P] plus this step's
+        canary gradients, each clipped with the factor every sample gets (a canary is a
+        member the auditor wrote)."""
         if self.canaries is None:
-            self.canaries = self._canary_factory(self, flat.shape[1])
+            self.canaries = factory(self, flat.shape[1])
         coordinates = self.canaries.coordinates.to(flat.device)
         raw = self.canaries.draw(counted).to(flat)
         clipped = raw * _clip_factors(raw.square(), raw != 0, self.max_grad_norm)
-        return flat[:, coordinates], flat.index_add(1, coordinates, clipped)
+        return self.canaries, flat[:, coordinates], flat.index_add(1, coordinates, clipped)
 
     def epsilon(self, k: int, steps: int | None = None) -> float:
         """ε spent by model k after ``steps`` (default: those taken; 0 before any step, ∞
