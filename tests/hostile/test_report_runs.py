@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,9 @@ def assert_built_from_good_runs(out: Path, good: set[str] = GOOD) -> None:
 
 
 # --- unreadable or untrustworthy results.json: skipped, named, the rest reported -------------
+# Every case below is one run directory of ONE shared sweep, reported once (a report draws its
+# charts, seconds each): each case's test checks its own warning line and not_ranked.csv row,
+# and one test checks that the report was built from the good runs only.
 
 BAD_FILES = {
     "truncated": ('{"status": "comp', "not valid JSON"),
@@ -100,18 +104,6 @@ BAD_FILES = {
     "endless-integer": ('{"status": "complete", "x": ' + "9" * 5000 + "}", "not valid JSON"),
     "binary": (b"\xff\xfe\x00\x81garbage", "not valid JSON"),
 }
-
-
-@pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_unparseable_results_are_skipped_with_their_file_named(sweep, tmp_path, caplog, case):
-    text, expected = BAD_FILES[case]
-    write_results(sweep / f"bad={case}", text)
-    report = report_of(sweep, tmp_path / "out", caplog)
-    assert f"bad={case}/results.json: {expected}" in caplog.text
-    assert "skipping this run" in caplog.text
-    assert [p.name for p, _ in report.skipped] == [f"bad={case}"]
-    assert expected in not_ranked(tmp_path / "out")[str(sweep / f"bad={case}")]
-    assert_built_from_good_runs(tmp_path / "out")
 
 
 def _edit(payload: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -161,60 +153,169 @@ WRONG = {
     "ci-above-one": ("attacks/lira/auc_ci_high", 1.5, "attacks.lira.auc_ci_high is 1.5, outside"),
 }  # fmt: skip
 
+NON_FINITE = {  # a JSON literal for attacks.lira.auc, and the reason given
+    "nan": ("NaN", "attacks.lira.auc is nan, not a finite number"),
+    "1e400": ("1e400", "attacks.lira.auc is inf, not a finite number"),
+    "minus-infinity": ("-Infinity", "attacks.lira.auc is -inf, not a finite number"),
+    "401-digits": ("1" + "0" * 400, "attacks.lira.auc is an integer of 401 digits, too large"),
+}
+
+# every run directory of the shared sweep that is skipped (never read as a run)
+SKIPPED = (
+    {f"bad={case}" for case in BAD_FILES}
+    | {f"bad={case}" for case in WRONG}
+    | {f"bad=number-{case}" for case in NON_FINITE}
+    | {"bad=running", "bad=crashed", "bad=dir"}
+    | ({"bad=fifo"} if hasattr(os, "mkfifo") else set())
+)
+UNRANKED = {"bad=no-metric", "bad=null-metric"}  # read, named, not ranked
+
+
+class _Warnings(logging.Handler):
+    """Collects the messages of warnings (what ``caplog`` does, for a module fixture)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """The shared hostile sweep and what its one report gave."""
+
+    root: Path
+    out: Path
+    report: Any
+    warnings: list[str]
+
+    def warning(self, prefix: str) -> str:
+        """The one warning that starts with ``prefix``."""
+        lines = [w for w in self.warnings if w.startswith(prefix)]
+        assert len(lines) == 1, (prefix, self.warnings)
+        return lines[0]
+
+
+def _write_hostile_runs(root: Path, template: dict[str, Any]) -> None:
+    """Every hostile case of this section, one run directory each, next to the good runs."""
+    assert not set(BAD_FILES) & set(WRONG)
+    for case, (text, _) in BAD_FILES.items():
+        write_results(root / f"bad={case}", text)
+    for case, (key, value, _) in WRONG.items():
+        write_results(root / f"bad={case}", _edit(template, key, value))
+    placeholder = json.dumps(_edit(template, "attacks/lira/auc", "PLACEHOLDER"))
+    for case, (literal, _) in NON_FINITE.items():
+        write_results(root / f"bad=number-{case}", placeholder.replace('"PLACEHOLDER"', literal))
+    write_results(root / "bad=running", {"schema_version": SCHEMA_VERSION, "status": "running"})
+    (root / "bad=crashed" / ".hydra").mkdir(parents=True)
+    if hasattr(os, "mkfifo"):
+        (root / "bad=fifo").mkdir()
+        os.mkfifo(root / "bad=fifo" / "results.json")  # reading it would block forever
+    (root / "bad=dir" / "results.json").mkdir(parents=True)
+    no_metric = json.loads(json.dumps(template))
+    for metrics in no_metric["attacks"].values():
+        del metrics["tpr@0.1%fpr"]
+    write_results(root / "bad=no-metric", no_metric)
+    nulls = json.loads(json.dumps(template))
+    for metrics in nulls["attacks"].values():
+        metrics["tpr@0.1%fpr"] = None
+    write_results(root / "bad=null-metric", nulls)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
+    """Two good runs and every hostile case above in one sweep, reported once."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    root = tmp / "sweep"
+    make_run(root / "good=a", test_accuracy=0.90, signal=3.0)
+    make_run(root / "good=b", test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
+    _write_hostile_runs(root, good_payload(tmp))
+    before = snapshot(root)
+    handler, logger = _Warnings(), logging.getLogger()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    try:
+        report = write_report([root], out_dir=tmp / "out", tensorboard=False)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert snapshot(root) == before  # no input file changed
+    return Hostile(root=root, out=tmp / "out", report=report, warnings=handler.messages)
+
+
+def test_a_hostile_sweep_is_reported_from_its_good_runs_alone(hostile):
+    assert {p.name for p, _ in hostile.report.skipped} == SKIPPED
+    assert len(hostile.report.skipped) == len(SKIPPED)  # each bad run skipped once
+    assert {s.name for s in hostile.report.summaries} == GOOD
+    assert set(not_ranked(hostile.out)) == {str(hostile.root / n) for n in SKIPPED} | UNRANKED
+    assert_built_from_good_runs(hostile.out)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_unparseable_results_are_skipped_with_their_file_named(hostile, case):
+    _, expected = BAD_FILES[case]
+    line = hostile.warning(f"{hostile.root}/bad={case}/results.json:")
+    assert f"bad={case}/results.json: {expected}" in line
+    assert line.endswith("; skipping this run")
+    assert f"bad={case}" in {p.name for p, _ in hostile.report.skipped}
+    assert expected in not_ranked(hostile.out)[str(hostile.root / f"bad={case}")]
+
 
 @pytest.mark.parametrize("case", sorted(WRONG))
-def test_valid_json_with_wrong_versions_or_types_is_skipped_with_the_reason(
-    sweep, tmp_path, caplog, case
-):
-    key, value, expected = WRONG[case]
-    write_results(sweep / f"bad={case}", _edit(good_payload(tmp_path), key, value))
-    report = report_of(sweep, tmp_path / "out", caplog)
-    assert f"bad={case}/results.json: {expected}" in caplog.text
-    assert [p.name for p, _ in report.skipped] == [f"bad={case}"]
-    assert expected in not_ranked(tmp_path / "out")[str(sweep / f"bad={case}")]
-    assert_built_from_good_runs(tmp_path / "out")
+def test_valid_json_with_wrong_versions_or_types_is_skipped_with_the_reason(hostile, case):
+    _, _, expected = WRONG[case]
+    line = hostile.warning(f"{hostile.root}/bad={case}/results.json:")
+    assert f"bad={case}/results.json: {expected}" in line
+    assert line.endswith("; skipping this run")
+    assert f"bad={case}" in {p.name for p, _ in hostile.report.skipped}
+    assert expected in not_ranked(hostile.out)[str(hostile.root / f"bad={case}")]
 
 
-@pytest.mark.parametrize(
-    ("literal", "expected"),
-    [("NaN", "attacks.lira.auc is nan, not a finite number"),
-     ("1e400", "attacks.lira.auc is inf, not a finite number"),
-     ("-Infinity", "attacks.lira.auc is -inf, not a finite number"),
-     ("1" + "0" * 400, "attacks.lira.auc is an integer of 401 digits, too large")],
-)  # fmt: skip
-def test_non_finite_or_huge_numbers_are_skipped_with_the_reason(
-    sweep, tmp_path, caplog, literal, expected
-):
-    text = json.dumps(_edit(good_payload(tmp_path), "attacks/lira/auc", "PLACEHOLDER"))
-    write_results(sweep / "bad=number", text.replace('"PLACEHOLDER"', literal))
-    report_of(sweep, tmp_path / "out", caplog)
-    assert f"bad=number/results.json: {expected}" in caplog.text
-    assert_built_from_good_runs(tmp_path / "out")
+@pytest.mark.parametrize("case", sorted(NON_FINITE))
+def test_non_finite_or_huge_numbers_are_skipped_with_the_reason(hostile, case):
+    _, expected = NON_FINITE[case]
+    line = hostile.warning(f"{hostile.root}/bad=number-{case}/results.json:")
+    assert f"bad=number-{case}/results.json: {expected}" in line
+    assert expected in not_ranked(hostile.out)[str(hostile.root / f"bad=number-{case}")]
 
 
-def test_unfinished_and_failed_runs_are_skipped_with_their_status(sweep, tmp_path, caplog):
-    write_results(sweep / "bad=running", {"schema_version": SCHEMA_VERSION, "status": "running"})
-    (sweep / "bad=crashed" / ".hydra").mkdir(parents=True)
-    report_of(sweep, tmp_path / "out", caplog)
-    assert "bad=running/results.json: status is 'running', not 'complete'" in caplog.text
-    assert "bad=crashed: no results.json (the run failed or is still running)" in caplog.text
-    assert set(not_ranked(tmp_path / "out")) == {str(sweep / "bad=running"),
-                                                 str(sweep / "bad=crashed")}  # fmt: skip
-    assert_built_from_good_runs(tmp_path / "out")
+def test_unfinished_and_failed_runs_are_skipped_with_their_status(hostile):
+    running = hostile.warning(f"{hostile.root}/bad=running/results.json:")
+    assert "bad=running/results.json: status is 'running', not 'complete'" in running
+    crashed = hostile.warning(f"{hostile.root}/bad=crashed:")
+    assert "bad=crashed: no results.json (the run failed or is still running)" in crashed
+    reasons = not_ranked(hostile.out)
+    assert "status is 'running'" in reasons[str(hostile.root / "bad=running")]
+    assert "no results.json" in reasons[str(hostile.root / "bad=crashed")]
 
 
 # --- files and directories that could hang or crash a walk -------------------------------------
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-def test_a_fifo_or_directory_named_results_json_is_skipped_without_hanging(sweep, tmp_path, caplog):
-    (sweep / "bad=fifo").mkdir()
-    os.mkfifo(sweep / "bad=fifo" / "results.json")  # reading it would block forever
-    (sweep / "bad=dir" / "results.json").mkdir(parents=True)
-    report_of(sweep, tmp_path / "out", caplog)
-    assert "bad=fifo/results.json: not a regular file" in caplog.text
-    assert "bad=dir/results.json: not a regular file" in caplog.text
-    assert_built_from_good_runs(tmp_path / "out")
+def test_a_fifo_or_directory_named_results_json_is_skipped_without_hanging(hostile):
+    # the shared report above finished: reading the FIFO would have blocked it forever
+    fifo = hostile.warning(f"{hostile.root}/bad=fifo/results.json:")
+    assert "bad=fifo/results.json: not a regular file" in fifo
+    directory = hostile.warning(f"{hostile.root}/bad=dir/results.json:")
+    assert "bad=dir/results.json: not a regular file" in directory
+
+
+# --- runs that are read but never ranked ----------------------------------------------------
+
+
+def test_a_run_without_the_objective_metric_is_named_not_fatal(hostile):
+    missing = ("no attack reports tpr@0.1%fpr (attacks: loss, lira); rerun it with 0.001 in "
+               "attack.fprs")  # fmt: skip
+    line = hostile.warning(f"{hostile.root}/bad=no-metric/results.json:")
+    assert f"bad=no-metric/results.json: {missing}; not ranked" in line
+    line = hostile.warning(f"{hostile.root}/bad=null-metric/results.json:")
+    assert "bad=null-metric/results.json: every attack's tpr@0.1%fpr is null" in line
+    assert not_ranked(hostile.out)["bad=no-metric"] == missing
+    assert {s.name for s in hostile.report.summaries} == GOOD
 
 
 def test_an_oversized_results_json_is_skipped_unread(sweep, tmp_path, caplog, monkeypatch):
@@ -258,28 +359,6 @@ def test_unreadable_directories_and_files_are_skipped(sweep, tmp_path, caplog, m
     monkeypatch.undo()
     assert f"{sweep / 'locked'}: cannot list this directory (Permission denied)" in caplog.text
     assert "x=secret/results.json: cannot read it (Permission denied)" in caplog.text
-    assert_built_from_good_runs(tmp_path / "out")
-
-
-# --- runs that are read but never ranked ----------------------------------------------------
-
-
-def test_a_run_without_the_objective_metric_is_named_not_fatal(sweep, tmp_path, caplog):
-    payload = good_payload(tmp_path)
-    for metrics in payload["attacks"].values():
-        del metrics["tpr@0.1%fpr"]
-    write_results(sweep / "bad=no-metric", payload)
-    nulls = good_payload(tmp_path)
-    for metrics in nulls["attacks"].values():
-        metrics["tpr@0.1%fpr"] = None
-    write_results(sweep / "bad=null-metric", nulls)
-    report = report_of(sweep, tmp_path / "out", caplog)
-    missing = ("no attack reports tpr@0.1%fpr (attacks: loss, lira); rerun it with 0.001 in "
-               "attack.fprs")  # fmt: skip
-    assert f"bad=no-metric/results.json: {missing}; not ranked" in caplog.text
-    assert "bad=null-metric/results.json: every attack's tpr@0.1%fpr is null" in caplog.text
-    assert not_ranked(tmp_path / "out")["bad=no-metric"] == missing
-    assert {s.name for s in report.summaries} == GOOD
     assert_built_from_good_runs(tmp_path / "out")
 
 
