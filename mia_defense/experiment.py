@@ -7,7 +7,7 @@ import logging
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +50,20 @@ from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     config_fingerprint,
 )
-from mia_defense.training.config import TrainConfig
+from mia_defense.training.config import TrainConfig, check_user_fit
 from mia_defense.training.ensemble import train_ensemble
-from mia_defense.training.loop import Ensemble
+from mia_defense.training.loop import Ensemble, ModelHistory
 
 __all__ = [
     "Experiment",
     "PlanConfig",
+    "RunFacts",
     "RunResult",
     "TrainingData",
+    "attack_observations",
     "prepare_data",
+    "record_run",
+    "released_accuracy",
     "run_experiment",
 ]
 
@@ -163,8 +167,9 @@ class RunResult:
 
     @property
     def utility_below_chance(self) -> bool:
-        """Test accuracy not above the majority class's: such a run gets no privacy verdict."""
-        return not self.utility["test_accuracy"] > self.utility["chance_accuracy"]
+        """Test accuracy not above the majority class's: such a run gets no privacy verdict.
+        False when utility was not measured (NaN: observations without a test set)."""
+        return bool(self.utility["test_accuracy"] <= self.utility["chance_accuracy"])
 
     def headline(self, fpr: float) -> float:
         """The strongest black-box attack's TPR at ``fpr``: the run's privacy figure (NaN
@@ -213,6 +218,7 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
             f"attack.shadow_recipe={experiment.shadow_recipe!r}: choose from {SHADOW_RECIPES}"
         )
     check_defenses(experiment.build_defenses(), reference_size=len(plan.reference_idx))
+    check_user_fit(experiment.train, defenses=list(experiment.build_defenses()))
     _check_budget(experiment, plan, num_classes=num_classes)
 
 
@@ -236,31 +242,44 @@ def _check_budget(experiment: Experiment, plan: MembershipPlan, *, num_classes: 
     )
 
 
-def _utility(
-    ensemble: Ensemble,
-    log_probs_test: np.ndarray,
-    y_test: np.ndarray,
-    obs: Observations,
-    *,
-    num_classes: int,
+def released_accuracy(
+    obs: Observations, log_probs_test: np.ndarray | None, y_test: np.ndarray | None
 ) -> dict[str, float]:
     """Accuracy on the released outputs: members vs held-out test set, averaged over models;
-    ``chance_accuracy`` is what always answering the test set's majority class scores."""
+    ``chance_accuracy`` is what always answering the test set's majority class scores (NaN
+    for the test figures without a test set)."""
     train_acc = [
         float((obs.log_probs[k, obs.masks[k]].argmax(-1) == obs.labels[obs.masks[k]]).mean())
         for k in range(obs.num_models)
     ]
-    test_acc = (log_probs_test.argmax(-1) == y_test[None]).mean(axis=1)
-    finals = [h.final for h in ensemble.histories]
+    if log_probs_test is None or y_test is None or not len(y_test):
+        test_acc, chance = np.array([np.nan]), float("nan")
+    else:
+        test_acc = (log_probs_test.argmax(-1) == y_test[None]).mean(axis=1)
+        counts = np.bincount(y_test, minlength=obs.num_classes)
+        chance = float(counts.max() / len(y_test))
     return {
         "train_accuracy": float(np.mean(train_acc)),
         "test_accuracy": float(np.mean(test_acc)),
         "test_accuracy_std": float(np.std(test_acc)),
         "generalization_gap": float(np.mean(train_acc) - np.mean(test_acc)),
+        "chance_accuracy": chance,
+    }
+
+
+def _utility(
+    ensemble: Ensemble, log_probs_test: np.ndarray, y_test: np.ndarray, obs: Observations
+) -> dict[str, float]:
+    """`released_accuracy`, with the losses and epochs of the models' training histories."""
+    accuracy = released_accuracy(obs, log_probs_test, y_test)
+    finals = [h.final for h in ensemble.histories]
+    return {
+        **{k: accuracy[k] for k in ("train_accuracy", "test_accuracy", "test_accuracy_std",
+                                    "generalization_gap")},
         "train_loss": float(np.mean([r.train_loss for r in finals])),
         "test_loss": float(np.mean([r.test_loss for r in finals])),
         "epochs_trained": float(np.mean([len(h.epoch_stats) for h in ensemble.histories])),
-        "chance_accuracy": float(np.bincount(y_test, minlength=num_classes).max() / len(y_test)),
+        "chance_accuracy": accuracy["chance_accuracy"],
     }
 
 
@@ -482,15 +501,11 @@ def _run_pipeline(
             experiment.audit, obs=obs, white_box=gradient_canaries, privacy=result.privacy,
             confidence=experiment.confidence, run_dir=run_dir,
         )
-    with stopwatch.stage("scores.npz"):
-        write_npz(
-            run_dir / "scores.npz",
-            targets=_targets(experiment, data),
-            is_canary=data.is_canary,
-            **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
-            **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
-        )
-    _record(experiment, data, ensemble, result, obs, run_dir, stopwatch=stopwatch, start=start)
+    record_run(
+        run_dir, result, vulnerability, obs, facts=_run_facts(experiment, data),
+        targets=_targets(experiment, data), is_canary=data.is_canary,
+        histories=ensemble.histories, stopwatch=stopwatch, start=start,
+    )
     return result
 
 
@@ -607,77 +622,161 @@ def _attack(
     test_log_probs: np.ndarray,
     attacks: Mapping[str, Attack],
 ) -> tuple[RunResult, dict[str, np.ndarray]]:
-    """Run every attack on the targets, and summarise utility, attacks and privacy; also the
-    per-record vulnerability [N] of each attack."""
-    fprs = sorted(experiment.fprs)
+    """mia-train's attack stage: `attack_observations` beside the trained models' utility,
+    privacy accounting and engine."""
     privacy = _privacy(experiment, ensemble)
-    evaluation = EvaluationConfig(
-        fprs=experiment.fprs,
-        bootstrap=experiment.bootstrap,
-        confidence=experiment.confidence,
-        delta=privacy.get("delta") or 1e-5,
-        seed=experiment.seed,
-    )
+    _, y_test = data.split(data.plan.test_idx)
+    return attack_observations(
+        obs, attacks, targets=_targets(experiment, data),
+        evaluation=EvaluationConfig(
+            fprs=experiment.fprs, bootstrap=experiment.bootstrap,
+            confidence=experiment.confidence, seed=experiment.seed,
+        ),
+        is_canary=data.is_canary, population_idx=data.plan.population_idx,
+        utility=_utility(ensemble, test_log_probs, y_test, obs), privacy=privacy,
+        defense=_defense_hparams(experiment),
+        training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
+    )  # fmt: skip
+
+
+def attack_observations(
+    obs: Observations,
+    attacks: Mapping[str, Attack],
+    *,
+    targets: np.ndarray,
+    evaluation: EvaluationConfig,
+    is_canary: np.ndarray,
+    population_idx: np.ndarray,
+    utility: dict[str, float],
+    privacy: dict[str, Any],
+    defense: dict[str, Any],
+    training: dict[str, Any],
+) -> tuple[RunResult, dict[str, np.ndarray]]:
+    """Run every attack on the targets [T] and summarise them beside the given utility,
+    privacy (the accountant's figures, to which the empirical ε bound is added), defense
+    and training facts; also the per-record vulnerability [N] of each attack.
+
+    The one attack stage: mia-train calls it after training, mia-attack and
+    `mia_defense.api` on observations alone. The bound's δ is the accountant's
+    (``privacy["delta"]``) when there is one, else ``evaluation.delta``.
+    """
+    fprs = sorted(evaluation.fprs)
+    evaluation = replace(evaluation, delta=privacy.get("delta") or evaluation.delta)
     attack_results = run_attacks(
-        obs, attacks, targets=_targets(experiment, data), evaluation=evaluation,
-        records=~data.is_canary,
+        obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary
     )
+    if not attack_results:
+        raise ConfigError(
+            f"attack.attacks: none of {', '.join(attacks)} could run on these observations "
+            "(see the warnings above for what each needs); add an attack that reads the "
+            "released outputs, e.g. loss"
+        )
     strongest_name = strongest(attack_results, fprs[0])
     white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX)
     vulnerability, slices, worst = _record_views(
-        attack_results, obs, is_canary=data.is_canary, population_idx=data.plan.population_idx,
+        attack_results, obs, is_canary=is_canary, population_idx=population_idx,
         fprs=fprs, strongest_name=strongest_name or white_box_name or next(iter(attack_results)),
     )
     bounds = {name: r.epsilon_lower_bound for name, r in attack_results.items()}
     best_bound = max(bounds, key=lambda n: np.nan_to_num(bounds[n], nan=-1.0))
-    privacy["empirical_epsilon"] = bounds[best_bound]
-    privacy["empirical_epsilon_delta"] = evaluation.delta
-    _, y_test = data.split(data.plan.test_idx)
+    privacy = {**privacy, "empirical_epsilon": bounds[best_bound],
+               "empirical_epsilon_delta": evaluation.delta}  # fmt: skip
     result = RunResult(
-        utility=_utility(
-            ensemble, test_log_probs, y_test, obs, num_classes=data.dataset.num_classes
-        ),
+        utility=utility,
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
         strongest_attack=strongest_name,
         strongest_white_box_attack=white_box_name,
-        defense=_defense_hparams(experiment),
+        defense=defense,
         privacy=privacy,
         wall_seconds=0.0,
         attack_results=attack_results,
         slices=slices,
         most_vulnerable=worst,
-        training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
+        training=dict(training),
     )
     return result, vulnerability
 
 
-def _record(
-    experiment: Experiment,
-    data: TrainingData,
-    ensemble: Ensemble,
-    result: RunResult,
-    obs: Observations,
+@dataclass(frozen=True)
+class RunFacts:
+    """What results.json states about the data and the run beside what the run measured:
+    mia-train takes it from its experiment, mia-attack from the run or file it attacks.
+
+    Attributes:
+        source: what mia-attack attacked (path, kind, hash); ``None`` for a mia-train run.
+        (the others: the results.json fields of the same names, docs/run_directory.md)
+    """
+
+    dataset: str
+    data_fingerprint: str | None
+    class_labels: list[Any] | None
+    input_shape: list[int] | None
+    num_classes: int
+    seed: int
+    num_models: int
+    population_size: int
+    test_size: int
+    canaries: int
+    hparams: Mapping[str, Any]
+    config: Mapping[str, Any]
+    source: Mapping[str, Any] | None = None
+
+
+def _run_facts(experiment: Experiment, data: TrainingData) -> RunFacts:
+    return RunFacts(
+        dataset=experiment.dataset.name,
+        data_fingerprint=data.fingerprint,
+        class_labels=_class_labels(experiment.dataset),
+        input_shape=list(data.dataset.input_shape),
+        num_classes=int(data.dataset.num_classes),
+        seed=experiment.seed,
+        num_models=data.plan.num_models,
+        population_size=data.plan.population_size,
+        test_size=len(data.plan.test_idx),
+        canaries=int(experiment.num_canaries),
+        hparams=dict(experiment.hparams),
+        config=dict(experiment.config),
+    )
+
+
+def record_run(
     run_dir: Path,
+    result: RunResult,
+    vulnerability: Mapping[str, np.ndarray],
+    obs: Observations,
     *,
+    facts: RunFacts,
+    targets: np.ndarray,
+    is_canary: np.ndarray,
+    histories: Sequence[ModelHistory],
     stopwatch: Stopwatch,
     start: float,
 ) -> None:
-    """TensorBoard events, then results.json (last: its ``complete`` marks a finished run)."""
-    headline = _headline_scalars(result, sorted(experiment.fprs))
+    """scores.npz, TensorBoard events, then results.json (last: its ``complete`` marks a
+    finished run); ``histories`` give the training curves (none when nothing was trained)."""
+    with stopwatch.stage("scores.npz"):
+        write_npz(
+            run_dir / "scores.npz",
+            targets=targets,
+            is_canary=is_canary,
+            **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
+            **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
+        )
+    headline = _headline_scalars(result)
     with stopwatch.stage("tensorboard"):
         log_run(
             run_dir / "tb",
-            histories=ensemble.histories,
+            histories=histories,
             attacks=result.attack_results,
             scalars=headline,
-            hparams={**experiment.hparams, **result.defense},
-            title=f"{data.dataset.name}: {result.defense.get('defense', 'none')}",
+            hparams={**facts.hparams, **result.defense},
+            title=f"{facts.dataset}: {result.defense.get('defense', 'none')}",
             masks=obs.masks,
             slices=result.slices,
         )
     result.timings = dict(stopwatch.seconds)
     result.wall_seconds = time.perf_counter() - start
-    write_json(run_dir / "results.json", _results_payload(experiment, result, data, headline))
+    write_json(run_dir / "results.json", _results_payload(facts, result, headline))
 
 
 def _privacy(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any]:
@@ -708,7 +807,7 @@ def _defense_hparams(experiment: Experiment) -> dict[str, Any]:
     return out
 
 
-def _headline_scalars(result: RunResult, fprs: Sequence[float]) -> dict[str, float]:
+def _headline_scalars(result: RunResult) -> dict[str, float]:
     scalars = {
         "utility/test_accuracy": result.utility["test_accuracy"],
         "utility/train_accuracy": result.utility["train_accuracy"],
@@ -742,36 +841,36 @@ def _plain_label(value: Any) -> Any:
 
 
 def _results_payload(
-    experiment: Experiment, result: RunResult, data: TrainingData, headline: Mapping[str, float]
+    facts: RunFacts, result: RunResult, headline: Mapping[str, float]
 ) -> dict[str, Any]:
     import hydra
     import opacus
     import sklearn
 
-    return {
+    payload = {
         "schema_version": SCHEMA_VERSION,
         "status": "complete",
         "utility_below_chance": result.utility_below_chance,
-        "dataset": experiment.dataset.name,
-        "data_fingerprint": data.fingerprint,
-        "class_labels": _class_labels(experiment.dataset),
-        "input_shape": list(data.dataset.input_shape),
-        "num_classes": int(data.dataset.num_classes),
-        "seed": experiment.seed,
-        "num_models": data.plan.num_models,
-        "population_size": data.plan.population_size,
-        "test_size": len(data.plan.test_idx),
+        "dataset": facts.dataset,
+        "data_fingerprint": facts.data_fingerprint,
+        "class_labels": facts.class_labels,
+        "input_shape": facts.input_shape,
+        "num_classes": facts.num_classes,
+        "seed": facts.seed,
+        "num_models": facts.num_models,
+        "population_size": facts.population_size,
+        "test_size": facts.test_size,
         "utility": result.utility,
         "attacks": result.attacks,
         "strongest_attack": result.strongest_attack,
         "strongest_white_box_attack": result.strongest_white_box_attack,
         "slices": result.slices,
         "most_vulnerable": result.most_vulnerable,
-        "canaries": int(experiment.num_canaries),
+        "canaries": facts.canaries,
         "defense": result.defense,
         "privacy": result.privacy,
         "headline": dict(headline),
-        "hparams": dict(experiment.hparams),
+        "hparams": dict(facts.hparams),
         "wall_seconds": result.wall_seconds,
         "timings": result.timings,
         "training": result.training,
@@ -783,5 +882,8 @@ def _results_payload(
             "scikit-learn": sklearn.__version__,
             "hydra-core": hydra.__version__,
         },
-        "config": dict(experiment.config),
+        "config": dict(facts.config),
     }
+    if facts.source is not None:
+        payload["source"] = dict(facts.source)
+    return payload
