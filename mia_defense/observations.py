@@ -1,9 +1,13 @@
 """Observations: what K models released on N population samples. A torch-free, documented
-file format (``observations.npz``) that every black-box attack reads, whoever trained the
-models: the attacks and metrics import nothing from torch or the training code.
+file format (``observations.npz``, specified in docs/observations.md) that every black-box
+attack reads, whoever trained the models: the attacks and metrics import nothing from torch
+or the training code.
 
 File format (``np.savez_compressed``, read with ``allow_pickle=False``):
-    log_probs   float32 [K, N, C]  released log-probabilities (-inf where withheld)
+    log_probs   float32 [K, N, C]  released log-probabilities (-inf where withheld); or
+    outputs     float   [K, N, C]  the released outputs as ``output_kind`` states
+    output_kind str                ``log_probabilities``, ``probabilities`` or ``logits``
+                                   (required with ``outputs``)
     masks       bool    [K, N]     masks[k, n]: record n trained model k
     labels      int     [N]        true labels
     augmented_logits       float32 [K, A, N], optional: on A perturbed copies of every
@@ -11,20 +15,32 @@ File format (``np.savez_compressed``, read with ``allow_pickle=False``):
     augmented_predictions  uint    [K, A, N], optional: on the same copies, the predicted
                            label (argmax of the released output)
     grad_norms  float   [K, N], optional: white-box per-sample gradient norms
+    test_log_probs (or test_outputs, as output_kind) [K, M, C] and test_labels [M],
+                optional: the released outputs on M held-out records (utility)
+    metadata    str, optional: a JSON object (free form: dataset, model, defense, ...)
     schema_version  int            `OBSERVATIONS_VERSION` of the writer
 plus any extra arrays a writer adds (mia-train: is_canary, population_idx, test_idx).
 
 The augmented queries keep what the attacks read of them (LiRA the true-class logit,
 label-only the predicted label), not the [K, A, N, C] outputs: memory and file size grow
 with K·A·N, not K·A·N·C (11.5 GB at K=64, A=8, N=50,000, C=100). Version 1 files stored
-those outputs (``augmented``) and are refused (`Observations.load`).
+those outputs (``augmented``) and are refused (`Observations.load`). The optional fields
+(``outputs``/``output_kind``, the test set, ``metadata``) came later within version 2: a
+file that has them still holds every field an earlier version-2 reader needs, except a file
+storing ``outputs`` instead of ``log_probs``, which such a reader refuses (no log_probs).
+
+`Observations.load` and `Observations.from_arrays` check every field (shapes, dtypes,
+values, output kind, masks of 0/1 with every record IN for some model and OUT for another,
+K >= 2) and raise one `DataError` listing every problem, each naming its field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,15 +49,24 @@ from mia_defense.files import atomic_write, load_npz
 
 __all__ = [
     "OBSERVATIONS_VERSION",
+    "OUTPUT_KINDS",
     "MissingObservationError",
     "Observations",
     "QueryConfig",
+    "load_file",
+    "observation_problems",
 ]
 
 # Version of the observations.npz layout above (2: augmented queries as [K, A, N] signals).
 OBSERVATIONS_VERSION = 2
+# What a file's released outputs may be (``output_kind``); ``log_probs`` holds the first.
+OUTPUT_KINDS = ("log_probabilities", "probabilities", "logits")
 _AUGMENTED = ("augmented_logits", "augmented_predictions")
 _OPTIONAL = (*_AUGMENTED, "grad_norms")
+# Float32 rounding: a log-probability up to this much above 0, a probability above 1.
+_TOLERANCE = 1e-4
+# How many offending records a problem line names.
+_SHOWN = 5
 
 
 class MissingObservationError(ConfigError):
@@ -63,6 +88,11 @@ class Observations:
             released output) on the same copies; given together with ``augmented_logits``.
         grad_norms: [K, N] white-box per-sample gradient norms of the loss with respect to
             the parameters, or ``None`` when not computed.
+        test_log_probs: [K, M, C] released log-probabilities on M held-out records (the
+            utility of models trained outside mia-train), or ``None``.
+        test_labels: [M] int labels of those records; given together with ``test_log_probs``.
+        metadata: free-form facts about the models (dataset, model, defense, ...), saved as
+            JSON; the attacks never read it.
     """
 
     log_probs: np.ndarray
@@ -71,9 +101,12 @@ class Observations:
     augmented_logits: np.ndarray | None = None
     augmented_predictions: np.ndarray | None = None
     grad_norms: np.ndarray | None = None
+    test_log_probs: np.ndarray | None = None
+    test_labels: np.ndarray | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        k, n, _ = self.log_probs.shape
+        k, n, c = self.log_probs.shape
         if self.masks.shape != (k, n) or self.labels.shape != (n,):
             raise ValueError(
                 f"inconsistent shapes: log_probs {self.log_probs.shape}, "
@@ -82,6 +115,16 @@ class Observations:
         self._check_augmented(k, n)
         if self.grad_norms is not None and self.grad_norms.shape != (k, n):
             raise ValueError(f"grad_norms has shape {self.grad_norms.shape}, expected [{k}, {n}]")
+        test, test_labels = self.test_log_probs, self.test_labels
+        if (test is None) != (test_labels is None):
+            raise ValueError("test_log_probs and test_labels go together: give both or neither")
+        if test is not None and test_labels is not None and (
+            test.ndim != 3 or test.shape[::2] != (k, c) or test_labels.shape != test.shape[1:2]
+        ):
+            raise ValueError(
+                f"test_log_probs has shape {test.shape} and test_labels {test_labels.shape}, "
+                f"expected [{k}, M, {c}] and [M]"
+            )
 
     def _check_augmented(self, k: int, n: int) -> None:
         logits, predictions = self.augmented_logits, self.augmented_predictions
@@ -114,47 +157,89 @@ class Observations:
         """Write the file format of this module (atomically), with ``extra`` arrays beside."""
         arrays = {"log_probs": self.log_probs, "masks": self.masks, "labels": self.labels}
         arrays.update({k: getattr(self, k) for k in _OPTIONAL if getattr(self, k) is not None})
+        if self.test_log_probs is not None and self.test_labels is not None:
+            arrays.update(test_log_probs=self.test_log_probs, test_labels=self.test_labels)
+        if self.metadata:
+            arrays["metadata"] = np.array(json.dumps(dict(self.metadata)))
+        arrays["output_kind"] = np.array(OUTPUT_KINDS[0])
         arrays["schema_version"] = np.array(OBSERVATIONS_VERSION)
         atomic_write(Path(path), lambda handle: np.savez_compressed(handle, **arrays, **extra))
 
     @classmethod
     def load(cls, path: Path) -> Observations:
-        """Read an observations file without unpickling; a `DataError` names what is wrong."""
-        arrays = load_npz(Path(path))
-        missing = [k for k in ("log_probs", "masks", "labels") if k not in arrays]
+        """Read an observations file without unpickling; a `DataError` names the file and
+        every field that is wrong (`from_arrays`)."""
+        return load_file(path)[0]
+
+    @classmethod
+    def _from_file(cls, path: Path, arrays: Mapping[str, np.ndarray]) -> Observations:
+        """`load`'s checks (an observations file, of this version, valid) on its arrays."""
+        outputs = "log_probs" if "log_probs" in arrays or "outputs" not in arrays else "outputs"
+        missing = [k for k in (outputs, "masks", "labels") if k not in arrays]
         if missing:
             raise DataError(f"{path}: not an observations file (no {', '.join(missing)})")
-        version = int(arrays.get("schema_version", np.array(-1)))
+        if "schema_version" not in arrays:
+            raise DataError(
+                f"{path}: schema_version: missing; an observations file states its format "
+                f"version: add schema_version={OBSERVATIONS_VERSION} (docs/observations.md) "
+                "or write it with Observations.save"
+            )
+        version = _scalar_int(arrays["schema_version"])
         if version != OBSERVATIONS_VERSION:
             raise DataError(
                 f"{path}: observations format version {version}, this version reads "
                 f"{OBSERVATIONS_VERSION}; write the file again with this version "
                 "(mia-train, or Observations.save)"
             )
-        try:
-            return cls(
-                log_probs=arrays["log_probs"],
-                labels=arrays["labels"],
-                masks=arrays["masks"].astype(bool),
-                **{k: arrays[k] for k in _OPTIONAL if k in arrays},
-            )
-        except (ValueError, IndexError) as exc:
-            raise DataError(f"{path}: inconsistent arrays ({exc})") from None
+        return cls.from_arrays(arrays, source=str(path))
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, Any], *, source: str) -> Observations:
+        """Checked observations from the fields of the file format (``outputs`` of any
+        `OUTPUT_KINDS`, converted to log-probabilities); ``source`` names the file or the
+        caller in the `DataError` that lists every problem (`observation_problems`)."""
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        problems = observation_problems(arrays)
+        if len(problems) == 1:
+            line = problems[0]
+            shape = line.startswith("inconsistent shapes")
+            raise DataError(f"{source}: inconsistent arrays ({line})" if shape else
+                            f"{source}: {line}")  # fmt: skip
+        if problems:
+            lines = "\n".join(f"  {line}" for line in problems)
+            raise DataError(f"{source}: {len(problems)} problems in the observations:\n{lines}")
+        name = "log_probs" if "log_probs" in arrays else "outputs"
+        kind = _output_kind(arrays)
+        test = arrays.get("test_log_probs", arrays.get("test_outputs"))
+        return cls(
+            log_probs=_log_probs(arrays[name], kind),
+            labels=arrays["labels"].astype(np.int64, copy=False),
+            masks=arrays["masks"].astype(bool),
+            **{k: arrays[k] for k in _OPTIONAL if k in arrays},
+            test_log_probs=None if test is None else _log_probs(test, kind),
+            test_labels=None if test is None else arrays["test_labels"].astype(np.int64),
+            metadata=_metadata(arrays) or {},
+        )
 
     def take(self, models: np.ndarray | Sequence[int]) -> Observations:
         """The observations of a subset of the models."""
         models = np.asarray(models)
-        return Observations(
-            self.log_probs[models],
-            self.labels,
-            self.masks[models],
+        return replace(
+            self,
+            log_probs=self.log_probs[models],
+            masks=self.masks[models],
+            test_log_probs=None if self.test_log_probs is None else self.test_log_probs[models],
             **{k: None if getattr(self, k) is None else getattr(self, k)[models]
                for k in _OPTIONAL},
         )  # fmt: skip
 
     def with_log_probs(self, log_probs: np.ndarray) -> Observations:
-        """A copy with other released outputs (and no augmented queries or gradients)."""
-        return replace(self, log_probs=log_probs, **dict.fromkeys(_OPTIONAL))
+        """A copy with other released outputs (and no augmented queries, gradients or test
+        outputs: they came from the release replaced)."""
+        return replace(
+            self, log_probs=log_probs, test_log_probs=None, test_labels=None,
+            **dict.fromkeys(_OPTIONAL),
+        )  # fmt: skip
 
     def require(self, name: str, *, attack: str, fix: str) -> np.ndarray:
         """The optional field ``name``; raises `MissingObservationError` naming the fix."""
@@ -162,6 +247,245 @@ class Observations:
         if value is None:
             raise MissingObservationError(f"attack {attack} needs observations.{name}; {fix}")
         return value
+
+
+# Fields of the format (besides the optional ones in _OPTIONAL): the rest are a writer's extras.
+_FIELDS = frozenset({
+    "log_probs", "outputs", "output_kind", "masks", "labels", *_OPTIONAL, "test_log_probs",
+    "test_outputs", "test_labels", "metadata", "schema_version",
+})  # fmt: skip
+
+
+def load_file(path: Path) -> tuple[Observations, dict[str, np.ndarray]]:
+    """`Observations.load`, and the file's other arrays (a writer's extras, such as
+    mia-train's ``is_canary``, ``population_idx`` and ``test_idx``), read once."""
+    arrays = load_npz(Path(path))
+    obs = Observations._from_file(Path(path), arrays)
+    return obs, {k: v for k, v in arrays.items() if k not in _FIELDS}
+
+
+# -- checks of the file format ---------------------------------------------------------------
+
+
+def _scalar_int(value: np.ndarray) -> int | str:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return repr(value.tolist())
+
+
+def _output_kind(arrays: Mapping[str, np.ndarray]) -> str:
+    value = arrays.get("output_kind")
+    return OUTPUT_KINDS[0] if value is None else str(value)
+
+
+def _metadata(arrays: Mapping[str, np.ndarray]) -> dict[str, Any] | None:
+    value = arrays.get("metadata")
+    return None if value is None else json.loads(str(value))
+
+
+def _log_probs(outputs: np.ndarray, kind: str) -> np.ndarray:
+    """Released outputs of ``kind`` as float32 log-probabilities (``-inf`` where p = 0)."""
+    if kind == "probabilities":
+        with np.errstate(divide="ignore"):
+            return np.log(np.clip(outputs, 0.0, 1.0)).astype(np.float32)
+    if kind == "logits":
+        shifted = outputs.astype(np.float64) - outputs.max(axis=-1, keepdims=True)
+        return (shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))).astype(np.float32)
+    return outputs.astype(np.float32, copy=False)
+
+
+def _where(mask: np.ndarray) -> str:
+    """``at [k, n, c]`` of the first True entry of ``mask``, and how many there are."""
+    first = np.argwhere(mask)[0]
+    count = int(mask.sum())
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return f"at [{', '.join(map(str, first))}]{more}"
+
+
+def _records(columns: np.ndarray) -> str:
+    """``records 3, 7 (2 of 10)``: the first offending columns of a [N] bool array."""
+    bad = np.flatnonzero(columns)
+    shown = ", ".join(map(str, bad[:_SHOWN])) + (", ..." if len(bad) > _SHOWN else "")
+    return f"record{'s' if len(bad) > 1 else ''} {shown} ({len(bad)} of {len(columns)})"
+
+
+def _kind_problems(arrays: Mapping[str, np.ndarray], name: str) -> list[str]:
+    """``output_kind`` must name one of `OUTPUT_KINDS`, be given with ``outputs`` and agree
+    with ``log_probs``."""
+    value = arrays.get("output_kind")
+    if value is None:
+        if name == "outputs":
+            return [f"output_kind: missing; say what outputs holds: output_kind=one of "
+                    f"{', '.join(OUTPUT_KINDS)}"]  # fmt: skip
+        return []
+    if value.ndim != 0 or value.dtype.kind not in "US" or str(value) not in OUTPUT_KINDS:
+        return [f"output_kind={value.tolist()!r}: must be one of {', '.join(OUTPUT_KINDS)}"]
+    if name == "log_probs" and str(value) != OUTPUT_KINDS[0]:
+        return [f"output_kind={str(value)!r}: the file stores log_probs, which hold "
+                "log-probabilities; store other outputs as outputs with their output_kind"]
+    return []
+
+
+def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
+    """Released outputs that cannot be of ``kind``: NaN, infinities where none may be,
+    log-probabilities above 0 or probabilities outside [0, 1], a row that withholds all."""
+    if np.isnan(values).any():
+        return [f"{name}: NaN {_where(np.isnan(values))}; released outputs must be numbers"]
+    hint = "" if kind == "logits" else "; if these are logits, say output_kind=logits"
+    if kind == "logits":
+        if not np.isfinite(values).all():
+            return [f"{name}: infinite logit {_where(~np.isfinite(values))}; logits are finite"]
+        return []
+    high = 0.0 if kind == "log_probabilities" else 1.0
+    bad = (values > high + _TOLERANCE) | (np.isinf(values) & (values > 0))
+    if kind == "probabilities":
+        bad |= values < 0
+    if bad.any():
+        allowed = "<= 0 (-inf where withheld)" if high == 0.0 else "in [0, 1]"
+        return [f"{name}: {kind} must be {allowed}, found {values[bad].flat[0]:g} "
+                f"{_where(bad)}{hint}"]  # fmt: skip
+    released = np.isfinite(values) if high == 0.0 else values > 0
+    withheld = ~released.any(axis=-1)
+    if withheld.any():
+        return [f"{name}: the output {_where(withheld)} withholds every class (all "
+                f"{'-inf' if high == 0.0 else '0'}); each output must release one"]
+    return []
+
+
+def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str]:
+    if not np.issubdtype(labels.dtype, np.integer):
+        return [f"{name}: dtype {labels.dtype}, expected integers (class indices)"]
+    out = (labels < 0) | (labels >= num_classes)
+    if out.any():
+        return [f"{name}: label {labels[out][0]} {_where(out)} is outside [0, {num_classes}) "
+                f"(C={num_classes} classes in the outputs)"]
+    return []
+
+
+def _mask_problems(masks: np.ndarray) -> list[str]:
+    """0/1 values, and every record IN for some model and OUT for another."""
+    if masks.dtype != bool:
+        if not (np.issubdtype(masks.dtype, np.integer) or np.issubdtype(masks.dtype, np.floating)):
+            return [f"masks: dtype {masks.dtype}, expected bool (or 0/1 integers)"]
+        odd = (masks != 0) & (masks != 1)
+        if odd.any():
+            return [f"masks: values must be 0/1 or true/false (member or not), found "
+                    f"{masks[odd].flat[0]:g} {_where(odd)}"]  # fmt: skip
+    members = masks.astype(bool)
+    problems = []
+    for word, bad, fix in (
+        ("never IN (a member of no model)", ~members.any(axis=0), "train some model on it"),
+        ("never OUT (a member of every model)", members.all(axis=0), "hold it out of some"),
+    ):
+        if bad.any():
+            problems.append(
+                f"masks: {_records(bad)} {'are' if bad.sum() > 1 else 'is'} {word}: an attack "
+                f"compares a record's IN and OUT models; {fix}, or drop the record"
+            )
+    return problems
+
+
+def _optional_problems(
+    arrays: Mapping[str, np.ndarray], kind: str, prefix: str, k: int, n: int, c: int
+) -> list[str]:
+    """The optional fields: augmented queries, gradient norms, the test set, metadata."""
+    problems = []
+    given = [name for name in _AUGMENTED if name in arrays]
+    if len(given) == 1:
+        problems.append(f"{given[0]}: given without {set(_AUGMENTED).difference(given).pop()}; "
+                        "they go together")  # fmt: skip
+    for name in given if len(given) == 2 else ():
+        value = arrays[name]
+        if value.ndim != 3 or value.shape[0] != k or value.shape[2] != n:
+            problems.append(f"inconsistent shapes: {name} has shape {value.shape}, expected "
+                            f"[K, A, N] = [{k}, A, {n}]")  # fmt: skip
+        elif name == "augmented_logits" and not np.issubdtype(value.dtype, np.floating):
+            problems.append(f"{name}: dtype {value.dtype}, expected float")
+        elif name == "augmented_predictions":
+            problems += _label_problems(value, name, c)
+    if len(given) == 2 and arrays[_AUGMENTED[0]].shape != arrays[_AUGMENTED[1]].shape:
+        problems.append("inconsistent shapes: augmented_logits and augmented_predictions "
+                        "differ in A")  # fmt: skip
+    norms = arrays.get("grad_norms")
+    if norms is not None:
+        if norms.shape != (k, n):
+            problems.append(f"inconsistent shapes: grad_norms has shape {norms.shape}, "
+                            f"expected [K, N] = [{k}, {n}]")  # fmt: skip
+        elif not np.issubdtype(norms.dtype, np.floating):
+            problems.append(f"grad_norms: dtype {norms.dtype}, expected float")
+        elif not (np.isfinite(norms) & (norms >= 0)).all():
+            problems.append(f"grad_norms: must be finite and >= 0, "
+                            f"{_where(~(np.isfinite(norms) & (norms >= 0)))}")  # fmt: skip
+    if kind:
+        problems += _test_problems(arrays, kind, f"test_{prefix or 'log_probs'}", k, c)
+    if "metadata" in arrays:
+        try:
+            ok = isinstance(_metadata(arrays), dict)
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            problems.append("metadata: must be a string holding a JSON object, e.g. "
+                            "np.array(json.dumps({'dataset': 'digits'}))")  # fmt: skip
+    return problems
+
+
+def _test_problems(
+    arrays: Mapping[str, np.ndarray], kind: str, name: str, k: int, c: int
+) -> list[str]:
+    other = "test_outputs" if name == "test_log_probs" else "test_log_probs"
+    if other in arrays:
+        return [f"{other}: the file stores {name[5:]}, so its test outputs are {name}"]
+    test, labels = arrays.get(name), arrays.get("test_labels")
+    if test is None and labels is None:
+        return []
+    if test is None or labels is None:
+        given, missing = (name, "test_labels") if labels is None else ("test_labels", name)
+        return [f"{given}: given without {missing}; they go together"]
+    if not np.issubdtype(test.dtype, np.floating):
+        return [f"{name}: dtype {test.dtype}, expected float"]
+    if test.ndim != 3 or test.shape[0] != k or test.shape[2] != c or labels.shape != (
+        test.shape[1],
+    ):
+        return [f"inconsistent shapes: {name} has shape {test.shape} and test_labels "
+                f"{labels.shape}, expected [K, M, C] = [{k}, M, {c}] and [M]"]  # fmt: skip
+    return _value_problems(test, kind, name) + _label_problems(labels, "test_labels", c)
+
+
+def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
+    """Every problem of the fields of an observations file, one line each naming its field
+    (empty: the arrays are a valid file); ``schema_version`` is `Observations.load`'s."""
+    name = "log_probs" if "log_probs" in arrays or "outputs" not in arrays else "outputs"
+    missing = [k for k in (name, "masks", "labels") if k not in arrays]
+    if missing:
+        return [f"{', '.join(missing)}: missing; an observations file needs log_probs (or "
+                "outputs with output_kind), masks and labels"]  # fmt: skip
+    problems = _kind_problems(arrays, name)
+    if name == "log_probs" and "outputs" in arrays:
+        problems.append("outputs: give log_probs or outputs, not both")
+    values, masks, labels = arrays[name], arrays["masks"], arrays["labels"]
+    if not np.issubdtype(values.dtype, np.floating):
+        return [*problems, f"{name}: dtype {values.dtype}, expected float [K, N, C]"]
+    if values.ndim != 3:
+        return [*problems, f"inconsistent shapes: {name} has shape {values.shape}, expected "
+                           "[K, N, C] (models, records, classes)"]  # fmt: skip
+    k, n, c = values.shape
+    if k < 2:
+        problems.append(f"{name}: K={k} model; membership inference compares models that "
+                        "trained on a record with models that did not: give K >= 2")
+    shapes_ok = masks.shape == (k, n) and labels.shape == (n,)
+    if not shapes_ok:
+        problems.append(f"inconsistent shapes: masks has shape {masks.shape} and labels "
+                        f"{labels.shape}, expected [K, N] = [{k}, {n}] and [N] = [{n}] "
+                        f"(from {name} {values.shape})")  # fmt: skip
+    kind = _output_kind(arrays) if name == "outputs" else OUTPUT_KINDS[0]
+    kind = kind if kind in OUTPUT_KINDS else ""  # unknown: reported above, values unchecked
+    problems += _value_problems(values, kind, name) if kind else []
+    if shapes_ok:
+        problems += _label_problems(labels, "labels", c)
+        problems += _mask_problems(masks) if k >= 2 else []
+    prefix = "" if name == "log_probs" else "outputs"
+    return problems + _optional_problems(arrays, kind, prefix, k, n, c)
 
 
 @dataclass(frozen=True)

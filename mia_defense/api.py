@@ -1,0 +1,386 @@
+"""Audit models trained anywhere, from Python (a notebook): observations from numpy arrays or
+from K torch modules, the configured attack suite, its metrics table and log-log ROC figure.
+
+    from mia_defense import api
+    plan = api.make_plan(x, y, num_models=8)               # which record trains which model
+    ...                                                    # train model k on plan.masks[k]
+    obs = api.observations_from_arrays(probs, plan.masks, y[plan.population_idx],
+                                       kind="probabilities")
+    audit = api.audit(obs, overrides=["attack.bootstrap=0"])
+    print(audit.table()); audit.roc_figure().savefig("roc.png")
+
+The attacks are the ``attack`` config group's (conf/attack/default.yaml), changed with the
+overrides mia-train takes (``attack.num_targets=4``, ``~attack.attacks.shokri``); the
+figures come from the function mia-train and mia-attack call
+(`mia_defense.experiment.attack_observations`), so the same observations give the same
+numbers everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from omegaconf import DictConfig
+from torch import nn
+
+from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
+from mia_defense.data.dataset import Dataset
+from mia_defense.defenses.release import FullRelease, Release
+from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.experiment import RunResult, attack_observations, released_accuracy
+from mia_defense.observations import Observations, QueryConfig
+from mia_defense.observe import gradient_norms, observe, observe_augmented
+from mia_defense.plan import MembershipPlan
+from mia_defense.plan import make_plan as _make_plan
+from mia_defense.seeding import torch_generator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "AttackSettings",
+    "Audit",
+    "attack_config",
+    "attack_settings",
+    "audit",
+    "load_observations",
+    "make_plan",
+    "observations_from_arrays",
+    "observe_models",
+    "released_utility",
+    "run_audit",
+]
+
+# results.json's ``training`` of models trained outside mia-defense.
+EXTERNAL_TRAINING = {"engine": "external", "fallback_reason": None}
+
+
+def make_plan(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    num_models: int = 16,
+    population_size: int | None = None,
+    test_size: int | None = None,
+    seed: int = 0,
+) -> MembershipPlan:
+    """mia-train's membership plan for your data: ``population_idx`` [N] and ``test_idx``
+    (rows of ``x``), and ``masks`` [K, N] (record n trains model k when ``masks[k, n]``;
+    every record trains exactly K/2 models). Train model k on
+    ``x[plan.population_idx][plan.masks[k]]``."""
+    labels = np.asarray(y)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
+    dataset = Dataset(
+        x=np.asarray(x, dtype=np.float32), y=labels, num_classes=int(labels.max()) + 1,
+        name="your data",
+    )  # fmt: skip
+    return _make_plan(
+        dataset, num_models=num_models, population_size=population_size, test_size=test_size,
+        seed=seed,
+    )  # fmt: skip
+
+
+def observations_from_arrays(
+    outputs: np.ndarray,
+    masks: np.ndarray,
+    labels: np.ndarray,
+    *,
+    kind: str = "log_probabilities",
+    test_outputs: np.ndarray | None = None,
+    test_labels: np.ndarray | None = None,
+    augmented_logits: np.ndarray | None = None,
+    augmented_predictions: np.ndarray | None = None,
+    grad_norms: np.ndarray | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Observations:
+    """Checked `Observations` from what K models released on N records.
+
+    Args:
+        outputs: [K, N, C] released outputs, of ``kind``.
+        masks: [K, N] membership (bool or 0/1): record n trained model k.
+        labels: [N] int true classes.
+        kind: ``log_probabilities``, ``probabilities`` (e.g. scikit-learn's
+            ``predict_proba``) or ``logits``.
+        test_outputs, test_labels: [K, M, C] outputs (same ``kind``) on M held-out records
+            and their [M] labels: the utility figures (test accuracy, gap).
+        augmented_logits, augmented_predictions, grad_norms: the optional fields of the file
+            format (docs/observations.md).
+        metadata: free-form facts saved with the observations (dataset, model, defense).
+
+    Raises:
+        DataError: listing every problem (shapes, dtypes, values of ``kind``, masks that are
+            not 0/1, K < 2, a record never IN or never OUT), each naming its field.
+    """
+    arrays: dict[str, Any] = {
+        "outputs": outputs, "output_kind": np.array(kind), "masks": masks, "labels": labels,
+    }  # fmt: skip
+    optional = {
+        "test_outputs": test_outputs, "test_labels": test_labels,
+        "augmented_logits": augmented_logits, "augmented_predictions": augmented_predictions,
+        "grad_norms": grad_norms,
+    }  # fmt: skip
+    arrays.update({k: v for k, v in optional.items() if v is not None})
+    obs = Observations.from_arrays(arrays, source="observations_from_arrays")
+    return replace(obs, metadata=dict(metadata)) if metadata else obs
+
+
+def load_observations(path: str) -> Observations:
+    """Read an observations file (docs/observations.md; mia-train's observations.npz)."""
+    from pathlib import Path
+
+    return Observations.load(Path(path))
+
+
+def observe_models(
+    models: Sequence[nn.Module],
+    x: np.ndarray,
+    y: np.ndarray,
+    plan: MembershipPlan,
+    *,
+    release: Release | None = None,
+    num_augmented: int = 0,
+    white_box: bool = False,
+    seed: int = 0,
+) -> Observations:
+    """What K trained torch modules release on the plan's population (and test set), as
+    mia-train observes its own models (`mia_defense.observe`).
+
+    Args:
+        models: the K modules, model k trained on the members ``plan.masks[k]``.
+        x, y: the data the plan indexes (rows ``plan.population_idx`` and ``test_idx``).
+        plan: the membership plan (`make_plan`).
+        release: the output mechanism (`mia_defense.defenses.release`); default: full
+            probabilities.
+        num_augmented: queries on that many perturbed copies of each record (LiRA's
+            augmented variant, the label-only attack).
+        white_box: per-sample gradient norms (the gradient_norm attack).
+        seed: the seed of the release's noise and of the perturbed copies.
+    """
+    if len(models) != plan.num_models:
+        raise ConfigError(
+            f"observe_models: {len(models)} models for a plan of {plan.num_models}; give one "
+            "model per row of plan.masks"
+        )
+    release = release or FullRelease()
+    inputs, labels = np.asarray(x, dtype=np.float32), np.asarray(y)
+    x_pop, y_pop = inputs[plan.population_idx], labels[plan.population_idx]
+    augmented = {}
+    if num_augmented:
+        augmented = dict(zip(("augmented_logits", "augmented_predictions"), observe_augmented(
+            models, x_pop, y_pop, release=release, seed=seed,
+            queries=QueryConfig(num_augmented=num_augmented),
+            generator=torch_generator(seed, "release_augmented"),
+        ), strict=True))  # fmt: skip
+    generator = torch_generator(seed, "release")  # the population, then the test set
+    outputs = observe(models, x_pop, release=release, generator=generator)
+    test = None
+    if len(plan.test_idx):
+        test = observe(models, inputs[plan.test_idx], release=release, generator=generator)
+    return observations_from_arrays(
+        outputs, plan.masks, y_pop, test_outputs=test,
+        test_labels=None if test is None else labels[plan.test_idx],
+        grad_norms=gradient_norms(models, x_pop, y_pop) if white_box else None,
+        **augmented,
+    )  # fmt: skip
+
+
+def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:
+    """The ``attack`` config group (and ``seed``) as mia-train composes it, with
+    ``overrides`` such as ``attack.bootstrap=0`` or ``~attack.attacks.shokri``."""
+    from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from hydra.initialize import get_gh_backup, restore_gh_from_backup
+
+    backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+            return compose(overrides=["+attack=default", f"+seed={seed}", *overrides])
+    except HydraException as exc:
+        raise ConfigError(f"attack overrides {list(overrides)}: {exc}") from None
+    finally:
+        restore_gh_from_backup(backup)
+
+
+@dataclass(frozen=True)
+class AttackSettings:
+    """The attacks of a composed ``attack`` config and how their scores are evaluated."""
+
+    attacks: dict[str, Attack]
+    targets: np.ndarray
+    evaluation: EvaluationConfig
+    shadow_recipe: str
+
+
+def attack_settings(
+    cfg: DictConfig, *, num_models: int, num_classes: int, defended: bool
+) -> AttackSettings:
+    """Check the ``attack`` node of ``cfg`` (every problem at once, as mia-train does) and
+    build its attacks for observations of ``num_models`` models and ``num_classes`` classes.
+
+    ``defended``: the models may carry defenses, so ``attack.shadow_recipe=undefended``
+    (shadows trained without them, which observations do not hold) is refused.
+    """
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate
+
+    from mia_defense.config import ATTACK, Group, Param, _Walk
+
+    walk = _Walk()
+    table = {"seed": Param("int", low=0, required=True), "progress": Param("bool"),
+             "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
+    walk.group(cfg, table, "")
+    node = cfg.attack
+    num_targets = walk.ok.get("attack.num_targets")
+    if num_targets is not None and num_targets > num_models:
+        walk.problems.append(
+            f"attack.num_targets={num_targets}: must lie in [1, {num_models}] (the "
+            "observations' models) or be null"
+        )
+    recipe = str(node.get("shadow_recipe", "same"))
+    if recipe == "undefended" and defended:
+        walk.problems.append(
+            "attack.shadow_recipe=undefended: needs shadow models trained without the "
+            "defenses, which observations do not hold (mia-train trains them); use same"
+        )
+    if len(walk.problems) == 1:
+        raise ConfigError(walk.problems[0])
+    if walk.problems:
+        lines = "\n".join(f"  {line}" for line in walk.problems)
+        raise ConfigError(f"{len(walk.problems)} problems in the attack config:\n{lines}")
+    attacks = {}
+    for name in node.attacks:
+        try:
+            attacks[str(name)] = instantiate(node.attacks[name])
+        except InstantiationException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, MiaDefenseError):
+                raise cause from None
+            raise ConfigError(f"attack.attacks.{name}: cannot build it: {exc}") from exc
+    targets = np.arange(num_targets or num_models)
+    check_attacks(attacks, num_models=num_models, num_classes=num_classes, targets=targets)
+    evaluation = EvaluationConfig(
+        fprs=tuple(float(f) for f in node.fprs), bootstrap=int(node.get("bootstrap", 200)),
+        confidence=float(node.get("confidence", 0.95)), seed=int(cfg.seed),
+    )  # fmt: skip
+    return AttackSettings(attacks, targets, evaluation, recipe)
+
+
+def released_utility(obs: Observations) -> dict[str, float]:
+    """results.json's ``utility`` of observations alone: accuracy (and the cross-entropy of
+    the released outputs, a stand-in for the training loss) on the members and, when the
+    observations hold one, the test set; NaN for what they cannot tell."""
+    utility = released_accuracy(obs, obs.test_log_probs, obs.test_labels)
+    members = [-obs.log_probs[k, obs.masks[k], obs.labels[obs.masks[k]]].mean()
+               for k in range(obs.num_models)]  # fmt: skip
+    test = obs.test_log_probs
+    test_loss = float("nan") if test is None or obs.test_labels is None else float(
+        -np.take_along_axis(test, obs.test_labels[None, :, None], axis=2).mean()
+    )  # fmt: skip
+    return {
+        **utility, "train_loss": float(np.mean(members)), "test_loss": test_loss,
+        "epochs_trained": float("nan"),
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What `audit` found.
+
+    Attributes:
+        result: the `RunResult` mia-train writes to results.json: ``utility``,
+            ``attacks`` (each attack's figures), ``strongest_attack``, ``privacy`` (the
+            empirical ε bound), ``attack_results`` (scores [T, N] and ROC of each attack).
+        vulnerability: attack -> [N] each record's AUC across the targets.
+        observations: what was attacked.
+        targets: [T] the models attacked (row t of every score array attacks targets[t]).
+    """
+
+    result: RunResult
+    vulnerability: dict[str, np.ndarray]
+    observations: Observations
+    targets: np.ndarray
+
+    @property
+    def fprs(self) -> list[float]:
+        first = next(iter(self.result.attack_results.values()))
+        return sorted(first.metrics.tpr_at_fpr)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The metrics table: one row per attack (``attack``, ``access``, ``auc``,
+        ``tpr@0.1%fpr``, ... with ``_ci_low``/``_ci_high``, ``advantage``,
+        ``empirical_epsilon``), as in results.json's ``attacks``."""
+        return [{"attack": name, **summary} for name, summary in self.result.attacks.items()]
+
+    def table(self) -> str:
+        """The table mia-train prints at the end of a run."""
+        from mia_defense.cli.build import format_table
+
+        return format_table(self.result, self.fprs)
+
+    def roc_figure(self, *, title: str = "") -> Figure:
+        """Every attack's ROC curve on log-log axes (the figure in TensorBoard's ``roc``)."""
+        from mia_defense.tracking.tensorboard import roc_figure
+
+        return roc_figure(self.result.attack_results, title=title)
+
+
+def audit(
+    observations: Observations,
+    *,
+    overrides: Sequence[str] = (),
+    seed: int = 0,
+    is_canary: np.ndarray | None = None,
+) -> Audit:
+    """Attack ``observations`` with the configured suite, every model in turn a target and
+    the others its shadow/reference models, as mia-train does.
+
+    Args:
+        observations: from `observations_from_arrays`, `observe_models` or a file.
+        overrides: attack settings as on mia-train's command line, e.g.
+            ``["attack.bootstrap=0", "attack.num_targets=4", "~attack.attacks.shokri"]``.
+        seed: the attacks' and the bootstrap's seed.
+        is_canary: [N] bool records left out of the pooled metrics (reported apart).
+    """
+    cfg = attack_config(overrides, seed=seed)
+    return run_audit(observations, cfg, defended=True, is_canary=is_canary)
+
+
+def run_audit(
+    obs: Observations,
+    cfg: DictConfig,
+    *,
+    defended: bool,
+    is_canary: np.ndarray | None = None,
+    population_idx: np.ndarray | None = None,
+    utility: dict[str, float] | None = None,
+    privacy: dict[str, Any] | None = None,
+    defense: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
+) -> Audit:
+    """`audit` with a composed config and, where known (mia-attack on a mia-train run),
+    the run's canaries, dataset rows, utility, accountant's privacy, defenses and engine."""
+    settings = attack_settings(
+        cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
+    )
+    n = len(obs.labels)
+    metadata = obs.metadata
+    defense = dict(defense or {
+        "defense": str(metadata.get("defense", "unknown")),
+        "release": str(metadata.get("release", "unknown")),
+    })  # fmt: skip
+    defense["shadow_recipe"] = settings.shadow_recipe
+    result, vulnerability = attack_observations(
+        obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
+        is_canary=np.zeros(n, bool) if is_canary is None else np.asarray(is_canary, bool),
+        population_idx=np.arange(n) if population_idx is None else population_idx,
+        utility=utility or released_utility(obs), privacy=dict(privacy or {}),
+        defense=defense, training=dict(training or EXTERNAL_TRAINING),
+    )  # fmt: skip
+    return Audit(result, vulnerability, obs, settings.targets)
+

@@ -1,0 +1,383 @@
+"""`mia-attack PATH`: the configured attack suite on models trained elsewhere.
+
+PATH is an observations file (docs/observations.md: what your own models released) or a
+finished mia-train run directory (its observations.npz). The ``attack`` config group is
+mia-train's, with the same overrides; the results land in a new run directory
+(``outputs/DATE/TIME``, or ``hydra.run.dir=...``) in mia-train's layout: results.json,
+scores.npz, tb/ and a copy of the observations attacked. The source is only read.
+
+On a mia-train run directory, with the run's attack settings and seed (the default: the
+run's own seed), it reproduces the run's attack figures exactly: both call
+`mia_defense.experiment.attack_observations` on the same observations.
+
+Like `mia_defense.cli.train`, this module imports only Hydra: ``mia-attack --help`` stays
+fast; the pipeline is imported when the task starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from mia_defense.cli.commands import shell_path, tool_command
+from mia_defense.cli.train import EXIT_INTERRUPTED, EXIT_USER_ERROR
+from mia_defense.errors import ConfigError, DataError, MiaDefenseError
+from mia_defense.hydra_setup import setup_hydra
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mia_defense.experiment import RunFacts, RunResult
+    from mia_defense.observations import Observations
+
+__all__ = ["Source", "SourceCheck", "main", "read_source", "run"]
+
+log = logging.getLogger(__name__)
+
+CONFIG_NAME = "mia_attack"
+USAGE = (
+    "mia-attack PATH [OVERRIDES]: run the attack suite on the observations in PATH (an "
+    "observations .npz, docs/observations.md, or a finished mia-train run directory) and "
+    "write results.json, scores.npz and tb/ into a new run directory, as mia-train does. "
+    "OVERRIDES: the attack group's, as for mia-train (attack.bootstrap=0, "
+    "'~attack.attacks.shokri'), seed (default: the run's), hydra.run.dir."
+)
+# Options of Hydra's command line that take a value (the value is not PATH).
+_VALUED = frozenset({"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
+                     "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"})
+_TASK_STARTED = False
+# --help: the usage and the config (the attack group); not mia-train's other groups.
+_HELP = """${hydra.help.header}
+
+== Config ==
+The attack group of conf/attack/default.yaml, as mia-train composes it. Override any key
+(attack.num_targets=4, attack.fprs=[0.01,0.001], '~attack.attacks.shokri'):
+
+$CONFIG
+${hydra.help.footer}"""
+
+setup_hydra()
+
+
+def _store_config() -> None:
+    """mia-attack's primary config: the ``attack`` group, ``seed``, ``source`` (PATH) and
+    the run directory's settings of conf/hydra/default.yaml that apply without training."""
+    hydra_node = {
+        "run": {"dir": "outputs/${now:%Y-%m-%d}/${now:%H-%M-%S}"},
+        "sweep": {
+            "dir": "multirun/${now:%Y-%m-%d}/${now:%H-%M-%S}",
+            "subdir": "${mia_safe_dirname:${hydra.job.override_dirname}}",
+        },
+        "output_subdir": None,
+        "job": {"chdir": False, "config": {"override_dirname": {
+            "kv_sep": "=", "item_sep": ",", "exclude_keys": ["progress"],
+        }}},
+        "callbacks": {
+            "launch_dir_on_path": {"_target_": "mia_defense.cli.user_code.LaunchDirOnPath"},
+            "source_check": {"_target_": "mia_defense.cli.attack.SourceCheck"},
+            "run_dir_check": {"_target_": "mia_defense.cli.train.RunDirCheck"},
+        },
+        "help": {"header": USAGE, "template": _HELP},
+        "job_logging": {"handlers": {"console": {"stream": "ext://sys.stderr"}}},
+        "hydra_logging": {"handlers": {"console": {"stream": "ext://sys.stderr"}}},
+    }
+    ConfigStore.instance().store(name=CONFIG_NAME, node={
+        "defaults": ["_self_", {"attack": "default"}],
+        # PATH: an observations .npz or a finished mia-train run directory.
+        "source": "???",
+        # The attacks' and the bootstrap's seed; null: the source run's (0 for a file).
+        "seed": None,
+        "progress": True,
+        "hydra": hydra_node,
+    })  # fmt: skip
+
+
+_store_config()
+
+
+@dataclass(frozen=True)
+class Source:
+    """What mia-attack attacks, read from PATH.
+
+    Attributes:
+        path: the file or run directory given.
+        observations: the file's observations.
+        extras: its other arrays (mia-train's ``is_canary``, ``population_idx``, ``test_idx``).
+        results: results.json of a mia-train run directory (``None`` for a file).
+    """
+
+    path: Path
+    observations: Observations
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+    results: dict[str, Any] | None = None
+
+    @property
+    def kind(self) -> str:
+        return "observations" if self.results is None else "run_directory"
+
+    @property
+    def file(self) -> Path:
+        return self.path / "observations.npz" if self.path.is_dir() else self.path
+
+
+def _source_dir(path: Path) -> Path:
+    """The directory a source's results live in: the run directory, or the file's folder
+    when it is a run's observations.npz."""
+    path = path.resolve()
+    return path if path.is_dir() else path.parent
+
+
+def _refuse_output(run_dir: Path, source: Path, *, key: str) -> str | None:
+    """Why ``run_dir`` cannot take mia-attack's results (inside the source run, or holding
+    a run already), or ``None``."""
+    run_dir = Path(run_dir).resolve()
+    inside = _source_dir(source)
+    if (source.resolve().is_dir() or (inside / "results.json").exists()) and (
+        run_dir == inside or inside in run_dir.parents
+    ):
+        return (f"{key}={run_dir} lies in the run attacked ({inside}); mia-attack never writes "
+                f"into it: choose another directory, e.g. {key}=outputs/attack")  # fmt: skip
+    if (run_dir / "results.json").exists():
+        return (f"{key}={run_dir} holds a run already (results.json); mia-attack writes "
+                f"into a new directory: choose another {key}")  # fmt: skip
+    return None
+
+
+class SourceCheck(Callback):
+    """Hydra callback: refuse a missing source, and a run (or sweep) directory inside the
+    source run or holding a run, before Hydra creates it and writes its log there (the
+    source is never written to)."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        source = OmegaConf.select(config, "source", throw_on_missing=False)
+        if source is None or source == "???":
+            return
+        missing = _missing(Path(source))
+        problem = missing or _refuse_output(
+            Path(config.hydra.run.dir), Path(source), key="hydra.run.dir"
+        )
+        if problem:
+            log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
+            raise SystemExit(EXIT_USER_ERROR)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        source = OmegaConf.select(config, "source", throw_on_missing=False)
+        if source is None or not Path(str(source)).exists():  # a swept source: per job
+            return
+        problem = _refuse_output(Path(config.hydra.sweep.dir), Path(source),
+                                 key="hydra.sweep.dir")  # fmt: skip
+        if problem:
+            log.error("ConfigError: %s", problem)
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+def _missing(path: Path) -> str | None:
+    if path.exists():
+        return None
+    return (f"{path}: no such file or directory; give an observations .npz "
+            "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
+
+
+def read_source(path: Path) -> Source:
+    """The observations (and results.json) of PATH; a `DataError` names what is missing."""
+    from mia_defense.observations import load_file
+    from mia_defense.tracking import read_json
+
+    path = Path(path)
+    missing = _missing(path)
+    if missing:
+        raise DataError(missing)
+    if path.is_dir():
+        if not (path / "observations.npz").exists():
+            raise DataError(
+                f"{path}: no observations.npz in it; give a finished mia-train run directory "
+                "(for a sweep, one of its run folders) or an observations .npz"
+            )
+        results = read_json(path / "results.json") if (path / "results.json").exists() else None
+        if results is not None and results.get("status") != "complete":
+            raise DataError(
+                f"{path / 'results.json'}: status {results.get('status')!r}, not complete; "
+                "finish the run first (run the same mia-train command again)"
+            )
+        obs, extras = load_file(path / "observations.npz")
+        return Source(path, obs, extras, results)
+    obs, extras = load_file(path)
+    return Source(path, obs, extras)
+
+
+def _extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
+    """An extra array of [N] records (``is_canary``, ``population_idx``), checked."""
+    import numpy as np
+
+    value = source.extras.get(name)
+    if value is None:
+        return default
+    if value.shape != default.shape or value.dtype.kind != default.dtype.kind:
+        raise DataError(
+            f"{source.file}: {name} has shape {value.shape} and dtype {value.dtype}, "
+            f"expected {list(default.shape)} {default.dtype} (one per record of labels)"
+        )
+    return np.asarray(value)
+
+
+def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFacts:
+    """results.json's facts about the data and the run: the source run's (its dataset,
+    plan, hyperparameters, config with this attack config), or the file's."""
+    from mia_defense.experiment import RunFacts
+
+    obs, results = source.observations, source.results
+    described = {"kind": source.kind, "path": str(source.path.resolve())}
+    if results is not None:
+        names = ("dataset", "data_fingerprint", "class_labels", "input_shape", "num_classes",
+                 "num_models", "population_size", "test_size", "canaries", "hparams")
+        config = {**results.get("config", {}), "attack": attacked["attack"],
+                  "seed": attacked["seed"]}  # fmt: skip
+        return RunFacts(**{n: results.get(n) for n in names}, seed=attacked["seed"],
+                        config=config, source=described)  # fmt: skip
+    test = obs.test_labels
+    return RunFacts(
+        dataset=str(obs.metadata.get("dataset", source.path.stem)), data_fingerprint=None,
+        class_labels=None, input_shape=None, num_classes=obs.num_classes,
+        seed=attacked["seed"], num_models=obs.num_models, population_size=len(obs.labels),
+        test_size=0 if test is None else len(test),
+        canaries=canaries, hparams={},
+        config=attacked, source={**described, "metadata": dict(obs.metadata)},
+    )  # fmt: skip
+
+
+def run(cfg: DictConfig, run_dir: Path) -> RunResult:
+    """Attack the observations of ``cfg.source`` with ``cfg.attack`` and write the results
+    into ``run_dir`` (testable without Hydra's command line)."""
+    import time
+
+    import numpy as np
+
+    from mia_defense.api import run_audit
+    from mia_defense.experiment import record_run
+    from mia_defense.timing import Stopwatch
+    from mia_defense.tracking.run_dir import claim_run_dir
+
+    start, stopwatch = time.perf_counter(), Stopwatch()
+    path = Path(str(cfg.source))
+    problem = _refuse_output(run_dir, path, key="hydra.run.dir")
+    if problem:
+        raise ConfigError(problem)
+    with stopwatch.stage("data"):
+        source = read_source(path)
+    obs, results = source.observations, source.results
+    with open_dict(cfg):
+        cfg.seed = cfg.seed if cfg.seed is not None else int((results or {}).get("seed", 0))
+    attacked = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(attacked, dict)
+    attacked.pop("hydra", None)
+    n = len(obs.labels)
+    is_canary = _extra(source, "is_canary", np.zeros(n, dtype=bool))
+    population_idx = _extra(source, "population_idx", np.arange(n))
+    known = results or {}
+    privacy = {k: v for k, v in (known.get("privacy") or {}).items()
+               if k not in ("empirical_epsilon", "empirical_epsilon_delta")}  # fmt: skip
+    defense = known.get("defense")
+    with claim_run_dir(run_dir):
+        # under the lock: another mia-attack may have finished in this directory meanwhile
+        problem = _refuse_output(run_dir, path, key="hydra.run.dir")
+        if problem:
+            raise ConfigError(problem)
+        with stopwatch.stage("attacks and bootstrap"):
+            audit = run_audit(
+                obs, cfg, defended=defense is None or defense.get("defense") != "none",
+                is_canary=is_canary, population_idx=population_idx,
+                utility=known.get("utility"), privacy=privacy, defense=defense,
+                training=known.get("training"),
+            )  # fmt: skip
+        with stopwatch.stage("observation"):
+            obs.save(run_dir / "observations.npz", **source.extras)
+        record_run(
+            run_dir, audit.result, audit.vulnerability, obs,
+            facts=_facts(source, attacked, canaries=int(is_canary.sum())),
+            targets=audit.targets, is_canary=is_canary, histories=[], stopwatch=stopwatch,
+            start=start,
+        )  # fmt: skip
+    return audit.result
+
+
+@hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name=CONFIG_NAME)
+def _hydra_main(cfg: DictConfig) -> float:
+    """Hydra entry point; returns the strongest attack's TPR at the lowest FPR (the sweep
+    objective, as mia-train's)."""
+    global _TASK_STARTED
+    _TASK_STARTED = True
+    from mia_defense.cli.build import format_table
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    fprs = sorted(float(f) for f in cfg.attack.fprs)
+    try:
+        result = run(cfg, run_dir)
+    except MiaDefenseError as exc:
+        log.error("%s: %s", type(exc).__name__, exc)
+        raise SystemExit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        log.error("interrupted; nothing was written to the source")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    print(format_table(result, fprs))
+    print(f"\nattacked:      {shell_path(str(cfg.source))}")
+    print(f"run directory: {shell_path(run_dir)}")
+    print(f"look at it:    {tool_command('tensorboard')} --logdir {shell_path(run_dir)}")
+    return result.headline(fprs[0])
+
+
+def _quote(path: str) -> str:
+    """``path`` as a quoted Hydra override value (commas, ``=`` and spaces kept)."""
+    return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def split_path(args: list[str]) -> tuple[str | None, list[str]]:
+    """PATH (the first argument that is neither an option, an option's value nor an
+    override) and the other arguments. An argument naming an existing file or folder is
+    PATH even with ``=`` in it (a sweep's run folders are named ``key=value,...``)."""
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg in _VALUED:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        if Path(arg).exists() or not ("=" in arg or arg[:1] in "+~"):
+            return arg, args[:i] + args[i + 1 :]
+    return None, args
+
+
+def main() -> None:
+    """``mia-attack PATH [OVERRIDES]``: exit 0 with results written; 2 on a user error (a
+    bad file or override, an output directory in the source run); 130 on Ctrl-C."""
+    path, rest = split_path(sys.argv[1:])
+    if path is not None:
+        rest = [*rest, f"source={_quote(path)}"]
+    elif not any(a.startswith(("source=", "-")) for a in rest):
+        print(f"usage: {USAGE}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+    sys.argv = [sys.argv[0], *rest]
+    try:
+        _hydra_main()
+    except SystemExit as exc:
+        if exc.code == 1 and not _TASK_STARTED:
+            raise SystemExit(EXIT_USER_ERROR) from None
+        raise
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written to the source", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+if __name__ == "__main__":
+    main()
