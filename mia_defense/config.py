@@ -146,6 +146,11 @@ ATTACK: dict[str, Spec] = {
 TOP: dict[str, Spec] = {
     "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0"),
     "progress": Param("bool"),
+    "cache_dir": Param(
+        "str", nullable=True,
+        note="the model store's directory; auto: <sweep dir>/.model_store in a multirun; "
+        "null: off",
+    ),
     "objectives": Param("strs", nullable=True, note="sweep objectives, see hparams_search"),
     "dataset": Target(),
     "model": Target(),

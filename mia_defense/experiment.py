@@ -53,6 +53,7 @@ from mia_defense.training.checkpoints import (
 from mia_defense.training.config import TrainConfig, check_user_fit
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import Ensemble, ModelHistory
+from mia_defense.training.store import ModelStore, store_key
 
 __all__ = [
     "Experiment",
@@ -107,6 +108,8 @@ class Experiment:
         white_box: compute per-sample gradient norms (the gradient_norm attack).
         num_canaries: canaries appended to the population (0 = none).
         canary_kind: ``mislabeled`` or ``outlier``.
+        cache_dir: the model store shared by runs (`mia_defense.training.store`): trained
+            ensembles are taken from it instead of trained again; ``None``: off.
         audit: the one-run audit (``attack.audit``, `mia_defense.audit`).
     """
 
@@ -129,6 +132,7 @@ class Experiment:
     white_box: bool = False
     num_canaries: int = 0
     canary_kind: str = "mislabeled"
+    cache_dir: Path | None = None
     audit: AuditConfig = field(default_factory=AuditConfig)
 
 
@@ -147,7 +151,8 @@ class RunResult:
         timings: seconds per pipeline stage (data, training, observation, attacker's
             models, attacks and bootstrap, scores.npz, tensorboard).
         training: the engine that trained the target models (``stacked`` or ``opacus``)
-            and, when they could not train stacked, ``fallback_reason``.
+            and, when they could not train stacked, ``fallback_reason``; ``reused``: the
+            models taken from the model store, and ``store``: its directory and keys.
         strongest_white_box_attack: the strongest attack that reads the weights, reported
             apart (no release lets weights out); ``None`` when none ran.
     """
@@ -472,13 +477,14 @@ def _run_pipeline(
     stopwatch: Stopwatch,
 ) -> RunResult:
     """The stages in order: train, release, attack, summarise, record (each one timed)."""
+    store = _model_store(experiment)
     with (
         stopwatch.stage("training"),
         audit_training(experiment.audit, seed=experiment.seed) as gradient_canaries,
     ):
         ensemble = _train(
             experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
-            fingerprint=fingerprint, progress=progress,
+            fingerprint=fingerprint, progress=progress, store=store,
         )
     with stopwatch.stage("observation"):
         generator = torch_generator(experiment.seed, "release")  # population, then test set
@@ -492,10 +498,11 @@ def _run_pipeline(
         )
     with stopwatch.stage("attacker's models"):
         attacks = _attacks_for(
-            experiment, data, run_dir, fingerprint=fingerprint, progress=progress
+            experiment, data, run_dir, fingerprint=fingerprint, progress=progress, store=store
         )
     with stopwatch.stage("attacks and bootstrap"):
         result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks)
+    result.training.update(store.summary() if store else {"reused": 0, "store": None})
     if experiment.audit.enabled:  # the one-run audit's bounds beside the accountant's ε
         result.privacy["audit"] = audit_report(
             experiment.audit, obs=obs, white_box=gradient_canaries, privacy=result.privacy,
@@ -518,9 +525,11 @@ def _train(
     defended: bool,
     fingerprint: str | None,
     progress: bool,
+    store: ModelStore | None = None,
 ) -> Ensemble:
     """Train the K models of the plan: with the recipe's defenses (``defended``; the
-    targets and an adaptive attacker's shadows) or without (a naive attacker's shadows)."""
+    targets and an adaptive attacker's shadows) or without (a naive attacker's shadows);
+    through the model ``store`` when there is one (then trained once per sweep)."""
     plan = data.plan
     x_pop, y_pop = data.split(plan.population_idx)
     x_test, y_test = data.split(plan.test_idx)
@@ -532,14 +541,36 @@ def _train(
         )
         return prepare_model(model, experiment.build_defenses()) if defended else model
 
-    return train_ensemble(
-        build_model=build_model,
-        build_defenses=experiment.build_defenses if defended else tuple,
-        x=x_pop, y=y_pop, masks=plan.masks, x_test=x_test, y_test=y_test,
-        x_reference=x_ref, y_reference=y_ref,
-        num_classes=data.dataset.num_classes, config=experiment.train, seed=experiment.seed,
-        checkpoint_dir=checkpoint_dir, stage=stage, progress=progress, fingerprint=fingerprint,
-    )  # fmt: skip
+    def train() -> Ensemble:
+        return train_ensemble(
+            build_model=build_model,
+            build_defenses=experiment.build_defenses if defended else tuple,
+            x=x_pop, y=y_pop, masks=plan.masks, x_test=x_test, y_test=y_test,
+            x_reference=x_ref, y_reference=y_ref,
+            num_classes=data.dataset.num_classes, config=experiment.train, seed=experiment.seed,
+            checkpoint_dir=checkpoint_dir, stage=stage, progress=progress,
+            fingerprint=fingerprint,
+        )  # fmt: skip
+
+    if store is None:
+        return train()
+    key = store_key(experiment.config, data=data.fingerprint, stage=stage, defended=defended)
+    return store.train_once(
+        key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
+        num_models=plan.num_models, stage=stage,
+    )
+
+
+def _model_store(experiment: Experiment) -> ModelStore | None:
+    """The model store of ``cache_dir``; ``None`` when it is off, or when the one-run
+    audit's gradient canaries ride on training (observed, and added, as the models train:
+    models from the store would carry none)."""
+    if experiment.cache_dir is None:
+        return None
+    if experiment.audit.dirac_canaries:
+        log.info("model store not used: the one-run audit's gradient canaries need training")
+        return None
+    return ModelStore(Path(experiment.cache_dir))
 
 
 def _release(
@@ -593,6 +624,7 @@ def _attacks_for(
     *,
     fingerprint: str | None,
     progress: bool,
+    store: ModelStore | None = None,
 ) -> Mapping[str, Attack]:
     """The configured attacks; a naive attacker's (``shadow_recipe=undefended``) read the
     outputs of K more models trained on the same masks without the defenses."""
@@ -600,7 +632,7 @@ def _attacks_for(
         return experiment.attacks
     shadows = _train(
         experiment, data, run_dir / UNDEFENDED_CHECKPOINTS, stage="undefended", defended=False,
-        fingerprint=fingerprint, progress=progress,
+        fingerprint=fingerprint, progress=progress, store=store,
     )
     stage = "release_undefended"
     shadow_obs = _release(

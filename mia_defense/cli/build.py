@@ -108,6 +108,19 @@ def _seed(value: Any) -> int:
     return value
 
 
+def _cache_dir(value: str | None) -> Path | None:
+    """The model store's directory: ``cache_dir=auto`` is ``<sweep dir>/.model_store`` in a
+    job of a multirun (beside its runs) and off in a single run or outside Hydra."""
+    if value != "auto":
+        return None if value is None else Path(value)
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return None
+    return Path(HydraConfig.get().runtime.output_dir).parent / ".model_store"
+
+
 def build_experiment(cfg: DictConfig) -> Experiment:
     """Turn the composed config into the objects the pipeline needs."""
     check_config(cfg)
@@ -137,6 +150,7 @@ def build_experiment(cfg: DictConfig) -> Experiment:
             white_box=bool(attack_cfg.get("white_box", False)),
         ),
         seed=_seed(cfg.seed),
+        cache_dir=_cache_dir(cfg.get("cache_dir")),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
         hparams=_flat_hparams(cfg),

@@ -42,6 +42,7 @@ LOCK = ".lock"
 NEUTRAL_KEYS = (
     "progress",
     "objectives",
+    "cache_dir",
     "train.threads",
     "train.chunk_size",
     "train.eval_every",

@@ -1,0 +1,272 @@
+"""A content-addressed store of trained ensembles, shared by the runs of a sweep.
+
+Sweep points that train the same models (a sweep over release mechanisms or attack
+settings, the naive attacker's undefended shadows of a sweep over defenses) take them from
+the store instead of training them again. An entry is keyed on everything that determines
+the trained weights (`store_key`): the content hash of the training data (masks included),
+the dataset, model, plan and train settings, the training-time defenses (none for an
+undefended ensemble), the seed, the seed stream (``stage``), the torch version and
+`STORE_SCHEMA`.
+
+An entry is two files: ``<key>.pt`` (the K models' weights and histories, `torch.save`,
+read back with ``weights_only=True``) and ``<key>.json`` (its sha256 and what went into the
+key), each written atomically; the manifest is written last, so an entry without one was
+never finished. A ``<key>.lock`` file (``fcntl.flock``) lets one worker train an entry
+while the others wait for it and then load it, on one machine or on a shared file system.
+An entry whose checksum or contents do not hold is logged and trained again, never used.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mia_defense.errors import DataError
+from mia_defense.files import atomic_write
+from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from mia_defense.training.loop import Ensemble
+
+__all__ = ["STORE_SCHEMA", "ModelStore", "store_key"]
+
+log = logging.getLogger(__name__)
+
+# Bump when a change of the training code changes the weights a config trains: every entry
+# written before then is keyed apart and never reused.
+STORE_SCHEMA = 1
+# What a log line calls the models of a seed stream.
+_WHAT = {"model": "target models", "undefended": "undefended shadow models"}
+
+
+def store_key(
+    config: Mapping[str, Any], *, data: str, stage: str, defended: bool
+) -> tuple[str, dict[str, Any]] | None:
+    """The key of the ensemble a run trains in seed stream ``stage``, and its parts.
+
+    Args:
+        config: the run's resolved config (results.json's ``config``).
+        data: the content hash of the arrays it trains on (`TrainingData.fingerprint`).
+        stage: the seed stream (``model``: the targets; ``undefended``: a naive attacker's
+            shadows).
+        defended: whether the training-time defenses apply (they are left out of the key
+            of an undefended ensemble, which every defense of a sweep shares).
+
+    Returns:
+        ``(sha256 hex, parts)``; ``None`` for an empty config (a run built in code without
+        one): nothing to key on, so nothing is stored.
+    """
+    if not config:
+        return None
+    attack = config.get("attack") or {}
+    parts = {
+        "schema": STORE_SCHEMA,
+        "torch": torch.__version__,
+        "data": data,
+        "stage": stage,
+        "dataset": config.get("dataset"),
+        "model": config.get("model"),
+        "plan": config.get("plan"),
+        "train": config.get("train"),  # all of it: threads and chunks change the rounding
+        "defense": config.get("defense") if defended else {},
+        "seed": config.get("seed"),
+        "canaries": attack.get("canaries"),
+    }
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest(), parts
+
+
+@dataclass
+class ModelStore:
+    """The store under ``root`` (``cache_dir``), and what one run took from it.
+
+    Attributes:
+        root: the store's directory (created on first use).
+        stages: per seed stream trained through `train_once`: its key, the models it
+            holds and whether they were reused; results.json's ``training.store``.
+    """
+
+    root: Path
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def reused(self) -> int:
+        """Models this run took from the store instead of training them."""
+        return sum(s["models"] for s in self.stages.values() if s["reused"])
+
+    def summary(self) -> dict[str, Any]:
+        """results.json's ``training`` additions: ``reused`` and ``store``."""
+        return {"reused": self.reused, "store": {"dir": str(self.root), "stages": self.stages}}
+
+    def train_once(
+        self,
+        key: tuple[str, dict[str, Any]] | None,
+        train: Callable[[], Ensemble],
+        *,
+        checkpoint_dir: Path,
+        fingerprint: str | None,
+        num_models: int,
+        stage: str,
+    ) -> Ensemble:
+        """``train()``'s ensemble, trained at most once per key across every worker.
+
+        Holding the key's lock: a valid entry is written into ``checkpoint_dir`` as the
+        run's own checkpoints (which ``train()`` then loads instead of training); without
+        one, ``train()`` trains and saves them there, and they become the entry.
+        """
+        if key is None:
+            return train()
+        digest, parts = key
+        what = _WHAT.get(stage, f"{stage} models")
+        with self._locked(digest, what=what):
+            models = self._read(digest, num_models=num_models)
+            if models is not None:
+                _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint)
+                log.info("reused %d %s from %s", num_models, what, self._weights(digest))
+            ensemble = train()
+            if models is None:
+                self._write(digest, parts, checkpoint_dir, fingerprint=fingerprint,
+                            num_models=num_models)
+                log.info("stored %d %s in %s", num_models, what, self._weights(digest))
+        self.stages[stage] = {"key": digest, "models": num_models, "reused": models is not None}
+        return ensemble
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _weights(self, digest: str) -> Path:
+        return self.root / f"{digest}.pt"
+
+    def _manifest(self, digest: str) -> Path:
+        return self.root / f"{digest}.json"
+
+    @contextmanager
+    def _locked(self, digest: str, *, what: str) -> Iterator[None]:
+        """Hold the key's exclusive lock (released on exit, or when the process dies)."""
+        path = self.root / f"{digest}.lock"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DataError(
+                f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "
+                "point cache_dir at a writable directory, or set cache_dir=null to train "
+                "every run's models itself"
+            ) from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another run"
+                log.info("waiting for %s, which trains the same %s", holder, what)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n"
+                      .encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+    def _read(self, digest: str, *, num_models: int) -> list[dict[str, Any]] | None:
+        """The entry's models (``state_dict`` and ``history`` each), or ``None`` when there
+        is no finished entry or it fails a check (then logged, and trained again)."""
+        manifest_path, weights_path = self._manifest(digest), self._weights(digest)
+        if not manifest_path.exists():
+            return None
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            raw = weights_path.read_bytes()
+        except (OSError, ValueError) as exc:
+            return _distrust(weights_path, f"unreadable ({exc.__class__.__name__}: {exc})")
+        if not isinstance(manifest, dict) or hashlib.sha256(raw).hexdigest() != manifest.get(
+            "sha256"
+        ):
+            return _distrust(weights_path, "its sha256 differs from the one in its manifest")
+        try:
+            payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many types for a bad file
+            return _distrust(weights_path, f"not loadable ({exc.__class__.__name__})")
+        problem = _payload_problem(payload, digest=digest, num_models=num_models)
+        return _distrust(weights_path, problem) if problem else payload["models"]
+
+    def _write(
+        self,
+        digest: str,
+        parts: dict[str, Any],
+        checkpoint_dir: Path,
+        *,
+        fingerprint: str | None,
+        num_models: int,
+    ) -> None:
+        """Make the run's freshly saved checkpoints the entry: weights, then manifest."""
+        models = []
+        for k in range(num_models):
+            saved = load_checkpoint(checkpoint_path(checkpoint_dir, k), fingerprint=fingerprint)
+            models.append({"state_dict": saved["state_dict"], "history": saved["history"]})
+        buffer = io.BytesIO()
+        torch.save({"schema": STORE_SCHEMA, "key": digest, "models": models}, buffer)
+        raw = buffer.getvalue()
+        atomic_write(self._weights(digest), lambda handle: handle.write(raw))
+        manifest = {
+            "key": digest,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "bytes": len(raw),
+            "num_models": num_models,
+            "written": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "host": socket.gethostname(),
+            "parts": parts,
+        }
+        text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
+        atomic_write(self._manifest(digest), lambda handle: handle.write(text.encode()))
+
+
+def _distrust(path: Path, problem: str) -> None:
+    log.warning("model store entry %s is not used: %s; training its models again", path, problem)
+    return None
+
+
+def _payload_problem(payload: Any, *, digest: str, num_models: int) -> str | None:
+    """Why a loaded entry cannot be used, or ``None``."""
+    if not isinstance(payload, dict) or payload.get("key") != digest:
+        return "it does not hold the entry of its key"
+    if payload.get("schema") != STORE_SCHEMA:
+        return f"store schema {payload.get('schema')}, this version writes {STORE_SCHEMA}"
+    models = payload.get("models")
+    if not isinstance(models, list) or len(models) != num_models:
+        return f"it holds {len(models) if isinstance(models, list) else 'no'} models, not " \
+               f"{num_models}"
+    for k, model in enumerate(models):
+        state = model.get("state_dict") if isinstance(model, dict) else None
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
+                                                  for v in state.values()):
+            return f"model {k} has no weights"
+        if not all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point()):
+            return f"model {k} has non-finite weights"
+        history = model.get("history")
+        if not isinstance(history, dict) or not isinstance(history.get("epochs"), list):
+            return f"model {k} has no training history"
+    return None
+
+
+def _write_checkpoints(
+    models: list[dict[str, Any]], checkpoint_dir: Path, *, fingerprint: str | None
+) -> None:
+    """The entry's models as the run's own checkpoints (so the run resumes and
+    `load_trained_model` reads them as if the run had trained them)."""
+    for k, model in enumerate(models):
+        save_checkpoint(
+            checkpoint_path(checkpoint_dir, k),
+            {"state_dict": model["state_dict"], "history": model["history"],
+             "fingerprint": fingerprint},
+        )

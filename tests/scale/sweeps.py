@@ -1,0 +1,81 @@
+"""Shared by the scale-out tests: tiny sweeps through the real `mia-train`, and the comparison
+of two sweeps' results (every figure and array, nothing that measures time or place)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mia_defense.files import load_npz
+from mia_defense.tracking import read_json
+
+BIN = Path(sys.executable).parent
+# K=2 on 200 records, one epoch, no bootstrap: a run takes about a second of training.
+TINY = (
+    "plan.num_models=2",
+    "plan.population_size=200",
+    "train.epochs=1",
+    "progress=false",
+    "attack.bootstrap=0",
+)
+# results.json keys that measure time, place or the store, not what a run computed.
+_VARYING = {"wall_seconds", "timings", "versions", "seconds", "reused", "store", "cache_dir"}
+
+
+def mia_train(
+    *args: str, cwd: Path, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``mia-train ARGS`` to the end; fail the test with its output when it fails."""
+    done = subprocess.run(
+        [str(BIN / "mia-train"), *args], cwd=cwd, capture_output=True, text=True,
+        timeout=timeout, check=False, env={**os.environ, **(env or {}), "HYDRA_FULL_ERROR": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    return done
+
+
+def runs(sweep_dir: Path) -> dict[str, Path]:
+    """The sweep's run directories (those holding a results.json), by name."""
+    return {p.parent.name: p.parent for p in sorted(Path(sweep_dir).glob("*/results.json"))}
+
+
+def complete(run_dir: Path) -> bool:
+    """Whether the run finished (results.json is written at the start, ``running``)."""
+    path = run_dir / "results.json"
+    try:
+        return path.exists() and read_json(path).get("status") == "complete"
+    except Exception:  # being replaced at this very moment
+        return False
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k not in _VARYING}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def computed(run_dir: Path) -> dict[str, Any]:
+    """What a run computed: results.json without its timings and places, and a digest of
+    every array of observations.npz and scores.npz."""
+    arrays = {}
+    for name in ("observations.npz", "scores.npz"):
+        for key, array in sorted(load_npz(run_dir / name).items()):
+            arrays[f"{name}/{key}"] = hashlib.sha256(np.ascontiguousarray(array)).hexdigest()
+    return {"results": _strip(read_json(run_dir / "results.json")), "arrays": arrays}
+
+
+def assert_same_results(sweep: Path, reference: Path) -> None:
+    """Both sweeps hold the same complete runs, and each computed the same numbers."""
+    mine, theirs = runs(sweep), runs(reference)
+    assert sorted(mine) == sorted(theirs)
+    for name, run_dir in mine.items():
+        assert read_json(run_dir / "results.json")["status"] == "complete", name
+        assert computed(run_dir) == computed(theirs[name]), name
