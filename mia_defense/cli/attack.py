@@ -316,6 +316,9 @@ def _hydra_main(cfg: DictConfig) -> float:
     global _TASK_STARTED
     _TASK_STARTED = True
     from mia_defense.cli.build import format_table
+    from mia_defense.threads import one_thread
+
+    one_thread()
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     fprs = sorted(float(f) for f in cfg.attack.fprs)

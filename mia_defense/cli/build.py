@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -35,6 +34,7 @@ from mia_defense.experiment import (
 )
 from mia_defense.models import model_builder
 from mia_defense.observations import QueryConfig
+from mia_defense.threads import one_thread
 from mia_defense.tracking.run_dir import claim_run_dir, finished_run
 from mia_defense.training.config import TrainConfig
 
@@ -181,7 +181,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     Unlike ``mia-train``, a finished run of the same config is computed again (resuming from
     its checkpoints), not skipped.
     """
-    torch.set_num_threads(1)  # tiny ops on 2 cores: one thread avoids contention slow-downs
+    one_thread()
     with claimed_run(cfg, run_dir) as (experiment, data, _):
         return run_experiment(experiment, run_dir, data=data, progress=bool(cfg.progress))
 

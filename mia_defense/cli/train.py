@@ -150,11 +150,11 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...]:
     """
     global _TASK_STARTED
     _TASK_STARTED = True
-    import torch  # the pipeline, imported once the task starts (not for --help, --cfg)
-
+    # The pipeline is imported once the task starts (not for --help, --cfg).
     from mia_defense.cli.build import claimed_run, format_table
     from mia_defense.experiment import fpr_key, run_experiment
     from mia_defense.report.objectives import check_objective_names, objectives
+    from mia_defense.threads import one_thread
     from mia_defense.tracking import read_json
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
@@ -162,7 +162,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...]:
     names = [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(fprs[0])}"]]
     try:
         check_objective_names(names)
-        torch.set_num_threads(1)
+        one_thread()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
             if payload is not None:
                 log.info("skipping finished run %s (complete results.json, same config)", run_dir)
