@@ -57,6 +57,7 @@ def _flat_hparams(cfg: DictConfig) -> dict[str, Any]:
 
     walk(OmegaConf.to_container(cfg, resolve=True), "")
     flat.pop("progress", None)
+    flat.pop("cache_dir", None)  # where the models are kept, not what they are
     return flat
 
 

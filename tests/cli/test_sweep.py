@@ -91,7 +91,8 @@ def _hparams(run_dir: Path) -> dict[str, object]:
 
 
 def test_multirun_puts_every_run_under_one_root_named_after_its_overrides(sweep):
-    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == RUNS
+    # beside the runs, the sweep's model store (cache_dir=auto)
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == [".model_store", *RUNS]
     for name, epochs in zip(RUNS, (1, 2), strict=True):
         run_dir = sweep / name
         assert read_json(run_dir / "results.json")["config"]["train"]["epochs"] == epochs
