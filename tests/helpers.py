@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -32,3 +39,52 @@ def synthetic_observations(
     logits[:, np.arange(num_samples), labels] = true_logit
     log_probs = torch.log_softmax(torch.as_tensor(logits), dim=-1).numpy().astype(np.float32)
     return Observations(log_probs=log_probs, labels=labels, masks=masks)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a console script gave: exit code, stdout and stderr (as `subprocess.run`)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def mia_train(*args: str, cwd: Path) -> Done:
+    """``mia-train ARGS`` started in ``cwd``, run in this process (no interpreter start-up).
+
+    Everything the command changes in the process is put back: the working directory,
+    ``sys.argv``, ``sys.path`` (the launch-dir callback appends ``cwd``), the logging set-up
+    Hydra installs, and `mia_defense.cli.train`'s task flag. Output is captured from the
+    file descriptors, so log lines written by Hydra's handlers are in ``stderr``.
+    """
+    import mia_defense.cli.train as cli
+
+    root = logging.getLogger()
+    saved_logging = (root.level, root.handlers[:])
+    saved = (os.getcwd(), sys.argv, sys.path[:], sys.stdout, sys.stderr)
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    try:
+        os.chdir(cwd)
+        sys.argv = ["mia-train", *args]
+        sys.stdout, sys.stderr = out, err
+        cli._TASK_STARTED = False
+        try:
+            cli.main()
+        except SystemExit as exc:
+            code = exc.code
+    finally:
+        os.chdir(saved[0])
+        sys.argv, sys.stdout, sys.stderr = saved[1], saved[3], saved[4]
+        sys.path[:] = saved[2]
+        for handler in root.handlers[:]:
+            if handler not in saved_logging[1]:
+                root.removeHandler(handler)
+                handler.close()
+        for handler in saved_logging[1]:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(saved_logging[0])
+    returncode = 0 if code is None else code if isinstance(code, int) else 1
+    return Done(returncode=returncode, stdout=out.getvalue(), stderr=err.getvalue())

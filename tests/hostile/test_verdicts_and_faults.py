@@ -4,11 +4,13 @@ sweeps stay inside their directory (issue 14, items 4, 8 and 9)."""
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from mia_defense.errors import DivergedError
 from mia_defense.experiment import RunResult, _check_released
 from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import safe_dirname
+from tests.helpers import mia_train
 from tests.hostile.test_run_dir import FAST, snapshot
 
 TINY_CLI = [
@@ -29,15 +32,16 @@ TINY_CLI = [
 ]
 
 
-def mia_train(*args: str, cwd: Path, shell_prefix: str = "") -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "mia_defense.cli.train", *args]
-    if shell_prefix:
-        quoted = " ".join(f"'{c}'" for c in command)
-        return subprocess.run(
-            ["bash", "-c", f"{shell_prefix}; exec {quoted}"],
-            cwd=cwd, capture_output=True, text=True, timeout=300,
-        )
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+@contextmanager
+def file_size_limit(kilobytes: int) -> Iterator[None]:
+    """``ulimit -f KILOBYTES`` for this process: a write past it fails with EFBIG (Python
+    ignores SIGXFSZ), as on a full disk; the limit is lifted again afterwards."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (kilobytes * 1024, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
 
 
 # -- 4. diverged training is never scored ---------------------------------------------------
@@ -132,7 +136,10 @@ def test_a_model_that_learned_nothing_is_flagged(tmp_path, make_cfg):
 
 def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
-    args = [*TINY_CLI, "train.epochs=400", "train.engine=opacus", f"hydra.run.dir={run_dir}"]
+    # two models, trained one at a time: Ctrl-C lands in the second one's 100 epochs (a
+    # second or more, against the 0.05 s this test takes to see the first one's checkpoint)
+    args = [*TINY_CLI, "plan.num_models=2", "train.epochs=100", "train.engine=opacus",
+            f"hydra.run.dir={run_dir}"]  # fmt: skip
     # As in a terminal: SIGINT at its default disposition (a test runner started in the
     # background of a non-interactive shell would hand the child SIGINT ignored).
     process = subprocess.Popen(
@@ -142,7 +149,7 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     )
     deadline = time.time() + 120
     while not list(run_dir.glob("checkpoints/model_*.pt")) and time.time() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130
@@ -150,8 +157,8 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     assert "Traceback" not in out + err
     assert read_json(run_dir / "results.json")["status"] == "interrupted"
     saved = snapshot(run_dir / "checkpoints")
-    assert saved
-    resumed = mia_train(*args, cwd=tmp_path)
+    assert len(saved) == 1  # the first model; the second was interrupted
+    resumed = mia_train(*args, cwd=tmp_path)  # the same command, in this process
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming:" in resumed.stderr
     assert read_json(run_dir / "results.json")["status"] == "complete"
@@ -159,11 +166,12 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     assert all(after[name] == digest for name, digest in saved.items())
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
 @pytest.mark.parametrize("limit_kb", [8, 50])
 def test_a_full_disk_is_one_data_error_naming_the_file(tmp_path, limit_kb):
     run_dir = tmp_path / "run"
-    done = mia_train(*TINY_CLI, f"hydra.run.dir={run_dir}", cwd=tmp_path,
-                     shell_prefix=f"ulimit -f {limit_kb}")
+    with file_size_limit(limit_kb):
+        done = mia_train(*TINY_CLI, f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert done.returncode == 2
     assert f"DataError: {run_dir}" in done.stderr
     assert "(File too large); free disk space" in done.stderr
