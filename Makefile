@@ -24,6 +24,7 @@ ARGS ?=
 RUN ?= outputs
 
 .PHONY: install lock run test test-slow lint bench clean report tb
+.PHONY: install-ray lock-ray
 .PHONY: study-digits study-purchase study-naive-vs-adaptive study-reference-models study-dp-audit
 
 install: $(VENV)/.installed
@@ -42,6 +43,24 @@ lock: $(UV)  ## refresh requirements.lock from pyproject.toml (the dev extra) an
 	echo "$(TORCH_SPEC)" | $(UV) pip compile pyproject.toml - --extra dev $(LOCK_FLAGS) \
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
 	  --generate-hashes --custom-compile-command "make lock" --output-file $(LOCK)
+
+# The ray extra (hydra-ray-launcher, Ray) on top of the lock: requirements.lock's pins, plus
+# what Ray needs (cloudpickle<3 takes joblib back to 1.5), hash-checked. .ci/run installs it.
+RAY_LOCK := requirements-ray.lock
+
+install-ray: $(VENV)/.installed-ray  ## the ray extra into .venv (sweeps with launcher=ray)
+
+$(VENV)/.installed-ray: $(VENV)/.installed $(RAY_LOCK)
+	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(RAY_LOCK)
+	touch $@
+
+# boto3 (which hydra-ray-launcher asks for without a version) from this decade: without the
+# floor uv's backtracking settles on boto3 0.0.3.
+lock-ray: $(UV)  ## refresh requirements-ray.lock from requirements.lock and the ray extra
+	cp $(LOCK) $(RAY_LOCK)
+	printf '%s\n' "$(TORCH_SPEC)" "boto3>=1.26" | $(UV) pip compile pyproject.toml - \
+	  --extra dev --extra ray --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
+	  --generate-hashes --custom-compile-command "make lock-ray" --output-file $(RAY_LOCK)
 
 run: install  ## train, attack and record the default experiment
 	$(VENV)/bin/mia-train $(ARGS)
