@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
 from mia_defense.config import register_configs
+from tests.helpers import mia_train
 
 torch.set_num_threads(1)
 register_configs()
@@ -32,3 +34,19 @@ def make_cfg() -> Callable[..., DictConfig]:
             return compose("config", overrides=[*(TINY if tiny else []), *overrides])
 
     return _compose
+
+
+@pytest.fixture(scope="session")
+def optuna_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished two-trial Optuna search of tiny runs (``hparams_search=optuna_tradeoff``),
+    run once through `mia-train -m` for the tests that read it; its directory is
+    ``optuna`` under the folder it was started from. Read-only."""
+    cwd = tmp_path_factory.mktemp("optuna")
+    done = mia_train(
+        "-m", "hparams_search=optuna_tradeoff", "plan.num_models=2", "plan.population_size=200",
+        "attack.bootstrap=0", "progress=false", "hydra.sweeper.n_trials=2",
+        "hydra.sweeper.n_jobs=1", "train.epochs=int(interval(1,2))", "hydra.sweep.dir=optuna",
+        cwd=cwd,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return cwd / "optuna"

@@ -5,32 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
 
 import mia_defense.cli.train  # noqa: F401  (registers the mia_safe_dirname resolver)
+from mia_defense.cli.report import main as report_main
 from mia_defense.cli.train import run
 from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import safe_dirname
 from mia_defense.training.ensemble import stage_models
+from tests.helpers import mia_train
 from tests.report.fake_runs import make_run
 
-BIN = Path(sys.executable).parent
 FAST = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1",
         "attack.bootstrap=0", "progress=false"]  # fmt: skip
 
 
-def _cli(tool: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / tool), *args], cwd=cwd, capture_output=True, text=True,
-        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, timeout=400,
-        check=False,
-    )  # fmt: skip
 
 
 # -- stage names -------------------------------------------------------------------------------
@@ -90,12 +81,9 @@ def test_floats_that_agree_in_six_digits_keep_distinct_names():
     assert safe_dirname("model.dropout=0.37454011884736254") == a  # a rerun finds its folder
 
 
-def test_optuna_trial_folders_carry_short_floats(tmp_path):
-    done = _cli("mia-train", tmp_path, "-m", "hparams_search=optuna_tradeoff", *FAST,
-                "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=1",
-                "train.epochs=int(interval(1,2))", "hydra.sweep.dir=optuna")  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    runs = sorted(p for p in (tmp_path / "optuna").iterdir() if (p / "results.json").exists())
+def test_optuna_trial_folders_carry_short_floats(optuna_sweep):
+    """The two-trial search of tests/conftest.py (shared with test_sweep)."""
+    runs = sorted(p for p in optuna_sweep.iterdir() if (p / "results.json").exists())
     assert len(runs) == 2
     for run_dir in runs:
         name, _, digest = run_dir.name.partition("~")
@@ -114,32 +102,38 @@ def test_optuna_trial_folders_carry_short_floats(tmp_path):
 
 
 def test_a_config_error_leaves_no_folder(tmp_path):
-    done = _cli("mia-train", tmp_path, "plan.num_models=3")
+    done = mia_train("plan.num_models=3", cwd=tmp_path)
     assert done.returncode == 2 and "plan.num_models=3" in done.stderr
     assert list(tmp_path.iterdir()) == []
     # A sweep's jobs are checked one by one as they start: the first refused job stops the
     # sweep, leaving its folder with the log of the error only (no results.json, so
     # mia-report never counts it; see the next test).
-    done = _cli("mia-train", tmp_path, "-m", "plan.num_models=3,5")
+    done = mia_train("-m", "plan.num_models=3,5", cwd=tmp_path)
     assert done.returncode == 2
     files = {p.name for p in (tmp_path / "multirun").rglob("*") if p.is_file()}
     assert files == {"multirun.yaml", "train.log"}
 
 
-def test_report_is_silent_about_failed_and_empty_run_folders(tmp_path):
+def test_report_is_silent_about_failed_and_empty_run_folders(tmp_path, monkeypatch, capsys,
+                                                            caplog):
     """A run that fails on the data (here: a plan larger than the dataset, found only once
     the data is read) keeps its folder with the log of the error and no results.json;
     `mia-report outputs` reports the finished runs beside it without a word about it."""
-    done = _cli("mia-train", tmp_path, "plan.population_size=1790", "plan.test_size=100")
+    done = mia_train("plan.population_size=1790", "plan.test_size=100", cwd=tmp_path)
     assert done.returncode == 2 and "too few samples for the plan" in done.stderr
     (failed,) = (tmp_path / "outputs").glob("*/*")
     assert [p.name for p in failed.iterdir()] == ["train.log"]
     assert "too few samples for the plan" in (failed / "train.log").read_text()
     (tmp_path / "outputs" / "empty" / "deeper").mkdir(parents=True)
     make_run(tmp_path / "outputs" / "done", test_accuracy=0.9, signal=1.0)
-    report = _cli("mia-report", tmp_path, "outputs", "--no-tensorboard")
-    assert report.returncode == 0, report.stderr[-3000:]
-    assert "1 runs reported, 0 skipped, 0 not ranked" in report.stdout
-    assert "WARNING" not in report.stderr and failed.name not in report.stderr
-    assert "empty" not in report.stderr
+    monkeypatch.chdir(tmp_path)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert report_main(["outputs", "--no-tensorboard"]) == 0
+    printed = capsys.readouterr()
+    assert "1 runs reported, 0 skipped, 0 not ranked" in printed.out
+    said = printed.err + caplog.text  # what the report logged, wherever logging sends it
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert "WARNING" not in said and failed.name not in said
+    assert "empty" not in said
     assert (failed / "train.log").exists()  # nothing of the user's was deleted

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from tensorboard.plugins.hparams import plugin_data_pb2
 
 from mia_defense.report import check_objective_names
 from mia_defense.tracking import read_json
+from tests.helpers import Done, mia_train
 
 BIN = Path(sys.executable).parent
 CONF = Path(__file__).resolve().parents[2] / "conf"
@@ -30,26 +29,12 @@ RUNS = ["plan.num_models=2,plan.population_size=200,train.epochs=1",
         "plan.num_models=2,plan.population_size=200,train.epochs=2"]  # fmt: skip
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(
-        args,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "HYDRA_FULL_ERROR": "1"},
-        timeout=400,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]
-    return completed
-
-
-def _sweep(sweep_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return _run(
-        [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2", *extra,
-         f"hydra.sweep.dir={sweep_dir}"],
-        cwd=sweep_dir.parent,
-    )  # fmt: skip
+def _sweep(sweep_dir: Path, *extra: str) -> Done:
+    """``mia-train -m`` (in this process: `tests.helpers.mia_train`) of two tiny runs."""
+    done = mia_train("-m", *TINY, "train.epochs=1,2", *extra, f"hydra.sweep.dir={sweep_dir}",
+                     cwd=sweep_dir.parent)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done
 
 
 SWEEP_OUTPUT: dict[str, str] = {}
@@ -101,10 +86,12 @@ def test_multirun_puts_every_run_under_one_root_named_after_its_overrides(sweep)
         assert hparams["train.epochs"] == epochs and hparams["plan.num_models"] == 2
 
 
-def test_mia_report_table_equals_the_runs_results(sweep, tmp_path):
+def test_mia_report_table_equals_the_runs_results(sweep, tmp_path, capsys):
+    from mia_defense.cli.report import main as report_main
+
     out = tmp_path / "report"
-    completed = _run([str(BIN / "mia-report"), str(sweep), "--out", str(out)], cwd=tmp_path)
-    assert "2 runs reported, 0 skipped" in completed.stdout
+    assert report_main([str(sweep), "--out", str(out)]) == 0
+    assert "2 runs reported, 0 skipped" in capsys.readouterr().out
     with (out / "tradeoff.csv").open() as handle:
         rows = {row["run"]: row for row in csv.DictReader(handle)}
     assert set(rows) == set(RUNS)
@@ -152,14 +139,9 @@ def test_report_is_not_stopped_by_a_corrupt_run(sweep, tmp_path, capsys):
     assert RUNS[0] in summary and "not valid JSON" in summary
 
 
-def test_optuna_search_returns_both_objectives(tmp_path):
-    root = tmp_path / "optuna"
-    _run(
-        [str(BIN / "mia-train"), "-m", "hparams_search=optuna_tradeoff", *TINY,
-         "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=1", "train.epochs=int(interval(1,2))",
-         f"hydra.sweep.dir={root}"],
-        cwd=tmp_path,
-    )  # fmt: skip
+def test_optuna_search_returns_both_objectives(optuna_sweep):
+    """The two-trial search of tests/conftest.py (shared with test_new_user_nits)."""
+    root = optuna_sweep
     solutions = yaml.safe_load((root / "optimization_results.yaml").read_text())["solutions"]
     runs = [read_json(p) for p in root.glob("*/results.json")]
     assert len(runs) == 2
