@@ -5,9 +5,8 @@ dataset), and a user's own module from the user's folder without PYTHONPATH."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +20,14 @@ from mia_defense.data import load_breast_cancer, load_digits
 from mia_defense.errors import ConfigError
 from mia_defense.plan import default_population, make_plan
 from mia_defense.tracking import read_json
+from tests.helpers import Done, mia_train
 
-BIN = Path(sys.executable).parent
 FAST = ["plan.num_models=2", "train.epochs=1", "attack.bootstrap=0", "progress=false"]
 
 
-def _mia_train(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(
-        [str(BIN / "mia-train"), *args], cwd=cwd, env=env, capture_output=True, text=True,
-        timeout=400, check=False,
-    )  # fmt: skip
+def _mia_train(cwd: Path, *args: str) -> Done:
+    """``mia-train ARGS`` started in ``cwd`` (in this process: `tests.helpers.mia_train`)."""
+    done = mia_train(*args, cwd=cwd)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return done
 
@@ -132,9 +128,22 @@ class MyNet(nn.Sequential):
 """
 
 
-def test_user_module_from_the_users_folder_without_pythonpath(tmp_path):
+@pytest.fixture
+def users_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``tmp_path`` holding the user's package ``my_pkg``, importable only if mia-train puts
+    the folder it was started from on ``sys.path``, as for the console script (whose
+    ``sys.path`` starts with the venv's bin/, not the working directory): this process's
+    ``''`` (the working directory) is taken off ``sys.path``, ``my_pkg`` forgotten after."""
     (tmp_path / "my_pkg").mkdir()
     (tmp_path / "my_pkg" / "__init__.py").write_text(USER_MODEL)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    monkeypatch.delitem(sys.modules, "my_pkg", raising=False)
+    yield tmp_path
+    sys.modules.pop("my_pkg", None)
+
+
+def test_user_module_from_the_users_folder_without_pythonpath(users_folder):
+    tmp_path = users_folder
     done = _mia_train(tmp_path, "model=custom", "model._target_=my_pkg.MyNet", "+model.width=8",
                       "plan.population_size=200", *FAST, "hydra.run.dir=run")  # fmt: skip
     payload = read_json(tmp_path / "run" / "results.json")
@@ -143,17 +152,12 @@ def test_user_module_from_the_users_folder_without_pythonpath(tmp_path):
     assert "TPR@0.1%FPR" in done.stdout
 
 
-def test_user_module_without_the_callback_is_not_importable(tmp_path):
+def test_user_module_without_the_callback_is_not_importable(users_folder):
     """The same run with the launch-dir callback removed fails as before: the callback is
     what makes the folder importable."""
-    (tmp_path / "my_pkg").mkdir()
-    (tmp_path / "my_pkg" / "__init__.py").write_text(USER_MODEL)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(
-        [str(BIN / "mia-train"), "model=custom", "model._target_=my_pkg.MyNet", *FAST,
-         "~hydra.callbacks.launch_dir_on_path", "hydra.run.dir=run"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    tmp_path = users_folder
+    done = mia_train("model=custom", "model._target_=my_pkg.MyNet", *FAST,
+                     "~hydra.callbacks.launch_dir_on_path", "hydra.run.dir=run", cwd=tmp_path)
     assert done.returncode == 2
     assert "No module named 'my_pkg'" in done.stderr
     assert not (tmp_path / "run").exists()
