@@ -7,10 +7,7 @@ values out of range and what the machine lacks, all problems of a config in one
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from mia_defense.errors import ConfigError
 from mia_defense.experiment import PlanConfig
 from mia_defense.observations import QueryConfig
 from mia_defense.training.config import TrainConfig
+from tests.helpers import mia_train
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 CORES = usable_cores()
@@ -251,14 +249,13 @@ def test_budget_time_limit_alone():
          ["ConfigError: plan.num_models=100000: must be an even integer in [2, 4096] "]),
     ],
 )  # fmt: skip
-def test_mia_train_refuses_before_creating_the_run_directory(tmp_path, overrides, lines):
-    script = Path(sys.executable).with_name("mia-train")
+def test_mia_train_refuses_before_creating_the_run_directory(
+    tmp_path, monkeypatch, overrides, lines
+):
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
     run_dir = tmp_path / "run"
-    completed = subprocess.run(
-        [str(script), *overrides, "progress=false", f"hydra.run.dir={run_dir}"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
-        env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
-    )  # fmt: skip
+    # in this process (tests.helpers.mia_train): the same entry point, without a start-up
+    completed = mia_train(*overrides, "progress=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0, output
     assert "Traceback" not in output
