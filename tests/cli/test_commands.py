@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from mia_defense.cli.commands import shell_path, tool_command
+from tests.helpers import mia_train
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -96,13 +97,13 @@ def test_make_report_without_sweep_says_how():
     assert "usage: make report SWEEP=DIR" in done.stderr
 
 
-def test_end_of_run_prints_a_tensorboard_command_that_runs(tmp_path):
+def test_end_of_run_prints_a_tensorboard_command_that_runs(tmp_path, monkeypatch):
     env = {**os.environ, "PATH": "/usr/bin:/bin"}  # the venv is not on PATH, as after make run
-    done = subprocess.run(
-        [str(BIN / "mia-train"), "plan.num_models=2", "plan.population_size=200",
-         "train.epochs=1", "attack.bootstrap=0", "progress=false", "hydra.run.dir=out/run"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300, check=False,
-    )  # fmt: skip
+    monkeypatch.setenv("PATH", env["PATH"])
+    # mia-train in this process (tests.helpers.mia_train), started in tmp_path
+    done = mia_train("plan.num_models=2", "plan.population_size=200", "train.epochs=1",
+                     "attack.bootstrap=0", "progress=false", "hydra.run.dir=out/run",
+                     cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "\nrun directory: out/run\n" in done.stdout
     line = next(x for x in done.stdout.splitlines() if x.startswith("look at it:"))
@@ -116,17 +117,14 @@ def test_end_of_run_prints_a_tensorboard_command_that_runs(tmp_path):
     assert version.returncode == 0 and re.match(r"\d+\.\d+", version.stdout), version.stderr
 
 
-
-def test_mia_report_prints_a_tensorboard_command_that_runs(tmp_path):
+def test_mia_report_prints_a_tensorboard_command_that_runs(tmp_path, monkeypatch, capsys):
+    from mia_defense.cli.report import main as report_main
     from tests.report.fake_runs import make_run
 
     make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
-    env = {**os.environ, "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [str(BIN / "mia-report"), "sweep"], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    line = next(x for x in done.stdout.splitlines() if x.startswith("look at it:"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.chdir(tmp_path)
+    assert report_main(["sweep"]) == 0  # in this process, started in tmp_path
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("look at it:"))
     assert shlex.split(line.removeprefix("look at it:")) == [
         str(BIN / "tensorboard"), "--logdir", "sweep"]  # fmt: skip
