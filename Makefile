@@ -24,7 +24,7 @@ ARGS ?=
 RUN ?= outputs
 
 .PHONY: install lock run test test-slow lint bench clean report tb
-.PHONY: install-ray lock-ray
+.PHONY: install-ray lock-ray slurm-local
 .PHONY: study-digits study-purchase study-naive-vs-adaptive study-reference-models study-dp-audit
 
 install: $(VENV)/.installed
@@ -61,6 +61,10 @@ lock-ray: $(UV)  ## refresh requirements-ray.lock from requirements.lock and the
 	printf '%s\n' "$(TORCH_SPEC)" "boto3>=1.26" | $(UV) pip compile pyproject.toml - \
 	  --extra dev --extra ray --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
 	  --generate-hashes --custom-compile-command "make lock-ray" --output-file $(RAY_LOCK)
+
+# A one-node SLURM cluster on this machine (Debian's slurm-wlm and munge; root): see README.
+slurm-local:  ## start it (scripts/slurm_local.sh start); `scripts/slurm_local.sh stop` ends it
+	scripts/slurm_local.sh start
 
 run: install  ## train, attack and record the default experiment
 	$(VENV)/bin/mia-train $(ARGS)
