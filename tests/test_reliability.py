@@ -11,13 +11,14 @@ import numpy as np
 
 from mia_defense.cli.train import run
 from mia_defense.tracking import load_npz, read_json
+from tests.helpers import mia_train
 
 RESUME_OVERRIDES = [
-    "plan.num_models=8",
-    "plan.population_size=600",
+    "plan.num_models=4",
+    "plan.population_size=400",
     "train.epochs=40",
     "train.batch_size=32",
-    "train.chunk_size=2",  # the stacked path checkpoints every 2 models
+    "train.chunk_size=1",  # the stacked path checkpoints after every model
     "progress=false",
     "~attack.attacks.shokri",
 ]
@@ -65,13 +66,14 @@ def test_killed_run_resumes_training_only_missing_models(make_cfg, tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     trained_before = len(list(checkpoints.glob("model_*.pt")))
-    assert 2 <= trained_before < 8, "kill -9 should land mid-training"
+    assert 2 <= trained_before < 4, "kill -9 should land mid-training"
     assert read_json(run_dir / "results.json")["status"] == "running"  # killed: no cleanup
 
-    resumed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    # the same command again, in this process (tests.helpers.mia_train)
+    resumed = mia_train(*command[1:], cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     output = resumed.stderr + resumed.stdout
-    assert f"resuming: {trained_before} of 8 models already trained" in output
+    assert f"resuming: {trained_before} of 4 models already trained" in output
 
     reference = tmp_path / "uninterrupted"
     run(make_cfg(*RESUME_OVERRIDES, tiny=False), reference)
