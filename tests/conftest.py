@@ -1,9 +1,12 @@
-"""Shared fixtures: the real Hydra config, composed and shrunk for tests."""
+"""Shared fixtures: the real Hydra config, composed and shrunk for tests, and finished runs
+that several tests read (session-scoped: each is trained once per test session)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -11,7 +14,11 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
 from mia_defense.config import register_configs
-from tests.helpers import mia_train
+from mia_defense.tracking import read_json
+from tests.helpers import FAST, LEAN_ATTACKS, OVERFIT, mia_train
+
+if TYPE_CHECKING:
+    from mia_defense.experiment import RunResult
 
 torch.set_num_threads(1)
 register_configs()
@@ -25,15 +32,51 @@ TINY = [
 ]
 
 
+def compose_cfg(*overrides: str, tiny: bool = True) -> DictConfig:
+    """The packaged config with the given overrides (after the tiny defaults)."""
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        return compose("config", overrides=[*(TINY if tiny else []), *overrides])
+
+
 @pytest.fixture
 def make_cfg() -> Callable[..., DictConfig]:
     """Compose the packaged config with the given overrides (after the tiny defaults)."""
+    return compose_cfg
 
-    def _compose(*overrides: str, tiny: bool = True) -> DictConfig:
-        with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-            return compose("config", overrides=[*(TINY if tiny else []), *overrides])
 
-    return _compose
+@dataclass(frozen=True)
+class FinishedRun:
+    """A complete run shared by several tests: read it, copy it, never write into it."""
+
+    run_dir: Path
+    result: RunResult
+    payload: dict[str, Any]
+
+
+def _finished_run(run_dir: Path, *overrides: str) -> FinishedRun:
+    from mia_defense.cli.train import run
+
+    result = run(compose_cfg(*overrides), run_dir)
+    return FinishedRun(run_dir=run_dir, result=result, payload=read_json(run_dir / "results.json"))
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
+    """The tiny default run (`TINY`: every attack, bootstrap included), trained once."""
+    return _finished_run(tmp_path_factory.mktemp("tiny_run"))
+
+
+@pytest.fixture(scope="session")
+def fast_run(tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
+    """The tiny run with `tests.helpers.FAST` (one epoch, no attack extras), trained once."""
+    return _finished_run(tmp_path_factory.mktemp("fast_run"), *FAST)
+
+
+@pytest.fixture(scope="session")
+def overfit_run(tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
+    """`tests.helpers.OVERFIT` (8 wide MLPs, 60 epochs on 100 members each: train accuracy
+    1.0) with the lean attack stage, undefended, trained once."""
+    return _finished_run(tmp_path_factory.mktemp("overfit_run"), *OVERFIT, *LEAN_ATTACKS)
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,36 @@ def synthetic_observations(
     return Observations(log_probs=log_probs, labels=labels, masks=masks)
 
 
+# Tiny and quick: one epoch, no bootstrap, no extra queries, no white-box attack, no Shokri.
+FAST = [
+    "train.epochs=1",
+    "attack.bootstrap=0",
+    "attack.queries.num_augmented=0",
+    "attack.white_box=false",
+    "~attack.attacks.shokri",
+]
+
+# 100 members per model, a wide MLP, 60 epochs: train accuracy 1.0, test ~0.88 (digits).
+OVERFIT = [
+    "plan.num_models=8",
+    "plan.population_size=200",
+    "train.epochs=60",
+    "train.batch_size=32",
+    "train.lr=0.003",
+    "model.hidden=[256]",
+]
+
+# The attack stage without its slow extras (bootstrap intervals, augmented queries, the
+# white-box attack, Shokri's shadow classifier): for tests whose point is the loss/LiRA/RMIA
+# figures of a run, not those extras (they are checked by tests of their own).
+LEAN_ATTACKS = [
+    "attack.bootstrap=0",
+    "attack.queries.num_augmented=0",
+    "attack.white_box=false",
+    "~attack.attacks.shokri",
+]
+
+
 @dataclass(frozen=True)
 class Done:
     """What a console script gave: exit code, stdout and stderr (as `subprocess.run`)."""

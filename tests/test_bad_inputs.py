@@ -28,17 +28,8 @@ from mia_defense.training.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
-from tests.helpers import mia_train
+from tests.helpers import FAST, mia_train
 from tests.report.fake_runs import make_run
-
-# Tiny and quick: no bootstrap, no extra queries, no Shokri classifier.
-FAST = [
-    "train.epochs=1",
-    "attack.bootstrap=0",
-    "attack.queries.num_augmented=0",
-    "attack.white_box=false",
-    "~attack.attacks.shokri",
-]
 
 # -- configs: (overrides, error type, message) ---------------------------------------------
 

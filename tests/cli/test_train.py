@@ -11,9 +11,9 @@ from mia_defense.tracking import read_json
 ATTACKS = {"loss", "shokri", "lira_online", "lira_offline"}
 
 
-def test_small_run_writes_results_and_tensorboard(make_cfg, tmp_path):
-    result = run(make_cfg(), tmp_path)
-    payload = read_json(tmp_path / "results.json")
+def test_small_run_writes_results_and_tensorboard(tiny_run):
+    result, tmp_path, payload = tiny_run.result, tiny_run.run_dir, tiny_run.payload
+    assert payload == read_json(tmp_path / "results.json")
     assert payload["status"] == "complete"
     assert ATTACKS <= set(payload["attacks"])
     for metrics in payload["attacks"].values():
@@ -37,16 +37,9 @@ def test_small_run_writes_results_and_tensorboard(make_cfg, tmp_path):
     assert sum(payload["timings"].values()) <= payload["wall_seconds"]
 
 
-def test_overfit_setting_is_vulnerable_to_lira(make_cfg, tmp_path):
-    cfg = make_cfg(
-        "plan.num_models=8",
-        "plan.population_size=200",
-        "train.epochs=60",
-        "train.batch_size=32",
-        "train.lr=0.003",
-        "model.hidden=[256]",
-    )
-    result = run(cfg, tmp_path)
+def test_overfit_setting_is_vulnerable_to_lira(overfit_run):
+    """`tests.helpers.OVERFIT`, trained once for this test and test_regularization's."""
+    result = overfit_run.result
     assert result.utility["train_accuracy"] > 0.99
     assert result.attacks["lira_online"]["auc"] > 0.65
 

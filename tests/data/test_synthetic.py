@@ -8,6 +8,7 @@ import pytest
 from mia_defense.cli.train import run
 from mia_defense.data import make_purchase_like, make_texas_like
 from mia_defense.errors import ConfigError
+from tests.helpers import LEAN_ATTACKS
 
 
 @pytest.mark.parametrize("make", [make_purchase_like, make_texas_like])
@@ -45,6 +46,7 @@ def test_purchase_like_is_far_more_vulnerable_than_digits(make_cfg, tmp_path):
         "train.epochs=20",
         "train.batch_size=32",
         "train.lr=0.001",
+        *LEAN_ATTACKS,
     )
     result = run(cfg, tmp_path)
     assert result.utility["train_accuracy"] > 0.95

@@ -103,8 +103,8 @@ def test_every_attack_runs_on_each_release(make_cfg, name):
         assert len(np.unique(results["loss"].scores)) == 2
 
 
-def test_label_only_run_measures_utility_on_released_labels(make_cfg, tmp_path):
-    full = run(make_cfg(), tmp_path / "full")
+def test_label_only_run_measures_utility_on_released_labels(make_cfg, tmp_path, tiny_run):
+    full = tiny_run.result  # the same config with the full release
     labels = run(make_cfg("release=label_only"), tmp_path / "label_only")
     # same seed, same models: the argmax (utility) is unchanged, the confidence is gone
     assert labels.utility["test_accuracy"] == full.utility["test_accuracy"]

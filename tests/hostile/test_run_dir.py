@@ -36,18 +36,11 @@ def snapshot(directory: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory) -> tuple[Path, dict]:
-    """One complete tiny run, shared read-only by the cases below (each copies it)."""
-    from hydra import compose, initialize_config_module
-
-    from tests.conftest import TINY
-
-    run_dir = tmp_path_factory.mktemp("finished")
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        cfg = compose("config", overrides=[*TINY, *FAST])
-    run(cfg, run_dir)
-    return run_dir, read_json(run_dir / "results.json")
+@pytest.fixture
+def finished(fast_run) -> tuple[Path, dict]:
+    """One complete tiny run (conftest's `fast_run`, TINY + FAST), shared read-only by the
+    cases below (each copies it)."""
+    return fast_run.run_dir, read_json(fast_run.run_dir / "results.json")
 
 
 def copy_run(source: Path, target: Path) -> Path:

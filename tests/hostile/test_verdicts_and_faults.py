@@ -110,9 +110,8 @@ def test_utility_at_or_below_chance_gets_no_verdict(accuracy, below):
     assert ("strongest attack at" in table) is not below
 
 
-def test_results_json_records_chance_and_the_flag(tmp_path, make_cfg):
-    run(make_cfg(*FAST), tmp_path)
-    payload = read_json(tmp_path / "results.json")
+def test_results_json_records_chance_and_the_flag(fast_run):
+    payload = read_json(fast_run.run_dir / "results.json")
     utility = payload["utility"]
     assert 0.0 < utility["chance_accuracy"] < 0.2  # digits: ten roughly balanced classes
     assert payload["utility_below_chance"] is (
