@@ -4,14 +4,13 @@ runs' columns (dp.* and weight_decay.* included), ``defense`` ticked, ε among t
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from mia_defense.tracking import read_json
+from tests.helpers import mia_train
 from tests.tracking.tb_api import TensorBoardAPI
 
 BIN = Path(sys.executable).parent
@@ -24,10 +23,8 @@ METRICS = [
 
 
 def _mia_train(*args: str, cwd: Path) -> None:
-    done = subprocess.run(
-        [str(BIN / "mia-train"), *args], capture_output=True, text=True, cwd=cwd, timeout=600,
-        env={**os.environ, "HYDRA_FULL_ERROR": "1"}, check=False,
-    )  # fmt: skip
+    """``mia-train ARGS`` started in ``cwd`` (in this process: `tests.helpers.mia_train`)."""
+    done = mia_train(*args, cwd=cwd)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
 
 
