@@ -11,7 +11,7 @@ from mia_defense.attacks.shadow import with_shadow_observations
 from mia_defense.cli.train import build_experiment, run
 from mia_defense.defenses import DPSGD, DefenseFactory, LabelSmoothing, Mixup, RelaxLoss
 from mia_defense.errors import ConfigError
-from tests.helpers import synthetic_observations
+from tests.helpers import LEAN_ATTACKS, synthetic_observations
 
 
 @pytest.mark.parametrize(
@@ -69,13 +69,12 @@ def test_undefended_shadows_with_the_target_as_its_own_shadow_change_nothing():
 
 
 def test_undefended_shadow_recipe_trains_plain_shadows(make_cfg, tmp_path):
-    cfg = make_cfg("defense=label_smoothing", "defense.label_smoothing.smoothing=0.5",
-                   "attack.shadow_recipe=undefended")
-    result = run(cfg, tmp_path)
+    smoothed = ["defense=label_smoothing", "defense.label_smoothing.smoothing=0.5",
+                *LEAN_ATTACKS]  # fmt: skip
+    result = run(make_cfg(*smoothed, "attack.shadow_recipe=undefended"), tmp_path)
     assert result.defense["shadow_recipe"] == "undefended"
     assert len(list((tmp_path / "checkpoints_undefended").glob("model_*.pt"))) == 4
-    same = run(make_cfg("defense=label_smoothing", "defense.label_smoothing.smoothing=0.5"),
-               tmp_path / "same")
+    same = run(make_cfg(*smoothed), tmp_path / "same")
     # the targets are the same models; only the attacker's shadows differ
     assert result.utility == same.utility
     assert result.attacks["loss"]["auc"] == same.attacks["loss"]["auc"]  # needs no shadows
