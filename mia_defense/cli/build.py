@@ -109,21 +109,26 @@ def _seed(value: Any) -> int:
     return value
 
 
-def _cache_dir(value: str | None) -> Path | None:
-    """The model store's directory: ``cache_dir=auto`` is ``<sweep dir>/.model_store`` in a
-    job of a multirun (beside its runs) and off in a single run or outside Hydra."""
+def _cache_dir(value: str | None, *, run_dir: Path | None) -> Path | None:
+    """The model store's directory: ``cache_dir=auto`` is ``<sweep dir>/.model_store`` when
+    ``run_dir`` is the directory Hydra made for this job of a multirun (beside its runs),
+    and off otherwise (a single run, a run built outside Hydra)."""
     if value != "auto":
         return None if value is None else Path(value)
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+    if run_dir is None or not HydraConfig.initialized():
         return None
-    return Path(HydraConfig.get().runtime.output_dir).parent / ".model_store"
+    job = HydraConfig.get()
+    if job.mode != RunMode.MULTIRUN or Path(job.runtime.output_dir) != Path(run_dir).absolute():
+        return None
+    return Path(run_dir).absolute().parent / ".model_store"
 
 
-def build_experiment(cfg: DictConfig) -> Experiment:
-    """Turn the composed config into the objects the pipeline needs."""
+def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experiment:
+    """Turn the composed config into the objects the pipeline needs (``run_dir``: where it
+    will run, for ``cache_dir=auto``)."""
     check_config(cfg)
     attack_cfg = cfg.attack
     return Experiment(
@@ -151,7 +156,7 @@ def build_experiment(cfg: DictConfig) -> Experiment:
             white_box=bool(attack_cfg.get("white_box", False)),
         ),
         seed=_seed(cfg.seed),
-        cache_dir=_cache_dir(cfg.get("cache_dir")),
+        cache_dir=_cache_dir(cfg.get("cache_dir"), run_dir=run_dir),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
         hparams=_flat_hparams(cfg),
@@ -167,7 +172,7 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
     The config and the data are checked before the directory is touched; a directory that
     holds a run of another config is refused with the differing keys, nothing moved.
     """
-    experiment = build_experiment(cfg)
+    experiment = build_experiment(cfg, run_dir=run_dir)
     data = prepare_data(experiment)
     with claim_run_dir(run_dir):
         yield experiment, data, finished_run(

@@ -23,6 +23,7 @@ from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import config_differences
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint
 from mia_defense.training.store import STORE_SCHEMA, ModelStore, store_key
+from tests.helpers import mia_train as in_process
 from tests.scale.sweeps import TINY, assert_same_results, computed, mia_train, runs
 
 CONFIG = {
@@ -240,10 +241,13 @@ def test_a_worker_killed_while_training_leaves_no_entry_and_no_lock(tmp_path):
 # -- a sweep through mia-train ---------------------------------------------------------------
 
 
-def test_a_release_sweep_trains_once_and_says_what_it_reused(tmp_path):
+def test_a_release_sweep_trains_once_and_says_what_it_reused(make_cfg, tmp_path):
     sweep = tmp_path / "sweep"
-    done = mia_train("-m", *TINY, "release=full,topk,label_only", f"hydra.sweep.dir={sweep}",
-                     cwd=tmp_path)  # fmt: skip
+    done = in_process("-m", *TINY, "release=full,topk,label_only", f"hydra.sweep.dir={sweep}",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Hydra's job config outlives the sweep in this process: a run elsewhere stays off
+    assert build_experiment(make_cfg(), run_dir=tmp_path / "elsewhere").cache_dir is None
     store = sweep / ".model_store"
     (entry,) = store.glob("*.pt")
     reused = {name: read_json(d / "results.json")["training"]["reused"]
