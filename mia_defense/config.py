@@ -100,6 +100,17 @@ class Targets:
 Spec = Param | Group | Target | Targets
 
 
+@dataclass(frozen=True)
+class _OffOrPath(Param):
+    """A string that ``null`` or ``false`` turns off (``cache_dir``)."""
+
+    def accepts(self, value: Any) -> bool:
+        return value is False or super().accepts(value)
+
+    def describe(self) -> str:
+        return f"a path, or null or false (off) ({self.note})"
+
+
 # -- the tables -----------------------------------------------------------------------------
 
 PLAN: dict[str, Param] = {
@@ -146,10 +157,9 @@ ATTACK: dict[str, Spec] = {
 TOP: dict[str, Spec] = {
     "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0"),
     "progress": Param("bool"),
-    "cache_dir": Param(
+    "cache_dir": _OffOrPath(
         "str", nullable=True,
-        note="the model store's directory; auto: <sweep dir>/.model_store in a multirun; "
-        "null: off",
+        note="the model store's directory; auto: <sweep dir>/.model_store in a multirun",
     ),
     "objectives": Param("strs", nullable=True, note="sweep objectives, see hparams_search"),
     "dataset": Target(),

@@ -109,12 +109,12 @@ def _seed(value: Any) -> int:
     return value
 
 
-def _cache_dir(value: str | None, *, run_dir: Path | None) -> Path | None:
+def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None:
     """The model store's directory: ``cache_dir=auto`` is ``<sweep dir>/.model_store`` when
     ``run_dir`` is the directory Hydra made for this job of a multirun (beside its runs),
     and off otherwise (a single run, a run built outside Hydra)."""
     if value != "auto":
-        return None if value is None else Path(value)
+        return None if value is None or value is False else Path(value)
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 

@@ -18,7 +18,8 @@ import pytest
 import torch
 
 from mia_defense.cli.build import build_experiment, run
-from mia_defense.errors import DataError
+from mia_defense.config import check_config
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import config_differences
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint
@@ -165,6 +166,15 @@ def test_a_store_that_cannot_be_written_is_named_with_the_fix(make_cfg, tmp_path
 def test_cache_dir_does_not_make_another_run_and_defaults_off_outside_a_sweep(make_cfg):
     cfg = make_cfg()
     assert cfg.cache_dir == "auto" and build_experiment(cfg).cache_dir is None  # not a sweep
+    for off in ("null", "false"):
+        assert build_experiment(make_cfg(f"cache_dir={off}")).cache_dir is None
+    assert build_experiment(make_cfg("cache_dir=/s")).cache_dir == Path("/s")
+    for bad in ("5", "true"):
+        with pytest.raises(ConfigError, match=(
+            rf"cache_dir={bad}: must be a path, or null or false \(off\) \(the model "
+            r"store's directory; auto: <sweep dir>/.model_store in a multirun\)"
+        )):  # fmt: skip
+            check_config(make_cfg(f"cache_dir={bad}"))
     old, new = {"cache_dir": "/a", "seed": 0}, {"cache_dir": None, "seed": 0}
     assert config_differences(old, new) == []
 
