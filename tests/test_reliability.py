@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mia_defense.cli.train import run
 from mia_defense.tracking import load_npz, read_json
@@ -51,6 +52,8 @@ def test_different_seed_gives_different_masks(make_cfg, tmp_path):
     assert not np.array_equal(a["masks"], b["masks"])
 
 
+@pytest.mark.slow  # ~10 s: a real process killed with SIGKILL, a resume and a reference run;
+# the fast suite resumes after Ctrl-C in a real process (tests/hostile/test_verdicts_and_faults)
 def test_killed_run_resumes_training_only_missing_models(make_cfg, tmp_path):
     script = Path(sys.executable).with_name("mia-train")
     run_dir = tmp_path / "killed"
