@@ -85,9 +85,12 @@ def mia_train(*args: str, cwd: Path) -> Done:
 
     Everything the command changes in the process is put back: the working directory,
     ``sys.argv``, ``sys.path`` (the launch-dir callback appends ``cwd``), the logging set-up
-    Hydra installs, and `mia_defense.cli.train`'s task flag. Output is captured from the
-    file descriptors, so log lines written by Hydra's handlers are in ``stderr``.
+    Hydra installs, its job config and `mia_defense.cli.train`'s task flag. ``sys.stdout``
+    and ``sys.stderr`` are captured; Hydra points its log handlers at them when the command
+    starts, so log lines are in ``stderr`` as from the console script.
     """
+    from hydra.core.hydra_config import HydraConfig
+
     import mia_defense.cli.train as cli
 
     root = logging.getLogger()
@@ -116,5 +119,6 @@ def mia_train(*args: str, cwd: Path) -> Done:
             if handler not in root.handlers:
                 root.addHandler(handler)
         root.setLevel(saved_logging[0])
+        HydraConfig.instance().cfg = None  # as in a fresh process: no Hydra job running
     returncode = 0 if code is None else code if isinstance(code, int) else 1
     return Done(returncode=returncode, stdout=out.getvalue(), stderr=err.getvalue())
