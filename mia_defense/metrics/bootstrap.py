@@ -46,22 +46,37 @@ def _weighted_roc(
 
     ``scores``/``truth`` are [M]; ``weights`` [B, M] count each sample in each resample.
     Thresholds sit between distinct scores, so ties count half in the AUC, as in sklearn.
+    A handful of passes over [B, M] (the bootstrap was most of a default run's attack
+    stage): member and non-member weights, their running sums, and one product for the AUC.
     """
     order = np.argsort(-scores, kind="stable")
     scores, truth, weights = scores[order], truth[order], weights[:, order]
+    member_w = weights * truth
+    other_w = weights - member_w
+    tp = np.cumsum(member_w, axis=1)
     last_of_tie = np.append(scores[1:] != scores[:-1], True)
-    tp = np.cumsum(weights * truth, axis=1)[:, last_of_tie]
-    fp = np.cumsum(weights * ~truth, axis=1)[:, last_of_tie]
-    tpr = tp / np.maximum(tp[:, -1:], 1e-12)
-    fpr = fp / np.maximum(fp[:, -1:], 1e-12)
-    zero = np.zeros((len(weights), 1))
-    tpr, fpr = np.hstack([zero, tpr]), np.hstack([zero, fpr])
-    auc = (np.diff(fpr, axis=1) * (tpr[:, 1:] + tpr[:, :-1]) / 2).sum(axis=1)
+    positives = np.maximum(tp[:, -1], 1e-12)
+    if last_of_tie.all():
+        # Without ties a non-member at i is beaten by exactly the members up to i.
+        beaten = (other_w * tp).sum(axis=1, dtype=np.float64)
+    fp = np.cumsum(other_w, axis=1, out=other_w)
+    negatives = np.maximum(fp[:, -1], 1e-12)
+    if not last_of_tie.all():
+        # Trapezoids between tie groups: a tied member and non-member count half.
+        tp, fp = tp[:, last_of_tie], fp[:, last_of_tie]
+        width = np.diff(fp, axis=1, prepend=0.0)
+        height = tp.astype(np.float64)
+        height[:, 1:] += tp[:, :-1]
+        beaten = (width * height).sum(axis=1) / 2
+    auc = beaten / (positives * negatives)
+    rows = np.arange(len(tp))
     tprs = {}
     for target in fprs:
         # FPR is non-decreasing along a row: the last reachable point has the highest TPR.
-        last = (fpr <= target + 1e-12).sum(axis=1) - 1
-        tprs[float(target)] = tpr[np.arange(len(tpr)), last]
+        limit = (target + 1e-12) * negatives
+        last = np.array([np.searchsorted(fp[b], limit[b], side="right") - 1 for b in rows])
+        reached = tp[rows, np.maximum(last, 0)] / positives
+        tprs[float(target)] = np.where(last >= 0, reached, 0.0)
     return auc, tprs
 
 
