@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mia_defense.cli.train import run
 from mia_defense.tracking import read_json
 
@@ -37,6 +39,7 @@ def test_small_run_writes_results_and_tensorboard(tiny_run):
     assert sum(payload["timings"].values()) <= payload["wall_seconds"]
 
 
+@pytest.mark.slow  # a property of trained models (8 x 60 epochs, ~3 s with test_regularization's)
 def test_overfit_setting_is_vulnerable_to_lira(overfit_run):
     """`tests.helpers.OVERFIT`, trained once for this test and test_regularization's."""
     result = overfit_run.result

@@ -36,6 +36,7 @@ def test_sizes_are_checked():
         make_purchase_like(num_samples=400, num_classes=10, basket_size=700)
 
 
+@pytest.mark.slow  # a property of trained models: 8 models x 20 epochs on 1000 x 600 (~4 s)
 def test_purchase_like_is_far_more_vulnerable_than_digits(make_cfg, tmp_path):
     # digits with the default recipe: LiRA online AUC about 0.67 (K=16, README's run)
     cfg = make_cfg(

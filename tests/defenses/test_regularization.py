@@ -54,6 +54,7 @@ def _train(defenses, *, epochs: int = 40, lr: float = 0.01, model=None, referenc
     return model, history
 
 
+@pytest.mark.slow  # a property of trained models: 2 x 8 models x 60 epochs (~6 s)
 def test_relaxloss_lowers_the_loss_attack_on_an_overfit_setting(make_cfg, tmp_path, overfit_run):
     plain = overfit_run.result  # the same settings undefended, shared with test_train
     relaxed = run(
