@@ -87,7 +87,9 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
     ax.set_title(title or "membership inference ROC")
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, handlelength=4)
     ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
+    # fixed margins (the legend on the right): tight_layout measured every label, a third
+    # of a run's TensorBoard time
+    fig.subplots_adjust(left=0.09, right=0.66, bottom=0.11, top=0.93)
     return fig
 
 
@@ -211,7 +213,8 @@ def class_figure(
     if tpr_keys:
         keys.append(min(tpr_keys, key=lambda k: float(k[4:].split("%")[0])))
     width = max(6.0, 0.45 * len(columns) * len(keys) + 3)
-    fig = Figure(figsize=(width, 0.35 * len(attacks) + 2))
+    height = 0.35 * len(attacks) + 2
+    fig = Figure(figsize=(width, height))
     for panel, key in enumerate(keys):
         values = np.array(
             [[slices[a].get(c, {}).get(key, np.nan) for c in columns] for a in attacks], dtype=float
@@ -229,7 +232,9 @@ def class_figure(
         ax.set_xlabel("class", fontsize=8)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
     fig.suptitle(title or "per-class attack success", fontsize=10)
-    fig.tight_layout()
+    # fixed margins in inches (attack names at the left, rotated classes below)
+    fig.subplots_adjust(left=1.6 / width, right=1 - 0.7 / width, bottom=0.7 / height,
+                        top=1 - 0.6 / height, wspace=0.35)  # fmt: skip
     return fig
 
 
