@@ -32,7 +32,9 @@ def test_small_run_writes_results_and_tensorboard(tiny_run):
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
     assert (tmp_path / "observations.npz").exists() and (tmp_path / "scores.npz").exists()
     assert len(list((tmp_path / "checkpoints").glob("model_*.pt"))) == 4
-    assert payload["training"] == {"engine": "stacked", "fallback_reason": None}
+    assert payload["training"] == {
+        "engine": "stacked", "fallback_reason": None, "reused": 0, "store": None
+    }
     stages = ["training", "observation", "attacker's models", "attacks and bootstrap",
               "scores.npz", "tensorboard"]
     assert all(payload["timings"][stage] > 0 for stage in stages)

@@ -61,7 +61,9 @@ def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tm
 def test_secure_mode_trains_stacked_and_says_so(make_cfg, tmp_path):
     result = run(make_cfg(*DP, "defense.dp.secure_mode=true"), tmp_path)
     written = read_json(tmp_path / "results.json")
-    assert written["training"] == {"engine": "stacked", "fallback_reason": None}
+    assert written["training"] == {
+        "engine": "stacked", "fallback_reason": None, "reused": 0, "store": None
+    }
     assert result.privacy["noise_source"] == "secure"
     assert written["privacy"]["noise_source"] == "secure"
     assert "noise_source secure" in format_table(result, [0.01])
