@@ -55,12 +55,12 @@ def _weighted_roc(
     other_w = weights - member_w
     tp = np.cumsum(member_w, axis=1)
     last_of_tie = np.append(scores[1:] != scores[:-1], True)
-    positives = np.maximum(tp[:, -1], 1e-12)
+    positives = np.maximum(tp[:, -1].astype(np.float64), 1e-12)
     if last_of_tie.all():
         # Without ties a non-member at i is beaten by exactly the members up to i.
         beaten = (other_w * tp).sum(axis=1, dtype=np.float64)
     fp = np.cumsum(other_w, axis=1, out=other_w)
-    negatives = np.maximum(fp[:, -1], 1e-12)
+    negatives = np.maximum(fp[:, -1].astype(np.float64), 1e-12)
     if not last_of_tie.all():
         # Trapezoids between tie groups: a tied member and non-member count half.
         tp, fp = tp[:, last_of_tie], fp[:, last_of_tie]
@@ -73,6 +73,8 @@ def _weighted_roc(
     tprs = {}
     for target in fprs:
         # FPR is non-decreasing along a row: the last reachable point has the highest TPR.
+        # In float64: an FPR of exactly the target counts, as in `tpr_at_fpr` (float32
+        # ROC arrays put 8/8000 above 0.001 and left such points out).
         limit = (target + 1e-12) * negatives
         last = np.array([np.searchsorted(fp[b], limit[b], side="right") - 1 for b in rows])
         reached = tp[rows, np.maximum(last, 0)] / positives

@@ -125,3 +125,17 @@ def test_record_vulnerability_and_slices():
     np.testing.assert_allclose(vuln, [1.0, 0.5, 0.5])
     out = slice_metrics(scores, truth, {"first": np.array([True, False, False])}, fprs=(0.1,))
     assert out["first"] == {"records": 1, "auc": 1.0, "tpr@10%fpr": 1.0}
+
+
+def test_an_fpr_of_exactly_the_target_counts_as_in_the_point_estimate():
+    """1000 non-members: FPR steps through k/1000 and hits 0.1%, 1% and 10% exactly; the
+    bootstrap's unit-weight TPR must take those points, as `roc_metrics` does (float32 ROC
+    arrays once put 1/1000 above 0.001 and left them out)."""
+    rng = np.random.default_rng(1)
+    truth = np.arange(2000) < 1000
+    scores = rng.normal(size=2000) + truth
+    m = roc_metrics(scores, truth, fprs=(0.1, 0.01, 0.001))
+    weights = np.ones((1, scores.size), dtype=np.float32)
+    _, tprs = _weighted_roc(scores, truth, weights, m.tpr_at_fpr)
+    for f, tpr in m.tpr_at_fpr.items():
+        assert tprs[f][0] == pytest.approx(tpr), f
