@@ -20,6 +20,9 @@ UV_FROM = $(addprefix --find-links ,$(FIND_LINKS))
 # `make lock LOCK_FLAGS=` keeps the current pins and only adds or drops what changed.
 LOCK_FLAGS ?= --upgrade
 ARGS ?=
+# make bench's options: study 1 and the test suite are timed too (--large adds the
+# 50,000-record memory run, about 40 minutes).
+BENCH_ARGS ?= --study --tests
 # What `make tb` shows: a run or sweep directory, or a folder of them.
 RUN ?= outputs
 
@@ -85,8 +88,8 @@ test-slow: install  ## the slow tests only
 lint: install
 	$(VENV)/bin/ruff check mia_defense tests scripts
 
-bench: install  ## speed ratios measured side by side
-	$(PY) scripts/bench.py
+bench: install  ## speed ratios measured side by side, every target with pass/miss
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 # The studies of experiments/ (each folder's README states its question and wall time).
 study-digits: install  ## study 1: tradeoff of every defense on digits

@@ -43,6 +43,7 @@ from mia_defense.plan import make_plan
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import intra_op_threads, train_ensemble
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 SIGMA = 1.0  # DP timings use a fixed noise multiplier: no ε search in the timed part
 
 
@@ -316,6 +317,7 @@ def section_cli(overrides_list: list[list[str]]) -> None:
     exe = Path(sys.executable).with_name("mia-train")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "mia_defense.cli.train"]
     print(row("overrides", "wall s"))
+    walls = []
     for overrides in overrides_list:
         run_dir = Path(tempfile.mkdtemp(prefix="mia-bench-"))
         start = time.perf_counter()
@@ -329,6 +331,37 @@ def section_cli(overrides_list: list[list[str]]) -> None:
         shutil.rmtree(run_dir, ignore_errors=True)
         status = "" if proc.returncode == 0 else f"  FAILED: {proc.stderr.strip()[-300:]}"
         print(row(" ".join(overrides) or "(default)", f"{wall:.1f}") + status)
+        walls.append(wall)
+    if len(walls) == 2:
+        ratio = walls[1] / walls[0]
+        print(f"K=64 / K=16: {ratio:.2f}x (target <= 2x: {verdict(ratio <= 2)})")
+
+
+def section_study() -> None:
+    """Target 5: the 19-run digits study (make study-digits) under 90 s."""
+    print("\n## Study 1, the 19-run digits tradeoff (experiments/digits_tradeoff/run.sh)")
+    with tempfile.TemporaryDirectory(prefix="mia-bench-study-") as root:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["bash", str(ROOT / "experiments/digits_tradeoff/run.sh"), root],
+            capture_output=True, text=True, check=False, env={**os.environ, "RECORD": "0"},
+        )
+        wall = time.perf_counter() - start
+    failed = "" if proc.returncode == 0 else f"  FAILED: {proc.stderr.strip()[-300:]}"
+    print(row("wall s", f"{wall:.1f}", f"target < 90 s: {verdict(wall < 90)}") + failed)
+
+
+def section_tests() -> None:
+    """Target 7: the fast test suite (make test's pytest) under 3 minutes."""
+    print("\n## make test's pytest (the fast suite)")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    wall = time.perf_counter() - start
+    summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-300:]
+    print(row("wall s", f"{wall:.1f}", f"target < 180 s: {verdict(wall < 180)}") + f"  {summary}")
 
 
 def _mia_train() -> list[str]:
@@ -432,6 +465,10 @@ def main() -> None:
                         help="also the 50,000-record, K=64 purchase-like run (peak RSS)")
     parser.add_argument("--large-epochs", type=int, default=1,
                         help="epochs of the large run (memory does not grow with them)")
+    parser.add_argument("--study", action="store_true",
+                        help="also time study 1 (make study-digits, about a minute)")
+    parser.add_argument("--tests", action="store_true",
+                        help="also time make test's pytest (a few minutes)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     epochs = 5 if args.quick else 30
@@ -455,8 +492,15 @@ def main() -> None:
     if not args.quick:
         section_defenses(args.repeats)
     section_code_size()
+    if args.study:
+        section_study()
+    if args.tests:
+        section_tests()
     if args.large:
         section_memory(args.large_epochs)
+    else:
+        print("\n## Peak RSS of a large run (target <= 8 GB): not measured here "
+              "(--large: a 50,000-record, K=64 run of about 40 minutes)")
 
 
 if __name__ == "__main__":
