@@ -29,7 +29,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.train import EXIT_INTERRUPTED, EXIT_USER_ERROR
+from mia_defense.cli.train import EXIT_INTERRUPTED, EXIT_USER_ERROR, run_entry
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
 
@@ -371,15 +371,8 @@ def main() -> None:
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
     sys.argv = [sys.argv[0], *rest]
-    try:
-        _hydra_main()
-    except SystemExit as exc:
-        if exc.code == 1 and not _TASK_STARTED:
-            raise SystemExit(EXIT_USER_ERROR) from None
-        raise
-    except KeyboardInterrupt:
-        print("interrupted; nothing was written to the source", file=sys.stderr)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+    run_entry(_hydra_main, started=lambda: _TASK_STARTED,
+              interrupted="interrupted; nothing was written to the source")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -193,14 +194,24 @@ def main() -> None:
     Hydra reports errors in composing the config (an unknown override, a bad value type)
     itself with exit code 1 before the task starts; those are user errors too.
     """
+    run_entry(_hydra_main, started=lambda: _TASK_STARTED,
+              interrupted="interrupted; run the same command again to resume")  # fmt: skip
+
+
+def run_entry(
+    entry: Callable[[], object], *, started: Callable[[], bool], interrupted: str
+) -> None:
+    """Run a tool's Hydra entry point with the tools' exit codes: Hydra's exit 1 before the
+    task ``started`` (a config it could not compose) becomes 2, a user error; Ctrl-C prints
+    ``interrupted`` and exits 130."""
     try:
-        _hydra_main()
+        entry()
     except SystemExit as exc:
-        if exc.code == 1 and not _TASK_STARTED:
+        if exc.code == 1 and not started():
             raise SystemExit(EXIT_USER_ERROR) from None
         raise
     except KeyboardInterrupt:
-        print("interrupted; run the same command again to resume", file=sys.stderr)
+        print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
 
 if __name__ == "__main__":
