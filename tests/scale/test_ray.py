@@ -118,14 +118,15 @@ def test_an_interrupted_ray_sweep_resumes_skipping_finished_runs(tmp_path):
     """Ctrl-C on a sweep whose driver started its own local Ray instance (num_cpus=2)."""
     _require_ray()
     sweep = tmp_path / "sweep"
+    # the 2nd and 3rd runs train for seconds: the interrupt lands while they run
     command = [
-        str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2,3", "launcher=ray",
+        str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2000,2001", "launcher=ray",
         "hydra.launcher.ray.init.num_cpus=2", "hydra.launcher.ray.remote.num_cpus=2",
         f"hydra.sweep.dir={sweep}",
     ]  # fmt: skip
     names = [
         f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e}"
-        for e in (1, 2, 3)
+        for e in (1, 2000, 2001)
     ]
     run_dirs = [sweep / name for name in names]
     env = {**os.environ, **RAY_ENV}

@@ -100,11 +100,12 @@ def test_an_interrupted_slurm_sweep_resumes_skipping_finished_runs(slurm, tmp_pa
     """The driver stopped with Ctrl-C and its jobs cancelled (as a time limit or a preemption
     would), then the same command again."""
     sweep = tmp_path / "sweep"
-    command = [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2,3", *small_jobs(2),
+    # the 2nd and 3rd runs train for seconds: the interrupt lands while they run
+    command = [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2000,2001", *small_jobs(2),
                f"hydra.sweep.dir={sweep}"]  # one job at a time
     run_dirs = [
         sweep / f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e}"
-        for e in (1, 2, 3)
+        for e in (1, 2000, 2001)
     ]
     process = subprocess.Popen(command, cwd=tmp_path, env=slurm, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
