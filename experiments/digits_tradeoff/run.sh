@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_digits}
 BIN=${BIN:-.venv/bin}
-HERE=experiments/digits_tradeoff
+# Study 2 runs this script with its own preset and folder (PRESET, HERE).
+PRESET=${PRESET:-study_digits}
+HERE=${HERE:-experiments/digits_tradeoff}
 # Shared by every run: the default experiment (digits, K=16 MLPs, 1000 population
 # samples, 30 epochs) with 300 reference samples for the defenses that need them;
 # black-box attacks only: the white-box gradient_norm attack would bypass the releases.
-COMMON=(+experiment=study_digits '~attack.attacks.gradient_norm')
+COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm')
 
 # The three sweeps at once, one process each (one thread per process: the same numbers as
 # one after the other), so the cores stay busy and start-up is paid while others work.

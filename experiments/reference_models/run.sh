@@ -7,7 +7,8 @@ ROOT=${1:-multirun/study_reference_models}
 BIN=${BIN:-.venv/bin}
 HERE=experiments/reference_models
 # The digits study settings; only the attacks under study (LiRA online/offline, RMIA),
-# no perturbed queries. Every model is a target, attacked with the other K-1 models;
+# no perturbed queries. Every model (the first 16 at K=64: attack.num_targets=null) is a
+# target, attacked with the other K-1 models;
 # three seeds per K (data split, masks, initialisations all change with the seed).
 # K=2 last: with two models every record is a member of exactly one, so each target's
 # single reference model is always OUT where the target is IN.
