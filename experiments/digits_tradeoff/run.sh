@@ -41,5 +41,5 @@ for pid in "$TRAINING" "$DP" "$RELEASE"; do wait "$pid" || status=1; done
 # bench's timing) leaves them as they are.
 [ "${RECORD:-1}" = 0 ] && exit 0
 mkdir -p "$HERE/results"
-cp "$ROOT"/report/tradeoff.{md,csv} "$ROOT"/report/*.png "$HERE/results/"
+cp "$ROOT"/report/{tradeoff.md,tradeoff.csv,runs.csv} "$ROOT"/report/*.png "$HERE/results/"
 cp "$ROOT/report/README.md" "$HERE/results/summary.md"
