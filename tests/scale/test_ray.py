@@ -118,15 +118,16 @@ def test_an_interrupted_ray_sweep_resumes_skipping_finished_runs(tmp_path):
     """Ctrl-C on a sweep whose driver started its own local Ray instance (num_cpus=2)."""
     _require_ray()
     sweep = tmp_path / "sweep"
-    # the 2nd and 3rd runs train for seconds: the interrupt lands while they run
+    # the 2nd and 3rd runs train for ~15 s (a quiet machine ran 2000 epochs before Ray or
+    # SLURM stopped them): the interrupt lands while they run
     command = [
-        str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2000,2001", "launcher=ray",
+        str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,12000,12001", "launcher=ray",
         "hydra.launcher.ray.init.num_cpus=2", "hydra.launcher.ray.remote.num_cpus=2",
         f"hydra.sweep.dir={sweep}",
     ]  # fmt: skip
     names = [
         f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e}"
-        for e in (1, 2000, 2001)
+        for e in (1, 12000, 12001)
     ]
     run_dirs = [sweep / name for name in names]
     env = {**os.environ, **RAY_ENV}

@@ -100,12 +100,13 @@ def test_an_interrupted_slurm_sweep_resumes_skipping_finished_runs(slurm, tmp_pa
     """The driver stopped with Ctrl-C and its jobs cancelled (as a time limit or a preemption
     would), then the same command again."""
     sweep = tmp_path / "sweep"
-    # the 2nd and 3rd runs train for seconds: the interrupt lands while they run
-    command = [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,2000,2001", *small_jobs(2),
+    # the 2nd and 3rd runs train for ~15 s (a quiet machine ran 2000 epochs before Ray or
+    # SLURM stopped them): the interrupt lands while they run
+    command = [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,12000,12001", *small_jobs(2),
                f"hydra.sweep.dir={sweep}"]  # one job at a time
     run_dirs = [
         sweep / f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e}"
-        for e in (1, 2000, 2001)
+        for e in (1, 12000, 12001)
     ]
     process = subprocess.Popen(command, cwd=tmp_path, env=slurm, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
