@@ -139,7 +139,7 @@ def test_an_interrupted_ray_sweep_resumes_skipping_finished_runs(tmp_path):
         assert process.poll() is None, "the sweep ended before it could be interrupted"
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=120)
+    process.wait(timeout=400)  # the driver may first let its running (long) run end
     deadline = time.monotonic() + 60
     while not _locks_free(run_dirs) and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -115,7 +115,7 @@ def test_an_interrupted_slurm_sweep_resumes_skipping_finished_runs(slurm, tmp_pa
         assert process.poll() is None, "the sweep ended before it could be interrupted"
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=60)
+    process.wait(timeout=400)  # the driver may first let its running (long) run end
     _slurm(["scancel", "--partition=local"], slurm)
     deadline = time.monotonic() + 120
     while not _idle(slurm) and time.monotonic() < deadline:
