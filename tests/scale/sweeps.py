@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +81,19 @@ def assert_same_results(sweep: Path, reference: Path) -> None:
     for name, run_dir in mine.items():
         assert read_json(run_dir / "results.json")["status"] == "complete", name
         assert computed(run_dir) == computed(theirs[name]), name
+
+
+def interrupt_after_a_run(
+    command: list[str], run_dirs: list[Path], *, cwd: Path, env: dict[str, str]
+) -> None:
+    """Start the sweep ``command``, send it Ctrl-C as soon as one of ``run_dirs`` is
+    complete, and wait for the driver to exit (it may first let its running run end)."""
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    deadline = time.monotonic() + 300
+    while not any(complete(r) for r in run_dirs) and time.monotonic() < deadline:
+        assert process.poll() is None, "the sweep ended before it could be interrupted"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=400)

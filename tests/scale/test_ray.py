@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 
 from mia_defense.tracking import read_json
-from tests.scale.sweeps import BIN, TINY, assert_same_results, complete, mia_train, runs
+from tests.scale.sweeps import (
+    BIN,
+    TINY,
+    assert_same_results,
+    complete,
+    interrupt_after_a_run,
+    mia_train,
+    runs,
+)
 
 pytestmark = pytest.mark.slow  # a Ray instance takes ~10 s to start on 2 cores
 
@@ -131,15 +139,7 @@ def test_an_interrupted_ray_sweep_resumes_skipping_finished_runs(tmp_path):
     ]
     run_dirs = [sweep / name for name in names]
     env = {**os.environ, **RAY_ENV}
-    process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    deadline = time.monotonic() + 300
-    while not any(complete(r) for r in run_dirs) and time.monotonic() < deadline:
-        assert process.poll() is None, "the sweep ended before it could be interrupted"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=400)  # the driver may first let its running (long) run end
+    interrupt_after_a_run(command, run_dirs, cwd=tmp_path, env=env)
     deadline = time.monotonic() + 60
     while not _locks_free(run_dirs) and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -20,7 +19,15 @@ from pathlib import Path
 import pytest
 
 from mia_defense.tracking import read_json
-from tests.scale.sweeps import BIN, TINY, assert_same_results, complete, mia_train, runs
+from tests.scale.sweeps import (
+    BIN,
+    TINY,
+    assert_same_results,
+    complete,
+    interrupt_after_a_run,
+    mia_train,
+    runs,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -108,14 +115,7 @@ def test_an_interrupted_slurm_sweep_resumes_skipping_finished_runs(slurm, tmp_pa
         sweep / f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e}"
         for e in (1, 12000, 12001)
     ]
-    process = subprocess.Popen(command, cwd=tmp_path, env=slurm, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 300
-    while not any(complete(r) for r in run_dirs) and time.monotonic() < deadline:
-        assert process.poll() is None, "the sweep ended before it could be interrupted"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=400)  # the driver may first let its running (long) run end
+    interrupt_after_a_run(command, run_dirs, cwd=tmp_path, env=slurm)
     _slurm(["scancel", "--partition=local"], slurm)
     deadline = time.monotonic() + 120
     while not _idle(slurm) and time.monotonic() < deadline:
