@@ -40,6 +40,7 @@ from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.seeding import torch_generator
+from mia_defense.store import ModelStore, store_key
 from mia_defense.timing import Stopwatch
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
 from mia_defense.tracking.run_dir import mark_run
@@ -50,10 +51,10 @@ from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     config_fingerprint,
 )
-from mia_defense.training.config import TrainConfig, check_user_fit
+from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import Ensemble, ModelHistory
-from mia_defense.training.store import ModelStore, store_key
+from mia_defense.user_fit import check_user_fit, train_with_user_fit
 
 __all__ = [
     "Experiment",
@@ -108,7 +109,7 @@ class Experiment:
         white_box: compute per-sample gradient norms (the gradient_norm attack).
         num_canaries: canaries appended to the population (0 = none).
         canary_kind: ``mislabeled`` or ``outlier``.
-        cache_dir: the model store shared by runs (`mia_defense.training.store`): trained
+        cache_dir: the model store shared by runs (`mia_defense.store`): trained
             ensembles are taken from it instead of trained again; ``None``: off.
         audit: the one-run audit (``attack.audit``, `mia_defense.audit`).
     """
@@ -542,15 +543,18 @@ def _train(
         return prepare_model(model, experiment.build_defenses()) if defended else model
 
     def train() -> Ensemble:
-        return train_ensemble(
-            build_model=build_model,
-            build_defenses=experiment.build_defenses if defended else tuple,
-            x=x_pop, y=y_pop, masks=plan.masks, x_test=x_test, y_test=y_test,
-            x_reference=x_ref, y_reference=y_ref,
-            num_classes=data.dataset.num_classes, config=experiment.train, seed=experiment.seed,
-            checkpoint_dir=checkpoint_dir, stage=stage, progress=progress,
-            fingerprint=fingerprint,
+        common = dict(
+            build_model=build_model, x=x_pop, y=y_pop, masks=plan.masks, x_test=x_test,
+            y_test=y_test, num_classes=data.dataset.num_classes, config=experiment.train,
+            seed=experiment.seed, checkpoint_dir=checkpoint_dir, stage=stage,
+            progress=progress, fingerprint=fingerprint,
         )  # fmt: skip
+        if experiment.train.fit is not None:  # the user's own training replaces the engine
+            return train_with_user_fit(**common)
+        return train_ensemble(
+            **common, build_defenses=experiment.build_defenses if defended else tuple,
+            x_reference=x_ref, y_reference=y_ref,
+        )
 
     if store is None:
         return train()

@@ -37,6 +37,7 @@ from mia_defense.observations import QueryConfig
 from mia_defense.threads import one_thread
 from mia_defense.tracking.run_dir import claim_run_dir, finished_run
 from mia_defense.training.config import TrainConfig
+from mia_defense.user_fit import load_user_fit
 
 __all__ = ["build_experiment", "claimed_run", "format_table", "run"]
 
@@ -131,10 +132,12 @@ def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experim
     will run, for ``cache_dir=auto``)."""
     check_config(cfg)
     attack_cfg = cfg.attack
+    train = build_dataclass(TrainConfig, cfg.train, key="train")
+    load_user_fit(train.fit)  # a training function that cannot be imported fails here
     return Experiment(
         dataset=_instantiate(cfg, "dataset"),
         build_model=model_builder(_instantiate(cfg, "model", _partial_=True)),
-        train=build_dataclass(TrainConfig, cfg.train, key="train"),
+        train=train,
         plan=build_dataclass(PlanConfig, cfg.plan, key="plan"),
         attacks={
             name: _instantiate(attack_cfg.attacks, name, key=f"attack.attacks.{name}")

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import importlib
 import inspect
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
 import torch
-from torch import nn
 
 from mia_defense.constraints import Param, check_values
 from mia_defense.errors import ConfigError
@@ -19,14 +15,11 @@ from mia_defense.errors import ConfigError
 __all__ = [
     "ELEMENTWISE_OPTIMIZERS",
     "TRAIN",
-    "Members",
     "TrainConfig",
-    "check_user_fit",
     "optimizer_class",
     "optimizer_options",
     "records_epoch",
     "resolve_device",
-    "user_fit",
 ]
 
 # What each train.* key accepts: checked by TrainConfig and by the config checker.
@@ -81,8 +74,8 @@ class TrainConfig:
         fit: ``None`` (the built-in engine) or ``{_target_: my_pkg.fit, ...}``: your own
             training function replaces the training step of every model (targets and the
             shadow/reference models alike). It is called as ``fit(model, members, recipe,
-            **options)`` with the untrained module, its `Members` and this recipe, and
-            returns the trained module; the other keys are its ``options``.
+            **options)`` with the untrained module, its `mia_defense.user_fit.Members` and this
+            recipe, and returns the trained module; the other keys are its ``options``.
     """
 
     epochs: int = 30
@@ -104,84 +97,6 @@ class TrainConfig:
         if problems:
             raise ConfigError("\n".join(problems))
         optimizer_class(self.optimizer)  # a bad _target_ fails here, before any training
-        user_fit(self.fit)  # so does a training function that cannot be imported
-
-
-@dataclass(frozen=True)
-class Members:
-    """What a user's training function (``train.fit``) gets besides the model and the recipe.
-
-    Attributes:
-        x: [M, ...] float32 features of the model's members (its row of the masks).
-        y: [M] int64 labels of the members.
-        num_classes: C.
-        index: k, the model's row in the masks and in observations.npz.
-        seed: model k's own seed (`mia_defense.seeding.derive_seed` of the run's seed, the
-            stage and k); torch's global generator is seeded with it before the call, so
-            drawing batch orders and noise from torch makes the run reproducible.
-        stage: ``model``: the plan's K models, each a target and every other target's
-            shadow/reference model (the adaptive attacker's shadows are these models).
-        device: where the model is (``train.device``).
-        x_test, y_test: the held-out test set, to watch the test loss (never train on it).
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    num_classes: int
-    index: int
-    seed: int
-    stage: str
-    device: torch.device
-    x_test: np.ndarray
-    y_test: np.ndarray
-
-
-def user_fit(spec: Any) -> Callable[..., nn.Module] | None:
-    """The training function ``train.fit`` names (``{_target_: my_pkg.fit, ...}``) with its
-    other keys bound as keyword options, or ``None`` for the built-in engine."""
-    if spec is None:
-        return None
-    target = spec.get("_target_") if isinstance(spec, Mapping) else None
-    if not isinstance(target, str) or not target:
-        raise ConfigError(
-            f"train.fit={spec!r}: must be null (the built-in engine) or a mapping naming your "
-            "training function, e.g. 'train.fit={_target_:my_pkg.fit}'"
-        )
-    module, _, name = target.rpartition(".")
-    try:
-        function = getattr(importlib.import_module(module), name, None) if module else None
-    except ImportError as err:
-        raise ConfigError(
-            f"train.fit._target_={target}: cannot import it ({err}); start mia-train from the "
-            "folder that holds your module, or install it"
-        ) from err
-    if not callable(function) or isinstance(function, type):
-        raise ConfigError(
-            f"train.fit._target_={target}: not a function; name one that takes (model, "
-            "members, recipe) and returns the trained model"
-        )
-    options = {k: v for k, v in spec.items() if k not in ("_target_", "_partial_")}
-    return functools.partial(function, **options) if options else function
-
-
-def check_user_fit(config: TrainConfig, *, defenses: Sequence[Any]) -> None:
-    """With ``train.fit``, training is the user's: the built-in engine's settings and the
-    training-time defenses (hooks into that engine) cannot apply; refuse them by name."""
-    if config.fit is None:
-        return
-    target = config.fit["_target_"]
-    if defenses:
-        names = ",".join(getattr(d, "name", type(d).__name__) for d in defenses)
-        raise ConfigError(
-            f"train.fit._target_={target} with defense=[{names}]: training-time defenses hook "
-            "into the built-in engine, which your function replaces; apply them inside your "
-            "function and drop defense= (release= still applies to the outputs)"
-        )
-    if config.engine != "stacked":
-        raise ConfigError(
-            f"train.engine={config.engine} with train.fit._target_={target}: your function "
-            "trains the models, not an engine; drop train.engine"
-        )
 
 
 def records_epoch(config: TrainConfig, epoch: int) -> bool:

@@ -14,7 +14,6 @@ from tqdm.auto import tqdm
 
 from mia_defense.budget import usable_cores
 from mia_defense.defenses.base import TrainingDefense
-from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
@@ -24,24 +23,16 @@ from mia_defense.training.checkpoints import (
 )
 from mia_defense.training.config import (
     ELEMENTWISE_OPTIMIZERS,
-    Members,
     TrainConfig,
     optimizer_class,
     resolve_device,
-    user_fit,
 )
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.engine import train_chunk
-from mia_defense.training.loop import (
-    Ensemble,
-    EpochRecord,
-    ModelHistory,
-    evaluate,
-    stage_models,
-)
+from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
 from mia_defense.training.stack import vmap_blocker
 
-__all__ = ["intra_op_threads", "train_ensemble"]
+__all__ = ["build_models", "intra_op_threads", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +47,19 @@ def intra_op_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def build_models(
+    build_model: Callable[[], nn.Module], num: int, *, seed: int, stage: str,
+    device: torch.device,
+) -> list[nn.Module]:
+    """``num`` fresh models, model k initialised from ``derive_seed(seed, stage, k)``."""
+    models = []
+    for k in range(num):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(derive_seed(seed, stage, k))
+            models.append(build_model().to(device))
+    return models
 
 
 def _tensor(a: np.ndarray | None, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
@@ -86,8 +90,8 @@ def train_ensemble(
     Model k's initialisation, batch order and noise come from ``derive_seed(seed, stage, k)``
     only, so a resumed run gives the same models as an uninterrupted one. The models train
     ``train.chunk_size`` at a time as one stacked ensemble; a model ``torch.func`` cannot
-    run, and ``train.engine=opacus``, train one at a time in the same engine. With
-    ``train.fit`` the user's function trains each model instead (`_fit_by_user`).
+    run, and ``train.engine=opacus``, train one at a time in the same engine (``train.fit``,
+    the user's own training, is `mia_defense.user_fit.train_with_user_fit`).
 
     Args:
         build_model: returns a fresh, untrained module (the defenses already applied).
@@ -114,19 +118,7 @@ def train_ensemble(
     saved = [p is not None and p.exists() for p in paths]
     if any(saved):
         log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
-    models: list[nn.Module] = []
-    for k in range(num):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(derive_seed(seed, stage, k))
-            models.append(build_model().to(device))
-    fit = user_fit(config.fit)
-    if fit is not None:
-        histories = _fit_by_user(
-            fit, models, x=x, y=y, masks=masks, x_test=x_test, y_test=y_test,
-            num_classes=num_classes, config=config, seed=seed, stage=stage, paths=paths,
-            fingerprint=fingerprint, device=device, progress=progress,
-        )  # fmt: skip
-        return Ensemble(models=[m.cpu() for m in models], histories=histories, engine="user")
+    models = build_models(build_model, num, seed=seed, stage=stage, device=device)
     engine, fallback = _engine(config, models[0], x.shape[1:])
     if fallback:
         log.warning("training %s one at a time: %s", stage_models(stage), fallback)
@@ -215,78 +207,3 @@ def _engine(
             "optimiser, so stacked models would share its state"
         )
     return "stacked", vmap_blocker(probe, input_shape)
-
-
-def _fit_by_user(
-    fit: Callable[..., nn.Module],
-    models: Sequence[nn.Module],
-    *,
-    x: np.ndarray,
-    y: np.ndarray,
-    masks: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    num_classes: int,
-    config: TrainConfig,
-    seed: int,
-    stage: str,
-    paths: Sequence[Path | None],
-    fingerprint: str | None,
-    device: torch.device,
-    progress: bool,
-) -> list[ModelHistory]:
-    """Train model k with the user's ``fit(model, members, recipe)`` on its members, one
-    model at a time (torch's generator seeded with model k's seed), each checkpointed as the
-    engine's are; a saved model is loaded, not trained again. Its history is one record,
-    measured after ``fit`` returns, at the recipe's last epoch."""
-    histories = []
-    tensors = [torch.as_tensor(a, dtype=t, device=device)
-               for a, t in ((x_test, torch.float32), (y_test, torch.long))]  # fmt: skip
-    for k in tqdm(range(len(models)), disable=not progress, unit="model",
-                  desc=f"training {stage_models(stage)} (train.fit)"):  # fmt: skip
-        path, model = paths[k], models[k]
-        if path is not None and path.exists():
-            histories.append(load_model(path, model, fingerprint=fingerprint))
-            continue
-        members = Members(
-            x=x[masks[k]], y=y[masks[k]], num_classes=num_classes, index=k,
-            seed=derive_seed(seed, stage, k), stage=stage, device=device, x_test=x_test,
-            y_test=y_test,
-        )  # fmt: skip
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(members.seed)
-            _adopt(model, fit(model, members, config), config=config, index=k)
-        member_x = torch.as_tensor(members.x, dtype=torch.float32, device=device)
-        member_y = torch.as_tensor(members.y, dtype=torch.long, device=device)
-        train_loss, train_acc = evaluate(model, member_x, member_y)
-        test_loss, test_acc = evaluate(model, *tensors)
-        record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
-        history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
-        check_trained(model, history, index=k, stage=stage)
-        if path is not None:
-            save_model(path, model, history, fingerprint=fingerprint)
-        histories.append(history)
-    for model in models:
-        model.eval()
-    return histories
-
-
-def _adopt(model: nn.Module, trained: object, *, config: TrainConfig, index: int) -> None:
-    """Make ``model`` the module ``fit`` returned: the same object, or the weights of a
-    module of the same architecture (a copy it trained)."""
-    target = config.fit["_target_"]
-    if not isinstance(trained, nn.Module):
-        raise ConfigError(
-            f"train.fit._target_={target} returned {type(trained).__name__} for model {index}; "
-            "it must return the trained torch.nn.Module (the model it was given, trained)"
-        )
-    if trained is model:
-        return
-    try:
-        model.load_state_dict(trained.state_dict())
-    except RuntimeError as exc:
-        raise ConfigError(
-            f"train.fit._target_={target} returned for model {index} a module whose weights do "
-            f"not fit the model it was given ({str(exc).splitlines()[0][:200]}); return that "
-            "model, trained"
-        ) from None

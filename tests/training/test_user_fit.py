@@ -12,7 +12,8 @@ from torch import nn
 from mia_defense.cli.build import build_experiment, run
 from mia_defense.errors import ConfigError
 from mia_defense.tracking import read_json
-from mia_defense.training.config import Members, TrainConfig
+from mia_defense.training.config import TrainConfig
+from mia_defense.user_fit import Members
 
 CALLS: list[tuple[int, int, Members, TrainConfig]] = []
 FIT = "tests.training.test_user_fit"

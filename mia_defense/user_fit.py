@@ -1,0 +1,193 @@
+"""``train.fit``: the user's own training function trains every model instead of the engine.
+
+The rest of the pipeline is unchanged: the same membership plan, seeds, checkpoints (a
+resumed run loads what was saved), observations and attacks. Kept apart from the training
+package: the engine knows nothing of it, and it uses none of the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from mia_defense.errors import ConfigError
+from mia_defense.seeding import derive_seed
+from mia_defense.training.checkpoints import (
+    check_checkpoint_dir,
+    checkpoint_path,
+    load_model,
+    save_model,
+)
+from mia_defense.training.config import TrainConfig, resolve_device
+from mia_defense.training.divergence import check_trained
+from mia_defense.training.ensemble import build_models
+from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, evaluate, stage_models
+
+__all__ = ["Members", "check_user_fit", "load_user_fit", "train_with_user_fit"]
+
+
+@dataclass(frozen=True)
+class Members:
+    """What a user's training function (``train.fit``) gets besides the model and the recipe.
+
+    Attributes:
+        x: [M, ...] float32 features of the model's members (its row of the masks).
+        y: [M] int64 labels of the members.
+        num_classes: C.
+        index: k, the model's row in the masks and in observations.npz.
+        seed: model k's own seed (`mia_defense.seeding.derive_seed` of the run's seed, the
+            stage and k); torch's global generator is seeded with it before the call, so
+            drawing batch orders and noise from torch makes the run reproducible.
+        stage: ``model``: the plan's K models, each a target and every other target's
+            shadow/reference model (the adaptive attacker's shadows are these models).
+        device: where the model is (``train.device``).
+        x_test, y_test: the held-out test set, to watch the test loss (never train on it).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    num_classes: int
+    index: int
+    seed: int
+    stage: str
+    device: torch.device
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load_user_fit(spec: Any) -> Callable[..., nn.Module] | None:
+    """The training function ``train.fit`` names (``{_target_: my_pkg.fit, ...}``) with its
+    other keys bound as keyword options, or ``None`` for the built-in engine."""
+    if spec is None:
+        return None
+    target = spec.get("_target_") if isinstance(spec, Mapping) else None
+    if not isinstance(target, str) or not target:
+        raise ConfigError(
+            f"train.fit={spec!r}: must be null (the built-in engine) or a mapping naming your "
+            "training function, e.g. 'train.fit={_target_:my_pkg.fit}'"
+        )
+    module, _, name = target.rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module), name, None) if module else None
+    except ImportError as err:
+        raise ConfigError(
+            f"train.fit._target_={target}: cannot import it ({err}); start mia-train from the "
+            "folder that holds your module, or install it"
+        ) from err
+    if not callable(function) or isinstance(function, type):
+        raise ConfigError(
+            f"train.fit._target_={target}: not a function; name one that takes (model, "
+            "members, recipe) and returns the trained model"
+        )
+    options = {k: v for k, v in spec.items() if k not in ("_target_", "_partial_")}
+    return functools.partial(function, **options) if options else function
+
+
+def check_user_fit(config: TrainConfig, *, defenses: Sequence[Any]) -> None:
+    """With ``train.fit``, training is the user's: the built-in engine's settings and the
+    training-time defenses (hooks into that engine) cannot apply; refuse them by name."""
+    if config.fit is None:
+        return
+    target = config.fit["_target_"]
+    if defenses:
+        names = ",".join(getattr(d, "name", type(d).__name__) for d in defenses)
+        raise ConfigError(
+            f"train.fit._target_={target} with defense=[{names}]: training-time defenses hook "
+            "into the built-in engine, which your function replaces; apply them inside your "
+            "function and drop defense= (release= still applies to the outputs)"
+        )
+    if config.engine != "stacked":
+        raise ConfigError(
+            f"train.engine={config.engine} with train.fit._target_={target}: your function "
+            "trains the models, not an engine; drop train.engine"
+        )
+
+
+def train_with_user_fit(
+    *,
+    build_model: Callable[[], nn.Module],
+    x: np.ndarray,
+    y: np.ndarray,
+    masks: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    num_classes: int,
+    config: TrainConfig,
+    seed: int,
+    checkpoint_dir: Path | None = None,
+    stage: str = "model",
+    progress: bool = True,
+    fingerprint: str | None = None,
+) -> Ensemble:
+    """Train model k with the user's ``fit(model, members, recipe)`` on ``x[masks[k]]``, one
+    model at a time (torch's generator seeded with model k's seed), each checkpointed as the
+    engine's are; a saved model is loaded, not trained again. Its history is one record,
+    measured after ``fit`` returns, at the recipe's last epoch. The arguments are
+    `mia_defense.training.train_ensemble`'s."""
+    fit = load_user_fit(config.fit)
+    if fit is None:
+        raise ConfigError("train.fit is null: the built-in engine trains the models")
+    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint)
+    device = resolve_device(config.device)
+    models = build_models(build_model, len(masks), seed=seed, stage=stage, device=device)
+    tensors = [torch.as_tensor(a, dtype=t, device=device)
+               for a, t in ((x_test, torch.float32), (y_test, torch.long))]  # fmt: skip
+    histories = []
+    for k in tqdm(range(len(models)), disable=not progress, unit="model",
+                  desc=f"training {stage_models(stage)} (train.fit)"):  # fmt: skip
+        path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None
+        model = models[k]
+        if path is not None and path.exists():
+            histories.append(load_model(path, model, fingerprint=fingerprint))
+            continue
+        members = Members(
+            x=x[masks[k]], y=y[masks[k]], num_classes=num_classes, index=k,
+            seed=derive_seed(seed, stage, k), stage=stage, device=device, x_test=x_test,
+            y_test=y_test,
+        )  # fmt: skip
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(members.seed)
+            _adopt(model, fit(model, members, config), config=config, index=k)
+        member_x = torch.as_tensor(members.x, dtype=torch.float32, device=device)
+        member_y = torch.as_tensor(members.y, dtype=torch.long, device=device)
+        train_loss, train_acc = evaluate(model, member_x, member_y)
+        test_loss, test_acc = evaluate(model, *tensors)
+        record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
+        history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
+        check_trained(model, history, index=k, stage=stage)
+        if path is not None:
+            save_model(path, model, history, fingerprint=fingerprint)
+        histories.append(history)
+    for model in models:
+        model.eval()
+    return Ensemble(models=[m.cpu() for m in models], histories=histories, engine="user")
+
+
+def _adopt(model: nn.Module, trained: object, *, config: TrainConfig, index: int) -> None:
+    """Make ``model`` the module ``fit`` returned: the same object, or the weights of a
+    module of the same architecture (a copy it trained)."""
+    target = config.fit["_target_"]
+    if not isinstance(trained, nn.Module):
+        raise ConfigError(
+            f"train.fit._target_={target} returned {type(trained).__name__} for model {index}; "
+            "it must return the trained torch.nn.Module (the model it was given, trained)"
+        )
+    if trained is model:
+        return
+    try:
+        model.load_state_dict(trained.state_dict())
+    except RuntimeError as exc:
+        raise ConfigError(
+            f"train.fit._target_={target} returned for model {index} a module whose weights do "
+            f"not fit the model it was given ({str(exc).splitlines()[0][:200]}); return that "
+            "model, trained"
+        ) from None
