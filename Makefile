@@ -23,6 +23,8 @@ ARGS ?=
 # make bench's options: study 1 and the test suite are timed too (--large adds the
 # 50,000-record memory run, about 40 minutes).
 BENCH_ARGS ?= --study --tests
+# pytest-xdist workers of `make test` (auto: one per core; 0 runs the suite in this process).
+TEST_WORKERS ?= auto
 # What `make tb` shows: a run or sweep directory, or a folder of them.
 RUN ?= outputs
 
@@ -79,8 +81,8 @@ report: install  ## the tradeoff table and charts of a sweep: make report SWEEP=
 tb: install  ## TensorBoard on runs: make tb RUN=multirun/... (default: outputs, every single run)
 	$(VENV)/bin/tensorboard --logdir $(RUN)
 
-test: install  ## the fast test suite (a few minutes on 2 cores)
-	$(PY) -m pytest -q --durations=15
+test: install  ## the fast test suite (a few minutes on 2 cores), one worker per core
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=15
 
 test-slow: install  ## the slow tests only
 	$(PY) -m pytest -q -m slow
