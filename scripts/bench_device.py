@@ -19,37 +19,11 @@ import time
 from pathlib import Path
 
 import torch
-from bench import SIGMA, Bench, best_of, row, verdict
+from bench import SIGMA, Bench, row, section_cnn
 
-from mia_defense.data import load_digits
 from mia_defense.defenses.dp import DPSGD
-from mia_defense.models import SmallCNN
-from mia_defense.plan import make_plan
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.ensemble import train_ensemble
-
-
-def section_cnn(device: str, repeats: int, k: int = 16, epochs: int = 3) -> None:
-    data = load_digits()
-    images = data.x.reshape(-1, 1, 8, 8)
-    plan = make_plan(data, num_models=k, population_size=1000, test_size=None, seed=0)
-
-    def train(engine: str) -> float:
-        return best_of(repeats, lambda: train_ensemble(
-            build_model=lambda: SmallCNN(input_shape=(1, 8, 8), num_classes=10),
-            x=images[plan.population_idx], y=data.y[plan.population_idx], masks=plan.masks,
-            x_test=images[plan.test_idx], y_test=data.y[plan.test_idx], num_classes=10,
-            config=TrainConfig(epochs=epochs, batch_size=64, engine=engine, device=device),
-            seed=0, progress=False,
-        ))
-
-    train("stacked")  # warm-up: kernels, allocator
-    alone, stacked = train("opacus"), train("stacked")
-    print(f"\n## K={k} SmallCNN on 8x8 digits images, {epochs} epochs, {device} "
-          "(target: stacked >= 3x)")
-    print(row("one at a time s", "stacked s", "ratio"))
-    print(row(f"{alone:.2f}", f"{stacked:.2f}", f"{alone / stacked:.2f}x "
-              f"{verdict(alone / stacked >= 3)}"))
 
 
 def section_mlp(bench: Bench, device: str) -> None:
@@ -111,7 +85,7 @@ def main() -> None:
             sys.exit("no CUDA device here: run with --device cpu")
         print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}")
     bench = Bench(epochs=30, repeats=args.repeats)
-    section_cnn(args.device, args.repeats)
+    section_cnn(args.repeats, device=args.device)
     section_mlp(bench, args.device)
     section_agreement(bench, args.device)
     section_cli(args.device)
