@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,16 +85,33 @@ def assert_same_results(sweep: Path, reference: Path) -> None:
 
 
 def interrupt_after_a_run(
-    command: list[str], run_dirs: list[Path], *, cwd: Path, env: dict[str, str]
+    command: list[str],
+    run_dirs: list[Path],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    stop_jobs: Callable[[], object] | None = None,
+    grace: float = 5.0,
 ) -> None:
-    """Start the sweep ``command``, send it Ctrl-C as soon as one of ``run_dirs`` is
-    complete, and wait for the driver to exit (it may first let its running run end)."""
+    """Start the sweep ``command``; as soon as one of ``run_dirs`` is complete, send it
+    Ctrl-C, stop its running jobs (``stop_jobs``: what a time limit or a preemption does,
+    e.g. ``scancel``) and, if the driver is still there after ``grace`` seconds (a driver
+    may wait for its running jobs), kill it as a second Ctrl-C would, with what it started
+    (a local Ray instance shares its fate). The runs in flight then never finish, whatever
+    the machine's speed."""
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        start_new_session=True,
+    )  # fmt: skip
     deadline = time.monotonic() + 300
     while not any(complete(r) for r in run_dirs) and time.monotonic() < deadline:
         assert process.poll() is None, "the sweep ended before it could be interrupted"
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=400)
+    if stop_jobs is not None:
+        stop_jobs()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)

@@ -126,8 +126,8 @@ def test_an_interrupted_ray_sweep_resumes_skipping_finished_runs(tmp_path):
     """Ctrl-C on a sweep whose driver started its own local Ray instance (num_cpus=2)."""
     _require_ray()
     sweep = tmp_path / "sweep"
-    # the 2nd and 3rd runs train for ~15 s (a quiet machine ran 2000 epochs before Ray or
-    # SLURM stopped them): the interrupt lands while they run
+    # the 2nd and 3rd runs train for ~15 s: the driver, and the local Ray instance it
+    # started, are stopped seconds after the 1st is complete, so they cannot have finished
     command = [
         str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,12000,12001", "launcher=ray",
         "hydra.launcher.ray.init.num_cpus=2", "hydra.launcher.ray.remote.num_cpus=2",
