@@ -126,15 +126,18 @@ def test_an_interrupted_ray_sweep_resumes_skipping_finished_runs(tmp_path):
     """Ctrl-C on a sweep whose driver started its own local Ray instance (num_cpus=2)."""
     _require_ray()
     sweep = tmp_path / "sweep"
-    # the 2nd and 3rd runs train for ~15 s: the driver, and the local Ray instance it
-    # started, are stopped seconds after the 1st is complete, so they cannot have finished
+    # the 2nd and 3rd runs train for ~30 s (curves at the end only): the driver, and the
+    # local Ray instance it started, are stopped seconds after the 1st is complete, so they
+    # cannot have finished
     command = [
-        str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,12000,12001", "launcher=ray",
+        str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,12000,12001",
+        "train.eval_every=12000", "launcher=ray",
         "hydra.launcher.ray.init.num_cpus=2", "hydra.launcher.ray.remote.num_cpus=2",
         f"hydra.sweep.dir={sweep}",
     ]  # fmt: skip
     names = [
-        f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e}"
+        f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e},"
+        "train.eval_every=12000"
         for e in (1, 12000, 12001)
     ]
     run_dirs = [sweep / name for name in names]

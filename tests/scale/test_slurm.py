@@ -107,12 +107,14 @@ def test_an_interrupted_slurm_sweep_resumes_skipping_finished_runs(slurm, tmp_pa
     """The driver stopped with Ctrl-C and its jobs cancelled (as a time limit or a preemption
     would), then the same command again."""
     sweep = tmp_path / "sweep"
-    # the 2nd and 3rd runs train for ~15 s: cancelled seconds after the 1st is complete,
-    # they cannot have finished
-    command = [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,12000,12001", *small_jobs(2),
+    # the 2nd and 3rd runs train for ~30 s (curves at the end only): cancelled seconds
+    # after the 1st is complete, they cannot have finished
+    command = [str(BIN / "mia-train"), "-m", *TINY, "train.epochs=1,12000,12001",
+               "train.eval_every=12000", *small_jobs(2),
                f"hydra.sweep.dir={sweep}"]  # one job at a time
     run_dirs = [
-        sweep / f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e}"
+        sweep / f"attack.bootstrap=0,plan.num_models=2,plan.population_size=200,train.epochs={e},"
+        "train.eval_every=12000"
         for e in (1, 12000, 12001)
     ]
     interrupt_after_a_run(command, run_dirs, cwd=tmp_path, env=slurm,
