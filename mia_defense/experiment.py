@@ -8,6 +8,7 @@ import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -879,10 +880,6 @@ def _plain_label(value: Any) -> Any:
 def _results_payload(
     facts: RunFacts, result: RunResult, headline: Mapping[str, float]
 ) -> dict[str, Any]:
-    import hydra
-    import opacus
-    import sklearn
-
     payload = {
         "schema_version": SCHEMA_VERSION,
         "status": "complete",
@@ -913,10 +910,10 @@ def _results_payload(
         "versions": {
             "python": platform.python_version(),
             "torch": torch.__version__,
-            "opacus": opacus.__version__,
+            "opacus": package_version("opacus"),
             "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__,
-            "hydra-core": hydra.__version__,
+            "scikit-learn": package_version("scikit-learn"),
+            "hydra-core": package_version("hydra-core"),
         },
         "config": dict(facts.config),
     }

@@ -82,6 +82,18 @@ def test_mia_train_cfg_job_still_refuses_a_bad_override(tmp_path):
     assert (code, heavy) == (2, [])
 
 
+def test_a_run_without_dp_does_not_import_opacus(tmp_path):
+    """Opacus is DP-SGD's reference (train.engine=opacus) and costs 0.15 s to import:
+    a run that uses neither pays nothing for it (results.json still names its version)."""
+    code, heavy, _ = _probe(
+        tmp_path, "mia_defense.cli.train", "plan.num_models=2", "plan.population_size=200",
+        "train.epochs=1", "attack.bootstrap=0", "progress=false", "hydra.run.dir=run",
+    )  # fmt: skip
+    assert code == 0 and "opacus" not in heavy and "torch" in heavy, heavy
+    versions = json.loads((tmp_path / "run" / "results.json").read_text())["versions"]
+    assert versions["opacus"] and versions["hydra-core"] and versions["scikit-learn"]
+
+
 def test_mia_report_help_and_a_usage_error_import_no_heavy_library(tmp_path):
     code, heavy, out = _probe(tmp_path, "mia_defense.cli.report", "--help")
     assert (code, heavy) == (0, [])
