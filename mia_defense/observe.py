@@ -204,11 +204,56 @@ def _query_signals(
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
+def _linear_grad_norms(
+    model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
+) -> np.ndarray | None:
+    """[N] per-sample gradient norms of a model whose parameters all sit in ``nn.Linear``
+    layers fed [B, features] (the MLP, logistic regression), without forming per-sample
+    gradients: a sample's gradient of one layer is ``g a^T``, of squared norm ``|g|^2 |a|^2``
+    (+ ``|g|^2`` for the bias), from one batched forward and backward pass (the ghost norms
+    DP-SGD's clipping uses). ``None`` for any other model, or a layer that runs twice, not
+    at all, or on [B, T, features]: `_grad_norms` then forms them with ``vmap``."""
+    layers = [m for m in model.modules() if any(True for _ in m.parameters(recurse=False))]
+    if not layers or any(type(m) is not nn.Linear for m in layers):
+        return None
+    model.eval()
+    taps: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+    handles = [
+        m.register_forward_hook(lambda m, args, out: taps.append((m, args[0], out)))
+        for m in layers
+    ]
+    norms = []
+    try:
+        for xs, ys in zip(inputs.split(batch_size), targets.split(batch_size), strict=True):
+            taps.clear()
+            with torch.enable_grad():
+                loss = nn.functional.cross_entropy(model(xs), ys, reduction="sum")
+                if len(taps) != len(layers) or any(a.dim() != 2 for _, a, _ in taps):
+                    return None
+                out_grads = torch.autograd.grad(loss, [out for _, _, out in taps])
+            squared = sum(
+                g.square().sum(1) * (a.detach().square().sum(1) + (m.bias is not None))
+                for (m, a, _), g in zip(taps, out_grads, strict=True)
+            )
+            norms.append(torch.as_tensor(squared).sqrt())
+    except RuntimeError:  # e.g. frozen parameters: left to the vmap path
+        return None
+    finally:
+        for handle in handles:
+            handle.remove()
+    return torch.cat(norms).numpy()
+
+
 def _grad_norms(
     model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
 ) -> np.ndarray:
-    """[N] per-sample gradient norms of one model, with ``torch.func`` (vmap over samples)."""
+    """[N] per-sample gradient norms of one model: ghost norms where every parameterised
+    layer is linear (`_linear_grad_norms`), else ``torch.func`` (vmap over samples)."""
     from torch.func import functional_call, grad, vmap
+
+    ghost = _linear_grad_norms(model, inputs, targets, batch_size)
+    if ghost is not None:
+        return ghost
 
     model.eval()
     params = {k: v.detach() for k, v in model.named_parameters()}

@@ -64,6 +64,53 @@ def test_gradient_norms_match_autograd_one_sample_at_a_time():
         assert norms[0, i] == pytest.approx(float(expected), rel=1e-4)
 
 
+class _SharedLinear(nn.Module):
+    """One nn.Linear applied twice: its per-sample gradient is not g a^T of one call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.Linear(3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(torch.relu(self.layer(x)))
+
+
+def _autograd_norms(model: nn.Module, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    out = []
+    for i in range(len(y)):
+        model.zero_grad()
+        logits = model(torch.as_tensor(x[i : i + 1]))
+        nn.functional.cross_entropy(logits, torch.tensor([int(y[i])])).backward()
+        out.append(float(torch.sqrt(sum(p.grad.pow(2).sum() for p in model.parameters()))))
+    return np.array(out)
+
+
+@pytest.mark.parametrize(
+    ("name", "ghost"),
+    [("mlp", True), ("logistic", True), ("cnn", False), ("shared", False)],
+)
+def test_gradient_norms_take_the_ghost_path_only_where_it_is_exact(name, ghost):
+    from mia_defense.models import MLP, LogisticRegression, SmallCNN
+    from mia_defense.observe import _linear_grad_norms
+
+    torch.manual_seed(0)
+    shape = (1, 4, 4) if name == "cnn" else (3,)
+    model = {
+        "mlp": lambda: MLP(input_shape=shape, num_classes=3, hidden=(8, 8), dropout=0.5),
+        "logistic": lambda: LogisticRegression(input_shape=shape, num_classes=3),
+        "cnn": lambda: SmallCNN(input_shape=shape, num_classes=3, channels=(4,), hidden=8,
+                                groups=2, pooled=2),
+        "shared": _SharedLinear,
+    }[name]()
+    model.eval()
+    x = np.random.default_rng(1).normal(size=(9, *shape)).astype(np.float32)
+    y = np.arange(9) % 3
+    direct = _linear_grad_norms(model, torch.as_tensor(x), torch.as_tensor(y), 4)
+    assert (direct is not None) == ghost
+    norms = gradient_norms([model], x, y, batch_size=4)
+    np.testing.assert_allclose(norms[0], _autograd_norms(model, x, y), rtol=1e-4)
+
+
 def test_negative_query_settings_are_refused():
     with pytest.raises(ConfigError, match=r"attack\.queries"):
         QueryConfig(num_augmented=-1)
