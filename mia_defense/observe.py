@@ -13,6 +13,7 @@ from torch import nn
 from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.release import Release
 from mia_defense.observations import QueryConfig
+from mia_defense.training.private import GHOST_RULES
 from mia_defense.training.stack import ModelStack
 
 __all__ = [
@@ -204,17 +205,18 @@ def _query_signals(
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
-def _linear_grad_norms(
+def _ghost_grad_norms(
     model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
 ) -> np.ndarray | None:
-    """[N] per-sample gradient norms of a model whose parameters all sit in ``nn.Linear``
-    layers fed [B, features] (the MLP, logistic regression), without forming per-sample
-    gradients: a sample's gradient of one layer is ``g a^T``, of squared norm ``|g|^2 |a|^2``
-    (+ ``|g|^2`` for the bias), from one batched forward and backward pass (the ghost norms
-    DP-SGD's clipping uses). ``None`` for any other model, or a layer that runs twice, not
-    at all, or on [B, T, features]: `_grad_norms` then forms them with ``vmap``."""
+    """[N] per-sample gradient norms without forming per-sample gradients, for a model whose
+    every parameterised layer has a ghost rule (`mia_defense.training.private.GHOST_RULES`,
+    the rules DP-SGD's clipping uses: ``nn.Linear`` on [B, features], so the MLP and
+    logistic regression): each layer's squared norm from its input and output gradient, one
+    batched forward and backward pass. ``None`` for any other model, a layer its rule does
+    not accept, or one that runs twice or not at all: `_grad_norms` then forms them with
+    ``vmap``."""
     layers = [m for m in model.modules() if any(True for _ in m.parameters(recurse=False))]
-    if not layers or any(type(m) is not nn.Linear for m in layers):
+    if not layers or any(type(m) not in GHOST_RULES for m in layers):
         return None
     model.eval()
     taps: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
@@ -228,11 +230,12 @@ def _linear_grad_norms(
             taps.clear()
             with torch.enable_grad():
                 loss = nn.functional.cross_entropy(model(xs), ys, reduction="sum")
-                if len(taps) != len(layers) or any(a.dim() != 2 for _, a, _ in taps):
+                once = len(taps) == len({id(m) for m, _, _ in taps}) == len(layers)
+                if not once or not all(GHOST_RULES[type(m)].accepts(m, a) for m, a, _ in taps):
                     return None
                 out_grads = torch.autograd.grad(loss, [out for _, _, out in taps])
             squared = sum(
-                g.square().sum(1) * (a.detach().square().sum(1) + (m.bias is not None))
+                GHOST_RULES[type(m)].squared_norms(m, a.detach(), g)
                 for (m, a, _), g in zip(taps, out_grads, strict=True)
             )
             norms.append(torch.as_tensor(squared).sqrt())
@@ -248,10 +251,10 @@ def _grad_norms(
     model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
 ) -> np.ndarray:
     """[N] per-sample gradient norms of one model: ghost norms where every parameterised
-    layer is linear (`_linear_grad_norms`), else ``torch.func`` (vmap over samples)."""
+    layer has a ghost rule (`_ghost_grad_norms`), else ``torch.func`` (vmap over samples)."""
     from torch.func import functional_call, grad, vmap
 
-    ghost = _linear_grad_norms(model, inputs, targets, batch_size)
+    ghost = _ghost_grad_norms(model, inputs, targets, batch_size)
     if ghost is not None:
         return ghost
 

@@ -75,23 +75,33 @@ class _SharedLinear(nn.Module):
         return self.layer(torch.relu(self.layer(x)))
 
 
+class _TwiceAndNever(_SharedLinear):
+    """Two nn.Linear layers, one run twice and the other never: as many calls as layers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = nn.Linear(3, 3)
+
+
 def _autograd_norms(model: nn.Module, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     out = []
     for i in range(len(y)):
         model.zero_grad()
         logits = model(torch.as_tensor(x[i : i + 1]))
         nn.functional.cross_entropy(logits, torch.tensor([int(y[i])])).backward()
-        out.append(float(torch.sqrt(sum(p.grad.pow(2).sum() for p in model.parameters()))))
+        grads = [p.grad for p in model.parameters() if p.grad is not None]  # unused: zero
+        out.append(float(torch.sqrt(sum(g.pow(2).sum() for g in grads))))
     return np.array(out)
 
 
 @pytest.mark.parametrize(
     ("name", "ghost"),
-    [("mlp", True), ("logistic", True), ("cnn", False), ("shared", False)],
+    [("mlp", True), ("logistic", True), ("cnn", False), ("shared", False),
+     ("twice_and_never", False)],
 )
 def test_gradient_norms_take_the_ghost_path_only_where_it_is_exact(name, ghost):
     from mia_defense.models import MLP, LogisticRegression, SmallCNN
-    from mia_defense.observe import _linear_grad_norms
+    from mia_defense.observe import _ghost_grad_norms
 
     torch.manual_seed(0)
     shape = (1, 4, 4) if name == "cnn" else (3,)
@@ -101,11 +111,12 @@ def test_gradient_norms_take_the_ghost_path_only_where_it_is_exact(name, ghost):
         "cnn": lambda: SmallCNN(input_shape=shape, num_classes=3, channels=(4,), hidden=8,
                                 groups=2, pooled=2),
         "shared": _SharedLinear,
+        "twice_and_never": _TwiceAndNever,
     }[name]()
     model.eval()
     x = np.random.default_rng(1).normal(size=(9, *shape)).astype(np.float32)
     y = np.arange(9) % 3
-    direct = _linear_grad_norms(model, torch.as_tensor(x), torch.as_tensor(y), 4)
+    direct = _ghost_grad_norms(model, torch.as_tensor(x), torch.as_tensor(y), 4)
     assert (direct is not None) == ghost
     norms = gradient_norms([model], x, y, batch_size=4)
     np.testing.assert_allclose(norms[0], _autograd_norms(model, x, y), rtol=1e-4)
