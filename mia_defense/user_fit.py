@@ -2,7 +2,8 @@
 
 The rest of the pipeline is unchanged: the same membership plan, seeds, checkpoints (a
 resumed run loads what was saved), observations and attacks. Kept apart from the training
-package: the engine knows nothing of it, and it uses none of the engine.
+package: the engine knows nothing of it, and it shares with the engine only how models
+are built and seeded (`training.ensemble.build_models`), checkpointed and checked.
 """
 
 from __future__ import annotations
