@@ -11,7 +11,13 @@ from hydra.utils import instantiate
 
 from mia_defense.attacks import access_of, gradient_norm, loss_attack, requires_access, rmia
 from mia_defense.attacks.base import WHITE_BOX
-from mia_defense.attacks.runner import check_attacks, run_attacks, strongest
+from mia_defense.attacks.runner import (
+    EvaluationConfig,
+    check_attacks,
+    evaluate,
+    run_attacks,
+    strongest,
+)
 from mia_defense.cli.train import format_table, run
 from mia_defense.errors import ConfigError
 from mia_defense.report import write_report
@@ -151,3 +157,20 @@ def test_label_only_release_run_reports_white_box_apart(make_cfg, tmp_path):
     assert "strongest white-box attack at 0.1% FPR: gradient_norm" in table
     assert any(line.startswith("gradient_norm") and " weights " in line
                for line in table.splitlines())
+
+
+def test_metrics_computed_beside_the_next_attack_match_one_at_a_time_and_raise_their_errors():
+    obs = full_observations(signal=1.0, num_models=4, num_samples=300)
+    attacks = {"loss": loss_attack, "rmia": rmia, "oracle": _oracle}
+    evaluation = EvaluationConfig(bootstrap=20)
+    results = run_attacks(obs, attacks, targets=np.arange(4), evaluation=evaluation)
+    assert list(results) == list(attacks)
+    truth = obs.masks[np.arange(4)]
+    for name, result in results.items():
+        alone = evaluate(name, result.scores, truth, targets=np.arange(4), config=evaluation)
+        assert result.metrics.auc == alone.metrics.auc
+        assert result.intervals == alone.intervals
+        assert result.epsilon_lower_bound == alone.epsilon_lower_bound
+    with pytest.raises(ValueError, match="confidence must lie in"):
+        run_attacks(obs, attacks, targets=np.arange(4),
+                    evaluation=EvaluationConfig(bootstrap=20, confidence=1.5))
