@@ -150,16 +150,18 @@ def train_with_user_fit(
         if path is not None and path.exists():
             histories.append(load_model(path, model, fingerprint=fingerprint))
             continue
+        # Copies: what fit does to its arrays in place (normalising members.x, say) can
+        # change neither the next model's data nor what this one is measured on below.
         members = Members(
             x=x[masks[k]], y=y[masks[k]], num_classes=num_classes, index=k,
-            seed=derive_seed(seed, stage, k), stage=stage, device=device, x_test=x_test,
-            y_test=y_test,
+            seed=derive_seed(seed, stage, k), stage=stage, device=device,
+            x_test=x_test.copy(), y_test=y_test.copy(),
         )  # fmt: skip
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(members.seed)
             _adopt(model, fit(model, members, config), config=config, index=k)
-        member_x = torch.as_tensor(members.x, dtype=torch.float32, device=device)
-        member_y = torch.as_tensor(members.y, dtype=torch.long, device=device)
+        member_x = torch.as_tensor(x[masks[k]], dtype=torch.float32, device=device)
+        member_y = torch.as_tensor(y[masks[k]], dtype=torch.long, device=device)
         train_loss, train_acc = evaluate(model, member_x, member_y)
         test_loss, test_acc = evaluate(model, *tensors)
         record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)

@@ -13,7 +13,7 @@ from mia_defense.cli.build import build_experiment, run
 from mia_defense.errors import ConfigError
 from mia_defense.tracking import read_json
 from mia_defense.training.config import TrainConfig
-from mia_defense.user_fit import Members
+from mia_defense.user_fit import Members, train_with_user_fit
 
 CALLS: list[tuple[int, int, Members, TrainConfig]] = []
 FIT = "tests.training.test_user_fit"
@@ -33,6 +33,17 @@ def class_prior_fit(model: nn.Module, members: Members, recipe: TrainConfig, *, 
         head.weight.zero_()
         head.bias.copy_(torch.log(torch.as_tensor(counts / counts.sum(), dtype=torch.float32)))
     return model
+
+
+def overwrites_its_arrays_fit(model: nn.Module, members: Members, recipe: TrainConfig):
+    """Trains the class prior, after wiping the arrays it was given (a user normalising
+    ``members.x`` or ``x_test`` in place, say)."""
+    fitted = class_prior_fit(model, members, recipe, smoothing=1.0)
+    members.x[:] = 0.0
+    members.y[:] = 0
+    members.x_test[:] = 0.0
+    members.y_test[:] = 0
+    return fitted
 
 
 def returns_a_number(model, members, recipe):
@@ -92,3 +103,25 @@ def test_a_bad_training_function_is_named_with_the_fix(make_cfg, tmp_path):
                                           r"int for model \d; it must return the trained "
                                           r"torch.nn.Module"):  # fmt: skip
         run(cfg, tmp_path)
+
+
+def test_what_the_function_does_to_its_arrays_changes_neither_the_next_model_nor_the_record():
+    CALLS.clear()
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 5)).astype(np.float32), rng.integers(0, 10, 60)
+    masks = rng.random((3, 60)) < 0.5
+    x_test, y_test = x[:20].copy(), y[:20].copy()
+    config = TrainConfig(epochs=1, fit={"_target_": f"{FIT}.overwrites_its_arrays_fit"})
+    ensemble = train_with_user_fit(
+        build_model=lambda: nn.Sequential(nn.Flatten(), nn.Linear(5, 10)), x=x, y=y,
+        masks=masks, x_test=x_test, y_test=y_test, num_classes=10, config=config, seed=0,
+        progress=False,
+    )
+    # every call wiped its arrays; the run's data and each model's record are intact
+    assert np.array_equal(x_test, x[:20]) and np.array_equal(y_test, y[:20])
+    assert [size for _, size, *_ in CALLS] == [int(m.sum()) for m in masks]
+    for k, history in enumerate(ensemble.histories):
+        counts = np.bincount(y[masks[k]], minlength=10)
+        assert history.final.train_acc == pytest.approx(counts.max() / counts.sum(), abs=1e-6)
+        assert history.final.test_acc == pytest.approx(
+            np.mean(y_test == counts.argmax()), abs=1e-6)
