@@ -147,8 +147,10 @@ def run_attacks(
     pending: dict[str, Future[AttackResult]] = {}
     # Each attack's metrics (ROC, bootstrap, ε bound: numpy, which releases the GIL) are
     # computed in a second thread while the next attack scores; they are pure functions of
-    # the scores, so the results do not depend on the overlap.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mia-metrics") as metrics:
+    # the scores, so the results do not depend on the overlap. On an error or Ctrl-C the
+    # metrics not yet started are dropped, not computed first.
+    metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mia-metrics")
+    try:
         for name, attack in attacks.items():
             start = time.perf_counter()
             try:
@@ -166,7 +168,9 @@ def run_attacks(
                 _evaluate_all, name, scores, truth, keep, targets=targets, config=config,
                 seconds=seconds, access=access_of(attack), chosen=chosen,
             )
-    return {name: future.result() for name, future in pending.items()}
+        return {name: future.result() for name, future in pending.items()}
+    finally:
+        metrics.shutdown(cancel_futures=True)
 
 
 def _evaluate_all(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 
 import numpy as np
 import pytest
@@ -174,3 +175,26 @@ def test_metrics_computed_beside_the_next_attack_match_one_at_a_time_and_raise_t
     with pytest.raises(ValueError, match="confidence must lie in"):
         run_attacks(obs, attacks, targets=np.arange(4),
                     evaluation=EvaluationConfig(bootstrap=20, confidence=1.5))
+
+
+def test_an_attack_that_fails_drops_the_metrics_still_queued(monkeypatch):
+    import mia_defense.attacks.runner as runner
+
+    evaluated: list[str] = []
+    evaluate_all = runner._evaluate_all
+
+    def slow_first(name, *args, **kwargs):
+        evaluated.append(name)
+        if len(evaluated) == 1:
+            time.sleep(2.0)  # the failing attack raises while this runs and "b" waits
+        return evaluate_all(name, *args, **kwargs)
+
+    def fails(obs, targets):
+        raise RuntimeError("attack failed")
+
+    monkeypatch.setattr(runner, "_evaluate_all", slow_first)
+    obs = full_observations(signal=1.0, num_models=4, num_samples=100)
+    with pytest.raises(RuntimeError, match="attack failed"):
+        run_attacks(obs, {"a": loss_attack, "b": loss_attack, "boom": fails},
+                    targets=np.arange(4))
+    assert evaluated == ["a"]
