@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -179,12 +178,15 @@ def _evaluate_all(
     truth: np.ndarray,
     keep: np.ndarray,
     *,
+    targets: np.ndarray,
+    config: EvaluationConfig,
+    seconds: float,
     access: str,
     chosen: Mapping[str, np.ndarray],
-    **evaluation: Any,
 ) -> AttackResult:
     """`evaluate` on the ``keep`` records; the result keeps all N scores."""
-    result = evaluate(name, scores[:, keep], truth[:, keep], **evaluation)
+    result = evaluate(name, scores[:, keep], truth[:, keep], targets=targets, config=config,
+                      seconds=seconds)
     log.info("attack %s: AUC %.3f (%.2fs)", name, result.metrics.auc, result.seconds)
     return replace(result, scores=scores, access=access, chosen=chosen)
 
