@@ -47,3 +47,21 @@ def test_memory_stays_below_the_full_weight_matrix(monkeypatch):
         tracemalloc.stop()
     full = 200 * scores.size * 4
     assert peak < full, (peak, full)
+
+
+def test_many_resamples_of_few_scores_are_drawn_block_by_block(monkeypatch):
+    """B=5,000 resamples of N=2,000 records: drawing every resample at once took [B, N]
+    int64 draws and as many counts (80 MB each); drawn per block, the peak is the block's
+    ROC arithmetic (about 20 MB here)."""
+    monkeypatch.setattr(bootstrap, "_BLOCK_ELEMENTS", 640_000)
+    rng = np.random.default_rng(2)
+    scores, truth = rng.normal(size=2000), rng.random(2000) < 0.5
+    tracemalloc.start()
+    try:
+        ci = bootstrap_intervals(scores, truth, fprs=FPRS, num_resamples=5000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert ci.num_resamples == 5000
+    draws = 5000 * scores.size * 8
+    assert peak < draws / 2, (peak, draws)
