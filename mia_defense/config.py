@@ -69,6 +69,10 @@ log = logging.getLogger(__name__)
 
 # Membership-inference cost grows linearly with K; Carlini et al. (2022) train 256 models.
 MAX_MODELS = 4096
+# Bootstrap resamples: each attack's intervals cost about B·T·N weights (68 ms per 200 at
+# T=16, N=1000); 10^5 already pins a percentile end to a fraction of a percent of the
+# interval, while a typo of 10^8 would keep a finished training waiting for days.
+MAX_BOOTSTRAP = 100_000
 # Keys Hydra's instantiate reads itself (not passed to the target).
 _HYDRA_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
 
@@ -144,7 +148,8 @@ ATTACK: dict[str, Spec] = {
                          note="null: every one of plan.num_models, at most 16"),
     "shadow_recipe": Param("str", choices=SHADOW_RECIPES),
     "fprs": Param("floats", low=0, high=1, low_open=True, high_open=True, required=True),
-    "bootstrap": Param("int", low=0, note="0: no confidence intervals"),
+    "bootstrap": Param("int", low=0, high=MAX_BOOTSTRAP,
+                       note="0: no confidence intervals; 200 is plenty for 95% intervals"),
     "confidence": Param("float", low=0, high=1, low_open=True, high_open=True),
     "queries": Group(QUERIES, required=False),
     "white_box": Param("bool"),

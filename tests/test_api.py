@@ -111,7 +111,7 @@ def test_audit_gives_the_table_rows_and_a_log_log_roc():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["attack.bootstrap=-1"], r"attack.bootstrap=-1: must be an integer >= 0"),
+        (["attack.bootstrap=-1"], r"attack.bootstrap=-1: must be an integer in \[0, 100000\]"),
         (["attack.num_targets=9"], r"attack.num_targets=9: must lie in \[1, 8\]"),
         (["attack.bootstap=1"], r"attack overrides \['attack.bootstap=1'\]: .*bootstap"),
         (["attack.attacks.rmia.gamma=oops"], r"attack.attacks.rmia.gamma='oops': must be"),

@@ -85,7 +85,8 @@ CONFIG_CASES = [
     (["attack.attacks.loss._target_=nowhere.loss_attack"], ConfigError,
      r"attack.attacks.loss._target_='nowhere.loss_attack': cannot import it \(Error loading "
      r"'nowhere.loss_attack'.*\); point it at an importable class or function"),
-    (["attack.bootstrap=-1"], ConfigError, r"attack.bootstrap=-1: must be an integer >= 0"),
+    (["attack.bootstrap=-1"], ConfigError,
+     r"attack.bootstrap=-1: must be an integer in \[0, 100000\]"),
     (["attack.confidence=1.5"], ConfigError,
      r"attack.confidence=1.5: must be a number in \(0, 1\)"),
     (["attack.shadow_recipe=naive"], ConfigError,

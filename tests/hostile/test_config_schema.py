@@ -47,7 +47,10 @@ CASES = [
      r"^model.out_features: missing; torch.nn.Linear takes out_features with no default; set "
      r"it, e.g. \+model.out_features=...$"),
     # wrong types
-    (["attack.bootstrap=abc"], r"^attack.bootstrap='abc': must be an integer >= 0"),
+    (["attack.bootstrap=abc"], r"^attack.bootstrap='abc': must be an integer in \[0, 100000\]"),
+    (["attack.bootstrap=100000000"],
+     r"^attack.bootstrap=100000000: must be an integer in \[0, 100000\] \(0: no confidence "
+     r"intervals; 200 is plenty"),
     (["train.epochs=1.5"], r"^train.epochs=1.5: must be an integer >= 1$"),
     (["seed=abc"], r"^seed='abc': must be an integer >= 0 "),
     (["train.engine=1"], r"^train.engine=1: must be one of 'stacked', 'opacus'"),
