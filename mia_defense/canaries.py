@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mia_defense.data.dataset import Dataset
+from mia_defense.data.guards import gib, memory_budget
 from mia_defense.errors import ConfigError
 from mia_defense.plan import MembershipPlan, _balanced_masks
 from mia_defense.seeding import numpy_rng
@@ -94,9 +95,18 @@ def insert_canaries(
         raise ConfigError(f"attack.canaries.kind={kind!r}: choose from {CANARY_KINDS}")
     if inclusion not in INCLUSIONS:
         raise ValueError(f"unexpected inclusion {inclusion!r}, choose from {INCLUSIONS}")
+    key = "attack.canaries.num" if inclusion == "balanced" else "attack.audit_canaries"
     if num < 0:
-        key = "attack.canaries.num" if inclusion == "balanced" else "attack.audit_canaries"
         raise ConfigError(f"{key}={num}: must be >= 0")
+    # The canaries' features (drawn, then copied into the extended dataset) and masks must
+    # fit before they are drawn: a typo of 10^9 would otherwise swap the machine to a halt.
+    need, budget = 2 * num * dataset.x[:1].nbytes + plan.num_models * num, memory_budget()
+    if need > budget:
+        raise ConfigError(
+            f"{key}={num}: the canaries alone would need {gib(need)} of memory, more than "
+            f"the {gib(budget)} this machine can spare; use fewer (the population "
+            f"has {plan.population_size} records)"
+        )
     rng = numpy_rng(seed, "canaries" if inclusion == "balanced" else "audit_canaries")
     pool = plan.population_idx if is_canary is None else plan.population_idx[~is_canary]
     x, y = _canary_inputs(dataset, pool, num, kind, rng)

@@ -68,3 +68,20 @@ def test_scores_are_the_loss_below_the_median_over_models():
 def test_bad_audit_settings_are_refused(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         AuditConfig(**kwargs)
+
+
+@pytest.mark.parametrize(("inclusion", "key"), [("bernoulli", "attack.audit_canaries"),
+                                                ("balanced", "attack.canaries.num")])
+def test_more_canaries_than_memory_holds_are_refused_before_any_is_drawn(
+    digits_plan, monkeypatch, inclusion, key
+):
+    """A typo of 10^9 canaries: the run stops at once, naming the key, instead of drawing
+    hundreds of GiB of features (it swapped the machine before)."""
+    from mia_defense.data import guards
+
+    monkeypatch.setattr(guards, "MEMORY_BUDGET", 1 << 20)
+    data, plan = digits_plan
+    insert_canaries(data, plan, num=1000, kind="outlier", seed=0, inclusion=inclusion)  # 0.5 MiB
+    with pytest.raises(ConfigError, match=rf"^{key}=10000: the canaries alone would need "
+                                          r"5.\d MiB of memory, more than the 1.0 MiB"):
+        insert_canaries(data, plan, num=10_000, kind="outlier", seed=0, inclusion=inclusion)
