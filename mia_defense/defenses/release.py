@@ -174,4 +174,7 @@ class TemperatureRelease(Release):
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        return torch.log_softmax(logits.float() / self.temperature, dim=-1)
+        scaled = logits.float() / self.temperature
+        if not bool(torch.isfinite(scaled).all()) and bool(torch.isfinite(logits).all()):
+            scaled = logits.double() / self.temperature  # a tiny temperature overflows float32
+        return torch.log_softmax(scaled, dim=-1).float()

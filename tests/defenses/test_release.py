@@ -111,3 +111,16 @@ def test_label_only_run_measures_utility_on_released_labels(make_cfg, tmp_path, 
     assert labels.defense["release"] == "label_only"
     saved = np.load(tmp_path / "label_only" / "observations.npz")["log_probs"]
     assert set(np.unique(saved).tolist()) == {0.0, -np.inf}
+
+
+@pytest.mark.parametrize("temperature", [1e-30, 1e-300])
+def test_a_tiny_temperature_releases_the_label_not_nan(temperature):
+    """1/temperature overflows float32: the release is then the argmax, log-probability 0,
+    and -inf elsewhere (the run used to stop with 'training diverged')."""
+    logits = _logits()
+    out = TemperatureRelease(temperature=temperature)(logits)
+    assert not out.isnan().any() and out.dtype == torch.float32
+    assert torch.equal(out.argmax(-1), logits.argmax(-1))
+    assert torch.equal(out.max(-1).values, torch.zeros(len(logits)))
+    assert torch.equal(TemperatureRelease(temperature=0.5)(logits),
+                       torch.log_softmax(logits.float() / 0.5, dim=-1))
