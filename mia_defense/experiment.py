@@ -418,7 +418,7 @@ def _divergence_hint(experiment: Experiment) -> str:
         causes.append(f"train.momentum={train.momentum:g}")
     for name, value in _defense_hparams(experiment).items():
         if name.endswith(("max_grad_norm", "noise_multiplier", "temperature", "alpha")):
-            causes.append(f"defense.{name}={value}")
+            causes.append(f"{'' if name.startswith('release.') else 'defense.'}{name}={value}")
     return "likely cause: " + ", ".join(causes) + " (lower the learning rate first)"
 
 

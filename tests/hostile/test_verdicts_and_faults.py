@@ -67,6 +67,13 @@ def test_a_diverged_dp_run_names_the_clipping_norm(tmp_path, make_cfg):
         run(cfg, tmp_path)
 
 
+def test_a_diverged_run_names_the_release_key_as_the_user_typed_it(tmp_path, make_cfg):
+    cfg = make_cfg(*FAST, "train.lr=1e30", "release=temperature", "release.temperature=0.5")
+    with pytest.raises(DivergedError, match=r"likely cause: train.lr=1e\+30, "
+                                            r"release.temperature=0.5 \("):
+        run(cfg, tmp_path)
+
+
 def test_the_console_script_exits_2_on_divergence_without_a_traceback(tmp_path):
     done = mia_train(*TINY_CLI, "train.lr=1e30", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert done.returncode == 2
