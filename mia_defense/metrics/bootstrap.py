@@ -120,7 +120,7 @@ def bootstrap_intervals(
     rng = np.random.default_rng(seed)
     # Sorted once; the resamples are drawn and go through in blocks of about
     # _BLOCK_ELEMENTS weights, so memory stays a few [T·N] arrays, not [B, T·N] (2.6 GB
-    # each at B=200, T=64, N=50k) nor [B, N] (8 GB of draws at B=10^6, N=1000). Drawing
+    # each at B=200, T=64, N=50k) nor [B, N] (4 GB of draws at B=10^5, N=5000). Drawing
     # block by block gives the same draws as all at once.
     order = np.argsort(-scores, kind="stable")
     scores, flat_truth, record = scores[order], truth.ravel()[order], order % num_records
