@@ -30,6 +30,7 @@ from mia_defense.attacks.shadow import SHADOW_RECIPES, with_shadow_observations
 from mia_defense.audit import AuditConfig, audit_report, audit_training, with_audit_canaries
 from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
+from mia_defense.data.checks import check_classes_repeat
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.compose import check_defenses, prepare_model
@@ -379,6 +380,7 @@ def _content_hash(*arrays: np.ndarray) -> str:
 def prepare_data(experiment: Experiment) -> TrainingData:
     """Draw the plan, append the canaries and check the settings against them (no training)."""
     data = experiment.dataset
+    check_classes_repeat(data.y, source=data.description)
     plan = make_plan(
         data,
         num_models=experiment.plan.num_models,

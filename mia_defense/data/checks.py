@@ -19,6 +19,7 @@ from mia_defense.seeding import numpy_rng
 __all__ = [
     "as_features",
     "as_labels",
+    "check_classes_repeat",
     "finish_dataset",
     "require_path",
     "standardise_images",
@@ -252,6 +253,20 @@ def standardise_images(x: np.ndarray) -> np.ndarray:
     std = x.std(axis=(0, 2, 3), keepdims=True, dtype=np.float64)
     std[std == 0] = 1.0
     return ((x - mean) / std).astype(np.float32)
+
+
+def check_classes_repeat(y: np.ndarray, *, source: str) -> None:
+    """Refuse labels where most samples are alone in their class (an identifier column):
+    no model learns such classes, and a run on them would take long to measure nothing.
+    Checked when a run starts, not by the loaders (a small file may hold one of each)."""
+    _, counts = np.unique(y, return_counts=True)
+    alone = int((counts == 1).sum())
+    if 2 * alone > len(y):
+        raise DataError(
+            f"{source}: {alone} of its {len(y)} samples are the only one of their class "
+            f"({len(counts)} classes): the labels look like an identifier; point the loader "
+            "at the class labels (dataset.label_column for a CSV file)"
+        )
 
 
 def finish_dataset(

@@ -541,3 +541,26 @@ def test_features_that_are_not_finite_real_numbers_are_refused(tmp_path):
     (tmp_path / "dataset_purchase").write_text("1,0,inf\n2,1,0\n")
     with pytest.raises(DataError, match=r"dataset_purchase: features contain NaN or inf"):
         load_purchase100(path=tmp_path)
+
+
+def test_an_identifier_as_the_label_column_stops_the_run_before_training(tmp_path, make_cfg):
+    """A CSV's id column named as its label: every sample its own class. The loader reads it
+    (a small file may hold one sample of each class), the run refuses it before training;
+    it used to train 16 models on 3000 classes and fit Shokri's attack on 6001 features."""
+    from mia_defense.cli.train import run
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "ids.csv"
+    features = rng.random((600, 2))
+    rows = "".join(f"{i},{a:.4f},{b:.4f},{i % 3}\n" for i, (a, b) in enumerate(features))
+    path.write_text("id,a,b,label\n" + rows)
+    assert load_csv(path=path, label_column="id").num_classes == 600
+    cfg = make_cfg("dataset=csv", f"dataset.path={path}", "dataset.label_column=id")
+    with pytest.raises(DataError, match=r"ids.csv\): 600 of its 600 samples are the only one "
+                                        r"of their class \(600 classes\): the labels look like "
+                                        r"an identifier"):
+        run(cfg, tmp_path / "run")
+    assert not (tmp_path / "run" / "checkpoints").exists()
+    # the real label column runs
+    run(make_cfg("dataset=csv", f"dataset.path={path}", "dataset.label_column=label",
+                 "plan.population_size=200"), tmp_path / "ok")
