@@ -186,6 +186,9 @@ def _infer_classes(
 ) -> tuple[np.ndarray, int, tuple[Any, ...] | None]:
     """C = the number of distinct labels; labels other than ``0..C-1`` remapped to them."""
     values = np.unique(y)
+    if values[-1] < 0:
+        raise DataError(f"{source}: labels must be class indices >= 0, found only negative "
+                        f"ones ({_preview(values + base)}); use 0..C-1 or text labels")
     if values[0] < 0:
         return y, int(values[-1]) + 1, None  # refused by the range check with its message
     if values[-1] == len(values) - 1:

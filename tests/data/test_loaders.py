@@ -282,6 +282,8 @@ def test_csv_numeric_and_text_labels(tmp_path):
         ("a,label\n1,0\n2\n", r"line 3 has 1 fields but the header has 2"),
         ("a,label\n", r"needs a header line and at least one sample row"),
         ("a,label\n1,-1\n2,0\n", r"labels must lie in \[0, 1\), found -1"),
+        ("a,label\n1,-1\n2,-3\n", r"labels must be class indices >= 0, found only negative "
+                                 r"ones \(-3, -1\)"),
     ],
 )
 def test_csv_errors_name_the_file_and_problem(tmp_path, content, message):
