@@ -88,6 +88,13 @@ def make_plan(
     if reference_size < 0:
         raise ConfigError(f"plan.reference_size={reference_size}: must be >= 0")
     available = total - reference_size
+    if available < 3:
+        raise ConfigError(
+            f"plan.reference_size={reference_size}: leaves {max(available, 0)} of the {total} "
+            f"samples in {dataset.description} for the population and the test set (they "
+            "need at least 3); lower it"
+        )
+    given = {"population_size": population_size, "test_size": test_size}
     if population_size is None and test_size is None:
         population_size = default_population(available)
         log.info(
@@ -100,9 +107,12 @@ def make_plan(
     if test_size is None:
         test_size = available - population_size
     if population_size < 2 or test_size < 1 or population_size + test_size > available:
+        sizes = ", ".join(
+            f"plan.{key}={value}" if given[key] is not None else f"plan.{key} (the rest: {value})"
+            for key, value in (("population_size", population_size), ("test_size", test_size))
+        )
         raise ConfigError(
-            f"plan.population_size={population_size}, plan.test_size={test_size}, "
-            f"plan.reference_size={reference_size}: too few samples for the plan; need "
+            f"{sizes}, plan.reference_size={reference_size}: too few samples for the plan; need "
             f"population >= 2, test >= 1 and population + test + reference <= the {total} "
             f"samples in {dataset.description}; lower the plan sizes or use more data"
         )

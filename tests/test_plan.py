@@ -48,3 +48,21 @@ def test_odd_or_tiny_k_is_refused(digits, k):
 def test_sizes_larger_than_dataset_are_refused(digits):
     with pytest.raises(ConfigError, match=r"plan\.population_size=1700.*1797 samples"):
         make_plan(digits, num_models=4, population_size=1700, test_size=200, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        (dict(reference_size=100_000), r"plan.reference_size=100000: leaves 0 of the 1797 "
+                                       r"samples in dataset 'digits' for the population and "
+                                       r"the test set \(they need at least 3\); lower it"),
+        (dict(population_size=5000), r"plan.population_size=5000, plan.test_size \(the rest: "
+                                     r"-3203\), plan.reference_size=0: too few samples"),
+        (dict(test_size=1797), r"plan.population_size \(the rest: 0\), plan.test_size=1797"),
+    ],
+)
+def test_a_plan_too_large_names_what_the_user_set_apart_from_what_is_left(digits, sizes,
+                                                                           message):
+    with pytest.raises(ConfigError, match=rf"^{message}"):
+        make_plan(digits, num_models=4, **{"population_size": None, "test_size": None, **sizes},
+                  seed=0)
