@@ -108,7 +108,7 @@ def make_plan(
         test_size = available - population_size
     if population_size < 2 or test_size < 1 or population_size + test_size > available:
         sizes = ", ".join(
-            f"plan.{key}={value}" if given[key] is not None else f"plan.{key} (the rest: {value})"
+            f"plan.{key}={value}" + ("" if given[key] is not None else " (what is left)")
             for key, value in (("population_size", population_size), ("test_size", test_size))
         )
         raise ConfigError(

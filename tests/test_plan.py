@@ -56,9 +56,9 @@ def test_sizes_larger_than_dataset_are_refused(digits):
         (dict(reference_size=100_000), r"plan.reference_size=100000: leaves 0 of the 1797 "
                                        r"samples in dataset 'digits' for the population and "
                                        r"the test set \(they need at least 3\); lower it"),
-        (dict(population_size=5000), r"plan.population_size=5000, plan.test_size \(the rest: "
-                                     r"-3203\), plan.reference_size=0: too few samples"),
-        (dict(test_size=1797), r"plan.population_size \(the rest: 0\), plan.test_size=1797"),
+        (dict(population_size=5000), r"plan.population_size=5000, plan.test_size=-3203 \(what "
+                                     r"is left\), plan.reference_size=0: too few samples"),
+        (dict(test_size=1797), r"plan.population_size=0 \(what is left\), plan.test_size=1797"),
     ],
 )
 def test_a_plan_too_large_names_what_the_user_set_apart_from_what_is_left(digits, sizes,
