@@ -53,7 +53,7 @@ from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     config_fingerprint,
 )
-from mia_defense.training.config import TrainConfig
+from mia_defense.training.config import CHUNK_SIZE, TrainConfig
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import Ensemble, ModelHistory
 from mia_defense.user_fit import check_user_fit, train_with_user_fit
@@ -245,7 +245,7 @@ def _check_budget(experiment: Experiment, plan: MembershipPlan, *, num_classes: 
         num_augmented=experiment.queries.num_augmented,
         epochs=experiment.train.epochs,
         batch_size=experiment.train.batch_size,
-        chunk_size=experiment.train.chunk_size,
+        chunk_size=experiment.train.chunk_size or CHUNK_SIZE,
         device=experiment.train.device,
     )
 

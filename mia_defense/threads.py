@@ -1,8 +1,11 @@
-"""One thread for torch and for the native thread pools (OpenMP, BLAS) of a run."""
+"""How many threads torch and the native thread pools (OpenMP, BLAS) of a run use."""
 
 from __future__ import annotations
 
-__all__ = ["one_thread"]
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["intra_op_threads", "one_thread"]
 
 
 def one_thread() -> None:
@@ -18,3 +21,19 @@ def one_thread() -> None:
 
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
+
+
+@contextmanager
+def intra_op_threads(threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` torch intra-op threads (0: every usable core), then
+    restore the previous setting."""
+    import torch
+
+    from mia_defense.budget import usable_cores
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads or usable_cores())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

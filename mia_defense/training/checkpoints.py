@@ -170,6 +170,3 @@ def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> Mode
             f"checkpoint {path} does not fit this model ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0][:200]}); delete it to retrain that model"
         ) from None
-
-
-# -- a trained model back from a run directory -----------------------------------------------

@@ -13,6 +13,7 @@ from mia_defense.constraints import Param, check_values
 from mia_defense.errors import ConfigError
 
 __all__ = [
+    "CHUNK_SIZE",
     "ELEMENTWISE_OPTIMIZERS",
     "TRAIN",
     "TrainConfig",
@@ -21,6 +22,8 @@ __all__ = [
     "records_epoch",
     "resolve_device",
 ]
+
+CHUNK_SIZE = 32  # models per stacked chunk when train.chunk_size is null
 
 # What each train.* key accepts: checked by TrainConfig and by the config checker.
 TRAIN: dict[str, Param] = {
@@ -34,7 +37,9 @@ TRAIN: dict[str, Param] = {
     "weight_decay": Param("float", low=0),
     "device": Param("str", choices=("cpu", "cuda", "auto")),
     "engine": Param("str", choices=("stacked", "opacus")),
-    "chunk_size": Param("int", low=1),
+    "chunk_size": Param(
+        "int", low=1, nullable=True, note="null: 32, or one at a time for large models on a CPU"
+    ),
     "eval_every": Param("int", low=1),
     "threads": Param("int", low=0, note="0: all usable cores"),
     "fit": Param(
@@ -62,7 +67,9 @@ class TrainConfig:
             (``torch.func``); ``opacus`` trains them one at a time, with Opacus' own
             DP-SGD (the reference implementation).
         chunk_size: models trained together by the stacked engine (bounds memory; each
-            chunk's checkpoints are written when it ends).
+            chunk's checkpoints are written when it ends). ``None``: 32, but one at a time
+            on a CPU when one batch of the model costs more than 16 MFLOP (stacking is
+            slower there).
         eval_every: record the loss/accuracy curves every this many epochs (the last
             epoch is always recorded); evaluating every model on its members and the
             test set each epoch can cost as much as training it.
@@ -86,7 +93,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     device: str = "cpu"
     engine: str = "stacked"
-    chunk_size: int = 32
+    chunk_size: int | None = None
     eval_every: int = 1
     threads: int = 1
     fit: Any = None

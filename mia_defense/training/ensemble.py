@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +11,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from mia_defense.budget import usable_cores
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.seeding import derive_seed
+from mia_defense.threads import intra_op_threads
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
@@ -22,6 +21,7 @@ from mia_defense.training.checkpoints import (
     save_model,
 )
 from mia_defense.training.config import (
+    CHUNK_SIZE,
     ELEMENTWISE_OPTIMIZERS,
     TrainConfig,
     optimizer_class,
@@ -30,23 +30,16 @@ from mia_defense.training.config import (
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
-from mia_defense.training.stack import vmap_blocker
+from mia_defense.training.stack import batch_flops, vmap_blocker
 
-__all__ = ["build_models", "intra_op_threads", "train_ensemble"]
+__all__ = ["build_models", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
-
-@contextmanager
-def intra_op_threads(threads: int) -> Iterator[None]:
-    """Run the block with ``threads`` torch intra-op threads (0: every usable core), then
-    restore the previous setting."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads or usable_cores())
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+# With train.chunk_size null, on a CPU a model above this many FLOP per batch trains faster
+# alone (stacked / alone, K=8-16: MLP 600-128-100 at 11 MFLOP 0.9x, 600-256-100 at 23 MFLOP
+# 1.2x, SmallCNN 8x8 at 57 MFLOP 1.0-1.2x, 28x28 at 508 MFLOP 2.0x; scripts/bench.py).
+CPU_STACK_MAX_FLOP = 16e6
 
 
 def build_models(
@@ -119,16 +112,16 @@ def train_ensemble(
     if any(saved):
         log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
     models = build_models(build_model, num, seed=seed, stage=stage, device=device)
-    engine, fallback = _engine(config, models[0], x.shape[1:])
+    engine, fallback, level = _engine(config, models[0], x.shape[1:], device)
     if fallback:
-        log.warning("training %s one at a time: %s", stage_models(stage), fallback)
+        log.log(level, "training %s one at a time: %s", stage_models(stage), fallback)
     vectorised = engine == "stacked" and not fallback
     sizes = [int(m.sum()) for m in masks]
     # Models with similar member counts train side by side (a chunk then pads less). The
     # chunks do not depend on what is saved, so a resumed run trains the chunks an
     # uninterrupted one trains (the same float rounding); a chunk with a saved and an
     # unsaved model trains again as a whole.
-    width = config.chunk_size if vectorised else 1
+    width = (config.chunk_size or CHUNK_SIZE) if vectorised else 1
     order = sorted(range(num), key=lambda k: (sizes[k], k))
     chunks = [order[i : i + width] for i in range(0, num, width)]
     chunks = [chunk for chunk in chunks if not all(saved[k] for k in chunk)]
@@ -195,15 +188,24 @@ def train_ensemble(
 
 
 def _engine(
-    config: TrainConfig, probe: nn.Module, input_shape: Sequence[int]
-) -> tuple[str, str | None]:
-    """The engine the config asks for and, when the stacked one cannot run, why."""
+    config: TrainConfig, probe: nn.Module, input_shape: Sequence[int], device: torch.device
+) -> tuple[str, str | None, int]:
+    """The engine the config asks for; why its models train one at a time, if they do;
+    and the log level to say it at (INFO when chosen for speed, WARNING when forced)."""
     if config.engine == "opacus":
-        return "opacus", None
+        return "opacus", None, logging.INFO
     cls = optimizer_class(config.optimizer)
     if not (cls.__module__.startswith("torch.optim") and cls.__name__ in ELEMENTWISE_OPTIMIZERS):
         return "stacked", (
             f"train.optimizer {cls.__module__}.{cls.__name__} is not a known element-wise "
             "optimiser, so stacked models would share its state"
-        )
-    return "stacked", vmap_blocker(probe, input_shape)
+        ), logging.WARNING
+    if config.chunk_size is None and device.type == "cpu":
+        flops = batch_flops(probe, input_shape, config.batch_size)
+        if flops > CPU_STACK_MAX_FLOP:
+            return "stacked", (
+                f"one batch of {type(probe).__name__} costs {flops / 1e6:.0f} MFLOP, and on a "
+                f"CPU models above {CPU_STACK_MAX_FLOP / 1e6:.0f} MFLOP train faster alone "
+                "(train.chunk_size=null; a number stacks them)"
+            ), logging.INFO
+    return "stacked", vmap_blocker(probe, input_shape), logging.WARNING

@@ -9,6 +9,7 @@ then trains it one model at a time.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Sequence
 
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-__all__ = ["ModelStack", "vmap_blocker"]
+__all__ = ["ModelStack", "batch_flops", "vmap_blocker"]
 
 
 def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
@@ -37,6 +38,22 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     except Exception as err:
         return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
     return None
+
+
+def batch_flops(model: nn.Module, input_shape: Sequence[int], batch_size: int) -> float:
+    """FLOP of ``model``'s forward pass over one batch, as torch counts them on one sample
+    through a copy in eval mode (0 when it cannot run one alone)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    probe = copy.deepcopy(model).eval()  # lazy layers, hooks and the generator stay as they are
+    x = torch.zeros((1, *input_shape), device=next(model.parameters()).device)
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            with FlopCounterMode(display=False) as counter:
+                probe(x)
+    except Exception:
+        return 0.0
+    return float(counter.get_total_flops()) * batch_size
 
 
 class ModelStack:
