@@ -181,7 +181,12 @@ TOP: dict[str, Spec] = {
 # (their constructors or the attack rehearsal check the others).
 TARGET_PARAMS: dict[Any, dict[str, Param]] = {
     rmia: {"num_z": Param("int", low=1, nullable=True, note="null: all population samples")},
-    shokri: {"folds": Param("int", low=2), "max_train_samples": Param("int", low=1)},
+    shokri: {
+        "folds": Param("int", low=2),
+        "max_train_samples": Param(
+            "int", low=100, note="rows of outputs the attack classifier learns from"
+        ),
+    },
 }
 
 

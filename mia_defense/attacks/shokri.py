@@ -86,7 +86,14 @@ def shokri(
             shadows = np.flatnonzero(fold_of != fold)
             model, sample = _training_rows(obs, shadows, max_train_samples, rng)
             x = attack_features(obs.log_probs[shadows[model], sample], obs.labels[sample])
-            fitted = clone(CLASSIFIERS[classifier]).fit(x, obs.masks[shadows[model], sample])
+            y = obs.masks[shadows[model], sample]
+            if y.all() or not y.any():  # a classifier of one class scores every sample alike
+                raise ConfigError(
+                    f"attack shokri: its {len(y)} training rows are all "
+                    f"{'members' if y.all() else 'non-members'}, so it cannot learn; raise "
+                    "attack.attacks.shokri.max_train_samples or plan.num_models"
+                )
+            fitted = clone(CLASSIFIERS[classifier]).fit(x, y)
             for row in np.flatnonzero(fold_of[targets] == fold):
                 features = attack_features(obs.log_probs[targets[row]], obs.labels)  # [N, F]
                 scores[row] = fitted.predict_proba(features)[:, 1]

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import ConfigError
+from mia_defense.models.mlp import check_widths
 
 __all__ = ["SmallCNN", "image_shape", "make_norm"]
 
@@ -65,6 +66,9 @@ class SmallCNN(nn.Module):
             raise ConfigError("model.channels is empty: give at least one conv width")
         if not 0.0 <= dropout < 1.0:
             raise ConfigError(f"model.dropout={dropout}: must lie in [0, 1)")
+        check_widths("model.channels", channels)
+        check_widths("model.hidden", hidden)
+        check_widths("model.pooled", pooled)
         layers: list[nn.Module] = []
         width = in_channels
         for out in channels:

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
+from mia_defense.constraints import show
 from mia_defense.errors import ConfigError
 
-__all__ = ["MLP", "LogisticRegression"]
+__all__ = ["MLP", "LogisticRegression", "check_widths"]
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -17,6 +18,17 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "gelu": nn.GELU,
     "elu": nn.ELU,
 }
+
+
+def check_widths(key: str, value: int | Sequence[int]) -> None:
+    """Refuse a layer width (or list of them) that is not an integer >= 1: a width of 0
+    builds a model whose output ignores its input (it learns the class prior, and looks
+    private to every attack)."""
+    for width in value if isinstance(value, Sequence) else [value]:
+        if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
+            raise ConfigError(
+                f"{key}={show(value)}: every width must be an integer >= 1, not {width!r}"
+            )
 
 
 class MLP(nn.Sequential):
@@ -38,6 +50,7 @@ class MLP(nn.Sequential):
             )
         if not 0.0 <= dropout < 1.0:
             raise ConfigError(f"model.dropout={dropout}: must lie in [0, 1)")
+        check_widths("model.hidden", hidden)
         layers: list[nn.Module] = [nn.Flatten()]
         width = int(np.prod(input_shape))
         for out in hidden:

@@ -275,3 +275,37 @@ def test_non_contiguous_labels_are_remapped_and_recorded_in_results_json(tmp_pat
     assert payload["config"]["dataset"]["num_classes"] is None
     observations = np.load(tmp_path / "run" / "observations.npz")
     assert observations["log_probs"].shape[-1] == 3  # three classes, not ten
+
+
+# -- degenerate models and attacks never give a verdict -------------------------------------
+
+
+@pytest.mark.parametrize("override", ["model.hidden=[0]", "model.hidden=[16,0]"])
+def test_a_zero_width_layer_is_refused_before_training(tmp_path, make_cfg, override):
+    # A width of 0 cuts the input off: the model learns the class prior, and every attack
+    # would find it private.
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"model\.hidden=\[.*every width must be an integer"):
+        run(make_cfg(*FAST, override), tmp_path)
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_shokri_that_cannot_learn_stops_instead_of_scoring_chance():
+    from mia_defense.attacks import shokri
+    from mia_defense.errors import ConfigError
+    from tests.helpers import synthetic_observations
+
+    obs = synthetic_observations(num_models=4, num_samples=200, num_classes=3, signal=3.0)
+    with pytest.raises(ConfigError, match=r"cannot learn; raise attack\.attacks\.shokri"):
+        shokri(obs, np.array([0]), classifier="logistic", max_train_samples=1)
+    scores = shokri(obs, np.array([0]), classifier="logistic", max_train_samples=400)
+    assert np.ptp(scores) > 0
+
+
+def test_too_few_shokri_rows_are_refused_at_start(tmp_path, make_cfg):
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"max_train_samples=1: must be an integer >= 100"):
+        run(make_cfg(*[o for o in FAST if "shokri" not in o],
+                     "attack.attacks.shokri.max_train_samples=1"), tmp_path)

@@ -150,3 +150,19 @@ def test_output_check_leaves_global_rng_alone():
 def test_user_batchnorm_model_is_reported_for_dp():
     model = model_builder(BatchNormNet)(input_shape=(5,), num_classes=3)
     assert len(check_dp_compatible(model)) == 1
+
+
+@pytest.mark.parametrize(
+    ("build", "key"),
+    [
+        (lambda: MLP(input_shape=(4,), num_classes=2, hidden=[0]), "model.hidden"),
+        (lambda: MLP(input_shape=(4,), num_classes=2, hidden=[8, -1]), "model.hidden"),
+        (lambda: MLP(input_shape=(4,), num_classes=2, hidden=[True]), "model.hidden"),
+        (lambda: SmallCNN(input_shape=(1, 8, 8), num_classes=2, channels=[0]), "model.channels"),
+        (lambda: SmallCNN(input_shape=(1, 8, 8), num_classes=2, hidden=0), "model.hidden"),
+        (lambda: SmallCNN(input_shape=(1, 8, 8), num_classes=2, pooled=0), "model.pooled"),
+    ],
+)
+def test_layer_widths_below_one_are_refused(build, key):
+    with pytest.raises(ConfigError, match=rf"{key}=.*every width must be an integer >= 1"):
+        build()
