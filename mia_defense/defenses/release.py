@@ -85,6 +85,10 @@ class TopKRelease(Release):
         return torch.log_softmax(out, dim=-1) if self.renormalize else out
 
 
+MAX_DECIMALS = 300
+MAX_NOISE_SCALE = 1e6
+
+
 class RoundingRelease(Release):
     """Probabilities rounded to ``decimals`` places (those rounded to 0 become ``-inf``)."""
 
@@ -93,6 +97,11 @@ class RoundingRelease(Release):
     def __init__(self, *, decimals: int = 2) -> None:
         if decimals < 0:
             raise ConfigError(f"release.decimals={decimals}: must be >= 0")
+        if decimals > MAX_DECIMALS:
+            raise ConfigError(
+                f"release.decimals={decimals}: must be <= {MAX_DECIMALS} (the probabilities are"
+                " scaled by 10^decimals in float64, which overflows beyond)"
+            )
         self.decimals = int(decimals)
 
     def hparams(self) -> dict[str, Any]:
@@ -130,6 +139,11 @@ class NoiseRelease(Release):
     def __init__(self, *, scale: float = 0.05, distribution: str = "gaussian") -> None:
         if not scale >= 0:
             raise ConfigError(f"release.scale={scale}: must be >= 0")
+        if scale > MAX_NOISE_SCALE:
+            raise ConfigError(
+                f"release.scale={scale:g}: must be <= {MAX_NOISE_SCALE:g} (noise a million times"
+                " a probability already drowns it; float64 overflows far beyond)"
+            )
         if distribution not in ("gaussian", "laplace"):
             raise ConfigError(
                 f"release.distribution={distribution!r}: choose from ('gaussian', 'laplace')"

@@ -89,6 +89,10 @@ CASES = [
     (["attack.num_targets=5"],
      r"^attack.num_targets=5: must lie in \[1, 4\] \(plan.num_models\) or be null$"),
     (["release=rounding", "release.decimals=-1"], r"^release.decimals=-1: must be >= 0$"),
+    # 10^400 overflows float64: the release gave NaN, blamed on train.lr as divergence
+    (["release=rounding", "release.decimals=400"],
+     r"^release.decimals=400: must be <= 300 \(the probabilities are scaled by 10\^decimals"),
+    (["release=noise", "release.scale=1e308"], r"^release.scale=1e\+308: must be <= 1e\+06 "),
     (["defense=dropout", "defense.dropout.p=1.5"],
      r"^defense.dropout.p=1.5: must lie in \[0, 1\)$"),
     # _target_ nodes
