@@ -30,7 +30,7 @@ from mia_defense.attacks.shadow import SHADOW_RECIPES, with_shadow_observations
 from mia_defense.audit import AuditConfig, audit_report, audit_training, with_audit_canaries
 from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
-from mia_defense.data.checks import check_classes_repeat
+from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.compose import check_defenses, prepare_model
@@ -389,6 +389,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         reference_size=experiment.plan.reference_size,
         seed=experiment.seed,
     )
+    _warn_duplicates(data, plan)
     is_canary = np.zeros(plan.population_size, dtype=bool)
     if experiment.num_canaries:
         inserted = insert_canaries(
@@ -408,6 +409,21 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     return TrainingData(
         dataset=data, plan=plan, is_canary=is_canary, fingerprint=_content_hash(*splits)
     )
+
+
+def _warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
+    """Say when samples the run uses have exact copies among them: a copy on the other side
+    of a model's membership reads as a member, so the attacks understate the leak (and a
+    copy of a member in the test set overstates test accuracy)."""
+    used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
+    copies = duplicate_count(data.x[used])
+    if copies:
+        log.warning(
+            "%s: %d of the %d samples this run uses have an exact copy among them (the same "
+            "features); copies on both sides of a model's membership make the attacks "
+            "understate the leak and test accuracy overstate utility: deduplicate the data",
+            data.description, copies, len(used),
+        )
 
 
 def _divergence_hint(experiment: Experiment) -> str:

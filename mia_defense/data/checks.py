@@ -20,6 +20,7 @@ __all__ = [
     "as_features",
     "as_labels",
     "check_classes_repeat",
+    "duplicate_count",
     "finish_dataset",
     "require_path",
     "standardise_images",
@@ -256,6 +257,14 @@ def standardise_images(x: np.ndarray) -> np.ndarray:
     std = x.std(axis=(0, 2, 3), keepdims=True, dtype=np.float64)
     std[std == 0] = 1.0
     return ((x - mean) / std).astype(np.float32)
+
+
+def duplicate_count(x: np.ndarray) -> int:
+    """How many samples of ``x`` [N, ...] equal another sample exactly, feature for feature."""
+    flat = np.ascontiguousarray(x).reshape(len(x), -1)
+    rows = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1])))[:, 0]
+    _, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True)
+    return int((counts[inverse] > 1).sum())
 
 
 def check_classes_repeat(y: np.ndarray, *, source: str) -> None:

@@ -564,3 +564,28 @@ def test_an_identifier_as_the_label_column_stops_the_run_before_training(tmp_pat
     # the real label column runs
     run(make_cfg("dataset=csv", f"dataset.path={path}", "dataset.label_column=label",
                  "plan.population_size=200"), tmp_path / "ok")
+
+
+def test_samples_with_exact_copies_are_named_before_training(tmp_path, make_cfg, caplog):
+    """A file whose rows repeat (here every row twice): a copy outside a model's members
+    reads as a member, so the attacks understate the leak; the run says so up front."""
+    from mia_defense.cli.train import run
+    from mia_defense.data.checks import duplicate_count
+    from tests.helpers import FAST
+
+    rng = np.random.default_rng(0)
+    features = rng.random((150, 2))
+    rows = [f"{a:.4f},{b:.4f},{i % 3}\n" for i, (a, b) in enumerate(features)]
+    (tmp_path / "unique.csv").write_text("a,b,label\n" + "".join(rows))
+    (tmp_path / "twice.csv").write_text("a,b,label\n" + "".join(rows + rows))
+    assert duplicate_count(np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 3.0]])) == 2
+    assert duplicate_count(features) == 0
+    for name, warned in (("unique", False), ("twice", True)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="mia_defense.experiment"):
+            run(make_cfg("dataset=csv", f"dataset.path={tmp_path / name}.csv",
+                         "dataset.label_column=label", "plan.population_size=100",
+                         "plan.num_models=2", "train.batch_size=16", *FAST), tmp_path / name)
+        said = [r.getMessage() for r in caplog.records if "exact copy" in r.getMessage()]
+        assert bool(said) is warned
+    assert "have an exact copy among them" in said[0] and "deduplicate the data" in said[0]
