@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -175,9 +176,12 @@ class RunResult:
 
     @property
     def utility_below_chance(self) -> bool:
-        """Test accuracy not above the majority class's: such a run gets no privacy verdict.
-        False when utility was not measured (NaN: observations without a test set)."""
-        return bool(self.utility["test_accuracy"] <= self.utility["chance_accuracy"])
+        """Accuracy not above the majority class's: such a run gets no privacy verdict. The
+        test accuracy, or the members' own for observations without a test set (outputs that
+        do not predict even their training labels: a model that learned nothing, or labels
+        that do not belong to the outputs)."""
+        _, accuracy = judged_accuracy(self.utility)
+        return bool(accuracy <= self.utility["chance_accuracy"])
 
     def headline(self, fpr: float) -> float:
         """The strongest black-box attack's TPR at ``fpr``: the run's privacy figure (NaN
@@ -250,18 +254,28 @@ def _check_budget(experiment: Experiment, plan: MembershipPlan, *, num_classes: 
     )
 
 
+def judged_accuracy(utility: Mapping[str, Any]) -> tuple[str, float]:
+    """The accuracy held against chance: ``("test", ...)``, or ``("member", ...)`` when
+    there is no test set."""
+    test = utility.get("test_accuracy")
+    if test is None or math.isnan(test):
+        return "member", float(utility["train_accuracy"])
+    return "test", float(test)
+
+
 def released_accuracy(
     obs: Observations, log_probs_test: np.ndarray | None, y_test: np.ndarray | None
 ) -> dict[str, float]:
     """Accuracy on the released outputs: members vs held-out test set, averaged over models;
-    ``chance_accuracy`` is what always answering the test set's majority class scores (NaN
-    for the test figures without a test set)."""
+    ``chance_accuracy`` is what always answering the majority class scores, on the test set
+    (on the population without one; the test figures are then NaN)."""
     train_acc = [
         float((obs.log_probs[k, obs.masks[k]].argmax(-1) == obs.labels[obs.masks[k]]).mean())
         for k in range(obs.num_models)
     ]
     if log_probs_test is None or y_test is None or not len(y_test):
-        test_acc, chance = np.array([np.nan]), float("nan")
+        test_acc = np.array([np.nan])
+        chance = float(np.bincount(obs.labels).max() / len(obs.labels))
     else:
         test_acc = (log_probs_test.argmax(-1) == y_test[None]).mean(axis=1)
         counts = np.bincount(y_test, minlength=obs.num_classes)

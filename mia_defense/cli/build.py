@@ -29,6 +29,7 @@ from mia_defense.experiment import (
     RunResult,
     TrainingData,
     fpr_key,
+    judged_accuracy,
     prepare_data,
     run_experiment,
 )
@@ -240,10 +241,12 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
             f"AUC {canaries[best]['auc']:.3f}"
         )
     if result.utility_below_chance:
+        what, accuracy = judged_accuracy(util)
         lines.append(
-            f"UTILITY BELOW CHANCE: test accuracy {util['test_accuracy']:.3f} is not above the "
-            f"majority class's {util['chance_accuracy']:.3f}; no privacy verdict for this run "
-            "(the model learned nothing, so a low attack success says nothing about privacy)"
+            f"UTILITY BELOW CHANCE: {what} accuracy {accuracy:.3f} is not above the majority "
+            f"class's {util['chance_accuracy']:.3f}; no privacy verdict for this run (the model "
+            "learned nothing, or the labels are not the outputs', so a low attack success says "
+            "nothing about privacy)"
         )
         return "\n".join(lines)
     key = fpr_key(lowest)

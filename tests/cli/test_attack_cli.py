@@ -158,3 +158,25 @@ def test_settings_the_observations_cannot_support_are_refused(trained_run, tmp_p
         attack_cli.run(_attack_cfg(tmp_path / "o.npz"), tmp_path / "c")
     with pytest.raises(DataError, match=r"no observations.npz in it"):
         attack_cli.run(_attack_cfg(tmp_path / "c"), tmp_path / "d")
+
+
+def test_outputs_that_miss_their_own_labels_get_no_verdict(tmp_path):
+    """Observations without a test set whose labels do not belong to the outputs (here
+    off by one class, as a wrong class mapping gives): the members' accuracy falls below
+    chance, so the attacks' scores say nothing about privacy; the run is flagged instead
+    of called private."""
+    obs = synthetic_observations(num_models=4, num_samples=300, num_classes=3, signal=3.0)
+    obs.save(tmp_path / "good.npz")
+    Observations(log_probs=obs.log_probs, labels=(obs.labels + 1) % 3, masks=obs.masks).save(
+        tmp_path / "shifted.npz"
+    )
+    flags = {}
+    for name in ("good", "shifted"):
+        result = attack_cli.run(_attack_cfg(tmp_path / f"{name}.npz", "attack.bootstrap=0",
+                                            "~attack.attacks.shokri"), tmp_path / name)
+        payload = read_json(tmp_path / name / "results.json")
+        chance = payload["utility"]["chance_accuracy"]
+        assert chance == pytest.approx(np.bincount(obs.labels).max() / len(obs.labels))
+        assert payload["utility_below_chance"] is result.utility_below_chance
+        flags[name] = result.utility_below_chance
+    assert flags == {"good": False, "shifted": True}
