@@ -181,13 +181,8 @@ def _diverged_reason(payload: Mapping[str, Any]) -> str:
 def _chance_reason(utility: Mapping[str, Any]) -> str:
     chance = utility.get("chance_accuracy")
     versus = "chance" if chance is None else f"chance ({float(chance):.3f}, the majority class)"
-    test = utility.get("test_accuracy")
-    if test is None or math.isnan(float(test)):  # observations without a test set
-        what, accuracy = "member", utility["train_accuracy"]
-    else:
-        what, accuracy = "test", test
     return (
-        f"{what} accuracy {float(accuracy):.3f} is not above {versus}; "
+        f"test accuracy {float(utility['test_accuracy']):.3f} is not above {versus}; "
         "no privacy verdict for a useless model"
     )
 
