@@ -159,6 +159,9 @@ class RunResult:
             models taken from the model store, and ``store``: its directory and keys.
         strongest_white_box_attack: the strongest attack that reads the weights, reported
             apart (no release lets weights out); ``None`` when none ran.
+        nonmember_scores: how many non-member scores the metrics pool (targets x records
+            out of each target's training set, canaries aside): an FPR below 1 / this count
+            is not resolved (`unresolved_fprs`).
     """
 
     utility: dict[str, float]
@@ -173,6 +176,7 @@ class RunResult:
     most_vulnerable: list[dict[str, Any]] = field(default_factory=list)
     training: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    nonmember_scores: int | None = None
 
     @property
     def utility_below_chance(self) -> bool:
@@ -762,6 +766,7 @@ def attack_observations(
         slices=slices,
         most_vulnerable=worst,
         training=dict(training),
+        nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
     )
     return result, vulnerability
 
@@ -929,6 +934,7 @@ def _results_payload(
         "attacks": result.attacks,
         "strongest_attack": result.strongest_attack,
         "strongest_white_box_attack": result.strongest_white_box_attack,
+        "nonmember_scores": result.nonmember_scores,
         "slices": result.slices,
         "most_vulnerable": result.most_vulnerable,
         "canaries": facts.canaries,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,7 +15,7 @@ from mia_defense.attacks.base import BLACK_BOX, access_of
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.bootstrap import Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
-from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics
+from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics, unresolved_fprs
 from mia_defense.observations import MissingObservationError, Observations
 
 __all__ = [
@@ -143,6 +144,7 @@ def run_attacks(
         )
     keep = np.ones(obs.labels.shape, dtype=bool) if records is None else np.asarray(records)
     truth = obs.masks[targets]
+    _warn_unresolved_fprs(int((~truth[:, keep]).sum()), config.fprs)
     pending: dict[str, Future[AttackResult]] = {}
     # Each attack's metrics (ROC, bootstrap, ε bound: numpy, which releases the GIL) are
     # computed in a second thread while the next attack scores; they are pure functions of
@@ -170,6 +172,19 @@ def run_attacks(
         return {name: future.result() for name, future in pending.items()}
     finally:
         metrics.shutdown(cancel_futures=True)
+
+
+def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
+    unresolved = unresolved_fprs(nonmember_scores, fprs) if nonmember_scores else []
+    if unresolved:  # (no non-member at all: the metrics are NaN, said elsewhere)
+        shown = ", ".join(f"{f * 100:g}%" for f in unresolved)
+        log.warning(
+            "the attacks are judged on %d non-member scores, fewer than 1/FPR: the TPR at "
+            "%s FPR is the TPR at FPR 0 of these scores (about FPR %.2g%% on fresh data), "
+            "not a figure at that FPR; raise plan.population_size or attack.num_targets to "
+            "at least %d non-member scores", nonmember_scores, shown,
+            100 / nonmember_scores, math.ceil(1 / min(unresolved)),
+        )
 
 
 def _evaluate_all(

@@ -33,6 +33,7 @@ from mia_defense.experiment import (
     prepare_data,
     run_experiment,
 )
+from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.models import model_builder
 from mia_defense.observations import QueryConfig
 from mia_defense.threads import one_thread
@@ -228,6 +229,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
     def fmt(row: list[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
+    lines += _unresolved_lines(result.nonmember_scores, fprs)
     lowest = min(fprs)
     canaries = {
         n: s["canaries"] for n, s in result.slices.items()
@@ -267,3 +269,16 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
                      "never decide the verdict)")
     return "\n".join(lines)
 
+
+def _unresolved_lines(nonmember_scores: int | None, fprs: list[float]) -> list[str]:
+    """A note under the table when its TPR columns sit at FPRs the scores cannot resolve."""
+    unresolved = unresolved_fprs(nonmember_scores, fprs) if nonmember_scores else []
+    if not unresolved:
+        return []
+    shown = ", ".join(f"TPR@{f * 100:g}%FPR" for f in unresolved)
+    return [
+        f"NOTE: only {nonmember_scores} non-member scores, fewer than 1/FPR for {shown}: "
+        f"there the TPR is the TPR at FPR 0 of these scores (about FPR "
+        f"{100 / nonmember_scores:.2g}% on fresh data); raise plan.population_size or "
+        "attack.num_targets"
+    ]

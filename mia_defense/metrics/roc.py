@@ -10,7 +10,7 @@ from scipy.stats import rankdata
 from sklearn import config_context
 from sklearn.metrics import auc, roc_curve
 
-__all__ = ["AttackMetrics", "roc_metrics", "tpr_at_fpr"]
+__all__ = ["AttackMetrics", "roc_metrics", "tpr_at_fpr", "unresolved_fprs"]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
 
@@ -39,6 +39,13 @@ def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
         raise ValueError(f"target FPR must lie in (0, 1), got {target}")
     reachable = fpr <= target
     return float(tpr[reachable].max()) if reachable.any() else 0.0
+
+
+def unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> list[float]:
+    """The FPRs below the resolution of ``nonmember_scores`` scores (fewer than 1 / FPR of
+    them): the smallest non-zero FPR a threshold can reach is 1 / ``nonmember_scores``, so
+    the TPR reported at such an FPR is the TPR at FPR 0, not a measurement at that FPR."""
+    return sorted(f for f in fprs if nonmember_scores * f < 1)
 
 
 def _finite(scores: np.ndarray) -> np.ndarray:

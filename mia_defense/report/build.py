@@ -22,6 +22,7 @@ from mia_defense.report.runs import RESULTS, LoadedRuns, load_runs
 from mia_defense.report.table import (
     BASELINE,
     RunSummary,
+    caveats_markdown,
     markdown_table,
     not_ranked_markdown,
     summarise,
@@ -50,6 +51,8 @@ class Report:
         skipped: ``(directory, reason)`` of the runs whose results.json could not be read.
         not_ranked: ``(run, reason)`` of every run left out of the ranking: the diverged and
             useless runs by name, then the skipped ones by directory.
+        caveats: ``(run, note)`` of ranked runs whose TPR at 0.1% FPR rests on too few
+            non-member scores to resolve that FPR.
     """
 
     out_dir: Path
@@ -61,6 +64,7 @@ class Report:
     front: list[int] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     not_ranked: list[tuple[str, str]] = field(default_factory=list)
+    caveats: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _roc_selection(report: Report, limit: int) -> list[tuple[RunSummary, str]]:
@@ -150,8 +154,9 @@ def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -
     if "roc" in report.files:
         lines.append("- [ROC curves of the baselines and the Pareto fronts](roc.png) (log-log)")
     lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
-    if report.not_ranked:
-        lines += ["", not_ranked_markdown(report.not_ranked).rstrip("\n")]
+    for section in (caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)):
+        if section:
+            lines += ["", section.rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -250,6 +255,7 @@ def write_report(
     report = Report(
         out_dir=out_dir, summaries=summaries, groups=groups, grouping=describe_grouping(group_by),
         skipped=loaded.skipped, not_ranked=not_ranked,
+        caveats=[(run.name, note) for run, note in loaded.caveats],
     )  # fmt: skip
     try:
         _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs)
@@ -277,11 +283,11 @@ def _write_tables(report: Report) -> None:
     on_front = {i for front in report.fronts.values() for i in front}
     headers, rows = table_rows(groups, front=on_front)
     write_csv(out_dir / "tradeoff.csv", headers, rows)
-    section = not_ranked_markdown(report.not_ranked)
+    sections = [caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)]
     (out_dir / "tradeoff.md").write_text(
         f"{report.grouping}\n\n"
         + markdown_table(headers, rows, leave_out=("runs",))
-        + (section and "\n" + section)
+        + "".join("\n" + section for section in sections if section)
     )
     front_runs = {id(r) for i in on_front for r in groups[i].runs}
     per_run = group_runs(report.summaries, by=(PER_RUN,))

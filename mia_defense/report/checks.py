@@ -11,10 +11,11 @@ from typing import Any
 
 from mia_defense.attacks.base import ACCESS
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
 from mia_defense.tracking import SCHEMA_VERSION
 
-__all__ = ["one_line", "payload_problem", "rank_problem"]
+__all__ = ["one_line", "payload_problem", "rank_problem", "resolution_note"]
 
 # Sections a complete run must have, each a JSON object.
 _REQUIRED = ("utility", "attacks", "defense")
@@ -121,11 +122,12 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
 
 
 def _identity_problem(payload: Mapping[str, Any]) -> str | None:
-    """The run's dataset name, seed and model count, which group and label its row."""
+    """The run's dataset name, seed and model count, which group and label its row, and the
+    count of non-member scores its TPRs rest on."""
     dataset = payload.get("dataset")
     if dataset is not None and not isinstance(dataset, str):
         return f"dataset is {_type_name(dataset)} {_show(dataset)}, not a name"
-    for key, low in (("seed", 0), ("num_models", 1)):
+    for key, low in (("seed", 0), ("num_models", 1), ("nonmember_scores", 0)):
         value = payload.get(key)
         if value is None:
             continue
@@ -217,3 +219,24 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     if math.isnan(value):
         return f"every attack's {leakage.partition('.')[2]} is null (NaN); rerun it"
     return None
+
+
+def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
+    """A caveat on a ranked run whose ``leakage`` TPR sits at an FPR below 1 / (its
+    non-member scores), or ``None``: no threshold there lets a non-member through, so the
+    figure is the TPR at FPR 0 of this sample, noisy and near an FPR of 1 / count on fresh
+    data, not a measurement at the FPR named (`unresolved_fprs`). Runs written before the
+    count was recorded get no caveat."""
+    match = re.fullmatch(r"tpr@([0-9.]+)%fpr", leakage.partition(".")[2])
+    count = payload.get("nonmember_scores")
+    if match is None or not count:  # none: older results; 0: no TPR at all (all NaN)
+        return None
+    fpr = float(match.group(1)) / 100
+    if not unresolved_fprs(count, [fpr]):
+        return None
+    return (
+        f"its {match.group(0)} rests on {count} non-member scores, fewer than 1/FPR = "
+        f"{math.ceil(1 / fpr)}: it is the TPR at FPR 0 of these scores (about FPR "
+        f"{100 / count:.2g}% on fresh data), not a figure at {match.group(1)}%; rerun it with "
+        "a larger plan.population_size or attack.num_targets to compare it at that FPR"
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
-from mia_defense.report.checks import one_line, payload_problem, rank_problem
+from mia_defense.report.checks import one_line, payload_problem, rank_problem, resolution_note
 from mia_defense.tracking import read_json
 
 __all__ = [
@@ -51,11 +51,14 @@ class LoadedRuns:
             because its results.json could not be read or trusted.
         unranked: ``(run, reason)`` of the readable runs that get no privacy verdict:
             training diverged, utility not above chance, no leakage figure.
+        caveats: ``(run, note)`` of ranked runs whose leakage figure needs a caveat
+            (`resolution_note`: too few non-member scores for its FPR).
     """
 
     runs: list[RunRecord] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     unranked: list[tuple[RunRecord, str]] = field(default_factory=list)
+    caveats: list[tuple[RunRecord, str]] = field(default_factory=list)
 
 
 def _list_dir(directory: Path) -> list[os.DirEntry[str]]:
@@ -142,6 +145,10 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
         log.warning("%s: %s; not ranked", path, unranked)
         return
     loaded.runs.append(record)
+    caveat = resolution_note(payload)
+    if caveat is not None:
+        loaded.caveats.append((record, caveat))
+        log.warning("%s: %s", path, caveat)
 
 
 def load_runs(paths: Iterable[Path]) -> LoadedRuns:

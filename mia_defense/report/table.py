@@ -417,6 +417,21 @@ def markdown_table(
 NOT_RANKED = "Runs not ranked"
 
 
+def caveats_markdown(entries: Sequence[tuple[str, str]]) -> str:
+    """The ``(run, note)`` of ranked runs whose leakage figure needs a caveat, as a Markdown
+    section ("" when none)."""
+    if not entries:
+        return ""
+    lines = ["## Figures to read with care", "", "| run | caveat |", "|---|---|"]
+    lines += [f"| `{_cell(run)}` | {_cell(note)} |" for run, note in entries]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """``text`` safe in a Markdown table cell (no column break, no code span break)."""
+    return str(text).replace("|", "\\|").replace("`", "'")
+
+
 def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:
     """The ``(run, reason)`` left out of the ranking as a Markdown section ("" when none):
     diverged or useless runs, and the runs whose results.json could not be trusted."""
@@ -430,7 +445,5 @@ def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:
         "| run | reason |",
         "|---|---|",
     ]
-    for run, reason in entries:
-        cells = [str(c).replace("|", "\\|").replace("`", "'") for c in (run, reason)]
-        lines.append(f"| `{cells[0]}` | {cells[1]} |")
+    lines += [f"| `{_cell(run)}` | {_cell(reason)} |" for run, reason in entries]
     return "\n".join(lines) + "\n"

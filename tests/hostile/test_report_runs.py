@@ -148,6 +148,9 @@ WRONG = {
     "dataset-a-number": ("dataset", 3, "dataset is a number 3, not a name"),
     "seed-negative": ("seed", -1, "seed is a number -1, not an integer >= 0"),
     "models-a-string": ("num_models", "4", "num_models is a string '4', not an integer >= 1"),
+    "nonmembers-negative": ("nonmember_scores", -1, "nonmember_scores is a number -1, not an i"),
+    "nonmembers-bool": ("nonmember_scores", True, "nonmember_scores is a boolean True, not an"),
+    "nonmembers-float": ("nonmember_scores", 1e9, "nonmember_scores is a number 1000000000.0,"),
     "std-negative": ("utility/test_accuracy_std", -0.1, "utility.test_accuracy_std is -0.1, neg"),
     "std-a-string": ("utility/test_accuracy_std", "x", "utility.test_accuracy_std is a string"),
     "ci-above-one": ("attacks/lira/auc_ci_high", 1.5, "attacks.lira.auc_ci_high is 1.5, outside"),
@@ -424,6 +427,27 @@ def test_below_chance_runs_never_reach_the_pareto_front(sweep, tmp_path, caplog)
     assert "bad=below/results.json: test accuracy 0.300 is not above chance" in caplog.text
     assert "| `bad=chance` | test accuracy 0.500" in (tmp_path / "out" / "tradeoff.md").read_text()
     assert_built_from_good_runs(tmp_path / "out", GOOD | {"ok=above", "ok=old"})
+
+
+def test_runs_too_small_for_the_ranking_fpr_are_ranked_with_a_caveat(sweep, tmp_path, caplog):
+    # 200 non-member scores cannot resolve 0.1% FPR: the run's TPR there is the TPR at FPR 0
+    # of its scores; the report ranks it, but says so in the log, tradeoff.md and README.md
+    make_run(sweep / "small=a", test_accuracy=0.95, signal=3.0, seed=3, nonmember_scores=200)
+    make_run(sweep / "large=b", test_accuracy=0.85, signal=3.0, seed=4, nonmember_scores=1000)
+    report = report_of(sweep, tmp_path / "out", caplog)
+    assert {s.name for s in report.summaries} == GOOD | {"small=a", "large=b"}
+    note = (
+        "its tpr@0.1%fpr rests on 200 non-member scores, fewer than 1/FPR = 1000: it is the "
+        "TPR at FPR 0 of these scores (about FPR 0.5% on fresh data), not a figure at 0.1%; "
+        "rerun it with a larger plan.population_size or attack.num_targets to compare it at "
+        "that FPR"
+    )
+    assert report.caveats == [("small=a", note)]
+    assert f"small=a/results.json: {note}" in caplog.text
+    for name in ("tradeoff.md", "README.md"):
+        text = (tmp_path / "out" / name).read_text()
+        assert "## Figures to read with care" in text
+        assert f"| `small=a` | {note} |" in text and "`large=b`" not in text.split("care")[1]
 
 
 # --- user errors: one line on stderr, exit code 2, nothing written --------------------------

@@ -105,6 +105,7 @@ def make_run(
     model: str = "MLP",
     config: dict[str, Any] | None = None,
     test_accuracy_std: float | None = 0.02,
+    nonmember_scores: int | None = None,
 ) -> dict[str, Any]:
     """Write a complete run whose attacks separate members by ``signal``; return its payload.
 
@@ -115,7 +116,8 @@ def make_run(
     the ``key=value`` items of the run directory's name (a sweep's overrides, as Hydra puts
     them in the config; a group choice such as ``model=cnn`` is left to ``model``), then
     ``config``'s dotted keys: runs made with the same arguments but ``seed`` are seed
-    replicates. ``seed`` also draws the scores.
+    replicates. ``seed`` also draws the scores. ``nonmember_scores``, when given, is
+    recorded as the count the TPRs rest on (runs written before the count have none).
     With ``chance_accuracy`` the run records the majority-class rate, and is flagged
     ``utility_below_chance`` when ``test_accuracy`` is not above it (as mia-train does).
     """
@@ -135,7 +137,9 @@ def make_run(
         "train_accuracy": min(test_accuracy + 0.1, 1.0),
         "generalization_gap": 0.1,
     }
-    flags = {}
+    flags: dict[str, Any] = {}
+    if nonmember_scores is not None:
+        flags["nonmember_scores"] = nonmember_scores
     if chance_accuracy is not None:
         utility["chance_accuracy"] = chance_accuracy
         flags["utility_below_chance"] = test_accuracy <= chance_accuracy
