@@ -5,8 +5,10 @@ settings, the naive attacker's undefended shadows of a sweep over defenses) take
 the store instead of training them again. An entry is keyed on everything that determines
 the trained weights (`store_key`): the content hash of the training data (masks included),
 the dataset, model, plan and train settings, the training-time defenses (none for an
-undefended ensemble), the seed, the seed stream (``stage``), the torch version and
-`STORE_SCHEMA`.
+undefended ensemble), the seed, the seed stream (``stage``), the torch version,
+`STORE_SCHEMA` and the code (`code_fingerprint`: this package's sources and the source
+file of every ``_target_`` those settings name, so editing your own model, defense or
+training function trains again rather than reusing weights of the old code).
 
 An entry is two files: ``<key>.pt`` (the K models' weights and histories, `torch.save`,
 read back with ``weights_only=True``) and ``<key>.json`` (its sha256 and what went into the
@@ -19,7 +21,9 @@ An entry whose checksum or contents do not hold is logged and trained again, nev
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -83,8 +87,60 @@ def store_key(
         "seed": config.get("seed"),
         "canaries": attack.get("canaries"),
     }
+    parts["code"] = code_fingerprint(
+        [parts[k] for k in ("dataset", "model", "plan", "train", "defense")]
+    )
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest(), parts
+
+
+def code_fingerprint(settings: Any) -> dict[str, str]:
+    """sha256 of the sources that turn ``settings`` into weights: ``mia_defense`` (every
+    ``.py`` file of the package) and, per ``_target_`` in ``settings``, the file of the
+    module that defines it (``<unresolved>`` when it cannot be imported here: the run then
+    fails on it anyway). Files that module imports in turn are not followed."""
+    sources = {"mia_defense": _package_digest()}
+    for target in sorted(set(_targets(settings))):
+        if "." in target:  # not a packaged short name (``dataset._target_: digits``)
+            sources[target] = _target_digest(target)
+    return sources
+
+
+def _targets(node: Any) -> Iterator[str]:
+    """Every ``_target_`` string in a tree of mappings and lists."""
+    if isinstance(node, Mapping):
+        target = node.get("_target_")
+        if isinstance(target, str):
+            yield target
+        for value in node.values():
+            yield from _targets(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _targets(value)
+
+
+@functools.cache
+def _package_digest() -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _target_digest(target: str) -> str:
+    """sha256 of the source file of the module defining ``target`` (``a.b.C``: ``a.b``)."""
+    parts = target.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        try:
+            module = importlib.import_module(".".join(parts[:end]))
+        except Exception:  # not a module at this depth (or a broken one): go up
+            continue
+        source = getattr(module, "__file__", None)
+        if not source or not os.path.isfile(source):
+            return "<no source file>"  # a built-in or namespace module
+        return hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    return "<unresolved>"
 
 
 @dataclass

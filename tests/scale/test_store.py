@@ -77,6 +77,27 @@ def test_the_key_follows_what_determines_the_weights_and_nothing_else():
     assert parts["schema"] == STORE_SCHEMA and parts["torch"] == torch.__version__
 
 
+def test_the_key_follows_the_source_of_the_code_it_names(tmp_path, monkeypatch):
+    # editing your own model (or defense, or train.fit) must train again: the weights of the
+    # old code would otherwise be attacked as the new model's
+    (tmp_path / "usernet_store_probe.py").write_text("ACTIVATION = 'relu'\nclass Net: ...\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    custom = _with(model={"_target_": "usernet_store_probe.Net"})
+    before = _key(custom)
+    assert _key(custom) == before
+    (tmp_path / "usernet_store_probe.py").write_text("ACTIVATION = 'tanh'\nclass Net: ...\n")
+    edited = _key(custom)
+    assert edited != before
+    # a training function under train, a defense's own class: followed the same way
+    fit = _with(train={"epochs": 1, "fit": {"_target_": "usernet_store_probe.fit"}})
+    parts = store_key(fit, data="d0", stage="model", defended=True)[1]
+    assert set(parts["code"]) == {"mia_defense", "usernet_store_probe.fit"}
+    # a target that cannot be imported here still gives a key (the run fails on it anyway)
+    assert _key(_with(model={"_target_": "no_such_module_anywhere.Net"})) not in (before, edited)
+    # this package's own sources are part of every key
+    assert len(store_key(CONFIG, data="d0", stage="model", defended=True)[1]["code"]) == 1
+
+
 def test_a_run_reuses_the_models_of_a_run_that_differs_in_release_or_attack_only(
     make_cfg, tmp_path, caplog, monkeypatch
 ):
