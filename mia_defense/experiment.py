@@ -458,13 +458,17 @@ def _divergence_hint(experiment: Experiment) -> str:
     return "likely cause: " + ", ".join(causes) + " (lower the learning rate first)"
 
 
-def _check_released(log_probs: np.ndarray, *, what: str) -> None:
-    """Released log-probabilities must be finite or -inf (a withheld value), never NaN/+inf,
-    and every row must release at least one finite value."""
+def _check_released(log_probs: np.ndarray, *, what: str, release: Release) -> None:
+    """Released log-probabilities must be finite or -inf (a withheld value), never NaN/+inf
+    (the models diverged), and every row must release at least one finite value (else the
+    release itself is at fault: the packaged ones always let a class through)."""
     if np.isnan(log_probs).any() or np.isposinf(log_probs).any():
         raise DivergedError(f"the released outputs on the {what} contain NaN or +inf")
     if not np.isfinite(log_probs).any(axis=-1).all():
-        raise DivergedError(f"a released output on the {what} withholds every class")
+        raise ConfigError(
+            f"release={release.name}: an output on the {what} withholds every class (all "
+            "-inf); a release must let at least one class through to every query"
+        )
 
 
 def run_experiment(
@@ -630,10 +634,12 @@ def _release(
         augmented_logits, augmented_predictions = observe_augmented(
             models, x, y, release=experiment.release, queries=experiment.queries,
             seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
-            check=lambda released: _check_released(released, what="perturbed queries"),
+            check=lambda released: _check_released(
+                released, what="perturbed queries", release=experiment.release
+            ),
         )
     log_probs = observe(models, x, release=experiment.release, generator=generator)
-    _check_released(log_probs, what="population")
+    _check_released(log_probs, what="population", release=experiment.release)
     return Observations(
         log_probs=log_probs,
         labels=y,
@@ -654,7 +660,7 @@ def _release_test(
     """Released log-probabilities [K, T, C] on the test set (utility)."""
     x_test, _ = data.split(data.plan.test_idx)
     log_probs = observe(models, x_test, release=experiment.release, generator=generator)
-    _check_released(log_probs, what="test set")
+    _check_released(log_probs, what="test set", release=experiment.release)
     return log_probs
 
 

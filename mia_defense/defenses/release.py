@@ -90,7 +90,12 @@ MAX_NOISE_SCALE = 1e6
 
 
 class RoundingRelease(Release):
-    """Probabilities rounded to ``decimals`` places (those rounded to 0 become ``-inf``)."""
+    """Probabilities rounded to ``decimals`` places (those rounded to 0 become ``-inf``).
+
+    An output whose every probability rounds to 0 (an unsure model at few decimals: at
+    ``decimals=0``, any top probability below 0.5) keeps its top class at ``10^-decimals``,
+    the smallest value the rounding can show, so that every query is answered with a label.
+    """
 
     name = "rounding"
 
@@ -111,7 +116,14 @@ class RoundingRelease(Release):
         self, logits: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         probs = torch.softmax(logits.double(), dim=-1)
-        return torch.log(torch.round(probs, decimals=self.decimals)).float()
+        rounded = torch.round(probs, decimals=self.decimals)
+        top = torch.zeros_like(probs).scatter(
+            -1, probs.argmax(dim=-1, keepdim=True), 10.0**-self.decimals
+        )
+        # (NaN rows stay NaN: a diverged model must not pass for one that answers a label)
+        answered = (rounded > 0) | torch.isnan(probs)
+        rounded = torch.where(answered.any(dim=-1, keepdim=True), rounded, top)
+        return torch.log(rounded).float()
 
 
 class LabelOnlyRelease(Release):

@@ -49,6 +49,30 @@ def test_rounding_rounds_the_probabilities():
     assert torch.isneginf(out).any()  # small probabilities round to 0 and are withheld
 
 
+def test_rounding_always_answers_a_label_and_keeps_nan_as_nan():
+    # 100 unsure classes at 1 decimal, or any top probability below 0.5 at 0 decimals: every
+    # probability rounds to 0; the top class stays, at the smallest value the rounding shows
+    unsure = torch.randn(20, 100, generator=torch.Generator().manual_seed(0)) * 0.1
+    for decimals, logits in ((1, unsure), (0, _logits())):
+        out = RoundingRelease(decimals=decimals)(logits)
+        assert torch.isfinite(out).any(-1).all()
+        assert torch.equal(out.argmax(-1), logits.argmax(-1))
+    out = RoundingRelease(decimals=1)(unsure)
+    top = out.exp().max(-1).values.double()
+    assert torch.allclose(top, torch.full((20,), 0.1, dtype=torch.float64))
+    # a diverged model's NaN is not hidden behind a label: the run stops as diverged
+    nan_row = torch.tensor([[float("nan"), 0.0, 0.0]])
+    assert torch.isnan(RoundingRelease(decimals=0)(nan_row)).all()
+
+
+def test_a_run_at_zero_decimals_finishes_with_a_verdict(make_cfg, tmp_path):
+    # used to stop as "training diverged ... lower the learning rate" (the release, not
+    # training, gave outputs that withhold every class)
+    result = run(make_cfg("release=rounding", "release.decimals=0", "train.epochs=1",
+                          "attack.bootstrap=0", "~attack.attacks.shokri"), tmp_path)
+    assert result.strongest_attack is not None and not result.utility_below_chance
+
+
 def test_label_only_keeps_no_scores():
     logits = _logits()
     out = LabelOnlyRelease()(logits)
