@@ -261,6 +261,14 @@ class DPSGD(TrainingDefense):
         sizes = [n for n in sizes if n > 0]  # a model without members fails in the engine
         if not sizes:
             return
+        most = max(sizes)
+        if self.delta is not None and self.delta * most >= 1:
+            raise ConfigError(
+                f"defense.dp.delta={self.delta:g}: at or above 1/N = 1/{most} (N: the most "
+                "members a model trains on), where (ε, δ)-DP allows publishing a member's "
+                f"record outright; set it below 1/N (e.g. {0.1 / most:.1g}) or to null "
+                "(1/(10·N))"
+            )
         schedules = [DPSchedule.of(n, batch_size) for n in sizes]
         self._sigma = shared_noise_multiplier(
             noise_multiplier=self.noise_multiplier,

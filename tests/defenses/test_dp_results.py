@@ -33,6 +33,17 @@ def test_unaccounted_sampling_is_refused_unless_opted_in(make_cfg, tmp_path):
     assert f"epsilon_invalid_reason {privacy['epsilon_invalid_reason']}" in table
 
 
+def test_a_delta_at_or_above_one_over_n_is_refused_before_training():
+    # (ε, δ)-DP with δ >= 1/N allows publishing one member's record outright: the ε it
+    # reports protects nobody, so no run claims it
+    dp = DPSGD(noise_multiplier=1.0, delta=0.01)
+    with pytest.raises(ConfigError, match=r"defense.dp.delta=0.01: at or above 1/N = 1/150 "
+                       r"\(N: the most members a model trains on\).*below 1/N \(e.g. 0.0007\)"):
+        dp.plan(sizes=[90, 150, 120], batch_size=32, epochs=1)
+    DPSGD(noise_multiplier=1.0, delta=0.0099).plan(sizes=[90, 100], batch_size=32, epochs=1)
+    DPSGD(noise_multiplier=1.0).plan(sizes=[10_000], batch_size=32, epochs=1)  # 1/(10·N)
+
+
 @pytest.mark.parametrize("engine", ["stacked", "opacus"])
 def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tmp_path,
                                                                      engine):
