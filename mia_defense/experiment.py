@@ -458,16 +458,19 @@ def _divergence_hint(experiment: Experiment) -> str:
     return "likely cause: " + ", ".join(causes) + " (lower the learning rate first)"
 
 
-def _check_released(log_probs: np.ndarray, *, what: str, release: Release) -> None:
-    """Released log-probabilities must be finite or -inf (a withheld value), never NaN/+inf
-    (the models diverged), and every row must release at least one finite value (else the
-    release itself is at fault: the packaged ones always let a class through)."""
+def _check_released(
+    log_probs: np.ndarray, *, what: str, release: Release | None = None
+) -> None:
+    """Released log-probabilities must be finite or -inf (a withheld value), never NaN/+inf,
+    and every row must release at least one finite value (the packaged releases always
+    let a class through, so such a row comes from the models' numbers or from ``release``)."""
     if np.isnan(log_probs).any() or np.isposinf(log_probs).any():
         raise DivergedError(f"the released outputs on the {what} contain NaN or +inf")
     if not np.isfinite(log_probs).any(axis=-1).all():
-        raise ConfigError(
-            f"release={release.name}: an output on the {what} withholds every class (all "
-            "-inf); a release must let at least one class through to every query"
+        name = f"release={release.name}" if release is not None else "the release"
+        raise DivergedError(
+            f"a released output on the {what} withholds every class ({name} must let at "
+            "least one class through to every query)"
         )
 
 

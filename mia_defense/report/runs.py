@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -178,4 +179,44 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
                 continue
             seen.add(run_dir.resolve())
             _load_run(run_dir, _run_name(run_dir, root, several=len(roots) > 1), loaded)
+    _set_repeats_apart(loaded)
     return loaded
+
+
+# Settings that do not change a run's numbers: runs differing only in them are repeats.
+_NO_EFFECT = ("progress", "cache_dir")
+
+
+def _experiment(payload: Mapping[str, Any]) -> str | None:
+    """What determines a run's numbers (its config, seeds included, its data's content hash,
+    what mia-attack attacked, the library versions), as text; ``None`` for a run without a
+    config (built in code: not comparable)."""
+    config = payload.get("config")
+    if not isinstance(config, Mapping) or not config:
+        return None
+    kept = {k: v for k, v in config.items() if k not in _NO_EFFECT}
+    facts = [payload.get(k) for k in ("data_fingerprint", "source", "versions")]
+    return json.dumps([kept, *facts], sort_keys=True, default=str)
+
+
+def _set_repeats_apart(loaded: LoadedRuns) -> None:
+    """Keep the first of the runs of one experiment (a copied run directory, a rerun of the
+    same config and seed): runs are deterministic, so a repeat is no new evidence, and
+    counting it as a seed replicate would shrink the row's interval for nothing."""
+    first: dict[str, RunRecord] = {}
+    kept: list[RunRecord] = []
+    for record in loaded.runs:
+        key = _experiment(record.payload)
+        if key is None or key not in first:
+            if key is not None:
+                first[key] = record
+            kept.append(record)
+            continue
+        reason = (
+            f"the same experiment as {first[key].name} (same config, seeds and data), so no "
+            "new evidence: counted once; give replicates different seeds"
+        )
+        loaded.unranked.append((record, reason))
+        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+    loaded.caveats = [(r, note) for r, note in loaded.caveats if any(r is k for k in kept)]
+    loaded.runs = kept
