@@ -237,9 +237,12 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
     }
     if canaries:
         best = max(canaries, key=lambda n: canaries[n][fpr_key(lowest)])
+        count = canaries[best].get("nonmember_scores")
+        unresolved = f" (TPR at FPR 0 of {count} non-member scores)" if (
+            count and unresolved_fprs(count, [lowest])) else ""
         lines.append(
             f"canaries ({canaries[best]['records']} records): strongest {best}, TPR@"
-            f"{lowest * 100:g}%FPR {canaries[best][fpr_key(lowest)]:.3f}, "
+            f"{lowest * 100:g}%FPR {canaries[best][fpr_key(lowest)]:.3f}{unresolved}, "
             f"AUC {canaries[best]['auc']:.3f}"
         )
     if result.utility_below_chance:

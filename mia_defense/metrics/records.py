@@ -79,13 +79,15 @@ def slice_metrics(
         fprs: FPRs at which the TPR is reported.
 
     Returns:
-        ``{slice: {"auc": ..., "tpr@FPR": ..., "records": n}}``; FPR keys as ``fpr_key``.
+        ``{slice: {"auc": ..., "tpr@FPR": ..., "records": n, "nonmember_scores": m}}``
+        (FPR keys as ``fpr_key``; below 1 / m an FPR is not resolved, `unresolved_fprs`).
     """
     out = {}
     for name, keep in slices.items():
         m = roc_metrics(scores[:, keep], is_member[:, keep], fprs=fprs)
         out[name] = {
             "records": int(keep.sum()),
+            "nonmember_scores": int((~is_member[:, keep]).sum()),
             "auc": m.auc,
             **{f"tpr@{f * 100:g}%fpr": m.tpr_at_fpr[f] for f in fprs},
         }

@@ -66,3 +66,14 @@ def test_a_run_records_its_count_and_its_table_flags_unresolved_columns(tiny_run
     assert (f"NOTE: only {result.nonmember_scores} non-member scores, fewer than 1/FPR for "
             "TPR@0.1%FPR:") in table
     assert "NOTE" not in format_table(replace(result, nonmember_scores=5000), fprs)
+
+
+def test_the_canary_line_says_when_its_tpr_is_at_fpr_zero(tiny_run):
+    result = tiny_run.result
+    name = result.strongest_attack
+    slice_ = {"records": 20, "auc": 0.9, "tpr@0.1%fpr": 0.5, "tpr@1%fpr": 0.6, "tpr@10%fpr": 0.8}
+    few = replace(result, slices={name: {"canaries": {**slice_, "nonmember_scores": 160}}})
+    assert ("canaries (20 records): strongest " f"{name}, TPR@0.1%FPR 0.500 (TPR at FPR 0 of "
+            "160 non-member scores), AUC 0.900") in format_table(few, [0.001, 0.01, 0.1])
+    many = replace(result, slices={name: {"canaries": {**slice_, "nonmember_scores": 4000}}})
+    assert "TPR@0.1%FPR 0.500, AUC 0.900" in format_table(many, [0.001, 0.01, 0.1])
