@@ -24,6 +24,8 @@ _OPTIONAL = ("privacy", "hparams", "config")
 # Utility figures the report reads; accuracies are fractions.
 _UTILITY = ("test_accuracy", "train_accuracy", "generalization_gap")
 _CONTROL = re.compile(r"\s+")
+# Counts (models, scores) above this are no real run's, and lose their value as floats.
+_MAX_COUNT = 2**53
 
 
 def one_line(text: Any, *, limit: int = 200) -> str:
@@ -133,6 +135,8 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
+        if key != "seed" and value >= _MAX_COUNT:  # counts enter float arithmetic
+            return f"{key} is an integer of {len(str(value))} digits, too large for a count"
     return None
 
 

@@ -150,6 +150,8 @@ WRONG = {
     "models-a-string": ("num_models", "4", "num_models is a string '4', not an integer >= 1"),
     "nonmembers-negative": ("nonmember_scores", -1, "nonmember_scores is a number -1, not an i"),
     "nonmembers-bool": ("nonmember_scores", True, "nonmember_scores is a boolean True, not an"),
+    "models-huge": ("num_models", 10**400, "num_models is an integer of 401 digits, too lar"),
+    "nonmembers-huge": ("nonmember_scores", 2**53, "nonmember_scores is an integer of 16 digi"),
     "nonmembers-float": ("nonmember_scores", 1e9, "nonmember_scores is a number 1000000000.0,"),
     "std-negative": ("utility/test_accuracy_std", -0.1, "utility.test_accuracy_std is -0.1, neg"),
     "std-a-string": ("utility/test_accuracy_std", "x", "utility.test_accuracy_std is a string"),
