@@ -553,6 +553,8 @@ def _run_pipeline(
             experiment.audit, obs=obs, white_box=gradient_canaries, privacy=result.privacy,
             confidence=experiment.confidence, run_dir=run_dir,
         )
+        bounds = {name: a["empirical_epsilon"] for name, a in result.attacks.items()}
+        _check_claim(result.privacy, attack=_highest_bound(bounds))
     record_run(
         run_dir, result, vulnerability, obs, facts=_run_facts(experiment, data),
         targets=_targets(experiment, data), is_canary=data.is_canary,
@@ -760,9 +762,10 @@ def attack_observations(
         fprs=fprs, strongest_name=strongest_name or white_box_name or next(iter(attack_results)),
     )
     bounds = {name: r.epsilon_lower_bound for name, r in attack_results.items()}
-    best_bound = max(bounds, key=lambda n: np.nan_to_num(bounds[n], nan=-1.0))
+    best_bound = _highest_bound(bounds)
     privacy = {**privacy, "empirical_epsilon": bounds[best_bound],
                "empirical_epsilon_delta": evaluation.delta}  # fmt: skip
+    _check_claim(privacy, attack=best_bound)  # the one-run audit, if any, checks again
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
@@ -778,6 +781,42 @@ def attack_observations(
         nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
     )
     return result, vulnerability
+
+
+def _highest_bound(bounds: Mapping[str, float]) -> str:
+    """The attack with the highest empirical ε bound (NaN bounds last)."""
+    return max(bounds, key=lambda n: np.nan_to_num(bounds[n], nan=-1.0))
+
+
+def _check_claim(privacy: dict[str, Any], *, attack: str | None) -> None:
+    """Set ``epsilon_refuted`` when a measured lower bound on ε (the attacks' empirical
+    bound, found by ``attack``, or the one-run audit's) exceeds the accountant's ε: the DP
+    claim then fails at the bound's confidence, and the run says so loudly (with
+    ``epsilon_refuted_by`` and ``epsilon_refuted_reason``) instead of printing both
+    figures side by side. No-op without a finite accountant ε."""
+    claimed = privacy.get("epsilon")
+    if not isinstance(claimed, int | float) or not math.isfinite(claimed):
+        return
+    measured = [(privacy.get("empirical_epsilon"), attack or "attacks")]
+    audit = privacy.get("audit")
+    if isinstance(audit, Mapping):
+        measured += [(audit.get(side, {}).get("epsilon"), f"one-run audit, {side}")
+                     for side in ("white_box", "black_box")]  # fmt: skip
+    measured = [(float(v), by) for v, by in measured if isinstance(v, int | float)]
+    above = [(v, by) for v, by in measured if math.isfinite(v) and v > claimed]
+    privacy["epsilon_refuted"] = bool(above)
+    privacy.pop("epsilon_refuted_by", None)
+    privacy.pop("epsilon_refuted_reason", None)
+    if not above:
+        return
+    bound, by = max(above)
+    privacy["epsilon_refuted_by"] = by
+    privacy["epsilon_refuted_reason"] = (
+        f"measured ε >= {bound:.3g} ({by}, a lower bound) exceeds the accountant's ε "
+        f"{claimed:.3g}: the DP claim does not hold for this run; look for data-dependent "
+        "preprocessing, a defense that breaks per-record sensitivity, or a bug"
+    )
+    log.warning("DP CLAIM REFUTED: %s", privacy["epsilon_refuted_reason"])
 
 
 @dataclass(frozen=True)

@@ -206,11 +206,15 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         f"gap {util['generalization_gap']:.3f}, chance {util['chance_accuracy']:.3f})",
     ]
     for key, value in result.privacy.items():
+        if key.startswith("epsilon_refuted"):
+            continue  # said in capitals below the utility, when it is so
         if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
             lines.append(f"{key} {value}")
         elif isinstance(value, int | float):  # per_model stays in results.json
             lines.append(f"{key} {value:.4g}")
     lines += audit_lines(result.privacy)  # the one-run audit's bounds (attack.audit)
+    if result.privacy.get("epsilon_refuted"):
+        lines.append(f"DP CLAIM REFUTED: {result.privacy['epsilon_refuted_reason']}")
 
     def cell(summary: dict[str, float], key: str) -> str:
         low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")

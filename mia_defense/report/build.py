@@ -51,8 +51,8 @@ class Report:
         skipped: ``(directory, reason)`` of the runs whose results.json could not be read.
         not_ranked: ``(run, reason)`` of every run left out of the ranking: the diverged and
             useless runs by name, then the skipped ones by directory.
-        caveats: ``(run, note)`` of ranked runs whose TPR at 0.1% FPR rests on too few
-            non-member scores to resolve that FPR.
+        caveats: ``(run, note)`` of ranked runs to read with care: a DP claim refuted by a
+            measured bound, a TPR at 0.1% FPR on too few non-member scores to resolve it.
     """
 
     out_dir: Path

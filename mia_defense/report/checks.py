@@ -15,7 +15,7 @@ from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
 from mia_defense.tracking import SCHEMA_VERSION
 
-__all__ = ["one_line", "payload_problem", "rank_problem", "resolution_note"]
+__all__ = ["caveats", "one_line", "payload_problem", "rank_problem", "resolution_note"]
 
 # Sections a complete run must have, each a JSON object.
 _REQUIRED = ("utility", "attacks", "defense")
@@ -141,6 +141,10 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
 
 
 def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
+    refuted = payload.get("privacy", {}).get("epsilon_refuted", False)
+    if not isinstance(refuted, bool):
+        shown = f"{_type_name(refuted)} {_show(refuted)}"
+        return f"privacy.epsilon_refuted is {shown}, not true or false"
     epsilon = payload.get("privacy", {}).get("epsilon")
     if isinstance(epsilon, float) and epsilon == math.inf:
         return None  # no noise: an infinite ε (a JSON number too large for a float)
@@ -244,3 +248,18 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
         f"{100 / count:.2g}% on fresh data), not a figure at {match.group(1)}%; rerun it with "
         "a larger plan.population_size or attack.num_targets to compare it at that FPR"
     )
+
+
+def caveats(payload: Mapping[str, Any]) -> list[str]:
+    """What a reader of a ranked run's row must know: its DP claim refuted by a measured
+    bound (``privacy.epsilon_refuted``), its leakage figure below the resolution of its
+    scores (`resolution_note`)."""
+    notes = []
+    privacy = payload.get("privacy", {})
+    if privacy.get("epsilon_refuted") is True:
+        reason = privacy.get("epsilon_refuted_reason") or "no reason recorded"
+        notes.append(f"DP claim refuted: {one_line(reason)}")
+    resolution = resolution_note(payload)
+    if resolution is not None:
+        notes.append(resolution)
+    return notes

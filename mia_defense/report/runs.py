@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
-from mia_defense.report.checks import one_line, payload_problem, rank_problem, resolution_note
+from mia_defense.report.checks import caveats, one_line, payload_problem, rank_problem
 from mia_defense.tracking import read_json
 
 __all__ = [
@@ -53,7 +53,7 @@ class LoadedRuns:
         unranked: ``(run, reason)`` of the readable runs that get no privacy verdict:
             training diverged, utility not above chance, no leakage figure.
         caveats: ``(run, note)`` of ranked runs whose leakage figure needs a caveat
-            (`resolution_note`: too few non-member scores for its FPR).
+            (`caveats`: a refuted DP claim, too few non-member scores for its FPR).
     """
 
     runs: list[RunRecord] = field(default_factory=list)
@@ -146,8 +146,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
         log.warning("%s: %s; not ranked", path, unranked)
         return
     loaded.runs.append(record)
-    caveat = resolution_note(payload)
-    if caveat is not None:
+    for caveat in caveats(payload):
         loaded.caveats.append((record, caveat))
         log.warning("%s: %s", path, caveat)
 

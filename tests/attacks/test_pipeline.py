@@ -146,3 +146,4 @@ def test_empirical_epsilon_of_a_dp_run_stays_below_the_accountant(make_cfg, tmp_
     assert privacy["empirical_epsilon_delta"] == pytest.approx(privacy["delta"])
     assert 0.0 <= privacy["empirical_epsilon"] <= privacy["epsilon"]
     assert result.privacy["empirical_epsilon"] == privacy["empirical_epsilon"]
+    assert privacy["epsilon_refuted"] is False and "epsilon_refuted_reason" not in privacy

@@ -152,6 +152,7 @@ WRONG = {
     "nonmembers-bool": ("nonmember_scores", True, "nonmember_scores is a boolean True, not an"),
     "models-huge": ("num_models", 10**400, "num_models is an integer of 401 digits, too lar"),
     "nonmembers-huge": ("nonmember_scores", 2**53, "nonmember_scores is an integer of 16 digi"),
+    "refuted-a-string": ("privacy/epsilon_refuted", "yes", "privacy.epsilon_refuted is a str"),
     "nonmembers-float": ("nonmember_scores", 1e9, "nonmember_scores is a number 1000000000.0,"),
     "std-negative": ("utility/test_accuracy_std", -0.1, "utility.test_accuracy_std is -0.1, neg"),
     "std-a-string": ("utility/test_accuracy_std", "x", "utility.test_accuracy_std is a string"),
@@ -450,6 +451,18 @@ def test_runs_too_small_for_the_ranking_fpr_are_ranked_with_a_caveat(sweep, tmp_
         text = (tmp_path / "out" / name).read_text()
         assert "## Figures to read with care" in text
         assert f"| `small=a` | {note} |" in text and "`large=b`" not in text.split("care")[1]
+
+
+def test_a_refuted_dp_claim_is_ranked_with_the_refutation_in_view(sweep, tmp_path, caplog):
+    payload = make_run(sweep / "dp=refuted", test_accuracy=0.85, signal=3.0, seed=3,
+                       epsilon=0.5, defense="dp")
+    payload["privacy"].update(epsilon_refuted=True, epsilon_refuted_reason="measured ε >= 2.1")
+    write_results(sweep / "dp=refuted", payload)
+    report = report_of(sweep, tmp_path / "out", caplog)
+    assert report.caveats == [("dp=refuted", "DP claim refuted: measured ε >= 2.1")]
+    assert "dp=refuted/results.json: DP claim refuted: measured ε >= 2.1" in caplog.text
+    assert "| `dp=refuted` | DP claim refuted: measured ε >= 2.1 |" in (
+        tmp_path / "out" / "tradeoff.md").read_text()
 
 
 # --- user errors: one line on stderr, exit code 2, nothing written --------------------------

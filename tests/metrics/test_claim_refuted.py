@@ -1,0 +1,65 @@
+"""A DP claim that a measured lower bound on ε exceeds is said loudly (results.json, log,
+console), not printed as two numbers side by side."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from mia_defense.attacks import loss_attack
+from mia_defense.attacks.runner import EvaluationConfig
+from mia_defense.cli.build import format_table
+from mia_defense.experiment import _check_claim, attack_observations
+from tests.helpers import synthetic_observations
+
+
+def _attack(privacy: dict) -> tuple:
+    obs = synthetic_observations(num_models=8, num_samples=400, signal=4.0)
+    utility = {"test_accuracy": 0.9, "train_accuracy": 1.0, "generalization_gap": 0.1,
+               "chance_accuracy": 0.1}
+    return attack_observations(
+        obs, {"loss": loss_attack}, targets=np.arange(8),
+        evaluation=EvaluationConfig(fprs=(0.01,), bootstrap=0), is_canary=np.zeros(400, bool),
+        population_idx=np.arange(400), utility=utility, privacy=privacy, defense={},
+        training={},
+    )
+
+
+def test_a_strong_attack_refutes_a_tiny_claimed_epsilon(caplog):
+    with caplog.at_level(logging.WARNING):
+        result, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
+    privacy = result.privacy
+    assert privacy["empirical_epsilon"] > 0.05  # the members' signal is huge
+    assert privacy["epsilon_refuted"] is True and privacy["epsilon_refuted_by"] == "loss"
+    assert privacy["epsilon_refuted_reason"].startswith(
+        f"measured ε >= {privacy['empirical_epsilon']:.3g} (loss, a lower bound) exceeds the "
+        "accountant's ε 0.05: the DP claim does not hold"
+    )
+    assert "DP CLAIM REFUTED: measured ε >=" in caplog.text
+    table = format_table(result, [0.01])
+    assert f"DP CLAIM REFUTED: {privacy['epsilon_refuted_reason']}" in table
+    assert "epsilon_refuted True" not in table  # said once, in capitals
+
+
+def test_a_claim_above_every_bound_stands_and_no_claim_is_not_judged():
+    result, _ = _attack({"epsilon": 1000.0, "delta": 1e-5})
+    assert result.privacy["epsilon_refuted"] is False
+    assert "REFUTED" not in format_table(result, [0.01])
+    for privacy in ({}, {"epsilon": None}, {"epsilon": float("inf")}):
+        result, _ = _attack(dict(privacy))
+        assert "epsilon_refuted" not in result.privacy
+
+
+@pytest.mark.parametrize("side", ["white_box", "black_box"])
+def test_the_one_run_audit_can_refute_the_claim_too(side):
+    privacy = {"epsilon": 1.0, "empirical_epsilon": 0.2,
+               "audit": {side: {"epsilon": 1.7}, "accountant_epsilon": 1.0}}
+    _check_claim(privacy, attack="loss")
+    assert privacy["epsilon_refuted"] is True
+    assert privacy["epsilon_refuted_by"] == f"one-run audit, {side}"
+    # rechecked once the audit is gone (or below): the refutation is not left behind
+    privacy["audit"][side]["epsilon"] = 0.9
+    _check_claim(privacy, attack="loss")
+    assert privacy["epsilon_refuted"] is False and "epsilon_refuted_by" not in privacy
