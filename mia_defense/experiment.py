@@ -37,6 +37,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.compose import check_defenses, prepare_model
 from mia_defense.defenses.release import FullRelease, Release
 from mia_defense.errors import ConfigError, DivergedError
+from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.records import record_vulnerability, slice_metrics
 from mia_defense.metrics.roc import DEFAULT_FPRS
 from mia_defense.observations import Observations, QueryConfig
@@ -162,6 +163,8 @@ class RunResult:
         nonmember_scores: how many non-member scores the metrics pool (targets x records
             out of each target's training set, canaries aside): an FPR below 1 / this count
             is not resolved (`unresolved_fprs`).
+        epsilon_evidence: ``(lower bound on ε, what found it)`` that may refute a DP claim
+            (`_check_claim`): the attacks' highest bound, corrected for their number.
     """
 
     utility: dict[str, float]
@@ -177,6 +180,7 @@ class RunResult:
     training: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     nonmember_scores: int | None = None
+    epsilon_evidence: list[tuple[float, str]] = field(default_factory=list, repr=False)
 
     @property
     def utility_below_chance(self) -> bool:
@@ -553,8 +557,7 @@ def _run_pipeline(
             experiment.audit, obs=obs, white_box=gradient_canaries, privacy=result.privacy,
             confidence=experiment.confidence, run_dir=run_dir,
         )
-        bounds = {name: a["empirical_epsilon"] for name, a in result.attacks.items()}
-        _check_claim(result.privacy, attack=_highest_bound(bounds))
+        _check_claim(result.privacy, [*result.epsilon_evidence, *_audit_evidence(result.privacy)])
     record_run(
         run_dir, result, vulnerability, obs, facts=_run_facts(experiment, data),
         targets=_targets(experiment, data), is_canary=data.is_canary,
@@ -765,7 +768,9 @@ def attack_observations(
     best_bound = _highest_bound(bounds)
     privacy = {**privacy, "empirical_epsilon": bounds[best_bound],
                "empirical_epsilon_delta": evaluation.delta}  # fmt: skip
-    _check_claim(privacy, attack=best_bound)  # the one-run audit, if any, checks again
+    evidence = _attack_evidence(attack_results[best_bound], obs.masks[targets][:, ~is_canary],
+                                evaluation, attacks=len(attack_results))
+    _check_claim(privacy, evidence)  # the one-run audit, if any, checks again
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
@@ -779,6 +784,7 @@ def attack_observations(
         most_vulnerable=worst,
         training=dict(training),
         nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
+        epsilon_evidence=evidence,
     )
     return result, vulnerability
 
@@ -788,31 +794,50 @@ def _highest_bound(bounds: Mapping[str, float]) -> str:
     return max(bounds, key=lambda n: np.nan_to_num(bounds[n], nan=-1.0))
 
 
-def _check_claim(privacy: dict[str, Any], *, attack: str | None) -> None:
-    """Set ``epsilon_refuted`` when a measured lower bound on ε (the attacks' empirical
-    bound, found by ``attack``, or the one-run audit's) exceeds the accountant's ε: the DP
-    claim then fails at the bound's confidence, and the run says so loudly (with
-    ``epsilon_refuted_by`` and ``epsilon_refuted_reason``) instead of printing both
-    figures side by side. No-op without a finite accountant ε."""
+def _attack_evidence(
+    best: AttackResult, truth: np.ndarray, evaluation: EvaluationConfig, *, attacks: int
+) -> list[tuple[float, str]]:
+    """The highest attack bound on ε, recomputed at the confidence that holds for the best
+    of ``attacks`` bounds at once (Bonferroni): the largest of several 95% bounds is not a
+    95% bound, and a refutation must not come from picking the luckiest attack."""
+    confidence = 1.0 - (1.0 - evaluation.confidence) / max(attacks, 1)
+    bound = empirical_epsilon(
+        best.metrics.fpr, best.metrics.tpr, num_members=int(truth.sum()),
+        num_nonmembers=int((~truth).sum()), delta=evaluation.delta, confidence=confidence,
+    )  # fmt: skip
+    what = f"attack {best.name}, {evaluation.confidence:.0%} over all {attacks} attacks"
+    return [(bound, what)] if math.isfinite(bound) else []
+
+
+def _audit_evidence(privacy: Mapping[str, Any]) -> list[tuple[float, str]]:
+    """The one-run audit's lower bounds on ε (each one test at its own confidence)."""
+    audit = privacy.get("audit")
+    if not isinstance(audit, Mapping):
+        return []
+    found = [(audit.get(side, {}).get("epsilon"), f"one-run audit, {side}")
+             for side in ("white_box", "black_box")]  # fmt: skip
+    return [(float(v), what) for v, what in found
+            if isinstance(v, int | float) and math.isfinite(v)]  # fmt: skip
+
+
+def _check_claim(privacy: dict[str, Any], evidence: Sequence[tuple[float, str]]) -> None:
+    """Set ``epsilon_refuted`` when a measured lower bound on ε in ``evidence`` exceeds the
+    accountant's ε: the DP claim then fails at the bound's confidence, and the run says so
+    loudly (``epsilon_refuted_by``, ``epsilon_refuted_reason``, a warning) instead of
+    printing both figures side by side. No-op without a finite accountant ε."""
     claimed = privacy.get("epsilon")
     if not isinstance(claimed, int | float) or not math.isfinite(claimed):
         return
-    measured = [(privacy.get("empirical_epsilon"), attack or "attacks")]
-    audit = privacy.get("audit")
-    if isinstance(audit, Mapping):
-        measured += [(audit.get(side, {}).get("epsilon"), f"one-run audit, {side}")
-                     for side in ("white_box", "black_box")]  # fmt: skip
-    measured = [(float(v), by) for v, by in measured if isinstance(v, int | float)]
-    above = [(v, by) for v, by in measured if math.isfinite(v) and v > claimed]
+    above = [(bound, what) for bound, what in evidence if bound > claimed]
     privacy["epsilon_refuted"] = bool(above)
     privacy.pop("epsilon_refuted_by", None)
     privacy.pop("epsilon_refuted_reason", None)
     if not above:
         return
-    bound, by = max(above)
-    privacy["epsilon_refuted_by"] = by
+    bound, what = max(above)
+    privacy["epsilon_refuted_by"] = what
     privacy["epsilon_refuted_reason"] = (
-        f"measured ε >= {bound:.3g} ({by}, a lower bound) exceeds the accountant's ε "
+        f"measured ε >= {bound:.3g} ({what}; a lower bound) exceeds the accountant's ε "
         f"{claimed:.3g}: the DP claim does not hold for this run; look for data-dependent "
         "preprocessing, a defense that breaks per-record sensitivity, or a bug"
     )

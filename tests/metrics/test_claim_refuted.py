@@ -11,7 +11,7 @@ import pytest
 from mia_defense.attacks import loss_attack
 from mia_defense.attacks.runner import EvaluationConfig
 from mia_defense.cli.build import format_table
-from mia_defense.experiment import _check_claim, attack_observations
+from mia_defense.experiment import _audit_evidence, _check_claim, attack_observations
 from tests.helpers import synthetic_observations
 
 
@@ -31,11 +31,15 @@ def test_a_strong_attack_refutes_a_tiny_claimed_epsilon(caplog):
     with caplog.at_level(logging.WARNING):
         result, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
     privacy = result.privacy
-    assert privacy["empirical_epsilon"] > 0.05  # the members' signal is huge
-    assert privacy["epsilon_refuted"] is True and privacy["epsilon_refuted_by"] == "loss"
+    ((bound, what),) = result.epsilon_evidence
+    # the refuting bound holds for the best of all the run's attacks at once: below the
+    # attack's own 95% bound
+    assert 0.05 < bound <= privacy["empirical_epsilon"]
+    assert privacy["epsilon_refuted"] is True
+    assert privacy["epsilon_refuted_by"] == what == "attack loss, 95% over all 1 attacks"
     assert privacy["epsilon_refuted_reason"].startswith(
-        f"measured ε >= {privacy['empirical_epsilon']:.3g} (loss, a lower bound) exceeds the "
-        "accountant's ε 0.05: the DP claim does not hold"
+        f"measured ε >= {bound:.3g} (attack loss, 95% over all 1 attacks; a lower bound) "
+        "exceeds the accountant's ε 0.05: the DP claim does not hold"
     )
     assert "DP CLAIM REFUTED: measured ε >=" in caplog.text
     table = format_table(result, [0.01])
@@ -56,10 +60,25 @@ def test_a_claim_above_every_bound_stands_and_no_claim_is_not_judged():
 def test_the_one_run_audit_can_refute_the_claim_too(side):
     privacy = {"epsilon": 1.0, "empirical_epsilon": 0.2,
                "audit": {side: {"epsilon": 1.7}, "accountant_epsilon": 1.0}}
-    _check_claim(privacy, attack="loss")
+    attacks = [(0.2, "attack loss, 95% over all 3 attacks")]
+    _check_claim(privacy, [*attacks, *_audit_evidence(privacy)])
     assert privacy["epsilon_refuted"] is True
     assert privacy["epsilon_refuted_by"] == f"one-run audit, {side}"
-    # rechecked once the audit is gone (or below): the refutation is not left behind
+    # rechecked once the audit is below: the refutation is not left behind
     privacy["audit"][side]["epsilon"] = 0.9
-    _check_claim(privacy, attack="loss")
+    _check_claim(privacy, [*attacks, *_audit_evidence(privacy)])
     assert privacy["epsilon_refuted"] is False and "epsilon_refuted_by" not in privacy
+
+
+def test_the_refuting_bound_is_corrected_for_the_number_of_attacks():
+    few, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
+    obs = synthetic_observations(num_models=8, num_samples=400, signal=4.0)
+    many, _ = attack_observations(
+        obs, {f"loss{i}": loss_attack for i in range(10)}, targets=np.arange(8),
+        evaluation=EvaluationConfig(fprs=(0.01,), bootstrap=0), is_canary=np.zeros(400, bool),
+        population_idx=np.arange(400), utility=few.utility, privacy={"epsilon": 0.05},
+        defense={}, training={},
+    )
+    # the same scores ten times: the same 95% bound, a lower family-wise one
+    assert many.privacy["empirical_epsilon"] == few.privacy["empirical_epsilon"]
+    assert many.epsilon_evidence[0][0] < few.epsilon_evidence[0][0]
