@@ -8,9 +8,11 @@ imports torch, the attacks and TensorBoard) is imported when the task starts; it
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.errors import MiaDefenseError
+from mia_defense.errors import DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
 
 if TYPE_CHECKING:
@@ -36,6 +39,9 @@ EXIT_INTERRUPTED = 130
 # Set when Hydra hands the composed config to the task: a Hydra exit before that is a
 # composition error (a user error), one after it is not.
 _TASK_STARTED = False
+# The runs of this process's sweep that diverged, found when it ends: the sweep then
+# exits 2 (each point runs; a diverged one does not stop the others).
+_SWEEP_DIVERGED: list[Path] = []
 # Public names of this module that live in mia_defense.cli.build (see __getattr__).
 _FROM_BUILD = frozenset({"build_experiment", "format_table", "run"})
 
@@ -79,13 +85,37 @@ class SweepSummary(Callback):
         keys = [*_override_keys(config, sweeps_only=False), "defense", "release"]
         _write_hparams_experiment(run_dir, log_dir=run_dir / "tb", swept=keys)
 
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._started = time.time()
+
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         root = Path(config.hydra.sweep.dir)
         _write_hparams_experiment(root, log_dir=root, swept=_override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
+        _SWEEP_DIVERGED[:] = _diverged_since(root, getattr(self, "_started", 0.0))
+        if _SWEEP_DIVERGED:
+            print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
+                  "verdict; the reason is in each results.json):")
+            for run_dir in _SWEEP_DIVERGED:
+                print(f"  {shell_path(run_dir)}")
         print(f"\nsweep directory: {sweep_dir}")
         print(f"compare runs:    {tool_command('tensorboard')} --logdir {sweep_dir}")
         print(f"tradeoff report: {tool_command('mia-report')} {sweep_dir}")
+
+
+def _diverged_since(root: Path, started: float) -> list[Path]:
+    """The run directories under ``root`` whose results.json, written since ``started``,
+    says the run diverged."""
+    found = []
+    for results in sorted(root.rglob("results.json")):
+        try:
+            if results.stat().st_mtime < started:
+                continue
+            if json.loads(results.read_text()).get("status") == "diverged":
+                found.append(results.parent)
+        except (OSError, ValueError, AttributeError):
+            continue  # unreadable or not a run's: mia-report names those
+    return found
 
 
 def _override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
@@ -137,7 +167,7 @@ def _require_writable_dir(path: str, *, key: str) -> None:
 
 
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name="config")
-def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...]:
+def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     """Hydra entry point; returns the sweep objective(s) for sweepers such as Optuna.
 
     Without an ``objectives`` key: the strongest attack's TPR at the lowest FPR (a float).
@@ -178,6 +208,14 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...]:
                 print(f"look at it:   {tensorboard} --logdir {shell_path(run_dir)}")
                 payload = read_json(run_dir / "results.json")
         values = objectives(payload, names)
+        if payload.get("utility_below_chance") is True:
+            log.warning("no privacy verdict for this run: a sweeper gets the worst leakage "
+                        "(1 for a TPR or AUC) for its max_attack objectives")
+    except DivergedError as exc:  # an outcome of this point (results.json says so)
+        log.error("%s: %s", type(exc).__name__, exc)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            return None  # the other points still run; a sweeper records a failed trial
+        raise SystemExit(EXIT_USER_ERROR) from None
     except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
         log.error("%s: %s", type(exc).__name__, exc)
         raise SystemExit(EXIT_USER_ERROR) from None
@@ -190,12 +228,17 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...]:
 def main() -> None:
     """``mia-train``: exit 0 with a finished, finite run; 2 on a user error (a bad config or
     file, a run directory in use or holding another run, diverged training); 130 on Ctrl-C.
+    In a sweep (``-m``) a diverged point does not stop the others: the sweep runs them all,
+    names the diverged runs and exits 2.
 
     Hydra reports errors in composing the config (an unknown override, a bad value type)
     itself with exit code 1 before the task starts; those are user errors too.
     """
+    _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
+    if _SWEEP_DIVERGED:
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def run_entry(

@@ -76,5 +76,23 @@ def objective(payload: Mapping[str, Any], name: str) -> float:
 
 
 def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
-    """Each of ``names`` (see `objective`), in order."""
-    return [objective(payload, name) for name in names]
+    """Each of ``names`` (see `objective`), in order: what mia-train returns to a sweeper.
+
+    A ``max_attack`` figure of a run without a privacy verdict (``utility_below_chance``:
+    a model that learned nothing leaks nothing) or without any value (NaN, which a
+    sweeper cannot take) is returned as the worst there is, 1 for a fraction (AUC, TPR,
+    advantage) and infinity else, so a search minimising leakage never converges on a
+    useless model. results.json keeps the measured figures.
+    """
+    no_verdict = payload.get("utility_below_chance") is True
+    values = []
+    for name in names:
+        value = objective(payload, name)
+        if name.startswith("max_attack.") and (no_verdict or math.isnan(value)):
+            value = 1.0 if _is_fraction(name.partition(".")[2]) else math.inf
+        values.append(value)
+    return values
+
+
+def _is_fraction(metric: str) -> bool:
+    return metric.startswith(("auc", "tpr@", "advantage"))

@@ -236,3 +236,36 @@ def test_experiment_presets_compose_and_name_existing_options(preset):
         assert values[:-1] == [f"target_epsilon:{e}" for e in ("0.5", "1", "2", "4", "8")]
         assert values[-1] == "target_epsilon:null,noise_multiplier:0"
         assert list(cfg.defense) == ["dp"]
+
+
+def test_a_diverged_point_does_not_stop_the_sweep_which_then_exits_2(tmp_path):
+    # a sweep over learning rates used to stop at the first one that diverged: the points
+    # after it never ran
+    sweep = tmp_path / "sweep"
+    done = mia_train("-m", *TINY, "train.epochs=1", "train.lr=1e30,0.01", "attack.bootstrap=0",
+                     "~attack.attacks.shokri", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    statuses = {d.name.split("train.lr=")[1].split(",")[0]: read_json(d / "results.json")["status"]
+                for d in sweep.iterdir() if (d / "results.json").exists()}  # fmt: skip
+    assert statuses == {"1e+30": "diverged", "0.01": "complete"}
+    assert "1 run(s) of this sweep diverged" in done.stdout
+    assert "train.lr=1e+30" in done.stdout.split("1 run(s) of this sweep diverged")[1]
+    assert "DivergedError: training diverged" in done.stderr
+    # a sweep where every point finishes exits 0, in the same process
+    _sweep(tmp_path / "fine")
+
+
+def test_a_diverged_trial_fails_in_optuna_and_the_search_goes_on(tmp_path):
+    sweep = tmp_path / "search"
+    done = mia_train("-m", "hparams_search=optuna_custom", *TINY, "train.epochs=1",
+                     "attack.bootstrap=0", "~attack.attacks.shokri", "hydra.sweeper.n_trials=4",
+                     '+hydra.sweeper.params={train.lr: "choice(1e30, 0.01)"}',
+                     f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    statuses = [read_json(p)["status"] for p in sweep.glob("*/results.json")]
+    assert sorted(set(statuses)) == ["complete", "diverged"]
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    # only the finished trials are solutions; the search space was the one given, alone
+    assert results["solutions"] and all(
+        s["params"] == {"train.lr": 0.01} for s in results["solutions"]
+    )

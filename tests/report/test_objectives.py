@@ -24,6 +24,19 @@ def test_objectives_read_utility_privacy_and_the_strongest_attack():
     assert math.isnan(objective({**PAYLOAD, "privacy": {}}, "privacy.epsilon"))
 
 
+def test_a_run_without_a_verdict_gives_a_sweeper_the_worst_leakage():
+    # an untrained model leaks nothing: minimising TPR would otherwise converge on it
+    useless = {**PAYLOAD, "utility_below_chance": True}
+    names = ["utility.test_accuracy", "max_attack.tpr@1%fpr", "max_attack.empirical_epsilon"]
+    with_bound = {**useless, "attacks": {"loss": {"tpr@1%fpr": 0.0, "empirical_epsilon": 0.0}}}
+    assert objectives(with_bound, names) == [0.9, 1.0, math.inf]
+    # a figure no attack could give (NaN): a sweeper cannot take NaN, it gets the worst
+    nan = {**PAYLOAD, "attacks": {"loss": {"tpr@1%fpr": None}}}
+    assert objectives(nan, ["max_attack.tpr@1%fpr"]) == [1.0]
+    # a run with a verdict keeps its figures
+    assert objectives(PAYLOAD, names[:2]) == [0.9, 0.08]
+
+
 def test_unknown_objectives_name_the_key_and_the_choices():
     with pytest.raises(ConfigError, match=r"objectives: unknown objective 'accuracy'.*SECTION"):
         check_objective_names(["accuracy"])
