@@ -138,6 +138,8 @@ QUERIES: dict[str, Param] = {
     "noise_std": Param("float", low=0),
     "max_shift": Param("int", low=0),
     "flip": Param("bool"),
+    "repeats": Param("int", low=1, high=1024,
+                     note="each query of a randomized release asked this often, averaged"),
 }
 CANARIES: dict[str, Param] = {
     "num": Param("int", low=0),

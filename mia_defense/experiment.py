@@ -646,7 +646,8 @@ def _release(
                 released, what="perturbed queries", release=experiment.release
             ),
         )
-    log_probs = observe(models, x, release=experiment.release, generator=generator)
+    log_probs = observe(models, x, release=experiment.release, generator=generator,
+                        repeats=experiment.queries.repeats)
     _check_released(log_probs, what="population", release=experiment.release)
     return Observations(
         log_probs=log_probs,

@@ -488,6 +488,11 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     return problems + _optional_problems(arrays, kind, prefix, k, n, c)
 
 
+# Repeats of one query beyond which averaging gains nothing a run could measure (the
+# noise's std shrinks as 1/sqrt(repeats)); also bounds the release work.
+MAX_REPEATS = 1024
+
+
 @dataclass(frozen=True)
 class QueryConfig:
     """How the models are queried on perturbed copies of the population (augmented queries).
@@ -498,15 +503,24 @@ class QueryConfig:
             (flat/tabular inputs; images get it too when ``max_shift`` is 0 and not ``flip``).
         max_shift: images [C, H, W]: random translations of up to this many pixels.
         flip: images: every other copy is mirrored horizontally.
+        repeats: how often the attacker asks each population query of a randomized release
+            (``release=noise``): the observations hold the mean of the released
+            probabilities, as an attacker who repeats a query averages the noise away.
+            Deterministic releases answer the same every time: asked once.
     """
 
     num_augmented: int = 0
     noise_std: float = 0.1
     max_shift: int = 1
     flip: bool = False
+    repeats: int = 1
 
     def __post_init__(self) -> None:
         if self.num_augmented < 0 or self.noise_std < 0 or self.max_shift < 0:
             raise ConfigError(
                 f"attack.queries={self}: num_augmented, noise_std and max_shift must be >= 0"
+            )
+        if not 1 <= self.repeats <= MAX_REPEATS:
+            raise ConfigError(
+                f"attack.queries.repeats={self.repeats}: must lie in [1, {MAX_REPEATS}]"
             )

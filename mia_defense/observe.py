@@ -138,10 +138,32 @@ def observe(
     release: Release,
     generator: torch.Generator | None = None,
     batch_size: int = 4096,
+    repeats: int = 1,
 ) -> np.ndarray:
-    """Released log-probabilities [K, N, C] of every model on every row of ``x``."""
+    """Released log-probabilities [K, N, C] of every model on every row of ``x``.
+
+    With ``repeats`` > 1 and a randomized release, each query is released ``repeats``
+    times and the log of the mean probability is kept: what an attacker who repeats a
+    query sees (the noise averaged). A deterministic release is released once.
+    """
     inputs = torch.as_tensor(x, dtype=torch.float32)
-    return _release_all(_all_logits(models, inputs, batch_size), release, generator).numpy()
+    logits = _all_logits(models, inputs, batch_size)
+    if repeats > 1 and release.randomized:
+        return _repeated_release(logits, release, generator, repeats=repeats).numpy()
+    return _release_all(logits, release, generator).numpy()
+
+
+def _repeated_release(
+    logits: torch.Tensor, release: Release, generator: torch.Generator | None, *, repeats: int
+) -> torch.Tensor:
+    """log of the mean released probability over ``repeats`` releases, model by model."""
+    out = torch.empty(logits.shape, dtype=torch.float32)
+    for k, model_logits in enumerate(logits):
+        total = torch.zeros(model_logits.shape, dtype=torch.float64)
+        for _ in range(repeats):
+            total += release(model_logits, generator).double().exp()
+        out[k] = torch.log(total / repeats).float()
+    return out
 
 
 def observe_augmented(

@@ -32,6 +32,9 @@ class Release:
     """
 
     name: str = "full"
+    # Whether the same query may get another answer (fresh noise): an attacker then asks
+    # it again and averages (attack.queries.repeats).
+    randomized: bool = False
 
     def hparams(self) -> dict[str, Any]:
         """The mechanism's settings, flat, for results and TensorBoard hparams."""
@@ -147,6 +150,7 @@ class NoiseRelease(Release):
     """
 
     name = "noise"
+    randomized = True
 
     def __init__(self, *, scale: float = 0.05, distribution: str = "gaussian") -> None:
         if not scale >= 0:
