@@ -66,6 +66,7 @@ class RunDirCheck(Callback):
         _require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _require_search_space(config)
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
 
 
@@ -150,6 +151,19 @@ def _write_hparams_experiment(root: Path, *, log_dir: Path, swept: list[str]) ->
         write_experiment(log_dir, sessions, swept=swept)
     except MiaDefenseError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
+
+
+def _require_search_space(config: DictConfig) -> None:
+    """An Optuna search needs something to search: without ``hydra.sweeper.params`` nor a
+    range on the command line it would run the same run ``n_trials`` times."""
+    target = str(config.hydra.sweeper.get("_target_", ""))
+    if "optuna" in target.lower() and not _override_keys(config):
+        log.error(
+            "ConfigError: hydra.sweeper.params is empty: the Optuna search has nothing to "
+            "search; name the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, "
+            "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
+        )
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def _require_writable_dir(path: str, *, key: str) -> None:

@@ -269,3 +269,11 @@ def test_a_diverged_trial_fails_in_optuna_and_the_search_goes_on(tmp_path):
     assert results["solutions"] and all(
         s["params"] == {"train.lr": 0.01} for s in results["solutions"]
     )
+
+
+def test_an_optuna_search_with_nothing_to_search_is_refused(tmp_path):
+    done = mia_train("-m", "hparams_search=optuna_custom", *TINY,
+                     f"hydra.sweep.dir={tmp_path / 'search'}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert "ConfigError: hydra.sweeper.params is empty" in done.stderr
+    assert not (tmp_path / "search").exists()
