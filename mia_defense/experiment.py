@@ -31,6 +31,7 @@ from mia_defense.attacks.shadow import SHADOW_RECIPES, with_shadow_observations
 from mia_defense.audit import AuditConfig, audit_report, audit_training, with_audit_canaries
 from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
+from mia_defense.code_digest import code_digest
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.base import TrainingDefense
@@ -1026,6 +1027,7 @@ def _results_payload(
             "numpy": np.__version__,
             "scikit-learn": package_version("scikit-learn"),
             "hydra-core": package_version("hydra-core"),
+            "code": code_digest(facts.config),
         },
         "config": dict(facts.config),
     }

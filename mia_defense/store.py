@@ -21,9 +21,7 @@ An entry whose checksum or contents do not hold is logged and trained again, nev
 from __future__ import annotations
 
 import fcntl
-import functools
 import hashlib
-import importlib
 import io
 import json
 import logging
@@ -38,6 +36,7 @@ from typing import Any
 
 import torch
 
+from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
@@ -92,55 +91,6 @@ def store_key(
     )
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest(), parts
-
-
-def code_fingerprint(settings: Any) -> dict[str, str]:
-    """sha256 of the sources that turn ``settings`` into weights: ``mia_defense`` (every
-    ``.py`` file of the package) and, per ``_target_`` in ``settings``, the file of the
-    module that defines it (``<unresolved>`` when it cannot be imported here: the run then
-    fails on it anyway). Files that module imports in turn are not followed."""
-    sources = {"mia_defense": _package_digest()}
-    for target in sorted(set(_targets(settings))):
-        if "." in target:  # not a packaged short name (``dataset._target_: digits``)
-            sources[target] = _target_digest(target)
-    return sources
-
-
-def _targets(node: Any) -> Iterator[str]:
-    """Every ``_target_`` string in a tree of mappings and lists."""
-    if isinstance(node, Mapping):
-        target = node.get("_target_")
-        if isinstance(target, str):
-            yield target
-        for value in node.values():
-            yield from _targets(value)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            yield from _targets(value)
-
-
-@functools.cache
-def _package_digest() -> str:
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _target_digest(target: str) -> str:
-    """sha256 of the source file of the module defining ``target`` (``a.b.C``: ``a.b``)."""
-    parts = target.split(".")
-    for end in range(len(parts) - 1, 0, -1):
-        try:
-            module = importlib.import_module(".".join(parts[:end]))
-        except Exception:  # not a module at this depth (or a broken one): go up
-            continue
-        source = getattr(module, "__file__", None)
-        if not source or not os.path.isfile(source):
-            return "<no source file>"  # a built-in or namespace module
-        return hashlib.sha256(Path(source).read_bytes()).hexdigest()
-    return "<unresolved>"
 
 
 @dataclass

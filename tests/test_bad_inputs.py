@@ -20,7 +20,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from mia_defense.cli.report import main as report_main
 from mia_defense.cli.train import run
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.tracking import load_npz, read_json, write_json, write_npz
+from mia_defense.tracking import SCHEMA_VERSION, load_npz, read_json, write_json, write_npz
 from mia_defense.tracking.run_dir import finished_run
 from mia_defense.training.checkpoints import (
     checkpoint_path,
@@ -312,6 +312,26 @@ def test_corrupt_results_json_in_a_resumed_sweep_is_run_again(tmp_path, caplog):
     path.write_bytes(b"\x89 binary junk")
     assert finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None) is None
     assert f"{path}: not valid JSON" in caplog.text and "running it again" in caplog.text
+
+
+def test_a_finished_run_made_by_other_code_is_not_passed_off_as_this_codes(tmp_path):
+    # a resumed sweep skips finished runs: one made before an upgrade or an edit of your own
+    # model's file would have been read back as if this code had made it
+    from mia_defense.code_digest import code_digest
+
+    config = {"seed": 0, "model": {"_target_": "mia_defense.models.MLP"}}
+    payload = {"schema_version": SCHEMA_VERSION, "status": "complete", "config": config,
+               "versions": {"code": "0" * 64}}
+    write_json(tmp_path / "results.json", payload)
+    with pytest.raises(ConfigError, match=r"holds a complete run of this config made by other "
+                       r"code .*code digest 000000000000, now [0-9a-f]{12}\).*nothing was "
+                       r"changed"):
+        finished_run(tmp_path, config=config, data_fingerprint=None)
+    write_json(tmp_path / "results.json", {**payload, "versions": {"code": code_digest(config)}})
+    assert finished_run(tmp_path, config=config, data_fingerprint=None)["status"] == "complete"
+    # results written before the digest was recorded cannot tell: read back as before
+    write_json(tmp_path / "results.json", {**payload, "versions": {}})
+    assert finished_run(tmp_path, config=config, data_fingerprint=None) is not None
 
 
 def test_report_skips_a_corrupt_run_and_says_why(tmp_path, capsys):

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, jsonable, read_json, write_json
 
@@ -123,8 +124,9 @@ def finished_run(
 
     Raises:
         ConfigError: the directory holds a run (complete, diverged, interrupted or still
-            running) of another config, or a complete run of this config on other data.
-            Nothing is moved or deleted: the user chooses a new directory.
+            running) of another config, or a complete run of this config on other data or
+            made by other code (results.json ``versions.code``, `code_digest`). Nothing is
+            moved or deleted: the user chooses a new directory.
     """
     path = Path(run_dir) / RESULTS
     if not path.exists():
@@ -159,6 +161,16 @@ def finished_run(
             f"{run_dir} holds a complete run of this config on other data (data fingerprint "
             f"{stored}, now {data_fingerprint}: the data files changed); run in a new directory "
             "(hydra.run.dir=...)"
+        )
+    versions = payload.get("versions")
+    made_by = versions.get("code") if isinstance(versions, Mapping) else None
+    if made_by is not None and made_by != code_digest(config):
+        raise ConfigError(
+            f"{run_dir} holds a complete run of this config made by other code (mia-defense's "
+            "sources or a _target_'s file changed since: code digest "
+            f"{str(made_by)[:12]}, now {code_digest(config)[:12]}), so its figures are not "
+            "this code's; nothing was changed. Run in a new directory (hydra.run.dir=... or a "
+            "new hydra.sweep.dir), or delete that directory yourself to run it again"
         )
     return payload
 

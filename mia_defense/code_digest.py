@@ -1,0 +1,72 @@
+"""What code turns a config into results: this package's sources and the source file of
+every ``_target_`` the config names. Keys the model store (`mia_defense.store`) and tells
+a finished run made by other code from one this code would make (`code_digest`)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["code_digest", "code_fingerprint"]
+
+
+def code_fingerprint(settings: Any) -> dict[str, str]:
+    """sha256 of the sources that turn ``settings`` into results: ``mia_defense`` (every
+    ``.py`` file of the package) and, per ``_target_`` in ``settings``, the file of the
+    module that defines it (``<unresolved>`` when it cannot be imported here: the run then
+    fails on it anyway). Files that module imports in turn are not followed."""
+    sources = {"mia_defense": _package_digest()}
+    for target in sorted(set(_targets(settings))):
+        if "." in target:  # not a packaged short name (``dataset._target_: digits``)
+            sources[target] = _target_digest(target)
+    return sources
+
+
+def _targets(node: Any) -> Iterator[str]:
+    """Every ``_target_`` string in a tree of mappings and lists."""
+    if isinstance(node, Mapping):
+        target = node.get("_target_")
+        if isinstance(target, str):
+            yield target
+        for value in node.values():
+            yield from _targets(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _targets(value)
+
+
+@functools.cache
+def _package_digest() -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _target_digest(target: str) -> str:
+    """sha256 of the source file of the module defining ``target`` (``a.b.C``: ``a.b``)."""
+    parts = target.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        try:
+            module = importlib.import_module(".".join(parts[:end]))
+        except Exception:  # not a module at this depth (or a broken one): go up
+            continue
+        source = getattr(module, "__file__", None)
+        if not source or not os.path.isfile(source):
+            return "<no source file>"  # a built-in or namespace module
+        return hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    return "<unresolved>"
+
+
+def code_digest(config: Mapping[str, Any]) -> str:
+    """One sha256 of `code_fingerprint` over the whole ``config`` (results.json's
+    ``versions.code``)."""
+    text = json.dumps(code_fingerprint(dict(config)), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
