@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import inspect
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,9 @@ def code_fingerprint(settings: Any) -> dict[str, str]:
     fails on it anyway). Files that module imports in turn are not followed."""
     sources = {"mia_defense": _package_digest()}
     for target in sorted(set(_targets(settings))):
-        if "." in target:  # not a packaged short name (``dataset._target_: digits``)
+        # a packaged short name (``dataset._target_: digits``) or this package's own code
+        # (in the package digest already) needs no file of its own
+        if "." in target and not target.startswith("mia_defense."):
             sources[target] = _target_digest(target)
     return sources
 
@@ -51,14 +54,22 @@ def _package_digest() -> str:
 
 
 def _target_digest(target: str) -> str:
-    """sha256 of the source file of the module defining ``target`` (``a.b.C``: ``a.b``)."""
+    """sha256 of the source file that defines ``target`` (``a.b.C``: where ``C`` is
+    written, which may be another file than ``a/b.py`` when ``a.b`` re-exports it)."""
     parts = target.split(".")
     for end in range(len(parts) - 1, 0, -1):
         try:
-            module = importlib.import_module(".".join(parts[:end]))
+            found: Any = importlib.import_module(".".join(parts[:end]))
         except Exception:  # not a module at this depth (or a broken one): go up
             continue
-        source = getattr(module, "__file__", None)
+        module_file = getattr(found, "__file__", None)
+        for name in parts[end:]:
+            found = getattr(found, name, None)
+        try:
+            source = inspect.getsourcefile(found) if found is not None else None
+        except TypeError:  # a built-in, or an instance: its module's file
+            source = None
+        source = source or module_file
         if not source or not os.path.isfile(source):
             return "<no source file>"  # a built-in or namespace module
         return hashlib.sha256(Path(source).read_bytes()).hexdigest()

@@ -94,6 +94,15 @@ def test_the_key_follows_the_source_of_the_code_it_names(tmp_path, monkeypatch):
     assert set(parts["code"]) == {"mia_defense", "usernet_store_probe.fit"}
     # a target that cannot be imported here still gives a key (the run fails on it anyway)
     assert _key(_with(model={"_target_": "no_such_module_anywhere.Net"})) not in (before, edited)
+    # a class its package re-exports is followed to the file that defines it
+    package = tmp_path / "userpkg_store_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .net import Net\n")
+    (package / "net.py").write_text("class Net:\n    act = 'relu'\n")
+    reexported = _with(model={"_target_": "userpkg_store_probe.Net"})
+    first = _key(reexported)
+    (package / "net.py").write_text("class Net:\n    act = 'tanh'\n")
+    assert _key(reexported) != first
     # this package's own sources are part of every key
     assert len(store_key(CONFIG, data="d0", stage="model", defended=True)[1]["code"]) == 1
 
