@@ -505,20 +505,35 @@ def verdict(ok: bool) -> str:
     return "pass" if ok else "miss"
 
 
-def section_dp_target() -> None:
-    """Target 3: ``defense=dp`` (target ε) within 1.3x the undefended default run."""
-    print("\n## defense=dp with a target epsilon vs the undefended default run (target <= 1.3x)")
+def section_dp_target(repeats: int = 3) -> None:
+    """Target 3: ``defense=dp`` (target ε) within 1.3x the undefended default run (best of
+    ``repeats``, the three runs taking turns, each turn with an empty σ cache first)."""
+    labels = ("undefended", "dp, empty sigma cache", "dp, sigma cached")
+    walls: dict[str, list[float]] = {label: [] for label in labels}
+    failures = dict.fromkeys(labels, "")
+    searches = 0
+    for _ in range(repeats):
+        wall, _, failed = child_run([])
+        walls["undefended"].append(wall)
+        failures["undefended"] = failures["undefended"] or failed
+        with tempfile.TemporaryDirectory(prefix="mia-bench-sigma-") as cache:
+            env = {**os.environ, "MIA_DEFENSE_CACHE_DIR": cache}
+            for label in labels[1:]:
+                wall, _, failed = child_run(["defense=dp"], env=env)
+                walls[label].append(wall)
+                failures[label] = failures[label] or failed
+                if label == labels[1]:
+                    searches = len(list(Path(cache).glob("sigma/*.json")))
+    print(f"\n## defense=dp with a target epsilon vs the undefended default run (best of "
+          f"{repeats}; target <= 1.3x)")
     print(row("run", "wall s", "vs undefended"))
-    plain, _, failed = child_run([])
-    print(row("undefended", f"{plain:.1f}", "1.0x") + failed)
-    with tempfile.TemporaryDirectory(prefix="mia-bench-sigma-") as cache:
-        env = {**os.environ, "MIA_DEFENSE_CACHE_DIR": cache}
-        for label in ("dp, empty sigma cache", "dp, sigma cached"):
-            wall, _, failed = child_run(["defense=dp"], env=env)
-            ratio = wall / plain
-            print(row(label, f"{wall:.1f}", f"{ratio:.2f}x {verdict(ratio <= 1.3)}") + failed)
-        searches = len(list(Path(cache).glob("sigma/*.json")))
-    print(f"sigma searches in the first dp run (cache entries written): {searches}")
+    plain = min(walls["undefended"])
+    print(row("undefended", f"{plain:.1f}", "1.0x") + failures["undefended"])
+    for label in labels[1:]:
+        ratio = min(walls[label]) / plain
+        print(row(label, f"{min(walls[label]):.1f}", f"{ratio:.2f}x {verdict(ratio <= 1.3)}")
+              + failures[label])
+    print(f"sigma searches in a dp run with an empty cache (cache entries written): {searches}")
 
 
 def section_memory(epochs: int) -> None:
@@ -565,7 +580,7 @@ def main() -> None:
     cli_runs = [[]] if args.quick else [[], ["plan.num_models=64"]]
     section_cli(cli_runs)
     section_stages(max(2, args.repeats))
-    section_dp_target()
+    section_dp_target(1 if args.quick else max(args.repeats, 3))
     if not args.quick:
         # Best of 3 at least: single runs vary by about 10% here, more than some margins.
         section_defenses(max(args.repeats, 3))
