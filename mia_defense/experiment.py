@@ -44,6 +44,7 @@ from mia_defense.metrics.roc import DEFAULT_FPRS
 from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.plan import MembershipPlan, make_plan
+from mia_defense.run_fingerprint import config_fingerprint
 from mia_defense.seeding import torch_generator
 from mia_defense.store import ModelStore, store_key
 from mia_defense.timing import Stopwatch
@@ -54,7 +55,6 @@ from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
     check_checkpoint_dir,
-    config_fingerprint,
 )
 from mia_defense.training.config import CHUNK_SIZE, TrainConfig
 from mia_defense.training.ensemble import train_ensemble
@@ -497,7 +497,9 @@ def run_experiment(
     stopwatch = Stopwatch()
     with stopwatch.stage("data"):
         data = data or prepare_data(experiment)
-    fingerprint = config_fingerprint(experiment.config, data=data.fingerprint)
+    fingerprint = config_fingerprint(
+        experiment.config, data=data.fingerprint, code=code_digest(experiment.config)
+    )
     for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
         check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint)
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}

@@ -20,11 +20,11 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from mia_defense.cli.report import main as report_main
 from mia_defense.cli.train import run
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.run_fingerprint import config_fingerprint
 from mia_defense.tracking import SCHEMA_VERSION, load_npz, read_json, write_json, write_npz
 from mia_defense.tracking.run_dir import finished_run
 from mia_defense.training.checkpoints import (
     checkpoint_path,
-    config_fingerprint,
     load_checkpoint,
     save_checkpoint,
 )
@@ -244,6 +244,25 @@ def test_checkpoints_of_a_changed_config_are_refused(make_cfg, tmp_path, engine)
         run(changed, tmp_path)
     assert checkpoint_path(tmp_path / "checkpoints", 0).stat().st_mtime_ns == stamp
     assert not (tmp_path / "results.json").exists()
+
+
+def test_checkpoints_half_trained_by_other_code_are_refused(make_cfg, tmp_path, monkeypatch):
+    # an interrupted run resumed after an upgrade, or after an edit of your own model's file,
+    # would have finished the old code's models with the new code and reported them as its own
+    import mia_defense.experiment as experiment_module
+
+    cfg = make_cfg(*FAST)
+    run(cfg, tmp_path)
+    (tmp_path / "results.json").unlink()  # as if killed before the end
+    stamp = checkpoint_path(tmp_path / "checkpoints", 0).stat().st_mtime_ns
+    monkeypatch.setattr(experiment_module, "code_digest", lambda config: "1" * 64)
+    with pytest.raises(DataError, match=r"trained with a different config .*or the code "
+                       r"changed: .*delete .*checkpoints to retrain"):
+        run(cfg, tmp_path)
+    assert checkpoint_path(tmp_path / "checkpoints", 0).stat().st_mtime_ns == stamp
+    monkeypatch.undo()
+    run(cfg, tmp_path)  # the same code resumes them
+    assert checkpoint_path(tmp_path / "checkpoints", 0).stat().st_mtime_ns == stamp
 
 
 def test_same_config_resumes_and_neutral_settings_do_not_count(make_cfg, tmp_path):

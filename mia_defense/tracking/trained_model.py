@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.run_fingerprint import config_fingerprint
 from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
     checkpoint_path,
-    config_fingerprint,
     load_checkpoint,
 )
 
@@ -72,9 +72,10 @@ def load_trained_model(
                if status != "complete" else "it was deleted or moved; run mia-train with "
                "the same config and directory to train that model again")
         )
-    payload = load_checkpoint(
-        path, fingerprint=config_fingerprint(config, data=results.get("data_fingerprint"))
-    )
+    versions = results.get("versions")
+    code = versions.get("code") if isinstance(versions, Mapping) else None
+    fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
+    payload = load_checkpoint(path, fingerprint=fingerprint)
     model = _build_run_model(config, results, dataset=dataset, undefended=undefended)
     try:
         model.load_state_dict(payload["state_dict"])

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,40 +15,17 @@ from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = [
     "CHECKPOINTS",
-    "FINGERPRINT_KEYS",
     "UNDEFENDED_CHECKPOINTS",
     "check_checkpoint_dir",
     "checkpoint_path",
-    "config_fingerprint",
     "load_checkpoint",
     "save_checkpoint",
 ]
 
-# The config parts that determine the trained models (attack.canaries changes the data).
 # A run directory's checkpoint folders: the target models, and the undefended shadow
 # models of a naive attacker (attack.shadow_recipe=undefended).
 CHECKPOINTS = "checkpoints"
 UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
-FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
-# Train settings that do not change what is computed (memory and placement only).
-_NEUTRAL_TRAIN_KEYS = ("chunk_size", "device", "eval_every", "threads")
-
-
-def config_fingerprint(config: Mapping[str, Any], *, data: str | None = None) -> str | None:
-    """A short hash of the resolved config parts that determine the models, and of ``data``
-    (the content hash of the arrays they train on, `TrainingData.fingerprint`).
-
-    ``None`` for an empty config (a run built in code without one): nothing to compare.
-    """
-    if not config:
-        return None
-    parts: dict[str, Any] = {key: config.get(key) for key in FINGERPRINT_KEYS}
-    parts["data"] = data
-    train = parts["train"] if isinstance(parts["train"], Mapping) else {}
-    parts["train"] = {k: v for k, v in train.items() if k not in _NEUTRAL_TRAIN_KEYS}
-    parts["canaries"] = (config.get("attack") or {}).get("canaries")
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def checkpoint_path(directory: Path, index: int) -> Path:
@@ -69,8 +43,9 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
 def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, Any]:
     """Load a checkpoint with ``weights_only=True`` (no pickle code runs).
 
-    With ``fingerprint`` (`config_fingerprint` of this run), a checkpoint trained under a
-    different config is refused instead of silently reused.
+    With ``fingerprint`` (`mia_defense.run_fingerprint.config_fingerprint` of this run), a
+    checkpoint trained under a different config, on other data or by other code is refused
+    instead of silently reused.
     """
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -88,8 +63,8 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     if fingerprint is not None and stored != fingerprint:
         raise DataError(
             f"checkpoints in {path.parent} were trained with a different config or on different "
-            f"data (dataset, its content, model, plan, train, defense or seed differ: "
-            f"fingerprint {stored} in {path.name}, "
+            "data (dataset, its content, model, plan, train, defense or seed differ, or the code "
+            f"changed: fingerprint {stored} in {path.name}, "
             f"{fingerprint} now); delete {path.parent} to retrain, or run in a new directory "
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )

@@ -1,0 +1,40 @@
+"""What determines a run's trained models: the config parts that shape them, the data
+they train on and the code that trains them, hashed into one short fingerprint that every
+checkpoint carries (a resumed run reuses a checkpoint only under the same one)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["FINGERPRINT_KEYS", "config_fingerprint"]
+
+# The config parts that determine the trained models (attack.canaries changes the data).
+FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
+# Train settings that do not change what is computed (memory and placement only).
+_NEUTRAL_TRAIN_KEYS = ("chunk_size", "device", "eval_every", "threads")
+
+
+def config_fingerprint(
+    config: Mapping[str, Any], *, data: str | None = None, code: str | None = None
+) -> str | None:
+    """A short hash of the resolved config parts that determine the models, of ``data``
+    (the content hash of the arrays they train on, `TrainingData.fingerprint`) and of
+    ``code`` (`mia_defense.code_digest.code_digest`: a checkpoint half-trained by other
+    code is not finished by this one).
+
+    ``None`` for an empty config (a run built in code without one): nothing to compare.
+    """
+    if not config:
+        return None
+    parts: dict[str, Any] = {key: config.get(key) for key in FINGERPRINT_KEYS}
+    parts["data"] = data
+    train = parts["train"] if isinstance(parts["train"], Mapping) else {}
+    parts["train"] = {k: v for k, v in train.items() if k not in _NEUTRAL_TRAIN_KEYS}
+    parts["canaries"] = (config.get("attack") or {}).get("canaries")
+    if code is not None:  # runs from before results.json recorded the code have none
+        parts["code"] = code
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
