@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.references import balanced_references, reference_models
+from mia_defense.attacks.references import (
+    balanced_references,
+    closed_records,
+    reference_models,
+)
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 
@@ -39,9 +43,10 @@ def gradient_norm(
     if calibration == "global":
         return signal[targets]
     scores = np.empty((len(targets), signal.shape[1]))
+    closed = closed_records(obs.masks)
     for row, t in enumerate(targets):
         refs = reference_models(obs.num_models, t)
-        _, out = balanced_references(obs.masks[refs])
+        _, out = balanced_references(obs.masks[refs], closed=closed)
         count = np.maximum(out.sum(axis=0), 1)
         mean = (signal[refs] * out).sum(axis=0) / count
         # no OUT reference (only with very few references): the mean over all samples

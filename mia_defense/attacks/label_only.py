@@ -7,7 +7,11 @@ import logging
 import numpy as np
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.references import balanced_references, reference_models
+from mia_defense.attacks.references import (
+    balanced_references,
+    closed_records,
+    reference_models,
+)
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 
@@ -55,9 +59,10 @@ def label_only(
     if calibration == "global":
         return robust[targets]
     scores = np.empty((len(targets), robust.shape[1]))
+    closed = closed_records(obs.masks)
     for row, t in enumerate(targets):
         refs = reference_models(obs.num_models, t)
-        _, out = balanced_references(obs.masks[refs])
+        _, out = balanced_references(obs.masks[refs], closed=closed)
         mean_out = (robust[refs] * out).sum(axis=0) / np.maximum(out.sum(axis=0), 1)
         # no OUT reference (only with very few references): the mean over all samples
         overall = robust[refs][out > 0].mean() if out.any() else 0.0

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.references import balanced_references, reference_models
+from mia_defense.attacks.references import (
+    balanced_references,
+    closed_records,
+    reference_models,
+)
 from mia_defense.attacks.signals import per_model, true_class_logit
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
@@ -102,10 +106,13 @@ def lira(
     if online and not fixed_variance:
         _check_per_example_references(obs.masks, targets)
     scores = np.empty((len(targets), signal.shape[2]))
+    closed = closed_records(obs.masks)
     for row, t in enumerate(targets):
         refs = reference_models(obs.num_models, t)
         ref_signal = signal[refs]
-        ref_in, ref_out = (w[:, None] for w in balanced_references(obs.masks[refs]))  # [R, 1, N]
+        ref_in, ref_out = (
+            w[:, None] for w in balanced_references(obs.masks[refs], closed=closed)
+        )  # [R, 1, N]
         mean_out, var_out = _masked_moments(ref_signal, ref_out)
         std_out = _std(ref_signal, ref_out, mean_out, var_out, fixed_variance)
         if not online:

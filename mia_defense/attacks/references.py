@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DEFAULT_MAX_TARGETS", "balanced_references", "reference_models", "target_models"]
+__all__ = [
+    "DEFAULT_MAX_TARGETS",
+    "balanced_references",
+    "closed_records",
+    "reference_models",
+    "target_models",
+]
 
 # Models attacked in turn when attack.num_targets is null. Each target is attacked with the
 # K-1 others as references, so attacking every model costs K times the per-target work:
@@ -24,8 +30,16 @@ def reference_models(num_models: int, target: int) -> np.ndarray:
     return np.flatnonzero(np.arange(num_models) != target)
 
 
+def closed_records(masks: np.ndarray) -> np.ndarray:
+    """[N] bool: the samples IN for some of the K models and OUT for another ([K, N] masks).
+    For such a sample, references that lack one kind give the target's membership away
+    (`balanced_references`)."""
+    members = np.asarray(masks, dtype=bool)
+    return members.any(axis=0) & (~members).any(axis=0)
+
+
 def balanced_references(
-    ref_masks: np.ndarray, *, strict: bool = False
+    ref_masks: np.ndarray, *, strict: bool = False, closed: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """IN and OUT weights [R, N] (float 0/1) keeping the same number of each per sample.
 
@@ -38,12 +52,23 @@ def balanced_references(
     each kind (in model order) gives m IN and m OUT references whatever the target's own
     membership, reading only the references' masks. A sample without any reference of one
     kind (m = 0, only with very few or unbalanced references) keeps all its references
-    (per-sample calibration then falls back on averages), or none when ``strict``.
+    (per-sample calibration then falls back on averages), or none when ``strict`` or when
+    the sample is ``closed``.
+
+    A ``closed`` sample is IN for some of the observations' models and OUT for another,
+    target included (`closed_records`; every sample of a checked `Observations`). For it,
+    the kind its references lack IS the target's membership: all references OUT means the
+    target trained on it. Keeping the references of the other kind then hands the truth to
+    the attacks (K=2, where the one reference trains on exactly the records the target
+    does not: LiRA online AUC 0.73 and label-only TPR 0.26 at 0.1% FPR on outputs without
+    any membership signal, and a sound ε=0.5 DP claim "refuted"), so it keeps none.
 
     Args:
         ref_masks: [R, N] bool membership of each sample in each reference model.
         strict: keep no reference of a sample that lacks one kind: for rows that train an
             attack model, whose member rate per sample must not depend on the target.
+        closed: [N] bool, the samples whose missing kind would reveal the target's
+            membership (`closed_records` of the masks of all K models); ``None``: none.
 
     Returns:
         (in_weights, out_weights): [R, N] float64 each, disjoint.
@@ -51,7 +76,8 @@ def balanced_references(
     masks = np.asarray(ref_masks, dtype=bool)
     keep = np.minimum(masks.sum(axis=0), (~masks).sum(axis=0))  # [N]
     if not strict:
-        keep = np.where(keep > 0, keep, masks.shape[0])
+        open_ = np.ones(keep.shape, bool) if closed is None else ~np.asarray(closed, bool)
+        keep = np.where((keep > 0) | ~open_, keep, masks.shape[0])
     in_rank = np.cumsum(masks, axis=0)  # 1-based rank of each IN model among the IN ones
     out_rank = np.cumsum(~masks, axis=0)
     in_weights = masks & (in_rank <= keep)

@@ -6,7 +6,11 @@ import numpy as np
 from scipy.stats import rankdata
 
 from mia_defense.attacks.base import Scores, requires_access
-from mia_defense.attacks.references import balanced_references, reference_models
+from mia_defense.attacks.references import (
+    balanced_references,
+    closed_records,
+    reference_models,
+)
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
@@ -33,12 +37,14 @@ def _log_mean_prob(log_p: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.where(count > 0, np.log(total / count) + top, np.nan)
 
 
-def _log_out_prob(ref_log_p: np.ndarray, ref_masks: np.ndarray) -> np.ndarray:
+def _log_out_prob(
+    ref_log_p: np.ndarray, ref_masks: np.ndarray, closed: np.ndarray | None = None
+) -> np.ndarray:
     """log Pr(x)_OUT [N]: the OUT references' average probability (balanced, see
-    `balanced_references`). A sample no OUT reference saw (only with very few references)
-    gets the average OUT probability over all samples, not a value of its own that would
-    single it out."""
-    _, out = balanced_references(ref_masks)
+    `balanced_references`, ``closed`` as there). A sample no OUT reference saw (only with
+    very few references) gets the average OUT probability over all samples, not a value of
+    its own that would single it out."""
+    _, out = balanced_references(ref_masks, closed=closed)
     log_out = _log_mean_prob(ref_log_p, out)
     overall = np.log(np.mean(np.exp(ref_log_p)[out > 0])) if (out > 0).any() else 0.0
     return np.where(np.isnan(log_out), overall, log_out)
@@ -50,16 +56,23 @@ def _offline_marginal(log_out: np.ndarray, a: np.ndarray | float) -> np.ndarray:
     return np.log((1.0 + a) / 2.0 * np.exp(log_out) + (1.0 - a) / 2.0)
 
 
-def _log_marginal(ref_log_p: np.ndarray, ref_masks: np.ndarray, *, online: bool, a: float):
+def _log_marginal(
+    ref_log_p: np.ndarray, ref_masks: np.ndarray, *, online: bool, a: float,
+    closed: np.ndarray | None = None,
+):  # fmt: skip
     """log Pr(x) [N]: the reference models' average probability of the true class.
 
-    Online it averages as many IN as OUT references of x; offline only the OUT references
-    are used, scaled by ``a`` (`_offline_marginal`).
+    Online it averages as many IN as OUT references of x (a sample without any: the average
+    over all samples); offline only the OUT references are used, scaled by ``a``
+    (`_offline_marginal`). ``closed``: as in `balanced_references`.
     """
     if online:
-        ref_in, ref_out = balanced_references(ref_masks)
-        return _log_mean_prob(ref_log_p, ref_in + ref_out)
-    return _offline_marginal(_log_out_prob(ref_log_p, ref_masks), a)
+        ref_in, ref_out = balanced_references(ref_masks, closed=closed)
+        weights = ref_in + ref_out
+        log_both = _log_mean_prob(ref_log_p, weights)
+        overall = np.log(np.mean(np.exp(ref_log_p)[weights > 0])) if (weights > 0).any() else 0.0
+        return np.where(np.isnan(log_both), overall, log_both)
+    return _offline_marginal(_log_out_prob(ref_log_p, ref_masks, closed), a)
 
 
 def _auc(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -154,11 +167,13 @@ def rmia(
         z = np.sort(np.random.default_rng(seed).choice(num_samples, num_z, replace=False))
     scores = np.empty((len(targets), num_samples))
     chosen = np.full(len(targets), np.nan)
+    closed = closed_records(obs.masks)
     for row, t in enumerate(targets):
         refs = reference_models(obs.num_models, t)
         if not online:
             chosen[row] = choose_a(log_p[refs], obs.masks[refs]) if a is None else a
-        marginal = _log_marginal(log_p[refs], obs.masks[refs], online=online, a=chosen[row])
+        marginal = _log_marginal(log_p[refs], obs.masks[refs], online=online, a=chosen[row],
+                                 closed=closed)
         log_ratio = log_p[t] - marginal
         ratio_z = np.sort(log_ratio[z])
         # fraction of z with log_ratio(x) - log_ratio(z) > log(gamma)

@@ -70,13 +70,15 @@ def test_rmia_beats_offline_lira_with_two_reference_models(overfit_run):
     """With 2 references a quarter of the records have no OUT reference and the others
     one or two: LiRA offline's Gaussian (mean of 1-2 logits, pooled variance) is then
     mostly noise, while RMIA's ratio to the references' average probability, scaled by
-    ``a``, degrades gracefully. On this run the gap is several-fold at 1% FPR (measured
-    0.05 vs 0.009); asserting a 2x margin leaves room for seeds and platforms."""
+    ``a``, degrades gracefully. On this run the gap is 1.6x at 1% FPR (measured 0.032 vs
+    0.020; it was 0.05 vs 0.009 while a record whose two references were both OUT, so IN
+    for the third model, the target, kept them: `balanced_references`' ``closed``);
+    asserting a 1.25x margin leaves room for seeds and platforms."""
     _, obs, is_canary, _ = overfit_run
     obs = Observations(obs.log_probs[:, ~is_canary], obs.labels[~is_canary],
                        obs.masks[:, ~is_canary])
     offline_lira = _pooled_tpr(lambda o, t: lira(o, t, online=False), obs, 2, 0.01)
-    assert _pooled_tpr(rmia, obs, 2, 0.01) > 2 * offline_lira
+    assert _pooled_tpr(rmia, obs, 2, 0.01) > 1.25 * offline_lira
 
 
 def test_results_record_intervals_epsilon_slices_and_canaries(overfit_run):

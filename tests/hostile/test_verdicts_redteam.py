@@ -1,0 +1,62 @@
+"""Red-team cases: inputs an ordinary (or hostile) user can give that used to end in a wrong
+verdict, a leaky model reported as private or a private one as leaky."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense import api
+from mia_defense.attacks.references import balanced_references, closed_records
+
+NO_SIGNAL_TPR = 0.02  # TPR at 0.1% FPR an attack may reach by luck on 2 x 1000 records
+
+
+def _no_signal(num_models: int, *, records: int = 1000, classes: int = 10, seed: int = 0):
+    """Balanced masks (each record IN for half of the models) and useful outputs that carry
+    no membership signal at all: members and non-members are drawn alike."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, records)
+    masks = np.zeros((num_models, records), bool)
+    for n in range(records):
+        masks[rng.permutation(num_models)[: num_models // 2], n] = True
+    logits = rng.normal(size=(num_models, records, classes)) * 2
+    logits[:, np.arange(records), labels] += 2.5  # about 43% accurate, far above chance
+    return api.observations_from_arrays(logits, masks, labels, kind="logits")
+
+
+def test_two_models_without_membership_signal_are_not_reported_leaky():
+    """K=2 (mia-train plan.num_models=2, or two models of a user): the one reference model
+    trains on exactly the records the target does not, so a reference-based attack that
+    kept its references used the target's membership itself: LiRA online AUC 0.73 and
+    label-only TPR 0.26 at 0.1% FPR on outputs without any signal, and an ε=0.5 DP claim
+    "refuted" by these figures."""
+    obs = _no_signal(2)
+    cfg = api.attack_config(["attack.bootstrap=0"])
+    found = api.run_audit(obs, cfg, defended=True, privacy={"epsilon": 0.5, "delta": 1e-5})
+    result = found.result
+    for name, figures in result.attacks.items():
+        assert 0.45 < figures["auc"] < 0.56, (name, figures["auc"])
+        assert figures["tpr@0.1%fpr"] <= NO_SIGNAL_TPR, (name, figures["tpr@0.1%fpr"])
+    assert result.privacy["epsilon_refuted"] is False
+    assert result.privacy["empirical_epsilon"] < 0.5
+
+
+def test_a_reference_set_lacking_one_kind_keeps_none_of_a_closed_record():
+    """Record 0 is IN for the target (the one model left out) and OUT for both references:
+    which kind its references lack is the target's membership, so none is kept; record 1,
+    OUT for every model (not closed), keeps its references as before."""
+    masks = np.array([[True, False], [False, False], [False, False]])  # [K=3, N=2]; target 0
+    closed = closed_records(masks)
+    assert closed.tolist() == [True, False]
+    ref_in, ref_out = balanced_references(masks[1:], closed=closed)
+    assert ref_in[:, 0].sum() == ref_out[:, 0].sum() == 0
+    assert ref_out[:, 1].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("num_models", [4, 8])
+def test_balanced_plans_from_four_models_unchanged_and_near_chance(num_models):
+    obs = _no_signal(num_models, seed=num_models)
+    found = api.audit(obs, overrides=["attack.bootstrap=0", "~attack.attacks.shokri"])
+    for name, figures in found.result.attacks.items():
+        assert 0.45 < figures["auc"] < 0.55, (name, figures["auc"])
