@@ -101,7 +101,11 @@ def _fronts_markdown(report: Report) -> str:
     """The Pareto front of each (dataset, model) as Markdown tables."""
     lines = [
         "One front per dataset and model: runs of different datasets or models are never "
-        "compared. No other row of the same dataset and model is both more accurate and less "
+        "compared. Nor are runs attacked otherwise (other black-box attacks or attack "
+        "settings, plan.num_models, plan.population_size, attack.shadow_recipe, "
+        "attack.queries): a weaker yardstick is no evidence of privacy, so each such "
+        "evaluation has its own front, named after the model in brackets. No other row "
+        "of the same dataset and model is both more accurate and less "
         "leaky than these (numbered as in the chart); where their 95% intervals overlap, the "
         "order between two rows is not established.",
     ]
@@ -247,6 +251,7 @@ def write_report(
     if not loaded.runs:
         raise _no_run_error(sources, loaded)
     summaries = summarise(loaded.runs)
+    _warn_evaluations(summaries)
     groups = group_runs(summaries, by=group_by)
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
@@ -265,6 +270,21 @@ def write_report(
             f"free disk space or {_FIX_OUT}"
         ) from None
     return report
+
+
+def _warn_evaluations(summaries: Sequence[RunSummary]) -> None:
+    """Say when runs of one dataset and model were attacked otherwise: they get fronts of
+    their own (`mia_defense.report.table.evaluation_labels`)."""
+    apart = [s for s in summaries if s.evaluation]
+    if apart:
+        shown = "; ".join(f"{s.name}: {s.evaluation}" for s in apart[:5])
+        log.warning(
+            "%d runs were attacked otherwise than other runs of their dataset and model (%s%s); "
+            "their leakage figures are not comparable, so each evaluation gets its own Pareto "
+            "front: attack every run of a comparison with the same attack settings, "
+            "plan.num_models and plan.population_size",
+            len(apart), shown, "; ..." if len(apart) > 5 else "",
+        )
 
 
 def _fronts(groups: Sequence[RunGroup], leakage: str) -> dict[tuple[str, str], list[int]]:

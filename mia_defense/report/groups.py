@@ -25,6 +25,7 @@ from mia_defense.report.table import (
     distinguishing,
     name_items,
     short_labels,
+    with_evaluation,
 )
 
 __all__ = [
@@ -67,6 +68,8 @@ class RunGroup:
             black-box attack) and ``ATTACK.METRIC`` (``lira_online.auc``, ...).
         epsilon: the largest ε of its runs (``inf`` without noise), ``None`` when not DP.
         strongest_attack: its runs' strongest attacks (``a ×2, b ×1`` when they differ).
+        evaluation: how its runs were attacked where runs of its dataset and model differ
+            (`mia_defense.report.table.evaluation_labels`); ``""`` otherwise.
     """
 
     name: str
@@ -81,6 +84,7 @@ class RunGroup:
     metrics: dict[str, Estimate] = field(default_factory=dict)
     epsilon: float | None = None
     strongest_attack: str = ""
+    evaluation: str = ""
 
     @property
     def n(self) -> int:
@@ -88,7 +92,9 @@ class RunGroup:
 
     @property
     def pair(self) -> tuple[str, str]:
-        return self.dataset, self.model
+        """(dataset, model), the model with ``[evaluation]`` when its runs were attacked
+        otherwise than others of the pair (`RunSummary.pair`)."""
+        return self.dataset, with_evaluation(self.model, self.evaluation)
 
     @property
     def seeds(self) -> list[int | None]:
@@ -316,6 +322,7 @@ def group_runs(
             family=family, defense=_joined([r.defense for r in rs]),
             release=_joined([r.release for r in rs]), hyperparameters=hyper,
             metrics=_figures(rs), epsilon=_epsilon(rs), strongest_attack=_strongest(rs),
+            evaluation=rs[0].evaluation,
         )  # fmt: skip
         rows.append(row)
     return rows

@@ -7,7 +7,7 @@ import csv
 import math
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -24,12 +24,14 @@ __all__ = [
     "RunSummary",
     "defense_family",
     "distinguishing",
+    "evaluation_labels",
     "flatten",
     "markdown_table",
     "name_items",
     "not_ranked_markdown",
     "short_labels",
     "summarise",
+    "with_evaluation",
     "write_csv",
 ]
 
@@ -119,6 +121,8 @@ class RunSummary:
             K models (NaN without ``utility.test_accuracy_std`` or for K=1).
         leak_tpr_ci, leak_auc_ci: the bootstrap interval of the attack giving ``leak_tpr``,
             ``leak_auc`` (NaN when results.json has none).
+        evaluation: how this run was attacked, where that differs between the runs of its
+            dataset and model (`evaluation_labels`); ``""`` when they were all attacked alike.
     """
 
     name: str
@@ -145,11 +149,14 @@ class RunSummary:
     test_accuracy_ci: tuple[float, float] = _NO_INTERVAL
     leak_tpr_ci: tuple[float, float] = _NO_INTERVAL
     leak_auc_ci: tuple[float, float] = _NO_INTERVAL
+    evaluation: str = ""
 
     @property
     def pair(self) -> tuple[str, str]:
-        """(dataset, model): runs of different pairs never share a row or a Pareto front."""
-        return self.dataset, self.model
+        """(dataset, model): runs of different pairs never share a row or a Pareto front.
+        A run attacked otherwise than others of its dataset and model (``evaluation``) has
+        it after the model: ``("digits", "MLP [plan.num_models=4]")``."""
+        return self.dataset, with_evaluation(self.model, self.evaluation)
 
 
 def _num(value: Any) -> float:
@@ -275,8 +282,71 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
     )
 
 
+# What decides how strong the attacker of a run is, besides the defended models: runs that
+# differ in these were measured with different yardsticks, so their leakage figures are not
+# comparable (a run attacked by the entropy threshold alone "beats" the same models attacked
+# by LiRA; LiRA with 3 reference models is weaker than with 15).
+_EVALUATION_KEYS = ("plan.num_models", "plan.population_size", "attack.shadow_recipe")
+_EVALUATION_PREFIXES = ("attack.queries.",)
+
+
+def with_evaluation(model: str, evaluation: str) -> str:
+    """The model's name as fronts, panels and legends show it: with ``[evaluation]`` when
+    the run was attacked otherwise than others of its dataset and model."""
+    return f"{model} [{evaluation}]" if evaluation else model
+
+
+def _evaluation(payload: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, str]:
+    """How a run was attacked: its black-box attacks (those that ran) with their settings,
+    its reference models, population, shadow recipe and queries, as ``key -> text``."""
+    black_box = sorted(
+        name for name, m in payload["attacks"].items()
+        if m.get("access", DEFAULT_ACCESS) in BLACK_BOX
+    )  # fmt: skip
+    found = {"attacks": "+".join(black_box)}
+    fallback = {"plan.num_models": payload.get("num_models")}
+    for key in _EVALUATION_KEYS:
+        value = config.get(key, fallback.get(key))
+        if value is not None:
+            found[key] = str(value)
+    prefixes = (*_EVALUATION_PREFIXES, *(f"attack.attacks.{name}." for name in black_box))
+    for key, value in config.items():
+        if key.startswith(prefixes) and not key.endswith((".seed", "._partial_")):
+            found[key] = str(value)
+    return found
+
+
+def evaluation_labels(
+    pairs: Sequence[tuple[str, str]], evaluations: Sequence[Mapping[str, str]]
+) -> list[str]:
+    """Per run, how it was attacked where runs of the same (dataset, model) differ: the
+    black-box attacks it lacks (``without lira_online, rmia``) and the settings that differ
+    (``plan.num_models=4``); ``""`` for every run of a pair attacked alike."""
+    labels = [""] * len(pairs)
+    for pair in dict.fromkeys(pairs):
+        members = [i for i, p in enumerate(pairs) if p == pair]
+        sets = {i: set(filter(None, evaluations[i]["attacks"].split("+"))) for i in members}
+        every = set.union(*sets.values())
+        shared = set.intersection(*sets.values())
+        keys = dict.fromkeys(k for i in members for k in evaluations[i] if k != "attacks")
+        varying = [
+            k for k in keys
+            if len({evaluations[i].get(k) for i in members}) > 1
+            and (not k.startswith("attack.attacks.") or k.split(".")[2] in shared)
+        ]  # fmt: skip
+        for i in members:
+            items = []
+            if sets[i] != every:
+                items.append(f"without {', '.join(sorted(every - sets[i]))}")
+            items += [f"{k}={evaluations[i].get(k, '(not set)')}" for k in varying]
+            labels[i] = "; ".join(items)
+    return labels
+
+
 def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
-    """One `RunSummary` per run; hyperparameters list what distinguishes the runs."""
+    """One `RunSummary` per run; hyperparameters list what distinguishes the runs. Runs of
+    one dataset and model attacked otherwise (`evaluation_labels`) get their ``evaluation``:
+    their leakage figures are not comparable, so they never share a row or a front."""
     families = [
         defense_family(str(r.payload["defense"].get("defense", "none")),
                        str(r.payload["defense"].get("release", "full")))
@@ -287,10 +357,14 @@ def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
     owns = [{k for k in r.payload["defense"] if "." in k} for r in runs]
     hypers = distinguishing(settings, families, owns)
     labels = short_labels([run.name for run in runs])
-    return [
+    summaries = [
         _summary(run, label, hyper, family)
         for run, label, hyper, family in zip(runs, labels, hypers, families, strict=True)
     ]
+    pairs = zip(runs, summaries, strict=True)
+    evaluations = [_evaluation(run.payload, summary.config) for run, summary in pairs]
+    tags = evaluation_labels([s.pair for s in summaries], evaluations)
+    return [replace(s, evaluation=tag) for s, tag in zip(summaries, tags, strict=True)]
 
 
 def _format_hyper(hyper: Mapping[str, Any]) -> str:

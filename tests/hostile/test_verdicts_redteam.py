@@ -60,3 +60,63 @@ def test_balanced_plans_from_four_models_unchanged_and_near_chance(num_models):
     found = api.audit(obs, overrides=["attack.bootstrap=0", "~attack.attacks.shokri"])
     for name, figures in found.result.attacks.items():
         assert 0.45 < figures["auc"] < 0.55, (name, figures["auc"])
+
+
+# -- mia-report: runs measured with different yardsticks ------------------------------------
+
+
+def _weaken(run_dir, keep: tuple[str, ...]):
+    """Drop every attack of a written run but ``keep``, as '~attack.attacks.NAME' does."""
+    from mia_defense.tracking import read_json, write_json
+
+    payload = read_json(run_dir / "results.json")
+    payload["attacks"] = {k: v for k, v in payload["attacks"].items() if k in keep}
+    payload["strongest_attack"] = keep[0]
+    write_json(run_dir / "results.json", payload)
+
+
+def test_report_never_puts_a_weakly_attacked_run_on_the_front_of_strongly_attacked_ones(
+    tmp_path, caplog
+):
+    """The same models attacked by LiRA and by a loss threshold alone (an override such as
+    '~attack.attacks.lira') used to share a front: the weak evaluation, TPR near 0, pushed
+    the full one off it and stood as the private run."""
+    from mia_defense.report import write_report
+    from tests.report.fake_runs import make_run
+
+    root = tmp_path / "sweep"
+    lira = {"attack.attacks.lira._target_": "mia_defense.attacks.lira"}
+    make_run(root / "full", test_accuracy=0.9, signal=3.0, config=lira)
+    make_run(root / "weak", test_accuracy=0.9, signal=3.0)
+    _weaken(root / "weak", ("loss",))
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    fronts = {key: [report.groups[i].name for i in front] for key, front in report.fronts.items()}
+    assert fronts == {("digits", "MLP"): ["full"], ("digits", "MLP [without lira]"): ["weak"]}
+    assert "attacked otherwise" in caplog.text
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert "### digits · MLP [without lira]" in readme
+
+
+def test_report_keeps_runs_with_fewer_reference_models_off_the_others_front(tmp_path):
+    from mia_defense.report import write_report
+    from tests.report.fake_runs import make_run
+
+    root = tmp_path / "sweep"
+    make_run(root / "plan.num_models=16", test_accuracy=0.9, signal=3.0)
+    make_run(root / "plan.num_models=2", test_accuracy=0.9, signal=0.1)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert sorted(report.fronts) == [
+        ("digits", "MLP [plan.num_models=16]"), ("digits", "MLP [plan.num_models=2]")
+    ]
+
+
+def test_report_of_runs_attacked_alike_keeps_one_front_per_dataset_and_model(tmp_path):
+    from mia_defense.report import write_report
+    from tests.report.fake_runs import make_run
+
+    root = tmp_path / "sweep"
+    make_run(root / "train.epochs=3", test_accuracy=0.9, signal=3.0)
+    make_run(root / "train.epochs=9", test_accuracy=0.8, signal=0.1, seed=1)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert list(report.fronts) == [("digits", "MLP")]
+    assert all(s.evaluation == "" for s in report.summaries)
