@@ -35,7 +35,7 @@ def _train_schema() -> type:
 
 
 def _plan_schema() -> type:
-    from mia_defense.experiment import PlanConfig
+    from mia_defense.pipeline.spec import PlanConfig
 
     return PlanConfig
 

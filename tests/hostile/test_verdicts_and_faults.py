@@ -17,7 +17,8 @@ import pytest
 
 from mia_defense.cli.train import format_table, run
 from mia_defense.errors import DivergedError
-from mia_defense.experiment import RunResult, _check_released
+from mia_defense.experiment import RunResult
+from mia_defense.pipeline.release import check_released
 from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import safe_dirname
 from tests.helpers import mia_train
@@ -91,11 +92,11 @@ def test_the_console_script_exits_2_on_divergence_without_a_traceback(tmp_path):
 )
 def test_non_finite_released_outputs_are_divergence(values, message):
     with pytest.raises(DivergedError, match=message):
-        _check_released(values, what="test set")
+        check_released(values, what="test set")
 
 
 def test_withheld_classes_alone_are_a_valid_release():
-    _check_released(np.array([[[0.0, -np.inf, -np.inf]]]), what="population")
+    check_released(np.array([[[0.0, -np.inf, -np.inf]]]), what="population")
 
 
 def result_with(test_accuracy: float, chance: float) -> RunResult:

@@ -11,7 +11,8 @@ import pytest
 from mia_defense.attacks import loss_attack
 from mia_defense.attacks.runner import EvaluationConfig
 from mia_defense.cli.build import format_table
-from mia_defense.experiment import _audit_evidence, _check_claim, attack_observations
+from mia_defense.pipeline.claim import audit_evidence, check_claim
+from mia_defense.pipeline.evaluate import attack_observations
 from tests.helpers import synthetic_observations
 
 
@@ -61,12 +62,12 @@ def test_the_one_run_audit_can_refute_the_claim_too(side):
     privacy = {"epsilon": 1.0, "empirical_epsilon": 0.2,
                "audit": {side: {"epsilon": 1.7}, "accountant_epsilon": 1.0}}
     attacks = [(0.2, "attack loss, 95% over all 3 attacks")]
-    _check_claim(privacy, [*attacks, *_audit_evidence(privacy)])
+    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
     assert privacy["epsilon_refuted"] is True
     assert privacy["epsilon_refuted_by"] == f"one-run audit, {side}"
     # rechecked once the audit is below: the refutation is not left behind
     privacy["audit"][side]["epsilon"] = 0.9
-    _check_claim(privacy, [*attacks, *_audit_evidence(privacy)])
+    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
     assert privacy["epsilon_refuted"] is False and "epsilon_refuted_by" not in privacy
 
 

@@ -1,0 +1,2 @@
+"""The stages of `mia_defense.experiment.run_experiment`, a module each, in order: `data`,
+`train`, `release`, `evaluate` (with `claim`), `record`."""

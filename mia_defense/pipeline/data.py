@@ -1,0 +1,173 @@
+"""Stage 1: the arrays a run uses: the membership plan drawn, canaries appended, the
+settings checked against them before any model trains."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from mia_defense.attacks.references import target_models
+from mia_defense.attacks.runner import (
+    check_attacks,
+)
+from mia_defense.attacks.shadow import SHADOW_RECIPES
+from mia_defense.audit import with_audit_canaries
+from mia_defense.budget import check_budget
+from mia_defense.canaries import insert_canaries
+from mia_defense.data.checks import check_classes_repeat, duplicate_count
+from mia_defense.data.dataset import Dataset
+from mia_defense.defenses.compose import check_defenses
+from mia_defense.errors import ConfigError
+from mia_defense.plan import MembershipPlan, make_plan
+from mia_defense.training.config import CHUNK_SIZE
+from mia_defense.user_fit import check_user_fit
+
+if TYPE_CHECKING:
+    from mia_defense.pipeline.spec import Experiment
+
+__all__ = ["TrainingData", "prepare_data"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The arrays a run trains, queries and tests on: fixed by the config and the dataset.
+
+    Attributes:
+        dataset: the data after canaries were appended.
+        plan: the membership plan (indices into ``dataset``, masks [K, N]).
+        is_canary: [N] which population records are canaries.
+        fingerprint: a content hash of the population, masks, test and reference arrays:
+            checkpoints and finished runs are reused only on exactly these arrays.
+    """
+
+    dataset: Dataset
+    plan: MembershipPlan
+    is_canary: np.ndarray
+    fingerprint: str
+
+    def split(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Features and labels of the dataset rows ``idx``."""
+        return self.dataset.x[idx], self.dataset.y[idx]
+
+
+def _content_hash(*arrays: np.ndarray) -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.data)
+    return digest.hexdigest()
+
+
+def prepare_data(experiment: Experiment) -> TrainingData:
+    """Draw the plan, append the canaries and check the settings against them (no training)."""
+    data = experiment.dataset
+    check_classes_repeat(data.y, source=data.description)
+    plan = make_plan(
+        data,
+        num_models=experiment.plan.num_models,
+        population_size=experiment.plan.population_size,
+        test_size=experiment.plan.test_size,
+        reference_size=experiment.plan.reference_size,
+        seed=experiment.seed,
+    )
+    _warn_duplicates(data, plan)
+    is_canary = np.zeros(plan.population_size, dtype=bool)
+    if experiment.num_canaries:
+        inserted = insert_canaries(
+            data, plan, num=experiment.num_canaries, kind=experiment.canary_kind,
+            seed=experiment.seed,
+        )
+        data, plan, is_canary = inserted.dataset, inserted.plan, inserted.is_canary
+    audited = with_audit_canaries(  # the one-run audit's input canaries (none without it)
+        experiment.audit, data, plan, is_canary, kind=experiment.canary_kind,
+        seed=experiment.seed,
+    )
+    data, plan, is_canary = audited.dataset, audited.plan, audited.is_canary
+    _check(experiment, plan, num_classes=data.num_classes)
+    splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
+    for idx in (plan.test_idx, plan.reference_idx):
+        splits += [data.x[idx], data.y[idx]]
+    return TrainingData(
+        dataset=data, plan=plan, is_canary=is_canary, fingerprint=_content_hash(*splits)
+    )
+
+
+def _warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
+    """Say when samples the run uses have exact copies among them: a copy on the other side
+    of a model's membership reads as a member, so the attacks understate the leak (and a
+    copy of a member in the test set overstates test accuracy)."""
+    used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
+    copies = duplicate_count(data.x[used])
+    if copies:
+        log.warning(
+            "%s: %d of the %d samples this run uses have an exact copy among them (the same "
+            "features); copies on both sides of a model's membership make the attacks "
+            "understate the leak and test accuracy overstate utility: deduplicate the data",
+            data.description, copies, len(used),
+        )
+
+
+def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) -> None:
+    """Stop a run whose settings cannot work before any model is trained."""
+    members = int(plan.masks.sum(axis=1).min())
+    if experiment.train.batch_size > members:
+        raise ConfigError(
+            f"train.batch_size={experiment.train.batch_size} is larger than the smallest "
+            f"member set ({members} samples); lower it or raise plan.population_size"
+        )
+    if experiment.num_targets is not None and not 1 <= experiment.num_targets <= plan.num_models:
+        raise ConfigError(
+            f"attack.num_targets={experiment.num_targets}: must lie in [1, {plan.num_models}] "
+            "(plan.num_models)"
+        )
+    for fpr in experiment.fprs:
+        if not 0.0 < fpr < 1.0:
+            raise ConfigError(f"attack.fprs contains {fpr}: every FPR must lie in (0, 1)")
+    if not experiment.attacks:
+        raise ConfigError("attack.attacks is empty: name at least one attack")
+    if experiment.bootstrap < 0:
+        raise ConfigError(f"attack.bootstrap={experiment.bootstrap}: must be >= 0 (0 = no CIs)")
+    if not 0.0 < experiment.confidence < 1.0:
+        raise ConfigError(f"attack.confidence={experiment.confidence}: must lie in (0, 1)")
+    experiment.release.check(num_classes=num_classes)
+    check_attacks(
+        experiment.attacks,
+        num_models=plan.num_models,
+        num_classes=num_classes,
+        targets=target_models(plan.num_models, experiment.num_targets),
+    )
+    if experiment.shadow_recipe not in SHADOW_RECIPES:
+        raise ConfigError(
+            f"attack.shadow_recipe={experiment.shadow_recipe!r}: choose from {SHADOW_RECIPES}"
+        )
+    check_defenses(experiment.build_defenses(), reference_size=len(plan.reference_idx))
+    check_user_fit(experiment.train, defenses=list(experiment.build_defenses()))
+    _check_budget(experiment, plan, num_classes=num_classes)
+
+
+def _check_budget(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) -> None:
+    """Refuse a plan whose memory or training time could never fit (e.g. K=100000)."""
+    with torch.random.fork_rng(devices=[]):
+        probe = experiment.build_model(input_shape=experiment.dataset.input_shape,
+                                       num_classes=num_classes)
+    undefended = experiment.shadow_recipe == "undefended"
+    check_budget(
+        num_models=plan.num_models * (2 if undefended else 1),
+        population_size=plan.population_size,
+        test_size=len(plan.test_idx),
+        num_classes=num_classes,
+        num_params=sum(p.numel() for p in probe.parameters()),
+        num_augmented=experiment.queries.num_augmented,
+        epochs=experiment.train.epochs,
+        batch_size=experiment.train.batch_size,
+        chunk_size=experiment.train.chunk_size or CHUNK_SIZE,
+        device=experiment.train.device,
+    )

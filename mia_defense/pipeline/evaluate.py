@@ -1,0 +1,268 @@
+"""Stage 4: the attacks on the released outputs, summarised beside utility: `RunResult`,
+what a run measured (mia-train, mia-attack and the Python API share `attack_observations`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mia_defense.attacks.base import WHITE_BOX
+from mia_defense.attacks.runner import (
+    Attack,
+    AttackResult,
+    EvaluationConfig,
+    run_attacks,
+    strongest,
+)
+from mia_defense.errors import ConfigError
+from mia_defense.metrics.records import record_vulnerability, slice_metrics
+from mia_defense.observations import Observations
+from mia_defense.pipeline.claim import attack_evidence, check_claim, highest_bound
+
+if TYPE_CHECKING:
+    from mia_defense.training.loop import Ensemble
+
+__all__ = [
+    "RunResult",
+    "attack_observations",
+    "fpr_key",
+    "judged_accuracy",
+    "released_accuracy",
+    "utility_figures",
+]
+
+
+@dataclass
+class RunResult:
+    """What a run measured; written to results.json.
+
+    Attributes:
+        utility: mean over models of train/test accuracy and loss, and the gap.
+        attacks: name -> {access, auc, tpr@fpr..., advantage, seconds, chosen settings}.
+        strongest_attack: the black-box attack (label or released-output access) with the
+            highest TPR at the lowest FPR: the run's verdict; ``None`` when none ran.
+        defense: the training-time defenses' and release's settings.
+        privacy: accountant figures reported by the defenses (e.g. ``epsilon``).
+        wall_seconds: the run's wall time.
+        timings: seconds per pipeline stage (data, training, observation, attacker's
+            models, attacks and bootstrap, scores.npz, tensorboard).
+        training: the engine that trained the target models (``stacked`` or ``opacus``)
+            and, when they could not train stacked, ``fallback_reason``; ``reused``: the
+            models taken from the model store, and ``store``: its directory and keys.
+        strongest_white_box_attack: the strongest attack that reads the weights, reported
+            apart (no release lets weights out); ``None`` when none ran.
+        nonmember_scores: how many non-member scores the metrics pool (targets x records
+            out of each target's training set, canaries aside): an FPR below 1 / this count
+            is not resolved (`unresolved_fprs`).
+        epsilon_evidence: ``(lower bound on ε, what found it)`` that may refute a DP claim
+            (`check_claim`): the attacks' highest bound, corrected for their number.
+    """
+
+    utility: dict[str, float]
+    attacks: dict[str, dict[str, Any]]
+    strongest_attack: str | None
+    defense: dict[str, Any]
+    privacy: dict[str, Any]
+    wall_seconds: float
+    strongest_white_box_attack: str | None = None
+    attack_results: dict[str, AttackResult] = field(repr=False, default_factory=dict)
+    slices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    most_vulnerable: list[dict[str, Any]] = field(default_factory=list)
+    training: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    nonmember_scores: int | None = None
+    epsilon_evidence: list[tuple[float, str]] = field(default_factory=list, repr=False)
+
+    @property
+    def utility_below_chance(self) -> bool:
+        """Accuracy not above the majority class's: such a run gets no privacy verdict. The
+        test accuracy, or the members' own for observations without a test set (outputs that
+        do not predict even their training labels: a model that learned nothing, or labels
+        that do not belong to the outputs)."""
+        _, accuracy = judged_accuracy(self.utility)
+        return bool(accuracy <= self.utility["chance_accuracy"])
+
+    def headline(self, fpr: float) -> float:
+        """The strongest black-box attack's TPR at ``fpr``: the run's privacy figure (NaN
+        when no black-box attack ran)."""
+        if self.strongest_attack is None:
+            return float("nan")
+        return self.attacks[self.strongest_attack][fpr_key(fpr)]
+
+
+def fpr_key(fpr: float) -> str:
+    """The results.json key of the TPR at ``fpr``, e.g. ``tpr@0.1%fpr``."""
+    return f"tpr@{fpr * 100:g}%fpr"
+
+
+def judged_accuracy(utility: Mapping[str, Any]) -> tuple[str, float]:
+    """The accuracy held against chance: ``("test", ...)``, or ``("member", ...)`` when
+    there is no test set."""
+    test = utility.get("test_accuracy")
+    if test is None or math.isnan(test):
+        return "member", float(utility["train_accuracy"])
+    return "test", float(test)
+
+
+def released_accuracy(
+    obs: Observations, log_probs_test: np.ndarray | None, y_test: np.ndarray | None
+) -> dict[str, float]:
+    """Accuracy on the released outputs: members vs held-out test set, averaged over models;
+    ``chance_accuracy`` is what always answering the majority class scores, on the test set
+    (on the population without one; the test figures are then NaN)."""
+    train_acc = [
+        float((obs.log_probs[k, obs.masks[k]].argmax(-1) == obs.labels[obs.masks[k]]).mean())
+        for k in range(obs.num_models)
+    ]
+    if log_probs_test is None or y_test is None or not len(y_test):
+        test_acc = np.array([np.nan])
+        chance = float(np.bincount(obs.labels).max() / len(obs.labels))
+    else:
+        test_acc = (log_probs_test.argmax(-1) == y_test[None]).mean(axis=1)
+        counts = np.bincount(y_test, minlength=obs.num_classes)
+        chance = float(counts.max() / len(y_test))
+    return {
+        "train_accuracy": float(np.mean(train_acc)),
+        "test_accuracy": float(np.mean(test_acc)),
+        "test_accuracy_std": float(np.std(test_acc)),
+        "generalization_gap": float(np.mean(train_acc) - np.mean(test_acc)),
+        "chance_accuracy": chance,
+    }
+
+
+def utility_figures(
+    ensemble: Ensemble, log_probs_test: np.ndarray, y_test: np.ndarray, obs: Observations
+) -> dict[str, float]:
+    """`released_accuracy`, with the losses and epochs of the models' training histories."""
+    accuracy = released_accuracy(obs, log_probs_test, y_test)
+    finals = [h.final for h in ensemble.histories]
+    return {
+        **{k: accuracy[k] for k in ("train_accuracy", "test_accuracy", "test_accuracy_std",
+                                    "generalization_gap")},
+        "train_loss": float(np.mean([r.train_loss for r in finals])),
+        "test_loss": float(np.mean([r.test_loss for r in finals])),
+        "epochs_trained": float(np.mean([len(h.epoch_stats) for h in ensemble.histories])),
+        "chance_accuracy": accuracy["chance_accuracy"],
+    }
+
+
+def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, Any]:
+    """Flat figures of one attack: its access, AUC and TPR@FPR each with its CI, advantage,
+    ε bound, and each setting it chose on its references (mean, min, max over targets)."""
+    summary: dict[str, Any] = {"access": result.access, "auc": result.metrics.auc}
+    ci = result.intervals
+    if ci is not None:
+        summary.update({"auc_ci_low": ci.auc[0], "auc_ci_high": ci.auc[1]})
+    for f in fprs:
+        summary[fpr_key(f)] = result.metrics.tpr_at_fpr[f]
+        if ci is not None:
+            summary[f"{fpr_key(f)}_ci_low"], summary[f"{fpr_key(f)}_ci_high"] = ci.tpr_at_fpr[f]
+    summary["advantage"] = result.metrics.advantage
+    summary["empirical_epsilon"] = result.epsilon_lower_bound
+    summary["seconds"] = result.seconds
+    for key, values in result.chosen.items():
+        summary[key] = float(np.mean(values))
+        summary[f"{key}_min"], summary[f"{key}_max"] = float(np.min(values)), float(np.max(values))
+    return summary
+
+
+def _record_views(
+    results: Mapping[str, AttackResult],
+    obs: Observations,
+    *,
+    is_canary: np.ndarray,
+    population_idx: np.ndarray,
+    fprs: Sequence[float],
+    strongest_name: str,
+    top: int = 10,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, dict[str, float]]], list[dict[str, Any]]]:
+    """Per-record vulnerability [N] per attack, per-slice metrics, the most vulnerable records."""
+    vulnerability, slices = {}, {}
+    regular = ~is_canary
+    groups = {f"class_{c}": regular & (obs.labels == c) for c in np.unique(obs.labels)}
+    if is_canary.any():
+        groups["canaries"] = is_canary
+    for name, r in results.items():
+        truth = obs.masks[r.targets]
+        vulnerability[name] = record_vulnerability(r.scores, truth)
+        slices[name] = slice_metrics(r.scores, truth, groups, fprs=fprs)
+    record_auc = vulnerability[strongest_name]
+    order = [int(n) for n in np.argsort(-np.nan_to_num(record_auc, nan=-1.0))[:top]]
+    worst = [
+        {
+            "record": n,
+            "dataset_index": int(population_idx[n]),
+            "label": int(obs.labels[n]),
+            "canary": bool(is_canary[n]),
+            "record_auc": float(record_auc[n]),
+        }
+        for n in order
+    ]
+    return vulnerability, slices, worst
+
+
+def attack_observations(
+    obs: Observations,
+    attacks: Mapping[str, Attack],
+    *,
+    targets: np.ndarray,
+    evaluation: EvaluationConfig,
+    is_canary: np.ndarray,
+    population_idx: np.ndarray,
+    utility: dict[str, float],
+    privacy: dict[str, Any],
+    defense: dict[str, Any],
+    training: dict[str, Any],
+) -> tuple[RunResult, dict[str, np.ndarray]]:
+    """Run every attack on the targets [T] and summarise them beside the given utility,
+    privacy (the accountant's figures, to which the empirical ε bound is added), defense
+    and training facts; also the per-record vulnerability [N] of each attack.
+
+    The one attack stage: mia-train calls it after training, mia-attack and
+    `mia_defense.api` on observations alone. The bound's δ is the accountant's
+    (``privacy["delta"]``) when there is one, else ``evaluation.delta``.
+    """
+    fprs = sorted(evaluation.fprs)
+    evaluation = replace(evaluation, delta=privacy.get("delta") or evaluation.delta)
+    attack_results = run_attacks(
+        obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary
+    )
+    if not attack_results:
+        raise ConfigError(
+            f"attack.attacks: none of {', '.join(attacks)} could run on these observations "
+            "(see the warnings above for what each needs); add an attack that reads the "
+            "released outputs, e.g. loss"
+        )
+    strongest_name = strongest(attack_results, fprs[0])
+    white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX)
+    vulnerability, slices, worst = _record_views(
+        attack_results, obs, is_canary=is_canary, population_idx=population_idx,
+        fprs=fprs, strongest_name=strongest_name or white_box_name or next(iter(attack_results)),
+    )
+    bounds = {name: r.epsilon_lower_bound for name, r in attack_results.items()}
+    best_bound = highest_bound(bounds)
+    privacy = {**privacy, "empirical_epsilon": bounds[best_bound],
+               "empirical_epsilon_delta": evaluation.delta}  # fmt: skip
+    evidence = attack_evidence(attack_results[best_bound], obs.masks[targets][:, ~is_canary],
+                                evaluation, attacks=len(attack_results))
+    check_claim(privacy, evidence)  # the one-run audit, if any, checks again
+    result = RunResult(
+        utility=utility,
+        attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
+        strongest_attack=strongest_name,
+        strongest_white_box_attack=white_box_name,
+        defense=defense,
+        privacy=privacy,
+        wall_seconds=0.0,
+        attack_results=attack_results,
+        slices=slices,
+        most_vulnerable=worst,
+        training=dict(training),
+        nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
+        epsilon_evidence=evidence,
+    )
+    return result, vulnerability

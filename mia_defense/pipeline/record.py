@@ -1,0 +1,205 @@
+"""Stage 5: what a run leaves behind: scores.npz, TensorBoard events and results.json
+(last: its ``complete`` marks a finished run)."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from mia_defense.code_digest import code_digest
+from mia_defense.pipeline.evaluate import RunResult
+from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
+from mia_defense.tracking.tensorboard import log_run
+
+if TYPE_CHECKING:
+    from mia_defense.data.dataset import Dataset
+    from mia_defense.observations import Observations
+    from mia_defense.pipeline.data import TrainingData
+    from mia_defense.pipeline.spec import Experiment
+    from mia_defense.timing import Stopwatch
+    from mia_defense.training.loop import ModelHistory
+
+__all__ = ["RunFacts", "defense_settings", "record_run", "run_facts"]
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What results.json states about the data and the run beside what the run measured:
+    mia-train takes it from its experiment, mia-attack from the run or file it attacks.
+
+    Attributes:
+        source: what mia-attack attacked (path, kind, hash); ``None`` for a mia-train run.
+        (the others: the results.json fields of the same names, docs/run_directory.md)
+    """
+
+    dataset: str
+    data_fingerprint: str | None
+    class_labels: list[Any] | None
+    input_shape: list[int] | None
+    num_classes: int
+    seed: int
+    num_models: int
+    population_size: int
+    test_size: int
+    canaries: int
+    hparams: Mapping[str, Any]
+    config: Mapping[str, Any]
+    source: Mapping[str, Any] | None = None
+
+
+def run_facts(experiment: Experiment, data: TrainingData) -> RunFacts:
+    return RunFacts(
+        dataset=experiment.dataset.name,
+        data_fingerprint=data.fingerprint,
+        class_labels=_class_labels(experiment.dataset),
+        input_shape=list(data.dataset.input_shape),
+        num_classes=int(data.dataset.num_classes),
+        seed=experiment.seed,
+        num_models=data.plan.num_models,
+        population_size=data.plan.population_size,
+        test_size=len(data.plan.test_idx),
+        canaries=int(experiment.num_canaries),
+        hparams=dict(experiment.hparams),
+        config=dict(experiment.config),
+    )
+
+
+def record_run(
+    run_dir: Path,
+    result: RunResult,
+    vulnerability: Mapping[str, np.ndarray],
+    obs: Observations,
+    *,
+    facts: RunFacts,
+    targets: np.ndarray,
+    is_canary: np.ndarray,
+    histories: Sequence[ModelHistory],
+    stopwatch: Stopwatch,
+    start: float,
+) -> None:
+    """scores.npz, TensorBoard events, then results.json (last: its ``complete`` marks a
+    finished run); ``histories`` give the training curves (none when nothing was trained)."""
+    with stopwatch.stage("scores.npz"):
+        write_npz(
+            run_dir / "scores.npz",
+            targets=targets,
+            is_canary=is_canary,
+            **{f"scores/{name}": r.scores for name, r in result.attack_results.items()},
+            **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
+        )
+    headline = _headline_scalars(result)
+    with stopwatch.stage("tensorboard"):
+        log_run(
+            run_dir / "tb",
+            histories=histories,
+            attacks=result.attack_results,
+            scalars=headline,
+            hparams={**facts.hparams, **result.defense},
+            title=f"{facts.dataset}: {result.defense.get('defense', 'none')}",
+            masks=obs.masks,
+            slices=result.slices,
+        )
+    result.timings = dict(stopwatch.seconds)
+    result.wall_seconds = time.perf_counter() - start
+    write_json(run_dir / "results.json", _results_payload(facts, result, headline))
+
+
+def defense_settings(experiment: Experiment) -> dict[str, Any]:
+    defenses = list(experiment.build_defenses())
+    out: dict[str, Any] = {
+        "defense": "+".join(d.name for d in defenses) or "none",
+        "release": experiment.release.name,
+        "shadow_recipe": experiment.shadow_recipe,
+    }
+    for d in defenses:
+        out.update({f"{d.name}.{key}": value for key, value in d.hparams().items()})
+    out.update({f"release.{key}": value for key, value in experiment.release.hparams().items()})
+    return out
+
+
+def _headline_scalars(result: RunResult) -> dict[str, float]:
+    scalars = {
+        "utility/test_accuracy": result.utility["test_accuracy"],
+        "utility/train_accuracy": result.utility["train_accuracy"],
+        "utility/generalization_gap": result.utility["generalization_gap"],
+    }
+    for name, summary in result.attacks.items():
+        for key, value in summary.items():
+            if key != "seconds" and not isinstance(value, str):  # not its access
+                scalars[f"attack/{name}/{key}"] = value
+    # the verdict's figures (not the settings an attack chose, such as RMIA's a)
+    verdict = ("auc", "tpr@", "advantage", "empirical_epsilon")
+    for prefix, name in (("strongest", result.strongest_attack),
+                         ("strongest_white_box", result.strongest_white_box_attack)):
+        for key, value in result.attacks.get(name, {}).items():
+            if key.startswith(verdict):
+                scalars[f"privacy/{prefix}_{key}"] = value
+    for key, value in result.privacy.items():
+        if isinstance(value, (int, float)):  # not per_model, noise_source, ...
+            scalars[f"privacy/{key}"] = value
+    return scalars
+
+
+def _class_labels(dataset: Dataset) -> list[Any] | None:
+    """The original label of each class index when the loader remapped them, else None."""
+    labels = getattr(dataset, "class_labels", None)
+    return None if labels is None else [_plain_label(v) for v in labels]
+
+
+def _plain_label(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _results_payload(
+    facts: RunFacts, result: RunResult, headline: Mapping[str, float]
+) -> dict[str, Any]:
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "status": "complete",
+        "utility_below_chance": result.utility_below_chance,
+        "dataset": facts.dataset,
+        "data_fingerprint": facts.data_fingerprint,
+        "class_labels": facts.class_labels,
+        "input_shape": facts.input_shape,
+        "num_classes": facts.num_classes,
+        "seed": facts.seed,
+        "num_models": facts.num_models,
+        "population_size": facts.population_size,
+        "test_size": facts.test_size,
+        "utility": result.utility,
+        "attacks": result.attacks,
+        "strongest_attack": result.strongest_attack,
+        "strongest_white_box_attack": result.strongest_white_box_attack,
+        "nonmember_scores": result.nonmember_scores,
+        "slices": result.slices,
+        "most_vulnerable": result.most_vulnerable,
+        "canaries": facts.canaries,
+        "defense": result.defense,
+        "privacy": result.privacy,
+        "headline": dict(headline),
+        "hparams": dict(facts.hparams),
+        "wall_seconds": result.wall_seconds,
+        "timings": result.timings,
+        "training": result.training,
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "opacus": package_version("opacus"),
+            "numpy": np.__version__,
+            "scikit-learn": package_version("scikit-learn"),
+            "hydra-core": package_version("hydra-core"),
+            "code": code_digest(facts.config),
+        },
+        "config": dict(facts.config),
+    }
+    if facts.source is not None:
+        payload["source"] = dict(facts.source)
+    return payload

@@ -1,0 +1,134 @@
+"""Stage 2: the K models trained (targets, and a naive attacker's undefended shadows),
+through the model store when there is one; the accountant's figures they report."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from torch import nn
+
+from mia_defense.attacks.runner import (
+    Attack,
+)
+from mia_defense.attacks.shadow import with_shadow_observations
+from mia_defense.defenses.compose import prepare_model
+from mia_defense.pipeline.data import TrainingData
+from mia_defense.pipeline.release import release_population
+from mia_defense.seeding import torch_generator
+from mia_defense.store import ModelStore, store_key
+from mia_defense.training.checkpoints import (
+    UNDEFENDED_CHECKPOINTS,
+)
+from mia_defense.training.ensemble import train_ensemble
+from mia_defense.training.loop import Ensemble
+from mia_defense.user_fit import train_with_user_fit
+
+if TYPE_CHECKING:
+    from mia_defense.pipeline.spec import Experiment
+
+__all__ = ["attacks_for_recipe", "model_store", "privacy_figures", "train_models"]
+
+log = logging.getLogger(__name__)
+
+
+def train_models(
+    experiment: Experiment,
+    data: TrainingData,
+    checkpoint_dir: Path,
+    *,
+    stage: str,
+    defended: bool,
+    fingerprint: str | None,
+    progress: bool,
+    store: ModelStore | None = None,
+) -> Ensemble:
+    """Train the K models of the plan: with the recipe's defenses (``defended``; the
+    targets and an adaptive attacker's shadows) or without (a naive attacker's shadows);
+    through the model ``store`` when there is one (then trained once per sweep)."""
+    plan = data.plan
+    x_pop, y_pop = data.split(plan.population_idx)
+    x_test, y_test = data.split(plan.test_idx)
+    x_ref, y_ref = data.split(plan.reference_idx)
+
+    def build_model() -> nn.Module:
+        model = experiment.build_model(
+            input_shape=data.dataset.input_shape, num_classes=data.dataset.num_classes
+        )
+        return prepare_model(model, experiment.build_defenses()) if defended else model
+
+    def train() -> Ensemble:
+        common = dict(
+            build_model=build_model, x=x_pop, y=y_pop, masks=plan.masks, x_test=x_test,
+            y_test=y_test, num_classes=data.dataset.num_classes, config=experiment.train,
+            seed=experiment.seed, checkpoint_dir=checkpoint_dir, stage=stage,
+            progress=progress, fingerprint=fingerprint,
+        )  # fmt: skip
+        if experiment.train.fit is not None:  # the user's own training replaces the engine
+            return train_with_user_fit(**common)
+        return train_ensemble(
+            **common, build_defenses=experiment.build_defenses if defended else tuple,
+            x_reference=x_ref, y_reference=y_ref,
+        )
+
+    if store is None:
+        return train()
+    key = store_key(experiment.config, data=data.fingerprint, stage=stage, defended=defended)
+    return store.train_once(
+        key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
+        num_models=plan.num_models, stage=stage,
+    )
+
+
+def model_store(experiment: Experiment) -> ModelStore | None:
+    """The model store of ``cache_dir``; ``None`` when it is off, or when the one-run
+    audit's gradient canaries ride on training (observed, and added, as the models train:
+    models from the store would carry none)."""
+    if experiment.cache_dir is None:
+        return None
+    if experiment.audit.dirac_canaries:
+        log.info("model store not used: the one-run audit's gradient canaries need training")
+        return None
+    return ModelStore(Path(experiment.cache_dir))
+
+
+def attacks_for_recipe(
+    experiment: Experiment,
+    data: TrainingData,
+    run_dir: Path,
+    *,
+    fingerprint: str | None,
+    progress: bool,
+    store: ModelStore | None = None,
+) -> Mapping[str, Attack]:
+    """The configured attacks; a naive attacker's (``shadow_recipe=undefended``) read the
+    outputs of K more models trained on the same masks without the defenses."""
+    if experiment.shadow_recipe != "undefended" or not list(experiment.build_defenses()):
+        return experiment.attacks
+    shadows = train_models(
+        experiment, data, run_dir / UNDEFENDED_CHECKPOINTS, stage="undefended", defended=False,
+        fingerprint=fingerprint, progress=progress, store=store,
+    )
+    stage = "release_undefended"
+    shadow_obs = release_population(
+        experiment, data, shadows.models, generator=torch_generator(experiment.seed, stage),
+        stage=stage,
+    )
+    return with_shadow_observations(experiment.attacks, shadow_obs)
+
+
+def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any]:
+    """results.json's ``privacy``: the accountant's figures reported by a defense (DP-SGD:
+    ε as the maximum over the K models, each model's ε, σ, q, steps, δ and accountant, the
+    noise source, whether ε holds, what preprocessing it leaves out); empty without one."""
+    from mia_defense.defenses.dp import preprocessing_note
+
+    stats = [h.stats for h in ensemble.histories]
+    for defense in experiment.build_defenses():
+        report = getattr(defense, "privacy_report", None)
+        if callable(report):
+            dataset = experiment.config.get("dataset") or {}
+            return report(stats, preprocessing=preprocessing_note(dataset))
+    return {}
