@@ -503,9 +503,10 @@ class QueryConfig:
             (flat/tabular inputs; images get it too when ``max_shift`` is 0 and not ``flip``).
         max_shift: images [C, H, W]: random translations of up to this many pixels.
         flip: images: every other copy is mirrored horizontally.
-        repeats: how often the attacker asks each population query of a randomized release
-            (``release=noise``): the observations hold the mean of the released
-            probabilities, as an attacker who repeats a query averages the noise away.
+        repeats: how often the attacker asks each query of a randomized release
+            (``release=noise``), on the population and on its perturbed copies alike: the
+            observations hold the mean of the released probabilities, as an attacker who
+            repeats a query averages the noise away.
             Deterministic releases answer the same every time: asked once.
     """
 

@@ -148,9 +148,17 @@ def observe(
     """
     inputs = torch.as_tensor(x, dtype=torch.float32)
     logits = _all_logits(models, inputs, batch_size)
+    return _released(logits, release, generator, repeats=repeats).numpy()
+
+
+def _released(
+    logits: torch.Tensor, release: Release, generator: torch.Generator | None, *, repeats: int
+) -> torch.Tensor:
+    """``release`` of every model's ``logits`` [K, N, C]; a randomized release asked
+    ``repeats`` times and averaged (`_repeated_release`), a deterministic one once."""
     if repeats > 1 and release.randomized:
-        return _repeated_release(logits, release, generator, repeats=repeats).numpy()
-    return _release_all(logits, release, generator).numpy()
+        return _repeated_release(logits, release, generator, repeats=repeats)
+    return _release_all(logits, release, generator)
 
 
 def _repeated_release(
@@ -184,7 +192,9 @@ def observe_augmented(
 
     Every model is queried on the same copies, so reference models calibrate the target.
     The copies are made, queried and released one at a time (noise drawn copy by copy, in
-    model order), so memory holds one copy's [K, N, C] outputs, never [K, A, N, C].
+    model order), so memory holds one copy's [K, N, C] outputs, never [K, A, N, C]. A
+    randomized release is asked ``queries.repeats`` times per copy and averaged, as for the
+    population's own queries: the attacker repeats every query it can.
 
     Args:
         check: called on each copy's released log-probabilities [K, N, C] (e.g. to refuse
@@ -196,7 +206,7 @@ def observe_augmented(
     for a, copy in enumerate(_iter_copies(x, queries=queries, seed=seed)):
         logit, prediction = _query_signals(
             models, copy, labels, release=release, generator=generator,
-            batch_size=batch_size, check=check,
+            batch_size=batch_size, check=check, repeats=queries.repeats,
         )  # fmt: skip
         if logits is None or predictions is None:
             shape = (logit.shape[0], queries.num_augmented, logit.shape[1])
@@ -217,10 +227,13 @@ def _query_signals(
     generator: torch.Generator | None,
     batch_size: int,
     check: Callable[[np.ndarray], None] | None,
+    repeats: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`query_signals` [K, N] of every model's release on one perturbed copy; the copy's
-    [K, N, C] outputs are freed on return."""
-    log_probs = _release_all(_all_logits(models, inputs, batch_size), release, generator).numpy()
+    """`query_signals` [K, N] of every model's release on one perturbed copy (a randomized
+    release averaged over ``repeats`` askings, as `observe` does); the copy's [K, N, C]
+    outputs are freed on return."""
+    logits = _all_logits(models, inputs, batch_size)
+    log_probs = _released(logits, release, generator, repeats=repeats).numpy()
     if check is not None:
         check(log_probs)
     pairs = [query_signals(model_log_probs, labels) for model_log_probs in log_probs]

@@ -205,6 +205,30 @@ def test_an_attacker_repeats_queries_of_a_randomized_release_and_averages_the_no
         np.testing.assert_array_equal(observe(models, x, release=release, repeats=16), once)
 
 
+def test_perturbed_queries_of_a_randomized_release_are_repeated_too():
+    # the label-only attack and augmented LiRA read the perturbed copies' answers: asked once
+    # each under release=noise, their noise hid the signal the population's averaged answers
+    # kept, and those attacks understated the leak of a noised release
+    from mia_defense.defenses.release import NoiseRelease
+    from tests.helpers import synthetic_observations
+
+    obs = synthetic_observations(num_models=4, num_samples=200, signal=2.0)
+    models = _table_models(obs.log_probs)
+    x = np.eye(obs.log_probs.shape[1], dtype=np.float32)
+    clean, _ = observe_augmented(models, x, obs.labels, release=FullRelease(),
+                                 queries=QueryConfig(num_augmented=2, noise_std=0.0), seed=0)
+
+    def error(repeats: int) -> float:
+        queries = QueryConfig(num_augmented=2, noise_std=0.0, repeats=repeats)
+        noisy, _ = observe_augmented(models, x, obs.labels, release=NoiseRelease(scale=0.05),
+                                     queries=queries, seed=0,
+                                     generator=torch.Generator().manual_seed(0))
+        return float(np.median(np.abs(noisy - clean)))
+
+    # the noise averages away (its clipping at 0 leaves a bias that repeats cannot remove)
+    assert error(64) < error(1) / 2
+
+
 def test_repeats_are_bounded():
     with pytest.raises(ConfigError, match=r"attack.queries.repeats=0: must lie in \[1, 1024\]"):
         QueryConfig(repeats=0)
