@@ -120,3 +120,29 @@ def test_report_of_runs_attacked_alike_keeps_one_front_per_dataset_and_model(tmp
     report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert list(report.fronts) == [("digits", "MLP")]
     assert all(s.evaluation == "" for s in report.summaries)
+
+
+# -- metrics: the TPR at a low FPR on tied scores ---------------------------------------------
+
+
+def test_tpr_at_fpr_on_tied_scores_reads_the_last_point_below_the_fpr():
+    """Tied scores (label-only robustness, rounded releases, RMIA's fractions) make diagonal
+    ROC steps. scikit-learn's default drops a point lying on a straight diagonal between its
+    neighbours, and the TPR at FPR <= 5% was read off an earlier point: 0.01 for 0.05 here
+    (10 tie groups, each one member and one non-member, above everything else)."""
+    from sklearn.metrics import roc_auc_score
+
+    from mia_defense.metrics.roc import roc_metrics
+
+    top = np.repeat(np.arange(100.0, 90.0, -1.0), 2)  # 10 groups of 2 tied scores
+    members = np.r_[np.tile([True, False], 10), np.ones(90, bool), np.zeros(90, bool)]
+    scores = np.r_[top, np.linspace(50, 60, 90), np.linspace(0, 55, 90)]
+    found = roc_metrics(scores, members, fprs=(0.05, 0.1))
+    for fpr in (0.05, 0.1):  # by hand: every threshold, the most members at FPR <= fpr
+        reached = [
+            (scores[members] >= s).mean() for s in np.unique(scores)
+            if (scores[~members] >= s).mean() <= fpr
+        ]  # fmt: skip
+        assert found.tpr_at_fpr[fpr] == pytest.approx(max(reached))
+    assert found.tpr_at_fpr[0.05] == pytest.approx(0.05)
+    assert found.auc == pytest.approx(roc_auc_score(members, scores))
