@@ -46,6 +46,7 @@ __all__ = [
     "attack_config",
     "attack_settings",
     "audit",
+    "check_attack_config",
     "load_observations",
     "make_plan",
     "observations_from_arrays",
@@ -217,6 +218,36 @@ class AttackSettings:
     shadow_recipe: str
 
 
+def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
+    """The config check's walk over mia-attack's keys (``seed``, ``progress``, ``source``,
+    ``attack``): its problem lines and the values that passed. ``seed_required=False``:
+    a null seed passes (mia-attack's default: the source run's)."""
+    from mia_defense.config import ATTACK, Group, Param, _Walk
+
+    walk = _Walk()
+    seed = Param("int", low=0, required=True, nullable=not seed_required)
+    table = {"seed": seed, "progress": Param("bool"),
+             "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
+    walk.group(cfg, table, "")
+    return walk
+
+
+def _refuse(problems: Sequence[str]) -> None:
+    """One `ConfigError` listing every problem, if there is any."""
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        lines = "\n".join(f"  {line}" for line in problems)
+        raise ConfigError(f"{len(problems)} problems in the attack config:\n{lines}")
+
+
+def check_attack_config(cfg: DictConfig) -> None:
+    """Refuse an ``attack`` config (and ``seed``, ``progress``) with one `ConfigError` listing
+    every problem: wrong types, values out of range, interpolations that fail. What needs
+    the observations (``attack.num_targets`` against their models) is `attack_settings`'s."""
+    _refuse(_attack_walk(cfg, seed_required=False).problems)
+
+
 def attack_settings(
     cfg: DictConfig, *, num_models: int, num_classes: int, defended: bool
 ) -> AttackSettings:
@@ -229,12 +260,7 @@ def attack_settings(
     from hydra.errors import InstantiationException
     from hydra.utils import instantiate
 
-    from mia_defense.config import ATTACK, Group, Param, _Walk
-
-    walk = _Walk()
-    table = {"seed": Param("int", low=0, required=True), "progress": Param("bool"),
-             "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
-    walk.group(cfg, table, "")
+    walk = _attack_walk(cfg)
     node = cfg.attack
     num_targets = walk.ok.get("attack.num_targets")
     if num_targets is not None and num_targets > num_models:
@@ -248,11 +274,7 @@ def attack_settings(
             "attack.shadow_recipe=undefended: needs shadow models trained without the "
             "defenses, which observations do not hold (mia-train trains them); use same"
         )
-    if len(walk.problems) == 1:
-        raise ConfigError(walk.problems[0])
-    if walk.problems:
-        lines = "\n".join(f"  {line}" for line in walk.problems)
-        raise ConfigError(f"{len(walk.problems)} problems in the attack config:\n{lines}")
+    _refuse(walk.problems)
     attacks = {}
     for name in node.attacks:
         try:

@@ -164,7 +164,7 @@ class SourceCheck(Callback):
         missing = _missing(Path(source))
         problem = missing or _refuse_output(
             Path(config.hydra.run.dir), Path(source), key="hydra.run.dir"
-        )
+        ) or _config_problem(config)
         if problem:
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
             raise SystemExit(EXIT_USER_ERROR)
@@ -178,6 +178,18 @@ class SourceCheck(Callback):
         if problem:
             log.error("ConfigError: %s", problem)
             raise SystemExit(EXIT_USER_ERROR)
+
+
+def _config_problem(config: DictConfig) -> str | None:
+    """Why the attack config is refused (every problem, as mia-train's check lists them),
+    before Hydra creates the run directory; ``None`` when it passes."""
+    from mia_defense.api import check_attack_config
+
+    try:
+        check_attack_config(config)
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 def _missing(path: Path) -> str | None:
@@ -261,12 +273,13 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
 
     import numpy as np
 
-    from mia_defense.api import run_audit
+    from mia_defense.api import check_attack_config, run_audit
     from mia_defense.experiment import record_run
     from mia_defense.timing import Stopwatch
     from mia_defense.tracking.run_dir import claim_run_dir
 
     start, stopwatch = time.perf_counter(), Stopwatch()
+    check_attack_config(cfg)  # a sweep's points (and callers without Hydra's callbacks)
     path = Path(str(cfg.source))
     problem = _refuse_output(run_dir, path, key="hydra.run.dir")
     if problem:
@@ -321,7 +334,6 @@ def _hydra_main(cfg: DictConfig) -> float:
     one_thread()
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    fprs = sorted(float(f) for f in cfg.attack.fprs)
     try:
         result = run(cfg, run_dir)
     except MiaDefenseError as exc:
@@ -330,6 +342,7 @@ def _hydra_main(cfg: DictConfig) -> float:
     except KeyboardInterrupt:
         log.error("interrupted; nothing was written to the source")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
     print(format_table(result, fprs))
     print(f"\nattacked:      {shell_path(str(cfg.source))}")
     print(f"run directory: {shell_path(run_dir)}")
