@@ -4,6 +4,7 @@ figure with its 95% interval (and, over several runs, its spread)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -11,7 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
+import numpy as np
+
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.report.checks import one_line
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
@@ -193,19 +197,49 @@ def distinguishing(
     ]
 
 
-def _dataset(payload: Mapping[str, Any], config: Mapping[str, Any]) -> str:
-    """The dataset's name; a file-backed one (``dataset.path``) also names its file."""
+def _dataset(payload: Mapping[str, Any], config: Mapping[str, Any], run_dir: Path) -> str:
+    """The dataset's name; a file-backed one (``dataset.path``) also names its file, and
+    observations of your own that name no dataset (`_unnamed_observations`) their labels."""
     name = payload.get("dataset")
     if not isinstance(name, str) or not name:
         target = config.get("dataset._target_")
         name = str(target).rpartition(".")[2] if target else "unknown"
     path = config.get("dataset.path")
-    return f"{name} ({PurePath(str(path)).name})" if isinstance(path, str) and path else name
+    if isinstance(path, str) and path:
+        return f"{name} ({PurePath(str(path)).name})"
+    return _unnamed_observations(payload, name, run_dir) or name
 
 
-def _model(config: Mapping[str, Any]) -> str:
+def _unnamed_observations(payload: Mapping[str, Any], name: str, run_dir: Path) -> str | None:
+    """``NAME (labels DIGEST)`` for a mia-attack run of an observations file whose metadata
+    names no dataset, ``None`` for any other run. Such a run is named after the file's stem,
+    and such files are all called observations.npz (`Observations.save`): runs of digits
+    and of breast-cancer models shared a name, so one front, until told apart by the
+    labels of their records (the copy of the observations in the run directory)."""
+    source = payload.get("source")
+    if not isinstance(source, Mapping) or source.get("kind") != "observations":
+        return None
+    metadata = source.get("metadata")
+    if isinstance(metadata, Mapping) and metadata.get("dataset") is not None:
+        return None
+    try:
+        with np.load(run_dir / "observations.npz", allow_pickle=False) as arrays:
+            labels = np.ascontiguousarray(arrays["labels"], dtype=np.int64)
+    except (OSError, KeyError, ValueError):
+        return f"{name} ({one_line(source.get('path'), limit=120)})"  # no copy: its file
+    return f"{name} (labels {hashlib.blake2b(labels.tobytes(), digest_size=4).hexdigest()})"
+
+
+def _model(config: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
+    """The model's class, or the ``model`` an observations file's metadata names (models of
+    different kinds are not compared on one front), else ``unknown``."""
     target = config.get("model._target_")
-    return str(target).rpartition(".")[2] if isinstance(target, str) and target else "unknown"
+    if isinstance(target, str) and target:
+        return target.rpartition(".")[2]
+    source = payload.get("source")
+    metadata = source.get("metadata") if isinstance(source, Mapping) else None
+    named = metadata.get("model") if isinstance(metadata, Mapping) else None
+    return one_line(named, limit=60) if isinstance(named, str) and named else "unknown"
 
 
 def _seed(payload: Mapping[str, Any], config: Mapping[str, Any]) -> int | None:
@@ -270,8 +304,8 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
             name: {k: _num(v) for k, v in m.items() if k != "access"}
             for name, m in p["attacks"].items()
         },
-        dataset=_dataset(p, config),
-        model=_model(config),
+        dataset=_dataset(p, config, run.path),
+        model=_model(config, p),
         seed=_seed(p, config),
         config=config,
         settings=_settings(p),

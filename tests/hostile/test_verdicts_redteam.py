@@ -146,3 +146,58 @@ def test_tpr_at_fpr_on_tied_scores_reads_the_last_point_below_the_fpr():
         assert found.tpr_at_fpr[fpr] == pytest.approx(max(reached))
     assert found.tpr_at_fpr[0.05] == pytest.approx(0.05)
     assert found.auc == pytest.approx(roc_auc_score(members, scores))
+
+
+def _attack_file(obs, folder, out):
+    """mia-attack on ``obs`` saved as folder/observations.npz (the name Observations.save
+    and mia-train give), results written into ``out``."""
+    from dataclasses import replace
+
+    from hydra import compose, initialize_config_module
+
+    from mia_defense.cli import attack as attack_cli
+
+    folder.mkdir(parents=True)
+    obs = replace(obs, test_log_probs=obs.log_probs[:, :60], test_labels=obs.labels[:60])
+    obs.save(folder / "observations.npz")
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        cfg = compose(attack_cli.CONFIG_NAME, overrides=[
+            f"source={attack_cli._quote(str(folder / 'observations.npz'))}", "progress=false",
+            "attack.bootstrap=0", "~attack.attacks.shokri",
+        ])  # fmt: skip
+    attack_cli.run(cfg, out)
+
+
+def test_report_never_compares_observation_files_of_different_data(tmp_path):
+    """Two users' observations.npz files (no dataset in their metadata) of different data:
+    mia-attack names both runs 'observations', and mia-report used to put them on one front,
+    where the model of one dataset pushed the other's off it."""
+    from dataclasses import replace
+
+    from mia_defense.report import write_report
+    from tests.helpers import synthetic_observations
+
+    digits = synthetic_observations(num_models=4, num_samples=300, num_classes=10, seed=1)
+    cancer = synthetic_observations(num_models=4, num_samples=300, num_classes=2, seed=2)
+    same_data = replace(digits, log_probs=digits.log_probs[::-1].copy())  # other models
+    for name, obs in (("a", digits), ("b", cancer), ("c", same_data)):
+        _attack_file(obs, tmp_path / "files" / name, tmp_path / "runs" / name)
+    report = write_report([tmp_path / "runs"], out_dir=tmp_path / "out", tensorboard=False)
+    datasets = {s.name: s.dataset for s in report.summaries}
+    assert datasets["a"] == datasets["c"] != datasets["b"]
+    assert datasets["a"].startswith("observations (labels ")
+    assert len(report.fronts) == 2
+
+
+def test_report_names_the_model_an_observations_file_names(tmp_path):
+    from dataclasses import replace
+
+    from mia_defense.report import write_report
+    from tests.helpers import synthetic_observations
+
+    obs = synthetic_observations(num_models=4, num_samples=300, seed=1)
+    for name in ("xgboost", "mlp"):
+        named = replace(obs, metadata={"dataset": "adult", "model": name})
+        _attack_file(named, tmp_path / "files" / name, tmp_path / "runs" / name)
+    report = write_report([tmp_path / "runs"], out_dir=tmp_path / "out", tensorboard=False)
+    assert sorted(report.fronts) == [("adult", "mlp"), ("adult", "xgboost")]
