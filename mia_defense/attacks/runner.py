@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import math
 import time
@@ -156,13 +158,17 @@ def run_attacks(
             start = time.perf_counter()
             try:
                 raw = attack(obs, targets)
-                scores = np.asarray(raw, dtype=np.float64)
+                scores = _as_scores(raw, name=name, expected=truth.shape)
             except MissingObservationError as exc:
                 log.warning("attack %s skipped: %s", name, exc)
                 continue
-            if scores.shape != truth.shape:
-                raise ValueError(f"attack {name!r} returned scores of shape {scores.shape}, "
-                                 f"expected {truth.shape}")
+            except Exception as exc:
+                if isinstance(exc, ConfigError) or _is_ours(attack):
+                    raise
+                raise ConfigError(
+                    f"attack.attacks.{name}: the attack raised {type(exc).__name__}: "
+                    f"{_first_line(exc)}; fix it, or leave it out with '~attack.attacks.{name}'"
+                ) from exc
             seconds = time.perf_counter() - start
             chosen = {key: np.asarray(v, dtype=np.float64) for key, v in _chosen(raw).items()}
             pending[name] = metrics.submit(
@@ -172,6 +178,43 @@ def run_attacks(
         return {name: future.result() for name, future in pending.items()}
     finally:
         metrics.shutdown(cancel_futures=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _is_ours(attack: Attack) -> bool:
+    """Whether ``attack`` is one of mia-defense's (a failure inside it is a bug of ours,
+    left as a traceback) rather than a user's ``_target_``."""
+    node: object = attack
+    while isinstance(node, functools.partial):
+        node = node.func
+    module = getattr(node, "__module__", None) or type(node).__module__
+    return str(module).startswith("mia_defense.")
+
+
+def _as_scores(
+    raw: object, *, name: str, expected: tuple[int, ...], where: str = ""
+) -> np.ndarray:
+    """An attack's output as float scores of shape ``expected`` ([T, N]); a `ConfigError`
+    naming the attack when it returned something else (a user's attack broke the contract)."""
+    try:
+        scores = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"attack.attacks.{name}: returned {type(raw).__name__}, not numeric scores "
+            f"({_first_line(exc)}); an attack returns scores [T, N] (targets x records), "
+            "higher = more likely a member"
+        ) from None
+    if scores.shape != expected:
+        raise ConfigError(
+            f"attack.attacks.{name}: returned scores of shape {scores.shape}, expected "
+            f"{expected} (targets x records{where}); an attack returns one score per target "
+            "and record"
+        )
+    return scores
 
 
 def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
@@ -229,6 +272,7 @@ def check_attacks(
     """
     access = {}
     for name, attack in attacks.items():
+        _check_callable(name, attack)
         try:
             access[name] = access_of(attack)
         except ValueError as exc:
@@ -255,15 +299,42 @@ def check_attacks(
     try:
         for name, attack in attacks.items():
             try:
-                attack(rehearsal, targets)
+                raw = attack(rehearsal, targets)
             except MissingObservationError:
                 continue
             except ConfigError as exc:
                 raise ConfigError(f"attack.attacks.{name}: {exc}") from None
             except Exception as exc:  # a rehearsal only checks settings
                 log.debug("rehearsal of attack %s failed (%s); left to the real run", name, exc)
+                continue
+            _as_scores(raw, name=name, expected=(len(targets), num_records),
+                       where=f" of a rehearsal on {num_records} random records before training")
     finally:
         logging.disable(previous)
+
+
+def _check_callable(name: str, attack: object) -> None:
+    """A `ConfigError` naming the attack when it is not callable as
+    ``attack(observations, targets)`` (a ``_target_`` that built something else, or a
+    function of other arguments), before any model is trained."""
+    fix = ("point its _target_ at a function (observations, targets) -> scores [T, N] (with "
+           "_partial_: true to bind settings) or a class whose instances are called so")
+    if not callable(attack):
+        raise ConfigError(
+            f"attack.attacks.{name}: its _target_ built {type(attack).__name__}, not an "
+            f"attack; {fix}"
+        )
+    try:
+        signature = inspect.signature(attack)
+    except (TypeError, ValueError):  # a builtin without a signature: left to the rehearsal
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError as exc:
+        raise ConfigError(
+            f"attack.attacks.{name}: cannot be called as attack(observations, targets) "
+            f"({exc}); {fix}"
+        ) from None
 
 
 def strongest(

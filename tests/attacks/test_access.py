@@ -194,7 +194,9 @@ def test_an_attack_that_fails_drops_the_metrics_still_queued(monkeypatch):
 
     monkeypatch.setattr(runner, "_evaluate_all", slow_first)
     obs = full_observations(signal=1.0, num_models=4, num_samples=100)
-    with pytest.raises(RuntimeError, match="attack failed"):
+    # a user's attack (this module's): its failure is a ConfigError naming it
+    with pytest.raises(ConfigError, match=r"attack\.attacks\.boom: the attack raised "
+                       r"RuntimeError: attack failed"):
         run_attacks(obs, {"a": loss_attack, "b": loss_attack, "boom": fails},
                     targets=np.arange(4))
     assert evaluated == ["a"]

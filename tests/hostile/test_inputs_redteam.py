@@ -9,10 +9,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
+import numpy as np
 import pytest
 from hydra import compose, initialize_config_module
 
+from mia_defense import api
 from mia_defense.cli import attack as attack_cli
 from mia_defense.errors import ConfigError
 from tests.helpers import synthetic_observations
@@ -76,3 +79,60 @@ def test_the_mia_attack_command_refuses_a_bad_fprs_with_one_line(observations_fi
     assert "ConfigError: attack.fprs=['abc']: must be a non-empty list of numbers" in done.stderr
     assert not (tmp_path / "out").exists()
     assert _digest(observations_file.parent) == before
+
+
+# -- a user's attack by _target_ ----------------------------------------------------------
+
+
+def wrong_shape(observations, targets):
+    """An attack that breaks the contract: one score per record, not per (target, record)."""
+    return np.zeros(len(observations.labels))
+
+
+def text_scores(observations, targets):
+    return "scores"
+
+
+def crashes(observations, targets):
+    if len(observations.labels) > 8:  # passes the rehearsal (8 records), fails for real
+        raise RuntimeError("my attack's bug")
+    return np.zeros((len(targets), len(observations.labels)))
+
+
+def no_arguments():
+    return 1
+
+
+def _audit_with(target: str, *extra: str) -> None:
+    obs = synthetic_observations(num_models=4, num_samples=60, num_classes=3)
+    api.audit(obs, overrides=["attack.bootstrap=0", f"+attack.attacks.mine._target_={target}",
+                              *extra])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (f"{__name__}.wrong_shape", r"attack.attacks.mine: returned scores of shape \(8,\), "
+         r"expected \(4, 8\) \(targets x records of a rehearsal on 8 random records before "
+         r"training\)"),
+        (f"{__name__}.text_scores", r"attack.attacks.mine: returned str, not numeric scores"),
+        (f"{__name__}.no_arguments", r"attack.attacks.mine: cannot be called as "
+         r"attack\(observations, targets\)"),
+        ("os.getcwd", r"attack.attacks.mine: its _target_ built str, not an attack; point its "
+         r"_target_ at a function \(observations, targets\)"),
+    ],
+    ids=["wrong-shape", "text", "no-arguments", "not-callable"],
+)
+def test_a_broken_attack_of_the_users_is_refused_before_training(target, message):
+    """These passed the rehearsal (its failures were left to the real run) and ended in a
+    traceback after every model was trained."""
+    partial = [] if target == "os.getcwd" else ["+attack.attacks.mine._partial_=true"]
+    with pytest.raises(ConfigError, match=message):
+        with patch.object(api, "attack_observations", side_effect=AssertionError("ran")):
+            _audit_with(target, *partial)
+
+
+def test_an_attack_that_fails_on_the_real_observations_is_named():
+    with pytest.raises(ConfigError, match=r"attack.attacks.mine: the attack raised RuntimeError: "
+                       r"my attack's bug; fix it, or leave it out with '~attack.attacks.mine'"):
+        _audit_with(f"{__name__}.crashes", "+attack.attacks.mine._partial_=true")
