@@ -316,12 +316,15 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
     )
 
 
-# What decides how strong the attacker of a run is, besides the defended models: runs that
-# differ in these were measured with different yardsticks, so their leakage figures are not
-# comparable (a run attacked by the entropy threshold alone "beats" the same models attacked
-# by LiRA; LiRA with 3 reference models is weaker than with 15).
+# What decides how strong the attacker of a run is, and on what data, besides the defended
+# models: runs that differ in these were measured with different yardsticks, so their
+# leakage figures are not comparable (a run attacked by the entropy threshold alone "beats"
+# the same models attacked by LiRA; LiRA with 3 reference models is weaker than with 15).
 _EVALUATION_KEYS = ("plan.num_models", "plan.population_size", "attack.shadow_recipe")
-_EVALUATION_PREFIXES = ("attack.queries.",)
+# The dataset's own settings too: runs of one loader on other data (make_purchase_like
+# with 10 or 100 classes, another max_samples) share the dataset's name but not its task.
+_EVALUATION_PREFIXES = ("attack.queries.", "dataset.")
+_NOT_EVALUATION = ("dataset.plan.",)  # the csv loader's copy of the run's plan
 
 
 def with_evaluation(model: str, evaluation: str) -> str:
@@ -331,8 +334,9 @@ def with_evaluation(model: str, evaluation: str) -> str:
 
 
 def _evaluation(payload: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, str]:
-    """How a run was attacked: its black-box attacks (those that ran) with their settings,
-    its reference models, population, shadow recipe and queries, as ``key -> text``."""
+    """How a run was measured: its black-box attacks (those that ran) with their settings,
+    its reference models, population, shadow recipe and queries, and its dataset's settings,
+    as ``key -> text``."""
     black_box = sorted(
         name for name, m in payload["attacks"].items()
         if m.get("access", DEFAULT_ACCESS) in BLACK_BOX
@@ -345,7 +349,8 @@ def _evaluation(payload: Mapping[str, Any], config: Mapping[str, Any]) -> dict[s
             found[key] = str(value)
     prefixes = (*_EVALUATION_PREFIXES, *(f"attack.attacks.{name}." for name in black_box))
     for key, value in config.items():
-        if key.startswith(prefixes) and not key.endswith((".seed", "._partial_")):
+        skip = key.startswith(_NOT_EVALUATION) or key.endswith((".seed", "._partial_"))
+        if key.startswith(prefixes) and not skip:
             found[key] = str(value)
     return found
 

@@ -201,3 +201,18 @@ def test_report_names_the_model_an_observations_file_names(tmp_path):
         _attack_file(named, tmp_path / "files" / name, tmp_path / "runs" / name)
     report = write_report([tmp_path / "runs"], out_dir=tmp_path / "out", tensorboard=False)
     assert sorted(report.fronts) == [("adult", "mlp"), ("adult", "xgboost")]
+
+
+def test_report_keeps_runs_of_other_data_from_one_loader_apart(tmp_path):
+    """make_purchase_like with 10 classes and with 100 makes two tasks under one dataset
+    name: their runs used to share a front."""
+    from mia_defense.report import write_report
+    from tests.report.fake_runs import make_run
+
+    root = tmp_path / "sweep"
+    make_run(root / "dataset.num_classes=10", test_accuracy=0.9, signal=0.5)
+    make_run(root / "dataset.num_classes=100", test_accuracy=0.6, signal=3.0)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert set(report.fronts) == {
+        ("digits", "MLP [dataset.num_classes=10]"), ("digits", "MLP [dataset.num_classes=100]")
+    }
