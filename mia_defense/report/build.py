@@ -103,9 +103,9 @@ def _fronts_markdown(report: Report) -> str:
         "One front per dataset and model: runs of different datasets or models are never "
         "compared. Nor are runs attacked otherwise (other black-box attacks or attack "
         "settings, plan.num_models, plan.population_size, attack.shadow_recipe, "
-        "attack.queries, the dataset's own settings): a weaker yardstick is no evidence of privacy, so each such "
-        "evaluation has its own front, named after the model in brackets. No other row "
-        "of the same dataset and model is both more accurate and less "
+        "attack.queries, the dataset's own settings): a weaker yardstick is no evidence "
+        "of privacy, so each such evaluation has its own front, named after the model in "
+        "brackets. No other row of the same dataset and model is both more accurate and less "
         "leaky than these (numbered as in the chart); where their 95% intervals overlap, the "
         "order between two rows is not established.",
     ]
