@@ -492,12 +492,18 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
         )
     optimizer = ok.get("train.optimizer")
     if isinstance(optimizer, Mapping):
-        from mia_defense.training.config import optimizer_class
+        from mia_defense.training.config import TrainConfig
 
+        # the optimiser is built once over a dummy parameter, with the values that passed
+        train = {key: ok[f"train.{key}"] for key in TRAIN if f"train.{key}" in ok}
         try:
-            optimizer_class(optimizer)
+            if isinstance(optimizer, DictConfig):
+                train["optimizer"] = OmegaConf.to_container(optimizer, resolve=True)
+            TrainConfig(**train)
         except ConfigError as err:
             problems.append(str(err))
+        except OmegaConfBaseException as exc:
+            problems.append(f"train.optimizer: cannot resolve its value ({_first_line(exc)})")
     threads, cores = ok.get("train.threads"), usable_cores()
     if threads is not None and threads > cores:
         problems.append(

@@ -17,6 +17,7 @@ __all__ = [
     "ELEMENTWISE_OPTIMIZERS",
     "TRAIN",
     "TrainConfig",
+    "check_optimizer",
     "optimizer_class",
     "optimizer_options",
     "records_epoch",
@@ -104,6 +105,27 @@ class TrainConfig:
         if problems:
             raise ConfigError("\n".join(problems))
         optimizer_class(self.optimizer)  # a bad _target_ fails here, before any training
+        check_optimizer(self)
+
+
+def check_optimizer(config: TrainConfig) -> None:
+    """Build the recipe's optimiser once over a dummy parameter, as the engine builds it, so
+    that settings torch refuses (``lr: abc``, ``momentum: -1``, ``betas: [0.9, 2.0]``) stop
+    the run before any data is loaded, as a `ConfigError` naming ``train.optimizer``."""
+    from mia_defense.training.engine import make_optimizer  # (engine imports this module)
+
+    try:
+        make_optimizer([torch.zeros(1, requires_grad=True)], config)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        name = optimizer_class(config.optimizer).__name__
+        given = optimizer_options(config.optimizer)
+        shown = ", ".join(f"{k}: {v!r}" for k, v in given.items())
+        raise ConfigError(
+            f"train.optimizer: {name} refused its settings ({exc}); given lr={config.lr!r}"
+            f"{', ' + shown if shown else ''}: fix train.lr or the train.optimizer.* values"
+        ) from None
 
 
 def records_epoch(config: TrainConfig, epoch: int) -> bool:

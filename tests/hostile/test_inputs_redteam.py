@@ -17,7 +17,9 @@ from hydra import compose, initialize_config_module
 
 from mia_defense import api
 from mia_defense.cli import attack as attack_cli
+from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
+from mia_defense.training.config import TrainConfig
 from tests.helpers import synthetic_observations
 
 BIN = Path(sys.executable).parent
@@ -136,3 +138,36 @@ def test_an_attack_that_fails_on_the_real_observations_is_named():
     with pytest.raises(ConfigError, match=r"attack.attacks.mine: the attack raised RuntimeError: "
                        r"my attack's bug; fix it, or leave it out with '~attack.attacks.mine'"):
         _audit_with(f"{__name__}.crashes", "+attack.attacks.mine._partial_=true")
+
+
+# -- train.optimizer={_target_: ...} with settings torch refuses --------------------------
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "message"),
+    [
+        ("{_target_: torch.optim.SGD, momentum: -1}", r"train.optimizer: SGD refused its "
+         r"settings \(Invalid momentum value: -1\); given lr=[0-9.]+, momentum: -1: fix train.lr "
+         r"or the train.optimizer.\* values"),
+        ("{_target_: torch.optim.AdamW, betas: [0.9, 2.0]}", r"train.optimizer: AdamW refused "
+         r"its settings \(Invalid beta parameter at index 1: 2.0\)"),
+        ("{_target_: torch.optim.AdamW, betas: 0.9}", r"train.optimizer: AdamW refused its "
+         r"settings .*betas: 0.9"),
+        ("{_target_: torch.optim.SGD, lr: abc}", r"train.optimizer: SGD refused its settings "
+         r".*lr: 'abc'"),
+        ("{_target_: torch.optim.AdamW, betas: [0.9, ${oops}]}", r"train.optimizer: cannot "
+         r"resolve its value \(Interpolation key 'oops' not found\)"),
+    ],
+    ids=["momentum", "betas-range", "betas-scalar", "lr-text", "interpolation"],
+)
+def test_optimizer_settings_torch_refuses_stop_the_config_check(make_cfg, optimizer, message):
+    """The packaged check imported the class only: torch's own checks ran when the first
+    model's optimiser was built, a traceback after the data was loaded."""
+    with pytest.raises(ConfigError, match=message):
+        check_config(make_cfg(f"train.optimizer={optimizer}"))
+
+
+def test_train_config_built_in_code_checks_the_optimizer_settings_too():
+    with pytest.raises(ConfigError, match=r"train.optimizer: SGD refused its settings"):
+        TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True})
+    TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True, "momentum": 0.9})

@@ -281,6 +281,8 @@ def test_a_bad_optimizer_is_refused_by_name(spec, message) -> None:
 
 def test_weight_decay_with_an_optimizer_that_has_none_is_refused() -> None:
     model = nn.Linear(2, 2)
-    config = TrainConfig(optimizer={"_target_": "torch.optim.Rprop"}, weight_decay=0.1)
+    config = TrainConfig(optimizer={"_target_": "torch.optim.Rprop"})
     with pytest.raises(ConfigError, match=r"Rprop takes no weight_decay"):
-        make_optimizer(list(model.parameters()), config)
+        make_optimizer(list(model.parameters()), config, weight_decay=0.1)  # a defense's
+    with pytest.raises(ConfigError, match=r"Rprop takes no weight_decay"):  # the recipe's
+        TrainConfig(optimizer={"_target_": "torch.optim.Rprop"}, weight_decay=0.1)
