@@ -18,6 +18,7 @@ numbers everywhere.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,8 @@ __all__ = [
     "released_utility",
     "run_audit",
 ]
+
+log = logging.getLogger(__name__)
 
 # results.json's ``training`` of models trained outside mia-defense.
 EXTERNAL_TRAINING = {"engine": "external", "fallback_reason": None}
@@ -397,12 +400,31 @@ def run_audit(
         "release": str(metadata.get("release", "unknown")),
     })  # fmt: skip
     defense["shadow_recipe"] = settings.shadow_recipe
+    canaries = np.zeros(n, bool) if is_canary is None else np.asarray(is_canary, bool)
     result, vulnerability = attack_observations(
         obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
-        is_canary=np.zeros(n, bool) if is_canary is None else np.asarray(is_canary, bool),
+        is_canary=canaries,
         population_idx=np.arange(n) if population_idx is None else population_idx,
         utility=utility or released_utility(obs), privacy=dict(privacy or {}),
         defense=defense, training=dict(training or EXTERNAL_TRAINING),
     )  # fmt: skip
+    _check_masks(obs, result, records=~canaries)
     return Audit(result, vulnerability, obs, settings.targets)
+
+
+def _check_masks(obs: Observations, result: RunResult, *, records: np.ndarray) -> None:
+    """Flag observations whose masks do not look like the models' training sets
+    (`mia_defense.metrics.consistency.mask_check`): a warning, and results.json's
+    ``privacy.masks_suspect`` with the reason, which mia-report lists under "Figures to
+    read with care". Masks of other models judge the attacks against the wrong truth, and
+    a leaky model came out near chance (TPR@0.1%FPR 0.031 -> 0.003 with the rows of the
+    masks rolled by one)."""
+    from mia_defense.metrics.consistency import mask_check
+
+    check = mask_check(obs, records=records)
+    if check is None or not check.suspect:
+        return
+    result.privacy["masks_suspect"] = check.reason()
+    result.privacy["masks_out_vs_test_auc"] = check.out_vs_test
+    log.warning("MASKS SUSPECT: %s", check.reason())
 

@@ -252,13 +252,17 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
 
 def caveats(payload: Mapping[str, Any]) -> list[str]:
     """What a reader of a ranked run's row must know: its DP claim refuted by a measured
-    bound (``privacy.epsilon_refuted``), its leakage figure below the resolution of its
-    scores (`resolution_note`)."""
+    bound (``privacy.epsilon_refuted``), masks that may not be the models' training sets
+    (``privacy.masks_suspect``), its leakage figure below the resolution of its scores
+    (`resolution_note`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
         reason = privacy.get("epsilon_refuted_reason") or "no reason recorded"
         notes.append(f"DP claim refuted: {one_line(reason)}")
+    suspect = privacy.get("masks_suspect")
+    if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
+        notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")
     resolution = resolution_note(payload)
     if resolution is not None:
         notes.append(resolution)

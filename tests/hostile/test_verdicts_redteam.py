@@ -216,3 +216,69 @@ def test_report_keeps_runs_of_other_data_from_one_loader_apart(tmp_path):
     assert set(report.fronts) == {
         ("digits", "MLP [dataset.num_classes=10]"), ("digits", "MLP [dataset.num_classes=100]")
     }
+
+
+# -- masks that are not the models' ------------------------------------------------------------
+
+
+def _leaky(num_models: int = 8, records: int = 400, tests: int = 600, *, signal: float, seed=0):
+    """Outputs of models that fit their members better by ``signal`` (true-class logit), on
+    a population (balanced masks) and on a test set drawn like the population."""
+    rng = np.random.default_rng(seed)
+    classes = 10
+    masks = np.zeros((num_models, records), bool)
+    for n in range(records):
+        masks[rng.permutation(num_models)[: num_models // 2], n] = True
+
+    def outputs(labels, members):
+        logits = rng.normal(size=(num_models, len(labels), classes))
+        own = rng.normal(size=len(labels)) + 2.0  # each record's own difficulty
+        logits[:, np.arange(len(labels)), labels] += own + signal * members
+        return logits
+
+    labels, test_labels = rng.integers(0, classes, records), rng.integers(0, classes, tests)
+    return (outputs(labels, masks), masks, labels, outputs(test_labels, 0.0), test_labels)
+
+
+def _audit(outputs, masks, labels, test, test_labels):
+    obs = api.observations_from_arrays(outputs, masks, labels, kind="logits",
+                                       test_outputs=test, test_labels=test_labels)
+    return api.audit(obs, overrides=["attack.bootstrap=0", "~attack.attacks.shokri"]).result
+
+
+def test_masks_of_other_models_are_flagged_not_read_as_privacy(caplog):
+    """A user whose models came in another order than the masks' rows (or who took masks
+    from another plan) got a leaky model reported near chance, without a word."""
+    outputs, masks, labels, test, test_labels = _leaky(signal=2.0)
+    right = _audit(outputs, masks, labels, test, test_labels)
+    rolled = _audit(outputs, np.roll(masks, 1, axis=0), labels, test, test_labels)
+    assert right.headline(0.01) > 5 * rolled.headline(0.01)  # the leak the wrong truth hides
+    assert "masks_suspect" not in right.privacy
+    assert "masks[k] do not look like model k's training records" in rolled.privacy[
+        "masks_suspect"]
+    assert "MASKS SUSPECT" in caplog.text
+
+
+@pytest.mark.parametrize("signal", [0.0, 0.5, 3.0])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_masks_of_the_models_are_never_suspect(signal, seed):
+    from mia_defense.metrics.consistency import mask_check
+
+    outputs, masks, labels, test, test_labels = _leaky(signal=signal, seed=seed)
+    obs = api.observations_from_arrays(outputs, masks, labels, kind="logits",
+                                       test_outputs=test, test_labels=test_labels)
+    assert not mask_check(obs).suspect
+
+
+def test_report_lists_a_run_with_suspect_masks_under_figures_to_read_with_care(tmp_path):
+    from mia_defense.report import write_report
+    from mia_defense.tracking import read_json, write_json
+    from tests.report.fake_runs import make_run
+
+    make_run(tmp_path / "sweep" / "mine", test_accuracy=0.9, signal=0.1)
+    payload = read_json(tmp_path / "sweep" / "mine" / "results.json")
+    payload["privacy"]["masks_suspect"] = "records OUT of a model's training set fit it better"
+    write_json(tmp_path / "sweep" / "mine" / "results.json", payload)
+    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
+    assert [name for name, _ in report.caveats] == ["mine"]
+    assert "masks suspect" in (tmp_path / "out" / "README.md").read_text()
