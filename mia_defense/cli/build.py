@@ -9,7 +9,8 @@ the whole pipeline (torch, the attacks, TensorBoard), which ``mia-train --help``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,23 @@ def _build_defenses(node: Any) -> DefenseFactory:
                 f"defense.{name}: expected a mapping with a _target_; select defenses with "
                 "defense=NAME or 'defense=[NAME,NAME]' (options in conf/defense/)"
             )
-        factories.append(instantiate(spec, _partial_=True))
+        factories.append(
+            functools.partial(_build_defense, f"defense.{name}", instantiate(spec, _partial_=True))
+        )
     return DefenseFactory(factories)
+
+
+def _build_defense(key: str, factory: Callable[[], Any]) -> Any:
+    """``factory()``, a defense for one model; whatever a user's defense raises while it is
+    built is a `ConfigError` naming its key (DefenseFactory builds one before any training)."""
+    try:
+        return factory()
+    except MiaDefenseError:
+        raise
+    except Exception as exc:
+        raise ConfigError(
+            f"{key}: cannot build it from the config: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _build_release(cfg: DictConfig) -> Release:

@@ -17,6 +17,7 @@ from hydra import compose, initialize_config_module
 
 from mia_defense import api
 from mia_defense.cli import attack as attack_cli
+from mia_defense.cli.build import build_experiment
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
 from mia_defense.training.config import TrainConfig
@@ -171,3 +172,22 @@ def test_train_config_built_in_code_checks_the_optimizer_settings_too():
     with pytest.raises(ConfigError, match=r"train.optimizer: SGD refused its settings"):
         TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True})
     TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True, "momentum": 0.9})
+
+
+# -- a user's defense by _target_ ---------------------------------------------------------
+
+
+class RaisingDefense:
+    """A user's defense whose constructor refuses its settings."""
+
+    def __init__(self, strength: float = 1.0) -> None:
+        raise ValueError(f"strength {strength} is not supported")
+
+
+def test_a_users_defense_that_raises_while_built_names_its_key(make_cfg):
+    """It was a traceback out of DefenseFactory (Hydra's partial is called there, outside
+    the instantiate wrapper that names the key for datasets, models and releases)."""
+    cfg = make_cfg(f"+defense.mine={{_target_: {__name__}.RaisingDefense, strength: 2.0}}")
+    with pytest.raises(ConfigError, match=r"defense.mine: cannot build it from the config: "
+                       r"ValueError: strength 2.0 is not supported"):
+        build_experiment(cfg)
