@@ -102,8 +102,23 @@ def _print_report(report: Report) -> None:
         print(f"{kind:>13}: {path}")
 
 
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, write the report, print where it is and the Pareto front."""
+    """Parse arguments, write the report, print where it is and the Pareto front; 2 on a
+    user error, 130 on Ctrl-C (each file of the report is either the previous one or the
+    new one, never half written)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("mia-report: interrupted; the runs were only read, and each report file is "
+              "whole (the new one or the one before); run the same command again",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     from mia_defense.report import parse_group_by, write_report
     from mia_defense.report.checks import one_line

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from mia_defense.report.table import (
     write_csv,
 )
 
-__all__ = ["Report", "check_out_dir", "write_report"]
+__all__ = ["REPORT_FILES", "Report", "check_out_dir", "write_report"]
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +135,7 @@ def _fronts_markdown(report: Report) -> str:
 
 def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -> str:
     lines = [
-        "# Privacy-utility tradeoff",
+        _SUMMARY_TITLE,
         "",
         f"{len(report.summaries)} runs in {len(report.groups)} rows from "
         f"{', '.join(f'`{p}`' for p in sources)}. Utility is the test accuracy (mean over the "
@@ -175,6 +177,31 @@ def _log_tensorboard(log_dir: Path, figures: dict[str, Figure], front_md: str) -
 
 
 _FIX_OUT = "choose another report directory (mia-report --out DIR)"
+# The files a report writes into its directory (tb/ only gains event files), and the mark
+# it leaves there first, so that writing the report again may replace them.
+REPORT_FILES = ("tradeoff.csv", "tradeoff.md", "runs.csv", "not_ranked.csv", "tradeoff_tpr.png",
+                "tradeoff_auc.png", "roc.png", "README.md")  # fmt: skip
+REPORT_MARK = ".mia-report"
+_SUMMARY_TITLE = "# Privacy-utility tradeoff"
+
+
+def _written_by_a_report(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds a report of mia-report's: its mark, or (a report written
+    before the mark existed) a summary README.md that starts with the report's title."""
+    if os.path.lexists(out_dir / REPORT_MARK):
+        return True
+    try:
+        with (out_dir / "README.md").open("rb") as handle:
+            return handle.read(len(_SUMMARY_TITLE)) == _SUMMARY_TITLE.encode()
+    except OSError:
+        return False
+
+
+def _foreign_file(out_dir: Path) -> str | None:
+    """The first file of ``out_dir`` the report would overwrite that no report wrote."""
+    if _written_by_a_report(out_dir):
+        return None
+    return next((name for name in REPORT_FILES if os.path.lexists(out_dir / name)), None)
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -182,7 +209,9 @@ def check_out_dir(out_dir: Path) -> None:
 
     Raises:
         ConfigError: ``out_dir`` is a file, lies under a file, holds a run's results.json
-            (the report would mix its files with the run's) or cannot be written.
+            (the report would mix its files with the run's), holds a file of a report's
+            name that no report wrote (a README.md of your own: it would be overwritten) or
+            cannot be written.
     """
     out_dir = Path(out_dir)
     if os.path.lexists(out_dir) and not out_dir.is_dir():
@@ -192,11 +221,18 @@ def check_out_dir(out_dir: Path) -> None:
         raise ConfigError(f"{out_dir}: {parent} is a file, not a directory; {_FIX_OUT}")
     if (out_dir / RESULTS).exists():
         raise ConfigError(f"{out_dir}: holds a run's {RESULTS}; {_FIX_OUT} outside the run")
+    foreign = _foreign_file(out_dir) if out_dir.is_dir() else None
+    if foreign:
+        raise ConfigError(
+            f"{out_dir}: holds {foreign}, which mia-report did not write and would overwrite "
+            f"(a report writes {', '.join(REPORT_FILES)}); {_FIX_OUT}, e.g. an empty one"
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(dir=out_dir, prefix=".mia-report-", suffix=".probe")
         os.close(handle)
         os.unlink(probe)
+        (out_dir / REPORT_MARK).touch()  # this directory holds a report: it may be rewritten
     except OSError as exc:
         raise ConfigError(
             f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"
@@ -297,25 +333,39 @@ def _fronts(groups: Sequence[RunGroup], leakage: str) -> dict[tuple[str, str], l
     )
 
 
+def _replace(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` to a temporary file beside ``path``, then rename it into place: an
+    interrupted or failed write leaves the previous report's file whole, never half of it."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
 def _write_tables(report: Report) -> None:
     """tradeoff.csv and .md (the rows), runs.csv (every run), not_ranked.csv."""
     out_dir, groups = report.out_dir, report.groups
     on_front = {i for front in report.fronts.values() for i in front}
     headers, rows = table_rows(groups, front=on_front)
-    write_csv(out_dir / "tradeoff.csv", headers, rows)
+    _replace(out_dir / "tradeoff.csv", lambda tmp: write_csv(tmp, headers, rows))
     sections = [caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)]
-    (out_dir / "tradeoff.md").write_text(
+    markdown = (
         f"{report.grouping}\n\n"
         + markdown_table(headers, rows, leave_out=("runs",))
         + "".join("\n" + section for section in sections if section)
     )
+    _replace(out_dir / "tradeoff.md", lambda tmp: tmp.write_text(markdown))
     front_runs = {id(r) for i in on_front for r in groups[i].runs}
     per_run = group_runs(report.summaries, by=(PER_RUN,))
     headers, rows = table_rows(
         per_run, front={i for i, g in enumerate(per_run) if id(g.runs[0]) in front_runs}
     )
-    write_csv(out_dir / "runs.csv", headers, rows)
-    write_csv(out_dir / "not_ranked.csv", ["run", "reason"], report.not_ranked)
+    _replace(out_dir / "runs.csv", lambda tmp: write_csv(tmp, headers, rows))
+    _replace(out_dir / "not_ranked.csv",
+             lambda tmp: write_csv(tmp, ["run", "reason"], report.not_ranked))  # fmt: skip
     report.files.update(
         csv=out_dir / "tradeoff.csv", markdown=out_dir / "tradeoff.md",
         runs_csv=out_dir / "runs.csv", not_ranked=out_dir / "not_ranked.csv",
@@ -343,11 +393,12 @@ def _write(report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_ru
     if roc is not None:
         figures["roc"] = roc
     for name, fig in figures.items():
-        save_figure(fig, out_dir / f"{name}.png")
+        _replace(out_dir / f"{name}.png", lambda tmp, fig=fig: save_figure(fig, tmp))
         report.files[name] = out_dir / f"{name}.png"
 
     fronts_md = _fronts_markdown(report)
-    (out_dir / "README.md").write_text(_summary_markdown(report, sources, fronts_md))
+    summary = _summary_markdown(report, sources, fronts_md)
+    _replace(out_dir / "README.md", lambda tmp: tmp.write_text(summary))
     report.files["summary"] = out_dir / "README.md"
     if tensorboard:
         _log_tensorboard(out_dir / "tb", figures, f"{report.grouping}\n\n{fronts_md}")

@@ -18,10 +18,14 @@ from hydra import compose, initialize_config_module
 from mia_defense import api
 from mia_defense.cli import attack as attack_cli
 from mia_defense.cli.build import build_experiment
+from mia_defense.cli.report import main as report_main
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
+from mia_defense.report import build as report_build
+from mia_defense.report import write_report
 from mia_defense.training.config import TrainConfig
 from tests.helpers import synthetic_observations
+from tests.report.fake_runs import make_run
 
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -191,3 +195,69 @@ def test_a_users_defense_that_raises_while_built_names_its_key(make_cfg):
     with pytest.raises(ConfigError, match=r"defense.mine: cannot build it from the config: "
                        r"ValueError: strength 2.0 is not supported"):
         build_experiment(cfg)
+
+
+# -- mia-report's output directory ---------------------------------------------------------
+
+
+@pytest.fixture
+def sweep(tmp_path: Path) -> Path:
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    make_run(root / "b", test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
+    return root
+
+
+def test_a_report_never_overwrites_files_it_did_not_write(sweep, tmp_path, capsys):
+    """``mia-report SWEEP -o .`` in a project wrote its summary over the project's README.md
+    (and tradeoff.md, runs.csv, ... over files of those names)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("# My project\n")
+    (project / "notes.txt").write_text("mine")
+    before, runs = _digest(project), _digest(sweep)
+    assert report_main([str(sweep), "--out", str(project), "--no-tensorboard"]) == 2
+    line = capsys.readouterr().err.strip()
+    assert line == (f"mia-report: {project}: holds README.md, which mia-report did not write "
+                    "and would overwrite (a report writes tradeoff.csv, tradeoff.md, runs.csv, "
+                    "not_ranked.csv, tradeoff_tpr.png, tradeoff_auc.png, roc.png, README.md); "
+                    "choose another report directory (mia-report --out DIR), e.g. an empty "
+                    "one")  # fmt: skip
+    assert _digest(project) == before and _digest(sweep) == runs
+    with pytest.raises(ConfigError, match=r"holds tradeoff.md, which mia-report did not write"):
+        (project / "README.md").unlink()
+        (project / "tradeoff.md").write_text("| my | table |\n")
+        write_report([sweep], out_dir=project, tensorboard=False)
+    # a report's own files are written again: its mark, or its summary's title
+    out = tmp_path / "report"
+    write_report([sweep], out_dir=out, tensorboard=False)
+    write_report([sweep], out_dir=out, tensorboard=False)
+    (out / ".mia-report").unlink()  # a report of earlier code: its README.md says what it is
+    write_report([sweep], out_dir=out, tensorboard=False)
+    assert (out / "README.md").read_text().startswith("# Privacy-utility tradeoff")
+
+
+def test_ctrl_c_while_a_report_is_rewritten_keeps_every_file_whole(
+    sweep, tmp_path, capsys, monkeypatch
+):
+    """Ctrl-C was a traceback, and a file being rewritten was left truncated: the previous
+    report's table was lost with the new one unwritten."""
+    out = tmp_path / "report"
+    write_report([sweep], out_dir=out, tensorboard=False)
+    before = _digest(out)
+
+    real_write_csv = report_build.write_csv
+
+    def half_then_interrupt(path, headers, rows):
+        path.write_text("run,half")  # the file is half written when Ctrl-C comes
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_build, "write_csv", half_then_interrupt)
+    assert report_main([str(sweep), "--out", str(out), "--no-tensorboard"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == (
+        "mia-report: interrupted; the runs were only read, and each report file is whole "
+        "(the new one or the one before); run the same command again")  # fmt: skip
+    assert _digest(out) == before  # no half file, no temporary left behind
+    monkeypatch.setattr(report_build, "write_csv", real_write_csv)
+    assert report_main([str(sweep), "--out", str(out), "--no-tensorboard"]) == 0
