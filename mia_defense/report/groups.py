@@ -149,7 +149,8 @@ def describe_grouping(by: Sequence[str] | None) -> str:
     return (
         f"Rows: {rule}. Each figure is the mean over a row's n runs with its 95% interval "
         "(one run: its attacks' bootstrap interval, and Student's t over its K models for test "
-        "accuracy; several runs: Student's t over the runs) and, for several runs, its spread."
+        "accuracy; several runs: Student's t over the runs, never narrower than the runs' own "
+        "intervals combined) and, for several runs, its spread."
     )
 
 

@@ -282,3 +282,19 @@ def test_report_lists_a_run_with_suspect_masks_under_figures_to_read_with_care(t
     report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
     assert [name for name, _ in report.caveats] == ["mine"]
     assert "masks suspect" in (tmp_path / "out" / "README.md").read_text()
+
+
+# -- report intervals over a few seeds -------------------------------------------------------
+
+
+def test_a_row_of_seeds_that_measured_the_same_is_not_certain():
+    """Two seeds of a DP run that both measure TPR 0.000 at 0.1% FPR, each with its own
+    bootstrap interval [0.000, 0.004]: Student's t over the two (std 0) made the row
+    '0.000 [0.000, 0.000]', an order against every other row that no run established."""
+    from mia_defense.report.stats import estimate
+
+    row = estimate([0.0, 0.0], [(0.0, 0.004), (0.0, 0.004)], bounds=(0.0, 1.0))
+    assert row.value == 0.0 and row.low == 0.0
+    assert row.high == pytest.approx(0.004 / np.sqrt(2))
+    spread = estimate([0.2, 0.4], [(0.19, 0.21), (0.39, 0.41)], bounds=(0.0, 1.0))
+    assert spread.high - spread.value > 0.5  # Student's t with one degree of freedom wins
