@@ -7,7 +7,6 @@ import logging
 import math
 import os
 import tempfile
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,13 +335,16 @@ def _fronts(groups: Sequence[RunGroup], leakage: str) -> dict[tuple[str, str], l
 def _replace(path: Path, write: Callable[[Path], None]) -> None:
     """``write(tmp)`` to a temporary file beside ``path``, then rename it into place: an
     interrupted or failed write leaves the previous report's file whole, never half of it."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+    folder = Path(tempfile.mkdtemp(dir=path.parent, prefix=".mia-report-"))
+    tmp = folder / path.name  # the same name, in a folder of its own beside it
     try:
         write(tmp)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _write_tables(report: Report) -> None:
