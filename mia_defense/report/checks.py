@@ -250,9 +250,15 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
     )
 
 
+def _epsilon_text(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, int | float) else one_line(repr(value), limit=40)
+
+
 def caveats(payload: Mapping[str, Any]) -> list[str]:
     """What a reader of a ranked run's row must know: its DP claim refuted by a measured
-    bound (``privacy.epsilon_refuted``), masks that may not be the models' training sets
+    bound (``privacy.epsilon_refuted``), an ε the accountant did not compute for the
+    mechanism that ran (``privacy.epsilon_valid`` false: shuffled batches, which the report's
+    ε column would otherwise show as a claim), masks that may not be the models' training sets
     (``privacy.masks_suspect``), its leakage figure below the resolution of its scores
     (`resolution_note`)."""
     notes = []
@@ -260,6 +266,12 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     if privacy.get("epsilon_refuted") is True:
         reason = privacy.get("epsilon_refuted_reason") or "no reason recorded"
         notes.append(f"DP claim refuted: {one_line(reason)}")
+    if privacy.get("epsilon_valid") is False and privacy.get("epsilon") is not None:
+        reason = privacy.get("epsilon_invalid_reason") or "no reason recorded"
+        notes.append(
+            f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
+            f"false): {one_line(reason, limit=300)}"
+        )
     suspect = privacy.get("masks_suspect")
     if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
         notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")

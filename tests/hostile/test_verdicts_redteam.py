@@ -298,3 +298,25 @@ def test_a_row_of_seeds_that_measured_the_same_is_not_certain():
     assert row.high == pytest.approx(0.004 / np.sqrt(2))
     spread = estimate([0.2, 0.4], [(0.19, 0.21), (0.39, 0.41)], bounds=(0.0, 1.0))
     assert spread.high - spread.value > 0.5  # Student's t with one degree of freedom wins
+
+
+def test_report_says_when_a_runs_epsilon_is_no_guarantee(tmp_path):
+    """defense.dp.poisson_sampling=false with allow_unaccounted_sampling: results.json says
+    epsilon_valid false, but mia-report showed its ε 8 in the front's ε column like any
+    claim, without a word."""
+    from mia_defense.report import write_report
+    from mia_defense.tracking import read_json, write_json
+    from tests.report.fake_runs import make_run
+
+    run = tmp_path / "sweep" / "dp_shuffled"
+    make_run(run, test_accuracy=0.8, signal=0.1, defense="dp", epsilon=8.0)
+    make_run(tmp_path / "sweep" / "dp_poisson", test_accuracy=0.8, signal=0.1, defense="dp",
+             epsilon=8.0, seed=1)  # fmt: skip
+    payload = read_json(run / "results.json")
+    payload["privacy"].update(epsilon_valid=False, epsilon_invalid_reason="shuffled batches")
+    write_json(run / "results.json", payload)
+    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
+    assert report.caveats == [
+        ("dp_shuffled", "its ε 8 is not a guarantee (epsilon_valid false): shuffled batches")
+    ]
+    assert "is not a guarantee" in (tmp_path / "out" / "README.md").read_text()
