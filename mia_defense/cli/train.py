@@ -63,10 +63,16 @@ class RunDirCheck(Callback):
     checked before Hydra creates it and writes its log there (else a bare traceback)."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
+                           what="a sweep's directory", fix="each run of a sweep has a "
+                           "folder of its own in it")  # fmt: skip
         _require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _require_search_space(config)
+        _refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
+                           what="a run's directory", fix="a sweep writes its runs into "
+                           "folders of a directory of its own")  # fmt: skip
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
 
 
@@ -163,6 +169,16 @@ def _require_search_space(config: DictConfig) -> None:
             "search; name the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, "
             "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) -> None:
+    """Refuse a sweep directory that is a single run's (it holds results.json) and a run
+    directory that is a sweep's (multirun.yaml): the sweep's files and runs would be mixed
+    into the other's folder, and mia-report would read them as one."""
+    if (Path(path) / held).is_file():
+        log.error("ConfigError: %s=%s is %s (it holds %s); %s: choose another %s", key, path,
+                  what, held, fix, key)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
 
 

@@ -261,3 +261,38 @@ def test_ctrl_c_while_a_report_is_rewritten_keeps_every_file_whole(
     assert _digest(out) == before  # no half file, no temporary left behind
     monkeypatch.setattr(report_build, "write_csv", real_write_csv)
     assert report_main([str(sweep), "--out", str(out), "--no-tensorboard"]) == 0
+
+
+# -- mia-train: a sweep directory that is a run's, a run directory that is a sweep's --------
+
+
+def _mia_train(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "mia-train"), *args, "progress=false"], cwd=cwd, env=ENV,
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+
+
+def test_a_sweep_into_a_finished_runs_directory_is_refused(tmp_path):
+    """``-m hydra.sweep.dir=<a finished run>`` used to run the sweep inside the run's folder
+    (multirun.yaml, an HParams file and its runs beside results.json and checkpoints/)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "results.json").write_text('{"status": "complete"}')
+    (run / "checkpoints").mkdir()
+    before = _digest(run)
+    done = _mia_train(tmp_path, "-m", f"hydra.sweep.dir={run}", "train.lr=0.01,0.02")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert (f"ConfigError: hydra.sweep.dir={run} is a run's directory (it holds results.json); "
+            "a sweep writes its runs into folders of a directory of its own: choose another "
+            "hydra.sweep.dir") in done.stderr  # fmt: skip
+    assert "Traceback" not in done.stderr
+    assert _digest(run) == before and sorted(p.name for p in run.iterdir()) == [
+        "checkpoints", "results.json"]  # fmt: skip
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_text("hydra: {}\n")
+    done = _mia_train(tmp_path, f"hydra.run.dir={sweep}")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert (f"ConfigError: hydra.run.dir={sweep} is a sweep's directory (it holds "
+            "multirun.yaml)") in done.stderr  # fmt: skip
+    assert sorted(p.name for p in sweep.iterdir()) == ["multirun.yaml"]
