@@ -55,7 +55,8 @@ class _Table:
 
 
 def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
-    with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8", newline="") as text:
+    # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
+    with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8-sig", newline="") as text:
         size = os.fstat(handle.fileno()).st_size
         check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
         try:

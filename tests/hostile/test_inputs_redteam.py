@@ -20,6 +20,7 @@ from mia_defense.cli import attack as attack_cli
 from mia_defense.cli.build import build_experiment
 from mia_defense.cli.report import main as report_main
 from mia_defense.config import check_config
+from mia_defense.data import load_csv
 from mia_defense.errors import ConfigError
 from mia_defense.report import build as report_build
 from mia_defense.report import write_report
@@ -296,3 +297,18 @@ def test_a_sweep_into_a_finished_runs_directory_is_refused(tmp_path):
     assert (f"ConfigError: hydra.run.dir={sweep} is a sweep's directory (it holds "
             "multirun.yaml)") in done.stderr  # fmt: skip
     assert sorted(p.name for p in sweep.iterdir()) == ["multirun.yaml"]
+
+
+# -- data files ------------------------------------------------------------------------------
+
+
+def test_a_csv_saved_with_a_byte_order_mark_reads_its_first_column_by_name(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark, which was read into the first
+    column's name: dataset.label_column=label on such a file said "no column 'label' in the
+    header ['\\ufefflabel', ...]"."""
+    rows = "".join(f"{i % 2},{i},{i % 5}\n" for i in range(40))
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbflabel,a,b\n" + rows.encode())
+    data = load_csv(path=path, label_column="label")
+    assert data.x.shape == (40, 2) and data.num_classes == 2
+    assert list(data.y[:4]) == [0, 1, 0, 1]
