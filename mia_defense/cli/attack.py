@@ -17,6 +17,7 @@ fast; the pipeline is imported when the task starts.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,19 +130,28 @@ class Source:
         return self.path / "observations.npz" if self.path.is_dir() else self.path
 
 
+def _resolved(path: Path) -> Path:
+    """``path`` made absolute with its links followed; a symlink loop (which ``resolve``
+    refuses with a RuntimeError) is taken as it is, for the write to name it."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
 def _source_dir(path: Path) -> Path:
     """The directory a source's results live in: the run directory, or the file's folder
     when it is a run's observations.npz."""
-    path = path.resolve()
+    path = _resolved(path)
     return path if path.is_dir() else path.parent
 
 
 def _refuse_output(run_dir: Path, source: Path, *, key: str) -> str | None:
     """Why ``run_dir`` cannot take mia-attack's results (inside the source run, or holding
     a run already), or ``None``."""
-    run_dir = Path(run_dir).resolve()
+    run_dir = _resolved(run_dir)
     inside = _source_dir(source)
-    if (source.resolve().is_dir() or (inside / "results.json").exists()) and (
+    if (_resolved(source).is_dir() or (inside / "results.json").exists()) and (
         run_dir == inside or inside in run_dir.parents
     ):
         return (f"{key}={run_dir} lies in the run attacked ({inside}); mia-attack never writes "

@@ -21,7 +21,7 @@ from mia_defense.cli.build import build_experiment
 from mia_defense.cli.report import main as report_main
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.report import build as report_build
 from mia_defense.report import write_report
 from mia_defense.training.config import TrainConfig
@@ -312,3 +312,12 @@ def test_a_csv_saved_with_a_byte_order_mark_reads_its_first_column_by_name(tmp_p
     data = load_csv(path=path, label_column="label")
     assert data.x.shape == (40, 2) and data.num_classes == 2
     assert list(data.y[:4]) == [0, 1, 0, 1]
+
+
+def test_mia_attack_into_a_symlink_loop_is_one_data_error(observations_file, tmp_path):
+    """Path.resolve raised RuntimeError('Symlink loop') in the output check: a traceback from
+    run(), a 'Callback SourceCheck.on_run_start raised RuntimeError' warning from the CLI."""
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
+    with pytest.raises(DataError, match=r"loop_a: cannot use it as the run directory"):
+        attack_cli.run(_attack_cfg(observations_file), tmp_path / "loop_a")
