@@ -259,7 +259,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     bound (``privacy.epsilon_refuted``), an ε the accountant did not compute for the
     mechanism that ran (``privacy.epsilon_valid`` false: shuffled batches, which the report's
     ε column would otherwise show as a claim), masks that may not be the models' training sets
-    (``privacy.masks_suspect``), its leakage figure below the resolution of its scores
+    (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), its leakage
+    figure below the resolution of its scores
     (`resolution_note`)."""
     notes = []
     privacy = payload.get("privacy", {})
@@ -272,6 +273,9 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
             f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
             f"false): {one_line(reason, limit=300)}"
         )
+    unbalanced = privacy.get("masks_unbalanced")
+    if unbalanced:  # mia-attack / api.audit: reference-based attacks may overstate the leak
+        notes.append(f"masks unbalanced: {one_line(unbalanced, limit=400)}")
     suspect = privacy.get("masks_suspect")
     if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
         notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")

@@ -320,3 +320,54 @@ def test_report_says_when_a_runs_epsilon_is_no_guarantee(tmp_path):
         ("dp_shuffled", "its ε 8 is not a guarantee (epsilon_valid false): shuffled batches")
     ]
     assert "is not a guarantee" in (tmp_path / "out" / "README.md").read_text()
+
+
+def _fixed_count(num_models: int, members: int, *, bernoulli: bool = False, seed: int = 0):
+    """No-signal observations whose every record trains ``members`` of the models (or each
+    model independently with probability members / num_models)."""
+    rng = np.random.default_rng(seed)
+    records, classes = 1000, 10
+    labels = rng.integers(0, classes, records)
+    if bernoulli:
+        masks = rng.random((num_models, records)) < members / num_models
+        masks[0, masks.all(0)] = False
+        masks[0, ~masks.any(0)] = True
+    else:
+        masks = np.zeros((num_models, records), bool)
+        for n in range(records):
+            masks[rng.permutation(num_models)[:members], n] = True
+    logits = rng.normal(size=(num_models, records, classes)) * 2
+    logits[:, np.arange(records), labels] += 2.5
+    return api.observations_from_arrays(logits, masks, labels, kind="logits")
+
+
+def test_a_plan_training_every_record_into_a_quarter_of_the_models_is_flagged(caplog):
+    """Each record in 2 of 8 models: a member keeps 1 IN reference where a non-member keeps
+    2, and RMIA read that as a leak (TPR 0.021 at 0.1% FPR on outputs without any signal)
+    with nothing said."""
+    found = api.audit(_fixed_count(8, 2), overrides=["attack.bootstrap=0"]).result
+    assert "100% of the records are IN for 2 of the 8 models" in found.privacy[
+        "masks_unbalanced"]
+    assert "MASKS UNBALANCED" in caplog.text
+
+
+@pytest.mark.parametrize(("num_models", "members", "bernoulli"),
+                         [(8, 4, False), (2, 1, False), (8, 4, True), (16, 8, True)])
+def test_balanced_or_randomly_drawn_masks_are_not_flagged(num_models, members, bernoulli):
+    obs = _fixed_count(num_models, members, bernoulli=bernoulli)
+    found = api.audit(obs, overrides=["attack.bootstrap=0", "~attack.attacks.shokri"]).result
+    assert "masks_unbalanced" not in found.privacy
+
+
+def test_report_lists_a_run_with_unbalanced_masks_under_figures_to_read_with_care(tmp_path):
+    from mia_defense.report import write_report
+    from mia_defense.tracking import read_json, write_json
+    from tests.report.fake_runs import make_run
+
+    make_run(tmp_path / "sweep" / "mine", test_accuracy=0.9, signal=2.0)
+    payload = read_json(tmp_path / "sweep" / "mine" / "results.json")
+    payload["privacy"]["masks_unbalanced"] = "the masks are unbalanced: 100% of the records"
+    write_json(tmp_path / "sweep" / "mine" / "results.json", payload)
+    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
+    assert report.caveats == [("mine", "masks unbalanced: the masks are unbalanced: 100% of "
+                                       "the records")]  # fmt: skip
