@@ -230,10 +230,49 @@ def read_source(path: Path) -> Source:
                 f"{path / 'results.json'}: status {results.get('status')!r}, not complete; "
                 "finish the run first (run the same mia-train command again)"
             )
+        problem = None if results is None else _results_problem(results)
+        if problem:
+            raise DataError(
+                f"{path / 'results.json'}: {problem}; mia-attack reads the run's facts from it: "
+                f"attack the observations alone instead (mia-attack {path / 'observations.npz'})"
+            )
         obs, extras = load_file(path / "observations.npz")
         return Source(path, obs, extras, results)
     obs, extras = load_file(path)
     return Source(path, obs, extras)
+
+
+# Sections of a run's results.json that mia-attack carries into its own: JSON objects (null
+# reads as empty), ``utility`` and ``defense`` required; and the utility figures it reads.
+_SECTIONS = ("utility", "defense", "config", "hparams", "privacy", "training")
+_UTILITY = ("test_accuracy", "train_accuracy", "generalization_gap", "chance_accuracy")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _results_problem(results: dict[str, Any]) -> str | None:
+    """Why a run's results.json cannot give mia-attack the run's facts (a section of the
+    wrong type, a utility figure that is not a number, a seed that is not one), or ``None``."""
+    for key in _SECTIONS:
+        value = results.get(key)
+        if value is None and key not in ("utility", "defense"):
+            continue
+        if not isinstance(value, dict):
+            return f"{key} is {_kind(value)}, not an object"
+    utility = results["utility"]
+    for key in _UTILITY:
+        if key not in utility:
+            return f"utility.{key} is missing"
+        value = utility[key]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (number or (value is None and key != "chance_accuracy")):
+            return f"utility.{key} is {_kind(value)} {value!r}, not a number"
+    seed = results.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
+    return None
 
 
 def _extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
@@ -261,10 +300,12 @@ def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFac
     if results is not None:
         names = ("dataset", "data_fingerprint", "class_labels", "input_shape", "num_classes",
                  "num_models", "population_size", "test_size", "canaries", "hparams")
-        config = {**results.get("config", {}), "attack": attacked["attack"],
+        config = {**(results.get("config") or {}), "attack": attacked["attack"],
                   "seed": attacked["seed"]}  # fmt: skip
-        return RunFacts(**{n: results.get(n) for n in names}, seed=attacked["seed"],
-                        config=config, source=described)  # fmt: skip
+        facts = {n: results.get(n) for n in names}
+        facts["hparams"] = facts["hparams"] or {}  # (an older run may have none)
+        return RunFacts(**facts, seed=attacked["seed"], config=config,
+                        source=described)  # fmt: skip
     test = obs.test_labels
     return RunFacts(
         dataset=str(obs.metadata.get("dataset", source.path.stem)), data_fingerprint=None,

@@ -13,7 +13,16 @@ import numpy as np
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write, load_npz
 
-__all__ = ["SCHEMA_VERSION", "jsonable", "load_npz", "read_json", "write_json", "write_npz"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "SCHEMA_VERSION",
+    "json_depth",
+    "jsonable",
+    "load_npz",
+    "read_json",
+    "write_json",
+    "write_npz",
+]
 
 SCHEMA_VERSION = 1
 
@@ -41,11 +50,29 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 
 # A results.json larger than this was not written by a run (they hold a few hundred kB).
 MAX_JSON_BYTES = 64 * 2**20
+# Nor one nested deeper than this (a run's is about 6 levels deep, with the config's own).
+# Every reader walks it recursively, several frames a level: at 900 levels the config
+# comparison of a resumed run or mia-attack hit Python's recursion limit (a traceback).
+MAX_JSON_DEPTH = 100
 
 
-def read_json(path: Path) -> dict[str, Any]:
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar: 0), counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else None  # fmt: skip
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str, Any]:
     """Read a JSON object, raising `DataError` naming the file when it is missing, corrupt,
-    not a regular file (a FIFO would block, a directory cannot be read) or implausibly large."""
+    not a regular file (a FIFO would block, a directory cannot be read), implausibly large
+    or nested deeper than ``max_depth`` (``None``: the caller checks `json_depth` itself)."""
     path = Path(path)
     try:
         info = path.stat()
@@ -67,6 +94,12 @@ def read_json(path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(payload, dict):
         raise DataError(f"{path}: expected a JSON object, got {type(payload).__name__}")
+    depth = 0 if max_depth is None else json_depth(payload)
+    if max_depth is not None and depth > max_depth:
+        raise DataError(
+            f"{path}: nested {depth} levels deep, more than any run writes ({max_depth}); "
+            "not a results.json of mia-defense: remove it or choose another directory"
+        )
     return payload
 
 

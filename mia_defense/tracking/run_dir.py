@@ -23,7 +23,14 @@ from typing import Any
 
 from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.tracking.artifacts import SCHEMA_VERSION, jsonable, read_json, write_json
+from mia_defense.tracking.artifacts import (
+    MAX_JSON_DEPTH,
+    SCHEMA_VERSION,
+    json_depth,
+    jsonable,
+    read_json,
+    write_json,
+)
 
 __all__ = [
     "NEUTRAL_KEYS",
@@ -132,11 +139,18 @@ def finished_run(
     if not path.exists():
         return None
     try:
-        payload = read_json(path)
+        payload = read_json(path, max_depth=None)
     except DataError as exc:
         log.warning("%s; running it again", exc)
         return None
     status = payload.get("status", "unknown")
+    depth = json_depth(payload)
+    if depth > MAX_JSON_DEPTH:  # valid JSON, but no run's: refused, never overwritten
+        raise ConfigError(
+            f"{path} is not the results of a mia-train run (it is nested {depth} levels deep, "
+            f"a run's at most {MAX_JSON_DEPTH}); nothing was changed. Run in a new directory "
+            "(hydra.run.dir=...), or move that file away"
+        )
     if not isinstance(payload.get("config"), Mapping):
         raise ConfigError(
             f"{path} is not the results of a mia-train run (it holds no config); nothing was "

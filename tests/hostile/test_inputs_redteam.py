@@ -5,7 +5,9 @@ key or path and the fix, with nothing on disk changed."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +26,9 @@ from mia_defense.data import load_csv
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report import build as report_build
 from mia_defense.report import write_report
+from mia_defense.tracking import SCHEMA_VERSION
+from mia_defense.tracking.artifacts import json_depth
+from mia_defense.tracking.run_dir import finished_run
 from mia_defense.training.config import TrainConfig
 from tests.helpers import synthetic_observations
 from tests.report.fake_runs import make_run
@@ -321,3 +326,99 @@ def test_mia_attack_into_a_symlink_loop_is_one_data_error(observations_file, tmp
     (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
     with pytest.raises(DataError, match=r"loop_a: cannot use it as the run directory"):
         attack_cli.run(_attack_cfg(observations_file), tmp_path / "loop_a")
+
+
+# -- a results.json nested deep enough to break the recursive readers ---------------------
+
+
+def _nested(depth: int) -> dict:
+    node: dict = {}
+    root = node
+    for _ in range(depth):
+        node["k"] = {}
+        node = node["k"]
+    return root
+
+
+def test_a_results_json_nested_900_levels_deep_is_refused_by_name(observations_file, tmp_path):
+    """Valid JSON, but 900 levels deep: json.loads read it and the recursive walks after it
+    (mia-attack's results.json of the run attacked) ended in a RecursionError traceback."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "observations.npz").write_bytes(observations_file.read_bytes())
+    payload = {**_complete_results(), "config": {"deep": _nested(900)}}
+    (run / "results.json").write_text(json.dumps(payload))
+    before = _digest(run)
+    with pytest.raises(DataError, match=r"results.json: nested 903 levels deep, more than any "
+                       r"run writes \(100\); not a results.json of mia-defense"):
+        attack_cli.run(_attack_cfg(run), tmp_path / "out")
+    assert _digest(run) == before
+    # mia-train's guard of a run directory refuses it too, and never writes over it
+    with pytest.raises(ConfigError, match=r"results.json is not the results of a mia-train run "
+                       r"\(it is nested 903 levels deep, a run's at most 100\); nothing was "
+                       r"changed"):
+        finished_run(run, config={"seed": 0}, data_fingerprint=None)
+    assert _digest(run) == before
+    assert json_depth(payload) == 903 and json_depth([]) == 1 and json_depth(3) == 0
+
+
+# -- mia-attack on a run directory whose results.json lies about the run -------------------
+
+
+def _complete_results() -> dict:
+    """The sections of a complete mia-train results.json that mia-attack carries over."""
+    return {
+        "schema_version": SCHEMA_VERSION, "status": "complete", "seed": 0, "dataset": "digits",
+        "num_models": 4, "utility": {"test_accuracy": 0.9, "train_accuracy": 0.95,
+                                     "generalization_gap": 0.05, "chance_accuracy": 0.34},
+        "attacks": {"loss": {"access": "outputs", "auc": 0.6}}, "defense": {"defense": "none"},
+        "privacy": {}, "hparams": {}, "config": {"seed": 0}, "training": {"engine": "stacked"},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("hparams", [1], "hparams is list, not an object"),
+        ("config", [1], "config is list, not an object"),
+        ("privacy", [1], "privacy is list, not an object"),
+        ("defense", "dp", "defense is str, not an object"),
+        ("training", [1], "training is list, not an object"),
+        ("utility", "x", "utility is str, not an object"),
+        ("utility", {"test_accuracy": "high"}, "utility.test_accuracy is str 'high', not a "
+         "number"),
+        ("utility", {"test_accuracy": 0.9, "train_accuracy": 1.0, "generalization_gap": 0.1},
+         "utility.chance_accuracy is missing"),
+        ("seed", "abc", "seed is str 'abc', not an integer >= 0"),
+    ],
+)
+def test_a_source_run_whose_results_json_has_wrong_types_is_named(
+    observations_file, tmp_path, key, value, message
+):
+    """mia-attack carries the run's facts (seed, config, hparams, utility, privacy, defense,
+    training) into its own results.json: a results.json with a wrong type in one of them was a
+    TypeError, AttributeError or ValueError traceback after the attacks had run."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "observations.npz").write_bytes(observations_file.read_bytes())
+    (run / "results.json").write_text(json.dumps({**_complete_results(), key: value}))
+    before = _digest(run)
+    with pytest.raises(DataError, match=rf"run/results.json: {re.escape(message)}.*; mia-attack "
+                       r"reads the run's facts from it: attack the observations alone instead "
+                       r"\(mia-attack .*run/observations.npz\)"):
+        attack_cli.run(_attack_cfg(run, "attack.bootstrap=0"), tmp_path / "out")
+    assert _digest(run) == before and not (tmp_path / "out").exists()
+
+
+def test_a_source_run_with_null_sections_and_figures_is_still_attacked(observations_file, tmp_path):
+    """What mia-attack itself writes for observations without a test set (null accuracies),
+    and null optional sections, stay readable: the check refuses only what cannot be read."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "observations.npz").write_bytes(observations_file.read_bytes())
+    payload = {**_complete_results(), "hparams": None, "config": None, "privacy": None,
+               "training": None}  # fmt: skip
+    payload["utility"] = {**payload["utility"], "test_accuracy": None, "generalization_gap": None}
+    (run / "results.json").write_text(json.dumps(payload))
+    attack_cli.run(_attack_cfg(run, "attack.bootstrap=0"), tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["status"] == "complete"
