@@ -309,8 +309,56 @@ def check_attacks(
                 continue
             _as_scores(raw, name=name, expected=(len(targets), num_records),
                        where=f" of a rehearsal on {num_records} random records before training")
+        for name, attack in attacks.items():
+            if access[name] not in BLACK_BOX or _packaged(attack):
+                continue
+            if _reads_weights(attack, rehearsal, targets, rng):
+                raise ConfigError(
+                    f"attack.attacks.{name}: reads observations.grad_norms (the models' "
+                    f"weights, white box) but declares access {access[name]!r}, so it would "
+                    "decide the black-box verdict (headline, strongest attack, Pareto front) "
+                    "with a signal no release lets out; mark it with "
+                    "@mia_defense.attacks.requires_access('weights')"
+                )
     finally:
         logging.disable(previous)
+
+
+def _packaged(attack: Attack) -> bool:
+    """Whether ``attack`` is one of mia-defense's own (a function of this package, bound
+    by ``functools.partial``), whose access is known: only a user's is rehearsed for it."""
+    node: object = attack
+    while isinstance(node, functools.partial):
+        node = node.func
+    return str(getattr(node, "__module__", "")).startswith("mia_defense.")
+
+
+def _reads_weights(
+    attack: Attack, rehearsal: Observations, targets: np.ndarray, rng: np.random.Generator
+) -> bool:
+    """Whether ``attack`` reads the white-box gradient norms: it runs with them and not
+    without them, or (when it gives the same scores twice on the same input) its scores
+    change with them. An attack of a user's that reads ``obs.grad_norms`` but declares
+    nothing counted as a black-box one: a gradient signal then decided the verdict of,
+    e.g., ``release=label_only``."""
+    shape = rehearsal.masks.shape
+    first, second = rng.random(shape) + 0.1, rng.random(shape) + 0.1
+
+    def scores(norms: np.ndarray | None) -> np.ndarray | None:
+        try:
+            raw = attack(replace(rehearsal, grad_norms=norms), targets)
+            return np.asarray(raw, dtype=np.float64)
+        except Exception:  # any failure: compare what ran
+            return None
+
+    without, once, again, other = scores(None), scores(first), scores(first), scores(second)
+    if once is None or other is None:
+        return False
+    if without is None:
+        return True
+    if again is None or again.shape != once.shape or not np.allclose(once, again, equal_nan=True):
+        return False  # not deterministic: its scores tell nothing
+    return other.shape != once.shape or not np.allclose(once, other, equal_nan=True)
 
 
 def _check_callable(name: str, attack: object) -> None:

@@ -371,3 +371,44 @@ def test_report_lists_a_run_with_unbalanced_masks_under_figures_to_read_with_car
     report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
     assert report.caveats == [("mine", "masks unbalanced: the masks are unbalanced: 100% of "
                                        "the records")]  # fmt: skip
+
+
+# -- a user's white-box attack that declares nothing -----------------------------------------
+
+
+def _grad_attack(obs, targets):
+    """Reads the gradient norms (white box) and declares nothing."""
+    return -np.log(obs.grad_norms[targets])
+
+
+def _optional_grad_attack(obs, targets):
+    """Uses the gradient norms when the run has them, the loss otherwise."""
+    from mia_defense.attacks.signals import true_class_log_prob
+
+    if obs.grad_norms is not None:
+        return -np.log(obs.grad_norms[targets])
+    return true_class_log_prob(obs.log_probs[targets], obs.labels)
+
+
+@pytest.mark.parametrize("attack", [_grad_attack, _optional_grad_attack])
+def test_an_undeclared_white_box_attack_is_refused_before_training(attack):
+    """Counted as a black-box attack (the default access), a gradient-norm attack decided
+    the verdict of every release (release=label_only looked as leaky as full outputs)."""
+    from mia_defense.attacks import loss_attack
+    from mia_defense.attacks.runner import check_attacks
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"attack\.attacks\.mine: reads observations\."
+                                          r"grad_norms .* declares access 'outputs'"):
+        check_attacks({"loss": loss_attack, "mine": attack}, num_models=4, num_classes=3,
+                      targets=np.arange(4))  # fmt: skip
+
+
+def test_a_declared_white_box_attack_and_the_packaged_suite_pass_the_rehearsal():
+    from mia_defense.attacks import loss_attack, requires_access
+    from mia_defense.attacks.runner import check_attacks
+
+    declared = requires_access("weights")(lambda obs, targets: _grad_attack(obs, targets))
+    check_attacks({"loss": loss_attack, "mine": declared}, num_models=4, num_classes=3,
+                  targets=np.arange(4))  # fmt: skip
+    api.attack_settings(api.attack_config(), num_models=4, num_classes=3, defended=True)
