@@ -412,3 +412,29 @@ def test_a_declared_white_box_attack_and_the_packaged_suite_pass_the_rehearsal()
     check_attacks({"loss": loss_attack, "mine": declared}, num_models=4, num_classes=3,
                   targets=np.arange(4))  # fmt: skip
     api.attack_settings(api.attack_config(), num_models=4, num_classes=3, defended=True)
+
+
+# -- the Python API's queries of a randomized release ----------------------------------------
+
+
+def test_observe_models_averages_a_noised_release_as_mia_trains_attacker_does():
+    """api.observe_models asked a NoiseRelease each query once, where mia-train's attacker
+    asks 16 times and averages: the noise hid the leak (TPR@0.1%FPR 0.009 for a digits MLP
+    whose full outputs give 0.032; 0.020 averaged)."""
+    import torch
+
+    from mia_defense.defenses.release import NoiseRelease
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(300, 5)).astype(np.float32), rng.integers(0, 3, 300)
+    plan = api.make_plan(x, y, num_models=4, population_size=200)
+    models = [torch.nn.Linear(5, 3) for _ in range(4)]
+    full = np.exp(api.observe_models(models, x, y, plan).log_probs)
+
+    def error(**kw):
+        noised = api.observe_models(models, x, y, plan, release=NoiseRelease(scale=0.3), **kw)
+        return float(np.abs(np.exp(noised.log_probs) - full).mean())
+
+    once, default = error(repeats=1), error()
+    assert default < once / 2.5  # 16 answers averaged: the noise's std shrinks 4-fold
