@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 # Leakage axes: name -> (axis label, value of an attacker who guesses, the row's figure).
 LEAKAGE: dict[str, tuple[str, float, str]] = {
     "leak_tpr": ("strongest attack's TPR at 0.1% FPR  (lower = more private)", 0.001, LEAK_TPR),
-    "leak_auc": ("strongest attack's AUC  (lower = more private)", 0.5, "max_auc"),
+    # the highest AUC of any black-box attack, which need not be the AUC of the attack
+    # strongest at 0.1% FPR (results.json's and TensorBoard's privacy/strongest_auc)
+    "leak_auc": ("highest AUC of any black-box attack  (lower = more private)", 0.5, "max_auc"),
 }
 _MARKERS = "osD^vP*Xph<>"
 _CAPTION = (

@@ -113,7 +113,8 @@ class RunSummary:
         epsilon: the DP accountant's ε (``inf`` without noise), ``None`` when not DP.
         strongest_attack: the black-box attack with the highest TPR at the lowest FPR.
         leak_tpr: the strongest attack's TPR at 0.1% FPR (max over black-box attacks).
-        leak_auc: the strongest attack's AUC (max over black-box attacks).
+        leak_auc: the highest AUC of any black-box attack (max over them; not always the
+            AUC of ``strongest_attack``, which results.json's headline holds).
         attacks: attack -> its metrics from results.json (with their ``_ci_low``/``_ci_high``).
         dataset: the dataset's name (with the file's name for a file-backed dataset).
         model: the model's class (the last part of ``config.model._target_``).
