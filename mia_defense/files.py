@@ -9,13 +9,33 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
 from mia_defense.errors import DataError
 
-__all__ = ["atomic_write", "load_npz"]
+__all__ = ["MAX_JSON_DEPTH", "atomic_write", "json_depth", "load_npz"]
+
+
+# JSON nested deeper than this was written by no run (a results.json is about 6 levels deep,
+# observations' metadata less).
+# Every reader walks it recursively, several frames a level: at 900 levels the config
+# comparison of a resumed run or mia-attack hit Python's recursion limit (a traceback).
+MAX_JSON_DEPTH = 100
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar: 0), counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else None  # fmt: skip
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import atomic_write, load_npz
+from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
 
 __all__ = [
     "OBSERVATIONS_VERSION",
@@ -420,14 +420,25 @@ def _optional_problems(
     if kind:
         problems += _test_problems(arrays, kind, f"test_{prefix or 'log_probs'}", k, c)
     if "metadata" in arrays:
-        try:
-            ok = isinstance(_metadata(arrays), dict)
-        except (ValueError, TypeError):
-            ok = False
-        if not ok:
-            problems.append("metadata: must be a string holding a JSON object, e.g. "
-                            "np.array(json.dumps({'dataset': 'digits'}))")  # fmt: skip
+        problems += _metadata_problems(arrays)
     return problems
+
+
+def _metadata_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
+    """A metadata string that is not a JSON object, or one nested too deep for the recursive
+    writers of results.json (json.loads itself stops with a RecursionError near 1000)."""
+    try:
+        metadata = _metadata(arrays)
+    except (ValueError, TypeError, RecursionError):
+        metadata = None
+    if not isinstance(metadata, dict):
+        return ["metadata: must be a string holding a JSON object, e.g. "
+                "np.array(json.dumps({'dataset': 'digits'}))"]  # fmt: skip
+    depth = json_depth(metadata)
+    if depth > MAX_JSON_DEPTH:
+        return [f"metadata: a JSON object nested {depth} levels deep; keep it to at most "
+                f"{MAX_JSON_DEPTH} (facts such as dataset, model, defense)"]  # fmt: skip
+    return []
 
 
 def _test_problems(
@@ -473,6 +484,10 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     if k < 2:
         problems.append(f"{name}: K={k} model; membership inference compares models that "
                         "trained on a record with models that did not: give K >= 2")
+    if n == 0 or c == 0:
+        empty = "records (N=0)" if n == 0 else "classes (C=0)"
+        return [*problems, f"{name}: shape {values.shape}: no {empty}; an observations file "
+                           "holds every model's output on each record attacked"]  # fmt: skip
     shapes_ok = masks.shape == (k, n) and labels.shape == (n,)
     if not shapes_ok:
         problems.append(f"inconsistent shapes: masks has shape {masks.shape} and labels "

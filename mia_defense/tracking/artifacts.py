@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write, load_npz
+from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -50,25 +50,6 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 
 # A results.json larger than this was not written by a run (they hold a few hundred kB).
 MAX_JSON_BYTES = 64 * 2**20
-# Nor one nested deeper than this (a run's is about 6 levels deep, with the config's own).
-# Every reader walks it recursively, several frames a level: at 900 levels the config
-# comparison of a resumed run or mia-attack hit Python's recursion limit (a traceback).
-MAX_JSON_DEPTH = 100
-
-
-def json_depth(value: Any) -> int:
-    """How deeply ``value`` nests lists and objects (a scalar: 0), counted without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(
-            item, list) else None  # fmt: skip
-        if children is not None:
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
 def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str, Any]:
     """Read a JSON object, raising `DataError` naming the file when it is missing, corrupt,
     not a regular file (a FIFO would block, a directory cannot be read), implausibly large

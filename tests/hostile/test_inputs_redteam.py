@@ -24,6 +24,7 @@ from mia_defense.cli.report import main as report_main
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.observations import OBSERVATIONS_VERSION, Observations
 from mia_defense.report import build as report_build
 from mia_defense.report import write_report
 from mia_defense.tracking import SCHEMA_VERSION
@@ -422,3 +423,41 @@ def test_a_source_run_with_null_sections_and_figures_is_still_attacked(observati
     (run / "results.json").write_text(json.dumps(payload))
     attack_cli.run(_attack_cfg(run, "attack.bootstrap=0"), tmp_path / "out")
     assert json.loads((tmp_path / "out" / "results.json").read_text())["status"] == "complete"
+
+
+# -- observations files: no records, metadata nested too deep ------------------------------
+
+
+def _arrays(**changes: np.ndarray) -> dict[str, np.ndarray]:
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    return {"log_probs": obs.log_probs, "masks": obs.masks, "labels": obs.labels,
+            "schema_version": np.array(OBSERVATIONS_VERSION), **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"log_probs": np.zeros((4, 0, 3), np.float32), "masks": np.zeros((4, 0), bool),
+          "labels": np.zeros(0, np.int64)},
+         r"log_probs: shape \(4, 0, 3\): no records \(N=0\); an observations file holds every "
+         r"model's output on each record attacked"),
+        ({"metadata": np.array("[" * 5000 + "]" * 5000)},
+         r"metadata: must be a string holding a JSON object"),
+        ({"metadata": np.array(json.dumps({"facts": _nested(500)}))},
+         r"metadata: a JSON object nested 502 levels deep; keep it to at most 100"),
+    ],
+    ids=["no-records", "metadata-too-deep-to-parse", "metadata-too-deep-to-write"],
+)
+def test_observations_without_records_or_with_runaway_metadata_are_refused(
+    tmp_path, changes, message
+):
+    """No records: a ValueError from a reduction over an empty array; metadata nested
+    thousands deep: a RecursionError from json.loads, or (500 deep) from the recursive writer
+    of results.json once the attacks had run."""
+    path = tmp_path / "obs.npz"
+    np.savez(path, **_arrays(**changes))
+    with pytest.raises(DataError, match=rf"obs.npz: {message}"):
+        Observations.load(path)
+    with pytest.raises(DataError, match=message):
+        attack_cli.run(_attack_cfg(path, "attack.bootstrap=0"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
