@@ -171,7 +171,7 @@ class SourceCheck(Callback):
         source = OmegaConf.select(config, "source", throw_on_missing=False)
         if source is None or source == "???":
             return
-        missing = _missing(Path(source))
+        missing = _missing(str(source))
         problem = missing or _refuse_output(
             Path(config.hydra.run.dir), Path(source), key="hydra.run.dir"
         ) or _config_problem(config)
@@ -202,8 +202,13 @@ def _config_problem(config: DictConfig) -> str | None:
     return None
 
 
-def _missing(path: Path) -> str | None:
-    if path.exists():
+def _missing(path: Path | str) -> str | None:
+    """Why PATH names nothing to attack: no such file, or an empty PATH (which ``Path``
+    would read as the working directory), or ``None``."""
+    if str(path) == "" or (not str(path).strip() and not Path(path).exists()):
+        return (f"source={str(path)!r}: an empty PATH; give an observations .npz "
+                "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
+    if Path(path).exists():
         return None
     return (f"{path}: no such file or directory; give an observations .npz "
             "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
@@ -331,6 +336,9 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
 
     start, stopwatch = time.perf_counter(), Stopwatch()
     check_attack_config(cfg)  # a sweep's points (and callers without Hydra's callbacks)
+    missing = _missing(str(cfg.source))
+    if missing:
+        raise DataError(missing)
     path = Path(str(cfg.source))
     problem = _refuse_output(run_dir, path, key="hydra.run.dir")
     if problem:

@@ -461,3 +461,19 @@ def test_observations_without_records_or_with_runaway_metadata_are_refused(
     with pytest.raises(DataError, match=message):
         attack_cli.run(_attack_cfg(path, "attack.bootstrap=0"), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("source", ["", "   "])
+def test_an_empty_path_is_not_the_working_directory(tmp_path, monkeypatch, source):
+    """``mia-attack ""`` read Path("") as the working directory: it attacked the folder the
+    command ran in (or blamed the output directory for lying in 'the run attacked')."""
+    run = tmp_path / "cwd_run"
+    run.mkdir()
+    synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(
+        run / "observations.npz")
+    monkeypatch.chdir(run)
+    with pytest.raises(DataError, match=rf"source={source!r}: an empty PATH; give an "
+                       r"observations .npz"):
+        attack_cli.run(_attack_cfg(Path(source) if source else "", "attack.bootstrap=0"),
+                       tmp_path / "out")  # fmt: skip
+    assert not (tmp_path / "out").exists()
