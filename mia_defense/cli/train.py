@@ -8,8 +8,10 @@ imports torch, the attacks and TensorBoard) is imported when the task starts; it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import signal
 import sys
 import tempfile
 import time
@@ -276,16 +278,49 @@ def run_entry(
 ) -> None:
     """Run a tool's Hydra entry point with the tools' exit codes: Hydra's exit 1 before the
     task ``started`` (a config it could not compose) becomes 2, a user error; Ctrl-C prints
-    ``interrupted`` and exits 130."""
+    ``interrupted`` and exits 130.
+
+    Ctrl-C is noted when it arrives: during start-up it can land inside an import (numpy's,
+    torch's), which then fails as an ImportError that Hydra reports as a config error ("Error
+    locating target ... CheckConfigCallback") and exits 1. Any exit after a Ctrl-C is the
+    interruption, never a user error.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    pressed = _note_ctrl_c()
     try:
         entry()
     except SystemExit as exc:
+        if pressed() and exc.code not in (0, None):
+            print(interrupted, file=sys.stderr)
+            raise SystemExit(EXIT_INTERRUPTED) from None
         if exc.code == 1 and not started():
             raise SystemExit(EXIT_USER_ERROR) from None
         raise
     except KeyboardInterrupt:
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        if previous is signal.default_int_handler:
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGINT, previous)
+
+
+def _note_ctrl_c() -> Callable[[], bool]:
+    """Install a SIGINT handler that raises KeyboardInterrupt as Python's does and remembers
+    that it did; returns whether Ctrl-C was pressed. Left alone where SIGINT is ignored or
+    handled otherwise (a background job, an embedding program) or off the main thread."""
+    pressed: list[bool] = []
+
+    def handler(signum: int, frame: object) -> None:
+        pressed.append(True)
+        raise KeyboardInterrupt
+
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        pass
+    return lambda: bool(pressed)
 
 if __name__ == "__main__":
     main()

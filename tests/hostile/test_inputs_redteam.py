@@ -8,8 +8,10 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -21,6 +23,7 @@ from mia_defense import api
 from mia_defense.cli import attack as attack_cli
 from mia_defense.cli.build import build_experiment
 from mia_defense.cli.report import main as report_main
+from mia_defense.cli.train import run_entry
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
 from mia_defense.errors import ConfigError, DataError
@@ -477,3 +480,30 @@ def test_an_empty_path_is_not_the_working_directory(tmp_path, monkeypatch, sourc
         attack_cli.run(_attack_cfg(Path(source) if source else "", "attack.bootstrap=0"),
                        tmp_path / "out")  # fmt: skip
     assert not (tmp_path / "out").exists()
+
+
+# -- Ctrl-C during start-up ------------------------------------------------------------------
+
+
+def test_ctrl_c_inside_an_import_at_start_up_is_an_interruption_not_a_user_error(capsys):
+    """Ctrl-C about 1.5 s after ``mia-train`` starts lands inside numpy's or torch's import;
+    the half-imported module then fails as an ImportError, which Hydra reports as "Error
+    locating target 'mia_defense.config.CheckConfigCallback'" and exits 1, which the tools
+    turned into exit 2 (a user error) with no word of the interruption."""
+
+    def hydra_like_entry() -> None:
+        try:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, in the middle of an import
+                time.sleep(1)
+            except KeyboardInterrupt:
+                raise ImportError("cannot load module more than once per process") from None
+        except ImportError as exc:  # what Hydra's callback instantiation does with it
+            print(f"Error locating target: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_entry(hydra_like_entry, started=lambda: False, interrupted="interrupted; rerun")
+    assert exit_info.value.code == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted; rerun"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
