@@ -454,3 +454,35 @@ def test_the_auc_chart_says_which_auc_it_plots(tmp_path):
     labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
     assert labels and all(label.startswith("highest AUC of any black-box attack")
                           for label in labels)  # fmt: skip
+
+
+# -- DP accounting ---------------------------------------------------------------------------
+
+
+def _model_stats(accountant: str, target: float, *, rate=0.125, steps=240, delta=2e-4):
+    from mia_defense.defenses.accounting import epsilon_spent, noise_multiplier_for
+
+    sigma = noise_multiplier_for(accountant, target, delta, rate, steps)
+    eps = epsilon_spent(accountant, ((sigma, rate, steps),), delta)
+    return {"epsilon": eps, "noise_multiplier": sigma, "sample_rate": rate, "steps": steps,
+            "delta": delta}  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:GDP accounting is experimental")
+def test_a_gdp_epsilon_is_not_reported_as_a_guarantee():
+    """defense.dp.accountant=gdp calibrates σ with a central-limit approximation that
+    underestimates ε: its 'ε 7.995' spends 8.31 by PRV and up to 9.27 by RDP at the default
+    schedule, and results.json said epsilon_valid: true."""
+    from mia_defense.defenses.accounting import epsilon_spent, privacy_report
+
+    gdp = _model_stats("gdp", 8.0)
+    assert epsilon_spent("prv", ((gdp["noise_multiplier"], 0.125, 240),), 2e-4) > 8.1
+    report = privacy_report([gdp] * 2, accountant="gdp", noise_source="seeded",
+                            preprocessing="none")  # fmt: skip
+    assert report["epsilon_valid"] is False
+    assert report["epsilon_rdp_bound"] > 9.0 > report["epsilon"]
+    assert "defense.dp.accountant=gdp: a central-limit approximation" in report[
+        "epsilon_invalid_reason"]
+    rdp = privacy_report([_model_stats("rdp", 8.0)], accountant="rdp", noise_source="seeded",
+                         preprocessing="none")  # fmt: skip
+    assert rdp["epsilon_valid"] is True and "epsilon_rdp_bound" not in rdp
