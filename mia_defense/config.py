@@ -109,6 +109,8 @@ class _OffOrPath(Param):
     """A string that ``null`` or ``false`` turns off (``cache_dir``)."""
 
     def accepts(self, value: Any) -> bool:
+        if isinstance(value, str) and not value.strip():
+            return False  # Path('') is the working directory: the store would litter it
         return value is False or super().accepts(value)
 
     def describe(self) -> str:

@@ -133,6 +133,11 @@ def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None
     ``run_dir`` is the directory Hydra made for this job of a multirun (beside its runs),
     and off otherwise (a single run, a run built outside Hydra)."""
     if value != "auto":
+        if isinstance(value, str) and not value.strip():
+            raise ConfigError(
+                f"cache_dir={value!r}: an empty path (the working directory); give a "
+                "directory for the model store, or null or false to turn it off"
+            )
         return None if value is None or value is False else Path(value)
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode

@@ -21,6 +21,7 @@ from hydra import compose, initialize_config_module
 
 from mia_defense import api
 from mia_defense.cli import attack as attack_cli
+from mia_defense.cli import build as build_module
 from mia_defense.cli.build import build_experiment
 from mia_defense.cli.report import main as report_main
 from mia_defense.cli.train import run_entry
@@ -507,3 +508,22 @@ def test_ctrl_c_inside_an_import_at_start_up_is_an_interruption_not_a_user_error
     assert exit_info.value.code == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted; rerun"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+# -- cache_dir='' --------------------------------------------------------------------------
+
+
+def test_an_empty_cache_dir_is_refused_not_the_working_directory(make_cfg, tmp_path,
+                                                                monkeypatch):  # fmt: skip
+    """cache_dir='' passed the check (a string) and Path('') put the model store's
+    <sha256>.pt, .json and .lock files into the folder mia-train was started from."""
+    with pytest.raises(ConfigError, match=r"cache_dir='': must be a path, or null or false "
+                       r"\(off\)"):
+        check_config(make_cfg("cache_dir=''"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"cache_dir='': must be a path"):
+        build_experiment(make_cfg("cache_dir=''"))
+    with pytest.raises(ConfigError, match=r"cache_dir='': an empty path \(the working "
+                       r"directory\); give a directory for the model store, or null or false"):
+        build_module._cache_dir("", run_dir=None)  # (for callers without the check)
+    assert list(tmp_path.iterdir()) == []
