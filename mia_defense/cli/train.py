@@ -15,7 +15,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -267,10 +267,51 @@ def main() -> None:
     itself with exit code 1 before the task starts; those are user errors too.
     """
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
+    refuse_null_groups(sys.argv[1:])
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
     if _SWEEP_DIVERGED:
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def null_group_override(args: Sequence[str]) -> str | None:
+    """The first override of ``args`` that selects null for a config group (``defense=null``,
+    ``release=[null]``, ``dataset=null,digits``), or ``None``. Hydra stops on those with a
+    Python traceback ("Config group override must be a string or a list. Got NoneType")."""
+    from importlib.resources import files
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    groups = {p.name for p in files("mia_defense.conf").iterdir() if p.is_dir()}
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            override = parser.parse_override(arg)
+        except Exception:  # Hydra names a malformed override itself
+            continue
+        if override.key_or_group not in groups:
+            continue
+        value = override.value()
+        for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
+            if choice is None or (isinstance(choice, list) and None in choice):
+                return arg
+    return None
+
+
+def refuse_null_groups(args: Sequence[str]) -> None:
+    """Exit 2 with one line on an override that selects null for a config group."""
+    arg = null_group_override(args)
+    if arg is None:
+        return
+    group = arg.split("=", 1)[0].lstrip("+~")
+    lists = " or a list of them ('defense=[dp,mixup]'; 'defense=[]' for none)"
+    print(f"ConfigError: {arg}: a config group takes the name of one of its configs (the "
+          f"files in conf/{group}/){lists if group == 'defense' else ''}, not null",
+          file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
 
 
 def run_entry(

@@ -24,7 +24,7 @@ from mia_defense.cli import attack as attack_cli
 from mia_defense.cli import build as build_module
 from mia_defense.cli.build import build_experiment
 from mia_defense.cli.report import main as report_main
-from mia_defense.cli.train import run_entry
+from mia_defense.cli.train import null_group_override, run_entry
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
 from mia_defense.errors import ConfigError, DataError
@@ -527,3 +527,28 @@ def test_an_empty_cache_dir_is_refused_not_the_working_directory(make_cfg, tmp_p
                        r"directory\); give a directory for the model store, or null or false"):
         build_module._cache_dir("", run_dir=None)  # (for callers without the check)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- a config group set to null ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "line"),
+    [
+        ("defense=null", "ConfigError: defense=null: a config group takes the name of one of its "
+         "configs (the files in conf/defense/) or a list of them ('defense=[dp,mixup]'; "
+         "'defense=[]' for none), not null"),
+        ("release=[null]", "ConfigError: release=[null]: a config group takes the name of one "
+         "of its configs (the files in conf/release/), not null"),
+        ("dataset=null,digits", "ConfigError: dataset=null,digits: a config group takes"),
+    ],
+)
+def test_a_config_group_set_to_null_is_one_line(tmp_path, override, line):
+    """Hydra stopped on these with a Python traceback ("ValueError: Config group override must
+    be a string or a list. Got NoneType", or a TypeError for [null])."""
+    done = _mia_train(tmp_path, f"hydra.run.dir={tmp_path / 'run'}", override)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and done.stderr.strip().startswith(line)
+    assert not (tmp_path / "run").exists()
+    assert null_group_override(["-m", "hydra.run.dir=x", "defense=[]", "release=full",
+                                "+defense.mine._target_=x.Y"]) is None  # fmt: skip
