@@ -30,7 +30,12 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.train import EXIT_INTERRUPTED, EXIT_USER_ERROR, run_entry
+from mia_defense.cli.train import (
+    EXIT_INTERRUPTED,
+    EXIT_USER_ERROR,
+    refuse_null_groups,
+    run_entry,
+)
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
 
@@ -442,6 +447,7 @@ def main() -> None:
     elif not any(a.startswith(("source=", "-")) for a in rest):
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
+    refuse_null_groups(rest)
     sys.argv = [sys.argv[0], *rest]
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; nothing was written to the source")  # fmt: skip

@@ -552,3 +552,12 @@ def test_a_config_group_set_to_null_is_one_line(tmp_path, override, line):
     assert not (tmp_path / "run").exists()
     assert null_group_override(["-m", "hydra.run.dir=x", "defense=[]", "release=full",
                                 "+defense.mine._target_=x.Y"]) is None  # fmt: skip
+
+
+def test_mia_attack_refuses_its_attack_group_set_to_null(observations_file, tmp_path):
+    done = subprocess.run([str(BIN / "mia-attack"), str(observations_file), "attack=null",
+                           f"hydra.run.dir={tmp_path / 'out'}"], cwd=tmp_path, env=ENV,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.strip() == ("ConfigError: attack=null: a config group takes the name of "
+                                   "one of its configs (the files in conf/attack/), not null")
