@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -188,16 +189,27 @@ class ModelStore:
         """The entry's models (``state_dict`` and ``history`` each), or ``None`` when there
         is no finished entry or it fails a check (then logged, and trained again)."""
         manifest_path, weights_path = self._manifest(digest), self._weights(digest)
-        if not manifest_path.exists():
+        if not os.path.lexists(manifest_path):
             return None
+        # Both are checked before they are opened: a FIFO would block the run forever, and
+        # the weights are read whole only when no larger than the manifest states.
+        problem = _not_regular(manifest_path) or _not_regular(weights_path)
+        if problem:
+            return _distrust(weights_path, problem)
+        if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
+            return _distrust(weights_path, "its manifest is larger than any the store writes")
         try:
             manifest = json.loads(manifest_path.read_text())
-            raw = weights_path.read_bytes()
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             return _distrust(weights_path, f"unreadable ({exc.__class__.__name__}: {exc})")
-        if not isinstance(manifest, dict) or hashlib.sha256(raw).hexdigest() != manifest.get(
-            "sha256"
-        ):
+        size = manifest.get("bytes") if isinstance(manifest, dict) else None
+        if not isinstance(size, int) or weights_path.stat().st_size > size:
+            return _distrust(weights_path, "it is larger than its manifest states")
+        try:
+            raw = weights_path.read_bytes()
+        except OSError as exc:
+            return _distrust(weights_path, f"unreadable ({exc.__class__.__name__}: {exc})")
+        if hashlib.sha256(raw).hexdigest() != manifest.get("sha256"):
             return _distrust(weights_path, "its sha256 differs from the one in its manifest")
         try:
             payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
@@ -235,6 +247,22 @@ class ModelStore:
         }
         text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
         atomic_write(self._manifest(digest), lambda handle: handle.write(text.encode()))
+
+
+# A manifest holds a key, a hash, sizes and the keyed settings: a few kB.
+MAX_MANIFEST_BYTES = 2**20
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a store file (missing, a FIFO, a directory, a
+    device), or ``None`` for a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"{path.name}: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return f"{path.name} is not a regular file"
+    return None
 
 
 def _distrust(path: Path, problem: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ from mia_defense import api
 from mia_defense.cli import attack as attack_cli
 from mia_defense.cli import build as build_module
 from mia_defense.cli.build import build_experiment
+from mia_defense.cli.build import run as build_run
 from mia_defense.cli.report import main as report_main
 from mia_defense.cli.train import null_group_override, run_entry
 from mia_defense.config import check_config
@@ -561,3 +563,42 @@ def test_mia_attack_refuses_its_attack_group_set_to_null(observations_file, tmp_
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.stderr.strip() == ("ConfigError: attack=null: a config group takes the name of "
                                    "one of its configs (the files in conf/attack/), not null")
+
+
+# -- the model store (cache_dir) -------------------------------------------------------------
+
+
+def _stated(manifest: str) -> dict:
+    """A store manifest without the time it was written."""
+    return {k: v for k, v in json.loads(manifest).items() if k != "written"}
+
+
+def test_a_store_entry_that_is_a_fifo_or_too_deep_is_trained_again(make_cfg, tmp_path, caplog):
+    """A FIFO as an entry's manifest or weights blocked the run forever (read_text on a
+    pipe); a manifest nested 100,000 deep was a RecursionError traceback; a weights file
+    larger than its manifest states was read whole into memory before its hash was checked."""
+    store = tmp_path / "store"
+    cfg = make_cfg("plan.num_models=2", "train.epochs=1", "attack.bootstrap=0",
+                   "plan.population_size=200", f"cache_dir={store}")  # fmt: skip
+    build_run(cfg, tmp_path / "first")
+    (weights,) = store.glob("*.pt")
+    manifest = weights.with_suffix(".json")
+    good_weights, good_manifest = weights.read_bytes(), manifest.read_text()
+    caplog.set_level(logging.WARNING, logger="mia_defense.store")
+    damages = {  # (the FIFOs last: on a regression they block, after the others failed)
+        "deep-manifest": (manifest, lambda: manifest.write_text("[" * 100_000 + "]" * 100_000),
+                          "unreadable (RecursionError"),
+        "grown-weights": (weights, lambda: weights.write_bytes(good_weights + b"\0" * 10),
+                          "it is larger than its manifest states"),
+        "fifo-manifest": (manifest, lambda: os.mkfifo(manifest), "json is not a regular file"),
+        "fifo-weights": (weights, lambda: os.mkfifo(weights), "pt is not a regular file"),
+    }  # fmt: skip
+    for name, (path, damage, message) in damages.items():
+        path.unlink()
+        damage()
+        result = build_run(cfg, tmp_path / name)
+        assert result.training["reused"] == 0, name
+        assert message in caplog.text, name
+        assert weights.read_bytes() == good_weights, name  # trained again, the same models
+        assert _stated(manifest.read_text()) == _stated(good_manifest), name
+    assert build_run(cfg, tmp_path / "again").training["reused"] == 2
