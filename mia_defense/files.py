@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -15,7 +16,7 @@ import numpy as np
 
 from mia_defense.errors import DataError
 
-__all__ = ["MAX_JSON_DEPTH", "atomic_write", "json_depth", "load_npz"]
+__all__ = ["MAX_JSON_DEPTH", "atomic_write", "json_depth", "load_npz", "require_regular_file"]
 
 
 # JSON nested deeper than this was written by no run (a results.json is about 6 levels deep,
@@ -68,8 +69,25 @@ def _discard(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def require_regular_file(path: Path) -> None:
+    """A `DataError` naming ``path`` unless it is a regular file (after links): a FIFO would
+    block the reader forever, a device may never end, a directory cannot be read."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        kind = "directory" if stat.S_ISDIR(mode) else "FIFO (named pipe)" if stat.S_ISFIFO(
+            mode) else "special file"  # fmt: skip
+        raise DataError(f"{path}: a {kind}, not a regular file; replace it with the file itself")
+
+
 def load_npz(path: Path) -> dict[str, np.ndarray]:
-    """Load every array of an ``.npz`` without unpickling (object arrays are refused)."""
+    """Load every array of an ``.npz`` without unpickling (object arrays are refused); the
+    path must be a regular file (`require_regular_file`)."""
+    require_regular_file(path)
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}

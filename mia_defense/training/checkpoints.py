@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,12 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     checkpoint trained under a different config, on other data or by other code is refused
     instead of silently reused.
     """
+    mode = Path(path).stat().st_mode  # (FileNotFoundError: no checkpoint, as before)
+    if not stat.S_ISREG(mode):  # never opened: a FIFO would block the run forever
+        raise DataError(
+            f"checkpoint {path} is corrupt or not a mia-defense checkpoint (not a regular "
+            "file); delete it to retrain that model"
+        )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:

@@ -4,6 +4,7 @@ key or path and the fix, with nothing on disk changed."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import patch
 
@@ -30,12 +32,14 @@ from mia_defense.cli.train import null_group_override, run_entry
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import load_npz
 from mia_defense.observations import OBSERVATIONS_VERSION, Observations
 from mia_defense.report import build as report_build
 from mia_defense.report import write_report
 from mia_defense.tracking import SCHEMA_VERSION
 from mia_defense.tracking.artifacts import json_depth
 from mia_defense.tracking.run_dir import finished_run
+from mia_defense.training.checkpoints import load_checkpoint
 from mia_defense.training.config import TrainConfig
 from tests.helpers import synthetic_observations
 from tests.report.fake_runs import make_run
@@ -602,3 +606,45 @@ def test_a_store_entry_that_is_a_fifo_or_too_deep_is_trained_again(make_cfg, tmp
         assert weights.read_bytes() == good_weights, name  # trained again, the same models
         assert _stated(manifest.read_text()) == _stated(good_manifest), name
     assert build_run(cfg, tmp_path / "again").training["reused"] == 2
+
+
+# -- FIFOs where a run's files should be ---------------------------------------------------
+
+
+@contextlib.contextmanager
+def _within(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the body blocks longer than ``seconds``."""
+
+    def blocked(signum: int, frame: object) -> None:
+        raise TimeoutError(f"blocked for more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_fifo_as_a_runs_npz_or_checkpoint_is_named_not_waited_on(
+    observations_file, tmp_path, caplog
+):
+    """np.load and torch.load open the path: a FIFO as a run's observations.npz (mia-attack),
+    its scores.npz (mia-report's ROC curves) or a checkpoint (a resumed run) blocked forever."""
+    run = tmp_path / "run"
+    run.mkdir()
+    os.mkfifo(run / "observations.npz")
+    with _within(20), pytest.raises(DataError, match=r"run/observations.npz: a FIFO \(named "
+                                    r"pipe\), not a regular file; replace it with the file "
+                                    r"itself"):  # fmt: skip
+        attack_cli.run(_attack_cfg(run, "attack.bootstrap=0"), tmp_path / "out")
+    with _within(20), pytest.raises(DataError, match=r"run/observations.npz: a FIFO"):
+        load_npz(run / "observations.npz")
+    os.mkfifo(tmp_path / "model_0001.pt")
+    with _within(20), pytest.raises(DataError, match=r"checkpoint .*model_0001.pt is corrupt or "
+                                    r"not a mia-defense checkpoint \(not a regular file\); "
+                                    r"delete it to retrain that model"):  # fmt: skip
+        load_checkpoint(tmp_path / "model_0001.pt")
+    with pytest.raises(FileNotFoundError):  # no checkpoint: trained, as before
+        load_checkpoint(tmp_path / "model_0002.pt")
