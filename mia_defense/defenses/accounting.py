@@ -192,7 +192,7 @@ def _read_cached_sigma(key: Mapping[str, Any]) -> float | None:
         entry = json.loads(path.read_text(encoding="utf-8"))
         sigma = float(entry["noise_multiplier"])
         matches = {k: entry.get(k) for k in key} == dict(key)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         log.debug("sigma cache %s: unreadable, searching again", path)
         return None
     if not matches or not (math.isfinite(sigma) and sigma > 0):

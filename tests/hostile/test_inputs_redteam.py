@@ -31,6 +31,7 @@ from mia_defense.cli.report import main as report_main
 from mia_defense.cli.train import null_group_override, run_entry
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
+from mia_defense.defenses import accounting
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import OBSERVATIONS_VERSION, Observations
@@ -648,3 +649,14 @@ def test_a_fifo_as_a_runs_npz_or_checkpoint_is_named_not_waited_on(
         load_checkpoint(tmp_path / "model_0001.pt")
     with pytest.raises(FileNotFoundError):  # no checkpoint: trained, as before
         load_checkpoint(tmp_path / "model_0002.pt")
+
+
+def test_a_sigma_cache_entry_nested_too_deep_is_searched_again(tmp_path, monkeypatch):
+    """The DP noise search reads its cache ($MIA_DEFENSE_CACHE_DIR/sigma/*.json): an entry
+    nested 100,000 deep was a RecursionError traceback in every DP run with that key."""
+    monkeypatch.setenv(accounting.SIGMA_CACHE_ENV, str(tmp_path))
+    key = accounting._cache_key("rdp", 8.0, 1e-5, 0.1, 100)
+    path = accounting._cache_path(key)
+    path.parent.mkdir(parents=True)
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert accounting._read_cached_sigma(key) is None
