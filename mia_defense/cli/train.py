@@ -9,7 +9,6 @@ imports torch, the attacks and TensorBoard) is imported when the task starts; it
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import signal
 import sys
@@ -115,14 +114,17 @@ class SweepSummary(Callback):
 def _diverged_since(root: Path, started: float) -> list[Path]:
     """The run directories under ``root`` whose results.json, written since ``started``,
     says the run diverged."""
+    from mia_defense.tracking import read_json
+
     found = []
     for results in sorted(root.rglob("results.json")):
         try:
             if results.stat().st_mtime < started:
                 continue
-            if json.loads(results.read_text()).get("status") == "diverged":
+            # read_json: never opens a FIFO (read_text on one blocked the sweep's end)
+            if read_json(results).get("status") == "diverged":
                 found.append(results.parent)
-        except (OSError, ValueError, AttributeError):
+        except (MiaDefenseError, OSError):
             continue  # unreadable or not a run's: mia-report names those
     return found
 

@@ -660,3 +660,18 @@ def test_a_sigma_cache_entry_nested_too_deep_is_searched_again(tmp_path, monkeyp
     path.parent.mkdir(parents=True)
     path.write_text("[" * 100_000 + "]" * 100_000)
     assert accounting._read_cached_sigma(key) is None
+
+
+def test_the_end_of_a_sweep_never_opens_a_fifo_named_results_json(tmp_path):
+    """The sweep's summary looked for diverged runs with read_text on every results.json
+    written since it started: a FIFO of that name blocked the sweep's end forever."""
+    from mia_defense.cli.train import _diverged_since
+
+    (tmp_path / "a").mkdir()
+    os.mkfifo(tmp_path / "a" / "results.json")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "results.json").write_text('{"status": "diverged"}')
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "results.json").write_text("[" * 100_000 + "]" * 100_000)
+    with _within(20):
+        assert _diverged_since(tmp_path, 0.0) == [tmp_path / "b"]
