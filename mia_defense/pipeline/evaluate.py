@@ -3,6 +3,7 @@ what a run measured (mia-train, mia-attack and the Python API share `attack_obse
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,8 @@ __all__ = [
     "utility_figures",
 ]
 
+
+log = logging.getLogger(__name__)
 
 @dataclass
 class RunResult:
@@ -205,6 +208,20 @@ def _record_views(
     return vulnerability, slices, worst
 
 
+def _warn_thin_bootstrap(evaluation: EvaluationConfig) -> None:
+    """Say when too few resamples leave a tail of the percentile interval empty: its ends
+    are then the most extreme resamples, an interval of no stated confidence."""
+    tail = (1.0 - evaluation.confidence) / 2
+    needed = math.ceil(1.0 / tail - 1e-9)
+    if 0 < evaluation.bootstrap < needed:
+        log.warning(
+            "attack.bootstrap=%d resamples leave each %g%% tail of the %g%% intervals less "
+            "than one resample: the intervals are the extreme resamples, narrower than "
+            "stated; use attack.bootstrap=%d or more (0: no intervals)",
+            evaluation.bootstrap, 100 * tail, 100 * evaluation.confidence, needed,
+        )
+
+
 def attack_observations(
     obs: Observations,
     attacks: Mapping[str, Attack],
@@ -228,6 +245,7 @@ def attack_observations(
     """
     fprs = sorted(evaluation.fprs)
     evaluation = replace(evaluation, delta=privacy.get("delta") or evaluation.delta)
+    _warn_thin_bootstrap(evaluation)
     attack_results = run_attacks(
         obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary
     )
