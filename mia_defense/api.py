@@ -34,6 +34,7 @@ from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
+from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.plan import MembershipPlan
 from mia_defense.plan import make_plan as _make_plan
 from mia_defense.seeding import torch_generator
@@ -82,10 +83,12 @@ def make_plan(
         x=np.asarray(x, dtype=np.float32), y=labels, num_classes=int(labels.max()) + 1,
         name="your data",
     )  # fmt: skip
-    return _make_plan(
+    plan = _make_plan(
         dataset, num_models=num_models, population_size=population_size, test_size=test_size,
         seed=seed,
     )  # fmt: skip
+    warn_duplicates(dataset, plan)  # as mia-train does: copies across membership hide leaks
+    return plan
 
 
 def observations_from_arrays(

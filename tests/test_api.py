@@ -121,3 +121,17 @@ def test_bad_attack_overrides_are_config_errors_naming_the_key(overrides, messag
     obs = synthetic_observations(num_models=8, num_samples=40, num_classes=3)
     with pytest.raises(ConfigError, match=message):
         api.audit(obs, overrides=overrides)
+
+
+def test_make_plan_warns_of_copies_among_the_records_as_mia_train_does(caplog):
+    # a copy on the other side of a model's membership reads as a member: the attacks then
+    # understate the leak of your models, and mia-train says so; the API said nothing
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(200, 5)), rng.integers(0, 3, 200)
+    with caplog.at_level("WARNING"):
+        api.make_plan(x, y, num_models=4, population_size=100)
+    assert "exact copy" not in caplog.text
+    x[1] = x[0]
+    with caplog.at_level("WARNING"):
+        api.make_plan(x, y, num_models=4, population_size=100)
+    assert "'your data': 2 of the 200 samples this run uses have an exact copy" in caplog.text

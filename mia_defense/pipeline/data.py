@@ -30,7 +30,7 @@ from mia_defense.user_fit import check_user_fit
 if TYPE_CHECKING:
     from mia_defense.pipeline.spec import Experiment
 
-__all__ = ["TrainingData", "prepare_data"]
+__all__ = ["TrainingData", "prepare_data", "warn_duplicates"]
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         reference_size=experiment.plan.reference_size,
         seed=experiment.seed,
     )
-    _warn_duplicates(data, plan)
+    warn_duplicates(data, plan)
     is_canary = np.zeros(plan.population_size, dtype=bool)
     if experiment.num_canaries:
         inserted = insert_canaries(
@@ -100,7 +100,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     )
 
 
-def _warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
+def warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
     """Say when samples the run uses have exact copies among them: a copy on the other side
     of a model's membership reads as a member, so the attacks understate the leak (and a
     copy of a member in the test set overstates test accuracy)."""
