@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "TRAIN",
     "TrainConfig",
     "check_optimizer",
+    "make_optimizer",
     "optimizer_class",
     "optimizer_options",
     "records_epoch",
@@ -108,12 +110,39 @@ class TrainConfig:
         check_optimizer(self)
 
 
+def make_optimizer(
+    params: Sequence[torch.Tensor], config: TrainConfig, **overrides: Any
+) -> torch.optim.Optimizer:
+    """The recipe's ``torch.optim`` optimiser over ``params``, with the defenses'
+    ``overrides`` (e.g. ``weight_decay``).
+
+    Fused kernels: on CPU, fused Adam steps the default run's stacked leaves about 2.5x
+    faster than the foreach ones (scripts/bench.py, "Where the engine's time goes").
+    """
+    cls = optimizer_class(config.optimizer)
+    accepted = inspect.signature(cls).parameters
+    options: dict[str, Any] = {"lr": config.lr}
+    if "fused" in accepted:
+        options["fused"] = True
+    if config.optimizer == "sgd":
+        options["momentum"] = config.momentum
+    decay = overrides.pop("weight_decay", config.weight_decay)
+    if decay or "weight_decay" in accepted:
+        if "weight_decay" not in accepted:
+            raise ConfigError(
+                f"weight decay {decay}: {cls.__name__} takes no weight_decay; drop the "
+                "weight-decay setting or pick another optimiser"
+            )
+        options["weight_decay"] = decay
+    options.update(optimizer_options(config.optimizer))
+    options.update(overrides)
+    return cls(params, **options)
+
+
 def check_optimizer(config: TrainConfig) -> None:
     """Build the recipe's optimiser once over a dummy parameter, as the engine builds it, so
     that settings torch refuses (``lr: abc``, ``momentum: -1``, ``betas: [0.9, 2.0]``) stop
     the run before any data is loaded, as a `ConfigError` naming ``train.optimizer``."""
-    from mia_defense.training.engine import make_optimizer  # (engine imports this module)
-
     try:
         make_optimizer([torch.zeros(1, requires_grad=True)], config)
     except ConfigError:

@@ -10,7 +10,6 @@ so the engine at K models ends where K runs of it at K=1 end, within float round
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 from collections.abc import Iterator, Sequence
@@ -23,45 +22,11 @@ from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
 from mia_defense.errors import ConfigError
-from mia_defense.training.config import (
-    TrainConfig,
-    optimizer_class,
-    optimizer_options,
-    records_epoch,
-)
+from mia_defense.training.config import TrainConfig, make_optimizer, records_epoch
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stack import ModelStack
 
-__all__ = ["gather_batch", "make_optimizer", "padded_members", "train_chunk"]
-
-
-def make_optimizer(
-    params: Sequence[torch.Tensor], config: TrainConfig, **overrides: Any
-) -> torch.optim.Optimizer:
-    """The recipe's ``torch.optim`` optimiser over ``params``, with the defenses'
-    ``overrides`` (e.g. ``weight_decay``).
-
-    Fused kernels: on CPU, fused Adam steps the default run's stacked leaves about 2.5x
-    faster than the foreach ones (scripts/bench.py, "Where the engine's time goes").
-    """
-    cls = optimizer_class(config.optimizer)
-    accepted = inspect.signature(cls).parameters
-    options: dict[str, Any] = {"lr": config.lr}
-    if "fused" in accepted:
-        options["fused"] = True
-    if config.optimizer == "sgd":
-        options["momentum"] = config.momentum
-    decay = overrides.pop("weight_decay", config.weight_decay)
-    if decay or "weight_decay" in accepted:
-        if "weight_decay" not in accepted:
-            raise ConfigError(
-                f"weight decay {decay}: {cls.__name__} takes no weight_decay; drop the "
-                "weight-decay setting or pick another optimiser"
-            )
-        options["weight_decay"] = decay
-    options.update(optimizer_options(config.optimizer))
-    options.update(overrides)
-    return cls(params, **options)
+__all__ = ["gather_batch", "padded_members", "train_chunk"]
 
 
 def padded_members(masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -21,8 +21,8 @@ from mia_defense.defenses.regularization import (
 from mia_defense.defenses.relaxloss import RelaxLoss
 from mia_defense.errors import ConfigError
 from mia_defense.models import MLP, LogisticRegression, ResNet, SmallCNN
-from mia_defense.training.config import TrainConfig
-from mia_defense.training.engine import make_optimizer, train_chunk
+from mia_defense.training.config import TrainConfig, make_optimizer
+from mia_defense.training.engine import train_chunk
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import ModelHistory
 
