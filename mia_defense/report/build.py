@@ -189,6 +189,8 @@ def _written_by_a_report(out_dir: Path) -> bool:
     before the mark existed) a summary README.md that starts with the report's title."""
     if os.path.lexists(out_dir / REPORT_MARK):
         return True
+    if not (out_dir / "README.md").is_file():  # (a FIFO is never opened: it would block)
+        return False
     try:
         with (out_dir / "README.md").open("rb") as handle:
             return handle.read(len(_SUMMARY_TITLE)) == _SUMMARY_TITLE.encode()

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.errors import DataError
+from mia_defense.files import require_regular_file
 from mia_defense.report.checks import one_line
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
@@ -224,9 +226,10 @@ def _unnamed_observations(payload: Mapping[str, Any], name: str, run_dir: Path) 
     if isinstance(metadata, Mapping) and metadata.get("dataset") is not None:
         return None
     try:
+        require_regular_file(run_dir / "observations.npz")  # (a FIFO would block the report)
         with np.load(run_dir / "observations.npz", allow_pickle=False) as arrays:
             labels = np.ascontiguousarray(arrays["labels"], dtype=np.int64)
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, DataError):
         return f"{name} ({one_line(source.get('path'), limit=120)})"  # no copy: its file
     return f"{name} (labels {hashlib.blake2b(labels.tobytes(), digest_size=4).hexdigest()})"
 

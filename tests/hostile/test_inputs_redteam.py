@@ -612,12 +612,17 @@ def test_a_store_entry_that_is_a_fifo_or_too_deep_is_trained_again(make_cfg, tmp
 # -- FIFOs where a run's files should be ---------------------------------------------------
 
 
+class _Blocked(BaseException):
+    """Raised by `_within`: not an OSError (TimeoutError is one), so no ``except OSError``
+    of the code under test swallows it."""
+
+
 @contextlib.contextmanager
 def _within(seconds: int) -> Iterator[None]:
     """Fail (instead of hanging the suite) when the body blocks longer than ``seconds``."""
 
     def blocked(signum: int, frame: object) -> None:
-        raise TimeoutError(f"blocked for more than {seconds} s")
+        raise _Blocked(f"blocked for more than {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, blocked)
     signal.alarm(seconds)
@@ -675,3 +680,22 @@ def test_the_end_of_a_sweep_never_opens_a_fifo_named_results_json(tmp_path):
     (tmp_path / "c" / "results.json").write_text("[" * 100_000 + "]" * 100_000)
     with _within(20):
         assert _diverged_since(tmp_path, 0.0) == [tmp_path / "b"]
+
+
+def test_mia_report_never_opens_a_fifo_in_a_run_or_in_its_output(sweep, tmp_path):
+    """A mia-attack run of an observations file is told apart by the labels of its copy of
+    the observations (np.load); a FIFO there blocked the report forever."""
+    payload = json.loads((sweep / "a" / "results.json").read_text())
+    payload["source"] = {"kind": "observations", "path": "/elsewhere/obs.npz", "metadata": {}}
+    (sweep / "a" / "results.json").write_text(json.dumps(payload))
+    (sweep / "a" / "observations.npz").unlink(missing_ok=True)
+    os.mkfifo(sweep / "a" / "observations.npz")
+    with _within(30):
+        report = write_report([sweep], out_dir=tmp_path / "report", tensorboard=False)
+    assert len(report.summaries) == 2
+    out = tmp_path / "fifo_out"
+    out.mkdir()
+    os.mkfifo(out / "README.md")
+    with _within(20), pytest.raises(ConfigError, match=r"holds README.md, which mia-report did "
+                                    r"not write"):  # fmt: skip
+        write_report([sweep], out_dir=out, tensorboard=False)
