@@ -169,6 +169,8 @@ def run_attacks(
                     f"attack.attacks.{name}: the attack raised {type(exc).__name__}: "
                     f"{_first_line(exc)}; fix it, or leave it out with '~attack.attacks.{name}'"
                 ) from exc
+            if not _informative(scores, name=name):
+                continue
             seconds = time.perf_counter() - start
             chosen = {key: np.asarray(v, dtype=np.float64) for key, v in _chosen(raw).items()}
             pending[name] = metrics.submit(
@@ -178,6 +180,21 @@ def run_attacks(
         return {name: future.result() for name, future in pending.items()}
     finally:
         metrics.shutdown(cancel_futures=True)
+
+
+def _informative(scores: np.ndarray, *, name: str) -> bool:
+    """Whether ``scores`` carry anything to judge: all NaN is skipped with a warning (tied
+    at the bottom of the ranking, they gave AUC 0.5 and TPR 0, a chance-level attack that
+    reads as 'private'); some NaN are said (they rank as the least likely members)."""
+    missing = np.isnan(scores)
+    if missing.all():
+        log.warning("attack %s skipped: it returned NaN for every score, which says nothing "
+                    "about membership (as AUC 0.5 it would read as 'no leak')", name)
+        return False
+    if missing.any():
+        log.warning("attack %s: NaN for %d of %d scores; they rank as the least likely "
+                    "members", name, int(missing.sum()), missing.size)
+    return True
 
 
 def _first_line(exc: BaseException) -> str:
