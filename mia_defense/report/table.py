@@ -442,10 +442,29 @@ def _seeds_cell(seeds: Sequence[int | None]) -> str:
     return ", ".join("?" if s is None else str(s) for s in seeds)
 
 
+# A text cell a spreadsheet would run as a formula starts with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value) if isinstance(value, int) else _inert(str(value))
+
+
+def _inert(text: str) -> str:
+    """Text from run names and configs as a spreadsheet shows it, never runs it: a cell
+    such as ``=HYPERLINK(...)`` (a run folder or hyperparameter value) gets a leading
+    ``'`` (OWASP's CSV-injection advice); text that reads as a number is left as it is."""
+    if not text.startswith(_FORMULA_START):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return "'" + text
+    return text
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -453,7 +472,7 @@ def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]])
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(headers)
+        writer.writerow([_inert(str(h)) for h in headers])
         writer.writerows([[_csv_cell(v) for v in row] for row in rows])
 
 

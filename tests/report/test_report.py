@@ -135,3 +135,16 @@ def test_short_labels_drop_shared_items_but_keep_list_values_whole():
     names = ["a=1,h=[64,64],x=2", "a=1,h=[64,64],x=3"]
     assert short_labels(names) == ["x=2", "x=3"]
     assert short_labels(["a=[1,2]", "a=[1,3]"]) == ["a=[1,2]", "a=[1,3]"]
+
+
+def test_text_cells_a_spreadsheet_would_run_are_made_inert(tmp_path):
+    # a run folder or hyperparameter value such as =HYPERLINK(...) reached runs.csv as is:
+    # opened in a spreadsheet, it ran as a formula
+    from mia_defense.report.table import write_csv
+
+    path = tmp_path / "t.csv"
+    write_csv(path, ["run", "=cmd"], [["=HYPERLINK(\"http://x\")", -0.5], ["@SUM(A1)", "-3"],
+                                      ["+1+1", 2], ["plain", "-x"]])
+    rows = list(csv.reader(path.open()))
+    assert rows == [["run", "'=cmd"], ["'=HYPERLINK(\"http://x\")", "-0.5"],
+                    ["'@SUM(A1)", "-3"], ["'+1+1", "2"], ["plain", "'-x"]]
