@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,3 +125,25 @@ def mia_train(*args: str, cwd: Path) -> Done:
         HydraConfig.instance().cfg = None  # as in a fresh process: no Hydra job running
     returncode = 0 if code is None else code if isinstance(code, int) else 1
     return Done(returncode=returncode, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+class Blocked(BaseException):
+    """Raised by `within`: not an OSError (TimeoutError is one), so no ``except OSError``
+    of the code under test swallows it."""
+
+
+@contextlib.contextmanager
+def within(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the body blocks longer than ``seconds``
+    (a read of a FIFO, say)."""
+
+    def blocked(signum: int, frame: object) -> None:
+        raise Blocked(f"blocked for more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

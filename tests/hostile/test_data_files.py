@@ -12,7 +12,6 @@ import io
 import logging
 import os
 import pickle
-import signal
 import struct
 import time
 import tracemalloc
@@ -37,6 +36,7 @@ from mia_defense.data import (
 from mia_defense.data.safe_pickle import safe_loads
 from mia_defense.errors import DataError
 from tests.data.files import idx_bytes, write_cifar_binary, write_mnist
+from tests.helpers import within
 
 _RECONSTRUCT = np.ndarray(0).__reduce__()[0]
 _MIB = 1 << 20
@@ -66,22 +66,6 @@ def _bounded(max_bytes: int = 32 * _MIB, max_seconds: float = 20.0):
         tracemalloc.stop()
     assert peak < max_bytes, f"allocated {peak / _MIB:.1f} MiB"
     assert time.perf_counter() - start < max_seconds
-
-
-@contextmanager
-def _no_hang(seconds: int = 10):
-    """Turn a read that blocks (a FIFO) into a test failure instead of a hung test run."""
-
-    def _timeout(signum, frame):
-        raise TimeoutError("the loader blocked")
-
-    previous = signal.signal(signal.SIGALRM, _timeout)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _batch(folder: Path, payload: bytes, name: str = "data_batch_1") -> Path:
@@ -345,16 +329,16 @@ def test_npy_given_as_npz_and_empty_files(tmp_path):
 def test_fifos_are_refused_without_blocking(tmp_path):
     fifo = tmp_path / "data.npz"
     os.mkfifo(fifo)
-    with _no_hang(), pytest.raises(DataError, match=r"data.npz is a FIFO \(named pipe\), not "
+    with within(10), pytest.raises(DataError, match=r"data.npz is a FIFO \(named pipe\), not "
                                    r"a file or folder; set dataset.path"):
         load_npz(path=fifo)
-    with _no_hang(), pytest.raises(DataError, match=r"data.npz is a FIFO"):
+    with within(10), pytest.raises(DataError, match=r"data.npz is a FIFO"):
         load_csv(path=fifo, label_column="y")
     # a FIFO where a folder holds its batch files
     folder = write_cifar_binary(tmp_path / "cifar-10-batches-bin")
     (folder / "data_batch_1.bin").unlink()
     os.mkfifo(folder / "data_batch_1.bin")
-    with _no_hang(), pytest.raises(DataError, match=r"data_batch_1.bin: is a FIFO \(named "
+    with within(10), pytest.raises(DataError, match=r"data_batch_1.bin: is a FIFO \(named "
                                    r"pipe\), not a regular file"):
         load_cifar10(path=folder)
 
@@ -366,7 +350,7 @@ def test_devices_and_directories_are_refused_where_a_file_is_expected(tmp_path):
         load_cifar10(path="/dev/zero")
     link = tmp_path / "dataset_purchase"
     link.symlink_to("/dev/zero")  # a symlink is followed, then refused
-    with _no_hang(), pytest.raises(DataError, match=r"is a character device"):
+    with within(10), pytest.raises(DataError, match=r"is a character device"):
         load_purchase100(path=link)
     folder = tmp_path / "cifar-10-batches-py"
     (folder / "data_batch_1").mkdir(parents=True)

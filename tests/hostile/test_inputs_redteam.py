@@ -4,7 +4,6 @@ key or path and the fix, with nothing on disk changed."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -14,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import patch
 
@@ -42,7 +40,7 @@ from mia_defense.tracking.artifacts import json_depth
 from mia_defense.tracking.run_dir import finished_run
 from mia_defense.training.checkpoints import load_checkpoint
 from mia_defense.training.config import TrainConfig
-from tests.helpers import synthetic_observations
+from tests.helpers import synthetic_observations, within
 from tests.report.fake_runs import make_run
 
 BIN = Path(sys.executable).parent
@@ -612,27 +610,6 @@ def test_a_store_entry_that_is_a_fifo_or_too_deep_is_trained_again(make_cfg, tmp
 # -- FIFOs where a run's files should be ---------------------------------------------------
 
 
-class _Blocked(BaseException):
-    """Raised by `_within`: not an OSError (TimeoutError is one), so no ``except OSError``
-    of the code under test swallows it."""
-
-
-@contextlib.contextmanager
-def _within(seconds: int) -> Iterator[None]:
-    """Fail (instead of hanging the suite) when the body blocks longer than ``seconds``."""
-
-    def blocked(signum: int, frame: object) -> None:
-        raise _Blocked(f"blocked for more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, blocked)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def test_a_fifo_as_a_runs_npz_or_checkpoint_is_named_not_waited_on(
     observations_file, tmp_path, caplog
 ):
@@ -641,14 +618,14 @@ def test_a_fifo_as_a_runs_npz_or_checkpoint_is_named_not_waited_on(
     run = tmp_path / "run"
     run.mkdir()
     os.mkfifo(run / "observations.npz")
-    with _within(20), pytest.raises(DataError, match=r"run/observations.npz: a FIFO \(named "
+    with within(20), pytest.raises(DataError, match=r"run/observations.npz: a FIFO \(named "
                                     r"pipe\), not a regular file; replace it with the file "
                                     r"itself"):  # fmt: skip
         attack_cli.run(_attack_cfg(run, "attack.bootstrap=0"), tmp_path / "out")
-    with _within(20), pytest.raises(DataError, match=r"run/observations.npz: a FIFO"):
+    with within(20), pytest.raises(DataError, match=r"run/observations.npz: a FIFO"):
         load_npz(run / "observations.npz")
     os.mkfifo(tmp_path / "model_0001.pt")
-    with _within(20), pytest.raises(DataError, match=r"checkpoint .*model_0001.pt is corrupt or "
+    with within(20), pytest.raises(DataError, match=r"checkpoint .*model_0001.pt is corrupt or "
                                     r"not a mia-defense checkpoint \(not a regular file\); "
                                     r"delete it to retrain that model"):  # fmt: skip
         load_checkpoint(tmp_path / "model_0001.pt")
@@ -678,7 +655,7 @@ def test_the_end_of_a_sweep_never_opens_a_fifo_named_results_json(tmp_path):
     (tmp_path / "b" / "results.json").write_text('{"status": "diverged"}')
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "results.json").write_text("[" * 100_000 + "]" * 100_000)
-    with _within(20):
+    with within(20):
         assert _diverged_since(tmp_path, 0.0) == [tmp_path / "b"]
 
 
@@ -690,12 +667,12 @@ def test_mia_report_never_opens_a_fifo_in_a_run_or_in_its_output(sweep, tmp_path
     (sweep / "a" / "results.json").write_text(json.dumps(payload))
     (sweep / "a" / "observations.npz").unlink(missing_ok=True)
     os.mkfifo(sweep / "a" / "observations.npz")
-    with _within(30):
+    with within(30):
         report = write_report([sweep], out_dir=tmp_path / "report", tensorboard=False)
     assert len(report.summaries) == 2
     out = tmp_path / "fifo_out"
     out.mkdir()
     os.mkfifo(out / "README.md")
-    with _within(20), pytest.raises(ConfigError, match=r"holds README.md, which mia-report did "
+    with within(20), pytest.raises(ConfigError, match=r"holds README.md, which mia-report did "
                                     r"not write"):  # fmt: skip
         write_report([sweep], out_dir=out, tensorboard=False)

@@ -270,18 +270,26 @@ def test_the_masks_of_the_models_are_never_suspect(signal, seed):
     assert not mask_check(obs).suspect
 
 
-def test_report_lists_a_run_with_suspect_masks_under_figures_to_read_with_care(tmp_path):
+def _report_caveats(tmp_path, flag: str, reason: str) -> tuple[list, str]:
+    """The caveats and README of a report over one run whose results.json carries
+    ``privacy[flag] = reason``."""
     from mia_defense.report import write_report
     from mia_defense.tracking import read_json, write_json
     from tests.report.fake_runs import make_run
 
-    make_run(tmp_path / "sweep" / "mine", test_accuracy=0.9, signal=0.1)
+    make_run(tmp_path / "sweep" / "mine", test_accuracy=0.9, signal=2.0)
     payload = read_json(tmp_path / "sweep" / "mine" / "results.json")
-    payload["privacy"]["masks_suspect"] = "records OUT of a model's training set fit it better"
+    payload["privacy"][flag] = reason
     write_json(tmp_path / "sweep" / "mine" / "results.json", payload)
     report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
-    assert [name for name, _ in report.caveats] == ["mine"]
-    assert "masks suspect" in (tmp_path / "out" / "README.md").read_text()
+    return report.caveats, (tmp_path / "out" / "README.md").read_text()
+
+
+def test_report_lists_a_run_with_suspect_masks_under_figures_to_read_with_care(tmp_path):
+    caveats, readme = _report_caveats(tmp_path, "masks_suspect",
+                                      "records OUT of a model's training set fit it better")
+    assert [name for name, _ in caveats] == ["mine"]
+    assert "masks suspect" in readme
 
 
 # -- report intervals over a few seeds -------------------------------------------------------
@@ -360,17 +368,10 @@ def test_balanced_or_randomly_drawn_masks_are_not_flagged(num_models, members, b
 
 
 def test_report_lists_a_run_with_unbalanced_masks_under_figures_to_read_with_care(tmp_path):
-    from mia_defense.report import write_report
-    from mia_defense.tracking import read_json, write_json
-    from tests.report.fake_runs import make_run
-
-    make_run(tmp_path / "sweep" / "mine", test_accuracy=0.9, signal=2.0)
-    payload = read_json(tmp_path / "sweep" / "mine" / "results.json")
-    payload["privacy"]["masks_unbalanced"] = "the masks are unbalanced: 100% of the records"
-    write_json(tmp_path / "sweep" / "mine" / "results.json", payload)
-    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
-    assert report.caveats == [("mine", "masks unbalanced: the masks are unbalanced: 100% of "
-                                       "the records")]  # fmt: skip
+    caveats, _ = _report_caveats(tmp_path, "masks_unbalanced",
+                                 "the masks are unbalanced: 100% of the records")
+    assert caveats == [("mine", "masks unbalanced: the masks are unbalanced: 100% of the "
+                                "records")]  # fmt: skip
 
 
 # -- a user's white-box attack that declares nothing -----------------------------------------
