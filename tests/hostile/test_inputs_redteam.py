@@ -41,7 +41,7 @@ from mia_defense.tracking.run_dir import finished_run
 from mia_defense.training.checkpoints import load_checkpoint
 from mia_defense.training.config import TrainConfig
 from tests.helpers import synthetic_observations, within
-from tests.report.fake_runs import make_run
+from tests.report.fake_runs import two_run_sweep
 
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -218,10 +218,7 @@ def test_a_users_defense_that_raises_while_built_names_its_key(make_cfg):
 
 @pytest.fixture
 def sweep(tmp_path: Path) -> Path:
-    root = tmp_path / "sweep"
-    make_run(root / "a", test_accuracy=0.90, signal=3.0)
-    make_run(root / "b", test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
-    return root
+    return two_run_sweep(tmp_path / "sweep")
 
 
 def test_a_report_never_overwrites_files_it_did_not_write(sweep, tmp_path, capsys):

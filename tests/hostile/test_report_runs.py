@@ -23,7 +23,7 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.report import pareto_front, write_report
 from mia_defense.report import runs as runs_module
 from mia_defense.tracking import SCHEMA_VERSION, artifacts
-from tests.report.fake_runs import make_diverged_run, make_run
+from tests.report.fake_runs import make_diverged_run, make_run, two_run_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = {"good=a", "good=b"}
@@ -32,10 +32,7 @@ GOOD = {"good=a", "good=b"}
 @pytest.fixture
 def sweep(tmp_path: Path) -> Path:
     """A sweep root holding two good runs (an undefended one and a private, less accurate one)."""
-    root = tmp_path / "sweep"
-    make_run(root / "good=a", test_accuracy=0.90, signal=3.0)
-    make_run(root / "good=b", test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
-    return root
+    return two_run_sweep(tmp_path / "sweep", ("good=a", "good=b"))
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int]]:

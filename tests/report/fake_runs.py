@@ -176,3 +176,11 @@ def make_diverged_run(run_dir: Path, *, reason: str) -> dict[str, Any]:
         run_dir, status="diverged", config=config, data_fingerprint="0", diverged={"reason": reason}
     )
     return read_json(run_dir / "results.json")
+
+
+def two_run_sweep(root: Path, names: tuple[str, str] = ("a", "b")) -> Path:
+    """A sweep root holding two good runs: an undefended one and a private, less accurate
+    one (DP, epsilon 1, seed 1)."""
+    make_run(root / names[0], test_accuracy=0.90, signal=3.0)
+    make_run(root / names[1], test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
+    return root
