@@ -327,7 +327,7 @@ def check_attacks(
             _as_scores(raw, name=name, expected=(len(targets), num_records),
                        where=f" of a rehearsal on {num_records} random records before training")
         for name, attack in attacks.items():
-            if access[name] not in BLACK_BOX or _packaged(attack):
+            if access[name] not in BLACK_BOX or _is_ours(attack):  # ours: access known
                 continue
             if _reads_weights(attack, rehearsal, targets, rng):
                 raise ConfigError(
@@ -339,15 +339,6 @@ def check_attacks(
                 )
     finally:
         logging.disable(previous)
-
-
-def _packaged(attack: Attack) -> bool:
-    """Whether ``attack`` is one of mia-defense's own (a function of this package, bound
-    by ``functools.partial``), whose access is known: only a user's is rehearsed for it."""
-    node: object = attack
-    while isinstance(node, functools.partial):
-        node = node.func
-    return str(getattr(node, "__module__", "")).startswith("mia_defense.")
 
 
 def _reads_weights(
