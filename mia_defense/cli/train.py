@@ -43,6 +43,10 @@ _TASK_STARTED = False
 # The runs of this process's sweep that diverged, found when it ends: the sweep then
 # exits 2 (each point runs; a diverged one does not stop the others).
 _SWEEP_DIVERGED: list[Path] = []
+# The points of this process's sweep refused with a user error (a bad value in one point of
+# a grid, such as train.lr=-1, or a directory in use): each is logged in its own train.log,
+# the others still run, and the sweep names them at its end and exits 2.
+_SWEEP_FAILED: list[tuple[Path, str]] = []
 # Public names of this module that live in mia_defense.cli.build (see __getattr__).
 _FROM_BUILD = frozenset({"build_experiment", "format_table", "run"})
 
@@ -101,6 +105,11 @@ class SweepSummary(Callback):
         _write_hparams_experiment(root, log_dir=root, swept=_override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
         _SWEEP_DIVERGED[:] = _diverged_since(root, getattr(self, "_started", 0.0))
+        if _SWEEP_FAILED:
+            print(f"\n{len(_SWEEP_FAILED)} run(s) of this sweep were refused (nothing was "
+                  "run there; fix the value and run the same command again):")
+            for run_dir, message in _SWEEP_FAILED:
+                print(f"  {shell_path(run_dir)}: {message}")
         if _SWEEP_DIVERGED:
             print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
                   "verdict; the reason is in each results.json):")
@@ -252,6 +261,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         raise SystemExit(EXIT_USER_ERROR) from None
     except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
         log.error("%s: %s", type(exc).__name__, exc)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid
+            said = " ".join(line.strip() for line in str(exc).splitlines())
+            _SWEEP_FAILED.append((run_dir, f"{type(exc).__name__}: {said}"))
+            return None  # the other points still run; the sweep exits 2 at its end
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
         log.error("interrupted; run the same command again to resume")
@@ -262,17 +275,18 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
 def main() -> None:
     """``mia-train``: exit 0 with a finished, finite run; 2 on a user error (a bad config or
     file, a run directory in use or holding another run, diverged training); 130 on Ctrl-C.
-    In a sweep (``-m``) a diverged point does not stop the others: the sweep runs them all,
-    names the diverged runs and exits 2.
+    In a sweep (``-m``) a diverged or refused point (a bad value in one point of a grid) does
+    not stop the others: the sweep runs them all, names those runs and exits 2.
 
     Hydra reports errors in composing the config (an unknown override, a bad value type)
     itself with exit code 1 before the task starts; those are user errors too.
     """
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
+    _SWEEP_FAILED.clear()
     refuse_null_groups(sys.argv[1:])
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
-    if _SWEEP_DIVERGED:
+    if _SWEEP_DIVERGED or _SWEEP_FAILED:
         raise SystemExit(EXIT_USER_ERROR)
 
 
