@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,15 @@ class RunRecord:
             sub-directory, e.g. ``train.epochs=10``; ``SWEEP/train.epochs=10`` when several
             directories are read), or the directory's own name.
         payload: results.json as a dict.
+        apart: what tells this run apart from runs of the same config and seeds that are
+            no repeat of it (`_tell_apart`): ``data=FINGERPRINT`` (other data: an edited data
+            file) or ``software=DIGEST`` (other library versions or code); ``""`` for none.
     """
 
     path: Path
     name: str
     payload: Mapping[str, Any]
+    apart: str = ""
 
 
 @dataclass
@@ -179,6 +184,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             seen.add(run_dir.resolve())
             _load_run(run_dir, _run_name(run_dir, root, several=len(roots) > 1), loaded)
     _set_repeats_apart(loaded)
+    _tell_apart(loaded)
     return loaded
 
 
@@ -186,16 +192,61 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
 _NO_EFFECT = ("progress", "cache_dir")
 
 
-def _experiment(payload: Mapping[str, Any]) -> str | None:
-    """What determines a run's numbers (its config, seeds included, its data's content hash,
-    what mia-attack attacked, the library versions), as text; ``None`` for a run without a
-    config (built in code: not comparable)."""
+def _experiment(
+    payload: Mapping[str, Any], facts: tuple[str, ...] = ("data_fingerprint", "source", "versions")
+) -> str | None:
+    """What determines a run's numbers (its config, seeds included, and ``facts``: its data's
+    content hash, what mia-attack attacked, the library versions), as text; ``None`` for a
+    run without a config (built in code: not comparable)."""
     config = payload.get("config")
     if not isinstance(config, Mapping) or not config:
         return None
     kept = {k: v for k, v in config.items() if k not in _NO_EFFECT}
-    facts = [payload.get(k) for k in ("data_fingerprint", "source", "versions")]
-    return json.dumps([kept, *facts], sort_keys=True, default=str)
+    return json.dumps([kept, *(payload.get(k) for k in facts)], sort_keys=True, default=str)
+
+
+def _short(value: Any) -> str:
+    """A short, printable tag of a fingerprint (itself when it is short hex) or of a value."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    if isinstance(value, str) and value.isalnum() and len(value) <= 16:
+        return value
+    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+
+
+def _tell_apart(loaded: LoadedRuns) -> None:
+    """Tag the runs of one config and seeds that differ in their data or software
+    (`RunRecord.apart`), with a warning naming them: such runs are no seed replicates (an
+    edited data file rerun with the same config gave a row averaging two different tasks as
+    if they were seeds, seeds ``0, 0``), so they get rows and fronts of their own. Runs of
+    other seeds cannot be matched to either: results.json's data_fingerprint hashes the
+    plan's arrays too, which the seed draws."""
+    same: dict[str, list[int]] = {}
+    for i, record in enumerate(loaded.runs):
+        key = _experiment(record.payload, facts=("source",))
+        if key is not None:
+            same.setdefault(key, []).append(i)
+    for members in same.values():
+        records = [loaded.runs[i] for i in members]
+        data = [r.payload.get("data_fingerprint") for r in records]
+        field_name = "data_fingerprint" if len({_short(d) for d in data}) > 1 else "versions"
+        tag = "data" if field_name == "data_fingerprint" else "software"
+        if len(members) < 2:
+            continue
+        for i, record in zip(members, records, strict=True):
+            value = _short(record.payload.get(field_name))
+            loaded.runs[i] = tagged = replace(record, apart=f"{tag}={value}")
+            loaded.caveats = [(tagged if r is record else r, n) for r, n in loaded.caveats]
+        shown = ", ".join(
+            f"{r.path} ({field_name} {_short(r.payload.get(field_name))})" for r in records
+        )
+        what = "different data (the data file changed between them?)" if tag == "data" else (
+            "different library versions or code")
+        log.warning(
+            "%s: the same config and seeds on %s; no seed replicates, so each gets its own row "
+            "and Pareto front, tagged [%s=...]; results.json records no seed-independent "
+            "digest of the data, so runs of other seeds are matched to neither: rerun the sweep "
+            "on one version of the data and code", shown, what, tag,
+        )
 
 
 def _set_repeats_apart(loaded: LoadedRuns) -> None:

@@ -337,10 +337,13 @@ def with_evaluation(model: str, evaluation: str) -> str:
     return f"{model} [{evaluation}]" if evaluation else model
 
 
-def _evaluation(payload: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, str]:
+def _evaluation(
+    payload: Mapping[str, Any], config: Mapping[str, Any], apart: str = ""
+) -> dict[str, str]:
     """How a run was measured: its black-box attacks (those that ran) with their settings,
-    its reference models, population, shadow recipe and queries, and its dataset's settings,
-    as ``key -> text``."""
+    its reference models, population, shadow recipe and queries, its dataset's settings,
+    and, for runs of one config and seeds on other data or software, which (``apart``,
+    `RunRecord.apart`), as ``key -> text``."""
     black_box = sorted(
         name for name, m in payload["attacks"].items()
         if m.get("access", DEFAULT_ACCESS) in BLACK_BOX
@@ -356,7 +359,18 @@ def _evaluation(payload: Mapping[str, Any], config: Mapping[str, Any]) -> dict[s
         skip = key.startswith(_NOT_EVALUATION) or key.endswith((".seed", "._partial_"))
         if key.startswith(prefixes) and not skip:
             found[key] = str(value)
+    if apart:
+        key, _, value = apart.partition("=")
+        found[key] = value
     return found
+
+
+# `RunRecord.apart`'s keys: a run without one may have trained on either data or software.
+_APART = ("data", "software")
+
+
+def _unset(key: str) -> str:
+    return "unknown" if key in _APART else "(not set)"
 
 
 def evaluation_labels(
@@ -381,7 +395,7 @@ def evaluation_labels(
             items = []
             if sets[i] != every:
                 items.append(f"without {', '.join(sorted(every - sets[i]))}")
-            items += [f"{k}={evaluations[i].get(k, '(not set)')}" for k in varying]
+            items += [f"{k}={evaluations[i].get(k, _unset(k))}" for k in varying]
             labels[i] = "; ".join(items)
     return labels
 
@@ -405,7 +419,7 @@ def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
         for run, label, hyper, family in zip(runs, labels, hypers, families, strict=True)
     ]
     pairs = zip(runs, summaries, strict=True)
-    evaluations = [_evaluation(run.payload, summary.config) for run, summary in pairs]
+    evaluations = [_evaluation(run.payload, s.config, run.apart) for run, s in pairs]
     tags = evaluation_labels([s.pair for s in summaries], evaluations)
     return [replace(s, evaluation=tag) for s, tag in zip(summaries, tags, strict=True)]
 
