@@ -30,7 +30,7 @@ from torch import nn
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.release import FullRelease, Release
-from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
@@ -76,12 +76,21 @@ def make_plan(
     (rows of ``x``), and ``masks`` [K, N] (record n trains model k when ``masks[k, n]``;
     every record trains exactly K/2 models). Train model k on
     ``x[plan.population_idx][plan.masks[k]]``."""
+    for name, value in (("num_models", num_models), ("seed", seed)):
+        _check_int("make_plan", name, value, low=0)
+    for name, value in (("population_size", population_size), ("test_size", test_size)):
+        if value is not None:
+            _check_int("make_plan", name, value, low=0)
     labels = np.asarray(y)
     if not np.issubdtype(labels.dtype, np.integer):
         raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
+    features = _numbers("make_plan", x)
+    if not len(labels) or not len(features):
+        raise DataError(
+            "make_plan: x and y hold no rows; give one row of x and one label of y per record"
+        )
     dataset = Dataset(
-        x=np.asarray(x, dtype=np.float32), y=labels, num_classes=int(labels.max()) + 1,
-        name="your data",
+        x=features, y=labels, num_classes=int(labels.max()) + 1, name="your data",
     )  # fmt: skip
     plan = _make_plan(
         dataset, num_models=num_models, population_size=population_size, test_size=test_size,
@@ -152,7 +161,8 @@ def observe_models(
     num_augmented: int = 0,
     white_box: bool = False,
     seed: int = 0,
-    repeats: int = 16,
+    repeats: int | None = None,
+    overrides: Sequence[str] = (),
 ) -> Observations:
     """What K trained torch modules release on the plan's population (and test set), as
     mia-train observes its own models (`mia_defense.observe`).
@@ -169,25 +179,39 @@ def observe_models(
         seed: the seed of the release's noise and of the perturbed copies.
         repeats: how often a randomized release (``NoiseRelease``) is asked each population
             query (and each perturbed copy), the answers averaged, as mia-train's attacker
-            does (``attack.queries.repeats``, 16); deterministic releases are asked once.
+            does; ``None``: the attack config's ``attack.queries.repeats`` (16, or as
+            ``overrides`` set it); deterministic releases are asked once.
             Asked once, the noise hid the leak: the strongest attack's TPR at 0.1% FPR on a
             digits MLP under ``NoiseRelease(scale=0.3)`` came out 0.009, where the same
             models' full outputs give 0.032. The test set is asked once (the utility a user
             gets).
+        overrides: ``attack.queries`` settings as on mia-train's command line (the same
+            list `audit` takes): ``attack.queries.repeats``, and the perturbed copies'
+            ``noise_std``, ``max_shift``, ``flip``.
+
+    Raises:
+        ConfigError: a setting out of range or of the wrong type, named.
+        DataError: ``x``/``y`` that are not the plan's data (too few rows, not numbers, NaN).
+        UnsupportedModelError: a module that fails on two rows of ``x`` or does not return
+            logits [2, C] (the same C for every module), named by its index.
     """
-    if len(models) != plan.num_models:
+    models = _check_models(models, plan)
+    queries = _query_config(overrides, num_augmented=num_augmented, repeats=repeats,
+                            seed=seed)  # fmt: skip
+    if not isinstance(release, (Release, type(None))):
         raise ConfigError(
-            f"observe_models: {len(models)} models for a plan of {plan.num_models}; give one "
-            "model per row of plan.masks"
+            f"observe_models: release={release!r}: must be a Release of "
+            "mia_defense.defenses.release (e.g. NoiseRelease(scale=0.3)) or None"
         )
     release = release or FullRelease()
-    inputs, labels = np.asarray(x, dtype=np.float32), np.asarray(y)
+    inputs, labels = _plan_data(x, y, plan)
+    _probe_models(models, inputs[plan.population_idx[:2]])
     x_pop, y_pop = inputs[plan.population_idx], labels[plan.population_idx]
+    repeats = queries.repeats
     augmented = {}
     if num_augmented:
         augmented = dict(zip(("augmented_logits", "augmented_predictions"), observe_augmented(
-            models, x_pop, y_pop, release=release, seed=seed,
-            queries=QueryConfig(num_augmented=num_augmented, repeats=repeats),
+            models, x_pop, y_pop, release=release, seed=seed, queries=queries,
             generator=torch_generator(seed, "release_augmented"),
         ), strict=True))  # fmt: skip
     generator = torch_generator(seed, "release")  # the population, then the test set
@@ -203,6 +227,136 @@ def observe_models(
     )  # fmt: skip
 
 
+def _check_int(where: str, name: str, value: Any, *, low: int, high: int | None = None) -> None:
+    """Refuse an argument that is not an integer in [low, high], naming it."""
+    valid = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not valid or value < low or (high is not None and value > high):
+        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ConfigError(f"{where}: {name}={value!r}: must be an integer {bound}")
+
+
+def _numbers(where: str, x: Any) -> np.ndarray:
+    """``x`` as float32, or a `DataError` naming it (text, objects, ragged rows)."""
+    try:
+        return np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise DataError(
+            f"{where}: x: not numbers ({str(exc)[:120]}); give the features as "
+            "a numeric array [rows, ...]"
+        ) from None
+
+
+def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
+    """The K modules as a list, one per row of the plan's masks."""
+    try:
+        models = list(models)
+    except TypeError:
+        raise ConfigError(
+            f"observe_models: models is a {type(models).__name__}; give a list "
+            "of the K trained torch.nn.Module"
+        ) from None
+    for k, model in enumerate(models):
+        if not isinstance(model, nn.Module):
+            raise ConfigError(
+                f"observe_models: models[{k}] is a {type(model).__name__}, not a "
+                "torch.nn.Module; give the K trained modules"
+            )
+    if len(models) != plan.num_models:
+        raise ConfigError(
+            f"observe_models: {len(models)} models for a plan of {plan.num_models}; give one "
+            "model per row of plan.masks"
+        )
+    return models
+
+
+def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` as float32 and ``y``, checked against the rows the plan indexes."""
+    inputs, labels = _numbers("observe_models", x), np.asarray(y)
+    rows = int(max(plan.population_idx.max(initial=0), plan.test_idx.max(initial=0))) + 1
+    if inputs.ndim == 0 or len(inputs) < rows:
+        raise DataError(
+            f"observe_models: x has {len(inputs) if inputs.ndim else 0} rows, but the plan "
+            f"indexes rows up to {rows - 1}; give the x and y the plan was made from"
+        )
+    if labels.shape != (len(inputs),):
+        raise DataError(
+            f"observe_models: y has shape {labels.shape}, expected "
+            f"[{len(inputs)}] (one label per row of x)"
+        )
+    used = np.concatenate([plan.population_idx, plan.test_idx])
+    bad = ~np.isfinite(inputs[used].reshape(len(used), -1)).all(axis=1)
+    if bad.any():
+        raise DataError(
+            f"observe_models: x: NaN or inf in {int(bad.sum())} of the plan's rows (first: row "
+            f"{used[bad][0]}); clean or impute them, as for training"
+        )
+    return inputs, labels
+
+
+def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> None:
+    """Each module on two rows of x, in eval mode: logits [2, C], the same C for all; what
+    fails here would fail deep inside the batched query."""
+    import torch
+
+    batch = torch.as_tensor(rows)
+    classes = None
+    for k, model in enumerate(models):
+        label = f"observe_models: models[{k}] ({type(model).__name__})"
+        was_training = model.training
+        try:
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                out = model.eval()(batch)
+        except Exception as exc:
+            raise UnsupportedModelError(
+                f"{label} fails on 2 rows of x (shape {list(batch.shape)}): "
+                f"{type(exc).__name__}: {str(exc)[:200]}; it must take x's rows (on the CPU) "
+                "and return logits [rows, C]"
+            ) from exc
+        finally:
+            model.train(was_training)
+        if not isinstance(out, torch.Tensor) or out.ndim != 2 or len(out) != len(batch):
+            got = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise UnsupportedModelError(
+                f"{label} returns {got} for 2 rows of x, expected logits [2, C] (one per class)"
+            )
+        if classes is None:
+            classes = out.shape[1]
+        elif out.shape[1] != classes:
+            raise UnsupportedModelError(
+                f"{label} returns {out.shape[1]} classes, models[0] {classes}: the K models "
+                "must share their output classes"
+            )
+
+
+def _query_config(
+    overrides: Sequence[str], *, num_augmented: int, repeats: int | None, seed: int
+) -> QueryConfig:
+    """The attack config's ``attack.queries`` (as mia-train reads it, with ``overrides``),
+    the arguments given in place of its ``num_augmented`` and ``repeats``."""
+    from mia_defense.config import build_dataclass
+    from mia_defense.observations import MAX_REPEATS
+
+    _check_int("observe_models", "num_augmented", num_augmented, low=0)
+    _check_int("observe_models", "seed", seed, low=0)
+    if repeats is not None:
+        _check_int("observe_models", "repeats", repeats, low=1, high=MAX_REPEATS)
+    cfg = attack_config(overrides, seed=seed)
+    check_attack_config(cfg)
+    queries = build_dataclass(QueryConfig, cfg.attack.get("queries"), key="attack.queries")
+    return replace(queries, num_augmented=num_augmented,
+                   repeats=queries.repeats if repeats is None else repeats)  # fmt: skip
+
+
+def _check_overrides(overrides: Any) -> list[str]:
+    """``overrides`` as a list of strings; one string would be read letter by letter."""
+    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
+        raise ConfigError(
+            f"overrides={overrides!r}: a list of strings, one override each, e.g. "
+            "['attack.bootstrap=0', '~attack.attacks.shokri']"
+        )
+    return list(overrides)
+
+
 def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:
     """The ``attack`` config group (and ``seed``) as mia-train composes it, with
     ``overrides`` such as ``attack.bootstrap=0`` or ``~attack.attacks.shokri``."""
@@ -211,6 +365,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
+    overrides = _check_overrides(overrides)
     backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
     GlobalHydra.instance().clear()
     try:
@@ -383,6 +538,12 @@ def audit(
         seed: the attacks' and the bootstrap's seed.
         is_canary: [N] bool records left out of the pooled metrics (reported apart).
     """
+    if not isinstance(observations, Observations):
+        raise ConfigError(
+            f"audit: observations is a {type(observations).__name__}, not Observations; make "
+            "them with api.observations_from_arrays, api.observe_models or "
+            "api.load_observations"
+        )
     cfg = attack_config(overrides, seed=seed)
     return run_audit(observations, cfg, defended=True, is_canary=is_canary)
 
@@ -411,7 +572,7 @@ def run_audit(
         "release": str(metadata.get("release", "unknown")),
     })  # fmt: skip
     defense["shadow_recipe"] = settings.shadow_recipe
-    canaries = np.zeros(n, bool) if is_canary is None else np.asarray(is_canary, bool)
+    canaries = np.zeros(n, bool) if is_canary is None else _canaries(is_canary, n)
     result, vulnerability = attack_observations(
         obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
         is_canary=canaries,
@@ -422,6 +583,21 @@ def run_audit(
     _check_masks(obs, result, records=~canaries)
     _check_balance(obs.masks[:, ~canaries], result)
     return Audit(result, vulnerability, obs, settings.targets)
+
+
+def _canaries(is_canary: Any, n: int) -> np.ndarray:
+    """``is_canary`` as [N] bool: one 0/1 per record, some of them not canaries."""
+    flags = np.asarray(is_canary)
+    if flags.shape != (n,):
+        raise ConfigError(f"is_canary: shape {flags.shape}, expected [{n}] (one flag per "
+                          "record of the observations)")  # fmt: skip
+    if flags.dtype != bool and not (flags.dtype.kind in "iuf" and np.isin(flags, (0, 1)).all()):
+        raise ConfigError("is_canary: values must be 0/1 or true/false (canary or not)")
+    flags = flags.astype(bool)
+    if flags.all():
+        raise ConfigError("is_canary: every record is a canary, so no record is left for the "
+                          "pooled metrics; flag only the canaries")  # fmt: skip
+    return flags
 
 
 # A plan that trains most records into the same number a != K/2 of the K models, few of one
@@ -477,4 +653,3 @@ def _check_masks(obs: Observations, result: RunResult, *, records: np.ndarray) -
     result.privacy["masks_suspect"] = check.reason()
     result.privacy["masks_out_vs_test_auc"] = check.out_vs_test
     log.warning("MASKS SUSPECT: %s", check.reason())
-

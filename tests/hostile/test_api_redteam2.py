@@ -1,0 +1,194 @@
+"""Red team of the bring-your-own surface, second round: the Python API's arguments, the
+user's modules it queries, and checkpoints that are not mia-defense's. Each bad input is one
+mia-defense error naming the argument (or file) and the fix: never a traceback from inside
+torch or numpy, never a silently different result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense import api
+from mia_defense.defenses.release import NoiseRelease
+from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
+from tests.helpers import synthetic_observations
+
+FAST = ["attack.bootstrap=0", "~attack.attacks.shokri"]
+
+
+def _data(rows: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(rows, 4)).astype(np.float32), np.arange(rows) % 3
+
+
+def _plan(x: np.ndarray, y: np.ndarray):
+    return api.make_plan(x, y, num_models=4, population_size=40)
+
+
+def _linear(k: int = 4) -> list[nn.Module]:
+    torch.manual_seed(0)
+    return [nn.Linear(4, 3) for _ in range(k)]
+
+
+# -- observe_models: how often a randomized release is asked --------------------------------
+
+
+def test_observe_models_asks_a_randomized_release_as_often_as_the_attack_config_says():
+    """repeats was a hard-coded 16 in observe_models' signature: the attack config's
+    attack.queries.repeats (and an override of it) never reached the Python API."""
+    x, y = _data()
+    plan, models = _plan(x, y), _linear()
+    noise = NoiseRelease(scale=0.3)
+
+    def released(**kw):
+        return api.observe_models(models, x, y, plan, release=noise, seed=1, **kw).log_probs
+
+    assert np.array_equal(released(), released(repeats=16))  # conf/attack/default.yaml's
+    assert np.array_equal(released(overrides=["attack.queries.repeats=3"]), released(repeats=3))
+    assert not np.array_equal(released(repeats=3), released(repeats=16))
+    # an explicit argument wins over the config
+    assert np.array_equal(released(repeats=2, overrides=["attack.queries.repeats=3"]),
+                          released(repeats=2))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"repeats": 0}, r"observe_models: repeats=0: must be an integer in \[1, 1024\]"),
+        ({"repeats": -1}, r"observe_models: repeats=-1: must be an integer in \[1, 1024\]"),
+        ({"repeats": 2.5}, r"observe_models: repeats=2.5: must be an integer"),
+        ({"repeats": True}, r"observe_models: repeats=True: must be an integer"),
+        ({"num_augmented": -1}, r"observe_models: num_augmented=-1: must be an integer >= 0"),
+        ({"num_augmented": 2.5}, r"observe_models: num_augmented=2.5: must be an integer"),
+        ({"seed": -1}, r"observe_models: seed=-1: must be an integer >= 0"),
+        ({"release": "noise"}, r"observe_models: release='noise': must be a Release"),
+        ({"overrides": ["attack.queries.repeats=0"]},
+         r"attack.queries.repeats=0: must be an integer in \[1, 1024\]"),
+        ({"overrides": "attack.queries.repeats=3"}, r"overrides=.*: a list of strings"),
+    ],
+)  # fmt: skip
+def test_observe_models_refuses_bad_settings_naming_the_argument(kwargs, message):
+    """repeats=0 or -1 asked a noised release once without a word (an attacker weaker than
+    mia-train's); 2.5, a string release or a negative seed were tracebacks."""
+    x, y = _data()
+    with pytest.raises(ConfigError, match=message):
+        api.observe_models(
+            _linear(), x, y, _plan(x, y), **{"release": NoiseRelease(scale=0.3), **kwargs}
+        )
+
+
+# -- observe_models: the user's modules and data ---------------------------------------------
+
+
+class _Raises(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("boom inside the user's forward")
+
+
+class _Tuple(_Raises):
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor]:
+        return (self.fc(x),)
+
+
+class _Classes(nn.Module):
+    def __init__(self, classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+
+@pytest.mark.parametrize(
+    ("models", "error", "message"),
+    [
+        (lambda: [_Raises() for _ in range(4)], UnsupportedModelError,
+         r"observe_models: models\[0\] \(_Raises\) fails on 2 rows of x \(shape \[2, 4\]\): "
+         r"RuntimeError: boom inside the user's forward"),
+        (lambda: [_Tuple() for _ in range(4)], UnsupportedModelError,
+         r"observe_models: models\[0\] \(_Tuple\) returns tuple for 2 rows of x, expected "
+         r"logits \[2, C\]"),
+        (lambda: [_Classes(3), _Classes(3), _Classes(5), _Classes(3)], UnsupportedModelError,
+         r"observe_models: models\[2\] \(_Classes\) returns 5 classes, models\[0\] 3"),
+        (lambda: [*_linear(3), "model"], ConfigError,
+         r"observe_models: models\[3\] is a str, not a torch.nn.Module"),
+        (lambda: (m for m in _linear()), None, None),  # any iterable of modules is fine
+    ],
+)  # fmt: skip
+def test_observe_models_names_the_module_that_fails_and_how(models, error, message):
+    x, y = _data()
+    if error is None:
+        assert api.observe_models(models(), x, y, _plan(x, y)).num_models == 4
+        return
+    with pytest.raises(error, match=message):
+        api.observe_models(models(), x, y, _plan(x, y))
+
+
+def test_observe_models_refuses_data_that_is_not_the_plans():
+    """x of other width reached torch's matmul ('mat1 and mat2 shapes cannot be
+    multiplied'); fewer rows than the plan indexes an IndexError; text a ValueError; NaN
+    came out as 'outputs: NaN', blaming the models."""
+    x, y = _data()
+    plan, models = _plan(x, y), _linear()
+    cases = [
+        ((x[:, :3], y), UnsupportedModelError, r"models\[0\] \(Linear\) fails on 2 rows of x "
+                                               r"\(shape \[2, 3\]\)"),
+        ((x[:30], y[:30]), DataError, r"observe_models: x has 30 rows, but the plan indexes "
+                                      r"rows up to \d+; give the x and y the plan was made from"),
+        ((x, y[:50]), DataError, r"observe_models: y has shape \(50,\), expected \[60\] \(one "
+                                 r"label per row of x\)"),
+        ((np.full(x.shape, "a"), y), DataError, r"observe_models: x: not numbers"),
+        ((np.where(np.arange(60)[:, None] == plan.population_idx[5], np.nan, x), y), DataError,
+         r"observe_models: x: NaN or inf in 1 of the plan's rows \(first: row "
+         rf"{plan.population_idx[5]}\)"),
+    ]  # fmt: skip
+    for (xs, ys), error, message in cases:
+        with pytest.raises(error, match=message):
+            api.observe_models(models, xs, ys, plan)
+
+
+# -- make_plan and audit -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        ((np.zeros((0, 4)), np.zeros(0, int)), {}, DataError, r"make_plan: x and y hold no "
+                                                              r"rows"),
+        ((np.full((60, 4), "a"), np.arange(60) % 3), {}, DataError, r"make_plan: x: not numbers"),
+        (_data(), {"num_models": 4.0}, ConfigError, r"make_plan: num_models=4.0: must be an "
+                                                    r"integer"),
+        (_data(), {"seed": -1}, ConfigError, r"make_plan: seed=-1: must be an integer >= 0"),
+        (_data(), {"population_size": 10.5}, ConfigError, r"make_plan: population_size=10.5: "
+                                                           r"must be an integer"),
+    ],
+)  # fmt: skip
+def test_make_plan_refuses_bad_arguments_by_name(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        api.make_plan(*args, **{"num_models": 4, **kwargs})
+
+
+def test_audit_refuses_arguments_it_cannot_use():
+    """A dict as the observations was an AttributeError; overrides given as one string were
+    parsed character by character; is_canary of another length an IndexError from numpy,
+    of 0/1/2 silently read as bool, and every record a canary left nothing to measure."""
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    n = len(obs.labels)
+    cases = [
+        ({"observations": {"log_probs": 1}}, r"audit: observations is a dict, not "
+                                             r"Observations; make them with"),
+        ({"overrides": "attack.bootstrap=0"}, r"overrides=.*: a list of strings"),
+        ({"is_canary": np.zeros(5, bool)}, rf"is_canary: shape \(5,\), expected \[{n}\]"),
+        ({"is_canary": np.arange(n) % 3}, r"is_canary: values must be 0/1 or true/false"),
+        ({"is_canary": np.ones(n, bool)}, r"is_canary: every record is a canary"),
+    ]  # fmt: skip
+    for change, message in cases:
+        kwargs = {"observations": obs, "overrides": FAST, **change}
+        with pytest.raises(ConfigError, match=message):
+            api.audit(**kwargs)
