@@ -112,12 +112,32 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return sorted(found), unreadable
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` refusing an object with a key twice: a parser keeps the last,
+    so a hand-edited or forged file could show a reader one figure and the report another."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise _DuplicateKey(f"duplicate key {one_line(repr(twice), limit=60)} in one object")
+    return dict(pairs)
+
+
 def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
     """results.json at ``path`` and ``None``, or ``{}`` and why it cannot be read."""
     try:
-        return read_json(path), None
+        payload = read_json(path)  # (its checks: regular file, size, depth, JSON)
+        json.loads(path.read_bytes(), object_pairs_hook=_no_duplicates)
     except DataError as exc:
         return {}, one_line(str(exc).removeprefix(f"{path}: "), limit=300)
+    except _DuplicateKey as exc:
+        return {}, f"{exc}; not a results.json mia-defense wrote: rerun the run"
+    except (OSError, ValueError, RecursionError) as exc:  # replaced since the first read
+        return {}, f"changed while read ({one_line(exc, limit=100)}); report it again"
+    return payload, None
 
 
 def _run_name(run_dir: Path, root: Path, *, several: bool) -> str:

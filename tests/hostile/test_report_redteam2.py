@@ -66,3 +66,60 @@ def test_a_rerun_with_other_library_versions_is_its_own_row(tmp_path):
     report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert sorted(g.test_accuracy.value for g in report.groups) == [0.70, 0.90]
     assert all(g.n == 1 for g in report.groups)
+
+
+# --- results.json content the first pass let through ------------------------------------------
+
+
+def test_duplicate_keys_in_results_json_are_skipped_not_resolved_silently(tmp_path, caplog):
+    # JSON parsers keep the last of two equal keys: a hand-edited or forged file could show
+    # one accuracy to a reader and another to the report
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    make_run(root / "b", test_accuracy=0.80, signal=0.3, seed=1)
+    path = root / "b" / "results.json"
+    text = path.read_text().replace('"utility": {', '"utility": {"test_accuracy": 0.99, ', 1)
+    path.write_text(text)
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert [s.name for s in report.summaries] == ["a"]
+    assert f"{path}: duplicate key 'test_accuracy' in one object" in caplog.text
+    assert "duplicate key 'test_accuracy'" in dict(report.not_ranked)[str(root / "b")]
+
+
+def test_an_epsilon_valid_flag_that_is_not_a_boolean_is_skipped(tmp_path, caplog):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    payload = make_run(root / "b", test_accuracy=0.80, signal=0.3, seed=1, defense="dp",
+                       epsilon=0.5)  # fmt: skip
+    payload["privacy"]["epsilon_valid"] = "false"  # a string: read as true before
+    write_json(root / "b" / "results.json", payload)
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert [s.name for s in report.summaries] == ["a"]
+    assert "b/results.json: privacy.epsilon_valid is a string 'false', not true or false" in (
+        caplog.text
+    )
+
+
+def test_an_invalid_epsilon_is_never_shown_as_a_guarantee(tmp_path):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    payload = make_run(root / "b", test_accuracy=0.85, signal=0.1, seed=1, defense="dp",
+                       epsilon=0.5)  # fmt: skip
+    payload["privacy"].update(epsilon_valid=False, epsilon_invalid_reason="shuffled batches")
+    write_json(root / "b" / "results.json", payload)
+    make_run(root / "c", test_accuracy=0.80, signal=0.1, seed=2, defense="dp", epsilon=1.0,
+             config={"defense.dp.poisson": True})  # fmt: skip
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    rows = {r["runs"]: r for r in _csv(tmp_path / "out" / "tradeoff.csv")}
+    assert (rows["b"]["epsilon"], rows["b"]["epsilon_valid"]) == ("0.5", "no")
+    assert (rows["c"]["epsilon"], rows["c"]["epsilon_valid"]) == ("1.0", "yes")
+    assert rows["a"]["epsilon_valid"] == ""
+    summary = (tmp_path / "out" / "README.md").read_text()
+    fronts = summary.split("## Pareto fronts")[1].split("## Files")[0]
+    (line,) = [ln for ln in fronts.splitlines() if ln.startswith("| ") and "`b`" in ln]
+    assert line.endswith("| 0.5 (not a guarantee) |")
+    assert "no" in (tmp_path / "out" / "tradeoff.md").read_text()
+    assert {g.runs[0].name: g.epsilon_valid for g in report.groups} == {
+        "a": True, "b": False, "c": True}  # fmt: skip
