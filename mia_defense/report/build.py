@@ -125,6 +125,8 @@ def _fronts_markdown(report: Report) -> str:
             g = report.groups[i]
             acc, tpr, auc = g.test_accuracy, g.leak_tpr, g.leak_auc
             eps = "–" if g.epsilon is None else f"{g.epsilon:.3g}".replace("inf", "∞")
+            if g.epsilon is not None and not g.epsilon_valid:
+                eps += " (not a guarantee)"
             lines.append(
                 f"| {rank} | `{g.label}` | {g.family} | {g.n} | "
                 f"{_interval(acc.value, acc.low, acc.high, 3)} | "

@@ -141,10 +141,10 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
 
 
 def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
-    refuted = payload.get("privacy", {}).get("epsilon_refuted", False)
-    if not isinstance(refuted, bool):
-        shown = f"{_type_name(refuted)} {_show(refuted)}"
-        return f"privacy.epsilon_refuted is {shown}, not true or false"
+    for flag in ("epsilon_refuted", "epsilon_valid"):  # a string "false" reads as true
+        value = payload.get("privacy", {}).get(flag, False)
+        if not isinstance(value, bool):
+            return f"privacy.{flag} is {_type_name(value)} {_show(value)}, not true or false"
     epsilon = payload.get("privacy", {}).get("epsilon")
     if isinstance(epsilon, float) and epsilon == math.inf:
         return None  # no noise: an infinite ε (a JSON number too large for a float)

@@ -67,6 +67,8 @@ class RunGroup:
             ``generalization_gap``, ``max_auc``, ``max_tpr@0.1%fpr`` (a run's strongest
             black-box attack) and ``ATTACK.METRIC`` (``lira_online.auc``, ...).
         epsilon: the largest ε of its runs (``inf`` without noise), ``None`` when not DP.
+        epsilon_valid: false when one of its runs' ε is not a guarantee
+            (`RunSummary.epsilon_valid`): the row's ε is then no claim of privacy.
         strongest_attack: its runs' strongest attacks (``a ×2, b ×1`` when they differ).
         evaluation: how its runs were attacked where runs of its dataset and model differ
             (`mia_defense.report.table.evaluation_labels`); ``""`` otherwise.
@@ -85,6 +87,7 @@ class RunGroup:
     epsilon: float | None = None
     strongest_attack: str = ""
     evaluation: str = ""
+    epsilon_valid: bool = True
 
     @property
     def n(self) -> int:
@@ -324,6 +327,7 @@ def group_runs(
             release=_joined([r.release for r in rs]), hyperparameters=hyper,
             metrics=_figures(rs), epsilon=_epsilon(rs), strongest_attack=_strongest(rs),
             evaluation=rs[0].evaluation,
+            epsilon_valid=all(r.epsilon_valid for r in rs if r.epsilon is not None),
         )  # fmt: skip
         rows.append(row)
     return rows

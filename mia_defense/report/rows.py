@@ -19,6 +19,12 @@ from mia_defense.report.table import (
 __all__ = ["table_rows"]
 
 
+def _validity(group: RunGroup) -> str:
+    if group.epsilon is None:
+        return ""
+    return "yes" if group.epsilon_valid else "no"
+
+
 def table_rows(
     groups: Sequence[RunGroup],
     *,
@@ -32,9 +38,10 @@ def table_rows(
     defense, release, hyperparameters, n (runs), seeds, then each figure as mean,
     ``_ci_low`` and ``_ci_high`` (95% interval), with ``_std``, ``_min`` and ``_max`` over
     the runs for test accuracy and the strongest attack's AUC and TPR at 0.1% FPR; train
-    accuracy, gap, ε (the largest of the runs), the strongest attack; each attack's AUC and
-    TPR at ``fprs``; whether the row is on its (dataset, model) Pareto front (``front``:
-    indices into ``groups``); the runs' names, ``; ``-joined.
+    accuracy, gap, ε (the largest of the runs), whether it is a guarantee (``yes``,
+    ``no`` when a run's results.json says it is not, ``""`` without ε), the strongest
+    attack; each attack's AUC and TPR at ``fprs``; whether the row is on its (dataset,
+    model) Pareto front (``front``: indices into ``groups``); the runs' names, ``; ``-joined.
     """
     attacks: list[str] = []
     for g in groups:
@@ -44,7 +51,8 @@ def table_rows(
     headers = [
         "run", "dataset", "model", "family", "defense", "release", "hyperparameters", "n",
         "seeds", *_figure_columns("test_accuracy"), "train_accuracy", "generalization_gap",
-        "epsilon", "strongest_attack", *_figure_columns("max_auc"), *_figure_columns(LEAK_TPR),
+        "epsilon", "epsilon_valid", "strongest_attack", *_figure_columns("max_auc"),
+        *_figure_columns(LEAK_TPR),
         *(c for f in figures for c in _figure_columns(f)), "pareto", "runs",
     ]  # fmt: skip
     rows = []
@@ -56,6 +64,7 @@ def table_rows(
                 _format_hyper(g.hyperparameters), g.n, _seeds_cell(g.seeds),
                 *_figure_cells("test_accuracy", m["test_accuracy"]),
                 m["train_accuracy"].value, m["generalization_gap"].value, g.epsilon,
+                _validity(g),
                 g.strongest_attack, *_figure_cells("max_auc", m["max_auc"]),
                 *_figure_cells(LEAK_TPR, m[LEAK_TPR]),
                 *(c for f in figures for c in _figure_cells(f, m.get(f))),

@@ -113,6 +113,8 @@ class RunSummary:
         hyperparameters: the defense's settings and the config values varying in the sweep.
         test_accuracy, train_accuracy, generalization_gap: utility (mean over models).
         epsilon: the DP accountant's ε (``inf`` without noise), ``None`` when not DP.
+        epsilon_valid: false when results.json says the ε is not a guarantee for the
+            mechanism that ran (``privacy.epsilon_valid``: shuffled batches...).
         strongest_attack: the black-box attack with the highest TPR at the lowest FPR.
         leak_tpr: the strongest attack's TPR at 0.1% FPR (max over black-box attacks).
         leak_auc: the highest AUC of any black-box attack (max over them; not always the
@@ -157,6 +159,7 @@ class RunSummary:
     leak_tpr_ci: tuple[float, float] = _NO_INTERVAL
     leak_auc_ci: tuple[float, float] = _NO_INTERVAL
     evaluation: str = ""
+    epsilon_valid: bool = True
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -317,6 +320,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         test_accuracy_ci=_accuracy_interval(p),
         leak_tpr_ci=leak_tpr_ci,
         leak_auc_ci=leak_auc_ci,
+        epsilon_valid=privacy.get("epsilon_valid") is not False,
     )
 
 
