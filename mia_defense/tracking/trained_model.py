@@ -16,6 +16,7 @@ from mia_defense.training.checkpoints import (
     UNDEFENDED_CHECKPOINTS,
     checkpoint_path,
     load_checkpoint,
+    load_state,
 )
 
 if TYPE_CHECKING:
@@ -77,13 +78,8 @@ def load_trained_model(
     fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
     payload = load_checkpoint(path, fingerprint=fingerprint)
     model = _build_run_model(config, results, dataset=dataset, undefended=undefended)
-    try:
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-        raise DataError(
-            f"checkpoint {path} does not fit the model of {run_dir / 'results.json'} "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-        ) from None
+    load_state(model, payload["state_dict"], path=path,
+               what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
     return model.cpu().eval()
 
 

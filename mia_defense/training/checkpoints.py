@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import math
 import stat
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write
@@ -20,6 +23,7 @@ __all__ = [
     "check_checkpoint_dir",
     "checkpoint_path",
     "load_checkpoint",
+    "load_state",
     "save_checkpoint",
 ]
 
@@ -86,17 +90,82 @@ def _payload_problem(payload: Any) -> str | None:
     if missing:
         return f"lacks {', '.join(map(repr, missing))}"
     state, history = payload["state_dict"], payload["history"]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        return "has a malformed 'state_dict'"
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        return "has a malformed 'state_dict' (not a mapping of names to tensors)"
     bad = [
-        name for name, value in state.items()
+        name
+        for name, value in state.items()
         if value.is_floating_point() and not bool(torch.isfinite(value).all())
     ]
     if bad:
         return f"holds non-finite weights ({', '.join(bad[:3])}): the model diverged"
+    problem = _history_problem(history)
+    return None if problem is None else f"has a malformed 'history' ({problem})"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _history_problem(history: Any) -> str | None:
+    """What `_history_from_payload` could not read, or read as a model no run checkpoints
+    (a non-finite loss: diverged models are never saved), or None."""
     if not isinstance(history, dict) or not isinstance(history.get("epochs"), list):
-        return "has a malformed 'history'"
+        return "no list of epochs"
+    width = len(fields(EpochRecord))
+    for row in history["epochs"]:
+        if not isinstance(row, (list, tuple)) or len(row) != width:
+            return f"an epoch record that is not {width} numbers"
+        if not all(_is_number(v) and math.isfinite(v) for v in row) or row[0] < 0:
+            return "an epoch record with a negative epoch, a non-number or a non-finite one"
+    stats, per_epoch = history.get("stats"), history.get("epoch_stats", [])
+    if not isinstance(stats, dict) or not all(_is_number(v) for v in stats.values()):
+        return "'stats' is not a mapping of names to numbers"
+    if not isinstance(per_epoch, list) or not all(
+        isinstance(d, dict) and all(_is_number(v) for v in d.values()) for d in per_epoch
+    ):
+        return "'epoch_stats' is not a list of mappings of names to numbers"
     return None
+
+
+def load_state(
+    model: nn.Module, state: dict[str, torch.Tensor], *, path: Path, what: str = "this model"
+) -> None:
+    """Load a checked checkpoint's ``state`` into ``model``, or a `DataError` naming the
+    keys missing or unexpected, the shapes that differ, or a weight whose dtype is not the
+    model's kind (integers, bools or complex numbers where it has floats: torch would cast
+    them without a word). float64 weights of a float32 model load, as torch casts them."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [
+        f"{k} has shape {list(state[k].shape)}, the model's {list(v.shape)}"
+        for k, v in own.items()
+        if k in state and not is_lazy(v) and state[k].shape != v.shape
+    ]
+    parts = [
+        f"{label} {', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''}"
+        for label, keys in (("missing", missing), ("unexpected", unexpected))
+        if keys
+    ]
+    if parts or shapes:
+        raise DataError(f"checkpoint {path} does not fit {what}: {'; '.join(parts + shapes[:3])}"
+                        "; delete it to retrain that model")  # fmt: skip
+    for key, value in own.items():
+        theirs = state[key].dtype
+        same_kind = value.is_floating_point() and state[key].is_floating_point()
+        if not same_kind and theirs != value.dtype:
+            raise DataError(f"checkpoint {path} holds {key} of dtype {theirs} where the model "
+                            f"has {value.dtype}; delete it to retrain that model")  # fmt: skip
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise DataError(
+            f"checkpoint {path} does not fit {what} ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:300]}); delete it to retrain that model"
+        ) from None
 
 
 def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> None:
@@ -144,11 +213,5 @@ def save_model(
 def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> ModelHistory:
     """Load a checkpoint saved by `save_model` into ``model``; return its history."""
     payload = load_checkpoint(path, fingerprint=fingerprint)
-    try:
-        model.load_state_dict(payload["state_dict"])
-        return _history_from_payload(payload["history"])
-    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise DataError(
-            f"checkpoint {path} does not fit this model ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200]}); delete it to retrain that model"
-        ) from None
+    load_state(model, payload["state_dict"], path=path)
+    return _history_from_payload(payload["history"])

@@ -192,3 +192,68 @@ def test_audit_refuses_arguments_it_cannot_use():
         kwargs = {"observations": obs, "overrides": FAST, **change}
         with pytest.raises(ConfigError, match=message):
             api.audit(**kwargs)
+
+
+# -- checkpoints that are not mia-defense's --------------------------------------------------
+
+
+def _checkpoint(tmp_path, **changes):
+    """A checkpoint of nn.Linear(4, 3) as save_model writes it, with ``changes``."""
+    from mia_defense.training.checkpoints import save_checkpoint, save_model
+    from mia_defense.training.loop import EpochRecord, ModelHistory
+
+    path = tmp_path / "model_0000.pt"
+    history = ModelHistory(epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={"s": 1.0},
+                           epoch_stats=[{}])  # fmt: skip
+    torch.manual_seed(0)
+    save_model(path, nn.Linear(4, 3), history, fingerprint="fp")
+    payload = torch.load(path, weights_only=True)
+    save_checkpoint(path, {**payload, **changes})
+    return path
+
+
+_WEIGHT, _BIAS = torch.zeros(3, 4), torch.zeros(3)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"state_dict": {"weight": _WEIGHT.long(), "bias": _BIAS.long()}},
+         r"holds weight of dtype torch.int64 where the model has torch.float32"),
+        ({"state_dict": {"weight": _WEIGHT.bool(), "bias": _BIAS}},
+         r"holds weight of dtype torch.bool where the model has torch.float32"),
+        ({"state_dict": {"weight": _WEIGHT.to(torch.complex64), "bias": _BIAS}},
+         r"holds weight of dtype torch.complex64 where the model has torch.float32"),
+        ({"state_dict": {"weight": _WEIGHT}}, r"does not fit this model: missing bias"),
+        ({"state_dict": {"weight": _WEIGHT, "bias": _BIAS, "extra": _BIAS}},
+         r"does not fit this model: unexpected extra"),
+        ({"state_dict": {"weight": torch.zeros(3, 5), "bias": _BIAS}},
+         r"does not fit this model: weight has shape \[3, 5\], the model's \[3, 4\]"),
+        ({"state_dict": {1: _WEIGHT}}, r"has a malformed 'state_dict'"),
+        ({"history": {"epochs": [["a"]], "stats": {}}}, r"has a malformed 'history'"),
+        ({"history": {"epochs": [[0]], "stats": {}}}, r"has a malformed 'history'"),
+        ({"history": {"epochs": [], "stats": [1, 2]}}, r"has a malformed 'history'"),
+        ({"history": {"epochs": [[0, float("nan"), 1, 1, 1]], "stats": {}}},
+         r"has a malformed 'history'"),
+    ],
+)  # fmt: skip
+def test_a_checkpoint_not_written_by_mia_defense_is_refused_by_name(tmp_path, changes, message):
+    """Integer, bool or complex weights were cast into the model without a word (complex
+    lost its imaginary part), a key that is not a string was an AttributeError from inside
+    torch, a bad history was said not to 'fit this model', and a wrong architecture was
+    'Error(s) in loading state_dict for Linear:' with the keys cut off."""
+    from mia_defense.training.checkpoints import load_model
+
+    path = _checkpoint(tmp_path, **changes)
+    with pytest.raises(DataError, match=rf"^checkpoint {path} {message}.*; delete it to retrain"):
+        load_model(path, nn.Linear(4, 3), fingerprint="fp")
+
+
+def test_float64_weights_of_a_float32_model_still_load(tmp_path):
+    from mia_defense.training.checkpoints import load_model
+
+    weight = torch.arange(12.0).reshape(3, 4)
+    path = _checkpoint(tmp_path, state_dict={"weight": weight.double(), "bias": _BIAS.double()})
+    model = nn.Linear(4, 3)
+    load_model(path, model, fingerprint="fp")
+    assert model.weight.dtype == torch.float32 and torch.equal(model.weight, weight)
