@@ -13,13 +13,14 @@ import numpy as np
 
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory, feature_bytes, file_kind
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
     "as_features",
     "as_labels",
     "check_classes_repeat",
+    "check_count",
     "duplicate_count",
     "finish_dataset",
     "require_path",
@@ -35,7 +36,12 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     or when it names a FIFO, device or socket (never opened: it could block or never end)."""
     if path is None or str(path) == "":
         raise DataError(f"dataset {name!r}: dataset.path is not set; point it at {expected}")
-    resolved = Path(path).expanduser()
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"dataset.path={path!r}: must be a path (text), e.g. {expected}")
+    if "\0" in str(path):
+        raise DataError(f"dataset {name!r}: dataset.path {str(path)!r} holds a NUL byte, which "
+                        f"no file name can; set dataset.path to {expected}")
+    resolved = _expand_user(Path(path), name=name, expected=expected)
     try:
         mode = resolved.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -55,6 +61,43 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     return resolved
 
 
+def _expand_user(path: Path, *, name: str, expected: str) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded; a `DataError` for an unknown user
+    (pathlib raises a bare RuntimeError)."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        user = path.parts[0][1:]
+        raise DataError(
+            f"dataset {name!r}: {path}: no user {user!r} for '~' (or no home directory); "
+            f"write the full path: set dataset.path to {expected}"
+        ) from None
+
+
+def check_count(value: object, *, key: str) -> None:
+    """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is an integer or ``None``
+    (the Python API passes what it is given: no config check ran first)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+        raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
+
+
+def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None:
+    """Refuse a ``dataset.num_classes`` of which more than half the classes could have no
+    sample (beyond twice both the samples and the largest label): a typo, and the models,
+    their outputs and the attacks grow with it (100000 classes for 40 samples trained
+    100000-way models, then an attack allocated 74.5 GiB). Fewer classes with no sample
+    are allowed: a subset of a larger task."""
+    largest = int(y.max())
+    fillable = max(len(y), largest + 1)
+    if num_classes > 2 * fillable:
+        raise DataError(
+            f"{source}: dataset.num_classes={num_classes} but the data holds {len(y)} samples "
+            f"with labels up to {largest}: at least {num_classes - fillable} of the classes "
+            "could have no sample; set dataset.num_classes to the number of classes (null "
+            "infers it from the labels)"
+        )
+
+
 def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
     """``y`` as int64; a `DataError` for complex, fractional, NaN, infinite or huge labels."""
     if np.issubdtype(y.dtype, np.complexfloating):
@@ -72,7 +115,7 @@ def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
                 f"at sample {bad[0]} ({len(bad)} such labels)"
             )
         return y.astype(np.int64)
-    if not np.issubdtype(y.dtype, np.integer):
+    if y.dtype.kind not in "iu":  # numpy counts timedelta64 as an integer type
         raise DataError(f"{source}: labels must be integers, got dtype {y.dtype}")
     if y.dtype.kind == "u" and y.dtype.itemsize == 8 and y.max() >= 2**63:
         raise DataError(f"{source}: label {y.max()} is too large for a class index")
@@ -120,6 +163,7 @@ def as_labels(
     source: str,
     num_classes: int | None,
     label_base: int | None = 0,
+    user_classes: bool = False,
 ) -> tuple[np.ndarray, int, tuple[Any, ...] | None]:
     """Integer labels in ``[0, C)``, C, and the original label of each class if they changed.
 
@@ -136,6 +180,9 @@ def as_labels(
             order.
         label_base: the smallest label value in the file (0 or 1); ``None`` detects 1-based
             labels when they span exactly ``1..num_classes``.
+        user_classes: ``num_classes`` is the user's ``dataset.num_classes`` (not a fixed
+            property of the format): a count beyond both the samples and the largest label
+            is refused.
 
     Raises:
         DataError: naming ``source``, for labels out of range, not integers, or of one class.
@@ -158,6 +205,8 @@ def as_labels(
     if num_classes is not None and num_classes < 2:
         raise DataError(f"{source}: num_classes={num_classes}; need at least 2 classes")
     y = _integer_labels(y, source=source)
+    if user_classes and num_classes is not None:
+        _check_user_classes(num_classes, y, source=source)
     if not (y != y[0]).any():
         raise DataError(
             f"{source}: all {len(y)} labels are {y[0]}: a single class; a classifier and its "
@@ -208,7 +257,7 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
     """float32 features [N, ...]; a `DataError` for non-numeric, complex, misshaped or
     non-finite data."""
     x = np.asarray(x)
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+    if x.dtype.kind not in "biufc":  # not timedelta64, which numpy counts as a number
         raise DataError(f"{source}: features must be numeric, got dtype {x.dtype}")
     if np.issubdtype(x.dtype, np.complexfloating):
         raise DataError(f"{source}: features must be real numbers, got dtype {x.dtype}")
@@ -236,6 +285,7 @@ def subsample(
     x: np.ndarray, y: np.ndarray, *, max_samples: int | None, seed: int, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """At most ``max_samples`` rows drawn at random from the seed (all rows when ``None``)."""
+    check_count(max_samples, key="max_samples")
     if max_samples is None or max_samples >= len(y):
         return x, y
     if max_samples < 2:
@@ -262,6 +312,8 @@ def standardise_images(x: np.ndarray) -> np.ndarray:
 def duplicate_count(x: np.ndarray) -> int:
     """How many samples of ``x`` [N, ...] equal another sample exactly, feature for feature."""
     flat = np.ascontiguousarray(x).reshape(len(x), -1)
+    if flat.dtype.kind in "fc":
+        flat = flat + flat.dtype.type(0)  # -0.0 becomes 0.0: the same value, other bytes
     rows = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1])))[:, 0]
     _, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True)
     return int((counts[inverse] > 1).sum())
@@ -293,18 +345,21 @@ def finish_dataset(
     seed: int = 0,
     standardize: bool = False,
     class_labels: tuple[Any, ...] | None = None,
+    user_classes: bool = False,
 ) -> Dataset:
     """Validate raw arrays read from ``source`` and wrap them as a `Dataset`.
 
     ``standardize`` scales images [N, C, H, W] per channel and other data per feature, after
     subsampling (so the statistics are those of the data the run uses). ``class_labels`` is
     the original label of each class when the loader already mapped them (text labels);
-    otherwise `as_labels` records any shift or remapping it makes.
+    otherwise `as_labels` records any shift or remapping it makes. ``user_classes``: see
+    `as_labels`.
     """
     check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
                  what="converting the features to float32")
     labels, classes, remapped = as_labels(
-        y, source=source, num_classes=num_classes, label_base=label_base
+        y, source=source, num_classes=num_classes, label_base=label_base,
+        user_classes=user_classes,
     )
     features = as_features(x, source=source, num_samples=len(labels))
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)

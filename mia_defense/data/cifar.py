@@ -3,6 +3,7 @@ unpickler, no code runs) or the binary version. Images keep their shape [N, 3, 3
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from mia_defense.data.safe_pickle import safe_loads
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["load_cifar10", "load_cifar100"]
+
+log = logging.getLogger(__name__)
 
 _PIXELS = 3 * 32 * 32
 _SPLITS = ("all", "train", "test")
@@ -84,11 +87,24 @@ def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
         for kind in ("python", "binary"):
             found = [folder / n for n in names[kind] if is_regular_file(folder / n)]
             if found:
+                _warn_missing(folder, names[kind], found, split=split)
                 return found
     raise DataError(
         f"dataset {layout.name!r}: no CIFAR batch files for split {split!r} in {root}; "
         f"expected {_expected(layout)}"
     )
+
+
+def _warn_missing(folder: Path, names: list[str], found: list[Path], *, split: str) -> None:
+    """Say which batch files of ``split`` are missing (a half-extracted archive): the run
+    would use a smaller dataset than the user thinks."""
+    missing = [n for n in names if folder / n not in found]
+    if missing:
+        log.warning(
+            "%s: %d of the %d CIFAR batch files of split %r are missing (%s); using the %d "
+            "found. Extract the archive again for the whole dataset", folder, len(missing),
+            len(names), split, ", ".join(missing), len(found),
+        )
 
 
 def _read_batch(path: Path, layout: _Layout, *, label_key: str, label_index: int

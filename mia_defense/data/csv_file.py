@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.data.checks import finish_dataset, require_path
+from mia_defense.data.checks import check_count, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.encoding import encode_features, rows_outside_test
 from mia_defense.data.guards import check_memory, open_regular, reports_file_errors
@@ -59,11 +59,31 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
     with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8-sig", newline="") as text:
         size = os.fstat(handle.fileno()).st_size
         check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
+        head = handle.read(4)
+        if head.startswith((b"\x1f\x8b", b"PK\x03\x04")):
+            raise DataError(f"{path}: not a CSV text file: {_what_it_is(head)}")
+        handle.seek(0)
         try:
             return _parse_csv(csv.reader(text, delimiter=delimiter), path=path,
                               label_column=label_column)
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except UnicodeDecodeError as exc:
+            handle.seek(0)
+            raise DataError(
+                f"{path}: not a readable CSV text file ({exc}); {_what_it_is(handle.read(4))}"
+            ) from exc
+        except csv.Error as exc:
             raise DataError(f"{path}: not a readable CSV text file ({exc})") from exc
+
+
+def _what_it_is(head: bytes) -> str:
+    """What to do with a file that is not UTF-8 text, from its first bytes."""
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed; decompress it first (gunzip) and point at the CSV"
+    if head.startswith(b"PK"):
+        return "it is a zip archive; extract the CSV from it and point at that"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "it is UTF-16 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
+    return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"
 
 
 class _Kinds:
@@ -126,12 +146,17 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) ->
     kinds = _Kinds(names, path=path)
     numeric = kinds.numeric
     values, lines, labels = array("d"), array("q"), []
+    line = reader.line_num  # type: ignore[attr-defined]
     for row in reader:
+        first, line = line + 1, reader.line_num  # type: ignore[attr-defined]
         if not row:
             continue
-        line = reader.line_num  # type: ignore[attr-defined]
         if len(row) != width:
-            raise DataError(f"{path}: line {line} has {len(row)} fields but the header has {width}")
+            spans = (f" (a quoted field runs from line {first} to line {line}: close its \")"
+                     if line > first else "")
+            raise DataError(
+                f"{path}: line {first} has {len(row)} fields but the header has {width}{spans}"
+            )
         labels.append(row[target].strip())
         lines.append(line)
         column = 0
@@ -327,6 +352,8 @@ def load_csv(
         seed: the run's seed (the subset and the plan's split).
         name: the dataset's name in logs and results.
     """
+    check_count(num_classes, key="num_classes")
+    check_count(max_samples, key="max_samples")
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
@@ -342,7 +369,7 @@ def load_csv(
     _check_missing(table, path=file)
     data = finish_dataset(
         table.values, y, name=name, source=str(file), num_classes=num_classes,
-        max_samples=max_samples, seed=seed, class_labels=class_labels,
+        max_samples=max_samples, seed=seed, class_labels=class_labels, user_classes=True,
     )
     x = encode_features(
         data.x, table.categories, fit_rows=rows_outside_test(data, plan, seed=seed),

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from mia_defense.data.checks import finish_dataset, require_path
+from mia_defense.data.checks import check_count, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     check_memory,
@@ -29,7 +29,7 @@ from mia_defense.data.guards import (
     open_regular,
     reports_file_errors,
 )
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["load_npz", "load_purchase100", "load_texas100"]
 
@@ -155,7 +155,8 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
 
 def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
     """A comma-separated numeric matrix without header, one row per sample."""
-    with open_regular(path) as handle, io.TextIOWrapper(handle, encoding="utf-8") as text:
+    # utf-8-sig: a byte-order mark (saved by Excel or Notepad) is not part of the first value
+    with open_regular(path) as handle, io.TextIOWrapper(handle, encoding="utf-8-sig") as text:
         size = os.fstat(handle.fileno()).st_size
         # Each value takes at least 2 bytes ("0,"); the parser may double its buffer once.
         check_memory(size * np.dtype(dtype).itemsize, source=path, what="parsing the text")
@@ -308,11 +309,18 @@ def load_npz(
         seed: the run's seed.
         name: the dataset's name in logs and results.
     """
+    check_count(num_classes, key="num_classes")
+    check_count(max_samples, key="max_samples")
+    if x_key == y_key:
+        raise ConfigError(
+            f"dataset.x_key and dataset.y_key both name {x_key!r}: the features and the labels "
+            "are different arrays of the .npz; set each to its own"
+        )
     file = require_path(path, name=name, expected="an .npz file made with np.savez")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
     x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
     return finish_dataset(
         x, y, name=name, source=str(file), num_classes=num_classes, max_samples=max_samples,
-        seed=seed, standardize=standardize,
+        seed=seed, standardize=standardize, user_classes=True,
     )

@@ -1,0 +1,167 @@
+"""Hostile data inputs, second round: loader arguments of the wrong type given through the
+Python API, class counts the data cannot fill, unknown home directories, partial CIFAR
+folders, compressed or mis-encoded CSV files, unclosed quotes and look-alike duplicates.
+
+Each case either works correctly or is one DataError/ConfigError naming the path or key.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+
+import numpy as np
+import pytest
+
+from mia_defense.data import (
+    load_cifar10,
+    load_csv,
+    load_npz,
+    load_purchase100,
+    load_texas100,
+)
+from mia_defense.data.checks import duplicate_count
+from mia_defense.errors import ConfigError, DataError
+from tests.data.files import write_cifar_python
+
+_CSV = "a,b,y\n" + "".join(f"{i},{i % 5},{i % 2}\n" for i in range(40))
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(_CSV)
+    return path
+
+
+@pytest.fixture
+def npz_file(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez(path, x=np.random.default_rng(0).random((40, 3)), y=np.arange(40) % 2)
+    return path
+
+
+@pytest.mark.parametrize("loader", ["csv", "npz"])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"num_classes": "2"}, r"dataset.num_classes='2': must be an integer >= 2 or null"),
+        ({"num_classes": 2.5}, r"dataset.num_classes=2.5: must be an integer >= 2 or null"),
+        ({"max_samples": "5"}, r"dataset.max_samples='5': must be an integer >= 2 or null"),
+        ({"max_samples": 2.5}, r"dataset.max_samples=2.5: must be an integer >= 2 or null"),
+    ],
+)
+def test_loader_settings_of_the_wrong_type_name_their_key(csv_file, npz_file, loader, options,
+                                                           message):
+    """Through the Python API no config check runs first: the loaders check their settings
+    (a str num_classes was a raw TypeError, 2.5 classes silently became 2)."""
+    with pytest.raises(ConfigError, match=message):
+        if loader == "csv":
+            load_csv(path=csv_file, label_column="y", **options)
+        else:
+            load_npz(path=npz_file, **options)
+
+
+@pytest.mark.parametrize("loader", ["csv", "npz"])
+def test_a_class_count_no_data_can_fill_is_refused(csv_file, npz_file, loader):
+    """num_classes=100000 on 40 samples labelled 0/1 trained 100000-way models and then
+    allocated 74.5 GiB in an attack (np.eye(C)): a raw MemoryError after training."""
+    with pytest.raises(DataError, match=r"dataset.num_classes=100000 .* 40 samples .* labels "
+                       r"up to 1.*set dataset.num_classes to the number of classes"):
+        if loader == "csv":
+            load_csv(path=csv_file, label_column="y", num_classes=100000)
+        else:
+            load_npz(path=npz_file, num_classes=100000)
+    # classes up to the largest label stay allowed, even with fewer samples than classes
+    assert load_npz(path=npz_file, num_classes=40).num_classes == 40
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "message"),
+    [
+        ("~no_such_user_mia/x.npz", DataError, r"~no_such_user_mia/x.npz: no user "
+         r"'no_such_user_mia' for '~'.*set dataset.path"),
+        ("bad\0name.npz", DataError, r"dataset.path 'bad\\x00name.npz' holds a NUL byte"),
+        (5, ConfigError, r"dataset.path=5: must be a path"),
+    ],
+)
+def test_paths_no_file_could_have_are_named(path, error, message):
+    """An unknown ~user was a raw RuntimeError (a ConfigError quoting it through mia-train);
+    a NUL byte a raw ValueError; a number a raw TypeError."""
+    with pytest.raises(error, match=message):
+        load_npz(path=path)
+
+
+def test_timedeltas_are_neither_labels_nor_features(tmp_path):
+    """numpy counts timedelta64 as an integer type: durations were taken as class indices."""
+    x = np.random.default_rng(0).random((6, 2))
+    np.savez(tmp_path / "t.npz", x=x, y=np.array([0, 1, 2, 0, 1, 2], dtype="timedelta64[s]"))
+    with pytest.raises(DataError, match=r"t.npz: labels must be integers, got dtype timedelta64"):
+        load_npz(path=tmp_path / "t.npz")
+    np.savez(tmp_path / "f.npz", x=x.astype("timedelta64[s]"), y=np.arange(6) % 2)
+    with pytest.raises(DataError, match=r"f.npz: features must be numeric, got dtype timedelta64"):
+        load_npz(path=tmp_path / "f.npz")
+
+
+def test_the_same_array_as_features_and_labels_is_refused(npz_file):
+    with pytest.raises(ConfigError, match=r"dataset.x_key and dataset.y_key both name 'y'"):
+        load_npz(path=npz_file, x_key="y", y_key="y")
+
+
+def test_a_cifar_folder_missing_batches_says_which(tmp_path, caplog):
+    """A half-extracted archive loaded what was there without a word: a smaller dataset."""
+    folder = write_cifar_python(tmp_path / "cifar-10-batches-py")  # data_batch_1, _2, test_batch
+    os.remove(folder / "data_batch_2")
+    with caplog.at_level(logging.WARNING, logger="mia_defense.data"):
+        data = load_cifar10(path=folder)
+    assert len(data) == 40
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("data_batch_2" in w and "data_batch_5" in w and "missing" in w
+               for w in warnings), warnings
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mia_defense.data"):
+        load_cifar10(path=folder / "data_batch_1")  # one batch named on purpose: no warning
+    assert not [r for r in caplog.records if "batch files" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (gzip.compress(_CSV.encode()), r"d.csv: .*gzip-compressed; decompress it"),
+        (b"PK\x03\x04" + bytes(40), r"d.csv: .*zip archive; extract the CSV"),
+        (_CSV.encode("utf-16"), r"d.csv: .*UTF-16.*save it as UTF-8"),
+        ("a,y\ncaf\xe9,1\nthe,0\n".encode("latin-1"), r"d.csv: .*save it as UTF-8"),
+    ],
+)
+def test_a_csv_that_is_not_utf8_text_says_what_it_is(tmp_path, content, message):
+    path = tmp_path / "d.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_csv(path=path, label_column="y")
+
+
+def test_an_unclosed_quote_names_the_line_where_it_opens(tmp_path):
+    """The csv module reads an unclosed quote to the end of the file: the error named the
+    last line, not the one to fix."""
+    path = tmp_path / "q.csv"
+    path.write_text('a,b,y\n1,2,0\n"abc,1,0\n1,2,1\n3,4,0\n')
+    with pytest.raises(DataError, match=r'q.csv: line 3 has 1 fields but the header has 3 '
+                       r'\(a quoted field runs from line 3 to line 5: close its "\)'):
+        load_csv(path=path, label_column="y")
+
+
+def test_purchase_and_texas_text_files_may_start_with_a_byte_order_mark(tmp_path):
+    (tmp_path / "dataset_purchase").write_text("\ufeff1,0,1\n2,1,0\n3,1,1\n")
+    assert list(load_purchase100(path=tmp_path, label_base=1).y) == [0, 1, 2]
+    texas = tmp_path / "texas" / "100"
+    texas.mkdir(parents=True)
+    (texas / "feats").write_text("\ufeff0,1\n1,0\n1,1\n")
+    (texas / "labels").write_text("\ufeff1\n2\n3\n")
+    assert load_texas100(path=tmp_path / "texas").x.shape == (3, 2)
+
+
+def test_zero_and_negative_zero_are_the_same_record():
+    """Exact copies were compared byte for byte: 0.0 and -0.0 hid a duplicate."""
+    x = np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 3.0]], dtype=np.float32)
+    assert duplicate_count(x) == 2
