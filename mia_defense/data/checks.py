@@ -47,6 +47,7 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     except (FileNotFoundError, NotADirectoryError):
         raise DataError(
             f"dataset {name!r}: {resolved} does not exist; set dataset.path to {expected}"
+            + _relative_to(resolved)
         ) from None
     except OSError as exc:
         raise DataError(
@@ -59,6 +60,15 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
             f"set dataset.path to {expected}"
         )
     return resolved
+
+
+def _relative_to(path: Path) -> str:
+    """Where a relative ``path`` was looked for: the working directory, which is not where
+    the command was started when the launcher changes it (hydra.job.chdir=true)."""
+    if path.is_absolute():
+        return ""
+    return f" (a relative path is read from the working directory, {Path.cwd()}; or give " \
+        "an absolute path)"
 
 
 def _expand_user(path: Path, *, name: str, expected: str) -> Path:

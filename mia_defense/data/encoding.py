@@ -41,12 +41,20 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
     """
     if plan is None:
         return None
+    if not isinstance(plan, Mapping):
+        raise ConfigError(f"dataset.plan={plan!r}: must be the plan's settings "
+                          f"{list(PLAN_KEYS)} (the packaged configs set dataset.plan: ${{plan}})")
     unknown = sorted(set(map(str, plan)) - {*PLAN_KEYS, "num_models"})
     if unknown:
         raise ConfigError(
             f"dataset.plan.{unknown[0]}: unknown key; dataset.plan takes the plan's "
             f"{list(PLAN_KEYS)} (the packaged configs set dataset.plan: ${{plan}})"
         )
+    for key in PLAN_KEYS:
+        value = plan.get(key)
+        integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if value is not None and not integer:
+            raise ConfigError(f"dataset.plan.{key}={value!r}: must be an integer or null")
     from mia_defense.plan import make_plan  # here: mia_defense.plan imports this package
 
     # The split depends on the sizes and the seed only; K = 2 draws the smallest masks.

@@ -165,3 +165,28 @@ def test_zero_and_negative_zero_are_the_same_record():
     """Exact copies were compared byte for byte: 0.0 and -0.0 hid a duplicate."""
     x = np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 3.0]], dtype=np.float32)
     assert duplicate_count(x) == 2
+
+
+def test_a_missing_relative_path_says_where_it_was_looked_for(tmp_path, monkeypatch):
+    """With hydra.job.chdir=true the working directory is the run directory: 'probe/ok.csv
+    does not exist' about a file the user can see in the launch directory."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match=rf"sub/d.csv does not exist; set dataset.path to .* "
+                       rf"\(a relative path is read from the working directory, {tmp_path};"):
+        load_csv(path="sub/d.csv", label_column="y")
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ({"population_size": "10", "test_size": None}, r"dataset.plan.population_size='10': "
+         r"must be an integer or null"),
+        ({"population_size": None, "test_size": 2.5}, r"dataset.plan.test_size=2.5: must be"),
+        (5, r"dataset.plan=5: must be the plan's settings"),
+    ],
+)
+def test_plan_settings_of_the_wrong_type_given_to_load_csv_name_their_key(csv_file, plan,
+                                                                        message):
+    """The CSV loader draws the plan's test split itself: a str size was a raw TypeError."""
+    with pytest.raises(ConfigError, match=message):
+        load_csv(path=csv_file, label_column="y", plan=plan)
