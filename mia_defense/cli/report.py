@@ -85,15 +85,17 @@ def _print_report(report: Report) -> None:
           f"{unranked} not ranked")  # fmt: skip
     print(f"{len(report.groups)} rows. {report.grouping}")
     for (dataset, model), front in report.fronts.items():
+        dataset, model = one_line(dataset, limit=300), one_line(model, limit=300)
         print(f"Pareto front of {dataset} · {model} (test accuracy up, strongest attack's "
               "TPR@0.1%FPR down; figures: mean [95% interval]):")  # fmt: skip
         for rank, i in enumerate(front, start=1):
             g = report.groups[i]
             acc, tpr, auc = g.test_accuracy, g.leak_tpr, g.leak_auc
-            print(f"  {rank}. {g.label}  {_figure('acc', acc.value, acc.low, acc.high, 3)}  "
+            label = one_line(g.label, limit=300)
+            print(f"  {rank}. {label}  {_figure('acc', acc.value, acc.low, acc.high, 3)}  "
                   f"{_figure('TPR@0.1%FPR', tpr.value, tpr.low, tpr.high, 4)}  "
                   f"{_figure('AUC', auc.value, auc.low, auc.high, 3)}  n={g.n}  "
-                  f"[{g.family}]")  # fmt: skip
+                  f"[{one_line(g.family, limit=300)}]")  # fmt: skip
     if report.not_ranked:
         print("Runs not ranked (no privacy verdict):")
         for run, reason in report.not_ranked:

@@ -25,6 +25,8 @@ from mia_defense.report.table import (
     RunSummary,
     caveats_markdown,
     markdown_table,
+    md_code,
+    md_text,
     not_ranked_markdown,
     summarise,
     write_csv,
@@ -115,7 +117,7 @@ def _fronts_markdown(report: Report) -> str:
     for (dataset, model), front in report.fronts.items():
         lines += [
             "",
-            f"### {dataset} · {model}",
+            f"### {md_text(dataset)} · {md_text(model)}",
             "",
             "| # | row | family | n | test accuracy [95% CI] | TPR@0.1%FPR [95% CI] | "
             "AUC [95% CI] | ε |",
@@ -128,7 +130,7 @@ def _fronts_markdown(report: Report) -> str:
             if g.epsilon is not None and not g.epsilon_valid:
                 eps += " (not a guarantee)"
             lines.append(
-                f"| {rank} | `{g.label}` | {g.family} | {g.n} | "
+                f"| {rank} | `{md_code(g.label)}` | {md_text(g.family)} | {g.n} | "
                 f"{_interval(acc.value, acc.low, acc.high, 3)} | "
                 f"{_interval(tpr.value, tpr.low, tpr.high, 4)} | "
                 f"{_interval(auc.value, auc.low, auc.high, 3)} | {eps} |"
@@ -141,9 +143,9 @@ def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -
         _SUMMARY_TITLE,
         "",
         f"{len(report.summaries)} runs in {len(report.groups)} rows from "
-        f"{', '.join(f'`{p}`' for p in sources)}. Utility is the test accuracy (mean over the "
-        "K models); leakage is the strongest membership-inference attack's true-positive rate "
-        "at 0.1% false-positive rate (chance = 0.001).",
+        f"{', '.join(f'`{md_code(p)}`' for p in sources)}. Utility is the test accuracy "
+        "(mean over the K models); leakage is the strongest membership-inference attack's "
+        "true-positive rate at 0.1% false-positive rate (chance = 0.001).",
         "",
         report.grouping,
         "",
@@ -209,6 +211,27 @@ def _foreign_file(out_dir: Path) -> str | None:
     return next((name for name in REPORT_FILES if os.path.lexists(out_dir / name)), None)
 
 
+def _check_not_among_run_files(out_dir: Path) -> None:
+    """Refuse an existing, non-empty ``out_dir`` inside a run directory that no report wrote
+    (the run's tb/, checkpoints/...): the report would mix its files with the run's. A new
+    folder in a run (``RUN/report``, the default for one run) or a report's own is fine."""
+    if not out_dir.is_dir() or _written_by_a_report(out_dir):
+        return
+    with os.scandir(out_dir) as entries:
+        if next(entries, None) is None:
+            return
+    run = next(
+        (p for p in out_dir.absolute().parents
+         if (p / RESULTS).is_file() or (p / ".hydra").is_dir()),
+        None,
+    )  # fmt: skip
+    if run is not None:
+        raise ConfigError(
+            f"{out_dir}: lies in the run {run} and holds files of its own; {_FIX_OUT}, e.g. "
+            f"{run / 'report'}"
+        )
+
+
 def check_out_dir(out_dir: Path) -> None:
     """Create ``out_dir`` if needed and make sure the report can be written there.
 
@@ -226,6 +249,12 @@ def check_out_dir(out_dir: Path) -> None:
         raise ConfigError(f"{out_dir}: {parent} is a file, not a directory; {_FIX_OUT}")
     if (out_dir / RESULTS).exists():
         raise ConfigError(f"{out_dir}: holds a run's {RESULTS}; {_FIX_OUT} outside the run")
+    if (out_dir / ".hydra").is_dir():
+        raise ConfigError(
+            f"{out_dir}: holds a run's .hydra/ (a run that failed or is still running: the "
+            f"report would mix its files with the run's); {_FIX_OUT} outside the run"
+        )
+    _check_not_among_run_files(out_dir)
     foreign = _foreign_file(out_dir) if out_dir.is_dir() else None
     if foreign:
         raise ConfigError(

@@ -33,6 +33,8 @@ __all__ = [
     "evaluation_labels",
     "flatten",
     "markdown_table",
+    "md_code",
+    "md_text",
     "name_items",
     "not_ranked_markdown",
     "short_labels",
@@ -505,7 +507,7 @@ def _number(header: str, value: Any) -> str:
         return "∞" if math.isinf(value) else f"{value:.3g}"
     if isinstance(value, float):
         return f"{value:.4f}" if "tpr@" in header else f"{value:.3f}"
-    return str(value).replace("|", "\\|")
+    return md_text(str(value))
 
 
 def _interval_cell(header: str, value: Any, low: Any, high: Any) -> str:
@@ -550,7 +552,7 @@ def markdown_table(
     ``leave_out`` are left to the CSV."""
     columns = [(t, idx) for t, idx in _markdown_columns(headers) if t not in leave_out]
     lines = [
-        "| " + " | ".join(title for title, _ in columns) + " |",
+        "| " + " | ".join(md_text(title) for title, _ in columns) + " |",
         "|" + "|".join("---" for _ in columns) + "|",
     ]
     for row in rows:
@@ -577,13 +579,26 @@ def caveats_markdown(entries: Sequence[tuple[str, str]]) -> str:
     if not entries:
         return ""
     lines = ["## Figures to read with care", "", "| run | caveat |", "|---|---|"]
-    lines += [f"| `{_cell(run)}` | {_cell(note)} |" for run, note in entries]
+    lines += [f"| `{md_code(run)}` | {md_text(note)} |" for run, note in entries]
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    """``text`` safe in a Markdown table cell (no column break, no code span break)."""
-    return str(text).replace("|", "\\|").replace("`", "'")
+def _printable(text: Any) -> str:
+    """``text`` with control characters (a terminal's escape codes, line breaks) as spaces."""
+    return "".join(c if c.isprintable() else " " for c in str(text))
+
+
+def md_code(text: Any) -> str:
+    """``text`` safe in a Markdown code span of a table cell (no column, code span or line
+    break); a code span shows HTML as text."""
+    return _printable(text).replace("|", "\\|").replace("`", "'")
+
+
+def md_text(text: Any) -> str:
+    """``text`` (a run name, a reason read from a file) safe as plain Markdown table text:
+    no column or line break, and no HTML (``<`` as ``&lt;``: a renderer would run
+    ``<img onerror=...>``)."""
+    return _printable(text).replace("|", "\\|").replace("<", "&lt;")
 
 
 def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:
@@ -599,5 +614,5 @@ def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:
         "| run | reason |",
         "|---|---|",
     ]
-    lines += [f"| `{_cell(run)}` | {_cell(reason)} |" for run, reason in entries]
+    lines += [f"| `{md_code(run)}` | {md_text(reason)} |" for run, reason in entries]
     return "\n".join(lines) + "\n"

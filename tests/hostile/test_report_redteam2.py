@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mia_defense.cli.report import main as report_main
 from mia_defense.report import write_report
 from mia_defense.tracking import write_json
 from tests.report.fake_runs import make_run
@@ -123,3 +124,65 @@ def test_an_invalid_epsilon_is_never_shown_as_a_guarantee(tmp_path):
     assert "no" in (tmp_path / "out" / "tradeoff.md").read_text()
     assert {g.runs[0].name: g.epsilon_valid for g in report.groups} == {
         "a": True, "b": False, "c": True}  # fmt: skip
+
+
+# --- where the report is written -----------------------------------------------------------
+
+
+def test_out_in_a_run_still_running_or_among_a_runs_files_is_refused(tmp_path, capsys):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    (root / "running" / ".hydra").mkdir(parents=True)  # results.json comes at its end
+    (root / "a" / "tb").mkdir()
+    (root / "a" / "tb" / "events.out.tfevents.1").write_bytes(b"x")
+    for out, expected in (
+        (root / "running", "holds a run's .hydra/ (a run that failed or is still running"),
+        (root / "a" / "tb", f"lies in the run {root / 'a'} and holds files of its own"),
+    ):
+        assert report_main([str(root), "--out", str(out), "--no-tensorboard"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"mia-report: {out}: {expected}"), err
+        assert "choose another report directory" in err
+    assert sorted(p.name for p in (root / "running").iterdir()) == [".hydra"]
+    assert sorted(p.name for p in (root / "a" / "tb").iterdir()) == ["events.out.tfevents.1"]
+    # a run's own report folder (the default for one run) stays allowed, and so is its rewrite
+    for _ in range(2):
+        assert report_main([str(root / "a"), "--no-tensorboard"]) == 0
+    assert (root / "a" / "report" / "README.md").is_file()
+
+
+# --- text from run names and files: Markdown, terminal ------------------------------------
+
+
+def test_run_names_cannot_break_the_markdown_or_the_terminal(tmp_path, capsys):
+    root = tmp_path / "sweep"
+    make_run(root / "a|b", test_accuracy=0.90, signal=3.0)
+    make_run(root / "x\x1b[2Jy", test_accuracy=0.80, signal=0.3, seed=1, defense="dp",
+             epsilon=1.0)  # fmt: skip
+    payload = make_run(root / "z", test_accuracy=0.85, signal=0.2, seed=2, defense="l2")
+    payload["privacy"].update(epsilon_refuted=True,
+                              epsilon_refuted_reason="<img src=x onerror=alert(1)>")  # fmt: skip
+    write_json(root / "z" / "results.json", payload)
+    assert report_main([str(root), "--no-tensorboard"]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed
+    summary = (root / "report" / "README.md").read_text()
+    fronts = summary.split("## Pareto fronts")[1].split("## Files")[0]
+    rows = [ln for ln in fronts.splitlines() if ln.startswith("| ") and "a" in ln]
+    assert any("`a\\|b`" in ln for ln in rows)
+    assert all(ln.count(" | ") == 7 for ln in rows if ln.startswith("| 1"))
+    for name in ("README.md", "tradeoff.md"):
+        text = (root / "report" / name).read_text()
+        assert "<img" not in text and "&lt;img src=x onerror=alert(1)>" in text
+        assert "\x1b" not in text
+
+
+def test_dollar_signs_in_names_are_text_in_the_charts_not_mathtext(tmp_path):
+    # matplotlib reads $...$ as mathtext: a run or defense named so raised a ParseException
+    root = tmp_path / "sweep"
+    make_run(root / "x=$\\frac{$", test_accuracy=0.90, signal=3.0)
+    make_run(root / "y=$^^$", test_accuracy=0.80, signal=0.3, seed=1, defense="dp$\\bad{",
+             epsilon=1.0)  # fmt: skip
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=True)
+    for name in ("tradeoff_tpr", "tradeoff_auc", "roc"):
+        assert report.files[name].read_bytes()[:4] == b"\x89PNG"
