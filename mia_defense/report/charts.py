@@ -42,6 +42,12 @@ _CAPTION = (
 )
 
 
+def _plain(text: str) -> str:
+    """``text`` as matplotlib shows it literally: ``$`` escaped (``$...$`` is mathtext, and a
+    name such as ``x=$\\frac{$`` raised a parse error), control characters as spaces."""
+    return "".join(c if c.isprintable() else " " for c in str(text)).replace("$", r"\$")
+
+
 def _styles(families: Sequence[str]) -> dict[str, tuple[str, str]]:
     """One (marker, colour) per family, in order of first appearance; the undefended
     baseline is always a black star, drawn last so that no other marker hides it."""
@@ -97,7 +103,7 @@ def _panel(
         baseline = family == BASELINE
         ax.errorbar(
             [e.value for e in xs], [e.value for e in ys], xerr=_error(xs), yerr=_error(ys),
-            marker=marker, linestyle="none", color=colour, label=family, capsize=2.5,
+            marker=marker, linestyle="none", color=colour, label=_plain(family), capsize=2.5,
             elinewidth=1.0, markersize=11 if baseline else 7, alpha=1.0 if baseline else 0.85,
             zorder=5 if baseline else 3,
         )  # fmt: skip
@@ -154,8 +160,8 @@ def tradeoff_figure(
         ax = fig.add_subplot(rows, cols, index + 1)
         members = [i for i, g in enumerate(groups) if g.pair == pair]
         _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()), styles=styles)
-        ax.set_title(f"{pair[0]} · {pair[1]}", fontsize=10)
-    fig.suptitle(title or "privacy-utility tradeoff: up and to the left is better")
+        ax.set_title(_plain(f"{pair[0]} · {pair[1]}"), fontsize=10)
+    fig.suptitle(_plain(title) or "privacy-utility tradeoff: up and to the left is better")
     fig.text(0.01, 0.005, _CAPTION, fontsize=7, color="dimgrey", va="bottom")
     fig.tight_layout(rect=(0, 0.6 / (5.2 * rows + 0.6), 1, 1))
     return fig
@@ -188,7 +194,7 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
     curves: dict[str, AttackResult] = {}
     for summary, label in zip(summaries, labels, strict=True):
         try:
-            curves[f"{label} [{summary.strongest_attack}]"] = run_roc(summary)
+            curves[_plain(f"{label} [{summary.strongest_attack}]")] = run_roc(summary)
         except DataError as exc:
             log.warning("no ROC curve for %s: %s", summary.name, exc)
     if not curves:
