@@ -5,13 +5,17 @@ from run names that could break the Markdown, the terminal or a spreadsheet."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mia_defense.cli.report import main as report_main
-from mia_defense.report import write_report
+from mia_defense.report import charts, write_report
 from mia_defense.tracking import write_json
 from tests.report.fake_runs import make_run
 
@@ -186,3 +190,37 @@ def test_dollar_signs_in_names_are_text_in_the_charts_not_mathtext(tmp_path):
     report = write_report([root], out_dir=tmp_path / "out", tensorboard=True)
     for name in ("tradeoff_tpr", "tradeoff_auc", "roc"):
         assert report.files[name].read_bytes()[:4] == b"\x89PNG"
+
+
+# --- the ROC curves read only the arrays they draw -------------------------------------------
+
+
+def _npz_with(path: Path, arrays: dict[str, Any], raw: dict[str, bytes]) -> None:
+    """An .npz of ``arrays`` and of members written as ``raw`` bytes (corrupt arrays)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.save(buffer, array)
+            archive.writestr(f"{name}.npy", buffer.getvalue())
+        for name, content in raw.items():
+            archive.writestr(f"{name}.npy", content)
+
+
+def test_roc_curves_read_only_masks_and_scores_with_a_size_cap(tmp_path, caplog, monkeypatch):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    make_run(root / "b", test_accuracy=0.80, signal=0.3, seed=1, defense="dp", epsilon=1.0)
+    # a real observations.npz also holds log_probs [K, A, N, C], gigabytes for a large run;
+    # the ROC needs the masks alone (here log_probs cannot even be read)
+    masks = np.load(root / "a" / "observations.npz")["masks"]
+    _npz_with(root / "a" / "observations.npz", {"masks": masks}, {"log_probs": b"\x93NUMPYjunk"})
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert "no ROC curve" not in caplog.text and "roc" in report.files
+    # an array larger than any run writes (a zip bomb: zeros compress 1000:1) is not inflated
+    monkeypatch.setattr(charts, "MAX_ARRAY_BYTES", masks.nbytes - 1)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        write_report([root], out_dir=tmp_path / "out2", tensorboard=False)
+    assert f"no ROC curve for a: {root / 'a' / 'scores.npz'}: scores/lira holds " in caplog.text
+    assert "bytes inflated, more than any run writes" in caplog.text
