@@ -117,29 +117,39 @@ def model_builder(factory: Callable[..., Any]) -> ModelBuilder:
 def check_model_output(
     model: nn.Module, *, input_shape: Sequence[int], num_classes: int, name: str = "model"
 ) -> None:
-    """Run a batch of two zero samples; the model must return logits ``[2, num_classes]``.
+    """Run a batch of two zero samples in eval mode, then in training mode (what the first
+    training step runs: a module may differ there); the model must return logits
+    ``[2, num_classes]`` in both.
 
-    Runs in eval mode, without gradients and without touching the global RNG, so it changes
-    neither the model nor the run's randomness.
+    Runs without gradients and without touching the global RNG, and puts back the buffers
+    the training-mode pass updates (BatchNorm's statistics), so it changes neither the model
+    nor the run's randomness.
     """
     if not any(p.requires_grad for p in model.parameters()):
         raise UnsupportedModelError(f"model._target_={name} has no trainable parameters")
     device = next(model.parameters()).device
     was_training = model.training
-    try:
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            model.eval()
-            out = model(torch.zeros((2, *input_shape), device=device))
-    except Exception as exc:
-        raise UnsupportedModelError(
-            f"model._target_={name} fails on a batch of shape {[2, *input_shape]} (the "
-            f"dataset's samples are {list(input_shape)}): {exc.__class__.__name__}: {exc}"
-        ) from exc
-    finally:
-        model.train(was_training)
-    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, num_classes):
-        shape = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        raise UnsupportedModelError(
-            f"model._target_={name} returns {shape} for a batch of 2, expected logits "
-            f"[2, {num_classes}] (one per class)"
-        )
+    buffers = {key: value.clone() for key, value in model.named_buffers()}
+    for training, mode in ((False, ""), (True, " in training mode (model.train())")):
+        try:
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                model.train(training)
+                out = model(torch.zeros((2, *input_shape), device=device))
+        except Exception as exc:
+            raise UnsupportedModelError(
+                f"model._target_={name} fails{mode} on a batch of shape {[2, *input_shape]} "
+                f"(the dataset's samples are {list(input_shape)}): "
+                f"{exc.__class__.__name__}: {exc}"
+            ) from exc
+        finally:
+            model.train(was_training)
+            with torch.no_grad():
+                for key, value in model.named_buffers():
+                    if key in buffers:
+                        value.copy_(buffers[key])
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, num_classes):
+            shape = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise UnsupportedModelError(
+                f"model._target_={name} returns {shape}{mode} for a batch of 2, expected "
+                f"logits [2, {num_classes}] (one per class)"
+            )

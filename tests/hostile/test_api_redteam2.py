@@ -257,3 +257,63 @@ def test_float64_weights_of_a_float32_model_still_load(tmp_path):
     model = nn.Linear(4, 3)
     load_model(path, model, fingerprint="fp")
     assert model.weight.dtype == torch.float32 and torch.equal(model.weight, weight)
+
+
+# -- a user's module in training mode -------------------------------------------------------
+
+
+class _TrainRaises(nn.Module):
+    def __init__(self, *, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            raise RuntimeError("only in training mode")
+        return self.fc(x)
+
+
+class _TrainShape(_TrainRaises):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.fc(x)
+        return out[:, :2] if self.training else out
+
+
+class _Norm(nn.Module):
+    def __init__(self, *, num_classes: int) -> None:
+        super().__init__()
+        self.fc, self.bn = nn.Linear(4, num_classes), nn.BatchNorm1d(num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bn(self.fc(x))
+
+
+@pytest.mark.parametrize(
+    ("cls", "message"),
+    [
+        (_TrainRaises, r"fails in training mode \(model.train\(\)\) on a batch of shape "
+                       r"\[2, 4\].*: RuntimeError: only in training mode"),
+        (_TrainShape, r"returns \[2, 2\] in training mode \(model.train\(\)\) for a batch of 2, "
+                      r"expected logits \[2, 3\]"),
+    ],
+)  # fmt: skip
+def test_a_module_that_fails_only_in_training_mode_is_named_before_training(cls, message):
+    """The output check ran in eval mode only: a module failing in training mode reached the
+    engine's first step and ended the run with torch's traceback ('Target 3 is out of
+    bounds' from cross_entropy, or the module's own exception)."""
+    from mia_defense.models import model_builder
+
+    with pytest.raises(UnsupportedModelError, match=message):
+        model_builder(cls)(input_shape=(4,), num_classes=3)
+
+
+def test_the_training_mode_check_leaves_batchnorm_statistics_and_the_rng_alone():
+    from mia_defense.models import check_model_output
+
+    torch.manual_seed(0)
+    model = _Norm(num_classes=3)
+    before = torch.random.get_rng_state()
+    check_model_output(model, input_shape=(4,), num_classes=3)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert int(model.bn.num_batches_tracked) == 0 and model.training
+    assert torch.equal(model.bn.running_mean, torch.zeros(3))
