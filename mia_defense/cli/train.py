@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -22,7 +23,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.errors import DivergedError, MiaDefenseError
@@ -65,20 +66,32 @@ def __getattr__(name: str) -> Any:
 
 class RunDirCheck(Callback):
     """Hydra callback: the run (or sweep) directory must be a directory this user can write,
-    checked before Hydra creates it and writes its log there (else a bare traceback)."""
+    checked before Hydra creates it and writes its log there (else a bare traceback); it
+    must be new, empty or a run's (a sweep's) own, never a folder of other files (``/``,
+    ``$HOME``); and each run of a sweep must land inside the sweep directory."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         _refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
                            what="a sweep's directory", fix="each run of a sweep has a "
                            "folder of its own in it")  # fmt: skip
+        _refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=_is_run_dir)
         _require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _require_search_space(config)
+        _refuse_empty_sweep(config)
         _refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
                            what="a run's directory", fix="a sweep writes its runs into "
                            "folders of a directory of its own")  # fmt: skip
+        _refuse_foreign_dir(config.hydra.sweep.dir, key="hydra.sweep.dir", ours=_is_sweep_dir)
+        with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
+            _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
+        _keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if config.hydra.mode == RunMode.MULTIRUN:
+            _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
 
 
 class SweepSummary(Callback):
@@ -185,6 +198,25 @@ def _require_search_space(config: DictConfig) -> None:
         raise SystemExit(EXIT_USER_ERROR)
 
 
+def _refuse_empty_sweep(config: DictConfig) -> None:
+    """A sweep override with no value (``train.lr=range(0,0)``, ``range(5,1)``) makes a sweep
+    of no runs: Hydra ran nothing and the sweep ended as if it had succeeded."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for text in config.hydra.overrides.task:
+        try:
+            override = parser.parse_override(str(text))
+            empty = override.is_sweep_override() and not list(override.sweep_string_iterator())
+        except Exception:  # not enumerable here (interval, glob): the sweeper handles it
+            continue
+        if empty:
+            log.error("ConfigError: %s: the sweep has no value for %s, so no run; nothing was "
+                      "run. Give at least one value (range(START,STOP) stops before STOP)",
+                      text, override.key_or_group)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
 def _refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) -> None:
     """Refuse a sweep directory that is a single run's (it holds results.json) and a run
     directory that is a sweep's (multirun.yaml): the sweep's files and runs would be mixed
@@ -193,6 +225,98 @@ def _refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) -
         log.error("ConfigError: %s=%s is %s (it holds %s); %s: choose another %s", key, path,
                   what, held, fix, key)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+
+
+# What only a run directory of mia-train holds, and what a run refused before it claimed its
+# directory leaves there (Hydra's job log): a directory with anything else is no run's.
+_RUN_MARKS = ("results.json", ".lock", "checkpoints", "checkpoints_undefended")
+_RUN_LEFTOVERS = frozenset({"train.log", ".hydra", "tb"})
+# What only a sweep directory holds, besides its runs' folders and TensorBoard files.
+_SWEEP_MARKS = ("multirun.yaml", "optimization_results.yaml", ".model_store")
+
+
+def _is_run_dir(path: Path) -> bool:
+    """Whether ``path`` is empty or a mia-train run's directory (finished or not)."""
+    if any((path / mark).exists() for mark in _RUN_MARKS):
+        return True
+    return all(entry.name in _RUN_LEFTOVERS for entry in path.iterdir())
+
+
+def _is_sweep_dir(path: Path) -> bool:
+    """Whether ``path`` is empty or a sweep's directory: its own files, or only run folders."""
+    if any((path / mark).exists() for mark in _SWEEP_MARKS):
+        return True
+    return all(
+        entry.name.startswith("events.out.tfevents.")
+        or (entry.is_dir() and not entry.is_symlink() and _is_run_dir(entry))
+        for entry in path.iterdir()
+    )
+
+
+def _refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> None:
+    """Refuse an existing directory that holds files no run or sweep wrote (``/``, ``$HOME``,
+    a data folder): results, checkpoints and logs would be strewn among them."""
+    folder = Path(path)
+    try:
+        if not folder.is_dir() or ours(folder):
+            return
+        shown = sorted(entry.name for entry in folder.iterdir())
+    except OSError:
+        return  # unreadable: _require_writable_dir names the problem
+    listed = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
+    log.error("ConfigError: %s=%s holds files that are not mia-train's (%s); nothing was "
+              "changed. Choose a new or empty directory for %s", key, path, listed, key)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
+    """Each run of a sweep must get a folder strictly inside the sweep directory: a
+    ``hydra.sweep.subdir`` that is absolute, climbs out with ``..`` or is empty would put it
+    (and its results) over other runs or anywhere on the disk."""
+    root = os.path.abspath(sweep_dir)
+    target = os.path.abspath(os.path.join(root, subdir))
+    if os.path.commonpath([root, target]) == root and target != root:
+        return
+    log.error("ConfigError: hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
+              "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at its "
+              "default, or give a relative name without '..'", subdir, target, root)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+# The records a sweep leaves in its directory, written anew by each sweep started there.
+_SWEEP_RECORDS = ("multirun.yaml", "optimization_results.yaml")
+
+
+def _keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
+    """Keep what an earlier sweep into ``sweep_dir`` recorded: Hydra writes multirun.yaml
+    (Optuna optimization_results.yaml) over it. A record that differs from the ``upcoming``
+    multirun.yaml and has no copy yet is copied to ``multirun.1.yaml``, ``.2``, ...; a sweep
+    started again unchanged (a resume) adds nothing."""
+    from mia_defense.errors import DataError
+    from mia_defense.files import atomic_write
+
+    for name in _SWEEP_RECORDS:
+        path = sweep_dir / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        old = path.read_bytes()
+        stem, suffix = name.rsplit(".", 1)
+        kept = sorted(sweep_dir.glob(f"{stem}.*.{suffix}"))
+        if (name == "multirun.yaml" and old == upcoming.encode()) or any(
+            copy.is_file() and copy.read_bytes() == old for copy in kept
+        ):
+            continue
+        number = 1
+        while (sweep_dir / f"{stem}.{number}.{suffix}").exists():
+            number += 1
+        copy = sweep_dir / f"{stem}.{number}.{suffix}"
+        try:
+            atomic_write(copy, lambda handle, data=old: handle.write(data))
+        except DataError as exc:
+            log.error("DataError: %s; the earlier sweep's %s would be lost: free the space "
+                      "or choose a new hydra.sweep.dir", exc, path)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR) from None
+        log.info("kept the earlier sweep's %s as %s", name, copy.name)
 
 
 def _require_writable_dir(path: str, *, key: str) -> None:

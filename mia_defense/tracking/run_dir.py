@@ -220,6 +220,8 @@ def mark_run(
 # A float value in an override string (after '=', ',', '[' or ':'; up to ',', ']', '}').
 _FLOAT = re.compile(r"(?<=[=,\[:])(-?\d+\.\d+(?:[eE][-+]?\d+)?)(?=$|[,\]}])")
 _FLOAT_DIGITS = 6
+# The folder of the one run of a sweep that overrides no key (``mia-train -m``).
+EMPTY_DIRNAME = "defaults"
 # Hex digits of the hash that keeps shortened names apart.
 _SHORT_HASH = 8
 
@@ -238,7 +240,8 @@ def safe_dirname(text: str, *, max_bytes: int = 200) -> str:
     """``text`` (a sweep's override string) as ONE directory name inside the sweep directory.
 
     Path separators become ``%2F`` so that an override value such as ``/tmp/x`` or ``../..``
-    cannot place a run outside ``hydra.sweep.dir``; a name of only dots becomes ``_``; a
+    cannot place a run outside ``hydra.sweep.dir``; a name of only dots becomes ``_``, an
+    empty one (``-m`` with no swept key) `EMPTY_DIRNAME`, never the sweep directory itself; a
     float with more than 6 significant digits is written with 6 (results.json keeps the
     exact value) and the name then ends in ``~`` and a hash of the exact text, so trials
     whose floats agree in 6 digits still get distinct folders; a name too long for the
@@ -249,6 +252,8 @@ def safe_dirname(text: str, *, max_bytes: int = 200) -> str:
         name += "~" + hashlib.sha256(str(text).encode()).hexdigest()[:_SHORT_HASH]
     name = name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
     name = name.replace("\0", "%00")
+    if name == "":  # a sweep that overrides nothing: its one run gets a folder of its own
+        return EMPTY_DIRNAME
     if name.strip(".") == "":
         name = name.replace(".", "_")
     if len(name.encode()) > max_bytes:

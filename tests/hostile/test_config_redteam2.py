@@ -5,6 +5,12 @@ that are no run's. Each case checks that nothing finished changed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from mia_defense.config import check_config
+from mia_defense.errors import ConfigError
 from tests.helpers import mia_train
 
 TINY = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1", "progress=false",
@@ -25,3 +31,135 @@ def test_one_bad_point_of_a_grid_fails_alone_and_the_sweep_exits_2(tmp_path):
     refused = done.stdout.split("1 run(s) of this sweep were refused")[1]
     assert "train.lr=-1,~attack.attacks.shokri=null': ConfigError: train.lr=-1: must be " \
         "a finite number > 0" in refused
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (by relative path) with its bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("subdir", ["../..", "a/../..", ".", "", "ABS"])
+def test_a_sweep_subdir_outside_the_sweep_directory_is_refused_before_any_run(tmp_path, subdir):
+    # hydra.sweep.subdir=../.. put the run (results.json, checkpoints, .lock) two levels up
+    (tmp_path / "finished").mkdir()
+    (tmp_path / "finished" / "results.json").write_text('{"status": "complete"}')
+    before = tree(tmp_path)
+    subdir = str(tmp_path / "elsewhere") if subdir == "ABS" else subdir
+    sweep = tmp_path / "a" / "sweep"
+    done = mia_train("-m", *TINY, "train.lr=0.01", f"hydra.sweep.dir={sweep}",
+                     f"hydra.sweep.subdir={subdir}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"ConfigError: hydra.sweep.subdir={subdir} puts a run at " in done.stderr
+    assert "outside the sweep directory" in done.stderr
+    assert tree(tmp_path) == before  # nothing written anywhere, the sweep's folder included
+
+
+def test_a_subdir_that_escapes_through_an_override_value_is_refused_per_job(tmp_path):
+    # ${hydra.job.override_dirname} with +z=../../.. resolves only in the job: caught there
+    sweep = tmp_path / "a" / "b" / "sweep"
+    done = mia_train("-m", "progress=false", "+z=../../..", f"hydra.sweep.dir={sweep}",
+                     "hydra.sweep.subdir=${hydra.job.override_dirname}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "ConfigError: hydra.sweep.subdir=+z=../../.. puts a run at" in done.stderr
+    assert not list(tmp_path.rglob("results.json")) and not list(tmp_path.rglob(".lock"))
+
+
+@pytest.mark.parametrize("key", ["hydra.run.dir", "hydra.sweep.dir"])
+def test_a_directory_of_other_files_is_refused_as_run_or_sweep_directory(tmp_path, key):
+    # hydra.run.dir=/ (or $HOME, a data folder) strewed results.json, .lock, checkpoints/,
+    # tb/ and train.log among the user's files
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "data.csv").write_text("a,label\n1,0\n")
+    (folder / "notes").mkdir()
+    before = tree(tmp_path)
+    multirun = ["-m"] if key == "hydra.sweep.dir" else []
+    done = mia_train(*multirun, *TINY, f"{key}={folder}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert (f"ConfigError: {key}={folder} holds files that are not mia-train's (data.csv, "
+            f"notes); nothing was changed. Choose a new or empty directory for {key}"
+            ) in done.stderr  # fmt: skip
+    assert tree(tmp_path) == before and sorted(p.name for p in folder.iterdir()) == [
+        "data.csv", "notes"]
+
+
+def test_a_sweep_that_overrides_nothing_runs_in_a_folder_of_its_own(tmp_path):
+    # with no swept key the run's folder name was empty: results.json, checkpoints and
+    # .lock landed in the sweep directory itself, beside multirun.yaml
+    sweep = tmp_path / "sweep"
+    keys = ",".join(arg.split("=")[0].lstrip("~") for arg in TINY)
+    done = mia_train("-m", *TINY, f"hydra.sweep.dir={sweep}",
+                     f"hydra.job.config.override_dirname.exclude_keys=[{keys}]", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (sweep / "defaults" / "results.json").is_file()
+    assert not (sweep / "results.json").exists()
+
+
+def test_a_second_sweep_into_one_directory_keeps_the_first_sweeps_record(tmp_path):
+    # Hydra wrote the second sweep's multirun.yaml over the first's: its record was lost.
+    # (Points refused by the config check keep the sweeps quick; the record is written.)
+    sweep = tmp_path / "sweep"
+
+    def start(lr: str) -> None:
+        done = mia_train("-m", *TINY, f"train.lr={lr}", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+        assert done.returncode == 2 and "must be a finite number > 0" in done.stderr
+
+    start("-1")
+    first = (sweep / "multirun.yaml").read_text()
+    start("-2")
+    assert "train.lr=-2" in (sweep / "multirun.yaml").read_text()
+    assert (sweep / "multirun.1.yaml").read_text() == first and "train.lr=-1" in first
+    start("-2")  # the same sweep again (a resume): nothing more to keep
+    assert sorted(p.name for p in sweep.glob("multirun*.yaml")) == [
+        "multirun.1.yaml", "multirun.yaml"]
+
+
+# -- _target_ at a callable that would run when the run builds it ---------------------------
+
+FORBIDDEN = [
+    (["dataset._target_=os.system", "+dataset.command=id"], "dataset._target_='os.system'"),
+    (["release._target_=subprocess.run", "+release.args=id"],
+     "release._target_='subprocess.run'"),
+    (["attack.attacks.loss._target_=os.system"], "attack.attacks.loss._target_='os.system'"),
+    (["+defense.x._target_=shutil.rmtree", "+defense.x.path=/x"],
+     "defense.x._target_='shutil.rmtree'"),
+    # an alias through a module of ours, Hydra's own instantiation, torch's file functions
+    (["attack.attacks.loss._target_=mia_defense.cli.train.os.system"],
+     "attack.attacks.loss._target_='mia_defense.cli.train.os.system'"),
+    (["model._target_=hydra.utils.call", "+model.path=os.system"],
+     "model._target_='hydra.utils.call'"),
+    (["attack.attacks.loss._target_=torch.hub.load"],
+     "attack.attacks.loss._target_='torch.hub.load'"),
+    # nested: Hydra instantiates the arguments of a target too
+    (["+model.activation={_target_:builtins.exec,_args_:[x]}"],
+     "model.activation._target_='builtins.exec'"),
+    (["+model.layers=[{_target_:shutil.rmtree,path:/x}]"],
+     "model.layers[0]._target_='shutil.rmtree'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("overrides", "named"), FORBIDDEN, ids=[c[1] for c in FORBIDDEN])
+def test_a_target_outside_the_allowed_places_is_refused(make_cfg, overrides, named):
+    with pytest.raises(ConfigError) as caught:
+        check_config(make_cfg(*overrides))
+    assert f"{named}: not a dataset, model, defense, release, attack or optimiser; a " \
+        "_target_ may not name the standard library" in str(caught.value)
+
+
+def test_mia_train_refuses_os_system_before_anything_runs(tmp_path):
+    flag = tmp_path / "ran"
+    done = mia_train(*TINY, "attack.attacks.loss._target_=os.system",
+                     f"+attack.attacks.loss.command='touch {flag}'",
+                     f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "attack.attacks.loss._target_='os.system'" in done.stderr
+    assert not flag.exists() and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("empty", ["range(0,0)", "range(5,1)"])
+def test_a_sweep_of_no_points_is_refused(tmp_path, empty):
+    # it ran nothing and exited 0, printing the sweep directory as if it had succeeded
+    done = mia_train("-m", *TINY, f"train.lr={empty}", f"hydra.sweep.dir={tmp_path / 's'}",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert f"ConfigError: train.lr={empty}: the sweep has no value for train.lr" in done.stderr
+    assert not (tmp_path / "s").exists()
