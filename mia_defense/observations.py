@@ -350,6 +350,37 @@ def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
     if withheld.any():
         return [f"{name}: the output {_where(withheld)} withholds every class (all "
                 f"{'-inf' if high == 0.0 else '0'}); each output must release one"]
+    return _normalisation_problems(values, kind, name)
+
+
+# Probability mass above 1 that float32 rounding explains; an output whose top class has
+# probability 1 and whose others hold more is not a distribution.
+_MASS_TOLERANCE = 1e-3
+# No rounding of a distribution sums above 2: each class rounded up gains less than half a
+# step and needs at least half a step of mass to be rounded up.
+_MAX_ROUNDED_MASS = 2.0
+
+
+def _normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
+    """Outputs <= 0 (or in [0, 1]) that are no (rounded, truncated) distribution: logits
+    minus their max (top class 0, the others finite) or per-class scores, whose losses bias
+    the loss-based attacks. A withheld class lowers the total (top-k), rounding may raise
+    it a little; neither makes the top class 1 beside released others, nor passes 2."""
+    for k in range(values.shape[0]):  # one model at a time: [N, C] float64, not [K, N, C]
+        probs = values[k].astype(np.float64)
+        if kind == "log_probabilities":
+            probs = np.exp(probs)
+        total = probs.sum(axis=-1)
+        top = probs.max(axis=-1)
+        bad = (total > _MAX_ROUNDED_MASS + _MASS_TOLERANCE) | (
+            (top >= 1.0 - 1e-6) & (total > 1.0 + _MASS_TOLERANCE)
+        )
+        if bad.any():
+            n = int(np.flatnonzero(bad)[0])
+            more = f" (and {int(bad.sum()) - 1} more of model {k})" if bad.sum() > 1 else ""
+            return [f"{name}: the {kind} of record {n} of model {k} sum to {total[n]:.4g} "
+                    f"(top class {top[n]:.4g}){more}, not a distribution: logits minus their "
+                    "max, or per-class scores? If these are logits, say output_kind=logits"]
     return []
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mia_defense.attacks.base import WHITE_BOX
+from mia_defense.attacks.base import BLACK_BOX, WHITE_BOX
 from mia_defense.attacks.runner import (
     Attack,
     AttackResult,
@@ -222,6 +222,42 @@ def _warn_thin_bootstrap(evaluation: EvaluationConfig) -> None:
         )
 
 
+def _check_leak_without_utility(
+    privacy: dict[str, Any],
+    utility: Mapping[str, Any],
+    results: Mapping[str, AttackResult],
+    truth: np.ndarray,
+    evaluation: EvaluationConfig,
+) -> None:
+    """A run at or below chance utility gets no privacy verdict: a low attack success says
+    nothing about it. A high one still does: the attacks' ε lower bound holds whatever the
+    utility (a model that memorised random labels is the worst leak of all). When the best
+    black-box bound, at the run's confidence over all its attacks at once, is above 0, set
+    ``leak_without_utility`` with the reason and warn, so the leak is not read as a
+    non-result."""
+    if "chance_accuracy" not in utility:
+        return
+    what, accuracy = judged_accuracy(utility)
+    if not accuracy <= utility["chance_accuracy"]:
+        return
+    black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX}
+    if not black_box:
+        return
+    name = highest_bound({n: r.epsilon_lower_bound for n, r in black_box.items()})
+    found = attack_evidence(black_box[name], truth, evaluation, attacks=len(results))
+    if not found or found[0][0] <= 0:
+        return
+    bound, source = found[0]
+    privacy["leak_without_utility"] = True
+    privacy["leak_without_utility_reason"] = (
+        f"{what} accuracy {accuracy:.3f} is not above chance {utility['chance_accuracy']:.3f}, "
+        f"yet membership leaks: measured ε >= {bound:.3g} ({source}; a lower bound that "
+        "holds whatever the utility); the model memorised its members without learning the "
+        "task: not private"
+    )
+    log.warning("MEMBERSHIP LEAK at chance utility: %s", privacy["leak_without_utility_reason"])
+
+
 def attack_observations(
     obs: Observations,
     attacks: Mapping[str, Attack],
@@ -268,6 +304,8 @@ def attack_observations(
     evidence = attack_evidence(attack_results[best_bound], obs.masks[targets][:, ~is_canary],
                                 evaluation, attacks=len(attack_results))
     check_claim(privacy, evidence)  # the one-run audit, if any, checks again
+    _check_leak_without_utility(privacy, utility, attack_results, obs.masks[targets][:, ~is_canary],
+                                evaluation)  # fmt: skip
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
