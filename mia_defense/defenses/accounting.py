@@ -113,6 +113,19 @@ def noise_multiplier_for(
     return sigma
 
 
+def _epsilon_floor(accountant: str, delta: float) -> float:
+    """The least ε an accountant can report at ``delta``, whatever σ: for ``rdp``, its
+    conversion of zero RDP at the largest order (0.0286 at δ = 1e-3); 0 for the others."""
+    if accountant != "rdp":
+        return 0.0
+    from opacus.accountants import RDPAccountant
+    from opacus.accountants.analysis import rdp as rdp_analysis
+
+    orders = RDPAccountant.DEFAULT_ALPHAS
+    eps, _ = rdp_analysis.get_privacy_spent(orders=orders, rdp=np.zeros(len(orders)), delta=delta)
+    return float(eps)
+
+
 def _search_sigma(
     accountant: str, target_epsilon: float, delta: float, sample_rate: float, steps: int
 ) -> float:
@@ -126,10 +139,21 @@ def _search_sigma(
     def eps(sigma: float) -> float:
         return epsilon_spent(accountant, ((sigma, sample_rate, steps),), delta)
 
+    floor = _epsilon_floor(accountant, delta)
+    if target_epsilon <= floor:  # no σ reaches it: refuse now, not after 20 slow calls
+        raise ValueError(
+            f"The privacy budget is too low: the {accountant} accountant gives at least "
+            f"epsilon={floor:.4g} at this delta, however much noise."
+        )
     aim = target_epsilon - _EPSILON_TOLERANCE / 2
     lo, e_lo, hi = 0.0, math.inf, 1.0
     e_hi = eps(hi)
     while e_hi > target_epsilon:  # too little noise: double
+        if e_hi >= e_lo:  # doubling σ no longer lowers ε: the accountant's floor
+            raise ValueError(
+                f"The privacy budget is too low: epsilon stays at {e_hi:.4g} from "
+                f"sigma={lo:g} up."
+            )
         lo, e_lo, hi = hi, e_hi, 2 * hi
         if hi > _MAX_SIGMA:
             raise ValueError("The privacy budget is too low.")

@@ -233,3 +233,30 @@ def test_an_unreachable_target_names_the_key(cache):
             sample_rate=1.0, steps=10**6, delta=1e-12,
         )
     assert not list(cache.rglob("*.json"))
+
+
+def test_a_target_below_the_rdp_floor_is_refused_without_searching(cache, monkeypatch):
+    """RDP's ε never drops below its zero-RDP conversion (0.0286 at δ = 1e-3): such a target
+    was searched by doubling σ up to 1e6, some 20 accountant calls and minutes, before the
+    refusal. The floor is known at once."""
+    from mia_defense.errors import ConfigError
+
+    calls = []
+    monkeypatch.setattr(accounting, "epsilon_spent", lambda *a: calls.append(a) or 1.0)
+    with pytest.raises(ConfigError, match=r"at least epsilon=0.02859 at this delta"):
+        accounting.resolve_noise_multiplier(
+            noise_multiplier=None, target_epsilon=0.01, accountant="rdp",
+            sample_rate=0.5, steps=4, delta=1e-3,
+        )
+    assert not calls
+
+
+def test_a_search_stops_when_more_noise_no_longer_lowers_epsilon(monkeypatch):
+    """Whatever the accountant, doubling σ without ε falling ends the search at once."""
+    calls = []
+    monkeypatch.setattr(
+        accounting, "epsilon_spent", lambda acc, hist, delta: calls.append(hist) or 0.5
+    )
+    with pytest.raises(ValueError, match=r"epsilon stays at 0.5 from sigma=1 up"):
+        accounting._search_sigma("prv", 0.1, 1e-5, 0.1, 100)
+    assert len(calls) == 2
