@@ -208,6 +208,11 @@ def optimizer_class(spec: Any) -> type[torch.optim.Optimizer]:
             f"train.optimizer._target_={target}: it needs a closure at every step, which "
             "the engine does not give; pick a first-order optimiser, e.g. torch.optim.AdamW"
         )
+    if issubclass(cls, torch.optim.SparseAdam):
+        raise ConfigError(
+            f"train.optimizer._target_={target}: it steps on sparse gradients only, and the "
+            "models' gradients are dense; use torch.optim.Adam or AdamW"
+        )
     return cls
 
 

@@ -269,6 +269,7 @@ def test_an_optimizer_not_known_element_wise_trains_one_model_at_a_time() -> Non
     "spec,message",
     [
         ({"_target_": "torch.optim.LBFGS"}, r"LBFGS: it needs a closure at every step"),
+        ({"_target_": "torch.optim.SparseAdam"}, r"SparseAdam: it steps on sparse gradients"),
         ({"_target_": "torch.optim.Nope"}, r"torch.optim.Nope: not a torch.optim.Optimizer"),
         ({"_target_": "no_such_module.Opt"}, r"cannot import it"),
         ("adamw", r"must be one of 'adam', 'sgd' or a \{_target_: ...\}"),
