@@ -106,7 +106,8 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             log.warning("%s: %s; skipping it", directory, reason)
             continue
         subdirs = {e.name: e for e in entries if _is_dir(e)}
-        if RESULTS in {e.name for e in entries} or ".hydra" in subdirs:
+        names = {e.name for e in entries}
+        if RESULTS in names or ".hydra" in subdirs or any(map(_is_partial, names)):
             found.append(directory)
         pending += [Path(e.path) for n, e in subdirs.items() if n != ".hydra"]
     return sorted(found), unreadable
@@ -126,6 +127,19 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+def _is_partial(name: str) -> bool:
+    """Whether ``name`` is a results.json being written (`atomic_write`'s temporary file)."""
+    return name.startswith((f".{RESULTS}.", f"{RESULTS}.")) and name.endswith(".tmp")
+
+
+def _partial_in(run_dir: Path) -> str | None:
+    """The name of a results.json being written in ``run_dir``, if any."""
+    try:
+        return next((n for n in sorted(os.listdir(run_dir)) if _is_partial(n)), None)
+    except OSError:
+        return None
+
+
 def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
     """results.json at ``path`` and ``None``, or ``{}`` and why it cannot be read."""
     try:
@@ -140,18 +154,41 @@ def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
     return payload, None
 
 
-def _run_name(run_dir: Path, root: Path, *, several: bool) -> str:
-    """The run's name relative to ``root``, prefixed by the root's name when ``several``."""
+def _root_labels(roots: list[Path]) -> list[str]:
+    """Each root's name, with as many parent folders as needed to tell roots of one name
+    apart (``x/sweep``, ``y/sweep``: their runs had the same names)."""
+    parts = [r.absolute().parts for r in roots]
+    depth = 1
+    while True:
+        labels = ["/".join(p[-depth:]) if depth < len(p) else r.as_posix()
+                  for p, r in zip(parts, roots, strict=True)]  # fmt: skip
+        if len(set(labels)) == len(labels) or all(depth >= len(p) for p in parts):
+            return labels
+        depth += 1
+
+
+def _run_name(run_dir: Path, root: Path, label: str, *, several: bool) -> str:
+    """The run's name relative to ``root``, prefixed by the root's ``label`` when
+    ``several``."""
     if run_dir == root:
-        return root.name
+        return label
     name = run_dir.relative_to(root).as_posix()
-    return f"{root.name}/{name}" if several else name  # names stay unique across sweeps
+    return f"{label}/{name}" if several else name  # names stay unique across sweeps
 
 
 def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
     """Read one run directory into ``loaded``: ranked, not ranked or skipped, with a warning
     naming the file for the last two."""
     path = run_dir / RESULTS
+    partial = None if os.path.lexists(path) else _partial_in(run_dir)
+    if partial is not None:
+        reason = (
+            f"no {RESULTS} yet: {one_line(partial, limit=80)} is being written (the run is "
+            "still running, or was killed while writing it); report it again once it ends"
+        )
+        loaded.skipped.append((run_dir, reason))
+        log.warning("%s: %s; skipping it", run_dir, reason)
+        return
     if not os.path.lexists(path):
         reason = f"no {RESULTS} (the run failed or is still running)"
         loaded.skipped.append((run_dir, reason))
@@ -187,7 +224,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     loaded = LoadedRuns()
     seen: set[Path] = set()
     roots = [Path(p) for p in paths]
-    for root in roots:
+    for root, label in zip(roots, _root_labels(roots), strict=True):
         if not root.is_dir():
             loaded.skipped.append((root, "not a directory"))
             log.warning("%s: not a directory; skipping it", root)
@@ -202,7 +239,8 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             if run_dir.resolve() in seen:
                 continue
             seen.add(run_dir.resolve())
-            _load_run(run_dir, _run_name(run_dir, root, several=len(roots) > 1), loaded)
+            name = _run_name(run_dir, root, label, several=len(roots) > 1)
+            _load_run(run_dir, name, loaded)
     _set_repeats_apart(loaded)
     _tell_apart(loaded)
     return loaded

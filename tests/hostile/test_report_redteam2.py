@@ -224,3 +224,29 @@ def test_roc_curves_read_only_masks_and_scores_with_a_size_cap(tmp_path, caplog,
         write_report([root], out_dir=tmp_path / "out2", tensorboard=False)
     assert f"no ROC curve for a: {root / 'a' / 'scores.npz'}: scores/lira holds " in caplog.text
     assert "bytes inflated, more than any run writes" in caplog.text
+
+
+# --- finding and naming runs ------------------------------------------------------------------
+
+
+def test_runs_of_two_sweeps_of_one_folder_name_keep_distinct_names(tmp_path):
+    make_run(tmp_path / "x" / "sweep" / "lr=1", test_accuracy=0.90, signal=1.0)
+    make_run(tmp_path / "y" / "sweep" / "lr=1", test_accuracy=0.70, signal=1.0, seed=3,
+             defense="dp", epsilon=1.0)  # fmt: skip
+    roots = [tmp_path / "x" / "sweep", tmp_path / "y" / "sweep"]
+    report = write_report(roots, out_dir=tmp_path / "out", tensorboard=False)
+    assert [s.name for s in report.summaries] == ["x/sweep/lr=1", "y/sweep/lr=1"]
+    assert sorted(r["runs"] for r in _csv(tmp_path / "out" / "runs.csv")) == [
+        "x/sweep/lr=1", "y/sweep/lr=1"]  # fmt: skip
+
+
+def test_a_run_whose_results_json_is_being_written_is_named_not_ignored(tmp_path, caplog):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=1.0)
+    (root / "b").mkdir()  # no .hydra/ (mia-attack, a copied run): only the atomic write's file
+    (root / "b" / ".results.json.123.abcd1234.tmp").write_text('{"status": "compl')
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    reason = dict(report.not_ranked)[str(root / "b")]
+    assert reason.startswith("no results.json yet: .results.json.123.abcd1234.tmp is being")
+    assert f"{root / 'b'}: no results.json yet" in caplog.text
