@@ -196,8 +196,15 @@ TOP: dict[str, Spec] = {
 # Keyword arguments of our own targets that nothing else checks before the run needs them
 # (their constructors or the attack rehearsal check the others).
 TARGET_PARAMS: dict[Any, dict[str, Param]] = {
-    rmia: {"num_z": Param("int", low=1, nullable=True, note="null: all population samples")},
+    rmia: {
+        "num_z": Param("int", low=1, nullable=True, note="null: all population samples"),
+        # 2**70 reached numpy as an object array: a TypeError traceback in the attack stage
+        "gamma": Param("float", low=1, high=10**6,
+                       note="threshold on the pairwise likelihood ratio; the paper uses 1-2"),
+        "seed": Param("int", low=0, note="the run's seed by default (${seed})"),
+    },
     shokri: {
+        "seed": Param("int", low=0, note="the run's seed by default (${seed})"),
         "folds": Param("int", low=2),
         "max_train_samples": Param(
             "int", low=100, note="rows of outputs the attack classifier learns from"

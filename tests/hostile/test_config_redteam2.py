@@ -163,3 +163,20 @@ def test_a_sweep_of_no_points_is_refused(tmp_path, empty):
     assert done.returncode == 2
     assert f"ConfigError: train.lr={empty}: the sweep has no value for train.lr" in done.stderr
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "line"),
+    [
+        # 2**70 reached numpy as an object array: a TypeError traceback after training
+        ("attack.attacks.rmia.gamma=1180591620717411303424",
+         "attack.attacks.rmia.gamma=1180591620717411303424: must be a number in [1, 1000000]"),
+        ("attack.attacks.rmia.seed=-1", "attack.attacks.rmia.seed=-1: must be an integer >= 0"),
+        ("attack.attacks.shokri.seed=-1",
+         "attack.attacks.shokri.seed=-1: must be an integer >= 0"),
+    ],
+)  # fmt: skip
+def test_attack_settings_out_of_range_are_refused_before_training(make_cfg, override, line):
+    with pytest.raises(ConfigError) as caught:
+        check_config(make_cfg(override))
+    assert str(caught.value).startswith(line)
