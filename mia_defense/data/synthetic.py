@@ -11,13 +11,27 @@ from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
 from mia_defense.data.dataset import Dataset
+from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed, numpy_rng
 
 __all__ = ["make_purchase_like", "make_texas_like"]
 
 
+# Peak bytes per feature value while a task is generated (measured: 28 for purchase_like,
+# 12 for texas_like): the float32 draws, the float64 probabilities gathered per sample, the
+# mask, the float32 features, and k-means' float64 copy and work arrays (purchase_like).
+_BYTES_PER_VALUE = 28
+
+
 def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int) -> None:
+    """Refuse sizes that are not integers, too small to learn, or past the memory budget
+    (``num_samples=1000000000`` allocated until the machine swapped)."""
+    sizes = {"num_samples": num_samples, "num_features": num_features,
+             "num_classes": num_classes}
+    for key, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ConfigError(f"dataset.{key}={value!r}: must be an integer ({name})")
     if num_classes < 2:
         raise ConfigError(f"dataset.num_classes={num_classes}: must be >= 2 ({name})")
     if num_samples < 2 * num_classes:
@@ -27,6 +41,11 @@ def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes:
         )
     if num_features < 10:
         raise ConfigError(f"dataset.num_features={num_features}: must be >= 10 ({name})")
+    check_memory(
+        _BYTES_PER_VALUE * int(num_samples) * int(num_features),
+        source=f"dataset.num_samples={num_samples}, dataset.num_features={num_features}",
+        what=f"generating {name}",
+    )
 
 
 def make_purchase_like(

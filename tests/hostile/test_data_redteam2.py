@@ -15,11 +15,14 @@ import numpy as np
 import pytest
 
 from mia_defense.data import (
+    guards,
     load_cifar10,
     load_csv,
     load_npz,
     load_purchase100,
     load_texas100,
+    make_purchase_like,
+    make_texas_like,
 )
 from mia_defense.data.checks import duplicate_count
 from mia_defense.errors import ConfigError, DataError
@@ -190,3 +193,16 @@ def test_plan_settings_of_the_wrong_type_given_to_load_csv_name_their_key(csv_fi
     """The CSV loader draws the plan's test split itself: a str size was a raw TypeError."""
     with pytest.raises(ConfigError, match=message):
         load_csv(path=csv_file, label_column="y", plan=plan)
+
+
+@pytest.mark.parametrize("make", [make_purchase_like, make_texas_like])
+def test_a_generated_task_past_the_memory_budget_is_refused_before_it_is_drawn(make,
+                                                                                monkeypatch):
+    """dataset=purchase_like dataset.num_samples=1000000000 allocated for minutes (the
+    machine swapped) instead of saying it cannot fit."""
+    monkeypatch.setattr(guards, "MEMORY_BUDGET", 1 << 30)
+    with pytest.raises(DataError, match=r"dataset.num_samples=1000000000, dataset.num_features="
+                       r"600: generating \w+_like would need 15646.2 GiB of memory"):
+        make(num_samples=10**9, num_features=600, num_classes=100, seed=0)
+    with pytest.raises(ConfigError, match=r"dataset.num_samples='100': must be an integer"):
+        make(num_samples="100", seed=0)
