@@ -82,13 +82,16 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Directories under ``root`` (itself included) that hold a run: results.json or .hydra/.
 
-    Links are followed, each directory read once (a link loop ends there); ``.hydra/`` is
-    not searched. Returns the run directories, sorted, and
-    ``(directory, reason)`` of the directories that could not be listed.
+    Links are followed, each directory read once (a link loop ends there); a link out of
+    ``root`` only to a run directory (a link to ``/`` or a home folder would walk the whole
+    disk and report other people's runs); ``.hydra/`` is not searched. Returns the run
+    directories, sorted, and ``(directory, reason)`` of the directories that could not be
+    listed.
     """
     found: list[Path] = []
     unreadable: list[tuple[Path, str]] = []
     read: set[tuple[int, int]] = set()
+    inside = root.resolve()
     pending = [root]
     while pending:  # a stack, not recursion: any depth
         directory = pending.pop()
@@ -109,8 +112,39 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         names = {e.name for e in entries}
         if RESULTS in names or ".hydra" in subdirs or any(map(_is_partial, names)):
             found.append(directory)
-        pending += [Path(e.path) for n, e in subdirs.items() if n != ".hydra"]
+        for name, entry in subdirs.items():
+            if name == ".hydra":
+                continue
+            if _leaves(entry, inside):
+                if _holds_run(Path(entry.path)):
+                    pending.append(Path(entry.path))  # the run itself (its sub-folders too)
+                else:
+                    log.warning("%s: links to %s, outside %s, which holds no run; not walked",
+                                entry.path, Path(entry.path).resolve(), root)  # fmt: skip
+                continue
+            pending.append(Path(entry.path))
     return sorted(found), unreadable
+
+
+def _leaves(entry: os.DirEntry[str], inside: Path) -> bool:
+    """Whether ``entry`` is a link to a directory outside ``inside`` (resolved)."""
+    try:
+        if not entry.is_symlink():
+            return False
+        target = Path(entry.path).resolve()
+    except (OSError, RuntimeError):
+        return True
+    return target != inside and inside not in target.parents
+
+
+def _holds_run(directory: Path) -> bool:
+    """Whether ``directory`` is a run directory (results.json, .hydra/ or a results.json
+    being written)."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return False
+    return RESULTS in names or ".hydra" in names or any(map(_is_partial, names))
 
 
 class _DuplicateKey(ValueError):

@@ -250,3 +250,19 @@ def test_a_run_whose_results_json_is_being_written_is_named_not_ignored(tmp_path
     reason = dict(report.not_ranked)[str(root / "b")]
     assert reason.startswith("no results.json yet: .results.json.123.abcd1234.tmp is being")
     assert f"{root / 'b'}: no results.json yet" in caplog.text
+
+
+def test_links_out_of_the_tree_reach_a_run_but_are_never_walked(tmp_path, caplog):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=1.0)
+    make_run(tmp_path / "elsewhere" / "run", test_accuracy=0.80, signal=0.3, seed=1,
+             defense="dp", epsilon=1.0)  # fmt: skip
+    make_run(tmp_path / "elsewhere" / "deep" / "other", test_accuracy=0.70, signal=1.0, seed=2)
+    (root / "linked").symlink_to(tmp_path / "elsewhere" / "run", target_is_directory=True)
+    # a link to a folder outside (the file system's root, a home directory) is not walked
+    (root / "wide").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert sorted(s.name for s in report.summaries) == ["a", "linked"]
+    assert (f"{root / 'wide'}: links to {(tmp_path / 'elsewhere').resolve()}, outside "
+            f"{root}, which holds no run; not walked") in caplog.text  # fmt: skip
