@@ -27,6 +27,7 @@ from mia_defense.training.checkpoints import (
     checkpoint_path,
     load_model,
     save_model,
+    state_mismatch,
 )
 from mia_defense.training.config import TrainConfig, resolve_device
 from mia_defense.training.divergence import check_trained
@@ -157,9 +158,18 @@ def train_with_user_fit(
             seed=derive_seed(seed, stage, k), stage=stage, device=device,
             x_test=x_test.copy(), y_test=y_test.copy(),
         )  # fmt: skip
+        dtypes = _float_dtypes(model)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(members.seed)
-            _adopt(model, fit(model, members, config), config=config, index=k)
+            try:
+                trained = fit(model, members, config)
+            except Exception as exc:  # the user's code: named, not a traceback of it
+                raise ConfigError(
+                    f"train.fit._target_={config.fit['_target_']} raised "
+                    f"{type(exc).__name__}: {str(exc)[:300]} (model {k}); fix it (call it on "
+                    "one model outside mia-train to debug)"
+                ) from exc
+            _adopt(model, trained, config=config, index=k, dtypes=dtypes)
         member_x = torch.as_tensor(x[masks[k]], dtype=torch.float32, device=device)
         member_y = torch.as_tensor(y[masks[k]], dtype=torch.long, device=device)
         train_loss, train_acc = evaluate(model, member_x, member_y)
@@ -175,9 +185,22 @@ def train_with_user_fit(
     return Ensemble(models=[m.cpu() for m in models], histories=histories, engine="user")
 
 
-def _adopt(model: nn.Module, trained: object, *, config: TrainConfig, index: int) -> None:
-    """Make ``model`` the module ``fit`` returned: the same object, or the weights of a
-    module of the same architecture (a copy it trained)."""
+def _float_dtypes(model: nn.Module) -> dict[str, torch.dtype]:
+    """The dtype of each floating-point weight and buffer of ``model``."""
+    return {k: v.dtype for k, v in model.state_dict().items() if v.is_floating_point()}
+
+
+def _adopt(
+    model: nn.Module,
+    trained: object,
+    *,
+    config: TrainConfig,
+    index: int,
+    dtypes: dict[str, torch.dtype],
+) -> None:
+    """Make ``model`` the module ``fit`` returned: the same object (in the dtypes it was
+    built with: the run queries and checkpoints those), or the weights of a module of the
+    same architecture (a copy it trained)."""
     target = config.fit["_target_"]
     if not isinstance(trained, nn.Module):
         raise ConfigError(
@@ -185,12 +208,24 @@ def _adopt(model: nn.Module, trained: object, *, config: TrainConfig, index: int
             "it must return the trained torch.nn.Module (the model it was given, trained)"
         )
     if trained is model:
+        changed = [(k, v.dtype) for k, v in model.state_dict().items()
+                   if k in dtypes and v.dtype != dtypes[k]]  # fmt: skip
+        if changed:
+            key, dtype = changed[0]
+            raise ConfigError(
+                f"train.fit._target_={target} returned model {index} with {key} of dtype "
+                f"{dtype}, not {dtypes[key]} as built; return it in {dtypes[key]} "
+                f"(model.to({dtypes[key]}))"
+            )
         return
-    try:
-        model.load_state_dict(trained.state_dict())
-    except RuntimeError as exc:
+    problem = state_mismatch(model, trained.state_dict())
+    if problem is None:
+        try:
+            model.load_state_dict(trained.state_dict())
+        except (RuntimeError, ValueError) as exc:
+            problem = " ".join(str(exc).split())[:300]
+    if problem is not None:
         raise ConfigError(
             f"train.fit._target_={target} returned for model {index} a module whose weights do "
-            f"not fit the model it was given ({str(exc).splitlines()[0][:200]}); return that "
-            "model, trained"
-        ) from None
+            f"not fit the model it was given ({problem}); return that model, trained"
+        )

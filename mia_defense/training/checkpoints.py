@@ -25,6 +25,7 @@ __all__ = [
     "load_checkpoint",
     "load_state",
     "save_checkpoint",
+    "state_mismatch",
 ]
 
 # A run directory's checkpoint folders: the target models, and the undefended shadow
@@ -130,13 +131,11 @@ def _history_problem(history: Any) -> str | None:
     return None
 
 
-def load_state(
-    model: nn.Module, state: dict[str, torch.Tensor], *, path: Path, what: str = "this model"
-) -> None:
-    """Load a checked checkpoint's ``state`` into ``model``, or a `DataError` naming the
-    keys missing or unexpected, the shapes that differ, or a weight whose dtype is not the
-    model's kind (integers, bools or complex numbers where it has floats: torch would cast
-    them without a word). float64 weights of a float32 model load, as torch casts them."""
+def state_mismatch(model: nn.Module, state: dict[str, torch.Tensor]) -> str | None:
+    """How ``state`` does not fit ``model`` (keys missing or unexpected, shapes that differ,
+    or a weight whose dtype is not the model's kind: integers, bools or complex numbers where
+    it has floats, which torch's ``load_state_dict`` would cast without a word), or None.
+    float64 weights of a float32 model fit, as torch casts them."""
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
@@ -151,21 +150,31 @@ def load_state(
         if keys
     ]
     if parts or shapes:
-        raise DataError(f"checkpoint {path} does not fit {what}: {'; '.join(parts + shapes[:3])}"
-                        "; delete it to retrain that model")  # fmt: skip
+        return "; ".join(parts + shapes[:3])
     for key, value in own.items():
         theirs = state[key].dtype
-        same_kind = value.is_floating_point() and state[key].is_floating_point()
-        if not same_kind and theirs != value.dtype:
-            raise DataError(f"checkpoint {path} holds {key} of dtype {theirs} where the model "
-                            f"has {value.dtype}; delete it to retrain that model")  # fmt: skip
-    try:
-        model.load_state_dict(state)
-    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        if not (value.is_floating_point() and state[key].is_floating_point()) and (
+            theirs != value.dtype
+        ):
+            return f"{key} has dtype {theirs} where the model has {value.dtype}"
+    return None
+
+
+def load_state(
+    model: nn.Module, state: dict[str, torch.Tensor], *, path: Path, what: str = "this model"
+) -> None:
+    """Load a checked checkpoint's ``state`` into ``model``, or a `DataError` naming the
+    file and how it does not fit (`state_mismatch`)."""
+    problem = state_mismatch(model, state)
+    if problem is None:
+        try:
+            model.load_state_dict(state)
+        except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
+            problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    if problem is not None:
         raise DataError(
-            f"checkpoint {path} does not fit {what} ({type(exc).__name__}: "
-            f"{' '.join(str(exc).split())[:300]}); delete it to retrain that model"
-        ) from None
+            f"checkpoint {path} does not fit {what}: {problem}; delete it to retrain that model"
+        )
 
 
 def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> None:

@@ -219,11 +219,13 @@ _WEIGHT, _BIAS = torch.zeros(3, 4), torch.zeros(3)
     ("changes", "message"),
     [
         ({"state_dict": {"weight": _WEIGHT.long(), "bias": _BIAS.long()}},
-         r"holds weight of dtype torch.int64 where the model has torch.float32"),
+         r"does not fit this model: weight has dtype torch.int64 where the model has "
+         r"torch.float32"),
         ({"state_dict": {"weight": _WEIGHT.bool(), "bias": _BIAS}},
-         r"holds weight of dtype torch.bool where the model has torch.float32"),
+         r"does not fit this model: weight has dtype torch.bool where the model has torch.float32"),
         ({"state_dict": {"weight": _WEIGHT.to(torch.complex64), "bias": _BIAS}},
-         r"holds weight of dtype torch.complex64 where the model has torch.float32"),
+         r"does not fit this model: weight has dtype torch.complex64 where the model has "
+         r"torch.float32"),
         ({"state_dict": {"weight": _WEIGHT}}, r"does not fit this model: missing bias"),
         ({"state_dict": {"weight": _WEIGHT, "bias": _BIAS, "extra": _BIAS}},
          r"does not fit this model: unexpected extra"),
@@ -341,3 +343,60 @@ def test_a_batchnorm_module_trains_whatever_the_member_count():
         y_test=y[18:], num_classes=3, config=config, seed=0, progress=False,
     )  # fmt: skip
     assert len(ensemble.models) == 2
+
+
+# -- a user's training function (train.fit) --------------------------------------------------
+
+
+def _fit_raises(model, members, recipe):
+    raise ValueError("a bug in the user's loop")
+
+
+def _fit_to_double(model, members, recipe):
+    return model.double()  # trained in float64, in place
+
+
+def _fit_other_module(model, members, recipe):
+    return nn.Sequential(nn.Flatten(), nn.Linear(4, 5))
+
+
+def _fit_int_weights(model, members, recipe):
+    trained = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    trained[1].weight = nn.Parameter(torch.ones(3, 4, dtype=torch.int64), requires_grad=False)
+    return trained
+
+
+@pytest.mark.parametrize(
+    ("fit", "message"),
+    [
+        ("_fit_raises", r"train.fit._target_=\S+_fit_raises raised ValueError: a bug in the "
+                        r"user's loop \(model 0\); fix it"),
+        ("_fit_to_double", r"train.fit._target_=\S+_fit_to_double returned model 0 with 1.weight "
+                           r"of dtype torch.float64, not torch.float32 as built; return it in "
+                           r"torch.float32 \(model.to\(torch.float32\)\)"),
+        ("_fit_other_module", r"train.fit._target_=\S+_fit_other_module returned for model 0 a "
+                              r"module whose weights do not fit the model it was given \(1.weight "
+                              r"has shape \[5, 4\], the model's \[3, 4\]"),
+        ("_fit_int_weights", r"returned for model 0 a module whose weights do not fit the model "
+                             r"it was given \(1.weight has dtype torch.int64 where the model has "
+                             r"torch.float32\)"),
+    ],
+)  # fmt: skip
+def test_a_training_function_that_fails_is_named_not_a_traceback(fit, message):
+    """The function's own exception ended mia-train with a traceback (exit 1); a model
+    trained into float64 in place reached evaluation ('mat1 and mat2 must have the same
+    dtype'); another module was 'Error(s) in loading state_dict for Sequential:' and integer
+    weights were cast in silently."""
+    from mia_defense.training.config import TrainConfig
+    from mia_defense.user_fit import train_with_user_fit
+
+    x, y = _data(20)
+    masks = np.zeros((2, 20), bool)
+    masks[0, :10], masks[1, 10:] = True, True
+    config = TrainConfig(epochs=1, fit={"_target_": f"{__name__}.{fit}"})
+    with pytest.raises(ConfigError, match=message):
+        train_with_user_fit(
+            build_model=lambda: nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), x=x, y=y,
+            masks=masks, x_test=x[:5], y_test=y[:5], num_classes=3, config=config, seed=0,
+            progress=False,
+        )  # fmt: skip
