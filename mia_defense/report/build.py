@@ -221,7 +221,7 @@ def _check_not_among_run_files(out_dir: Path) -> None:
         if next(entries, None) is None:
             return
     run = next(
-        (p for p in out_dir.absolute().parents
+        (p for p in out_dir.resolve().parents
          if (p / RESULTS).is_file() or (p / ".hydra").is_dir()),
         None,
     )  # fmt: skip

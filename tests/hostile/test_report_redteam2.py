@@ -147,6 +147,10 @@ def test_out_in_a_run_still_running_or_among_a_runs_files_is_refused(tmp_path, c
         err = capsys.readouterr().err
         assert err.startswith(f"mia-report: {out}: {expected}"), err
         assert "choose another report directory" in err
+    # nor through a link to the run's folder
+    (tmp_path / "link").symlink_to(root / "a" / "tb", target_is_directory=True)
+    assert report_main([str(root), "--out", str(tmp_path / "link"), "--no-tensorboard"]) == 2
+    assert f"lies in the run {root / 'a'} and holds files" in capsys.readouterr().err
     assert sorted(p.name for p in (root / "running").iterdir()) == [".hydra"]
     assert sorted(p.name for p in (root / "a" / "tb").iterdir()) == ["events.out.tfevents.1"]
     # a run's own report folder (the default for one run) stays allowed, and so is its rewrite
