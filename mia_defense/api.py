@@ -205,9 +205,31 @@ def observe_models(
         )
     release = release or FullRelease()
     inputs, labels = _plan_data(x, y, plan)
+    modes = [[module.training for module in model.modules()] for model in models]
+    try:
+        return _observe_checked(models, inputs, labels, plan, release=release, queries=queries,
+                                white_box=white_box, seed=seed)  # fmt: skip
+    finally:  # the modules as they were given (queried in eval mode)
+        for model, flags in zip(models, modes, strict=True):
+            for module, flag in zip(model.modules(), flags, strict=True):
+                module.training = flag
+
+
+def _observe_checked(
+    models: list[nn.Module],
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    plan: MembershipPlan,
+    *,
+    release: Release,
+    queries: QueryConfig,
+    white_box: bool,
+    seed: int,
+) -> Observations:
+    """`observe_models` on checked arguments."""
     _probe_models(models, inputs[plan.population_idx[:2]])
     x_pop, y_pop = inputs[plan.population_idx], labels[plan.population_idx]
-    repeats = queries.repeats
+    repeats, num_augmented = queries.repeats, queries.num_augmented
     augmented = {}
     if num_augmented:
         augmented = dict(zip(("augmented_logits", "augmented_predictions"), observe_augmented(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from torch import nn
 
 from mia_defense.errors import ConfigError, DataError
@@ -63,6 +64,7 @@ def load_trained_model(
         raise DataError(f"{run_dir / 'results.json'}: holds no run config; point run_dir at a "
                         "directory written by mia-train")
     _check_index(index, config, run_dir=run_dir)
+    index = int(index)
     path = checkpoint_path(run_dir / (UNDEFENDED_CHECKPOINTS if undefended else CHECKPOINTS),
                            index)
     if not path.is_file():
@@ -85,7 +87,7 @@ def load_trained_model(
 
 def _check_index(index: int, config: Mapping[str, Any], *, run_dir: Path) -> None:
     count = (config.get("plan") or {}).get("num_models")
-    if isinstance(index, bool) or not isinstance(index, int) or index < 0 or (
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0 or (
         isinstance(count, int) and index >= count
     ):
         raise ConfigError(

@@ -400,3 +400,30 @@ def test_a_training_function_that_fails_is_named_not_a_traceback(fit, message):
             masks=masks, x_test=x[:5], y_test=y[:5], num_classes=3, config=config, seed=0,
             progress=False,
         )  # fmt: skip
+
+
+# -- what the API leaves as it was ----------------------------------------------------------
+
+
+def test_observe_models_leaves_each_module_in_the_mode_it_was_given():
+    """observe_models put the user's modules into eval mode and left them there: training
+    them further after an audit then ran without dropout (or BatchNorm updates), silently."""
+    x, y = _data()
+    models = [nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5)) for _ in range(4)]
+    models[1].eval()
+    api.observe_models(models, x, y, _plan(x, y), white_box=True, num_augmented=1)
+    assert [m.training for m in models] == [True, False, True, True]
+    assert all(m[1].training == m.training for m in models)
+
+
+def test_a_numpy_integer_is_a_valid_model_index():
+    """load_trained_model(run, k) with k from np.arange or Audit.targets (np.int64) was
+    refused as 'index=np.int64(1): the run has models 0..1; pass one of them'."""
+    from pathlib import Path
+
+    from mia_defense.tracking.trained_model import _check_index
+
+    config = {"plan": {"num_models": 2}}
+    _check_index(np.int64(1), config, run_dir=Path("run"))
+    with pytest.raises(ConfigError, match=r"index=np.int64\(2\): the run in run has models 0..1"):
+        _check_index(np.int64(2), config, run_dir=Path("run"))
