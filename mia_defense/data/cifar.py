@@ -13,10 +13,12 @@ import numpy as np
 from mia_defense.data.checks import finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
+    ARCHIVE_HEAD,
     check_memory,
     feature_bytes,
     is_regular_file,
     read_regular,
+    refuse_archive,
     reports_file_errors,
 )
 from mia_defense.data.safe_pickle import safe_loads
@@ -111,6 +113,8 @@ def _read_batch(path: Path, layout: _Layout, *, label_key: str, label_index: int
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Images [N, 3, 32, 32] and labels [N] of one batch file, pickle or binary."""
     data = read_regular(path, what="reading the CIFAR batch")
+    if path.suffix != ".bin":  # a binary batch may start with any label and pixel bytes
+        refuse_archive(path, data[:ARCHIVE_HEAD], expected="a CIFAR batch file")
     if _is_binary(path, data, layout.label_bytes):
         return _read_binary_batch(path, data, label_bytes=layout.label_bytes,
                                   label_index=label_index)

@@ -27,7 +27,13 @@ import numpy as np
 from mia_defense.data.checks import check_count, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.encoding import encode_features, rows_outside_test
-from mia_defense.data.guards import check_memory, open_regular, reports_file_errors
+from mia_defense.data.guards import (
+    ARCHIVE_HEAD,
+    check_memory,
+    open_regular,
+    refuse_archive,
+    reports_file_errors,
+)
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["MAX_CATEGORIES", "load_csv"]
@@ -59,9 +65,7 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
     with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8-sig", newline="") as text:
         size = os.fstat(handle.fileno()).st_size
         check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
-        head = handle.read(4)
-        if head.startswith((b"\x1f\x8b", b"PK\x03\x04")):
-            raise DataError(f"{path}: not a CSV text file: {_what_it_is(head)}")
+        refuse_archive(path, handle.read(ARCHIVE_HEAD), expected="a CSV text file")
         handle.seek(0)
         try:
             return _parse_csv(csv.reader(text, delimiter=delimiter), path=path,
@@ -77,10 +81,6 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
 
 def _what_it_is(head: bytes) -> str:
     """What to do with a file that is not UTF-8 text, from its first bytes."""
-    if head.startswith(b"\x1f\x8b"):
-        return "it is gzip-compressed; decompress it first (gunzip) and point at the CSV"
-    if head.startswith(b"PK"):
-        return "it is a zip archive; extract the CSV from it and point at that"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "it is UTF-16 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
     return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"

@@ -22,8 +22,10 @@ from mia_defense.budget import available_memory
 from mia_defense.errors import DataError, MiaDefenseError
 
 __all__ = [
+    "ARCHIVE_HEAD",
     "MEMORY_BUDGET",
     "MEMORY_FRACTION",
+    "archive_kind",
     "check_memory",
     "converting_errors",
     "feature_bytes",
@@ -33,6 +35,7 @@ __all__ = [
     "memory_budget",
     "open_regular",
     "read_regular",
+    "refuse_archive",
     "reports_file_errors",
 ]
 
@@ -77,6 +80,40 @@ def check_memory(nbytes: int, *, source: object, what: str) -> None:
             f"{source}: {what} would need {gib(nbytes)} of memory, more than the "
             f"{gib(budget)} this machine can spare (mia_defense.data.guards.MEMORY_FRACTION "
             "of the available RAM); use a subset of the data, or a machine with more memory"
+        )
+
+
+# First bytes of the archive and compression formats datasets are downloaded in.
+_ARCHIVES = (
+    (b"\x1f\x8b", "gzip-compressed (a .gz or .tar.gz/.tgz download)"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"BZh", "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", "xz-compressed"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+)
+# Bytes a tar header needs to hold its "ustar" magic (at offset 257).
+ARCHIVE_HEAD = 263
+
+
+def archive_kind(head: bytes) -> str | None:
+    """What archive or compressed file starts with ``head`` (at least `ARCHIVE_HEAD` bytes
+    of it), in words; ``None`` for anything else. A dataset left in its download archive is
+    a common mistake: the loaders say so instead of "corrupt"."""
+    for magic, kind in _ARCHIVES:
+        if head.startswith(magic):
+            return kind
+    if head[257:262] == b"ustar":
+        return "a tar archive"
+    return None
+
+
+def refuse_archive(path: object, head: bytes, *, expected: str) -> None:
+    """A `DataError` saying to extract ``path`` when ``head`` is an archive's."""
+    kind = archive_kind(head)
+    if kind is not None:
+        raise DataError(
+            f"{path}: is {kind}, not {expected}; extract it (tar xf, gunzip or unzip) and "
+            "point dataset.path at the extracted file or folder"
         )
 
 

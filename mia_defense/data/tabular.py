@@ -23,10 +23,12 @@ import numpy as np
 from mia_defense.data.checks import check_count, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
+    ARCHIVE_HEAD,
     check_memory,
     gib,
     is_regular_file,
     open_regular,
+    refuse_archive,
     reports_file_errors,
 )
 from mia_defense.errors import ConfigError, DataError
@@ -55,6 +57,7 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
                 "labels together with np.savez"
             )
         if not head.startswith(b"PK"):
+            refuse_archive(file, handle.read(ARCHIVE_HEAD), expected="an .npz file")
             raise DataError(
                 f"{file}: not a valid .npz file (no zip signature); save the arrays with np.savez"
             )
@@ -158,6 +161,8 @@ def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
     # utf-8-sig: a byte-order mark (saved by Excel or Notepad) is not part of the first value
     with open_regular(path) as handle, io.TextIOWrapper(handle, encoding="utf-8-sig") as text:
         size = os.fstat(handle.fileno()).st_size
+        refuse_archive(path, handle.read(ARCHIVE_HEAD), expected="a comma-separated text file")
+        handle.seek(0)
         # Each value takes at least 2 bytes ("0,"); the parser may double its buffer once.
         check_memory(size * np.dtype(dtype).itemsize, source=path, what="parsing the text")
         try:

@@ -8,8 +8,10 @@ Each case either works correctly or is one DataError/ConfigError naming the path
 from __future__ import annotations
 
 import gzip
+import io
 import logging
 import os
+import tarfile
 
 import numpy as np
 import pytest
@@ -131,8 +133,9 @@ def test_a_cifar_folder_missing_batches_says_which(tmp_path, caplog):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (gzip.compress(_CSV.encode()), r"d.csv: .*gzip-compressed; decompress it"),
-        (b"PK\x03\x04" + bytes(40), r"d.csv: .*zip archive; extract the CSV"),
+        (gzip.compress(_CSV.encode()), r"d.csv: is gzip-compressed .*, not a CSV text file; "
+         r"extract it"),
+        (b"PK\x03\x04" + bytes(40), r"d.csv: is a zip archive, not a CSV text file; extract it"),
         (_CSV.encode("utf-16"), r"d.csv: .*UTF-16.*save it as UTF-8"),
         ("a,y\ncaf\xe9,1\nthe,0\n".encode("latin-1"), r"d.csv: .*save it as UTF-8"),
     ],
@@ -206,3 +209,33 @@ def test_a_generated_task_past_the_memory_budget_is_refused_before_it_is_drawn(m
         make(num_samples=10**9, num_features=600, num_classes=100, seed=0)
     with pytest.raises(ConfigError, match=r"dataset.num_samples='100': must be an integer"):
         make(num_samples="100", seed=0)
+
+
+def _tar_gz(member: bytes, *, compress: bool) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz" if compress else "w") as archive:
+        info = tarfile.TarInfo("dataset/file")
+        info.size = len(member)
+        archive.addfile(info, io.BytesIO(member))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("compress", [True, False])
+@pytest.mark.parametrize(
+    ("loader", "name", "expected"),
+    [
+        (load_cifar10, "cifar-10-python.tar.gz", "a CIFAR batch file"),
+        (load_purchase100, "dataset_purchase", "a comma-separated text file"),
+        (load_npz, "d.npz", "an .npz file"),
+    ],
+)
+def test_a_dataset_left_in_its_download_archive_says_extract_it(tmp_path, loader, name,
+                                                                 expected, compress):
+    """The downloaded .tar.gz given as dataset.path read as a 'truncated or corrupt pickle
+    (KeyError: 31)' (CIFAR) or an undecodable text file (Purchase100)."""
+    path = tmp_path / name
+    path.write_bytes(_tar_gz(b"1,0,1\n" * 50, compress=compress))
+    kind = "gzip-compressed" if compress else "a tar archive"
+    with pytest.raises(DataError, match=rf"{name}: is {kind}.*, not {expected}; extract it "
+                       r"\(tar xf, gunzip or unzip\) and point dataset.path at the extracted"):
+        loader(path=path)
