@@ -138,7 +138,8 @@ def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None
                 f"cache_dir={value!r}: an empty path (the working directory); give a "
                 "directory for the model store, or null or false to turn it off"
             )
-        return None if value is None or value is False else Path(value)
+        # '~/models' (quoted, so the shell left it) is the home folder's, not a folder '~' here
+        return None if value is None or value is False else Path(value).expanduser()
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 

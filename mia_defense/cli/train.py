@@ -75,6 +75,7 @@ class RunDirCheck(Callback):
                            what="a sweep's directory", fix="each run of a sweep has a "
                            "folder of its own in it")  # fmt: skip
         _refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=_is_run_dir)
+        _refuse_run_of_another_config(config)
         _require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -255,7 +256,13 @@ def _is_sweep_dir(path: Path) -> bool:
 
 def _refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> None:
     """Refuse an existing directory that holds files no run or sweep wrote (``/``, ``$HOME``,
-    a data folder): results, checkpoints and logs would be strewn among them."""
+    a data folder): results, checkpoints and logs would be strewn among them. Refuse a path
+    starting with ``~`` too: Hydra does not expand it and would make a folder named ``~``."""
+    if path.startswith("~"):
+        log.error("ConfigError: %s=%s starts with '~', which the shell did not expand (it was "
+                  "quoted): Hydra would make a folder named '~' in %s; write $HOME/... or an "
+                  "absolute path", key, path, os.getcwd())  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
     folder = Path(path)
     try:
         if not folder.is_dir() or ours(folder):
@@ -267,6 +274,35 @@ def _refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) ->
     log.error("ConfigError: %s=%s holds files that are not mia-train's (%s); nothing was "
               "changed. Choose a new or empty directory for %s", key, path, listed, key)
     raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_run_of_another_config(config: DictConfig) -> None:
+    """Refuse ``hydra.run.dir`` holding a run of another config before Hydra appends its log
+    to that run's train.log (the task refuses it too, with the data and code checked)."""
+    from mia_defense.errors import ConfigError
+    from mia_defense.tracking.run_dir import RESULTS, config_differences
+
+    path = Path(config.hydra.run.dir) / RESULTS
+    if not path.is_file():
+        return
+    try:
+        from mia_defense.tracking import read_json
+
+        payload = read_json(path)
+        stored, status = payload.get("config"), str(payload.get("status", "unknown"))
+        task = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
+        differences = config_differences(stored, OmegaConf.to_container(task, resolve=True))
+    except Exception:  # unreadable, no run's, or resolved only in the task: the task says so
+        return
+    if differences:
+        shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
+        error = ConfigError(
+            f"{config.hydra.run.dir} holds {'an' if status[:1] in 'aeiou' else 'a'} {status} "
+            f"run of another config ({shown}); nothing was changed. Run in a new directory "
+            "(hydra.run.dir=...), or delete that directory yourself to replace it"
+        )
+        log.error("ConfigError: %s", error)
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def _refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:

@@ -11,7 +11,8 @@ import pytest
 
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
-from tests.helpers import mia_train
+from tests.conftest import TINY as CONFTEST_TINY
+from tests.helpers import FAST, mia_train
 
 TINY = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1", "progress=false",
         "attack.bootstrap=0", "attack.queries.num_augmented=0", "attack.white_box=false",
@@ -180,3 +181,40 @@ def test_attack_settings_out_of_range_are_refused_before_training(make_cfg, over
     with pytest.raises(ConfigError) as caught:
         check_config(make_cfg(override))
     assert str(caught.value).startswith(line)
+
+
+def test_a_finished_run_of_another_config_is_refused_before_its_log_is_touched(
+    fast_run, tmp_path
+):
+    # the task refused it, but only after Hydra had appended the new run's log lines to the
+    # finished run's train.log
+    import shutil
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(fast_run.run_dir, run_dir)
+    (run_dir / "train.log").write_text("the finished run's log\n")
+    before = tree(run_dir)
+    done = mia_train(*CONFTEST_TINY, *FAST, "train.lr=0.5", f"hydra.run.dir={run_dir}",
+                     cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"ConfigError: {run_dir} holds a complete run of another config (" in done.stderr
+    assert "train.lr: 0.01 -> 0.5" in done.stderr
+    assert tree(run_dir) == before
+
+
+@pytest.mark.parametrize("key", ["hydra.run.dir", "hydra.sweep.dir"])
+def test_a_quoted_tilde_in_the_run_directory_is_refused(tmp_path, key):
+    # 'hydra.run.dir=~/runs' (quoted: the shell left the ~) made a folder named '~' here
+    multirun = ["-m"] if key == "hydra.sweep.dir" else []
+    done = mia_train(*multirun, *TINY, f"{key}='~/mia-runs/x'", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"ConfigError: {key}=~/mia-runs/x starts with '~', which the shell did not " \
+        "expand" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tilde_in_cache_dir_is_the_home_folder(monkeypatch, tmp_path):
+    from mia_defense.cli.build import _cache_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert _cache_dir("~/models", run_dir=None) == tmp_path / "models"
