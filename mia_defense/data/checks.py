@@ -319,11 +319,17 @@ def standardise_images(x: np.ndarray) -> np.ndarray:
     return ((x - mean) / std).astype(np.float32)
 
 
-def duplicate_count(x: np.ndarray) -> int:
-    """How many samples of ``x`` [N, ...] equal another sample exactly, feature for feature."""
+def duplicate_count(x: np.ndarray, *, overwrite: bool = False) -> int:
+    """How many samples of ``x`` [N, ...] equal another sample exactly, feature for feature.
+
+    -0.0 and 0.0 are the same value in other bytes: they are made equal first, in a copy,
+    or in ``x`` itself with ``overwrite`` (a caller's scratch copy: no second copy of a
+    large dataset).
+    """
     flat = np.ascontiguousarray(x).reshape(len(x), -1)
     if flat.dtype.kind in "fc":
-        flat = flat + flat.dtype.type(0)  # -0.0 becomes 0.0: the same value, other bytes
+        zero = flat.dtype.type(0)
+        flat = np.add(flat, zero, out=flat) if overwrite else flat + zero
     rows = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1])))[:, 0]
     _, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True)
     return int((counts[inverse] > 1).sum())

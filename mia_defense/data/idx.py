@@ -42,6 +42,9 @@ _FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 _SPLITS = ("all", "train", "test")
+# More dimensions than any image or label file has: the header is corrupt (its shape of up
+# to 255 sizes would fill the message).
+_MAX_DIMS = 4
 # Deflate expands at most ~1032:1; a gzip header claiming more data than that is forged.
 _GZIP_MAX_RATIO = 1032
 
@@ -76,6 +79,11 @@ def _read_idx_stream(stream: BinaryIO, *, path: Path, size: int, compressed: boo
             "MNIST-style files such as train-images-idx3-ubyte[.gz]"
         )
     dtype, ndim = _IDX_TYPES[head[2]], head[3]
+    if ndim > _MAX_DIMS:
+        raise DataError(
+            f"{path}: header claims {ndim} dimensions; MNIST-style files have 1 (labels) or "
+            "3 (images): it is corrupt or not an image or label file"
+        )
     dims = stream.read(4 * ndim)
     if ndim == 0 or len(dims) < 4 * ndim:
         raise DataError(f"{path}: truncated IDX header ({4 + len(dims)} bytes)")

@@ -105,7 +105,7 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
     of a model's membership reads as a member, so the attacks understate the leak (and a
     copy of a member in the test set overstates test accuracy)."""
     used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
-    copies = duplicate_count(data.x[used])
+    copies = duplicate_count(data.x[used], overwrite=True)  # indexing made a copy
     if copies:
         log.warning(
             "%s: %d of the %d samples this run uses have an exact copy among them (the same "

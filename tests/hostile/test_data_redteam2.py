@@ -20,6 +20,7 @@ from mia_defense.data import (
     guards,
     load_cifar10,
     load_csv,
+    load_mnist,
     load_npz,
     load_purchase100,
     load_texas100,
@@ -28,7 +29,7 @@ from mia_defense.data import (
 )
 from mia_defense.data.checks import duplicate_count
 from mia_defense.errors import ConfigError, DataError
-from tests.data.files import write_cifar_python
+from tests.data.files import write_cifar_python, write_mnist
 
 _CSV = "a,b,y\n" + "".join(f"{i},{i % 5},{i % 2}\n" for i in range(40))
 
@@ -171,6 +172,8 @@ def test_zero_and_negative_zero_are_the_same_record():
     """Exact copies were compared byte for byte: 0.0 and -0.0 hid a duplicate."""
     x = np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 3.0]], dtype=np.float32)
     assert duplicate_count(x) == 2
+    assert np.signbit(x[1, 0])  # the caller's array is left as it was
+    assert duplicate_count(x, overwrite=True) == 2
 
 
 def test_a_missing_relative_path_says_where_it_was_looked_for(tmp_path, monkeypatch):
@@ -239,3 +242,13 @@ def test_a_dataset_left_in_its_download_archive_says_extract_it(tmp_path, loader
     with pytest.raises(DataError, match=rf"{name}: is {kind}.*, not {expected}; extract it "
                        r"\(tar xf, gunzip or unzip\) and point dataset.path at the extracted"):
         loader(path=path)
+
+
+def test_an_idx_header_claiming_255_dimensions_is_one_short_line(tmp_path):
+    """The message listed all 255 claimed sizes (3 KB of 4294967295s)."""
+    folder = write_mnist(tmp_path / "mnist")
+    (folder / "train-images-idx3-ubyte").write_bytes(bytes([0, 0, 8, 255]) + b"\xff" * 1020)
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte: header claims 255 "
+                       r"dimensions; MNIST-style files have 1 \(labels\) or 3") as err:
+        load_mnist(path=folder)
+    assert len(str(err.value)) < 300
