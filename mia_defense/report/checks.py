@@ -148,7 +148,10 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
     epsilon = payload.get("privacy", {}).get("epsilon")
     if isinstance(epsilon, float) and epsilon == math.inf:
         return None  # no noise: an infinite ε (a JSON number too large for a float)
-    return _number_problem("privacy.epsilon", epsilon)
+    problem = _number_problem("privacy.epsilon", epsilon)
+    if problem is None and epsilon is not None and epsilon < 0:
+        return f"privacy.epsilon is {epsilon:g}, negative (no ε is)"
+    return problem
 
 
 def payload_problem(payload: Mapping[str, Any]) -> str | None:
@@ -208,14 +211,18 @@ def _rerun_hint(metric: str) -> str:
 def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
     """Why a readable run (see `payload_problem`) must not be ranked, or ``None``.
 
-    A diverged run, a run flagged ``utility_below_chance`` (older results without the key are
-    not flagged) and a run without a finite ``leakage`` figure get no place in the ranking
+    A diverged run, a run flagged ``utility_below_chance`` or whose test accuracy is not above
+    its ``chance_accuracy`` (a file whose flag says otherwise; older results without either
+    are not flagged) and a run without a finite ``leakage`` figure get no place in the ranking
     nor on the Pareto front.
     """
     if payload.get("status") == "diverged":
         return _diverged_reason(payload)
-    if payload.get("utility_below_chance", False):
-        return _chance_reason(payload["utility"])
+    utility = payload["utility"]
+    chance = utility.get("chance_accuracy")
+    at_chance = chance is not None and utility["test_accuracy"] <= chance  # whatever the flag
+    if payload.get("utility_below_chance", False) or at_chance:
+        return _chance_reason(utility)
     try:
         value = objective(payload, leakage)
     except ConfigError:

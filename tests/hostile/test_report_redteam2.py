@@ -270,3 +270,32 @@ def test_links_out_of_the_tree_reach_a_run_but_are_never_walked(tmp_path, caplog
     assert sorted(s.name for s in report.summaries) == ["a", "linked"]
     assert (f"{root / 'wide'}: links to {(tmp_path / 'elsewhere').resolve()}, outside "
             f"{root}, which holds no run; not walked") in caplog.text  # fmt: skip
+
+
+# --- figures that would put a run where it does not belong ------------------------------------
+
+
+def test_a_run_at_chance_is_not_ranked_whatever_its_flag_says(tmp_path, caplog):
+    # utility_below_chance false (or absent) beside a test accuracy at its chance_accuracy:
+    # a useless model that leaks nothing would top the front
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    payload = make_run(root / "b", test_accuracy=0.50, signal=0.0, seed=1, chance_accuracy=0.50)
+    payload["utility_below_chance"] = False
+    for metrics in payload["attacks"].values():
+        metrics.update({"auc": 0.5, "tpr@0.1%fpr": 0.0})
+    write_json(root / "b" / "results.json", payload)
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert [s.name for s in report.summaries] == ["a"]
+    assert dict(report.not_ranked)["b"].startswith("test accuracy 0.500 is not above chance")
+
+
+def test_a_negative_epsilon_is_skipped_with_the_reason(tmp_path, caplog):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    make_run(root / "b", test_accuracy=0.80, signal=0.3, seed=1, defense="dp", epsilon=-1.0)
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert [s.name for s in report.summaries] == ["a"]
+    assert "b/results.json: privacy.epsilon is -1, negative" in caplog.text
