@@ -19,6 +19,7 @@ numbers everywhere.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -144,11 +145,18 @@ def observations_from_arrays(
     return replace(obs, metadata=dict(metadata)) if metadata else obs
 
 
-def load_observations(path: str) -> Observations:
-    """Read an observations file (docs/observations.md; mia-train's observations.npz)."""
+def load_observations(path: str | os.PathLike[str]) -> Observations:
+    """Read an observations file (docs/observations.md), or the observations.npz of a
+    mia-train run directory (as mia-attack takes either)."""
     from pathlib import Path
 
-    return Observations.load(Path(path))
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"load_observations: path={path!r}: give the path of an observations "
+                          ".npz or of a mia-train run directory")  # fmt: skip
+    file = Path(path)
+    if file.is_dir() and (file / "observations.npz").exists():
+        file = file / "observations.npz"
+    return Observations.load(file)
 
 
 def observe_models(

@@ -297,7 +297,28 @@ def _extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
             f"{source.file}: {name} has shape {value.shape} and dtype {value.dtype}, "
             f"expected {list(default.shape)} {default.dtype} (one per record of labels)"
         )
+    problem = _extra_problem(name, np.asarray(value))
+    if problem:
+        raise DataError(f"{source.file}: {name}: {problem}")
     return np.asarray(value)
+
+
+def _extra_problem(name: str, value: np.ndarray) -> str | None:
+    """Values an extra array cannot hold: rows of the dataset that are negative or repeated
+    (``population_idx``: results.json names them as dataset rows), or every record a canary
+    (``is_canary``: nothing left to pool)."""
+    import numpy as np
+
+    if name == "population_idx" and len(value):
+        rows, counts = np.unique(value, return_counts=True)
+        if rows[0] < 0 or counts.max() > 1:
+            found = f"{rows[0]}" if rows[0] < 0 else f"{rows[counts > 1][0]} twice"
+            return (f"values must be distinct rows >= 0 of the dataset, found {found}; drop "
+                    "population_idx or write each record's own row")  # fmt: skip
+    if name == "is_canary" and value.all():
+        return ("every record is a canary, so no record is left for the pooled metrics; flag "
+                "only the canaries")  # fmt: skip
+    return None
 
 
 def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFacts:

@@ -427,3 +427,51 @@ def test_a_numpy_integer_is_a_valid_model_index():
     _check_index(np.int64(1), config, run_dir=Path("run"))
     with pytest.raises(ConfigError, match=r"index=np.int64\(2\): the run in run has models 0..1"):
         _check_index(np.int64(2), config, run_dir=Path("run"))
+
+
+# -- mia-attack's extra arrays and load_observations ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"population_idx": np.array([-5, *range(1, 40)])},
+         r"population_idx: values must be distinct rows >= 0 of the dataset, found -5"),
+        ({"population_idx": np.array([0, 0, *range(2, 40)])},
+         r"population_idx: values must be distinct rows >= 0 of the dataset, found 0 twice"),
+        ({"is_canary": np.ones(40, bool)},
+         r"is_canary: every record is a canary, so no record is left for the pooled metrics"),
+    ],
+)  # fmt: skip
+def test_mia_attack_checks_the_values_of_a_files_extra_arrays(tmp_path, extra, message):
+    """A file's population_idx of negative or repeated rows was written into results.json's
+    most_vulnerable as dataset rows; is_canary all true was refused without naming the file."""
+    from mia_defense.cli import attack as attack_cli
+
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    path = tmp_path / "mine.npz"
+    obs.save(path, **extra)
+    cfg = api.attack_config(FAST)
+    with pytest.raises(DataError, match=rf"^{path}: {message}"):
+        attack_cli.run(_with_source(cfg, path), tmp_path / "out")
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def _with_source(cfg, path):
+    """The API's attack config with mia-attack's ``source`` and ``progress``."""
+    from omegaconf import open_dict
+
+    with open_dict(cfg):
+        cfg.source, cfg.progress = str(path), False
+    return cfg
+
+
+def test_load_observations_reads_a_run_directory_and_names_a_bad_path(tmp_path):
+    """load_observations(None) was a TypeError from pathlib; a mia-train run directory
+    (which mia-attack takes) was 'a directory, not a regular file'."""
+    obs = synthetic_observations(num_models=4, num_samples=20, num_classes=3)
+    obs.save(tmp_path / "observations.npz")
+    assert np.array_equal(api.load_observations(tmp_path).log_probs, obs.log_probs)
+    with pytest.raises(ConfigError, match=r"load_observations: path=None: give the path of an "
+                                          r"observations \.npz or of a mia-train run directory"):
+        api.load_observations(None)
