@@ -44,10 +44,20 @@ _CAPTION = (
 )
 
 
+# The longest name a chart shows (legends, titles): longer ones hid the plot.
+_LABEL_CHARS = 80
+# Above this many legend entries, the legend goes beside the plot, not over it.
+_LEGEND_INSIDE = 8
+
+
 def _plain(text: str) -> str:
     """``text`` as matplotlib shows it literally: ``$`` escaped (``$...$`` is mathtext, and a
-    name such as ``x=$\\frac{$`` raised a parse error), control characters as spaces."""
-    return "".join(c if c.isprintable() else " " for c in str(text)).replace("$", r"\$")
+    name such as ``x=$\\frac{$`` raised a parse error), control characters as spaces, at
+    most `_LABEL_CHARS` characters."""
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    if len(text) > _LABEL_CHARS:
+        text = text[: _LABEL_CHARS - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def _styles(families: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -127,7 +137,10 @@ def _panel(
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy  (higher = more useful)")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    if len(ax.get_legend_handles_labels()[1]) > _LEGEND_INSIDE:  # beside, not over the points
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9)
+    else:
+        ax.legend(loc="best", fontsize=8, framealpha=0.9)
 
 
 def tradeoff_figure(

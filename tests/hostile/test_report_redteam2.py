@@ -299,3 +299,20 @@ def test_a_negative_epsilon_is_skipped_with_the_reason(tmp_path, caplog):
         report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert [s.name for s in report.summaries] == ["a"]
     assert "b/results.json: privacy.epsilon is -1, negative" in caplog.text
+
+
+def test_long_names_and_many_families_leave_the_points_in_view(tmp_path):
+    # a 300-character defense name made the legend wider than the plot and hid every point
+    from mia_defense.report.charts import tradeoff_figure
+
+    root = tmp_path / "sweep"
+    for i in range(10):
+        make_run(root / f"d={i}", test_accuracy=0.5 + i / 100, signal=1.0, seed=i,
+                 defense=f"def{i}" + "x" * 300)  # fmt: skip
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    fig = tradeoff_figure(report.groups, fronts=report.fronts)
+    (ax,) = [a for a in fig.axes if a.get_title()]
+    legend = ax.get_legend()
+    assert max(len(t.get_text()) for t in legend.get_texts()) <= 80
+    fig.canvas.draw()  # (a Figure of its own canvas)
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1  # beside, not over
