@@ -92,7 +92,9 @@ class RunDirCheck(Callback):
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         if config.hydra.mode == RunMode.MULTIRUN:
-            _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
+            # (hydra.job.chdir=true has changed the working directory by now)
+            root = os.path.join(config.hydra.runtime.cwd, config.hydra.sweep.dir)
+            _refuse_escaping_subdir(root, str(config.hydra.sweep.subdir))
 
 
 class SweepSummary(Callback):
