@@ -141,8 +141,30 @@ def observations_from_arrays(
         "grad_norms": grad_norms,
     }  # fmt: skip
     arrays.update({k: v for k, v in optional.items() if v is not None})
+    facts = _metadata(metadata) if metadata is not None else None
     obs = Observations.from_arrays(arrays, source="observations_from_arrays")
-    return replace(obs, metadata=dict(metadata)) if metadata else obs
+    return replace(obs, metadata=facts) if facts else obs
+
+
+def _metadata(metadata: Any) -> dict[str, Any]:
+    """``metadata`` as the JSON object the file stores (numpy numbers and arrays as Python
+    ones, NaN as null), or a `ConfigError`: what cannot be saved is refused now, not when
+    the observations are saved."""
+    import json
+
+    from mia_defense.tracking.artifacts import jsonable
+
+    facts = jsonable(metadata) if isinstance(metadata, Mapping) else None
+    try:
+        json.dumps(facts, allow_nan=False)
+    except (TypeError, ValueError):
+        facts = None
+    if not isinstance(facts, dict):
+        raise ConfigError(
+            f"observations_from_arrays: metadata: must be a mapping of JSON values (text, "
+            f"numbers, lists, mappings), e.g. {{'dataset': 'digits'}}; got {str(metadata)[:80]}"
+        )
+    return facts
 
 
 def load_observations(path: str | os.PathLike[str]) -> Observations:

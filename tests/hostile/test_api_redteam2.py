@@ -475,3 +475,20 @@ def test_load_observations_reads_a_run_directory_and_names_a_bad_path(tmp_path):
     with pytest.raises(ConfigError, match=r"load_observations: path=None: give the path of an "
                                           r"observations \.npz or of a mia-train run directory"):
         api.load_observations(None)
+
+
+def test_metadata_is_a_json_object_or_refused_by_name(tmp_path):
+    """metadata with numpy numbers or arrays (np.int64(3), the classes as an array) was taken,
+    then obs.save failed with json's TypeError; a string was a ValueError from dict()."""
+    obs = synthetic_observations(num_models=4, num_samples=20, num_classes=3)
+    args = (obs.log_probs, obs.masks, obs.labels)
+    made = api.observations_from_arrays(
+        *args, metadata={"k": np.int64(3), "classes": np.arange(3), "loss": float("nan")}
+    )
+    made.save(tmp_path / "o.npz")
+    expected = {"k": 3, "classes": [0, 1, 2], "loss": None}
+    assert made.metadata == api.load_observations(tmp_path / "o.npz").metadata == expected
+    for bad in ("dataset", {"model": object()}):
+        with pytest.raises(ConfigError, match=r"observations_from_arrays: metadata: must be a "
+                                              r"mapping of JSON values"):  # fmt: skip
+            api.observations_from_arrays(*args, metadata=bad)
