@@ -49,6 +49,10 @@ SIGMA_CACHE_ENV = "MIA_DEFENSE_CACHE_DIR"
 _EPSILON_TOLERANCE = 0.01
 _CACHE_FORMAT = 1
 _MAX_SIGMA = 1e6  # Opacus' limit of the search
+# Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
+# domain grows with ε) or ran out of memory, GDP's root search failed, and at such an ε no
+# record is protected whichever upper bound is reported.
+_PRV_LIMIT = 100.0
 
 # What each model's history records under DP-SGD: enough to recompute its ε with any
 # accountant (one (σ, q, steps) run of the subsampled Gaussian at δ).
@@ -81,6 +85,8 @@ def epsilon_spent(
     from opacus.accountants import RDPAccountant, create_accountant
     from opacus.accountants.analysis import rdp as rdp_analysis
 
+    if any(sigma <= 0 and rate > 0 and steps > 0 for sigma, rate, steps in history):
+        return math.inf  # no noise: no privacy (Opacus' PRV and GDP fail on σ = 0)
     if accountant == "rdp":
         total = sum(
             np.asarray(_rdp_per_step(sigma, rate)) * steps for sigma, rate, steps in history
@@ -89,9 +95,17 @@ def epsilon_spent(
             orders=RDPAccountant.DEFAULT_ALPHAS, rdp=total, delta=delta
         )
         return float(eps)
+    rdp = epsilon_spent("rdp", history, delta)
+    if not rdp <= _PRV_LIMIT:
+        return rdp  # an upper bound too; PRV's domain (time, memory) grows with ε
     fresh = create_accountant(mechanism=accountant)
     fresh.history = list(history)
-    return float(fresh.get_epsilon(delta))
+    try:
+        return float(fresh.get_epsilon(delta))
+    except (ArithmeticError, MemoryError, ValueError):
+        # Opacus' PRV or GDP failing on a small σ (OverflowError, a root not bracketed):
+        # the RDP accountant's ε bounds the same mechanism.
+        return rdp
 
 
 @functools.lru_cache(maxsize=256)
@@ -355,7 +369,7 @@ def privacy_report(
         }
         for stats in per_model
     ]
-    worst = max(models, key=lambda m: m["epsilon"])
+    worst = max(models, key=_worst_first)
     report: dict[str, Any] = {
         "epsilon": worst["epsilon"],
         "delta": max(m["delta"] for m in models),
@@ -367,11 +381,22 @@ def privacy_report(
         if bound is not None:
             report["epsilon_rdp_bound"] = bound
         invalid_reason = "; ".join(filter(None, [invalid_reason, _gdp_reason(bound)]))
+    if _worst_first(worst) == math.inf and worst["epsilon"] != math.inf:
+        invalid_reason = "; ".join(filter(None, [invalid_reason, (
+            f"the accountant gave no ε (NaN or missing) for a model (σ "
+            f"{worst['noise_multiplier']}, steps {worst['steps']}): no guarantee is known")]))
     report["epsilon_valid"] = not invalid_reason
     if invalid_reason:
         report["epsilon_invalid_reason"] = invalid_reason
     report.update(noise_source=noise_source, preprocessing=preprocessing, per_model=models)
     return report
+
+
+def _worst_first(model: Mapping[str, Any]) -> float:
+    """A model's ε for picking the worst: a NaN (or missing) ε ranks above every number, as
+    ``max`` would otherwise keep whichever model came first beside it."""
+    eps = model.get("epsilon")
+    return math.inf if eps is None or math.isnan(eps) else float(eps)
 
 
 def _rdp_bound(models: Sequence[Mapping[str, Any]]) -> float | None:

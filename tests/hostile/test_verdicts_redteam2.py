@@ -101,3 +101,89 @@ def test_released_log_probabilities_stay_accepted(decimals):
         api.observations_from_arrays(np.log(probs), masks, labels, kind="log_probabilities")
         top1 = np.where(probs == probs.max(-1, keepdims=True), np.log(probs), -np.inf)
     api.observations_from_arrays(top1, masks, labels, kind="log_probabilities")
+
+
+@pytest.mark.parametrize("accountant", ["rdp", "prv", "gdp"])
+@pytest.mark.parametrize("sigma", [0.0, 1e-6])
+def test_no_or_tiny_noise_spends_a_huge_epsilon_never_an_error(accountant, sigma):
+    """defense.dp.noise_multiplier=0 (or 1e-6) with accountant=prv or gdp: Opacus' PRV
+    raised OverflowError or MemoryError (415 PiB), GDP ZeroDivisionError or a root-finding
+    ValueError, in the middle of training. ε must be inf or huge, never small."""
+    from mia_defense.defenses.accounting import epsilon_spent
+
+    eps = epsilon_spent(accountant, ((sigma, 0.33, 3),), 1e-5)
+    assert eps == float("inf") if sigma == 0 else eps > 1e6
+
+
+def test_prv_at_a_large_epsilon_gives_the_rdp_bound_without_its_slow_search():
+    """PRV at σ=0.1, q=1/3, 30 steps ran for minutes (its domain grows with ε); past
+    `_PRV_LIMIT` the RDP accountant's figure, an upper bound too, is the answer."""
+    from mia_defense.defenses import accounting
+
+    history = ((0.1, 0.33, 30),)
+    rdp = accounting.epsilon_spent("rdp", history, 1e-5)
+    assert rdp > accounting._PRV_LIMIT
+    assert accounting.epsilon_spent("prv", history, 1e-5) == rdp
+
+
+def test_a_model_whose_epsilon_is_nan_is_the_worst_case():
+    """max() over models keyed on ε kept model 0's ε = 1 beside a NaN one: the run's ε
+    (the worst case over the models) read 1."""
+    from mia_defense.defenses.accounting import privacy_report
+
+    stats = {"noise_multiplier": 1.0, "sample_rate": 0.1, "steps": 10, "delta": 1e-5}
+    report = privacy_report([{**stats, "epsilon": 1.0}, {**stats, "epsilon": float("nan")}],
+                            accountant="rdp", noise_source="seeded", preprocessing="")
+    assert not report["epsilon"] < 2.0
+    assert report["epsilon_valid"] is False
+    assert "no ε" in report["epsilon_invalid_reason"]
+
+
+def test_bootstrap_of_a_few_records_leaves_out_resamples_of_one_class():
+    """One target, three members scored above three non-members (a perfect attack): about
+    3% of the resamples draw one class only; their AUC read 0 and their TPR 1, so the AUC's
+    95% interval was [0, 1] for an attack that is right on every resample."""
+    from mia_defense.metrics.bootstrap import bootstrap_intervals
+
+    scores = np.array([[6.0, 5, 4, 3, 2, 1]])
+    truth = np.array([[True, True, True, False, False, False]])
+    ci = bootstrap_intervals(scores, truth, fprs=[0.001], num_resamples=2000)
+    assert ci.auc == (1.0, 1.0)
+    assert ci.tpr_at_fpr[0.001] == (1.0, 1.0)
+    reversed_ci = bootstrap_intervals(-scores, truth, fprs=[0.001], num_resamples=2000)
+    assert reversed_ci.auc == (0.0, 0.0)
+    assert reversed_ci.tpr_at_fpr[0.001] == (0.0, 0.0)
+
+
+def _one_sided_target(caplog):
+    """Model 0 trained on every record, model 1 on none (masks a user may give)."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 5, 300)
+    masks = np.zeros((4, 300), bool)
+    masks[0], masks[2] = True, rng.random(300) < 0.5
+    masks[3] = ~masks[2]
+    logits = rng.normal(size=(4, 300, 5))
+    logits[:, np.arange(300), labels] += 2
+    obs = api.observations_from_arrays(logits, masks, labels, kind="logits")
+    with caplog.at_level(logging.WARNING):
+        return api.audit(obs, overrides=[*LEAN, "attack.num_targets=1"]).result
+
+
+def test_a_target_that_trained_on_every_record_gets_an_explicit_no_verdict(caplog):
+    """attack.num_targets=1 on a model that trained on every record: every figure was NaN
+    and nothing said why; the member accuracy, averaged with the NaN of a model without
+    members, was NaN too, which is not 'below chance', so the run was judged."""
+    result = _one_sided_target(caplog)
+    assert "no non-member" in result.privacy["no_verdict_reason"]
+    assert "no privacy verdict: the target models [0] have no non-member" in caplog.text
+    assert result.utility["train_accuracy"] > 0.5  # the models with members
+
+
+def test_unknown_utility_gets_no_verdict():
+    from mia_defense.experiment import RunResult
+
+    result = RunResult(utility={"test_accuracy": float("nan"), "train_accuracy": float("nan"),
+                                "chance_accuracy": 0.2},
+                       attacks={}, strongest_attack=None, defense={}, privacy={},
+                       wall_seconds=0.0)  # fmt: skip
+    assert result.utility_below_chance
