@@ -446,6 +446,7 @@ def main() -> None:
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
     _SWEEP_FAILED.clear()
     refuse_null_groups(sys.argv[1:])
+    refuse_misspelt_keys(sys.argv[1:])
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
     if _SWEEP_DIVERGED or _SWEEP_FAILED:
@@ -489,6 +490,45 @@ def refuse_null_groups(args: Sequence[str]) -> None:
     print(f"ConfigError: {arg}: a config group takes the name of one of its configs (the "
           f"files in conf/{group}/){lists if group == 'defense' else ''}, not null",
           file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def misspelt_key(args: Sequence[str]) -> tuple[str, str, str] | None:
+    """The first override of ``args`` whose first name is neither a config group nor a
+    top-level key but close to one (``defens=dp``, ``trian.lr=1``): ``(override, name,
+    closest)``. Hydra says only "Could not override 'defens'. To append to your config use
+    +defens=dp", which would add a key nothing reads."""
+    import difflib
+    from importlib.resources import files
+
+    import yaml
+
+    if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args):
+        return None  # groups of the user's own config folders: Hydra knows them
+    conf = files("mia_defense.conf")
+    known = {p.name for p in conf.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    top = yaml.safe_load(conf.joinpath("config.yaml").read_text()) or {}
+    known |= {str(key) for key in top} | {"hydra", "objectives"}
+    for arg in args:
+        if arg.startswith(("-", "+", "~")) or "=" not in arg:
+            continue
+        name = arg.split("=", 1)[0].split(".", 1)[0]
+        if name in known or not name.isidentifier():
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        if close:
+            return arg, name, close[0]
+    return None
+
+
+def refuse_misspelt_keys(args: Sequence[str]) -> None:
+    """Exit 2 with one line on an override whose group or key is misspelt."""
+    found = misspelt_key(args)
+    if found is None:
+        return
+    arg, name, close = found
+    print(f"ConfigError: {arg}: no config group or key {name!r}; did you mean {close!r}? "
+          f"(groups: the folders of conf/; keys: mia-train --cfg job)", file=sys.stderr)
     raise SystemExit(EXIT_USER_ERROR)
 
 

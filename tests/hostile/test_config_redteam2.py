@@ -218,3 +218,17 @@ def test_a_tilde_in_cache_dir_is_the_home_folder(monkeypatch, tmp_path):
 
     monkeypatch.setenv("HOME", str(tmp_path))
     assert _cache_dir("~/models", run_dir=None) == tmp_path / "models"
+
+
+@pytest.mark.parametrize(
+    ("override", "name", "close"),
+    [("defens=dp", "defens", "defense"), ("trian.lr=1", "trian", "train"),
+     ("relase=topk", "relase", "release"), ("sed=3", "sed", "seed")],
+)  # fmt: skip
+def test_a_misspelt_group_or_key_is_named_with_the_closest(tmp_path, override, name, close):
+    # Hydra said "Could not override 'defens'. To append to your config use +defens=dp"
+    done = mia_train(override, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"ConfigError: {override}: no config group or key {name!r}; "
+                                  f"did you mean {close!r}?")  # fmt: skip
+    assert "+" + override not in done.stderr and list(tmp_path.iterdir()) == []
