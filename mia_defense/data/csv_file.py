@@ -199,6 +199,12 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
         raise DataError(
             f"{path}: no column {label_column!r} in the header {header}; set dataset.label_column"
         )
+    if "" in header:
+        raise DataError(
+            f"{path}: column {header.index('') + 1} of the header has no name (pandas writes "
+            "its row index so, unless to_csv(index=False); a trailing delimiter leaves one "
+            "too): a row number is not a feature; drop the column or give it a name"
+        )
     repeated = [name for name, count in Counter(header).items() if count > 1]
     if repeated:
         where = [i + 1 for i, h in enumerate(header) if h == repeated[0]]
@@ -208,6 +214,23 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
         )
     if len(header) < 2:
         raise DataError(f"{path}: needs at least one feature column besides {label_column!r}")
+
+
+def _warn_row_numbers(table: _Table, *, path: Path) -> None:
+    """Say when a numeric feature column counts the rows (0, 1, 2, ... or 1, 2, 3, ...): an
+    index or id saved with the data, which a model can learn the file's order from."""
+    n = len(table.labels)
+    if n < 3:
+        return
+    for j, name in enumerate(table.names):
+        column = table.values[:, j]
+        if table.categories[j] is None and column[0] in (0, 1) and (
+                np.diff(column) == 1).all():
+            log.warning(
+                "%s: column %r counts the rows (%g to %g): a row number or id, not a feature; "
+                "a model can learn the file's order from it: drop the column", path, name,
+                column[0], column[-1],
+            )
 
 
 def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
@@ -367,6 +390,7 @@ def load_csv(
     y, class_labels = _csv_labels(table.labels, lines=table.lines, path=file,
                                   column=label_column, num_classes=num_classes)
     _check_missing(table, path=file)
+    _warn_row_numbers(table, path=file)
     data = finish_dataset(
         table.values, y, name=name, source=str(file), num_classes=num_classes,
         max_samples=max_samples, seed=seed, class_labels=class_labels, user_classes=True,

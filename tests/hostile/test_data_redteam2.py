@@ -252,3 +252,18 @@ def test_an_idx_header_claiming_255_dimensions_is_one_short_line(tmp_path):
                        r"dimensions; MNIST-style files have 1 \(labels\) or 3") as err:
         load_mnist(path=folder)
     assert len(str(err.value)) < 300
+
+
+def test_a_row_index_saved_with_the_data_is_not_taken_as_a_feature(tmp_path, caplog):
+    """pandas' to_csv writes its row index as a first column with no name: it was used as a
+    feature, from which a model learns the file's order (a file sorted by class leaks it)."""
+    path = tmp_path / "pandas.csv"
+    path.write_text(",a,y\n0,0.5,0\n1,0.1,0\n2,0.7,1\n3,0.2,1\n")
+    with pytest.raises(DataError, match=r"pandas.csv: column 1 of the header has no name "
+                       r"\(pandas writes its row index so"):
+        load_csv(path=path, label_column="y")
+    path.write_text("id,a,y\n1,0.5,0\n2,0.1,0\n3,0.7,1\n4,0.2,1\n")
+    with caplog.at_level(logging.WARNING, logger="mia_defense.data"):
+        load_csv(path=path, label_column="y")
+    assert any("column 'id' counts the rows (1 to 4)" in r.getMessage()
+               for r in caplog.records), caplog.records
