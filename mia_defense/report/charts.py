@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -18,11 +17,10 @@ from matplotlib.figure import Figure
 
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
-from mia_defense.files import require_regular_file
 from mia_defense.metrics import roc_metrics
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.stats import Estimate
-from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary
+from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary, read_arrays
 from mia_defense.tracking import roc_figure
 
 __all__ = ["LEAKAGE", "run_roc", "runs_roc_figure", "save_figure", "tradeoff_figure"]
@@ -191,43 +189,11 @@ def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
     """
     name = attack or summary.strongest_attack
     key = f"scores/{name}"
-    scores_file = _arrays(summary.path / "scores.npz", ["targets", key])
+    scores_file = read_arrays(summary.path / "scores.npz", ["targets", key])
     targets, scores = scores_file["targets"], scores_file[key]
-    masks = _arrays(summary.path / "observations.npz", ["masks"])["masks"]
+    masks = read_arrays(summary.path / "observations.npz", ["masks"])["masks"]
     metrics = roc_metrics(scores, masks[targets], fprs=(0.1, 0.01, 0.001))
     return AttackResult(name, targets, scores, metrics, 0.0)
-
-
-# The largest array a ROC curve reads, inflated (a run's masks [K, N] or scores [T, N]):
-# above it, an .npz is no run's (a zip bomb: zeros compress a thousandfold).
-MAX_ARRAY_BYTES = 2**31
-
-
-def _arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """The arrays ``names`` of the .npz at ``path``, and no other: observations.npz also holds
-    log_probs [K, A, N, C], gigabytes for a large run, which a ROC curve does not need.
-
-    Raises:
-        DataError: naming ``path``: not a regular file, corrupt, an array missing or larger
-            than `MAX_ARRAY_BYTES` inflated.
-    """
-    require_regular_file(path)  # (a FIFO would block the report)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            for name in names:
-                if name not in data.files:
-                    raise DataError(f"{path}: no array {name!r}; the run's files are incomplete")
-                size = data.zip.getinfo(f"{name}.npy").file_size
-                if size > MAX_ARRAY_BYTES:
-                    raise DataError(
-                        f"{path}: {name} holds {size} bytes inflated, more than any run writes "
-                        f"({MAX_ARRAY_BYTES}); not read"
-                    )
-            return {name: data[name] for name in names}
-    except DataError:
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None
 
 
 def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -> Figure | None:

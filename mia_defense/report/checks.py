@@ -80,6 +80,11 @@ def _sections_problem(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _numbers(*values: Any) -> bool:
+    """Whether every one of ``values`` is a finite number (not a boolean, not null)."""
+    return all(_number_problem("", v, nullable=False) is None for v in values)
+
+
 def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
     if not attacks:
         return "no attack results"
@@ -94,6 +99,9 @@ def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
             problem = _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key))
             if problem:
                 return problem
+            high = metrics.get(key.removesuffix("_ci_low") + "_ci_high")
+            if key.endswith("_ci_low") and _numbers(value, high) and value > high:
+                return f"attacks.{name}.{key} {value:g} is above its _ci_high {high:g}"
     if strongest is not None and (not isinstance(strongest, str) or strongest not in attacks):
         return (
             f"strongest_attack {_show(strongest)} is not one of its attacks "

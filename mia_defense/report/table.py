@@ -7,6 +7,7 @@ import csv
 import hashlib
 import math
 import re
+import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
@@ -37,6 +38,7 @@ __all__ = [
     "md_text",
     "name_items",
     "not_ranked_markdown",
+    "read_arrays",
     "short_labels",
     "summarise",
     "with_evaluation",
@@ -231,12 +233,43 @@ def _unnamed_observations(payload: Mapping[str, Any], name: str, run_dir: Path) 
     if isinstance(metadata, Mapping) and metadata.get("dataset") is not None:
         return None
     try:
-        require_regular_file(run_dir / "observations.npz")  # (a FIFO would block the report)
-        with np.load(run_dir / "observations.npz", allow_pickle=False) as arrays:
-            labels = np.ascontiguousarray(arrays["labels"], dtype=np.int64)
-    except (OSError, KeyError, ValueError, DataError):
+        arrays = read_arrays(run_dir / "observations.npz", ["labels"])
+        labels = np.ascontiguousarray(arrays["labels"], dtype=np.int64)
+    except (ValueError, DataError):
         return f"{name} ({one_line(source.get('path'), limit=120)})"  # no copy: its file
     return f"{name} (labels {hashlib.blake2b(labels.tobytes(), digest_size=4).hexdigest()})"
+
+
+# The largest array the report reads, inflated (a run's masks [K, N], scores [T, N], labels):
+# above it, an .npz is no run's (a zip bomb: zeros compress a thousandfold).
+MAX_ARRAY_BYTES = 2**31
+
+
+def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The arrays ``names`` of the .npz at ``path``, and no other: observations.npz also holds
+    log_probs [K, A, N, C], gigabytes for a large run, which the report does not need.
+
+    Raises:
+        DataError: naming ``path``: not a regular file, corrupt, an array missing or larger
+            than `MAX_ARRAY_BYTES` inflated.
+    """
+    require_regular_file(path)  # (a FIFO would block the report)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            for name in names:
+                if name not in data.files:
+                    raise DataError(f"{path}: no array {name!r}; the run's files are incomplete")
+                size = data.zip.getinfo(f"{name}.npy").file_size
+                if size > MAX_ARRAY_BYTES:
+                    raise DataError(
+                        f"{path}: {name} holds {size} bytes inflated, more than any run writes "
+                        f"({MAX_ARRAY_BYTES}); not read"
+                    )
+            return {name: data[name] for name in names}
+    except DataError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None
 
 
 def _model(config: Mapping[str, Any], payload: Mapping[str, Any]) -> str:

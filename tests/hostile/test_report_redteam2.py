@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.cli.report import main as report_main
-from mia_defense.report import charts, write_report
+from mia_defense.report import table, write_report
 from mia_defense.tracking import write_json
 from tests.report.fake_runs import make_run
 
@@ -222,7 +222,7 @@ def test_roc_curves_read_only_masks_and_scores_with_a_size_cap(tmp_path, caplog,
         report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert "no ROC curve" not in caplog.text and "roc" in report.files
     # an array larger than any run writes (a zip bomb: zeros compress 1000:1) is not inflated
-    monkeypatch.setattr(charts, "MAX_ARRAY_BYTES", masks.nbytes - 1)
+    monkeypatch.setattr(table, "MAX_ARRAY_BYTES", masks.nbytes - 1)
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         write_report([root], out_dir=tmp_path / "out2", tensorboard=False)
@@ -316,3 +316,27 @@ def test_long_names_and_many_families_leave_the_points_in_view(tmp_path):
     assert max(len(t.get_text()) for t in legend.get_texts()) <= 80
     fig.canvas.draw()  # (a Figure of its own canvas)
     assert legend.get_window_extent().x0 >= ax.get_window_extent().x1  # beside, not over
+
+
+def test_an_interval_whose_low_end_is_above_its_high_end_is_skipped(tmp_path, caplog):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    payload = make_run(root / "b", test_accuracy=0.80, signal=0.3, seed=1)
+    payload["attacks"]["lira"].update({"tpr@0.1%fpr_ci_low": 0.9, "tpr@0.1%fpr_ci_high": 0.1})
+    write_json(root / "b" / "results.json", payload)
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert [s.name for s in report.summaries] == ["a"]
+    assert ("b/results.json: attacks.lira.tpr@0.1%fpr_ci_low 0.9 is above its _ci_high 0.1"
+            in caplog.text)  # fmt: skip
+
+
+def test_labels_of_observations_are_read_under_the_size_cap(tmp_path, caplog, monkeypatch):
+    # a mia-attack run of observations naming no dataset is told apart by its labels' hash:
+    # the labels array was inflated whatever its size
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=3.0)
+    _rewrite(root / "a", source={"kind": "observations", "path": "/x/observations.npz"})
+    monkeypatch.setattr(table, "MAX_ARRAY_BYTES", 100)  # the labels: 1600 bytes
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    assert report.summaries[0].dataset == "digits (/x/observations.npz)"
