@@ -53,6 +53,8 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
         raise DataError(
             f"dataset {name!r}: {resolved} cannot be accessed ({exc.strerror or exc}); "
             f"set dataset.path to {expected}"
+            + ("; make it readable for this user (chmod, or ask its owner)"
+               if isinstance(exc, PermissionError) else "")
         ) from exc
     if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
         raise DataError(

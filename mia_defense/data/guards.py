@@ -130,13 +130,17 @@ def file_kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "special file")
 
 
+# What to do when a data file cannot be read.
+_FIX = "; make it readable for this user (chmod, or ask its owner) or copy it where you can"
+
+
 def _stat(path: Path) -> os.stat_result | None:
     try:
         return path.stat()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise DataError(f"{path}: cannot be accessed ({exc.strerror or exc})") from exc
+        raise DataError(f"{path}: cannot be accessed ({exc.strerror or exc}){_FIX}") from exc
 
 
 def is_regular_file(path: Path) -> bool:
@@ -169,7 +173,7 @@ def open_regular(path: Path) -> BinaryIO:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise DataError(f"{path}: cannot be opened ({exc.strerror or exc})") from exc
+        raise DataError(f"{path}: cannot be opened ({exc.strerror or exc}){_FIX}") from exc
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

@@ -267,3 +267,19 @@ def test_a_row_index_saved_with_the_data_is_not_taken_as_a_feature(tmp_path, cap
         load_csv(path=path, label_column="y")
     assert any("column 'id' counts the rows (1 to 4)" in r.getMessage()
                for r in caplog.records), caplog.records
+
+
+def test_a_file_this_user_cannot_read_says_what_to_do(csv_file, monkeypatch):
+    """chmod 000 (simulated: the tests may run as root, who reads anything)."""
+    real_open = os.open
+
+    def denied(path, *args, **kwargs):
+        if str(path) == str(csv_file):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "open", denied)
+        with pytest.raises(DataError, match=r"d.csv: cannot be opened \(Permission denied\); "
+                           r"make it readable for this user \(chmod"):
+            load_csv(path=csv_file, label_column="y")
