@@ -147,6 +147,7 @@ def run_attacks(
     keep = np.ones(obs.labels.shape, dtype=bool) if records is None else np.asarray(records)
     truth = obs.masks[targets]
     _warn_unresolved_fprs(int((~truth[:, keep]).sum()), config.fprs)
+    _warn_one_class(truth[:, keep], targets)
     pending: dict[str, Future[AttackResult]] = {}
     # Each attack's metrics (ROC, bootstrap, ε bound: numpy, which releases the GIL) are
     # computed in a second thread while the next attack scores; they are pure functions of
@@ -244,6 +245,19 @@ def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
             "not a figure at that FPR; raise plan.population_size or attack.num_targets to "
             "at least %d non-member scores", nonmember_scores, shown,
             100 / nonmember_scores, math.ceil(1 / min(unresolved)),
+        )
+
+
+def _warn_one_class(truth: np.ndarray, targets: np.ndarray) -> None:
+    """Say when the targets' [T, N] membership holds one kind only: no ROC exists, every
+    attack's figures are NaN and the run has no privacy verdict."""
+    if truth.all() or not truth.any():
+        kind = "non-member" if truth.all() else "member"
+        log.warning(
+            "no privacy verdict: the target models %s have no %s among the records judged, "
+            "so AUC and TPR are undefined (NaN) for every attack; attack targets that "
+            "trained on some of the records and not on others (attack.num_targets, masks)",
+            targets.tolist()[:8], kind,
         )
 
 

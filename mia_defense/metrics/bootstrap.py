@@ -68,7 +68,10 @@ def _weighted_roc(
         height = tp.astype(np.float64)
         height[:, 1:] += tp[:, :-1]
         beaten = (width * height).sum(axis=1) / 2
-    auc = beaten / (positives * negatives)
+    # A resample of one class only (a few records, one target) has no ROC: NaN, left out
+    # of the percentiles (its AUC read 0 and its TPR 1, a perfect attack's AUC [0, 1]).
+    one_class = (tp[:, -1] == 0) | (fp[:, -1] == 0)
+    auc = np.where(one_class, np.nan, beaten / (positives * negatives))
     rows = np.arange(len(tp))
     tprs = {}
     for target in fprs:
@@ -78,7 +81,7 @@ def _weighted_roc(
         limit = (target + 1e-12) * negatives
         last = np.array([np.searchsorted(fp[b], limit[b], side="right") - 1 for b in rows])
         reached = tp[rows, np.maximum(last, 0)] / positives
-        tprs[float(target)] = np.where(last >= 0, reached, 0.0)
+        tprs[float(target)] = np.where(one_class, np.nan, np.where(last >= 0, reached, 0.0))
     return auc, tprs
 
 
@@ -137,7 +140,9 @@ def bootstrap_intervals(
     tail = (1.0 - confidence) / 2 * 100
 
     def interval(values: np.ndarray) -> tuple[float, float]:
-        low, high = np.percentile(values, [tail, 100 - tail])
+        if np.isnan(values).all():
+            return nan
+        low, high = np.nanpercentile(values, [tail, 100 - tail])
         return float(low), float(high)
 
     return Intervals(

@@ -87,7 +87,7 @@ class RunResult:
         do not predict even their training labels: a model that learned nothing, or labels
         that do not belong to the outputs)."""
         _, accuracy = judged_accuracy(self.utility)
-        return bool(accuracy <= self.utility["chance_accuracy"])
+        return bool(not accuracy > self.utility["chance_accuracy"])  # NaN: utility unknown
 
     def headline(self, fpr: float) -> float:
         """The strongest black-box attack's TPR at ``fpr``: the run's privacy figure (NaN
@@ -117,9 +117,9 @@ def released_accuracy(
     """Accuracy on the released outputs: members vs held-out test set, averaged over models;
     ``chance_accuracy`` is what always answering the majority class scores, on the test set
     (on the population without one; the test figures are then NaN)."""
-    train_acc = [
+    train_acc = [  # a model without members (a mask of a user's) has no member accuracy
         float((obs.log_probs[k, obs.masks[k]].argmax(-1) == obs.labels[obs.masks[k]]).mean())
-        for k in range(obs.num_models)
+        for k in range(obs.num_models) if obs.masks[k].any()
     ]
     if log_probs_test is None or y_test is None or not len(y_test):
         test_acc = np.array([np.nan])
@@ -238,7 +238,7 @@ def _check_leak_without_utility(
     if "chance_accuracy" not in utility:
         return
     what, accuracy = judged_accuracy(utility)
-    if not accuracy <= utility["chance_accuracy"]:
+    if accuracy > utility["chance_accuracy"]:
         return
     black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX}
     if not black_box:
@@ -301,6 +301,12 @@ def attack_observations(
     best_bound = highest_bound(bounds)
     privacy = {**privacy, "empirical_epsilon": bounds[best_bound],
                "empirical_epsilon_delta": evaluation.delta}  # fmt: skip
+    truth = obs.masks[targets][:, ~is_canary]
+    if truth.all() or not truth.any():
+        privacy["no_verdict_reason"] = (
+            f"the targets have no {'non-member' if truth.all() else 'member'} among the "
+            "records judged: every attack's AUC and TPR are undefined (NaN)"
+        )
     evidence = attack_evidence(attack_results[best_bound], obs.masks[targets][:, ~is_canary],
                                 evaluation, attacks=len(attack_results))
     check_claim(privacy, evidence)  # the one-run audit, if any, checks again
