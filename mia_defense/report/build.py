@@ -16,6 +16,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
+from mia_defense.report.checks import PrintableLog
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.rows import table_rows
@@ -35,6 +36,7 @@ from mia_defense.report.table import (
 __all__ = ["REPORT_FILES", "Report", "check_out_dir", "write_report"]
 
 log = logging.getLogger(__name__)
+log.addFilter(PrintableLog())
 
 
 @dataclass

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
 from mia_defense.metrics import roc_metrics
+from mia_defense.report.checks import PrintableLog
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.stats import Estimate
 from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary, read_arrays
@@ -26,6 +27,7 @@ from mia_defense.tracking import roc_figure
 __all__ = ["LEAKAGE", "run_roc", "runs_roc_figure", "save_figure", "tradeoff_figure"]
 
 log = logging.getLogger(__name__)
+log.addFilter(PrintableLog())
 
 # Leakage axes: name -> (axis label, value of an attacker who guesses, the row's figure).
 LEAKAGE: dict[str, tuple[str, float, str]] = {

@@ -4,6 +4,7 @@ finite leakage figure)."""
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Mapping
@@ -15,7 +16,14 @@ from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
 from mia_defense.tracking import SCHEMA_VERSION
 
-__all__ = ["caveats", "one_line", "payload_problem", "rank_problem", "resolution_note"]
+__all__ = [
+    "PrintableLog",
+    "caveats",
+    "one_line",
+    "payload_problem",
+    "rank_problem",
+    "resolution_note",
+]
 
 # Sections a complete run must have, each a JSON object.
 _REQUIRED = ("utility", "attacks", "defense")
@@ -33,6 +41,19 @@ def one_line(text: Any, *, limit: int = 200) -> str:
     characters: reasons and values copied from a file end up in one-line messages."""
     flat = _CONTROL.sub(" ", "".join(c if c.isprintable() else " " for c in str(text))).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class PrintableLog(logging.Filter):
+    """A log filter making each message one printable line: warnings quote run folders
+    and reasons read from files, and a folder named ``x\\nWARNING ...`` or holding a
+    terminal's escape codes would forge a log line or clear the screen."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        printable = "".join(c if c.isprintable() else " " for c in message)
+        if printable != message:
+            record.msg, record.args = printable, ()
+        return True
 
 
 def _show(value: Any) -> str:

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
-from mia_defense.report.checks import caveats, one_line, payload_problem, rank_problem
+from mia_defense.report.checks import (
+    PrintableLog,
+    caveats,
+    one_line,
+    payload_problem,
+    rank_problem,
+)
 from mia_defense.tracking import read_json
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+log.addFilter(PrintableLog())
 
 RESULTS = "results.json"
 

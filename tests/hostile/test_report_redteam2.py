@@ -340,3 +340,15 @@ def test_labels_of_observations_are_read_under_the_size_cap(tmp_path, caplog, mo
     monkeypatch.setattr(table, "MAX_ARRAY_BYTES", 100)  # the labels: 1600 bytes
     report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert report.summaries[0].dataset == "digits (/x/observations.npz)"
+
+
+def test_a_run_folder_named_like_a_log_line_cannot_forge_one(tmp_path, caplog):
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.90, signal=1.0)
+    forged = root / "x\nWARNING all runs verified\x1b[2J"
+    (forged / ".hydra").mkdir(parents=True)
+    with caplog.at_level(logging.WARNING):
+        write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    (message,) = [r.getMessage() for r in caplog.records if "no results.json" in r.getMessage()]
+    assert "\n" not in message and "\x1b" not in message
+    assert "x WARNING all runs verified" in message

@@ -20,3 +20,13 @@ def test_identical_runs_both_stay_and_nan_runs_are_left_out():
 def test_lengths_must_match():
     with pytest.raises(ValueError, match="utility has 2 runs but leakage has 1"):
         pareto_front([0.1, 0.2], [0.3])
+
+
+def test_ties_on_one_axis_are_broken_by_the_other():
+    # same accuracy: the less leaky one dominates; same leakage: the more accurate one
+    assert pareto_front([0.9, 0.9], [0.2, 0.1]) == [1]
+    assert pareto_front([0.8, 0.9], [0.1, 0.1]) == [1]
+    # -0.0 and 0.0 are one figure: both stay
+    assert pareto_front([0.9, 0.9], [0.0, -0.0]) == [0, 1]
+    # a NaN in either figure leaves the run out, never dominating nor dominated
+    assert pareto_front([math.nan, 0.5, 0.6], [0.0, math.nan, 0.3]) == [2]
