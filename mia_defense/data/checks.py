@@ -236,6 +236,8 @@ def as_labels(
         raise DataError(
             f"{source}: labels must lie in [{base}, {base + num_classes}), "
             f"found {y[bad[0]] + base} at sample {bad[0]} ({len(bad)} labels out of range)"
+            + ("; negative labels are not class indices: map them to 0..C-1 (-1/+1 labels "
+               "as 0/1) or write them as text" if y.min() + base < 0 else "")
         )
     present = np.unique(y).size
     if present < num_classes:

@@ -196,8 +196,12 @@ def _sorted_codes(x: np.ndarray, column: int, codes: dict[str, int] | None) -> l
 
 def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
     if label_column not in header:
+        other = [d for d in ";\t|," if len(header) == 1 and d in header[0]]
+        hint = (f" (one column: are the fields separated by {other[0]!r}? then set "
+                f"dataset.delimiter={other[0]!r})" if other else "")
         raise DataError(
-            f"{path}: no column {label_column!r} in the header {header}; set dataset.label_column"
+            f"{path}: no column {label_column!r} in the header {header}; set "
+            f"dataset.label_column{hint}"
         )
     if "" in header:
         raise DataError(

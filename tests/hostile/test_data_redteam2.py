@@ -283,3 +283,21 @@ def test_a_file_this_user_cannot_read_says_what_to_do(csv_file, monkeypatch):
         with pytest.raises(DataError, match=r"d.csv: cannot be opened \(Permission denied\); "
                            r"make it readable for this user \(chmod"):
             load_csv(path=csv_file, label_column="y")
+
+
+def test_a_csv_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text(_CSV.replace(",", ";"))
+    with pytest.raises(DataError, match=r"semi.csv: no column 'y' in the header \['a;b;y'\]; set "
+                       r"dataset.label_column \(one column: are the fields separated by ';'\? "
+                       r"then set dataset.delimiter=';'\)"):
+        load_csv(path=path, label_column="y")
+    assert load_csv(path=path, label_column="y", delimiter=";").x.shape == (40, 2)
+
+
+def test_minus_one_plus_one_labels_say_how_to_map_them(tmp_path):
+    np.savez(tmp_path / "svm.npz", x=np.random.default_rng(0).random((6, 2)),
+             y=np.array([-1, 1, -1, 1, 1, -1]))
+    with pytest.raises(DataError, match=r"svm.npz: labels must lie in \[0, 2\), found -1 .*; "
+                       r"negative labels are not class indices: map them to 0..C-1 \(-1/\+1"):
+        load_npz(path=tmp_path / "svm.npz")
