@@ -4,19 +4,38 @@ content or its complete new content) and reading .npz arrays without unpickling.
 from __future__ import annotations
 
 import contextlib
+import io
+import math
 import os
 import stat
+import struct
 import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
+from mia_defense.budget import available_memory
 from mia_defense.errors import DataError
 
-__all__ = ["MAX_JSON_DEPTH", "atomic_write", "json_depth", "load_npz", "require_regular_file"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "atomic_write",
+    "gib",
+    "json_depth",
+    "load_npz",
+    "npz_member_bytes",
+    "require_regular_file",
+]
+
+# Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
+_DEFLATE_MAX_RATIO = 1032
+# numpy's own limit on a .npy header (np.load's max_header_size).
+_NPY_MAX_HEADER = 10_000
+# Share of the available RAM the arrays of one .npz may claim (as the data loaders').
+_NPZ_MEMORY_FRACTION = 0.8
 
 
 # JSON nested deeper than this was written by no run (a results.json is about 6 levels deep,
@@ -84,14 +103,102 @@ def require_regular_file(path: Path) -> None:
         raise DataError(f"{path}: a {kind}, not a regular file; replace it with the file itself")
 
 
+def gib(nbytes: int) -> str:
+    """``nbytes`` for a message: ``1.5 GiB``, ``12.0 MiB`` or ``300 bytes``."""
+    if nbytes >= 1 << 30:
+        return f"{nbytes / (1 << 30):.1f} GiB"
+    if nbytes >= 1 << 20:
+        return f"{nbytes / (1 << 20):.1f} MiB"
+    return f"{nbytes} bytes"
+
+
+def _npz_budget() -> int:
+    """Bytes the arrays of one .npz may claim."""
+    return int(_NPZ_MEMORY_FRACTION * available_memory())
+
+
 def load_npz(path: Path) -> dict[str, np.ndarray]:
     """Load every array of an ``.npz`` without unpickling (object arrays are refused); the
-    path must be a regular file (`require_regular_file`)."""
+    path must be a regular file (`require_regular_file`). What each array's header claims
+    is checked against its zip entry and the memory budget before anything is read: a
+    forged header was a raw MemoryError, a 2 MB archive of zeros 2 GiB in memory."""
     require_regular_file(path)
     try:
+        size = os.stat(path).st_size
         with np.load(path, allow_pickle=False) as data:
+            claims = sum(npz_member_bytes(data.zip, name, file=Path(path), size=size,
+                                          refuse_objects=False)  # np.load refuses them
+                         for name in data.zip.namelist())
+            budget = _npz_budget()
+            if claims > budget:
+                raise DataError(
+                    f"{path}: its arrays would need {gib(claims)} of memory, more than the "
+                    f"{gib(budget)} this machine can spare; the file is forged, or too large "
+                    "for this machine"
+                )
             return {key: data[key] for key in data.files}
     except FileNotFoundError as exc:
         raise DataError(f"{path}: file not found") from exc
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+    except MemoryError as exc:
+        raise DataError(f"{path}: ran out of memory while loading it; the file claims more "
+                        "than this machine can hold (corrupt, or too large)") from exc
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, NotImplementedError,
+            RuntimeError, struct.error) as exc:
+        if isinstance(exc, DataError):
+            raise
         raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from exc
+
+
+def npz_member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size: int,
+                     refuse_objects: bool = True) -> int:
+    """Bytes the .npy ``member`` of the .npz ``file`` (``size`` bytes) claims, refused when
+    its own zip entry could not hold them or (``refuse_objects``) it holds objects (pickles);
+    without ``refuse_objects`` an object array claims 0 bytes (np.load refuses it)."""
+    info = archive.getinfo(member)
+    name = member.removesuffix(".npy")
+    limit = {zipfile.ZIP_STORED: size, zipfile.ZIP_DEFLATED: _DEFLATE_MAX_RATIO * size}
+    if info.file_size > limit.get(info.compress_type, info.file_size):
+        raise DataError(
+            f"{file}: array {name!r} claims {gib(info.file_size)} uncompressed, more than a "
+            f"{gib(size)} archive can hold; the file is corrupt"
+        )
+    with archive.open(info) as stream:
+        try:
+            shape, dtype, header = _npy_header(stream)
+        except (ValueError, struct.error) as exc:
+            raise DataError(
+                f"{file}: member {name!r} is not a valid .npy array ({exc}); save the arrays "
+                "with np.savez"
+            ) from exc
+    if dtype.hasobject and not refuse_objects:
+        return 0
+    if dtype.hasobject:
+        raise DataError(
+            f"{file}: holds object (pickled) arrays, which are never loaded; save plain "
+            "numeric arrays with np.savez"
+        )
+    nbytes = math.prod(shape) * dtype.itemsize
+    if header + nbytes > info.file_size:
+        raise DataError(
+            f"{file}: array {name!r} claims shape {shape} of {dtype} ({gib(nbytes)}) but holds "
+            f"{gib(info.file_size - header)} of data; the file is truncated or corrupt"
+        )
+    return nbytes
+
+
+def _npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and size in bytes of a .npy header, whose length is checked before it is
+    read (numpy reads a header of any claimed length, up to 4 GB, before checking it)."""
+    version = np.lib.format.read_magic(stream)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f".npy format version {version} is not supported")
+    width, code = (2, "<H") if version == (1, 0) else (4, "<I")
+    length_bytes = stream.read(width)
+    (length,) = struct.unpack(code, length_bytes)
+    if length > _NPY_MAX_HEADER:
+        raise ValueError(f"its header claims {length} bytes, numpy allows {_NPY_MAX_HEADER}")
+    header = io.BytesIO(length_bytes + stream.read(length))
+    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+            else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read(header)
+    return shape, dtype, 8 + width + length

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from mia_defense.budget import available_memory
 from mia_defense.errors import DataError, MiaDefenseError
+from mia_defense.files import gib
 
 __all__ = [
     "ARCHIVE_HEAD",
@@ -52,15 +53,6 @@ def memory_budget() -> int:
     if MEMORY_BUDGET is not None:
         return MEMORY_BUDGET
     return int(MEMORY_FRACTION * available_memory())
-
-
-def gib(nbytes: int) -> str:
-    """``nbytes`` for a message: ``1.5 GiB``, ``12.0 MiB`` or ``300 bytes``."""
-    if nbytes >= 1 << 30:
-        return f"{nbytes / (1 << 30):.1f} GiB"
-    if nbytes >= 1 << 20:
-        return f"{nbytes / (1 << 20):.1f} MiB"
-    return f"{nbytes} bytes"
 
 
 def feature_bytes(num_values: int, *, standardize: bool) -> int:

@@ -8,15 +8,12 @@ shape has been checked against the member's size and the memory budget.
 from __future__ import annotations
 
 import io
-import math
 import os
-import struct
 import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -25,23 +22,19 @@ from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
     check_memory,
-    gib,
     is_regular_file,
     open_regular,
     refuse_archive,
     reports_file_errors,
 )
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import npz_member_bytes
 
 __all__ = ["load_npz", "load_purchase100", "load_texas100"]
 
 
 _X_KEYS = ("features", "x", "X", "data")
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
-# Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
-_DEFLATE_MAX_RATIO = 1032
-# numpy's own limit on a .npy header (np.load's max_header_size).
-_NPY_MAX_HEADER = 10_000
 
 
 def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tuple[str, str]
@@ -69,7 +62,7 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
                 y_name = _pick(members, y_key, _Y_KEYS, path=file, what="labels",
                                setting=setting[1])
                 size = os.fstat(handle.fileno()).st_size
-                claims = {k: _member_bytes(archive, members[k], file=file, size=size)
+                claims = {k: npz_member_bytes(archive, members[k], file=file, size=size)
                           for k in (x_name, y_name)}
                 check_memory(sum(claims.values()), source=file,
                              what=f"the arrays {sorted(claims)}")
@@ -78,56 +71,6 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
                 NotImplementedError, RuntimeError) as exc:
             raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
-
-
-def _member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size: int) -> int:
-    """Bytes the .npy ``member`` claims, refused when its own zip entry could not hold them."""
-    info = archive.getinfo(member)
-    name = member.removesuffix(".npy")
-    limit = {zipfile.ZIP_STORED: size, zipfile.ZIP_DEFLATED: _DEFLATE_MAX_RATIO * size}
-    if info.file_size > limit.get(info.compress_type, info.file_size):
-        raise DataError(
-            f"{file}: array {name!r} claims {gib(info.file_size)} uncompressed, more than a "
-            f"{gib(size)} archive can hold; the file is corrupt"
-        )
-    with archive.open(info) as stream:
-        try:
-            shape, dtype, header = _npy_header(stream)
-        except (ValueError, struct.error) as exc:
-            raise DataError(
-                f"{file}: member {name!r} is not a valid .npy array ({exc}); save the arrays "
-                "with np.savez"
-            ) from exc
-    if dtype.hasobject:
-        raise DataError(
-            f"{file}: holds object (pickled) arrays, which are never loaded; save plain "
-            "numeric arrays with np.savez"
-        )
-    nbytes = math.prod(shape) * dtype.itemsize
-    if header + nbytes > info.file_size:
-        raise DataError(
-            f"{file}: array {name!r} claims shape {shape} of {dtype} ({gib(nbytes)}) but holds "
-            f"{gib(info.file_size - header)} of data; the file is truncated or corrupt"
-        )
-    return nbytes
-
-
-def _npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], np.dtype, int]:
-    """Shape, dtype and size in bytes of a .npy header, whose length is checked before it is
-    read (numpy reads a header of any claimed length, up to 4 GB, before checking it)."""
-    version = np.lib.format.read_magic(stream)
-    if version not in ((1, 0), (2, 0)):
-        raise ValueError(f".npy format version {version} is not supported")
-    width, code = (2, "<H") if version == (1, 0) else (4, "<I")
-    length_bytes = stream.read(width)
-    (length,) = struct.unpack(code, length_bytes)
-    if length > _NPY_MAX_HEADER:
-        raise ValueError(f"its header claims {length} bytes, numpy allows {_NPY_MAX_HEADER}")
-    header = io.BytesIO(length_bytes + stream.read(length))
-    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-            else np.lib.format.read_array_header_2_0)
-    shape, _, dtype = read(header)
-    return shape, dtype, 8 + width + length
 
 
 def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.ndarray:

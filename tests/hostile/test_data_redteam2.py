@@ -12,10 +12,12 @@ import io
 import logging
 import os
 import tarfile
+import zipfile
 
 import numpy as np
 import pytest
 
+from mia_defense import files
 from mia_defense.data import (
     guards,
     load_cifar10,
@@ -301,3 +303,35 @@ def test_minus_one_plus_one_labels_say_how_to_map_them(tmp_path):
     with pytest.raises(DataError, match=r"svm.npz: labels must lie in \[0, 2\), found -1 .*; "
                        r"negative labels are not class indices: map them to 0..C-1 \(-1/\+1"):
         load_npz(path=tmp_path / "svm.npz")
+
+
+def _npy_claiming(shape: tuple[int, ...], data: bytes) -> bytes:
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1, np.float32))
+    header["shape"] = shape
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue() + data
+
+
+def test_an_observations_npz_with_a_forged_header_is_refused_before_allocating(tmp_path):
+    """mia-attack and mia-report read users' .npz files with files.load_npz: a header
+    claiming 2**40 values was a raw MemoryError ('Unable to allocate 4.00 TiB')."""
+    path = tmp_path / "observations.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("log_probs.npy", _npy_claiming((2**40,), bytes(40)))
+    with pytest.raises(DataError, match=r"observations.npz: array 'log_probs' claims shape "
+                       r"\(1099511627776,\) of float32 \(4096.0 GiB\) but holds 40 bytes"):
+        files.load_npz(path)
+
+
+def test_an_observations_npz_that_inflates_past_the_budget_is_refused(tmp_path, monkeypatch):
+    """A 2 MB archive of zeros inflated to 2 GiB in memory without a check."""
+    path = tmp_path / "observations.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("log_probs.npy", _npy_claiming((2**20,), bytes(4 << 20)))
+    monkeypatch.setattr(files, "_npz_budget", lambda: 1 << 20)
+    with pytest.raises(DataError, match=r"observations.npz: its arrays would need 4.0 MiB of "
+                       r"memory, more than the 1.0 MiB this machine can spare"):
+        files.load_npz(path)
+    monkeypatch.setattr(files, "_npz_budget", lambda: 8 << 20)
+    assert files.load_npz(path)["log_probs"].shape == (2**20,)
