@@ -527,8 +527,9 @@ def refuse_misspelt_keys(args: Sequence[str]) -> None:
     if found is None:
         return
     arg, name, close = found
-    print(f"ConfigError: {arg}: no config group or key {name!r}; did you mean {close!r}? "
-          f"(groups: the folders of conf/; keys: mia-train --cfg job)", file=sys.stderr)
+    print(f"ConfigError: {arg}: no config group or key {name!r} (Key {name!r} is not in "
+          f"struct); did you mean {close!r}? (groups: the folders of conf/; keys: mia-train "
+          "--cfg job)", file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
 

@@ -229,6 +229,6 @@ def test_a_misspelt_group_or_key_is_named_with_the_closest(tmp_path, override, n
     # Hydra said "Could not override 'defens'. To append to your config use +defens=dp"
     done = mia_train(override, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith(f"ConfigError: {override}: no config group or key {name!r}; "
-                                  f"did you mean {close!r}?")  # fmt: skip
+    assert done.stderr.startswith(f"ConfigError: {override}: no config group or key {name!r} "
+                                  f"(Key {name!r} is not in struct); did you mean {close!r}?")
     assert "+" + override not in done.stderr and list(tmp_path.iterdir()) == []
