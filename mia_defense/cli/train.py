@@ -285,8 +285,8 @@ def _refuse_run_of_another_config(config: DictConfig) -> None:
     from mia_defense.tracking.run_dir import RESULTS, config_differences
 
     path = Path(config.hydra.run.dir) / RESULTS
-    if not path.is_file():
-        return
+    if "train" not in config or not path.is_file():
+        return  # (mia-attack's runs are another tool's, with their own check)
     try:
         from mia_defense.tracking import read_json
 
