@@ -329,8 +329,8 @@ def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFac
     obs, results = source.observations, source.results
     described = {"kind": source.kind, "path": str(source.path.resolve())}
     if results is not None:
-        names = ("dataset", "data_fingerprint", "class_labels", "input_shape", "num_classes",
-                 "num_models", "population_size", "test_size", "canaries", "hparams")
+        names = ("dataset", "data_fingerprint", "data_digest", "class_labels", "input_shape",
+                 "num_classes", "num_models", "population_size", "test_size", "canaries", "hparams")
         config = {**(results.get("config") or {}), "attack": attacked["attack"],
                   "seed": attacked["seed"]}  # fmt: skip
         facts = {n: results.get(n) for n in names}
@@ -340,7 +340,7 @@ def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFac
     test = obs.test_labels
     return RunFacts(
         dataset=str(obs.metadata.get("dataset", source.path.stem)), data_fingerprint=None,
-        class_labels=None, input_shape=None, num_classes=obs.num_classes,
+        data_digest=None, class_labels=None, input_shape=None, num_classes=obs.num_classes,
         seed=attacked["seed"], num_models=obs.num_models, population_size=len(obs.labels),
         test_size=0 if test is None else len(test),
         canaries=canaries, hparams={},

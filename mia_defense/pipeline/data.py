@@ -45,12 +45,16 @@ class TrainingData:
         is_canary: [N] which population records are canaries.
         fingerprint: a content hash of the population, masks, test and reference arrays:
             checkpoints and finished runs are reused only on exactly these arrays.
+        dataset_digest: a content hash of the whole dataset as loaded (features and
+            labels, before the plan and canaries): the same for every seed, so runs of
+            several seeds on one data file can be told from runs on an edited one.
     """
 
     dataset: Dataset
     plan: MembershipPlan
     is_canary: np.ndarray
     fingerprint: str
+    dataset_digest: str
 
     def split(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Features and labels of the dataset rows ``idx``."""
@@ -69,6 +73,7 @@ def _content_hash(*arrays: np.ndarray) -> str:
 def prepare_data(experiment: Experiment) -> TrainingData:
     """Draw the plan, append the canaries and check the settings against them (no training)."""
     data = experiment.dataset
+    dataset_digest = _content_hash(data.x, data.y)
     check_classes_repeat(data.y, source=data.description)
     plan = make_plan(
         data,
@@ -96,7 +101,8 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     for idx in (plan.test_idx, plan.reference_idx):
         splits += [data.x[idx], data.y[idx]]
     return TrainingData(
-        dataset=data, plan=plan, is_canary=is_canary, fingerprint=_content_hash(*splits)
+        dataset=data, plan=plan, is_canary=is_canary, fingerprint=_content_hash(*splits),
+        dataset_digest=dataset_digest,
     )
 
 

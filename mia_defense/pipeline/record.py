@@ -42,6 +42,7 @@ class RunFacts:
 
     dataset: str
     data_fingerprint: str | None
+    data_digest: str | None
     class_labels: list[Any] | None
     input_shape: list[int] | None
     num_classes: int
@@ -59,6 +60,7 @@ def run_facts(experiment: Experiment, data: TrainingData) -> RunFacts:
     return RunFacts(
         dataset=experiment.dataset.name,
         data_fingerprint=data.fingerprint,
+        data_digest=data.dataset_digest,
         class_labels=_class_labels(experiment.dataset),
         input_shape=list(data.dataset.input_shape),
         num_classes=int(data.dataset.num_classes),
@@ -167,6 +169,7 @@ def _results_payload(
         "utility_below_chance": result.utility_below_chance,
         "dataset": facts.dataset,
         "data_fingerprint": facts.data_fingerprint,
+        "data_digest": facts.data_digest,
         "class_labels": facts.class_labels,
         "input_shape": facts.input_shape,
         "num_classes": facts.num_classes,

@@ -24,6 +24,7 @@ from mia_defense.tracking import read_json
 __all__ = [
     "LoadedRuns",
     "RunRecord",
+    "is_seed_key",
     "load_runs",
 ]
 
@@ -287,6 +288,11 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     return loaded
 
 
+def is_seed_key(key: str) -> bool:
+    """Whether a dotted config key is a seed (``seed``, ``attack.attacks.rmia.seed``...)."""
+    return key == "seed" or key.endswith(".seed")
+
+
 # Settings that do not change a run's numbers: runs differing only in them are repeats.
 _NO_EFFECT = ("progress", "cache_dir")
 
@@ -313,39 +319,72 @@ def _short(value: Any) -> str:
 
 
 def _tell_apart(loaded: LoadedRuns) -> None:
-    """Tag the runs of one config and seeds that differ in their data or software
+    """Tag the runs of one config that differ in their data or software
     (`RunRecord.apart`), with a warning naming them: such runs are no seed replicates (an
     edited data file rerun with the same config gave a row averaging two different tasks as
-    if they were seeds, seeds ``0, 0``), so they get rows and fronts of their own. Runs of
-    other seeds cannot be matched to either: results.json's data_fingerprint hashes the
-    plan's arrays too, which the seed draws."""
+    if they were seeds, seeds ``0, 0``), so they get rows and fronts of their own.
+
+    Runs that record ``data_digest`` (the whole dataset's hash, the same for every seed) are
+    told apart by it across seeds. Older runs only have ``data_fingerprint``, which hashes
+    the plan's arrays too (the seed draws them): only runs of the same seeds can be compared
+    by it, and those of other seeds are matched to neither."""
+    for members in _same_config(loaded, seeds=False).values():
+        digests = [loaded.runs[i].payload.get("data_digest") for i in members]
+        if all(isinstance(d, str) for d in digests) and len(set(digests)) > 1:
+            _tag(loaded, members, "data_digest", "data")
+    for members in _same_config(loaded, seeds=True).values():
+        if len(members) < 2 or any(loaded.runs[i].apart for i in members):
+            continue
+        data = {_short(loaded.runs[i].payload.get("data_fingerprint")) for i in members}
+        if len(data) > 1:
+            _tag(loaded, members, "data_fingerprint", "data")
+        else:
+            _tag(loaded, members, "versions", "software")
+
+
+def _same_config(loaded: LoadedRuns, *, seeds: bool) -> dict[str, list[int]]:
+    """Indices of the runs of one config (and source), with or without their seeds."""
     same: dict[str, list[int]] = {}
     for i, record in enumerate(loaded.runs):
-        key = _experiment(record.payload, facts=("source",))
+        config = record.payload.get("config")
+        if not isinstance(config, Mapping) or not config:
+            continue
+        if not seeds:
+            config = _without_seeds(config)
+        key = _experiment({**record.payload, "config": config}, facts=("source",))
         if key is not None:
             same.setdefault(key, []).append(i)
-    for members in same.values():
-        records = [loaded.runs[i] for i in members]
-        data = [r.payload.get("data_fingerprint") for r in records]
-        field_name = "data_fingerprint" if len({_short(d) for d in data}) > 1 else "versions"
-        tag = "data" if field_name == "data_fingerprint" else "software"
-        if len(members) < 2:
-            continue
-        for i, record in zip(members, records, strict=True):
-            value = _short(record.payload.get(field_name))
-            loaded.runs[i] = tagged = replace(record, apart=f"{tag}={value}")
-            loaded.caveats = [(tagged if r is record else r, n) for r, n in loaded.caveats]
-        shown = ", ".join(
-            f"{r.path} ({field_name} {_short(r.payload.get(field_name))})" for r in records
-        )
-        what = "different data (the data file changed between them?)" if tag == "data" else (
-            "different library versions or code")
-        log.warning(
-            "%s: the same config and seeds on %s; no seed replicates, so each gets its own row "
-            "and Pareto front, tagged [%s=...]; results.json records no seed-independent "
-            "digest of the data, so runs of other seeds are matched to neither: rerun the sweep "
-            "on one version of the data and code", shown, what, tag,
-        )
+    return same
+
+
+def _without_seeds(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` without its seeds at any depth (``seed``, ``attack.attacks.rmia.seed``)."""
+    return {
+        k: _without_seeds(v) if isinstance(v, Mapping) else v
+        for k, v in config.items() if k != "seed"
+    }  # fmt: skip
+
+
+def _tag(loaded: LoadedRuns, members: list[int], field_name: str, tag: str) -> None:
+    records = [loaded.runs[i] for i in members]
+    for i, record in zip(members, records, strict=True):
+        value = _short(record.payload.get(field_name))
+        loaded.runs[i] = tagged = replace(record, apart=f"{tag}={value}")
+        loaded.caveats = [(tagged if r is record else r, n) for r, n in loaded.caveats]
+    shown = ", ".join(
+        f"{r.path} ({field_name} {_short(r.payload.get(field_name))})" for r in records
+    )
+    what = "different data (the data file changed between them?)" if tag == "data" else (
+        "different library versions or code")
+    across = "" if field_name == "data_digest" else (
+        "; results.json records no seed-independent digest of the data, so runs of other "
+        "seeds are matched to neither"
+    )
+    log.warning(
+        "%s: the same config on %s; no seed replicates, so each gets its own row and Pareto "
+        "front, tagged [%s=...]%s: rerun the sweep on one version of the data and code",
+        shown, what, tag, across,
+    )
 
 
 def _set_repeats_apart(loaded: LoadedRuns) -> None:

@@ -62,6 +62,25 @@ def test_a_rerun_on_edited_data_is_never_averaged_with_the_first(tmp_path, caplo
     assert sorted(r["runs"] for r in rows) == ["new", "old", "other"]
 
 
+def test_runs_recording_a_data_digest_are_told_apart_across_seeds(tmp_path, caplog):
+    # data_digest hashes the whole dataset (seed-independent): seeds 0 and 1 on one file are
+    # replicates of one row; seed 2 on the edited file is its own row, whatever its seed
+    root = tmp_path / "sweep"
+    for name, seed, digest, accuracy in (
+        ("a0", 0, "d1", 0.90), ("a1", 1, "d1", 0.88), ("b2", 2, "d2", 0.60)
+    ):
+        make_run(root / name, test_accuracy=accuracy, signal=1.0, seed=seed,
+                 config={"dataset.path": "/data/x.csv"})  # fmt: skip
+        _rewrite(root / name, data_digest=digest, data_fingerprint=f"fp{seed}")
+    with caplog.at_level(logging.WARNING):
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    rows = sorted((g.n, round(g.test_accuracy.value, 2)) for g in report.groups)
+    assert rows == [(1, 0.6), (2, 0.89)]
+    warning = next(r.getMessage() for r in caplog.records if "different data" in r.getMessage())
+    assert "data_digest d1" in warning and "data_digest d2" in warning
+    assert "matched to neither" not in warning
+
+
 def test_a_rerun_with_other_library_versions_is_its_own_row(tmp_path):
     root = tmp_path / "sweep"
     make_run(root / "a", test_accuracy=0.90, signal=1.0)
