@@ -86,8 +86,7 @@ class RunResult:
         test accuracy, or the members' own for observations without a test set (outputs that
         do not predict even their training labels: a model that learned nothing, or labels
         that do not belong to the outputs)."""
-        _, accuracy = judged_accuracy(self.utility)
-        return bool(not accuracy > self.utility["chance_accuracy"])  # NaN: utility unknown
+        return bool(not _above_chance(self.utility))  # NaN: utility unknown
 
     def headline(self, fpr: float) -> float:
         """The strongest black-box attack's TPR at ``fpr``: the run's privacy figure (NaN
@@ -100,6 +99,17 @@ class RunResult:
 def fpr_key(fpr: float) -> str:
     """The results.json key of the TPR at ``fpr``, e.g. ``tpr@0.1%fpr``."""
     return f"tpr@{fpr * 100:g}%fpr"
+
+
+def _above_chance(utility: Mapping[str, Any]) -> bool:
+    """Whether the judged accuracy beats the majority class: on the test set, or, without
+    one, on the members (where a constant answer scores the majority share of each model's
+    own members, above the population's when the masks favour a class)."""
+    what, accuracy = judged_accuracy(utility)
+    chance = float(utility["chance_accuracy"])
+    if what == "member":
+        chance = max(chance, float(utility.get("members_chance_accuracy", chance)))
+    return bool(accuracy > chance)
 
 
 def judged_accuracy(utility: Mapping[str, Any]) -> tuple[str, float]:
@@ -116,7 +126,8 @@ def released_accuracy(
 ) -> dict[str, float]:
     """Accuracy on the released outputs: members vs held-out test set, averaged over models;
     ``chance_accuracy`` is what always answering the majority class scores, on the test set
-    (on the population without one; the test figures are then NaN)."""
+    (on the population without one; the test figures are then NaN), and
+    ``members_chance_accuracy`` the same on each model's own members, averaged."""
     train_acc = [  # a model without members (a mask of a user's) has no member accuracy
         float((obs.log_probs[k, obs.masks[k]].argmax(-1) == obs.labels[obs.masks[k]]).mean())
         for k in range(obs.num_models) if obs.masks[k].any()
@@ -128,7 +139,12 @@ def released_accuracy(
         test_acc = (log_probs_test.argmax(-1) == y_test[None]).mean(axis=1)
         counts = np.bincount(y_test, minlength=obs.num_classes)
         chance = float(counts.max() / len(y_test))
+    # The member accuracy's own chance: what the best constant answer scores on each model's
+    # members (their class shares differ from the population's when the masks do).
+    members_chance = float(np.mean([np.bincount(obs.labels[m]).max() / m.sum()
+                                    for m in obs.masks if m.any()]))  # fmt: skip
     return {
+        "members_chance_accuracy": members_chance,
         "train_accuracy": float(np.mean(train_acc)),
         "test_accuracy": float(np.mean(test_acc)),
         "test_accuracy_std": float(np.std(test_acc)),
@@ -238,7 +254,7 @@ def _check_leak_without_utility(
     if "chance_accuracy" not in utility:
         return
     what, accuracy = judged_accuracy(utility)
-    if accuracy > utility["chance_accuracy"]:
+    if _above_chance(utility):
         return
     black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX}
     if not black_box:

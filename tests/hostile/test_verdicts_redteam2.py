@@ -187,3 +187,21 @@ def test_unknown_utility_gets_no_verdict():
                        attacks={}, strongest_attack=None, defense={}, privacy={},
                        wall_seconds=0.0)  # fmt: skip
     assert result.utility_below_chance
+
+
+def test_a_constant_model_without_a_test_set_gets_no_verdict():
+    """Every model answers class 0 whatever the record; no test set, so the member accuracy
+    is held against chance. The majority class's share of the whole population (0.4) was
+    the chance level, but the models' members hold more of class 0 (each such record trains
+    3 of the 4 models): 0.5 'above chance', and a model that learned nothing was judged
+    (AUC 0.5: private). Chance is now the majority share among each model's members."""
+    rng = np.random.default_rng(0)
+    labels = np.array([0] * 40 + [1] * 30 + [2] * 30)
+    masks = np.zeros((4, 100), bool)
+    for n in range(100):
+        masks[rng.permutation(4)[: 3 if labels[n] == 0 else 2], n] = True
+    outputs = np.tile(np.array([0.0, -3.0, -3.0]), (4, 100, 1))
+    obs = api.observations_from_arrays(outputs, masks, labels, kind="logits")
+    result = api.audit(obs, overrides=LEAN).result
+    assert result.utility["train_accuracy"] > 0.45  # above the population's 0.4
+    assert result.utility_below_chance
