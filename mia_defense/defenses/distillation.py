@@ -16,7 +16,7 @@ from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, mask
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.engine import gather_batch, train_chunk
+from mia_defense.training.engine import batch_bounds, gather_batch, train_chunk
 
 __all__ = ["Distillation"]
 
@@ -176,8 +176,8 @@ class _SoftTargets(TrainingDefense):
         perms = torch.stack(
             [torch.randperm(size, generator=g, device=g.device) for g in ctx.generators]
         ).to(ctx.device)
-        for start in range(0, size, ctx.batch_size):
-            pos = perms[:, start : start + ctx.batch_size]
+        for start, stop in batch_bounds(size, ctx.batch_size):
+            pos = perms[:, start:stop]
             valid = torch.ones_like(pos, dtype=torch.bool)
             batch = gather_batch(ctx, pos, valid, valid.any(1))
             idx = ctx.members.gather(1, pos)

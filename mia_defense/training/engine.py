@@ -11,7 +11,6 @@ so the engine at K models ends where K runs of it at K=1 end, within float round
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -50,10 +49,24 @@ def _shuffled(ctx: TrainContext, steps: Sequence[int]) -> Iterator[Batch]:
     perms = torch.full((len(sizes), max(sizes)), -1, dtype=torch.long, device=ctx.device)
     for k, (size, gen) in enumerate(zip(sizes, ctx.generators, strict=True)):
         perms[k, :size] = torch.randperm(size, generator=gen, device=gen.device).to(ctx.device)
+    bounds = [batch_bounds(size, ctx.batch_size) for size in sizes]
     for step in range(max(steps)):
-        pos = perms[:, step * ctx.batch_size : (step + 1) * ctx.batch_size]
-        valid = pos >= 0
+        start = step * ctx.batch_size
+        stop = [b[step][1] if step < len(b) else start for b in bounds]
+        pos = perms[:, start : max(stop)]
+        columns = torch.arange(start, max(stop), device=ctx.device)
+        valid = (pos >= 0) & (columns < torch.tensor(stop, device=ctx.device)[:, None])
         yield gather_batch(ctx, pos.clamp(min=0), valid, valid.any(1))
+
+
+def batch_bounds(size: int, batch_size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of one epoch's batches over ``size`` shuffled members: ``batch_size``
+    each, a lone last member joining the batch before it (a batch of one breaks BatchNorm in
+    training mode: "Expected more than 1 value per channel")."""
+    bounds = [(start, min(start + batch_size, size)) for start in range(0, size, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2:] = [(bounds[-2][0], size)]
+    return bounds
 
 
 def gather_batch(
@@ -103,7 +116,7 @@ def _steps_per_epoch(defenses: Sequence[TrainingDefense], size: int, batch_size:
         steps = defense.steps_per_epoch(size, batch_size)
         if steps is not None:
             return steps
-    return math.ceil(size / batch_size)
+    return len(batch_bounds(size, batch_size))
 
 
 def train_chunk(

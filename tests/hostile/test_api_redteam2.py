@@ -321,16 +321,12 @@ def test_the_training_mode_check_leaves_batchnorm_statistics_and_the_rng_alone()
     assert torch.equal(model.bn.running_mean, torch.zeros(3))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason="engine: a last batch of one sample (members % batch_size == 1) reaches BatchNorm "
-    "in training mode; the fix belongs in mia_defense/training/engine.py (_shuffled)",
-)  # fmt: skip
 def test_a_batchnorm_module_trains_whatever_the_member_count():
     """A BatchNorm module falls back to one model at a time with a WARNING, then crashed with
     torch's 'Expected more than 1 value per channel when training' whenever a model's
     member count left a last batch of one sample (9 members at batch_size 4 here; 49 at 16
-    in a digits run with plan.population_size=100, plan.num_models=2)."""
+    in a digits run with plan.population_size=100, plan.num_models=2): a lone last member
+    now joins the batch before it (`engine.batch_bounds`)."""
     from mia_defense.training.config import TrainConfig
     from mia_defense.training.ensemble import train_ensemble
 

@@ -22,7 +22,7 @@ from mia_defense.defenses.relaxloss import RelaxLoss
 from mia_defense.errors import ConfigError
 from mia_defense.models import MLP, LogisticRegression, ResNet, SmallCNN
 from mia_defense.training.config import TrainConfig, make_optimizer
-from mia_defense.training.engine import train_chunk
+from mia_defense.training.engine import batch_bounds, train_chunk
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import ModelHistory
 
@@ -287,3 +287,20 @@ def test_weight_decay_with_an_optimizer_that_has_none_is_refused() -> None:
         make_optimizer(list(model.parameters()), config, weight_decay=0.1)  # a defense's
     with pytest.raises(ConfigError, match=r"Rprop takes no weight_decay"):  # the recipe's
         TrainConfig(optimizer={"_target_": "torch.optim.Rprop"}, weight_decay=0.1)
+
+
+def test_a_lone_last_member_joins_the_batch_before_it() -> None:
+    assert batch_bounds(45, 22) == [(0, 22), (22, 45)]  # not (44, 45): a batch of one
+    assert batch_bounds(44, 22) == [(0, 22), (22, 44)]
+    assert batch_bounds(46, 22) == [(0, 22), (22, 44), (44, 46)]
+    assert batch_bounds(1, 22) == [(0, 1)]
+
+
+def test_merged_last_batches_train_stacked_as_alone() -> None:
+    # 45 members at batch_size 22: two steps, the second of 23 (the others: 60 -> 3, 30 -> 2)
+    config = TrainConfig(epochs=2, batch_size=22, lr=1e-2)
+    stacked, alone, hist, hist1 = _stacked_and_alone("mlp", config, list)
+    for k in range(K):
+        _same_function(stacked[k], alone[k], ARCHITECTURES["mlp"][1])
+    _same_histories(hist, hist1)
+    assert [len(h.epoch_stats) for h in hist] == [len(h.epoch_stats) for h in hist1]
