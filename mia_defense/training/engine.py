@@ -239,6 +239,19 @@ def _fit(
     return histories
 
 
+def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> None:
+    """A defense's loss is one value per model ([K]): a scalar would mix the K models'
+    losses into one (each model's gradient scaled by the others' count), and a loss of
+    another shape fails deep inside autograd."""
+    if not (isinstance(loss, torch.Tensor) and loss.shape == ctx.active.shape):
+        got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ConfigError(
+            f"defense {type(defense).__name__}: its loss must be a tensor of one value per "
+            f"model, shape [{ctx.active.shape[0]}], not {got}; reduce over the batch only "
+            "(mia_defense.defenses.masked_mean)"
+        )
+
+
 def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> None:
     """One optimiser step of every stepping model on its batch."""
     for defense in defenses:
@@ -250,6 +263,7 @@ def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) 
         for defense in defenses:
             loss = defense.loss(logits, batch, ctx)
             if loss is not None:
+                _check_per_model(loss, defense, ctx)
                 break
         if loss is None:
             loss = cross_entropy(logits, batch)

@@ -304,3 +304,21 @@ def test_merged_last_batches_train_stacked_as_alone() -> None:
         _same_function(stacked[k], alone[k], ARCHITECTURES["mlp"][1])
     _same_histories(hist, hist1)
     assert [len(h.epoch_stats) for h in hist] == [len(h.epoch_stats) for h in hist1]
+
+
+class _ScalarLoss(TrainingDefense):
+    """A user's defense whose loss reduces over the models too (one number, not [K])."""
+
+    def loss(self, logits, batch, ctx):
+        return logits.logsumexp(-1).mean()
+
+
+@pytest.mark.parametrize("vectorised", [True, False])
+def test_a_defense_loss_that_is_not_one_value_per_model_is_refused_by_name(vectorised) -> None:
+    build, shape = ARCHITECTURES["mlp"]
+    _, _, masks = _data(shape)
+    models = [build() for _ in range(K)] if vectorised else [build()]
+    with pytest.raises(ConfigError, match=r"defense _ScalarLoss: its loss must be a tensor of "
+                       r"one value per model, shape \[\d\], not \(\)"):  # fmt: skip
+        _run(models, masks[: len(models)], range(len(models)), TrainConfig(epochs=1),
+             [_ScalarLoss() for _ in models], vectorised=vectorised, shape=shape)  # fmt: skip
