@@ -149,3 +149,21 @@ def test_logit_scaling_is_stable_near_one():
     log_probs = np.log(np.array([[[1 - 1e-12, 1e-12]]], dtype=np.float64))
     logit = true_class_logit(log_probs, np.array([0]))
     assert logit[0, 0] == pytest.approx(np.log((1 - 1e-12) / 1e-12), rel=1e-6)
+
+
+def test_shokri_features_of_many_classes_take_memory_linear_in_the_classes():
+    """The one-hot label of C = 50,000 classes (Texas-like tasks have thousands): eye(C)
+    took C^2 floats, 20 GB; the features of N records need N x (2C + 1)."""
+    import tracemalloc
+
+    from mia_defense.attacks.shokri import attack_features
+
+    classes, labels = 50_000, np.array([0, 7, 49_999])
+    log_probs = np.full((3, classes), -np.log(classes))
+    tracemalloc.start()
+    features = attack_features(log_probs, labels)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 50e6
+    assert features.shape == (3, 2 * classes + 1)
+    assert features[1, classes + 1 + 7] == 1.0 and features[1, classes + 1 :].sum() == 1.0
