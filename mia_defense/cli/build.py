@@ -273,11 +273,16 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         )
     if result.utility_below_chance:
         what, accuracy = judged_accuracy(util)
+        said = (f"UTILITY BELOW CHANCE: {what} accuracy {accuracy:.3f} is not above the "
+                f"majority class's {util['chance_accuracy']:.3f}")  # fmt: skip
+        if result.privacy.get("leak_without_utility") is True:
+            lines.append(f"{said}, yet MEMBERSHIP LEAKS: not private (the model memorised "
+                         "its members without learning the task; privacy."
+                         "leak_without_utility_reason says how much)")  # fmt: skip
+            return "\n".join(lines)
         lines.append(
-            f"UTILITY BELOW CHANCE: {what} accuracy {accuracy:.3f} is not above the majority "
-            f"class's {util['chance_accuracy']:.3f}; no privacy verdict for this run (the model "
-            "learned nothing, or the labels are not the outputs', so a low attack success says "
-            "nothing about privacy)"
+            f"{said}; no privacy verdict for this run (the model learned nothing, or the labels "
+            "are not the outputs', so a low attack success says nothing about privacy)"
         )
         return "\n".join(lines)
     key = fpr_key(lowest)

@@ -220,13 +220,14 @@ def _diverged_reason(payload: Mapping[str, Any]) -> str:
     return f"training diverged: {one_line(reason)}; no privacy verdict"
 
 
-def _chance_reason(utility: Mapping[str, Any]) -> str:
+def _chance_reason(utility: Mapping[str, Any], privacy: Any = None) -> str:
     chance = utility.get("chance_accuracy")
     versus = "chance" if chance is None else f"chance ({float(chance):.3f}, the majority class)"
-    return (
-        f"test accuracy {float(utility['test_accuracy']):.3f} is not above {versus}; "
-        "no privacy verdict for a useless model"
-    )
+    said = f"test accuracy {float(utility['test_accuracy']):.3f} is not above {versus}"
+    if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
+        # a useless model that memorised its members: not on the front, but not a non-result
+        return f"{said}, yet MEMBERSHIP LEAKS (privacy.leak_without_utility): not private"
+    return f"{said}; no privacy verdict for a useless model"
 
 
 def _rerun_hint(metric: str) -> str:
@@ -251,7 +252,7 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     chance = utility.get("chance_accuracy")
     at_chance = chance is not None and utility["test_accuracy"] <= chance  # whatever the flag
     if payload.get("utility_below_chance", False) or at_chance:
-        return _chance_reason(utility)
+        return _chance_reason(utility, payload.get("privacy"))
     try:
         value = objective(payload, leakage)
     except ConfigError:

@@ -51,6 +51,14 @@ def test_a_model_at_chance_that_memorised_its_members_is_reported_leaky(caplog):
     assert result.privacy["leak_without_utility"] is True
     assert "membership leaks" in result.privacy["leak_without_utility_reason"]
     assert "MEMBERSHIP LEAK" in caplog.text
+    # the summary and the report say the same: leaky, not 'no verdict'
+    from mia_defense.cli.build import format_table
+    from mia_defense.report.checks import rank_problem
+
+    table = format_table(result, [0.1, 0.01, 0.001])
+    assert "yet MEMBERSHIP LEAKS: not private" in table and "no privacy verdict" not in table
+    payload = {"utility": result.utility, "utility_below_chance": True, "privacy": result.privacy}
+    assert "MEMBERSHIP LEAKS" in rank_problem(payload)
 
 
 def test_a_model_at_chance_without_signal_still_gets_no_verdict():
