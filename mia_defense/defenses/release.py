@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from mia_defense.errors import ConfigError
 
@@ -207,4 +208,7 @@ class TemperatureRelease(Release):
         scaled = logits.float() / self.temperature
         if not bool(torch.isfinite(scaled).all()) and bool(torch.isfinite(logits).all()):
             scaled = logits.double() / self.temperature  # a tiny temperature overflows float32
+            if not bool(torch.isfinite(scaled).all()):  # and float64 (below about 1e-308)
+                top = F.one_hot(logits.argmax(-1), logits.shape[-1]).bool()
+                return torch.zeros_like(logits, dtype=torch.float32).masked_fill(~top, -math.inf)
         return torch.log_softmax(scaled, dim=-1).float()
