@@ -107,6 +107,9 @@ class Param:
     def problem(self, key: str, value: Any) -> str | None:
         """The problem line for ``key=value``, or ``None`` when it is allowed."""
         if self.accepts(value):
+            if self.kind == "floats" and len(set(value)) < len(value):  # one column twice
+                twice = sorted({v for v in value if value.count(v) > 1})
+                return f"{key}={show(value)}: lists {show(twice[0])} more than once; give each once"
             return None
         line = f"{key}={show(value)}: must be {self.describe()}"
         if self.choices and isinstance(value, str):

@@ -38,6 +38,8 @@ CONFIG_CASES = [
      r"attack.fprs=\[0.0\]: must be a non-empty list of numbers in \(0, 1\)"),
     (["attack.fprs=[0.1,1.5]"], ConfigError,
      r"attack.fprs=\[0.1, 1.5\]: must be a non-empty list of numbers in \(0, 1\)"),
+    (["attack.fprs=[0.1,0.01,0.1]"], ConfigError,
+     r"attack.fprs=\[0.1, 0.01, 0.1\]: lists 0.1 more than once; give each once"),
     (["defense=dp", "defense.dp.target_epsilon=0"], ConfigError,
      r"defense.dp.target_epsilon=0: must be > 0"),
     (["defense=dp", "defense.dp.target_epsilon=-2"], ConfigError,
