@@ -520,13 +520,14 @@ def released_utility(obs: Observations) -> dict[str, float]:
     observations hold one, the test set; NaN for what they cannot tell."""
     utility = released_accuracy(obs, obs.test_log_probs, obs.test_labels)
     members = [-obs.log_probs[k, obs.masks[k], obs.labels[obs.masks[k]]].mean()
-               for k in range(obs.num_models)]  # fmt: skip
+               for k in range(obs.num_models) if obs.masks[k].any()]  # fmt: skip
     test = obs.test_log_probs
     test_loss = float("nan") if test is None or obs.test_labels is None else float(
         -np.take_along_axis(test, obs.test_labels[None, :, None], axis=2).mean()
     )  # fmt: skip
     return {
-        **utility, "train_loss": float(np.mean(members)), "test_loss": test_loss,
+        **utility, "train_loss": float(np.mean(members)) if members else float("nan"),
+        "test_loss": test_loss,
         "epochs_trained": float("nan"),
     }  # fmt: skip
 

@@ -213,3 +213,23 @@ def test_a_constant_model_without_a_test_set_gets_no_verdict():
     result = api.audit(obs, overrides=LEAN).result
     assert result.utility["train_accuracy"] > 0.45  # above the population's 0.4
     assert result.utility_below_chance
+
+
+def test_released_utility_leaves_out_models_without_members():
+    """A model with no members has no member loss: it was averaged in as NaN (and numpy's
+    'Mean of empty slice' warning)."""
+    import warnings
+
+    from mia_defense.api import released_utility
+    from mia_defense.observations import Observations
+
+    rng = np.random.default_rng(0)
+    log_probs = np.log(rng.dirichlet(np.ones(3), size=(3, 40)))
+    masks = np.zeros((3, 40), bool)
+    masks[0, :20], masks[1, 20:] = True, True  # model 2: no members
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        utility = released_utility(
+            Observations(log_probs=log_probs, labels=rng.integers(0, 3, 40), masks=masks)
+        )
+    assert np.isfinite(utility["train_loss"])
