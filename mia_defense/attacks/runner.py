@@ -219,6 +219,8 @@ def _as_scores(
     """An attack's output as float scores of shape ``expected`` ([T, N]); a `ConfigError`
     naming the attack when it returned something else (a user's attack broke the contract)."""
     try:
+        if np.iscomplexobj(raw):  # numpy would drop the imaginary part with a warning only
+            raise TypeError("complex numbers")
         scores = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ConfigError(

@@ -116,6 +116,10 @@ def text_scores(observations, targets):
     return "scores"
 
 
+def complex_scores(observations, targets):
+    return np.zeros((len(targets), len(observations.labels))) + 1j
+
+
 def crashes(observations, targets):
     if len(observations.labels) > 8:  # passes the rehearsal (8 records), fails for real
         raise RuntimeError("my attack's bug")
@@ -139,12 +143,14 @@ def _audit_with(target: str, *extra: str) -> None:
          r"expected \(4, 8\) \(targets x records of a rehearsal on 8 random records before "
          r"training\)"),
         (f"{__name__}.text_scores", r"attack.attacks.mine: returned str, not numeric scores"),
+        (f"{__name__}.complex_scores", r"attack.attacks.mine: returned ndarray, not numeric "
+         r"scores \(complex numbers\)"),
         (f"{__name__}.no_arguments", r"attack.attacks.mine: cannot be called as "
          r"attack\(observations, targets\)"),
         ("os.getcwd", r"attack.attacks.mine: its _target_ built str, not an attack; point its "
          r"_target_ at a function \(observations, targets\)"),
     ],
-    ids=["wrong-shape", "text", "no-arguments", "not-callable"],
+    ids=["wrong-shape", "text", "complex", "no-arguments", "not-callable"],
 )
 def test_a_broken_attack_of_the_users_is_refused_before_training(target, message):
     """These passed the rehearsal (its failures were left to the real run) and ended in a
