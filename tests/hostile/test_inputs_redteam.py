@@ -511,11 +511,17 @@ def test_ctrl_c_inside_an_import_at_start_up_is_an_interruption_not_a_user_error
             print(f"Error locating target: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
 
-    with pytest.raises(SystemExit) as exit_info:
-        run_entry(hydra_like_entry, started=lambda: False, interrupted="interrupted; rerun")
+    # A terminal's process: a background job (`nohup`, `&`: CI runners, make bench) starts
+    # with SIGINT ignored, which run_entry leaves alone, and the Ctrl-C would never arrive.
+    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            run_entry(hydra_like_entry, started=lambda: False, interrupted="interrupted; rerun")
+    finally:
+        handler = signal.signal(signal.SIGINT, ignored)
     assert exit_info.value.code == 130
+    assert handler is signal.default_int_handler  # put back
     assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted; rerun"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 
 # -- cache_dir='' --------------------------------------------------------------------------
