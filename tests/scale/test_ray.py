@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -44,8 +45,12 @@ def _require_ray() -> None:
 
 
 # Ray's token authentication (on by default since Ray 2.5x): the cluster and the sweep's
-# driver read the same ~/.ray/auth_token. No drain on SIGTERM: the test ends at once.
-RAY_ENV = {"RAY_AUTH_MODE": "token", "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"}
+# driver read the same token file, which `ray_cluster` writes (a fresh machine has no
+# ~/.ray/auth_token, and `ray start` refuses to make one). No drain on SIGTERM: the test
+# ends at once.
+TOKEN = Path(tempfile.gettempdir()) / f"mia-defense-ray-token-{os.getuid()}"
+RAY_ENV = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(TOKEN),
+           "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"}  # fmt: skip
 # Two releases x two defenses: four runs, two trained ensembles, two workers.
 GRID = ("release=full,topk", "defense=[],[label_smoothing]")
 
@@ -61,6 +66,9 @@ def ray_cluster() -> Iterator[str]:
     """A one-node Ray cluster on 127.0.0.1 with 2 CPUs (`ray start --head --block`, ended
     with it); yields its address. Only its own processes are stopped, never `ray stop`."""
     _require_ray()
+    if not TOKEN.exists():
+        TOKEN.touch(mode=0o600)
+        TOKEN.write_text(secrets.token_hex(32))
     port = _free_port()
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths are limited
     log = open(Path(temp) / "ray_start.log", "w")  # closed below
