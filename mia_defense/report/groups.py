@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mia_defense.errors import ConfigError
-from mia_defense.report.runs import is_seed_key
 from mia_defense.report.stats import Estimate, estimate
 from mia_defense.report.table import (
     LEAK_TPR,
@@ -44,6 +43,11 @@ PER_RUN = "run"
 _COSMETIC = frozenset({"progress"})
 _MISSING = "(not set)"
 _RATE = (0.0, 1.0)
+
+
+def is_seed_key(key: str) -> bool:
+    """Whether a dotted config key is a seed (``seed``, ``attack.attacks.rmia.seed``...)."""
+    return key == "seed" or key.endswith(".seed")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from mia_defense.tracking import read_json
 __all__ = [
     "LoadedRuns",
     "RunRecord",
-    "is_seed_key",
     "load_runs",
 ]
 
@@ -288,11 +287,6 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     return loaded
 
 
-def is_seed_key(key: str) -> bool:
-    """Whether a dotted config key is a seed (``seed``, ``attack.attacks.rmia.seed``...)."""
-    return key == "seed" or key.endswith(".seed")
-
-
 # Settings that do not change a run's numbers: runs differing only in them are repeats.
 _NO_EFFECT = ("progress", "cache_dir")
 
@@ -358,7 +352,8 @@ def _same_config(loaded: LoadedRuns, *, seeds: bool) -> dict[str, list[int]]:
 
 
 def _without_seeds(config: Mapping[str, Any]) -> dict[str, Any]:
-    """``config`` without its seeds at any depth (``seed``, ``attack.attacks.rmia.seed``)."""
+    """``config`` without its seeds at any depth (``seed``, ``attack.attacks.rmia.seed``):
+    the nested form of `mia_defense.report.groups.is_seed_key`'s dotted keys."""
     return {
         k: _without_seeds(v) if isinstance(v, Mapping) else v
         for k, v in config.items() if k != "seed"
