@@ -446,6 +446,7 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     from mia_defense.config import ATTACK, Group, Param, _Walk
 
     walk = _Walk()
+    walk.forbidden_targets(cfg, "")  # os.system & co. as mia-train refuses them, at any depth
     seed = Param("int", low=0, required=True, nullable=not seed_required)
     table = {"seed": seed, "progress": Param("bool"),
              "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip

@@ -1,0 +1,133 @@
+"""Hostile inputs, fourth round: mia-attack and the Python API refuse a ``_target_`` that
+would run a file or shell function as mia-train does; a sweep's subdir of the user's own
+that a job's value sends outside the sweep directory is refused before Hydra makes the
+job's folder and its train.log there."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hydra.core.hydra_config import HydraConfig
+
+from mia_defense import api
+from mia_defense.errors import ConfigError
+from tests.helpers import Done, mia_train, synthetic_observations
+
+LEAN = ["attack.bootstrap=0", "attack.queries.num_augmented=0", "attack.white_box=false",
+        "~attack.attacks.shokri", "progress=false"]  # fmt: skip
+REFUSED = ": not a dataset, model, defense, release, attack or optimiser; a _target_ may " \
+    "not name the standard library"
+
+
+def mia_attack(*args: str, cwd: Path) -> Done:
+    """``mia-attack ARGS`` started in ``cwd``, in this process (as `tests.helpers.mia_train`:
+    the working directory, argv, sys.path, logging and Hydra's job config put back)."""
+    import mia_defense.cli.attack as cli
+
+    root = logging.getLogger()
+    saved_logging = (root.level, root.handlers[:])
+    saved = (os.getcwd(), sys.argv, sys.path[:], sys.stdout, sys.stderr)
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    try:
+        os.chdir(cwd)
+        sys.argv = ["mia-attack", *args]
+        sys.stdout, sys.stderr = out, err
+        cli._TASK_STARTED = False
+        try:
+            cli.main()
+        except SystemExit as exc:
+            code = exc.code
+    finally:
+        os.chdir(saved[0])
+        sys.argv, sys.stdout, sys.stderr = saved[1], saved[3], saved[4]
+        sys.path[:] = saved[2]
+        for handler in root.handlers[:]:
+            if handler not in saved_logging[1]:
+                root.removeHandler(handler)
+                handler.close()
+        for handler in saved_logging[1]:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(saved_logging[0])
+        HydraConfig.instance().cfg = None
+    returncode = 0 if code is None else code if isinstance(code, int) else 1
+    return Done(returncode=returncode, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+# -- 1. _target_ at a file or shell function: mia-attack and the API as mia-train ------------
+
+# Each writes the file FLAG when built (Hydra's own blocklist stops os.system, not these).
+WRITERS = [
+    ("+attack.attacks.x={_target_:shutil.copy,src:/etc/hostname,dst:FLAG}",
+     "attack.attacks.x._target_='shutil.copy'"),
+    ("+attack.attacks.x={_target_:numpy.savetxt,fname:FLAG,X:[1]}",
+     "attack.attacks.x._target_='numpy.savetxt'"),
+    ("+attack.attacks.x={_target_:torch.save,obj:1,f:FLAG}",
+     "attack.attacks.x._target_='torch.save'"),
+    # nested: Hydra instantiates a target's arguments too
+    ("+attack.attacks.x={_target_:mia_defense.attacks.LossAttack,"
+     "y:{_target_:pathlib.Path.touch,self:FLAG}}",
+     "attack.attacks.x.y._target_='pathlib.Path.touch'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("override", "named"), WRITERS, ids=[w[1] for w in WRITERS])
+def test_the_api_refuses_a_target_that_writes_files(tmp_path, override, named):
+    # api.audit checked the attack keys but built any _target_: the file was written
+    flag = tmp_path / "flag"
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    with pytest.raises(ConfigError) as caught:
+        api.audit(obs, overrides=[*LEAN[:-1], override.replace("FLAG", str(flag))])
+    assert f"{named}{REFUSED}" in str(caught.value)
+    assert not flag.exists()
+    with pytest.raises(ConfigError, match="may not name the standard library"):
+        api.check_attack_config(api.attack_config([override.replace("FLAG", str(flag))]))
+    assert not flag.exists()
+
+
+def test_mia_attack_refuses_a_target_that_writes_files_before_anything_is_made(tmp_path):
+    flag = tmp_path / "flag"
+    synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")
+    override, named = WRITERS[0]
+    done = mia_attack(str(tmp_path / "o.npz"), *LEAN, override.replace("FLAG", str(flag)),
+                      f"hydra.run.dir={tmp_path / 'out'}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"ConfigError: {named}{REFUSED}" in done.stderr and "Traceback" not in done.stderr
+    assert not flag.exists() and not (tmp_path / "out").exists()
+
+
+# -- 2. a job's value that sends its run folder outside the sweep directory ------------------
+
+
+def test_a_subdir_escaping_through_a_swept_value_leaves_no_folder_or_log_outside(tmp_path):
+    # Hydra made the job's folder and wrote train.log two levels up before the job
+    # callback refused it; the refusal now comes as Hydra resolves the job's subdir
+    sweep = tmp_path / "a" / "b" / "sweep"
+    done = mia_train("-m", "progress=false", "+z=../../..,x", f"hydra.sweep.dir={sweep}",
+                     "hydra.sweep.subdir=${hydra.job.override_dirname}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "ConfigError: hydra.sweep.subdir=+z=../../.. puts a run at" in done.stderr
+    assert "outside the sweep directory" in done.stderr
+    assert tree(tmp_path) == ["a", "a/b", "a/b/sweep", "a/b/sweep/multirun.yaml"]
+
+
+def test_a_subdir_of_the_users_own_that_stays_inside_still_works(tmp_path):
+    # the wrapped subdir resolves as the user wrote it (quotes, per-job values); the
+    # points themselves are refused by the config check, quickly, inside their folders
+    sweep = tmp_path / "sweep"
+    done = mia_train("-m", "progress=false", "train.lr=-1,-2", f"hydra.sweep.dir={sweep}",
+                     "hydra.sweep.subdir='r${hydra.job.num}_it\\'s'", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "must be a finite number > 0" in done.stderr
+    assert tree(sweep) == ["multirun.yaml", "r0_it's", "r0_it's/train.log", "r1_it's",
+                           "r1_it's/train.log"]  # fmt: skip
