@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -87,6 +88,7 @@ class RunDirCheck(Callback):
         _refuse_foreign_dir(config.hydra.sweep.dir, key="hydra.sweep.dir", ours=_is_sweep_dir)
         with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
             _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
+        _check_subdir_per_job(config)
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
         _keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
 
@@ -319,6 +321,46 @@ def _refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
               "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at its "
               "default, or give a relative name without '..'", subdir, target, root)
     raise SystemExit(EXIT_USER_ERROR)
+
+
+# The packaged hydra.sweep.subdir: one escaped name per run, inside the sweep directory.
+_SAFE_SUBDIR = "${mia_safe_dirname:${hydra.job.override_dirname}}"
+
+
+def _check_subdir_per_job(config: DictConfig) -> None:
+    """Refuse, before Hydra makes a job's folder and its train.log, a ``hydra.sweep.subdir``
+    of the user's own that puts that job outside the sweep directory through its values
+    (``${hydra.job.override_dirname}`` with ``+z=../../..``). Hydra resolves the subdir of
+    each job just before it makes the folder, with no callback in between: the sweep's
+    jobs get the subdir wrapped in ``${mia_subdir_inside:SWEEP_DIR,'SUBDIR'}``, which
+    refuses it there as `_refuse_escaping_subdir` does (the job callback was too late)."""
+    from omegaconf import read_write
+
+    raw = config.hydra.sweep._get_node("subdir")._value()
+    if not isinstance(raw, str) or "${" not in raw or raw == _SAFE_SUBDIR or '"' in raw:
+        return  # a fixed subdir was checked as the sweep started; '"': on_job_start checks
+    # (a list item of OmegaConf's too: the ${...} must parse there; Hydra's "..." holds it)
+    wrapped = "${mia_subdir_inside:${hydra.sweep.dir}," + _quoted(raw) + "}"
+    with read_write(config.hydra.overrides):
+        config.hydra.overrides.hydra.append(f'hydra.sweep.subdir="{wrapped}"')
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a quoted resolver argument of OmegaConf: quotes and the backslashes
+    before a quote or the end escaped."""
+    escaped = re.sub(r"(\\*)('|$)",
+                     lambda m: m.group(1) * 2 + ("\\'" if m.group(2) else ""), text)
+    return f"'{escaped}'"
+
+
+def _subdir_inside(sweep_dir: str, subdir: str) -> str:
+    """Resolver ``mia_subdir_inside``: ``subdir`` when it names a folder inside
+    ``sweep_dir``; else the process exits 2 with `_refuse_escaping_subdir`'s line."""
+    _refuse_escaping_subdir(str(sweep_dir), str(subdir))
+    return str(subdir)
+
+
+OmegaConf.register_new_resolver("mia_subdir_inside", _subdir_inside, replace=True)
 
 
 # The records a sweep leaves in its directory, written anew by each sweep started there.
