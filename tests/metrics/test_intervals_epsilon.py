@@ -28,6 +28,23 @@ def test_unit_weights_reproduce_the_roc_metrics_exactly():
         assert tprs[f][0] == pytest.approx(tpr)
 
 
+def test_counts_weigh_as_repeated_samples():
+    """A weight of c counts a sample c times (the int64 running sums of a resample): the
+    figures of the samples repeated that often, ties included; fractions are refused."""
+    rng = np.random.default_rng(3)
+    truth = rng.random(300) < 0.4
+    scores = np.round(rng.normal(size=300) + truth, 1)
+    weights = rng.integers(0, 4, (3, 300))
+    auc, tprs = _weighted_roc(scores, truth, weights, (0.1, 0.01))
+    for b, counts in enumerate(weights):
+        m = roc_metrics(np.repeat(scores, counts), np.repeat(truth, counts), fprs=(0.1, 0.01))
+        assert auc[b] == pytest.approx(m.auc, rel=1e-12)
+        for f, tpr in m.tpr_at_fpr.items():
+            assert tprs[f][b] == pytest.approx(tpr, rel=1e-12)
+    with pytest.raises(ValueError, match="whole numbers"):
+        _weighted_roc(scores, truth, weights + 0.5, (0.1,))
+
+
 def test_intervals_cover_the_true_values_at_the_nominal_rate():
     """Members N(mu, 1), non-members N(0, 1): true AUC and TPR@FPR are known in closed form.
 
