@@ -11,9 +11,9 @@ import torch
 from torch import nn
 
 from mia_defense.attacks.signals import query_signals
+from mia_defense.defenses.dp_stacked import GHOST_RULES
 from mia_defense.defenses.release import Release
 from mia_defense.observations import QueryConfig
-from mia_defense.training.private import GHOST_RULES
 from mia_defense.training.stack import ModelStack
 
 __all__ = [
@@ -244,7 +244,7 @@ def _ghost_grad_norms(
     model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
 ) -> np.ndarray | None:
     """[N] per-sample gradient norms without forming per-sample gradients, for a model whose
-    every parameterised layer has a ghost rule (`mia_defense.training.private.GHOST_RULES`,
+    every parameterised layer has a ghost rule (`mia_defense.defenses.dp_stacked.GHOST_RULES`,
     the rules DP-SGD's clipping uses: ``nn.Linear`` on [B, features], so the MLP and
     logistic regression): each layer's squared norm from its input and output gradient, one
     batched forward and backward pass. ``None`` for any other model, a layer its rule does

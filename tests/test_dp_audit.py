@@ -19,7 +19,7 @@ def test_canary_audit_of_a_dp_run_stays_below_the_accountant(make_cfg, tmp_path,
     a TPR at low FPR that proves ε above the accountant's: this test then fails. Checked by
     forcing the noise to zero while the accountant still reports ε = 1 (monkeypatching
     ``gaussian_noise`` in ``mia_defense.defenses.dp`` (Opacus engine) and
-    ``mia_defense.training.private`` (stacked engine) to return zeros, then calling this
+    ``mia_defense.defenses.dp_stacked`` (stacked engine) to return zeros, then calling this
     test): the canary bounds reach 1.65 to 2.53 (loss 2.21, label_only 2.53) and the last
     assertion fails; with the noise every bound is 0.0. 10 epochs make the noiseless models
     memorise the canaries (3 did not: the audit then passed with zero noise too).

@@ -33,9 +33,9 @@ import numpy as np
 import torch
 
 from mia_defense.defenses.dp_mechanism import RandomSource, poisson_mask
+from mia_defense.defenses.dp_stacked import PrivateSteps
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import torch_generator
-from mia_defense.training.private import PrivateSteps
 
 __all__ = ["CANARY_SIZE", "DiracCanaryAudit", "GradientCanaryScores"]
 
@@ -113,7 +113,7 @@ class GradientCanaryScores:
 
 
 class DiracCanaryAudit:
-    """The factory `mia_defense.training.private.gradient_canaries` calls once per chunk of
+    """The factory `mia_defense.defenses.dp_stacked.gradient_canaries` calls once per chunk of
     models; it keeps every chunk's canaries for the audit.
 
     Args:

@@ -30,12 +30,12 @@ import numpy as np
 from mia_defense.audit.gradient import DiracCanaryAudit
 from mia_defense.canaries import AUDIT_KINDS, CanaryInsertion, insert_canaries
 from mia_defense.data.dataset import Dataset
+from mia_defense.defenses.dp_stacked import gradient_canaries
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.one_run_audit import OneRunBound, one_run_bound
 from mia_defense.observations import Observations
 from mia_defense.plan import MembershipPlan
 from mia_defense.tracking.artifacts import write_npz
-from mia_defense.training.private import gradient_canaries
 
 __all__ = [
     "AuditConfig",

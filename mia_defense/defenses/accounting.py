@@ -1,6 +1,6 @@
 """Privacy accounting through Opacus' accountants, cached: ε spent and σ for a target ε.
 
-Both DP engines (``train.engine=stacked``: `mia_defense.training.private`;
+Both DP engines (``train.engine=stacked``: `mia_defense.defenses.dp_stacked`;
 ``train.engine=opacus``: Opacus' ``DPOptimizer`` in ``dp.py``) ask here, so they report the
 same ε for the same schedule. Opacus is imported on first use: importing it costs about a
 second, which runs without DP skip.

@@ -2,7 +2,7 @@
 
 One mechanism, two engines (``train.engine``):
 
-- ``stacked``: the engine's own DP-SGD (`mia_defense.training.private`): per-sample clipped
+- ``stacked``: the engine's own DP-SGD (`mia_defense.defenses.dp_stacked`): per-sample clipped
   sums by ghost norms or ``vmap(grad)``, one noise vector per model, for every model of a
   chunk at once;
 - ``opacus``: one model at a time, Opacus' ``GradSampleModule`` and ``DPOptimizer`` (the
@@ -33,16 +33,16 @@ from mia_defense.defenses.accounting import (
 )
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense
 from mia_defense.defenses.dp_mechanism import DPSchedule, RandomSource, gaussian_noise
-from mia_defense.errors import ConfigError, UnsupportedModelError
-from mia_defense.models import check_dp_compatible
-from mia_defense.models.validation import fix_for_dp
-from mia_defense.training.engine import gather_batch
-from mia_defense.training.private import (
+from mia_defense.defenses.dp_stacked import (
     PrivateSteps,
     clipped_grad_sums,
     per_sample_strategy,
     sample_output_grads,
 )
+from mia_defense.errors import ConfigError, UnsupportedModelError
+from mia_defense.models import check_dp_compatible
+from mia_defense.models.validation import fix_for_dp
+from mia_defense.training.engine import gather_batch
 
 if TYPE_CHECKING:
     from opacus.accountants import IAccountant

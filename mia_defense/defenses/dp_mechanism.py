@@ -1,6 +1,6 @@
 """The DP-SGD mechanism both engines share: schedule, Poisson sampling, Gaussian noise.
 
-The stacked engine (`mia_defense.training.private`) and Opacus' ``GradSampleModule`` and
+The stacked engine (`mia_defense.defenses.dp_stacked`) and Opacus' ``GradSampleModule`` and
 ``DPOptimizer`` (``train.engine=opacus``, ``dp.py``) draw every batch with `poisson_mask`
 and every noise vector with `gaussian_noise`, on the schedule of `DPSchedule`, so the
 mechanism that runs is the one the accountant analyses, in either engine:

@@ -1,6 +1,7 @@
 """DP-SGD on the stacked engine: Poisson draws, per-sample clipping, noise, steps counted.
 
-One place for the mechanism of every model of a chunk (``defense.dp`` calls it):
+The stacked form of `mia_defense.defenses.dp.DPSGD` (its hooks call it; the engine does
+not), for every model of a chunk at once:
 
 - each model draws its own Poisson batches (`poisson_mask`, rate q), empty ones included;
 - each sample's gradient is its contribution to the model's batch loss (what Opacus computes

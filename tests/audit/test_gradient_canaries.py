@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-import mia_defense.training.private as private
+import mia_defense.defenses.dp_stacked as private
 from mia_defense.audit import CANARY_SIZE, DiracCanaryAudit
 from mia_defense.defenses.dp_mechanism import RandomSource, gaussian_noise
+from mia_defense.defenses.dp_stacked import PrivateSteps, gradient_canaries
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.one_run_audit import one_run_bound
-from mia_defense.training.private import PrivateSteps, gradient_canaries
 
 DELTA = 1e-6
 MEMBERS, BATCH = 500, 50  # q = 0.1, E[B] = 50

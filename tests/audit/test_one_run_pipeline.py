@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import mia_defense.training.private as private
+import mia_defense.defenses.dp_stacked as private
 from mia_defense.cli.build import format_table
 from mia_defense.cli.train import run
 from mia_defense.defenses.dp_mechanism import gaussian_noise

@@ -14,9 +14,9 @@ from torch.nn import GroupNorm
 
 from mia_defense.cli.train import run
 from mia_defense.defenses import DPSGD
+from mia_defense.defenses import dp_stacked as private
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models.validation import fix_for_dp
-from mia_defense.training import private
 from mia_defense.training.checkpoints import load_checkpoint
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk

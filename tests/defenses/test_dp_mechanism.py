@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from mia_defense.defenses import dp_mechanism
+from mia_defense.defenses import dp_stacked as private
 from mia_defense.defenses.accounting import epsilon_spent
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.defenses.dp_mechanism import DPSchedule
-from mia_defense.training import private
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import ModelHistory

@@ -17,13 +17,13 @@ from torch import nn
 
 from mia_defense.defenses import DPSGD, Dropout
 from mia_defense.defenses.base import Batch, TrainingDefense, cross_entropy
-from mia_defense.models import MLP, SmallCNN
-from mia_defense.training.config import TrainConfig
-from mia_defense.training.private import (
+from mia_defense.defenses.dp_stacked import (
     clipped_grad_sums,
     per_sample_strategy,
     sample_output_grads,
 )
+from mia_defense.models import MLP, SmallCNN
+from mia_defense.training.config import TrainConfig
 from mia_defense.training.stack import ModelStack
 from tests.training.engines import train_by_engine
 
