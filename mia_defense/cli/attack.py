@@ -176,7 +176,7 @@ class SourceCheck(Callback):
         source = OmegaConf.select(config, "source", throw_on_missing=False)
         if source is None or source == "???":
             return
-        missing = _missing(str(source))
+        missing = _missing(str(source)) or _unreadable(Path(str(source)))
         problem = missing or _refuse_output(
             Path(config.hydra.run.dir), Path(source), key="hydra.run.dir"
         ) or _config_problem(config)
@@ -219,6 +219,28 @@ def _missing(path: Path | str) -> str | None:
             "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
 
 
+def _no_observations(path: Path) -> str:
+    return (f"{path}: no observations.npz in it; give a finished mia-train run directory "
+            "(for a sweep, one of its run folders) or an observations .npz")  # fmt: skip
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why PATH, which exists, holds nothing to read (a folder without observations.npz, a
+    FIFO or a device, never opened: it would block), or ``None``; asked before Hydra makes
+    the run directory, so that such a PATH leaves no empty run folder behind."""
+    from mia_defense.files import require_regular_file
+
+    if path.is_dir():
+        if not (path / "observations.npz").exists():
+            return _no_observations(path)
+        path = path / "observations.npz"
+    try:
+        require_regular_file(path)
+    except DataError as exc:
+        return str(exc)
+    return None
+
+
 def read_source(path: Path) -> Source:
     """The observations (and results.json) of PATH; a `DataError` names what is missing."""
     from mia_defense.observations import load_file
@@ -230,10 +252,7 @@ def read_source(path: Path) -> Source:
         raise DataError(missing)
     if path.is_dir():
         if not (path / "observations.npz").exists():
-            raise DataError(
-                f"{path}: no observations.npz in it; give a finished mia-train run directory "
-                "(for a sweep, one of its run folders) or an observations .npz"
-            )
+            raise DataError(_no_observations(path))
         results = read_json(path / "results.json") if (path / "results.json").exists() else None
         if results is not None and results.get("status") != "complete":
             raise DataError(

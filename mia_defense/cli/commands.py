@@ -17,13 +17,34 @@ __all__ = ["shell_path", "tool_command"]
 
 
 def shell_path(path: str | os.PathLike[str]) -> str:
-    """``path`` relative to the working directory when it lies under it, shell-quoted."""
+    """``path`` relative to the working directory when it lies under it, shell-quoted; a
+    name with a newline or another control character (an escape code would reach the
+    terminal, a newline forge a line of the tool's output) is written ``$'...'`` with
+    those characters as escapes, which bash and zsh read back as the same name."""
     path = Path(path)
     try:
         path = path.relative_to(Path.cwd())
     except ValueError:
         pass
-    return shlex.quote(str(path) or ".")
+    text = str(path) or "."
+    if text.isprintable():
+        return shlex.quote(text)
+    return "$'" + "".join(_ansi_c(char) for char in text) + "'"
+
+
+def _ansi_c(char: str) -> str:
+    """``char`` inside bash's ``$'...'``: a backslash and a quote escaped, an unprintable
+    character as ``\\xHH`` (a byte that is no UTF-8 too), ``\\uHHHH`` or ``\\UHHHHHHHH``,
+    anything else as it is."""
+    if char in "\\'":
+        return "\\" + char
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of the name that is no UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else (
+        f"\\U{code:08x}")
 
 
 def tool_command(name: str) -> str:

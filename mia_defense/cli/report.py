@@ -101,7 +101,8 @@ def _print_report(report: Report) -> None:
         for run, reason in report.not_ranked:
             print(f"  {one_line(run, limit=300)}: {reason}")
     for kind, path in report.files.items():
-        print(f"{kind:>13}: {path}")
+        # a -o with a newline or an escape code: quoted (shell_path), never raw on the terminal
+        print(f"{kind:>13}: {path if str(path).isprintable() else shell_path(path)}")
 
 
 EXIT_INTERRUPTED = 130

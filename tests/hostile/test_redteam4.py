@@ -131,3 +131,53 @@ def test_a_subdir_of_the_users_own_that_stays_inside_still_works(tmp_path):
     assert "must be a finite number > 0" in done.stderr
     assert tree(sweep) == ["multirun.yaml", "r0_it's", "r0_it's/train.log", "r1_it's",
                            "r1_it's/train.log"]  # fmt: skip
+
+
+# -- 3. names with newlines, escape codes, bytes that are no UTF-8 ---------------------------
+
+
+@pytest.mark.parametrize("name", ["we\nird\x1b[31m.npz", "it's \\ \u200b", b"\xff\xfe\n".decode(
+    "utf-8", "surrogateescape")], ids=["newline-escape", "quote-backslash-zwsp", "not-utf8"])
+def test_a_printed_path_is_one_printable_line_the_shell_reads_back(name):
+    # shlex.quote kept the newline and the escape code (a forged line of mia-attack's output,
+    # the terminal recoloured) and print() of a name that is no UTF-8 could fail
+    import subprocess
+
+    from mia_defense.cli.commands import shell_path
+
+    shown = shell_path(f"/tmp/{name}")
+    assert shown.isprintable() and shown.encode("utf-8")
+    back = subprocess.run(["bash", "-c", f"printf %s {shown}"], capture_output=True,
+                          check=True).stdout  # fmt: skip
+    assert back == os.fsencode(f"/tmp/{name}")
+
+
+def test_mia_report_prints_an_output_folder_with_a_newline_quoted(tmp_path, capsys):
+    from mia_defense.cli.report import main as report_main
+    from tests.report.fake_runs import make_run
+
+    make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
+    out = tmp_path / "rep\nsummary: forged\x1b[2J"
+    assert report_main([str(tmp_path / "sweep"), "-o", str(out), "--no-tensorboard"]) == 0
+    printed = capsys.readouterr().out
+    lines = printed.splitlines()
+    assert all(line.isprintable() for line in lines)
+    assert not any(line.startswith("summary: forged") for line in lines)
+    assert "\\x0asummary: forged\\x1b[2J" in printed
+    assert (out / "README.md").is_file()
+
+
+# -- 4. a PATH mia-attack cannot read: refused before Hydra makes the run directory ----------
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_mia_attack_on_nothing_readable_leaves_no_run_folder(tmp_path, kind):
+    # a folder without observations.npz was refused as 'lies in the run attacked' (it is
+    # no run); a FIFO was refused by the task, after Hydra had made the run folder and log
+    source = tmp_path / "src"
+    source.mkdir() if kind == "folder" else os.mkfifo(source)
+    done = mia_attack(str(source), *LEAN, f"hydra.run.dir={tmp_path / 'out'}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    said = "no observations.npz in it" if kind == "folder" else "a FIFO (named pipe)"
+    assert f"DataError: {source}: {said}" in done.stderr
+    assert not (tmp_path / "out").exists()
