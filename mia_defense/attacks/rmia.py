@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 from mia_defense.attacks.base import Scores, requires_access
 from mia_defense.attacks.references import (
@@ -76,15 +75,32 @@ def _log_marginal(
 
 
 def _auc(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """AUC of each row of ``scores`` [G, N] against ``truth`` [N] (Mann-Whitney, ties half)."""
-    ranks = rankdata(scores, axis=-1)
+    """AUC of each row of ``scores`` [G, N] against ``truth`` [N] (Mann-Whitney, ties half;
+    NaN for a row holding NaN).
+
+    Each member is counted against its row's sorted non-members: those below it and half
+    those equal to it (two searches, of sorted members: the faster). The count is a whole
+    number or a half, exact, as is the rank sum it replaces (scipy's rankdata, two thirds
+    of RMIA's time on digits), so the AUCs are the same to the last bit.
+    """
     members = int(truth.sum())
     others = truth.size - members
-    return (ranks[:, truth].sum(axis=-1) - members * (members + 1) / 2) / (members * others)
+    below = np.sort(scores[:, ~truth], axis=-1)
+    inside = np.sort(scores[:, truth], axis=-1)
+    beaten = [np.searchsorted(row, mine, side="left").sum()
+              + np.searchsorted(row, mine, side="right").sum()
+              for row, mine in zip(below, inside, strict=True)]  # fmt: skip
+    aucs = np.array(beaten, dtype=np.float64) / 2 / (members * others)
+    return np.where(np.isnan(scores).any(axis=-1), np.nan, aucs)
 
 
 def choose_a(
-    ref_log_p: np.ndarray, ref_masks: np.ndarray, *, grid: tuple[float, ...] = A_GRID
+    ref_log_p: np.ndarray,
+    ref_masks: np.ndarray,
+    *,
+    grid: tuple[float, ...] = A_GRID,
+    models: np.ndarray | None = None,
+    cache: dict[tuple[object, ...], np.ndarray] | None = None,
 ) -> float:
     """The offline ``a`` of the grid that attacks the reference models best.
 
@@ -100,20 +116,28 @@ def choose_a(
         ref_log_p: [R, N] log-probability of the true class in each reference model.
         ref_masks: [R, N] bool membership of each sample in each reference model.
         grid: candidate values of ``a`` in [0, 1].
+        models: [R] the references' indices among all the models, with ``cache``.
+        cache: offline marginals [G, N] by the grid and the models they average (a
+            pseudo-target's references), shared by the targets of one `rmia` call: target t with
+            pseudo-target r and target r with pseudo-target t average the same models,
+            so attacking every target computes each pair's once, not twice.
 
     Returns:
         The chosen ``a``; `DEFAULT_A` when fewer than 2 references can play the target.
     """
     candidates = np.asarray(grid, dtype=np.float64)[:, None]  # [G, 1]
+    cache = {} if cache is None else cache
     aucs = []
     for r in range(min(len(ref_log_p), MAX_PSEUDO_TARGETS)):
         truth = np.asarray(ref_masks[r], dtype=bool)
         others = reference_models(len(ref_log_p), r)
         if len(others) == 0 or truth.all() or not truth.any():
             continue
-        log_out = _log_out_prob(ref_log_p[others], ref_masks[others])
-        ratio = ref_log_p[r] - _offline_marginal(log_out, candidates)  # [G, N]
-        aucs.append(_auc(ratio, truth))
+        key = (grid, *(others if models is None else models[others]).tolist())
+        if key not in cache:
+            log_out = _log_out_prob(ref_log_p[others], ref_masks[others])
+            cache[key] = _offline_marginal(log_out, candidates)  # [G, N]
+        aucs.append(_auc(ref_log_p[r] - cache[key], truth))
     if len(aucs) < 2:
         return DEFAULT_A
     return float(grid[int(np.argmax(np.mean(aucs, axis=0)))])
@@ -168,10 +192,13 @@ def rmia(
     scores = np.empty((len(targets), num_samples))
     chosen = np.full(len(targets), np.nan)
     closed = closed_records(obs.masks)
+    marginals: dict[tuple[object, ...], np.ndarray] = {}  # choose_a's, shared by the targets
     for row, t in enumerate(targets):
         refs = reference_models(obs.num_models, t)
-        if not online:
-            chosen[row] = choose_a(log_p[refs], obs.masks[refs]) if a is None else a
+        if not online and a is None:
+            chosen[row] = choose_a(log_p[refs], obs.masks[refs], models=refs, cache=marginals)
+        elif not online:
+            chosen[row] = a
         marginal = _log_marginal(log_p[refs], obs.masks[refs], online=online, a=chosen[row],
                                  closed=closed)
         log_ratio = log_p[t] - marginal

@@ -61,3 +61,31 @@ def test_fixed_and_online_settings_and_too_few_references():
     assert rmia(obs, targets, online=True).chosen == {}
     log_p = true_class_log_prob(obs.log_probs, obs.labels)
     assert choose_a(log_p[:1], obs.masks[:1]) == DEFAULT_A  # one reference: nothing to try
+
+
+def test_the_counted_auc_and_the_shared_marginals_change_no_bit():
+    """`_auc` counts each member against the sorted non-members: the rank-sum AUC to the
+    last bit (ties half, a row with NaN is NaN); the marginals `rmia` shares between the
+    targets give each target the ``a`` it chooses alone."""
+    from scipy.stats import rankdata
+
+    from mia_defense.attacks.references import reference_models
+    from mia_defense.attacks.rmia import _auc
+
+    rng = np.random.default_rng(5)
+    truth = rng.random(301) < 0.4
+    scores = np.round(rng.normal(size=(4, 301)), 1)  # many ties
+    scores[3, 7] = np.nan
+    members, others = int(truth.sum()), int((~truth).sum())
+    ranks = rankdata(scores, axis=-1)
+    rank_sum = (ranks[:, truth].sum(axis=-1) - members * (members + 1) / 2) / (members * others)
+    np.testing.assert_array_equal(_auc(scores, truth), rank_sum)
+    assert np.isnan(_auc(scores, truth)[3])
+    obs = synthetic_observations(signal=1.0, num_models=6, num_samples=300, seed=2)
+    log_p = true_class_log_prob(obs.log_probs, obs.labels)
+    shared: dict = {}
+    for target in range(6):
+        refs = reference_models(6, target)
+        alone = choose_a(log_p[refs], obs.masks[refs])
+        assert choose_a(log_p[refs], obs.masks[refs], models=refs, cache=shared) == alone
+    assert len(shared) == 15  # one per pair of models left out, not 6 x 5
