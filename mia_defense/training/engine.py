@@ -214,13 +214,13 @@ def _fit(
         for defense in defenses:
             batches = batches or defense.batches(ctx, epoch)
         for batch in batches or _shuffled(ctx, steps):
-            _step(ctx, defenses, batch)
+            _step(ctx, defenses, _hook_output(batch, "batches", ctx))
         ctx.epoch_stats = [{} for _ in range(ctx.num_models)]
         stops = torch.zeros_like(ctx.active)
         for defense in defenses:
             stop = defense.end_epoch(ctx, epoch)
             if stop is not None:
-                stops |= stop
+                stops |= _hook_output(stop, "end_epoch", ctx, defense)
         stops &= ctx.active
         scores = None
         if records_epoch(config, epoch) or bool(stops.any()):
@@ -239,6 +239,28 @@ def _fit(
     return histories
 
 
+def _hook_output(
+    value: Any, hook: str, ctx: TrainContext, defense: TrainingDefense | None = None
+) -> Any:
+    """``value`` when it is what a defense's ``hook`` must give (a `Batch` from ``batches``
+    and ``transform``, a [K] bool tensor from ``end_epoch``), else a `ConfigError` naming
+    the defense: anything else fails deep in the step, or stops every model at once (a
+    scalar ``True`` broadcasts over the K models)."""
+    if hook == "end_epoch":
+        ok = isinstance(value, torch.Tensor) and value.dtype == torch.bool
+        ok = ok and value.shape == ctx.active.shape
+        want = f"a bool tensor of one value per model, shape [{ctx.active.shape[0]}], or None"
+    else:
+        ok, want = isinstance(value, Batch), "mia_defense.defenses.base.Batch objects"
+    if ok:
+        return value
+    got = type(value).__name__
+    if isinstance(value, torch.Tensor):
+        got = f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {list(value.shape)}"
+    owner = f"defense {type(defense).__name__}" if defense is not None else "a defense"
+    raise ConfigError(f"{owner}: its {hook} must give {want}, not {got}")
+
+
 def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> None:
     """A defense's loss is one value per model ([K]): a scalar would mix the K models'
     losses into one (each model's gradient scaled by the others' count), and a loss of
@@ -255,7 +277,7 @@ def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> 
 def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> None:
     """One optimiser step of every stepping model on its batch."""
     for defense in defenses:
-        batch = defense.transform(batch, ctx)
+        batch = _hook_output(defense.transform(batch, ctx), "transform", ctx, defense)
     ctx.optimizer.zero_grad(set_to_none=True)
     logits = ctx.stack.forward(batch.x) if batch.x.shape[1] else None
     loss = None

@@ -322,3 +322,54 @@ def test_a_defense_loss_that_is_not_one_value_per_model_is_refused_by_name(vecto
                        r"one value per model, shape \[\d\], not \(\)"):  # fmt: skip
         _run(models, masks[: len(models)], range(len(models)), TrainConfig(epochs=1),
              [_ScalarLoss() for _ in models], vectorised=vectorised, shape=shape)  # fmt: skip
+
+
+class _ScalarStop(TrainingDefense):
+    """Stops on one number for all models (``torch.tensor(True)`` broadcasts over K)."""
+
+    def end_epoch(self, ctx, epoch):
+        return torch.tensor(True)
+
+
+class _ListStop(TrainingDefense):
+    def end_epoch(self, ctx, epoch):
+        return [False] * ctx.num_models
+
+
+class _FloatStop(TrainingDefense):
+    def end_epoch(self, ctx, epoch):
+        return torch.zeros(ctx.num_models)
+
+
+class _TupleBatch(TrainingDefense):
+    def transform(self, batch, ctx):
+        return batch.x, batch.y
+
+
+class _ListBatches(TrainingDefense):
+    def batches(self, ctx, epoch):
+        return iter([[0, 1, 2]])
+
+
+@pytest.mark.parametrize(("defense", "message"), [
+    (_ScalarStop, r"defense _ScalarStop: its end_epoch must give a bool tensor of one value "
+                  r"per model, shape \[3\], or None, not a bool tensor of shape \[\]"),
+    (_ListStop, r"defense _ListStop: its end_epoch must give .*, not list"),
+    (_FloatStop, r"defense _FloatStop: its end_epoch must give .*, not a float32 tensor of "
+                 r"shape \[3\]"),
+    (_TupleBatch, r"defense _TupleBatch: its transform must give "
+                  r"mia_defense.defenses.base.Batch objects, not tuple"),
+    (_ListBatches, r"a defense: its batches must give mia_defense.defenses.base.Batch "
+                   r"objects, not list"),
+])  # fmt: skip
+def test_a_defense_hook_that_gives_the_wrong_kind_of_value_is_refused_by_name(
+    defense, message
+) -> None:
+    # before: a scalar stop halted every model silently, the others raised TypeError,
+    # RuntimeError or AttributeError from inside the step
+    build, shape = ARCHITECTURES["mlp"]
+    _, _, masks = _data(shape)
+    models = [build() for _ in range(K)]  # K = 3
+    with pytest.raises(ConfigError, match=message):
+        _run(models, masks, range(K), TrainConfig(epochs=1), [defense()],
+             vectorised=True, shape=shape)  # fmt: skip
