@@ -29,6 +29,7 @@ from omegaconf import DictConfig
 from torch import nn
 
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
+from mia_defense.config import MAX_MODELS
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.release import FullRelease, Release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
@@ -77,8 +78,8 @@ def make_plan(
     (rows of ``x``), and ``masks`` [K, N] (record n trains model k when ``masks[k, n]``;
     every record trains exactly K/2 models). Train model k on
     ``x[plan.population_idx][plan.masks[k]]``."""
-    for name, value in (("num_models", num_models), ("seed", seed)):
-        _check_int("make_plan", name, value, low=0)
+    _check_int("make_plan", "num_models", num_models, low=0, high=MAX_MODELS)  # (10**9: 559 GiB)
+    _check_int("make_plan", "seed", seed, low=0)
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
             _check_int("make_plan", name, value, low=0)
@@ -400,13 +401,21 @@ def _query_config(
 
 
 def _check_overrides(overrides: Any) -> list[str]:
-    """``overrides`` as a list of strings; one string would be read letter by letter."""
-    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
+    """``overrides`` as a list of strings; one string would be read letter by letter, a
+    generator was used up by the check and its overrides silently dropped, and ``None``
+    (or another non-iterable) was a raw TypeError."""
+    given = overrides
+    try:
+        overrides = None if isinstance(overrides, str | bytes) else list(overrides)
+    except TypeError:
+        overrides = None
+    if overrides is None or not all(isinstance(o, str) for o in overrides):
+        shown = given if overrides is None else overrides
         raise ConfigError(
-            f"overrides={overrides!r}: a list of strings, one override each, e.g. "
+            f"overrides={shown!r}: a list of strings, one override each, e.g. "
             "['attack.bootstrap=0', '~attack.attacks.shokri']"
         )
-    return list(overrides)
+    return overrides
 
 
 def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:

@@ -181,3 +181,31 @@ def test_mia_attack_on_nothing_readable_leaves_no_run_folder(tmp_path, kind):
     said = "no observations.npz in it" if kind == "folder" else "a FIFO (named pipe)"
     assert f"DataError: {source}: {said}" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+# -- 5. the Python API's arguments of the wrong kind -----------------------------------------
+
+
+def test_overrides_given_as_a_generator_are_applied_not_dropped():
+    # the type check used the generator up: the audit ran with none of the overrides
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    chosen = [*LEAN[:-1], "attack.num_targets=2"]
+    audit = api.audit(obs, overrides=(o for o in chosen))
+    assert len(audit.targets) == 2
+
+
+@pytest.mark.parametrize("overrides", [None, 3, b"attack.bootstrap=0", [1]])
+def test_overrides_that_are_no_list_of_strings_are_refused_by_name(overrides):
+    # None was a raw TypeError ('NoneType' object is not iterable)
+    with pytest.raises(ConfigError, match=r"overrides=.*: a list of strings, one override each"):
+        api.attack_config(overrides)
+
+
+def test_make_plan_refuses_more_models_than_mia_train_allows():
+    # num_models=10**9 passed the check (even, >= 0) and was a raw MemoryError (559 GiB)
+    import numpy as np
+
+    x, y = np.random.default_rng(0).normal(size=(100, 2)), np.arange(100) % 2
+    with pytest.raises(ConfigError, match=r"make_plan: num_models=1000000000: must be an "
+                                          r"integer in \[0, 4096\]"):  # fmt: skip
+        api.make_plan(x, y, num_models=10**9)
