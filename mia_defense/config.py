@@ -62,6 +62,7 @@ __all__ = [
     "build_dataclass",
     "check_config",
     "check_values",
+    "refuse_forbidden_targets",
     "register_configs",
 ]
 
@@ -602,6 +603,18 @@ def check_config(cfg: DictConfig) -> None:
     if problems:
         lines = "\n".join(f"  {line}" for line in problems)
         raise ConfigError(f"{len(problems)} problems in the config:\n{lines}")
+
+
+def refuse_forbidden_targets(config: Any, *, where: str) -> None:
+    """Refuse a config read from a file (results.json's ``config``, a user's YAML) that
+    has a ``_target_`` `check_config` refuses (the standard library, Hydra's call, torch's
+    and numpy's file functions), at any depth, before anything of it is instantiated: one
+    `ConfigError` starting with ``where`` and naming each."""
+    node = config if isinstance(config, DictConfig) else OmegaConf.create(config)
+    walk = _Walk()
+    walk.forbidden_targets(node, "")
+    if walk.problems:
+        raise ConfigError(f"{where}: " + "; ".join(walk.problems))
 
 
 class CheckConfigCallback(Callback):

@@ -209,3 +209,23 @@ def test_make_plan_refuses_more_models_than_mia_train_allows():
     with pytest.raises(ConfigError, match=r"make_plan: num_models=1000000000: must be an "
                                           r"integer in \[0, 4096\]"):  # fmt: skip
         api.make_plan(x, y, num_models=10**9)
+
+
+# -- 6. a config read from a file (results.json of a run received from someone else) --------
+
+
+def test_a_config_from_a_file_with_a_forbidden_target_is_refused_by_name():
+    # load_trained_model builds results.json's config.model: a forged run directory whose
+    # model is {_target_: shutil.copy, ...} copied a file when the model was loaded
+    from mia_defense.config import refuse_forbidden_targets
+
+    config = {"model": {"_target_": "shutil.copy", "src": "/etc/hostname", "dst": "x"},
+              "defense": {"a": {"_target_": "mia_defense.defenses.Mixup",
+                                "f": [{"_target_": "builtins.exec", "_args_": ["1"]}]}},
+              "dataset": {"_target_": "mia_defense.data.Digits", "x": "${oops}"}}  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        refuse_forbidden_targets(config, where="run/results.json config")
+    said = str(caught.value)
+    assert said.startswith(f"run/results.json config: model._target_='shutil.copy'{REFUSED}")
+    assert f"defense.a.f[0]._target_='builtins.exec'{REFUSED}" in said
+    refuse_forbidden_targets({"model": {"_target_": "mia_defense.models.MLP"}}, where="x")
