@@ -72,6 +72,11 @@ def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.M
     """Apply every defense's ``prepare_model`` to a freshly built model, in stack order."""
     for defense in defenses:
         model = defense.prepare_model(model)
+        if not isinstance(model, nn.Module):
+            raise ConfigError(
+                f"defense {type(defense).__name__}: its prepare_model must return the model "
+                f"(an nn.Module), not {type(model).__name__}"
+            )
     return model
 
 

@@ -11,7 +11,7 @@ so the engine at K models ends where K runs of it at K=1 end, within float round
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -113,7 +113,7 @@ def _evaluate(
 
 def _steps_per_epoch(defenses: Sequence[TrainingDefense], size: int, batch_size: int) -> int:
     for defense in defenses:
-        steps = defense.steps_per_epoch(size, batch_size)
+        steps = _hook_output(defense.steps_per_epoch(size, batch_size), "steps_per_epoch", defense)
         if steps is not None:
             return steps
     return len(batch_bounds(size, batch_size))
@@ -163,11 +163,18 @@ def train_chunk(
     stack = ModelStack([models[k] for k in order], groups, vectorised=vectorised)
     options: dict[str, Any] = {}
     for defense in defenses:
-        options.update(defense.optimizer_options())
+        options.update(_hook_output(defense.optimizer_options(), "optimizer_options", defense))
     members, member_valid = padded_members(masks[order])
+    try:
+        optimizer = make_optimizer(stack.parameters, config, **options)
+    except (TypeError, ValueError) as exc:  # the recipe's own settings were checked already
+        raise ConfigError(
+            f"defense: the optimiser refused the defenses' optimizer_options {options} ({exc}); "
+            "fix the defense's settings"
+        ) from None
     ctx = TrainContext(
         stack=stack,
-        optimizer=make_optimizer(stack.parameters, config, **options),
+        optimizer=optimizer,
         x=x,
         y=y,
         members=members,
@@ -214,13 +221,13 @@ def _fit(
         for defense in defenses:
             batches = batches or defense.batches(ctx, epoch)
         for batch in batches or _shuffled(ctx, steps):
-            _step(ctx, defenses, _hook_output(batch, "batches", ctx))
+            _step(ctx, defenses, _hook_output(batch, "batches", None))
         ctx.epoch_stats = [{} for _ in range(ctx.num_models)]
         stops = torch.zeros_like(ctx.active)
         for defense in defenses:
             stop = defense.end_epoch(ctx, epoch)
             if stop is not None:
-                stops |= _hook_output(stop, "end_epoch", ctx, defense)
+                stops |= _hook_output(stop, "end_epoch", defense, ctx.num_models)
         stops &= ctx.active
         scores = None
         if records_epoch(config, epoch) or bool(stops.any()):
@@ -239,26 +246,36 @@ def _fit(
     return histories
 
 
-def _hook_output(
-    value: Any, hook: str, ctx: TrainContext, defense: TrainingDefense | None = None
-) -> Any:
-    """``value`` when it is what a defense's ``hook`` must give (a `Batch` from ``batches``
-    and ``transform``, a [K] bool tensor from ``end_epoch``), else a `ConfigError` naming
-    the defense: anything else fails deep in the step, or stops every model at once (a
-    scalar ``True`` broadcasts over the K models)."""
-    if hook == "end_epoch":
-        ok = isinstance(value, torch.Tensor) and value.dtype == torch.bool
-        ok = ok and value.shape == ctx.active.shape
-        want = f"a bool tensor of one value per model, shape [{ctx.active.shape[0]}], or None"
-    else:
-        ok, want = isinstance(value, Batch), "mia_defense.defenses.base.Batch objects"
-    if ok:
+# What each defense hook must give (the engine checks it): a test of the value (with the
+# chunk's K) and what to say it should be.
+_HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
+    "batches": (lambda v, k: isinstance(v, Batch), "mia_defense.defenses.base.Batch objects"),
+    "transform": (lambda v, k: isinstance(v, Batch), "a mia_defense.defenses.base.Batch"),
+    "end_epoch": (
+        lambda v, k: isinstance(v, torch.Tensor) and v.dtype == torch.bool and v.shape == (k,),
+        "a bool tensor of one value per model, shape [{k}], or None",
+    ),
+    "optimizer_options": (lambda v, k: isinstance(v, Mapping), "a mapping of optimiser settings"),
+    "steps_per_epoch": (
+        lambda v, k: v is None or (type(v) is int and v >= 1), "a whole number >= 1, or None"
+    ),
+    "backward": (lambda v, k: isinstance(v, bool), "True or False"),
+}
+
+
+def _hook_output(value: Any, hook: str, defense: TrainingDefense | None, k: int = 0) -> Any:
+    """``value`` when it is what a defense's ``hook`` must give (`_HOOK_OUTPUTS`), else a
+    `ConfigError` naming the defense and the hook: anything else fails deep in the step,
+    or does the wrong thing quietly (a scalar ``True`` from ``end_epoch`` broadcasts over
+    the K models and stops them all)."""
+    accepts, want = _HOOK_OUTPUTS[hook]
+    if accepts(value, k):
         return value
     got = type(value).__name__
     if isinstance(value, torch.Tensor):
         got = f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {list(value.shape)}"
     owner = f"defense {type(defense).__name__}" if defense is not None else "a defense"
-    raise ConfigError(f"{owner}: its {hook} must give {want}, not {got}")
+    raise ConfigError(f"{owner}: its {hook} must give {want.format(k=k)}, not {got}")
 
 
 def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> None:
@@ -277,7 +294,7 @@ def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> 
 def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> None:
     """One optimiser step of every stepping model on its batch."""
     for defense in defenses:
-        batch = _hook_output(defense.transform(batch, ctx), "transform", ctx, defense)
+        batch = _hook_output(defense.transform(batch, ctx), "transform", defense)
     ctx.optimizer.zero_grad(set_to_none=True)
     logits = ctx.stack.forward(batch.x) if batch.x.shape[1] else None
     loss = None
@@ -290,7 +307,10 @@ def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) 
         if loss is None:
             loss = cross_entropy(logits, batch)
         loss = loss * ctx.active  # a stopped model's weights are restored by its defense
-    if not any(defense.backward(logits, loss, batch, ctx) for defense in defenses):
+    if not any(
+        _hook_output(defense.backward(logits, loss, batch, ctx), "backward", defense)
+        for defense in defenses
+    ):
         if loss is None:
             return
         loss.sum().backward()

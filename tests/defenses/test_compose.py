@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hydra.utils import instantiate
 
 from mia_defense.attacks import lira, loss_attack
 from mia_defense.attacks.shadow import with_shadow_observations
 from mia_defense.cli.train import build_experiment, run
-from mia_defense.defenses import DPSGD, DefenseFactory, LabelSmoothing, Mixup, RelaxLoss
+from mia_defense.defenses import (
+    DPSGD,
+    DefenseFactory,
+    LabelSmoothing,
+    Mixup,
+    RelaxLoss,
+    TrainingDefense,
+    prepare_model,
+)
 from mia_defense.errors import ConfigError
 from tests.helpers import LEAN_ATTACKS, synthetic_observations
 
@@ -84,3 +93,14 @@ def test_undefended_shadow_recipe_trains_plain_shadows(make_cfg, tmp_path):
 def test_bad_shadow_recipe_is_named(make_cfg, tmp_path):
     with pytest.raises(ConfigError, match=r"attack\.shadow_recipe='naive'"):
         run(make_cfg("attack.shadow_recipe=naive"), tmp_path)
+
+
+class _ForgetsToReturn(TrainingDefense):
+    def prepare_model(self, model):
+        model.tagged = True  # no return: the model would become None
+
+
+def test_a_prepare_model_that_returns_no_module_is_refused_by_name():
+    with pytest.raises(ConfigError, match=r"defense _ForgetsToReturn: its prepare_model must "
+                       r"return the model \(an nn.Module\), not NoneType"):  # fmt: skip
+        prepare_model(torch.nn.Linear(2, 2), [_ForgetsToReturn()])

@@ -351,14 +351,42 @@ class _ListBatches(TrainingDefense):
         return iter([[0, 1, 2]])
 
 
+class _NoOptions(TrainingDefense):
+    def optimizer_options(self):
+        return None
+
+
+class _BadOptions(TrainingDefense):
+    def optimizer_options(self):
+        return {"lr": -1.0}
+
+
+class _TextSteps(TrainingDefense):
+    def steps_per_epoch(self, size, batch_size):
+        return "3"
+
+
+class _TensorBackward(TrainingDefense):
+    def backward(self, logits, loss, batch, ctx):
+        return loss > 0
+
+
 @pytest.mark.parametrize(("defense", "message"), [
+    (_NoOptions, r"defense _NoOptions: its optimizer_options must give a mapping of optimiser "
+                 r"settings, not NoneType"),
+    (_BadOptions, r"defense: the optimiser refused the defenses' optimizer_options "
+                  r"\{'lr': -1.0\} \(Invalid learning rate: -1.0\); fix the defense's settings"),
+    (_TextSteps, r"defense _TextSteps: its steps_per_epoch must give a whole number >= 1, or "
+                 r"None, not str"),
+    (_TensorBackward, r"defense _TensorBackward: its backward must give True or False, not a "
+                      r"bool tensor of shape \[3\]"),
     (_ScalarStop, r"defense _ScalarStop: its end_epoch must give a bool tensor of one value "
                   r"per model, shape \[3\], or None, not a bool tensor of shape \[\]"),
     (_ListStop, r"defense _ListStop: its end_epoch must give .*, not list"),
     (_FloatStop, r"defense _FloatStop: its end_epoch must give .*, not a float32 tensor of "
                  r"shape \[3\]"),
     (_TupleBatch, r"defense _TupleBatch: its transform must give "
-                  r"mia_defense.defenses.base.Batch objects, not tuple"),
+                  r"a mia_defense.defenses.base.Batch, not tuple"),
     (_ListBatches, r"a defense: its batches must give mia_defense.defenses.base.Batch "
                    r"objects, not list"),
 ])  # fmt: skip
@@ -366,7 +394,7 @@ def test_a_defense_hook_that_gives_the_wrong_kind_of_value_is_refused_by_name(
     defense, message
 ) -> None:
     # before: a scalar stop halted every model silently, the others raised TypeError,
-    # RuntimeError or AttributeError from inside the step
+    # RuntimeError, ValueError or AttributeError from inside the engine
     build, shape = ARCHITECTURES["mlp"]
     _, _, masks = _data(shape)
     models = [build() for _ in range(K)]  # K = 3
