@@ -53,8 +53,11 @@ def load_trained_model(
     Raises:
         DataError: no results.json, no such checkpoint, a corrupt one, or one written
             under another config or on other data (its fingerprint differs).
-        ConfigError: ``index`` out of range, or a config that no longer builds.
+        ConfigError: ``index`` out of range, a config that no longer builds, or one whose
+            ``_target_`` names what mia-train refuses (the standard library, Hydra's call,
+            torch's and numpy's file functions).
     """
+    from mia_defense.config import refuse_forbidden_targets
     from mia_defense.tracking.artifacts import read_json
 
     run_dir = Path(run_dir)
@@ -63,6 +66,8 @@ def load_trained_model(
     if not isinstance(config, Mapping) or "model" not in config:
         raise DataError(f"{run_dir / 'results.json'}: holds no run config; point run_dir at a "
                         "directory written by mia-train")
+    # a run received from someone else: nothing it names is built before this check
+    refuse_forbidden_targets(config, where=f"{run_dir / 'results.json'} config")
     _check_index(index, config, run_dir=run_dir)
     index = int(index)
     path = checkpoint_path(run_dir / (UNDEFENDED_CHECKPOINTS if undefended else CHECKPOINTS),

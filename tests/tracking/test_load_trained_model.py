@@ -105,3 +105,17 @@ def test_a_missing_or_foreign_checkpoint_is_refused_clearly(copy, edit, error, m
 def test_an_index_outside_the_run_names_the_models_it_has(finished, index):
     with pytest.raises(ConfigError, match=rf"index={index!r}: the run in .* has models 0..1"):
         load_trained_model(finished, index)
+
+
+def test_a_received_run_whose_config_names_a_forbidden_target_is_refused_before_building(
+    copy, tmp_path
+):
+    # a forged run directory: its model is shutil.copy, which building the model would call
+    results = json.loads((copy / "results.json").read_text())
+    stolen = tmp_path / "stolen"
+    results["config"]["model"] = {"_target_": "shutil.copy", "src": str(copy / "results.json"),
+                                  "dst": str(stolen)}  # fmt: skip
+    (copy / "results.json").write_text(json.dumps(results))
+    with pytest.raises(ConfigError, match=r"results.json config: model._target_='shutil.copy'"):
+        load_trained_model(copy, 0)
+    assert not stolen.exists()
