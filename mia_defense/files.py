@@ -34,6 +34,9 @@ __all__ = [
 _DEFLATE_MAX_RATIO = 1032
 # numpy's own limit on a .npy header (np.load's max_header_size).
 _NPY_MAX_HEADER = 10_000
+# Bytes of a file's name kept in its temporary name (atomic_write): with the process id
+# and a random part it stays within the 255 bytes a file name may have.
+_TMP_STEM_BYTES = 200
 # Share of the available RAM the arrays of one .npz may claim (as the data loaders').
 _NPZ_MEMORY_FRACTION = 0.8
 
@@ -66,7 +69,11 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     directory, a file where a directory should be) is a `DataError` naming ``path``.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    # (a name near the file system's 255 bytes: the temporary name, 20-odd bytes longer, is
+    # cut, or a name the file system takes was refused as 'File name too long')
+    stem = path.name.encode(errors="surrogateescape")[:_TMP_STEM_BYTES]
+    stem_text = stem.decode(errors="ignore")
+    tmp = path.with_name(f".{stem_text}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:

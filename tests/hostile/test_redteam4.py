@@ -229,3 +229,27 @@ def test_a_config_from_a_file_with_a_forbidden_target_is_refused_by_name():
     assert said.startswith(f"run/results.json config: model._target_='shutil.copy'{REFUSED}")
     assert f"defense.a.f[0]._target_='builtins.exec'{REFUSED}" in said
     refuse_forbidden_targets({"model": {"_target_": "mia_defense.models.MLP"}}, where="x")
+
+
+# -- 7. atomic writes: a long file name; a disk that fills up mid-write ----------------------
+
+
+def test_a_file_name_near_the_limit_is_written_and_a_full_disk_keeps_the_old_one(tmp_path):
+    # the temporary name, 20-odd bytes longer than the file's, was refused as 'File name
+    # too long' for a name of 240 bytes the file system takes
+    import errno
+
+    from mia_defense.errors import DataError
+    from mia_defense.files import atomic_write
+
+    path = tmp_path / ("a" * 240 + ".npz")
+    atomic_write(path, lambda handle: handle.write(b"old"))
+    assert path.read_bytes() == b"old"
+
+    def fills_up(handle) -> None:
+        handle.write(b"half of the new")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(DataError, match=r"cannot write it \(No space left on device\); free "):
+        atomic_write(path, fills_up)
+    assert path.read_bytes() == b"old" and sorted(tmp_path.iterdir()) == [path]
