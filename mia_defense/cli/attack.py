@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -455,8 +456,16 @@ def _hydra_main(cfg: DictConfig) -> float:
 
 
 def _quote(path: str) -> str:
-    """``path`` as a quoted Hydra override value (commas, ``=`` and spaces kept)."""
-    return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """``path`` as a quoted Hydra override value (commas, ``=`` and spaces kept) that
+    resolves to ``path`` itself: a quote and a ``${`` escaped, and the backslashes before
+    them or at the end doubled (Hydra's and OmegaConf's rule; others stay as they are). A
+    file named ``o${oc.env:HOME}.npz`` was resolved (another file attacked), ``a\\b``
+    read as ``a\\\\b`` (no such file)."""
+    def escape(match: re.Match[str]) -> str:
+        slashes, after = match.groups()
+        return slashes * 2 + ("\\" + after if after else "")
+
+    return "'" + re.sub(r"(\\*)('|\$\{|$)", escape, path) + "'"
 
 
 def split_path(args: list[str]) -> tuple[str | None, list[str]]:

@@ -253,3 +253,24 @@ def test_a_file_name_near_the_limit_is_written_and_a_full_disk_keeps_the_old_one
     with pytest.raises(DataError, match=r"cannot write it \(No space left on device\); free "):
         atomic_write(path, fills_up)
     assert path.read_bytes() == b"old" and sorted(tmp_path.iterdir()) == [path]
+
+
+# -- 8. mia-attack's PATH with ${...}, quotes and backslashes in its name ---------------------
+
+
+@pytest.mark.parametrize("name", ["o${oc.env:MIA_RT4_DECOY}.npz", "a'b\\c.npz", "t\\${x}.npz"],
+                         ids=["interpolation", "quote-backslash", "escaped-interpolation"])
+def test_mia_attack_attacks_the_file_named_never_another(tmp_path, monkeypatch, name):
+    # the PATH went to Hydra as an override value whose ${...} was resolved: the file
+    # 'odecoy.npz' was attacked instead; a backslash was doubled (no such file)
+    monkeypatch.setenv("MIA_RT4_DECOY", "decoy")
+    synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / name)
+    synthetic_observations(num_models=6, num_samples=40, num_classes=3).save(
+        tmp_path / "odecoy.npz")
+    done = mia_attack(str(tmp_path / name), *LEAN, f"hydra.run.dir={tmp_path / 'out'}",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    from mia_defense.tracking import read_json
+
+    payload = read_json(tmp_path / "out" / "results.json")
+    assert payload["source"]["path"] == str(tmp_path / name) and payload["num_models"] == 4
