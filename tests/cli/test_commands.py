@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from mia_defense.cli.commands import shell_path, tool_command
-from tests.helpers import mia_train
+from tests.helpers import LEAN_ATTACKS, mia_train
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -110,7 +110,7 @@ def test_end_of_run_prints_a_tensorboard_command_that_runs(tmp_path, monkeypatch
     monkeypatch.setenv("PATH", env["PATH"])
     # mia-train in this process (tests.helpers.mia_train), started in tmp_path
     done = mia_train("plan.num_models=2", "plan.population_size=200", "train.epochs=1",
-                     "attack.bootstrap=0", "progress=false", "hydra.run.dir=out/run",
+                     *LEAN_ATTACKS, "progress=false", "hydra.run.dir=out/run",
                      cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "\nrun directory: out/run\n" in done.stdout

@@ -9,6 +9,7 @@ import pytest
 
 from mia_defense.cli.train import run
 from mia_defense.tracking import read_json
+from tests.helpers import LEAN_ATTACKS
 
 ATTACKS = {"loss", "shokri", "lira_online", "lira_offline"}
 
@@ -58,6 +59,7 @@ def test_console_script_prints_table_and_tensorboard_command(tmp_path):
             "plan.population_size=200",
             "train.epochs=2",
             "progress=false",
+            *LEAN_ATTACKS,  # the table's attacks are LiRA's and the loss's: no extras to wait on
             f"hydra.run.dir={tmp_path / 'run'}",
         ],
         capture_output=True,
@@ -77,7 +79,7 @@ def test_console_script_prints_table_and_tensorboard_command(tmp_path):
 def test_curves_are_logged_at_the_recorded_epochs(make_cfg, tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    result = run(make_cfg("train.epochs=5", "train.eval_every=2"), tmp_path)
+    result = run(make_cfg("train.epochs=5", "train.eval_every=2", *LEAN_ATTACKS), tmp_path)
     events = EventAccumulator(str(tmp_path / "tb"))
     events.Reload()
     # epochs 2, 4 and the last, 5 (TensorBoard steps count epochs from 1)
