@@ -226,9 +226,17 @@ def observe_models(
         UnsupportedModelError: a module that fails on two rows of ``x`` or does not return
             logits [2, C] (the same C for every module), named by its index.
     """
+    if not isinstance(plan, MembershipPlan):
+        raise ConfigError(
+            f"observe_models: plan is a {type(plan).__name__}, not a MembershipPlan; make it "
+            "with api.make_plan(x, y, num_models=K)"
+        )
+    if not isinstance(white_box, bool | np.bool_):  # white_box="no" computed the gradients
+        raise ConfigError(f"observe_models: white_box={white_box!r}: must be True or False")
     models = _check_models(models, plan)
     queries = _query_config(overrides, num_augmented=num_augmented, repeats=repeats,
                             seed=seed)  # fmt: skip
+    _check_query_memory(plan, queries.num_augmented)
     if not isinstance(release, (Release, type(None))):
         raise ConfigError(
             f"observe_models: release={release!r}: must be a Release of "
@@ -297,6 +305,25 @@ def _numbers(where: str, x: Any) -> np.ndarray:
             f"{where}: x: not numbers ({str(exc)[:120]}); give the features as "
             "a numeric array [rows, ...]"
         ) from None
+
+
+def _check_query_memory(plan: MembershipPlan, num_augmented: int) -> None:
+    """Refuse augmented queries whose answers cannot fit in memory (num_augmented=10**12
+    was a raw MemoryError of 655 TiB), as mia-train's budget check does: a float32 logit
+    and a prediction per model, copy and record."""
+    from mia_defense.budget import available_memory
+    from mia_defense.files import gib
+
+    records = len(plan.population_idx)
+    need = 8 * plan.num_models * num_augmented * records
+    budget = int(0.8 * available_memory())
+    if need > budget:
+        raise ConfigError(
+            f"observe_models: num_augmented={num_augmented}: the augmented queries need about "
+            f"{gib(need)} of memory ({plan.num_models} models x {num_augmented} copies x "
+            f"{records} records), more than the {gib(budget)} this machine can spare; lower "
+            "num_augmented"
+        )
 
 
 def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:

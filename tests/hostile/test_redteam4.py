@@ -274,3 +274,28 @@ def test_mia_attack_attacks_the_file_named_never_another(tmp_path, monkeypatch, 
 
     payload = read_json(tmp_path / "out" / "results.json")
     assert payload["source"]["path"] == str(tmp_path / name) and payload["num_models"] == 4
+
+
+def _two_linear_models() -> tuple[list, object, object, object]:
+    import numpy as np
+    import torch
+
+    x = np.random.default_rng(0).normal(size=(60, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    torch.manual_seed(0)
+    return [torch.nn.Linear(3, 2) for _ in range(2)], x, y, api.make_plan(x, y, num_models=2)
+
+
+@pytest.mark.parametrize(("kwargs", "said"), [
+    ({"white_box": "no"}, r"observe_models: white_box='no': must be True or False"),
+    ({"plan": "plan"}, r"observe_models: plan is a str, not a MembershipPlan"),
+    ({"num_augmented": 10**12}, r"observe_models: num_augmented=1000000000000: the augmented "
+                                r"queries need about .* of memory \(2 models x"),
+], ids=["white_box-text", "plan-text", "num_augmented-huge"])  # fmt: skip
+def test_observe_models_refuses_arguments_of_the_wrong_kind(kwargs, said):
+    # white_box='no' computed gradient norms (truthy), a str plan was a raw AttributeError,
+    # num_augmented=10**12 a raw MemoryError (655 TiB)
+    models, x, y, plan = _two_linear_models()
+    arguments = {"plan": plan, **kwargs}
+    with pytest.raises(ConfigError, match=said):
+        api.observe_models(models, x, y, **arguments)
