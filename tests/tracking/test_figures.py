@@ -89,3 +89,29 @@ def test_summary_table_holds_every_final_figure_with_its_interval():
         "| loss | 0.61 [0.55, 0.67] |  |",
         "| rmia | 0.7 | 0.3 |",
     ]
+
+
+def test_figures_build_only_what_shows_and_log_as_add_figure_would(tmp_path):
+    """The ROC's log axes build only the ticks in view (the locators' extra decade on each
+    side was a third of its ticks, never drawn), and a figure goes into the events as the
+    very PNG SummaryWriter.add_figure writes, without pyplot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    from torch.utils.tensorboard import SummaryWriter
+
+    from mia_defense.tracking.tensorboard import _add_figure
+
+    results, _ = _results(["a", "b"])
+    fig = roc_figure(results)
+    FigureCanvasAgg(fig).draw()
+    for axis in (fig.axes[0].xaxis, fig.axes[0].yaxis):
+        assert (len(axis.majorTicks), len(axis.minorTicks)) == (5, 32)  # 1e-4 .. 1
+    images = {}
+    for name, add in (("ours", _add_figure),
+                      ("add_figure", lambda w, tag, f: w.add_figure(tag, f, 0))):  # fmt: skip
+        with SummaryWriter(log_dir=str(tmp_path / name)) as writer:
+            add(writer, "roc", roc_figure(results))
+        (events,) = (tmp_path / name).glob("events.out.tfevents.*")
+        images[name] = [v.image for e in EventFileLoader(str(events)).Load()
+                        for v in e.summary.value]  # fmt: skip
+    assert images["ours"] == images["add_figure"] and len(images["ours"]) == 1
