@@ -28,6 +28,7 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from mia_defense.cli.commands import shell_path, tool_command
@@ -62,6 +63,9 @@ USAGE = (
 _VALUED = frozenset({"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
                      "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"})
 _TASK_STARTED = False
+# The points of this process's sweep refused with a user error (attack.num_targets=9 of a
+# grid over 4 models): the others still run, and the sweep names them at its end, exit 2.
+_SWEEP_FAILED: list[tuple[Path, str]] = []
 # --help: the usage and the config (the attack group); not mia-train's other groups.
 _HELP = """${hydra.help.header}
 
@@ -428,9 +432,9 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
 
 
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name=CONFIG_NAME)
-def _hydra_main(cfg: DictConfig) -> float:
+def _hydra_main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the strongest attack's TPR at the lowest FPR (the sweep
-    objective, as mia-train's)."""
+    objective, as mia-train's), ``None`` for a refused point of a sweep."""
     global _TASK_STARTED
     _TASK_STARTED = True
     from mia_defense.cli.build import format_table
@@ -443,6 +447,10 @@ def _hydra_main(cfg: DictConfig) -> float:
         result = run(cfg, run_dir)
     except MiaDefenseError as exc:
         log.error("%s: %s", type(exc).__name__, exc)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid: the
+            said = " ".join(line.strip() for line in str(exc).splitlines())  # others run
+            _SWEEP_FAILED.append((run_dir, f"{type(exc).__name__}: {said}"))
+            return None
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
         log.error("interrupted; nothing was written to the source")
@@ -498,8 +506,15 @@ def main() -> None:
         raise SystemExit(EXIT_USER_ERROR)
     refuse_null_groups(rest)
     sys.argv = [sys.argv[0], *rest]
+    _SWEEP_FAILED.clear()
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; nothing was written to the source")  # fmt: skip
+    if _SWEEP_FAILED:
+        print(f"\n{len(_SWEEP_FAILED)} run(s) of this sweep were refused (nothing was "
+              "attacked there; fix the value and run them again):")  # fmt: skip
+        for run_dir, message in _SWEEP_FAILED:
+            print(f"  {shell_path(run_dir)}: {message}")
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 if __name__ == "__main__":

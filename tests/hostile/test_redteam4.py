@@ -299,3 +299,20 @@ def test_observe_models_refuses_arguments_of_the_wrong_kind(kwargs, said):
     arguments = {"plan": plan, **kwargs}
     with pytest.raises(ConfigError, match=said):
         api.observe_models(models, x, y, **arguments)
+
+
+# -- 9. a mia-attack sweep with one point the observations cannot support ----------------------
+
+
+def test_one_bad_point_of_a_mia_attack_grid_fails_alone(tmp_path):
+    # attack.num_targets=9 (of 4 models) stopped the sweep: the point 2 was never attacked
+    synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")
+    sweep = tmp_path / "sweep"
+    done = mia_attack(str(tmp_path / "o.npz"), "-m", *LEAN, "attack.num_targets=9,2",
+                      f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    runs = {d.name.split("attack.num_targets=")[1].split(",")[0]: d
+            for d in sweep.glob("*attack.num_targets=*")}  # fmt: skip
+    assert (runs["2"] / "results.json").is_file() and not (runs["9"] / "results.json").exists()
+    refused = done.stdout.split("1 run(s) of this sweep were refused")[1]
+    assert "ConfigError: attack.num_targets=9: must lie in [1, 4]" in refused
