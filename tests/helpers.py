@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import torch
@@ -92,9 +93,21 @@ def mia_train(*args: str, cwd: Path) -> Done:
     and ``sys.stderr`` are captured; Hydra points its log handlers at them when the command
     starts, so log lines are in ``stderr`` as from the console script.
     """
-    from hydra.core.hydra_config import HydraConfig
-
     import mia_defense.cli.train as cli
+
+    return _in_process(cli, "mia-train", args, cwd)
+
+
+def mia_attack(*args: str, cwd: Path) -> Done:
+    """``mia-attack ARGS`` started in ``cwd``, run in this process, as `mia_train`."""
+    import mia_defense.cli.attack as cli
+
+    return _in_process(cli, "mia-attack", args, cwd)
+
+
+def _in_process(cli: ModuleType, prog: str, args: tuple[str, ...], cwd: Path) -> Done:
+    """``cli.main()`` as the console script ``prog`` would run it (see `mia_train`)."""
+    from hydra.core.hydra_config import HydraConfig
 
     root = logging.getLogger()
     saved_logging = (root.level, root.handlers[:])
@@ -103,7 +116,7 @@ def mia_train(*args: str, cwd: Path) -> Done:
     code: int | str | None = 0
     try:
         os.chdir(cwd)
-        sys.argv = ["mia-train", *args]
+        sys.argv = [prog, *args]
         sys.stdout, sys.stderr = out, err
         cli._TASK_STARTED = False
         try:

@@ -23,7 +23,7 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import Observations
 from mia_defense.tracking import read_json
-from tests.helpers import synthetic_observations
+from tests.helpers import mia_attack, synthetic_observations
 
 BIN = Path(sys.executable).parent
 # One tiny run's attack settings, given to mia-train and mia-attack alike.
@@ -91,7 +91,7 @@ def test_the_console_script_takes_a_sweep_folder_and_attack_overrides(trained_ru
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [str(BIN / "mia-attack"), str(source), "hydra.run.dir=out", "attack.bootstrap=0",
-         "~attack.attacks.shokri", "progress=false"],
+         "~attack.attacks.shokri", "attack.white_box=false", "progress=false"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -99,6 +99,7 @@ def test_the_console_script_takes_a_sweep_folder_and_attack_overrides(trained_ru
     payload = read_json(tmp_path / "out" / "results.json")
     assert "shokri" not in payload["attacks"] and payload["attacks"]["loss"]["auc_ci_low"] is None
     assert payload["config"]["attack"]["bootstrap"] == 0
+    assert payload["config"]["attack"]["white_box"] is False
     assert payload["source"]["path"] == str(source.resolve())
 
 
@@ -117,8 +118,8 @@ def test_the_console_script_takes_a_sweep_folder_and_attack_overrides(trained_ru
 def test_refusals_exit_2_before_anything_is_written(trained_run, tmp_path, args, message):
     before = _digest(trained_run)
     argv = [a.format(run=trained_run) for a in args]
-    done = subprocess.run([str(BIN / "mia-attack"), *argv], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+    # the command's main() in this process (the console script itself: the test above)
+    done = mia_attack(*argv, cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     assert re.search(message, done.stderr), done.stderr[-2000:]
     assert _digest(trained_run) == before and not list(tmp_path.iterdir())

@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,11 +39,15 @@ from mia_defense.tracking.artifacts import json_depth
 from mia_defense.tracking.run_dir import finished_run
 from mia_defense.training.checkpoints import load_checkpoint
 from mia_defense.training.config import TrainConfig
-from tests.helpers import LEAN_ATTACKS, Done, mia_train, synthetic_observations, within
+from tests.helpers import (
+    LEAN_ATTACKS,
+    Done,
+    mia_attack,
+    mia_train,
+    synthetic_observations,
+    within,
+)
 from tests.report.fake_runs import two_run_sweep
-
-BIN = Path(sys.executable).parent
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -92,11 +95,8 @@ def test_mia_attack_checks_its_config_before_touching_anything(
 
 def test_the_mia_attack_command_refuses_a_bad_fprs_with_one_line(observations_file, tmp_path):
     before = _digest(observations_file.parent)
-    done = subprocess.run(
-        [str(BIN / "mia-attack"), str(observations_file), "hydra.run.dir=out",
-         "attack.fprs=[abc]"],
-        cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = mia_attack(str(observations_file), "hydra.run.dir=out", "attack.fprs=[abc]",
+                      cwd=tmp_path)  # the command's main() in this process
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "ConfigError: attack.fprs=['abc']: must be a non-empty list of numbers" in done.stderr
@@ -570,9 +570,8 @@ def test_a_config_group_set_to_null_is_one_line(tmp_path, override, line):
 
 
 def test_mia_attack_refuses_its_attack_group_set_to_null(observations_file, tmp_path):
-    done = subprocess.run([str(BIN / "mia-attack"), str(observations_file), "attack=null",
-                           f"hydra.run.dir={tmp_path / 'out'}"], cwd=tmp_path, env=ENV,
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    done = mia_attack(str(observations_file), "attack=null", f"hydra.run.dir={tmp_path / 'out'}",
+                      cwd=tmp_path)  # the command's main() in this process
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.stderr.strip() == ("ConfigError: attack=null: a config group takes the name of "
                                    "one of its configs (the files in conf/attack/), not null")
