@@ -79,18 +79,21 @@ def _auc(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
     NaN for a row holding NaN).
 
     Each member is counted against its row's sorted non-members: those below it and half
-    those equal to it (two searches, of sorted members: the faster). The count is a whole
-    number or a half, exact, as is the rank sum it replaces (scipy's rankdata, two thirds
-    of RMIA's time on digits), so the AUCs are the same to the last bit.
+    those equal to it (a second search only for a row with such ties). The count is a
+    whole number or a half, exact, as is the rank sum it replaces (scipy's rankdata, two
+    thirds of RMIA's time on digits), so the AUCs are the same to the last bit.
     """
     members = int(truth.sum())
     others = truth.size - members
-    below = np.sort(scores[:, ~truth], axis=-1)
-    inside = np.sort(scores[:, truth], axis=-1)
-    beaten = [np.searchsorted(row, mine, side="left").sum()
-              + np.searchsorted(row, mine, side="right").sum()
-              for row, mine in zip(below, inside, strict=True)]  # fmt: skip
-    aucs = np.array(beaten, dtype=np.float64) / 2 / (members * others)
+    below = np.sort(scores[:, ~truth], axis=-1)  # [G, others]
+    inside = np.sort(scores[:, truth], axis=-1)  # [G, members]; sorted: faster searches
+    under = np.stack([np.searchsorted(row, mine, side="left")
+                      for row, mine in zip(below, inside, strict=True)])  # fmt: skip
+    up_to = under.copy()  # non-members below or equal to each member
+    tied = np.take_along_axis(below, np.minimum(under, others - 1), axis=-1) == inside
+    for g in np.flatnonzero(tied.any(axis=-1)):
+        up_to[g] = np.searchsorted(below[g], inside[g], side="right")
+    aucs = (under.sum(axis=-1) + up_to.sum(axis=-1)) / 2 / (members * others)
     return np.where(np.isnan(scores).any(axis=-1), np.nan, aucs)
 
 
