@@ -130,6 +130,11 @@ def no_arguments():
     return 1
 
 
+def builds_text():
+    """Built without ``_partial_``, it gives a string, not an attack."""
+    return "not an attack"
+
+
 def _audit_with(target: str, *extra: str) -> None:
     obs = synthetic_observations(num_models=4, num_samples=60, num_classes=3)
     api.audit(obs, overrides=["attack.bootstrap=0", f"+attack.attacks.mine._target_={target}",
@@ -147,15 +152,15 @@ def _audit_with(target: str, *extra: str) -> None:
          r"scores \(complex numbers\)"),
         (f"{__name__}.no_arguments", r"attack.attacks.mine: cannot be called as "
          r"attack\(observations, targets\)"),
-        ("os.getcwd", r"attack.attacks.mine: its _target_ built str, not an attack; point its "
-         r"_target_ at a function \(observations, targets\)"),
+        (f"{__name__}.builds_text", r"attack.attacks.mine: its _target_ built str, not an "
+         r"attack; point its _target_ at a function \(observations, targets\)"),
     ],
     ids=["wrong-shape", "text", "complex", "no-arguments", "not-callable"],
 )
 def test_a_broken_attack_of_the_users_is_refused_before_training(target, message):
     """These passed the rehearsal (its failures were left to the real run) and ended in a
     traceback after every model was trained."""
-    partial = [] if target == "os.getcwd" else ["+attack.attacks.mine._partial_=true"]
+    partial = [] if target.endswith("builds_text") else ["+attack.attacks.mine._partial_=true"]
     with pytest.raises(ConfigError, match=message):
         with patch.object(api, "attack_observations", side_effect=AssertionError("ran")):
             _audit_with(target, *partial)
