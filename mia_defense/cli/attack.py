@@ -271,6 +271,14 @@ def read_source(path: Path) -> Source:
                 f"attack the observations alone instead (mia-attack {path / 'observations.npz'})"
             )
         obs, extras = load_file(path / "observations.npz")
+        mismatch = None if results is None else _not_the_runs(obs, results)
+        if mismatch:
+            raise DataError(
+                f"{path / 'observations.npz'}: {mismatch}: they are not this run's (replaced, or "
+                f"copied from another run), and its facts would be recorded beside another "
+                f"run's figures; attack the file alone (mia-attack {path / 'observations.npz'}) "
+                "or put the run's own observations back"
+            )
         return Source(path, obs, extras, results)
     obs, extras = load_file(path)
     return Source(path, obs, extras)
@@ -306,6 +314,18 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
+    return None
+
+
+def _not_the_runs(obs: Observations, results: dict[str, Any]) -> str | None:
+    """How the observations differ from the run results.json describes (its models,
+    records and classes), or ``None``; a figure results.json does not hold is not compared."""
+    held = {"num_models": obs.num_models, "population_size": len(obs.labels),
+            "num_classes": obs.num_classes}  # fmt: skip
+    for key, value in held.items():
+        said = results.get(key)
+        if isinstance(said, int) and not isinstance(said, bool) and said != value:
+            return f"{key} is {value} in them, {said} in results.json"
     return None
 
 

@@ -316,3 +316,24 @@ def test_one_bad_point_of_a_mia_attack_grid_fails_alone(tmp_path):
     assert (runs["2"] / "results.json").is_file() and not (runs["9"] / "results.json").exists()
     refused = done.stdout.split("1 run(s) of this sweep were refused")[1]
     assert "ConfigError: attack.num_targets=9: must lie in [1, 4]" in refused
+
+
+# -- 10. a run directory whose observations.npz is another run's -------------------------------
+
+
+def test_a_run_whose_observations_were_replaced_is_refused(tmp_path):
+    # mia-attack recorded the run's num_models=4, its 40 records and its utility beside
+    # the attack figures of the 6 models of another file put in its place
+    from mia_defense.cli.attack import read_source
+    from mia_defense.errors import DataError
+
+    synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")
+    run = tmp_path / "run"
+    done = mia_attack(str(tmp_path / "o.npz"), *LEAN, f"hydra.run.dir={run}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert read_source(run).results["num_models"] == 4  # the run as written reads back
+    synthetic_observations(num_models=6, num_samples=40, num_classes=3).save(
+        run / "observations.npz")
+    with pytest.raises(DataError, match=r"run/observations.npz: num_models is 6 in them, 4 in "
+                                        r"results.json: they are not this run's"):  # fmt: skip
+        read_source(run)
