@@ -179,6 +179,7 @@ ATTACK: dict[str, Spec] = {
 TOP: dict[str, Spec] = {
     "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0"),
     "progress": Param("bool"),
+    "figures": Param("bool", note="TensorBoard figures; false: curves and scalars only"),
     "cache_dir": _OffOrPath(
         "str", nullable=True,
         note="the model store's directory; auto: <sweep dir>/.model_store in a multirun",

@@ -75,6 +75,7 @@ def run_experiment(
     *,
     data: TrainingData | None = None,
     progress: bool = True,
+    figures: bool = True,
 ) -> RunResult:
     """Run the whole pipeline and write results.json, observations.npz, scores.npz, tb/.
 
@@ -97,7 +98,7 @@ def run_experiment(
     try:
         return _run_pipeline(
             experiment, run_dir, data, fingerprint=fingerprint, progress=progress, start=start,
-            stopwatch=stopwatch,
+            stopwatch=stopwatch, figures=figures,
         )
     except DivergedError as exc:
         reason = f"{exc}; {_divergence_hint(experiment)}"
@@ -117,6 +118,7 @@ def _run_pipeline(
     progress: bool,
     start: float,
     stopwatch: Stopwatch,
+    figures: bool = True,
 ) -> RunResult:
     """The stages in order: train, release, attack, summarise, record (each one timed)."""
     store = model_store(experiment)
@@ -156,7 +158,7 @@ def _run_pipeline(
     record_run(
         run_dir, result, vulnerability, obs, facts=run_facts(experiment, data),
         targets=_targets(experiment, data), is_canary=data.is_canary,
-        histories=ensemble.histories, stopwatch=stopwatch, start=start,
+        histories=ensemble.histories, stopwatch=stopwatch, start=start, figures=figures,
     )
     return result
 

@@ -29,6 +29,7 @@ TINY = [
     "train.epochs=3",
     "train.lr=0.01",
     "progress=false",
+    "figures=false",  # TensorBoard's figures: most of a tiny run; tests that read them set true
 ]
 
 

@@ -48,6 +48,7 @@ def synthetic_observations(
 # Tiny and quick: one epoch, no bootstrap, no extra queries, no white-box attack, no Shokri.
 FAST = [
     "train.epochs=1",
+    "figures=false",
     "attack.bootstrap=0",
     "attack.queries.num_augmented=0",
     "attack.white_box=false",
@@ -68,6 +69,7 @@ OVERFIT = [
 # white-box attack, Shokri's shadow classifier): for tests whose point is the loss/LiRA/RMIA
 # figures of a run, not those extras (they are checked by tests of their own).
 LEAN_ATTACKS = [
+    "figures=false",
     "attack.bootstrap=0",
     "attack.queries.num_augmented=0",
     "attack.white_box=false",

@@ -61,6 +61,7 @@ def _flat_hparams(cfg: DictConfig) -> dict[str, Any]:
 
     walk(OmegaConf.to_container(cfg, resolve=True), "")
     flat.pop("progress", None)
+    flat.pop("figures", None)
     flat.pop("cache_dir", None)  # where the models are kept, not what they are
     return flat
 
@@ -216,7 +217,10 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     """
     one_thread()
     with claimed_run(cfg, run_dir) as (experiment, data, _):
-        return run_experiment(experiment, run_dir, data=data, progress=bool(cfg.progress))
+        return run_experiment(
+            experiment, run_dir, data=data, progress=bool(cfg.progress),
+            figures=bool(cfg.get("figures", True)),
+        )
 
 
 def format_table(result: RunResult, fprs: list[float]) -> str:

@@ -446,7 +446,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                 log.info("skipping finished run %s (complete results.json, same config)", run_dir)
             else:
                 result = run_experiment(
-                    experiment, run_dir, data=data, progress=bool(cfg.progress)
+                    experiment, run_dir, data=data, progress=bool(cfg.progress),
+                    figures=bool(cfg.get("figures", True)),
                 )
                 print(format_table(result, fprs))
                 print(f"\nrun directory: {shell_path(run_dir)}")

@@ -86,9 +86,11 @@ def record_run(
     histories: Sequence[ModelHistory],
     stopwatch: Stopwatch,
     start: float,
+    figures: bool = True,
 ) -> None:
     """scores.npz, TensorBoard events, then results.json (last: its ``complete`` marks a
-    finished run); ``histories`` give the training curves (none when nothing was trained)."""
+    finished run); ``histories`` give the training curves (none when nothing was trained);
+    ``figures=False`` leaves TensorBoard's figures out (config key ``figures``)."""
     with stopwatch.stage("scores.npz"):
         write_npz(
             run_dir / "scores.npz",
@@ -108,6 +110,7 @@ def record_run(
             title=f"{facts.dataset}: {result.defense.get('defense', 'none')}",
             masks=obs.masks,
             slices=result.slices,
+            figures=figures,
         )
     result.timings = dict(stopwatch.seconds)
     result.wall_seconds = time.perf_counter() - start

@@ -40,7 +40,7 @@ __all__ = [
 # ``--group-by run``: one row per run.
 PER_RUN = "run"
 # Config keys that change no result.
-_COSMETIC = frozenset({"progress"})
+_COSMETIC = frozenset({"progress", "figures"})
 _MISSING = "(not set)"
 _RATE = (0.0, 1.0)
 

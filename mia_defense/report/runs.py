@@ -288,7 +288,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
 
 
 # Settings that do not change a run's numbers: runs differing only in them are repeats.
-_NO_EFFECT = ("progress", "cache_dir")
+_NO_EFFECT = ("progress", "figures", "cache_dir")
 
 
 def _experiment(

@@ -49,6 +49,7 @@ LOCK = ".lock"
 # Config keys that do not change what a run computes: a rerun differing only here is the same run.
 NEUTRAL_KEYS = (
     "progress",
+    "figures",
     "objectives",
     "cache_dir",
     "train.threads",

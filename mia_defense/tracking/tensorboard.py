@@ -297,6 +297,7 @@ def log_run(
     title: str = "",
     masks: np.ndarray | None = None,
     slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
+    figures: bool = True,
 ) -> None:
     """Write the run's TensorBoard events under ``log_dir``.
 
@@ -305,7 +306,8 @@ def log_run(
     metrics of ``scalars`` (results.json's ``headline``) as scalars; all of ``scalars`` as
     one ``summary`` table; the ``roc`` figure; with ``masks`` [K, N] the ``scores`` figure
     (members vs non-members, one histogram per attack); with ``slices`` (attack -> slice ->
-    metrics) the ``per_class`` figure.
+    metrics) the ``per_class`` figure. ``figures=False`` leaves the three figures out (about a
+    second of a run).
 
     Event files of an earlier, unfinished attempt of this run are replaced.
     """
@@ -322,16 +324,29 @@ def log_run(
         for tag, value in comparison_metrics(scalars).items():
             writer.add_scalar(tag, value, 0)
         writer.add_text("summary", summary_table(scalars), 0)
-        _add_figure(writer, "roc", roc_figure(attacks, title=title))
-        if masks is not None:
-            fig = score_figure(attacks, masks)
-            if fig is not None:
-                _add_figure(writer, "scores", fig)
-        fig = class_figure({name: dict((slices or {}).get(name, {})) for name in attacks})
-        if fig is not None:
-            _add_figure(writer, "per_class", fig)
+        if figures:
+            _add_figures(writer, attacks, title=title, masks=masks, slices=slices)
         for summary in session_summaries(session_hparams(hparams), start=start, end=time.time()):
             writer.file_writer.add_summary(summary)
+
+
+def _add_figures(
+    writer: SummaryWriter,
+    attacks: Mapping[str, AttackResult],
+    *,
+    title: str,
+    masks: np.ndarray | None,
+    slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None,
+) -> None:
+    """The ``roc`` figure, the ``scores`` figure with ``masks``, the ``per_class`` one."""
+    _add_figure(writer, "roc", roc_figure(attacks, title=title))
+    if masks is not None:
+        fig = score_figure(attacks, masks)
+        if fig is not None:
+            _add_figure(writer, "scores", fig)
+    fig = class_figure({name: dict((slices or {}).get(name, {})) for name in attacks})
+    if fig is not None:
+        _add_figure(writer, "per_class", fig)
 
 
 def _add_figure(writer: SummaryWriter, tag: str, fig: Figure) -> None:

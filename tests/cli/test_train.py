@@ -79,7 +79,8 @@ def test_console_script_prints_table_and_tensorboard_command(tmp_path):
 def test_curves_are_logged_at_the_recorded_epochs(make_cfg, tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    result = run(make_cfg("train.epochs=5", "train.eval_every=2", *LEAN_ATTACKS), tmp_path)
+    result = run(make_cfg("train.epochs=5", "train.eval_every=2", *LEAN_ATTACKS, "figures=true"),
+                 tmp_path)
     events = EventAccumulator(str(tmp_path / "tb"))
     events.Reload()
     # epochs 2, 4 and the last, 5 (TensorBoard steps count epochs from 1)

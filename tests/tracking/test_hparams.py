@@ -263,3 +263,19 @@ def test_a_single_run_gets_its_own_experiment_config(tmp_path):
     assert group["metrics"]["privacy/epsilon"] == pytest.approx(2.0)
     accuracy = headline["utility/test_accuracy"]
     assert math.isclose(group["metrics"]["utility/test_accuracy"], accuracy, rel_tol=1e-6)
+
+
+def test_without_figures_a_run_keeps_its_curves_scalars_and_summary(tmp_path):
+    # figures=false (the config key): the three figures, most of a small run's TensorBoard
+    # time, are left out and nothing else is
+    _fake_run(tmp_path / "with", "none", 0)
+    attacks, masks = _attacks(0)
+    history = ModelHistory(epochs=[EpochRecord(e, 1.0 / (e + 1), 0.5, 1.2, 0.4) for e in range(3)])
+    log_run(tmp_path / "without" / "tb", histories=[history], attacks=attacks,
+            scalars=_headline(0, epsilon=None), hparams={**CONFIG, **DEFENSES["none"]},
+            title="none", masks=masks, figures=False)  # fmt: skip
+    api = TensorBoardAPI(tmp_path)
+    assert api.tags("images")["with/tb"] == ["roc", "scores"]
+    assert "without/tb" not in api.tags("images")
+    for kind in ("scalars", "text"):
+        assert api.tags(kind)["without/tb"] == api.tags(kind)["with/tb"]
