@@ -5,59 +5,19 @@ job's folder and its train.log there."""
 
 from __future__ import annotations
 
-import io
-import logging
 import os
-import sys
 from pathlib import Path
 
 import pytest
-from hydra.core.hydra_config import HydraConfig
 
 from mia_defense import api
 from mia_defense.errors import ConfigError
-from tests.helpers import Done, mia_train, synthetic_observations
+from tests.helpers import mia_attack, mia_train, synthetic_observations
 
 LEAN = ["attack.bootstrap=0", "attack.queries.num_augmented=0", "attack.white_box=false",
         "~attack.attacks.shokri", "progress=false"]  # fmt: skip
 REFUSED = ": not a dataset, model, defense, release, attack or optimiser; a _target_ may " \
     "not name the standard library"
-
-
-def mia_attack(*args: str, cwd: Path) -> Done:
-    """``mia-attack ARGS`` started in ``cwd``, in this process (as `tests.helpers.mia_train`:
-    the working directory, argv, sys.path, logging and Hydra's job config put back)."""
-    import mia_defense.cli.attack as cli
-
-    root = logging.getLogger()
-    saved_logging = (root.level, root.handlers[:])
-    saved = (os.getcwd(), sys.argv, sys.path[:], sys.stdout, sys.stderr)
-    out, err = io.StringIO(), io.StringIO()
-    code: int | str | None = 0
-    try:
-        os.chdir(cwd)
-        sys.argv = ["mia-attack", *args]
-        sys.stdout, sys.stderr = out, err
-        cli._TASK_STARTED = False
-        try:
-            cli.main()
-        except SystemExit as exc:
-            code = exc.code
-    finally:
-        os.chdir(saved[0])
-        sys.argv, sys.stdout, sys.stderr = saved[1], saved[3], saved[4]
-        sys.path[:] = saved[2]
-        for handler in root.handlers[:]:
-            if handler not in saved_logging[1]:
-                root.removeHandler(handler)
-                handler.close()
-        for handler in saved_logging[1]:
-            if handler not in root.handlers:
-                root.addHandler(handler)
-        root.setLevel(saved_logging[0])
-        HydraConfig.instance().cfg = None
-    returncode = 0 if code is None else code if isinstance(code, int) else 1
-    return Done(returncode=returncode, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def tree(root: Path) -> list[str]:
