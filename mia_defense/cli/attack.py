@@ -35,6 +35,7 @@ from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.train import (
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
+    refuse_hydra_targets,
     refuse_null_groups,
     run_entry,
 )
@@ -525,6 +526,7 @@ def main() -> None:
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
     refuse_null_groups(rest)
+    refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]
     _SWEEP_FAILED.clear()
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,

@@ -490,6 +490,7 @@ def main() -> None:
     _SWEEP_FAILED.clear()
     refuse_null_groups(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
+    refuse_hydra_targets(sys.argv[1:])
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
     if _SWEEP_DIVERGED or _SWEEP_FAILED:
@@ -534,6 +535,42 @@ def refuse_null_groups(args: Sequence[str]) -> None:
           f"files in conf/{group}/){lists if group == 'defense' else ''}, not null",
           file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_hydra_targets(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a ``hydra.*`` override whose value names a ``_target_`` that
+    `mia_defense.config.check_config` refuses elsewhere (``'+hydra.callbacks.x={_target_:
+    shutil.copy, ...}'``): Hydra builds its callbacks, and a sweeper's nested targets, before
+    any check of ours runs. (A config file that sets them is not seen here.)"""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    parser = OverridesParser.create()
+    nodes: dict[str, Any] = {}
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            override = parser.parse_override(arg)
+        except Exception:  # Hydra names a malformed override itself
+            continue
+        key = override.key_or_group
+        if key != "hydra" and not key.startswith("hydra."):
+            continue
+        value = override.value()
+        for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
+            if isinstance(choice, (dict, list)):
+                nodes[key] = choice
+    if not nodes:
+        return
+    from mia_defense.config import refuse_forbidden_targets
+    from mia_defense.errors import ConfigError
+
+    try:
+        refuse_forbidden_targets(nodes, where="hydra override")
+    except ConfigError as exc:
+        print(f"ConfigError: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR) from None
 
 
 def misspelt_key(args: Sequence[str]) -> tuple[str, str, str] | None:

@@ -66,6 +66,36 @@ def test_mia_attack_refuses_a_target_that_writes_files_before_anything_is_made(t
     assert not flag.exists() and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("tool", ["mia-train", "mia-attack"])
+@pytest.mark.parametrize("sweep", [False, True])
+def test_a_hydra_callback_naming_a_file_function_is_refused_before_hydra_builds_it(
+    tmp_path, tool, sweep
+):
+    # Hydra builds hydra.callbacks right after composing, before any check of ours: the
+    # override copied the file, and check_config leaves the hydra node alone
+    flag = tmp_path / "flag"
+    evil = f"+hydra.callbacks.evil={{_target_:shutil.copy,src:{__file__},dst:{flag}}}"
+    args = [*(["-m"] if sweep else []), evil, f"hydra.run.dir={tmp_path / 'out'}",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}", *LEAN]  # fmt: skip
+    if tool == "mia-train":
+        done = mia_train(*args, cwd=tmp_path)
+    else:
+        synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")
+        done = mia_attack(str(tmp_path / "o.npz"), *args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert ("ConfigError: hydra override: hydra.callbacks.evil._target_='shutil.copy'"
+            f"{REFUSED}") in done.stderr  # fmt: skip
+    assert not flag.exists() and not (tmp_path / "out").exists()
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_hydra_overrides_without_a_forbidden_target_still_run(tmp_path):
+    done = mia_train("+hydra.callbacks.mine={_target_:mia_defense.cli.user_code.LaunchDirOnPath}",
+                     "hydra.job.config.override_dirname.exclude_keys=[progress,seed]",
+                     "--cfg", "job", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 # -- 2. a job's value that sends its run folder outside the sweep directory ------------------
 
 
