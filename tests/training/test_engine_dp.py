@@ -212,3 +212,17 @@ def test_the_opacus_engine_says_it_ignores_physical_batches(digits, caplog):
     with caplog.at_level(logging.WARNING, logger="mia_defense.defenses.dp"):
         _train([_mlp()], x, y, masks, config=config, seeds=[0], defenses=dp, engine="opacus")
     assert "max_physical_batch_size=4 has no effect with train.engine=opacus" in caplog.text
+
+
+def test_the_old_module_name_is_the_moved_module_with_a_warning(monkeypatch):
+    # training/private.py moved to defenses/dp_stacked.py: old imports (and ghost rules
+    # registered through them) still reach the one module
+    import importlib
+    import sys
+
+    from mia_defense.defenses import dp_stacked
+
+    monkeypatch.delitem(sys.modules, "mia_defense.training.private", raising=False)
+    with pytest.warns(DeprecationWarning, match="moved to mia_defense.defenses.dp_stacked"):
+        old = importlib.import_module("mia_defense.training.private")
+    assert old is dp_stacked and old.register_ghost_rule is dp_stacked.register_ghost_rule
