@@ -16,7 +16,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -503,25 +503,32 @@ def null_group_override(args: Sequence[str]) -> str | None:
     Python traceback ("Config group override must be a string or a list. Got NoneType")."""
     from importlib.resources import files
 
+    groups = {p.name for p in files("mia_defense.conf").iterdir() if p.is_dir()}
+    for arg, key, choices in _override_choices(args):
+        if key in groups and any(
+            choice is None or (isinstance(choice, list) and None in choice) for choice in choices
+        ):
+            return arg
+    return None
+
+
+def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]]]:
+    """``(override, key or group, its values)`` for each ``key=value`` of ``args`` that
+    Hydra's parser reads (a sweep's values each; one value otherwise). A malformed one is
+    left out: Hydra names it itself."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
 
-    groups = {p.name for p in files("mia_defense.conf").iterdir() if p.is_dir()}
     parser = OverridesParser.create()
     for arg in args:
         if arg.startswith("-") or "=" not in arg:
             continue
         try:
             override = parser.parse_override(arg)
-        except Exception:  # Hydra names a malformed override itself
-            continue
-        if override.key_or_group not in groups:
+        except Exception:
             continue
         value = override.value()
-        for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
-            if choice is None or (isinstance(choice, list) and None in choice):
-                return arg
-    return None
+        yield arg, override.key_or_group, value.list if isinstance(value, ChoiceSweep) else [value]
 
 
 def refuse_null_groups(args: Sequence[str]) -> None:
@@ -542,25 +549,13 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
     `mia_defense.config.check_config` refuses elsewhere (``'+hydra.callbacks.x={_target_:
     shutil.copy, ...}'``): Hydra builds its callbacks, and a sweeper's nested targets, before
     any check of ours runs. (A config file that sets them is not seen here.)"""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import ChoiceSweep
-
-    parser = OverridesParser.create()
     nodes: dict[str, Any] = {}
-    for arg in args:
-        if arg.startswith("-") or "=" not in arg:
-            continue
-        try:
-            override = parser.parse_override(arg)
-        except Exception:  # Hydra names a malformed override itself
-            continue
-        key = override.key_or_group
+    for _, key, choices in _override_choices(args):
         if key != "hydra" and not key.startswith("hydra."):
             continue
-        value = override.value()
-        for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
-            if isinstance(choice, (dict, list)):
-                nodes[key] = choice
+        trees = [c for c in choices if isinstance(c, (dict, list))]
+        # each value of a sweep (-m 'hydra.x={...},{...}') is checked, under its own name
+        nodes.update({key if len(trees) == 1 else f"{key}[{i}]": c for i, c in enumerate(trees)})
     if not nodes:
         return
     from mia_defense.config import refuse_forbidden_targets

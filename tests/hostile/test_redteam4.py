@@ -89,6 +89,18 @@ def test_a_hydra_callback_naming_a_file_function_is_refused_before_hydra_builds_
     assert not (tmp_path / "sweep").exists()
 
 
+def test_every_value_of_a_swept_hydra_override_is_checked(tmp_path):
+    # the check kept only the last of a sweep's values: a harmless one after the file
+    # function hid it
+    flag = tmp_path / "flag"
+    evil = (f"+hydra.callbacks.x={{_target_:shutil.copy,src:{__file__},dst:{flag}}},"
+            "{_target_:mia_defense.cli.user_code.LaunchDirOnPath}")  # fmt: skip
+    done = mia_train("-m", evil, f"hydra.sweep.dir={tmp_path / 'sweep'}", *LEAN, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"hydra.callbacks.x[0]._target_='shutil.copy'{REFUSED}" in done.stderr
+    assert not flag.exists() and not (tmp_path / "sweep").exists()
+
+
 def test_hydra_overrides_without_a_forbidden_target_still_run(tmp_path):
     done = mia_train("+hydra.callbacks.mine={_target_:mia_defense.cli.user_code.LaunchDirOnPath}",
                      "hydra.job.config.override_dirname.exclude_keys=[progress,seed]",
