@@ -433,6 +433,12 @@ def _optional_problems(
                             f"[K, A, N] = [{k}, A, {n}]")  # fmt: skip
         elif name == "augmented_logits" and not np.issubdtype(value.dtype, np.floating):
             problems.append(f"{name}: dtype {value.dtype}, expected float")
+        elif name == "augmented_logits" and not np.isfinite(value).all():
+            # one NaN or inf made LiRA's pooled variance NaN: the attack was skipped, the
+            # verdict left to weaker attacks
+            problems.append(f"{name}: NaN or infinite {_where(~np.isfinite(value))}; these "
+                            "logits must be finite: clip log(p_y / (1 - p_y)), as mia-train "
+                            "does")  # fmt: skip
         elif name == "augmented_predictions":
             problems += _label_problems(value, name, c)
     if len(given) == 2 and arrays[_AUGMENTED[0]].shape != arrays[_AUGMENTED[1]].shape:
