@@ -44,6 +44,9 @@ class Dataset:
         source = self.description
         if self.x.ndim < 2:
             raise DataError(f"{source}: features must have shape [N, ...], got {self.x.shape}")
+        if not all(self.x.shape[1:]):  # no feature: duplicate_count and the models fail raw
+            raise DataError(f"{source}: features have shape {self.x.shape}: no values per "
+                            "sample; give at least one feature")
         if self.y.ndim != 1 or len(self.y) != len(self.x):
             raise DataError(
                 f"{source}: labels must have shape [{len(self.x)}], got {self.y.shape}"

@@ -33,3 +33,13 @@ def test_non_finite_augmented_logits_are_refused_by_name(tmp_path, bad):
     logits[1, 0, 7] = 30.0  # finite: accepted
     api.observations_from_arrays(obs.log_probs, obs.masks, obs.labels, augmented_logits=logits,
                                  augmented_predictions=predictions)
+
+
+# -- 2. samples without values ---------------------------------------------------------------
+
+def test_samples_without_values_are_refused_not_a_traceback():
+    # api.make_plan on x of shape [200, 0] was a raw IndexError from the duplicate check
+    y = np.arange(200) % 2
+    for shape in ((200, 0), (200, 3, 0)):
+        with pytest.raises(DataError, match=r"no values per sample"):
+            api.make_plan(np.zeros(shape), y, num_models=4, population_size=100)
