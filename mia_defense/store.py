@@ -40,6 +40,7 @@ import torch
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write
+from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
 from mia_defense.training.loop import Ensemble
 
@@ -290,6 +291,11 @@ def _payload_problem(payload: Any, *, digest: str, num_models: int) -> str | Non
         history = model.get("history")
         if not isinstance(history, dict) or not isinstance(history.get("epochs"), list):
             return f"model {k} has no training history"
+        # what the run's checkpoint loader refuses (an epoch record of text, a NaN loss):
+        # used, the entry became checkpoints that stopped the run on every restart
+        problem = checkpoint_problem({**model, "fingerprint": None})
+        if problem:
+            return f"model {k} {problem}"
     return None
 
 

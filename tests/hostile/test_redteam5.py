@@ -4,12 +4,20 @@ model-store entries whose histories a checkpoint would refuse."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import logging
+
 import numpy as np
 import pytest
+import torch
 
 from mia_defense import api
 from mia_defense.errors import DataError
 from mia_defense.observations import Observations
+from mia_defense.store import STORE_SCHEMA, ModelStore
+from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
 from tests.helpers import synthetic_observations
 
 # -- 1. augmented queries: every logit finite ------------------------------------------------
@@ -43,3 +51,39 @@ def test_samples_without_values_are_refused_not_a_traceback():
     for shape in ((200, 0), (200, 3, 0)):
         with pytest.raises(DataError, match=r"no values per sample"):
             api.make_plan(np.zeros(shape), y, num_models=4, population_size=100)
+
+
+# -- 3. the model store: an entry the checkpoint loader would refuse --------------------------
+
+def test_a_store_entry_whose_history_a_checkpoint_refuses_is_trained_again(tmp_path, caplog):
+    # the store checked only that 'epochs' was a list: an entry with an epoch record of text
+    # was copied into the run's checkpoints, which the run then refused ("delete it to
+    # retrain"), and the store handed the same entry back on every restart
+    store, checkpoints, digest = ModelStore(tmp_path / "store"), tmp_path / "ckpt", "0" * 64
+    state = {"weight": torch.zeros(2, 2)}
+    bad = {"epochs": [["one", 0.5]], "stats": {}, "epoch_stats": []}
+    buffer = io.BytesIO()
+    torch.save({"schema": STORE_SCHEMA, "key": digest,
+                "models": [{"state_dict": state, "history": bad}] * 2}, buffer)
+    raw = buffer.getvalue()
+    store.root.mkdir()
+    (store.root / f"{digest}.pt").write_bytes(raw)
+    (store.root / f"{digest}.json").write_text(json.dumps(
+        {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}))
+    trained = []
+
+    def train() -> None:
+        good = {"epochs": [], "stats": {}, "epoch_stats": []}
+        for k in range(2):
+            save_checkpoint(checkpoint_path(checkpoints, k),
+                            {"state_dict": state, "history": good, "fingerprint": "f"})
+        trained.append(k)
+
+    with caplog.at_level(logging.WARNING, logger="mia_defense.store"):
+        store.train_once((digest, {}), train, checkpoint_dir=checkpoints, fingerprint="f",
+                         num_models=2, stage="model")
+    assert trained
+    assert store.stages["model"]["reused"] is False
+    assert "model 0 has a malformed 'history'" in caplog.text
+    assert "training its models again" in caplog.text
+    load_checkpoint(checkpoint_path(checkpoints, 0), fingerprint="f")  # the run's own, whole
