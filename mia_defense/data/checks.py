@@ -21,6 +21,7 @@ __all__ = [
     "as_labels",
     "check_classes_repeat",
     "check_count",
+    "check_seed",
     "duplicate_count",
     "finish_dataset",
     "require_path",
@@ -91,6 +92,13 @@ def check_count(value: object, *, key: str) -> None:
     (the Python API passes what it is given: no config check ran first)."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
         raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
+
+
+def check_seed(seed: object) -> None:
+    """A `ConfigError` naming ``dataset.seed`` unless ``seed`` is an integer >= 0 (a loader
+    called from Python gets no config check: numpy's raw TypeError or ValueError, else)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"dataset.seed={seed!r}: must be an integer >= 0 (the run's seed)")
 
 
 def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None:
@@ -375,6 +383,7 @@ def finish_dataset(
     otherwise `as_labels` records any shift or remapping it makes. ``user_classes``: see
     `as_labels`.
     """
+    check_seed(seed)
     check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
                  what="converting the features to float32")
     labels, classes, remapped = as_labels(

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
+from mia_defense.data.checks import check_seed
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError
@@ -24,9 +25,12 @@ __all__ = ["make_purchase_like", "make_texas_like"]
 _BYTES_PER_VALUE = 28
 
 
-def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int) -> None:
+def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int,
+                 seed: int) -> None:
     """Refuse sizes that are not integers, too small to learn, or past the memory budget
-    (``num_samples=1000000000`` allocated until the machine swapped)."""
+    (``num_samples=1000000000`` allocated until the machine swapped), and a seed that is
+    no integer >= 0."""
+    check_seed(seed)
     sizes = {"num_samples": num_samples, "num_features": num_features,
              "num_classes": num_classes}
     for key, value in sizes.items():
@@ -73,7 +77,7 @@ def make_purchase_like(
         seed: the run's seed; the same seed gives the same bytes.
     """
     _check_sizes("purchase_like", num_samples=num_samples, num_features=num_features,
-                 num_classes=num_classes)
+                 num_classes=num_classes, seed=seed)
     profiles = num_profiles or num_classes
     if not 1 <= basket_size <= num_features:
         raise ConfigError(f"dataset.basket_size={basket_size}: must lie in [1, {num_features}]")
@@ -123,7 +127,7 @@ def make_texas_like(
         seed: the run's seed; the same seed gives the same bytes.
     """
     _check_sizes("texas_like", num_samples=num_samples, num_features=num_features,
-                 num_classes=num_classes)
+                 num_classes=num_classes, seed=seed)
     attributes = [2, 10, 5, 3, 5, 10, 10, 100]  # categorical attributes, one-hot
     while sum(attributes) > num_features // 2:
         attributes = [max(2, a // 2) for a in attributes]

@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from mia_defense import api
-from mia_defense.errors import DataError
+from mia_defense.data import load_npz, make_purchase_like, make_texas_like
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.observations import Observations
 from mia_defense.store import STORE_SCHEMA, ModelStore
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
@@ -87,3 +88,22 @@ def test_a_store_entry_whose_history_a_checkpoint_refuses_is_trained_again(tmp_p
     assert "model 0 has a malformed 'history'" in caplog.text
     assert "training its models again" in caplog.text
     load_checkpoint(checkpoint_path(checkpoints, 0), fingerprint="f")  # the run's own, whole
+
+
+# -- 4. loaders called from Python: the seed ---------------------------------------------------
+
+@pytest.mark.parametrize("seed", ["x", -1, 1.5, True])
+def test_a_loaders_seed_that_is_no_integer_is_named(tmp_path, seed):
+    # no config check runs before a loader called from Python: seed='x' was numpy's raw
+    # TypeError, seed=-1 its ValueError 'expected non-negative integer'
+    path = tmp_path / "d.npz"
+    np.savez(path, x=np.arange(40.0).reshape(20, 2), y=np.arange(20) % 2)
+    loaders = [
+        lambda: load_npz(path=path, max_samples=10, seed=seed),
+        lambda: make_purchase_like(num_samples=40, num_features=20, num_classes=2,
+                                   basket_size=5, seed=seed),
+        lambda: make_texas_like(num_samples=40, num_features=40, num_classes=2, seed=seed),
+    ]
+    for load in loaders:
+        with pytest.raises(ConfigError, match=rf"dataset.seed={seed!r}: must be an integer >= 0"):
+            load()
