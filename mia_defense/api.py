@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.release import FullRelease, Release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
+from mia_defense.files import MAX_JSON_DEPTH, json_depth
 from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
@@ -155,15 +157,22 @@ def _metadata(metadata: Any) -> dict[str, Any]:
 
     from mia_defense.tracking.artifacts import jsonable
 
-    facts = jsonable(metadata) if isinstance(metadata, Mapping) else None
-    try:
+    try:  # (a mapping holding itself, or nested thousands deep: a raw RecursionError)
+        facts = jsonable(metadata) if isinstance(metadata, Mapping) else None
         json.dumps(facts, allow_nan=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         facts = None
     if not isinstance(facts, dict):
         raise ConfigError(
             f"observations_from_arrays: metadata: must be a mapping of JSON values (text, "
-            f"numbers, lists, mappings), e.g. {{'dataset': 'digits'}}; got {str(metadata)[:80]}"
+            f"numbers, lists, mappings), e.g. {{'dataset': 'digits'}}, without cycles; got "
+            f"{reprlib.repr(metadata)}"
+        )
+    depth = json_depth(facts)
+    if depth > MAX_JSON_DEPTH:  # saved, such a file was refused by Observations.load
+        raise ConfigError(
+            f"observations_from_arrays: metadata: nested {depth} levels deep; keep it to at "
+            f"most {MAX_JSON_DEPTH} (facts such as dataset, model, defense), as files are read"
         )
     return facts
 

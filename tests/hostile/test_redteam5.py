@@ -107,3 +107,30 @@ def test_a_loaders_seed_that_is_no_integer_is_named(tmp_path, seed):
     for load in loaders:
         with pytest.raises(ConfigError, match=rf"dataset.seed={seed!r}: must be an integer >= 0"):
             load()
+
+
+# -- 5. metadata of observations made in Python ------------------------------------------------
+
+def _nested(depth: int) -> dict:
+    top: dict = {}
+    inner = top
+    for _ in range(depth - 1):
+        inner["a"] = inner = {}
+    return top
+
+
+def test_metadata_the_file_could_not_hold_is_refused_when_given(tmp_path):
+    # 3000 levels deep, or holding itself: a raw RecursionError; 150 levels deep: accepted,
+    # saved, and the file then refused by Observations.load and mia-attack
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    cyclic: dict = {"dataset": "digits"}
+    cyclic["self"] = cyclic
+    for metadata, message in ((_nested(3000), "must be a mapping of JSON values"),
+                              (cyclic, "without cycles"),
+                              (_nested(150), "nested 150 levels deep; keep it to at most 100")):
+        with pytest.raises(ConfigError, match=message):
+            api.observations_from_arrays(obs.log_probs, obs.masks, obs.labels, metadata=metadata)
+    kept = api.observations_from_arrays(obs.log_probs, obs.masks, obs.labels,
+                                        metadata=_nested(100))
+    kept.save(tmp_path / "o.npz")
+    assert api.load_observations(tmp_path / "o.npz").metadata == kept.metadata
