@@ -644,7 +644,20 @@ def audit(
             "api.load_observations"
         )
     cfg = attack_config(overrides, seed=seed)
-    return run_audit(observations, cfg, defended=True, is_canary=is_canary)
+    return run_audit(_checked(observations), cfg, defended=True, is_canary=is_canary)
+
+
+def _checked(obs: Observations) -> Observations:
+    """``obs`` with every check of `Observations.from_arrays` passed, its masks as bool and
+    its labels as integers. Observations built directly (``Observations(...)``) have had
+    their shapes checked only: NaN outputs left a verdict to the attacks they spared, 0/1
+    integer masks were a raw error."""
+    fields = {"log_probs": obs.log_probs, "masks": obs.masks, "labels": obs.labels}
+    names = ("augmented_logits", "augmented_predictions", "grad_norms", "test_log_probs",
+             "test_labels")  # fmt: skip
+    fields.update({name: getattr(obs, name) for name in names if getattr(obs, name) is not None})
+    checked = Observations.from_arrays(fields, source="audit: observations")
+    return replace(checked, metadata=obs.metadata)
 
 
 def run_audit(
