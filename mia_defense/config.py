@@ -19,7 +19,6 @@ import difflib
 import inspect
 import logging
 import math
-import sys
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -43,6 +42,7 @@ from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
 from mia_defense.hydra_setup import register_configs
 from mia_defense.plan import DEFAULT_POPULATION
+from mia_defense.targets import forbidden_target_problems, is_forbidden, refuse_forbidden_targets
 from mia_defense.training.config import TRAIN
 
 __all__ = [
@@ -75,17 +75,6 @@ MAX_MODELS = 4096
 # T=16, N=1000); 10^5 already pins a percentile end to a fraction of a percent of the
 # interval, while a typo of 10^8 would keep a finished training waiting for days.
 MAX_BOOTSTRAP = 100_000
-# What no dataset, model, defense, release, attack or optimiser is: a ``_target_`` there (in
-# an experiment file from someone else, say) would run a command, write or delete files or
-# load a pickle when the run builds it. The standard library and Hydra's own instantiation
-# (which can call anything) entirely; torch's and numpy's file and hub functions by name.
-_FORBIDDEN_MODULES = frozenset(sys.stdlib_module_names) | {"hydra", "omegaconf"}
-_FORBIDDEN_NAMES = (
-    "torch.hub", "torch.serialization", "torch.load", "torch.save", "torch.jit.load",
-    "torch.package", "torch.utils.cpp_extension", "numpy.load", "numpy.save", "numpy.savez",
-    "numpy.savez_compressed", "numpy.savetxt", "numpy.loadtxt", "numpy.genfromtxt",
-    "numpy.fromfile", "numpy.memmap", "numpy.ndarray.tofile", "joblib", "pandas.read_pickle",
-)  # fmt: skip
 # Keys Hydra's instantiate reads itself (not passed to the target).
 _HYDRA_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
 
@@ -342,7 +331,7 @@ class _Walk:
                 "importable class or function"
             )
             return
-        if _forbidden_target(str(name), target):
+        if is_forbidden(str(name), target):
             return  # named by forbidden_targets, which looks at every _target_ of the config
         params, hints, open_kwargs = _signature(target)
         named = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -393,52 +382,8 @@ class _Walk:
 
 
     def forbidden_targets(self, node: Any, path: str) -> None:
-        """Every ``_target_`` of the config, at any depth (Hydra's instantiate builds nested
-        ones too): none may name a callable of `_FORBIDDEN_MODULES` or `_FORBIDDEN_NAMES`."""
-        if isinstance(node, ListConfig):
-            items: list[tuple[str, str]] = [(str(i), f"{path}[{i}]") for i in range(len(node))]
-        elif isinstance(node, DictConfig):
-            keys = [str(k) for k in node if not (path == "" and k == "hydra")]
-            items = [(k, _join(path, k)) for k in keys]
-        else:
-            return
-        for key, full in items:
-            try:
-                child = node._get_node(int(key) if isinstance(node, ListConfig) else key)
-                value = node[int(key)] if isinstance(node, ListConfig) else node[key]
-            except Exception:  # unresolvable: the walk names it where it is checked
-                continue
-            if key == "_target_" and isinstance(value, str):
-                try:
-                    target = _locate(value)
-                except Exception:  # cannot be imported: the walk names it
-                    target = None
-                if _forbidden_target(value, target):
-                    self.problems.append(
-                        f"{full}={value!r}: not a dataset, model, defense, release, attack or "
-                        "optimiser; a _target_ may not name the standard library, Hydra's "
-                        "instantiation or a file or hub function of torch or numpy (it would "
-                        "run when the run builds it). Point it at a class or function of "
-                        "mia_defense, torch or your own module"
-                    )
-            elif child is not None and not child._is_interpolation():
-                self.forbidden_targets(value, full)
-
-
-def _forbidden_target(name: str, target: Any) -> bool:
-    """Whether the ``_target_`` ``name`` (located as ``target``) is a forbidden callable, by
-    the name given or by where the object really lives (an alias such as
-    ``mia_defense.cli.train.os.system`` is ``posix.system``)."""
-    names = [name]
-    module = getattr(target, "__module__", None)
-    if isinstance(module, str):
-        names.append(f"{module}.{getattr(target, '__qualname__', '')}")
-    for dotted in names:
-        if dotted.split(".")[0] in _FORBIDDEN_MODULES:
-            return True
-        if any(dotted == n or dotted.startswith(f"{n}.") for n in _FORBIDDEN_NAMES):
-            return True
-    return False
+        """Every ``_target_`` of the config, at any depth (`mia_defense.targets`)."""
+        self.problems += forbidden_target_problems(node, path)
 
 
 # Arguments the pipeline passes itself, by group: the model builder passes input_shape and
@@ -604,18 +549,6 @@ def check_config(cfg: DictConfig) -> None:
     if problems:
         lines = "\n".join(f"  {line}" for line in problems)
         raise ConfigError(f"{len(problems)} problems in the config:\n{lines}")
-
-
-def refuse_forbidden_targets(config: Any, *, where: str) -> None:
-    """Refuse a config read from a file (results.json's ``config``, a user's YAML) that
-    has a ``_target_`` `check_config` refuses (the standard library, Hydra's call, torch's
-    and numpy's file functions), at any depth, before anything of it is instantiated: one
-    `ConfigError` starting with ``where`` and naming each."""
-    node = config if isinstance(config, DictConfig) else OmegaConf.create(config)
-    walk = _Walk()
-    walk.forbidden_targets(node, "")
-    if walk.problems:
-        raise ConfigError(f"{where}: " + "; ".join(walk.problems))
 
 
 class CheckConfigCallback(Callback):

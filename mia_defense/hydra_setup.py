@@ -111,7 +111,10 @@ def share_config_store() -> None:
 
 def setup_hydra() -> None:
     """All of the above: what an entry point calls before Hydra composes its config."""
+    from mia_defense.hydra_guard import guard_config_loading
+
     share_config_store()
     register_configs()
     register_resolvers()
+    guard_config_loading()
 

@@ -37,6 +37,7 @@ from mia_defense.cli.train import (
     EXIT_USER_ERROR,
     refuse_hydra_targets,
     refuse_null_groups,
+    refuse_rerun,
     run_entry,
 )
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
@@ -516,12 +517,29 @@ def split_path(args: list[str]) -> tuple[str | None, list[str]]:
     return None, args
 
 
+def _options_first(args: list[str]) -> list[str]:
+    """``args`` with the options (and their values) before the overrides: argparse takes
+    the overrides as one run, so ``PATH --cfg job`` (``--cfg job source=PATH``) was refused
+    as "unrecognized arguments"."""
+    options: list[str] = []
+    overrides: list[str] = []
+    valued = False
+    for arg in args:
+        if valued or arg.startswith("-"):
+            options.append(arg)
+            valued = not valued and arg in _VALUED
+        else:
+            overrides.append(arg)
+    return [*options, *overrides]
+
+
 def main() -> None:
     """``mia-attack PATH [OVERRIDES]``: exit 0 with results written; 2 on a user error (a
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
+    refuse_rerun(sys.argv[1:])
     path, rest = split_path(sys.argv[1:])
     if path is not None:
-        rest = [*rest, f"source={_quote(path)}"]
+        rest = [*_options_first(rest), f"source={_quote(path)}"]
     elif not any(a.startswith(("source=", "-")) for a in rest):
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)

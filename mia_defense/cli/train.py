@@ -488,6 +488,7 @@ def main() -> None:
     """
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
     _SWEEP_FAILED.clear()
+    refuse_rerun(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_hydra_targets(sys.argv[1:])
@@ -531,6 +532,16 @@ def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]
         yield arg, override.key_or_group, value.list if isinstance(value, ChoiceSweep) else [value]
 
 
+def refuse_rerun(args: Sequence[str]) -> None:
+    """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file."""
+    from mia_defense.hydra_guard import rerun_refusal
+
+    message = rerun_refusal(args)
+    if message is not None:
+        print(message, file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
 def refuse_null_groups(args: Sequence[str]) -> None:
     """Exit 2 with one line on an override that selects null for a config group."""
     arg = null_group_override(args)
@@ -558,8 +569,8 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
         nodes.update({key if len(trees) == 1 else f"{key}[{i}]": c for i, c in enumerate(trees)})
     if not nodes:
         return
-    from mia_defense.config import refuse_forbidden_targets
     from mia_defense.errors import ConfigError
+    from mia_defense.targets import refuse_forbidden_targets
 
     try:
         refuse_forbidden_targets(nodes, where="hydra override")

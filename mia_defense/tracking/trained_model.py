@@ -57,7 +57,7 @@ def load_trained_model(
             ``_target_`` names what mia-train refuses (the standard library, Hydra's call,
             torch's and numpy's file functions).
     """
-    from mia_defense.config import refuse_forbidden_targets
+    from mia_defense.targets import refuse_forbidden_targets
     from mia_defense.tracking.artifacts import read_json
 
     run_dir = Path(run_dir)

@@ -1,0 +1,162 @@
+"""Hydra's own config nodes run no code that a run's config could not.
+
+`mia_defense.config.check_config` refuses a ``_target_`` of the standard library (and the
+like) in a run's config before anything of it is built. Hydra builds some nodes of its own
+config first, before any check of ours can run:
+
+- ``hydra.callbacks``: every one is instantiated right after the config is composed;
+- a sweeper's or launcher's nested objects (the Optuna sweeper's ``sampler``);
+- the handlers, formatters and filters of ``hydra.hydra_logging`` and ``hydra.job_logging``
+  (``class`` and ``()`` of `logging.config.dictConfig`, which call what they name).
+
+These can come from a config file as well as from the command line: an experiment file
+someone shared (``+experiment=...`` with ``hydra.searchpath``), a ``--config-dir``.
+`guard_config_loading` wraps Hydra's config loader, so that every config it composes (the
+run's, a sweep's, each job of a sweep) is checked by `refuse_code_in_hydra` before Hydra
+builds any of it; and mia-defense's own callbacks (the config and run-directory checks)
+must still be there. The wrapped method is Hydra 1.3's (``pyproject.toml`` keeps
+hydra-core below 1.4; ``tests/hostile/test_hydra_guard.py`` checks it is the one in use).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from hydra.errors import CompactHydraException
+from omegaconf import DictConfig, ListConfig
+
+from mia_defense.errors import ConfigError
+
+__all__ = ["HydraConfigError", "guard_config_loading", "refuse_code_in_hydra", "rerun_refusal"]
+
+
+class HydraConfigError(ConfigError, CompactHydraException):
+    """A refused Hydra config: a `ConfigError`, which Hydra prints as one line (exit 2)."""
+
+    def __str__(self) -> str:
+        return f"ConfigError: {super().__str__()}"
+
+
+# The callbacks of ours that no config may drop or replace, by primary config (mia-train's
+# ``config``, mia-attack's ``mia_attack``; any other named one is held to mia-train's): they
+# check the config, the source and the run or sweep directory before Hydra writes anything.
+# (Hydra's compose API, with no primary config, builds no callbacks.)
+OWN_CALLBACKS = {
+    "config": ("check_config", "run_dir_check"),
+    "mia_attack": ("source_check", "run_dir_check"),
+}
+# The logging classes a Hydra logging config may name: `logging`'s handlers, formatters and
+# filters (not `logging.config`, which reads and listens for configs), or any module the
+# ``_target_`` policy allows (e.g. colorlog's formatter).
+_LOGGING_PREFIXES = ("logging.",)
+_LOGGING_REFUSED = ("logging.config",)
+
+
+def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config") -> None:
+    """`HydraConfigError` naming each node of ``config.hydra`` that would call something the
+    ``_target_`` policy refuses, or a missing or replaced mia-defense callback (those of the
+    primary config ``config_name``)."""
+    from mia_defense.targets import forbidden_target_problems, target_is_forbidden
+
+    hydra = config._get_node("hydra") if "hydra" in config else None
+    if not isinstance(hydra, DictConfig):
+        return
+    problems: list[str] = []
+    callbacks = hydra._get_node("callbacks") if "callbacks" in hydra else None
+    if isinstance(callbacks, DictConfig):
+        problems += forbidden_target_problems(callbacks, "hydra.callbacks")
+    if config_name is not None:
+        required = OWN_CALLBACKS.get(config_name, OWN_CALLBACKS["config"])
+        problems += _missing_own_callbacks(callbacks, required)
+    for plugin in ("sweeper", "launcher"):
+        node = hydra._get_node(plugin) if plugin in hydra else None
+        if isinstance(node, DictConfig):  # its own _target_ Hydra keeps to hydra_plugins
+            for key in (k for k in node if k != "_target_"):
+                child = node._get_node(key)
+                if isinstance(child, (DictConfig, ListConfig)):
+                    problems += forbidden_target_problems(child, f"hydra.{plugin}.{key}")
+    for part in ("hydra_logging", "job_logging"):
+        for where, name in _logging_callables(hydra.get(part), f"hydra.{part}"):
+            if name.startswith(_LOGGING_REFUSED) or (
+                not name.startswith(_LOGGING_PREFIXES) and target_is_forbidden(name)
+            ):
+                problems.append(
+                    f"{where}={name!r}: a logging config names a handler, formatter or filter "
+                    "class of `logging` or of a package (not the standard library's other "
+                    "modules or Hydra's): logging.config.dictConfig would call it"
+                )
+    if problems:
+        raise HydraConfigError("hydra config: " + "; ".join(problems))
+
+
+def _missing_own_callbacks(callbacks: Any, required: Sequence[str]) -> list[str]:
+    """A problem line for each callback of ``required`` that ``callbacks`` lacks or
+    replaces."""
+    from mia_defense.targets import HYDRA_CALLBACKS
+
+    problems = []
+    for name in required:
+        target = HYDRA_CALLBACKS[name]
+        node = callbacks.get(name) if isinstance(callbacks, DictConfig) else None
+        found = node.get("_target_") if isinstance(node, DictConfig) else None
+        if found != target:
+            problems.append(
+                f"hydra.callbacks.{name}: mia-defense's own callback ({target}) is "
+                f"{'missing' if node is None else 'replaced'}; it checks the config and the "
+                "run directory before anything is written. Keep '- hydra: default' in the "
+                "primary config's defaults and leave hydra.callbacks."
+                f"{name} as it is"
+            )
+    return problems
+
+
+def _logging_callables(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    """``(key, dotted name)`` of every ``class`` and ``()`` in a `logging.config`
+    dictionary, at any depth."""
+    if isinstance(node, DictConfig):
+        for key in node:
+            child = node._get_node(key)
+            where = f"{path}.{key}"
+            if key in ("class", "()"):
+                try:
+                    value = node[key]
+                except Exception:  # an interpolation that cannot resolve: not a name
+                    value = None
+                yield where, str(value)
+            elif isinstance(child, (DictConfig, ListConfig)):
+                yield from _logging_callables(child, where)
+    elif isinstance(node, ListConfig):
+        for i in range(len(node)):
+            yield from _logging_callables(node._get_node(i), f"{path}[{i}]")
+
+
+def guard_config_loading() -> None:
+    """Wrap Hydra's config loader once per process so that `refuse_code_in_hydra` checks
+    each config it composes, before Hydra builds callbacks, plugins or logging from it."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    load = ConfigLoaderImpl.load_configuration
+    if getattr(load, "_mia_guarded", False):
+        return
+
+    @functools.wraps(load)
+    def load_configuration(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> DictConfig:
+        config = load(self, *args, **kwargs)
+        config_name = args[0] if args else kwargs.get("config_name")
+        refuse_code_in_hydra(config, config_name)
+        return config
+
+    load_configuration._mia_guarded = True  # type: ignore[attr-defined]
+    ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
+
+
+def rerun_refusal(args: Sequence[str]) -> str | None:
+    """The message for Hydra's ``--experimental-rerun FILE`` in ``args``, or ``None``: it
+    unpickles FILE (``.hydra/config.pickle``), which runs any code the file holds."""
+    if not any(a == "--experimental-rerun" or a.startswith("--experimental-rerun=") for a in args):
+        return None
+    return ("ConfigError: --experimental-rerun: not supported; it unpickles the file it is "
+            "given, which can run any code. Run the same command again instead (a finished "
+            "run is found and kept; results.json holds its config)")  # fmt: skip

@@ -1,0 +1,120 @@
+"""The ``_target_`` policy: callables no config may name, wherever the config came from.
+
+What no dataset, model, defense, release, attack or optimiser is: a ``_target_`` there (in
+an experiment file from someone else, say) would run a command, write or delete files or
+load a pickle when the run builds it. The standard library and Hydra's own instantiation
+(which can call anything) entirely; torch's and numpy's file and hub functions by name.
+
+Kept light (no torch): Hydra's config loader checks every config it composes with it
+(`mia_defense.hydra_guard`), ``mia-train --help`` included.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from hydra._internal.utils import _locate
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from mia_defense.errors import ConfigError
+
+__all__ = [
+    "FORBIDDEN_MODULES",
+    "FORBIDDEN_NAMES",
+    "HYDRA_CALLBACKS",
+    "forbidden_target_problems",
+    "is_forbidden",
+    "refuse_forbidden_targets",
+    "target_is_forbidden",
+]
+
+FORBIDDEN_MODULES = frozenset(sys.stdlib_module_names) | {"hydra", "omegaconf"}
+FORBIDDEN_NAMES = (
+    "torch.hub", "torch.serialization", "torch.load", "torch.save", "torch.jit.load",
+    "torch.package", "torch.utils.cpp_extension", "numpy.load", "numpy.save", "numpy.savez",
+    "numpy.savez_compressed", "numpy.savetxt", "numpy.loadtxt", "numpy.genfromtxt",
+    "numpy.fromfile", "numpy.memmap", "numpy.ndarray.tofile", "joblib", "pandas.read_pickle",
+)  # fmt: skip
+
+# mia-defense's own Hydra callbacks (conf/hydra/default.yaml, mia-attack's config), by name:
+# no config may drop or replace its checks (`mia_defense.hydra_guard`).
+HYDRA_CALLBACKS = {
+    "launch_dir_on_path": "mia_defense.cli.user_code.LaunchDirOnPath",
+    "check_config": "mia_defense.config.CheckConfigCallback",
+    "run_dir_check": "mia_defense.cli.train.RunDirCheck",
+    "sweep_summary": "mia_defense.cli.train.SweepSummary",
+    "source_check": "mia_defense.cli.attack.SourceCheck",
+}
+
+
+def is_forbidden(name: str, target: Any) -> bool:
+    """Whether the ``_target_`` ``name`` (located as ``target``) is a forbidden callable, by
+    the name given or by where the object really lives (an alias such as
+    ``mia_defense.cli.train.os.system`` is ``posix.system``)."""
+    names = [name]
+    module = getattr(target, "__module__", None)
+    if isinstance(module, str):
+        names.append(f"{module}.{getattr(target, '__qualname__', '')}")
+    for dotted in names:
+        if dotted.split(".")[0] in FORBIDDEN_MODULES:
+            return True
+        if any(dotted == n or dotted.startswith(f"{n}.") for n in FORBIDDEN_NAMES):
+            return True
+    return False
+
+
+def target_is_forbidden(name: str) -> bool:
+    """Whether the dotted ``name`` is a callable the policy refuses (imported to see where
+    it really lives; one that cannot be imported is judged by its name)."""
+    if name in HYDRA_CALLBACKS.values():
+        return False  # (importing the config check would import torch into --help)
+    try:
+        target = _locate(name)
+    except Exception:
+        target = None
+    return is_forbidden(name, target)
+
+
+def forbidden_target_problems(node: Any, path: str) -> list[str]:
+    """A problem line for every ``_target_`` under ``node`` (named from ``path``; a config's
+    own ``hydra`` node is left out at the top), at any depth, that the policy refuses:
+    Hydra's instantiate builds nested ones too. Interpolations resolve where ``node`` sits
+    in its config."""
+    if isinstance(node, ListConfig):
+        items: list[tuple[str, str]] = [(str(i), f"{path}[{i}]") for i in range(len(node))]
+    elif isinstance(node, DictConfig):
+        keys = [str(k) for k in node if not (path == "" and k == "hydra")]
+        items = [(k, f"{path}.{k}" if path else k) for k in keys]
+    else:
+        return []
+    problems = []
+    for key, full in items:
+        try:
+            child = node._get_node(int(key) if isinstance(node, ListConfig) else key)
+            value = node[int(key)] if isinstance(node, ListConfig) else node[key]
+        except Exception:  # unresolvable: the config check names it where it is checked
+            continue
+        if key == "_target_" and isinstance(value, str):
+            if target_is_forbidden(value):
+                problems.append(
+                    f"{full}={value!r}: not a dataset, model, defense, release, attack or "
+                    "optimiser; a _target_ may not name the standard library, Hydra's "
+                    "instantiation or a file or hub function of torch or numpy (it would "
+                    "run when the run builds it). Point it at a class or function of "
+                    "mia_defense, torch or your own module"
+                )
+        elif child is not None and not child._is_interpolation():
+            problems += forbidden_target_problems(value, full)
+    return problems
+
+
+def refuse_forbidden_targets(config: Any, *, where: str) -> None:
+    """Refuse a config read from a file (results.json's ``config``, a user's YAML) that
+    has a ``_target_`` `check_config` refuses (the standard library, Hydra's call, torch's
+    and numpy's file functions), at any depth, before anything of it is instantiated: one
+    `ConfigError` starting with ``where`` and naming each."""
+    node = config if isinstance(config, DictConfig) else OmegaConf.create(config)
+    problems = forbidden_target_problems(node, "")
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(problems))
