@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.integrate import trapezoid
 from scipy.stats import rankdata
-from sklearn import config_context
-from sklearn.metrics import auc, roc_curve
 
 __all__ = ["AttackMetrics", "roc_metrics", "tpr_at_fpr", "unresolved_fprs"]
 
@@ -73,6 +72,23 @@ def _corners(fpr: np.ndarray, tpr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return fpr[keep], tpr[keep]
 
 
+def _roc_curve(truth: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """FPR and TPR at each distinct score, from (0, 0): what scikit-learn's ``roc_curve(truth,
+    scores, drop_intermediate=False)`` gives, to the bit (the same counts, as float64, and
+    the same divisions), for bool ``truth`` of both kinds and finite ``scores``.
+
+    Without its input validation, which took ten times the arithmetic on the per-class
+    metrics' small slices (110 calls in a default run: 0.25 s of CPU, now 0.02 s).
+    """
+    order = np.argsort(scores, kind="stable")[::-1]  # high to low (ties: any order)
+    ordered = scores[order]
+    ends = np.append(np.flatnonzero(np.diff(ordered)), scores.size - 1)  # last of each tie
+    tps = np.cumsum(truth[order], dtype=np.float64)[ends]
+    fps = 1 + ends.astype(np.float64) - tps
+    tps, fps = np.append(0.0, tps), np.append(0.0, fps)
+    return fps / fps[-1], tps / tps[-1]
+
+
 def roc_metrics(
     scores: np.ndarray, is_member: np.ndarray, *, fprs: Sequence[float] = DEFAULT_FPRS
 ) -> AttackMetrics:
@@ -90,12 +106,11 @@ def roc_metrics(
     if truth.all() or not truth.any():
         nan = float("nan")
         return AttackMetrics(nan, {f: nan for f in fprs}, nan, np.array([]), np.array([]))
-    # Checked above: scikit-learn's own validation was most of the per-class metrics' time.
-    with config_context(assume_finite=True, skip_parameter_validation=True):
-        fpr, tpr, _ = roc_curve(truth, scores, drop_intermediate=False)
-    fpr, tpr = _corners(fpr, tpr)
+    fpr, tpr = _corners(*_roc_curve(truth, scores))
     return AttackMetrics(
-        auc=float(auc(fpr, tpr)),  # what roc_auc_score computes, from the same curve
+        # what roc_auc_score computes, from the same curve (sklearn.metrics.auc's rule; the
+        # FPR never decreases)
+        auc=float(trapezoid(tpr, fpr)),
         tpr_at_fpr={float(f): tpr_at_fpr(fpr, tpr, f) for f in fprs},
         advantage=float(np.max(tpr - fpr)),
         fpr=fpr,

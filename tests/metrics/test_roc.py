@@ -47,3 +47,26 @@ def test_infinite_scores_are_ranked_not_rejected():
 def test_one_class_only_gives_nan_not_crash():
     m = roc_metrics(np.arange(4.0), np.ones(4, dtype=bool))
     assert np.isnan(m.auc)
+
+
+@pytest.mark.parametrize("decimals", [None, 1, 2])
+def test_curve_and_auc_are_sklearns_to_the_bit(decimals):
+    """The ROC curve is computed without scikit-learn's validation (most of the per-class
+    metrics' time), to the same bits: curve, AUC, TPR@FPR, ties and all."""
+    from sklearn import metrics
+
+    from mia_defense.metrics.roc import _corners
+
+    rng = np.random.default_rng(1)
+    for n in (2, 7, 300, 4000):
+        scores = rng.normal(size=n)
+        if decimals is not None:
+            scores = np.round(scores, decimals)  # many ties
+        truth = rng.random(n) < 0.4
+        truth[:2] = [True, False]
+        fpr, tpr, _ = metrics.roc_curve(truth, scores, drop_intermediate=False)
+        fpr, tpr = _corners(fpr, tpr)
+        m = roc_metrics(scores, truth, fprs=(0.1, 0.01))
+        assert m.fpr.tobytes() == fpr.tobytes() and m.tpr.tobytes() == tpr.tobytes()
+        assert m.auc == metrics.auc(fpr, tpr)
+        assert m.tpr_at_fpr == {f: tpr_at_fpr(fpr, tpr, f) for f in (0.1, 0.01)}
