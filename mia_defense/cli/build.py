@@ -10,6 +10,7 @@ the whole pipeline (torch, the attacks, TensorBoard), which ``mia-train --help``
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,11 +244,10 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         lines.append(f"DP CLAIM REFUTED: {result.privacy['epsilon_refuted_reason']}")
 
     def cell(summary: dict[str, float], key: str) -> str:
-        low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")
-        ci = "" if low is None or high is None else f" [{low:.3f}, {high:.3f}]"
-        return f"{summary[key]:.3f}{ci}"
+        return f"{summary[key]:.3f}{_ci_text(summary, key, 3)}"
 
-    headers = ["attack", "access", "AUC [95% CI]"]
+    any_ci = any(_ci_text(s, "auc", 3) for s in result.attacks.values())
+    headers = ["attack", "access", "AUC [95% CI]" if any_ci else "AUC"]
     headers += [f"TPR@{f * 100:g}%FPR" for f in fprs] + ["eps_emp"]
     rows = [
         [name, str(summary.get("access", "outputs")), cell(summary, "auc")]
@@ -297,15 +297,22 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         if name is None:
             continue
         best = result.attacks[name]
-        lines.append(
-            f"{label} at {lowest * 100:g}% FPR: {name} (TPR {best[key]:.4f}, 95% CI "
-            f"[{best.get(key + '_ci_low', float('nan')):.4f}, "
-            f"{best.get(key + '_ci_high', float('nan')):.4f}])"
-        )
+        ci = _ci_text(best, key, 4)
+        lines.append(f"{label} at {lowest * 100:g}% FPR: {name} (TPR {best[key]:.4f}"
+                     f"{f', 95% CI{ci}' if ci else ''})")  # fmt: skip
     if result.strongest_white_box_attack is not None:
         lines.append("(white-box attacks read the weights, which no release lets out: they "
                      "never decide the verdict)")
     return "\n".join(lines)
+
+
+def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:
+    """`` [low, high]``, the 95% interval of ``summary[key]``; empty where there is none
+    (``attack.bootstrap=0`` records NaN bounds)."""
+    low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in (low, high)):
+        return ""
+    return f" [{low:.{digits}f}, {high:.{digits}f}]"
 
 
 def _unresolved_lines(nonmember_scores: int | None, fprs: list[float]) -> list[str]:
