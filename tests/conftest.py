@@ -96,7 +96,7 @@ def optuna_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("optuna")
     done = mia_train(
         "-m", "hparams_search=optuna_tradeoff", "plan.num_models=2", "plan.population_size=200",
-        "attack.bootstrap=0", "progress=false", "hydra.sweeper.n_trials=2",
+        "attack.bootstrap=0", "progress=false", "figures=false", "hydra.sweeper.n_trials=2",
         "hydra.sweeper.n_jobs=1", "train.epochs=int(interval(1,2))", "hydra.sweep.dir=optuna",
         cwd=cwd,
     )  # fmt: skip
