@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import os
 import re
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
@@ -17,7 +18,7 @@ import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import DataError
-from mia_defense.files import require_regular_file
+from mia_defense.files import npz_member_bytes, require_regular_file
 from mia_defense.report.checks import one_line
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
@@ -265,10 +266,14 @@ def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
                         f"{path}: {name} holds {size} bytes inflated, more than any run writes "
                         f"({MAX_ARRAY_BYTES}); not read"
                     )
+                # the shape its header claims, against its entry: numpy allocates the claim
+                # first (a forged (10**12,) was a raw MemoryError of 931 GiB)
+                npz_member_bytes(data.zip, f"{name}.npy", file=path, size=os.stat(path).st_size)
             return {name: data[name] for name in names}
     except DataError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, NotImplementedError,
+            RuntimeError) as exc:  # (an unknown compression method, an encrypted entry)
         raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None
 
 

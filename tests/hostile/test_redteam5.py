@@ -8,18 +8,21 @@ import hashlib
 import io
 import json
 import logging
+import zipfile
 
 import numpy as np
 import pytest
 import torch
 
 from mia_defense import api
+from mia_defense.cli.report import main as report_main
 from mia_defense.data import load_npz, make_purchase_like, make_texas_like
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.observations import Observations
 from mia_defense.store import STORE_SCHEMA, ModelStore
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
 from tests.helpers import synthetic_observations
+from tests.report.fake_runs import two_run_sweep
 
 # -- 1. augmented queries: every logit finite ------------------------------------------------
 
@@ -160,3 +163,34 @@ def test_audit_checks_observations_built_directly():
     assert figures and all(len(f) > 2 for f in figures)
     expected = [{k: row[k] for k in f} for f, row in zip(figures, as_bool, strict=True)]
     np.testing.assert_equal(figures, expected)
+
+
+# -- 7. mia-report: a run's .npz whose header claims a huge shape -------------------------------
+
+def _forge_shape(path, name: str, shape: tuple[int, ...]) -> None:
+    """Rewrite the header of ``name`` in the .npz ``path`` to claim ``shape`` (same length)."""
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, value in arrays.items():
+            buffer = io.BytesIO()
+            np.save(buffer, value)
+            raw = buffer.getvalue()
+            if key == name:
+                end = raw.index(b"\n") + 1
+                header = raw[:end].decode("latin1").replace(str(value.shape), str(shape))
+                header = header.rstrip(" \n")
+                raw = (header + " " * (end - len(header) - 1) + "\n").encode("latin1") + raw[end:]
+            archive.writestr(f"{key}.npy", raw)
+
+
+def test_a_run_npz_claiming_a_huge_shape_is_named_not_allocated(tmp_path, caplog):
+    # the report checked the entry's inflated size, not its header: numpy allocated the
+    # claimed (10**12,) masks first, a raw MemoryError traceback of 931 GiB
+    root = two_run_sweep(tmp_path / "sweep", ("a", "b"))
+    _forge_shape(root / "a" / "observations.npz", "masks", (100000, 10000000))
+    with caplog.at_level(logging.WARNING):
+        assert report_main([str(root), "--out", str(tmp_path / "out"), "--no-tensorboard"]) == 0
+    assert "no ROC curve for a" in caplog.text
+    assert "array 'masks' claims shape (100000, 10000000)" in caplog.text
+    assert (tmp_path / "out" / "roc.png").is_file()  # from the other run
