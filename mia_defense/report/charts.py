@@ -191,9 +191,26 @@ def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
     """
     name = attack or summary.strongest_attack
     key = f"scores/{name}"
-    scores_file = read_arrays(summary.path / "scores.npz", ["targets", key])
+    scores_path, obs_path = summary.path / "scores.npz", summary.path / "observations.npz"
+    scores_file = read_arrays(scores_path, ["targets", key])
     targets, scores = scores_file["targets"], scores_file[key]
-    masks = read_arrays(summary.path / "observations.npz", ["masks"])["masks"]
+    masks = read_arrays(obs_path, ["masks"])["masks"]
+    # what a run writes, checked: a file edited or of another run was an IndexError or a
+    # ValueError traceback (targets beyond K, scores of another N), or a curve of other rows
+    # (a target -1 read the last model's masks)
+    if masks.ndim != 2 or masks.dtype != bool:
+        raise DataError(f"{obs_path}: masks has shape {masks.shape} and dtype {masks.dtype}, "
+                        "not bool [K, N]; the run's files are not the ones it wrote")
+    if targets.ndim != 1 or targets.dtype.kind not in "iu" or not len(targets) or (
+            targets.min() < 0 or targets.max() >= len(masks)):
+        raise DataError(f"{scores_path}: targets must be model indices in [0, {len(masks)}) "
+                        f"(the K of {obs_path.name}); the run's files are not the ones it wrote")
+    if scores.dtype.kind != "f" or scores.shape != (len(targets), masks.shape[1]):
+        raise DataError(
+            f"{scores_path}: {key} has shape {scores.shape} and dtype {scores.dtype}, not float "
+            f"[targets, N] = [{len(targets)}, {masks.shape[1]}]; the run's files are not the "
+            "ones it wrote"
+        )
     metrics = roc_metrics(scores, masks[targets], fprs=(0.1, 0.01, 0.001))
     return AttackResult(name, targets, scores, metrics, 0.0)
 

@@ -194,3 +194,33 @@ def test_a_run_npz_claiming_a_huge_shape_is_named_not_allocated(tmp_path, caplog
     assert "no ROC curve for a" in caplog.text
     assert "array 'masks' claims shape (100000, 10000000)" in caplog.text
     assert (tmp_path / "out" / "roc.png").is_file()  # from the other run
+
+
+def _edit_arrays(path, **changes) -> None:
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    np.savez(path, **{k: changes[k](v) if k in changes else v for k, v in arrays.items()})
+
+
+EDITS = {  # a run's scores.npz or observations.npz edited by hand, or of another run
+    "target beyond K": ("scores.npz", "targets", lambda t: np.full_like(t, 99), "targets must"),
+    "target -1": ("scores.npz", "targets", lambda t: np.full_like(t, -1), "targets must"),
+    "scores of another N": ("scores.npz", "scores/lira", lambda s: s[:, :5], "has shape (2, 5)"),
+    "masks of no shape": ("observations.npz", "masks", lambda m: np.array(True), "masks has shape"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_a_runs_score_files_that_do_not_fit_together_cost_only_its_roc_curve(
+        tmp_path, caplog, edit):
+    # the ROC curve of each run's strongest attack indexed masks[targets] unchecked: an
+    # IndexError or ValueError traceback ended mia-report, and a target -1 drew the curve
+    # against the last model's masks
+    file, name, change, message = EDITS[edit]
+    root = two_run_sweep(tmp_path / "sweep", ("a", "b"))
+    _edit_arrays(root / "a" / file, **{name: change})
+    with caplog.at_level(logging.WARNING):
+        assert report_main([str(root), "--out", str(tmp_path / "out"), "--no-tensorboard"]) == 0
+    assert "no ROC curve for a" in caplog.text
+    assert message in caplog.text
+    assert (tmp_path / "out" / "roc.png").is_file()
