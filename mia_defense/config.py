@@ -9,15 +9,15 @@ every problem, one per line, each naming the key, the value given and what is al
 
 Hydra's structured-config type checks stop at the first bad value, so the packaged YAML
 does not list the ``schema`` nodes; Hydra's struct mode still refuses a misspelt key given
-without ``+`` at composition. `CheckConfigCallback` (conf/hydra/default.yaml) runs the check
-before Hydra creates a single run's directory, so a refused config leaves nothing behind.
+without ``+`` at composition. `mia_defense.cli.train.CheckConfigCallback`
+(conf/hydra/default.yaml) runs the check before Hydra creates a single run's directory, so a
+refused config leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
-import logging
 import math
 import types
 import typing
@@ -28,7 +28,6 @@ from typing import Any, TypeVar, Union
 
 import torch
 from hydra._internal.utils import _locate
-from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
@@ -54,7 +53,6 @@ __all__ = [
     "TARGET_PARAMS",
     "TOP",
     "TRAIN",
-    "CheckConfigCallback",
     "Group",
     "Param",
     "Target",
@@ -67,7 +65,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 # Membership-inference cost grows linearly with K; Carlini et al. (2022) train 256 models.
 MAX_MODELS = 4096
@@ -549,23 +546,6 @@ def check_config(cfg: DictConfig) -> None:
     if problems:
         lines = "\n".join(f"  {line}" for line in problems)
         raise ConfigError(f"{len(problems)} problems in the config:\n{lines}")
-
-
-class CheckConfigCallback(Callback):
-    """Hydra callback: `check_config` before Hydra creates a single run's directory.
-
-    Hydra makes the run directory, its ``.hydra/`` copy of the config and the job log before
-    the task function starts; a refused config must leave nothing behind, so the check runs
-    in ``on_run_start`` and a problem ends the process there (one message, exit code 2). The
-    jobs of a sweep are checked one by one in `build_experiment`.
-    """
-
-    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        try:
-            check_config(config)
-        except ConfigError as exc:
-            log.error("ConfigError: %s", exc)
-            raise SystemExit(2) from None
 
 
 # -- dataclass settings ----------------------------------------------------------------------

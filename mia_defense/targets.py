@@ -41,7 +41,7 @@ FORBIDDEN_NAMES = (
 # no config may drop or replace its checks (`mia_defense.hydra_guard`).
 HYDRA_CALLBACKS = {
     "launch_dir_on_path": "mia_defense.cli.user_code.LaunchDirOnPath",
-    "check_config": "mia_defense.config.CheckConfigCallback",
+    "check_config": "mia_defense.cli.train.CheckConfigCallback",
     "run_dir_check": "mia_defense.cli.train.RunDirCheck",
     "sweep_summary": "mia_defense.cli.train.SweepSummary",
     "source_check": "mia_defense.cli.attack.SourceCheck",

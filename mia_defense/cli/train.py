@@ -27,7 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.errors import DivergedError, MiaDefenseError
+from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
 
 if TYPE_CHECKING:
@@ -63,6 +63,28 @@ def __getattr__(name: str) -> Any:
 
         return getattr(build, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class CheckConfigCallback(Callback):
+    """Hydra callback: `mia_defense.config.check_config` before Hydra creates a single run's
+    directory.
+
+    Hydra makes the run directory, its ``.hydra/`` copy of the config and the job log before
+    the task function starts; a refused config must leave nothing behind, so the check runs
+    in ``on_run_start`` and a problem ends the process there (one message, exit code 2). The
+    jobs of a sweep are checked one by one in `build_experiment`. The check (which imports
+    torch) is imported here, not when Hydra builds the callback: a sweep refused at its start
+    (``hydra.sweep.dir`` at a run) does not wait for it.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from mia_defense.config import check_config
+
+        try:
+            check_config(config)
+        except ConfigError as exc:
+            log.error("ConfigError: %s", exc)
+            raise SystemExit(EXIT_USER_ERROR) from None
 
 
 class RunDirCheck(Callback):
