@@ -21,6 +21,7 @@ __all__ = [
     "as_labels",
     "check_classes_repeat",
     "check_count",
+    "check_flag",
     "check_seed",
     "duplicate_count",
     "finish_dataset",
@@ -92,6 +93,13 @@ def check_count(value: object, *, key: str) -> None:
     (the Python API passes what it is given: no config check ran first)."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
         raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
+
+
+def check_flag(value: object, *, key: str) -> None:
+    """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is true or false: a loader
+    called from Python takes any object as a flag (``standardize='no'`` standardised)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"dataset.{key}={value!r}: must be true or false")
 
 
 def check_seed(seed: object) -> None:

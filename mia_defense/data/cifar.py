@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mia_defense.data.checks import finish_dataset, require_path
+from mia_defense.data.checks import check_flag, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -194,6 +194,7 @@ def _load(
 ) -> Dataset:
     if split not in _SPLITS:
         raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+    check_flag(normalize, key="normalize")
     root = require_path(path, name=layout.name, expected=_expected(layout))
     images, labels = [], []
     for file in _find_files(root, layout, split):

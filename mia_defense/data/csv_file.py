@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.data.checks import check_count, finish_dataset, require_path
+from mia_defense.data.checks import check_count, check_flag, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.encoding import encode_features, rows_outside_test
 from mia_defense.data.guards import (
@@ -381,6 +381,7 @@ def load_csv(
     """
     check_count(num_classes, key="num_classes")
     check_count(max_samples, key="max_samples")
+    check_flag(standardize, key="standardize")
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")

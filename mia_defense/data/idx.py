@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from mia_defense.data.checks import finish_dataset, require_path
+from mia_defense.data.checks import check_flag, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     check_memory,
@@ -131,6 +131,7 @@ def _load(
 ) -> Dataset:
     if split not in _SPLITS:
         raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+    check_flag(normalize, key="normalize")
     root = require_path(
         path,
         name=name,

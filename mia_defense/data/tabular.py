@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mia_defense.data.checks import check_count, finish_dataset, require_path
+from mia_defense.data.checks import check_count, check_flag, finish_dataset, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -259,6 +259,7 @@ def load_npz(
     """
     check_count(num_classes, key="num_classes")
     check_count(max_samples, key="max_samples")
+    check_flag(standardize, key="standardize")
     if x_key == y_key:
         raise ConfigError(
             f"dataset.x_key and dataset.y_key both name {x_key!r}: the features and the labels "

@@ -16,7 +16,14 @@ import torch
 
 from mia_defense import api
 from mia_defense.cli.report import main as report_main
-from mia_defense.data import load_npz, make_purchase_like, make_texas_like
+from mia_defense.data import (
+    load_cifar10,
+    load_csv,
+    load_mnist,
+    load_npz,
+    make_purchase_like,
+    make_texas_like,
+)
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.observations import Observations
 from mia_defense.store import STORE_SCHEMA, ModelStore
@@ -224,3 +231,22 @@ def test_a_runs_score_files_that_do_not_fit_together_cost_only_its_roc_curve(
     assert "no ROC curve for a" in caplog.text
     assert message in caplog.text
     assert (tmp_path / "out" / "roc.png").is_file()
+
+
+@pytest.mark.parametrize("flag", ["no", "false", 0, None])
+def test_a_loaders_flag_that_is_no_boolean_is_named(tmp_path, flag):
+    # standardize='no' standardised the features (a non-empty string is true)
+    npz, csv = tmp_path / "d.npz", tmp_path / "d.csv"
+    np.savez(npz, x=np.arange(40.0).reshape(20, 2), y=np.arange(20) % 2)
+    csv.write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
+    loaders = {
+        "standardize": [lambda: load_npz(path=npz, standardize=flag),
+                        lambda: load_csv(path=csv, label_column="y", standardize=flag)],
+        "normalize": [lambda: load_mnist(path=tmp_path, normalize=flag),
+                      lambda: load_cifar10(path=tmp_path, normalize=flag)],
+    }
+    for key, calls in loaders.items():
+        message = rf"dataset.{key}={flag!r}: must be true or false"
+        for load in calls:
+            with pytest.raises(ConfigError, match=message):
+                load()
