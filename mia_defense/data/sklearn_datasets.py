@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn import datasets as skdatasets
 
+from mia_defense.data.checks import check_flag
 from mia_defense.data.dataset import Dataset
 
 __all__ = ["load_breast_cancer", "load_digits", "standardise"]
@@ -20,6 +21,7 @@ def standardise(x: np.ndarray) -> np.ndarray:
 
 def load_digits(*, standardize: bool = True) -> Dataset:
     """scikit-learn's 8x8 handwritten digits: 1797 samples, 64 features, 10 classes."""
+    check_flag(standardize, key="standardize")
     bunch = skdatasets.load_digits()
     x = bunch.data.astype(np.float32)
     return Dataset(
@@ -32,6 +34,7 @@ def load_digits(*, standardize: bool = True) -> Dataset:
 
 def load_breast_cancer(*, standardize: bool = True) -> Dataset:
     """scikit-learn's Wisconsin breast cancer data: 569 samples, 30 features, 2 classes."""
+    check_flag(standardize, key="standardize")
     bunch = skdatasets.load_breast_cancer()
     x = bunch.data.astype(np.float32)
     return Dataset(

@@ -17,8 +17,10 @@ import torch
 from mia_defense import api
 from mia_defense.cli.report import main as report_main
 from mia_defense.data import (
+    load_breast_cancer,
     load_cifar10,
     load_csv,
+    load_digits,
     load_mnist,
     load_npz,
     make_purchase_like,
@@ -241,6 +243,8 @@ def test_a_loaders_flag_that_is_no_boolean_is_named(tmp_path, flag):
     csv.write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
     loaders = {
         "standardize": [lambda: load_npz(path=npz, standardize=flag),
+                        lambda: load_digits(standardize=flag),
+                        lambda: load_breast_cancer(standardize=flag),
                         lambda: load_csv(path=csv, label_column="y", standardize=flag)],
         "normalize": [lambda: load_mnist(path=tmp_path, normalize=flag),
                       lambda: load_cifar10(path=tmp_path, normalize=flag)],
