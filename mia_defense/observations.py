@@ -37,10 +37,11 @@ K >= 2) and raise one `DataError` listing every problem, each naming its field.
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -163,7 +164,7 @@ class Observations:
             arrays["metadata"] = np.array(json.dumps(dict(self.metadata)))
         arrays["output_kind"] = np.array(OUTPUT_KINDS[0])
         arrays["schema_version"] = np.array(OBSERVATIONS_VERSION)
-        atomic_write(Path(path), lambda handle: np.savez_compressed(handle, **arrays, **extra))
+        atomic_write(Path(path), lambda handle: _savez(handle, {**arrays, **extra}))
 
     @classmethod
     def load(cls, path: Path) -> Observations:
@@ -247,6 +248,16 @@ class Observations:
         if value is None:
             raise MissingObservationError(f"attack {attack} needs observations.{name}; {fix}")
         return value
+
+
+def _savez(handle: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """``np.savez_compressed(handle, **arrays)`` for any array names: an extra array named
+    ``file`` collided with its first parameter (a TypeError once mia-attack had attacked a
+    file holding one) and one named ``allow_pickle`` was taken as that flag, not saved."""
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for name, value in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
 
 
 # Fields of the format (besides the optional ones in _OPTIONAL): the rest are a writer's extras.

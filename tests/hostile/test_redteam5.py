@@ -27,7 +27,7 @@ from mia_defense.data import (
     make_texas_like,
 )
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.observations import Observations
+from mia_defense.observations import Observations, load_file
 from mia_defense.store import STORE_SCHEMA, ModelStore
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
 from tests.helpers import synthetic_observations
@@ -254,3 +254,27 @@ def test_a_loaders_flag_that_is_no_boolean_is_named(tmp_path, flag):
         for load in calls:
             with pytest.raises(ConfigError, match=message):
                 load()
+
+
+# -- 8. observations files: extra arrays of any name are copied ---------------------------------
+
+def test_extra_arrays_named_like_savez_parameters_are_copied(tmp_path):
+    # mia-attack copies a file's extra arrays into its run: one named 'file' was a raw
+    # TypeError (savez_compressed's first parameter) once the attack had run, and one named
+    # 'allow_pickle' was taken as that flag and dropped
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    source, copy = tmp_path / "in.npz", tmp_path / "out.npz"
+    fields = {"log_probs": obs.log_probs, "masks": obs.masks, "labels": obs.labels,
+              "schema_version": np.array(2), "file": np.arange(3),
+              "allow_pickle": np.array([False])}  # fmt: skip
+    with zipfile.ZipFile(source, "w") as archive:
+        for name, value in fields.items():
+            buffer = io.BytesIO()
+            np.save(buffer, value)
+            archive.writestr(f"{name}.npy", buffer.getvalue())
+    loaded, extras = load_file(source)
+    assert sorted(extras) == ["allow_pickle", "file"]
+    loaded.save(copy, **extras)
+    again, copied = load_file(copy)
+    np.testing.assert_equal(copied, extras)
+    np.testing.assert_array_equal(again.log_probs, obs.log_probs)
