@@ -50,6 +50,9 @@ OWN_CALLBACKS = {
 # The logging classes a Hydra logging config may name: `logging`'s handlers, formatters and
 # filters (not `logging.config`, which reads and listens for configs), or any module the
 # ``_target_`` policy allows (e.g. colorlog's formatter).
+# The nodes of ``hydra`` that Hydra builds objects from.
+_BUILT = ("callbacks", "sweeper", "launcher", "hydra_logging", "job_logging")
+_MAX_DEPTH = 100
 _LOGGING_PREFIXES = ("logging.",)
 _LOGGING_REFUSED = ("logging.config",)
 
@@ -63,22 +66,23 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
     hydra = config._get_node("hydra") if "hydra" in config else None
     if not isinstance(hydra, DictConfig):
         return
+    # as Hydra will build them: every interpolation resolved (``evil: ${stash}``, with stash
+    # a node of the run's config, is the node it names)
+    nodes = {key: _plain(hydra._get_node(key), f"hydra.{key}") for key in _BUILT if key in hydra}
     problems: list[str] = []
-    callbacks = hydra._get_node("callbacks") if "callbacks" in hydra else None
-    if isinstance(callbacks, DictConfig):
+    callbacks = nodes.get("callbacks")
+    if isinstance(callbacks, dict):
         problems += forbidden_target_problems(callbacks, "hydra.callbacks")
     if config_name is not None:
         required = OWN_CALLBACKS.get(config_name, OWN_CALLBACKS["config"])
         problems += _missing_own_callbacks(callbacks, required)
     for plugin in ("sweeper", "launcher"):
-        node = hydra._get_node(plugin) if plugin in hydra else None
-        if isinstance(node, DictConfig):  # its own _target_ Hydra keeps to hydra_plugins
+        node = nodes.get(plugin)
+        if isinstance(node, dict):  # its own _target_ Hydra keeps to hydra_plugins
             for key in (k for k in node if k != "_target_"):
-                child = node._get_node(key)
-                if isinstance(child, (DictConfig, ListConfig)):
-                    problems += forbidden_target_problems(child, f"hydra.{plugin}.{key}")
+                problems += forbidden_target_problems(node[key], f"hydra.{plugin}.{key}")
     for part in ("hydra_logging", "job_logging"):
-        for where, name in _logging_callables(hydra.get(part), f"hydra.{part}"):
+        for where, name in _logging_callables(nodes.get(part), f"hydra.{part}"):
             if name.startswith(_LOGGING_REFUSED) or (
                 not name.startswith(_LOGGING_PREFIXES) and target_is_forbidden(name)
             ):
@@ -91,6 +95,29 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
         raise HydraConfigError("hydra config: " + "; ".join(problems))
 
 
+def _plain(node: Any, path: str, depth: int = 0) -> Any:
+    """``node`` as plain dicts and lists with each interpolation resolved where it sits in
+    its config; one that cannot be resolved yet (``${hydra:...}`` before the job starts) is
+    left as its text."""
+    if depth > _MAX_DEPTH:
+        raise HydraConfigError(f"hydra config: {path}: nested more than {_MAX_DEPTH} deep, or "
+                               "an interpolation that names a node holding it")  # fmt: skip
+    if isinstance(node, DictConfig):
+        keys: list[Any] = list(node)
+    elif isinstance(node, ListConfig):
+        keys = list(range(len(node)))
+    else:
+        return node
+    plain: dict[str, Any] = {}
+    for key in keys:
+        try:
+            value = node[key]
+        except Exception:
+            value = node._get_node(key)._value()
+        plain[str(key)] = _plain(value, f"{path}.{key}", depth + 1)
+    return list(plain.values()) if isinstance(node, ListConfig) else plain
+
+
 def _missing_own_callbacks(callbacks: Any, required: Sequence[str]) -> list[str]:
     """A problem line for each callback of ``required`` that ``callbacks`` lacks or
     replaces."""
@@ -99,8 +126,8 @@ def _missing_own_callbacks(callbacks: Any, required: Sequence[str]) -> list[str]
     problems = []
     for name in required:
         target = HYDRA_CALLBACKS[name]
-        node = callbacks.get(name) if isinstance(callbacks, DictConfig) else None
-        found = node.get("_target_") if isinstance(node, DictConfig) else None
+        node = callbacks.get(name) if isinstance(callbacks, dict) else None
+        found = node.get("_target_") if isinstance(node, dict) else None
         if found != target:
             problems.append(
                 f"hydra.callbacks.{name}: mia-defense's own callback ({target}) is "
@@ -114,22 +141,16 @@ def _missing_own_callbacks(callbacks: Any, required: Sequence[str]) -> list[str]
 
 def _logging_callables(node: Any, path: str) -> Iterator[tuple[str, str]]:
     """``(key, dotted name)`` of every ``class`` and ``()`` in a `logging.config`
-    dictionary, at any depth."""
-    if isinstance(node, DictConfig):
-        for key in node:
-            child = node._get_node(key)
-            where = f"{path}.{key}"
+    dictionary (plain, resolved), at any depth."""
+    if isinstance(node, dict):
+        for key, value in node.items():
             if key in ("class", "()"):
-                try:
-                    value = node[key]
-                except Exception:  # an interpolation that cannot resolve: not a name
-                    value = None
-                yield where, str(value)
-            elif isinstance(child, (DictConfig, ListConfig)):
-                yield from _logging_callables(child, where)
-    elif isinstance(node, ListConfig):
-        for i in range(len(node)):
-            yield from _logging_callables(node._get_node(i), f"{path}[{i}]")
+                yield f"{path}.{key}", str(value)
+            else:
+                yield from _logging_callables(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _logging_callables(value, f"{path}[{i}]")
 
 
 def guard_config_loading() -> None:

@@ -77,22 +77,25 @@ def target_is_forbidden(name: str) -> bool:
 
 
 def forbidden_target_problems(node: Any, path: str) -> list[str]:
-    """A problem line for every ``_target_`` under ``node`` (named from ``path``; a config's
-    own ``hydra`` node is left out at the top), at any depth, that the policy refuses:
-    Hydra's instantiate builds nested ones too. Interpolations resolve where ``node`` sits
-    in its config."""
-    if isinstance(node, ListConfig):
+    """A problem line for every ``_target_`` under ``node`` (a config node, or plain dicts and
+    lists; named from ``path``; a config's own ``hydra`` node is left out at the top), at any
+    depth, that the policy refuses: Hydra's instantiate builds nested ones too. A node's
+    ``_target_`` given by interpolation is resolved where the node sits in its config; a
+    node that is an interpolation is checked where it is defined (pass plain containers,
+    resolved, to check it here)."""
+    if isinstance(node, (ListConfig, list)):
         items: list[tuple[str, str]] = [(str(i), f"{path}[{i}]") for i in range(len(node))]
-    elif isinstance(node, DictConfig):
+    elif isinstance(node, (DictConfig, dict)):
         keys = [str(k) for k in node if not (path == "" and k == "hydra")]
         items = [(k, f"{path}.{k}" if path else k) for k in keys]
     else:
         return []
     problems = []
     for key, full in items:
+        index: int | str = int(key) if isinstance(node, (ListConfig, list)) else key
         try:
-            child = node._get_node(int(key) if isinstance(node, ListConfig) else key)
-            value = node[int(key)] if isinstance(node, ListConfig) else node[key]
+            child = node._get_node(index) if isinstance(node, (DictConfig, ListConfig)) else None
+            value = node[index]  # type: ignore[index]
         except Exception:  # unresolvable: the config check names it where it is checked
             continue
         if key == "_target_" and isinstance(value, str):
@@ -104,7 +107,7 @@ def forbidden_target_problems(node: Any, path: str) -> list[str]:
                     "run when the run builds it). Point it at a class or function of "
                     "mia_defense, torch or your own module"
                 )
-        elif child is not None and not child._is_interpolation():
+        elif child is None or not child._is_interpolation():  # (plain containers: resolved)
             problems += forbidden_target_problems(value, full)
     return problems
 

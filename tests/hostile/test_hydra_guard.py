@@ -47,6 +47,22 @@ callbacks:
     assert "Traceback" not in done.stderr
 
 
+def test_a_callback_given_by_interpolation_is_checked_as_hydra_builds_it(tmp_path):
+    # `evil: ${stash}` is no _target_ where it stands: the walk passed it by, and the
+    # callback Hydra built from the node it names copied the file before check_config
+    # refused `stash` itself
+    flag = tmp_path / "flag"
+    path = experiment(tmp_path / "conf", "evil", "callbacks:\n  evil: ${stash}")
+    stash = f"stash:\n  _target_: shutil.copy\n  src: {__file__}\n  dst: {flag}\n"
+    file = tmp_path / "conf" / "experiment" / "evil.yaml"
+    file.write_text(file.read_text() + stash)
+    done = mia_train(path, "+experiment=evil", "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "hydra.callbacks.evil._target_='shutil.copy'" in done.stderr
+    assert not flag.exists()
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_sweep_from_an_experiment_file_is_refused_too(tmp_path):
     flag = tmp_path / "flag"
     path = experiment(tmp_path / "conf", "evil", f"""
