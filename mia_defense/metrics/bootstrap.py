@@ -68,21 +68,70 @@ def _sorted_weighted_roc(
     float32 (a third of the bootstrap's time went to them), and every figure is a whole
     number, exact, until the AUC's one division.
     """
+    ends = np.append(scores[1:] != scores[:-1], True)  # the last sample of each run of ties
+    tied = ~(ends & np.append(True, ends[:-1]))  # in a run of two or more equal scores
+    if tied.sum() > ends.sum():
+        # Mostly ties (RMIA's, label-only's few distinct scores): the curve's points only.
+        return _grouped_weighted_roc(ends, member_w, other_w, fprs)
     tp = np.cumsum(member_w, axis=1, out=member_w)
-    last_of_tie = np.append(scores[1:] != scores[:-1], True)
     positives = np.maximum(tp[:, -1].astype(np.float64), 1e-12)
-    if last_of_tie.all():
-        # Without ties a non-member at i is beaten by exactly the members up to i.
-        beaten = np.einsum("bm,bm->b", other_w, tp).astype(np.float64)
+    # A non-member at i is beaten by the members up to i; in a run of ties that count
+    # depends on the run's order, so each run's share is replaced by the trapezoid's
+    # (`_ties_correction`, on the tied samples only: a few percent of most attacks').
+    beaten = np.einsum("bm,bm->b", other_w, tp)
+    if tied.any():
+        beaten = (2 * beaten + _ties_correction(other_w, tp, tied, ends)).astype(np.float64) / 2
+    else:
+        beaten = beaten.astype(np.float64)
     fp = np.cumsum(other_w, axis=1, out=other_w)
+    positions = np.arange(len(scores))
+    last_end = np.maximum.accumulate(np.where(ends, positions, -1))
+    return _auc_and_tprs(beaten, tp, fp, fprs, positives, last_end)
+
+
+def _ties_correction(
+    other_w: np.ndarray, tp: np.ndarray, tied: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """[B] twice the pairs a non-member of each run of ties loses, the trapezoid's share
+    (``w (tp_end + tp_before)``, ``w`` the run's non-member weight), less what the
+    per-sample count gave them (``2 Σ w_j tp_j``): whole numbers."""
+    where = np.flatnonzero(tied)
+    starts = np.flatnonzero(np.append(True, ends[where[:-1]]))  # a run's first, in ``where``
+    first, last = where[starts], where[np.append(starts[1:] - 1, len(where) - 1)]
+    weight = other_w[:, where]
+    runs = np.add.reduceat(weight, starts, axis=1)
+    counted = np.einsum("bm,bm->b", weight, tp[:, where])
+    before = np.where(first > 0, tp[:, np.maximum(first - 1, 0)], 0)
+    return np.einsum("bm,bm->b", runs, tp[:, last] + before) - 2 * counted
+
+
+def _grouped_weighted_roc(
+    ends: np.ndarray, member_w: np.ndarray, other_w: np.ndarray, fprs: Sequence[float]
+) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+    """`_sorted_weighted_roc` on the ROC's points only, the ends of the runs of ties:
+    trapezoids between them, a tied member and non-member counting half."""
+    tp = np.cumsum(member_w, axis=1, out=member_w)[:, ends]
+    fp = np.cumsum(other_w, axis=1, out=other_w)[:, ends]
+    positives = np.maximum(tp[:, -1].astype(np.float64), 1e-12)
+    width = np.diff(fp, axis=1, prepend=0)
+    height = tp.copy()
+    height[:, 1:] += tp[:, :-1]
+    beaten = np.einsum("bm,bm->b", width, height).astype(np.float64) / 2
+    return _auc_and_tprs(beaten, tp, fp, fprs, positives, np.arange(tp.shape[1]))
+
+
+def _auc_and_tprs(
+    beaten: np.ndarray,
+    tp: np.ndarray,
+    fp: np.ndarray,
+    fprs: Sequence[float],
+    positives: np.ndarray,
+    last_end: np.ndarray,
+) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+    """AUC [B] from the pairs each resample's members win (``beaten``) and TPR@FPR [B]
+    from its running counts ``tp``, ``fp`` [B, M]; ``last_end`` [M] is the last ROC point
+    at or before each column (the end of a run of ties), -1 before the first."""
     negatives = np.maximum(fp[:, -1].astype(np.float64), 1e-12)
-    if not last_of_tie.all():
-        # Trapezoids between tie groups: a tied member and non-member count half.
-        tp, fp = tp[:, last_of_tie], fp[:, last_of_tie]
-        width = np.diff(fp, axis=1, prepend=0)
-        height = tp.copy()
-        height[:, 1:] += tp[:, :-1]
-        beaten = np.einsum("bm,bm->b", width, height).astype(np.float64) / 2
     # A resample of one class only (a few records, one target) has no ROC: NaN, left out
     # of the percentiles (its AUC read 0 and its TPR 1, a perfect attack's AUC [0, 1]).
     one_class = (tp[:, -1] == 0) | (fp[:, -1] == 0)
@@ -90,10 +139,12 @@ def _sorted_weighted_roc(
     # FPR is non-decreasing along a row: the last reachable point has the highest TPR. An
     # FPR of exactly the target counts, as in `tpr_at_fpr` (float32 ROC arrays put 8/8000
     # above 0.001 and left such points out). fp holds whole numbers, so fp <= limit is
-    # fp <= floor(limit): an int64 search, without a float64 copy of the row.
+    # fp <= floor(limit): an int64 search, without a float64 copy of the row. The last
+    # column within the limit lies in a run of ties whose end may not: the point before.
     limits = np.floor([(target + 1e-12) * negatives for target in fprs]).astype(np.int64)
     last = np.stack([np.searchsorted(row, limit, side="right")
                      for row, limit in zip(fp, limits.T, strict=True)], axis=1) - 1
+    last = np.where(last >= 0, last_end[np.maximum(last, 0)], -1)
     rows = np.arange(len(tp))
     tprs = {}
     for target, reach in zip(fprs, last, strict=True):

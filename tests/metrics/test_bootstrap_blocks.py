@@ -65,3 +65,27 @@ def test_many_resamples_of_few_scores_are_drawn_block_by_block(monkeypatch):
     assert ci.num_resamples == 5000
     draws = 5000 * scores.size * 8
     assert peak < draws / 2, (peak, draws)
+
+
+@pytest.mark.parametrize("tied", [0.0, 0.03, 0.4, 0.7, 1.0])
+def test_few_ties_corrected_per_run_equal_the_curve_of_run_ends(tied):
+    """With few ties the pairs are counted per sample and each run of ties corrected to its
+    trapezoid (`_ties_correction`); the curve of the runs' ends (`_grouped_weighted_roc`,
+    what every tie took before) gives the same AUC and TPR bit for bit."""
+    rng = np.random.default_rng(int(tied * 10))
+    scores = np.sort(rng.normal(size=3000))[::-1]
+    some = rng.random(3000) < tied
+    scores = np.where(some, np.round(scores, 1), scores)  # runs of ties among the others
+    scores = np.sort(scores)[::-1]
+    truth = rng.random(3000) < 0.5
+    weights = rng.integers(0, 4, (6, 3000))
+    weights[0] = 0  # a resample of nothing: one class, NaN
+    weights[1, :5] = 7
+    member, other = np.where(truth, weights, 0), np.where(truth, 0, weights)
+    ends = np.append(scores[1:] != scores[:-1], True)
+    fprs = (0.1, 0.01, 0.001)
+    got = bootstrap._sorted_weighted_roc(scores, member.copy(), other.copy(), fprs)
+    want = bootstrap._grouped_weighted_roc(ends, member.copy(), other.copy(), fprs)
+    assert got[0].tobytes() == want[0].tobytes()
+    assert all(got[1][f].tobytes() == want[1][f].tobytes() for f in fprs)
+    assert np.isnan(got[0][0]) and np.isfinite(got[0][1:]).all()
