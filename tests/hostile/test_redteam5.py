@@ -278,3 +278,20 @@ def test_extra_arrays_named_like_savez_parameters_are_copied(tmp_path):
     again, copied = load_file(copy)
     np.testing.assert_equal(copied, extras)
     np.testing.assert_array_equal(again.log_probs, obs.log_probs)
+
+
+# -- 9. CSV columns with a large offset: standardised without losing their digits -------------
+
+def test_csv_numbers_beyond_float32_digits_keep_them_when_standardised(tmp_path):
+    # the values became float32 (24 bits) before they were standardised: dates written as
+    # 20240101 lost their odd days, timestamps 1.7e9 + seconds became one constant feature
+    days = 20240101 + np.arange(40)
+    seconds = 1_700_000_000 + np.arange(40)
+    path = tmp_path / "d.csv"
+    path.write_text("day,time,y\n" + "".join(
+        f"{d},{t},{i % 2}\n" for i, (d, t) in enumerate(zip(days, seconds, strict=True))))
+    x = load_csv(path=path, label_column="y").x
+    for j, column in enumerate((days, seconds)):
+        expected = (column - column.mean()) / column.std()
+        np.testing.assert_allclose(x[:, j], expected, atol=1e-5)
+    assert len(np.unique(x[:, 0])) == 40
