@@ -164,7 +164,7 @@ class ModelStore:
         path = self.root / f"{digest}.lock"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
         except OSError as exc:
             raise DataError(
                 f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "
@@ -172,6 +172,10 @@ class ModelStore:
                 "every run's models itself"
             ) from None
         try:
+            problem = _not_regular(path)  # a FIFO or /dev/null: ftruncate's raw OSError
+            if problem:
+                raise DataError(f"model store lock {path}: {problem}; delete it (the store "
+                                "makes its own), or set cache_dir=null")
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

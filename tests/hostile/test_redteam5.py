@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import zipfile
 
 import numpy as np
@@ -295,3 +296,16 @@ def test_csv_numbers_beyond_float32_digits_keep_them_when_standardised(tmp_path)
         expected = (column - column.mean()) / column.std()
         np.testing.assert_allclose(x[:, j], expected, atol=1e-5)
     assert len(np.unique(x[:, 0])) == 40
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/null"])
+def test_a_store_lock_that_is_no_regular_file_is_named(tmp_path, kind):
+    # the lock was opened and truncated as a file: a raw OSError (EINVAL) from ftruncate
+    store, digest = ModelStore(tmp_path / "store"), "1" * 64
+    store.root.mkdir()
+    lock = store.root / f"{digest}.lock"
+    os.mkfifo(lock) if kind == "fifo" else lock.symlink_to("/dev/null")
+    with pytest.raises(DataError, match=rf"model store lock {lock}: .* not a regular file; "
+                                        "delete it"):
+        store.train_once((digest, {}), lambda: None, checkpoint_dir=tmp_path / "ckpt",
+                         fingerprint="f", num_models=2, stage="model")
