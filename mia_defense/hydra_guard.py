@@ -50,8 +50,6 @@ OWN_CALLBACKS = {
 # The logging classes a Hydra logging config may name: `logging`'s handlers, formatters and
 # filters (not `logging.config`, which reads and listens for configs), or any module the
 # ``_target_`` policy allows (e.g. colorlog's formatter).
-# The nodes of ``hydra`` that Hydra builds objects from.
-_BUILT = ("callbacks", "sweeper", "launcher", "hydra_logging", "job_logging")
 _MAX_DEPTH = 100
 _LOGGING_PREFIXES = ("logging.",)
 _LOGGING_REFUSED = ("logging.config",)
@@ -68,19 +66,18 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
         return
     # as Hydra will build them: every interpolation resolved (``evil: ${stash}``, with stash
     # a node of the run's config, is the node it names)
-    nodes = {key: _plain(hydra._get_node(key), f"hydra.{key}") for key in _BUILT if key in hydra}
-    problems: list[str] = []
+    nodes = _plain(hydra, "hydra")
     callbacks = nodes.get("callbacks")
-    if isinstance(callbacks, dict):
-        problems += forbidden_target_problems(callbacks, "hydra.callbacks")
+    problems: list[str] = []
     if config_name is not None:
         required = OWN_CALLBACKS.get(config_name, OWN_CALLBACKS["config"])
         problems += _missing_own_callbacks(callbacks, required)
-    for plugin in ("sweeper", "launcher"):
-        node = nodes.get(plugin)
-        if isinstance(node, dict):  # its own _target_ Hydra keeps to hydra_plugins
-            for key in (k for k in node if k != "_target_"):
-                problems += forbidden_target_problems(node[key], f"hydra.{plugin}.{key}")
+    for plugin in ("sweeper", "launcher"):  # their own _target_ Hydra keeps to hydra_plugins
+        if isinstance(nodes.get(plugin), dict):
+            nodes[plugin] = {k: v for k, v in nodes[plugin].items() if k != "_target_"}
+    # every other node: callbacks, a plugin's objects, and what a run's config could take
+    # from here by ``${hydra:...}``
+    problems += forbidden_target_problems(nodes, "hydra")
     for part in ("hydra_logging", "job_logging"):
         for where, name in _logging_callables(nodes.get(part), f"hydra.{part}"):
             if name.startswith(_LOGGING_REFUSED) or (

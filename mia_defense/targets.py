@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 FORBIDDEN_MODULES = frozenset(sys.stdlib_module_names) | {"hydra", "omegaconf"}
+# Deeper than any config of a run; a node that holds an interpolation of itself is endless.
+_MAX_DEPTH = 100
 FORBIDDEN_NAMES = (
     "torch.hub", "torch.serialization", "torch.load", "torch.save", "torch.jit.load",
     "torch.package", "torch.utils.cpp_extension", "numpy.load", "numpy.save", "numpy.savez",
@@ -76,13 +78,13 @@ def target_is_forbidden(name: str) -> bool:
     return is_forbidden(name, target)
 
 
-def forbidden_target_problems(node: Any, path: str) -> list[str]:
+def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]:
     """A problem line for every ``_target_`` under ``node`` (a config node, or plain dicts and
     lists; named from ``path``; a config's own ``hydra`` node is left out at the top), at any
-    depth, that the policy refuses: Hydra's instantiate builds nested ones too. A node's
-    ``_target_`` given by interpolation is resolved where the node sits in its config; a
-    node that is an interpolation is checked where it is defined (pass plain containers,
-    resolved, to check it here)."""
+    depth, that the policy refuses: Hydra's instantiate builds nested ones too.
+    Interpolations are resolved where ``node`` sits in its config, and the nodes they
+    resolve to are checked where they are used (``x: ${oc.create:'{_target_: ...}'}``
+    names its target nowhere else)."""
     if isinstance(node, (ListConfig, list)):
         items: list[tuple[str, str]] = [(str(i), f"{path}[{i}]") for i in range(len(node))]
     elif isinstance(node, (DictConfig, dict)):
@@ -94,7 +96,6 @@ def forbidden_target_problems(node: Any, path: str) -> list[str]:
     for key, full in items:
         index: int | str = int(key) if isinstance(node, (ListConfig, list)) else key
         try:
-            child = node._get_node(index) if isinstance(node, (DictConfig, ListConfig)) else None
             value = node[index]  # type: ignore[index]
         except Exception:  # unresolvable: the config check names it where it is checked
             continue
@@ -107,8 +108,11 @@ def forbidden_target_problems(node: Any, path: str) -> list[str]:
                     "run when the run builds it). Point it at a class or function of "
                     "mia_defense, torch or your own module"
                 )
-        elif child is None or not child._is_interpolation():  # (plain containers: resolved)
-            problems += forbidden_target_problems(value, full)
+        elif depth < _MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)
+            problems += forbidden_target_problems(value, full, depth + 1)
+        elif isinstance(value, (DictConfig, ListConfig, dict, list)):
+            problems.append(f"{full}: nested more than {_MAX_DEPTH} deep, or an interpolation "
+                            "that names a node holding it: no config of a run is")  # fmt: skip
     return problems
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.errors import ConfigError
-from tests.helpers import mia_attack, mia_train, synthetic_observations
+from tests.helpers import FAST, mia_attack, mia_train, synthetic_observations
 
 REFUSED = ": not a dataset, model, defense, release, attack or optimiser; a _target_ may " \
     "not name the standard library"
@@ -59,6 +59,21 @@ def test_a_callback_given_by_interpolation_is_checked_as_hydra_builds_it(tmp_pat
     done = mia_train(path, "+experiment=evil", "hydra.run.dir=run", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "hydra.callbacks.evil._target_='shutil.copy'" in done.stderr
+    assert not flag.exists()
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_target_made_by_an_interpolation_is_checked_where_it_is_used(tmp_path):
+    # ${oc.create:'{_target_: ...}'} names its target nowhere in the config: the walk
+    # passed it by, and the attack stage called shutil.copy (then refused the str it built)
+    flag = tmp_path / "flag"
+    path = experiment(tmp_path / "conf", "evil", "job:\n  chdir: false")
+    made = f"{{_target_: shutil.copy, src: {__file__}, dst: {flag}}}"
+    file = tmp_path / "conf" / "experiment" / "evil.yaml"
+    file.write_text(file.read_text() + f"attack:\n  attacks:\n    x: \"${{oc.create:'{made}'}}\"\n")
+    done = mia_train(path, "+experiment=evil", "hydra.run.dir=run", *FAST, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"attack.attacks.x._target_='shutil.copy'{REFUSED}" in done.stderr
     assert not flag.exists()
     assert not (tmp_path / "run").exists()
 
