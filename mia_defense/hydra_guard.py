@@ -24,6 +24,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import yaml
 from hydra.errors import CompactHydraException
 from omegaconf import DictConfig, ListConfig
 
@@ -161,7 +162,16 @@ def guard_config_loading() -> None:
 
     @functools.wraps(load)
     def load_configuration(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> DictConfig:
-        config = load(self, *args, **kwargs)
+        try:
+            config = load(self, *args, **kwargs)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:  # (Hydra gives a traceback)
+            said = " ".join(str(exc).split())
+            overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
+            raise HydraConfigError(
+                f"a config file cannot be read as YAML ({said}); fix or remove that file (the "
+                f"primary config {args[0] if args else kwargs.get('config_name')!r} or one "
+                f"that the overrides {list(overrides or [])} select)"
+            ) from None
         config_name = args[0] if args else kwargs.get("config_name")
         refuse_code_in_hydra(config, config_name)
         return config

@@ -251,3 +251,20 @@ def test_the_refusal_is_a_config_error_for_the_python_api():
             compose(config_name="config",
                     overrides=["+hydra.callbacks.x={_target_: os.remove, path: nowhere}"],
                     return_hydra_config=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"# @package _global_\nfoo: {a: b\n  c: d: e\n", "broken.yaml\", line 3"),
+    (bytes(range(128, 256)), "'utf-8' codec can't decode"),
+])  # fmt: skip
+def test_a_config_file_that_is_no_yaml_is_one_config_error(tmp_path, content, said):
+    # Hydra printed yaml's (or the codec's) traceback through its defaults-list internals
+    (tmp_path / "conf" / "experiment").mkdir(parents=True)
+    (tmp_path / "conf" / "experiment" / "broken.yaml").write_bytes(content)
+    done = mia_train(f"hydra.searchpath=[file://{tmp_path / 'conf'}]", "+experiment=broken",
+                     "--cfg", "job", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("ConfigError: a config file cannot be read as YAML (")
+    assert said in done.stderr and "fix or remove that file" in done.stderr
+    assert "+experiment=broken" in done.stderr
+    assert "Traceback" not in done.stderr
