@@ -52,6 +52,11 @@ OWN_CALLBACKS = {
 # filters (not `logging.config`, which reads and listens for configs), or any module the
 # ``_target_`` policy allows (e.g. colorlog's formatter).
 _MAX_DEPTH = 100
+# The nodes of Hydra's config that may hold nodes of any shape (the others are typed: strings,
+# numbers, lists of strings), so the only ones that can name code: what Hydra builds its
+# callbacks, plugins' objects and logging from, or what ``${hydra:...}`` could hand a run.
+# (Resolving the others would import the sweep's directory naming, which imports torch.)
+_BUILT = ("callbacks", "sweeper", "launcher", "hydra_logging", "job_logging")
 _LOGGING_PREFIXES = ("logging.",)
 _LOGGING_REFUSED = ("logging.config",)
 
@@ -67,7 +72,7 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
         return
     # as Hydra will build them: every interpolation resolved (``evil: ${stash}``, with stash
     # a node of the run's config, is the node it names)
-    nodes = _plain(hydra, "hydra")
+    nodes = {key: _plain(hydra._get_node(key), f"hydra.{key}") for key in _BUILT if key in hydra}
     callbacks = nodes.get("callbacks")
     problems: list[str] = []
     if config_name is not None:
@@ -76,8 +81,6 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
     for plugin in ("sweeper", "launcher"):  # their own _target_ Hydra keeps to hydra_plugins
         if isinstance(nodes.get(plugin), dict):
             nodes[plugin] = {k: v for k, v in nodes[plugin].items() if k != "_target_"}
-    # every other node: callbacks, a plugin's objects, and what a run's config could take
-    # from here by ``${hydra:...}``
     problems += forbidden_target_problems(nodes, "hydra")
     for part in ("hydra_logging", "job_logging"):
         for where, name in _logging_callables(nodes.get(part), f"hydra.{part}"):
