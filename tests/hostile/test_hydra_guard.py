@@ -27,17 +27,16 @@ def experiment(root: Path, name: str, hydra_yaml: str) -> str:
     return f"hydra.searchpath=[file://{root}]"
 
 
+def copying_callback(flag: Path) -> str:
+    """``hydra:`` lines of a callback that copies this file to ``flag`` when Hydra builds it."""
+    return f"callbacks:\n  evil:\n    _target_: shutil.copy\n    src: {__file__}\n    dst: {flag}"
+
+
 def test_a_callback_set_by_an_experiment_file_is_refused_before_hydra_builds_it(tmp_path):
     # Hydra instantiated hydra.callbacks from the file right after composing: the file was
     # copied, then the run went on (the command-line check sees overrides only)
     flag = tmp_path / "flag"
-    path = experiment(tmp_path / "conf", "evil", f"""
-callbacks:
-  evil:
-    _target_: shutil.copy
-    src: {__file__}
-    dst: {flag}
-""")
+    path = experiment(tmp_path / "conf", "evil", copying_callback(flag))
     done = mia_train(path, "+experiment=evil", "hydra.run.dir=run", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert f"ConfigError: hydra config: hydra.callbacks.evil._target_='shutil.copy'{REFUSED}" \
@@ -179,13 +178,7 @@ job_logging:
 def test_mia_attack_checks_hydra_nodes_from_a_file_and_keeps_its_own_checks(tmp_path):
     flag = tmp_path / "flag"
     synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")
-    path = experiment(tmp_path / "conf", "evil", f"""
-callbacks:
-  evil:
-    _target_: shutil.copy
-    src: {__file__}
-    dst: {flag}
-""")
+    path = experiment(tmp_path / "conf", "evil", copying_callback(flag))
     done = mia_attack("o.npz", path, "+experiment=evil", "hydra.run.dir=out", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "hydra.callbacks.evil._target_='shutil.copy'" in done.stderr
