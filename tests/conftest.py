@@ -1,5 +1,6 @@
 """Shared fixtures: the real Hydra config, composed and shrunk for tests, and finished runs
-that several tests read (session-scoped: each is trained once per test session)."""
+that several tests read (session-scoped: each is trained once per test session, whichever
+pytest-xdist worker asks first: see `built_once`)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from omegaconf import DictConfig
 
 from mia_defense.config import register_configs
 from mia_defense.tracking import read_json
-from tests.helpers import FAST, LEAN_ATTACKS, OVERFIT, mia_train
+from tests.helpers import FAST, LEAN_ATTACKS, OVERFIT, built_once, mia_train
 
 if TYPE_CHECKING:
     from mia_defense.experiment import RunResult
 
 torch.set_num_threads(1)
 register_configs()
+
 
 TINY = [
     "plan.num_models=4",
@@ -72,20 +74,21 @@ def _finished_run(run_dir: Path, *overrides: str) -> FinishedRun:
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
     """The tiny default run (`TINY`: every attack, bootstrap included), trained once."""
-    return _finished_run(tmp_path_factory.mktemp("tiny_run"))
+    return built_once(tmp_path_factory, "tiny_run", _finished_run)
 
 
 @pytest.fixture(scope="session")
 def fast_run(tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
     """The tiny run with `tests.helpers.FAST` (one epoch, no attack extras), trained once."""
-    return _finished_run(tmp_path_factory.mktemp("fast_run"), *FAST)
+    return built_once(tmp_path_factory, "fast_run", lambda d: _finished_run(d, *FAST))
 
 
 @pytest.fixture(scope="session")
 def overfit_run(tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
     """`tests.helpers.OVERFIT` (8 wide MLPs, 60 epochs on 100 members each: train accuracy
     1.0) with the lean attack stage, undefended, trained once."""
-    return _finished_run(tmp_path_factory.mktemp("overfit_run"), *OVERFIT, *LEAN_ATTACKS)
+    return built_once(tmp_path_factory, "overfit_run",
+                      lambda d: _finished_run(d, *OVERFIT, *LEAN_ATTACKS))  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +96,10 @@ def optuna_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished two-trial Optuna search of tiny runs (``hparams_search=optuna_tradeoff``),
     run once through `mia-train -m` for the tests that read it; its directory is
     ``optuna`` under the folder it was started from. Read-only."""
-    cwd = tmp_path_factory.mktemp("optuna")
+    return built_once(tmp_path_factory, "optuna", _optuna_sweep)
+
+
+def _optuna_sweep(cwd: Path) -> Path:
     done = mia_train(
         "-m", "hparams_search=optuna_tradeoff", "plan.num_models=2", "plan.population_size=200",
         "attack.bootstrap=0", "progress=false", "figures=false", "hydra.sweeper.n_trials=2",

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import logging
 import os
+import pickle
 import signal
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 import numpy as np
+import pytest
 import torch
 
 from mia_defense.observations import Observations
@@ -162,3 +167,25 @@ def within(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+T = TypeVar("T")
+
+
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], T]) -> T:
+    """``build(folder)`` once per test session, ``folder`` a new directory: under
+    pytest-xdist, by the first worker to ask, under a lock; the others wait for it and get a
+    copy of its (pickled) value, the folder it built in included. Each worker would otherwise
+    train the same runs again (the scheduler splits most modules across the workers, and
+    session fixtures serve several). Read the folder, never write into it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return build(factory.mktemp(name))
+    shared = factory.getbasetemp().parent  # the session's folder, above each worker's own
+    done = shared / f"built-{name}.pickle"
+    with open(shared / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        value = build(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=shared)))
+        done.write_bytes(pickle.dumps(value))
+        return value

@@ -15,6 +15,7 @@ from mia_defense.metrics import roc_metrics
 from mia_defense.observations import Observations
 from mia_defense.plan import make_plan
 from mia_defense.tracking import read_json
+from tests.helpers import built_once
 
 NUM_CANARIES = 40
 
@@ -22,13 +23,17 @@ NUM_CANARIES = 40
 @pytest.fixture(scope="module")
 def overfit_run(tmp_path_factory):
     """The default experiment (16 MLPs on digits, train accuracy ~1, test ~0.95) with 40
-    mislabeled canaries; a few seconds on one core."""
-    run_dir = tmp_path_factory.mktemp("overfit")
+    mislabeled canaries; a few seconds on one core, once per test session."""
+    return built_once(tmp_path_factory, "pipeline_overfit_run", _overfit_run)
+
+
+def _overfit_run(run_dir):
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         cfg = compose(
             "config",
             overrides=[
                 "progress=false",
+                "figures=false",  # TensorBoard's figures: not read here
                 "attack.bootstrap=50",
                 "attack.queries.num_augmented=2",
                 f"attack.canaries.num={NUM_CANARIES}",

@@ -23,7 +23,7 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import Observations
 from mia_defense.tracking import read_json
-from tests.helpers import mia_attack, synthetic_observations
+from tests.helpers import built_once, mia_attack, synthetic_observations
 
 BIN = Path(sys.executable).parent
 # One tiny run's attack settings, given to mia-train and mia-attack alike.
@@ -51,10 +51,13 @@ def _digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory) -> Path:
     """A finished mia-train run (K=4, 2 epochs, 200 records, white-box and queries on)."""
-    run_dir = tmp_path_factory.mktemp("mia_train") / "run"
+    return built_once(tmp_path_factory, "attack_cli_trained_run", _trained_run)
+
+
+def _trained_run(folder: Path) -> Path:
     with threadpool_limits(1):
-        train_run(_compose("config", [*TRAIN, *ATTACK]), run_dir)
-    return run_dir
+        train_run(_compose("config", [*TRAIN, *ATTACK]), folder / "run")
+    return folder / "run"
 
 
 def _without_seconds(attacks: dict) -> dict:

@@ -20,7 +20,7 @@ from tensorboard.plugins.hparams import plugin_data_pb2
 
 from mia_defense.report import check_objective_names
 from mia_defense.tracking import read_json
-from tests.helpers import Done, mia_train
+from tests.helpers import Done, built_once, mia_train
 
 BIN = Path(sys.executable).parent
 CONF = Path(__file__).resolve().parents[2] / "conf"
@@ -38,19 +38,20 @@ def _sweep(sweep_dir: Path, *extra: str) -> Done:
     return done
 
 
-SWEEP_OUTPUT: dict[str, str] = {}
-
-
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
-    """A real two-run multirun of tiny runs, shared by the tests below (read-only)."""
-    root = tmp_path_factory.mktemp("sweep") / "sweep"
-    SWEEP_OUTPUT["stdout"] = _sweep(root).stdout
-    return root
+    """A real two-run multirun of tiny runs, shared by the tests below (read-only); what it
+    printed is in stdout.txt beside it."""
+    return built_once(tmp_path_factory, "cli_sweep", _first_sweep)
+
+
+def _first_sweep(folder: Path) -> Path:
+    (folder / "stdout.txt").write_text(_sweep(folder / "sweep").stdout)
+    return folder / "sweep"
 
 
 def test_a_sweep_ends_with_its_directory_and_the_commands_to_compare_it(sweep):
-    tail = SWEEP_OUTPUT["stdout"].strip().splitlines()[-3:]
+    tail = (sweep.parent / "stdout.txt").read_text().strip().splitlines()[-3:]
     # The tools are named by their path unless PATH already finds this venv's copy.
     on_path = shutil.which("tensorboard") == str(BIN / "tensorboard")
     tensorboard, report = ("tensorboard", "mia-report") if on_path else (
