@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from torch import nn
@@ -10,6 +11,8 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import ConfigError
 
 __all__ = ["DefenseFactory", "check_defenses", "prepare_model"]
+
+log = logging.getLogger(__name__)
 
 # Defenses whose privacy accounting DP-SGD cannot keep, and why.
 _BREAKS_DP = {
@@ -46,6 +49,7 @@ def check_defenses(
             for name, why in _BREAKS_DP.items()
             if name in names
         ]
+        _warn_foreign_beside_dp(defenses)
     if "mixup" in names:
         problems += [
             f"mixup + {name}: {name} needs hard labels, mixup trains on soft ones; drop one"
@@ -66,6 +70,17 @@ def check_defenses(
             )
     if problems:
         raise ConfigError("defense: " + "; ".join(problems))
+
+
+def _warn_foreign_beside_dp(defenses: Sequence[TrainingDefense]) -> None:
+    """Say before training that DP-SGD's ε will be no guarantee (results.json's
+    ``privacy.epsilon_valid`` false) beside defenses of the user's own."""
+    from mia_defense.defenses.dp import foreign_defenses_reason
+
+    reason = foreign_defenses_reason(defenses)
+    if reason is not None:
+        log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): %s",
+                    reason)  # fmt: skip
 
 
 def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.Module:

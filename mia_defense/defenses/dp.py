@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCOUNTANTS",
     "DPSGD",
+    "foreign_defenses_reason",
     "preprocessing_note",
     "refuse_unsupported",
 ]
@@ -229,15 +230,21 @@ class DPSGD(TrainingDefense):
         )
 
     def privacy_report(
-        self, per_model: Sequence[Mapping[str, float]], *, preprocessing: str
+        self,
+        per_model: Sequence[Mapping[str, float]],
+        *,
+        preprocessing: str,
+        stacked_with: Sequence[TrainingDefense] = (),
     ) -> dict[str, Any]:
-        """results.json's ``privacy`` block from the K models' ``stats`` (`privacy_report`)."""
+        """results.json's ``privacy`` block from the K models' ``stats`` (`privacy_report`);
+        ``stacked_with``: the run's other training defenses."""
+        reasons = [self.invalid_reason, foreign_defenses_reason(stacked_with)]
         return privacy_report(
             per_model,
             accountant=self.accountant,
             noise_source=self.noise_source,
             preprocessing=preprocessing,
-            invalid_reason=self.invalid_reason,
+            invalid_reason="; ".join(filter(None, reasons)) or None,
         )
 
     # -- hooks ------------------------------------------------------------------------
@@ -479,6 +486,27 @@ def _sourced_optimizer_class() -> type[DPOptimizer]:
                 param.grad = param.summed_grad + part.view_as(param)
 
     return SourcedDPOptimizer
+
+
+def foreign_defenses(defenses: Sequence[TrainingDefense]) -> list[str]:
+    """The defenses of ``defenses`` that are not mia-defense's, as ``module.Class``."""
+    kinds = [type(d) for d in defenses]
+    return [f"{k.__module__}.{k.__qualname__}" for k in kinds
+            if not k.__module__.startswith("mia_defense.")]  # fmt: skip
+
+
+def foreign_defenses_reason(defenses: Sequence[TrainingDefense]) -> str | None:
+    """Why ε is no guarantee when DP-SGD trained beside defenses of the user's own, or
+    ``None``: the accounting covers mia-defense's defenses, each checked with it (those that
+    break it are refused); a batch transform, a loss, a training step or a stopping rule of
+    one's own can let one record reach every other record's clipped gradient."""
+    foreign = foreign_defenses(defenses)
+    if not foreign:
+        return None
+    return (f"trained beside defenses of your own ({', '.join(foreign)}): DP-SGD's accounting "
+            "covers mia-defense's defenses only, whose effect on it is known; one of yours "
+            "can let a record reach other records' clipped gradients (a batch transform, a "
+            "loss, a training step, a stopping rule that reads the members)")  # fmt: skip
 
 
 def preprocessing_note(dataset: Mapping[str, Any]) -> str:

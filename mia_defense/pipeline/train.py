@@ -126,9 +126,11 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
     from mia_defense.defenses.dp import preprocessing_note
 
     stats = [h.stats for h in ensemble.histories]
-    for defense in experiment.build_defenses():
+    defenses = list(experiment.build_defenses())
+    for defense in defenses:
         report = getattr(defense, "privacy_report", None)
         if callable(report):
             dataset = experiment.config.get("dataset") or {}
-            return report(stats, preprocessing=preprocessing_note(dataset))
+            others = [d for d in defenses if d is not defense]
+            return report(stats, preprocessing=preprocessing_note(dataset), stacked_with=others)
     return {}
