@@ -15,8 +15,8 @@ from tests.conftest import TINY as CONFTEST_TINY
 from tests.helpers import FAST, mia_train
 
 TINY = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1", "progress=false",
-        "attack.bootstrap=0", "attack.queries.num_augmented=0", "attack.white_box=false",
-        "~attack.attacks.shokri"]  # fmt: skip
+        "figures=false", "attack.bootstrap=0", "attack.queries.num_augmented=0",
+        "attack.white_box=false", "~attack.attacks.shokri"]  # fmt: skip
 
 
 def test_one_bad_point_of_a_grid_fails_alone_and_the_sweep_exits_2(tmp_path):
