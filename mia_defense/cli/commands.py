@@ -7,6 +7,7 @@ install``), which is often not on ``PATH``: a printed bare ``tensorboard`` would
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -17,19 +18,32 @@ __all__ = ["shell_path", "tool_command"]
 
 
 def shell_path(path: str | os.PathLike[str]) -> str:
-    """``path`` relative to the working directory when it lies under it, shell-quoted; a
-    name with a newline or another control character (an escape code would reach the
-    terminal, a newline forge a line of the tool's output) is written ``$'...'`` with
-    those characters as escapes, which bash and zsh read back as the same name."""
+    """``path`` relative to the directory the command was started in when it lies under
+    it, shell-quoted; a name with a newline or another control character (an escape code
+    would reach the terminal, a newline forge a line of the tool's output) is written
+    ``$'...'`` with those characters as escapes, which bash and zsh read back as the same
+    name."""
     path = Path(path)
     try:
-        path = path.relative_to(Path.cwd())
+        path = Path(os.path.abspath(path)).relative_to(_launch_dir())
     except ValueError:
         pass
     text = str(path) or "."
     if text.isprintable():
         return shlex.quote(text)
     return "$'" + "".join(_ansi_c(char) for char in text) + "'"
+
+
+def _launch_dir() -> Path:
+    """Where the user's shell is: Hydra's ``runtime.cwd`` inside a job
+    (``hydra.job.chdir=true`` moves the process into the run directory, where "." would
+    name another folder), else the working directory."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        with contextlib.suppress(Exception):
+            return Path(HydraConfig.get().runtime.cwd)
+    return Path.cwd()
 
 
 def _ansi_c(char: str) -> str:
