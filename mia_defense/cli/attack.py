@@ -538,6 +538,11 @@ def main() -> None:
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
     refuse_rerun(sys.argv[1:])
     path, rest = split_path(sys.argv[1:])
+    given = [a for a in rest if a.lstrip("+~").startswith("source=")]
+    if path is not None and given:
+        print(f"ConfigError: PATH {shell_path(path)} and {given[0]}: two sources; give "
+              "one, as PATH or as source=PATH", file=sys.stderr)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
     if path is not None:
         rest = [*_options_first(rest), f"source={_quote(path)}"]
     elif not any(a.startswith(("source=", "-")) for a in rest):

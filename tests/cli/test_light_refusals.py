@@ -29,3 +29,15 @@ def test_a_sweep_into_a_run_directory_is_refused_without_importing_torch(tmp_pat
     )  # fmt: skip
     assert done.stdout.strip() == "exit 2 False", done.stderr[-2000:]
     assert "is a run's directory (it holds results.json)" in done.stderr
+
+
+def test_mia_attack_refuses_a_path_and_a_source_override_together(tmp_path):
+    # PATH won and the source= the user typed was dropped without a word
+    from tests.helpers import mia_attack, synthetic_observations
+
+    for name in ("a.npz", "b.npz"):
+        synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / name)
+    done = mia_attack("a.npz", "source=b.npz", "hydra.run.dir=out", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "ConfigError: PATH a.npz and source=b.npz: two sources; give one" in done.stderr
+    assert not (tmp_path / "out").exists()
