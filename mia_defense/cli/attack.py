@@ -426,6 +426,11 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     n = len(obs.labels)
     is_canary = _extra(source, "is_canary", np.zeros(n, dtype=bool))
     population_idx = _extra(source, "population_idx", np.arange(n))
+    if is_canary.any():  # the file decides which records the headline leaves out: say so
+        log.log(logging.INFO if results is not None else logging.WARNING,
+                "%s flags %d of its %d records as canaries (is_canary): they are left out of "
+                "the pooled figures and the verdict, and reported apart", shell_path(path),
+                int(is_canary.sum()), n)  # fmt: skip
     known = results or {}
     privacy = {k: v for k, v in (known.get("privacy") or {}).items()
                if k not in ("empirical_epsilon", "empirical_epsilon_delta")}  # fmt: skip

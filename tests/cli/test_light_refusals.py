@@ -41,3 +41,19 @@ def test_mia_attack_refuses_a_path_and_a_source_override_together(tmp_path):
     assert done.returncode == 2
     assert "ConfigError: PATH a.npz and source=b.npz: two sources; give one" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_mia_attack_says_when_a_file_flags_canaries(tmp_path):
+    # the file's is_canary decides which records the headline leaves out: that was silent
+    import numpy as np
+
+    from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
+
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    flags = np.zeros(40, dtype=bool)
+    flags[:5] = True
+    obs.save(tmp_path / "o.npz", is_canary=flags)
+    done = mia_attack("o.npz", *LEAN_ATTACKS[1:], "hydra.run.dir=out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "WARNING" in done.stderr
+    assert "o.npz flags 5 of its 40 records as canaries (is_canary)" in done.stderr
