@@ -485,15 +485,15 @@ class AttackSettings:
 
 
 def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
-    """The config check's walk over mia-attack's keys (``seed``, ``progress``, ``source``,
-    ``attack``): its problem lines and the values that passed. ``seed_required=False``:
+    """The config check's walk over mia-attack's keys (``seed``, ``progress``, ``figures``,
+    ``source``, ``attack``): its problem lines and the values that passed. ``seed_required=False``:
     a null seed passes (mia-attack's default: the source run's)."""
     from mia_defense.config import ATTACK, Group, Param, _Walk
 
     walk = _Walk()
     walk.forbidden_targets(cfg, "")  # os.system & co. as mia-train refuses them, at any depth
     seed = Param("int", low=0, required=True, nullable=not seed_required)
-    table = {"seed": seed, "progress": Param("bool"),
+    table = {"seed": seed, "progress": Param("bool"), "figures": Param("bool"),
              "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
     walk.group(cfg, table, "")
     return walk

@@ -92,7 +92,7 @@ def _store_config() -> None:
         },
         "output_subdir": None,
         "job": {"chdir": False, "config": {"override_dirname": {
-            "kv_sep": "=", "item_sep": ",", "exclude_keys": ["progress"],
+            "kv_sep": "=", "item_sep": ",", "exclude_keys": ["progress", "figures"],
         }}},
         "callbacks": {
             "launch_dir_on_path": {"_target_": "mia_defense.cli.user_code.LaunchDirOnPath"},
@@ -110,6 +110,8 @@ def _store_config() -> None:
         # The attacks' and the bootstrap's seed; null: the source run's (0 for a file).
         "seed": None,
         "progress": True,
+        # TensorBoard's figures (ROC, score histograms, per-class heatmaps), as mia-train's.
+        "figures": True,
         "hydra": hydra_node,
     })  # fmt: skip
 
@@ -453,7 +455,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
             run_dir, audit.result, audit.vulnerability, obs,
             facts=_facts(source, attacked, canaries=int(is_canary.sum())),
             targets=audit.targets, is_canary=is_canary, histories=[], stopwatch=stopwatch,
-            start=start,
+            start=start, figures=bool(cfg.get("figures", True)),
         )  # fmt: skip
     return audit.result
 

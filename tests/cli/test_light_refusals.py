@@ -53,7 +53,7 @@ def test_mia_attack_says_when_a_file_flags_canaries(tmp_path):
     flags = np.zeros(40, dtype=bool)
     flags[:5] = True
     obs.save(tmp_path / "o.npz", is_canary=flags)
-    done = mia_attack("o.npz", *LEAN_ATTACKS[1:], "hydra.run.dir=out", cwd=tmp_path)
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "WARNING" in done.stderr
     assert "o.npz flags 5 of its 40 records as canaries (is_canary)" in done.stderr
