@@ -32,6 +32,7 @@ from mia_defense.report.table import (
     summarise,
     write_csv,
 )
+from mia_defense.tracking.tensorboard import add_figure
 
 __all__ = ["REPORT_FILES", "Report", "check_out_dir", "write_report"]
 
@@ -176,8 +177,8 @@ def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -
 def _log_tensorboard(log_dir: Path, figures: dict[str, Figure], front_md: str) -> None:
     writer = SummaryWriter(log_dir=str(log_dir))
     try:
-        for name, fig in figures.items():
-            writer.add_figure(f"report/{name}", fig, 0, close=False)
+        for name, fig in figures.items():  # the PNG add_figure writes, without pyplot
+            add_figure(writer, f"report/{name}", fig)
         writer.add_text("report/pareto_front", front_md, 0)
     finally:
         writer.close()

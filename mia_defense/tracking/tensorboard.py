@@ -33,6 +33,7 @@ from mia_defense.tracking.hparams import comparison_metrics, session_hparams, se
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = [
+    "add_figure",
     "class_figure",
     "curve_styles",
     "log_run",
@@ -339,17 +340,17 @@ def _add_figures(
     slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None,
 ) -> None:
     """The ``roc`` figure, the ``scores`` figure with ``masks``, the ``per_class`` one."""
-    _add_figure(writer, "roc", roc_figure(attacks, title=title))
+    add_figure(writer, "roc", roc_figure(attacks, title=title))
     if masks is not None:
         fig = score_figure(attacks, masks)
         if fig is not None:
-            _add_figure(writer, "scores", fig)
+            add_figure(writer, "scores", fig)
     fig = class_figure({name: dict((slices or {}).get(name, {})) for name in attacks})
     if fig is not None:
-        _add_figure(writer, "per_class", fig)
+        add_figure(writer, "per_class", fig)
 
 
-def _add_figure(writer: SummaryWriter, tag: str, fig: Figure) -> None:
+def add_figure(writer: SummaryWriter, tag: str, fig: Figure) -> None:
     """What ``writer.add_figure(tag, fig, 0)`` writes, the same PNG: ``fig`` drawn by Agg,
     without importing pyplot (add_figure does, to close the figure: 60 ms) and without
     its round trip of every pixel through float32."""

@@ -99,7 +99,7 @@ def test_figures_build_only_what_shows_and_log_as_add_figure_would(tmp_path):
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
     from torch.utils.tensorboard import SummaryWriter
 
-    from mia_defense.tracking.tensorboard import _add_figure
+    from mia_defense.tracking.tensorboard import add_figure
 
     results, _ = _results(["a", "b"])
     fig = roc_figure(results)
@@ -107,7 +107,7 @@ def test_figures_build_only_what_shows_and_log_as_add_figure_would(tmp_path):
     for axis in (fig.axes[0].xaxis, fig.axes[0].yaxis):
         assert (len(axis.majorTicks), len(axis.minorTicks)) == (5, 32)  # 1e-4 .. 1
     images = {}
-    for name, add in (("ours", _add_figure),
+    for name, add in (("ours", add_figure),
                       ("add_figure", lambda w, tag, f: w.add_figure(tag, f, 0))):  # fmt: skip
         with SummaryWriter(log_dir=str(tmp_path / name)) as writer:
             add(writer, "roc", roc_figure(results))
