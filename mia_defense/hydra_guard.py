@@ -29,6 +29,12 @@ from hydra.errors import CompactHydraException
 from omegaconf import DictConfig, ListConfig
 
 from mia_defense.errors import ConfigError
+from mia_defense.targets import (
+    HYDRA_CALLBACKS,
+    MAX_DEPTH,
+    forbidden_target_problems,
+    target_is_forbidden,
+)
 
 __all__ = ["HydraConfigError", "guard_config_loading", "refuse_code_in_hydra", "rerun_refusal"]
 
@@ -48,15 +54,14 @@ OWN_CALLBACKS = {
     "config": ("check_config", "run_dir_check"),
     "mia_attack": ("source_check", "run_dir_check"),
 }
-# The logging classes a Hydra logging config may name: `logging`'s handlers, formatters and
-# filters (not `logging.config`, which reads and listens for configs), or any module the
-# ``_target_`` policy allows (e.g. colorlog's formatter).
-_MAX_DEPTH = 100
 # The nodes of Hydra's config that may hold nodes of any shape (the others are typed: strings,
 # numbers, lists of strings), so the only ones that can name code: what Hydra builds its
 # callbacks, plugins' objects and logging from, or what ``${hydra:...}`` could hand a run.
 # (Resolving the others would import the sweep's directory naming, which imports torch.)
 _BUILT = ("callbacks", "sweeper", "launcher", "hydra_logging", "job_logging")
+# The logging classes a Hydra logging config may name: `logging`'s handlers, formatters and
+# filters (not `logging.config`, which reads and listens for configs), or any module the
+# ``_target_`` policy allows (e.g. colorlog's formatter).
 _LOGGING_PREFIXES = ("logging.",)
 _LOGGING_REFUSED = ("logging.config",)
 
@@ -65,8 +70,6 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
     """`HydraConfigError` naming each node of ``config.hydra`` that would call something the
     ``_target_`` policy refuses, or a missing or replaced mia-defense callback (those of the
     primary config ``config_name``)."""
-    from mia_defense.targets import forbidden_target_problems, target_is_forbidden
-
     hydra = config._get_node("hydra") if "hydra" in config else None
     if not isinstance(hydra, DictConfig):
         return
@@ -100,8 +103,8 @@ def _plain(node: Any, path: str, depth: int = 0) -> Any:
     """``node`` as plain dicts and lists with each interpolation resolved where it sits in
     its config; one that cannot be resolved yet (``${hydra:...}`` before the job starts) is
     left as its text."""
-    if depth > _MAX_DEPTH:
-        raise HydraConfigError(f"hydra config: {path}: nested more than {_MAX_DEPTH} deep, or "
+    if depth > MAX_DEPTH:
+        raise HydraConfigError(f"hydra config: {path}: nested more than {MAX_DEPTH} deep, or "
                                "an interpolation that names a node holding it")  # fmt: skip
     if isinstance(node, DictConfig):
         keys: list[Any] = list(node)
@@ -122,8 +125,6 @@ def _plain(node: Any, path: str, depth: int = 0) -> Any:
 def _missing_own_callbacks(callbacks: Any, required: Sequence[str]) -> list[str]:
     """A problem line for each callback of ``required`` that ``callbacks`` lacks or
     replaces."""
-    from mia_defense.targets import HYDRA_CALLBACKS
-
     problems = []
     for name in required:
         target = HYDRA_CALLBACKS[name]

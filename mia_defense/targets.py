@@ -23,6 +23,7 @@ __all__ = [
     "FORBIDDEN_MODULES",
     "FORBIDDEN_NAMES",
     "HYDRA_CALLBACKS",
+    "MAX_DEPTH",
     "forbidden_target_problems",
     "is_forbidden",
     "refuse_forbidden_targets",
@@ -31,7 +32,7 @@ __all__ = [
 
 FORBIDDEN_MODULES = frozenset(sys.stdlib_module_names) | {"hydra", "omegaconf"}
 # Deeper than any config of a run; a node that holds an interpolation of itself is endless.
-_MAX_DEPTH = 100
+MAX_DEPTH = 100
 FORBIDDEN_NAMES = (
     "torch.hub", "torch.serialization", "torch.load", "torch.save", "torch.jit.load",
     "torch.package", "torch.utils.cpp_extension", "numpy.load", "numpy.save", "numpy.savez",
@@ -108,10 +109,10 @@ def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]
                     "run when the run builds it). Point it at a class or function of "
                     "mia_defense, torch or your own module"
                 )
-        elif depth < _MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)
+        elif depth < MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)
             problems += forbidden_target_problems(value, full, depth + 1)
         elif isinstance(value, (DictConfig, ListConfig, dict, list)):
-            problems.append(f"{full}: nested more than {_MAX_DEPTH} deep, or an interpolation "
+            problems.append(f"{full}: nested more than {MAX_DEPTH} deep, or an interpolation "
                             "that names a node holding it: no config of a run is")  # fmt: skip
     return problems
 
