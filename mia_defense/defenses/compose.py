@@ -10,7 +10,7 @@ from torch import nn
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import ConfigError
 
-__all__ = ["DefenseFactory", "check_defenses", "prepare_model"]
+__all__ = ["DefenseFactory", "check_defenses", "prepare_model", "warn_foreign_beside_dp"]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,6 @@ def check_defenses(
             for name, why in _BREAKS_DP.items()
             if name in names
         ]
-        _warn_foreign_beside_dp(defenses)
     if "mixup" in names:
         problems += [
             f"mixup + {name}: {name} needs hard labels, mixup trains on soft ones; drop one"
@@ -72,11 +71,14 @@ def check_defenses(
         raise ConfigError("defense: " + "; ".join(problems))
 
 
-def _warn_foreign_beside_dp(defenses: Sequence[TrainingDefense]) -> None:
+def warn_foreign_beside_dp(defenses: Sequence[TrainingDefense]) -> None:
     """Say before training that DP-SGD's ε will be no guarantee (results.json's
-    ``privacy.epsilon_valid`` false) beside defenses of the user's own."""
+    ``privacy.epsilon_valid`` false) beside defenses of the user's own (once a run: the
+    pipeline calls it; `check_defenses` runs at each build of the stack)."""
     from mia_defense.defenses.dp import foreign_defenses_reason
 
+    if not any(d.name == "dp" for d in defenses):
+        return
     reason = foreign_defenses_reason(defenses)
     if reason is not None:
         log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): %s",

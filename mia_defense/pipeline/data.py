@@ -21,7 +21,7 @@ from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
-from mia_defense.defenses.compose import check_defenses
+from mia_defense.defenses.compose import check_defenses, warn_foreign_beside_dp
 from mia_defense.errors import ConfigError
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.training.config import CHUNK_SIZE
@@ -155,6 +155,7 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
             f"attack.shadow_recipe={experiment.shadow_recipe!r}: choose from {SHADOW_RECIPES}"
         )
     check_defenses(experiment.build_defenses(), reference_size=len(plan.reference_idx))
+    warn_foreign_beside_dp(experiment.build_defenses())
     check_user_fit(experiment.train, defenses=list(experiment.build_defenses()))
     _check_budget(experiment, plan, num_classes=num_classes)
 
