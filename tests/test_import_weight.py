@@ -102,6 +102,20 @@ def test_mia_report_help_and_a_usage_error_import_no_heavy_library(tmp_path):
     assert (code, heavy) == (2, [])
 
 
+def test_a_whole_report_imports_neither_torch_nor_scikit_learn(tmp_path):
+    # charts, tables and TensorBoard events of a sweep need matplotlib and TensorBoard's
+    # writer only: torch, scikit-learn and scipy.stats were 5 s of a study's closing report
+    from tests.report.fake_runs import two_run_sweep
+
+    sweep = two_run_sweep(tmp_path / "sweep")
+    code, heavy, out = _probe(tmp_path, "mia_defense.cli.report", str(sweep), "--out",
+                              str(tmp_path / "report"))  # fmt: skip
+    assert code == 0, out
+    assert heavy == ["tensorboard", "matplotlib"]
+    assert (tmp_path / "report" / "roc.png").is_file()
+    assert list((tmp_path / "report" / "tb").glob("events.out.tfevents.*"))
+
+
 @pytest.mark.parametrize("tool", ["mia-train", "mia-report"])
 def test_the_installed_console_scripts_answer_help(tool):
     script = BIN / tool

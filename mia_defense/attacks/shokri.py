@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
-from sklearn.base import ClassifierMixin, clone
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from mia_defense.attacks.base import requires_access
@@ -17,15 +14,50 @@ from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 
+if TYPE_CHECKING:
+    from sklearn.base import ClassifierMixin
+
 __all__ = ["CLASSIFIERS", "attack_features", "shokri"]
 
-CLASSIFIERS: dict[str, ClassifierMixin] = {
-    "gradient_boosting": HistGradientBoostingClassifier(max_iter=100, random_state=0),
-    "logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
-    "mlp": make_pipeline(
+
+# scikit-learn loads when an attack model is built, not with the attacks: mia-report and
+# mia-attack's checks import this module and need none of it (scipy.stats comes with it).
+def _gradient_boosting() -> ClassifierMixin:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=100, random_state=0)
+
+
+def _logistic() -> ClassifierMixin:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+def _mlp() -> ClassifierMixin:
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(
         StandardScaler(), MLPClassifier((64,), max_iter=300, early_stopping=True, random_state=0)
-    ),
-    "random_forest": RandomForestClassifier(n_estimators=200, min_samples_leaf=5, random_state=0),
+    )
+
+
+def _random_forest() -> ClassifierMixin:
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=200, min_samples_leaf=5, random_state=0)
+
+
+# Name -> a new, unfitted attack classifier.
+CLASSIFIERS: dict[str, Callable[[], ClassifierMixin]] = {
+    "gradient_boosting": _gradient_boosting,
+    "logistic": _logistic,
+    "mlp": _mlp,
+    "random_forest": _random_forest,
 }
 
 
@@ -95,7 +127,7 @@ def shokri(
                     f"{'members' if y.all() else 'non-members'}, so it cannot learn; raise "
                     "attack.attacks.shokri.max_train_samples or plan.num_models"
                 )
-            fitted = clone(CLASSIFIERS[classifier]).fit(x, y)
+            fitted = CLASSIFIERS[classifier]().fit(x, y)
             for row in np.flatnonzero(fold_of[targets] == fold):
                 features = attack_features(obs.log_probs[targets[row]], obs.labels)  # [N, F]
                 scores[row] = fitted.predict_proba(features)[:, 1]

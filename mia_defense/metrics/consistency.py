@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
+from mia_defense.metrics.roc import average_ranks
 from mia_defense.observations import Observations
 
 __all__ = ["MaskCheck", "mask_check"]
@@ -61,7 +61,7 @@ def _label_log_prob(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def _above(a: np.ndarray, b: np.ndarray) -> float:
     """P(a > b) over all pairs, ties half (Mann-Whitney)."""
-    ranks = rankdata(np.concatenate([a, b]))
+    ranks = average_ranks(np.concatenate([a, b]))
     n = len(a)
     return float((ranks[:n].sum() - n * (n + 1) / 2) / (n * len(b)))
 

@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import trapezoid
-from scipy.stats import rankdata
 
-__all__ = ["AttackMetrics", "roc_metrics", "tpr_at_fpr", "unresolved_fprs"]
+__all__ = ["AttackMetrics", "average_ranks", "roc_metrics", "tpr_at_fpr", "unresolved_fprs"]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
 
@@ -32,6 +30,21 @@ class AttackMetrics:
     tpr: np.ndarray
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``values`` [n], ties sharing their mean rank: scipy.stats.rankdata's
+    default, the same floats, without importing scipy.stats (a second of mia-report's start)."""
+    values = np.asarray(values)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts_group = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    group = np.cumsum(starts_group) - 1
+    first = np.flatnonzero(starts_group)  # 0-based position where each tie group starts
+    past = np.append(first[1:], len(values))  # ... and where it ends (exclusive)
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = (0.5 * (past + first + 1))[group]
+    return ranks
+
+
 def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
     """Highest TPR on the ROC curve at an FPR not above ``target`` (Carlini et al. 2022)."""
     if not 0.0 < target < 1.0:
@@ -51,7 +64,13 @@ def _finite(scores: np.ndarray) -> np.ndarray:
     """Scores ranked when they hold +-inf or NaN (NaN ranks lowest); ROC only needs order."""
     if np.all(np.isfinite(scores)):
         return scores
-    return rankdata(np.nan_to_num(scores, nan=-np.inf))
+    return average_ranks(np.nan_to_num(scores, nan=-np.inf))
+
+
+def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
+    """The area under y(x) by the trapezoidal rule: scipy.integrate.trapezoid's sum, the
+    same float, without importing scipy.integrate."""
+    return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0, dtype=np.float64))
 
 
 def _corners(fpr: np.ndarray, tpr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +129,7 @@ def roc_metrics(
     return AttackMetrics(
         # what roc_auc_score computes, from the same curve (sklearn.metrics.auc's rule; the
         # FPR never decreases)
-        auc=float(trapezoid(tpr, fpr)),
+        auc=_trapezoid(tpr, fpr),
         tpr_at_fpr={float(f): tpr_at_fpr(fpr, tpr, f) for f in fprs},
         advantage=float(np.max(tpr - fpr)),
         fpr=fpr,

@@ -6,13 +6,17 @@ import contextlib
 import logging
 import math
 import os
+import struct
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from matplotlib.figure import Figure
-from torch.utils.tensorboard import SummaryWriter
+from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
+from tensorboard.plugins.text import metadata as text_metadata
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
@@ -32,7 +36,7 @@ from mia_defense.report.table import (
     summarise,
     write_csv,
 )
-from mia_defense.tracking.tensorboard import add_figure
+from mia_defense.tracking.figures import image_summary
 
 __all__ = ["REPORT_FILES", "Report", "check_out_dir", "write_report"]
 
@@ -174,14 +178,33 @@ def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -
     return "\n".join(lines) + "\n"
 
 
-def _log_tensorboard(log_dir: Path, figures: dict[str, Figure], front_md: str) -> None:
-    writer = SummaryWriter(log_dir=str(log_dir))
+def _log_tensorboard(log_dir: Path, charts: dict[str, bytes], front_md: str) -> None:
+    """The charts' PNGs (``name -> bytes``, as written beside) and the Pareto fronts as
+    TensorBoard events under ``log_dir``, by TensorBoard's own writer (torch's SummaryWriter
+    wraps it, and importing torch took 2 s of the report's start)."""
+    writer = EventFileWriter(str(log_dir))
     try:
-        for name, fig in figures.items():  # the PNG add_figure writes, without pyplot
-            add_figure(writer, f"report/{name}", fig)
-        writer.add_text("report/pareto_front", front_md, 0)
+        for name, png in charts.items():
+            width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR chunk
+            _add_summary(writer, image_summary(f"report/{name}", png, width=width,
+                                               height=height, channels=4))  # fmt: skip
+        _add_summary(writer, _text_summary("report/pareto_front/text_summary", front_md))
     finally:
         writer.close()
+
+
+def _add_summary(writer: EventFileWriter, summary: summary_pb2.Summary) -> None:
+    writer.add_event(event_pb2.Event(wall_time=time.time(), step=0, summary=summary))
+
+
+def _text_summary(tag: str, text: str) -> summary_pb2.Summary:
+    """What ``SummaryWriter.add_text`` writes (its tag ends in ``/text_summary``)."""
+    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)])
+    tensor = tensor_pb2.TensorProto(dtype="DT_STRING", string_val=[text.encode("utf-8")],
+                                    tensor_shape=shape)  # fmt: skip
+    meta = text_metadata.create_summary_metadata(display_name=None, description=None)
+    return summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, metadata=meta,
+                                                                tensor=tensor)])  # fmt: skip
 
 
 _FIX_OUT = "choose another report directory (mia-report --out DIR)"
@@ -438,8 +461,13 @@ def _write(report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_ru
     roc = runs_roc_figure([run for run, _ in selected], labels=[text for _, text in selected])
     if roc is not None:
         figures["roc"] = roc
+    charts: dict[str, bytes] = {}
     for name, fig in figures.items():
-        _replace(out_dir / f"{name}.png", lambda tmp, fig=fig: save_figure(fig, tmp))
+
+        def write(tmp: Path, name: str = name, fig: Figure = fig) -> None:
+            charts[name] = save_figure(fig, tmp)
+
+        _replace(out_dir / f"{name}.png", write)
         report.files[name] = out_dir / f"{name}.png"
 
     fronts_md = _fronts_markdown(report)
@@ -447,5 +475,5 @@ def _write(report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_ru
     _replace(out_dir / "README.md", lambda tmp: tmp.write_text(summary))
     report.files["summary"] = out_dir / "README.md"
     if tensorboard:
-        _log_tensorboard(out_dir / "tb", figures, f"{report.grouping}\n\n{fronts_md}")
+        _log_tensorboard(out_dir / "tb", charts, f"{report.grouping}\n\n{fronts_md}")
         report.files["tensorboard"] = out_dir / "tb"

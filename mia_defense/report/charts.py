@@ -3,6 +3,7 @@ front per (dataset, model), and ROC curves."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import math
@@ -22,7 +23,7 @@ from mia_defense.report.checks import PrintableLog
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.stats import Estimate
 from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary, read_arrays
-from mia_defense.tracking import roc_figure
+from mia_defense.tracking.figures import roc_figure
 
 __all__ = ["LEAKAGE", "run_roc", "runs_roc_figure", "save_figure", "tradeoff_figure"]
 
@@ -234,7 +235,11 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
     return fig
 
 
-def save_figure(fig: Figure, path: Path) -> None:
-    """Write ``fig`` as a PNG."""
+def save_figure(fig: Figure, path: Path) -> bytes:
+    """Write ``fig`` as a PNG at 120 dpi; return the file's bytes (TensorBoard shows the same
+    image: drawing a chart once more for it took a second of a study's report)."""
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    path.write_bytes(png.getvalue())
+    return png.getvalue()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import t as student_t
+from scipy.special import stdtrit
 
 __all__ = ["LEVEL", "Estimate", "estimate", "t_interval"]
 
@@ -46,7 +46,8 @@ def t_interval(mean: float, std: float, n: int, *, level: float = LEVEL) -> tupl
     (``ddof=1``); NaN when ``n < 2`` or ``std`` is not finite."""
     if n < 2 or not math.isfinite(std):
         return _NAN, _NAN
-    half = float(student_t.ppf((1.0 + level) / 2.0, n - 1)) * std / math.sqrt(n)
+    # stdtrit(df, p) is scipy.stats.t.ppf(p, df), the same float, without scipy.stats
+    half = float(stdtrit(n - 1, (1.0 + level) / 2.0)) * std / math.sqrt(n)
     return mean - half, mean + half
 
 

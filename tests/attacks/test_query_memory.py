@@ -12,7 +12,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
 from torch import nn
 
 from mia_defense.attacks import label_only, lira, shokri
@@ -122,7 +121,7 @@ def _shokri_on_all_features(obs, targets, *, max_train_samples, seed):
         if len(y) > max_train_samples:
             sample = rng.choice(len(y), max_train_samples, replace=False)
             x, y = x[sample], y[sample]
-        model = clone(CLASSIFIERS["logistic"]).fit(x, y)
+        model = CLASSIFIERS["logistic"]().fit(x, y)
         for row in np.flatnonzero(fold_of[targets] == fold):
             scores[row] = model.predict_proba(features[targets[row]])[:, 1]
     return scores

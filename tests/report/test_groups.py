@@ -55,9 +55,9 @@ def capture_figures(monkeypatch: pytest.MonkeyPatch) -> dict[str, Figure]:
     figures: dict[str, Figure] = {}
     save = build_module.save_figure
 
-    def keep(fig: Figure, path: Path) -> None:
+    def keep(fig: Figure, path: Path) -> bytes:
         figures[path.stem] = fig
-        save(fig, path)
+        return save(fig, path)
 
     monkeypatch.setattr(build_module, "save_figure", keep)
     return figures

@@ -1,0 +1,224 @@
+"""The figures of a run: ROC curves, score histograms, per-class heatmaps, and the PNG
+TensorBoard shows of a figure. Matplotlib's object API and Agg only (no pyplot), and no
+torch: mia-report draws with these too.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
+from matplotlib.ticker import FixedLocator
+from PIL import Image
+from tensorboard.compat.proto.summary_pb2 import Summary
+
+if TYPE_CHECKING:
+    from mia_defense.attacks.runner import AttackResult
+
+__all__ = [
+    "class_figure",
+    "curve_styles",
+    "figure_summary",
+    "image_summary",
+    "roc_figure",
+    "score_figure",
+]
+
+
+# Line styles told apart at a glance, solid first; curve_styles extends them past the list.
+_DASHES: tuple[Any, ...] = (
+    "-", (0, (6, 2)), (0, (6, 2, 1, 2)), (0, (1, 1.5)), (0, (10, 3, 2, 3, 2, 3)),
+    (0, (3, 1, 1, 1)), (0, (12, 3)), (0, (2, 3)), (0, (8, 2, 1, 2, 1, 2, 1, 2)),
+    (0, (4, 4)), (0, (14, 2, 4, 2)), (0, (1, 4)),
+)  # fmt: skip
+
+
+def curve_styles(n: int) -> list[tuple[tuple[float, ...], Any]]:
+    """``n`` (colour, line style) pairs, no colour and no line style used twice: tab10's
+    colours (tab20's, then a sampled colour map, for more curves) and `_DASHES`, then
+    dash patterns of growing length."""
+    if n <= 10:
+        colours = [matplotlib.colormaps["tab10"](i) for i in range(n)]
+    elif n <= 20:
+        colours = [matplotlib.colormaps["tab20"](i) for i in range(n)]
+    else:
+        colours = [matplotlib.colormaps["turbo"](i / (n - 1)) for i in range(n)]
+    dashes = [_DASHES[i] if i < len(_DASHES) else (0, (i - len(_DASHES) + 2, 1, 1, 1, 1, 1))
+              for i in range(n)]  # fmt: skip
+    return list(zip(colours, dashes, strict=True))
+
+
+def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figure:
+    """ROC curves of every attack on log-log axes, each in its own colour and line style
+    (`curve_styles`), with the chance diagonal in black."""
+    fig = Figure(figsize=(8, 5))
+    ax = fig.add_subplot()
+    floor = 1e-4
+    drawn = {name: r for name, r in results.items() if len(r.metrics.fpr) > 0}
+    for (name, result), (colour, dashes) in zip(
+        drawn.items(), curve_styles(len(drawn)), strict=True
+    ):
+        m = result.metrics
+        ax.plot(
+            np.maximum(m.fpr, floor),
+            np.maximum(m.tpr, floor),
+            color=colour,
+            linestyle=dashes,
+            linewidth=1.4,
+            label=f"{name} (AUC {m.auc:.3f})",
+        )
+    ax.plot([floor, 1], [floor, 1], color="black", linewidth=0.8, label="chance")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(floor, 1)
+    ax.set_ylim(floor, 1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title(title or "membership inference ROC", y=1.0)  # y: `_TITLE_AT_TOP`
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, handlelength=4)
+    ax.grid(True, which="both", alpha=0.3)
+    # fixed margins (the legend on the right): tight_layout measured every label, a third
+    # of a run's TensorBoard time
+    fig.subplots_adjust(left=0.09, right=0.66, bottom=0.11, top=0.93)
+    # Only the ticks in view, as the log locators place them at this size (so after the
+    # margins): they add a decade beyond each end, a third of the figure's ticks (each a
+    # handful of artists to build) never drawn.
+    for axis in (ax.xaxis, ax.yaxis):
+        for locator, use in ((axis.get_major_locator(), axis.set_major_locator),
+                             (axis.get_minor_locator(), axis.set_minor_locator)):  # fmt: skip
+            ticks = np.asarray(locator())
+            use(FixedLocator(ticks[(ticks >= floor * (1 - 1e-9)) & (ticks <= 1 + 1e-9)]))
+    return fig
+
+
+def score_figure(
+    results: Mapping[str, AttackResult], masks: np.ndarray, *, title: str = ""
+) -> Figure | None:
+    """One histogram per attack with members and non-members drawn together, a row per
+    attack in one plot; ``masks`` [K, N] says who is a member of model k.
+
+    Attacks score on different scales, so each row spans its own attack's 0.5-99.5
+    percentiles (written at the right; scores beyond fall into the edge bins) and draws both
+    groups' densities on the same 40 bins, scaled together to the row's height. Non-finite
+    scores are left out and counted beside the attack's name. Each curve's ``gid`` is
+    ``NAME/members`` or ``NAME/non_members``. One Axes for all attacks: a panel each would
+    cost ten times as long to draw.
+    """
+    if not results:
+        return None
+    n = len(results)
+    fig = Figure(figsize=(7.5, 0.5 * n + 1.3))
+    ax = fig.add_subplot()
+    x = np.linspace(0.0, 1.0, 41)
+    names: list[str] = []
+    labelled: set[str] = set()  # the legend names each group once
+    for row, (name, result) in enumerate(results.items()):
+        base = n - 1 - row  # the first attack on top
+        scores = np.asarray(result.scores, dtype=float)
+        truth = np.asarray(masks, dtype=bool)[result.targets]
+        finite = np.isfinite(scores)
+        groups = {"non_members": scores[~truth & finite], "members": scores[truth & finite]}
+        both = np.concatenate(list(groups.values()))
+        low, high = np.percentile(both, [0.5, 99.5]) if both.size else (0.0, 1.0)
+        edges = np.linspace(low, high if high > low else low + 1.0, x.size)
+        density = {key: np.histogram(np.clip(v, edges[0], edges[-1]), bins=edges)[0] / v.size
+                   for key, v in groups.items() if v.size}  # fmt: skip
+        top = max((d.max() for d in density.values()), default=1.0) or 1.0
+        for key, colour, dashes in (("non_members", "tab:orange", (0, (4, 2))),
+                                    ("members", "tab:blue", "-")):  # fmt: skip
+            if key in density:
+                label = None if key in labelled else key.replace("_", "-")
+                labelled.add(key)
+                # a StepPatch as ax.stairs draws it, without its data-limit update (a Bezier
+                # walk over every step, a third of the figure's time): the limits are set
+                ax.add_artist(StepPatch(base + 0.85 * density[key] / top, x, baseline=base,
+                                        fill=False, edgecolor=colour, linestyle=dashes,
+                                        linewidth=1.1, gid=f"{name}/{key}", label=label))
+        ax.text(1.01, base + 0.2, f"{low:.3g} .. {high:.3g}", fontsize=6,
+                transform=ax.get_yaxis_transform())  # fmt: skip
+        hidden = int((~finite).sum())
+        names.append(name + (f" ({hidden} not finite)" if hidden else ""))
+    ax.set_yticks(np.arange(n) + 0.2, names[::-1], fontsize=7)
+    ax.set_ylim(0, n)
+    ax.set_xlim(0, 1)
+    ax.set_xticks([])
+    ax.set_xlabel("score, low to high over each attack's range (at right); higher = member",
+                  fontsize=7)  # fmt: skip
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=7, frameon=False)
+    ax.set_title(title or "attack scores: members vs non-members", fontsize=9, loc="left",
+                 y=1.0)  # y: `_TITLE_AT_TOP`
+    # fixed margins: tight_layout measures every label, as long as the drawing itself
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.2, right=0.89, bottom=0.45 / height, top=1 - 0.45 / height)
+    return fig
+
+
+def class_figure(
+    slices: Mapping[str, Mapping[str, Mapping[str, float]]], *, title: str = ""
+) -> Figure | None:
+    """Per-class attack success of every attack as two heatmaps: AUC, and TPR at the lowest
+    FPR, with a row per attack and a column per slice (``class_C`` and any others).
+
+    ``slices`` maps attack -> slice -> metrics. One figure for all attacks: comparing rows
+    is the point, and one render costs a twelfth of twelve.
+    """
+    slices = {attack: rows for attack, rows in slices.items() if rows}
+    if not slices:
+        return None
+    attacks = list(slices)
+    columns = list(dict.fromkeys(name for rows in slices.values() for name in rows))
+    first = next(iter(next(iter(slices.values())).values()))
+    tpr_keys = [k for k in first if k.startswith("tpr@")]
+    keys = ["auc"]
+    if tpr_keys:
+        keys.append(min(tpr_keys, key=lambda k: float(k[4:].split("%")[0])))
+    width = max(6.0, 0.45 * len(columns) * len(keys) + 3)
+    height = 0.35 * len(attacks) + 2
+    fig = Figure(figsize=(width, height))
+    for panel, key in enumerate(keys):
+        values = np.array(
+            [[slices[a].get(c, {}).get(key, np.nan) for c in columns] for a in attacks], dtype=float
+        )
+        ax = fig.add_subplot(1, len(keys), panel + 1)
+        # AUC on its chance-to-perfect scale; TPR at low FPR is small: scale to its largest
+        top = 1.0 if key == "auc" else max(0.01, float(np.nan_to_num(np.nanmax(values))))
+        low = 0.5 if key == "auc" else 0.0
+        image = ax.imshow(values, vmin=low, vmax=top, cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(columns)), [c.removeprefix("class_") for c in columns],
+                      rotation=45, fontsize=7)
+        ax.set_yticks(range(len(attacks)), attacks if panel == 0 else [""] * len(attacks),
+                      fontsize=7)
+        ax.set_title(key.upper(), fontsize=9, y=1.0)  # y: `_TITLE_AT_TOP`
+        ax.set_xlabel("class", fontsize=8)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
+    fig.suptitle(title or "per-class attack success", fontsize=10)
+    # fixed margins in inches (attack names at the left, rotated classes below)
+    fig.subplots_adjust(left=1.6 / width, right=1 - 0.7 / width, bottom=0.7 / height,
+                        top=1 - 0.6 / height, wspace=0.35)  # fmt: skip
+    return fig
+
+
+def figure_summary(tag: str, fig: Figure) -> Summary:
+    """What ``SummaryWriter.add_figure(tag, fig)`` writes, the same PNG: ``fig`` drawn by Agg
+    at its own dpi, without importing pyplot (add_figure does, to close the figure: 60 ms)
+    and without its round trip of every pixel through float32."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3]
+    png = io.BytesIO()
+    Image.fromarray(rgb).save(png, format="PNG")
+    height, width, channels = rgb.shape
+    return image_summary(tag, png.getvalue(), width=width, height=height, channels=channels)
+
+
+def image_summary(tag: str, png: bytes, *, width: int, height: int, channels: int) -> Summary:
+    """A TensorBoard image summary of the encoded ``png``."""
+    image = Summary.Image(height=height, width=width, colorspace=channels,
+                          encoded_image_string=png)  # fmt: skip
+    return Summary(value=[Summary.Value(tag=tag, image=image)])
