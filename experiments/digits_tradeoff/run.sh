@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Study 1: the privacy-utility tradeoff of every defense on digits.
-# Three sweeps (training-time defenses, DP-SGD over ε, output releases) under one root,
-# then one mia-report over all of them. Usage: experiments/digits_tradeoff/run.sh [ROOT]
+# Four sweeps (training-time defenses, the two that train on the reference split, DP-SGD over
+# ε, output releases) under one root, then one mia-report over all of them.
+# Usage: experiments/digits_tradeoff/run.sh [ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_digits}
@@ -12,12 +13,18 @@ HERE=${HERE:-experiments/digits_tradeoff}
 # Shared by every run: the default experiment (digits, K=16 MLPs, 1000 population
 # samples, 30 epochs) with 300 reference samples for the defenses that need them;
 # black-box attacks only: the white-box gradient_norm attack would bypass the releases.
-COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm')
-
-# The three sweeps at once, one process each (one thread per process: the same numbers as
-# one after the other), so the cores stay busy and start-up is paid while others work.
-# Each sweep's output goes to ROOT/NAME.log; a failed sweep fails the study.
+# One model store for the four sweeps: the undefended models trained once serve the
+# baseline point and every release (cache_dir is not part of a run's directory name).
 mkdir -p "$ROOT"
+STORE="$(cd "$ROOT" && pwd)/.model_store"
+COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$STORE")
+
+# Three processes at once (one thread each: the same numbers as one after the other), so
+# the cores stay busy and start-up is paid while others work: the training-time defenses;
+# DP-SGD over epsilon; the output releases (one training, then only releases), followed by
+# AdvReg and distillation, the two defenses that train on the reference split, so that the
+# three finish together. Each sweep's output goes to ROOT/NAME.log; a failed sweep fails the
+# study.
 sweep() {
   local name=$1; shift
   "$BIN/mia-train" -m "${COMMON[@]}" hydra.sweep.dir="$ROOT/$name" "$@" >"$ROOT/$name.log" 2>&1 \
@@ -25,18 +32,20 @@ sweep() {
   echo "sweep $name done: $ROOT/$name"
 }
 sweep training \
-  'defense=[],[weight_decay],[dropout],[label_smoothing],[early_stopping],[mixup],[relaxloss],[advreg],[distillation]' &
+  'defense=[],[weight_decay],[dropout],[label_smoothing],[early_stopping],[mixup],[relaxloss]' &
 TRAINING=$!
 sweep dp defense=dp defense.dp.target_epsilon=0.5,1,2,4,8 &
 DP=$!
-sweep release release=topk,rounding,label_only,noise,temperature &
+{ sweep release release=topk,rounding,label_only,noise,temperature \
+    && sweep reference_data 'defense=[advreg],[distillation]'; } &
 RELEASE=$!
 # Background jobs of a script ignore Ctrl-C: pass it on (a rerun resumes what was cut).
 trap 'kill -TERM "$TRAINING" "$DP" "$RELEASE" 2>/dev/null; exit 130' INT TERM
 status=0
 for pid in "$TRAINING" "$DP" "$RELEASE"; do wait "$pid" || status=1; done
 [ "$status" = 0 ] || exit 1
-"$BIN/mia-report" "$ROOT/training" "$ROOT/dp" "$ROOT/release" --out "$ROOT/report"
+"$BIN/mia-report" "$ROOT/training" "$ROOT/reference_data" "$ROOT/dp" "$ROOT/release" \
+  --out "$ROOT/report"
 # The recorded outputs kept in the repository (no run directories, no npz); RECORD=0 (the
 # bench's timing) leaves them as they are.
 [ "${RECORD:-1}" = 0 ] && exit 0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Study 2: the privacy-utility tradeoff of every defense on the Purchase100-like task.
-# The sweeps of study 1 (experiments/digits_tradeoff/run.sh, three at once) with
+# The sweeps of study 1 (experiments/digits_tradeoff/run.sh, three processes at once) with
 # +experiment=study_purchase. Usage: experiments/purchase_tradeoff/run.sh [ROOT]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
