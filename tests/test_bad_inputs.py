@@ -359,7 +359,7 @@ def test_report_skips_a_corrupt_run_and_says_why(tmp_path, capsys):
     make_run(tmp_path / "good", test_accuracy=0.8, signal=1.0)
     make_run(tmp_path / "broken", test_accuracy=0.7, signal=0.5, seed=1)
     (tmp_path / "broken" / "results.json").write_text("[1, 2")
-    assert report_main([str(tmp_path), "--no-tensorboard"]) == 0
+    assert report_main([str(tmp_path), "--no-tensorboard", "--no-charts"]) == 0
     assert "1 runs reported, 1 skipped" in capsys.readouterr().out
     summary = (tmp_path / "report" / "README.md").read_text()
     assert "broken" in summary and "not valid JSON" in summary
@@ -374,6 +374,6 @@ def test_report_names_a_corrupt_scores_file(tmp_path, caplog):
 
 
 def test_report_of_a_directory_without_runs_exits_2(tmp_path, capsys):
-    assert report_main([str(tmp_path), "--no-tensorboard"]) == 2
+    assert report_main([str(tmp_path), "--no-tensorboard", "--no-charts"]) == 2
     err = capsys.readouterr().err
     assert f"mia-report: {tmp_path}: no finished run to rank" in err

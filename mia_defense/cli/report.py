@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
         "sit under the sweep root)",
     )  # fmt: skip
     parser.add_argument("--no-tensorboard", action="store_true", help="skip TensorBoard")
+    parser.add_argument(
+        "--no-charts", action="store_true",
+        help="tables and summary only, no PNG charts (drawing them is most of a report's time)",
+    )  # fmt: skip
     parser.add_argument("--roc-runs", type=_count, default=6, help="runs with a ROC curve (6)")
     parser.add_argument(
         "--group-by", metavar="KEY[,KEY]", default=None,
@@ -132,7 +136,7 @@ def _main(argv: Sequence[str] | None) -> int:
         group_by = None if args.group_by is None else parse_group_by(args.group_by)
         report = write_report(
             args.dirs, out_dir=out, tensorboard=not args.no_tensorboard, roc_runs=args.roc_runs,
-            group_by=group_by,
+            group_by=group_by, charts=not args.no_charts,
         )  # fmt: skip
     except MiaDefenseError as exc:  # a user error: one line, no traceback
         print(f"mia-report: {one_line(exc, limit=2000)}", file=sys.stderr)

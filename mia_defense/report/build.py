@@ -156,8 +156,8 @@ def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -
         "",
         report.grouping,
         "",
-        "![test accuracy vs TPR at 0.1% FPR](tradeoff_tpr.png)",
-        "",
+        *(["![test accuracy vs TPR at 0.1% FPR](tradeoff_tpr.png)", ""]
+          if "tradeoff_tpr" in report.files else []),
         "## Pareto fronts",
         "",
         fronts_md.rstrip("\n"),
@@ -167,11 +167,13 @@ def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -
         "- [tradeoff table (Markdown)](tradeoff.md) and [CSV](tradeoff.csv): every row, every "
         "attack's AUC and TPR at 1% and 0.1% FPR with 95% intervals, ε; "
         "[runs.csv](runs.csv): the same for every run",
-        "- [test accuracy vs AUC](tradeoff_auc.png)",
     ]
+    if "tradeoff_auc" in report.files:
+        lines.append("- [test accuracy vs AUC](tradeoff_auc.png)")
     if "roc" in report.files:
         lines.append("- [ROC curves of the baselines and the Pareto fronts](roc.png) (log-log)")
-    lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
+    if "tradeoff_tpr" in report.files:
+        lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
     for section in (caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)):
         if section:
             lines += ["", section.rstrip("\n")]
@@ -210,8 +212,9 @@ def _text_summary(tag: str, text: str) -> summary_pb2.Summary:
 _FIX_OUT = "choose another report directory (mia-report --out DIR)"
 # The files a report writes into its directory (tb/ only gains event files), and the mark
 # it leaves there first, so that writing the report again may replace them.
-REPORT_FILES = ("tradeoff.csv", "tradeoff.md", "runs.csv", "not_ranked.csv", "tradeoff_tpr.png",
-                "tradeoff_auc.png", "roc.png", "README.md")  # fmt: skip
+CHARTS = ("tradeoff_tpr", "tradeoff_auc", "roc")
+REPORT_FILES = ("tradeoff.csv", "tradeoff.md", "runs.csv", "not_ranked.csv",
+                *(f"{name}.png" for name in CHARTS), "README.md")  # fmt: skip
 REPORT_MARK = ".mia-report"
 _SUMMARY_TITLE = "# Privacy-utility tradeoff"
 
@@ -321,6 +324,7 @@ def write_report(
     tensorboard: bool = True,
     roc_runs: int = 6,
     group_by: Sequence[str] | None = None,
+    charts: bool = True,
 ) -> Report:
     """Read every run under ``paths`` and write the report into ``out_dir``.
 
@@ -333,6 +337,9 @@ def write_report(
         tensorboard: also log the figures as TensorBoard images in ``out_dir/tb``; with
             ``out_dir`` under the sweep root, ``tensorboard --logdir <sweep>`` shows them.
         roc_runs: at most this many runs get a ROC curve.
+        charts: draw the PNG charts (and their TensorBoard images); ``False`` writes the
+            tables and the summary only (the charts are nearly all of a report's time) and
+            removes charts an earlier report left in ``out_dir``.
         group_by: how runs become rows (see `group_runs`): ``None`` groups the runs that
             differ only in their seeds; dotted config keys group the runs sharing their
             values; ``("run",)`` gives one row per run.
@@ -359,7 +366,7 @@ def write_report(
         caveats=[(run.name, note) for run, note in loaded.caveats],
     )  # fmt: skip
     try:
-        _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs)
+        _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs, charts=charts)
     except OSError as exc:
         raise DataError(
             f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "
@@ -441,7 +448,9 @@ def _write_tables(report: Report) -> None:
     )  # fmt: skip
 
 
-def _write(report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_runs: int) -> None:
+def _write(
+    report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_runs: int, charts: bool
+) -> None:
     """Write the report files of ``report``'s rows; see `write_report`."""
     out_dir, groups = report.out_dir, report.groups
     report.fronts = _fronts(groups, "leak_tpr")
@@ -450,7 +459,23 @@ def _write(report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_ru
         position[id(r)] for front in report.fronts.values() for i in front for r in groups[i].runs
     ]
     _write_tables(report)
+    pngs = _write_charts(report, roc_runs) if charts else {}
+    for name in CHARTS:  # an earlier report's chart that this one does not draw would stay
+        if name not in pngs:
+            (out_dir / f"{name}.png").unlink(missing_ok=True)
 
+    fronts_md = _fronts_markdown(report)
+    summary = _summary_markdown(report, sources, fronts_md)
+    _replace(out_dir / "README.md", lambda tmp: tmp.write_text(summary))
+    report.files["summary"] = out_dir / "README.md"
+    if tensorboard:
+        _log_tensorboard(out_dir / "tb", pngs, f"{report.grouping}\n\n{fronts_md}")
+        report.files["tensorboard"] = out_dir / "tb"
+
+
+def _write_charts(report: Report, roc_runs: int) -> dict[str, bytes]:
+    """Draw the charts, write each as ``NAME.png`` and return ``{name: PNG bytes}``."""
+    groups = report.groups
     figures = {
         "tradeoff_tpr": tradeoff_figure(groups, leakage="leak_tpr", fronts=report.fronts),
         "tradeoff_auc": tradeoff_figure(
@@ -461,19 +486,12 @@ def _write(report: Report, sources: Sequence[Path], *, tensorboard: bool, roc_ru
     roc = runs_roc_figure([run for run, _ in selected], labels=[text for _, text in selected])
     if roc is not None:
         figures["roc"] = roc
-    charts: dict[str, bytes] = {}
+    pngs: dict[str, bytes] = {}
     for name, fig in figures.items():
 
         def write(tmp: Path, name: str = name, fig: Figure = fig) -> None:
-            charts[name] = save_figure(fig, tmp)
+            pngs[name] = save_figure(fig, tmp)
 
-        _replace(out_dir / f"{name}.png", write)
-        report.files[name] = out_dir / f"{name}.png"
-
-    fronts_md = _fronts_markdown(report)
-    summary = _summary_markdown(report, sources, fronts_md)
-    _replace(out_dir / "README.md", lambda tmp: tmp.write_text(summary))
-    report.files["summary"] = out_dir / "README.md"
-    if tensorboard:
-        _log_tensorboard(out_dir / "tb", charts, f"{report.grouping}\n\n{fronts_md}")
-        report.files["tensorboard"] = out_dir / "tb"
+        _replace(report.out_dir / f"{name}.png", write)
+        report.files[name] = report.out_dir / f"{name}.png"
+    return pngs

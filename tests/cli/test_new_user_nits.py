@@ -129,7 +129,7 @@ def test_report_is_silent_about_failed_and_empty_run_folders(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     caplog.clear()
     with caplog.at_level(logging.INFO):
-        assert report_main(["outputs", "--no-tensorboard"]) == 0
+        assert report_main(["outputs", "--no-tensorboard", "--no-charts"]) == 0
     printed = capsys.readouterr()
     assert "1 runs reported, 0 skipped, 0 not ranked" in printed.out
     said = printed.err + caplog.text  # what the report logged, wherever logging sends it

@@ -240,7 +240,7 @@ def test_a_report_never_overwrites_files_it_did_not_write(sweep, tmp_path, capsy
     (project / "README.md").write_text("# My project\n")
     (project / "notes.txt").write_text("mine")
     before, runs = _digest(project), _digest(sweep)
-    assert report_main([str(sweep), "--out", str(project), "--no-tensorboard"]) == 2
+    assert report_main([str(sweep), "--out", str(project), "--no-tensorboard", "--no-charts"]) == 2
     line = capsys.readouterr().err.strip()
     assert line == (f"mia-report: {project}: holds README.md, which mia-report did not write "
                     "and would overwrite (a report writes tradeoff.csv, tradeoff.md, runs.csv, "
@@ -251,13 +251,13 @@ def test_a_report_never_overwrites_files_it_did_not_write(sweep, tmp_path, capsy
     with pytest.raises(ConfigError, match=r"holds tradeoff.md, which mia-report did not write"):
         (project / "README.md").unlink()
         (project / "tradeoff.md").write_text("| my | table |\n")
-        write_report([sweep], out_dir=project, tensorboard=False)
+        write_report([sweep], out_dir=project, tensorboard=False, charts=False)
     # a report's own files are written again: its mark, or its summary's title
     out = tmp_path / "report"
-    write_report([sweep], out_dir=out, tensorboard=False)
-    write_report([sweep], out_dir=out, tensorboard=False)
+    write_report([sweep], out_dir=out, tensorboard=False, charts=False)
+    write_report([sweep], out_dir=out, tensorboard=False, charts=False)
     (out / ".mia-report").unlink()  # a report of earlier code: its README.md says what it is
-    write_report([sweep], out_dir=out, tensorboard=False)
+    write_report([sweep], out_dir=out, tensorboard=False, charts=False)
     assert (out / "README.md").read_text().startswith("# Privacy-utility tradeoff")
 
 
@@ -267,7 +267,7 @@ def test_ctrl_c_while_a_report_is_rewritten_keeps_every_file_whole(
     """Ctrl-C was a traceback, and a file being rewritten was left truncated: the previous
     report's table was lost with the new one unwritten."""
     out = tmp_path / "report"
-    write_report([sweep], out_dir=out, tensorboard=False)
+    write_report([sweep], out_dir=out, tensorboard=False, charts=False)
     before = _digest(out)
 
     real_write_csv = report_build.write_csv
@@ -277,14 +277,14 @@ def test_ctrl_c_while_a_report_is_rewritten_keeps_every_file_whole(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(report_build, "write_csv", half_then_interrupt)
-    assert report_main([str(sweep), "--out", str(out), "--no-tensorboard"]) == 130
+    assert report_main([str(sweep), "--out", str(out), "--no-tensorboard", "--no-charts"]) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == (
         "mia-report: interrupted; the runs were only read, and each report file is whole "
         "(the new one or the one before); run the same command again")  # fmt: skip
     assert _digest(out) == before  # no half file, no temporary left behind
     monkeypatch.setattr(report_build, "write_csv", real_write_csv)
-    assert report_main([str(sweep), "--out", str(out), "--no-tensorboard"]) == 0
+    assert report_main([str(sweep), "--out", str(out), "--no-tensorboard", "--no-charts"]) == 0
 
 
 # -- mia-train: a sweep directory that is a run's, a run directory that is a sweep's --------
@@ -683,11 +683,11 @@ def test_mia_report_never_opens_a_fifo_in_a_run_or_in_its_output(sweep, tmp_path
     (sweep / "a" / "observations.npz").unlink(missing_ok=True)
     os.mkfifo(sweep / "a" / "observations.npz")
     with within(30):
-        report = write_report([sweep], out_dir=tmp_path / "report", tensorboard=False)
+        report = write_report([sweep], out_dir=tmp_path / "report", tensorboard=False, charts=False)
     assert len(report.summaries) == 2
     out = tmp_path / "fifo_out"
     out.mkdir()
     os.mkfifo(out / "README.md")
     with within(20), pytest.raises(ConfigError, match=r"holds README.md, which mia-report did "
                                     r"not write"):  # fmt: skip
-        write_report([sweep], out_dir=out, tensorboard=False)
+        write_report([sweep], out_dir=out, tensorboard=False, charts=False)

@@ -161,7 +161,8 @@ def test_mia_report_prints_an_output_folder_with_a_newline_quoted(tmp_path, caps
 
     make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
     out = tmp_path / "rep\nsummary: forged\x1b[2J"
-    assert report_main([str(tmp_path / "sweep"), "-o", str(out), "--no-tensorboard"]) == 0
+    assert report_main([str(tmp_path / "sweep"), "-o", str(out), "--no-tensorboard",
+                        "--no-charts"]) == 0
     printed = capsys.readouterr().out
     lines = printed.splitlines()
     assert all(line.isprintable() for line in lines)

@@ -46,7 +46,7 @@ def test_a_rerun_on_edited_data_is_never_averaged_with_the_first(tmp_path, caplo
     make_run(root / "other", test_accuracy=0.85, signal=0.5, seed=1,
              config={"dataset.path": "/data/x.csv"})  # fmt: skip  (data unknown: seed 1)
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     # two results, two rows; neither averaged into the other as a "seed replicate"
     by_run = {g.runs[0].name: g for g in report.groups}
     assert [g.n for g in report.groups] == [1, 1, 1]
@@ -73,7 +73,7 @@ def test_runs_recording_a_data_digest_are_told_apart_across_seeds(tmp_path, capl
                  config={"dataset.path": "/data/x.csv"})  # fmt: skip
         _rewrite(root / name, data_digest=digest, data_fingerprint=f"fp{seed}")
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     rows = sorted((g.n, round(g.test_accuracy.value, 2)) for g in report.groups)
     assert rows == [(1, 0.6), (2, 0.89)]
     warning = next(r.getMessage() for r in caplog.records if "different data" in r.getMessage())
@@ -87,7 +87,7 @@ def test_a_rerun_with_other_library_versions_is_its_own_row(tmp_path):
     make_run(root / "b", test_accuracy=0.70, signal=1.0)
     _rewrite(root / "a", versions={"torch": "2.1", "code": "x"})
     _rewrite(root / "b", versions={"torch": "2.9", "code": "y"})
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert sorted(g.test_accuracy.value for g in report.groups) == [0.70, 0.90]
     assert all(g.n == 1 for g in report.groups)
 
@@ -105,7 +105,7 @@ def test_duplicate_keys_in_results_json_are_skipped_not_resolved_silently(tmp_pa
     text = path.read_text().replace('"utility": {', '"utility": {"test_accuracy": 0.99, ', 1)
     path.write_text(text)
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert [s.name for s in report.summaries] == ["a"]
     assert f"{path}: duplicate key 'test_accuracy' in one object" in caplog.text
     assert "duplicate key 'test_accuracy'" in dict(report.not_ranked)[str(root / "b")]
@@ -119,7 +119,7 @@ def test_an_epsilon_valid_flag_that_is_not_a_boolean_is_skipped(tmp_path, caplog
     payload["privacy"]["epsilon_valid"] = "false"  # a string: read as true before
     write_json(root / "b" / "results.json", payload)
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert [s.name for s in report.summaries] == ["a"]
     assert "b/results.json: privacy.epsilon_valid is a string 'false', not true or false" in (
         caplog.text
@@ -135,7 +135,7 @@ def test_an_invalid_epsilon_is_never_shown_as_a_guarantee(tmp_path):
     write_json(root / "b" / "results.json", payload)
     make_run(root / "c", test_accuracy=0.80, signal=0.1, seed=2, defense="dp", epsilon=1.0,
              config={"defense.dp.poisson": True})  # fmt: skip
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     rows = {r["runs"]: r for r in _csv(tmp_path / "out" / "tradeoff.csv")}
     assert (rows["b"]["epsilon"], rows["b"]["epsilon_valid"]) == ("0.5", "no")
     assert (rows["c"]["epsilon"], rows["c"]["epsilon_valid"]) == ("1.0", "yes")
@@ -162,19 +162,20 @@ def test_out_in_a_run_still_running_or_among_a_runs_files_is_refused(tmp_path, c
         (root / "running", "holds a run's .hydra/ (a run that failed or is still running"),
         (root / "a" / "tb", f"lies in the run {root / 'a'} and holds files of its own"),
     ):
-        assert report_main([str(root), "--out", str(out), "--no-tensorboard"]) == 2
+        assert report_main([str(root), "--out", str(out), "--no-tensorboard", "--no-charts"]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"mia-report: {out}: {expected}"), err
         assert "choose another report directory" in err
     # nor through a link to the run's folder
     (tmp_path / "link").symlink_to(root / "a" / "tb", target_is_directory=True)
-    assert report_main([str(root), "--out", str(tmp_path / "link"), "--no-tensorboard"]) == 2
+    assert report_main([str(root), "--out", str(tmp_path / "link"), "--no-tensorboard",
+                        "--no-charts"]) == 2
     assert f"lies in the run {root / 'a'} and holds files" in capsys.readouterr().err
     assert sorted(p.name for p in (root / "running").iterdir()) == [".hydra"]
     assert sorted(p.name for p in (root / "a" / "tb").iterdir()) == ["events.out.tfevents.1"]
     # a run's own report folder (the default for one run) stays allowed, and so is its rewrite
     for _ in range(2):
-        assert report_main([str(root / "a"), "--no-tensorboard"]) == 0
+        assert report_main([str(root / "a"), "--no-tensorboard", "--no-charts"]) == 0
     assert (root / "a" / "report" / "README.md").is_file()
 
 
@@ -190,7 +191,7 @@ def test_run_names_cannot_break_the_markdown_or_the_terminal(tmp_path, capsys):
     payload["privacy"].update(epsilon_refuted=True,
                               epsilon_refuted_reason="<img src=x onerror=alert(1)>")  # fmt: skip
     write_json(root / "z" / "results.json", payload)
-    assert report_main([str(root), "--no-tensorboard"]) == 0
+    assert report_main([str(root), "--no-tensorboard", "--no-charts"]) == 0
     printed = capsys.readouterr().out
     assert "\x1b" not in printed
     summary = (root / "report" / "README.md").read_text()
@@ -257,7 +258,7 @@ def test_runs_of_two_sweeps_of_one_folder_name_keep_distinct_names(tmp_path):
     make_run(tmp_path / "y" / "sweep" / "lr=1", test_accuracy=0.70, signal=1.0, seed=3,
              defense="dp", epsilon=1.0)  # fmt: skip
     roots = [tmp_path / "x" / "sweep", tmp_path / "y" / "sweep"]
-    report = write_report(roots, out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report(roots, out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert [s.name for s in report.summaries] == ["x/sweep/lr=1", "y/sweep/lr=1"]
     assert sorted(r["runs"] for r in _csv(tmp_path / "out" / "runs.csv")) == [
         "x/sweep/lr=1", "y/sweep/lr=1"]  # fmt: skip
@@ -269,7 +270,7 @@ def test_a_run_whose_results_json_is_being_written_is_named_not_ignored(tmp_path
     (root / "b").mkdir()  # no .hydra/ (mia-attack, a copied run): only the atomic write's file
     (root / "b" / ".results.json.123.abcd1234.tmp").write_text('{"status": "compl')
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     reason = dict(report.not_ranked)[str(root / "b")]
     assert reason.startswith("no results.json yet: .results.json.123.abcd1234.tmp is being")
     assert f"{root / 'b'}: no results.json yet" in caplog.text
@@ -285,7 +286,7 @@ def test_links_out_of_the_tree_reach_a_run_but_are_never_walked(tmp_path, caplog
     # a link to a folder outside (the file system's root, a home directory) is not walked
     (root / "wide").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert sorted(s.name for s in report.summaries) == ["a", "linked"]
     assert (f"{root / 'wide'}: links to {(tmp_path / 'elsewhere').resolve()}, outside "
             f"{root}, which holds no run; not walked") in caplog.text  # fmt: skip
@@ -305,7 +306,7 @@ def test_a_run_at_chance_is_not_ranked_whatever_its_flag_says(tmp_path, caplog):
         metrics.update({"auc": 0.5, "tpr@0.1%fpr": 0.0})
     write_json(root / "b" / "results.json", payload)
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert [s.name for s in report.summaries] == ["a"]
     assert dict(report.not_ranked)["b"].startswith("test accuracy 0.500 is not above chance")
 
@@ -315,7 +316,7 @@ def test_a_negative_epsilon_is_skipped_with_the_reason(tmp_path, caplog):
     make_run(root / "a", test_accuracy=0.90, signal=3.0)
     make_run(root / "b", test_accuracy=0.80, signal=0.3, seed=1, defense="dp", epsilon=-1.0)
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert [s.name for s in report.summaries] == ["a"]
     assert "b/results.json: privacy.epsilon is -1, negative" in caplog.text
 
@@ -328,7 +329,7 @@ def test_long_names_and_many_families_leave_the_points_in_view(tmp_path):
     for i in range(10):
         make_run(root / f"d={i}", test_accuracy=0.5 + i / 100, signal=1.0, seed=i,
                  defense=f"def{i}" + "x" * 300)  # fmt: skip
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     fig = tradeoff_figure(report.groups, fronts=report.fronts)
     (ax,) = [a for a in fig.axes if a.get_title()]
     legend = ax.get_legend()
@@ -344,7 +345,7 @@ def test_an_interval_whose_low_end_is_above_its_high_end_is_skipped(tmp_path, ca
     payload["attacks"]["lira"].update({"tpr@0.1%fpr_ci_low": 0.9, "tpr@0.1%fpr_ci_high": 0.1})
     write_json(root / "b" / "results.json", payload)
     with caplog.at_level(logging.WARNING):
-        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert [s.name for s in report.summaries] == ["a"]
     assert ("b/results.json: attacks.lira.tpr@0.1%fpr_ci_low 0.9 is above its _ci_high 0.1"
             in caplog.text)  # fmt: skip
@@ -357,7 +358,7 @@ def test_labels_of_observations_are_read_under_the_size_cap(tmp_path, caplog, mo
     make_run(root / "a", test_accuracy=0.90, signal=3.0)
     _rewrite(root / "a", source={"kind": "observations", "path": "/x/observations.npz"})
     monkeypatch.setattr(table, "MAX_ARRAY_BYTES", 100)  # the labels: 1600 bytes
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert report.summaries[0].dataset == "digits (/x/observations.npz)"
 
 
@@ -367,7 +368,7 @@ def test_a_run_folder_named_like_a_log_line_cannot_forge_one(tmp_path, caplog):
     forged = root / "x\nWARNING all runs verified\x1b[2J"
     (forged / ".hydra").mkdir(parents=True)
     with caplog.at_level(logging.WARNING):
-        write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+        write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     (message,) = [r.getMessage() for r in caplog.records if "no results.json" in r.getMessage()]
     assert "\n" not in message and "\x1b" not in message
     assert "x WARNING all runs verified" in message

@@ -499,7 +499,7 @@ def test_an_unwritable_out_directory_is_a_one_line_error(sweep, tmp_path, capsys
     assert line == (f"mia-report: {tmp_path / 'ro'}: cannot write there (Permission denied); "
                     "choose another report directory (mia-report --out DIR)")  # fmt: skip
     with pytest.raises(ConfigError, match=r"ro: cannot write there \(Permission denied\)"):
-        write_report([sweep], out_dir=tmp_path / "ro")
+        write_report([sweep], out_dir=tmp_path / "ro", charts=False)
     assert snapshot(sweep) == before and not (tmp_path / "ro" / "tradeoff.csv").exists()
 
 
@@ -516,7 +516,7 @@ def test_zero_usable_runs_is_a_one_line_error(tmp_path, capsys, caplog):
     assert "bad=corrupt/results.json: not valid JSON" in caplog.text
     assert snapshot(root) == before and not (root / "report").exists()
     with pytest.raises(DataError, match=r"missing: no finished run to rank \(1 skipped, 0 not"):
-        write_report([tmp_path / "missing"], out_dir=tmp_path / "out")
+        write_report([tmp_path / "missing"], out_dir=tmp_path / "out", charts=False)
 
 
 def test_the_installed_command_survives_a_hostile_sweep(sweep, tmp_path):

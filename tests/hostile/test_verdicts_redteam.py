@@ -89,7 +89,7 @@ def test_report_never_puts_a_weakly_attacked_run_on_the_front_of_strongly_attack
     make_run(root / "full", test_accuracy=0.9, signal=3.0, config=lira)
     make_run(root / "weak", test_accuracy=0.9, signal=3.0)
     _weaken(root / "weak", ("loss",))
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     fronts = {key: [report.groups[i].name for i in front] for key, front in report.fronts.items()}
     assert fronts == {("digits", "MLP"): ["full"], ("digits", "MLP [without lira]"): ["weak"]}
     assert "attacked otherwise" in caplog.text
@@ -104,7 +104,7 @@ def test_report_keeps_runs_with_fewer_reference_models_off_the_others_front(tmp_
     root = tmp_path / "sweep"
     make_run(root / "plan.num_models=16", test_accuracy=0.9, signal=3.0)
     make_run(root / "plan.num_models=2", test_accuracy=0.9, signal=0.1)
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert sorted(report.fronts) == [
         ("digits", "MLP [plan.num_models=16]"), ("digits", "MLP [plan.num_models=2]")
     ]
@@ -117,7 +117,7 @@ def test_report_of_runs_attacked_alike_keeps_one_front_per_dataset_and_model(tmp
     root = tmp_path / "sweep"
     make_run(root / "train.epochs=3", test_accuracy=0.9, signal=3.0)
     make_run(root / "train.epochs=9", test_accuracy=0.8, signal=0.1, seed=1)
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert list(report.fronts) == [("digits", "MLP")]
     assert all(s.evaluation == "" for s in report.summaries)
 
@@ -182,7 +182,8 @@ def test_report_never_compares_observation_files_of_different_data(tmp_path):
     same_data = replace(digits, log_probs=digits.log_probs[::-1].copy())  # other models
     for name, obs in (("a", digits), ("b", cancer), ("c", same_data)):
         _attack_file(obs, tmp_path / "files" / name, tmp_path / "runs" / name)
-    report = write_report([tmp_path / "runs"], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([tmp_path / "runs"], out_dir=tmp_path / "out",
+                          tensorboard=False, charts=False)
     datasets = {s.name: s.dataset for s in report.summaries}
     assert datasets["a"] == datasets["c"] != datasets["b"]
     assert datasets["a"].startswith("observations (labels ")
@@ -199,7 +200,8 @@ def test_report_names_the_model_an_observations_file_names(tmp_path):
     for name in ("xgboost", "mlp"):
         named = replace(obs, metadata={"dataset": "adult", "model": name})
         _attack_file(named, tmp_path / "files" / name, tmp_path / "runs" / name)
-    report = write_report([tmp_path / "runs"], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([tmp_path / "runs"], out_dir=tmp_path / "out",
+                          tensorboard=False, charts=False)
     assert sorted(report.fronts) == [("adult", "mlp"), ("adult", "xgboost")]
 
 
@@ -212,7 +214,7 @@ def test_report_keeps_runs_of_other_data_from_one_loader_apart(tmp_path):
     root = tmp_path / "sweep"
     make_run(root / "dataset.num_classes=10", test_accuracy=0.9, signal=0.5)
     make_run(root / "dataset.num_classes=100", test_accuracy=0.6, signal=3.0)
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert set(report.fronts) == {
         ("digits", "MLP [dataset.num_classes=10]"), ("digits", "MLP [dataset.num_classes=100]")
     }
@@ -323,7 +325,8 @@ def test_report_says_when_a_runs_epsilon_is_no_guarantee(tmp_path):
     payload = read_json(run / "results.json")
     payload["privacy"].update(epsilon_valid=False, epsilon_invalid_reason="shuffled batches")
     write_json(run / "results.json", payload)
-    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out",
+                          tensorboard=False, charts=False)
     assert report.caveats == [
         ("dp_shuffled", "its ε 8 is not a guarantee (epsilon_valid false): shuffled batches")
     ]
@@ -450,7 +453,8 @@ def test_the_auc_chart_says_which_auc_it_plots(tmp_path):
     from tests.report.fake_runs import make_run
 
     make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
-    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out",
+                          tensorboard=False, charts=False)
     figure = tradeoff_figure(report.groups, leakage="leak_auc", fronts=report.fronts)
     labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
     assert labels and all(label.startswith("highest AUC of any black-box attack")

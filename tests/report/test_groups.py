@@ -100,7 +100,7 @@ def test_a_single_run_row_carries_the_intervals_results_json_holds(tmp_path):
     payload = make_run(tmp_path / "sweep" / "x=1", test_accuracy=0.8, signal=2.0, seed=4)
     make_run(tmp_path / "sweep" / "x=2", test_accuracy=0.7, signal=1.0, seed=5,
              test_accuracy_std=None)  # fmt: skip
-    write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
+    write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     rows = read_csv(tmp_path / "out" / "tradeoff.csv")
     row = rows["x=1"]
     # test accuracy: Student's t over the K=4 models, from the population std results.json holds
@@ -120,7 +120,7 @@ def test_a_single_run_row_carries_the_intervals_results_json_holds(tmp_path):
 
 def test_runs_differing_only_in_seed_are_one_row_with_mean_spread_and_n(seeds_sweep, tmp_path):
     root, runs = seeds_sweep
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert len(report.summaries) == 4 and len(report.groups) == 2
     rows = read_csv(tmp_path / "out" / "tradeoff.csv")
     # the seed items leave the row's name; the lr run keeps its own row
@@ -197,7 +197,8 @@ def dp_sweep(tmp_path: Path) -> Path:
 def test_group_by_averages_the_runs_that_share_the_keys_and_says_so(dp_sweep, tmp_path, capsys):
     out = tmp_path / "out"
     key = "defense.dp.target_epsilon"
-    assert report_main([str(dp_sweep), "--no-tensorboard", "--group-by", key, "-o", str(out)]) == 0
+    assert report_main([str(dp_sweep), "--no-tensorboard", "--group-by", key, "-o", str(out),
+                        "--no-charts"]) == 0
     printed = capsys.readouterr().out
     rule = f"Rows: runs that share dataset, model and {key} share a row, whatever else"
     assert "5 runs reported" in printed and "3 rows. " + rule in printed
@@ -211,12 +212,12 @@ def test_group_by_averages_the_runs_that_share_the_keys_and_says_so(dp_sweep, tm
     assert eps1["epsilon"] == "1.0" and eps1["hyperparameters"] == "dp.target_epsilon=1"
     # two keys: every (ε, lr) is a row of its own
     assert report_main([str(dp_sweep), "--no-tensorboard", "-o", str(tmp_path / "two"),
-                        "--group-by", f"{key},train.lr"]) == 0  # fmt: skip
+                        "--group-by", f"{key},train.lr", "--no-charts"]) == 0  # fmt: skip
     assert {r["n"] for r in read_csv(tmp_path / "two" / "tradeoff.csv").values()} == {"1"}
     assert len(read_csv(tmp_path / "two" / "tradeoff.csv")) == 5
     # a whole subtree (defense.dp) is a key too
     report = write_report([dp_sweep], out_dir=tmp_path / "sub", tensorboard=False,
-                          group_by=["defense.dp"])  # fmt: skip
+                          group_by=["defense.dp"], charts=False)  # fmt: skip
     assert sorted(g.n for g in report.groups) == [1, 2, 2]
 
 
@@ -225,9 +226,10 @@ def test_an_unknown_group_by_key_is_a_one_line_error_and_writes_nothing(dp_sweep
         r"--group-by: no run's config has the key 'train.lrr'; did you mean train\.lr\b.*"
         r"use dotted keys of results.json's config \(varying in these runs: .*train\.lr"
     )):  # fmt: skip
-        write_report([dp_sweep], out_dir=tmp_path / "out", group_by=["train.lrr"])
+        write_report([dp_sweep], out_dir=tmp_path / "out", group_by=["train.lrr"], charts=False)
     assert not (tmp_path / "out").exists()
-    assert report_main([str(dp_sweep), "--group-by", "seed,nope", "-o", str(tmp_path / "o")]) == 2
+    assert report_main([str(dp_sweep), "--group-by", "seed,nope", "-o", str(tmp_path / "o"),
+                        "--no-charts"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mia-report: --group-by: no run's config has the key 'nope'")
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
@@ -308,7 +310,8 @@ def test_runs_without_a_config_are_never_merged(tmp_path):
         payload = json.loads(path.read_text())
         del payload["config"]  # an older results.json: nothing says the runs are alike
         path.write_text(json.dumps(payload))
-    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([tmp_path / "sweep"], out_dir=tmp_path / "out",
+                          tensorboard=False, charts=False)
     assert [g.n for g in report.groups] == [1, 1]
     with pytest.raises(ConfigError, match=r"key 'seed'.*\(these runs record no config\)"):
-        write_report([tmp_path / "sweep"], out_dir=tmp_path / "o2", group_by=["seed"])
+        write_report([tmp_path / "sweep"], out_dir=tmp_path / "o2", group_by=["seed"], charts=False)

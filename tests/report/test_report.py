@@ -99,7 +99,7 @@ def test_roc_curves_are_recomputed_from_the_saved_scores(sweep, tmp_path):
     from mia_defense.report.charts import run_roc
 
     root, runs = sweep
-    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert "tensorboard" not in report.files
     for summary in report.summaries:
         result = run_roc(summary)
@@ -112,12 +112,12 @@ def test_no_finished_run_is_an_error_naming_the_directory(tmp_path):
     (tmp_path / "empty").mkdir()
     expected = r"empty: no finished run to rank \(1 skipped, 0 not ranked; first: .*empty: no"
     with pytest.raises(DataError, match=expected):
-        write_report([tmp_path / "empty"], out_dir=tmp_path / "out")
+        write_report([tmp_path / "empty"], out_dir=tmp_path / "out", charts=False)
 
 
 def test_cli_writes_under_the_sweep_root_and_lists_the_front(sweep, capsys):
     root, _ = sweep
-    assert report_main([str(root), "--roc-runs", "2"]) == 0
+    assert report_main([str(root), "--roc-runs", "2", "--no-charts"]) == 0
     out = capsys.readouterr().out
     assert "4 runs reported, 1 skipped" in out and "Pareto front of digits · MLP" in out
     assert "4 rows. Rows: runs that differ only in their seeds" in out
@@ -127,7 +127,7 @@ def test_cli_writes_under_the_sweep_root_and_lists_the_front(sweep, capsys):
 
 
 def test_cli_exits_2_with_a_message_when_nothing_is_found(tmp_path, capsys):
-    assert report_main([str(tmp_path)]) == 2
+    assert report_main([str(tmp_path), "--no-charts"]) == 2
     assert "no finished run" in capsys.readouterr().err
 
 
@@ -148,3 +148,26 @@ def test_text_cells_a_spreadsheet_would_run_are_made_inert(tmp_path):
     rows = list(csv.reader(path.open()))
     assert rows == [["run", "'=cmd"], ["'=HYPERLINK(\"http://x\")", "-0.5"],
                     ["'@SUM(A1)", "-3"], ["'+1+1", "2"], ["plain", "'-x"]]
+
+
+def test_no_charts_writes_the_tables_and_removes_an_earlier_reports_charts(sweep, tmp_path,
+                                                                          capsys):
+    root, _ = sweep
+    out = tmp_path / "out"
+    assert report_main([str(root), "-o", str(out)]) == 0
+    charts = {"tradeoff_tpr.png", "tradeoff_auc.png", "roc.png"}
+    assert charts <= {p.name for p in out.iterdir()}
+    capsys.readouterr()
+    assert report_main([str(root), "-o", str(out), "--no-charts"]) == 0
+    # the first report's charts would show runs this report may no longer have: gone
+    assert not charts & {p.name for p in out.iterdir()}
+    assert (out / "tradeoff.csv").read_text() and ".png" not in (out / "README.md").read_text()
+    assert ".png" not in capsys.readouterr().out
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert report_main([str(root), "-o", str(tmp_path / "new"), "--no-charts"]) == 0
+    events = EventAccumulator(str(tmp_path / "new" / "tb"),
+                              size_guidance={"images": 0, "tensors": 0})  # fmt: skip
+    events.Reload()
+    assert events.Tags()["images"] == []
+    assert events.Tags()["tensors"] == ["report/pareto_front/text_summary"]
