@@ -261,18 +261,28 @@ def _check_not_among_run_files(out_dir: Path) -> None:
         )
 
 
-def check_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
     """Create ``out_dir`` if needed and make sure the report can be written there.
 
     Raises:
         ConfigError: ``out_dir`` is a file, lies under a file, holds a run's results.json
             (the report would mix its files with the run's), holds a file of a report's
-            name that no report wrote (a README.md of your own: it would be overwritten) or
-            cannot be written.
+            name that no report wrote (a README.md of your own: it would be overwritten),
+            holds a ``tb`` that is a link or no folder (with ``tensorboard``) or cannot be
+            written.
     """
     out_dir = Path(out_dir)
     if os.path.lexists(out_dir) and not out_dir.is_dir():
         raise ConfigError(f"{out_dir}: exists and is not a directory; {_FIX_OUT}")
+    events = out_dir / "tb"
+    if tensorboard and (events.is_symlink() or (os.path.lexists(events) and not events.is_dir())):
+        # the writer would follow the link into another folder, or fail on the file only
+        # after the tables were written, with a message about disk space
+        raise ConfigError(
+            f"{events}: is {'a link' if events.is_symlink() else 'not a directory'}, where "
+            f"the report writes its TensorBoard events; remove it, pass --no-tensorboard, or "
+            f"{_FIX_OUT}"
+        )
     parent = next((p for p in out_dir.parents if os.path.lexists(p)), None)
     if parent is not None and not parent.is_dir():
         raise ConfigError(f"{out_dir}: {parent} is a file, not a directory; {_FIX_OUT}")
@@ -337,12 +347,12 @@ def write_report(
         tensorboard: also log the figures as TensorBoard images in ``out_dir/tb``; with
             ``out_dir`` under the sweep root, ``tensorboard --logdir <sweep>`` shows them.
         roc_runs: at most this many runs get a ROC curve.
-        charts: draw the PNG charts (and their TensorBoard images); ``False`` writes the
-            tables and the summary only (the charts are nearly all of a report's time) and
-            removes charts an earlier report left in ``out_dir``.
         group_by: how runs become rows (see `group_runs`): ``None`` groups the runs that
             differ only in their seeds; dotted config keys group the runs sharing their
             values; ``("run",)`` gives one row per run.
+        charts: draw the PNG charts (and their TensorBoard images); ``False`` writes the
+            tables and the summary only (the charts are nearly all of a report's time) and
+            removes charts an earlier report left in ``out_dir``.
 
     Raises:
         DataError: no run could be ranked, or writing failed.
@@ -357,7 +367,7 @@ def write_report(
     _warn_evaluations(summaries)
     groups = group_runs(summaries, by=group_by)
     out_dir = Path(out_dir)
-    check_out_dir(out_dir)
+    check_out_dir(out_dir, tensorboard=tensorboard)
     not_ranked = [(run.name, why) for run, why in loaded.unranked]
     not_ranked += [(str(path), why) for path, why in loaded.skipped]
     report = Report(

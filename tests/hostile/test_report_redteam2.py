@@ -372,3 +372,24 @@ def test_a_run_folder_named_like_a_log_line_cannot_forge_one(tmp_path, caplog):
     (message,) = [r.getMessage() for r in caplog.records if "no results.json" in r.getMessage()]
     assert "\n" not in message and "\x1b" not in message
     assert "x WARNING all runs verified" in message
+
+
+def test_a_tb_in_the_report_folder_that_is_a_link_or_a_file_is_refused_before_writing(
+    tmp_path, capsys
+):
+    make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for name, make in (("link", lambda tb: tb.symlink_to(elsewhere, target_is_directory=True)),
+                       ("file", lambda tb: tb.write_text("mine"))):  # fmt: skip
+        out = tmp_path / name
+        out.mkdir()
+        make(out / "tb")
+        argv = [str(tmp_path / "sweep"), "--out", str(out), "--no-charts"]
+        assert report_main(argv) == 2
+        err = capsys.readouterr().err
+        assert f"{out / 'tb'}: is " in err and "--no-tensorboard" in err
+        # nothing written: not the tables beside it, not events through the link
+        assert sorted(p.name for p in out.iterdir()) == ["tb"]
+        assert list(elsewhere.iterdir()) == []
+        assert report_main([*argv, "--no-tensorboard"]) == 0  # no events, nothing to refuse
