@@ -16,8 +16,11 @@ HERE=${HERE:-experiments/digits_tradeoff}
 # One model store for the four sweeps: the undefended models trained once serve the
 # baseline point and every release (cache_dir is not part of a run's directory name).
 mkdir -p "$ROOT"
+# A path as one quoted Hydra override value: a comma, space, bracket or = in ROOT stays
+# part of the path instead of making a sweep or a syntax error.
+hydra_value() { local s=${1//\'/\\\'}; printf "'%s'" "$s"; }
 STORE="$(cd "$ROOT" && pwd)/.model_store"
-COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$STORE")
+COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra_value "$STORE")")
 
 # Three processes at once (one thread each: the same numbers as one after the other), so
 # the cores stay busy and start-up is paid while others work: the training-time defenses;
@@ -27,7 +30,7 @@ COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$STORE"
 # study.
 sweep() {
   local name=$1; shift
-  "$BIN/mia-train" -m "${COMMON[@]}" hydra.sweep.dir="$ROOT/$name" "$@" >"$ROOT/$name.log" 2>&1 \
+  "$BIN/mia-train" -m "${COMMON[@]}" "hydra.sweep.dir=$(hydra_value "$ROOT/$name")" "$@" >"$ROOT/$name.log" 2>&1 \
     || { echo "sweep $name failed: see $ROOT/$name.log" >&2; return 1; }
   echo "sweep $name done: $ROOT/$name"
 }
