@@ -2,10 +2,12 @@
 # Study 1: the privacy-utility tradeoff of every defense on digits.
 # Four sweeps (training-time defenses, the two that train on the reference split, DP-SGD over
 # ε, output releases) under one root, then one mia-report over all of them.
-# Usage: experiments/digits_tradeoff/run.sh [ROOT]
+# Usage: experiments/digits_tradeoff/run.sh [ROOT [OVERRIDE...]]
+# OVERRIDEs go to every run (e.g. train.epochs=5); a study run with them is not recorded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_digits}
+EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 # Study 2 runs this script with its own preset and folder (PRESET, HERE).
 PRESET=${PRESET:-study_digits}
@@ -20,7 +22,8 @@ mkdir -p "$ROOT"
 # part of the path instead of making a sweep or a syntax error.
 hydra_value() { local s=${1//\'/\\\'}; printf "'%s'" "$s"; }
 STORE="$(cd "$ROOT" && pwd)/.model_store"
-COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra_value "$STORE")")
+COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra_value "$STORE")"
+        ${EXTRA[@]+"${EXTRA[@]}"})
 
 # Three processes at once (one thread each: the same numbers as one after the other), so
 # the cores stay busy and start-up is paid while others work: the training-time defenses;
@@ -52,6 +55,10 @@ for pid in "$TRAINING" "$DP" "$RELEASE"; do wait "$pid" || status=1; done
 # The recorded outputs kept in the repository (no run directories, no npz); RECORD=0 (the
 # bench's timing) leaves them as they are.
 [ "${RECORD:-1}" = 0 ] && exit 0
+if [ ${#EXTRA[@]} -gt 0 ]; then
+  echo "not recorded into $HERE/results: the runs had overrides of their own (${EXTRA[*]})"
+  exit 0
+fi
 mkdir -p "$HERE/results"
 cp "$ROOT"/report/{tradeoff.md,tradeoff.csv,runs.csv} "$ROOT"/report/*.png "$HERE/results/"
 cp "$ROOT/report/README.md" "$HERE/results/summary.md"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Study 2: the privacy-utility tradeoff of every defense on the Purchase100-like task.
 # The sweeps of study 1 (experiments/digits_tradeoff/run.sh, three processes at once) with
-# +experiment=study_purchase. Usage: experiments/purchase_tradeoff/run.sh [ROOT]
+# +experiment=study_purchase. Usage: experiments/purchase_tradeoff/run.sh [ROOT [OVERRIDE...]]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PRESET=study_purchase HERE=experiments/purchase_tradeoff \
-  exec experiments/digits_tradeoff/run.sh "${1:-multirun/study_purchase}"
+  exec experiments/digits_tradeoff/run.sh "${1:-multirun/study_purchase}" "${@:2}"

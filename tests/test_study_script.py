@@ -1,0 +1,47 @@
+"""Study 1's script (`make study-digits`) end to end, in tiny settings: its four sweeps in
+three processes, the model store they share, the report over all of them, a ROOT that Hydra
+would otherwise read as a sweep, and no recording of a study run with overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = ["plan.num_models=4", "plan.population_size=200", "train.epochs=2", "figures=false",
+        "attack.bootstrap=0", "attack.queries.num_augmented=0"]  # fmt: skip
+
+
+@pytest.mark.slow  # 19 tiny runs in three processes and a report: about a minute
+def test_the_study_runs_its_sweeps_shares_its_store_and_records_nothing_with_overrides(
+    tmp_path,
+):
+    root = tmp_path / "st x,y"  # a comma and a space: one path, not a sweep of two
+    env = {**os.environ, "BIN": str(Path(sys.executable).parent), "HERE": str(tmp_path / "here")}
+    done = subprocess.run(
+        ["bash", str(REPO / "experiments/digits_tradeoff/run.sh"), str(root), *TINY],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    sweeps = {"training": 7, "reference_data": 2, "dp": 5, "release": 5}
+    for name, runs in sweeps.items():
+        results = sorted((root / name).glob("*/results.json"))
+        assert len(results) == runs, name
+        for path in results:
+            payload = json.loads(path.read_text())
+            assert payload["status"] == "complete"
+            assert payload["config"]["plan"]["num_models"] == 4  # the overrides reached it
+    # one store: the undefended models trained once serve the baseline and every release
+    logs = "".join((root / f"{name}.log").read_text() for name in sweeps)
+    assert logs.count("reused 4 target models") >= 5
+    # the report read all 19: ranked, or listed apart (two epochs leave some DP runs useless)
+    report = root / "report"
+    ranked = len((report / "runs.csv").read_text().splitlines()) - 1
+    unranked = len((report / "not_ranked.csv").read_text().splitlines()) - 1
+    assert ranked + unranked == 19 and ranked >= 10
+    assert "not recorded" in done.stdout and not (tmp_path / "here").exists()
