@@ -7,16 +7,14 @@ what makes the real datasets the standard overfitting benchmarks for membership 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import KMeans
-from threadpoolctl import threadpool_limits
 
 from mia_defense.data.checks import check_seed
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError
-from mia_defense.seeding import derive_seed, numpy_rng
+from mia_defense.seeding import numpy_rng
 
-__all__ = ["make_purchase_like", "make_texas_like"]
+__all__ = ["kmeans_labels", "make_purchase_like", "make_texas_like"]
 
 
 # Peak bytes per feature value while a task is generated (measured: 28 for purchase_like,
@@ -64,7 +62,8 @@ def make_purchase_like(
     """A Purchase100-like task, built the way Shokri et al. (2017) built Purchase100.
 
     Customers are binary vectors of "bought product j"; labels come from k-means clustering
-    of those vectors into ``num_classes`` clusters, as in the original construction. The
+    of those vectors into ``num_classes`` clusters, as in the original construction
+    (`kmeans_labels`: exact, so the same seed gives the same labels on every machine). The
     customers are drawn from ``num_profiles`` shopping profiles (a popular-product background
     plus a profile-specific basket), so the clusters are real structure, not noise.
 
@@ -92,15 +91,45 @@ def make_purchase_like(
     x = (rng.random((num_samples, num_features), dtype=np.float32) < probs[profile]).astype(
         np.float32
     )
-    with threadpool_limits(limits=1):  # same assignments whatever the machine's core count
-        kmeans = KMeans(
-            n_clusters=num_classes,
-            n_init=1,
-            max_iter=100,
-            random_state=derive_seed(seed, "dataset/purchase_like/kmeans") % 2**32,
-        )
-        y = kmeans.fit_predict(x.astype(np.float64)).astype(np.int64)
+    y = kmeans_labels(x, num_classes, numpy_rng(seed, "dataset/purchase_like/kmeans"))
     return Dataset(x=x, y=y, num_classes=num_classes, name="purchase_like")
+
+
+def kmeans_labels(
+    x: np.ndarray, num_clusters: int, rng: np.random.Generator, *, max_iter: int = 100
+) -> np.ndarray:
+    """Lloyd's k-means of the binary rows ``x`` [N, D]: the cluster of each row, [N] int64.
+
+    Exact, so the labels are the same bytes on every machine: each centroid is held as the
+    integer sum of its rows and their count, so every dot product is a sum of whole numbers
+    (exact in float64, whatever BLAS kernel the CPU gets), and the distances are elementwise
+    IEEE arithmetic. scikit-learn's KMeans gave other labels under other OpenBLAS kernels
+    (``OPENBLAS_CORETYPE=Prescott`` against Haswell on one machine). Starts from k-means++
+    seeds (`_kmeans_plus_plus`); a cluster left empty takes the row farthest from its own
+    centroid, as scikit-learn does.
+    """
+    rows = x.astype(np.float64)
+    norms = rows.sum(axis=1)  # |x|^2 of a binary row
+    sums = rows[_kmeans_plus_plus(rows, norms, num_clusters, rng)]
+    counts = np.ones(num_clusters)
+    labels = np.full(len(rows), -1)
+    for _ in range(max_iter):
+        # ||x - sum/count||^2 = |x|^2 - 2 x.sum / count + |sum|^2 / count^2
+        dist = norms[:, None] - 2 * (rows @ sums.T) / counts + (sums * sums).sum(1) / counts**2
+        new = dist.argmin(axis=1)
+        sizes = np.bincount(new, minlength=num_clusters)
+        own = dist[np.arange(len(rows)), new]
+        for empty in np.flatnonzero(sizes == 0):
+            far = int(np.where(sizes[new] > 1, own, -np.inf).argmax())  # empties no other
+            sizes[new[far]] -= 1
+            sizes[empty] += 1
+            new[far] = empty
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        counts = sizes.astype(np.float64)
+        sums = np.eye(num_clusters)[labels].T @ rows  # sums of whole numbers: exact
+    return labels.astype(np.int64)
 
 
 def make_texas_like(
@@ -156,3 +185,32 @@ def make_texas_like(
     )
     x = np.concatenate([*blocks, codes_x], axis=1)
     return Dataset(x=x, y=y, num_classes=num_classes, name="texas_like")
+
+
+def _kmeans_plus_plus(
+    rows: np.ndarray, norms: np.ndarray, num_clusters: int, rng: np.random.Generator
+) -> list[int]:
+    """Greedy k-means++ seeds, as scikit-learn draws them (Arthur and Vassilvitskii 2007):
+    each new seed is the best, by the summed squared distances it leaves, of 2 + ln(k)
+    candidates drawn with probability proportional to their squared distance to the nearest
+    seed so far. On binary rows that distance is a whole number (Hamming), summed as
+    integers: exact on every machine."""
+    trials = 2 + int(np.log(num_clusters))
+
+    def hamming(index: np.ndarray) -> np.ndarray:  # [len(index), N] whole numbers
+        dots = rows[index] @ rows.T
+        return np.rint(norms[index, None] + norms[None] - 2 * dots).astype(np.int64)
+
+    seeds = [int(rng.integers(len(rows)))]
+    nearest = hamming(np.array(seeds))[0]
+    for _ in range(num_clusters - 1):
+        total = int(nearest.sum())
+        if total == 0:  # every row equals a seed: any other row will do
+            seeds.append(int(rng.choice(np.setdiff1d(np.arange(len(rows)), seeds))))
+            continue
+        candidates = rng.choice(len(rows), size=trials, p=nearest / total)
+        left = np.minimum(nearest[None], hamming(candidates))  # [trials, N]
+        best = int(left.sum(axis=1).argmin())
+        seeds.append(int(candidates[best]))
+        nearest = left[best]
+    return seeds

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -53,3 +57,29 @@ def test_purchase_like_is_far_more_vulnerable_than_digits(make_cfg, tmp_path):
     assert result.utility["train_accuracy"] > 0.95
     assert result.utility["generalization_gap"] > 0.3
     assert result.attacks["lira_online"]["auc"] > 0.85
+
+
+def test_purchase_like_labels_are_the_same_under_every_blas_kernel():
+    # scikit-learn's KMeans gave other labels under other OpenBLAS kernels (the kernel is
+    # chosen by CPU model): the same seed made another dataset on another machine
+    code = (
+        "import hashlib; from mia_defense.data import make_purchase_like; "
+        "d = make_purchase_like(num_samples=1500, num_features=200, num_classes=30, seed=3); "
+        "print(hashlib.sha256(d.y.tobytes()).hexdigest())"
+    )
+    digests = set()
+    for kernel in ("Prescott", "Sandybridge", "Haswell"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
+
+
+def test_kmeans_labels_fill_every_cluster_and_sit_at_their_centroids():
+    data = make_purchase_like(num_samples=300, num_features=40, num_classes=20, seed=1)
+    assert np.bincount(data.y, minlength=20).min() >= 1
+    centroids = np.stack([data.x[data.y == c].mean(axis=0) for c in range(20)])
+    nearest = ((data.x[:, None] - centroids[None]) ** 2).sum(-1).argmin(axis=1)
+    assert (nearest == data.y).mean() > 0.99
