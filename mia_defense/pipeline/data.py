@@ -154,9 +154,10 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
         raise ConfigError(
             f"attack.shadow_recipe={experiment.shadow_recipe!r}: choose from {SHADOW_RECIPES}"
         )
-    check_defenses(experiment.build_defenses(), reference_size=len(plan.reference_idx))
-    warn_foreign_beside_dp(experiment.build_defenses())
-    check_user_fit(experiment.train, defenses=list(experiment.build_defenses()))
+    defenses = list(experiment.build_defenses())  # one stack for the three checks
+    check_defenses(defenses, reference_size=len(plan.reference_idx))
+    warn_foreign_beside_dp(defenses)
+    check_user_fit(experiment.train, defenses=defenses)
     _check_budget(experiment, plan, num_classes=num_classes)
 
 

@@ -238,8 +238,9 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
 def save_figure(fig: Figure, path: Path) -> bytes:
     """Write ``fig`` as a PNG at 120 dpi; return the file's bytes (TensorBoard shows the same
     image: drawing a chart once more for it took a second of a study's report)."""
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=120)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    png = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(png.getvalue())
-    return png.getvalue()
+    path.write_bytes(png)
+    return png
