@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
 
 torch.set_num_threads(1)
 register_configs()
+gc.disable()  # while pytest imports the test modules: see pytest_collection_finish
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The test modules and what they import (torch, Hydra, scikit-learn...) live as long
+    as the process: leave them out of the collector's walks, as the tools do for a run
+    (`mia_defense.collector`), and collect the tests' garbage."""
+    gc.freeze()
+    gc.enable()
 
 
 TINY = [

@@ -467,9 +467,11 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     global _TASK_STARTED
     _TASK_STARTED = True
     from mia_defense.cli.build import format_table
+    from mia_defense.collector import collect_from_here
     from mia_defense.threads import one_thread
 
     one_thread()
+    collect_from_here()
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

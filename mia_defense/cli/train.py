@@ -27,6 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from mia_defense.cli.commands import shell_path, tool_command
+from mia_defense.collector import paused_while_importing
 from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
 
@@ -452,6 +453,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     _TASK_STARTED = True
     # The pipeline is imported once the task starts (not for --help, --cfg).
     from mia_defense.cli.build import claimed_run, format_table
+    from mia_defense.collector import collect_from_here
     from mia_defense.experiment import fpr_key, run_experiment
     from mia_defense.report.objectives import check_objective_names, objectives
     from mia_defense.threads import one_thread
@@ -463,6 +465,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     try:
         check_objective_names(names)
         one_thread()
+        collect_from_here()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
             if payload is not None:
                 log.info("skipping finished run %s (complete results.json, same config)", run_dir)
@@ -656,7 +659,8 @@ def run_entry(
     previous = signal.getsignal(signal.SIGINT)
     pressed = _note_ctrl_c()
     try:
-        entry()
+        with paused_while_importing():  # the task turns it on (`collect_from_here`)
+            entry()
     except SystemExit as exc:
         if pressed() and exc.code not in (0, None):
             print(interrupted, file=sys.stderr)
