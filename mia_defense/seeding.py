@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["derive_seed", "numpy_rng", "torch_generator"]
 
@@ -27,4 +30,6 @@ def numpy_rng(seed: int, stage: str, index: int = 0) -> np.random.Generator:
 
 def torch_generator(seed: int, stage: str, index: int = 0) -> torch.Generator:
     """A CPU torch generator for one stage."""
+    import torch  # here, not above: the numpy streams serve torch-free readers and loaders
+
     return torch.Generator().manual_seed(derive_seed(seed, stage, index))

@@ -1,25 +1,38 @@
-"""Datasets: the `Dataset` seam, embedded and generated data, and loaders for users' files."""
+"""Datasets: the `Dataset` seam, embedded and generated data, and loaders for users' files.
 
-from mia_defense.data.cifar import load_cifar10, load_cifar100
-from mia_defense.data.csv_file import load_csv
+Each loader loads on first use (PEP 562): the digits loader brings scikit-learn and the
+image loaders torch, which the generated data and a user's NPZ/CSV files do not need.
+"""
+
+from importlib import import_module
+from typing import Any
+
 from mia_defense.data.dataset import Dataset
-from mia_defense.data.idx import load_fashion_mnist, load_mnist
-from mia_defense.data.sklearn_datasets import load_breast_cancer, load_digits
-from mia_defense.data.synthetic import make_purchase_like, make_texas_like
-from mia_defense.data.tabular import load_npz, load_purchase100, load_texas100
 
-__all__ = [
-    "Dataset",
-    "load_breast_cancer",
-    "load_cifar10",
-    "load_cifar100",
-    "load_csv",
-    "load_digits",
-    "load_fashion_mnist",
-    "load_mnist",
-    "load_npz",
-    "load_purchase100",
-    "load_texas100",
-    "make_purchase_like",
-    "make_texas_like",
-]
+# name -> the module that defines it
+_LOADERS = {
+    "load_breast_cancer": "sklearn_datasets",
+    "load_cifar10": "cifar",
+    "load_cifar100": "cifar",
+    "load_csv": "csv_file",
+    "load_digits": "sklearn_datasets",
+    "load_fashion_mnist": "idx",
+    "load_mnist": "idx",
+    "load_npz": "tabular",
+    "load_purchase100": "tabular",
+    "load_texas100": "tabular",
+    "make_purchase_like": "synthetic",
+    "make_texas_like": "synthetic",
+}
+
+__all__ = ["Dataset", *_LOADERS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOADERS:
+        return getattr(import_module(f"{__name__}.{_LOADERS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -63,7 +63,7 @@ def test_purchase_like_labels_are_the_same_under_every_blas_kernel():
     # scikit-learn's KMeans gave other labels under other OpenBLAS kernels (the kernel is
     # chosen by CPU model): the same seed made another dataset on another machine
     code = (
-        "import hashlib; from mia_defense.data import make_purchase_like; "
+        "import hashlib; from mia_defense.data.synthetic import make_purchase_like; "
         "d = make_purchase_like(num_samples=1500, num_features=200, num_classes=30, seed=3); "
         "print(hashlib.sha256(d.y.tobytes()).hexdigest())"
     )
