@@ -23,16 +23,20 @@ from mia_defense.training.config import TrainConfig
 BIN = Path(sys.executable).parent
 HEAVY = ("torch", "opacus", "tensorboard", "matplotlib", "scipy.stats", "sklearn", "optuna")
 
-# Runs a command's main() in a fresh interpreter, then prints its exit code and which of
-# HEAVY it imported (stdout of the command itself goes to a file).
+# Runs a command's main() (or an installed console script, given by its path) in a fresh
+# interpreter, then prints its exit code and which of HEAVY it imported (stdout of the
+# command itself goes to a file).
 _PROBE = """
-import contextlib, json, sys
+import contextlib, json, runpy, sys
 module, argv, heavy, out = sys.argv[1], sys.argv[2:-2], sys.argv[-2].split(","), sys.argv[-1]
 sys.argv = [module, *argv]
 code = 0
 with open(out, "w") as sink, contextlib.redirect_stdout(sink):
     try:
-        code = __import__(module, fromlist=["main"]).main()
+        if "/" in module:
+            runpy.run_path(module, run_name="__main__")
+        else:
+            code = __import__(module, fromlist=["main"]).main()
     except SystemExit as exc:
         code = exc.code
 print(json.dumps({"code": code or 0, "heavy": [m for m in heavy if m in sys.modules]}))
@@ -82,14 +86,21 @@ def test_mia_train_cfg_job_still_refuses_a_bad_override(tmp_path):
     assert (code, heavy) == (2, [])
 
 
-def test_a_run_without_dp_does_not_import_opacus(tmp_path):
-    """Opacus is DP-SGD's reference (train.engine=opacus) and costs 0.15 s to import:
-    a run that uses neither pays nothing for it (results.json still names its version)."""
-    code, heavy, _ = _probe(
-        tmp_path, "mia_defense.cli.train", "plan.num_models=2", "plan.population_size=200",
-        "train.epochs=1", "attack.bootstrap=0", "progress=false", "hydra.run.dir=run",
+def test_the_console_script_runs_without_opacus_and_prints_table_and_tensorboard_command(
+    tmp_path,
+):
+    """The installed ``mia-train`` runs, prints the table and a TensorBoard command relative to
+    where it started. Opacus is DP-SGD's reference (train.engine=opacus) and costs 0.15 s to
+    import: a run that uses neither pays nothing for it (results.json still names its
+    version)."""
+    code, heavy, out = _probe(
+        tmp_path, str(BIN / "mia-train"), "plan.num_models=2", "plan.population_size=200",
+        "train.epochs=1", "attack.bootstrap=0", "figures=false", "progress=false",
+        "hydra.run.dir=run",
     )  # fmt: skip
     assert code == 0 and "opacus" not in heavy and "torch" in heavy, heavy
+    assert "TPR@0.1%FPR" in out and "lira_online" in out
+    assert "tensorboard --logdir run\n" in out
     versions = json.loads((tmp_path / "run" / "results.json").read_text())["versions"]
     assert versions["opacus"] and versions["hydra-core"] and versions["scikit-learn"]
 
