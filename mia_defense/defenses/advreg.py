@@ -150,14 +150,15 @@ class AdversarialRegularization(TrainingDefense):
         """``attack_steps`` Adam steps of each h on its members vs its reference draws."""
         assert self._attacker is not None and self._attack_opt is not None
         inputs = torch.cat([member_in, ref_in], dim=1)  # [K, 2B, 2C]
-        truth = torch.cat([torch.ones_like(batch.valid), torch.zeros_like(batch.valid)], 1)
         valid = torch.cat([batch.valid, batch.valid], dim=1)
+        truth = torch.cat([torch.ones_like(batch.valid), torch.zeros_like(batch.valid)], 1)
+        truth = truth.to(inputs.dtype)
+        counts = valid.sum(1).clamp(min=1)
         for _ in range(self.attack_steps):
             self._attack_opt.zero_grad(set_to_none=True)
             scores = _scores(self._attacker.stacked(), inputs)
-            bce = F.binary_cross_entropy_with_logits(scores, truth.to(scores.dtype),
-                                                     reduction="none")
-            per_model = (bce * valid).sum(1) / valid.sum(1).clamp(min=1)
+            bce = F.binary_cross_entropy_with_logits(scores, truth, reduction="none")
+            per_model = (bce * valid).sum(1) / counts
             per_model.sum().backward()
             self._attacker.skip_idle(batch.stepping)
             self._attack_opt.step()
@@ -171,11 +172,10 @@ class AdversarialRegularization(TrainingDefense):
         with torch.no_grad():
             ref_logits = ctx.stack.forward(x_ref)
         c = ctx.num_classes
-        self._train_attacker(
-            _features(logits.detach(), batch.y, c), _features(ref_logits, y_ref, c), batch
-        )
+        member_in = _features(logits, batch.y, c)  # differentiable: the gain's input
+        self._train_attacker(member_in.detach(), _features(ref_logits, y_ref, c), batch)
         frozen = {name: p.detach() for name, p in self._attacker.stacked().items()}
-        gain = masked_mean(torch.sigmoid(_scores(frozen, _features(logits, batch.y, c))), batch)
+        gain = masked_mean(torch.sigmoid(_scores(frozen, member_in)), batch)
         self._gain_sum += gain.detach() * batch.stepping
         self._gain_steps += batch.stepping
         return ce + self.strength * gain
