@@ -452,7 +452,8 @@ sys.argv = ["mia-train", *sys.argv[2:]]
 runpy.run_module("mia_defense.cli.train", run_name="__main__")
 """
 _REPLAY_IMPORTS = """
-import importlib, sys
+import gc, importlib, sys
+gc.disable()  # as the tools import (mia_defense.collector)
 failed = 0
 for name in open(sys.argv[1]).read().split():
     try:
