@@ -145,7 +145,10 @@ def _fronts_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -> str:
+def _summary_markdown(
+    report: Report, sources: Sequence[Path], fronts_md: str, *, tensorboard: bool
+) -> str:
+    """The report's README.md; it names the TensorBoard copy only where one is written."""
     lines = [
         _SUMMARY_TITLE,
         "",
@@ -172,7 +175,7 @@ def _summary_markdown(report: Report, sources: Sequence[Path], fronts_md: str) -
         lines.append("- [test accuracy vs AUC](tradeoff_auc.png)")
     if "roc" in report.files:
         lines.append("- [ROC curves of the baselines and the Pareto fronts](roc.png) (log-log)")
-    if "tradeoff_tpr" in report.files:
+    if tensorboard and "tradeoff_tpr" in report.files:
         lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
     for section in (caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)):
         if section:
@@ -475,7 +478,7 @@ def _write(
             (out_dir / f"{name}.png").unlink(missing_ok=True)
 
     fronts_md = _fronts_markdown(report)
-    summary = _summary_markdown(report, sources, fronts_md)
+    summary = _summary_markdown(report, sources, fronts_md, tensorboard=tensorboard)
     _replace(out_dir / "README.md", lambda tmp: tmp.write_text(summary))
     report.files["summary"] = out_dir / "README.md"
     if tensorboard:

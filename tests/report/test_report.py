@@ -93,6 +93,16 @@ def test_report_table_matches_results_and_charts_are_written(sweep, tmp_path):
     assert "`x=dp1`" in summary  # the front lists rows by their distinguishing items
     assert "lr=0.1,x=broken" in summary and "not valid JSON" in summary
     assert list((tmp_path / "out" / "tb").glob("events.out.tfevents.*"))
+    assert "under `tb/`" in summary
+
+
+def test_a_report_without_tensorboard_names_no_tb_folder(sweep, tmp_path):
+    root, _ = sweep
+    out = tmp_path / "out"
+    assert report_main([str(root), "-o", str(out), "--no-tensorboard"]) == 0
+    summary = (out / "README.md").read_text()
+    assert "(tradeoff_tpr.png)" in summary  # the charts are drawn and linked
+    assert "tb/" not in summary and not (out / "tb").exists()
 
 
 def test_roc_curves_are_recomputed_from_the_saved_scores(sweep, tmp_path):
