@@ -88,12 +88,17 @@ report: install  ## the tradeoff table and charts of a sweep: make report SWEEP=
 tb: install  ## TensorBoard on runs: make tb RUN=multirun/... (default: outputs, every single run)
 	$(VENV)/bin/tensorboard --logdir $(RUN)
 
+# pytest keeps the test modules it rewrites (assert introspection) as bytecode under
+# tests/**/__pycache__ and reads them back next time, unless PYTHONDONTWRITEBYTECODE is set:
+# then each worker of each run rewrote all ~160 test modules (about 3 s of its collection).
+PYTEST = PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
+
 test: install  ## the fast test suite (a few minutes on 2 cores), one worker per core
 	$(BYTECODE)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=15
+	$(PYTEST) -q -n $(TEST_WORKERS) --durations=15
 
 test-slow: install  ## the slow tests only
-	$(PY) -m pytest -q -m slow
+	$(PYTEST) -q -m slow
 
 lint: install
 	$(VENV)/bin/ruff check mia_defense tests scripts

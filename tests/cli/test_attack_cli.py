@@ -88,6 +88,7 @@ def test_a_mia_train_run_is_reproduced_exactly_and_left_untouched(trained_run, t
     assert list((out / "tb").glob("events.out.tfevents.*"))
 
 
+@pytest.mark.slow  # ~5 s: the installed mia-attack in a process of its own
 def test_the_console_script_takes_a_sweep_folder_and_attack_overrides(trained_run, tmp_path):
     """A sweep's run folder has '=' and ',' in its name: still PATH, not an override."""
     source = tmp_path / "sweep" / "train.epochs=2,plan.num_models=4"

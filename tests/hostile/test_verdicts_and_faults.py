@@ -141,6 +141,7 @@ def test_a_model_that_learned_nothing_is_flagged(tmp_path, make_cfg):
 # -- 8. process faults end in one line -------------------------------------------------------
 
 
+@pytest.mark.slow  # ~10 s: a real process interrupted with SIGINT, then the resume
 def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
     # two models, trained one at a time: Ctrl-C lands in the second one's 100 epochs (a

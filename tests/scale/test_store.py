@@ -263,6 +263,7 @@ def _worker(tmp_path: Path, name: str, *, pause: float) -> subprocess.Popen[str]
     )  # fmt: skip
 
 
+@pytest.mark.slow  # three processes importing torch at once (~8 s, and the other worker's CPU)
 def test_concurrent_workers_train_an_entry_once(tmp_path):
     workers = [_worker(tmp_path, f"w{i}", pause=1.5) for i in range(3)]
     outputs = sorted(w.communicate(timeout=120)[0].strip() for w in workers)
@@ -274,6 +275,7 @@ def test_concurrent_workers_train_an_entry_once(tmp_path):
         assert torch.equal(payload["state_dict"]["w"], torch.ones(3))
 
 
+@pytest.mark.slow  # two processes of their own, one killed (~5 s)
 def test_a_worker_killed_while_training_leaves_no_entry_and_no_lock(tmp_path):
     victim = _worker(tmp_path, "victim", pause=60)
     deadline = time.monotonic() + 60
