@@ -488,6 +488,10 @@ def section_stages(repeats: int) -> None:
     2.5 s the imports of the libraries the run uses take before any work starts."""
     torch_import = best_of(repeats, lambda: subprocess.run(
         [sys.executable, "-c", "import torch"], check=True))
+    # torch.optim's Optimizer imports torch._dynamo on first use (its methods are wrapped in
+    # torch._disable_dynamo, which imports it lazily): a share of the imports no setting avoids
+    with_dynamo = best_of(repeats, lambda: subprocess.run(
+        [sys.executable, "-c", "import torch, torch._dynamo"], check=True))
     libraries, modules = library_import_seconds(repeats)
     best = min((child_run([]) for _ in range(repeats)), key=lambda run: run.wall)
     wall, failed, payload = best.wall, best.failed, best.results
@@ -505,6 +509,8 @@ def section_stages(repeats: int) -> None:
     print(row('python -c "import torch"', f"{torch_import:.2f}"))
     print(row(f"imports only ({modules} modules)", f"{libraries:.2f}",
               f"+{libraries - torch_import:.2f} over torch"))
+    print(row("  of which torch._dynamo", f"{with_dynamo - torch_import:.2f}",
+              "imported by torch.optim's Optimizer on first use"))
     print(f"default run - import torch: {excess:.2f} s ({verdict(excess <= 2.5)}); "
           f"of which importing the run's libraries alone: {libraries - torch_import:.2f} s")
 

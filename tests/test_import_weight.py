@@ -86,6 +86,7 @@ def test_mia_train_cfg_job_still_refuses_a_bad_override(tmp_path):
     assert (code, heavy) == (2, [])
 
 
+@pytest.mark.slow  # ~8 s: a whole run of the installed mia-train in a process of its own
 def test_the_console_script_runs_without_opacus_and_prints_table_and_tensorboard_command(
     tmp_path,
 ):

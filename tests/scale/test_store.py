@@ -294,6 +294,7 @@ def test_a_worker_killed_while_training_leaves_no_entry_and_no_lock(tmp_path):
 # -- a sweep through mia-train ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # ~6 s: two sweeps of three runs through mia-train, one without the store
 def test_a_release_sweep_trains_once_and_says_what_it_reused(make_cfg, tmp_path):
     sweep = tmp_path / "sweep"
     done = in_process("-m", *LEAN, "release=full,topk,label_only", f"hydra.sweep.dir={sweep}",

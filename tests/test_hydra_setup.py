@@ -1,0 +1,111 @@
+"""Hydra's run-mode probe (a whole composition before each run) is skipped only where no
+config file can set ``hydra.mode``: `mia_defense.hydra_setup.skip_mode_composition`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra.core.config_store import ConfigNode, ConfigStore
+from omegaconf import OmegaConf
+
+from mia_defense.hydra_setup import PACKAGED_SOURCES, mode_is_unset
+from tests.conftest import TINY
+from tests.helpers import mia_train
+
+
+def _key_paths(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*path, str(key))
+            yield from _key_paths(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for value in node:
+            yield from _key_paths(value, path)
+
+
+@pytest.mark.parametrize("package", ["mia_defense.conf", "hydra.conf"])
+def test_no_packaged_config_file_sets_hydra_mode_or_the_search_path(package):
+    yamls = sorted(Path(str(files(package))).rglob("*.yaml"))
+    assert len(yamls) > 5
+    for path in yamls:
+        for keys in _key_paths(yaml.safe_load(path.read_text())):
+            if keys[-1] in ("mode", "searchpath"):  # only a logging handler's file mode
+                assert keys[0] == "handlers", (path, keys)
+
+
+def _store_nodes(repo: dict[str, Any]) -> Iterator[ConfigNode]:
+    for value in repo.values():
+        if isinstance(value, dict):
+            yield from _store_nodes(value)
+        else:
+            yield value
+
+
+def test_no_config_store_node_sets_hydra_mode():
+    nodes = list(_store_nodes(ConfigStore.instance().repo))
+    assert any(node.name == "config.yaml" and node.group == "hydra" for node in nodes)
+    for node in nodes:
+        content = OmegaConf.to_container(OmegaConf.create(node.node), resolve=False)
+        for keys in _key_paths(content):
+            if keys[-1] == "mode":  # Hydra's own schema: hydra.mode, unset
+                value: Any = content
+                for key in keys:
+                    value = value[key]
+                assert value is None, (node.group, node.name, keys, value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "unset"),
+    [
+        ([], True),
+        (["seed=1", "defense=dp", "hydra.run.dir=x", "hydra.job.chdir=false"], True),
+        (["hydra.mode=MULTIRUN"], False),
+        (["+hydra.mode=MULTIRUN"], False),
+        (["++hydra.mode=RUN"], False),
+        (["~hydra.mode"], False),
+        (["hydra.searchpath=[file:///elsewhere]"], False),
+        (["hydra=mine"], False),
+        (["hydra/output=mine"], False),
+        (["seed=1", "hydra={mode: MULTIRUN}"], False),
+    ],
+)
+def test_the_mode_is_known_unset_only_where_no_override_can_set_it(overrides, unset):
+    assert mode_is_unset(sorted(PACKAGED_SOURCES), overrides) is unset
+
+
+def test_a_config_source_of_the_users_own_means_composing():
+    assert not mode_is_unset([*PACKAGED_SOURCES, ("file", "/home/me/conf")], ["seed=1"])
+
+
+def test_a_run_composes_its_config_once(tmp_path, monkeypatch):
+    calls: list[str] = []
+    load = ConfigLoaderImpl.load_configuration
+
+    def counted(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> Any:
+        calls.append(str(kwargs.get("run_mode")))
+        return load(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConfigLoaderImpl, "load_configuration", counted)
+    done = mia_train(*TINY, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert calls == ["RunMode.RUN"]  # no composition that only reads hydra.mode
+
+
+def test_a_config_folder_of_the_users_own_still_sets_hydra_mode(tmp_path):
+    experiment = tmp_path / "conf" / "experiment"
+    experiment.mkdir(parents=True)
+    (experiment / "two_seeds.yaml").write_text(
+        "# @package _global_\nhydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n"
+        "      seed: 1,2\n"
+    )
+    sweep = tmp_path / "sweep"
+    done = mia_train("--config-dir", str(tmp_path / "conf"), "+experiment=two_seeds", *TINY,
+                     f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(list(sweep.glob("*/results.json"))) == 2  # a sweep, as Hydra reads the file
