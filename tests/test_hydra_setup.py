@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 
 from mia_defense.hydra_setup import PACKAGED_SOURCES, mode_is_unset
 from tests.conftest import TINY
-from tests.helpers import mia_train
+from tests.helpers import LEAN_ATTACKS, mia_train
 
 
 def _key_paths(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -92,7 +92,7 @@ def test_a_run_composes_its_config_once(tmp_path, monkeypatch):
         return load(self, *args, **kwargs)
 
     monkeypatch.setattr(ConfigLoaderImpl, "load_configuration", counted)
-    done = mia_train(*TINY, "hydra.run.dir=run", cwd=tmp_path)
+    done = mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert calls == ["RunMode.RUN"]  # no composition that only reads hydra.mode
 
@@ -106,6 +106,6 @@ def test_a_config_folder_of_the_users_own_still_sets_hydra_mode(tmp_path):
     )
     sweep = tmp_path / "sweep"
     done = mia_train("--config-dir", str(tmp_path / "conf"), "+experiment=two_seeds", *TINY,
-                     f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
+                     *LEAN_ATTACKS, f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(list(sweep.glob("*/results.json"))) == 2  # a sweep, as Hydra reads the file
