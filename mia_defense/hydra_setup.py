@@ -125,20 +125,23 @@ def share_config_store() -> None:
 PACKAGED_SOURCES = frozenset(
     {("pkg", "hydra.conf"), ("pkg", "mia_defense.conf"), ("structured", "")}
 )
-# Overrides that can set hydra.mode or bring in config files of the user's own.
-_MODE_KEYS = ("hydra.mode", "hydra.searchpath", "hydra/", "hydra@")
+# Keys under hydra that set the mode or bring in config files of the user's own.
+_MODE_KEYS = ("hydra.mode", "hydra.searchpath")
 
 
 def mode_is_unset(sources: Sequence[tuple[str, str]], overrides: Sequence[str]) -> bool:
     """Whether a config composed from ``sources`` (``(scheme, path)`` of Hydra's config
     sources) with ``overrides`` leaves ``hydra.mode`` unset without composing it: every
-    source packaged, and no override naming ``hydra.mode``, the search path or the ``hydra``
-    group (``hydra=...``, ``hydra/output=...``)."""
+    source packaged, and no override that names ``hydra`` other than as a setting of
+    Hydra's own (``hydra.run.dir=...``, but not ``hydra.mode``, ``hydra.searchpath``, the
+    ``hydra`` group or a config placed in it: ``hydra/output=...``, ``+x@hydra=...``)."""
     if not set(sources) <= PACKAGED_SOURCES:
         return False
     for override in overrides:
-        key = override.lstrip("+~").split("=", 1)[0].strip()
-        if key == "hydra" or key.startswith(_MODE_KEYS):
+        key = override.strip().lstrip("+~").split("=", 1)[0].strip()
+        if key.startswith("hydra.") and "@" not in key and not key.startswith(_MODE_KEYS):
+            continue
+        if "hydra" in key:
             return False
     return True
 

@@ -73,6 +73,9 @@ def test_no_config_store_node_sets_hydra_mode():
         (["hydra=mine"], False),
         (["hydra/output=mine"], False),
         (["seed=1", "hydra={mode: MULTIRUN}"], False),
+        ([" +hydra.mode=MULTIRUN"], False),
+        (["+dataset@hydra.mode=digits"], False),
+        (["+experiment@hydra=study_digits"], False),
     ],
 )
 def test_the_mode_is_known_unset_only_where_no_override_can_set_it(overrides, unset):
