@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
-from matplotlib.ticker import FixedLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
 
@@ -94,7 +94,14 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
                              (axis.get_minor_locator(), axis.set_minor_locator)):  # fmt: skip
             ticks = np.asarray(locator())
             use(FixedLocator(ticks[(ticks >= floor * (1 - 1e-9)) & (ticks <= 1 + 1e-9)]))
+        # Rates as percentages (0.1%: where the literature reads TPR), in plain text: the
+        # log axes' default labels are mathtext ($10^{-3}$), whose parser took 0.2 s of a run
+        axis.set_major_formatter(_PERCENT)
+        axis.set_minor_formatter(NullFormatter())
     return fig
+
+
+_PERCENT = FuncFormatter(lambda rate, _: f"{100 * rate:g}%")
 
 
 def score_figure(

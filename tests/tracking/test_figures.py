@@ -4,6 +4,7 @@ members and non-members in one histogram per attack, the final figures as one ta
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 
 from mia_defense.attacks.runner import EvaluationConfig, evaluate
@@ -37,6 +38,15 @@ def test_every_roc_curve_has_its_own_colour_and_line_style():
     assert len({_pattern(line) for line in lines}) == 12
     chance = next(line for line in fig.axes[0].get_lines() if line.get_label() == "chance")
     assert to_hex(chance.get_color()) not in {to_hex(line.get_color()) for line in lines}
+
+
+def test_roc_axes_read_rates_as_percentages_in_plain_text():
+    fig = roc_figure(_results(["a", "b"])[0])
+    FigureCanvasAgg(fig).draw()
+    for axis in (fig.axes[0].xaxis, fig.axes[0].yaxis):
+        labels = [t.get_text() for t in axis.get_ticklabels()]
+        assert labels == ["0.01%", "0.1%", "1%", "10%", "100%"]
+        assert not [t for t in axis.get_ticklabels(minor=True) if t.get_text()]
 
 
 def test_curve_styles_never_repeat_a_colour_or_a_line_style():
@@ -95,7 +105,6 @@ def test_figures_build_only_what_shows_and_log_as_add_figure_would(tmp_path):
     """The ROC's log axes build only the ticks in view (the locators' extra decade on each
     side was a third of its ticks, never drawn), and a figure goes into the events as the
     very PNG SummaryWriter.add_figure writes, without pyplot."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
     from torch.utils.tensorboard import SummaryWriter
 
