@@ -48,8 +48,11 @@ def _store_nodes(repo: dict[str, Any]) -> Iterator[ConfigNode]:
 
 
 def test_no_config_store_node_sets_hydra_mode():
+    import mia_defense.cli.attack as attack  # stores mia-attack's primary config
+
     nodes = list(_store_nodes(ConfigStore.instance().repo))
     assert any(node.name == "config.yaml" and node.group == "hydra" for node in nodes)
+    assert any(node.name == f"{attack.CONFIG_NAME}.yaml" for node in nodes)
     for node in nodes:
         content = OmegaConf.to_container(OmegaConf.create(node.node), resolve=False)
         for keys in _key_paths(content):
