@@ -19,14 +19,15 @@ from tests.conftest import TINY
 from tests.helpers import LEAN_ATTACKS, mia_train
 
 
-def _key_paths(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+def _keyed(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """``(key path, value)`` of every mapping key in ``node``, at any depth."""
     if isinstance(node, dict):
         for key, value in node.items():
-            yield (*path, str(key))
-            yield from _key_paths(value, (*path, str(key)))
+            yield (*path, str(key)), value
+            yield from _keyed(value, (*path, str(key)))
     elif isinstance(node, list):
         for value in node:
-            yield from _key_paths(value, path)
+            yield from _keyed(value, path)
 
 
 @pytest.mark.parametrize("package", ["mia_defense.conf", "hydra.conf"])
@@ -34,7 +35,7 @@ def test_no_packaged_config_file_sets_hydra_mode_or_the_search_path(package):
     yamls = sorted(Path(str(files(package))).rglob("*.yaml"))
     assert len(yamls) > 5
     for path in yamls:
-        for keys in _key_paths(yaml.safe_load(path.read_text())):
+        for keys, _ in _keyed(yaml.safe_load(path.read_text())):
             if keys[-1] in ("mode", "searchpath"):  # only a logging handler's file mode
                 assert keys[0] == "handlers", (path, keys)
 
@@ -55,11 +56,8 @@ def test_no_config_store_node_sets_hydra_mode():
     assert any(node.name == f"{attack.CONFIG_NAME}.yaml" for node in nodes)
     for node in nodes:
         content = OmegaConf.to_container(OmegaConf.create(node.node), resolve=False)
-        for keys in _key_paths(content):
+        for keys, value in _keyed(content):
             if keys[-1] == "mode":  # Hydra's own schema: hydra.mode, unset
-                value: Any = content
-                for key in keys:
-                    value = value[key]
                 assert value is None, (node.group, node.name, keys, value)
 
 
