@@ -17,18 +17,24 @@ start-up of every Hydra entry point (and of the tests' ``compose``) must stay li
   config can come only from this package and Hydra's own files, none of which sets
   ``hydra.mode`` (``tests/test_hydra_setup.py`` reads them all), that first composition
   can only find it unset: Hydra is told so without composing.
+- `lazy_help_sections`: Hydra 1.3's help fills every placeholder a help template may hold,
+  whichever the template shows; each config-group listing walks every config source (53
+  lookups, each parsing the override grammar anew). ``--help`` shows the app's groups,
+  ``--hydra-help`` Hydra's: each now walks once, not twice.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+import string
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from hydra.core.config_store import ConfigNode, ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 __all__ = [
+    "lazy_help_sections",
     "register_configs",
     "register_resolvers",
     "setup_hydra",
@@ -166,6 +172,54 @@ def skip_mode_composition() -> None:
     Hydra.get_mode = probe  # type: ignore[method-assign]
 
 
+class _Sections(Mapping[str, str]):
+    """A help template's placeholders, each computed when the template names it."""
+
+    def __init__(self, makers: dict[str, Callable[[], str]]) -> None:
+        self._makers = makers
+
+    def __getitem__(self, name: str) -> str:
+        return self._makers[name]()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
+def _is_hydra_group(group: str) -> bool:
+    return group == "hydra" or group.startswith("hydra/")
+
+
+def lazy_help_sections() -> None:
+    """Make Hydra 1.3's `Hydra.get_help` fill only the placeholders its template names
+    (idempotent): the same text, the same error for a placeholder it does not know."""
+    from hydra._internal.hydra import Hydra
+
+    if getattr(Hydra.get_help, "_mia_lazy", False):
+        return
+
+    @functools.wraps(Hydra.get_help)
+    def get_help(
+        self: Hydra, help_cfg: DictConfig, cfg: DictConfig, args_parser: Any, resolve: bool
+    ) -> str:
+        sections = _Sections(
+            {
+                "FLAGS_HELP": lambda: self.format_args_help(args_parser),
+                "HYDRA_CONFIG_GROUPS": lambda: self.format_config_groups(_is_hydra_group),
+                "APP_CONFIG_GROUPS": lambda: self.format_config_groups(
+                    lambda group: not _is_hydra_group(group)
+                ),
+                "CONFIG": lambda: OmegaConf.to_yaml(cfg, resolve=resolve),
+            }
+        )
+        return string.Template(help_cfg.template).substitute(sections)
+
+    get_help._mia_lazy = True  # type: ignore[attr-defined]
+    Hydra.get_help = get_help  # type: ignore[method-assign]
+
+
 def setup_hydra() -> None:
     """All of the above: what an entry point calls before Hydra composes its config."""
     from mia_defense.hydra_guard import guard_config_loading
@@ -175,4 +229,4 @@ def setup_hydra() -> None:
     register_resolvers()
     guard_config_loading()
     skip_mode_composition()
-
+    lazy_help_sections()

@@ -1,5 +1,6 @@
 """Hydra's run-mode probe (a whole composition before each run) is skipped only where no
-config file can set ``hydra.mode``: `mia_defense.hydra_setup.skip_mode_composition`."""
+config file can set ``hydra.mode``: `mia_defense.hydra_setup.skip_mode_composition`; its
+help fills only the placeholders the help template names: `lazy_help_sections`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra._internal.hydra import Hydra
 from hydra.core.config_store import ConfigNode, ConfigStore
 from omegaconf import OmegaConf
 
@@ -105,11 +107,54 @@ def test_a_config_folder_of_the_users_own_still_sets_hydra_mode(tmp_path):
     experiment = tmp_path / "conf" / "experiment"
     experiment.mkdir(parents=True)
     (experiment / "two_seeds.yaml").write_text(
-        "# @package _global_\nhydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n"
-        "      seed: 1,2\n"
+        "# @package _global_\nhydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n      seed: 1,2\n"
     )
     sweep = tmp_path / "sweep"
     done = mia_train("--config-dir", str(tmp_path / "conf"), "+experiment=two_seeds", *TINY,
                      *LEAN_ATTACKS, f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(list(sweep.glob("*/results.json"))) == 2  # a sweep, as Hydra reads the file
+
+
+@pytest.mark.parametrize(
+    ("flag", "shown", "not_shown"),
+    [
+        ("--help", "dataset: ", "hydra/launcher: "),
+        ("--hydra-help", "hydra/launcher: ", "dataset: "),
+    ],
+)
+def test_help_walks_the_config_groups_once_for_the_groups_it_shows(
+    tmp_path, monkeypatch, flag, shown, not_shown
+):
+    walks: list[bool] = []
+    format_groups = Hydra.format_config_groups
+
+    def counted(self: Hydra, predicate: Any, compact: bool = True) -> str:
+        walks.append(predicate("hydra/launcher"))
+        return format_groups(self, predicate, compact)
+
+    monkeypatch.setattr(Hydra, "format_config_groups", counted)
+    done = mia_train(flag, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shown in done.stdout and not_shown not in done.stdout
+    assert walks == [flag == "--hydra-help"]  # Hydra 1.3 walked twice, for both listings
+
+
+def test_help_text_is_hydras_own_and_an_unknown_placeholder_still_fails():
+    from hydra._internal.utils import create_config_search_path, get_args_parser
+
+    import mia_defense.cli.train  # noqa: F401  (sets Hydra up, as the console script does)
+
+    hydra = Hydra.create_main_hydra2(
+        "mia-train", create_config_search_path("pkg://mia_defense.conf")
+    )
+    cfg = OmegaConf.create({"seed": 0, "dataset": {"name": "digits"}})
+    every = OmegaConf.create(
+        {"template": "$FLAGS_HELP|$HYDRA_CONFIG_GROUPS|$APP_CONFIG_GROUPS|$CONFIG|$$x"}
+    )
+    text = hydra.get_help(every, cfg, get_args_parser(), False)
+    assert text == Hydra.get_help.__wrapped__(hydra, every, cfg, get_args_parser(), False)
+    assert "dataset: " in text and "hydra/launcher: " in text and "|$x" in text
+    unknown = OmegaConf.create({"template": "$APP_CONFIG_GROUPS $NOT_A_SECTION"})
+    with pytest.raises(KeyError, match="NOT_A_SECTION"):
+        hydra.get_help(unknown, cfg, get_args_parser(), False)
