@@ -192,6 +192,31 @@ def _is_hydra_group(group: str) -> bool:
     return group == "hydra" or group.startswith("hydra/")
 
 
+def _format_groups(hydra: Any, shown: Callable[[str], bool]) -> str:
+    """`Hydra.format_config_groups`'s text, read from the config loader's repository: Hydra
+    asks the loader, which parses the (empty) overrides and wraps the same repository anew
+    for each of the 53 lookups, a third of the listing's time."""
+    from hydra.core.object_type import ObjectType
+
+    repository = hydra.config_loader.repository
+
+    def options(group: str, kind: ObjectType = ObjectType.CONFIG) -> list[str]:
+        return repository.get_group_options(group_name=group, results_filter=kind)
+
+    def groups(parent: str) -> Iterator[str]:
+        for name in options(parent, ObjectType.GROUP):
+            group = f"{parent}/{name}" if parent else name
+            if options(group):
+                yield group
+            yield from groups(group)
+
+    return "".join(
+        f"{group}: {', '.join(sorted(options(group)))}\n"
+        for group in sorted(groups(""))
+        if shown(group)
+    )
+
+
 def lazy_help_sections() -> None:
     """Make Hydra 1.3's `Hydra.get_help` fill only the placeholders its template names
     (idempotent): the same text, the same error for a placeholder it does not know."""
@@ -207,9 +232,9 @@ def lazy_help_sections() -> None:
         sections = _Sections(
             {
                 "FLAGS_HELP": lambda: self.format_args_help(args_parser),
-                "HYDRA_CONFIG_GROUPS": lambda: self.format_config_groups(_is_hydra_group),
-                "APP_CONFIG_GROUPS": lambda: self.format_config_groups(
-                    lambda group: not _is_hydra_group(group)
+                "HYDRA_CONFIG_GROUPS": lambda: _format_groups(self, _is_hydra_group),
+                "APP_CONFIG_GROUPS": lambda: _format_groups(
+                    self, lambda group: not _is_hydra_group(group)
                 ),
                 "CONFIG": lambda: OmegaConf.to_yaml(cfg, resolve=resolve),
             }
