@@ -20,7 +20,8 @@ start-up of every Hydra entry point (and of the tests' ``compose``) must stay li
 - `lazy_help_sections`: Hydra 1.3's help fills every placeholder a help template may hold,
   whichever the template shows; each config-group listing walks every config source (53
   lookups, each parsing the override grammar anew). ``--help`` shows the app's groups,
-  ``--hydra-help`` Hydra's: each now walks once, not twice.
+  ``--hydra-help`` Hydra's: each now walks once, not twice, and reads the repository
+  directly. A placeholder the template does not know is a `ConfigError` naming its key.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import Any
 
 from hydra.core.config_store import ConfigNode, ConfigStore
 from omegaconf import DictConfig, OmegaConf
+
+from mia_defense.errors import ConfigError
 
 __all__ = [
     "lazy_help_sections",
@@ -217,6 +220,23 @@ def _format_groups(hydra: Any, shown: Callable[[str], bool]) -> str:
     )
 
 
+def _fill(help_cfg: DictConfig, sections: _Sections) -> str:
+    """The help template filled in; a `ConfigError` naming the template's key for a
+    placeholder it does not know (Hydra's own help stops there with a KeyError)."""
+    key = help_cfg._get_full_key("template")
+    template = help_cfg.get("template")
+    if not isinstance(template, str):
+        raise ConfigError(f"{key}={template!r}: a help template is text")
+    try:
+        return string.Template(template).substitute(sections)
+    except (KeyError, ValueError) as exc:
+        unknown = f"${exc.args[0]}" if isinstance(exc, KeyError) else "a lone '$'"
+        raise ConfigError(
+            f"{key}: {unknown} is no placeholder of the help; use "
+            f"{', '.join('$' + name for name in sections)} and write $$ for a dollar sign"
+        ) from None
+
+
 def lazy_help_sections() -> None:
     """Make Hydra 1.3's `Hydra.get_help` fill only the placeholders its template names
     (idempotent): the same text, the same error for a placeholder it does not know."""
@@ -239,7 +259,7 @@ def lazy_help_sections() -> None:
                 "CONFIG": lambda: OmegaConf.to_yaml(cfg, resolve=resolve),
             }
         )
-        return string.Template(help_cfg.template).substitute(sections)
+        return _fill(help_cfg, sections)
 
     get_help._mia_lazy = True  # type: ignore[attr-defined]
     Hydra.get_help = get_help  # type: ignore[method-assign]

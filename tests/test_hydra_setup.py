@@ -15,9 +15,11 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.config_repository import ConfigRepository
 from hydra._internal.hydra import Hydra
 from hydra.core.config_store import ConfigNode, ConfigStore
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.object_type import ObjectType
 from omegaconf import OmegaConf
 
+from mia_defense.errors import ConfigError
 from mia_defense.hydra_setup import PACKAGED_SOURCES, mode_is_unset
 from tests.conftest import TINY
 from tests.helpers import LEAN_ATTACKS, mia_train
@@ -143,7 +145,7 @@ def test_help_walks_the_config_groups_once_for_the_groups_it_shows(
     assert len(walks) == 1  # Hydra 1.3 walked twice, for both listings
 
 
-def test_help_text_is_hydras_own_and_an_unknown_placeholder_still_fails():
+def test_help_text_is_hydras_own_and_an_unknown_placeholder_is_named():
     from hydra._internal.utils import create_config_search_path, get_args_parser
 
     import mia_defense.cli.train  # noqa: F401  (sets Hydra up, as the console script does)
@@ -151,13 +153,16 @@ def test_help_text_is_hydras_own_and_an_unknown_placeholder_still_fails():
     hydra = Hydra.create_main_hydra2(
         "mia-train", create_config_search_path("pkg://mia_defense.conf")
     )
-    cfg = OmegaConf.create({"seed": 0, "dataset": {"name": "digits"}})
-    every = OmegaConf.create(
-        {"template": "$FLAGS_HELP|$HYDRA_CONFIG_GROUPS|$APP_CONFIG_GROUPS|$CONFIG|$$x"}
-    )
-    text = hydra.get_help(every, cfg, get_args_parser(), False)
-    assert text == Hydra.get_help.__wrapped__(hydra, every, cfg, get_args_parser(), False)
-    assert "dataset: " in text and "hydra/launcher: " in text and "|$x" in text
-    unknown = OmegaConf.create({"template": "$APP_CONFIG_GROUPS $NOT_A_SECTION"})
-    with pytest.raises(KeyError, match="NOT_A_SECTION"):
-        hydra.get_help(unknown, cfg, get_args_parser(), False)
+    try:
+        cfg = OmegaConf.create({"seed": 0, "dataset": {"name": "digits"}})
+        every = OmegaConf.create(
+            {"template": "$FLAGS_HELP|$HYDRA_CONFIG_GROUPS|$APP_CONFIG_GROUPS|$CONFIG|$$x"}
+        )
+        text = hydra.get_help(every, cfg, get_args_parser(), False)
+        assert text == Hydra.get_help.__wrapped__(hydra, every, cfg, get_args_parser(), False)
+        assert "dataset: " in text and "hydra/launcher: " in text and "|$x" in text
+        unknown = OmegaConf.create({"hydra": {"help": {"template": "$CONFIG $NOT_A_SECTION"}}})
+        with pytest.raises(ConfigError, match=r"hydra.help.template: \$NOT_A_SECTION is no"):
+            hydra.get_help(unknown.hydra.help, cfg, get_args_parser(), False)
+    finally:
+        GlobalHydra.instance().clear()  # create_main_hydra2 initialised it

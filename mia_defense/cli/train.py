@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import CompactHydraException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
@@ -672,10 +674,26 @@ def run_entry(
     except KeyboardInterrupt:
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except (ConfigError, CompactHydraException) as exc:
+        # Raised where Hydra does not report errors itself (--help, --hydra-help, --info):
+        # a config it cannot compose or a help template it cannot fill is a user error too.
+        if started() or os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(_one_error(exc), file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR) from None
     finally:
         if previous is signal.default_int_handler:
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGINT, previous)
+
+
+def _one_error(exc: Exception) -> str:
+    """What Hydra prints for an error it reports: its message and the config's reason."""
+    if isinstance(exc, ConfigError):
+        return f"ConfigError: {exc}"
+    cause = exc.__cause__
+    reason = f"\n{cause}" if isinstance(cause, OmegaConfBaseException) else ""
+    return f"{exc}{reason}"
 
 
 def _note_ctrl_c() -> Callable[[], bool]:

@@ -1,0 +1,42 @@
+"""A bad override or help template beside ``--help``, ``--hydra-help`` or ``--info``: Hydra
+reports errors itself only around a run, so these ended in its traceback with exit 1. They
+are user errors: one message naming the key or option, exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import mia_attack, mia_train
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--help", "dataset=nope"), "Could not find 'dataset/nope'"),
+        (("--hydra-help", "dataset=nope"), "dataset=nope"),
+        (("--info", "defaults", "model=nope"), "Could not find 'model/nope'"),
+        (("--help", "hydra.help.template=null"), "field 'hydra.help.template' is not Optional"),
+        (("--help", "hydra.help.template=$NOT"), "hydra.help.template: $NOT is no placeholder"),
+        (("--help", "hydra.help.template=cost: 5$"), "hydra.help.template: a lone '$'"),
+        (("--hydra-help", "hydra.hydra_help.template=$X"), "hydra.hydra_help.template: $X"),
+    ],
+)
+def test_a_bad_override_beside_a_help_request_is_a_user_error(tmp_path, args, said):
+    done = mia_train(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_help_template_may_show_a_dollar_sign_and_any_of_its_sections(tmp_path):
+    done = mia_train("--help", "hydra.help.template=groups: $APP_CONFIG_GROUPS costs $$5",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("groups: ") and "dataset: " in done.stdout
+    assert "costs $5" in done.stdout
+
+
+def test_mia_attack_reports_a_bad_override_beside_its_help_the_same_way(tmp_path):
+    done = mia_attack("--help", "hydra.help.template=$NOT", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "hydra.help.template: $NOT is no placeholder" in done.stderr
