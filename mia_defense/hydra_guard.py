@@ -21,7 +21,7 @@ hydra-core below 1.4; ``tests/hostile/test_hydra_guard.py`` checks it is the one
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -192,3 +192,30 @@ def rerun_refusal(args: Sequence[str]) -> str | None:
     return ("ConfigError: --experimental-rerun: not supported; it unpickles the file it is "
             "given, which can run any code. Run the same command again instead (a finished "
             "run is found and kept; results.json holds its config)")  # fmt: skip
+
+
+_SHELLS = ("bash", "fish", "zsh")
+_COMPLETION_COMMANDS = ("install", "uninstall", "query")
+
+
+def completion_refusal(
+    args: Sequence[str], environ: Mapping[str, str], *, tool: str = "mia-train"
+) -> str | None:
+    """The message for a ``--shell-completion`` (``-sc``) in ``args`` that Hydra would stop
+    on with a traceback, or ``None``: it takes one of ``install=SHELL``, ``uninstall=SHELL``
+    or ``query=SHELL``, and a query is the shell's own call (it sets ``COMP_LINE``)."""
+    if not any(a in ("-sc", "--shell-completion") for a in args):
+        return None
+    commands = [a for a in args if a.partition("=")[0] in _COMPLETION_COMMANDS]
+    usage = (
+        f"give one of {', '.join(c + '=SHELL' for c in _COMPLETION_COMMANDS)} with SHELL one "
+        f'of {", ".join(_SHELLS)}, e.g. eval "$({tool} -sc install=bash)"'
+    )
+    if len(commands) != 1 or commands[0].partition("=")[2] not in _SHELLS:
+        return f"ConfigError: --shell-completion: {' '.join(commands) or 'no command'}; {usage}"
+    if commands[0].startswith("query=") and "COMP_LINE" not in environ:
+        return (
+            f"ConfigError: --shell-completion {commands[0]}: the shell makes this call itself "
+            f"as you press Tab (it sets COMP_LINE); to set completion up, {usage}"
+        )
+    return None

@@ -559,11 +559,12 @@ def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]
         yield arg, override.key_or_group, value.list if isinstance(value, ChoiceSweep) else [value]
 
 
-def refuse_rerun(args: Sequence[str]) -> None:
-    """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file."""
-    from mia_defense.hydra_guard import rerun_refusal
+def refuse_rerun(args: Sequence[str], *, tool: str = "mia-train") -> None:
+    """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file, and
+    on a ``--shell-completion`` Hydra would answer with a traceback."""
+    from mia_defense.hydra_guard import completion_refusal, rerun_refusal
 
-    message = rerun_refusal(args)
+    message = rerun_refusal(args) or completion_refusal(args, os.environ, tool=tool)
     if message is not None:
         print(message, file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)

@@ -40,3 +40,31 @@ def test_mia_attack_reports_a_bad_override_beside_its_help_the_same_way(tmp_path
     done = mia_attack("--help", "hydra.help.template=$NOT", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     assert "hydra.help.template: $NOT is no placeholder" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("-sc",), "--shell-completion: no command; give one of install=SHELL"),
+        (("-sc", "query=dataset="), "--shell-completion: query=dataset=; give one of"),
+        (("--shell-completion", "install=tcsh"), "install=tcsh; give one of"),
+        (("-sc", "install=bash", "uninstall=bash"), "install=bash uninstall=bash; give"),
+        (("-sc", "query=bash"), "the shell makes this call itself as you press Tab"),
+    ],
+)
+def test_a_shell_completion_hydra_cannot_answer_is_a_user_error(tmp_path, monkeypatch, args, said):
+    monkeypatch.delenv("COMP_LINE", raising=False)
+    done = mia_train(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert said in done.stderr and 'eval "$(mia-train -sc install=bash)"' in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_shell_completion_still_installs_and_answers_the_shell(tmp_path, monkeypatch):
+    installed = mia_train("-sc", "install=bash", cwd=tmp_path)
+    assert installed.returncode == 0 and "complete -o nospace -o default -F" in installed.stdout
+    monkeypatch.setenv("COMP_LINE", "mia-train datas")
+    monkeypatch.setenv("COMP_POINT", "15")
+    answered = mia_train("-sc", "query=bash", cwd=tmp_path)
+    assert answered.returncode == 0, answered.stderr[-2000:]
+    assert "dataset=" in answered.stdout
