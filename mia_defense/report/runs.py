@@ -382,22 +382,37 @@ def _tag(loaded: LoadedRuns, members: list[int], field_name: str, tag: str) -> N
     )
 
 
+def _copy_key(payload: Mapping[str, Any]) -> str | None:
+    """A run without a config (built in code: api.audit) as text, when it records the wall
+    time it took: another results.json equal to it to the last digit of that time is a copy
+    of its folder, not a second run. ``None`` without a wall time (nothing tells a copy from
+    a run that gave the same figures)."""
+    seconds = payload.get("wall_seconds")
+    if not isinstance(seconds, float) or not seconds > 0:
+        return None
+    return "copy:" + json.dumps(payload, sort_keys=True, default=str)
+
+
 def _set_repeats_apart(loaded: LoadedRuns) -> None:
     """Keep the first of the runs of one experiment (a copied run directory, a rerun of the
     same config and seed): runs are deterministic, so a repeat is no new evidence, and
-    counting it as a seed replicate would shrink the row's interval for nothing."""
+    counting it as a seed replicate would shrink the row's interval for nothing. A run
+    without a config is a repeat when it is a copy (`_copy_key`): it was a second row
+    beside the first, both on the front."""
     first: dict[str, RunRecord] = {}
     kept: list[RunRecord] = []
     for record in loaded.runs:
-        key = _experiment(record.payload)
+        key = _experiment(record.payload) or _copy_key(record.payload)
         if key is None or key not in first:
             if key is not None:
                 first[key] = record
             kept.append(record)
             continue
+        same = "same config, seeds and data" if key.startswith("[") else (
+            "no config recorded, and the same results.json to its wall time: a copy")
         reason = (
-            f"the same experiment as {first[key].name} (same config, seeds and data), so no "
-            "new evidence: counted once; give replicates different seeds"
+            f"the same experiment as {first[key].name} ({same}), so no new evidence: counted "
+            "once; give replicates different seeds"
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
