@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mia_defense.attacks.base import ACCESS
+from mia_defense.attacks.base import ACCESS, BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
@@ -257,6 +257,16 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
         value = objective(payload, leakage)
     except ConfigError:
         metric = leakage.partition(".")[2]
+        white_box = sorted(
+            name for name, m in payload["attacks"].items()
+            if metric in m and m.get("access", DEFAULT_ACCESS) not in BLACK_BOX
+        )  # fmt: skip
+        if white_box:  # the figure is there, but no release lets the weights out
+            return (
+                f"no black-box attack reports {metric}: only white-box attacks (access "
+                f"weights: {one_line(', '.join(white_box))}), which no release lets through; "
+                "rerun it with a black-box attack (one that reads the released outputs)"
+            )
         return (
             f"no attack reports {metric} (attacks: {one_line(', '.join(payload['attacks']))}); "
             f"{_rerun_hint(metric)}"

@@ -51,3 +51,25 @@ def test_a_copy_of_a_run_without_a_config_is_counted_once(tmp_path, caplog):
     assert reason.startswith("the same experiment as a (no config recorded, and the same")
     assert "counted once" in reason
     assert "a_copy/results.json: the same experiment as a" in caplog.text
+
+
+# --- white-box attacks alone ---------------------------------------------------------------------
+
+
+def test_a_run_attacked_by_white_box_attacks_alone_is_told_so(tmp_path):
+    # every attack read the weights: no release lets them out, so there is no black-box
+    # figure; the reason said "rerun it with 0.001 in attack.fprs", which it already had
+    root = tmp_path / "sweep"
+    make_run(root / "wb", test_accuracy=0.9, signal=1.0)
+
+    def white_box(payload: dict[str, Any]) -> None:
+        for metrics in payload["attacks"].values():
+            metrics["access"] = "weights"
+
+    _rewrite(root / "wb", white_box)
+    make_run(root / "ok", test_accuracy=0.8, signal=1.0, seed=1)
+    _report(root, tmp_path / "out")
+    reason = _not_ranked(tmp_path / "out")["wb"]
+    assert "attack.fprs" not in reason
+    assert "no black-box attack" in reason and "lira, loss" in reason
+    assert "white-box" in reason and "access" in reason
