@@ -256,6 +256,12 @@ def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
     """
     require_regular_file(path)  # (a FIFO would block the report)
     try:
+        if not zipfile.is_zipfile(path):  # np.load would read a .npy (an array, no names), or
+            # try a pickle and advise loading "it unsafely": never, for a file found in a run
+            raise DataError(
+                f"{path}: not an .npz archive (a zip of .npy arrays, as np.savez writes); the "
+                "run's files are not the ones it wrote: rerun it"
+            )
         with np.load(path, allow_pickle=False) as data:
             for name in names:
                 if name not in data.files:

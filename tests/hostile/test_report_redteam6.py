@@ -5,13 +5,20 @@ result."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
+
+from mia_defense.cli.report import main as report_main
+from mia_defense.errors import DataError
 from mia_defense.report import write_report
+from mia_defense.report.table import read_arrays
 from mia_defense.tracking import write_json
 from tests.report.fake_runs import make_run
 
@@ -73,3 +80,53 @@ def test_a_run_attacked_by_white_box_attacks_alone_is_told_so(tmp_path):
     assert "attack.fprs" not in reason
     assert "no black-box attack" in reason and "lira, loss" in reason
     assert "white-box" in reason and "access" in reason
+
+
+# --- a junk .npz --------------------------------------------------------------------------------
+
+
+def _npy_bytes() -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(3))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content", [b"junk", b"", b"\x80\x04K\x01.", _npy_bytes()])
+def test_a_junk_npz_is_named_without_advice_to_unpickle_it(tmp_path, content):
+    # numpy reads a file that is neither a zip nor .npy as a pickle, and its error says "If
+    # you trust the file you can load it unsafely using allow_pickle": no advice to give
+    # about a file the report found in a run folder; a .npy (one array) was a TypeError
+    path = tmp_path / "scores.npz"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as caught:
+        read_arrays(path, ["targets"])
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert "not an .npz archive" in message
+    assert "pickle" not in message and "unsafe" not in message
+
+
+def test_a_npz_of_pickled_objects_is_never_unpickled(tmp_path):
+    path = tmp_path / "scores.npz"
+    np.savez(path, targets=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(DataError, match="pickled"):
+        read_arrays(path, ["targets"])
+
+
+def test_a_run_whose_npz_files_are_a_single_npy_is_reported_without_a_traceback(
+    tmp_path, capsys, caplog
+):
+    # a .npy saved under the .npz's name: np.load returns an array, and the report's
+    # "with np.load(...) as data" raised TypeError, a traceback out of mia-report
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.9, signal=1.0)
+    (root / "a" / "scores.npz").write_bytes(_npy_bytes())
+    make_run(root / "b", test_accuracy=0.8, signal=1.0, seed=1)
+    (root / "b" / "observations.npz").write_bytes(_npy_bytes())
+    _rewrite(root / "b", lambda p: (p.pop("config"), p.update(  # a mia-attack run's source
+        source={"kind": "observations", "path": "/x/observations.npz", "metadata": {}})))
+    with caplog.at_level(logging.WARNING):
+        code = report_main([str(root), "--out", str(tmp_path / "out"), "--no-tensorboard"])
+    assert code == 0
+    assert f"no ROC curve for a: {root / 'a' / 'scores.npz'}: not an .npz archive" in caplog.text
+    assert "2 runs reported" in capsys.readouterr().out
