@@ -1,0 +1,33 @@
+"""Hydra's other logging configs (``hydra/job_logging=disabled|none|stdout``) run as Hydra
+documents them. The stderr console was merged into whatever logging was selected, which
+gave ``disabled`` and ``none`` a handler without a class: a traceback, no run."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import TINY
+from tests.helpers import LEAN_ATTACKS, mia_train
+
+
+@pytest.mark.parametrize(
+    "choice",
+    ["hydra/job_logging=disabled", "hydra/job_logging=none", "hydra/hydra_logging=none"],
+)
+def test_a_quieter_logging_choice_runs(tmp_path, choice):
+    done = mia_train(*TINY, *LEAN_ATTACKS, choice, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("test accuracy")
+    assert (tmp_path / "run" / "results.json").is_file()
+
+
+def test_log_lines_go_where_the_logging_choice_sends_them(tmp_path):
+    default = mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=a", cwd=tmp_path)
+    assert default.returncode == 0, default.stderr[-2000:]
+    assert default.stdout.startswith("test accuracy")  # the table alone on stdout
+    assert "[INFO] - " in default.stderr and (tmp_path / "a" / "train.log").is_file()
+    stdout = mia_train(*TINY, *LEAN_ATTACKS, "hydra/job_logging=stdout", "hydra.run.dir=b",
+                       cwd=tmp_path)  # fmt: skip
+    assert stdout.returncode == 0, stdout.stderr[-2000:]
+    assert "the attacks are judged on" in default.stderr  # a warning of these tiny runs
+    assert "the attacks are judged on" in stdout.stdout and not stdout.stderr
