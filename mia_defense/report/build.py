@@ -187,7 +187,8 @@ def _log_tensorboard(log_dir: Path, charts: dict[str, bytes], front_md: str) -> 
     """The charts' PNGs (``name -> bytes``, as written beside) and the Pareto fronts as
     TensorBoard events under ``log_dir``, by TensorBoard's own writer (torch's SummaryWriter
     wraps it, and importing torch took 2 s of the report's start)."""
-    writer = EventFileWriter(str(log_dir))
+    earlier = _report_events(log_dir)
+    writer = EventFileWriter(str(log_dir), filename_suffix=EVENTS_SUFFIX)
     try:
         for name, png in charts.items():
             width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR chunk
@@ -196,6 +197,49 @@ def _log_tensorboard(log_dir: Path, charts: dict[str, bytes], front_md: str) -> 
         _add_summary(writer, _text_summary("report/pareto_front/text_summary", front_md))
     finally:
         writer.close()
+    _remove(earlier)  # only once the new figures are whole
+
+
+# The end of the names of the event files a report writes, so that the next one replaces them.
+EVENTS_SUFFIX = ".mia-report"
+
+
+def _report_events(log_dir: Path) -> list[Path]:
+    """The event files earlier reports wrote in ``log_dir`` (not a link): every figure of a
+    report is at step 0, so TensorBoard showed each earlier report's Pareto front beside the
+    new one, undated. Theirs: named with `EVENTS_SUFFIX`, or (reports written before it)
+    holding only ``report/`` figures. Files of anyone else's are left alone."""
+    if log_dir.is_symlink() or not log_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(log_dir.glob("events.out.tfevents.*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        if path.name.endswith(EVENTS_SUFFIX) or _only_report_figures(path):
+            found.append(path)
+    return found
+
+
+def _only_report_figures(path: Path) -> bool:
+    """Whether the event file at ``path`` holds summaries, all tagged ``report/...``."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    tags = 0  # (the loader is imported here: 0.2 s of the report's start, for older reports)
+    try:
+        for event in EventFileLoader(str(path)).Load():
+            for value in event.summary.value:
+                if not value.tag.startswith("report/"):
+                    return False
+                tags += 1
+    except Exception:  # a file the loader cannot read (its own error types) is not a report's
+        return False
+    return tags > 0
+
+
+def _remove(paths: Sequence[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _add_summary(writer: EventFileWriter, summary: summary_pb2.Summary) -> None:
@@ -349,6 +393,7 @@ def write_report(
         out_dir: the report directory (created).
         tensorboard: also log the figures as TensorBoard images in ``out_dir/tb``; with
             ``out_dir`` under the sweep root, ``tensorboard --logdir <sweep>`` shows them.
+            They replace an earlier report's (`_report_events`); ``False`` removes those.
         roc_runs: at most this many runs get a ROC curve.
         group_by: how runs become rows (see `group_runs`): ``None`` groups the runs that
             differ only in their seeds; dotted config keys group the runs sharing their
@@ -484,6 +529,8 @@ def _write(
     if tensorboard:
         _log_tensorboard(out_dir / "tb", pngs, f"{report.grouping}\n\n{fronts_md}")
         report.files["tensorboard"] = out_dir / "tb"
+    else:  # an earlier report's figures would stay in view beside a report that has none
+        _remove(_report_events(out_dir / "tb"))
 
 
 def _write_charts(report: Report, roc_runs: int) -> dict[str, bytes]:

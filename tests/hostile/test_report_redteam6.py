@@ -130,3 +130,60 @@ def test_a_run_whose_npz_files_are_a_single_npy_is_reported_without_a_traceback(
     assert code == 0
     assert f"no ROC curve for a: {root / 'a' / 'scores.npz'}: not an .npz archive" in caplog.text
     assert "2 runs reported" in capsys.readouterr().out
+
+
+# --- TensorBoard: each report's figures replace the last one's ----------------------------------
+
+
+def _fronts_in(tb: Path) -> list[str]:
+    """The Pareto front texts TensorBoard shows from ``tb``."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tb), size_guidance={"tensors": 0})
+    events.Reload()
+    if "report/pareto_front/text_summary" not in events.Tags()["tensors"]:
+        return []
+    return [
+        e.tensor_proto.string_val[0].decode()
+        for e in events.Tensors("report/pareto_front/text_summary")
+    ]
+
+
+def test_tensorboard_shows_the_latest_report_alone(tmp_path):
+    # every figure of a report is at step 0: the second report of a sweep added its front
+    # beside the first one's, and TensorBoard showed both, undated, one of them stale
+    root, out = tmp_path / "sweep", tmp_path / "out"
+    make_run(root / "a", test_accuracy=0.61, signal=1.0)
+    _report(root, out, tensorboard=True)
+    (out / "tb" / "events.out.tfevents.1.mine").write_bytes(b"not the report's")  # the user's
+    make_run(root / "a", test_accuracy=0.93, signal=1.0)
+    _report(root, out, tensorboard=True)
+    fronts = _fronts_in(out / "tb")
+    assert len(fronts) == 1 and "0.930" in fronts[0] and "0.610" not in fronts[0]
+    assert (out / "tb" / "events.out.tfevents.1.mine").read_bytes() == b"not the report's"
+    # a report without TensorBoard leaves no earlier report's figures in view either
+    _report(root, out, tensorboard=False)
+    assert _fronts_in(out / "tb") == []
+    assert sorted(p.name for p in (out / "tb").iterdir()) == ["events.out.tfevents.1.mine"]
+
+
+def test_a_report_written_before_the_suffix_is_replaced_but_not_other_event_files(tmp_path):
+    root, out = tmp_path / "sweep", tmp_path / "out"
+    make_run(root / "a", test_accuracy=0.61, signal=1.0)
+    _report(root, out, tensorboard=True)
+    (old,) = (out / "tb").iterdir()
+    old.rename(out / "tb" / old.name.removesuffix(".mia-report"))  # as older reports named it
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    from mia_defense.tracking.figures import image_summary  # a file of other figures
+
+    writer = EventFileWriter(str(out / "tb"), filename_suffix=".other")
+    png = (b"\x89PNG" + b"\x00" * 12 + (1).to_bytes(4, "big") * 2)
+    summary = image_summary("train/x", png, width=1, height=1, channels=4)
+    writer.add_event(event_pb2.Event(step=0, summary=summary))
+    writer.close()
+    _report(root, out, tensorboard=True)
+    names = sorted(p.name for p in (out / "tb").iterdir())
+    assert len(names) == 2 and any(n.endswith(".other") for n in names)
+    assert len(_fronts_in(out / "tb")) == 1
