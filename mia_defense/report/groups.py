@@ -2,7 +2,8 @@
 with its 95% interval and spread.
 
 By default a row holds the runs that differ only in their seeds (``seed`` and the ``*.seed``
-keys that follow it, e.g. ``attack.attacks.shokri.seed``; ``progress`` is ignored too);
+keys that follow it, e.g. ``attack.attacks.shokri.seed``; ``progress``, ``figures`` and
+``cache_dir`` are ignored too);
 ``by`` names config keys instead (dotted, as in results.json's ``config``), and ``run``
 keeps one row per run. Runs of different datasets or models never share a row.
 """
@@ -40,7 +41,7 @@ __all__ = [
 # ``--group-by run``: one row per run.
 PER_RUN = "run"
 # Config keys that change no result.
-_COSMETIC = frozenset({"progress", "figures"})
+_COSMETIC = frozenset({"progress", "figures", "cache_dir"})  # (runs.py: _NO_EFFECT)
 _MISSING = "(not set)"
 _RATE = (0.0, 1.0)
 

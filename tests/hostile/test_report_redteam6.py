@@ -187,3 +187,17 @@ def test_a_report_written_before_the_suffix_is_replaced_but_not_other_event_file
     names = sorted(p.name for p in (out / "tb").iterdir())
     assert len(names) == 2 and any(n.endswith(".other") for n in names)
     assert len(_fronts_in(out / "tb")) == 1
+
+
+# --- settings that change no result ----------------------------------------------------------
+
+
+def test_seeds_run_with_another_model_store_share_their_row(tmp_path):
+    # cache_dir only says where trained models are kept: the report already counted two runs
+    # differing in it alone as one experiment, but split the seeds of one config over rows
+    root = tmp_path / "sweep"
+    make_run(root / "s0", test_accuracy=0.90, signal=1.0, seed=0, config={"cache_dir": "auto"})
+    make_run(root / "s1", test_accuracy=0.80, signal=1.0, seed=1,
+             config={"cache_dir": "/home/me/.cache/mia-defense/models"})  # fmt: skip
+    report = _report(root, tmp_path / "out")
+    assert [g.n for g in report.groups] == [2]
