@@ -323,14 +323,33 @@ def _results_problem(results: dict[str, Any]) -> str | None:
 
 def _not_the_runs(obs: Observations, results: dict[str, Any]) -> str | None:
     """How the observations differ from the run results.json describes (its models,
-    records and classes), or ``None``; a figure results.json does not hold is not compared."""
+    records and classes, and the members' accuracy on its outputs), or ``None``; a figure
+    results.json does not hold is not compared."""
     held = {"num_models": obs.num_models, "population_size": len(obs.labels),
             "num_classes": obs.num_classes}  # fmt: skip
     for key, value in held.items():
         said = results.get(key)
         if isinstance(said, int) and not isinstance(said, bool) and said != value:
             return f"{key} is {value} in them, {said} in results.json"
-    return None
+    return _accuracy_differs(obs, results["utility"].get("train_accuracy"))
+
+
+def _accuracy_differs(obs: Observations, said: float | None) -> str | None:
+    """How the members' accuracy on the observations differs from the run's
+    ``utility.train_accuracy``, or ``None``. Both mia-train and mia-attack compute it from
+    the observations they write (`released_accuracy`), so masks, labels or outputs edited in
+    place (same shapes) show here: one record's answer changed moves it by 1/(K·N/2)."""
+    import math
+
+    from mia_defense.pipeline.evaluate import released_accuracy
+
+    if said is None or not math.isfinite(said):
+        return None
+    found = released_accuracy(obs, None, None)["train_accuracy"]
+    if math.isclose(found, said, rel_tol=1e-9, abs_tol=1e-12):
+        return None
+    return (f"the members' accuracy on them is {found:.6g}, {said:.6g} in results.json "
+            "(utility.train_accuracy): their masks, labels or outputs were changed")  # fmt: skip
 
 
 def _extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
