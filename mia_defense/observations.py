@@ -31,7 +31,8 @@ storing ``outputs`` instead of ``log_probs``, which such a reader refuses (no lo
 
 `Observations.load` and `Observations.from_arrays` check every field (shapes, dtypes,
 values, output kind, masks of 0/1 with every record IN for some model and OUT for another,
-K >= 2) and raise one `DataError` listing every problem, each naming its field.
+but the canaries a writer's ``is_canary`` flags, K >= 2) and raise one `DataError` listing
+every problem, each naming its field.
 """
 
 from __future__ import annotations
@@ -405,8 +406,19 @@ def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str
     return []
 
 
-def _mask_problems(masks: np.ndarray) -> list[str]:
-    """0/1 values, and every record IN for some model and OUT for another."""
+def _canary_flags(arrays: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """[N] bool: the records a writer's ``is_canary`` flags (mia-train's canaries), all
+    False unless it is one 0/1 (or true/false) flag per record."""
+    flags = arrays.get("is_canary")
+    if flags is None or flags.shape != (n,) or flags.dtype.kind not in "biu":
+        return np.zeros(n, dtype=bool)
+    return flags.astype(bool) if np.isin(flags, (0, 1)).all() else np.zeros(n, dtype=bool)
+
+
+def _mask_problems(masks: np.ndarray, canaries: np.ndarray) -> list[str]:
+    """0/1 values, and every record IN for some model and OUT for another; ``canaries``
+    are exempt from the latter: the one-run audit draws their membership at random (a
+    canary of few models may be IN for all or none), and the attacks report them apart."""
     if masks.dtype != bool:
         if not (np.issubdtype(masks.dtype, np.integer) or np.issubdtype(masks.dtype, np.floating)):
             return [f"masks: dtype {masks.dtype}, expected bool (or 0/1 integers)"]
@@ -417,8 +429,10 @@ def _mask_problems(masks: np.ndarray) -> list[str]:
     members = masks.astype(bool)
     problems = []
     for word, bad, fix in (
-        ("never IN (a member of no model)", ~members.any(axis=0), "train some model on it"),
-        ("never OUT (a member of every model)", members.all(axis=0), "hold it out of some"),
+        ("never IN (a member of no model)", ~members.any(axis=0) & ~canaries,
+         "train some model on it"),
+        ("never OUT (a member of every model)", members.all(axis=0) & ~canaries,
+         "hold it out of some"),
     ):
         if bad.any():
             problems.append(
@@ -546,7 +560,7 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     problems += _value_problems(values, kind, name) if kind else []
     if shapes_ok:
         problems += _label_problems(labels, "labels", c)
-        problems += _mask_problems(masks) if k >= 2 else []
+        problems += _mask_problems(masks, _canary_flags(arrays, n)) if k >= 2 else []
     prefix = "" if name == "log_probs" else "outputs"
     problems += _optional_problems(arrays, kind, prefix, k, n, c)
     # Rows that do not normalise, last: arrays made up to test another check (zeros as

@@ -4,6 +4,7 @@ and a run of the one-run audit, whose canaries may be members of every model or 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ import pytest
 from mia_defense.cli.attack import read_source
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
-from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
+from mia_defense.observations import OBSERVATIONS_VERSION, load_file
+from tests.helpers import FAST, LEAN_ATTACKS, mia_attack, mia_train, synthetic_observations
 
 
 @pytest.fixture
@@ -53,3 +55,43 @@ def test_observations_edited_in_place_are_not_the_runs(attacked_run, tmp_path, e
 
 def test_the_runs_own_observations_still_read_back(attacked_run):
     assert read_source(attacked_run).results["status"] == "complete"
+
+
+# -- 2. a run of the one-run audit: canaries of random membership --------------------------
+
+
+def test_a_one_run_audit_run_is_attacked_again(tmp_path):
+    # its canaries' masks are Bernoulli draws: with K=4 some canary is a member of every
+    # model or of none, and mia-attack refused the run's own observations ("train some
+    # model on it, or drop the record") though mia-train had attacked them
+    done = mia_train(*FAST, "plan.num_models=4", "plan.population_size=60", "seed=1",
+                     "train.batch_size=16", "attack.audit=one_run", "attack.audit_canaries=40",
+                     "hydra.run.dir=run", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    arrays = load_npz(tmp_path / "run" / "observations.npz")
+    lopsided = ~arrays["masks"].any(axis=0) | arrays["masks"].all(axis=0)
+    assert lopsided.any() and arrays["is_canary"][lopsided].all()
+    again = mia_attack("run", *LEAN_ATTACKS, "attack.audit=one_run", "hydra.run.dir=again",
+                       cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-3000:]
+    old, new = (json.loads((tmp_path / d / "results.json").read_text()) for d in ("run", "again"))
+    assert new["privacy"]["audit"] == old["privacy"]["audit"]
+
+
+def test_only_flagged_canaries_may_be_members_of_every_model_or_none(tmp_path):
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    masks = obs.masks.copy()
+    masks[:, 0], masks[:, 1] = False, True
+    flags = np.zeros(40, dtype=bool)
+    flags[:2] = True
+    arrays = {"log_probs": obs.log_probs, "labels": obs.labels, "masks": masks,
+              "schema_version": np.array(OBSERVATIONS_VERSION)}  # fmt: skip
+    np.savez(tmp_path / "flagged.npz", **arrays, is_canary=flags)
+    assert load_file(tmp_path / "flagged.npz")[1]["is_canary"][:2].all()
+    for name, canaries in (("unflagged", None), ("other", ~flags & (np.arange(40) < 5)),
+                           ("counts", flags.astype(np.int64) * 2)):  # fmt: skip
+        extra = {} if canaries is None else {"is_canary": canaries}
+        np.savez(tmp_path / f"{name}.npz", **arrays, **extra)
+        with pytest.raises(DataError, match=r"(?s)masks: record 0 .* is never IN .* masks: "
+                                            r"record 1 .* is never OUT"):  # fmt: skip
+            load_file(tmp_path / f"{name}.npz")
