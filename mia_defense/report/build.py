@@ -24,7 +24,7 @@ from mia_defense.report.checks import PrintableLog
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.rows import table_rows
-from mia_defense.report.runs import RESULTS, LoadedRuns, load_runs
+from mia_defense.report.runs import EARLY_MARKS, RESULTS, LoadedRuns, load_runs
 from mia_defense.report.table import (
     BASELINE,
     RunSummary,
@@ -338,6 +338,12 @@ def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
     if (out_dir / ".hydra").is_dir():
         raise ConfigError(
             f"{out_dir}: holds a run's .hydra/ (a run that failed or is still running: the "
+            f"report would mix its files with the run's); {_FIX_OUT} outside the run"
+        )
+    mark = next((m for m in EARLY_MARKS if os.path.isfile(out_dir / m)), None)
+    if mark is not None:
+        raise ConfigError(
+            f"{out_dir}: holds a run's {mark} (a run that failed or is still running: the "
             f"report would mix its files with the run's); {_FIX_OUT} outside the run"
         )
     _check_not_among_run_files(out_dir)

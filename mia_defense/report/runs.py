@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
 
 RESULTS = "results.json"
+# What a run leaves in its folder before its results.json, besides Hydra's .hydra/ (which
+# mia-train's runs lack: hydra.output_subdir is null): Hydra's job log, all a point of a
+# sweep refused before it trained leaves (its .lock comes later, and other tools, pytest
+# among them, name their locks so too).
+EARLY_MARKS = ("train.log",)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Directories under ``root`` (itself included) that hold a run: results.json or .hydra/.
+    """Directories under ``root`` (itself included) that hold a run (`_marks_a_run`).
 
     Links are followed, each directory read once (a link loop ends there); a link out of
     ``root`` only to a run directory (a link to ``/`` or a home folder would walk the whole
@@ -117,7 +122,7 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
             continue
         subdirs = {e.name: e for e in entries if _is_dir(e)}
         names = {e.name for e in entries}
-        if RESULTS in names or ".hydra" in subdirs or any(map(_is_partial, names)):
+        if _marks_a_run(names, ".hydra" in subdirs):
             found.append(directory)
         for name, entry in subdirs.items():
             if name == ".hydra":
@@ -151,7 +156,17 @@ def _holds_run(directory: Path) -> bool:
         names = os.listdir(directory)
     except OSError:
         return False
-    return RESULTS in names or ".hydra" in names or any(map(_is_partial, names))
+    return _marks_a_run(set(names), ".hydra" in names)
+
+
+def _marks_a_run(names: set[str], hydra: bool) -> bool:
+    """Whether a directory of these entry ``names`` (``hydra``: with a .hydra/ folder) is a
+    run's: its results.json, one being written, or what a run leaves before it (a failed
+    run's folder is named, not passed over)."""
+    return (
+        RESULTS in names or hydra or any(map(_is_partial, names))
+        or any(mark in names for mark in EARLY_MARKS)
+    )  # fmt: skip
 
 
 class _DuplicateKey(ValueError):
@@ -232,6 +247,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
         return
     if not os.path.lexists(path):
         reason = f"no {RESULTS} (the run failed or is still running)"
+        if os.path.isfile(run_dir / "train.log"):
+            reason += "; its train.log says why"
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping it", run_dir, reason)
         return

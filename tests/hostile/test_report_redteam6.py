@@ -201,3 +201,38 @@ def test_seeds_run_with_another_model_store_share_their_row(tmp_path):
              config={"cache_dir": "/home/me/.cache/mia-defense/models"})  # fmt: skip
     report = _report(root, tmp_path / "out")
     assert [g.n for g in report.groups] == [2]
+
+
+# --- runs that failed before writing results.json ------------------------------------------------
+
+
+def test_runs_that_failed_before_their_results_json_are_named_not_ignored(tmp_path, capsys):
+    # mia-train's runs have no .hydra/ (hydra.output_subdir null): a point of a sweep refused
+    # before training (a missing data file) leaves its train.log alone, one that failed after
+    # claiming its folder a .lock too; the report said "2 runs reported, 0 skipped". A .lock
+    # alone is some other tool's (pytest's numbered folders hold one): no run.
+    root = tmp_path / "sweep"
+    make_run(root / "ok=a", test_accuracy=0.9, signal=1.0)
+    make_run(root / "ok=b", test_accuracy=0.8, signal=1.0, seed=1)
+    (root / "bad=refused").mkdir()
+    (root / "bad=refused" / "train.log").write_text("ConfigError: dataset.path ...\n")
+    (root / "bad=locked").mkdir()
+    (root / "bad=locked" / ".lock").write_text("host 123\n")
+    (root / "bad=locked" / "train.log").write_text("DataError: ...\n")
+    (root / "not-a-run").mkdir()
+    (root / "not-a-run" / ".lock").write_text("")
+    assert report_main([str(root), "--out", str(tmp_path / "out"), "--no-tensorboard",
+                        "--no-charts"]) == 0  # fmt: skip
+    assert "2 runs reported, 2 skipped, 0 not ranked" in capsys.readouterr().out
+    reasons = _not_ranked(tmp_path / "out")
+    assert reasons[str(root / "bad=refused")].startswith(
+        "no results.json (the run failed or is still running); its train.log says why"
+    )
+    assert reasons[str(root / "bad=locked")].startswith("no results.json (the run failed or is")
+    # and the report is never written among such a run's files
+    assert report_main([str(root), "--out", str(root / "bad=locked")]) == 2
+    assert report_main([str(root), "--out", str(root / "bad=refused")]) == 2
+    err = capsys.readouterr().err
+    assert f"{root / 'bad=locked'}: holds a run's train.log" in err
+    assert f"{root / 'bad=refused'}: holds a run's train.log" in err
+    assert sorted(p.name for p in (root / "bad=refused").iterdir()) == ["train.log"]
