@@ -33,9 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         "interval; one Pareto front per (dataset, model). Broken runs are skipped; diverged "
         "runs and runs at chance accuracy are listed apart, never ranked.",
     )
-    parser.add_argument("dirs", nargs="+", type=Path, help="sweep roots or run directories")
+    parser.add_argument("dirs", nargs="+", type=_path, help="sweep roots or run directories")
     parser.add_argument(
-        "-o", "--out", type=Path, default=None,
+        "-o", "--out", type=_path, default=None,
         help="report directory (default: <first dir>/report, so the TensorBoard figures "
         "sit under the sweep root)",
     )  # fmt: skip
@@ -53,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
         "differ only in their seeds share a row)",
     )  # fmt: skip
     return parser
+
+
+def _path(text: str) -> Path:
+    """A path argument, never empty: ``Path("")`` is the working directory, so
+    ``mia-report "$SWEEP"`` with SWEEP unset walked it all (a home folder) and wrote there."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is an empty path (an unset shell variable?); give a directory"
+        )
+    return Path(text)
 
 
 def _count(text: str) -> int:

@@ -236,3 +236,26 @@ def test_runs_that_failed_before_their_results_json_are_named_not_ignored(tmp_pa
     assert f"{root / 'bad=locked'}: holds a run's train.log" in err
     assert f"{root / 'bad=refused'}: holds a run's train.log" in err
     assert sorted(p.name for p in (root / "bad=refused").iterdir()) == ["train.log"]
+
+
+# --- odd arguments ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv", [[""], ["SWEEP", " "], ["SWEEP", "--out", ""], ["SWEEP", "-o", ""]]
+)
+def test_an_empty_path_argument_is_refused_not_read_as_the_working_directory(
+    tmp_path, monkeypatch, capsys, argv
+):
+    # mia-report "$SWEEP" with SWEEP unset: Path("") is ".", so the report walked the whole
+    # working directory (a home folder) and wrote its files there, or into it with --out ""
+    make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
+    monkeypatch.chdir(tmp_path)
+    argv = [str(tmp_path / "sweep") if a == "SWEEP" else a for a in argv]
+    with pytest.raises(SystemExit) as stopped:
+        report_main([*argv, "--no-charts", "--no-tensorboard"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "an empty path" in err and "unset" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep"]
+    assert not (tmp_path / "sweep" / "report").exists()
