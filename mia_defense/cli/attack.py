@@ -315,9 +315,42 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not (number or (value is None and key != "chance_accuracy")):
             return f"utility.{key} is {_kind(value)} {value!r}, not a number"
+        low = -1.0 if key == "generalization_gap" else 0.0
+        if number and not low <= value <= 1.0:  # NaN and Infinity too (json reads them)
+            return f"utility.{key} is {value!r}, outside [{low:g}, 1]"
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
+    return _facts_problem(results)
+
+
+# Facts of a run's results.json that mia-attack copies into its own: the keys of each type
+# (null allowed: an older run may not state them), as mia-report reads them.
+_COUNTS = ("num_models", "num_classes", "population_size", "test_size", "canaries")
+_TEXTS = ("dataset", "data_fingerprint", "data_digest")
+
+
+def _facts_problem(results: dict[str, Any]) -> str | None:
+    """Why a fact mia-attack copies is of the wrong type (a dataset that is no name, a
+    count that is no integer, an input shape that is no list of sizes), or ``None``: the
+    run written with it was complete, yet mia-report skipped it ("not a name")."""
+    for key in _TEXTS:
+        value = results.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{key} is {_kind(value)} {value!r:.60}, not a string"
+    for key in _COUNTS:
+        value = results.get(key)
+        low = 1 if key in ("num_models", "num_classes") else 0
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < low):  # fmt: skip
+            return f"{key} is {_kind(value)} {value!r:.60}, not an integer >= {low}"
+    shape = results.get("input_shape")
+    if shape is not None and not (isinstance(shape, list) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)):
+        return f"input_shape is {_kind(shape)} {shape!r:.60}, not a list of sizes >= 1"
+    labels = results.get("class_labels")
+    if labels is not None and not isinstance(labels, list):
+        return f"class_labels is {_kind(labels)} {labels!r:.60}, not a list"
     return None
 
 

@@ -95,3 +95,32 @@ def test_only_flagged_canaries_may_be_members_of_every_model_or_none(tmp_path):
         with pytest.raises(DataError, match=r"(?s)masks: record 0 .* is never IN .* masks: "
                                             r"record 1 .* is never OUT"):  # fmt: skip
             load_file(tmp_path / f"{name}.npz")
+
+
+# -- 3. results.json facts of the wrong type, copied into a complete run -------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("dataset", ["digits"], "dataset is list ['digits'], not a string"),
+        ("num_models", "4", "num_models is str '4', not an integer >= 1"),
+        ("test_size", -3, "test_size is int -3, not an integer >= 0"),
+        ("input_shape", "8x8", "input_shape is str '8x8', not a list of sizes >= 1"),
+        ("class_labels", {"0": "cat"}, "class_labels is dict {'0': 'cat'}, not a list"),
+        ("utility.train_accuracy", 5, "utility.train_accuracy is 5, outside [0, 1]"),
+        ("utility.test_accuracy", float("inf"), "utility.test_accuracy is inf, outside [0, 1]"),
+    ],
+)
+def test_facts_of_the_wrong_type_are_refused_before_attacking(attacked_run, tmp_path, key,
+                                                              value, said):  # fmt: skip
+    # mia-attack copied them into a results.json marked complete, which mia-report then
+    # skipped ("dataset is a list ['digits'], not a name")
+    payload = json.loads((attacked_run / "results.json").read_text())
+    section, _, name = key.rpartition(".")
+    (payload[section] if section else payload)[name] = value
+    (attacked_run / "results.json").write_text(json.dumps(payload))
+    done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"run/results.json: {said}; mia-attack reads the run's facts from it" in done.stderr
+    assert not (tmp_path / "again" / "results.json").exists()
