@@ -351,6 +351,43 @@ def _tell_apart(loaded: LoadedRuns) -> None:
             _tag(loaded, members, "data_fingerprint", "data")
         else:
             _tag(loaded, members, "versions", "software")
+    for members in _same_config(loaded, seeds=False).values():
+        _note_mixed_versions(loaded, [i for i in members if not loaded.runs[i].apart])
+
+
+def _versions_differing(payloads: list[Mapping[str, Any]]) -> str:
+    """``versions.KEY a, b`` for each library or code version that differs between
+    ``payloads`` (``""`` when none does)."""
+    tables = [p.get("versions") if isinstance(p.get("versions"), Mapping) else {} for p in payloads]
+    keys = dict.fromkeys(k for t in tables for k in t)
+    shown = []
+    for key in keys:
+        values = dict.fromkeys(_short(t.get(key)) for t in tables)
+        if len(values) > 1:
+            shown.append(f"versions.{one_line(key, limit=40)} {', '.join(values)}")
+    if not shown and len({_short(p.get("versions")) for p in payloads}) > 1:
+        shown.append("versions recorded by some runs only")
+    return "; ".join(shown)
+
+
+def _note_mixed_versions(loaded: LoadedRuns, members: list[int]) -> None:
+    """A caveat on the runs of one config but other seeds that ran on other library versions
+    or code (a sweep resumed after an edit or an upgrade): their row averages them as seed
+    replicates, and nothing said the code differed between them."""
+    if len(members) < 2:
+        return
+    differing = _versions_differing([loaded.runs[i].payload for i in members])
+    if not differing:
+        return
+    note = (
+        f"ran on other library versions or code than other seeds of its config ({differing}); "
+        "its row averages them as seed replicates: rerun the sweep on one version to compare "
+        "like with like"
+    )
+    for i in members:
+        record = loaded.runs[i]
+        loaded.caveats.append((record, note))
+        log.warning("%s: %s", record.path / RESULTS, note)
 
 
 def _same_config(loaded: LoadedRuns, *, seeds: bool) -> dict[str, list[int]]:

@@ -259,3 +259,30 @@ def test_an_empty_path_argument_is_refused_not_read_as_the_working_directory(
     assert "an empty path" in err and "unset" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep"]
     assert not (tmp_path / "sweep" / "report").exists()
+
+
+# --- seeds of one config run on other code ------------------------------------------------------
+
+
+def test_seeds_of_one_config_on_other_code_are_averaged_with_a_caveat(tmp_path, caplog):
+    # seed 0 before an edit of the training code, seed 1 after: the same config, so one row
+    # of two "replicates", and nothing said that they ran different code
+    root = tmp_path / "sweep"
+    make_run(root / "s0", test_accuracy=0.90, signal=1.0, seed=0)
+    make_run(root / "s1", test_accuracy=0.60, signal=1.0, seed=1)
+    make_run(root / "s2", test_accuracy=0.62, signal=1.0, seed=2)
+    versions = {"s0": "aaaa", "s1": "bbbb", "s2": "bbbb"}
+    for name, code in versions.items():
+        _rewrite(root / name, lambda p, c=code: p.update(versions={"torch": "2.1", "code": c}))
+    with caplog.at_level(logging.WARNING):
+        report = _report(root, tmp_path / "out")
+    assert [g.n for g in report.groups] == [3]
+    notes = dict(report.caveats)
+    assert sorted(notes) == ["s0", "s1", "s2"]
+    assert "versions.code aaaa, bbbb" in notes["s0"] and "seed replicates" in notes["s0"]
+    assert "## Figures to read with care" in (tmp_path / "out" / "README.md").read_text()
+    assert "s0/results.json: ran on other library versions or code" in caplog.text
+    # one version throughout: no caveat
+    for name in versions:
+        _rewrite(root / name, lambda p: p.update(versions={"torch": "2.1", "code": "c"}))
+    assert _report(root, tmp_path / "out2").caveats == []
