@@ -388,6 +388,15 @@ def _accuracy_differs(obs: Observations, said: float | None) -> str | None:
             "(utility.train_accuracy): their masks, labels or outputs were changed")  # fmt: skip
 
 
+def _utility(utility: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A run's utility as it measured it: the figures results.json wrote as null were NaN
+    (no test set), and the summary table formats each as a number (``None`` was a
+    TypeError traceback once the results were written)."""
+    if utility is None:
+        return None
+    return {k: float("nan") if v is None else v for k, v in utility.items()}
+
+
 def _extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
     """An extra array of [N] records (``is_canary``, ``population_idx``), checked."""
     import numpy as np
@@ -501,7 +510,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
             audit = run_audit(
                 obs, cfg, defended=defense is None or defense.get("defense") != "none",
                 is_canary=is_canary, population_idx=population_idx,
-                utility=known.get("utility"), privacy=privacy, defense=defense,
+                utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
                 training=known.get("training"),
             )  # fmt: skip
         with stopwatch.stage("observation"):

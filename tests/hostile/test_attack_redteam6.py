@@ -53,8 +53,16 @@ def test_observations_edited_in_place_are_not_the_runs(attacked_run, tmp_path, e
     assert not (tmp_path / "again" / "results.json").exists()
 
 
-def test_the_runs_own_observations_still_read_back(attacked_run):
-    assert read_source(attacked_run).results["status"] == "complete"
+def test_a_run_attacked_from_a_file_without_a_test_set_is_attacked_again(attacked_run,
+                                                                         tmp_path):  # fmt: skip
+    # its results.json holds null test figures (NaN): the table's format of them was a
+    # TypeError traceback, exit 1, after the results had been written
+    assert read_source(attacked_run).results["utility"]["test_accuracy"] is None
+    done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "test accuracy nan" in done.stdout and "Traceback" not in done.stderr
+    again = json.loads((tmp_path / "again" / "results.json").read_text())
+    assert again["utility"] == json.loads((attacked_run / "results.json").read_text())["utility"]
 
 
 # -- 2. a run of the one-run audit: canaries of random membership --------------------------
