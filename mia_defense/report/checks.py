@@ -131,14 +131,22 @@ def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
     return None
 
 
+def _without_test_set(payload: Mapping[str, Any]) -> bool:
+    """Whether the run is mia-attack's on observations: without test outputs, its
+    ``utility.test_accuracy`` is null, a fact, not a NaN (mia-train always has a test set)."""
+    source = payload.get("source")
+    return isinstance(source, Mapping) and source.get("kind") == "observations"
+
+
 def _utility_problem(payload: Mapping[str, Any]) -> str | None:
     utility = payload["utility"]
     if "test_accuracy" not in utility:
         return "no utility.test_accuracy"
     for key in _UTILITY:
         if key in utility:
+            nullable = key != _UTILITY[0] or _without_test_set(payload)
             problem = _number_problem(
-                f"utility.{key}", utility[key], fraction=_bounded(key), nullable=key != _UTILITY[0]
+                f"utility.{key}", utility[key], fraction=_bounded(key), nullable=nullable
             )
             if problem:
                 return problem
@@ -230,6 +238,24 @@ def _chance_reason(utility: Mapping[str, Any], privacy: Any = None) -> str:
     return f"{said}; no privacy verdict for a useless model"
 
 
+def _no_test_reason(payload: Mapping[str, Any]) -> str:
+    """Why a mia-attack run without a test set is not ranked: the front's utility axis is
+    the test accuracy, which it has not."""
+    said = "no test accuracy (attacked without a test set)"
+    privacy = payload.get("privacy")
+    if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
+        return (
+            f"{said}; its members' accuracy is not above chance, yet MEMBERSHIP LEAKS "
+            "(privacy.leak_without_utility): not private"
+        )
+    if payload.get("utility_below_chance", False):
+        return f"{said}; its members' accuracy is not above chance: no privacy verdict"
+    return (
+        f"{said}: the report places runs by their test accuracy; attack observations that "
+        "hold test outputs (test_log_probs, test_labels) to rank it"
+    )
+
+
 def _rerun_hint(metric: str) -> str:
     """What to do about a missing attack metric: for ``tpr@X%fpr``, add X/100 to attack.fprs."""
     match = re.fullmatch(r"tpr@([0-9.]+)%fpr", metric)
@@ -249,6 +275,8 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     if payload.get("status") == "diverged":
         return _diverged_reason(payload)
     utility = payload["utility"]
+    if utility["test_accuracy"] is None:  # (only an observations run's, `payload_problem`)
+        return _no_test_reason(payload)
     chance = utility.get("chance_accuracy")
     at_chance = chance is not None and utility["test_accuracy"] <= chance  # whatever the flag
     if payload.get("utility_below_chance", False) or at_chance:

@@ -286,3 +286,35 @@ def test_seeds_of_one_config_on_other_code_are_averaged_with_a_caveat(tmp_path, 
     for name in versions:
         _rewrite(root / name, lambda p: p.update(versions={"torch": "2.1", "code": "c"}))
     assert _report(root, tmp_path / "out2").caveats == []
+
+
+# --- mia-attack runs without a test set -----------------------------------------------------------
+
+
+def _without_test_set(payload: dict[str, Any], **changes: Any) -> None:
+    """What mia-attack writes for observations without test outputs."""
+    payload["utility"].update(test_accuracy=None, test_accuracy_std=None, generalization_gap=None)
+    payload["source"] = {"kind": "observations", "path": "/x/obs.npz", "metadata": {}}
+    payload.update(changes)
+
+
+def test_a_mia_attack_run_without_a_test_set_is_not_ranked_not_called_corrupt(tmp_path, capsys):
+    # its results.json is whole: the report called it "utility.test_accuracy is null (NaN
+    # when written)" and counted it among the broken files, skipped
+    root = tmp_path / "sweep"
+    make_run(root / "ok", test_accuracy=0.9, signal=1.0)
+    for name, changes in (("plain", {}), ("useless", {"utility_below_chance": True})):
+        make_run(root / name, test_accuracy=0.9, signal=1.0, seed=1)
+        _rewrite(root / name, lambda p, c=changes: _without_test_set(p, **c))
+    argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
+    assert report_main(argv) == 0
+    assert "1 runs reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
+    reasons = _not_ranked(tmp_path / "out")
+    assert reasons["plain"].startswith("no test accuracy (attacked without a test set)")
+    assert "test outputs" in reasons["plain"] and "NaN" not in reasons["plain"]
+    assert "not above chance" in reasons["useless"]
+    # a mia-train run always has a test set: a null there is still a broken figure
+    make_run(root / "nan", test_accuracy=0.9, signal=1.0, seed=2)
+    _rewrite(root / "nan", lambda p: p["utility"].update(test_accuracy=None))
+    assert report_main(argv) == 0
+    assert "utility.test_accuracy is null" in _not_ranked(tmp_path / "out")[str(root / "nan")]
