@@ -32,10 +32,10 @@ log.addFilter(PrintableLog())
 
 RESULTS = "results.json"
 # What a run leaves in its folder before its results.json, besides Hydra's .hydra/ (which
-# mia-train's runs lack: hydra.output_subdir is null): Hydra's job log, all a point of a
-# sweep refused before it trained leaves (its .lock comes later, and other tools, pytest
-# among them, name their locks so too).
-EARLY_MARKS = ("train.log",)
+# mia-train's and mia-attack's runs lack: hydra.output_subdir is null): Hydra's job log, all
+# a point of a sweep refused before it trained leaves (its .lock comes later, and other
+# tools, pytest among them, name their locks so too).
+EARLY_MARKS = ("train.log", "attack.log")
 
 
 @dataclass(frozen=True)
@@ -247,8 +247,9 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
         return
     if not os.path.lexists(path):
         reason = f"no {RESULTS} (the run failed or is still running)"
-        if os.path.isfile(run_dir / "train.log"):
-            reason += "; its train.log says why"
+        logs = [name for name in EARLY_MARKS if os.path.isfile(run_dir / name)]
+        if logs:
+            reason += f"; its {logs[0]} says why"
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping it", run_dir, reason)
         return

@@ -219,16 +219,20 @@ def test_runs_that_failed_before_their_results_json_are_named_not_ignored(tmp_pa
     (root / "bad=locked").mkdir()
     (root / "bad=locked" / ".lock").write_text("host 123\n")
     (root / "bad=locked" / "train.log").write_text("DataError: ...\n")
+    (root / "bad=attack").mkdir()  # mia-attack's, refused after claiming its folder
+    (root / "bad=attack" / ".lock").write_text("host 123\n")
+    (root / "bad=attack" / "attack.log").write_text("ConfigError: attack.num_targets ...\n")
     (root / "not-a-run").mkdir()
     (root / "not-a-run" / ".lock").write_text("")
     assert report_main([str(root), "--out", str(tmp_path / "out"), "--no-tensorboard",
                         "--no-charts"]) == 0  # fmt: skip
-    assert "2 runs reported, 2 skipped, 0 not ranked" in capsys.readouterr().out
+    assert "2 runs reported, 3 skipped, 0 not ranked" in capsys.readouterr().out
     reasons = _not_ranked(tmp_path / "out")
     assert reasons[str(root / "bad=refused")].startswith(
         "no results.json (the run failed or is still running); its train.log says why"
     )
     assert reasons[str(root / "bad=locked")].startswith("no results.json (the run failed or is")
+    assert reasons[str(root / "bad=attack")].endswith("; its attack.log says why")
     # and the report is never written among such a run's files
     assert report_main([str(root), "--out", str(root / "bad=locked")]) == 2
     assert report_main([str(root), "--out", str(root / "bad=refused")]) == 2
