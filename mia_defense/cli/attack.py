@@ -195,13 +195,37 @@ class SourceCheck(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         source = OmegaConf.select(config, "source", throw_on_missing=False)
-        if source is None or not Path(str(source)).exists():  # a swept source: per job
-            return
-        problem = _refuse_output(Path(config.hydra.sweep.dir), Path(source),
-                                 key="hydra.sweep.dir")  # fmt: skip
-        if problem:
-            log.error("ConfigError: %s", problem)
-            raise SystemExit(EXIT_USER_ERROR)
+        sources = [source] if source is not None else []
+        sources += _swept_sources(list(config.hydra.overrides.task))
+        for path in (Path(str(s)) for s in sources):
+            if not path.exists():  # refused per job, in a folder of its own
+                continue
+            problem = _refuse_output(Path(config.hydra.sweep.dir), path, key="hydra.sweep.dir")
+            if problem:
+                log.error("ConfigError: %s", problem)
+                raise SystemExit(EXIT_USER_ERROR)
+
+
+def _swept_sources(overrides: list[str]) -> list[str]:
+    """The values of a swept ``source=a,b`` among Hydra's task overrides: the sweep
+    directory must lie in none of them (its first job was refused, but Hydra had made the
+    sweep folder, multirun.yaml and every other job's run inside that source run)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException:
+        return []
+    values: list[str] = []
+    for override in parsed:
+        if override.key_or_group != "source" or not override.is_discrete_sweep():
+            continue
+        try:
+            values += list(override.sweep_string_iterator())
+        except HydraException:  # glob(): no choices of a config group to expand
+            continue
+    return values
 
 
 def _config_problem(config: DictConfig) -> str | None:

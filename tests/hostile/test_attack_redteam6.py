@@ -5,6 +5,7 @@ and a run of the one-run audit, whose canaries may be members of every model or 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +133,23 @@ def test_facts_of_the_wrong_type_are_refused_before_attacking(attacked_run, tmp_
     assert done.returncode == 2, done.stderr[-3000:]
     assert f"run/results.json: {said}; mia-attack reads the run's facts from it" in done.stderr
     assert not (tmp_path / "again" / "results.json").exists()
+
+
+# -- 4. a sweep over run folders whose sweep directory lies in one of them -----------------
+
+
+def test_a_sweep_over_sources_never_writes_into_one_of_them(tmp_path):
+    # hydra.sweep.dir=first/sweep with source=first,second: the job of first was refused,
+    # but Hydra had made multirun.yaml and second's whole attack run inside first
+    for name in ("first", "second"):
+        synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(
+            tmp_path / f"{name}.npz")  # fmt: skip
+        assert mia_attack(f"{name}.npz", *LEAN_ATTACKS, f"hydra.run.dir={name}",
+                          cwd=tmp_path).returncode == 0  # fmt: skip
+    before = sorted(p.name for p in (tmp_path / "first").rglob("*"))
+    done = mia_attack("-m", "source=second,first", *LEAN_ATTACKS,
+                      "hydra.sweep.dir=first/sweep", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert re.search(r"ConfigError: hydra.sweep.dir=.*/first/sweep lies in the run attacked "
+                     r"\(.*/first\)", done.stderr), done.stderr[-3000:]  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "first").rglob("*")) == before
