@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -128,11 +129,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     new one, never half written)."""
     try:
         return _main(argv)
+    except BrokenPipeError:  # mia-report ... | head: the report is written, the reader gone
+        _quiet_stdout()
+        return 0
     except KeyboardInterrupt:
         print("mia-report: interrupted; the runs were only read, and each report file is "
               "whole (the new one or the one before); run the same command again",
               file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not hit the closed pipe
+    again (and print "Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a file descriptor (in-process callers)
+        pass
 
 
 def _main(argv: Sequence[str] | None) -> int:

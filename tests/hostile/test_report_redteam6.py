@@ -322,3 +322,22 @@ def test_a_mia_attack_run_without_a_test_set_is_not_ranked_not_called_corrupt(tm
     _rewrite(root / "nan", lambda p: p["utility"].update(test_accuracy=None))
     assert report_main(argv) == 0
     assert "utility.test_accuracy is null" in _not_ranked(tmp_path / "out")[str(root / "nan")]
+
+
+class _ClosedPipe(io.StringIO):
+    """A stdout whose reader went away (mia-report ... | head -1)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_stops_early_is_no_traceback(tmp_path, monkeypatch, capsys):
+    # mia-report SWEEP | head -1: the summary's next print raised BrokenPipeError, a
+    # traceback after a report that was written whole
+    make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    argv = [str(tmp_path / "sweep"), "--no-charts", "--no-tensorboard"]
+    assert report_main(argv) == 0
+    monkeypatch.undo()
+    assert "Traceback" not in capsys.readouterr().err
+    assert (tmp_path / "sweep" / "report" / "README.md").is_file()
