@@ -66,6 +66,10 @@ def load_trained_model(
     if not isinstance(config, Mapping) or "model" not in config:
         raise DataError(f"{run_dir / 'results.json'}: holds no run config; point run_dir at a "
                         "directory written by mia-train")
+    problem = _results_problem(results, config)
+    if problem:
+        raise DataError(f"{run_dir / 'results.json'}: {problem}; point run_dir at a directory "
+                        "written by mia-train")  # fmt: skip
     # a run received from someone else: nothing it names is built before this check
     refuse_forbidden_targets(config, where=f"{run_dir / 'results.json'} config")
     _check_index(index, config, run_dir=run_dir)
@@ -88,6 +92,28 @@ def load_trained_model(
     load_state(model, payload["state_dict"], path=path,
                what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
     return model.cpu().eval()
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _results_problem(results: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
+    """Why results.json cannot say which model to build (a plan that is no object, a count
+    of classes or an input shape that is no size), or ``None``: a list plan was a raw
+    AttributeError, ``num_classes: "x"`` a ValueError, a bad shape blamed ``model.*``."""
+    plan = config.get("plan")
+    if plan is not None and not isinstance(plan, Mapping):
+        return f"config.plan is {_kind(plan)} {plan!r:.60}, not an object"
+    classes = results.get("num_classes")
+    if classes is not None and (isinstance(classes, bool) or not isinstance(classes, int)
+                                or classes < 1):  # fmt: skip
+        return f"num_classes is {_kind(classes)} {classes!r:.60}, not an integer >= 1"
+    shape = results.get("input_shape")
+    if shape is not None and not (isinstance(shape, list) and shape and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)):
+        return f"input_shape is {_kind(shape)} {shape!r:.60}, not a list of sizes >= 1"
+    return None
 
 
 def _check_index(index: int, config: Mapping[str, Any], *, run_dir: Path) -> None:

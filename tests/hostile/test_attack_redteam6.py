@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +154,43 @@ def test_a_sweep_over_sources_never_writes_into_one_of_them(tmp_path):
     assert re.search(r"ConfigError: hydra.sweep.dir=.*/first/sweep lies in the run attacked "
                      r"\(.*/first\)", done.stderr), done.stderr[-3000:]  # fmt: skip
     assert sorted(p.name for p in (tmp_path / "first").rglob("*")) == before
+
+
+# -- 5. load_trained_model on a run whose results.json was edited --------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Path:
+    """A finished tiny mia-train run with its checkpoints (read only)."""
+    folder = tmp_path_factory.mktemp("trained")
+    done = mia_train(*FAST, "plan.num_models=2", "plan.population_size=60",
+                     "train.batch_size=16", "hydra.run.dir=run", cwd=folder)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder / "run"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("config.plan", [4], r"config.plan is list \[4\], not an object"),
+        ("num_classes", "x", r"num_classes is str 'x', not an integer >= 1"),
+        ("num_classes", -1, r"num_classes is int -1, not an integer >= 1"),
+        ("input_shape", "8x8", r"input_shape is str '8x8', not a list of sizes >= 1"),
+        ("input_shape", [0, 64], r"input_shape is list \[0, 64\], not a list of sizes >= 1"),
+    ],
+)
+def test_load_trained_model_names_a_results_json_fact_of_the_wrong_type(
+    trained, tmp_path, key, value, said
+):
+    # a list plan was a raw AttributeError, num_classes 'x' a raw ValueError, a bad input
+    # shape 'building the model failed ...; check the model.* settings' (none was wrong)
+    from mia_defense.tracking.trained_model import load_trained_model
+
+    run = Path(shutil.copytree(trained, tmp_path / "run"))
+    payload = json.loads((run / "results.json").read_text())
+    section, _, name = key.rpartition(".")
+    (payload[section] if section else payload)[name] = value
+    (run / "results.json").write_text(json.dumps(payload))
+    with pytest.raises(DataError, match=rf"run/results.json: {said}; point run_dir at a "
+                                        r"directory written by mia-train"):  # fmt: skip
+        load_trained_model(run, 0)
