@@ -74,8 +74,12 @@ def load_trained_model(
     refuse_forbidden_targets(config, where=f"{run_dir / 'results.json'} config")
     _check_index(index, config, run_dir=run_dir)
     index = int(index)
-    path = checkpoint_path(run_dir / (UNDEFENDED_CHECKPOINTS if undefended else CHECKPOINTS),
-                           index)
+    folder = run_dir / (UNDEFENDED_CHECKPOINTS if undefended else CHECKPOINTS)
+    if undefended and not folder.exists():
+        raise DataError(f"{folder}: this run trained no undefended shadow models; they are "
+                        "written with attack.shadow_recipe=undefended: load a target model "
+                        "(undefended=False) or train a run with that setting")  # fmt: skip
+    path = checkpoint_path(folder, index)
     if not path.is_file():
         status = results.get("status", "unknown")
         raise DataError(

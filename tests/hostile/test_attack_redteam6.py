@@ -194,3 +194,14 @@ def test_load_trained_model_names_a_results_json_fact_of_the_wrong_type(
     with pytest.raises(DataError, match=rf"run/results.json: {said}; point run_dir at a "
                                         r"directory written by mia-train"):  # fmt: skip
         load_trained_model(run, 0)
+
+
+def test_undefended_shadows_of_a_run_that_trained_none_say_so(trained):
+    # was "no checkpoint of model 0 ... it was deleted or moved; run mia-train with the same
+    # config and directory to train that model again", which trains no shadow either
+    from mia_defense.tracking.trained_model import load_trained_model
+
+    with pytest.raises(DataError, match=r"checkpoints_undefended: this run trained no "
+                                        r"undefended shadow models; they are written with "
+                                        r"attack.shadow_recipe=undefended"):  # fmt: skip
+        load_trained_model(trained, 0, undefended=True)
