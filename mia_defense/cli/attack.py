@@ -299,7 +299,8 @@ def read_source(path: Path) -> Source:
                 f"attack the observations alone instead (mia-attack {path / 'observations.npz'})"
             )
         obs, extras = load_file(path / "observations.npz")
-        mismatch = None if results is None else _not_the_runs(obs, results)
+        mismatch = None if results is None else (_not_the_runs(obs, results)
+                                                 or _canaries_unflagged(extras, results))
         if mismatch:
             raise DataError(
                 f"{path / 'observations.npz'}: {mismatch}: they are not this run's (replaced, or "
@@ -392,6 +393,22 @@ def _not_the_runs(obs: Observations, results: dict[str, Any]) -> str | None:
     if "population_size" not in results:  # not a run's record of these observations
         return None
     return _accuracy_differs(obs, results["utility"].get("train_accuracy"))
+
+
+def _canaries_unflagged(extras: dict[str, np.ndarray], results: dict[str, Any]) -> str | None:
+    """How many fewer records ``is_canary`` flags than the canaries results.json says the
+    run inserted, or ``None``: unflagged canaries (the array dropped or cleared) were pooled
+    with the records, moving the verdict's figures, while results.json still named them."""
+    import numpy as np
+
+    said = results.get("canaries")
+    if isinstance(said, bool) or not isinstance(said, int) or said <= 0:
+        return None
+    flags = np.asarray(extras.get("is_canary", np.zeros(0, dtype=bool)))
+    flagged = int(flags.astype(bool).sum()) if flags.dtype.kind in "biu" else 0
+    if flagged >= said:  # (the one-run audit's canaries are flagged as well)
+        return None
+    return f"is_canary flags {flagged} records, results.json {said} canaries"
 
 
 def _accuracy_differs(obs: Observations, said: float | None) -> str | None:

@@ -205,3 +205,26 @@ def test_undefended_shadows_of_a_run_that_trained_none_say_so(trained):
                                         r"undefended shadow models; they are written with "
                                         r"attack.shadow_recipe=undefended"):  # fmt: skip
         load_trained_model(trained, 0, undefended=True)
+
+
+# -- 6. a run with canaries whose is_canary flags were dropped ------------------------------
+
+
+@pytest.mark.parametrize("edit", ["removed", "cleared"])
+def test_canaries_the_observations_no_longer_flag_are_not_pooled(tmp_path, edit):
+    # results.json says 10 canaries; without their flags they were pooled with the records
+    # (the verdict's figures moved) and the new results.json still said canaries: 10
+    done = mia_train(*FAST, "plan.num_models=4", "plan.population_size=60",
+                     "train.batch_size=16", "attack.canaries.num=10", "hydra.run.dir=run",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    arrays = load_npz(tmp_path / "run" / "observations.npz")
+    assert arrays["is_canary"].sum() == 10
+    if edit == "removed":
+        del arrays["is_canary"]
+    else:
+        arrays["is_canary"] = np.zeros_like(arrays["is_canary"])
+    np.savez(tmp_path / "run" / "observations.npz", **arrays)
+    with pytest.raises(DataError, match=r"run/observations.npz: is_canary flags 0 records, "
+                                        r"results.json 10 canaries: they are not this run's"):
+        read_source(tmp_path / "run")
