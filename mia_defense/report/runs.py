@@ -33,8 +33,9 @@ log.addFilter(PrintableLog())
 RESULTS = "results.json"
 # What a run leaves in its folder before its results.json, besides Hydra's .hydra/ (which
 # mia-train's and mia-attack's runs lack: hydra.output_subdir is null): Hydra's job log, all
-# a point of a sweep refused before it trained leaves (its .lock comes later, and other
-# tools, pytest among them, name their locks so too).
+# a run refused on its data leaves (its .lock comes later, and other tools, pytest among
+# them, name their locks so too). Such a folder is no run to report (the tool said why when
+# it failed: tests/cli/test_new_user_nits.py), but no place for a report either.
 EARLY_MARKS = ("train.log", "attack.log")
 
 
@@ -161,12 +162,8 @@ def _holds_run(directory: Path) -> bool:
 
 def _marks_a_run(names: set[str], hydra: bool) -> bool:
     """Whether a directory of these entry ``names`` (``hydra``: with a .hydra/ folder) is a
-    run's: its results.json, one being written, or what a run leaves before it (a failed
-    run's folder is named, not passed over)."""
-    return (
-        RESULTS in names or hydra or any(map(_is_partial, names))
-        or any(mark in names for mark in EARLY_MARKS)
-    )  # fmt: skip
+    run's: its results.json, one being written, or Hydra's .hydra/."""
+    return RESULTS in names or hydra or any(map(_is_partial, names))
 
 
 class _DuplicateKey(ValueError):

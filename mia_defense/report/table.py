@@ -259,8 +259,8 @@ def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
         if not zipfile.is_zipfile(path):  # np.load would read a .npy (an array, no names), or
             # try a pickle and advise loading "it unsafely": never, for a file found in a run
             raise DataError(
-                f"{path}: not an .npz archive (a zip of .npy arrays, as np.savez writes); the "
-                "run's files are not the ones it wrote: rerun it"
+                f"{path}: corrupt or not an .npz archive (no zip of .npy arrays, as np.savez "
+                "writes); the run's files are not the ones it wrote: rerun it"
             )
         with np.load(path, allow_pickle=False) as data:
             for name in names:
