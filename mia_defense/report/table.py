@@ -328,9 +328,21 @@ def _strongest(payload: Mapping[str, Any], metric: str) -> tuple[float, tuple[fl
     return value, _NO_INTERVAL
 
 
+def _config(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's flat config, with mia-attack's ``source`` (the path as typed: every
+    ``cd modelX && mia-attack observations.npz`` had the same) as the absolute path the run
+    recorded: runs of two files of one name were one row, two models averaged as seeds."""
+    config = flatten(payload["config"]) if isinstance(payload.get("config"), Mapping) else {}
+    source = payload.get("source")
+    path = source.get("path") if isinstance(source, Mapping) else None
+    if "source" in config and isinstance(path, str) and path:
+        config["source"] = path
+    return config
+
+
 def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> RunSummary:
     p = run.payload
-    config = flatten(p["config"]) if isinstance(p.get("config"), Mapping) else {}
+    config = _config(p)
     privacy = p.get("privacy", {})
     # JSON stores an infinite ε (no noise) as null.
     epsilon = None

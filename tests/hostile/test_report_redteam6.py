@@ -328,3 +328,32 @@ def test_a_reader_that_stops_early_is_no_traceback(tmp_path, monkeypatch, capsys
     monkeypatch.undo()
     assert "Traceback" not in capsys.readouterr().err
     assert (tmp_path / "sweep" / "report" / "README.md").is_file()
+
+
+# --- mia-attack runs of different files ---------------------------------------------------------
+
+
+def test_mia_attack_runs_of_two_files_of_one_name_are_never_one_row(tmp_path):
+    # `cd modelA && mia-attack observations.npz`, then the same in modelB: the configs are
+    # equal (config.source is the path as typed), so the two models' runs were averaged into
+    # one row of n=2, seeds "0, 0", as if they were replicates of one experiment
+    root = tmp_path / "sweep"
+    for name, accuracy in (("A", 0.90), ("B", 0.60)):
+        make_run(root / name, test_accuracy=accuracy, signal=1.0)
+        source = {"kind": "observations", "path": f"/home/me/model{name}/observations.npz",
+                  "metadata": {"dataset": "digits", "model": "MLP"}}  # fmt: skip
+        _rewrite(root / name, lambda p, s=source: p.update(
+            source=s, config={"source": "observations.npz", "seed": 0,
+                              "attack": {"fprs": [0.1, 0.01, 0.001]}}))  # fmt: skip
+    report = _report(root, tmp_path / "out")
+    assert sorted((g.n, g.test_accuracy.value) for g in report.groups) == [(1, 0.6), (1, 0.9)]
+    # the same file attacked with another seed (from another folder: another path as typed)
+    make_run(root / "A1", test_accuracy=0.80, signal=1.0, seed=1)
+    source = {"kind": "observations", "path": "/home/me/modelA/observations.npz",
+              "metadata": {"dataset": "digits", "model": "MLP"}}  # fmt: skip
+    _rewrite(root / "A1", lambda p: p.update(
+        source=source, config={"source": "../modelA/observations.npz", "seed": 1,
+                               "attack": {"fprs": [0.1, 0.01, 0.001]}}))  # fmt: skip
+    report = _report(root, tmp_path / "out")
+    assert sorted((g.n, round(g.test_accuracy.value, 2)) for g in report.groups) == [
+        (1, 0.6), (2, 0.85)]  # fmt: skip
