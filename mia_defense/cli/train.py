@@ -9,6 +9,7 @@ imports torch, the attacks and TensorBoard) is imported when the task starts; it
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import re
@@ -41,6 +42,9 @@ __all__ = ["build_experiment", "format_table", "main", "run"]
 log = logging.getLogger(__name__)
 
 EXIT_USER_ERROR = 2
+# A reader closed our stdout during a run (mia-train ... | head): 128 + SIGPIPE, as a shell
+# reports a process that the signal ended; the run's files are written before its table.
+EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
 # Set when Hydra hands the composed config to the task: a Hydra exit before that is a
 # composition error (a user error), one after it is not.
@@ -675,6 +679,9 @@ def run_entry(
     except KeyboardInterrupt:
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:  # mia-train --help | head: the reader has gone
+        _quiet_stdout()
+        raise SystemExit(EXIT_BROKEN_PIPE if started() else 0) from None
     except (ConfigError, CompactHydraException) as exc:
         # Raised where Hydra does not report errors itself (--help, --hydra-help, --info):
         # a config it cannot compose or a help template it cannot fill is a user error too.
@@ -686,6 +693,16 @@ def run_entry(
         if previous is signal.default_int_handler:
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not hit the closed pipe
+    again (and print "Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # a stdout without a descriptor
+        pass
 
 
 def _one_error(exc: Exception) -> str:

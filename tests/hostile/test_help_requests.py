@@ -4,6 +4,9 @@ are user errors: one message naming the key or option, exit 2."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from tests.helpers import mia_attack, mia_train
@@ -68,3 +71,14 @@ def test_shell_completion_still_installs_and_answers_the_shell(tmp_path, monkeyp
     answered = mia_train("-sc", "query=bash", cwd=tmp_path)
     assert answered.returncode == 0, answered.stderr[-2000:]
     assert "dataset=" in answered.stdout
+
+
+@pytest.mark.parametrize("tool", ["train", "attack"])
+def test_a_reader_that_stops_early_ends_the_help_quietly(tool):
+    # mia-train --help | head -1: the pipe closes before the help is printed
+    child = subprocess.Popen([sys.executable, "-m", f"mia_defense.cli.{tool}", "--help"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    child.stdout.close()
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 0, stderr.decode()[-2000:]
+    assert b"BrokenPipeError" not in stderr and b"Traceback" not in stderr
