@@ -376,6 +376,33 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
     labels = results.get("class_labels")
     if labels is not None and not isinstance(labels, list):
         return f"class_labels is {_kind(labels)} {labels!r:.60}, not a list"
+    return _privacy_problem(results.get("privacy") or {})
+
+
+# What the attack stage measures into ``privacy``: the source run's attacks' findings, never
+# carried (a leak at chance utility, an undefined verdict or a refuted DP claim the new
+# attacks do not find stayed in the new results.json; the stage only ever sets them).
+_MEASURED_PRIVACY = frozenset({
+    "empirical_epsilon", "empirical_epsilon_delta", "leak_without_utility",
+    "leak_without_utility_reason", "no_verdict_reason", "epsilon_refuted",
+    "epsilon_refuted_by", "epsilon_refuted_reason",
+})  # fmt: skip
+
+
+def _privacy_problem(privacy: dict[str, Any]) -> str | None:
+    """Why the accountant's figures mia-attack carries cannot be used: a δ outside (0, 1)
+    (the empirical ε bound is computed at it: 'abc' was a TypeError traceback, 5 a bound
+    at δ=5) or an ε that is no number >= 0 (infinite: no noise), or ``None``."""
+    import math
+
+    delta, epsilon = privacy.get("delta"), privacy.get("epsilon")
+    number = (int, float)
+    if delta is not None and (isinstance(delta, bool) or not isinstance(delta, number)
+                              or not 0 < delta < 1):  # fmt: skip
+        return f"privacy.delta is {_kind(delta)} {delta!r:.60}, not a number in (0, 1)"
+    if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, number)
+                                or math.isnan(epsilon) or epsilon < 0):  # fmt: skip
+        return f"privacy.epsilon is {_kind(epsilon)} {epsilon!r:.60}, not a number >= 0"
     return None
 
 
@@ -540,7 +567,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
                 int(is_canary.sum()), n)  # fmt: skip
     known = results or {}
     privacy = {k: v for k, v in (known.get("privacy") or {}).items()
-               if k not in ("empirical_epsilon", "empirical_epsilon_delta")}  # fmt: skip
+               if k not in _MEASURED_PRIVACY}  # fmt: skip
     defense = known.get("defense")
     with claim_run_dir(run_dir):
         # under the lock: another mia-attack may have finished in this directory meanwhile

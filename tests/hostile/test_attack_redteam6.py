@@ -228,3 +228,43 @@ def test_canaries_the_observations_no_longer_flag_are_not_pooled(tmp_path, edit)
     with pytest.raises(DataError, match=r"run/observations.npz: is_canary flags 0 records, "
                                         r"results.json 10 canaries: they are not this run's"):
         read_source(tmp_path / "run")
+
+
+# -- 7. the source run's privacy section: the accountant's figures, and stale verdicts ------
+
+
+@pytest.mark.parametrize(
+    ("privacy", "said"),
+    [
+        ({"delta": "abc"}, "privacy.delta is str 'abc', not a number in (0, 1)"),
+        ({"delta": 5}, "privacy.delta is int 5, not a number in (0, 1)"),
+        ({"epsilon": "abc"}, "privacy.epsilon is str 'abc', not a number >= 0"),
+        ({"epsilon": -1.0}, "privacy.epsilon is float -1.0, not a number >= 0"),
+    ],
+)
+def test_the_accountants_figures_are_checked_before_attacking(attacked_run, tmp_path, privacy,
+                                                              said):  # fmt: skip
+    # delta 'abc' was a TypeError traceback after the attacks, delta 5 an ε bound at δ=5,
+    # epsilon 'abc' a complete run mia-report skipped
+    payload = json.loads((attacked_run / "results.json").read_text())
+    payload["privacy"] = privacy
+    (attacked_run / "results.json").write_text(json.dumps(payload))
+    done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"run/results.json: {said}; mia-attack reads the run's facts from it" in done.stderr
+    assert not (tmp_path / "again" / "results.json").exists()
+
+
+def test_the_source_runs_verdict_flags_are_measured_again_not_copied(attacked_run, tmp_path):
+    # a leak at chance utility, an undefined verdict or a refuted claim found by the source
+    # run's attacks were copied into the new results.json whatever the new attacks found
+    payload = json.loads((attacked_run / "results.json").read_text())
+    stale = {"leak_without_utility": True, "leak_without_utility_reason": "old",
+             "no_verdict_reason": "old", "epsilon_refuted": "false",
+             "epsilon_refuted_by": "old", "epsilon_refuted_reason": "old"}  # fmt: skip
+    payload["privacy"] = {**payload["privacy"], **stale}
+    (attacked_run / "results.json").write_text(json.dumps(payload))
+    done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    privacy = json.loads((tmp_path / "again" / "results.json").read_text())["privacy"]
+    assert not set(stale) & set(privacy), privacy
