@@ -95,6 +95,8 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
                     "class of `logging` or of a package (not the standard library's other "
                     "modules or Hydra's): logging.config.dictConfig would call it"
                 )
+    for part in ("hydra_logging", "job_logging"):
+        problems += _logging_problems(nodes.get(part), f"hydra.{part}")
     if problems:
         raise HydraConfigError("hydra config: " + "; ".join(problems))
 
@@ -153,6 +155,48 @@ def _logging_callables(node: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _logging_callables(value, f"{path}[{i}]")
+
+
+# logging's level names (`logging.getLevelNamesMapping` from Python 3.11)
+_LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "NOTSET")
+
+
+def _logging_problems(node: Any, path: str) -> list[str]:
+    """What `logging.config.dictConfig` would stop on in a logging config (plain, resolved):
+    an unknown level, a handler without a class, a handler or formatter named but not
+    defined. Hydra applies it after the run directory is made (the file handler's log is
+    then written there), and its error is a traceback."""
+    if not isinstance(node, dict):
+        return []
+    sections = {key: node.get(key) for key in ("handlers", "formatters", "filters", "loggers")}
+    defined = {key: set(value) if isinstance(value, dict) else set()
+               for key, value in sections.items()}  # fmt: skip
+    loggers = sections["loggers"] if isinstance(sections["loggers"], dict) else {}
+    users = {f"{path}.root": node.get("root"), **{
+        f"{path}.loggers.{name}": value for name, value in loggers.items()}}  # fmt: skip
+    handlers = sections["handlers"] if isinstance(sections["handlers"], dict) else {}
+    users.update({f"{path}.handlers.{name}": value for name, value in handlers.items()})
+    problems = []
+    for where, user in users.items():
+        if not isinstance(user, dict):
+            continue
+        level = user.get("level")
+        if level is not None and not isinstance(level, int) and str(level) not in _LEVELS:
+            problems.append(f"{where}.level={level!r}: not a logging level; use one of "
+                            "CRITICAL, ERROR, WARNING, INFO, DEBUG, NOTSET")  # fmt: skip
+        named = {"handlers": user.get("handlers"), "filters": user.get("filters"),
+                 "formatters": [user["formatter"]] if "formatter" in user else None}  # fmt: skip
+        for kind, names in named.items():
+            for name in names if isinstance(names, list) else []:
+                if str(name) not in defined[kind]:
+                    problems.append(f"{where}: names {kind[:-1]} {name!r}, which "
+                                    f"{path}.{kind} does not define")  # fmt: skip
+    for name, handler in handlers.items():
+        if isinstance(handler, dict) and not ({"class", "()"} & set(handler)):
+            problems.append(f"{path}.handlers.{name}: no class; give one (class: "
+                            "logging.StreamHandler), or select another logging config "
+                            "(hydra/job_logging=disabled)")  # fmt: skip
+    return problems
 
 
 def guard_config_loading() -> None:

@@ -31,3 +31,22 @@ def test_log_lines_go_where_the_logging_choice_sends_them(tmp_path):
     assert stdout.returncode == 0, stdout.stderr[-2000:]
     assert "the attacks are judged on" in default.stderr  # a warning of these tiny runs
     assert "the attacks are judged on" in stdout.stdout and not stdout.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("hydra.job_logging.root.level=LOUD", "hydra.job_logging.root.level='LOUD': not a logging"),
+        ("hydra.hydra_logging.root.level=info", "hydra.hydra_logging.root.level='info'"),
+        ("hydra.job_logging.root.handlers=[console,nope]", "names handler 'nope', which"),
+        ("hydra.job_logging.handlers.console.formatter=fancy", "names formatter 'fancy'"),
+        ("+hydra.job_logging.handlers.extra.level=INFO", "handlers.extra: no class"),
+    ],
+)
+def test_a_logging_config_logging_would_refuse_is_refused_before_the_run_directory(
+    tmp_path, setting, said
+):
+    done = mia_train(*TINY, *LEAN_ATTACKS, setting, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert said in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "run").exists()  # (its log file was written there before)
