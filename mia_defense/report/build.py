@@ -246,10 +246,17 @@ def _add_summary(writer: EventFileWriter, summary: summary_pb2.Summary) -> None:
     writer.add_event(event_pb2.Event(wall_time=time.time(), step=0, summary=summary))
 
 
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8 whatever the locale (the report writes ε, ∞, ·); a run folder named
+    in bytes that are not UTF-8 (a lone surrogate in Python) as ``\\udcXX``, never a
+    UnicodeEncodeError."""
+    return text.encode("utf-8", errors="backslashreplace")
+
+
 def _text_summary(tag: str, text: str) -> summary_pb2.Summary:
     """What ``SummaryWriter.add_text`` writes (its tag ends in ``/text_summary``)."""
     shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)])
-    tensor = tensor_pb2.TensorProto(dtype="DT_STRING", string_val=[text.encode("utf-8")],
+    tensor = tensor_pb2.TensorProto(dtype="DT_STRING", string_val=[_utf8(text)],
                                     tensor_shape=shape)  # fmt: skip
     meta = text_metadata.create_summary_metadata(display_name=None, description=None)
     return summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, metadata=meta,
@@ -497,7 +504,7 @@ def _write_tables(report: Report) -> None:
         + markdown_table(headers, rows, leave_out=("runs",))
         + "".join("\n" + section for section in sections if section)
     )
-    _replace(out_dir / "tradeoff.md", lambda tmp: tmp.write_text(markdown))
+    _replace(out_dir / "tradeoff.md", lambda tmp: tmp.write_bytes(_utf8(markdown)))
     front_runs = {id(r) for i in on_front for r in groups[i].runs}
     per_run = group_runs(report.summaries, by=(PER_RUN,))
     headers, rows = table_rows(
@@ -530,7 +537,7 @@ def _write(
 
     fronts_md = _fronts_markdown(report)
     summary = _summary_markdown(report, sources, fronts_md, tensorboard=tensorboard)
-    _replace(out_dir / "README.md", lambda tmp: tmp.write_text(summary))
+    _replace(out_dir / "README.md", lambda tmp: tmp.write_bytes(_utf8(summary)))
     report.files["summary"] = out_dir / "README.md"
     if tensorboard:
         _log_tensorboard(out_dir / "tb", pngs, f"{report.grouping}\n\n{fronts_md}")

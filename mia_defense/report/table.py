@@ -546,7 +546,9 @@ def _inert(text: str) -> str:
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """The table as CSV, numbers at full precision (``repr``), missing values empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
+    # UTF-8 whatever the locale; a run folder named in bytes that are not UTF-8 (a lone
+    # surrogate in Python) as \udcXX, not a UnicodeEncodeError
+    with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.writer(handle)
         writer.writerow([_inert(str(h)) for h in headers])
         writer.writerows([[_csv_cell(v) for v in row] for row in rows])

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -357,3 +358,20 @@ def test_mia_attack_runs_of_two_files_of_one_name_are_never_one_row(tmp_path):
     report = _report(root, tmp_path / "out")
     assert sorted((g.n, round(g.test_accuracy.value, 2)) for g in report.groups) == [
         (1, 0.6), (2, 0.85)]  # fmt: skip
+
+
+# --- a run folder whose name is not UTF-8 ---------------------------------------------------------
+
+
+def test_a_run_folder_named_in_bytes_that_are_not_utf8_is_reported(tmp_path, capsys):
+    # a folder copied from a Latin-1 system ("résumé" as \xe9): Python names it with a lone
+    # surrogate, which writing tradeoff.csv raised as UnicodeEncodeError, a traceback
+    root = tmp_path / "sweep"
+    make_run(root / "ok", test_accuracy=0.9, signal=1.0)
+    name = os.fsdecode(b"r\xe9sum\xe9")
+    make_run(root / name, test_accuracy=0.8, signal=1.0, seed=1)
+    assert report_main([str(root), "--out", str(tmp_path / "out")]) == 0
+    assert "2 runs reported" in capsys.readouterr().out
+    for table in ("tradeoff.csv", "runs.csv", "not_ranked.csv", "tradeoff.md", "README.md"):
+        (tmp_path / "out" / table).read_text(encoding="utf-8")  # valid UTF-8
+    assert "r\\udce9sum\\udce9" in (tmp_path / "out" / "runs.csv").read_text(encoding="utf-8")
