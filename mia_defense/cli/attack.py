@@ -403,6 +403,20 @@ def _privacy_problem(privacy: dict[str, Any]) -> str | None:
     if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, number)
                                 or math.isnan(epsilon) or epsilon < 0):  # fmt: skip
         return f"privacy.epsilon is {_kind(epsilon)} {epsilon!r:.60}, not a number >= 0"
+    return _audit_problem(privacy)
+
+
+def _audit_problem(privacy: dict[str, Any]) -> str | None:
+    """Why the one-run audit's block mia-attack carries (its white-box half cannot be
+    measured again without training) cannot be summarised, or ``None``: a malformed one was
+    a traceback from the summary table once results.json was written."""
+    from mia_defense.audit import audit_lines
+
+    try:
+        audit_lines(privacy)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return (f"privacy.audit is not a one-run audit's figures ({type(exc).__name__}: "
+                f"{str(exc)[:80]})")  # fmt: skip
     return None
 
 

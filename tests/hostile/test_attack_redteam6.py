@@ -268,3 +268,21 @@ def test_the_source_runs_verdict_flags_are_measured_again_not_copied(attacked_ru
     assert done.returncode == 0, done.stderr[-3000:]
     privacy = json.loads((tmp_path / "again" / "results.json").read_text())["privacy"]
     assert not set(stale) & set(privacy), privacy
+
+
+@pytest.mark.parametrize(
+    "audit",
+    [{"black_box": {"epsilon": "x"}}, {"white_box": "x"}, {"accountant_epsilon": "x"},
+     {"black_box": {"epsilon": 0.1, "canaries": 4, "correct": 1, "guesses": 2}}],
+)
+def test_a_malformed_one_run_audit_block_is_refused_before_attacking(attacked_run, tmp_path,
+                                                                     audit):  # fmt: skip
+    # the source's privacy.audit is carried into the summary: each of these was a raw
+    # ValueError, AttributeError or KeyError traceback, exit 1, after results.json was written
+    payload = json.loads((attacked_run / "results.json").read_text())
+    payload["privacy"] = {"audit": audit}
+    (attacked_run / "results.json").write_text(json.dumps(payload))
+    done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "run/results.json: privacy.audit is not a one-run audit's figures (" in done.stderr
+    assert not (tmp_path / "again" / "results.json").exists()
