@@ -379,8 +379,8 @@ def _note_mixed_versions(loaded: LoadedRuns, members: list[int]) -> None:
         return
     note = (
         f"ran on other library versions or code than other seeds of its config ({differing}); "
-        "its row averages them as seed replicates: rerun the sweep on one version to compare "
-        "like with like"
+        "a row averaging them counts them as seed replicates: rerun the sweep on one version "
+        "to compare like with like"
     )
     for i in members:
         record = loaded.runs[i]
