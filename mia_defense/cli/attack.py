@@ -343,6 +343,10 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         low = -1.0 if key == "generalization_gap" else 0.0
         if number and not low <= value <= 1.0:  # NaN and Infinity too (json reads them)
             return f"utility.{key} is {value!r}, outside [{low:g}, 1]"
+    std = utility.get("test_accuracy_std")  # optional: mia-report reads it when given
+    if std is not None and (isinstance(std, bool) or not isinstance(std, int | float)
+                            or not 0 <= std <= 1):  # fmt: skip
+        return f"utility.test_accuracy_std is {_kind(std)} {std!r:.60}, not a number in [0, 1]"
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"

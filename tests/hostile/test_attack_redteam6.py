@@ -120,6 +120,8 @@ def test_only_flagged_canaries_may_be_members_of_every_model_or_none(tmp_path):
         ("class_labels", {"0": "cat"}, "class_labels is dict {'0': 'cat'}, not a list"),
         ("utility.train_accuracy", 5, "utility.train_accuracy is 5, outside [0, 1]"),
         ("utility.test_accuracy", float("inf"), "utility.test_accuracy is inf, outside [0, 1]"),
+        ("utility.test_accuracy_std", "x",
+         "utility.test_accuracy_std is str 'x', not a number in [0, 1]"),
     ],
 )
 def test_facts_of_the_wrong_type_are_refused_before_attacking(attacked_run, tmp_path, key,
