@@ -155,8 +155,8 @@ def _main(argv: Sequence[str] | None) -> int:
     from mia_defense.report.checks import one_line
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    out = args.out or _default_out(args.dirs)
     try:
+        out = args.out or _default_out(args.dirs)
         group_by = None if args.group_by is None else parse_group_by(args.group_by)
         report = write_report(
             args.dirs, out_dir=out, tensorboard=not args.no_tensorboard, roc_runs=args.roc_runs,
@@ -164,6 +164,11 @@ def _main(argv: Sequence[str] | None) -> int:
         )  # fmt: skip
     except MiaDefenseError as exc:  # a user error: one line, no traceback
         print(f"mia-report: {one_line(exc, limit=2000)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path the file system refuses (Path.is_dir lets ENAMETOOLONG out)
+        where = "a path" if exc.filename is None else one_line(exc.filename, limit=300)
+        print(f"mia-report: {where}: {exc.strerror or exc}; give a "
+              "shorter path, or check the directories and --out", file=sys.stderr)  # fmt: skip
         return 2
     _print_report(report)
     if "tensorboard" in report.files:

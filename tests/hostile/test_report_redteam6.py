@@ -375,3 +375,17 @@ def test_a_run_folder_named_in_bytes_that_are_not_utf8_is_reported(tmp_path, cap
     for table in ("tradeoff.csv", "runs.csv", "not_ranked.csv", "tradeoff.md", "README.md"):
         (tmp_path / "out" / table).read_text(encoding="utf-8")  # valid UTF-8
     assert "r\\udce9sum\\udce9" in (tmp_path / "out" / "runs.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["dir", "out", "deep-out"])
+def test_a_path_too_long_for_the_file_system_is_one_line_exit_2(tmp_path, capsys, where):
+    # Path.is_dir() lets ENAMETOOLONG through: a 300-character name was an OSError traceback
+    make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
+    long = {"dir": "a" * 300, "out": "b" * 300, "deep-out": "c/" * 2100}[where]
+    argv = ([str(tmp_path / long)] if where == "dir" else
+            [str(tmp_path / "sweep"), "--out", str(tmp_path / long)])  # fmt: skip
+    assert report_main([*argv, "--no-charts"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = [x for x in err.splitlines() if x.startswith("mia-report:")]
+    assert "File name too long" in line and "shorter path" in line
