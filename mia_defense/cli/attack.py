@@ -68,6 +68,9 @@ _TASK_STARTED = False
 # The points of this process's sweep refused with a user error (attack.num_targets=9 of a
 # grid over 4 models): the others still run, and the sweep names them at its end, exit 2.
 _SWEEP_FAILED: list[tuple[Path, str]] = []
+# The source `SourceCheck` read (its resolved path and `Source`) before Hydra made the run
+# directory, for the task to attack without reading it again; cleared when main() ends.
+_CHECKED: dict[Path, Source] = {}
 # --help: the usage and the config (the attack group); not mia-train's other groups.
 _HELP = """${hydra.help.header}
 
@@ -189,6 +192,11 @@ class SourceCheck(Callback):
         problem = missing or _refuse_output(
             Path(config.hydra.run.dir), Path(source), key="hydra.run.dir"
         ) or _config_problem(config)
+        if not problem:  # its content too: a refused one left a folder holding attack.log,
+            try:  # which the same command, once the source was fixed, refused as foreign
+                _CHECKED[_resolved(Path(source))] = read_source(Path(source))
+            except DataError as exc:
+                missing = problem = str(exc)
         if problem:
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
             raise SystemExit(EXIT_USER_ERROR)
@@ -568,7 +576,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     if problem:
         raise ConfigError(problem)
     with stopwatch.stage("data"):
-        source = read_source(path)
+        source = _CHECKED.pop(_resolved(path), None) or read_source(path)
     obs, results = source.observations, source.results
     with open_dict(cfg):
         cfg.seed = cfg.seed if cfg.seed is not None else int((results or {}).get("seed", 0))
@@ -711,8 +719,11 @@ def main() -> None:
     refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]
     _SWEEP_FAILED.clear()
-    run_entry(_hydra_main, started=lambda: _TASK_STARTED,
-              interrupted="interrupted; nothing was written to the source")  # fmt: skip
+    try:
+        run_entry(_hydra_main, started=lambda: _TASK_STARTED,
+                  interrupted="interrupted; nothing was written to the source")  # fmt: skip
+    finally:
+        _CHECKED.clear()
     if _SWEEP_FAILED:
         print(f"\n{len(_SWEEP_FAILED)} run(s) of this sweep were refused (nothing was "
               "attacked there; fix the value and run them again):")  # fmt: skip

@@ -288,3 +288,20 @@ def test_a_malformed_one_run_audit_block_is_refused_before_attacking(attacked_ru
     assert done.returncode == 2, done.stderr[-3000:]
     assert "run/results.json: privacy.audit is not a one-run audit's figures (" in done.stderr
     assert not (tmp_path / "again" / "results.json").exists()
+
+
+# -- 8. a refused source leaves no run folder behind -----------------------------------------
+
+
+def test_a_source_refused_for_its_content_leaves_no_run_folder(attacked_run, tmp_path):
+    # the folder Hydra had made held attack.log alone, and the same command run again once
+    # the source was fixed was refused: "holds files that are not mia-train's (attack.log)"
+    good = (attacked_run / "observations.npz").read_bytes()
+    (attacked_run / "observations.npz").write_bytes(b"not an npz")
+    done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 2 and "DataError: " in done.stderr, done.stderr[-3000:]
+    assert "observations.npz: corrupt or not an .npz archive" in done.stderr
+    assert not (tmp_path / "again").exists()
+    (attacked_run / "observations.npz").write_bytes(good)
+    done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
