@@ -26,7 +26,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import CompactHydraException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.commands import shell_path, tool_command
@@ -110,6 +110,7 @@ class RunDirCheck(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _require_search_space(config)
+        _check_parallel_settings(config)
         _refuse_empty_sweep(config)
         _refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
                            what="a run's directory", fix="a sweep writes its runs into "
@@ -229,6 +230,41 @@ def _require_search_space(config: DictConfig) -> None:
             "search; name the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, "
             "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+_DIRECTIONS = ("maximize", "minimize")
+
+
+def _check_parallel_settings(config: DictConfig) -> None:
+    """The Optuna sweeper's and the joblib launcher's counts and directions, which they
+    check late or not at all: a direction per objective (one too few failed every trial,
+    then the sweep with "No trials are completed yet"), ``n_trials`` and ``n_jobs`` >= 1
+    (``n_jobs=0``: a ZeroDivisionError), joblib's ``n_jobs`` not 0."""
+    sweeper, launcher = config.hydra.sweeper, config.hydra.launcher
+    problems = []
+    if "optuna" in str(sweeper.get("_target_", "")).lower():
+        for key in ("n_trials", "n_jobs"):
+            value = sweeper.get(key)
+            if not (type(value) is int and value >= 1):
+                problems.append(f"hydra.sweeper.{key}={value!r}: must be a whole number >= 1")
+        direction = sweeper.get("direction")
+        if isinstance(direction, ListConfig):
+            direction = OmegaConf.to_container(direction)
+        directions = direction if isinstance(direction, list) else [direction]
+        objectives = list(config.get("objectives") or ["the default objective"])
+        if any(d not in _DIRECTIONS for d in directions) or len(directions) != len(objectives):
+            problems.append(
+                f"hydra.sweeper.direction={direction!r}: one of {'/'.join(_DIRECTIONS)} per "
+                f"objective ({len(objectives)}: {', '.join(map(str, objectives))})"
+            )
+    if "joblib" in str(launcher.get("_target_", "")).lower():
+        n_jobs = launcher.get("n_jobs")
+        if not (type(n_jobs) is int and n_jobs != 0):
+            problems.append(f"hydra.launcher.n_jobs={n_jobs!r}: a number of processes, not 0 "
+                            "(-1: one per core)")  # fmt: skip
+    if problems:
+        log.error("ConfigError: %s; nothing was run", "; ".join(problems))
         raise SystemExit(EXIT_USER_ERROR)
 
 
