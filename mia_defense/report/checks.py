@@ -14,12 +14,14 @@ from mia_defense.attacks.base import ACCESS, BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
+from mia_defense.report.stats import LEVEL
 from mia_defense.tracking import SCHEMA_VERSION
 
 __all__ = [
     "PrintableLog",
     "caveats",
     "one_line",
+    "other_confidence",
     "payload_problem",
     "rank_problem",
     "resolution_note",
@@ -325,6 +327,18 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
     )
 
 
+def other_confidence(payload: Mapping[str, Any]) -> float | None:
+    """The level of a run's attack intervals (``config.attack.confidence``) when it is not
+    the report's `LEVEL` (95%), else ``None``: bootstrap intervals cannot be rescaled, and a
+    50% interval shown as a 95% one looks tighter than it is."""
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    level = attack.get("confidence") if isinstance(attack, Mapping) else None
+    if isinstance(level, bool) or not isinstance(level, int | float) or level == LEVEL:
+        return None
+    return float(level)
+
+
 def _epsilon_text(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, int | float) else one_line(repr(value), limit=40)
 
@@ -354,6 +368,12 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     suspect = privacy.get("masks_suspect")
     if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
         notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")
+    level = other_confidence(payload)
+    if level is not None:
+        notes.append(
+            f"its attacks' intervals are at attack.confidence={level:g}, not the 95% the report "
+            "shows: left out of its row; rerun it with attack.confidence=0.95 to compare them"
+        )
     resolution = resolution_note(payload)
     if resolution is not None:
         notes.append(resolution)

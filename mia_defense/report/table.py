@@ -19,7 +19,7 @@ import numpy as np
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import DataError
 from mia_defense.files import npz_member_bytes, require_regular_file
-from mia_defense.report.checks import one_line
+from mia_defense.report.checks import one_line, other_confidence
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
@@ -350,6 +350,16 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         epsilon = math.inf if privacy["epsilon"] is None else float(privacy["epsilon"])
     leak_tpr, leak_tpr_ci = _strongest(p, _fpr_key(0.001))
     leak_auc, leak_auc_ci = _strongest(p, "auc")
+    attacks = {
+        name: {k: _num(v) for k, v in m.items() if k != "access"}
+        for name, m in p["attacks"].items()
+    }  # fmt: skip
+    if other_confidence(p) is not None:  # never shown as 95% ones (a caveat says so)
+        leak_tpr_ci = leak_auc_ci = _NO_INTERVAL
+        attacks = {
+            name: {k: v for k, v in m.items() if not k.endswith(("_ci_low", "_ci_high"))}
+            for name, m in attacks.items()
+        }  # fmt: skip
     return RunSummary(
         name=run.name,
         label=label,
@@ -365,10 +375,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         strongest_attack=str(p.get("strongest_attack", "")),
         leak_tpr=leak_tpr,
         leak_auc=leak_auc,
-        attacks={
-            name: {k: _num(v) for k, v in m.items() if k != "access"}
-            for name, m in p["attacks"].items()
-        },
+        attacks=attacks,
         dataset=_dataset(p, config, run.path),
         model=_model(config, p),
         seed=_seed(p, config),

@@ -389,3 +389,24 @@ def test_a_path_too_long_for_the_file_system_is_one_line_exit_2(tmp_path, capsys
     assert "Traceback" not in err
     (line,) = [x for x in err.splitlines() if x.startswith("mia-report:")]
     assert "File name too long" in line and "shorter path" in line
+
+
+# --- intervals at another confidence ---------------------------------------------------------
+
+
+def test_attack_intervals_at_another_confidence_are_never_shown_as_95_percent(tmp_path):
+    # attack.confidence=0.5 makes a run's bootstrap intervals 50% ones: the report showed
+    # them as "[95% CI]", tighter than they are, and ordered rows on them
+    root = tmp_path / "sweep"
+    make_run(root / "c50", test_accuracy=0.9, signal=1.0, config={"attack.confidence": 0.5})
+    make_run(root / "c95", test_accuracy=0.8, signal=1.0, seed=1)
+    report = _report(root, tmp_path / "out")
+    rows = {g.runs[0].name: g for g in report.groups}
+    c50, c95 = rows["c50"], rows["c95"]
+    assert np.isnan(c50.leak_tpr.low) and np.isnan(c50.leak_auc.high)
+    assert all(np.isnan(e.low) for k, e in c50.metrics.items() if "." in k)  # each attack's
+    assert not np.isnan(c95.leak_auc.low)  # a 95% run keeps its intervals
+    assert not np.isnan(c50.test_accuracy.low)  # the report's own t interval, at 95%
+    notes = dict(report.caveats)
+    assert "attack.confidence=0.5" in notes["c50"] and "95%" in notes["c50"]
+    assert "c95" not in notes
