@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -554,6 +554,15 @@ def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFac
     )  # fmt: skip
 
 
+def _from_launch_dir(path: Path) -> Path:
+    """A relative PATH as the launch directory's: with ``hydra.job.chdir=true`` the task
+    runs in the run directory, where it named nothing (or another file)."""
+    if path.is_absolute() or not HydraConfig.initialized():
+        return path
+    launched = HydraConfig.get().runtime.cwd
+    return Path(launched) / path if launched else path
+
+
 def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     """Attack the observations of ``cfg.source`` with ``cfg.attack`` and write the results
     into ``run_dir`` (testable without Hydra's command line)."""
@@ -568,15 +577,16 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
 
     start, stopwatch = time.perf_counter(), Stopwatch()
     check_attack_config(cfg)  # a sweep's points (and callers without Hydra's callbacks)
-    missing = _missing(str(cfg.source))
+    path = _from_launch_dir(Path(str(cfg.source)))
+    missing = _missing(path if str(cfg.source) else "")
     if missing:
         raise DataError(missing)
-    path = Path(str(cfg.source))
     problem = _refuse_output(run_dir, path, key="hydra.run.dir")
     if problem:
         raise ConfigError(problem)
     with stopwatch.stage("data"):
-        source = _CHECKED.pop(_resolved(path), None) or read_source(path)
+        checked = _CHECKED.pop(_resolved(path), None)  # (read relative to the launch dir)
+        source = read_source(path) if checked is None else replace(checked, path=path)
     obs, results = source.observations, source.results
     with open_dict(cfg):
         cfg.seed = cfg.seed if cfg.seed is not None else int((results or {}).get("seed", 0))
@@ -646,7 +656,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         raise SystemExit(EXIT_INTERRUPTED) from None
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
     print(format_table(result, fprs))
-    print(f"\nattacked:      {shell_path(str(cfg.source))}")
+    print(f"\nattacked:      {shell_path(_from_launch_dir(Path(str(cfg.source))))}")
     print(f"run directory: {shell_path(run_dir)}")
     print(f"look at it:    {tool_command('tensorboard')} --logdir {shell_path(run_dir)}")
     return result.headline(fprs[0])

@@ -305,3 +305,14 @@ def test_a_source_refused_for_its_content_leaves_no_run_folder(attacked_run, tmp
     (attacked_run / "observations.npz").write_bytes(good)
     done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_a_relative_path_is_the_launch_directorys_with_hydra_job_chdir(attacked_run, tmp_path):
+    # hydra.job.chdir=true: the task ran in the run directory, where PATH named nothing
+    # ("run: no such file or directory", exit 2, a folder holding attack.log left behind)
+    done = mia_attack("run", *LEAN_ATTACKS, "hydra.run.dir=again", "hydra.job.chdir=true",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    source = json.loads((tmp_path / "again" / "results.json").read_text())["source"]
+    assert source["path"] == str(attacked_run.resolve())
+    assert "attacked:      run\n" in done.stdout
