@@ -315,17 +315,28 @@ def _check_not_among_run_files(out_dir: Path) -> None:
         )
 
 
+def _broken_link(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()
+
+
 def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
     """Create ``out_dir`` if needed and make sure the report can be written there.
 
     Raises:
-        ConfigError: ``out_dir`` is a file, lies under a file, holds a run's results.json
-            (the report would mix its files with the run's), holds a file of a report's
+        ConfigError: ``out_dir`` is a file, lies under a file or a broken link, holds a
+            run's results.json (the report would mix its files with the run's) or what a
+            failed run leaves (its train.log), holds a file of a report's
             name that no report wrote (a README.md of your own: it would be overwritten),
             holds a ``tb`` that is a link or no folder (with ``tensorboard``) or cannot be
             written.
     """
     out_dir = Path(out_dir)
+    broken = next((p for p in (out_dir, *out_dir.parents) if _broken_link(p)), None)
+    if broken is not None:  # (it read "exists and is not a directory", or "is a file")
+        raise ConfigError(
+            f"{out_dir}: {broken} is a broken link (to {os.readlink(broken)}); create that "
+            f"folder, or {_FIX_OUT}"
+        )
     if os.path.lexists(out_dir) and not out_dir.is_dir():
         raise ConfigError(f"{out_dir}: exists and is not a directory; {_FIX_OUT}")
     events = out_dir / "tb"

@@ -410,3 +410,15 @@ def test_attack_intervals_at_another_confidence_are_never_shown_as_95_percent(tm
     notes = dict(report.caveats)
     assert "attack.confidence=0.5" in notes["c50"] and "95%" in notes["c50"]
     assert "c95" not in notes
+
+
+def test_out_through_a_broken_link_is_named_as_one_not_as_a_file(tmp_path, capsys):
+    make_run(tmp_path / "sweep" / "a", test_accuracy=0.9, signal=1.0)
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "gone", target_is_directory=True)
+    for out in (link, link / "report"):
+        assert report_main([str(tmp_path / "sweep"), "--out", str(out), "--no-charts"]) == 2
+        err = capsys.readouterr().err
+        assert f"{link} is a broken link (to {tmp_path / 'gone'})" in err
+        assert "is a file" not in err and "choose another report directory" in err
+    assert not (tmp_path / "gone").exists()
