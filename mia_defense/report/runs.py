@@ -334,10 +334,11 @@ def _tell_apart(loaded: LoadedRuns) -> None:
     if they were seeds, seeds ``0, 0``), so they get rows and fronts of their own.
 
     Runs that record ``data_digest`` (the whole dataset's hash, the same for every seed) are
-    told apart by it across seeds. Older runs only have ``data_fingerprint``, which hashes
-    the plan's arrays too (the seed draws them): only runs of the same seeds can be compared
-    by it, and those of other seeds are matched to neither."""
-    for members in _same_config(loaded, seeds=False).values():
+    told apart by it across seeds (of one ``dataset.seed``, for data drawn from the seed).
+    Older runs only have ``data_fingerprint``, which hashes the plan's arrays too (the seed
+    draws them): only runs of the same seeds can be compared by it, and those of other seeds
+    are matched to neither."""
+    for members in _same_config(loaded, seeds=False, data_seed=True).values():
         digests = [loaded.runs[i].payload.get("data_digest") for i in members]
         if all(isinstance(d, str) for d in digests) and len(set(digests)) > 1:
             _tag(loaded, members, "data_digest", "data")
@@ -388,15 +389,23 @@ def _note_mixed_versions(loaded: LoadedRuns, members: list[int]) -> None:
         log.warning("%s: %s", record.path / RESULTS, note)
 
 
-def _same_config(loaded: LoadedRuns, *, seeds: bool) -> dict[str, list[int]]:
-    """Indices of the runs of one config (and source), with or without their seeds."""
+def _same_config(
+    loaded: LoadedRuns, *, seeds: bool, data_seed: bool = False
+) -> dict[str, list[int]]:
+    """Indices of the runs of one config (and source), with or without their seeds; with
+    ``data_seed``, ``dataset.seed`` is kept: a dataset drawn from the seed (purchase_like,
+    a subset of max_samples: ``seed: ${seed}``) has another data_digest for each, which is no
+    edited data file."""
     same: dict[str, list[int]] = {}
     for i, record in enumerate(loaded.runs):
         config = record.payload.get("config")
         if not isinstance(config, Mapping) or not config:
             continue
         if not seeds:
+            dataset = config.get("dataset")
             config = _without_seeds(config)
+            if data_seed and isinstance(dataset, Mapping) and "seed" in dataset:
+                config["dataset"] = {**config.get("dataset", {}), "seed": dataset["seed"]}
         key = _experiment({**record.payload, "config": config}, facts=("source",))
         if key is not None:
             same.setdefault(key, []).append(i)

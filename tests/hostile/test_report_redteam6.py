@@ -422,3 +422,29 @@ def test_out_through_a_broken_link_is_named_as_one_not_as_a_file(tmp_path, capsy
         assert f"{link} is a broken link (to {tmp_path / 'gone'})" in err
         assert "is a file" not in err and "choose another report directory" in err
     assert not (tmp_path / "gone").exists()
+
+
+# --- datasets drawn from the seed --------------------------------------------------------------
+
+
+def test_seeds_of_a_dataset_drawn_from_the_seed_stay_replicates(tmp_path, caplog):
+    # purchase_like (and every dataset with seed: ${seed}) draws its data from the seed, so
+    # each seed's data_digest differs: the report took that for an edited data file and
+    # split the seeds into rows and fronts of their own, warning of "different data"
+    root = tmp_path / "sweep"
+    for seed, accuracy in ((0, 0.80), (1, 0.84)):
+        make_run(root / f"seed={seed}", test_accuracy=accuracy, signal=1.0, seed=seed,
+                 dataset="purchase_like", config={"dataset.seed": seed})  # fmt: skip
+        _rewrite(root / f"seed={seed}", lambda p, s=seed: p.update(data_digest=f"digest{s}"))
+    with caplog.at_level(logging.WARNING):
+        report = _report(root, tmp_path / "out")
+    assert [g.n for g in report.groups] == [2] and len(report.fronts) == 1
+    assert "different data" not in caplog.text
+    # the same dataset seed on other data is still an edited file
+    make_run(root / "again", test_accuracy=0.6, signal=1.0, seed=5, dataset="purchase_like",
+             config={"dataset.seed": 0})  # fmt: skip
+    _rewrite(root / "again", lambda p: p.update(data_digest="edited"))
+    with caplog.at_level(logging.WARNING):
+        report = _report(root, tmp_path / "out2")
+    assert "different data" in caplog.text
+    assert sorted(g.n for g in report.groups) == [1, 1, 1]
