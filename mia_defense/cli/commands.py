@@ -1,4 +1,5 @@
-"""Shell commands the CLIs print for the user to paste (``tensorboard``, ``mia-report``).
+"""Shell commands the CLIs print for the user to paste (``tensorboard``, ``mia-report``),
+and what they do when the shell's reader of their output goes away (`quiet_stdout`).
 
 The tools sit next to the Python that runs mia-defense (``.venv/bin/`` after ``make
 install``), which is often not on ``PATH``: a printed bare ``tensorboard`` would then say
@@ -8,13 +9,14 @@ install``), which is often not on ``PATH``: a printed bare ``tensorboard`` would
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shlex
 import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["shell_path", "tool_command"]
+__all__ = ["quiet_stdout", "shell_path", "tool_command"]
 
 
 def shell_path(path: str | os.PathLike[str]) -> str:
@@ -72,3 +74,14 @@ def tool_command(name: str) -> str:
     if found is not None and Path(found).resolve() == beside.resolve():
         return name
     return shell_path(beside)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (``mia-report SWEEP | head``), so
+    that Python's flush at exit does not hit the closed pipe again (and print "Exception
+    ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # a stdout without a descriptor
+        pass

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mia_defense.cli.commands import shell_path, tool_command
+from mia_defense.cli.commands import quiet_stdout, shell_path, tool_command
 from mia_defense.errors import MiaDefenseError
 
 if TYPE_CHECKING:
@@ -130,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except BrokenPipeError:  # mia-report ... | head: the report is written, the reader gone
-        _quiet_stdout()
+        quiet_stdout()
         return 0
     except KeyboardInterrupt:
         print("mia-report: interrupted; the runs were only read, and each report file is "
@@ -138,15 +137,6 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
 
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null, so that Python's flush at exit does not hit the closed pipe
-    again (and print "Exception ignored ... BrokenPipeError")."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # a stdout without a file descriptor (in-process callers)
-        pass
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -9,7 +9,6 @@ imports torch, the attacks and TensorBoard) is imported when the task starts; it
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import re
@@ -29,7 +28,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from mia_defense.cli.commands import shell_path, tool_command
+from mia_defense.cli.commands import quiet_stdout, shell_path, tool_command
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
@@ -716,7 +715,7 @@ def run_entry(
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
-        _quiet_stdout()
+        quiet_stdout()
         raise SystemExit(EXIT_BROKEN_PIPE if started() else 0) from None
     except (ConfigError, CompactHydraException) as exc:
         # Raised where Hydra does not report errors itself (--help, --hydra-help, --info):
@@ -730,15 +729,6 @@ def run_entry(
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGINT, previous)
 
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null, so that Python's flush at exit does not hit the closed pipe
-    again (and print "Exception ignored ... BrokenPipeError")."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):  # a stdout without a descriptor
-        pass
 
 
 def _one_error(exc: Exception) -> str:
