@@ -316,9 +316,20 @@ def read_source(path: Path) -> Source:
                 f"run's figures; attack the file alone (mia-attack {path / 'observations.npz'}) "
                 "or put the run's own observations back"
             )
-        return Source(path, obs, extras, results)
+        return _checked_extras(Source(path, obs, extras, results))
     obs, extras = load_file(path)
-    return Source(path, obs, extras)
+    return _checked_extras(Source(path, obs, extras))
+
+
+def _checked_extras(source: Source) -> Source:
+    """``source`` once its ``is_canary`` and ``population_idx`` pass `_extra` (asked here,
+    before Hydra makes the run directory, as well as by `run`, which reads their values)."""
+    import numpy as np
+
+    n = len(source.observations.labels)
+    _extra(source, "is_canary", np.zeros(n, dtype=bool))
+    _extra(source, "population_idx", np.arange(n))
+    return source
 
 
 # Sections of a run's results.json that mia-attack carries into its own: JSON objects (null

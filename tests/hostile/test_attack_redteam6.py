@@ -316,3 +316,12 @@ def test_a_relative_path_is_the_launch_directorys_with_hydra_job_chdir(attacked_
     source = json.loads((tmp_path / "again" / "results.json").read_text())["source"]
     assert source["path"] == str(attacked_run.resolve())
     assert "attacked:      run\n" in done.stdout
+
+
+def test_a_file_whose_extra_arrays_are_refused_leaves_no_run_folder(tmp_path):
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    obs.save(tmp_path / "o.npz", is_canary=np.arange(40))  # counts, not flags
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "DataError: o.npz: is_canary has shape (40,) and dtype int64" in done.stderr
+    assert not (tmp_path / "out").exists()
