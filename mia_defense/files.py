@@ -131,6 +131,10 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
     forged header was a raw MemoryError, a 2 MB archive of zeros 2 GiB in memory."""
     require_regular_file(path)
     try:
+        if not zipfile.is_zipfile(path):  # np.load would read a .npy (one array, no names) or
+            # try the file as a pickle, and advise loading "it unsafely": never
+            raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays (not a zip "
+                            "of .npy files, as np.savez writes)")  # fmt: skip
         size = os.stat(path).st_size
         with np.load(path, allow_pickle=False) as data:
             claims = sum(npz_member_bytes(data.zip, name, file=Path(path), size=size,

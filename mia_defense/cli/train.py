@@ -297,9 +297,10 @@ def _refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) -
 
 
 # What only a run directory of mia-train holds, and what a run refused before it claimed its
-# directory leaves there (Hydra's job log): a directory with anything else is no run's.
+# directory leaves there (Hydra's job log, mia-train's or mia-attack's): a directory with
+# anything else is no run's.
 _RUN_MARKS = ("results.json", ".lock", "checkpoints", "checkpoints_undefended")
-_RUN_LEFTOVERS = frozenset({"train.log", ".hydra", "tb"})
+_RUN_LEFTOVERS = frozenset({"train.log", "attack.log", ".hydra", "tb"})
 # What only a sweep directory holds, besides its runs' folders and TensorBoard files.
 _SWEEP_MARKS = ("multirun.yaml", "optimization_results.yaml", ".model_store")
 

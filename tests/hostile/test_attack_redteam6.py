@@ -325,3 +325,31 @@ def test_a_file_whose_extra_arrays_are_refused_leaves_no_run_folder(tmp_path):
     assert done.returncode == 2, done.stderr[-3000:]
     assert "DataError: o.npz: is_canary has shape (40,) and dtype int64" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["junk", "text", "npy"])
+def test_a_file_under_an_npz_name_that_is_no_zip_is_named_without_unpickling_advice(tmp_path, kind):
+    from mia_defense.errors import DataError
+    from mia_defense.files import load_npz
+
+    path = tmp_path / "observations.npz"
+    if kind == "npy":  # np.load returned the lone array: a TypeError in the source check
+        with path.open("wb") as handle:
+            np.save(handle, np.arange(3))
+    else:
+        path.write_bytes(bytes(range(256)) if kind == "junk" else b"hello world")
+    with pytest.raises(DataError, match=r"not an \.npz archive") as caught:
+        load_npz(path)
+    assert "pickle" not in str(caught.value)
+
+
+def test_a_folder_a_refused_mia_attack_left_its_log_in_takes_the_fixed_command(tmp_path):
+    from tests.conftest import TINY
+    from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train
+
+    assert mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path).returncode == 0
+    (tmp_path / "again").mkdir()  # as a refusal after Hydra made the folder leaves it
+    (tmp_path / "again" / "attack.log").write_text("ConfigError: attack.num_targets=100 ...\n")
+    fixed = mia_attack("run", *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert (tmp_path / "again" / "results.json").is_file()
