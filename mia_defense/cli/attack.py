@@ -103,11 +103,12 @@ def _store_config() -> None:
             "run_dir_check": {"_target_": "mia_defense.cli.train.RunDirCheck"},
         },
         "help": {"header": USAGE, "template": _HELP},
-        "job_logging": {"handlers": {"console": {"stream": "ext://sys.stderr"}}},
-        "hydra_logging": {"handlers": {"console": {"stream": "ext://sys.stderr"}}},
     }
     ConfigStore.instance().store(name=CONFIG_NAME, node={
-        "defaults": ["_self_", {"attack": "default"}],
+        # log lines on stderr as mia-train's (conf/hydra/*_logging/stderr.yaml)
+        "defaults": ["_self_", {"attack": "default"},
+                     {"override hydra/job_logging": "stderr"},
+                     {"override hydra/hydra_logging": "stderr"}],
         # PATH: an observations .npz or a finished mia-train run directory.
         "source": "???",
         # The attacks' and the bootstrap's seed; null: the source run's (0 for a file).

@@ -50,3 +50,13 @@ def test_a_logging_config_logging_would_refuse_is_refused_before_the_run_directo
     assert done.returncode == 2, done.stderr[-2000:]
     assert said in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "run").exists()  # (its log file was written there before)
+
+
+def test_mia_attack_runs_with_a_quieter_logging_choice(tmp_path):
+    from tests.helpers import mia_attack
+
+    assert mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path).returncode == 0
+    done = mia_attack("run", *LEAN_ATTACKS, "hydra/job_logging=disabled", "hydra.run.dir=again",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "again" / "results.json").is_file()
