@@ -14,7 +14,9 @@ someone shared (``+experiment=...`` with ``hydra.searchpath``), a ``--config-dir
 `guard_config_loading` wraps Hydra's config loader, so that every config it composes (the
 run's, a sweep's, each job of a sweep) is checked by `refuse_code_in_hydra` before Hydra
 builds any of it; and mia-defense's own callbacks (the config and run-directory checks)
-must still be there. The wrapped method is Hydra 1.3's (``pyproject.toml`` keeps
+must still be there; and its logging configs must be ones `logging.config` can apply
+(known levels, handlers and formatters that exist), as Hydra applies them after making the
+run directory, with a traceback. The wrapped method is Hydra 1.3's (``pyproject.toml`` keeps
 hydra-core below 1.4; ``tests/hostile/test_hydra_guard.py`` checks it is the one in use).
 """
 
