@@ -70,6 +70,7 @@ def test_a_run_attacked_from_a_file_without_a_test_set_is_attacked_again(attacke
 # -- 2. a run of the one-run audit: canaries of random membership --------------------------
 
 
+@pytest.mark.slow  # a DP run with its audit, then the attack (3 s)
 def test_a_one_run_audit_run_is_attacked_again(tmp_path):
     # its canaries' masks are Bernoulli draws: with K=4 some canary is a member of every
     # model or of none, and mia-attack refused the run's own observations ("train some

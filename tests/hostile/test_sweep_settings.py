@@ -19,18 +19,19 @@ _OPTUNA = ["hparams_search=optuna_tradeoff", "hydra.sweeper.n_trials=1", "hydra.
     ("settings", "said"),
     [
         ([*_OPTUNA, "hydra.sweeper.direction=[maximize]"],
-         "hydra.sweeper.direction=['maximize']: one of maximize/minimize per objective (2: "),
-        ([*_OPTUNA, "hydra.sweeper.direction=[up,down]"], "direction=['up', 'down']: one of"),
-        ([*_OPTUNA, "hydra.sweeper.n_jobs=0"], "hydra.sweeper.n_jobs=0: must be a whole number"),
-        ([*_OPTUNA, "hydra.sweeper.n_trials=-1"], "hydra.sweeper.n_trials=-1: must be a whole"),
+         ["hydra.sweeper.direction=['maximize']: one of maximize/minimize per objective (2: "]),
+        ([*_OPTUNA, "hydra.sweeper.direction=[up,down]", "hydra.sweeper.n_jobs=0",
+          "hydra.sweeper.n_trials=-1"],
+         ["direction=['up', 'down']: one of", "hydra.sweeper.n_jobs=0: must be a whole number",
+          "hydra.sweeper.n_trials=-1: must be a whole"]),
         (["launcher=joblib", "seed=1,2", "hydra.launcher.n_jobs=0"],
-         "hydra.launcher.n_jobs=0: a number of processes, not 0"),
+         ["hydra.launcher.n_jobs=0: a number of processes, not 0"]),
     ],
 )  # fmt: skip
 def test_a_sweeper_or_launcher_setting_that_fails_late_is_refused_first(tmp_path, settings, said):
     done = mia_train("-m", *TINY, *LEAN_ATTACKS, *settings, "hydra.sweep.dir=sweep", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
-    assert said in done.stderr and "nothing was run" in done.stderr
+    assert all(part in done.stderr for part in said) and "nothing was run" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.glob("sweep/*/results.json"))
 
