@@ -107,6 +107,7 @@ def test_a_run_composes_its_config_once(tmp_path, monkeypatch):
     assert calls == ["RunMode.RUN"]  # no composition that only reads hydra.mode
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_a_config_folder_of_the_users_own_still_sets_hydra_mode(tmp_path):
     experiment = tmp_path / "conf" / "experiment"
     experiment.mkdir(parents=True)

@@ -114,6 +114,7 @@ def test_mia_report_help_and_a_usage_error_import_no_heavy_library(tmp_path):
     assert (code, heavy) == (2, [])
 
 
+@pytest.mark.slow  # several runs or a subprocess (1.5-3 s): make test-slow
 def test_a_whole_report_imports_neither_torch_nor_scikit_learn(tmp_path):
     # charts, tables and TensorBoard events of a sweep need matplotlib and TensorBoard's
     # writer only: torch, scikit-learn and scipy.stats were 5 s of a study's closing report

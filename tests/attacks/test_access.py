@@ -177,6 +177,7 @@ def test_metrics_computed_beside_the_next_attack_match_one_at_a_time_and_raise_t
                     evaluation=EvaluationConfig(bootstrap=20, confidence=1.5))
 
 
+@pytest.mark.slow  # several runs or a subprocess (1.5-3 s): make test-slow
 def test_an_attack_that_fails_drops_the_metrics_still_queued(monkeypatch):
     import mia_defense.attacks.runner as runner
 

@@ -166,6 +166,7 @@ def test_settings_the_observations_cannot_support_are_refused(trained_run, tmp_p
         attack_cli.run(_attack_cfg(tmp_path / "c"), tmp_path / "d")
 
 
+@pytest.mark.slow  # several runs or a subprocess (1.5-3 s): make test-slow
 def test_outputs_that_miss_their_own_labels_get_no_verdict(tmp_path):
     """Observations without a test set whose labels do not belong to the outputs (here
     off by one class, as a wrong class mapping gives): the members' accuracy falls below

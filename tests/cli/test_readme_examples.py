@@ -51,6 +51,7 @@ def test_none_adds_nothing_inside_a_list(make_cfg):
     assert set(make_cfg("defense=[none,dp,relaxloss]").defense) == {"dp", "relaxloss"}
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_sweep_over_none_and_defenses_names_runs_and_results(tmp_path):
     _mia_train(tmp_path, "-m", "defense=none,dp,relaxloss", "plan.population_size=200", *FAST,
                "hydra.sweep.dir=sweep")  # fmt: skip

@@ -111,6 +111,7 @@ def test_mia_report_table_equals_the_runs_results(sweep, tmp_path, capsys):
     assert list((out / "tb").glob("events.out.tfevents.*"))
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_a_resumed_sweep_reruns_only_the_unfinished_run(sweep, tmp_path):
     root = tmp_path / "sweep"
     shutil.copytree(sweep, root)
@@ -240,6 +241,7 @@ def test_experiment_presets_compose_and_name_existing_options(preset):
         assert list(cfg.defense) == ["dp"]
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_a_diverged_point_does_not_stop_the_sweep_which_then_exits_2(tmp_path):
     # a sweep over learning rates used to stop at the first one that diverged: the points
     # after it never ran
@@ -257,6 +259,7 @@ def test_a_diverged_point_does_not_stop_the_sweep_which_then_exits_2(tmp_path):
     _sweep(tmp_path / "fine", "attack.bootstrap=0", "~attack.attacks.shokri")
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_a_diverged_trial_fails_in_optuna_and_the_search_goes_on(tmp_path):
     sweep = tmp_path / "search"
     done = mia_train("-m", "hparams_search=optuna_custom", *TINY, "train.epochs=1",

@@ -19,6 +19,7 @@ TINY = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1", "prog
         "attack.white_box=false", "~attack.attacks.shokri"]  # fmt: skip
 
 
+@pytest.mark.slow  # several runs or a subprocess (1.5-3 s): make test-slow
 def test_one_bad_point_of_a_grid_fails_alone_and_the_sweep_exits_2(tmp_path):
     # the ConfigError of train.lr=-1 stopped the whole sweep: train.lr=0.01 never ran
     sweep = tmp_path / "sweep"
@@ -96,6 +97,7 @@ def test_a_sweep_that_overrides_nothing_runs_in_a_folder_of_its_own(tmp_path):
     assert not (sweep / "results.json").exists()
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_a_second_sweep_into_one_directory_keeps_the_first_sweeps_record(tmp_path):
     # Hydra wrote the second sweep's multirun.yaml over the first's: its record was lost.
     # (Points refused by the config check keep the sweeps quick; the record is written.)

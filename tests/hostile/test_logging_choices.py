@@ -21,6 +21,7 @@ def test_a_quieter_logging_choice_runs(tmp_path, choice):
     assert (tmp_path / "run" / "results.json").is_file()
 
 
+@pytest.mark.slow  # several runs or a subprocess (1.5-3 s): make test-slow
 def test_log_lines_go_where_the_logging_choice_sends_them(tmp_path):
     default = mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=a", cwd=tmp_path)
     assert default.returncode == 0, default.stderr[-2000:]

@@ -519,6 +519,7 @@ def test_zero_usable_runs_is_a_one_line_error(tmp_path, capsys, caplog):
         write_report([tmp_path / "missing"], out_dir=tmp_path / "out", charts=False)
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_the_installed_command_survives_a_hostile_sweep(sweep, tmp_path):
     """Through the real entry point: warnings name the files, no traceback, exit 0."""
     write_results(sweep / "bad=corrupt", "{")

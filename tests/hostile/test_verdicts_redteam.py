@@ -168,6 +168,7 @@ def _attack_file(obs, folder, out):
     attack_cli.run(cfg, out)
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_report_never_compares_observation_files_of_different_data(tmp_path):
     """Two users' observations.npz files (no dataset in their metadata) of different data:
     mia-attack names both runs 'observations', and mia-report used to put them on one front,
@@ -190,6 +191,7 @@ def test_report_never_compares_observation_files_of_different_data(tmp_path):
     assert len(report.fronts) == 2
 
 
+@pytest.mark.slow  # several runs or a subprocess (1.5-3 s): make test-slow
 def test_report_names_the_model_an_observations_file_names(tmp_path):
     from dataclasses import replace
 

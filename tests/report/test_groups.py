@@ -251,6 +251,7 @@ def _leak_nothing(run_dir: Path) -> None:
     path.write_text(json.dumps(payload))
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_runs_of_different_datasets_or_models_never_share_a_front(tmp_path, monkeypatch):
     root = tmp_path / "sweep"
     make_run(root / "a", test_accuracy=0.90, signal=3.0, seed=1)

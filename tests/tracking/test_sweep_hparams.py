@@ -28,6 +28,7 @@ def _mia_train(*args: str, cwd: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
 
 
+@pytest.mark.slow  # a whole sweep or several runs (2-4 s): make test-slow
 def test_a_sweep_over_defenses_has_one_experiment_with_every_runs_columns(tmp_path):
     """About 20 s: three tiny runs."""
     root = tmp_path / "sweep"
