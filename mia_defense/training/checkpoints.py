@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import stat
 from dataclasses import fields
 from pathlib import Path
@@ -39,6 +40,12 @@ def checkpoint_path(directory: Path, index: int) -> Path:
     return directory / f"model_{index:04d}.pt"
 
 
+def _index_in_name(path: Path) -> int | None:
+    """The model index `checkpoint_path` puts in ``path``'s name (``None``: another name)."""
+    match = re.fullmatch(r"model_(\d+)\.pt", Path(path).name)
+    return int(match.group(1)) if match else None
+
+
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """Save tensors, numbers, strings and containers of them; atomic (temp file + rename)."""
     buffer = io.BytesIO()  # serialised in memory first: a failed disk write is then an OSError
@@ -71,6 +78,13 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     problem = _payload_problem(payload)
     if problem is not None:
         raise DataError(f"checkpoint {path} {problem}; delete it to retrain that model")
+    index, named = payload.get("index"), _index_in_name(path)
+    if index is not None and named is not None and index != named:  # (older ones hold none)
+        raise DataError(
+            f"checkpoint {path} holds model {index}, not model {named}: the checkpoint files "
+            f"were renamed or copied over each other; delete {path.parent} to retrain, or put "
+            "each model's file back under its own name"
+        )
     stored = payload.get("fingerprint")
     if fingerprint is not None and stored != fingerprint:
         raise DataError(
@@ -215,6 +229,8 @@ def save_model(
             "state_dict": {name: value.cpu() for name, value in model.state_dict().items()},
             "history": _history_to_payload(history),
             "fingerprint": fingerprint,
+            # which model of the plan: a file copied over another's is refused on loading
+            "index": _index_in_name(path),
         },
     )
 

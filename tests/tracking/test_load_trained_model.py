@@ -119,3 +119,11 @@ def test_a_received_run_whose_config_names_a_forbidden_target_is_refused_before_
     with pytest.raises(ConfigError, match=r"results.json config: model._target_='shutil.copy'"):
         load_trained_model(copy, 0)
     assert not stolen.exists()
+
+
+def test_a_checkpoint_copied_over_another_models_is_refused_not_loaded_as_it(copy):
+    folder = copy / "checkpoints"
+    shutil.copyfile(folder / "model_0001.pt", folder / "model_0000.pt")
+    with pytest.raises(DataError, match=r"model_0000.pt holds model 1, not model 0: the"):
+        load_trained_model(copy, 0)
+    assert load_trained_model(copy, 1) is not None  # its own file still loads
