@@ -33,6 +33,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigNode, ConfigStore
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.errors import ConfigError
 
@@ -184,6 +185,9 @@ class _Sections(Mapping[str, str]):
     def __getitem__(self, name: str) -> str:
         return self._makers[name]()
 
+    def __contains__(self, name: object) -> bool:  # (Mapping's would compute the section)
+        return name in self._makers
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._makers)
 
@@ -224,22 +228,28 @@ def _fill(help_cfg: DictConfig, sections: _Sections) -> str:
     """The help template filled in; a `ConfigError` naming the template's key for a
     placeholder it does not know (Hydra's own help stops there with a KeyError)."""
     key = help_cfg._get_full_key("template")
-    template = help_cfg.get("template")
+    try:
+        template = help_cfg.get("template")
+    except OmegaConfBaseException as exc:  # ${CONFIG}: an interpolation, not a placeholder
+        raise ConfigError(f"{key}: {exc}; a placeholder of the help is $NAME") from None
     if not isinstance(template, str):
         raise ConfigError(f"{key}={template!r}: a help template is text")
-    try:
-        return string.Template(template).substitute(sections)
-    except (KeyError, ValueError) as exc:
-        unknown = f"${exc.args[0]}" if isinstance(exc, KeyError) else "a lone '$'"
-        raise ConfigError(
-            f"{key}: {unknown} is no placeholder of the help; use "
-            f"{', '.join('$' + name for name in sections)} and write $$ for a dollar sign"
-        ) from None
+    for match in string.Template.pattern.finditer(template):  # checked before any is made
+        name = match.group("named") or match.group("braced")
+        if match.group("invalid") is not None or (name is not None and name not in sections):
+            unknown = f"${name}" if name else "a lone '$'"
+            raise ConfigError(
+                f"{key}: {unknown} is no placeholder of the help; "
+                f"use {', '.join('$' + known for known in sections)} and write $$ for a "
+                "dollar sign"
+            )
+    return string.Template(template).substitute(sections)
 
 
 def lazy_help_sections() -> None:
     """Make Hydra 1.3's `Hydra.get_help` fill only the placeholders its template names
-    (idempotent): the same text, the same error for a placeholder it does not know."""
+    (idempotent): the same text; a placeholder it does not know is a `ConfigError` naming
+    the template's key (Hydra's was a KeyError traceback)."""
     from hydra._internal.hydra import Hydra
 
     if getattr(Hydra.get_help, "_mia_lazy", False):

@@ -22,6 +22,7 @@ from tests.helpers import mia_attack, mia_train
         (("--help", "hydra.help.template=$NOT"), "hydra.help.template: $NOT is no placeholder"),
         (("--help", "hydra.help.template=cost: 5$"), "hydra.help.template: a lone '$'"),
         (("--hydra-help", "hydra.hydra_help.template=$X"), "hydra.hydra_help.template: $X"),
+        (("--help", "hydra.help.template=${CONFIG}"), "a placeholder of the help is $NAME"),
     ],
 )
 def test_a_bad_override_beside_a_help_request_is_a_user_error(tmp_path, args, said):
