@@ -692,7 +692,10 @@ def run_entry(
 ) -> None:
     """Run a tool's Hydra entry point with the tools' exit codes: Hydra's exit 1 before the
     task ``started`` (a config it could not compose) becomes 2, a user error; Ctrl-C prints
-    ``interrupted`` and exits 130.
+    ``interrupted`` and exits 130. Where Hydra reports no error itself (``--help``,
+    ``--hydra-help``, ``--info``), a config it cannot compose or a help template it cannot
+    fill is printed as one message and exits 2; a reader that closed stdout (``| head``)
+    ends the tool quietly.
 
     Ctrl-C is noted when it arrives: during start-up it can land inside an import (numpy's,
     torch's), which then fails as an ImportError that Hydra reports as a config error ("Error
@@ -731,14 +734,14 @@ def run_entry(
                 signal.signal(signal.SIGINT, previous)
 
 
-
 def _one_error(exc: Exception) -> str:
     """What Hydra prints for an error it reports: its message and the config's reason."""
+    text = str(exc)  # (a HydraConfigError names itself already)
     if isinstance(exc, ConfigError):
-        return f"ConfigError: {exc}"
+        return text if text.startswith("ConfigError: ") else f"ConfigError: {text}"
     cause = exc.__cause__
     reason = f"\n{cause}" if isinstance(cause, OmegaConfBaseException) else ""
-    return f"{exc}{reason}"
+    return f"{text}{reason}"
 
 
 def _note_ctrl_c() -> Callable[[], bool]:
