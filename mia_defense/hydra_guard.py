@@ -168,7 +168,7 @@ def _logging_problems(node: Any, path: str) -> list[str]:
     an unknown level, a handler without a class, a handler or formatter named but not
     defined. Hydra applies it after the run directory is made (the file handler's log is
     then written there), and its error is a traceback."""
-    if not isinstance(node, dict):
+    if not isinstance(node, dict) or node.get("incremental"):  # (then it names existing ones)
         return []
     sections = {key: node.get(key) for key in ("handlers", "formatters", "filters", "loggers")}
     defined = {key: set(value) if isinstance(value, dict) else set()
