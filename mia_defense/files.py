@@ -28,6 +28,7 @@ __all__ = [
     "load_npz",
     "npz_member_bytes",
     "require_regular_file",
+    "require_zip",
 ]
 
 # Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
@@ -110,6 +111,15 @@ def require_regular_file(path: Path) -> None:
         raise DataError(f"{path}: a {kind}, not a regular file; replace it with the file itself")
 
 
+def require_zip(path: Path, *, advice: str = "") -> None:
+    """A `DataError` naming ``path`` unless it is a zip, as every .npz is: np.load would read
+    a .npy (one array, no names), or try any other file as a pickle and advise loading "it
+    unsafely". ``advice`` ends the message."""
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays (not a zip "
+                        f"of .npy files, as np.savez writes){advice}")  # fmt: skip
+
+
 def gib(nbytes: int) -> str:
     """``nbytes`` for a message: ``1.5 GiB``, ``12.0 MiB`` or ``300 bytes``."""
     if nbytes >= 1 << 30:
@@ -131,10 +141,7 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
     forged header was a raw MemoryError, a 2 MB archive of zeros 2 GiB in memory."""
     require_regular_file(path)
     try:
-        if not zipfile.is_zipfile(path):  # np.load would read a .npy (one array, no names) or
-            # try the file as a pickle, and advise loading "it unsafely": never
-            raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays (not a zip "
-                            "of .npy files, as np.savez writes)")  # fmt: skip
+        require_zip(path)
         size = os.stat(path).st_size
         with np.load(path, allow_pickle=False) as data:
             claims = sum(npz_member_bytes(data.zip, name, file=Path(path), size=size,

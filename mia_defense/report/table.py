@@ -18,7 +18,7 @@ import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import DataError
-from mia_defense.files import npz_member_bytes, require_regular_file
+from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
 from mia_defense.report.checks import one_line, other_confidence
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
@@ -256,12 +256,7 @@ def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
     """
     require_regular_file(path)  # (a FIFO would block the report)
     try:
-        if not zipfile.is_zipfile(path):  # np.load would read a .npy (an array, no names), or
-            # try a pickle and advise loading "it unsafely": never, for a file found in a run
-            raise DataError(
-                f"{path}: corrupt or not an .npz archive (no zip of .npy arrays, as np.savez "
-                "writes); the run's files are not the ones it wrote: rerun it"
-            )
+        require_zip(path, advice="; the run's files are not the ones it wrote: rerun it")
         with np.load(path, allow_pickle=False) as data:
             for name in names:
                 if name not in data.files:
