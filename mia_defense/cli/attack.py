@@ -36,8 +36,8 @@ from mia_defense.cli.train import (
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
     refuse_hydra_targets,
+    refuse_misused_flags,
     refuse_null_groups,
-    refuse_rerun,
     run_entry,
 )
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
@@ -725,7 +725,7 @@ def _options_first(args: list[str]) -> list[str]:
 def main() -> None:
     """``mia-attack PATH [OVERRIDES]``: exit 0 with results written; 2 on a user error (a
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
-    refuse_rerun(sys.argv[1:], tool="mia-attack")
+    refuse_misused_flags(sys.argv[1:], tool="mia-attack")
     path, rest = split_path(sys.argv[1:])
     given = [a for a in rest if a.lstrip("+~").startswith("source=")]
     if path is not None and given:

@@ -138,7 +138,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     from mia_defense.report import parse_group_by, write_report

@@ -222,14 +222,18 @@ def _write_hparams_experiment(root: Path, *, log_dir: Path, swept: list[str]) ->
 def _require_search_space(config: DictConfig) -> None:
     """An Optuna search needs something to search: without ``hydra.sweeper.params`` nor a
     range on the command line it would run the same run ``n_trials`` times."""
-    target = str(config.hydra.sweeper.get("_target_", ""))
-    if "optuna" in target.lower() and not _override_keys(config):
+    if _plugin_is(config.hydra.sweeper, "optuna") and not _override_keys(config):
         log.error(
             "ConfigError: hydra.sweeper.params is empty: the Optuna search has nothing to "
             "search; name the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, "
             "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _plugin_is(node: DictConfig, name: str) -> bool:
+    """Whether the Hydra sweeper or launcher ``node`` is the ``name`` plugin's."""
+    return name in str(node.get("_target_", "")).lower()
 
 
 _DIRECTIONS = ("maximize", "minimize")
@@ -242,7 +246,7 @@ def _check_parallel_settings(config: DictConfig) -> None:
     (``n_jobs=0``: a ZeroDivisionError), joblib's ``n_jobs`` not 0."""
     sweeper, launcher = config.hydra.sweeper, config.hydra.launcher
     problems = []
-    if "optuna" in str(sweeper.get("_target_", "")).lower():
+    if _plugin_is(sweeper, "optuna"):
         for key in ("n_trials", "n_jobs"):
             value = sweeper.get(key)
             if not (type(value) is int and value >= 1):
@@ -257,7 +261,7 @@ def _check_parallel_settings(config: DictConfig) -> None:
                 f"hydra.sweeper.direction={direction!r}: one of {'/'.join(_DIRECTIONS)} per "
                 f"objective ({len(objectives)}: {', '.join(map(str, objectives))})"
             )
-    if "joblib" in str(launcher.get("_target_", "")).lower():
+    if _plugin_is(launcher, "joblib"):
         n_jobs = launcher.get("n_jobs")
         if not (type(n_jobs) is int and n_jobs != 0):
             problems.append(f"hydra.launcher.n_jobs={n_jobs!r}: a number of processes, not 0 "
@@ -555,7 +559,7 @@ def main() -> None:
     """
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
     _SWEEP_FAILED.clear()
-    refuse_rerun(sys.argv[1:])
+    refuse_misused_flags(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_hydra_targets(sys.argv[1:])
@@ -599,7 +603,7 @@ def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]
         yield arg, override.key_or_group, value.list if isinstance(value, ChoiceSweep) else [value]
 
 
-def refuse_rerun(args: Sequence[str], *, tool: str = "mia-train") -> None:
+def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> None:
     """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file, and
     on a ``--shell-completion`` Hydra would answer with a traceback."""
     from mia_defense.hydra_guard import completion_refusal, rerun_refusal
