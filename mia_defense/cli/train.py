@@ -110,6 +110,7 @@ class RunDirCheck(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _require_search_space(config)
         _check_parallel_settings(config)
+        _require_slurm(config)
         _refuse_empty_sweep(config)
         _refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
                            what="a run's directory", fix="a sweep writes its runs into "
@@ -269,6 +270,66 @@ def _check_parallel_settings(config: DictConfig) -> None:
     if problems:
         log.error("ConfigError: %s; nothing was run", "; ".join(problems))
         raise SystemExit(EXIT_USER_ERROR)
+
+
+# What submitit's SLURM executor runs: srun (checked when it is made), sbatch (to submit).
+_SLURM_COMMANDS = ("sbatch", "srun")
+_NO_SLURM_FIX = (
+    "run the sweep on a SLURM login node, start a one-node SLURM here (scripts/slurm_local.sh "
+    "start, see the README's 'Scale out: SLURM'), or run it on this machine with "
+    "launcher=submitit_local or without launcher="
+)
+
+
+def _require_slurm(config: DictConfig) -> None:
+    """The submitit SLURM launcher needs SLURM's commands: without them submitit stopped the
+    sweep with a traceback ('Could not detect "srun"'). Where they are, an sbatch that
+    refuses the jobs (no SLURM config, controller down) is one line too
+    (`_refuse_failed_submission`)."""
+    launcher = config.hydra.launcher
+    if not (_plugin_is(launcher, "submitit") and _plugin_is(launcher, "slurm")):
+        return
+    import shutil
+
+    missing = [name for name in _SLURM_COMMANDS if shutil.which(name) is None]
+    if missing:
+        fix = _NO_SLURM_FIX.replace("run the sweep", "submit it, run the sweep", 1)
+        log.error("ConfigError: launcher=submitit_slurm (hydra.launcher._target_=%s): no SLURM "
+                  "on this machine (%s not on PATH); nothing was run. To %s",
+                  launcher.get("_target_"), " and ".join(map(repr, missing)), fix)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+    _refuse_failed_submission()
+
+
+def _refuse_failed_submission() -> None:
+    """Make submitit's SLURM submission (its sbatch call) that fails raise a one-line
+    `HydraConfigError` naming the launcher and sbatch's own words, not a traceback
+    (idempotent; left alone where submitit has no such method)."""
+    import functools
+
+    from submitit.core.utils import FailedJobError
+    from submitit.slurm.slurm import SlurmExecutor
+
+    from mia_defense.hydra_guard import HydraConfigError
+
+    submit = getattr(SlurmExecutor, "_submit_command", None)
+    if submit is None or getattr(submit, "_mia_one_line", False):
+        return
+
+    @functools.wraps(submit)
+    def submit_command(self: SlurmExecutor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return submit(self, *args, **kwargs)
+        except (FailedJobError, OSError) as exc:
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            said = lines[-1] if lines else type(exc).__name__  # (sbatch printed them all)
+            raise HydraConfigError(
+                f"launcher=submitit_slurm: sbatch refused the sweep's jobs ({said}); no run "
+                f"was submitted. Check that SLURM answers here (sinfo), or {_NO_SLURM_FIX}"
+            ) from None
+
+    submit_command._mia_one_line = True  # type: ignore[attr-defined]
+    SlurmExecutor._submit_command = submit_command  # type: ignore[method-assign]
 
 
 def _refuse_empty_sweep(config: DictConfig) -> None:
