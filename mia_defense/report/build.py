@@ -20,7 +20,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
-from mia_defense.report.checks import PrintableLog
+from mia_defense.report.checks import PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.rows import table_rows
@@ -273,11 +273,43 @@ REPORT_MARK = ".mia-report"
 _SUMMARY_TITLE = "# Privacy-utility tradeoff"
 
 
+# What the mark says to whoever opens it.
+_MARK_TEXT = (
+    "This folder holds a report of mia-report: running it again with --out here rewrites the\n"
+    "report's files (" + ", ".join(REPORT_FILES) + ", tb/) and leaves others alone.\n"
+)
+# Always written by a report, of any version: with the summary's title, a report's folder
+# written before the mark existed.
+_ALWAYS_WRITTEN = ("README.md", "tradeoff.csv", "tradeoff.md")
+
+
+def _has_mark(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds the report's mark: a regular file, never a link (a link
+    proves nothing, and touching it would create or change its target)."""
+    mark = out_dir / REPORT_MARK
+    return mark.is_file() and not mark.is_symlink()
+
+
+def _a_reports_entry(name: str) -> bool:
+    """Whether a report writes an entry of this ``name`` (its files, tb/, its temporary
+    folders)."""
+    return name in REPORT_FILES or name == "tb" or name.startswith(".mia-report-")
+
+
 def _written_by_a_report(out_dir: Path) -> bool:
     """Whether ``out_dir`` holds a report of mia-report's: its mark, or (a report written
-    before the mark existed) a summary README.md that starts with the report's title."""
-    if os.path.lexists(out_dir / REPORT_MARK):
+    before the mark existed) the files every report writes, a summary README.md that starts
+    with the report's title, and nothing else. A README.md copied out of a report, alone or
+    among files of the user's, does not make a folder a report's: those files would be
+    overwritten."""
+    if _has_mark(out_dir):
         return True
+    try:
+        names = os.listdir(out_dir)
+    except OSError:
+        return False
+    if not set(_ALWAYS_WRITTEN) <= set(names) or not all(map(_a_reports_entry, names)):
+        return False
     if not (out_dir / "README.md").is_file():  # (a FIFO is never opened: it would block)
         return False
     try:
@@ -292,6 +324,24 @@ def _foreign_file(out_dir: Path) -> str | None:
     if _written_by_a_report(out_dir):
         return None
     return next((name for name in REPORT_FILES if os.path.lexists(out_dir / name)), None)
+
+
+def _check_empty_or_a_reports(out_dir: Path) -> None:
+    """Refuse an existing ``out_dir`` holding anything (hidden files too) when no report
+    wrote it: the report would scatter its files among the user's (a README.md, a chart of
+    theirs, a project), and the next report's could not be told from theirs."""
+    if not out_dir.is_dir() or _written_by_a_report(out_dir):
+        return
+    with os.scandir(out_dir) as entries:
+        names = sorted(entry.name for _, entry in zip(range(4), entries, strict=False))
+    if names:
+        shown = ", ".join(one_line(repr(n)[1:-1], limit=60) for n in names[:3])
+        raise ConfigError(
+            f"{out_dir}: is not empty ({shown}{', ...' if len(names) > 3 else ''}) and holds "
+            f"no earlier report (its {REPORT_MARK} mark); the report would write its files "
+            f"among these: {_FIX_OUT}: an empty or new folder, or the folder of an earlier "
+            "report"
+        )
 
 
 def _check_not_among_run_files(out_dir: Path) -> None:
@@ -327,6 +377,7 @@ def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
             run's results.json (the report would mix its files with the run's) or what a
             failed run leaves (its train.log), holds a file of a report's
             name that no report wrote (a README.md of your own: it would be overwritten),
+            holds anything else while no report wrote it (`_check_empty_or_a_reports`),
             holds a ``tb`` that is a link or no folder (with ``tensorboard``) or cannot be
             written.
     """
@@ -371,12 +422,14 @@ def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
             f"{out_dir}: holds {foreign}, which mia-report did not write and would overwrite "
             f"(a report writes {', '.join(REPORT_FILES)}); {_FIX_OUT}, e.g. an empty one"
         )
+    _check_empty_or_a_reports(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(dir=out_dir, prefix=".mia-report-", suffix=".probe")
         os.close(handle)
         os.unlink(probe)
-        (out_dir / REPORT_MARK).touch()  # this directory holds a report: it may be rewritten
+        if not _has_mark(out_dir):  # this directory holds a report: it may be rewritten
+            (out_dir / REPORT_MARK).write_text(_MARK_TEXT, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
             f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"

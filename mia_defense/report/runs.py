@@ -92,6 +92,19 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+# The most folders read under one root: a sweep of a thousand runs is a few thousand (each
+# run holds tb/ and checkpoints/), while `mia-report /` or a home folder walked the whole disk.
+MAX_FOLDERS = 50_000
+
+
+def _too_many_folders(root: Path, at: Path) -> DataError:
+    return DataError(
+        f"{root}: more than {MAX_FOLDERS} folders under it (stopped at {at}): no sweep or run "
+        "directory of this size; point mia-report at a sweep root (multirun/NAME/DATE_TIME, "
+        "hydra.sweep.dir) or at run directories, not at / or a home folder"
+    )
+
+
 def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Directories under ``root`` (itself included) that hold a run (`_marks_a_run`).
 
@@ -100,6 +113,10 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     disk and report other people's runs); ``.hydra/`` is not searched. Returns the run
     directories, sorted, and ``(directory, reason)`` of the directories that could not be
     listed.
+
+    Raises:
+        DataError: more than `MAX_FOLDERS` folders under ``root`` (``/``, a home folder): the
+            walk stops there, rather than reading the whole disk.
     """
     found: list[Path] = []
     unreadable: list[tuple[Path, str]] = []
@@ -115,6 +132,8 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
                             directory.resolve())  # fmt: skip
                 continue
             read.add((info.st_dev, info.st_ino))
+            if len(read) > MAX_FOLDERS:
+                raise _too_many_folders(root, directory)
             entries = _list_dir(directory)
         except OSError as exc:
             reason = f"cannot list this directory ({exc.strerror}); fix its permissions"

@@ -392,4 +392,7 @@ def test_a_tb_in_the_report_folder_that_is_a_link_or_a_file_is_refused_before_wr
         # nothing written: not the tables beside it, not events through the link
         assert sorted(p.name for p in out.iterdir()) == ["tb"]
         assert list(elsewhere.iterdir()) == []
-        assert report_main([*argv, "--no-tensorboard"]) == 0  # no events, nothing to refuse
+        # without events the tb is no obstacle, but the folder is still the user's, not a
+        # report's (test_report_redteam7.py): refused as not empty
+        assert report_main([*argv, "--no-tensorboard"]) == 2
+        assert f"{out}: is not empty (tb)" in capsys.readouterr().err

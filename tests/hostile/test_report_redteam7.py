@@ -1,0 +1,151 @@
+"""mia-report red team, seventh pass: a report folder among the user's files, a walk of the
+whole disk, a copied report summary taken for a report's folder."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mia_defense.cli.report import main as report_main
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.report import runs as report_runs
+from mia_defense.report import write_report
+from tests.report.fake_runs import make_run, two_run_sweep
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative path -> content hash)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }  # fmt: skip
+
+
+def _report(root: Path, out: Path, **kwargs: Any):
+    return write_report([root], out_dir=out, charts=False, **{"tensorboard": False, **kwargs})
+
+
+@pytest.fixture
+def sweep(tmp_path: Path) -> Path:
+    return two_run_sweep(tmp_path / "sweep")
+
+
+# --- --out at a folder of the user's ------------------------------------------------------------
+
+
+def test_out_at_a_non_empty_folder_of_the_users_is_refused_naming_it(sweep, tmp_path, capsys):
+    # the report wrote its files among the user's (a photo, notes, a project's files)
+    mine = tmp_path / "photos"
+    mine.mkdir()
+    (mine / "holiday.png").write_bytes(b"\x89PNG not a report's")
+    (mine / "notes").mkdir()
+    (mine / "notes" / "todo.txt").write_text("mine")
+    before = _digest(mine)
+    assert report_main([str(sweep), "--out", str(mine), "--no-tensorboard", "--no-charts"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mia-report: {mine}: is not empty (holiday.png, notes)"), err
+    assert "choose another report directory (mia-report --out DIR)" in err
+    assert "an empty or new folder, or the folder of an earlier report" in err
+    assert _digest(mine) == before
+    assert sorted(p.name for p in mine.iterdir()) == ["holiday.png", "notes"]
+    # a hidden file is a file too (a .git of a project)
+    (mine / "holiday.png").unlink()
+    shutil.rmtree(mine / "notes")
+    (mine / ".git").mkdir()
+    with pytest.raises(ConfigError, match=r"is not empty \(\.git\)"):
+        _report(sweep, mine)
+
+
+def test_a_new_empty_or_earlier_report_folder_is_written_and_rewritten(sweep, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for out in (empty, tmp_path / "new" / "deeper"):
+        for _ in range(2):  # and again into its own output, charts and TensorBoard too
+            write_report([sweep], out_dir=out)
+        assert (out / "README.md").read_text().startswith("# Privacy-utility tradeoff")
+    # the user's own files added to a report's folder later stay, and it is still the report's
+    (empty / "my_notes.txt").write_text("mine")
+    _report(sweep, empty)
+    assert (empty / "my_notes.txt").read_text() == "mine"
+    # the mark tells a reader what the folder is
+    assert "mia-report" in (empty / ".mia-report").read_text()
+
+
+def test_a_copied_report_summary_does_not_make_a_folder_a_reports(sweep, tmp_path, capsys):
+    # a folder holding a report's README.md (copied into the user's docs, beside a chart of
+    # their own) was taken for a report's folder: both were overwritten by the new report's
+    report = tmp_path / "report"
+    write_report([sweep], out_dir=report, tensorboard=False)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(report / "README.md", docs / "README.md")
+    (docs / "tradeoff_tpr.png").write_bytes(b"my own chart")
+    before = _digest(docs)
+    assert report_main([str(sweep), "--out", str(docs), "--no-tensorboard"]) == 2
+    err = capsys.readouterr().err
+    assert f"{docs}: holds tradeoff_tpr.png, which mia-report did not write" in err
+    assert _digest(docs) == before
+    # nor does a copied README.md alone (another sweep's summary, kept for the record)
+    (docs / "tradeoff_tpr.png").unlink()
+    before = _digest(docs)
+    with pytest.raises(ConfigError, match=r"holds README.md, which mia-report did not write"):
+        _report(sweep, docs)
+    assert _digest(docs) == before
+    # nor in a run's folder: tb/ holding the run's events and a copied summary
+    tb = sweep / "a" / "tb"
+    tb.mkdir()
+    (tb / "events.out.tfevents.1").write_bytes(b"x")
+    shutil.copy(report / "README.md", tb / "README.md")
+    with pytest.raises(ConfigError, match=rf"lies in the run {sweep / 'a'} and holds files"):
+        _report(sweep, tb)
+    # a report of earlier code (no mark) is still its own: its files and nothing else
+    (report / ".mia-report").unlink()
+    _report(sweep, report)
+    assert (report / ".mia-report").is_file()
+
+
+def test_a_mark_that_is_a_link_is_not_a_reports_and_is_never_followed(sweep, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "README.md").write_text("# My project\n")
+    (mine / ".mia-report").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ConfigError, match=r"holds README.md, which mia-report did not write"):
+        _report(sweep, mine)
+    assert not (tmp_path / "elsewhere").exists()
+    assert (mine / "README.md").read_text() == "# My project\n"
+
+
+# --- a walk of the whole disk ------------------------------------------------------------------
+
+
+def test_a_root_with_too_many_folders_is_refused_naming_it(tmp_path, monkeypatch, capsys):
+    # mia-report / (or $HOME) walked every folder of the disk looking for runs
+    monkeypatch.setattr(report_runs, "MAX_FOLDERS", 30)
+    home = tmp_path / "home"
+    for i in range(40):
+        (home / f"project{i}" / "src").mkdir(parents=True)
+    make_run(home / "project0" / "run", test_accuracy=0.9, signal=1.0)
+    assert report_main([str(home), "--no-tensorboard", "--no-charts"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mia-report: {home}: more than 30 folders under it"), err
+    assert "point mia-report at a sweep root" in err
+    assert not (home / "report").exists()
+    with pytest.raises(DataError, match=r"more than 30 folders"):
+        report_runs.load_runs([home])
+
+
+def test_a_deep_sweep_under_the_limit_is_walked_whole(tmp_path, monkeypatch):
+    # multirun/<date>/<time>/<job>/... with the runs' own tb/ and checkpoints/: every run found
+    monkeypatch.setattr(report_runs, "MAX_FOLDERS", 30)
+    root = tmp_path / "multirun"
+    for i in range(4):
+        run = root / "2026-12-02" / "05-30-00" / f"defense=dp,seed={i}"
+        make_run(run, test_accuracy=0.8, signal=0.3, defense="dp", epsilon=1.0, seed=i)
+        (run / "tb").mkdir()
+        (run / "checkpoints").mkdir()
+    loaded = report_runs.load_runs([root])
+    assert len(loaded.runs) == 4 and not loaded.skipped
