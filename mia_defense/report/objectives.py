@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,8 +18,16 @@ DEFAULT_OBJECTIVE = "max_attack.tpr@0.1%fpr"
 _SECTIONS = ("utility", "privacy", "max_attack")
 
 
-def check_objective_names(names: Sequence[str]) -> None:
-    """Fail before any training when an objective name is malformed (see `objective`)."""
+# Entries of an attack's results that are no figure (``access``: outputs, labels, weights).
+_NOT_FIGURES = ("access",)
+_TPR = re.compile(r"tpr@([0-9.]+)%fpr(?:_ci_low|_ci_high)?")
+
+
+def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None = None) -> None:
+    """Fail before any training when an objective name is malformed (see `objective`): an
+    unknown section, ``max_attack.access`` (a text, not a figure), or, given the run's
+    ``attack.fprs``, a ``max_attack.tpr@X%fpr`` at an FPR the attacks do not measure (found
+    only once every model was trained)."""
     for name in names:
         section, _, key = str(name).partition(".")
         if section not in _SECTIONS or not key:
@@ -26,11 +35,46 @@ def check_objective_names(names: Sequence[str]) -> None:
                 f"objectives: unknown objective {name!r}; use SECTION.KEY with SECTION one of "
                 f"{', '.join(_SECTIONS)} (e.g. utility.test_accuracy, max_attack.tpr@1%fpr)"
             )
+        if section == "max_attack" and key in _NOT_FIGURES:
+            raise ConfigError(
+                f"objectives: {name!r} is no figure (an attack's access: outputs, labels or "
+                "weights); choose max_attack.METRIC with a metric such as auc or tpr@1%fpr"
+            )
+        match = _TPR.fullmatch(key)
+        if section == "max_attack" and match and fprs is not None:
+            measured = {f"{float(f) * 100:g}" for f in fprs}
+            if match.group(1) not in measured:  # (the literal: the key results.json holds)
+                raise ConfigError(
+                    f"objectives: {name!r} is a TPR at an FPR the attacks do not measure "
+                    f"(attack.fprs: {', '.join(str(f) for f in fprs)}); add "
+                    f"{_as_float(match.group(1)) / 100:g} to attack.fprs or choose one of "
+                    f"{', '.join(f'max_attack.tpr@{m}%fpr' for m in sorted(measured))}"
+                )
 
 
-def _number(value: Any) -> float:
-    """A results.json number as float; null (a NaN or infinity when written) becomes NaN."""
-    return float("nan") if value is None else float(value)
+def _as_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _number(value: Any, name: str = "") -> float:
+    """A results.json number as float; null (a NaN or infinity when written) becomes NaN.
+
+    Raises:
+        ConfigError: ``value`` is no number (a text, a flag, an object): the objective
+            ``name`` names no figure.
+    """
+    if value is None:
+        return float("nan")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = repr(value) if isinstance(value, str | bool) else type(value).__name__
+        raise ConfigError(
+            f"objectives: {name!r} is {shown[:60]} in results.json, not a number; choose a "
+            "figure (e.g. utility.test_accuracy, privacy.epsilon, max_attack.tpr@1%fpr)"
+        )
+    return float(value)
 
 
 def objective(payload: Mapping[str, Any], name: str) -> float:
@@ -51,7 +95,7 @@ def objective(payload: Mapping[str, Any], name: str) -> float:
     check_objective_names([name])
     section, _, key = name.partition(".")
     if section == "privacy":
-        return _number(payload.get("privacy", {}).get(key))
+        return _number(payload.get("privacy", {}).get(key), name)
     if section == "utility":
         utility = payload.get("utility", {})
         if key not in utility:
@@ -59,12 +103,12 @@ def objective(payload: Mapping[str, Any], name: str) -> float:
                 f"objectives: {name!r} is not in results.json; choose from "
                 f"{', '.join('utility.' + k for k in utility)}"
             )
-        return _number(utility[key])
+        return _number(utility[key], name)
     attacks = [
         m for m in payload.get("attacks", {}).values()
         if m.get("access", DEFAULT_ACCESS) in BLACK_BOX
     ]
-    values = [_number(m[key]) for m in attacks if key in m]
+    values = [_number(m[key], name) for m in attacks if key in m]
     if not values:
         known = sorted({k for m in attacks for k in m if k not in ("seconds", "access")})
         raise ConfigError(

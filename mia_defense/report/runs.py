@@ -93,8 +93,9 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 
 
 # The most folders read under one root: a sweep of a thousand runs is a few thousand (each
-# run holds tb/ and checkpoints/), while `mia-report /` or a home folder walked the whole disk.
-MAX_FOLDERS = 50_000
+# run holds tb/ and checkpoints/: 20000 is some 6000 runs), while `mia-report /` or a home
+# folder walked the whole disk.
+MAX_FOLDERS = 20_000
 
 
 def _too_many_folders(root: Path, at: Path) -> DataError:

@@ -12,8 +12,8 @@ import pytest
 
 from mia_defense.cli.report import main as report_main
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.report import check_objective_names, objectives, write_report
 from mia_defense.report import runs as report_runs
-from mia_defense.report import write_report
 from tests.report.fake_runs import make_run, two_run_sweep
 
 
@@ -149,3 +149,40 @@ def test_a_deep_sweep_under_the_limit_is_walked_whole(tmp_path, monkeypatch):
         (run / "checkpoints").mkdir()
     loaded = report_runs.load_runs([root])
     assert len(loaded.runs) == 4 and not loaded.skipped
+
+
+# --- objectives that name no figure ------------------------------------------------------------
+
+_PAYLOAD = {
+    "utility": {"test_accuracy": 0.9, "epochs_trained": 3.0},
+    "attacks": {"loss": {"access": "outputs", "auc": 0.6, "tpr@1%fpr": 0.02}},
+    "privacy": {"epsilon_valid": False, "epsilon_invalid_reason": "shuffled batches"},
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("max_attack.access", "is no figure"),
+     ("privacy.epsilon_valid", "is False in results.json, not a number; choose a figure"),
+     ("privacy.epsilon_invalid_reason", "is 'shuffled batches' in results.json, not a number")],
+)  # fmt: skip
+def test_an_objective_naming_text_or_a_flag_is_a_config_error(name, said):
+    # objectives=[max_attack.access] ended a run (every point of a sweep) in a ValueError
+    # traceback once the models were trained; a flag was read as 0 or 1
+    with pytest.raises(ConfigError, match=rf"objectives: '{name}' {said}"):
+        objectives(_PAYLOAD, [name])
+    assert objectives(_PAYLOAD, ["utility.epochs_trained"]) == [3.0]
+
+
+def test_objectives_are_checked_against_the_measured_fprs_before_training():
+    with pytest.raises(ConfigError, match=r"'max_attack.access' is no figure"):
+        check_objective_names(["max_attack.access"])
+    fprs = [0.1, 0.01, 0.001]
+    check_objective_names(["max_attack.tpr@0.1%fpr", "max_attack.tpr@1%fpr_ci_low",
+                           "max_attack.auc", "utility.test_accuracy"], fprs=fprs)  # fmt: skip
+    with pytest.raises(ConfigError, match=r"'max_attack.tpr@0.5%fpr' is a TPR at an FPR the "
+                       r"attacks do not measure \(attack.fprs: 0.1, 0.01, 0.001\); add 0.005 to "
+                       r"attack.fprs or choose one of max_attack.tpr@0.1%fpr, "
+                       r"max_attack.tpr@1%fpr, max_attack.tpr@10%fpr"):  # fmt: skip
+        check_objective_names(["max_attack.tpr@0.5%fpr"], fprs=fprs)
+    check_objective_names(["max_attack.tpr@0.5%fpr"])  # without the FPRs: read after the run
