@@ -187,6 +187,12 @@ class Observations:
                 "or write it with Observations.save"
             )
         version = _scalar_int(arrays["schema_version"])
+        if isinstance(version, str):
+            raise DataError(
+                f"{path}: schema_version: {version} is not an integer; it must be the integer "
+                f"{OBSERVATIONS_VERSION} (np.array({OBSERVATIONS_VERSION})), the format "
+                "version this file's layout follows (docs/observations.md)"
+            )
         if version != OBSERVATIONS_VERSION:
             raise DataError(
                 f"{path}: observations format version {version}, this version reads "
@@ -280,10 +286,12 @@ def load_file(path: Path) -> tuple[Observations, dict[str, np.ndarray]]:
 
 
 def _scalar_int(value: np.ndarray) -> int | str:
-    try:
+    """A format version: one integer (0-d, an integer dtype), or how the value shows when it
+    is none (``int()`` read "2", 2.5 and [2] as 2, and True as 1)."""
+    if value.ndim == 0 and value.dtype.kind in "iu":
         return int(value)
-    except (TypeError, ValueError):
-        return repr(value.tolist())
+    shown = value.tolist() if value.size <= _SHOWN else f"[{value.size} values]"
+    return f"{shown!r} (dtype {value.dtype}, shape {value.shape})"
 
 
 def _output_kind(arrays: Mapping[str, np.ndarray]) -> str:

@@ -16,6 +16,7 @@ fast; the pipeline is imported when the task starts.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -195,9 +196,11 @@ class SourceCheck(Callback):
         ) or _config_problem(config)
         if not problem:  # its content too: a refused one left a folder holding attack.log,
             try:  # which the same command, once the source was fixed, refused as foreign
-                _CHECKED[_resolved(Path(source))] = read_source(Path(source))
+                checked = _CHECKED[_resolved(Path(source))] = read_source(Path(source))
             except DataError as exc:
                 missing = problem = str(exc)
+            else:
+                problem = _fixed_problem(config, checked, list(config.hydra.overrides.task))
         if problem:
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
             raise SystemExit(EXIT_USER_ERROR)
@@ -346,6 +349,15 @@ def _kind(value: Any) -> str:
 def _results_problem(results: dict[str, Any]) -> str | None:
     """Why a run's results.json cannot give mia-attack the run's facts (a section of the
     wrong type, a utility figure that is not a number, a seed that is not one), or ``None``."""
+    from mia_defense.tracking import SCHEMA_VERSION
+
+    if "schema_version" not in results:
+        return (f"schema_version is missing (written by an older or foreign tool), this "
+                f"mia-defense reads {SCHEMA_VERSION}")  # fmt: skip
+    version = results["schema_version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version != SCHEMA_VERSION:
+        return (f"schema_version is {_kind(version)} {version!r:.60}, not the integer "
+                f"{SCHEMA_VERSION} this mia-defense reads (the layout of results.json)")
     for key in _SECTIONS:
         value = results.get(key)
         if value is None and key not in ("utility", "defense"):
@@ -370,7 +382,23 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
-    return _facts_problem(results)
+    return _facts_problem(results) or _audit_ran_problem(results)
+
+
+def _audit_ran_problem(results: dict[str, Any]) -> str | None:
+    """Why ``privacy.audit`` cannot be carried: the run's config says it ran no one-run audit
+    (the figures were added or copied from another run), or ``None``. mia-attack cannot run
+    the audit (its canaries are part of training): it carries the run's, which the new
+    record must not show beside ``attack.audit: none``."""
+    if (results.get("privacy") or {}).get("audit") is None:
+        return None
+    said = _setting(results, "audit")
+    if said == "one_run":
+        return None
+    shown = "missing" if said is _UNKNOWN else repr(said)
+    return (f"privacy.audit holds a one-run audit's figures, but config.attack.audit is "
+            f"{shown}: the run ran no audit (its figures were added or copied from another "
+            "run); drop privacy.audit")  # fmt: skip
 
 
 # Facts of a run's results.json that mia-attack copies into its own: the keys of each type
@@ -539,6 +567,122 @@ def _extra_problem(name: str, value: np.ndarray) -> str | None:
     return None
 
 
+# The attack settings (under ``attack.``) that shape what the models were asked or are part
+# of their training: the observations hold their own queries, canaries and audit, which
+# mia-attack only reads. Its record states the source's; an override of another value,
+# which could not take effect, is refused.
+_FIXED = ("queries.num_augmented", "queries.noise_std", "queries.max_shift", "queries.flip",
+          "queries.repeats", "canaries.num", "canaries.kind", "audit", "audit_canaries",
+          "audit_gradient_canaries")  # fmt: skip
+_FIXED_NODES = ("queries", "canaries")
+# A setting the source does not state (a file's noise_std), or an override that deletes one.
+_UNKNOWN: Any = object()
+
+
+def _setting(results: dict[str, Any], key: str) -> Any:
+    """``config.attack.KEY`` of a run's results.json, `_UNKNOWN` where it does not say."""
+    node: Any = (results.get("config") or {}).get("attack")
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _UNKNOWN
+        node = node[part]
+    return node
+
+
+def _own_settings(source: Source) -> dict[str, Any]:
+    """The `_FIXED` settings the source's observations were made with: a run's (its config;
+    the augmented queries as its observations hold them), or a file's (its augmented
+    queries, its flagged canaries, no audit); the others are not known."""
+    import numpy as np
+
+    obs = source.observations
+    queries = 0 if obs.augmented_logits is None else int(obs.augmented_logits.shape[1])
+    if source.results is None:
+        flags = _extra(source, "is_canary", np.zeros(len(obs.labels), dtype=bool))
+        return {"queries.num_augmented": queries, "canaries.num": int(flags.sum()),
+                "audit": "none"}  # fmt: skip
+    own = {key: _setting(source.results, key) for key in _FIXED}
+    own["queries.num_augmented"] = queries
+    return {key: value for key, value in own.items() if value is not _UNKNOWN}
+
+
+def _given_fixed(overrides: list[str]) -> list[str]:
+    """The `_FIXED` settings (or other keys of their nodes) that the command line's
+    overrides set, add or delete, whole nodes (``attack.queries={...}``) included."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException:  # Hydra refuses it itself
+        return []
+    given: list[str] = []
+    for override in parsed:
+        key = override.key_or_group.removeprefix("attack.")
+        if key == override.key_or_group:
+            continue
+        hits = [f for f in _FIXED if f == key or f.startswith(f"{key}.")
+                or key.startswith(f"{f}.")]  # fmt: skip
+        if not hits and key.split(".")[0] in _FIXED_NODES:
+            hits = [key]  # a key of its own (+attack.queries.extra=1): no more effect
+        given += hits
+    return list(dict.fromkeys(given))
+
+
+def _shown(value: Any) -> str:
+    """A setting as an override writes it (true, null, 0.3, one_run)."""
+    return str(value) if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _fixed_problem(cfg: DictConfig, source: Source, overrides: list[str]) -> str | None:
+    """Why the overrides of `_FIXED` settings cannot take effect (each named, with the
+    source's own value where known), or ``None``: one equal to the source's is harmless."""
+    own = _own_settings(source)
+    where = source.path
+    problems = []
+    for key in _given_fixed(overrides):
+        value = OmegaConf.select(cfg.attack, key, default=_UNKNOWN, throw_on_missing=False)
+        value = OmegaConf.to_container(value) if isinstance(value, DictConfig) else value
+        mine = own.get(key, _UNKNOWN)
+        if mine is not _UNKNOWN and value is not _UNKNOWN and (
+            value == mine and isinstance(value, bool) == isinstance(mine, bool)
+        ):
+            continue
+        given = f"~attack.{key}" if value is _UNKNOWN else f"attack.{key}={_shown(value)}"
+        said = (f"were made with attack.{key}={_shown(mine)}" if mine is not _UNKNOWN
+                else f"do not say their attack.{key}")  # fmt: skip
+        problems.append(f"{given}: cannot take effect: the observations of {where} {said}, "
+                        "and mia-attack only reads them (they hold their own queries, canaries "
+                        "and audit); drop the override"
+                        + ("" if mine is _UNKNOWN else f", or give {_shown(mine)}"))
+    if len(problems) > 1:
+        lines = "\n".join(f"  {line}" for line in problems)
+        return f"{len(problems)} settings the observations fix:\n{lines}"
+    return problems[0] if problems else None
+
+
+def _record_own(attack: dict[str, Any], own: dict[str, Any]) -> None:
+    """Write the source's own `_FIXED` settings into the recorded ``attack`` config: the
+    config's defaults (8 augmented queries, no audit) are not what the observations hold."""
+    for key, value in own.items():
+        *nodes, name = key.split(".")
+        node = attack
+        for part in nodes:
+            node = node.setdefault(part, {})
+        node[name] = value
+
+
+def _judge_claim_with_audit(result: RunResult) -> None:
+    """Judge the DP claim on the carried one-run audit's bounds as well as on the attacks':
+    the run's ``epsilon_refuted`` is measured again, not copied, and the attacks alone
+    cleared a claim the run's audit had refuted."""
+    from mia_defense.pipeline.claim import audit_evidence, check_claim
+
+    evidence = audit_evidence(result.privacy)
+    if evidence:
+        check_claim(result.privacy, [*result.epsilon_evidence, *evidence])
+
+
 def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFacts:
     """results.json's facts about the data and the run: the source run's (its dataset,
     plan, hyperparameters, config with this attack config), or the file's."""
@@ -600,11 +744,16 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
         checked = _CHECKED.pop(_resolved(path), None)  # (read relative to the launch dir)
         source = read_source(path) if checked is None else replace(checked, path=path)
     obs, results = source.observations, source.results
+    if HydraConfig.initialized():  # a sweep's points (a single run's: SourceCheck's)
+        problem = _fixed_problem(cfg, source, list(HydraConfig.get().overrides.task))
+        if problem:
+            raise ConfigError(problem)
     with open_dict(cfg):
         cfg.seed = cfg.seed if cfg.seed is not None else int((results or {}).get("seed", 0))
     attacked = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(attacked, dict)
     attacked.pop("hydra", None)
+    _record_own(attacked["attack"], _own_settings(source))
     n = len(obs.labels)
     is_canary = _extra(source, "is_canary", np.zeros(n, dtype=bool))
     population_idx = _extra(source, "population_idx", np.arange(n))
@@ -629,6 +778,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
                 training=known.get("training"),
             )  # fmt: skip
+        _judge_claim_with_audit(audit.result)
         with stopwatch.stage("observation"):
             obs.save(run_dir / "observations.npz", **source.extras)
         record_run(

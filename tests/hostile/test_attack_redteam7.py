@@ -1,0 +1,176 @@
+"""Hostile inputs to mia-attack, seventh round: overrides of settings the observations fix
+(their queries, canaries and audit), format versions that are not integers, a source run's
+one-run audit and the DP claim it refutes, and output folders that would overwrite a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mia_defense.cli.attack import read_source
+from mia_defense.errors import DataError
+from mia_defense.files import load_npz
+from mia_defense.observations import load_file
+from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
+
+
+@pytest.fixture
+def observations(tmp_path: Path) -> Path:
+    """A tiny observations file without augmented queries (A=0) or canaries."""
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
+    return tmp_path / "o.npz"
+
+
+@pytest.fixture
+def attacked_run(observations: Path, tmp_path: Path) -> Path:
+    """A finished run folder (mia-attack's, on the tiny file)."""
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return tmp_path / "run"
+
+
+def _results(folder: Path) -> dict:
+    return json.loads((folder / "results.json").read_text())
+
+
+def _edit_results(run: Path, edit) -> None:
+    payload = _results(run)
+    edit(payload)
+    (run / "results.json").write_text(json.dumps(payload))
+
+
+# -- 1. settings the observations fix: their queries and canaries ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("attack.queries.num_augmented=8", "attack.queries.num_augmented=8"),
+        ("attack.queries.repeats=3", "attack.queries.repeats=3"),
+        ("attack.queries.noise_std=0.3", "attack.queries.noise_std=0.3"),  # the default's
+        ("attack.canaries.num=5", "attack.canaries.num=5"),
+        ("attack.audit=one_run", "attack.audit=one_run"),
+    ],
+)
+def test_overrides_the_observations_fix_are_refused(observations, tmp_path, override, key):
+    # each was accepted and recorded in config.attack as if it had shaped the observations
+    # (8 augmented queries on a file holding none; mia-report reads attack.queries.* as the
+    # attack's yardstick)
+    done = mia_attack("o.npz", *LEAN_ATTACKS, override, "hydra.run.dir=out", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"ConfigError: {key}: cannot take effect" in done.stderr, done.stderr[-3000:]
+    assert "o.npz" in done.stderr and "drop the override" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_fixed_setting_given_as_the_sources_own_is_accepted(observations, tmp_path):
+    # num_augmented=0 on a file without augmented queries (LEAN_ATTACKS), canaries.num=0 on
+    # a file flagging none: what they are; the record says what the file holds
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "attack.canaries.num=0", "hydra.run.dir=out",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    attack = _results(tmp_path / "out")["config"]["attack"]
+    assert attack["queries"]["num_augmented"] == 0 and attack["canaries"]["num"] == 0
+
+
+def test_the_record_states_the_files_own_queries_not_the_configs(observations, tmp_path):
+    # without any override the default config said num_augmented: 8 of a file holding none
+    done = mia_attack("o.npz", "figures=false", "attack.bootstrap=0", "attack.white_box=false",
+                      "~attack.attacks.shokri", "hydra.run.dir=out", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _results(tmp_path / "out")["config"]["attack"]["queries"]["num_augmented"] == 0
+
+
+def test_a_run_directorys_fixed_settings_are_its_own(attacked_run, tmp_path):
+    # the source run's queries are what its observations were made with: the same value is
+    # accepted, another refused naming the run's
+    _edit_results(attacked_run, lambda p: p["config"]["attack"]["queries"].update(repeats=4))
+    done = mia_attack("run", *LEAN_ATTACKS, "attack.queries.repeats=4", "hydra.run.dir=same",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _results(tmp_path / "same")["config"]["attack"]["queries"]["repeats"] == 4
+    done = mia_attack("run", *LEAN_ATTACKS, "attack.queries.repeats=16", "hydra.run.dir=other",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert ("ConfigError: attack.queries.repeats=16: cannot take effect: the observations of "
+            in done.stderr and "were made with attack.queries.repeats=4" in done.stderr)
+    assert not (tmp_path / "other").exists()
+
+
+def test_a_sweep_point_over_a_fixed_setting_is_refused_alone(observations, tmp_path):
+    done = mia_attack("-m", "o.npz", *LEAN_ATTACKS[1:], "figures=false",
+                      "attack.queries.num_augmented=0,8", "hydra.sweep.dir=sweep",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "attack.queries.num_augmented=8: cannot take effect" in done.stdout + done.stderr
+    done_points = list((tmp_path / "sweep").rglob("results.json"))
+    assert len(done_points) == 1, done_points
+    assert _results(done_points[0].parent)["config"]["attack"]["queries"]["num_augmented"] == 0
+
+
+# -- 2. format versions: the exact integer only --------------------------------------------
+
+
+@pytest.mark.parametrize("version", [np.array("2"), np.array(2.5), np.array(2.0), np.array([2]),
+                                     np.array(True), np.array(b"2")])  # fmt: skip
+def test_an_observations_version_that_is_not_the_integer_is_refused(tmp_path, version):
+    # "2" (a string) and 2.5 were read as int(...) == 2 and accepted
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    obs.save(tmp_path / "o.npz")
+    arrays = {**load_npz(tmp_path / "o.npz"), "schema_version": version}
+    np.savez(tmp_path / "o.npz", **arrays)
+    with pytest.raises(DataError, match=r"o.npz: schema_version: .*must be the integer 2"):
+        load_file(tmp_path / "o.npz")
+
+
+@pytest.mark.parametrize("version", ["1", 1.5, 1.0, True, None, 99, "missing"])
+def test_a_results_json_version_that_is_not_the_integer_is_refused(attacked_run, version):
+    # mia-attack never read results.json's schema_version: any value, or none, was accepted
+    def edit(payload: dict) -> None:
+        if version == "missing":
+            del payload["schema_version"]
+        else:
+            payload["schema_version"] = version
+
+    _edit_results(attacked_run, edit)
+    with pytest.raises(DataError, match=r"run/results.json: schema_version"):
+        read_source(attacked_run)
+
+
+# -- 3. the source run's one-run audit ------------------------------------------------------
+
+
+def _audit_block(epsilon: float) -> dict:
+    entry = {"epsilon": epsilon, "canaries": 100, "correct": 40, "guesses": 40}
+    return {"accountant_epsilon": 5.0, "delta": 1e-5, "confidence": 0.95,
+            "black_box": entry, "white_box": {"skipped": "no DP-SGD"}}  # fmt: skip
+
+
+def test_an_audit_the_source_run_did_not_run_is_not_carried(attacked_run, tmp_path):
+    # privacy.audit in a run whose config says attack.audit: none was carried into the new
+    # results.json beside config.attack.audit: none
+    _edit_results(attacked_run, lambda p: p["privacy"].update(audit=_audit_block(0.5)))
+    with pytest.raises(DataError, match=r"run/results.json: privacy.audit .* config.attack.audit "
+                                        r"is 'none'"):  # fmt: skip
+        read_source(attacked_run)
+
+
+def test_the_source_audits_refutation_of_the_dp_claim_is_kept(attacked_run, tmp_path):
+    # the audit's bound (8.0) above the accountant's ε (5.0) refuted the claim in the source
+    # run; mia-attack dropped epsilon_refuted (measured again) but judged the claim on its
+    # attacks' bounds alone (below 5 on 60 records): epsilon_refuted false beside the 8.0
+    def edit(payload: dict) -> None:
+        payload["config"]["attack"]["audit"] = "one_run"
+        payload["privacy"].update(epsilon=5.0, delta=1e-5, audit=_audit_block(8.0),
+                                  epsilon_refuted=True)  # fmt: skip
+
+    _edit_results(attacked_run, edit)
+    done = mia_attack("run", *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    new = _results(tmp_path / "again")
+    assert new["config"]["attack"]["audit"] == "one_run"
+    assert new["privacy"]["epsilon_refuted"] is True
+    assert new["privacy"]["epsilon_refuted_by"] == "one-run audit, black_box"
