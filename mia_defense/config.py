@@ -364,14 +364,21 @@ class _Walk:
 
     def rehearse(self, target: Any, node: DictConfig, path: str) -> None:
         """Build our own defenses and releases now: their constructors check the values
-        (cheaply, without data), so a bad value stops the run before data is loaded."""
+        (cheaply, without data), so a bad value stops the run before data is loaded. Our own
+        models need the data's shape to be built: their ``check_options`` checks the rest
+        (a width of 0 was refused only when the model was built, after the data)."""
         ours = isinstance(target, type) and target.__module__.startswith("mia_defense.")
-        if not (ours and issubclass(target, Release | TrainingDefense)):
+        check_options = getattr(target, "check_options", None) if path == "model" else None
+        if not ours or not (issubclass(target, Release | TrainingDefense) or check_options):
             return
         values = OmegaConf.to_container(node, resolve=True)
         assert isinstance(values, dict)
+        settings = {k: v for k, v in values.items() if k not in _HYDRA_KEYS}
         try:
-            target(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS})
+            if check_options is not None:
+                check_options(**settings)
+            else:
+                target(**settings)
         except ConfigError as exc:
             self.problems.append(str(exc))
         except (TypeError, ValueError) as exc:

@@ -7,18 +7,28 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from mia_defense.constraints import show
 from mia_defense.errors import ConfigError
-from mia_defense.models.mlp import check_widths
+from mia_defense.models.mlp import check_dropout, check_widths
 
-__all__ = ["SmallCNN", "image_shape", "make_norm"]
+__all__ = ["SmallCNN", "check_norm", "image_shape", "make_norm"]
 
 _NORMS = ("group", "none")
 
 
-def make_norm(norm: str, channels: int, *, groups: int) -> nn.Module:
-    """GroupNorm over ``min(groups, channels)`` groups, or identity; never BatchNorm (DP-safe)."""
+def check_norm(norm: str, groups: int) -> None:
+    """Refuse a norm `make_norm` does not know and a group count below 1 (0 divided by
+    zero there; a negative one built a GroupNorm of -1 groups)."""
     if norm not in _NORMS:
         raise ConfigError(f"model.norm={norm!r}: unexpected norm, choose from {_NORMS}")
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ConfigError(f"model.groups={show(groups)}: must be an integer >= 1 (GroupNorm's "
+                          "groups, reduced to divide each width)")  # fmt: skip
+
+
+def make_norm(norm: str, channels: int, *, groups: int) -> nn.Module:
+    """GroupNorm over ``min(groups, channels)`` groups, or identity; never BatchNorm (DP-safe)."""
+    check_norm(norm, groups)
     if norm == "none":
         return nn.Identity()
     count = min(groups, channels)
@@ -47,6 +57,26 @@ class SmallCNN(nn.Module):
     features are average-pooled to a fixed ``pooled x pooled`` grid before the head.
     """
 
+    @staticmethod
+    def check_options(
+        *,
+        channels: Sequence[int] = (32, 64),
+        hidden: int = 128,
+        norm: str = "group",
+        groups: int = 8,
+        pooled: int = 4,
+        dropout: float = 0.0,
+    ) -> None:
+        """Refuse bad settings (a `ConfigError` naming the key): what the constructor checks
+        after the input shape, and what the config check calls before any data is loaded."""
+        if not channels:
+            raise ConfigError("model.channels is empty: give at least one conv width")
+        check_dropout("model.dropout", dropout)
+        check_widths("model.channels", channels)
+        check_widths("model.hidden", hidden)
+        check_widths("model.pooled", pooled)
+        check_norm(norm, groups)
+
     def __init__(
         self,
         *,
@@ -62,13 +92,8 @@ class SmallCNN(nn.Module):
         super().__init__()
         in_channels, _, _ = image_shape(input_shape, model="cnn")
         self.input_shape = tuple(int(s) for s in input_shape)
-        if not channels:
-            raise ConfigError("model.channels is empty: give at least one conv width")
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"model.dropout={dropout}: must lie in [0, 1)")
-        check_widths("model.channels", channels)
-        check_widths("model.hidden", hidden)
-        check_widths("model.pooled", pooled)
+        self.check_options(channels=channels, hidden=hidden, norm=norm, groups=groups,
+                           pooled=pooled, dropout=dropout)  # fmt: skip
         layers: list[nn.Module] = []
         width = in_channels
         for out in channels:

@@ -10,7 +10,7 @@ from torch import nn
 from mia_defense.constraints import show
 from mia_defense.errors import ConfigError
 
-__all__ = ["MLP", "LogisticRegression", "check_widths"]
+__all__ = ["MLP", "LogisticRegression", "check_dropout", "check_widths"]
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -31,8 +31,30 @@ def check_widths(key: str, value: int | Sequence[int]) -> None:
             )
 
 
+def check_dropout(key: str, dropout: float) -> None:
+    """Refuse a dropout rate outside [0, 1) (1 drops every unit)."""
+    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not (
+        0.0 <= dropout < 1.0
+    ):
+        raise ConfigError(f"{key}={show(dropout)}: must lie in [0, 1)")
+
+
 class MLP(nn.Sequential):
     """Flatten, then ``Linear -> activation [-> Dropout]`` per hidden width, then a linear head."""
+
+    @staticmethod
+    def check_options(
+        *, hidden: Sequence[int] = (128,), activation: str = "relu", dropout: float = 0.0
+    ) -> None:
+        """Refuse bad settings (a `ConfigError` naming the key): what the constructor checks
+        first, and what the config check calls before any data is loaded."""
+        if activation not in _ACTIVATIONS:
+            raise ConfigError(
+                f"model.activation={activation!r}: unexpected activation, "
+                f"choose from {sorted(_ACTIVATIONS)}"
+            )
+        check_dropout("model.dropout", dropout)
+        check_widths("model.hidden", hidden)
 
     def __init__(
         self,
@@ -43,14 +65,7 @@ class MLP(nn.Sequential):
         activation: str = "relu",
         dropout: float = 0.0,
     ) -> None:
-        if activation not in _ACTIVATIONS:
-            raise ConfigError(
-                f"model.activation={activation!r}: unexpected activation, "
-                f"choose from {sorted(_ACTIVATIONS)}"
-            )
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"model.dropout={dropout}: must lie in [0, 1)")
-        check_widths("model.hidden", hidden)
+        MLP.check_options(hidden=hidden, activation=activation, dropout=dropout)
         layers: list[nn.Module] = [nn.Flatten()]
         width = int(np.prod(input_shape))
         for out in hidden:
@@ -64,6 +79,10 @@ class MLP(nn.Sequential):
 
 class LogisticRegression(MLP):
     """Multinomial logistic regression: an MLP with no hidden layer."""
+
+    @staticmethod
+    def check_options() -> None:  # type: ignore[override]
+        """No settings of its own."""
 
     def __init__(self, *, input_shape: Sequence[int], num_classes: int) -> None:
         super().__init__(input_shape=input_shape, num_classes=num_classes, hidden=())

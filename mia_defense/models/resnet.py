@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from mia_defense.constraints import show
 from mia_defense.errors import ConfigError
-from mia_defense.models.cnn import image_shape, make_norm
+from mia_defense.models.cnn import check_norm, image_shape, make_norm
 
 __all__ = ["ResNet"]
 
@@ -52,6 +53,22 @@ class ResNet(nn.Module):
         groups: GroupNorm groups (reduced to divide the channel count).
     """
 
+    @staticmethod
+    def check_options(
+        *, depth: int = 20, widen_factor: int = 1, norm: str = "group", groups: int = 16
+    ) -> None:
+        """Refuse bad settings (a `ConfigError` naming the key): what the constructor checks
+        after the input shape, and what the config check calls before any data is loaded."""
+        whole = not isinstance(depth, bool) and isinstance(depth, int)
+        if not whole or depth < 8 or (depth - 2) % 6 not in (0, 2):
+            raise ConfigError(
+                f"model.depth={show(depth)}: must be 6n+2 or 6n+4 with n >= 1 (e.g. 8, 14, 16, "
+                "20)"
+            )
+        if isinstance(widen_factor, bool) or not isinstance(widen_factor, int) or widen_factor < 1:
+            raise ConfigError(f"model.widen_factor={show(widen_factor)}: must be an integer >= 1")
+        check_norm(norm, groups)
+
     def __init__(
         self,
         *,
@@ -64,12 +81,7 @@ class ResNet(nn.Module):
     ) -> None:
         super().__init__()
         in_channels, _, _ = image_shape(input_shape, model="resnet")
-        if depth < 8 or (depth - 2) % 6 not in (0, 2):
-            raise ConfigError(
-                f"model.depth={depth}: must be 6n+2 or 6n+4 with n >= 1 (e.g. 8, 14, 16, 20)"
-            )
-        if widen_factor < 1:
-            raise ConfigError(f"model.widen_factor={widen_factor}: must be >= 1")
+        self.check_options(depth=depth, widen_factor=widen_factor, norm=norm, groups=groups)
         blocks = (depth - 2) // 6
         widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
         self.stem = nn.Conv2d(in_channels, 16, 3, padding=1, bias=False)

@@ -46,3 +46,45 @@ def test_a_slurm_sweep_that_sbatch_refuses_is_one_line(tmp_path, monkeypatch):
     assert "ConfigError: launcher=submitit_slurm: sbatch refused the sweep's jobs (sbatch: " \
         "fatal: Could not establish a configuration source); no run was submitted" in done.stderr
     assert not list((tmp_path / "sweep").glob("*/results.json"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        (["model.hidden=[0]"], "model.hidden=[0]: every width must be an integer >= 1, not 0"),
+        (["model.hidden=[64,-3]"], "model.hidden=[64, -3]: every width must be an integer >= 1"),
+        (["model.dropout=1"], "model.dropout=1: must lie in [0, 1)"),
+        (["model.activation=relux"], "model.activation='relux': unexpected activation"),
+        (["model=cnn", "model.channels=[16,0]"], "model.channels=[16, 0]: every width must be"),
+        (["model=cnn", "model.channels=[]"], "model.channels is empty"),
+        (["model=cnn", "model.hidden=0"], "model.hidden=0: every width must be an integer >= 1"),
+        (["model=cnn", "model.groups=0"], "model.groups=0: must be an integer >= 1"),
+        (["model=resnet", "model.depth=7"], "model.depth=7: must be 6n+2 or 6n+4"),
+        (["model=resnet", "model.widen_factor=0"], "model.widen_factor=0: must be an integer"),
+    ],
+)
+def test_a_bad_model_setting_is_refused_by_the_config_check(overrides, said):
+    """Before the data are loaded (the model is built after them): the builder's message."""
+    from mia_defense.config import check_config
+    from mia_defense.errors import ConfigError
+    from tests.conftest import compose_cfg
+
+    with pytest.raises(ConfigError) as caught:
+        check_config(compose_cfg(*overrides))
+    assert said in str(caught.value)
+
+
+@pytest.mark.parametrize("model", ["mlp", "logistic", "cnn", "resnet", "wide_resnet"])
+def test_the_packaged_models_pass_the_config_check(model):
+    """(The images the convolutional ones need are checked when the data are loaded.)"""
+    from mia_defense.config import check_config
+    from tests.conftest import compose_cfg
+
+    check_config(compose_cfg(f"model={model}"))
+
+
+def test_a_zero_width_leaves_no_run_directory(tmp_path):
+    done = mia_train(*TINY, "model.hidden=[0]", "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "ConfigError: model.hidden=[0]: every width must be an integer >= 1" in done.stderr
+    assert not (tmp_path / "run").exists()
