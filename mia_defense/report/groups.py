@@ -221,8 +221,13 @@ def _strongest(runs: Sequence[RunSummary]) -> str:
 
 
 def _epsilon(runs: Sequence[RunSummary]) -> float | None:
+    """The ε every run of a row is private to: the largest; infinite when some of its runs
+    are DP and some not (``--group-by train.epochs`` of a DP run and an undefended one showed
+    the row's ε as the DP run's, a guarantee for a row averaging a run that had none)."""
     values = [r.epsilon for r in runs if r.epsilon is not None]
-    return max(values) if values else None
+    if not values:
+        return None
+    return math.inf if len(values) < len(runs) else max(values)
 
 
 def _attack_figures(runs: Sequence[RunSummary]) -> dict[str, Estimate]:

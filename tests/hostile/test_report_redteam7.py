@@ -186,3 +186,27 @@ def test_objectives_are_checked_against_the_measured_fprs_before_training():
                        r"max_attack.tpr@1%fpr, max_attack.tpr@10%fpr"):  # fmt: skip
         check_objective_names(["max_attack.tpr@0.5%fpr"], fprs=fprs)
     check_objective_names(["max_attack.tpr@0.5%fpr"])  # without the FPRs: read after the run
+
+
+# --- a row's ε ---------------------------------------------------------------------------------
+
+
+def test_a_row_of_dp_and_undefended_runs_claims_no_finite_epsilon(tmp_path):
+    # --group-by train.epochs put a DP run (ε 1) and an undefended one in one row, shown with
+    # ε 1: a guarantee for a row averaging a run that had none
+    root = tmp_path / "sweep"
+    make_run(root / "none", test_accuracy=0.90, signal=3.0, config={"train.epochs": 3})
+    make_run(root / "dp", test_accuracy=0.85, signal=0.3, defense="dp", epsilon=1.0, seed=1,
+             config={"train.epochs": 3})  # fmt: skip
+    report = _report(root, tmp_path / "out", group_by=["train.epochs"])
+    (row,) = report.groups
+    assert row.n == 2 and row.epsilon == float("inf")
+    summary = (tmp_path / "out" / "README.md").read_text()
+    assert "| 1 | `train.epochs=3` | dp / no defense | 2 |" in summary and " | ∞ |" in summary
+    # rows of DP runs alone keep the largest ε of their runs
+    make_run(root / "dp2", test_accuracy=0.80, signal=0.2, defense="dp", epsilon=2.0, seed=2,
+             config={"train.epochs": 5})  # fmt: skip
+    make_run(root / "dp3", test_accuracy=0.82, signal=0.2, defense="dp", epsilon=0.5, seed=3,
+             config={"train.epochs": 5})  # fmt: skip
+    report = _report(root, tmp_path / "out", group_by=["train.epochs"])
+    assert [g.epsilon for g in report.groups] == [float("inf"), 2.0]
