@@ -39,13 +39,22 @@ def true_class_logit(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Logit-scaled confidence log(p_y / (1 - p_y)), computed stably (Carlini et al. 2022).
 
     ``log(1 - p_y)`` is the log-sum-exp of the other classes' log-probabilities, which
-    keeps precision when p_y is within float rounding of 1. [..., N, C], [N] -> [..., N].
+    keeps precision when p_y is within float rounding of 1. Where the release withholds
+    other classes (``-inf``: top-k, rounding), their mass is ``1 - p_y`` minus the released
+    others': the larger of the two is taken (the released others alone made every correct
+    top-1 answer +``SIGNAL_CLIP`` whatever its p_y, and LiRA blind under ``release=topk``).
+    [..., N, C], [N] -> [..., N].
     """
     onehot = np.zeros(log_probs.shape[-2:], dtype=bool)
     onehot[np.arange(len(labels)), labels] = True
     log_p = _pick(log_probs, labels)
+    others = np.where(onehot, -np.inf, log_probs)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_rest = logsumexp(np.where(onehot, -np.inf, log_probs), axis=-1)
+        log_rest = logsumexp(others, axis=-1)
+        withheld = (np.isneginf(others) & ~onehot).any(axis=-1)
+        if withheld.any():  # log(1 - p_y), from p_y itself
+            total = np.log1p(-np.exp(np.minimum(log_p.astype(np.float64), 0.0)))
+            log_rest = np.where(withheld, np.maximum(log_rest, total), log_rest)
         logit = log_p - log_rest
     return np.clip(np.nan_to_num(logit, nan=0.0), -SIGNAL_CLIP, SIGNAL_CLIP)
 

@@ -174,3 +174,22 @@ def test_the_source_audits_refutation_of_the_dp_claim_is_kept(attacked_run, tmp_
     assert new["config"]["attack"]["audit"] == "one_run"
     assert new["privacy"]["epsilon_refuted"] is True
     assert new["privacy"]["epsilon_refuted_by"] == "one-run audit, black_box"
+
+
+# -- 4. LiRA's signal under a release that withholds classes --------------------------------
+
+
+def test_the_true_class_logit_of_a_top_k_release_keeps_its_probability():
+    # release=topk (renormalize=false) withholds the other classes: log(1 - p_y) was the
+    # log-sum-exp of the released others (none), so every correct top-1 answer was +50
+    # whatever its p_y, and LiRA read members and non-members alike
+    from mia_defense.attacks.signals import true_class_logit
+
+    with np.errstate(divide="ignore"):  # log(0) = -inf: withheld
+        top1 = np.log(np.array([[[0.9, 0.0, 0.0], [0.6, 0.0, 0.0], [0.0, 0.7, 0.0]]]))
+        top2 = np.log(np.array([[[0.5, 0.3, 0.0]]]))  # the withheld third class holds 0.2
+    logit = true_class_logit(top1, np.array([0, 0, 0]))
+    np.testing.assert_allclose(logit[0], [np.log(0.9 / 0.1), np.log(0.6 / 0.4), -50.0])
+    assert true_class_logit(top2, np.array([0]))[0, 0] == pytest.approx(0.0)
+    full = np.log(np.array([[[0.5, 0.3, 0.2]]]))  # nothing withheld: as before
+    assert true_class_logit(full, np.array([0]))[0, 0] == pytest.approx(0.0)
