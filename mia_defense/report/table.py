@@ -119,7 +119,8 @@ class RunSummary:
         test_accuracy, train_accuracy, generalization_gap: utility (mean over models).
         epsilon: the DP accountant's ε (``inf`` without noise), ``None`` when not DP.
         epsilon_valid: false when results.json says the ε is not a guarantee for the
-            mechanism that ran (``privacy.epsilon_valid``: shuffled batches...).
+            mechanism that ran (``privacy.epsilon_valid``: shuffled batches...) or that a
+            measured lower bound refutes it (``privacy.epsilon_refuted``).
         strongest_attack: the black-box attack with the highest TPR at the lowest FPR.
         leak_tpr: the strongest attack's TPR at 0.1% FPR (max over black-box attacks).
         leak_auc: the highest AUC of any black-box attack (max over them; not always the
@@ -380,7 +381,10 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         test_accuracy_ci=_accuracy_interval(p),
         leak_tpr_ci=leak_tpr_ci,
         leak_auc_ci=leak_auc_ci,
-        epsilon_valid=privacy.get("epsilon_valid") is not False,
+        # a claim a measured lower bound refutes is no guarantee either: the table said
+        # "yes" and the front showed its ε as it did a sound one's
+        epsilon_valid=privacy.get("epsilon_valid") is not False
+        and privacy.get("epsilon_refuted") is not True,
     )
 
 

@@ -3,6 +3,7 @@ whole disk, a copied report summary taken for a report's folder."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import shutil
 from pathlib import Path
@@ -14,6 +15,7 @@ from mia_defense.cli.report import main as report_main
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report import check_objective_names, objectives, write_report
 from mia_defense.report import runs as report_runs
+from mia_defense.tracking import write_json
 from tests.report.fake_runs import make_run, two_run_sweep
 
 
@@ -210,3 +212,21 @@ def test_a_row_of_dp_and_undefended_runs_claims_no_finite_epsilon(tmp_path):
              config={"train.epochs": 5})  # fmt: skip
     report = _report(root, tmp_path / "out", group_by=["train.epochs"])
     assert [g.epsilon for g in report.groups] == [float("inf"), 2.0]
+
+
+def test_a_refuted_dp_claim_is_never_shown_as_a_guarantee(tmp_path):
+    # the table's epsilon_valid said "yes" and the front showed "0.5" for a run whose ε a
+    # measured lower bound refutes (the caveat alone said so, in another section)
+    root = tmp_path / "sweep"
+    make_run(root / "none", test_accuracy=0.90, signal=3.0)
+    payload = make_run(root / "dp", test_accuracy=0.85, signal=0.3, seed=1, epsilon=0.5,
+                       defense="dp")  # fmt: skip
+    payload["privacy"].update(epsilon_refuted=True, epsilon_refuted_reason="measured ε >= 2.1")
+    write_json(root / "dp" / "results.json", payload)
+    report = _report(root, tmp_path / "out")
+    (row,) = [g for g in report.groups if g.family == "dp"]
+    assert row.epsilon == 0.5 and not row.epsilon_valid
+    with (tmp_path / "out" / "tradeoff.csv").open() as handle:
+        rows = {r["run"]: r for r in csv.DictReader(handle)}
+    assert rows["dp"]["epsilon_valid"] == "no"
+    assert " | 0.5 (not a guarantee) |" in (tmp_path / "out" / "README.md").read_text()
