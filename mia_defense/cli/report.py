@@ -57,11 +57,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _path(text: str) -> Path:
     """A path argument, never empty: ``Path("")`` is the working directory, so
-    ``mia-report "$SWEEP"`` with SWEEP unset walked it all (a home folder) and wrote there."""
+    ``mia-report "$SWEEP"`` with SWEEP unset walked it all (a home folder) and wrote there.
+    A leading ``~`` is the home folder, as the shell would have made it: ``--out=~/reports``
+    (no expansion after ``=``) made a folder named ``~`` in the working directory, one that
+    ``rm -rf ~`` then removes with the home folder."""
     if not text.strip():
         raise argparse.ArgumentTypeError(
             f"{text!r} is an empty path (an unset shell variable?); give a directory"
         )
+    if text.startswith("~"):
+        try:
+            return Path(text).expanduser()
+        except RuntimeError:  # ~name of no user, or no home folder known
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: cannot tell which home folder {text.split('/')[0]} is; give the "
+                "full path"
+            ) from None
     return Path(text)
 
 

@@ -230,3 +230,23 @@ def test_a_refuted_dp_claim_is_never_shown_as_a_guarantee(tmp_path):
         rows = {r["run"]: r for r in csv.DictReader(handle)}
     assert rows["dp"]["epsilon_valid"] == "no"
     assert " | 0.5 (not a guarantee) |" in (tmp_path / "out" / "README.md").read_text()
+
+
+# --- paths as typed --------------------------------------------------------------------------
+
+
+def test_a_tilde_the_shell_left_alone_is_the_home_folder(sweep, tmp_path, monkeypatch, capsys):
+    # --out=~/reports (no expansion after '=') made a folder named '~' in the working
+    # directory: 'rm -rf ~' to clean it up then removes the home folder
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    assert report_main([str(sweep), "--out=~/reports", "--no-tensorboard", "--no-charts"]) == 0
+    assert (home / "reports" / "README.md").is_file() and list(work.iterdir()) == []
+    with pytest.raises(SystemExit):
+        report_main([str(sweep), "--out=~no-such-user-x/reports"])
+    assert "cannot tell which home folder ~no-such-user-x is; give the full path" in (
+        capsys.readouterr().err)
+    assert list(work.iterdir()) == []
