@@ -489,19 +489,36 @@ def _not_the_runs(obs: Observations, results: dict[str, Any]) -> str | None:
 
 
 def _canaries_unflagged(extras: dict[str, np.ndarray], results: dict[str, Any]) -> str | None:
-    """How many fewer records ``is_canary`` flags than the canaries results.json says the
-    run inserted, or ``None``: unflagged canaries (the array dropped or cleared) were pooled
-    with the records, moving the verdict's figures, while results.json still named them."""
+    """How ``is_canary`` differs from the canaries results.json says the run inserted, or
+    ``None``. Unflagged canaries (the array dropped or cleared) were pooled with the records;
+    records flagged beyond them (the run's canaries and the one-run audit's, appended last by
+    mia-train) were left out of the pooled figures and the verdict, a leaky record hidden."""
     import numpy as np
 
     said = results.get("canaries")
-    if isinstance(said, bool) or not isinstance(said, int) or said <= 0:
+    if isinstance(said, bool) or not isinstance(said, int) or said < 0:
         return None
     flags = np.asarray(extras.get("is_canary", np.zeros(0, dtype=bool)))
     flagged = int(flags.astype(bool).sum()) if flags.dtype.kind in "biu" else 0
-    if flagged >= said:  # (the one-run audit's canaries are flagged as well)
-        return None
-    return f"is_canary flags {flagged} records, results.json {said} canaries"
+    audit, audited = _setting(results, "audit"), _setting(results, "audit_canaries")
+    if audit is _UNKNOWN or (audit == "one_run" and not isinstance(audited, int)):
+        # an older run: the audit's canaries are flagged as well, in a number not stated
+        fewer = f"is_canary flags {flagged} records, results.json {said} canaries"
+        return None if flagged >= said else fewer
+    expected = said + (audited if audit == "one_run" else 0)
+    what = f"{said} canaries" + (f" and {audited} audit canaries (attack.audit_canaries)"
+                                 if audit == "one_run" else "")  # fmt: skip
+    if flagged != expected:
+        return f"is_canary flags {flagged} records, results.json {what}"
+    engine = (results.get("training") or {}).get("engine")
+    last = np.zeros(len(flags), dtype=bool)
+    last[len(flags) - expected:] = True
+    if expected and engine not in (None, "external") and flags.ndim == 1 and not (
+        np.array_equal(flags.astype(bool), last)
+    ):
+        return (f"is_canary flags other records than the last {expected} (mia-train appends "
+                f"its {what} after the records)")  # fmt: skip
+    return None
 
 
 def _accuracy_differs(obs: Observations, said: float | None) -> str | None:

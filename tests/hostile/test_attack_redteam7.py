@@ -163,7 +163,7 @@ def test_the_source_audits_refutation_of_the_dp_claim_is_kept(attacked_run, tmp_
     # run; mia-attack dropped epsilon_refuted (measured again) but judged the claim on its
     # attacks' bounds alone (below 5 on 60 records): epsilon_refuted false beside the 8.0
     def edit(payload: dict) -> None:
-        payload["config"]["attack"]["audit"] = "one_run"
+        payload["config"]["attack"].update(audit="one_run", audit_canaries=0)  # white-box only
         payload["privacy"].update(epsilon=5.0, delta=1e-5, audit=_audit_block(8.0),
                                   epsilon_refuted=True)  # fmt: skip
 
@@ -193,3 +193,41 @@ def test_the_true_class_logit_of_a_top_k_release_keeps_its_probability():
     assert true_class_logit(top2, np.array([0]))[0, 0] == pytest.approx(0.0)
     full = np.log(np.array([[[0.5, 0.3, 0.2]]]))  # nothing withheld: as before
     assert true_class_logit(full, np.array([0]))[0, 0] == pytest.approx(0.0)
+
+
+# -- 5. is_canary flagging records the run did not insert as canaries -----------------------
+
+
+@pytest.fixture(scope="module")
+def canary_run(tmp_path_factory) -> Path:
+    """A finished tiny mia-train run with 10 canaries (the last 10 of its 70 records)."""
+    from tests.helpers import FAST, mia_train
+
+    folder = tmp_path_factory.mktemp("canaries")
+    done = mia_train(*FAST, "plan.num_models=4", "plan.population_size=60",
+                     "train.batch_size=16", "attack.canaries.num=10", "hydra.run.dir=run",
+                     cwd=folder)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder / "run"
+
+
+@pytest.mark.parametrize("edit", ["more", "moved"])
+def test_records_flagged_beyond_the_runs_canaries_are_refused(canary_run, tmp_path, edit):
+    # the records is_canary flags are left out of the pooled figures and the verdict: 10
+    # more flagged (or the flags moved onto 10 real records, the leakiest ones, say) hid them,
+    # and the run read as more private than it is; only fewer flags were refused
+    import shutil
+
+    run = Path(shutil.copytree(canary_run, tmp_path / "run"))
+    arrays = load_npz(run / "observations.npz")
+    flags = arrays["is_canary"].copy()
+    assert flags.sum() == 10 and flags[-10:].all()
+    flags[:10] = True
+    if edit == "moved":
+        flags[-10:] = False
+    np.savez(run / "observations.npz", **{**arrays, "is_canary": flags})
+    said = ("is_canary flags 20 records, results.json 10 canaries" if edit == "more" else
+            "is_canary flags other records than the last 10")  # fmt: skip
+    with pytest.raises(DataError, match=rf"run/observations.npz: {said}.*they are not this run's"):
+        read_source(run)
+    assert read_source(canary_run).extras["is_canary"].sum() == 10  # the run's own: attacked
