@@ -215,11 +215,15 @@ def _first_line(exc: BaseException) -> str:
 
 
 class _Walk:
-    """One pass over a composed config, collecting problem lines and the values that passed."""
+    """One pass over a composed config, collecting problem lines and the values that passed.
 
-    def __init__(self) -> None:
+    ``later``: top-level keys whose nodes are passed over (`check_config` checks them last).
+    """
+
+    def __init__(self, *, later: frozenset[str] = frozenset()) -> None:
         self.problems: list[str] = []
         self.ok: dict[str, Any] = {}  # full key -> a value its Param accepted
+        self.later = later
 
     def get(self, node: DictConfig, key: str, path: str, *, quiet: bool = False) -> Any:
         """``node[key]`` as plain Python (lists resolved), or `_BAD` after noting why not."""
@@ -267,6 +271,8 @@ class _Walk:
             full = _join(path, key)
             if path == "" and key == "hydra":
                 continue  # Hydra's own node, checked by Hydra
+            if path == "" and key in self.later:
+                continue
             spec = keys.get(key)
             if spec is None:
                 self.unknown(node, key, path, list(keys), f" in {path}" if path else "")
@@ -536,6 +542,25 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+# Checked after the rest (`check_config`): the dataset's module is slow to import.
+_LAST = frozenset({"dataset"})
+
+
+def _top_nodes(cfg: DictConfig, *, but: frozenset[str]) -> dict[str, Any]:
+    """The top-level nodes of ``cfg`` (resolved where they sit) but ``but`` and ``hydra``,
+    as a mapping for `forbidden_target_problems`; an unresolvable one is left out (the walk
+    names it)."""
+    nodes = {}
+    for key in map(str, cfg):
+        if key in but or key == "hydra":
+            continue
+        try:
+            nodes[key] = cfg[key]
+        except OmegaConfBaseException:
+            continue
+    return nodes
+
+
 def check_config(cfg: DictConfig) -> None:
     """Check the composed config before any data is loaded; raise one `ConfigError` listing
     every problem (unknown keys with the closest valid name, wrong types, NaN/inf, values out
@@ -543,11 +568,23 @@ def check_config(cfg: DictConfig) -> None:
 
     Pure inspection: targets are imported and their signatures read; only mia-defense's
     own defenses and releases are built (their constructors check their values).
+
+    The dataset's node is checked last, once the rest has passed: locating its ``_target_``
+    imports its module (sklearn's datasets, pandas: a second or more), which a refusal of a
+    plain value (``train.lr=abc``) need not wait for. Nothing is built before both passed.
     """
-    walk = _Walk()
-    walk.forbidden_targets(cfg, "")
-    walk.group(cfg, TOP, "")
-    problems = list(dict.fromkeys(walk.problems + _cross_checks(walk.ok)))
+    first = _Walk(later=_LAST)
+    first.problems += forbidden_target_problems(_top_nodes(cfg, but=_LAST), "")
+    first.group(cfg, TOP, "")
+    problems = list(dict.fromkeys(first.problems + _cross_checks(first.ok)))
+    if not problems:
+        last = _Walk()
+        last.forbidden_targets(cfg, "")  # (the whole config: an interpolation may lead there)
+        for key in _LAST & set(map(str, cfg)):
+            value = last.get(cfg, key, key)
+            if value is not _BAD:
+                last.spec(TOP[key], value, key)
+        problems = list(dict.fromkeys(last.problems))
     if len(problems) == 1:
         raise ConfigError(problems[0])
     if problems:

@@ -88,3 +88,62 @@ def test_a_zero_width_leaves_no_run_directory(tmp_path):
     assert done.returncode == 2
     assert "ConfigError: model.hidden=[0]: every width must be an integer >= 1" in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def _located(monkeypatch) -> list[str]:
+    """The ``_target_`` names the config check imports from now on."""
+    import mia_defense.config as config
+    import mia_defense.targets as targets
+
+    names: list[str] = []
+
+    def locate(name, real=config._locate):
+        names.append(name)
+        return real(name)
+
+    monkeypatch.setattr(config, "_locate", locate)
+    monkeypatch.setattr(targets, "_locate", locate)
+    return names
+
+
+@pytest.mark.parametrize("bad", ["train.lr=abc", "train.epochs=-1", "seed=1.5"])
+def test_a_plain_bad_value_is_refused_before_the_dataset_module_is_imported(monkeypatch, bad):
+    """Locating the dataset's target imports sklearn (seconds); a bad number need not wait."""
+    from mia_defense.config import check_config
+    from mia_defense.errors import ConfigError
+    from tests.conftest import compose_cfg
+
+    cfg = compose_cfg(bad)
+    located = _located(monkeypatch)
+    with pytest.raises(ConfigError, match=bad.split("=")[0]):
+        check_config(cfg)
+    assert cfg.dataset._target_ not in located
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        (["+dataset.bogus=1"], "dataset.bogus=1: unknown key 'bogus'"),
+        (["dataset._target_=os.system"], "dataset._target_='os.system': not a dataset"),
+        (["+dataset.hook={_target_: os.system}"], "dataset.hook._target_='os.system': not a"),
+        (["dataset._target_=no.such.module"], "dataset._target_='no.such.module': cannot import"),
+    ],
+)
+def test_the_dataset_node_is_checked_once_the_rest_passes(overrides, said):
+    from mia_defense.config import check_config
+    from mia_defense.errors import ConfigError
+    from tests.conftest import compose_cfg
+
+    with pytest.raises(ConfigError, match=said.replace("(", r"\(").replace("[", r"\[")):
+        check_config(compose_cfg(*overrides))
+
+
+def test_a_forbidden_target_elsewhere_is_refused_with_the_plain_problems():
+    from mia_defense.config import check_config
+    from mia_defense.errors import ConfigError
+    from tests.conftest import compose_cfg
+
+    with pytest.raises(ConfigError) as caught:
+        check_config(compose_cfg("train.lr=abc", "model._target_=shutil.rmtree"))
+    assert "model._target_='shutil.rmtree': not a dataset" in str(caught.value)
+    assert "train.lr='abc'" in str(caught.value)
