@@ -103,6 +103,7 @@ def _figure(name: str, value: float, low: float, high: float, digits: int) -> st
 def _print_report(report: Report) -> None:
     """What was ranked, how runs were grouped, each (dataset, model)'s Pareto front, the runs
     left out and where the files are."""
+    from mia_defense.report.build import READ_WITH_CARE, read_with_care
     from mia_defense.report.checks import one_line
 
     unranked = len(report.not_ranked) - len(report.skipped)
@@ -120,7 +121,12 @@ def _print_report(report: Report) -> None:
             print(f"  {rank}. {label}  {_figure('acc', acc.value, acc.low, acc.high, 3)}  "
                   f"{_figure('TPR@0.1%FPR', tpr.value, tpr.low, tpr.high, 4)}  "
                   f"{_figure('AUC', auc.value, auc.low, auc.high, 3)}  n={g.n}  "
-                  f"[{one_line(g.family, limit=300)}]")  # fmt: skip
+                  f"[{one_line(g.family, limit=300)}]"
+                  + (f"  {READ_WITH_CARE}" if read_with_care(report, i) else ""))  # fmt: skip
+    if any(read_with_care(report, i) for front in report.fronts.values() for i in front):
+        print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
+              "'Figures to read with care' in the summary): its leakage may be understated "
+              "or its ε no guarantee")  # fmt: skip
     if report.not_ranked:
         print("Runs not ranked (no privacy verdict):")
         for run, reason in report.not_ranked:

@@ -38,7 +38,8 @@ from mia_defense.report.table import (
 )
 from mia_defense.tracking.figures import image_summary
 
-__all__ = ["REPORT_FILES", "Report", "check_out_dir", "write_report"]
+__all__ = ["READ_WITH_CARE", "REPORT_FILES", "Report", "check_out_dir", "read_with_care",
+           "write_report"]
 
 log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
@@ -107,6 +108,17 @@ def _interval(value: float, low: float, high: float, digits: int) -> str:
     return text
 
 
+# How a row of a front whose runs have caveats is marked, wherever the front is shown: the
+# caveats were listed in a section of their own, below the front that ranked the run.
+READ_WITH_CARE = "(read with care)"
+
+
+def read_with_care(report: Report, index: int) -> bool:
+    """Whether a run of the row ``report.groups[index]`` has a caveat (`Report.caveats`)."""
+    noted = {name for name, _ in report.caveats}
+    return any(run.name in noted for run in report.groups[index].runs)
+
+
 def _fronts_markdown(report: Report) -> str:
     """The Pareto front of each (dataset, model) as Markdown tables."""
     lines = [
@@ -121,6 +133,13 @@ def _fronts_markdown(report: Report) -> str:
         "the chart); where their 95% intervals overlap, the order between two rows is not "
         "established.",
     ]
+    careful = {i for front in report.fronts.values() for i in front if read_with_care(report, i)}
+    if careful:
+        lines[0] += (
+            f" A row marked {READ_WITH_CARE} holds a run listed under \"Figures to read with "
+            "care\": its leakage may be understated (a TPR below the resolution of its scores, "
+            "suspect masks) or its ε no guarantee."
+        )
     for (dataset, model), front in report.fronts.items():
         lines += [
             "",
@@ -136,8 +155,9 @@ def _fronts_markdown(report: Report) -> str:
             eps = "–" if g.epsilon is None else f"{g.epsilon:.3g}".replace("inf", "∞")
             if g.epsilon is not None and not g.epsilon_valid:
                 eps += " (not a guarantee)"
+            flag = f" {READ_WITH_CARE}" if i in careful else ""
             lines.append(
-                f"| {rank} | `{md_code(g.label)}` | {md_text(g.family)} | {g.n} | "
+                f"| {rank} | `{md_code(g.label)}`{flag} | {md_text(g.family)} | {g.n} | "
                 f"{_interval(acc.value, acc.low, acc.high, 3)} | "
                 f"{_interval(tpr.value, tpr.low, tpr.high, 4)} | "
                 f"{_interval(auc.value, auc.low, auc.high, 3)} | {eps} |"

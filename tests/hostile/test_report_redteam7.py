@@ -250,3 +250,26 @@ def test_a_tilde_the_shell_left_alone_is_the_home_folder(sweep, tmp_path, monkey
     assert "cannot tell which home folder ~no-such-user-x is; give the full path" in (
         capsys.readouterr().err)
     assert list(work.iterdir()) == []
+
+
+# --- caveats where the front is read ----------------------------------------------------------
+
+
+def test_a_front_row_whose_leak_may_be_understated_is_marked_where_it_is_ranked(tmp_path, capsys):
+    # a run whose TPR at 0.1% FPR rests on 200 non-member scores (the TPR at FPR 0: lower
+    # than at 0.1%) was first on the front, in the summary and on the terminal, plain; its
+    # caveat was in a section further down
+    root = tmp_path / "sweep"
+    make_run(root / "none", test_accuracy=0.90, signal=3.0, nonmember_scores=5000)
+    make_run(root / "small", test_accuracy=0.85, signal=0.3, seed=1, nonmember_scores=200,
+             defense="dp", epsilon=1.0)  # fmt: skip
+    assert report_main([str(root), "--out", str(tmp_path / "out"), "--no-tensorboard",
+                        "--no-charts"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "1. small " in out and "[dp]  (read with care)" in out
+    assert "[no defense]  (read with care)" not in out
+    assert "(read with care): a run of the row has a caveat" in out
+    summary = (tmp_path / "out" / "README.md").read_text()
+    assert "| 1 | `small` (read with care) | dp |" in summary
+    assert "| 2 | `none` | no defense |" in summary
+    assert "A row marked (read with care) holds a run" in summary
