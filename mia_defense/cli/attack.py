@@ -438,6 +438,8 @@ _MEASURED_PRIVACY = frozenset({
     "empirical_epsilon", "empirical_epsilon_delta", "leak_without_utility",
     "leak_without_utility_reason", "no_verdict_reason", "epsilon_refuted",
     "epsilon_refuted_by", "epsilon_refuted_reason",
+    # the checks of the masks against the outputs (`mia_defense.api.run_audit`)
+    "masks_suspect", "masks_out_vs_test_auc", "masks_unbalanced",
 })  # fmt: skip
 
 

@@ -231,3 +231,13 @@ def test_records_flagged_beyond_the_runs_canaries_are_refused(canary_run, tmp_pa
     with pytest.raises(DataError, match=rf"run/observations.npz: {said}.*they are not this run's"):
         read_source(run)
     assert read_source(canary_run).extras["is_canary"].sum() == 10  # the run's own: attacked
+
+
+def test_the_source_runs_mask_checks_are_measured_again_not_copied(attacked_run, tmp_path):
+    # masks_suspect and masks_unbalanced are set by the attack stage only when it finds them:
+    # a source run's (stale, or edited in) stayed in the new results.json whatever it found
+    stale = {"masks_suspect": "old", "masks_out_vs_test_auc": 0.9, "masks_unbalanced": "old"}
+    _edit_results(attacked_run, lambda p: p["privacy"].update(stale))
+    done = mia_attack("run", *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not set(stale) & set(_results(tmp_path / "again")["privacy"])
