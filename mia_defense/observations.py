@@ -223,7 +223,7 @@ class Observations:
             log_probs=_log_probs(arrays[name], kind),
             labels=arrays["labels"].astype(np.int64, copy=False),
             masks=arrays["masks"].astype(bool),
-            **{k: arrays[k] for k in _OPTIONAL if k in arrays},
+            **{k: arrays[k] for k in _OPTIONAL if k in arrays and not _no_queries(arrays, k)},
             test_log_probs=None if test is None else _log_probs(test, kind),
             test_labels=None if test is None else arrays["test_labels"].astype(np.int64),
             metadata=_metadata(arrays) or {},
@@ -283,6 +283,13 @@ def load_file(path: Path) -> tuple[Observations, dict[str, np.ndarray]]:
 
 
 # -- checks of the file format ---------------------------------------------------------------
+
+
+def _no_queries(arrays: Mapping[str, np.ndarray], name: str) -> bool:
+    """Whether ``name`` is an augmented-query field holding A=0 queries: none were made (as
+    its absence says; LiRA's augmented variant ran on the plain query alone, and was
+    reported as augmented)."""
+    return name in _AUGMENTED and arrays[name].shape[1] == 0
 
 
 def _scalar_int(value: np.ndarray) -> int | str:

@@ -241,3 +241,16 @@ def test_the_source_runs_mask_checks_are_measured_again_not_copied(attacked_run,
     done = mia_attack("run", *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert not set(stale) & set(_results(tmp_path / "again")["privacy"])
+
+
+def test_augmented_queries_of_none_are_no_augmented_queries(observations, tmp_path):
+    # [K, 0, N] arrays: lira_online_augmented ran on the plain query alone and was reported
+    # as the augmented attack (its figures lira_online's)
+    arrays = {**load_npz(observations), "augmented_logits": np.zeros((4, 0, 60), np.float32),
+              "augmented_predictions": np.zeros((4, 0, 60), np.uint8)}  # fmt: skip
+    np.savez(observations, **arrays)
+    obs, _ = load_file(observations)
+    assert obs.augmented_logits is None and obs.augmented_predictions is None
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "lira_online_augmented" not in _results(tmp_path / "out")["attacks"]
