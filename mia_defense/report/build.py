@@ -580,7 +580,8 @@ def _write_tables(report: Report) -> None:
     """tradeoff.csv and .md (the rows), runs.csv (every run), not_ranked.csv."""
     out_dir, groups = report.out_dir, report.groups
     on_front = {i for front in report.fronts.values() for i in front}
-    headers, rows = table_rows(groups, front=on_front)
+    careful = [i for i in range(len(groups)) if read_with_care(report, i)]
+    headers, rows = table_rows(groups, front=on_front, careful=careful)
     _replace(out_dir / "tradeoff.csv", lambda tmp: write_csv(tmp, headers, rows))
     sections = [caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)]
     markdown = (
@@ -591,9 +592,11 @@ def _write_tables(report: Report) -> None:
     _replace(out_dir / "tradeoff.md", lambda tmp: tmp.write_bytes(_utf8(markdown)))
     front_runs = {id(r) for i in on_front for r in groups[i].runs}
     per_run = group_runs(report.summaries, by=(PER_RUN,))
+    noted = {name for name, _ in report.caveats}
     headers, rows = table_rows(
-        per_run, front={i for i, g in enumerate(per_run) if id(g.runs[0]) in front_runs}
-    )
+        per_run, front={i for i, g in enumerate(per_run) if id(g.runs[0]) in front_runs},
+        careful={i for i, g in enumerate(per_run) if g.runs[0].name in noted},
+    )  # fmt: skip
     _replace(out_dir / "runs.csv", lambda tmp: write_csv(tmp, headers, rows))
     _replace(out_dir / "not_ranked.csv",
              lambda tmp: write_csv(tmp, ["run", "reason"], report.not_ranked))  # fmt: skip

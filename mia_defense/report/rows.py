@@ -29,6 +29,7 @@ def table_rows(
     groups: Sequence[RunGroup],
     *,
     front: Collection[int] = (),
+    careful: Collection[int] = (),
     fprs: Sequence[float] = TABLE_FPRS,
 ) -> tuple[list[str], list[list[Any]]]:
     """Headers and raw rows (numbers unrounded, ``None`` or NaN for missing) of the table.
@@ -41,7 +42,9 @@ def table_rows(
     accuracy, gap, ε (the largest of the runs), whether it is a guarantee (``yes``,
     ``no`` when a run's results.json says it is not, ``""`` without ε), the strongest
     attack; each attack's AUC and TPR at ``fprs``; whether the row is on its (dataset,
-    model) Pareto front (``front``: indices into ``groups``); the runs' names, ``; ``-joined.
+    model) Pareto front (``front``: indices into ``groups``); whether a run of the row has
+    a caveat (``careful``: its leakage may be understated, its ε no guarantee; the report
+    lists them); the runs' names, ``; ``-joined.
     """
     attacks: list[str] = []
     for g in groups:
@@ -53,7 +56,7 @@ def table_rows(
         "seeds", *_figure_columns("test_accuracy"), "train_accuracy", "generalization_gap",
         "epsilon", "epsilon_valid", "strongest_attack", *_figure_columns("max_auc"),
         *_figure_columns(LEAK_TPR),
-        *(c for f in figures for c in _figure_columns(f)), "pareto", "runs",
+        *(c for f in figures for c in _figure_columns(f)), "pareto", "read_with_care", "runs",
     ]  # fmt: skip
     rows = []
     for i, g in enumerate(groups):
@@ -68,7 +71,8 @@ def table_rows(
                 g.strongest_attack, *_figure_cells("max_auc", m["max_auc"]),
                 *_figure_cells(LEAK_TPR, m[LEAK_TPR]),
                 *(c for f in figures for c in _figure_cells(f, m.get(f))),
-                "yes" if i in front else "", "; ".join(r.name for r in g.runs),
+                "yes" if i in front else "", "yes" if i in careful else "",
+                "; ".join(r.name for r in g.runs),
             ]
         )  # fmt: skip
     return headers, rows

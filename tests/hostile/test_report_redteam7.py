@@ -273,3 +273,9 @@ def test_a_front_row_whose_leak_may_be_understated_is_marked_where_it_is_ranked(
     assert "| 1 | `small` (read with care) | dp |" in summary
     assert "| 2 | `none` | no defense |" in summary
     assert "A row marked (read with care) holds a run" in summary
+    # and in the tables a spreadsheet sorts by leakage
+    for table in ("tradeoff.csv", "runs.csv"):
+        with (tmp_path / "out" / table).open() as handle:
+            rows = {r["runs"]: r["read_with_care"] for r in csv.DictReader(handle)}
+        assert rows == {"small": "yes", "none": ""}
+    assert "| pareto | read_with_care |" in (tmp_path / "out" / "tradeoff.md").read_text()
