@@ -9,6 +9,7 @@ imports torch, the attacks and TensorBoard) is imported when the task starts; it
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -55,6 +56,9 @@ _SWEEP_DIVERGED: list[Path] = []
 # a grid, such as train.lr=-1, or a directory in use): each is logged in its own train.log,
 # the others still run, and the sweep names them at its end and exits 2.
 _SWEEP_FAILED: list[tuple[Path, str]] = []
+# The log files of this process that could not be written (a full disk, /dev/full): each
+# said once when it failed, and the run or sweep exits 2 at its end.
+_LOG_FAILED: list[str] = []
 # Public names of this module that live in mia_defense.cli.build (see __getattr__).
 _FROM_BUILD = frozenset({"build_experiment", "format_table", "run"})
 
@@ -105,7 +109,9 @@ class RunDirCheck(Callback):
                            "folder of its own in it")  # fmt: skip
         _refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=_is_run_dir)
         _refuse_run_of_another_config(config)
+        new = not os.path.lexists(config.hydra.run.dir)
         _require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
+        _require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _require_search_space(config)
@@ -119,7 +125,9 @@ class RunDirCheck(Callback):
         with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
             _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
         _check_subdir_per_job(config)
+        new = not os.path.lexists(config.hydra.sweep.dir)
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
+        _require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
         _keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -543,6 +551,37 @@ def _require_writable_dir(path: str, *, key: str) -> None:
 
 
 
+def _require_writable_log_files(config: DictConfig, *, made: Path | None) -> None:
+    """Each log file of the job's logging config given as a fixed path (not the run
+    directory's train.log, which is made with it) must be one this user can append to:
+    Hydra opens it after making the run directory and stopped with a traceback ("Unable to
+    configure handler 'file'") for a missing folder, a directory or a read-only file. On a
+    refusal the directory ``made`` for it just now is removed again (when still empty)."""
+    handlers = config.hydra.job_logging.get("handlers") if "job_logging" in config.hydra else None
+    if not isinstance(handlers, DictConfig):
+        return
+    for name in handlers:
+        key = f"hydra.job_logging.handlers.{name}.filename"
+        try:
+            filename = handlers[name].get("filename")
+        except OmegaConfBaseException:  # ${hydra.runtime.output_dir}: set as the job starts
+            continue
+        if not isinstance(filename, str) or not filename:
+            continue
+        try:
+            with open(filename, "a"):
+                pass
+        except OSError as exc:
+            if made is not None:
+                with contextlib.suppress(OSError):
+                    made.rmdir()
+            log.error("DataError: %s=%s: cannot write a log file there (%s); nothing was run. "
+                      "Point it at a writable file, or leave it at its default (train.log in "
+                      "the run directory; hydra/job_logging=disabled: no log file)", key,
+                      filename, exc.strerror or exc)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR) from None
+
+
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name="config")
 def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     """Hydra entry point; returns the sweep objective(s) for sweepers such as Optuna.
@@ -558,6 +597,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     """
     global _TASK_STARTED
     _TASK_STARTED = True
+    _guard_log_files()
     # The pipeline is imported once the task starts (not for --help, --cfg).
     from mia_defense.cli.build import claimed_run, format_table
     from mia_defense.collector import collect_from_here
@@ -620,14 +660,50 @@ def main() -> None:
     """
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
     _SWEEP_FAILED.clear()
+    _LOG_FAILED.clear()
     refuse_misused_flags(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_hydra_targets(sys.argv[1:])
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
+    if _LOG_FAILED:
+        print(f"DataError: the log file(s) {', '.join(dict.fromkeys(_LOG_FAILED))} could not be "
+              "written (see above): the log lines from then on went to the console only, so "
+              "this ends as failed; the run's results (results.json) are complete where it "
+              "says. Free space there or point hydra.job_logging.handlers.file.filename at a "
+              "writable file (hydra/job_logging=disabled: no log file)", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
     if _SWEEP_DIVERGED or _SWEEP_FAILED:
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _guard_log_files() -> None:
+    """Make each log file the job's logging writes to (Hydra's job_logging: train.log) say
+    once that it cannot be written, and drop it: `logging` printed a "--- Logging error ---"
+    block with a traceback for every log line (13 in a tiny run) and the run ended as if
+    all were well."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and not getattr(handler, "_mia_guard", 0):
+            handler.handleError = functools.partial(_log_file_failed, handler)  # type: ignore[method-assign]
+            handler._mia_guard = True  # type: ignore[attr-defined]
+
+
+def _log_file_failed(handler: logging.FileHandler, record: logging.LogRecord) -> None:
+    """`logging.Handler.handleError` of a log file: one line on stderr naming the file and
+    the error, the handler removed from every logger, the failure kept for `main`."""
+    error = sys.exc_info()[1]
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        if isinstance(logger, logging.Logger):
+            logger.removeHandler(handler)
+    with contextlib.suppress(Exception):  # (closing flushes what could not be written)
+        handler.close()
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+    _LOG_FAILED.append(handler.baseFilename)
+    with contextlib.suppress(Exception):
+        print(f"DataError: cannot write the log file {handler.baseFilename} ({reason}); its "
+              "log lines go to the console only from here on", file=sys.stderr)  # fmt: skip
 
 
 def null_group_override(args: Sequence[str]) -> str | None:

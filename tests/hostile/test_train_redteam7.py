@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TINY
-from tests.helpers import mia_train
+from tests.helpers import LEAN_ATTACKS, mia_train
 
 
 def _commands(folder: Path, **scripts: str) -> Path:
@@ -147,3 +147,28 @@ def test_a_forbidden_target_elsewhere_is_refused_with_the_plain_problems():
         check_config(compose_cfg("train.lr=abc", "model._target_=shutil.rmtree"))
     assert "model._target_='shutil.rmtree': not a dataset" in str(caught.value)
     assert "train.lr='abc'" in str(caught.value)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_log_file_on_a_full_disk_is_said_once_and_the_run_does_not_end_as_a_success(tmp_path):
+    full = "hydra.job_logging.handlers.file.filename=/dev/full"
+    done = mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", full, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Logging error" not in done.stderr and "Traceback" not in done.stderr
+    said = "DataError: cannot write the log file /dev/full (No space left on device)"
+    assert done.stderr.count(said) == 1
+    assert "the log file(s) /dev/full could not be written" in done.stderr
+    assert (tmp_path / "run" / "results.json").is_file()  # the run itself is kept
+
+
+@pytest.mark.parametrize("where", ["missing/x.log", "folder"])
+def test_a_log_file_that_cannot_be_opened_is_refused_before_the_run(tmp_path, where):
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / where
+    done = mia_train(*TINY, "hydra.run.dir=run",
+                     f"hydra.job_logging.handlers.file.filename={path}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"DataError: hydra.job_logging.handlers.file.filename={path}: cannot write a log " \
+        "file there" in done.stderr
+    assert not (tmp_path / "run").exists()
