@@ -428,6 +428,10 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
     labels = results.get("class_labels")
     if labels is not None and not isinstance(labels, list):
         return f"class_labels is {_kind(labels)} {labels!r:.60}, not a list"
+    classes = results.get("num_classes")
+    if labels is not None and isinstance(classes, int) and len(labels) != classes:
+        return (f"class_labels names {len(labels)} classes, num_classes is {classes}: one "
+                "label per class index")  # fmt: skip
     return _privacy_problem(results.get("privacy") or {})
 
 

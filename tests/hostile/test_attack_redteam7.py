@@ -254,3 +254,11 @@ def test_augmented_queries_of_none_are_no_augmented_queries(observations, tmp_pa
     done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "lira_online_augmented" not in _results(tmp_path / "out")["attacks"]
+
+
+def test_class_labels_of_another_number_of_classes_are_refused(attacked_run):
+    # copied into a complete run (the dataset itself refuses such labels: one per class)
+    _edit_results(attacked_run, lambda p: p.update(class_labels=["a"]))
+    with pytest.raises(DataError, match=r"run/results.json: class_labels names 1 classes, "
+                                        r"num_classes is 3"):  # fmt: skip
+        read_source(attacked_run)
