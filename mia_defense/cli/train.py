@@ -155,12 +155,21 @@ class SweepSummary(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         self._started = time.time()
+        self._log_sizes = _log_sizes(Path(config.hydra.sweep.dir))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         root = Path(config.hydra.sweep.dir)
         _write_hparams_experiment(root, log_dir=root, swept=_override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
-        _SWEEP_DIVERGED[:] = _diverged_since(root, getattr(self, "_started", 0.0))
+        started = getattr(self, "_started", 0.0)
+        _SWEEP_DIVERGED[:] = _diverged_since(root, started)
+        # refused in other processes (joblib, submitit, Ray): their train.log says why
+        known = {Path(run_dir).absolute() for run_dir, _ in _SWEEP_FAILED}
+        _SWEEP_FAILED.extend(
+            (run_dir, said)
+            for run_dir, said in _refused_since(root, started, getattr(self, "_log_sizes", {}))
+            if run_dir.absolute() not in known
+        )  # fmt: skip
         if _SWEEP_FAILED:
             print(f"\n{len(_SWEEP_FAILED)} run(s) of this sweep were refused (nothing was "
                   "run there; fix the value and run the same command again):")
@@ -192,6 +201,46 @@ def _diverged_since(root: Path, started: float) -> list[Path]:
         except (MiaDefenseError, OSError):
             continue  # unreadable or not a run's: mia-report names those
     return found
+
+
+def _log_sizes(root: Path) -> dict[Path, int]:
+    """The size of each run's train.log under ``root`` (none when it does not exist yet)."""
+    sizes = {}
+    with contextlib.suppress(OSError):
+        for train_log in root.rglob("train.log"):
+            with contextlib.suppress(OSError):
+                sizes[train_log] = train_log.stat().st_size
+    return sizes
+
+
+def _refused_since(
+    root: Path, started: float, sizes: dict[Path, int]
+) -> list[tuple[Path, str]]:
+    """``(run directory, its last error line)`` for each run under ``root`` whose train.log
+    grew since the sweep started (``sizes`` then) but that neither wrote a results.json
+    since ``started`` nor was skipped as finished: a point of the sweep that was refused or
+    failed. Where the points run in other processes (joblib, submitit, Ray) this is all
+    that is left of it: the sweep ended as a success."""
+    found = []
+    for train_log, size in _log_sizes(root).items():
+        run_dir = train_log.parent
+        try:
+            if size <= sizes.get(train_log, 0):
+                continue
+            results = run_dir / "results.json"
+            if results.exists() and results.stat().st_mtime >= started:
+                continue
+            with train_log.open("rb") as handle:
+                handle.seek(sizes.get(train_log, 0))
+                written = handle.read().decode(errors="replace")
+        except OSError:
+            continue
+        if "skipping finished run" in written:
+            continue
+        errors = [line.split("][ERROR] - ", 1)[1].strip()
+                  for line in written.splitlines() if "][ERROR] - " in line]  # fmt: skip
+        found.append((run_dir, errors[-1] if errors else "no results.json; see its train.log"))
+    return sorted(found)
 
 
 def _override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:

@@ -4,6 +4,7 @@ overrides that would silently do nothing."""
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -172,3 +173,46 @@ def test_a_log_file_that_cannot_be_opened_is_refused_before_the_run(tmp_path, wh
     assert f"DataError: hydra.job_logging.handlers.file.filename={path}: cannot write a log " \
         "file there" in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def _run_folder(root: Path, name: str, log: str, results: bool = False) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "train.log").write_text(log)
+    if results:
+        (folder / "results.json").write_text("{}")
+    return folder
+
+
+def test_points_refused_in_other_processes_are_found_in_their_logs(tmp_path):
+    """joblib, submitit and Ray run the points elsewhere: only their train.log is left."""
+    from mia_defense.cli.train import _log_sizes, _refused_since
+
+    error = "[2026-12-02 05:28:42,386][mia_defense.cli.train][ERROR] - ConfigError: train.lr=-1\n"
+    old = _run_folder(tmp_path, "old", "[..][INFO] - done\n", results=True)
+    skipped = _run_folder(tmp_path, "skipped", error, results=True)  # refused once, then ran
+    _run_folder(tmp_path, "earlier_refused", error)  # not part of this sweep
+    sizes = _log_sizes(tmp_path)
+    started = max(p.stat().st_mtime for p in tmp_path.rglob("*")) + 1
+    with (skipped / "train.log").open("a") as handle:
+        handle.write("[..][INFO] - skipping finished run x (complete results.json, same config)\n")
+    refused = _run_folder(tmp_path, "refused", error)
+    os.utime(refused / "train.log", (started + 1, started + 1))
+    stale = _run_folder(tmp_path, "other_config", error)  # results.json of another config
+    (stale / "results.json").write_text("{}")
+    os.utime(stale / "results.json", (started - 5, started - 5))
+    with (old / "train.log").open("a") as handle:  # ran again now: a new results.json
+        handle.write("[..][INFO] - done again\n")
+    os.utime(old / "results.json", (started + 1, started + 1))
+    found = _refused_since(tmp_path, started, sizes)
+    assert found == [(stale, "ConfigError: train.lr=-1"), (refused, "ConfigError: train.lr=-1")]
+
+
+@pytest.mark.slow
+def test_a_joblib_sweep_with_a_refused_point_exits_2(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    done = mia_train("-m", *TINY, *LEAN_ATTACKS, "launcher=joblib", "train.lr=0.01,-1",
+                     "hydra.sweep.dir=sweep", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "1 run(s) of this sweep were refused" in done.stdout
+    assert "ConfigError: train.lr=-1: must be a finite number > 0" in done.stdout
