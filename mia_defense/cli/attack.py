@@ -193,7 +193,9 @@ class SourceCheck(Callback):
         missing = _missing(str(source)) or _unreadable(Path(str(source)))
         problem = missing or _refuse_output(
             Path(config.hydra.run.dir), Path(source), key="hydra.run.dir"
-        ) or _config_problem(config)
+        ) or _hydra_writes_in(config, Path(source), Path(config.hydra.run.dir)) or (
+            _config_problem(config)
+        )
         if not problem:  # its content too: a refused one left a folder holding attack.log,
             try:  # which the same command, once the source was fixed, refused as foreign
                 checked = _CHECKED[_resolved(Path(source))] = read_source(Path(source))
@@ -212,10 +214,49 @@ class SourceCheck(Callback):
         for path in (Path(str(s)) for s in sources):
             if not path.exists():  # refused per job, in a folder of its own
                 continue
-            problem = _refuse_output(Path(config.hydra.sweep.dir), path, key="hydra.sweep.dir")
+            problem = _refuse_output(Path(config.hydra.sweep.dir), path, key="hydra.sweep.dir") or (
+                # a job's folder: one level down, as hydra.sweep.subdir makes it
+                _hydra_writes_in(config, path, Path(config.hydra.sweep.dir) / "job")
+            )
             if problem:
                 log.error("ConfigError: %s", problem)
                 raise SystemExit(EXIT_USER_ERROR)
+
+
+def _hydra_writes_in(config: DictConfig, source: Path, run_dir: Path) -> str | None:
+    """Why a file Hydra writes beside the run directory ``run_dir`` lies in the source run,
+    or ``None``: its config copies (``hydra.output_subdir``, relative to the run directory)
+    and the job's log files given as fixed paths (``hydra.job_logging.handlers.*.filename``).
+    ``hydra.output_subdir=../run/x`` wrote config.yaml, hydra.yaml and overrides.yaml into
+    the run attacked, a log file named there was appended to."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    inside = _source_dir(source)
+    if not (_resolved(source).is_dir() or (inside / "results.json").exists()):
+        return None  # a file of no run: nothing of it is written to (RunDirCheck)
+    chdir = OmegaConf.select(config, "hydra.job.chdir", default=False) is True
+    written: list[tuple[str, str, Path]] = []
+    try:
+        subdir = OmegaConf.select(config, "hydra.output_subdir")
+    except OmegaConfBaseException:
+        subdir = None
+    if isinstance(subdir, str):
+        written.append(("hydra.output_subdir", subdir, run_dir / subdir))
+    handlers = OmegaConf.select(config, "hydra.job_logging.handlers", default=None)
+    for name in handlers if isinstance(handlers, DictConfig) else ():
+        try:
+            filename = handlers[name].get("filename")
+        except OmegaConfBaseException:  # ${hydra.runtime.output_dir}/...: the run's own
+            continue
+        if isinstance(filename, str) and filename:
+            written.append((f"hydra.job_logging.handlers.{name}.filename", filename,
+                            (run_dir if chdir else Path.cwd()) / filename))  # fmt: skip
+    for key, value, path in written:
+        where = _resolved(path)
+        if where == inside or inside in where.parents:
+            return (f"{key}={value} lies in the run attacked ({inside}); mia-attack never "
+                    f"writes into it: point {key} outside that run, or leave it at its default")
+    return None
 
 
 def _swept_sources(overrides: list[str]) -> list[str]:

@@ -262,3 +262,31 @@ def test_class_labels_of_another_number_of_classes_are_refused(attacked_run):
     with pytest.raises(DataError, match=r"run/results.json: class_labels names 1 classes, "
                                         r"num_classes is 3"):  # fmt: skip
         read_source(attacked_run)
+
+
+# -- 6. files Hydra writes beside the run directory, inside the run attacked -----------------
+
+
+def _digest(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        (["hydra.run.dir=out", "hydra.output_subdir=../run/x"], "hydra.output_subdir=../run/x"),
+        (["hydra.run.dir=out", "hydra.job_logging.handlers.file.filename=run/attack.log"],
+         "hydra.job_logging.handlers.file.filename=run/attack.log"),
+        (["-m", "hydra.sweep.dir=sweep", "hydra.output_subdir=../../run/x"],
+         "hydra.output_subdir=../../run/x"),
+    ],
+)
+def test_hydra_never_writes_its_files_into_the_run_attacked(attacked_run, tmp_path, args, key):
+    # the run directory lay outside the source run, but Hydra wrote config.yaml, hydra.yaml
+    # and overrides.yaml into run/x, or appended this job's log to the source's attack.log
+    before = _digest(attacked_run)
+    done = mia_attack("run", *LEAN_ATTACKS, *args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"ConfigError: {key} lies in the run attacked" in done.stderr, done.stderr[-3000:]
+    assert _digest(attacked_run) == before
+    assert not (tmp_path / "out").exists() and not (tmp_path / "sweep").exists()
