@@ -125,6 +125,7 @@ class RunDirCheck(Callback):
         with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
             _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
         _check_subdir_per_job(config)
+        _refuse_shared_run_dirs(config)
         new = not os.path.lexists(config.hydra.sweep.dir)
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
         _require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
@@ -405,6 +406,34 @@ def _refuse_empty_sweep(config: DictConfig) -> None:
             log.error("ConfigError: %s: the sweep has no value for %s, so no run; nothing was "
                       "run. Give at least one value (range(START,STOP) stops before STOP)",
                       text, override.key_or_group)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_shared_run_dirs(config: DictConfig) -> None:
+    """Refuse a sweep over a key that the run folders' names leave out (``progress``,
+    ``figures``, ``cache_dir``, ``train.device``, ``+experiment``, ...: ``hydra.job.config.
+    override_dirname.exclude_keys``) under the packaged ``hydra.sweep.subdir``: its points
+    would share one folder, and all but the first were skipped as that run or refused."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if config.hydra.sweep._get_node("subdir")._value() != _SAFE_SUBDIR:
+        return  # a naming of the user's own (${hydra.job.num}): each point its own folder
+    excluded = {str(k) for k in config.hydra.job.config.override_dirname.exclude_keys or []}
+    params = config.hydra.sweeper.get("params") or {}
+    texts = [*map(str, config.hydra.overrides.task), *(f"{k}={v}" for k, v in params.items())]
+    parser = OverridesParser.create()
+    for text in texts:
+        try:
+            override = parser.parse_override(text)
+            values = list(override.sweep_string_iterator()) if override.is_sweep_override() else []
+        except Exception:  # not enumerable (an interval): not one of these keys' kind
+            continue
+        if override.key_or_group in excluded and len(set(values)) > 1:
+            log.error("ConfigError: %s: the run folders' names leave %s out (hydra.job.config."
+                      "override_dirname.exclude_keys), so the sweep's %d runs would share one "
+                      "folder (the first would be kept, the others skipped or refused); "
+                      "nothing was run. Start one sweep per value, each with its own "
+                      "hydra.sweep.dir", text, override.key_or_group, len(values))  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
 
 

@@ -216,3 +216,14 @@ def test_a_joblib_sweep_with_a_refused_point_exits_2(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     assert "1 run(s) of this sweep were refused" in done.stdout
     assert "ConfigError: train.lr=-1: must be a finite number > 0" in done.stdout
+
+
+@pytest.mark.parametrize("swept", ["figures=true,false", "train.device=cpu,auto",
+                                   "progress=true,false", "cache_dir=a,b"])  # fmt: skip
+def test_a_sweep_over_a_key_left_out_of_the_folder_names_is_refused(tmp_path, swept):
+    # its runs shared one folder: the first ran, the others were skipped as that run
+    done = mia_train("-m", *TINY, "seed=3", swept, "hydra.sweep.dir=sweep", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    key = swept.split("=")[0]
+    assert f"ConfigError: {swept}: the run folders' names leave {key} out" in done.stderr
+    assert "nothing was run" in done.stderr and not (tmp_path / "sweep").exists()
