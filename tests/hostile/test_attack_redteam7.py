@@ -1,6 +1,8 @@
 """Hostile inputs to mia-attack, seventh round: overrides of settings the observations fix
 (their queries, canaries and audit), format versions that are not integers, a source run's
-one-run audit and the DP claim it refutes, and output folders that would overwrite a file."""
+one-run audit and the DP claim it refutes, LiRA's signal under a top-k release, records
+flagged as canaries beyond the run's, stale mask checks, augmented queries of A=0, and
+files Hydra writes beside the run directory into the run attacked."""
 
 from __future__ import annotations
 
