@@ -245,7 +245,8 @@ def _hydra_writes_in(config: DictConfig, source: Path, run_dir: Path) -> str | N
     handlers = OmegaConf.select(config, "hydra.job_logging.handlers", default=None)
     for name in handlers if isinstance(handlers, DictConfig) else ():
         try:
-            filename = handlers[name].get("filename")
+            handler = handlers[name]
+            filename = handler.get("filename") if isinstance(handler, DictConfig) else None
         except OmegaConfBaseException:  # ${hydra.runtime.output_dir}/...: the run's own
             continue
         if isinstance(filename, str) and filename:
