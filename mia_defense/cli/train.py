@@ -660,6 +660,26 @@ def _require_writable_log_files(config: DictConfig, *, made: Path | None) -> Non
             raise SystemExit(EXIT_USER_ERROR) from None
 
 
+def _print_summary(run_dir: Path, lines: list[str]) -> None:
+    """Print the end-of-run lines on stdout; one that cannot take them (``> /dev/full``, a
+    full disk) is a `DataError` naming the run's results (a traceback, exit 1, before). A
+    reader that has gone (BrokenPipeError) is `run_entry`'s."""
+    from mia_defense.errors import DataError
+
+    try:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise DataError(
+            f"cannot write the results table to stdout ({exc.strerror or exc}); the run is "
+            f"complete: its results are in {shell_path(run_dir / 'results.json')} (mia-report "
+            f"{shell_path(run_dir)} shows them)"
+        ) from None
+
+
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name="config")
 def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     """Hydra entry point; returns the sweep objective(s) for sweepers such as Optuna.
@@ -699,11 +719,12 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                     experiment, run_dir, data=data, progress=bool(cfg.progress),
                     figures=bool(cfg.get("figures", True)),
                 )
-                print(format_table(result, fprs))
-                print(f"\nrun directory: {shell_path(run_dir)}")
-                print(f"wall time: {result.wall_seconds:.1f} s")
                 tensorboard = tool_command("tensorboard")
-                print(f"look at it:   {tensorboard} --logdir {shell_path(run_dir)}")
+                _print_summary(run_dir, [
+                    format_table(result, fprs), f"\nrun directory: {shell_path(run_dir)}",
+                    f"wall time: {result.wall_seconds:.1f} s",
+                    f"look at it:   {tensorboard} --logdir {shell_path(run_dir)}",
+                ])  # fmt: skip
                 payload = read_json(run_dir / "results.json")
         values = objectives(payload, names)
         if payload.get("utility_below_chance") is True:

@@ -4,6 +4,7 @@ overrides that would silently do nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -227,3 +228,21 @@ def test_a_sweep_over_a_key_left_out_of_the_folder_names_is_refused(tmp_path, sw
     key = swept.split("=")[0]
     assert f"ConfigError: {swept}: the run folders' names leave {key} out" in done.stderr
     assert "nothing was run" in done.stderr and not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_results_table_that_stdout_cannot_take_is_a_data_error(tmp_path, monkeypatch):
+    # mia-train > /dev/full: a traceback (exit 1) after the run was complete
+    from mia_defense.cli.train import _print_summary
+    from mia_defense.errors import DataError
+
+    full = open("/dev/full", "w")  # (closed below: closing fails too, on what it holds)
+    monkeypatch.setattr("sys.stdout", full)
+    try:
+        with pytest.raises(DataError, match=r"cannot write the results table to stdout \(No "
+                           r"space left on device\); the run is complete: its results are in"):
+            _print_summary(tmp_path, ["attack  AUC", "loss    0.5"])
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(OSError):
+            full.close()
