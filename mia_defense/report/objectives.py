@@ -20,14 +20,15 @@ _SECTIONS = ("utility", "privacy", "max_attack")
 
 # Entries of an attack's results that are no figure (``access``: outputs, labels, weights).
 _NOT_FIGURES = ("access",)
-_TPR = re.compile(r"tpr@([0-9.]+)%fpr(?:_ci_low|_ci_high)?")
+# A TPR at an FPR as typed (any case, spaces): results.json's keys are fpr_key's exactly.
+_TPR = re.compile(r"\s*tpr\s*@\s*([0-9.]+)\s*%\s*fpr(_ci_low|_ci_high)?\s*", re.IGNORECASE)
 
 
 def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None = None) -> None:
     """Fail before any training when an objective name is malformed (see `objective`): an
     unknown section, ``max_attack.access`` (a text, not a figure), or, given the run's
-    ``attack.fprs``, a ``max_attack.tpr@X%fpr`` at an FPR the attacks do not measure (found
-    only once every model was trained)."""
+    ``attack.fprs``, a ``max_attack.tpr@X%fpr`` that results.json will not hold (an FPR the
+    attacks do not measure, another spelling: found only once every model was trained)."""
     for name in names:
         section, _, key = str(name).partition(".")
         if section not in _SECTIONS or not key:
@@ -42,14 +43,24 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
             )
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
-            measured = {f"{float(f) * 100:g}" for f in fprs}
-            if match.group(1) not in measured:  # (the literal: the key results.json holds)
-                raise ConfigError(
-                    f"objectives: {name!r} is a TPR at an FPR the attacks do not measure "
-                    f"(attack.fprs: {', '.join(str(f) for f in fprs)}); add "
-                    f"{_as_float(match.group(1)) / 100:g} to attack.fprs or choose one of "
-                    f"{', '.join(f'max_attack.tpr@{m}%fpr' for m in sorted(measured))}"
-                )
+            _check_tpr(name, key, match, fprs)
+
+
+def _check_tpr(name: str, key: str, match: re.Match[str], fprs: Sequence[float]) -> None:
+    """Refuse ``max_attack.tpr@X%fpr`` (``key``) that is not a key results.json will hold:
+    an FPR not in ``attack.fprs``, or another spelling (``tpr@1%FPR``, ``tpr@1.0%fpr``)."""
+    measured = {f"{float(f) * 100:g}" for f in fprs}
+    suffix = (match.group(2) or "").lower()
+    if match.group(1) in measured and key == f"tpr@{match.group(1)}%fpr{suffix}":
+        return
+    choices = ", ".join(f"max_attack.tpr@{m}%fpr{suffix}" for m in sorted(measured))
+    fpr = _as_float(match.group(1)) / 100
+    known = math.isnan(fpr) or f"{fpr * 100:g}" in measured
+    add = "" if known else f"add {fpr:g} to attack.fprs or "
+    raise ConfigError(
+        f"objectives: {name!r} is no TPR results.json holds (attack.fprs: "
+        f"{', '.join(str(f) for f in fprs)}); {add}choose one of {choices}"
+    )
 
 
 def _as_float(text: str) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -182,11 +183,19 @@ def test_objectives_are_checked_against_the_measured_fprs_before_training():
     fprs = [0.1, 0.01, 0.001]
     check_objective_names(["max_attack.tpr@0.1%fpr", "max_attack.tpr@1%fpr_ci_low",
                            "max_attack.auc", "utility.test_accuracy"], fprs=fprs)  # fmt: skip
-    with pytest.raises(ConfigError, match=r"'max_attack.tpr@0.5%fpr' is a TPR at an FPR the "
-                       r"attacks do not measure \(attack.fprs: 0.1, 0.01, 0.001\); add 0.005 to "
+    with pytest.raises(ConfigError, match=r"'max_attack.tpr@0.5%fpr' is no TPR results.json "
+                       r"holds \(attack.fprs: 0.1, 0.01, 0.001\); add 0.005 to "
                        r"attack.fprs or choose one of max_attack.tpr@0.1%fpr, "
-                       r"max_attack.tpr@1%fpr, max_attack.tpr@10%fpr"):  # fmt: skip
+                       r"max_attack.tpr@1%fpr, max_attack.tpr@10%fpr$"):  # fmt: skip
         check_objective_names(["max_attack.tpr@0.5%fpr"], fprs=fprs)
+    # another spelling of a measured one: no key of results.json either
+    for typed in ("tpr@1%FPR", "TPR@1%fpr", "tpr@1.0%fpr", "tpr @1%fpr"):
+        with pytest.raises(ConfigError, match=rf"'max_attack.{re.escape(typed)}' is no TPR "
+                           r"results.json holds \(attack.fprs: 0.1, 0.01, 0.001\); choose one "
+                           r"of max_attack.tpr@0.1%fpr, "):  # fmt: skip
+            check_objective_names([f"max_attack.{typed}"], fprs=fprs)
+    with pytest.raises(ConfigError, match=r"choose one of max_attack.tpr@0.1%fpr_ci_low, "):
+        check_objective_names(["max_attack.tpr@1%FPR_ci_low"], fprs=fprs)
     check_objective_names(["max_attack.tpr@0.5%fpr"])  # without the FPRs: read after the run
 
 
