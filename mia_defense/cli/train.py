@@ -104,6 +104,7 @@ class RunDirCheck(Callback):
     ``$HOME``); and each run of a sweep must land inside the sweep directory."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _refuse_sweep_settings_in_a_run(config)
         _refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
                            what="a sweep's directory", fix="each run of a sweep has a "
                            "folder of its own in it")  # fmt: skip
@@ -407,6 +408,34 @@ def _refuse_empty_sweep(config: DictConfig) -> None:
                       "run. Give at least one value (range(START,STOP) stops before STOP)",
                       text, override.key_or_group)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_sweep_settings_in_a_run(config: DictConfig) -> None:
+    """Refuse a single run (no ``-m``) that selects a launcher, a sweeper or a search space
+    (``launcher=submitit_slurm``, ``hparams_search=optuna_tradeoff``, ``+experiment=
+    tradeoff_all``): Hydra uses them only in a multirun, so the run went ahead, here, as one
+    run of the defaults, as if they had been left out."""
+    choices = config.hydra.runtime.get("choices") or {}
+
+    def chosen(group: str) -> str | None:
+        choice = choices.get(group)
+        return None if choice in (None, "basic") else f"{group}={choice}"
+
+    # what the user selected, not what that selected in turn (launcher=x sets hydra/launcher)
+    selected = [chosen("launcher") or chosen("hydra/launcher"),
+                chosen("hparams_search") or chosen("hydra/sweeper")]  # fmt: skip
+    if config.hydra.sweeper.get("params") and not selected[1]:
+        experiment = choices.get("experiment")
+        selected.append(f"+experiment={experiment} (its hydra.sweeper.params)" if experiment
+                        else "hydra.sweeper.params")  # fmt: skip
+    shown = [text for text in selected if text]
+    if shown:
+        log.error("ConfigError: %s: what a sweep runs with, unused by a single run: without -m "
+                  "this would be one run, here in this process, with none of the sweep's "
+                  "values; nothing was run. Add -m (mia-train -m ...) to run the sweep, or "
+                  "leave %s out", "; ".join(shown),
+                  "it" if len(shown) == 1 else "them")  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def _refuse_shared_run_dirs(config: DictConfig) -> None:

@@ -246,3 +246,23 @@ def test_a_results_table_that_stdout_cannot_take_is_a_data_error(tmp_path, monke
         monkeypatch.undo()
         with contextlib.suppress(OSError):
             full.close()
+
+
+@pytest.mark.parametrize(
+    ("selected", "named"),
+    [
+        ("launcher=submitit_slurm", "launcher=submitit_slurm"),
+        ("hydra/launcher=joblib", "hydra/launcher=joblib"),
+        ("hparams_search=optuna_tradeoff", "hparams_search=optuna_tradeoff"),
+        ("+experiment=tradeoff_release", "+experiment=tradeoff_release (its hydra.sweeper.params)"),
+    ],
+)
+def test_a_sweep_setting_in_a_single_run_is_refused(tmp_path, selected, named):
+    # without -m Hydra leaves them unused: one run of the defaults went ahead, here
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    done = mia_train(*TINY, selected, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"ConfigError: {named}: what a sweep runs with, unused by a single run" in done.stderr
+    assert "Add -m" in done.stderr and not (tmp_path / "run").exists()
