@@ -350,7 +350,7 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     ε column would otherwise show as a claim), masks that may not be the models' training sets
     (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), its leakage
     figure below the resolution of its scores
-    (`resolution_note`)."""
+    (`resolution_note`), or null for some of its attacks (`_null_leakage`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
@@ -377,4 +377,26 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     resolution = resolution_note(payload)
     if resolution is not None:
         notes.append(resolution)
+    missing = _null_leakage(payload)
+    if missing is not None:
+        notes.append(missing)
     return notes
+
+
+def _null_leakage(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
+    """A caveat on a run whose black-box attacks give ``leakage`` but some as null (a NaN):
+    the run's figure is the max of the others, and the attack left out may be its strongest.
+    Every attack of a run scores the same records, so mia-defense writes all or none of them
+    null: a file edited, or of a tool of your own."""
+    metric = leakage.partition(".")[2]
+    black_box = {
+        name: m.get(metric) for name, m in payload["attacks"].items()
+        if isinstance(m, Mapping) and metric in m and m.get("access", DEFAULT_ACCESS) in BLACK_BOX
+    }  # fmt: skip
+    null = sorted(name for name, value in black_box.items() if value is None)
+    if not null or len(null) == len(black_box):
+        return None
+    return (
+        f"{metric} of {one_line(', '.join(null), limit=200)} is null (NaN) while other attacks "
+        "have one: its leakage is theirs alone and may be understated; rerun it"
+    )

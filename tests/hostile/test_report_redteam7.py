@@ -288,3 +288,19 @@ def test_a_front_row_whose_leak_may_be_understated_is_marked_where_it_is_ranked(
             rows = {r["runs"]: r["read_with_care"] for r in csv.DictReader(handle)}
         assert rows == {"small": "yes", "none": ""}
     assert "| pareto | read_with_care |" in (tmp_path / "out" / "tradeoff.md").read_text()
+
+
+def test_a_strongest_attack_whose_figure_is_null_is_not_left_out_silently(tmp_path, caplog):
+    # lira's TPR set to null (NaN): the run's leakage was loss's alone, far lower, on the
+    # same front as runs whose lira counted, and nothing said so
+    root = tmp_path / "sweep"
+    make_run(root / "none", test_accuracy=0.90, signal=3.0)
+    payload = make_run(root / "edited", test_accuracy=0.91, signal=3.0, config={"train.epochs": 5})
+    payload["attacks"]["lira"]["tpr@0.1%fpr"] = None
+    write_json(root / "edited" / "results.json", payload)
+    report = _report(root, tmp_path / "out")
+    assert report.caveats == [
+        ("edited", "tpr@0.1%fpr of lira is null (NaN) while other attacks have one: its "
+         "leakage is theirs alone and may be understated; rerun it"),
+    ]  # fmt: skip
+    assert "| `edited` (read with care) |" in (tmp_path / "out" / "README.md").read_text()
