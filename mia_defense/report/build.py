@@ -636,10 +636,13 @@ def _write(
 def _write_charts(report: Report, roc_runs: int) -> dict[str, bytes]:
     """Draw the charts, write each as ``NAME.png`` and return ``{name: PNG bytes}``."""
     groups = report.groups
+    careful = {i for i in range(len(groups)) if read_with_care(report, i)}
     figures = {
-        "tradeoff_tpr": tradeoff_figure(groups, leakage="leak_tpr", fronts=report.fronts),
+        "tradeoff_tpr": tradeoff_figure(
+            groups, leakage="leak_tpr", fronts=report.fronts, careful=careful
+        ),
         "tradeoff_auc": tradeoff_figure(
-            groups, leakage="leak_auc", fronts=_fronts(groups, "leak_auc")
+            groups, leakage="leak_auc", fronts=_fronts(groups, "leak_auc"), careful=careful
         ),
     }
     selected = _roc_selection(report, roc_runs)

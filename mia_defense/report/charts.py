@@ -7,7 +7,7 @@ import io
 import itertools
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -44,6 +44,12 @@ _CAPTION = (
     "K models for accuracy; several runs: Student's t over the runs)."
 )
 
+# After the number of a front's row holding a run with a caveat.
+CAREFUL_MARK = "*"
+_CAREFUL_CAPTION = (
+    f"\n{CAREFUL_MARK}: read with care (a run's leakage may be understated or its ε no "
+    "guarantee: see the report)."
+)
 
 # The longest name a chart shows (legends, titles): longer ones hid the plot.
 _LABEL_CHARS = 80
@@ -104,6 +110,7 @@ def _panel(
     leakage: str,
     front: Sequence[int],
     styles: Mapping[str, tuple[str, str]],
+    careful: Collection[int] = (),
 ) -> None:
     """One (dataset, model): a point with 95% error bars per row (``n=`` when it averages
     several runs), by family; its front."""
@@ -131,8 +138,9 @@ def _panel(
         ax.step(fx, fy, where="post", color="black", linewidth=1.2, alpha=0.7, zorder=2,
                 label="Pareto front (best tradeoffs)")  # fmt: skip
         ax.scatter(fx, fy, s=150, facecolors="none", edgecolors="black", linewidths=1.2, zorder=4)
-        for rank, (x, y) in enumerate(zip(fx, fy, strict=True), start=1):
-            ax.annotate(str(rank), (x, y), textcoords="offset points", xytext=(7, 5), fontsize=9)
+        for rank, (i, x, y) in enumerate(zip(front, fx, fy, strict=True), start=1):
+            text = f"{rank}{CAREFUL_MARK}" if i in careful else str(rank)
+            ax.annotate(text, (x, y), textcoords="offset points", xytext=(7, 5), fontsize=9)
     ax.axvline(chance, color="grey", linestyle=":", linewidth=1.5,
                label=f"chance (attacker guessing: {chance:g})")  # fmt: skip
     ax.set_xlabel(xlabel)
@@ -150,6 +158,7 @@ def tradeoff_figure(
     leakage: str = "leak_tpr",
     fronts: Mapping[tuple[str, str], Sequence[int]] | None = None,
     title: str = "",
+    careful: Collection[int] = (),
 ) -> Figure:
     """Test accuracy (y) against attack success (x): one panel per (dataset, model), one
     marker and colour per defense family, 95% intervals as error bars on both axes.
@@ -163,6 +172,8 @@ def tradeoff_figure(
         leakage: ``leak_tpr`` (TPR at 0.1% FPR) or ``leak_auc``.
         fronts: the Pareto fronts for this leakage figure.
         title: the chart's title.
+        careful: indices of the rows with a caveat (the report's "read with care"): their
+            number on the front gets `CAREFUL_MARK`, which the caption explains.
     """
     if leakage not in LEAKAGE:
         raise ValueError(f"leakage must be one of {sorted(LEAKAGE)}, got {leakage!r}")
@@ -175,10 +186,13 @@ def tradeoff_figure(
     for index, pair in enumerate(pairs):
         ax = fig.add_subplot(rows, cols, index + 1)
         members = [i for i, g in enumerate(groups) if g.pair == pair]
-        _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()), styles=styles)
+        _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()), styles=styles,
+               careful=careful)  # fmt: skip
         ax.set_title(_plain(f"{pair[0]} · {pair[1]}"), fontsize=10)
     fig.suptitle(_plain(title) or "privacy-utility tradeoff: up and to the left is better")
-    fig.text(0.01, 0.005, _CAPTION, fontsize=7, color="dimgrey", va="bottom")
+    marked = any(i in careful for front in fronts.values() for i in front)
+    caption = _CAPTION + (_CAREFUL_CAPTION if marked else "")
+    fig.text(0.01, 0.005, caption, fontsize=7, color="dimgrey", va="bottom")
     fig.tight_layout(rect=(0, 0.6 / (5.2 * rows + 0.6), 1, 1))
     return fig
 

@@ -16,6 +16,7 @@ from mia_defense.cli.report import main as report_main
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.report import check_objective_names, objectives, write_report
 from mia_defense.report import runs as report_runs
+from mia_defense.report.charts import tradeoff_figure
 from mia_defense.tracking import write_json
 from tests.report.fake_runs import make_run, two_run_sweep
 
@@ -304,3 +305,19 @@ def test_a_strongest_attack_whose_figure_is_null_is_not_left_out_silently(tmp_pa
          "leakage is theirs alone and may be understated; rerun it"),
     ]  # fmt: skip
     assert "| `edited` (read with care) |" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_the_chart_marks_a_front_row_to_read_with_care(tmp_path):
+    root = tmp_path / "sweep"
+    make_run(root / "none", test_accuracy=0.90, signal=3.0, nonmember_scores=5000)
+    make_run(root / "small", test_accuracy=0.85, signal=0.3, seed=1, nonmember_scores=200,
+             defense="dp", epsilon=1.0)  # fmt: skip
+    report = _report(root, tmp_path / "out")
+    careful = [i for i, g in enumerate(report.groups) if g.label == "small"]
+    figure = tradeoff_figure(report.groups, fronts=report.fronts, careful=careful)
+    numbers = sorted(t.get_text() for ax in figure.axes for t in ax.texts)
+    assert numbers == ["1*", "2"]
+    assert "*: read with care" in figure.texts[-1].get_text()
+    plain = tradeoff_figure(report.groups, fronts=report.fronts)
+    assert sorted(t.get_text() for ax in plain.axes for t in ax.texts) == ["1", "2"]
+    assert "read with care" not in plain.texts[-1].get_text()
