@@ -296,6 +296,10 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     corrupt, of another schema version, not ``complete`` or of the wrong types is skipped,
     and a diverged or useless run (see `rank_problem`) is kept apart as not ranked, each
     with a warning naming its file. Input files are only read.
+
+    Raises:
+        DataError: a root holds more than `MAX_FOLDERS` folders (``/``, a home folder): no
+            sweep is that large, and walking it would read the whole disk.
     """
     loaded = LoadedRuns()
     seen: set[Path] = set()
