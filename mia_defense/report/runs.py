@@ -292,10 +292,10 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
 def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     """Load every finished run under ``paths`` (sweep roots or run directories).
 
-    Never fatal: a run whose results.json is missing (still running or crashed), unreadable,
-    corrupt, of another schema version, not ``complete`` or of the wrong types is skipped,
-    and a diverged or useless run (see `rank_problem`) is kept apart as not ranked, each
-    with a warning naming its file. Input files are only read.
+    A broken run is never fatal: one whose results.json is missing (still running or crashed),
+    unreadable, corrupt, of another schema version, not ``complete`` or of the wrong types is
+    skipped, and a diverged or useless run (see `rank_problem`) is kept apart as not ranked,
+    each with a warning naming its file. Input files are only read.
 
     Raises:
         DataError: a root holds more than `MAX_FOLDERS` folders (``/``, a home folder): no
