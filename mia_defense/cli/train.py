@@ -792,6 +792,7 @@ def main() -> None:
     refuse_misused_flags(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
+    refuse_unknown_hydra_keys(sys.argv[1:])
     refuse_hydra_targets(sys.argv[1:])
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
@@ -953,6 +954,53 @@ def refuse_misspelt_keys(args: Sequence[str]) -> None:
     print(f"ConfigError: {arg}: no config group or key {name!r} (Key {name!r} is not in "
           f"struct); did you mean {close!r}? (groups: the folders of conf/; keys: mia-train "
           "--cfg job)", file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def unknown_hydra_key(args: Sequence[str]) -> tuple[str, str, list[str]] | None:
+    """The first ``+hydra.KEY=...`` (or ``++``) of ``args`` that adds a key Hydra's own
+    settings do not have (``+hydra.run.dri=/x``): ``(override, key, the known keys there)``.
+    Hydra adds it and never reads it: the run went to the default folder. Only the typed
+    parts of Hydra's config are known here (not a launcher's, sweeper's, logging's or
+    callbacks' keys, nor ``hydra.job.env_set``)."""
+    import dataclasses
+    import typing
+
+    from hydra.conf import HydraConf
+
+    for arg in args:
+        if not arg.startswith("+") or "=" not in arg:
+            continue
+        key = arg.lstrip("+").split("=", 1)[0].strip()
+        parts = key.split(".")
+        if parts[0] != "hydra" or len(parts) < 2:
+            continue
+        schema: Any = HydraConf
+        for depth, name in enumerate(parts[1:], start=1):
+            if not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
+                break  # a node of any keys (a plugin's, a dict): not known here
+            fields = {f.name: f for f in dataclasses.fields(schema)}
+            if name not in fields:
+                return arg, ".".join(parts[: depth + 1]), sorted(fields)
+            hints = typing.get_type_hints(schema)
+            schema = hints.get(name)
+    return None
+
+
+def refuse_unknown_hydra_keys(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a ``+hydra.KEY=...`` that Hydra's settings do not have."""
+    import difflib
+
+    found = unknown_hydra_key(args)
+    if found is None:
+        return
+    arg, key, known = found
+    name = key.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {key.rsplit('.', 1)[0]}.{close[0]}?" if close else \
+        f"its keys there: {', '.join(known)}"  # fmt: skip
+    print(f"ConfigError: {arg}: Hydra has no setting {key}, so it would be added and never "
+          f"read; {hint} (mia-train --cfg hydra shows Hydra's settings)", file=sys.stderr)
     raise SystemExit(EXIT_USER_ERROR)
 
 

@@ -266,3 +266,29 @@ def test_a_sweep_setting_in_a_single_run_is_refused(tmp_path, selected, named):
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"ConfigError: {named}: what a sweep runs with, unused by a single run" in done.stderr
     assert "Add -m" in done.stderr and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("added", "said"),
+    [
+        ("+hydra.run.dri=elsewhere", "did you mean hydra.run.dir?"),
+        ("++hydra.job.chdri=true", "did you mean hydra.job.chdir?"),
+        ("+hydra.sweep.subdri=x", "did you mean hydra.sweep.subdir?"),
+    ],
+)
+def test_an_added_hydra_setting_that_hydra_never_reads_is_refused(tmp_path, added, said):
+    # +hydra.run.dri=elsewhere was added and ignored: the run went to outputs/<date>/...
+    done = mia_train(*TINY, added, cwd=tmp_path)
+    assert done.returncode == 2
+    key = added.lstrip("+").split("=")[0]
+    assert f"ConfigError: {added}: Hydra has no setting {key}" in done.stderr
+    assert said in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("added", ["+hydra.job.env_set.MIA_X=1", "+hydra.launcher.x=1",
+                                   "++hydra.run.dir=run", "+hydra.sweeper.params={seed: 1}"])
+def test_hydra_settings_of_any_key_are_left_to_hydra(added):
+    from mia_defense.cli.train import unknown_hydra_key
+
+    assert unknown_hydra_key([added]) is None
