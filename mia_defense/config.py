@@ -310,8 +310,16 @@ class _Walk:
             self.problems.append(f"{path}={{}}: name at least one")
         for key in node:
             value = self.get(node, str(key), _join(path, str(key)))
-            if value is not _BAD:
-                self.target(value, _join(path, str(key)))
+            if value is _BAD:
+                continue
+            before = len(self.problems)
+            self.target(value, _join(path, str(key)))
+            if isinstance(value, DictConfig) and "_target_" not in value.keys():
+                self.problems[before:] = [
+                    f"{line}{_unselected_hint(node, str(key), path)}"
+                    for line in self.problems[before:]
+                ]
+
 
     def target(self, node: Any, path: str) -> None:
         """A ``_target_`` node: importable target, known keys, values of the annotated type."""
@@ -394,6 +402,21 @@ class _Walk:
     def forbidden_targets(self, node: Any, path: str) -> None:
         """Every ``_target_`` of the config, at any depth (`mia_defense.targets`)."""
         self.problems += forbidden_target_problems(node, path)
+
+
+def _unselected_hint(node: DictConfig, name: str, path: str) -> str:
+    """What a ``+defense.NAME.x=...`` or ``+attack.attacks.NAME.x=...`` without a ``_target_``
+    most likely meant: a defense that is not selected, or an attack under another name."""
+    from importlib.resources import files
+
+    if path == "defense" and files("mia_defense.conf").joinpath(f"defense/{name}.yaml").is_file():
+        return (f"; the defense {name!r} is not selected: add it with defense={name} (or "
+                f"'defense=[{name},...]') before setting defense.{name}.*")
+    named = [str(k) for k, v in node.items_ex(resolve=False)
+             if isinstance(v, DictConfig) and "_target_" in v.keys()]
+    close = [n for n in named if n.startswith(name)][:3] or difflib.get_close_matches(name, named)
+    return f"; no {path}.{name} is defined (did you mean {' or '.join(map(repr, close))}?)" \
+        if close else ""  # fmt: skip
 
 
 # Arguments the pipeline passes itself, by group: the model builder passes input_shape and

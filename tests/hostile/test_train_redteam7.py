@@ -292,3 +292,24 @@ def test_hydra_settings_of_any_key_are_left_to_hydra(added):
     from mia_defense.cli.train import unknown_hydra_key
 
     assert unknown_hydra_key([added]) is None
+
+
+@pytest.mark.parametrize(
+    ("added", "said"),
+    [
+        ("+defense.dp.noise_multiplier=1", "the defense 'dp' is not selected: add it with "
+                                           "defense=dp"),
+        ("+attack.attacks.rmai.gamma=2", "no attack.attacks.rmai is defined (did you mean "
+                                         "'rmia'?)"),
+        ("+attack.attacks.lira.online=true", "(did you mean 'lira_online' or 'lira_offline'"),
+    ],
+)  # fmt: skip
+def test_a_setting_added_under_a_name_that_is_not_there_says_which_was_meant(added, said):
+    from mia_defense.config import check_config
+    from mia_defense.errors import ConfigError
+    from tests.conftest import compose_cfg
+
+    with pytest.raises(ConfigError) as caught:
+        check_config(compose_cfg(added))
+    assert "must be a mapping with a _target_" in str(caught.value)
+    assert said in str(caught.value)
