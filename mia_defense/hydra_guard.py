@@ -38,7 +38,13 @@ from mia_defense.targets import (
     target_is_forbidden,
 )
 
-__all__ = ["HydraConfigError", "guard_config_loading", "refuse_code_in_hydra", "rerun_refusal"]
+__all__ = [
+    "HydraConfigError",
+    "guard_config_loading",
+    "mode_flags_refusal",
+    "refuse_code_in_hydra",
+    "rerun_refusal",
+]
 
 
 class HydraConfigError(ConfigError, CompactHydraException):
@@ -238,6 +244,26 @@ def rerun_refusal(args: Sequence[str]) -> str | None:
     return ("ConfigError: --experimental-rerun: not supported; it unpickles the file it is "
             "given, which can run any code. Run the same command again instead (a finished "
             "run is found and kept; results.json holds its config)")  # fmt: skip
+
+
+# Hydra's commands, of which it takes one at a time: (long flag, short flag).
+_MODE_FLAGS = (("--run", "-r"), ("--multirun", "-m"), ("--cfg", "-c"), ("--info", "-i"),
+               ("--shell-completion", "-sc"))  # fmt: skip
+
+
+def mode_flags_refusal(args: Sequence[str], *, tool: str = "mia-train") -> str | None:
+    """The message for two of Hydra's commands at once in ``args`` (``-m ... --cfg job``),
+    or ``None``: Hydra stopped there with a ValueError traceback."""
+    given = [
+        long for long, short in _MODE_FLAGS
+        if any(a in (long, short) or a.startswith(f"{long}=") for a in args)
+    ]  # fmt: skip
+    if len(given) < 2:
+        return None
+    return (f"ConfigError: {' and '.join(given)}: {tool} takes one of "
+            f"{', '.join(f'{long} ({short})' for long, short in _MODE_FLAGS)} at a time; "
+            f"e.g. {tool} -m ... to run a sweep, {tool} --cfg job ... to print the config "
+            "of a run")  # fmt: skip
 
 
 _SHELLS = ("bash", "fish", "zsh")

@@ -793,6 +793,7 @@ def main() -> None:
     refuse_null_groups(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])
+    refuse_missing_plugins(sys.argv[1:])
     refuse_hydra_targets(sys.argv[1:])
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
@@ -870,11 +871,13 @@ def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]
 
 
 def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> None:
-    """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file, and
-    on a ``--shell-completion`` Hydra would answer with a traceback."""
-    from mia_defense.hydra_guard import completion_refusal, rerun_refusal
+    """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file, on
+    two of Hydra's commands at once (``-m --cfg job``) and on a ``--shell-completion`` Hydra
+    would answer with a traceback."""
+    from mia_defense.hydra_guard import completion_refusal, mode_flags_refusal, rerun_refusal
 
-    message = rerun_refusal(args) or completion_refusal(args, os.environ, tool=tool)
+    message = (rerun_refusal(args) or mode_flags_refusal(args, tool=tool)
+               or completion_refusal(args, os.environ, tool=tool))  # fmt: skip
     if message is not None:
         print(message, file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
@@ -954,6 +957,49 @@ def refuse_misspelt_keys(args: Sequence[str]) -> None:
     print(f"ConfigError: {arg}: no config group or key {name!r} (Key {name!r} is not in "
           f"struct); did you mean {close!r}? (groups: the folders of conf/; keys: mia-train "
           "--cfg job)", file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+# The Hydra plugin each launcher or search needs: (its module, how to install it).
+_SWEEP = 'pip install "mia-defense[sweep]"'
+_PLUGINS = {
+    "joblib": ("hydra_plugins.hydra_joblib_launcher", _SWEEP),
+    "optuna": ("hydra_plugins.hydra_optuna_sweeper", _SWEEP),
+    "submitit": ("hydra_plugins.hydra_submitit_launcher", 'pip install "mia-defense[slurm]"'),
+    "ray": ("hydra_plugins.hydra_ray_launcher", 'make install-ray, or pip install '
+            '"mia-defense[ray]"'),
+}  # fmt: skip
+_PLUGIN_GROUPS = ("launcher", "hydra/launcher", "hparams_search", "hydra/sweeper")
+
+
+def missing_plugin(args: Sequence[str]) -> tuple[str, str] | None:
+    """The first override of ``args`` that selects a launcher or search whose Hydra plugin
+    is not installed (``launcher=ray``): ``(override, how to install it)``. Hydra said only
+    "Could not find 'hydra/launcher/ray'" and listed the others."""
+    from importlib.util import find_spec
+
+    for arg, key, choices in _override_choices(args):
+        if key.lstrip("+~") not in _PLUGIN_GROUPS:
+            continue
+        for choice in choices:
+            for name, (module, install) in _PLUGINS.items():
+                if name in str(choice) or (key.endswith("hparams_search") and name == "optuna"):
+                    with contextlib.suppress(ImportError, ValueError):
+                        if find_spec(module) is not None:
+                            continue
+                    return arg, install
+    return None
+
+
+def refuse_missing_plugins(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a launcher or search whose plugin is not installed."""
+    found = missing_plugin(args)
+    if found is None:
+        return
+    arg, install = found
+    print(f"ConfigError: {arg}: its Hydra plugin is not installed; install it ({install}) "
+          "or leave it out (the basic launcher runs the sweep's runs one after another)",
+          file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
 

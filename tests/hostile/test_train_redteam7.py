@@ -313,3 +313,27 @@ def test_a_setting_added_under_a_name_that_is_not_there_says_which_was_meant(add
         check_config(compose_cfg(added))
     assert "must be a mapping with a _target_" in str(caught.value)
     assert said in str(caught.value)
+
+
+@pytest.mark.parametrize("select", ["launcher=ray", "hydra/launcher=ray"])
+def test_a_launcher_whose_plugin_is_not_installed_says_how_to_install_it(tmp_path, select):
+    # Hydra said "Could not find 'hydra/launcher/ray'" and listed the other launchers
+    from importlib.util import find_spec
+
+    if find_spec("hydra_plugins.hydra_ray_launcher") is not None:
+        pytest.skip("the Ray launcher is installed here")
+    done = mia_train("-m", *TINY, select, "seed=1,2", "hydra.sweep.dir=sweep", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"ConfigError: {select}: its Hydra plugin is not installed; install it (make " \
+        "install-ray, or pip install \"mia-defense[ray]\")" in done.stderr
+    assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("flags", [["-m", "--cfg", "job"], ["--info", "--cfg=job"],
+                                   ["-r", "-m"]])  # fmt: skip
+def test_two_of_hydras_commands_at_once_are_one_line(tmp_path, flags):
+    # Hydra stopped with a ValueError traceback (exit 1)
+    done = mia_train(*flags, *TINY, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "mia-train takes one of --run (-r), --multirun (-m), --cfg (-c)" in done.stderr
