@@ -121,6 +121,7 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """
     found: list[Path] = []
     unreadable: list[tuple[Path, str]] = []
+    notes: list[str] = []  # said once the walk ends: a refused walk of / says only why
     read: set[tuple[int, int]] = set()
     inside = root.resolve()
     pending = [root]
@@ -129,8 +130,8 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         try:
             info = directory.stat()
             if (info.st_dev, info.st_ino) in read:
-                log.warning("%s: links to %s, already read; not read again", directory,
-                            directory.resolve())  # fmt: skip
+                notes.append(f"{directory}: links to {directory.resolve()}, already read; "
+                             "not read again")  # fmt: skip
                 continue
             read.add((info.st_dev, info.st_ino))
             if len(read) > MAX_FOLDERS:
@@ -152,11 +153,26 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
                 if _holds_run(Path(entry.path)):
                     pending.append(Path(entry.path))  # the run itself (its sub-folders too)
                 else:
-                    log.warning("%s: links to %s, outside %s, which holds no run; not walked",
-                                entry.path, Path(entry.path).resolve(), root)  # fmt: skip
+                    notes.append(f"{entry.path}: links to {Path(entry.path).resolve()}, outside "
+                                 f"{root}, which holds no run; not walked")  # fmt: skip
                 continue
             pending.append(Path(entry.path))
+    _say_links(notes)
     return sorted(found), unreadable
+
+
+# The most link notes a walk logs one by one; the rest are counted.
+MAX_LINK_NOTES = 10
+
+
+def _say_links(notes: list[str]) -> None:
+    """Log the walk's notes on links not followed: the first `MAX_LINK_NOTES`, then how
+    many more (a tree of many links would bury the report's own lines)."""
+    for note in notes[:MAX_LINK_NOTES]:
+        log.warning("%s", note)
+    if len(notes) > MAX_LINK_NOTES:
+        log.warning("... and %d more links not followed (each already read, or outside the "
+                    "root without a run)", len(notes) - MAX_LINK_NOTES)  # fmt: skip
 
 
 def _leaves(entry: os.DirEntry[str], inside: Path) -> bool:

@@ -155,6 +155,31 @@ def test_a_deep_sweep_under_the_limit_is_walked_whole(tmp_path, monkeypatch):
     assert len(loaded.runs) == 4 and not loaded.skipped
 
 
+def test_a_walk_of_many_links_says_ten_and_counts_the_rest(tmp_path, caplog):
+    # one warning per link not followed: 390 lines before the refusal of `mia-report /`
+    root = tmp_path / "sweep"
+    make_run(root / "run", test_accuracy=0.9, signal=1.0)
+    for i in range(25):
+        (root / f"again{i}").symlink_to(root / "run", target_is_directory=True)
+    with caplog.at_level("WARNING"):
+        loaded = report_runs.load_runs([root])
+    assert len(loaded.runs) == 1
+    notes = [r.getMessage() for r in caplog.records if "links to" in r.getMessage()]
+    assert len(notes) == report_runs.MAX_LINK_NOTES == 10
+    assert "... and 15 more links not followed" in caplog.text
+
+
+def test_a_refused_walk_says_why_alone(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(report_runs, "MAX_FOLDERS", 30)
+    home = tmp_path / "home"
+    for i in range(40):
+        (home / f"p{i}").mkdir(parents=True)
+        (home / f"p{i}" / "up").symlink_to(home, target_is_directory=True)
+    with caplog.at_level("WARNING"), pytest.raises(DataError, match=r"more than 30 folders"):
+        report_runs.load_runs([home])
+    assert "links to" not in caplog.text
+
+
 # --- objectives that name no figure ------------------------------------------------------------
 
 _PAYLOAD = {
