@@ -47,16 +47,21 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "FIXED_SETTINGS",
     "AttackSettings",
     "Audit",
     "attack_config",
     "attack_settings",
     "audit",
     "check_attack_config",
+    "fixed_overrides",
+    "fixed_problem",
     "load_observations",
     "make_plan",
     "observations_from_arrays",
     "observe_models",
+    "observed_settings",
+    "record_settings",
     "released_utility",
     "run_audit",
 ]
@@ -225,9 +230,10 @@ def observe_models(
             digits MLP under ``NoiseRelease(scale=0.3)`` came out 0.009, where the same
             models' full outputs give 0.032. The test set is asked once (the utility a user
             gets).
-        overrides: ``attack.queries`` settings as on mia-train's command line (the same
-            list `audit` takes): ``attack.queries.repeats``, and the perturbed copies'
-            ``noise_std``, ``max_shift``, ``flip``.
+        overrides: ``attack.queries`` settings as on mia-train's command line:
+            ``attack.queries.repeats``, and the perturbed copies' ``noise_std``,
+            ``max_shift``, ``flip`` (`audit` refuses them: the observations made here hold
+            their queries, and it does not know how they were made).
 
     Raises:
         ConfigError: a setting out of range or of the wrong type, named.
@@ -515,6 +521,104 @@ def check_attack_config(cfg: DictConfig) -> None:
     _refuse(_attack_walk(cfg, seed_required=False).problems)
 
 
+# The attack settings (under ``attack.``) that shape what the models were asked, or are part
+# of their training: observations hold their own queries, gradient norms, canaries and audit,
+# which the attacks only read. mia-attack and `audit` refuse an override of another value
+# than the observations' own (it could not take effect), and mia-attack's record states the
+# own values (null where nobody knows them), not the config's defaults.
+FIXED_SETTINGS = ("queries.num_augmented", "queries.noise_std", "queries.max_shift",
+                  "queries.flip", "queries.repeats", "white_box", "canaries.num",
+                  "canaries.kind", "audit", "audit_canaries", "audit_gradient_canaries")
+_FIXED_NODES = ("queries", "canaries")
+# A setting the observations do not state (a file's noise_std), or an override deleting one.
+_UNKNOWN: Any = object()
+
+
+def observed_settings(obs: Observations, is_canary: np.ndarray | None = None) -> dict[str, Any]:
+    """The `FIXED_SETTINGS` that observations state themselves: their augmented queries
+    (``queries.num_augmented``), their gradient norms (``white_box``), the records flagged
+    as canaries (``canaries.num``) and no one-run audit; the others they do not say."""
+    queries = 0 if obs.augmented_logits is None else int(obs.augmented_logits.shape[1])
+    flagged = 0 if is_canary is None else int(np.asarray(is_canary).astype(bool).sum())
+    return {"queries.num_augmented": queries, "white_box": obs.grad_norms is not None,
+            "canaries.num": flagged, "audit": "none"}  # fmt: skip
+
+
+def fixed_overrides(overrides: Sequence[str]) -> list[str]:
+    """The `FIXED_SETTINGS` (or other keys of their nodes) that ``overrides`` set, add or
+    delete, whole nodes (``attack.queries={...}``) included."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException:  # Hydra refuses it itself
+        return []
+    given: list[str] = []
+    for override in parsed:
+        key = override.key_or_group.removeprefix("attack.")
+        if key == override.key_or_group:
+            continue
+        hits = [f for f in FIXED_SETTINGS if f == key or f.startswith(f"{key}.")
+                or key.startswith(f"{f}.")]  # fmt: skip
+        if not hits and key.split(".")[0] in _FIXED_NODES:
+            hits = [key]  # a key of its own (+attack.queries.extra=1): no more effect
+        given += hits
+    return list(dict.fromkeys(given))
+
+
+def _shown(value: Any) -> str:
+    """A setting as an override writes it (true, null, 0.3, one_run)."""
+    import json
+
+    return str(value) if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def fixed_problem(
+    cfg: DictConfig, own: Mapping[str, Any], overrides: Sequence[str], *, whose: str,
+    reader: str, hint: str = "",
+) -> str | None:
+    """Why the overrides of `FIXED_SETTINGS` in ``overrides`` cannot take effect (each named,
+    with the observations' ``own`` value where known), or ``None``: one equal to the own
+    value is harmless. ``whose``: the observations named (``the observations of PATH``);
+    ``reader``: who only reads them; ``hint``: how to get other ones."""
+    from omegaconf import OmegaConf
+
+    problems = []
+    for key in fixed_overrides(overrides):
+        value = OmegaConf.select(cfg.attack, key, default=_UNKNOWN, throw_on_missing=False)
+        value = OmegaConf.to_container(value) if isinstance(value, DictConfig) else value
+        mine = own.get(key, _UNKNOWN)
+        if mine is not _UNKNOWN and value is not _UNKNOWN and (
+            value == mine and isinstance(value, bool) == isinstance(mine, bool)
+        ):
+            continue
+        given = f"~attack.{key}" if value is _UNKNOWN else f"attack.{key}={_shown(value)}"
+        said = (f"were made with attack.{key}={_shown(mine)}" if mine is not _UNKNOWN
+                else f"do not say their attack.{key}")  # fmt: skip
+        problems.append(f"{given}: cannot take effect: {whose} {said}, and {reader} only reads "
+                        "them (they hold their own queries, gradient norms, canaries and "
+                        "audit); drop the override"
+                        + ("" if mine is _UNKNOWN else f", or give {_shown(mine)}") + hint)
+    if len(problems) > 1:
+        lines = "\n".join(f"  {line}" for line in problems)
+        return f"{len(problems)} settings the observations fix:\n{lines}"
+    return problems[0] if problems else None
+
+
+def record_settings(attack: dict[str, Any], own: Mapping[str, Any]) -> None:
+    """Write the observations' ``own`` `FIXED_SETTINGS` into a recorded ``attack`` config,
+    and null for those they do not say: the config's defaults (8 augmented queries, noise
+    0.3, no audit) are not what the observations were made with."""
+    for key in FIXED_SETTINGS:
+        value = own.get(key)
+        *nodes, name = key.split(".")
+        node = attack
+        for part in nodes:
+            node = node.setdefault(part, {})
+        node[name] = value
+
+
 def attack_settings(
     cfg: DictConfig, *, num_models: int, num_classes: int, defended: bool
 ) -> AttackSettings:
@@ -634,6 +738,9 @@ def audit(
         observations: from `observations_from_arrays`, `observe_models` or a file.
         overrides: attack settings as on mia-train's command line, e.g.
             ``["attack.bootstrap=0", "attack.num_targets=4", "~attack.attacks.shokri"]``.
+            Those that shape the observations (`FIXED_SETTINGS`: ``attack.queries.*``,
+            ``white_box``, ``canaries.*``, ``audit*``) cannot take effect here: another
+            value than the observations' own is refused, as mia-attack refuses it.
         seed: the attacks' and the bootstrap's seed.
         is_canary: [N] bool records left out of the pooled metrics (reported apart).
     """
@@ -643,8 +750,18 @@ def audit(
             "them with api.observations_from_arrays, api.observe_models or "
             "api.load_observations"
         )
+    overrides = _check_overrides(overrides)
     cfg = attack_config(overrides, seed=seed)
-    return run_audit(_checked(observations), cfg, defended=True, is_canary=is_canary)
+    obs = _checked(observations)
+    flags = None if is_canary is None else _canaries(is_canary, len(obs.labels))
+    problem = fixed_problem(
+        cfg, observed_settings(obs, flags), overrides, whose="the observations audited",
+        reader="audit", hint=(" (the models' queries are api.observe_models' num_augmented=, "
+                              "white_box= and overrides=['attack.queries...'])"),
+    )  # fmt: skip
+    if problem:
+        raise ConfigError(problem)
+    return run_audit(obs, cfg, defended=True, is_canary=flags)
 
 
 def _checked(obs: Observations) -> Observations:

@@ -16,7 +16,6 @@ fast; the pipeline is imported when the task starts.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -391,15 +390,11 @@ def _kind(value: Any) -> str:
 def _results_problem(results: dict[str, Any]) -> str | None:
     """Why a run's results.json cannot give mia-attack the run's facts (a section of the
     wrong type, a utility figure that is not a number, a seed that is not one), or ``None``."""
-    from mia_defense.tracking import SCHEMA_VERSION
+    from mia_defense.tracking import schema_problem
 
-    if "schema_version" not in results:
-        return (f"schema_version is missing (written by an older or foreign tool), this "
-                f"mia-defense reads {SCHEMA_VERSION}")  # fmt: skip
-    version = results["schema_version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version != SCHEMA_VERSION:
-        return (f"schema_version is {_kind(version)} {version!r:.60}, not the integer "
-                f"{SCHEMA_VERSION} this mia-defense reads (the layout of results.json)")
+    problem = schema_problem(results)
+    if problem:
+        return problem
     for key in _SECTIONS:
         value = results.get(key)
         if value is None and key not in ("utility", "defense"):
@@ -632,15 +627,8 @@ def _extra_problem(name: str, value: np.ndarray) -> str | None:
     return None
 
 
-# The attack settings (under ``attack.``) that shape what the models were asked or are part
-# of their training: the observations hold their own queries, canaries and audit, which
-# mia-attack only reads. Its record states the source's; an override of another value,
-# which could not take effect, is refused.
-_FIXED = ("queries.num_augmented", "queries.noise_std", "queries.max_shift", "queries.flip",
-          "queries.repeats", "canaries.num", "canaries.kind", "audit", "audit_canaries",
-          "audit_gradient_canaries")  # fmt: skip
-_FIXED_NODES = ("queries", "canaries")
-# A setting the source does not state (a file's noise_std), or an override that deletes one.
+# A setting a run's results.json does not state (an older run's, or null: mia-attack's record
+# of a file that did not say it).
 _UNKNOWN: Any = object()
 
 
@@ -651,90 +639,36 @@ def _setting(results: dict[str, Any], key: str) -> Any:
         if not isinstance(node, dict) or part not in node:
             return _UNKNOWN
         node = node[part]
-    return node
+    return _UNKNOWN if node is None else node
 
 
 def _own_settings(source: Source) -> dict[str, Any]:
-    """The `_FIXED` settings the source's observations were made with: a run's (its config;
-    the augmented queries as its observations hold them), or a file's (its augmented
-    queries, its flagged canaries, no audit); the others are not known."""
+    """The `FIXED_SETTINGS` the source's observations were made with: a file's as
+    `observed_settings` reads them (its augmented queries, gradient norms and flagged
+    canaries, no audit), a run's from its config, its augmented queries and gradient norms
+    as its observations hold them; the others are not known."""
     import numpy as np
 
+    from mia_defense.api import FIXED_SETTINGS, observed_settings
+
     obs = source.observations
-    queries = 0 if obs.augmented_logits is None else int(obs.augmented_logits.shape[1])
+    flags = _extra(source, "is_canary", np.zeros(len(obs.labels), dtype=bool))
+    observed = observed_settings(obs, flags)
     if source.results is None:
-        flags = _extra(source, "is_canary", np.zeros(len(obs.labels), dtype=bool))
-        return {"queries.num_augmented": queries, "canaries.num": int(flags.sum()),
-                "audit": "none"}  # fmt: skip
-    own = {key: _setting(source.results, key) for key in _FIXED}
-    own["queries.num_augmented"] = queries
+        return observed
+    own = {key: _setting(source.results, key) for key in FIXED_SETTINGS}
+    for key in ("queries.num_augmented", "white_box"):
+        own[key] = observed[key]
     return {key: value for key, value in own.items() if value is not _UNKNOWN}
 
 
-def _given_fixed(overrides: list[str]) -> list[str]:
-    """The `_FIXED` settings (or other keys of their nodes) that the command line's
-    overrides set, add or delete, whole nodes (``attack.queries={...}``) included."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except HydraException:  # Hydra refuses it itself
-        return []
-    given: list[str] = []
-    for override in parsed:
-        key = override.key_or_group.removeprefix("attack.")
-        if key == override.key_or_group:
-            continue
-        hits = [f for f in _FIXED if f == key or f.startswith(f"{key}.")
-                or key.startswith(f"{f}.")]  # fmt: skip
-        if not hits and key.split(".")[0] in _FIXED_NODES:
-            hits = [key]  # a key of its own (+attack.queries.extra=1): no more effect
-        given += hits
-    return list(dict.fromkeys(given))
-
-
-def _shown(value: Any) -> str:
-    """A setting as an override writes it (true, null, 0.3, one_run)."""
-    return str(value) if isinstance(value, str) else json.dumps(value, default=str)
-
-
 def _fixed_problem(cfg: DictConfig, source: Source, overrides: list[str]) -> str | None:
-    """Why the overrides of `_FIXED` settings cannot take effect (each named, with the
-    source's own value where known), or ``None``: one equal to the source's is harmless."""
-    own = _own_settings(source)
-    where = source.path
-    problems = []
-    for key in _given_fixed(overrides):
-        value = OmegaConf.select(cfg.attack, key, default=_UNKNOWN, throw_on_missing=False)
-        value = OmegaConf.to_container(value) if isinstance(value, DictConfig) else value
-        mine = own.get(key, _UNKNOWN)
-        if mine is not _UNKNOWN and value is not _UNKNOWN and (
-            value == mine and isinstance(value, bool) == isinstance(mine, bool)
-        ):
-            continue
-        given = f"~attack.{key}" if value is _UNKNOWN else f"attack.{key}={_shown(value)}"
-        said = (f"were made with attack.{key}={_shown(mine)}" if mine is not _UNKNOWN
-                else f"do not say their attack.{key}")  # fmt: skip
-        problems.append(f"{given}: cannot take effect: the observations of {where} {said}, "
-                        "and mia-attack only reads them (they hold their own queries, canaries "
-                        "and audit); drop the override"
-                        + ("" if mine is _UNKNOWN else f", or give {_shown(mine)}"))
-    if len(problems) > 1:
-        lines = "\n".join(f"  {line}" for line in problems)
-        return f"{len(problems)} settings the observations fix:\n{lines}"
-    return problems[0] if problems else None
+    """Why the overrides of `FIXED_SETTINGS` cannot take effect on the source (`api`'s rule,
+    as `audit` applies it), or ``None``."""
+    from mia_defense.api import fixed_problem
 
-
-def _record_own(attack: dict[str, Any], own: dict[str, Any]) -> None:
-    """Write the source's own `_FIXED` settings into the recorded ``attack`` config: the
-    config's defaults (8 augmented queries, no audit) are not what the observations hold."""
-    for key, value in own.items():
-        *nodes, name = key.split(".")
-        node = attack
-        for part in nodes:
-            node = node.setdefault(part, {})
-        node[name] = value
+    return fixed_problem(cfg, _own_settings(source), overrides,
+                         whose=f"the observations of {source.path}", reader="mia-attack")
 
 
 def _judge_claim_with_audit(result: RunResult) -> None:
@@ -791,7 +725,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
 
     import numpy as np
 
-    from mia_defense.api import check_attack_config, run_audit
+    from mia_defense.api import check_attack_config, record_settings, run_audit
     from mia_defense.experiment import record_run
     from mia_defense.timing import Stopwatch
     from mia_defense.tracking.run_dir import claim_run_dir
@@ -818,7 +752,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     attacked = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(attacked, dict)
     attacked.pop("hydra", None)
-    _record_own(attacked["attack"], _own_settings(source))
+    record_settings(attacked["attack"], _own_settings(source))
     n = len(obs.labels)
     is_canary = _extra(source, "is_canary", np.zeros(n, dtype=bool))
     population_idx = _extra(source, "population_idx", np.arange(n))

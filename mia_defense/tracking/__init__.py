@@ -10,6 +10,7 @@ from mia_defense.tracking.artifacts import (
     SCHEMA_VERSION,
     load_npz,
     read_json,
+    schema_problem,
     write_json,
     write_npz,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "log_run",
     "read_json",
     "roc_figure",
+    "schema_problem",
     "write_json",
     "write_npz",
 ]

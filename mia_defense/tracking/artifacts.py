@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,29 @@ __all__ = [
     "jsonable",
     "load_npz",
     "read_json",
+    "schema_problem",
     "write_json",
     "write_npz",
 ]
 
 SCHEMA_VERSION = 1
+
+
+def schema_problem(payload: Mapping[str, Any]) -> str | None:
+    """Why a results.json's ``schema_version`` is not exactly the integer `SCHEMA_VERSION`
+    this code writes (missing, another version, ``true``, ``1.0``, ``"1"``), or ``None``.
+    Every reader that acts on a run's results.json (mia-attack, a resumed mia-train, a
+    trained model's loader) asks this one rule: another layout read as this one gives
+    wrong facts, or skips a run as finished that this code never made."""
+    if "schema_version" not in payload:
+        return (f"schema_version is missing (written by an older or foreign tool), this "
+                f"mia-defense reads {SCHEMA_VERSION}")  # fmt: skip
+    version = payload["schema_version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version != SCHEMA_VERSION:
+        kind = "null" if version is None else type(version).__name__
+        return (f"schema_version is {kind} {version!r:.60}, not the integer "
+                f"{SCHEMA_VERSION} this mia-defense reads (the layout of results.json)")
+    return None
 
 
 def jsonable(value: Any) -> Any:

@@ -29,6 +29,7 @@ from mia_defense.tracking.artifacts import (
     json_depth,
     jsonable,
     read_json,
+    schema_problem,
     write_json,
 )
 
@@ -132,9 +133,10 @@ def finished_run(
 
     Raises:
         ConfigError: the directory holds a run (complete, diverged, interrupted or still
-            running) of another config, or a complete run of this config on other data or
-            made by other code (results.json ``versions.code``, `code_digest`). Nothing is
-            moved or deleted: the user chooses a new directory.
+            running) of another config or of another results.json layout (its
+            ``schema_version`` not exactly `SCHEMA_VERSION`), or a complete run of this
+            config on other data or made by other code (results.json ``versions.code``,
+            `code_digest`). Nothing is moved or deleted: the user chooses a new directory.
     """
     path = Path(run_dir) / RESULTS
     if not path.exists():
@@ -156,6 +158,13 @@ def finished_run(
         raise ConfigError(
             f"{path} is not the results of a mia-train run (it holds no config); nothing was "
             "changed. Run in a new directory (hydra.run.dir=...), or move that file away"
+        )
+    version = schema_problem(payload)
+    if version:  # another layout: its config, status and figures cannot be read as this one's
+        raise ConfigError(
+            f"{path}: {version}; it cannot be resumed nor skipped as a finished run of this "
+            "config, and nothing was changed. Run in a new directory (hydra.run.dir=... or a "
+            "new hydra.sweep.dir), or use the mia-defense version that wrote it"
         )
     differences = config_differences(payload["config"], config)
     if differences:

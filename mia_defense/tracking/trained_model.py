@@ -51,14 +51,15 @@ def load_trained_model(
             (the data file must still be where the run read it).
 
     Raises:
-        DataError: no results.json, no such checkpoint, a corrupt one, or one written
+        DataError: no results.json, or one of another layout (its ``schema_version`` not
+            exactly `SCHEMA_VERSION`), no such checkpoint, a corrupt one, or one written
             under another config or on other data (its fingerprint differs).
         ConfigError: ``index`` out of range, a config that no longer builds, or one whose
             ``_target_`` names what mia-train refuses (the standard library, Hydra's call,
             torch's and numpy's file functions).
     """
     from mia_defense.targets import refuse_forbidden_targets
-    from mia_defense.tracking.artifacts import read_json
+    from mia_defense.tracking.artifacts import read_json, schema_problem
 
     run_dir = Path(run_dir)
     results = read_json(run_dir / "results.json")
@@ -66,6 +67,10 @@ def load_trained_model(
     if not isinstance(config, Mapping) or "model" not in config:
         raise DataError(f"{run_dir / 'results.json'}: holds no run config; point run_dir at a "
                         "directory written by mia-train")
+    version = schema_problem(results)
+    if version:  # another layout: its config may build another model than it trained
+        raise DataError(f"{run_dir / 'results.json'}: {version}; load it with the mia-defense "
+                        "version that wrote it, or train the run again with this one")  # fmt: skip
     problem = _results_problem(results, config)
     if problem:
         raise DataError(f"{run_dir / 'results.json'}: {problem}; point run_dir at a directory "

@@ -96,7 +96,7 @@ def test_the_console_script_takes_a_sweep_folder_and_attack_overrides(trained_ru
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [str(BIN / "mia-attack"), str(source), "hydra.run.dir=out", "attack.bootstrap=0",
-         "~attack.attacks.shokri", "attack.white_box=false", "progress=false"],
+         "~attack.attacks.shokri", "attack.num_targets=2", "progress=false"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -104,7 +104,11 @@ def test_the_console_script_takes_a_sweep_folder_and_attack_overrides(trained_ru
     payload = read_json(tmp_path / "out" / "results.json")
     assert "shokri" not in payload["attacks"] and payload["attacks"]["loss"]["auc_ci_low"] is None
     assert payload["config"]["attack"]["bootstrap"] == 0
-    assert payload["config"]["attack"]["white_box"] is False
+    assert payload["config"]["attack"]["num_targets"] == 2
+    assert len(load_npz(tmp_path / "out" / "scores.npz")["targets"]) == 2
+    # the source's own white_box (its gradient norms), which gradient_norm attacked
+    assert payload["config"]["attack"]["white_box"] is True
+    assert "gradient_norm" in payload["attacks"]
     assert payload["source"]["path"] == str(source.resolve())
 
 
