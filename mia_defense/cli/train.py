@@ -442,7 +442,8 @@ def _refuse_shared_run_dirs(config: DictConfig) -> None:
     """Refuse a sweep over a key that the run folders' names leave out (``progress``,
     ``figures``, ``cache_dir``, ``train.device``, ``+experiment``, ...: ``hydra.job.config.
     override_dirname.exclude_keys``) under the packaged ``hydra.sweep.subdir``: its points
-    would share one folder, and all but the first were skipped as that run or refused."""
+    would share one folder, and all but the first were skipped as that run or refused; so
+    would the points of a value given twice (``seed=1,1``)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     if config.hydra.sweep._get_node("subdir")._value() != _SAFE_SUBDIR:
@@ -457,6 +458,12 @@ def _refuse_shared_run_dirs(config: DictConfig) -> None:
             values = list(override.sweep_string_iterator()) if override.is_sweep_override() else []
         except Exception:  # not enumerable (an interval): not one of these keys' kind
             continue
+        if len(set(values)) < len(values):
+            twice = sorted({v for v in values if values.count(v) > 1})
+            log.error("ConfigError: %s: gives %s more than once, so two of the sweep's runs would "
+                      "share one folder (the second skipped as the first, or refused while the "
+                      "first runs); nothing was run. Give each value once", text, twice[0])
+            raise SystemExit(EXIT_USER_ERROR)
         if override.key_or_group in excluded and len(set(values)) > 1:
             log.error("ConfigError: %s: the run folders' names leave %s out (hydra.job.config."
                       "override_dirname.exclude_keys), so the sweep's %d runs would share one "

@@ -337,3 +337,13 @@ def test_two_of_hydras_commands_at_once_are_one_line(tmp_path, flags):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "mia-train takes one of --run (-r), --multirun (-m), --cfg (-c)" in done.stderr
+
+
+@pytest.mark.parametrize("swept", ["seed=4,4", "train.lr=0.01,0.02,0.01"])
+def test_a_sweep_value_given_twice_is_refused(tmp_path, swept):
+    # both points had one folder: the second was skipped as the first (or, with joblib,
+    # refused as a directory in use)
+    done = mia_train("-m", *TINY, swept, "hydra.sweep.dir=sweep", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"ConfigError: {swept}: gives" in done.stderr and "more than once" in done.stderr
+    assert not (tmp_path / "sweep").exists()
