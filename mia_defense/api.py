@@ -36,7 +36,7 @@ from mia_defense.defenses.release import FullRelease, Release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
-from mia_defense.observations import Observations, QueryConfig
+from mia_defense.observations import Observations, QueryConfig, looks_like_probabilities
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.plan import MembershipPlan
@@ -356,6 +356,14 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
                 f"observe_models: models[{k}] is a {type(model).__name__}, not a "
                 "torch.nn.Module; give the K trained modules"
             )
+    seen: dict[int, int] = {}
+    for k, model in enumerate(models):
+        first = seen.setdefault(id(model), k)
+        if first != k:  # one module trained on every mask: IN and OUT alike, no leak seen
+            raise ConfigError(
+                f"observe_models: models[{k}] is models[{first}] (the same module object); "
+                "give K separately trained modules, model k trained on plan.masks[k] only"
+            )
     if len(models) != plan.num_models:
         raise ConfigError(
             f"observe_models: {len(models)} models for a plan of {plan.num_models}; give one "
@@ -413,6 +421,14 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> None:
             got = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise UnsupportedModelError(
                 f"{label} returns {got} for 2 rows of x, expected logits [2, C] (one per class)"
+            )
+        if looks_like_probabilities(out.detach().cpu().numpy()):
+            raise UnsupportedModelError(
+                f"{label} returns probabilities (each output in [0, 1], summing to 1), not "
+                "logits: a softmax on them squeezes them towards uniform and the attacks "
+                "understate the leak; drop the model's final softmax (log-probabilities are "
+                "fine), or observe the outputs yourself and use api.observations_from_arrays("
+                "..., kind='probabilities')"
             )
         if classes is None:
             classes = out.shape[1]
@@ -751,7 +767,8 @@ def audit(
             "api.load_observations"
         )
     overrides = _check_overrides(overrides)
-    cfg = attack_config(overrides, seed=seed)
+    _check_int("audit", "seed", seed, low=0)  # "0,1" was a Hydra sweep in the override
+    cfg = attack_config(overrides, seed=int(seed))
     obs = _checked(observations)
     flags = None if is_canary is None else _canaries(is_canary, len(obs.labels))
     problem = fixed_problem(

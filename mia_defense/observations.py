@@ -56,6 +56,7 @@ __all__ = [
     "Observations",
     "QueryConfig",
     "load_file",
+    "looks_like_probabilities",
     "observation_problems",
 ]
 
@@ -354,6 +355,18 @@ def _kind_problems(arrays: Mapping[str, np.ndarray], name: str) -> list[str]:
     return []
 
 
+def looks_like_probabilities(values: np.ndarray) -> bool:
+    """Whether outputs [..., C] said to be logits are probabilities: C >= 2 classes, every
+    value in [0, 1], every output summing to 1 (float32 rounding aside); logits are so by
+    chance only with probability nil."""
+    values = np.asarray(values)
+    if values.ndim < 1 or values.shape[-1] < 2 or not values.size:
+        return False
+    if values.min() < 0 or values.max() > 1:
+        return False
+    return bool(np.allclose(values.sum(axis=-1, dtype=np.float64), 1.0, rtol=0, atol=1e-4))
+
+
 def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
     """Released outputs that cannot be of ``kind``: NaN, infinities where none may be,
     log-probabilities above 0 or probabilities outside [0, 1], a row that withholds all."""
@@ -363,6 +376,10 @@ def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
     if kind == "logits":
         if not np.isfinite(values).all():
             return [f"{name}: infinite logit {_where(~np.isfinite(values))}; logits are finite"]
+        if looks_like_probabilities(values):
+            return [f"{name}: every output lies in [0, 1] and sums to 1: probabilities, not "
+                    "logits (as logits, the softmax squeezes them towards uniform and the "
+                    "attacks understate the leak); say output_kind=probabilities"]
         return []
     high = 0.0 if kind == "log_probabilities" else 1.0
     bad = (values > high + _TOLERANCE) | (np.isinf(values) & (values > 0))

@@ -189,3 +189,64 @@ def test_audit_accepts_the_observations_own_values():
     flags[:2] = True
     found = api.audit(obs, overrides=[*LEAN_ATTACKS[1:], "attack.canaries.num=2"], is_canary=flags)
     assert "loss" in found.result.attacks
+
+
+def test_audit_refuses_a_seed_that_is_no_integer():
+    # seed="0,1" went into the '+seed=...' override as a Hydra sweep, "1" was read as 1
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    for seed in ("0,1", 1.5, True):
+        with pytest.raises(ConfigError, match=rf"audit: seed={seed!r}: must be an integer >= 0"):
+            api.audit(obs, overrides=LEAN_ATTACKS[1:], seed=seed)
+
+
+# -- 5. models and outputs that hide the leak --------------------------------------------------
+
+
+def _torch_models(count: int, *, softmax: bool = False) -> list:
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    layers = lambda: [nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)]  # noqa: E731
+    return [nn.Sequential(*layers(), *([nn.Softmax(-1)] if softmax else []))
+            for _ in range(count)]  # fmt: skip
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(60, 5)).astype(np.float32), np.arange(60) % 3
+
+
+def test_observe_models_refuses_models_that_return_probabilities():
+    # nn.Softmax last: its probabilities were read as logits, squeezed towards uniform by
+    # the softmax on them (LiRA online's TPR at 1% FPR 0.98 -> 0.74 on synthetic outputs)
+    from mia_defense.errors import UnsupportedModelError
+
+    x, y = _data()
+    plan = api.make_plan(x, y, num_models=4, population_size=40)
+    with pytest.raises(UnsupportedModelError, match=r"models\[0\] \(Sequential\) returns "
+                                                    r"probabilities .*drop the model's final "
+                                                    r"softmax"):  # fmt: skip
+        api.observe_models(_torch_models(4, softmax=True), x, y, plan)
+    assert api.observe_models(_torch_models(4), x, y, plan).num_models == 4
+
+
+def test_observe_models_refuses_one_module_given_for_several_models():
+    # [model] * K (one module trained on every mask): IN and OUT records fit it alike, and
+    # the audit found no leak whatever the model had memorised
+    x, y = _data()
+    plan = api.make_plan(x, y, num_models=4, population_size=40)
+    model = _torch_models(1)[0]
+    with pytest.raises(ConfigError, match=r"models\[1\] is models\[0\] \(the same module "
+                                          r"object\); give K separately trained modules"):
+        api.observe_models([model] * 4, x, y, plan)
+
+
+def test_probabilities_said_to_be_logits_are_refused():
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    probs = np.exp(obs.log_probs)
+    with pytest.raises(DataError, match=r"outputs: every output lies in \[0, 1\] and sums to 1: "
+                                        r"probabilities, not logits.*output_kind=probabilities"):
+        api.observations_from_arrays(probs, obs.masks, obs.labels, kind="logits")
+    found = api.observations_from_arrays(probs, obs.masks, obs.labels, kind="probabilities")
+    np.testing.assert_allclose(found.log_probs, obs.log_probs, atol=1e-5)
