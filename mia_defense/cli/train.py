@@ -116,6 +116,7 @@ class RunDirCheck(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _require_search_space(config)
+        _refuse_unknown_plugin_keys(config)
         _check_parallel_settings(config)
         _require_slurm(config)
         _refuse_empty_sweep(config)
@@ -289,6 +290,35 @@ def _require_search_space(config: DictConfig) -> None:
             "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_unknown_plugin_keys(config: DictConfig) -> None:
+    """Refuse a key of ``hydra.launcher`` or ``hydra.sweeper`` that the selected plugin's
+    config does not have: ``+hydra.launcher.n_jobs=2`` without ``launcher=joblib`` (the
+    basic launcher has no settings) was added and never read, and the runs ran one by one."""
+    import difflib
+
+    from hydra.core.config_store import ConfigStore
+
+    choices = config.hydra.runtime.get("choices") or {}
+    for part in ("launcher", "sweeper"):
+        choice = choices.get(f"hydra/{part}")
+        try:
+            known = set(ConfigStore.instance().load(f"hydra/{part}/{choice}.yaml").node)
+        except Exception:  # a plugin's config of another kind: left to the plugin
+            continue
+        for key in map(str, config.hydra[part]):
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, sorted(known - {"_target_", "defaults"}), n=1)
+            others = "launcher=joblib, launcher=submitit_local, ..." if part == "launcher" \
+                else "hparams_search=optuna_tradeoff"  # fmt: skip
+            hint = (f"Did you mean hydra.{part}.{close[0]}?" if close else
+                    f"Select the {part} that has it ({others}) or leave it out")  # fmt: skip
+            log.error("ConfigError: hydra.%s.%s: the %s %s (hydra/%s=%s) has no such setting, "
+                      "so it would never be read; nothing was run. %s", part, key, choice,
+                      part, part, choice, hint)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
 
 
 def _plugin_is(node: DictConfig, name: str) -> bool:

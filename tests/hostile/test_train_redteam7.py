@@ -347,3 +347,22 @@ def test_a_sweep_value_given_twice_is_refused(tmp_path, swept):
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"ConfigError: {swept}: gives" in done.stderr and "more than once" in done.stderr
     assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        (["+hydra.launcher.n_jobs=2"], "hydra.launcher.n_jobs: the basic launcher "
+         "(hydra/launcher=basic) has no such setting, so it would never be read; nothing was "
+         "run. Select the launcher that has it (launcher=joblib"),
+        (["launcher=joblib", "+hydra.launcher.n_job=2"], "hydra.launcher.n_job: the joblib "
+         "launcher (hydra/launcher=joblib) has no such setting, so it would never be read; "
+         "nothing was run. Did you mean hydra.launcher.n_jobs?"),
+    ],
+)  # fmt: skip
+def test_a_launcher_setting_the_launcher_does_not_have_is_refused(tmp_path, settings, said):
+    # +hydra.launcher.n_jobs=2 without launcher=joblib: the runs ran one by one, as before
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    done = mia_train("-m", *TINY, *settings, "seed=1,2", "hydra.sweep.dir=sweep", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"ConfigError: {said}" in done.stderr and not (tmp_path / "sweep").exists()
