@@ -220,9 +220,9 @@ def _refused_since(
     root: Path, started: float, sizes: dict[Path, int]
 ) -> list[tuple[Path, str]]:
     """``(run directory, its last error line)`` for each run under ``root`` whose train.log
-    grew since the sweep started (``sizes`` then) but that neither wrote a results.json
-    since ``started`` nor was skipped as finished: a point of the sweep that was refused or
-    failed. Where the points run in other processes (joblib, submitit, Ray) this is all
+    grew since the sweep started (``sizes`` then) by an ERROR line but that neither wrote a
+    results.json since ``started`` nor was skipped as finished: a point of the sweep that was
+    refused or failed. Where the points run in other processes (joblib, submitit, Ray) this is all
     that is left of it: the sweep ended as a success."""
     found = []
     for train_log, size in _log_sizes(root).items():
@@ -242,7 +242,8 @@ def _refused_since(
             continue
         errors = [line.split("][ERROR] - ", 1)[1].strip()
                   for line in written.splitlines() if "][ERROR] - " in line]  # fmt: skip
-        found.append((run_dir, errors[-1] if errors else "no results.json; see its train.log"))
+        if errors:  # (a refused or failed point logs why; a skipped one may only warn)
+            found.append((run_dir, errors[-1]))
     return sorted(found)
 
 

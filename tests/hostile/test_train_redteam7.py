@@ -205,6 +205,11 @@ def test_points_refused_in_other_processes_are_found_in_their_logs(tmp_path):
     with (old / "train.log").open("a") as handle:  # ran again now: a new results.json
         handle.write("[..][INFO] - done again\n")
     os.utime(old / "results.json", (started + 1, started + 1))
+    quiet = _run_folder(tmp_path, "skipped_quietly", "")  # logging at WARNING: no skip line
+    (quiet / "results.json").write_text("{}")
+    os.utime(quiet / "results.json", (started - 5, started - 5))
+    with (quiet / "train.log").open("a") as handle:
+        handle.write("[..][WARNING] - no privacy verdict for this run\n")
     found = _refused_since(tmp_path, started, sizes)
     assert found == [(stale, "ConfigError: train.lr=-1"), (refused, "ConfigError: train.lr=-1")]
 
