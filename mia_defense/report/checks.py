@@ -15,7 +15,7 @@ from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
 from mia_defense.report.stats import LEVEL
-from mia_defense.tracking import SCHEMA_VERSION
+from mia_defense.tracking import SCHEMA_VERSION, schema_problem
 
 __all__ = [
     "PrintableLog",
@@ -208,7 +208,7 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     version = payload.get("schema_version")
     if "schema_version" not in payload:
         return "no schema_version (written by an older or foreign tool); rerun it"
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
+    if schema_problem(payload):  # the exact integer: not 1.0, True or "1"
         return (
             f"schema_version is {_show(version)}, this mia-defense reads {SCHEMA_VERSION}; "
             "report it with the version that wrote it, or rerun it"

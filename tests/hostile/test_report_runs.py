@@ -124,6 +124,7 @@ WRONG = {
     "version-missing": ("schema_version", ..., "no schema_version (written by an older"),
     "version-as-bool": ("schema_version", True, "schema_version is True"),
     "version-as-string": ("schema_version", "1", "schema_version is '1'"),
+    "version-as-float": ("schema_version", float(SCHEMA_VERSION), "schema_version is 1.0"),
     "no-attacks": ("attacks", ..., "no attacks section"),
     "attacks-a-list": ("attacks", [{"auc": 0.5}], "attacks is a list, not an object"),
     "empty-attacks": ("attacks", {}, "no attack results"),
