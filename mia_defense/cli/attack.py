@@ -419,7 +419,27 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
-    return _facts_problem(results) or _audit_ran_problem(results)
+    return _facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
+
+
+def _settings_problem(results: dict[str, Any]) -> str | None:
+    """Why a `FIXED_SETTINGS` value of the run's config is none mia-train takes (a repeats
+    of text, a white_box of 1), or ``None``: mia-attack states them as the observations'
+    own in its record and names them in its refusals, where mia-report reads them."""
+    from mia_defense.api import FIXED_SETTINGS
+    from mia_defense.config import ATTACK, Group, Param
+
+    for key in FIXED_SETTINGS:
+        value = _setting(results, key)
+        spec: Any = Group(ATTACK)
+        for part in key.split("."):
+            spec = spec.keys[part] if isinstance(spec, Group) else None
+        line = spec.problem(f"config.attack.{key}", value) if (
+            isinstance(spec, Param) and value is not _UNKNOWN
+        ) else None  # fmt: skip
+        if line:
+            return line
+    return None
 
 
 def _audit_ran_problem(results: dict[str, Any]) -> str | None:

@@ -250,3 +250,24 @@ def test_probabilities_said_to_be_logits_are_refused():
         api.observations_from_arrays(probs, obs.masks, obs.labels, kind="logits")
     found = api.observations_from_arrays(probs, obs.masks, obs.labels, kind="probabilities")
     np.testing.assert_allclose(found.log_probs, obs.log_probs, atol=1e-5)
+
+
+@pytest.mark.parametrize(("key", "value"), [("queries.repeats", "abc"), ("white_box", 1),
+                                            ("canaries.kind", "mislabelled"), ("audit", 5)])
+def test_a_source_runs_fixed_setting_of_the_wrong_type_is_refused(tmp_path, key, value):
+    # carried as the observations' own into the new record (and named in refusals):
+    # repeats 'abc' stood in config.attack beside the figures
+    from mia_defense.cli.attack import read_source
+
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    payload = _results(tmp_path / "run")
+    *nodes, name = key.split(".")
+    node = payload["config"]["attack"]
+    for part in nodes:
+        node = node[part]
+    node[name] = value
+    (tmp_path / "run" / "results.json").write_text(json.dumps(payload))
+    with pytest.raises(DataError, match=rf"run/results.json: config.attack.{key}=.*: must be "):
+        read_source(tmp_path / "run")
