@@ -775,7 +775,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     fprs = sorted(float(f) for f in cfg.attack.fprs)
     names = [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(fprs[0])}"]]
     try:
-        check_objective_names(names)
+        check_objective_names(names, fprs=fprs)  # a TPR at an FPR the attacks measure
         one_thread()
         collect_from_here()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):

@@ -371,3 +371,14 @@ def test_a_launcher_setting_the_launcher_does_not_have_is_refused(tmp_path, sett
     done = mia_train("-m", *TINY, *settings, "seed=1,2", "hydra.sweep.dir=sweep", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"ConfigError: {said}" in done.stderr and not (tmp_path / "sweep").exists()
+
+
+def test_an_objective_at_an_fpr_the_attacks_do_not_measure_is_refused_before_training(tmp_path):
+    # found only once every model was trained: results.json holds tpr@1%fpr, not tpr@0.5%fpr
+    done = mia_train(*TINY, "+objectives=[max_attack.tpr@0.5%fpr]", "hydra.run.dir=run",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "'max_attack.tpr@0.5%fpr' is no TPR results.json" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "run" / "results.json").exists()
+    assert "epoch" not in done.stderr.lower()  # no model trained
