@@ -196,7 +196,28 @@ def finished_run(
             "this code's; nothing was changed. Run in a new directory (hydra.run.dir=... or a "
             "new hydra.sweep.dir), or delete that directory yourself to run it again"
         )
+    _warn_incomplete(Path(run_dir))
     return payload
+
+
+# What a complete run leaves beside results.json (written before it, which marks it complete).
+_RUN_FILES = ("observations.npz", "scores.npz")
+
+
+def _warn_incomplete(run_dir: Path) -> None:
+    """Warn when a complete run's folder lacks its arrays or its results.json is a link (a
+    half-copied folder, or another run's record linked in): it is skipped as finished, and
+    what it lacks is named, with how to get it back."""
+    path = run_dir / RESULTS
+    missing = [name for name in _RUN_FILES if not (run_dir / name).is_file()]
+    if path.is_symlink():
+        log.warning("%s is a link to %s: this folder is skipped as a finished run, with another "
+                    "folder's record; delete the link to run it here", path, os.readlink(path))
+    elif missing:
+        log.warning("%s: a complete run, skipped as finished, but %s %s missing (moved, deleted "
+                    "or not copied): mia-attack and the scores need them; delete the folder to "
+                    "run it again", run_dir, " and ".join(missing),
+                    "is" if len(missing) == 1 else "are")  # fmt: skip
 
 
 def mark_run(

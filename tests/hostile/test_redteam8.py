@@ -271,3 +271,21 @@ def test_a_source_runs_fixed_setting_of_the_wrong_type_is_refused(tmp_path, key,
     (tmp_path / "run" / "results.json").write_text(json.dumps(payload))
     with pytest.raises(DataError, match=rf"run/results.json: config.attack.{key}=.*: must be "):
         read_source(tmp_path / "run")
+
+
+def test_a_complete_run_without_its_arrays_or_linked_in_is_said_when_skipped(
+    fast_run, tmp_path, caplog
+):
+    # a half-copied folder (results.json without observations.npz) or a results.json linked
+    # from another run was skipped as finished without a word
+    run_dir = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+    payload = _results(run_dir)
+    (run_dir / "observations.npz").unlink()
+    assert finished_run(run_dir, config=payload["config"],
+                        data_fingerprint=payload["data_fingerprint"]) is not None  # fmt: skip
+    assert "observations.npz is missing" in caplog.text
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "results.json").symlink_to(fast_run.run_dir / "results.json")
+    finished_run(linked, config=payload["config"], data_fingerprint=payload["data_fingerprint"])
+    assert "results.json is a link to" in caplog.text
