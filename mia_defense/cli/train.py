@@ -110,6 +110,7 @@ class RunDirCheck(Callback):
                            "folder of its own in it")  # fmt: skip
         _refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=_is_run_dir)
         _refuse_run_of_another_config(config)
+        _refuse_escaping_output_subdir(config, config.hydra.run.dir)
         new = not os.path.lexists(config.hydra.run.dir)
         _require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
         _require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
@@ -127,6 +128,8 @@ class RunDirCheck(Callback):
         with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
             _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
         _check_subdir_per_job(config)
+        # a job's folder, one level down, as hydra.sweep.subdir makes it
+        _refuse_escaping_output_subdir(config, os.path.join(config.hydra.sweep.dir, "job"))
         _refuse_shared_run_dirs(config)
         new = not os.path.lexists(config.hydra.sweep.dir)
         _require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
@@ -603,6 +606,31 @@ def _refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
     log.error("ConfigError: hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
               "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at its "
               "default, or give a relative name without '..'", subdir, target, root)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_escaping_output_subdir(config: DictConfig, run_dir: str) -> None:
+    """Hydra's copies of the config (``hydra.output_subdir``: config.yaml, hydra.yaml,
+    overrides.yaml) must land inside the run's own folder ``run_dir``: ``..`` or an
+    absolute path wrote them over the user's own files (a config.yaml beside the run) or
+    into another run. ``null`` (the default) writes none."""
+    try:
+        subdir = OmegaConf.select(config, "hydra.output_subdir", default=None)
+    except OmegaConfBaseException as exc:
+        subdir = exc  # an interpolation that does not resolve: named below
+    if subdir is None:
+        return
+    root = os.path.abspath(run_dir)
+    if isinstance(subdir, str):
+        target = os.path.abspath(os.path.join(root, subdir))
+        if os.path.commonpath([root, target]) == root:
+            return
+        where = f"puts Hydra's config.yaml, hydra.yaml and overrides.yaml at {target}, outside"
+    else:
+        where = "is no folder name: Hydra writes its config copies into a folder of"
+    log.error("ConfigError: hydra.output_subdir=%s %s the run directory %s; nothing was run. "
+              "Leave it at null (results.json holds the config), or give a relative name "
+              "without '..' such as .hydra", subdir, where, root)
     raise SystemExit(EXIT_USER_ERROR)
 
 

@@ -382,3 +382,31 @@ def test_an_objective_at_an_fpr_the_attacks_do_not_measure_is_refused_before_tra
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "run" / "results.json").exists()
     assert "epoch" not in done.stderr.lower()  # no model trained
+
+
+@pytest.mark.parametrize("subdir", ["..", "../elsewhere", "ABSOLUTE"])
+def test_hydra_config_copies_outside_the_run_are_refused(tmp_path, subdir):
+    # hydra.output_subdir=.. wrote config.yaml, hydra.yaml and overrides.yaml beside the run:
+    # over the user's own config.yaml in the launch folder
+    subdir = str(tmp_path / "abs") if subdir == "ABSOLUTE" else subdir
+    mine = tmp_path / "config.yaml"
+    mine.write_text("mine: 1\n")
+    done = mia_train(*TINY, f"hydra.output_subdir={subdir}", "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"hydra.output_subdir={subdir} puts Hydra's config.yaml" in done.stderr
+    assert mine.read_text() == "mine: 1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
+
+
+def test_hydra_config_copies_outside_a_sweeps_jobs_are_refused(tmp_path):
+    done = mia_train("-m", *TINY, "hydra.output_subdir=../..", "seed=1,2",
+                     "hydra.sweep.dir=sweep", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "hydra.output_subdir=../.. puts Hydra's config.yaml" in done.stderr
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_hydra_config_copies_inside_the_run_are_kept(tmp_path):
+    done = mia_train(*TINY, "hydra.output_subdir=.hydra", "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "run" / ".hydra" / "config.yaml").is_file()
