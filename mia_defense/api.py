@@ -312,10 +312,15 @@ def _check_int(where: str, name: str, value: Any, *, low: int, high: int | None 
 
 
 def _numbers(where: str, x: Any) -> np.ndarray:
-    """``x`` as float32, or a `DataError` naming it (text, objects, ragged rows)."""
+    """``x`` as float32, or a `DataError` naming it (text, objects, ragged rows); a torch
+    tensor (one that requires grad, or on a GPU, was a raw RuntimeError) as its values."""
+    import torch
+
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
     try:
         return np.asarray(x, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise DataError(
             f"{where}: x: not numbers ({str(exc)[:120]}); give the features as "
             "a numeric array [rows, ...]"
@@ -421,6 +426,11 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> None:
             got = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise UnsupportedModelError(
                 f"{label} returns {got} for 2 rows of x, expected logits [2, C] (one per class)"
+            )
+        if not out.is_floating_point():  # class indices or votes: softmaxed, no signal left
+            raise UnsupportedModelError(
+                f"{label} returns {out.dtype} values, not logits (floats, one per class): "
+                "return the model's scores before any argmax or rounding"
             )
         if looks_like_probabilities(out.detach().cpu().numpy()):
             raise UnsupportedModelError(

@@ -289,3 +289,29 @@ def test_a_complete_run_without_its_arrays_or_linked_in_is_said_when_skipped(
     (linked / "results.json").symlink_to(fast_run.run_dir / "results.json")
     finished_run(linked, config=payload["config"], data_fingerprint=payload["data_fingerprint"])
     assert "results.json is a link to" in caplog.text
+
+
+def test_observe_models_takes_a_tensor_that_requires_grad_and_refuses_integer_outputs():
+    import torch
+    from torch import nn
+
+    from mia_defense.errors import UnsupportedModelError
+
+    x, y = _data()
+    plan = api.make_plan(torch.tensor(x, requires_grad=True), y, num_models=4,
+                         population_size=40)  # fmt: skip
+    # x as a tensor that requires grad was a raw RuntimeError (numpy() on it)
+    found = api.observe_models(_torch_models(4), torch.tensor(x, requires_grad=True), y, plan)
+    assert found.num_models == 4
+
+    class Votes(nn.Module):  # the predicted class, one-hot as integers: no scores left
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = _torch_models(1)[0]
+
+        def forward(self, v: torch.Tensor) -> torch.Tensor:
+            return nn.functional.one_hot(self.net(v).argmax(-1), 3)
+
+    with pytest.raises(UnsupportedModelError, match=r"models\[0\] \(Votes\) returns torch.int64 "
+                                                    r"values, not logits"):  # fmt: skip
+        api.observe_models([Votes() for _ in range(4)], x, y, plan)
