@@ -171,9 +171,9 @@ _LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "NO
 
 def _logging_problems(node: Any, path: str) -> list[str]:
     """What `logging.config.dictConfig` would stop on in a logging config (plain, resolved):
-    an unknown level, a handler without a class, a handler or formatter named but not
-    defined. Hydra applies it after the run directory is made (the file handler's log is
-    then written there), and its error is a traceback."""
+    an entry that is no mapping, an unknown level, a handler without a class, a handler or
+    formatter named but not defined. Hydra applies it after the run directory is made (the
+    file handler's log is then written there), and its error is a traceback."""
     if not isinstance(node, dict) or node.get("incremental"):  # (then it names existing ones)
         return []
     sections = {key: node.get(key) for key in ("handlers", "formatters", "filters", "loggers")}
@@ -184,7 +184,14 @@ def _logging_problems(node: Any, path: str) -> list[str]:
         f"{path}.loggers.{name}": value for name, value in loggers.items()}}  # fmt: skip
     handlers = sections["handlers"] if isinstance(sections["handlers"], dict) else {}
     users.update({f"{path}.handlers.{name}": value for name, value in handlers.items()})
-    problems = []
+    problems = [
+        f"{path}.{kind}.{name}={value!r:.60}: not a mapping; each of {path}.{kind} is one "
+        f"(e.g. {{class: logging.StreamHandler}}), or drop it"
+        for kind, section in sections.items() if isinstance(section, dict)
+        for name, value in section.items() if not isinstance(value, dict)
+    ]  # fmt: skip
+    if "root" in node and not isinstance(node["root"], dict | None):
+        problems.append(f"{path}.root={node['root']!r:.60}: not a mapping (level, handlers)")
     for where, user in users.items():
         if not isinstance(user, dict):
             continue

@@ -42,6 +42,10 @@ def test_log_lines_go_where_the_logging_choice_sends_them(tmp_path):
         ("hydra.job_logging.root.handlers=[console,nope]", "names handler 'nope', which"),
         ("hydra.job_logging.handlers.console.formatter=fancy", "names formatter 'fancy'"),
         ("+hydra.job_logging.handlers.extra.level=INFO", "handlers.extra: no class"),
+        # an entry that is no mapping: dictConfig's ValueError traceback
+        ("+hydra.job_logging.handlers.x=abc", "hydra.job_logging.handlers.x='abc': not a mapping"),
+        ("+hydra.job_logging.formatters.y=7", "hydra.job_logging.formatters.y=7: not a mapping"),
+        ("hydra.job_logging.root=loud", "hydra.job_logging.root='loud': not a mapping"),
     ],
 )
 def test_a_logging_config_logging_would_refuse_is_refused_before_the_run_directory(
