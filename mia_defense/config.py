@@ -22,7 +22,7 @@ import math
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from os import PathLike
 from typing import Any, TypeVar, Union
 
@@ -162,6 +162,14 @@ ATTACK: dict[str, Spec] = {
     "audit_gradient_canaries": Param("int", low=0, note="Dirac canaries per model"),
     "attacks": Targets(non_empty=True),
 }
+
+
+def _all_required(table: Mapping[str, Param], *, but: tuple[str, ...] = ()) -> dict[str, Param]:
+    """``table`` with every key required but ``but``: a key deleted from the packaged config
+    (``~train.lr``) fell back on the dataclass' default, which results.json did not record."""
+    return {key: replace(param, required=key not in but) for key, param in table.items()}
+
+
 TOP: dict[str, Spec] = {
     "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0"),
     "progress": Param("bool"),
@@ -173,8 +181,8 @@ TOP: dict[str, Spec] = {
     "objectives": Param("strs", nullable=True, note="sweep objectives, see hparams_search"),
     "dataset": Target(),
     "model": Target(),
-    "plan": Group(PLAN),
-    "train": Group(TRAIN),
+    "plan": Group(_all_required(PLAN)),
+    "train": Group(_all_required(TRAIN, but=("fit",))),
     "attack": Group(ATTACK),
     "defense": Targets(required=False),
     "release": Target(nullable=True, required=False),

@@ -104,6 +104,9 @@ CASES = [
     (["attack.attacks=null"],
      r"^attack.attacks=null: must be a mapping of NAME: \{_target_: ...\}$"),
     (["~attack.attacks"], r"^attack.attacks: missing; it is required$"),
+    # a deleted setting fell back on TrainConfig's default, which results.json did not record
+    (["~train.lr"], r"^train.lr: missing; it is required$"),
+    (["~plan.reference_size"], r"^plan.reference_size: missing; it is required$"),
 ]
 
 
