@@ -236,10 +236,12 @@ def observe_models(
             their queries, and it does not know how they were made).
 
     Raises:
-        ConfigError: a setting out of range or of the wrong type, named.
+        ConfigError: a setting out of range or of the wrong type, named; one module given
+            for several models.
         DataError: ``x``/``y`` that are not the plan's data (too few rows, not numbers, NaN).
         UnsupportedModelError: a module that fails on two rows of ``x`` or does not return
-            logits [2, C] (the same C for every module), named by its index.
+            logits [2, C] (the same C for every module; probabilities, a final softmax, and
+            integer outputs are no logits), named by its index.
     """
     if not isinstance(plan, MembershipPlan):
         raise ConfigError(
