@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError
+from mia_defense.observations import looks_like_probabilities
 
 __all__ = ["ModelBuilder", "check_model_output", "model_builder"]
 
@@ -119,7 +120,8 @@ def check_model_output(
 ) -> None:
     """Run a batch of two zero samples in eval mode, then in training mode (what the first
     training step runs: a module may differ there); the model must return logits
-    ``[2, num_classes]`` in both.
+    ``[2, num_classes]`` in both: floats, not probabilities (a final softmax), which the
+    loss's and the attacks' softmax would squeeze towards uniform, understating the leak.
 
     Runs without gradients and without touching the global RNG, and puts back the buffers
     the training-mode pass updates (BatchNorm's statistics), so it changes neither the model
@@ -152,4 +154,16 @@ def check_model_output(
             raise UnsupportedModelError(
                 f"model._target_={name} returns {shape}{mode} for a batch of 2, expected "
                 f"logits [2, {num_classes}] (one per class)"
+            )
+        if not out.is_floating_point():  # class indices or votes: no gradient, no signal
+            raise UnsupportedModelError(
+                f"model._target_={name} returns {out.dtype} values{mode}, not logits (floats, "
+                "one per class): return the model's scores before any argmax or rounding"
+            )
+        if looks_like_probabilities(out.detach().float().cpu().numpy()):
+            raise UnsupportedModelError(
+                f"model._target_={name} returns probabilities{mode} (each output in [0, 1], "
+                "summing to 1), not logits: the training loss and the attacks apply a softmax "
+                "to them, which squeezes them towards uniform, so the run understates the leak; "
+                "drop the model's final softmax (log-probabilities are fine)"
             )

@@ -31,12 +31,45 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         getattr(m, "track_running_stats", False) for m in model.modules()
     ):
         return f"{type(model).__name__} updates buffers while training (BatchNorm statistics)"
+    updated = _updated_buffer(model, input_shape)
+    if updated:
+        return (
+            f"{type(model).__name__} updates its buffer {updated!r} while training, which "
+            "stacked models would not keep"
+        )
     try:
         stack = ModelStack([model, model], [2])
         x = torch.zeros((2, 2, *input_shape), device=next(model.parameters()).device)
         stack.forward(x).sum().backward()
     except Exception as err:
         return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
+    return None
+
+
+def _updated_buffer(model: nn.Module, input_shape: Sequence[int]) -> str | None:
+    """The first buffer a training-mode forward of a copy of ``model`` changes in place or
+    replaces (``None``: none does).
+
+    Why: ``functional_call`` runs the stacked models on copies of their buffers and
+    `ModelStack.write_back` copies back only parameters, so a hand-made running statistic
+    (or counter) trained stacked would silently keep its initial value. Version counters
+    catch an in-place update that happens to leave the value as it was.
+    """
+    probe = copy.deepcopy(model).train()
+    before = {name: (b, b._version) for name, b in probe.named_buffers()}
+    if not before:
+        return None
+    x = torch.zeros((2, *input_shape), device=next(model.parameters()).device)
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            probe(x)
+    except Exception:
+        return None  # the vmapped probe below reports why it cannot run
+    after = dict(probe.named_buffers())
+    for name, (buffer, version) in before.items():
+        now = after.get(name)
+        if now is not buffer or now._version != version:
+            return name
     return None
 
 
