@@ -109,6 +109,7 @@ class RunDirCheck(Callback):
                            what="a sweep's directory", fix="each run of a sweep has a "
                            "folder of its own in it")  # fmt: skip
         _refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=_is_run_dir)
+        _refuse_inside_a_run(config.hydra.run.dir, key="hydra.run.dir")
         _refuse_run_of_another_config(config)
         _refuse_escaping_output_subdir(config, config.hydra.run.dir)
         new = not os.path.lexists(config.hydra.run.dir)
@@ -125,6 +126,7 @@ class RunDirCheck(Callback):
                            what="a run's directory", fix="a sweep writes its runs into "
                            "folders of a directory of its own")  # fmt: skip
         _refuse_foreign_dir(config.hydra.sweep.dir, key="hydra.sweep.dir", ours=_is_sweep_dir)
+        _refuse_inside_a_run(config.hydra.sweep.dir, key="hydra.sweep.dir")
         with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
             _refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
         _check_subdir_per_job(config)
@@ -564,6 +566,31 @@ def _refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) ->
     log.error("ConfigError: %s=%s holds files that are not mia-train's (%s); nothing was "
               "changed. Choose a new or empty directory for %s", key, path, listed, key)
     raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refuse_inside_a_run(path: str, *, key: str) -> None:
+    """Refuse a run or sweep directory inside another run's (``<run>/tb/inner``): its files
+    would be taken for that run's (TensorBoard showed the inner run's events as the outer
+    run's, a report read both)."""
+    try:
+        inside = Path(path).resolve()
+        outer = next((parent for parent in inside.parents if _holds_a_run(parent)), None)
+    except OSError:
+        return  # unreadable: _require_writable_dir names the problem
+    if outer is None:
+        return
+    log.error("ConfigError: %s=%s lies inside the run directory %s; nothing was changed. "
+              "Choose a directory outside every run, e.g. beside it", key, path, outer)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _holds_a_run(folder: Path) -> bool:
+    """Whether ``folder`` is a run's, by names together that only a run's folder holds
+    (a ``results.json`` or a ``.lock`` alone are other tools' too: pytest's temp roots)."""
+    beside = ("train.log", "tb", "observations.npz", "scores.npz", "checkpoints")
+    if (folder / "results.json").is_file():
+        return any((folder / name).exists() for name in beside)
+    return (folder / ".lock").is_file() and (folder / "train.log").is_file()
 
 
 def _refuse_run_of_another_config(config: DictConfig) -> None:

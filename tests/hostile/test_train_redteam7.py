@@ -410,3 +410,16 @@ def test_hydra_config_copies_inside_the_run_are_kept(tmp_path):
     done = mia_train(*TINY, "hydra.output_subdir=.hydra", "hydra.run.dir=run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "run" / ".hydra" / "config.yaml").is_file()
+
+
+@pytest.mark.parametrize("inner", ["run/tb/inner", "run/checkpoints/x/y"])
+def test_a_run_inside_another_run_is_refused(tmp_path, inner):
+    # hydra.run.dir=<run>/tb/inner: the outer run's TensorBoard showed the inner run's events
+    assert mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path).returncode == 0
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    done = mia_train(*TINY, *LEAN_ATTACKS, f"hydra.run.dir={inner}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"hydra.run.dir={inner} lies inside the run directory" in done.stderr
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+    sweep = mia_train("-m", *TINY, "seed=1,2", "hydra.sweep.dir=run/tb/sweep", cwd=tmp_path)
+    assert sweep.returncode == 2 and "lies inside the run directory" in sweep.stderr
