@@ -123,7 +123,8 @@ def check_model_output(
     ``[2, num_classes]`` in both: floats, not probabilities (a final softmax), which the
     loss's and the attacks' softmax would squeeze towards uniform, understating the leak.
 
-    Runs without gradients and without touching the global RNG, and puts back the buffers
+    The training-mode output must carry a gradient (training must be able to change it).
+    Runs without touching the global RNG, and puts back the buffers
     the training-mode pass updates (BatchNorm's statistics), so it changes neither the model
     nor the run's randomness.
     """
@@ -134,7 +135,7 @@ def check_model_output(
     buffers = {key: value.clone() for key, value in model.named_buffers()}
     for training, mode in ((False, ""), (True, " in training mode (model.train())")):
         try:
-            with torch.random.fork_rng(devices=[]), torch.no_grad():
+            with torch.random.fork_rng(devices=[]), torch.set_grad_enabled(training):
                 model.train(training)
                 out = model(torch.zeros((2, *input_shape), device=device))
         except Exception as exc:
@@ -159,6 +160,12 @@ def check_model_output(
             raise UnsupportedModelError(
                 f"model._target_={name} returns {out.dtype} values{mode}, not logits (floats, "
                 "one per class): return the model's scores before any argmax or rounding"
+            )
+        if training and not out.requires_grad:
+            raise UnsupportedModelError(
+                f"model._target_={name} returns outputs{mode} that no trainable parameter "
+                "shapes (detached, or computed under torch.no_grad()): training cannot change "
+                "them; return the logits as computed"
             )
         if looks_like_probabilities(out.detach().float().cpu().numpy()):
             raise UnsupportedModelError(

@@ -24,8 +24,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     """Why ``model`` cannot train as a stacked ensemble (``None``: it can).
 
     Tries what the engine does, on two models and two samples: a vmapped forward in train
-    mode and a backward through it. Buffers that training updates (BatchNorm's running
-    statistics) cannot be stacked.
+    mode and a backward through it, on a copy of ``model`` (which it leaves as it was).
+    Buffers that training updates (BatchNorm's running statistics) cannot be stacked.
     """
     if any(b.is_floating_point() for b in model.buffers()) and any(
         getattr(m, "track_running_stats", False) for m in model.modules()
@@ -37,12 +37,21 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             f"{type(model).__name__} updates its buffer {updated!r} while training, which "
             "stacked models would not keep"
         )
+    probe = copy.deepcopy(model)  # the stacked call may leave the module changed (below)
+    params = dict(probe.named_parameters(remove_duplicate=False))
     try:
-        stack = ModelStack([model, model], [2])
+        stack = ModelStack([probe, probe], [2])
         x = torch.zeros((2, 2, *input_shape), device=next(model.parameters()).device)
         stack.forward(x).sum().backward()
     except Exception as err:
         return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
+    if any(params.get(n) is not p for n, p in probe.named_parameters(remove_duplicate=False)):
+        # a submodule registered under two names (self.b = self.a): functional_call puts
+        # plain tensors back in place of its parameters, which then never train
+        return (
+            f"torch.func does not put back the parameters of {type(model).__name__} after a "
+            "stacked call (a submodule held under two names, e.g. self.b = self.a)"
+        )
     return None
 
 

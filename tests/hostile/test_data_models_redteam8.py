@@ -108,3 +108,48 @@ def test_a_module_returning_probabilities_or_votes_is_refused_before_training(mo
     verdict understated the leak. Integer votes, which carry no gradient, reached training."""
     with pytest.raises(UnsupportedModelError, match=re.escape(message)):
         check_model_output(model, input_shape=(4,), num_classes=3, name="m")
+
+
+class Detached(nn.Module):
+    """Returns its logits detached from the graph (as under ``torch.no_grad()``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x).detach()
+
+
+def test_a_module_whose_outputs_carry_no_gradient_is_refused_before_training():
+    """The output check ran under no_grad: the first training step ended the run with
+    torch's traceback 'element 0 of tensors does not require grad'."""
+    with pytest.raises(UnsupportedModelError, match="that no trainable parameter shapes"):
+        check_model_output(Detached(), input_shape=(4,), num_classes=3, name="m")
+
+
+class SharedLayer(nn.Module):
+    """One layer held under two names (``self.b = self.a``), applied twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = self.a
+        self.out = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.b(self.a(x)).relu())
+
+
+def test_the_stacking_probe_leaves_a_module_with_a_shared_layer_trainable():
+    """vmap_blocker probed the run's own first model: for a layer held under two names
+    torch's functional_call put plain tensors (requires_grad=False) back in place of its
+    parameters, so that model's layer never trained (and building the stack of the real
+    models ended the run with 'Expected a.weight from each model to have the same
+    .requires_grad'). It now probes a copy and says why such a module trains alone."""
+    model = SharedLayer()
+    params = dict(model.named_parameters(remove_duplicate=False))
+    reason = vmap_blocker(model, (4,))
+    assert reason is not None and "a submodule held under two names" in reason
+    after = dict(model.named_parameters(remove_duplicate=False))
+    assert all(after[name] is param and param.requires_grad for name, param in params.items())
