@@ -835,6 +835,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         collect_from_here()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
             if payload is not None:
+                _refuse_unreadable_finished_run(run_dir, payload)
                 log.info("skipping finished run %s (complete results.json, same config)", run_dir)
             else:
                 result = run_experiment(
@@ -868,6 +869,17 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         log.error("interrupted; run the same command again to resume")
         raise SystemExit(EXIT_INTERRUPTED) from None
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def _refuse_unreadable_finished_run(run_dir: Path, payload: dict[str, Any]) -> None:
+    """A finished run skipped on resume must hold figures the sweeper and the table can read:
+    an edited results.json (``"attacks": "x"``) was an AttributeError traceback."""
+    from mia_defense.report.checks import payload_problem
+
+    problem = payload_problem(payload)
+    if problem:
+        raise ConfigError(f"{run_dir / 'results.json'}: {problem}; nothing was changed. Run "
+                          "in a new directory, or move this run away to train it again")
 
 
 def main() -> None:

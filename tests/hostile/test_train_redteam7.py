@@ -423,3 +423,18 @@ def test_a_run_inside_another_run_is_refused(tmp_path, inner):
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
     sweep = mia_train("-m", *TINY, "seed=1,2", "hydra.sweep.dir=run/tb/sweep", cwd=tmp_path)
     assert sweep.returncode == 2 and "lies inside the run directory" in sweep.stderr
+
+
+def test_a_finished_run_with_an_edited_results_json_is_refused_on_resume(tmp_path):
+    # "attacks": "x" in a finished run's results.json: an AttributeError traceback on resume
+    import json
+
+    assert mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path).returncode == 0
+    results = tmp_path / "run" / "results.json"
+    payload = json.loads(results.read_text())
+    results.write_text(json.dumps({**payload, "attacks": "x"}))
+    edited = results.read_bytes()
+    done = mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "results.json: attacks is" in done.stderr
+    assert results.read_bytes() == edited
