@@ -36,8 +36,10 @@ from mia_defense.cli.train import (
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
     refuse_hydra_targets,
+    refuse_missing_plugins,
     refuse_misused_flags,
     refuse_null_groups,
+    refuse_unknown_hydra_keys,
     run_entry,
 )
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
@@ -895,6 +897,8 @@ def main() -> None:
     """``mia-attack PATH [OVERRIDES]``: exit 0 with results written; 2 on a user error (a
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
     refuse_misused_flags(sys.argv[1:], tool="mia-attack")
+    refuse_unknown_hydra_keys(sys.argv[1:])  # +hydra.run.dri=x: added and never read
+    refuse_missing_plugins(sys.argv[1:])
     path, rest = split_path(sys.argv[1:])
     given = [a for a in rest if a.lstrip("+~").startswith("source=")]
     if path is not None and given:

@@ -315,3 +315,24 @@ def test_observe_models_takes_a_tensor_that_requires_grad_and_refuses_integer_ou
     with pytest.raises(UnsupportedModelError, match=r"models\[0\] \(Votes\) returns torch.int64 "
                                                     r"values, not logits"):  # fmt: skip
         api.observe_models([Votes() for _ in range(4)], x, y, plan)
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [("+hydra.run.dri=x", "Hydra has no setting hydra.run.dri"),
+     ("launcher=ray", "its Hydra plugin is not installed")],
+)
+def test_mia_attack_refuses_hydra_keys_it_would_never_read(tmp_path, extra, said):
+    # as mia-train does: +hydra.run.dri=x sent the output to the default folder
+    if extra == "launcher=ray":
+        pytest.importorskip("hydra_plugins.hydra_joblib_launcher")  # (the sweep extra)
+        try:
+            import hydra_plugins.hydra_ray_launcher  # noqa: F401
+            pytest.skip("the Ray launcher is installed here")
+        except ImportError:
+            pass
+    synthetic_observations(num_models=4, num_samples=60).save(tmp_path / "obs.npz")
+    done = mia_attack("obs.npz", extra, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert said in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["obs.npz"]
