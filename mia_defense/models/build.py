@@ -137,7 +137,8 @@ def check_model_output(
         try:
             with torch.random.fork_rng(devices=[]), torch.set_grad_enabled(training):
                 model.train(training)
-                out = model(torch.zeros((2, *input_shape), device=device))
+                x = torch.zeros((2, *input_shape), device=device)
+                out = model(x)
         except Exception as exc:
             raise UnsupportedModelError(
                 f"model._target_={name} fails{mode} on a batch of shape {[2, *input_shape]} "
@@ -150,6 +151,12 @@ def check_model_output(
                 for key, value in model.named_buffers():
                     if key in buffers:
                         value.copy_(buffers[key])
+        if x._version:  # the run's batches and queries are views of its data
+            raise UnsupportedModelError(
+                f"model._target_={name} modifies its input in place{mode} (e.g. x.mul_(), "
+                "x[...] = ..., an inplace=True first layer): it would change the run's data "
+                "under it; compute a new tensor instead (x = x * 2)"
+            )
         if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, num_classes):
             shape = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise UnsupportedModelError(

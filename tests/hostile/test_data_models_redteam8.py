@@ -153,3 +153,23 @@ def test_the_stacking_probe_leaves_a_module_with_a_shared_layer_trainable():
     assert reason is not None and "a submodule held under two names" in reason
     after = dict(model.named_parameters(remove_duplicate=False))
     assert all(after[name] is param and param.requires_grad for name, param in params.items())
+
+
+class ScalesItsInput(nn.Module):
+    """Rescales its input in place before its layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x.mul_(2.0)
+        return self.fc(x)
+
+
+def test_a_module_modifying_its_input_in_place_is_refused_before_training():
+    """Such a module was trained and queried: the attacks' queries are views of the run's
+    data (``inputs.split``), so every query doubled the population's features under the
+    run, and later attacks scored other data than the models were trained on."""
+    with pytest.raises(UnsupportedModelError, match="modifies its input in place"):
+        check_model_output(ScalesItsInput(), input_shape=(4,), num_classes=3, name="m")
