@@ -397,6 +397,8 @@ _EVALUATION_KEYS = ("plan.num_models", "plan.population_size", "attack.shadow_re
 # with 10 or 100 classes, another max_samples) share the dataset's name but not its task.
 _EVALUATION_PREFIXES = ("attack.queries.", "dataset.")
 _NOT_EVALUATION = ("dataset.plan.",)  # the csv loader's copy of the run's plan
+# How augmented queries are perturbed: no part of a run's evaluation when it made none.
+_AUGMENTATION = ("attack.queries.noise_std", "attack.queries.max_shift", "attack.queries.flip")
 
 
 def with_evaluation(model: str, evaluation: str) -> str:
@@ -423,10 +425,12 @@ def _evaluation(
         if value is not None:
             found[key] = str(value)
     prefixes = (*_EVALUATION_PREFIXES, *(f"attack.attacks.{name}." for name in black_box))
+    # without augmented queries their perturbation settings shaped nothing
+    unused = _AUGMENTATION if config.get("attack.queries.num_augmented") == 0 else ()
     for key, value in config.items():
         skip = key.startswith(_NOT_EVALUATION) or key.endswith((".seed", "._partial_"))
-        if key.startswith(prefixes) and not skip:
-            found[key] = str(value)
+        if key.startswith(prefixes) and not skip and key not in unused:
+            found[key] = "null" if value is None else str(value)  # (null: a file did not say)
     if apart:
         key, _, value = apart.partition("=")
         found[key] = value

@@ -346,3 +346,28 @@ def test_the_chart_marks_a_front_row_to_read_with_care(tmp_path):
     plain = tradeoff_figure(report.groups, fronts=report.fronts)
     assert sorted(t.get_text() for ax in plain.axes for t in ax.texts) == ["1", "2"]
     assert "read with care" not in plain.texts[-1].get_text()
+
+
+def test_query_perturbations_without_augmented_queries_do_not_split_a_front(tmp_path):
+    # mia-attack records a file's unstated settings as null: with no augmented queries the
+    # perturbation settings shaped nothing, yet split the runs onto two fronts as "None"
+    from mia_defense.report import write_report
+
+    root = tmp_path / "sweep"
+    none = {"attack.queries.num_augmented": 0}
+    make_run(root / "a", test_accuracy=0.9, signal=3.0,
+             config={**none, "attack.queries.noise_std": 0.3, "attack.queries.flip": False})
+    make_run(root / "b", test_accuracy=0.8, signal=1.0, seed=1,
+             config={**none, "attack.queries.noise_std": None, "attack.queries.flip": None})
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
+    assert sorted(report.fronts) == [("digits", "MLP")]
+    # with augmented queries they are part of how a run was attacked: null said as such
+    some = {"attack.queries.num_augmented": 8}
+    make_run(root / "c", test_accuracy=0.9, signal=3.0, seed=2,
+             config={**some, "attack.queries.noise_std": 0.3})
+    make_run(root / "d", test_accuracy=0.8, signal=1.0, seed=3,
+             config={**some, "attack.queries.noise_std": None})
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
+    names = [model for _, model in report.fronts]
+    assert any(name.endswith("attack.queries.noise_std=null]") for name in names), names
+    assert not any("None" in name for name in names), names
