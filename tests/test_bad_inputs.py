@@ -333,6 +333,13 @@ def test_corrupt_results_json_in_a_resumed_sweep_is_run_again(tmp_path, caplog):
     path.write_bytes(b"\x89 binary junk")
     assert finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None) is None
     assert f"{path}: not valid JSON" in caplog.text and "running it again" in caplog.text
+    # kept beside the run, never replaced by the run written again (nor a second time)
+    assert not path.exists()
+    assert (tmp_path / "results.json.unreadable").read_bytes() == b"\x89 binary junk"
+    path.write_bytes(b"{ again")
+    assert finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None) is None
+    assert (tmp_path / "results.json.unreadable-1").read_bytes() == b"{ again"
+    assert "kept as results.json.unreadable-1" in caplog.text
 
 
 def test_a_finished_run_made_by_other_code_is_not_passed_off_as_this_codes(tmp_path):

@@ -126,6 +126,17 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def _keep_aside(path: Path) -> Path:
+    """Rename the unreadable ``path`` to ``<name>.unreadable[-N]`` beside it, so that the
+    run written again does not replace the only copy of what it held."""
+    for n in range(1000):
+        kept = path.with_name(f"{path.name}.unreadable" + (f"-{n}" if n else ""))
+        if not os.path.lexists(kept):
+            os.replace(path, kept)
+            return kept
+    raise ConfigError(f"{path}: unreadable, and 1000 earlier copies lie beside it; move them away")
+
+
 def finished_run(
     run_dir: Path, *, config: Mapping[str, Any], data_fingerprint: str | None
 ) -> dict[str, Any] | None:
@@ -143,8 +154,9 @@ def finished_run(
         return None
     try:
         payload = read_json(path, max_depth=None)
-    except DataError as exc:
-        log.warning("%s; running it again", exc)
+    except DataError as exc:  # (written atomically: an edit or a disk fault, not a crash)
+        kept = _keep_aside(path)
+        log.warning("%s; kept as %s, running it again", exc, kept.name)
         return None
     status = payload.get("status", "unknown")
     depth = json_depth(payload)
