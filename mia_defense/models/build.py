@@ -133,6 +133,7 @@ def check_model_output(
     device = next(model.parameters()).device
     was_training = model.training
     buffers = {key: value.clone() for key, value in model.named_buffers()}
+    params = dict(model.named_parameters(remove_duplicate=False))
     for training, mode in ((False, ""), (True, " in training mode (model.train())")):
         try:
             with torch.random.fork_rng(devices=[]), torch.set_grad_enabled(training):
@@ -151,6 +152,13 @@ def check_model_output(
                 for key, value in model.named_buffers():
                     if key in buffers:
                         value.copy_(buffers[key])
+        made = sorted(set(dict(model.named_parameters(remove_duplicate=False))) - set(params))
+        if made:  # built after the optimiser, from the global RNG: they would never train
+            raise UnsupportedModelError(
+                f"model._target_={name} creates parameter(s) {made[:3]} in forward{mode}: the "
+                "optimiser, made before the first batch, would never train them; create them "
+                "in __init__ (or use torch.nn.LazyLinear and its kin)"
+            )
         if x._version:  # the run's batches and queries are views of its data
             raise UnsupportedModelError(
                 f"model._target_={name} modifies its input in place{mode} (e.g. x.mul_(), "

@@ -31,6 +31,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         getattr(m, "track_running_stats", False) for m in model.modules()
     ):
         return f"{type(model).__name__} updates buffers while training (BatchNorm statistics)"
+    if any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
+        return f"{type(model).__name__} has lazy parameters (nn.Lazy*), which cannot be stacked"
     updated = _updated_buffer(model, input_shape)
     if updated:
         return (
@@ -50,7 +52,7 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         # plain tensors back in place of its parameters, which then never train
         return (
             f"torch.func does not put back the parameters of {type(model).__name__} after a "
-            "stacked call (a submodule held under two names, e.g. self.b = self.a)"
+            "stacked call (e.g. a submodule held under two names: self.b = self.a)"
         )
     return None
 

@@ -173,3 +173,33 @@ def test_a_module_modifying_its_input_in_place_is_refused_before_training():
     run, and later attacks scored other data than the models were trained on."""
     with pytest.raises(UnsupportedModelError, match="modifies its input in place"):
         check_model_output(ScalesItsInput(), input_shape=(4,), num_classes=3, name="m")
+
+
+class MakesItsWeight(nn.Module):
+    """Creates its weight on the first forward call (not a torch Lazy module)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not hasattr(self, "weight"):
+            self.weight = nn.Parameter(torch.randn(x.shape[1], 3))
+        return x @ self.weight + self.bias
+
+
+def test_a_module_creating_parameters_in_forward_is_refused_before_training():
+    """Its weight was made after the optimiser (models 1..K-1) and never trained: only the
+    bias learned and the run reported a near-chance model's leak as the defense's."""
+    with pytest.raises(UnsupportedModelError, match=r"creates parameter\(s\) \['weight'\]"):
+        check_model_output(MakesItsWeight(), input_shape=(4,), num_classes=3, name="m")
+
+
+def test_spectral_norm_and_lazy_modules_train_one_at_a_time_with_a_plain_reason():
+    """spectral_norm updates its power-iteration buffers while training: stacked, they were
+    lost. A lazy module's reason was torch's message with a memory address in it."""
+    spectral = nn.Sequential(nn.utils.parametrizations.spectral_norm(nn.Linear(4, 3)))
+    assert "updates its buffer" in str(vmap_blocker(spectral, (4,)))
+    lazy = nn.Sequential(nn.LazyLinear(3))
+    assert vmap_blocker(lazy, (4,)) == "Sequential has lazy parameters (nn.Lazy*), which " \
+        "cannot be stacked"
