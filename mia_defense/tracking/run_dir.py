@@ -155,6 +155,9 @@ def finished_run(
     try:
         payload = read_json(path, max_depth=None)
     except DataError as exc:  # (written atomically: an edit or a disk fault, not a crash)
+        if path.is_symlink() or not path.is_file():  # (a FIFO, a folder: never read)
+            log.warning("%s; running it again", exc)
+            return None
         kept = _keep_aside(path)
         log.warning("%s; kept as %s, running it again", exc, kept.name)
         return None
