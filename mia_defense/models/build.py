@@ -43,6 +43,8 @@ class ModelBuilder:
         self.name = _target_name(func)
         self._passes: tuple[str, ...] = _DATA_ARGS
         self._checked = False
+        # per (input_shape, num_classes): the parameters' shapes of the first model built
+        self._shapes: dict[tuple[object, ...], list[tuple[str, tuple[int, ...]]]] = {}
         self._inspect()
 
     def _inspect(self) -> None:
@@ -107,7 +109,27 @@ class ModelBuilder:
             check_model_output(model, input_shape=data["input_shape"], num_classes=num_classes,
                                name=self.name)
             self._checked = True
+        self._check_same_shapes(model, (data["input_shape"], data["num_classes"]))
         return model
+
+    def _check_same_shapes(self, model: nn.Module, data: tuple[object, ...]) -> None:
+        """Every model built must have the first one's parameters: the reference models
+        stand in for the target, and the engine stacks them (a constructor drawing its
+        architecture at random ended the run in torch.stack's traceback). A model with lazy
+        parameters has no shapes yet to compare."""
+        params = list(model.named_parameters())
+        if any(isinstance(p, nn.parameter.UninitializedParameter) for _, p in params):
+            return
+        shapes = [(n, tuple(p.shape)) for n, p in params]
+        if self._shapes.setdefault(data, shapes) != shapes:
+            first, now = dict(self._shapes[data]), dict(shapes)
+            name = next((n for n in first if first[n] != now.get(n)), None) or next(iter(now))
+            raise UnsupportedModelError(
+                f"model._target_={self.name} built models of different shapes ({name}: "
+                f"{list(first.get(name, ()))} in the first, {list(now.get(name, ()))} in "
+                "another): it must build one architecture every time (the reference models "
+                "stand in for the target), so draw no size at random in its constructor"
+            )
 
 
 def model_builder(factory: Callable[..., Any]) -> ModelBuilder:

@@ -203,3 +203,31 @@ def test_spectral_norm_and_lazy_modules_train_one_at_a_time_with_a_plain_reason(
     lazy = nn.Sequential(nn.LazyLinear(3))
     assert vmap_blocker(lazy, (4,)) == "Sequential has lazy parameters (nn.Lazy*), which " \
         "cannot be stacked"
+
+
+class RandomWidth(nn.Module):
+    """Draws its hidden width at random when built."""
+
+    def __init__(self, num_classes: int = 3) -> None:
+        super().__init__()
+        width = int(torch.randint(4, 64, ()))
+        self.body = nn.Linear(4, width)
+        self.out = nn.Linear(width, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(x).relu())
+
+
+def test_a_constructor_drawing_its_architecture_at_random_is_refused_naming_the_layer():
+    """Each model is built from its own seed, so the widths differed and building the
+    stack ended the run in torch.stack's 'stack expects each tensor to be equal size'."""
+    from mia_defense.models import model_builder
+
+    build = model_builder(RandomWidth)
+    torch.manual_seed(0)
+    build(input_shape=(4,), num_classes=3)
+    build(input_shape=(4,), num_classes=5)  # another task's models may differ
+    torch.manual_seed(1)
+    shapes = r"\(body.weight: \[48, 4\] in the first, \[29, 4\]"
+    with pytest.raises(UnsupportedModelError, match="built models of different shapes " + shapes):
+        build(input_shape=(4,), num_classes=3)
