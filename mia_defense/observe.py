@@ -107,7 +107,10 @@ def _stackable(models: Sequence[nn.Module]) -> bool:
         and repr(m) == repr(models[0])
         for m in models[1:]
     )
-    return same and bool(shapes) and not any(
+    # a parameter held under two names (self.b = self.a): functional_call put plain tensors
+    # back in place of the first model's, which then failed ("requires_grad") or never trained
+    shared = len(list(models[0].named_parameters(remove_duplicate=False))) != len(shapes)
+    return same and bool(shapes) and not shared and not any(
         getattr(m, "track_running_stats", False) for m in models[0].modules()
     )
 

@@ -231,3 +231,24 @@ def test_a_constructor_drawing_its_architecture_at_random_is_refused_naming_the_
     shapes = r"\(body.weight: \[48, 4\] in the first, \[29, 4\]"
     with pytest.raises(UnsupportedModelError, match="built models of different shapes " + shapes):
         build(input_shape=(4,), num_classes=3)
+
+
+def test_querying_models_with_a_shared_layer_keeps_their_parameters():
+    """The observation's stacked query broke the first model as the training probe did (a
+    layer held under two names: functional_call put plain tensors back), and the next query
+    ended in torch's 'requires_grad' traceback. Such models are queried one by one."""
+    from mia_defense.observe import _all_logits
+
+    torch.manual_seed(0)
+    models = [SharedLayer(), SharedLayer()]
+    params = [dict(m.named_parameters(remove_duplicate=False)) for m in models]
+    x = torch.randn(5, 4)
+    logits = _all_logits(models, x, batch_size=4)
+    again = _all_logits(models, x, batch_size=4)  # (the traceback came here)
+    with torch.no_grad():
+        expected = torch.stack([m(x) for m in models])
+    assert torch.allclose(logits, expected, atol=1e-6)
+    assert torch.allclose(again, expected, atol=1e-6)
+    for model, before in zip(models, params, strict=True):
+        after = dict(model.named_parameters(remove_duplicate=False))
+        assert all(after[n] is p and isinstance(p, nn.Parameter) for n, p in before.items())
