@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mia_defense.cli.commands import shell_path, tool_command
 from tests.helpers import LEAN_ATTACKS, mia_train
 
@@ -105,6 +107,7 @@ def test_make_report_without_sweep_says_how():
     assert "usage: make report SWEEP=DIR" in done.stderr
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_end_of_run_prints_a_tensorboard_command_that_runs(tmp_path, monkeypatch):
     env = {**os.environ, "PATH": "/usr/bin:/bin"}  # the venv is not on PATH, as after make run
     monkeypatch.setenv("PATH", env["PATH"])

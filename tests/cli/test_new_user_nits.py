@@ -101,6 +101,7 @@ def test_optuna_trial_folders_carry_short_floats(optuna_sweep):
 # -- what failed runs leave behind -------------------------------------------------------------
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_config_error_leaves_no_folder(tmp_path):
     done = mia_train("plan.num_models=3", cwd=tmp_path)
     assert done.returncode == 2 and "plan.num_models=3" in done.stderr

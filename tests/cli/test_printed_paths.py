@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import FAST, mia_train
 
 
@@ -16,6 +18,7 @@ def test_with_hydra_job_chdir_the_printed_paths_are_the_launch_directorys(tmp_pa
     assert (tmp_path / "runs" / "one" / "results.json").is_file()
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_mia_attack_takes_figures_false_as_mia_train_does(tmp_path):
     # mia-attack had no `figures` key: every run drew TensorBoard's figures (about 1 s)
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader

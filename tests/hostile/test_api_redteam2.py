@@ -35,6 +35,7 @@ def _linear(k: int = 4) -> list[nn.Module]:
 # -- observe_models: how often a randomized release is asked --------------------------------
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_observe_models_asks_a_randomized_release_as_often_as_the_attack_config_says():
     """repeats was a hard-coded 16 in observe_models' signature: the attack config's
     attack.queries.repeats (and an override of it) never reached the Python API."""

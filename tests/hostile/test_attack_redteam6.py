@@ -142,6 +142,7 @@ def test_facts_of_the_wrong_type_are_refused_before_attacking(attacked_run, tmp_
 # -- 4. a sweep over run folders whose sweep directory lies in one of them -----------------
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_sweep_over_sources_never_writes_into_one_of_them(tmp_path):
     # hydra.sweep.dir=first/sweep with source=first,second: the job of first was refused,
     # but Hydra had made multirun.yaml and second's whole attack run inside first
@@ -344,6 +345,7 @@ def test_a_file_under_an_npz_name_that_is_no_zip_is_named_without_unpickling_adv
     assert "pickle" not in str(caught.value)
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_folder_a_refused_mia_attack_left_its_log_in_takes_the_fixed_command(tmp_path):
     from tests.conftest import TINY
     from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train

@@ -102,6 +102,7 @@ def test_a_run_directorys_fixed_settings_are_its_own(attacked_run, tmp_path):
     assert not (tmp_path / "other").exists()
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_sweep_point_over_a_fixed_setting_is_refused_alone(observations, tmp_path):
     done = mia_attack("-m", "o.npz", *LEAN_ATTACKS[1:], "figures=false",
                       "attack.queries.num_augmented=0,8", "hydra.sweep.dir=sweep",

@@ -429,6 +429,7 @@ def test_a_source_run_whose_results_json_has_wrong_types_is_named(
     assert _digest(run) == before and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_source_run_with_null_sections_and_figures_is_still_attacked(observations_file, tmp_path):
     """What mia-attack itself writes for observations without a test set (null accuracies),
     and null optional sections, stay readable: the check refuses only what cannot be read."""
@@ -590,6 +591,7 @@ def _stated(manifest: str) -> dict:
     return {k: v for k, v in json.loads(manifest).items() if k != "written"}
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_store_entry_that_is_a_fifo_or_too_deep_is_trained_again(make_cfg, tmp_path, caplog):
     """A FIFO as an entry's manifest or weights blocked the run forever (read_text on a
     pipe); a manifest nested 100,000 deep was a RecursionError traceback; a weights file

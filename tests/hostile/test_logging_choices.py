@@ -10,6 +10,7 @@ from tests.conftest import TINY
 from tests.helpers import LEAN_ATTACKS, mia_train
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 @pytest.mark.parametrize(
     "choice",
     ["hydra/job_logging=disabled", "hydra/job_logging=none", "hydra/hydra_logging=none"],
@@ -57,6 +58,7 @@ def test_a_logging_config_logging_would_refuse_is_refused_before_the_run_directo
     assert not (tmp_path / "run").exists()  # (its log file was written there before)
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_mia_attack_runs_with_a_quieter_logging_choice(tmp_path):
     from tests.helpers import mia_attack
 

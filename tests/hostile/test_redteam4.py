@@ -112,6 +112,7 @@ def test_hydra_overrides_without_a_forbidden_target_still_run(tmp_path):
 # -- 2. a job's value that sends its run folder outside the sweep directory ------------------
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_subdir_escaping_through_a_swept_value_leaves_no_folder_or_log_outside(tmp_path):
     # Hydra made the job's folder and wrote train.log two levels up before the job
     # callback refused it; the refusal now comes as Hydra resolves the job's subdir
@@ -124,6 +125,7 @@ def test_a_subdir_escaping_through_a_swept_value_leaves_no_folder_or_log_outside
     assert tree(tmp_path) == ["a", "a/b", "a/b/sweep", "a/b/sweep/multirun.yaml"]
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_subdir_of_the_users_own_that_stays_inside_still_works(tmp_path):
     # the wrapped subdir resolves as the user wrote it (quotes, per-job values); the
     # points themselves are refused by the config check, quickly, inside their folders
@@ -308,6 +310,7 @@ def test_observe_models_refuses_arguments_of_the_wrong_kind(kwargs, said):
 # -- 9. a mia-attack sweep with one point the observations cannot support ----------------------
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_one_bad_point_of_a_mia_attack_grid_fails_alone(tmp_path):
     # attack.num_targets=9 (of 4 models) stopped the sweep: the point 2 was never attacked
     synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")

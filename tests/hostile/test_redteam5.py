@@ -194,6 +194,7 @@ def _forge_shape(path, name: str, shape: tuple[int, ...]) -> None:
             archive.writestr(f"{key}.npy", raw)
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_run_npz_claiming_a_huge_shape_is_named_not_allocated(tmp_path, caplog):
     # the report checked the entry's inflated size, not its header: numpy allocated the
     # claimed (10**12,) masks first, a raw MemoryError traceback of 931 GiB
@@ -220,6 +221,7 @@ EDITS = {  # a run's scores.npz or observations.npz edited by hand, or of anothe
 }
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 @pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
 def test_a_runs_score_files_that_do_not_fit_together_cost_only_its_roc_curve(
         tmp_path, caplog, edit):

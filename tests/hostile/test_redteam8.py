@@ -131,6 +131,7 @@ def test_the_record_says_white_box_false_of_a_file_without_gradient_norms(tmp_pa
 # -- 3. what a file does not state is not recorded as known -----------------------------------
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_files_unknown_settings_are_recorded_null_and_read_back_so(tmp_path):
     obs = synthetic_observations(num_models=4, num_samples=60, num_classes=3)
     Observations(log_probs=obs.log_probs, labels=obs.labels, masks=obs.masks,

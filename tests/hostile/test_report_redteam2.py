@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from mia_defense.cli.report import main as report_main
 from mia_defense.report import table, write_report
@@ -205,6 +206,7 @@ def test_run_names_cannot_break_the_markdown_or_the_terminal(tmp_path, capsys):
         assert "\x1b" not in text
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_dollar_signs_in_names_are_text_in_the_charts_not_mathtext(tmp_path):
     # matplotlib reads $...$ as mathtext: a run or defense named so raised a ParseException
     root = tmp_path / "sweep"
@@ -230,6 +232,7 @@ def _npz_with(path: Path, arrays: dict[str, Any], raw: dict[str, bytes]) -> None
             archive.writestr(f"{name}.npy", content)
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_roc_curves_read_only_masks_and_scores_with_a_size_cap(tmp_path, caplog, monkeypatch):
     root = tmp_path / "sweep"
     make_run(root / "a", test_accuracy=0.90, signal=3.0)

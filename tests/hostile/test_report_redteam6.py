@@ -114,6 +114,7 @@ def test_a_npz_of_pickled_objects_is_never_unpickled(tmp_path):
         read_arrays(path, ["targets"])
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_run_whose_npz_files_are_a_single_npy_is_reported_without_a_traceback(
     tmp_path, capsys, caplog
 ):
@@ -363,6 +364,7 @@ def test_mia_attack_runs_of_two_files_of_one_name_are_never_one_row(tmp_path):
 # --- a run folder whose name is not UTF-8 ---------------------------------------------------------
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_run_folder_named_in_bytes_that_are_not_utf8_is_reported(tmp_path, capsys):
     # a folder copied from a Latin-1 system ("résumé" as \xe9): Python names it with a lone
     # surrogate, which writing tradeoff.csv raised as UnicodeEncodeError, a traceback

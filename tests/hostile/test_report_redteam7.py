@@ -64,6 +64,7 @@ def test_out_at_a_non_empty_folder_of_the_users_is_refused_naming_it(sweep, tmp_
         _report(sweep, mine)
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_new_empty_or_earlier_report_folder_is_written_and_rewritten(sweep, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -79,6 +80,7 @@ def test_a_new_empty_or_earlier_report_folder_is_written_and_rewritten(sweep, tm
     assert "mia-report" in (empty / ".mia-report").read_text()
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_copied_report_summary_does_not_make_a_folder_a_reports(sweep, tmp_path, capsys):
     # a folder holding a report's README.md (copied into the user's docs, beside a chart of
     # their own) was taken for a report's folder: both were overwritten by the new report's

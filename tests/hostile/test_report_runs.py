@@ -322,6 +322,7 @@ def test_a_run_without_the_objective_metric_is_named_not_fatal(hostile):
     assert {s.name for s in hostile.report.summaries} == GOOD
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_an_oversized_results_json_is_skipped_unread(sweep, tmp_path, caplog, monkeypatch):
     monkeypatch.setattr(artifacts, "MAX_JSON_BYTES", 40_000)  # the good runs stay below
     write_results(sweep / "bad=huge", json.dumps({"pad": "x" * 50_000}))
@@ -330,6 +331,7 @@ def test_an_oversized_results_json_is_skipped_unread(sweep, tmp_path, caplog, mo
     assert_built_from_good_runs(tmp_path / "out")
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_symlink_loops_are_read_once_and_named(sweep, tmp_path, caplog):
     (sweep / "loop").symlink_to(sweep, target_is_directory=True)
     (sweep / "good=a" / "back").symlink_to(sweep / "good=a", target_is_directory=True)
@@ -341,6 +343,7 @@ def test_symlink_loops_are_read_once_and_named(sweep, tmp_path, caplog):
     assert_built_from_good_runs(tmp_path / "out")
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_unreadable_directories_and_files_are_skipped(sweep, tmp_path, caplog, monkeypatch):
     make_run(sweep / "locked" / "x=1", test_accuracy=0.7, signal=1.0)
     make_run(sweep / "x=secret", test_accuracy=0.7, signal=1.0)
@@ -366,6 +369,7 @@ def test_unreadable_directories_and_files_are_skipped(sweep, tmp_path, caplog, m
     assert_built_from_good_runs(tmp_path / "out")
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_diverged_runs_are_listed_apart_never_ranked(sweep, tmp_path, caplog, capsys):
     make_diverged_run(sweep / "bad=diverged", reason="loss is NaN at epoch 2 (lr=10)")
     # even if a diverged run carried figures that would dominate every other run
@@ -405,6 +409,7 @@ def _leaking_nothing(run_dir: Path, **kwargs: Any) -> None:
     write_results(run_dir, payload)
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_below_chance_runs_never_reach_the_pareto_front(sweep, tmp_path, caplog):
     _leaking_nothing(sweep / "bad=chance", test_accuracy=0.50, chance_accuracy=0.50, seed=3)
     _leaking_nothing(sweep / "bad=below", test_accuracy=0.30, chance_accuracy=0.55, seed=4)
@@ -430,6 +435,7 @@ def test_below_chance_runs_never_reach_the_pareto_front(sweep, tmp_path, caplog)
     assert_built_from_good_runs(tmp_path / "out", GOOD | {"ok=above", "ok=old"})
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_runs_too_small_for_the_ranking_fpr_are_ranked_with_a_caveat(sweep, tmp_path, caplog):
     # 200 non-member scores cannot resolve 0.1% FPR: the run's TPR there is the TPR at FPR 0
     # of its scores; the report ranks it, but says so in the log, tradeoff.md and README.md
@@ -451,6 +457,7 @@ def test_runs_too_small_for_the_ranking_fpr_are_ranked_with_a_caveat(sweep, tmp_
         assert f"| `small=a` | {note} |" in text and "`large=b`" not in text.split("care")[1]
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_refuted_dp_claim_is_ranked_with_the_refutation_in_view(sweep, tmp_path, caplog):
     payload = make_run(sweep / "dp=refuted", test_accuracy=0.85, signal=3.0, seed=3,
                        epsilon=0.5, defense="dp")

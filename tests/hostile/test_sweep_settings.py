@@ -36,6 +36,7 @@ def test_a_sweeper_or_launcher_setting_that_fails_late_is_refused_first(tmp_path
     assert not list(tmp_path.glob("sweep/*/results.json"))
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_one_direction_for_one_objective_searches(tmp_path):
     one = ["objectives=[utility.test_accuracy]", "hydra.sweeper.direction=maximize"]
     done = mia_train("-m", *TINY, *LEAN_ATTACKS, *_OPTUNA, *one, "hydra.sweep.dir=sweep",

@@ -37,6 +37,7 @@ def test_a_slurm_sweep_without_slurm_is_one_line(tmp_path, monkeypatch, select):
     assert not (tmp_path / "sweep").exists()
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_slurm_sweep_that_sbatch_refuses_is_one_line(tmp_path, monkeypatch):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     fail = "echo 'sbatch: fatal: Could not establish a configuration source' >&2; exit 1"
@@ -412,6 +413,7 @@ def test_hydra_config_copies_inside_the_run_are_kept(tmp_path):
     assert (tmp_path / "run" / ".hydra" / "config.yaml").is_file()
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 @pytest.mark.parametrize("inner", ["run/tb/inner", "run/checkpoints/x/y"])
 def test_a_run_inside_another_run_is_refused(tmp_path, inner):
     # hydra.run.dir=<run>/tb/inner: the outer run's TensorBoard showed the inner run's events
@@ -425,6 +427,7 @@ def test_a_run_inside_another_run_is_refused(tmp_path, inner):
     assert sweep.returncode == 2 and "lies inside the run directory" in sweep.stderr
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_finished_run_with_an_edited_results_json_is_refused_on_resume(tmp_path):
     # "attacks": "x" in a finished run's results.json: an AttributeError traceback on resume
     import json

@@ -174,6 +174,7 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     assert all(after[name] == digest for name, digest in saved.items())
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
 @pytest.mark.parametrize("limit_kb", [8, 50])
 def test_a_full_disk_is_one_data_error_naming_the_file(tmp_path, limit_kb):
@@ -244,6 +245,7 @@ def test_a_long_override_string_is_cut_to_a_valid_name_with_a_hash():
     assert len(name.encode()) <= 200 and name != safe_dirname(long + "y")
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_sweep_with_a_path_override_stays_inside_its_directory(tmp_path):
     sweep = tmp_path / "sweep"
     done = mia_train(

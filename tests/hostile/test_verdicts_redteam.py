@@ -289,6 +289,7 @@ def _report_caveats(tmp_path, flag: str, reason: str) -> tuple[list, str]:
     return report.caveats, (tmp_path / "out" / "README.md").read_text()
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_report_lists_a_run_with_suspect_masks_under_figures_to_read_with_care(tmp_path):
     caveats, readme = _report_caveats(tmp_path, "masks_suspect",
                                       "records OUT of a model's training set fit it better")
@@ -354,6 +355,7 @@ def _fixed_count(num_models: int, members: int, *, bernoulli: bool = False, seed
     return api.observations_from_arrays(logits, masks, labels, kind="logits")
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_plan_training_every_record_into_a_quarter_of_the_models_is_flagged(caplog):
     """Each record in 2 of 8 models: a member keeps 1 IN reference where a non-member keeps
     2, and RMIA read that as a leak (TPR 0.021 at 0.1% FPR on outputs without any signal)
@@ -372,6 +374,7 @@ def test_balanced_or_randomly_drawn_masks_are_not_flagged(num_models, members, b
     assert "masks_unbalanced" not in found.privacy
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_report_lists_a_run_with_unbalanced_masks_under_figures_to_read_with_care(tmp_path):
     caveats, _ = _report_caveats(tmp_path, "masks_unbalanced",
                                  "the masks are unbalanced: 100% of the records")

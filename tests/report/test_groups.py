@@ -153,6 +153,7 @@ def test_runs_differing_only_in_seed_are_one_row_with_mean_spread_and_n(seeds_sw
     assert "Rows: runs that differ only in their seeds" in markdown
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_the_chart_draws_each_rows_95_percent_intervals_as_error_bars(
     seeds_sweep, tmp_path, monkeypatch
 ):

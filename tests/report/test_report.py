@@ -96,6 +96,7 @@ def test_report_table_matches_results_and_charts_are_written(sweep, tmp_path):
     assert "under `tb/`" in summary
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_report_without_tensorboard_names_no_tb_folder(sweep, tmp_path):
     root, _ = sweep
     out = tmp_path / "out"
@@ -160,6 +161,7 @@ def test_text_cells_a_spreadsheet_would_run_are_made_inert(tmp_path):
                     ["'@SUM(A1)", "-3"], ["'+1+1", "2"], ["plain", "'-x"]]
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_no_charts_writes_the_tables_and_removes_an_earlier_reports_charts(sweep, tmp_path,
                                                                           capsys):
     root, _ = sweep

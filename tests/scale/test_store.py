@@ -113,6 +113,7 @@ def test_the_key_follows_the_source_of_the_code_it_names(tmp_path, monkeypatch):
     assert len(store_key(CONFIG, data="d0", stage="model", defended=True)[1]["code"]) == 1
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_run_reuses_the_models_of_a_run_that_differs_in_release_or_attack_only(
     make_cfg, tmp_path, caplog, monkeypatch
 ):
@@ -162,6 +163,7 @@ def test_undefended_shadows_are_trained_once_for_every_defense(make_cfg, tmp_pat
     assert second.training["reused"] == 2 and len(list(store.glob("*.pt"))) == 3
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_corrupt_entry_is_trained_again_never_used(make_cfg, tmp_path, caplog):
     store = tmp_path / "store"
     cfg = make_cfg(*LEAN, f"cache_dir={store}")
@@ -204,6 +206,7 @@ def test_a_store_that_cannot_be_written_is_named_with_the_fix(make_cfg, tmp_path
     assert blocker.read_text() == "not a directory"
 
 
+@pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_cache_dir_does_not_make_another_run_and_defaults_off_outside_a_sweep(make_cfg):
     cfg = make_cfg()
     assert cfg.cache_dir == "auto" and build_experiment(cfg).cache_dir is None  # not a sweep
