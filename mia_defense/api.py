@@ -36,7 +36,8 @@ from mia_defense.defenses.release import FullRelease, Release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
-from mia_defense.observations import Observations, QueryConfig, looks_like_probabilities
+from mia_defense.models.build import logits_problem
+from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.plan import MembershipPlan
@@ -429,19 +430,10 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> None:
             raise UnsupportedModelError(
                 f"{label} returns {got} for 2 rows of x, expected logits [2, C] (one per class)"
             )
-        if not out.is_floating_point():  # class indices or votes: softmaxed, no signal left
-            raise UnsupportedModelError(
-                f"{label} returns {out.dtype} values, not logits (floats, one per class): "
-                "return the model's scores before any argmax or rounding"
-            )
-        if looks_like_probabilities(out.detach().cpu().numpy()):
-            raise UnsupportedModelError(
-                f"{label} returns probabilities (each output in [0, 1], summing to 1), not "
-                "logits: a softmax on them squeezes them towards uniform and the attacks "
-                "understate the leak; drop the model's final softmax (log-probabilities are "
-                "fine), or observe the outputs yourself and use api.observations_from_arrays("
-                "..., kind='probabilities')"
-            )
+        problem = logits_problem(out, softmax_hint=", or observe the outputs yourself and "
+                                 "use api.observations_from_arrays(..., kind='probabilities')")
+        if problem:
+            raise UnsupportedModelError(f"{label} {problem}")
         if classes is None:
             classes = out.shape[1]
         elif out.shape[1] != classes:

@@ -18,7 +18,7 @@ from torch import nn
 from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError
 from mia_defense.observations import looks_like_probabilities
 
-__all__ = ["ModelBuilder", "check_model_output", "model_builder"]
+__all__ = ["ModelBuilder", "check_model_output", "logits_problem", "model_builder"]
 
 _DATA_ARGS = ("input_shape", "num_classes")
 
@@ -193,21 +193,29 @@ def check_model_output(
                 f"model._target_={name} returns {shape}{mode} for a batch of 2, expected "
                 f"logits [2, {num_classes}] (one per class)"
             )
-        if not out.is_floating_point():  # class indices or votes: no gradient, no signal
-            raise UnsupportedModelError(
-                f"model._target_={name} returns {out.dtype} values{mode}, not logits (floats, "
-                "one per class): return the model's scores before any argmax or rounding"
-            )
+        problem = logits_problem(out, mode=mode)
+        if problem:
+            raise UnsupportedModelError(f"model._target_={name} {problem}")
         if training and not out.requires_grad:
             raise UnsupportedModelError(
                 f"model._target_={name} returns outputs{mode} that no trainable parameter "
                 "shapes (detached, or computed under torch.no_grad()): training cannot change "
                 "them; return the logits as computed"
             )
-        if looks_like_probabilities(out.detach().float().cpu().numpy()):
-            raise UnsupportedModelError(
-                f"model._target_={name} returns probabilities{mode} (each output in [0, 1], "
-                "summing to 1), not logits: the training loss and the attacks apply a softmax "
-                "to them, which squeezes them towards uniform, so the run understates the leak; "
-                "drop the model's final softmax (log-probabilities are fine)"
-            )
+
+
+def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "") -> str | None:
+    """Why a module's output ``out`` (of the right shape) is no logits, or ``None``: integer
+    values (class indices, votes), or probabilities (a final softmax), which the training
+    loss's and the attacks' softmax squeezes towards uniform, understating the leak.
+    ``mode``: said after "returns ..." (`` in training mode``); ``softmax_hint``: another
+    way out, said after dropping the softmax."""
+    if not out.is_floating_point():
+        return (f"returns {out.dtype} values{mode}, not logits (floats, one per class): return "
+                "the model's scores before any argmax or rounding")
+    if looks_like_probabilities(out.detach().float().cpu().numpy()):
+        return (f"returns probabilities{mode} (each output in [0, 1], summing to 1), not "
+                "logits: a softmax on them (the training loss's, the attacks') squeezes them "
+                "towards uniform, so the leak is understated; drop the model's final softmax "
+                f"(log-probabilities are fine){softmax_hint}")
+    return None
