@@ -400,8 +400,6 @@ def _refuse_failed_submission() -> None:
     """Make submitit's SLURM submission (its sbatch call) that fails raise a one-line
     `HydraConfigError` naming the launcher and sbatch's own words, not a traceback
     (idempotent; left alone where submitit has no such method)."""
-    import functools
-
     from submitit.core.utils import FailedJobError
     from submitit.slurm.slurm import SlurmExecutor
 

@@ -148,6 +148,9 @@ def finished_run(
             ``schema_version`` not exactly `SCHEMA_VERSION`), or a complete run of this
             config on other data or made by other code (results.json ``versions.code``,
             `code_digest`). Nothing is moved or deleted: the user chooses a new directory.
+
+    An unreadable results.json (a regular file) is run again, and first kept beside it as
+    ``results.json.unreadable[-N]`` (`_keep_aside`), never overwritten.
     """
     path = Path(run_dir) / RESULTS
     if not path.exists():
