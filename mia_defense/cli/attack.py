@@ -35,6 +35,7 @@ from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.train import (
     EXIT_INTERRUPTED,
     EXIT_USER_ERROR,
+    job_log_files,
     refuse_hydra_targets,
     refuse_missing_plugins,
     refuse_misused_flags,
@@ -243,16 +244,8 @@ def _hydra_writes_in(config: DictConfig, source: Path, run_dir: Path) -> str | N
         subdir = None
     if isinstance(subdir, str):
         written.append(("hydra.output_subdir", subdir, run_dir / subdir))
-    handlers = OmegaConf.select(config, "hydra.job_logging.handlers", default=None)
-    for name in handlers if isinstance(handlers, DictConfig) else ():
-        try:
-            handler = handlers[name]
-            filename = handler.get("filename") if isinstance(handler, DictConfig) else None
-        except OmegaConfBaseException:  # ${hydra.runtime.output_dir}/...: the run's own
-            continue
-        if isinstance(filename, str) and filename:
-            written.append((f"hydra.job_logging.handlers.{name}.filename", filename,
-                            (run_dir if chdir else Path.cwd()) / filename))  # fmt: skip
+    written += [(key, filename, (run_dir if chdir else Path.cwd()) / filename)
+                for key, filename in job_log_files(config)]  # fmt: skip
     for key, value, path in written:
         where = _resolved(path)
         if where == inside or inside in where.parents:

@@ -755,17 +755,7 @@ def _require_writable_log_files(config: DictConfig, *, made: Path | None) -> Non
     Hydra opens it after making the run directory and stopped with a traceback ("Unable to
     configure handler 'file'") for a missing folder, a directory or a read-only file. On a
     refusal the directory ``made`` for it just now is removed again (when still empty)."""
-    handlers = config.hydra.job_logging.get("handlers") if "job_logging" in config.hydra else None
-    if not isinstance(handlers, DictConfig):
-        return
-    for name in handlers:
-        key = f"hydra.job_logging.handlers.{name}.filename"
-        try:
-            filename = handlers[name].get("filename")
-        except OmegaConfBaseException:  # ${hydra.runtime.output_dir}: set as the job starts
-            continue
-        if not isinstance(filename, str) or not filename:
-            continue
+    for key, filename in job_log_files(config):
         try:
             with open(filename, "a"):
                 pass
@@ -778,6 +768,23 @@ def _require_writable_log_files(config: DictConfig, *, made: Path | None) -> Non
                       "the run directory; hydra/job_logging=disabled: no log file)", key,
                       filename, exc.strerror or exc)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR) from None
+
+
+def job_log_files(config: DictConfig) -> list[tuple[str, str]]:
+    """``(key, filename)`` of each log file of the job's logging config given as a fixed path
+    (``hydra.job_logging.handlers.NAME.filename``); one under the run directory
+    (``${hydra.runtime.output_dir}/...``, resolved only as the job starts) is left out."""
+    handlers = OmegaConf.select(config, "hydra.job_logging.handlers", default=None)
+    found = []
+    for name in handlers if isinstance(handlers, DictConfig) else ():
+        try:
+            handler = handlers[name]
+            filename = handler.get("filename") if isinstance(handler, DictConfig) else None
+        except OmegaConfBaseException:  # ${hydra.runtime.output_dir}: set as the job starts
+            continue
+        if isinstance(filename, str) and filename:
+            found.append((f"hydra.job_logging.handlers.{name}.filename", filename))
+    return found
 
 
 def _print_summary(run_dir: Path, lines: list[str]) -> None:
