@@ -53,6 +53,7 @@ __all__ = [
     "DPSGD",
     "foreign_defenses_reason",
     "preprocessing_note",
+    "preprocessing_reason",
     "refuse_unsupported",
 ]
 
@@ -237,13 +238,15 @@ class DPSGD(TrainingDefense):
         stacked_with: Sequence[TrainingDefense] = (),
     ) -> dict[str, Any]:
         """results.json's ``privacy`` block from the K models' ``stats`` (`privacy_report`);
+        ``preprocessing``: `preprocessing_note` (a data-dependent step makes ε invalid);
         ``stacked_with``: the run's other training defenses."""
-        reasons = [self.invalid_reason, foreign_defenses_reason(stacked_with)]
+        reasons = [self.invalid_reason, foreign_defenses_reason(stacked_with),
+                   getattr(preprocessing, "invalid_reason", None)]
         return privacy_report(
             per_model,
             accountant=self.accountant,
             noise_source=self.noise_source,
-            preprocessing=preprocessing,
+            preprocessing=str(preprocessing),
             invalid_reason="; ".join(filter(None, reasons)) or None,
         )
 
@@ -509,17 +512,50 @@ def foreign_defenses_reason(defenses: Sequence[TrainingDefense]) -> str | None:
             "loss, a training step, a stopping rule that reads the members)")  # fmt: skip
 
 
-def preprocessing_note(dataset: Mapping[str, Any]) -> str:
+class PreprocessingNote(str):
+    """results.json's ``privacy.preprocessing`` sentence, with ``invalid_reason``: why ε is
+    no guarantee because of it (a data-dependent step that read the members), or ``None``."""
+
+    invalid_reason: str | None = None
+
+
+def scaling_key(dataset: Mapping[str, Any]) -> str | None:
+    """The ``dataset`` config key that scales the features with statistics of the data as
+    loaded, members included (``standardize``, ``normalize``), or ``None``."""
+    return next((key for key in ("standardize", "normalize") if dataset.get(key)), None)
+
+
+def preprocessing_reason(dataset: Mapping[str, Any]) -> str | None:
+    """Why DP-SGD's ε is no guarantee for data scaled with statistics of the members, or
+    ``None``: the means and standard deviations of the dataset as loaded are computed from
+    every record, the members' included, before training; a member's record then reaches
+    every model's inputs through them, which the accounting (clipped, noised gradients)
+    does not cover."""
+    key = scaling_key(dataset)
+    if key is None:
+        return None
+    return (
+        f"dataset.{key}=true: the features were scaled with means and standard deviations "
+        "computed on the dataset, members included, a data-dependent step outside DP-SGD's "
+        f"accounting; set dataset.{key}=false (features on a fixed scale, or scaled "
+        "beforehand with statistics of public data) for an ε that holds"
+    )
+
+
+def preprocessing_note(dataset: Mapping[str, Any]) -> PreprocessingNote:
     """results.json's ``privacy.preprocessing``: what data-dependent preprocessing the
-    accounting leaves out, from the ``dataset`` config node."""
+    accounting leaves out, from the ``dataset`` config node; its ``invalid_reason``
+    (`preprocessing_reason`) makes ``privacy.epsilon_valid`` false."""
     keys = [key for key in ("standardize", "normalize") if key in dataset]
-    if any(bool(dataset[key]) for key in keys):
-        key = next(key for key in keys if dataset[key])
-        return (
+    key = scaling_key(dataset)
+    if key is not None:
+        note = PreprocessingNote(
             f"outside the accounting: dataset.{key}=true scales the features with means and "
             "standard deviations of the whole dataset, members included"
         )
-    return (
+        note.invalid_reason = preprocessing_reason(dataset)
+        return note
+    return PreprocessingNote(
         "outside the accounting: no data-dependent scaling by mia-defense "
         f"({', '.join(f'dataset.{k}=false' for k in keys) or 'none configured'}); "
         "whatever a custom loader does is not accounted either"

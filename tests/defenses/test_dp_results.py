@@ -64,7 +64,11 @@ def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tm
     assert privacy["epsilon"] == max(epsilons) > sum(epsilons) / len(epsilons)
     assert privacy["delta"] == max(m["delta"] for m in models)
     assert privacy["epsilon"] == pytest.approx(2.0, abs=0.05)  # the target, to Opacus' 0.01
-    assert privacy["epsilon_valid"] is True and "epsilon_invalid_reason" not in privacy
+    # digits' dataset.standardize=true scaled the features with the members' statistics:
+    # outside the accounting, so ε is no guarantee (tests/defenses/test_dp_beside_own_defenses
+    # has the valid run, without it)
+    assert privacy["epsilon_valid"] is False
+    assert privacy["epsilon_invalid_reason"].startswith("dataset.standardize=true: the features")
     assert privacy["noise_source"] == "seeded"
     assert privacy["preprocessing"].startswith("outside the accounting: dataset.standardize")
 
