@@ -31,18 +31,16 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.train import (
-    EXIT_INTERRUPTED,
-    EXIT_USER_ERROR,
-    job_log_files,
+from mia_defense.cli.arguments import (
     refuse_hydra_targets,
     refuse_missing_plugins,
     refuse_misused_flags,
     refuse_null_groups,
     refuse_unknown_hydra_keys,
-    run_entry,
 )
+from mia_defense.cli.commands import shell_path, tool_command
+from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, run_entry
+from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
 
@@ -346,19 +344,57 @@ def read_source(path: Path) -> Source:
                 f"{path / 'results.json'}: {problem}; mia-attack reads the run's facts from it: "
                 f"attack the observations alone instead (mia-attack {path / 'observations.npz'})"
             )
+        recorded = _sha256_matches(path, results)  # (hashed first: as the run wrote it)
         obs, extras = load_file(path / "observations.npz")
         mismatch = None if results is None else (_not_the_runs(obs, results)
                                                  or _canaries_unflagged(extras, results))
-        if mismatch:
+        if mismatch and recorded:
             raise DataError(
-                f"{path / 'observations.npz'}: {mismatch}: they are not this run's (replaced, or "
+                f"{path / 'results.json'}: {mismatch}, yet observations.npz is the file the run "
+                "wrote (its sha256 is the one recorded): results.json was edited after the run; "
+                "put the run's own results.json back, or attack the observations alone "
+                f"(mia-attack {path / 'observations.npz'})"
+            )
+        if mismatch or recorded is False:
+            found = mismatch or (
+                "its sha256 differs from the one results.json records (sha256[\"observations."
+                "npz\"]): replaced or edited after the run (another run's, an edited copy, one "
+                "of another mia-defense version)")  # fmt: skip
+            raise DataError(
+                f"{path / 'observations.npz'}: {found}: they are not this run's (replaced, or "
                 f"copied from another run), and its facts would be recorded beside another "
                 f"run's figures; attack the file alone (mia-attack {path / 'observations.npz'}) "
                 "or put the run's own observations back"
             )
+        if results is not None and recorded is None:
+            log.warning("%s records no sha256 of observations.npz (written before runs "
+                        "recorded it): that the file is the run's own is checked only by its "
+                        "shapes, canaries and members' accuracy", path / "results.json")
         return _checked_extras(Source(path, obs, extras, results))
     obs, extras = load_file(path)
     return _checked_extras(Source(path, obs, extras))
+
+
+def _sha256_matches(run: Path, results: dict[str, Any] | None) -> bool | None:
+    """Whether the run's observations.npz has the sha256 its results.json records (written
+    by every run since they record it); ``None`` when it records none (an older run, or no
+    results.json). A malformed record is a `DataError` naming the key."""
+    from mia_defense.files import require_regular_file
+    from mia_defense.tracking.artifacts import file_sha256, recorded_sha256
+
+    if results is None:
+        return None
+    file = run / "observations.npz"
+    try:
+        said = recorded_sha256(results, "observations.npz")
+    except ValueError as exc:
+        raise DataError(f"{run / 'results.json'}: {exc}; mia-attack checks the run's "
+                        "observations.npz against it: put the run's own results.json back, or "
+                        f"attack the observations alone (mia-attack {file})") from None
+    if said is None:
+        return None
+    require_regular_file(file)  # a FIFO would block the hash
+    return file_sha256(file) == said
 
 
 def _checked_extras(source: Source) -> Source:

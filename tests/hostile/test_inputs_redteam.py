@@ -22,10 +22,11 @@ from hydra import compose, initialize_config_module
 from mia_defense import api
 from mia_defense.cli import attack as attack_cli
 from mia_defense.cli import build as build_module
+from mia_defense.cli.arguments import null_group_override
 from mia_defense.cli.build import build_experiment
 from mia_defense.cli.build import run as build_run
+from mia_defense.cli.entry import run_entry
 from mia_defense.cli.report import main as report_main
-from mia_defense.cli.train import null_group_override, run_entry
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
 from mia_defense.defenses import accounting

@@ -295,7 +295,7 @@ def test_an_added_hydra_setting_that_hydra_never_reads_is_refused(tmp_path, adde
 @pytest.mark.parametrize("added", ["+hydra.job.env_set.MIA_X=1", "+hydra.launcher.x=1",
                                    "++hydra.run.dir=run", "+hydra.sweeper.params={seed: 1}"])
 def test_hydra_settings_of_any_key_are_left_to_hydra(added):
-    from mia_defense.cli.train import unknown_hydra_key
+    from mia_defense.cli.arguments import unknown_hydra_key
 
     assert unknown_hydra_key([added]) is None
 

@@ -15,7 +15,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from mia_defense.attacks.runner import EvaluationConfig, evaluate
-from mia_defense.cli.train import SweepSummary, _override_keys
+from mia_defense.cli.sweep_checks import override_keys
+from mia_defense.cli.train import SweepSummary
 from mia_defense.errors import DataError
 from mia_defense.tracking import write_json
 from mia_defense.tracking.hparams import (
@@ -239,8 +240,8 @@ def test_swept_keys_come_from_the_sweeper_params_and_the_command_line():
                                "+experiment=tradeoff_dp", "train.lr=tag(log, interval(1e-4, 1))",
                                "seed=range(0,3)"]},
     }})  # fmt: skip
-    assert _override_keys(config) == ["release", "defense.dp", "defense", "train.lr", "seed"]
-    assert _override_keys(config, sweeps_only=False) == [
+    assert override_keys(config) == ["release", "defense.dp", "defense", "train.lr", "seed"]
+    assert override_keys(config, sweeps_only=False) == [
         "plan.num_models", "defense", "experiment", "train.lr", "seed"]  # fmt: skip
 
 

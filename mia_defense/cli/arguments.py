@@ -1,0 +1,244 @@
+"""Command-line arguments of mia-train and mia-attack refused before Hydra reads them: what
+Hydra would answer with a traceback, run with a key nothing reads, or build before any check
+of ours (a flag that unpickles a file, a null config group, a misspelt key, a missing
+plugin, a forbidden ``_target_`` in a ``hydra.*`` override). Each refusal prints one line
+and exits 2."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from mia_defense.cli.entry import EXIT_USER_ERROR
+
+__all__ = [
+    "missing_plugin",
+    "misspelt_key",
+    "null_group_override",
+    "refuse_hydra_targets",
+    "refuse_missing_plugins",
+    "refuse_misspelt_keys",
+    "refuse_misused_flags",
+    "refuse_null_groups",
+    "refuse_unknown_hydra_keys",
+    "unknown_hydra_key",
+]
+
+
+def null_group_override(args: Sequence[str]) -> str | None:
+    """The first override of ``args`` that selects null for a config group (``defense=null``,
+    ``release=[null]``, ``dataset=null,digits``), or ``None``. Hydra stops on those with a
+    Python traceback ("Config group override must be a string or a list. Got NoneType")."""
+    from importlib.resources import files
+
+    groups = {p.name for p in files("mia_defense.conf").iterdir() if p.is_dir()}
+    for arg, key, choices in _override_choices(args):
+        if key in groups and any(
+            choice is None or (isinstance(choice, list) and None in choice) for choice in choices
+        ):
+            return arg
+    return None
+
+
+def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]]]:
+    """``(override, key or group, its values)`` for each ``key=value`` of ``args`` that
+    Hydra's parser reads (a sweep's values each; one value otherwise). A malformed one is
+    left out: Hydra names it itself."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            override = parser.parse_override(arg)
+        except Exception:
+            continue
+        value = override.value()
+        yield arg, override.key_or_group, value.list if isinstance(value, ChoiceSweep) else [value]
+
+
+def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> None:
+    """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file, on
+    two of Hydra's commands at once (``-m --cfg job``) and on a ``--shell-completion`` Hydra
+    would answer with a traceback."""
+    from mia_defense.hydra_guard import completion_refusal, mode_flags_refusal, rerun_refusal
+
+    message = (rerun_refusal(args) or mode_flags_refusal(args, tool=tool)
+               or completion_refusal(args, os.environ, tool=tool))  # fmt: skip
+    if message is not None:
+        print(message, file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_null_groups(args: Sequence[str]) -> None:
+    """Exit 2 with one line on an override that selects null for a config group."""
+    arg = null_group_override(args)
+    if arg is None:
+        return
+    group = arg.split("=", 1)[0].lstrip("+~")
+    lists = " or a list of them ('defense=[dp,mixup]'; 'defense=[]' for none)"
+    print(f"ConfigError: {arg}: a config group takes the name of one of its configs (the "
+          f"files in conf/{group}/){lists if group == 'defense' else ''}, not null",
+          file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_hydra_targets(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a ``hydra.*`` override whose value names a ``_target_`` that
+    `mia_defense.config.check_config` refuses elsewhere (``'+hydra.callbacks.x={_target_:
+    shutil.copy, ...}'``): Hydra builds its callbacks, and a sweeper's nested targets, before
+    any check of ours runs. (A config file that sets them is not seen here.)"""
+    nodes: dict[str, Any] = {}
+    for _, key, choices in _override_choices(args):
+        if key != "hydra" and not key.startswith("hydra."):
+            continue
+        trees = [c for c in choices if isinstance(c, (dict, list))]
+        # each value of a sweep (-m 'hydra.x={...},{...}') is checked, under its own name
+        nodes.update({key if len(trees) == 1 else f"{key}[{i}]": c for i, c in enumerate(trees)})
+    if not nodes:
+        return
+    from mia_defense.errors import ConfigError
+    from mia_defense.targets import refuse_forbidden_targets
+
+    try:
+        refuse_forbidden_targets(nodes, where="hydra override")
+    except ConfigError as exc:
+        print(f"ConfigError: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR) from None
+
+
+def misspelt_key(args: Sequence[str]) -> tuple[str, str, str] | None:
+    """The first override of ``args`` whose first name is neither a config group nor a
+    top-level key but close to one (``defens=dp``, ``trian.lr=1``): ``(override, name,
+    closest)``. Hydra says only "Could not override 'defens'. To append to your config use
+    +defens=dp", which would add a key nothing reads."""
+    import difflib
+    from importlib.resources import files
+
+    import yaml
+
+    if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args):
+        return None  # groups of the user's own config folders: Hydra knows them
+    conf = files("mia_defense.conf")
+    known = {p.name for p in conf.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    top = yaml.safe_load(conf.joinpath("config.yaml").read_text()) or {}
+    known |= {str(key) for key in top} | {"hydra", "objectives"}
+    for arg in args:
+        if arg.startswith(("-", "+", "~")) or "=" not in arg:
+            continue
+        name = arg.split("=", 1)[0].split(".", 1)[0]
+        if name in known or not name.isidentifier():
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        if close:
+            return arg, name, close[0]
+    return None
+
+
+def refuse_misspelt_keys(args: Sequence[str]) -> None:
+    """Exit 2 with one line on an override whose group or key is misspelt."""
+    found = misspelt_key(args)
+    if found is None:
+        return
+    arg, name, close = found
+    print(f"ConfigError: {arg}: no config group or key {name!r} (Key {name!r} is not in "
+          f"struct); did you mean {close!r}? (groups: the folders of conf/; keys: mia-train "
+          "--cfg job)", file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+# The Hydra plugin each launcher or search needs: (its module, how to install it).
+_SWEEP = 'pip install "mia-defense[sweep]"'
+_PLUGINS = {
+    "joblib": ("hydra_plugins.hydra_joblib_launcher", _SWEEP),
+    "optuna": ("hydra_plugins.hydra_optuna_sweeper", _SWEEP),
+    "submitit": ("hydra_plugins.hydra_submitit_launcher", 'pip install "mia-defense[slurm]"'),
+    "ray": ("hydra_plugins.hydra_ray_launcher", 'make install-ray, or pip install '
+            '"mia-defense[ray]"'),
+}  # fmt: skip
+_PLUGIN_GROUPS = ("launcher", "hydra/launcher", "hparams_search", "hydra/sweeper")
+
+
+def missing_plugin(args: Sequence[str]) -> tuple[str, str] | None:
+    """The first override of ``args`` that selects a launcher or search whose Hydra plugin
+    is not installed (``launcher=ray``): ``(override, how to install it)``. Hydra said only
+    "Could not find 'hydra/launcher/ray'" and listed the others."""
+    from importlib.util import find_spec
+
+    for arg, key, choices in _override_choices(args):
+        if key.lstrip("+~") not in _PLUGIN_GROUPS:
+            continue
+        for choice in choices:
+            for name, (module, install) in _PLUGINS.items():
+                if name in str(choice) or (key.endswith("hparams_search") and name == "optuna"):
+                    with contextlib.suppress(ImportError, ValueError):
+                        if find_spec(module) is not None:
+                            continue
+                    return arg, install
+    return None
+
+
+def refuse_missing_plugins(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a launcher or search whose plugin is not installed."""
+    found = missing_plugin(args)
+    if found is None:
+        return
+    arg, install = found
+    print(f"ConfigError: {arg}: its Hydra plugin is not installed; install it ({install}) "
+          "or leave it out (the basic launcher runs the sweep's runs one after another)",
+          file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def unknown_hydra_key(args: Sequence[str]) -> tuple[str, str, list[str]] | None:
+    """The first ``+hydra.KEY=...`` (or ``++``) of ``args`` that adds a key Hydra's own
+    settings do not have (``+hydra.run.dri=/x``): ``(override, key, the known keys there)``.
+    Hydra adds it and never reads it: the run went to the default folder. Only the typed
+    parts of Hydra's config are known here (not a launcher's, sweeper's, logging's or
+    callbacks' keys, nor ``hydra.job.env_set``)."""
+    import dataclasses
+    import typing
+
+    from hydra.conf import HydraConf
+
+    for arg in args:
+        if not arg.startswith("+") or "=" not in arg:
+            continue
+        key = arg.lstrip("+").split("=", 1)[0].strip()
+        parts = key.split(".")
+        if parts[0] != "hydra" or len(parts) < 2:
+            continue
+        schema: Any = HydraConf
+        for depth, name in enumerate(parts[1:], start=1):
+            if not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
+                break  # a node of any keys (a plugin's, a dict): not known here
+            fields = {f.name: f for f in dataclasses.fields(schema)}
+            if name not in fields:
+                return arg, ".".join(parts[: depth + 1]), sorted(fields)
+            hints = typing.get_type_hints(schema)
+            schema = hints.get(name)
+    return None
+
+
+def refuse_unknown_hydra_keys(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a ``+hydra.KEY=...`` that Hydra's settings do not have."""
+    import difflib
+
+    found = unknown_hydra_key(args)
+    if found is None:
+        return
+    arg, key, known = found
+    name = key.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {key.rsplit('.', 1)[0]}.{close[0]}?" if close else \
+        f"its keys there: {', '.join(known)}"  # fmt: skip
+    print(f"ConfigError: {arg}: Hydra has no setting {key}, so it would be added and never "
+          f"read; {hint} (mia-train --cfg hydra shows Hydra's settings)", file=sys.stderr)
+    raise SystemExit(EXIT_USER_ERROR)
+
+

@@ -1,0 +1,320 @@
+"""Where a run or a sweep may write, checked before Hydra makes its folder
+(`mia_defense.cli.train.RunDirCheck`): never among a user's own files, inside another run or
+over another config's run, never outside the sweep directory, always somewhere writable;
+and what an earlier sweep recorded there is kept. Each refusal logs one line and exits 2."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from mia_defense.cli.entry import EXIT_USER_ERROR
+
+__all__ = [
+    "SAFE_SUBDIR",
+    "check_subdir_per_job",
+    "is_run_dir",
+    "is_sweep_dir",
+    "job_log_files",
+    "keep_earlier_sweep_records",
+    "refuse_escaping_output_subdir",
+    "refuse_escaping_subdir",
+    "refuse_foreign_dir",
+    "refuse_inside_a_run",
+    "refuse_other_kind",
+    "refuse_run_of_another_config",
+    "require_writable_dir",
+    "require_writable_log_files",
+]
+
+log = logging.getLogger(__name__)
+
+
+def refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) -> None:
+    """Refuse a sweep directory that is a single run's (it holds results.json) and a run
+    directory that is a sweep's (multirun.yaml): the sweep's files and runs would be mixed
+    into the other's folder, and mia-report would read them as one."""
+    if (Path(path) / held).is_file():
+        log.error("ConfigError: %s=%s is %s (it holds %s); %s: choose another %s", key, path,
+                  what, held, fix, key)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+# What only a run directory of mia-train holds, and what a run refused before it claimed its
+# directory leaves there (Hydra's job log, mia-train's or mia-attack's): a directory with
+# anything else is no run's.
+_RUN_MARKS = ("results.json", ".lock", "checkpoints", "checkpoints_undefended")
+_RUN_LEFTOVERS = frozenset({"train.log", "attack.log", ".hydra", "tb"})
+# What only a sweep directory holds, besides its runs' folders and TensorBoard files.
+_SWEEP_MARKS = ("multirun.yaml", "optimization_results.yaml", ".model_store")
+
+
+def is_run_dir(path: Path) -> bool:
+    """Whether ``path`` is empty or a mia-train run's directory (finished or not)."""
+    if any((path / mark).exists() for mark in _RUN_MARKS):
+        return True
+    return all(entry.name in _RUN_LEFTOVERS for entry in path.iterdir())
+
+
+def is_sweep_dir(path: Path) -> bool:
+    """Whether ``path`` is empty or a sweep's directory: its own files, or only run folders."""
+    if any((path / mark).exists() for mark in _SWEEP_MARKS):
+        return True
+    return all(
+        entry.name.startswith("events.out.tfevents.")
+        or (entry.is_dir() and not entry.is_symlink() and is_run_dir(entry))
+        for entry in path.iterdir()
+    )
+
+
+def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> None:
+    """Refuse an existing directory that holds files no run or sweep wrote (``/``, ``$HOME``,
+    a data folder): results, checkpoints and logs would be strewn among them. Refuse a path
+    starting with ``~`` too: Hydra does not expand it and would make a folder named ``~``."""
+    if path.startswith("~"):
+        log.error("ConfigError: %s=%s starts with '~', which the shell did not expand (it was "
+                  "quoted): Hydra would make a folder named '~' in %s; write $HOME/... or an "
+                  "absolute path", key, path, os.getcwd())  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+    folder = Path(path)
+    try:
+        if not folder.is_dir() or ours(folder):
+            return
+        shown = sorted(entry.name for entry in folder.iterdir())
+    except OSError:
+        return  # unreadable: require_writable_dir names the problem
+    listed = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
+    log.error("ConfigError: %s=%s holds files that are not mia-train's (%s); nothing was "
+              "changed. Choose a new or empty directory for %s", key, path, listed, key)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_inside_a_run(path: str, *, key: str) -> None:
+    """Refuse a run or sweep directory inside another run's (``<run>/tb/inner``): its files
+    would be taken for that run's (TensorBoard showed the inner run's events as the outer
+    run's, a report read both)."""
+    try:
+        inside = Path(path).resolve()
+        outer = next((parent for parent in inside.parents if _holds_a_run(parent)), None)
+    except OSError:
+        return  # unreadable: require_writable_dir names the problem
+    if outer is None:
+        return
+    log.error("ConfigError: %s=%s lies inside the run directory %s; nothing was changed. "
+              "Choose a directory outside every run, e.g. beside it", key, path, outer)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _holds_a_run(folder: Path) -> bool:
+    """Whether ``folder`` is a run's, by names together that only a run's folder holds
+    (a ``results.json`` or a ``.lock`` alone are other tools' too: pytest's temp roots)."""
+    beside = ("train.log", "tb", "observations.npz", "scores.npz", "checkpoints")
+    if (folder / "results.json").is_file():
+        return any((folder / name).exists() for name in beside)
+    return (folder / ".lock").is_file() and (folder / "train.log").is_file()
+
+
+def refuse_run_of_another_config(config: DictConfig) -> None:
+    """Refuse ``hydra.run.dir`` holding a run of another config before Hydra appends its log
+    to that run's train.log (the task refuses it too, with the data and code checked)."""
+    from mia_defense.errors import ConfigError
+    from mia_defense.tracking.run_dir import RESULTS, config_differences
+
+    path = Path(config.hydra.run.dir) / RESULTS
+    if "train" not in config or not path.is_file():
+        return  # (mia-attack's runs are another tool's, with their own check)
+    try:
+        from mia_defense.tracking import read_json
+
+        payload = read_json(path)
+        stored, status = payload.get("config"), str(payload.get("status", "unknown"))
+        task = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
+        differences = config_differences(stored, OmegaConf.to_container(task, resolve=True))
+    except Exception:  # unreadable, no run's, or resolved only in the task: the task says so
+        return
+    if differences:
+        shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
+        error = ConfigError(
+            f"{config.hydra.run.dir} holds {'an' if status[:1] in 'aeiou' else 'a'} {status} "
+            f"run of another config ({shown}); nothing was changed. Run in a new directory "
+            "(hydra.run.dir=...), or delete that directory yourself to replace it"
+        )
+        log.error("ConfigError: %s", error)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
+    """Each run of a sweep must get a folder strictly inside the sweep directory: a
+    ``hydra.sweep.subdir`` that is absolute, climbs out with ``..`` or is empty would put it
+    (and its results) over other runs or anywhere on the disk."""
+    root = os.path.abspath(sweep_dir)
+    target = os.path.abspath(os.path.join(root, subdir))
+    if os.path.commonpath([root, target]) == root and target != root:
+        return
+    log.error("ConfigError: hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
+              "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at its "
+              "default, or give a relative name without '..'", subdir, target, root)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_escaping_output_subdir(config: DictConfig, run_dir: str) -> None:
+    """Hydra's copies of the config (``hydra.output_subdir``: config.yaml, hydra.yaml,
+    overrides.yaml) must land inside the run's own folder ``run_dir``: ``..`` or an
+    absolute path wrote them over the user's own files (a config.yaml beside the run) or
+    into another run. ``null`` (the default) writes none."""
+    try:
+        subdir = OmegaConf.select(config, "hydra.output_subdir", default=None)
+    except OmegaConfBaseException as exc:
+        subdir = exc  # an interpolation that does not resolve: named below
+    if subdir is None:
+        return
+    root = os.path.abspath(run_dir)
+    if isinstance(subdir, str):
+        target = os.path.abspath(os.path.join(root, subdir))
+        if os.path.commonpath([root, target]) == root:
+            return
+        where = f"puts Hydra's config.yaml, hydra.yaml and overrides.yaml at {target}, outside"
+    else:
+        where = "is no folder name: Hydra writes its config copies into a folder of"
+    log.error("ConfigError: hydra.output_subdir=%s %s the run directory %s; nothing was run. "
+              "Leave it at null (results.json holds the config), or give a relative name "
+              "without '..' such as .hydra", subdir, where, root)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+# The packaged hydra.sweep.subdir: one escaped name per run, inside the sweep directory.
+SAFE_SUBDIR = "${mia_safe_dirname:${hydra.job.override_dirname}}"
+
+
+def check_subdir_per_job(config: DictConfig) -> None:
+    """Refuse, before Hydra makes a job's folder and its train.log, a ``hydra.sweep.subdir``
+    of the user's own that puts that job outside the sweep directory through its values
+    (``${hydra.job.override_dirname}`` with ``+z=../../..``). Hydra resolves the subdir of
+    each job just before it makes the folder, with no callback in between: the sweep's
+    jobs get the subdir wrapped in ``${mia_subdir_inside:SWEEP_DIR,'SUBDIR'}``, which
+    refuses it there as `refuse_escaping_subdir` does (the job callback was too late)."""
+    from omegaconf import read_write
+
+    raw = config.hydra.sweep._get_node("subdir")._value()
+    if not isinstance(raw, str) or "${" not in raw or raw == SAFE_SUBDIR or '"' in raw:
+        return  # a fixed subdir was checked as the sweep started; '"': on_job_start checks
+    # (a list item of OmegaConf's too: the ${...} must parse there; Hydra's "..." holds it)
+    wrapped = "${mia_subdir_inside:${hydra.sweep.dir}," + _quoted(raw) + "}"
+    with read_write(config.hydra.overrides):
+        config.hydra.overrides.hydra.append(f'hydra.sweep.subdir="{wrapped}"')
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a quoted resolver argument of OmegaConf: quotes and the backslashes
+    before a quote or the end escaped."""
+    escaped = re.sub(r"(\\*)('|$)",
+                     lambda m: m.group(1) * 2 + ("\\'" if m.group(2) else ""), text)
+    return f"'{escaped}'"
+
+
+def _subdir_inside(sweep_dir: str, subdir: str) -> str:
+    """Resolver ``mia_subdir_inside``: ``subdir`` when it names a folder inside
+    ``sweep_dir``; else the process exits 2 with `refuse_escaping_subdir`'s line."""
+    refuse_escaping_subdir(str(sweep_dir), str(subdir))
+    return str(subdir)
+
+
+OmegaConf.register_new_resolver("mia_subdir_inside", _subdir_inside, replace=True)
+
+
+# The records a sweep leaves in its directory, written anew by each sweep started there.
+_SWEEP_RECORDS = ("multirun.yaml", "optimization_results.yaml")
+
+
+def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
+    """Keep what an earlier sweep into ``sweep_dir`` recorded: Hydra writes multirun.yaml
+    (Optuna optimization_results.yaml) over it. A record that differs from the ``upcoming``
+    multirun.yaml and has no copy yet is copied to ``multirun.1.yaml``, ``.2``, ...; a sweep
+    started again unchanged (a resume) adds nothing."""
+    from mia_defense.errors import DataError
+    from mia_defense.files import atomic_write
+
+    for name in _SWEEP_RECORDS:
+        path = sweep_dir / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        old = path.read_bytes()
+        stem, suffix = name.rsplit(".", 1)
+        kept = sorted(sweep_dir.glob(f"{stem}.*.{suffix}"))
+        if (name == "multirun.yaml" and old == upcoming.encode()) or any(
+            copy.is_file() and copy.read_bytes() == old for copy in kept
+        ):
+            continue
+        number = 1
+        while (sweep_dir / f"{stem}.{number}.{suffix}").exists():
+            number += 1
+        copy = sweep_dir / f"{stem}.{number}.{suffix}"
+        try:
+            atomic_write(copy, lambda handle, data=old: handle.write(data))
+        except DataError as exc:
+            log.error("DataError: %s; the earlier sweep's %s would be lost: free the space "
+                      "or choose a new hydra.sweep.dir", exc, path)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR) from None
+        log.info("kept the earlier sweep's %s as %s", name, copy.name)
+
+
+def require_writable_dir(path: str, *, key: str) -> None:
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        log.error(
+            "DataError: %s=%s: cannot write there (%s); point %s at a writable directory",
+            key, path, exc.strerror or exc, key,
+        )
+        raise SystemExit(EXIT_USER_ERROR) from None
+
+
+
+def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None:
+    """Each log file of the job's logging config given as a fixed path (not the run
+    directory's train.log, which is made with it) must be one this user can append to:
+    Hydra opens it after making the run directory and stopped with a traceback ("Unable to
+    configure handler 'file'") for a missing folder, a directory or a read-only file. On a
+    refusal the directory ``made`` for it just now is removed again (when still empty)."""
+    for key, filename in job_log_files(config):
+        try:
+            with open(filename, "a"):
+                pass
+        except OSError as exc:
+            if made is not None:
+                with contextlib.suppress(OSError):
+                    made.rmdir()
+            log.error("DataError: %s=%s: cannot write a log file there (%s); nothing was run. "
+                      "Point it at a writable file, or leave it at its default (train.log in "
+                      "the run directory; hydra/job_logging=disabled: no log file)", key,
+                      filename, exc.strerror or exc)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR) from None
+
+
+def job_log_files(config: DictConfig) -> list[tuple[str, str]]:
+    """``(key, filename)`` of each log file of the job's logging config given as a fixed path
+    (``hydra.job_logging.handlers.NAME.filename``); one under the run directory
+    (``${hydra.runtime.output_dir}/...``, resolved only as the job starts) is left out."""
+    handlers = OmegaConf.select(config, "hydra.job_logging.handlers", default=None)
+    found = []
+    for name in handlers if isinstance(handlers, DictConfig) else ():
+        try:
+            handler = handlers[name]
+            filename = handler.get("filename") if isinstance(handler, DictConfig) else None
+        except OmegaConfBaseException:  # ${hydra.runtime.output_dir}: set as the job starts
+            continue
+        if isinstance(filename, str) and filename:
+            found.append((f"hydra.job_logging.handlers.{name}.filename", filename))
+    return found
+
+

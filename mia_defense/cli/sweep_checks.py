@@ -1,0 +1,270 @@
+"""Checks of a sweep's settings before Hydra starts it (`mia_defense.cli.train.RunDirCheck`):
+what the sweeper and launcher plugins check late or not at all, and single runs given a
+sweep's settings. Each refusal logs one line and exits 2; nothing has run yet."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from mia_defense.cli.entry import EXIT_USER_ERROR
+from mia_defense.cli.run_dirs import SAFE_SUBDIR
+
+__all__ = [
+    "check_parallel_settings",
+    "override_keys",
+    "refuse_empty_sweep",
+    "refuse_shared_run_dirs",
+    "refuse_sweep_settings_in_a_run",
+    "refuse_unknown_plugin_keys",
+    "require_search_space",
+    "require_slurm",
+]
+
+log = logging.getLogger(__name__)
+
+
+def override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
+    """The config keys a multirun sweeps (``hydra.sweeper.params`` and the command line's
+    sweep overrides such as ``defense=[],[dp]``), or with ``sweeps_only=False`` every key
+    the command line sets (a single run)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    keys = [str(key).lstrip("+~") for key in config.hydra.sweeper.get("params") or {}]
+    keys = keys if sweeps_only else []
+    parser = OverridesParser.create()
+    for text in config.hydra.overrides.task:
+        try:
+            override = parser.parse_override(str(text))
+        except OverrideParseException:  # Hydra has parsed them before; nothing to add
+            continue
+        if not sweeps_only or override.is_sweep_override():
+            keys.append(override.key_or_group)
+    return list(dict.fromkeys(keys))
+
+
+def require_search_space(config: DictConfig) -> None:
+    """An Optuna search needs something to search: without ``hydra.sweeper.params`` nor a
+    range on the command line it would run the same run ``n_trials`` times."""
+    if _plugin_is(config.hydra.sweeper, "optuna") and not override_keys(config):
+        log.error(
+            "ConfigError: hydra.sweeper.params is empty: the Optuna search has nothing to "
+            "search; name the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, "
+            "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
+        )
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_unknown_plugin_keys(config: DictConfig) -> None:
+    """Refuse a key of ``hydra.launcher`` or ``hydra.sweeper`` that the selected plugin's
+    config does not have: ``+hydra.launcher.n_jobs=2`` without ``launcher=joblib`` (the
+    basic launcher has no settings) was added and never read, and the runs ran one by one."""
+    import difflib
+
+    from hydra.core.config_store import ConfigStore
+
+    choices = config.hydra.runtime.get("choices") or {}
+    for part in ("launcher", "sweeper"):
+        choice = choices.get(f"hydra/{part}")
+        try:
+            known = set(ConfigStore.instance().load(f"hydra/{part}/{choice}.yaml").node)
+        except Exception:  # a plugin's config of another kind: left to the plugin
+            continue
+        for key in map(str, config.hydra[part]):
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, sorted(known - {"_target_", "defaults"}), n=1)
+            others = "launcher=joblib, launcher=submitit_local, ..." if part == "launcher" \
+                else "hparams_search=optuna_tradeoff"  # fmt: skip
+            hint = (f"Did you mean hydra.{part}.{close[0]}?" if close else
+                    f"Select the {part} that has it ({others}) or leave it out")  # fmt: skip
+            log.error("ConfigError: hydra.%s.%s: the %s %s (hydra/%s=%s) has no such setting, "
+                      "so it would never be read; nothing was run. %s", part, key, choice,
+                      part, part, choice, hint)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+def _plugin_is(node: DictConfig, name: str) -> bool:
+    """Whether the Hydra sweeper or launcher ``node`` is the ``name`` plugin's."""
+    return name in str(node.get("_target_", "")).lower()
+
+
+_DIRECTIONS = ("maximize", "minimize")
+
+
+def check_parallel_settings(config: DictConfig) -> None:
+    """The Optuna sweeper's and the joblib launcher's counts and directions, which they
+    check late or not at all: a direction per objective (one too few failed every trial,
+    then the sweep with "No trials are completed yet"), ``n_trials`` and ``n_jobs`` >= 1
+    (``n_jobs=0``: a ZeroDivisionError), joblib's ``n_jobs`` not 0."""
+    sweeper, launcher = config.hydra.sweeper, config.hydra.launcher
+    problems = []
+    if _plugin_is(sweeper, "optuna"):
+        for key in ("n_trials", "n_jobs"):
+            value = sweeper.get(key)
+            if not (type(value) is int and value >= 1):
+                problems.append(f"hydra.sweeper.{key}={value!r}: must be a whole number >= 1")
+        direction = sweeper.get("direction")
+        if isinstance(direction, ListConfig):
+            direction = OmegaConf.to_container(direction)
+        directions = direction if isinstance(direction, list) else [direction]
+        objectives = list(config.get("objectives") or ["the default objective"])
+        if any(d not in _DIRECTIONS for d in directions) or len(directions) != len(objectives):
+            problems.append(
+                f"hydra.sweeper.direction={direction!r}: one of {'/'.join(_DIRECTIONS)} per "
+                f"objective ({len(objectives)}: {', '.join(map(str, objectives))})"
+            )
+    if _plugin_is(launcher, "joblib"):
+        n_jobs = launcher.get("n_jobs")
+        if not (type(n_jobs) is int and n_jobs != 0):
+            problems.append(f"hydra.launcher.n_jobs={n_jobs!r}: a number of processes, not 0 "
+                            "(-1: one per core)")  # fmt: skip
+    if problems:
+        log.error("ConfigError: %s; nothing was run", "; ".join(problems))
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+# What submitit's SLURM executor runs: srun (checked when it is made), sbatch (to submit).
+_SLURM_COMMANDS = ("sbatch", "srun")
+_NO_SLURM_FIX = (
+    "run the sweep on a SLURM login node, start a one-node SLURM here (scripts/slurm_local.sh "
+    "start, see the README's 'Scale out: SLURM'), or run it on this machine with "
+    "launcher=submitit_local or without launcher="
+)
+
+
+def require_slurm(config: DictConfig) -> None:
+    """The submitit SLURM launcher needs SLURM's commands: without them submitit stopped the
+    sweep with a traceback ('Could not detect "srun"'). Where they are, an sbatch that
+    refuses the jobs (no SLURM config, controller down) is one line too
+    (`_refuse_failed_submission`)."""
+    launcher = config.hydra.launcher
+    if not (_plugin_is(launcher, "submitit") and _plugin_is(launcher, "slurm")):
+        return
+    import shutil
+
+    missing = [name for name in _SLURM_COMMANDS if shutil.which(name) is None]
+    if missing:
+        fix = _NO_SLURM_FIX.replace("run the sweep", "submit it, run the sweep", 1)
+        log.error("ConfigError: launcher=submitit_slurm (hydra.launcher._target_=%s): no SLURM "
+                  "on this machine (%s not on PATH); nothing was run. To %s",
+                  launcher.get("_target_"), " and ".join(map(repr, missing)), fix)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+    _refuse_failed_submission()
+
+
+def _refuse_failed_submission() -> None:
+    """Make submitit's SLURM submission (its sbatch call) that fails raise a one-line
+    `HydraConfigError` naming the launcher and sbatch's own words, not a traceback
+    (idempotent; left alone where submitit has no such method)."""
+    from submitit.core.utils import FailedJobError
+    from submitit.slurm.slurm import SlurmExecutor
+
+    from mia_defense.hydra_guard import HydraConfigError
+
+    submit = getattr(SlurmExecutor, "_submit_command", None)
+    if submit is None or getattr(submit, "_mia_one_line", False):
+        return
+
+    @functools.wraps(submit)
+    def submit_command(self: SlurmExecutor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return submit(self, *args, **kwargs)
+        except (FailedJobError, OSError) as exc:
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            said = lines[-1] if lines else type(exc).__name__  # (sbatch printed them all)
+            raise HydraConfigError(
+                f"launcher=submitit_slurm: sbatch refused the sweep's jobs ({said}); no run "
+                f"was submitted. Check that SLURM answers here (sinfo), or {_NO_SLURM_FIX}"
+            ) from None
+
+    submit_command._mia_one_line = True  # type: ignore[attr-defined]
+    SlurmExecutor._submit_command = submit_command  # type: ignore[method-assign]
+
+
+def refuse_empty_sweep(config: DictConfig) -> None:
+    """A sweep override with no value (``train.lr=range(0,0)``, ``range(5,1)``) makes a sweep
+    of no runs: Hydra ran nothing and the sweep ended as if it had succeeded."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for text in config.hydra.overrides.task:
+        try:
+            override = parser.parse_override(str(text))
+            empty = override.is_sweep_override() and not list(override.sweep_string_iterator())
+        except Exception:  # not enumerable here (interval, glob): the sweeper handles it
+            continue
+        if empty:
+            log.error("ConfigError: %s: the sweep has no value for %s, so no run; nothing was "
+                      "run. Give at least one value (range(START,STOP) stops before STOP)",
+                      text, override.key_or_group)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:
+    """Refuse a single run (no ``-m``) that selects a launcher, a sweeper or a search space
+    (``launcher=submitit_slurm``, ``hparams_search=optuna_tradeoff``, ``+experiment=
+    tradeoff_all``): Hydra uses them only in a multirun, so the run went ahead, here, as one
+    run of the defaults, as if they had been left out."""
+    choices = config.hydra.runtime.get("choices") or {}
+
+    def chosen(group: str) -> str | None:
+        choice = choices.get(group)
+        return None if choice in (None, "basic") else f"{group}={choice}"
+
+    # what the user selected, not what that selected in turn (launcher=x sets hydra/launcher)
+    selected = [chosen("launcher") or chosen("hydra/launcher"),
+                chosen("hparams_search") or chosen("hydra/sweeper")]  # fmt: skip
+    if config.hydra.sweeper.get("params") and not selected[1]:
+        experiment = choices.get("experiment")
+        selected.append(f"+experiment={experiment} (its hydra.sweeper.params)" if experiment
+                        else "hydra.sweeper.params")  # fmt: skip
+    shown = [text for text in selected if text]
+    if shown:
+        log.error("ConfigError: %s: what a sweep runs with, unused by a single run: without -m "
+                  "this would be one run, here in this process, with none of the sweep's "
+                  "values; nothing was run. Add -m (mia-train -m ...) to run the sweep, or "
+                  "leave %s out", "; ".join(shown),
+                  "it" if len(shown) == 1 else "them")  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_shared_run_dirs(config: DictConfig) -> None:
+    """Refuse a sweep over a key that the run folders' names leave out (``progress``,
+    ``figures``, ``cache_dir``, ``train.device``, ``+experiment``, ...: ``hydra.job.config.
+    override_dirname.exclude_keys``) under the packaged ``hydra.sweep.subdir``: its points
+    would share one folder, and all but the first were skipped as that run or refused; so
+    would the points of a value given twice (``seed=1,1``)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if config.hydra.sweep._get_node("subdir")._value() != SAFE_SUBDIR:
+        return  # a naming of the user's own (${hydra.job.num}): each point its own folder
+    excluded = {str(k) for k in config.hydra.job.config.override_dirname.exclude_keys or []}
+    params = config.hydra.sweeper.get("params") or {}
+    texts = [*map(str, config.hydra.overrides.task), *(f"{k}={v}" for k, v in params.items())]
+    parser = OverridesParser.create()
+    for text in texts:
+        try:
+            override = parser.parse_override(text)
+            values = list(override.sweep_string_iterator()) if override.is_sweep_override() else []
+        except Exception:  # not enumerable (an interval): not one of these keys' kind
+            continue
+        if len(set(values)) < len(values):
+            twice = sorted({v for v in values if values.count(v) > 1})
+            log.error("ConfigError: %s: gives %s more than once, so two of the sweep's runs would "
+                      "share one folder (the second skipped as the first, or refused while the "
+                      "first runs); nothing was run. Give each value once", text, twice[0])
+            raise SystemExit(EXIT_USER_ERROR)
+        if override.key_or_group in excluded and len(set(values)) > 1:
+            log.error("ConfigError: %s: the run folders' names leave %s out (hydra.job.config."
+                      "override_dirname.exclude_keys), so the sweep's %d runs would share one "
+                      "folder (the first would be kept, the others skipped or refused); "
+                      "nothing was run. Start one sweep per value, each with its own "
+                      "hydra.sweep.dir", text, override.key_or_group, len(values))  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
