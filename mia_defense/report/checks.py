@@ -134,10 +134,14 @@ def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
 
 
 def _without_test_set(payload: Mapping[str, Any]) -> bool:
-    """Whether the run is mia-attack's on observations: without test outputs, its
-    ``utility.test_accuracy`` is null, a fact, not a NaN (mia-train always has a test set)."""
+    """Whether the run is mia-attack's on observations that may lack test outputs: then its
+    ``utility.test_accuracy`` is null, a fact, not a NaN (mia-train always has a test set).
+    That is a file's (``source.kind`` observations) or, attacked again from that run's
+    folder (``run_directory``), one that records ``test_size`` 0: the same observations
+    were "not ranked" from the file and "skipped" as a broken figure from its run folder."""
     source = payload.get("source")
-    return isinstance(source, Mapping) and source.get("kind") == "observations"
+    kind = source.get("kind") if isinstance(source, Mapping) else None
+    return kind == "observations" or (kind == "run_directory" and payload.get("test_size") == 0)
 
 
 def _utility_problem(payload: Mapping[str, Any]) -> str | None:

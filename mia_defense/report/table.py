@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import math
 import os
 import re
@@ -209,7 +210,12 @@ def distinguishing(
     ]
 
 
-def _dataset(payload: Mapping[str, Any], config: Mapping[str, Any], run_dir: Path) -> str:
+def _dataset(
+    payload: Mapping[str, Any],
+    config: Mapping[str, Any],
+    run_dir: Path,
+    metadata: Mapping[str, Any] | None,
+) -> str:
     """The dataset's name; a file-backed one (``dataset.path``) also names its file, and
     observations of your own that name no dataset (`_unnamed_observations`) their labels."""
     name = payload.get("dataset")
@@ -219,21 +225,44 @@ def _dataset(payload: Mapping[str, Any], config: Mapping[str, Any], run_dir: Pat
     path = config.get("dataset.path")
     if isinstance(path, str) and path:
         return f"{name} ({PurePath(str(path)).name})"
-    return _unnamed_observations(payload, name, run_dir) or name
+    return _unnamed_observations(payload, name, run_dir, metadata) or name
 
 
-def _unnamed_observations(payload: Mapping[str, Any], name: str, run_dir: Path) -> str | None:
-    """``NAME (labels DIGEST)`` for a mia-attack run of an observations file whose metadata
-    names no dataset, ``None`` for any other run. Such a run is named after the file's stem,
-    and such files are all called observations.npz (`Observations.save`): runs of digits
-    and of breast-cancer models shared a name, so one front, until told apart by the
-    labels of their records (the copy of the observations in the run directory)."""
+def _file_metadata(
+    payload: Mapping[str, Any], config: Mapping[str, Any], run_dir: Path
+) -> dict[str, Any] | None:
+    """The metadata of the observations file a mia-attack run attacked (``{}`` when it has
+    none), ``None`` for a run of mia-train's models. A run attacked again from such a run's
+    folder (``source.kind`` run_directory, a mia-attack ``source`` in its config) records
+    none of it: it is read from the folder's copy of the observations, or the same models
+    got another dataset and model name than the run attacked first, so another front."""
     source = payload.get("source")
-    if not isinstance(source, Mapping) or source.get("kind") != "observations":
+    kind = source.get("kind") if isinstance(source, Mapping) else None
+    if kind == "observations":
+        metadata = source.get("metadata")
+        return dict(metadata) if isinstance(metadata, Mapping) else {}
+    if kind != "run_directory" or "source" not in config:
         return None
-    metadata = source.get("metadata")
-    if isinstance(metadata, Mapping) and metadata.get("dataset") is not None:
+    try:
+        text = str(read_arrays(run_dir / "observations.npz", ["metadata"])["metadata"])
+        metadata = json.loads(text)
+    except (ValueError, DataError):  # no metadata saved (an empty one), or not readable
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _unnamed_observations(
+    payload: Mapping[str, Any], name: str, run_dir: Path, metadata: Mapping[str, Any] | None
+) -> str | None:
+    """``NAME (labels DIGEST)`` for a mia-attack run of an observations file whose
+    ``metadata`` names no dataset (`_file_metadata`), ``None`` for any other run. Such a run
+    is named after the file's stem, and such files are all called observations.npz
+    (`Observations.save`): runs of digits and of breast-cancer models shared a name, so one
+    front, until told apart by the labels of their records (the copy of the observations in
+    the run directory)."""
+    if metadata is None or metadata.get("dataset") is not None:
         return None
+    source = payload["source"]
     try:
         arrays = read_arrays(run_dir / "observations.npz", ["labels"])
         labels = np.ascontiguousarray(arrays["labels"], dtype=np.int64)
@@ -279,15 +308,13 @@ def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None
 
 
-def _model(config: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
-    """The model's class, or the ``model`` an observations file's metadata names (models of
-    different kinds are not compared on one front), else ``unknown``."""
+def _model(config: Mapping[str, Any], metadata: Mapping[str, Any] | None) -> str:
+    """The model's class, or the ``model`` an observations file's ``metadata`` names (models
+    of different kinds are not compared on one front), else ``unknown``."""
     target = config.get("model._target_")
     if isinstance(target, str) and target:
         return target.rpartition(".")[2]
-    source = payload.get("source")
-    metadata = source.get("metadata") if isinstance(source, Mapping) else None
-    named = metadata.get("model") if isinstance(metadata, Mapping) else None
+    named = metadata.get("model") if metadata is not None else None
     return one_line(named, limit=60) if isinstance(named, str) and named else "unknown"
 
 
@@ -339,6 +366,7 @@ def _config(payload: Mapping[str, Any]) -> dict[str, Any]:
 def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> RunSummary:
     p = run.payload
     config = _config(p)
+    metadata = _file_metadata(p, config, run.path)
     privacy = p.get("privacy", {})
     # JSON stores an infinite ε (no noise) as null.
     epsilon = None
@@ -372,8 +400,8 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         leak_tpr=leak_tpr,
         leak_auc=leak_auc,
         attacks=attacks,
-        dataset=_dataset(p, config, run.path),
-        model=_model(config, p),
+        dataset=_dataset(p, config, run.path, metadata),
+        model=_model(config, metadata),
         seed=_seed(p, config),
         config=config,
         settings=_settings(p),

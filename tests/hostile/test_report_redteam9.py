@@ -1,0 +1,111 @@
+"""mia-report red team, ninth pass: a run attacked again from its folder, a report folder
+of another sweep, runs that disagree on what they measured."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mia_defense.cli.report import main as report_main
+from mia_defense.report import write_report
+from mia_defense.tracking import write_json, write_npz
+from tests.report.fake_runs import make_run
+
+
+def _rewrite(run_dir: Path, change: Any) -> dict[str, Any]:
+    """Apply ``change(payload)`` to a run's results.json; return the payload."""
+    payload = json.loads((run_dir / "results.json").read_text())
+    change(payload)
+    write_json(run_dir / "results.json", payload)
+    return payload
+
+
+def _not_ranked(out: Path) -> dict[str, str]:
+    with (out / "not_ranked.csv").open() as handle:
+        return {row["run"]: row["reason"] for row in csv.DictReader(handle)}
+
+
+def _report(roots: list[Path], out: Path, **kwargs: Any):
+    return write_report(roots, out_dir=out, charts=False, **{"tensorboard": False, **kwargs})
+
+
+def _attacked_file(payload: dict[str, Any], folder: Path, *, test_set: bool) -> None:
+    """What mia-attack writes for an observations file (with or without test outputs)."""
+    if not test_set:
+        payload["utility"].update(
+            test_accuracy=None, test_accuracy_std=None, generalization_gap=None
+        )
+    payload.update(test_size=100 if test_set else 0, dataset="obs")
+    payload["config"] = {"source": "obs.npz", "seed": 0, "attack": {"fprs": [0.1, 0.01, 0.001]}}
+    payload["source"] = {"kind": "observations", "path": str(folder / "obs.npz"), "metadata": {}}
+
+
+def _attacked_again(payload: dict[str, Any], first: Path) -> None:
+    """What mia-attack writes for the run folder ``first`` of an observations file: the
+    first run's facts and config, the source now the folder (its metadata not recorded)."""
+    payload["source"] = {"kind": "run_directory", "path": str(first)}
+
+
+# --- a run attacked again from its folder -------------------------------------------------------
+
+
+def test_a_run_without_a_test_set_attacked_again_from_its_folder_is_not_ranked_alike(
+    tmp_path, capsys
+):
+    # observations without test outputs: the file's run was "not ranked" (no test accuracy),
+    # the same observations attacked again from that run's folder "skipped" as a broken
+    # figure ("utility.test_accuracy is null (NaN when written)")
+    root = tmp_path / "sweep"
+    make_run(root / "ok", test_accuracy=0.9, signal=1.0)
+    for name in ("first", "again"):
+        make_run(root / name, test_accuracy=0.9, signal=1.0, seed=1)
+        _rewrite(root / name, lambda p: _attacked_file(p, tmp_path, test_set=False))
+    _rewrite(root / "again", lambda p: _attacked_again(p, root / "first"))
+    argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
+    assert report_main(argv) == 0
+    assert "1 runs reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
+    reasons = _not_ranked(tmp_path / "out")
+    assert reasons["again"] == reasons["first"]
+    assert reasons["again"].startswith("no test accuracy (attacked without a test set)")
+    # a run folder of mia-train's models has a test set: a null there is still a NaN
+    make_run(root / "trained_again", test_accuracy=0.9, signal=1.0, seed=2)
+    _rewrite(
+        root / "trained_again",
+        lambda p: (p["utility"].update(test_accuracy=None), _attacked_again(p, root / "x")),
+    )
+    assert report_main(argv) == 0
+    reason = _not_ranked(tmp_path / "out")[str(root / "trained_again")]
+    assert "utility.test_accuracy is null" in reason
+
+
+def test_observations_attacked_again_from_the_run_folder_share_the_first_runs_front(tmp_path):
+    # the file's run was named "obs (labels DIGEST)" (its metadata names no dataset), the
+    # same observations attacked again from that folder "obs": two fronts for one set of
+    # models; and a model the file's metadata names was lost ("unknown")
+    root = tmp_path / "sweep"
+    for name, accuracy in (("first", 0.9), ("again", 0.8)):
+        make_run(root / name, test_accuracy=accuracy, signal=1.0)
+        _rewrite(root / name, lambda p: _attacked_file(p, tmp_path, test_set=True))
+    _rewrite(root / "again", lambda p: (_attacked_again(p, root / "first"), p.update(seed=1)))
+    report = _report([root], tmp_path / "out")
+    assert {s.dataset for s in report.summaries} == {report.summaries[0].dataset}
+    assert report.summaries[0].dataset.startswith("obs (labels ")
+    assert len(report.fronts) == 1
+    # the metadata of the folder's copy of the observations names the dataset and model
+    metadata = json.dumps({"dataset": "adult", "model": "xgboost"})
+    for name in ("first", "again"):
+        write_npz(
+            root / name / "observations.npz",
+            masks=np.zeros((4, 200), bool),
+            labels=np.zeros(200, dtype=np.int64),
+            metadata=np.array(metadata),
+        )
+    _rewrite(root / "first", lambda p: p["source"].update(metadata=json.loads(metadata)))
+    _rewrite(root / "first", lambda p: p.update(dataset="adult"))
+    _rewrite(root / "again", lambda p: p.update(dataset="adult"))
+    report = _report([root], tmp_path / "out")
+    assert {s.pair for s in report.summaries} == {("adult", "xgboost")}
