@@ -56,7 +56,7 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
             )
         try:
             with zipfile.ZipFile(handle) as archive:
-                members = {n.removesuffix(".npy"): n for n in archive.namelist()}
+                members = _members(archive, file=file)
                 x_name = _pick(members, x_key, _X_KEYS, path=file, what="features",
                                setting=setting[0])
                 y_name = _pick(members, y_key, _Y_KEYS, path=file, what="labels",
@@ -71,6 +71,23 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
                 NotImplementedError, RuntimeError) as exc:
             raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
+
+
+def _members(archive: zipfile.ZipFile, *, file: Path) -> dict[str, str]:
+    """Each array's name (the member's, less ``.npy``) -> its member; one name must not stand
+    for two members (``y`` and ``y.npy``, or a name written twice): which one np.load or this
+    loader reads is an accident of the zip's order, so the labels could be the other array."""
+    members: dict[str, str] = {}
+    for member in archive.namelist():
+        name = member.removesuffix(".npy")
+        if name in members:
+            raise DataError(
+                f"{file}: holds two members for the array {name!r} "
+                f"({members[name]!r} and {member!r}); which one is meant is ambiguous: save the "
+                "arrays again with np.savez"
+            )
+        members[name] = member
+    return members
 
 
 def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.ndarray:

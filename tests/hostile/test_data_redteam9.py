@@ -8,9 +8,14 @@ line and column, for a CSV) or the key, and what to do.
 
 from __future__ import annotations
 
+import io
+import warnings
+import zipfile
+
+import numpy as np
 import pytest
 
-from mia_defense.data import load_csv
+from mia_defense.data import load_csv, load_npz
 from mia_defense.errors import DataError
 
 _ROWS = "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(20))
@@ -67,3 +72,25 @@ def test_utf16_without_a_byte_order_mark_is_named(tmp_path):
     path.write_bytes(("a,b,y\n" + _ROWS).encode("utf-16-le"))
     with pytest.raises(DataError, match=r"d.csv: column 1 of the header holds a NUL byte.*UTF-16"):
         load_csv(path=path, label_column="y")
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("second", ["y", "y.npy"])
+def test_an_npz_with_two_members_for_one_array_is_refused(tmp_path, second):
+    """A zip may hold 'y.npy' and 'y' (or one name twice); the labels read were whichever the
+    zip listed last: here the flipped ones, silently."""
+    path = tmp_path / "d.npz"
+    y = np.arange(10) % 2
+    with zipfile.ZipFile(path, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name
+        archive.writestr("x.npy", _npy(np.random.default_rng(0).random((10, 3))))
+        archive.writestr("y.npy", _npy(y))
+        archive.writestr(second, _npy(1 - y))
+    with pytest.raises(DataError, match=r"d.npz: holds two members for the array 'y' "
+                       r"\('y.npy' and 'y(.npy)?'\).*save the arrays again with np.savez"):
+        load_npz(path=path)
