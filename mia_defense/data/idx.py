@@ -108,6 +108,11 @@ def _read_idx_stream(stream: BinaryIO, *, path: Path, size: int, compressed: boo
     return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
+def _type_code(dtype: np.dtype) -> int:
+    """The IDX type code of an array read by `read_idx`."""
+    return next(code for code, known in _IDX_TYPES.items() if known == dtype)
+
+
 def _find(root: Path, stem: str, name: str) -> Path:
     for folder in (root, root / "raw", root / name / "raw", root / name):
         for candidate in (folder / stem, folder / f"{stem}.gz"):
@@ -147,6 +152,14 @@ def _load(
         x, y = read_idx(image_file), read_idx(label_file)
         if x.ndim != 3:
             raise DataError(f"{image_file}: images must be [N, H, W], got shape {x.shape}")
+        if x.dtype != np.uint8:
+            # The loader scales by 1/255: pixels stored as floats in [0, 1] or as wider
+            # integers would come out at another scale, silently.
+            raise DataError(
+                f"{image_file}: images are stored as {x.dtype.name} (IDX type "
+                f"{_type_code(x.dtype):#04x}); MNIST-style images are unsigned bytes 0..255 "
+                "(type 0x08): save the pixels as uint8, or the images as an .npz (dataset=npz)"
+            )
         if y.ndim != 1 or len(y) != len(x):
             raise DataError(
                 f"{label_file}: labels have shape {y.shape} but {image_file} holds {len(x)} "

@@ -9,14 +9,16 @@ line and column, for a CSV) or the key, and what to do.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
-from mia_defense.data import load_csv, load_npz
+from mia_defense.data import load_csv, load_mnist, load_npz
 from mia_defense.errors import DataError
+from tests.data.files import write_mnist
 
 _ROWS = "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(20))
 
@@ -94,3 +96,17 @@ def test_an_npz_with_two_members_for_one_array_is_refused(tmp_path, second):
     with pytest.raises(DataError, match=r"d.npz: holds two members for the array 'y' "
                        r"\('y.npy' and 'y(.npy)?'\).*save the arrays again with np.savez"):
         load_npz(path=path)
+
+
+@pytest.mark.parametrize(("code", "dtype"), [(0x0D, ">f4"), (0x0C, ">i4")])
+def test_idx_images_that_are_not_bytes_are_refused(tmp_path, code, dtype):
+    """The loader scales pixels by 1/255: float images in [0, 1] came out in [0, 1/255], and
+    int32 ones at any scale, silently (with normalize=false)."""
+    folder = write_mnist(tmp_path / "mnist", n_train=10, n_test=4)
+    pixels = np.random.default_rng(0).random((10, 28, 28)).astype(dtype)
+    (folder / "train-images-idx3-ubyte").write_bytes(
+        struct.pack(">BBBBIII", 0, 0, code, 3, 10, 28, 28) + pixels.tobytes())
+    with pytest.raises(DataError, match=rf"train-images-idx3-ubyte: images are stored as "
+                       rf"{np.dtype(dtype).name} \(IDX type {code:#04x}\); MNIST-style images "
+                       r"are unsigned bytes 0..255 \(type 0x08\): save the pixels as uint8"):
+        load_mnist(path=folder, normalize=False)
