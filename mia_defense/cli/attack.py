@@ -366,10 +366,6 @@ def read_source(path: Path) -> Source:
                 f"run's figures; attack the file alone (mia-attack {path / 'observations.npz'}) "
                 "or put the run's own observations back"
             )
-        if results is not None and recorded is None:
-            log.warning("%s records no sha256 of observations.npz (written before runs "
-                        "recorded it): that the file is the run's own is checked only by its "
-                        "shapes, canaries and members' accuracy", path / "results.json")
         return _checked_extras(Source(path, obs, extras, results))
     obs, extras = load_file(path)
     return _checked_extras(Source(path, obs, extras))
@@ -794,6 +790,10 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
         checked = _CHECKED.pop(_resolved(path), None)  # (read relative to the launch dir)
         source = read_source(path) if checked is None else replace(checked, path=path)
     obs, results = source.observations, source.results
+    if results is not None and "sha256" not in results:  # (in the new run's attack.log)
+        log.warning("%s records no sha256 of observations.npz (written before runs recorded "
+                    "it): that the file is the run's own is checked only by its shapes, "
+                    "canaries and members' accuracy", path / "results.json")  # fmt: skip
     if HydraConfig.initialized():  # a sweep's points (a single run's: SourceCheck's)
         problem = _fixed_problem(cfg, source, list(HydraConfig.get().overrides.task))
         if problem:

@@ -16,7 +16,7 @@ import torch
 
 from mia_defense.code_digest import code_digest
 from mia_defense.pipeline.evaluate import RunResult
-from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json, write_npz
+from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
 from mia_defense.tracking.tensorboard import log_run
 
 if TYPE_CHECKING:
@@ -112,9 +112,13 @@ def record_run(
             slices=result.slices,
             figures=figures,
         )
+    # the files mia-attack and load_trained_model read back, as written: one replaced later
+    # (another run's, an edited copy) is refused instead of taken for this run's
+    digests = run_sha256(run_dir)
     result.timings = dict(stopwatch.seconds)
     result.wall_seconds = time.perf_counter() - start
-    write_json(run_dir / "results.json", _results_payload(facts, result, headline))
+    write_json(run_dir / "results.json",
+               {**_results_payload(facts, result, headline), "sha256": digests})
 
 
 def defense_settings(experiment: Experiment) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,10 +19,13 @@ from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
 __all__ = [
     "MAX_JSON_DEPTH",
     "SCHEMA_VERSION",
+    "file_sha256",
     "json_depth",
     "jsonable",
     "load_npz",
     "read_json",
+    "recorded_sha256",
+    "run_sha256",
     "schema_problem",
     "write_json",
     "write_npz",
@@ -106,3 +111,52 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
 def write_npz(path: Path, **arrays: np.ndarray) -> None:
     """Save arrays to a compressed ``.npz`` atomically."""
     atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+# The files of a run its readers take back, whose sha256 results.json records (``sha256``,
+# keyed by the path relative to the run directory): observations.npz (mia-attack) and the
+# checkpoints of these folders (`mia_defense.tracking.trained_model.load_trained_model`). A
+# file replaced after the run was written (another run's, an edited copy, one of another
+# code version) no longer matches: its verdict was recorded as this run's.
+DIGESTED_FILES = ("observations.npz",)
+DIGESTED_FOLDERS = ("checkpoints", "checkpoints_undefended")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 hex digest of the file at ``path``, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_sha256(run_dir: Path) -> dict[str, str]:
+    """results.json's ``sha256``: each `DIGESTED_FILES` and checkpoint of `DIGESTED_FOLDERS`
+    the run holds (regular files only), by its path relative to ``run_dir``."""
+    run_dir = Path(run_dir)
+    names = [name for name in DIGESTED_FILES if (run_dir / name).is_file()]
+    for folder in DIGESTED_FOLDERS:
+        found = (run_dir / folder).glob("model_*.pt") if (run_dir / folder).is_dir() else ()
+        names += sorted(f"{folder}/{p.name}" for p in found if p.is_file())
+    return {name: file_sha256(run_dir / name) for name in names}
+
+
+def recorded_sha256(results: Mapping[str, Any], name: str) -> str | None:
+    """The sha256 results.json records of the run's file ``name`` (`run_sha256`), or
+    ``None`` for a run written before runs recorded them (no ``sha256`` at all). A record
+    that is no object of hex digests, or lacks ``name``, is a `ValueError` naming the key:
+    the run wrote one for every file its readers take back."""
+    if "sha256" not in results:
+        return None
+    record = results["sha256"]
+    if not isinstance(record, Mapping):
+        kind = "null" if record is None else type(record).__name__
+        raise ValueError(f"sha256 is {kind} {record!r:.60}, not an object of the run's files")
+    if name not in record:
+        raise ValueError(f"sha256 holds no digest of {name}, which every run records")
+    value = record[name]
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        raise ValueError(f"sha256[{name!r}] is {value!r:.80}, not a sha256 hex digest")
+    return value

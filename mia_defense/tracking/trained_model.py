@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from mia_defense.data.dataset import Dataset
 
 __all__ = ["load_trained_model"]
+
+log = logging.getLogger(__name__)
 
 
 def load_trained_model(
@@ -96,11 +99,41 @@ def load_trained_model(
     versions = results.get("versions")
     code = versions.get("code") if isinstance(versions, Mapping) else None
     fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
-    payload = load_checkpoint(path, fingerprint=fingerprint)
+    payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
+    _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
     model = _build_run_model(config, results, dataset=dataset, undefended=undefended)
     load_state(model, payload["state_dict"], path=path,
                what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
     return model.cpu().eval()
+
+
+def _check_sha256(run_dir: Path, results: Mapping[str, Any], path: Path) -> None:
+    """Refuse the checkpoint at ``path`` unless its sha256 is the one results.json records
+    (weights edited and saved again, or another run's of the same config, data and code,
+    pass the fingerprint and the model index: they were taken for row ``index`` of the
+    run's observations); a run written before runs recorded them is loaded with a warning."""
+    from mia_defense.files import require_regular_file
+    from mia_defense.tracking.artifacts import file_sha256, recorded_sha256
+
+    name = path.relative_to(run_dir).as_posix()
+    try:
+        said = recorded_sha256(results, name)
+    except ValueError as exc:
+        raise DataError(f"{run_dir / 'results.json'}: {exc}; load_trained_model checks the "
+                        "checkpoints against it: put the run's own results.json back") from None
+    if said is None:
+        log.warning("%s records no sha256 of %s (written before runs recorded them): that it "
+                    "is the run's own checkpoint is checked only by its fingerprint",
+                    run_dir / "results.json", name)  # fmt: skip
+        return
+    require_regular_file(path)  # a FIFO would block the hash
+    if file_sha256(path) != said:
+        raise DataError(
+            f"{path}: not the checkpoint this run wrote: its sha256 differs from the one "
+            f"results.json records (sha256[{name!r}]); it was replaced or edited after the run "
+            "(edited, or another run's): put the run's own file back, or train the run again "
+            "in a new directory"
+        )
 
 
 def _kind(value: Any) -> str:

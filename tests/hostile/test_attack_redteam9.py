@@ -1,0 +1,123 @@
+"""Hostile inputs to what a run stores and mia-attack reads back, ninth round: files of a
+finished run replaced or edited after it was written (observations.npz, checkpoints,
+results.json's record of them)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mia_defense.cli.attack import read_source
+from mia_defense.errors import DataError
+from mia_defense.files import load_npz
+from mia_defense.tracking.artifacts import file_sha256
+from mia_defense.tracking.trained_model import load_trained_model
+from tests.helpers import LEAN_ATTACKS, mia_attack
+
+
+@pytest.fixture
+def run(fast_run, tmp_path: Path) -> Path:
+    """A copy of the tiny finished run (observations, checkpoints, results.json)."""
+    return Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+
+
+def _edit_results(run: Path, edit) -> None:
+    payload = json.loads((run / "results.json").read_text())
+    edit(payload)
+    (run / "results.json").write_text(json.dumps(payload))
+
+
+def _temper(run: Path) -> None:
+    """observations.npz's log-probabilities flattened (softmax at temperature 3): every
+    prediction, so the members' accuracy, stays; every confidence, so every figure, moves."""
+    arrays = load_npz(run / "observations.npz")
+    flat = arrays["log_probs"].astype(np.float64) / 3
+    flat -= np.log(np.exp(flat).sum(axis=-1, keepdims=True))
+    np.savez(run / "observations.npz", **{**arrays, "log_probs": flat.astype(np.float32)})
+
+
+# -- 1. results.json records the sha256 of the files its readers take back ------------------
+
+
+def test_results_json_records_the_sha256_of_observations_and_checkpoints(fast_run):
+    record = fast_run.payload["sha256"]
+    checkpoints = sorted(p.name for p in (fast_run.run_dir / "checkpoints").glob("*.pt"))
+    assert checkpoints and set(record) == {"observations.npz",
+                                           *(f"checkpoints/{n}" for n in checkpoints)}
+    for name, digest in record.items():
+        assert file_sha256(fast_run.run_dir / name) == digest, name
+
+
+# -- 2. observations.npz replaced by one of the same shapes and accuracy ---------------------
+
+
+def test_observations_edited_keeping_every_prediction_are_refused(run):
+    # shapes, canaries and the members' accuracy all held: mia-attack recorded the verdict
+    # on the edited outputs as this run's
+    _temper(run)
+    with pytest.raises(DataError, match=r"run/observations.npz: its sha256 differs from the "
+                       r"one results.json records.*they are not this run's.*mia-attack "):
+        read_source(run)
+
+
+def test_results_json_edited_is_blamed_not_the_observations(run):
+    # a train_accuracy changed by hand: the observations, which are the run's own, were
+    # named as replaced
+    _edit_results(run, lambda r: r["utility"].update(
+        train_accuracy=r["utility"]["train_accuracy"] / 2))
+    with pytest.raises(DataError, match=r"run/results.json: the members' accuracy .* yet "
+                       r"observations.npz is the file the run wrote .*results.json was edited"):
+        read_source(run)
+
+
+@pytest.mark.parametrize(("record", "said"), [
+    ([1, 2], "sha256 is list"),
+    ({}, "sha256 holds no digest of observations.npz"),
+    ({"observations.npz": "abc"}, r"sha256\['observations.npz'\] is 'abc', not a sha256"),
+])  # fmt: skip
+def test_a_malformed_sha256_record_is_refused_naming_it(run, record, said):
+    _edit_results(run, lambda r: r.update(sha256=record))
+    with pytest.raises(DataError, match=rf"run/results.json: {said}.*put the run's own"):
+        read_source(run)
+
+
+@pytest.mark.slow  # 1-5 s: a whole mia-attack run
+def test_a_run_without_sha256_is_attacked_with_a_warning(run, tmp_path):
+    # runs written before results.json recorded it keep working; the log says what the
+    # check of the file was
+    _edit_results(run, lambda r: r.pop("sha256"))
+    done = mia_attack(str(run), *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "[WARNING]" in done.stderr and "records no sha256 of observations.npz" in done.stderr
+    written = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert written["sha256"]["observations.npz"] == file_sha256(tmp_path / "out" /
+                                                                "observations.npz")
+
+
+# -- 3. checkpoints edited after the run -------------------------------------------------------
+
+
+def test_a_checkpoint_edited_and_saved_again_is_refused(run):
+    # its fingerprint and model index kept: the edited weights were given back as the
+    # model of row 0 of the run's observations
+    path = run / "checkpoints" / "model_0000.pt"
+    payload = torch.load(path, weights_only=True)
+    for value in payload["state_dict"].values():
+        value.mul_(2)
+    torch.save(payload, path)
+    with pytest.raises(DataError, match=r"model_0000.pt: not the checkpoint this run wrote.*"
+                       r"sha256\['checkpoints/model_0000.pt'\].*put the run's own file back"):
+        load_trained_model(run, 0)
+
+
+def test_checkpoints_of_a_run_without_sha256_load_with_a_warning(run, caplog):
+    _edit_results(run, lambda r: r.pop("sha256"))
+    with caplog.at_level(logging.WARNING):
+        load_trained_model(run, 1)
+    assert "records no sha256 of checkpoints/model_0001.pt" in caplog.text
