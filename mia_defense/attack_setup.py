@@ -1,0 +1,252 @@
+"""The ``attack`` config of observations attacked on their own (`mia_defense.api.audit`,
+mia-attack): composed as mia-train composes it, checked, the settings the observations fix
+(their queries, gradient norms, canaries and audit) kept to their own values, and built into
+the attacks and their evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig
+
+from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
+from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.observations import Observations
+
+__all__ = [
+    "FIXED_SETTINGS",
+    "AttackSettings",
+    "attack_config",
+    "attack_settings",
+    "check_attack_config",
+    "check_overrides",
+    "fixed_overrides",
+    "fixed_problem",
+    "observed_settings",
+    "record_settings",
+]
+
+
+def check_overrides(overrides: Any) -> list[str]:
+    """``overrides`` as a list of strings; one string would be read letter by letter, a
+    generator was used up by the check and its overrides silently dropped, and ``None``
+    (or another non-iterable) was a raw TypeError."""
+    given = overrides
+    try:
+        overrides = None if isinstance(overrides, str | bytes) else list(overrides)
+    except TypeError:
+        overrides = None
+    if overrides is None or not all(isinstance(o, str) for o in overrides):
+        shown = given if overrides is None else overrides
+        raise ConfigError(
+            f"overrides={shown!r}: a list of strings, one override each, e.g. "
+            "['attack.bootstrap=0', '~attack.attacks.shokri']"
+        )
+    return overrides
+
+
+def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:
+    """The ``attack`` config group (and ``seed``) as mia-train composes it, with
+    ``overrides`` such as ``attack.bootstrap=0`` or ``~attack.attacks.shokri``."""
+    from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from hydra.initialize import get_gh_backup, restore_gh_from_backup
+
+    overrides = check_overrides(overrides)
+    backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+            return compose(overrides=["+attack=default", f"+seed={seed}", *overrides])
+    except HydraException as exc:
+        raise ConfigError(f"attack overrides {list(overrides)}: {exc}") from None
+    finally:
+        restore_gh_from_backup(backup)
+
+
+@dataclass(frozen=True)
+class AttackSettings:
+    """The attacks of a composed ``attack`` config and how their scores are evaluated."""
+
+    attacks: dict[str, Attack]
+    targets: np.ndarray
+    evaluation: EvaluationConfig
+    shadow_recipe: str
+
+
+def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
+    """The config check's walk over mia-attack's keys (``seed``, ``progress``, ``figures``,
+    ``source``, ``attack``): its problem lines and the values that passed. ``seed_required=False``:
+    a null seed passes (mia-attack's default: the source run's)."""
+    from mia_defense.config import ATTACK, Group, Param, _Walk
+
+    walk = _Walk()
+    walk.forbidden_targets(cfg, "")  # os.system & co. as mia-train refuses them, at any depth
+    seed = Param("int", low=0, required=True, nullable=not seed_required)
+    table = {"seed": seed, "progress": Param("bool"), "figures": Param("bool"),
+             "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
+    walk.group(cfg, table, "")
+    return walk
+
+
+def _refuse(problems: Sequence[str]) -> None:
+    """One `ConfigError` listing every problem, if there is any."""
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        lines = "\n".join(f"  {line}" for line in problems)
+        raise ConfigError(f"{len(problems)} problems in the attack config:\n{lines}")
+
+
+def check_attack_config(cfg: DictConfig) -> None:
+    """Refuse an ``attack`` config (and ``seed``, ``progress``) with one `ConfigError` listing
+    every problem: wrong types, values out of range, interpolations that fail. What needs
+    the observations (``attack.num_targets`` against their models) is `attack_settings`'s."""
+    _refuse(_attack_walk(cfg, seed_required=False).problems)
+
+
+# The attack settings (under ``attack.``) that shape what the models were asked, or are part
+# of their training: observations hold their own queries, gradient norms, canaries and audit,
+# which the attacks only read. mia-attack and `audit` refuse an override of another value
+# than the observations' own (it could not take effect), and mia-attack's record states the
+# own values (null where nobody knows them), not the config's defaults.
+FIXED_SETTINGS = ("queries.num_augmented", "queries.noise_std", "queries.max_shift",
+                  "queries.flip", "queries.repeats", "white_box", "canaries.num",
+                  "canaries.kind", "audit", "audit_canaries", "audit_gradient_canaries")
+_FIXED_NODES = ("queries", "canaries")
+# A setting the observations do not state (a file's noise_std), or an override deleting one.
+_UNKNOWN: Any = object()
+
+
+def observed_settings(obs: Observations, is_canary: np.ndarray | None = None) -> dict[str, Any]:
+    """The `FIXED_SETTINGS` that observations state themselves: their augmented queries
+    (``queries.num_augmented``), their gradient norms (``white_box``), the records flagged
+    as canaries (``canaries.num``) and no one-run audit; the others they do not say."""
+    queries = 0 if obs.augmented_logits is None else int(obs.augmented_logits.shape[1])
+    flagged = 0 if is_canary is None else int(np.asarray(is_canary).astype(bool).sum())
+    return {"queries.num_augmented": queries, "white_box": obs.grad_norms is not None,
+            "canaries.num": flagged, "audit": "none"}  # fmt: skip
+
+
+def fixed_overrides(overrides: Sequence[str]) -> list[str]:
+    """The `FIXED_SETTINGS` (or other keys of their nodes) that ``overrides`` set, add or
+    delete, whole nodes (``attack.queries={...}``) included."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException:  # Hydra refuses it itself
+        return []
+    given: list[str] = []
+    for override in parsed:
+        key = override.key_or_group.removeprefix("attack.")
+        if key == override.key_or_group:
+            continue
+        hits = [f for f in FIXED_SETTINGS if f == key or f.startswith(f"{key}.")
+                or key.startswith(f"{f}.")]  # fmt: skip
+        if not hits and key.split(".")[0] in _FIXED_NODES:
+            hits = [key]  # a key of its own (+attack.queries.extra=1): no more effect
+        given += hits
+    return list(dict.fromkeys(given))
+
+
+def _shown(value: Any) -> str:
+    """A setting as an override writes it (true, null, 0.3, one_run)."""
+    import json
+
+    return str(value) if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def fixed_problem(
+    cfg: DictConfig, own: Mapping[str, Any], overrides: Sequence[str], *, whose: str,
+    reader: str, hint: str = "",
+) -> str | None:
+    """Why the overrides of `FIXED_SETTINGS` in ``overrides`` cannot take effect (each named,
+    with the observations' ``own`` value where known), or ``None``: one equal to the own
+    value is harmless. ``whose``: the observations named (``the observations of PATH``);
+    ``reader``: who only reads them; ``hint``: how to get other ones."""
+    from omegaconf import OmegaConf
+
+    problems = []
+    for key in fixed_overrides(overrides):
+        value = OmegaConf.select(cfg.attack, key, default=_UNKNOWN, throw_on_missing=False)
+        value = OmegaConf.to_container(value) if isinstance(value, DictConfig) else value
+        mine = own.get(key, _UNKNOWN)
+        if mine is not _UNKNOWN and value is not _UNKNOWN and (
+            value == mine and isinstance(value, bool) == isinstance(mine, bool)
+        ):
+            continue
+        given = f"~attack.{key}" if value is _UNKNOWN else f"attack.{key}={_shown(value)}"
+        said = (f"were made with attack.{key}={_shown(mine)}" if mine is not _UNKNOWN
+                else f"do not say their attack.{key}")  # fmt: skip
+        problems.append(f"{given}: cannot take effect: {whose} {said}, and {reader} only reads "
+                        "them (they hold their own queries, gradient norms, canaries and "
+                        "audit); drop the override"
+                        + ("" if mine is _UNKNOWN else f", or give {_shown(mine)}") + hint)
+    if len(problems) > 1:
+        lines = "\n".join(f"  {line}" for line in problems)
+        return f"{len(problems)} settings the observations fix:\n{lines}"
+    return problems[0] if problems else None
+
+
+def record_settings(attack: dict[str, Any], own: Mapping[str, Any]) -> None:
+    """Write the observations' ``own`` `FIXED_SETTINGS` into a recorded ``attack`` config,
+    and null for those they do not say: the config's defaults (8 augmented queries, noise
+    0.3, no audit) are not what the observations were made with."""
+    for key in FIXED_SETTINGS:
+        value = own.get(key)
+        *nodes, name = key.split(".")
+        node = attack
+        for part in nodes:
+            node = node.setdefault(part, {})
+        node[name] = value
+
+
+def attack_settings(
+    cfg: DictConfig, *, num_models: int, num_classes: int, defended: bool
+) -> AttackSettings:
+    """Check the ``attack`` node of ``cfg`` (every problem at once, as mia-train does) and
+    build its attacks for observations of ``num_models`` models and ``num_classes`` classes.
+
+    ``defended``: the models may carry defenses, so ``attack.shadow_recipe=undefended``
+    (shadows trained without them, which observations do not hold) is refused.
+    """
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate
+
+    walk = _attack_walk(cfg)
+    node = cfg.attack
+    num_targets = walk.ok.get("attack.num_targets")
+    if num_targets is not None and num_targets > num_models:
+        walk.problems.append(
+            f"attack.num_targets={num_targets}: must lie in [1, {num_models}] (the "
+            "observations' models) or be null"
+        )
+    recipe = str(node.get("shadow_recipe", "same"))
+    if recipe == "undefended" and defended:
+        walk.problems.append(
+            "attack.shadow_recipe=undefended: needs shadow models trained without the "
+            "defenses, which observations do not hold (mia-train trains them); use same"
+        )
+    _refuse(walk.problems)
+    attacks = {}
+    for name in node.attacks:
+        try:
+            attacks[str(name)] = instantiate(node.attacks[name])
+        except InstantiationException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, MiaDefenseError):
+                raise cause from None
+            raise ConfigError(f"attack.attacks.{name}: cannot build it: {exc}") from exc
+    targets = np.arange(num_targets or num_models)
+    check_attacks(attacks, num_models=num_models, num_classes=num_classes, targets=targets)
+    evaluation = EvaluationConfig(
+        fprs=tuple(float(f) for f in node.fprs), bootstrap=int(node.get("bootstrap", 200)),
+        confidence=float(node.get("confidence", 0.95)), seed=int(cfg.seed),
+    )  # fmt: skip
+    return AttackSettings(attacks, targets, evaluation, recipe)
