@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
         help="report directory (default: <first dir>/report, so the TensorBoard figures "
         "sit under the sweep root)",
     )  # fmt: skip
+    parser.add_argument(
+        "--replace", action="store_true",
+        help="write into --out even when it holds the report of other sweep or run "
+        "directories (its .mia-report mark names them), replacing that report",
+    )  # fmt: skip
     parser.add_argument("--no-tensorboard", action="store_true", help="skip TensorBoard")
     parser.add_argument(
         "--no-charts", action="store_true",
@@ -166,7 +171,7 @@ def _main(argv: Sequence[str] | None) -> int:
         group_by = None if args.group_by is None else parse_group_by(args.group_by)
         report = write_report(
             args.dirs, out_dir=out, tensorboard=not args.no_tensorboard, roc_runs=args.roc_runs,
-            group_by=group_by, charts=not args.no_charts,
+            group_by=group_by, charts=not args.no_charts, replace=args.replace,
         )  # fmt: skip
     except MiaDefenseError as exc:  # a user error: one line, no traceback
         print(f"mia-report: {one_line(exc, limit=2000)}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import os
@@ -303,6 +304,72 @@ _MARK_TEXT = (
 _ALWAYS_WRITTEN = ("README.md", "tradeoff.csv", "tradeoff.md")
 
 
+# The mark's line naming the folders its report read (a JSON list of absolute paths): a
+# report of other runs written there replaced it without a word (`_check_same_sources`).
+_SOURCES_LINE = "sources: "
+# The most of a mark read: one line per report, its sources' paths.
+_MARK_LIMIT = 1 << 20
+
+
+def _mark_text(sources: Sequence[Path]) -> str:
+    """The mark's text, naming ``sources`` (none named: a report of unknown folders)."""
+    if not sources:
+        return _MARK_TEXT
+    keys = json.dumps([_source_key(p) for p in sources])  # ASCII: a folder of any bytes
+    return (
+        f"{_MARK_TEXT}It reports on the folders below; a report of other folders is refused "
+        f"here unless given --replace.\n{_SOURCES_LINE}{keys}\n"
+    )
+
+
+def _source_key(path: Path) -> str:
+    """A folder the report reads as its mark records it: absolute, links followed, so that
+    ``sweep``, ``./sweep/`` and a link to it are one."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):  # a link loop: as given
+        return os.path.abspath(path)
+
+
+def _marked_sources(out_dir: Path) -> list[str] | None:
+    """The folders the report in ``out_dir`` read (its mark's sources line); ``None`` when
+    unknown: a mark written before it named them, or edited."""
+    try:
+        with (out_dir / REPORT_MARK).open("rb") as handle:
+            text = handle.read(_MARK_LIMIT).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(_SOURCES_LINE):
+            try:
+                value = json.loads(line.removeprefix(_SOURCES_LINE))
+            except ValueError:
+                return None
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return value
+    return None
+
+
+def _check_same_sources(out_dir: Path, sources: Sequence[Path]) -> None:
+    """Refuse ``out_dir`` when it holds the report of other folders than ``sources`` (its
+    mark names them): ``mia-report B --out A/report`` replaced sweep A's report with B's
+    without a word."""
+    earlier = _marked_sources(out_dir) if sources and _has_mark(out_dir) else None
+    now = [_source_key(p) for p in sources]
+    if earlier is None or set(earlier) == set(now):
+        return
+
+    def shown(paths: Sequence[str]) -> str:
+        listed = ", ".join(one_line(p, limit=200) for p in paths[:3])
+        return listed + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+    raise ConfigError(
+        f"{out_dir}: holds the report of {shown(earlier) or 'no folder'} (its {REPORT_MARK} "
+        f"mark), not of {shown(now)}: this report would replace it; pass --replace to "
+        f"replace it, or {_FIX_OUT}"
+    )
+
+
 def _has_mark(out_dir: Path) -> bool:
     """Whether ``out_dir`` holds the report's mark: a regular file, never a link (a link
     proves nothing, and touching it would create or change its target)."""
@@ -389,8 +456,15 @@ def _broken_link(path: Path) -> bool:
     return path.is_symlink() and not path.exists()
 
 
-def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
-    """Create ``out_dir`` if needed and make sure the report can be written there.
+def check_out_dir(
+    out_dir: Path,
+    *,
+    tensorboard: bool = True,
+    sources: Sequence[Path] = (),
+    replace: bool = False,
+) -> None:
+    """Create ``out_dir`` if needed and make sure the report of ``sources`` can be written
+    there.
 
     Raises:
         ConfigError: ``out_dir`` is a file, lies under a file or a broken link, holds a
@@ -399,7 +473,8 @@ def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
             name that no report wrote (a README.md of your own: it would be overwritten),
             holds anything else while no report wrote it (`_check_empty_or_a_reports`),
             holds a ``tb`` that is a link or no folder (with ``tensorboard``) or cannot be
-            written.
+            written, or (unless ``replace``) holds the report of other folders than
+            ``sources`` (`_check_same_sources`).
     """
     out_dir = Path(out_dir)
     broken = next((p for p in (out_dir, *out_dir.parents) if _broken_link(p)), None)
@@ -443,13 +518,15 @@ def check_out_dir(out_dir: Path, *, tensorboard: bool = True) -> None:
             f"(a report writes {', '.join(REPORT_FILES)}); {_FIX_OUT}, e.g. an empty one"
         )
     _check_empty_or_a_reports(out_dir)
+    if not replace:
+        _check_same_sources(out_dir, sources)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(dir=out_dir, prefix=".mia-report-", suffix=".probe")
         os.close(handle)
         os.unlink(probe)
         if not _has_mark(out_dir):  # this directory holds a report: it may be rewritten
-            (out_dir / REPORT_MARK).write_text(_MARK_TEXT, encoding="utf-8")
+            (out_dir / REPORT_MARK).write_text(_mark_text(sources), encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
             f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"
@@ -479,6 +556,7 @@ def write_report(
     roc_runs: int = 6,
     group_by: Sequence[str] | None = None,
     charts: bool = True,
+    replace: bool = False,
 ) -> Report:
     """Read every run under ``paths`` and write the report into ``out_dir``.
 
@@ -498,6 +576,8 @@ def write_report(
         charts: draw the PNG charts (and their TensorBoard images); ``False`` writes the
             tables and the summary only (the charts are nearly all of a report's time) and
             removes charts an earlier report left in ``out_dir``.
+        replace: write into ``out_dir`` even when it holds the report of other folders
+            (its mark names those it read); without it that is refused.
 
     Raises:
         DataError: no run could be ranked, or writing failed.
@@ -512,7 +592,7 @@ def write_report(
     _warn_evaluations(summaries)
     groups = group_runs(summaries, by=group_by)
     out_dir = Path(out_dir)
-    check_out_dir(out_dir, tensorboard=tensorboard)
+    check_out_dir(out_dir, tensorboard=tensorboard, sources=sources, replace=replace)
     not_ranked = [(run.name, why) for run, why in loaded.unranked]
     not_ranked += [(str(path), why) for path, why in loaded.skipped]
     report = Report(
@@ -522,6 +602,8 @@ def write_report(
     )  # fmt: skip
     try:
         _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs, charts=charts)
+        # the report is whole: its mark now names what it read
+        _replace(out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(_utf8(_mark_text(sources))))
     except OSError as exc:
         raise DataError(
             f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "

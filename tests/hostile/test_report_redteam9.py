@@ -109,3 +109,36 @@ def test_observations_attacked_again_from_the_run_folder_share_the_first_runs_fr
     _rewrite(root / "again", lambda p: p.update(dataset="adult"))
     report = _report([root], tmp_path / "out")
     assert {s.pair for s in report.summaries} == {("adult", "xgboost")}
+
+
+# --- --out at the report of another sweep -------------------------------------------------------
+
+
+def test_a_report_of_other_runs_into_an_earlier_reports_folder_is_refused(tmp_path, capsys):
+    # mia-report B --out A/report replaced sweep A's report with B's without a word
+    sweep_a, sweep_b = tmp_path / "a", tmp_path / "b"
+    make_run(sweep_a / "x", test_accuracy=0.9, signal=1.0)
+    make_run(sweep_b / "y", test_accuracy=0.8, signal=1.0)
+    out = sweep_a / "report"
+    flags = ["--no-tensorboard", "--no-charts"]
+    assert report_main([str(sweep_a), *flags]) == 0
+    assert report_main([f"{sweep_a}/.", *flags]) == 0  # the same folder, written otherwise
+    before = (out / "tradeoff.csv").read_bytes()
+    capsys.readouterr()
+    assert report_main([str(sweep_b), "--out", str(out), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mia-report: {out}: holds the report of {sweep_a.resolve()} (its "), err
+    assert f"not of {sweep_b.resolve()}" in err and "pass --replace" in err
+    assert "choose another report directory (mia-report --out DIR)" in err
+    assert (out / "tradeoff.csv").read_bytes() == before
+    # more folders than the report read is another report too
+    assert report_main([str(sweep_a), str(sweep_b), *flags]) == 2
+    # --replace replaces it, and the mark then names the new folders
+    assert report_main([str(sweep_b), "--out", str(out), "--replace", *flags]) == 0
+    assert (out / "tradeoff.csv").read_bytes() != before
+    assert report_main([str(sweep_b), "--out", str(out), *flags]) == 0
+    assert report_main([str(sweep_a), "--out", str(out), *flags]) == 2
+    # a report written before the mark named its folders may be rewritten by any
+    (out / ".mia-report").write_text("This folder holds a report of mia-report\n")
+    assert report_main([str(sweep_a), "--out", str(out), *flags]) == 0
+    assert str(sweep_a.resolve()) in (out / ".mia-report").read_text()
