@@ -421,7 +421,7 @@ def load_csv(
         path: the CSV file.
         label_column: the header name of the label column.
         num_classes: C for integer labels; ``None`` infers the number of distinct labels.
-        delimiter: the field separator.
+        delimiter: the field separator (``\\t``, a backslash and a t, is a tab).
         standardize: zero mean, unit variance per numeric column (one-hot features stay 0/1).
         max_categories: the most distinct values a text column may hold.
         plan: the run's plan settings (``population_size``, ``test_size``,
@@ -437,8 +437,11 @@ def load_csv(
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
+    if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
+        delimiter = "\t"
     if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
-        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ','")
+        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ',' "
+                          "(for a tab, dataset.delimiter='\\t')")
     if isinstance(max_categories, bool) or not isinstance(max_categories, int) \
             or max_categories < 1:
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")

@@ -110,3 +110,13 @@ def test_idx_images_that_are_not_bytes_are_refused(tmp_path, code, dtype):
                        rf"{np.dtype(dtype).name} \(IDX type {code:#04x}\); MNIST-style images "
                        r"are unsigned bytes 0..255 \(type 0x08\): save the pixels as uint8"):
         load_mnist(path=folder, normalize=False)
+
+
+def test_a_tab_written_as_backslash_t_reads_a_tab_separated_file(tmp_path):
+    """dataset.delimiter='\\t' on a command line reaches the loader as a backslash and a t
+    (Hydra keeps it): a tab-separated file could not be named at all."""
+    path = tmp_path / "d.tsv"
+    path.write_text(("a,b,y\n" + _ROWS).replace(",", "\t"))
+    data = load_csv(path=path, label_column="y", delimiter="\\t", standardize=False)
+    assert data.x.shape == (20, 2)
+    assert data.x[:3].tolist() == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
