@@ -139,7 +139,11 @@ class LabelOnlyRelease(Release):
         self, logits: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         out = torch.full(logits.shape, -math.inf, dtype=torch.float32, device=logits.device)
-        return out.scatter(-1, logits.argmax(dim=-1, keepdim=True), 0.0)
+        out = out.scatter(-1, logits.argmax(dim=-1, keepdim=True), 0.0)
+        # A row the full release gives as NaN (NaN or +inf logits: a diverged model) stays
+        # NaN: argmax would answer the NaN's class and the run would pass for a sound one.
+        broken = torch.isnan(torch.log_softmax(logits.float(), dim=-1)).any(-1, keepdim=True)
+        return out.masked_fill(broken, math.nan)
 
 
 class NoiseRelease(Release):
@@ -184,8 +188,10 @@ class NoiseRelease(Release):
             noise = e[0] - e[1]
         noisy = (probs + self.scale * noise).clamp(min=0.0)
         total = noisy.sum(dim=-1, keepdim=True)
-        # all classes clipped to 0 (huge noise): release the uniform vector
-        noisy = torch.where(total > 0, noisy / total.clamp(min=1e-300), 1.0 / shape[-1])
+        # all classes clipped to 0 (huge noise): release the uniform vector; a NaN row (a
+        # diverged model) stays NaN, never the uniform vector of a sound but unsure one
+        kept = (total > 0) | torch.isnan(total)
+        noisy = torch.where(kept, noisy / total.clamp(min=1e-300), 1.0 / shape[-1])
         return torch.log(noisy).float()
 
 
