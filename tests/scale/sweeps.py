@@ -27,8 +27,10 @@ TINY = (
     "progress=false",
     "attack.bootstrap=0",
 )
-# results.json keys that measure time, place or the store, not what a run computed.
-_VARYING = {"wall_seconds", "timings", "versions", "seconds", "reused", "store", "cache_dir"}
+# results.json keys that measure time, place or the store, not what a run computed (sha256:
+# of its files as saved, checkpoints included, which torch.save stamps with a random id).
+_VARYING = {"wall_seconds", "timings", "versions", "seconds", "reused", "store", "cache_dir",
+            "sha256"}
 
 
 def mia_train(
