@@ -22,6 +22,7 @@ __all__ = [
     "check_classes_repeat",
     "check_count",
     "check_flag",
+    "check_label_base",
     "check_seed",
     "duplicate_count",
     "finish_dataset",
@@ -100,6 +101,16 @@ def check_flag(value: object, *, key: str) -> None:
     called from Python takes any object as a flag (``standardize='no'`` standardised)."""
     if not isinstance(value, (bool, np.bool_)):
         raise ConfigError(f"dataset.{key}={value!r}: must be true or false")
+
+
+def check_label_base(value: object) -> None:
+    """A `ConfigError` naming ``dataset.label_base`` unless it is 0, 1 or ``None`` (detect):
+    the smallest label of a file counts from 0 or from 1; any other base shifted the labels
+    by it (-1 moved labels 0..98 to 1..99, leaving class 0 empty)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                              or value not in (0, 1)):
+        raise ConfigError(f"dataset.label_base={value!r}: must be 0 (labels count from 0), "
+                          "1 (from 1) or null (detect 1..100 as 1-based)")
 
 
 def check_seed(seed: object) -> None:

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mia_defense.data.checks import check_count, check_flag, finish_dataset, require_path
+from mia_defense.data.checks import (
+    check_count,
+    check_flag,
+    check_label_base,
+    finish_dataset,
+    require_path,
+)
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -175,6 +181,7 @@ def load_purchase100(
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
+    check_label_base(label_base)
     root = require_path(path, name="purchase100", expected=_PURCHASE_EXPECTED)
     file = _find_file(
         root, ("dataset_purchase", "purchase100.npz"), name="purchase100",
@@ -217,6 +224,7 @@ def load_texas100(
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
+    check_label_base(label_base)
     root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
     if root.is_file() and root.suffix != ".npz":
         raise DataError(f"dataset 'texas100': {root} is not an .npz; expected {_TEXAS_EXPECTED}")

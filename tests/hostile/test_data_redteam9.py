@@ -16,8 +16,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from mia_defense.data import load_csv, load_mnist, load_npz
-from mia_defense.errors import DataError
+from mia_defense.data import load_csv, load_mnist, load_npz, load_purchase100, load_texas100
+from mia_defense.errors import ConfigError, DataError
 from tests.data.files import write_mnist
 
 _ROWS = "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(20))
@@ -120,3 +120,14 @@ def test_a_tab_written_as_backslash_t_reads_a_tab_separated_file(tmp_path):
     data = load_csv(path=path, label_column="y", delimiter="\\t", standardize=False)
     assert data.x.shape == (20, 2)
     assert data.x[:3].tolist() == [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+
+
+@pytest.mark.parametrize("loader", [load_purchase100, load_texas100])
+@pytest.mark.parametrize("base", [-1, 2, "1", 1.0, True])
+def test_a_label_base_other_than_0_or_1_is_refused_naming_the_key(tmp_path, loader, base):
+    """label_base=-1 moved labels 0..98 to 1..99 (class 0 empty) with a warning at most."""
+    path = tmp_path / "d.npz"
+    np.savez(path, features=np.zeros((4, 2)), labels=np.arange(4))
+    with pytest.raises(ConfigError, match=rf"dataset.label_base={base!r}: must be 0 .*, 1 .* "
+                       r"or null"):
+        loader(path=path, label_base=base)
