@@ -55,6 +55,7 @@ __all__ = [
     "preprocessing_note",
     "preprocessing_reason",
     "refuse_unsupported",
+    "refuse_updated_buffers",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,27 @@ def refuse_unsupported(model: nn.Module, *, key: str = "defense.dp") -> None:
         f"Fix: set {key}.auto_fix=true to replace the layers (BatchNorm -> GroupNorm, "
         "mia_defense.models.fix_for_dp), or use a model without them "
         "(model=mlp, cnn and resnet use GroupNorm)."
+    )
+
+
+def refuse_updated_buffers(
+    model: nn.Module, input_shape: Sequence[int], *, key: str = "defense.dp"
+) -> None:
+    """Raise `UnsupportedModelError` when a training-mode forward of ``model`` changes one of
+    its buffers: a running statistic of the members' inputs, kept without clipping or
+    noise, reaches the released model outside DP-SGD's accounting. Opacus refuses buffers
+    of layers with parameters (`refuse_unsupported`); this catches one in a layer without
+    any (a hand-made running mean)."""
+    from mia_defense.training.stack import _updated_buffer
+
+    name = _updated_buffer(model, input_shape)
+    if name is None:
+        return
+    raise UnsupportedModelError(
+        f"{key}: {type(model).__name__} updates its buffer {name!r} while training: a "
+        "statistic of the members' data kept without clipping or noise, outside DP-SGD's "
+        "accounting, so ε would not hold; keep the buffer fixed in training (or make it a "
+        "parameter, which DP-SGD trains), or train without defense=dp"
     )
 
 
@@ -299,6 +321,7 @@ class DPSGD(TrainingDefense):
         if ctx.batch_size < 1:
             raise ConfigError("defense.dp: unknown training batch size (set train.batch_size)")
         refuse_unsupported(ctx.stack.models[0])
+        refuse_updated_buffers(ctx.stack.models[0], ctx.x.shape[1:])
         if self._sigma is None:  # trained without an ensemble plan: σ for these models
             self.plan(sizes=ctx.sizes, batch_size=ctx.batch_size, epochs=ctx.epochs)
         assert self._sigma is not None

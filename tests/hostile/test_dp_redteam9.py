@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from mia_defense.defenses import DPSGD
 from mia_defense.defenses.dp import preprocessing_note
+from mia_defense.errors import UnsupportedModelError
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import train_chunk
 
 STATS = {"epsilon": 2.0, "noise_multiplier": 1.1, "sample_rate": 0.1, "steps": 30,
          "delta": 1e-4}  # fmt: skip
@@ -30,3 +34,35 @@ def test_features_on_a_fixed_scale_keep_epsilon_valid(dataset):
     privacy = DPSGD(noise_multiplier=1.1).privacy_report(
         [STATS], preprocessing=preprocessing_note(dataset))
     assert privacy["epsilon_valid"] is True and "epsilon_invalid_reason" not in privacy
+
+
+class RunningCenter(torch.nn.Module):
+    """A layer without parameters that subtracts a running mean of its inputs, kept in a
+    buffer updated while training: the members' statistic, never clipped or noised."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            with torch.no_grad():
+                self.mean.mul_(0.9).add_(0.1 * x.mean(0))
+        return x - self.mean
+
+
+def test_a_buffer_updated_from_the_members_is_refused_under_dp():
+    # Opacus refuses buffers of layers with parameters only: this model trained (one at a
+    # time) and results.json said epsilon_valid: true
+    model = torch.nn.Sequential(RunningCenter(4), torch.nn.Linear(4, 2))
+    x = torch.randn(32, 4, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(UnsupportedModelError, match=r"defense.dp: Sequential updates its "
+                       r"buffer '0.mean' while training.*outside DP-SGD's accounting"):
+        train_chunk(
+            [model], x=x, y=(x[:, 0] > 0).long(), masks=torch.ones((1, 32), dtype=torch.bool),
+            x_test=x, y_test=(x[:, 0] > 0).long(), num_classes=2,
+            config=TrainConfig(epochs=1, batch_size=8, lr=0.05),
+            generators=[torch.Generator().manual_seed(0)],
+            defenses=[DPSGD(noise_multiplier=1.0)],
+        )  # fmt: skip
+    assert torch.equal(model[0].mean, torch.zeros(4))  # refused before any step
