@@ -385,6 +385,24 @@ def _check_missing(table: _Table, *, path: Path) -> None:
         )
 
 
+def _check_range(values: np.ndarray, table: _Table, *, path: Path) -> None:
+    """Refuse ``values`` (the table's, centred or not) that float32 features cannot hold,
+    as the features' own check does, naming the line and column too: it named a sample
+    counted from 0, which is no line of the file."""
+    with np.errstate(invalid="ignore"):
+        beyond = ~(np.abs(values) <= np.finfo(np.float32).max)
+    if beyond.any():
+        row, col = np.argwhere(beyond)[0]
+        value = values[row, col]
+        held = value if np.isinf(value) else "a value beyond float32's range (+-3.4e38)"
+        raise DataError(
+            f"{path}: features contain NaN or inf in {int(beyond.any(axis=1).sum())} samples "
+            f"(first at sample {row}); line {table.lines[row]}, column {table.names[col]!r} "
+            f"holds {held}: clean or impute them first (values beyond float32's range count "
+            "as inf)"
+        )
+
+
 @reports_file_errors
 def load_csv(
     *,
@@ -451,8 +469,10 @@ def load_csv(
                                   column=label_column, num_classes=num_classes)
     _check_missing(table, path=file)
     _warn_row_numbers(table, path=file)
+    values = _centred(table) if standardize else table.values
+    _check_range(values, table, path=file)
     data = finish_dataset(
-        _centred(table) if standardize else table.values, y, name=name, source=str(file),
+        values, y, name=name, source=str(file),
         num_classes=num_classes, max_samples=max_samples, seed=seed, class_labels=class_labels,
         user_classes=True,
     )

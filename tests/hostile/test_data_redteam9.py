@@ -131,3 +131,15 @@ def test_a_label_base_other_than_0_or_1_is_refused_naming_the_key(tmp_path, load
     with pytest.raises(ConfigError, match=rf"dataset.label_base={base!r}: must be 0 .*, 1 .* "
                        r"or null"):
         loader(path=path, label_base=base)
+
+
+@pytest.mark.parametrize(("cell", "held"), [("-inf", "-inf"), ("1e39", "a value beyond float32")])
+def test_an_infinite_or_huge_csv_value_names_its_line_and_column(tmp_path, cell, held):
+    """The features' check named 'sample 3', counted from 0 after the header: no line of the
+    file, and no column."""
+    path = tmp_path / "d.csv"
+    rows = _ROWS.splitlines(keepends=True)
+    path.write_text("a,b,y\n" + "".join(rows[:3]) + f"1,{cell},0\n" + "".join(rows[3:]))
+    with pytest.raises(DataError, match=rf"d.csv: features contain NaN or inf in 1 samples "
+                       rf"\(first at sample 3\); line 5, column 'b' holds {held}"):
+        load_csv(path=path, label_column="y", standardize=False)
