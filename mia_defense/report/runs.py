@@ -359,6 +359,40 @@ def _experiment(
     return json.dumps([kept, *(payload.get(k) for k in facts)], sort_keys=True, default=str)
 
 
+def _resolved(path: Any) -> str | None:
+    """``path`` (a results.json's string) absolute with its links followed, or ``None``."""
+    if not isinstance(path, str) or not path:
+        return None
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+        return None
+
+
+def _attacked(loaded: LoadedRuns) -> dict[int, Any]:
+    """Per ranked run (by ``id``), the models it measured besides its config and data: its
+    ``source`` (what mia-attack attacked; none for mia-train's own). A run attacked again
+    from a run's folder (``mia-attack RUN``: ``source.kind`` run_directory) measured that
+    run's models: what that run attacked when it is among the runs read, or, for a folder
+    of mia-train's models (its config is a training config, no mia-attack ``source``), the
+    models its config and data name, as for the run itself. The same run attacked again with
+    the same settings was a second "seed replicate" of it (seeds 0, 0), never a repeat."""
+    records = [*loaded.runs, *(record for record, _ in loaded.unranked)]
+    by_path = {_resolved(str(r.path)): r.payload for r in records}
+
+    def origin(payload: Mapping[str, Any], depth: int = 0) -> Any:
+        source = payload.get("source")
+        if not isinstance(source, Mapping) or source.get("kind") != "run_directory":
+            return source
+        first = by_path.get(_resolved(source.get("path")))
+        if first is not None and first is not payload and depth < len(by_path):
+            return origin(first, depth + 1)
+        config = payload.get("config")
+        return None if isinstance(config, Mapping) and "source" not in config else source
+
+    return {id(r): origin(r.payload) for r in loaded.runs}
+
+
 def _short(value: Any) -> str:
     """A short, printable tag of a fingerprint (itself when it is short hex) or of a value."""
     text = json.dumps(value, sort_keys=True, default=str)
@@ -437,6 +471,7 @@ def _same_config(
     a subset of max_samples: ``seed: ${seed}``) has another data_digest for each, which is no
     edited data file."""
     same: dict[str, list[int]] = {}
+    attacked = _attacked(loaded)
     for i, record in enumerate(loaded.runs):
         config = record.payload.get("config")
         if not isinstance(config, Mapping) or not config:
@@ -446,7 +481,8 @@ def _same_config(
             config = _without_seeds(config)
             if data_seed and isinstance(dataset, Mapping) and "seed" in dataset:
                 config["dataset"] = {**config.get("dataset", {}), "seed": dataset["seed"]}
-        key = _experiment({**record.payload, "config": config}, facts=("source",))
+        payload = {**record.payload, "config": config, "source": attacked[id(record)]}
+        key = _experiment(payload, facts=("source",))
         if key is not None:
             same.setdefault(key, []).append(i)
     return same
@@ -499,18 +535,26 @@ def _set_repeats_apart(loaded: LoadedRuns) -> None:
     same config and seed): runs are deterministic, so a repeat is no new evidence, and
     counting it as a seed replicate would shrink the row's interval for nothing. A run
     without a config is a repeat when it is a copy (`_copy_key`): it was a second row
-    beside the first, both on the front."""
+    beside the first, both on the front. A run attacked first is kept before its models
+    attacked again from its folder (`_attacked`)."""
+    attacked = _attacked(loaded)
+    keys = [
+        _experiment({**r.payload, "source": attacked[id(r)]}) or _copy_key(r.payload)
+        for r in loaded.runs
+    ]  # fmt: skip
     first: dict[str, RunRecord] = {}
+    for key, record in sorted(zip(keys, loaded.runs, strict=True), key=lambda kr: _again(kr[1])):
+        if key is not None:
+            first.setdefault(key, record)
     kept: list[RunRecord] = []
-    for record in loaded.runs:
-        key = _experiment(record.payload) or _copy_key(record.payload)
-        if key is None or key not in first:
-            if key is not None:
-                first[key] = record
+    for key, record in zip(keys, loaded.runs, strict=True):
+        if key is None or first[key] is record:
             kept.append(record)
             continue
         same = "same config, seeds and data" if key.startswith("[") else (
             "no config recorded, and the same results.json to its wall time: a copy")
+        if _again(record) or _again(first[key]):
+            same += ": the same models attacked again, with the same settings"
         reason = (
             f"the same experiment as {first[key].name} ({same}), so no new evidence: counted "
             "once; give replicates different seeds"
@@ -519,3 +563,9 @@ def _set_repeats_apart(loaded: LoadedRuns) -> None:
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
     loaded.caveats = [(r, note) for r, note in loaded.caveats if any(r is k for k in kept)]
     loaded.runs = kept
+
+
+def _again(record: RunRecord) -> bool:
+    """Whether the run attacked a run's folder (``mia-attack RUN``)."""
+    source = record.payload.get("source")
+    return isinstance(source, Mapping) and source.get("kind") == "run_directory"

@@ -142,3 +142,37 @@ def test_a_report_of_other_runs_into_an_earlier_reports_folder_is_refused(tmp_pa
     (out / ".mia-report").write_text("This folder holds a report of mia-report\n")
     assert report_main([str(sweep_a), "--out", str(out), *flags]) == 0
     assert str(sweep_a.resolve()) in (out / ".mia-report").read_text()
+
+
+# --- a run attacked again, counted as a seed replicate of itself -------------------------------
+
+
+def test_a_run_attacked_again_with_its_own_settings_is_counted_once(tmp_path):
+    # mia-attack RUN reproduces RUN's figures: with the same settings it is no new evidence,
+    # yet its source (the folder) told it apart from RUN, and the two shared a row as seed
+    # replicates (n=2, seeds 0, 0), the interval shrunk for nothing
+    root = tmp_path / "sweep"
+    make_run(root / "trained", test_accuracy=0.9, signal=1.0)
+    make_run(root / "again", test_accuracy=0.9, signal=1.0)
+    _rewrite(root / "again", lambda p: _attacked_again(p, root / "trained"))
+    make_run(root / "moved", test_accuracy=0.9, signal=1.0)  # of a folder since moved
+    _rewrite(root / "moved", lambda p: _attacked_again(p, tmp_path / "elsewhere"))
+    make_run(root / "other_seed", test_accuracy=0.85, signal=1.0, seed=1)
+    report = _report([root], tmp_path / "out")
+    assert [s.name for s in report.summaries] == ["other_seed", "trained"]
+    assert [g.seeds for g in report.groups] == [[1, 0]]
+    reasons = _not_ranked(tmp_path / "out")
+    assert reasons["again"].startswith("the same experiment as trained (same config, seeds ")
+    assert "the same models attacked again" in reasons["again"]
+    assert set(reasons) == {"again", "moved"}
+    # observations of a file, attacked again from its run folder: the same
+    for name in ("first", "first_again"):
+        make_run(root / name, test_accuracy=0.8, signal=1.0, seed=5)
+        _rewrite(root / name, lambda p: _attacked_file(p, tmp_path, test_set=True))
+    _rewrite(root / "first_again", lambda p: _attacked_again(p, root / "first"))
+    assert "first_again" in _not_ranked(_report([root], tmp_path / "out").out_dir)
+    # attacked again by other code: no repeat, and no seed replicate either
+    _rewrite(root / "again", lambda p: p.update(versions={"code": "other"}))
+    report = _report([root], tmp_path / "out")
+    assert "again" in [s.name for s in report.summaries]
+    assert all(g.seeds.count(0) < 2 for g in report.groups)
