@@ -215,6 +215,10 @@ def _fit(
     """The epochs of `train_chunk`: step, let the defenses stop models, record curves."""
     stack = ctx.stack
     histories = [ModelHistory() for _ in range(ctx.num_models)]
+    # Each stopped model's weights at its stop: the optimiser's momentum (and weight decay)
+    # moves a stopped model on while the rest of its chunk trains, which alone it never does.
+    at_stop: dict[str, torch.Tensor] = {}
+    stopped = torch.zeros_like(ctx.active)
     stack.train(True)
     for epoch in range(config.epochs):
         batches = None
@@ -239,10 +243,18 @@ def _fit(
             if scores is not None and (stops[k] or records_epoch(config, epoch)):
                 history.epochs.append(EpochRecord(epoch, *scores[k]))
         ctx.active &= ~stops
+        if bool(stops.any()):
+            now = stack.snapshot()
+            at_stop = at_stop or now
+            for name, value in now.items():
+                at_stop[name][stops] = value[stops]
+            stopped |= stops
         if progress is not None:
             progress.update(1)
         if not bool(ctx.active.any()):
             break
+    if at_stop:
+        stack.restore(at_stop, stopped)
     return histories
 
 

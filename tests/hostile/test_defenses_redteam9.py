@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -16,10 +17,14 @@ from mia_defense.defenses import (
     RoundingRelease,
     TemperatureRelease,
     TopKRelease,
+    TrainingDefense,
 )
 from mia_defense.errors import DivergedError
+from mia_defense.models import MLP
 from mia_defense.observe import observe
 from mia_defense.pipeline.release import check_released
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import train_chunk
 
 RELEASES = [
     FullRelease(), TopKRelease(k=1), TopKRelease(k=2, renormalize=True),
@@ -60,3 +65,35 @@ def test_a_model_with_nan_outputs_stops_the_run_under_any_release(release):
     released = observe([_NanOnSome()], x, release=release, generator=torch.Generator())
     with pytest.raises(DivergedError, match="NaN"):
         check_released(released, what="population", release=release)
+
+
+class _StopModelZeroAfterEpochOne(TrainingDefense):
+    """A user's stopping rule that keeps no weights of its own (no ``finish``)."""
+
+    name = "stop_rule"
+
+    def end_epoch(self, ctx, epoch):
+        return torch.tensor([g.initial_seed() == 10 and epoch == 0 for g in ctx.generators])
+
+
+def test_a_model_stopped_by_a_rule_of_yours_keeps_its_weights_at_the_stop_when_stacked():
+    # Adam's momentum moved the stopped model on while the rest of its chunk trained: stacked,
+    # it ended elsewhere than trained alone (0.09 apart), and elsewhere than where it stopped
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randn(60, 8, generator=gen), torch.randint(0, 3, (60,), generator=gen)
+    masks = torch.zeros((2, 60), dtype=torch.bool)
+    masks[0, :30], masks[1, 30:] = True, True
+    config = TrainConfig(epochs=3, batch_size=10, lr=2e-2)
+    torch.manual_seed(0)
+    stacked = [MLP(input_shape=(8,), num_classes=3, hidden=(6,)) for _ in range(2)]
+    alone = [copy.deepcopy(m) for m in stacked]
+    common = dict(x=x, y=y, x_test=x[:10], y_test=y[:10], num_classes=3, config=config)
+    train_chunk(stacked, masks=masks, defenses=[_StopModelZeroAfterEpochOne()],
+                generators=[torch.Generator().manual_seed(s) for s in (10, 11)], **common)
+    for k, model in enumerate(alone):
+        train_chunk([model], masks=masks[k : k + 1], defenses=[_StopModelZeroAfterEpochOne()],
+                    generators=[torch.Generator().manual_seed(10 + k)], vectorised=False,
+                    **common)
+    for a, b in zip(stacked, alone, strict=True):
+        for p, q in zip(a.parameters(), b.parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
