@@ -50,7 +50,7 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     except (FileNotFoundError, NotADirectoryError):
         raise DataError(
             f"dataset {name!r}: {resolved} does not exist; set dataset.path to {expected}"
-            + _relative_to(resolved)
+            + (_mistyped(str(path)) or _relative_to(resolved))
         ) from None
     except OSError as exc:
         raise DataError(
@@ -65,6 +65,20 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
             f"set dataset.path to {expected}"
         )
     return resolved
+
+
+def _mistyped(text: str) -> str:
+    """Why a path that does not exist may have been written wrong, or "": spaces or quotes
+    around it (invisible in the message), an unexpanded $VARIABLE, or a URL."""
+    bare = text.strip().strip("\"'").strip()
+    if bare != text and bare and os.path.exists(os.path.expanduser(bare)):
+        return f" (the value is {text!r}: remove the spaces or quotes around {bare})"
+    if "$" in text:
+        return (" (a $VARIABLE in dataset.path is not expanded: write the full path, or "
+                "${oc.env:HOME}/... on a command line)")
+    if "://" in text or text.startswith("file:"):
+        return " (a URL: nothing is downloaded; give the path of a local copy)"
+    return ""
 
 
 def _relative_to(path: Path) -> str:

@@ -143,3 +143,22 @@ def test_an_infinite_or_huge_csv_value_names_its_line_and_column(tmp_path, cell,
     with pytest.raises(DataError, match=rf"d.csv: features contain NaN or inf in 1 samples "
                        rf"\(first at sample 3\); line 5, column 'b' holds {held}"):
         load_csv(path=path, label_column="y", standardize=False)
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("{file} ", r"\(the value is '.*d.csv ': remove the spaces or quotes around .*d.csv\)"),
+        ('"{file}"', r"\(the value is '\".*d.csv\"': remove the spaces or quotes around"),
+        ("{file}\n", r"\(the value is '.*d.csv\\n': remove the spaces"),
+        ("$DATA/d.csv", r"\(a \$VARIABLE in dataset.path is not expanded: write the full path"),
+        ("https://example.org/d.csv", r"\(a URL: nothing is downloaded"),
+    ],
+)
+def test_a_path_written_wrong_says_how(tmp_path, written, hint):
+    """A trailing space or newline (pasted), quotes kept by a config file, $VARIABLE or a URL
+    read as 'd.csv  does not exist', the cause invisible."""
+    file = tmp_path / "d.csv"
+    file.write_text("a,b,y\n" + _ROWS)
+    with pytest.raises(DataError, match=r"does not exist; set dataset.path to .*" + hint):
+        load_csv(path=written.format(file=file), label_column="y")
