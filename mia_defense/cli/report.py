@@ -108,8 +108,10 @@ def _figure(name: str, value: float, low: float, high: float, digits: int) -> st
 def _print_report(report: Report) -> None:
     """What was ranked, how runs were grouped, each (dataset, model)'s Pareto front, the runs
     left out and where the files are."""
-    from mia_defense.report.build import READ_WITH_CARE, read_with_care
+    from mia_defense.report.build import READ_WITH_CARE, careful_rows
     from mia_defense.report.checks import one_line
+
+    careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
 
     unranked = len(report.not_ranked) - len(report.skipped)
     print(f"{len(report.summaries)} runs reported, {len(report.skipped)} skipped, "
@@ -127,8 +129,8 @@ def _print_report(report: Report) -> None:
                   f"{_figure('TPR@0.1%FPR', tpr.value, tpr.low, tpr.high, 4)}  "
                   f"{_figure('AUC', auc.value, auc.low, auc.high, 3)}  n={g.n}  "
                   f"[{one_line(g.family, limit=300)}]"
-                  + (f"  {READ_WITH_CARE}" if read_with_care(report, i) else ""))  # fmt: skip
-    if any(read_with_care(report, i) for front in report.fronts.values() for i in front):
+                  + (f"  {READ_WITH_CARE}" if i in careful else ""))  # fmt: skip
+    if careful:
         print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
               "'Figures to read with care' in the summary): its leakage may be understated "
               "or its ε no guarantee")  # fmt: skip

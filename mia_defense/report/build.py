@@ -39,8 +39,8 @@ from mia_defense.report.table import (
 )
 from mia_defense.tracking.figures import image_summary
 
-__all__ = ["READ_WITH_CARE", "REPORT_FILES", "Report", "check_out_dir", "read_with_care",
-           "write_report"]
+__all__ = ["READ_WITH_CARE", "REPORT_FILES", "Report", "careful_rows", "check_out_dir",
+           "read_with_care", "write_report"]
 
 log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
@@ -116,8 +116,16 @@ READ_WITH_CARE = "(read with care)"
 
 def read_with_care(report: Report, index: int) -> bool:
     """Whether a run of the row ``report.groups[index]`` has a caveat (`Report.caveats`)."""
+    return index in careful_rows(report, [index])
+
+
+def careful_rows(report: Report, rows: Sequence[int] | None = None) -> set[int]:
+    """The rows (of ``rows``, all by default) holding a run with a caveat, found at once:
+    `read_with_care` row by row read every caveat for each row, minutes for a sweep of
+    thousands of runs."""
     noted = {name for name, _ in report.caveats}
-    return any(run.name in noted for run in report.groups[index].runs)
+    indices = range(len(report.groups)) if rows is None else rows
+    return {i for i in indices if any(run.name in noted for run in report.groups[i].runs)}
 
 
 def _fronts_markdown(report: Report) -> str:
@@ -134,7 +142,7 @@ def _fronts_markdown(report: Report) -> str:
         "the chart); where their 95% intervals overlap, the order between two rows is not "
         "established.",
     ]
-    careful = {i for front in report.fronts.values() for i in front if read_with_care(report, i)}
+    careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
     if careful:
         lines[0] += (
             f" A row marked {READ_WITH_CARE} holds a run listed under \"Figures to read with "
@@ -662,7 +670,7 @@ def _write_tables(report: Report) -> None:
     """tradeoff.csv and .md (the rows), runs.csv (every run), not_ranked.csv."""
     out_dir, groups = report.out_dir, report.groups
     on_front = {i for front in report.fronts.values() for i in front}
-    careful = [i for i in range(len(groups)) if read_with_care(report, i)]
+    careful = careful_rows(report)
     headers, rows = table_rows(groups, front=on_front, careful=careful)
     _replace(out_dir / "tradeoff.csv", lambda tmp: write_csv(tmp, headers, rows))
     sections = [caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)]
@@ -718,7 +726,7 @@ def _write(
 def _write_charts(report: Report, roc_runs: int) -> dict[str, bytes]:
     """Draw the charts, write each as ``NAME.png`` and return ``{name: PNG bytes}``."""
     groups = report.groups
-    careful = {i for i in range(len(groups)) if read_with_care(report, i)}
+    careful = careful_rows(report)
     figures = {
         "tradeoff_tpr": tradeoff_figure(
             groups, leakage="leak_tpr", fronts=report.fronts, careful=careful

@@ -338,7 +338,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             name = _run_name(run_dir, root, label, several=len(roots) > 1)
             _load_run(run_dir, name, loaded)
     _set_repeats_apart(loaded)
-    _tell_apart(loaded)
+    _tell_apart(loaded, _attacked(loaded))
     return loaded
 
 
@@ -369,14 +369,17 @@ def _resolved(path: Any) -> str | None:
         return None
 
 
-def _attacked(loaded: LoadedRuns) -> dict[int, Any]:
-    """Per ranked run (by ``id``), the models it measured besides its config and data: its
-    ``source`` (what mia-attack attacked; none for mia-train's own). A run attacked again
-    from a run's folder (``mia-attack RUN``: ``source.kind`` run_directory) measured that
-    run's models: what that run attacked when it is among the runs read, or, for a folder
-    of mia-train's models (its config is a training config, no mia-attack ``source``), the
-    models its config and data name, as for the run itself. The same run attacked again with
-    the same settings was a second "seed replicate" of it (seeds 0, 0), never a repeat."""
+def _attacked(loaded: LoadedRuns) -> dict[Path, Any]:
+    """Per ranked run (by its directory), the models it measured besides its config and
+    data: its ``source`` (what mia-attack attacked; none for mia-train's own). A run
+    attacked again from a run's folder (``mia-attack RUN``: ``source.kind`` run_directory)
+    measured that run's models: what that run attacked when it is among the runs read, or,
+    for a folder of mia-train's models (its config is a training config, no mia-attack
+    ``source``), the models its config and data name, as for the run itself. The same run
+    attacked again with the same settings was a second "seed replicate" of it (seeds 0, 0),
+    never a repeat."""
+    if not any(map(_again, loaded.runs)):  # (no folder resolved: a sweep of thousands)
+        return {r.path: r.payload.get("source") for r in loaded.runs}
     records = [*loaded.runs, *(record for record, _ in loaded.unranked)]
     by_path = {_resolved(str(r.path)): r.payload for r in records}
 
@@ -390,7 +393,7 @@ def _attacked(loaded: LoadedRuns) -> dict[int, Any]:
         config = payload.get("config")
         return None if isinstance(config, Mapping) and "source" not in config else source
 
-    return {id(r): origin(r.payload) for r in loaded.runs}
+    return {r.path: origin(r.payload) for r in loaded.runs}
 
 
 def _short(value: Any) -> str:
@@ -401,7 +404,7 @@ def _short(value: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
 
 
-def _tell_apart(loaded: LoadedRuns) -> None:
+def _tell_apart(loaded: LoadedRuns, attacked: Mapping[Path, Any]) -> None:
     """Tag the runs of one config that differ in their data or software
     (`RunRecord.apart`), with a warning naming them: such runs are no seed replicates (an
     edited data file rerun with the same config gave a row averaging two different tasks as
@@ -412,11 +415,11 @@ def _tell_apart(loaded: LoadedRuns) -> None:
     Older runs only have ``data_fingerprint``, which hashes the plan's arrays too (the seed
     draws them): only runs of the same seeds can be compared by it, and those of other seeds
     are matched to neither."""
-    for members in _same_config(loaded, seeds=False, data_seed=True).values():
+    for members in _same_config(loaded, attacked, seeds=False, data_seed=True).values():
         digests = [loaded.runs[i].payload.get("data_digest") for i in members]
         if all(isinstance(d, str) for d in digests) and len(set(digests)) > 1:
             _tag(loaded, members, "data_digest", "data")
-    for members in _same_config(loaded, seeds=True).values():
+    for members in _same_config(loaded, attacked, seeds=True).values():
         if len(members) < 2 or any(loaded.runs[i].apart for i in members):
             continue
         data = {_short(loaded.runs[i].payload.get("data_fingerprint")) for i in members}
@@ -424,7 +427,7 @@ def _tell_apart(loaded: LoadedRuns) -> None:
             _tag(loaded, members, "data_fingerprint", "data")
         else:
             _tag(loaded, members, "versions", "software")
-    for members in _same_config(loaded, seeds=False).values():
+    for members in _same_config(loaded, attacked, seeds=False).values():
         _note_mixed_versions(loaded, [i for i in members if not loaded.runs[i].apart])
 
 
@@ -464,14 +467,13 @@ def _note_mixed_versions(loaded: LoadedRuns, members: list[int]) -> None:
 
 
 def _same_config(
-    loaded: LoadedRuns, *, seeds: bool, data_seed: bool = False
+    loaded: LoadedRuns, attacked: Mapping[Path, Any], *, seeds: bool, data_seed: bool = False
 ) -> dict[str, list[int]]:
     """Indices of the runs of one config (and source), with or without their seeds; with
     ``data_seed``, ``dataset.seed`` is kept: a dataset drawn from the seed (purchase_like,
     a subset of max_samples: ``seed: ${seed}``) has another data_digest for each, which is no
     edited data file."""
     same: dict[str, list[int]] = {}
-    attacked = _attacked(loaded)
     for i, record in enumerate(loaded.runs):
         config = record.payload.get("config")
         if not isinstance(config, Mapping) or not config:
@@ -481,7 +483,7 @@ def _same_config(
             config = _without_seeds(config)
             if data_seed and isinstance(dataset, Mapping) and "seed" in dataset:
                 config["dataset"] = {**config.get("dataset", {}), "seed": dataset["seed"]}
-        payload = {**record.payload, "config": config, "source": attacked[id(record)]}
+        payload = {**record.payload, "config": config, "source": attacked[record.path]}
         key = _experiment(payload, facts=("source",))
         if key is not None:
             same.setdefault(key, []).append(i)
@@ -499,10 +501,11 @@ def _without_seeds(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def _tag(loaded: LoadedRuns, members: list[int], field_name: str, tag: str) -> None:
     records = [loaded.runs[i] for i in members]
+    tagged: dict[int, RunRecord] = {}
     for i, record in zip(members, records, strict=True):
         value = _short(record.payload.get(field_name))
-        loaded.runs[i] = tagged = replace(record, apart=f"{tag}={value}")
-        loaded.caveats = [(tagged if r is record else r, n) for r, n in loaded.caveats]
+        loaded.runs[i] = tagged[id(record)] = replace(record, apart=f"{tag}={value}")
+    loaded.caveats = [(tagged.get(id(r), r), n) for r, n in loaded.caveats]
     shown = ", ".join(
         f"{r.path} ({field_name} {_short(r.payload.get(field_name))})" for r in records
     )
@@ -539,7 +542,7 @@ def _set_repeats_apart(loaded: LoadedRuns) -> None:
     attacked again from its folder (`_attacked`)."""
     attacked = _attacked(loaded)
     keys = [
-        _experiment({**r.payload, "source": attacked[id(r)]}) or _copy_key(r.payload)
+        _experiment({**r.payload, "source": attacked[r.path]}) or _copy_key(r.payload)
         for r in loaded.runs
     ]  # fmt: skip
     first: dict[str, RunRecord] = {}
@@ -561,7 +564,8 @@ def _set_repeats_apart(loaded: LoadedRuns) -> None:
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
-    loaded.caveats = [(r, note) for r, note in loaded.caveats if any(r is k for k in kept)]
+    ids = {id(record) for record in kept}  # (any(r is k for k in kept): quadratic)
+    loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
     loaded.runs = kept
 
 
