@@ -443,10 +443,28 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     if std is not None and (isinstance(std, bool) or not isinstance(std, int | float)
                             or not 0 <= std <= 1):  # fmt: skip
         return f"utility.test_accuracy_std is {_kind(std)} {std!r:.60}, not a number in [0, 1]"
+    problem = _gap_problem(utility)
+    if problem:
+        return problem
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
     return _facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
+
+
+def _gap_problem(utility: dict[str, Any]) -> str | None:
+    """Why ``generalization_gap`` is not ``train_accuracy - test_accuracy``, as every run
+    writes it (null with a null test accuracy), or ``None``: a test accuracy changed by hand
+    was carried into the new record (mia-report ranks runs by it)."""
+    train, test, gap = (utility[k] for k in ("train_accuracy", "test_accuracy",
+                                             "generalization_gap"))
+    if train is None or (test is None and gap is None):
+        return None
+    if test is None or gap is None or abs(gap - (train - test)) > 1e-6:
+        return (f"utility.generalization_gap is {gap!r}, but train_accuracy - test_accuracy "
+                f"is {train!r} - {test!r}: a figure was changed after the run; put the "
+                "run's own results.json back")  # fmt: skip
+    return None
 
 
 def _settings_problem(results: dict[str, Any]) -> str | None:

@@ -67,10 +67,14 @@ def test_observations_edited_keeping_every_prediction_are_refused(run):
 
 
 def test_results_json_edited_is_blamed_not_the_observations(run):
-    # a train_accuracy changed by hand: the observations, which are the run's own, were
-    # named as replaced
-    _edit_results(run, lambda r: r["utility"].update(
-        train_accuracy=r["utility"]["train_accuracy"] / 2))
+    # a train_accuracy changed by hand (its gap with it): the observations, which are the
+    # run's own, were named as replaced
+    def halve(payload: dict) -> None:
+        utility = payload["utility"]
+        utility["train_accuracy"] /= 2
+        utility["generalization_gap"] = utility["train_accuracy"] - utility["test_accuracy"]
+
+    _edit_results(run, halve)
     with pytest.raises(DataError, match=r"run/results.json: the members' accuracy .* yet "
                        r"observations.npz is the file the run wrote .*results.json was edited"):
         read_source(run)
@@ -121,3 +125,15 @@ def test_checkpoints_of_a_run_without_sha256_load_with_a_warning(run, caplog):
     with caplog.at_level(logging.WARNING):
         load_trained_model(run, 1)
     assert "records no sha256 of checkpoints/model_0001.pt" in caplog.text
+
+
+# -- 4. results.json's figures changed by hand ----------------------------------------------
+
+
+def test_a_test_accuracy_changed_by_hand_is_refused(run):
+    # mia-attack carries the run's utility into its record (mia-report ranks by it): a test
+    # accuracy raised by hand was recorded as the run's
+    _edit_results(run, lambda r: r["utility"].update(test_accuracy=0.99))
+    with pytest.raises(DataError, match=r"run/results.json: utility.generalization_gap is .*, "
+                       r"but train_accuracy - test_accuracy is .* - 0.99: a figure was changed"):
+        read_source(run)
