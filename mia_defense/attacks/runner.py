@@ -244,7 +244,7 @@ def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
         shown = ", ".join(f"{f * 100:g}%" for f in unresolved)
         log.warning(
             "the attacks are judged on %d non-member scores, fewer than 1/FPR: the TPR at "
-            "%s FPR is the TPR at FPR 0 of these scores (about FPR %.2g%% on fresh data), "
+            "%s FPR is the TPR at FPR 0 of these scores (about FPR %.3g%% on fresh data), "
             "not a figure at that FPR; raise plan.population_size or attack.num_targets to "
             "at least %d non-member scores", nonmember_scores, shown,
             100 / nonmember_scores, math.ceil(1 / min(unresolved)),

@@ -137,3 +137,15 @@ def test_a_test_accuracy_changed_by_hand_is_refused(run):
     with pytest.raises(DataError, match=r"run/results.json: utility.generalization_gap is .*, "
                        r"but train_accuracy - test_accuracy is .* - 0.99: a figure was changed"):
         read_source(run)
+
+
+# -- 5. degenerate observations: one non-member -------------------------------------------
+
+
+def test_the_resolution_of_one_non_member_reads_as_a_percentage(caplog):
+    # one non-member score: "about FPR 1e+02% on fresh data"
+    from mia_defense.attacks.runner import _warn_unresolved_fprs
+
+    with caplog.at_level(logging.WARNING):
+        _warn_unresolved_fprs(1, [0.001, 0.01])
+    assert "about FPR 100% on fresh data" in caplog.text
