@@ -783,6 +783,13 @@ def _from_launch_dir(path: Path) -> Path:
     return Path(launched) / path if launched else path
 
 
+def _output_key() -> str:
+    """The setting that placed the run directory: a sweep's job folder is named by
+    ``hydra.sweep.subdir`` (a fixed one put every job into the first's folder)."""
+    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    return "hydra.sweep.subdir" if multirun else "hydra.run.dir"
+
+
 def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     """Attack the observations of ``cfg.source`` with ``cfg.attack`` and write the results
     into ``run_dir`` (testable without Hydra's command line)."""
@@ -801,7 +808,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     missing = _missing(path if str(cfg.source) else "")
     if missing:
         raise DataError(missing)
-    problem = _refuse_output(run_dir, path, key="hydra.run.dir")
+    problem = _refuse_output(run_dir, path, key=_output_key())
     if problem:
         raise ConfigError(problem)
     with stopwatch.stage("data"):
@@ -836,7 +843,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     defense = known.get("defense")
     with claim_run_dir(run_dir):
         # under the lock: another mia-attack may have finished in this directory meanwhile
-        problem = _refuse_output(run_dir, path, key="hydra.run.dir")
+        problem = _refuse_output(run_dir, path, key=_output_key())
         if problem:
             raise ConfigError(problem)
         with stopwatch.stage("attacks and bootstrap"):

@@ -18,7 +18,7 @@ from mia_defense.errors import DataError
 from mia_defense.files import load_npz
 from mia_defense.tracking.artifacts import file_sha256
 from mia_defense.tracking.trained_model import load_trained_model
-from tests.helpers import LEAN_ATTACKS, mia_attack
+from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
 
 
 @pytest.fixture
@@ -149,3 +149,19 @@ def test_the_resolution_of_one_non_member_reads_as_a_percentage(caplog):
     with caplog.at_level(logging.WARNING):
         _warn_unresolved_fprs(1, [0.001, 0.01])
     assert "about FPR 100% on fresh data" in caplog.text
+
+
+# -- 6. output folders -------------------------------------------------------------------------
+
+
+@pytest.mark.slow  # 1-5 s: a sweep of two mia-attack runs
+def test_a_sweep_whose_jobs_share_one_folder_names_the_subdir(tmp_path):
+    # hydra.sweep.subdir=one put both jobs into one folder: the second was refused naming
+    # hydra.run.dir, which the command never set
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
+    done = mia_attack("-m", "o.npz", *LEAN_ATTACKS, "attack.num_targets=1,2",
+                      "hydra.sweep.dir=sw", "hydra.sweep.subdir=one", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "ConfigError: hydra.sweep.subdir=" in done.stdout + done.stderr
+    assert "choose another hydra.sweep.subdir" in done.stdout + done.stderr
+    assert "hydra.run.dir" not in done.stdout + done.stderr
