@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import batch_bounds, gather_batch, train_chunk
@@ -75,6 +75,19 @@ class Distillation(TrainingDefense):
             "lr": self.lr if self.lr is not None else "recipe",
             "batch_size": self.batch_size if self.batch_size is not None else "recipe",
         }
+
+    def prepare_model(self, model: nn.Module) -> nn.Module:
+        """Refuse a model whose student could not start afresh (`unreset_parameters`)."""
+        kept = unreset_parameters(model)
+        if kept:
+            raise UnsupportedModelError(
+                f"defense.distillation: {type(model).__name__}'s parameters {kept[:3]} belong "
+                "to no layer with a reset_parameters() method, so the student would start from "
+                "the teacher's trained values (the members' information in the released model); "
+                f"give the module holding them a reset_parameters() that re-initialises them, "
+                "or drop the distillation defense"
+            )
+        return model
 
     def setup(self, ctx: TrainContext) -> None:
         if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:
@@ -146,14 +159,37 @@ def _soft_labels(ctx: TrainContext, temperature: float, *, chunk: int = 2048) ->
     return F.softmax(logits / temperature, dim=-1)
 
 
+def _reset(module: nn.Module) -> Any:
+    """The module's own re-initialiser: ``reset_parameters`` (``_reset_parameters`` for
+    torch's MultiheadAttention), or ``None``."""
+    for name in ("reset_parameters", "_reset_parameters"):
+        reset = getattr(module, name, None)
+        if callable(reset):
+            return reset
+    return None
+
+
+def unreset_parameters(model: nn.Module) -> list[str]:
+    """The trainable parameters of ``model`` that `_fresh_copy` cannot re-initialise: held
+    directly by a module without a re-initialiser (a user's raw ``nn.Parameter``). Trained
+    one model at a time, the student's copy would keep the teacher's trained values."""
+    return [
+        f"{prefix}.{name}" if prefix else name
+        for prefix, module in model.named_modules()
+        if _reset(module) is None
+        for name, param in module.named_parameters(recurse=False)
+        if param.requires_grad
+    ]
+
+
 def _fresh_copy(model: nn.Module, seed: int) -> nn.Module:
     """A copy of ``model``'s architecture with every parameter re-initialised from ``seed``."""
     student = copy.deepcopy(model)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for module in student.modules():
-            reset = getattr(module, "reset_parameters", None)
-            if callable(reset):
+            reset = _reset(module)
+            if reset is not None:
                 reset()
     return student.train()
 

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from mia_defense.defenses import (
+    Distillation,
     FullRelease,
     LabelOnlyRelease,
     NoiseRelease,
@@ -19,7 +20,8 @@ from mia_defense.defenses import (
     TopKRelease,
     TrainingDefense,
 )
-from mia_defense.errors import DivergedError
+from mia_defense.defenses.compose import prepare_model
+from mia_defense.errors import DivergedError, UnsupportedModelError
 from mia_defense.models import MLP
 from mia_defense.observe import observe
 from mia_defense.pipeline.release import check_released
@@ -97,3 +99,29 @@ def test_a_model_stopped_by_a_rule_of_yours_keeps_its_weights_at_the_stop_when_s
     for a, b in zip(stacked, alone, strict=True):
         for p, q in zip(a.parameters(), b.parameters(), strict=True):
             torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+
+
+class _RawWeights(nn.Module):
+    """A user's model holding its weights as raw parameters (no reset_parameters)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(8, 3) * 0.1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.w
+
+
+def test_distillation_refuses_a_model_its_student_would_copy_the_teacher_of():
+    # trained one at a time, the student started from the teacher's trained raw weights:
+    # the released model carried the members' information the defense claims it never sees
+    with pytest.raises(UnsupportedModelError, match=r"defense\.distillation.*\['w'\]"):
+        prepare_model(_RawWeights(), [Distillation()])
+
+    class Reset(_RawWeights):
+        def reset_parameters(self) -> None:
+            nn.init.normal_(self.w, std=0.1)
+
+    assert isinstance(prepare_model(Reset(), [Distillation()]), Reset)
+    assert isinstance(prepare_model(nn.Sequential(nn.Linear(8, 4), nn.MultiheadAttention(4, 2)),
+                                    [Distillation()]), nn.Sequential)
