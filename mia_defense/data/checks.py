@@ -169,7 +169,11 @@ def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
             )
         return y.astype(np.int64)
     if y.dtype.kind not in "iu":  # numpy counts timedelta64 as an integer type
-        raise DataError(f"{source}: labels must be integers, got dtype {y.dtype}")
+        raise DataError(
+            f"{source}: labels must be integers, got dtype {y.dtype}; store class indices "
+            "0..C-1 (for text labels: np.unique(labels, return_inverse=True)[1]), or write "
+            "the data as a CSV (dataset=csv), which takes text labels"
+        )
     if y.dtype.kind == "u" and y.dtype.itemsize == 8 and y.max() >= 2**63:
         raise DataError(f"{source}: label {y.max()} is too large for a class index")
     return y.astype(np.int64)
@@ -313,7 +317,9 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
     non-finite data."""
     x = np.asarray(x)
     if x.dtype.kind not in "biufc":  # not timedelta64, which numpy counts as a number
-        raise DataError(f"{source}: features must be numeric, got dtype {x.dtype}")
+        raise DataError(f"{source}: features must be numeric, got dtype {x.dtype}; store "
+                        "numbers (text categories: one-hot encode them, or use a CSV: "
+                        "dataset=csv encodes them)")
     if np.issubdtype(x.dtype, np.complexfloating):
         raise DataError(f"{source}: features must be real numbers, got dtype {x.dtype}")
     if x.ndim < 2:

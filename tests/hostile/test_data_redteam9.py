@@ -162,3 +162,19 @@ def test_a_path_written_wrong_says_how(tmp_path, written, hint):
     file.write_text("a,b,y\n" + _ROWS)
     with pytest.raises(DataError, match=r"does not exist; set dataset.path to .*" + hint):
         load_csv(path=written.format(file=file), label_column="y")
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (np.zeros((4, 2)), np.array(["a", "b", "a", "b"]), r"labels must be integers, got "
+         r"dtype <U1; store class indices 0..C-1 .*or write the data as a CSV \(dataset=csv\)"),
+        (np.array([["a", "b"]] * 4), np.arange(4) % 2, r"features must be numeric, got dtype "
+         r"<U1; store numbers \(text categories: one-hot encode them, or use a CSV"),
+    ],
+)
+def test_text_arrays_in_an_npz_say_what_to_do(tmp_path, x, y, message):
+    path = tmp_path / "d.npz"
+    np.savez(path, x=x, y=y)
+    with pytest.raises(DataError, match=r"d.npz: " + message):
+        load_npz(path=path)
