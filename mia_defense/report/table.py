@@ -447,9 +447,17 @@ def _evaluation(
         if m.get("access", DEFAULT_ACCESS) in BLACK_BOX
     )  # fmt: skip
     found = {"attacks": "+".join(black_box)}
-    fallback = {"plan.num_models": payload.get("num_models")}
+    # what the run recorded it used, where its config leaves it to the data: a population
+    # of null (all the data but the test set) and one of 1000 on 1000 records are one
+    # yardstick (they were two fronts), and null on other test sizes are two
+    fallback = {
+        "plan.num_models": payload.get("num_models"),
+        "plan.population_size": payload.get("population_size"),
+    }
     for key in _EVALUATION_KEYS:
-        value = config.get(key, fallback.get(key))
+        value = config.get(key)
+        if value is None:
+            value = fallback.get(key)
         if value is not None:
             found[key] = str(value)
     prefixes = (*_EVALUATION_PREFIXES, *(f"attack.attacks.{name}." for name in black_box))

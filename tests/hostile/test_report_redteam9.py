@@ -205,3 +205,21 @@ def test_rows_to_read_with_care_are_found_in_one_pass_over_the_caveats(tmp_path)
     build._write_tables(report)
     build._fronts_markdown(report)
     assert _CountedList.reads <= 6
+
+
+# --- runs of one population, set otherwise --------------------------------------------------------
+
+
+def test_a_population_left_to_the_data_is_compared_by_the_size_it_had(tmp_path):
+    # plan.population_size=null (all records but the test set: 1000 on digits) and =1000
+    # measured the same models, yet got two fronts ("plan.population_size=(not set)"); two
+    # nulls on populations of other sizes shared one
+    root = tmp_path / "sweep"
+    for name, size, used in (("auto", None, 1000), ("set", 1000, 1000), ("small", None, 500)):
+        make_run(root / name, test_accuracy=0.9, signal=1.0,
+                 config={"plan.population_size": size, "train.lr": len(name)})  # fmt: skip
+        _rewrite(root / name, lambda p, used=used: p.update(population_size=used))
+    report = _report([root], tmp_path / "out")
+    fronts = {s.name: s.pair for s in report.summaries}
+    assert fronts["auto"] == fronts["set"] == ("digits", "MLP [plan.population_size=1000]")
+    assert fronts["small"] == ("digits", "MLP [plan.population_size=500]")
