@@ -67,16 +67,25 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
         check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
         refuse_archive(path, handle.read(ARCHIVE_HEAD), expected="a CSV text file")
         handle.seek(0)
+        reader = csv.reader(text, delimiter=delimiter)
         try:
-            return _parse_csv(csv.reader(text, delimiter=delimiter), path=path,
-                              label_column=label_column)
+            return _parse_csv(reader, path=path, label_column=label_column)
         except UnicodeDecodeError as exc:
             handle.seek(0)
             raise DataError(
                 f"{path}: not a readable CSV text file ({exc}); {_what_it_is(handle.read(4))}"
             ) from exc
         except csv.Error as exc:
-            raise DataError(f"{path}: not a readable CSV text file ({exc})") from exc
+            raise DataError(f"{path}: not a readable CSV text file ({exc}) at line "
+                            f"{reader.line_num}{_field_limit_hint(exc)}") from exc
+
+
+def _field_limit_hint(exc: csv.Error) -> str:
+    """What a field over csv's size limit means: free text, or a quote never closed."""
+    if "field limit" not in str(exc):
+        return ""
+    return (f"; a field of more than {csv.field_size_limit()} characters: free text, or a "
+            "quote opened there and never closed: close it")
 
 
 def _what_it_is(head: bytes) -> str:
@@ -174,35 +183,39 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) ->
     numeric = kinds.numeric
     values, lines, labels = array("d"), array("q"), []
     line = reader.line_num  # type: ignore[attr-defined]
-    for row in reader:
-        first, line = line + 1, reader.line_num  # type: ignore[attr-defined]
-        if not row:
-            continue
-        if len(row) != width:
-            spans = (f" (a quoted field runs from line {first} to line {line}: close its \")"
-                     if line > first else "")
-            raise DataError(
-                f"{path}: line {first} has {len(row)} fields but the header has {width}{spans}"
-            )
-        labels.append(row[target].strip())
-        lines.append(line)
-        column = 0
-        grouped = "_" in "".join(row)  # one scan of the row, not one per field
-        for index, field in enumerate(row):
-            if index == target:
+    try:
+        for row in reader:
+            first, line = line + 1, reader.line_num  # type: ignore[attr-defined]
+            if not row:
                 continue
-            try:
-                number = float(field)
-            except ValueError:
-                values.append(kinds.text(column, field, line))
-            else:
-                if grouped and "_" in field:
-                    _refuse_underscore(field, path=path,
-                                       where=f"line {line}, column {names[column]!r}")
-                if not numeric[column]:
-                    kinds.number(column, field, number, line)
-                values.append(number)
-            column += 1
+            if len(row) != width:
+                spans = (f" (a quoted field runs from line {first} to line {line}: close its \")"
+                         if line > first else "")
+                raise DataError(
+                    f"{path}: line {first} has {len(row)} fields but the header has {width}{spans}"
+                )
+            labels.append(row[target].strip())
+            lines.append(line)
+            column = 0
+            grouped = "_" in "".join(row)  # one scan of the row, not one per field
+            for index, field in enumerate(row):
+                if index == target:
+                    continue
+                try:
+                    number = float(field)
+                except ValueError:
+                    values.append(kinds.text(column, field, line))
+                else:
+                    if grouped and "_" in field:
+                        _refuse_underscore(field, path=path,
+                                           where=f"line {line}, column {names[column]!r}")
+                    if not numeric[column]:
+                        kinds.number(column, field, number, line)
+                    values.append(number)
+                column += 1
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a readable CSV text file ({exc}) in the record that "
+                        f"starts on line {line + 1}{_field_limit_hint(exc)}") from exc
     if not labels:
         raise DataError(f"{path}: needs a header line and at least one sample row")
     x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), width - 1)

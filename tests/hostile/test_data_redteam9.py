@@ -178,3 +178,14 @@ def test_text_arrays_in_an_npz_say_what_to_do(tmp_path, x, y, message):
     np.savez(path, x=x, y=y)
     with pytest.raises(DataError, match=r"d.npz: " + message):
         load_npz(path=path)
+
+
+def test_a_quote_never_closed_past_csvs_field_limit_names_the_line_it_opens(tmp_path):
+    """Past 131072 characters csv stops with 'field larger than field limit': the message
+    named neither a line nor the cause."""
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n1,2,0\n\"abc,1,0\n" + "p,1,0\n" * 25_000)
+    with pytest.raises(DataError, match=r"d.csv: not a readable CSV text file \(field larger "
+                       r"than field limit \(131072\)\) in the record that starts on line 3; .*"
+                       r"a quote opened there and never closed"):
+        load_csv(path=path, label_column="y")
