@@ -88,9 +88,12 @@ def epsilon_spent(
     if any(sigma <= 0 and rate > 0 and steps > 0 for sigma, rate, steps in history):
         return math.inf  # no noise: no privacy (Opacus' PRV and GDP fail on σ = 0)
     if accountant == "rdp":
-        total = sum(
-            np.asarray(_rdp_per_step(sigma, rate)) * steps for sigma, rate, steps in history
-        )
+        try:
+            total = sum(
+                np.asarray(_rdp_per_step(sigma, rate)) * steps for sigma, rate, steps in history
+            )
+        except ArithmeticError:  # Opacus dividing by σ² that underflowed (σ = 1e-300)
+            return math.inf  # as good as no noise: no privacy
         eps, _ = rdp_analysis.get_privacy_spent(
             orders=RDPAccountant.DEFAULT_ALPHAS, rdp=total, delta=delta
         )
@@ -177,8 +180,12 @@ def _search_sigma(
             frac = (math.log(e_lo) - math.log(aim)) / (math.log(e_lo) - math.log(e_hi))
             frac = min(max(frac, 0.1), 0.9)
             mid = math.exp(math.log(lo) + frac * (math.log(hi) - math.log(lo)))
+        elif lo > 0 and e_hi > 0:
+            mid = math.sqrt(lo * hi)  # ε at lo is infinite (σ²'s underflow): halve log σ
         else:
             mid = hi / 2  # no lower end yet, or ε at hi is 0
+        if not lo < mid < hi:  # no float between the ends (a target of 1e300): hi is within
+            break
         e_mid = eps(mid)
         if e_mid <= target_epsilon:
             hi, e_hi = mid, e_mid

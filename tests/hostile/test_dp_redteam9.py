@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
-from mia_defense.defenses import DPSGD
+from mia_defense.defenses import DPSGD, accounting
 from mia_defense.defenses.dp import preprocessing_note
 from mia_defense.errors import UnsupportedModelError
 from mia_defense.training.config import TrainConfig
@@ -66,3 +68,27 @@ def test_a_buffer_updated_from_the_members_is_refused_under_dp():
             defenses=[DPSGD(noise_multiplier=1.0)],
         )  # fmt: skip
     assert torch.equal(model[0].mean, torch.zeros(4))  # refused before any step
+
+
+@pytest.mark.parametrize("accountant", ["rdp", "prv"])
+def test_a_sigma_whose_square_underflows_spends_infinite_epsilon(accountant):
+    # defense.dp.noise_multiplier=1e-300 ended the run with Opacus' ZeroDivisionError
+    # traceback at the first epoch's ε
+    assert accounting.epsilon_spent(accountant, ((1e-300, 0.1, 10),), 1e-5) == math.inf
+
+
+def test_the_sigma_search_ends_where_no_float_lies_between_its_ends(monkeypatch):
+    # an accountant with no finite ε below σ = 0.004 and a target it never comes within
+    # 0.01 of (a target of 1e300 with Opacus' RDP): the search halved towards a lower end
+    # whose ε is infinite and never moved again (a hang)
+    calls = []
+
+    def fake(accountant, history, delta):
+        calls.append(history)
+        assert len(calls) < 10_000, "the search does not end"
+        sigma = history[0][0]
+        return math.inf if sigma < 0.004 else 1 / sigma**2
+
+    monkeypatch.setattr(accounting, "epsilon_spent", fake)
+    sigma = accounting._search_sigma("gdp", 1e6, 1e-5, 0.1, 10)
+    assert 0.004 <= sigma < 0.004 * (1 + 1e-12)  # the least σ that spends at most 1e6
