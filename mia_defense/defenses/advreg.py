@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -102,6 +103,16 @@ class AdversarialRegularization(TrainingDefense):
             "attack_lr": self.attack_lr,
             "warmup_epochs": self.warmup_epochs,
         }
+
+    def plan(self, *, sizes: Sequence[int], batch_size: int, epochs: int) -> None:
+        """Refuse a warm-up that outlasts training: the game would never start, and the run
+        would be reported as defended by advreg while it trained without it."""
+        if self.warmup_epochs >= epochs and self.strength > 0:
+            raise ConfigError(
+                f"defense.advreg.warmup_epochs={self.warmup_epochs}: not below "
+                f"train.epochs={epochs}, so the min-max game never starts; lower "
+                "warmup_epochs or raise train.epochs"
+            )
 
     def setup(self, ctx: TrainContext) -> None:
         if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from mia_defense.defenses import (
+    AdversarialRegularization,
     Distillation,
     FullRelease,
     LabelOnlyRelease,
@@ -21,12 +22,13 @@ from mia_defense.defenses import (
     TrainingDefense,
 )
 from mia_defense.defenses.compose import prepare_model
-from mia_defense.errors import DivergedError, UnsupportedModelError
+from mia_defense.errors import ConfigError, DivergedError, UnsupportedModelError
 from mia_defense.models import MLP
 from mia_defense.observe import observe
 from mia_defense.pipeline.release import check_released
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
+from mia_defense.training.ensemble import train_ensemble
 
 RELEASES = [
     FullRelease(), TopKRelease(k=1), TopKRelease(k=2, renormalize=True),
@@ -125,3 +127,21 @@ def test_distillation_refuses_a_model_its_student_would_copy_the_teacher_of():
     assert isinstance(prepare_model(Reset(), [Distillation()]), Reset)
     assert isinstance(prepare_model(nn.Sequential(nn.Linear(8, 4), nn.MultiheadAttention(4, 2)),
                                     [Distillation()]), nn.Sequential)
+
+
+def test_an_advreg_warmup_that_outlasts_training_is_refused_before_training():
+    # defense.advreg.warmup_epochs=100 train.epochs=3 trained without the game and was
+    # reported as an advreg run with a verdict
+    defense = AdversarialRegularization(warmup_epochs=3)
+    with pytest.raises(ConfigError, match=r"defense\.advreg\.warmup_epochs=3.*train\.epochs=3"):
+        train_ensemble(
+            build_model=lambda: MLP(input_shape=(4,), num_classes=2, hidden=(4,)),
+            x=np.zeros((8, 4), np.float32), y=np.arange(8) % 2,
+            masks=np.arange(16).reshape(2, 8) % 2 == 0, x_test=np.zeros((2, 4), np.float32),
+            y_test=np.array([0, 1]), num_classes=2, config=TrainConfig(epochs=3, batch_size=2),
+            seed=0, build_defenses=lambda: [defense], progress=False,
+            x_reference=np.zeros((4, 4), np.float32), y_reference=np.array([0, 1, 0, 1]),
+        )
+    AdversarialRegularization(warmup_epochs=2).plan(sizes=[4], batch_size=2, epochs=3)
+    AdversarialRegularization(warmup_epochs=5, strength=0.0).plan(sizes=[4], batch_size=2,
+                                                                  epochs=3)
