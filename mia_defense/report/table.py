@@ -700,9 +700,10 @@ def md_code(text: Any) -> str:
 
 def md_text(text: Any) -> str:
     """``text`` (a run name, a reason read from a file) safe as plain Markdown table text:
-    no column or line break, and no HTML (``<`` as ``&lt;``: a renderer would run
-    ``<img onerror=...>``)."""
-    return _printable(text).replace("|", "\\|").replace("<", "&lt;")
+    no column or line break, no HTML (``<`` as ``&lt;``: a renderer would run
+    ``<img onerror=...>``), and no link or image (``](`` as ``]\\(``: a swept value
+    ``![](https://host/pixel.png)`` had the page fetch it from that host when viewed)."""
+    return _printable(text).replace("|", "\\|").replace("<", "&lt;").replace("](", "]\\(")
 
 
 def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:

@@ -223,3 +223,21 @@ def test_a_population_left_to_the_data_is_compared_by_the_size_it_had(tmp_path):
     fronts = {s.name: s.pair for s in report.summaries}
     assert fronts["auto"] == fronts["set"] == ("digits", "MLP [plan.population_size=1000]")
     assert fronts["small"] == ("digits", "MLP [plan.population_size=500]")
+
+
+# --- a swept value that is Markdown ---------------------------------------------------------------
+
+
+def test_a_swept_value_making_a_markdown_image_or_link_stays_text(tmp_path):
+    # +note='![](https://host/pixel.png)': tradeoff.md showed the image, fetched from that
+    # host by whoever opened the report (a link the same way)
+    root = tmp_path / "sweep"
+    pixel, link = "![](https://host.example/p.png)", "[click](https://host.example/x)"
+    for i, note in enumerate((pixel, link)):
+        make_run(root / f"run{i}", test_accuracy=0.9 - i / 10, signal=1.0, seed=i,
+                 hparams={"note": note}, config={"note": note})  # fmt: skip
+    _report([root], tmp_path / "out")
+    markdown = (tmp_path / "out" / "tradeoff.md").read_text()
+    assert "note=![]\\(https://host.example/p.png)" in markdown
+    assert "note=[click]\\(https://host.example/x)" in markdown
+    assert "](" not in markdown
