@@ -124,6 +124,20 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
 
 def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
     """A comma-separated numeric matrix without header, one row per sample."""
+    return _load_text(path, dtype=dtype, labelled=False)[0]
+
+
+def _load_labelled_text(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Features (float32) and labels (float64) of a comma-separated file whose first value
+    on each line is the label. The labels are read in float64: in float32 with the features,
+    a label 7.00000001 became 7 and 7.4999999999 was reported as 7.5."""
+    x, y = _load_text(path, dtype=np.float32, labelled=True)
+    assert y is not None
+    return x, y
+
+
+def _load_text(path: Path, *, dtype: type, labelled: bool
+               ) -> tuple[np.ndarray, np.ndarray | None]:
     # utf-8-sig: a byte-order mark (saved by Excel or Notepad) is not part of the first value
     with open_regular(path) as handle, io.TextIOWrapper(handle, encoding="utf-8-sig") as text:
         size = os.fstat(handle.fileno()).st_size
@@ -131,20 +145,48 @@ def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
         handle.seek(0)
         # Each value takes at least 2 bytes ("0,"); the parser may double its buffer once.
         check_memory(size * np.dtype(dtype).itemsize, source=path, what="parsing the text")
+        row_type: np.dtype = np.dtype(dtype)
+        if labelled:
+            row_type = _labelled_row(path, text, dtype=dtype)
+            text.seek(0)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
-                matrix = np.loadtxt(text, delimiter=",", dtype=dtype, ndmin=2)
+                matrix = np.loadtxt(text, delimiter=",", dtype=row_type, ndmin=1 if labelled
+                                    else 2)
+        except UnicodeDecodeError as exc:  # a ValueError: first
+            raise _not_text(path, exc) from exc
         except ValueError as exc:
             raise DataError(
                 f"{path}: not a comma-separated numeric file ({exc}); expected one sample per "
                 "line, values separated by commas"
             ) from exc
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: not a text file ({exc})") from exc
     if matrix.size == 0:
         raise DataError(f"{path}: contains no samples")
-    return matrix
+    if labelled:
+        return np.ascontiguousarray(matrix["x"]), matrix["label"]
+    return matrix, None
+
+
+def _not_text(path: Path, exc: UnicodeDecodeError) -> DataError:
+    return DataError(f"{path}: not a comma-separated numeric file ({exc}): not UTF-8 or ASCII "
+                     "text; expected one sample per line, values separated by commas")
+
+
+def _labelled_row(path: Path, text: io.TextIOWrapper, *, dtype: type) -> np.dtype:
+    """One line of a labelled text file as a structured dtype: the label in float64, the
+    features (as many as the first line with data holds) in ``dtype``."""
+    try:
+        first = next((d for d in (line.split("#", 1)[0].strip() for line in text) if d), "")
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, exc) from exc
+    if not first:
+        raise DataError(f"{path}: contains no samples")
+    if "," not in first:
+        other = next((f" (are the values separated by {d!r}? use commas)" for d in ";\t "
+                      if d in first), "")
+        raise DataError(f"{path}: need a label column and features, got 1 column{other}")
+    return np.dtype([("label", np.float64), ("x", dtype, (first.count(","),))])
 
 
 def _find_file(root: Path, names: Sequence[str], *, name: str, expected: str) -> Path:
@@ -190,10 +232,7 @@ def load_purchase100(
     if file.suffix == ".npz":
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
     else:
-        matrix = _load_text_matrix(file)
-        if matrix.shape[1] < 2:
-            raise DataError(f"{file}: need a label column and features, got 1 column")
-        x, y = matrix[:, 1:], matrix[:, 0]
+        x, y = _load_labelled_text(file)
     return finish_dataset(
         x, y, name="purchase100", source=str(file), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,

@@ -189,3 +189,27 @@ def test_a_quote_never_closed_past_csvs_field_limit_names_the_line_it_opens(tmp_
                        r"than field limit \(131072\)\) in the record that starts on line 3; .*"
                        r"a quote opened there and never closed"):
         load_csv(path=path, label_column="y")
+
+
+@pytest.mark.parametrize("label", ["7.00000001", "7.4999999999"])
+def test_purchase_text_labels_are_read_exactly(tmp_path, label):
+    """The labels were parsed in float32 with the features: 7.00000001 became class 7, and
+    7.4999999999 was refused as '7.5'."""
+    path = tmp_path / "dataset_purchase"
+    path.write_text(f"{label},1,0\n" + "".join(f"{1 + i % 9},{i % 2},1\n" for i in range(20)))
+    with pytest.raises(DataError, match=rf"dataset_purchase: labels must be integer class "
+                       rf"indices, found {label} at sample 0"):
+        load_purchase100(path=path, label_base=1)
+
+
+def test_purchase_text_read_by_value_and_first_line_errors(tmp_path):
+    path = tmp_path / "dataset_purchase"
+    path.write_text("\ufeff# exported\n\n3,1,0\n1,0,1\n2,1,1\n")
+    data = load_purchase100(path=path, label_base=1)
+    assert data.y.tolist() == [2, 0, 1]
+    assert data.x.tolist() == [[1, 0], [0, 1], [1, 1]]
+    assert data.x.flags.c_contiguous
+    path.write_text("3;1;0\n1;0;1\n")
+    with pytest.raises(DataError, match=r"dataset_purchase: need a label column and features, "
+                       r"got 1 column \(are the values separated by ';'\? use commas\)"):
+        load_purchase100(path=path)
