@@ -98,7 +98,10 @@ def _default_out(dirs: Sequence[Path]) -> Path:
 
 
 def _figure(name: str, value: float, low: float, high: float, digits: int) -> str:
-    """``name value [low, high]``, the interval left out when unknown."""
+    """``name value [low, high]``, the interval left out when unknown; ``name –`` for no
+    value (a run whose attacks report no AUC)."""
+    if value != value:  # NaN
+        return f"{name} –"
     text = f"{name} {value:.{digits}f}"
     if low == low and high == high:  # not NaN
         text += f" [{low:.{digits}f}, {high:.{digits}f}]"

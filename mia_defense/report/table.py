@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
 from mia_defense.report.checks import one_line, other_confidence
 from mia_defense.report.objectives import objective
@@ -339,8 +339,13 @@ def _accuracy_interval(payload: Mapping[str, Any]) -> tuple[float, float]:
 
 def _strongest(payload: Mapping[str, Any], metric: str) -> tuple[float, tuple[float, float]]:
     """The largest ``metric`` over the black-box attacks, and the interval of the attack that
-    reaches it (the run's strongest attack first, on a tie)."""
-    value = objective(payload, f"max_attack.{metric}")
+    reaches it (the run's strongest attack first, on a tie); NaN when no black-box attack
+    reports it (an AUC left out by a tool of your own: the whole report was refused with a
+    message about "objectives", naming no run)."""
+    try:
+        value = objective(payload, f"max_attack.{metric}")
+    except ConfigError:
+        return _NAN, _NO_INTERVAL
     attacks = payload["attacks"]
     first = payload.get("strongest_attack")
     names = sorted(attacks, key=lambda name: name != first)

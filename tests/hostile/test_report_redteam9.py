@@ -241,3 +241,22 @@ def test_a_swept_value_making_a_markdown_image_or_link_stays_text(tmp_path):
     assert "note=![]\\(https://host.example/p.png)" in markdown
     assert "note=[click]\\(https://host.example/x)" in markdown
     assert "](" not in markdown
+
+
+# --- a run whose attacks report no AUC ------------------------------------------------------------
+
+
+def test_a_run_whose_attacks_report_no_auc_is_ranked_without_one(tmp_path, capsys):
+    # results.json of a tool of your own with TPRs only: the whole report was refused with
+    # "mia-report: objectives: no attack reports 'auc'; choose max_attack.METRIC ...",
+    # naming no run
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.9, signal=1.0)
+    make_run(root / "b", test_accuracy=0.8, signal=1.0, seed=1, config={"train.lr": 2})
+    drop = ("auc", "auc_ci_low", "auc_ci_high")
+    _rewrite(root / "b", lambda p: [m.pop(k) for m in p["attacks"].values() for k in drop])
+    argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
+    assert report_main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "2 runs reported" in printed
+    assert "  1. b  acc 0.800 [0.763, 0.837]  TPR@0.1%FPR " in printed and "AUC –  n=1" in printed
