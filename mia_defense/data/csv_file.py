@@ -19,6 +19,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -334,21 +335,28 @@ def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, p
             f"{lines[first_number]}) and text ({raw[first_text]!r} on line "
             f"{lines[first_text]}); use one kind of label"
         )
+    exact = {value: _integral(value) for value in set(raw)}
     for i, value in enumerate(raw):
-        number = _as_float(value)
-        if number is None or not math.isfinite(number) or number != round(number):
+        if exact[value] is None:
             raise DataError(
                 f"{path}: column {column!r} must hold integer class indices or text labels, "
                 f"found {value!r} on line {lines[i]}"
             )
-    return np.array([_as_float(v) for v in raw], dtype=np.float64)
+    return np.array([exact[v] for v in raw], dtype=np.int64)
 
 
-def _as_float(text: str) -> float | None:
+def _integral(text: str) -> int | None:
+    """The integer a label such as ``2.0`` or ``1e2`` writes, read exactly (as a decimal, not
+    a float: 1.0000000000000001 is no integer, though float() reads it as 1.0); ``None`` for
+    a fraction, NaN, infinity, complex number, or one beyond int64."""
     try:
-        return float(text)
-    except ValueError:
+        number = Decimal(text)
+    except InvalidOperation:
         return None
+    if not number.is_finite() or number != number.to_integral_value() \
+            or number.adjusted() > 18 or abs(number) >= 2**63:  # int() of 1e999999999: slow
+        return None
+    return int(number)
 
 
 def _is_number(text: str) -> bool:

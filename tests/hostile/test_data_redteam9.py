@@ -213,3 +213,14 @@ def test_purchase_text_read_by_value_and_first_line_errors(tmp_path):
     with pytest.raises(DataError, match=r"dataset_purchase: need a label column and features, "
                        r"got 1 column \(are the values separated by ';'\? use commas\)"):
         load_purchase100(path=path)
+
+
+def test_a_csv_label_that_is_no_integer_by_a_hair_is_refused(tmp_path):
+    """float('1.0000000000000001') is 1.0: the label was taken as class 1."""
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n1,2,1.0000000000000001\n" + _ROWS.replace(",0\n", ",0.0\n"))
+    with pytest.raises(DataError, match=r"d.csv: column 'y' must hold integer class indices or "
+                       r"text labels, found '1.0000000000000001' on line 2"):
+        load_csv(path=path, label_column="y")
+    path.write_text("a,b,y\n1,2,1e0\n" + _ROWS.replace(",0\n", ",0.0\n"))
+    assert load_csv(path=path, label_column="y").y.tolist()[:3] == [1, 0, 1]
