@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 class WeightDecay(TrainingDefense):
     """L2 penalty on the weights, set on every parameter group of the optimizer.
 
-    Replaces ``train.weight_decay`` for the run (Adam: coupled L2; SGD: classic decay).
+    Replaces ``train.weight_decay`` for the run (Adam: coupled L2; SGD: classic decay); a
+    nonzero recipe decay of another value beside it is refused by the engine.
     """
 
     name = "weight_decay"

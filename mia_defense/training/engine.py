@@ -21,7 +21,12 @@ from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
 from mia_defense.errors import ConfigError
-from mia_defense.training.config import TrainConfig, make_optimizer, records_epoch
+from mia_defense.training.config import (
+    TrainConfig,
+    make_optimizer,
+    optimizer_options,
+    records_epoch,
+)
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stack import ModelStack
 
@@ -163,7 +168,10 @@ def train_chunk(
     stack = ModelStack([models[k] for k in order], groups, vectorised=vectorised)
     options: dict[str, Any] = {}
     for defense in defenses:
-        options.update(_hook_output(defense.optimizer_options(), "optimizer_options", defense))
+        own = _hook_output(defense.optimizer_options(), "optimizer_options", defense)
+        if "weight_decay" in own:
+            _refuse_replaced_decay(own["weight_decay"], defense, config)
+        options.update(own)
     members, member_valid = padded_members(masks[order])
     try:
         optimizer = make_optimizer(stack.parameters, config, **options)
@@ -201,6 +209,20 @@ def train_chunk(
         histories[pos].stats.update(ctx.stats[pos])
         out[k] = histories[pos]
     return out
+
+
+def _refuse_replaced_decay(decay: Any, defense: TrainingDefense, config: TrainConfig) -> None:
+    """A `ConfigError` when a defense's weight ``decay`` replaces another one the recipe
+    sets: the run (or a search over ``train.weight_decay``) would report a decay it never
+    used."""
+    given = optimizer_options(config.optimizer)
+    key = "train.optimizer.weight_decay" if "weight_decay" in given else "train.weight_decay"
+    recipe = given.get("weight_decay", config.weight_decay)
+    if recipe and recipe != decay:
+        raise ConfigError(
+            f"{key}={recipe:g} is replaced by defense {defense.name}'s weight decay {decay:g}: "
+            f"set only one of them (leave {key} at 0 beside the {defense.name} defense)"
+        )
 
 
 def _fit(

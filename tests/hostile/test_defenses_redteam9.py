@@ -20,6 +20,7 @@ from mia_defense.defenses import (
     TemperatureRelease,
     TopKRelease,
     TrainingDefense,
+    WeightDecay,
 )
 from mia_defense.defenses.compose import prepare_model
 from mia_defense.errors import ConfigError, DivergedError, UnsupportedModelError
@@ -145,3 +146,24 @@ def test_an_advreg_warmup_that_outlasts_training_is_refused_before_training():
     AdversarialRegularization(warmup_epochs=2).plan(sizes=[4], batch_size=2, epochs=3)
     AdversarialRegularization(warmup_epochs=5, strength=0.0).plan(sizes=[4], batch_size=2,
                                                                   epochs=3)
+
+
+@pytest.mark.parametrize(("config", "key"), [
+    (TrainConfig(epochs=1, batch_size=4, weight_decay=0.5), r"train\.weight_decay=0\.5"),
+    (TrainConfig(epochs=1, batch_size=4,
+                 optimizer={"_target_": "torch.optim.AdamW", "weight_decay": 0.3}),
+     r"train\.optimizer\.weight_decay=0\.3"),
+])
+def test_a_recipe_decay_the_weight_decay_defense_would_replace_is_refused(config, key):
+    # train.weight_decay=0.5 beside defense=weight_decay trained at 0.005 without a word (a
+    # search over train.weight_decay with the defense searched a setting that did nothing)
+    x, y = torch.randn(8, 4), torch.arange(8) % 2
+    masks = torch.ones((1, 8), dtype=torch.bool)
+    common = dict(x=x, y=y, masks=masks, x_test=x, y_test=y, num_classes=2,
+                  generators=[torch.Generator().manual_seed(0)])
+    with pytest.raises(ConfigError, match=key + r".*defense weight_decay"):
+        train_chunk([MLP(input_shape=(4,), num_classes=2, hidden=(4,))], config=config,
+                    defenses=[WeightDecay(coefficient=0.005)], **common)
+    same = TrainConfig(epochs=1, batch_size=4, weight_decay=0.005)  # the same decay: fine
+    train_chunk([MLP(input_shape=(4,), num_classes=2, hidden=(4,))], config=same,
+                defenses=[WeightDecay(coefficient=0.005)], **common)
