@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
+import numbers
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -103,6 +105,15 @@ def refuse_updated_buffers(
     )
 
 
+def _number(value: Any, key: str) -> float | None:
+    """``value`` if it is a number or ``None``, else a `ConfigError` naming
+    ``defense.dp.<key>``: Python callers get no config schema check (a string or a bool
+    slipped through, or failed in a comparison's TypeError)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        raise ConfigError(f"defense.dp.{key}={value!r}: must be a number or null")
+    return value
+
+
 _UNACCOUNTED_SAMPLING = (
     "defense.dp.poisson_sampling=false: the models trained on shuffled fixed-size batches, "
     "but ε is computed for Poisson sampling at rate q, which the accountant assumes; this "
@@ -162,19 +173,36 @@ class DPSGD(TrainingDefense):
         max_physical_batch_size: int | None = None,
         auto_fix: bool = False,
     ) -> None:
+        noise_multiplier = _number(noise_multiplier, "noise_multiplier")
+        target_epsilon = _number(target_epsilon, "target_epsilon")
+        delta = _number(delta, "delta")
+        max_grad_norm = _number(max_grad_norm, "max_grad_norm")
+        for key, flag in (("poisson_sampling", poisson_sampling),
+                          ("allow_unaccounted_sampling", allow_unaccounted_sampling),
+                          ("secure_mode", secure_mode), ("auto_fix", auto_fix)):
+            if not isinstance(flag, bool):
+                raise ConfigError(f"defense.dp.{key}={flag!r}: must be true or false")
         if (noise_multiplier is None) == (target_epsilon is None):
             raise ConfigError(
                 f"defense.dp.noise_multiplier={noise_multiplier}, defense.dp.target_epsilon="
                 f"{target_epsilon}: set exactly one of them (the other to null)"
             )
-        if noise_multiplier is not None and noise_multiplier < 0:
-            raise ConfigError(f"defense.dp.noise_multiplier={noise_multiplier}: must be >= 0")
+        if noise_multiplier is not None and not 0 <= noise_multiplier < math.inf:
+            raise ConfigError(f"defense.dp.noise_multiplier={noise_multiplier}: must be >= 0 "
+                              "and finite (no nan or inf)")  # fmt: skip
         if target_epsilon is not None and not target_epsilon > 0:
             raise ConfigError(f"defense.dp.target_epsilon={target_epsilon}: must be > 0")
         if delta is not None and not 0 < delta < 1:
             raise ConfigError(f"defense.dp.delta={delta}: must lie in (0, 1), below 1/N")
-        if not max_grad_norm > 0:
-            raise ConfigError(f"defense.dp.max_grad_norm={max_grad_norm}: must be > 0")
+        if max_grad_norm is None or not 0 < max_grad_norm < math.inf:
+            raise ConfigError(f"defense.dp.max_grad_norm={max_grad_norm}: must be > 0 and "
+                              "finite (no nan or inf)")  # fmt: skip
+        if max_physical_batch_size is not None and (
+            isinstance(max_physical_batch_size, bool)
+            or not isinstance(max_physical_batch_size, int)
+        ):
+            raise ConfigError(f"defense.dp.max_physical_batch_size={max_physical_batch_size!r}:"
+                              " must be an integer >= 1 or null")  # fmt: skip
         if accountant not in ACCOUNTANTS:
             raise ConfigError(
                 f"defense.dp.accountant={accountant!r}: unexpected accountant, "

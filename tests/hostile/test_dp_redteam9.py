@@ -9,7 +9,7 @@ import torch
 
 from mia_defense.defenses import DPSGD, accounting
 from mia_defense.defenses.dp import preprocessing_note
-from mia_defense.errors import UnsupportedModelError
+from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 
@@ -92,3 +92,21 @@ def test_the_sigma_search_ends_where_no_float_lies_between_its_ends(monkeypatch)
     monkeypatch.setattr(accounting, "epsilon_spent", fake)
     sigma = accounting._search_sigma("gdp", 1e6, 1e-5, 0.1, 10)
     assert 0.004 <= sigma < 0.004 * (1 + 1e-12)  # the least σ that spends at most 1e6
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    # NaN and inf trained NaN weights (or DivergedError) from Python; strings and bools
+    # were a TypeError traceback or read as true ('false' sampled by Poisson, 'no' fixed)
+    ({"noise_multiplier": math.nan}, r"noise_multiplier=nan: must be >= 0 and finite"),
+    ({"noise_multiplier": math.inf}, r"noise_multiplier=inf: must be >= 0 and finite"),
+    ({"noise_multiplier": 1.0, "max_grad_norm": math.inf}, r"max_grad_norm=inf: must be > 0"),
+    ({"noise_multiplier": "1.0"}, r"noise_multiplier='1.0': must be a number or null"),
+    ({"target_epsilon": True}, r"target_epsilon=True: must be a number or null"),
+    ({"noise_multiplier": 1.0, "allow_unaccounted_sampling": "no",
+      "poisson_sampling": False}, r"allow_unaccounted_sampling='no': must be true or false"),
+    ({"noise_multiplier": 1.0, "max_physical_batch_size": 2.5},
+     r"max_physical_batch_size=2.5: must be an integer >= 1 or null"),
+])  # fmt: skip
+def test_dp_settings_from_python_are_checked_as_the_config_is(kwargs, message):
+    with pytest.raises(ConfigError, match=r"defense\.dp\." + message):
+        DPSGD(**kwargs)
