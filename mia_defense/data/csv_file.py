@@ -428,7 +428,7 @@ def _check_range(values: np.ndarray, table: _Table, *, path: Path) -> None:
 def load_csv(
     *,
     path: str | os.PathLike[str] | None,
-    label_column: str,
+    label_column: str | int,
     num_classes: int | None = None,
     delimiter: str = ",",
     standardize: bool = True,
@@ -458,7 +458,8 @@ def load_csv(
 
     Args:
         path: the CSV file.
-        label_column: the header name of the label column.
+        label_column: the header name of the label column (an integer is its text: a
+            pandas frame saved without column names has the header 0,1,2,...).
         num_classes: C for integer labels; ``None`` infers the number of distinct labels.
         delimiter: the field separator (``\\t``, a backslash and a t, is a tab).
         standardize: zero mean, unit variance per numeric column (one-hot features stay 0/1).
@@ -473,6 +474,8 @@ def load_csv(
     check_count(num_classes, key="num_classes")
     check_count(max_samples, key="max_samples")
     check_flag(standardize, key="standardize")
+    if isinstance(label_column, (int, np.integer)) and not isinstance(label_column, bool):
+        label_column = str(label_column)  # dataset.label_column=57: Hydra reads an integer
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")

@@ -224,3 +224,17 @@ def test_a_csv_label_that_is_no_integer_by_a_hair_is_refused(tmp_path):
         load_csv(path=path, label_column="y")
     path.write_text("a,b,y\n1,2,1e0\n" + _ROWS.replace(",0\n", ",0.0\n"))
     assert load_csv(path=path, label_column="y").y.tolist()[:3] == [1, 0, 1]
+
+
+def test_a_numeric_label_column_name_given_as_an_integer_is_its_header_name(tmp_path, make_cfg):
+    """dataset.label_column=5 reaches the loader as the integer 5 (Hydra): refused by the
+    config check as no string, though pandas' default header is 0,1,2,..."""
+    from mia_defense.config import check_config
+
+    path = tmp_path / "d.csv"
+    path.write_text("0,1,2\n" + _ROWS)
+    assert check_config(make_cfg("dataset=csv", f"dataset.path={path}",
+                                 "dataset.label_column=2")) is None
+    data = load_csv(path=path, label_column=2, standardize=False)
+    assert data.x.shape == (20, 2)
+    assert data.y.tolist()[:3] == [0, 1, 0]
