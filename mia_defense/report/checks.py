@@ -197,6 +197,15 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
     return problem
 
 
+_PARTIAL = "failed or partial run"
+# What a run's folder says it is doing, and what to do (a sweep reported while it runs).
+_STATUS_ADVICE = {
+    "running": "still running, or killed: report it again once it ends, or run its command "
+    "again to resume it",
+    "interrupted": "interrupted: run its command again with the same directory to resume it",
+}
+
+
 def payload_problem(payload: Mapping[str, Any]) -> str | None:
     """Why the report cannot read a parsed results.json, or ``None`` when it can.
 
@@ -208,7 +217,7 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     """
     status = payload.get("status")
     if status not in ("complete", "diverged"):
-        return f"status is {_show(status)}, not 'complete' (failed or partial run)"
+        return f"status is {_show(status)}, not 'complete' ({_STATUS_ADVICE.get(status, _PARTIAL)})"
     version = payload.get("schema_version")
     if "schema_version" not in payload:
         return "no schema_version (written by an older or foreign tool); rerun it"

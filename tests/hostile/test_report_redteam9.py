@@ -13,6 +13,7 @@ import numpy as np
 from mia_defense.cli.report import main as report_main
 from mia_defense.report import build, write_report
 from mia_defense.tracking import write_json, write_npz
+from mia_defense.tracking.run_dir import mark_run
 from tests.report.fake_runs import make_run
 
 
@@ -260,3 +261,25 @@ def test_a_run_whose_attacks_report_no_auc_is_ranked_without_one(tmp_path, capsy
     printed = capsys.readouterr().out
     assert "2 runs reported" in printed
     assert "  1. b  acc 0.800 [0.763, 0.837]  TPR@0.1%FPR " in printed and "AUC –  n=1" in printed
+
+
+# --- a sweep reported while it runs -------------------------------------------------------------
+
+
+def test_a_run_still_running_or_interrupted_says_what_to_do(tmp_path):
+    # "status is 'running', not 'complete' (failed or partial run)": a run of a sweep still
+    # going was called failed, and an interrupted one did not say it resumes
+    root = tmp_path / "sweep"
+    make_run(root / "done", test_accuracy=0.9, signal=1.0)
+    for status in ("running", "interrupted", "odd"):
+        mark_run(root / status, status=status, config={"seed": 0}, data_fingerprint="0")
+    _report([root], tmp_path / "out")
+    reasons = _not_ranked(tmp_path / "out")
+    assert reasons[str(root / "running")] == (
+        "status is 'running', not 'complete' (still running, or killed: report it again once "
+        "it ends, or run its command again to resume it)"
+    )
+    assert "(interrupted: run its command again with the same directory to resume it)" in (
+        reasons[str(root / "interrupted")]
+    )
+    assert reasons[str(root / "odd")].endswith("(failed or partial run)")
