@@ -100,15 +100,20 @@ class LabelSmoothing(TrainingDefense):
 
 
 @torch.no_grad()
-def _validate(ctx: TrainContext) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each model's loss and accuracy [K] on the reference split, in eval mode."""
+def _validate(ctx: TrainContext, *, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each model's loss and accuracy [K] on the reference split, in eval mode, ``chunk``
+    samples at a time (the K models' activations on a whole image split at once ran out of
+    memory: 32 CNNs on 10 000 CIFAR images want about 40 GB)."""
     assert ctx.x_reference is not None and ctx.y_reference is not None
     ctx.stack.train(False)
-    logits = ctx.stack.forward(ctx.x_reference, shared=True)
+    losses, hits = [], []
+    for xb, yb in zip(ctx.x_reference.split(chunk), ctx.y_reference.split(chunk), strict=True):
+        logits = ctx.stack.forward(xb, shared=True)
+        y = yb.expand(len(logits), -1)
+        losses.append(F.cross_entropy(logits.transpose(1, 2), y, reduction="none"))
+        hits.append(logits.argmax(-1) == y)
     ctx.stack.train(True)
-    y = ctx.y_reference.expand(len(logits), -1)
-    loss = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
-    return loss, (logits.argmax(-1) == y).float().mean(1)
+    return torch.cat(losses, 1).mean(1), torch.cat(hits, 1).float().mean(1)
 
 
 class EarlyStopping(TrainingDefense):

@@ -13,6 +13,7 @@ from torch import nn
 from mia_defense.defenses import (
     AdversarialRegularization,
     Distillation,
+    EarlyStopping,
     FullRelease,
     LabelOnlyRelease,
     NoiseRelease,
@@ -167,3 +168,26 @@ def test_a_recipe_decay_the_weight_decay_defense_would_replace_is_refused(config
     same = TrainConfig(epochs=1, batch_size=4, weight_decay=0.005)  # the same decay: fine
     train_chunk([MLP(input_shape=(4,), num_classes=2, hidden=(4,))], config=same,
                 defenses=[WeightDecay(coefficient=0.005)], **common)
+
+
+class _Widest(nn.Linear):
+    """Records the largest batch it is run on."""
+
+    widest = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _Widest.widest = max(_Widest.widest, len(x))
+        return super().forward(x)
+
+
+def test_early_stopping_validates_the_reference_split_in_chunks():
+    # the K models ran on the whole reference split at once: 32 CNNs on 10 000 CIFAR images
+    # want about 40 GB, and the run died of memory
+    x, y = torch.randn(700, 4), torch.arange(700) % 2
+    _Widest.widest = 0
+    train_chunk([_Widest(4, 2)], x=x[:40], y=y[:40], masks=torch.ones((1, 40), dtype=torch.bool),
+                x_test=x[:10], y_test=y[:10], num_classes=2,
+                config=TrainConfig(epochs=1, batch_size=10), vectorised=False,
+                generators=[torch.Generator().manual_seed(0)],
+                defenses=[EarlyStopping(patience=0)], x_reference=x[100:], y_reference=y[100:])
+    assert 0 < _Widest.widest <= 256
