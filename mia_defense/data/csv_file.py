@@ -170,8 +170,25 @@ def _refuse_underscore(field: str, *, path: Path, where: str) -> None:
     )
 
 
+def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
+    """Whether ``row`` is Excel's ``sep=;`` line (the delimiter, before the header): skipped
+    when it names dataset.delimiter, refused naming the setting when it names another."""
+    delimiter = reader.dialect.delimiter
+    text = delimiter.join(row).strip(" ")
+    if len(text) != 5 or not text.startswith("sep="):
+        return False
+    if text[4] != delimiter:
+        raise DataError(
+            f"{path}: line {reader.line_num} is {text!r}: Excel's note that the fields are "
+            f"separated by {text[4]!r}; set dataset.delimiter={text[4]!r}"
+        )
+    return True
+
+
 def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) -> _Table:
     header = next((row for row in reader if row), None)
+    if header is not None and _excel_separator(header, reader, path=path):
+        header = next((row for row in reader if row), None)
     if header is None:
         raise DataError(f"{path}: needs a header line and at least one sample row")
     header = [h.strip() for h in header]

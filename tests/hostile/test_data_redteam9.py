@@ -238,3 +238,17 @@ def test_a_numeric_label_column_name_given_as_an_integer_is_its_header_name(tmp_
     data = load_csv(path=path, label_column=2, standardize=False)
     assert data.x.shape == (20, 2)
     assert data.y.tolist()[:3] == [0, 1, 0]
+
+
+def test_excels_sep_line_is_read_or_names_the_delimiter(tmp_path):
+    """Excel may start a CSV with 'sep=;': read as the header, the hint said to set
+    dataset.delimiter=';', after which the header was ['sep=', ''] and no hint remained."""
+    path = tmp_path / "d.csv"
+    path.write_text("sep=;\na;b;y\n" + _ROWS.replace(",", ";") + "1;2\n")
+    with pytest.raises(DataError, match=r"d.csv: line 1 is 'sep=;': Excel's note that the fields "
+                       r"are separated by ';'; set dataset.delimiter=';'"):
+        load_csv(path=path, label_column="y")
+    with pytest.raises(DataError, match=r"d.csv: line 23 has 2 fields"):  # lines still count
+        load_csv(path=path, label_column="y", delimiter=";")
+    path.write_text("sep=;\na;b;y\n" + _ROWS.replace(",", ";"))
+    assert load_csv(path=path, label_column="y", delimiter=";").x.shape == (20, 2)
