@@ -147,9 +147,10 @@ class Distillation(TrainingDefense):
 
 
 @torch.no_grad()
-def _soft_labels(ctx: TrainContext, temperature: float, *, chunk: int = 2048) -> torch.Tensor:
+def _soft_labels(ctx: TrainContext, temperature: float, *, chunk: int = 256) -> torch.Tensor:
     """The teachers' probabilities [K, R, C] on the reference split at ``temperature``,
-    in eval mode."""
+    in eval mode, ``chunk`` samples at a time (as the engine evaluates: 32 CNNs on 2048
+    CIFAR images at once want about 9 GB)."""
     assert ctx.x_reference is not None
     ctx.stack.train(False)
     logits = torch.cat(

@@ -191,3 +191,15 @@ def test_early_stopping_validates_the_reference_split_in_chunks():
                 generators=[torch.Generator().manual_seed(0)],
                 defenses=[EarlyStopping(patience=0)], x_reference=x[100:], y_reference=y[100:])
     assert 0 < _Widest.widest <= 256
+
+
+def test_distillation_labels_the_reference_split_in_chunks():
+    x, y = torch.randn(2400, 4), torch.arange(2400) % 2
+    _Widest.widest = 0
+    train_chunk([_Widest(4, 2)], x=x[:40], y=y[:40], masks=torch.ones((1, 40), dtype=torch.bool),
+                x_test=x[:10], y_test=y[:10], num_classes=2,
+                config=TrainConfig(epochs=1, batch_size=10), vectorised=False,
+                generators=[torch.Generator().manual_seed(0)],
+                defenses=[Distillation(epochs=1, batch_size=256)], x_reference=x[100:],
+                y_reference=y[100:])
+    assert 0 < _Widest.widest <= 256
