@@ -564,9 +564,49 @@ def _set_repeats_apart(loaded: LoadedRuns) -> None:
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+    kept = _same_models_apart(loaded, kept, attacked)
     ids = {id(record) for record in kept}  # (any(r is k for k in kept): quadratic)
     loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
     loaded.runs = kept
+
+
+def _same_models_apart(
+    loaded: LoadedRuns, runs: list[RunRecord], attacked: Mapping[Path, Any]
+) -> list[RunRecord]:
+    """``runs`` without those attacked again from a run's folder under another seed
+    (``mia-attack RUN seed=1``) whose models another run of them measured: its config then
+    reads as the next seed of the run's, and the two shared a row as seed replicates (n=2,
+    the same models' test accuracy twice). The same models: one config but its seeds, what
+    was attacked (`_attacked`) and ``data_fingerprint``, which hashes the plan the training
+    seed drew (runs of other seeds differ in it)."""
+    first: dict[str, RunRecord] = {}
+    keys: list[str | None] = []
+    for record in runs:
+        fingerprint = record.payload.get("data_fingerprint")
+        config = record.payload.get("config")
+        if not isinstance(fingerprint, str) or not fingerprint or not isinstance(config, Mapping):
+            keys.append(None)
+            continue
+        kept = {k: v for k, v in _without_seeds(config).items() if k not in _NO_EFFECT}
+        keys.append(json.dumps([kept, attacked[record.path], fingerprint], sort_keys=True,
+                               default=str))  # fmt: skip
+    for key, record in sorted(zip(keys, runs, strict=True), key=lambda kr: _again(kr[1])):
+        if key is not None:
+            first.setdefault(key, record)
+    kept_runs = []
+    for key, record in zip(keys, runs, strict=True):
+        if key is None or first[key] is record or not _again(record):
+            kept_runs.append(record)
+            continue
+        reason = (
+            f"the same models as {first[key].name} (same config but its seeds, and the same "
+            f"data_fingerprint, which the training seed draws), attacked again from a run "
+            f"folder with seed {one_line(record.payload.get('seed'), limit=20)}: no seed "
+            "replicate of them, so counted once; train replicates with other seeds"
+        )
+        loaded.unranked.append((record, reason))
+        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+    return kept_runs
 
 
 def _again(record: RunRecord) -> bool:

@@ -283,3 +283,19 @@ def test_a_run_still_running_or_interrupted_says_what_to_do(tmp_path):
         reasons[str(root / "interrupted")]
     )
     assert reasons[str(root / "odd")].endswith("(failed or partial run)")
+
+
+def test_a_run_attacked_again_under_another_seed_is_no_seed_replicate_of_it(tmp_path):
+    # mia-attack RUN seed=1: its config reads as seed 1 of RUN's, and the two shared a row as
+    # seed replicates (n=2) though they measured the same models
+    root = tmp_path / "sweep"
+    for name, seed, fingerprint in (("s0", 0, "f0"), ("s1", 1, "f1"), ("s0_seed1", 1, "f0")):
+        make_run(root / name, test_accuracy=0.9 - seed / 20, signal=1.0, seed=seed)
+        _rewrite(root / name, lambda p, f=fingerprint: p.update(data_fingerprint=f))
+    _rewrite(root / "s0_seed1", lambda p: _attacked_again(p, root / "s0"))
+    report = _report([root], tmp_path / "out")
+    assert [g.seeds for g in report.groups] == [[0, 1]]
+    assert [r.name for r in report.groups[0].runs] == ["s0", "s1"]
+    reason = _not_ranked(tmp_path / "out")["s0_seed1"]
+    assert reason.startswith("the same models as s0 (same config but its seeds, and the same ")
+    assert "attacked again from a run folder with seed 1" in reason
