@@ -50,6 +50,16 @@ def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes:
     )
 
 
+def _check_within(key: str, value: object, low: int, high: int) -> None:
+    """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is an integer in [low, high]
+    (from Python, 2.5 or -5 reached numpy: a TypeError or 'negative dimensions' traceback,
+    and num_profiles=0 fell back to num_classes unsaid)."""
+    integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not integer or not low <= value <= high:  # type: ignore[operator]
+        raise ConfigError(f"dataset.{key}={value!r}: must lie in [{low}, {high}]"
+                          + ("" if integer else " (an integer)"))
+
+
 def make_purchase_like(
     *,
     num_samples: int = 10000,
@@ -71,15 +81,15 @@ def make_purchase_like(
         num_samples: customers N.
         num_features: products D (600 in Purchase100).
         num_classes: k-means clusters C (100 in Purchase100).
-        num_profiles: latent shopping profiles; ``None`` uses ``num_classes``.
+        num_profiles: latent shopping profiles, 1 to N; ``None`` uses ``num_classes``.
         basket_size: products a profile favours.
         seed: the run's seed; the same seed gives the same bytes.
     """
     _check_sizes("purchase_like", num_samples=num_samples, num_features=num_features,
                  num_classes=num_classes, seed=seed)
-    profiles = num_profiles or num_classes
-    if not 1 <= basket_size <= num_features:
-        raise ConfigError(f"dataset.basket_size={basket_size}: must lie in [1, {num_features}]")
+    profiles = num_classes if num_profiles is None else num_profiles
+    _check_within("num_profiles", profiles, 1, num_samples)
+    _check_within("basket_size", basket_size, 1, num_features)
     rng = numpy_rng(seed, "dataset/purchase_like")
     popularity = rng.beta(0.6, 12.0, size=num_features)  # most products are rarely bought
     probs = np.tile(popularity * 0.5, (profiles, 1))
@@ -161,10 +171,7 @@ def make_texas_like(
     while sum(attributes) > num_features // 2:
         attributes = [max(2, a // 2) for a in attributes]
     num_codes = num_features - sum(attributes)
-    if not 1 <= codes_per_class <= num_codes:
-        raise ConfigError(
-            f"dataset.codes_per_class={codes_per_class}: must lie in [1, {num_codes}]"
-        )
+    _check_within("codes_per_class", codes_per_class, 1, num_codes)
     rng = numpy_rng(seed, "dataset/texas_like")
     frequency = 1.0 / np.arange(1, num_classes + 1) ** 0.7
     y = rng.choice(num_classes, size=num_samples, p=frequency / frequency.sum()).astype(np.int64)

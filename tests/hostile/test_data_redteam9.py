@@ -16,7 +16,15 @@ import zipfile
 import numpy as np
 import pytest
 
-from mia_defense.data import load_csv, load_mnist, load_npz, load_purchase100, load_texas100
+from mia_defense.data import (
+    load_csv,
+    load_mnist,
+    load_npz,
+    load_purchase100,
+    load_texas100,
+    make_purchase_like,
+    make_texas_like,
+)
 from mia_defense.errors import ConfigError, DataError
 from tests.data.files import write_mnist
 
@@ -252,3 +260,20 @@ def test_excels_sep_line_is_read_or_names_the_delimiter(tmp_path):
         load_csv(path=path, label_column="y", delimiter=";")
     path.write_text("sep=;\na;b;y\n" + _ROWS.replace(",", ";"))
     assert load_csv(path=path, label_column="y", delimiter=";").x.shape == (20, 2)
+
+
+@pytest.mark.parametrize(
+    ("make", "options", "message"),
+    [
+        (make_purchase_like, {"num_profiles": -5}, r"num_profiles=-5: must lie in \[1, 200\]"),
+        (make_purchase_like, {"num_profiles": 0}, r"num_profiles=0: must lie in \[1, 200\]"),
+        (make_purchase_like, {"num_profiles": 2.5}, r"num_profiles=2.5: .*\(an integer\)"),
+        (make_purchase_like, {"basket_size": 2.5}, r"basket_size=2.5: must lie in \[1, 600\]"),
+        (make_texas_like, {"codes_per_class": 2.5}, r"codes_per_class=2.5: must lie in"),
+    ],
+)
+def test_generator_settings_given_from_python_are_checked(make, options, message):
+    """num_profiles=-5 was numpy's 'negative dimensions are not allowed', 2.5 a TypeError
+    traceback, 0 fell back to num_classes unsaid."""
+    with pytest.raises(ConfigError, match=r"dataset\." + message):
+        make(num_samples=200, **options)
