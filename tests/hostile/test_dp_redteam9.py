@@ -110,3 +110,21 @@ def test_the_sigma_search_ends_where_no_float_lies_between_its_ends(monkeypatch)
 def test_dp_settings_from_python_are_checked_as_the_config_is(kwargs, message):
     with pytest.raises(ConfigError, match=r"defense\.dp\." + message):
         DPSGD(**kwargs)
+
+
+class SelfCentringLinear(torch.nn.Linear):
+    """A linear layer whose forward pass moves its own bias towards the batch's mean."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            with torch.no_grad():
+                self.bias.sub_(0.1 * x.mean())
+        return super().forward(x)
+
+
+def test_a_parameter_the_forward_pass_writes_to_is_refused_under_dp():
+    from mia_defense.defenses.dp import refuse_updated_buffers
+
+    with pytest.raises(UnsupportedModelError, match=r"updates its parameter 'bias' while"):
+        refuse_updated_buffers(SelfCentringLinear(4, 2), (4,))
+    refuse_updated_buffers(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Dropout()), (4,))
