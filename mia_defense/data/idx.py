@@ -168,7 +168,12 @@ def _load(
         images.append(x)
         labels.append(y)
     if len({im.shape[1:] for im in images}) > 1:
-        raise DataError(f"{root}: train and test images have different sizes")
+        train, test = (f"{im.shape[1]}x{im.shape[2]}" for im in images)
+        raise DataError(
+            f"{root}: train images are {train} pixels but test images {test}; they come from "
+            "different datasets: put the matching files together, or load one part "
+            "(dataset.split=train or test)"
+        )
     check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
                  source=root, what="converting the images to float32")
     x = np.concatenate(images)[:, None].astype(np.float32)

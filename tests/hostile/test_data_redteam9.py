@@ -277,3 +277,14 @@ def test_generator_settings_given_from_python_are_checked(make, options, message
     traceback, 0 fell back to num_classes unsaid."""
     with pytest.raises(ConfigError, match=r"dataset\." + message):
         make(num_samples=200, **options)
+
+
+def test_idx_train_and_test_images_of_other_sizes_say_which_and_what_to_do(tmp_path):
+    folder = write_mnist(tmp_path / "mnist", n_train=10, n_test=4)
+    images = np.zeros((4, 20, 20), dtype=np.uint8)
+    (folder / "t10k-images-idx3-ubyte").write_bytes(
+        struct.pack(">BBBBIII", 0, 0, 0x08, 3, 4, 20, 20) + images.tobytes())
+    with pytest.raises(DataError, match=r"mnist: train images are 28x28 pixels but test images "
+                       r"20x20; .*dataset.split=train or test"):
+        load_mnist(path=folder)
+    assert load_mnist(path=folder, split="train").x.shape == (10, 1, 28, 28)
