@@ -133,7 +133,10 @@ def _read_python_batch(path: Path, raw: bytes, label_key: str) -> tuple[np.ndarr
         )
     data = batch["data"]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
-        raise DataError(f"{path}: 'data' must be a uint8 array, got {type(data).__name__}")
+        got = f"dtype {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise DataError(f"{path}: 'data' must be a uint8 array (pixels 0..255), got {got}; "
+                        "use the original CIFAR batch, or save other images as an .npz "
+                        "(dataset=npz)")
     if data.ndim != 2 or data.shape[1] != _PIXELS:
         raise DataError(f"{path}: 'data' must have shape [N, {_PIXELS}], got {data.shape}")
     labels = _label_array(batch[label_key], path=path, key=label_key)

@@ -9,6 +9,7 @@ line and column, for a CSV) or the key, and what to do.
 from __future__ import annotations
 
 import io
+import pickle
 import struct
 import warnings
 import zipfile
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from mia_defense.data import (
+    load_cifar10,
     load_csv,
     load_mnist,
     load_npz,
@@ -288,3 +290,13 @@ def test_idx_train_and_test_images_of_other_sizes_say_which_and_what_to_do(tmp_p
                        r"20x20; .*dataset.split=train or test"):
         load_mnist(path=folder)
     assert load_mnist(path=folder, split="train").x.shape == (10, 1, 28, 28)
+
+
+def test_a_cifar_batch_of_float_pixels_names_the_dtype_and_what_to_do(tmp_path):
+    """The message said "got ndarray" for an array of the wrong dtype."""
+    path = tmp_path / "data_batch_1"
+    batch = {b"data": np.zeros((4, 3072), dtype=np.float32), b"labels": [0, 1, 0, 1]}
+    path.write_bytes(pickle.dumps(batch, protocol=2))
+    with pytest.raises(DataError, match=r"data_batch_1: 'data' must be a uint8 array \(pixels "
+                       r"0..255\), got dtype float32; use the original CIFAR batch"):
+        load_cifar10(path=path)
