@@ -93,8 +93,9 @@ def load_trained_model(
         raise DataError(
             f"{path}: no checkpoint of model {index} (the run's status: {status}); "
             + ("finish the run (mia-train with the same config and directory resumes it)"
-               if status != "complete" else "it was deleted or moved; run mia-train with "
-               "the same config and directory to train that model again")
+               if status != "complete" else "it was deleted or moved: put it back, or train "
+               "the run again in a new directory (mia-train with the same config and a new "
+               "hydra.run.dir: a finished run's directory is never trained again)")
         )
     versions = results.get("versions")
     code = versions.get("code") if isinstance(versions, Mapping) else None

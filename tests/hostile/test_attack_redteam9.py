@@ -165,3 +165,13 @@ def test_a_sweep_whose_jobs_share_one_folder_names_the_subdir(tmp_path):
     assert "ConfigError: hydra.sweep.subdir=" in done.stdout + done.stderr
     assert "choose another hydra.sweep.subdir" in done.stdout + done.stderr
     assert "hydra.run.dir" not in done.stdout + done.stderr
+
+
+def test_a_deleted_checkpoint_of_a_finished_run_gives_advice_that_works(run):
+    # "run mia-train with the same config and directory to train that model again": that
+    # command skips a finished run (or refuses it, made by other code), the file stays lost
+    (run / "checkpoints" / "model_0001.pt").unlink()
+    with pytest.raises(DataError, match=r"model_0001.pt: no checkpoint of model 1 \(the run's "
+                       r"status: complete\); it was deleted or moved: put it back, or train "
+                       r"the run again in a new directory .*hydra.run.dir"):
+        load_trained_model(run, 1)
