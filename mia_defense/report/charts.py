@@ -57,14 +57,30 @@ _LABEL_CHARS = 80
 _LEGEND_INSIDE = 8
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, limit: int = _LABEL_CHARS) -> str:
     """``text`` as matplotlib shows it literally: ``$`` escaped (``$...$`` is mathtext, and a
     name such as ``x=$\\frac{$`` raised a parse error), control characters as spaces, at
-    most `_LABEL_CHARS` characters."""
+    most ``limit`` characters."""
+    return _clipped(text, limit).replace("$", r"\$")
+
+
+def _clipped(text: str, limit: int) -> str:
+    """``text`` with control characters as spaces, at most ``limit`` characters."""
     text = "".join(c if c.isprintable() else " " for c in str(text))
-    if len(text) > _LABEL_CHARS:
-        text = text[: _LABEL_CHARS - 1] + "…"
-    return text.replace("$", r"\$")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# A panel's title: up to three lines of this many characters.
+_TITLE_LINE = 80
+
+
+def _panel_title(pair: tuple[str, str]) -> str:
+    """``dataset · model [evaluation]`` on up to three lines: cut at one line's length, two
+    panels of one dataset and model attacked otherwise (their ``[...]`` at the end) showed
+    the same title, and a long name ran off the panel."""
+    text = _clipped(f"{pair[0]} · {pair[1]}", 3 * _TITLE_LINE)
+    lines = [text[i : i + _TITLE_LINE] for i in range(0, len(text), _TITLE_LINE)]
+    return "\n".join(line.replace("$", r"\$") for line in lines)
 
 
 def _styles(families: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -188,7 +204,7 @@ def tradeoff_figure(
         members = [i for i, g in enumerate(groups) if g.pair == pair]
         _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()), styles=styles,
                careful=careful)  # fmt: skip
-        ax.set_title(_plain(f"{pair[0]} · {pair[1]}"), fontsize=10)
+        ax.set_title(_panel_title(pair), fontsize=10)
     fig.suptitle(_plain(title) or "privacy-utility tradeoff: up and to the left is better")
     marked = any(i in careful for front in fronts.values() for i in front)
     caption = _CAPTION + (_CAREFUL_CAPTION if marked else "")

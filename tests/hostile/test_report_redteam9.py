@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from mia_defense.cli.report import main as report_main
 from mia_defense.report import build, write_report
+from mia_defense.report.charts import tradeoff_figure
 from mia_defense.tracking import write_json, write_npz
 from mia_defense.tracking.run_dir import mark_run
 from tests.report.fake_runs import make_run
@@ -299,3 +301,22 @@ def test_a_run_attacked_again_under_another_seed_is_no_seed_replicate_of_it(tmp_
     reason = _not_ranked(tmp_path / "out")["s0_seed1"]
     assert reason.startswith("the same models as s0 (same config but its seeds, and the same ")
     assert "attacked again from a run folder with seed 1" in reason
+
+
+# --- chart panels of long names -------------------------------------------------------------------
+
+
+@pytest.mark.slow  # 1-5 s: draws a chart (matplotlib)
+def test_panels_of_one_long_dataset_name_attacked_otherwise_have_titles_apart(tmp_path):
+    # the panel title was cut at 80 characters: two panels of a long dataset name (a file's),
+    # attacked otherwise (the "[...]" at its end), showed the same title
+    root = tmp_path / "sweep"
+    name = "csv (" + "a_long_data_file_name_" * 4 + ".csv)"
+    make_run(root / "k4", test_accuracy=0.9, signal=1.0, dataset=name)
+    make_run(root / "k8", test_accuracy=0.9, signal=1.0, dataset=name,
+             config={"plan.num_models": 8, "x": "$\\frac{$"})  # fmt: skip
+    report = _report([root], tmp_path / "out")
+    figure = tradeoff_figure(report.groups, leakage="leak_tpr", fronts=report.fronts)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert len(set(titles)) == 2 and all(t.endswith("]") for t in titles), titles
+    figure.savefig(tmp_path / "chart.png")  # (drawn: no mathtext made of a line's end)
