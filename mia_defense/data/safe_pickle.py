@@ -201,6 +201,13 @@ def _call_encode(unpickler: _BoundedUnpickler, args: tuple[Any, ...]) -> bytes:
     return args[0].encode("latin1")
 
 
+def _call_empty_bytes(unpickler: _BoundedUnpickler, args: tuple[Any, ...]) -> bytes:
+    """What Python 3 pickles of an empty byte string call under protocols 0-2: ``bytes()``."""
+    if args:
+        raise _Refused("bytes() is only allowed without arguments (an empty byte string)")
+    return b""
+
+
 _RECONSTRUCT = np.ndarray(0).__reduce__()[0]  # numpy's own array rebuilder, any version
 _SCALAR = np.float64(0).__reduce__()[0]
 _NDARRAY = _Global("numpy.ndarray")  # named as _reconstruct's type, never called
@@ -209,6 +216,8 @@ _NDARRAY = _Global("numpy.ndarray")  # named as _reconstruct's type, never calle
 def _allowed_globals() -> dict[tuple[str, str], _Global]:
     allowed = {
         ("_codecs", "encode"): _Global("_codecs.encode", _call_encode),
+        ("__builtin__", "bytes"): _Global("bytes", _call_empty_bytes),
+        ("builtins", "bytes"): _Global("bytes", _call_empty_bytes),
         ("numpy", "ndarray"): _NDARRAY,
         ("numpy", "dtype"): _Global("numpy.dtype", _call_dtype),
     }

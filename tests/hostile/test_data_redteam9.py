@@ -300,3 +300,20 @@ def test_a_cifar_batch_of_float_pixels_names_the_dtype_and_what_to_do(tmp_path):
     with pytest.raises(DataError, match=r"data_batch_1: 'data' must be a uint8 array \(pixels "
                        r"0..255\), got dtype float32; use the original CIFAR batch"):
         load_cifar10(path=path)
+
+
+def test_empty_byte_strings_in_protocol_2_pickles_load_and_bytes_of_a_size_does_not():
+    """Python 3 pickles b'' under protocols 0-2 as a call of bytes(): a CIFAR batch with an
+    empty label or file name was refused as 'not a plain data pickle'."""
+    from pathlib import Path
+
+    from mia_defense.data.safe_pickle import safe_loads
+
+    batch = {b"batch_label": b"", b"filenames": [b"", b"a.png"], b"data": np.zeros((2, 3))}
+    loaded = safe_loads(pickle.dumps(batch, protocol=2), source=Path("b"), encoding="bytes")
+    assert loaded[b"batch_label"] == b"" and loaded[b"filenames"] == [b"", b"a.png"]
+    forged = pickle.dumps(b"", protocol=2).replace(b")R", b"K\x05\x85R")  # bytes(5)
+    assert forged != pickle.dumps(b"", protocol=2)
+    with pytest.raises(DataError, match=r"b: not a plain data pickle \(bytes\(\) is only "
+                       r"allowed without arguments"):
+        safe_loads(forged, source=Path("b"), encoding="bytes")
