@@ -593,6 +593,8 @@ def write_report(
             report (see `check_out_dir`); nothing is written then.
     """
     sources = [Path(p) for p in paths]
+    if not replace and Path(out_dir).is_dir():  # before reading thousands of runs
+        _check_same_sources(Path(out_dir), sources)
     loaded = load_runs(sources)
     if not loaded.runs:
         raise _no_run_error(sources, loaded)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from mia_defense.cli.report import main as report_main
+from mia_defense.errors import ConfigError
 from mia_defense.report import build, write_report
 from mia_defense.report.charts import tradeoff_figure
 from mia_defense.tracking import write_json, write_npz
@@ -320,3 +321,17 @@ def test_panels_of_one_long_dataset_name_attacked_otherwise_have_titles_apart(tm
     titles = [ax.get_title() for ax in figure.axes]
     assert len(set(titles)) == 2 and all(t.endswith("]") for t in titles), titles
     figure.savefig(tmp_path / "chart.png")  # (drawn: no mathtext made of a line's end)
+
+
+def test_a_report_of_other_runs_is_refused_before_any_run_is_read(tmp_path, monkeypatch):
+    # a sweep of thousands of runs was read whole (a minute) before the refusal
+    sweep_a, sweep_b = tmp_path / "a", tmp_path / "b"
+    make_run(sweep_a / "x", test_accuracy=0.9, signal=1.0)
+    _report([sweep_a], tmp_path / "out")
+
+    def no_reading(paths: Any) -> None:
+        raise AssertionError(f"read {paths}")
+
+    monkeypatch.setattr(build, "load_runs", no_reading)
+    with pytest.raises(ConfigError, match=r"holds the report of .* pass --replace"):
+        _report([sweep_b], tmp_path / "out")
