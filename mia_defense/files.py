@@ -144,6 +144,7 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
         require_zip(path)
         size = os.stat(path).st_size
         with np.load(path, allow_pickle=False) as data:
+            _refuse_duplicates(Path(path), data.zip.namelist())
             claims = sum(npz_member_bytes(data.zip, name, file=Path(path), size=size,
                                           refuse_objects=False)  # np.load refuses them
                          for name in data.zip.namelist())
@@ -165,6 +166,20 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from exc
+
+
+def _refuse_duplicates(path: Path, members: list[str]) -> None:
+    """A `DataError` when two members of the archive share a name: numpy reads the last, a
+    zip tool or another reader the first, so two readers of one file saw other arrays."""
+    seen: set[str] = set()
+    for member in members:
+        if member in seen:
+            raise DataError(
+                f"{path}: holds two arrays named {member.removesuffix('.npy')!r} (a zip member "
+                "appended with the same name); readers differ on which one counts: write the "
+                "file again with np.savez"
+            )
+        seen.add(member)
 
 
 def npz_member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size: int,

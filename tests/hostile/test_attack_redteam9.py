@@ -175,3 +175,25 @@ def test_a_deleted_checkpoint_of_a_finished_run_gives_advice_that_works(run):
                        r"status: complete\); it was deleted or moved: put it back, or train "
                        r"the run again in a new directory .*hydra.run.dir"):
         load_trained_model(run, 1)
+
+
+# -- 8. an observations file holding two arrays of one name ---------------------------------
+
+
+def test_an_archive_with_two_members_of_one_name_is_refused(tmp_path):
+    # a second log_probs.npy appended to the zip: numpy read the last, a zip tool (or a
+    # reviewer's reader) the first: the file attacked was not the file inspected
+    import io
+    import warnings
+    import zipfile
+
+    synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")
+    other = synthetic_observations(num_models=4, num_samples=40, num_classes=3, seed=5)
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, other.log_probs)
+    with warnings.catch_warnings(), zipfile.ZipFile(tmp_path / "o.npz", "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile's "Duplicate name"
+        archive.writestr("log_probs.npy", buffer.getvalue())
+    with pytest.raises(DataError, match=r"o.npz: holds two arrays named 'log_probs'.*write the "
+                                        r"file again with np.savez"):
+        read_source(tmp_path / "o.npz")
