@@ -15,6 +15,7 @@ import io
 import logging
 import math
 import os
+import re
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -170,6 +171,27 @@ def _refuse_underscore(field: str, *, path: Path, where: str) -> None:
     )
 
 
+# A number written for people: a decimal comma (3,5 or 1.234,5), or a % or currency sign.
+_DECORATED_NUMBER = re.compile(
+    r"[+-]?(\d+,\d+|\d{1,3}(\.\d{3})+(,\d+)?|[$€£¥]\s?[\d.,]+|[\d.,]+\s?[%€$£¥])"
+)
+
+
+def _refuse_numbers_as_text(kinds: _Kinds) -> None:
+    """Refuse a text column every value of which is a number written for people (3,5 with a
+    decimal comma, 12%, $3.50): one-hot encoded, it became one category per distinct
+    number, silently, instead of one numeric feature."""
+    for column, codes in enumerate(kinds.codes):
+        if codes and all(_DECORATED_NUMBER.fullmatch(value) for value in codes):
+            value, line = kinds.first_text[column]  # type: ignore[misc]
+            raise DataError(
+                f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
+                f"({value!r} on line {line}, a decimal comma or a % or currency sign): they "
+                "would be one-hot encoded as categories; write plain numbers with a decimal "
+                "point (3.5, 0.12)"
+            )
+
+
 def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
     """Whether ``row`` is Excel's ``sep=;`` line (the delimiter, before the header): skipped
     when it names dataset.delimiter, refused naming the setting when it names another."""
@@ -236,6 +258,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) ->
                         f"starts on line {line + 1}{_field_limit_hint(exc)}") from exc
     if not labels:
         raise DataError(f"{path}: needs a header line and at least one sample row")
+    _refuse_numbers_as_text(kinds)
     x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), width - 1)
     if any(codes is not None for codes in kinds.codes):
         x = x.copy()  # writable, for the codes' renumbering

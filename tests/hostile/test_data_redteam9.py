@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 import struct
 import warnings
 import zipfile
@@ -317,3 +318,23 @@ def test_empty_byte_strings_in_protocol_2_pickles_load_and_bytes_of_a_size_does_
     with pytest.raises(DataError, match=r"b: not a plain data pickle \(bytes\(\) is only "
                        r"allowed without arguments"):
         safe_loads(forged, source=Path("b"), encoding="bytes")
+
+
+@pytest.mark.parametrize("values", [["3,5", "4,25", "1.234,5"], ["12%", "7.5%", "5 %"],
+                                    ["$3.50", "$4", "€ 1,000"]])
+def test_a_column_of_numbers_written_for_people_is_refused(tmp_path, values):
+    """A European export (decimal commas, delimiter ';') or a column of percentages: each
+    distinct number became a one-hot category of its own, silently."""
+    path = tmp_path / "d.csv"
+    path.write_text("a;b;y\n" + "".join(f"{values[i % 3]};{i % 4};{i % 2}\n" for i in range(12)))
+    with pytest.raises(DataError, match=rf"d.csv: column 'a' holds numbers written as text "
+                       rf"\('{re.escape(values[0])}' on line 2, .*write plain numbers with a "
+                       r"decimal point"):
+        load_csv(path=path, label_column="y", delimiter=";")
+
+
+def test_text_columns_that_only_partly_look_like_numbers_stay_categories(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a;b;y\n" + "".join(f"{['3,5', '1-2', 'n/a'][i % 3]};{i % 4};{i % 2}\n"
+                                        for i in range(12)))
+    assert load_csv(path=path, label_column="y", delimiter=";").x.shape == (12, 4)
