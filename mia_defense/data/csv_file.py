@@ -493,8 +493,10 @@ def load_csv(
     ``>50K``) become classes 0..C-1 in sorted order. Either mapping is recorded as the
     dataset's ``class_labels`` (results.json's ``class_labels``). Refused, with the column
     named: empty fields (missing values), a column mixing numbers and text, a text column
-    with more than ``max_categories`` values, fractional, NaN or complex labels, and
-    repeated column names.
+    with more than ``max_categories`` values, fractional, NaN or complex labels,
+    repeated column names, NUL bytes, numbers grouped with ``_`` (``1_000``: a number to
+    Python only) and text columns of numbers written for people (``3,5``, ``12%``).
+    Excel's ``sep=;`` first line is skipped when it names ``delimiter``.
 
     Args:
         path: the CSV file.
