@@ -3,6 +3,8 @@ whether ε describes the mechanism that ran, the noise source, and what it leave
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from opacus.accountants import RDPAccountant
 
@@ -46,10 +48,13 @@ def test_a_delta_at_or_above_one_over_n_is_refused_before_training():
 
 @pytest.mark.parametrize("engine", ["stacked", "opacus"])
 def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tmp_path,
-                                                                     engine):
+                                                                     engine, caplog):
     """privacy.epsilon is the maximum over the K models; each model's (σ, q, steps, δ)
     gives back its ε with Opacus' own RDP accountant, from results.json alone."""
-    run(make_cfg(*DP, f"train.engine={engine}"), tmp_path)
+    with caplog.at_level(logging.WARNING):
+        run(make_cfg(*DP, f"train.engine={engine}"), tmp_path)
+    assert ("ε will not be a guarantee (privacy.epsilon_valid: false): dataset.standardize="
+            "true") in caplog.text  # said before training
     privacy = read_json(tmp_path / "results.json")["privacy"]
     models = privacy["per_model"]
     assert len(models) == 4
