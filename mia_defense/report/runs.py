@@ -305,6 +305,18 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
         log.warning("%s: %s", path, caveat)
 
 
+def _not_a_directory(path: Path) -> str:
+    """Why ``path``, given as a sweep or run directory, is none, and what to give instead:
+    a missing folder and a run's results.json both read "not a directory"."""
+    if path.is_symlink() and not path.exists():
+        return f"not a directory: a broken link (to {one_line(os.readlink(path), limit=200)})"
+    if not os.path.lexists(path):
+        return "not a directory: nothing is there (a typo, or a sweep not started yet?)"
+    if path.name == RESULTS:
+        return f"not a directory: a run's {RESULTS}; give its folder, {path.parent}"
+    return "not a directory: a file; give a sweep root or a run directory"
+
+
 def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     """Load every finished run under ``paths`` (sweep roots or run directories).
 
@@ -322,8 +334,9 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     roots = [Path(p) for p in paths]
     for root, label in zip(roots, _root_labels(roots), strict=True):
         if not root.is_dir():
-            loaded.skipped.append((root, "not a directory"))
-            log.warning("%s: not a directory; skipping it", root)
+            reason = _not_a_directory(root)
+            loaded.skipped.append((root, reason))
+            log.warning("%s: %s; skipping it", root, reason)
             continue
         dirs, unreadable = _run_dirs(root)
         loaded.skipped += unreadable

@@ -13,7 +13,7 @@ import pytest
 
 from mia_defense.cli.report import main as report_main
 from mia_defense.errors import ConfigError
-from mia_defense.report import build, write_report
+from mia_defense.report import build, load_runs, write_report
 from mia_defense.report.charts import tradeoff_figure
 from mia_defense.tracking import write_json, write_npz
 from mia_defense.tracking.run_dir import mark_run
@@ -335,3 +335,22 @@ def test_a_report_of_other_runs_is_refused_before_any_run_is_read(tmp_path, monk
     monkeypatch.setattr(build, "load_runs", no_reading)
     with pytest.raises(ConfigError, match=r"holds the report of .* pass --replace"):
         _report([sweep_b], tmp_path / "out")
+
+
+# --- a path that is no directory ------------------------------------------------------------------
+
+
+def test_a_path_that_is_no_directory_says_what_it_is_and_what_to_give(tmp_path):
+    # a typo'd folder and a run's results.json both read "not a directory"
+    make_run(tmp_path / "run", test_accuracy=0.9, signal=1.0)
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    paths = [tmp_path / n for n in ("swep", "run/results.json", "notes.txt", "gone")]
+    reasons = dict(load_runs(paths).skipped)
+    assert reasons[paths[0]] == (
+        "not a directory: nothing is there (a typo, or a sweep not started yet?)"
+    )
+    run = tmp_path / "run"
+    assert reasons[paths[1]] == f"not a directory: a run's results.json; give its folder, {run}"
+    assert reasons[paths[2]] == "not a directory: a file; give a sweep root or a run directory"
+    assert reasons[paths[3]].startswith("not a directory: a broken link (to ")

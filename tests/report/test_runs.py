@@ -29,7 +29,7 @@ def test_a_run_directory_given_directly_is_named_after_itself(tmp_path):
     make_run(tmp_path / "one", test_accuracy=0.9, signal=1.0)
     loaded = load_runs([tmp_path / "one", tmp_path])  # found twice, loaded once
     assert [r.name for r in loaded.runs] == ["one"]
-    assert load_runs([tmp_path / "missing"]).skipped[0][1] == "not a directory"
+    assert load_runs([tmp_path / "missing"]).skipped[0][1].startswith("not a directory")
 
 
 def test_runs_of_several_sweeps_are_named_after_their_sweep(tmp_path):
