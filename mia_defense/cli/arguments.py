@@ -23,7 +23,9 @@ __all__ = [
     "refuse_misspelt_keys",
     "refuse_misused_flags",
     "refuse_null_groups",
+    "refuse_unexpanded_home",
     "refuse_unknown_hydra_keys",
+    "unexpanded_home",
     "unknown_hydra_key",
 ]
 
@@ -242,3 +244,33 @@ def refuse_unknown_hydra_keys(args: Sequence[str]) -> None:
     raise SystemExit(EXIT_USER_ERROR)
 
 
+
+
+def unexpanded_home(args: Sequence[str]) -> str | None:
+    """The first ``key=~/...`` override of ``args`` that Hydra's grammar cannot read, or
+    ``None``: the shell expands ``~`` only at the start of a word, not after ``key=``, and
+    Hydra then stopped with its lexer's "LexerNoViableAltException", which does not say why."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg or "~" not in arg.split("=", 1)[1][:1]:
+            continue
+        try:
+            parser.parse_override(arg)
+        except Exception:
+            return arg
+    return None
+
+
+def refuse_unexpanded_home(args: Sequence[str]) -> None:
+    """Exit 2 with one line on ``key=~/path``, which the shell left unexpanded."""
+    arg = unexpanded_home(args)
+    if arg is None:
+        return
+    key, value = arg.split("=", 1)
+    print(f"ConfigError: {arg}: the shell expands '~' only at the start of a word, not after "
+          f"'{key}=', so the path reached mia-defense as {value!r}, which Hydra cannot read; "
+          f"write {key}=$HOME{value[1:] if value.startswith('~/') else '/...'} or the full "
+          "path", file=sys.stderr)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)

@@ -29,6 +29,7 @@ from mia_defense.cli.arguments import (
     refuse_misspelt_keys,
     refuse_misused_flags,
     refuse_null_groups,
+    refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
@@ -402,6 +403,7 @@ def main() -> None:
     _SWEEP_FAILED.clear()
     _LOG_FAILED.clear()
     refuse_misused_flags(sys.argv[1:])
+    refuse_unexpanded_home(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])
