@@ -442,6 +442,29 @@ def _tell_apart(loaded: LoadedRuns, attacked: Mapping[Path, Any]) -> None:
             _tag(loaded, members, "versions", "software")
     for members in _same_config(loaded, attacked, seeds=False).values():
         _note_mixed_versions(loaded, [i for i in members if not loaded.runs[i].apart])
+        _note_one_file(loaded, members, attacked)
+
+
+def _note_one_file(loaded: LoadedRuns, members: list[int], attacked: Mapping[Path, Any]) -> None:
+    """A caveat on the runs of one config but other seeds that attacked one observations
+    file (``mia-attack obs.npz seed=1``): a seed there draws the attacks, not the models, so
+    their row averaged one set of models as if trained again, n runs and a tighter interval
+    for the same models. (The file may have changed between them: they stay ranked.)"""
+    if len(members) < 2:
+        return
+    origins = [attacked[loaded.runs[i].path] for i in members]
+    kinds = {o.get("kind") if isinstance(o, Mapping) else None for o in origins}
+    if kinds != {"observations"}:
+        return
+    path = one_line(origins[0].get("path"), limit=200)
+    note = (
+        f"attacked the same observations file ({path}) as other seeds of its config: a seed "
+        "draws the attacks, not the models, so its row's n counts attacks of one set of "
+        "models and its interval is no spread over trained models"
+    )
+    for i in members:
+        loaded.caveats.append((loaded.runs[i], note))
+        log.warning("%s: %s", loaded.runs[i].path / RESULTS, note)
 
 
 def _versions_differing(payloads: list[Mapping[str, Any]]) -> str:

@@ -354,3 +354,22 @@ def test_a_path_that_is_no_directory_says_what_it_is_and_what_to_give(tmp_path):
     assert reasons[paths[1]] == f"not a directory: a run's results.json; give its folder, {run}"
     assert reasons[paths[2]] == "not a directory: a file; give a sweep root or a run directory"
     assert reasons[paths[3]].startswith("not a directory: a broken link (to ")
+
+
+def test_seeds_of_one_observations_file_are_flagged_as_no_trained_replicates(tmp_path):
+    # mia-attack obs.npz seed=0 / seed=1: one set of models, attacked twice, was a row of
+    # n=2 as if trained twice, with nothing said
+    root = tmp_path / "sweep"
+    for seed in (0, 1):
+        make_run(root / f"seed={seed}", test_accuracy=0.9 - seed / 50, signal=1.0, seed=seed)
+        _rewrite(root / f"seed={seed}", lambda p: _attacked_file(p, tmp_path, test_set=True))
+        _rewrite(root / f"seed={seed}", lambda p, s=seed: p["config"].update(seed=s))
+    report = _report([root], tmp_path / "out")
+    assert [g.seeds for g in report.groups] == [[0, 1]]
+    notes = dict(report.caveats)
+    assert set(notes) == {"seed=0", "seed=1"}
+    assert notes["seed=0"].startswith(f"attacked the same observations file ({tmp_path}/obs.npz)")
+    assert "no spread over trained models" in notes["seed=0"]
+    # other files: no caveat
+    _rewrite(root / "seed=1", lambda p: p["source"].update(path=str(tmp_path / "other.npz")))
+    assert _report([root], tmp_path / "out").caveats == []
