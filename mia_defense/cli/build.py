@@ -324,6 +324,6 @@ def _unresolved_lines(nonmember_scores: int | None, fprs: list[float]) -> list[s
     return [
         f"NOTE: only {nonmember_scores} non-member scores, fewer than 1/FPR for {shown}: "
         f"there the TPR is the TPR at FPR 0 of these scores (about FPR "
-        f"{100 / nonmember_scores:.2g}% on fresh data); raise plan.population_size or "
+        f"{100 / nonmember_scores:.3g}% on fresh data); raise plan.population_size or "
         "attack.num_targets"
     ]

@@ -23,3 +23,4 @@ def test_a_tilde_after_key_equals_is_named_with_the_fix(capsys):
                                  "--cfg", "seed=1", "dataset.path=a~b"])
 def test_values_hydra_reads_pass(arg):
     assert unexpanded_home([arg]) is None
+
