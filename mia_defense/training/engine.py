@@ -167,11 +167,19 @@ def train_chunk(
     groups = [len(list(run)) for _, run in itertools.groupby(steps[k] for k in order)]
     stack = ModelStack([models[k] for k in order], groups, vectorised=vectorised)
     options: dict[str, Any] = {}
+    setters: dict[str, str] = {}
     for defense in defenses:
         own = _hook_output(defense.optimizer_options(), "optimizer_options", defense)
         if "weight_decay" in own:
             _refuse_replaced_decay(own["weight_decay"], defense, config)
+        clashes = [k for k in own if k in options and options[k] != own[k]]
+        if clashes:  # one would silently replace the other's setting
+            raise ConfigError(
+                f"defenses {setters[clashes[0]]} and {defense.name} both set the optimiser's "
+                f"{clashes[0]} ({options[clashes[0]]!r}, {own[clashes[0]]!r}); keep one of them"
+            )
         options.update(own)
+        setters.update(dict.fromkeys(own, defense.name))
     members, member_valid = padded_members(masks[order])
     try:
         optimizer = make_optimizer(stack.parameters, config, **options)

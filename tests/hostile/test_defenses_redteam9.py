@@ -203,3 +203,23 @@ def test_distillation_labels_the_reference_split_in_chunks():
                 defenses=[Distillation(epochs=1, batch_size=256)], x_reference=x[100:],
                 y_reference=y[100:])
     assert 0 < _Widest.widest <= 256
+
+
+class _OwnDecay(TrainingDefense):
+    """A user's defense that sets the optimiser's weight decay too."""
+
+    name = "own_decay"
+
+    def optimizer_options(self):
+        return {"weight_decay": 0.1}
+
+
+def test_two_defenses_setting_one_optimiser_option_differently_are_refused():
+    # the later one replaced the earlier one's decay without a word
+    x, y = torch.randn(8, 4), torch.arange(8) % 2
+    with pytest.raises(ConfigError, match=r"weight_decay and own_decay both set .*weight_decay"):
+        train_chunk([MLP(input_shape=(4,), num_classes=2, hidden=(4,))], x=x, y=y,
+                    masks=torch.ones((1, 8), dtype=torch.bool), x_test=x, y_test=y,
+                    num_classes=2, config=TrainConfig(epochs=1, batch_size=4),
+                    generators=[torch.Generator().manual_seed(0)],
+                    defenses=[WeightDecay(coefficient=0.005), _OwnDecay()])
