@@ -360,7 +360,10 @@ def privacy_report(
     is not the one the accountant analyses, or when the accountant is ``gdp``: its
     central-limit approximation can underestimate ε (at the default schedule, a σ it
     calibrates for ε=8 spends 8.31 by PRV and at most 9.27 by RDP), so its figure is given
-    with the RDP accountant's upper bound for the same run (``epsilon_rdp_bound``).
+    with the RDP accountant's upper bound for the same run (``epsilon_rdp_bound``). Each
+    model's ε is recomputed from its own (σ, q, steps, δ): one that disagrees with what it
+    recorded (a checkpoint edited, or written by another version) is reported as the larger
+    of the two, and ε is then no guarantee either.
 
     Args:
         per_model: each model's history ``stats`` (the `PER_MODEL_KEYS`).
@@ -376,6 +379,10 @@ def privacy_report(
         }
         for stats in per_model
     ]
+    disagree = [(k, m["epsilon"], again) for k, m in enumerate(models)
+                if (again := _recomputed(m, accountant)) is not None]  # fmt: skip
+    for k, recorded, again in disagree:
+        models[k]["epsilon"] = max(recorded, again)
     worst = max(models, key=_worst_first)
     report: dict[str, Any] = {
         "epsilon": worst["epsilon"],
@@ -392,11 +399,37 @@ def privacy_report(
         invalid_reason = "; ".join(filter(None, [invalid_reason, (
             f"the accountant gave no ε (NaN or missing) for a model (σ "
             f"{worst['noise_multiplier']}, steps {worst['steps']}): no guarantee is known")]))
+    if disagree:
+        listing = ", ".join(f"model {k}: {recorded:.4g} recorded, {again:.4g} recomputed"
+                            for k, recorded, again in disagree[:3])  # fmt: skip
+        invalid_reason = "; ".join(filter(None, [invalid_reason, (
+            f"{len(disagree)} model(s) recorded an ε their own σ, q, steps and δ do not give "
+            f"({listing}; the larger is reported): a checkpoint or model-store entry edited or "
+            "written by another mia-defense; delete the run's checkpoints to retrain")]))
     report["epsilon_valid"] = not invalid_reason
     if invalid_reason:
         report["epsilon_invalid_reason"] = invalid_reason
     report.update(noise_source=noise_source, preprocessing=preprocessing, per_model=models)
     return report
+
+
+def _recomputed(model: Mapping[str, Any], accountant: str) -> float | None:
+    """The ε a model's own (σ, q, steps, δ) give when it differs from the ε it recorded (a
+    checkpoint's or store entry's, read back on resume); ``None`` when they agree or either
+    is missing or NaN (then `privacy_report` says no ε is known)."""
+    eps = model.get("epsilon")
+    params = [model.get(k) for k in ("noise_multiplier", "sample_rate", "steps", "delta")]
+    if eps is None or math.isnan(eps) or None in params:
+        return None
+    sigma, rate, steps, delta = params
+    try:
+        again = epsilon_spent(accountant, ((float(sigma), float(rate), int(steps)),),
+                              float(delta)) if steps else 0.0  # fmt: skip
+    except (ArithmeticError, ValueError):  # parameters no accountant takes: no guarantee
+        again = math.inf
+    if math.isclose(eps, again, rel_tol=1e-9, abs_tol=1e-12):
+        return None
+    return again
 
 
 def _worst_first(model: Mapping[str, Any]) -> float:

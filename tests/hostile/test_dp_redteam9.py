@@ -13,8 +13,8 @@ from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 
-STATS = {"epsilon": 2.0, "noise_multiplier": 1.1, "sample_rate": 0.1, "steps": 30,
-         "delta": 1e-4}  # fmt: skip
+STATS = {"noise_multiplier": 1.1, "sample_rate": 0.1, "steps": 30, "delta": 1e-4,
+         "epsilon": accounting.epsilon_spent("rdp", ((1.1, 0.1, 30),), 1e-4)}  # fmt: skip
 
 
 @pytest.mark.parametrize("dataset", [{"standardize": True}, {"normalize": True, "path": "x"}])
@@ -128,3 +128,19 @@ def test_a_parameter_the_forward_pass_writes_to_is_refused_under_dp():
     with pytest.raises(UnsupportedModelError, match=r"updates its parameter 'bias' while"):
         refuse_updated_buffers(SelfCentringLinear(4, 2), (4,))
     refuse_updated_buffers(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Dropout()), (4,))
+
+
+def test_a_recorded_epsilon_its_own_sigma_steps_and_delta_do_not_give_is_not_reported():
+    # an edited checkpoint (history stats epsilon 0.01) resumed: results.json reported that
+    # model's ε 0.01 (and the run's, had every model's been edited) as a valid guarantee
+    edited = {**STATS, "epsilon": 0.01}
+    privacy = accounting.privacy_report([edited, edited], accountant="rdp",
+                                        noise_source="seeded", preprocessing="")  # fmt: skip
+    assert privacy["epsilon"] == STATS["epsilon"]  # recomputed from σ, q, steps, δ
+    assert [m["epsilon"] for m in privacy["per_model"]] == [STATS["epsilon"]] * 2
+    assert privacy["epsilon_valid"] is False
+    assert "2 model(s) recorded an ε their own σ, q, steps and δ do not give (model 0: 0.01 " \
+        "recorded" in privacy["epsilon_invalid_reason"]
+    same = accounting.privacy_report([STATS], accountant="rdp", noise_source="seeded",
+                                     preprocessing="")  # fmt: skip
+    assert same["epsilon_valid"] is True and same["epsilon"] == STATS["epsilon"]
