@@ -290,7 +290,8 @@ def resolve_noise_multiplier(
         raise ConfigError(
             f"defense.dp.target_epsilon={target_epsilon}: unreachable with "
             f"delta={delta:.3g}, sample rate {sample_rate:.3g} and {steps} steps ({exc}); "
-            "raise the target or lower train.epochs"
+            "raise the target or lower train.epochs (or raise defense.dp.delta, keeping it "
+            "below 1/N)"
         ) from exc
 
 

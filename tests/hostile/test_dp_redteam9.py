@@ -144,3 +144,11 @@ def test_a_recorded_epsilon_its_own_sigma_steps_and_delta_do_not_give_is_not_rep
     same = accounting.privacy_report([STATS], accountant="rdp", noise_source="seeded",
                                      preprocessing="")  # fmt: skip
     assert same["epsilon_valid"] is True and same["epsilon"] == STATS["epsilon"]
+
+
+def test_a_target_unreachable_at_a_tiny_delta_names_delta_as_a_way_out():
+    # defense.dp.delta=1e-300: 'raise the target or lower train.epochs' left out the setting
+    # that made ε=8 unreachable
+    with pytest.raises(ConfigError, match=r"target_epsilon=8.0: unreachable with delta=1e-300"
+                       r".*or raise defense.dp.delta, keeping it below 1/N"):
+        DPSGD(target_epsilon=8.0, delta=1e-300).plan(sizes=[100], batch_size=50, epochs=1)
