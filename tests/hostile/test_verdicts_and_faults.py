@@ -313,3 +313,12 @@ def test_too_few_shokri_rows_are_refused_at_start(tmp_path, make_cfg):
     with pytest.raises(ConfigError, match=r"max_train_samples=1: must be an integer >= 100"):
         run(make_cfg(*[o for o in FAST if "shokri" not in o],
                      "attack.attacks.shokri.max_train_samples=1"), tmp_path)
+
+
+def test_the_divergence_hint_names_advregs_own_step_and_strength(make_cfg):
+    from mia_defense.cli.build import build_experiment
+    from mia_defense.experiment import _divergence_hint
+
+    experiment = build_experiment(make_cfg("defense=advreg", "defense.advreg.attack_lr=1e30"))
+    hint = _divergence_hint(experiment)  # (was "likely cause: train.lr=0.001" alone)
+    assert "defense.advreg.attack_lr=1e+30" in hint and "defense.advreg.strength=3.0" in hint
