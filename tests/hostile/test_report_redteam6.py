@@ -4,9 +4,7 @@ result."""
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import logging
 import os
 import shutil
@@ -20,21 +18,7 @@ from mia_defense.cli.report import main as report_main
 from mia_defense.errors import DataError
 from mia_defense.report import write_report
 from mia_defense.report.table import read_arrays
-from mia_defense.tracking import write_json
-from tests.report.fake_runs import make_run
-
-
-def _rewrite(run_dir: Path, change: Any) -> dict[str, Any]:
-    """Apply ``change(payload)`` to a run's results.json; return the payload."""
-    payload = json.loads((run_dir / "results.json").read_text())
-    change(payload)
-    write_json(run_dir / "results.json", payload)
-    return payload
-
-
-def _not_ranked(out: Path) -> dict[str, str]:
-    with (out / "not_ranked.csv").open() as handle:
-        return {row["run"]: row["reason"] for row in csv.DictReader(handle)}
+from tests.report.fake_runs import make_run, not_ranked_reasons, rewrite_results
 
 
 def _report(root: Path, out: Path, **kwargs: Any):
@@ -50,12 +34,12 @@ def test_a_copy_of_a_run_without_a_config_is_counted_once(tmp_path, caplog):
     root = tmp_path / "sweep"
     for name, accuracy in (("a", 0.90), ("b", 0.80)):
         make_run(root / name, test_accuracy=accuracy, signal=1.0)
-        _rewrite(root / name, lambda p: (p.pop("config"), p.update(wall_seconds=12.345)))
+        rewrite_results(root / name, lambda p: (p.pop("config"), p.update(wall_seconds=12.345)))
     shutil.copytree(root / "a", root / "a_copy")
     with caplog.at_level(logging.WARNING):
         report = _report(root, tmp_path / "out")
     assert sorted(s.name for s in report.summaries) == ["a", "b"]
-    reason = _not_ranked(tmp_path / "out")["a_copy"]
+    reason = not_ranked_reasons(tmp_path / "out")["a_copy"]
     assert reason.startswith("the same experiment as a (no config recorded, and the same")
     assert "counted once" in reason
     assert "a_copy/results.json: the same experiment as a" in caplog.text
@@ -74,10 +58,10 @@ def test_a_run_attacked_by_white_box_attacks_alone_is_told_so(tmp_path):
         for metrics in payload["attacks"].values():
             metrics["access"] = "weights"
 
-    _rewrite(root / "wb", white_box)
+    rewrite_results(root / "wb", white_box)
     make_run(root / "ok", test_accuracy=0.8, signal=1.0, seed=1)
     _report(root, tmp_path / "out")
-    reason = _not_ranked(tmp_path / "out")["wb"]
+    reason = not_ranked_reasons(tmp_path / "out")["wb"]
     assert "attack.fprs" not in reason
     assert "no black-box attack" in reason and "lira, loss" in reason
     assert "white-box" in reason and "access" in reason
@@ -125,7 +109,7 @@ def test_a_run_whose_npz_files_are_a_single_npy_is_reported_without_a_traceback(
     (root / "a" / "scores.npz").write_bytes(_npy_bytes())
     make_run(root / "b", test_accuracy=0.8, signal=1.0, seed=1)
     (root / "b" / "observations.npz").write_bytes(_npy_bytes())
-    _rewrite(root / "b", lambda p: (p.pop("config"), p.update(  # a mia-attack run's source
+    rewrite_results(root / "b", lambda p: (p.pop("config"), p.update(  # a mia-attack run's source
         source={"kind": "observations", "path": "/x/observations.npz", "metadata": {}})))
     with caplog.at_level(logging.WARNING):
         code = report_main([str(root), "--out", str(tmp_path / "out"), "--no-tensorboard"])
@@ -266,7 +250,8 @@ def test_seeds_of_one_config_on_other_code_are_averaged_with_a_caveat(tmp_path, 
     make_run(root / "s2", test_accuracy=0.62, signal=1.0, seed=2)
     versions = {"s0": "aaaa", "s1": "bbbb", "s2": "bbbb"}
     for name, code in versions.items():
-        _rewrite(root / name, lambda p, c=code: p.update(versions={"torch": "2.1", "code": c}))
+        rewrite_results(root / name,
+                        lambda p, c=code: p.update(versions={"torch": "2.1", "code": c}))
     with caplog.at_level(logging.WARNING):
         report = _report(root, tmp_path / "out")
     assert [g.n for g in report.groups] == [3]
@@ -277,7 +262,7 @@ def test_seeds_of_one_config_on_other_code_are_averaged_with_a_caveat(tmp_path, 
     assert "s0/results.json: ran on other library versions or code" in caplog.text
     # one version throughout: no caveat
     for name in versions:
-        _rewrite(root / name, lambda p: p.update(versions={"torch": "2.1", "code": "c"}))
+        rewrite_results(root / name, lambda p: p.update(versions={"torch": "2.1", "code": "c"}))
     assert _report(root, tmp_path / "out2").caveats == []
 
 
@@ -298,19 +283,20 @@ def test_a_mia_attack_run_without_a_test_set_is_not_ranked_not_called_corrupt(tm
     make_run(root / "ok", test_accuracy=0.9, signal=1.0)
     for name, changes in (("plain", {}), ("useless", {"utility_below_chance": True})):
         make_run(root / name, test_accuracy=0.9, signal=1.0, seed=1)
-        _rewrite(root / name, lambda p, c=changes: _without_test_set(p, **c))
+        rewrite_results(root / name, lambda p, c=changes: _without_test_set(p, **c))
     argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
     assert report_main(argv) == 0
     assert "1 runs reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
-    reasons = _not_ranked(tmp_path / "out")
+    reasons = not_ranked_reasons(tmp_path / "out")
     assert reasons["plain"].startswith("no test accuracy (attacked without a test set)")
     assert "test outputs" in reasons["plain"] and "NaN" not in reasons["plain"]
     assert "not above chance" in reasons["useless"]
     # a mia-train run always has a test set: a null there is still a broken figure
     make_run(root / "nan", test_accuracy=0.9, signal=1.0, seed=2)
-    _rewrite(root / "nan", lambda p: p["utility"].update(test_accuracy=None))
+    rewrite_results(root / "nan", lambda p: p["utility"].update(test_accuracy=None))
     assert report_main(argv) == 0
-    assert "utility.test_accuracy is null" in _not_ranked(tmp_path / "out")[str(root / "nan")]
+    reasons = not_ranked_reasons(tmp_path / "out")
+    assert "utility.test_accuracy is null" in reasons[str(root / "nan")]
 
 
 class _ClosedPipe(io.StringIO):
@@ -344,7 +330,7 @@ def test_mia_attack_runs_of_two_files_of_one_name_are_never_one_row(tmp_path):
         make_run(root / name, test_accuracy=accuracy, signal=1.0)
         source = {"kind": "observations", "path": f"/home/me/model{name}/observations.npz",
                   "metadata": {"dataset": "digits", "model": "MLP"}}  # fmt: skip
-        _rewrite(root / name, lambda p, s=source: p.update(
+        rewrite_results(root / name, lambda p, s=source: p.update(
             source=s, config={"source": "observations.npz", "seed": 0,
                               "attack": {"fprs": [0.1, 0.01, 0.001]}}))  # fmt: skip
     report = _report(root, tmp_path / "out")
@@ -353,7 +339,7 @@ def test_mia_attack_runs_of_two_files_of_one_name_are_never_one_row(tmp_path):
     make_run(root / "A1", test_accuracy=0.80, signal=1.0, seed=1)
     source = {"kind": "observations", "path": "/home/me/modelA/observations.npz",
               "metadata": {"dataset": "digits", "model": "MLP"}}  # fmt: skip
-    _rewrite(root / "A1", lambda p: p.update(
+    rewrite_results(root / "A1", lambda p: p.update(
         source=source, config={"source": "../modelA/observations.npz", "seed": 1,
                                "attack": {"fprs": [0.1, 0.01, 0.001]}}))  # fmt: skip
     report = _report(root, tmp_path / "out")
@@ -437,7 +423,7 @@ def test_seeds_of_a_dataset_drawn_from_the_seed_stay_replicates(tmp_path, caplog
     for seed, accuracy in ((0, 0.80), (1, 0.84)):
         make_run(root / f"seed={seed}", test_accuracy=accuracy, signal=1.0, seed=seed,
                  dataset="purchase_like", config={"dataset.seed": seed})  # fmt: skip
-        _rewrite(root / f"seed={seed}", lambda p, s=seed: p.update(data_digest=f"digest{s}"))
+        rewrite_results(root / f"seed={seed}", lambda p, s=seed: p.update(data_digest=f"digest{s}"))
     with caplog.at_level(logging.WARNING):
         report = _report(root, tmp_path / "out")
     assert [g.n for g in report.groups] == [2] and len(report.fronts) == 1
@@ -445,7 +431,7 @@ def test_seeds_of_a_dataset_drawn_from_the_seed_stay_replicates(tmp_path, caplog
     # the same dataset seed on other data is still an edited file
     make_run(root / "again", test_accuracy=0.6, signal=1.0, seed=5, dataset="purchase_like",
              config={"dataset.seed": 0})  # fmt: skip
-    _rewrite(root / "again", lambda p: p.update(data_digest="edited"))
+    rewrite_results(root / "again", lambda p: p.update(data_digest="edited"))
     with caplog.at_level(logging.WARNING):
         report = _report(root, tmp_path / "out2")
     assert "different data" in caplog.text

@@ -3,7 +3,6 @@ of another sweep, runs that disagree on what they measured."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -15,22 +14,9 @@ from mia_defense.cli.report import main as report_main
 from mia_defense.errors import ConfigError
 from mia_defense.report import build, load_runs, write_report
 from mia_defense.report.charts import tradeoff_figure
-from mia_defense.tracking import write_json, write_npz
+from mia_defense.tracking import write_npz
 from mia_defense.tracking.run_dir import mark_run
-from tests.report.fake_runs import make_run
-
-
-def _rewrite(run_dir: Path, change: Any) -> dict[str, Any]:
-    """Apply ``change(payload)`` to a run's results.json; return the payload."""
-    payload = json.loads((run_dir / "results.json").read_text())
-    change(payload)
-    write_json(run_dir / "results.json", payload)
-    return payload
-
-
-def _not_ranked(out: Path) -> dict[str, str]:
-    with (out / "not_ranked.csv").open() as handle:
-        return {row["run"]: row["reason"] for row in csv.DictReader(handle)}
+from tests.report.fake_runs import make_run, not_ranked_reasons, rewrite_results
 
 
 def _report(roots: list[Path], out: Path, **kwargs: Any):
@@ -67,22 +53,22 @@ def test_a_run_without_a_test_set_attacked_again_from_its_folder_is_not_ranked_a
     make_run(root / "ok", test_accuracy=0.9, signal=1.0)
     for name in ("first", "again"):
         make_run(root / name, test_accuracy=0.9, signal=1.0, seed=1)
-        _rewrite(root / name, lambda p: _attacked_file(p, tmp_path, test_set=False))
-    _rewrite(root / "again", lambda p: _attacked_again(p, root / "first"))
+        rewrite_results(root / name, lambda p: _attacked_file(p, tmp_path, test_set=False))
+    rewrite_results(root / "again", lambda p: _attacked_again(p, root / "first"))
     argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
     assert report_main(argv) == 0
     assert "1 runs reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
-    reasons = _not_ranked(tmp_path / "out")
+    reasons = not_ranked_reasons(tmp_path / "out")
     assert reasons["again"] == reasons["first"]
     assert reasons["again"].startswith("no test accuracy (attacked without a test set)")
     # a run folder of mia-train's models has a test set: a null there is still a NaN
     make_run(root / "trained_again", test_accuracy=0.9, signal=1.0, seed=2)
-    _rewrite(
+    rewrite_results(
         root / "trained_again",
         lambda p: (p["utility"].update(test_accuracy=None), _attacked_again(p, root / "x")),
     )
     assert report_main(argv) == 0
-    reason = _not_ranked(tmp_path / "out")[str(root / "trained_again")]
+    reason = not_ranked_reasons(tmp_path / "out")[str(root / "trained_again")]
     assert "utility.test_accuracy is null" in reason
 
 
@@ -93,8 +79,9 @@ def test_observations_attacked_again_from_the_run_folder_share_the_first_runs_fr
     root = tmp_path / "sweep"
     for name, accuracy in (("first", 0.9), ("again", 0.8)):
         make_run(root / name, test_accuracy=accuracy, signal=1.0)
-        _rewrite(root / name, lambda p: _attacked_file(p, tmp_path, test_set=True))
-    _rewrite(root / "again", lambda p: (_attacked_again(p, root / "first"), p.update(seed=1)))
+        rewrite_results(root / name, lambda p: _attacked_file(p, tmp_path, test_set=True))
+    rewrite_results(root / "again",
+                    lambda p: (_attacked_again(p, root / "first"), p.update(seed=1)))
     report = _report([root], tmp_path / "out")
     assert {s.dataset for s in report.summaries} == {report.summaries[0].dataset}
     assert report.summaries[0].dataset.startswith("obs (labels ")
@@ -108,9 +95,9 @@ def test_observations_attacked_again_from_the_run_folder_share_the_first_runs_fr
             labels=np.zeros(200, dtype=np.int64),
             metadata=np.array(metadata),
         )
-    _rewrite(root / "first", lambda p: p["source"].update(metadata=json.loads(metadata)))
-    _rewrite(root / "first", lambda p: p.update(dataset="adult"))
-    _rewrite(root / "again", lambda p: p.update(dataset="adult"))
+    rewrite_results(root / "first", lambda p: p["source"].update(metadata=json.loads(metadata)))
+    rewrite_results(root / "first", lambda p: p.update(dataset="adult"))
+    rewrite_results(root / "again", lambda p: p.update(dataset="adult"))
     report = _report([root], tmp_path / "out")
     assert {s.pair for s in report.summaries} == {("adult", "xgboost")}
 
@@ -158,25 +145,25 @@ def test_a_run_attacked_again_with_its_own_settings_is_counted_once(tmp_path):
     root = tmp_path / "sweep"
     make_run(root / "trained", test_accuracy=0.9, signal=1.0)
     make_run(root / "again", test_accuracy=0.9, signal=1.0)
-    _rewrite(root / "again", lambda p: _attacked_again(p, root / "trained"))
+    rewrite_results(root / "again", lambda p: _attacked_again(p, root / "trained"))
     make_run(root / "moved", test_accuracy=0.9, signal=1.0)  # of a folder since moved
-    _rewrite(root / "moved", lambda p: _attacked_again(p, tmp_path / "elsewhere"))
+    rewrite_results(root / "moved", lambda p: _attacked_again(p, tmp_path / "elsewhere"))
     make_run(root / "other_seed", test_accuracy=0.85, signal=1.0, seed=1)
     report = _report([root], tmp_path / "out")
     assert [s.name for s in report.summaries] == ["other_seed", "trained"]
     assert [g.seeds for g in report.groups] == [[1, 0]]
-    reasons = _not_ranked(tmp_path / "out")
+    reasons = not_ranked_reasons(tmp_path / "out")
     assert reasons["again"].startswith("the same experiment as trained (same config, seeds ")
     assert "the same models attacked again" in reasons["again"]
     assert set(reasons) == {"again", "moved"}
     # observations of a file, attacked again from its run folder: the same
     for name in ("first", "first_again"):
         make_run(root / name, test_accuracy=0.8, signal=1.0, seed=5)
-        _rewrite(root / name, lambda p: _attacked_file(p, tmp_path, test_set=True))
-    _rewrite(root / "first_again", lambda p: _attacked_again(p, root / "first"))
-    assert "first_again" in _not_ranked(_report([root], tmp_path / "out").out_dir)
+        rewrite_results(root / name, lambda p: _attacked_file(p, tmp_path, test_set=True))
+    rewrite_results(root / "first_again", lambda p: _attacked_again(p, root / "first"))
+    assert "first_again" in not_ranked_reasons(_report([root], tmp_path / "out").out_dir)
     # attacked again by other code: no repeat, and no seed replicate either
-    _rewrite(root / "again", lambda p: p.update(versions={"code": "other"}))
+    rewrite_results(root / "again", lambda p: p.update(versions={"code": "other"}))
     report = _report([root], tmp_path / "out")
     assert "again" in [s.name for s in report.summaries]
     assert all(g.seeds.count(0) < 2 for g in report.groups)
@@ -222,7 +209,7 @@ def test_a_population_left_to_the_data_is_compared_by_the_size_it_had(tmp_path):
     for name, size, used in (("auto", None, 1000), ("set", 1000, 1000), ("small", None, 500)):
         make_run(root / name, test_accuracy=0.9, signal=1.0,
                  config={"plan.population_size": size, "train.lr": len(name)})  # fmt: skip
-        _rewrite(root / name, lambda p, used=used: p.update(population_size=used))
+        rewrite_results(root / name, lambda p, used=used: p.update(population_size=used))
     report = _report([root], tmp_path / "out")
     fronts = {s.name: s.pair for s in report.summaries}
     assert fronts["auto"] == fronts["set"] == ("digits", "MLP [plan.population_size=1000]")
@@ -258,7 +245,7 @@ def test_a_run_whose_attacks_report_no_auc_is_ranked_without_one(tmp_path, capsy
     make_run(root / "a", test_accuracy=0.9, signal=1.0)
     make_run(root / "b", test_accuracy=0.8, signal=1.0, seed=1, config={"train.lr": 2})
     drop = ("auc", "auc_ci_low", "auc_ci_high")
-    _rewrite(root / "b", lambda p: [m.pop(k) for m in p["attacks"].values() for k in drop])
+    rewrite_results(root / "b", lambda p: [m.pop(k) for m in p["attacks"].values() for k in drop])
     argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
     assert report_main(argv) == 0
     printed = capsys.readouterr().out
@@ -277,7 +264,7 @@ def test_a_run_still_running_or_interrupted_says_what_to_do(tmp_path):
     for status in ("running", "interrupted", "odd"):
         mark_run(root / status, status=status, config={"seed": 0}, data_fingerprint="0")
     _report([root], tmp_path / "out")
-    reasons = _not_ranked(tmp_path / "out")
+    reasons = not_ranked_reasons(tmp_path / "out")
     assert reasons[str(root / "running")] == (
         "status is 'running', not 'complete' (still running, or killed: report it again once "
         "it ends, or run its command again to resume it)"
@@ -294,12 +281,12 @@ def test_a_run_attacked_again_under_another_seed_is_no_seed_replicate_of_it(tmp_
     root = tmp_path / "sweep"
     for name, seed, fingerprint in (("s0", 0, "f0"), ("s1", 1, "f1"), ("s0_seed1", 1, "f0")):
         make_run(root / name, test_accuracy=0.9 - seed / 20, signal=1.0, seed=seed)
-        _rewrite(root / name, lambda p, f=fingerprint: p.update(data_fingerprint=f))
-    _rewrite(root / "s0_seed1", lambda p: _attacked_again(p, root / "s0"))
+        rewrite_results(root / name, lambda p, f=fingerprint: p.update(data_fingerprint=f))
+    rewrite_results(root / "s0_seed1", lambda p: _attacked_again(p, root / "s0"))
     report = _report([root], tmp_path / "out")
     assert [g.seeds for g in report.groups] == [[0, 1]]
     assert [r.name for r in report.groups[0].runs] == ["s0", "s1"]
-    reason = _not_ranked(tmp_path / "out")["s0_seed1"]
+    reason = not_ranked_reasons(tmp_path / "out")["s0_seed1"]
     assert reason.startswith("the same models as s0 (same config but its seeds, and the same ")
     assert "attacked again from a run folder with seed 1" in reason
 
@@ -362,8 +349,8 @@ def test_seeds_of_one_observations_file_are_flagged_as_no_trained_replicates(tmp
     root = tmp_path / "sweep"
     for seed in (0, 1):
         make_run(root / f"seed={seed}", test_accuracy=0.9 - seed / 50, signal=1.0, seed=seed)
-        _rewrite(root / f"seed={seed}", lambda p: _attacked_file(p, tmp_path, test_set=True))
-        _rewrite(root / f"seed={seed}", lambda p, s=seed: p["config"].update(seed=s))
+        rewrite_results(root / f"seed={seed}", lambda p: _attacked_file(p, tmp_path, test_set=True))
+        rewrite_results(root / f"seed={seed}", lambda p, s=seed: p["config"].update(seed=s))
     report = _report([root], tmp_path / "out")
     assert [g.seeds for g in report.groups] == [[0, 1]]
     notes = dict(report.caveats)
@@ -371,5 +358,5 @@ def test_seeds_of_one_observations_file_are_flagged_as_no_trained_replicates(tmp
     assert notes["seed=0"].startswith(f"attacked the same observations file ({tmp_path}/obs.npz)")
     assert "no spread over trained models" in notes["seed=0"]
     # other files: no caveat
-    _rewrite(root / "seed=1", lambda p: p["source"].update(path=str(tmp_path / "other.npz")))
+    rewrite_results(root / "seed=1", lambda p: p["source"].update(path=str(tmp_path / "other.npz")))
     assert _report([root], tmp_path / "out").caveats == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -184,3 +185,17 @@ def two_run_sweep(root: Path, names: tuple[str, str] = ("a", "b")) -> Path:
     make_run(root / names[0], test_accuracy=0.90, signal=3.0)
     make_run(root / names[1], test_accuracy=0.80, signal=0.3, defense="dp", epsilon=1.0, seed=1)
     return root
+
+
+def rewrite_results(run_dir: Path, change: Any) -> dict[str, Any]:
+    """Apply ``change(payload)`` to a run's results.json; return the payload."""
+    payload = json.loads((run_dir / "results.json").read_text())
+    change(payload)
+    write_json(run_dir / "results.json", payload)
+    return payload
+
+
+def not_ranked_reasons(out: Path) -> dict[str, str]:
+    """A report's not_ranked.csv as {run: reason}."""
+    with (out / "not_ranked.csv").open() as handle:
+        return {row["run"]: row["reason"] for row in csv.DictReader(handle)}
