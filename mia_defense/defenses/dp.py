@@ -310,19 +310,20 @@ class DPSGD(TrainingDefense):
         self,
         per_model: Sequence[Mapping[str, float]],
         *,
-        preprocessing: str,
+        dataset: Mapping[str, Any],
         stacked_with: Sequence[TrainingDefense] = (),
     ) -> dict[str, Any]:
         """results.json's ``privacy`` block from the K models' ``stats`` (`privacy_report`);
-        ``preprocessing``: `preprocessing_note` (a data-dependent step makes ε invalid);
-        ``stacked_with``: the run's other training defenses."""
+        ``dataset``: the run's dataset config, whose data-dependent preprocessing the block
+        names (`preprocessing_note`) and which may make ε no guarantee
+        (`preprocessing_reason`); ``stacked_with``: the run's other training defenses."""
         reasons = [self.invalid_reason, foreign_defenses_reason(stacked_with),
-                   getattr(preprocessing, "invalid_reason", None)]
+                   preprocessing_reason(dataset)]
         return privacy_report(
             per_model,
             accountant=self.accountant,
             noise_source=self.noise_source,
-            preprocessing=str(preprocessing),
+            preprocessing=preprocessing_note(dataset),
             invalid_reason="; ".join(filter(None, reasons)) or None,
         )
 
@@ -589,13 +590,6 @@ def foreign_defenses_reason(defenses: Sequence[TrainingDefense]) -> str | None:
             "loss, a training step, a stopping rule that reads the members)")  # fmt: skip
 
 
-class PreprocessingNote(str):
-    """results.json's ``privacy.preprocessing`` sentence, with ``invalid_reason``: why ε is
-    no guarantee because of it (a data-dependent step that read the members), or ``None``."""
-
-    invalid_reason: str | None = None
-
-
 def scaling_key(dataset: Mapping[str, Any]) -> str | None:
     """The ``dataset`` config key that scales the features with statistics of the data as
     loaded, members included (``standardize``, ``normalize``), or ``None``."""
@@ -619,20 +613,18 @@ def preprocessing_reason(dataset: Mapping[str, Any]) -> str | None:
     )
 
 
-def preprocessing_note(dataset: Mapping[str, Any]) -> PreprocessingNote:
+def preprocessing_note(dataset: Mapping[str, Any]) -> str:
     """results.json's ``privacy.preprocessing``: what data-dependent preprocessing the
-    accounting leaves out, from the ``dataset`` config node; its ``invalid_reason``
-    (`preprocessing_reason`) makes ``privacy.epsilon_valid`` false."""
+    accounting leaves out, from the ``dataset`` config node (`preprocessing_reason` says
+    whether that makes ``privacy.epsilon_valid`` false)."""
     keys = [key for key in ("standardize", "normalize") if key in dataset]
     key = scaling_key(dataset)
     if key is not None:
-        note = PreprocessingNote(
+        return (
             f"outside the accounting: dataset.{key}=true scales the features with means and "
             "standard deviations of the whole dataset, members included"
         )
-        note.invalid_reason = preprocessing_reason(dataset)
-        return note
-    return PreprocessingNote(
+    return (
         "outside the accounting: no data-dependent scaling by mia-defense "
         f"({', '.join(f'dataset.{k}=false' for k in keys) or 'none configured'}); "
         "whatever a custom loader does is not accounted either"

@@ -123,8 +123,6 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
     """results.json's ``privacy``: the accountant's figures reported by a defense (DP-SGD:
     ε as the maximum over the K models, each model's ε, σ, q, steps, δ and accountant, the
     noise source, whether ε holds, what preprocessing it leaves out); empty without one."""
-    from mia_defense.defenses.dp import preprocessing_note
-
     stats = [h.stats for h in ensemble.histories]
     defenses = list(experiment.build_defenses())
     for defense in defenses:
@@ -132,5 +130,5 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
         if callable(report):
             dataset = experiment.config.get("dataset") or {}
             others = [d for d in defenses if d is not defense]
-            return report(stats, preprocessing=preprocessing_note(dataset), stacked_with=others)
+            return report(stats, dataset=dataset, stacked_with=others)
     return {}

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from mia_defense.defenses import DPSGD, accounting
-from mia_defense.defenses.dp import preprocessing_note
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
@@ -22,8 +21,7 @@ def test_features_scaled_with_the_members_statistics_make_epsilon_invalid(datase
     # dataset.standardize=true computes means and standard deviations over every record,
     # members included, before training: results.json said epsilon_valid: true
     key = next(iter(dataset))
-    privacy = DPSGD(noise_multiplier=1.1).privacy_report(
-        [STATS], preprocessing=preprocessing_note(dataset))
+    privacy = DPSGD(noise_multiplier=1.1).privacy_report([STATS], dataset=dataset)
     assert privacy["epsilon_valid"] is False
     reason = privacy["epsilon_invalid_reason"]
     assert reason.startswith(f"dataset.{key}=true: the features were scaled")
@@ -33,8 +31,7 @@ def test_features_scaled_with_the_members_statistics_make_epsilon_invalid(datase
 
 @pytest.mark.parametrize("dataset", [{"standardize": False}, {"normalize": False}, {}])
 def test_features_on_a_fixed_scale_keep_epsilon_valid(dataset):
-    privacy = DPSGD(noise_multiplier=1.1).privacy_report(
-        [STATS], preprocessing=preprocessing_note(dataset))
+    privacy = DPSGD(noise_multiplier=1.1).privacy_report([STATS], dataset=dataset)
     assert privacy["epsilon_valid"] is True and "epsilon_invalid_reason" not in privacy
 
 
