@@ -156,9 +156,10 @@ def released_accuracy(
 def utility_figures(
     ensemble: Ensemble, log_probs_test: np.ndarray, y_test: np.ndarray, obs: Observations
 ) -> dict[str, float]:
-    """`released_accuracy`, with the losses and epochs of the models' training histories."""
+    """`released_accuracy`, with the losses of the released weights and the epochs of the
+    models' training histories."""
     accuracy = released_accuracy(obs, log_probs_test, y_test)
-    finals = [h.final for h in ensemble.histories]
+    finals = [h.of_released for h in ensemble.histories]
     return {
         **{k: accuracy[k] for k in ("train_accuracy", "test_accuracy", "test_accuracy_std",
                                     "generalization_gap")},

@@ -130,7 +130,8 @@ def _history_problem(history: Any) -> str | None:
     if not isinstance(history, dict) or not isinstance(history.get("epochs"), list):
         return "no list of epochs"
     width = len(fields(EpochRecord))
-    for row in history["epochs"]:
+    released = history.get("released")
+    for row in [*history["epochs"], *([] if released is None else [released])]:
         if not isinstance(row, (list, tuple)) or len(row) != width:
             return f"an epoch record that is not {width} numbers"
         if not all(_is_number(v) and math.isfinite(v) for v in row) or row[0] < 0:
@@ -202,20 +203,30 @@ def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> 
 
 def _history_to_payload(history: ModelHistory) -> dict[str, Any]:
     return {
-        "epochs": [list(map(float, vars(record).values())) for record in history.epochs],
+        "epochs": [_record_row(record) for record in history.epochs],
         "stats": {key: float(value) for key, value in history.stats.items()},
         "epoch_stats": [
             {key: float(value) for key, value in stats.items()} for stats in history.epoch_stats
         ],
+        "released": None if history.released is None else _record_row(history.released),
     }
 
 
+def _record_row(record: EpochRecord) -> list[float]:
+    return list(map(float, vars(record).values()))
+
+
+def _record(row: list[float]) -> EpochRecord:
+    return EpochRecord(int(row[0]), *map(float, row[1:]))
+
+
 def _history_from_payload(payload: dict[str, Any]) -> ModelHistory:
-    records = [EpochRecord(int(row[0]), *map(float, row[1:])) for row in payload["epochs"]]
+    released = payload.get("released")  # (checkpoints written before it have none)
     return ModelHistory(
-        epochs=records,
+        epochs=[_record(row) for row in payload["epochs"]],
         stats=dict(payload["stats"]),
         epoch_stats=[dict(stats) for stats in payload.get("epoch_stats", [])],
+        released=None if released is None else _record(released),
     )
 
 

@@ -209,14 +209,39 @@ def train_chunk(
     for defense in defenses:
         defense.setup(ctx)
     histories = _fit(ctx, defenses, [steps[k] for k in order], x_test, y_test, config, progress)
-    for defense in defenses:
-        defense.finish(ctx)
+    _finish(ctx, defenses, histories, x_test, y_test)
     stack.write_back()
     out: list[ModelHistory] = [ModelHistory()] * len(models)
     for pos, k in enumerate(order):
         histories[pos].stats.update(ctx.stats[pos])
         out[k] = histories[pos]
     return out
+
+
+def _finish(
+    ctx: TrainContext,
+    defenses: Sequence[TrainingDefense],
+    histories: Sequence[ModelHistory],
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+) -> None:
+    """Let the defenses finish; each model whose weights that changed (distillation's
+    student, early stopping's best epoch restored) gets its released weights evaluated as
+    its history's ``released`` record: the last curve record is the weights before."""
+    before = ctx.stack.snapshot() if defenses else {}
+    for defense in defenses:
+        defense.finish(ctx)
+    if not before:
+        return
+    changed = torch.zeros_like(ctx.active)
+    for name, value in ctx.stack.snapshot().items():
+        changed |= (value != before[name]).flatten(1).any(1)
+    if not bool(changed.any()):
+        return
+    scores = _evaluate(ctx, x_test, y_test)
+    for k in changed.nonzero().flatten().tolist():
+        epoch = histories[k].epochs[-1].epoch if histories[k].epochs else ctx.epochs - 1
+        histories[k].released = EpochRecord(epoch, *scores[k])
 
 
 def _refuse_replaced_decay(decay: Any, defense: TrainingDefense, config: TrainConfig) -> None:

@@ -36,15 +36,26 @@ class ModelHistory:
     trained (each record names its epoch).
     ``epoch_stats[e]`` holds what the defenses reported after epoch e (e.g. the ε spent
     so far under DP-SGD); empty dicts when no defense reports anything.
+    ``released``: the released weights' record when a defense changed them after the last
+    epoch (see `of_released`), else ``None``.
     """
 
     epochs: list[EpochRecord] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
     epoch_stats: list[dict[str, float]] = field(default_factory=list)
+    released: EpochRecord | None = None
 
     @property
     def final(self) -> EpochRecord:
+        """The last record of the training curves."""
         return self.epochs[-1]
+
+    @property
+    def of_released(self) -> EpochRecord:
+        """Loss and accuracy of the weights the model releases: `final`, or ``released``
+        where a defense changed the weights after training (distillation's student, early
+        stopping's best epoch restored)."""
+        return self.released or self.final
 
 
 @torch.no_grad()

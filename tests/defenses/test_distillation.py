@@ -26,11 +26,20 @@ def test_stacked_students_end_where_each_distilled_alone_ends(arch):
 
 
 def test_the_released_weights_are_a_student_that_follows_its_teacher():
-    teacher, _, _ = overfit_run([])
+    teacher, undefended, _ = overfit_run([])
+    assert undefended.released is None  # nothing changed the weights after the last epoch
     student, history, _ = overfit_run([Distillation(temperature=2.0)])
     assert max_weight_gap([student], [teacher]) > 0.1
-    # the history is the teacher's: the same training up to the distillation
+    # the curves are the teacher's: the same training up to the distillation
     assert history.final.train_acc == 1.0
+    # ... and the released student's own figures are recorded apart (results.json's
+    # utility losses were the teacher's)
+    x, y = noisy_data(0, 128, dim=30, noise=1.0)
+    with torch.no_grad():
+        loss = torch.nn.functional.cross_entropy(student(x[:64]), y[:64])
+    assert history.of_released is history.released
+    assert history.released.train_loss == pytest.approx(float(loss), rel=1e-5)
+    assert history.released.train_loss > history.final.train_loss
     x_ref, _ = noisy_data(1, 256, dim=30, noise=1.0)
     with torch.no_grad():
         agree = (student(x_ref).argmax(1) == teacher(x_ref).argmax(1)).float().mean()

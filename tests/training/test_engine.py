@@ -160,6 +160,13 @@ def test_early_stopping_stops_each_model_on_its_own_and_restores_its_best_weight
         val = [s["val_loss"] for s in h.epoch_stats]
         assert h.epochs[-1].epoch == len(val) - 1
         assert min(val) < val[-1]  # it stopped after epochs without improvement
+        # the restored best weights' own figures, not the stop epoch's (utility's losses)
+        assert h.released is not None and h.released.epoch == h.epochs[-1].epoch
+        assert h.released.train_loss != h.epochs[-1].train_loss
+    def released(histories):
+        return [v for h in histories for v in vars(h.released).values()]
+
+    assert released(hist) == pytest.approx(released(hist1), rel=1e-5)  # stacked = alone
     for k in range(K):  # the best weights, not those of 30 epochs
         assert not torch.allclose(stacked[k][1].weight, plain[k][1].weight)
 
