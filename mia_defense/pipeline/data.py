@@ -145,6 +145,9 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
     if not 0.0 < experiment.confidence < 1.0:
         raise ConfigError(f"attack.confidence={experiment.confidence}: must lie in (0, 1)")
     experiment.release.check(num_classes=num_classes)
+    from mia_defense.pipeline.release import probe_release  # (it imports this module)
+
+    probe_release(experiment.release, num_classes=num_classes)
     check_attacks(
         experiment.attacks,
         num_models=plan.num_models,

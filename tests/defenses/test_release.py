@@ -19,6 +19,7 @@ from mia_defense.defenses import (
     TemperatureRelease,
     TopKRelease,
 )
+from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 from tests.helpers import synthetic_observations
@@ -148,3 +149,37 @@ def test_a_tiny_temperature_releases_the_label_not_nan(temperature):
     assert torch.equal(out.max(-1).values, torch.zeros(len(logits)))
     assert torch.equal(TemperatureRelease(temperature=0.5)(logits),
                        torch.log_softmax(logits.float() / 0.5, dim=-1))
+
+
+class _ProbabilitiesRelease(Release):
+    """A release of one's own that forgets the log: probabilities read as log-probabilities
+    put every record's loss near 0 and the attacks on the wrong numbers."""
+
+    def __call__(self, logits, generator=None):
+        return torch.softmax(logits.float(), dim=-1)
+
+
+def test_a_release_returning_probabilities_is_refused_naming_it():
+    from mia_defense.pipeline.release import check_released
+
+    logits = torch.randn(2, 5, 3)
+    with pytest.raises(ConfigError, match=r"_ProbabilitiesRelease.*values above 0.*not "
+                                          r"probabilities or logits"):
+        check_released(_ProbabilitiesRelease()(logits).numpy(), what="population",
+                       release=_ProbabilitiesRelease())
+    for release in (FullRelease(), TopKRelease(k=1), RoundingRelease(decimals=1),
+                    NoiseRelease(scale=0.5), LabelOnlyRelease(),
+                    TemperatureRelease(temperature=3.0)):
+        check_released(release(logits * 50, torch.Generator().manual_seed(0)).numpy(),
+                       what="population", release=release)  # every packaged release passes
+
+
+def test_the_probe_refuses_such_a_release_before_training_and_passes_the_packaged_ones():
+    from mia_defense.pipeline.release import probe_release
+
+    with pytest.raises(ConfigError, match="random logits before training"):
+        probe_release(_ProbabilitiesRelease(), num_classes=10)
+    for release in (FullRelease(), TopKRelease(k=3), RoundingRelease(decimals=3),
+                    NoiseRelease(scale=0.05), LabelOnlyRelease(),
+                    TemperatureRelease(temperature=0.5)):
+        probe_release(release, num_classes=10)
