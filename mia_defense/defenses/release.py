@@ -196,7 +196,9 @@ class NoiseRelease(Release):
 
 
 class TemperatureRelease(Release):
-    """Softmax at ``temperature`` (> 1 flattens, < 1 sharpens); the argmax is unchanged."""
+    """Softmax at ``temperature`` (> 1 flattens, < 1 sharpens). The argmax is unchanged
+    but where a very large temperature (about 1e6 and up) makes close classes tie in
+    float32: the released accuracy, measured on the released outputs, then says so."""
 
     name = "temperature"
 
