@@ -423,14 +423,22 @@ def _recomputed(model: Mapping[str, Any], accountant: str) -> float | None:
     if eps is None or math.isnan(eps) or None in params:
         return None
     sigma, rate, steps, delta = params
-    try:
-        again = epsilon_spent(accountant, ((float(sigma), float(rate), int(steps)),),
-                              float(delta)) if steps else 0.0  # fmt: skip
-    except (ArithmeticError, ValueError):  # parameters no accountant takes: no guarantee
-        again = math.inf
+    again = _epsilon_once(accountant, float(sigma), float(rate), int(steps), float(delta))
     if math.isclose(eps, again, rel_tol=1e-9, abs_tol=1e-12):
         return None
     return again
+
+
+@functools.lru_cache(maxsize=64)
+def _epsilon_once(accountant: str, sigma: float, rate: float, steps: int, delta: float) -> float:
+    """`epsilon_spent` of one model's schedule, computed once for the K models that share it
+    (a PRV evaluation can take seconds); ∞ for parameters no accountant takes."""
+    if not steps:
+        return 0.0
+    try:
+        return epsilon_spent(accountant, ((sigma, rate, steps),), delta)
+    except (ArithmeticError, ValueError):  # parameters no accountant takes: no guarantee
+        return math.inf
 
 
 def _worst_first(model: Mapping[str, Any]) -> float:
