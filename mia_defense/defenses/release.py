@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DivergedError
 
 __all__ = [
     "FullRelease",
@@ -22,6 +23,8 @@ __all__ = [
     "RoundingRelease",
     "TemperatureRelease",
     "TopKRelease",
+    "check_released",
+    "probe_release",
 ]
 
 
@@ -220,3 +223,45 @@ class TemperatureRelease(Release):
                 top = F.one_hot(logits.argmax(-1), logits.shape[-1]).bool()
                 return torch.zeros_like(logits, dtype=torch.float32).masked_fill(~top, -math.inf)
         return torch.log_softmax(scaled, dim=-1).float()
+
+
+# Above 0 by more than float32's rounding of log(1): no log-probability.
+_ABOVE_ZERO = 1e-5
+
+
+def check_released(
+    log_probs: np.ndarray, *, what: str, release: Release | None = None, logits: bool = False
+) -> None:
+    """Released log-probabilities must be finite or -inf (a withheld value), never NaN/+inf,
+    and every row must release at least one finite value (the packaged releases always
+    let a class through, so such a row comes from the models' numbers or from ``release``);
+    none may lie above 0, which no log-probability does (a release of your own that returns
+    probabilities or logits: the attacks read them as log-probabilities). ``logits``: the
+    values are the true-class logits of perturbed queries, of any sign."""
+    name = f"release={release.name}" if release is not None else "the release"
+    if np.isnan(log_probs).any() or np.isposinf(log_probs).any():
+        raise DivergedError(f"the released outputs on the {what} contain NaN or +inf")
+    if not np.isfinite(log_probs).any(axis=-1).all():
+        raise DivergedError(
+            f"a released output on the {what} withholds every class ({name} must let at "
+            "least one class through to every query)"
+        )
+    if not logits and log_probs.size and float(log_probs.max()) > _ABOVE_ZERO:
+        kind = "" if release is None else f" ({type(release).__qualname__})"
+        raise ConfigError(
+            f"{name}{kind}: its outputs on the {what} hold values above 0 (up to "
+            f"{float(log_probs.max()):.3g}), which no log-probability is: a release must "
+            "return log-probabilities (log_softmax of the logits, -inf where it withholds "
+            "a class), not probabilities or logits"
+        )
+
+
+def probe_release(release: Release, *, num_classes: int) -> None:
+    """`check_released` on what ``release`` makes of a few random logits, before training:
+    a release of one's own that returns probabilities is refused before the models train,
+    not after."""
+    generator = torch.Generator().manual_seed(0)
+    logits = 3 * torch.randn(8, num_classes, generator=generator)
+    with torch.no_grad():
+        released = release(logits, generator).detach().cpu().numpy()
+    check_released(released, what="random logits before training", release=release)

@@ -23,6 +23,7 @@ from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.compose import check_defenses, warn_foreign_beside_dp
+from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.training.config import CHUNK_SIZE
@@ -145,8 +146,6 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
     if not 0.0 < experiment.confidence < 1.0:
         raise ConfigError(f"attack.confidence={experiment.confidence}: must lie in (0, 1)")
     experiment.release.check(num_classes=num_classes)
-    from mia_defense.pipeline.release import probe_release  # (it imports this module)
-
     probe_release(experiment.release, num_classes=num_classes)
     check_attacks(
         experiment.attacks,

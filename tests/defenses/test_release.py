@@ -160,7 +160,7 @@ class _ProbabilitiesRelease(Release):
 
 
 def test_a_release_returning_probabilities_is_refused_naming_it():
-    from mia_defense.pipeline.release import check_released
+    from mia_defense.defenses.release import check_released
 
     logits = torch.randn(2, 5, 3)
     with pytest.raises(ConfigError, match=r"_ProbabilitiesRelease.*values above 0.*not "
@@ -175,7 +175,7 @@ def test_a_release_returning_probabilities_is_refused_naming_it():
 
 
 def test_the_probe_refuses_such_a_release_before_training_and_passes_the_packaged_ones():
-    from mia_defense.pipeline.release import probe_release
+    from mia_defense.defenses.release import probe_release
 
     with pytest.raises(ConfigError, match="random logits before training"):
         probe_release(_ProbabilitiesRelease(), num_classes=10)

@@ -24,10 +24,10 @@ from mia_defense.defenses import (
     WeightDecay,
 )
 from mia_defense.defenses.compose import prepare_model
+from mia_defense.defenses.release import check_released
 from mia_defense.errors import ConfigError, DivergedError, UnsupportedModelError
 from mia_defense.models import MLP
 from mia_defense.observe import observe
-from mia_defense.pipeline.release import check_released
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 from mia_defense.training.ensemble import train_ensemble

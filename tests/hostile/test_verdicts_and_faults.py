@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from mia_defense.cli.train import format_table, run
+from mia_defense.defenses.release import check_released
 from mia_defense.errors import DivergedError
 from mia_defense.experiment import RunResult
-from mia_defense.pipeline.release import check_released
 from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import safe_dirname
 from tests.helpers import mia_train
