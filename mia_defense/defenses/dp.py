@@ -16,7 +16,6 @@ seed they train the same weights. σ is fixed once for the whole ensemble (`DPSG
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import logging
 import math
@@ -44,6 +43,7 @@ from mia_defense.defenses.dp_stacked import (
 )
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
+from mia_defense.models.build import changed_in_forward
 from mia_defense.models.validation import fix_for_dp
 from mia_defense.training.engine import gather_batch
 
@@ -94,7 +94,7 @@ def refuse_updated_buffers(
     Opacus refuses buffers of layers with parameters (`refuse_unsupported`); this catches
     one in a layer without any (a hand-made running mean), or a parameter the forward
     pass writes to."""
-    found = _changed_in_forward(model, input_shape)
+    found = changed_in_forward(model, input_shape)
     if found is None:
         return
     what, name = found
@@ -104,31 +104,6 @@ def refuse_updated_buffers(
         f"accounting, so ε would not hold; leave the {what} unchanged by the forward pass "
         "(only DP-SGD's noisy steps may change the model), or train without defense=dp"
     )
-
-
-def _changed_in_forward(
-    model: nn.Module, input_shape: Sequence[int]
-) -> tuple[str, str] | None:
-    """``("buffer" | "parameter", name)`` of the first tensor a training-mode forward of a
-    copy of ``model`` on zeros changes in place or replaces; ``None``: none. Version
-    counters catch an in-place update that leaves the value as it was."""
-    probe = copy.deepcopy(model).train()
-    tensors = {("parameter", n): t for n, t in probe.named_parameters()}
-    tensors |= {("buffer", n): t for n, t in probe.named_buffers()}
-    before = {where: (t, t._version) for where, t in tensors.items()}
-    x = torch.zeros((2, *input_shape), device=next(probe.parameters()).device)
-    try:
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            probe(x)
-    except Exception:  # a model that cannot run on zeros fails in training, named there
-        return None
-    after = {("parameter", n): t for n, t in probe.named_parameters()}
-    after |= {("buffer", n): t for n, t in probe.named_buffers()}
-    for where, (tensor, version) in before.items():
-        now = after.get(where)
-        if now is not tensor or now._version != version:
-            return where
-    return None
 
 
 def _number(value: Any, key: str) -> float | None:

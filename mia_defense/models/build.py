@@ -7,6 +7,7 @@ the config supplies the rest.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -18,7 +19,13 @@ from torch import nn
 from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError
 from mia_defense.observations import looks_like_probabilities
 
-__all__ = ["ModelBuilder", "check_model_output", "logits_problem", "model_builder"]
+__all__ = [
+    "ModelBuilder",
+    "changed_in_forward",
+    "check_model_output",
+    "logits_problem",
+    "model_builder",
+]
 
 _DATA_ARGS = ("input_shape", "num_classes")
 
@@ -218,4 +225,37 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
                 "logits: a softmax on them (the training loss's, the attacks') squeezes them "
                 "towards uniform, so the leak is understated; drop the model's final softmax "
                 f"(log-probabilities are fine){softmax_hint}")
+    return None
+
+
+def changed_in_forward(
+    model: nn.Module, input_shape: Sequence[int], *, kinds: Sequence[str] = ("parameter", "buffer")
+) -> tuple[str, str] | None:
+    """``(kind, name)`` of the first of ``model``'s tensors of ``kinds`` (``"parameter"``,
+    ``"buffer"``) that a training-mode forward of a copy of it on zeros changes in place or
+    replaces; ``None``: none does, or the model cannot run on zeros (its training names
+    why). Version counters catch an in-place update that leaves the value as it was.
+    Read by the stacked engine (a buffer stacked models would not keep) and by DP-SGD (a
+    statistic of the members outside its accounting)."""
+    probe = copy.deepcopy(model).train()
+
+    def tensors() -> dict[tuple[str, str], torch.Tensor]:
+        found = {("parameter", n): t for n, t in probe.named_parameters()}
+        found |= {("buffer", n): t for n, t in probe.named_buffers()}
+        return {where: t for where, t in found.items() if where[0] in kinds}
+
+    before = {where: (t, t._version) for where, t in tensors().items()}
+    if not before:
+        return None
+    x = torch.zeros((2, *input_shape), device=next(model.parameters()).device)
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            probe(x)
+    except Exception:
+        return None
+    after = tensors()
+    for where, (tensor, version) in before.items():
+        now = after.get(where)
+        if now is not tensor or now._version != version:
+            return where
     return None

@@ -17,6 +17,8 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from mia_defense.models.build import changed_in_forward
+
 __all__ = ["ModelStack", "batch_flops", "vmap_blocker"]
 
 
@@ -33,10 +35,13 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         return f"{type(model).__name__} updates buffers while training (BatchNorm statistics)"
     if any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
         return f"{type(model).__name__} has lazy parameters (nn.Lazy*), which cannot be stacked"
-    updated = _updated_buffer(model, input_shape)
+    # functional_call runs the stacked models on copies of their buffers and write_back
+    # copies back only parameters: a hand-made running statistic (or counter) trained
+    # stacked would silently keep its initial value
+    updated = changed_in_forward(model, input_shape, kinds=("buffer",))
     if updated:
         return (
-            f"{type(model).__name__} updates its buffer {updated!r} while training, which "
+            f"{type(model).__name__} updates its buffer {updated[1]!r} while training, which "
             "stacked models would not keep"
         )
     probe = copy.deepcopy(model)  # the stacked call may leave the module changed (below)
@@ -54,33 +59,6 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             f"torch.func does not put back the parameters of {type(model).__name__} after a "
             "stacked call (e.g. a submodule held under two names: self.b = self.a)"
         )
-    return None
-
-
-def _updated_buffer(model: nn.Module, input_shape: Sequence[int]) -> str | None:
-    """The first buffer a training-mode forward of a copy of ``model`` changes in place or
-    replaces (``None``: none does).
-
-    Why: ``functional_call`` runs the stacked models on copies of their buffers and
-    `ModelStack.write_back` copies back only parameters, so a hand-made running statistic
-    (or counter) trained stacked would silently keep its initial value. Version counters
-    catch an in-place update that happens to leave the value as it was.
-    """
-    probe = copy.deepcopy(model).train()
-    before = {name: (b, b._version) for name, b in probe.named_buffers()}
-    if not before:
-        return None
-    x = torch.zeros((2, *input_shape), device=next(model.parameters()).device)
-    try:
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            probe(x)
-    except Exception:
-        return None  # the vmapped probe below reports why it cannot run
-    after = dict(probe.named_buffers())
-    for name, (buffer, version) in before.items():
-        now = after.get(name)
-        if now is not buffer or now._version != version:
-            return name
     return None
 
 
