@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from torch import nn
 
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import ConfigError
 
-__all__ = ["DefenseFactory", "check_defenses", "prepare_model", "warn_foreign_beside_dp"]
+__all__ = ["DefenseFactory", "check_defenses", "prepare_model", "warn_unaccounted_beside_dp"]
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +72,22 @@ def check_defenses(
         raise ConfigError("defense: " + "; ".join(problems))
 
 
-def warn_foreign_beside_dp(defenses: Sequence[TrainingDefense]) -> None:
+def warn_unaccounted_beside_dp(
+    defenses: Sequence[TrainingDefense], dataset: Mapping[str, Any]
+) -> None:
     """Say before training that DP-SGD's ε will be no guarantee (results.json's
-    ``privacy.epsilon_valid`` false) beside defenses of the user's own (once a run: the
-    pipeline calls it; `check_defenses` runs at each build of the stack)."""
-    from mia_defense.defenses.dp import foreign_defenses_reason
+    ``privacy.epsilon_valid`` false), once for each reason: defenses of the user's own
+    beside it, features scaled with statistics of the members (``dataset``: the run's
+    dataset config). Once a run: the pipeline calls it; `check_defenses` runs at each build
+    of the stack."""
+    from mia_defense.defenses.dp import foreign_defenses_reason, preprocessing_reason
 
     if not any(d.name == "dp" for d in defenses):
         return
-    reason = foreign_defenses_reason(defenses)
-    if reason is not None:
-        log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): %s",
-                    reason)  # fmt: skip
+    for reason in (foreign_defenses_reason(defenses), preprocessing_reason(dataset)):
+        if reason is not None:
+            log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): "
+                        "%s", reason)  # fmt: skip
 
 
 def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.Module:

@@ -21,8 +21,7 @@ from mia_defense.budget import check_budget
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
-from mia_defense.defenses.base import TrainingDefense
-from mia_defense.defenses.compose import check_defenses, warn_foreign_beside_dp
+from mia_defense.defenses.compose import check_defenses, warn_unaccounted_beside_dp
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.plan import MembershipPlan, make_plan
@@ -159,23 +158,9 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
         )
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
-    warn_foreign_beside_dp(defenses)
-    _warn_scaling_beside_dp(experiment, defenses)
+    warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {})
     check_user_fit(experiment.train, defenses=defenses)
     _check_budget(experiment, plan, num_classes=num_classes)
-
-
-def _warn_scaling_beside_dp(experiment: Experiment, defenses: list[TrainingDefense]) -> None:
-    """Say before training that DP-SGD's ε will be no guarantee (results.json's
-    ``privacy.epsilon_valid`` false) on features scaled with statistics of the members."""
-    from mia_defense.defenses.dp import preprocessing_reason
-
-    if not any(callable(getattr(d, "privacy_report", None)) for d in defenses):
-        return
-    reason = preprocessing_reason(experiment.config.get("dataset") or {})
-    if reason is not None:
-        log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): %s",
-                    reason)  # fmt: skip
 
 
 def _check_budget(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) -> None:
