@@ -376,22 +376,17 @@ def _sha256_matches(run: Path, results: dict[str, Any] | None) -> bool | None:
     """Whether the run's observations.npz has the sha256 its results.json records (written
     by every run since they record it); ``None`` when it records none (an older run, or no
     results.json). A malformed record is a `DataError` naming the key."""
-    from mia_defense.files import require_regular_file
-    from mia_defense.tracking.artifacts import file_sha256, recorded_sha256
+    from mia_defense.tracking.artifacts import matches_recorded_sha256
 
     if results is None:
         return None
-    file = run / "observations.npz"
     try:
-        said = recorded_sha256(results, "observations.npz")
+        return matches_recorded_sha256(run, results, "observations.npz")
     except ValueError as exc:
         raise DataError(f"{run / 'results.json'}: {exc}; mia-attack checks the run's "
                         "observations.npz against it: put the run's own results.json back, or "
-                        f"attack the observations alone (mia-attack {file})") from None
-    if said is None:
-        return None
-    require_regular_file(file)  # a FIFO would block the hash
-    return file_sha256(file) == said
+                        f"attack the observations alone (mia-attack {run / 'observations.npz'})"
+                        ) from None
 
 
 def _checked_extras(source: Source) -> Source:

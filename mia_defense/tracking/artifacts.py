@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from mia_defense.errors import DataError
-from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
+from mia_defense.files import (
+    MAX_JSON_DEPTH,
+    atomic_write,
+    json_depth,
+    load_npz,
+    require_regular_file,
+)
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -23,6 +29,7 @@ __all__ = [
     "json_depth",
     "jsonable",
     "load_npz",
+    "matches_recorded_sha256",
     "read_json",
     "recorded_sha256",
     "run_sha256",
@@ -160,3 +167,14 @@ def recorded_sha256(results: Mapping[str, Any], name: str) -> str | None:
     if not isinstance(value, str) or not _SHA256.fullmatch(value):
         raise ValueError(f"sha256[{name!r}] is {value!r:.80}, not a sha256 hex digest")
     return value
+
+
+def matches_recorded_sha256(run_dir: Path, results: Mapping[str, Any], name: str) -> bool | None:
+    """Whether the run's file ``name`` (relative to ``run_dir``) has the sha256 results.json
+    records for it (`recorded_sha256`: a `ValueError` for a malformed record); ``None`` for
+    a run written before runs recorded them. A FIFO is refused rather than hashed."""
+    said = recorded_sha256(results, name)
+    if said is None:
+        return None
+    require_regular_file(run_dir / name)
+    return file_sha256(run_dir / name) == said

@@ -113,22 +113,20 @@ def _check_sha256(run_dir: Path, results: Mapping[str, Any], path: Path) -> None
     (weights edited and saved again, or another run's of the same config, data and code,
     pass the fingerprint and the model index: they were taken for row ``index`` of the
     run's observations); a run written before runs recorded them is loaded with a warning."""
-    from mia_defense.files import require_regular_file
-    from mia_defense.tracking.artifacts import file_sha256, recorded_sha256
+    from mia_defense.tracking.artifacts import matches_recorded_sha256
 
     name = path.relative_to(run_dir).as_posix()
     try:
-        said = recorded_sha256(results, name)
+        matches = matches_recorded_sha256(run_dir, results, name)
     except ValueError as exc:
         raise DataError(f"{run_dir / 'results.json'}: {exc}; load_trained_model checks the "
                         "checkpoints against it: put the run's own results.json back") from None
-    if said is None:
+    if matches is None:
         log.warning("%s records no sha256 of %s (written before runs recorded them): that it "
                     "is the run's own checkpoint is checked only by its fingerprint",
                     run_dir / "results.json", name)  # fmt: skip
         return
-    require_regular_file(path)  # a FIFO would block the hash
-    if file_sha256(path) != said:
+    if not matches:
         raise DataError(
             f"{path}: not the checkpoint this run wrote: its sha256 differs from the one "
             f"results.json records (sha256[{name!r}]); it was replaced or edited after the run "
