@@ -11,7 +11,7 @@ import stat
 import struct
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -29,6 +29,7 @@ __all__ = [
     "npz_member_bytes",
     "require_regular_file",
     "require_zip",
+    "shared_array_name",
 ]
 
 # Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
@@ -168,18 +169,29 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from exc
 
 
-def _refuse_duplicates(path: Path, members: list[str]) -> None:
-    """A `DataError` when two members of the archive share a name: numpy reads the last, a
-    zip tool or another reader the first, so two readers of one file saw other arrays."""
-    seen: set[str] = set()
+def shared_array_name(members: Sequence[str]) -> tuple[str, str, str] | None:
+    """``(array name, first member, second member)`` for the first name two members of an
+    .npz stand for (``y`` and ``y.npy``, or a member appended under a name already there),
+    else ``None``: which of them np.load, a zip tool or another reader takes is an accident
+    of the archive's order, so two readers of one file saw other arrays."""
+    seen: dict[str, str] = {}
     for member in members:
-        if member in seen:
-            raise DataError(
-                f"{path}: holds two arrays named {member.removesuffix('.npy')!r} (a zip member "
-                "appended with the same name); readers differ on which one counts: write the "
-                "file again with np.savez"
-            )
-        seen.add(member)
+        name = member.removesuffix(".npy")
+        if name in seen:
+            return name, seen[name], member
+        seen[name] = member
+    return None
+
+
+def _refuse_duplicates(path: Path, members: list[str]) -> None:
+    """A `DataError` when two members of the archive stand for one array
+    (`shared_array_name`)."""
+    clash = shared_array_name(members)
+    if clash is not None:
+        raise DataError(
+            f"{path}: holds two arrays named {clash[0]!r} (a zip member appended with the same "
+            "name); readers differ on which one counts: write the file again with np.savez"
+        )
 
 
 def npz_member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size: int,

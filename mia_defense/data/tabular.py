@@ -34,7 +34,7 @@ from mia_defense.data.guards import (
     reports_file_errors,
 )
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import npz_member_bytes
+from mia_defense.files import npz_member_bytes, shared_array_name
 
 __all__ = ["load_npz", "load_purchase100", "load_texas100"]
 
@@ -81,19 +81,16 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
 
 def _members(archive: zipfile.ZipFile, *, file: Path) -> dict[str, str]:
     """Each array's name (the member's, less ``.npy``) -> its member; one name must not stand
-    for two members (``y`` and ``y.npy``, or a name written twice): which one np.load or this
-    loader reads is an accident of the zip's order, so the labels could be the other array."""
-    members: dict[str, str] = {}
-    for member in archive.namelist():
-        name = member.removesuffix(".npy")
-        if name in members:
-            raise DataError(
-                f"{file}: holds two members for the array {name!r} "
-                f"({members[name]!r} and {member!r}); which one is meant is ambiguous: save the "
-                "arrays again with np.savez"
-            )
-        members[name] = member
-    return members
+    for two members (`shared_array_name`): the labels could be the other array."""
+    names = archive.namelist()
+    clash = shared_array_name(names)
+    if clash is not None:
+        name, first, second = clash
+        raise DataError(
+            f"{file}: holds two members for the array {name!r} ({first!r} and {second!r}); "
+            "which one is meant is ambiguous: save the arrays again with np.savez"
+        )
+    return {member.removesuffix(".npy"): member for member in names}
 
 
 def _read_member(archive: zipfile.ZipFile, member: str, *, file: Path) -> np.ndarray:
