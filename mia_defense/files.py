@@ -67,8 +67,11 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write(handle)`` on a temporary file beside ``path``, then rename it into place.
 
     The temporary name is unique per call (two processes never share it), and it is removed
-    when writing fails. A failure to write (disk full, file size limit, read-only or missing
-    directory, a file where a directory should be) is a `DataError` naming ``path``.
+    when writing fails. The data reach the disk before the rename (and the rename before
+    returning), so a power cut leaves the old file or the new one, never an empty one
+    (ext4 and XFS may otherwise commit the rename first). A failure to write (disk full,
+    file size limit, read-only or missing directory, a file where a directory should be) is
+    a `DataError` naming ``path``.
     """
     path = Path(path)
     # (a name near the file system's 255 bytes: the temporary name, 20-odd bytes longer, is
@@ -80,7 +83,10 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
             write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+        _sync_directory(path.parent)
     except OSError as exc:
         _discard(tmp)
         raise DataError(
@@ -90,6 +96,16 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         _discard(tmp)
         raise
+
+
+def _sync_directory(directory: Path) -> None:
+    """Commit a rename in ``directory`` to disk, where the platform can (not on Windows)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _discard(tmp: Path) -> None:

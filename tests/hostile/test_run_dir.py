@@ -326,3 +326,28 @@ def test_a_results_json_that_is_not_a_file_is_never_read(tmp_path, caplog, kind)
     assert f"{path}: not a regular file" in caplog.text
     with pytest.raises(DataError, match=rf"{path}: not a regular file"):
         read_json(path)
+
+
+def test_atomic_write_syncs_the_data_before_the_rename_and_the_rename_after(
+    tmp_path, monkeypatch
+):
+    """A power cut after the rename must not leave an empty results.json (ext4 may commit a
+    rename before the file's data unless the data are synced first)."""
+    import os
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync dir" if os.path.isdir(f"/proc/self/fd/{fd}") else "fsync file")
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append("rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    atomic_write(tmp_path / "results.json", lambda handle: handle.write(b"{}"))
+    assert events == ["fsync file", "rename", "fsync dir"]
+    assert (tmp_path / "results.json").read_bytes() == b"{}"
