@@ -278,11 +278,17 @@ def test_concurrent_workers_train_an_entry_once(tmp_path):
         assert torch.equal(payload["state_dict"]["w"], torch.ones(3))
 
 
+def _read_or_empty(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
 @pytest.mark.slow  # two processes of their own, one killed (~5 s)
 def test_a_worker_killed_while_training_leaves_no_entry_and_no_lock(tmp_path):
     victim = _worker(tmp_path, "victim", pause=60)
     deadline = time.monotonic() + 60
-    while not (tmp_path / "trainings").exists() and time.monotonic() < deadline:
+    # its mark written, not only the file created: a kill between open() and write() left
+    # an empty file, and the survivor's "x" alone failed the test below now and then
+    while not _read_or_empty(tmp_path / "trainings") and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait()
