@@ -400,6 +400,36 @@ def check_classes_repeat(y: np.ndarray, *, source: str) -> None:
         )
 
 
+def finish_images(
+    images: list[np.ndarray],
+    labels: list[np.ndarray],
+    *,
+    root: Path,
+    name: str,
+    num_classes: int,
+    max_samples: int | None,
+    seed: int,
+    normalize: bool,
+) -> Dataset:
+    """`finish_dataset` for 8-bit images [N, C, H, W] read in parts from ``root``: pooled,
+    scaled to [0, 1] in float32 (the memory checked first), standardised per channel when
+    ``normalize``."""
+    check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
+                 source=root, what="converting the images to float32")
+    x = np.concatenate(images).astype(np.float32)
+    x /= 255.0
+    return finish_dataset(
+        x,
+        np.concatenate(labels),
+        name=name,
+        source=str(root),
+        num_classes=num_classes,
+        max_samples=max_samples,
+        seed=seed,
+        standardize=normalize,
+    )
+
+
 def finish_dataset(
     x: np.ndarray,
     y: np.ndarray,

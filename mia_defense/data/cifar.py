@@ -10,12 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mia_defense.data.checks import check_flag, finish_dataset, require_path
+from mia_defense.data.checks import check_flag, finish_images, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
-    check_memory,
-    feature_bytes,
     is_regular_file,
     read_regular,
     refuse_archive,
@@ -204,20 +202,8 @@ def _load(
         x, y = _read_batch(file, layout, label_key=label_key, label_index=label_index)
         images.append(x)
         labels.append(y)
-    check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
-                 source=root, what="converting the images to float32")
-    x = np.concatenate(images).astype(np.float32)
-    x /= 255.0
-    return finish_dataset(
-        x,
-        np.concatenate(labels),
-        name=layout.name,
-        source=str(root),
-        num_classes=num_classes,
-        max_samples=max_samples,
-        seed=seed,
-        standardize=normalize,
-    )
+    return finish_images(images, labels, root=root, name=layout.name, num_classes=num_classes,
+                         max_samples=max_samples, seed=seed, normalize=normalize)  # fmt: skip
 
 
 @reports_file_errors

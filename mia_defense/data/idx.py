@@ -15,11 +15,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from mia_defense.data.checks import check_flag, finish_dataset, require_path
+from mia_defense.data.checks import check_flag, finish_images, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     check_memory,
-    feature_bytes,
     is_regular_file,
     open_regular,
     reports_file_errors,
@@ -174,20 +173,9 @@ def _load(
             "different datasets: put the matching files together, or load one part "
             "(dataset.split=train or test)"
         )
-    check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
-                 source=root, what="converting the images to float32")
-    x = np.concatenate(images)[:, None].astype(np.float32)
-    x /= 255.0
-    return finish_dataset(
-        x,
-        np.concatenate(labels),
-        name=name,
-        source=str(root),
-        num_classes=10,
-        max_samples=max_samples,
-        seed=seed,
-        standardize=normalize,
-    )
+    return finish_images([im[:, None] for im in images], labels, root=root, name=name,
+                         num_classes=10, max_samples=max_samples, seed=seed,
+                         normalize=normalize)  # fmt: skip
 
 
 @reports_file_errors
