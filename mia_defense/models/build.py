@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,6 +53,10 @@ class ModelBuilder:
         self._checked = False
         # per (input_shape, num_classes): the parameters' shapes of the first model built
         self._shapes: dict[tuple[object, ...], list[tuple[str, tuple[int, ...]]]] = {}
+        # the tensors of the models built so far, by id, while they live
+        self._built: weakref.WeakValueDictionary[int, torch.Tensor] = (
+            weakref.WeakValueDictionary()
+        )
         self._inspect()
 
     def _inspect(self) -> None:
@@ -117,7 +122,27 @@ class ModelBuilder:
                                name=self.name)
             self._checked = True
         self._check_same_shapes(model, (data["input_shape"], data["num_classes"]))
+        self._check_separate(model)
         return model
+
+    def _check_separate(self, model: nn.Module) -> None:
+        """Every model built must own its parameters and buffers: a constructor that hands
+        out one module (a cached factory) or a layer kept at module level made the K models
+        one, each trained in turn, so every model released the last one's outputs and the
+        attacks were judged against K different masks (every figure at chance)."""
+        tensors = [*model.named_parameters(remove_duplicate=False),
+                   *model.named_buffers(remove_duplicate=False)]  # fmt: skip
+        for name, tensor in tensors:
+            if self._built.get(id(tensor)) is tensor:
+                raise UnsupportedModelError(
+                    f"model._target_={self.name} built a model whose {name!r} is the same "
+                    "tensor as in a model it built before (one module returned every time, a "
+                    "cached constructor, or a layer kept outside the constructor): the K models "
+                    "must be separate, each trained on its own members; create every layer "
+                    "and buffer in the constructor"
+                )
+        for _, tensor in tensors:
+            self._built[id(tensor)] = tensor
 
     def _check_same_shapes(self, model: nn.Module, data: tuple[object, ...]) -> None:
         """Every model built must have the first one's parameters: the reference models
