@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
+from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
 from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.observations import Observations
@@ -243,7 +244,9 @@ def attack_settings(
             if isinstance(cause, MiaDefenseError):
                 raise cause from None
             raise ConfigError(f"attack.attacks.{name}: cannot build it: {exc}") from exc
-    targets = np.arange(num_targets or num_models)
+    # null: as mia-train attacks them (every model, at most 16), so mia-attack on a run
+    # directory of K > 16 models pools the run's targets (all K gave other figures)
+    targets = target_models(num_models, num_targets)
     check_attacks(attacks, num_models=num_models, num_classes=num_classes, targets=targets)
     evaluation = EvaluationConfig(
         fprs=tuple(float(f) for f in node.fprs), bootstrap=int(node.get("bootstrap", 200)),
