@@ -383,6 +383,16 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
                 f"observe_models: models[{k}] is models[{first}] (the same module object); "
                 "give K separately trained modules, model k trained on plan.masks[k] only"
             )
+    owner: dict[int, tuple[int, str]] = {}
+    for k, model in enumerate(models):
+        for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+            j, theirs = owner.setdefault(id(tensor), (k, name))
+            if j != k:  # separate modules holding one layer: the same model twice
+                raise ConfigError(
+                    f"observe_models: models[{k}].{name} is models[{j}].{theirs} (the same "
+                    "tensor object): give K separately trained modules, model k trained on "
+                    "plan.masks[k] only, none sharing a layer with another"
+                )
     if len(models) != plan.num_models:
         raise ConfigError(
             f"observe_models: {len(models)} models for a plan of {plan.num_models}; give one "
