@@ -26,7 +26,13 @@ def target_models(num_models: int, num_targets: int | None) -> np.ndarray:
 
 
 def reference_models(num_models: int, target: int) -> np.ndarray:
-    """[K-1] indices of every model but ``target``: the references a target is attacked with."""
+    """[K-1] indices of every model but ``target``: the references a target is attacked with.
+
+    A ``target`` outside [0, K) (-1, say) is refused: every model, the target included,
+    would be its own reference, and its membership would show in its scores."""
+    if not 0 <= target < num_models:
+        raise ValueError(f"target model {target} is not one of the {num_models} models "
+                         f"(an index in [0, {num_models}))")
     return np.flatnonzero(np.arange(num_models) != target)
 
 

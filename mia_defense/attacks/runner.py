@@ -138,6 +138,7 @@ def run_attacks(
         records: [N] bool, the records the metrics pool (``None``: all); scores keep all N.
     """
     config = evaluation or EvaluationConfig(fprs=fprs, bootstrap=0)
+    targets = _checked_targets(targets, obs.num_models)
     if obs.num_models < 4:
         log.warning(
             "only %d models: in a balanced plan the reference models' membership then "
@@ -182,6 +183,23 @@ def run_attacks(
         return {name: future.result() for name, future in pending.items()}
     finally:
         metrics.shutdown(cancel_futures=True)
+
+
+def _checked_targets(targets: object, num_models: int) -> np.ndarray:
+    """``targets`` as [T] distinct model indices in [0, K); a `ConfigError` otherwise. A
+    negative index named a model the attacks then kept among its own references (LiRA
+    online AUC 0.70 on outputs without any signal, target -1 of 8), and a repeated one
+    counted the same decisions twice (narrower intervals, a higher ε bound)."""
+    given = np.asarray(targets)
+    if given.ndim != 1 or len(given) == 0 or given.dtype == bool or not (
+        np.issubdtype(given.dtype, np.integer)
+    ):
+        raise ConfigError(f"targets={given.tolist()!r:.80}: give the attacked models as a "
+                          f"non-empty list of model indices in [0, {num_models})")
+    if given.min() < 0 or given.max() >= num_models or len(np.unique(given)) != len(given):
+        raise ConfigError(f"targets={given.tolist()!r:.80}: each target must be a distinct "
+                          f"model index in [0, {num_models}) (the observations' models)")
+    return given
 
 
 def _informative(scores: np.ndarray, *, name: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.attacks.base import requires_access
+from mia_defense.attacks.references import reference_models
 from mia_defense.attacks.signals import SIGNALS, per_model, true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
@@ -47,7 +48,7 @@ def class_calibrated(
     scores = np.empty((len(targets), signal.shape[1]))
     classes = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     for row, t in enumerate(targets):
-        refs = np.arange(len(signal)) != t
+        refs = reference_models(len(signal), t)
         ref_signal, ref_out = signal[refs], ~masks[refs]  # [K-1, N], copied once per target
         for idx in classes:
             out = np.sort(ref_signal[:, idx][ref_out[:, idx]])

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import pytest
 
 from mia_defense.attack_setup import attack_config, attack_settings
+from mia_defense.attacks import gradient_norm, label_only, lira, rmia, run_attacks, threshold_attack
 from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
+from mia_defense.errors import ConfigError
+from tests.attacks.synthetic import full_observations
+from tests.helpers import synthetic_observations
 
 _ONLY_LOSS = [f"~attack.attacks.{name}" for name in (
     "confidence", "entropy", "modified_entropy", "modified_entropy_class", "shokri",
@@ -25,3 +32,21 @@ def test_null_num_targets_attacks_at_most_16_models_as_mia_train_does():
     four = attack_settings(attack_config([*_ONLY_LOSS, "attack.num_targets=4"]), num_models=18,
                            num_classes=3, defended=False)
     assert np.array_equal(four.targets, np.arange(4))
+
+
+@pytest.mark.parametrize("targets", [[-1], [0, 0], [4], [], [0.0], [True, False, True, False]])
+def test_run_attacks_refuses_targets_that_are_not_distinct_models(targets):
+    """Target -1 of 4 models was attacked with every model, itself included, as its
+    references: LiRA online read its own membership (AUC 0.70 at K=8 on outputs without
+    any signal); a repeated target counted its decisions twice."""
+    obs = synthetic_observations(num_models=4, num_samples=40, signal=0.0)
+    with pytest.raises(ConfigError, match="targets="):
+        run_attacks(obs, {"lira": lira}, targets=np.array(targets))
+
+
+@pytest.mark.parametrize("attack", [lira, rmia, label_only, gradient_norm,
+                                    functools.partial(threshold_attack, calibration="class")])
+def test_reference_attacks_refuse_a_target_outside_the_models(attack):
+    obs = full_observations(num_models=4, num_samples=40, num_augmented=2)
+    with pytest.raises(ValueError, match="target model -1 is not one of the 4 models"):
+        attack(obs, np.array([-1]))
