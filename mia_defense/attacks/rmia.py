@@ -185,8 +185,12 @@ def rmia(
     if a is not None and not 0.0 <= a <= 1.0:
         raise ConfigError(f"attack rmia a={a}: must lie in [0, 1] (or null: chosen on the "
                           "reference models)")
-    if gamma < 1.0:
-        raise ConfigError(f"attack rmia gamma={gamma}: must be >= 1")
+    if not 1.0 <= gamma < np.inf:  # NaN or inf: every score 0 or 1, a leak read as chance
+        raise ConfigError(f"attack rmia gamma={gamma}: must be >= 1"
+                          + ("" if gamma < 1.0 else " and finite"))
+    if num_z is not None and not num_z >= 1:  # 0: every score NaN
+        raise ConfigError(f"attack rmia num_z={num_z}: must be >= 1 (or null: all population "
+                          "samples)")
     log_p = true_class_log_prob(obs.log_probs, obs.labels).astype(np.float64)  # [K, N]
     num_samples = log_p.shape[1]
     z = np.arange(num_samples)

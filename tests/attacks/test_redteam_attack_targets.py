@@ -50,3 +50,18 @@ def test_reference_attacks_refuse_a_target_outside_the_models(attack):
     obs = full_observations(num_models=4, num_samples=40, num_augmented=2)
     with pytest.raises(ValueError, match="target model -1 is not one of the 4 models"):
         attack(obs, np.array([-1]))
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ({"gamma": float("nan")}, "gamma=nan: must be >= 1"),
+    ({"gamma": float("inf")}, "gamma=inf: must be >= 1 and finite"),
+    ({"gamma": 0.5}, "gamma=0.5: must be >= 1"),
+    ({"num_z": 0}, "num_z=0: must be >= 1"),
+    ({"num_z": -3}, "num_z=-3: must be >= 1"),
+])  # fmt: skip
+def test_rmia_refuses_a_gamma_or_num_z_that_blinds_it(setting, message):
+    """Called from Python (the config check refuses these before): gamma=nan or inf made
+    every score 0 or 1, AUC 0.5 on outputs with AUC 0.94; num_z=0 every score NaN."""
+    obs = synthetic_observations(num_models=4, num_samples=40)
+    with pytest.raises(ConfigError, match=message):
+        rmia(obs, np.arange(4), **setting)
