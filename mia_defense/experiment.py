@@ -7,9 +7,14 @@ directory)."""
 
 from __future__ import annotations
 
+import inspect
+import os
+import sys
 import time
-from collections.abc import Mapping
+import traceback
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +22,12 @@ from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig
 from mia_defense.audit import audit_report, audit_training
 from mia_defense.code_digest import code_digest
-from mia_defense.errors import DivergedError
+from mia_defense.errors import (
+    ConfigError,
+    DivergedError,
+    MiaDefenseError,
+    UnsupportedModelError,
+)
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import audit_evidence, check_claim
 from mia_defense.pipeline.data import TrainingData, prepare_data
@@ -107,6 +117,76 @@ def run_experiment(
     except KeyboardInterrupt:
         mark_run(run_dir, status="interrupted", **mark)
         raise
+    except MiaDefenseError:
+        raise
+    except Exception as exc:  # a user's model, defense, ... failing mid-run: named, no traceback
+        error = _user_code_error(experiment.config, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _config_targets(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """``(dotted key, target)`` of every ``_target_`` string in a tree of mappings and lists."""
+    if isinstance(node, Mapping):
+        target = node.get("_target_")
+        if isinstance(target, str):
+            yield (f"{key}._target_" if key else "_target_"), target
+        for name, value in node.items():
+            yield from _config_targets(value, f"{key}.{name}" if key else str(name))
+    elif isinstance(node, list | tuple):
+        for i, value in enumerate(node):
+            yield from _config_targets(value, f"{key}[{i}]")
+
+
+def _source_file(target: str) -> str | None:
+    """The real path of the file that defines ``target`` (already imported by the run:
+    nothing new is imported), or ``None``."""
+    parts = target.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        found: Any = sys.modules.get(".".join(parts[:end]))
+        if found is None:
+            continue
+        module_file = getattr(found, "__file__", None)
+        for name in parts[end:]:
+            found = getattr(found, name, None)
+        try:
+            source = inspect.getsourcefile(found) if found is not None else None
+        except TypeError:  # a built-in, or an instance: its module's file
+            source = None
+        source = source or module_file
+        return os.path.realpath(source) if source else None
+    return None
+
+
+def _user_code_error(config: Mapping[str, Any], exc: Exception) -> MiaDefenseError | None:
+    """The error to report when ``exc`` was raised inside the code of a ``_target_`` of the
+    run's config that is not mia-defense's (a user's model failing on a training batch of
+    another size than the checks' two rows: a raw traceback and exit 1), naming the key and
+    where it raised; ``None`` when no such code is on the traceback."""
+    files: dict[str, list[tuple[str, str]]] = {}
+    for key, target in _config_targets(config):
+        if "." in target and not target.startswith("mia_defense."):
+            source = _source_file(target)
+            if source:
+                files.setdefault(source, []).append((key, target))
+    error: BaseException | None = exc
+    while error is not None and files:
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            owners = files.get(os.path.realpath(frame.filename))
+            if owners:
+                key, target = owners[0]
+                text = " ".join(str(exc).split())[:300]
+                model = key.startswith("model.")
+                kind = UnsupportedModelError if model else ConfigError
+                checked = " (it passed the checks on two rows; the run's batches are larger)"
+                return kind(
+                    f"{key}={target} raised {type(exc).__name__} during the run: {text} (at "
+                    f"{frame.filename}:{frame.lineno}, in {frame.name}); fix that code"
+                    f"{checked if model else ''}, then run the same command again"
+                )
+        error = error.__cause__
+    return None
 
 
 def _run_pipeline(
@@ -136,6 +216,8 @@ def _run_pipeline(
             experiment, data, ensemble.models, generator=generator, stage="release"
         )
         test_log_probs = release_test(experiment, data, ensemble.models, generator=generator)
+        for what, released in (("population", obs.log_probs), ("test", test_log_probs)):
+            _check_classes(experiment, released, data.dataset.num_classes, what=what)
         obs.save(
             run_dir / "observations.npz",
             is_canary=data.is_canary,
@@ -161,6 +243,23 @@ def _run_pipeline(
         histories=ensemble.histories, stopwatch=stopwatch, start=start, figures=figures,
     )
     return result
+
+
+def _check_classes(
+    experiment: Experiment, released: np.ndarray, num_classes: int, *, what: str
+) -> None:
+    """Refuse outputs [K, N, C] whose C is not the dataset's class count: a model that
+    returns [batch, C] on the checks' two rows and another width on larger batches trained
+    and was attacked on classes the data does not have, and the run exited 0."""
+    width = released.shape[-1]
+    if width != num_classes:
+        target = (experiment.config.get("model") or {}).get("_target_", "?")
+        raise UnsupportedModelError(
+            f"model._target_={target} returned {width} outputs per {what} record, for the "
+            f"dataset's {num_classes} classes (on the checks' batch of two rows it returned "
+            f"{num_classes}): it must return logits [batch, {num_classes}] for every batch "
+            "size; make its output width independent of the batch"
+        )
 
 
 def _divergence_hint(experiment: Experiment) -> str:

@@ -51,3 +51,80 @@ def test_builder_accepts_separate_models_built_again_after_the_first_is_gone():
     models = [build(input_shape=(6,), num_classes=3) for _ in range(3)]
     del models
     build(input_shape=(6,), num_classes=3)  # ids of freed tensors may come back: no match
+
+
+class FailsOnLargeBatches(nn.Module):
+    """Passes the checks on two rows, raises on every larger batch."""
+
+    def __init__(self, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(int(torch.tensor(input_shape).prod()), num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] > 2:
+            raise RuntimeError("boom on a large batch")
+        return self.fc(x.flatten(1))
+
+
+class WiderOnLargeBatches(nn.Module):
+    """Returns [2, C] on the checks' two rows and [B, C + 1] on larger batches."""
+
+    def __init__(self, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(int(torch.tensor(input_shape).prod()), num_classes + 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.fc(x.flatten(1))
+        return out if x.shape[0] > 2 else out[:, :-1]
+
+
+def test_an_exception_inside_a_users_target_is_named_with_its_key():
+    from mia_defense.experiment import _user_code_error
+
+    target = f"{__name__}.FailsOnLargeBatches"
+    config = {"model": {"_target_": target}, "defense": {"p": {"_target_": "torch.nn.Identity"}}}
+    model = FailsOnLargeBatches((6,), 3)
+    with pytest.raises(RuntimeError) as caught:
+        model(torch.zeros(5, 6))
+    error = _user_code_error(config, caught.value)
+    assert isinstance(error, UnsupportedModelError)
+    assert str(error).startswith(f"model._target_={target} raised RuntimeError during the run: "
+                                 "boom on a large batch (at ")  # fmt: skip
+    assert "in forward" in str(error)
+    # raised by no code of the config's targets: left alone (a bug of ours keeps its traceback)
+    assert _user_code_error({"model": {"_target_": "mia_defense.models.MLP"}}, caught.value) \
+        is None
+
+
+def test_classes_other_than_the_datasets_are_refused():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from mia_defense.experiment import _check_classes
+
+    spec = SimpleNamespace(config={"model": {"_target_": "my.Net"}})
+    _check_classes(spec, np.zeros((2, 4, 10)), 10, what="population")
+    with pytest.raises(UnsupportedModelError, match=r"model._target_=my.Net returned 11 outputs "
+                       r"per population record, for the dataset's 10 classes"):  # fmt: skip
+        _check_classes(spec, np.zeros((2, 4, 11)), 10, what="population")
+
+
+SMALL = ["plan.num_models=2", "plan.population_size=100", "train.epochs=1", "train.batch_size=16",
+         "figures=false"]  # fmt: skip
+
+
+@pytest.mark.slow  # 2-4 s each: a run of mia-train's pipeline
+@pytest.mark.parametrize(("model", "error", "message"), [
+    # a raw RuntimeError and Hydra's traceback, exit 1
+    ("FailsOnLargeBatches", UnsupportedModelError, "raised RuntimeError during the run"),
+    # trained and attacked on 11 classes of 10-class data: exit 0
+    ("WiderOnLargeBatches", UnsupportedModelError, "returned 11 outputs per population record"),
+])  # fmt: skip
+def test_a_model_that_changes_on_large_batches_stops_the_run(make_cfg, tmp_path, model, error,
+                                                             message):  # fmt: skip
+    from mia_defense.cli.train import run
+
+    cfg = make_cfg("model=custom", f"model._target_={__name__}.{model}", *SMALL)
+    with pytest.raises(error, match=message):
+        run(cfg, tmp_path)
