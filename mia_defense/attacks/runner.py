@@ -256,6 +256,14 @@ def _as_scores(
     return scores
 
 
+def _needed(fpr: float) -> str:
+    """The non-member scores that resolve ``fpr``: 1 / fpr rounded up, written out; in
+    ``%.3g`` past 10^15 (an FPR of 1e-310 made 1 / fpr infinite: an OverflowError after
+    training)."""
+    needed = 1 / fpr
+    return str(math.ceil(needed)) if needed < 1e15 else f"{needed:.3g}"
+
+
 def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
     unresolved = unresolved_fprs(nonmember_scores, fprs) if nonmember_scores else []
     if unresolved:  # (no non-member at all: the metrics are NaN, said elsewhere)
@@ -264,8 +272,8 @@ def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
             "the attacks are judged on %d non-member scores, fewer than 1/FPR: the TPR at "
             "%s FPR is the TPR at FPR 0 of these scores (about FPR %.3g%% on fresh data), "
             "not a figure at that FPR; raise plan.population_size or attack.num_targets to "
-            "at least %d non-member scores", nonmember_scores, shown,
-            100 / nonmember_scores, math.ceil(1 / min(unresolved)),
+            "at least %s non-member scores", nonmember_scores, shown,
+            100 / nonmember_scores, _needed(min(unresolved)),
         )
 
 

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from mia_defense.attack_setup import attack_config, attack_settings
-from mia_defense.attacks import gradient_norm, label_only, lira, rmia, run_attacks, threshold_attack
+from mia_defense.attacks import (
+    gradient_norm,
+    label_only,
+    lira,
+    loss_attack,
+    rmia,
+    run_attacks,
+    threshold_attack,
+)
 from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
 from mia_defense.errors import ConfigError
 from tests.attacks.synthetic import full_observations
@@ -65,3 +73,12 @@ def test_rmia_refuses_a_gamma_or_num_z_that_blinds_it(setting, message):
     obs = synthetic_observations(num_models=4, num_samples=40)
     with pytest.raises(ConfigError, match=message):
         rmia(obs, np.arange(4), **setting)
+
+
+def test_an_fpr_of_1e_310_is_warned_about_without_an_overflow(caplog):
+    """attack.fprs=[0.1,1e-310] passes the config check ((0, 1)); 1 / 1e-310 is infinite in
+    float, and the warning's math.ceil of it raised OverflowError after training."""
+    obs = synthetic_observations(num_models=4, num_samples=40, signal=0.0)
+    results = run_attacks(obs, {"loss": loss_attack}, targets=np.arange(4), fprs=(0.1, 1e-310))
+    assert results["loss"].metrics.tpr_at_fpr[1e-310] >= 0
+    assert "at least 1e+310 non-member scores" in caplog.text
