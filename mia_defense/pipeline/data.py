@@ -87,6 +87,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     warn_duplicates(data, plan)
     is_canary = np.zeros(plan.population_size, dtype=bool)
     if experiment.num_canaries:
+        _check_canary_minority(experiment.num_canaries, plan)
         inserted = insert_canaries(
             data, plan, num=experiment.num_canaries, kind=experiment.canary_kind,
             seed=experiment.seed,
@@ -105,6 +106,19 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         dataset=data, plan=plan, is_canary=is_canary, fingerprint=_content_hash(*splits),
         dataset_digest=dataset_digest,
     )
+
+
+def _check_canary_minority(num: int, plan: MembershipPlan) -> None:
+    """Refuse canaries that outnumber the regular records. check_config refuses them when
+    plan.population_size is given; a population the splits leave (plan.test_size set, or the
+    default on a small dataset) is only known once the plan is drawn."""
+    if num > plan.population_size // 2:
+        raise ConfigError(
+            f"attack.canaries.num={num}: more than half of the population's "
+            f"{plan.population_size} records (what the plan's splits leave); canaries must "
+            f"stay a minority of the population (at most {plan.population_size // 2}): lower "
+            "attack.canaries.num or raise plan.population_size"
+        )
 
 
 def warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
