@@ -261,7 +261,9 @@ def _needed(fpr: float) -> str:
     ``%.3g`` past 10^15 (an FPR of 1e-310 made 1 / fpr infinite: an OverflowError after
     training)."""
     needed = 1 / fpr
-    return str(math.ceil(needed)) if needed < 1e15 else f"{needed:.3g}"
+    if needed < 1e15:
+        return str(math.ceil(needed))
+    return f"{needed:.3g}" if math.isfinite(needed) else f"1/{fpr:g}"
 
 
 def _warn_unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> None:
