@@ -41,7 +41,12 @@ from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
-from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_checkpoint
+from mia_defense.training.checkpoints import (
+    archive_problem,
+    checkpoint_path,
+    load_checkpoint,
+    save_checkpoint,
+)
 from mia_defense.training.loop import Ensemble
 
 __all__ = ["STORE_SCHEMA", "ModelStore", "store_key"]
@@ -216,6 +221,9 @@ class ModelStore:
             return _distrust(weights_path, f"unreadable ({exc.__class__.__name__}: {exc})")
         if hashlib.sha256(raw).hexdigest() != manifest.get("sha256"):
             return _distrust(weights_path, "its sha256 differs from the one in its manifest")
+        problem = archive_problem(io.BytesIO(raw))  # a zip bomb under a matching sha256
+        if problem:
+            return _distrust(weights_path, problem)
         try:
             payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
         except Exception as exc:  # torch raises many types for a bad file

@@ -6,6 +6,7 @@ import io
 import math
 import re
 import stat
+import zipfile
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from mia_defense.training.loop import EpochRecord, ModelHistory
 __all__ = [
     "CHECKPOINTS",
     "UNDEFENDED_CHECKPOINTS",
+    "archive_problem",
     "check_checkpoint_dir",
     "checkpoint_path",
     "load_checkpoint",
@@ -66,6 +68,12 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             f"checkpoint {path} is corrupt or not a mia-defense checkpoint (not a regular "
             "file); delete it to retrain that model"
         )
+    problem = archive_problem(path)
+    if problem is not None:
+        raise DataError(
+            f"checkpoint {path} is corrupt or not a mia-defense checkpoint ({problem}); delete "
+            "it to retrain that model"
+        )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -95,6 +103,31 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )
     return payload
+
+
+def archive_problem(source: Path | io.BytesIO) -> str | None:
+    """Why the zip archive ``source`` (a file or bytes, as ``torch.save`` writes them) must
+    not be given to ``torch.load``, or ``None``: entries that expand beyond the archive's own
+    size. ``torch.save`` stores its entries uncompressed, but ``torch.load`` inflates
+    compressed ones: a 230 KB checkpoint of one deflated zero tensor loaded as 200 MB (a zip
+    bomb: a few MB held the run's memory). Files that are no zip archive are left to
+    ``torch.load``, which refuses them."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return None
+    finally:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+    size = source.getbuffer().nbytes if isinstance(source, io.BytesIO) else source.stat().st_size
+    packed = [e.filename for e in entries if e.compress_type != zipfile.ZIP_STORED]
+    if packed:
+        return f"compressed entries such as {packed[0]!r}, which torch.save never writes"
+    expanded = sum(e.file_size for e in entries)
+    if expanded > size:
+        return f"its entries claim {expanded} bytes, more than the file's {size}"
+    return None
 
 
 def _payload_problem(payload: Any) -> str | None:
