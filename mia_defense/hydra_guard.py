@@ -44,6 +44,7 @@ __all__ = [
     "mode_flags_refusal",
     "refuse_code_in_hydra",
     "rerun_refusal",
+    "unresolvable_settings",
 ]
 
 
@@ -105,8 +106,83 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
                 )
     for part in ("hydra_logging", "job_logging"):
         problems += _logging_problems(nodes.get(part), f"hydra.{part}")
+    problems += unresolvable_settings(config)
     if problems:
         raise HydraConfigError("hydra config: " + "; ".join(problems))
+
+
+# What Hydra sets only as a job starts (its folder), and as each job of a sweep starts.
+_SET_AS_A_JOB_STARTS = {"RUN": ("runtime.output_dir",),
+                        "MULTIRUN": ("runtime.output_dir", "job.num", "job.id")}  # fmt: skip
+# The nodes of Hydra's config it does not read to run a run (RUN) or a sweep (MULTIRUN): the
+# help texts, the record of the overrides, what it fills in itself, the other mode's folder.
+_NOT_READ = {"RUN": ("help", "hydra_help", "overrides", "runtime", "sweep", "sweeper",
+                     "launcher"),
+             "MULTIRUN": ("help", "hydra_help", "overrides", "runtime", "run")}  # fmt: skip
+# The folders Hydra makes from its settings (a missing value there stops it too).
+_FOLDER_KEYS = ("run.dir", "sweep.dir", "sweep.subdir")
+
+
+def unresolvable_settings(config: DictConfig) -> list[str]:
+    """A problem line for each setting of ``config.hydra`` that Hydra reads as it runs the
+    composed config (``hydra.mode`` set: a run or a sweep, not ``--cfg`` or ``--help``) and
+    whose interpolation cannot be resolved (``hydra.run.dir=${oc.env:NOPE}``, ``${nope}``),
+    with what Hydra fills in only as a job starts (``hydra.runtime.output_dir``, a sweep's
+    ``hydra.job.num``) standing in. Hydra stopped on those with a traceback, exit 1, some
+    after making the run's folder (``hydra.job.name``, a log file's name)."""
+    hydra = config._get_node("hydra") if "hydra" in config else None
+    if not isinstance(hydra, DictConfig) or "mode" not in hydra:
+        return []
+    mode = hydra._get_node("mode")._value()
+    mode = getattr(mode, "name", mode)
+    if mode not in _NOT_READ:
+        return []  # composed for --cfg, --help or the compose API: nothing runs
+    from omegaconf import OmegaConf, open_dict, read_write
+
+    filled = []
+    with read_write(hydra), open_dict(hydra):
+        for key in _SET_AS_A_JOB_STARTS[str(mode)]:
+            parent, name = key.split(".")
+            node = hydra.get(parent)
+            if isinstance(node, DictConfig) and OmegaConf.is_missing(node, name):
+                node[name] = "0" if name != "output_dir" else "/output_dir"
+                filled.append((node, name))
+        try:
+            problems: list[str] = []
+            for key in hydra:
+                if key not in _NOT_READ[str(mode)]:
+                    _unresolved(hydra, str(key), f"hydra.{key}", problems, 0)
+            return problems
+        finally:
+            for node, name in filled:
+                node[name] = "???"
+
+
+def _unresolved(parent: Any, key: Any, path: str, problems: list[str], depth: int) -> None:
+    """Append a problem line to ``problems`` for each value at or under ``parent[key]``
+    whose interpolation cannot be resolved."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    child = parent._get_node(key)
+    try:
+        value = parent[key]
+    except OmegaConfBaseException as exc:
+        said = " ".join(str(exc).split("\n", 1)[0].split())
+        missing = child is not None and child._is_missing() and not child._is_interpolation()
+        if "HydraConfig was not set" in said or (
+            missing and not path.endswith(tuple(f"hydra.{k}" for k in _FOLDER_KEYS))
+        ):
+            return  # ${hydra:...}: resolved as the job starts; a ??? Hydra does not read
+        raw = child._value() if child is not None else None
+        problems.append(f"{path}={raw!r}: cannot be resolved ({said}); give a value that "
+                        "resolves (an environment variable that is set, a key that exists) "
+                        "or leave it at its default")  # fmt: skip
+        return
+    if depth >= MAX_DEPTH or not isinstance(value, DictConfig | ListConfig):
+        return
+    keys = list(value) if isinstance(value, DictConfig) else range(len(value))
+    for sub in keys:
+        _unresolved(value, sub, f"{path}.{sub}", problems, depth + 1)
 
 
 def _plain(node: Any, path: str, depth: int = 0) -> Any:

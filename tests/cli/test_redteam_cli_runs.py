@@ -1,0 +1,103 @@
+"""Hostile and mistaken mia-train command lines (red team): each is one line naming the key
+or path and what to do, exit 2, no traceback, and no run, file or folder is touched."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from mia_defense.hydra_guard import unresolvable_settings
+from tests.helpers import mia_train
+
+TINY = ("plan.num_models=2", "train.epochs=1", "progress=false", "figures=false")
+UNSET = "${oc.env:MIA_RED_NO_SUCH_VAR}"
+
+
+@functools.cache
+def _hydra_config(mode: str) -> DictConfig:
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        return compose("config", overrides=[f"hydra.mode={mode}"], return_hydra_config=True)
+
+
+def hydra_config(mode: str, **settings: str) -> DictConfig:
+    """The packaged config as Hydra composes it for a run (``RUN``) or a sweep (``MULTIRUN``),
+    with ``settings`` (``job__name=...`` for hydra.job.name) set as given, unresolved."""
+    config = _hydra_config(mode).copy()
+    config = OmegaConf.create(OmegaConf.to_container(config, resolve=False))
+    with read_write(config), open_dict(config):
+        for key, value in settings.items():
+            OmegaConf.update(config, "hydra." + key.replace("__", "."), value, force_add=True)
+    config.hydra.mode = _hydra_config(mode).hydra.mode
+    return config
+
+
+@pytest.mark.slow  # 0.5 s: mia-train in this process
+def test_a_run_dir_that_cannot_be_resolved_is_one_line_before_any_folder(tmp_path):
+    # Hydra resolved it only as it made the run's folder: a traceback, exit 1
+    done = mia_train(*TINY, f"hydra.run.dir={UNSET}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"ConfigError: hydra config: hydra.run.dir='{UNSET}': cannot be resolved" \
+        in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow  # 0.5 s: mia-train in this process
+def test_a_job_name_that_cannot_be_resolved_is_refused_before_the_run_folder_is_made(tmp_path):
+    # Hydra made the run's folder, then stopped on the log file's name with a traceback
+    done = mia_train(*TINY, "hydra.run.dir=run", f"hydra.job.name={UNSET}", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"hydra.job.name='{UNSET}': cannot be resolved" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow  # 0.5 s: mia-train in this process
+def test_a_sweep_subdir_that_cannot_be_resolved_is_one_line_before_any_folder(tmp_path):
+    # the sweep's folder was made, then each job stopped with a traceback, exit 1
+    done = mia_train("-m", *TINY, "hydra.sweep.dir=sweep", f"hydra.sweep.subdir={UNSET}",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"hydra.sweep.subdir='{UNSET}': cannot be resolved" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "key", "value"),
+    [
+        ("RUN", "run.dir", "${no_such_key}"),
+        ("RUN", "run.dir", "out/${hydra.job.num}"),  # a sweep's job number: not in a run
+        ("RUN", "run.dir", "???"),
+        ("RUN", "job_logging.handlers.file.filename", UNSET),
+        ("RUN", "verbose", UNSET),
+        ("RUN", "job.chdir", UNSET),
+        ("RUN", "job.env_set.A", UNSET),
+        ("MULTIRUN", "sweep.dir", UNSET),
+        ("MULTIRUN", "sweep.subdir", "${hydra.runtime.output_dir}/${no_such_key}"),
+    ],
+)
+def test_each_setting_hydra_reads_must_resolve(mode, key, value):
+    config = hydra_config(mode, **{key.replace(".", "__"): value})
+    problems = unresolvable_settings(config)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"hydra.{key}={value!r}: cannot be resolved (")
+
+
+def test_settings_of_the_other_mode_and_of_a_job_are_not_resolved_up_front():
+    # a run never reads hydra.sweep.dir, a sweep never hydra.run.dir; a sweep's job number
+    # and a job's folder are set as each job starts; --cfg (no mode) resolves nothing
+    assert unresolvable_settings(hydra_config("RUN", sweep__dir=UNSET)) == []
+    sweep = hydra_config("MULTIRUN", run__dir=UNSET, sweep__subdir="${hydra.job.num}",
+                         job_logging__handlers__file__filename="${hydra:runtime.output_dir}/x")
+    assert unresolvable_settings(sweep) == []
+    assert sweep.hydra.job._get_node("num")._is_missing()  # (put back as found)
+    assert sweep.hydra.runtime._get_node("output_dir")._is_missing()
+    shown = hydra_config("RUN", run__dir=UNSET)
+    with read_write(shown), open_dict(shown):
+        shown.hydra.mode = None
+    assert unresolvable_settings(shown) == []
