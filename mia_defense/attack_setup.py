@@ -63,7 +63,9 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     try:
         with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
             return compose(overrides=["+attack=default", f"+seed={seed}", *overrides])
-    except HydraException as exc:
+    except MiaDefenseError:
+        raise
+    except (HydraException, ValueError) as exc:  # ValueError: Hydra's own, for attack=null
         raise ConfigError(f"attack overrides {list(overrides)}: {exc}") from None
     finally:
         restore_gh_from_backup(backup)
@@ -173,9 +175,12 @@ def fixed_problem(
     ``reader``: who only reads them; ``hint``: how to get other ones."""
     from omegaconf import OmegaConf
 
+    attack = cfg.get("attack")
+    if not isinstance(attack, DictConfig):  # ~attack: the config check names it
+        return None
     problems = []
     for key in fixed_overrides(overrides):
-        value = OmegaConf.select(cfg.attack, key, default=_UNKNOWN, throw_on_missing=False)
+        value = OmegaConf.select(attack, key, default=_UNKNOWN, throw_on_missing=False)
         value = OmegaConf.to_container(value) if isinstance(value, DictConfig) else value
         mine = own.get(key, _UNKNOWN)
         if mine is not _UNKNOWN and value is not _UNKNOWN and (
@@ -221,7 +226,9 @@ def attack_settings(
     from hydra.utils import instantiate
 
     walk = _attack_walk(cfg)
-    node = cfg.attack
+    node = cfg.get("attack")
+    if not isinstance(node, DictConfig):  # ~attack: the walk names it
+        _refuse(walk.problems or ["attack: missing; it is required"])
     num_targets = walk.ok.get("attack.num_targets")
     if num_targets is not None and num_targets > num_models:
         walk.problems.append(

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pytest
 
+from mia_defense import api
 from mia_defense.attack_setup import attack_config, attack_settings
 from mia_defense.attacks import (
     gradient_norm,
@@ -82,3 +83,16 @@ def test_an_fpr_of_1e_310_is_warned_about_without_an_overflow(caplog):
     results = run_attacks(obs, {"loss": loss_attack}, targets=np.arange(4), fprs=(0.1, 1e-310))
     assert results["loss"].metrics.tpr_at_fpr[1e-310] >= 0
     assert "at least 1/1e-310 non-member scores" in caplog.text
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("~attack", "attack: missing; it is required"),
+    ("attack=null", r"attack overrides \['attack=null'\]: Config group override"),
+])  # fmt: skip
+def test_audit_refuses_a_deleted_or_null_attack_group_with_a_config_error(override, message):
+    """api.audit(obs, overrides=['~attack']) raised omegaconf's ConfigAttributeError (the
+    fixed settings' check and attack_settings read cfg.attack before the config check), and
+    ['attack=null'] Hydra's raw ValueError."""
+    obs = synthetic_observations(num_models=4, num_samples=40)
+    with pytest.raises(ConfigError, match=message):
+        api.audit(obs, overrides=[override])
