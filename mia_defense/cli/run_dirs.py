@@ -104,7 +104,7 @@ def refuse_inside_a_run(path: str, *, key: str) -> None:
     try:
         inside = Path(path).resolve()
         outer = next((parent for parent in inside.parents if _holds_a_run(parent)), None)
-    except OSError:
+    except (OSError, RuntimeError):  # (RuntimeError: a symlink loop, Python 3.11's resolve)
         return  # unreadable: require_writable_dir names the problem
     if outer is None:
         return

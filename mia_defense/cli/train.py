@@ -119,12 +119,38 @@ class CheckConfigCallback(Callback):
             raise SystemExit(EXIT_USER_ERROR) from None
 
 
+def _fails_closed(key: str) -> Any:
+    """Make a `RunDirCheck` method end the process (one line, exit 2) on an error of its
+    own: Hydra turns an exception in a callback into a warning and goes on, so the checks
+    after it were skipped (a symlink loop at hydra.sweep.dir: the earlier sweep's
+    multirun.yaml went unkept, then Hydra's traceback)."""
+
+    def wrap(method: Any) -> Any:
+        @functools.wraps(method)
+        def check(self: Callback, config: DictConfig, **kwargs: Any) -> None:
+            try:
+                method(self, config, **kwargs)
+            except Exception as exc:
+                where = OmegaConf.select(config, key, default="?",
+                                         throw_on_resolution_failure=False)
+                log.error("ConfigError: %s=%s: cannot be checked (%s: %s); nothing was run. "
+                          "Point %s at a new or empty directory", key, where,
+                          type(exc).__name__, exc, key)  # fmt: skip
+                raise SystemExit(EXIT_USER_ERROR) from None
+
+        return check
+
+    return wrap
+
+
 class RunDirCheck(Callback):
     """Hydra callback: the run (or sweep) directory must be a directory this user can write,
     checked before Hydra creates it and writes its log there (else a bare traceback); it
     must be new, empty or a run's (a sweep's) own, never a folder of other files (``/``,
-    ``$HOME``); and each run of a sweep must land inside the sweep directory."""
+    ``$HOME``); and each run of a sweep must land inside the sweep directory. A check that
+    fails with an error of its own ends the process too (`_fails_closed`)."""
 
+    @_fails_closed("hydra.run.dir")
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         refuse_sweep_settings_in_a_run(config)
         refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
@@ -138,6 +164,7 @@ class RunDirCheck(Callback):
         require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
         require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
 
+    @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
         refuse_unknown_plugin_keys(config)
@@ -160,6 +187,7 @@ class RunDirCheck(Callback):
         require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
         keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
 
+    @_fails_closed("hydra.sweep.subdir")
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         if config.hydra.mode == RunMode.MULTIRUN:
             # (hydra.job.chdir=true has changed the working directory by now)

@@ -101,3 +101,40 @@ def test_settings_of_the_other_mode_and_of_a_job_are_not_resolved_up_front():
     with read_write(shown), open_dict(shown):
         shown.hydra.mode = None
     assert unresolvable_settings(shown) == []
+
+
+@pytest.mark.parametrize("sweep", [False, True])
+def test_a_run_or_sweep_dir_in_a_symlink_loop_is_one_line(tmp_path, sweep):
+    # Path.resolve raised RuntimeError("Symlink loop") in the run-directory check; Hydra
+    # warned, skipped the checks after it (the earlier sweep's multirun.yaml unkept) and
+    # stopped with a traceback
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
+    done = mia_train(*(["-m"] if sweep else []), *TINY, f"{key}=a/run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"DataError: {key}=a/run: cannot write there (Too many levels of symbolic links)" \
+        in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "UserWarning" not in done.stderr
+
+
+@pytest.mark.parametrize("sweep", [False, True])
+def test_a_run_dir_check_that_fails_stops_the_run_rather_than_being_skipped(
+    tmp_path, monkeypatch, sweep
+):
+    # Hydra turns a callback's exception into a warning and goes on: the run or sweep went
+    # ahead without the checks after the failed one
+    import mia_defense.cli.train as cli
+
+    def broken(path: str, *, key: str) -> None:
+        raise ValueError("an unforeseen problem")
+
+    monkeypatch.setattr(cli, "refuse_inside_a_run", broken)
+    key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
+    done = mia_train(*(["-m"] if sweep else []), *TINY, f"{key}=out", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"ConfigError: {key}=out: cannot be checked (ValueError: an unforeseen problem); " \
+        "nothing was run" in done.stderr
+    assert "UserWarning" not in done.stderr
+    assert not (tmp_path / "out").exists()
