@@ -175,7 +175,7 @@ def run_attacks(
             if not _informative(scores, name=name):
                 continue
             seconds = time.perf_counter() - start
-            chosen = {key: np.asarray(v, dtype=np.float64) for key, v in _chosen(raw).items()}
+            chosen = _checked_chosen(_chosen(raw), name=name, num_targets=len(targets))
             pending[name] = metrics.submit(
                 _evaluate_all, name, scores, truth, keep, targets=targets, config=config,
                 seconds=seconds, access=access_of(attack), chosen=chosen,
@@ -315,6 +315,39 @@ def _chosen(raw: object) -> Mapping[str, np.ndarray]:
     """The settings an attack's `Scores` carry (none for a plain array)."""
     chosen = getattr(raw, "chosen", None)
     return chosen if isinstance(chosen, Mapping) else {}
+
+
+# The figures of an attack's summary in results.json (pipeline.evaluate): a setting an
+# attack chose may not take one of their names (a user's ``chosen={"auc": ...}`` replaced
+# the attack's AUC in results.json).
+_SUMMARY_KEYS = frozenset({"access", "auc", "auc_ci_low", "auc_ci_high", "advantage",
+                           "empirical_epsilon", "seconds"})  # fmt: skip
+
+
+def _checked_chosen(
+    chosen: Mapping[str, Any], *, name: str, num_targets: int
+) -> dict[str, np.ndarray]:
+    """The settings an attack chose, each as [T] floats; a `ConfigError` naming the
+    attack when one is not (strings or objects were a raw ValueError or TypeError, an empty
+    one a ValueError when summarised) or would take the name of a figure of its summary."""
+    checked = {}
+    for key, values in chosen.items():
+        where = f"attack.attacks.{name}: the setting {key!r} it chose per target"
+        if not isinstance(key, str) or not key.isidentifier() or key in _SUMMARY_KEYS or (
+            key.endswith(("_min", "_max"))
+        ):
+            raise ConfigError(f"{where}: name it with a Python identifier other than "
+                              f"{sorted(_SUMMARY_KEYS)} and not ending in _min or _max (its "
+                              "summary's figures)")
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            array = None
+        if array is None or array.shape != (num_targets,):
+            raise ConfigError(f"{where}: give one number per target ({num_targets}), "
+                              f"not {type(values).__name__} {values!r:.60}")
+        checked[key] = array
+    return checked
 
 
 def check_attacks(

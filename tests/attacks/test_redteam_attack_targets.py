@@ -10,6 +10,7 @@ import pytest
 from mia_defense import api
 from mia_defense.attack_setup import attack_config, attack_settings
 from mia_defense.attacks import (
+    Scores,
     gradient_norm,
     label_only,
     lira,
@@ -96,3 +97,33 @@ def test_audit_refuses_a_deleted_or_null_attack_group_with_a_config_error(overri
     obs = synthetic_observations(num_models=4, num_samples=40)
     with pytest.raises(ConfigError, match=message):
         api.audit(obs, overrides=[override])
+
+
+def _choosing(chosen):
+    def attack(obs, targets):
+        return Scores(np.asarray(obs.log_probs[targets].max(axis=-1), np.float64), chosen)
+    return attack
+
+
+@pytest.mark.parametrize(("chosen", "message"), [
+    ({"auc": np.ones(4)}, "the setting 'auc' it chose per target: name it"),
+    ({"tpr@0.1%fpr": np.ones(4)}, "name it with a Python identifier"),
+    ({"a_max": np.ones(4)}, "not ending in _min or _max"),
+    ({"a": np.array(["x"] * 4)}, "give one number per target"),
+    ({"a": np.zeros(7)}, r"give one number per target \(4\)"),
+    ({"a": np.zeros(0)}, "give one number per target"),
+    ({"a": object()}, "give one number per target"),
+])  # fmt: skip
+def test_a_users_chosen_settings_are_numbers_per_target_under_their_own_names(chosen, message):
+    """A user's attack returning Scores(values, {"auc": ones}) replaced its AUC in
+    results.json (the summary takes each chosen setting's name); strings or objects were a
+    raw ValueError or TypeError, 7 values for 4 targets were accepted."""
+    obs = synthetic_observations(num_models=4, num_samples=40)
+    with pytest.raises(ConfigError, match=message):
+        run_attacks(obs, {"mine": _choosing(chosen)}, targets=np.arange(4))
+
+
+def test_rmia_keeps_its_chosen_a():
+    obs = synthetic_observations(num_models=4, num_samples=40)
+    result = run_attacks(obs, {"rmia": rmia}, targets=np.arange(4))["rmia"]
+    assert result.chosen["a"].shape == (4,)
