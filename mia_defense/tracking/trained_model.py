@@ -80,6 +80,11 @@ def load_trained_model(
                         "written by mia-train")  # fmt: skip
     # a run received from someone else: nothing it names is built before this check
     refuse_forbidden_targets(config, where=f"{run_dir / 'results.json'} config")
+    _refuse_unbuildable_targets(
+        config, where=f"{run_dir / 'results.json'} config",
+        dataset=dataset is None and (results.get("input_shape") is None
+                                     or results.get("num_classes") is None),
+    )  # fmt: skip
     _check_index(index, config, run_dir=run_dir)
     index = int(index)
     folder = run_dir / (UNDEFENDED_CHECKPOINTS if undefended else CHECKPOINTS)
@@ -106,6 +111,72 @@ def load_trained_model(
     load_state(model, payload["state_dict"], path=path,
                what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
     return model.cpu().eval()
+
+
+def _target_nodes(node: Any, path: str) -> list[tuple[str, str]]:
+    """``(key, target)`` of every ``_target_`` string under ``node``, at any depth."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, Mapping):
+        if isinstance(node.get("_target_"), str):
+            found.append((f"{path}._target_", node["_target_"]))
+        for key, value in node.items():
+            found += _target_nodes(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _target_nodes(value, f"{path}[{i}]")
+    return found
+
+
+def _refuse_unbuildable_targets(config: Mapping[str, Any], *, where: str, dataset: bool) -> None:
+    """Refuse a received run's config unless every ``_target_`` this function builds is a
+    class of what it names: under ``model`` a `torch.nn.Module` subclass, under ``defense``
+    a `TrainingDefense` (or module) subclass, and, when the dataset is built (``dataset``),
+    one of mia-defense's loaders. The standard library is refused by name already, but a
+    function of any other package ran with the config's arguments when the model was built:
+    ``model: {_target_: torch.utils.collect_env.run, command: ...}`` ran a shell command,
+    ``mia_defense.tracking.artifacts.write_json`` would write any file."""
+    from hydra._internal.utils import _locate
+
+    from mia_defense.defenses.base import TrainingDefense
+
+    parts = [("model", (nn.Module,))]
+    parts += [(f"defense.{name}", (TrainingDefense, nn.Module))
+              for name in (config.get("defense") or {})]  # fmt: skip
+    nodes = [(key, target, kinds) for part, kinds in parts
+             for key, target in _target_nodes(_config_part(config, part), part)]  # fmt: skip
+    if dataset:
+        nodes += [(key, target, None) for key, target in _target_nodes(config.get("dataset"),
+                                                                        "dataset")]  # fmt: skip
+    problems = []
+    for key, target, kinds in nodes:
+        try:
+            found = _locate(target)
+        except Exception:
+            found = None
+        if kinds is None:  # a dataset: only mia-defense's loaders (they read no pickle)
+            module = getattr(found, "__module__", None) or ""
+            if callable(found) and module.startswith("mia_defense.data"):
+                continue
+            problems.append(f"{key}={target!r} is not one of mia-defense's dataset loaders; "
+                            "pass the dataset yourself (dataset=...)")  # fmt: skip
+        elif not (isinstance(found, type) and issubclass(found, kinds)):
+            labels = {nn.Module: "torch.nn.Module", TrainingDefense: "TrainingDefense"}
+            what = " or ".join(labels[kind] for kind in kinds)
+            problems.append(
+                f"{key}={target!r} is not a {what} class (load_trained_model builds only "
+                "those: a function or another object could run anything when built); "
+                "build the model yourself and load the checkpoint's 'state_dict' with "
+                "torch.load(path, weights_only=True)"
+            )
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(problems))
+
+
+def _config_part(config: Mapping[str, Any], part: str) -> Any:
+    node: Any = config
+    for key in part.split("."):
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
 
 
 def _check_sha256(run_dir: Path, results: Mapping[str, Any], path: Path) -> None:

@@ -68,6 +68,7 @@ def test_recorded_input_shape_and_classes_spare_loading_the_data(copy, monkeypat
     def never(**_: object) -> None:
         raise AssertionError("the dataset was loaded")
 
+    never.__module__ = "mia_defense.data.sklearn_datasets"  # as the loader it stands for
     monkeypatch.setattr(mia_defense.data, "load_digits", never)
     results = json.loads((copy / "results.json").read_text())
     assert (results["input_shape"], results["num_classes"]) == ([64], 10)  # recorded by runs
