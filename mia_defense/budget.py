@@ -115,12 +115,12 @@ def estimate(
     label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
     observations = 4 * k * (n + test_size) * num_classes + (4 + label_bytes) * k * num_augmented * n
     chunk = min(k, chunk_size or k)
-    flops = (
-        6.0 * p * k * epochs * members  # forward + backward on the members
-        + 2.0 * p * k * epochs * (members + test_size)  # the curves, every epoch at most
-        + 2.0 * p * k * (1 + num_augmented) * n  # the released outputs and queries
+    flops = _real(  # in exact integers first: train.epochs=10**400 overflowed a float
+        6 * p * k * epochs * members  # forward + backward on the members
+        + 2 * p * k * epochs * (members + test_size)  # the curves, every epoch at most
+        + 2 * p * k * (1 + num_augmented) * n  # the released outputs and queries
     )
-    steps = k * epochs * math.ceil(members / max(batch_size, 1))
+    steps = k * epochs * -(-members // max(batch_size, 1))  # ceil, in integers
     rate = FLOPS.get(device, FLOPS["cpu"])
     return Estimate(
         observations=observations + k * n,  # + the bool masks
@@ -129,11 +129,20 @@ def estimate(
         checkpoints=4 * k * p,
         flops=flops,
         steps=steps,
-        seconds=flops / rate + steps * STEP_SECONDS,
+        seconds=flops / rate + _real(steps) * STEP_SECONDS,
     )
 
 
+def _real(value: float) -> float:
+    """``value`` as a float; ``inf`` for an int too large for one."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _bytes(size: float) -> str:
+    size = _real(size)
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if size < 1000 or unit == "TB":
             return f"{size:.3g} {unit}"
@@ -215,7 +224,7 @@ def check_budget(
             f"plan.num_models={num_models}, train.epochs={epochs}: training would take about "
             f"{_duration(need.seconds)} (estimated {need.flops:.2g} floating-point operations "
             f"at an optimistic {FLOPS.get(device, FLOPS['cpu']):.0e}/s on {device} and "
-            f"{need.steps:.2g} optimizer steps; {sizes}), over the {max_hours:g} h limit; "
+            f"{_real(need.steps):.2g} optimizer steps; {sizes}), over the {max_hours:g} h limit; "
             "lower plan.num_models, train.epochs or plan.population_size"
         )
     if problems:

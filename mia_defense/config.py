@@ -539,7 +539,7 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
     canaries, population = ok.get("attack.canaries.num"), plan["population_size"]
     if population is None and plan["test_size"] is None and "plan.test_size" in ok:
         population = DEFAULT_POPULATION  # the default's upper bound (plan.default_population)
-    if canaries is not None and population is not None and canaries > population / 2:
+    if canaries is not None and population is not None and canaries > population // 2:
         problems.append(
             f"attack.canaries.num={canaries}: more than half of plan.population_size="
             f"{population}; canaries must stay a minority of the population (at most "

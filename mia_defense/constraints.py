@@ -66,7 +66,10 @@ class Param:
             return False
         if self.kind == "int" and not isinstance(value, int):
             return False
-        if not math.isfinite(value) or (self.even and value % 2):
+        # an int is finite (math.isfinite(10**400) raised OverflowError: a traceback)
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if self.even and value % 2:
             return False
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             return False

@@ -25,3 +25,50 @@ def test_canaries_outnumbering_a_population_the_splits_leave_are_refused(digits)
     with pytest.raises(ConfigError, match=r"^attack\.canaries\.num=90: more than half of the "
                                           r"population's 97 records.*at most 48"):
         prepare_data(experiment)
+
+
+HUGE = 10**400  # an integer no float holds: math.isfinite and float() raise OverflowError
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (f"plan.num_models={HUGE}", r"^plan\.num_models=1000+: must be an even integer in"),
+        (f"plan.population_size={HUGE}", None),  # accepted here; make_plan refuses the sizes
+        (f"seed={HUGE}", None),
+    ],
+)
+def test_an_integer_beyond_a_float_gets_a_message_not_an_overflow(make_cfg, override, message):
+    from mia_defense.config import check_config
+
+    cfg = make_cfg(override)
+    if message is None:
+        check_config(cfg)
+    else:
+        with pytest.raises(ConfigError, match=message):
+            check_config(cfg)
+
+
+def test_canaries_beside_a_population_beyond_a_float_are_checked_in_integers(make_cfg):
+    from mia_defense.config import check_config
+
+    check_config(make_cfg(f"plan.population_size={HUGE}", "attack.canaries.num=10"))
+
+
+def test_the_budget_refuses_epochs_beyond_a_float_by_name():
+    from mia_defense.budget import check_budget
+
+    sizes = dict(num_models=2, population_size=1000, test_size=797, num_classes=10,
+                 num_params=9610, num_augmented=0, epochs=2, batch_size=64)  # fmt: skip
+    check_budget(**sizes)
+    with pytest.raises(ConfigError, match=r"train\.epochs=1000+: training would take about inf"):
+        check_budget(**{**sizes, "epochs": HUGE})
+    with pytest.raises(ConfigError, match=r"needs about inf TB of RAM"):
+        check_budget(**{**sizes, "num_augmented": HUGE})
+
+
+def test_hparams_keep_an_integer_beyond_a_float_as_its_digits():
+    from mia_defense.tracking.hparams import _clean
+
+    assert _clean(HUGE) == str(HUGE)
+    assert _clean(3) == 3.0 and _clean(float("inf")) == "inf"

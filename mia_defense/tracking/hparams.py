@@ -107,7 +107,10 @@ def _clean(value: Any) -> HParamValue | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, numbers.Real):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond a float (seed=10**400): kept as its digits
+            return str(value)
         return number if math.isfinite(number) else str(number)
     return value if isinstance(value, str) else str(value)
 
