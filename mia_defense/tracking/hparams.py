@@ -97,8 +97,15 @@ def session_hparams(hparams: Mapping[str, Any]) -> dict[str, HParamValue]:
             continue
         clean = _clean(value)
         if clean is not None:
-            out[name] = clean
+            out[_utf8(name)] = _utf8(clean) if isinstance(clean, str) else clean
     return out
+
+
+def _utf8(text: str) -> str:
+    """``text`` as protobuf can hold it: a lone surrogate (a byte of a command-line value
+    that is no UTF-8, ``+model.note=$'\\xff'``) as its escape ``\\udcff``; protobuf's
+    UnicodeEncodeError ended the run after its attacks, before results.json was complete."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _clean(value: Any) -> HParamValue | None:
