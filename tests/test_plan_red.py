@@ -8,6 +8,7 @@ from mia_defense.data import load_digits
 from mia_defense.errors import ConfigError
 from mia_defense.pipeline.data import prepare_data
 from mia_defense.pipeline.spec import Experiment, PlanConfig
+from mia_defense.plan import make_plan
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,12 @@ def test_hparams_keep_an_integer_beyond_a_float_as_its_digits():
 
     assert _clean(HUGE) == str(HUGE)
     assert _clean(3) == 3.0 and _clean(float("inf")) == "inf"
+
+
+def test_audit_canaries_beyond_a_float_are_refused_by_name(digits):
+    from mia_defense.canaries import insert_canaries
+
+    plan = make_plan(digits, num_models=2, population_size=100, test_size=100, seed=0)
+    with pytest.raises(ConfigError, match=r"^attack\.audit_canaries=1000+: the canaries alone "
+                                          r"would need about 10\^\d+ GiB of memory"):
+        insert_canaries(digits, plan, num=HUGE, kind="mislabeled", seed=0, inclusion="bernoulli")
