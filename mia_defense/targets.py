@@ -12,6 +12,7 @@ Kept light (no torch): Hydra's config loader checks every config it composes wit
 from __future__ import annotations
 
 import sys
+from types import ModuleType
 from typing import Any
 
 from hydra._internal.utils import _locate
@@ -38,6 +39,8 @@ FORBIDDEN_NAMES = (
     "torch.package", "torch.utils.cpp_extension", "numpy.load", "numpy.save", "numpy.savez",
     "numpy.savez_compressed", "numpy.savetxt", "numpy.loadtxt", "numpy.genfromtxt",
     "numpy.fromfile", "numpy.memmap", "numpy.ndarray.tofile", "joblib", "pandas.read_pickle",
+    "numpy.lib.format.open_memmap", "torch.from_file", "torch.UntypedStorage.from_file",
+    "torch.TypedStorage.from_file", "torch.ops.load_library", "torch.classes.load_library",
 )  # fmt: skip
 
 # mia-defense's own Hydra callbacks (conf/hydra/default.yaml, mia-attack's config), by name:
@@ -64,7 +67,44 @@ def is_forbidden(name: str, target: Any) -> bool:
             return True
         if any(dotted == n or dotted.startswith(f"{n}.") for n in FORBIDDEN_NAMES):
             return True
+    return target is not None and _is_forbidden_object(target, names)
+
+
+def _is_forbidden_object(target: Any, names: list[str]) -> bool:
+    """Whether ``target`` is one of `FORBIDDEN_NAMES` reached by another path: the name and
+    the ``__module__`` of a function differ from its public one (``torch.jit.load`` lives
+    in ``torch.jit._serialization``, which no forbidden name started with). Only names of
+    a module already loaded are looked at: nothing is imported for the check."""
+    module = getattr(target, "__module__", None)
+    mine = getattr(target, "__func__", target)
+    for forbidden in FORBIDDEN_NAMES:
+        obj = _loaded(forbidden)
+        if obj is None:
+            continue
+        if getattr(obj, "__func__", obj) is mine:
+            return True
+        real = getattr(obj, "__name__", None) if isinstance(obj, ModuleType) else None
+        if real and isinstance(module, str) and (module == real or module.startswith(f"{real}.")):
+            return True
     return False
+
+
+def _loaded(dotted: str) -> Any:
+    """The object ``dotted`` names, from the modules already loaded (``None``: not loaded)."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        obj = sys.modules.get(".".join(parts[:i]))
+        if obj is None:
+            continue
+        for attr in parts[i:]:
+            try:
+                obj = getattr(obj, attr, None)
+            except Exception:
+                return None
+            if obj is None:
+                return None
+        return obj
+    return None
 
 
 def target_is_forbidden(name: str) -> bool:
