@@ -54,6 +54,16 @@ def curve_styles(n: int) -> list[tuple[tuple[float, ...], Any]]:
     return list(zip(colours, dashes, strict=True))
 
 
+def _literal(text: str) -> str:
+    """``text`` as matplotlib draws it literally: ``$`` escaped (``$...$`` is mathtext: a
+    dataset named ``x=$\\frac{$`` raised a parse error while the run's ROC figure was drawn,
+    after its attacks, leaving results.json at 'running'), a lone surrogate (a command-line
+    byte that is no UTF-8) as its escape (FreeType raised a TypeError), control characters
+    as spaces."""
+    text = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else " " for c in text).replace("$", r"\$")
+
+
 def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figure:
     """ROC curves of every attack on log-log axes, each in its own colour and line style
     (`curve_styles`), with the chance diagonal in black."""
@@ -71,7 +81,7 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
             color=colour,
             linestyle=dashes,
             linewidth=1.4,
-            label=f"{name} (AUC {m.auc:.3f})",
+            label=f"{_literal(name)} (AUC {m.auc:.3f})",
         )
     ax.plot([floor, 1], [floor, 1], color="black", linewidth=0.8, label="chance")
     ax.set_xscale("log")
@@ -80,7 +90,7 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
     ax.set_ylim(floor, 1)
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
-    ax.set_title(title or "membership inference ROC", y=1.0)  # y: `_TITLE_AT_TOP`
+    ax.set_title(_literal(title) or "membership inference ROC", y=1.0)  # y: `_TITLE_AT_TOP`
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, handlelength=4)
     ax.grid(True, which="both", alpha=0.3)
     # fixed margins (the legend on the right): tight_layout measured every label, a third
@@ -150,7 +160,7 @@ def score_figure(
         ax.text(1.01, base + 0.2, f"{low:.3g} .. {high:.3g}", fontsize=6,
                 transform=ax.get_yaxis_transform())  # fmt: skip
         hidden = int((~finite).sum())
-        names.append(name + (f" ({hidden} not finite)" if hidden else ""))
+        names.append(_literal(name) + (f" ({hidden} not finite)" if hidden else ""))
     ax.set_yticks(np.arange(n) + 0.2, names[::-1], fontsize=7)
     ax.set_ylim(0, n)
     ax.set_xlim(0, 1)
@@ -158,7 +168,7 @@ def score_figure(
     ax.set_xlabel("score, low to high over each attack's range (at right); higher = member",
                   fontsize=7)  # fmt: skip
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=7, frameon=False)
-    ax.set_title(title or "attack scores: members vs non-members", fontsize=9, loc="left",
+    ax.set_title(_literal(title) or "attack scores: members vs non-members", fontsize=9, loc="left",
                  y=1.0)  # y: `_TITLE_AT_TOP`
     # fixed margins: tight_layout measures every label, as long as the drawing itself
     height = fig.get_figheight()
@@ -199,12 +209,13 @@ def class_figure(
         image = ax.imshow(values, vmin=low, vmax=top, cmap="viridis", aspect="auto")
         ax.set_xticks(range(len(columns)), [c.removeprefix("class_") for c in columns],
                       rotation=45, fontsize=7)
-        ax.set_yticks(range(len(attacks)), attacks if panel == 0 else [""] * len(attacks),
+        ax.set_yticks(range(len(attacks)), [_literal(a) for a in attacks] if panel == 0
+                      else [""] * len(attacks),
                       fontsize=7)
         ax.set_title(key.upper(), fontsize=9, y=1.0)  # y: `_TITLE_AT_TOP`
         ax.set_xlabel("class", fontsize=8)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
-    fig.suptitle(title or "per-class attack success", fontsize=10)
+    fig.suptitle(_literal(title) or "per-class attack success", fontsize=10)
     # fixed margins in inches (attack names at the left, rotated classes below)
     fig.subplots_adjust(left=1.6 / width, right=1 - 0.7 / width, bottom=0.7 / height,
                         top=1 - 0.6 / height, wspace=0.35)  # fmt: skip
