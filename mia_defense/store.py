@@ -169,8 +169,13 @@ class ModelStore:
         path = self.root / f"{digest}.lock"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
+            # never through a link: the file it names was truncated and written over
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
+            if os.path.islink(path):
+                raise DataError(f"model store lock {path}: a link, not a lock file of the "
+                                "store's; delete it (the store makes its own), or set "
+                                "cache_dir=null") from None
             raise DataError(
                 f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "
                 "point cache_dir at a writable directory, or set cache_dir=null to train "

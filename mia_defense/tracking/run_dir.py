@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import socket
+import stat
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -94,6 +95,11 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
     ]
 
 
+_NOT_OUR_LOCK = ("{}: not a regular file (a link, a FIFO or a device), so no lock of "
+                 "mia-train's; nothing was changed. Delete it (mia-train makes its own) or run "
+                 "in a new directory (hydra.run.dir=...)")
+
+
 @contextmanager
 def claim_run_dir(run_dir: Path) -> Iterator[Path]:
     """Hold an exclusive OS lock on ``run_dir`` while the body runs (released on exit or death).
@@ -103,12 +109,20 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
     run_dir = Path(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        # never through a link (the file it names was truncated and written over), nor
+        # waiting on a FIFO
+        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK,
+                     0o644)  # fmt: skip
     except OSError as exc:
+        if os.path.islink(run_dir / LOCK):
+            raise DataError(_NOT_OUR_LOCK.format(run_dir / LOCK)) from None
         raise DataError(
             f"{run_dir}: cannot use it as the run directory ({exc.strerror}); point "
             "hydra.run.dir (or hydra.sweep.dir) at a writable directory"
         ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device: ftruncate's OSError
+        os.close(fd)
+        raise DataError(_NOT_OUR_LOCK.format(run_dir / LOCK))
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

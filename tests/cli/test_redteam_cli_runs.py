@@ -138,3 +138,25 @@ def test_a_run_dir_check_that_fails_stops_the_run_rather_than_being_skipped(
         "nothing was run" in done.stderr
     assert "UserWarning" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_lock_file_that_is_a_link_or_fifo_is_refused_and_its_target_kept(tmp_path, kind):
+    # the run directory's .lock was opened through a link and truncated: a copied or shared
+    # run folder whose .lock named a file of the user's had it written over with "pid ..."
+    import os
+
+    from mia_defense.errors import DataError
+    from mia_defense.tracking.run_dir import claim_run_dir
+
+    run_dir, precious = tmp_path / "run", tmp_path / "precious.txt"
+    run_dir.mkdir()
+    precious.write_text("keep me\n")
+    if kind == "link":
+        (run_dir / ".lock").symlink_to(precious)
+    else:
+        os.mkfifo(run_dir / ".lock")  # (ftruncate's bare OSError, a traceback)
+    with pytest.raises(DataError, match=r"\.lock: not a regular file .*Delete it"):
+        with claim_run_dir(run_dir):
+            pass
+    assert precious.read_text() == "keep me\n"
