@@ -139,6 +139,7 @@ def run_attacks(
     """
     config = evaluation or EvaluationConfig(fprs=fprs, bootstrap=0)
     targets = _checked_targets(targets, obs.num_models)
+    obs = _bool_masks(obs)
     if obs.num_models < 4:
         log.warning(
             "only %d models: in a balanced plan the reference models' membership then "
@@ -183,6 +184,19 @@ def run_attacks(
         return {name: future.result() for name, future in pending.items()}
     finally:
         metrics.shutdown(cancel_futures=True)
+
+
+def _bool_masks(obs: Observations) -> Observations:
+    """``obs`` with bool masks: 0/1 numbers become bool, anything else is a `ConfigError`.
+    Observations built directly keep the masks given; integer ones counted the non-members
+    as ``~1 + ~0`` (negative: the ε bound came out NaN) and broke the class calibration."""
+    masks = np.asarray(obs.masks)
+    if masks.dtype == bool:
+        return obs
+    if not (np.issubdtype(masks.dtype, np.number) and np.isin(masks, (0, 1)).all()):
+        raise ConfigError(f"observations.masks: dtype {masks.dtype} with values other than 0 "
+                          "and 1; masks[k, n] is True where record n trained model k")
+    return replace(obs, masks=masks.astype(bool))
 
 
 def _checked_targets(targets: object, num_models: int) -> np.ndarray:

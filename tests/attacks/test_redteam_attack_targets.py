@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -127,3 +128,21 @@ def test_rmia_keeps_its_chosen_a():
     obs = synthetic_observations(num_models=4, num_samples=40)
     result = run_attacks(obs, {"rmia": rmia}, targets=np.arange(4))["rmia"]
     assert result.chosen["a"].shape == (4,)
+
+
+def test_integer_masks_are_read_as_bool():
+    """Observations built directly with 0/1 integer masks: the non-members were counted as
+    the sum of ~mask (negative), so the ε bound came out NaN, and the class-calibrated
+    attack failed with a raw ValueError."""
+    obs = synthetic_observations(num_models=4, num_samples=60, signal=1.0)
+    attacks = {"loss": loss_attack, "cls": functools.partial(threshold_attack,
+                                                            calibration="class")}
+    want = run_attacks(obs, attacks, targets=np.arange(4))
+    got = run_attacks(replace(obs, masks=obs.masks.astype(np.int64)), attacks,
+                      targets=np.arange(4))
+    for name in attacks:
+        assert np.isfinite(got[name].epsilon_lower_bound)
+        assert got[name].epsilon_lower_bound == want[name].epsilon_lower_bound
+        assert np.array_equal(got[name].scores, want[name].scores)
+    with pytest.raises(ConfigError, match=r"observations\.masks: dtype int64 with values"):
+        run_attacks(replace(obs, masks=obs.masks * 2), attacks, targets=np.arange(4))
