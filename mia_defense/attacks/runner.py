@@ -94,6 +94,7 @@ def evaluate(
     seconds: float = 0.0,
 ) -> AttackResult:
     """ROC metrics, bootstrap intervals and the empirical ε bound of scores [T, N]."""
+    truth = np.asarray(truth, dtype=bool)  # as roc_metrics reads it (0/1 ints: ~1 is -2)
     metrics = roc_metrics(scores, truth, fprs=config.fprs)
     intervals = bootstrap_intervals(
         scores,

@@ -21,6 +21,7 @@ from mia_defense.attacks import (
     threshold_attack,
 )
 from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
+from mia_defense.attacks.runner import EvaluationConfig, evaluate
 from mia_defense.errors import ConfigError
 from tests.attacks.synthetic import full_observations
 from tests.helpers import synthetic_observations
@@ -146,3 +147,14 @@ def test_integer_masks_are_read_as_bool():
         assert np.array_equal(got[name].scores, want[name].scores)
     with pytest.raises(ConfigError, match=r"observations\.masks: dtype int64 with values"):
         run_attacks(replace(obs, masks=obs.masks * 2), attacks, targets=np.arange(4))
+
+
+def test_evaluate_reads_integer_truth_as_bool():
+    rng = np.random.default_rng(0)
+    truth = rng.random((2, 50)) < 0.5
+    scores = rng.normal(size=truth.shape) + truth
+    config = EvaluationConfig(bootstrap=0)
+    want = evaluate("x", scores, truth, targets=np.arange(2), config=config)
+    got = evaluate("x", scores, truth.astype(np.int8), targets=np.arange(2), config=config)
+    assert np.isfinite(got.epsilon_lower_bound)
+    assert got.epsilon_lower_bound == want.epsilon_lower_bound
