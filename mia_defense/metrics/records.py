@@ -82,6 +82,7 @@ def slice_metrics(
         ``{slice: {"auc": ..., "tpr@FPR": ..., "records": n, "nonmember_scores": m}}``
         (FPR keys as ``fpr_key``; below 1 / m an FPR is not resolved, `unresolved_fprs`).
     """
+    is_member = np.asarray(is_member, dtype=bool)  # 0/1 ints: ~1 is -2, a negative count
     out = {}
     for name, keep in slices.items():
         m = roc_metrics(scores[:, keep], is_member[:, keep], fprs=fprs)
