@@ -184,6 +184,13 @@ def check_model_output(
     """
     if not any(p.requires_grad for p in model.parameters()):
         raise UnsupportedModelError(f"model._target_={name} has no trainable parameters")
+    meta = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
+    if meta:  # no values to train or to load a checkpoint into
+        raise UnsupportedModelError(
+            f"model._target_={name} has tensors on the meta device ({', '.join(meta[:3])}): "
+            "they hold no values; create its layers on the CPU (no device='meta') and let "
+            "train.device choose where it trains"
+        )
     device = next(model.parameters()).device
     was_training = model.training
     buffers = {key: value.clone() for key, value in model.named_buffers()}
@@ -242,6 +249,10 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
     loss's and the attacks' softmax squeezes towards uniform, understating the leak.
     ``mode``: said after "returns ..." (`` in training mode``); ``softmax_hint``: another
     way out, said after dropping the softmax."""
+    if out.layout != torch.strided or out.is_meta:  # no values numpy can read
+        kind = "tensor on the meta device" if out.is_meta else f"{out.layout} tensor"
+        return (f"returns a {kind}{mode}, not logits: return a dense tensor of real values "
+                "[batch, classes]")
     if not out.is_floating_point():
         return (f"returns {out.dtype} values{mode}, not logits (floats, one per class): return "
                 "the model's scores before any argmax or rounding")

@@ -128,3 +128,36 @@ def test_a_model_that_changes_on_large_batches_stops_the_run(make_cfg, tmp_path,
     cfg = make_cfg("model=custom", f"model._target_={__name__}.{model}", *SMALL)
     with pytest.raises(error, match=message):
         run(cfg, tmp_path)
+
+
+class MetaNet(nn.Module):
+    """Layers created on the meta device: shapes without values."""
+
+    def __init__(self, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(input_shape[0], num_classes, device="meta")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+
+class SparseOut(nn.Module):
+    """Returns its logits as a sparse tensor."""
+
+    def __init__(self, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(input_shape[0], num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x).to_sparse()
+
+
+@pytest.mark.parametrize(("factory", "message"), [
+    # both were raw errors of the output check (NotImplementedError: cannot copy out of
+    # meta tensor; TypeError: can't convert Sparse layout tensor to numpy): a traceback
+    (MetaNet, r"has tensors on the meta device \(fc.weight, fc.bias\): they hold no values"),
+    (SparseOut, r"returns a torch.sparse_coo tensor, not logits: return a dense tensor"),
+])  # fmt: skip
+def test_models_without_readable_values_are_refused_by_name(factory, message):
+    with pytest.raises(UnsupportedModelError, match=message):
+        model_builder(factory)(input_shape=(6,), num_classes=3)
