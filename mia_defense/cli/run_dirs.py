@@ -9,11 +9,12 @@ import contextlib
 import logging
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
@@ -29,6 +30,7 @@ __all__ = [
     "refuse_escaping_subdir",
     "refuse_foreign_dir",
     "refuse_inside_a_run",
+    "refuse_odd_log_files",
     "refuse_other_kind",
     "refuse_run_of_another_config",
     "require_writable_dir",
@@ -318,3 +320,48 @@ def job_log_files(config: DictConfig) -> list[tuple[str, str]]:
     return found
 
 
+def refuse_odd_log_files(config: DictConfig, run_dirs: list[Path], *, key: str) -> None:
+    """Refuse a log file of the job (``train.log``) that already lies in one of ``run_dirs``
+    as a link, a FIFO or a folder: Hydra appends the run's log through a link (a user's file
+    named by a copied run's ``train.log`` got the log lines) and waited forever on a FIFO."""
+    for run_dir in run_dirs:
+        for log_key, filename in run_log_files(config, run_dir):
+            try:
+                mode = os.lstat(filename).st_mode
+            except OSError:
+                continue  # none yet (or unreadable: Hydra names it)
+            if stat.S_ISREG(mode):
+                continue
+            what = ("a link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                    else "a folder" if stat.S_ISDIR(mode) else "no regular file")  # fmt: skip
+            log.error("DataError: %s: the run's log file (%s) is %s, not a log of mia-train's "
+                      "(the log would be written into what it names, or wait forever); nothing "
+                      "was run. Delete it, or choose a new %s", filename, log_key, what,
+                      key)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+def run_log_files(config: DictConfig, run_dir: Path) -> list[tuple[str, str]]:
+    """``(key, filename)`` of each log file of the job's logging config, with
+    ``${hydra.runtime.output_dir}`` (set by Hydra only as the job starts) standing for
+    ``run_dir``."""
+    handlers = OmegaConf.select(config, "hydra.job_logging.handlers", default=None)
+    runtime = OmegaConf.select(config, "hydra.runtime", default=None)
+    if not isinstance(handlers, DictConfig) or not isinstance(runtime, DictConfig):
+        return []
+    found = []
+    with read_write(runtime), open_dict(runtime):
+        before = runtime._get_node("output_dir")._value() if "output_dir" in runtime else "???"
+        runtime.output_dir = os.path.abspath(run_dir)
+        try:
+            for name in handlers:
+                try:
+                    handler = handlers[name]
+                    filename = handler.get("filename") if isinstance(handler, DictConfig) else None
+                except OmegaConfBaseException:
+                    continue
+                if isinstance(filename, str) and filename:
+                    found.append((f"hydra.job_logging.handlers.{name}.filename", filename))
+        finally:
+            runtime.output_dir = before
+    return found

@@ -43,6 +43,7 @@ from mia_defense.cli.run_dirs import (
     refuse_escaping_subdir,
     refuse_foreign_dir,
     refuse_inside_a_run,
+    refuse_odd_log_files,
     refuse_other_kind,
     refuse_run_of_another_config,
     require_writable_dir,
@@ -159,6 +160,7 @@ class RunDirCheck(Callback):
         refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=is_run_dir)
         refuse_inside_a_run(config.hydra.run.dir, key="hydra.run.dir")
         refuse_run_of_another_config(config)
+        refuse_odd_log_files(config, [Path(config.hydra.run.dir)], key="hydra.run.dir")
         refuse_escaping_output_subdir(config, config.hydra.run.dir)
         new = not os.path.lexists(config.hydra.run.dir)
         require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
@@ -182,6 +184,7 @@ class RunDirCheck(Callback):
         # a job's folder, one level down, as hydra.sweep.subdir makes it
         refuse_escaping_output_subdir(config, os.path.join(config.hydra.sweep.dir, "job"))
         refuse_shared_run_dirs(config)
+        refuse_odd_log_files(config, _run_folders(config.hydra.sweep.dir), key="hydra.sweep.dir")
         new = not os.path.lexists(config.hydra.sweep.dir)
         require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
         require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
@@ -193,6 +196,15 @@ class RunDirCheck(Callback):
             # (hydra.job.chdir=true has changed the working directory by now)
             root = os.path.join(config.hydra.runtime.cwd, config.hydra.sweep.dir)
             refuse_escaping_subdir(root, str(config.hydra.sweep.subdir))
+
+
+def _run_folders(sweep_dir: str) -> list[Path]:
+    """The folders of an earlier sweep's runs in ``sweep_dir`` (none where it is new)."""
+    try:
+        return [entry for entry in Path(sweep_dir).iterdir()
+                if entry.is_dir() and not entry.is_symlink()]  # fmt: skip
+    except OSError:
+        return []
 
 
 class SweepSummary(Callback):

@@ -160,3 +160,43 @@ def test_a_lock_file_that_is_a_link_or_fifo_is_refused_and_its_target_kept(tmp_p
         with claim_run_dir(run_dir):
             pass
     assert precious.read_text() == "keep me\n"
+
+
+def test_a_run_log_that_is_a_link_is_refused_and_the_file_it_names_kept(tmp_path):
+    # Hydra appended the run's log through a copied run folder's train.log link into the
+    # user's file it named
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "train.log").symlink_to(precious)
+    done = mia_train(*TINY, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "train.log: the run's log file (hydra.job_logging.handlers.file.filename) is a " \
+        "link, not a log of mia-train's" in done.stderr
+    assert precious.read_text() == "keep me\n"
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["train.log"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_run_log_that_is_a_fifo_or_folder_is_refused(tmp_path, kind):
+    # a FIFO train.log: Hydra's log file handler waited forever for a reader
+    import os
+
+    from mia_defense.cli.run_dirs import refuse_odd_log_files
+
+    for run_dir in (tmp_path / "run", tmp_path / "sweep" / "job"):
+        run_dir.mkdir(parents=True)
+        if kind == "fifo":
+            os.mkfifo(run_dir / "train.log")
+        else:
+            (run_dir / "train.log").mkdir()
+    config = hydra_config("MULTIRUN", job__name="train")
+    with pytest.raises(SystemExit) as stopped:
+        refuse_odd_log_files(config, [tmp_path / "sweep" / "job"], key="hydra.sweep.dir")
+    assert stopped.value.code == 2
+    config = hydra_config("RUN", job__name="train")
+    with pytest.raises(SystemExit):
+        refuse_odd_log_files(config, [tmp_path / "run"], key="hydra.run.dir")
+    assert config.hydra.runtime._get_node("output_dir")._is_missing()  # (put back)
+    (tmp_path / "new").mkdir()
+    refuse_odd_log_files(config, [tmp_path / "new"], key="hydra.run.dir")  # none yet: fine
