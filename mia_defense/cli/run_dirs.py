@@ -246,8 +246,17 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
 
     for name in _SWEEP_RECORDS:
         path = sweep_dir / name
-        if not path.is_file() or path.is_symlink():
-            continue
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue  # none yet
+        if not stat.S_ISREG(mode):  # Hydra writes it through a link, waits on a FIFO
+            what = "a link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode) \
+                else "a folder" if stat.S_ISDIR(mode) else "no regular file"  # fmt: skip
+            log.error("DataError: %s is %s, not a record of an earlier sweep: the sweep would "
+                      "write its %s into what it names; nothing was run. Delete it, or choose "
+                      "a new hydra.sweep.dir", path, what, name)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
         old = path.read_bytes()
         stem, suffix = name.rsplit(".", 1)
         kept = sorted(sweep_dir.glob(f"{stem}.*.{suffix}"))

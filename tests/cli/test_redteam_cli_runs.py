@@ -200,3 +200,19 @@ def test_a_run_log_that_is_a_fifo_or_folder_is_refused(tmp_path, kind):
     assert config.hydra.runtime._get_node("output_dir")._is_missing()  # (put back)
     (tmp_path / "new").mkdir()
     refuse_odd_log_files(config, [tmp_path / "new"], key="hydra.run.dir")  # none yet: fine
+
+
+@pytest.mark.parametrize("name", ["multirun.yaml", "optimization_results.yaml"])
+def test_a_sweep_record_that_is_a_link_is_refused_and_the_file_it_names_kept(tmp_path, name):
+    # Hydra saved the sweep's multirun.yaml through a link in the sweep folder: the user's
+    # file it named was written over with the sweep's config
+    from mia_defense.cli.run_dirs import keep_earlier_sweep_records
+
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / name).symlink_to(precious)
+    with pytest.raises(SystemExit) as stopped:
+        keep_earlier_sweep_records(tmp_path / "sweep", "hydra: {}\n")
+    assert stopped.value.code == 2
+    assert precious.read_text() == "keep me\n"
