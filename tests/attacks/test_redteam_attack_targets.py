@@ -22,6 +22,7 @@ from mia_defense.attacks import (
 )
 from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
 from mia_defense.attacks.runner import EvaluationConfig, evaluate
+from mia_defense.attacks.signals import confidence
 from mia_defense.errors import ConfigError
 from tests.attacks.synthetic import full_observations
 from tests.helpers import synthetic_observations
@@ -158,3 +159,12 @@ def test_evaluate_reads_integer_truth_as_bool():
     got = evaluate("x", scores, truth.astype(np.int8), targets=np.arange(2), config=config)
     assert np.isfinite(got.epsilon_lower_bound)
     assert got.epsilon_lower_bound == want.epsilon_lower_bound
+
+
+def test_a_function_of_ours_that_is_no_attack_fails_in_one_line():
+    """attack.attacks.loss._target_=mia_defense.attacks.signals.confidence (a signal, not
+    an attack) counted as one of our attacks: its AttributeError was a traceback after
+    training."""
+    obs = synthetic_observations(num_models=4, num_samples=40)
+    with pytest.raises(ConfigError, match=r"attack\.attacks\.x: the attack raised AttributeError"):
+        run_attacks(obs, {"x": confidence}, targets=np.arange(4))
