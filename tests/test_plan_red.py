@@ -82,3 +82,36 @@ def test_audit_canaries_beyond_a_float_are_refused_by_name(digits):
     with pytest.raises(ConfigError, match=r"^attack\.audit_canaries=1000+: the canaries alone "
                                           r"would need about 10\^\d+ GiB of memory"):
         insert_canaries(digits, plan, num=HUGE, kind="mislabeled", seed=0, inclusion="bernoulli")
+
+
+def test_a_run_whose_median_model_learned_nothing_gets_no_verdict():
+    """train.lr=0.1 on a deep MLP: 6 of 8 models at chance, one at 0.2; the mean (0.124)
+    beat chance (0.112), so the run got a privacy verdict from targets that learned nothing."""
+    import numpy as np
+
+    from mia_defense.observations import Observations
+    from mia_defense.pipeline.evaluate import RunResult, judged_accuracy, released_accuracy
+
+    k, n, m, c = 8, 40, 1000, 10
+    y_test = np.arange(m) % c  # balanced: chance 0.1
+    shares = [0.05, 0.06, 0.07, 0.08, 0.09, 0.09, 0.5, 0.5]  # two models learned
+    logits = np.zeros((k, m, c))
+    for model, share in enumerate(shares):
+        right = np.arange(m) < share * m
+        logits[model, np.arange(m), np.where(right, y_test, (y_test + 1) % c)] = 10.0
+    masks = np.zeros((k, n), bool)
+    masks[: k // 2] = True
+    obs = Observations(log_probs=np.full((k, n, c), -np.log(c)), labels=np.arange(n) % c,
+                       masks=masks)  # fmt: skip
+    utility = released_accuracy(obs, logits, y_test)
+    assert utility["chance_accuracy"] == 0.1 and utility["test_accuracy"] == pytest.approx(0.18)
+    assert utility["test_accuracy_median"] == pytest.approx(0.085)
+    assert judged_accuracy(utility) == ("median model's test", pytest.approx(0.085))
+    result = RunResult(utility=utility, attacks={}, strongest_attack=None, defense={},
+                       privacy={}, wall_seconds=0.0)  # fmt: skip
+    assert result.utility_below_chance
+    # a healthy run (the median model beats chance too) is judged on the mean, as before
+    healthy = {**utility, "test_accuracy_median": 0.5}
+    assert judged_accuracy(healthy) == ("test", pytest.approx(0.18))
+    assert not RunResult(utility=healthy, attacks={}, strongest_attack=None, defense={},
+                         privacy={}, wall_seconds=0.0).utility_below_chance  # fmt: skip
