@@ -115,3 +115,14 @@ def test_a_run_whose_median_model_learned_nothing_gets_no_verdict():
     assert judged_accuracy(healthy) == ("test", pytest.approx(0.18))
     assert not RunResult(utility=healthy, attacks={}, strongest_attack=None, defense={},
                          privacy={}, wall_seconds=0.0).utility_below_chance  # fmt: skip
+
+
+def test_the_report_says_the_median_model_kept_a_run_off_the_front():
+    from mia_defense.report.checks import _chance_reason
+
+    utility = {"test_accuracy": 0.124, "test_accuracy_median": 0.102, "chance_accuracy": 0.112}
+    assert _chance_reason(utility).startswith(
+        "the median model's test accuracy 0.102 is not above chance (0.112, the majority class)"
+    )
+    below = {"test_accuracy": 0.1, "test_accuracy_median": 0.1, "chance_accuracy": 0.112}
+    assert _chance_reason(below).startswith("test accuracy 0.100 is not above chance")

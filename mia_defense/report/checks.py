@@ -247,6 +247,11 @@ def _chance_reason(utility: Mapping[str, Any], privacy: Any = None) -> str:
     chance = utility.get("chance_accuracy")
     versus = "chance" if chance is None else f"chance ({float(chance):.3f}, the majority class)"
     said = f"test accuracy {float(utility['test_accuracy']):.3f} is not above {versus}"
+    median = utility.get("test_accuracy_median")  # the median model's (judged_accuracy)
+    if (isinstance(median, int | float) and isinstance(chance, int | float)
+            and float(utility["test_accuracy"]) > chance >= median):  # fmt: skip
+        said = (f"the median model's test accuracy {float(median):.3f} is not above {versus} "
+                "(most models learned nothing)")
     if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
         # a useless model that memorised its members: not on the front, but not a non-result
         return f"{said}, yet MEMBERSHIP LEAKS (privacy.leak_without_utility): not private"
