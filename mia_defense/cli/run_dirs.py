@@ -6,6 +6,7 @@ and what an earlier sweep recorded there is kept. Each refusal logs one line and
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import re
@@ -29,6 +30,7 @@ __all__ = [
     "refuse_escaping_output_subdir",
     "refuse_escaping_subdir",
     "refuse_foreign_dir",
+    "refuse_in_use",
     "refuse_inside_a_run",
     "refuse_odd_log_files",
     "refuse_other_kind",
@@ -122,6 +124,28 @@ def _holds_a_run(folder: Path) -> bool:
     if (folder / "results.json").is_file():
         return any((folder / name).exists() for name in beside)
     return (folder / ".lock").is_file() and (folder / "train.log").is_file()
+
+
+def refuse_in_use(path: str) -> None:
+    """Refuse a run directory that another mia-train holds (its ``.lock`` locked) before
+    Hydra appends this process's log to that run's train.log (the task refuses it too, as it
+    claims the directory; a lock taken between the two is found there)."""
+    lock = os.path.join(path, ".lock")
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return  # none (or no lock of ours: the task names it)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+        log.error("ConfigError: %s is in use by %s; wait for that run to end or choose another "
+                  "directory (hydra.run.dir=...)", path, holder)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR) from None
+    except OSError:
+        return
+    finally:
+        os.close(fd)  # (releases the shared lock at once)
 
 
 def refuse_run_of_another_config(config: DictConfig) -> None:

@@ -42,6 +42,7 @@ from mia_defense.cli.run_dirs import (
     refuse_escaping_output_subdir,
     refuse_escaping_subdir,
     refuse_foreign_dir,
+    refuse_in_use,
     refuse_inside_a_run,
     refuse_odd_log_files,
     refuse_other_kind,
@@ -160,6 +161,7 @@ class RunDirCheck(Callback):
         refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=is_run_dir)
         refuse_inside_a_run(config.hydra.run.dir, key="hydra.run.dir")
         refuse_run_of_another_config(config)
+        refuse_in_use(config.hydra.run.dir)
         refuse_odd_log_files(config, [Path(config.hydra.run.dir)], key="hydra.run.dir")
         refuse_escaping_output_subdir(config, config.hydra.run.dir)
         new = not os.path.lexists(config.hydra.run.dir)

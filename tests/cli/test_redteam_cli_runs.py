@@ -19,6 +19,9 @@ UNSET = "${oc.env:MIA_RED_NO_SUCH_VAR}"
 def _hydra_config(mode: str) -> DictConfig:
     from hydra import compose, initialize_config_module
 
+    from mia_defense.hydra_setup import register_resolvers
+
+    register_resolvers()  # ${mia_safe_dirname:...}, as the tools register it
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         return compose("config", overrides=[f"hydra.mode={mode}"], return_hydra_config=True)
 
@@ -216,3 +219,15 @@ def test_a_sweep_record_that_is_a_link_is_refused_and_the_file_it_names_kept(tmp
         keep_earlier_sweep_records(tmp_path / "sweep", "hydra: {}\n")
     assert stopped.value.code == 2
     assert precious.read_text() == "keep me\n"
+
+
+def test_a_run_dir_in_use_is_refused_before_hydra_writes_into_the_holders_log(tmp_path):
+    # the second process's log lines (its "in use" error among them) were appended to the
+    # running run's train.log before the task found the lock
+    from mia_defense.tracking.run_dir import claim_run_dir
+
+    with claim_run_dir(tmp_path / "run"):
+        done = mia_train(*TINY, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"ConfigError: run is in use by pid {__import__('os').getpid()} on " in done.stderr
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock"]
