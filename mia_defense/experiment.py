@@ -40,7 +40,11 @@ from mia_defense.pipeline.evaluate import (
     utility_figures,
 )
 from mia_defense.pipeline.record import RunFacts, defense_settings, record_run, run_facts
-from mia_defense.pipeline.release import release_population, release_test
+from mia_defense.pipeline.release import (
+    release_members_once,
+    release_population,
+    release_test,
+)
 from mia_defense.pipeline.spec import Experiment, PlanConfig
 from mia_defense.pipeline.train import (
     attacks_for_recipe,
@@ -300,7 +304,10 @@ def _attack(
             confidence=experiment.confidence, seed=experiment.seed,
         ),
         is_canary=data.is_canary, population_idx=data.plan.population_idx,
-        utility=utility_figures(ensemble, test_log_probs, y_test, obs), privacy=privacy,
+        utility=utility_figures(
+            ensemble, test_log_probs, y_test, obs,
+            members_once=release_members_once(experiment, data, ensemble.models),
+        ), privacy=privacy,
         defense=defense_settings(experiment),
         training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
     )  # fmt: skip

@@ -163,10 +163,18 @@ def released_accuracy(
 
 
 def utility_figures(
-    ensemble: Ensemble, log_probs_test: np.ndarray, y_test: np.ndarray, obs: Observations
+    ensemble: Ensemble,
+    log_probs_test: np.ndarray,
+    y_test: np.ndarray,
+    obs: Observations,
+    *,
+    members_once: np.ndarray | None = None,
 ) -> dict[str, float]:
     """`released_accuracy`, with the losses of the released weights and the epochs of the
-    models' training histories."""
+    models' training histories; ``members_once``: the population's outputs asked once, as
+    the test set's were (`release_members_once`), for the members' accuracy and the gap."""
+    if members_once is not None:
+        obs = replace(obs, log_probs=members_once)
     accuracy = released_accuracy(obs, log_probs_test, y_test)
     finals = [h.of_released for h in ensemble.histories]
     return {
