@@ -27,6 +27,7 @@ __all__ = [
     "refuse_unknown_hydra_keys",
     "unexpanded_home",
     "unknown_hydra_key",
+    "unnamed_group_choice",
 ]
 
 
@@ -77,10 +78,58 @@ def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> Non
         raise SystemExit(EXIT_USER_ERROR)
 
 
+def unnamed_group_choice(args: Sequence[str]) -> str | None:
+    """The message for the first override of ``args`` that gives a config group (or a
+    package, ``GROUP@PKG=``) a number or true/false instead of a config's name
+    (``train=5``, ``model=true``, ``defense=[1]``, ``-m model=1,2``) or names no key at all
+    (``=5``, ``@x=5``), or ``None``. Hydra stopped on those with a Python traceback ("Config
+    group override must be a string or a list. Got int")."""
+    from importlib.resources import files
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    conf = files("mia_defense.conf")
+    groups = {p.name for p in conf.iterdir() if p.is_dir()}
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            override = parser.parse_override(arg)
+        except Exception:
+            continue  # Hydra names it itself
+        group = override.key_or_group
+        if group == "":
+            return (f"{arg}: no config group or key before '='; write KEY=VALUE (e.g. "
+                    "train.lr=0.01) or GROUP=NAME (e.g. defense=dp)")  # fmt: skip
+        if override.package is None and group not in groups and "/" not in group:
+            continue
+        value = override.value()
+        for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
+            names = choice if isinstance(choice, list) else [choice]
+            bad = next((n for n in names if isinstance(n, bool | int | float)), None)
+            if bad is None:
+                continue
+            shown = str(bad).lower() if isinstance(bad, bool) else repr(bad)
+            folder = conf.joinpath(group)
+            options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")) \
+                if group in groups and folder.is_dir() else []  # fmt: skip
+            listed = f" (one of: {', '.join(options)})" if options else ""
+            return (f"{arg}: a config group takes the name of one of its configs{listed}, not "
+                    f"{shown}")
+    return None
+
+
 def refuse_null_groups(args: Sequence[str]) -> None:
-    """Exit 2 with one line on an override that selects null for a config group."""
+    """Exit 2 with one line on an override that selects null, a number or true/false for a
+    config group, or that names no key (`unnamed_group_choice`)."""
     arg = null_group_override(args)
     if arg is None:
+        message = unnamed_group_choice(args)
+        if message is not None:
+            print(f"ConfigError: {message}", file=sys.stderr)
+            raise SystemExit(EXIT_USER_ERROR)
         return
     group = arg.split("=", 1)[0].lstrip("+~")
     lists = " or a list of them ('defense=[dp,mixup]'; 'defense=[]' for none)"

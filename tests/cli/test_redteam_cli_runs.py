@@ -231,3 +231,38 @@ def test_a_run_dir_in_use_is_refused_before_hydra_writes_into_the_holders_log(tm
     assert done.returncode == 2, done.stderr
     assert f"ConfigError: run is in use by pid {__import__('os').getpid()} on " in done.stderr
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock"]
+
+
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        ("train=5", "train=5: a config group takes the name of one of its configs (one of: "
+                    "default), not 5"),
+        ("model=true", "model=true: a config group takes the name of one of its configs "
+                       "(one of: cnn, custom, logistic, mlp, resnet, wide_resnet), not true"),
+        ("defense=[dp,1.5]", "not 1.5"),
+        ("+experiment=5", "+experiment=5: a config group takes the name"),
+        ("hydra/launcher=5", "hydra/launcher=5: a config group takes the name of one of its "
+                             "configs, not 5"),
+        ("=5", "=5: no config group or key before '='; write KEY=VALUE"),
+        ("@x=5", "@x=5: no config group or key before '='"),
+    ],
+)
+def test_a_group_given_a_number_or_no_key_is_one_line(tmp_path, override, said):
+    # Hydra: "ValueError: Config group override must be a string or a list. Got int", with
+    # a Python traceback
+    done = mia_train(override, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"ConfigError: {override}: "), done.stderr
+    assert said in done.stderr.splitlines()[0]
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_group_names_and_sweeps_of_names_pass():
+    from mia_defense.cli.arguments import unnamed_group_choice
+
+    assert unnamed_group_choice(["model=mlp", "defense=[dp,mixup]", "defense=[],[dp]",
+                                 "release=topk,full", "train.lr=5", "+foo=1", "seed=1,2",
+                                 "hydra/launcher=basic"]) is None  # fmt: skip
+    assert unnamed_group_choice(["model=mlp,1"]) is not None  # (a sweep's values each)
