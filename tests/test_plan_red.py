@@ -173,3 +173,18 @@ def test_the_gap_of_a_noisy_release_is_the_models_not_the_noises(make_cfg, tmp_p
     assert noisy["test_accuracy"] < full["test_accuracy"] - 0.03  # the noise costs accuracy
     assert noisy["train_accuracy"] < full["train_accuracy"] - 0.02  # to members too
     assert noisy["generalization_gap"] < full["generalization_gap"] + 0.05
+
+
+def test_a_test_set_of_one_class_is_said_before_training(digits, caplog):
+    from mia_defense.pipeline.data import warn_one_class_test_set
+
+    plan = make_plan(digits, num_models=2, population_size=None, test_size=1, seed=0)
+    with caplog.at_level("WARNING"):
+        warn_one_class_test_set(digits, plan)
+    assert "the test set (1 records) holds class" in caplog.text
+    assert "this run will give no privacy verdict; raise plan.test_size" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        warn_one_class_test_set(digits, make_plan(digits, num_models=2, population_size=None,
+                                                  test_size=100, seed=0))  # fmt: skip
+    assert not caplog.text

@@ -31,7 +31,7 @@ from mia_defense.user_fit import check_user_fit
 if TYPE_CHECKING:
     from mia_defense.pipeline.spec import Experiment
 
-__all__ = ["TrainingData", "prepare_data", "warn_duplicates"]
+__all__ = ["TrainingData", "prepare_data", "warn_duplicates", "warn_one_class_test_set"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         seed=experiment.seed,
     )
     warn_duplicates(data, plan)
+    warn_one_class_test_set(data, plan)
     is_canary = np.zeros(plan.population_size, dtype=bool)
     if experiment.num_canaries:
         _check_canary_minority(experiment.num_canaries, plan)
@@ -118,6 +119,19 @@ def _check_canary_minority(num: int, plan: MembershipPlan) -> None:
             f"{plan.population_size} records (what the plan's splits leave); canaries must "
             f"stay a minority of the population (at most {plan.population_size // 2}): lower "
             "attack.canaries.num or raise plan.population_size"
+        )
+
+
+def warn_one_class_test_set(data: Dataset, plan: MembershipPlan) -> None:
+    """Say before training when the test set holds one class: its majority share is 1, no
+    model can beat that chance, so the run can give no privacy verdict (plan.test_size=1
+    ended in "UTILITY BELOW CHANCE ... the model learned nothing" after a perfect score)."""
+    classes = np.unique(data.y[plan.test_idx])
+    if len(classes) == 1 and data.num_classes > 1:
+        log.warning(
+            "the test set (%d records) holds class %s alone: no model can beat chance on it "
+            "(the majority share is 1.0), so this run will give no privacy verdict; raise "
+            "plan.test_size", len(plan.test_idx), classes[0],
         )
 
 
