@@ -139,7 +139,8 @@ class ModelBuilder:
                     "tensor as in a model it built before (one module returned every time, a "
                     "cached constructor, or a layer kept outside the constructor): the K models "
                     "must be separate, each trained on its own members; create every layer "
-                    "and buffer in the constructor"
+                    "and buffer in the constructor (a shared constant: register a copy, "
+                    "e.g. CONSTANT.clone())"
                 )
         for _, tensor in tensors:
             self._built[id(tensor)] = tensor
