@@ -139,7 +139,11 @@ class DiracCanaryAudit:
         scores, included, sums = [], [], []
         for chunk in self.chunks:
             rows = chunk.steps > 0
+            # a σ whose square underflows (noise_multiplier=1e-200) made the ratio ±inf or
+            # NaN, and the bound refused it after training: the noise is then nil, and the
+            # sum of the canary's drawn gradients is the score, as at σ = 0
             noisy = chunk.sigma > 0 and math.isfinite(chunk.sigma)
+            noisy = noisy and bool(torch.isfinite(chunk.llr[rows]).all())
             scores.append((chunk.llr if noisy else chunk.known)[rows])
             included.append(chunk.included[rows])
             sums.append(chunk.sum[rows])
