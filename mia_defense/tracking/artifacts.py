@@ -75,8 +75,23 @@ def jsonable(value: Any) -> Any:
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as JSON atomically (temp file + rename)."""
-    text = json.dumps(jsonable(payload), indent=2, allow_nan=False) + "\n"
+    text = json.dumps(jsonable(payload), indent=2, allow_nan=False, default=_as_json) + "\n"
     atomic_write(path, lambda handle: handle.write(text.encode()))
+
+
+def _as_json(value: Any) -> Any:
+    """What JSON has no type for, as results.json writes it: a tensor (or any object with
+    ``tolist``) as its numbers, anything else (a set, a complex number) as its text. A user's
+    defense reporting ``hparams() -> {"beta": torch.tensor(0.2)}`` ended the run at its last
+    write (TypeError: Object of type Tensor is not JSON serializable), results.json left at
+    'running'."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        try:
+            return jsonable(tolist())
+        except Exception:  # (a tensor on the meta device, say): its text below
+            pass
+    return str(value)
 
 
 # A results.json larger than this was not written by a run (they hold a few hundred kB).
