@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -17,11 +18,13 @@ __all__ = [
     "check_parallel_settings",
     "override_keys",
     "refuse_empty_sweep",
+    "refuse_huge_sweep",
     "refuse_shared_run_dirs",
     "refuse_sweep_settings_in_a_run",
     "refuse_unknown_plugin_keys",
     "require_search_space",
     "require_slurm",
+    "sweep_size",
 ]
 
 log = logging.getLogger(__name__)
@@ -186,6 +189,60 @@ def _refuse_failed_submission() -> None:
     SlurmExecutor._submit_command = submit_command  # type: ignore[method-assign]
 
 
+# The most runs one grid sweep may hold: Hydra's basic sweeper lists every run's overrides
+# before the first starts (seed=range(0,1000000000) filled the memory; so did our checks).
+MAX_SWEEP_RUNS = 100_000
+
+
+def sweep_size(override: Any) -> int | None:
+    """How many values a sweep override gives, counted without listing them (``range`` of
+    any length); ``None`` where they are not counted here (an interval, a glob)."""
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    value = override.value()
+    if isinstance(value, ChoiceSweep):
+        return len(value.list)
+    if isinstance(value, RangeSweep) and value.step:
+        return max(0, math.ceil((value.stop - value.start) / value.step))
+    return None
+
+
+def refuse_huge_sweep(config: DictConfig) -> None:
+    """A grid sweep of more than `MAX_SWEEP_RUNS` runs, or over a ``range`` whose step is 0
+    (it never ends), is refused before Hydra lists its runs: memory ran out, or the sweep
+    hung, before any run or message."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import RangeSweep
+
+    if not _plugin_is(config.hydra.sweeper, "basic"):
+        return  # a search draws its trials one by one (hydra.sweeper.n_trials)
+    parser = OverridesParser.create()
+    runs, sizes = 1, []
+    params = config.hydra.sweeper.get("params") or {}
+    for text in [*map(str, config.hydra.overrides.task), *(f"{k}={v}" for k, v in params.items())]:
+        try:
+            override = parser.parse_override(str(text))
+            if not override.is_sweep_override():
+                continue
+            value = override.value()
+        except Exception:  # Hydra has parsed them before; nothing to add
+            continue
+        if isinstance(value, RangeSweep) and not value.step:
+            log.error("ConfigError: %s: a range with step 0 never ends; nothing was run. Give "
+                      "a step that is not 0 (range(START,STOP,STEP))", text)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+        size = sweep_size(override)
+        if size is not None:
+            runs *= max(size, 1)
+            sizes.append(f"{text}: {size} values")
+    if runs > MAX_SWEEP_RUNS:
+        log.error("ConfigError: the sweep holds %d runs (%s), more than the %d one sweep may "
+                  "hold (Hydra lists every run before the first starts); nothing was run. Sweep "
+                  "fewer values, or split it into sweeps of their own (each with its own "
+                  "hydra.sweep.dir)", runs, "; ".join(sizes), MAX_SWEEP_RUNS)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+
+
 def refuse_empty_sweep(config: DictConfig) -> None:
     """A sweep override with no value (``train.lr=range(0,0)``, ``range(5,1)``) makes a sweep
     of no runs: Hydra ran nothing and the sweep ended as if it had succeeded."""
@@ -195,7 +252,9 @@ def refuse_empty_sweep(config: DictConfig) -> None:
     for text in config.hydra.overrides.task:
         try:
             override = parser.parse_override(str(text))
-            empty = override.is_sweep_override() and not list(override.sweep_string_iterator())
+            size = sweep_size(override) if override.is_sweep_override() else None
+            empty = size == 0 if size is not None else override.is_sweep_override() and not \
+                next(iter(override.sweep_string_iterator()), None)  # fmt: skip
         except Exception:  # not enumerable here (interval, glob): the sweeper handles it
             continue
         if empty:
@@ -250,7 +309,8 @@ def refuse_shared_run_dirs(config: DictConfig) -> None:
     for text in texts:
         try:
             override = parser.parse_override(text)
-            values = list(override.sweep_string_iterator()) if override.is_sweep_override() else []
+            sweep = override.is_sweep_override() and (sweep_size(override) or 0) <= MAX_SWEEP_RUNS
+            values = list(override.sweep_string_iterator()) if sweep else []
         except Exception:  # not enumerable (an interval): not one of these keys' kind
             continue
         if len(set(values)) < len(values):

@@ -266,3 +266,35 @@ def test_group_names_and_sweeps_of_names_pass():
                                  "release=topk,full", "train.lr=5", "+foo=1", "seed=1,2",
                                  "hydra/launcher=basic"]) is None  # fmt: skip
     assert unnamed_group_choice(["model=mlp,1"]) is not None  # (a sweep's values each)
+
+
+@pytest.mark.parametrize(
+    ("sweep", "said"),
+    [
+        (("seed=range(0,1000000000)",), "ConfigError: the sweep holds 1000000000 runs "
+                                        "(seed=range(0,1000000000): 1000000000 values), more "
+                                        "than the 100000 one sweep may hold"),
+        (("seed=range(0,1000)", "train.lr=range(1,1001)"), "the sweep holds 1000000 runs"),
+        (("seed=range(0,10,0)",), "ConfigError: seed=range(0,10,0): a range with step 0 never "
+                                  "ends; nothing was run"),
+    ],
+)
+def test_a_sweep_too_large_to_list_or_endless_is_refused_at_once(tmp_path, sweep, said):
+    # the emptiness check (and Hydra after it) listed every value first: memory ran out, or
+    # the step-0 range never ended, before any message
+    done = mia_train("-m", *TINY, *sweep, "hydra.sweep.dir=sweep", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert said in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sweep_sizes_are_counted_without_listing_them():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.cli.sweep_checks import sweep_size
+
+    parser = OverridesParser.create()
+    sizes = {text: sweep_size(parser.parse_override(text)) for text in (
+        "seed=range(0,10**9)".replace("10**9", "1000000000"), "x=range(0,1,0.25)",
+        "x=range(5,1)", "x=range(5,1,-1)", "x=1,2,3", "x=interval(0,1)")}  # fmt: skip
+    assert list(sizes.values()) == [10**9, 4, 0, 4, 3, None]
