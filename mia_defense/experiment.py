@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,13 +108,16 @@ def run_experiment(
     )
     for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
         check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint)
+    with _named_user_errors(experiment.config):  # what the defenses report, read after
+        defense_settings(experiment)  # training: checked now
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
     mark_run(run_dir, status="running", **mark)
     try:
-        return _run_pipeline(
-            experiment, run_dir, data, fingerprint=fingerprint, progress=progress, start=start,
-            stopwatch=stopwatch, figures=figures,
-        )
+        with _named_user_errors(experiment.config):  # a user's model failing mid-run: named
+            return _run_pipeline(
+                experiment, run_dir, data, fingerprint=fingerprint, progress=progress,
+                start=start, stopwatch=stopwatch, figures=figures,
+            )
     except DivergedError as exc:
         reason = f"{exc}; {_divergence_hint(experiment)}"
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
@@ -121,10 +125,18 @@ def run_experiment(
     except KeyboardInterrupt:
         mark_run(run_dir, status="interrupted", **mark)
         raise
+
+
+@contextmanager
+def _named_user_errors(config: Mapping[str, Any]) -> Iterator[None]:
+    """Whatever the code of a user's ``_target_`` raises in the body, as `_user_code_error`
+    names it."""
+    try:
+        yield
     except MiaDefenseError:
         raise
-    except Exception as exc:  # a user's model, defense, ... failing mid-run: named, no traceback
-        error = _user_code_error(experiment.config, exc)
+    except Exception as exc:
+        error = _user_code_error(config, exc)
         if error is None:
             raise
         raise error from exc

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from mia_defense.code_digest import code_digest
+from mia_defense.errors import ConfigError
 from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
 from mia_defense.tracking.tensorboard import log_run
@@ -129,9 +130,24 @@ def defense_settings(experiment: Experiment) -> dict[str, Any]:
         "shadow_recipe": experiment.shadow_recipe,
     }
     for d in defenses:
-        out.update({f"{d.name}.{key}": value for key, value in d.hparams().items()})
-    out.update({f"release.{key}": value for key, value in experiment.release.hparams().items()})
+        out.update({f"{d.name}.{key}": value for key, value in _reported(d, "defense").items()})
+    out.update({f"release.{key}": value
+                for key, value in _reported(experiment.release, "release").items()})  # fmt: skip
     return out
+
+
+def _reported(owner: Any, kind: str) -> Mapping[str, Any]:
+    """``owner.hparams()``, or a `ConfigError` naming it when that is no mapping (a list of
+    pairs was an AttributeError traceback after the run's training and attacks)."""
+    reported = owner.hparams()
+    if not isinstance(reported, Mapping):
+        raise ConfigError(
+            f"{kind} {getattr(owner, 'name', type(owner).__name__)!r} "
+            f"({type(owner).__module__}.{type(owner).__qualname__}): hparams() returned "
+            f"{type(reported).__name__}, not a mapping of setting names to values; return a "
+            "dict such as {'beta': 0.1}"
+        )
+    return reported
 
 
 def _headline_scalars(result: RunResult) -> dict[str, float]:

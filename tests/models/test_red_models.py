@@ -161,3 +161,27 @@ class SparseOut(nn.Module):
 def test_models_without_readable_values_are_refused_by_name(factory, message):
     with pytest.raises(UnsupportedModelError, match=message):
         model_builder(factory)(input_shape=(6,), num_classes=3)
+
+
+class ListHparams:
+    """A defense of a user's whose hparams() is a list of pairs."""
+
+    name = "list_hparams"
+
+    def hparams(self):
+        return [("beta", 1)]
+
+
+def test_a_defense_reporting_no_mapping_is_named_before_training():
+    # an AttributeError traceback after the run's training and attacks
+    from types import SimpleNamespace
+
+    from mia_defense.errors import ConfigError
+    from mia_defense.pipeline.record import defense_settings
+
+    release = SimpleNamespace(name="full", hparams=dict)
+    experiment = SimpleNamespace(build_defenses=lambda: [ListHparams()], release=release,
+                                 shadow_recipe="same")  # fmt: skip
+    with pytest.raises(ConfigError, match=r"defense 'list_hparams' \(.*ListHparams\): "
+                       r"hparams\(\) returned list, not a mapping"):  # fmt: skip
+        defense_settings(experiment)
