@@ -19,6 +19,7 @@ __all__ = [
     "override_keys",
     "refuse_empty_sweep",
     "refuse_huge_sweep",
+    "refuse_repeated_sweep_keys",
     "refuse_shared_run_dirs",
     "refuse_sweep_settings_in_a_run",
     "refuse_unknown_plugin_keys",
@@ -241,6 +242,32 @@ def refuse_huge_sweep(config: DictConfig) -> None:
                   "fewer values, or split it into sweeps of their own (each with its own "
                   "hydra.sweep.dir)", runs, "; ".join(sizes), MAX_SWEEP_RUNS)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_repeated_sweep_keys(config: DictConfig) -> None:
+    """Refuse a key given twice on the command line of a sweep when one of them sweeps
+    (``-m seed=1,2 seed=3``): Hydra keeps the last, and the sweep ran only it, as if the
+    other values had never been given."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    seen: dict[tuple[str, str | None], list[tuple[str, bool]]] = {}
+    for text in map(str, config.hydra.overrides.task):
+        try:
+            override = parser.parse_override(text)
+        except Exception:  # Hydra has parsed them before; nothing to add
+            continue
+        if override.is_delete():
+            continue
+        given = seen.setdefault((override.key_or_group, override.package), [])
+        given.append((text, override.is_sweep_override()))
+        if len(given) > 1 and any(sweeps for _, sweeps in given):
+            log.error("ConfigError: %s: %s is given %d times on the command line (%s) and "
+                      "Hydra keeps only the last, so the sweep would run only %s; nothing was "
+                      "run. Give the key once, with every value (%s=A,B,C)",
+                      text, override.key_or_group, len(given), " ".join(t for t, _ in given),
+                      text, override.key_or_group)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_empty_sweep(config: DictConfig) -> None:

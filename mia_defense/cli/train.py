@@ -55,6 +55,7 @@ from mia_defense.cli.sweep_checks import (
     override_keys,
     refuse_empty_sweep,
     refuse_huge_sweep,
+    refuse_repeated_sweep_keys,
     refuse_shared_run_dirs,
     refuse_sweep_settings_in_a_run,
     refuse_unknown_plugin_keys,
@@ -176,6 +177,7 @@ class RunDirCheck(Callback):
         check_parallel_settings(config)
         require_slurm(config)
         refuse_huge_sweep(config)
+        refuse_repeated_sweep_keys(config)
         refuse_empty_sweep(config)
         refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
                            what="a run's directory", fix="a sweep writes its runs into "

@@ -298,3 +298,13 @@ def test_sweep_sizes_are_counted_without_listing_them():
         "seed=range(0,10**9)".replace("10**9", "1000000000"), "x=range(0,1,0.25)",
         "x=range(5,1)", "x=range(5,1,-1)", "x=1,2,3", "x=interval(0,1)")}  # fmt: skip
     assert list(sizes.values()) == [10**9, 4, 0, 4, 3, None]
+
+
+def test_a_swept_key_given_twice_is_refused_rather_than_half_run(tmp_path):
+    # -m seed=1,2 seed=3: Hydra kept the last, and the sweep ran seed=3 alone, exit 0
+    done = mia_train("-m", *TINY, "seed=1,2", "seed=3", "hydra.sweep.dir=sweep", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "ConfigError: seed=3: seed is given 2 times on the command line (seed=1,2 seed=3) " \
+        "and Hydra keeps only the last, so the sweep would run only seed=3; nothing was run" \
+        in done.stderr
+    assert list(tmp_path.iterdir()) == []
