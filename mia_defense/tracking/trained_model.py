@@ -107,7 +107,9 @@ def load_trained_model(
     fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
     payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
     _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
-    model = _build_run_model(config, results, dataset=dataset, undefended=undefended)
+    values = sum(v.numel() for v in payload["state_dict"].values())
+    model = _build_run_model(config, results, dataset=dataset, undefended=undefended,
+                             fits=(path, values))  # fmt: skip
     load_state(model, payload["state_dict"], path=path,
                what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
     return model.cpu().eval()
@@ -179,6 +181,32 @@ def _config_part(config: Mapping[str, Any], part: str) -> Any:
     return node
 
 
+def _refuse_larger_than(
+    builder: Any, shape: tuple[int, ...], classes: int, *, path: Path, values: int
+) -> None:
+    """Refuse, before it is allocated, a model that holds more values than the checkpoint at
+    ``path`` (``values``): it could not load them, and a received results.json's
+    ``input_shape: [100000000]`` or ``model.hidden`` made load_trained_model allocate tens of
+    GB. The model is built on the meta device to count them (no memory); one that cannot be
+    built there is left to the usual checks."""
+    import torch
+
+    data = {"input_shape": shape, "num_classes": classes}
+    kwargs = {**builder.keywords, **{k: data[k] for k in builder._passes}}
+    try:
+        with torch.device("meta"), torch.random.fork_rng(devices=[]):
+            probe = builder.func(*builder.args, **kwargs)
+        needed = sum(t.numel() for t in [*probe.parameters(), *probe.buffers()])
+    except Exception:  # not buildable on the meta device: loading checks the shapes
+        return
+    if needed > values:
+        raise DataError(
+            f"checkpoint {path} does not fit the model of its results.json: the config builds "
+            f"a model of {needed} values (input_shape {list(shape)}, {classes} classes), the "
+            f"checkpoint holds {values}; point run_dir at the run that wrote it"
+        )
+
+
 def _check_sha256(run_dir: Path, results: Mapping[str, Any], path: Path) -> None:
     """Refuse the checkpoint at ``path`` unless its sha256 is the one results.json records
     (weights edited and saved again, or another run's of the same config, data and code,
@@ -245,6 +273,7 @@ def _build_run_model(
     *,
     dataset: Dataset | None,
     undefended: bool,
+    fits: tuple[Path, int] | None = None,
 ) -> nn.Module:
     """The untrained module of the run: ``model`` for the data's shape, prepared by the
     run's training-time defenses unless ``undefended``."""
@@ -269,6 +298,8 @@ def _build_run_model(
         data = dataset if dataset is not None else build("dataset")
         shape, classes = data.input_shape, data.num_classes
     builder = model_builder(build("model", _partial_=True))
+    if fits is not None:
+        _refuse_larger_than(builder, tuple(shape), int(classes), path=fits[0], values=fits[1])
     model = builder(input_shape=tuple(shape), num_classes=int(classes))
     defenses = config.get("defense") or {}
     if undefended or not defenses:

@@ -71,3 +71,18 @@ def test_the_packaged_models_defenses_and_loaders_pass():
                        r"mia-defense's dataset loaders; pass the dataset yourself"):  # fmt: skip
         _refuse_unbuildable_targets({**config, "dataset": {"_target_": "tests.x.load"}},
                                     where="results.json config", dataset=True)
+
+
+def test_a_received_input_shape_larger_than_the_checkpoint_is_refused_unallocated(fast_run,
+                                                                                   tmp_path):
+    # input_shape [10**8] built an MLP of 1.28e10 weights (51 GB) before the shapes were
+    # compared with the checkpoint's; it is counted on the meta device first
+    from mia_defense.errors import DataError
+
+    run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+    results = json.loads((run / "results.json").read_text())
+    results["input_shape"] = [10**8]
+    (run / "results.json").write_text(json.dumps(results))
+    with pytest.raises(DataError, match=r"model_0000.pt does not fit the model of its "
+                       r"results.json: the config builds a model of \d{11} values"):  # fmt: skip
+        load_trained_model(run, 0)
