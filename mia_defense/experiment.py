@@ -180,11 +180,17 @@ def _user_code_error(config: Mapping[str, Any], exc: Exception) -> MiaDefenseErr
     run's config that is not mia-defense's (a user's model failing on a training batch of
     another size than the checks' two rows: a raw traceback and exit 1), naming the key and
     where it raised; ``None`` when no such code is on the traceback."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    installed = tuple(os.path.realpath(paths[k]) + os.sep for k in ("stdlib", "purelib", "platlib"))
     files: dict[str, list[tuple[str, str]]] = {}
     for key, target in _config_targets(config):
         if "." in target and not target.startswith("mia_defense."):
             source = _source_file(target)
-            if source:
+            # a library's file (torch.nn.Linear) is no user's code: its errors keep their
+            # traceback, which may be ours
+            if source and not source.startswith(installed):
                 files.setdefault(source, []).append((key, target))
     error: BaseException | None = exc
     while error is not None and files:
