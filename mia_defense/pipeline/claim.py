@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,10 +16,33 @@ from mia_defense.attacks.runner import (
     EvaluationConfig,
 )
 from mia_defense.metrics.epsilon import empirical_epsilon
+from mia_defense.metrics.one_run_audit import one_run_epsilon
 
-__all__ = ["attack_evidence", "audit_evidence", "check_claim", "highest_bound"]
+__all__ = ["Evidence", "attack_evidence", "audit_evidence", "check_claim", "highest_bound"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A measured lower bound on ε that may refute a DP claim.
+
+    Attributes:
+        what: what measured it, as the refutation names it.
+        confidence: the level its own figure is stated at (e.g. 0.95).
+        bound_at: the bound recomputed to hold with a given probability: `check_claim`
+            asks each piece of evidence for a stricter level, so that all of them hold at
+            once (the largest of three 95% bounds is a 85% bound, not a 95% one).
+    """
+
+    what: str
+    confidence: float
+    bound_at: Callable[[float], float]
+
+    @property
+    def bound(self) -> float:
+        """The bound at its own confidence."""
+        return self.bound_at(self.confidence)
 
 
 def highest_bound(bounds: Mapping[str, float]) -> str:
@@ -28,46 +52,89 @@ def highest_bound(bounds: Mapping[str, float]) -> str:
 
 def attack_evidence(
     best: AttackResult, truth: np.ndarray, evaluation: EvaluationConfig, *, attacks: int
-) -> list[tuple[float, str]]:
+) -> list[Evidence]:
     """The highest attack bound on ε, recomputed at the confidence that holds for the best
     of ``attacks`` bounds at once (Bonferroni): the largest of several 95% bounds is not a
     95% bound, and a refutation must not come from picking the luckiest attack."""
-    confidence = 1.0 - (1.0 - evaluation.confidence) / max(attacks, 1)
-    bound = empirical_epsilon(
-        best.metrics.fpr, best.metrics.tpr, num_members=int(truth.sum()),
-        num_nonmembers=int((~truth).sum()), delta=evaluation.delta, confidence=confidence,
-    )  # fmt: skip
+    num_members, num_nonmembers = int(truth.sum()), int((~truth).sum())
+
+    def bound_at(confidence: float) -> float:
+        return empirical_epsilon(
+            best.metrics.fpr, best.metrics.tpr, num_members=num_members,
+            num_nonmembers=num_nonmembers, delta=evaluation.delta,
+            confidence=1.0 - (1.0 - confidence) / max(attacks, 1),
+        )  # fmt: skip
+
     what = f"attack {best.name}, {evaluation.confidence:.0%} over all {attacks} attacks"
-    return [(bound, what)] if math.isfinite(bound) else []
+    found = Evidence(what, evaluation.confidence, bound_at)
+    return [found] if math.isfinite(found.bound) else []
 
 
-def audit_evidence(privacy: Mapping[str, Any]) -> list[tuple[float, str]]:
-    """The one-run audit's lower bounds on ε (each one test at its own confidence)."""
+def audit_evidence(privacy: Mapping[str, Any]) -> list[Evidence]:
+    """The one-run audit's lower bounds on ε, each recomputable from its recorded counts
+    (m, guesses, correct, candidates) at a stricter confidence; a side whose counts are not
+    recorded keeps its figure."""
     audit = privacy.get("audit")
     if not isinstance(audit, Mapping):
         return []
-    found = [(audit.get(side, {}).get("epsilon"), f"one-run audit, {side}")
-             for side in ("white_box", "black_box")]  # fmt: skip
-    return [(float(v), what) for v, what in found
-            if isinstance(v, int | float) and math.isfinite(v)]  # fmt: skip
+    found = []
+    for side in ("white_box", "black_box"):
+        entry = audit.get(side)
+        value = entry.get("epsilon") if isinstance(entry, Mapping) else None
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            confidence, bound_at = _audit_bound(entry, float(value))
+            found.append(Evidence(f"one-run audit, {side}", confidence, bound_at))
+    return found
 
 
-def check_claim(privacy: dict[str, Any], evidence: Sequence[tuple[float, str]]) -> None:
+def _audit_bound(
+    entry: Mapping[str, Any], recorded: float
+) -> tuple[float, Callable[[float], float]]:
+    """(confidence, bound at a confidence) of one side of the one-run audit."""
+    counts = [entry.get(k) for k in ("canaries", "guesses", "correct", "candidates")]
+    confidence, delta = entry.get("confidence"), entry.get("delta")
+    numbers_ok = all(isinstance(c, int) and not isinstance(c, bool) for c in counts) and all(
+        isinstance(v, float) and 0 < v < 1 for v in (confidence, delta)
+    )
+    if not numbers_ok or counts[3] < 1 or not 0 <= counts[2] <= counts[1] <= counts[0]:
+        return 0.95, lambda _confidence: recorded
+
+    m, guesses, correct, candidates = counts
+
+    def bound_at(level: float) -> float:
+        if guesses == 0:
+            return 0.0
+        return one_run_epsilon(m=m, guesses=guesses, correct=correct, delta=delta,
+                               confidence=1.0 - (1.0 - level) / candidates)  # fmt: skip
+
+    return confidence, bound_at
+
+
+def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     """Set ``epsilon_refuted`` when a measured lower bound on ε in ``evidence`` exceeds the
     accountant's ε: the DP claim then fails at the bound's confidence, and the run says so
     loudly (``epsilon_refuted_by``, ``epsilon_refuted_reason``, a warning) instead of
-    printing both figures side by side. No-op without a finite accountant ε."""
+    printing both figures side by side. No-op without a finite accountant ε.
+
+    With n pieces of evidence each bound is taken at 1 - (1 - its confidence) / n, so the
+    claim is refuted at its stated confidence by all of them together, not at 1 - n times
+    the error by the luckiest (the attacks' bound and the audit's two)."""
     claimed = privacy.get("epsilon")
     if not isinstance(claimed, int | float) or not math.isfinite(claimed):
         return
-    above = [(bound, what) for bound, what in evidence if bound > claimed]
+    tests = max(len(evidence), 1)
+    measured = [(e.bound_at(1.0 - (1.0 - e.confidence) / tests), e) for e in evidence]
+    above = [(bound, e) for bound, e in measured if math.isfinite(bound) and bound > claimed]
     privacy["epsilon_refuted"] = bool(above)
     privacy.pop("epsilon_refuted_by", None)
     privacy.pop("epsilon_refuted_reason", None)
     if not above:
         return
-    bound, what = max(above)
-    privacy["epsilon_refuted_by"] = what
+    bound, found = max(above, key=lambda pair: pair[0])
+    what = found.what if tests == 1 else (
+        f"{found.what}; at {found.confidence:.0%} for all {tests} bounds the claim was held to"
+    )
+    privacy["epsilon_refuted_by"] = found.what
     privacy["epsilon_refuted_reason"] = (
         f"measured ε >= {bound:.3g} ({what}; a lower bound) exceeds the accountant's ε "
         f"{claimed:.3g}: the DP claim does not hold for this run; look for data-dependent "

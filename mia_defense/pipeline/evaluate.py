@@ -22,7 +22,7 @@ from mia_defense.attacks.runner import (
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.records import record_vulnerability, slice_metrics
 from mia_defense.observations import Observations
-from mia_defense.pipeline.claim import attack_evidence, check_claim, highest_bound
+from mia_defense.pipeline.claim import Evidence, attack_evidence, check_claim, highest_bound
 
 if TYPE_CHECKING:
     from mia_defense.training.loop import Ensemble
@@ -61,8 +61,8 @@ class RunResult:
         nonmember_scores: how many non-member scores the metrics pool (targets x records
             out of each target's training set, canaries aside): an FPR below 1 / this count
             is not resolved (`unresolved_fprs`).
-        epsilon_evidence: ``(lower bound on ε, what found it)`` that may refute a DP claim
-            (`check_claim`): the attacks' highest bound, corrected for their number.
+        epsilon_evidence: the `Evidence` that may refute a DP claim (`check_claim`): the
+            attacks' highest bound, corrected for their number.
     """
 
     utility: dict[str, float]
@@ -78,7 +78,7 @@ class RunResult:
     training: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     nonmember_scores: int | None = None
-    epsilon_evidence: list[tuple[float, str]] = field(default_factory=list, repr=False)
+    epsilon_evidence: list[Evidence] = field(default_factory=list, repr=False)
 
     @property
     def utility_below_chance(self) -> bool:
@@ -279,9 +279,9 @@ def _check_leak_without_utility(
         return
     name = highest_bound({n: r.epsilon_lower_bound for n, r in black_box.items()})
     found = attack_evidence(black_box[name], truth, evaluation, attacks=len(results))
-    if not found or found[0][0] <= 0:
+    if not found or found[0].bound <= 0:
         return
-    bound, source = found[0]
+    bound, source = found[0].bound, found[0].what
     privacy["leak_without_utility"] = True
     privacy["leak_without_utility_reason"] = (
         f"{what} accuracy {accuracy:.3f} is not above chance {utility['chance_accuracy']:.3f}, "

@@ -11,7 +11,8 @@ import pytest
 from mia_defense.attacks import loss_attack
 from mia_defense.attacks.runner import EvaluationConfig
 from mia_defense.cli.build import format_table
-from mia_defense.pipeline.claim import audit_evidence, check_claim
+from mia_defense.metrics.one_run_audit import one_run_bound
+from mia_defense.pipeline.claim import Evidence, audit_evidence, check_claim
 from mia_defense.pipeline.evaluate import attack_observations
 from tests.helpers import synthetic_observations
 
@@ -32,7 +33,8 @@ def test_a_strong_attack_refutes_a_tiny_claimed_epsilon(caplog):
     with caplog.at_level(logging.WARNING):
         result, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
     privacy = result.privacy
-    ((bound, what),) = result.epsilon_evidence
+    (evidence,) = result.epsilon_evidence
+    bound, what = evidence.bound, evidence.what
     # the refuting bound holds for the best of all the run's attacks at once: below the
     # attack's own 95% bound
     assert 0.05 < bound <= privacy["empirical_epsilon"]
@@ -61,7 +63,7 @@ def test_a_claim_above_every_bound_stands_and_no_claim_is_not_judged():
 def test_the_one_run_audit_can_refute_the_claim_too(side):
     privacy = {"epsilon": 1.0, "empirical_epsilon": 0.2,
                "audit": {side: {"epsilon": 1.7}, "accountant_epsilon": 1.0}}
-    attacks = [(0.2, "attack loss, 95% over all 3 attacks")]
+    attacks = [Evidence("attack loss, 95% over all 3 attacks", 0.95, lambda _level: 0.2)]
     check_claim(privacy, [*attacks, *audit_evidence(privacy)])
     assert privacy["epsilon_refuted"] is True
     assert privacy["epsilon_refuted_by"] == f"one-run audit, {side}"
@@ -82,4 +84,43 @@ def test_the_refuting_bound_is_corrected_for_the_number_of_attacks():
     )
     # the same scores ten times: the same 95% bound, a lower family-wise one
     assert many.privacy["empirical_epsilon"] == few.privacy["empirical_epsilon"]
-    assert many.epsilon_evidence[0][0] < few.epsilon_evidence[0][0]
+    assert many.epsilon_evidence[0].bound < few.epsilon_evidence[0].bound
+
+
+def _audit_side(correct: int) -> dict:
+    """A side of privacy.audit as audit_report records it: 1000 canaries, the 100 scored
+    highest of which hold ``correct`` members, spread through their ranks."""
+    top = np.random.default_rng(0).permutation(np.arange(100) < correct)
+    scores = np.r_[np.linspace(2, 1, 100), np.full(900, -1.0)]
+    included = np.r_[top, np.arange(900) % 2 == 0]
+    return one_run_bound(scores, included, delta=1e-5, confidence=0.95).as_dict()
+
+
+def test_the_audit_bound_is_recomputed_from_its_counts_at_its_own_confidence():
+    side = _audit_side(85)
+    (evidence,) = audit_evidence({"audit": {"white_box": side}})
+    assert evidence.bound == pytest.approx(side["epsilon"], rel=1e-12)
+    assert evidence.bound_at(0.99) < evidence.bound
+
+
+def test_the_claim_is_held_to_all_its_bounds_at_once_not_to_the_luckiest():
+    """Three 95% bounds (the attacks' and the audit's two): the largest of them is an 85%
+    bound. Each is taken at 98.3% so that together they refute at 95%."""
+    white, black = _audit_side(85), _audit_side(60)
+    (alone,) = audit_evidence({"audit": {"white_box": white}})
+    # below the white-box audit's own 95% bound, above the same counts' 98.3% bound
+    claimed = (alone.bound + alone.bound_at(1 - 0.05 / 3)) / 2
+    assert alone.bound > claimed > black["epsilon"]
+    privacy = {"epsilon": claimed, "audit": {"white_box": white, "black_box": black}}
+    attacks = [Evidence("attack loss, 95% over all 3 attacks", 0.95, lambda _level: 0.2)]
+    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
+    assert privacy["epsilon_refuted"] is False
+    # alone, the same bound refutes the same claim
+    check_claim(privacy, audit_evidence({"audit": {"white_box": white}}))
+    assert privacy["epsilon_refuted"] is True
+    # far above, it refutes beside the others too, and says at what confidence
+    privacy["audit"]["white_box"] = _audit_side(95)
+    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
+    assert privacy["epsilon_refuted"] is True
+    assert privacy["epsilon_refuted_by"] == "one-run audit, white_box"
+    assert "at 95% for all 3 bounds the claim was held to" in privacy["epsilon_refuted_reason"]
