@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,9 @@ def run_experiment(
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
     mark_run(run_dir, status="running", **mark)
     try:
-        with _named_user_errors(experiment.config):  # a user's model failing mid-run: named
+        # stdout carries only the results table (printed after): a print in a user's model
+        # or defense goes to stderr with the log, not into `mia-train ... | parse`
+        with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
             return _run_pipeline(
                 experiment, run_dir, data, fingerprint=fingerprint, progress=progress,
                 start=start, stopwatch=stopwatch, figures=figures,

@@ -7,9 +7,11 @@ the config supplies the rest.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import inspect
+import sys
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -198,7 +200,8 @@ def check_model_output(
     params = dict(model.named_parameters(remove_duplicate=False))
     for training, mode in ((False, ""), (True, " in training mode (model.train())")):
         try:
-            with torch.random.fork_rng(devices=[]), torch.set_grad_enabled(training):
+            with (torch.random.fork_rng(devices=[]), torch.set_grad_enabled(training),
+                  contextlib.redirect_stdout(sys.stderr)):  # stdout: the results table only
                 model.train(training)
                 x = torch.zeros((2, *input_shape), device=device)
                 out = model(x)

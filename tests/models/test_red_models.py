@@ -185,3 +185,26 @@ def test_a_defense_reporting_no_mapping_is_named_before_training():
     with pytest.raises(ConfigError, match=r"defense 'list_hparams' \(.*ListHparams\): "
                        r"hparams\(\) returned list, not a mapping"):  # fmt: skip
         defense_settings(experiment)
+
+
+class Chatty(nn.Module):
+    """Prints on every batch, as a user's debugging does."""
+
+    def __init__(self, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(int(torch.tensor(input_shape).prod()), num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        print("batch of", x.shape[0])
+        return self.fc(x.flatten(1))
+
+
+@pytest.mark.slow  # 2-4 s: a run of mia-train's pipeline
+def test_a_models_prints_go_to_stderr_not_into_the_results_table(make_cfg, tmp_path, capsys):
+    # stdout carries only the results table (README); a print in forward went into it
+    from mia_defense.cli.train import run
+
+    cfg = make_cfg("model=custom", f"model._target_={__name__}.Chatty", *SMALL)
+    run(cfg, tmp_path)
+    out, err = capsys.readouterr()
+    assert "batch of" not in out and "batch of" in err
