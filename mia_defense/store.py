@@ -173,8 +173,8 @@ class ModelStore:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
             if os.path.islink(path):
-                raise DataError(f"model store lock {path}: a link, not a lock file of the "
-                                "store's; delete it (the store makes its own), or set "
+                raise DataError(f"model store lock {path}: {path.name} is a link, not a "
+                                "regular file; delete it (the store makes its own), or set "
                                 "cache_dir=null") from None
             raise DataError(
                 f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "

@@ -358,7 +358,10 @@ def refuse_odd_log_files(config: DictConfig, run_dirs: list[Path], *, key: str) 
     as a link, a FIFO or a folder: Hydra appends the run's log through a link (a user's file
     named by a copied run's ``train.log`` got the log lines) and waited forever on a FIFO."""
     for run_dir in run_dirs:
+        root = os.path.abspath(run_dir)
         for log_key, filename in run_log_files(config, run_dir):
+            if os.path.commonpath([root, os.path.abspath(filename)]) != root:
+                continue  # a file of the user's choosing: require_writable_log_files
             try:
                 mode = os.lstat(filename).st_mode
             except OSError:

@@ -245,9 +245,9 @@ def refuse_huge_sweep(config: DictConfig) -> None:
 
 
 def refuse_repeated_sweep_keys(config: DictConfig) -> None:
-    """Refuse a key given twice on the command line of a sweep when one of them sweeps
-    (``-m seed=1,2 seed=3``): Hydra keeps the last, and the sweep ran only it, as if the
-    other values had never been given."""
+    """Refuse a key given again on the command line of a sweep after a sweep of it
+    (``-m seed=1,2 seed=3``): Hydra keeps the last, and the sweep ran only it, as if the swept
+    values had never been given. (A value, then a sweep: the sweep overrides it, as meant.)"""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
@@ -261,7 +261,7 @@ def refuse_repeated_sweep_keys(config: DictConfig) -> None:
             continue
         given = seen.setdefault((override.key_or_group, override.package), [])
         given.append((text, override.is_sweep_override()))
-        if len(given) > 1 and any(sweeps for _, sweeps in given):
+        if len(given) > 1 and any(sweeps for _, sweeps in given[:-1]):
             log.error("ConfigError: %s: %s is given %d times on the command line (%s) and "
                       "Hydra keeps only the last, so the sweep would run only %s; nothing was "
                       "run. Give the key once, with every value (%s=A,B,C)",

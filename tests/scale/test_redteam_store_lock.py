@@ -16,7 +16,7 @@ def test_a_store_lock_that_is_a_link_is_refused_and_its_target_kept(tmp_path):
     store = ModelStore(tmp_path / "store")
     store.root.mkdir()
     (store.root / f"{'a' * 64}.lock").symlink_to(precious)
-    with pytest.raises(DataError, match=r"a link, not a lock file of the store's; delete it"):
+    with pytest.raises(DataError, match=r"is a link, not a regular file; delete it"):
         with store._locked("a" * 64, what="target models"):
             pass
     assert precious.read_text() == "keep me\n"
