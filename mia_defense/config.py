@@ -545,6 +545,7 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             f"{population}; canaries must stay a minority of the population (at most "
             f"{population // 2})"
         )
+    problems += _fpr_key_clashes(ok.get("attack.fprs"))
     if ok.get("train.device") == "cuda" and not torch.cuda.is_available():
         problems.append(
             "train.device='cuda': no CUDA device is available on this machine; use "
@@ -571,6 +572,22 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             f"use 0 (all of them) or a number in [1, {cores}]"
         )
     return problems
+
+
+def _fpr_key_clashes(fprs: Sequence[float] | None) -> list[str]:
+    """FPRs that differ but share results.json's key (``tpr@0.1%fpr``: six significant
+    digits), where one figure would overwrite the other."""
+    seen: dict[str, float] = {}
+    for fpr in fprs or ():
+        key = f"{float(fpr) * 100:g}"
+        if key in seen and seen[key] != float(fpr):
+            return [
+                f"attack.fprs: {seen[key]!r} and {float(fpr)!r} are both reported as "
+                f"tpr@{key}%fpr (results.json keeps one figure per key); drop one, or make "
+                "them differ in the first six significant digits"
+            ]
+        seen[key] = float(fpr)
+    return []
 
 
 # Checked after the rest (`check_config`): the dataset's module is slow to import.
