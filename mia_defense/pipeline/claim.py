@@ -3,6 +3,7 @@ bounds on ε; a bound above the accountant's ε refutes the claim, loudly."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -56,18 +57,37 @@ def attack_evidence(
     """The highest attack bound on ε, recomputed at the confidence that holds for the best
     of ``attacks`` bounds at once (Bonferroni): the largest of several 95% bounds is not a
     95% bound, and a refutation must not come from picking the luckiest attack."""
-    num_members, num_nonmembers = int(truth.sum()), int((~truth).sum())
-
-    def bound_at(confidence: float) -> float:
-        return empirical_epsilon(
-            best.metrics.fpr, best.metrics.tpr, num_members=num_members,
-            num_nonmembers=num_nonmembers, delta=evaluation.delta,
-            confidence=1.0 - (1.0 - confidence) / max(attacks, 1),
-        )  # fmt: skip
-
+    bound_at = functools.partial(
+        _attack_bound_at, best.metrics.fpr, best.metrics.tpr, int(truth.sum()),
+        int((~truth).sum()), evaluation.delta, max(attacks, 1),
+    )  # fmt: skip
     what = f"attack {best.name}, {evaluation.confidence:.0%} over all {attacks} attacks"
     found = Evidence(what, evaluation.confidence, bound_at)
     return [found] if math.isfinite(found.bound) else []
+
+
+# (module-level functions under functools.partial: a run's result, evidence included, is
+# pickled where tests share a run between processes; a closure is not picklable)
+def _attack_bound_at(
+    fpr: np.ndarray, tpr: np.ndarray, num_members: int, num_nonmembers: int, delta: float,
+    attacks: int, confidence: float,
+) -> float:
+    level = 1.0 - (1.0 - confidence) / attacks
+    return empirical_epsilon(fpr, tpr, num_members=num_members, num_nonmembers=num_nonmembers,
+                             delta=delta, confidence=level)  # fmt: skip
+
+
+def _audit_bound_at(
+    m: int, guesses: int, correct: int, delta: float, candidates: int, confidence: float
+) -> float:
+    if guesses == 0:
+        return 0.0
+    return one_run_epsilon(m=m, guesses=guesses, correct=correct, delta=delta,
+                           confidence=1.0 - (1.0 - confidence) / candidates)  # fmt: skip
+
+
+def _recorded(value: float, _confidence: float) -> float:
+    return value
 
 
 def audit_evidence(privacy: Mapping[str, Any]) -> list[Evidence]:
@@ -97,17 +117,9 @@ def _audit_bound(
         isinstance(v, float) and 0 < v < 1 for v in (confidence, delta)
     )
     if not numbers_ok or counts[3] < 1 or not 0 <= counts[2] <= counts[1] <= counts[0]:
-        return 0.95, lambda _confidence: recorded
-
+        return 0.95, functools.partial(_recorded, recorded)
     m, guesses, correct, candidates = counts
-
-    def bound_at(level: float) -> float:
-        if guesses == 0:
-            return 0.0
-        return one_run_epsilon(m=m, guesses=guesses, correct=correct, delta=delta,
-                               confidence=1.0 - (1.0 - level) / candidates)  # fmt: skip
-
-    return confidence, bound_at
+    return confidence, functools.partial(_audit_bound_at, m, guesses, correct, delta, candidates)
 
 
 def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:

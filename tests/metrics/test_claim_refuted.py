@@ -124,3 +124,12 @@ def test_the_claim_is_held_to_all_its_bounds_at_once_not_to_the_luckiest():
     assert privacy["epsilon_refuted"] is True
     assert privacy["epsilon_refuted_by"] == "one-run audit, white_box"
     assert "at 95% for all 3 bounds the claim was held to" in privacy["epsilon_refuted_reason"]
+
+
+def test_a_runs_evidence_survives_pickling_as_tests_share_runs_between_workers():
+    import pickle
+
+    result, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
+    privacy = {"audit": {"white_box": _audit_side(85)}}
+    for evidence in [*result.epsilon_evidence, *audit_evidence(privacy)]:
+        assert pickle.loads(pickle.dumps(evidence)).bound == evidence.bound
