@@ -22,13 +22,13 @@ __all__ = ["CLASSIFIERS", "attack_features", "shokri"]
 
 # scikit-learn loads when an attack model is built, not with the attacks: mia-report and
 # mia-attack's checks import this module and need none of it (scipy.stats comes with it).
-def _gradient_boosting() -> ClassifierMixin:
+def _gradient_boosting(seed: int) -> ClassifierMixin:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(max_iter=100, random_state=0)
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed)
 
 
-def _logistic() -> ClassifierMixin:
+def _logistic(seed: int) -> ClassifierMixin:  # (deterministic: lbfgs draws nothing)
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -36,24 +36,24 @@ def _logistic() -> ClassifierMixin:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 
 
-def _mlp() -> ClassifierMixin:
+def _mlp(seed: int) -> ClassifierMixin:
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     return make_pipeline(
-        StandardScaler(), MLPClassifier((64,), max_iter=300, early_stopping=True, random_state=0)
+        StandardScaler(), MLPClassifier((64,), max_iter=300, early_stopping=True, random_state=seed)
     )
 
 
-def _random_forest() -> ClassifierMixin:
+def _random_forest(seed: int) -> ClassifierMixin:
     from sklearn.ensemble import RandomForestClassifier
 
-    return RandomForestClassifier(n_estimators=200, min_samples_leaf=5, random_state=0)
+    return RandomForestClassifier(n_estimators=200, min_samples_leaf=5, random_state=seed)
 
 
-# Name -> a new, unfitted attack classifier.
-CLASSIFIERS: dict[str, Callable[[], ClassifierMixin]] = {
+# Name -> a new, unfitted attack classifier, its random choices drawn from the given seed.
+CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
     "gradient_boosting": _gradient_boosting,
     "logistic": _logistic,
     "mlp": _mlp,
@@ -102,7 +102,8 @@ def shokri(
         classifier: one of ``CLASSIFIERS``.
         folds: number of model groups (>= 2); more folds mean more shadows per target.
         max_train_samples: rows subsampled to fit each attack classifier.
-        seed: drives the subsampling.
+        seed: drives the subsampling and the attack classifier's own draws (the run's seed:
+            one seed drives every random choice of a run).
     """
     if classifier not in CLASSIFIERS:
         raise ConfigError(
@@ -127,7 +128,7 @@ def shokri(
                     f"{'members' if y.all() else 'non-members'}, so it cannot learn; raise "
                     "attack.attacks.shokri.max_train_samples or plan.num_models"
                 )
-            fitted = CLASSIFIERS[classifier]().fit(x, y)
+            fitted = CLASSIFIERS[classifier](seed).fit(x, y)
             for row in np.flatnonzero(fold_of[targets] == fold):
                 features = attack_features(obs.log_probs[targets[row]], obs.labels)  # [N, F]
                 scores[row] = fitted.predict_proba(features)[:, 1]

@@ -121,7 +121,7 @@ def _shokri_on_all_features(obs, targets, *, max_train_samples, seed):
         if len(y) > max_train_samples:
             sample = rng.choice(len(y), max_train_samples, replace=False)
             x, y = x[sample], y[sample]
-        model = CLASSIFIERS["logistic"]().fit(x, y)
+        model = CLASSIFIERS["logistic"](0).fit(x, y)
         for row in np.flatnonzero(fold_of[targets] == fold):
             scores[row] = model.predict_proba(features[targets[row]])[:, 1]
     return scores
