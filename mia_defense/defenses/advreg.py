@@ -101,6 +101,7 @@ class AdversarialRegularization(TrainingDefense):
             "strength": self.strength,
             "attack_steps": self.attack_steps,
             "attack_lr": self.attack_lr,
+            "hidden": self.hidden,
             "warmup_epochs": self.warmup_epochs,
         }
 

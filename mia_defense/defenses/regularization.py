@@ -152,7 +152,8 @@ class EarlyStopping(TrainingDefense):
         self._has_kept = torch.empty(0)
 
     def hparams(self) -> dict[str, Any]:
-        return {"patience": self.patience, "monitor": self.monitor, "min_delta": self.min_delta}
+        return {"patience": self.patience, "monitor": self.monitor, "min_delta": self.min_delta,
+                "restore_best": self.restore_best}
 
     def setup(self, ctx: TrainContext) -> None:
         if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:
