@@ -138,13 +138,22 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     sweeper cannot take) is returned as the worst there is, 1 for a fraction (AUC, TPR,
     advantage) and infinity else, so a search minimising leakage never converges on a
     useless model. results.json keeps the measured figures.
+
+    ``privacy.epsilon`` is infinity where the run holds no DP claim (no accountant ε: a run
+    without DP-SGD, or one without noise, written null) and where a measured lower bound
+    refutes the claim (``privacy.epsilon_refuted``): a search minimising ε was handed the
+    refuted accountant's figure as if it held, and NaN for a run without DP (a failed trial).
     """
     no_verdict = payload.get("utility_below_chance") is True
+    privacy = payload.get("privacy")
+    refuted = isinstance(privacy, Mapping) and privacy.get("epsilon_refuted") is True
     values = []
     for name in names:
         value = objective(payload, name)
         if name.startswith("max_attack.") and (no_verdict or math.isnan(value)):
             value = 1.0 if _is_fraction(name.partition(".")[2]) else math.inf
+        if name == "privacy.epsilon" and (refuted or math.isnan(value)):
+            value = math.inf  # no guarantee: the worst ε there is
         values.append(value)
     return values
 
