@@ -110,8 +110,9 @@ def archive_problem(source: Path | io.BytesIO) -> str | None:
     not be given to ``torch.load``, or ``None``: entries that expand beyond the archive's own
     size. ``torch.save`` stores its entries uncompressed, but ``torch.load`` inflates
     compressed ones: a 230 KB checkpoint of one deflated zero tensor loaded as 200 MB (a zip
-    bomb: a few MB held the run's memory). Files that are no zip archive are left to
-    ``torch.load``, which refuses them."""
+    bomb: a few MB held the run's memory). Or entries whose bytes changed after they were
+    written (their CRC-32 does not match: `_crc_problem`). Files that are no zip archive are
+    left to ``torch.load``, which refuses them."""
     try:
         with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
@@ -127,6 +128,29 @@ def archive_problem(source: Path | io.BytesIO) -> str | None:
     expanded = sum(e.file_size for e in entries)
     if expanded > size:
         return f"its entries claim {expanded} bytes, more than the file's {size}"
+    return _crc_problem(source, entries)
+
+
+def _crc_problem(source: Path | io.BytesIO, entries: list[zipfile.ZipInfo]) -> str | None:
+    """Which entry's bytes no longer match the CRC-32 ``torch.save`` recorded for them, or
+    None. ``torch.load`` never checks them: a flipped byte in a weight loaded as a silently
+    different model. (Entries recorded with CRC 0, as torch writes them with
+    ``set_crc32_options(False)``, are not checked.)"""
+    name = "?"
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for entry in entries:
+                name = entry.filename
+                if entry.CRC == 0:
+                    continue
+                with archive.open(entry) as handle:  # raises BadZipFile on a CRC mismatch
+                    while handle.read(1 << 20):
+                        pass
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        return f"entry {name!r} does not match its checksum ({type(exc).__name__})"
+    finally:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
     return None
 
 
