@@ -324,6 +324,8 @@ def _write_checkpoints(
     for k, model in enumerate(models):
         save_checkpoint(
             checkpoint_path(checkpoint_dir, k),
+            # the model index, as a trained run's checkpoints hold it: a file copied over
+            # another model's is refused on loading (`load_checkpoint`)
             {"state_dict": model["state_dict"], "history": model["history"],
-             "fingerprint": fingerprint},
+             "fingerprint": fingerprint, "index": k},
         )

@@ -41,3 +41,33 @@ def test_intact_checkpoint_still_loads(tmp_path):
     fresh = nn.Linear(64, 10)
     load_model(path, fresh, fingerprint="abc")
     assert torch.equal(fresh.weight, model.weight)
+
+
+def test_checkpoints_written_from_the_store_name_their_model(tmp_path):
+    """A run that takes its models from the store saved them as checkpoints without the
+    model index, so one copied over another (model_0000.pt onto model_0001.pt) resumed as
+    that model with no word, where a trained run's checkpoints refuse it."""
+    from mia_defense.store import ModelStore
+    from mia_defense.training.loop import Ensemble
+
+    def trainer(directory):
+        def train():
+            for k in range(2):
+                torch.manual_seed(k)
+                history = ModelHistory(epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={})
+                path = checkpoint_path(directory, k)
+                if not path.exists():
+                    save_model(path, nn.Linear(4, 2), history, fingerprint="f")
+            return Ensemble(models=[], histories=[], engine="stacked", fallback_reason=None)
+        return train
+
+    store = ModelStore(tmp_path / "store")
+    for name in ("first", "second"):
+        directory = tmp_path / name
+        store.train_once(("k" * 64, {}), trainer(directory), checkpoint_dir=directory,
+                         fingerprint="f", num_models=2, stage="model")
+    assert store.stages["model"]["reused"]
+    second = tmp_path / "second"
+    checkpoint_path(second, 1).write_bytes(checkpoint_path(second, 0).read_bytes())
+    with pytest.raises(DataError, match=r"model_0001\.pt holds model 0, not model 1"):
+        load_model(checkpoint_path(second, 1), nn.Linear(4, 2), fingerprint="f")
