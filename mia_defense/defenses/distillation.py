@@ -22,6 +22,10 @@ __all__ = ["Distillation"]
 
 log = logging.getLogger(__name__)
 
+# Temperatures the students' float32 loss (KL at temperature T, times T^2) resolves.
+MIN_TEMPERATURE = 1e-4
+MAX_TEMPERATURE = 1e6
+
 
 class Distillation(TrainingDefense):
     """Release a student that never saw the members (Shejwalkar & Houmansadr's DMP).
@@ -57,6 +61,13 @@ class Distillation(TrainingDefense):
     ) -> None:
         if not temperature > 0:
             raise ConfigError(f"defense.distillation.temperature={temperature}: must be > 0")
+        if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
+            raise ConfigError(
+                f"defense.distillation.temperature={temperature:g}: must lie in "
+                f"[{MIN_TEMPERATURE:g}, {MAX_TEMPERATURE:g}]: the students' loss is scaled by "
+                "temperature^2, which float32 rounds to garbage beyond (1e8 lost a quarter of "
+                "the accuracy, 1e20 diverged, 1e-30 left the students untrained at chance)"
+            )
         if epochs is not None and epochs < 1:
             raise ConfigError(f"defense.distillation.epochs={epochs}: must be >= 1 or null")
         if lr is not None and not lr > 0:
