@@ -398,7 +398,35 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     missing = _null_leakage(payload)
     if missing is not None:
         notes.append(missing)
+    labels = _labels_unattacked(payload)
+    if labels is not None:
+        notes.append(labels)
     return notes
+
+
+def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose release lets out labels only (``label_only``, ``topk`` at
+    k=1 renormalised, ``rounding`` at 0 decimals: one-hot outputs) attacked by no attack of
+    access ``label``: its score attacks saw one-hot outputs and read near chance (the
+    default run, loss alone: TPR 0 at 10% FPR, where label_only finds 0.165)."""
+    defense = payload.get("defense")
+    attacks = payload.get("attacks")
+    if not isinstance(defense, Mapping) or not isinstance(attacks, Mapping):
+        return None
+    release = defense.get("release")
+    one_hot = release == "label_only" or (
+        release == "topk" and defense.get("release.k") == 1
+        and defense.get("release.renormalize") is True
+    ) or (release == "rounding" and defense.get("release.decimals") == 0)
+    if not one_hot:
+        return None
+    if any(isinstance(m, Mapping) and m.get("access") == "label" for m in attacks.values()):
+        return None
+    return (
+        f"release={release} lets out the predicted label only, and no attack of access label "
+        "(label_only) attacked it: its other attacks saw one-hot outputs and may understate "
+        "the leak; rerun it with attack.attacks.label_only"
+    )
 
 
 def _null_leakage(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
