@@ -147,8 +147,18 @@ class ModelStore:
             if models is not None:
                 _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint)
                 log.info("reused %d %s from %s", num_models, what, self._weights(digest))
+            # Checkpoints of an earlier start of this run may have been trained under other
+            # train.chunk_size, train.threads or train.device (a run resumes across them,
+            # the key does not: they change the rounding): never stored under this key.
+            resumed = models is None and any(
+                checkpoint_path(checkpoint_dir, k).exists() for k in range(num_models)
+            )
             ensemble = train()
-            if models is None:
+            if resumed:
+                log.info("%s not stored in %s: some were resumed from checkpoints of an "
+                         "earlier start, which may have trained under other train.chunk_size, "
+                         "train.threads or train.device", what, self.root)
+            elif models is None:
                 self._write(digest, parts, checkpoint_dir, fingerprint=fingerprint,
                             num_models=num_models)
                 log.info("stored %d %s in %s", num_models, what, self._weights(digest))

@@ -71,3 +71,28 @@ def test_checkpoints_written_from_the_store_name_their_model(tmp_path):
     checkpoint_path(second, 1).write_bytes(checkpoint_path(second, 0).read_bytes())
     with pytest.raises(DataError, match=r"model_0001\.pt holds model 0, not model 1"):
         load_model(checkpoint_path(second, 1), nn.Linear(4, 2), fingerprint="f")
+
+
+def test_a_resumed_run_does_not_store_models_of_an_earlier_start(tmp_path):
+    """A run killed under train.chunk_size=2 and resumed with chunk_size=1 (a neutral key:
+    the run resumes) stored its mixed models under the chunk_size=1 key; a later
+    chunk_size=1 run reused them and its figures differed from a fresh chunk_size=1 run's."""
+    from mia_defense.store import ModelStore
+    from mia_defense.training.loop import Ensemble
+
+    directory = tmp_path / "run"
+    history = ModelHistory(epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={})
+    save_model(checkpoint_path(directory, 0), nn.Linear(4, 2), history, fingerprint="f")
+
+    def train():  # as train_ensemble: trains only what is not saved yet
+        for k in range(2):
+            if not checkpoint_path(directory, k).exists():
+                save_model(checkpoint_path(directory, k), nn.Linear(4, 2), history,
+                           fingerprint="f")
+        return Ensemble(models=[], histories=[])
+
+    store = ModelStore(tmp_path / "store")
+    store.train_once(("k" * 64, {}), train, checkpoint_dir=directory, fingerprint="f",
+                     num_models=2, stage="model")
+    assert store._read("k" * 64, num_models=2) is None
+    assert list(store.root.glob("*.pt")) == []
