@@ -25,3 +25,12 @@ def test_a_run_without_a_dp_claim_gives_a_sweeper_infinite_epsilon():
     # (a NaN fails the trial, and more than half failed stops a search)
     assert objectives({**PAYLOAD, "privacy": {}}, ["privacy.epsilon"]) == [math.inf]
     assert objectives({**PAYLOAD, "privacy": {"epsilon": None}}, ["privacy.epsilon"]) == [math.inf]
+
+
+def test_a_gdp_epsilon_gives_a_sweeper_the_rdp_upper_bound():
+    # GDP's central-limit ε can understate the mechanism's: a search minimising ε would
+    # rank σs by the approximation; the RDP bound of the same run holds
+    gdp = {**PAYLOAD, "privacy": {"epsilon": 8.0, "epsilon_rdp_bound": 8.9, "accountant": "gdp"}}
+    assert objectives(gdp, ["privacy.epsilon"]) == [8.9]
+    tighter = {**PAYLOAD, "privacy": {"epsilon": 8.0, "epsilon_rdp_bound": 7.5}}
+    assert objectives(tighter, ["privacy.epsilon"]) == [8.0]

@@ -143,6 +143,8 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     without DP-SGD, or one without noise, written null) and where a measured lower bound
     refutes the claim (``privacy.epsilon_refuted``): a search minimising ε was handed the
     refuted accountant's figure as if it held, and NaN for a run without DP (a failed trial).
+    Under ``accountant=gdp`` (a central-limit approximation that can underestimate ε) it is
+    the RDP accountant's upper bound (``privacy.epsilon_rdp_bound``) when that is larger.
     """
     no_verdict = payload.get("utility_below_chance") is True
     privacy = payload.get("privacy")
@@ -154,6 +156,10 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
             value = 1.0 if _is_fraction(name.partition(".")[2]) else math.inf
         if name == "privacy.epsilon" and (refuted or math.isnan(value)):
             value = math.inf  # no guarantee: the worst ε there is
+        if name == "privacy.epsilon" and isinstance(privacy, Mapping):
+            bound = privacy.get("epsilon_rdp_bound")  # accountant=gdp: an approximation
+            if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > value:
+                value = float(bound)
         values.append(value)
     return values
 
