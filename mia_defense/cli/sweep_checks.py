@@ -21,6 +21,7 @@ __all__ = [
     "refuse_huge_sweep",
     "refuse_repeated_sweep_keys",
     "refuse_shared_run_dirs",
+    "refuse_stacked_release",
     "refuse_sweep_settings_in_a_run",
     "refuse_unknown_plugin_keys",
     "require_search_space",
@@ -289,6 +290,33 @@ def refuse_empty_sweep(config: DictConfig) -> None:
                       "run. Give at least one value (range(START,STOP) stops before STOP)",
                       text, override.key_or_group)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_stacked_release(config: DictConfig) -> None:
+    """Refuse a list of releases (``release=[label_only,full]``): ``release`` takes one
+    choice, and Hydra merged the list into one config whose last ``_target_`` won, so
+    ``release=[label_only,full]`` ran the full release without a word (a list of releases
+    with settings failed on the other's keys)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(config.hydra.overrides.task))
+    except OverrideParseException:
+        return  # Hydra reports it
+    for override in parsed:
+        if override.key_or_group != "release":
+            continue
+        value = override.value()
+        values = value.list if hasattr(value, "list") else [value]
+        for choice in values:
+            if isinstance(choice, list) and len(set(map(str, choice))) > 1:
+                log.error("ConfigError: release=[%s]: release takes one choice (releases do not "
+                          "stack: the last would silently replace the others); nothing was run. "
+                          "Pick one (release=%s), or sweep them with -m release=%s",
+                          ",".join(map(str, choice)), choice[0],
+                          ",".join(map(str, choice)))  # fmt: skip
+                raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:

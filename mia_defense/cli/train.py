@@ -57,6 +57,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_huge_sweep,
     refuse_repeated_sweep_keys,
     refuse_shared_run_dirs,
+    refuse_stacked_release,
     refuse_sweep_settings_in_a_run,
     refuse_unknown_plugin_keys,
     require_search_space,
@@ -157,6 +158,7 @@ class RunDirCheck(Callback):
     @_fails_closed("hydra.run.dir")
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         refuse_sweep_settings_in_a_run(config)
+        refuse_stacked_release(config)
         refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
                            what="a sweep's directory", fix="each run of a sweep has a "
                            "folder of its own in it")  # fmt: skip
@@ -173,6 +175,7 @@ class RunDirCheck(Callback):
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
+        refuse_stacked_release(config)
         refuse_unknown_plugin_keys(config)
         check_parallel_settings(config)
         require_slurm(config)
