@@ -142,6 +142,12 @@ class EarlyStopping(TrainingDefense):
             )
         if min_delta < 0:
             raise ConfigError(f"defense.early_stopping.min_delta={min_delta}: must be >= 0")
+        if monitor == "accuracy" and min_delta >= 1:
+            raise ConfigError(
+                f"defense.early_stopping.min_delta={min_delta}: must be below 1 with "
+                "monitor=accuracy (no accuracy improves by that much, so every model would "
+                "stop after patience + 1 epochs with its first epoch's weights); lower it"
+            )
         self.patience = int(patience)
         self.monitor = monitor
         self.min_delta = float(min_delta)
