@@ -109,6 +109,13 @@ def train_ensemble(
     num = len(masks)
     paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
     saved = [p is not None and p.exists() for p in paths]
+    if any(saved) and _gradient_canaries_active():
+        log.warning(
+            "not resuming from the %d saved %s: the one-run audit's gradient canaries "
+            "(attack.audit=one_run with attack.white_box=true) ride on training, so every "
+            "model trains again", sum(saved), stage_models(stage),
+        )
+        saved = [False] * num
     if any(saved):
         log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
     models = build_models(build_model, num, seed=seed, stage=stage, device=device)
@@ -185,6 +192,15 @@ def train_ensemble(
         engine=engine,
         fallback_reason=fallback,
     )
+
+
+def _gradient_canaries_active() -> bool:
+    """Whether DP-SGD carries the one-run audit's gradient canaries in this block: they are
+    drawn per chunk trained and observed as it trains, so a model loaded from a checkpoint
+    carries none and the chunks after it get other canaries (a resumed audit differed)."""
+    from mia_defense.defenses.dp_stacked import _CANARY_FACTORY
+
+    return _CANARY_FACTORY.get() is not None
 
 
 def _engine(

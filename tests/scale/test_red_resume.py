@@ -96,3 +96,35 @@ def test_a_resumed_run_does_not_store_models_of_an_earlier_start(tmp_path):
                      num_models=2, stage="model")
     assert store._read("k" * 64, num_models=2) is None
     assert list(store.root.glob("*.pt")) == []
+
+
+def test_gradient_canaries_train_every_model_again_instead_of_resuming(tmp_path, caplog):
+    """attack.audit=one_run white-box canaries ride on training (drawn per chunk trained):
+    a killed run resumed from its checkpoints gave other audit.npz scores and other models
+    than an uninterrupted run, with no word."""
+    import logging
+
+    import numpy as np
+
+    from mia_defense.defenses.dp_stacked import gradient_canaries
+    from mia_defense.training.config import TrainConfig
+    from mia_defense.training.ensemble import train_ensemble
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 40)
+    masks = np.zeros((2, 40), dtype=bool)
+    masks[0, :20], masks[1, 20:] = True, True
+    stale = nn.Linear(4, 3)
+    with torch.no_grad():
+        stale.weight.fill_(0.5)
+    history = ModelHistory(epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={})
+    save_model(checkpoint_path(tmp_path, 0), stale, history, fingerprint="f")
+    with caplog.at_level(logging.WARNING), gradient_canaries(lambda steps, n: None):
+        ensemble = train_ensemble(
+            build_model=lambda: nn.Linear(4, 3), x=x, y=y, masks=masks, x_test=x[:8],
+            y_test=y[:8], num_classes=3, config=TrainConfig(epochs=1, batch_size=16), seed=0,
+            progress=False, checkpoint_dir=tmp_path, fingerprint="f",
+        )
+    assert not torch.equal(ensemble.models[0].weight, stale.weight)
+    assert "not resuming" in caplog.text
