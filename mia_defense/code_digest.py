@@ -10,7 +10,7 @@ import importlib
 import inspect
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +53,15 @@ def _package_digest() -> str:
     return digest.hexdigest()
 
 
-def _target_digest(target: str) -> str:
-    """sha256 of the source file that defines ``target`` (``a.b.C``: where ``C`` is
-    written, which may be another file than ``a/b.py`` when ``a.b`` re-exports it)."""
+def defining_file(target: str, module: Callable[[str], Any]) -> tuple[bool, str | None]:
+    """(whether a module of ``target`` was found, the source file that defines ``target``):
+    for ``a.b.C`` the file where ``C`` is written, which may be another file than
+    ``a/b.py`` when ``a.b`` re-exports it; its module's file for a built-in or an instance.
+    ``module(name)`` returns the module of that name or ``None`` (importing it, or not)."""
     parts = target.split(".")
     for end in range(len(parts) - 1, 0, -1):
-        try:
-            found: Any = importlib.import_module(".".join(parts[:end]))
-        except Exception:  # not a module at this depth (or a broken one): go up
+        found: Any = module(".".join(parts[:end]))
+        if found is None:
             continue
         module_file = getattr(found, "__file__", None)
         for name in parts[end:]:
@@ -69,11 +70,25 @@ def _target_digest(target: str) -> str:
             source = inspect.getsourcefile(found) if found is not None else None
         except TypeError:  # a built-in, or an instance: its module's file
             source = None
-        source = source or module_file
-        if not source or not os.path.isfile(source):
-            return "<no source file>"  # a built-in or namespace module
-        return hashlib.sha256(Path(source).read_bytes()).hexdigest()
-    return "<unresolved>"
+        return True, source or module_file
+    return False, None
+
+
+def _imported(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except Exception:  # not a module at this depth (or a broken one): go up
+        return None
+
+
+def _target_digest(target: str) -> str:
+    """sha256 of the source file that defines ``target`` (`defining_file`)."""
+    found, source = defining_file(target, _imported)
+    if not found:
+        return "<unresolved>"
+    if not source or not os.path.isfile(source):
+        return "<no source file>"  # a built-in or namespace module
+    return hashlib.sha256(Path(source).read_bytes()).hexdigest()
 
 
 def code_digest(config: Mapping[str, Any]) -> str:

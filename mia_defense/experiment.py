@@ -7,7 +7,6 @@ directory)."""
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 import time
@@ -22,7 +21,7 @@ import numpy as np
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig
 from mia_defense.audit import audit_report, audit_training
-from mia_defense.code_digest import code_digest
+from mia_defense.code_digest import code_digest, defining_file
 from mia_defense.errors import (
     ConfigError,
     DivergedError,
@@ -160,21 +159,8 @@ def _config_targets(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
 def _source_file(target: str) -> str | None:
     """The real path of the file that defines ``target`` (already imported by the run:
     nothing new is imported), or ``None``."""
-    parts = target.split(".")
-    for end in range(len(parts) - 1, 0, -1):
-        found: Any = sys.modules.get(".".join(parts[:end]))
-        if found is None:
-            continue
-        module_file = getattr(found, "__file__", None)
-        for name in parts[end:]:
-            found = getattr(found, name, None)
-        try:
-            source = inspect.getsourcefile(found) if found is not None else None
-        except TypeError:  # a built-in, or an instance: its module's file
-            source = None
-        source = source or module_file
-        return os.path.realpath(source) if source else None
-    return None
+    source = defining_file(target, sys.modules.get)[1]
+    return os.path.realpath(source) if source else None
 
 
 def _user_code_error(config: Mapping[str, Any], exc: Exception) -> MiaDefenseError | None:

@@ -46,12 +46,10 @@ def null_group_override(args: Sequence[str]) -> str | None:
     return None
 
 
-def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]]]:
-    """``(override, key or group, its values)`` for each ``key=value`` of ``args`` that
-    Hydra's parser reads (a sweep's values each; one value otherwise). A malformed one is
-    left out: Hydra names it itself."""
+def _parsed_overrides(args: Sequence[str]) -> Iterator[tuple[str, Any]]:
+    """``(override, Hydra's parse of it)`` for each ``key=value`` of ``args`` that Hydra's
+    parser reads. A malformed one is left out: Hydra names it itself."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import ChoiceSweep
 
     parser = OverridesParser.create()
     for arg in args:
@@ -61,6 +59,15 @@ def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]
             override = parser.parse_override(arg)
         except Exception:
             continue
+        yield arg, override
+
+
+def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]]]:
+    """``(override, key or group, its values)`` for each ``key=value`` of ``args`` that
+    Hydra's parser reads (a sweep's values each; one value otherwise)."""
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    for arg, override in _parsed_overrides(args):
         value = override.value()
         yield arg, override.key_or_group, value.list if isinstance(value, ChoiceSweep) else [value]
 
@@ -86,19 +93,11 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
     group override must be a string or a list. Got int")."""
     from importlib.resources import files
 
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
 
     conf = files("mia_defense.conf")
     groups = {p.name for p in conf.iterdir() if p.is_dir()}
-    parser = OverridesParser.create()
-    for arg in args:
-        if arg.startswith("-") or "=" not in arg:
-            continue
-        try:
-            override = parser.parse_override(arg)
-        except Exception:
-            continue  # Hydra names it itself
+    for arg, override in _parsed_overrides(args):
         group = override.key_or_group
         if group == "":
             return (f"{arg}: no config group or key before '='; write KEY=VALUE (e.g. "
