@@ -21,7 +21,8 @@ from mia_defense.hydra_setup import register_configs, share_config_store
 from mia_defense.training.config import TrainConfig
 
 BIN = Path(sys.executable).parent
-HEAVY = ("torch", "opacus", "tensorboard", "matplotlib", "scipy.stats", "sklearn", "optuna")
+HEAVY = ("torch", "torch._dynamo", "opacus", "tensorboard", "matplotlib", "scipy.stats", "sklearn",
+         "optuna")
 
 # Runs a command's main() (or an installed console script, given by its path) in a fresh
 # interpreter, then prints its exit code and which of HEAVY it imported (stdout of the
@@ -100,10 +101,24 @@ def test_the_console_script_runs_without_opacus_and_prints_table_and_tensorboard
         "hydra.run.dir=run",
     )  # fmt: skip
     assert code == 0 and "opacus" not in heavy and "torch" in heavy, heavy
+    assert "torch._dynamo" not in heavy  # 3.4 s nothing in a run needs (training/eager.py)
     assert "TPR@0.1%FPR" in out and "lira_online" in out
     assert "tensorboard --logdir run\n" in out
     versions = json.loads((tmp_path / "run" / "results.json").read_text())["versions"]
     assert versions["opacus"] and versions["hydra-core"] and versions["scikit-learn"]
+
+
+@pytest.mark.slow  # ~8 s each: a whole run in a process of its own
+@pytest.mark.parametrize("defense", ["advreg", "dp"])
+def test_a_defended_run_never_imports_torch_compile(tmp_path, defense):
+    """AdvReg's attacker optimiser, the FLOP probe that reference data brings in and the
+    DP engine train without torch._dynamo (3.4 s; see mia_defense/training/eager.py)."""
+    code, heavy, _ = _probe(
+        tmp_path, "mia_defense.cli.train", f"defense={defense}", "plan.num_models=2",
+        "plan.population_size=200", "plan.reference_size=100", "train.epochs=2",
+        "attack.bootstrap=0", "figures=false", "progress=false", "hydra.run.dir=run",
+    )  # fmt: skip
+    assert code == 0 and "torch" in heavy and "torch._dynamo" not in heavy, heavy
 
 
 def test_mia_report_help_and_a_usage_error_import_no_heavy_library(tmp_path):

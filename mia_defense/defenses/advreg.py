@@ -19,6 +19,7 @@ from mia_defense.defenses.base import (
 )
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
+from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 from mia_defense.training.stack import ModelStack
 
 __all__ = ["AdversarialRegularization"]
@@ -125,6 +126,7 @@ class AdversarialRegularization(TrainingDefense):
         # The same groups as the models': a group that takes no step leaves its h alone.
         groups = [b - a for a, b in itertools.pairwise(ctx.stack.bounds)]
         self._attacker = ModelStack(attackers, groups)
+        lazy_compile_guards()
         self._attack_opt = torch.optim.Adam(
             self._attacker.parameters, lr=self.attack_lr, fused=True
         )
@@ -173,7 +175,7 @@ class AdversarialRegularization(TrainingDefense):
             per_model = (bce * valid).sum(1) / counts
             per_model.sum().backward()
             self._attacker.skip_idle(batch.stepping)
-            self._attack_opt.step()
+            optimizer_step(self._attack_opt)
 
     def loss(self, logits: torch.Tensor, batch: Batch, ctx: TrainContext) -> torch.Tensor:
         ce = cross_entropy(logits, batch)

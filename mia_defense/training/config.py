@@ -119,6 +119,9 @@ def make_optimizer(
     Fused kernels: on CPU, fused Adam steps the default run's stacked leaves about 2.5x
     faster than the foreach ones (scripts/bench.py, "Where the engine's time goes").
     """
+    from mia_defense.training.eager import lazy_compile_guards
+
+    lazy_compile_guards()
     cls = optimizer_class(config.optimizer)
     accepted = inspect.signature(cls).parameters
     options: dict[str, Any] = {"lr": config.lr}

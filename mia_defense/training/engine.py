@@ -27,6 +27,7 @@ from mia_defense.training.config import (
     optimizer_options,
     records_epoch,
 )
+from mia_defense.training.eager import optimizer_step
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stack import ModelStack
 
@@ -382,4 +383,4 @@ def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) 
             return
         loss.sum().backward()
     ctx.stack.skip_idle(batch.stepping)
-    ctx.optimizer.step()
+    optimizer_step(ctx.optimizer)

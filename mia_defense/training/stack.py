@@ -67,6 +67,9 @@ def batch_flops(model: nn.Module, input_shape: Sequence[int], batch_size: int) -
     through a copy in eval mode (0 when it cannot run one alone)."""
     from torch.utils.flop_counter import FlopCounterMode
 
+    from mia_defense.training.eager import lazy_compile_guards
+
+    lazy_compile_guards()
     probe = copy.deepcopy(model).eval()  # lazy layers, hooks and the generator stay as they are
     x = torch.zeros((1, *input_shape), device=next(model.parameters()).device)
     try:
