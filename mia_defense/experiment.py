@@ -246,7 +246,8 @@ def _run_pipeline(
             experiment.audit, obs=obs, white_box=gradient_canaries, privacy=result.privacy,
             confidence=experiment.confidence, run_dir=run_dir,
         )
-        check_claim(result.privacy, [*result.epsilon_evidence, *audit_evidence(result.privacy)])
+        audit = audit_evidence(result.privacy, confidence=experiment.confidence)
+        check_claim(result.privacy, [*result.epsilon_evidence, *audit])
     record_run(
         run_dir, result, vulnerability, obs, facts=run_facts(experiment, data),
         targets=_targets(experiment, data), is_canary=data.is_canary,

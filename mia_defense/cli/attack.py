@@ -732,13 +732,13 @@ def _fixed_problem(cfg: DictConfig, source: Source, overrides: list[str]) -> str
                          whose=f"the observations of {source.path}", reader="mia-attack")
 
 
-def _judge_claim_with_audit(result: RunResult) -> None:
+def _judge_claim_with_audit(result: RunResult, *, confidence: float) -> None:
     """Judge the DP claim on the carried one-run audit's bounds as well as on the attacks':
     the run's ``epsilon_refuted`` is measured again, not copied, and the attacks alone
     cleared a claim the run's audit had refuted."""
     from mia_defense.pipeline.claim import audit_evidence, check_claim
 
-    evidence = audit_evidence(result.privacy)
+    evidence = audit_evidence(result.privacy, confidence=confidence)
     if evidence:
         check_claim(result.privacy, [*result.epsilon_evidence, *evidence])
 
@@ -849,7 +849,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
                 training=known.get("training"),
             )  # fmt: skip
-        _judge_claim_with_audit(audit.result)
+        _judge_claim_with_audit(audit.result, confidence=float(cfg.attack.confidence))
         with stopwatch.stage("observation"):
             obs.save(run_dir / "observations.npz", **source.extras)
         record_run(

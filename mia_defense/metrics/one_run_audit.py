@@ -25,6 +25,7 @@ from scipy.stats import binom
 __all__ = [
     "GUESS_FRACTIONS",
     "OneRunBound",
+    "candidate_epsilon",
     "guess_counts",
     "one_run_bound",
     "one_run_epsilon",
@@ -87,6 +88,16 @@ def one_run_epsilon(
     while excess(high) > 0:  # p -> 1 as ε -> ∞ (q -> 1), so this ends
         high *= 2
     return float(brentq(excess, 0.0, high, xtol=1e-6))
+
+
+def candidate_epsilon(
+    *, m: int, guesses: int, correct: int, delta: float, confidence: float, candidates: int
+) -> float:
+    """One guess count's bound when ``confidence`` is split evenly over the ``candidates``
+    guess counts tried (Bonferroni): what `one_run_bound` reports, and what its recorded
+    counts give again at another confidence."""
+    return one_run_epsilon(m=m, guesses=guesses, correct=correct, delta=delta,
+                           confidence=1.0 - (1.0 - confidence) / candidates)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -165,16 +176,14 @@ def one_run_bound(
     if not pairs:
         return OneRunBound(0.0, confidence, delta, m, 0, 0, 0, 0, 0)
     truth = included[np.argsort(-scores, kind="stable")]
-    level = 1.0 - (1.0 - confidence) / len(pairs)
     results = []
     for k_in, k_out in pairs:
         if k_in < 0 or k_out < 0 or k_in + k_out > m:
             raise ValueError(f"guess counts ({k_in}, {k_out}) do not fit m={m} canaries")
         correct = int(truth[:k_in].sum()) + int((~truth[m - k_out :]).sum())
         guesses = k_in + k_out
-        epsilon = one_run_epsilon(
-            m=m, guesses=guesses, correct=correct, delta=delta, confidence=level
-        )
+        epsilon = candidate_epsilon(m=m, guesses=guesses, correct=correct, delta=delta,
+                                    confidence=confidence, candidates=len(pairs))  # fmt: skip
         results.append(
             OneRunBound(epsilon, confidence, delta, m, guesses, correct, k_in, k_out, len(pairs))
         )

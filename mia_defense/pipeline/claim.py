@@ -17,7 +17,7 @@ from mia_defense.attacks.runner import (
     EvaluationConfig,
 )
 from mia_defense.metrics.epsilon import empirical_epsilon
-from mia_defense.metrics.one_run_audit import one_run_epsilon
+from mia_defense.metrics.one_run_audit import candidate_epsilon
 
 __all__ = ["Evidence", "attack_evidence", "audit_evidence", "check_claim", "highest_bound"]
 
@@ -31,9 +31,10 @@ class Evidence:
     Attributes:
         what: what measured it, as the refutation names it.
         confidence: the level its own figure is stated at (e.g. 0.95).
-        bound_at: the bound recomputed to hold with a given probability: `check_claim`
-            asks each piece of evidence for a stricter level, so that all of them hold at
-            once (the largest of three 95% bounds is a 85% bound, not a 95% one).
+        bound_at: the bound recomputed to hold with a given probability (``bound_at(
+            confidence=...)``): `check_claim` asks each piece of evidence for a stricter
+            level, so that all of them hold at once (the largest of three 95% bounds is a
+            85% bound, not a 95% one).
     """
 
     what: str
@@ -43,7 +44,7 @@ class Evidence:
     @property
     def bound(self) -> float:
         """The bound at its own confidence."""
-        return self.bound_at(self.confidence)
+        return self.bound_at(confidence=self.confidence)
 
 
 def highest_bound(bounds: Mapping[str, float]) -> str:
@@ -77,23 +78,16 @@ def _attack_bound_at(
                              delta=delta, confidence=level)  # fmt: skip
 
 
-def _audit_bound_at(
-    m: int, guesses: int, correct: int, delta: float, candidates: int, confidence: float
-) -> float:
-    if guesses == 0:
-        return 0.0
-    return one_run_epsilon(m=m, guesses=guesses, correct=correct, delta=delta,
-                           confidence=1.0 - (1.0 - confidence) / candidates)  # fmt: skip
-
-
-def _recorded(value: float, _confidence: float) -> float:
+def _recorded(value: float, *, confidence: float) -> float:
+    del confidence  # counts not recorded: the figure cannot be taken at another level
     return value
 
 
-def audit_evidence(privacy: Mapping[str, Any]) -> list[Evidence]:
+def audit_evidence(privacy: Mapping[str, Any], *, confidence: float) -> list[Evidence]:
     """The one-run audit's lower bounds on ε, each recomputable from its recorded counts
     (m, guesses, correct, candidates) at a stricter confidence; a side whose counts are not
-    recorded keeps its figure."""
+    recorded keeps its figure, stated at its recorded confidence or else at the run's
+    ``confidence`` (``attack.confidence``, which the audit is run at)."""
     audit = privacy.get("audit")
     if not isinstance(audit, Mapping):
         return []
@@ -102,24 +96,27 @@ def audit_evidence(privacy: Mapping[str, Any]) -> list[Evidence]:
         entry = audit.get(side)
         value = entry.get("epsilon") if isinstance(entry, Mapping) else None
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            confidence, bound_at = _audit_bound(entry, float(value))
-            found.append(Evidence(f"one-run audit, {side}", confidence, bound_at))
+            level, bound_at = _audit_bound(entry, float(value), confidence)
+            found.append(Evidence(f"one-run audit, {side}", level, bound_at))
     return found
 
 
 def _audit_bound(
-    entry: Mapping[str, Any], recorded: float
-) -> tuple[float, Callable[[float], float]]:
+    entry: Mapping[str, Any], recorded: float, run_confidence: float
+) -> tuple[float, Callable[..., float]]:
     """(confidence, bound at a confidence) of one side of the one-run audit."""
     counts = [entry.get(k) for k in ("canaries", "guesses", "correct", "candidates")]
-    confidence, delta = entry.get("confidence"), entry.get("delta")
-    numbers_ok = all(isinstance(c, int) and not isinstance(c, bool) for c in counts) and all(
-        isinstance(v, float) and 0 < v < 1 for v in (confidence, delta)
-    )
-    if not numbers_ok or counts[3] < 1 or not 0 <= counts[2] <= counts[1] <= counts[0]:
-        return 0.95, functools.partial(_recorded, recorded)
+    confidence, delta = (entry.get(k) for k in ("confidence", "delta"))
+    confidence_ok, delta_ok = (isinstance(v, float) and 0 < v < 1 for v in (confidence, delta))
+    counts_ok = all(isinstance(c, int) and not isinstance(c, bool) for c in counts)
+    if not (confidence_ok and delta_ok and counts_ok) or counts[3] < 1 or not (
+        0 <= counts[2] <= counts[1] <= counts[0]
+    ):
+        level = confidence if confidence_ok else run_confidence
+        return level, functools.partial(_recorded, recorded)
     m, guesses, correct, candidates = counts
-    return confidence, functools.partial(_audit_bound_at, m, guesses, correct, delta, candidates)
+    return confidence, functools.partial(candidate_epsilon, m=m, guesses=guesses,
+                                         correct=correct, delta=delta, candidates=candidates)
 
 
 def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
@@ -135,7 +132,8 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     if not isinstance(claimed, int | float) or not math.isfinite(claimed):
         return
     tests = max(len(evidence), 1)
-    measured = [(e.bound_at(1.0 - (1.0 - e.confidence) / tests), e) for e in evidence]
+    measured = [(e.bound_at(confidence=1.0 - (1.0 - e.confidence) / tests), e)
+                for e in evidence]
     above = [(bound, e) for bound, e in measured if math.isfinite(bound) and bound > claimed]
     privacy["epsilon_refuted"] = bool(above)
     privacy.pop("epsilon_refuted_by", None)

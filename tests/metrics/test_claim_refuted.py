@@ -63,14 +63,26 @@ def test_a_claim_above_every_bound_stands_and_no_claim_is_not_judged():
 def test_the_one_run_audit_can_refute_the_claim_too(side):
     privacy = {"epsilon": 1.0, "empirical_epsilon": 0.2,
                "audit": {side: {"epsilon": 1.7}, "accountant_epsilon": 1.0}}
-    attacks = [Evidence("attack loss, 95% over all 3 attacks", 0.95, lambda _level: 0.2)]
-    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
+    attacks = [Evidence("attack loss, 95% over all 3 attacks", 0.95, lambda confidence: 0.2)]
+    check_claim(privacy, [*attacks, *audit_evidence(privacy, confidence=0.95)])
     assert privacy["epsilon_refuted"] is True
     assert privacy["epsilon_refuted_by"] == f"one-run audit, {side}"
     # rechecked once the audit is below: the refutation is not left behind
     privacy["audit"][side]["epsilon"] = 0.9
-    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
+    check_claim(privacy, [*attacks, *audit_evidence(privacy, confidence=0.95)])
     assert privacy["epsilon_refuted"] is False and "epsilon_refuted_by" not in privacy
+
+
+def test_an_audit_figure_without_counts_is_stated_at_the_runs_confidence():
+    """A side whose counts were not recorded keeps its figure, at the confidence it records
+    or else at the run's (attack.confidence=0.99 here), never at a fixed 95%."""
+    privacy = {"epsilon": 1.0, "audit": {"white_box": {"epsilon": 1.7},
+                                         "black_box": {"epsilon": 1.2, "confidence": 0.9}}}
+    white, black = audit_evidence(privacy, confidence=0.99)
+    assert (white.confidence, white.bound, white.bound_at(confidence=0.999)) == (0.99, 1.7, 1.7)
+    assert (black.confidence, black.bound) == (0.9, 1.2)
+    check_claim(privacy, [white, black])
+    assert "at 99% for all 2 bounds the claim was held to" in privacy["epsilon_refuted_reason"]
 
 
 def test_the_refuting_bound_is_corrected_for_the_number_of_attacks():
@@ -98,29 +110,29 @@ def _audit_side(correct: int) -> dict:
 
 def test_the_audit_bound_is_recomputed_from_its_counts_at_its_own_confidence():
     side = _audit_side(85)
-    (evidence,) = audit_evidence({"audit": {"white_box": side}})
+    (evidence,) = audit_evidence({"audit": {"white_box": side}}, confidence=0.95)
     assert evidence.bound == pytest.approx(side["epsilon"], rel=1e-12)
-    assert evidence.bound_at(0.99) < evidence.bound
+    assert evidence.bound_at(confidence=0.99) < evidence.bound
 
 
 def test_the_claim_is_held_to_all_its_bounds_at_once_not_to_the_luckiest():
     """Three 95% bounds (the attacks' and the audit's two): the largest of them is an 85%
     bound. Each is taken at 98.3% so that together they refute at 95%."""
     white, black = _audit_side(85), _audit_side(60)
-    (alone,) = audit_evidence({"audit": {"white_box": white}})
+    (alone,) = audit_evidence({"audit": {"white_box": white}}, confidence=0.95)
     # below the white-box audit's own 95% bound, above the same counts' 98.3% bound
-    claimed = (alone.bound + alone.bound_at(1 - 0.05 / 3)) / 2
+    claimed = (alone.bound + alone.bound_at(confidence=1 - 0.05 / 3)) / 2
     assert alone.bound > claimed > black["epsilon"]
     privacy = {"epsilon": claimed, "audit": {"white_box": white, "black_box": black}}
-    attacks = [Evidence("attack loss, 95% over all 3 attacks", 0.95, lambda _level: 0.2)]
-    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
+    attacks = [Evidence("attack loss, 95% over all 3 attacks", 0.95, lambda confidence: 0.2)]
+    check_claim(privacy, [*attacks, *audit_evidence(privacy, confidence=0.95)])
     assert privacy["epsilon_refuted"] is False
     # alone, the same bound refutes the same claim
-    check_claim(privacy, audit_evidence({"audit": {"white_box": white}}))
+    check_claim(privacy, audit_evidence({"audit": {"white_box": white}}, confidence=0.95))
     assert privacy["epsilon_refuted"] is True
     # far above, it refutes beside the others too, and says at what confidence
     privacy["audit"]["white_box"] = _audit_side(95)
-    check_claim(privacy, [*attacks, *audit_evidence(privacy)])
+    check_claim(privacy, [*attacks, *audit_evidence(privacy, confidence=0.95)])
     assert privacy["epsilon_refuted"] is True
     assert privacy["epsilon_refuted_by"] == "one-run audit, white_box"
     assert "at 95% for all 3 bounds the claim was held to" in privacy["epsilon_refuted_reason"]
@@ -131,5 +143,5 @@ def test_a_runs_evidence_survives_pickling_as_tests_share_runs_between_workers()
 
     result, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
     privacy = {"audit": {"white_box": _audit_side(85)}}
-    for evidence in [*result.epsilon_evidence, *audit_evidence(privacy)]:
+    for evidence in [*result.epsilon_evidence, *audit_evidence(privacy, confidence=0.95)]:
         assert pickle.loads(pickle.dumps(evidence)).bound == evidence.bound
