@@ -150,6 +150,15 @@ def _label_array(value: object, *, path: Path, key: str) -> np.ndarray:
     (so 1.5 or NaN is refused there rather than truncated to an integer here)."""
     if not isinstance(value, (list, tuple, np.ndarray)):
         raise DataError(f"{path}: {key!r} must be a list of integers, got {type(value).__name__}")
+    if not isinstance(value, np.ndarray):
+        # A pickle may repeat one list or string by reference for free: a 34 KB file of
+        # lists of one shared list made numpy build a 1 GB array before its shape was seen.
+        other = next((v for v in value if not isinstance(v, (int, float, np.number))), None)
+        if other is not None:
+            raise DataError(
+                f"{path}: {key!r} must be a flat list of integers, found a "
+                f"{type(other).__name__} in it; use the original CIFAR batch"
+            )
     try:
         labels = np.asarray(value)
     except (TypeError, ValueError, OverflowError) as exc:
