@@ -140,15 +140,21 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     useless model. results.json keeps the measured figures.
 
     ``privacy.epsilon`` is infinity where the run holds no DP claim (no accountant ε: a run
-    without DP-SGD, or one without noise, written null) and where a measured lower bound
-    refutes the claim (``privacy.epsilon_refuted``): a search minimising ε was handed the
+    without DP-SGD, or one without noise, written null), where a measured lower bound
+    refutes the claim (``privacy.epsilon_refuted``) and where the ε is no guarantee for the
+    mechanism that ran (``privacy.epsilon_valid`` false): a search minimising ε was handed the
     refuted accountant's figure as if it held, and NaN for a run without DP (a failed trial).
     Under ``accountant=gdp`` (a central-limit approximation that can underestimate ε) it is
     the RDP accountant's upper bound (``privacy.epsilon_rdp_bound``) when that is larger.
     """
-    no_verdict = payload.get("utility_below_chance") is True
+    no_verdict = payload.get("utility_below_chance") is True or _at_chance(payload)
     privacy = payload.get("privacy")
-    refuted = isinstance(privacy, Mapping) and privacy.get("epsilon_refuted") is True
+    # a measured bound refutes the claim, or the accountant's ε is for another mechanism
+    # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
+    # minimising ε was handed it as a guarantee, and the report shows it as none
+    refuted = isinstance(privacy, Mapping) and (
+        privacy.get("epsilon_refuted") is True or privacy.get("epsilon_valid") is False
+    )
     values = []
     for name in names:
         value = objective(payload, name)
@@ -162,6 +168,20 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
                 value = float(bound)
         values.append(value)
     return values
+
+
+def _at_chance(payload: Mapping[str, Any]) -> bool:
+    """Whether the run's test accuracy is not above its ``chance_accuracy``, whatever its
+    ``utility_below_chance`` flag says (`mia_defense.report.checks.rank_problem` reads it so:
+    a file edited, or of a tool of your own, that leaves the flag out or false)."""
+    utility = payload.get("utility")
+    if not isinstance(utility, Mapping):
+        return False
+    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    numbers = all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in (accuracy, chance)
+    )
+    return numbers and accuracy <= chance
 
 
 def _is_fraction(metric: str) -> bool:
