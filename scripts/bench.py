@@ -465,10 +465,11 @@ sys.exit(failed > 10)
 """
 
 
-def library_import_seconds(repeats: int) -> tuple[float, int]:
+def library_import_seconds(repeats: int) -> tuple[float, int, dict[str, float]]:
     """Best wall time of a fresh process that only imports what the default run imports
-    from other packages (torch, torch._dynamo via torch.optim, scikit-learn, matplotlib,
-    TensorBoard, Hydra...), replayed in the run's order; and how many modules that is."""
+    from other packages (torch, scikit-learn, scipy, matplotlib, TensorBoard, Hydra...),
+    replayed in the run's order; how many modules that is; and the seconds each top-level
+    package's own modules take to import (``python -X importtime``, self times)."""
     with tempfile.TemporaryDirectory(prefix="mia-bench-imports-") as tmp:
         names = Path(tmp) / "modules.txt"
         subprocess.run(
@@ -479,7 +480,17 @@ def library_import_seconds(repeats: int) -> tuple[float, int]:
         count = len(names.read_text().split())
         seconds = best_of(repeats, lambda: subprocess.run(
             [sys.executable, "-c", _REPLAY_IMPORTS, str(names)], check=True, cwd=tmp))
-    return seconds, count
+        timed = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", _REPLAY_IMPORTS, str(names)],
+            check=True, cwd=tmp, capture_output=True, text=True,
+        )
+    packages: dict[str, float] = {}
+    for line in timed.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) == 3 and fields[0].strip().isdigit():
+            package = fields[2].strip().split(".")[0]
+            packages[package] = packages.get(package, 0.0) + int(fields[0]) / 1e6
+    return seconds, count, packages
 
 
 def section_stages(repeats: int) -> None:
@@ -488,11 +499,7 @@ def section_stages(repeats: int) -> None:
     2.5 s the imports of the libraries the run uses take before any work starts."""
     torch_import = best_of(repeats, lambda: subprocess.run(
         [sys.executable, "-c", "import torch"], check=True))
-    # torch.optim's Optimizer imports torch._dynamo on first use (its methods are wrapped in
-    # torch._disable_dynamo, which imports it lazily): a share of the imports no setting avoids
-    with_dynamo = best_of(repeats, lambda: subprocess.run(
-        [sys.executable, "-c", "import torch, torch._dynamo"], check=True))
-    libraries, modules = library_import_seconds(repeats)
+    libraries, modules, packages = library_import_seconds(repeats)
     best = min((child_run([]) for _ in range(repeats)), key=lambda run: run.wall)
     wall, failed, payload = best.wall, best.failed, best.results
     print("\n## The default run, stage by stage (best of "
@@ -509,8 +516,9 @@ def section_stages(repeats: int) -> None:
     print(row('python -c "import torch"', f"{torch_import:.2f}"))
     print(row(f"imports only ({modules} modules)", f"{libraries:.2f}",
               f"+{libraries - torch_import:.2f} over torch"))
-    print(row("  of which torch._dynamo", f"{with_dynamo - torch_import:.2f}",
-              "imported by torch.optim's Optimizer on first use"))
+    heaviest = sorted(packages.items(), key=lambda item: -item[1])[:6]
+    print("  the packages' own import times (-X importtime): " + ", ".join(
+        f"{name} {seconds:.2f}" for name, seconds in heaviest))
     print(f"default run - import torch: {excess:.2f} s ({verdict(excess <= 2.5)}); "
           f"of which importing the run's libraries alone: {libraries - torch_import:.2f} s")
 
