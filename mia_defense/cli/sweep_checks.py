@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+from fractions import Fraction
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -205,7 +206,10 @@ def sweep_size(override: Any) -> int | None:
     if isinstance(value, ChoiceSweep):
         return len(value.list)
     if isinstance(value, RangeSweep) and value.step:
-        return max(0, math.ceil((value.stop - value.start) / value.step))
+        # exact (Fraction): a float quotient overflowed on range(0,10**400) and was inf on
+        # range(0,1,1e-320); a bound of inf or nan raises (`refuse_huge_sweep` names it)
+        start, stop, step = map(Fraction, (value.start, value.stop, value.step))
+        return max(0, math.ceil((stop - start) / step))
     return None
 
 
@@ -232,6 +236,14 @@ def refuse_huge_sweep(config: DictConfig) -> None:
         if isinstance(value, RangeSweep) and not value.step:
             log.error("ConfigError: %s: a range with step 0 never ends; nothing was run. Give "
                       "a step that is not 0 (range(START,STOP,STEP))", text)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+        if isinstance(value, RangeSweep) and not all(
+            not isinstance(bound, float) or math.isfinite(bound)
+            for bound in (value.start, value.stop, value.step)
+        ):
+            log.error("ConfigError: %s: a range's start, stop and step must be finite numbers "
+                      "(not inf or nan: such a range never ends, or cannot be counted); "
+                      "nothing was run. Give finite ones (range(START,STOP,STEP))", text)
             raise SystemExit(EXIT_USER_ERROR)
         size = sweep_size(override)
         if size is not None:
