@@ -196,7 +196,9 @@ def _refuse_larger_than(
     try:
         with torch.device("meta"), torch.random.fork_rng(devices=[]):
             probe = builder.func(*builder.args, **kwargs)
-        needed = sum(t.numel() for t in [*probe.parameters(), *probe.buffers()])
+        # what its state_dict holds, as the checkpoint counts it (a non-persistent buffer is
+        # no part of either; a tied weight is in both twice)
+        needed = sum(t.numel() for t in probe.state_dict().values() if torch.is_tensor(t))
     except Exception:  # not buildable on the meta device: loading checks the shapes
         return
     if needed > values:
