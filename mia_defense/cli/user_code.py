@@ -11,6 +11,7 @@ at 'running').
 
 from __future__ import annotations
 
+import functools
 import importlib.machinery
 import os
 import sys
@@ -84,7 +85,21 @@ class _LaunchDirFinder(importlib.machinery.FileFinder):
 
 
 def _inside(file: str, root: str) -> bool:
-    return os.path.realpath(file).startswith(root + os.sep)
+    """Whether ``file`` is the user's code in ``root``: not a library's, even where the
+    environment lies inside it (``python -m venv .venv`` in the project folder: TensorBoard's
+    probe for ``tensorflow`` came from a file under ``root`` and found the user's file)."""
+    real = os.path.realpath(file)
+    return real.startswith(root + os.sep) and not real.startswith(_installed_roots())
+
+
+@functools.cache
+def _installed_roots() -> tuple[str, ...]:
+    """The folders of the interpreter's libraries (standard library, site-packages)."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    keys = ("stdlib", "platstdlib", "purelib", "platlib")
+    return tuple(os.path.realpath(paths[k]) + os.sep for k in keys if k in paths)
 
 
 def _asked_from(root: str) -> bool:
