@@ -217,7 +217,9 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     """
     status = payload.get("status")
     if status not in ("complete", "diverged"):
-        return f"status is {_show(status)}, not 'complete' ({_STATUS_ADVICE.get(status, _PARTIAL)})"
+        # (a status that is a list or an object is no key of the advice: unhashable)
+        advice = _STATUS_ADVICE.get(status, _PARTIAL) if isinstance(status, str) else _PARTIAL
+        return f"status is {_show(status)}, not 'complete' ({advice})"
     version = payload.get("schema_version")
     if "schema_version" not in payload:
         return "no schema_version (written by an older or foreign tool); rerun it"
@@ -354,7 +356,10 @@ def other_confidence(payload: Mapping[str, Any]) -> float | None:
     level = attack.get("confidence") if isinstance(attack, Mapping) else None
     if isinstance(level, bool) or not isinstance(level, int | float) or level == LEVEL:
         return None
-    return float(level)
+    try:
+        return float(level)
+    except OverflowError:  # an integer of hundreds of digits: no level, and no 95% either
+        return math.inf
 
 
 def _epsilon_text(value: Any) -> str:
