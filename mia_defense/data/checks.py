@@ -33,6 +33,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# A dataset.num_classes up to this is allowed with fewer than half the classes sampled (a
+# subset of a larger task, e.g. 40 samples of CIFAR-100 or ImageNet-1k's 1000 classes).
+_SUBSET_CLASSES = 1000
+
 
 def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: str) -> Path:
     """``path`` expanded; a `DataError` saying what to point at when it is unset or missing,
@@ -139,7 +143,12 @@ def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None
     sample (beyond twice both the samples and the largest label): a typo, and the models,
     their outputs and the attacks grow with it (100000 classes for 40 samples trained
     100000-way models, then an attack allocated 74.5 GiB). Fewer classes with no sample
-    are allowed: a subset of a larger task."""
+    are allowed: a subset of a larger task.
+
+    Labels far apart (0 and 1000000) are no such subset: beyond `_SUBSET_CLASSES` classes,
+    more than twice the samples is refused too (labels 0/1000000 with num_classes=1000001
+    on 400 samples ran a million-way training for over 5 minutes; 0/10**9 ended in a
+    traceback allocating 238 GiB)."""
     largest = int(y.max())
     fillable = max(len(y), largest + 1)
     if num_classes > 2 * fillable:
@@ -148,6 +157,14 @@ def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None
             f"with labels up to {largest}: at least {num_classes - fillable} of the classes "
             "could have no sample; set dataset.num_classes to the number of classes (null "
             "infers it from the labels)"
+        )
+    if num_classes > max(2 * len(y), _SUBSET_CLASSES):
+        raise DataError(
+            f"{source}: dataset.num_classes={num_classes} but the data holds only {len(y)} "
+            f"samples (labels up to {largest}): at least {num_classes - len(y)} of the classes "
+            "have no sample, and the models and attacks grow with the classes; set "
+            "dataset.num_classes=null: labels such as 0 and 1000000 are then remapped to "
+            "classes 0..C-1 (recorded as class_labels)"
         )
 
 

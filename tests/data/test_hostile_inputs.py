@@ -8,7 +8,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from mia_defense.data import load_cifar10
+from mia_defense.data import load_cifar10, load_npz
 from mia_defense.errors import DataError
 
 
@@ -31,3 +31,17 @@ def test_cifar_labels_repeating_one_object_are_refused_before_numpy_builds_them(
     finally:
         tracemalloc.stop()
     assert peak < 8_000_000
+
+
+def test_num_classes_far_beyond_the_samples_is_refused_even_when_a_label_reaches_it(tmp_path):
+    """Labels 0 and 1000000 with dataset.num_classes=1000001 on 400 samples: the largest
+    label made the count look plausible, and the run trained million-way models."""
+    file = tmp_path / "sparse.npz"
+    y = np.where(np.arange(400) % 2 == 1, 1_000_000, 0)
+    np.savez(file, x=np.random.default_rng(0).normal(size=(400, 3)), y=y)
+    with pytest.raises(DataError, match=r"sparse.npz: dataset.num_classes=1000001 but the data "
+                                        r"holds only 400 samples .* set dataset.num_classes=null"):
+        load_npz(path=file, num_classes=1_000_001)
+    assert load_npz(path=file).class_labels == (0, 1_000_000)
+    np.savez(file, x=np.zeros((40, 3)), y=np.arange(40) % 2 * 99)  # a subset of 100 classes
+    assert load_npz(path=file, num_classes=100).num_classes == 100
