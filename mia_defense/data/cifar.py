@@ -123,7 +123,15 @@ def _read_python_batch(path: Path, raw: bytes, label_key: str) -> tuple[np.ndarr
     batch = safe_loads(raw, source=path, encoding="bytes")
     if not isinstance(batch, dict):
         raise DataError(f"{path}: expected a dict of CIFAR arrays, got {type(batch).__name__}")
-    batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
+    names = [k.decode("latin1") if isinstance(k, bytes) else k for k in batch]
+    seen: set[object] = set()
+    repeated = next((n for n in names if n in seen or seen.add(n)), None)
+    if repeated is not None:  # b'labels' and 'labels': which one counts was the dict's order
+        raise DataError(
+            f"{path}: holds the key {repeated!r} twice (as bytes and as text); which one is "
+            "meant is ambiguous: use the original CIFAR batch"
+        )
+    batch = dict(zip(names, batch.values(), strict=True))
     if "data" not in batch or label_key not in batch:
         raise DataError(
             f"{path}: missing key 'data' or {label_key!r} (found {sorted(map(str, batch))}); "

@@ -45,3 +45,12 @@ def test_num_classes_far_beyond_the_samples_is_refused_even_when_a_label_reaches
     assert load_npz(path=file).class_labels == (0, 1_000_000)
     np.savez(file, x=np.zeros((40, 3)), y=np.arange(40) % 2 * 99)  # a subset of 100 classes
     assert load_npz(path=file, num_classes=100).num_classes == 100
+
+
+def test_cifar_batch_with_a_key_both_as_bytes_and_text_is_refused(tmp_path):
+    batch = tmp_path / "data_batch_1"
+    images = np.zeros((4, 3072), np.uint8)
+    batch.write_bytes(pickle.dumps({b"data": images, b"labels": [0, 1, 2, 3],
+                                    "labels": [5, 5, 6, 6]}))
+    with pytest.raises(DataError, match=r"data_batch_1: holds the key 'labels' twice"):
+        load_cifar10(path=batch)
