@@ -100,15 +100,17 @@ def run_experiment(
     start = time.perf_counter()
     run_dir = Path(run_dir)
     stopwatch = Stopwatch()
-    with stopwatch.stage("data"):
+    # (stdout: the results table only, as below; a user's dataset or release may print)
+    with stopwatch.stage("data"), redirect_stdout(sys.stderr):
         data = data or prepare_data(experiment)
     fingerprint = config_fingerprint(
         experiment.config, data=data.fingerprint, code=code_digest(experiment.config)
     )
     for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
         check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint)
-    with _named_user_errors(experiment.config):  # what the defenses report, read after
-        defense_settings(experiment)  # training: checked now
+    # what the defenses report, read after training: checked now (a print: to stderr)
+    with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
+        defense_settings(experiment)
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
     mark_run(run_dir, status="running", **mark)
     try:
