@@ -49,6 +49,8 @@ SIGMA_CACHE_ENV = "MIA_DEFENSE_CACHE_DIR"
 _EPSILON_TOLERANCE = 0.01
 _CACHE_FORMAT = 1
 _MAX_SIGMA = 1e6  # Opacus' limit of the search
+# Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
+_PRV_EPS_ERROR = 0.01
 # Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
 # domain grows with ε) or ran out of memory, GDP's root search failed, and at such an ε no
 # record is protected whichever upper bound is reported.
@@ -97,17 +99,20 @@ def epsilon_spent(
         eps, _ = rdp_analysis.get_privacy_spent(
             orders=RDPAccountant.DEFAULT_ALPHAS, rdp=total, delta=delta
         )
-        return float(eps)
+        # A large δ (0.09 and up, allowed below 1/N for a few members) makes the conversion
+        # negative, which no (ε, δ) statement is; ε = 0 holds wherever a negative one does.
+        return max(0.0, float(eps))
     rdp = epsilon_spent("rdp", history, delta)
     if not rdp <= _PRV_LIMIT:
         return rdp  # an upper bound too; PRV's domain (time, memory) grows with ε
     fresh = create_accountant(mechanism=accountant)
     fresh.history = list(history)
     try:
-        return float(fresh.get_epsilon(delta))
-    except (ArithmeticError, MemoryError, ValueError):
-        # Opacus' PRV or GDP failing on a small σ (OverflowError, a root not bracketed):
-        # the RDP accountant's ε bounds the same mechanism.
+        return max(0.0, float(fresh.get_epsilon(delta)))  # negative at a large δ (as RDP)
+    except (ArithmeticError, MemoryError, ValueError, RuntimeError):
+        # Opacus' PRV or GDP failing on a small σ (OverflowError, a root not bracketed) or
+        # at a large δ (PRV's RuntimeError "Cannot compute epsilon"): the RDP accountant's
+        # ε bounds the same mechanism.
         return rdp
 
 
@@ -132,7 +137,13 @@ def noise_multiplier_for(
 
 def _epsilon_floor(accountant: str, delta: float) -> float:
     """The least ε an accountant can report at ``delta``, whatever σ: for ``rdp``, its
-    conversion of zero RDP at the largest order (0.0286 at δ = 1e-3); 0 for the others."""
+    conversion of zero RDP at the largest order (0.0286 at δ = 1e-3); for ``prv``, the
+    error bound Opacus adds to its estimate (``eps_error`` 0.01) plus the estimate of no
+    privacy loss at all, log(1 - δ'), δ' = δ - δ/1000 its ``delta_error`` (0.0090 at
+    δ = 1e-3: a target below it took 200 s of ever slower PRV calls up to σ = 1e6 to be
+    refused); 0 for ``gdp``."""
+    if accountant == "prv":
+        return max(0.0, _PRV_EPS_ERROR + math.log1p(-(delta - delta / 1000)))
     if accountant != "rdp":
         return 0.0
     from opacus.accountants import RDPAccountant
