@@ -186,6 +186,23 @@ def _labelled_row(path: Path, text: io.TextIOWrapper, *, dtype: type) -> np.dtyp
     return np.dtype([("label", np.float64), ("x", dtype, (first.count(","),))])
 
 
+def _is_npz(file: Path) -> bool:
+    """Whether ``file`` is an .npz: by its name (in any case) or, whatever it is named, by
+    its content (a zip of .npy arrays): an .npz named ``data.NPZ`` or ``purchase`` was read
+    as text and refused as a zip archive to extract, or as "not an .npz"."""
+    if file.suffix.lower() == ".npz":
+        return True
+    with open_regular(file) as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            return False
+        handle.seek(0)
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                return any(name.endswith(".npy") for name in archive.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError):
+            return False
+
+
 def _find_file(root: Path, names: Sequence[str], *, name: str, expected: str) -> Path:
     if root.is_file():
         return root
@@ -226,7 +243,7 @@ def load_purchase100(
         root, ("dataset_purchase", "purchase100.npz"), name="purchase100",
         expected=_PURCHASE_EXPECTED,
     )
-    if file.suffix == ".npz":
+    if _is_npz(file):
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
     else:
         x, y = _load_labelled_text(file)
@@ -262,7 +279,7 @@ def load_texas100(
     """
     check_label_base(label_base)
     root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
-    if root.is_file() and root.suffix != ".npz":
+    if root.is_file() and not _is_npz(root):
         raise DataError(f"dataset 'texas100': {root} is not an .npz; expected {_TEXAS_EXPECTED}")
     if root.is_file() or is_regular_file(root / "texas100.npz"):
         file = root if root.is_file() else root / "texas100.npz"

@@ -8,7 +8,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from mia_defense.data import load_cifar10, load_npz
+from mia_defense.data import load_cifar10, load_npz, load_purchase100, load_texas100
 from mia_defense.errors import DataError
 
 
@@ -54,3 +54,16 @@ def test_cifar_batch_with_a_key_both_as_bytes_and_text_is_refused(tmp_path):
                                     "labels": [5, 5, 6, 6]}))
     with pytest.raises(DataError, match=r"data_batch_1: holds the key 'labels' twice"):
         load_cifar10(path=batch)
+
+
+@pytest.mark.parametrize("name", ["purchase.NPZ", "purchase_arrays"])
+def test_purchase_and_texas_take_an_npz_by_its_content_whatever_its_name(tmp_path, name):
+    file = tmp_path / name
+    with file.open("wb") as handle:
+        np.savez(handle, features=np.arange(1200).reshape(200, 6) % 2,
+                 labels=np.arange(200) % 100 + 1)
+    assert len(load_purchase100(path=file)) == 200
+    assert len(load_texas100(path=file)) == 200
+    text = tmp_path / "dataset_purchase"
+    text.write_text("".join(f"{i % 100 + 1},{i % 2},1\n" for i in range(200)))
+    assert len(load_purchase100(path=text)) == 200  # still read as text
