@@ -350,9 +350,54 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             seen.add(run_dir.resolve())
             name = _run_name(run_dir, root, label, several=len(roots) > 1)
             _load_run(run_dir, name, loaded)
+    failed = list(loaded.unranked)  # (before the repeats join them: no failed seeds)
     _set_repeats_apart(loaded)
     _tell_apart(loaded, _attacked(loaded))
+    _note_failed_seeds(loaded, failed)
     return loaded
+
+
+def _seedless(payload: Mapping[str, Any], *, seeds: bool) -> str | None:
+    """A run's config (with or without its seeds) and what it attacked, as text; ``None``
+    for a run without a config."""
+    config = payload.get("config")
+    if not isinstance(config, Mapping) or not config:
+        return None
+    kept = config if seeds else _without_seeds(config)
+    kept = {k: v for k, v in kept.items() if k not in _NO_EFFECT}
+    return json.dumps([kept, payload.get("source")], sort_keys=True, default=str)
+
+
+def _note_failed_seeds(loaded: LoadedRuns, failed: list[tuple[RunRecord, str]]) -> None:
+    """A caveat on the ranked runs of a config whose other seeds were not ranked (training
+    diverged, a model at chance, no leakage figure): their row averages the seeds that
+    were, and a config that fails for most seeds looked as accurate as one that never
+    does, the failures listed only apart, under "Runs not ranked"."""
+    if not failed or not loaded.runs:
+        return
+    ranked = {_seedless(r.payload, seeds=True) for r in loaded.runs}
+    lost: dict[str, dict[str, str]] = {}  # config -> {seeded config: first reason}
+    for record, reason in failed:
+        key, seeded = _seedless(record.payload, seeds=False), _seedless(record.payload, seeds=True)
+        if key is not None and seeded not in ranked:  # (not a failed copy of a ranked run)
+            lost.setdefault(key, {}).setdefault(str(seeded), reason)
+    if not lost:
+        return
+    for record in loaded.runs:
+        seeds = lost.get(str(_seedless(record.payload, seeds=False)))
+        if not seeds:
+            continue
+        count = len(seeds)
+        were = f"{count} other seeds of its config were" if count > 1 else (
+            "another seed of its config was")
+        first = one_line(next(iter(seeds.values())), limit=160)
+        note = (
+            f"{were} not ranked (first: {first}): its row "
+            "averages the seeds that were, and may overstate the config's utility or "
+            "understate its leakage; see Runs not ranked"
+        )
+        loaded.caveats.append((record, note))
+        log.warning("%s: %s", record.path / RESULTS, note)
 
 
 # Settings that do not change a run's numbers: runs differing only in them are repeats.
