@@ -48,6 +48,7 @@ SIGMA_CACHE_ENV = "MIA_DEFENSE_CACHE_DIR"
 # The search stops within this much below the target ε (Opacus' epsilon_tolerance).
 _EPSILON_TOLERANCE = 0.01
 _CACHE_FORMAT = 1
+_MAX_ENTRY_CHARS = 1 << 16  # a cache entry longer than this is not one (read no further)
 _MAX_SIGMA = 1e6  # Opacus' limit of the search
 # Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
 _PRV_EPS_ERROR = 0.01
@@ -207,11 +208,14 @@ def _search_sigma(
 
 def sigma_cache_dir() -> Path | None:
     """Where searched σ values are kept: ``$MIA_DEFENSE_CACHE_DIR`` (empty: nowhere), else
-    ``$XDG_CACHE_HOME/mia-defense``, else ``~/.cache/mia-defense``."""
+    ``$XDG_CACHE_HOME/mia-defense``, else ``~/.cache/mia-defense`` (none without a home)."""
     override = os.environ.get(SIGMA_CACHE_ENV)
     if override is not None:
         return Path(override) if override else None
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no $HOME and a user without a passwd entry
+        return None
     return Path(base) / "mia-defense"
 
 
@@ -242,10 +246,15 @@ def _read_cached_sigma(key: Mapping[str, Any]) -> float | None:
     """The cached σ of ``key`` if the accountant confirms it, else ``None`` (missing,
     unreadable, another key, or a σ that spends more than the target or far less)."""
     path = _cache_path(key)
-    if path is None or not path.is_file():
-        return None
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
+        # (is_file raises on a cache folder it may not search, EACCES: a cache is skipped)
+        if path is None or not path.is_file():
+            return None
+        with path.open(encoding="utf-8") as handle:  # an entry is ~300 bytes: never more
+            text = handle.read(_MAX_ENTRY_CHARS + 1)  # (a symlink to a huge file read whole)
+        if len(text) > _MAX_ENTRY_CHARS:
+            raise ValueError("not a sigma cache entry: too long")
+        entry = json.loads(text)
         sigma = float(entry["noise_multiplier"])
         matches = {k: entry.get(k) for k in key} == dict(key)
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):

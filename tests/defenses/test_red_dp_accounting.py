@@ -56,3 +56,56 @@ def test_prv_failing_at_a_large_delta_falls_back_to_rdp():
     eps = epsilon_spent("prv", ((5.0, 1.0, 1),), 0.999)
     assert eps == epsilon_spent("rdp", ((5.0, 1.0, 1),), 0.999)
     assert math.isfinite(eps)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(SIGMA_CACHE_ENV, str(tmp_path / "cache"))
+    noise_multiplier_for.cache_clear()
+    yield tmp_path / "cache"
+    noise_multiplier_for.cache_clear()
+
+
+GDP_RUN = ("gdp", 2.0, 1e-4, 0.1, 40)
+
+
+def test_a_cache_folder_that_cannot_be_searched_is_skipped(cache, monkeypatch):
+    """A shared cache folder the user may not search (EACCES): Path.is_file raised
+    PermissionError out of the σ search, a traceback instead of searching again."""
+    from pathlib import Path
+
+    real = Path.is_file
+
+    def denied(self):  # type: ignore[no-untyped-def]
+        if cache in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_file", denied)
+    sigma = noise_multiplier_for(*GDP_RUN)
+    assert epsilon_spent("gdp", ((sigma, 0.1, 40),), 1e-4) <= 2.0
+
+
+def test_no_home_directory_means_no_cache(monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.delenv(SIGMA_CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home(cls):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    assert accounting.sigma_cache_dir() is None
+
+
+def test_a_huge_cache_entry_is_not_read_whole(cache, monkeypatch):
+    """An entry replaced by (a symlink to) a huge file was read whole into memory."""
+    key = accounting._cache_key(*GDP_RUN)
+    path = accounting._cache_path(key)
+    sigma = noise_multiplier_for(*GDP_RUN)
+    noise_multiplier_for.cache_clear()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:-1] + " " * (1 << 17) + "}", encoding="utf-8")  # valid JSON
+    assert accounting._read_cached_sigma(key) is None
+    assert noise_multiplier_for(*GDP_RUN) == sigma
