@@ -372,6 +372,27 @@ def subsample(
     return x[keep], y[keep]
 
 
+def _centred_wide(x: np.ndarray) -> np.ndarray:
+    """Features wider than float32 (float64, 32- and 64-bit integers) minus their median, per
+    feature (per channel for images [N, C, H, W]), in float64; others as they are.
+
+    Standardising removes any shift, but it ran after the float32 conversion, which kept 24
+    bits: timestamps 1.7e9 + seconds became 4 distinct values of 400. The median of the finite
+    values, so NaN or inf are left for `as_features` to report."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "iuf" or x.dtype.itemsize <= 2 or x.dtype == np.float32 \
+            or x.ndim < 2 or x.size == 0:
+        return x
+    wide = x.astype(np.float64)
+    parts = ([wide[:, c] for c in range(x.shape[1])] if x.ndim == 4
+             else wide.reshape(len(x), -1).T)  # views: shifted in place, one at a time
+    for part in parts:
+        finite = part[np.isfinite(part)]
+        if finite.size:
+            part -= np.median(finite)
+    return wide
+
+
 def _standardise_flat(x: np.ndarray) -> np.ndarray:
     mean = x.mean(axis=0, dtype=np.float64)
     std = x.std(axis=0, dtype=np.float64)
@@ -476,7 +497,9 @@ def finish_dataset(
         y, source=source, num_classes=num_classes, label_base=label_base,
         user_classes=user_classes,
     )
-    features = as_features(x, source=source, num_samples=len(labels))
+    # the float64 copy shifted for standardising is freed once converted (no name holds it)
+    features = as_features(_centred_wide(x) if standardize else x, source=source,
+                           num_samples=len(labels))
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
     if standardize:
         features = (

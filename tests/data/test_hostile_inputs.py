@@ -67,3 +67,20 @@ def test_purchase_and_texas_take_an_npz_by_its_content_whatever_its_name(tmp_pat
     text = tmp_path / "dataset_purchase"
     text.write_text("".join(f"{i % 100 + 1},{i % 2},1\n" for i in range(200)))
     assert len(load_purchase100(path=text)) == 200  # still read as text
+
+
+def test_npz_standardize_keeps_the_digits_of_float64_features_float32_would_lose(tmp_path):
+    """Timestamps 1.7e9 + seconds in float64: converted to float32 before standardising,
+    400 distinct values became 4; shifted first (standardising removes any shift), all stay."""
+    file = tmp_path / "times.npz"
+    x = np.stack([1.7e9 + np.arange(400), np.random.default_rng(0).normal(size=400)], axis=1)
+    np.savez(file, x=x, y=np.arange(400) % 2)
+    features = load_npz(path=file, standardize=True).x
+    assert len(np.unique(features[:, 0])) == 400
+    expected = (x - x.mean(axis=0)) / x.std(axis=0)
+    np.testing.assert_allclose(features, expected, atol=1e-6)
+    images = 1e9 + np.random.default_rng(1).normal(size=(50, 3, 4, 4))  # per channel
+    np.savez(file, x=images, y=np.arange(50) % 2)
+    expected = (images - images.mean(axis=(0, 2, 3), keepdims=True)) \
+        / images.std(axis=(0, 2, 3), keepdims=True)
+    np.testing.assert_allclose(load_npz(path=file, standardize=True).x, expected, atol=1e-5)
