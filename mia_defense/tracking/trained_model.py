@@ -19,6 +19,7 @@ from mia_defense.training.checkpoints import (
     checkpoint_path,
     load_checkpoint,
     load_state,
+    stored_values,
 )
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def load_trained_model(
     fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
     payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
     _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
-    values = sum(v.numel() for v in payload["state_dict"].values())
+    values = stored_values(payload["state_dict"])  # (not what views of it claim)
     model = _build_run_model(config, results, dataset=dataset, undefended=undefended,
                              fits=(path, values))  # fmt: skip
     load_state(model, payload["state_dict"], path=path,
@@ -196,9 +197,13 @@ def _refuse_larger_than(
     try:
         with torch.device("meta"), torch.random.fork_rng(devices=[]):
             probe = builder.func(*builder.args, **kwargs)
-        # what its state_dict holds, as the checkpoint counts it (a non-persistent buffer is
-        # no part of either; a tied weight is in both twice)
-        needed = sum(t.numel() for t in probe.state_dict().values() if torch.is_tensor(t))
+        # what its state_dict stores, as the checkpoint is counted (`stored_values`): each
+        # parameter once (a tied one too), the buffers saved (not a non-persistent one),
+        # an expanded buffer by its storage
+        saved = set(probe.state_dict())
+        tensors = [*probe.parameters(), *(b for n, b in probe.named_buffers() if n in saved)]
+        needed = sum(min(t.numel(), t.untyped_storage().nbytes() // max(t.element_size(), 1))
+                     for t in tensors)  # fmt: skip
     except Exception:  # not buildable on the meta device: loading checks the shapes
         return
     if needed > values:

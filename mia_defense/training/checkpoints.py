@@ -7,6 +7,7 @@ import math
 import re
 import stat
 import zipfile
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "load_state",
     "save_checkpoint",
     "state_mismatch",
+    "stored_values",
 ]
 
 # A run directory's checkpoint folders: the target models, and the undefended shadow
@@ -169,12 +171,36 @@ def _payload_problem(payload: Any) -> str | None:
     bad = [
         name
         for name, value in state.items()
-        if value.is_floating_point() and not bool(torch.isfinite(value).all())
+        if value.is_floating_point() and not bool(torch.isfinite(_stored(value)).all())
     ]
     if bad:
         return f"holds non-finite weights ({', '.join(bad[:3])}): the model diverged"
     problem = _history_problem(history)
     return None if problem is None else f"has a malformed 'history' ({problem})"
+
+
+def _stored(tensor: torch.Tensor) -> torch.Tensor:
+    """The values ``tensor``'s storage holds, flat: what the file holds for it. A view may
+    claim far more (a 1.5 KB checkpoint of ``torch.zeros(1).expand(10**10)`` loads as 10^10
+    values, and a check over the view allocated 10 GB)."""
+    try:
+        return torch.empty(0, dtype=tensor.dtype).set_(tensor.untyped_storage())
+    except RuntimeError:  # a storage of no whole number of its values: the view itself
+        return tensor
+
+
+def stored_values(state: Mapping[str, torch.Tensor]) -> int:
+    """How many values the tensors of ``state`` hold in their storages, each storage once
+    (an expanded view, or many views of one storage, count what is stored)."""
+    seen: set[int] = set()
+    total = 0
+    for value in state.values():
+        storage = value.untyped_storage()
+        if storage.data_ptr() in seen and storage.nbytes():
+            continue
+        seen.add(storage.data_ptr())
+        total += storage.nbytes() // max(value.element_size(), 1)
+    return total
 
 
 def _is_number(value: Any) -> bool:
