@@ -62,8 +62,12 @@ class Distillation(TrainingDefense):
         if not temperature > 0:
             raise ConfigError(f"defense.distillation.temperature={temperature}: must be > 0")
         if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
+            try:
+                shown = f"{temperature:g}"
+            except OverflowError:  # an int beyond a float (10**400): its digits
+                shown = str(temperature)
             raise ConfigError(
-                f"defense.distillation.temperature={temperature:g}: must lie in "
+                f"defense.distillation.temperature={shown}: must lie in "
                 f"[{MIN_TEMPERATURE:g}, {MAX_TEMPERATURE:g}]: the students' loss is scaled by "
                 "temperature^2, which float32 rounds to garbage beyond (1e8 lost a quarter of "
                 "the accuracy, 1e20 diverged, 1e-30 left the students untrained at chance)"
