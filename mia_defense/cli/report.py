@@ -8,6 +8,7 @@ are parsed, so that ``mia-report --help`` and a usage error answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -165,8 +166,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _lenient_stdout() -> None:
+    """Characters stdout cannot encode (``·``, ``–``, ``ε`` of the fronts, a run folder's name
+    under ``PYTHONIOENCODING=ascii`` or a Latin-1 locale) as ``\\xb7`` escapes: the report was
+    written, then printing its front ended in a UnicodeEncodeError traceback."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):  # (a closed or detached stream)
+            reconfigure(errors="backslashreplace")
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    _lenient_stdout()
     from mia_defense.report import parse_group_by, write_report
     from mia_defense.report.checks import one_line
 
