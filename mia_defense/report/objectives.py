@@ -153,7 +153,8 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none
     refuted = isinstance(privacy, Mapping) and (
-        privacy.get("epsilon_refuted") is True or privacy.get("epsilon_valid") is False
+        privacy.get("epsilon_refuted") is True
+        or (privacy.get("epsilon_valid") is False and not _gdp_alone(privacy))
     )
     values = []
     for name in names:
@@ -168,6 +169,27 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
                 value = float(bound)
         values.append(value)
     return values
+
+
+# What results.json's ``privacy.epsilon_invalid_reason`` says when the GDP accountant is the
+# only reason (mia_defense.defenses.accounting._gdp_reason): its ``epsilon_rdp_bound`` holds.
+_GDP_REASON = (
+    "defense.dp.accountant=gdp: ",
+    "use defense.dp.accountant=rdp or prv for a guarantee",
+)
+
+
+def _gdp_alone(privacy: Mapping[str, Any]) -> bool:
+    """Whether a run's ε is no guarantee only because its accountant is GDP (an
+    approximation; the RDP upper bound beside it, ``epsilon_rdp_bound``, is one): any other
+    reason (shuffled batches, a defense of your own) leaves the run without a guarantee."""
+    reason, bound = privacy.get("epsilon_invalid_reason"), privacy.get("epsilon_rdp_bound")
+    if privacy.get("accountant") != "gdp" or not isinstance(reason, str):
+        return False
+    if isinstance(bound, bool) or not isinstance(bound, int | float) or math.isnan(bound):
+        return False
+    start, end = _GDP_REASON
+    return reason.startswith(start) and reason.endswith(end) and reason.count(start) == 1
 
 
 def _at_chance(payload: Mapping[str, Any]) -> bool:

@@ -27,3 +27,16 @@ def test_a_run_at_chance_gives_a_sweeper_the_worst_leakage_whatever_its_flag():
     at_chance = {**PAYLOAD, "utility": {"test_accuracy": 0.5, "chance_accuracy": 0.5}}
     assert objectives(at_chance, ["max_attack.tpr@0.1%fpr", "max_attack.auc"]) == [1.0, 1.0]
     assert objectives(PAYLOAD, ["max_attack.tpr@0.1%fpr"]) == [0.001]
+
+
+def test_a_gdp_run_gives_a_sweeper_its_rdp_bound_unless_another_reason_voids_it():
+    from mia_defense.defenses.accounting import _gdp_reason
+
+    # as accounting writes a GDP run: epsilon_valid false for the approximation alone
+    gdp = {"epsilon": 8.0, "epsilon_rdp_bound": 8.9, "accountant": "gdp",
+           "epsilon_valid": False, "epsilon_invalid_reason": _gdp_reason(8.9)}  # fmt: skip
+    assert objectives({**PAYLOAD, "privacy": gdp}, ["privacy.epsilon"]) == [8.9]
+    shuffled = {**gdp, "epsilon_invalid_reason": "shuffled batches; " + _gdp_reason(8.9)}
+    assert objectives({**PAYLOAD, "privacy": shuffled}, ["privacy.epsilon"]) == [math.inf]
+    no_bound = {**gdp, "epsilon_rdp_bound": None}
+    assert objectives({**PAYLOAD, "privacy": no_bound}, ["privacy.epsilon"]) == [math.inf]
