@@ -8,7 +8,13 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from mia_defense.data import load_cifar10, load_npz, load_purchase100, load_texas100
+from mia_defense.data import (
+    load_cifar10,
+    load_csv,
+    load_npz,
+    load_purchase100,
+    load_texas100,
+)
 from mia_defense.errors import DataError
 
 
@@ -84,3 +90,22 @@ def test_npz_standardize_keeps_the_digits_of_float64_features_float32_would_lose
     expected = (images - images.mean(axis=(0, 2, 3), keepdims=True)) \
         / images.std(axis=(0, 2, 3), keepdims=True)
     np.testing.assert_allclose(load_npz(path=file, standardize=True).x, expected, atol=1e-5)
+
+
+@pytest.mark.slow  # ~2 s: parses 30000 rows under tracemalloc
+def test_csv_of_short_rows_fits_the_memory_its_check_assumes(tmp_path):
+    """Rows such as "3,12": a label string per row (about 50 bytes) made parsing need 24
+    bytes per byte of the file, over the 16 the memory check allows for, so a file that
+    passed the check could exhaust the memory with no message."""
+    from mia_defense.data import csv_file
+
+    file = tmp_path / "short.csv"
+    file.write_text("a,y\n" + "".join(f"{i % 10},{10 + i % 50}\n" for i in range(30_000)))
+    tracemalloc.start()
+    try:
+        data = load_csv(path=file, label_column="y", standardize=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data.num_classes == 50
+    assert peak < csv_file._CSV_BYTES_PER_BYTE * file.stat().st_size, peak / file.stat().st_size
