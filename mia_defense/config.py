@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
+import sys
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -515,6 +516,10 @@ def _value_problem(
         return None
     kind = _kind(value)
     widened = {"int": "float", "ints": "floats"}.get(kind)  # an int is a fine float
+    if kind == "int" and kind not in kinds and widened in kinds and (
+        abs(value) > sys.float_info.max  # (10**400: float() of it raised OverflowError)
+    ):
+        return f"{key}={show(value)}: too large for a float (at most about 1.8e308)"
     if kind in kinds or widened in kinds:
         return None
     allowed = " or ".join(_KIND_NAMES[k] for k in sorted(kinds, key=list(_KIND_NAMES).index))
