@@ -29,17 +29,24 @@ def pareto_front(utility: Sequence[float], leakage: Sequence[float]) -> list[int
         for i, (u, leak) in enumerate(zip(utility, leakage, strict=True))
         if not (math.isnan(u) or math.isnan(leak))
     ]
-    front = [
-        (i, u, leak)
-        for i, u, leak in points
-        if not any(
-            u2 >= u and leak2 <= leak and (u2 > u or leak2 < leak)
-            for j, u2, leak2 in points
-            if j != i
-        )
-    ]
-    return [i for i, _, _ in sorted(front, key=lambda p: (p[2], -p[1]))]
-
+    # One pass by increasing leakage (each pair compared, a sweep of thousands of rows along
+    # a tradeoff curve, all on the front, took 15 s for 6000): a run is on the front when
+    # it is the most accurate of its leakage (ties all stay) and more accurate than every
+    # run that leaks less.
+    points.sort(key=lambda p: (p[2], -p[1]))
+    front: list[int] = []
+    best: float | None = None  # the highest utility of the runs leaking less (none yet)
+    start = 0
+    while start < len(points):
+        end = start
+        while end < len(points) and points[end][2] == points[start][2]:
+            end += 1
+        top = points[start][1]  # (sorted: the first of its leakage is the most accurate)
+        if best is None or top > best:
+            front += [i for i, u, _ in points[start:end] if u == top]
+        best = top if best is None else max(best, top)
+        start = end
+    return front
 
 def pareto_fronts(
     keys: Sequence[K], utility: Sequence[float], leakage: Sequence[float]
