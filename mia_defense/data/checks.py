@@ -376,12 +376,12 @@ def subsample(
 
 
 def _centred_wide(x: np.ndarray) -> np.ndarray:
-    """Features wider than float32 (float64, 32- and 64-bit integers) minus their median, per
+    """Features wider than float32 (float64, 32- and 64-bit integers) minus a median, per
     feature (per channel for images [N, C, H, W]), in float64; others as they are.
 
     Standardising removes any shift, but it ran after the float32 conversion, which kept 24
     bits: timestamps 1.7e9 + seconds became 4 distinct values of 400. The median of the finite
-    values, so NaN or inf are left for `as_features` to report."""
+    values of sampled rows, so NaN or inf are left for `as_features` to report."""
     x = np.asarray(x)
     if x.dtype.kind not in "iuf" or x.dtype.itemsize <= 2 or x.dtype == np.float32 \
             or x.ndim < 2 or x.size == 0:
