@@ -527,14 +527,34 @@ def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
     owns = [{k for k in r.payload["defense"] if "." in k} for r in runs]
     hypers = distinguishing(settings, families, owns)
     labels = short_labels([run.name for run in runs])
-    summaries = [
+    summaries = _models_apart([
         _summary(run, label, hyper, family)
         for run, label, hyper, family in zip(runs, labels, hypers, families, strict=True)
-    ]
+    ])
     pairs = zip(runs, summaries, strict=True)
     evaluations = [_evaluation(run.payload, s.config, run.apart) for run, s in pairs]
     tags = evaluation_labels([s.pair for s in summaries], evaluations)
     return [replace(s, evaluation=tag) for s, tag in zip(summaries, tags, strict=True)]
+
+
+def _models_apart(summaries: list[RunSummary]) -> list[RunSummary]:
+    """Runs of one dataset whose models share a class name but not their ``_target_``
+    (``mia_defense.models.MLP`` and ``mypkg.MLP``) named by their whole ``_target_``: both
+    were "MLP", one row's pair and one Pareto front for two different models."""
+    targets: dict[tuple[str, str], set[str]] = {}
+    for s in summaries:
+        target = s.config.get("model._target_")
+        if isinstance(target, str) and target:
+            targets.setdefault((s.dataset, s.model), set()).add(target)
+    clashing = {pair for pair, seen in targets.items() if len(seen) > 1}
+    if not clashing:
+        return summaries
+    return [
+        replace(s, model=one_line(s.config["model._target_"], limit=120))
+        if (s.dataset, s.model) in clashing and isinstance(s.config.get("model._target_"), str)
+        and s.config["model._target_"] else s
+        for s in summaries
+    ]  # fmt: skip
 
 
 def _format_hyper(hyper: Mapping[str, Any]) -> str:
