@@ -192,7 +192,10 @@ class ModelStore:
                 "every run's models itself"
             ) from None
         try:
-            problem = _not_regular(path)  # a FIFO or /dev/null: ftruncate's raw OSError
+            # what was opened, not what the name holds now: a FIFO or /dev/null swapped in
+            # after the open gave ftruncate's raw OSError
+            problem = None if stat.S_ISREG(os.fstat(fd).st_mode) else (
+                f"{path.name} is not a regular file")
             if problem:
                 raise DataError(f"model store lock {path}: {problem}; delete it (the store "
                                 "makes its own), or set cache_dir=null")

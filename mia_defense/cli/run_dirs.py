@@ -138,7 +138,10 @@ def refuse_in_use(path: str) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+        try:
+            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+        except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
+            holder = "another process"
         log.error("ConfigError: %s is in use by %s; wait for that run to end or choose another "
                   "directory (hydra.run.dir=...)", path, holder)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 import stat
 import zipfile
@@ -64,22 +65,24 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     checkpoint trained under a different config, on other data or by other code is refused
     instead of silently reused.
     """
-    mode = Path(path).stat().st_mode  # (FileNotFoundError: no checkpoint, as before)
-    if not stat.S_ISREG(mode):  # never opened: a FIFO would block the run forever
-        raise DataError(
-            f"checkpoint {path} is corrupt or not a mia-defense checkpoint (not a regular "
-            "file); delete it to retrain that model"
-        )
-    problem = archive_problem(path)
+    # One open, read whole: the checks and torch.load see the same bytes, not a file
+    # swapped in between; the mode of what was opened (a FIFO would block the run forever).
+    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:  # (FileNotFoundError)
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise DataError(
+                f"checkpoint {path} is corrupt or not a mia-defense checkpoint (not a regular "
+                "file); delete it to retrain that model"
+            )
+        data = io.BytesIO(file.read())
+    problem = archive_problem(data)
     if problem is not None:
         raise DataError(
             f"checkpoint {path} is corrupt or not a mia-defense checkpoint ({problem}); delete "
             "it to retrain that model"
         )
+    data.seek(0)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
+        payload = torch.load(data, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files
         raise DataError(
             f"checkpoint {path} is corrupt or not a mia-defense checkpoint "
