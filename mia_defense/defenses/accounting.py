@@ -50,6 +50,7 @@ _EPSILON_TOLERANCE = 0.01
 _CACHE_FORMAT = 1
 _MAX_ENTRY_CHARS = 1 << 16  # a cache entry longer than this is not one (read no further)
 _MAX_SIGMA = 1e6  # Opacus' limit of the search
+_MIN_SIGMA = 1e-100  # below it ε is ∞ (see epsilon_spent)
 # Opacus' PRVAccountant.get_epsilon's default eps_error, added to every ε it reports.
 _PRV_EPS_ERROR = 0.01
 # Past this RDP ε the PRV and GDP accountants give the RDP figure: PRV took minutes (its
@@ -88,8 +89,11 @@ def epsilon_spent(
     from opacus.accountants import RDPAccountant, create_accountant
     from opacus.accountants.analysis import rdp as rdp_analysis
 
-    if any(sigma <= 0 and rate > 0 and steps > 0 for sigma, rate, steps in history):
-        return math.inf  # no noise: no privacy (Opacus' PRV and GDP fail on σ = 0)
+    if any(sigma < _MIN_SIGMA and rate > 0 and steps > 0 for sigma, rate, steps in history):
+        # No noise: no privacy (Opacus' PRV and GDP fail on σ = 0). Below _MIN_SIGMA too:
+        # ε would pass 1e200 anyway, and Opacus' RDP series for q < 1 never ended for
+        # σ ≈ 1e-154 (its terms overflow to inf): noise_multiplier=1e-155 hung the run.
+        return math.inf
     if accountant == "rdp":
         try:
             total = sum(

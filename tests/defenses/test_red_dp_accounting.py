@@ -109,3 +109,11 @@ def test_a_huge_cache_entry_is_not_read_whole(cache, monkeypatch):
     path.write_text(text[:-1] + " " * (1 << 17) + "}", encoding="utf-8")  # valid JSON
     assert accounting._read_cached_sigma(key) is None
     assert noise_multiplier_for(*GDP_RUN) == sigma
+
+
+@pytest.mark.parametrize("accountant", ["rdp", "prv", "gdp"])
+def test_a_vanishing_noise_multiplier_gives_infinity_at_once(accountant):
+    """defense.dp.noise_multiplier=1e-155 (> 0 and finite: accepted) hung the run for good
+    at the first ε: Opacus' RDP series for q < 1 never ends once its terms overflow."""
+    assert epsilon_spent(accountant, ((1e-155, 0.5, 10),), 1e-5) == math.inf
+    assert epsilon_spent(accountant, ((1e-101, 0.5, 10),), 1e-5) == math.inf
