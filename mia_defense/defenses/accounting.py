@@ -94,6 +94,10 @@ def epsilon_spent(
         # ε would pass 1e200 anyway, and Opacus' RDP series for q < 1 never ended for
         # σ ≈ 1e-154 (its terms overflow to inf): noise_multiplier=1e-155 hung the run.
         return math.inf
+    if any(sigma > _MAX_SIGMA for sigma, _, _ in history):
+        # More noise never spends more (σ' > σ is σ plus independent noise: post-processing),
+        # so ε at 1e6 bounds it; Opacus' terms overflowed from σ ≈ 1e154 and ε came out ∞.
+        history = tuple((min(sigma, _MAX_SIGMA), rate, steps) for sigma, rate, steps in history)
     if accountant == "rdp":
         try:
             total = sum(

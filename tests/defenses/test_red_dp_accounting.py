@@ -117,3 +117,12 @@ def test_a_vanishing_noise_multiplier_gives_infinity_at_once(accountant):
     at the first ε: Opacus' RDP series for q < 1 never ends once its terms overflow."""
     assert epsilon_spent(accountant, ((1e-155, 0.5, 10),), 1e-5) == math.inf
     assert epsilon_spent(accountant, ((1e-101, 0.5, 10),), 1e-5) == math.inf
+
+
+@pytest.mark.parametrize("accountant", ["rdp", "prv", "gdp"])
+def test_a_huge_noise_multiplier_gives_the_least_epsilon_not_infinity(accountant):
+    """defense.dp.noise_multiplier=1e200 reported ε = ∞ (Opacus' terms overflow): more noise
+    never spends more, so the ε of σ = 1e6 bounds it."""
+    eps = epsilon_spent(accountant, ((1e200, 0.3, 10),), 1e-5)
+    assert eps == epsilon_spent(accountant, ((1e6, 0.3, 10),), 1e-5)
+    assert eps < 1
