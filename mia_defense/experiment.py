@@ -28,6 +28,7 @@ from mia_defense.errors import (
     MiaDefenseError,
     UnsupportedModelError,
 )
+from mia_defense.files import atomic_write
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import audit_evidence, check_claim
 from mia_defense.pipeline.data import TrainingData, prepare_data
@@ -55,7 +56,7 @@ from mia_defense.pipeline.train import (
 from mia_defense.run_fingerprint import config_fingerprint
 from mia_defense.seeding import torch_generator
 from mia_defense.timing import Stopwatch
-from mia_defense.tracking.run_dir import mark_run
+from mia_defense.tracking.run_dir import RESULTS, mark_run
 from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
@@ -112,6 +113,7 @@ def run_experiment(
     with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
         defense_settings(experiment)
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
+    found = _found_state(run_dir)
     mark_run(run_dir, status="running", **mark)
     try:
         # stdout carries only the results table (printed after): a print in a user's model
@@ -128,6 +130,41 @@ def run_experiment(
     except KeyboardInterrupt:
         mark_run(run_dir, status="interrupted", **mark)
         raise
+    except MiaDefenseError:
+        _restore_if_nothing_saved(run_dir, found)
+        raise
+
+
+def _found_state(run_dir: Path) -> tuple[bytes | None, bool, frozenset[Path]]:
+    """results.json's bytes (``None``: none, or unreadable), whether a file was there, and
+    the model checkpoints: what a run refused before saving anything puts back."""
+    path = run_dir / RESULTS
+    try:
+        previous = path.read_bytes() if path.is_file() else None
+    except OSError:
+        previous = None
+    return previous, os.path.lexists(path), _saved_models(run_dir)
+
+
+def _saved_models(run_dir: Path) -> frozenset[Path]:
+    return frozenset(p for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS)
+                     for p in (run_dir / folder).glob("*.pt"))  # fmt: skip
+
+
+def _restore_if_nothing_saved(
+    run_dir: Path, found: tuple[bytes | None, bool, frozenset[Path]]
+) -> None:
+    """A run refused (a config or data error) before it saved a model leaves results.json as
+    it found it: its ``running`` mark held the refused config, so the corrected one was
+    refused in the same directory as 'a running run of another config'."""
+    previous, existed, models = found
+    if _saved_models(run_dir) != models or (existed and previous is None):
+        return  # models of this config saved (its resume needs the mark), or unreadable
+    path = run_dir / RESULTS
+    if previous is None:
+        path.unlink(missing_ok=True)
+    else:
+        atomic_write(path, lambda handle: handle.write(previous))
 
 
 @contextmanager
