@@ -49,9 +49,14 @@ def _install(guard: Any) -> None:
     if getattr(guard, "__code__", None) is not _GUARD_CODE or not guard.__closure__:
         return  # not torch's guard (another torch version, or patched): left as it is
     cells = dict(zip(guard.__code__.co_freevars, guard.__closure__, strict=True))
+    if "fn" not in cells or "recursive" not in cells:
+        return  # another torch's guard: left as it is
     fn, recursive = cells["fn"].cell_contents, cells["recursive"].cell_contents
     if getattr(fn, "__dynamo_disable", None) is None:
-        fn.__dynamo_disable = _lazy_guard(fn, recursive)
+        try:
+            fn.__dynamo_disable = _lazy_guard(fn, recursive)
+        except AttributeError:  # a callable that takes no attributes: torch's own guard
+            pass
 
 
 @functools.cache
@@ -60,7 +65,8 @@ def lazy_compile_guards() -> None:
     counter's dispatch) import torch._dynamo only once something else has imported it."""
     from torch.utils import flop_counter
 
-    counters = [c for c in vars(flop_counter).values() if isinstance(c, type)]
+    counters = [c for c in vars(flop_counter).values()
+                if isinstance(c, type) and c.__module__ == flop_counter.__name__]
     for owner in (Optimizer, *counters):
         for attr in vars(owner).values():
             _install(attr)
