@@ -194,8 +194,7 @@ class ModelStore:
         try:
             # what was opened, not what the name holds now: a FIFO or /dev/null swapped in
             # after the open gave ftruncate's raw OSError
-            problem = None if stat.S_ISREG(os.fstat(fd).st_mode) else (
-                f"{path.name} is not a regular file")
+            problem = _not_regular(path, fd=fd)
             if problem:
                 raise DataError(f"model store lock {path}: {problem}; delete it (the store "
                                 "makes its own), or set cache_dir=null")
@@ -284,11 +283,11 @@ class ModelStore:
 MAX_MANIFEST_BYTES = 2**20
 
 
-def _not_regular(path: Path) -> str | None:
-    """Why ``path`` cannot be read as a store file (missing, a FIFO, a directory, a
-    device), or ``None`` for a regular file."""
+def _not_regular(path: Path, *, fd: int | None = None) -> str | None:
+    """Why ``path`` (or, given ``fd``, the file opened from it) cannot be read as a store
+    file (missing, a FIFO, a directory, a device), or ``None`` for a regular file."""
     try:
-        mode = path.stat().st_mode
+        mode = path.stat().st_mode if fd is None else os.fstat(fd).st_mode
     except OSError as exc:
         return f"{path.name}: {exc.strerror or exc}"
     if not stat.S_ISREG(mode):

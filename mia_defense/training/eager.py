@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch.optim import optimizer as optim_module
 from torch.optim.optimizer import Optimizer
 
 __all__ = ["lazy_compile_guards", "optimizer_step"]
@@ -77,8 +78,6 @@ def optimizer_step(optimizer: Optimizer) -> None:
     nothing can be compiling: the update itself is torch.optim's, under the grad mode its
     wrapper sets. Step hooks, an optimiser from outside torch.optim (Opacus' wraps one) or
     torch._dynamo already imported take torch's own path."""
-    from torch.optim import optimizer as optim_module
-
     cls = type(optimizer)
     update = inspect.unwrap(cls.step)
     hooks = [getattr(optimizer, name, None) for name in
