@@ -119,6 +119,7 @@ def test_a_defended_run_never_imports_torch_compile(tmp_path, defense):
         "attack.bootstrap=0", "figures=false", "progress=false", "hydra.run.dir=run",
     )  # fmt: skip
     assert code == 0 and "torch" in heavy and "torch._dynamo" not in heavy, heavy
+    assert "opacus" not in heavy  # the RDP analysis alone (defenses/accounting.py)
 
 
 def test_mia_report_help_and_a_usage_error_import_no_heavy_library(tmp_path):

@@ -3,7 +3,9 @@
 Both DP engines (``train.engine=stacked``: `mia_defense.defenses.dp_stacked`;
 ``train.engine=opacus``: Opacus' ``DPOptimizer`` in ``dp.py``) ask here, so they report the
 same ε for the same schedule. Opacus is imported on first use: importing it costs about a
-second, which runs without DP skip.
+second, which runs without DP skip. The RDP accountant (the default) needs only Opacus' RDP
+analysis, a module of numpy and scipy: `_opacus_rdp` loads that file alone, without
+``opacus/__init__`` (the privacy engine, torch.distributed and sympy: 1.3 s more per run).
 
 σ for a target ε comes from Opacus' search (seconds: a few dozen accountant calls), so it is
 done once per ensemble (`shared_noise_multiplier`: the largest σ any model needs) and kept
@@ -16,10 +18,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
+import importlib.util
 import json
 import logging
 import math
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,20 +63,44 @@ _PRV_EPS_ERROR = 0.01
 # record is protected whichever upper bound is reported.
 _PRV_LIMIT = 100.0
 
+# Opacus' RDPAccountant.DEFAULT_ALPHAS, the orders its RDP accountant evaluates (kept here so
+# that the RDP analysis runs without importing the accountant's package; a test holds it
+# equal to Opacus' own list).
+RDP_ORDERS = tuple([1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64)))
+_RDP_MODULE = "opacus.accountants.analysis.rdp"
+
 # What each model's history records under DP-SGD: enough to recompute its ε with any
 # accountant (one (σ, q, steps) run of the subsampled Gaussian at δ).
 PER_MODEL_KEYS = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta")
+
+
+@functools.cache
+def _opacus_rdp() -> Any:
+    """Opacus' RDP analysis, ``opacus.accountants.analysis.rdp`` (Mironov et al.'s bounds for
+    the subsampled Gaussian: numpy and scipy.special only).
+
+    Where Opacus is not imported yet, the module is run from Opacus' own file without its
+    package: ``import opacus`` first runs ``opacus/__init__``, which imports the privacy
+    engine, torch.distributed and sympy (about 1.3 s), none of which the stacked engine's
+    DP-SGD uses. Same code, same numbers; once Opacus is imported, its module is used."""
+    spec = importlib.util.find_spec("opacus") if "opacus" not in sys.modules else None
+    if spec is None or not spec.submodule_search_locations:
+        return importlib.import_module(_RDP_MODULE)  # Opacus imported, or missing: its error
+    path = Path(next(iter(spec.submodule_search_locations)), "accountants", "analysis", "rdp.py")
+    file_spec = importlib.util.spec_from_file_location("mia_defense._opacus_rdp", path)
+    if file_spec is None or file_spec.loader is None:
+        return importlib.import_module(_RDP_MODULE)
+    module = importlib.util.module_from_spec(file_spec)
+    file_spec.loader.exec_module(module)
+    return module
 
 
 @functools.lru_cache(maxsize=256)
 def _rdp_per_step(sigma: float, sample_rate: float) -> tuple[float, ...]:
     """RDP of one subsampled Gaussian step at Opacus' default orders (the costly part,
     about 0.15 s for the fractional orders)."""
-    from opacus.accountants import RDPAccountant
-    from opacus.accountants.analysis import rdp as rdp_analysis
-
-    rdp = rdp_analysis.compute_rdp(
-        q=sample_rate, noise_multiplier=sigma, steps=1, orders=RDPAccountant.DEFAULT_ALPHAS
+    rdp = _opacus_rdp().compute_rdp(
+        q=sample_rate, noise_multiplier=sigma, steps=1, orders=list(RDP_ORDERS)
     )
     return tuple(float(v) for v in rdp)
 
@@ -86,9 +115,6 @@ def epsilon_spent(
     count, exactly what ``RDPAccountant`` does; ``prv`` and ``gdp`` ask a fresh accountant.
     Cached: the K models of a plan share their schedules, and ε is logged every epoch.
     """
-    from opacus.accountants import RDPAccountant, create_accountant
-    from opacus.accountants.analysis import rdp as rdp_analysis
-
     if any(sigma < _MIN_SIGMA and rate > 0 and steps > 0 for sigma, rate, steps in history):
         # No noise: no privacy (Opacus' PRV and GDP fail on σ = 0). Below _MIN_SIGMA too:
         # ε would pass 1e200 anyway, and Opacus' RDP series for q < 1 never ended for
@@ -105,15 +131,15 @@ def epsilon_spent(
             )
         except ArithmeticError:  # Opacus dividing by σ² that underflowed (σ = 1e-300)
             return math.inf  # as good as no noise: no privacy
-        eps, _ = rdp_analysis.get_privacy_spent(
-            orders=RDPAccountant.DEFAULT_ALPHAS, rdp=total, delta=delta
-        )
+        eps, _ = _opacus_rdp().get_privacy_spent(orders=list(RDP_ORDERS), rdp=total, delta=delta)
         # A large δ (0.09 and up, allowed below 1/N for a few members) makes the conversion
         # negative, which no (ε, δ) statement is; ε = 0 holds wherever a negative one does.
         return max(0.0, float(eps))
     rdp = epsilon_spent("rdp", history, delta)
     if not rdp <= _PRV_LIMIT:
         return rdp  # an upper bound too; PRV's domain (time, memory) grows with ε
+    from opacus.accountants import create_accountant
+
     fresh = create_accountant(mechanism=accountant)
     fresh.history = list(history)
     try:
@@ -155,11 +181,9 @@ def _epsilon_floor(accountant: str, delta: float) -> float:
         return max(0.0, _PRV_EPS_ERROR + math.log1p(-(delta - delta / 1000)))
     if accountant != "rdp":
         return 0.0
-    from opacus.accountants import RDPAccountant
-    from opacus.accountants.analysis import rdp as rdp_analysis
-
-    orders = RDPAccountant.DEFAULT_ALPHAS
-    eps, _ = rdp_analysis.get_privacy_spent(orders=orders, rdp=np.zeros(len(orders)), delta=delta)
+    eps, _ = _opacus_rdp().get_privacy_spent(
+        orders=list(RDP_ORDERS), rdp=np.zeros(len(RDP_ORDERS)), delta=delta
+    )
     return float(eps)
 
 
