@@ -155,7 +155,7 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
     """Refuse ``hydra.run.dir`` holding a run of another config before Hydra appends its log
     to that run's train.log (the task refuses it too, with the data and code checked)."""
     from mia_defense.errors import ConfigError
-    from mia_defense.tracking.run_dir import RESULTS, config_differences
+    from mia_defense.tracking.run_dir import RESULTS, config_differences, resume_differences
 
     path = Path(config.hydra.run.dir) / RESULTS
     if "train" not in config or not path.is_file():
@@ -166,9 +166,15 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
         payload = read_json(path)
         stored, status = payload.get("config"), str(payload.get("status", "unknown"))
         task = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
-        differences = config_differences(stored, OmegaConf.to_container(task, resolve=True))
+        resolved = OmegaConf.to_container(task, resolve=True)
+        differences = config_differences(stored, resolved)
+        refused = "" if differences or status == "complete" else resume_differences(
+            Path(config.hydra.run.dir), stored, resolved)  # fmt: skip
     except Exception:  # unreadable, no run's, or resolved only in the task: the task says so
         return
+    if refused:
+        log.error("ConfigError: %s", refused)
+        raise SystemExit(EXIT_USER_ERROR)
     if differences:
         shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
         error = ConfigError(

@@ -41,6 +41,7 @@ __all__ = [
     "config_differences",
     "finished_run",
     "mark_run",
+    "resume_differences",
     "safe_dirname",
 ]
 
@@ -93,6 +94,34 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
         for key in keys
         if before.get(key, missing) != after.get(key, missing)
     ]
+
+
+# Neutral keys that still change the models a resume trains: a chunk's models share one
+# dropout generator (seeded from its first model) and their float rounding, so models saved
+# under one train.chunk_size, finished under another, were a mix that neither setting gives.
+_RESUME_KEYS = ("train.chunk_size",)
+_SAVED_MODELS = ("checkpoints", "checkpoints_undefended")
+
+
+def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """The refusal (empty: none) of resuming the unfinished run in ``run_dir``, whose config
+    was ``old``, under ``new``: a `_RESUME_KEYS` value changed while models are saved (before
+    any is saved, e.g. a run killed for memory, another chunk size is the fix)."""
+    before, after = _flatten(old), _flatten(new)
+    changed = [k for k in _RESUME_KEYS if before.get(k, "(unset)") != after.get(k, "(unset)")]
+    if not changed or not any(
+        any((Path(run_dir) / folder).glob("*.pt")) for folder in _SAVED_MODELS
+    ):
+        return ""
+    shown = "; ".join(f"{k}: {json.dumps(before.get(k))} -> {json.dumps(after.get(k))}"
+                      for k in changed)  # fmt: skip
+    again = " ".join(f"{k}={json.dumps(before.get(k))}" for k in changed)
+    return (
+        f"{run_dir} holds an unfinished run with saved models trained under other settings "
+        f"({shown}), which change the models (dropout draws and rounding per chunk), so a "
+        f"resume would mix the two; nothing was changed. Resume with {again}, or run in a new "
+        "directory (hydra.run.dir=... or a new hydra.sweep.dir)"
+    )
 
 
 _NOT_OUR_LOCK = ("{}: not a regular file (a link, a FIFO or a device), so no lock of "
@@ -209,6 +238,9 @@ def finished_run(
             "that directory yourself to replace it"
         )
     if status != "complete":
+        refused = resume_differences(Path(run_dir), payload["config"], config)
+        if refused:
+            raise ConfigError(refused)
         log.info("%s: status %r, running it again (checkpoints are reused)", path, status)
         return None
     stored = payload.get("data_fingerprint")
