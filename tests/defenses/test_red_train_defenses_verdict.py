@@ -1,0 +1,40 @@
+"""Hostile settings of the training-time defenses: the verdict must stay true."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mia_defense.observations import Observations
+from mia_defense.pipeline.evaluate import _above_chance, released_accuracy
+
+
+def _answers(correct: int, y: np.ndarray, num_classes: int) -> np.ndarray:
+    """Log-probabilities [N, C] of a model right on the first ``correct`` records only."""
+    predicted = (y + 1) % num_classes
+    predicted[:correct] = y[:correct]
+    out = np.full((len(y), num_classes), -10.0, dtype=np.float32)
+    out[np.arange(len(y)), predicted] = 0.0
+    return out
+
+
+def test_models_that_average_to_chance_get_no_verdict():
+    # label_smoothing.smoothing=0.9999999 on digits: two models right on 88 and 90 of 797
+    # test records whose majority class has 89; their mean accuracy is chance's (89/797),
+    # but float rounding put it one ulp above (0.11166875784190716 > ...715), so the run
+    # got a privacy verdict for models that learned nothing.
+    n, c = 797, 10
+    y = np.concatenate([np.zeros(89, int), 1 + np.arange(n - 89) % (c - 1)])
+    rng = np.random.default_rng(0)
+    y = y[rng.permutation(n)]
+    test = np.stack([_answers(88, y, c), _answers(90, y, c)])
+    labels = np.arange(20) % c
+    obs = Observations(
+        log_probs=np.zeros((2, 20, c), np.float32) - np.log(c),
+        labels=labels,
+        masks=np.stack([np.arange(20) % 2 == 0, np.arange(20) % 2 == 1]),
+    )
+    utility = released_accuracy(obs, test, y)
+    assert utility["chance_accuracy"] == 89 / n
+    assert utility["test_accuracy"] == utility["chance_accuracy"]
+    assert utility["test_accuracy_median"] == utility["chance_accuracy"]
+    assert not _above_chance(utility)
