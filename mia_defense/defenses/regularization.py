@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -220,6 +221,16 @@ class Mixup(TrainingDefense):
 
     def hparams(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
+
+    def plan(self, *, sizes: Sequence[int], batch_size: int, epochs: int) -> None:
+        """Refuse batches of one sample: each would be mixed with itself, so the run would
+        train without mixup and be reported as defended by it."""
+        if batch_size < 2:
+            raise ConfigError(
+                f"defense.mixup: train.batch_size={batch_size} mixes each sample with itself "
+                "(mixup mixes the samples of a batch), so it would do nothing; raise "
+                "train.batch_size (e.g. 32) or drop the mixup defense"
+            )
 
     def setup(self, ctx: TrainContext) -> None:
         self._rngs, self._generators = [], []

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from mia_defense.defenses import Mixup
+from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 from mia_defense.pipeline.evaluate import _above_chance, released_accuracy
 
@@ -38,3 +41,12 @@ def test_models_that_average_to_chance_get_no_verdict():
     assert utility["test_accuracy"] == utility["chance_accuracy"]
     assert utility["test_accuracy_median"] == utility["chance_accuracy"]
     assert not _above_chance(utility)
+
+
+def test_mixup_with_batches_of_one_sample_is_refused():
+    # train.batch_size=1: each sample was mixed with itself (the permutation of one), so the
+    # run trained without mixup and was reported as defended by it
+    with pytest.raises(ConfigError, match=r"defense\.mixup.*train\.batch_size=1"):
+        Mixup().plan(sizes=[10, 10], batch_size=1, epochs=3)
+    Mixup().plan(sizes=[10, 10], batch_size=2, epochs=3)
+
