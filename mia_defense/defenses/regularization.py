@@ -162,6 +162,26 @@ class EarlyStopping(TrainingDefense):
         return {"patience": self.patience, "monitor": self.monitor, "min_delta": self.min_delta,
                 "restore_best": self.restore_best}
 
+    def plan(self, *, sizes: Sequence[int], batch_size: int, epochs: int) -> None:
+        """Refuse settings under which early stopping cannot act: the run would train as
+        without it and be reported as defended by it. The first epoch always improves, so
+        the earliest stop ends epoch ``patience + 2``; it acts only before the last epoch,
+        or (``restore_best``) by restoring an earlier epoch's weights."""
+        if epochs < 2:
+            raise ConfigError(
+                f"defense.early_stopping: train.epochs={epochs} leaves nothing to stop or "
+                "restore (the one epoch is the last); raise train.epochs or drop the "
+                "early_stopping defense"
+            )
+        if not self.restore_best and self.patience >= epochs - 2:
+            raise ConfigError(
+                f"defense.early_stopping.patience={self.patience}: with restore_best=false "
+                f"and train.epochs={epochs}, no model can stop before its last epoch (the "
+                "earliest stop ends epoch patience + 2), so early stopping would do nothing; "
+                + (f"lower patience below {epochs - 2}, " if epochs > 2 else "")
+                + "set restore_best=true or raise train.epochs"
+            )
+
     def setup(self, ctx: TrainContext) -> None:
         if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:
             raise ConfigError(

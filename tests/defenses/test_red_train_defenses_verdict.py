@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mia_defense.defenses import Mixup
+from mia_defense.defenses import EarlyStopping, Mixup
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 from mia_defense.pipeline.evaluate import _above_chance, released_accuracy
@@ -50,3 +50,25 @@ def test_mixup_with_batches_of_one_sample_is_refused():
         Mixup().plan(sizes=[10, 10], batch_size=1, epochs=3)
     Mixup().plan(sizes=[10, 10], batch_size=2, epochs=3)
 
+
+@pytest.mark.parametrize(("epochs", "patience"), [(2, 0), (5, 3), (5, 100)])
+def test_early_stopping_that_can_never_act_is_refused(epochs, patience):
+    # restore_best=false with patience >= train.epochs - 2: the earliest stop is after
+    # epoch patience + 2, the last one or later, so training ran as without the defense
+    # and the run was reported as defended by early stopping
+    defense = EarlyStopping(patience=patience, restore_best=False)
+    with pytest.raises(ConfigError, match=rf"defense\.early_stopping\.patience={patience}.*"
+                                          rf"train\.epochs={epochs}"):
+        defense.plan(sizes=[10], batch_size=4, epochs=epochs)
+
+
+def test_early_stopping_with_one_epoch_is_refused():
+    with pytest.raises(ConfigError, match=r"defense\.early_stopping.*train\.epochs=1"):
+        EarlyStopping().plan(sizes=[10], batch_size=4, epochs=1)
+
+
+@pytest.mark.parametrize(("epochs", "patience", "restore"),
+                         [(3, 0, False), (6, 3, False), (2, 100, True), (5, 0, True)])
+def test_early_stopping_that_can_act_is_accepted(epochs, patience, restore):
+    EarlyStopping(patience=patience, restore_best=restore).plan(sizes=[10], batch_size=4,
+                                                                 epochs=epochs)
