@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
@@ -23,6 +23,7 @@ from mia_defense.cli.entry import EXIT_USER_ERROR
 __all__ = [
     "SAFE_SUBDIR",
     "check_subdir_per_job",
+    "claim_timestamped_dir",
     "is_run_dir",
     "is_sweep_dir",
     "job_log_files",
@@ -40,6 +41,69 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+# A ${now:...} that names each second apart (%S, %T, %X, %c; %f and %s finer still).
+_EACH_SECOND = re.compile(r"\$\{now:[^}]*%[STXcfs]")
+
+
+@contextlib.contextmanager
+def claim_timestamped_dir(config: DictConfig, key: str) -> Iterator[bool]:
+    """Make the run (``key`` hydra.run.dir) or sweep (hydra.sweep.dir) directory this
+    process's own when its name comes from the clock (``${now:...}``: the default
+    outputs/<date>/<time>): two mia-train started in the same second got one folder, and the
+    second was refused as 'in use' (or as another config's run, or skipped the first's
+    finished run as its own) after appending its log to the first run's train.log. The name
+    is claimed with an atomic mkdir; a taken one becomes ``<name>-2``, ``-3``, ... A name
+    the user wrote (a resume names its folder), or one of the clock that changes more slowly
+    than each second (``${now:%Y-%m-%d}``: a folder shared on purpose), is left as it is.
+
+    Yields whether a new directory was made; a refusal in the block removes the folders
+    made here (empty) again."""
+    parent, name = key.rsplit(".", 1)
+    raw = OmegaConf.select(config, parent)._get_node(name)._value()
+    if not isinstance(raw, str) or not _EACH_SECOND.search(raw):
+        yield False
+        return
+    path = os.path.abspath(str(OmegaConf.select(config, key)))
+    made = [folder for folder in [path, *map(str, Path(path).parents)]
+            if not os.path.lexists(folder)]  # fmt: skip
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        candidate = _fresh_folder(path)
+    except OSError:
+        candidate = None  # require_writable_dir names it
+    if candidate is None:
+        yield False
+        return
+    if candidate != path:
+        made[:1] = [candidate]
+        shown = str(OmegaConf.select(config, key))
+        with read_write(config), open_dict(config):
+            OmegaConf.update(config, key, f"{shown}-{candidate.rsplit('-', 1)[1]}")
+            if key == "hydra.sweep.dir":  # each job composes its config from the overrides
+                config.hydra.overrides.hydra.append(f"{key}={_quoted(config.hydra.sweep.dir)}")
+        log.info("%s=%s already exists (a run started at the same time): this one writes to "
+                 "%s", key, shown, OmegaConf.select(config, key))  # fmt: skip
+    try:
+        yield True
+    except BaseException:
+        for folder in made:  # (deepest first; a folder something else wrote into stays)
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise
+
+
+def _fresh_folder(path: str) -> str | None:
+    """``path``, or ``path-2``, ``-3``, ...: the first that this process made (mkdir)."""
+    for number in range(1, 1000):
+        candidate = path if number == 1 else f"{path}-{number}"
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    return None
 
 
 def refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) -> None:

@@ -36,6 +36,7 @@ from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, run_entry
 from mia_defense.cli.run_dirs import (
     check_subdir_per_job,
+    claim_timestamped_dir,
     is_run_dir,
     is_sweep_dir,
     keep_earlier_sweep_records,
@@ -159,18 +160,19 @@ class RunDirCheck(Callback):
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         refuse_sweep_settings_in_a_run(config)
         refuse_stacked_release(config)
-        refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
-                           what="a sweep's directory", fix="each run of a sweep has a "
-                           "folder of its own in it")  # fmt: skip
-        refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=is_run_dir)
-        refuse_inside_a_run(config.hydra.run.dir, key="hydra.run.dir")
-        refuse_run_of_another_config(config)
-        refuse_in_use(config.hydra.run.dir)
-        refuse_odd_log_files(config, [Path(config.hydra.run.dir)], key="hydra.run.dir")
-        refuse_escaping_output_subdir(config, config.hydra.run.dir)
-        new = not os.path.lexists(config.hydra.run.dir)
-        require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
-        require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
+        with claim_timestamped_dir(config, "hydra.run.dir") as claimed:
+            refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
+                               what="a sweep's directory", fix="each run of a sweep has a "
+                               "folder of its own in it")  # fmt: skip
+            refuse_foreign_dir(config.hydra.run.dir, key="hydra.run.dir", ours=is_run_dir)
+            refuse_inside_a_run(config.hydra.run.dir, key="hydra.run.dir")
+            refuse_run_of_another_config(config)
+            refuse_in_use(config.hydra.run.dir)
+            refuse_odd_log_files(config, [Path(config.hydra.run.dir)], key="hydra.run.dir")
+            refuse_escaping_output_subdir(config, config.hydra.run.dir)
+            new = claimed or not os.path.lexists(config.hydra.run.dir)
+            require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
+            require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
 
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -182,22 +184,24 @@ class RunDirCheck(Callback):
         refuse_huge_sweep(config)
         refuse_repeated_sweep_keys(config)
         refuse_empty_sweep(config)
-        refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
-                           what="a run's directory", fix="a sweep writes its runs into "
-                           "folders of a directory of its own")  # fmt: skip
-        refuse_foreign_dir(config.hydra.sweep.dir, key="hydra.sweep.dir", ours=is_sweep_dir)
-        refuse_inside_a_run(config.hydra.sweep.dir, key="hydra.sweep.dir")
-        with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
-            refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
-        check_subdir_per_job(config)
-        # a job's folder, one level down, as hydra.sweep.subdir makes it
-        refuse_escaping_output_subdir(config, os.path.join(config.hydra.sweep.dir, "job"))
-        refuse_shared_run_dirs(config)
-        refuse_odd_log_files(config, _run_folders(config.hydra.sweep.dir), key="hydra.sweep.dir")
-        new = not os.path.lexists(config.hydra.sweep.dir)
-        require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
-        require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
-        keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
+        with claim_timestamped_dir(config, "hydra.sweep.dir") as claimed:
+            refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
+                               what="a run's directory", fix="a sweep writes its runs into "
+                               "folders of a directory of its own")  # fmt: skip
+            refuse_foreign_dir(config.hydra.sweep.dir, key="hydra.sweep.dir", ours=is_sweep_dir)
+            refuse_inside_a_run(config.hydra.sweep.dir, key="hydra.sweep.dir")
+            with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
+                refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
+            check_subdir_per_job(config)
+            # a job's folder, one level down, as hydra.sweep.subdir makes it
+            refuse_escaping_output_subdir(config, os.path.join(config.hydra.sweep.dir, "job"))
+            refuse_shared_run_dirs(config)
+            refuse_odd_log_files(config, _run_folders(config.hydra.sweep.dir),
+                                 key="hydra.sweep.dir")
+            new = claimed or not os.path.lexists(config.hydra.sweep.dir)
+            require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
+            require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
+            keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
 
     @_fails_closed("hydra.sweep.subdir")
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
