@@ -87,10 +87,11 @@ def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> Non
 
 def unnamed_group_choice(args: Sequence[str]) -> str | None:
     """The message for the first override of ``args`` that gives a config group (or a
-    package, ``GROUP@PKG=``) a number or true/false instead of a config's name
-    (``train=5``, ``model=true``, ``defense=[1]``, ``-m model=1,2``) or names no key at all
-    (``=5``, ``@x=5``), or ``None``. Hydra stopped on those with a Python traceback ("Config
-    group override must be a string or a list. Got int")."""
+    package, ``GROUP@PKG=``) a number, true/false or a nested list instead of a config's name
+    (``train=5``, ``model=true``, ``defense=[1]``, ``defense=[[dp]]``, ``-m model=1,2``) or
+    names no key at all (``=5``, ``@x=5``), or ``None``. Hydra stopped on those with a
+    Python traceback ("Config group override must be a string or a list. Got int"; "can
+    only concatenate str (not "list") to str")."""
     from importlib.resources import files
 
     from hydra.core.override_parser.types import ChoiceSweep
@@ -107,10 +108,12 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
         value = override.value()
         for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
             names = choice if isinstance(choice, list) else [choice]
-            bad = next((n for n in names if isinstance(n, bool | int | float)), None)
+            bad = next((n for n in names if isinstance(n, bool | int | float | list)), None)
             if bad is None:
                 continue
             shown = str(bad).lower() if isinstance(bad, bool) else repr(bad)
+            if isinstance(bad, list):  # defense=[[mixup]]: Hydra's TypeError traceback
+                shown = f"a list inside a list ({bad!r}); write {group}=[A,B]"
             folder = conf.joinpath(group)
             options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")) \
                 if group in groups and folder.is_dir() else []  # fmt: skip

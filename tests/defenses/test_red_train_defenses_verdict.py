@@ -72,3 +72,16 @@ def test_early_stopping_with_one_epoch_is_refused():
 def test_early_stopping_that_can_act_is_accepted(epochs, patience, restore):
     EarlyStopping(patience=patience, restore_best=restore).plan(sizes=[10], batch_size=4,
                                                                  epochs=epochs)
+
+
+@pytest.mark.parametrize("arg", ["defense=[[mixup]]", "defense=[dp,[mixup]]",
+                                 "model=[[mlp]]", "defense=[],[[mixup]]"])
+def test_a_nested_list_for_a_config_group_is_one_line(arg):
+    # 'defense=[[mixup]]' ended in Hydra's TypeError traceback ("can only concatenate str
+    # (not "list") to str") from inside its defaults list
+    from mia_defense.cli.arguments import unnamed_group_choice
+
+    message = unnamed_group_choice([arg])
+    assert message is not None
+    assert message.startswith(f"{arg}: a config group takes the name of one of its configs")
+    assert "a list inside a list" in message
