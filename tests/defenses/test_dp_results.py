@@ -52,7 +52,7 @@ def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tm
     """privacy.epsilon is the maximum over the K models; each model's (σ, q, steps, δ)
     gives back its ε with Opacus' own RDP accountant, from results.json alone."""
     with caplog.at_level(logging.WARNING):
-        run(make_cfg(*DP, f"train.engine={engine}"), tmp_path)
+        run(make_cfg(*DP, f"train.engine={engine}", "dataset.standardize=true"), tmp_path)
     assert ("ε will not be a guarantee (privacy.epsilon_valid: false): dataset.standardize="
             "true") in caplog.text  # said before training
     privacy = read_json(tmp_path / "results.json")["privacy"]
@@ -69,7 +69,7 @@ def test_results_json_has_the_worst_case_and_recomputes_with_opacus(make_cfg, tm
     assert privacy["epsilon"] == max(epsilons) > sum(epsilons) / len(epsilons)
     assert privacy["delta"] == max(m["delta"] for m in models)
     assert privacy["epsilon"] == pytest.approx(2.0, abs=0.05)  # the target, to Opacus' 0.01
-    # digits' dataset.standardize=true scaled the features with the members' statistics:
+    # dataset.standardize=true scaled the features with the members' statistics:
     # outside the accounting, so ε is no guarantee (tests/defenses/test_dp_beside_own_defenses
     # has the valid run, without it)
     assert privacy["epsilon_valid"] is False
@@ -87,3 +87,12 @@ def test_secure_mode_trains_stacked_and_says_so(make_cfg, tmp_path):
     assert result.privacy["noise_source"] == "secure"
     assert written["privacy"]["noise_source"] == "secure"
     assert "noise_source secure" in format_table(result, [0.01])
+
+
+def test_the_default_digits_run_gives_an_epsilon_that_holds(make_cfg, tmp_path):
+    """digits' features are pixel counts on a fixed scale: the default dataset scales
+    nothing with the data's statistics, so a default DP run's ε is a guarantee."""
+    run(make_cfg(*DP), tmp_path)
+    privacy = read_json(tmp_path / "results.json")["privacy"]
+    assert privacy["epsilon_valid"] is True and "epsilon_invalid_reason" not in privacy
+    assert privacy["epsilon"] == pytest.approx(2.0, abs=0.05)
