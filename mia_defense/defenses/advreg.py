@@ -24,6 +24,10 @@ from mia_defense.training.stack import ModelStack
 
 __all__ = ["AdversarialRegularization"]
 
+# Hidden width of the inference models: 1e11 asked torch for terabytes (a RuntimeError
+# traceback), and a width a malloc grants could be killed for memory without a word.
+MAX_HIDDEN = 65536
+
 
 def _scores(params: dict[str, torch.Tensor], features: torch.Tensor) -> torch.Tensor:
     """The K inference models' membership logits [K, B] on ``features`` [K, B, 2C].
@@ -84,6 +88,12 @@ class AdversarialRegularization(TrainingDefense):
             raise ConfigError(f"defense.advreg.attack_lr={attack_lr}: must be > 0")
         if hidden < 1:
             raise ConfigError(f"defense.advreg.hidden={hidden}: must be >= 1")
+        if hidden > MAX_HIDDEN:
+            raise ConfigError(
+                f"defense.advreg.hidden={hidden}: at most {MAX_HIDDEN} (the width of each "
+                "model's inference model, 2C x hidden weights; Nasr et al.'s widest layer is "
+                "1024); lower it"
+            )
         if warmup_epochs < 0:
             raise ConfigError(f"defense.advreg.warmup_epochs={warmup_epochs}: must be >= 0")
         self.strength = float(strength)
@@ -122,7 +132,16 @@ class AdversarialRegularization(TrainingDefense):
                 "defense.advreg needs reference (non-member) data outside the membership "
                 "population: set plan.reference_size (e.g. plan.reference_size=300)"
             )
-        attackers = [self._new_attacker(ctx, gen) for gen in ctx.generators]
+        try:
+            attackers = [self._new_attacker(ctx, gen) for gen in ctx.generators]
+        except RuntimeError as exc:  # torch.OutOfMemoryError too (a RuntimeError)
+            if "alloc" not in str(exc) and "out of memory" not in str(exc):
+                raise
+            raise ConfigError(
+                f"defense.advreg.hidden={self.hidden}: the {ctx.num_models} inference models "
+                f"of {ctx.num_classes} classes cannot be allocated on {ctx.device} "
+                f"({str(exc).strip().splitlines()[0]}); lower defense.advreg.hidden"
+            ) from None
         # The same groups as the models': a group that takes no step leaves its h alone.
         groups = [b - a for a, b in itertools.pairwise(ctx.stack.bounds)]
         self._attacker = ModelStack(attackers, groups)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import torch
 
-from mia_defense.defenses import EarlyStopping, Mixup
+from mia_defense.defenses import AdversarialRegularization, EarlyStopping, Mixup
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 from mia_defense.pipeline.evaluate import _above_chance, released_accuracy
@@ -85,3 +88,26 @@ def test_a_nested_list_for_a_config_group_is_one_line(arg):
     assert message is not None
     assert message.startswith(f"{arg}: a config group takes the name of one of its configs")
     assert "a list inside a list" in message
+
+
+def test_an_advreg_hidden_width_beyond_its_bound_is_refused_naming_the_key():
+    # defense.advreg.hidden=100000000000 passed the checks and ended, at the first chunk's
+    # setup, in torch's RuntimeError traceback (can't allocate 8 TB), exit 1, with
+    # results.json left 'running'; widths a malloc grants were killed for memory instead
+    with pytest.raises(ConfigError, match=r"defense\.advreg\.hidden=100000000000: .*65536"):
+        AdversarialRegularization(hidden=100_000_000_000)
+    AdversarialRegularization(hidden=65536)
+
+
+def test_an_advreg_attacker_that_cannot_be_allocated_is_a_config_error(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't "
+                           "allocate memory: you tried to allocate 8000000000000 bytes.")
+
+    defense = AdversarialRegularization(hidden=64)
+    monkeypatch.setattr(defense, "_new_attacker", refuse)
+    ctx = SimpleNamespace(x_reference=torch.zeros(2, 3), y_reference=torch.zeros(2),
+                          generators=[torch.Generator()], num_models=1, num_classes=2,
+                          device=torch.device("cpu"))
+    with pytest.raises(ConfigError, match=r"defense\.advreg\.hidden=64: .*allocate"):
+        defense.setup(ctx)  # type: ignore[arg-type]
