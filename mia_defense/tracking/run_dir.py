@@ -98,9 +98,22 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
 
 # Neutral keys that still change the models a resume trains: a chunk's models share one
 # dropout generator (seeded from its first model) and their float rounding, so models saved
-# under one train.chunk_size, finished under another, were a mix that neither setting gives.
-_RESUME_KEYS = ("train.chunk_size",)
+# under one train.chunk_size, finished under another, were a mix that neither setting gives;
+# a CUDA generator draws other batch orders and noise than a CPU one of the same seed.
+_RESUME_KEYS = ("train.chunk_size", "train.device")
 _SAVED_MODELS = ("checkpoints", "checkpoints_undefended")
+
+
+def _resume_value(key: str, value: Any) -> Any:
+    """``value`` of ``key`` as training uses it: ``train.device=auto`` is the device it picks
+    on this machine (CUDA when present; torch imported only then)."""
+    if key == "train.device" and value == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if key == "train.device" and value == "cuda:0":
+        return "cuda"
+    return value
 
 
 def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
@@ -108,9 +121,10 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
     was ``old``, under ``new``: a `_RESUME_KEYS` value changed while models are saved (before
     any is saved, e.g. a run killed for memory, another chunk size is the fix)."""
     before, after = _flatten(old), _flatten(new)
-    changed = [k for k in _RESUME_KEYS if before.get(k, "(unset)") != after.get(k, "(unset)")]
+    changed = [k for k in _RESUME_KEYS if before.get(k, "(unset)") != after.get(k, "(unset)")
+               and _resume_value(k, before.get(k)) != _resume_value(k, after.get(k))]
     if not changed or not any(
-        any((Path(run_dir) / folder).glob("*.pt")) for folder in _SAVED_MODELS
+        any((Path(run_dir) / folder).glob("model_*.pt")) for folder in _SAVED_MODELS
     ):
         return ""
     shown = "; ".join(f"{k}: {json.dumps(before.get(k))} -> {json.dumps(after.get(k))}"
@@ -118,9 +132,10 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
     again = " ".join(f"{k}={json.dumps(before.get(k))}" for k in changed)
     return (
         f"{run_dir} holds an unfinished run with saved models trained under other settings "
-        f"({shown}), which change the models (dropout draws and rounding per chunk), so a "
-        f"resume would mix the two; nothing was changed. Resume with {again}, or run in a new "
-        "directory (hydra.run.dir=... or a new hydra.sweep.dir)"
+        f"({shown}), which change the models trained (a chunk's dropout draws and rounding, "
+        f"a device's random streams), so a resume would mix the two; nothing was changed. "
+        f"Resume with {again}, or run in a new directory (hydra.run.dir=... or a new "
+        "hydra.sweep.dir)"
     )
 
 

@@ -2,7 +2,7 @@
 models (a chunk's models draw dropout from one generator seeded by its first model, and
 share float rounding), so a run with saved models resumes only under the same chunk size;
 train.threads and train.eval_every change only speed and the curves' spacing, so a resume
-under other values is allowed."""
+under other values is allowed. train.device counts as train.chunk_size does."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from mia_defense.tracking.run_dir import finished_run, mark_run
 
 def _config(**train):
     return {"seed": 0, "train": {"lr": 0.001, "chunk_size": None, "threads": 1,
-                                 "eval_every": 1, **train}}
+                                 "eval_every": 1, "device": "cpu", **train}}
 
 
 def _interrupted(run_dir, *, saved: bool, **train):
@@ -30,6 +30,27 @@ def test_a_resume_under_another_chunk_size_is_refused_naming_the_key(tmp_path):
     with pytest.raises(ConfigError, match=r"train\.chunk_size: 2 -> 1.*train\.chunk_size=2"):
         finished_run(tmp_path, config=_config(chunk_size=1), data_fingerprint="d")
     assert (tmp_path / "results.json").read_bytes() == before
+
+
+@pytest.mark.parametrize("before", ["cuda", "auto"])
+def test_a_resume_on_another_device_is_refused(tmp_path, monkeypatch, before):
+    """A CUDA generator draws other batch orders and noise than a CPU one: models saved on
+    a GPU, finished on the CPU, were a mix (``auto`` is the device it picks here)."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    _interrupted(tmp_path, saved=True, device=before)
+    with pytest.raises(ConfigError, match=rf'train\.device: "{before}" -> "cpu"'):
+        finished_run(tmp_path, config=_config(device="cpu"), data_fingerprint="d")
+    assert finished_run(tmp_path, config=_config(device="cuda"), data_fingerprint="d") is None
+
+
+def test_auto_is_the_cpu_on_a_machine_without_cuda(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    _interrupted(tmp_path, saved=True, device="auto")
+    assert finished_run(tmp_path, config=_config(device="cpu"), data_fingerprint="d") is None
 
 
 def test_another_chunk_size_is_fine_before_any_model_was_saved(tmp_path):
