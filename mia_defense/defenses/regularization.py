@@ -212,7 +212,8 @@ class EarlyStopping(TrainingDefense):
         improved = ctx.active & (score > self._best + self.min_delta)
         self._best = torch.where(improved, score, self._best)
         self._bad_epochs = torch.where(improved, 0, self._bad_epochs + ctx.active.long())
-        stop = ctx.active & (self._bad_epochs > self.patience)
+        # (a patience beyond int64, 10**30, overflowed the comparison: one that large never stops)
+        stop = ctx.active & (self._bad_epochs > min(self.patience, 2**62))
         # Keep the best weights, or (without restore_best) the weights at the stop.
         self._keep(ctx, improved if self.restore_best else stop)
         if bool(stop.any()):

@@ -111,3 +111,18 @@ def test_an_advreg_attacker_that_cannot_be_allocated_is_a_config_error(monkeypat
                           device=torch.device("cpu"))
     with pytest.raises(ConfigError, match=r"defense\.advreg\.hidden=64: .*allocate"):
         defense.setup(ctx)  # type: ignore[arg-type]
+
+
+def test_an_early_stopping_patience_beyond_int64_never_stops_as_a_large_one(monkeypatch):
+    # defense.early_stopping.patience=10**30 ended the first epoch in OverflowError ('int
+    # too big to convert', comparing it with the int64 count of bad epochs): a traceback
+    defense = EarlyStopping(patience=10**30)
+    defense._best = torch.tensor([-1.0])
+    defense._bad_epochs = torch.tensor([3])
+    defense._has_kept = torch.tensor([False])
+    ctx = SimpleNamespace(active=torch.tensor([True]), epoch_stats=[{}])
+    monkeypatch.setattr("mia_defense.defenses.regularization._validate",
+                        lambda ctx: (torch.tensor([2.0]), torch.tensor([0.5])))
+    stop = defense.end_epoch(ctx, 4)  # type: ignore[arg-type]
+    assert not bool(stop.any())
+    assert defense.hparams()["patience"] == 10**30
