@@ -279,7 +279,14 @@ def load_state(
 
 
 def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> None:
-    """Refuse, before any training, a checkpoint folder written under another config."""
+    """Refuse, before any training, a checkpoint folder written under another config, and
+    a file in the folder's place (saving the first chunk failed, its training lost)."""
+    if directory is not None and os.path.lexists(directory) and not directory.is_dir():
+        raise DataError(
+            f"{directory}: not a folder (a file of that name is in the way of the models' "
+            "checkpoints); nothing was trained. Move it away, or run in a new directory "
+            "(hydra.run.dir=...)"
+        )
     if directory is None or fingerprint is None or not directory.is_dir():
         return
     first = next(iter(sorted(directory.glob("model_*.pt"))), None)
