@@ -322,7 +322,9 @@ def _divergence_hint(experiment: Experiment) -> str:
         causes.append(f"train.momentum={train.momentum:g}")
     for name, value in defense_settings(experiment).items():
         if name.endswith(("max_grad_norm", "noise_multiplier", "temperature", "alpha", "attack_lr",
-                          "strength")) or (name.endswith(".lr") and value != "recipe"):
+                          "strength", "weight_decay.coefficient")) or (
+            name.endswith(".lr") and value != "recipe"
+        ):
             causes.append(f"{'' if name.startswith('release.') else 'defense.'}{name}={value}")
     return "likely cause: " + ", ".join(causes) + " (lower the learning rate first)"
 

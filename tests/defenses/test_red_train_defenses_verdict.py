@@ -126,3 +126,17 @@ def test_an_early_stopping_patience_beyond_int64_never_stops_as_a_large_one(monk
     stop = defense.end_epoch(ctx, 4)  # type: ignore[arg-type]
     assert not bool(stop.any())
     assert defense.hparams()["patience"] == 10**30
+
+
+def test_the_divergence_hint_names_the_weight_decay_coefficient():
+    # defense.weight_decay.coefficient=1e300 diverged with "likely cause: train.lr=0.001
+    # (lower the learning rate first)": the key at fault went unnamed
+    from mia_defense.defenses import FullRelease, WeightDecay
+    from mia_defense.experiment import _divergence_hint
+
+    experiment = SimpleNamespace(
+        train=SimpleNamespace(lr=1e-3, weight_decay=0.0, optimizer="adam"),
+        build_defenses=lambda: [WeightDecay(coefficient=1e300)],
+        release=FullRelease(), shadow_recipe="same",
+    )
+    assert "defense.weight_decay.coefficient=1e+300" in _divergence_hint(experiment)
