@@ -41,6 +41,8 @@ class WeightDecay(TrainingDefense):
 
 
 _HOOKED = "_mia_dropout_hooks"
+# Smallest mixup alpha: alpha=1e-300 drew λ of exactly 0 or 1 in every batch (no mixing).
+MIN_MIXUP_ALPHA = 1e-3
 
 
 class Dropout(TrainingDefense):
@@ -238,6 +240,13 @@ class Mixup(TrainingDefense):
     def __init__(self, *, alpha: float = 0.4) -> None:
         if not alpha > 0:
             raise ConfigError(f"defense.mixup.alpha={alpha}: must be > 0")
+        if alpha < MIN_MIXUP_ALPHA:
+            raise ConfigError(
+                f"defense.mixup.alpha={alpha:g}: must be at least {MIN_MIXUP_ALPHA:g}: below, "
+                "the mixing weight ~ Beta(alpha, alpha) is 0 or 1 in nearly every batch (at "
+                "1e-3, under 1% of batches mix more than 0.1% of another sample in), so mixup "
+                "would do nothing; Zhang et al. use 0.1 to 1"
+            )
         self.alpha = float(alpha)
 
     def hparams(self) -> dict[str, Any]:

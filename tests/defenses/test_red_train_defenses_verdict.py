@@ -140,3 +140,17 @@ def test_the_divergence_hint_names_the_weight_decay_coefficient():
         release=FullRelease(), shadow_recipe="same",
     )
     assert "defense.weight_decay.coefficient=1e+300" in _divergence_hint(experiment)
+
+
+@pytest.mark.parametrize("alpha", [1e-300, 1e-6, 9e-4])
+def test_a_mixup_alpha_that_mixes_nothing_is_refused(alpha):
+    # defense.mixup.alpha=1e-300 passed (only 0 was refused): λ ~ Beta(α, α) was 0 or 1 in
+    # every batch, so each sample was swapped for another with its own label, unmixed; the
+    # run trained as without mixup and was reported as defended by it
+    with pytest.raises(ConfigError, match=r"defense\.mixup\.alpha=.*at least 0\.001"):
+        Mixup(alpha=alpha)
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 0.2, 1.0, 1e300])
+def test_a_mixup_alpha_that_mixes_is_accepted(alpha):
+    assert Mixup(alpha=alpha).alpha == alpha
