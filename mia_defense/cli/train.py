@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -462,6 +463,7 @@ def main() -> None:
     refuse_unknown_hydra_keys(sys.argv[1:])
     refuse_missing_plugins(sys.argv[1:])
     refuse_hydra_targets(sys.argv[1:])
+    _lost_workers_stop_cleanly()
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
     if _LOG_FAILED:
@@ -473,6 +475,41 @@ def main() -> None:
         raise SystemExit(EXIT_USER_ERROR)
     if _SWEEP_DIVERGED or _SWEEP_FAILED:
         raise SystemExit(EXIT_USER_ERROR)
+
+
+# What a process pool raises when the system killed one of its workers (joblib's loky,
+# concurrent.futures), by name: the launcher's package is not imported for it.
+_LOST_WORKER_ERRORS = ("TerminatedWorkerError", "BrokenProcessPool")
+
+
+def _lost_workers_stop_cleanly() -> None:
+    """Make a sweep whose launcher lost a job's process (``launcher=joblib``; the system
+    killed it, most often for memory) end in one line and exit 2: Hydra printed the pool's
+    traceback. The runs finished so far are kept; the same command resumes the sweep."""
+    from hydra._internal.hydra import Hydra
+
+    multirun = Hydra.multirun
+    if getattr(multirun, "_mia_lost_workers", False):
+        return
+
+    @functools.wraps(multirun)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return multirun(self, *args, **kwargs)
+        except Exception as exc:
+            if type(exc).__name__ not in _LOST_WORKER_ERRORS:
+                raise
+            codes = re.search(r"exit codes of the workers are \{([^}]*)\}", str(exc))
+            how = f" (exit {codes.group(1)})" if codes else ""
+            print(f"DataError: a job's process of this sweep was killed{how}, most often by "
+                  "the system for memory, and the sweep stopped; the runs finished so far are "
+                  "kept. Give the jobs more memory (fewer at once: hydra.launcher.n_jobs; "
+                  "smaller: train.chunk_size) and run the same command again: finished runs "
+                  "are skipped, interrupted ones resume", file=sys.stderr)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR) from None
+
+    guarded._mia_lost_workers = True  # type: ignore[attr-defined]
+    Hydra.multirun = guarded  # type: ignore[method-assign]
 
 
 def _guard_log_files() -> None:
