@@ -31,6 +31,7 @@ def _readme_example() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
+@pytest.mark.slow  # ~4 s: a whole DP run with its audit
 def test_the_readme_example_runs_and_audits(tmp_path, monkeypatch, capsys):
     code = _readme_example()
     assert len([line for line in code.splitlines() if line and "import" not in line]) <= 10

@@ -4,11 +4,13 @@ random choice of a run."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mia_defense.attacks.shokri import shokri
 from tests.helpers import synthetic_observations
 
 
+@pytest.mark.slow  # ~5 s: four random forests
 def test_the_attack_classifier_follows_the_seed():
     obs = synthetic_observations(num_models=4, num_samples=120, signal=2.0)
     targets = np.arange(2)

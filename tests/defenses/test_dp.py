@@ -136,6 +136,7 @@ def test_batchnorm_is_refused_with_the_layer_and_the_fix():
         DPSGD(noise_multiplier=1.0).prepare_model(model)
 
 
+@pytest.mark.slow  # ~3 s: trains a fixed model
 def test_auto_fix_keeps_the_signal_and_the_fixed_model_learns():
     """Opacus' fix swaps BatchNorm1d(32) for GroupNorm(32, 32): one value per group, every
     activation normalised to zero, test accuracy at chance (0.10 here). Ours uses one group

@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+import pytest
+
 from mia_defense.cli.train import run
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense
 from mia_defense.tracking import read_json
@@ -24,6 +26,7 @@ class BatchMean(TrainingDefense):
         return dataclasses.replace(batch, x=batch.x + batch.x.mean(dim=1, keepdim=True))
 
 
+@pytest.mark.slow  # ~4 s: two whole DP runs
 def test_dp_beside_a_defense_of_your_own_says_epsilon_is_no_guarantee(make_cfg, tmp_path,
                                                                       caplog):  # fmt: skip
     # the run recorded ε with epsilon_valid: true

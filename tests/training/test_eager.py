@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def _run(code: str) -> str:
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
@@ -52,6 +54,7 @@ def test_eager_steps_equal_torch_optim_steps_and_never_import_torch_dynamo():
     assert out.splitlines() == ["False", "True", "True"]
 
 
+@pytest.mark.slow  # ~6 s: a fresh interpreter that imports torch._dynamo
 def test_once_torch_dynamo_is_imported_torch_guards_and_steps_as_it_would():
     out = _run(_TRAIN + """
     import torch._dynamo
@@ -68,6 +71,7 @@ def test_once_torch_dynamo_is_imported_torch_guards_and_steps_as_it_would():
     assert out == "True 5"
 
 
+@pytest.mark.slow  # ~5 s: a fresh interpreter
 def test_a_step_hook_is_called_as_torch_calls_it():
     out = _run(_TRAIN + """
     calls = []
