@@ -154,3 +154,20 @@ def test_a_mixup_alpha_that_mixes_nothing_is_refused(alpha):
 @pytest.mark.parametrize("alpha", [1e-3, 0.2, 1.0, 1e300])
 def test_a_mixup_alpha_that_mixes_is_accepted(alpha):
     assert Mixup(alpha=alpha).alpha == alpha
+
+
+def test_models_whose_member_accuracy_averages_to_chance_get_no_verdict():
+    # Without a test set the members' accuracy is judged: two models of 150 members each,
+    # whose majority class has 17, right on 16 and 18, averaged one ulp above the members'
+    # chance (0.11333333333333334 > ...333)
+    c, m = 10, 150
+    own = np.concatenate([np.zeros(17, int), 1 + np.arange(m - 17) % (c - 1)])
+    labels = np.concatenate([own, own])
+    masks = np.zeros((2, 2 * m), bool)
+    masks[0, :m] = masks[1, m:] = True
+    log_probs = np.stack([_answers(16, labels, c),
+                          np.concatenate([_answers(0, own, c), _answers(18, own, c)])])
+    obs = Observations(log_probs=log_probs, labels=labels, masks=masks)
+    utility = released_accuracy(obs, None, None)
+    assert utility["train_accuracy"] == utility["members_chance_accuracy"] == 17 / m
+    assert not _above_chance(utility)
