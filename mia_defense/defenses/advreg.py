@@ -169,13 +169,13 @@ class AdversarialRegularization(TrainingDefense):
         """As many reference draws per model as it has members in the batch, from its own
         generator, at its valid positions: inputs [K, B, ...] and labels [K, B]."""
         assert ctx.x_reference is not None and ctx.y_reference is not None
+        size = len(ctx.y_reference)
+        counts = batch.valid.sum(1).tolist()
+        drawn = [torch.randint(0, size, (count,), generator=gen, device=gen.device)
+                 for count, gen in zip(counts, ctx.generators, strict=True) if count]
         idx = torch.zeros(batch.valid.shape, dtype=torch.long, device=ctx.device)
-        for k, (count, gen) in enumerate(zip(batch.valid.sum(1).tolist(), ctx.generators,
-                                             strict=True)):
-            if count:
-                drawn = torch.randint(0, len(ctx.y_reference), (count,), generator=gen,
-                                      device=gen.device)
-                idx[k, batch.valid[k]] = drawn.to(ctx.device)
+        if drawn:  # row-major valid positions: model 0's draws first, as drawn
+            idx[batch.valid] = torch.cat(drawn).to(ctx.device)
         return ctx.x_reference[idx], ctx.y_reference[idx]
 
     def _train_attacker(self, member_in: torch.Tensor, ref_in: torch.Tensor,
