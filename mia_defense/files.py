@@ -220,7 +220,17 @@ def npz_member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size:
     info = archive.getinfo(member)
     name = member.removesuffix(".npy")
     limit = {zipfile.ZIP_STORED: size, zipfile.ZIP_DEFLATED: _DEFLATE_MAX_RATIO * size}
-    if info.file_size > limit.get(info.compress_type, info.file_size):
+    if info.compress_type not in limit:
+        # zipfile inflates bzip2 and lzma without a bound on each read's output (177 bytes
+        # of bzip2 are 200 MB): a few KB expanded to gigabytes before any claim was checked
+        method = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}.get(
+            info.compress_type, f"zip method {info.compress_type}")
+        raise DataError(
+            f"{file}: array {name!r} is compressed with {method}, which is not read (it can "
+            "expand a few bytes into gigabytes before its size is checked); save the arrays "
+            "with np.savez or np.savez_compressed"
+        )
+    if info.file_size > limit[info.compress_type]:
         raise DataError(
             f"{file}: array {name!r} claims {gib(info.file_size)} uncompressed, more than a "
             f"{gib(size)} archive can hold; the file is corrupt"
