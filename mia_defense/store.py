@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.metadata
 import io
 import json
 import logging
@@ -37,6 +38,7 @@ from typing import Any
 
 import torch
 
+from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write
@@ -92,12 +94,37 @@ def store_key(
         "defense": config.get("defense") if defended else {},
         "seed": config.get("seed"),
         "canaries": attack.get("canaries"),
+        # what the config leaves to the machine, and the libraries DP draws σ and noise from
+        "machine": _machine(config.get("train")),
+        "packages": {name: _version(name) for name in ("opacus", "scipy")},
     }
     parts["code"] = code_fingerprint(
         [parts[k] for k in ("dataset", "model", "plan", "train", "defense")]
     )
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest(), parts
+
+
+def _machine(train: Any) -> dict[str, Any]:
+    """The device and thread count training gets here: ``train.device=auto`` (CUDA where
+    present) and ``train.threads=0`` (every usable core) train other weights on another
+    machine sharing the store, as does another GPU model."""
+    train = train if isinstance(train, Mapping) else {}
+    device = str(train.get("device") or "cpu")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    gpu = (torch.cuda.get_device_name() if device.startswith("cuda")
+           and torch.cuda.is_available() else None)
+    threads = train.get("threads", 1)
+    return {"device": device.split(":")[0], "gpu": gpu,
+            "threads": usable_cores() if threads == 0 else threads}
+
+
+def _version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 @dataclass
