@@ -50,6 +50,11 @@ MAX_CATEGORIES = 100
 # Distinct label texts shared between rows; beyond them (an identifier column) each row keeps
 # its own string, as a dict entry per row would cost more than it saves.
 _SHARED_LABELS = 100_000
+# A text column is refused as soon as it holds more distinct values than this (or than
+# max_categories, when raised above it), while the file is parsed: an identifier column
+# kept a dict entry per row (~200 bytes, over the 16 per byte of file that
+# _CSV_BYTES_PER_BYTE assumes) until the whole file was read.
+_EARLY_CATEGORIES = 1_000
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class _Table:
     categories: list[list[str] | None]
 
 
-def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
+def _read_csv(path: Path, *, delimiter: str, label_column: str,
+              max_categories: int = MAX_CATEGORIES) -> _Table:
     # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
     with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8-sig", newline="") as text:
         size = os.fstat(handle.fileno()).st_size
@@ -74,7 +80,8 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str) -> _Table:
         handle.seek(0)
         reader = csv.reader(text, delimiter=delimiter)
         try:
-            return _parse_csv(reader, path=path, label_column=label_column)
+            return _parse_csv(reader, path=path, label_column=label_column,
+                              max_categories=max_categories)
         except UnicodeDecodeError as exc:
             handle.seek(0)
             raise DataError(
@@ -104,8 +111,9 @@ class _Kinds:
     """What each feature column holds: numbers or text. Remembers the first number and the
     first text of a column (for the message when it mixes them) and a text column's codes."""
 
-    def __init__(self, names: list[str], *, path: Path) -> None:
-        self.names, self.path = names, path
+    def __init__(self, names: list[str], *, path: Path, max_categories: int) -> None:
+        self.names, self.path, self.max_categories = names, path, max_categories
+        self.limit = max(max_categories, _EARLY_CATEGORIES)
         self.numeric = [False] * len(names)  # a number seen, no text
         self.first_number: list[tuple[str, int] | None] = [None] * len(names)
         self.first_text: list[tuple[str, int] | None] = [None] * len(names)
@@ -136,7 +144,20 @@ class _Kinds:
             _refuse_nul(value, path=self.path, where=f"line {line}, column "
                         f"{self.names[column]!r}")
             code = codes[value] = len(codes)
+            if code >= self.limit:
+                self._too_many(column, line)
         return float(code)
+
+    def _too_many(self, column: int, line: int) -> None:
+        """Refuse a text column past ``limit`` distinct values (`_EARLY_CATEGORIES`)."""
+        _refuse_numbers_as_text(self, columns=[column])
+        raise DataError(
+            f"{self.path}: column {self.names[column]!r} has more than {self.limit} distinct "
+            f"text values by line {line} (e.g. {sorted(self.codes[column] or ())[:3]}), more "
+            f"than dataset.max_categories={self.max_categories} one-hot features; an "
+            "identifier or free text cannot be encoded usefully: drop the column, encode it "
+            "as numbers yourself, or raise dataset.max_categories"
+        )
 
     def _mixed(self, column: int, *, number: tuple[str, int] | None = None,
                text: tuple[str, int] | None = None) -> None:
@@ -180,11 +201,13 @@ _DECORATED_NUMBER = re.compile(
 )
 
 
-def _refuse_numbers_as_text(kinds: _Kinds) -> None:
-    """Refuse a text column every value of which is a number written for people (3,5 with a
-    decimal comma, 12%, $3.50): one-hot encoded, it became one category per distinct
-    number, silently, instead of one numeric feature."""
+def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> None:
+    """Refuse a text column (of ``columns``; ``None``: all) every value of which is a
+    number written for people (3,5 with a decimal comma, 12%, $3.50): one-hot encoded, it
+    became one category per distinct number, silently, instead of one numeric feature."""
     for column, codes in enumerate(kinds.codes):
+        if columns is not None and column not in columns:
+            continue
         if codes and all(_DECORATED_NUMBER.fullmatch(value) for value in codes):
             value, line = kinds.first_text[column]  # type: ignore[misc]
             raise DataError(
@@ -210,7 +233,8 @@ def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
     return True
 
 
-def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) -> _Table:
+def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
+               max_categories: int = MAX_CATEGORIES) -> _Table:
     header = next((row for row in reader if row), None)
     if header is not None and _excel_separator(header, reader, path=path):
         header = next((row for row in reader if row), None)
@@ -222,7 +246,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str) ->
     _check_header(header, path=path, label_column=label_column)
     target, width = header.index(label_column), len(header)
     names = [h for i, h in enumerate(header) if i != target]
-    kinds = _Kinds(names, path=path)
+    kinds = _Kinds(names, path=path, max_categories=max_categories)
     numeric = kinds.numeric
     values, lines, labels = array("d"), array("q"), []
     shared: dict[str, str] = {}  # one string per distinct label, not one per row
@@ -544,7 +568,8 @@ def load_csv(
     if isinstance(max_categories, bool) or not isinstance(max_categories, int) \
             or max_categories < 1:
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
-    table = _read_csv(file, delimiter=delimiter, label_column=label_column)
+    table = _read_csv(file, delimiter=delimiter, label_column=label_column,
+                      max_categories=max_categories)
     _check_categories(table, path=file, max_categories=max_categories)
     y, class_labels = _csv_labels(table.labels, lines=table.lines, path=file,
                                   column=label_column, num_classes=num_classes)
