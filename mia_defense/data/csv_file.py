@@ -201,6 +201,23 @@ _DECORATED_NUMBER = re.compile(
 )
 
 
+# A number written with a Unicode minus sign (U+2212) or with spaces (also no-break or thin
+# ones) between groups of digits: text to float(), a number to a reader.
+_SPACED_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(\D|$))")
+
+
+def _typeset_number(value: str) -> bool:
+    """Whether ``value`` is a number once its minus sign is '-' and its digit groups close."""
+    plain = _SPACED_GROUPS.sub("", value.replace("\u2212", "-"))
+    if plain == value:
+        return False
+    try:
+        float(plain)
+    except ValueError:
+        return False
+    return True
+
+
 def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> None:
     """Refuse a text column (of ``columns``; ``None``: all) every value of which is a
     number written for people (3,5 with a decimal comma, 12%, $3.50): one-hot encoded, it
@@ -215,6 +232,15 @@ def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> 
                 f"({value!r} on line {line}, a decimal comma or a % or currency sign): they "
                 "would be one-hot encoded as categories; write plain numbers with a decimal "
                 "point (3.5, 0.12)"
+            )
+        if codes and all(_DECORATED_NUMBER.fullmatch(value) or _typeset_number(value)
+                         for value in codes):
+            value, line = kinds.first_text[column]  # type: ignore[misc]
+            raise DataError(
+                f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
+                f"({value!r} on line {line}, a Unicode minus sign \u2212 or spaces between "
+                "digit groups): they would be one-hot encoded as categories; write plain "
+                "numbers (-3, 1234)"
             )
 
 

@@ -34,3 +34,28 @@ def test_numbers_as_text_message_wins_over_the_category_count(tmp_path):
     path.write_text("a;b;label\n" + "".join(f"{i},5;{i % 7};{i % 2}\n" for i in range(1500)))
     with pytest.raises(DataError, match=r"column 'a' holds numbers written as text"):
         load_csv(path=path, label_column="label", delimiter=";")
+
+
+@pytest.mark.parametrize(("values", "shown"), [
+    (["\u22123", "\u22124.5", "\u22125"], "'\u22123'"),  # a Unicode minus sign: all negative
+    (["1\u00a0234", "2\u00a0345", "3\u00a0456"], "'1\\\\xa0234'"),  # NBSP thousands
+    (["1 234", "12 345", "\u2212123 456"], "'1 234'"),  # spaces between digit groups
+])
+def test_numbers_with_unicode_minus_or_spaced_groups_are_refused(tmp_path, values, shown):
+    # a column of such numbers only was one-hot encoded as categories, silently
+    path = tmp_path / "signs.csv"
+    rows = "".join(f"{values[i % 3]},{i % 5},{i % 2}\n" for i in range(12))
+    path.write_text("a,b,label\n" + rows, encoding="utf-8")
+    with pytest.raises(DataError, match=rf"signs\.csv: column 'a' holds numbers written as "
+                                        rf"text \({shown} on line 2, a Unicode minus sign"):
+        load_csv(path=path, label_column="label")
+
+
+def test_non_ascii_decimal_digits_read_as_their_numbers(tmp_path):
+    # Arabic-Indic and full-width digits are the same numbers (Python reads them, no other
+    # value is possible): kept, not refused
+    path = tmp_path / "digits.csv"
+    path.write_text("a,b,label\n\u0663,1,\u0661\n\uff14,2,0\n5,4,1\n", encoding="utf-8")
+    data = load_csv(path=path, label_column="label", standardize=False)
+    assert data.x[:, 0].tolist() == [3.0, 4.0, 5.0]
+    assert data.y.tolist() == [1, 0, 1]
