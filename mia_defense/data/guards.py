@@ -9,6 +9,7 @@ size (a claim no file of that size could hold means the file is corrupt) and aga
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import stat
@@ -124,6 +125,8 @@ def file_kind(mode: int) -> str:
 
 # What to do when a data file cannot be read.
 _FIX = "; make it readable for this user (chmod, or ask its owner) or copy it where you can"
+# ... when it is a symbolic link that leads back to itself (ELOOP): no chmod helps.
+_LOOP_FIX = "; a symbolic link that leads back to itself: point it at the file (ln -sfn)"
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -132,7 +135,8 @@ def _stat(path: Path) -> os.stat_result | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise DataError(f"{path}: cannot be accessed ({exc.strerror or exc}){_FIX}") from exc
+        fix = _LOOP_FIX if exc.errno == errno.ELOOP else _FIX
+        raise DataError(f"{path}: cannot be accessed ({exc.strerror or exc}){fix}") from exc
 
 
 def is_regular_file(path: Path) -> bool:
