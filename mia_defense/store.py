@@ -27,6 +27,7 @@ import io
 import json
 import logging
 import os
+import re
 import socket
 import stat
 import time
@@ -186,9 +187,19 @@ class ModelStore:
                          "earlier start, which may have trained under other train.chunk_size, "
                          "train.threads or train.device", what, self.root)
             elif models is None:
-                self._write(digest, parts, checkpoint_dir, fingerprint=fingerprint,
-                            num_models=num_models)
-                log.info("stored %d %s in %s", num_models, what, self._weights(digest))
+                try:
+                    self._write(digest, parts, checkpoint_dir, fingerprint=fingerprint,
+                                num_models=num_models)
+                except DataError as exc:  # disk full, a directory in the entry's place
+                    # the store is a cache: the run goes on with the models it trained
+                    found = re.search(r"cannot write it \((.+?)\);", str(exc))
+                    reason = found.group(1) if found else str(exc)
+                    log.warning("model store entry %s not written (%s); the run goes on with "
+                                "the models it trained. Free space where cache_dir lies, "
+                                "point cache_dir at a writable directory, or set "
+                                "cache_dir=null", self._weights(digest), reason)
+                else:
+                    log.info("stored %d %s in %s", num_models, what, self._weights(digest))
         self.stages[stage] = {"key": digest, "models": num_models, "reused": models is not None}
         return ensemble
 
