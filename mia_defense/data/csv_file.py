@@ -201,14 +201,15 @@ _DECORATED_NUMBER = re.compile(
 )
 
 
-# A number written with a Unicode minus sign (U+2212) or with spaces (also no-break or thin
-# ones) between groups of digits: text to float(), a number to a reader.
-_SPACED_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(\D|$))")
+# A number written with a Unicode minus sign (U+2212), an Arabic decimal separator (U+066B)
+# or with spaces (also no-break or thin ones) or Arabic thousands separators (U+066C)
+# between groups of digits: text to float(), a number to a reader.
+_SPACED_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009\u066c](?=\d{3}(\D|$))")
 
 
 def _typeset_number(value: str) -> bool:
     """Whether ``value`` is a number once its minus sign is '-' and its digit groups close."""
-    plain = _SPACED_GROUPS.sub("", value.replace("\u2212", "-"))
+    plain = _SPACED_GROUPS.sub("", value.replace("\u2212", "-").replace("\u066b", "."))
     if plain == value:
         return False
     try:
@@ -238,9 +239,9 @@ def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> 
             value, line = kinds.first_text[column]  # type: ignore[misc]
             raise DataError(
                 f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
-                f"({value!r} on line {line}, a Unicode minus sign \u2212 or spaces between "
-                "digit groups): they would be one-hot encoded as categories; write plain "
-                "numbers (-3, 1234)"
+                f"({value!r} on line {line}, a Unicode minus sign, an Arabic decimal "
+                "separator, or spaces between digit groups): they would be one-hot encoded as "
+                "categories; write plain numbers (-3, 3.5, 1234)"
             )
 
 

@@ -40,6 +40,9 @@ def test_numbers_as_text_message_wins_over_the_category_count(tmp_path):
     (["\u22123", "\u22124.5", "\u22125"], "'\u22123'"),  # a Unicode minus sign: all negative
     (["1\u00a0234", "2\u00a0345", "3\u00a0456"], "'1\\\\xa0234'"),  # NBSP thousands
     (["1 234", "12 345", "\u2212123 456"], "'1 234'"),  # spaces between digit groups
+    # Arabic decimal and thousands separators, with Arabic-Indic digits
+    (["\u0663\u066b\u0665", "\u0661\u066c\u0662\u0663\u0664", "\u0664\u066b\u0660"],
+     "'\u0663\u066b\u0665'"),
 ])
 def test_numbers_with_unicode_minus_or_spaced_groups_are_refused(tmp_path, values, shown):
     # a column of such numbers only was one-hot encoded as categories, silently
@@ -47,7 +50,8 @@ def test_numbers_with_unicode_minus_or_spaced_groups_are_refused(tmp_path, value
     rows = "".join(f"{values[i % 3]},{i % 5},{i % 2}\n" for i in range(12))
     path.write_text("a,b,label\n" + rows, encoding="utf-8")
     with pytest.raises(DataError, match=rf"signs\.csv: column 'a' holds numbers written as "
-                                        rf"text \({shown} on line 2, a Unicode minus sign"):
+                                        rf"text \({shown} on line 2, a Unicode minus "
+                                        rf"sign, an Arabic decimal separator"):
         load_csv(path=path, label_column="label")
 
 
