@@ -63,3 +63,14 @@ def test_non_ascii_decimal_digits_read_as_their_numbers(tmp_path):
     data = load_csv(path=path, label_column="label", standardize=False)
     assert data.x[:, 0].tolist() == [3.0, 4.0, 5.0]
     assert data.y.tolist() == [1, 0, 1]
+
+
+def test_label_out_of_range_names_the_line(tmp_path):
+    # "found 5 at sample 1": a count from 0 of the data rows, which is no line of the file
+    # (line 3 here); the features' own range error names the line already
+    path = tmp_path / "labels.csv"
+    path.write_text("a,label\n1,0\n3,5\n1,1\n")
+    with pytest.raises(DataError, match=r"labels\.csv: labels must lie in \[0, 2\), found 5 at "
+                                        r"sample 1 \(1 labels out of range\); sample 1 is line "
+                                        r"3, column 'label'"):
+        load_csv(path=path, label_column="label", num_classes=2)
