@@ -224,6 +224,10 @@ class ModelStore:
                 raise DataError(f"model store lock {path}: {path.name} is a link, not a "
                                 "regular file; delete it (the store makes its own), or set "
                                 "cache_dir=null") from None
+            if os.path.isdir(path):  # the store is fine, its lock is not
+                raise DataError(f"model store lock {path}: {path.name} is not a regular file; "
+                                "delete it (the store makes its own), or set "
+                                "cache_dir=null") from None
             raise DataError(
                 f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "
                 "point cache_dir at a writable directory, or set cache_dir=null to train "
