@@ -428,7 +428,11 @@ def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
         )
     log.info("%s: text labels %s... become classes 0..%d in sorted order", path, classes[:5],
              len(classes) - 1)
-    return np.searchsorted(np.array(classes), np.array(raw)).astype(np.int64), tuple(classes)
+    # a dict, not np.searchsorted on np.array(raw): that is one fixed-width string per row,
+    # as wide as the longest label (one 100 KB label among 1M rows: 400 GB)
+    index = {label: i for i, label in enumerate(classes)}
+    y = np.fromiter((index[v] for v in raw), dtype=np.int64, count=len(raw))
+    return y, tuple(classes)
 
 
 def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, path: Path,

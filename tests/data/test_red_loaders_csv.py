@@ -74,3 +74,23 @@ def test_label_out_of_range_names_the_line(tmp_path):
                                         r"sample 1 \(1 labels out of range\); sample 1 is line "
                                         r"3, column 'label'"):
         load_csv(path=path, label_column="label", num_classes=2)
+
+
+def test_one_long_text_label_does_not_cost_its_length_for_every_row(tmp_path):
+    # np.array(labels) made one fixed-width string per row, as wide as the longest label:
+    # one 10,000-character label among 1,000 rows took 40 MB (a 100 KB label among 1M rows:
+    # 400 GB); the classes are now looked up in a dict
+    import tracemalloc
+
+    path = tmp_path / "long.csv"
+    labels = ["x" * 10_000 if i == 7 else "ab"[i % 2] for i in range(1000)]
+    path.write_text("a,label\n" + "".join(f"{i % 9},{label}\n" for i, label in enumerate(labels)))
+    tracemalloc.start()
+    try:
+        data = load_csv(path=path, label_column="label", standardize=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data.class_labels == ("a", "b", "x" * 10_000)
+    assert data.y[:8].tolist() == [0, 1, 0, 1, 0, 1, 0, 2]
+    assert peak < 10_000_000, peak
