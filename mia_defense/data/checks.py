@@ -320,6 +320,13 @@ def _infer_classes(
                         f"ones ({_preview(values + base)}); use 0..C-1 or text labels")
     if values[0] < 0:
         return y, int(values[-1]) + 1, None  # refused by the range check with its message
+    if len(values) == len(y) > _SUBSET_CLASSES:
+        # an id given as the labels: a len(y)-way model, one sample per class
+        raise DataError(
+            f"{source}: all {len(y)} labels are distinct ({_preview(values + base)}): one "
+            "sample per class, an identifier, not classes; point the labels setting "
+            "(dataset.label_column, dataset.y_key) at the class labels"
+        )
     if values[-1] == len(values) - 1:
         return y, len(values), (tuple(range(base, base + len(values))) if base else None)
     labels = tuple(int(v) + base for v in values)
