@@ -154,9 +154,12 @@ def _load_text(path: Path, *, dtype: type, labelled: bool
         except UnicodeDecodeError as exc:  # a ValueError: first
             raise _not_text(path, exc) from exc
         except ValueError as exc:
+            # numpy's advice names np.loadtxt's usecols, which no setting reaches
+            detail = str(exc).replace("; use `usecols` to select a subset and avoid this error",
+                                      "")
             raise DataError(
-                f"{path}: not a comma-separated numeric file ({exc}); expected one sample per "
-                "line, values separated by commas"
+                f"{path}: not a comma-separated numeric file ({detail}); expected one sample "
+                "per line, values separated by commas"
             ) from exc
     if matrix.size == 0:
         raise DataError(f"{path}: contains no samples")

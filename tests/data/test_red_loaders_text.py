@@ -1,0 +1,22 @@
+"""Red-team checks of the comma-separated text files of Purchase100 and Texas100."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.data import load_texas100
+from mia_defense.errors import DataError
+
+
+def test_a_short_row_is_not_answered_with_numpys_usecols_advice(tmp_path):
+    # numpy's "use `usecols` to select a subset and avoid this error" names an argument of
+    # np.loadtxt, which no setting of the loader reaches
+    folder = tmp_path / "texas"
+    folder.mkdir()
+    (folder / "feats").write_text("".join("0,1,0\n" if i != 4 else "0,1\n" for i in range(9)))
+    (folder / "labels").write_text("".join(f"{i % 3 + 1}\n" for i in range(9)))
+    with pytest.raises(DataError, match=r"feats: not a comma-separated numeric file \(the "
+                                        r"number of columns changed from 3 to 2 at row 5\); "
+                                        r"expected one sample per line") as caught:
+        load_texas100(path=folder)
+    assert "usecols" not in str(caught.value)
