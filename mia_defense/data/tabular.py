@@ -157,15 +157,30 @@ def _load_text(path: Path, *, dtype: type, labelled: bool
             # numpy's advice names np.loadtxt's usecols, which no setting reaches
             detail = str(exc).replace("; use `usecols` to select a subset and avoid this error",
                                       "")
+            text.seek(0)
+            header = _is_header(next((d for d in (line.split("#", 1)[0] for line in text)
+                                      if d.strip()), ""))
             raise DataError(
-                f"{path}: not a comma-separated numeric file ({detail}); expected one sample "
-                "per line, values separated by commas"
+                f"{path}: not a comma-separated numeric file ({detail}); "
+                + ("line 1 looks like a header of column names: this file has none, remove it"
+                   if header else "expected one sample per line, values separated by commas")
             ) from exc
     if matrix.size == 0:
         raise DataError(f"{path}: contains no samples")
     if labelled:
         return np.ascontiguousarray(matrix["x"]), matrix["label"]
     return matrix, None
+
+
+def _is_header(line: str) -> bool:
+    """Whether ``line`` is column names: no field of it a number."""
+    for field in line.split(","):
+        try:
+            float(field)
+        except ValueError:
+            continue
+        return False
+    return bool(line.strip())
 
 
 def _not_text(path: Path, exc: UnicodeDecodeError) -> DataError:
