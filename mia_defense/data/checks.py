@@ -181,7 +181,8 @@ def _integer_labels(y: np.ndarray, *, source: str) -> np.ndarray:
     if y.dtype == bool:
         return y.astype(np.int64)
     if np.issubdtype(y.dtype, np.floating):
-        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)) | (np.abs(y) >= 2.0**62))
+        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y))
+                             | (np.abs(y) >= np.float64(2.0**62)))  # not cast to float16: inf
         if len(bad):
             raise DataError(
                 f"{source}: labels must be integer class indices, found {y[bad[0]].item()!r} "

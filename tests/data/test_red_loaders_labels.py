@@ -30,3 +30,15 @@ def test_many_classes_with_repeats_are_kept(tmp_path):
     path = tmp_path / "many.npz"
     np.savez(path, x=np.zeros((2400, 2), np.float32), y=np.arange(2400) // 2)
     assert load_npz(path=path).num_classes == 1200
+
+
+def test_float16_labels_load_without_an_overflow_warning(tmp_path):
+    # np.abs(y) >= 2.0**62 cast the bound to float16 (inf): "RuntimeWarning: overflow
+    # encountered in cast" on stderr for every such file (a traceback under -W error)
+    import warnings
+
+    path = tmp_path / "half.npz"
+    np.savez(path, x=np.zeros((20, 2), np.float32), y=(np.arange(20) % 2).astype(np.float16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_npz(path=path).y.tolist() == [0, 1] * 10
