@@ -93,6 +93,9 @@ def store_key(
         "plan": config.get("plan"),
         "train": config.get("train"),  # all of it: threads and chunks change the rounding
         "defense": config.get("defense") if defended else {},
+        # the key is hashed with sorted keys, but defenses of equal `order` run their hooks
+        # in the order the config lists them
+        "defense_order": list(config.get("defense") or {}) if defended else [],
         "seed": config.get("seed"),
         "canaries": attack.get("canaries"),
         # what the config leaves to the machine, and the libraries DP draws σ and noise from
