@@ -69,6 +69,8 @@ class Param:
         # an int is finite (math.isfinite(10**400) raised OverflowError: a traceback)
         if isinstance(value, float) and not math.isfinite(value):
             return False
+        if self.kind != "int" and isinstance(value, int) and not _fits_a_float(value):
+            return False  # 10**400 for a float key: torch's OverflowError at the first step
         if self.even and value % 2:
             return False
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
@@ -147,3 +149,12 @@ def check_values(
         if line:
             problems.append(line)
     return problems
+
+
+def _fits_a_float(value: int) -> bool:
+    """Whether the integer ``value`` converts to a finite float (10**400 does not)."""
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True

@@ -143,14 +143,20 @@ def make_optimizer(
 
 
 def check_optimizer(config: TrainConfig) -> None:
-    """Build the recipe's optimiser once over a dummy parameter, as the engine builds it, so
-    that settings torch refuses (``lr: abc``, ``momentum: -1``, ``betas: [0.9, 2.0]``) stop
-    the run before any data is loaded, as a `ConfigError` naming ``train.optimizer``."""
+    """Build the recipe's optimiser once over a dummy parameter, as the engine builds it, and
+    take one step, so that settings torch refuses (``lr: abc``, ``momentum: -1``, ``betas:
+    [0.9, 2.0]``, a ``weight_decay`` of 10**400 when stepping) stop the run before any data
+    is loaded, as a `ConfigError` naming ``train.optimizer``."""
+    from mia_defense.training.eager import optimizer_step
+
+    dummy = torch.zeros(1, requires_grad=True)
     try:
-        make_optimizer([torch.zeros(1, requires_grad=True)], config)
+        optimizer = make_optimizer([dummy], config)
+        dummy.grad = torch.zeros_like(dummy)
+        optimizer_step(optimizer)  # settings torch reads only when stepping (10**400)
     except ConfigError:
         raise
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         name = optimizer_class(config.optimizer).__name__
         given = optimizer_options(config.optimizer)
         shown = ", ".join(f"{k}: {v!r}" for k, v in given.items())
