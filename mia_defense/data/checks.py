@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import stat
 import warnings
 from pathlib import Path
@@ -466,24 +467,36 @@ def finish_images(
     max_samples: int | None,
     seed: int,
     normalize: bool,
+    parts: list[Path] | None = None,
 ) -> Dataset:
     """`finish_dataset` for 8-bit images [N, C, H, W] read in parts from ``root``: pooled,
     scaled to [0, 1] in float32 (the memory checked first), standardised per channel when
-    ``normalize``."""
+    ``normalize``. ``parts``: the label file of each part, named with a label out of range
+    (its pooled sample number names no file)."""
     check_memory(feature_bytes(sum(im.size for im in images), standardize=normalize),
                  source=root, what="converting the images to float32")
     x = np.concatenate(images).astype(np.float32)
     x /= 255.0
-    return finish_dataset(
-        x,
-        np.concatenate(labels),
-        name=name,
-        source=str(root),
-        num_classes=num_classes,
-        max_samples=max_samples,
-        seed=seed,
-        standardize=normalize,
-    )
+    try:
+        return finish_dataset(
+            x,
+            np.concatenate(labels),
+            name=name,
+            source=str(root),
+            num_classes=num_classes,
+            max_samples=max_samples,
+            seed=seed,
+            standardize=normalize,
+        )
+    except DataError as exc:
+        found = re.search(r"labels must lie in .* at sample (\d+) ", str(exc))
+        if parts is None or found is None:
+            raise
+        sample = int(found[1])
+        ends = np.cumsum([len(part) for part in labels])
+        part = int(np.searchsorted(ends, sample, side="right"))
+        within = sample - (int(ends[part - 1]) if part else 0)
+        raise DataError(f"{exc}; sample {sample} is sample {within} of {parts[part]}") from exc
 
 
 def finish_dataset(

@@ -214,13 +214,15 @@ def _load(
         raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
     check_flag(normalize, key="normalize")
     root = require_path(path, name=layout.name, expected=_expected(layout))
-    images, labels = [], []
+    images, labels, files = [], [], []
     for file in _find_files(root, layout, split):
         x, y = _read_batch(file, layout, label_key=label_key, label_index=label_index)
         images.append(x)
         labels.append(y)
+        files.append(file)
     return finish_images(images, labels, root=root, name=layout.name, num_classes=num_classes,
-                         max_samples=max_samples, seed=seed, normalize=normalize)  # fmt: skip
+                         max_samples=max_samples, seed=seed, normalize=normalize,
+                         parts=files)  # fmt: skip
 
 
 @reports_file_errors

@@ -143,7 +143,7 @@ def _load(
     )
     if not root.is_dir():
         raise DataError(f"dataset {name!r}: {root} is a file; point dataset.path at its folder")
-    images, labels = [], []
+    images, labels, label_files = [], [], []
     for part in ("train", "test"):
         if split not in ("all", part):
             continue
@@ -166,6 +166,7 @@ def _load(
             )
         images.append(x)
         labels.append(y)
+        label_files.append(label_file)
     if len({im.shape[1:] for im in images}) > 1:
         train, test = (f"{im.shape[1]}x{im.shape[2]}" for im in images)
         raise DataError(
@@ -175,7 +176,7 @@ def _load(
         )
     return finish_images([im[:, None] for im in images], labels, root=root, name=name,
                          num_classes=10, max_samples=max_samples, seed=seed,
-                         normalize=normalize)  # fmt: skip
+                         normalize=normalize, parts=label_files)  # fmt: skip
 
 
 @reports_file_errors

@@ -25,3 +25,22 @@ def test_symlink_loop_inside_the_folder_is_named_not_blamed_on_permissions(tmp_p
                        ) as caught:
         load_mnist(path=folder)
     assert "chmod" not in str(caught.value)
+
+
+def test_image_label_out_of_range_names_its_batch_file(tmp_path):
+    # "<folder>: labels must lie in [0, 10), found 10 at sample 25": a count over the
+    # batches pooled; which file holds it was left to guess
+    import pickle
+
+    from mia_defense.data import load_cifar10
+    from tests.data.files import write_cifar_python
+
+    folder = write_cifar_python(tmp_path / "cifar-10-batches-py")
+    batch = folder / "data_batch_2"
+    content = pickle.loads(batch.read_bytes())
+    content[b"labels"][5] = 10
+    batch.write_bytes(pickle.dumps(content, protocol=2))
+    with pytest.raises(DataError, match=r"labels must lie in \[0, 10\), found 10 at sample 25 "
+                                        r"\(1 labels out of range\); sample 25 is sample 5 of "
+                                        r".*data_batch_2$"):
+        load_cifar10(path=folder)
