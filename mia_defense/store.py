@@ -162,19 +162,22 @@ class ModelStore:
         fingerprint: str | None,
         num_models: int,
         stage: str,
+        fits: Callable[[dict[str, torch.Tensor]], str | None] | None = None,
     ) -> Ensemble:
         """``train()``'s ensemble, trained at most once per key across every worker.
 
         Holding the key's lock: a valid entry is written into ``checkpoint_dir`` as the
         run's own checkpoints (which ``train()`` then loads instead of training); without
         one, ``train()`` trains and saves them there, and they become the entry.
+        ``fits(state_dict)`` says how an entry's weights do not fit the model this run builds
+        (``None``: they fit): such an entry is trained again and replaced.
         """
         if key is None:
             return train()
         digest, parts = key
         what = _WHAT.get(stage, f"{stage} models")
         with self._locked(digest, what=what):
-            models = self._read(digest, num_models=num_models)
+            models = self._read(digest, num_models=num_models, fits=fits)
             if models is not None:
                 _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint)
                 log.info("reused %d %s from %s", num_models, what, self._weights(digest))
@@ -257,7 +260,13 @@ class ModelStore:
         finally:
             os.close(fd)
 
-    def _read(self, digest: str, *, num_models: int) -> list[dict[str, Any]] | None:
+    def _read(
+        self,
+        digest: str,
+        *,
+        num_models: int,
+        fits: Callable[[dict[str, torch.Tensor]], str | None] | None = None,
+    ) -> list[dict[str, Any]] | None:
         """The entry's models (``state_dict`` and ``history`` each), or ``None`` when there
         is no finished entry or it fails a check (then logged, and trained again)."""
         manifest_path, weights_path = self._manifest(digest), self._weights(digest)
@@ -291,6 +300,11 @@ class ModelStore:
         except Exception as exc:  # torch raises many types for a bad file
             return _distrust(weights_path, f"not loadable ({exc.__class__.__name__})")
         problem = _payload_problem(payload, digest=digest, num_models=num_models)
+        if problem is None and fits is not None:
+            # the key cannot see every change (a module a _target_'s file imports)
+            problem = next((f"model {k} does not fit this model: {misfit}"
+                            for k, model in enumerate(payload["models"])
+                            if (misfit := fits(model["state_dict"]))), None)
         return _distrust(weights_path, problem) if problem else payload["models"]
 
     def _write(

@@ -4,7 +4,7 @@ through the model store when there is one; the accountant's figures they report.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from mia_defense.seeding import torch_generator
 from mia_defense.store import ModelStore, store_key
 from mia_defense.training.checkpoints import (
     UNDEFENDED_CHECKPOINTS,
+    state_mismatch,
 )
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import Ensemble
@@ -79,7 +80,21 @@ def train_models(
     return store.train_once(
         key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
         num_models=plan.num_models, stage=stage,
+        fits=_fits(build_model),
     )
+
+
+def _fits(build_model: Callable[[], nn.Module]) -> Callable[[dict[str, Any]], str | None]:
+    """How a store entry's weights do not fit the model this run builds (built once, when
+    an entry is there to check)."""
+    built: list[nn.Module] = []
+
+    def fits(state: dict[str, Any]) -> str | None:
+        if not built:
+            built.append(build_model())
+        return state_mismatch(built[0], state)
+
+    return fits
 
 
 def model_store(experiment: Experiment) -> ModelStore | None:
