@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import stat
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +243,7 @@ def as_labels(
     num_classes: int | None,
     label_base: int | None = 0,
     user_classes: bool = False,
+    where: Callable[[int], str | None] | None = None,
 ) -> tuple[np.ndarray, int, tuple[Any, ...] | None]:
     """Integer labels in ``[0, C)``, C, and the original label of each class if they changed.
 
@@ -262,6 +263,8 @@ def as_labels(
         user_classes: ``num_classes`` is the user's ``dataset.num_classes`` (not a fixed
             property of the format): a count beyond both the samples and the largest label
             is refused.
+        where: where sample ``i`` lies in the files (a line, a batch file), added to the
+            message of a label out of range; ``None``, or ``None`` returned: not said.
 
     Raises:
         DataError: naming ``source``, for labels out of range, not integers, or of one class.
@@ -305,6 +308,7 @@ def as_labels(
             f"found {y[bad[0]] + base} at sample {bad[0]} ({len(bad)} labels out of range)"
             + ("; negative labels are not class indices: map them to 0..C-1 (-1/+1 labels "
                "as 0/1) or write them as text" if y.min() + base < 0 else "")
+            + _located(int(bad[0]), where)
         )
     present = np.unique(y).size
     if present < num_classes:
@@ -477,26 +481,31 @@ def finish_images(
                  source=root, what="converting the images to float32")
     x = np.concatenate(images).astype(np.float32)
     x /= 255.0
-    try:
-        return finish_dataset(
-            x,
-            np.concatenate(labels),
-            name=name,
-            source=str(root),
-            num_classes=num_classes,
-            max_samples=max_samples,
-            seed=seed,
-            standardize=normalize,
-        )
-    except DataError as exc:
-        found = re.search(r"labels must lie in .* at sample (\d+) ", str(exc))
-        if parts is None or found is None:
-            raise
-        sample = int(found[1])
-        ends = np.cumsum([len(part) for part in labels])
+    ends = np.cumsum([len(part) for part in labels])
+
+    def where(sample: int) -> str | None:
+        if parts is None:
+            return None
         part = int(np.searchsorted(ends, sample, side="right"))
-        within = sample - (int(ends[part - 1]) if part else 0)
-        raise DataError(f"{exc}; sample {sample} is sample {within} of {parts[part]}") from exc
+        return f"sample {sample - (int(ends[part - 1]) if part else 0)} of {parts[part]}"
+
+    return finish_dataset(
+        x,
+        np.concatenate(labels),
+        name=name,
+        source=str(root),
+        num_classes=num_classes,
+        max_samples=max_samples,
+        seed=seed,
+        standardize=normalize,
+        where=where,
+    )
+
+
+def _located(sample: int, where: Callable[[int], str | None] | None) -> str:
+    """``; sample i is <where it lies>``, or nothing when that is not known."""
+    place = where(sample) if where is not None else None
+    return f"; sample {sample} is {place}" if place else ""
 
 
 def finish_dataset(
@@ -512,21 +521,22 @@ def finish_dataset(
     standardize: bool = False,
     class_labels: tuple[Any, ...] | None = None,
     user_classes: bool = False,
+    where: Callable[[int], str | None] | None = None,
 ) -> Dataset:
     """Validate raw arrays read from ``source`` and wrap them as a `Dataset`.
 
     ``standardize`` scales images [N, C, H, W] per channel and other data per feature, after
     subsampling (so the statistics are those of the data the run uses). ``class_labels`` is
     the original label of each class when the loader already mapped them (text labels);
-    otherwise `as_labels` records any shift or remapping it makes. ``user_classes``: see
-    `as_labels`.
+    otherwise `as_labels` records any shift or remapping it makes. ``user_classes`` and
+    ``where``: see `as_labels`.
     """
     check_seed(seed)
     check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
                  what="converting the features to float32")
     labels, classes, remapped = as_labels(
         y, source=source, num_classes=num_classes, label_base=label_base,
-        user_classes=user_classes,
+        user_classes=user_classes, where=where,
     )
     # the float64 copy shifted for standardising is freed once converted (no name holds it)
     features = as_features(_centred_wide(x) if standardize else x, source=source,

@@ -608,29 +608,17 @@ def load_csv(
     _warn_row_numbers(table, path=file)
     values = _centred(table) if standardize else table.values
     _check_range(values, table, path=file)
-    try:
-        data = finish_dataset(
-            values, y, name=name, source=str(file),
-            num_classes=num_classes, max_samples=max_samples, seed=seed,
-            class_labels=class_labels, user_classes=True,
-        )
-    except DataError as exc:
-        raise _at_line(exc, table, column=label_column) from exc.__cause__
+    data = finish_dataset(
+        values, y, name=name, source=str(file),
+        num_classes=num_classes, max_samples=max_samples, seed=seed, class_labels=class_labels,
+        user_classes=True, where=lambda sample: f"line {table.lines[sample]}, column "
+        f"{label_column!r}",
+    )  # fmt: skip
     x = encode_features(
         data.x, table.categories, fit_rows=rows_outside_test(data, plan, seed=seed),
         standardize=standardize, source=str(file), names=table.names,
     )
     return dataclasses.replace(data, x=x)
-
-
-def _at_line(exc: DataError, table: _Table, *, column: str) -> DataError:
-    """``exc``, a label out of range, with the line of the sample it names ("at sample 1":
-    a count from 0 of the data rows, no line of the file); any other error as it is."""
-    found = re.search(r"labels must lie in .* at sample (\d+) ", str(exc))
-    if found is None or int(found[1]) >= len(table.lines):
-        return exc
-    sample = int(found[1])
-    return DataError(f"{exc}; sample {sample} is line {table.lines[sample]}, column {column!r}")
 
 
 def _is_int(text: str) -> bool:
