@@ -50,6 +50,7 @@ from mia_defense.training.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
+from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import Ensemble
 
 __all__ = ["STORE_SCHEMA", "ModelStore", "store_key"]
@@ -116,7 +117,7 @@ def _machine(train: Any) -> dict[str, Any]:
     train = train if isinstance(train, Mapping) else {}
     device = str(train.get("device") or "cpu")
     if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = resolve_device(device).type
     gpu = (torch.cuda.get_device_name() if device.startswith("cuda")
            and torch.cuda.is_available() else None)
     threads = train.get("threads", 1)

@@ -3,6 +3,7 @@ through the model store when there is one; the accountant's figures they report.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -87,14 +88,8 @@ def train_models(
 def _fits(build_model: Callable[[], nn.Module]) -> Callable[[dict[str, Any]], str | None]:
     """How a store entry's weights do not fit the model this run builds (built once, when
     an entry is there to check)."""
-    built: list[nn.Module] = []
-
-    def fits(state: dict[str, Any]) -> str | None:
-        if not built:
-            built.append(build_model())
-        return state_mismatch(built[0], state)
-
-    return fits
+    model = functools.cache(build_model)
+    return lambda state: state_mismatch(model(), state)
 
 
 def model_store(experiment: Experiment) -> ModelStore | None:

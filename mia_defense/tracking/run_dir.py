@@ -108,9 +108,9 @@ def _resume_value(key: str, value: Any) -> Any:
     """``value`` of ``key`` as training uses it: ``train.device=auto`` is the device it picks
     on this machine (CUDA when present; torch imported only then)."""
     if key == "train.device" and value == "auto":
-        import torch
+        from mia_defense.training.config import resolve_device  # imports torch: only here
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return resolve_device(value).type
     if key == "train.device" and value == "cuda:0":
         return "cuda"
     return value
