@@ -49,6 +49,7 @@ from mia_defense.training.checkpoints import (
     checkpoint_path,
     load_checkpoint,
     save_checkpoint,
+    training_versions,
 )
 from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import Ensemble
@@ -399,5 +400,7 @@ def _write_checkpoints(
             # the model index, as a trained run's checkpoints hold it: a file copied over
             # another model's is refused on loading (`load_checkpoint`)
             {"state_dict": model["state_dict"], "history": model["history"],
-             "fingerprint": fingerprint, "index": k},
+             "fingerprint": fingerprint, "index": k,
+             # the entry's key holds these versions: the ones this run trains under
+             "versions": training_versions()},
         )

@@ -275,8 +275,26 @@ def finished_run(
             "this code's; nothing was changed. Run in a new directory (hydra.run.dir=... or a "
             "new hydra.sweep.dir), or delete that directory yourself to run it again"
         )
+    _warn_other_versions(Path(run_dir), versions)
     _warn_incomplete(Path(run_dir))
     return payload
+
+
+def _warn_other_versions(run_dir: Path, versions: Any) -> None:
+    """Warn when a complete run skipped as finished was trained under other library
+    versions (results.json ``versions``) than this process's: its figures stand, but a sweep
+    finished now holds runs of two versions, whose numbers differ."""
+    from mia_defense.training.checkpoints import training_versions  # imports torch: only here
+
+    if not isinstance(versions, Mapping):
+        return
+    now = training_versions()
+    changed = [f"{name} {versions[name]} (now {now[name]})" for name in now
+               if name in versions and versions[name] != now[name]]  # fmt: skip
+    if changed:
+        log.warning("%s: a complete run trained under %s, skipped as finished: its figures are "
+                    "that version's, and runs trained now differ in their numbers; delete the "
+                    "folder to run it again under these versions", run_dir, ", ".join(changed))
 
 
 # What a complete run leaves beside results.json (written before it, which marks it complete).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import math
 import os
@@ -32,6 +33,7 @@ __all__ = [
     "save_checkpoint",
     "state_mismatch",
     "stored_values",
+    "training_versions",
 ]
 
 # A run directory's checkpoint folders: the target models, and the undefended shadow
@@ -43,6 +45,45 @@ UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
 def checkpoint_path(directory: Path, index: int) -> Path:
     """Where model ``index`` of a plan is saved."""
     return directory / f"model_{index:04d}.pt"
+
+
+# The libraries whose version changes the numbers training computes (torch's kernels and
+# generators; DP's noise and σ search): what the model store keys on besides torch.
+_TRAINING_PACKAGES = ("opacus", "scipy")
+
+
+def training_versions() -> dict[str, str | None]:
+    """The versions of the libraries that train the models, as each checkpoint records
+    them: a run resumed under others would mix models trained by two versions."""
+    versions: dict[str, str | None] = {"torch": str(torch.__version__)}  # (no str subclass)
+    for name in _TRAINING_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _version_problem(path: Path, payload: dict[str, Any]) -> str | None:
+    """A resume's refusal of the checkpoint ``payload`` of ``path`` trained under other
+    library versions than these (`training_versions`), or None (the same, or a checkpoint
+    written before checkpoints recorded them)."""
+    saved = payload.get("versions")
+    if not isinstance(saved, Mapping):
+        return None
+    now = training_versions()
+    changed = [name for name in now if name in saved and saved[name] != now[name]]
+    if not changed:
+        return None
+    shown = ", ".join(f"{name} {saved[name]} (now {now[name]})" for name in changed)
+    again = " ".join(f"{name}=={saved[name]}" for name in changed if saved[name] is not None)
+    return (
+        f"checkpoint {path} was trained under {shown}: a resume would mix models trained by "
+        "two library versions, whose numbers differ; nothing was trained. Resume under the "
+        f"versions it was trained with{f' ({again})' if again else ''}, delete {path.parent} "
+        "to retrain its models under these, or run in a new directory (hydra.run.dir=... or a "
+        "new hydra.sweep.dir)"
+    )
 
 
 def _index_in_name(path: Path) -> int | None:
@@ -291,7 +332,9 @@ def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> 
         return
     first = next(iter(sorted(directory.glob("model_*.pt"))), None)
     if first is not None:
-        load_checkpoint(first, fingerprint=fingerprint)
+        problem = _version_problem(first, load_checkpoint(first, fingerprint=fingerprint))
+        if problem is not None:
+            raise DataError(problem)
 
 
 def _history_to_payload(history: ModelHistory) -> dict[str, Any]:
@@ -335,12 +378,19 @@ def save_model(
             "fingerprint": fingerprint,
             # which model of the plan: a file copied over another's is refused on loading
             "index": _index_in_name(path),
+            # what trained it: a resume under other versions is refused (`load_model`)
+            "versions": training_versions(),
         },
     )
 
 
 def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> ModelHistory:
-    """Load a checkpoint saved by `save_model` into ``model``; return its history."""
+    """Load a checkpoint saved by `save_model` into ``model`` to resume a run; return its
+    history. One trained under other library versions (`training_versions`) is refused: the
+    run's other models would be trained by these."""
     payload = load_checkpoint(path, fingerprint=fingerprint)
+    problem = _version_problem(path, payload)
+    if problem is not None:
+        raise DataError(problem)
     load_state(model, payload["state_dict"], path=path)
     return _history_from_payload(payload["history"])
