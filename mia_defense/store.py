@@ -20,6 +20,7 @@ An entry whose checksum or contents do not hold is logged and trained again, nev
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import importlib.metadata
@@ -221,26 +222,20 @@ class ModelStore:
 
     @contextmanager
     def _locked(self, digest: str, *, what: str) -> Iterator[None]:
-        """Hold the key's exclusive lock (released on exit, or when the process dies)."""
+        """Hold the key's exclusive lock (released on exit, or when the process dies). In a
+        store this user may read but not write (`_read_only_lock`), the lock is held when
+        there is one, and nothing is held when there is none."""
         path = self.root / f"{digest}.lock"
+        writable = True
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             # never through a link: the file it names was truncated and written over
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
-            if os.path.islink(path):
-                raise DataError(f"model store lock {path}: {path.name} is a link, not a "
-                                "regular file; delete it (the store makes its own), or set "
-                                "cache_dir=null") from None
-            if os.path.isdir(path):  # the store is fine, its lock is not
-                raise DataError(f"model store lock {path}: {path.name} is not a regular file; "
-                                "delete it (the store makes its own), or set "
-                                "cache_dir=null") from None
-            raise DataError(
-                f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "
-                "point cache_dir at a writable directory, or set cache_dir=null to train "
-                "every run's models itself"
-            ) from None
+            fd, writable = self._read_only_lock(path, exc), False
+        if fd is None:  # a store this run may read, not write, holding no lock of this key
+            yield
+            return
         try:
             # what was opened, not what the name holds now: a FIFO or /dev/null swapped in
             # after the open gave ftruncate's raw OSError
@@ -254,13 +249,47 @@ class ModelStore:
                 holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another run"
                 log.info("waiting for %s, which trains the same %s", holder, what)
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n"
-                      .encode(), 0)
+            except OSError:  # a lock opened to read only, where flock wants more (NFS)
+                if writable:
+                    raise
+            if writable:
+                stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n"
+                          .encode(), 0)
             yield
         finally:
             os.close(fd)
+
+    def _read_only_lock(self, path: Path, exc: OSError) -> int | None:
+        """After the lock ``path`` could not be opened to write (``exc``): in a store this
+        user may read but not write (a shared read-only store of trained models, another
+        user's lock file), the lock opened to read only, or ``None`` when there is none. Its
+        entries are then read as any store's; writing one fails and is logged. Otherwise a
+        `DataError` naming the lock or the store and the fix."""
+        if os.path.islink(path):
+            raise DataError(f"model store lock {path}: {path.name} is a link, not a "
+                            "regular file; delete it (the store makes its own), or set "
+                            "cache_dir=null") from None
+        if os.path.isdir(path):  # the store is fine, its lock is not
+            raise DataError(f"model store lock {path}: {path.name} is not a regular file; "
+                            "delete it (the store makes its own), or set "
+                            "cache_dir=null") from None
+        if (exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and self.root.is_dir()
+                and os.access(self.root, os.R_OK | os.X_OK)):
+            try:
+                return os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            except FileNotFoundError:
+                log.info("model store %s cannot be written by this run (%s): its entries are "
+                         "read, and none is written", self.root, exc.strerror or exc)
+                return None
+            except OSError:
+                pass  # (unreadable too: named below)
+        raise DataError(
+            f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "
+            "point cache_dir at a writable directory, or set cache_dir=null to train "
+            "every run's models itself"
+        ) from None
 
     def _read(
         self,
