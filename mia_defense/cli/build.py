@@ -141,7 +141,8 @@ def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None
                 "directory for the model store, or null or false to turn it off"
             )
         # '~/models' (quoted, so the shell left it) is the home folder's, not a folder '~' here
-        return None if value is None or value is False else Path(value).expanduser()
+        return None if value is None or value is False else _launch_dir_path(
+            Path(value).expanduser())
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -151,6 +152,19 @@ def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None
     if job.mode != RunMode.MULTIRUN or Path(job.runtime.output_dir) != Path(run_dir).absolute():
         return None
     return Path(run_dir).absolute().parent / ".model_store"
+
+
+def _launch_dir_path(path: Path) -> Path:
+    """A relative ``path`` as the directory the command was started in: with
+    ``hydra.job.chdir=true`` each job of a sweep runs in its own run directory (a worker
+    elsewhere in its own), so a relative ``cache_dir=store`` made one store per job, each
+    inside its run, and no job reused another's models."""
+    if path.is_absolute():
+        return path
+    from hydra.core.hydra_config import HydraConfig
+
+    launched = HydraConfig.get().runtime.cwd if HydraConfig.initialized() else None
+    return Path(launched or Path.cwd()) / path
 
 
 def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experiment:
