@@ -11,12 +11,22 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mia_defense.errors import ConfigError
 
-__all__ = ["Estimate", "available_memory", "check_budget", "estimate", "usable_cores"]
+__all__ = [
+    "Estimate",
+    "Work",
+    "available_memory",
+    "check_budget",
+    "defense_work",
+    "estimate",
+    "usable_cores",
+]
 
 # Optimistic sustained rates (floating-point operations per second): a many-core AVX-512
 # CPU, a data-centre GPU. Conv nets do far more arithmetic per parameter than 6·P per
@@ -96,6 +106,98 @@ class Estimate:
         return self.observations + self.models + self.optimizer
 
 
+@dataclass(frozen=True)
+class Work:
+    """Training a defense adds to the models' own (see `defense_work`).
+
+    Attributes:
+        key: the setting that sizes it, named in a refusal (``defense.advreg.attack_steps``).
+        value: that setting's value, as given.
+        what: what the work is, in words (``the inference models' updates``).
+        flops: its arithmetic, as an exact integer.
+        steps: its optimizer steps (each at least ``STEP_SECONDS``).
+        hint: what to do (``""``: lower the key).
+    """
+
+    key: str
+    value: Any
+    what: str
+    flops: int
+    steps: int
+    hint: str = ""
+
+    def seconds(self, device: str) -> float:
+        """Its estimated wall time on ``device``, as `Estimate.seconds` counts."""
+        rate = FLOPS.get(device, FLOPS["cpu"])
+        return _real(self.flops) / rate + _real(self.steps) * STEP_SECONDS
+
+
+def _batches(size: int, batch_size: int) -> int:
+    return -(-max(size, 1) // max(batch_size, 1))  # ceil, in integers
+
+
+def defense_work(
+    defenses: Iterable[Any],
+    *,
+    num_models: int,
+    members: int,
+    reference_size: int,
+    num_classes: int,
+    num_params: int,
+    epochs: int,
+    batch_size: int,
+    chunk_size: int | None = None,
+) -> list[Work]:
+    """The training the built-in defenses add to the models' own, optimistically counted:
+
+    - adversarial regularisation (``advreg``): each classifier step after the warm-up also
+      runs the classifier on as many reference samples (2·P per sample) and takes
+      ``attack_steps`` steps of the inference models (6 flops per weight and sample, on
+      the members and as many reference draws). Those steps are counted once per chunk of
+      models trained together (the chunk's K inference models step at once), never per
+      model, so the count errs short.
+    - distillation: the teachers' soft labels on the reference split, then K students
+      trained on it for ``epochs`` (``train.epochs`` when null) at its batch size.
+
+    Defenses are recognised by their ``name`` and settings, so this module imports none.
+    """
+    k, p, c = num_models, num_params, num_classes
+    chunks = -(-k // max(chunk_size or k, 1))
+    batches = _batches(members, batch_size)
+    work = []
+    for defense in defenses:
+        name = getattr(defense, "name", None)
+        if name == "advreg" and getattr(defense, "strength", 0) > 0:
+            steps = int(defense.attack_steps)
+            hidden = int(defense.hidden)
+            game = max(epochs - int(defense.warmup_epochs), 0)
+            p_h = 2 * c * hidden + 2 * hidden + 1
+            b = min(max(batch_size, 1), max(members, 1))
+            classifier_steps = k * game * batches  # per model, as the base estimate counts
+            work.append(Work(
+                key="defense.advreg.attack_steps", value=steps,
+                what="the inference models' updates (attack_steps per training step)",
+                flops=classifier_steps * (2 * p * b + steps * 6 * p_h * 2 * b),
+                steps=chunks * game * batches * steps,
+            ))  # fmt: skip
+        elif name == "distillation" and reference_size > 0:
+            student_epochs = defense.epochs or epochs
+            student_batch = defense.batch_size or batch_size
+            r = reference_size
+            key = "defense.distillation.epochs"
+            hint = "" if defense.epochs else (
+                f"set {key} (null: train.epochs={epochs}, the students train as long as the "
+                "models) or lower train.epochs"
+            )
+            work.append(Work(
+                key=key, value=defense.epochs, hint=hint,
+                what="the students' training on the reference split",
+                flops=6 * p * k * student_epochs * r + 2 * p * k * 2 * r,
+                steps=k * student_epochs * _batches(r, student_batch),
+            ))  # fmt: skip
+    return work
+
+
 def estimate(
     *,
     num_models: int,
@@ -108,8 +210,10 @@ def estimate(
     batch_size: int,
     chunk_size: int | None = None,
     device: str = "cpu",
+    extra: Sequence[Work] = (),
 ) -> Estimate:
-    """The memory and time a run of ``num_models`` models needs (see `Estimate`)."""
+    """The memory and time a run of ``num_models`` models needs (see `Estimate`), with the
+    ``extra`` work of its defenses (`defense_work`)."""
     k, n, p = num_models, population_size, num_params
     members = max(n // 2, 1)
     label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
@@ -119,8 +223,9 @@ def estimate(
         6 * p * k * epochs * members  # forward + backward on the members
         + 2 * p * k * epochs * (members + test_size)  # the curves, every epoch at most
         + 2 * p * k * (1 + num_augmented) * n  # the released outputs and queries
+        + sum(w.flops for w in extra)
     )
-    steps = k * epochs * -(-members // max(batch_size, 1))  # ceil, in integers
+    steps = k * epochs * -(-members // max(batch_size, 1)) + sum(w.steps for w in extra)
     rate = FLOPS.get(device, FLOPS["cpu"])
     return Estimate(
         observations=observations + k * n,  # + the bool masks
@@ -173,6 +278,7 @@ def check_budget(
     memory_bytes: int | None = None,
     disk_dir: Path | None = None,
     max_hours: float = MAX_HOURS,
+    extra: Sequence[Work] = (),
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -190,11 +296,14 @@ def check_budget(
         memory_bytes: the RAM budget (``None``: `available_memory`).
         disk_dir: where the checkpoints go; its free space is checked when given.
         max_hours: the longest estimated run accepted.
+        extra: the work the defenses add (`defense_work`); where it alone pushes the time
+            over the limit, the refusal names the setting that sizes the largest part.
     """
     need = estimate(
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
         epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
+        extra=extra,
     )  # fmt: skip
     budget = available_memory() if memory_bytes is None else memory_bytes
     sizes = (
@@ -219,7 +328,27 @@ def check_budget(
                 f"{_bytes(need.checkpoints)} but {disk_dir} has {_bytes(free)} free; "
                 "lower plan.num_models or run elsewhere (hydra.run.dir=...)"
             )
-    if need.seconds > max_hours * 3600:
+    own = estimate(
+        num_models=num_models, population_size=population_size, test_size=test_size,
+        num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
+        epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
+    ).seconds if extra else need.seconds  # fmt: skip
+    largest = max(extra, key=lambda w: w.seconds(device), default=None)
+    if (
+        need.seconds > max_hours * 3600
+        and largest is not None
+        and (own <= max_hours * 3600 or largest.seconds(device) > own)
+    ):
+        shown = "null" if largest.value is None else largest.value
+        problems.append(
+            f"{largest.key}={shown}: {largest.what} would make training take about "
+            f"{_duration(need.seconds)} (estimated {need.flops:.2g} floating-point operations "
+            f"at an optimistic {FLOPS.get(device, FLOPS['cpu']):.0e}/s on {device} and "
+            f"{_real(need.steps):.2g} optimizer steps; plan.num_models={num_models}, "
+            f"train.epochs={epochs}, {sizes}), over the {max_hours:g} h limit; "
+            f"{largest.hint or f'lower {largest.key}'}"
+        )
+    elif need.seconds > max_hours * 3600:
         problems.append(
             f"plan.num_models={num_models}, train.epochs={epochs}: training would take about "
             f"{_duration(need.seconds)} (estimated {need.flops:.2g} floating-point operations "

@@ -21,7 +21,7 @@ from mia_defense.attacks.runner import (
 )
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.audit import with_audit_canaries
-from mia_defense.budget import check_budget
+from mia_defense.budget import check_budget, defense_work
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
@@ -248,24 +248,41 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
     check_defenses(defenses, reference_size=len(plan.reference_idx))
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {})
     check_user_fit(experiment.train, defenses=defenses)
-    _check_budget(experiment, plan, num_classes=num_classes)
+    _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
 
 
-def _check_budget(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) -> None:
-    """Refuse a plan whose memory or training time could never fit (e.g. K=100000)."""
+def _check_budget(
+    experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list
+) -> None:
+    """Refuse a plan whose memory or training time could never fit (e.g. K=100000, or
+    defense.advreg.attack_steps=10**30: the defenses' own training counts too)."""
     with torch.random.fork_rng(devices=[]):
         probe = experiment.build_model(input_shape=experiment.dataset.input_shape,
                                        num_classes=num_classes)
     undefended = experiment.shadow_recipe == "undefended"
+    num_params = sum(p.numel() for p in probe.parameters())
+    chunk_size = experiment.train.chunk_size or CHUNK_SIZE
+    extra = defense_work(
+        defenses,
+        num_models=plan.num_models,
+        members=int(plan.masks.sum(axis=1).min()),
+        reference_size=len(plan.reference_idx),
+        num_classes=num_classes,
+        num_params=num_params,
+        epochs=experiment.train.epochs,
+        batch_size=experiment.train.batch_size,
+        chunk_size=chunk_size,
+    )
     check_budget(
         num_models=plan.num_models * (2 if undefended else 1),
         population_size=plan.population_size,
         test_size=len(plan.test_idx),
         num_classes=num_classes,
-        num_params=sum(p.numel() for p in probe.parameters()),
+        num_params=num_params,
         num_augmented=experiment.queries.num_augmented,
         epochs=experiment.train.epochs,
         batch_size=experiment.train.batch_size,
-        chunk_size=experiment.train.chunk_size or CHUNK_SIZE,
+        chunk_size=chunk_size,
         device=experiment.train.device,
+        extra=extra,
     )
