@@ -15,6 +15,7 @@ AUDIT=(attack.audit=one_run attack.audit_canaries=100 attack.audit_gradient_cana
     'defense.dp.target_epsilon=1,2,4,8' hydra.sweep.dir="$ROOT/delta_1e-6"
 "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
     defense.dp.target_epsilon=8 'seed=1,2' hydra.sweep.dir="$ROOT/seeds"
-"$BIN/mia-train" +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.target_epsilon=8 \
-    hydra.run.dir="$ROOT/default_delta/eps8"
+# (a sweep of one run: the preset's sweep values are refused in a single run)
+"$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.target_epsilon=8 \
+    hydra.sweep.dir="$ROOT/default_delta"
 "$BIN/python" "$HERE/one_run.py" "$ROOT" --out "$HERE/results"
