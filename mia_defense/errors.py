@@ -22,6 +22,10 @@ class ConfigError(MiaDefenseError, ValueError):
 class DataError(MiaDefenseError, ValueError):
     """A data, checkpoint or results file is missing, corrupt or inconsistent."""
 
+    # Why, in a few words a caller can act on without parsing the message (a file that
+    # could not be written: the system's reason, 'No space left on device'); None: not given.
+    reason: str | None = None
+
 
 class UnsupportedModelError(MiaDefenseError, TypeError):
     """A model cannot be trained the way the config asks (e.g. BatchNorm under DP-SGD)."""

@@ -89,10 +89,12 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         _sync_directory(path.parent)
     except OSError as exc:
         _discard(tmp)
-        raise DataError(
+        error = DataError(
             f"{path}: cannot write it ({exc.strerror or exc}); free disk space or choose a "
             "writable run directory (hydra.run.dir=...)"
-        ) from None
+        )
+        error.reason = str(exc.strerror or exc)
+        raise error from None
     except BaseException:
         _discard(tmp)
         raise

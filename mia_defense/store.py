@@ -28,7 +28,6 @@ import io
 import json
 import logging
 import os
-import re
 import socket
 import stat
 import time
@@ -201,8 +200,7 @@ class ModelStore:
                                 num_models=num_models)
                 except DataError as exc:  # disk full, a directory in the entry's place
                     # the store is a cache: the run goes on with the models it trained
-                    found = re.search(r"cannot write it \((.+?)\);", str(exc))
-                    reason = found.group(1) if found else str(exc)
+                    reason = exc.reason or str(exc)
                     log.warning("model store entry %s not written (%s); the run goes on with "
                                 "the models it trained. Free space where cache_dir lies, "
                                 "point cache_dir at a writable directory, or set "
