@@ -211,8 +211,11 @@ class EarlyStopping(TrainingDefense):
         for k, stats in enumerate(ctx.epoch_stats):
             stats["val_loss"], stats["val_accuracy"] = float(loss[k]), float(acc[k])
         score = -loss if self.monitor == "loss" else acc
+        first = ctx.active & torch.isneginf(self._best)  # the first epoch always improves
         improved = ctx.active & (score > self._best + self.min_delta)
         self._best = torch.where(improved, score, self._best)
+        if bool(first.any()):
+            self._refuse_unreachable_delta(score[first])
         self._bad_epochs = torch.where(improved, 0, self._bad_epochs + ctx.active.long())
         # (a patience beyond int64, 10**30, overflowed the comparison: one that large never stops)
         stop = ctx.active & (self._bad_epochs > min(self.patience, 2**62))
@@ -221,6 +224,32 @@ class EarlyStopping(TrainingDefense):
         if bool(stop.any()):
             log.debug("early stopping after epoch %d: models %s", epoch, stop.nonzero().tolist())
         return stop
+
+    def _refuse_unreachable_delta(self, first: torch.Tensor) -> None:
+        """Refuse a ``min_delta`` no later epoch can beat: a loss cannot fall below 0 nor an
+        accuracy rise above 1, so once every model's first score lies within ``min_delta``
+        of that bound, each model would stop after ``patience`` more epochs with its first
+        epoch's weights, and the run be reported as defended by early stopping. (A model
+        already at the bound is left alone: it has converged, whatever ``min_delta`` is.)"""
+        if self.min_delta <= 0:
+            return
+        first = first.double()
+        bound = 0.0 if self.monitor == "loss" else 1.0  # score = -loss, or accuracy
+        room = bound - first  # the most any later epoch can improve by, per model
+        if not bool((room <= self.min_delta).all()) or not bool((room > 0).any()):
+            return  # (a NaN loss compares false: that model is left to the engine's check)
+        metric = "loss" if self.monitor == "loss" else "accuracy"
+        values = -first if self.monitor == "loss" else first
+        shown = f"{float(values.min()):.4g} to {float(values.max()):.4g} over the models" \
+            if len(values) > 1 else f"{float(values[0]):.4g}"  # fmt: skip
+        limit = "cannot fall below 0" if self.monitor == "loss" else "cannot exceed 1"
+        raise ConfigError(
+            f"defense.early_stopping.min_delta={self.min_delta:g}: no epoch can count as an "
+            f"improvement: the validation {metric} after the first epoch is {shown} and "
+            f"{limit}, so every model would stop after patience + 1 more epochs with its "
+            f"first epoch's weights; lower min_delta below {float(room.max()):.4g} (0.0 "
+            "counts any improvement)"
+        )
 
     def finish(self, ctx: TrainContext) -> None:
         if self._kept:
