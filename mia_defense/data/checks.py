@@ -278,6 +278,15 @@ def as_labels(
                 f"{source}: 2-D labels {y.shape} must be one-hot (one 1 per row); "
                 "store integer class indices [N] instead"
             )
+        if num_classes is not None and num_classes != y.shape[1]:
+            # one column per class: a narrower one-hot took its columns for the classes
+            raise DataError(
+                f"{source}: one-hot labels {y.shape} have {y.shape[1]} columns, one per class, "
+                f"but the dataset has {num_classes} classes; "
+                + (f"set dataset.num_classes={y.shape[1]} (or null to take it from the "
+                   "labels)" if user_classes else "check that dataset.path names this "
+                   "dataset's file")
+            )
         num_classes = num_classes if num_classes is not None else int(y.shape[1])
         y, label_base = y.argmax(axis=1), 0
     if y.ndim != 1:

@@ -8,6 +8,7 @@ shape has been checked against the member's size and the memory budget.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import warnings
 import zipfile
@@ -37,6 +38,8 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, shared_array_name
 
 __all__ = ["load_npz", "load_purchase100", "load_texas100"]
+
+log = logging.getLogger(__name__)
 
 
 _X_KEYS = ("features", "x", "X", "data")
@@ -230,6 +233,8 @@ def _find_file(root: Path, names: Sequence[str], *, name: str, expected: str) ->
     raise DataError(f"dataset {name!r}: none of {list(names)} found in {root}; expected {expected}")
 
 
+# Purchase100's features per customer (binary purchase records).
+PURCHASE_FEATURES = 600
 _PURCHASE_EXPECTED = (
     "dataset_purchase (text: label 1..100 then 600 comma-separated 0/1 features per line) or "
     "an .npz with 'features' [N, 600] and 'labels' [N]"
@@ -265,10 +270,23 @@ def load_purchase100(
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
     else:
         x, y = _load_labelled_text(file)
-    return finish_dataset(
+    if np.ndim(x) != 2:  # images, or features of another layout: no Purchase100 file
+        raise DataError(
+            f"{file}: features of shape {tuple(np.shape(x))}, where Purchase100 has one row of "
+            f"{PURCHASE_FEATURES} per customer [N, {PURCHASE_FEATURES}]: it is not a Purchase100 "
+            "file; point dataset.path at dataset_purchase (or an .npz of it), or read other "
+            "data with dataset=npz"
+        )
+    data = finish_dataset(
         x, y, name="purchase100", source=str(file), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
     )
+    if data.x.shape[1] != PURCHASE_FEATURES:  # said, not refused: a cut-down copy trains
+        log.info("%s: %d features per sample, where Purchase100 has %d: if this is not a "
+                    "Purchase100 file, point dataset.path at dataset_purchase, or read other "
+                    "tabular data with dataset=csv or dataset=npz (results name it "
+                    "purchase100)", file, data.x.shape[1], PURCHASE_FEATURES)
+    return data
 
 
 _TEXAS_EXPECTED = (
