@@ -228,7 +228,8 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
         from mia_defense.tracking import read_json
 
         payload = read_json(path)
-        stored, status = payload.get("config"), str(payload.get("status", "unknown"))
+        stored, status = payload.get("config"), payload.get("status")
+        status = status if isinstance(status, str) and status else "unknown"
         task = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
         resolved = OmegaConf.to_container(task, resolve=True)
         differences = config_differences(stored, resolved)

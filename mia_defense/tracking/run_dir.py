@@ -222,7 +222,8 @@ def finished_run(
         kept = _keep_aside(path)
         log.warning("%s; kept as %s, running it again", exc, kept.name)
         return None
-    status = payload.get("status", "unknown")
+    status = payload.get("status")
+    status = status if isinstance(status, str) and status else "unknown"  # (an edited file)
     depth = json_depth(payload)
     if depth > MAX_JSON_DEPTH:  # valid JSON, but no run's: refused, never overwritten
         raise ConfigError(
