@@ -40,6 +40,7 @@ from mia_defense.targets import (
 
 __all__ = [
     "HydraConfigError",
+    "blank_folder_settings",
     "guard_config_loading",
     "mode_flags_refusal",
     "refuse_code_in_hydra",
@@ -107,6 +108,7 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
     for part in ("hydra_logging", "job_logging"):
         problems += _logging_problems(nodes.get(part), f"hydra.{part}")
     problems += unresolvable_settings(config)
+    problems += blank_folder_settings(config)
     if problems:
         raise HydraConfigError("hydra config: " + "; ".join(problems))
 
@@ -156,6 +158,42 @@ def unresolvable_settings(config: DictConfig) -> list[str]:
         finally:
             for node, name in filled:
                 node[name] = "???"
+
+
+# The folder each mode writes into: (key under hydra, what it holds, an example).
+_FOLDERS = {"RUN": (("run.dir", "run", "runs/digits"),),
+            "MULTIRUN": (("sweep.dir", "sweep", "sweeps/tradeoff"),)}  # fmt: skip
+
+
+def blank_folder_settings(config: DictConfig) -> list[str]:
+    """A problem line for the folder a run (``hydra.run.dir``) or sweep (``hydra.sweep.dir``)
+    writes into when it is empty or only spaces: ``hydra.run.dir=`` wrote the run into the
+    working directory among whatever lay there (with ``hydra.job.chdir=true``, Hydra's
+    FileNotFoundError traceback), and ``' '`` into a folder named by a space. A value that
+    does not resolve is `unresolvable_settings`' to name."""
+    hydra = config._get_node("hydra") if "hydra" in config else None
+    if not isinstance(hydra, DictConfig) or "mode" not in hydra:
+        return []
+    mode = hydra._get_node("mode")._value()
+    mode = str(getattr(mode, "name", mode))
+    problems = []
+    for key, what, example in _FOLDERS.get(mode, ()):
+        parent, name = key.split(".")
+        node = hydra.get(parent)
+        if not isinstance(node, DictConfig) or name not in node:
+            continue
+        try:
+            value = node[name]
+        except Exception:  # unresolvable: named by unresolvable_settings
+            continue
+        if isinstance(value, str) and not value.strip():
+            where = "the working directory, among what lies there" if not value else \
+                "a folder named by spaces"  # fmt: skip
+            problems.append(
+                f"hydra.{key}={value!r}: no folder; it would put the {what} into {where}; "
+                f"name a folder, e.g. hydra.{key}={example}, or leave it at its default"
+            )
+    return problems
 
 
 def _unresolved(parent: Any, key: Any, path: str, problems: list[str], depth: int) -> None:

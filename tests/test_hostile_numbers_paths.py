@@ -1,0 +1,53 @@
+"""Empty or blank folder settings of Hydra: one line naming the key, before any folder.
+
+``hydra.run.dir=`` wrote the run into the working directory among whatever lay there
+(exit 0), ``hydra.sweep.dir=`` the sweep; ``hydra.run.dir=' '`` into a folder named by a
+space; with ``hydra.job.chdir=true`` Hydra stopped with a FileNotFoundError traceback.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.hydra_guard import blank_folder_settings
+from tests.cli.test_redteam_cli_runs import TINY, hydra_config
+from tests.helpers import mia_train
+
+
+@pytest.mark.parametrize(
+    ("mode", "key", "value", "where"),
+    [
+        ("RUN", "run.dir", "", "the working directory"),
+        ("RUN", "run.dir", " ", "a folder named by spaces"),
+        ("MULTIRUN", "sweep.dir", "", "the working directory"),
+        ("MULTIRUN", "sweep.dir", "\t ", "a folder named by spaces"),
+    ],
+)
+def test_a_blank_run_or_sweep_dir_is_refused_by_name(mode, key, value, where):
+    problems = blank_folder_settings(hydra_config(mode, **{key.replace(".", "__"): value}))
+    what = "run" if mode == "RUN" else "sweep"
+    assert problems == [
+        f"hydra.{key}={value!r}: no folder; it would put the {what} into {where}"
+        + (", among what lies there" if not value else "")
+        + f"; name a folder, e.g. hydra.{key}="
+        + ("runs/digits" if mode == "RUN" else "sweeps/tradeoff")
+        + ", or leave it at its default"
+    ]
+
+
+def test_the_other_modes_folder_and_the_defaults_are_left_alone():
+    assert blank_folder_settings(hydra_config("RUN", sweep__dir="")) == []
+    assert blank_folder_settings(hydra_config("MULTIRUN", run__dir="")) == []
+    assert blank_folder_settings(hydra_config("RUN")) == []
+    assert blank_folder_settings(hydra_config("MULTIRUN")) == []
+
+
+@pytest.mark.slow  # 0.5 s: mia-train in this process
+@pytest.mark.parametrize("chdir", [False, True])
+def test_an_empty_run_dir_writes_nothing_into_the_working_directory(tmp_path, chdir):
+    done = mia_train(*TINY, "hydra.run.dir=", f"hydra.job.chdir={str(chdir).lower()}",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "ConfigError: hydra config: hydra.run.dir='': no folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
