@@ -321,6 +321,12 @@ def _logging_problems(node: Any, path: str) -> list[str]:
                     problems.append(f"{where}: names {kind[:-1]} {name!r}, which "
                                     f"{path}.{kind} does not define")  # fmt: skip
     for name, handler in handlers.items():
+        filename = handler.get("filename") if isinstance(handler, dict) else None
+        if isinstance(filename, str) and not filename.strip():
+            problems.append(f"{path}.handlers.{name}.filename={filename!r}: no file to log "
+                            "to; name a writable file, or leave it at its default (train.log "
+                            "in the run directory; hydra/job_logging=disabled: no log "
+                            "file)")  # fmt: skip
         if isinstance(handler, dict) and not ({"class", "()"} & set(handler)):
             problems.append(f"{path}.handlers.{name}: no class; give one (class: "
                             "logging.StreamHandler), or select another logging config "

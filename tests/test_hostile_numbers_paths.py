@@ -51,3 +51,17 @@ def test_an_empty_run_dir_writes_nothing_into_the_working_directory(tmp_path, ch
     assert "ConfigError: hydra config: hydra.run.dir='': no folder" in done.stderr
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_a_blank_log_file_name_is_refused_by_name(value):
+    # logging.config stopped with "ValueError: Unable to configure handler 'file'" and a
+    # traceback, after Hydra had made the run's folder
+    from mia_defense.hydra_guard import HydraConfigError, refuse_code_in_hydra
+
+    config = hydra_config("RUN", job_logging__handlers__file__filename=value)
+    with pytest.raises(HydraConfigError, match=rf"^ConfigError: hydra config: hydra\.job_logging"
+                       rf"\.handlers\.file\.filename='{value}': no file to log to; name a "
+                       r"writable file, or leave it at its default"):
+        refuse_code_in_hydra(config)
+    refuse_code_in_hydra(hydra_config("RUN"))
