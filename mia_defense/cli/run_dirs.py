@@ -376,6 +376,11 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
 
 
 def require_writable_dir(path: str, *, key: str) -> None:
+    if os.path.lexists(path) and not os.path.isdir(path):  # mkdir's 'File exists' named none
+        what = "a link to no folder" if os.path.islink(path) else "a file, not a folder"
+        log.error("DataError: %s=%s is %s; nothing was changed. Point %s at a new or empty "
+                  "directory", key, path, what, key)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):

@@ -1,0 +1,35 @@
+"""Hostile: a run or sweep directory that is a file (or a link to nothing) was refused as
+'cannot write there (File exists)', which names no file that exists to the user."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.cli.run_dirs import require_writable_dir
+
+
+@pytest.mark.parametrize("key", ["hydra.run.dir", "hydra.sweep.dir"])
+def test_a_file_as_the_directory_is_named_as_a_file(tmp_path, caplog, key):
+    path = tmp_path / "taken"
+    path.write_text("mine")
+    with pytest.raises(SystemExit) as exited:
+        require_writable_dir(str(path), key=key)
+    assert exited.value.code == 2
+    assert (f"DataError: {key}={path} is a file, not a folder; nothing was changed. Point "
+            f"{key} at a new or empty directory") in caplog.text
+    assert path.read_text() == "mine"
+
+
+def test_a_link_to_nothing_is_named_as_a_link(tmp_path, caplog):
+    path = tmp_path / "dangling"
+    path.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(SystemExit):
+        require_writable_dir(str(path), key="hydra.run.dir")
+    assert f"hydra.run.dir={path} is a link to no folder" in caplog.text
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_folder_and_a_new_path_pass(tmp_path):
+    require_writable_dir(str(tmp_path), key="hydra.run.dir")
+    require_writable_dir(str(tmp_path / "new" / "run"), key="hydra.run.dir")
+    assert (tmp_path / "new" / "run").is_dir()
