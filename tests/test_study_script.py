@@ -45,3 +45,26 @@ def test_the_study_runs_its_sweeps_shares_its_store_and_records_nothing_with_ove
     unranked = len((report / "not_ranked.csv").read_text().splitlines()) - 1
     assert ranked + unranked == 19 and ranked >= 10
     assert "not recorded" in done.stdout and not (tmp_path / "here").exists()
+
+
+@pytest.mark.slow  # 14 tiny DP runs in four sweeps and two tables: about a minute
+def test_the_dp_audit_study_runs_every_step_and_records_nothing_with_overrides(tmp_path):
+    """Study 5 and 5b (`make study-dp-audit`) end to end: each of its four sweeps must pass
+    the guards of today's mia-train (its last step once failed: a single run of a preset
+    with sweep values) and both tables must be written, here into ROOT/results."""
+    root = tmp_path / "audit"
+    env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
+    before = {p: p.stat().st_mtime_ns for p in (REPO / "experiments/dp_audit/results").iterdir()}
+    done = subprocess.run(
+        ["bash", str(REPO / "experiments/dp_audit/run.sh"), str(root), *TINY],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert len(list(root.glob("*/results.json"))) == 7
+    one_run = tmp_path / "audit_one_run"
+    for group, runs in (("delta_1e-6", 4), ("seeds", 2), ("default_delta", 1)):
+        assert len(list((one_run / group).glob("**/results.json"))) == runs, group
+    assert (root / "results" / "results.md").is_file()
+    assert (one_run / "results" / "one_run.md").is_file()
+    after = {p: p.stat().st_mtime_ns for p in (REPO / "experiments/dp_audit/results").iterdir()}
+    assert after == before  # the recorded study is left alone

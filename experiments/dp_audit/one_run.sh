@@ -3,14 +3,18 @@
 # the accountant's ε, today's K-model bound, and the one-run black-box and white-box bounds,
 # all from the same 4 runs; plus ε = 8 with seeds 1 and 2 (the spread of the bound), and
 # ε = 8 at the default δ = 1/(10·members), to show the bound's 2·m·δ term.
-# Usage: experiments/dp_audit/one_run.sh [ROOT]
+# Usage: experiments/dp_audit/one_run.sh [ROOT [OVERRIDE...]]
+# OVERRIDEs go to every run; a study run with them writes its tables into ROOT/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_dp_audit_one_run}
+EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 HERE=experiments/dp_audit
+OUT="$HERE/results"
+[ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
 AUDIT=(attack.audit=one_run attack.audit_canaries=100 attack.audit_gradient_canaries=1000
-       attack.white_box=true '~attack.attacks.gradient_norm')
+       attack.white_box=true '~attack.attacks.gradient_norm' ${EXTRA[@]+"${EXTRA[@]}"})
 "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
     'defense.dp.target_epsilon=1,2,4,8' hydra.sweep.dir="$ROOT/delta_1e-6"
 "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
@@ -18,4 +22,4 @@ AUDIT=(attack.audit=one_run attack.audit_canaries=100 attack.audit_gradient_cana
 # (a sweep of one run: the preset's sweep values are refused in a single run)
 "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.target_epsilon=8 \
     hydra.sweep.dir="$ROOT/default_delta"
-"$BIN/python" "$HERE/one_run.py" "$ROOT" --out "$HERE/results"
+"$BIN/python" "$HERE/one_run.py" "$ROOT" --out "$OUT"
