@@ -20,6 +20,7 @@ from mia_defense.tracking import SCHEMA_VERSION, schema_problem
 __all__ = [
     "PrintableLog",
     "caveats",
+    "dp_claim_problem",
     "one_line",
     "other_confidence",
     "payload_problem",
@@ -194,7 +195,78 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
     problem = _number_problem("privacy.epsilon", epsilon)
     if problem is None and epsilon is not None and epsilon < 0:
         return f"privacy.epsilon is {epsilon:g}, negative (no ε is)"
+    if problem is None:
+        problem = dp_claim_problem(payload["privacy"], num_models=payload.get("num_models"))
+        if problem is not None:
+            return f"{problem}; not a DP claim mia-defense wrote (edited?): rerun the run"
     return problem
+
+
+def _tolerance(value: float) -> float:
+    return 1e-9 * abs(value) + 1e-12
+
+
+def dp_claim_problem(privacy: Mapping[str, Any], *, num_models: Any = None) -> str | None:
+    """How a DP claim (a finite ``privacy.epsilon``) contradicts its own fields, or ``None``.
+
+    Each rule holds for every ``privacy`` block mia-defense writes (`mia_defense.defenses.
+    accounting.privacy_report`, `mia_defense.pipeline.claim.check_claim`): ``epsilon`` is the
+    largest of ``per_model``'s (one per model) and ``delta`` their largest δ, in (0, 1); a
+    noise multiplier of 0 spends an infinite ε; ``epsilon_invalid_reason`` comes only with
+    ``epsilon_valid`` false, and the GDP accountant's ε is never valid; the refutation's
+    reason only with ``epsilon_refuted`` true. A file that breaks one was edited (an ε
+    lowered by hand, a reason dropped), and its ε was shown as a guarantee.
+    """
+    epsilon = privacy.get("epsilon")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, int | float):
+        return None  # no claim (null: no noise, an infinite ε)
+    epsilon = float(epsilon)
+    if not math.isfinite(epsilon):
+        return None
+    delta = privacy.get("delta")
+    if delta is not None and (_number_problem("", delta) is not None or not 0 < delta < 1):
+        return f"privacy.delta is {_type_name(delta)} {_show(delta)}, not a number in (0, 1)"
+    valid, refuted = privacy.get("epsilon_valid"), privacy.get("epsilon_refuted")
+    if valid is not False and privacy.get("epsilon_invalid_reason"):
+        reason = one_line(privacy["epsilon_invalid_reason"], limit=120)
+        return ("privacy.epsilon_valid is not false, yet privacy.epsilon_invalid_reason says "
+                f"why the ε is no guarantee ({reason})")
+    for key in ("epsilon_refuted_reason", "epsilon_refuted_by"):
+        if refuted is not True and privacy.get(key):
+            return (f"privacy.epsilon_refuted is not true, yet privacy.{key} says a measured "
+                    f"bound refutes it ({one_line(privacy[key], limit=120)})")
+    noise = privacy.get("noise_multiplier")
+    if _numbers(noise) and noise <= 0 and epsilon > 0:
+        return (f"privacy.epsilon is {epsilon:g} with privacy.noise_multiplier {noise:g}: "
+                "DP-SGD without noise spends an infinite ε")
+    models = privacy.get("per_model")
+    if models is None:
+        models = []
+    elif not isinstance(models, list) or not all(isinstance(m, Mapping) for m in models):
+        return f"privacy.per_model is {_type_name(models)}, not a list of objects (one per model)"
+    accountants = {privacy.get("accountant"), *(m.get("accountant") for m in models)}
+    if valid is not False and "gdp" in accountants:
+        return ("privacy.epsilon_valid is not false with the gdp accountant, whose ε is never a "
+                "guarantee (its central-limit approximation can underestimate it)")
+    count = len(models)
+    if models and isinstance(num_models, int) and count != num_models:
+        return (f"privacy.per_model lists {count} models, num_models is {num_models}: the run's ε "
+                "is the largest of its models'")
+    for k, model in enumerate(models):
+        own = model.get("epsilon", 0.0)
+        if own is None or (_numbers(own) and own > epsilon + _tolerance(epsilon)):
+            shown = "null (no ε known)" if own is None else f"{own:g}"
+            return (f"privacy.per_model[{k}].epsilon is {shown}, above privacy.epsilon "
+                    f"{epsilon:g}, which is the largest model's ε")
+        own_delta = model.get("delta")
+        if _numbers(own_delta, delta) and own_delta > delta + _tolerance(delta):
+            return (f"privacy.per_model[{k}].delta is {own_delta:g}, above privacy.delta "
+                    f"{delta:g}, which is the largest model's δ")
+        sigma, steps = model.get("noise_multiplier"), model.get("steps")
+        if _numbers(sigma, steps) and sigma <= 0 and steps > 0 and _numbers(own) and own >= 0:
+            return (f"privacy.per_model[{k}] took {steps:g} steps with noise_multiplier "
+                    f"{sigma:g} and records a finite ε: DP-SGD without noise spends an infinite ε")
+    return None
 
 
 _PARTIAL = "failed or partial run"
