@@ -23,3 +23,18 @@ def test_a_status_that_is_no_text_is_an_unknown_one(tmp_path, status):
         finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None)
     # the same config: not complete, so run again (resumed), as before
     assert finished_run(tmp_path, config={"seed": 1}, data_fingerprint=None) is None
+
+
+def test_a_folder_named_results_json_is_refused_before_anything_runs(tmp_path):
+    """It was warned about ('running it again'), and the run then stopped at its first write
+    with 'cannot write it (Is a directory); free disk space or choose a writable run
+    directory', advice that does not help."""
+    from mia_defense.errors import DataError
+
+    (tmp_path / "results.json").mkdir()
+    (tmp_path / "results.json" / "mine").write_text("x")
+    with pytest.raises(DataError, match=(
+        rf"{tmp_path / 'results.json'}: a folder, not the results of a run; nothing was "
+        r"changed. Move it away, or run in a new directory")):
+        finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None)
+    assert (tmp_path / "results.json" / "mine").read_text() == "x"
