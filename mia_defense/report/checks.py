@@ -317,9 +317,24 @@ def _diverged_reason(payload: Mapping[str, Any]) -> str:
     return f"training diverged: {one_line(reason)}; no privacy verdict"
 
 
-def _chance_reason(utility: Mapping[str, Any], privacy: Any = None) -> str:
+def _uniform_chance(payload: Mapping[str, Any]) -> float | None:
+    """1 / ``num_classes``, the least the majority class scores (the ``chance_accuracy`` a
+    run records is at least that), or ``None`` without a class count of 2 or more."""
+    classes = payload.get("num_classes")
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        return None
+    return 1.0 / classes
+
+
+def _chance_reason(
+    utility: Mapping[str, Any], privacy: Any = None, *, uniform: float | None = None
+) -> str:
     chance = utility.get("chance_accuracy")
     versus = "chance" if chance is None else f"chance ({float(chance):.3f}, the majority class)"
+    if chance is None and uniform is not None:  # (a file without its chance_accuracy)
+        classes = round(1 / uniform)
+        versus = f"chance (at least 1/{classes} = {uniform:.3f}, one class of num_classes)"
+        chance = uniform
     said = f"test accuracy {float(utility['test_accuracy']):.3f} is not above {versus}"
     median = utility.get("test_accuracy_median")  # the median model's (judged_accuracy)
     if (isinstance(median, int | float) and isinstance(chance, int | float)
@@ -362,9 +377,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     """Why a readable run (see `payload_problem`) must not be ranked, or ``None``.
 
     A diverged run, a run flagged ``utility_below_chance`` or whose test accuracy is not above
-    its ``chance_accuracy`` (a file whose flag says otherwise; older results without either
-    are not flagged) and a run without a finite ``leakage`` figure get no place in the ranking
-    nor on the Pareto front.
+    its ``chance_accuracy`` (a file whose flag says otherwise; without one, not above
+    1/``num_classes``; results without any of them are not flagged) and a run without a
+    finite ``leakage`` figure get no place in the ranking nor on the Pareto front.
     """
     if payload.get("status") == "diverged":
         return _diverged_reason(payload)
@@ -373,8 +388,12 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
         return _no_test_reason(payload)
     chance = utility.get("chance_accuracy")
     at_chance = chance is not None and utility["test_accuracy"] <= chance  # whatever the flag
+    # without chance_accuracy (dropped from the file, or null), 1/num_classes: a model at or
+    # below it learned nothing, and was ranked, its attacks at chance reading as private
+    uniform = _uniform_chance(payload) if chance is None else None
+    at_chance = at_chance or (uniform is not None and utility["test_accuracy"] <= uniform)
     if payload.get("utility_below_chance", False) or at_chance:
-        return _chance_reason(utility, payload.get("privacy"))
+        return _chance_reason(utility, payload.get("privacy"), uniform=uniform)
     try:
         value = objective(payload, leakage)
     except ConfigError:
