@@ -48,6 +48,7 @@ from mia_defense.training.checkpoints import (
     archive_problem,
     checkpoint_path,
     load_checkpoint,
+    oversized,
     save_checkpoint,
     training_versions,
 )
@@ -315,6 +316,9 @@ class ModelStore:
         size = manifest.get("bytes") if isinstance(manifest, dict) else None
         if not isinstance(size, int) or weights_path.stat().st_size > size:
             return _distrust(weights_path, "it is larger than its manifest states")
+        problem = oversized(weights_path.stat().st_size)  # (read whole below)
+        if problem:
+            return _distrust(weights_path, problem)
         try:
             raw = weights_path.read_bytes()
         except OSError as exc:

@@ -18,8 +18,9 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
+from mia_defense.budget import available_memory
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write
+from mia_defense.files import atomic_write, gib
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = [
@@ -109,11 +110,16 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     # One open, read whole: the checks and torch.load see the same bytes, not a file
     # swapped in between; the mode of what was opened (a FIFO would block the run forever).
     with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:  # (FileNotFoundError)
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise DataError(
                 f"checkpoint {path} is corrupt or not a mia-defense checkpoint (not a regular "
                 "file); delete it to retrain that model"
             )
+        problem = oversized(info.st_size)
+        if problem is not None:  # read whole below: a raw MemoryError, or the RAM filled
+            raise DataError(f"checkpoint {path} is corrupt or not a mia-defense checkpoint "
+                            f"({problem}); delete it to retrain that model")
         data = io.BytesIO(file.read())
     problem = archive_problem(data)
     if problem is not None:
@@ -149,6 +155,19 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )
     return payload
+
+
+# Share of the available RAM one checkpoint or store entry, read whole, may take.
+_READ_MEMORY_FRACTION = 0.5
+
+
+def oversized(nbytes: int) -> str | None:
+    """Why a file of ``nbytes`` is not read whole into memory (more than this machine can
+    spare: a sparse or forged file of 100 GB was a raw MemoryError), or ``None``."""
+    budget = int(_READ_MEMORY_FRACTION * available_memory())
+    if nbytes <= budget:
+        return None
+    return f"{gib(nbytes)}, more than the {gib(budget)} of memory this machine can spare"
 
 
 def archive_problem(source: Path | io.BytesIO) -> str | None:
