@@ -73,6 +73,8 @@ MAX_MODELS = 4096
 # T=16, N=1000); 10^5 already pins a percentile end to a fraction of a percent of the
 # interval, while a typo of 10^8 would keep a finished training waiting for days.
 MAX_BOOTSTRAP = 100_000
+# The largest seed scikit-learn takes as a random_state (Shokri's attack model gets it).
+MAX_SEED = 2**32 - 1
 # Keys Hydra's instantiate reads itself (not passed to the target).
 _HYDRA_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
 
@@ -353,6 +355,10 @@ class _Walk:
             return
         if is_forbidden(str(name), target):
             return  # named by forbidden_targets, which looks at every _target_ of the config
+        wrong = _wrong_kind(target, path)
+        if wrong:  # (its keys would be judged against the wrong signature: say this alone)
+            self.problems.append(f"{path}._target_={name!r}: {wrong}")
+            return
         params, hints, open_kwargs = _signature(target)
         named = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         known = [p for p in params if params[p].kind not in named]
@@ -411,6 +417,31 @@ class _Walk:
     def forbidden_targets(self, node: Any, path: str) -> None:
         """Every ``_target_`` of the config, at any depth (`mia_defense.targets`)."""
         self.problems += forbidden_target_problems(node, path)
+
+
+def _wrong_kind(target: Any, path: str) -> str | None:
+    """Why the class ``target`` cannot be what ``path`` builds (a model, a training defense,
+    a release), or ``None``. A function may return anything: its result is checked once
+    built. Such a class was refused only after the data was loaded (a defense only as
+    'defense: Dropout is not a TrainingDefense', naming no key), or its keys were judged
+    against the wrong signature ('unknown key 'p' for mia_defense.models.MLP')."""
+    if not isinstance(target, type):
+        return None
+    group = path.split(".")[0]
+    if group == "model" and not issubclass(target, torch.nn.Module):
+        return (f"{target.__name__} is not a torch.nn.Module; point it at a torch.nn.Module "
+                "subclass or a function that returns one (a packaged model: model=mlp; your "
+                "own: model=custom model._target_=my_module.MyNet)")  # fmt: skip
+    if group == "defense" and not issubclass(target, TrainingDefense):
+        also = " (a release goes under release=, e.g. release=topk)" \
+            if issubclass(target, Release) else ""  # fmt: skip
+        return (f"{target.__name__} is not a training defense{also}; point it at a subclass "
+                "of mia_defense.defenses.TrainingDefense (pick one of conf/defense/, e.g. "
+                "defense=dropout)")  # fmt: skip
+    if group == "release" and not issubclass(target, Release):
+        return (f"{target.__name__} is not a release; point it at a subclass of "
+                "mia_defense.defenses.Release (pick one of conf/release/, e.g. release=topk)")
+    return None
 
 
 def _unselected_hint(node: DictConfig, name: str, path: str) -> str:
@@ -551,6 +582,7 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             f"{population // 2})"
         )
     problems += _fpr_key_clashes(ok.get("attack.fprs"))
+    problems += _seed_range(ok.get("seed"))
     if ok.get("train.device") == "cuda" and not torch.cuda.is_available():
         problems.append(
             "train.device='cuda': no CUDA device is available on this machine; use "
@@ -577,6 +609,16 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             f"use 0 (all of them) or a number in [1, {cores}]"
         )
     return problems
+
+
+def _seed_range(seed: int | None) -> list[str]:
+    """A seed scikit-learn refuses (above 2**32 - 1): Shokri's attack model takes it as its
+    random_state, and its parameter check stopped the run with a traceback after training.
+    (``attack.attacks.shokri.seed`` is checked by the attack itself, before training.)"""
+    if isinstance(seed, int) and seed > MAX_SEED:
+        return [f"seed={seed}: at most {MAX_SEED} (scikit-learn's random_state range: "
+                "Shokri's attack model takes it); choose a smaller seed"]
+    return []
 
 
 def _fpr_key_clashes(fprs: Sequence[float] | None) -> list[str]:

@@ -29,7 +29,7 @@ from mia_defense.cli.entry import run_entry
 from mia_defense.cli.report import main as report_main
 from mia_defense.config import check_config
 from mia_defense.data import load_csv
-from mia_defense.defenses import accounting
+from mia_defense.defenses import TrainingDefense, accounting
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import OBSERVATIONS_VERSION, Observations
@@ -209,7 +209,7 @@ def test_train_config_built_in_code_checks_the_optimizer_settings_too():
 # -- a user's defense by _target_ ---------------------------------------------------------
 
 
-class RaisingDefense:
+class RaisingDefense(TrainingDefense):
     """A user's defense whose constructor refuses its settings."""
 
     def __init__(self, strength: float = 1.0) -> None:

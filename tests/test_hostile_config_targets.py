@@ -1,0 +1,47 @@
+"""A ``_target_`` naming a class of the wrong kind for its key: one line naming the key,
+before any data is loaded.
+
+``defense.dropout._target_=torch.nn.Dropout`` was refused only after the data was loaded, as
+'defense: Dropout is not a TrainingDefense' (no key); ``defense.dropout._target_=
+mia_defense.models.MLP`` as three lines about MLP's keys; ``model._target_=
+mia_defense.defenses.Dropout`` and ``release._target_=mia_defense.defenses.Dropout`` after
+the data was loaded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.config import check_config
+from mia_defense.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["model=custom", "model._target_=mia_defense.defenses.Dropout"],
+         r"^model\._target_='mia_defense\.defenses\.Dropout': Dropout is not a torch\.nn\.Module;"
+         r" point it at a torch\.nn\.Module subclass or a function that returns one"),
+        (["defense=dropout", "defense.dropout._target_=torch.nn.Dropout"],
+         r"^defense\.dropout\._target_='torch\.nn\.Dropout': Dropout is not a training defense; "
+         r"point it at a subclass of mia_defense\.defenses\.TrainingDefense"),
+        (["defense=dropout", "defense.dropout._target_=mia_defense.models.MLP"],
+         r"^defense\.dropout\._target_='mia_defense\.models\.MLP': MLP is not a training "
+         r"defense;"),
+        (["defense=dropout", "defense.dropout._target_=mia_defense.defenses.TopKRelease"],
+         r"^defense\.dropout\._target_='mia_defense\.defenses\.TopKRelease': TopKRelease is "
+         r"not a training defense \(a release goes under release=, e.g\. release=topk\);"),
+        (["release=topk", "release._target_=mia_defense.defenses.Dropout"],
+         r"^release\._target_='mia_defense\.defenses\.Dropout': Dropout is not a release; point "
+         r"it at a subclass of mia_defense\.defenses\.Release"),
+    ],
+)
+def test_a_class_of_the_wrong_kind_is_refused_by_its_key(make_cfg, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config(make_cfg(*overrides))
+
+
+def test_functions_and_classes_of_the_right_kind_pass(make_cfg):
+    check_config(make_cfg("model=custom", "model._target_=torch.nn.Linear",
+                          "+model.in_features=64", "+model.out_features=10"))  # fmt: skip
+    check_config(make_cfg("defense=dropout", "release=topk"))
