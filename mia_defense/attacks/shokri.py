@@ -110,6 +110,8 @@ def shokri(
             f"attack shokri.classifier={classifier!r}: unexpected classifier, "
             f"choose from {sorted(CLASSIFIERS)}"
         )
+    if not 0 <= seed <= 2**32 - 1:  # scikit-learn's random_state: a traceback from its checks
+        raise ConfigError(f"attack shokri seed={seed}: must be an integer in [0, {2**32 - 1}]")
     folds = min(max(folds, 2), obs.num_models)
     fold_of = np.arange(obs.num_models) % folds
     rng = np.random.default_rng(seed)
