@@ -33,3 +33,18 @@ def test_a_folder_and_a_new_path_pass(tmp_path):
     require_writable_dir(str(tmp_path), key="hydra.run.dir")
     require_writable_dir(str(tmp_path / "new" / "run"), key="hydra.run.dir")
     assert (tmp_path / "new" / "run").is_dir()
+
+
+def test_a_folder_in_place_of_the_run_lock_is_named_as_the_lock(tmp_path):
+    """It was 'DIR: cannot use it as the run directory (Is a directory); point hydra.run.dir
+    ... at a writable directory', blaming a run directory that is fine."""
+    from mia_defense.errors import DataError
+    from mia_defense.tracking.run_dir import claim_run_dir
+
+    (tmp_path / ".lock").mkdir()
+    with pytest.raises(DataError, match=(
+        rf"{tmp_path / '.lock'}: a folder, so no lock of mia-train's; nothing was changed. "
+        r"Delete it \(mia-train makes its own\)")):
+        with claim_run_dir(tmp_path):
+            pass
+    assert (tmp_path / ".lock").is_dir()

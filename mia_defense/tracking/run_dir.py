@@ -160,6 +160,12 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
     except OSError as exc:
         if os.path.islink(run_dir / LOCK):
             raise DataError(_NOT_OUR_LOCK.format(run_dir / LOCK)) from None
+        if os.path.isdir(run_dir / LOCK):  # the run directory is fine, its lock is not
+            raise DataError(
+                f"{run_dir / LOCK}: a folder, so no lock of mia-train's; nothing was changed. "
+                "Delete it (mia-train makes its own) or run in a new directory "
+                "(hydra.run.dir=...)"
+            ) from None
         raise DataError(
             f"{run_dir}: cannot use it as the run directory ({exc.strerror}); point "
             "hydra.run.dir (or hydra.sweep.dir) at a writable directory"
