@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mia_defense.attacks.base import ACCESS, BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.attacks.base import ACCESS, BLACK_BOX, DEFAULT_ACCESS, access_of
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
@@ -109,7 +109,32 @@ def _numbers(*values: Any) -> bool:
     return all(_number_problem("", v, nullable=False) is None for v in values)
 
 
-def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
+_BUILT_IN = "mia_defense.attacks."
+
+
+def _built_in_access(config: Any, name: str) -> tuple[str, str] | None:
+    """The ``_target_`` of ``config.attack.attacks.<name>`` and the access its attack
+    declares, when that is one of mia-defense's own attacks (a function of
+    `mia_defense.attacks`, looked up there, never imported by name); ``None`` for a user's
+    attack or a config that does not say."""
+    import mia_defense.attacks as built_in
+
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    attacks = attack.get("attacks") if isinstance(attack, Mapping) else None
+    entry = attacks.get(name) if isinstance(attacks, Mapping) else None
+    target = entry.get("_target_") if isinstance(entry, Mapping) else None
+    if not isinstance(target, str) or not target.startswith(_BUILT_IN):
+        return None
+    function = target.rpartition(".")[2]
+    found = getattr(built_in, function, None) if function in built_in.__all__ else None
+    if getattr(found, "access", None) not in ACCESS:  # (an attack declares it)
+        return None
+    return target, access_of(found)
+
+
+def _attacks_problem(
+    attacks: Mapping[str, Any], strongest: Any, config: Any = None
+) -> str | None:
     if not attacks:
         return "no attack results"
     for name, metrics in attacks.items():
@@ -119,6 +144,15 @@ def _attacks_problem(attacks: Mapping[str, Any], strongest: Any) -> str | None:
             if key == "access":
                 if value not in ACCESS:
                     return f"attacks.{name}.access is {_show(value)}, not one of {ACCESS}"
+                declared = _built_in_access(config, name)
+                if declared is not None and declared[1] != value:
+                    # a black-box attack marked white-box left the verdict (the leakage is
+                    # the black-box attacks' strongest): its figure was hidden
+                    return (
+                        f"attacks.{name}.access is {_show(value)}, but its attack "
+                        f"({one_line(declared[0], limit=80)}, config.attack.attacks.{name}) "
+                        f"declares {declared[1]!r}: the file was edited; rerun the run"
+                    )
                 continue
             problem = _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key))
             if problem:
@@ -306,7 +340,9 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
         problem = check(payload)
         if problem:
             return problem
-    return _attacks_problem(payload["attacks"], payload.get("strongest_attack"))
+    return _attacks_problem(
+        payload["attacks"], payload.get("strongest_attack"), payload.get("config")
+    )
 
 
 def _diverged_reason(payload: Mapping[str, Any]) -> str:
