@@ -215,6 +215,31 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
             return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
         if key != "seed" and value >= _MAX_COUNT:  # counts enter float arithmetic
             return f"{key} is an integer of {len(str(value))} digits, too large for a count"
+    return _count_problem(payload)
+
+
+def _count_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``nonmember_scores``, the count the TPRs rest on, contradicts the run: more than
+    its models' scores of every record (``num_models`` x ``population_size``), or none
+    beside TPR figures (no non-member: no TPR). Either way the caveat on a TPR below the
+    resolution of its scores (`resolution_note`) was not given."""
+    count, models, records = (payload.get(k) for k in ("nonmember_scores", "num_models",
+                                                       "population_size"))  # fmt: skip
+    if not isinstance(count, int) or isinstance(count, bool):
+        return None
+    if (isinstance(models, int) and isinstance(records, int) and not isinstance(records, bool)
+            and count > models * records):  # fmt: skip
+        return (f"nonmember_scores is {count}, more than its {models} models' scores of its "
+                f"{records} records (num_models x population_size): the file was edited; "
+                "rerun the run")
+    attacks = payload.get("attacks")
+    if count == 0 and isinstance(attacks, Mapping):
+        for name, metrics in attacks.items():
+            tprs = [k for k, v in metrics.items() if k.startswith("tpr@") and v is not None] if (
+                isinstance(metrics, Mapping)) else []  # fmt: skip
+            if tprs:
+                return (f"nonmember_scores is 0, yet attacks.{name}.{tprs[0]} is a figure (a TPR "
+                        "needs non-member scores): the file was edited; rerun the run")
     return None
 
 
