@@ -109,8 +109,17 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     """
     # One open, read whole: the checks and torch.load see the same bytes, not a file
     # swapped in between; the mode of what was opened (a FIFO would block the run forever).
-    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:  # (FileNotFoundError)
-        info = os.fstat(file.fileno())
+    # A link to nothing or a link loop (OSError) and a folder (IsADirectoryError, from open
+    # on what os.open took) were tracebacks: named here, with the fix.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise DataError(
+            f"checkpoint {path} is corrupt or not a mia-defense checkpoint (cannot open it: "
+            f"{exc.strerror or exc}); delete it to retrain that model"
+        ) from None
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise DataError(
                 f"checkpoint {path} is corrupt or not a mia-defense checkpoint (not a regular "
@@ -120,7 +129,10 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
         if problem is not None:  # read whole below: a raw MemoryError, or the RAM filled
             raise DataError(f"checkpoint {path} is corrupt or not a mia-defense checkpoint "
                             f"({problem}); delete it to retrain that model")
-        data = io.BytesIO(file.read())
+        with open(fd, "rb", closefd=False) as file:
+            data = io.BytesIO(file.read())
+    finally:
+        os.close(fd)
     problem = archive_problem(data)
     if problem is not None:
         raise DataError(
