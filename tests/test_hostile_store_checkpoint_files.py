@@ -26,7 +26,7 @@ def _loop(path):
 
 @pytest.mark.parametrize(("make", "why"), [
     (_folder, r"not a regular file"),
-    (_dangling, r"cannot open it: No such file or directory"),
+    (_dangling, r"a link to nothing: .*nowhere\.pt"),
     (_loop, r"cannot open it: Too many levels of symbolic links"),
 ])
 def test_an_odd_file_in_place_of_a_checkpoint_is_named(tmp_path, make, why):
@@ -36,3 +36,10 @@ def test_an_odd_file_in_place_of_a_checkpoint_is_named(tmp_path, make, why):
         rf"checkpoint {path} is corrupt or not a mia-defense checkpoint \({why}\); delete it "
         "to retrain that model")):
         check_checkpoint_dir(tmp_path, fingerprint="f")
+
+
+def test_a_missing_checkpoint_is_still_file_not_found(tmp_path):
+    from mia_defense.training.checkpoints import load_checkpoint
+
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(checkpoint_path(tmp_path, 0))

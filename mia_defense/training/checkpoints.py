@@ -110,9 +110,17 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     # One open, read whole: the checks and torch.load see the same bytes, not a file
     # swapped in between; the mode of what was opened (a FIFO would block the run forever).
     # A link to nothing or a link loop (OSError) and a folder (IsADirectoryError, from open
-    # on what os.open took) were tracebacks: named here, with the fix.
+    # on what os.open took) were tracebacks: named here, with the fix. A missing file is
+    # still a FileNotFoundError.
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        if not os.path.lexists(path):
+            raise  # no file of that name (callers tell a missing checkpoint from a bad one)
+        raise DataError(
+            f"checkpoint {path} is corrupt or not a mia-defense checkpoint (a link to nothing: "
+            f"{os.readlink(path)}); delete it to retrain that model"
+        ) from None
     except OSError as exc:
         raise DataError(
             f"checkpoint {path} is corrupt or not a mia-defense checkpoint (cannot open it: "
