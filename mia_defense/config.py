@@ -75,6 +75,10 @@ MAX_MODELS = 4096
 MAX_BOOTSTRAP = 100_000
 # The largest seed scikit-learn takes as a random_state (Shokri's attack model gets it).
 MAX_SEED = 2**32 - 1
+# Augmented queries' feature noise, in units of each feature's standard deviation: far
+# beyond 1 a perturbed copy is noise around nothing of the record, and 1e300 overflowed the
+# float32 inputs to inf, reported after training as 'training diverged ... train.lr'.
+MAX_NOISE_STD = 1000.0
 # Keys Hydra's instantiate reads itself (not passed to the target).
 _HYDRA_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
 
@@ -582,6 +586,15 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             f"{population // 2})"
         )
     problems += _fpr_key_clashes(ok.get("attack.fprs"))
+    noise_std = ok.get("attack.queries.noise_std")
+    if noise_std is not None and ok.get("attack.queries.num_augmented") and (
+        noise_std > MAX_NOISE_STD
+    ):
+        problems.append(
+            f"attack.queries.noise_std={show(noise_std)}: at most {MAX_NOISE_STD:g} (in units "
+            "of each feature's standard deviation; a perturbed copy that noisy holds nothing of "
+            "its record, and beyond float32's range its inputs are inf); lower it (e.g. 0.3)"
+        )
     problems += _seed_range(ok.get("seed"))
     if ok.get("train.device") == "cuda" and not torch.cuda.is_available():
         problems.append(
