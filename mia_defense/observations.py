@@ -554,6 +554,9 @@ def _test_problems(
     ):
         return [f"inconsistent shapes: {name} has shape {test.shape} and test_labels "
                 f"{labels.shape}, expected [K, M, C] = [{k}, M, {c}] and [M]"]  # fmt: skip
+    if test.shape[1] == 0:  # (its mean accuracy and loss were NaN, with numpy's warnings)
+        return [f"{name}: shape {test.shape}: no test records (M=0); give the models' outputs "
+                f"on held-out records, or leave {name} and test_labels out"]
     return _value_problems(test, kind, name) + _label_problems(labels, "test_labels", c)
 
 

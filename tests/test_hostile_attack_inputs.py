@@ -1,0 +1,32 @@
+"""Observations of your own models that mia-attack and api.audit are handed by a mistaken
+user: each is refused naming the field, never attacked with NaN figures and numpy's
+warnings."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from mia_defense import api
+from mia_defense.errors import DataError
+
+
+def _arrays(k=4, n=40, c=3):
+    rng = np.random.default_rng(0)
+    outputs = rng.dirichlet(np.ones(c), (k, n))
+    masks = np.zeros((k, n), dtype=bool)
+    masks[0::2, : n // 2] = masks[1::2, n // 2 :] = True
+    return outputs, masks, rng.integers(0, c, n)
+
+
+def test_a_test_set_of_no_records_is_refused_naming_it():
+    outputs, masks, labels = _arrays()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its mean accuracy was NaN, "Mean of empty slice"
+        with pytest.raises(DataError, match=r"test_outputs: shape \(4, 0, 3\): no test "
+                           r"records \(M=0\); give the models' outputs on held-out records, or "
+                           r"leave test_outputs and test_labels out"):  # fmt: skip
+            api.observations_from_arrays(
+                outputs, masks, labels, kind="probabilities",
+                test_outputs=np.zeros((4, 0, 3)), test_labels=np.zeros(0, dtype=np.int64),
+            )  # fmt: skip
