@@ -28,13 +28,16 @@ def test_a_status_that_is_no_text_is_an_unknown_one(tmp_path, status):
 def test_a_folder_named_results_json_is_refused_before_anything_runs(tmp_path):
     """It was warned about ('running it again'), and the run then stopped at its first write
     with 'cannot write it (Is a directory); free disk space or choose a writable run
-    directory', advice that does not help."""
+    directory', advice that does not help. The first write (results.json 'running', before
+    any training) names it now."""
     from mia_defense.errors import DataError
+    from mia_defense.tracking.run_dir import mark_run
 
     (tmp_path / "results.json").mkdir()
     (tmp_path / "results.json" / "mine").write_text("x")
+    assert finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None) is None
     with pytest.raises(DataError, match=(
         rf"{tmp_path / 'results.json'}: a folder, not the results of a run; nothing was "
         r"changed. Move it away, or run in a new directory")):
-        finished_run(tmp_path, config={"seed": 0}, data_fingerprint=None)
+        mark_run(tmp_path, status="running", config={"seed": 0}, data_fingerprint=None)
     assert (tmp_path / "results.json" / "mine").read_text() == "x"

@@ -222,11 +222,6 @@ def finished_run(
     try:
         payload = read_json(path, max_depth=None)
     except DataError as exc:  # (written atomically: an edit or a disk fault, not a crash)
-        if path.is_dir() and not path.is_symlink():  # the run's record could not replace it
-            raise DataError(
-                f"{path}: a folder, not the results of a run; nothing was changed. Move it "
-                "away, or run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir)"
-            ) from None
         if path.is_symlink() or not path.is_file():  # (a FIFO, a folder: never read)
             log.warning("%s; running it again", exc)
             return None
@@ -339,6 +334,11 @@ def mark_run(
 ) -> None:
     """Write a partial results.json saying how far the run got; a complete one is kept."""
     path = Path(run_dir) / RESULTS
+    if path.is_dir() and not path.is_symlink():  # the record cannot replace it
+        raise DataError(
+            f"{path}: a folder, not the results of a run; nothing was changed. Move it "
+            "away, or run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir)"
+        )
     if path.exists():
         try:
             if read_json(path).get("status") == "complete":
