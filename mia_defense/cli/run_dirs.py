@@ -117,10 +117,13 @@ def refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) ->
 
 
 # What only a run directory of mia-train holds, and what a run refused before it claimed its
-# directory leaves there (Hydra's job log, mia-train's or mia-attack's): a directory with
-# anything else is no run's.
-_RUN_MARKS = ("results.json", ".lock", "checkpoints", "checkpoints_undefended")
-_RUN_LEFTOVERS = frozenset({"train.log", "attack.log", ".hydra", "tb"})
+# directory leaves there (Hydra's job log, mia-train's or mia-attack's) or a run whose
+# results.json was deleted: a directory with anything else is no run's. (A folder named
+# checkpoints is no mark: a user's project holds one, and the run's files were strewn among
+# that project's.)
+_RUN_MARKS = ("results.json", ".lock")
+_RUN_LEFTOVERS = frozenset({"train.log", "attack.log", ".hydra", "tb", "checkpoints",
+                            "checkpoints_undefended", "observations.npz", "scores.npz"})
 # What only a sweep directory holds, besides its runs' folders and TensorBoard files.
 _SWEEP_MARKS = ("multirun.yaml", "optimization_results.yaml", ".model_store")
 
