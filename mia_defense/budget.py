@@ -328,12 +328,18 @@ def check_budget(
                 f"{_bytes(need.checkpoints)} but {disk_dir} has {_bytes(free)} free; "
                 "lower plan.num_models or run elsewhere (hydra.run.dir=...)"
             )
+    # The augmented queries are the models' own work, but another key sizes them.
+    parts = [*extra, Work(
+        key="attack.queries.num_augmented", value=num_augmented,
+        what="the augmented queries (num_augmented per record and model)",
+        flops=2 * num_params * num_models * num_augmented * population_size, steps=0,
+    )] if num_augmented else list(extra)  # fmt: skip
     own = estimate(
         num_models=num_models, population_size=population_size, test_size=test_size,
-        num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
+        num_classes=num_classes, num_params=num_params, num_augmented=0,
         epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
-    ).seconds if extra else need.seconds  # fmt: skip
-    largest = max(extra, key=lambda w: w.seconds(device), default=None)
+    ).seconds if parts else need.seconds  # fmt: skip
+    largest = max(parts, key=lambda w: w.seconds(device), default=None)
     if (
         need.seconds > max_hours * 3600
         and largest is not None

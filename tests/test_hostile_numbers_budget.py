@@ -92,3 +92,16 @@ def test_prepare_data_counts_the_defenses_work(make_cfg, overrides):
     key = overrides[1].split("=")[0].replace(".", r"\.")
     with pytest.raises(ConfigError, match=rf"^{key}=10{{30}}: .* over the 24 h limit"):
         prepare_data(experiment)
+
+
+def test_augmented_queries_beyond_any_budget_name_their_key_not_train_epochs():
+    # the time line advised 'lower plan.num_models, train.epochs or plan.population_size'
+    # for train.epochs=1 when attack.queries.num_augmented=10**30 made the queries take 1e21 days
+    with pytest.raises(ConfigError) as caught:
+        check_budget(**{**SIZES, "num_augmented": HUGE}, memory_bytes=10**40)
+    assert str(caught.value).startswith(
+        f"attack.queries.num_augmented={HUGE}: the augmented queries "
+        "(num_augmented per record and model) would make training take about "
+    )
+    assert str(caught.value).endswith("over the 24 h limit; lower attack.queries.num_augmented")
+    check_budget(**{**SIZES, "num_augmented": 64})
