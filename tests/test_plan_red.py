@@ -36,7 +36,7 @@ HUGE = 10**400  # an integer no float holds: math.isfinite and float() raise Ove
     [
         (f"plan.num_models={HUGE}", r"^plan\.num_models=1000+: must be an even integer in"),
         (f"plan.population_size={HUGE}", None),  # accepted here; make_plan refuses the sizes
-        (f"seed={HUGE}", None),
+        (f"seed={HUGE}", r"^seed=1000+: at most 4294967295 \(scikit-learn's random_state"),
     ],
 )
 def test_an_integer_beyond_a_float_gets_a_message_not_an_overflow(make_cfg, override, message):
