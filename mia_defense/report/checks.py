@@ -21,6 +21,7 @@ __all__ = [
     "PrintableLog",
     "caveats",
     "dp_claim_problem",
+    "epsilon_doubt",
     "one_line",
     "other_confidence",
     "payload_problem",
@@ -272,9 +273,9 @@ def dp_claim_problem(privacy: Mapping[str, Any], *, num_models: Any = None) -> s
     accounting.privacy_report`, `mia_defense.pipeline.claim.check_claim`): ``epsilon`` is the
     largest of ``per_model``'s (one per model) and ``delta`` their largest δ, in (0, 1); a
     noise multiplier of 0 spends an infinite ε; ``epsilon_invalid_reason`` comes only with
-    ``epsilon_valid`` false, and the GDP accountant's ε is never valid; the refutation's
-    reason only with ``epsilon_refuted`` true. A file that breaks one was edited (an ε
-    lowered by hand, a reason dropped), and its ε was shown as a guarantee.
+    ``epsilon_valid`` false, the refutation's reason only with ``epsilon_refuted`` true. A
+    file that breaks one was edited (an ε lowered by hand, a reason dropped), and its ε was
+    shown as a guarantee.
     """
     epsilon = privacy.get("epsilon")
     if isinstance(epsilon, bool) or not isinstance(epsilon, int | float):
@@ -303,10 +304,6 @@ def dp_claim_problem(privacy: Mapping[str, Any], *, num_models: Any = None) -> s
         models = []
     elif not isinstance(models, list) or not all(isinstance(m, Mapping) for m in models):
         return f"privacy.per_model is {_type_name(models)}, not a list of objects (one per model)"
-    accountants = {privacy.get("accountant"), *(m.get("accountant") for m in models)}
-    if valid is not False and "gdp" in accountants:
-        return ("privacy.epsilon_valid is not false with the gdp accountant, whose ε is never a "
-                "guarantee (its central-limit approximation can underestimate it)")
     count = len(models)
     if models and isinstance(num_models, int) and count != num_models:
         return (f"privacy.per_model lists {count} models, num_models is {num_models}: the run's ε "
@@ -518,6 +515,66 @@ def _epsilon_text(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, int | float) else one_line(repr(value), limit=40)
 
 
+def _dp_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The DP-SGD node of a run's config (``defense.dp``, or a defense whose ``_target_`` is
+    mia-defense's DPSGD), or ``None``."""
+    defenses = config.get("defense")
+    if not isinstance(defenses, Mapping):
+        return None
+    for key, node in defenses.items():
+        if isinstance(node, Mapping) and (
+            key == "dp" or node.get("_target_") == "mia_defense.defenses.DPSGD"
+        ):
+            return node
+    return None
+
+
+def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
+    """Why a run's finite ε, which its results.json states as a guarantee (``epsilon_valid``
+    not false), is none by its own config, or ``None``: DP-SGD on shuffled batches
+    (``poisson_sampling=false``), the ``gdp`` accountant, features scaled with statistics of
+    the members (``dataset.standardize``/``normalize``) or a defense of the user's own beside
+    it. mia-train writes each as ``epsilon_valid: false`` (all but the first since 2026-12-01
+    or 12-02: earlier runs, or a file whose flag was edited, said true)."""
+    privacy, config = payload.get("privacy"), payload.get("config")
+    if not isinstance(privacy, Mapping):
+        return None
+    if not isinstance(config, Mapping):
+        config = {}
+    epsilon = privacy.get("epsilon")
+    if (isinstance(epsilon, bool) or not isinstance(epsilon, int | float)
+            or not math.isfinite(epsilon) or privacy.get("epsilon_valid") is False):  # fmt: skip
+        return None
+    models = privacy.get("per_model")
+    accountants = {privacy.get("accountant"), *(
+        m.get("accountant") for m in (models if isinstance(models, list) else [])
+        if isinstance(m, Mapping))}  # fmt: skip
+    dp = _dp_config(config) or {}
+    if dp.get("poisson_sampling") is False:
+        return ("defense.dp.poisson_sampling=false: the models trained on shuffled batches, "
+                "not the Poisson sampling the accountant analyses")
+    if "gdp" in accountants or dp.get("accountant") == "gdp":
+        return "accountant gdp: a central-limit approximation that can underestimate ε"
+    if not dp:
+        return None
+    dataset = config.get("dataset")
+    scaled = [k for k in ("standardize", "normalize")
+              if isinstance(dataset, Mapping) and dataset.get(k) is True]  # fmt: skip
+    if scaled:
+        return (f"dataset.{scaled[0]}=true: the features were scaled with statistics of the "
+                "data, members included, outside DP-SGD's accounting")
+    defenses = config["defense"]
+    own = sorted(
+        str(node["_target_"]) for node in defenses.values()
+        if isinstance(node, Mapping) and isinstance(node.get("_target_"), str)
+        and not node["_target_"].startswith("mia_defense.")
+    )  # fmt: skip
+    if own:
+        return (f"trained beside defenses of your own ({one_line(', '.join(own), limit=120)}), "
+                "which DP-SGD's accounting does not cover")
+    return None
+
+
 def caveats(payload: Mapping[str, Any]) -> list[str]:
     """What a reader of a ranked run's row must know: its DP claim refuted by a measured
     bound (``privacy.epsilon_refuted``), an ε the accountant did not compute for the
@@ -536,6 +593,13 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
         notes.append(
             f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
             f"false): {one_line(reason, limit=300)}"
+        )
+    doubt = epsilon_doubt(payload)
+    if doubt is not None:
+        notes.append(
+            f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee, though results.json "
+            f"says epsilon_valid true (written before mia-defense checked this, or edited): "
+            f"{doubt}"
         )
     unbalanced = privacy.get("masks_unbalanced")
     if unbalanced:  # mia-attack / api.audit: reference-based attacks may overstate the leak

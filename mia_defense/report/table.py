@@ -20,7 +20,7 @@ import numpy as np
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
-from mia_defense.report.checks import one_line, other_confidence
+from mia_defense.report.checks import epsilon_doubt, one_line, other_confidence
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
@@ -417,7 +417,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         # a claim a measured lower bound refutes is no guarantee either: the table said
         # "yes" and the front showed its ε as it did a sound one's
         epsilon_valid=privacy.get("epsilon_valid") is not False
-        and privacy.get("epsilon_refuted") is not True,
+        and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None,
     )
 
 
