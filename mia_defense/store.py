@@ -43,6 +43,7 @@ from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
 from mia_defense.files import atomic_write
+from mia_defense.tracking.run_dir import NO_LOCKS
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
     archive_problem,
@@ -248,8 +249,13 @@ class ModelStore:
                 holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another run"
                 log.info("waiting for %s, which trains the same %s", holder, what)
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError:  # a lock opened to read only, where flock wants more (NFS)
-                if writable:
+            except OSError as exc:  # a lock opened to read only, where flock wants more (NFS)
+                if exc.errno in NO_LOCKS:  # the store is a cache: on without the lock
+                    log.warning("model store lock %s: the file system gives no locks (%s), so "
+                                "runs sharing the store may train the same %s at once (each "
+                                "entry is still written whole)", path, exc.strerror or exc,
+                                what)  # fmt: skip
+                elif writable:
                     raise
             if writable:
                 stamp = time.strftime("%Y-%m-%d %H:%M:%S")

@@ -8,6 +8,7 @@ anything in the directory changes; nothing here moves or deletes a file.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -36,6 +37,7 @@ from mia_defense.tracking.artifacts import (
 
 __all__ = [
     "NEUTRAL_KEYS",
+    "NO_LOCKS",
     "RESULTS",
     "claim_run_dir",
     "config_differences",
@@ -139,6 +141,10 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
     )
 
 
+# What flock raises where the file system gives no locks (NFS without its lock daemon, some
+# FUSE mounts): a traceback before, as the run or the model store took its lock.
+NO_LOCKS = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL})
+
 _NOT_OUR_LOCK = ("{}: not a regular file (a link, a FIFO or a device), so no lock of "
                  "mia-train's; nothing was changed. Delete it (mia-train makes its own) or run "
                  "in a new directory (hydra.run.dir=...)")
@@ -182,6 +188,12 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
                 f"{run_dir} is in use by {holder}; wait for that run to end or choose another "
                 "directory (hydra.run.dir=...)"
             ) from None
+        except OSError as exc:
+            if exc.errno not in NO_LOCKS:
+                raise
+            log.warning("%s: the file system gives no locks (%s), so another mia-train started "
+                        "in this directory would not be noticed: run one at a time there",
+                        run_dir / LOCK, exc.strerror or exc)  # fmt: skip
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(), 0)
