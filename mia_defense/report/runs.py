@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -645,10 +646,52 @@ def _set_repeats_apart(loaded: LoadedRuns) -> None:
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+        _note_repeat_differs(loaded, first[key], record)
     kept = _same_models_apart(loaded, kept, attacked)
     ids = {id(record) for record in kept}  # (any(r is k for k in kept): quadratic)
     loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
     loaded.runs = kept
+
+
+def _figures(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's measured figures: its test accuracy and each attack's AUC and TPRs (not their
+    intervals' nor the seconds it took)."""
+    utility = payload.get("utility")
+    figures = {"test accuracy": utility.get("test_accuracy") if isinstance(utility, Mapping)
+               else None}  # fmt: skip
+    attacks = payload.get("attacks")
+    for name, metrics in (attacks.items() if isinstance(attacks, Mapping) else ()):
+        for key, value in (metrics.items() if isinstance(metrics, Mapping) else ()):
+            if key == "auc" or (key.startswith("tpr@") and not key.endswith(("_low", "_high"))):
+                figures[f"{name} {key}"] = value
+    return figures
+
+
+def _same_figure(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def _note_repeat_differs(loaded: LoadedRuns, kept: RunRecord, repeat: RunRecord) -> None:
+    """A caveat on the run kept of a repeat whose figures differ from its own: the two ran the
+    same config, seeds and data, which gives the same numbers, so one of the results.json was
+    edited (or they ran on machines that round otherwise): the repeat was dropped without a
+    word, and the run kept may be the one whose figures were lowered."""
+    mine, theirs = _figures(kept.payload), _figures(repeat.payload)
+    differ = [k for k in dict.fromkeys([*mine, *theirs])
+              if not _same_figure(mine.get(k), theirs.get(k))]  # fmt: skip
+    if not differ:
+        return
+    first = differ[0]
+    note = (
+        f"its repeat {repeat.name} (same config, seeds and data) gives other figures "
+        f"({one_line(first, limit=80)} {one_line(mine.get(first), limit=30)} here, "
+        f"{one_line(theirs.get(first), limit=30)} there; {len(differ)} differ): one results.json "
+        "was edited, or they ran where numbers round otherwise; rerun it to know which holds"
+    )
+    loaded.caveats.append((kept, note))
+    log.warning("%s: %s", kept.path / RESULTS, note)
 
 
 def _same_models_apart(
