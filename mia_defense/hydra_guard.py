@@ -154,7 +154,7 @@ def unresolvable_settings(config: DictConfig) -> list[str]:
             for key in hydra:
                 if key not in _NOT_READ[str(mode)]:
                     _unresolved(hydra, str(key), f"hydra.{key}", problems, 0)
-            return problems
+            return _blame_the_override(config, problems)
         finally:
             for node, name in filled:
                 node[name] = "???"
@@ -194,6 +194,47 @@ def blank_folder_settings(config: DictConfig) -> list[str]:
                 f"name a folder, e.g. hydra.{key}={example}, or leave it at its default"
             )
     return problems
+
+
+def _blame_the_override(config: DictConfig, problems: list[str]) -> list[str]:
+    """``problems`` with the lines of ``hydra.job.override_dirname`` (and of a sweep's subdir
+    built from it) replaced by the overrides that make it unresolvable: Hydra writes each
+    override's text into it, so
+    ``train.epochs=${oc.env:NOPE}`` was refused as 'hydra.job.override_dirname='...,train.
+    epochs=${oc.env:NOPE}': cannot be resolved', naming a setting the user never gave."""
+    from omegaconf import OmegaConf, open_dict, read_write
+    from omegaconf.errors import OmegaConfBaseException
+
+    def built_from_it(line: str) -> bool:  # (a sweep's subdir is built from it)
+        return line.startswith("hydra.") and "override_dirname" in line.split(": ", 1)[0]
+
+    if not any(map(built_from_it, problems)):
+        return problems
+    try:
+        task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+    except (OmegaConfBaseException, AttributeError):
+        return problems
+    blamed = []
+    for override in task if isinstance(task, list) else []:
+        key, _, value = str(override).partition("=")
+        key = key.lstrip("+~")
+        if "${" not in value or key.startswith("hydra."):
+            continue  # (a hydra.* key's own line names it already)
+        job = config.hydra.job
+        with read_write(job), open_dict(job):
+            job["_mia_override_text"] = value  # resolved where override_dirname sits
+            try:
+                job["_mia_override_text"]
+            except OmegaConfBaseException as exc:
+                said = " ".join(str(exc).split("\n", 1)[0].split())
+                blamed.append(f"{key}={value!r}: cannot be resolved ({said}); give a value "
+                              "that resolves (an environment variable that is set, a key that "
+                              "exists) or leave it at its default")  # fmt: skip
+            finally:
+                del job["_mia_override_text"]
+    if not blamed:
+        return problems
+    return [line for line in problems if not built_from_it(line)] + blamed
 
 
 def _unresolved(parent: Any, key: Any, path: str, problems: list[str], depth: int) -> None:

@@ -65,3 +65,35 @@ def test_a_blank_log_file_name_is_refused_by_name(value):
                        r"writable file, or leave it at its default"):
         refuse_code_in_hydra(config)
     refuse_code_in_hydra(hydra_config("RUN"))
+
+
+def _with_override(mode: str, key: str, value: str):
+    """The packaged config as Hydra composes it with the one override ``key=value``: the
+    value in the config, the override's text in hydra.overrides.task and override_dirname."""
+    from omegaconf import OmegaConf, open_dict, read_write
+
+    config = hydra_config(mode, overrides__task=[f"{key}={value}"],
+                          job__override_dirname=f"{key}={value}")  # fmt: skip
+    with read_write(config), open_dict(config):
+        OmegaConf.update(config, key, value, force_add=True)
+    return config
+
+
+@pytest.mark.parametrize("mode", ["RUN", "MULTIRUN"])
+@pytest.mark.parametrize("value", ["${oc.env:MIA_RED_NO_SUCH_VAR}", "${train.epochs}"])
+def test_an_unresolvable_override_is_named_not_the_override_dirname_built_from_it(mode, value):
+    # 'hydra.job.override_dirname='train.epochs=${...}': cannot be resolved' (a sweep:
+    # 'hydra.sweep.subdir=...'), naming settings the user never gave
+    from mia_defense.hydra_guard import unresolvable_settings
+
+    problems = unresolvable_settings(_with_override(mode, "train.epochs", value))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"train.epochs={value!r}: cannot be resolved (")
+    assert problems[0].endswith("give a value that resolves (an environment variable that is "
+                                "set, a key that exists) or leave it at its default")
+
+
+def test_a_resolvable_interpolation_in_an_override_passes():
+    from mia_defense.hydra_guard import unresolvable_settings
+
+    assert unresolvable_settings(_with_override("RUN", "train.lr", "${train.momentum}")) == []
