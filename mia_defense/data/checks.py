@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import stat
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -52,7 +53,7 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     if "\0" in str(path):
         raise DataError(f"dataset {name!r}: dataset.path {str(path)!r} holds a NUL byte, which "
                         f"no file name can; set dataset.path to {expected}")
-    resolved = _expand_user(Path(path), name=name, expected=expected)
+    resolved = _from_launch_dir(_expand_user(Path(path), name=name, expected=expected))
     try:
         mode = resolved.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -73,6 +74,19 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
             f"set dataset.path to {expected}"
         )
     return resolved
+
+
+def _from_launch_dir(path: Path) -> Path:
+    """A relative ``path`` as the directory the command was started in, where a job of
+    Hydra runs elsewhere (``hydra.job.chdir=true``: in its run directory, where the data
+    file was looked for and not found); as it is otherwise."""
+    hydra_config = sys.modules.get("hydra.core.hydra_config")  # (not imported: no Hydra job)
+    if path.is_absolute() or hydra_config is None or not hydra_config.HydraConfig.initialized():
+        return path
+    launched = hydra_config.HydraConfig.get().runtime.cwd
+    if not launched or os.path.realpath(launched) == os.path.realpath(os.getcwd()):
+        return path
+    return Path(launched) / path
 
 
 def _mistyped(text: str) -> str:
