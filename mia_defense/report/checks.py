@@ -192,6 +192,11 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
             )
             if problem:
                 return problem
+    test, train, gap = (utility.get(k) for k in _UTILITY)
+    if _numbers(test, train, gap) and abs(gap - (train - test)) > 1e-6:
+        # (every run writes it so: a test accuracy raised by hand moved the run up the front)
+        return (f"utility.generalization_gap is {gap:g}, but train_accuracy - test_accuracy is "
+                f"{train:g} - {test:g}: a figure was changed after the run; rerun it")
     std = utility.get("test_accuracy_std")
     problem = _number_problem("utility.test_accuracy_std", std)
     if problem or (std is not None and std < 0):
