@@ -24,6 +24,7 @@ __all__ = [
     "available_memory",
     "check_budget",
     "defense_work",
+    "earliest_stop",
     "estimate",
     "usable_cores",
 ]
@@ -136,6 +137,17 @@ def _batches(size: int, batch_size: int) -> int:
     return -(-max(size, 1) // max(batch_size, 1))  # ceil, in integers
 
 
+def earliest_stop(defenses: Iterable[Any], epochs: int) -> int:
+    """The fewest epochs the models may train: early stopping (``early_stopping``) can stop
+    a model after ``patience + 2`` epochs (the first always improves), so a run of
+    ``train.epochs=1000`` with it could finish long before its last epoch."""
+    least = epochs
+    for defense in defenses:
+        if getattr(defense, "name", None) == "early_stopping":
+            least = min(least, int(defense.patience) + 2)
+    return least
+
+
 def defense_work(
     defenses: Iterable[Any],
     *,
@@ -147,6 +159,7 @@ def defense_work(
     epochs: int,
     batch_size: int,
     chunk_size: int | None = None,
+    trained_epochs: int | None = None,
 ) -> list[Work]:
     """The training the built-in defenses add to the models' own, optimistically counted:
 
@@ -159,8 +172,11 @@ def defense_work(
     - distillation: the teachers' soft labels on the reference split, then K students
       trained on it for ``epochs`` (``train.epochs`` when null) at its batch size.
 
-    Defenses are recognised by their ``name`` and settings, so this module imports none.
+    ``trained_epochs``: the fewest epochs the models train (`earliest_stop`; ``None``:
+    ``epochs``), over which the min-max game is counted. Defenses are recognised by their
+    ``name`` and settings, so this module imports none.
     """
+    trained = epochs if trained_epochs is None else min(epochs, trained_epochs)
     k, p, c = num_models, num_params, num_classes
     chunks = -(-k // max(chunk_size or k, 1))
     batches = _batches(members, batch_size)
@@ -170,7 +186,7 @@ def defense_work(
         if name == "advreg" and getattr(defense, "strength", 0) > 0:
             steps = int(defense.attack_steps)
             hidden = int(defense.hidden)
-            game = max(epochs - int(defense.warmup_epochs), 0)
+            game = max(trained - int(defense.warmup_epochs), 0)
             p_h = 2 * c * hidden + 2 * hidden + 1
             b = min(max(batch_size, 1), max(members, 1))
             classifier_steps = k * game * batches  # per model, as the base estimate counts
@@ -211,10 +227,14 @@ def estimate(
     chunk_size: int | None = None,
     device: str = "cpu",
     extra: Sequence[Work] = (),
+    trained_epochs: int | None = None,
 ) -> Estimate:
     """The memory and time a run of ``num_models`` models needs (see `Estimate`), with the
-    ``extra`` work of its defenses (`defense_work`)."""
+    ``extra`` work of its defenses (`defense_work`), training ``trained_epochs`` of the
+    ``epochs`` (`earliest_stop`; ``None``: all of them)."""
     k, n, p = num_models, population_size, num_params
+    if trained_epochs is not None:
+        epochs = min(epochs, trained_epochs)
     members = max(n // 2, 1)
     label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
     observations = 4 * k * (n + test_size) * num_classes + (4 + label_bytes) * k * num_augmented * n
@@ -279,6 +299,7 @@ def check_budget(
     disk_dir: Path | None = None,
     max_hours: float = MAX_HOURS,
     extra: Sequence[Work] = (),
+    trained_epochs: int | None = None,
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -298,12 +319,14 @@ def check_budget(
         max_hours: the longest estimated run accepted.
         extra: the work the defenses add (`defense_work`); where it alone pushes the time
             over the limit, the refusal names the setting that sizes the largest part.
+        trained_epochs: the fewest epochs the models may train (`earliest_stop`: early
+            stopping), counted instead of ``epochs`` where fewer (``None``: ``epochs``).
     """
     need = estimate(
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
         epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
-        extra=extra,
+        extra=extra, trained_epochs=trained_epochs,
     )  # fmt: skip
     budget = available_memory() if memory_bytes is None else memory_bytes
     sizes = (
@@ -338,6 +361,7 @@ def check_budget(
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=0,
         epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
+        trained_epochs=trained_epochs,
     ).seconds if parts else need.seconds  # fmt: skip
     largest = max(parts, key=lambda w: w.seconds(device), default=None)
     if (

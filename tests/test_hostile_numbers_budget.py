@@ -105,3 +105,32 @@ def test_augmented_queries_beyond_any_budget_name_their_key_not_train_epochs():
     )
     assert str(caught.value).endswith("over the 24 h limit; lower attack.queries.num_augmented")
     check_budget(**{**SIZES, "num_augmented": 64})
+
+
+def test_early_stopping_counts_only_the_epochs_it_may_stop_after():
+    # train.epochs=10**30 with early stopping was refused as '1.3e+22 days', though early
+    # stopping (patience 5) can end every model after 7 epochs: the run stopped after 93
+    from mia_defense.budget import earliest_stop
+
+    stopper = SimpleNamespace(name="early_stopping", patience=5)
+    assert earliest_stop([stopper], HUGE) == 7 and earliest_stop([], HUGE) == HUGE
+    assert earliest_stop([SimpleNamespace(name="early_stopping", patience=HUGE)], 30) == 30
+    check_budget(**{**SIZES, "epochs": HUGE}, trained_epochs=7)
+    with pytest.raises(ConfigError, match=r"^plan\.num_models=2, train\.epochs=10{30}: "):
+        check_budget(**{**SIZES, "epochs": HUGE}, trained_epochs=HUGE + 2)
+
+
+@pytest.mark.parametrize(("patience", "refused"), [(5, False), (HUGE, True)])
+def test_prepare_data_lets_early_stopping_end_a_long_run(make_cfg, patience, refused):
+    from mia_defense.cli.build import build_experiment
+    from mia_defense.pipeline.data import prepare_data
+
+    experiment = build_experiment(make_cfg(
+        "plan.reference_size=100", "defense=early_stopping", f"train.epochs={HUGE}",
+        f"defense.early_stopping.patience={patience}",
+    ))  # fmt: skip
+    if refused:
+        with pytest.raises(ConfigError, match=r"^plan\.num_models=\d+, train\.epochs=10{30}: "):
+            prepare_data(experiment)
+    else:
+        prepare_data(experiment)

@@ -21,7 +21,7 @@ from mia_defense.attacks.runner import (
 )
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.audit import with_audit_canaries
-from mia_defense.budget import check_budget, defense_work
+from mia_defense.budget import check_budget, defense_work, earliest_stop
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
@@ -262,6 +262,8 @@ def _check_budget(
     undefended = experiment.shadow_recipe == "undefended"
     num_params = sum(p.numel() for p in probe.parameters())
     chunk_size = experiment.train.chunk_size or CHUNK_SIZE
+    # early stopping may end sooner (the undefended shadow models train every epoch)
+    trained = None if undefended else earliest_stop(defenses, experiment.train.epochs)
     extra = defense_work(
         defenses,
         num_models=plan.num_models,
@@ -272,6 +274,7 @@ def _check_budget(
         epochs=experiment.train.epochs,
         batch_size=experiment.train.batch_size,
         chunk_size=chunk_size,
+        trained_epochs=trained,
     )
     check_budget(
         num_models=plan.num_models * (2 if undefended else 1),
@@ -285,4 +288,5 @@ def _check_budget(
         chunk_size=chunk_size,
         device=experiment.train.device,
         extra=extra,
+        trained_epochs=trained,
     )
