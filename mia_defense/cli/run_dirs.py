@@ -6,6 +6,7 @@ and what an earlier sweep recorded there is kept. Each refusal logs one line and
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -405,16 +406,20 @@ def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None
     refusal the directory ``made`` for it just now is removed again (when still empty)."""
     for key, filename in job_log_files(config):
         try:
-            with open(filename, "a"):
-                pass
+            # without waiting: a FIFO nothing reads blocked the open (and the run) forever
+            os.close(os.open(filename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK,
+                             0o666))  # fmt: skip
         except OSError as exc:
             if made is not None:
                 with contextlib.suppress(OSError):
                     made.rmdir()
+            reason = exc.strerror or exc
+            if exc.errno == errno.ENXIO and stat.S_ISFIFO(os.stat(filename).st_mode):
+                reason = "a FIFO that nothing reads: the run would wait on it forever"
             log.error("DataError: %s=%s: cannot write a log file there (%s); nothing was run. "
                       "Point it at a writable file, or leave it at its default (train.log in "
                       "the run directory; hydra/job_logging=disabled: no log file)", key,
-                      filename, exc.strerror or exc)  # fmt: skip
+                      filename, reason)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR) from None
 
 

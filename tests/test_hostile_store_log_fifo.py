@@ -1,0 +1,48 @@
+"""Hostile: a fixed log file path (hydra.job_logging.handlers.file.filename) that is a
+FIFO nothing reads: the check that it can be appended to opened it and waited forever (the
+run hung before it started, with no word)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from omegaconf import OmegaConf
+
+from mia_defense.cli.run_dirs import require_writable_log_files
+
+
+def _config(filename):
+    return OmegaConf.create({"hydra": {"job_logging": {"handlers": {"file": {
+        "class": "logging.FileHandler", "filename": str(filename)}}}}})
+
+
+def test_a_fifo_nothing_reads_is_refused_at_once(tmp_path, caplog):
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    outcome = []
+
+    def check():
+        try:
+            require_writable_log_files(_config(fifo), made=None)
+        except SystemExit as exc:
+            outcome.append(exc.code)
+
+    worker = threading.Thread(target=check, daemon=True)
+    worker.start()
+    worker.join(10)
+    if worker.is_alive():  # let the blocked open go: a reader on the FIFO
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        pytest.fail("the check waited on the FIFO")
+    assert outcome == [2]
+    assert (f"hydra.job_logging.handlers.file.filename={fifo}: cannot write a log file there "
+            "(a FIFO that nothing reads: the run would wait on it forever); nothing was run"
+            ) in caplog.text
+
+
+def test_a_writable_file_and_a_new_one_pass(tmp_path):
+    (tmp_path / "old.log").write_text("kept\n")
+    require_writable_log_files(_config(tmp_path / "old.log"), made=None)
+    require_writable_log_files(_config(tmp_path / "new.log"), made=None)
+    assert (tmp_path / "old.log").read_text() == "kept\n" and (tmp_path / "new.log").exists()
