@@ -16,6 +16,8 @@ key), each written atomically; the manifest is written last, so an entry without
 never finished. A ``<key>.lock`` file (``fcntl.flock``) lets one worker train an entry
 while the others wait for it and then load it, on one machine or on a shared file system.
 An entry whose checksum or contents do not hold is logged and trained again, never used.
+A store this user may read but not write (a shared store of trained models) is read as any
+other; an entry it lacks is trained and logged as not written.
 """
 
 from __future__ import annotations
@@ -249,8 +251,9 @@ class ModelStore:
                 holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another run"
                 log.info("waiting for %s, which trains the same %s", holder, what)
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError as exc:  # a lock opened to read only, where flock wants more (NFS)
-                if exc.errno in NO_LOCKS:  # the store is a cache: on without the lock
+            except OSError as exc:  # no locks on this file system (the store is a cache:
+                # on without one), or none for a lock opened to read only (NFS wants more)
+                if exc.errno in NO_LOCKS:
                     log.warning("model store lock %s: the file system gives no locks (%s), so "
                                 "runs sharing the store may train the same %s at once (each "
                                 "entry is still written whole)", path, exc.strerror or exc,
