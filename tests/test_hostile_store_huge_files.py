@@ -34,8 +34,9 @@ def test_a_terabyte_checkpoint_is_refused_naming_it(tmp_path):
     path = checkpoint_path(tmp_path, 0)
     _sparse(path)
     with pytest.raises(DataError, match=(
-        rf"checkpoint {path} is corrupt or not a mia-defense checkpoint \(1024.0 GiB, more than "
-        r"the .* of memory this machine can spare\); delete it to retrain that model")):
+        rf"checkpoint {path} is 1024.0 GiB, more than the .* of memory this machine can "
+        r"spare: free memory and start again, or, if it is no checkpoint of this run \(a "
+        r"sparse or forged file\), delete it to retrain that model")):
         load_checkpoint(path, fingerprint="f")
 
 

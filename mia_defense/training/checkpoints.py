@@ -31,6 +31,7 @@ __all__ = [
     "checkpoint_path",
     "load_checkpoint",
     "load_state",
+    "oversized",
     "save_checkpoint",
     "state_mismatch",
     "stored_values",
@@ -135,8 +136,9 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             )
         problem = oversized(info.st_size)
         if problem is not None:  # read whole below: a raw MemoryError, or the RAM filled
-            raise DataError(f"checkpoint {path} is corrupt or not a mia-defense checkpoint "
-                            f"({problem}); delete it to retrain that model")
+            raise DataError(f"checkpoint {path} is {problem}: free memory and start again, "
+                            "or, if it is no checkpoint of this run (a sparse or forged "
+                            "file), delete it to retrain that model")
         with open(fd, "rb", closefd=False) as file:
             data = io.BytesIO(file.read())
     finally:
