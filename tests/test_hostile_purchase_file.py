@@ -51,3 +51,16 @@ def test_another_feature_count_is_said(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="mia_defense.data"):
         assert load_purchase100(path=path, label_base=1).x.shape == (200, 8)
     assert f"{path}: 8 features per sample, where Purchase100 has 600" in caplog.text
+
+
+def test_texas100_features_that_are_no_table_are_refused_naming_the_file(tmp_path):
+    from mia_defense.data import load_texas100
+
+    path = tmp_path / "texas100.npz"
+    np.savez(path, features=np.zeros((200, 40, 1)), labels=_labels())
+    with pytest.raises(DataError, match=(
+        rf"{path}: features of shape \(200, 40, 1\), where Texas100 has one row of 0/1 "
+        r"features per hospital stay \[N, D\]: it is not a Texas100 file")):
+        load_texas100(path=path)
+    np.savez(path, features=np.zeros((200, 40)), labels=_labels())
+    assert load_texas100(path=path).x.shape == (200, 40)

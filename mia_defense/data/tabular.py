@@ -339,6 +339,13 @@ def load_texas100(
                 f"{folder}: 'feats' has {len(x)} rows but 'labels' has {len(y)}; they must match"
             )
         y, source = y[:, 0], folder
+    if np.ndim(x) != 2:  # images, or features of another layout: no Texas100 file
+        raise DataError(
+            f"{source}: features of shape {tuple(np.shape(x))}, where Texas100 has one row of "
+            "0/1 features per hospital stay [N, D]: it is not a Texas100 file; point "
+            "dataset.path at the texas/100/ folder (or an .npz of it), or read other data "
+            "with dataset=npz"
+        )
     return finish_dataset(
         x, y, name="texas100", source=str(source), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
