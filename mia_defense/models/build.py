@@ -110,9 +110,10 @@ class ModelBuilder:
         except MiaDefenseError:
             raise
         except Exception as exc:
-            raise ConfigError(
+            said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""  # (torch's C++
+            raise ConfigError(  # errors go on with 'Exception raised from' and 40 stack frames)
                 f"model._target_={self.name}: building the model failed "
-                f"({exc.__class__.__name__}: {exc}); check the model.* settings"
+                f"({exc.__class__.__name__}: {said}); check the model.* settings"
             ) from exc
         if not isinstance(model, nn.Module):
             raise ConfigError(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from mia_defense.budget import available_memory
 from mia_defense.constraints import show
 from mia_defense.errors import ConfigError
 from mia_defense.models.cnn import check_norm, image_shape, make_norm
@@ -68,6 +69,17 @@ class ResNet(nn.Module):
         if isinstance(widen_factor, bool) or not isinstance(widen_factor, int) or widen_factor < 1:
             raise ConfigError(f"model.widen_factor={show(widen_factor)}: must be an integer >= 1")
         check_norm(norm, groups)
+        # Fewer weights than it has: each block's second 3x3 conv (16, 32, 64 x widen_factor
+        # channels). depth=10**30 built blocks until memory ran out, without a word.
+        at_least = (depth - 2) // 6 * 9 * (16**2 + 32**2 + 64**2) * widen_factor**2
+        available = available_memory()
+        if 4 * at_least > available:
+            raise ConfigError(
+                f"model.depth={depth}, model.widen_factor={widen_factor}: the ResNet would hold "
+                f"over {at_least:.3g} weights ({4 * at_least / 1e9:.3g} GB in float32), more "
+                f"than the {available / 1e9:.3g} GB of memory available; lower model.depth or "
+                "model.widen_factor (WRN-16-4: depth=16, widen_factor=4)"
+            )
 
     def __init__(
         self,
