@@ -368,6 +368,7 @@ class _Walk:
         known = [p for p in params if params[p].kind not in named]
         ours = getattr(target, "__module__", "").startswith("mia_defense.")
         extra = _CUSTOM_HINT if path == "model" and not ours else ""
+        self.problems += _hydra_flag_problems(node, path, target, params)
         for key in map(str, node):
             if key in _HYDRA_KEYS:
                 continue
@@ -421,6 +422,54 @@ class _Walk:
     def forbidden_targets(self, node: Any, path: str) -> None:
         """Every ``_target_`` of the config, at any depth (`mia_defense.targets`)."""
         self.problems += forbidden_target_problems(node, path)
+
+
+_CONVERT_MODES = ("none", "partial", "object", "all")
+
+
+def _hydra_flag_problems(
+    node: DictConfig, path: str, target: Any, params: Mapping[str, inspect.Parameter]
+) -> list[str]:
+    """Hydra's own keys of a ``_target_`` node, checked as Hydra's instantiate reads them:
+    ``_partial_=1`` stopped the run after the data was loaded with Hydra's 'TypeError:
+    Instantiation: _partial_ flag must be a bool' (exit 1), and an attack function with
+    ``_partial_: false`` was called while the config was built, without its observations."""
+    problems = []
+    flags = {}
+    for key in ("_partial_", "_recursive_", "_convert_", "_args_"):
+        if key not in node.keys() or node._get_node(key)._is_interpolation():
+            continue
+        try:
+            flags[key] = value = node[key]
+        except OmegaConfBaseException:
+            continue  # (named where the walk reads the node)
+        if key in ("_partial_", "_recursive_") and not isinstance(value, bool):
+            problems.append(f"{path}.{key}={show(value)}: must be true or false (Hydra's flag)")
+        elif key == "_convert_" and str(value) not in _CONVERT_MODES:
+            problems.append(f"{path}.{key}={show(value)}: must be one of "
+                            f"{', '.join(_CONVERT_MODES)} (Hydra's conversion of containers)")
+        elif key == "_args_" and not isinstance(value, ListConfig):
+            problems.append(f"{path}.{key}={show(value)}: must be a list of positional "
+                            "arguments (Hydra's _args_)")
+    if path.startswith("attack.attacks.") and flags.get("_partial_", False) is False and (
+        not isinstance(target, type)
+    ):
+        given = len(flags["_args_"]) if isinstance(flags.get("_args_"), ListConfig) else 0
+        needed = [
+            key for key, param in list(params.items())[given:]
+            if param.default is inspect.Parameter.empty and key not in node.keys()
+            and param.kind not in (inspect.Parameter.VAR_POSITIONAL,
+                                   inspect.Parameter.VAR_KEYWORD)
+        ]  # fmt: skip
+        if needed:
+            given = "_partial_" in flags
+            problems.append(
+                f"{path}{'._partial_=false' if given else ''}: the attack takes "
+                f"{', '.join(needed)} when it runs (the observations and the targets), but "
+                "without _partial_: true Hydra calls it while the config is built; set "
+                f"{'' if given else '+'}{path}._partial_=true"
+            )
+    return problems
 
 
 def _wrong_kind(target: Any, path: str) -> str | None:

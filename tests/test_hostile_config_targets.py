@@ -45,3 +45,42 @@ def test_functions_and_classes_of_the_right_kind_pass(make_cfg):
     check_config(make_cfg("model=custom", "model._target_=torch.nn.Linear",
                           "+model.in_features=64", "+model.out_features=10"))  # fmt: skip
     check_config(make_cfg("defense=dropout", "release=topk"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        # Hydra's 'TypeError: Instantiation: _partial_ flag must be a bool' after the data
+        # was loaded, exit 1
+        (["attack.attacks.loss._partial_=1"],
+         r"^attack\.attacks\.loss\._partial_=1: must be true or false \(Hydra's flag\)$"),
+        (["model._partial_=1"], r"^model\._partial_=1: must be true or false"),
+        (["+attack.attacks.loss._convert_=everything"],
+         r"^attack\.attacks\.loss\._convert_='everything': must be one of none, partial, "
+         r"object, all"),
+        (["+attack.attacks.loss._args_=3"],
+         r"^attack\.attacks\.loss\._args_=3: must be a list of positional arguments"),
+        # called while the config was built: 'cannot build it from the config: Error in call
+        # to target ... TypeError("loss_attack() missing 2 required positional arguments")'
+        (["attack.attacks.loss._partial_=false"],
+         r"^attack\.attacks\.loss\._partial_=false: the attack takes obs, targets when it runs "
+         r".*; set attack\.attacks\.loss\._partial_=true$"),
+        (["+attack.attacks.mine={_target_: mia_defense.attacks.loss_attack}"],
+         r"^attack\.attacks\.mine: the attack takes obs, targets when it runs .*; set "
+         r"\+attack\.attacks\.mine\._partial_=true$"),
+    ],
+)
+def test_hydras_own_keys_are_checked_by_name(make_cfg, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config(make_cfg(*overrides))
+
+
+def make_attack(threshold: float = 0.5):
+    """A user's attack factory: Hydra calls it while the config is built."""
+    return lambda obs, targets: threshold
+
+
+def test_an_attack_factory_called_while_the_config_is_built_passes(make_cfg):
+    # it has every argument, so it needs no _partial_
+    check_config(make_cfg(f"+attack.attacks.mine={{_target_: {__name__}.make_attack}}",
+                          "+attack.attacks.loss._convert_=all"))  # fmt: skip
