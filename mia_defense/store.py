@@ -293,8 +293,11 @@ class ModelStore:
                 return None
             except OSError:
                 pass  # (unreadable too: named below)
+        # mkdir's 'File exists' named no file: say what is in the store's place
+        reason = ("a file, not a folder" if os.path.lexists(self.root)
+                  and not self.root.is_dir() else exc.strerror)  # fmt: skip
         raise DataError(
-            f"cache_dir={self.root}: cannot use it as the model store ({exc.strerror}); "
+            f"cache_dir={self.root}: cannot use it as the model store ({reason}); "
             "point cache_dir at a writable directory, or set cache_dir=null to train "
             "every run's models itself"
         ) from None

@@ -99,7 +99,7 @@ def test_a_store_path_that_is_a_file_is_still_refused(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(DataError, match=rf"cache_dir={blocker}: cannot use it as the model "
-                                        r"store"):
+                                        r"store \(a file, not a folder\); point cache_dir"):
         _train_once(ModelStore(blocker), tmp_path / "run", [])
 
 
