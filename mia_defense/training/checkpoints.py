@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import io
 import math
@@ -57,13 +58,18 @@ _TRAINING_PACKAGES = ("opacus", "scipy")
 def training_versions() -> dict[str, str | None]:
     """The versions of the libraries that train the models, as each checkpoint records
     them: a run resumed under others would mix models trained by two versions."""
-    versions: dict[str, str | None] = {"torch": str(torch.__version__)}  # (no str subclass)
+    return dict(_installed_versions())
+
+
+@functools.cache  # (a package's metadata is looked up in some ms: once per process)
+def _installed_versions() -> tuple[tuple[str, str | None], ...]:
+    versions: list[tuple[str, str | None]] = [("torch", str(torch.__version__))]  # (a str)
     for name in _TRAINING_PACKAGES:
         try:
-            versions[name] = importlib.metadata.version(name)
+            versions.append((name, importlib.metadata.version(name)))
         except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+            versions.append((name, None))
+    return tuple(versions)
 
 
 def _version_problem(path: Path, payload: dict[str, Any]) -> str | None:
