@@ -348,6 +348,11 @@ class _Walk:
         name = self.get(node, "_target_", f"{path}._target_")
         if name is _BAD:
             return
+        if not isinstance(name, str):  # (null, 123, a list: 'No module named 'None'')
+            example = _EXAMPLE_TARGETS.get(path.split(".")[0], "mia_defense.models.MLP")
+            self.problems.append(f"{path}._target_={show(name)}: must be the dotted name of a "
+                                 f"class or function, e.g. {example}")
+            return
         try:
             target = _locate(str(name))  # as instantiate resolves it (get_object also logs)
         except Exception as exc:  # ImportError, or whatever importing the module raised
@@ -472,12 +477,25 @@ def _hydra_flag_problems(
     return problems
 
 
+_EXAMPLE_TARGETS = {
+    "model": "mia_defense.models.MLP",
+    "dataset": "mia_defense.data.load_digits",
+    "defense": "mia_defense.defenses.Dropout",
+    "release": "mia_defense.defenses.TopKRelease",
+    "attack": "mia_defense.attacks.lira",
+}
+
+
 def _wrong_kind(target: Any, path: str) -> str | None:
     """Why the class ``target`` cannot be what ``path`` builds (a model, a training defense,
     a release), or ``None``. A function may return anything: its result is checked once
     built. Such a class was refused only after the data was loaded (a defense only as
     'defense: Dropout is not a TrainingDefense', naming no key), or its keys were judged
     against the wrong signature ('unknown key 'p' for mia_defense.models.MLP')."""
+    if not callable(target):  # a module (mia_defense.models), a constant: Hydra calls it
+        what = "a module" if isinstance(target, types.ModuleType) else type(target).__name__
+        return (f"is {what}, not a class or function; name one of its classes or functions "
+                f"(e.g. {_EXAMPLE_TARGETS.get(path.split('.')[0], 'mia_defense.models.MLP')})")
     if not isinstance(target, type):
         return None
     group = path.split(".")[0]

@@ -84,3 +84,23 @@ def test_an_attack_factory_called_while_the_config_is_built_passes(make_cfg):
     # it has every argument, so it needs no _partial_
     check_config(make_cfg(f"+attack.attacks.mine={{_target_: {__name__}.make_attack}}",
                           "+attack.attacks.loss._convert_=all"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        # 'model._target_=None: cannot import it (... No module named 'None' ...)'
+        (["model._target_=null"], r"^model\._target_=null: must be the dotted name of a class "
+         r"or function, e.g\. mia_defense\.models\.MLP$"),
+        (["dataset._target_=123"], r"^dataset\._target_=123: must be the dotted name"),
+        # a module passed every check and failed when Hydra called it
+        (["model._target_=torch.nn"], r"^model\._target_='torch\.nn': is a module, not a class "
+         r"or function; name one of its classes or functions \(e\.g\. mia_defense\.models\.MLP"),
+        (["attack.attacks.loss._target_=mia_defense.attacks"],
+         r"^attack\.attacks\.loss\._target_='mia_defense\.attacks': is a module, .*\(e\.g\. "
+         r"mia_defense\.attacks\.lira\)$"),
+    ],
+)
+def test_a_target_that_names_no_class_or_function_is_refused(make_cfg, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config(make_cfg(*overrides))
