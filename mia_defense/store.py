@@ -242,6 +242,10 @@ class ModelStore:
             # what was opened, not what the name holds now: a FIFO or /dev/null swapped in
             # after the open gave ftruncate's raw OSError
             problem = _not_regular(path, fd=fd)
+            links = os.fstat(fd).st_nlink
+            if not problem and writable and links > 1:  # its holder line is written in place
+                problem = (f"{path.name} is a hard link ({links} names for one file), whose "
+                           "other file the lock's content would overwrite")
             if problem:
                 raise DataError(f"model store lock {path}: {problem}; delete it (the store "
                                 "makes its own), or set cache_dir=null")

@@ -48,3 +48,29 @@ def test_a_folder_in_place_of_the_run_lock_is_named_as_the_lock(tmp_path):
         with claim_run_dir(tmp_path):
             pass
     assert (tmp_path / ".lock").is_dir()
+
+
+def test_a_lock_that_is_a_hard_link_is_refused_and_its_file_kept(tmp_path):
+    """The lock's holder line ('pid N on HOST since ...') is written over the lock file in
+    place (ftruncate): a .lock hard-linked to a user's file (or left by cp -al) emptied it."""
+    from mia_defense.errors import DataError
+    from mia_defense.store import ModelStore
+    from mia_defense.tracking.run_dir import claim_run_dir
+
+    mine = tmp_path / "notes.txt"
+    mine.write_text("my notes\n")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / ".lock").hardlink_to(mine)
+    with pytest.raises(DataError, match=(
+        rf"{run_dir / '.lock'}: a hard link \(2 names for one file\), so another file's content "
+        r"would be overwritten by the lock's; nothing was changed. Delete it")):
+        with claim_run_dir(run_dir):
+            pass
+    store = ModelStore(tmp_path / "store")
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / f"{'a' * 64}.lock").hardlink_to(mine)
+    with pytest.raises(DataError, match=r"is a hard link \(3 names for one file\)"):
+        with store._locked("a" * 64, what="target models"):
+            pass
+    assert mine.read_text() == "my notes\n"

@@ -176,9 +176,17 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
             f"{run_dir}: cannot use it as the run directory ({exc.strerror}); point "
             "hydra.run.dir (or hydra.sweep.dir) at a writable directory"
         ) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device: ftruncate's OSError
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # a FIFO, a device: ftruncate's OSError
         os.close(fd)
         raise DataError(_NOT_OUR_LOCK.format(run_dir / LOCK))
+    if info.st_nlink > 1:  # its holder line is written over the file in place
+        os.close(fd)
+        raise DataError(
+            f"{run_dir / LOCK}: a hard link ({info.st_nlink} names for one file), so another "
+            "file's content would be overwritten by the lock's; nothing was changed. Delete it "
+            "(mia-train makes its own) or run in a new directory (hydra.run.dir=...)"
+        )
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
