@@ -46,3 +46,27 @@ def test_a_writable_file_and_a_new_one_pass(tmp_path):
     require_writable_log_files(_config(tmp_path / "old.log"), made=None)
     require_writable_log_files(_config(tmp_path / "new.log"), made=None)
     assert (tmp_path / "old.log").read_text() == "kept\n" and (tmp_path / "new.log").exists()
+
+
+def test_a_run_log_that_is_a_hard_link_is_refused(tmp_path, caplog):
+    """A run copied with cp -al shares its train.log with the original: resuming the copy
+    appended its log to the original run's."""
+    from mia_defense.cli.run_dirs import refuse_odd_log_files
+
+    original, copy = tmp_path / "run", tmp_path / "copy"
+    original.mkdir()
+    copy.mkdir()
+    (original / "train.log").write_text("the original's log\n")
+    (copy / "train.log").hardlink_to(original / "train.log")
+    config = OmegaConf.create({"hydra": {
+        "runtime": {"output_dir": "???"},
+        "job_logging": {"handlers": {"file": {
+            "class": "logging.FileHandler",
+            "filename": "${hydra.runtime.output_dir}/train.log"}}}}})
+    refuse_odd_log_files(config, [original / "missing"], key="hydra.run.dir")  # none: passes
+    with pytest.raises(SystemExit):
+        refuse_odd_log_files(config, [copy], key="hydra.run.dir")
+    assert (f"{copy / 'train.log'}: the run's log file (hydra.job_logging.handlers.file."
+            "filename) is a hard link (2 names for one file): the log would be appended to "
+            "the other file too; nothing was run") in caplog.text
+    assert (original / "train.log").read_text() == "the original's log\n"

@@ -450,9 +450,17 @@ def refuse_odd_log_files(config: DictConfig, run_dirs: list[Path], *, key: str) 
             if os.path.commonpath([root, os.path.abspath(filename)]) != root:
                 continue  # a file of the user's choosing: require_writable_log_files
             try:
-                mode = os.lstat(filename).st_mode
+                info = os.lstat(filename)
             except OSError:
                 continue  # none yet (or unreadable: Hydra names it)
+            mode = info.st_mode
+            if stat.S_ISREG(mode) and info.st_nlink > 1:  # (a run copied with cp -al)
+                log.error("DataError: %s: the run's log file (%s) is a hard link (%d names for "
+                          "one file): the log would be appended to the other file too; nothing "
+                          "was run. Make it a file of its own (cp it to a new name and move "
+                          "that back), delete it, or choose a new %s", filename, log_key,
+                          info.st_nlink, key)  # fmt: skip
+                raise SystemExit(EXIT_USER_ERROR)
             if stat.S_ISREG(mode):
                 continue
             what = ("a link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode)
