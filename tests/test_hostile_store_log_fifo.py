@@ -70,3 +70,20 @@ def test_a_run_log_that_is_a_hard_link_is_refused(tmp_path, caplog):
             "filename) is a hard link (2 names for one file): the log would be appended to "
             "the other file too; nothing was run") in caplog.text
     assert (original / "train.log").read_text() == "the original's log\n"
+
+
+def test_a_sweep_record_that_is_a_hard_link_is_refused(tmp_path, caplog):
+    """Hydra writes multirun.yaml over the old one in place: in a sweep folder copied with
+    cp -al it rewrote the original sweep's record as well."""
+    from mia_defense.cli.run_dirs import keep_earlier_sweep_records
+
+    original, copy = tmp_path / "sweep", tmp_path / "copy"
+    original.mkdir()
+    copy.mkdir()
+    (original / "multirun.yaml").write_text("the original's record\n")
+    (copy / "multirun.yaml").hardlink_to(original / "multirun.yaml")
+    with pytest.raises(SystemExit):
+        keep_earlier_sweep_records(copy, "another record\n")
+    assert (f"{copy / 'multirun.yaml'} is a hard link (2 names for one file): the sweep would "
+            "write its multirun.yaml over the other file too; nothing was run") in caplog.text
+    assert (original / "multirun.yaml").read_text() == "the original's record\n"

@@ -349,9 +349,16 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
     for name in _SWEEP_RECORDS:
         path = sweep_dir / name
         try:
-            mode = path.lstat().st_mode
+            info = path.lstat()
         except OSError:
             continue  # none yet
+        mode = info.st_mode
+        if stat.S_ISREG(mode) and info.st_nlink > 1:  # Hydra writes it in place (cp -al)
+            log.error("DataError: %s is a hard link (%d names for one file): the sweep would "
+                      "write its %s over the other file too; nothing was run. Make it a file "
+                      "of its own (cp it to a new name and move that back), delete it, or "
+                      "choose a new hydra.sweep.dir", path, info.st_nlink, name)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
         if not stat.S_ISREG(mode):  # Hydra writes it through a link, waits on a FIFO
             what = "a link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode) \
                 else "a folder" if stat.S_ISDIR(mode) else "no regular file"  # fmt: skip
