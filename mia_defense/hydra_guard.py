@@ -169,8 +169,9 @@ def blank_folder_settings(config: DictConfig) -> list[str]:
     """A problem line for the folder a run (``hydra.run.dir``) or sweep (``hydra.sweep.dir``)
     writes into when it is empty or only spaces: ``hydra.run.dir=`` wrote the run into the
     working directory among whatever lay there (with ``hydra.job.chdir=true``, Hydra's
-    FileNotFoundError traceback), and ``' '`` into a folder named by a space. A value that
-    does not resolve is `unresolvable_settings`' to name."""
+    FileNotFoundError traceback), and ``' '`` into a folder named by a space; and a sweep's
+    ``hydra.sweep.subdir`` of only spaces (every run into one folder). A value that does not
+    resolve is `unresolvable_settings`' to name."""
     hydra = config._get_node("hydra") if "hydra" in config else None
     if not isinstance(hydra, DictConfig) or "mode" not in hydra:
         return []
@@ -193,6 +194,16 @@ def blank_folder_settings(config: DictConfig) -> list[str]:
                 f"hydra.{key}={value!r}: no folder; it would put the {what} into {where}; "
                 f"name a folder, e.g. hydra.{key}={example}, or leave it at its default"
             )
+    subdir = hydra.get("sweep") if mode == "MULTIRUN" else None
+    raw = subdir._get_node("subdir")._value() if isinstance(subdir, DictConfig) and (
+        "subdir" in subdir) else None  # fmt: skip
+    if isinstance(raw, str) and raw and not raw.strip():  # ('' is refused by the run checks)
+        problems.append(
+            f"hydra.sweep.subdir={raw!r}: no folder of its own per run; every run of the sweep "
+            "would go into a folder named by spaces (the second refused as holding the "
+            "first's run); leave hydra.sweep.subdir at its default, or name a folder per run, "
+            "e.g. hydra.sweep.subdir=run_${hydra.job.num}"
+        )
     return problems
 
 

@@ -35,6 +35,19 @@ def test_a_blank_run_or_sweep_dir_is_refused_by_name(mode, key, value, where):
     ]
 
 
+def test_a_blank_sweep_subdir_is_refused_by_name():
+    # every run of the sweep went into one folder named ' ' (the second refused mid-sweep)
+    problems = blank_folder_settings(hydra_config("MULTIRUN", sweep__subdir="  "))
+    assert problems == [
+        "hydra.sweep.subdir='  ': no folder of its own per run; every run of the sweep would go "
+        "into a folder named by spaces (the second refused as holding the first's run); leave "
+        "hydra.sweep.subdir at its default, or name a folder per run, e.g. "
+        "hydra.sweep.subdir=run_${hydra.job.num}"
+    ]
+    assert blank_folder_settings(hydra_config("MULTIRUN", sweep__subdir="")) == []  # (run checks)
+    assert blank_folder_settings(hydra_config("RUN", sweep__subdir=" ")) == []
+
+
 def test_the_other_modes_folder_and_the_defaults_are_left_alone():
     assert blank_folder_settings(hydra_config("RUN", sweep__dir="")) == []
     assert blank_folder_settings(hydra_config("MULTIRUN", run__dir="")) == []
