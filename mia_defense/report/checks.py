@@ -4,6 +4,7 @@ finite leakage figure)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -133,6 +134,31 @@ def _built_in_access(config: Any, name: str) -> tuple[str, str] | None:
     return target, access_of(found)
 
 
+_TPR_KEY = re.compile(r"tpr@([0-9.]+)%fpr")
+
+
+def _roc_problem(name: str, metrics: Mapping[str, Any]) -> str | None:
+    """How an attack's figures contradict the one ROC curve they are read off, or ``None``:
+    a TPR at a lower FPR above one at a higher FPR (the curve never falls), or an AUC below
+    what a TPR t at FPR f leaves under the curve, t (1 - f). A figure edited by hand (an AUC
+    lowered, a TPR raised) breaks them; every run's figures keep them."""
+    tprs = sorted(
+        (float(match.group(1)) / 100, key, value) for key, value in metrics.items()
+        if (match := _TPR_KEY.fullmatch(key)) and _numbers(value)
+    )  # fmt: skip
+    for (_, low_key, low), (_, high_key, high) in itertools.pairwise(tprs):
+        if low > high + 1e-9:
+            return (f"attacks.{name}.{low_key} {low:g} is above its {high_key} {high:g} (a ROC "
+                    "curve never falls): a figure was changed after the run; rerun it")
+    auc = metrics.get("auc")
+    for fpr, key, tpr in tprs:
+        if _numbers(auc) and auc < tpr * (1 - fpr) - 1e-9:
+            return (f"attacks.{name}.auc {auc:g} is below {tpr * (1 - fpr):.4g}, the area its "
+                    f"{key} {tpr:g} leaves under the ROC curve: a figure was changed after "
+                    "the run; rerun it")
+    return None
+
+
 def _attacks_problem(
     attacks: Mapping[str, Any], strongest: Any, config: Any = None
 ) -> str | None:
@@ -161,6 +187,9 @@ def _attacks_problem(
             high = metrics.get(key.removesuffix("_ci_low") + "_ci_high")
             if key.endswith("_ci_low") and _numbers(value, high) and value > high:
                 return f"attacks.{name}.{key} {value:g} is above its _ci_high {high:g}"
+        problem = _roc_problem(name, metrics)
+        if problem:
+            return problem
     if strongest is not None and (not isinstance(strongest, str) or strongest not in attacks):
         return (
             f"strongest_attack {_show(strongest)} is not one of its attacks "
