@@ -45,17 +45,23 @@ def test_an_accuracy_min_delta_beyond_the_first_accuracy_is_refused():
     stopper = EarlyStopping(monitor="accuracy", min_delta=0.5)
     with pytest.raises(ConfigError, match=r"validation accuracy after the first epoch is 0\.6 "
                        r"and cannot exceed 1, .* below 0\.4 "):
-        stopper._refuse_unreachable_delta(torch.tensor([0.6]))
+        stopper._refuse_unreachable_delta(torch.tensor([0.6]), num_classes=2)
 
 
 def test_reachable_deltas_and_converged_or_diverged_models_are_left_alone():
     (history, _) = _train(EarlyStopping(patience=100, min_delta=1e-3), epochs=3)
     assert len(history.epochs) == 3
-    loss = EarlyStopping(min_delta=0.5)
-    loss._refuse_unreachable_delta(torch.tensor([-0.4, -0.7]))  # one model can still improve
-    loss._refuse_unreachable_delta(torch.tensor([0.0, 0.0]))  # converged: not min_delta's doing
-    loss._refuse_unreachable_delta(torch.tensor([-math.nan, -0.1]))  # a diverged model
-    EarlyStopping(min_delta=0.0)._refuse_unreachable_delta(torch.tensor([-0.1]))
+    loss = EarlyStopping(min_delta=0.7)  # above ln(2)
+    loss._refuse_unreachable_delta(torch.tensor([-0.4, -0.9]), num_classes=2)  # one can improve
+    loss._refuse_unreachable_delta(torch.tensor([0.0, 0.0]), num_classes=2)  # at the bound
+    loss._refuse_unreachable_delta(torch.tensor([-math.nan, -0.1]), num_classes=2)  # diverged
+    EarlyStopping(min_delta=0.0)._refuse_unreachable_delta(torch.tensor([-0.1]), num_classes=2)
     EarlyStopping(monitor="accuracy", min_delta=0.01)._refuse_unreachable_delta(
-        torch.tensor([1.0])
+        torch.tensor([1.0]), num_classes=2
+    )
+    # converged in the first epoch (loss 0.002), min_delta=0.01: rightly stopped, not refused
+    EarlyStopping(min_delta=0.01)._refuse_unreachable_delta(torch.tensor([-0.002]),
+                                                           num_classes=10)  # fmt: skip
+    EarlyStopping(monitor="accuracy", min_delta=0.05)._refuse_unreachable_delta(
+        torch.tensor([0.97]), num_classes=10
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -215,7 +216,7 @@ class EarlyStopping(TrainingDefense):
         improved = ctx.active & (score > self._best + self.min_delta)
         self._best = torch.where(improved, score, self._best)
         if bool(first.any()):
-            self._refuse_unreachable_delta(score[first])
+            self._refuse_unreachable_delta(score[first], num_classes=ctx.num_classes)
         self._bad_epochs = torch.where(improved, 0, self._bad_epochs + ctx.active.long())
         # (a patience beyond int64, 10**30, overflowed the comparison: one that large never stops)
         stop = ctx.active & (self._bad_epochs > min(self.patience, 2**62))
@@ -225,13 +226,16 @@ class EarlyStopping(TrainingDefense):
             log.debug("early stopping after epoch %d: models %s", epoch, stop.nonzero().tolist())
         return stop
 
-    def _refuse_unreachable_delta(self, first: torch.Tensor) -> None:
+    def _refuse_unreachable_delta(self, first: torch.Tensor, *, num_classes: int) -> None:
         """Refuse a ``min_delta`` no later epoch can beat: a loss cannot fall below 0 nor an
         accuracy rise above 1, so once every model's first score lies within ``min_delta``
         of that bound, each model would stop after ``patience`` more epochs with its first
-        epoch's weights, and the run be reported as defended by early stopping. (A model
-        already at the bound is left alone: it has converged, whatever ``min_delta`` is.)"""
-        if self.min_delta <= 0:
+        epoch's weights, and the run be reported as defended by early stopping. Only a
+        ``min_delta`` of at least what a model gains from chance to perfect (the loss
+        ln(C), the accuracy 1 - 1/C) is refused: below, models that converged in their
+        first epoch are rightly stopped."""
+        chance = math.log(num_classes) if self.monitor == "loss" else 1 - 1 / num_classes
+        if self.min_delta <= 0 or self.min_delta < chance:
             return
         first = first.double()
         bound = 0.0 if self.monitor == "loss" else 1.0  # score = -loss, or accuracy
