@@ -62,6 +62,7 @@ from mia_defense.training.checkpoints import (
     UNDEFENDED_CHECKPOINTS,
     check_checkpoint_dir,
 )
+from mia_defense.training.config import optimizer_options
 from mia_defense.training.loop import Ensemble
 
 __all__ = [
@@ -315,7 +316,10 @@ def _check_classes(
 def _divergence_hint(experiment: Experiment) -> str:
     """The settings that most often make training diverge, with this run's values."""
     train = experiment.train
-    causes = [f"train.lr={train.lr:g}"]
+    own = optimizer_options(train.optimizer)  # train.optimizer={_target_: ..., lr: ...}
+    causes = [f"train.optimizer.lr={own['lr']}" if "lr" in own else f"train.lr={train.lr:g}"]
+    causes += [f"train.optimizer.{key}={value}" for key, value in own.items() if key != "lr"
+               and isinstance(value, int | float) and not isinstance(value, bool)]  # fmt: skip
     if train.weight_decay:
         causes.append(f"train.weight_decay={train.weight_decay:g}")
     if train.optimizer == "sgd":
