@@ -87,8 +87,8 @@ class Estimate:
         optimizer: bytes of the parameters trained at once with their gradients and Adam's
             two moments (4 float32 copies of [chunk, P]).
         checkpoints: bytes written to disk, one float32 copy of [K, P].
-        flops: arithmetic of training (6·P per sample and epoch), per-epoch evaluation and
-            the queries (2·P per sample).
+        flops: arithmetic of training (6·P per sample and epoch), the curves (every
+            train.eval_every epochs) and the queries (2·P per sample).
         steps: optimizer steps summed over the K models.
         seconds: estimated wall time at ``FLOPS[device]`` plus ``STEP_SECONDS`` per step.
     """
@@ -228,20 +228,24 @@ def estimate(
     device: str = "cpu",
     extra: Sequence[Work] = (),
     trained_epochs: int | None = None,
+    eval_every: int = 1,
 ) -> Estimate:
     """The memory and time a run of ``num_models`` models needs (see `Estimate`), with the
     ``extra`` work of its defenses (`defense_work`), training ``trained_epochs`` of the
-    ``epochs`` (`earliest_stop`; ``None``: all of them)."""
+    ``epochs`` (`earliest_stop`; ``None``: all of them), the curves every ``eval_every``
+    epochs and at the last."""
     k, n, p = num_models, population_size, num_params
     if trained_epochs is not None:
         epochs = min(epochs, trained_epochs)
+    every = max(eval_every, 1)
+    evaluations = epochs // every + (1 if epochs % every else 0)
     members = max(n // 2, 1)
     label_bytes = 1 if num_classes <= 2**8 else 2 if num_classes <= 2**16 else 4
     observations = 4 * k * (n + test_size) * num_classes + (4 + label_bytes) * k * num_augmented * n
     chunk = min(k, chunk_size or k)
     flops = _real(  # in exact integers first: train.epochs=10**400 overflowed a float
         6 * p * k * epochs * members  # forward + backward on the members
-        + 2 * p * k * epochs * (members + test_size)  # the curves, every epoch at most
+        + 2 * p * k * evaluations * (members + test_size)  # the curves
         + 2 * p * k * (1 + num_augmented) * n  # the released outputs and queries
         + sum(w.flops for w in extra)
     )
@@ -300,6 +304,7 @@ def check_budget(
     max_hours: float = MAX_HOURS,
     extra: Sequence[Work] = (),
     trained_epochs: int | None = None,
+    eval_every: int = 1,
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -321,12 +326,13 @@ def check_budget(
             over the limit, the refusal names the setting that sizes the largest part.
         trained_epochs: the fewest epochs the models may train (`earliest_stop`: early
             stopping), counted instead of ``epochs`` where fewer (``None``: ``epochs``).
+        eval_every: train.eval_every (the curves are computed every this many epochs).
     """
     need = estimate(
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
         epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
-        extra=extra, trained_epochs=trained_epochs,
+        extra=extra, trained_epochs=trained_epochs, eval_every=eval_every,
     )  # fmt: skip
     budget = available_memory() if memory_bytes is None else memory_bytes
     sizes = (
@@ -361,7 +367,7 @@ def check_budget(
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=0,
         epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
-        trained_epochs=trained_epochs,
+        trained_epochs=trained_epochs, eval_every=eval_every,
     ).seconds if parts else need.seconds  # fmt: skip
     largest = max(parts, key=lambda w: w.seconds(device), default=None)
     if (

@@ -134,3 +134,15 @@ def test_prepare_data_lets_early_stopping_end_a_long_run(make_cfg, patience, ref
             prepare_data(experiment)
     else:
         prepare_data(experiment)
+
+
+def test_the_curves_are_counted_every_eval_every_epochs():
+    # every epoch was counted: with train.eval_every=1000 the estimate was up to twice the
+    # arithmetic, refusing runs that could finish
+    from mia_defense.budget import estimate
+
+    sizes = {**SIZES, "epochs": 1000}
+    every, rare = estimate(**sizes), estimate(**sizes, eval_every=1000)
+    curves = 2 * SIZES["num_params"] * 2 * 999 * (500 + SIZES["test_size"])
+    assert every.flops - rare.flops == pytest.approx(curves)
+    assert estimate(**sizes, eval_every=300).flops == pytest.approx(rare.flops + curves * 3 / 999)

@@ -289,4 +289,5 @@ def _check_budget(
         device=experiment.train.device,
         extra=extra,
         trained_epochs=trained,
+        eval_every=experiment.train.eval_every,
     )
