@@ -250,7 +250,23 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
             return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
         if key != "seed" and value >= _MAX_COUNT:  # counts enter float arithmetic
             return f"{key} is an integer of {len(str(value))} digits, too large for a count"
-    return _count_problem(payload)
+    return _plan_problem(payload) or _count_problem(payload)
+
+
+def _plan_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``num_models`` contradicts the run's ``config.plan.num_models``, which trained
+    them, or ``None``: a K raised by hand narrowed the test accuracy's interval (Student's t
+    over the K models) and named another yardstick than the run's."""
+    config = payload.get("config")
+    plan = config.get("plan") if isinstance(config, Mapping) else None
+    planned = plan.get("num_models") if isinstance(plan, Mapping) else None
+    count = payload.get("num_models")
+    if isinstance(planned, bool) or not isinstance(planned, int) or count is None:
+        return None
+    if count != planned:
+        return (f"num_models is {count}, but config.plan.num_models, which trained them, is "
+                f"{planned}: the file was edited; rerun the run")
+    return None
 
 
 def _count_problem(payload: Mapping[str, Any]) -> str | None:

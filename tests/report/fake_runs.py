@@ -145,23 +145,25 @@ def make_run(
     if chance_accuracy is not None:
         utility["chance_accuracy"] = chance_accuracy
         flags["utility_below_chance"] = test_accuracy <= chance_accuracy
+    run_config = _config(
+        run_dir, seed=seed, dataset=dataset, model=model, defense=defense, release=release,
+        defense_hparams=defense_hparams or {}, extra=config or {},
+    )  # fmt: skip
+    planned = run_config["plan"].get("num_models")  # (a sweep over plan.num_models)
     payload = {
         "schema_version": SCHEMA_VERSION,
         "status": "complete",
         **flags,
         "dataset": dataset,
         "seed": seed,
-        "num_models": 4,
+        "num_models": planned if isinstance(planned, int) else 4,
         "utility": utility,
         "attacks": attacks,
         "strongest_attack": strongest,
         "defense": {"defense": defense, "release": release, **(defense_hparams or {})},
         "privacy": {} if epsilon is None else {"epsilon": epsilon},
         "hparams": {"seed": seed, "train.epochs": 3, **(hparams or {})},
-        "config": _config(
-            run_dir, seed=seed, dataset=dataset, model=model, defense=defense, release=release,
-            defense_hparams=defense_hparams or {}, extra=config or {},
-        ),
+        "config": run_config,
     }  # fmt: skip
     write_json(run_dir / "results.json", payload)
     arrays = {f"scores/{k}": v for k, v in scores.items()}
