@@ -132,6 +132,11 @@ class Distillation(TrainingDefense):
             for gen in ctx.generators
         ]
         reference = len(ctx.y_reference)
+        config = self.student_config(ctx)
+        # (the teachers' progress bar ends before this phase: say it, as it can be long)
+        log.info("distillation: training %d student(s) on the %d reference samples for %d "
+                 "epoch(s) (defense.distillation.epochs)", len(students), reference,
+                 config.epochs)  # fmt: skip
         train_chunk(
             students,
             x=ctx.x_reference,
@@ -140,7 +145,7 @@ class Distillation(TrainingDefense):
             x_test=ctx.x_reference,
             y_test=ctx.y_reference,
             num_classes=ctx.num_classes,
-            config=self.student_config(ctx),
+            config=config,
             generators=[
                 torch.Generator(device=gen.device).manual_seed(
                     derive_seed(gen.initial_seed(), "distillation/batches")
