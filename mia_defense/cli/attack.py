@@ -530,7 +530,9 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
     if labels is not None and isinstance(classes, int) and len(labels) != classes:
         return (f"class_labels names {len(labels)} classes, num_classes is {classes}: one "
                 "label per class index")  # fmt: skip
-    return _privacy_problem(results.get("privacy") or {}, results.get("num_models"))
+    config = results.get("config") or {}
+    return _privacy_problem(results.get("privacy") or {}, results.get("num_models"),
+                            config.get("defense"))
 
 
 # What the attack stage measures into ``privacy``: the source run's attacks' findings, never
@@ -545,7 +547,9 @@ _MEASURED_PRIVACY = frozenset({
 })  # fmt: skip
 
 
-def _privacy_problem(privacy: dict[str, Any], num_models: Any = None) -> str | None:
+def _privacy_problem(
+    privacy: dict[str, Any], num_models: Any = None, defenses: Any = None
+) -> str | None:
     """Why the accountant's figures mia-attack carries cannot be used: a δ outside (0, 1)
     (the empirical ε bound is computed at it: 'abc' was a TypeError traceback, 5 a bound
     at δ=5) or an ε that is no number >= 0 (infinite: no noise), or ``None``."""
@@ -559,17 +563,17 @@ def _privacy_problem(privacy: dict[str, Any], num_models: Any = None) -> str | N
     if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, number)
                                 or math.isnan(epsilon) or epsilon < 0):  # fmt: skip
         return f"privacy.epsilon is {_kind(epsilon)} {epsilon!r:.60}, not a number >= 0"
-    return _claim_problem(privacy, num_models) or _audit_problem(privacy)
+    return _claim_problem(privacy, num_models, defenses) or _audit_problem(privacy)
 
 
-def _claim_problem(privacy: dict[str, Any], num_models: Any) -> str | None:
+def _claim_problem(privacy: dict[str, Any], num_models: Any, defenses: Any) -> str | None:
     """How the DP claim mia-attack would carry contradicts its own fields (`mia-report`'s
     rule, `dp_claim_problem`: an ε below a model's own in ``per_model``, a refutation's
     reason beside ``epsilon_refuted`` false...), or ``None``: the run's ε was carried and
     stated as a guarantee."""
     from mia_defense.report.checks import dp_claim_problem
 
-    problem = dp_claim_problem(privacy, num_models=num_models)
+    problem = dp_claim_problem(privacy, num_models=num_models, defenses=defenses)
     return None if problem is None else f"{problem}: a figure was changed after the run"
 
 

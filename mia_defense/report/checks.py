@@ -306,7 +306,11 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
     if problem is None and epsilon is not None and epsilon < 0:
         return f"privacy.epsilon is {epsilon:g}, negative (no ε is)"
     if problem is None:
-        problem = dp_claim_problem(payload["privacy"], num_models=payload.get("num_models"))
+        config = payload.get("config")
+        problem = dp_claim_problem(
+            payload["privacy"], num_models=payload.get("num_models"),
+            defenses=config.get("defense") if isinstance(config, Mapping) else None,
+        )  # fmt: skip
         if problem is not None:
             return f"{problem}; not a DP claim mia-defense wrote (edited?): rerun the run"
     return problem
@@ -316,12 +320,15 @@ def _tolerance(value: float) -> float:
     return 1e-9 * abs(value) + 1e-12
 
 
-def dp_claim_problem(privacy: Mapping[str, Any], *, num_models: Any = None) -> str | None:
+def dp_claim_problem(
+    privacy: Mapping[str, Any], *, num_models: Any = None, defenses: Any = None
+) -> str | None:
     """How a DP claim (a finite ``privacy.epsilon``) contradicts its own fields, or ``None``.
 
     Each rule holds for every ``privacy`` block mia-defense writes (`mia_defense.defenses.
     accounting.privacy_report`, `mia_defense.pipeline.claim.check_claim`): ``epsilon`` is the
     largest of ``per_model``'s (one per model) and ``delta`` their largest δ, in (0, 1); a
+    run trained without any defense (``defenses``: its ``config.defense``) claims none; a
     noise multiplier of 0 spends an infinite ε; ``epsilon_invalid_reason`` comes only with
     ``epsilon_valid`` false, the refutation's reason only with ``epsilon_refuted`` true. A
     file that breaks one was edited (an ε lowered by hand, a reason dropped), and its ε was
@@ -333,6 +340,9 @@ def dp_claim_problem(privacy: Mapping[str, Any], *, num_models: Any = None) -> s
     epsilon = float(epsilon)
     if not math.isfinite(epsilon):
         return None
+    if isinstance(defenses, Mapping) and not defenses:  # (None: a config that does not say)
+        return (f"privacy.epsilon is {epsilon:g}, but the run trained without any defense "
+                "(config.defense is empty): no DP-SGD spent an ε")
     delta = privacy.get("delta")
     if delta is not None and (_number_problem("", delta) is not None or not 0 < delta < 1):
         return f"privacy.delta is {_type_name(delta)} {_show(delta)}, not a number in (0, 1)"

@@ -103,3 +103,16 @@ def test_mia_attack_refuses_to_carry_a_contradicted_claim(tmp_path):
     problem = _results_problem(payload)
     assert problem.startswith("privacy.epsilon_refuted is not true, yet privacy.epsilon_refuted_")
     assert problem.endswith("a figure was changed after the run")
+
+
+def test_an_epsilon_of_a_run_without_any_defense_is_refused(tmp_path):
+    problem = dp_claim_problem({"epsilon": 1.0}, defenses={})
+    assert problem == ("privacy.epsilon is 1, but the run trained without any defense "
+                       "(config.defense is empty): no DP-SGD spent an ε")  # fmt: skip
+    assert dp_claim_problem({"epsilon": 1.0}, defenses=None) is None  # a config that is silent
+    run = tmp_path / "run"
+    make_run(run, test_accuracy=0.9, signal=2.0)
+    rewrite_results(run, lambda p: p.update(privacy={"epsilon": 0.5, "epsilon_valid": True}))
+    loaded = load_runs([run])
+    assert loaded.runs == [] and dict(loaded.skipped)[run].startswith(
+        "privacy.epsilon is 0.5, but the run trained without any defense")
