@@ -134,7 +134,7 @@ def _built_in_access(config: Any, name: str) -> tuple[str, str] | None:
     return target, access_of(found)
 
 
-_TPR_KEY = re.compile(r"tpr@([0-9.]+)%fpr")
+_TPR_KEY = re.compile(r"tpr@([0-9]+(?:\.[0-9]+)?)%fpr")  # (not "1.2.3": no number)
 
 
 def _roc_problem(name: str, metrics: Mapping[str, Any]) -> str | None:

@@ -23,3 +23,11 @@ def test_figures_no_roc_curve_gives_are_skipped(tmp_path, edit, said):
     reason = dict(loaded.skipped)[sweep / "edited"]
     assert reason.startswith(said) and reason.endswith(
         "a figure was changed after the run; rerun it")
+
+
+def test_a_tpr_key_whose_fpr_is_no_number_is_left_alone(tmp_path):
+    run = tmp_path / "run"
+    make_run(run, test_accuracy=0.9, signal=3.0)
+    rewrite_results(run, lambda p: p["attacks"]["lira"].update({"tpr@1.2.3%fpr": 0.5,
+                                                                "tpr@.%fpr": 0.5}))
+    assert [r.name for r in load_runs([run]).runs] == ["run"]  # was a ValueError traceback
