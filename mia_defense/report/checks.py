@@ -601,14 +601,12 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
         return None
     if not isinstance(config, Mapping):
         config = {}
-    epsilon = privacy.get("epsilon")
-    if (isinstance(epsilon, bool) or not isinstance(epsilon, int | float)
-            or not math.isfinite(epsilon) or privacy.get("epsilon_valid") is False):  # fmt: skip
-        return None
+    if not _numbers(privacy.get("epsilon")) or privacy.get("epsilon_valid") is False:
+        return None  # (no finite ε: none claimed)
     models = privacy.get("per_model")
-    accountants = {privacy.get("accountant"), *(
+    accountants = [privacy.get("accountant"), *(
         m.get("accountant") for m in (models if isinstance(models, list) else [])
-        if isinstance(m, Mapping))}  # fmt: skip
+        if isinstance(m, Mapping))]  # fmt: skip (a list: an accountant may be an object)
     dp = _dp_config(config) or {}
     if dp.get("poisson_sampling") is False:
         return ("defense.dp.poisson_sampling=false: the models trained on shuffled batches, "

@@ -51,3 +51,9 @@ def test_an_epsilon_of_the_plain_config_stays_a_guarantee(tmp_path):
     assert loaded.caveats == []
     (summary,) = summarise(loaded.runs)
     assert summary.epsilon_valid is True
+
+
+def test_an_accountant_that_is_an_object_is_no_traceback(tmp_path):
+    _dp_run(tmp_path / "run", lambda p: p["privacy"].update(accountant={"name": "gdp"}))
+    loaded = load_runs([tmp_path / "run"])  # was a TypeError: unhashable type: 'dict'
+    assert [r.name for r in loaded.runs] == ["run"]
