@@ -21,6 +21,7 @@ from mia_defense.errors import ConfigError
 __all__ = [
     "Estimate",
     "Work",
+    "WorkShape",
     "available_memory",
     "check_budget",
     "defense_work",
@@ -133,84 +134,80 @@ class Work:
         return _real(self.flops) / rate + _real(self.steps) * STEP_SECONDS
 
 
-def _batches(size: int, batch_size: int) -> int:
-    return -(-max(size, 1) // max(batch_size, 1))  # ceil, in integers
+@dataclass(frozen=True)
+class WorkShape:
+    """What sizes a defense's own training (`TrainingDefense.extra_work`).
+
+    Attributes:
+        num_models: K, the models trained.
+        members: the fewest members a model has.
+        reference_size: samples of the plan's reference split.
+        num_classes, num_params: the task's classes and one model's parameters.
+        epochs, batch_size: the recipe's (``train.*``).
+        chunk_size: models trained together.
+        trained_epochs: the fewest epochs the models train (`earliest_stop`).
+    """
+
+    num_models: int
+    members: int
+    reference_size: int
+    num_classes: int
+    num_params: int
+    epochs: int
+    batch_size: int
+    chunk_size: int | None = None
+    trained_epochs: int | None = None
+
+    @property
+    def trained(self) -> int:
+        """Epochs the models train at the fewest."""
+        return self.epochs if self.trained_epochs is None else min(self.epochs, self.trained_epochs)
+
+    @property
+    def chunks(self) -> int:
+        """Chunks of models trained together."""
+        return -(-self.num_models // max(self.chunk_size or self.num_models, 1))
+
+    def batches(self, size: int | None = None, batch_size: int | None = None) -> int:
+        """Batches per epoch of ``size`` samples (the members) at ``batch_size`` (the recipe's)."""
+        size = self.members if size is None else size
+        batch_size = self.batch_size if batch_size is None else batch_size
+        return -(-max(size, 1) // max(batch_size, 1))  # ceil, in integers
 
 
 def earliest_stop(defenses: Iterable[Any], epochs: int) -> int:
-    """The fewest epochs the models may train: early stopping (``early_stopping``) can stop
-    a model after ``patience + 2`` epochs (the first always improves), so a run of
-    ``train.epochs=1000`` with it could finish long before its last epoch."""
+    """The fewest epochs the models may train: a defense that stops models early says so
+    (`TrainingDefense.earliest_stop`), so a run of ``train.epochs=1000`` with early stopping
+    is not refused for epochs it may never train."""
     least = epochs
     for defense in defenses:
-        if getattr(defense, "name", None) == "early_stopping":
-            least = min(least, int(defense.patience) + 2)
+        hook = getattr(defense, "earliest_stop", None)
+        found = hook(epochs) if callable(hook) else epochs
+        if isinstance(found, bool) or not isinstance(found, int) or found < 1:
+            raise ConfigError(f"{_named(defense)}.earliest_stop({epochs}) returned {found!r}: "
+                              "it must return an integer >= 1 (the fewest epochs a model may "
+                              "train)")  # fmt: skip
+        least = min(least, found)
     return least
 
 
-def defense_work(
-    defenses: Iterable[Any],
-    *,
-    num_models: int,
-    members: int,
-    reference_size: int,
-    num_classes: int,
-    num_params: int,
-    epochs: int,
-    batch_size: int,
-    chunk_size: int | None = None,
-    trained_epochs: int | None = None,
-) -> list[Work]:
-    """The training the built-in defenses add to the models' own, optimistically counted:
+def _named(defense: Any) -> str:
+    return f"defense {getattr(defense, 'name', None) or type(defense).__name__}"
 
-    - adversarial regularisation (``advreg``): each classifier step after the warm-up also
-      runs the classifier on as many reference samples (2·P per sample) and takes
-      ``attack_steps`` steps of the inference models (6 flops per weight and sample, on
-      the members and as many reference draws). Those steps are counted once per chunk of
-      models trained together (the chunk's K inference models step at once), never per
-      model, so the count errs short.
-    - distillation: the teachers' soft labels on the reference split, then K students
-      trained on it for ``epochs`` (``train.epochs`` when null) at its batch size.
 
-    ``trained_epochs``: the fewest epochs the models train (`earliest_stop`; ``None``:
-    ``epochs``), over which the min-max game is counted. Defenses are recognised by their
-    ``name`` and settings, so this module imports none.
-    """
-    trained = epochs if trained_epochs is None else min(epochs, trained_epochs)
-    k, p, c = num_models, num_params, num_classes
-    chunks = -(-k // max(chunk_size or k, 1))
-    batches = _batches(members, batch_size)
+def defense_work(defenses: Iterable[Any], shape: WorkShape) -> list[Work]:
+    """The training the defenses add to the models' own, as each counts it
+    (`TrainingDefense.extra_work`, optimistic: a refusal must mean the run could not
+    finish)."""
     work = []
     for defense in defenses:
-        name = getattr(defense, "name", None)
-        if name == "advreg" and getattr(defense, "strength", 0) > 0:
-            steps = int(defense.attack_steps)
-            hidden = int(defense.hidden)
-            game = max(trained - int(defense.warmup_epochs), 0)
-            p_h = 2 * c * hidden + 2 * hidden + 1
-            b = min(max(batch_size, 1), max(members, 1))
-            classifier_steps = k * game * batches  # per model, as the base estimate counts
-            work.append(Work(
-                key="defense.advreg.attack_steps", value=steps,
-                what="the inference models' updates (attack_steps per training step)",
-                flops=classifier_steps * (2 * p * b + steps * 6 * p_h * 2 * b),
-                steps=chunks * game * batches * steps,
-            ))  # fmt: skip
-        elif name == "distillation" and reference_size > 0:
-            student_epochs = defense.epochs or epochs
-            student_batch = defense.batch_size or batch_size
-            r = reference_size
-            key = "defense.distillation.epochs"
-            hint = "" if defense.epochs else (
-                f"set {key} (null: train.epochs={epochs}, the students train as long as the "
-                "models) or lower train.epochs"
-            )
-            work.append(Work(
-                key=key, value=defense.epochs, hint=hint,
-                what="the students' training on the reference split",
-                flops=6 * p * k * student_epochs * r + 2 * p * k * 2 * r,
-                steps=k * student_epochs * _batches(r, student_batch),
-            ))  # fmt: skip
+        hook = getattr(defense, "extra_work", None)
+        found = hook(shape) if callable(hook) else None
+        if found is not None and not isinstance(found, Work):
+            raise ConfigError(f"{_named(defense)}.extra_work returned {type(found).__name__}: "
+                              "it must return a mia_defense.budget.Work or None")  # fmt: skip
+        if found is not None:
+            work.append(found)
     return work
 
 

@@ -6,11 +6,10 @@ check and hung in training without a word (the budget counted only the models' o
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from mia_defense.budget import check_budget, defense_work
+from mia_defense.budget import WorkShape, check_budget, defense_work
+from mia_defense.defenses import AdversarialRegularization, Distillation, EarlyStopping
 from mia_defense.errors import ConfigError
 
 HUGE = 10**30
@@ -19,23 +18,21 @@ SIZES = dict(num_models=2, population_size=1000, test_size=797, num_classes=10,
 
 
 def _advreg(**settings):
-    values = dict(strength=3.0, attack_steps=3, hidden=64, warmup_epochs=0) | settings
-    return SimpleNamespace(name="advreg", **values)
+    return AdversarialRegularization(**settings)
 
 
 def _distillation(**settings):
-    values = dict(epochs=None, batch_size=None) | settings
-    return SimpleNamespace(name="distillation", **values)
+    return Distillation(**settings)
 
 
 def _work(*defenses, reference_size=300, **sizes):
     sizes = {**SIZES, **sizes}
-    return defense_work(
-        defenses, num_models=sizes["num_models"], members=sizes["population_size"] // 2,
+    return defense_work(defenses, WorkShape(
+        num_models=sizes["num_models"], members=sizes["population_size"] // 2,
         reference_size=reference_size, num_classes=sizes["num_classes"],
         num_params=sizes["num_params"], epochs=sizes["epochs"],
         batch_size=sizes["batch_size"], chunk_size=32,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def test_advreg_attack_steps_beyond_any_budget_are_refused_by_name():
@@ -112,9 +109,9 @@ def test_early_stopping_counts_only_the_epochs_it_may_stop_after():
     # stopping (patience 5) can end every model after 7 epochs: the run stopped after 93
     from mia_defense.budget import earliest_stop
 
-    stopper = SimpleNamespace(name="early_stopping", patience=5)
+    stopper = EarlyStopping(patience=5)
     assert earliest_stop([stopper], HUGE) == 7 and earliest_stop([], HUGE) == HUGE
-    assert earliest_stop([SimpleNamespace(name="early_stopping", patience=HUGE)], 30) == 30
+    assert earliest_stop([EarlyStopping(patience=HUGE)], 30) == 30
     check_budget(**{**SIZES, "epochs": HUGE}, trained_epochs=7)
     with pytest.raises(ConfigError, match=r"^plan\.num_models=2, train\.epochs=10{30}: "):
         check_budget(**{**SIZES, "epochs": HUGE}, trained_epochs=HUGE + 2)
@@ -146,3 +143,23 @@ def test_the_curves_are_counted_every_eval_every_epochs():
     curves = 2 * SIZES["num_params"] * 2 * 999 * (500 + SIZES["test_size"])
     assert every.flops - rare.flops == pytest.approx(curves)
     assert estimate(**sizes, eval_every=300).flops == pytest.approx(rare.flops + curves * 3 / 999)
+
+
+def test_a_defense_of_your_own_that_answers_the_budget_hooks_wrongly_is_named():
+    from mia_defense.budget import earliest_stop
+    from mia_defense.defenses import TrainingDefense
+
+    class Odd(TrainingDefense):
+        name = "odd"
+
+        def earliest_stop(self, epochs):
+            return "soon"
+
+        def extra_work(self, shape):
+            return 12
+
+    with pytest.raises(ConfigError, match=r"^defense odd\.earliest_stop\(30\) returned 'soon'"):
+        earliest_stop([Odd()], 30)
+    with pytest.raises(ConfigError, match=r"^defense odd\.extra_work returned int"):
+        _work(Odd())
+    assert earliest_stop([TrainingDefense()], 30) == 30 and _work(TrainingDefense()) == []

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mia_defense.budget import Work, WorkShape
 from mia_defense.defenses.base import (
     Batch,
     TrainContext,
@@ -125,6 +126,26 @@ class AdversarialRegularization(TrainingDefense):
                 f"train.epochs={epochs}, so the min-max game never starts; lower "
                 "warmup_epochs or raise train.epochs"
             )
+
+    def extra_work(self, shape: WorkShape) -> Work | None:
+        """Each classifier step after the warm-up also runs the classifier on as many
+        reference samples (2·P per sample) and takes ``attack_steps`` steps of the inference
+        models (6 flops per weight and sample, on the members and as many reference
+        draws); those steps count once per chunk (a chunk's K inference models step at
+        once), never per model, so the count errs short."""
+        if self.strength == 0:
+            return None
+        game = max(shape.trained - self.warmup_epochs, 0)
+        weights = 2 * shape.num_classes * self.hidden + 2 * self.hidden + 1
+        batch = min(max(shape.batch_size, 1), max(shape.members, 1))
+        classifier_steps = shape.num_models * game * shape.batches()  # summed over models
+        return Work(
+            key="defense.advreg.attack_steps", value=self.attack_steps,
+            what="the inference models' updates (attack_steps per training step)",
+            flops=classifier_steps * (2 * shape.num_params * batch
+                                      + self.attack_steps * 6 * weights * 2 * batch),
+            steps=shape.chunks * game * shape.batches() * self.attack_steps,
+        )  # fmt: skip
 
     def setup(self, ctx: TrainContext) -> None:
         if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:

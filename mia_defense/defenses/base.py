@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+if TYPE_CHECKING:
+    from mia_defense.budget import Work, WorkShape
 
 __all__ = [
     "Batch",
@@ -133,6 +136,17 @@ class TrainingDefense:
     def plan(self, *, sizes: Sequence[int], batch_size: int, epochs: int) -> None:
         """Called before training with the member counts of every model of the ensemble
         (not only this chunk's), e.g. to fix one DP noise multiplier for all of them."""
+
+    def extra_work(self, shape: WorkShape) -> Work | None:
+        """The training this defense adds to the models' own (inference models, students),
+        counted optimistically for the up-front budget check (`mia_defense.budget`), which
+        names its key when it alone could never finish; ``None``: nothing to count."""
+        return None
+
+    def earliest_stop(self, epochs: int) -> int:
+        """The fewest of ``epochs`` this defense may let a model train (the budget check
+        counts those): ``epochs`` unless it stops models early."""
+        return epochs
 
     def steps_per_epoch(self, size: int, batch_size: int) -> int | None:
         """Steps a model with ``size`` members takes per epoch, when this defense draws

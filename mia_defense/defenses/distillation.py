@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mia_defense.budget import Work, WorkShape
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.seeding import derive_seed
@@ -103,6 +104,25 @@ class Distillation(TrainingDefense):
                 "or drop the distillation defense"
             )
         return model
+
+    def extra_work(self, shape: WorkShape) -> Work | None:
+        """The teachers' soft labels on the reference split, then K students trained on it
+        for ``epochs`` (``train.epochs`` when null) at their batch size."""
+        if shape.reference_size <= 0:
+            return None
+        epochs = self.epochs or shape.epochs
+        key = "defense.distillation.epochs"
+        hint = "" if self.epochs else (
+            f"set {key} (null: train.epochs={shape.epochs}, the students train as long as "
+            "the models) or lower train.epochs"
+        )
+        k, p, r = shape.num_models, shape.num_params, shape.reference_size
+        return Work(
+            key=key, value=self.epochs, hint=hint,
+            what="the students' training on the reference split",
+            flops=6 * p * k * epochs * r + 2 * p * k * 2 * r,
+            steps=k * epochs * shape.batches(r, self.batch_size or shape.batch_size),
+        )  # fmt: skip
 
     def setup(self, ctx: TrainContext) -> None:
         if ctx.x_reference is None or ctx.y_reference is None or len(ctx.y_reference) == 0:

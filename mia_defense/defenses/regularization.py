@@ -130,6 +130,10 @@ class EarlyStopping(TrainingDefense):
     name = "early_stopping"
     needs_reference = True
 
+    def earliest_stop(self, epochs: int) -> int:
+        """A model may stop after ``patience + 2`` epochs (the first always improves)."""
+        return min(epochs, self.patience + 2)
+
     def __init__(
         self,
         *,

@@ -21,7 +21,7 @@ from mia_defense.attacks.runner import (
 )
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.audit import with_audit_canaries
-from mia_defense.budget import check_budget, defense_work, earliest_stop
+from mia_defense.budget import WorkShape, check_budget, defense_work, earliest_stop
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
@@ -264,8 +264,7 @@ def _check_budget(
     chunk_size = experiment.train.chunk_size or CHUNK_SIZE
     # early stopping may end sooner (the undefended shadow models train every epoch)
     trained = None if undefended else earliest_stop(defenses, experiment.train.epochs)
-    extra = defense_work(
-        defenses,
+    extra = defense_work(defenses, WorkShape(
         num_models=plan.num_models,
         members=int(plan.masks.sum(axis=1).min()),
         reference_size=len(plan.reference_idx),
@@ -275,7 +274,7 @@ def _check_budget(
         batch_size=experiment.train.batch_size,
         chunk_size=chunk_size,
         trained_epochs=trained,
-    )
+    ))  # fmt: skip
     check_budget(
         num_models=plan.num_models * (2 if undefended else 1),
         population_size=plan.population_size,
