@@ -30,3 +30,15 @@ def test_a_test_set_of_no_records_is_refused_naming_it():
                 outputs, masks, labels, kind="probabilities",
                 test_outputs=np.zeros((4, 0, 3)), test_labels=np.zeros(0, dtype=np.int64),
             )  # fmt: skip
+
+
+def test_a_one_run_audit_figure_too_large_for_a_float_is_refused_naming_it():
+    from mia_defense.cli.attack import _audit_problem
+
+    privacy = {"audit": {
+        "accountant_epsilon": None, "delta": 1e-5, "confidence": 0.95,
+        "white_box": {"epsilon": 10**400, "canaries": 100, "correct": 9, "guesses": 10},
+        "black_box": {"skipped": "no gradient"},
+    }}  # fmt: skip
+    problem = _audit_problem(privacy)  # was an OverflowError traceback from mia-attack
+    assert problem.startswith("privacy.audit is not a one-run audit's figures (OverflowError")

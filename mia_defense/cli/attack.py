@@ -585,7 +585,8 @@ def _audit_problem(privacy: dict[str, Any]) -> str | None:
 
     try:
         audit_lines(privacy)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        # (OverflowError: an integer too large for a float, formatted as one)
         return (f"privacy.audit is not a one-run audit's figures ({type(exc).__name__}: "
                 f"{str(exc)[:80]})")  # fmt: skip
     return None
