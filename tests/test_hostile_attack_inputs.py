@@ -42,3 +42,17 @@ def test_a_one_run_audit_figure_too_large_for_a_float_is_refused_naming_it():
     }}  # fmt: skip
     problem = _audit_problem(privacy)  # was an OverflowError traceback from mia-attack
     assert problem.startswith("privacy.audit is not a one-run audit's figures (OverflowError")
+
+
+def test_mia_attack_carries_an_epsilon_its_runs_config_makes_no_guarantee_as_none():
+    from mia_defense.cli.attack import _doubt_claim
+
+    results = {"config": {"dataset": {"standardize": True},
+                          "defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD"}}}}
+    privacy = {"epsilon": 8.0, "delta": 1e-5, "accountant": "rdp", "epsilon_valid": True}
+    _doubt_claim(privacy, results)  # a run of before standardised features were flagged
+    assert privacy["epsilon_valid"] is False
+    assert privacy["epsilon_invalid_reason"].startswith("dataset.standardize=true: the features")
+    plain = {"epsilon": 8.0, "delta": 1e-5, "accountant": "rdp", "epsilon_valid": True}
+    _doubt_claim(plain, {"config": {"dataset": {}, "defense": {"dp": {}}}})
+    assert plain["epsilon_valid"] is True and "epsilon_invalid_reason" not in plain

@@ -748,6 +748,23 @@ def _fixed_problem(cfg: DictConfig, source: Source, overrides: list[str]) -> str
                          whose=f"the observations of {source.path}", reader="mia-attack")
 
 
+def _doubt_claim(privacy: dict[str, Any], results: dict[str, Any]) -> None:
+    """Carry an ε the source run's own config makes no guarantee (`epsilon_doubt`: shuffled
+    batches, gdp, standardised features, a defense of the user's own) as none
+    (``epsilon_valid`` false, with the reason), though its results.json says valid (a run of
+    before mia-train flagged it, or edited): mia-attack restated it as a guarantee."""
+    from mia_defense.report.checks import epsilon_doubt
+
+    doubt = epsilon_doubt({**results, "privacy": privacy})
+    if doubt is not None:
+        privacy["epsilon_valid"] = False
+        privacy["epsilon_invalid_reason"] = (
+            f"{doubt} (the run attacked recorded it as valid: written before mia-defense "
+            "checked this, or edited)"
+        )
+        log.warning("the run's ε is not a guarantee (privacy.epsilon_valid: false): %s", doubt)
+
+
 def _judge_claim_with_audit(result: RunResult, *, confidence: float) -> None:
     """Judge the DP claim on the carried one-run audit's bounds as well as on the attacks':
     the run's ``epsilon_refuted`` is measured again, not copied, and the attacks alone
@@ -852,6 +869,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     known = results or {}
     privacy = {k: v for k, v in (known.get("privacy") or {}).items()
                if k not in _MEASURED_PRIVACY}  # fmt: skip
+    _doubt_claim(privacy, known)
     defense = known.get("defense")
     with claim_run_dir(run_dir):
         # under the lock: another mia-attack may have finished in this directory meanwhile
