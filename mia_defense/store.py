@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
-import importlib.metadata
 import io
 import json
 import logging
@@ -41,6 +40,7 @@ from typing import Any
 
 import torch
 
+from mia_defense.archives import archive_problem, oversized
 from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
@@ -48,15 +48,13 @@ from mia_defense.files import atomic_write
 from mia_defense.tracking.run_dir import NO_LOCKS
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
-    archive_problem,
     checkpoint_path,
     load_checkpoint,
-    oversized,
     save_checkpoint,
-    training_versions,
 )
 from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import Ensemble
+from mia_defense.versions import training_versions
 
 __all__ = ["STORE_SCHEMA", "ModelStore", "store_key"]
 
@@ -106,7 +104,7 @@ def store_key(
         "canaries": attack.get("canaries"),
         # what the config leaves to the machine, and the libraries DP draws σ and noise from
         "machine": _machine(config.get("train")),
-        "packages": {name: _version(name) for name in ("opacus", "scipy")},
+        "packages": {name: v for name, v in training_versions().items() if name != "torch"},
     }
     parts["code"] = code_fingerprint(
         [parts[k] for k in ("dataset", "model", "plan", "train", "defense")]
@@ -128,13 +126,6 @@ def _machine(train: Any) -> dict[str, Any]:
     threads = train.get("threads", 1)
     return {"device": device.split(":")[0], "gpu": gpu,
             "threads": usable_cores() if threads == 0 else threads}
-
-
-def _version(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 @dataclass

@@ -12,9 +12,9 @@ import pytest
 import torch
 from torch import nn
 
+from mia_defense import archives
 from mia_defense.errors import DataError
 from mia_defense.store import STORE_SCHEMA, ModelStore
-from mia_defense.training import checkpoints
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_model
 from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory
 
@@ -45,7 +45,7 @@ def test_the_bound_is_the_memory_this_machine_can_spare(tmp_path, monkeypatch):
     save_model(path, nn.Linear(3, 2), ModelHistory(
         epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={}), fingerprint="f")
     assert load_checkpoint(path)["fingerprint"] == "f"
-    monkeypatch.setattr(checkpoints, "available_memory", lambda: 100)
+    monkeypatch.setattr(archives, "available_memory", lambda: 100)
     with pytest.raises(DataError, match=r"more than the 50 bytes of memory"):
         load_checkpoint(path)
 

@@ -311,7 +311,7 @@ def _warn_other_versions(run_dir: Path, versions: Any) -> None:
     """Warn when a complete run skipped as finished was trained under other library
     versions (results.json ``versions``) than this process's: its figures stand, but a sweep
     finished now holds runs of two versions, whose numbers differ."""
-    from mia_defense.training.checkpoints import training_versions  # imports torch: only here
+    from mia_defense.versions import training_versions  # imports torch: only here
 
     if not isinstance(versions, Mapping):
         return

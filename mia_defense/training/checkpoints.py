@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 import io
 import math
 import os
 import re
 import stat
-import zipfile
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -19,24 +16,22 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from mia_defense.budget import available_memory
+from mia_defense.archives import archive_problem, oversized
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write, gib
+from mia_defense.files import atomic_write
 from mia_defense.training.loop import EpochRecord, ModelHistory
+from mia_defense.versions import training_versions
 
 __all__ = [
     "CHECKPOINTS",
     "UNDEFENDED_CHECKPOINTS",
-    "archive_problem",
     "check_checkpoint_dir",
     "checkpoint_path",
     "load_checkpoint",
     "load_state",
-    "oversized",
     "save_checkpoint",
     "state_mismatch",
     "stored_values",
-    "training_versions",
 ]
 
 # A run directory's checkpoint folders: the target models, and the undefended shadow
@@ -48,28 +43,6 @@ UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
 def checkpoint_path(directory: Path, index: int) -> Path:
     """Where model ``index`` of a plan is saved."""
     return directory / f"model_{index:04d}.pt"
-
-
-# The libraries whose version changes the numbers training computes (torch's kernels and
-# generators; DP's noise and σ search): what the model store keys on besides torch.
-_TRAINING_PACKAGES = ("opacus", "scipy")
-
-
-def training_versions() -> dict[str, str | None]:
-    """The versions of the libraries that train the models, as each checkpoint records
-    them: a run resumed under others would mix models trained by two versions."""
-    return dict(_installed_versions())
-
-
-@functools.cache  # (a package's metadata is looked up in some ms: once per process)
-def _installed_versions() -> tuple[tuple[str, str | None], ...]:
-    versions: list[tuple[str, str | None]] = [("torch", str(torch.__version__))]  # (a str)
-    for name in _TRAINING_PACKAGES:
-        try:
-            versions.append((name, importlib.metadata.version(name)))
-        except importlib.metadata.PackageNotFoundError:
-            versions.append((name, None))
-    return tuple(versions)
 
 
 def _version_problem(path: Path, payload: dict[str, Any]) -> str | None:
@@ -183,68 +156,6 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )
     return payload
-
-
-# Share of the available RAM one checkpoint or store entry, read whole, may take.
-_READ_MEMORY_FRACTION = 0.5
-
-
-def oversized(nbytes: int) -> str | None:
-    """Why a file of ``nbytes`` is not read whole into memory (more than this machine can
-    spare: a sparse or forged file of 100 GB was a raw MemoryError), or ``None``."""
-    budget = int(_READ_MEMORY_FRACTION * available_memory())
-    if nbytes <= budget:
-        return None
-    return f"{gib(nbytes)}, more than the {gib(budget)} of memory this machine can spare"
-
-
-def archive_problem(source: Path | io.BytesIO) -> str | None:
-    """Why the zip archive ``source`` (a file or bytes, as ``torch.save`` writes them) must
-    not be given to ``torch.load``, or ``None``: entries that expand beyond the archive's own
-    size. ``torch.save`` stores its entries uncompressed, but ``torch.load`` inflates
-    compressed ones: a 230 KB checkpoint of one deflated zero tensor loaded as 200 MB (a zip
-    bomb: a few MB held the run's memory). Or entries whose bytes changed after they were
-    written (their CRC-32 does not match: `_crc_problem`). Files that are no zip archive are
-    left to ``torch.load``, which refuses them."""
-    try:
-        with zipfile.ZipFile(source) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        return None
-    finally:
-        if isinstance(source, io.BytesIO):
-            source.seek(0)
-    size = source.getbuffer().nbytes if isinstance(source, io.BytesIO) else source.stat().st_size
-    packed = [e.filename for e in entries if e.compress_type != zipfile.ZIP_STORED]
-    if packed:
-        return f"compressed entries such as {packed[0]!r}, which torch.save never writes"
-    expanded = sum(e.file_size for e in entries)
-    if expanded > size:
-        return f"its entries claim {expanded} bytes, more than the file's {size}"
-    return _crc_problem(source, entries)
-
-
-def _crc_problem(source: Path | io.BytesIO, entries: list[zipfile.ZipInfo]) -> str | None:
-    """Which entry's bytes no longer match the CRC-32 ``torch.save`` recorded for them, or
-    None. ``torch.load`` never checks them: a flipped byte in a weight loaded as a silently
-    different model. (Entries recorded with CRC 0, as torch writes them with
-    ``set_crc32_options(False)``, are not checked.)"""
-    name = "?"
-    try:
-        with zipfile.ZipFile(source) as archive:
-            for entry in entries:
-                name = entry.filename
-                if entry.CRC == 0:
-                    continue
-                with archive.open(entry) as handle:  # raises BadZipFile on a CRC mismatch
-                    while handle.read(1 << 20):
-                        pass
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        return f"entry {name!r} does not match its checksum ({type(exc).__name__})"
-    finally:
-        if isinstance(source, io.BytesIO):
-            source.seek(0)
-    return None
 
 
 def _payload_problem(payload: Any) -> str | None:

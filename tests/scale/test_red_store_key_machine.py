@@ -13,6 +13,7 @@ import torch
 
 from mia_defense import store as store_module
 from mia_defense.store import store_key
+from mia_defense.versions import _installed_versions
 
 CONFIG = {
     "dataset": {"_target_": "digits"},
@@ -56,4 +57,8 @@ def test_the_dp_libraries_versions_are_keyed(monkeypatch):
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version",
                         lambda name: "0.0.1" if name == "opacus" else real(name))
-    assert _key() != before
+    _installed_versions.cache_clear()  # (looked up once per process: not here)
+    try:
+        assert _key() != before
+    finally:
+        _installed_versions.cache_clear()

@@ -1,0 +1,75 @@
+"""Checks of a ``torch.save`` archive read from disk, before ``torch.load`` sees its bytes:
+its size against the memory this machine can spare, and a zip that expands or was altered
+(checkpoints and model store entries alike)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from mia_defense.budget import available_memory
+from mia_defense.files import gib
+
+__all__ = ["archive_problem", "oversized"]
+
+# Share of the available RAM one checkpoint or store entry, read whole, may take.
+_READ_MEMORY_FRACTION = 0.5
+
+
+def oversized(nbytes: int) -> str | None:
+    """Why a file of ``nbytes`` is not read whole into memory (more than this machine can
+    spare: a sparse or forged file of 100 GB was a raw MemoryError), or ``None``."""
+    budget = int(_READ_MEMORY_FRACTION * available_memory())
+    if nbytes <= budget:
+        return None
+    return f"{gib(nbytes)}, more than the {gib(budget)} of memory this machine can spare"
+
+
+def archive_problem(source: Path | io.BytesIO) -> str | None:
+    """Why the zip archive ``source`` (a file or bytes, as ``torch.save`` writes them) must
+    not be given to ``torch.load``, or ``None``: entries that expand beyond the archive's own
+    size. ``torch.save`` stores its entries uncompressed, but ``torch.load`` inflates
+    compressed ones: a 230 KB checkpoint of one deflated zero tensor loaded as 200 MB (a zip
+    bomb: a few MB held the run's memory). Or entries whose bytes changed after they were
+    written (their CRC-32 does not match: `_crc_problem`). Files that are no zip archive are
+    left to ``torch.load``, which refuses them."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return None
+    finally:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+    size = source.getbuffer().nbytes if isinstance(source, io.BytesIO) else source.stat().st_size
+    packed = [e.filename for e in entries if e.compress_type != zipfile.ZIP_STORED]
+    if packed:
+        return f"compressed entries such as {packed[0]!r}, which torch.save never writes"
+    expanded = sum(e.file_size for e in entries)
+    if expanded > size:
+        return f"its entries claim {expanded} bytes, more than the file's {size}"
+    return _crc_problem(source, entries)
+
+
+def _crc_problem(source: Path | io.BytesIO, entries: list[zipfile.ZipInfo]) -> str | None:
+    """Which entry's bytes no longer match the CRC-32 ``torch.save`` recorded for them, or
+    None. ``torch.load`` never checks them: a flipped byte in a weight loaded as a silently
+    different model. (Entries recorded with CRC 0, as torch writes them with
+    ``set_crc32_options(False)``, are not checked.)"""
+    name = "?"
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for entry in entries:
+                name = entry.filename
+                if entry.CRC == 0:
+                    continue
+                with archive.open(entry) as handle:  # raises BadZipFile on a CRC mismatch
+                    while handle.read(1 << 20):
+                        pass
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        return f"entry {name!r} does not match its checksum ({type(exc).__name__})"
+    finally:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+    return None
