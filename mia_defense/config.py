@@ -34,6 +34,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from mia_defense.attacks import rmia, shokri
 from mia_defense.attacks.shadow import SHADOW_RECIPES
+from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.constraints import Param, check_values, show
@@ -73,8 +74,6 @@ MAX_MODELS = 4096
 # T=16, N=1000); 10^5 already pins a percentile end to a fraction of a percent of the
 # interval, while a typo of 10^8 would keep a finished training waiting for days.
 MAX_BOOTSTRAP = 100_000
-# The largest seed scikit-learn takes as a random_state (Shokri's attack model gets it).
-MAX_SEED = 2**32 - 1
 # Augmented queries' feature noise, in units of each feature's standard deviation: far
 # beyond 1 a perturbed copy is noise around nothing of the record, and 1e300 overflowed the
 # float32 inputs to inf, reported after training as 'training diverged ... train.lr'.

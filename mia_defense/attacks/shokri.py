@@ -17,7 +17,10 @@ from mia_defense.observations import Observations
 if TYPE_CHECKING:
     from sklearn.base import ClassifierMixin
 
-__all__ = ["CLASSIFIERS", "attack_features", "shokri"]
+__all__ = ["CLASSIFIERS", "MAX_SEED", "attack_features", "shokri"]
+
+# The largest seed scikit-learn takes as a random_state: the attack classifier's.
+MAX_SEED = 2**32 - 1
 
 
 # scikit-learn loads when an attack model is built, not with the attacks: mia-report and
@@ -110,8 +113,8 @@ def shokri(
             f"attack shokri.classifier={classifier!r}: unexpected classifier, "
             f"choose from {sorted(CLASSIFIERS)}"
         )
-    if not 0 <= seed <= 2**32 - 1:  # scikit-learn's random_state: a traceback from its checks
-        raise ConfigError(f"attack shokri seed={seed}: must be an integer in [0, {2**32 - 1}]")
+    if not 0 <= seed <= MAX_SEED:  # scikit-learn's random_state: a traceback from its checks
+        raise ConfigError(f"attack shokri seed={seed}: must be an integer in [0, {MAX_SEED}]")
     folds = min(max(folds, 2), obs.num_models)
     fold_of = np.arange(obs.num_models) % folds
     rng = np.random.default_rng(seed)
