@@ -308,7 +308,7 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
     if problem is None:
         config = payload.get("config")
         problem = dp_claim_problem(
-            payload["privacy"], num_models=payload.get("num_models"),
+            payload.get("privacy", {}), num_models=payload.get("num_models"),
             defenses=config.get("defense") if isinstance(config, Mapping) else None,
         )  # fmt: skip
         if problem is not None:
