@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Study 3: how much a naive evaluation (undefended shadow models, average records)
-# overstates each defense. Usage: experiments/naive_vs_adaptive/run.sh [ROOT]
+# overstates each defense.
+# Usage: experiments/naive_vs_adaptive/run.sh [ROOT [OVERRIDE...]]
+# OVERRIDEs go to every run (e.g. train.epochs=1; defense=[],[dp] replaces the preset's
+# sweep over the defenses); a study run with them writes its tables into ROOT/results, not
+# into experiments/naive_vs_adaptive/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_naive_vs_adaptive}
+EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 HERE=experiments/naive_vs_adaptive
+OUT="$HERE/results"
+[ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
 "$BIN/mia-train" -m +experiment=study_naive_vs_adaptive '~attack.attacks.gradient_norm' \
-  hydra.sweep.dir="$ROOT"
-"$BIN/python" "$HERE/compare.py" "$ROOT" --out "$HERE/results"
+  hydra.sweep.dir="$ROOT" ${EXTRA[@]+"${EXTRA[@]}"}
+"$BIN/python" "$HERE/compare.py" "$ROOT" --out "$OUT"
