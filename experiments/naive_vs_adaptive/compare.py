@@ -2,49 +2,218 @@
 
 Reads each run's results.json under a sweep root: the strongest attack's TPR at 0.1% and
 1% FPR on the regular records (`attacks`) and on the canaries (`slices.NAME.canaries`).
+A run it cannot use (no results.json, a corrupt or edited one, a failed or diverged run, no
+finite TPR) is left out with its reason, printed and listed under the table; a root without
+any usable run, or with two runs of one defense and recipe, is an error naming the path.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
+import math
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
+
+from mia_defense.errors import DataError
+from mia_defense.report.checks import payload_problem, rank_problem
+from mia_defense.tracking import read_json
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 FPRS = ("tpr@0.1%fpr", "tpr@1%fpr")
+RESULTS = "results.json"
+# What a run directory holds from its start (Hydra's job log) or its end (results.json).
+MARKS = (RESULTS, "train.log")
+RERUN = "run the study again with the same ROOT (finished runs are kept) to redo it"
 
 
-def strongest(metrics: dict[str, dict], key: str) -> tuple[float, str]:
-    """The largest ``key`` over attacks, and the attack."""
-    name = max(metrics, key=lambda n: metrics[n].get(key, -1.0))
-    return float(metrics[name].get(key, float("nan"))), name
+class StudyError(Exception):
+    """A sweep root that cannot be summarised; the message names the path and what to do."""
 
 
-def main() -> None:
+def strongest(metrics: Mapping[str, Mapping], key: str) -> tuple[float, str]:
+    """The largest finite ``key`` over attacks, and the attack (NaN and "-" when none has one:
+    a null figure is a NaN written to JSON)."""
+    finite = {n: m[key] for n, m in metrics.items() if _finite(m.get(key))}
+    if not finite:
+        return float("nan"), "-"
+    name = max(finite, key=lambda n: finite[n])
+    return float(finite[name]), name
+
+
+def _finite(value: Any) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    )
+
+
+def _say(line: str) -> None:
+    print(f"compare.py: {line}", file=sys.stderr)
+
+
+def run_dirs(root: Path) -> list[Path]:
+    """The run directories of a sweep root: its sub-directories holding a results.json or a
+    run's log (a run that failed or is still running has no results.json)."""
+    if not root.is_dir():
+        raise StudyError(
+            f"{root}: no such directory; run the study first "
+            "(experiments/naive_vs_adaptive/run.sh ROOT) or give the sweep's directory"
+        )
+    dirs = sorted(d for d in root.iterdir() if d.is_dir() and any((d / m).exists() for m in MARKS))
+    if not dirs:
+        raise StudyError(
+            f"{root}: no run under it (no sub-directory with a {RESULTS} or train.log); run the "
+            "study first (experiments/naive_vs_adaptive/run.sh ROOT) or give the sweep's directory"
+        )
+    return dirs
+
+
+def _row(payload: Mapping[str, Any]) -> tuple[dict[str, Any] | str, list[str]]:
+    """The table row of a readable run, or why it has none; and the caveats on its row."""
+    defense = payload["defense"]
+    name, recipe = defense.get("defense"), defense.get("shadow_recipe")
+    if not isinstance(name, str) or not name or not isinstance(recipe, str) or not recipe:
+        return "no defense.defense or defense.shadow_recipe name (edited?); rerun it", []
+    slices = payload.get("slices")
+    canaries = {
+        n: s["canaries"]
+        for n, s in (slices.items() if isinstance(slices, Mapping) else ())
+        if isinstance(s, Mapping) and isinstance(s.get("canaries"), Mapping)
+    }
+    if not canaries:
+        return (
+            "no canary results (slices.ATTACK.canaries): run it with canaries, as the study's "
+            "preset does (attack.canaries.num=100)",
+            [],
+        )
+    row: dict[str, Any] = {"test_accuracy": payload["utility"]["test_accuracy"]}
+    notes = []
+    for where, metrics in (("records", payload["attacks"]), ("canaries", canaries)):
+        for key in FPRS:
+            # An attack without the figure is passed over (as before), one whose figure is
+            # null (a NaN when written) too, with a caveat; any other non-figure is an edit.
+            nan = []
+            for attack, m in metrics.items():
+                value = m.get(key, 0.0)
+                if value is None:
+                    nan.append(attack)
+                elif not _finite(value) or not 0 <= value <= 1:
+                    at = f"attacks.{attack}" if where == "records" else f"slices.{attack}.canaries"
+                    return f"{at}.{key} is {value!r}, no figure in [0, 1] (edited?); {RERUN}", []
+            value, attack = strongest({n: m for n, m in metrics.items() if n not in nan}, key)
+            if attack == "-":
+                return (
+                    f"no finite {where} {key} in any attack (missing, or null: a NaN when "
+                    f"written): a failed run, or one without {float(key[4:-4]) / 100:g} in "
+                    f"attack.fprs; {RERUN}",
+                    [],
+                )
+            if nan:
+                notes.append(
+                    f"{where} {key} of {', '.join(nan)} is null (a NaN when written): the "
+                    "strongest attack is the strongest of the others"
+                )
+            row[f"{where}.{key}"], row[f"{where}.{key}.attack"] = value, attack
+    unranked = rank_problem(payload)
+    if unranked:
+        notes.append(unranked)
+    return {"defense": name, "recipe": recipe, **row}, notes
+
+
+def load(
+    root: Path,
+) -> tuple[dict[str, dict[str, dict]], list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """The runs under ``root``: ``{defense: {shadow_recipe: row}}``, the runs left out and
+    the caveats on kept rows, each as ``(path, reason)`` and printed to stderr.
+
+    Raises:
+        StudyError: ``root`` is no directory or holds no run, every run was left out, or two
+            runs have the same defense and shadow recipe (one row cannot show both).
+    """
+    found: dict[str, dict[str, dict]] = {}
+    where: dict[tuple[str, str], Path] = {}
+    skipped: list[tuple[Path, str]] = []
+    caveats: list[tuple[Path, str]] = []
+
+    def leave_out(path: Path, reason: str) -> None:
+        skipped.append((path, reason))
+        _say(f"left out {path}: {reason}")
+
+    dirs = run_dirs(root)
+    for run in dirs:
+        path = run / RESULTS
+        if not path.exists() and not path.is_symlink():
+            leave_out(
+                run, f"no {RESULTS}: the run failed or is still running (see its train.log); "
+                f"{RERUN}",
+            )  # fmt: skip
+            continue
+        try:
+            payload = read_json(path)
+        except DataError as exc:
+            leave_out(path, str(exc).removeprefix(f"{path}: "))
+            continue
+        problem = payload_problem(payload)
+        if problem is None and payload.get("status") == "diverged":
+            problem = rank_problem(payload)
+        row, notes = (problem, []) if problem is not None else _row(payload)
+        if isinstance(row, str):
+            leave_out(path, row)
+            continue
+        key = (row.pop("defense"), row.pop("recipe"))
+        if key in where:
+            raise StudyError(
+                f"{root}: two runs of defense {key[0]} with shadow_recipe {key[1]} "
+                f"({where[key].name} and {run.name}); the table has one row per defense and "
+                "recipe: sweep one value of every other setting per root"
+            )
+        where[key] = run
+        found.setdefault(key[0], {})[key[1]] = row
+        for note in notes:
+            caveats.append((path, note))
+            _say(f"caveat on {path}: {note}")
+    if not found:
+        raise StudyError(
+            f"{root}: none of its {len(dirs)} runs could be used (listed above); {RERUN}"
+        )
+    return found, skipped, caveats
+
+
+def notes(root: Path, skipped: list[tuple[Path, str]], caveats: list[tuple[Path, str]]) -> str:
+    """The lines under the table naming the runs left out and the caveats, by their paths
+    under ``root`` ("" for none)."""
+
+    def lines(title: str, items: list[tuple[Path, str]]) -> str:
+        listed = "".join(f"- `{_under(root, path)}`: {reason}\n" for path, reason in items)
+        return f"\n{title}:\n\n{listed}" if items else ""
+
+    return lines("Left out (no row, or a – cell)", skipped) + lines("Caveats", caveats)
+
+
+def _under(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str] | None = None) -> None:
     """Write results.md, results.csv and naive_vs_adaptive.png from the runs under ROOT."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", type=Path)
     parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    found: dict[str, dict[str, dict]] = {}
-    for path in sorted(args.root.glob("*/results.json")):
-        result = json.loads(path.read_text())
-        if result.get("status") != "complete":
-            continue
-        defense = result["defense"]["defense"]
-        recipe = result["defense"]["shadow_recipe"]
-        canaries = {n: s["canaries"] for n, s in result["slices"].items() if "canaries" in s}
-        row = {"test_accuracy": result["utility"]["test_accuracy"]}
-        for key in FPRS:
-            row[f"records.{key}"], row[f"records.{key}.attack"] = strongest(result["attacks"], key)
-            row[f"canaries.{key}"], row[f"canaries.{key}.attack"] = strongest(canaries, key)
-        found.setdefault(defense, {})[recipe] = row
+    args = parser.parse_args(argv)
+    try:
+        found, skipped, caveats = load(args.root)
+    except StudyError as exc:
+        sys.exit(f"compare.py: error: {exc}")
     order = [
         d
         for d in ("none", "label_smoothing", "mixup", "relaxloss", "advreg", "distillation", "dp")
@@ -80,7 +249,8 @@ def main() -> None:
             f"| {defense} | {acc:.3f} | {pair(defense, 'records.tpr@0.1%fpr')} | "
             f"{pair(defense, 'records.tpr@1%fpr')} | {pair(defense, 'canaries.tpr@1%fpr')} |"
         )
-    (args.out / "results.md").write_text("\n".join(lines) + "\n")
+    below = notes(args.root, skipped, caveats)
+    (args.out / "results.md").write_text("\n".join(lines) + "\n" + below)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=False)
     x = np.arange(len(order))
     for ax, (where, key, title) in zip(
