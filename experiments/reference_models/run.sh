@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Study 4: LiRA and RMIA TPR@0.1%FPR against the number of reference models K.
-# Usage: experiments/reference_models/run.sh [ROOT]
+# Usage: experiments/reference_models/run.sh [ROOT [OVERRIDE...]]
+# OVERRIDEs go to every run (e.g. train.epochs=1); one of plan.num_models or seed replaces
+# the study's sweep over it (plan.num_models=2,4 seed=0,1). A study run with overrides
+# writes its tables into ROOT/results, not into experiments/reference_models/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_reference_models}
+EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 HERE=experiments/reference_models
+OUT="$HERE/results"
+[ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
 # The digits study settings; only the attacks under study (LiRA online/offline, RMIA),
 # no perturbed queries. Every model (the first 16 at K=64: attack.num_targets=null) is a
 # target, attacked with the other K-1 models;
@@ -17,6 +23,15 @@ for name in loss confidence entropy modified_entropy modified_entropy_class shok
     lira_online_augmented label_only gradient_norm; do
   DROP+=("~attack.attacks.$name")
 done
+# (mia-train refuses a key given twice: an OVERRIDE of K or the seed replaces the sweep's)
+KS=plan.num_models=4,8,16,64,2
+SEEDS=seed=0,1,2
+for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
+  case $extra in
+    plan.num_models=*) KS= ;;
+    seed=*) SEEDS= ;;
+  esac
+done
 "$BIN/mia-train" -m +experiment=study_reference_models "${DROP[@]}" hydra.sweep.dir="$ROOT" \
-  plan.num_models=4,8,16,64,2 seed=0,1,2
-"$BIN/python" "$HERE/plot.py" "$ROOT" --out "$HERE/results"
+  ${KS:+"$KS"} ${SEEDS:+"$SEEDS"} ${EXTRA[@]+"${EXTRA[@]}"}
+"$BIN/python" "$HERE/plot.py" "$ROOT" --out "$OUT"
