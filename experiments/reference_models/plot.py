@@ -1,6 +1,10 @@
 """Study 4: read each run's results.json under a sweep root, tabulate and plot TPR@0.1%FPR vs K.
 
 Runs with the same K and different seeds are averaged; the table lists every seed's value.
+A run it cannot use (no results.json, a corrupt or edited one, a failed or diverged run, an
+attack's figure missing or NaN) is left out with its reason, printed and listed under the
+table; a root without any usable run, or with two runs of one K and seed, is an error
+naming the path.
 """
 
 from __future__ import annotations
@@ -8,44 +12,182 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import sys
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
+
+from mia_defense.errors import DataError
+from mia_defense.report.checks import payload_problem, rank_problem
+from mia_defense.tracking import read_json
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 ATTACKS = ("lira_online", "lira_offline", "rmia")
 FPR_KEY = "tpr@0.1%fpr"
+RESULTS = "results.json"
+# What a run directory holds from its start (Hydra's job log) or its end (results.json).
+MARKS = (RESULTS, "train.log")
+RERUN = "run the study again with the same ROOT (finished runs are kept) to redo it"
 
 
-def load(root: Path) -> dict[int, list[dict]]:
-    """Per K, one row per complete run (seed, test accuracy, each attack's AUC and TPR)."""
+class StudyError(Exception):
+    """A sweep root that cannot be summarised; the message names the path and what to do."""
+
+
+def _say(line: str) -> None:
+    print(f"plot.py: {line}", file=sys.stderr)
+
+
+def run_dirs(root: Path) -> list[Path]:
+    """The run directories of a sweep root: its sub-directories holding a results.json or a
+    run's log (a run that failed or is still running has no results.json)."""
+    if not root.is_dir():
+        raise StudyError(
+            f"{root}: no such directory; run the study first "
+            "(experiments/reference_models/run.sh ROOT) or give the sweep's directory"
+        )
+    dirs = sorted(d for d in root.iterdir() if d.is_dir() and any((d / m).exists() for m in MARKS))
+    if not dirs:
+        raise StudyError(
+            f"{root}: no run under it (no sub-directory with a {RESULTS} or train.log); run the "
+            "study first (experiments/reference_models/run.sh ROOT) or give the sweep's directory"
+        )
+    return dirs
+
+
+def _number(value: Any) -> bool:
+    """Whether ``value`` is a finite number in [0, 1] (a null is a NaN written to JSON)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= 1
+    )
+
+
+def _row(payload: Mapping[str, Any]) -> dict[str, Any] | str:
+    """The table row of a readable run (see `payload_problem`), or why it has none."""
+    for key in ("seed", "num_models"):
+        value = payload.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"no {key} (an integer) in it (edited?); {RERUN}"
+    row = {"seed": payload["seed"], "test_accuracy": payload["utility"]["test_accuracy"]}
+    for name in ATTACKS:
+        metrics = payload["attacks"].get(name)
+        if metrics is None:
+            return (
+                f"no attacks.{name}: the study runs {', '.join(ATTACKS)} (its run.sh drops only "
+                f"the others); {RERUN}"
+            )
+        for key in ("auc", FPR_KEY):
+            if not _number(metrics.get(key)):
+                shown = json.dumps(metrics[key]) if key in metrics else "missing"
+                return (
+                    f"attacks.{name}.{key} is {shown}, no figure in [0, 1] (null: a NaN "
+                    f"when written; the attack failed); {RERUN}"
+                )
+            row[f"{name}.{key}"] = metrics[key]
+    return row
+
+
+def load(
+    root: Path,
+) -> tuple[dict[int, list[dict]], list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """Per K, one row per usable run (seed, test accuracy, each attack's AUC and TPR); the
+    runs left out and the caveats on kept rows, each as ``(path, reason)`` and printed to
+    stderr.
+
+    Raises:
+        StudyError: ``root`` is no directory or holds no run, every run was left out, or two
+            runs have the same K and seed (the mean over seeds would count one twice).
+    """
     runs: dict[int, list[dict]] = defaultdict(list)
-    for path in sorted(root.glob("*/results.json")):
-        result = json.loads(path.read_text())
-        if result.get("status") != "complete":
+    where: dict[tuple[int, int], Path] = {}
+    skipped: list[tuple[Path, str]] = []
+    caveats: list[tuple[Path, str]] = []
+
+    def leave_out(path: Path, reason: str) -> None:
+        skipped.append((path, reason))
+        _say(f"left out {path}: {reason}")
+
+    dirs = run_dirs(root)
+    for run in dirs:
+        path = run / RESULTS
+        if not path.exists() and not path.is_symlink():
+            leave_out(
+                run, f"no {RESULTS}: the run failed or is still running (see its train.log); "
+                f"{RERUN}",
+            )  # fmt: skip
             continue
-        row = {"seed": result["seed"], "test_accuracy": result["utility"]["test_accuracy"]}
-        for name in ATTACKS:
-            metrics = result["attacks"].get(name, {})
-            row[f"{name}.auc"] = metrics.get("auc", float("nan"))
-            row[f"{name}.{FPR_KEY}"] = metrics.get(FPR_KEY, float("nan"))
-        runs[int(result["num_models"])].append(row)
+        try:
+            payload = read_json(path)
+        except DataError as exc:
+            leave_out(path, str(exc).removeprefix(f"{path}: "))
+            continue
+        problem = payload_problem(payload)
+        if problem is None and payload.get("status") == "diverged":
+            problem = rank_problem(payload)
+        row = problem if problem is not None else _row(payload)
+        if isinstance(row, str):
+            leave_out(path, row)
+            continue
+        key = (int(payload["num_models"]), int(payload["seed"]))
+        if key in where:
+            raise StudyError(
+                f"{root}: two runs of K={key[0]} and seed {key[1]} ({where[key].name} and "
+                f"{run.name}); the table averages one run per K and seed: sweep one value of "
+                "every other setting per root"
+            )
+        where[key] = run
+        runs[key[0]].append(row)
+        note = rank_problem(payload)
+        if note:
+            caveats.append((path, note))
+            _say(f"caveat on {path}: {note}")
+    if not runs:
+        raise StudyError(
+            f"{root}: none of its {len(dirs)} runs could be used (listed above); {RERUN}"
+        )
     for rows in runs.values():
         rows.sort(key=lambda r: r["seed"])
-    return dict(sorted(runs.items()))
+    return dict(sorted(runs.items())), skipped, caveats
 
 
-def main() -> None:
+def notes(root: Path, skipped: list[tuple[Path, str]], caveats: list[tuple[Path, str]]) -> str:
+    """The lines under the table naming the runs left out and the caveats, by their paths
+    under ``root`` ("" for none)."""
+
+    def lines(title: str, items: list[tuple[Path, str]]) -> str:
+        listed = "".join(f"- `{_under(root, path)}`: {reason}\n" for path, reason in items)
+        return f"\n{title}:\n\n{listed}" if items else ""
+
+    return lines("Left out (not in the means)", skipped) + lines("Caveats", caveats)
+
+
+def _under(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str] | None = None) -> None:
     """Write results.md, results.csv and tpr_vs_k.png from the runs under ROOT."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", type=Path)
     parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    runs = load(args.root)
+    args = parser.parse_args(argv)
+    try:
+        runs, skipped, caveats = load(args.root)
+    except StudyError as exc:
+        sys.exit(f"plot.py: error: {exc}")
     args.out.mkdir(parents=True, exist_ok=True)
     header = ["K", "seed", "test_accuracy"] + [
         f"{a}.{m}" for a in ATTACKS for m in ("auc", FPR_KEY)
@@ -75,7 +217,8 @@ def main() -> None:
     note = (
         f"\nSeeds: {', '.join(map(str, seeds))}; AUC and test accuracy are means over the seeds.\n"
     )
-    (args.out / "results.md").write_text("\n".join(lines) + "\n" + note)
+    below = notes(args.root, skipped, caveats)
+    (args.out / "results.md").write_text("\n".join(lines) + "\n" + note + below)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ks = list(runs)
     # K=2 is degenerate (each record trains exactly one of the two models, so the single
