@@ -252,3 +252,33 @@ def test_the_strongest_attack_skips_nan_figures():
     metrics = {"a": {"k": math.nan}, "b": {"k": 0.2}, "c": {"k": None}, "d": {}}
     assert compare.strongest(metrics, "k") == (0.2, "b")
     assert math.isnan(compare.strongest({"a": {"k": None}}, "k")[0])
+
+
+def test_a_folder_it_cannot_read_is_named_not_a_traceback(tmp_path, capsys, monkeypatch):
+    """(As root, chmod cannot refuse a read: the refusal is simulated.) A run folder whose
+    results.json cannot be looked at (EACCES) is left out; a root that cannot be listed is
+    a one-line error. Before, both ended in PermissionError."""
+    root = tmp_path / "root"
+    _sweep(root)
+    locked = root / "defense=dp,recipe=undefended"
+    real_stat = Path.stat
+
+    def stat(self, **kwargs):
+        if self.parent == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    found, skipped, _ = compare.load(root)
+    assert set(found["dp"]) == {"same"}
+    assert skipped == [(locked, "cannot read it (Permission denied); check its permissions")]
+
+    def iterdir(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with pytest.raises(SystemExit) as exc:
+        compare.main([str(root), "--out", str(tmp_path / "out")])
+    assert exc.value.code == (
+        f"compare.py: error: {root}: cannot list it (Permission denied); check its permissions"
+    )

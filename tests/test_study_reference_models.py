@@ -210,3 +210,33 @@ def test_a_sweep_of_k2_only_is_drawn(tmp_path):
     _sweep(tmp_path / "root", ks=(2,))
     plot.main([str(tmp_path / "root"), "--out", str(tmp_path / "out")])
     assert (tmp_path / "out/tpr_vs_k.png").is_file()
+
+
+def test_a_folder_it_cannot_read_is_named_not_a_traceback(tmp_path, capsys, monkeypatch):
+    """(As root, chmod cannot refuse a read: the refusal is simulated.) A run folder whose
+    results.json cannot be looked at (EACCES) is left out; a root that cannot be listed is
+    a one-line error. Before, both ended in PermissionError."""
+    root = tmp_path / "root"
+    _sweep(root)
+    locked = root / "K=4,seed=1"
+    real_stat = Path.stat
+
+    def stat(self, **kwargs):
+        if self.parent == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    runs, skipped, _ = plot.load(root)
+    assert [r["seed"] for r in runs[4]] == [0]
+    assert skipped == [(locked, "cannot read it (Permission denied); check its permissions")]
+
+    def iterdir(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with pytest.raises(SystemExit) as exc:
+        plot.main([str(root), "--out", str(tmp_path / "out")])
+    assert exc.value.code == (
+        f"plot.py: error: {root}: cannot list it (Permission denied); check its permissions"
+    )

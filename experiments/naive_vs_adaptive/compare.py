@@ -58,6 +58,13 @@ def _say(line: str) -> None:
     print(f"compare.py: {line}", file=sys.stderr)
 
 
+def _holds_a_run(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and any((folder / mark).exists() for mark in MARKS)
+    except OSError:  # (a folder that cannot be read: `load` names it)
+        return True
+
+
 def run_dirs(root: Path) -> list[Path]:
     """The run directories of a sweep root: its sub-directories holding a results.json or a
     run's log (a run that failed or is still running has no results.json)."""
@@ -66,7 +73,11 @@ def run_dirs(root: Path) -> list[Path]:
             f"{root}: no such directory; run the study first "
             "(experiments/naive_vs_adaptive/run.sh ROOT) or give the sweep's directory"
         )
-    dirs = sorted(d for d in root.iterdir() if d.is_dir() and any((d / m).exists() for m in MARKS))
+    try:
+        dirs = sorted(d for d in root.iterdir() if _holds_a_run(d))
+    except OSError as exc:
+        reason = f"cannot list it ({exc.strerror}); check its permissions"
+        raise StudyError(f"{root}: {reason}") from None
     if not dirs:
         raise StudyError(
             f"{root}: no run under it (no sub-directory with a {RESULTS} or train.log); run the "
@@ -149,7 +160,12 @@ def load(
     dirs = run_dirs(root)
     for run in dirs:
         path = run / RESULTS
-        if not path.exists() and not path.is_symlink():
+        try:
+            present = path.exists() or path.is_symlink()
+        except OSError as exc:
+            leave_out(run, f"cannot read it ({exc.strerror}); check its permissions")
+            continue
+        if not present:
             leave_out(
                 run, f"no {RESULTS}: the run failed or is still running (see its train.log); "
                 f"{RERUN}",
