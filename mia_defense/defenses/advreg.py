@@ -18,6 +18,7 @@ from mia_defense.defenses.base import (
     cross_entropy,
     masked_mean,
 )
+from mia_defense.defenses.values import check_finite, check_integer, check_number
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
@@ -81,12 +82,19 @@ class AdversarialRegularization(TrainingDefense):
         hidden: int = 64,
         warmup_epochs: int = 0,
     ) -> None:
+        check_number("defense.advreg.strength", strength)
+        check_integer("defense.advreg.attack_steps", attack_steps)
+        check_number("defense.advreg.attack_lr", attack_lr)
+        check_integer("defense.advreg.hidden", hidden)
+        check_integer("defense.advreg.warmup_epochs", warmup_epochs)
         if not strength >= 0:
             raise ConfigError(f"defense.advreg.strength={strength}: must be >= 0")
+        check_finite("defense.advreg.strength", strength)
         if attack_steps < 1:
             raise ConfigError(f"defense.advreg.attack_steps={attack_steps}: must be >= 1")
         if not attack_lr > 0:
             raise ConfigError(f"defense.advreg.attack_lr={attack_lr}: must be > 0")
+        check_finite("defense.advreg.attack_lr", attack_lr)
         if hidden < 1:
             raise ConfigError(f"defense.advreg.hidden={hidden}: must be >= 1")
         if hidden > MAX_HIDDEN:

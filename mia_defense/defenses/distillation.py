@@ -14,6 +14,7 @@ from torch import nn
 
 from mia_defense.budget import Work, WorkShape
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
+from mia_defense.defenses.values import check_finite, check_integer, check_number
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.config import TrainConfig
@@ -60,6 +61,10 @@ class Distillation(TrainingDefense):
         lr: float | None = None,
         batch_size: int | None = None,
     ) -> None:
+        check_number("defense.distillation.temperature", temperature)
+        check_integer("defense.distillation.epochs", epochs, nullable=True)
+        check_number("defense.distillation.lr", lr, nullable=True)
+        check_integer("defense.distillation.batch_size", batch_size, nullable=True)
         if not temperature > 0:
             raise ConfigError(f"defense.distillation.temperature={temperature}: must be > 0")
         if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
@@ -77,6 +82,7 @@ class Distillation(TrainingDefense):
             raise ConfigError(f"defense.distillation.epochs={epochs}: must be >= 1 or null")
         if lr is not None and not lr > 0:
             raise ConfigError(f"defense.distillation.lr={lr}: must be > 0 or null")
+        check_finite("defense.distillation.lr", lr)
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"defense.distillation.batch_size={batch_size}: must be >= 1 or null")
         self.temperature = float(temperature)

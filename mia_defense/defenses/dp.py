@@ -20,6 +20,7 @@ import functools
 import logging
 import math
 import numbers
+import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -112,6 +113,9 @@ def _number(value: Any, key: str) -> float | None:
     slipped through, or failed in a comparison's TypeError)."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise ConfigError(f"defense.dp.{key}={value!r}: must be a number or null")
+    if isinstance(value, numbers.Integral) and abs(int(value)) > sys.float_info.max:
+        raise ConfigError(f"defense.dp.{key}={value}: too large for a float (at most about "
+                          "1.8e308)")  # (10**400: float() of it raised OverflowError)
     return value
 
 
@@ -193,6 +197,11 @@ class DPSGD(TrainingDefense):
                               "and finite (no nan or inf)")  # fmt: skip
         if target_epsilon is not None and not target_epsilon > 0:
             raise ConfigError(f"defense.dp.target_epsilon={target_epsilon}: must be > 0")
+        if target_epsilon is not None and math.isinf(target_epsilon):
+            raise ConfigError(  # (it calibrated σ=0: training without noise, ε recorded inf)
+                f"defense.dp.target_epsilon={target_epsilon}: must be finite; an infinite ε "
+                "guarantees nothing (set noise_multiplier=0 to train without noise)"
+            )
         if delta is not None and not 0 < delta < 1:
             raise ConfigError(f"defense.dp.delta={delta}: must lie in (0, 1), below 1/N")
         if max_grad_norm is None or not 0 < max_grad_norm < math.inf:

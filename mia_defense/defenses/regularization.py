@@ -13,6 +13,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
+from mia_defense.defenses.values import (
+    check_finite,
+    check_flag,
+    check_integer,
+    check_number,
+)
 from mia_defense.errors import ConfigError, UnsupportedModelError
 
 __all__ = ["Dropout", "EarlyStopping", "LabelSmoothing", "Mixup", "WeightDecay"]
@@ -30,8 +36,10 @@ class WeightDecay(TrainingDefense):
     name = "weight_decay"
 
     def __init__(self, *, coefficient: float = 5e-3) -> None:
+        check_number("defense.weight_decay.coefficient", coefficient)
         if not coefficient >= 0:
             raise ConfigError(f"defense.weight_decay.coefficient={coefficient}: must be >= 0")
+        check_finite("defense.weight_decay.coefficient", coefficient)
         self.coefficient = float(coefficient)
 
     def hparams(self) -> dict[str, Any]:
@@ -57,6 +65,7 @@ class Dropout(TrainingDefense):
     name = "dropout"
 
     def __init__(self, *, p: float = 0.5) -> None:
+        check_number("defense.dropout.p", p)
         if not 0.0 <= p < 1.0:
             raise ConfigError(f"defense.dropout.p={p}: must lie in [0, 1)")
         self.p = float(p)
@@ -92,6 +101,7 @@ class LabelSmoothing(TrainingDefense):
     name = "label_smoothing"
 
     def __init__(self, *, smoothing: float = 0.1) -> None:
+        check_number("defense.label_smoothing.smoothing", smoothing)
         if not 0.0 <= smoothing < 1.0:
             raise ConfigError(f"defense.label_smoothing.smoothing={smoothing}: must lie in [0, 1)")
         self.smoothing = float(smoothing)
@@ -142,6 +152,9 @@ class EarlyStopping(TrainingDefense):
         min_delta: float = 0.0,
         restore_best: bool = True,
     ) -> None:
+        check_integer("defense.early_stopping.patience", patience)
+        check_number("defense.early_stopping.min_delta", min_delta)
+        check_flag("defense.early_stopping.restore_best", restore_best)
         if patience < 0:
             raise ConfigError(f"defense.early_stopping.patience={patience}: must be >= 0")
         if monitor not in ("loss", "accuracy"):
@@ -150,6 +163,7 @@ class EarlyStopping(TrainingDefense):
             )
         if min_delta < 0:
             raise ConfigError(f"defense.early_stopping.min_delta={min_delta}: must be >= 0")
+        check_finite("defense.early_stopping.min_delta", min_delta)
         if monitor == "accuracy" and min_delta >= 1:
             raise ConfigError(
                 f"defense.early_stopping.min_delta={min_delta}: must be below 1 with "
@@ -275,8 +289,10 @@ class Mixup(TrainingDefense):
     order = 10  # wraps the loader after DP-SGD has replaced it (they do not compose anyway)
 
     def __init__(self, *, alpha: float = 0.4) -> None:
+        check_number("defense.mixup.alpha", alpha)
         if not alpha > 0:
             raise ConfigError(f"defense.mixup.alpha={alpha}: must be > 0")
+        check_finite("defense.mixup.alpha", alpha)
         if alpha < MIN_MIXUP_ALPHA:
             raise ConfigError(
                 f"defense.mixup.alpha={alpha:g}: must be at least {MIN_MIXUP_ALPHA:g}: below, "

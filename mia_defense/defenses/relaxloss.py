@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
+from mia_defense.defenses.values import check_finite, check_number
 from mia_defense.errors import ConfigError
 
 __all__ = ["RelaxLoss"]
@@ -31,8 +32,11 @@ class RelaxLoss(TrainingDefense):
     name = "relaxloss"
 
     def __init__(self, *, alpha: float = 0.5, upper: float = 1.0) -> None:
+        check_number("defense.relaxloss.alpha", alpha)
+        check_number("defense.relaxloss.upper", upper)
         if not alpha > 0:
             raise ConfigError(f"defense.relaxloss.alpha={alpha}: must be > 0")
+        check_finite("defense.relaxloss.alpha", alpha)
         if not 0 < upper <= 1:
             raise ConfigError(f"defense.relaxloss.upper={upper}: must lie in (0, 1]")
         self.alpha = float(alpha)

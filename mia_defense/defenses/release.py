@@ -13,6 +13,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mia_defense.defenses.values import (
+    check_finite,
+    check_fits_float,
+    check_flag,
+    check_integer,
+    check_number,
+)
 from mia_defense.errors import ConfigError, DivergedError
 
 __all__ = [
@@ -67,6 +74,8 @@ class TopKRelease(Release):
     name = "topk"
 
     def __init__(self, *, k: int = 1, renormalize: bool = False) -> None:
+        check_integer("release.k", k)
+        check_flag("release.renormalize", renormalize)
         if k < 1:
             raise ConfigError(f"release.k={k}: must be >= 1")
         self.k = int(k)
@@ -107,6 +116,7 @@ class RoundingRelease(Release):
     name = "rounding"
 
     def __init__(self, *, decimals: int = 2) -> None:
+        check_integer("release.decimals", decimals)
         if decimals < 0:
             raise ConfigError(f"release.decimals={decimals}: must be >= 0")
         if decimals > MAX_DECIMALS:
@@ -161,8 +171,10 @@ class NoiseRelease(Release):
     randomized = True
 
     def __init__(self, *, scale: float = 0.05, distribution: str = "gaussian") -> None:
+        check_number("release.scale", scale)
         if not scale >= 0:
             raise ConfigError(f"release.scale={scale}: must be >= 0")
+        check_fits_float("release.scale", scale)
         if scale > MAX_NOISE_SCALE:
             raise ConfigError(
                 f"release.scale={scale:g}: must be <= {MAX_NOISE_SCALE:g} (noise a million times"
@@ -206,8 +218,10 @@ class TemperatureRelease(Release):
     name = "temperature"
 
     def __init__(self, *, temperature: float = 2.0) -> None:
+        check_number("release.temperature", temperature)
         if not temperature > 0:
             raise ConfigError(f"release.temperature={temperature}: must be > 0")
+        check_finite("release.temperature", temperature)
         self.temperature = float(temperature)
 
     def hparams(self) -> dict[str, Any]:
