@@ -411,10 +411,12 @@ def _mia_train() -> list[str]:
 @dataclass(frozen=True)
 class ChildRun:
     """One ``mia-train`` in a fresh process: wall and CPU seconds (user + system, the
-    child's own ``rusage``), peak RSS bytes, failure ("" when it succeeded), results.json."""
+    child's own ``rusage``; ``system`` alone), peak RSS bytes, failure ("" when it
+    succeeded), results.json."""
 
     wall: float
     cpu: float
+    system: float
     peak: int
     failed: str
     results: dict[str, Any]
@@ -438,8 +440,8 @@ def child_run(overrides: list[str], *, env: dict[str, str] | None = None) -> Chi
     payload = json.loads(results.read_text()) if results.exists() else {}
     shutil.rmtree(run_dir, ignore_errors=True)
     failed = "" if proc.returncode == 0 else f"FAILED: {tail}"
-    return ChildRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, failed,
-                    payload)  # fmt: skip
+    return ChildRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_stime,
+                    usage.ru_maxrss * 1024, failed, payload)  # fmt: skip
 
 
 # Runs the default pipeline in this process and writes, at exit, the modules it imported
@@ -525,6 +527,25 @@ def section_stages(repeats: int) -> None:
           f"of which importing the run's libraries alone: {libraries - torch_import:.2f} s")
 
 
+def section_allocator(repeats: int) -> None:
+    """The default run with glibc's own malloc thresholds (``MIA_DEFENSE_SYSTEM_MALLOC=1``)
+    and with the ones the tools set (`mia_defense.allocator`), in turn: the system time is
+    the page faults of memory handed back to the kernel and faulted in again."""
+    from mia_defense.allocator import OPT_OUT
+
+    runs: dict[str, list[ChildRun]] = {"glibc's thresholds": [], "freed memory kept": []}
+    for _ in range(repeats):
+        runs["glibc's thresholds"].append(child_run([], env={**os.environ, OPT_OUT: "1"}))
+        runs["freed memory kept"].append(child_run([]))
+    print(f"\n## Freed memory kept (the default run, best of {repeats}, in turn)")
+    print(row("allocator", "wall s", "CPU s", "system s", "peak RSS MB"))
+    for name, child in runs.items():
+        print(row(name, f"{min(r.wall for r in child):.2f}", f"{min(r.cpu for r in child):.2f}",
+                  f"{min(r.system for r in child):.2f}",
+                  f"{max(r.peak for r in child) / 2**20:.0f}")
+              + next((r.failed for r in child if r.failed), ""))
+
+
 def verdict(ok: bool) -> str:
     return "pass" if ok else "miss"
 
@@ -605,6 +626,7 @@ def main() -> None:
     cli_runs = [[]] if args.quick else [[], ["plan.num_models=64"]]
     section_cli(cli_runs)
     section_stages(max(2, args.repeats))
+    section_allocator(max(3, args.repeats))
     section_dp_target(1 if args.quick else max(args.repeats, 3))
     if not args.quick:
         # Best of 3 at least: single runs vary by about 10% here, more than some margins.

@@ -901,11 +901,13 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     objective, as mia-train's), ``None`` for a refused point of a sweep."""
     global _TASK_STARTED
     _TASK_STARTED = True
+    from mia_defense.allocator import keep_freed_memory
     from mia_defense.cli.build import format_table
     from mia_defense.collector import collect_from_here
     from mia_defense.threads import one_thread
 
     one_thread()
+    keep_freed_memory()
     collect_from_here()
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)

@@ -21,6 +21,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
+from mia_defense.allocator import keep_freed_memory
 from mia_defense.audit import AuditConfig, audit_lines
 from mia_defense.config import build_dataclass, check_config
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
@@ -231,6 +232,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     its checkpoints), not skipped.
     """
     one_thread()
+    keep_freed_memory()
     with claimed_run(cfg, run_dir) as (experiment, data, _):
         return run_experiment(
             experiment, run_dir, data=data, progress=bool(cfg.progress),

@@ -381,6 +381,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     _TASK_STARTED = True
     _guard_log_files()
     # The pipeline is imported once the task starts (not for --help, --cfg).
+    from mia_defense.allocator import keep_freed_memory
     from mia_defense.cli.build import claimed_run, format_table
     from mia_defense.collector import collect_from_here
     from mia_defense.experiment import fpr_key, run_experiment
@@ -394,6 +395,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     try:
         check_objective_names(names, fprs=fprs)  # a TPR at an FPR the attacks measure
         one_thread()
+        keep_freed_memory()
         collect_from_here()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
             if payload is not None:
