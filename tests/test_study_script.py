@@ -68,3 +68,59 @@ def test_the_dp_audit_study_runs_every_step_and_records_nothing_with_overrides(t
     assert (one_run / "results" / "one_run.md").is_file()
     after = {p: p.stat().st_mtime_ns for p in (REPO / "experiments/dp_audit/results").iterdir()}
     assert after == before  # the recorded study is left alone
+
+
+# A stand-in for each tool a study's script calls: it writes its name and arguments (one
+# file a call: study 1 runs three sweeps at once) and succeeds.
+STUB = """#!/bin/sh
+f=$(mktemp "$CALLS/call.XXXXXX")
+for a in "$(basename "$0")" "$@"; do printf '%s\\037' "$a"; done >"$f"
+"""
+# Each study's script, and the sweep directories of its mia-train calls under ROOT.
+SCRIPTS = {
+    "digits_tradeoff/run.sh": ["/training", "/dp", "/release", "/reference_data"],
+    "purchase_tradeoff/run.sh": ["/training", "/dp", "/release", "/reference_data"],
+    "naive_vs_adaptive/run.sh": [""],
+    "reference_models/run.sh": [""],
+    "dp_audit/run.sh": ["", "_one_run/delta_1e-6", "_one_run/seeds", "_one_run/default_delta"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_a_root_with_a_comma_space_bracket_or_equals_is_one_sweep_dir_of_every_study(
+    tmp_path, script
+):
+    """Each study passes ROOT to hydra.sweep.dir as one quoted Hydra value (lib.sh's
+    hydra_value): unquoted, 'a b,c=[d]' made Hydra sweep over two directories or refuse the
+    override. The tools are stand-ins recording their arguments (no run: milliseconds)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir()
+    calls.mkdir()
+    for tool in ("mia-train", "mia-report", "python"):
+        (bin_dir / tool).write_text(STUB)
+        (bin_dir / tool).chmod(0o755)
+    root = tmp_path / "st a b,c=[d]'e"
+    env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0",
+           "HERE": str(tmp_path / "here")}  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(REPO / "experiments" / script), str(root), "train.epochs=1"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    argvs = [p.read_text().split("\037")[:-1] for p in sorted(calls.iterdir())]
+    parser = OverridesParser.create()
+    dirs = []
+    for argv in argvs:
+        if argv[0] == "mia-train":
+            given = [a for a in argv if a.startswith(("hydra.sweep.dir=", "cache_dir="))]
+            for override in map(parser.parse_override, given):
+                assert not override.is_sweep_override(), override
+                if override.key_or_group == "hydra.sweep.dir":
+                    dirs.append(override.value())
+                else:
+                    assert override.value() == f"{root}/.model_store"
+        else:  # the summary script or mia-report: ROOT as given
+            assert any(a.startswith(str(root)) for a in argv[1:]), argv
+    assert sorted(dirs) == sorted(f"{root}{sub}" for sub in SCRIPTS[script])

@@ -18,9 +18,7 @@ HERE=${HERE:-experiments/digits_tradeoff}
 # One model store for the four sweeps: the undefended models trained once serve the
 # baseline point and every release (cache_dir is not part of a run's directory name).
 mkdir -p "$ROOT"
-# A path as one quoted Hydra override value: a comma, space, bracket or = in ROOT stays
-# part of the path instead of making a sweep or a syntax error.
-hydra_value() { local s=${1//\'/\\\'}; printf "'%s'" "$s"; }
+source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
 STORE="$(cd "$ROOT" && pwd)/.model_store"
 COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra_value "$STORE")"
         ${EXTRA[@]+"${EXTRA[@]}"})

@@ -9,11 +9,12 @@ cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_dp_audit}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
+source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
 HERE=experiments/dp_audit
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
-"$BIN/mia-train" -m +experiment=study_dp_audit '~attack.attacks.gradient_norm' hydra.sweep.dir="$ROOT" \
-    ${EXTRA[@]+"${EXTRA[@]}"}
+"$BIN/mia-train" -m +experiment=study_dp_audit '~attack.attacks.gradient_norm' \
+    "hydra.sweep.dir=$(hydra_value "$ROOT")" ${EXTRA[@]+"${EXTRA[@]}"}
 "$BIN/python" "$HERE/audit.py" "$ROOT" --out "$OUT"
 # Study 5b: the one-run audit (results/one_run.*)
 "$HERE/one_run.sh" "${ROOT}_one_run" ${EXTRA[@]+"${EXTRA[@]}"}

@@ -10,9 +10,10 @@ cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_naive_vs_adaptive}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
+source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
 HERE=experiments/naive_vs_adaptive
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
 "$BIN/mia-train" -m +experiment=study_naive_vs_adaptive '~attack.attacks.gradient_norm' \
-  hydra.sweep.dir="$ROOT" ${EXTRA[@]+"${EXTRA[@]}"}
+  "hydra.sweep.dir=$(hydra_value "$ROOT")" ${EXTRA[@]+"${EXTRA[@]}"}
 "$BIN/python" "$HERE/compare.py" "$ROOT" --out "$OUT"

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 ROOT=${1:-multirun/study_reference_models}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
+source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
 HERE=experiments/reference_models
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
@@ -32,6 +33,6 @@ for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
     seed=*) SEEDS= ;;
   esac
 done
-"$BIN/mia-train" -m +experiment=study_reference_models "${DROP[@]}" hydra.sweep.dir="$ROOT" \
-  ${KS:+"$KS"} ${SEEDS:+"$SEEDS"} ${EXTRA[@]+"${EXTRA[@]}"}
+"$BIN/mia-train" -m +experiment=study_reference_models "${DROP[@]}" \
+  "hydra.sweep.dir=$(hydra_value "$ROOT")" ${KS:+"$KS"} ${SEEDS:+"$SEEDS"} ${EXTRA[@]+"${EXTRA[@]}"}
 "$BIN/python" "$HERE/plot.py" "$ROOT" --out "$OUT"
