@@ -33,6 +33,7 @@ import torch
 from bench_startup import section_startup
 from torch.utils.flop_counter import FlopCounterMode
 
+from mia_defense.allocator import keep_freed_memory
 from mia_defense.cli.train import build_experiment
 from mia_defense.data import load_digits
 from mia_defense.defenses.dp import DPSGD
@@ -609,10 +610,12 @@ def main() -> None:
                         help="also time make test's pytest (a few minutes)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    kept = keep_freed_memory()  # as mia-train and mia-attack do, for the in-process sections
     epochs = 5 if args.quick else 30
     bench = Bench(epochs=epochs, repeats=args.repeats)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
-          f"{'quick' if args.quick else 'full'} run")
+          f"{'quick' if args.quick else 'full'} run, "
+          f"freed memory {'kept' if kept else 'returned to the OS'} (mia_defense.allocator)")
     # warm-up: first calls pay for lazy initialisation (allocator, kernels, imports)
     bench.sequential(4, epochs=1)
     bench.stacked(4, epochs=1)
