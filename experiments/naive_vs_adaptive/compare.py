@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,70 +19,26 @@ from typing import Any
 import matplotlib
 import numpy as np
 
-from mia_defense.errors import DataError
-from mia_defense.report.checks import payload_problem, rank_problem
-from mia_defense.tracking import read_json
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
+from study_runs import RERUN, StudyError, Sweep, finite
+from study_runs import notes as _notes
+
+from mia_defense.report.checks import rank_problem
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 FPRS = ("tpr@0.1%fpr", "tpr@1%fpr")
-RESULTS = "results.json"
-# What a run directory holds from its start (Hydra's job log) or its end (results.json).
-MARKS = (RESULTS, "train.log")
-RERUN = "run the study again with the same ROOT (finished runs are kept) to redo it"
-
-
-class StudyError(Exception):
-    """A sweep root that cannot be summarised; the message names the path and what to do."""
 
 
 def strongest(metrics: Mapping[str, Mapping], key: str) -> tuple[float, str]:
     """The largest finite ``key`` over attacks, and the attack (NaN and "-" when none has one:
     a null figure is a NaN written to JSON)."""
-    finite = {n: m[key] for n, m in metrics.items() if _finite(m.get(key))}
-    if not finite:
+    figures = {n: m[key] for n, m in metrics.items() if finite(m.get(key))}
+    if not figures:
         return float("nan"), "-"
-    name = max(finite, key=lambda n: finite[n])
-    return float(finite[name]), name
-
-
-def _finite(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    )
-
-
-def _say(line: str) -> None:
-    print(f"compare.py: {line}", file=sys.stderr)
-
-
-def _holds_a_run(folder: Path) -> bool:
-    try:
-        return folder.is_dir() and any((folder / mark).exists() for mark in MARKS)
-    except OSError:  # (a folder that cannot be read: `load` names it)
-        return True
-
-
-def run_dirs(root: Path) -> list[Path]:
-    """The run directories of a sweep root: its sub-directories holding a results.json or a
-    run's log (a run that failed or is still running has no results.json)."""
-    if not root.is_dir():
-        raise StudyError(
-            f"{root}: no such directory; run the study first "
-            "(experiments/naive_vs_adaptive/run.sh ROOT) or give the sweep's directory"
-        )
-    try:
-        dirs = sorted(d for d in root.iterdir() if _holds_a_run(d))
-    except OSError as exc:
-        reason = f"cannot list it ({exc.strerror}); check its permissions"
-        raise StudyError(f"{root}: {reason}") from None
-    if not dirs:
-        raise StudyError(
-            f"{root}: no run under it (no sub-directory with a {RESULTS} or train.log); run the "
-            "study first (experiments/naive_vs_adaptive/run.sh ROOT) or give the sweep's directory"
-        )
-    return dirs
+    name = max(figures, key=lambda n: figures[n])
+    return float(figures[name]), name
 
 
 def _row(payload: Mapping[str, Any]) -> tuple[dict[str, Any] | str, list[str]]:
@@ -115,7 +70,7 @@ def _row(payload: Mapping[str, Any]) -> tuple[dict[str, Any] | str, list[str]]:
                 value = m.get(key, 0.0)
                 if value is None:
                     nan.append(attack)
-                elif not _finite(value) or not 0 <= value <= 1:
+                elif not finite(value) or not 0 <= value <= 1:
                     at = f"attacks.{attack}" if where == "records" else f"slices.{attack}.canaries"
                     return f"{at}.{key} is {value!r}, no figure in [0, 1] (edited?); {RERUN}", []
             value, attack = strongest({n: m for n, m in metrics.items() if n not in nan}, key)
@@ -150,38 +105,11 @@ def load(
     """
     found: dict[str, dict[str, dict]] = {}
     where: dict[tuple[str, str], Path] = {}
-    skipped: list[tuple[Path, str]] = []
-    caveats: list[tuple[Path, str]] = []
-
-    def leave_out(path: Path, reason: str) -> None:
-        skipped.append((path, reason))
-        _say(f"left out {path}: {reason}")
-
-    dirs = run_dirs(root)
-    for run in dirs:
-        path = run / RESULTS
-        try:
-            present = path.exists() or path.is_symlink()
-        except OSError as exc:
-            leave_out(run, f"cannot read it ({exc.strerror}); check its permissions")
-            continue
-        if not present:
-            leave_out(
-                run, f"no {RESULTS}: the run failed or is still running (see its train.log); "
-                f"{RERUN}",
-            )  # fmt: skip
-            continue
-        try:
-            payload = read_json(path)
-        except DataError as exc:
-            leave_out(path, str(exc).removeprefix(f"{path}: "))
-            continue
-        problem = payload_problem(payload)
-        if problem is None and payload.get("status") == "diverged":
-            problem = rank_problem(payload)
-        row, notes = (problem, []) if problem is not None else _row(payload)
+    sweep = Sweep(root, name="compare.py", script="experiments/naive_vs_adaptive/run.sh")
+    for run, path, payload in sweep.payloads():
+        row, caveats = _row(payload)
         if isinstance(row, str):
-            leave_out(path, row)
+            sweep.leave_out(path, row)
             continue
         key = (row.pop("defense"), row.pop("recipe"))
         if key in where:
@@ -192,32 +120,17 @@ def load(
             )
         where[key] = run
         found.setdefault(key[0], {})[key[1]] = row
-        for note in notes:
-            caveats.append((path, note))
-            _say(f"caveat on {path}: {note}")
+        for note in caveats:
+            sweep.caveat(path, note)
     if not found:
-        raise StudyError(
-            f"{root}: none of its {len(dirs)} runs could be used (listed above); {RERUN}"
-        )
-    return found, skipped, caveats
+        raise sweep.nothing_usable()
+    return found, sweep.skipped, sweep.caveats
 
 
 def notes(root: Path, skipped: list[tuple[Path, str]], caveats: list[tuple[Path, str]]) -> str:
     """The lines under the table naming the runs left out and the caveats, by their paths
     under ``root`` ("" for none)."""
-
-    def lines(title: str, items: list[tuple[Path, str]]) -> str:
-        listed = "".join(f"- `{_under(root, path)}`: {reason}\n" for path, reason in items)
-        return f"\n{title}:\n\n{listed}" if items else ""
-
-    return lines("Left out (no row, or a – cell)", skipped) + lines("Caveats", caveats)
-
-
-def _under(root: Path, path: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
+    return _notes(root, skipped, caveats, title="Left out (no row, or a – cell)")
 
 
 def main(argv: list[str] | None = None) -> None:

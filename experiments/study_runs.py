@@ -1,0 +1,158 @@
+"""What the studies' summary scripts share: the runs under a sweep root and their results.json.
+
+Each run directory (a sub-directory of the root holding a results.json or a run's log) is
+read and checked as mia-report does (`read_json`, `payload_problem`, a diverged run's
+`rank_problem`); a run that cannot be used is left out with its reason, printed to stderr
+and kept for the lines under the script's table. (mia-report's own `load_runs` walks the
+whole tree and ranks runs apart; the studies read one level and keep a useless model's row
+with a caveat.)
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mia_defense.errors import DataError
+from mia_defense.report.checks import payload_problem, rank_problem
+from mia_defense.tracking import read_json
+
+RESULTS = "results.json"
+# What a run directory holds from its start (Hydra's job log) or its end (results.json).
+MARKS = (RESULTS, "train.log")
+RERUN = "run the study again with the same ROOT (finished runs are kept) to redo it"
+
+
+class StudyError(Exception):
+    """A sweep root that cannot be summarised; the message names the path and what to do."""
+
+
+def finite(value: Any) -> bool:
+    """Whether ``value`` is a finite number (not a bool; a null is a NaN written to JSON)."""
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    )
+
+
+def _holds_a_run(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and any((folder / mark).exists() for mark in MARKS)
+    except OSError:  # (a folder that cannot be read: `Sweep.payloads` names it)
+        return True
+
+
+def run_dirs(root: Path, script: str) -> list[Path]:
+    """The run directories of a sweep root: its sub-directories holding a results.json or a
+    run's log (a run that failed or is still running has no results.json). ``script``: the
+    study's run.sh, named in the errors."""
+    if not root.is_dir():
+        raise StudyError(
+            f"{root}: no such directory; run the study first "
+            f"({script} ROOT) or give the sweep's directory"
+        )
+    try:
+        dirs = sorted(d for d in root.iterdir() if _holds_a_run(d))
+    except OSError as exc:
+        reason = f"cannot list it ({exc.strerror}); check its permissions"
+        raise StudyError(f"{root}: {reason}") from None
+    if not dirs:
+        raise StudyError(
+            f"{root}: no run under it (no sub-directory with a {RESULTS} or train.log); run the "
+            f"study first ({script} ROOT) or give the sweep's directory"
+        )
+    return dirs
+
+
+class Sweep:
+    """The runs under one sweep root, read by a study's summary script.
+
+    Attributes:
+        root: the sweep root.
+        skipped: ``(path, reason)`` of every run left out.
+        caveats: ``(path, note)`` of the caveats on kept rows.
+    """
+
+    def __init__(self, root: Path, *, name: str, script: str) -> None:
+        """``name``: the summary script's file name, prefixing its stderr lines;
+        ``script``: the study's run.sh, named in the errors."""
+        self.root, self.name, self.script = root, name, script
+        self.skipped: list[tuple[Path, str]] = []
+        self.caveats: list[tuple[Path, str]] = []
+        self.count = 0
+
+    def say(self, line: str) -> None:
+        print(f"{self.name}: {line}", file=sys.stderr)
+
+    def leave_out(self, path: Path, reason: str) -> None:
+        self.skipped.append((path, reason))
+        self.say(f"left out {path}: {reason}")
+
+    def caveat(self, path: Path, note: str) -> None:
+        self.caveats.append((path, note))
+        self.say(f"caveat on {path}: {note}")
+
+    def payloads(self) -> Iterator[tuple[Path, Path, Mapping[str, Any]]]:
+        """``(run directory, its results.json, the payload)`` of every run the report's
+        checks pass (a diverged run is left out), in directory order; the others are left
+        out with their reasons.
+
+        Raises:
+            StudyError: the root is no directory, cannot be listed or holds no run.
+        """
+        dirs = run_dirs(self.root, self.script)
+        self.count = len(dirs)
+        for run in dirs:
+            path = run / RESULTS
+            try:
+                present = path.exists() or path.is_symlink()
+            except OSError as exc:
+                self.leave_out(run, f"cannot read it ({exc.strerror}); check its permissions")
+                continue
+            if not present:
+                self.leave_out(
+                    run, f"no {RESULTS}: the run failed or is still running (see its "
+                    f"train.log); {RERUN}",
+                )  # fmt: skip
+                continue
+            try:
+                payload = read_json(path)
+            except DataError as exc:
+                self.leave_out(path, str(exc).removeprefix(f"{path}: "))
+                continue
+            problem = payload_problem(payload)
+            if problem is None and payload.get("status") == "diverged":
+                problem = rank_problem(payload)
+            if problem is not None:
+                self.leave_out(path, problem)
+                continue
+            yield run, path, payload
+
+    def nothing_usable(self) -> StudyError:
+        """The error for a root none of whose runs could be used."""
+        return StudyError(
+            f"{self.root}: none of its {self.count} runs could be used (listed above); {RERUN}"
+        )
+
+
+def notes(
+    root: Path, skipped: list[tuple[Path, str]], caveats: list[tuple[Path, str]], *, title: str
+) -> str:
+    """The lines under the table naming the runs left out (under ``title``) and the
+    caveats, by their paths under ``root`` ("" for none)."""
+
+    def lines(heading: str, items: list[tuple[Path, str]]) -> str:
+        listed = "".join(f"- `{_under(root, path)}`: {reason}\n" for path, reason in items)
+        return f"\n{heading}:\n\n{listed}" if items else ""
+
+    return lines(title, skipped) + lines("Caveats", caveats)
+
+
+def _under(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
