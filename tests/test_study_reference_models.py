@@ -165,6 +165,16 @@ def test_the_table_says_which_run_is_missing_from_a_mean(tmp_path, capsys):
     assert "- `K=4,seed=1/results.json`: attacks.rmia.tpr@0.1%fpr is null" in table
 
 
+def test_the_seeds_line_names_the_seeds_of_a_k_that_lacks_some(tmp_path, capsys):
+    """Before, it listed every seed (0, 1) though K=4's mean was of seed 0 alone."""
+    root = tmp_path / "root"
+    _sweep(root, ks=(2, 4, 8))[(4, 1)].write_text("{")
+    plot.main([str(root), "--out", str(tmp_path / "out")])
+    table = (tmp_path / "out/results.md").read_text()
+    assert "\nSeeds: 0, 1 (K=4: only 0); AUC, test accuracy and TPR are means over each K's " \
+        "seeds.\n" in table
+
+
 def test_a_useless_model_keeps_its_row_with_a_caveat(tmp_path, capsys):
     root = tmp_path / "root"
     _sweep(root)[(4, 1)].write_text(json.dumps(_edited(lambda p: p["utility"].update(

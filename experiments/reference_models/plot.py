@@ -1,6 +1,7 @@
 """Study 4: read each run's results.json under a sweep root, tabulate and plot TPR@0.1%FPR vs K.
 
-Runs with the same K and different seeds are averaged; the table lists every seed's value.
+Runs with the same K and different seeds are averaged; the table lists every seed's value, and
+the line under it names the seeds of a K that lacks some (a run left out).
 A run it cannot use (no results.json, a corrupt or edited one, a failed or diverged run, an
 attack's figure missing or NaN) is left out with its reason, printed and listed under the
 table; a root without any usable run, or with two runs of one K and seed, is an error
@@ -108,6 +109,24 @@ def notes(root: Path, skipped: list[tuple[Path, str]], caveats: list[tuple[Path,
     return _notes(root, skipped, caveats, title="Left out (not in the means)")
 
 
+def seeds_line(runs: Mapping[int, list[dict]]) -> str:
+    """The line under the table naming the seeds; each K whose runs lack some of them (a run
+    left out) is named with the seeds it has."""
+    seeds = sorted({row["seed"] for rows in runs.values() for row in rows})
+    listed = ", ".join(map(str, seeds))
+    fewer = [
+        f"K={k}: only {', '.join(str(r['seed']) for r in rows)}"
+        for k, rows in runs.items()
+        if len(rows) < len(seeds)
+    ]
+    if not fewer:
+        return f"Seeds: {listed}; AUC and test accuracy are means over the seeds."
+    return (
+        f"Seeds: {listed} ({'; '.join(fewer)}); AUC, test accuracy and TPR are means over "
+        "each K's seeds."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write results.md, results.csv and tpr_vs_k.png from the runs under ROOT."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -128,7 +147,6 @@ def main(argv: list[str] | None = None) -> None:
         for k, rows in runs.items():
             for row in rows:
                 writer.writerow([k] + [row[h] for h in header[1:]])
-    seeds = sorted({row["seed"] for rows in runs.values() for row in rows})
     lines = [
         "| K | test acc. | "
         + " | ".join(f"{a} AUC | {a} TPR@0.1%FPR: mean (per seed)" for a in ATTACKS)
@@ -144,9 +162,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{np.mean(tprs):.4f} ({', '.join(f'{t:.4f}' for t in tprs)})",
             ]
         lines.append("| " + " | ".join(cells) + " |")
-    note = (
-        f"\nSeeds: {', '.join(map(str, seeds))}; AUC and test accuracy are means over the seeds.\n"
-    )
+    note = f"\n{seeds_line(runs)}\n"
     below = notes(args.root, skipped, caveats)
     (args.out / "results.md").write_text("\n".join(lines) + "\n" + note + below)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
