@@ -28,7 +28,7 @@ OPT_OUT = "MIA_DEFENSE_SYSTEM_MALLOC"  # set to 1: leave the allocator as it is
 def _user_chose_allocator() -> bool:
     """A user who tunes glibc's malloc (``MALLOC_*_``, ``GLIBC_TUNABLES``), preloads another
     allocator (jemalloc, tcmalloc) or opts out keeps their choice."""
-    if os.environ.get(OPT_OUT, "") not in ("", "0"):
+    if os.environ.get(OPT_OUT, "").strip().lower() not in ("", "0", "false", "no", "off"):
         return True
     if os.environ.get("LD_PRELOAD") or "malloc" in os.environ.get("GLIBC_TUNABLES", ""):
         return True

@@ -3,6 +3,7 @@ and a user's own allocator settings are left alone."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -35,9 +36,7 @@ def _churn(env: dict[str, str]) -> tuple[str, int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
-def test_freed_blocks_are_reused_without_page_faults(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
+def test_freed_blocks_are_reused_without_page_faults() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     env.pop("LD_PRELOAD", None)
     kept, kept_faults = _churn(env)
@@ -57,3 +56,15 @@ def test_a_users_own_allocator_settings_are_left_alone(
 ) -> None:
     monkeypatch.setenv(name, value)
     assert keep_freed_memory() is False
+
+
+@pytest.mark.parametrize("value", ["0", "false", "No", " off "])
+def test_an_opt_out_set_to_no_does_not_opt_out(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from mia_defense import allocator
+
+    for name in [n for n in os.environ if n.startswith("MALLOC_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setenv(OPT_OUT, value)
+    assert allocator._user_chose_allocator() is False
