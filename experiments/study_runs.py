@@ -37,6 +37,22 @@ def finite(value: Any) -> bool:
     )
 
 
+def nested(payload: Mapping[str, Any], *keys: str) -> Any:
+    """``payload[k1][k2]...``, or ``None`` where a level is missing or no object."""
+    for key in keys:
+        if not isinstance(payload, Mapping):
+            return None
+        payload = payload.get(key)
+    return payload
+
+
+def figure(value: Any) -> float | None:
+    """A finite number as a float, a null (a NaN when written) as NaN; else ``None``."""
+    if value is None:
+        return math.nan
+    return float(value) if finite(value) else None
+
+
 def _holds_a_run(folder: Path) -> bool:
     try:
         return folder.is_dir() and any((folder / mark).exists() for mark in MARKS)

@@ -5,6 +5,9 @@ K models, each model's ε in `privacy.per_model`, δ, and the empirical ε of ev
 the regular records) and, for the canaries, each attack's
 scores (`scores.npz`) and the membership masks (`observations.npz`), whose ROC gives an
 empirical ε with the toolkit's own bound (`mia_defense.metrics.empirical_epsilon`).
+A run it cannot use (no results.json, a corrupt or edited one, a failed or diverged run, no
+DP claim, a missing or corrupt .npz) is left out with its reason, printed and listed under
+the table; a root without any usable run is an error naming the path.
 """
 
 from __future__ import annotations
@@ -13,13 +16,23 @@ import argparse
 import csv
 import json
 import math
+import sys
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
+from study_runs import RERUN, StudyError, Sweep, figure, finite, nested, notes
+
+from mia_defense.errors import DataError
 from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.roc import roc_metrics
+from mia_defense.report.checks import rank_problem
+from mia_defense.report.table import read_arrays
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -31,18 +44,34 @@ def canary_epsilon(
     """The largest empirical ε over the attacks, on the canaries only, and that attack.
 
     ``skip_last``: the population's last records that are not this audit's canaries (the
-    one-run audit's, appended after them)."""
-    scores = np.load(run / "scores.npz")
-    obs = np.load(run / "observations.npz")
+    one-run audit's, appended after them).
+
+    Raises:
+        DataError: scores.npz or observations.npz is missing or corrupt, or they do not
+            match (the message names the file).
+    """
+    path = run / "scores.npz"
+    names = ["targets", "is_canary", *_score_names(path)]
+    scores = read_arrays(path, names)
+    masks = read_arrays(run / "observations.npz", ["masks"])["masks"]
     targets = scores["targets"]
     is_canary = scores["is_canary"].astype(bool)
     if skip_last:
         is_canary[-skip_last:] = False
-    truth = obs["masks"][targets][:, is_canary]
+    try:
+        truth = masks[targets][:, is_canary]
+    except (IndexError, ValueError, TypeError) as exc:
+        raise DataError(
+            f"{path}: its targets and is_canary do not match observations.npz's masks "
+            f"(shape {masks.shape}: {exc}); the run's files are not the ones it wrote"
+        ) from None
     best, best_name = 0.0, "-"
-    for key in scores.files:
-        if not key.startswith("scores/"):
-            continue
+    for key in names[2:]:
+        if scores[key].shape != (len(targets), len(is_canary)):
+            raise DataError(
+                f"{path}: {key} has shape {scores[key].shape}, not [targets, N] = "
+                f"[{len(targets)}, {len(is_canary)}]; the run's files are not the ones it wrote"
+            )
         metrics = roc_metrics(scores[key][:, is_canary], truth)
         eps = empirical_epsilon(
             metrics.fpr,
@@ -57,44 +86,109 @@ def canary_epsilon(
     return best, best_name
 
 
-def main() -> None:
+def _score_names(path: Path) -> list[str]:
+    """The attacks' score arrays (``scores/NAME``) in scores.npz at ``path``."""
+    read_arrays(path, ["targets"])  # (a missing, special or corrupt file: named)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return [name for name in data.files if name.startswith("scores/")]
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: corrupt or not an .npz archive ({exc})") from None
+
+
+def _row(run: Path, result: Mapping[str, Any]) -> dict[str, Any] | str:
+    """One run's figures, or why it has none."""
+    privacy = result.get("privacy")
+    epsilon = nested(result, "privacy", "epsilon")
+    if not finite(epsilon):
+        return (
+            f"privacy.epsilon is {json.dumps(epsilon)}, no accountant's ε: not a DP-SGD run "
+            f"(the study sweeps defense.dp.target_epsilon); {RERUN}"
+        )
+    delta = privacy.get("delta") or privacy.get("empirical_epsilon_delta")
+    confidence = nested(result, "config", "attack", "confidence")
+    target = nested(result, "config", "defense", "dp", "target_epsilon")
+    per_model = privacy.get("per_model")
+    for key, value, good in (
+        ("privacy.delta", delta, finite(delta) and 0 < delta < 1),
+        ("config.attack.confidence", confidence, finite(confidence) and 0 < confidence < 1),
+        ("config.defense.dp.target_epsilon", target, finite(target) and target > 0),
+        ("privacy.per_model", per_model, isinstance(per_model, list) and per_model and all(
+            finite(nested(m, "epsilon")) for m in per_model)),
+    ):  # fmt: skip
+        if not good:
+            return f"{key} is {json.dumps(value)[:80]}, not what DP-SGD writes (edited?); {RERUN}"
+    figures = {
+        key: figure(value)
+        for key, value in (
+            ("noise_multiplier", privacy.get("noise_multiplier")),
+            ("test_accuracy", nested(result, "utility", "test_accuracy")),
+            ("empirical_epsilon", privacy.get("empirical_epsilon")),
+        )
+    }
+    regular = {n: figure(nested(a, "empirical_epsilon")) for n, a in result["attacks"].items()}
+    for key, value in [*figures.items(), *((f"attacks.{n}.empirical_epsilon", v)
+                                           for n, v in regular.items())]:  # fmt: skip
+        if value is None:
+            return f"{key} is no number (edited?); {RERUN}"
+    reg_name = max(regular, key=lambda n: -1 if math.isnan(regular[n]) else regular[n],
+                   default="-")  # fmt: skip
+    if reg_name == "-" or not regular[reg_name] > 0:
+        reg_name = "-"  # no attack bounds ε above 0
+    try:
+        can_eps, can_name = canary_epsilon(run, delta=delta, confidence=confidence)
+    except DataError as exc:
+        return f"{exc}; {RERUN}"
+    per_model = [m["epsilon"] for m in per_model]
+    return {
+        "target_epsilon": target,
+        "epsilon": epsilon,  # the maximum over the K models
+        "epsilon_min": min(per_model),
+        "models": len(per_model),
+        "delta": float(delta),
+        "noise_multiplier": figures["noise_multiplier"],
+        "test_accuracy": figures["test_accuracy"],
+        "empirical_epsilon": figures["empirical_epsilon"],
+        "empirical_attack": reg_name,
+        "canary_empirical_epsilon": can_eps,
+        "canary_attack": can_name,
+    }
+
+
+def load(root: Path) -> tuple[list[dict[str, Any]], Sweep]:
+    """The rows of the runs under ``root``, sorted by ε, and the sweep (its runs left out
+    and caveats, printed to stderr).
+
+    Raises:
+        StudyError: ``root`` is no directory or holds no run, or every run was left out.
+    """
+    sweep = Sweep(root, name="audit.py", script="experiments/dp_audit/run.sh")
+    rows = []
+    for run, path, result in sweep.payloads():
+        row = _row(run, result)
+        if isinstance(row, str):
+            sweep.leave_out(path, row)
+            continue
+        rows.append(row)
+        note = rank_problem(result)
+        if note:
+            sweep.caveat(path, note)
+    if not rows:
+        raise sweep.nothing_usable()
+    rows.sort(key=lambda r: r["epsilon"])
+    return rows, sweep
+
+
+def main(argv: list[str] | None = None) -> None:
     """Write results.md, results.csv and epsilon.png from the runs under ROOT."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", type=Path)
     parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    rows = []
-    for path in sorted(args.root.glob("*/results.json")):
-        result = json.loads(path.read_text())
-        if result.get("status") != "complete":
-            continue
-        privacy = result["privacy"]
-        delta = float(privacy.get("delta") or privacy.get("empirical_epsilon_delta"))
-        confidence = float(result["config"]["attack"]["confidence"])
-        regular = {
-            n: a.get("empirical_epsilon", float("nan")) for n, a in result["attacks"].items()
-        }
-        reg_name = max(regular, key=lambda n: -1 if math.isnan(regular[n]) else regular[n])
-        if not regular[reg_name] > 0:
-            reg_name = "-"  # no attack bounds ε above 0
-        can_eps, can_name = canary_epsilon(path.parent, delta=delta, confidence=confidence)
-        per_model = [m["epsilon"] for m in privacy["per_model"]]
-        rows.append(
-            {
-                "target_epsilon": result["config"]["defense"]["dp"]["target_epsilon"],
-                "epsilon": privacy["epsilon"],  # the maximum over the K models
-                "epsilon_min": min(per_model),
-                "models": len(per_model),
-                "delta": delta,
-                "noise_multiplier": privacy.get("noise_multiplier", float("nan")),
-                "test_accuracy": result["utility"]["test_accuracy"],
-                "empirical_epsilon": privacy["empirical_epsilon"],
-                "empirical_attack": reg_name,
-                "canary_empirical_epsilon": can_eps,
-                "canary_attack": can_name,
-            }
-        )
-    rows.sort(key=lambda r: r["epsilon"])
+    args = parser.parse_args(argv)
+    try:
+        rows, sweep = load(args.root)
+    except StudyError as exc:
+        sys.exit(f"audit.py: error: {exc}")
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "results.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -113,7 +207,8 @@ def main() -> None:
             f"{r['empirical_epsilon']:.3f} | {r['empirical_attack']} | "
             f"{r['canary_empirical_epsilon']:.3f} | {r['canary_attack']} |"
         )
-    (args.out / "results.md").write_text("\n".join(lines) + "\n")
+    below = notes(args.root, sweep.skipped, sweep.caveats, title="Left out (no row)")
+    (args.out / "results.md").write_text("\n".join(lines) + "\n" + below)
     fig, ax = plt.subplots(figsize=(5.5, 4))
     eps = [r["epsilon"] for r in rows]
     ax.plot(eps, eps, color="grey", linestyle=":",

@@ -11,6 +11,10 @@ and writes `one_run.md`, `one_run.csv` and `one_run.png`:
   gradient canaries, the auditor knowing the other records' gradients), and the white-box
   bound of an auditor who does not (the sum of the noisy coordinate over the steps, from
   `audit.npz`, recomputed here with the same bound).
+
+A run it cannot use (no results.json, a corrupt or edited one, a failed or diverged run, no
+one-run audit, a missing or corrupt .npz) is left out with its reason, printed and listed
+under the table; a root without any usable run is an error naming the path.
 """
 
 from __future__ import annotations
@@ -18,48 +22,132 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
-import numpy as np
-from audit import canary_epsilon
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # audit.py
+from audit import canary_epsilon
+from study_runs import RERUN, StudyError, Sweep, figure, finite, nested, notes
+
+from mia_defense.errors import DataError
 from mia_defense.metrics.one_run_audit import one_run_bound
+from mia_defense.report.table import read_arrays
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+GROUPS = ("delta_1e-6", "seeds", "default_delta")
+# The row's figures (a null one, a NaN when written, shows as nan).
+FIGURES = ("epsilon", "noise_multiplier", "test_accuracy", "today_records", "black_box",
+           "white_box", "wall_seconds")  # fmt: skip
 
-def row(path: Path) -> dict[str, object]:
-    """One run's figures."""
-    result = json.loads(path.read_text())
-    privacy, config = result["privacy"], result["config"]
-    audit, run = privacy["audit"], path.parent
-    delta, confidence = audit["delta"], audit["confidence"]
-    records = privacy["empirical_epsilon"]
-    canaries, _ = canary_epsilon(run, delta=delta, confidence=confidence,
-                                 skip_last=config["attack"]["audit_canaries"])  # fmt: skip
-    arrays = np.load(run / "audit.npz")
-    unknown = one_run_bound(arrays["white_box/sums"], arrays["white_box/included"],
-                            delta=delta, confidence=confidence)  # fmt: skip
-    white, black = audit["white_box"], audit["black_box"]
+
+def row(run: Path, result: Mapping[str, Any]) -> dict[str, object] | str:
+    """One run's figures, or why it has none."""
+    audit = nested(result, "privacy", "audit")
+    if not isinstance(audit, Mapping):
+        return (
+            "no privacy.audit: not a one-run audit (one_run.sh runs its sweeps with "
+            f"attack.audit=one_run); {RERUN}"
+        )
+    delta, confidence = audit.get("delta"), audit.get("confidence")
+    skip = nested(result, "config", "attack", "audit_canaries")
+    seed = result.get("seed")
+    for key, value, good in (
+        ("privacy.audit.delta", delta, finite(delta) and 0 < delta < 1),
+        ("privacy.audit.confidence", confidence, finite(confidence) and 0 < confidence < 1),
+        ("config.attack.audit_canaries", skip, isinstance(skip, int) and skip >= 0),
+        ("seed", seed, isinstance(seed, int)),
+    ):
+        if not good or isinstance(value, bool):
+            return f"{key} is {json.dumps(value)[:80]}, not what a run writes (edited?); {RERUN}"
+    privacy, run_path = result["privacy"], run
+    try:
+        white, black = audit["white_box"], audit["black_box"]
+        figures = {
+            "epsilon": privacy["epsilon"],
+            "noise_multiplier": privacy["noise_multiplier"],
+            "test_accuracy": result["utility"]["test_accuracy"],
+            "today_records": privacy["empirical_epsilon"],
+            "black_box": black["epsilon"],
+            "white_box": white["epsilon"],
+            "wall_seconds": result["wall_seconds"],
+        }
+        guesses = {
+            name: f"{part['correct']}/{part['guesses']} of {part['canaries']}"
+            for name, part in (("black_box", black), ("white_box", white))
+        }
+        target = result["config"]["defense"]["dp"]["target_epsilon"]
+    except (KeyError, TypeError) as exc:
+        return f"no {exc} in its privacy, utility or config (edited?); {RERUN}"
+    for key in FIGURES:
+        figures[key] = figure(figures[key])
+        if figures[key] is None:
+            return f"its {key} is no number (edited?); {RERUN}"
+    try:
+        canaries, _ = canary_epsilon(run_path, delta=delta, confidence=confidence,
+                                     skip_last=skip)  # fmt: skip
+        arrays = read_arrays(run_path / "audit.npz", ["white_box/sums", "white_box/included"])
+        unknown = one_run_bound(arrays["white_box/sums"], arrays["white_box/included"],
+                                delta=delta, confidence=confidence)  # fmt: skip
+    except DataError as exc:
+        return f"{exc}; {RERUN}"
+    except (ValueError, IndexError, TypeError) as exc:
+        return (
+            f"{run_path / 'audit.npz'}: its white_box arrays do not fit ({exc}); the run's "
+            f"files are not the ones it wrote; {RERUN}"
+        )
     return {
-        "seed": result["seed"],
-        "target_epsilon": config["defense"]["dp"]["target_epsilon"],
-        "epsilon": privacy["epsilon"],
+        "seed": seed,
+        "target_epsilon": target,
+        "epsilon": figures["epsilon"],
         "delta": delta,
-        "noise_multiplier": privacy["noise_multiplier"],
-        "test_accuracy": result["utility"]["test_accuracy"],
-        "today_records": records,
+        "noise_multiplier": figures["noise_multiplier"],
+        "test_accuracy": figures["test_accuracy"],
+        "today_records": figures["today_records"],
         "today_canaries": canaries,
-        "today": max(records, canaries),
-        "black_box": black["epsilon"],
-        "black_box_guesses": f"{black['correct']}/{black['guesses']} of {black['canaries']}",
-        "white_box": white["epsilon"],
-        "white_box_guesses": f"{white['correct']}/{white['guesses']} of {white['canaries']}",
+        "today": max(figures["today_records"], canaries),
+        "black_box": figures["black_box"],
+        "black_box_guesses": guesses["black_box"],
+        "white_box": figures["white_box"],
+        "white_box_guesses": guesses["white_box"],
         "white_box_sum": unknown.epsilon,
-        "wall_seconds": result["wall_seconds"],
+        "wall_seconds": figures["wall_seconds"],
     }
+
+
+def load(root: Path) -> tuple[dict[str, list[dict[str, object]]], Sweep]:
+    """Each group's rows (sorted by ε and seed) under ``root``, and a sweep holding the
+    runs (or groups) left out and the caveats, printed to stderr.
+
+    Raises:
+        StudyError: no group under ``root`` holds a usable run.
+    """
+    everything = Sweep(root, name="one_run.py", script="experiments/dp_audit/one_run.sh")
+    runs: dict[str, list[dict[str, object]]] = {}
+    for group in GROUPS:
+        sweep = Sweep(root / group, name="one_run.py", script="experiments/dp_audit/one_run.sh")
+        rows = []
+        try:
+            for run, path, result in sweep.payloads():
+                found = row(run, result)
+                if isinstance(found, str):
+                    sweep.leave_out(path, found)
+                else:
+                    rows.append(found)
+        except StudyError as exc:
+            everything.leave_out(root / group, str(exc).removeprefix(f"{root / group}: "))
+        everything.skipped += sweep.skipped
+        runs[group] = sorted(rows, key=lambda r: (r["epsilon"], r["seed"]))
+    if not any(runs.values()):
+        raise StudyError(f"{root}: no usable run in any of {', '.join(GROUPS)} (listed above); "
+                         f"run the study first (experiments/dp_audit/one_run.sh ROOT)")  # fmt: skip
+    return runs, everything
 
 
 def table(rows: list[dict[str, object]]) -> str:
@@ -101,27 +189,24 @@ def chart(rows: list[dict[str, object]], out: Path) -> None:
     fig.savefig(out, dpi=120)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Write one_run.md, one_run.csv and one_run.png from the runs under ROOT."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", type=Path)
     parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
-    runs = {
-        group: sorted(
-            (row(p) for p in (args.root / group).glob("**/results.json")
-             if json.loads(p.read_text()).get("status") == "complete"),
-            key=lambda r: (r["epsilon"], r["seed"]),
-        )
-        for group in ("delta_1e-6", "seeds", "default_delta")
-    }  # fmt: skip
+    args = parser.parse_args(argv)
+    try:
+        runs, sweep = load(args.root)
+    except StudyError as exc:
+        sys.exit(f"one_run.py: error: {exc}")
     args.out.mkdir(parents=True, exist_ok=True)
     rows = runs["delta_1e-6"] + runs["seeds"] + runs["default_delta"]
     with (args.out / "one_run.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    (args.out / "one_run.md").write_text(table(rows))
+    below = notes(args.root, sweep.skipped, sweep.caveats, title="Left out (no row)")
+    (args.out / "one_run.md").write_text(table(rows) + below)
     chart(runs["delta_1e-6"], args.out / "one_run.png")
 
 
