@@ -85,7 +85,7 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     """The config check's walk over mia-attack's keys (``seed``, ``progress``, ``figures``,
     ``source``, ``attack``): its problem lines and the values that passed. ``seed_required=False``:
     a null seed passes (mia-attack's default: the source run's)."""
-    from mia_defense.config import ATTACK, Group, Param, _Walk
+    from mia_defense.config import ATTACK, Group, Param, _seed_range, _Walk
 
     walk = _Walk()
     walk.forbidden_targets(cfg, "")  # os.system & co. as mia-train refuses them, at any depth
@@ -93,6 +93,7 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     table = {"seed": seed, "progress": Param("bool"), "figures": Param("bool"),
              "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
     walk.group(cfg, table, "")
+    walk.problems += _seed_range(walk.ok.get("seed"))  # as mia-train's, before any work
     return walk
 
 

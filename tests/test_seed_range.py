@@ -32,3 +32,14 @@ def test_shokri_refuses_a_seed_scikit_learn_would_refuse():
     obs = Observations(log_probs=log_probs, labels=rng.integers(0, 3, 40), masks=masks)
     with pytest.raises(ConfigError, match=r"attack shokri seed=4294967296: must be an integer"):
         shokri(obs, np.arange(4), seed=MAX_SEED + 1)
+
+
+@pytest.mark.parametrize("seed", [MAX_SEED + 1, 10**29])
+def test_mia_attacks_seed_beyond_the_range_is_refused_as_mia_trains(seed):
+    """mia-attack's config check names ``seed`` before any work (it named
+    attack.attacks.shokri once the other attacks had run)."""
+    from mia_defense.attack_setup import attack_config, check_attack_config
+
+    with pytest.raises(ConfigError, match=rf"^seed={seed}: at most {MAX_SEED} "):
+        check_attack_config(attack_config(seed=seed))
+    check_attack_config(attack_config(seed=MAX_SEED))
