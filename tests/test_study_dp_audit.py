@@ -59,9 +59,9 @@ def _write(root: Path, eps: float) -> Path:
     masks[0, ::2] = masks[1, 1::2] = True
     rng = np.random.default_rng(0)
     np.savez(run / "observations.npz", masks=masks)
-    np.savez(run / "scores.npz", targets=np.array([0, 1]),
-             is_canary=np.arange(N) < N // 2,
-             **{f"scores/{n}": masks + rng.normal(0, 1, (2, N)) for n in ("loss", "rmia")})  # fmt: skip
+    scores = {f"scores/{n}": masks + rng.normal(0, 1, (2, N)) for n in ("loss", "rmia")}
+    np.savez(run / "scores.npz", targets=np.array([0, 1]), is_canary=np.arange(N) < N // 2,
+             **scores)  # fmt: skip
     return run
 
 

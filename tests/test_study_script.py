@@ -124,3 +124,24 @@ def test_a_root_with_a_comma_space_bracket_or_equals_is_one_sweep_dir_of_every_s
         else:  # the summary script or mia-report: ROOT as given
             assert any(a.startswith(str(root)) for a in argv[1:]), argv
     assert sorted(dirs) == sorted(f"{root}{sub}" for sub in SCRIPTS[script])
+
+
+def test_hydra_value_keeps_quotes_backslashes_and_dollar_braces_of_a_path():
+    """lib.sh's hydra_value: a quote, backslashes before a quote or at the end and ${ are
+    escaped for Hydra's quoted value (before, "it\\'s" or a trailing backslash ended the
+    quoted value early: a syntax error; ${x} was read as an interpolation)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    paths = ["/tmp/a b,c=[d]", "/tmp/it's", "/tmp/a${x}b", "/tmp/x\\", "/tmp/x\\\\",
+             "/tmp/x\\y", "/tmp/q\\'s", "/tmp/ü ñ/z"]  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-c", 'source experiments/lib.sh; for p; do hydra_value "$p"; echo; done',
+         "-", *paths],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    parser = OverridesParser.create()
+    for path, value in zip(paths, done.stdout.splitlines(), strict=True):
+        override = parser.parse_override(f"hydra.sweep.dir={value}")
+        assert OmegaConf.create({"dir": override.value()}).dir == path, value
