@@ -9,9 +9,16 @@ from typing import Any
 from torch import nn
 
 from mia_defense.defenses.base import TrainingDefense
+from mia_defense.defenses.values import name_problem
 from mia_defense.errors import ConfigError
 
-__all__ = ["DefenseFactory", "check_defenses", "prepare_model", "warn_unaccounted_beside_dp"]
+__all__ = [
+    "DefenseFactory",
+    "check_defenses",
+    "defense_name_problem",
+    "prepare_model",
+    "warn_unaccounted_beside_dp",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +40,37 @@ def _defines_loss(defense: TrainingDefense) -> bool:
 def check_defenses(
     defenses: Sequence[TrainingDefense], *, reference_size: int | None = None
 ) -> None:
-    """Raise `ConfigError` listing every problem of a defense stack at once.
+    """Raise `ConfigError` listing every problem of a defense stack at once, before a run
+    trains: each defense's name first (`defense_name_problem`), then the stack's.
 
     Args:
         defenses: the stack, as built for one model.
         reference_size: samples in the plan's reference split (``None``: not checked).
     """
+    named = [problem for d in defenses if (problem := defense_name_problem(d))]
+    if named:
+        raise ConfigError("; ".join(named))
+    _refuse_stack(defenses, reference_size=reference_size)
+
+
+def defense_name_problem(defense: TrainingDefense) -> str | None:
+    """Why ``defense`` cannot go by its ``name`` in results.json, or ``None``: a defense of
+    one's own that sets no name was recorded as ``none`` (a defended run reported, and
+    ranked by mia-report, as undefended), one named ``dp`` as DP-SGD (`name_problem`)."""
+    from mia_defense import defenses as ours  # (the package imports this module)
+
+    built_in: dict[str, type] = {"none": TrainingDefense}
+    for cls in map(ours.__dict__.get, ours.__all__):
+        if isinstance(cls, type) and issubclass(cls, TrainingDefense) and "name" in vars(cls):
+            built_in.setdefault(cls.name, cls)
+    return name_problem(defense, kind="defense", base=TrainingDefense, built_in=built_in)
+
+
+def _refuse_stack(
+    defenses: Sequence[TrainingDefense], *, reference_size: int | None = None
+) -> None:
+    """`check_defenses` but the names (a model of a finished run is rebuilt by
+    `DefenseFactory` whatever its defenses were called)."""
     names = [d.name for d in defenses]
     problems: list[str] = []
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -115,7 +147,7 @@ class DefenseFactory:
 
     def __init__(self, factories: Sequence[Callable[[], TrainingDefense]] = ()) -> None:
         self.factories = list(factories)
-        check_defenses(self())
+        _refuse_stack(self())
 
     def __call__(self) -> list[TrainingDefense]:
         defenses = [factory() for factory in self.factories]

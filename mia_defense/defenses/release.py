@@ -19,6 +19,7 @@ from mia_defense.defenses.values import (
     check_flag,
     check_integer,
     check_number,
+    name_problem,
 )
 from mia_defense.errors import ConfigError, DivergedError
 
@@ -32,6 +33,7 @@ __all__ = [
     "TopKRelease",
     "check_released",
     "probe_release",
+    "release_name_problem",
 ]
 
 
@@ -273,9 +275,22 @@ def check_released(
 def probe_release(release: Release, *, num_classes: int) -> None:
     """`check_released` on what ``release`` makes of a few random logits, before training:
     a release of one's own that returns probabilities is refused before the models train,
-    not after."""
+    not after. So is one that cannot go by its name (`release_name_problem`)."""
     generator = torch.Generator().manual_seed(0)
     logits = 3 * torch.randn(8, num_classes, generator=generator)
     with torch.no_grad():
         released = release(logits, generator).detach().cpu().numpy()
     check_released(released, what="random logits before training", release=release)
+    problem = release_name_problem(release)
+    if problem is not None:
+        raise ConfigError(problem)
+
+
+def release_name_problem(release: Release) -> str | None:
+    """Why ``release`` cannot go by its ``name`` in results.json, or ``None``: a release of
+    one's own that sets no name was recorded as ``full`` (outputs withheld or perturbed,
+    reported as the full probability vector), one named ``label_only`` as that release
+    (`mia_defense.defenses.values.name_problem`)."""
+    built_in = {cls.name: cls for cls in (FullRelease, TopKRelease, RoundingRelease,
+                                          LabelOnlyRelease, NoiseRelease, TemperatureRelease)}
+    return name_problem(release, kind="release", base=Release, built_in=built_in)

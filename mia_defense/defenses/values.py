@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "check_flag",
     "check_integer",
     "check_number",
+    "name_problem",
 ]
 
 
@@ -72,3 +74,45 @@ def check_flag(key: str, value: Any) -> None:
     """``value`` must be true or false: ``bool("false")`` is True, ``bool(None)`` False."""
     if not isinstance(value, bool | np.bool_):
         raise ConfigError(f"{key}={_given(value)}: must be true or false")
+
+
+def name_problem(
+    obj: Any, *, kind: str, base: type, built_in: Mapping[str, type]
+) -> str | None:
+    """Why ``obj`` (a training defense or a release) cannot go by its ``name``, or ``None``.
+
+    results.json and mia-report name a run's defenses and release by it, so it must be a
+    non-empty string; a class of one's own that sets none carries the base class's
+    (``none``: no defense, ``full``: no output defense), and one that takes a built-in's
+    name (``dp``) passes for that defense. A subclass of the built-in keeps its name.
+
+    Args:
+        kind: ``defense`` or ``release``.
+        base: `TrainingDefense` or `Release`.
+        built_in: each built-in name and the class that owns it (the base's own name
+            too: ``none`` for `TrainingDefense`, ``full`` for `FullRelease`).
+    """
+    cls = type(obj)
+    name = getattr(obj, "name", None)
+    where = f"{kind} {cls.__module__}.{cls.__qualname__}"
+    own = f"set a class attribute name = {_snake(cls.__name__)!r} (any name of its own)"
+    if not isinstance(name, str) or not name.strip():
+        return (f"{where}: its name {name!r} must be a non-empty string (results.json and "
+                f"mia-report name the run's {kind} by it); {own}")  # fmt: skip
+    if kind == "defense" and "+" in name:
+        return (f"{where}: its name {name!r} holds '+', which joins the names of stacked "
+                f"defenses in results.json; {own}")  # fmt: skip
+    owner = built_in.get(name)
+    if owner is None or cls is base or (isinstance(obj, owner) and owner is not base):
+        return None
+    if name == getattr(base, "name", None):  # a class of its own that set no name
+        return (f"{where}: it has no name of its own, so results.json and mia-report would "
+                f"call the run's {kind} {name!r}, as if it had none; {own}")  # fmt: skip
+    return (f"{where}: its name {name!r} is mia-defense's {owner.__name__}'s, so results.json "
+            f"and mia-report would take the run for one with that {kind}; {own}")  # fmt: skip
+
+
+def _snake(name: str) -> str:
+    """``ConfidencePenalty`` -> ``confidence_penalty``."""
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower()
+                   for i, c in enumerate(name)).lstrip("_")  # fmt: skip
