@@ -24,7 +24,7 @@ TINY = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1", "figu
 
 @pytest.mark.slow  # 4 tiny runs (two defenses x two recipes) and compare.py: about 10 s
 def test_the_study_runs_with_overrides_into_its_root_and_tabulates_every_run(tmp_path):
-    root = tmp_path / "naive"
+    root = tmp_path / "naive a,b=[c]"  # one path, not a sweep (run.sh quotes it for Hydra)
     before = {p: p.stat().st_mtime_ns for p in (HERE / "results").iterdir()}
     env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
     done = subprocess.run(

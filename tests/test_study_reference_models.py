@@ -25,7 +25,7 @@ TINY = ["plan.population_size=200", "train.epochs=1", "figures=false", "attack.b
 def test_the_study_runs_with_overrides_of_its_sweep_into_its_root(tmp_path):
     """plan.num_models and seed given as overrides replace the study's sweep over them
     (mia-train refuses a key given twice), and the tables go into ROOT/results."""
-    root = tmp_path / "refs"
+    root = tmp_path / "refs a,b=[c]"  # one path, not a sweep (run.sh quotes it for Hydra)
     before = {p: p.stat().st_mtime_ns for p in (HERE / "results").iterdir()}
     env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
     done = subprocess.run(

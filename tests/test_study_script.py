@@ -52,7 +52,7 @@ def test_the_dp_audit_study_runs_every_step_and_records_nothing_with_overrides(t
     """Study 5 and 5b (`make study-dp-audit`) end to end: each of its four sweeps must pass
     the guards of today's mia-train (its last step once failed: a single run of a preset
     with sweep values) and both tables must be written, here into ROOT/results."""
-    root = tmp_path / "audit"
+    root = tmp_path / "audit a,b=[c]"  # one path, not a sweep (run.sh quotes it for Hydra)
     env = {**os.environ, "BIN": str(Path(sys.executable).parent)}
     before = {p: p.stat().st_mtime_ns for p in (REPO / "experiments/dp_audit/results").iterdir()}
     done = subprocess.run(
@@ -61,7 +61,7 @@ def test_the_dp_audit_study_runs_every_step_and_records_nothing_with_overrides(t
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert len(list(root.glob("*/results.json"))) == 7
-    one_run = tmp_path / "audit_one_run"
+    one_run = tmp_path / "audit a,b=[c]_one_run"
     for group, runs in (("delta_1e-6", 4), ("seeds", 2), ("default_delta", 1)):
         assert len(list((one_run / group).glob("**/results.json"))) == runs, group
     assert (root / "results" / "results.md").is_file()
