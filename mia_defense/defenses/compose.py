@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -134,6 +136,21 @@ def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.M
     return model
 
 
+def _check_order(defense: TrainingDefense) -> None:
+    """A defense's ``order`` sorts the stack: it must be a finite number. A string or
+    ``None`` beside another defense ended the run in sorted()'s TypeError, and NaN, which
+    compares false with everything, left the defense where the config put it (before
+    DP-SGD, which must set up first)."""
+    order = defense.order
+    if isinstance(order, bool) or not isinstance(order, numbers.Real) or not math.isfinite(order):
+        cls = type(defense)
+        raise ConfigError(
+            f"defense {cls.__module__}.{cls.__qualname__}: its order {order!r} must be a "
+            "finite number (lower sets up first: DP-SGD's is 0, mixup's 10, most defenses' "
+            "50, distillation's 90); set the class attribute order, or leave it out for 50"
+        )
+
+
 class DefenseFactory:
     """Returns a fresh, ordered, checked stack of training defenses on every call.
 
@@ -157,6 +174,8 @@ class DefenseFactory:
                     f"defense: {type(defense).__name__} is not a TrainingDefense; point its "
                     "_target_ at a subclass of mia_defense.defenses.TrainingDefense"
                 )
+            if len(defenses) > 1:  # (alone, it is never compared)
+                _check_order(defense)
         return sorted(defenses, key=lambda d: d.order)
 
     def __len__(self) -> int:
