@@ -21,7 +21,7 @@ from mia_defense.defenses.values import (
     check_number,
     name_problem,
 )
-from mia_defense.errors import ConfigError, DivergedError
+from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
 
 __all__ = [
     "FullRelease",
@@ -275,11 +275,34 @@ def check_released(
 def probe_release(release: Release, *, num_classes: int) -> None:
     """`check_released` on what ``release`` makes of a few random logits, before training:
     a release of one's own that returns probabilities is refused before the models train,
-    not after. So is one that cannot go by its name (`release_name_problem`)."""
+    not after. So is one that cannot go by its name (`release_name_problem`), one that
+    raises on them, or returns anything but a float tensor of the logits' shape: a numpy
+    array or ``None`` ended the run in an AttributeError traceback here, a [batch] tensor in
+    an IndexError after the models had trained, and a wider one was blamed on the model."""
     generator = torch.Generator().manual_seed(0)
     logits = 3 * torch.randn(8, num_classes, generator=generator)
-    with torch.no_grad():
-        released = release(logits, generator).detach().cpu().numpy()
+    cls = type(release)
+    where = f"release {cls.__module__}.{cls.__qualname__}"
+    try:
+        with torch.no_grad():
+            out = release(logits, generator)
+    except MiaDefenseError:
+        raise
+    except Exception as exc:
+        raise ConfigError(
+            f"{where}: raised {type(exc).__name__} ({_first_line(exc)}) on random logits "
+            f"[8, {num_classes}] before training; fix its __call__"
+        ) from exc
+    tensor = isinstance(out, torch.Tensor)
+    if not tensor or not out.is_floating_point() or out.shape != logits.shape:
+        got = (f"a tensor of dtype {str(out.dtype).removeprefix('torch.')} and shape "
+               f"{list(out.shape)}" if tensor else type(out).__name__)  # fmt: skip
+        raise ConfigError(
+            f"{where}: returned {got} for logits [8, {num_classes}]; a release must return a "
+            "float torch tensor of the logits' shape [..., classes]: one log-probability per "
+            "class (-inf where it withholds one)"
+        )
+    released = out.detach().cpu().numpy()
     check_released(released, what="random logits before training", release=release)
     problem = release_name_problem(release)
     if problem is not None:
@@ -294,3 +317,8 @@ def release_name_problem(release: Release) -> str | None:
     built_in = {cls.name: cls for cls in (FullRelease, TopKRelease, RoundingRelease,
                                           LabelOnlyRelease, NoiseRelease, TemperatureRelease)}
     return name_problem(release, kind="release", base=Release, built_in=built_in)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else "no message"

@@ -1,0 +1,51 @@
+"""A release of one's own that raises, or returns anything but a float tensor of the logits'
+shape, is refused by the probe before training with a line naming it.
+
+Before: a numpy array, a list or None ended mia-train in an AttributeError traceback from
+the probe ('.detach'), an exception of the release's own in its traceback, a [batch]
+tensor in an IndexError from the attacks after every model had trained, and a tensor one
+class wider in an error blaming the model ('model._target_=... returned 11 outputs').
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from mia_defense.defenses import LabelOnlyRelease, Release, TopKRelease
+from mia_defense.defenses.release import probe_release
+from mia_defense.errors import ConfigError
+
+
+def _release(output) -> Release:
+    return type("Mine", (Release,), {"name": "mine", "__call__": lambda self, lg, g=None:
+                                     output(torch.log_softmax(lg.float(), -1))})()
+
+
+def _raise(_):
+    raise RuntimeError("boom\nsecond line")
+
+
+@pytest.mark.parametrize(("output", "got"), [
+    (lambda lp: lp.numpy(), r"returned ndarray"),
+    (lambda lp: lp.tolist(), r"returned list"),
+    (lambda lp: None, r"returned NoneType"),
+    (lambda lp: lp.max(-1).values, r"returned a tensor of dtype float32 and shape \[8\] "),
+    (lambda lp: torch.cat([lp, lp[:, :1]], -1), r"shape \[8, 11\] for logits \[8, 10\]"),
+    (lambda lp: torch.zeros(lp.shape, dtype=torch.long), r"dtype int64 and shape \[8, 10\]"),
+], ids=["numpy", "list", "none", "flat", "wider", "integers"])
+def test_an_output_of_another_kind_is_refused_before_training(output, got):
+    with pytest.raises(ConfigError, match=rf"release .*Mine: .*{got}.*a release must return a "
+                                          r"float torch tensor of the logits' shape"):
+        probe_release(_release(output), num_classes=10)
+
+
+def test_an_exception_of_the_release_is_one_line_naming_it():
+    with pytest.raises(ConfigError, match=r"release .*Mine: raised RuntimeError \(boom\) on "
+                                          r"random logits \[8, 10\] before training; fix its"):
+        probe_release(_release(_raise), num_classes=10)
+
+
+def test_the_packaged_and_a_half_precision_release_pass():
+    for release in (TopKRelease(k=2), LabelOnlyRelease(), _release(lambda lp: lp.half())):
+        probe_release(release, num_classes=10)
