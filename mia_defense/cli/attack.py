@@ -544,6 +544,7 @@ _MEASURED_PRIVACY = frozenset({
     "epsilon_refuted_by", "epsilon_refuted_reason",
     # the checks of the masks against the outputs (`mia_defense.api.run_audit`)
     "masks_suspect", "masks_out_vs_test_auc", "masks_unbalanced",
+    "attacks_inverted",  # `mia_defense.pipeline.evaluate.inverted_attacks`
 })  # fmt: skip
 
 

@@ -309,6 +309,61 @@ def _check_leak_without_utility(
     log.warning("MEMBERSHIP LEAK at chance utility: %s", privacy["leak_without_utility_reason"])
 
 
+# Standard errors below 0.5 (under no signal) an attack's AUC must lie to be called inverted.
+_INVERTED_Z = 3.0
+
+
+def inverted_attacks(
+    results: Mapping[str, AttackResult], truth: np.ndarray
+) -> list[tuple[str, float, float]]:
+    """The black-box attacks whose scores rank members below non-members, by more than the
+    black-box attacks rank them above: ``(name, auc, z)``, where ``z`` is how many standard
+    errors (Mann-Whitney's, of the pooled scores under no signal) the AUC lies below 0.5.
+    An attack is inverted when its AUC is ``_INVERTED_Z`` such errors below 0.5, its bootstrap
+    interval (if any) lies below 0.5, and its flipped AUC, 1 - AUC, beats every black-box
+    attack's: a score of the wrong sign (an attack of one's own returning the loss, not its
+    negation, gave AUC 0.436 [0.398, 0.479], TPR 0.0025 at 0.1% FPR, read as no leak), whose
+    TPRs and ε bound understate a leak its flipped scores show."""
+    truth = np.asarray(truth, dtype=bool)
+    members, others = int(truth.sum()), int((~truth).sum())
+    black_box = {n: r for n, r in results.items() if r.access in BLACK_BOX}
+    if not members or not others or not black_box:
+        return []
+    error = math.sqrt((members + others + 1) / (12.0 * members * others))
+    best = max(float(np.nan_to_num(r.metrics.auc, nan=0.5)) for r in black_box.values())
+    found = []
+    for name, result in black_box.items():
+        auc = float(result.metrics.auc)
+        if not math.isfinite(auc):
+            continue
+        z = (0.5 - auc) / error
+        high = result.intervals.auc[1] if result.intervals is not None else math.nan
+        if z > _INVERTED_Z and not high >= 0.5 and 1.0 - auc > best:
+            found.append((name, auc, z))
+    return found
+
+
+def _check_inverted_attacks(
+    privacy: dict[str, Any], results: Mapping[str, AttackResult], truth: np.ndarray
+) -> None:
+    """Set ``privacy["attacks_inverted"]`` with the reason, and warn, when a black-box
+    attack's scores are inverted (`inverted_attacks`): the verdict, read from the attacks'
+    TPRs, would call a leak that only shows with the scores' sign flipped 'no leak'."""
+    found = inverted_attacks(results, truth)
+    if not found:
+        return
+    said = "; ".join(
+        f"{name} AUC {auc:.3f} ({z:.1f} standard errors below 0.5; flipped: {1 - auc:.3f})"
+        for name, auc, z in found
+    )
+    privacy["attacks_inverted"] = (
+        f"{said}: these scores rank members below non-members (higher must mean member), more "
+        "strongly than any attack ranks them above; membership leaks, and the TPRs and ε bound "
+        "understate it: negate the attack's scores (or check the masks) and rerun"
+    )
+    log.warning("INVERTED ATTACK SCORES: %s", privacy["attacks_inverted"])
+
+
 def attack_observations(
     obs: Observations,
     attacks: Mapping[str, Attack],
@@ -363,6 +418,7 @@ def attack_observations(
     check_claim(privacy, evidence)  # the one-run audit, if any, checks again
     _check_leak_without_utility(privacy, utility, attack_results, obs.masks[targets][:, ~is_canary],
                                 evaluation)  # fmt: skip
+    _check_inverted_attacks(privacy, attack_results, obs.masks[targets][:, ~is_canary])
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},

@@ -638,9 +638,10 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     bound (``privacy.epsilon_refuted``), an ε the accountant did not compute for the
     mechanism that ran (``privacy.epsilon_valid`` false: shuffled batches, which the report's
     ε column would otherwise show as a claim), masks that may not be the models' training sets
-    (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), its leakage
-    figure below the resolution of its scores
-    (`resolution_note`), or null for some of its attacks (`_null_leakage`)."""
+    (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), attack scores
+    that rank members below non-members (``privacy.attacks_inverted``), its leakage figure
+    below the resolution of its scores (`resolution_note`), or null for some of its attacks
+    (`_null_leakage`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
@@ -665,6 +666,11 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     suspect = privacy.get("masks_suspect")
     if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
         notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")
+    inverted = privacy.get("attacks_inverted")
+    if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
+        notes.append(
+            f"attack scores inverted, the leak is understated: {one_line(inverted, limit=400)}"
+        )
     level = other_confidence(payload)
     if level is not None:
         notes.append(

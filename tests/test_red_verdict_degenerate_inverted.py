@@ -1,0 +1,84 @@
+"""An attack whose scores rank members below non-members (a sign error: an attack of one's
+own returning the loss, higher meaning non-member) gave AUC 0.436 [0.398, 0.479] and TPR
+0.0025 at 0.1% FPR, and the run read "strongest attack ... TPR 0.0025": no leak, and no word
+that flipping its scores shows one (AUC 0.564). The run now says so in
+``privacy.attacks_inverted``, and mia-report lists the run under its caveats."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from mia_defense.attacks.runner import EvaluationConfig, evaluate
+from mia_defense.pipeline.evaluate import _check_inverted_attacks, inverted_attacks
+from mia_defense.report.checks import caveats
+
+_CONFIG = EvaluationConfig(fprs=(0.1, 0.01), bootstrap=100)
+
+
+def _truth(targets: int = 4, records: int = 400, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.permutation(records) < records // 2 for _ in range(targets)])
+
+
+def _result(name: str, scores: np.ndarray, truth: np.ndarray, access: str = "outputs"):
+    result = evaluate(name, scores, truth, targets=np.arange(len(truth)), config=_CONFIG)
+    return replace(result, access=access)
+
+
+def _signal(truth: np.ndarray, strength: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=truth.shape) + strength * truth
+
+
+def test_an_attack_of_the_wrong_sign_is_reported_as_a_leak_not_as_none():
+    truth = _truth()
+    inverted = _result("inv", -_signal(truth, 0.5, 1), truth)
+    assert inverted.metrics.auc < 0.4
+    privacy: dict = {}
+    _check_inverted_attacks(privacy, {"inv": inverted}, truth)
+    reason = privacy["attacks_inverted"]
+    assert reason.startswith("inv AUC 0.")
+    assert "rank members below non-members" in reason and "negate" in reason
+    payload = {"privacy": privacy, "attacks": {}}
+    assert any(note.startswith("attack scores inverted") for note in caveats(payload))
+
+
+def test_an_inverted_attack_weaker_than_the_best_one_is_not_flagged():
+    # entropy below 0.5 beside a loss attack that finds more: the verdict already has the leak
+    truth = _truth()
+    strong = _result("loss", _signal(truth, 1.0, 2), truth)
+    weak = _result("entropy", -_signal(truth, 0.4, 3), truth)
+    assert 1 - weak.metrics.auc < strong.metrics.auc
+    assert inverted_attacks({"loss": strong, "entropy": weak}, truth) == []
+
+
+def test_attacks_of_no_signal_or_the_right_sign_are_never_flagged():
+    truth = _truth()
+    for seed in range(20):
+        results = {
+            "none": _result("none", _signal(truth, 0.0, seed), truth),
+            "right": _result("right", _signal(truth, 0.5, seed + 100), truth),
+        }
+        assert inverted_attacks(results, truth) == []
+    privacy: dict = {}
+    _check_inverted_attacks(privacy, results, truth)
+    assert "attacks_inverted" not in privacy
+
+
+def test_an_inverted_white_box_attack_does_not_speak_for_the_verdict():
+    truth = _truth()
+    grads = _result("gradient_norm", -_signal(truth, 0.5, 4), truth, access="weights")
+    loss = _result("loss", _signal(truth, 0.0, 5), truth)
+    assert inverted_attacks({"gradient_norm": grads, "loss": loss}, truth) == []
+
+
+def test_a_small_sample_below_chance_is_not_called_inverted():
+    # 20 records: AUC 0.35 is within the noise of no signal
+    truth = _truth(targets=1, records=20)
+    scores = _signal(truth, 0.0, 6)
+    result = _result("loss", scores, truth)
+    if result.metrics.auc > 0.5:
+        result = _result("loss", -scores, truth)
+    assert inverted_attacks({"loss": result}, truth) == []
