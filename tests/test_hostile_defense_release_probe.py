@@ -49,3 +49,24 @@ def test_an_exception_of_the_release_is_one_line_naming_it():
 def test_the_packaged_and_a_half_precision_release_pass():
     for release in (TopKRelease(k=2), LabelOnlyRelease(), _release(lambda lp: lp.half())):
         probe_release(release, num_classes=10)
+
+
+class _Picky(Release):
+    name = "picky"
+
+    def check(self, *, num_classes):
+        if num_classes > 2:
+            raise ValueError("binary tasks only")
+
+
+def test_what_a_releases_own_check_raises_is_one_line_naming_it():
+    # its ValueError was a traceback out of the pipeline's checks before training
+    with pytest.raises(ConfigError, match=r"release .*_Picky: its check\(num_classes=10\) "
+                                          r"refused the dataset: ValueError: binary tasks only"):
+        probe_release(_Picky(), num_classes=10)
+    probe_release(_Picky(), num_classes=2)
+
+
+def test_a_packaged_check_keeps_its_message():
+    with pytest.raises(ConfigError, match=r"^release\.k=11: larger than the dataset's 10 "):
+        probe_release(TopKRelease(k=11), num_classes=10)

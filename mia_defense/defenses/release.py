@@ -278,11 +278,22 @@ def probe_release(release: Release, *, num_classes: int) -> None:
     not after. So is one that cannot go by its name (`release_name_problem`), one that
     raises on them, or returns anything but a float tensor of the logits' shape: a numpy
     array or ``None`` ended the run in an AttributeError traceback here, a [batch] tensor in
-    an IndexError after the models had trained, and a wider one was blamed on the model."""
-    generator = torch.Generator().manual_seed(0)
-    logits = 3 * torch.randn(8, num_classes, generator=generator)
+    an IndexError after the models had trained, and a wider one was blamed on the model.
+    First ``release.check(num_classes=...)``: what a release of one's own raises there
+    (a ValueError) is a `ConfigError` naming it, not a traceback."""
     cls = type(release)
     where = f"release {cls.__module__}.{cls.__qualname__}"
+    try:
+        release.check(num_classes=num_classes)
+    except MiaDefenseError:
+        raise
+    except Exception as exc:
+        raise ConfigError(
+            f"{where}: its check(num_classes={num_classes}) refused the dataset: "
+            f"{type(exc).__name__}: {_first_line(exc)}"
+        ) from exc
+    generator = torch.Generator().manual_seed(0)
+    logits = 3 * torch.randn(8, num_classes, generator=generator)
     try:
         with torch.no_grad():
             out = release(logits, generator)

@@ -232,8 +232,7 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
         raise ConfigError(f"attack.bootstrap={experiment.bootstrap}: must be >= 0 (0 = no CIs)")
     if not 0.0 < experiment.confidence < 1.0:
         raise ConfigError(f"attack.confidence={experiment.confidence}: must lie in (0, 1)")
-    experiment.release.check(num_classes=num_classes)
-    probe_release(experiment.release, num_classes=num_classes)
+    probe_release(experiment.release, num_classes=num_classes)  # (its check first)
     check_attacks(
         experiment.attacks,
         num_models=plan.num_models,
