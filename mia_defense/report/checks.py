@@ -15,7 +15,7 @@ from mia_defense.attacks.base import ACCESS, BLACK_BOX, DEFAULT_ACCESS, access_o
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
-from mia_defense.report.stats import LEVEL
+from mia_defense.report.stats import LEVEL, wilson_interval
 from mia_defense.tracking import SCHEMA_VERSION, schema_problem
 
 __all__ = [
@@ -640,8 +640,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     ε column would otherwise show as a claim), masks that may not be the models' training sets
     (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), attack scores
     that rank members below non-members (``privacy.attacks_inverted``), its leakage figure
-    below the resolution of its scores (`resolution_note`), or null for some of its attacks
-    (`_null_leakage`)."""
+    below the resolution of its scores (`resolution_note`), its test accuracy measured on
+    few records (`small_test_set_note`), or null for some of its attacks (`_null_leakage`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
@@ -680,6 +680,9 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     resolution = resolution_note(payload)
     if resolution is not None:
         notes.append(resolution)
+    few = small_test_set_note(payload)
+    if few is not None:
+        notes.append(few)
     missing = _null_leakage(payload)
     if missing is not None:
         notes.append(missing)
@@ -687,6 +690,37 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     if labels is not None:
         notes.append(labels)
     return notes
+
+
+# Below this many test records an accuracy's own sampling error (a 95% interval of +-0.1 at
+# 0.5) is a caveat: the report's interval over the K models, all scored on the same records,
+# leaves it out.
+SMALL_TEST_SET = 100
+
+
+def small_test_set_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose test accuracy rests on fewer than `SMALL_TEST_SET` test
+    records (``plan.test_size=5``: 0.800 against chance 0.400, a 95% interval over its 4
+    models of [0.575, 1.000], where its 5 records alone give [0.376, 0.964]): the interval the
+    report shows is the models' spread on those same records, not the accuracy's
+    precision; said too when the records cannot tell the accuracy from chance."""
+    size, utility = payload.get("test_size"), payload.get("utility")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size < SMALL_TEST_SET:
+        return None
+    if not isinstance(utility, Mapping):
+        return None
+    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    if not _numbers(accuracy):
+        return None
+    low, high = wilson_interval(float(accuracy), size, level=LEVEL)
+    above = ""
+    if _numbers(chance) and not low > chance:
+        above = f", which does not establish it above chance {chance:.3f}"
+    return (
+        f"its test accuracy {accuracy:.3f} rests on {size} test records: from them alone its "
+        f"95% interval is [{low:.3f}, {high:.3f}]{above} (the interval shown is the spread "
+        "of its models on those same records); rerun it with a larger plan.test_size"
+    )
 
 
 def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
