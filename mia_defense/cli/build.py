@@ -263,7 +263,8 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         return f"{summary[key]:.3f}{_ci_text(summary, key, 3)}"
 
     any_ci = any(_ci_text(s, "auc", 3) for s in result.attacks.values())
-    headers = ["attack", "access", "AUC [95% CI]" if any_ci else "AUC"]
+    level = _ci_level(result)
+    headers = ["attack", "access", f"AUC [{level} CI]" if any_ci else "AUC"]
     headers += [f"TPR@{f * 100:g}%FPR" for f in fprs] + ["eps_emp"]
     rows = [
         [name, str(summary.get("access", "outputs")), cell(summary, "auc")]
@@ -315,11 +316,19 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         best = result.attacks[name]
         ci = _ci_text(best, key, 4)
         lines.append(f"{label} at {lowest * 100:g}% FPR: {name} (TPR {best[key]:.4f}"
-                     f"{f', 95% CI{ci}' if ci else ''})")  # fmt: skip
+                     f"{f', {level} CI{ci}' if ci else ''})")  # fmt: skip
     if result.strongest_white_box_attack is not None:
         lines.append("(white-box attacks read the weights, which no release lets out: they "
                      "never decide the verdict)")
     return "\n".join(lines)
+
+
+def _ci_level(result: RunResult) -> str:
+    """The level of the attacks' intervals as the table names it, ``95%`` by default:
+    attack.confidence=0.5 gave 50% intervals under an "AUC [95% CI]" header."""
+    levels = {r.intervals.confidence for r in result.attack_results.values()
+              if r.intervals is not None}  # fmt: skip
+    return f"{levels.pop() * 100:g}%" if len(levels) == 1 else "95%"
 
 
 def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:
