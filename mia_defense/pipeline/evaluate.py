@@ -359,7 +359,8 @@ def _check_inverted_attacks(
     privacy["attacks_inverted"] = (
         f"{said}: these scores rank members below non-members (higher must mean member), more "
         "strongly than any attack ranks them above; membership leaks, and the TPRs and ε bound "
-        "understate it: negate the attack's scores (or check the masks) and rerun"
+        "understate it: negate the scores of an attack of your own (or check the masks) and "
+        "rerun; a built-in attack's signal runs against these models' outputs"
     )
     log.warning("INVERTED ATTACK SCORES: %s", privacy["attacks_inverted"])
 
