@@ -82,3 +82,19 @@ def test_a_small_sample_below_chance_is_not_called_inverted():
     if result.metrics.auc > 0.5:
         result = _result("loss", -scores, truth)
     assert inverted_attacks({"loss": result}, truth) == []
+
+
+def test_a_sweeper_gets_the_worst_leakage_of_a_run_with_inverted_scores():
+    # a defense that overshoots (members' loss pushed above the non-members') read as AUC
+    # 0.436, TPR 0.0025: a search minimising leakage would converge on it
+    from mia_defense.report import objectives
+
+    payload = {
+        "utility": {"test_accuracy": 0.8, "chance_accuracy": 0.1},
+        "attacks": {"inv": {"auc": 0.436, "tpr@0.1%fpr": 0.0025}},
+        "privacy": {"attacks_inverted": "inv AUC 0.436 ..."},
+    }
+    names = ["utility.test_accuracy", "max_attack.auc", "max_attack.tpr@0.1%fpr"]
+    assert objectives(payload, names) == [0.8, 1.0, 1.0]
+    payload["privacy"] = {}
+    assert objectives(payload, names) == [0.8, 0.436, 0.0025]

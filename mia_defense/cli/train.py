@@ -385,7 +385,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.cli.build import claimed_run, format_table
     from mia_defense.collector import collect_from_here
     from mia_defense.experiment import fpr_key, run_experiment
-    from mia_defense.report.objectives import check_objective_names, objectives
+    from mia_defense.report.objectives import check_objective_names, inverted_scores, objectives
     from mia_defense.threads import one_thread
     from mia_defense.tracking import read_json
 
@@ -417,6 +417,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         if payload.get("utility_below_chance") is True:
             log.warning("no privacy verdict for this run: a sweeper gets the worst leakage "
                         "(1 for a TPR or AUC) for its max_attack objectives")
+        elif inverted_scores(payload):
+            log.warning("an attack's scores are inverted (privacy.attacks_inverted): a sweeper "
+                        "gets the worst leakage (1 for a TPR or AUC) for its max_attack "
+                        "objectives")
     except DivergedError as exc:  # an outcome of this point (results.json says so)
         log.error("%s: %s", type(exc).__name__, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:

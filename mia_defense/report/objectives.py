@@ -134,9 +134,10 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     """Each of ``names`` (see `objective`), in order: what mia-train returns to a sweeper.
 
     A ``max_attack`` figure of a run without a privacy verdict (``utility_below_chance``:
-    a model that learned nothing leaks nothing) or without any value (NaN, which a
-    sweeper cannot take) is returned as the worst there is, 1 for a fraction (AUC, TPR,
-    advantage) and infinity else, so a search minimising leakage never converges on a
+    a model that learned nothing leaks nothing), of one whose attack scores are inverted
+    (``privacy.attacks_inverted``: the figures understate its leak) or without any value
+    (NaN, which a sweeper cannot take) is returned as the worst there is, 1 for a fraction
+    (AUC, TPR, advantage) and infinity else, so a search minimising leakage never converges on a
     useless model. results.json keeps the measured figures.
 
     ``privacy.epsilon`` is infinity where the run holds no DP claim (no accountant ε: a run
@@ -149,6 +150,10 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     """
     no_verdict = payload.get("utility_below_chance") is True or _at_chance(payload)
     privacy = payload.get("privacy")
+    # an attack's scores rank members below non-members more strongly than any attack ranks
+    # them above (mia_defense.pipeline.evaluate.inverted_attacks): the figures understate the
+    # leak, and a search minimising it converged on a defense that inverts the signal
+    no_verdict = no_verdict or inverted_scores(payload)
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none
@@ -190,6 +195,13 @@ def _gdp_alone(privacy: Mapping[str, Any]) -> bool:
         return False
     start, end = _GDP_REASON
     return reason.startswith(start) and reason.endswith(end) and reason.count(start) == 1
+
+
+def inverted_scores(payload: Mapping[str, Any]) -> bool:
+    """Whether results.json says an attack's scores are inverted (``privacy.attacks_inverted``,
+    a reason): its max_attack figures understate the leak."""
+    privacy = payload.get("privacy")
+    return isinstance(privacy, Mapping) and bool(privacy.get("attacks_inverted"))
 
 
 def _at_chance(payload: Mapping[str, Any]) -> bool:
