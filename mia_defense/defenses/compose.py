@@ -53,6 +53,37 @@ def check_defenses(
     if named:
         raise ConfigError("; ".join(named))
     _refuse_stack(defenses, reference_size=reference_size)
+    warm_up = _warm_up_problem(defenses)
+    if warm_up:
+        raise ConfigError(warm_up)
+
+
+def _warm_up_problem(defenses: Sequence[TrainingDefense]) -> str | None:
+    """AdvReg's warm-up beside early stopping, which may stop a model within the warm-up
+    or restore its best epoch from it: that model is released trained without the min-max
+    game while the run reports advreg (digits, warmup_epochs=8, patience=3: one model of
+    four stopped after epoch 8, its best epoch the 4th, and never met the inference model).
+    Only a run's check: a run recorded before this rule still rebuilds (`DefenseFactory`)."""
+    names = [d.name for d in defenses]
+    if "advreg" not in names or "early_stopping" not in names:
+        return None
+    advreg, stopping = (defenses[names.index(n)] for n in ("advreg", "early_stopping"))
+    warmup = getattr(advreg, "warmup_epochs", 0)
+    if not warmup or not getattr(advreg, "strength", 0):
+        return None
+    restores = getattr(stopping, "restore_best", True)
+    if not restores and stopping.earliest_stop(warmup + 1) > warmup:
+        return None  # every model trains past the warm-up and keeps its last weights
+    how = ("restore a model's best weights from the warm-up" if restores
+           else "stop a model within the warm-up")  # fmt: skip
+    return (
+        f"defense: advreg + early_stopping: with defense.advreg.warmup_epochs={warmup}, "
+        f"early stopping may {how}, before the min-max game starts: that model would be "
+        "released trained without advreg while the run reports it; set "
+        "defense.advreg.warmup_epochs=0 (the game from the first epoch), or "
+        "defense.early_stopping.restore_best=false with patience >= "
+        f"{max(warmup - 1, 0)} (no stop before epoch {warmup + 1}), or drop one of the two"
+    )
 
 
 def defense_name_problem(defense: TrainingDefense) -> str | None:
