@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mia_defense.pipeline.data import warn_small_test_set
-from mia_defense.report.checks import caveats, small_test_set_note
+from mia_defense.report.checks import caveats, near_chance_note, small_test_set_note
 from mia_defense.report.stats import wilson_interval
 
 
@@ -64,3 +64,32 @@ def test_a_run_with_five_test_records_warns_before_training(caplog):
     with caplog.at_level(logging.WARNING):
         warn_small_test_set(Plan())
     assert caplog.text == ""
+
+
+def test_an_accuracy_not_established_above_chance_on_a_large_test_set_is_a_caveat():
+    # breast_cancer's 143 test records, a DP model at 0.633 against the majority's 0.601:
+    # ranked as the least leaky point of its front without a word
+    payload = _payload(143, accuracy=0.633, chance=0.601)
+    assert small_test_set_note(payload) is None
+    note = near_chance_note(payload)
+    assert note == (
+        "its test accuracy 0.633 is not established above chance 0.601: on its 143 test "
+        "records the 95% interval is [0.551, 0.708]; the model may have learned nothing, and "
+        "then its low leakage says nothing about privacy"
+    )
+    assert note in caveats(payload)
+
+
+@pytest.mark.parametrize(
+    ("size", "accuracy"), [(143, 0.893), (143, 0.5), (0, 0.633), (None, 0.633)]
+)
+def test_an_accuracy_well_above_or_at_chance_or_without_test_set_is_no_near_chance_caveat(
+    size, accuracy
+):
+    # at or below chance the run is not ranked at all (rank_problem says why)
+    assert near_chance_note(_payload(size, accuracy=accuracy, chance=0.601)) is None
+
+
+def test_a_small_test_set_gives_one_caveat_not_two():
+    notes = caveats(_payload(5))
+    assert sum("test records" in note for note in notes) == 1

@@ -641,7 +641,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), attack scores
     that rank members below non-members (``privacy.attacks_inverted``), its leakage figure
     below the resolution of its scores (`resolution_note`), its test accuracy measured on
-    few records (`small_test_set_note`), or null for some of its attacks (`_null_leakage`)."""
+    few records (`small_test_set_note`) or not above chance on them (`near_chance_note`),
+    or null for some of its attacks (`_null_leakage`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
@@ -683,6 +684,10 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     few = small_test_set_note(payload)
     if few is not None:
         notes.append(few)
+    else:
+        near = near_chance_note(payload)
+        if near is not None:
+            notes.append(near)
     missing = _null_leakage(payload)
     if missing is not None:
         notes.append(missing)
@@ -720,6 +725,31 @@ def small_test_set_note(payload: Mapping[str, Any]) -> str | None:
         f"its test accuracy {accuracy:.3f} rests on {size} test records: from them alone its "
         f"95% interval is [{low:.3f}, {high:.3f}]{above} (the interval shown is the spread "
         "of its models on those same records); rerun it with a larger plan.test_size"
+    )
+
+
+def near_chance_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose test set, however large, does not establish its test accuracy
+    above chance: the Wilson interval of the accuracy on its ``test_size`` records reaches
+    down to ``chance_accuracy`` (breast_cancer's 143 test records, a DP model at 0.643
+    against the majority's 0.629: ranked on the front as the least leaky point, a model
+    that may have learned nothing, whose low leakage then says nothing about privacy).
+    Small test sets are `small_test_set_note`'s."""
+    size, utility = payload.get("test_size"), payload.get("utility")
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        return None
+    if not isinstance(utility, Mapping):
+        return None
+    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    if not _numbers(accuracy, chance) or not accuracy > chance:
+        return None  # (at or below chance: not ranked at all)
+    low, high = wilson_interval(float(accuracy), size, level=LEVEL)
+    if low > chance:
+        return None
+    return (
+        f"its test accuracy {accuracy:.3f} is not established above chance {chance:.3f}: on "
+        f"its {size} test records the 95% interval is [{low:.3f}, {high:.3f}]; the model may "
+        "have learned nothing, and then its low leakage says nothing about privacy"
     )
 
 
