@@ -7,6 +7,7 @@ directly, where such values failed in a comparison's ``TypeError``, or passed an
 what ran while results.json recorded another value (``restore_best="false"`` kept the best
 weights, ``TopKRelease(k=2.5)`` released 2 classes, ``EarlyStopping(min_delta=nan)``
 never counted an improvement). Each check raises a `ConfigError` naming the key.
+`name_problem` says why a defense or release cannot go by its ``name`` in results.json.
 """
 
 from __future__ import annotations
