@@ -93,3 +93,19 @@ def test_an_accuracy_well_above_or_at_chance_or_without_test_set_is_no_near_chan
 def test_a_small_test_set_gives_one_caveat_not_two():
     notes = caveats(_payload(5))
     assert sum("test records" in note for note in notes) == 1
+
+
+def test_the_report_legend_names_the_accuracy_caveats(tmp_path, capsys):
+    # a row marked (read with care) for its test accuracy alone was explained as "its
+    # leakage may be understated or its ε no guarantee", neither of which was so
+    from mia_defense.cli.report import main
+    from tests.report.fake_runs import make_run, rewrite_results
+
+    run = tmp_path / "run"
+    make_run(run, test_accuracy=0.8, signal=1.0)
+    rewrite_results(run, lambda p: p.update(test_size=5))
+    out = tmp_path / "report"
+    main([str(run), "-o", str(out), "--no-charts", "--no-tensorboard"])
+    assert "or its test accuracy not established" in capsys.readouterr().out
+    summary = (out / "README.md").read_text()
+    assert "or its test accuracy not established (a small test set" in summary

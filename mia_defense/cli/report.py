@@ -137,7 +137,7 @@ def _print_report(report: Report) -> None:
     if careful:
         print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
               "'Figures to read with care' in the summary): its leakage may be understated "
-              "or its ε no guarantee")  # fmt: skip
+              "or its ε no guarantee, or its test accuracy not established")  # fmt: skip
     if report.not_ranked:
         print("Runs not ranked (no privacy verdict):")
         for run, reason in report.not_ranked:
