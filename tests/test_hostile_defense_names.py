@@ -112,3 +112,17 @@ def test_a_release_that_cannot_go_by_its_name_is_refused_before_training(release
                          ids=["full-subclass", "own-name", "base", "full"])
 def test_releases_with_names_of_their_own_pass(release):
     probe_release(release, num_classes=10)
+
+
+@pytest.mark.slow  # ~2 s: mia-train in this process, refused after the data is loaded
+def test_mia_train_refuses_a_nameless_defense_in_one_line(tmp_path):
+    from tests.helpers import mia_train
+
+    done = mia_train(f"+defense.mine._target_={__name__}.Forgot", "plan.num_models=2",
+                     "train.epochs=1", "progress=false", "figures=false",
+                     f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert (f"ConfigError: defense {__name__}.Forgot: it has no name of its own"
+            in done.stderr)
+    assert not (tmp_path / "run" / "results.json").exists()
