@@ -109,3 +109,17 @@ def test_the_report_legend_names_the_accuracy_caveats(tmp_path, capsys):
     assert "or its test accuracy not established" in capsys.readouterr().out
     summary = (out / "README.md").read_text()
     assert "or its test accuracy not established (a small test set" in summary
+
+
+def test_a_run_not_established_above_chance_warns(caplog):
+    from mia_defense.pipeline.record import warn_near_chance
+
+    with caplog.at_level(logging.WARNING):
+        warn_near_chance({"test_accuracy": 0.633, "chance_accuracy": 0.601}, 143)
+    assert "test accuracy 0.633 is not established above chance 0.601" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        warn_near_chance({"test_accuracy": 0.893, "chance_accuracy": 0.601}, 143)
+        warn_near_chance({"test_accuracy": 0.5, "chance_accuracy": 0.601}, 143)  # no verdict
+        warn_near_chance({"test_accuracy": float("nan"), "chance_accuracy": 0.601}, 0)
+    assert caplog.text == ""

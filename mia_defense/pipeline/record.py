@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
     from mia_defense.timing import Stopwatch
     from mia_defense.training.loop import ModelHistory
 
-__all__ = ["RunFacts", "defense_settings", "record_run", "run_facts"]
+__all__ = ["RunFacts", "defense_settings", "record_run", "run_facts", "warn_near_chance"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ def record_run(
     """scores.npz, TensorBoard events, then results.json (last: its ``complete`` marks a
     finished run); ``histories`` give the training curves (none when nothing was trained);
     ``figures=False`` leaves TensorBoard's figures out (config key ``figures``)."""
+    warn_near_chance(result.utility, facts.test_size)
     with stopwatch.stage("scores.npz"):
         write_npz(
             run_dir / "scores.npz",
@@ -120,6 +124,32 @@ def record_run(
     result.wall_seconds = time.perf_counter() - start
     write_json(run_dir / "results.json",
                {**_results_payload(facts, result, headline), "sha256": digests})
+
+
+def warn_near_chance(utility: Mapping[str, Any], test_size: int) -> None:
+    """Say when the test set does not establish the test accuracy above chance, though the
+    accuracy is above it (a verdict is given): breast_cancer's 143 test records, a DP model
+    at 0.633 against the majority's 0.601 (95% interval [0.551, 0.708]) ended in "strongest
+    attack ... TPR 0.0012" without a word that the model may have learned nothing, where a
+    low attack success says nothing about privacy. mia-report lists such runs under its
+    caveats (`mia_defense.report.checks.near_chance_note`)."""
+    from mia_defense.report.stats import wilson_interval
+
+    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    numbers = all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in (accuracy, chance)
+    )
+    if not numbers or test_size <= 0 or not accuracy > chance:
+        return
+    low, high = wilson_interval(float(accuracy), test_size)
+    if low > chance:
+        return
+    log.warning(
+        "test accuracy %.3f is not established above chance %.3f: on the %d test records its "
+        "95%% interval is [%.3f, %.3f]; the model may have learned nothing, and then a low "
+        "attack success says nothing about privacy; raise plan.test_size or train further",
+        accuracy, chance, test_size, low, high,
+    )
 
 
 def defense_settings(experiment: Experiment) -> dict[str, Any]:
