@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.special import betaincinv
+import math
 
-__all__ = ["clopper_pearson_upper", "empirical_epsilon", "epsilon_from_rates"]
+import numpy as np
+from scipy.special import betaincinv, ndtri
+
+__all__ = ["clopper_pearson_upper", "empirical_epsilon", "epsilon_from_rates", "wilson_interval"]
 
 
 def clopper_pearson_upper(errors: np.ndarray, trials: int, alpha: float) -> np.ndarray:
@@ -66,3 +68,16 @@ def empirical_epsilon(
     fpr_high = clopper_pearson_upper(fp, num_nonmembers, alpha)
     fnr_high = clopper_pearson_upper(fn, num_members, alpha)
     return float(epsilon_from_rates(fpr_high, fnr_high, delta=delta).max())
+
+
+def wilson_interval(share: float, n: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval of a proportion ``share`` measured on ``n`` records (an
+    accuracy on a test set of ``n``); NaN when ``n < 1`` or ``share`` is not finite."""
+    if n < 1 or not math.isfinite(share):
+        return math.nan, math.nan
+    z = float(ndtri((1.0 + level) / 2.0))  # the normal quantile, 1.96 at 95%
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    if share <= 0.0:  # (centre - half is a rounding error above 0 there)
+        return 0.0, min(centre + half, 1.0)
+    return max(centre - half, 0.0), min(centre + half, 1.0)

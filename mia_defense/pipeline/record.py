@@ -17,6 +17,7 @@ import torch
 
 from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.epsilon import wilson_interval
 from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
 from mia_defense.tracking.tensorboard import log_run
@@ -133,8 +134,6 @@ def warn_near_chance(utility: Mapping[str, Any], test_size: int) -> None:
     attack ... TPR 0.0012" without a word that the model may have learned nothing, where a
     low attack success says nothing about privacy. mia-report lists such runs under its
     caveats (`mia_defense.report.checks.near_chance_note`)."""
-    from mia_defense.report.stats import wilson_interval
-
     accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
     numbers = all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in (accuracy, chance)

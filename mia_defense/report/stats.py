@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtri, stdtrit
+from scipy.special import stdtrit
+
+from mia_defense.metrics.epsilon import wilson_interval
 
 __all__ = ["LEVEL", "Estimate", "estimate", "t_interval", "wilson_interval"]
 
@@ -49,19 +51,6 @@ def t_interval(mean: float, std: float, n: int, *, level: float = LEVEL) -> tupl
     # stdtrit(df, p) is scipy.stats.t.ppf(p, df), the same float, without scipy.stats
     half = float(stdtrit(n - 1, (1.0 + level) / 2.0)) * std / math.sqrt(n)
     return mean - half, mean + half
-
-
-def wilson_interval(share: float, n: int, *, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson's score interval of a proportion ``share`` measured on ``n`` records (an
-    accuracy on a test set of ``n``); NaN when ``n < 1`` or ``share`` is not finite."""
-    if n < 1 or not math.isfinite(share):
-        return _NAN, _NAN
-    z = float(ndtri((1.0 + level) / 2.0))  # the normal quantile, 1.96 at 95%
-    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
-    if share <= 0.0:  # (centre - half is a rounding error above 0 there)
-        return 0.0, min(centre + half, 1.0)
-    return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
 def _clip(bounds: tuple[float, float] | None, low: float, high: float) -> tuple[float, float]:
