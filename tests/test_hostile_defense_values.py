@@ -124,3 +124,11 @@ def test_dp_integer_beyond_a_float_is_refused_naming_the_key():
     # float(10**400) raised OverflowError after the range check passed
     with pytest.raises(ConfigError, match=r"defense\.dp\.noise_multiplier=1000.*too large"):
         DPSGD(noise_multiplier=10**400)
+
+
+def test_dp_takes_a_numpy_integer_physical_batch_size():
+    # refused as 'must be an integer >= 1 or null' (only Python's int passed)
+    assert DPSGD(target_epsilon=8.0, max_physical_batch_size=np.int64(64)) \
+        .max_physical_batch_size == 64
+    with pytest.raises(ConfigError, match=r"max_physical_batch_size=True: must be an integer"):
+        DPSGD(target_epsilon=8.0, max_physical_batch_size=True)

@@ -208,8 +208,8 @@ class DPSGD(TrainingDefense):
             raise ConfigError(f"defense.dp.max_grad_norm={max_grad_norm}: must be > 0 and "
                               "finite (no nan or inf)")  # fmt: skip
         if max_physical_batch_size is not None and (
-            isinstance(max_physical_batch_size, bool)
-            or not isinstance(max_physical_batch_size, int)
+            isinstance(max_physical_batch_size, bool)  # (a numpy integer is one: Integral)
+            or not isinstance(max_physical_batch_size, numbers.Integral)
         ):
             raise ConfigError(f"defense.dp.max_physical_batch_size={max_physical_batch_size!r}:"
                               " must be an integer >= 1 or null")  # fmt: skip
@@ -244,7 +244,9 @@ class DPSGD(TrainingDefense):
         self.poisson_sampling = bool(poisson_sampling)
         self.allow_unaccounted_sampling = bool(allow_unaccounted_sampling)
         self.secure_mode = bool(secure_mode)
-        self.max_physical_batch_size = max_physical_batch_size
+        self.max_physical_batch_size = (
+            None if max_physical_batch_size is None else int(max_physical_batch_size)
+        )
         self.auto_fix = bool(auto_fix)
         self._sigma: float | None = None  # the ensemble's σ, fixed by `plan`
         self._steps: PrivateSteps | None = None
