@@ -245,6 +245,9 @@ def _record_views(
         vulnerability[name] = record_vulnerability(r.scores, truth)
         slices[name] = slice_metrics(r.scores, truth, groups, fprs=fprs)
     record_auc = vulnerability[strongest_name]
+    # the scores each record's AUC rests on: at 2 targets one IN and one OUT, so every AUC
+    # is 0, 0.5 or 1, and the "most vulnerable" ten are coin flips at 1.0
+    held = obs.masks[results[strongest_name].targets].astype(bool)
     order = [int(n) for n in np.argsort(-np.nan_to_num(record_auc, nan=-1.0))[:top]]
     worst = [
         {
@@ -253,6 +256,8 @@ def _record_views(
             "label": int(obs.labels[n]),
             "canary": bool(is_canary[n]),
             "record_auc": float(record_auc[n]),
+            "member_scores": int(held[:, n].sum()),
+            "nonmember_scores": int((~held[:, n]).sum()),
         }
         for n in order
     ]
