@@ -98,3 +98,19 @@ def test_a_sweeper_gets_the_worst_leakage_of_a_run_with_inverted_scores():
     assert objectives(payload, names) == [0.8, 1.0, 1.0]
     payload["privacy"] = {}
     assert objectives(payload, names) == [0.8, 0.436, 0.0025]
+
+
+def test_an_inverted_attack_barely_above_the_best_is_not_flagged():
+    # entropy 0.421 (flipped 0.579) beside loss at 0.575 on models trained one epoch: the
+    # verdict already holds that leak; flagging it handed a sweeper the worst leakage
+    truth = _truth(targets=4, records=2000)
+    entropy = _result("entropy", -_signal(truth, 0.35, 8), truth)
+    assert entropy.intervals.auc[1] < 0.5
+    measured = _result("loss", _signal(truth, 0.35, 7), truth)
+    loss = replace(measured, metrics=replace(measured.metrics, auc=1 - entropy.metrics.auc - 0.002))
+    assert inverted_attacks({"loss": loss, "entropy": entropy}, truth) == []
+    # well above the best attack, it is
+    loss = replace(measured, metrics=replace(measured.metrics, auc=1 - entropy.metrics.auc - 0.05))
+    assert [n for n, _, _ in inverted_attacks({"loss": loss, "entropy": entropy}, truth)] == [
+        "entropy"
+    ]
