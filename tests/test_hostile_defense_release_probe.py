@@ -40,9 +40,11 @@ def test_an_output_of_another_kind_is_refused_before_training(output, got):
         probe_release(_release(output), num_classes=10)
 
 
-def test_an_exception_of_the_release_is_one_line_naming_it():
+def test_an_exception_of_the_release_is_one_line_naming_it_and_where():
     with pytest.raises(ConfigError, match=r"release .*Mine: raised RuntimeError \(boom\) on "
-                                          r"random logits \[8, 10\] before training; fix its"):
+                                          r"random logits \[8, 10\] before training \(at "
+                                          r".*test_hostile_defense_release_probe.py:\d+, in "
+                                          r"_raise\); fix its __call__"):
         probe_release(_release(_raise), num_classes=10)
 
 
@@ -62,7 +64,8 @@ class _Picky(Release):
 def test_what_a_releases_own_check_raises_is_one_line_naming_it():
     # its ValueError was a traceback out of the pipeline's checks before training
     with pytest.raises(ConfigError, match=r"release .*_Picky: its check\(num_classes=10\) "
-                                          r"refused the dataset: ValueError: binary tasks only"):
+                                          r"refused the dataset: ValueError: binary tasks only "
+                                          r"\(at .*, in check\)"):
         probe_release(_Picky(), num_classes=10)
     probe_release(_Picky(), num_classes=2)
 

@@ -7,6 +7,7 @@ probability is withheld or zero, so attacks and the utility metrics read one for
 from __future__ import annotations
 
 import math
+import traceback
 from typing import Any
 
 import numpy as np
@@ -290,7 +291,7 @@ def probe_release(release: Release, *, num_classes: int) -> None:
     except Exception as exc:
         raise ConfigError(
             f"{where}: its check(num_classes={num_classes}) refused the dataset: "
-            f"{type(exc).__name__}: {_first_line(exc)}"
+            f"{type(exc).__name__}: {_first_line(exc)}{_raised_at(exc)}"
         ) from exc
     generator = torch.Generator().manual_seed(0)
     logits = 3 * torch.randn(8, num_classes, generator=generator)
@@ -302,7 +303,7 @@ def probe_release(release: Release, *, num_classes: int) -> None:
     except Exception as exc:
         raise ConfigError(
             f"{where}: raised {type(exc).__name__} ({_first_line(exc)}) on random logits "
-            f"[8, {num_classes}] before training; fix its __call__"
+            f"[8, {num_classes}] before training{_raised_at(exc)}; fix its __call__"
         ) from exc
     tensor = isinstance(out, torch.Tensor)
     if not tensor or not out.is_floating_point() or out.shape != logits.shape:
@@ -333,3 +334,12 @@ def release_name_problem(release: Release) -> str | None:
 def _first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else "no message"
+
+
+def _raised_at(exc: BaseException) -> str:
+    """`` (at FILE:LINE, in FUNCTION)`` of the frame that raised ``exc``, or ``""``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" (at {last.filename}:{last.lineno}, in {last.name})"
