@@ -37,14 +37,20 @@ def _given(value: Any) -> str:
     return f"{show(value)} ({type(value).__name__})"
 
 
+def _check_kind(key: str, value: Any, kind: type, word: str, nullable: bool) -> None:
+    """``value`` must be an instance of ``kind`` (``None`` too when ``nullable``), never a
+    bool (a subclass of int); the error says it must be ``word``."""
+    if value is None and nullable:
+        return
+    if isinstance(value, bool | np.bool_) or not isinstance(value, kind):
+        also = " or null" if nullable else ""
+        raise ConfigError(f"{key}={_given(value)}: must be {word}{also}")
+
+
 def check_number(key: str, value: Any, *, nullable: bool = False) -> None:
     """``value`` must be a real number (``None`` too when ``nullable``), not a bool, a
     string or a list."""
-    if value is None and nullable:
-        return
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        also = " or null" if nullable else ""
-        raise ConfigError(f"{key}={_given(value)}: must be a number{also}")
+    _check_kind(key, value, numbers.Real, "a number", nullable)
 
 
 def check_fits_float(key: str, value: Any) -> None:
@@ -64,11 +70,7 @@ def check_finite(key: str, value: Any) -> None:
 def check_integer(key: str, value: Any, *, nullable: bool = False) -> None:
     """``value`` must be an integer (``None`` too when ``nullable``): not a bool, nor a
     float, which ``int()`` truncated (2.5 ran as 2) or failed on (NaN, inf)."""
-    if value is None and nullable:
-        return
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        also = " or null" if nullable else ""
-        raise ConfigError(f"{key}={_given(value)}: must be an integer{also}")
+    _check_kind(key, value, numbers.Integral, "an integer", nullable)
 
 
 def check_flag(key: str, value: Any) -> None:
