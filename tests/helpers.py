@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.util
 import io
 import logging
 import os
@@ -189,3 +190,13 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
         value = build(Path(tempfile.mkdtemp(prefix=f"{name}-", dir=shared)))
         done.write_bytes(pickle.dumps(value))
         return value
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script outside the package (a study's summary script under experiments/), imported
+    from its file as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -6,25 +6,19 @@ one-line error, never a traceback."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.helpers import load_script
+
 REPO = Path(__file__).resolve().parents[1]
 HERE = REPO / "experiments/dp_audit"
 
 
-def _load_script(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-audit = _load_script(HERE / "audit.py", "study5_audit")
+audit = load_script(HERE / "audit.py", "study5_audit")
 N = 40  # records; the first 20 are canaries
 
 
@@ -140,7 +134,7 @@ def test_a_root_without_a_usable_run_is_one_line_naming_it(tmp_path, case):
     assert not (tmp_path / "out").exists()
 
 
-one_run = _load_script(HERE / "one_run.py", "study5_one_run")
+one_run = load_script(HERE / "one_run.py", "study5_one_run")
 
 
 def _write_one_run(root: Path, group: str, eps: float, seed: int = 0) -> Path:

@@ -6,7 +6,6 @@ or missing root is a one-line error, never a traceback or a silently wrong table
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import math
 import os
@@ -15,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = REPO / "experiments/naive_vs_adaptive"
@@ -53,14 +54,7 @@ def test_the_study_runs_with_overrides_into_its_root_and_tabulates_every_run(tmp
     assert after == before  # the recorded study is left alone
 
 
-def _load_script(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-compare = _load_script(HERE / "compare.py", "study3_compare")
+compare = load_script(HERE / "compare.py", "study3_compare")
 
 
 def _payload(defense: str, recipe: str, *, scale: float = 1.0) -> dict:

@@ -7,7 +7,6 @@ wrong table."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import subprocess
@@ -15,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = REPO / "experiments/reference_models"
@@ -52,14 +53,7 @@ def test_the_study_runs_with_overrides_of_its_sweep_into_its_root(tmp_path):
     assert after == before  # the recorded study is left alone
 
 
-def _load_script(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-plot = _load_script(HERE / "plot.py", "study4_plot")
+plot = load_script(HERE / "plot.py", "study4_plot")
 ATTACKS = ("lira_online", "lira_offline", "rmia")
 
 
