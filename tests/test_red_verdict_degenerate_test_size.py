@@ -122,4 +122,6 @@ def test_a_run_not_established_above_chance_warns(caplog):
         warn_near_chance({"test_accuracy": 0.893, "chance_accuracy": 0.601}, 143)
         warn_near_chance({"test_accuracy": 0.5, "chance_accuracy": 0.601}, 143)  # no verdict
         warn_near_chance({"test_accuracy": float("nan"), "chance_accuracy": 0.601}, 0)
+        # a source run's results.json may carry no test size (mia-attack on it)
+        warn_near_chance({"test_accuracy": 0.633, "chance_accuracy": 0.601}, None)
     assert caplog.text == ""

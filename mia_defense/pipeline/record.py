@@ -127,18 +127,20 @@ def record_run(
                {**_results_payload(facts, result, headline), "sha256": digests})
 
 
-def warn_near_chance(utility: Mapping[str, Any], test_size: int) -> None:
+def warn_near_chance(utility: Mapping[str, Any], test_size: int | None) -> None:
     """Say when the test set does not establish the test accuracy above chance, though the
     accuracy is above it (a verdict is given): breast_cancer's 143 test records, a DP model
     at 0.633 against the majority's 0.601 (95% interval [0.551, 0.708]) ended in "strongest
     attack ... TPR 0.0012" without a word that the model may have learned nothing, where a
     low attack success says nothing about privacy. mia-report lists such runs under its
-    caveats (`mia_defense.report.checks.near_chance_note`)."""
+    caveats (`mia_defense.report.checks.near_chance_note`). A source run's results.json
+    without a test size (null) gets no word."""
     accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
     numbers = all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in (accuracy, chance)
     )
-    if not numbers or test_size <= 0 or not accuracy > chance:
+    counted = isinstance(test_size, int) and not isinstance(test_size, bool) and test_size > 0
+    if not numbers or not counted or not accuracy > chance:
         return
     low, high = wilson_interval(float(accuracy), test_size)
     if low > chance:
