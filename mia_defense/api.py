@@ -43,7 +43,7 @@ from mia_defense.attack_setup import (
 )
 from mia_defense.config import MAX_MODELS
 from mia_defense.data.dataset import Dataset
-from mia_defense.defenses.release import FullRelease, Release
+from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
@@ -249,7 +249,10 @@ def observe_models(
 
     Raises:
         ConfigError: a setting out of range or of the wrong type, named; one module given
-            for several models.
+            for several models; a ``release`` that mia-train would refuse before training
+            (`mia_defense.defenses.release.probe_release`: its ``check`` refuses the
+            models' classes, it fails on random logits or returns no log-probabilities of
+            their shape, or a release of one's own has no name of its own).
         DataError: ``x``/``y`` that are not the plan's data (too few rows, not numbers, NaN).
         UnsupportedModelError: a module that fails on two rows of ``x`` or does not return
             logits [2, C] (the same C for every module; probabilities, a final softmax, and
@@ -295,7 +298,11 @@ def _observe_checked(
     seed: int,
 ) -> Observations:
     """`observe_models` on checked arguments."""
-    _probe_models(models, inputs[plan.population_idx[:2]])
+    classes = _probe_models(models, inputs[plan.population_idx[:2]])
+    # mia-train's check of a release before training (pipeline.data): a release of one's own
+    # returning a numpy array was an AttributeError traceback deep in the query, one whose
+    # check(num_classes=) refuses the classes (or without a name of its own) went unasked
+    probe_release(release, num_classes=classes)
     x_pop, y_pop = inputs[plan.population_idx], labels[plan.population_idx]
     repeats, num_augmented = queries.repeats, queries.num_augmented
     augmented = {}
@@ -425,9 +432,9 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
     return inputs, labels
 
 
-def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> None:
+def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
     """Each module on two rows of x, in eval mode: logits [2, C], the same C for all; what
-    fails here would fail deep inside the batched query."""
+    fails here would fail deep inside the batched query. Returns C."""
     import torch
 
     batch = torch.as_tensor(rows)
@@ -462,6 +469,7 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> None:
                 f"{label} returns {out.shape[1]} classes, models[0] {classes}: the K models "
                 "must share their output classes"
             )
+    return int(classes or 0)
 
 
 def _query_config(

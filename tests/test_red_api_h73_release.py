@@ -1,0 +1,67 @@
+"""`api.observe_models` checks a release as mia-train does before training
+(`probe_release`): the API asked a release nothing, so one mia-train refuses was used."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense import api
+from mia_defense.defenses.release import Release, TopKRelease
+from mia_defense.errors import ConfigError
+
+
+class NumpyRelease(Release):
+    name = "numpy_release"
+
+    def __call__(self, logits, generator=None):
+        return torch.log_softmax(logits.float(), -1).numpy()
+
+
+class PickyRelease(Release):
+    name = "picky"
+
+    def check(self, *, num_classes):
+        raise ValueError(f"needs 10 classes, not {num_classes}")
+
+
+class NamelessRelease(Release):
+    def __call__(self, logits, generator=None):
+        return torch.log_softmax(logits.float() / 2, -1)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4)).astype(np.float32)
+    y = np.arange(40) % 3
+    plan = api.make_plan(x, y, num_models=2, population_size=30)
+    torch.manual_seed(0)
+    return x, y, plan, [nn.Linear(4, 3) for _ in range(2)]
+
+
+@pytest.mark.parametrize(
+    ("release", "message"),
+    [
+        # an AttributeError traceback ('numpy.ndarray' object has no attribute 'new_empty')
+        (NumpyRelease(), r"release .*NumpyRelease: returned ndarray for logits \[8, 3\]"),
+        # its check was never asked: the release was used on 3 classes
+        (PickyRelease(), r"its check\(num_classes=3\) refused the dataset: ValueError: needs 10"),
+        # results.json would call it 'full' in mia-train, which refuses it
+        (NamelessRelease(), r"NamelessRelease: it has no name of its own"),
+        # k above the classes: mia-train refuses it, the API clipped it silently
+        (TopKRelease(k=5), r"release.k=5: larger than the dataset's 3 classes"),
+    ],
+)
+def test_observe_models_refuses_a_release_mia_train_refuses(setup, release, message):
+    x, y, plan, models = setup
+    with pytest.raises(ConfigError, match=message):
+        api.observe_models(models, x, y, plan, release=release)
+
+
+def test_observe_models_still_takes_a_sound_release(setup):
+    x, y, plan, models = setup
+    obs = api.observe_models(models, x, y, plan, release=TopKRelease(k=3))
+    assert obs.log_probs.shape == (2, 30, 3)
