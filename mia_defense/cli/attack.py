@@ -545,6 +545,7 @@ _MEASURED_PRIVACY = frozenset({
     # the checks of the masks against the outputs (`mia_defense.api.run_audit`)
     "masks_suspect", "masks_out_vs_test_auc", "masks_unbalanced",
     "attacks_inverted",  # `mia_defense.pipeline.evaluate.inverted_attacks`
+    "white_box_attacks_inverted",
 })  # fmt: skip
 
 

@@ -639,7 +639,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     mechanism that ran (``privacy.epsilon_valid`` false: shuffled batches, which the report's
     ε column would otherwise show as a claim), masks that may not be the models' training sets
     (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), attack scores
-    that rank members below non-members (``privacy.attacks_inverted``), its leakage figure
+    that rank members below non-members (``privacy.attacks_inverted``; a white-box
+    attack's: ``privacy.white_box_attacks_inverted``), its leakage figure
     below the resolution of its scores (`resolution_note`), its test accuracy measured on
     few records (`small_test_set_note`) or not above chance on them (`near_chance_note`),
     or null for some of its attacks (`_null_leakage`)."""
@@ -671,6 +672,12 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
         notes.append(
             f"attack scores inverted, the leak is understated: {one_line(inverted, limit=400)}"
+        )
+    inverted = privacy.get("white_box_attacks_inverted")
+    if inverted:  # the same of an attack on the weights: its figures and the ε bound
+        notes.append(
+            "white-box attack scores inverted, the leak to whoever holds the weights (and "
+            f"empirical_epsilon) is understated: {one_line(inverted, limit=400)}"
         )
     level = other_confidence(payload)
     if level is not None:

@@ -138,7 +138,9 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     (``privacy.attacks_inverted``: the figures understate its leak) or without any value
     (NaN, which a sweeper cannot take) is returned as the worst there is, 1 for a fraction
     (AUC, TPR, advantage) and infinity else, so a search minimising leakage never converges on a
-    useless model. results.json keeps the measured figures.
+    useless model. results.json keeps the measured figures. ``privacy.empirical_epsilon`` (the
+    attacks' ε lower bound) is infinity where any attack's scores are inverted, white-box
+    ones too (`_bound_understated`).
 
     ``privacy.epsilon`` is infinity where the run holds no DP claim (no accountant ε: a run
     without DP-SGD, or one without noise, written null), where a measured lower bound
@@ -168,6 +170,8 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
             value = 1.0 if _is_fraction(name.partition(".")[2]) else math.inf
         if name == "privacy.epsilon" and (refuted or math.isnan(value)):
             value = math.inf  # no guarantee: the worst ε there is
+        if name == "privacy.empirical_epsilon" and _bound_understated(privacy):
+            value = math.inf  # an attack's inverted scores hold a larger bound: the worst
         if name == "privacy.epsilon" and isinstance(privacy, Mapping):
             bound = privacy.get("epsilon_rdp_bound")  # accountant=gdp: an approximation
             if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > value:
@@ -202,6 +206,17 @@ def inverted_scores(payload: Mapping[str, Any]) -> bool:
     a reason): its max_attack figures understate the leak."""
     privacy = payload.get("privacy")
     return isinstance(privacy, Mapping) and bool(privacy.get("attacks_inverted"))
+
+
+def _bound_understated(privacy: Any) -> bool:
+    """Whether results.json says an attack's scores, black-box or white-box, are inverted
+    (``privacy.attacks_inverted``, ``privacy.white_box_attacks_inverted``): the attacks' ε
+    lower bound, ``privacy.empirical_epsilon``, then understates the leak their flipped
+    scores show (a white-box attack on the gradients with the wrong sign: AUC 0.257, a bound
+    of 0.03, where its flipped scores' AUC is 0.743)."""
+    return isinstance(privacy, Mapping) and bool(
+        privacy.get("attacks_inverted") or privacy.get("white_box_attacks_inverted")
+    )
 
 
 def _at_chance(payload: Mapping[str, Any]) -> bool:
