@@ -44,7 +44,7 @@ from mia_defense.attack_setup import (
 from mia_defense.config import MAX_MODELS
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.release import FullRelease, Release, probe_release
-from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
+from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
 from mia_defense.models.build import logits_problem
@@ -254,9 +254,10 @@ def observe_models(
             models' classes, it fails on random logits or returns no log-probabilities of
             their shape, or a release of one's own has no name of its own).
         DataError: ``x``/``y`` that are not the plan's data (too few rows, not numbers, NaN).
-        UnsupportedModelError: a module that fails on two rows of ``x`` or does not return
-            logits [2, C] (the same C for every module; probabilities, a final softmax, and
-            integer outputs are no logits), named by its index.
+        UnsupportedModelError: a module that fails on two rows of ``x``, modifies them in
+            place, or does not return logits [2, C] (the same C for every module;
+            probabilities, a final softmax, and integer outputs are no logits), named by
+            its index.
     """
     if not isinstance(plan, MembershipPlan):
         raise ConfigError(
@@ -303,6 +304,32 @@ def _observe_checked(
     # returning a numpy array was an AttributeError traceback deep in the query, one whose
     # check(num_classes=) refuses the classes (or without a name of its own) went unasked
     probe_release(release, num_classes=classes)
+    if white_box:
+        _check_white_box(models)
+    try:
+        return _observe(models, inputs, labels, plan, release=release, queries=queries,
+                        white_box=white_box, seed=seed)  # fmt: skip
+    except MiaDefenseError:
+        raise
+    except Exception as exc:
+        error = _query_error(models, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _observe(
+    models: list[nn.Module],
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    plan: MembershipPlan,
+    *,
+    release: Release,
+    queries: QueryConfig,
+    white_box: bool,
+    seed: int,
+) -> Observations:
+    """The queries of `observe_models`, on models and a release that passed the probes."""
     x_pop, y_pop = inputs[plan.population_idx], labels[plan.population_idx]
     repeats, num_augmented = queries.repeats, queries.num_augmented
     augmented = {}
@@ -316,12 +343,58 @@ def _observe_checked(
     test = None
     if len(plan.test_idx):
         test = observe(models, inputs[plan.test_idx], release=release, generator=generator)
+    norms = None
+    if white_box:
+        norms = gradient_norms(models, x_pop, y_pop)
+        if norms is None:  # mia-train goes on without them; here they were asked for
+            raise UnsupportedModelError(
+                "observe_models: white_box=True: torch.func cannot take the models' "
+                "per-sample gradients (the warning above says why), so the gradient_norm "
+                "attack would have nothing to read; pass white_box=False"
+            )
     return observations_from_arrays(
         outputs, plan.masks, y_pop, test_outputs=test,
         test_labels=None if test is None else labels[plan.test_idx],
-        grad_norms=gradient_norms(models, x_pop, y_pop) if white_box else None,
-        **augmented,
+        grad_norms=norms, **augmented,
     )  # fmt: skip
+
+
+def _check_white_box(models: Sequence[nn.Module]) -> None:
+    """Per-sample gradients need trainable parameters: a module without (a fixed lookup, a
+    wrapped model of another library) had its gradient norms skipped with a log line only,
+    and the observations came back without them."""
+    for k, model in enumerate(models):
+        if not any(p.requires_grad for p in model.parameters()):
+            raise UnsupportedModelError(
+                f"observe_models: white_box=True: models[{k}] ({type(model).__name__}) has no "
+                "trainable parameters, so it has no gradient for the gradient_norm attack to "
+                "read; pass white_box=False"
+            )
+
+
+def _query_error(models: Sequence[nn.Module], exc: BaseException) -> UnsupportedModelError | None:
+    """An `UnsupportedModelError` naming the model whose ``forward`` (or a submodule's)
+    ``exc`` was raised in, and where; ``None`` when it was raised outside the models. A
+    module that passes on the probe's two rows and fails on the batched queries (larger
+    batches, other rows) was a bare exception from deep inside the query."""
+    import traceback
+
+    owner = {id(module): k for k, model in enumerate(models) for module in model.modules()}
+    found = None
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        k = owner.get(id(frame.f_locals.get("self")))
+        if k is not None and found is None:
+            found = k
+    if found is None:
+        return None
+    last = traceback.extract_tb(exc.__traceback__)[-1]
+    said = " ".join(str(exc).split())[:300]
+    return UnsupportedModelError(
+        f"observe_models: models[{found}] ({type(models[found]).__name__}) raised "
+        f"{type(exc).__name__} on the queries: {said} (at {last.filename}:{last.lineno}, in "
+        f"{last.name}); it passed on 2 rows of x, so it fails on larger batches or on other "
+        "rows: fix its forward"
+    )
 
 
 def _check_int(where: str, name: str, value: Any, *, low: int, high: int | None = None) -> None:
@@ -453,6 +526,12 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
             ) from exc
         finally:
             model.train(was_training)
+        if batch._version:  # x's rows are views of one array: the next model got them changed
+            raise UnsupportedModelError(
+                f"{label} modifies its input in place (e.g. x.mul_(), x[...] = ..., an "
+                "inplace=True first layer): every model queried after it would get the rows "
+                "it changed, not x's; compute a new tensor instead (x = x * 2)"
+            )
         if not isinstance(out, torch.Tensor) or out.ndim != 2 or len(out) != len(batch):
             got = list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise UnsupportedModelError(

@@ -1,0 +1,98 @@
+"""Red-team cases of `api.observe_models`: modules that misbehave on the queries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from mia_defense import api
+from mia_defense.errors import UnsupportedModelError
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 4)).astype(np.float32)
+    y = np.arange(40) % 3
+    return x, y, api.make_plan(x, y, num_models=2, population_size=30)
+
+
+class DoublesInPlace(nn.Module):
+    """Scales its input in place; BatchNorm makes the query loop run the models in turn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bn = nn.BatchNorm1d(4)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x.mul_(2)
+        return self.fc(self.bn(x))
+
+
+def test_a_module_modifying_its_input_in_place_is_refused_by_index(data):
+    # the models were queried one after another on views of one array: model 1 got the rows
+    # model 0 had doubled, and its released outputs were another model's (max 5.6 off)
+    x, y, plan = data
+    torch.manual_seed(0)
+    models = [DoublesInPlace() for _ in range(2)]
+    given = x.copy()
+    with pytest.raises(UnsupportedModelError,
+                       match=r"models\[0\] \(DoublesInPlace\) modifies its input in place"):
+        api.observe_models(models, given, y, plan)
+    np.testing.assert_array_equal(given, x)
+
+
+class FailsOnLargeBatches(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if len(x) > 2:
+            raise RuntimeError("only two rows at a time")
+        return self.fc(x)
+
+
+def test_a_module_failing_after_the_probe_is_named_with_where_it_raised(data):
+    # it passed on the probe's 2 rows, then the batched query raised a bare RuntimeError
+    x, y, plan = data
+    models = [FailsOnLargeBatches() for _ in range(2)]
+    with pytest.raises(UnsupportedModelError, match=r"models\[0\] \(FailsOnLargeBatches\) "
+                       r"raised RuntimeError on the queries: only two rows at a time \(at .*"
+                       r"test_red_api_h73_models.py:\d+, in forward\)"):
+        api.observe_models(models, x, y, plan)
+
+
+class Lookup(nn.Module):
+    """No parameters: fixed scores (a wrapped model of another library)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :3] * 1.0
+
+
+class ItemScaled(nn.Module):
+    """Calls .item(), which torch.func cannot take per-sample gradients through (its own
+    weight, no layer of known per-sample gradients: torch.func's path)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(4, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.weight / (1.0 + x.abs().max().item())
+
+
+@pytest.mark.parametrize(("cls", "message"), [
+    (Lookup, r"white_box=True: models\[0\] \(Lookup\) has no trainable parameters"),
+    (ItemScaled, r"white_box=True: torch.func cannot take the models' per-sample gradients"),
+])
+def test_white_box_the_models_cannot_give_is_refused_not_skipped(data, cls, message):
+    # the gradient norms were skipped with a log line and the observations came back
+    # without them: the user who asked for the white-box attack got none
+    x, y, plan = data
+    with pytest.raises(UnsupportedModelError, match=message):
+        api.observe_models([cls() for _ in range(2)], x, y, plan, white_box=True)
+    assert api.observe_models([cls() for _ in range(2)], x, y, plan).grad_norms is None
