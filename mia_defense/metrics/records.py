@@ -8,7 +8,12 @@ import numpy as np
 
 from mia_defense.metrics.roc import roc_metrics
 
-__all__ = ["record_vulnerability", "slice_metrics"]
+__all__ = ["MIN_SLICE_RECORDS", "record_vulnerability", "slice_metrics"]
+
+# Below this many records a slice's AUC and TPRs are a few records' own, not the slice's
+# (2 records of a class, at 2 targets: an AUC of 0, 0.5 or 1, shown in TensorBoard's per-class
+# heatmap as the class's leak): `slice_metrics` leaves them out (``min_records``).
+MIN_SLICE_RECORDS = 5
 
 
 def record_vulnerability(scores: np.ndarray, is_member: np.ndarray) -> np.ndarray:
@@ -69,6 +74,7 @@ def slice_metrics(
     slices: Mapping[str, np.ndarray],
     *,
     fprs: Sequence[float],
+    min_records: int = 0,
 ) -> dict[str, dict[str, float]]:
     """AUC and TPR@FPR of the records of each slice (e.g. each class, the canaries).
 
@@ -77,6 +83,9 @@ def slice_metrics(
         is_member: [T, N] bool truth.
         slices: name -> [N] bool, the records in the slice.
         fprs: FPRs at which the TPR is reported.
+        min_records: a slice of fewer records (but at least one) gets NaN for its AUC and
+            TPRs and ``"too_few_records": True`` beside its counts (`MIN_SLICE_RECORDS`):
+            its figures would be those few records' own.
 
     Returns:
         ``{slice: {"auc": ..., "tpr@FPR": ..., "records": n, "nonmember_scores": m}}``
@@ -85,11 +94,13 @@ def slice_metrics(
     is_member = np.asarray(is_member, dtype=bool)  # 0/1 ints: ~1 is -2, a negative count
     out = {}
     for name, keep in slices.items():
+        records = int(keep.sum())
+        out[name] = {"records": records, "nonmember_scores": int((~is_member[:, keep]).sum())}
+        if 0 < records < min_records:
+            nan = float("nan")
+            out[name].update({"auc": nan, **{f"tpr@{f * 100:g}%fpr": nan for f in fprs},
+                              "too_few_records": True})  # fmt: skip
+            continue
         m = roc_metrics(scores[:, keep], is_member[:, keep], fprs=fprs)
-        out[name] = {
-            "records": int(keep.sum()),
-            "nonmember_scores": int((~is_member[:, keep]).sum()),
-            "auc": m.auc,
-            **{f"tpr@{f * 100:g}%fpr": m.tpr_at_fpr[f] for f in fprs},
-        }
+        out[name].update({"auc": m.auc, **{f"tpr@{f * 100:g}%fpr": m.tpr_at_fpr[f] for f in fprs}})
     return out

@@ -21,7 +21,11 @@ from mia_defense.attacks.runner import (
     strongest,
 )
 from mia_defense.errors import ConfigError
-from mia_defense.metrics.records import record_vulnerability, slice_metrics
+from mia_defense.metrics.records import (
+    MIN_SLICE_RECORDS,
+    record_vulnerability,
+    slice_metrics,
+)
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import Evidence, attack_evidence, check_claim, highest_bound
 
@@ -238,12 +242,22 @@ def _record_views(
     vulnerability, slices = {}, {}
     regular = ~is_canary
     groups = {f"class_{c}": regular & (obs.labels == c) for c in np.unique(obs.labels)}
-    if is_canary.any():
-        groups["canaries"] = is_canary
+    # a class of 1-4 records: its AUC and TPRs would be those records' own (`MIN_SLICE_RECORDS`)
+    few = sorted((int(g.sum()), c) for c, g in groups.items() if 0 < g.sum() < MIN_SLICE_RECORDS)
+    if few:
+        named = ", ".join(f"{c} ({n} records)" for n, c in few[:10])
+        more = f" and {len(few) - 10} more" if len(few) > 10 else ""
+        log.info("slices: no AUC or TPR for %s%s (too_few_records: fewer than %d records)",
+                 named, more, MIN_SLICE_RECORDS)
     for name, r in results.items():
         truth = obs.masks[r.targets]
         vulnerability[name] = record_vulnerability(r.scores, truth)
-        slices[name] = slice_metrics(r.scores, truth, groups, fprs=fprs)
+        slices[name] = slice_metrics(r.scores, truth, groups, fprs=fprs,
+                                     min_records=MIN_SLICE_RECORDS)
+        if is_canary.any():  # the user's count of canaries, said beside their figures
+            slices[name].update(
+                slice_metrics(r.scores, truth, {"canaries": is_canary}, fprs=fprs)
+            )
     record_auc = vulnerability[strongest_name]
     # the scores each record's AUC rests on: at 2 targets one IN and one OUT, so every AUC
     # is 0, 0.5 or 1, and the "most vulnerable" ten are coin flips at 1.0

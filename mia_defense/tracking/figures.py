@@ -207,19 +207,33 @@ def class_figure(
         top = 1.0 if key == "auc" else max(0.01, float(np.nan_to_num(np.nanmax(values))))
         low = 0.5 if key == "auc" else 0.0
         image = ax.imshow(values, vmin=low, vmax=top, cmap="viridis", aspect="auto")
-        ax.set_xticks(range(len(columns)), [c.removeprefix("class_") for c in columns],
+        ax.set_xticks(range(len(columns)), [_column_label(c, slices) for c in columns],
                       rotation=45, fontsize=7)
         ax.set_yticks(range(len(attacks)), [_literal(a) for a in attacks] if panel == 0
                       else [""] * len(attacks),
                       fontsize=7)
         ax.set_title(key.upper(), fontsize=9, y=1.0)  # y: `_TITLE_AT_TOP`
-        ax.set_xlabel("class", fontsize=8)
+        few = any(r.get("too_few_records") is True for rows in slices.values()
+                  for r in rows.values())  # fmt: skip
+        ax.set_xlabel("class (n=: too few records for a figure)" if few else "class", fontsize=8)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
     fig.suptitle(_literal(title) or "per-class attack success", fontsize=10)
     # fixed margins in inches (attack names at the left, rotated classes below)
     fig.subplots_adjust(left=1.6 / width, right=1 - 0.7 / width, bottom=0.7 / height,
                         top=1 - 0.6 / height, wspace=0.35)  # fmt: skip
     return fig
+
+
+def _column_label(column: str, slices: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
+    """A heatmap column's class, with its count where the slice has too few records for a
+    figure (``too_few_records``, `mia_defense.metrics.records.MIN_SLICE_RECORDS`): its cells
+    are empty, not a class that nothing was measured on."""
+    label = column.removeprefix("class_")
+    for rows in slices.values():
+        row = rows.get(column, {})
+        if row.get("too_few_records") is True:
+            return f"{label} (n={row.get('records', '?')})"
+    return label
 
 
 def figure_summary(tag: str, fig: Figure) -> Summary:
