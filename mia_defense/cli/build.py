@@ -39,6 +39,7 @@ from mia_defense.experiment import (
 from mia_defense.metrics.roc import unresolved_fprs
 from mia_defense.models import model_builder
 from mia_defense.observations import QueryConfig
+from mia_defense.report.checks import release_below_chance_note
 from mia_defense.threads import one_thread
 from mia_defense.tracking.run_dir import claim_run_dir, finished_run
 from mia_defense.training.config import TrainConfig
@@ -296,16 +297,19 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         what, accuracy = judged_accuracy(util)
         said = (f"UTILITY BELOW CHANCE: {what} accuracy {accuracy:.3f} is not above the "
                 f"majority class's {util['chance_accuracy']:.3f}")  # fmt: skip
+        # the release (heavy noise), not the training, destroyed it: said under the line
+        cause = release_below_chance_note(util, result.defense.get("release"))
+        destroyed = [f"UTILITY DESTROYED BY THE RELEASE: {cause}"] if cause else []
         if result.privacy.get("leak_without_utility") is True:
             lines.append(f"{said}, yet MEMBERSHIP LEAKS: not private (the model memorised "
                          "its members without learning the task; privacy."
                          "leak_without_utility_reason says how much)")  # fmt: skip
-            return "\n".join(lines)
+            return "\n".join(lines + destroyed)
         lines.append(
             f"{said}; no privacy verdict for this run (the model learned nothing, or the labels "
             "are not the outputs', so a low attack success says nothing about privacy)"
         )
-        return "\n".join(lines)
+        return "\n".join(lines + destroyed)
     key = fpr_key(lowest)
     if result.strongest_attack is None:
         lines.append("no black-box attack ran: no privacy verdict for this run")

@@ -193,7 +193,10 @@ def utility_figures(
 ) -> dict[str, float]:
     """`released_accuracy`, with the losses of the released weights and the epochs of the
     models' training histories; ``members_once``: the population's outputs asked once, as
-    the test set's were (`release_members_once`), for the members' accuracy and the gap."""
+    the test set's were (`release_members_once`), for the members' accuracy and the gap.
+    ``test_accuracy_before_release``: the released weights' own test accuracy, the argmax of
+    their outputs before the release (a release that destroys the utility, heavy noise,
+    leaves it above chance: `mia_defense.report.checks.release_below_chance_note`)."""
     if members_once is not None:
         obs = replace(obs, log_probs=members_once)
     accuracy = released_accuracy(obs, log_probs_test, y_test)
@@ -201,6 +204,7 @@ def utility_figures(
     return {
         **{k: accuracy[k] for k in ("train_accuracy", "test_accuracy", "test_accuracy_std",
                                     "test_accuracy_median", "generalization_gap")},
+        "test_accuracy_before_release": float(np.mean([r.test_acc for r in finals])),
         "train_loss": float(np.mean([r.train_loss for r in finals])),
         "test_loss": float(np.mean([r.test_loss for r in finals])),
         "epochs_trained": float(np.mean([len(h.epoch_stats) for h in ensemble.histories])),

@@ -445,7 +445,11 @@ def _uniform_chance(payload: Mapping[str, Any]) -> float | None:
 
 
 def _chance_reason(
-    utility: Mapping[str, Any], privacy: Any = None, *, uniform: float | None = None
+    utility: Mapping[str, Any],
+    privacy: Any = None,
+    *,
+    uniform: float | None = None,
+    release: Any = None,
 ) -> str:
     chance = utility.get("chance_accuracy")
     versus = "chance" if chance is None else f"chance ({float(chance):.3f}, the majority class)"
@@ -459,10 +463,32 @@ def _chance_reason(
             and float(utility["test_accuracy"]) > chance >= median):  # fmt: skip
         said = (f"the median model's test accuracy {float(median):.3f} is not above {versus} "
                 "(most models learned nothing)")
+    cause = release_below_chance_note(utility, release)
+    said += f" ({cause})" if cause else ""
     if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
         # a useless model that memorised its members: not on the front, but not a non-result
         return f"{said}, yet MEMBERSHIP LEAKS (privacy.leak_without_utility): not private"
     return f"{said}; no privacy verdict for a useless model"
+
+
+def release_below_chance_note(utility: Mapping[str, Any], release: Any) -> str | None:
+    """Why a run's released test accuracy is not above chance when its models' own is
+    (``utility.test_accuracy_before_release``, mia-train's): the release (``release=noise
+    release.scale=50``: 0.092 against chance 0.112, the models' own 0.784) destroyed the
+    utility, not the training, though the run said "the model learned nothing". ``None``
+    without the figure (mia-attack on observations, older runs), under ``release`` full (the
+    outputs as they are) or where the models' own accuracy is not above chance either."""
+    if not isinstance(utility, Mapping) or not isinstance(release, str) or release == "full":
+        return None
+    before, test, chance = (utility.get(k) for k in (
+        "test_accuracy_before_release", "test_accuracy", "chance_accuracy"))  # fmt: skip
+    if not _numbers(before, test, chance) or not before > chance >= test:
+        return None
+    return (
+        f"the models' own test accuracy, before the release, is {before:.3f}, above chance "
+        f"{chance:.3f}: the release (release={one_line(release, limit=60)}) destroyed the "
+        "utility, not the training"
+    )
 
 
 def _no_test_reason(payload: Mapping[str, Any]) -> str:
@@ -511,7 +537,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     uniform = _uniform_chance(payload) if chance is None else None
     at_chance = at_chance or (uniform is not None and utility["test_accuracy"] <= uniform)
     if payload.get("utility_below_chance", False) or at_chance:
-        return _chance_reason(utility, payload.get("privacy"), uniform=uniform)
+        defense = payload.get("defense")
+        release = defense.get("release") if isinstance(defense, Mapping) else None
+        return _chance_reason(utility, payload.get("privacy"), uniform=uniform, release=release)
     try:
         value = objective(payload, leakage)
     except ConfigError:

@@ -1,0 +1,77 @@
+"""release=noise release.scale=50: the released test accuracy 0.092 against chance 0.112
+printed "UTILITY BELOW CHANCE ... (the model learned nothing, or the labels are not the
+outputs' ...)", and mia-report "no privacy verdict for a useless model", where the models
+learned the task (0.784 on the test set before the release): the release destroyed the
+utility. results.json now keeps the models' own test accuracy
+(``utility.test_accuracy_before_release``), and mia-train's table and mia-report say what
+destroyed the utility beside their old words."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from mia_defense.cli.build import format_table
+from mia_defense.observations import Observations
+from mia_defense.pipeline.evaluate import RunResult, utility_figures
+from mia_defense.report.checks import rank_problem, release_below_chance_note
+from mia_defense.training.loop import EpochRecord, ModelHistory
+
+_UTILITY = {"train_accuracy": 0.097, "test_accuracy": 0.092, "test_accuracy_std": 0.01,
+            "test_accuracy_median": 0.092, "generalization_gap": 0.005,
+            "test_accuracy_before_release": 0.784, "chance_accuracy": 0.112}  # fmt: skip
+_OLD = ("UTILITY BELOW CHANCE: test accuracy 0.092 is not above the majority class's 0.112; "
+        "no privacy verdict for this run (the model learned nothing, or the labels are not the "
+        "outputs', so a low attack success says nothing about privacy)")  # fmt: skip
+
+
+def _result(utility: dict, release: str = "noise") -> RunResult:
+    return RunResult(utility=utility, attacks={}, strongest_attack=None,
+                     defense={"defense": "none", "release": release}, privacy={},
+                     wall_seconds=0.0)  # fmt: skip
+
+
+def test_the_table_says_the_release_destroyed_the_utility():
+    table = format_table(_result(_UTILITY), [0.001]).splitlines()
+    assert _OLD in table  # the old words stay
+    assert table[table.index(_OLD) + 1] == (
+        "UTILITY DESTROYED BY THE RELEASE: the models' own test accuracy, before the release, "
+        "is 0.784, above chance 0.112: the release (release=noise) destroyed the utility, not "
+        "the training"
+    )
+
+
+def test_no_such_words_where_the_models_learned_nothing_or_nothing_was_released_otherwise():
+    for utility, release in (
+        ({**_UTILITY, "test_accuracy_before_release": 0.1}, "noise"),  # the models too
+        ({**_UTILITY, "test_accuracy_before_release": float("nan")}, "noise"),
+        ({k: v for k, v in _UTILITY.items() if k != "test_accuracy_before_release"}, "noise"),
+        (_UTILITY, "full"),
+    ):
+        table = format_table(_result(utility, release), [0.001])
+        assert _OLD in table and "DESTROYED" not in table
+        assert release_below_chance_note(utility, release) is None
+
+
+def test_mia_report_says_it_beside_its_old_words():
+    payload = {"status": "complete", "utility": _UTILITY, "utility_below_chance": True,
+               "attacks": {}, "defense": {"release": "noise"}, "privacy": {}}  # fmt: skip
+    reason = rank_problem(payload)
+    assert reason.startswith("test accuracy 0.092 is not above chance (0.112, the majority class)")
+    assert "before the release, is 0.784" in reason and "release=noise" in reason
+    assert reason.endswith("; no privacy verdict for a useless model")
+    payload["defense"] = {"release": ["not", "a", "name"]}  # a hostile file: no words, no error
+    assert "before the release" not in rank_problem(payload)
+
+
+def test_the_run_records_the_models_own_test_accuracy():
+    histories = [ModelHistory(epochs=[EpochRecord(1, 0.1, 0.9, 0.5, acc)]) for acc in (0.7, 0.8)]
+    ensemble = SimpleNamespace(histories=histories)
+    rng = np.random.default_rng(0)
+    obs = Observations(log_probs=np.log(rng.dirichlet(np.ones(3), size=(2, 20))),
+                       labels=rng.integers(0, 3, 20), masks=rng.random((2, 20)) < 0.5)  # fmt: skip
+    y_test = rng.integers(0, 3, 10)
+    test = np.log(rng.dirichlet(np.ones(3), size=(2, 10)))
+    utility = utility_figures(ensemble, test, y_test, obs)
+    assert utility["test_accuracy_before_release"] == 0.75
