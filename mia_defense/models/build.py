@@ -261,6 +261,11 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
     if not out.is_floating_point():
         return (f"returns {out.dtype} values{mode}, not logits (floats, one per class): return "
                 "the model's scores before any argmax or rounding")
+    values = out.detach()
+    if bool((torch.isnan(values) | torch.isposinf(values)).any()):  # (-inf: a class ruled out)
+        return (f"returns NaN or +inf values{mode}, not logits: no loss or release can be "
+                "computed from them; check its forward (its initial weights, a log, sqrt or "
+                "division of the inputs, an overflow)")
     if looks_like_probabilities(out.detach().float().cpu().numpy()):
         return (f"returns probabilities{mode} (each output in [0, 1], summing to 1), not "
                 "logits: a softmax on them (the training loss's, the attacks') squeezes them "

@@ -20,7 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.training.config import (
     TrainConfig,
     make_optimizer,
@@ -280,8 +280,9 @@ def _fit(
         batches = None
         for defense in defenses:
             batches = batches or defense.batches(ctx, epoch)
-        for batch in batches or _shuffled(ctx, steps):
-            _step(ctx, defenses, _hook_output(batch, "batches", None))
+        for step, batch in enumerate(batches or _shuffled(ctx, steps)):
+            _step(ctx, defenses, _hook_output(batch, "batches", None),
+                  first=epoch == 0 and step == 0)  # fmt: skip
         ctx.epoch_stats = [{} for _ in range(ctx.num_models)]
         stops = torch.zeros_like(ctx.active)
         for defense in defenses:
@@ -359,12 +360,40 @@ def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> 
         )
 
 
-def _step(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> None:
-    """One optimiser step of every stepping model on its batch."""
+def _check_initial_logits(ctx: TrainContext, logits: torch.Tensor, batch: Batch) -> None:
+    """An `UnsupportedModelError` when the models' logits on the run's first batch (the
+    data as given, no defense's transform) are NaN or +inf at their initial weights: no
+    step has been taken, so no learning rate caused it, yet the run stopped as 'diverged'
+    with "likely cause: train.lr=0.001 (lower the learning rate first)". The model passed
+    the check on a batch of zeros; real inputs break its forward."""
+    rows = batch.valid & batch.stepping[:, None]
+    given, out = batch.x[rows], logits[rows].detach()
+    if not bool((torch.isnan(out) | torch.isposinf(out)).any()):
+        return
+    if not bool(torch.isfinite(given).all()):
+        return  # the data's, not the model's (the run's data are checked for it)
+    model = ctx.stack.models[0]
+    name = f"{type(model).__module__}.{type(model).__qualname__}"
+    raise UnsupportedModelError(
+        f"model {name} returns NaN or +inf logits on the run's first training batch, at its "
+        "initial weights (before any optimiser step), so no learning rate causes it: it "
+        "passed the check on a batch of zeros, so look in its forward for what real inputs "
+        "break (a log or sqrt of the features, a division by them, an overflow)"
+    )
+
+
+def _step(
+    ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch, *, first: bool = False
+) -> None:
+    """One optimiser step of every stepping model on its batch (``first``: the run's first,
+    on the models' initial weights)."""
+    given = batch.x
     for defense in defenses:
         batch = _hook_output(defense.transform(batch, ctx), "transform", defense)
     ctx.optimizer.zero_grad(set_to_none=True)
     logits = ctx.stack.forward(batch.x) if batch.x.shape[1] else None
+    if first and logits is not None and batch.x is given:
+        _check_initial_logits(ctx, logits, batch)
     loss = None
     if logits is not None:
         for defense in defenses:
