@@ -84,3 +84,13 @@ def test_the_heatmap_names_the_count_of_a_slice_without_figures():
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == ["0", "1 (n=2)"]
     assert "too few records" in fig.axes[0].get_xlabel()
+
+
+def test_a_heatmap_of_only_tiny_classes_draws_without_a_warning():
+    import warnings
+
+    few = {"records": 3, "auc": math.nan, "tpr@1%fpr": math.nan, "too_few_records": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "All-NaN slice encountered" on stderr
+        fig = class_figure({"loss": {"class_0": few, "class_1": dict(few)}})
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0 (n=3)", "1 (n=3)"]

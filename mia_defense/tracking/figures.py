@@ -204,7 +204,9 @@ def class_figure(
         )
         ax = fig.add_subplot(1, len(keys), panel + 1)
         # AUC on its chance-to-perfect scale; TPR at low FPR is small: scale to its largest
-        top = 1.0 if key == "auc" else max(0.01, float(np.nan_to_num(np.nanmax(values))))
+        # (np.nanmax of no figure at all, every class too small, warned "All-NaN slice")
+        shown = values[np.isfinite(values)]
+        top = 1.0 if key == "auc" else max(0.01, float(shown.max()) if shown.size else 0.0)
         low = 0.5 if key == "auc" else 0.0
         image = ax.imshow(values, vmin=low, vmax=top, cmap="viridis", aspect="auto")
         ax.set_xticks(range(len(columns)), [_column_label(c, slices) for c in columns],
