@@ -46,6 +46,8 @@ def test_no_such_words_where_the_models_learned_nothing_or_nothing_was_released_
     for utility, release in (
         ({**_UTILITY, "test_accuracy_before_release": 0.1}, "noise"),  # the models too
         ({**_UTILITY, "test_accuracy_before_release": float("nan")}, "noise"),
+        ({**_UTILITY, "test_accuracy_before_release": 7.84}, "noise"),  # an edited file
+        ({**_UTILITY, "test_accuracy_before_release": "0.784"}, "noise"),
         ({k: v for k, v in _UTILITY.items() if k != "test_accuracy_before_release"}, "noise"),
         (_UTILITY, "full"),
     ):

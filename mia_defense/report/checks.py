@@ -482,7 +482,7 @@ def release_below_chance_note(utility: Mapping[str, Any], release: Any) -> str |
         return None
     before, test, chance = (utility.get(k) for k in (
         "test_accuracy_before_release", "test_accuracy", "chance_accuracy"))  # fmt: skip
-    if not _numbers(before, test, chance) or not before > chance >= test:
+    if not _numbers(before, test, chance) or not 1 >= before > chance >= test:
         return None
     return (
         f"the models' own test accuracy, before the release, is {before:.3f}, above chance "
