@@ -126,6 +126,23 @@ def _instantiate(parent: DictConfig, name: str, *, key: str | None = None, **kwa
         raise ConfigError(f"{key}: cannot build it from the config: {exc}") from exc
 
 
+def _dataset(cfg: DictConfig) -> Any:
+    """The config's dataset: a user's ``dataset._target_`` function that returns anything
+    but a `Dataset` (a tuple ``(x, y)``, ``None``) ended the run in an AttributeError
+    traceback (exit 1)."""
+    from mia_defense.data.dataset import Dataset
+
+    data = _instantiate(cfg, "dataset")
+    if not isinstance(data, Dataset):
+        target = cfg.dataset.get("_target_", "?") if isinstance(cfg.dataset, DictConfig) else "?"
+        raise ConfigError(
+            f"dataset._target_={target} returned {type(data).__name__}, not a "
+            "mia_defense.data.Dataset; return Dataset(x=features [N, ...], y=integer labels "
+            "[N], num_classes=C, name='my_data') (from mia_defense.data.dataset import Dataset)"
+        )
+    return data
+
+
 def _seed(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"seed={value!r}: must be an integer, e.g. seed=0")
@@ -177,7 +194,7 @@ def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experim
     train = build_dataclass(TrainConfig, cfg.train, key="train")
     load_user_fit(train.fit)  # a training function that cannot be imported fails here
     return Experiment(
-        dataset=_instantiate(cfg, "dataset"),
+        dataset=_dataset(cfg),
         build_model=model_builder(_instantiate(cfg, "model", _partial_=True)),
         train=train,
         plan=build_dataclass(PlanConfig, cfg.plan, key="plan"),
