@@ -77,3 +77,18 @@ def test_the_run_records_the_models_own_test_accuracy():
     test = np.log(rng.dirichlet(np.ones(3), size=(2, 10)))
     utility = utility_figures(ensemble, test, y_test, obs)
     assert utility["test_accuracy_before_release"] == 0.75
+
+
+def test_mia_report_says_a_test_set_of_one_class_cannot_tell_a_useless_model():
+    # plan.test_size=1: test accuracy 1.000 against chance 1.000 read "no privacy verdict
+    # for a useless model", of a model at 0.895 on its members
+    utility = {**_UTILITY, "test_accuracy": 1.0, "test_accuracy_median": 1.0,
+               "chance_accuracy": 1.0, "train_accuracy": 0.895, "generalization_gap": -0.105}
+    payload = {"status": "complete", "utility": utility, "utility_below_chance": True,
+               "attacks": {}, "defense": {"release": "full"}, "privacy": {}}  # fmt: skip
+    reason = rank_problem(payload)
+    assert "the test set holds a single class: no model can beat chance on it" in reason
+    assert reason.startswith("test accuracy 1.000 is not above chance (1.000, the majority")
+    utility["chance_accuracy"] = 0.5
+    utility["test_accuracy"] = utility["test_accuracy_median"] = 0.4
+    assert "single class" not in rank_problem(payload)

@@ -464,6 +464,9 @@ def _chance_reason(
         said = (f"the median model's test accuracy {float(median):.3f} is not above {versus} "
                 "(most models learned nothing)")
     cause = release_below_chance_note(utility, release)
+    if cause is None and _numbers(chance) and chance >= 1:  # (plan.test_size=1, say)
+        cause = ("the test set holds a single class: no model can beat chance on it, whatever "
+                 "it learned; rerun it with a larger plan.test_size")
     said += f" ({cause})" if cause else ""
     if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
         # a useless model that memorised its members: not on the front, but not a non-result
