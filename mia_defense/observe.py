@@ -13,6 +13,7 @@ from torch import nn
 from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.dp_stacked import GHOST_RULES
 from mia_defense.defenses.release import Release
+from mia_defense.errors import ConfigError
 from mia_defense.observations import QueryConfig
 from mia_defense.training.stack import ModelStack
 
@@ -125,13 +126,34 @@ def _release_all(
     """
     out: torch.Tensor | None = None
     for k, model_logits in enumerate(logits):
-        released = release(model_logits, generator)
+        released = _apply(release, model_logits, generator)
         if out is None:
             same = released.shape == model_logits.shape and released.dtype == logits.dtype
             out = logits if same else released.new_empty((len(logits), *released.shape))
         out[k] = released
     assert out is not None, "no models to release"
     return out
+
+
+def _apply(
+    release: Release, logits: torch.Tensor, generator: torch.Generator | None
+) -> torch.Tensor:
+    """``release(logits, generator)``, which must be a tensor of the logits' shape: a release
+    of one's own that passed `probe_release` on 8 random logits and answers a larger batch
+    with one class fewer had the released outputs [K, N, C-1] blamed on the model
+    (``model._target_ returned 9 outputs``), or stopped in an IndexError traceback."""
+    released = release(logits, generator)
+    if not isinstance(released, torch.Tensor) or released.shape != logits.shape:
+        cls = type(release)
+        got = (f"shape {list(released.shape)}" if isinstance(released, torch.Tensor)
+               else type(released).__name__)  # fmt: skip
+        raise ConfigError(
+            f"release {cls.__module__}.{cls.__qualname__}: returned {got} for logits "
+            f"{list(logits.shape)} (on random logits [8, {logits.shape[-1]}] before training "
+            "it returned their shape); a release must return one log-probability per class "
+            "for every batch: make its output's shape the logits' whatever their number"
+        )
+    return released
 
 
 def observe(
@@ -172,7 +194,7 @@ def _repeated_release(
     for k, model_logits in enumerate(logits):
         total = torch.zeros(model_logits.shape, dtype=torch.float64)
         for _ in range(repeats):
-            total += release(model_logits, generator).double().exp()
+            total += _apply(release, model_logits, generator).double().exp()
         out[k] = torch.log(total / repeats).float()
     return out
 

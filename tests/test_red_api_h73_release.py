@@ -65,3 +65,22 @@ def test_observe_models_still_takes_a_sound_release(setup):
     x, y, plan, models = setup
     obs = api.observe_models(models, x, y, plan, release=TopKRelease(k=3))
     assert obs.log_probs.shape == (2, 30, 3)
+
+
+class DropsAClassOnLargeBatches(Release):
+    """Passes the probe's 8 random logits, answers larger batches with one class fewer."""
+
+    name = "drops_a_class"
+
+    def __call__(self, logits, generator=None):
+        out = torch.log_softmax(logits.float(), -1)
+        return out if len(logits) <= 8 else out[:, :-1]
+
+
+def test_a_release_changing_its_width_on_larger_batches_is_refused_by_name(setup):
+    # mia-train blamed the model ('model._target_=... returned 9 outputs per population
+    # record'), or stopped in an IndexError traceback under the augmented queries
+    x, y, plan, models = setup
+    with pytest.raises(ConfigError, match=r"release .*DropsAClassOnLargeBatches: returned "
+                       r"shape \[30, 2\] for logits \[30, 3\]"):
+        api.observe_models(models, x, y, plan, release=DropsAClassOnLargeBatches())
