@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from mia_defense import api
-from mia_defense.defenses.release import Release, TopKRelease
+from mia_defense.defenses.release import NoiseRelease, Release, TopKRelease, probe_release
 from mia_defense.errors import ConfigError
 
 
@@ -84,3 +84,59 @@ def test_a_release_changing_its_width_on_larger_batches_is_refused_by_name(setup
     with pytest.raises(ConfigError, match=r"release .*DropsAClassOnLargeBatches: returned "
                        r"shape \[30, 2\] for logits \[30, 3\]"):
         api.observe_models(models, x, y, plan, release=DropsAClassOnLargeBatches())
+
+
+class UndeclaredNoise(NoiseRelease):
+    """NoiseRelease's noise, declared deterministic: the attacker would ask once."""
+
+    name = "undeclared_noise"
+    randomized = False
+
+
+class GlobalNoise(Release):
+    """Noise from the global generator, declared deterministic."""
+
+    name = "global_noise"
+
+    def __call__(self, logits, generator=None):
+        return torch.log_softmax(logits.float() + torch.randn(logits.shape), -1)
+
+
+class TextFlag(Release):
+    name = "text_flag"
+    randomized = "no"  # truthy: taken for a randomized release
+
+
+class HalvesInPlace(NoiseRelease):
+    name = "halves_in_place"
+
+    def __call__(self, logits, generator=None):
+        return super().__call__(logits.mul_(0.5), generator)
+
+
+class ScalesInPlace(Release):
+    """Deterministic and changes its input: asked once, harmless."""
+
+    name = "scales_in_place"
+
+    def __call__(self, logits, generator=None):
+        return torch.log_softmax(logits.mul_(0.5).float(), -1)
+
+
+@pytest.mark.parametrize(("release", "message"), [
+    # asked once, the noise hid the leak (digits, scale 0.3: LiRA AUC 0.578 -> 0.516)
+    (UndeclaredNoise(scale=0.3), r"UndeclaredNoise: it answered the same random logits "
+     r"differently on a second call, yet declares randomized = False"),
+    (GlobalNoise(), r"GlobalNoise: it answered the same random logits differently"),
+    (TextFlag(), r"TextFlag: randomized='no' must be True or False"),
+    # each repeat (attack.queries.repeats) halved the logits again
+    (HalvesInPlace(), r"HalvesInPlace: it modifies the logits it is given in place"),
+])
+def test_probe_release_refuses_undeclared_or_unrepeatable_randomness(release, message):
+    with pytest.raises(ConfigError, match=message):
+        probe_release(release, num_classes=3)
+
+
+def test_probe_release_keeps_deterministic_and_declared_randomized_releases():
+    for release in (ScalesInPlace(), NoiseRelease(scale=0.3), TopKRelease(k=2)):
+        probe_release(release, num_classes=3)

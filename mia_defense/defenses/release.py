@@ -295,6 +295,7 @@ def probe_release(release: Release, *, num_classes: int) -> None:
         ) from exc
     generator = torch.Generator().manual_seed(0)
     logits = 3 * torch.randn(8, num_classes, generator=generator)
+    given = logits.clone()  # (a release may change what it is given)
     try:
         with torch.no_grad():
             out = release(logits, generator)
@@ -319,6 +320,43 @@ def probe_release(release: Release, *, num_classes: int) -> None:
     problem = release_name_problem(release)
     if problem is not None:
         raise ConfigError(problem)
+    _probe_randomness(release, where=where, logits=logits, given=given, first=out)
+
+
+def _probe_randomness(
+    release: Release, *, where: str, logits: torch.Tensor, given: torch.Tensor,
+    first: torch.Tensor,
+) -> None:
+    """A release must say whether it answers a query at random (``randomized``, a bool): an
+    attacker repeats such a query and averages the answers (``attack.queries.repeats``).
+    NoiseRelease's noise under ``randomized = False`` was asked once: LiRA's AUC 0.578 ->
+    0.516, ε 1.35 -> 0.85 on digits at scale 0.3, a leak hidden by an undeclared noise. Asked
+    the ``given`` logits again, with a generator in another state (the global one kept as it
+    was), a release that says it is deterministic must give the same answer ``first``."""
+    randomized = getattr(release, "randomized", None)
+    if not isinstance(randomized, bool):
+        raise ConfigError(
+            f"{where}: randomized={randomized!r} must be True or False: whether it may answer "
+            "one query differently each time (an attacker then repeats and averages it)"
+        )
+    if randomized:
+        if logits._version:  # (harmless in a deterministic one, asked once)
+            raise ConfigError(
+                f"{where}: it modifies the logits it is given in place: asked again "
+                "(attack.queries.repeats) it would get the logits it changed; compute new "
+                "tensors instead (logits = logits * 2)"
+            )
+        return
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        again = release(given.clone(), torch.Generator().manual_seed(1))
+    if not (isinstance(again, torch.Tensor) and torch.equal(again.detach().cpu(),
+                                                            first.detach().cpu())):
+        raise ConfigError(
+            f"{where}: it answered the same random logits differently on a second call, yet "
+            "declares randomized = False: an attacker asks a deterministic release once, so "
+            "its noise would hide the leak; set the class attribute randomized = True (and "
+            "draw the noise from the generator it is given, for a reproducible run)"
+        )
 
 
 def release_name_problem(release: Release) -> str | None:
