@@ -60,9 +60,14 @@ def test_mia_report_says_it_beside_its_old_words():
     payload = {"status": "complete", "utility": _UTILITY, "utility_below_chance": True,
                "attacks": {}, "defense": {"release": "noise"}, "privacy": {}}  # fmt: skip
     reason = rank_problem(payload)
-    assert reason.startswith("test accuracy 0.092 is not above chance (0.112, the majority class)")
+    old = ("test accuracy 0.092 is not above chance (0.112, the majority class); no privacy "
+           "verdict for a useless model (")
+    assert reason.startswith(old)  # the old words, then the new ones
     assert "before the release, is 0.784" in reason and "release=noise" in reason
-    assert reason.endswith("; no privacy verdict for a useless model")
+    payload["privacy"] = {"leak_without_utility": True}
+    assert "MEMBERSHIP LEAKS (privacy.leak_without_utility): not private (the models' own" in (
+        rank_problem(payload))
+    payload["privacy"] = {}
     payload["defense"] = {"release": ["not", "a", "name"]}  # a hostile file: no words, no error
     assert "before the release" not in rank_problem(payload)
 
@@ -88,7 +93,8 @@ def test_mia_report_says_a_test_set_of_one_class_cannot_tell_a_useless_model():
                "attacks": {}, "defense": {"release": "full"}, "privacy": {}}  # fmt: skip
     reason = rank_problem(payload)
     assert "the test set holds a single class: no model can beat chance on it" in reason
-    assert reason.startswith("test accuracy 1.000 is not above chance (1.000, the majority")
+    assert reason.startswith("test accuracy 1.000 is not above chance (1.000, the majority "
+                             "class); no privacy verdict for a useless model (the test set")
     utility["chance_accuracy"] = 0.5
     utility["test_accuracy"] = utility["test_accuracy_median"] = 0.4
     assert "single class" not in rank_problem(payload)

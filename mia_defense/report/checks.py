@@ -467,11 +467,11 @@ def _chance_reason(
     if cause is None and _numbers(chance) and chance >= 1:  # (plan.test_size=1, say)
         cause = ("the test set holds a single class: no model can beat chance on it, whatever "
                  "it learned; rerun it with a larger plan.test_size")
-    said += f" ({cause})" if cause else ""
+    after = f" ({cause})" if cause else ""  # after the old words, which stay as they were
     if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
         # a useless model that memorised its members: not on the front, but not a non-result
-        return f"{said}, yet MEMBERSHIP LEAKS (privacy.leak_without_utility): not private"
-    return f"{said}; no privacy verdict for a useless model"
+        return f"{said}, yet MEMBERSHIP LEAKS (privacy.leak_without_utility): not private{after}"
+    return f"{said}; no privacy verdict for a useless model{after}"
 
 
 def release_below_chance_note(utility: Mapping[str, Any], release: Any) -> str | None:
