@@ -40,7 +40,7 @@ from mia_defense.cli.arguments import (
     refuse_unknown_hydra_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, run_entry
+from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import setup_hydra
@@ -926,10 +926,14 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         log.error("interrupted; nothing was written to the source")
         raise SystemExit(EXIT_INTERRUPTED) from None
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
-    print(format_table(result, fprs))
-    print(f"\nattacked:      {shell_path(_from_launch_dir(Path(str(cfg.source))))}")
-    print(f"run directory: {shell_path(run_dir)}")
-    print(f"look at it:    {tool_command('tensorboard')} --logdir {shell_path(run_dir)}")
+    try:
+        print(format_table(result, fprs))
+        print(f"\nattacked:      {shell_path(_from_launch_dir(Path(str(cfg.source))))}")
+        print(f"run directory: {shell_path(run_dir)}")
+        print(f"look at it:    {tool_command('tensorboard')} --logdir {shell_path(run_dir)}")
+        sys.stdout.flush()
+    except BrokenPipeError:  # mia-attack ... | head: the run is written, the reader gone
+        reader_gone()
     return result.headline(fprs[0])
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from hydra.errors import CompactHydraException
 from omegaconf.errors import OmegaConfBaseException
@@ -16,7 +17,7 @@ from mia_defense.cli.commands import quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
 
-__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_USER_ERROR", "run_entry"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_USER_ERROR", "reader_gone", "run_entry"]
 
 EXIT_USER_ERROR = 2
 # A reader closed our stdout during a run (mia-train ... | head): 128 + SIGPIPE, as a shell
@@ -70,6 +71,15 @@ def run_entry(
         if previous is signal.default_int_handler:
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGINT, previous)
+
+
+def reader_gone() -> NoReturn:
+    """End the tool quietly with exit 141 once the reader of its stdout has gone during a
+    run (``mia-train ... | head``; the run's files are written before its table). Raised from
+    inside the task: Hydra reports a BrokenPipeError there as a failed job (a traceback,
+    exit 1) before `run_entry` sees it, but lets a SystemExit through."""
+    quiet_stdout()
+    raise SystemExit(EXIT_BROKEN_PIPE)
 
 
 def _one_error(exc: Exception) -> str:

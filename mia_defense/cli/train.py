@@ -34,7 +34,7 @@ from mia_defense.cli.arguments import (
     refuse_unknown_hydra_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, run_entry
+from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
 from mia_defense.cli.run_dirs import (
     check_subdir_per_job,
     claim_timestamped_dir,
@@ -347,7 +347,8 @@ def _write_hparams_experiment(root: Path, *, log_dir: Path, swept: list[str]) ->
 def _print_summary(run_dir: Path, lines: list[str]) -> None:
     """Print the end-of-run lines on stdout; one that cannot take them (``> /dev/full``, a
     full disk) is a `DataError` naming the run's results (a traceback, exit 1, before). A
-    reader that has gone (BrokenPipeError) is `run_entry`'s."""
+    reader that has gone (BrokenPipeError) ends the tool quietly with exit 141 (it was
+    Hydra's "Error executing job" traceback, exit 1)."""
     from mia_defense.errors import DataError
 
     try:
@@ -355,7 +356,7 @@ def _print_summary(run_dir: Path, lines: list[str]) -> None:
             print(line)
         sys.stdout.flush()
     except BrokenPipeError:
-        raise
+        reader_gone()
     except OSError as exc:
         raise DataError(
             f"cannot write the results table to stdout ({exc.strerror or exc}); the run is "
