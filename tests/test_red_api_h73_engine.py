@@ -80,3 +80,36 @@ def test_nan_logits_on_the_checks_zeros_are_refused_before_training():
                        match=r"model._target_=m returns NaN or \+inf values, not logits"):
         check_model_output(NanAlways(), input_shape=(4,), num_classes=C, name="m")
     check_model_output(RulesOutAClass(), input_shape=(4,), num_classes=C)  # -inf: fine
+
+
+class ClampsRealValues(nn.Module):
+    """Clamps its input in place, only when it holds values other than 0 (so the check on a
+    batch of zeros passes); the branch on the values also keeps torch.func from running it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if bool((x != 0).any()):
+            x.clamp_(max=0.5)
+        return self.fc(x)
+
+
+def test_a_model_changing_the_runs_data_in_place_stops_the_run():
+    # it clamped the test set under the evaluation (its batches are views of it), and the
+    # release and the attacks then read the clamped data: a run that finished on other data
+    from mia_defense.training.ensemble import train_ensemble
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand((24, 4), generator=gen).numpy() + 0.6
+    y = (torch.arange(24) % C).numpy()
+    masks = torch.ones((1, 16), dtype=torch.bool).numpy()
+    x_test = x[16:].copy()
+    with pytest.raises(UnsupportedModelError, match=r"training changed the run's data in "
+                       r"place \(x_test\): model .*ClampsRealValues"):
+        train_ensemble(
+            build_model=ClampsRealValues, x=x[:16], y=y[:16], masks=masks, x_test=x_test,
+            y_test=y[16:], num_classes=C, config=TrainConfig(epochs=1, batch_size=8), seed=0,
+            progress=False,
+        )
