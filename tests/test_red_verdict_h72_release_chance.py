@@ -98,3 +98,45 @@ def test_mia_report_says_a_test_set_of_one_class_cannot_tell_a_useless_model():
     utility["chance_accuracy"] = 0.5
     utility["test_accuracy"] = utility["test_accuracy_median"] = 0.4
     assert "single class" not in rank_problem(payload)
+
+
+# breast_cancer, release=noise release.scale=1: 0.671 on 143 test records against chance
+# 0.601 ([0.591, 0.743]), the models' own 0.892: "the model may have learned nothing ...
+# train further", where the release took the utility
+_NEAR = {"train_accuracy": 0.609, "test_accuracy": 0.671, "test_accuracy_median": 0.671,
+         "generalization_gap": -0.062, "test_accuracy_before_release": 0.892,
+         "chance_accuracy": 0.601}  # fmt: skip
+
+
+def test_a_release_that_brings_the_accuracy_near_chance_is_named(caplog):
+    import logging
+
+    from mia_defense.pipeline.record import _warn_release_near_chance, warn_near_chance
+    from mia_defense.report.checks import near_chance_note
+
+    with caplog.at_level(logging.WARNING):
+        warn_near_chance(_NEAR, 143)
+        _warn_release_near_chance(_result(_NEAR), 143)
+    old, new = (r.getMessage() for r in caplog.records)
+    assert old.startswith("test accuracy 0.671 is not established above chance 0.601")
+    assert new.startswith("RELEASE NEAR CHANCE: the models' own test accuracy, before the "
+                          "release, is 0.892, established above chance: the release "
+                          "(release=noise), not the training")
+    payload = {"test_size": 143, "utility": _NEAR, "defense": {"release": "noise"}}
+    note = near_chance_note(payload)
+    assert note.startswith("its test accuracy 0.671 is not established above chance 0.601")
+    assert "the model may have learned nothing, and then its low leakage says nothing about " \
+        "privacy (the models' own test accuracy, before the release, is 0.892" in note
+
+
+def test_no_release_words_near_chance_where_the_models_own_is_not_established():
+    from mia_defense.report.checks import release_near_chance_note
+
+    assert release_near_chance_note(_NEAR, "noise", 143) is not None
+    assert release_near_chance_note({**_NEAR, "test_accuracy_before_release": 0.64},
+                                    "noise", 143) is None  # its own not established either
+    assert release_near_chance_note(_NEAR, "full", 143) is None
+    assert release_near_chance_note({**_NEAR, "test_accuracy": 0.9}, "noise", 143) is None
+    assert release_near_chance_note(_NEAR, "noise", None) is None
+    assert release_near_chance_note({**_NEAR, "test_accuracy_before_release": None},
+                                    "noise", 143) is None

@@ -97,6 +97,7 @@ def record_run(
     finished run); ``histories`` give the training curves (none when nothing was trained);
     ``figures=False`` leaves TensorBoard's figures out (config key ``figures``)."""
     warn_near_chance(result.utility, facts.test_size)
+    _warn_release_near_chance(result, facts.test_size)
     with stopwatch.stage("scores.npz"):
         write_npz(
             run_dir / "scores.npz",
@@ -151,6 +152,17 @@ def warn_near_chance(utility: Mapping[str, Any], test_size: int | None) -> None:
         "attack success says nothing about privacy; raise plan.test_size or train further",
         accuracy, chance, test_size, low, high,
     )
+
+
+def _warn_release_near_chance(result: RunResult, test_size: int | None) -> None:
+    """After `warn_near_chance`'s "the model may have learned nothing ... train further":
+    where the models' own test accuracy, before the release, is established above chance,
+    say that the release (release=noise release.scale=1) took it, not the training."""
+    from mia_defense.report.checks import release_near_chance_note
+
+    cause = release_near_chance_note(result.utility, result.defense.get("release"), test_size)
+    if cause:
+        log.warning("RELEASE NEAR CHANCE: %s", cause)
 
 
 def defense_settings(experiment: Experiment) -> dict[str, Any]:

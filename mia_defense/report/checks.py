@@ -784,10 +784,40 @@ def near_chance_note(payload: Mapping[str, Any]) -> str | None:
     low, high = wilson_interval(float(accuracy), size, level=LEVEL)
     if low > chance:
         return None
+    defense = payload.get("defense")
+    cause = release_near_chance_note(
+        utility, defense.get("release") if isinstance(defense, Mapping) else None, size
+    )
     return (
         f"its test accuracy {accuracy:.3f} is not established above chance {chance:.3f}: on "
         f"its {size} test records the 95% interval is [{low:.3f}, {high:.3f}]; the model may "
         "have learned nothing, and then its low leakage says nothing about privacy"
+    ) + (f" ({cause})" if cause else "")
+
+
+def release_near_chance_note(utility: Mapping[str, Any], release: Any, size: Any) -> str | None:
+    """Why a run's released test accuracy is not established above chance when its models'
+    own is (``utility.test_accuracy_before_release``, established on the same ``size`` test
+    records): the release (breast_cancer, ``release=noise release.scale=1``: 0.671 against
+    chance 0.601, the models' own 0.892) took the utility, not the training, though the run
+    said "the model may have learned nothing ... train further". ``None`` otherwise (a
+    release of ``full``, no such figure, the models' own not established either)."""
+    if not isinstance(utility, Mapping) or not isinstance(release, str) or release == "full":
+        return None
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        return None
+    before, test, chance = (utility.get(k) for k in (
+        "test_accuracy_before_release", "test_accuracy", "chance_accuracy"))  # fmt: skip
+    if not _numbers(before, test, chance) or not 1 >= before > test > chance:
+        return None
+    if wilson_interval(float(test), size, level=LEVEL)[0] > chance:
+        return None  # (established above chance: nothing to explain)
+    if not wilson_interval(float(before), size, level=LEVEL)[0] > chance:
+        return None
+    return (
+        f"the models' own test accuracy, before the release, is {before:.3f}, established "
+        f"above chance: the release (release={one_line(release, limit=60)}), not the training, "
+        "brought the released outputs near chance; a weaker release keeps more of it"
     )
 
 
