@@ -113,3 +113,28 @@ def test_a_model_changing_the_runs_data_in_place_stops_the_run():
             y_test=y[16:], num_classes=C, config=TrainConfig(epochs=1, batch_size=8), seed=0,
             progress=False,
         )
+
+
+class KeepsANote(nn.Module):
+    """Extra state that is no tensor (get_extra_state)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+    def get_extra_state(self):
+        return {"made_by": "me"}
+
+    def set_extra_state(self, state) -> None:
+        pass
+
+
+def test_extra_state_that_no_checkpoint_can_hold_is_refused_before_training():
+    # trained, then an AttributeError traceback ('dict' object has no attribute
+    # 'is_floating_point') in the divergence check, exit 1
+    with pytest.raises(UnsupportedModelError, match=r"model._target_=m keeps dict "
+                       r"'_extra_state' in its state dict \(get_extra_state\)"):
+        check_model_output(KeepsANote(), input_shape=(4,), num_classes=C, name="m")

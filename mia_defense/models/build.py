@@ -195,6 +195,15 @@ def check_model_output(
             "they hold no values; create its layers on the CPU (no device='meta') and let "
             "train.device choose where it trains"
         )
+    state = model.state_dict()
+    extra = [key for key, value in state.items() if not isinstance(value, torch.Tensor)]
+    if extra:  # a checkpoint holds tensors only (read with weights_only=True, no code run)
+        raise UnsupportedModelError(
+            f"model._target_={name} keeps {type(state[extra[0]]).__name__} {extra[0]!r} in its "
+            "state dict (get_extra_state): checkpoints hold tensors only, and the run ended "
+            "in an AttributeError traceback after training; keep that state in a tensor "
+            "buffer (self.register_buffer) or as a plain attribute"
+        )
     device = next(model.parameters()).device
     was_training = model.training
     buffers = {key: value.clone() for key, value in model.named_buffers()}
