@@ -94,3 +94,17 @@ def test_a_heatmap_of_only_tiny_classes_draws_without_a_warning():
         warnings.simplefilter("error")  # numpy's "All-NaN slice encountered" on stderr
         fig = class_figure({"loss": {"class_0": few, "class_1": dict(few)}})
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0 (n=3)", "1 (n=3)"]
+
+
+def test_the_heatmap_says_which_classes_tpr_is_the_tpr_at_fpr_zero():
+    # a digits class of ~100 records at 2 targets: ~100 non-member scores, so its TPR at
+    # 0.1% FPR is the TPR at FPR 0; the heatmap titled it TPR@0.1%FPR as for any class
+    row = {"records": 100, "nonmember_scores": 100, "auc": 0.55, "tpr@0.1%fpr": 0.01}
+    wide = {**row, "nonmember_scores": 5000}
+    fig = class_figure({"loss": {"class_0": row, "class_1": wide}})
+    assert fig.axes[2].get_title() == (
+        "TPR@0.1%FPR\n(1 of 2: TPR at FPR 0, under 1000 non-member scores)"
+    )
+    assert fig.axes[0].get_title() == "AUC"
+    fig = class_figure({"loss": {"class_0": wide, "class_1": wide}})
+    assert fig.axes[2].get_title() == "TPR@0.1%FPR"

@@ -6,6 +6,7 @@ torch: mia-report draws with these too.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ from matplotlib.patches import StepPatch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
+
+from mia_defense.metrics.roc import unresolved_fprs
 
 if TYPE_CHECKING:
     from mia_defense.attacks.runner import AttackResult
@@ -214,7 +217,7 @@ def class_figure(
         ax.set_yticks(range(len(attacks)), [_literal(a) for a in attacks] if panel == 0
                       else [""] * len(attacks),
                       fontsize=7)
-        ax.set_title(key.upper(), fontsize=9, y=1.0)  # y: `_TITLE_AT_TOP`
+        ax.set_title(_panel_title(key, slices, columns), fontsize=9, y=1.0)  # `_TITLE_AT_TOP`
         few = any(r.get("too_few_records") is True for rows in slices.values()
                   for r in rows.values())  # fmt: skip
         ax.set_xlabel("class (n=: too few records for a figure)" if few else "class", fontsize=8)
@@ -224,6 +227,27 @@ def class_figure(
     fig.subplots_adjust(left=1.6 / width, right=1 - 0.7 / width, bottom=0.7 / height,
                         top=1 - 0.6 / height, wspace=0.35)  # fmt: skip
     return fig
+
+
+def _panel_title(
+    key: str, slices: Mapping[str, Mapping[str, Mapping[str, Any]]], columns: list[str]
+) -> str:
+    """A heatmap's title, ``AUC`` or ``TPR@0.1%FPR``; for a TPR, how many of its columns rest
+    on fewer non-member scores than 1/FPR (`unresolved_fprs`: there the TPR is the TPR at FPR
+    0; a digits class of 100 records at 8 targets has 400)."""
+    if not key.startswith("tpr@"):
+        return key.upper()
+    fpr = float(key[4:].split("%")[0]) / 100
+    thin = 0
+    for column in columns:
+        counts = [rows[column].get("nonmember_scores") for rows in slices.values()
+                  if column in rows]  # fmt: skip
+        count = next((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), None)
+        thin += count is not None and bool(unresolved_fprs(count, [fpr]))
+    if not thin:
+        return key.upper()
+    return (f"{key.upper()}\n({thin} of {len(columns)}: TPR at FPR 0, under "
+            f"{math.ceil(1 / fpr - 1e-9)} non-member scores)")
 
 
 def _column_label(column: str, slices: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
