@@ -45,7 +45,7 @@ from mia_defense.defenses.dp_stacked import (
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
-from mia_defense.models.validation import fix_for_dp
+from mia_defense.models.validation import fix_for_dp, mixes_samples
 from mia_defense.training.engine import gather_batch
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ __all__ = [
     "preprocessing_note",
     "preprocessing_reason",
     "refuse_unsupported",
+    "refuse_batch_mixing",
     "refuse_updated_buffers",
 ]
 
@@ -104,6 +105,25 @@ def refuse_updated_buffers(
         "statistic of the members' data kept without clipping or noise, outside DP-SGD's "
         f"accounting, so ε would not hold; leave the {what} unchanged by the forward pass "
         "(only DP-SGD's noisy steps may change the model), or train without defense=dp"
+    )
+
+
+def refuse_batch_mixing(
+    model: nn.Module, input_shape: Sequence[int], *, key: str = "defense.dp"
+) -> None:
+    """Raise `UnsupportedModelError` when ``model`` gives a sample an output that depends on
+    the other samples of its batch (`mia_defense.models.validation.mixes_samples`): DP-SGD
+    clips each sample's gradient alone, so one member reaches every sample's term and ε
+    does not hold (the run reported ``epsilon_valid: true``)."""
+    if not mixes_samples(model, input_shape):
+        return
+    raise UnsupportedModelError(
+        f"{key}: {type(model).__name__} mixes the samples of a batch (in training mode its "
+        "output for one sample changes with the other samples: a batch mean or a statistic "
+        "over the batch): DP-SGD clips each sample's gradient on its own, so one member "
+        "would reach every sample's term and ε would not hold; compute each sample's "
+        "output from that sample alone (GroupNorm or LayerNorm, not a batch statistic), or "
+        "train without defense=dp"
     )
 
 
@@ -363,6 +383,7 @@ class DPSGD(TrainingDefense):
             raise ConfigError("defense.dp: unknown training batch size (set train.batch_size)")
         refuse_unsupported(ctx.stack.models[0])
         refuse_updated_buffers(ctx.stack.models[0], ctx.x.shape[1:])
+        refuse_batch_mixing(ctx.stack.models[0], ctx.x.shape[1:])
         if self._sigma is None:  # trained without an ensemble plan: σ for these models
             self.plan(sizes=ctx.sizes, batch_size=ctx.batch_size, epochs=ctx.epochs)
         assert self._sigma is not None

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import copy
 import sys
+from collections.abc import Sequence
 
+import torch
 from torch import nn
 
 from mia_defense.errors import UnsupportedModelError
 
-__all__ = ["check_dp_compatible", "ensure_dp_compatible", "fix_for_dp", "group_norm_for"]
+__all__ = [
+    "check_dp_compatible",
+    "ensure_dp_compatible",
+    "fix_for_dp",
+    "group_norm_for",
+    "mixes_samples",
+]
 
 # Short reasons and fixes, by the Opacus validator's finding.
 _FIXES: dict[type[nn.Module], str] = {
@@ -135,3 +143,33 @@ def fix_for_dp(model: nn.Module) -> nn.Module:
             parent = model.get_submodule(parent_name) if parent_name else model
             setattr(parent, child, group_norm_for(module))
     return ModuleValidator.fix(model)
+
+
+def mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> bool:
+    """Whether a training-mode forward of (a copy of) ``model`` gives one sample an output
+    that depends on the other samples of its batch: a batch mean, a softmax over the batch,
+    BatchNorm's statistics. DP-SGD bounds each member's influence by clipping its own
+    gradient, which such a model does not confine to that member's term (BatchNorm, which
+    Opacus refuses by type, is one case of it; a hand-written batch mean was trained with
+    ε reported valid). Two batches that differ in all but their first row, each run with the
+    same random draws (dropout alike), must give that row the same output. ``False`` when
+    the model cannot run on random inputs (its training names why)."""
+    params = list(model.parameters())
+    device = params[0].device if params else torch.device("cpu")
+    gen = torch.Generator().manual_seed(0)
+    first = torch.randn((3, *input_shape), generator=gen)
+    second = first.clone()
+    second[1:] = 1 + 4 * torch.randn((2, *input_shape), generator=gen)  # (other statistics)
+    probe = copy.deepcopy(model).train()
+    outs = []
+    try:
+        for batch in (first, second):
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                torch.manual_seed(0)
+                outs.append(probe(batch.to(device)))
+        row = [out[0].float() for out in outs]
+    except Exception:
+        return False
+    if row[0].shape != row[1].shape or not bool(torch.isfinite(row[0]).all()):
+        return False
+    return not torch.allclose(row[0], row[1], rtol=1e-4, atol=1e-5)
