@@ -52,6 +52,7 @@ class ModelBuilder:
         self.func, self.args, self.keywords = func, args, keywords
         self.name = _target_name(func)
         self._passes: tuple[str, ...] = _DATA_ARGS
+        self._named: frozenset[str] = frozenset(_DATA_ARGS)  # the constructor's own names
         self._checked = False
         # per (input_shape, num_classes): the parameters' shapes of the first model built
         self._shapes: dict[tuple[object, ...], list[tuple[str, tuple[int, ...]]]] = {}
@@ -66,9 +67,18 @@ class ModelBuilder:
             params = inspect.signature(self.func).parameters
         except (TypeError, ValueError):  # builtins without a signature: pass everything
             return
+        only = [a for a in _DATA_ARGS
+                if a in params and params[a].kind is inspect.Parameter.POSITIONAL_ONLY]
+        if only:  # (a TypeError at build time: 'positional-only arguments passed as keyword')
+            raise ConfigError(
+                f"model._target_={self.name} takes {only[0]} as a positional-only argument "
+                f"(before '/' in its signature); mia-defense passes {', '.join(_DATA_ARGS)} by "
+                "name: drop the '/'"
+            )
         var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         named = {n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL}
         self._passes = tuple(a for a in _DATA_ARGS if a in named or var_kw)
+        self._named = frozenset(named)
         clashes = [a for a in self._passes if a in self.keywords]
         if clashes:
             raise ConfigError(
@@ -111,6 +121,15 @@ class ModelBuilder:
             raise
         except Exception as exc:
             said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""  # (torch's C++
+            unnamed = [a for a in self._passes if a not in self._named and f"'{a}'" in said]
+            if isinstance(exc, TypeError) and unnamed:
+                raise ConfigError(
+                    f"model._target_={self.name}: building the model failed ({said}): its "
+                    f"constructor takes **kwargs, so mia-defense passed it {unnamed[0]} (from "
+                    f"the dataset), which it handed on to a call that takes none; name it "
+                    f"in the constructor ({unnamed[0]}=None) or take it out of the kwargs "
+                    "before passing them on"
+                ) from exc
             raise ConfigError(  # errors go on with 'Exception raised from' and 40 stack frames)
                 f"model._target_={self.name}: building the model failed "
                 f"({exc.__class__.__name__}: {said}); check the model.* settings"
