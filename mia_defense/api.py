@@ -574,6 +574,7 @@ def released_utility(obs: Observations) -> dict[str, float]:
     """results.json's ``utility`` of observations alone: accuracy (and the cross-entropy of
     the released outputs, a stand-in for the training loss) on the members and, when the
     observations hold one, the test set; NaN for what they cannot tell."""
+    _check_observations("released_utility", obs)
     utility = released_accuracy(obs, obs.test_log_probs, obs.test_labels)
     members = [-obs.log_probs[k, obs.masks[k], obs.labels[obs.masks[k]]].mean()
                for k in range(obs.num_models) if obs.masks[k].any()]  # fmt: skip
@@ -698,6 +699,12 @@ def run_audit(
 ) -> Audit:
     """`audit` with a composed config and, where known (mia-attack on a mia-train run),
     the run's canaries, dataset rows, utility, accountant's privacy, defenses and engine."""
+    _check_observations("run_audit", obs)
+    if not isinstance(cfg, DictConfig) or "attack" not in cfg:
+        raise ConfigError(
+            f"run_audit: cfg is a {type(cfg).__name__}, not a composed config with an "
+            "'attack' group; make it with api.attack_config(overrides), or call api.audit"
+        )
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
@@ -719,6 +726,17 @@ def run_audit(
     _check_masks(obs, result, records=~canaries)
     _check_balance(obs.masks[:, ~canaries], result)
     return Audit(result, vulnerability, obs, settings.targets)
+
+
+def _check_observations(where: str, obs: Any) -> None:
+    """A `ConfigError` for anything but `Observations` (an `Audit`, a path): an
+    AttributeError deep inside before."""
+    if not isinstance(obs, Observations):
+        hint = " (its .observations are)" if isinstance(obs, Audit) else ""
+        raise ConfigError(
+            f"{where}: obs is a {type(obs).__name__}, not Observations{hint}; make them with "
+            "api.observations_from_arrays, api.observe_models or api.load_observations"
+        )
 
 
 def _canaries(is_canary: Any, n: int) -> np.ndarray:

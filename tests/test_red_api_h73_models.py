@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from mia_defense import api
-from mia_defense.errors import UnsupportedModelError
+from mia_defense.errors import ConfigError, UnsupportedModelError
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +96,15 @@ def test_white_box_the_models_cannot_give_is_refused_not_skipped(data, cls, mess
     with pytest.raises(UnsupportedModelError, match=message):
         api.observe_models([cls() for _ in range(2)], x, y, plan, white_box=True)
     assert api.observe_models([cls() for _ in range(2)], x, y, plan).grad_norms is None
+
+
+def test_the_lower_api_names_what_it_was_given_instead_of_observations(data):
+    # an AttributeError ('Audit' object has no attribute 'test_log_probs') before
+    x, y, plan = data
+    obs = api.observe_models([nn.Linear(4, 3) for _ in range(2)], x, y, plan)
+    with pytest.raises(ConfigError, match=r"released_utility: obs is a str, not Observations"):
+        api.released_utility("observations.npz")
+    with pytest.raises(ConfigError, match=r"run_audit: obs is a dict, not Observations"):
+        api.run_audit({}, api.attack_config([]), defended=True)
+    with pytest.raises(ConfigError, match=r"run_audit: cfg is a dict, not a composed config"):
+        api.run_audit(obs, {}, defended=True)
