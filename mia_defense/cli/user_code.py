@@ -40,6 +40,10 @@ def add_launch_dir(path: str, names: Iterable[str] = ()) -> None:
     if path in sys.path and os.environ.get(_LAUNCH_DIR_ENV) != path:
         return
     _ALLOWED[path] = set(names)
+    # before the finder exists: its first use imported sysconfig through the finder itself,
+    # a RecursionError where mia-defense's own files lie in the launch directory and that
+    # directory leads sys.path (a `python -m` job process, launcher=submitit_local)
+    _installed_roots()
     if _path_hook not in sys.path_hooks:
         sys.path_hooks.insert(0, _path_hook)
     sys.path_importer_cache.pop(path, None)  # a finder made before the hook: made again
