@@ -300,6 +300,14 @@ def _observe_checked(
 ) -> Observations:
     """`observe_models` on checked arguments."""
     classes = _probe_models(models, inputs[plan.population_idx[:2]])
+    used = labels[np.concatenate([plan.population_idx, plan.test_idx])]
+    if used.size and np.issubdtype(used.dtype, np.integer) and int(used.max()) >= classes:
+        # (found after every query was made, as a problem of the observations' labels)
+        raise DataError(
+            f"observe_models: the models return logits for {classes} classes, but y holds "
+            f"label {int(used.max())} among the plan's rows: give the y the models were "
+            f"trained on, with labels in [0, {classes})"
+        )
     # mia-train's check of a release before training (pipeline.data): a release of one's own
     # returning a numpy array was an AttributeError traceback deep in the query, one whose
     # check(num_classes=) refuses the classes (or without a name of its own) went unasked

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from mia_defense import api
-from mia_defense.errors import ConfigError, UnsupportedModelError
+from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,12 @@ def test_the_lower_api_names_what_it_was_given_instead_of_observations(data):
         api.run_audit({}, api.attack_config([]), defended=True)
     with pytest.raises(ConfigError, match=r"run_audit: cfg is a dict, not a composed config"):
         api.run_audit(obs, {}, defended=True)
+
+
+def test_labels_beyond_the_models_classes_are_refused_before_the_queries(data):
+    # every query was made, then observations_from_arrays listed the labels as a problem
+    # of the observations
+    x, y, plan = data
+    with pytest.raises(DataError, match=r"the models return logits for 2 classes, but y "
+                       r"holds label 2 among the plan's rows"):
+        api.observe_models([nn.Linear(4, 2) for _ in range(2)], x, y, plan)
