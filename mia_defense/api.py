@@ -708,7 +708,8 @@ def run_audit(
     """`audit` with a composed config and, where known (mia-attack on a mia-train run),
     the run's canaries, dataset rows, utility, accountant's privacy, defenses and engine."""
     _check_observations("run_audit", obs)
-    if not isinstance(cfg, DictConfig) or "attack" not in cfg:
+    if not isinstance(cfg, DictConfig):  # (a composed config without its attack group
+        # gets the config check's "attack: missing; it is required")
         raise ConfigError(
             f"run_audit: cfg is a {type(cfg).__name__}, not a composed config with an "
             "'attack' group; make it with api.attack_config(overrides), or call api.audit"
