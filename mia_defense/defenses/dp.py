@@ -58,8 +58,8 @@ __all__ = [
     "foreign_defenses_reason",
     "preprocessing_note",
     "preprocessing_reason",
-    "refuse_unsupported",
     "refuse_batch_mixing",
+    "refuse_unsupported",
     "refuse_updated_buffers",
 ]
 
