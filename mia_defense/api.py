@@ -316,7 +316,7 @@ def _observe_checked(
         _check_white_box(models)
     try:
         return _observe(models, inputs, labels, plan, release=release, queries=queries,
-                        white_box=white_box, seed=seed)  # fmt: skip
+                        white_box=white_box, seed=seed, classes=classes)  # fmt: skip
     except MiaDefenseError:
         raise
     except Exception as exc:
@@ -336,8 +336,10 @@ def _observe(
     queries: QueryConfig,
     white_box: bool,
     seed: int,
+    classes: int,
 ) -> Observations:
-    """The queries of `observe_models`, on models and a release that passed the probes."""
+    """The queries of `observe_models`, on models and a release that passed the probes
+    (the models with ``classes`` logits on the probe's two rows)."""
     x_pop, y_pop = inputs[plan.population_idx], labels[plan.population_idx]
     repeats, num_augmented = queries.repeats, queries.num_augmented
     augmented = {}
@@ -351,6 +353,15 @@ def _observe(
     test = None
     if len(plan.test_idx):
         test = observe(models, inputs[plan.test_idx], release=release, generator=generator)
+    for what, released in (("population", outputs), ("test", test)):
+        if released is not None and released.shape[-1] != classes:
+            # (mia-train refuses it as well: the outputs carried classes the data lacks)
+            raise UnsupportedModelError(
+                f"observe_models: the models returned {released.shape[-1]} outputs per "
+                f"{what} record, {classes} on the probe's 2 rows: a model must return logits "
+                f"[rows, {classes}] for every batch size; make its output width independent "
+                "of the batch"
+            )
     norms = None
     if white_box:
         norms = gradient_norms(models, x_pop, y_pop)

@@ -117,3 +117,21 @@ def test_labels_beyond_the_models_classes_are_refused_before_the_queries(data):
     with pytest.raises(DataError, match=r"the models return logits for 2 classes, but y "
                        r"holds label 2 among the plan's rows"):
         api.observe_models([nn.Linear(4, 2) for _ in range(2)], x, y, plan)
+
+
+class WiderOnLargeBatches(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.fc(x)
+        return out if len(x) > 2 else out[:, :3]
+
+
+def test_a_module_wider_on_the_queries_than_on_the_probe_is_refused(data):
+    # the observations came back with 4 classes for labels of 3 (mia-train refuses it)
+    x, y, plan = data
+    with pytest.raises(UnsupportedModelError, match=r"the models returned 4 outputs per "
+                       r"population record, 3 on the probe's 2 rows"):
+        api.observe_models([WiderOnLargeBatches() for _ in range(2)], x, y, plan)
