@@ -138,3 +138,40 @@ def test_extra_state_that_no_checkpoint_can_hold_is_refused_before_training():
     with pytest.raises(UnsupportedModelError, match=r"model._target_=m keeps dict "
                        r"'_extra_state' in its state dict \(get_extra_state\)"):
         check_model_output(KeepsANote(), input_shape=(4,), num_classes=C, name="m")
+
+
+class WithBatchNorm(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.bn = nn.BatchNorm1d(6)
+        self.head = nn.Linear(6, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.bn(self.fc(x)))
+
+
+def test_batchnorm_trains_one_model_at_a_time_says_why_and_keeps_its_statistics(caplog):
+    import logging
+
+    from mia_defense.training.ensemble import train_ensemble
+
+    gen = torch.Generator().manual_seed(0)
+    x = (3 + torch.randn((24, 4), generator=gen)).numpy()
+    y = (torch.arange(24) % C).numpy()
+    masks = torch.zeros((2, 16), dtype=torch.bool)
+    masks[0, :8], masks[1, 8:] = True, True
+    with caplog.at_level(logging.WARNING):
+        ensemble = train_ensemble(
+            build_model=WithBatchNorm, x=x[:16], y=y[:16], masks=masks.numpy(),
+            x_test=x[16:], y_test=y[16:], num_classes=C,
+            config=TrainConfig(epochs=1, batch_size=4), seed=0, progress=False,
+        )
+    assert "BatchNorm statistics" in (ensemble.fallback_reason or "")
+    assert any("one at a time" in r.getMessage() and r.levelno == logging.WARNING
+               for r in caplog.records)
+    # stacked models would have run on copies of the buffers: the statistics stay learned
+    for model in ensemble.models:
+        assert float(model.bn.num_batches_tracked) == 2
+        assert not torch.equal(model.bn.running_mean, torch.zeros(6))
+    assert not torch.equal(ensemble.models[0].bn.running_mean, ensemble.models[1].bn.running_mean)
