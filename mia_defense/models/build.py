@@ -292,7 +292,7 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
     values = out.detach()
     if bool((torch.isnan(values) | torch.isposinf(values)).any()):  # (-inf: a class ruled out)
         return (f"returns NaN or +inf values{mode}, not logits: no loss or release can be "
-                "computed from them; check its forward (its initial weights, a log, sqrt or "
+                "computed from them; check its weights (diverged?) and forward (a log, sqrt or "
                 "division of the inputs, an overflow)")
     if looks_like_probabilities(out.detach().float().cpu().numpy()):
         return (f"returns probabilities{mode} (each output in [0, 1], summing to 1), not "
