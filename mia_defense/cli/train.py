@@ -371,7 +371,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
 
     Without an ``objectives`` key: the strongest attack's TPR at the lowest FPR (a float).
     With ``objectives: [NAME, ...]`` (set by ``hparams_search=optuna_tradeoff``; names as in
-    `mia_defense.report.objective`): a float for one name, a tuple for several (what the
+    `mia_defense.report.objectives`): a float for one name, a tuple for several (what the
     Optuna sweeper's multi-objective ``direction: [...]`` expects).
 
     A run whose directory already holds a complete results.json of the same config on the
