@@ -47,7 +47,7 @@ from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
-from mia_defense.models.build import logits_problem
+from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_problem
 from mia_defense.observations import Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
@@ -562,6 +562,8 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
             raise UnsupportedModelError(f"{label} {problem}")
         if classes is None:
             classes = out.shape[1]
+            if answers_at_random(model, batch.shape[1:]):  # (the first: K alike, as a rule)
+                log.warning(RANDOM_ANSWERS, label)
         elif out.shape[1] != classes:
             raise UnsupportedModelError(
                 f"{label} returns {out.shape[1]} classes, models[0] {classes}: the K models "

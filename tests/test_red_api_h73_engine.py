@@ -175,3 +175,35 @@ def test_batchnorm_trains_one_model_at_a_time_says_why_and_keeps_its_statistics(
         assert float(model.bn.num_batches_tracked) == 2
         assert not torch.equal(model.bn.running_mean, torch.zeros(6))
     assert not torch.equal(ensemble.models[0].bn.running_mean, ensemble.models[1].bn.running_mean)
+
+
+class DropoutWhenQueried(nn.Module):
+    """Dropout left on in eval mode (Monte-Carlo dropout): a random answer to each query."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(nn.functional.dropout(x, 0.3, training=True))
+
+
+class DropoutWhenTraining(DropoutWhenQueried):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(nn.functional.dropout(x, 0.3, training=self.training))
+
+
+def test_a_model_answering_at_random_when_queried_is_warned_about(caplog):
+    # asked once, as a deterministic model's queries are, its noise may hide the leak an
+    # attacker repeating each query would average away; nothing said so
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        check_model_output(DropoutWhenTraining(), input_shape=(4,), num_classes=C, name="m")
+    assert "eval mode" not in caplog.text
+    model = DropoutWhenQueried()
+    state = torch.random.get_rng_state()
+    with caplog.at_level(logging.WARNING):
+        check_model_output(model, input_shape=(4,), num_classes=C, name="m")
+    assert "model._target_=m answers the same input differently in eval mode" in caplog.text
+    assert torch.equal(torch.random.get_rng_state(), state)

@@ -135,3 +135,22 @@ def test_a_module_wider_on_the_queries_than_on_the_probe_is_refused(data):
     with pytest.raises(UnsupportedModelError, match=r"the models returned 4 outputs per "
                        r"population record, 3 on the probe's 2 rows"):
         api.observe_models([WiderOnLargeBatches() for _ in range(2)], x, y, plan)
+
+
+class DropoutWhenQueried(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(nn.functional.dropout(x, 0.3, training=True))
+
+
+def test_observe_models_warns_of_modules_answering_at_random(data, caplog):
+    import logging
+
+    x, y, plan = data
+    with caplog.at_level(logging.WARNING):
+        api.observe_models([DropoutWhenQueried() for _ in range(2)], x, y, plan)
+    assert ("observe_models: models[0] (DropoutWhenQueried) answers the same input "
+            "differently in eval mode") in caplog.text

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import logging
 import sys
 import weakref
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from mia_defense.observations import looks_like_probabilities
 
 __all__ = [
     "ModelBuilder",
+    "answers_at_random",
     "changed_in_forward",
     "check_model_output",
     "logits_problem",
@@ -31,6 +33,8 @@ __all__ = [
 ]
 
 _DATA_ARGS = ("input_shape", "num_classes")
+
+log = logging.getLogger(__name__)
 
 
 def _target_name(func: Callable[..., Any]) -> str:
@@ -274,6 +278,47 @@ def check_model_output(
                 "shapes (detached, or computed under torch.no_grad()): training cannot change "
                 "them; return the logits as computed"
             )
+    if answers_at_random(model, input_shape):
+        log.warning(RANDOM_ANSWERS, f"model._target_={name}")
+
+
+# Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.
+RANDOM_ANSWERS = (
+    "%s answers the same input differently in eval mode (dropout or noise left on when "
+    "queried): each query is asked once, as of a deterministic model, so that noise may "
+    "hide part of the leak an attacker repeating the query would average away; make its "
+    "eval-mode forward deterministic, or add the noise as a randomized release (release=noise)"
+)
+
+
+def answers_at_random(model: nn.Module, input_shape: Sequence[int]) -> bool:
+    """Whether ``model`` in eval mode gives two random samples other outputs under other
+    random draws (the global generator kept as it was, the buffers put back): dropout left
+    on (``F.dropout(x, training=True)``), noise drawn in forward. ``False`` when it cannot run
+    on them."""
+    x = torch.randn((2, *input_shape), generator=torch.Generator().manual_seed(0))
+    was_training = model.training
+    buffers = {key: value.clone() for key, value in model.named_buffers()}
+    outs = []
+    try:
+        params = list(model.parameters())
+        x = x.to(params[0].device) if params else x
+        model.eval()
+        for seed in (0, 1):
+            with (torch.random.fork_rng(devices=[]), torch.no_grad(),
+                  contextlib.redirect_stdout(sys.stderr)):
+                torch.manual_seed(seed)
+                outs.append(model(x))
+        differs = not torch.allclose(outs[0], outs[1], rtol=1e-5, atol=1e-6, equal_nan=True)
+    except Exception:
+        return False
+    finally:
+        model.train(was_training)
+        with torch.no_grad():
+            for key, value in model.named_buffers():
+                if key in buffers:
+                    value.copy_(buffers[key])
+    return differs
 
 
 def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "") -> str | None:
