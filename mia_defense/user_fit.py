@@ -31,7 +31,7 @@ from mia_defense.training.checkpoints import (
 )
 from mia_defense.training.config import TrainConfig, resolve_device
 from mia_defense.training.divergence import check_trained
-from mia_defense.training.ensemble import build_models
+from mia_defense.training.ensemble import build_models, check_data_unchanged
 from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, evaluate, stage_models
 
 __all__ = ["Members", "check_user_fit", "load_user_fit", "train_with_user_fit"]
@@ -143,6 +143,8 @@ def train_with_user_fit(
     models = build_models(build_model, len(masks), seed=seed, stage=stage, device=device)
     tensors = [torch.as_tensor(a, dtype=t, device=device)
                for a, t in ((x_test, torch.float32), (y_test, torch.long))]  # fmt: skip
+    data = dict(zip(("x_test", "y_test"), tensors, strict=True))
+    versions = {name: tensor._version for name, tensor in data.items()}
     histories = []
     for k in tqdm(range(len(models)), disable=not progress, unit="model",
                   desc=f"training {stage_models(stage)} (train.fit)"):  # fmt: skip
@@ -174,6 +176,7 @@ def train_with_user_fit(
         member_y = torch.as_tensor(y[masks[k]], dtype=torch.long, device=device)
         train_loss, train_acc = evaluate(model, member_x, member_y)
         test_loss, test_acc = evaluate(model, *tensors)
+        check_data_unchanged(data, versions, model)  # (its batches are views of the test set)
         record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
         history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
         check_trained(model, history, index=k, stage=stage)

@@ -207,3 +207,25 @@ def test_a_model_answering_at_random_when_queried_is_warned_about(caplog):
         check_model_output(model, input_shape=(4,), num_classes=C, name="m")
     assert "model._target_=m answers the same input differently in eval mode" in caplog.text
     assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def _fit_nothing(model, members, recipe):
+    return model
+
+
+def test_a_model_changing_the_test_set_in_place_stops_a_user_fit_run_too():
+    # train.fit: the measurement after fit ran the model on views of the run's test set
+    from mia_defense.user_fit import train_with_user_fit
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand((24, 4), generator=gen).numpy() + 0.6
+    y = (torch.arange(24) % C).numpy()
+    config = TrainConfig(epochs=1, batch_size=8,
+                         fit={"_target_": "tests.test_red_api_h73_engine._fit_nothing"})
+    with pytest.raises(UnsupportedModelError, match=r"training changed the run's data in "
+                       r"place \(x_test\): model .*ClampsRealValues"):
+        train_with_user_fit(
+            build_model=ClampsRealValues, x=x[:16], y=y[:16],
+            masks=torch.ones((1, 16), dtype=torch.bool).numpy(), x_test=x[16:].copy(),
+            y_test=y[16:], num_classes=C, config=config, seed=0, progress=False,
+        )

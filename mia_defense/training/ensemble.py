@@ -33,7 +33,7 @@ from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
 from mia_defense.training.stack import batch_flops, vmap_blocker
 
-__all__ = ["build_models", "train_ensemble"]
+__all__ = ["build_models", "check_data_unchanged", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def train_ensemble(
                     progress=bar,
                     **data,
                 )
-            _check_data_unchanged(data, versions, models[chunk[0]])
+            check_data_unchanged(data, versions, models[chunk[0]])
             for k, history in zip(chunk, trained, strict=True):
                 histories[k] = history
                 check_trained(models[k], history, index=k, stage=stage)
@@ -197,7 +197,7 @@ def train_ensemble(
     )
 
 
-def _check_data_unchanged(
+def check_data_unchanged(
     data: dict[str, torch.Tensor], versions: dict[str, int], model: nn.Module
 ) -> None:
     """An `UnsupportedModelError` when training changed the run's data in place. The model
