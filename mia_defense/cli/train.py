@@ -85,6 +85,13 @@ _SWEEP_DIVERGED: list[Path] = []
 # a grid, such as train.lr=-1, or a directory in use): each is logged in its own train.log,
 # the others still run, and the sweep names them at its end and exits 2.
 _SWEEP_FAILED: list[tuple[Path, str]] = []
+# The run directories of this process's sweep whose task started (refused ones too): a sweep
+# whose every point was refused says so in one line at its end.
+_SWEEP_RUNS: list[Path] = []
+# The SweepSummary of the sweep in progress with its config: a sweeper that raises after its
+# trials (Optuna's "No trials are completed yet." when every trial was refused) skips
+# Hydra's on_multirun_end, so the sweep's end is said from `_lost_workers_stop_cleanly`.
+_SWEEP_SUMMARY: list[tuple[Any, DictConfig]] = []
 # The log files of this process that could not be written (a full disk, /dev/full): each
 # said once when it failed, and the run or sweep exits 2 at its end.
 _LOG_FAILED: list[str] = []
@@ -240,8 +247,10 @@ class SweepSummary(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         self._started = time.time()
         self._log_sizes = _log_sizes(Path(config.hydra.sweep.dir))
+        _SWEEP_SUMMARY[:] = [(self, config)]
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        _SWEEP_SUMMARY.clear()
         root = Path(config.hydra.sweep.dir)
         _write_hparams_experiment(root, log_dir=root, swept=override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
@@ -267,6 +276,25 @@ class SweepSummary(Callback):
         print(f"\nsweep directory: {sweep_dir}")
         print(f"compare runs:    {tool_command('tensorboard')} --logdir {sweep_dir}")
         print(f"tradeoff report: {tool_command('mia-report')} {sweep_dir}")
+        ran = {run_dir.absolute() for run_dir in _SWEEP_RUNS}
+        ran.update(train_log.parent.absolute()
+                   for train_log, size in _log_sizes(root).items()
+                   if size > getattr(self, "_log_sizes", {}).get(train_log, 0))  # fmt: skip
+        refused = {Path(run_dir).absolute() for run_dir, _ in _SWEEP_FAILED}
+        self.all_refused = bool(_SWEEP_FAILED) and ran <= refused
+        if self.all_refused:
+            print(_all_refused_line(), file=sys.stderr)
+
+
+def _all_refused_line() -> str:
+    """The one line that ends a sweep whose every point (every Optuna trial) was refused:
+    the first refusal's message, which is most often every one's (a fixed setting that
+    clashes with the search, such as DP-SGD's target_epsilon with a searched
+    noise_multiplier)."""
+    first = _SWEEP_FAILED[0][1]
+    return (f"\nevery run of this sweep was refused ({len(_SWEEP_FAILED)} of "
+            f"{len(_SWEEP_FAILED)}; nothing was trained, a search has no result): the first "
+            f"refusal: {first}")
 
 
 def _diverged_since(root: Path, started: float) -> list[Path]:
@@ -391,6 +419,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.tracking import read_json
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        _SWEEP_RUNS.append(run_dir)
     fprs = sorted(float(f) for f in cfg.attack.fprs)
     names = [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(fprs[0])}"]]
     try:
@@ -462,6 +492,8 @@ def main() -> None:
     """
     _SWEEP_DIVERGED.clear()  # (a previous sweep of this process is not this one)
     _SWEEP_FAILED.clear()
+    _SWEEP_RUNS.clear()
+    _SWEEP_SUMMARY.clear()
     _LOG_FAILED.clear()
     refuse_misused_flags(sys.argv[1:])
     refuse_unexpanded_home(sys.argv[1:])
@@ -504,6 +536,8 @@ def _lost_workers_stop_cleanly() -> None:
         try:
             return multirun(self, *args, **kwargs)
         except Exception as exc:
+            if _no_trial_finished(exc):
+                _end_search_without_result()
             if type(exc).__name__ not in _LOST_WORKER_ERRORS:
                 raise
             codes = re.search(r"exit codes of the workers are \{([^}]*)\}", str(exc))
@@ -517,6 +551,29 @@ def _lost_workers_stop_cleanly() -> None:
 
     guarded._mia_lost_workers = True  # type: ignore[attr-defined]
     Hydra.multirun = guarded  # type: ignore[method-assign]
+
+
+def _no_trial_finished(exc: BaseException) -> bool:
+    """Whether ``exc`` is Optuna's answer for the best trial of a study none of whose trials
+    completed (each was refused or diverged: mia-train returned None for it)."""
+    return isinstance(exc, ValueError) and "trials are completed yet" in str(exc)
+
+
+def _end_search_without_result() -> None:
+    """End a single-objective Optuna search none of whose trials finished: its sweeper
+    raised "No trials are completed yet." after the trials (a traceback, exit 1), before
+    Hydra's on_multirun_end. Say the sweep's end (the refused and diverged runs) and one
+    line on why, and exit 2."""
+    all_refused = False
+    if _SWEEP_SUMMARY:
+        summary, config = _SWEEP_SUMMARY[0]
+        summary.on_multirun_end(config)  # names the refused runs; the all-refused line too
+        all_refused = summary.all_refused
+    if not all_refused:
+        said = f"; the first refusal: {_SWEEP_FAILED[0][1]}" if _SWEEP_FAILED else ""
+        print(f"\nno trial of this search finished (each was refused or diverged: listed "
+              f"above{said}); the search has no result", file=sys.stderr)
+    raise SystemExit(EXIT_USER_ERROR)
 
 
 def _guard_log_files() -> None:

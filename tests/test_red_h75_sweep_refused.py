@@ -1,0 +1,77 @@
+"""An Optuna search whose every trial mia-train refuses (a fixed setting that clashes with
+the searched knob) ends in one line naming the first refusal, exit 2: a single-objective
+search was Optuna's "No trials are completed yet." traceback (exit 1), a multi-objective one
+ended on the sweeper's "Return value must be ... Got 'None'" lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+import mia_defense.cli.train as cli
+from tests.helpers import mia_train
+
+CLASH = (
+    "-m", "hparams_search=optuna_custom", "defense=dp",
+    '+hydra.sweeper.params={defense.dp.noise_multiplier: "interval(0.5, 3.0)"}',
+    "plan.num_models=2", "train.epochs=1", "hydra.sweeper.n_trials=2",
+    "hydra.sweeper.n_jobs=1", "progress=false", "figures=false",
+)  # fmt: skip
+REFUSAL = "set exactly one of them (the other to null)"
+
+
+def test_optuna_no_completed_trial_is_recognised() -> None:
+    assert cli._no_trial_finished(ValueError("No trials are completed yet."))
+    assert not cli._no_trial_finished(ValueError("something else"))
+    assert not cli._no_trial_finished(RuntimeError("No trials are completed yet."))
+
+
+def _summary_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
+                                         "sweeper": {"params": None},
+                                         "overrides": {"task": []}}})  # fmt: skip
+    summary = cli.SweepSummary()
+    summary.on_multirun_start(config)
+    summary.on_multirun_end(config)
+    return capsys.readouterr().err
+
+
+def test_every_point_refused_is_said_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = [tmp_path / "a", tmp_path / "b"]
+    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
+    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(run, f"ConfigError: {run.name} bad")
+                                               for run in runs])  # fmt: skip
+    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
+    err = _summary_end(tmp_path, capsys)
+    assert "every run of this sweep was refused (2 of 2" in err
+    assert err.strip().endswith("the first refusal: ConfigError: a bad")
+
+
+def test_a_sweep_with_a_run_not_refused_does_not_say_every_one_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = [tmp_path / "a", tmp_path / "b"]
+    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
+    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(runs[0], "ConfigError: a bad")])
+    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
+    assert "every run of this sweep was refused" not in _summary_end(tmp_path, capsys)
+
+
+@pytest.mark.slow  # 1-5 s: two refused trials of an Optuna search, in process
+@pytest.mark.parametrize("single", [True, False], ids=["one-objective", "two-objectives"])
+def test_optuna_search_with_every_trial_refused_ends_in_one_clear_line(
+    tmp_path: Path, single: bool
+) -> None:
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    extra = ("objectives=[max_attack.tpr@1%fpr]", "hydra.sweeper.direction=minimize")
+    done = mia_train(*CLASH, *(extra if single else ()), "hydra.sweep.dir=s", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("every run of this sweep was refused (2 of 2"), done.stderr[-2000:]
+    assert "the first refusal: ConfigError: defense.dp.noise_multiplier=" in last
+    assert REFUSAL in last
