@@ -42,6 +42,7 @@ class Dataset:
 
     def __post_init__(self) -> None:
         source = self.description
+        _check_arrays(self, source)
         if self.x.ndim < 2:
             raise DataError(f"{source}: features must have shape [N, ...], got {self.x.shape}")
         if not all(self.x.shape[1:]):  # no feature: duplicate_count and the models fail raw
@@ -92,3 +93,23 @@ class Dataset:
     def num_features(self) -> int:
         """Number of scalar inputs of one sample."""
         return int(np.prod(self.input_shape))
+
+
+def _check_arrays(data: Dataset, source: str) -> None:
+    """A `DataError` for fields of the wrong kind: torch tensors, lists, text features or a
+    num_classes that is no integer reached numpy's checks below as a TypeError ("Cannot
+    interpret 'torch.int64' as a data type") or an AttributeError."""
+    for field in ("x", "y"):
+        value = getattr(data, field)
+        if not isinstance(value, np.ndarray):
+            raise DataError(
+                f"{source}: {field} is a {type(value).__module__}.{type(value).__qualname__}, "
+                f"not a numpy array; pass np.asarray({field}) (a torch tensor: "
+                f"{field}.numpy())"
+            )
+    if not (np.issubdtype(data.x.dtype, np.number) or data.x.dtype == np.bool_):
+        raise DataError(f"{source}: features must be numbers, got dtype {data.x.dtype}; "
+                        "encode text columns first (dataset=csv does: one-hot)")
+    classes = data.num_classes
+    if isinstance(classes, bool) or not isinstance(classes, int | np.integer):
+        raise DataError(f"{source}: num_classes must be an integer, got {classes!r}")
