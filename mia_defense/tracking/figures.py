@@ -69,7 +69,10 @@ def _literal(text: str) -> str:
 
 def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figure:
     """ROC curves of every attack on log-log axes, each in its own colour and line style
-    (`curve_styles`), with the chance diagonal in black."""
+    (`curve_styles`), with the chance diagonal in black. A white-box attack's curve (one
+    that reads the weights: ``access == "weights"``, which no black-box verdict uses) is
+    marked with ``x`` markers and "white-box" in its legend entry, so that it is not read
+    as a black-box attack's."""
     fig = Figure(figsize=(8, 5))
     ax = fig.add_subplot()
     floor = 1e-4
@@ -78,14 +81,18 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
         drawn.items(), curve_styles(len(drawn)), strict=True
     ):
         m = result.metrics
+        white_box = getattr(result, "access", None) == _WEIGHTS
         ax.plot(
             np.maximum(m.fpr, floor),
             np.maximum(m.tpr, floor),
             color=colour,
             linestyle=dashes,
             linewidth=1.4,
-            label=f"{_literal(name)} (AUC {m.auc:.3f})",
-        )
+            label=f"{_literal(name)} ({'white-box: reads the weights, ' * white_box}"
+                  f"AUC {m.auc:.3f})",
+            **({"marker": "x", "markersize": 4, "markevery": 0.08, "gid": "white-box"}
+               if white_box else {}),
+        )  # fmt: skip
     ax.plot([floor, 1], [floor, 1], color="black", linewidth=0.8, label="chance")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -114,6 +121,9 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
     return fig
 
 
+# The access level of a white-box attack (`mia_defense.attacks.base.WHITE_BOX`; not imported:
+# this module imports no attack code).
+_WEIGHTS = "weights"
 _PERCENT = FuncFormatter(lambda rate, _: f"{100 * rate:g}%")
 
 
