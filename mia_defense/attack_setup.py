@@ -226,6 +226,11 @@ def attack_settings(
     from hydra.errors import InstantiationException
     from hydra.utils import instantiate
 
+    if not isinstance(cfg, DictConfig):  # ("x", a dict: an AttributeError in the walk)
+        raise ConfigError(
+            f"attack_settings: cfg is a {type(cfg).__name__}, not a composed config; make it "
+            "with api.attack_config(overrides)"
+        )
     walk = _attack_walk(cfg)
     node = cfg.get("attack")
     if not isinstance(node, DictConfig):  # ~attack: the walk names it

@@ -108,6 +108,8 @@ def test_the_lower_api_names_what_it_was_given_instead_of_observations(data):
         api.run_audit({}, api.attack_config([]), defended=True)
     with pytest.raises(ConfigError, match=r"run_audit: cfg is a dict, not a composed config"):
         api.run_audit(obs, {}, defended=True)
+    with pytest.raises(ConfigError, match=r"attack_settings: cfg is a str, not a composed config"):
+        api.attack_settings("x", num_models=2, num_classes=3, defended=False)
 
 
 def test_labels_beyond_the_models_classes_are_refused_before_the_queries(data):
