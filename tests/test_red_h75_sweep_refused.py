@@ -75,3 +75,19 @@ def test_optuna_search_with_every_trial_refused_ends_in_one_clear_line(
     assert last.startswith("every run of this sweep was refused (2 of 2"), done.stderr[-2000:]
     assert "the first refusal: ConfigError: defense.dp.noise_multiplier=" in last
     assert REFUSAL in last
+
+
+@pytest.mark.slow  # 2-6 s: one diverged trial of a one-objective Optuna search, in process
+def test_optuna_search_with_no_finished_trial_ends_without_traceback(tmp_path: Path) -> None:
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    done = mia_train(
+        "-m", "hparams_search=optuna_custom",
+        '+hydra.sweeper.params={train.lr: "interval(1e29, 1e30)"}',
+        "objectives=[max_attack.tpr@1%fpr]", "hydra.sweeper.direction=minimize",
+        "plan.num_models=2", "train.epochs=1", "hydra.sweeper.n_trials=1",
+        "hydra.sweeper.n_jobs=1", "progress=false", "figures=false", "hydra.sweep.dir=s",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("no trial of this search finished")
