@@ -14,7 +14,7 @@ import inspect
 import logging
 import sys
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -228,12 +228,11 @@ def check_model_output(
             "buffer (self.register_buffer) or as a plain attribute"
         )
     device = next(model.parameters()).device
-    was_training = model.training
-    buffers = {key: value.clone() for key, value in model.named_buffers()}
     params = dict(model.named_parameters(remove_duplicate=False))
     for training, mode in ((False, ""), (True, " in training mode (model.train())")):
         try:
-            with (torch.random.fork_rng(devices=[]), torch.set_grad_enabled(training),
+            with (_state_put_back(model), torch.random.fork_rng(devices=[]),
+                  torch.set_grad_enabled(training),
                   contextlib.redirect_stdout(sys.stderr)):  # stdout: the results table only
                 model.train(training)
                 x = torch.zeros((2, *input_shape), device=device)
@@ -244,12 +243,6 @@ def check_model_output(
                 f"(the dataset's samples are {list(input_shape)}): "
                 f"{exc.__class__.__name__}: {exc}"
             ) from exc
-        finally:
-            model.train(was_training)
-            with torch.no_grad():
-                for key, value in model.named_buffers():
-                    if key in buffers:
-                        value.copy_(buffers[key])
         made = sorted(set(dict(model.named_parameters(remove_duplicate=False))) - set(params))
         if made:  # built after the optimiser, from the global RNG: they would never train
             raise UnsupportedModelError(
@@ -297,28 +290,36 @@ def answers_at_random(model: nn.Module, input_shape: Sequence[int]) -> bool:
     on (``F.dropout(x, training=True)``), noise drawn in forward. ``False`` when it cannot run
     on them."""
     x = torch.randn((2, *input_shape), generator=torch.Generator().manual_seed(0))
-    was_training = model.training
-    buffers = {key: value.clone() for key, value in model.named_buffers()}
     outs = []
     try:
-        params = list(model.parameters())
-        x = x.to(params[0].device) if params else x
-        model.eval()
-        for seed in (0, 1):
-            with (torch.random.fork_rng(devices=[]), torch.no_grad(),
-                  contextlib.redirect_stdout(sys.stderr)):
-                torch.manual_seed(seed)
-                outs.append(model(x))
-        differs = not torch.allclose(outs[0], outs[1], rtol=1e-5, atol=1e-6, equal_nan=True)
+        with _state_put_back(model):
+            params = list(model.parameters())
+            x = x.to(params[0].device) if params else x
+            model.eval()
+            for seed in (0, 1):
+                with (torch.random.fork_rng(devices=[]), torch.no_grad(),
+                      contextlib.redirect_stdout(sys.stderr)):
+                    torch.manual_seed(seed)
+                    outs.append(model(x))
+        return not torch.allclose(outs[0], outs[1], rtol=1e-5, atol=1e-6, equal_nan=True)
     except Exception:
         return False
+
+
+@contextlib.contextmanager
+def _state_put_back(model: nn.Module) -> Iterator[None]:
+    """Run the block, then put back ``model``'s training mode and buffers (the statistics a
+    training-mode pass updates, BatchNorm's): a check leaves the model as it found it."""
+    was_training = model.training
+    buffers = {key: value.clone() for key, value in model.named_buffers()}
+    try:
+        yield
     finally:
         model.train(was_training)
         with torch.no_grad():
             for key, value in model.named_buffers():
                 if key in buffers:
                     value.copy_(buffers[key])
-    return differs
 
 
 def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "") -> str | None:
