@@ -145,3 +145,25 @@ def test_hydra_value_keeps_quotes_backslashes_and_dollar_braces_of_a_path():
     for path, value in zip(paths, done.stdout.splitlines(), strict=True):
         override = parser.parse_override(f"hydra.sweep.dir={value}")
         assert OmegaConf.create({"dir": override.value()}).dir == path, value
+
+
+@pytest.mark.parametrize("script", ["digits_tradeoff/run.sh", "purchase_tradeoff/run.sh"])
+def test_a_study_run_into_another_root_records_nothing(tmp_path, script):
+    """A study run into a ROOT of one's own (to check the recorded figures) was copied over
+    the study's recorded results, its summary.md then naming that ROOT; only a run into the
+    study's own folder is recorded. The tools are stand-ins (no run, no report files)."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir()
+    calls.mkdir()
+    for tool in ("mia-train", "mia-report"):
+        (bin_dir / tool).write_text(STUB)
+        (bin_dir / tool).chmod(0o755)
+    env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "HERE": str(tmp_path / "here")}
+    env.pop("RECORD", None)
+    done = subprocess.run(
+        ["bash", str(REPO / "experiments" / script), str(tmp_path / "mine")],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "not recorded into" in done.stdout and "not the study's own" in done.stdout
+    assert not (tmp_path / "here").exists()

@@ -3,13 +3,15 @@
 # Four sweeps (training-time defenses, the two that train on the reference split, DP-SGD over
 # ε, output releases) under one root, then one mia-report over all of them.
 # Usage: experiments/digits_tradeoff/run.sh [ROOT [OVERRIDE...]]
-# OVERRIDEs go to every run (e.g. train.epochs=5); a study run with them is not recorded.
+# OVERRIDEs go to every run (e.g. train.epochs=5). Only a study run into its own folder
+# (OWN_ROOT) without overrides is recorded into HERE/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=${1:-multirun/study_digits}
+# Study 2 runs this script with its own folder (OWN_ROOT), preset and record (PRESET, HERE).
+OWN_ROOT=${OWN_ROOT:-multirun/study_digits}
+ROOT=${1:-$OWN_ROOT}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
-# Study 2 runs this script with its own preset and folder (PRESET, HERE).
 PRESET=${PRESET:-study_digits}
 HERE=${HERE:-experiments/digits_tradeoff}
 # Shared by every run: the default experiment (digits, K=16 MLPs, 1000 population
@@ -55,6 +57,12 @@ for pid in "$TRAINING" "$DP" "$RELEASE"; do wait "$pid" || status=1; done
 [ "${RECORD:-1}" = 0 ] && exit 0
 if [ ${#EXTRA[@]} -gt 0 ]; then
   echo "not recorded into $HERE/results: the runs had overrides of their own (${EXTRA[*]})"
+  exit 0
+fi
+# (a run into another folder, e.g. to check the recorded figures, left them rewritten and
+# summary.md naming that folder)
+if [ "$ROOT" != "$OWN_ROOT" ]; then
+  echo "not recorded into $HERE/results: ROOT is $ROOT, not the study's own $OWN_ROOT"
   exit 0
 fi
 mkdir -p "$HERE/results"

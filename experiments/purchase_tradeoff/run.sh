@@ -4,5 +4,5 @@
 # +experiment=study_purchase. Usage: experiments/purchase_tradeoff/run.sh [ROOT [OVERRIDE...]]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PRESET=study_purchase HERE=experiments/purchase_tradeoff \
+OWN_ROOT=multirun/study_purchase PRESET=study_purchase HERE=experiments/purchase_tradeoff \
   exec experiments/digits_tradeoff/run.sh "${1:-multirun/study_purchase}" "${@:2}"
