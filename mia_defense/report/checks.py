@@ -481,17 +481,36 @@ def release_below_chance_note(utility: Mapping[str, Any], release: Any) -> str |
     utility, not the training, though the run said "the model learned nothing". ``None``
     without the figure (mia-attack on observations, older runs), under ``release`` full (the
     outputs as they are) or where the models' own accuracy is not above chance either."""
-    if not isinstance(utility, Mapping) or not isinstance(release, str) or release == "full":
+    figures = _release_accuracies(utility, release)
+    if figures is None:
         return None
-    before, test, chance = (utility.get(k) for k in (
-        "test_accuracy_before_release", "test_accuracy", "chance_accuracy"))  # fmt: skip
-    if not _numbers(before, test, chance) or not 1 >= before > chance >= test:
+    before, test, chance = figures
+    if not 1 >= before > chance >= test:
         return None
     return (
         f"the models' own test accuracy, before the release, is {before:.3f}, above chance "
         f"{chance:.3f}: the release (release={one_line(release, limit=60)}) destroyed the "
         "utility, not the training"
     )
+
+
+def _release_accuracies(utility: Any, release: Any) -> tuple[float, float, float] | None:
+    """``(test_accuracy_before_release, test_accuracy, chance_accuracy)`` of a run whose
+    release is not ``full`` (the released outputs differ from the models'), when all three
+    are numbers; ``None`` else (no such figure: mia-attack on observations, older runs)."""
+    if not isinstance(utility, Mapping) or not isinstance(release, str) or release == "full":
+        return None
+    figures = tuple(utility.get(k) for k in (
+        "test_accuracy_before_release", "test_accuracy", "chance_accuracy"))  # fmt: skip
+    if not _numbers(*figures):
+        return None
+    return figures  # type: ignore[return-value]
+
+
+def _release_name(payload: Mapping[str, Any]) -> Any:
+    """results.json's ``defense.release`` (the release's name), ``None`` without one."""
+    defense = payload.get("defense")
+    return defense.get("release") if isinstance(defense, Mapping) else None
 
 
 def _no_test_reason(payload: Mapping[str, Any]) -> str:
@@ -540,9 +559,8 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     uniform = _uniform_chance(payload) if chance is None else None
     at_chance = at_chance or (uniform is not None and utility["test_accuracy"] <= uniform)
     if payload.get("utility_below_chance", False) or at_chance:
-        defense = payload.get("defense")
-        release = defense.get("release") if isinstance(defense, Mapping) else None
-        return _chance_reason(utility, payload.get("privacy"), uniform=uniform, release=release)
+        return _chance_reason(utility, payload.get("privacy"), uniform=uniform,
+                              release=_release_name(payload))  # fmt: skip
     try:
         value = objective(payload, leakage)
     except ConfigError:
@@ -784,10 +802,7 @@ def near_chance_note(payload: Mapping[str, Any]) -> str | None:
     low, high = wilson_interval(float(accuracy), size, level=LEVEL)
     if low > chance:
         return None
-    defense = payload.get("defense")
-    cause = release_near_chance_note(
-        utility, defense.get("release") if isinstance(defense, Mapping) else None, size
-    )
+    cause = release_near_chance_note(utility, _release_name(payload), size)
     return (
         f"its test accuracy {accuracy:.3f} is not established above chance {chance:.3f}: on "
         f"its {size} test records the 95% interval is [{low:.3f}, {high:.3f}]; the model may "
@@ -802,13 +817,13 @@ def release_near_chance_note(utility: Mapping[str, Any], release: Any, size: Any
     chance 0.601, the models' own 0.892) took the utility, not the training, though the run
     said "the model may have learned nothing ... train further". ``None`` otherwise (a
     release of ``full``, no such figure, the models' own not established either)."""
-    if not isinstance(utility, Mapping) or not isinstance(release, str) or release == "full":
-        return None
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         return None
-    before, test, chance = (utility.get(k) for k in (
-        "test_accuracy_before_release", "test_accuracy", "chance_accuracy"))  # fmt: skip
-    if not _numbers(before, test, chance) or not 1 >= before > test > chance:
+    figures = _release_accuracies(utility, release)
+    if figures is None:
+        return None
+    before, test, chance = figures
+    if not 1 >= before > test > chance:
         return None
     if wilson_interval(float(test), size, level=LEVEL)[0] > chance:
         return None  # (established above chance: nothing to explain)
