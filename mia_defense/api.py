@@ -399,11 +399,9 @@ def _query_error(models: Sequence[nn.Module], exc: BaseException) -> Unsupported
     import traceback
 
     owner = {id(module): k for k, model in enumerate(models) for module in model.modules()}
-    found = None
-    for frame, _ in traceback.walk_tb(exc.__traceback__):
-        k = owner.get(id(frame.f_locals.get("self")))
-        if k is not None and found is None:
-            found = k
+    found = next((owner[id(frame.f_locals.get("self"))]
+                  for frame, _ in traceback.walk_tb(exc.__traceback__)
+                  if id(frame.f_locals.get("self")) in owner), None)  # fmt: skip
     if found is None:
         return None
     last = traceback.extract_tb(exc.__traceback__)[-1]

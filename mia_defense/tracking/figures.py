@@ -210,6 +210,9 @@ def class_figure(
         keys.append(min(tpr_keys, key=lambda k: float(k[4:].split("%")[0])))
     width = max(6.0, 0.45 * len(columns) * len(keys) + 3)
     height = 0.35 * len(attacks) + 2
+    few = any(r.get("too_few_records") is True for rows in slices.values()
+              for r in rows.values())  # fmt: skip
+    xlabel = "class (n=: too few records for a figure)" if few else "class"
     fig = Figure(figsize=(width, height))
     for panel, key in enumerate(keys):
         values = np.array(
@@ -228,9 +231,7 @@ def class_figure(
                       else [""] * len(attacks),
                       fontsize=7)
         ax.set_title(_panel_title(key, slices, columns), fontsize=9, y=1.0)  # `_TITLE_AT_TOP`
-        few = any(r.get("too_few_records") is True for rows in slices.values()
-                  for r in rows.values())  # fmt: skip
-        ax.set_xlabel("class (n=: too few records for a figure)" if few else "class", fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=8)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
     fig.suptitle(_literal(title) or "per-class attack success", fontsize=10)
     # fixed margins in inches (attack names at the left, rotated classes below)
