@@ -45,3 +45,20 @@ def test_mia_attack_attacks_a_release_noise_run(tmp_path: Path):
     done = mia_attack("run", *FAST[1:], "hydra.run.dir=again", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "again" / "results.json").exists()
+
+
+def test_the_deterministic_releases_by_name_are_the_built_in_ones_not_randomized():
+    """cli/attack.py names the deterministic built-in releases without importing them (no
+    torch in mia-attack): the list must be exactly the built-in classes whose ``randomized``
+    is False, or a new random release would be held to the averages' accuracy."""
+    import mia_defense.defenses as defenses
+    from mia_defense.cli.attack import _DETERMINISTIC_RELEASES
+    from mia_defense.defenses.release import Release
+
+    built_in = {f"mia_defense.defenses.{name}": getattr(defenses, name)
+                for name in defenses.__all__}  # fmt: skip
+    releases = {path: cls for path, cls in built_in.items()
+                if isinstance(cls, type) and issubclass(cls, Release) and cls is not Release}
+    assert releases, "no release classes found"
+    assert _DETERMINISTIC_RELEASES == {p for p, cls in releases.items() if not cls.randomized}
+
