@@ -200,3 +200,28 @@ def load_script(path: Path, name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def split_truth(targets: int = 4, records: int = 400, seed: int = 0) -> np.ndarray:
+    """[targets, records] membership, each row a random half of the records."""
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.permutation(records) < records // 2 for _ in range(targets)])
+
+
+def scored_attack(name: str, scores: np.ndarray, truth: np.ndarray, access: str = "outputs"):
+    """``evaluate``'s AttackResult of ``scores`` against ``truth`` at 10% and 1% FPR (100
+    bootstrap resamples), read with the given access level (the inverted-scores tests)."""
+    from dataclasses import replace
+
+    from mia_defense.attacks.runner import EvaluationConfig, evaluate
+
+    config = EvaluationConfig(fprs=(0.1, 0.01), bootstrap=100)
+    result = evaluate(name, scores, truth, targets=np.arange(len(truth)), config=config)
+    return replace(result, access=access)
+
+
+def member_signal(truth: np.ndarray, strength: float, seed: int) -> np.ndarray:
+    """Standard normal scores, ``strength`` higher for members."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=truth.shape) + strength * truth
+

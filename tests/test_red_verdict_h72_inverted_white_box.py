@@ -7,31 +7,12 @@ verdict's flag alone, and a sweeper minimising the ε bound gets the worst one."
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import numpy as np
-
-from mia_defense.attacks.runner import EvaluationConfig, evaluate
 from mia_defense.pipeline.evaluate import _check_inverted_attacks, inverted_attacks
 from mia_defense.report.checks import caveats
 from mia_defense.report.objectives import objectives
-
-_CONFIG = EvaluationConfig(fprs=(0.1, 0.01), bootstrap=100)
-
-
-def _truth(targets: int = 4, records: int = 400, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.stack([rng.permutation(records) < records // 2 for _ in range(targets)])
-
-
-def _result(name: str, scores: np.ndarray, truth: np.ndarray, access: str = "outputs"):
-    result = evaluate(name, scores, truth, targets=np.arange(len(truth)), config=_CONFIG)
-    return replace(result, access=access)
-
-
-def _signal(truth: np.ndarray, strength: float, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=truth.shape) + strength * truth
+from tests.helpers import member_signal as _signal
+from tests.helpers import scored_attack as _result
+from tests.helpers import split_truth as _truth
 
 
 def test_an_inverted_white_box_attack_is_flagged_apart_from_the_verdict():
