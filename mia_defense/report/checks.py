@@ -242,7 +242,9 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
     dataset = payload.get("dataset")
     if dataset is not None and not isinstance(dataset, str):
         return f"dataset is {_type_name(dataset)} {_show(dataset)}, not a name"
-    for key, low in (("seed", 0), ("num_models", 1), ("nonmember_scores", 0)):
+    # (test_size: the count of test records a Wilson interval rests on, an OverflowError
+    # traceback at hundreds of digits)
+    for key, low in (("seed", 0), ("num_models", 1), ("nonmember_scores", 0), ("test_size", 0)):
         value = payload.get(key)
         if value is None:
             continue
