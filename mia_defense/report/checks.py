@@ -874,6 +874,19 @@ def _null_leakage(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIV
         if isinstance(m, Mapping) and metric in m and m.get("access", DEFAULT_ACCESS) in BLACK_BOX
     }  # fmt: skip
     null = sorted(name for name, value in black_box.items() if value is None)
+    # the key deleted instead (every attack of a run reports the same metrics): the run's
+    # figure was the others' alone, without a word, the attacks that leak left out
+    missing = sorted(
+        name for name, m in payload["attacks"].items()
+        if isinstance(m, Mapping) and metric not in m
+        and m.get("access", DEFAULT_ACCESS) in BLACK_BOX
+    )  # fmt: skip
+    if missing and len(null) < len(black_box):
+        return (
+            f"{metric} of {one_line(', '.join(missing), limit=200)} is missing while other "
+            "attacks have one (the file was edited, or written by a tool of your own): its "
+            "leakage is theirs alone and may be understated; rerun it"
+        )
     if not null or len(null) == len(black_box):
         return None
     return (

@@ -15,3 +15,23 @@ def test_a_test_size_too_large_for_a_float_skips_the_run_with_the_reason(tmp_pat
     assert [r.name for r in loaded.runs] == ["good"]
     reasons = {p.name: why for p, why in loaded.skipped}
     assert reasons["huge"] == "test_size is an integer of 401 digits, too large for a count"
+
+
+def test_a_leakage_figure_deleted_from_the_attacks_that_leak_is_a_caveat(tmp_path):
+    run = tmp_path / "run"
+    payload = make_run(run, test_accuracy=0.9, signal=3.0)
+    leaky = payload["strongest_attack"]
+    assert payload["attacks"][leaky]["tpr@0.1%fpr"] > 0
+
+    def drop(p):  # the key deleted, not nulled: the other attack's figure alone
+        del p["attacks"][leaky]["tpr@0.1%fpr"]
+        for name, metrics in p["attacks"].items():
+            if name != leaky:
+                metrics.update({"tpr@0.1%fpr": 0.0, "tpr@0.1%fpr_ci_low": 0.0})
+
+    rewrite_results(run, drop)
+    loaded = load_runs([run])
+    assert [r.name for r in loaded.runs] == ["run"]  # ranked, as with a null figure
+    notes = [note for _, note in loaded.caveats]
+    assert any(n.startswith(f"tpr@0.1%fpr of {leaky} is missing while other attacks have one")
+               for n in notes), notes  # fmt: skip
