@@ -30,6 +30,7 @@ __all__ = [
     "duplicate_count",
     "finish_dataset",
     "require_path",
+    "shown_names",
     "standardise_images",
     "subsample",
 ]
@@ -41,6 +42,22 @@ _MEDIAN_ROWS = 1000
 # A dataset.num_classes up to this is allowed with fewer than half the classes sampled (a
 # subset of a larger task, e.g. 40 samples of CIFAR-100 or ImageNet-1k's 1000 classes).
 _SUBSET_CLASSES = 1000
+
+
+# Names a message lists in full; more are shown by their ends and their count (a
+# 20,000-column CSV put all its names, 189 KB, into the one-line error; an .npz of 50,000
+# arrays, 489 KB).
+_SHOWN_NAMES = 20
+
+
+def shown_names(names: list[str], *, what: str) -> str:
+    """``names`` as a list for a message: in full up to `_SHOWN_NAMES`, else the first 15
+    and the last 5 with the count of those left out and of all ``what``."""
+    if len(names) <= _SHOWN_NAMES:
+        return str(list(names))
+    head, tail = names[: _SHOWN_NAMES - 5], names[-5:]
+    return (f"[{', '.join(map(repr, head))}, ... {len(names) - len(head) - len(tail)} more "
+            f"..., {', '.join(map(repr, tail))}] ({len(names)} {what})")
 
 
 def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: str) -> Path:

@@ -26,7 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.data.checks import check_count, check_flag, finish_dataset, require_path
+from mia_defense.data.checks import (
+    check_count,
+    check_flag,
+    finish_dataset,
+    require_path,
+    shown_names,
+)
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.encoding import encode_features, rows_outside_test
 from mia_defense.data.guards import (
@@ -345,19 +351,6 @@ def _sorted_codes(x: np.ndarray, column: int, codes: dict[str, int] | None) -> l
     return names
 
 
-# Column names a message lists in full; a wider header is shown by its ends and its width
-# (a 20,000-column file put all its names, 189 KB, into the one-line error).
-_SHOWN_NAMES = 20
-
-
-def _shown_header(header: list[str]) -> str:
-    if len(header) <= _SHOWN_NAMES:
-        return str(header)
-    head, tail = header[: _SHOWN_NAMES - 5], header[-5:]
-    return (f"[{', '.join(map(repr, head))}, ... {len(header) - len(head) - len(tail)} more "
-            f"..., {', '.join(map(repr, tail))}] ({len(header)} columns)")
-
-
 def _is_data_line(header: list[str]) -> bool:
     """Whether the header ``header`` is a sample, not column names: every field a number,
     and not the integers 0..D-1 or 1..D (pandas' names of unnamed columns)."""
@@ -372,6 +365,7 @@ def _is_data_line(header: list[str]) -> bool:
 
 def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
     data_line = _is_data_line(header)
+    shown = shown_names(header, what="columns")
     if label_column not in header:
         other = [d for d in ";\t|," if len(header) == 1 and d in header[0]]
         hint = (f" (one column: are the fields separated by {other[0]!r}? then set "
@@ -383,12 +377,12 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
         if cased:
             hint += f" (column names are case-sensitive: did you mean {cased[0]!r}?)"
         raise DataError(
-            f"{path}: no column {label_column!r} in the header {_shown_header(header)}; set "
+            f"{path}: no column {label_column!r} in the header {shown}; set "
             f"dataset.label_column{hint}"
         )
     if data_line:  # dataset.label_column=2 matched a value of the first sample
         raise DataError(
-            f"{path}: line 1 ({_shown_header(header)}) holds numbers only, not column names: "
+            f"{path}: line 1 ({shown}) holds numbers only, not column names: "
             f"the file has no header line, and its first sample would be read as one (column "
             f"{label_column!r} is a value of it); add a header line naming the columns"
         )

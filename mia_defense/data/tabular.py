@@ -24,6 +24,7 @@ from mia_defense.data.checks import (
     check_label_base,
     finish_dataset,
     require_path,
+    shown_names,
 )
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
@@ -109,7 +110,8 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
     if key is not None:
         if key not in members:
             raise DataError(
-                f"{path}: no array {key!r} ({what}); it holds {sorted(members)}; "
+                f"{path}: no array {key!r} ({what}); it holds "
+                f"{shown_names(sorted(members), what='arrays')}; "
                 f"set dataset.{setting} to one of them"
             )
         return key
@@ -118,7 +120,7 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
             return option
     raise DataError(
         f"{path}: found no {what} array (looked for {list(options)}; it holds "
-        f"{sorted(members)}); set dataset.{setting}"
+        f"{shown_names(sorted(members), what='arrays')}); set dataset.{setting}"
     )
 
 
