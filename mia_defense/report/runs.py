@@ -489,6 +489,7 @@ def _tell_apart(loaded: LoadedRuns, attacked: Mapping[Path, Any]) -> None:
     for members in _same_config(loaded, attacked, seeds=False).values():
         _note_mixed_versions(loaded, [i for i in members if not loaded.runs[i].apart])
         _note_one_file(loaded, members, attacked)
+        _note_attack_seeds(loaded, members)
 
 
 def _note_one_file(loaded: LoadedRuns, members: list[int], attacked: Mapping[Path, Any]) -> None:
@@ -511,6 +512,50 @@ def _note_one_file(loaded: LoadedRuns, members: list[int], attacked: Mapping[Pat
     for i in members:
         loaded.caveats.append((loaded.runs[i], note))
         log.warning("%s: %s", loaded.runs[i].path / RESULTS, note)
+
+
+def _seed_items(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """The seeds of a nested config at any depth, as ``dotted key -> value`` (as text)."""
+    items: dict[str, str] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            items.update(_seed_items(value, f"{name}."))
+        elif key == "seed":
+            items[name] = json.dumps(value, sort_keys=True, default=str)
+    return items
+
+
+def _note_attack_seeds(loaded: LoadedRuns, members: list[int]) -> None:
+    """A caveat on the mia-train runs of one config that differ only in an attack's own seed
+    (``-m attack.attacks.shokri.seed=0,1``; ``seed`` and ``data_fingerprint`` the same):
+    ``seed`` draws the models, so these trained the same models, yet their row counted
+    them as seed replicates, n=2 and a narrower interval for one set of models."""
+    same: dict[str, list[int]] = {}
+    for i in members:
+        payload = loaded.runs[i].payload
+        seed, fingerprint = payload.get("seed"), payload.get("data_fingerprint")
+        config = payload.get("config")
+        if (payload.get("source") is not None or not isinstance(config, Mapping)
+                or isinstance(seed, bool) or not isinstance(seed, int)
+                or not isinstance(fingerprint, str) or not fingerprint):  # fmt: skip
+            continue
+        same.setdefault(json.dumps([seed, fingerprint]), []).append(i)
+    for runs in same.values():
+        seeds = [_seed_items(loaded.runs[i].payload["config"]) for i in runs]
+        differ = sorted({k for s in seeds for k in s if len({t.get(k) for t in seeds}) > 1})
+        if len(runs) < 2 or not differ or not all(k.startswith("attack.") for k in differ):
+            continue  # (a seed of the training or data: other models)
+        note = (
+            f"trained the same models as {len(runs) - 1} other run(s) of its config (the same "
+            f"seed and data_fingerprint; only {one_line(', '.join(differ), limit=120)} "
+            "differs, which draws the attack, not the models), so its row's n counts attacks "
+            "of one set of models and its interval is no spread over trained models; vary "
+            "seed for replicates"
+        )
+        for i in runs:
+            loaded.caveats.append((loaded.runs[i], note))
+            log.warning("%s: %s", loaded.runs[i].path / RESULTS, note)
 
 
 def _versions_differing(payloads: list[Mapping[str, Any]]) -> str:

@@ -35,3 +35,35 @@ def test_a_leakage_figure_deleted_from_the_attacks_that_leak_is_a_caveat(tmp_pat
     notes = [note for _, note in loaded.caveats]
     assert any(n.startswith(f"tpr@0.1%fpr of {leaky} is missing while other attacks have one")
                for n in notes), notes  # fmt: skip
+
+
+def _fingerprinted(run, fingerprint):
+    rewrite_results(run, lambda p: p.update(data_fingerprint=fingerprint))
+
+
+def test_runs_that_differ_only_in_an_attack_seed_get_a_caveat_on_their_row(tmp_path):
+    # -m attack.attacks.shokri.seed=0,1: one set of models (the same seed and plan) counted
+    # as two seed replicates, n=2 and a narrower interval
+    sweep = tmp_path / "sweep"
+    for shokri in (0, 1):
+        run = sweep / f"attack.attacks.shokri.seed={shokri}"
+        make_run(run, test_accuracy=0.9, signal=2.0)
+        _fingerprinted(run, "abc")
+    other = sweep / "other"  # other seeds (other plans): replicates, no caveat
+    for seed in (0, 1):
+        run = other / f"seed={seed}"
+        make_run(run, test_accuracy=0.8, signal=1.0, seed=seed, config={"train.lr": 0.1})
+        _fingerprinted(run, f"plan{seed}")
+    loaded = load_runs([sweep])
+    noted = {r.name: note for r, note in loaded.caveats if "trained the same models" in note}
+    assert sorted(noted) == ["attack.attacks.shokri.seed=0", "attack.attacks.shokri.seed=1"]
+    assert "only attack.attacks.shokri.seed differs" in noted["attack.attacks.shokri.seed=0"]
+
+
+def test_runs_of_one_seed_whose_data_seed_differs_get_no_attack_seed_caveat(tmp_path):
+    for data_seed in (0, 1):
+        run = tmp_path / f"dataset.seed={data_seed}"
+        make_run(run, test_accuracy=0.9, signal=2.0)
+        _fingerprinted(run, "abc")  # (other data would differ in it; a seed of the training)
+    loaded = load_runs([tmp_path])
+    assert not [note for _, note in loaded.caveats if "trained the same models" in note]
