@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mia_defense.data.checks import check_flag, finish_images, require_path
+from mia_defense.data.checks import check_flag, finish_images, require_path, shown_names
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -134,7 +134,8 @@ def _read_python_batch(path: Path, raw: bytes, label_key: str) -> tuple[np.ndarr
     batch = dict(zip(names, batch.values(), strict=True))
     if "data" not in batch or label_key not in batch:
         raise DataError(
-            f"{path}: missing key 'data' or {label_key!r} (found {sorted(map(str, batch))}); "
+            f"{path}: missing key 'data' or {label_key!r} (found "
+            f"{shown_names(sorted(map(str, batch)), what='keys')}); "
             "is this the right CIFAR variant (dataset=cifar10 vs cifar100)?"
         )
     data = batch["data"]

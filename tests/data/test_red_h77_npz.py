@@ -1,14 +1,15 @@
-"""Red-team checks (helper 77) of the .npz loader."""
+"""Red-team checks (helper 77) of the .npz and CIFAR loaders."""
 
 from __future__ import annotations
 
 import io
+import pickle
 import zipfile
 
 import numpy as np
 import pytest
 
-from mia_defense.data import load_npz
+from mia_defense.data import load_cifar10, load_npz
 from mia_defense.errors import DataError
 
 
@@ -27,3 +28,15 @@ def test_an_npz_of_many_arrays_without_the_key_is_one_short_line(tmp_path):
     assert "many.npz: no array 'x' (features); it holds ['a0000', 'a0001'," in message
     assert "... 2980 more ..., 'a2995', 'a2996', 'a2997', 'a2998', 'a2999'] (3000 arrays); set " \
         "dataset.x_key to one of them" in message
+
+
+def test_a_cifar_batch_of_many_other_keys_is_one_short_line(tmp_path):
+    """A pickled dict of 50,000 keys, none 'data': every key went into the error, 489 KB."""
+    path = tmp_path / "data_batch_1"
+    path.write_bytes(pickle.dumps({f"k{i:04d}".encode(): i for i in range(3000)}, protocol=2))
+    with pytest.raises(DataError) as caught:
+        load_cifar10(path=path)
+    message = str(caught.value)
+    assert len(message) < 1000, len(message)
+    assert "data_batch_1: missing key 'data' or 'labels' (found ['k0000', 'k0001'," in message
+    assert "'k2999'] (3000 keys)); is this the right CIFAR variant" in message
