@@ -46,18 +46,27 @@ _SUBSET_CLASSES = 1000
 
 # Names a message lists in full; more are shown by their ends and their count (a
 # 20,000-column CSV put all its names, 189 KB, into the one-line error; an .npz of 50,000
-# arrays, 489 KB).
+# arrays, 489 KB). A name longer than _SHOWN_CHARS is cut (a semicolon-separated header read
+# with commas is one name of 59 KB).
 _SHOWN_NAMES = 20
+_SHOWN_CHARS = 80
+
+
+def _shown_name(name: str) -> str:
+    if len(name) <= _SHOWN_CHARS:
+        return repr(name)
+    return f"{name[: _SHOWN_CHARS - 20]!r}... ({len(name)} characters)"
 
 
 def shown_names(names: list[str], *, what: str) -> str:
     """``names`` as a list for a message: in full up to `_SHOWN_NAMES`, else the first 15
-    and the last 5 with the count of those left out and of all ``what``."""
+    and the last 5 with the count of those left out and of all ``what``; each name cut
+    to `_SHOWN_CHARS` characters."""
     if len(names) <= _SHOWN_NAMES:
-        return str(list(names))
+        return f"[{', '.join(map(_shown_name, names))}]"
     head, tail = names[: _SHOWN_NAMES - 5], names[-5:]
-    return (f"[{', '.join(map(repr, head))}, ... {len(names) - len(head) - len(tail)} more "
-            f"..., {', '.join(map(repr, tail))}] ({len(names)} {what})")
+    return (f"[{', '.join(map(_shown_name, head))}, ... {len(names) - len(head) - len(tail)} "
+            f"more ..., {', '.join(map(_shown_name, tail))}] ({len(names)} {what})")
 
 
 def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: str) -> Path:

@@ -54,3 +54,18 @@ def test_a_missing_label_column_of_a_wide_file_is_one_short_line(tmp_path):
     assert "... 19981 more ..., 'c19996', 'c19997', 'c19998', 'c19999', 'Label'] (20001 columns)" \
         in message
     assert "did you mean 'Label'?" in message
+
+
+def test_a_wide_header_in_one_field_is_cut_in_the_message(tmp_path):
+    """A semicolon-separated header of 10,000 names read with commas is one name of 59 KB,
+    which went whole into the error."""
+    path = tmp_path / "semi.csv"
+    path.write_text(";".join(f"c{i}" for i in range(10_000)) + ";label\n"
+                    + ";".join(["1"] * 10_000) + ";0\n")
+    with pytest.raises(DataError) as caught:
+        load_csv(path=path, label_column="label")
+    message = str(caught.value)
+    assert len(message) < 1000, len(message)
+    assert "no column 'label' in the header ['c0;c1;c2;" in message
+    assert "... (58895 characters)]; set dataset.label_column (one column: are the fields " \
+        "separated by ';'? then set dataset.delimiter=';')" in message
