@@ -353,6 +353,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             _load_run(run_dir, name, loaded)
     failed = list(loaded.unranked)  # (before the repeats join them: no failed seeds)
     _set_repeats_apart(loaded)
+    _same_checkpoints_apart(loaded)
     _tell_apart(loaded, _attacked(loaded))
     _note_failed_seeds(loaded, failed)
     return loaded
@@ -776,6 +777,50 @@ def _same_models_apart(
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
     return kept_runs
+
+
+def _checkpoints(payload: Mapping[str, Any]) -> list[str]:
+    """The sha256 of a mia-train run's trained models (``sha256["checkpoints/..."]``)."""
+    digests = payload.get("sha256")
+    if payload.get("source") is not None or not isinstance(digests, Mapping):
+        return []
+    return [d for name, d in digests.items()
+            if isinstance(name, str) and name.startswith("checkpoints/")
+            and isinstance(d, str) and d]  # fmt: skip
+
+
+def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
+    """Leave out of the ranking a mia-train run whose trained models are, byte for byte, those
+    of a run of another seed (the same ``sha256`` of a checkpoint): ``seed`` draws the plan
+    and the initial weights, so no two seeds train the same model. A run folder copied and its
+    seed edited by hand passed for a second seed replicate, n=2 and a narrower interval for
+    one set of models. (Runs of one seed share models legitimately: a release on the same
+    models, an attack's own seed.)"""
+    first: dict[str, RunRecord] = {}
+    kept: list[RunRecord] = []
+    for record in loaded.runs:
+        digests = _checkpoints(record.payload)
+        seed = record.payload.get("seed")
+        other = next((first[d] for d in digests if d in first
+                      and first[d].payload.get("seed") != seed), None)  # fmt: skip
+        if other is None:
+            kept.append(record)
+            for digest in digests:
+                first.setdefault(digest, record)
+            continue
+        reason = (
+            f"the same trained models as {other.name} (a checkpoint of the same sha256) under "
+            f"seed {one_line(seed, limit=20)}, where {other.name} has seed "
+            f"{one_line(other.payload.get('seed'), limit=20)}: no two seeds train the same "
+            "model, so it is no seed replicate (a copy of its folder, the seed edited?): "
+            "counted once; train replicates with other seeds"
+        )
+        loaded.unranked.append((record, reason))
+        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+    if len(kept) < len(loaded.runs):
+        ids = {id(record) for record in kept}
+        loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
+        loaded.runs = kept
 
 
 def _again(record: RunRecord) -> bool:

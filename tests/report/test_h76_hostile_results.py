@@ -67,3 +67,19 @@ def test_runs_of_one_seed_whose_data_seed_differs_get_no_attack_seed_caveat(tmp_
         _fingerprinted(run, "abc")  # (other data would differ in it; a seed of the training)
     loaded = load_runs([tmp_path])
     assert not [note for _, note in loaded.caveats if "trained the same models" in note]
+
+
+def test_a_run_folder_copied_with_its_seed_edited_is_not_a_second_replicate(tmp_path):
+    models = {"checkpoints/model_0000.pt": "a" * 64, "checkpoints/model_0001.pt": "b" * 64}
+    make_run(tmp_path / "seed=0", test_accuracy=0.9, signal=2.0)
+    rewrite_results(tmp_path / "seed=0", lambda p: p.update(sha256=models))
+    make_run(tmp_path / "seed=5", test_accuracy=0.9, signal=2.0, seed=5)  # (the copy)
+    rewrite_results(tmp_path / "seed=5", lambda p: p.update(sha256=models))
+    make_run(tmp_path / "seed=6", test_accuracy=0.9, signal=2.0, seed=6)  # a real replicate
+    rewrite_results(tmp_path / "seed=6", lambda p: p.update(sha256={
+        "checkpoints/model_0000.pt": "c" * 64, "checkpoints/model_0001.pt": "d" * 64}))
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["seed=0", "seed=6"]
+    reasons = {r.name: why for r, why in loaded.unranked}
+    assert reasons["seed=5"].startswith(
+        "the same trained models as seed=0 (a checkpoint of the same sha256) under seed 5")
