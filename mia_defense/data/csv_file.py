@@ -287,7 +287,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     try:
         for row in reader:
             first, line = line + 1, reader.line_num  # type: ignore[attr-defined]
-            if not row:
+            if not row or (len(row) == 1 and not row[0].strip()):  # a blank line, or spaces
                 continue
             if len(row) != width:
                 spans = (f" (a quoted field runs from line {first} to line {line}: close its \")"

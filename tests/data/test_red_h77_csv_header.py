@@ -69,3 +69,12 @@ def test_a_wide_header_in_one_field_is_cut_in_the_message(tmp_path):
     assert "no column 'label' in the header ['c0;c1;c2;" in message
     assert "... (58895 characters)]; set dataset.label_column (one column: are the fields " \
         "separated by ';'? then set dataset.delimiter=';')" in message
+
+
+def test_a_line_of_spaces_is_a_blank_line(tmp_path):
+    """A trailing line of spaces (or a tab) was refused: 'line 32 has 1 fields but the header
+    has 3', where an empty line is skipped."""
+    path = tmp_path / "spaces.csv"
+    path.write_text("a,b,label\n" + _ROWS + "  \n\n\t\n")
+    data = load_csv(path=path, label_column="label", standardize=False)
+    assert data.x.shape == (30, 2)
