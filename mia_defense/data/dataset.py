@@ -61,6 +61,7 @@ class Dataset:
                 f"{source}: features contain NaN or inf in {len(bad)} samples "
                 f"(first at sample {bad[0]}); clean or impute them first"
             )
+        _check_float32_range(self.x, source)
         if self.num_classes < 2:
             raise DataError(f"{source}: need at least 2 classes, got {self.num_classes}")
         if len(self.y) == 0:
@@ -110,6 +111,26 @@ def _check_arrays(data: Dataset, source: str) -> None:
     if not (np.issubdtype(data.x.dtype, np.number) or data.x.dtype == np.bool_):
         raise DataError(f"{source}: features must be numbers, got dtype {data.x.dtype}; "
                         "encode text columns first (dataset=csv does: one-hot)")
+    if np.issubdtype(data.x.dtype, np.complexfloating):  # the models dropped the imaginary part
+        raise DataError(f"{source}: features must be real numbers, got dtype {data.x.dtype}; "
+                        "pass the real and imaginary parts as features of their own")
     classes = data.num_classes
     if isinstance(classes, bool) or not isinstance(classes, int | np.integer):
         raise DataError(f"{source}: num_classes must be an integer, got {classes!r}")
+
+
+def _check_float32_range(x: np.ndarray, source: str) -> None:
+    """A `DataError` for float64 (or wider) features beyond float32's range: the models
+    train in float32, where they became inf, and the run stopped as "training diverged ...
+    lower the learning rate"."""
+    if x.dtype.kind != "f" or x.dtype.itemsize <= 4:
+        return
+    limit = float(np.finfo(np.float32).max)
+    beyond = (np.abs(x) > limit).reshape(len(x), -1).any(axis=1)
+    if beyond.any():
+        bad = np.flatnonzero(beyond)
+        raise DataError(
+            f"{source}: features hold values beyond float32's range (+-3.4e38) in {len(bad)} "
+            f"samples (first at sample {bad[0]}); the models compute in float32: rescale "
+            "the features (e.g. standardise them)"
+        )
