@@ -426,7 +426,41 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
             return problem
     return _attacks_problem(
         payload["attacks"], payload.get("strongest_attack"), payload.get("config")
-    )
+    ) or _headline_problem(payload)
+
+
+_MISSING = object()
+
+
+def _headline_problem(payload: Mapping[str, Any]) -> str | None:
+    """How a figure differs from its copy in ``headline`` (the scalars mia-train and
+    mia-attack write beside them, from the same numbers: ``utility/test_accuracy``,
+    ``attack/loss/tpr@0.1%fpr``...), or ``None``: a figure changed or deleted by hand (every
+    attack's TPR at 0.1% FPR lowered to 0, ROC-consistent, put the run first on the front as
+    the least leaky) while its copy still held the run's own. Files without a headline
+    (older runs, a tool of your own) are not checked."""
+    headline = payload.get("headline")
+    if not isinstance(headline, Mapping):
+        return None
+    for key, copy in headline.items():
+        parts = key.split("/") if isinstance(key, str) else []
+        if len(parts) == 2 and parts[0] == "utility":
+            where, value = f"utility.{parts[1]}", payload["utility"].get(parts[1], _MISSING)
+        elif len(parts) == 3 and parts[0] == "attack":
+            metrics = payload["attacks"].get(parts[1])
+            where = f"attacks.{parts[1]}.{parts[2]}"
+            value = metrics.get(parts[2], _MISSING) if isinstance(metrics, Mapping) else _MISSING
+        else:
+            continue
+        if value is _MISSING:
+            return (f"{where} is missing, but headline[{_show(key)}] holds it "
+                    f"({_show(copy)}): a figure was deleted after the run; rerun it")
+        same = value == copy or (
+            _numbers(value, copy) and math.isclose(value, copy, rel_tol=1e-9, abs_tol=1e-12))
+        if not same:
+            return (f"{where} is {_show(value)}, but headline[{_show(key)}], written from it, "
+                    f"is {_show(copy)}: a figure was changed after the run; rerun it")
+    return None
 
 
 def _diverged_reason(payload: Mapping[str, Any]) -> str:

@@ -83,3 +83,32 @@ def test_a_run_folder_copied_with_its_seed_edited_is_not_a_second_replicate(tmp_
     reasons = {r.name: why for r, why in loaded.unranked}
     assert reasons["seed=5"].startswith(
         "the same trained models as seed=0 (a checkpoint of the same sha256) under seed 5")
+
+
+def _with_headline(payload):
+    """The headline mia-train writes beside the figures, from the same numbers."""
+    headline = {f"utility/{k}": v for k, v in payload["utility"].items()}
+    for name, metrics in payload["attacks"].items():
+        headline.update({f"attack/{name}/{k}": v for k, v in metrics.items() if k != "access"})
+    payload["headline"] = headline
+
+
+def test_a_figure_lowered_by_hand_below_its_headline_copy_skips_the_run(tmp_path):
+    make_run(tmp_path / "kept", test_accuracy=0.9, signal=2.0)
+    rewrite_results(tmp_path / "kept", _with_headline)
+    run = tmp_path / "lowered"
+    make_run(run, test_accuracy=0.9, signal=3.0, seed=1)
+
+    def lower(p):  # every TPR at 0.1% FPR to 0: ROC-consistent, the least leaky run
+        _with_headline(p)
+        for metrics in p["attacks"].values():
+            metrics.update({"tpr@0.1%fpr": 0.0, "tpr@0.1%fpr_ci_low": 0.0})
+
+    payload = rewrite_results(run, lower)
+    assert payload["headline"]["attack/lira/tpr@0.1%fpr"] > 0
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["kept"]
+    reasons = {p.name: why for p, why in loaded.skipped}
+    assert reasons["lowered"].startswith("attacks.")
+    assert "but headline[" in reasons["lowered"]
+    assert reasons["lowered"].endswith("a figure was changed after the run; rerun it")
