@@ -97,7 +97,12 @@ def make_plan(
     (rows of ``x``), and ``masks`` [K, N] (record n trains model k when ``masks[k, n]``;
     every record trains exactly K/2 models). Train model k on
     ``x[plan.population_idx][plan.masks[k]]``."""
-    _check_int("make_plan", "num_models", num_models, low=0, high=MAX_MODELS)  # (10**9: 559 GiB)
+    _check_int("make_plan", "num_models", num_models, low=2, high=MAX_MODELS)  # (10**9: 559 GiB)
+    if num_models < 2 or num_models % 2:  # (the plan's own error names plan.num_models=)
+        raise ConfigError(
+            f"make_plan: num_models={num_models}: must be an even number >= 2 (every record "
+            "is a member of exactly half of the models)"
+        )
     _check_int("make_plan", "seed", seed, low=0)
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
@@ -110,6 +115,17 @@ def make_plan(
         raise DataError(
             "make_plan: x and y hold no rows; give one row of x and one label of y per record"
         )
+    if labels.shape != (len(features),):  # (the dataset's error named neither y nor x)
+        raise DataError(
+            f"make_plan: y has shape {labels.shape}, expected [{len(features)}] (one label "
+            "per row of x)"
+        )
+    if labels.min() < 0:
+        raise DataError(
+            f"make_plan: y holds label {labels.min()}; give class indices 0, 1, ... (e.g. "
+            "np.unique(y, return_inverse=True)[1])"
+        )
+    _check_sizes(len(features), population_size, test_size)
     dataset = Dataset(
         x=features, y=labels, num_classes=int(labels.max()) + 1, name="your data",
     )  # fmt: skip
@@ -119,6 +135,25 @@ def make_plan(
     )  # fmt: skip
     warn_duplicates(dataset, plan)  # as mia-train does: copies across membership hide leaks
     return plan
+
+
+def _check_sizes(rows: int, population_size: int | None, test_size: int | None) -> None:
+    """Refuse plan sizes the rows of x cannot hold, naming make_plan's arguments (the plan's
+    own error names mia-train's keys, plan.population_size=)."""
+    population, test = population_size, test_size
+    if population is None and test is not None:
+        population = rows - test
+    if test is None and population is not None:
+        test = rows - population
+    too_few = rows < 3 if population is None or test is None else (
+        population < 2 or test < 1 or population + test > rows)  # fmt: skip
+    if too_few:
+        raise ConfigError(
+            f"make_plan: population_size={population_size}, test_size={test_size}: too few "
+            f"records for the plan; need population >= 2, test >= 1 and population + test <= "
+            f"the {rows} rows of x (None takes what the other leaves); lower them or give "
+            "more data"
+        )
 
 
 def observations_from_arrays(
