@@ -317,6 +317,7 @@ def as_labels(
             raise DataError(
                 f"{source}: 2-D labels {y.shape} must be one-hot (one 1 per row); "
                 "store integer class indices [N] instead"
+                + (" (one row of labels: save y.ravel())" if y.shape[0] == 1 else "")
             )
         if num_classes is not None and num_classes != y.shape[1]:
             # one column per class: a narrower one-hot took its columns for the classes
@@ -409,6 +410,8 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
     if x.shape[0] != num_samples:
         raise DataError(
             f"{source}: {x.shape[0]} feature rows but {num_samples} labels; they must match"
+            + (" (the features look transposed, one column per sample: save x.T)"
+               if x.ndim == 2 and x.shape[1] == num_samples else "")
         )
     if math.prod(x.shape[1:]) == 0:
         raise DataError(f"{source}: features have shape {x.shape}: no values per sample")

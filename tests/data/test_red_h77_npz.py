@@ -40,3 +40,19 @@ def test_a_cifar_batch_of_many_other_keys_is_one_short_line(tmp_path):
     assert len(message) < 1000, len(message)
     assert "data_batch_1: missing key 'data' or 'labels' (found ['k0000', 'k0001'," in message
     assert "'k2999'] (3000 keys)); is this the right CIFAR variant" in message
+
+
+def test_transposed_features_and_a_row_of_labels_say_so(tmp_path):
+    """Arrays saved column per sample (as MATLAB or R write them) were refused with no hint
+    that they were only transposed."""
+    x = np.arange(40, dtype=np.float32).reshape(20, 2)
+    y = np.arange(20) % 3
+    np.savez(tmp_path / "xt.npz", x=x.T, y=y)
+    with pytest.raises(DataError, match=r"xt.npz: 2 feature rows but 20 labels; they must match "
+                                        r"\(the features look transposed, one column per "
+                                        r"sample: save x.T\)"):
+        load_npz(path=tmp_path / "xt.npz")
+    np.savez(tmp_path / "yrow.npz", x=x, y=y[None, :])
+    with pytest.raises(DataError, match=r"yrow.npz: 2-D labels \(1, 20\) must be one-hot .* "
+                                        r"\(one row of labels: save y.ravel\(\)\)"):
+        load_npz(path=tmp_path / "yrow.npz")
