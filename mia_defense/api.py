@@ -48,7 +48,7 @@ from mia_defense.errors import ConfigError, DataError, MiaDefenseError, Unsuppor
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
 from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_problem
-from mia_defense.observations import Observations, QueryConfig
+from mia_defense.observations import OUTPUT_KINDS, Observations, QueryConfig
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.plan import MembershipPlan
@@ -187,6 +187,11 @@ def observations_from_arrays(
         DataError: listing every problem (shapes, dtypes, values of ``kind``, masks that are
             not 0/1, K < 2, a record never IN or never OUT), each naming its field.
     """
+    if not isinstance(kind, str) or kind not in OUTPUT_KINDS:  # (the file's field: output_kind)
+        raise DataError(
+            f"observations_from_arrays: kind={kind!r}: must be one of "
+            f"{', '.join(OUTPUT_KINDS)} (what outputs holds)"
+        )
     arrays: dict[str, Any] = {
         "outputs": outputs, "output_kind": np.array(kind), "masks": masks, "labels": labels,
     }  # fmt: skip
@@ -196,9 +201,18 @@ def observations_from_arrays(
         "grad_norms": grad_norms,
     }  # fmt: skip
     arrays.update({k: v for k, v in optional.items() if v is not None})
+    arrays = {k: _values(v) for k, v in arrays.items()}
     facts = _metadata(metadata) if metadata is not None else None
     obs = Observations.from_arrays(arrays, source="observations_from_arrays")
     return replace(obs, metadata=facts) if facts else obs
+
+
+def _values(value: Any) -> Any:
+    """A torch tensor as its values (one that requires grad, or on a GPU, was a raw
+    RuntimeError or TypeError from numpy); anything else as given."""
+    import torch
+
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
 
 
 def _metadata(metadata: Any) -> dict[str, Any]:
