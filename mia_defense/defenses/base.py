@@ -165,6 +165,13 @@ class TrainingDefense:
         """Change a batch before the forward pass (mixup)."""
         return batch
 
+    def forward(self, batch: Batch, ctx: TrainContext) -> torch.Tensor | None:
+        """The step's logits [K, B, C] on ``batch.x`` when the defense runs the training
+        forward pass itself (DP-SGD records each layer's input on the way for its
+        per-sample norms); ``None``: the engine's ``ctx.stack.forward(batch.x)``. At most
+        one defense of a stack may run it."""
+        return None
+
     def loss(
         self, logits: torch.Tensor, batch: Batch, ctx: TrainContext
     ) -> torch.Tensor | None:

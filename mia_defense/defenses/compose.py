@@ -126,6 +126,11 @@ def _refuse_stack(
         problems.append(
             f"{losses} each define the training loss and only one can; keep one of them"
         )
+    forwards = [d.name for d in defenses if type(d).forward is not TrainingDefense.forward]
+    if len(forwards) > 1:
+        problems.append(
+            f"{forwards} each run the training forward pass and only one can; keep one of them"
+        )
     if reference_size is not None and reference_size == 0:
         needy = [d.name for d in defenses if d.needs_reference]
         if needy:

@@ -37,8 +37,13 @@ from mia_defense.defenses.accounting import (
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense
 from mia_defense.defenses.dp_mechanism import DPSchedule, RandomSource, gaussian_noise
 from mia_defense.defenses.dp_stacked import (
+    GhostTaps,
+    NotGhostable,
     PrivateSteps,
     clipped_grad_sums,
+    ghost_clipped_sums,
+    ghost_forward,
+    ghost_layers,
     per_sample_strategy,
     sample_output_grads,
 )
@@ -272,6 +277,8 @@ class DPSGD(TrainingDefense):
         self._steps: PrivateSteps | None = None
         self._strategy = "ghost"
         self._rng_state: tuple[torch.Tensor, torch.Tensor | None] | None = None
+        self._taps: GhostTaps | None = None  # this step's forward pass, tapped (ghost)
+        self._ghost_layers: list = []  # the model's layers with a ghost rule
         self._accountant: IAccountant | None = None  # Opacus' own (train.engine=opacus)
 
     @property
@@ -400,6 +407,7 @@ class DPSGD(TrainingDefense):
             self._setup_opacus(ctx)
         else:
             self._strategy = per_sample_strategy(ctx.stack.models[0])
+            self._ghost_layers = ghost_layers(ctx.stack.models[0])[0]
         log.debug(
             "DP-SGD (%s engine, %s per-sample norms): sigma %.4f, %s noise",
             ctx.engine, self._strategy if ctx.engine != "opacus" else "Opacus", self._sigma,
@@ -453,12 +461,25 @@ class DPSGD(TrainingDefense):
             for pos, valid, stepping in self._steps.draws(ctx.active)
         )
 
-    def transform(self, batch: Batch, ctx: TrainContext) -> Batch:
-        # The global generator as the forward pass begins: the per-sample pass replays the
-        # engine's random draws (dropout) from it.
-        if ctx.engine != "opacus":
-            self._rng_state = _rng_state(ctx.device)
-        return batch
+    def forward(self, batch: Batch, ctx: TrainContext) -> torch.Tensor | None:
+        """The step's forward pass with every layer's input tapped when all have ghost
+        rules (the default MLP): `backward` then takes the per-sample norms from it, with no
+        second pass. ``None`` (the engine's pass) for the other strategies and Opacus."""
+        self._taps = None
+        if ctx.engine == "opacus":
+            return None
+        # The global generators as the forward pass begins: a per-sample pass (mixed,
+        # materialised) replays the engine's random draws (dropout) from them.
+        self._rng_state = _rng_state(ctx.device)
+        if self._strategy != "ghost":
+            return None
+        try:
+            self._taps = ghost_forward(ctx.stack, batch.x, self._ghost_layers)
+        except NotGhostable:  # e.g. nn.Linear on [B, T, F] inputs: per-sample gradients
+            _set_rng_state(self._rng_state, ctx.device)  # the engine's pass draws as if first
+            self._strategy = "materialised"
+            return None
+        return self._taps.logits
 
     def backward(
         self, logits: torch.Tensor | None, loss: torch.Tensor | None, batch: Batch,
@@ -476,12 +497,16 @@ class DPSGD(TrainingDefense):
             sums = {name: torch.zeros_like(p.detach()) for name, p in stack.stacked().items()}
         else:
             out_grads = sample_output_grads(logits, loss, batch.valid)
-            with _replayed_rng(self._rng_state, ctx.device):
-                sums, self._strategy = clipped_grad_sums(
-                    stack, batch.x, out_grads, batch.valid,
-                    max_grad_norm=self.max_grad_norm, strategy=self._strategy,
-                    chunk=self.max_physical_batch_size,
-                )
+            if self._taps is not None and self._taps.logits is logits:  # our own pass
+                sums = ghost_clipped_sums(self._taps, out_grads, batch.valid, self.max_grad_norm)
+            else:
+                with _replayed_rng(self._rng_state, ctx.device):
+                    sums, self._strategy = clipped_grad_sums(
+                        stack, batch.x, out_grads, batch.valid,
+                        max_grad_norm=self.max_grad_norm, strategy=self._strategy,
+                        chunk=self.max_physical_batch_size,
+                    )
+        self._taps = None
         stack.set_grads(self._steps.noisy_grads(sums, stack.names, counted))
         return True
 

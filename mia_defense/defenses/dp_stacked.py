@@ -13,21 +13,24 @@ not), for every model of a chunk at once:
   model's expected batch size.
 
 The loss hook is whatever the defenses chose: only ``G = d loss / d logits`` is read from it.
-The per-sample gradients come from a second forward pass of the same models on the same
-inputs, replaying the random draws of the engine's pass (dropout; the caller restores the
-global generator): per-sample norms and clipped sums come from that one pass, so every
-sample's clipped term has norm at most C whatever the model does. Three strategies, picked
-per model by `per_sample_strategy`:
+Per-sample norms and clipped sums come from one pass of the models, so every sample's
+clipped term has norm at most C whatever the model does. Three strategies, picked per model
+by `per_sample_strategy`:
 
 - ``ghost``: every parameterised layer has a rule in `GHOST_RULES` (``nn.Linear`` on
   [B, features] inputs: the default MLP and logistic regression). Norms come from each
   layer's input a_i and output gradient g_i (``||g_i a_i^T|| = ||g_i|| ||a_i||``, Opacus'
-  ghost clipping) and sums from ``Σ c_i g_i a_i^T``: no per-sample gradient is formed, one
-  batched forward and one backward pass.
+  ghost clipping) and sums from ``Σ c_i g_i a_i^T``: no per-sample gradient is formed.
+  The pass is the engine's own forward pass, tapped (`ghost_forward`, which DP-SGD's
+  ``forward`` hook runs), then one backward pass to the taps (`ghost_clipped_sums`).
 - ``mixed``: some layers have a rule (a CNN's or ResNet's ``nn.Linear`` head): the other
   parameters' per-sample gradients are formed by ``vmap(grad)``, a chunk of samples at a
   time so memory stays bounded, and the ruled layers get ghost norms from the same pass.
 - ``materialised``: ``vmap(grad)`` for every parameter (no rule applies).
+
+``mixed`` and ``materialised`` run a second pass of the same models on the same inputs,
+replaying the random draws of the engine's pass (dropout; the caller restores the global
+generator).
 
 A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
 twice (shared weights) or not at all sends the model to ``materialised``.
@@ -65,9 +68,14 @@ from mia_defense.training.stack import ModelStack
 __all__ = [
     "GHOST_RULES",
     "GhostRule",
+    "GhostTaps",
     "GradientCanaries",
+    "NotGhostable",
     "PrivateSteps",
     "clipped_grad_sums",
+    "ghost_clipped_sums",
+    "ghost_forward",
+    "ghost_layers",
     "gradient_canaries",
     "per_sample_strategy",
     "register_ghost_rule",
@@ -143,7 +151,7 @@ class _Layer(NamedTuple):
     rule: GhostRule
 
 
-def _layers(model: nn.Module) -> tuple[list[_Layer], bool]:
+def ghost_layers(model: nn.Module) -> tuple[list[_Layer], bool]:
     """The parameterised layers of ``model`` that have a ghost rule, and whether every
     parameterised layer has one."""
     layers, complete = [], True
@@ -162,7 +170,7 @@ def per_sample_strategy(model: nn.Module) -> str:
     """How the per-sample norms of ``model`` are computed: ``ghost`` when every
     parameterised layer has a `GHOST_RULES` entry, ``mixed`` when some do (ghost norms for
     those, ``vmap(grad)`` for the others), else ``materialised``."""
-    layers, complete = _layers(model)
+    layers, complete = ghost_layers(model)
     return "ghost" if complete else "mixed" if layers else "materialised"
 
 
@@ -181,7 +189,7 @@ def sample_output_grads(
     return (out * mask.view(*mask.shape, *[1] * (out.dim() - 2))).detach()
 
 
-class _NotGhostable(Exception):
+class NotGhostable(Exception):
     """A layer's input does not suit its rule, or a layer runs twice (shared weights) or
     not at all."""
 
@@ -202,7 +210,7 @@ def _tapped_call(
     def hook(module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor) -> torch.Tensor:
         i = index[id(module)]
         if inputs[i] is not None or not layers[i].rule.accepts(module, args[0]):
-            raise _NotGhostable(layers[i].prefix)
+            raise NotGhostable(layers[i].prefix)
         inputs[i] = args[0]
         return out + probes[i]
 
@@ -213,7 +221,7 @@ def _tapped_call(
         for handle in handles:
             handle.remove()
     if any(a is None for a in inputs):
-        raise _NotGhostable("a layer did not run")
+        raise NotGhostable("a layer did not run")
     return out, inputs  # type: ignore[return-value]
 
 
@@ -243,18 +251,23 @@ def _ghost_parts(
     return torch.as_tensor(squared), sums
 
 
-def _ghost_sums(
-    stack: ModelStack,
-    x: torch.Tensor,
-    out_grads: torch.Tensor,
-    valid: torch.Tensor,
-    max_grad_norm: float,
-    layers: Sequence[_Layer],
-) -> dict[str, torch.Tensor]:
-    """Clipped sums of a model whose every parameterised layer is a ghost layer: one
-    batched forward pass with taps, one backward pass to the probes, no per-sample
-    gradient formed."""
-    num, width = valid.shape
+class GhostTaps(NamedTuple):
+    """A forward pass recorded for ghost clipping: the logits [K, B, C], each ghost layer's
+    input [K, B, ...] and the zero probe [K, B, ...] added to its output (whose gradient is
+    the layer's output gradient)."""
+
+    logits: torch.Tensor
+    inputs: list[torch.Tensor]
+    probes: list[torch.Tensor]
+    layers: Sequence[_Layer]
+
+
+def ghost_forward(stack: ModelStack, x: torch.Tensor, layers: Sequence[_Layer]) -> GhostTaps:
+    """The models' forward pass on ``x`` [K, B, ...] with the ghost ``layers`` (`ghost_layers`)
+    tapped: the engine's own forward pass when DP-SGD runs it, so the per-sample norms need
+    no second one. Raises `NotGhostable` when a layer's input does not suit its rule or a
+    layer runs twice (shared weights) or not at all."""
+    num, width = x.shape[:2]
     base = stack.models[0]
     params = {name: p.detach() for name, p in stack.stacked().items()}
     probes = [
@@ -269,12 +282,20 @@ def _ghost_sums(
             return _tapped_call(base, p, b, xk, layers, probe)
 
         logits, inputs = vmap(tapped, randomness="different")(params, stack.buffers, x, probes)
-    else:  # module mode (K=1): the module as itself, as the engine ran it
+    else:  # module mode (K=1): the module as itself, as the engine runs it
         one, acts = _tapped_call(base, {n: v[0] for n, v in params.items()}, {}, x[0], layers,
                                  [q[0] for q in probes])  # fmt: skip
         logits, inputs = one.unsqueeze(0), [a.unsqueeze(0) for a in acts]
-    grads = torch.autograd.grad((logits * out_grads).sum(), probes)
-    squared, sums = _ghost_parts(layers, inputs, grads)
+    return GhostTaps(logits, inputs, probes, layers)
+
+
+def ghost_clipped_sums(
+    taps: GhostTaps, out_grads: torch.Tensor, valid: torch.Tensor, max_grad_norm: float
+) -> dict[str, torch.Tensor]:
+    """Clipped sums of a model whose every parameterised layer is a ghost layer, from its
+    tapped forward pass: one backward pass to the probes, no per-sample gradient formed."""
+    grads = torch.autograd.grad((taps.logits * out_grads).sum(), taps.probes)
+    squared, sums = _ghost_parts(taps.layers, taps.inputs, grads)
     return sums(_clip_factors(squared, valid, max_grad_norm))
 
 
@@ -379,13 +400,14 @@ def clipped_grad_sums(
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unexpected strategy {strategy!r}, choose from {STRATEGIES}")
-    layers, complete = _layers(stack.models[0])
+    layers, complete = ghost_layers(stack.models[0])
     try:
         if strategy == "ghost" and complete:
-            return _ghost_sums(stack, x, out_grads, valid, max_grad_norm, layers), strategy
+            taps = ghost_forward(stack, x, layers)
+            return ghost_clipped_sums(taps, out_grads, valid, max_grad_norm), strategy
         if strategy == "mixed" and layers:
             return _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, layers), strategy
-    except _NotGhostable:
+    except NotGhostable:
         pass
     sums = _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, [])
     return {name: sums[name] for name in stack.names}, "materialised"

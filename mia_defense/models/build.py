@@ -27,6 +27,7 @@ __all__ = [
     "ModelBuilder",
     "answers_at_random",
     "changed_in_forward",
+    "check_first_batch_logits",
     "check_model_output",
     "logits_problem",
     "model_builder",
@@ -346,6 +347,25 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
                 "towards uniform, so the leak is understated; drop the model's final softmax "
                 f"(log-probabilities are fine){softmax_hint}")
     return None
+
+
+def check_first_batch_logits(model: nn.Module, inputs: torch.Tensor, logits: torch.Tensor) -> None:
+    """An `UnsupportedModelError` when ``model``'s ``logits`` on the run's first training
+    batch ``inputs`` (the data as given, no defense's transform) are NaN or +inf at its
+    initial weights: no step has been taken, so no learning rate caused it, yet the run
+    stopped as 'diverged' with "likely cause: train.lr=0.001 (lower the learning rate
+    first)". The model passed the check on a batch of zeros; real inputs break its forward."""
+    if not bool((torch.isnan(logits) | torch.isposinf(logits)).any()):
+        return
+    if not bool(torch.isfinite(inputs).all()):
+        return  # the data's, not the model's (the run's data are checked for it)
+    name = f"{type(model).__module__}.{type(model).__qualname__}"
+    raise UnsupportedModelError(
+        f"model {name} returns NaN or +inf logits on the run's first training batch, at its "
+        "initial weights (before any optimiser step), so no learning rate causes it: it "
+        "passed the check on a batch of zeros, so look in its forward for what real inputs "
+        "break (a log or sqrt of the features, a division by them, an overflow)"
+    )
 
 
 def changed_in_forward(

@@ -20,7 +20,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
-from mia_defense.errors import ConfigError, UnsupportedModelError
+from mia_defense.errors import ConfigError
+from mia_defense.models.build import check_first_batch_logits
 from mia_defense.training.config import (
     TrainConfig,
     make_optimizer,
@@ -329,6 +330,10 @@ _HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
         lambda v, k: v is None or (type(v) is int and v >= 1), "a whole number >= 1, or None"
     ),
     "backward": (lambda v, k: isinstance(v, bool), "True or False"),
+    "forward": (
+        lambda v, k: isinstance(v, torch.Tensor) and v.dim() == 3 and v.shape[0] == k,
+        "logits of shape [{k}, batch, classes], or None",
+    ),
 }
 
 
@@ -360,26 +365,13 @@ def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> 
         )
 
 
-def _check_initial_logits(ctx: TrainContext, logits: torch.Tensor, batch: Batch) -> None:
-    """An `UnsupportedModelError` when the models' logits on the run's first batch (the
-    data as given, no defense's transform) are NaN or +inf at their initial weights: no
-    step has been taken, so no learning rate caused it, yet the run stopped as 'diverged'
-    with "likely cause: train.lr=0.001 (lower the learning rate first)". The model passed
-    the check on a batch of zeros; real inputs break its forward."""
-    rows = batch.valid & batch.stepping[:, None]
-    given, out = batch.x[rows], logits[rows].detach()
-    if not bool((torch.isnan(out) | torch.isposinf(out)).any()):
-        return
-    if not bool(torch.isfinite(given).all()):
-        return  # the data's, not the model's (the run's data are checked for it)
-    model = ctx.stack.models[0]
-    name = f"{type(model).__module__}.{type(model).__qualname__}"
-    raise UnsupportedModelError(
-        f"model {name} returns NaN or +inf logits on the run's first training batch, at its "
-        "initial weights (before any optimiser step), so no learning rate causes it: it "
-        "passed the check on a batch of zeros, so look in its forward for what real inputs "
-        "break (a log or sqrt of the features, a division by them, an overflow)"
-    )
+def _forward(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> torch.Tensor:
+    """The step's logits: from the defense that runs the forward pass, else the stack's."""
+    for defense in defenses:
+        logits = defense.forward(batch, ctx)
+        if logits is not None:
+            return _hook_output(logits, "forward", defense, ctx.num_models)
+    return ctx.stack.forward(batch.x)
 
 
 def _step(
@@ -391,9 +383,10 @@ def _step(
     for defense in defenses:
         batch = _hook_output(defense.transform(batch, ctx), "transform", defense)
     ctx.optimizer.zero_grad(set_to_none=True)
-    logits = ctx.stack.forward(batch.x) if batch.x.shape[1] else None
-    if first and logits is not None and batch.x is given:
-        _check_initial_logits(ctx, logits, batch)
+    logits = _forward(ctx, defenses, batch) if batch.x.shape[1] else None
+    if first and logits is not None and batch.x is given:  # the data as given, no transform
+        rows = batch.valid & batch.stepping[:, None]
+        check_first_batch_logits(ctx.stack.models[0], batch.x[rows], logits[rows].detach())
     loss = None
     if logits is not None:
         for defense in defenses:

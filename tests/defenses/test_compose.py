@@ -58,6 +58,23 @@ def test_unsound_stacks_are_refused_with_every_reason():
         DefenseFactory([lambda: DPSGD(noise_multiplier=1.0), RelaxLoss, LabelSmoothing])
 
 
+class _OwnForward(TrainingDefense):
+    """A user's defense that runs the training forward pass itself."""
+
+    name = "own_forward"
+
+    def forward(self, batch, ctx):
+        return ctx.stack.forward(batch.x)
+
+
+def test_two_defenses_that_run_the_forward_pass_are_refused():
+    # the engine would take the first one's logits: DP-SGD's taps, or the other's pass,
+    # silently lost
+    with pytest.raises(ConfigError, match=r"\['dp', 'own_forward'\] each run the training "
+                                          r"forward pass and only one can"):
+        DefenseFactory([lambda: DPSGD(noise_multiplier=1.0), _OwnForward])
+
+
 def test_dp_label_smoothing_and_top1_release_end_to_end(make_cfg, tmp_path):
     cfg = make_cfg("defense=[dp,label_smoothing]", "defense.dp.target_epsilon=4", "release=topk")
     result = run(cfg, tmp_path)

@@ -378,6 +378,11 @@ class _TensorBackward(TrainingDefense):
         return loss > 0
 
 
+class _FlatForward(TrainingDefense):
+    def forward(self, batch, ctx):
+        return ctx.stack.forward(batch.x)[0]  # one model's logits, not the chunk's
+
+
 @pytest.mark.parametrize(("defense", "message"), [
     (_NoOptions, r"defense _NoOptions: its optimizer_options must give a mapping of optimiser "
                  r"settings, not NoneType"),
@@ -387,6 +392,8 @@ class _TensorBackward(TrainingDefense):
                  r"None, not str"),
     (_TensorBackward, r"defense _TensorBackward: its backward must give True or False, not a "
                       r"bool tensor of shape \[3\]"),
+    (_FlatForward, r"defense _FlatForward: its forward must give logits of shape \[3, batch, "
+                   r"classes\], or None, not a float32 tensor of shape \[\d+, \d+\]"),
     (_ScalarStop, r"defense _ScalarStop: its end_epoch must give a bool tensor of one value "
                   r"per model, shape \[3\], or None, not a bool tensor of shape \[\]"),
     (_ListStop, r"defense _ListStop: its end_epoch must give .*, not list"),

@@ -226,3 +226,30 @@ def test_the_old_module_name_is_the_moved_module_with_a_warning(monkeypatch):
     with pytest.warns(DeprecationWarning, match="moved to mia_defense.defenses.dp_stacked"):
         old = importlib.import_module("mia_defense.training.private")
     assert old is dp_stacked and old.register_ghost_rule is dp_stacked.register_ghost_rule
+
+
+def test_a_ghost_model_takes_one_forward_pass_per_dp_step(digits, monkeypatch):
+    """DP-SGD runs the engine's forward pass itself, tapped: the per-sample norms of a model
+    whose every layer has a ghost rule (the default MLP) come from it, with no second pass
+    (two passes cost the default DP run about half of its extra time)."""
+    x, y = digits[0][:64], digits[1][:64]
+    calls: list[bool] = []
+    forward = MLP.forward
+
+    def counted(self: MLP, inputs: torch.Tensor) -> torch.Tensor:
+        calls.append(torch.is_grad_enabled())  # training passes; evaluation runs without
+        return forward(self, inputs)
+
+    class _FromFirstStep(TrainingDefense):
+        order = 99  # set up after DP-SGD, whose model checks run forward passes of their own
+
+        def setup(self, ctx):
+            monkeypatch.setattr(MLP, "forward", counted)
+
+    dp = DPSGD(noise_multiplier=1.0, max_grad_norm=1.0, poisson_sampling=False,
+               allow_unaccounted_sampling=True)  # fmt: skip
+    torch.manual_seed(0)
+    _train([_mlp(), _mlp()], x, y, torch.ones((2, 64), dtype=torch.bool),
+           config=TrainConfig(epochs=1, batch_size=16), seeds=[1, 2],
+           defenses=lambda: [dp, _FromFirstStep()])  # fmt: skip
+    assert calls.count(True) == 4  # 64 members in batches of 16: one pass per step
