@@ -266,9 +266,10 @@ def _run_name(run_dir: Path, root: Path, label: str, *, several: bool) -> str:
     return f"{label}/{name}" if several else name  # names stay unique across sweeps
 
 
-def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
+def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, str] | None:
     """Read one run directory into ``loaded``: ranked, not ranked or skipped, with a warning
-    naming the file for the last two."""
+    naming the file for the last two. Returns a run skipped on its parsed results.json (a
+    figure edited, a type wrong) as a record with the reason, for `_note_failed_seeds`."""
     path = run_dir / RESULTS
     partial = None if os.path.lexists(path) else _partial_in(run_dir)
     if partial is not None:
@@ -278,7 +279,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
         )
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping it", run_dir, reason)
-        return
+        return None
     if not os.path.lexists(path):
         reason = f"no {RESULTS} (the run failed or is still running)"
         logs = [name for name in EARLY_MARKS if os.path.isfile(run_dir / name)]
@@ -286,14 +287,14 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
             reason += f"; its {logs[0]} says why"
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping it", run_dir, reason)
-        return
+        return None
     payload, reason = _read_results(path)
     if reason is None:
         reason = payload_problem(payload)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
-        return
+        return (RunRecord(path=run_dir, name=name, payload=payload), reason) if payload else None
     record = RunRecord(path=run_dir, name=name, payload=payload)
     unranked = rank_problem(payload)
     if unranked is not None:
@@ -304,6 +305,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> None:
     for caveat in caveats(payload):
         loaded.caveats.append((record, caveat))
         log.warning("%s: %s", path, caveat)
+    return None
 
 
 def _not_a_directory(path: Path) -> str:
@@ -331,6 +333,9 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             sweep is that large, and walking it would read the whole disk.
     """
     loaded = LoadedRuns()
+    # a seed skipped on its file (its figures edited, the most leaky one dropped) is lost to
+    # its row as much as a diverged one: its siblings get the same caveat
+    skipped: list[tuple[RunRecord, str]] = []
     seen: set[Path] = set()
     roots = [Path(p) for p in paths]
     for root, label in zip(roots, _root_labels(roots), strict=True):
@@ -350,8 +355,10 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
                 continue
             seen.add(run_dir.resolve())
             name = _run_name(run_dir, root, label, several=len(roots) > 1)
-            _load_run(run_dir, name, loaded)
-    failed = list(loaded.unranked)  # (before the repeats join them: no failed seeds)
+            read = _load_run(run_dir, name, loaded)
+            if read is not None:
+                skipped.append(read)
+    failed = [*loaded.unranked, *skipped]  # (before the repeats join: no failed seeds)
     _set_repeats_apart(loaded)
     _same_checkpoints_apart(loaded)
     _tell_apart(loaded, _attacked(loaded))

@@ -112,3 +112,18 @@ def test_a_figure_lowered_by_hand_below_its_headline_copy_skips_the_run(tmp_path
     assert reasons["lowered"].startswith("attacks.")
     assert "but headline[" in reasons["lowered"]
     assert reasons["lowered"].endswith("a figure was changed after the run; rerun it")
+
+
+def test_a_seed_skipped_as_edited_puts_a_caveat_on_the_seeds_of_its_row(tmp_path):
+    # seed 1 leaked most; its file edited (a gap that no longer adds up) drops it from the
+    # row, which then averaged seeds 0 and 2 with no word on the row
+    for seed in (0, 1, 2):
+        make_run(tmp_path / f"seed={seed}", test_accuracy=0.9, signal=1.0, seed=seed)
+    rewrite_results(tmp_path / "seed=1", lambda p: p["utility"].update(test_accuracy=0.95))
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["seed=0", "seed=2"]
+    assert [p.name for p, _ in loaded.skipped] == ["seed=1"]
+    noted = {r.name for r, note in loaded.caveats
+             if note.startswith("another seed of its config was not ranked (first: "
+                                "utility.generalization_gap")}  # fmt: skip
+    assert noted == {"seed=0", "seed=2"}
