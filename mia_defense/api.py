@@ -313,6 +313,7 @@ def observe_models(
             f"observe_models: plan is a {type(plan).__name__}, not a MembershipPlan; make it "
             "with api.make_plan(x, y, num_models=K)"
         )
+    _check_plan(plan)
     if not isinstance(white_box, bool | np.bool_):  # white_box="no" computed the gradients
         raise ConfigError(f"observe_models: white_box={white_box!r}: must be True or False")
     models = _check_models(models, plan)
@@ -549,7 +550,7 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
 
 def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.ndarray]:
     """``x`` as float32 and ``y``, checked against the rows the plan indexes."""
-    inputs, labels = _numbers("observe_models", x), np.asarray(y)
+    inputs, labels = _numbers("observe_models", x), np.asarray(_values(y))
     rows = int(max(plan.population_idx.max(initial=0), plan.test_idx.max(initial=0))) + 1
     if inputs.ndim == 0 or len(inputs) < rows:
         raise DataError(
@@ -562,6 +563,13 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
             f"[{len(inputs)}] (one label per row of x)"
         )
     used = np.concatenate([plan.population_idx, plan.test_idx])
+    if not np.issubdtype(labels.dtype, np.integer):  # (named labels of observations_from_arrays)
+        raise DataError(f"observe_models: y has dtype {labels.dtype}; give integer class labels")
+    if used.size and labels[used].min() < 0:
+        raise DataError(
+            f"observe_models: y holds label {labels[used].min()} among the plan's rows; give "
+            "class indices 0, 1, ... (the models' output columns)"
+        )
     bad = ~np.isfinite(inputs[used].reshape(len(used), -1)).all(axis=1)
     if bad.any():
         raise DataError(
@@ -569,6 +577,40 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
             f"{used[bad][0]}); clean or impute them, as for training"
         )
     return inputs, labels
+
+
+def _check_plan(plan: MembershipPlan) -> None:
+    """Refuse a plan built by hand whose fields `make_plan` never gives: indices that are no
+    row numbers (floats were a raw IndexError, negatives took rows from the end), a record
+    both in the population and the test set (the test accuracy measured on members), masks
+    that are not one 0/1 row per model over the population."""
+    for name in ("population_idx", "test_idx"):
+        idx = np.asarray(getattr(plan, name))
+        if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
+            raise ConfigError(
+                f"observe_models: plan.{name} has shape {idx.shape} and dtype {idx.dtype}; "
+                "give a 1-D array of integer row numbers of x (api.make_plan makes the plan)"
+            )
+        if idx.size and idx.min() < 0:
+            raise ConfigError(f"observe_models: plan.{name} holds row {idx.min()}; row numbers "
+                              "of x are >= 0")  # fmt: skip
+    population, test = np.asarray(plan.population_idx), np.asarray(plan.test_idx)
+    if len(np.unique(population)) != len(population):
+        raise ConfigError("observe_models: plan.population_idx names a row twice; give each "
+                          "record once")  # fmt: skip
+    both = np.intersect1d(population, test)
+    if both.size:
+        raise ConfigError(
+            f"observe_models: plan.test_idx holds {both.size} rows of plan.population_idx "
+            f"(first: row {both[0]}): the test set must be records no model trained on"
+        )
+    masks = np.asarray(plan.masks)
+    if masks.ndim != 2 or masks.shape[1] != len(population) or not np.isin(masks, (0, 1)).all():
+        raise ConfigError(
+            f"observe_models: plan.masks has shape {masks.shape}: give [K, "
+            f"{len(population)}] (one row per model over plan.population_idx) of 0/1 or "
+            "True/False"
+        )
 
 
 def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:

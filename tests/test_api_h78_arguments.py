@@ -65,3 +65,49 @@ def test_observations_from_arrays_takes_torch_tensors_that_require_grad():
                                        test_labels=torch.tensor(labels))  # fmt: skip
     np.testing.assert_allclose(obs.log_probs, np.log(probs), rtol=1e-6)
     assert obs.test_log_probs.shape == (4, 30, 3)
+
+
+def _plan_and_models():
+    from torch import nn
+
+    x = np.random.default_rng(2).normal(size=(40, 4)).astype(np.float32)
+    y = np.arange(40) % 3
+    plan = api.make_plan(x, y, num_models=2, population_size=30)
+    return x, y, plan, [nn.Linear(4, 3), nn.Linear(4, 3)]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (lambda y: y.astype(float), r"observe_models: y has dtype float64; give integer class"),
+        (lambda y: y - 1, r"observe_models: y holds label -1 among the plan's rows"),
+    ],
+)
+def test_observe_models_names_y_not_the_observations_labels(labels, message):
+    x, y, plan, models = _plan_and_models()
+    with pytest.raises(DataError, match=message):
+        api.observe_models(models, x, labels(y), plan)
+
+
+@pytest.mark.parametrize(
+    ("field", "change", "message"),
+    [
+        ("population_idx", lambda i: i - 100, r"plan.population_idx holds row -\d+"),
+        ("population_idx", lambda i: i.astype(float), r"plan.population_idx has shape .*float"),
+        ("test_idx", lambda i: np.r_[i[:-1], 0],  # row 0 of the population, if it is one
+         r"plan.test_idx holds 1 rows of plan.population_idx"),
+        ("masks", lambda m: m[:, :10], r"plan.masks has shape \(2, 10\): give \[K, 30\]"),
+        ("masks", lambda m: m * 2, r"plan.masks has shape \(2, 30\): give .* of 0/1"),
+    ],
+)
+def test_observe_models_refuses_a_hand_built_plan_naming_its_field(field, change, message):
+    """Negative row numbers silently took rows from the end of x, a test row among the
+    population measured the test accuracy on members; floats were a raw IndexError."""
+    import dataclasses
+
+    x, y, plan, models = _plan_and_models()
+    if field == "test_idx":
+        plan = dataclasses.replace(plan, population_idx=np.r_[0, plan.population_idx[1:]])
+    bad = dataclasses.replace(plan, **{field: change(getattr(plan, field))})
+    with pytest.raises(ConfigError, match=message):
+        api.observe_models(models, x, y, bad)
