@@ -11,6 +11,10 @@ from mia_defense.errors import DataError
 
 __all__ = ["Dataset"]
 
+# More classes than this, and than twice both the samples and the largest label, are refused:
+# a typo, and the models and attacks grow with the classes (as data.checks._SUBSET_CLASSES).
+_MAX_EMPTY_CLASSES = 1000
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -71,6 +75,7 @@ class Dataset:
                 f"{source}: labels must lie in [0, {self.num_classes}), "
                 f"found [{self.y.min()}, {self.y.max()}]"
             )
+        _check_class_count(self.num_classes, self.y, source)
         if not (self.y != self.y[0]).any():
             raise DataError(
                 f"{source}: all {len(self.y)} labels are the same class ({self.y[0]}); a "
@@ -133,4 +138,19 @@ def _check_float32_range(x: np.ndarray, source: str) -> None:
             f"{source}: features hold values beyond float32's range (+-3.4e38) in {len(bad)} "
             f"samples (first at sample {bad[0]}); the models compute in float32: rescale "
             "the features (e.g. standardise them)"
+        )
+
+
+def _check_class_count(num_classes: int, y: np.ndarray, source: str) -> None:
+    """A `DataError` for a num_classes far beyond the labels: a custom loader's Dataset of
+    300 samples with labels 0..2 and num_classes=10**7 built a 10-million-way model and
+    trained it for minutes without end (the file loaders refuse such a dataset.num_classes
+    already, `data.checks._check_user_classes`)."""
+    fillable = max(len(y), int(y.max()) + 1)
+    if num_classes > max(2 * fillable, _MAX_EMPTY_CLASSES):
+        raise DataError(
+            f"{source}: num_classes={num_classes} but its {len(y)} samples have labels up "
+            f"to {int(y.max())}: at least {num_classes - fillable} of the classes have no "
+            "sample, and the models and attacks grow with the classes; give the number of "
+            "classes the labels use (map labels such as 0 and 1000000 to 0..C-1 first)"
         )
