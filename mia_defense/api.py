@@ -97,7 +97,7 @@ def make_plan(
     (rows of ``x``), and ``masks`` [K, N] (record n trains model k when ``masks[k, n]``;
     every record trains exactly K/2 models). Train model k on
     ``x[plan.population_idx][plan.masks[k]]``."""
-    _check_int("make_plan", "num_models", num_models, low=2, high=MAX_MODELS)  # (10**9: 559 GiB)
+    _check_int("make_plan", "num_models", num_models, low=0, high=MAX_MODELS)  # (10**9: 559 GiB)
     if num_models < 2 or num_models % 2:  # (the plan's own error names plan.num_models=)
         raise ConfigError(
             f"make_plan: num_models={num_models}: must be an even number >= 2 (every record "
