@@ -531,6 +531,13 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
         return (f"class_labels names {len(labels)} classes, num_classes is {classes}: one "
                 "label per class index")  # fmt: skip
     config = results.get("config") or {}
+    plan = config.get("plan")
+    planned, count = plan.get("num_models") if isinstance(plan, dict) else None, results.get(
+        "num_models")  # fmt: skip
+    if isinstance(planned, int) and not isinstance(planned, bool) and isinstance(count, int) \
+            and planned != count:  # (mia-report skips the new record for it, as edited)
+        return (f"num_models is {count}, but config.plan.num_models, which trained them, is "
+                f"{planned}: a figure was changed after the run")
     return _privacy_problem(results.get("privacy") or {}, results.get("num_models"),
                             config.get("defense"))
 

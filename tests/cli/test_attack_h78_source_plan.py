@@ -1,0 +1,26 @@
+"""mia-attack on a run whose results.json was edited: config.plan.num_models, which trained
+the models, changed by hand. Accepted, it gave a new record mia-report then skipped as edited
+("num_models is 4, but config.plan.num_models ... is 8"): the attack ran for nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mia_defense.cli.attack import read_source
+from mia_defense.errors import DataError
+
+
+def test_a_plan_num_models_edited_in_the_runs_config_is_refused(fast_run, tmp_path: Path):
+    run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+    payload = json.loads((run / "results.json").read_text())
+    count = payload["num_models"]
+    payload["config"]["plan"]["num_models"] = count + 2
+    (run / "results.json").write_text(json.dumps(payload))
+    with pytest.raises(DataError, match=rf"results.json: num_models is {count}, but "
+                       rf"config.plan.num_models, which trained them, is {count + 2}: a figure "
+                       "was changed after the run; mia-attack reads the run's facts from it"):
+        read_source(run)
