@@ -253,3 +253,23 @@ def test_a_ghost_model_takes_one_forward_pass_per_dp_step(digits, monkeypatch):
            config=TrainConfig(epochs=1, batch_size=16), seeds=[1, 2],
            defenses=lambda: [dp, _FromFirstStep()])  # fmt: skip
     assert calls.count(True) == 4  # 64 members in batches of 16: one pass per step
+
+
+def test_a_model_the_ghost_taps_do_not_suit_falls_back_within_the_step(digits):
+    """nn.Linear on [B, T, F] inputs has no ghost rule that fits: DP-SGD's tapped forward
+    pass gives up at the first step and the engine's own pass runs instead, with the
+    per-sample gradients formed; without noise or clipping that is plain SGD."""
+    x, y = digits[0][:64], digits[1][:64]
+    masks = torch.ones((2, 64), dtype=torch.bool)
+    config = TrainConfig(epochs=1, batch_size=16, lr=0.1, optimizer="sgd", momentum=0.0)
+    torch.manual_seed(0)
+    models = [_Tokens() for _ in range(2)]
+    plain = [copy.deepcopy(m) for m in models]
+    dp = DPSGD(noise_multiplier=0.0, max_grad_norm=1e6, poisson_sampling=False,
+               allow_unaccounted_sampling=True)  # fmt: skip
+    _train(models, x, y, masks, config=config, seeds=[2, 3], defenses=lambda: [dp])
+    _train(plain, x, y, masks, config=config, seeds=[2, 3], defenses=list)
+    assert dp._strategy == "materialised"
+    for model, alone in zip(models, plain, strict=True):
+        for p, q in zip(model.parameters(), alone.parameters(), strict=True):
+            torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
