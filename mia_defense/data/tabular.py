@@ -154,7 +154,9 @@ def _load_text(path: Path, *, dtype: type, labelled: bool
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
-                matrix = np.loadtxt(text, delimiter=",", dtype=row_type, ndmin=1 if labelled
+                # a line of spaces or tabs is a blank line, as an empty one is to numpy
+                lines = (line if line.strip() else "\n" for line in text)
+                matrix = np.loadtxt(lines, delimiter=",", dtype=row_type, ndmin=1 if labelled
                                     else 2)
         except UnicodeDecodeError as exc:  # a ValueError: first
             raise _not_text(path, exc) from exc
