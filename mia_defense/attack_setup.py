@@ -58,6 +58,18 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
     overrides = check_overrides(overrides)
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        if key.strip() == "seed":  # (it won over the seed= argument, silently)
+            raise ConfigError(
+                f"overrides: {override!r}: the seed is the seed= argument (seed={seed} here), "
+                f"not an override; pass seed={value.strip() or '...'} instead"
+            )
+        if key.strip().split(".")[0] == "hydra":  # (taken, and nothing was written there)
+            raise ConfigError(
+                f"overrides: {override!r}: Hydra's settings do nothing here (the API writes "
+                "no run directory: save the figures and tables yourself); drop it"
+            )
     backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
     GlobalHydra.instance().clear()
     try:

@@ -111,3 +111,24 @@ def test_observe_models_refuses_a_hand_built_plan_naming_its_field(field, change
     bad = dataclasses.replace(plan, **{field: change(getattr(plan, field))})
     with pytest.raises(ConfigError, match=message):
         api.observe_models(models, x, y, bad)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("seed=3", r"overrides: 'seed=3': the seed is the seed= argument \(seed=0 here\), not "
+                   r"an override; pass seed=3 instead"),
+        ("+seed=3", r"overrides: '\+seed=3': the seed is the seed= argument"),
+        ("hydra.run.dir=/tmp/x", r"overrides: 'hydra.run.dir=/tmp/x': Hydra's settings do "
+                                 r"nothing here"),
+    ],
+)
+def test_audit_refuses_overrides_the_api_would_drop_or_that_fight_its_arguments(override,
+                                                                                message):
+    """``seed=3`` in the overrides silently won over the seed= argument (a caller who gave
+    both got an audit at a seed they did not ask for); ``hydra.run.dir=`` was taken and
+    nothing was written there."""
+    probs, masks, labels = _outputs()
+    obs = api.observations_from_arrays(probs, masks, labels, kind="probabilities")
+    with pytest.raises(ConfigError, match=message):
+        api.audit(obs, overrides=["attack.bootstrap=0", override])
