@@ -376,6 +376,10 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
         cased = [h for h in header if h.casefold() == label_column.casefold()]
         if cased:
             hint += f" (column names are case-sensitive: did you mean {cased[0]!r}?)"
+        elif re.fullmatch(r"-?\d+", label_column) and -len(header) <= int(label_column) \
+                < len(header) and not data_line:
+            hint += (f" (it takes a column's name, not its position: column {label_column} "
+                     f"counting from 0 is {header[int(label_column)]!r})")
         raise DataError(
             f"{path}: no column {label_column!r} in the header {shown}; set "
             f"dataset.label_column{hint}"

@@ -78,3 +78,12 @@ def test_a_line_of_spaces_is_a_blank_line(tmp_path):
     path.write_text("a,b,label\n" + _ROWS + "  \n\n\t\n")
     data = load_csv(path=path, label_column="label", standardize=False)
     assert data.x.shape == (30, 2)
+
+
+def test_a_label_column_given_by_position_names_the_column_there(tmp_path):
+    path = tmp_path / "named.csv"
+    path.write_text("a,b,label\n" + _ROWS)
+    with pytest.raises(DataError, match=r"no column '2' in the header \['a', 'b', 'label'\]; set "
+                                        r"dataset.label_column \(it takes a column's name, not "
+                                        r"its position: column 2 counting from 0 is 'label'\)"):
+        load_csv(path=path, label_column=2)
