@@ -254,6 +254,11 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
     file = Path(path)
     if file.is_dir() and (file / "observations.npz").exists():
         file = file / "observations.npz"
+    elif file.is_dir():  # ("a directory, not a regular file; replace it with the file itself")
+        raise DataError(
+            f"load_observations: {file}: no observations.npz in it; give a finished mia-train "
+            "run directory (for a sweep, one of its run folders) or an observations .npz"
+        )
     return Observations.load(file)
 
 

@@ -132,3 +132,12 @@ def test_audit_refuses_overrides_the_api_would_drop_or_that_fight_its_arguments(
     obs = api.observations_from_arrays(probs, masks, labels, kind="probabilities")
     with pytest.raises(ConfigError, match=message):
         api.audit(obs, overrides=["attack.bootstrap=0", override])
+
+
+def test_load_observations_of_a_folder_without_them_says_which_folder_to_give(tmp_path):
+    """A sweep's folder was refused as "a directory, not a regular file; replace it with the
+    file itself", advice that does not apply to a folder."""
+    with pytest.raises(DataError, match=r"load_observations: .*: no observations.npz in it; "
+                       r"give a finished mia-train run directory \(for a sweep, one of its run "
+                       r"folders\)"):
+        api.load_observations(tmp_path)
