@@ -195,6 +195,17 @@ def _attacks_problem(
             f"strongest_attack {_show(strongest)} is not one of its attacks "
             f"({one_line(', '.join(attacks))})"
         )
+    access = attacks[strongest].get("access", DEFAULT_ACCESS) if strongest is not None else None
+    black_box = any(m.get("access", DEFAULT_ACCESS) in BLACK_BOX for m in attacks.values())
+    if access is not None and access not in BLACK_BOX and black_box:
+        # (the strongest is picked among the black-box attacks: marked white-box after the
+        # run, with its config's _target_, it left the verdict, the run's TPR then another's;
+        # a run without any black-box attack is not ranked, `rank_problem`)
+        return (
+            f"strongest_attack {_show(strongest)} has access {_show(access)}, but the run "
+            "picked it among its black-box attacks (access label or outputs): the file was "
+            "edited; rerun the run"
+        )
     return None
 
 
@@ -460,6 +471,32 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
         if not same:
             return (f"{where} is {_show(value)}, but headline[{_show(key)}], written from it, "
                     f"is {_show(copy)}: a figure was changed after the run; rerun it")
+    return _strongest_headline_problem(payload, headline)
+
+
+def _strongest_headline_problem(
+    payload: Mapping[str, Any], headline: Mapping[str, Any]
+) -> str | None:
+    """How ``strongest_attack`` (``strongest_white_box_attack``) contradicts the headline's
+    copy of its figures (``privacy/strongest_auc``...), or ``None``: the name changed after
+    the run (to an attack that leaks less, the one that leaks most then marked white-box)."""
+    for field, prefix in (("strongest_attack", "privacy/strongest_"),
+                          ("strongest_white_box_attack", "privacy/strongest_white_box_")):
+        name = payload.get(field)
+        metrics = payload["attacks"].get(name) if isinstance(name, str) else None
+        if not isinstance(metrics, Mapping):
+            continue
+        for key, copy in headline.items():
+            metric = key.removeprefix(prefix) if isinstance(key, str) else ""
+            if (not isinstance(key, str) or not key.startswith(prefix) or "/" in metric
+                    or metric.startswith("white_box_") or metric not in metrics):  # fmt: skip
+                continue
+            value = metrics[metric]
+            if not (value == copy or (_numbers(value, copy) and math.isclose(
+                    value, copy, rel_tol=1e-9, abs_tol=1e-12))):  # fmt: skip
+                return (f"{field} is {_show(name)}, whose {metric} is {_show(value)}, but "
+                        f"headline[{_show(key)}] is {_show(copy)}: the strongest attack was "
+                        "changed after the run; rerun it")
     return None
 
 

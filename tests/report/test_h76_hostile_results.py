@@ -127,3 +127,40 @@ def test_a_seed_skipped_as_edited_puts_a_caveat_on_the_seeds_of_its_row(tmp_path
              if note.startswith("another seed of its config was not ranked (first: "
                                 "utility.generalization_gap")}  # fmt: skip
     assert noted == {"seed=0", "seed=2"}
+
+
+def test_the_strongest_attack_marked_white_box_by_hand_skips_the_run(tmp_path):
+    # marked white-box (with its config's _target_), it left the verdict: the run's TPR
+    # was the weaker attack's, first on the front
+    run = tmp_path / "run"
+    payload = make_run(run, test_accuracy=0.9, signal=3.0)
+    leaky = payload["strongest_attack"]
+
+    def relabel(p):
+        p["attacks"][leaky]["access"] = "weights"
+        p["config"]["attack"]["attacks"][leaky] = {"_target_": "mia_defense.attacks.gradient_norm"}
+
+    rewrite_results(run, relabel)
+    loaded = load_runs([run])
+    assert not loaded.runs
+    assert loaded.skipped[0][1].startswith(
+        f"strongest_attack '{leaky}' has access 'weights', but the run picked it among its "
+        "black-box attacks")
+
+
+def test_a_strongest_attack_renamed_against_its_headline_skips_the_run(tmp_path):
+    run = tmp_path / "run"
+    payload = make_run(run, test_accuracy=0.9, signal=3.0)
+    weaker = next(name for name in payload["attacks"] if name != payload["strongest_attack"])
+
+    def rename(p):
+        _with_headline(p)
+        strongest = p["attacks"][p["strongest_attack"]]
+        p["headline"].update({f"privacy/strongest_{k}": v for k, v in strongest.items()
+                              if k != "access"})  # fmt: skip
+        p["strongest_attack"] = weaker
+
+    rewrite_results(run, rename)
+    loaded = load_runs([run])
+    assert not loaded.runs
+    assert loaded.skipped[0][1].startswith(f"strongest_attack is '{weaker}', whose ")
