@@ -335,7 +335,9 @@ def as_labels(
     if y.size == 0:
         raise DataError(f"{source}: contains no samples")
     if num_classes is not None and num_classes < 2:
-        raise DataError(f"{source}: num_classes={num_classes}; need at least 2 classes")
+        raise DataError(f"{source}: num_classes={num_classes}; need at least 2 classes"
+                        + ("; set dataset.num_classes to the number of classes or null (from "
+                           "the labels)" if user_classes else ""))
     y = _integer_labels(y, source=source)
     if user_classes and num_classes is not None:
         _check_user_classes(num_classes, y, source=source)
@@ -359,6 +361,9 @@ def as_labels(
             + ("; negative labels are not class indices: map them to 0..C-1 (-1/+1 labels "
                "as 0/1) or write them as text" if y.min() + base < 0 else "")
             + _located(int(bad[0]), where)
+            + (f"; dataset.num_classes={num_classes} is below them: set it to "
+               f"{int(y.max()) + 1} or null (from the labels)"
+               if user_classes and y.min() >= 0 else "")
         )
     present = np.unique(y).size
     if present < num_classes:

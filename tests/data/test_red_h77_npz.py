@@ -56,3 +56,15 @@ def test_transposed_features_and_a_row_of_labels_say_so(tmp_path):
     with pytest.raises(DataError, match=r"yrow.npz: 2-D labels \(1, 20\) must be one-hot .* "
                                         r"\(one row of labels: save y.ravel\(\)\)"):
         load_npz(path=tmp_path / "yrow.npz")
+
+
+def test_a_num_classes_below_the_labels_names_the_setting(tmp_path):
+    x = np.arange(40, dtype=np.float32).reshape(20, 2)
+    np.savez(tmp_path / "d.npz", x=x, y=np.arange(20) % 3)
+    with pytest.raises(DataError, match=r"d.npz: labels must lie in \[0, 2\), found 2 at sample 2 "
+                                        r"\(6 labels out of range\); dataset.num_classes=2 is "
+                                        r"below them: set it to 3 or null \(from the labels\)"):
+        load_npz(path=tmp_path / "d.npz", num_classes=2)
+    with pytest.raises(DataError, match=r"d.npz: num_classes=1; need at least 2 classes; set "
+                                        r"dataset.num_classes to the number of classes or null"):
+        load_npz(path=tmp_path / "d.npz", num_classes=1)
