@@ -598,7 +598,10 @@ def finish_dataset(
     # the float64 copy shifted for standardising is freed once converted (no name holds it)
     features = as_features(_centred_wide(x) if standardize else x, source=source,
                            num_samples=len(labels))
+    held = len(labels)
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
+    if len(labels) < held:  # said where the plan's sizes are refused: the file holds more
+        source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
     if standardize:
         features = (
             standardise_images(features) if features.ndim == 4 else _standardise_flat(features)

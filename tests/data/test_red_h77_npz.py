@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from mia_defense.data import load_cifar10, load_npz
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.plan import make_plan
 
 
 def test_an_npz_of_many_arrays_without_the_key_is_one_short_line(tmp_path):
@@ -68,3 +69,16 @@ def test_a_num_classes_below_the_labels_names_the_setting(tmp_path):
     with pytest.raises(DataError, match=r"d.npz: num_classes=1; need at least 2 classes; set "
                                         r"dataset.num_classes to the number of classes or null"):
         load_npz(path=tmp_path / "d.npz", num_classes=1)
+
+
+def test_a_plan_larger_than_a_max_samples_subset_names_the_setting(tmp_path):
+    """plan.population_size=150 on a 100-sample subset of a 200-sample file said 'the 100
+    samples in dataset 'npz' (from d.npz)', though the file holds 200."""
+    x = np.arange(400, dtype=np.float32).reshape(200, 2)
+    np.savez(tmp_path / "d.npz", x=x, y=np.arange(200) % 3)
+    data = load_npz(path=tmp_path / "d.npz", max_samples=100)
+    with pytest.raises(ConfigError, match=r"too few samples for the plan; .* <= the 100 samples "
+                                          r"in dataset 'npz' \(from .*d.npz, 100 of its 200 "
+                                          r"samples \(dataset.max_samples\)\); lower"):
+        make_plan(data, num_models=2, population_size=150, test_size=None, seed=0)
+    assert load_npz(path=tmp_path / "d.npz", max_samples=500).source == str(tmp_path / "d.npz")
