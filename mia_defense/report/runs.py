@@ -548,7 +548,8 @@ def _note_attack_seeds(loaded: LoadedRuns, members: list[int]) -> None:
                 or isinstance(seed, bool) or not isinstance(seed, int)
                 or not isinstance(fingerprint, str) or not fingerprint):  # fmt: skip
             continue
-        same.setdefault(json.dumps([seed, fingerprint]), []).append(i)
+        # (runs told apart by their data or software sit in rows of their own)
+        same.setdefault(json.dumps([seed, fingerprint, loaded.runs[i].apart]), []).append(i)
     for runs in same.values():
         seeds = [_seed_items(loaded.runs[i].payload["config"]) for i in runs]
         differ = sorted({k for s in seeds for k in s if len({t.get(k) for t in seeds}) > 1})

@@ -164,3 +164,17 @@ def test_a_strongest_attack_renamed_against_its_headline_skips_the_run(tmp_path)
     loaded = load_runs([run])
     assert not loaded.runs
     assert loaded.skipped[0][1].startswith(f"strongest_attack is '{weaker}', whose ")
+
+
+def test_runs_told_apart_by_their_software_get_no_attack_seed_caveat(tmp_path):
+    # x and y: one config and seeds on other code, each tagged [software=...] (a row of its
+    # own); z: another attack seed, untagged, in a third row: no row counted the same models
+    # twice, yet each was told it "trained the same models as 2 other run(s)"
+    for name, shokri, code in (("x", 0, "aaaa"), ("y", 0, "bbbb"), ("z", 1, "bbbb")):
+        run = tmp_path / name
+        make_run(run, test_accuracy=0.9, signal=2.0, config={"attack.attacks.shokri.seed": shokri})
+        rewrite_results(run, lambda p, c=code: p.update(data_fingerprint="abc",
+                                                        versions={"code": c}))  # fmt: skip
+    loaded = load_runs([tmp_path])
+    assert [bool(r.apart) for r in loaded.runs] == [True, True, False]
+    assert not [note for _, note in loaded.caveats if "trained the same models" in note]
