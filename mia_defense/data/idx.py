@@ -112,15 +112,39 @@ def _type_code(dtype: np.dtype) -> int:
     return next(code for code, known in _IDX_TYPES.items() if known == dtype)
 
 
+# Bytes of a file and its .gz beside it compared: torchvision's raw/ folder keeps both.
+_COMPARED_BYTES = 1 << 20
+
+
 def _find(root: Path, stem: str, name: str) -> Path:
     for folder in (root, root / "raw", root / name / "raw", root / name):
         for candidate in (folder / stem, folder / f"{stem}.gz"):
             if is_regular_file(candidate):
+                if candidate.suffix != ".gz" and is_regular_file(folder / f"{stem}.gz"):
+                    _check_same(candidate, folder / f"{stem}.gz")
                 return candidate
     raise DataError(
         f"dataset {name!r}: {stem}[.gz] not found in {root}; expected a folder with "
         + ", ".join(f"{s}[.gz]" for pair in _FILES.values() for s in pair)
     )
+
+
+def _check_same(plain: Path, compressed: Path) -> None:
+    """Refuse a file whose .gz beside it holds other data (their first `_COMPARED_BYTES`):
+    the uncompressed one was read and the other ignored, silently (an MNIST file left
+    beside a Fashion-MNIST download: the same sizes, other images)."""
+    with open_regular(plain) as handle:
+        head = handle.read(_COMPARED_BYTES)
+    try:
+        with open_regular(compressed) as handle, gzip.GzipFile(fileobj=handle) as stream:
+            other = stream.read(_COMPARED_BYTES)
+    except (EOFError, OSError, zlib.error):
+        other = None
+    if other != head:
+        raise DataError(
+            f"{plain} and {compressed} hold different data, and only one is read; delete the "
+            "one that does not belong (or decompress the .gz again over the other)"
+        )
 
 
 def _load(
