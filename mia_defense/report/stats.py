@@ -85,6 +85,11 @@ def estimate(
     own_low, own_high = _propagated(mean, kept)
     if not math.isnan(low):  # never narrower than what the runs' own intervals allow
         low, high = np.fmin(low, own_low), np.fmax(high, own_high)
+    if std == 0 and math.isnan(own_low):
+        # runs that all measure one value and say nothing of its precision (attack.bootstrap=0:
+        # no interval of their own): t gives [v, v], a certainty, and an order against
+        # other rows, that no run established; the interval is unknown
+        low = high = _NAN
     low, high = _clip(bounds, float(low), float(high))
     return Estimate(mean, low, high, std, float(array.min()), float(array.max()), len(array))
 

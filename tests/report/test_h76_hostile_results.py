@@ -2,7 +2,10 @@
 ended in a traceback, and a leakage figure deleted from the attacks that leak left the run
 on the front as the least leaky, without a word."""
 
+import math
+
 from mia_defense.report import load_runs
+from mia_defense.report.stats import estimate
 from tests.report.fake_runs import make_run, rewrite_results
 
 
@@ -178,3 +181,16 @@ def test_runs_told_apart_by_their_software_get_no_attack_seed_caveat(tmp_path):
     loaded = load_runs([tmp_path])
     assert [bool(r.apart) for r in loaded.runs] == [True, True, False]
     assert not [note for _, note in loaded.caveats if "trained the same models" in note]
+
+
+def test_seeds_of_one_value_without_intervals_of_their_own_get_no_interval():
+    # attack.bootstrap=0: two seeds of a DP run that both measure TPR 0 made a row
+    # "0.000 [0.000, 0.000]", certain of it, though neither run measured its precision
+    nan = float("nan")
+    e = estimate([0.0, 0.0], [(nan, nan), (nan, nan)], bounds=(0.0, 1.0))
+    assert e.value == 0.0 and e.n == 2
+    assert math.isnan(e.low) and math.isnan(e.high)
+    spread = estimate([0.0, 0.002], [(nan, nan), (nan, nan)], bounds=(0.0, 1.0))
+    assert spread.high > 0.002  # (seeds that differ: Student's t over them, as before)
+    own = estimate([0.0, 0.0], [(0.0, 0.004), (0.0, 0.004)], bounds=(0.0, 1.0))
+    assert own.high > 0.0  # (their own intervals combined, as before)
