@@ -821,10 +821,14 @@ def run_audit(
             f"run_audit: cfg is a {type(cfg).__name__}, not a composed config with an "
             "'attack' group; make it with api.attack_config(overrides), or call api.audit"
         )
+    if not isinstance(defended, bool | np.bool_):  # ("no" read as true: a defended run)
+        raise ConfigError(f"run_audit: defended={defended!r}: must be True or False")
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
     n = len(obs.labels)
+    if population_idx is not None:
+        population_idx = _population_rows(population_idx, n)
     metadata = obs.metadata
     defense = dict(defense or {
         "defense": str(metadata.get("defense", "unknown")),
@@ -853,6 +857,21 @@ def _check_observations(where: str, obs: Any) -> None:
             f"{where}: obs is a {type(obs).__name__}, not Observations{hint}; make them with "
             "api.observations_from_arrays, api.observe_models or api.load_observations"
         )
+
+
+def _population_rows(population_idx: Any, n: int) -> np.ndarray:
+    """``population_idx`` as [N] distinct dataset rows >= 0 (most_vulnerable's
+    dataset_index reads them: floats, repeats or negatives named rows the records are not)."""
+    rows = np.asarray(_values(population_idx))
+    if rows.shape != (n,) or not np.issubdtype(rows.dtype, np.integer):
+        raise ConfigError(
+            f"run_audit: population_idx has shape {rows.shape} and dtype {rows.dtype}; give "
+            f"[{n}] integer dataset rows, one per record of the observations"
+        )
+    if n and (rows.min() < 0 or len(np.unique(rows)) != n):
+        raise ConfigError("run_audit: population_idx: must be distinct dataset rows >= 0, one "
+                          "per record")  # fmt: skip
+    return rows
 
 
 def _canaries(is_canary: Any, n: int) -> np.ndarray:

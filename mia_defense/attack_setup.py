@@ -154,8 +154,8 @@ def fixed_overrides(overrides: Sequence[str]) -> list[str]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
-    try:
-        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    try:  # (one string was read letter by letter: no override found)
+        parsed = OverridesParser.create().parse_overrides(check_overrides(overrides))
     except HydraException:  # Hydra refuses it itself
         return []
     given: list[str] = []

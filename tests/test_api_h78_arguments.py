@@ -141,3 +141,29 @@ def test_load_observations_of_a_folder_without_them_says_which_folder_to_give(tm
                        r"give a finished mia-train run directory \(for a sweep, one of its run "
                        r"folders\)"):
         api.load_observations(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"defended": "no"}, r"run_audit: defended='no': must be True or False"),
+        ({"population_idx": np.arange(30) * 1.0},
+         r"run_audit: population_idx has shape \(30,\) and dtype float64; give \[30\] integer"),
+        ({"population_idx": np.zeros(30, dtype=int)},
+         r"run_audit: population_idx: must be distinct dataset rows >= 0"),
+    ],
+)
+def test_run_audit_refuses_arguments_that_would_be_recorded_wrong(kwargs, message):
+    """defended='no' read as true; float or repeated population rows were taken as the
+    records' dataset rows (most_vulnerable's dataset_index)."""
+    probs, masks, labels = _outputs()
+    obs = api.observations_from_arrays(probs, masks, labels, kind="probabilities")
+    cfg = api.attack_config(["attack.bootstrap=0"])
+    with pytest.raises(ConfigError, match=message):
+        api.run_audit(obs, cfg, **{"defended": True, **kwargs})
+
+
+def test_fixed_overrides_refuses_one_string_it_read_letter_by_letter():
+    assert api.fixed_overrides(["attack.white_box=true"]) == ["white_box"]
+    with pytest.raises(ConfigError, match=r"overrides='attack.white_box=true': a list of"):
+        api.fixed_overrides("attack.white_box=true")
