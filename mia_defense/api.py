@@ -41,6 +41,7 @@ from mia_defense.attack_setup import (
     observed_settings,
     record_settings,
 )
+from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.release import FullRelease, Release, probe_release
@@ -103,7 +104,7 @@ def make_plan(
             f"make_plan: num_models={num_models}: must be an even number >= 2 (every record "
             "is a member of exactly half of the models)"
         )
-    _check_int("make_plan", "seed", seed, low=0)
+    _check_int("make_plan", "seed", seed, low=0, high=MAX_SEED)  # (mia-train's own range)
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
             _check_int("make_plan", name, value, low=0)
@@ -111,7 +112,12 @@ def make_plan(
     if not np.issubdtype(labels.dtype, np.integer):
         raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
     features = _numbers("make_plan", x)
-    if not len(labels) or not len(features):
+    if features.ndim < 2:  # (the dataset's error named neither x nor make_plan)
+        raise DataError(
+            f"make_plan: x has shape {features.shape}; give the features as [rows, ...] "
+            "(x.reshape(-1, 1) for one feature per row)"
+        )
+    if not labels.size or not len(features):
         raise DataError(
             "make_plan: x and y hold no rows; give one row of x and one label of y per record"
         )

@@ -167,3 +167,21 @@ def test_fixed_overrides_refuses_one_string_it_read_letter_by_letter():
     assert api.fixed_overrides(["attack.white_box=true"]) == ["white_box"]
     with pytest.raises(ConfigError, match=r"overrides='attack.white_box=true': a list of"):
         api.fixed_overrides("attack.white_box=true")
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "kwargs", "error", "message"),
+    [
+        (X, Y, {"seed": 2**40}, ConfigError,
+         r"make_plan: seed=1099511627776: must be an integer in \[0, 4294967295\]"),
+        (X[:, 0], Y, {}, DataError, r"make_plan: x has shape \(90,\); give the features as "
+                                    r"\[rows, \.\.\.\] \(x.reshape\(-1, 1\)"),
+        (5, [1], {}, DataError, r"make_plan: x has shape \(\); give the features"),
+        (X, 3, {}, DataError, r"make_plan: y has shape \(\), expected \[90\]"),
+    ],
+)
+def test_make_plan_names_x_y_and_a_seed_mia_train_refuses(x, y, kwargs, error, message):
+    """A seed above mia-train's range made a plan no run can reproduce; a 1-D x was named
+    "dataset 'your data': features", a scalar x or y a raw TypeError (len() of unsized)."""
+    with pytest.raises(error, match=message):
+        api.make_plan(x, y, **kwargs)
