@@ -414,7 +414,17 @@ def _observe(
     test = None
     if len(plan.test_idx):
         test = observe(models, inputs[plan.test_idx], release=release, generator=generator)
-    for what, released in (("population", outputs), ("test", test)):
+    for what, released, rows in (("population", outputs, plan.population_idx),
+                                 ("test", test, plan.test_idx)):  # fmt: skip
+        bad = None if released is None else np.isnan(released).any(axis=-1)
+        if bad is not None and bad.any():  # (named as observations_from_arrays' outputs)
+            k = int(np.flatnonzero(bad.any(axis=1))[0])
+            raise UnsupportedModelError(
+                f"observe_models: models[{k}] ({type(models[k]).__name__}) released NaN on "
+                f"{int(bad[k].sum())} of the {bad.shape[1]} {what} records (first: row "
+                f"{rows[np.flatnonzero(bad[k])[0]]} of x): its logits are NaN or infinite "
+                "there (a diverged model, or inputs it cannot take); fix or retrain it"
+            )
         if released is not None and released.shape[-1] != classes:
             # (mia-train refuses it as well: the outputs carried classes the data lacks)
             raise UnsupportedModelError(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mia_defense import api
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
 
 X, Y = np.random.default_rng(0).normal(size=(90, 4)), np.arange(90) % 3
 
@@ -185,3 +185,27 @@ def test_make_plan_names_x_y_and_a_seed_mia_train_refuses(x, y, kwargs, error, m
     "dataset 'your data': features", a scalar x or y a raw TypeError (len() of unsized)."""
     with pytest.raises(error, match=message):
         api.make_plan(x, y, **kwargs)
+
+
+def test_observe_models_names_the_model_that_released_nan():
+    """A diverged model's NaN logits were refused as observations_from_arrays' outputs and
+    test_outputs, naming neither observe_models nor the model."""
+    import torch
+    from torch import nn
+
+    class NanOnRow5(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(4, 3)
+
+        def forward(self, x):
+            out = self.layer(x).clone()
+            if len(x) > 2:  # (the probe's two rows pass)
+                out[5] = torch.nan
+            return out
+
+    x, y, plan, models = _plan_and_models()
+    with pytest.raises(UnsupportedModelError, match=r"observe_models: models\[1\] \(NanOnRow5\) "
+                       rf"released NaN on 1 of the 30 population records \(first: row "
+                       rf"{plan.population_idx[5]} of x\)"):
+        api.observe_models([models[0], NanOnRow5()], x, y, plan)
