@@ -194,3 +194,17 @@ def test_seeds_of_one_value_without_intervals_of_their_own_get_no_interval():
     assert spread.high > 0.002  # (seeds that differ: Student's t over them, as before)
     own = estimate([0.0, 0.0], [(0.0, 0.004), (0.0, 0.004)], bounds=(0.0, 1.0))
     assert own.high > 0.0  # (their own intervals combined, as before)
+
+
+def test_a_chance_accuracy_lowered_below_one_over_the_classes_skips_the_run(tmp_path):
+    # a 10-class model at 0.105 (majority class 0.112): chance edited to 0.05 ranked it,
+    # a model that learned nothing, with a privacy verdict
+    run = tmp_path / "run"
+    make_run(run, test_accuracy=0.105, signal=0.0, chance_accuracy=0.112)
+    rewrite_results(run, lambda p: (p.update(num_classes=10, utility_below_chance=False),
+                                    p["utility"].update(chance_accuracy=0.05)))  # fmt: skip
+    loaded = load_runs([run])
+    assert not loaded.runs and not loaded.unranked
+    assert loaded.skipped[0][1].startswith(
+        "utility.chance_accuracy is 0.05, below 1/num_classes = 0.1, the least the majority "
+        "class of any test set scores")
