@@ -104,7 +104,10 @@ def make_plan(
             f"make_plan: num_models={num_models}: must be an even number >= 2 (every record "
             "is a member of exactly half of the models)"
         )
-    _check_int("make_plan", "seed", seed, low=0, high=MAX_SEED)  # (mia-train's own range)
+    _check_int("make_plan", "seed", seed, low=0)
+    if seed > MAX_SEED:  # (a plan no mia-train run can reproduce)
+        raise ConfigError(f"make_plan: seed={seed}: at most {MAX_SEED}, mia-train's seed range; "
+                          "choose a smaller seed")  # fmt: skip
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
             _check_int("make_plan", name, value, low=0)

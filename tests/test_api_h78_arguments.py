@@ -173,7 +173,7 @@ def test_fixed_overrides_refuses_one_string_it_read_letter_by_letter():
     ("x", "y", "kwargs", "error", "message"),
     [
         (X, Y, {"seed": 2**40}, ConfigError,
-         r"make_plan: seed=1099511627776: must be an integer in \[0, 4294967295\]"),
+         r"make_plan: seed=1099511627776: at most 4294967295, mia-train's seed range"),
         (X[:, 0], Y, {}, DataError, r"make_plan: x has shape \(90,\); give the features as "
                                     r"\[rows, \.\.\.\] \(x.reshape\(-1, 1\)"),
         (5, [1], {}, DataError, r"make_plan: x has shape \(\); give the features"),
