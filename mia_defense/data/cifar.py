@@ -78,6 +78,14 @@ def _expected(layout: _Layout) -> str:
 def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
     """The batch files of ``split`` under ``root`` (a batch file, a batch folder or its parent)."""
     if root.is_file():
+        other = [s for s in ("train", "test") if s != split and split != "all"
+                 and root.name in layout.python_files[s] + layout.binary_files[s]]
+        if other:  # the split picks a folder's files; one file of the other split was read
+            raise ConfigError(
+                f"dataset.split={split!r} but dataset.path is {root}, a {other[0]} batch; "
+                "point dataset.path at the batch folder to choose its files by split, or "
+                "leave dataset.split=all"
+            )
         return [root]
     names = {
         kind: [n for s in ("train", "test") if split in ("all", s) for n in files[s]]

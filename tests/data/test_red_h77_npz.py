@@ -82,3 +82,21 @@ def test_a_plan_larger_than_a_max_samples_subset_names_the_setting(tmp_path):
                                           r"samples \(dataset.max_samples\)\); lower"):
         make_plan(data, num_models=2, population_size=150, test_size=None, seed=0)
     assert load_npz(path=tmp_path / "d.npz", max_samples=500).source == str(tmp_path / "d.npz")
+
+
+@pytest.mark.parametrize(("name", "split"), [("test_batch", "train"),
+                                             ("data_batch_2.bin", "test")])
+def test_one_cifar_batch_of_the_other_split_is_refused(tmp_path, name, split):
+    """dataset.split=train with dataset.path at test_batch read the test batch, silently."""
+    path = tmp_path / name
+    images = np.zeros((4, 3072), np.uint8)
+    if name.endswith(".bin"):
+        path.write_bytes(np.concatenate([np.arange(4, dtype=np.uint8)[:, None] % 2, images],
+                                        axis=1).tobytes())
+    else:
+        path.write_bytes(pickle.dumps({b"data": images, b"labels": [0, 1, 0, 1]}, protocol=2))
+    with pytest.raises(ConfigError, match=rf"dataset.split='{split}' but dataset.path is "
+                                          rf".*{name}, a {'test' if split == 'train' else 'train'}"
+                                          r" batch; point dataset.path at the batch folder"):
+        load_cifar10(path=path, split=split)
+    assert len(load_cifar10(path=path, split="all", normalize=False)) == 4
