@@ -1034,6 +1034,12 @@ def main() -> None:
         print(f"ConfigError: PATH {shell_path(path)} and {given[0]}: two sources; give "
               "one, as PATH or as source=PATH", file=sys.stderr)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+    other, _ = split_path(rest)  # (a shell glob, outputs/sweep/*: Hydra's "Error parsing")
+    if path is not None and other is not None and Path(other).exists():
+        print(f"ConfigError: two PATHs, {shell_path(path)} and {shell_path(other)}: "
+              "mia-attack attacks one source per run; attack each in turn, or sweep them: "
+              "mia-attack -m 'source=A,B'", file=sys.stderr)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
     if path is not None:
         rest = [*_options_first(rest), f"source={_quote(path)}"]
     elif not any(a.startswith(("source=", "-")) for a in rest):

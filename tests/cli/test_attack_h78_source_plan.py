@@ -24,3 +24,22 @@ def test_a_plan_num_models_edited_in_the_runs_config_is_refused(fast_run, tmp_pa
                        rf"config.plan.num_models, which trained them, is {count + 2}: a figure "
                        "was changed after the run; mia-attack reads the run's facts from it"):
         read_source(run)
+
+
+def test_two_paths_are_refused_naming_both(tmp_path: Path, monkeypatch, capsys):
+    """``mia-attack outputs/sweep/*`` (a shell glob: several run folders) ended in Hydra's
+    "Error parsing override '/.../b'" and its stack-trace hint."""
+    import sys
+
+    from mia_defense.cli.attack import main
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["mia-attack", "a", "b", "hydra.run.dir=out"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 2
+    assert ("ConfigError: two PATHs, a and b: mia-attack attacks one source per run; attack "
+            "each in turn, or sweep them: mia-attack -m 'source=A,B'") in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
