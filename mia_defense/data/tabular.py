@@ -165,12 +165,14 @@ def _load_text(path: Path, *, dtype: type, labelled: bool
             detail = str(exc).replace("; use `usecols` to select a subset and avoid this error",
                                       "")
             text.seek(0)
-            header = _is_header(next((d for d in (line.split("#", 1)[0] for line in text)
-                                      if d.strip()), ""))
+            first = next((d for d in (line.split("#", 1)[0] for line in text) if d.strip()), "")
+            header = _is_header(first)
             raise DataError(
                 f"{path}: not a comma-separated numeric file ({detail}); "
                 + ("line 1 looks like a header of column names: this file has none, remove it"
                    if header else "expected one sample per line, values separated by commas")
+                + ("; the lines end with a comma, which leaves an empty last value: remove it"
+                   if not header and first.rstrip().endswith(",") else "")
             ) from exc
     if matrix.size == 0:
         raise DataError(f"{path}: contains no samples")
