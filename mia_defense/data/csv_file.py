@@ -464,11 +464,29 @@ def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
         )
     log.info("%s: text labels %s... become classes 0..%d in sorted order", path, classes[:5],
              len(classes) - 1)
+    _warn_near_labels(classes, path=path, column=column)
     # a dict, not np.searchsorted on np.array(raw): that is one fixed-width string per row,
     # as wide as the longest label (one 100 KB label among 1M rows: 400 GB)
     index = {label: i for i, label in enumerate(classes)}
     y = np.fromiter((index[v] for v in raw), dtype=np.int64, count=len(raw))
     return y, tuple(classes)
+
+
+def _warn_near_labels(classes: list[str], *, path: Path, column: str) -> None:
+    """Say when two text labels differ only in case or a trailing '.': they become two
+    classes (Adult's test file ends its labels with '.': '>50K.' and '>50K' pooled made a
+    4-class task of a 2-class one, silently)."""
+    seen: dict[str, str] = {}
+    for label in classes:
+        key = label.casefold().rstrip(".").strip()
+        if key in seen:
+            log.warning(
+                "%s: column %r holds the labels %r and %r, which differ only in case or a "
+                "trailing '.', as two classes; if they are one class, write them alike",
+                path, column, seen[key], label,
+            )
+            return
+        seen[key] = label
 
 
 def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, path: Path,

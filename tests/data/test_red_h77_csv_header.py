@@ -3,6 +3,8 @@ the message about a missing label column on a very wide file."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from mia_defense.data import load_csv
@@ -87,3 +89,17 @@ def test_a_label_column_given_by_position_names_the_column_there(tmp_path):
                                         r"dataset.label_column \(it takes a column's name, not "
                                         r"its position: column 2 counting from 0 is 'label'\)"):
         load_csv(path=path, label_column=2)
+
+
+def test_labels_differing_only_by_a_trailing_dot_are_warned_about(tmp_path, caplog):
+    """Adult's training and test files pooled: '>50K' and '>50K.' became two classes of a
+    4-class task, silently."""
+    path = tmp_path / "adult.csv"
+    labels = ["<=50K", ">50K", "<=50K.", ">50K."]
+    path.write_text("a,b,income\n" + "".join(f"{i},{i % 7},{labels[i % 4]}\n"
+                                              for i in range(40)))
+    with caplog.at_level(logging.WARNING, logger="mia_defense.data.csv_file"):
+        data = load_csv(path=path, label_column="income")
+    assert data.num_classes == 4
+    assert "holds the labels '<=50K' and '<=50K.', which differ only in case or a trailing '.'" \
+        in caplog.text
