@@ -797,6 +797,18 @@ def _checkpoints(payload: Mapping[str, Any]) -> list[str]:
             and isinstance(d, str) and d]  # fmt: skip
 
 
+def _seeds_of(payload: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A run's ``seed`` and its ``config.seed`` (the one that groups it: either edited alone
+    made a copy another seed)."""
+    config = payload.get("config")
+    return payload.get("seed"), config.get("seed") if isinstance(config, Mapping) else None
+
+
+def _seeds_text(seeds: tuple[Any, Any]) -> str:
+    seed, configured = (one_line(s, limit=20) for s in seeds)
+    return f"seed {seed}" if seed == configured else f"seed {seed} (config.seed {configured})"
+
+
 def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
     """Leave out of the ranking a mia-train run whose trained models are, byte for byte, those
     of a run of another seed (the same ``sha256`` of a checkpoint): ``seed`` draws the plan
@@ -808,9 +820,9 @@ def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
     kept: list[RunRecord] = []
     for record in loaded.runs:
         digests = _checkpoints(record.payload)
-        seed = record.payload.get("seed")
+        seed = _seeds_of(record.payload)
         other = next((first[d] for d in digests if d in first
-                      and first[d].payload.get("seed") != seed), None)  # fmt: skip
+                      and _seeds_of(first[d].payload) != seed), None)  # fmt: skip
         if other is None:
             kept.append(record)
             for digest in digests:
@@ -818,10 +830,9 @@ def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
             continue
         reason = (
             f"the same trained models as {other.name} (a checkpoint of the same sha256) under "
-            f"seed {one_line(seed, limit=20)}, where {other.name} has seed "
-            f"{one_line(other.payload.get('seed'), limit=20)}: no two seeds train the same "
-            "model, so it is no seed replicate (a copy of its folder, the seed edited?): "
-            "counted once; train replicates with other seeds"
+            f"{_seeds_text(seed)}, where {other.name} has {_seeds_text(_seeds_of(other.payload))}"
+            ": no two seeds train the same model, so it is no seed replicate (a copy of its "
+            "folder, the seed edited?): counted once; train replicates with other seeds"
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)

@@ -81,11 +81,16 @@ def test_a_run_folder_copied_with_its_seed_edited_is_not_a_second_replicate(tmp_
     make_run(tmp_path / "seed=6", test_accuracy=0.9, signal=2.0, seed=6)  # a real replicate
     rewrite_results(tmp_path / "seed=6", lambda p: p.update(sha256={
         "checkpoints/model_0000.pt": "c" * 64, "checkpoints/model_0001.pt": "d" * 64}))
+    make_run(tmp_path / "seed=7", test_accuracy=0.9, signal=2.0, seed=7)  # config.seed alone
+    rewrite_results(tmp_path / "seed=7", lambda p: p.update(sha256=models, seed=0))
     loaded = load_runs([tmp_path])
     assert [r.name for r in loaded.runs] == ["seed=0", "seed=6"]
     reasons = {r.name: why for r, why in loaded.unranked}
     assert reasons["seed=5"].startswith(
-        "the same trained models as seed=0 (a checkpoint of the same sha256) under seed 5")
+        "the same trained models as seed=0 (a checkpoint of the same sha256) under seed 5, "
+        "where seed=0 has seed 0: ")
+    assert reasons["seed=7"].startswith("the same trained models as seed=0 (a checkpoint of "
+                                        "the same sha256) under seed 0 (config.seed 7)")
 
 
 def _with_headline(payload):
