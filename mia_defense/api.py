@@ -268,7 +268,20 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
             f"load_observations: {file}: no observations.npz in it; give a finished mia-train "
             "run directory (for a sweep, one of its run folders) or an observations .npz"
         )
-    return Observations.load(file)
+    from mia_defense.observations import load_file
+
+    obs, extras = load_file(file)
+    flags = extras.get("is_canary")
+    if flags is not None and flags.dtype == bool and flags.shape == obs.labels.shape \
+            and flags.any():  # fmt: skip
+        # (audit(obs) pooled them, built to leak, into every figure: not mia-attack's numbers)
+        log.warning(
+            "load_observations: %s flags %d of its %d records as canaries (is_canary): give "
+            "api.audit(obs, is_canary=np.load(%r)['is_canary']), as mia-attack and mia-train "
+            "leave them out of the pooled figures and the verdict; without it they are pooled",
+            file, int(flags.sum()), len(flags), str(file),
+        )  # fmt: skip
+    return obs
 
 
 def observe_models(

@@ -209,3 +209,23 @@ def test_observe_models_names_the_model_that_released_nan():
                        rf"released NaN on 1 of the 30 population records \(first: row "
                        rf"{plan.population_idx[5]} of x\)"):
         api.observe_models([models[0], NanOnRow5()], x, y, plan)
+
+
+def test_load_observations_of_a_file_with_canaries_says_to_pass_them_to_audit(tmp_path, caplog):
+    """A run with canaries (attack.canaries.num): api.audit(api.load_observations(run))
+    pooled them, built to leak, into every figure: other numbers than mia-train's and
+    mia-attack's for the same file (loss TPR at 0.1% FPR 0.00049 against 0.0005, RMIA's
+    0.00098 against 0.0005), without a word."""
+    import logging
+
+    probs, masks, labels = _outputs()
+    obs = api.observations_from_arrays(probs, masks, labels, kind="probabilities")
+    obs.save(tmp_path / "plain.npz")
+    obs.save(tmp_path / "canaries.npz", is_canary=np.arange(30) < 3)
+    with caplog.at_level(logging.WARNING, logger="mia_defense.api"):
+        api.load_observations(tmp_path / "plain.npz")
+        assert not caplog.records
+        loaded = api.load_observations(tmp_path / "canaries.npz")
+    assert np.array_equal(loaded.log_probs, obs.log_probs)
+    assert "flags 3 of its 30 records as canaries (is_canary): give api.audit(obs, " \
+           "is_canary=np.load(" in caplog.text  # fmt: skip
