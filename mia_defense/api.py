@@ -111,7 +111,7 @@ def make_plan(
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
             _check_int("make_plan", name, value, low=0)
-    labels = np.asarray(y)
+    labels = np.asarray(_values(y))
     if not np.issubdtype(labels.dtype, np.integer):
         raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
     features = _numbers("make_plan", x)

@@ -229,3 +229,13 @@ def test_load_observations_of_a_file_with_canaries_says_to_pass_them_to_audit(tm
     assert np.array_equal(loaded.log_probs, obs.log_probs)
     assert "flags 3 of its 30 records as canaries (is_canary): give api.audit(obs, " \
            "is_canary=np.load(" in caplog.text  # fmt: skip
+
+
+def test_make_plan_takes_y_as_a_tensor_that_requires_grad():
+    """y as a float tensor straight from a loss computation was a raw numpy RuntimeError
+    ("Can't call numpy() on Tensor that requires grad"), not the float-labels refusal."""
+    import torch
+
+    with pytest.raises(ConfigError, match="make_plan: y has dtype float32; give integer class"):
+        api.make_plan(X, torch.tensor(Y, dtype=torch.float32, requires_grad=True))
+    assert api.make_plan(X, torch.tensor(Y)).masks.shape == (16, 67)
