@@ -787,14 +787,23 @@ def _same_models_apart(
     return kept_runs
 
 
+_PLAN = "plan:"
+
+
 def _checkpoints(payload: Mapping[str, Any]) -> list[str]:
-    """The sha256 of a mia-train run's trained models (``sha256["checkpoints/..."]``)."""
-    digests = payload.get("sha256")
-    if payload.get("source") is not None or not isinstance(digests, Mapping):
+    """The sha256 of a mia-train run's trained models (``sha256["checkpoints/..."]``), and its
+    ``data_fingerprint`` (``plan:FINGERPRINT``: it hashes the members each model trained on,
+    which the seed draws)."""
+    if payload.get("source") is not None:
         return []
-    return [d for name, d in digests.items()
-            if isinstance(name, str) and name.startswith("checkpoints/")
-            and isinstance(d, str) and d]  # fmt: skip
+    fingerprint = payload.get("data_fingerprint")
+    plan = [_PLAN + fingerprint] if isinstance(fingerprint, str) and fingerprint else []
+    digests = payload.get("sha256")
+    if not isinstance(digests, Mapping):
+        return plan
+    return plan + [d for name, d in digests.items()
+                   if isinstance(name, str) and name.startswith("checkpoints/")
+                   and isinstance(d, str) and d]  # fmt: skip
 
 
 def _seeds_of(payload: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -811,8 +820,9 @@ def _seeds_text(seeds: tuple[Any, Any]) -> str:
 
 def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
     """Leave out of the ranking a mia-train run whose trained models are, byte for byte, those
-    of a run of another seed (the same ``sha256`` of a checkpoint): ``seed`` draws the plan
-    and the initial weights, so no two seeds train the same model. A run folder copied and its
+    of a run of another seed (the same ``sha256`` of a checkpoint), or trained on the same
+    members (the same ``data_fingerprint``): ``seed`` draws the plan and the initial weights,
+    so no two seeds train the same model. A run folder copied and its
     seed edited by hand passed for a second seed replicate, n=2 and a narrower interval for
     one set of models. (Runs of one seed share models legitimately: a release on the same
     models, an attack's own seed.)"""
@@ -821,15 +831,18 @@ def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
     for record in loaded.runs:
         digests = _checkpoints(record.payload)
         seed = _seeds_of(record.payload)
-        other = next((first[d] for d in digests if d in first
-                      and _seeds_of(first[d].payload) != seed), None)  # fmt: skip
-        if other is None:
+        shared = next((d for d in digests if d in first
+                       and _seeds_of(first[d].payload) != seed), None)  # fmt: skip
+        if shared is None:
             kept.append(record)
             for digest in digests:
                 first.setdefault(digest, record)
             continue
+        other = first[shared]
+        what = ("the same data_fingerprint: the members the seed draws" if
+                shared.startswith(_PLAN) else "a checkpoint of the same sha256")  # fmt: skip
         reason = (
-            f"the same trained models as {other.name} (a checkpoint of the same sha256) under "
+            f"the same trained models as {other.name} ({what}) under "
             f"{_seeds_text(seed)}, where {other.name} has {_seeds_text(_seeds_of(other.payload))}"
             ": no two seeds train the same model, so it is no seed replicate (a copy of its "
             "folder, the seed edited?): counted once; train replicates with other seeds"

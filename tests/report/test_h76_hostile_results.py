@@ -213,3 +213,17 @@ def test_a_chance_accuracy_lowered_below_one_over_the_classes_skips_the_run(tmp_
     assert loaded.skipped[0][1].startswith(
         "utility.chance_accuracy is 0.05, below 1/num_classes = 0.1, the least the majority "
         "class of any test set scores")
+
+
+def test_a_copy_with_its_seed_edited_and_no_checkpoints_is_told_by_its_plan(tmp_path):
+    # no sha256 recorded (the checkpoints left out): the data_fingerprint, which hashes the
+    # members the seed draws, still tells the copy from another seed's run
+    make_run(tmp_path / "seed=0", test_accuracy=0.9, signal=2.0)
+    rewrite_results(tmp_path / "seed=0", lambda p: p.update(data_fingerprint="plan0"))
+    make_run(tmp_path / "seed=5", test_accuracy=0.9, signal=2.0, seed=5)
+    rewrite_results(tmp_path / "seed=5", lambda p: p.update(data_fingerprint="plan0"))
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["seed=0"]
+    assert dict((r.name, why) for r, why in loaded.unranked)["seed=5"].startswith(
+        "the same trained models as seed=0 (the same data_fingerprint: the members the seed "
+        "draws) under seed 5")
