@@ -710,6 +710,16 @@ def _query_config(
     _check_int("observe_models", "seed", seed, low=0)
     if repeats is not None:
         _check_int("observe_models", "repeats", repeats, low=1, high=MAX_REPEATS)
+    arguments = {"attack.queries.num_augmented": "num_augmented", "attack.white_box": "white_box"}
+    for override in check_overrides(overrides):  # (the argument, 0 or False, won unseen)
+        key, _, value = override.lstrip("+~").partition("=")
+        if key.strip() in arguments:
+            name, said = arguments[key.strip()], value.strip() or "..."
+            said = {"true": "True", "false": "False"}.get(said.lower(), said)
+            raise ConfigError(
+                f"observe_models: overrides: {override!r}: {name}= is an argument of "
+                f"observe_models, which wins over the override; give {name}={said} instead"
+            )
     cfg = attack_config(overrides, seed=seed)
     check_attack_config(cfg)
     queries = build_dataclass(QueryConfig, cfg.attack.get("queries"), key="attack.queries")

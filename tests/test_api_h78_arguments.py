@@ -239,3 +239,23 @@ def test_make_plan_takes_y_as_a_tensor_that_requires_grad():
     with pytest.raises(ConfigError, match="make_plan: y has dtype float32; give integer class"):
         api.make_plan(X, torch.tensor(Y, dtype=torch.float32, requires_grad=True))
     assert api.make_plan(X, torch.tensor(Y)).masks.shape == (16, 67)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("attack.queries.num_augmented=4", r"overrides: 'attack.queries.num_augmented=4': "
+                                           r"num_augmented= is an argument of observe_models, "
+                                           r"which wins over the override; give "
+                                           r"num_augmented=4 instead"),
+        ("attack.white_box=true", r"white_box= is an argument .* give white_box=True instead"),
+    ],
+)
+def test_observe_models_refuses_overrides_its_arguments_would_silently_win_over(override,
+                                                                                message):
+    """overrides=['attack.queries.num_augmented=4'] made no augmented queries (the argument's
+    default 0 won), ['attack.white_box=true'] no gradient norms: the attacks that need them
+    were then skipped."""
+    x, y, plan, models = _plan_and_models()
+    with pytest.raises(ConfigError, match=message):
+        api.observe_models(models, x, y, plan, overrides=[override])
