@@ -264,7 +264,9 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
         return f"dataset is {_type_name(dataset)} {_show(dataset)}, not a name"
     # (test_size: the count of test records a Wilson interval rests on, an OverflowError
     # traceback at hundreds of digits)
-    for key, low in (("seed", 0), ("num_models", 1), ("nonmember_scores", 0), ("test_size", 0)):
+    counts = (("seed", 0), ("num_models", 1), ("nonmember_scores", 0), ("test_size", 0),
+              ("num_classes", 1))  # (num_classes: 1/num_classes, the chance floor)
+    for key, low in counts:
         value = payload.get(key)
         if value is None:
             continue

@@ -227,3 +227,16 @@ def test_a_copy_with_its_seed_edited_and_no_checkpoints_is_told_by_its_plan(tmp_
     assert dict((r.name, why) for r, why in loaded.unranked)["seed=5"].startswith(
         "the same trained models as seed=0 (the same data_fingerprint: the members the seed "
         "draws) under seed 5")
+
+
+def test_a_num_classes_too_large_for_a_float_skips_the_run_with_the_reason(tmp_path):
+    # 1/num_classes, the chance floor, was an OverflowError traceback
+    for name, chance in (("with_chance", 0.2), ("without_chance", None)):
+        run = tmp_path / name
+        make_run(run, test_accuracy=0.9, signal=2.0, chance_accuracy=chance)
+        rewrite_results(run, lambda p: p.update(num_classes=10**400))
+    loaded = load_runs([tmp_path])
+    assert not loaded.runs
+    assert {p.name: why for p, why in loaded.skipped} == dict.fromkeys(
+        ("with_chance", "without_chance"),
+        "num_classes is an integer of 401 digits, too large for a count")
