@@ -1021,6 +1021,27 @@ def _options_first(args: list[str]) -> list[str]:
     return [*options, *overrides]
 
 
+# mia-train's settings that shape the models or what they release: fixed in the run attacked.
+_TRAINING_KEYS = frozenset({"dataset", "model", "plan", "train", "defense", "release"})
+
+
+def refuse_training_settings(args: list[str]) -> None:
+    """Exit 2 on an override of a mia-train setting (``release=topk``): Hydra said "No match
+    in the defaults list. To append ... use +release=topk", and that was refused as an
+    unknown key: mia-attack cannot change what the models were trained on or released."""
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        key = arg.split("=", 1)[0].lstrip("+~").strip()
+        group = key.split(".")[0].split("/")[0]
+        if group in _TRAINING_KEYS:
+            print(f"ConfigError: {arg}: mia-attack attacks what the run's models already "
+                  f"released (its observations); {group} is fixed when they are trained and "
+                  f"queried: run mia-train with {arg.lstrip('+')} instead (the attack "
+                  "settings, attack.*, are mia-attack's)", file=sys.stderr)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
 def main() -> None:
     """``mia-attack PATH [OVERRIDES]``: exit 0 with results written; 2 on a user error (a
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
@@ -1045,6 +1066,7 @@ def main() -> None:
     elif not any(a.startswith(("source=", "-")) for a in rest):
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
+    refuse_training_settings(rest)
     refuse_null_groups(rest)
     refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]

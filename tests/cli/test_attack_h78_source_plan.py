@@ -43,3 +43,28 @@ def test_two_paths_are_refused_naming_both(tmp_path: Path, monkeypatch, capsys):
     assert ("ConfigError: two PATHs, a and b: mia-attack attacks one source per run; attack "
             "each in turn, or sweep them: mia-attack -m 'source=A,B'") in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("override", ["release=topk", "+release=topk", "defense=dp",
+                                      "plan.num_models=8", "train.epochs=3"])
+def test_a_training_setting_is_refused_naming_mia_train(override, tmp_path: Path, monkeypatch,
+                                                        capsys):
+    """release=topk got Hydra's "No match in the defaults list. To append ... use
+    +release=topk", and +release=topk was then refused as an unknown key: neither said that
+    a release (or a defense, the plan, training) is fixed in the run attacked."""
+    import sys
+
+    from mia_defense.cli.attack import main
+
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["mia-attack", "run", override, "hydra.run.dir=out"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 2
+    group = override.lstrip("+").split("=")[0].split(".")[0]
+    assert (f"ConfigError: {override}: mia-attack attacks what the run's models already "
+            f"released (its observations); {group} is fixed when they are trained and "
+            f"queried: run mia-train with {override.lstrip('+')} instead"
+            ) in capsys.readouterr().err  # fmt: skip
+    assert not (tmp_path / "out").exists()
