@@ -32,7 +32,7 @@ from mia_defense.canaries import AUDIT_KINDS, CanaryInsertion, insert_canaries
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.dp_stacked import gradient_canaries
 from mia_defense.errors import ConfigError
-from mia_defense.metrics.one_run_audit import OneRunBound, one_run_bound
+from mia_defense.metrics.one_run_audit import OneRunBound, one_run_bound, one_run_ceiling
 from mia_defense.observations import Observations
 from mia_defense.plan import MembershipPlan
 from mia_defense.tracking.artifacts import write_npz
@@ -140,7 +140,27 @@ def input_canary_scores(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray
 
 
 def _bound_entry(bound: OneRunBound, *, score: str, **extra: Any) -> dict[str, Any]:
-    return {**bound.as_dict(), "score": score, **extra}
+    """One side's bound, its counts and ``max_epsilon``: the bound had every guess been
+    right (`one_run_ceiling`), the most this audit could show."""
+    ceiling = one_run_ceiling(bound.canaries, delta=bound.delta, confidence=bound.confidence)
+    return {**bound.as_dict(), "max_epsilon": ceiling, "score": score, **extra}
+
+
+def _weak_note(entry: dict[str, Any], accountant: Any) -> str | None:
+    """Why a side's bound cannot test the accountant's ε (its ceiling is at or below it),
+    or ``None``: a low bound from such an audit is no evidence of privacy."""
+    ceiling = entry.get("max_epsilon")
+    if not isinstance(ceiling, float) or not isinstance(accountant, int | float):
+        return None
+    if isinstance(accountant, bool) or not ceiling <= accountant < float("inf"):
+        return None
+    return (
+        f"too weak to test the accountant's ε {accountant:.3g}: with m={entry['canaries']} "
+        f"pairs at δ {entry['delta']:.2g} it could show at most ε >= {ceiling:.3g} (every "
+        "guess right), so its bound says nothing of privacy; lower defense.dp.delta (e.g. "
+        "1e-6), or add canaries while 2·m·δ stays well below 1 (attack.audit_canaries, "
+        "attack.audit_gradient_canaries)"
+    )
 
 
 def audit_report(
@@ -187,6 +207,10 @@ def audit_report(
     block["white_box"] = _white_box(audit, white_box, delta=delta, confidence=confidence,
                                     arrays=arrays)  # fmt: skip
     for name in ("black_box", "white_box"):
+        weak = _weak_note(block[name], block["accountant_epsilon"])
+        if weak is not None:
+            block[name]["weak"] = weak
+            log.warning("one-run audit (%s): %s", name, weak)
         m = block[name].get("canaries", 0)
         if 2 * m * delta > 1:
             log.warning(
@@ -249,4 +273,6 @@ def audit_lines(privacy: dict[str, Any]) -> list[str]:
             f"{block['delta']:.2g}, {block['confidence']:.0%} confidence; m={entry['canaries']}"
             f" pairs, {entry['correct']}/{entry['guesses']} guesses right)"
         )
+        if entry.get("weak"):
+            lines.append(f"  ({label}: {entry['weak']})")
     return lines

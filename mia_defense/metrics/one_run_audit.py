@@ -28,6 +28,7 @@ __all__ = [
     "candidate_epsilon",
     "guess_counts",
     "one_run_bound",
+    "one_run_ceiling",
     "one_run_epsilon",
     "one_run_p_value",
 ]
@@ -139,6 +140,26 @@ def guess_counts(m: int, fractions: Sequence[float] = GUESS_FRACTIONS) -> list[t
             if sum(pair) <= m and pair not in out:
                 out.append(pair)
     return out
+
+
+def one_run_ceiling(
+    m: int,
+    *,
+    delta: float,
+    confidence: float = 0.95,
+    candidates: Sequence[tuple[int, int]] | None = None,
+) -> float:
+    """The most `one_run_bound` can show with m canaries: its bound when every guess of
+    every candidate is right. An audit whose ceiling is at or below a claimed ε cannot
+    refute it, however leaky the run: its bound then says nothing of privacy (too few
+    canaries, or a δ so large that the 2·m·δ term swamps the count)."""
+    pairs = list(candidates) if candidates is not None else guess_counts(m)
+    bounds = [
+        candidate_epsilon(m=m, guesses=k_in + k_out, correct=k_in + k_out, delta=delta,
+                          confidence=confidence, candidates=len(pairs))
+        for k_in, k_out in pairs
+    ]  # fmt: skip
+    return max(bounds, default=0.0)
 
 
 def one_run_bound(
