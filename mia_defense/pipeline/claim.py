@@ -17,7 +17,7 @@ from mia_defense.attacks.runner import (
     EvaluationConfig,
 )
 from mia_defense.metrics.epsilon import empirical_epsilon
-from mia_defense.metrics.one_run_audit import candidate_epsilon
+from mia_defense.metrics.one_run_audit import candidate_epsilon, guess_counts, one_run_ceiling
 
 __all__ = ["Evidence", "attack_evidence", "audit_evidence", "check_claim", "highest_bound"]
 
@@ -35,11 +35,15 @@ class Evidence:
             confidence=...)``): `check_claim` asks each piece of evidence for a stricter
             level, so that all of them hold at once (the largest of three 95% bounds is a
             85% bound, not a 95% one).
+        ceiling_at: the most it could show at a given confidence (every guess right, an
+            attack that separates members perfectly), or ``None`` when unknown: where every
+            ceiling is at or below the claim, nothing measured could have refuted it.
     """
 
     what: str
     confidence: float
     bound_at: Callable[[float], float]
+    ceiling_at: Callable[[float], float] | None = None
 
     @property
     def bound(self) -> float:
@@ -62,8 +66,14 @@ def attack_evidence(
         _attack_bound_at, best.metrics.fpr, best.metrics.tpr, int(truth.sum()),
         int((~truth).sum()), evaluation.delta, max(attacks, 1),
     )  # fmt: skip
+    # a perfect attack: every member above every non-member (the fewest thresholds, so
+    # the weakest Bonferroni correction: no ROC of these decisions gives more)
+    ceiling_at = functools.partial(
+        _attack_bound_at, np.array([0.0, 1.0]), np.array([1.0, 1.0]), int(truth.sum()),
+        int((~truth).sum()), evaluation.delta, max(attacks, 1),
+    )  # fmt: skip
     what = f"attack {best.name}, {evaluation.confidence:.0%} over all {attacks} attacks"
-    found = Evidence(what, evaluation.confidence, bound_at)
+    found = Evidence(what, evaluation.confidence, bound_at, ceiling_at)
     return [found] if math.isfinite(found.bound) else []
 
 
@@ -97,7 +107,8 @@ def audit_evidence(privacy: Mapping[str, Any], *, confidence: float) -> list[Evi
         value = entry.get("epsilon") if isinstance(entry, Mapping) else None
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             level, bound_at = _audit_bound(entry, float(value), confidence)
-            found.append(Evidence(f"one-run audit, {side}", level, bound_at))
+            found.append(Evidence(f"one-run audit, {side}", level, bound_at,
+                                  _audit_ceiling(bound_at)))  # fmt: skip
     return found
 
 
@@ -119,6 +130,22 @@ def _audit_bound(
                                          correct=correct, delta=delta, candidates=candidates)
 
 
+def _audit_ceiling(bound_at: Callable[..., float]) -> Callable[..., float] | None:
+    """The most one side of the one-run audit could show at a confidence (every guess right,
+    `one_run_ceiling`), or ``None`` where its counts are not recorded or its guess counts
+    are not the default ones."""
+    if not isinstance(bound_at, functools.partial) or bound_at.func is not candidate_epsilon:
+        return None
+    m, delta, candidates = (bound_at.keywords[k] for k in ("m", "delta", "candidates"))
+    if candidates != len(guess_counts(m)):
+        return None
+    return functools.partial(_audit_ceiling_at, m, delta)
+
+
+def _audit_ceiling_at(m: int, delta: float, confidence: float) -> float:
+    return one_run_ceiling(m, delta=delta, confidence=confidence)
+
+
 def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     """Set ``epsilon_refuted`` when a measured lower bound on ε in ``evidence`` exceeds the
     accountant's ε: the DP claim then fails at the bound's confidence, and the run says so
@@ -129,6 +156,7 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     claim is refuted at its stated confidence by all of them together, not at 1 - n times
     the error by the luckiest (the attacks' bound and the audit's two)."""
     claimed = privacy.get("epsilon")
+    privacy.pop("epsilon_untested", None)
     if not isinstance(claimed, int | float) or not math.isfinite(claimed):
         return
     tests = max(len(evidence), 1)
@@ -139,6 +167,9 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     privacy.pop("epsilon_refuted_by", None)
     privacy.pop("epsilon_refuted_reason", None)
     if not above:
+        untested = _untested(evidence, claimed, tests)
+        if untested is not None:
+            privacy["epsilon_untested"] = untested
         return
     bound, found = max(above, key=lambda pair: pair[0])
     what = found.what if tests == 1 else (
@@ -151,3 +182,27 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
         "preprocessing, a defense that breaks per-record sensitivity, or a bug"
     )
     log.warning("DP CLAIM REFUTED: %s", privacy["epsilon_refuted_reason"])
+
+
+def _untested(evidence: Sequence[Evidence], claimed: float, tests: int) -> str | None:
+    """Why ``epsilon_refuted: false`` says nothing of the claim: no measurement could have
+    exceeded it even at its best (every ceiling at or below the claimed ε), or ``None``
+    where one could have (or its ceiling is unknown)."""
+    if not evidence:
+        return (f"nothing measured a bound on ε (no attack's bound is defined), so the "
+                f"accountant's ε {claimed:.3g} was not tested; epsilon_refuted false is no "
+                "evidence that it holds")  # fmt: skip
+    if any(e.ceiling_at is None for e in evidence):
+        return None
+    ceilings = [(e.ceiling_at(confidence=1.0 - (1.0 - e.confidence) / tests), e)
+                for e in evidence]  # fmt: skip
+    if any(not math.isfinite(c) or c > claimed for c, _ in ceilings):
+        return None
+    ceiling, best = max(ceilings, key=lambda pair: pair[0])
+    return (
+        f"too few decisions to test the accountant's ε {claimed:.3g}: even a perfect "
+        f"attack or audit could show at most ε >= {ceiling:.3g} here ({best.what}), so "
+        "epsilon_refuted false is no evidence that the claim holds; more target models or "
+        "records (plan.num_models, plan.population_size, attack.num_targets), or a one-run "
+        "audit (attack.audit=one_run) at a lower defense.dp.delta, can test it"
+    )

@@ -1,0 +1,67 @@
+"""A DP claim no measurement could have refuted (too few decisions, an audit too small)
+is said to be untested, so ``epsilon_refuted: false`` is not read as evidence it holds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mia_defense.attacks import loss_attack
+from mia_defense.attacks.runner import EvaluationConfig
+from mia_defense.cli.build import format_table
+from mia_defense.metrics.one_run_audit import one_run_bound
+from mia_defense.pipeline.claim import audit_evidence, check_claim
+from mia_defense.pipeline.evaluate import attack_observations
+from tests.helpers import synthetic_observations
+
+
+def _attack(privacy: dict, *, signal: float = 4.0) -> tuple:
+    obs = synthetic_observations(num_models=8, num_samples=400, signal=signal)
+    utility = {"test_accuracy": 0.9, "train_accuracy": 1.0, "generalization_gap": 0.1,
+               "chance_accuracy": 0.1}
+    return attack_observations(
+        obs, {"loss": loss_attack}, targets=np.arange(8),
+        evaluation=EvaluationConfig(fprs=(0.01,), bootstrap=0), is_canary=np.zeros(400, bool),
+        population_idx=np.arange(400), utility=utility, privacy=privacy, defense={},
+        training={},
+    )
+
+
+def test_a_claim_beyond_what_a_perfect_attack_could_show_is_untested():
+    # 1600 member and 1600 non-member decisions: a perfect attack shows ε >= ~6 at most
+    result, _ = _attack({"epsilon": 8.0, "delta": 1e-5})
+    privacy = result.privacy
+    assert privacy["epsilon_refuted"] is False
+    (evidence,) = result.epsilon_evidence
+    ceiling = evidence.ceiling_at(confidence=0.95)
+    assert privacy["empirical_epsilon"] <= ceiling < 8.0
+    assert privacy["epsilon_untested"].startswith(
+        "too few decisions to test the accountant's ε 8: even a perfect attack or audit "
+        f"could show at most ε >= {ceiling:.3g}"
+    )
+    assert "epsilon_untested too few decisions" in format_table(result, [0.01])
+
+
+def test_a_claim_a_perfect_attack_could_refute_is_not_untested():
+    for epsilon in (1.0, 0.05, float("inf")):
+        result, _ = _attack({"epsilon": epsilon, "delta": 1e-5}, signal=0.0)
+        assert "epsilon_untested" not in result.privacy, epsilon
+
+
+def test_an_audit_that_could_refute_lifts_the_attacks_ceiling():
+    privacy = {"epsilon": 3.0, "delta": 1e-6}
+    truth = np.arange(4000) % 2 == 0
+    bound = one_run_bound(np.where(truth, 0.0, 1.0), truth, delta=1e-6)  # all wrong: 0
+    side = {**bound.as_dict()}
+    check_claim(privacy, audit_evidence({"audit": {"white_box": side}}, confidence=0.95))
+    assert privacy["epsilon_refuted"] is False and "epsilon_untested" not in privacy
+    # the same audit at a claim beyond its ceiling, and a stale note is replaced
+    privacy = {"epsilon": 30.0, "delta": 1e-6, "epsilon_untested": "stale"}
+    check_claim(privacy, audit_evidence({"audit": {"white_box": side}}, confidence=0.95))
+    assert "one-run audit, white_box" in privacy["epsilon_untested"]
+    # no evidence at all: nothing tested the claim
+    privacy = {"epsilon": 1.0}
+    check_claim(privacy, [])
+    assert privacy["epsilon_untested"].startswith("nothing measured a bound on ε")
+    privacy = {"epsilon": float("inf"), "epsilon_untested": "stale"}
+    check_claim(privacy, [])
+    assert "epsilon_untested" not in privacy
