@@ -23,6 +23,11 @@ __all__ = ["Evidence", "attack_evidence", "audit_evidence", "check_claim", "high
 
 log = logging.getLogger(__name__)
 
+# The most pairs whose audit ceiling `check_claim` computes: the perfect guesses' p-values
+# take arrays of 0.4·m, so a results.json claiming 10**9 pairs (mia-attack carries the
+# audit) spent minutes and then ran out of memory; beyond it the ceiling is unknown.
+MAX_CEILING_PAIRS = 10**6
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -137,7 +142,7 @@ def _audit_ceiling(bound_at: Callable[..., float]) -> Callable[..., float] | Non
     if not isinstance(bound_at, functools.partial) or bound_at.func is not candidate_epsilon:
         return None
     m, delta, candidates = (bound_at.keywords[k] for k in ("m", "delta", "candidates"))
-    if candidates != len(guess_counts(m)):
+    if m > MAX_CEILING_PAIRS or candidates != len(guess_counts(m)):
         return None
     return functools.partial(_audit_ceiling_at, m, delta)
 
