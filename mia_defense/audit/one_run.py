@@ -32,6 +32,7 @@ from mia_defense.canaries import AUDIT_KINDS, CanaryInsertion, insert_canaries
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.dp_stacked import gradient_canaries
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.one_run_audit import OneRunBound, one_run_bound, one_run_ceiling
 from mia_defense.observations import Observations
 from mia_defense.plan import MembershipPlan
@@ -270,8 +271,8 @@ def audit_lines(privacy: dict[str, Any]) -> list[str]:
             continue
         lines.append(
             f"one-run audit, {label}: ε >= {entry['epsilon']:.3f} ({claimed}, δ "
-            f"{block['delta']:.2g}, {block['confidence']:.0%} confidence; m={entry['canaries']}"
-            f" pairs, {entry['correct']}/{entry['guesses']} guesses right)"
+            f"{block['delta']:.2g}, {level_text(block['confidence'])} confidence; "
+            f"m={entry['canaries']} pairs, {entry['correct']}/{entry['guesses']} guesses right)"
         )
         if entry.get("weak"):
             lines.append(f"  ({label}: {entry['weak']})")

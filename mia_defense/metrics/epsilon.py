@@ -7,7 +7,13 @@ import math
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
-__all__ = ["clopper_pearson_upper", "empirical_epsilon", "epsilon_from_rates", "wilson_interval"]
+__all__ = [
+    "clopper_pearson_upper",
+    "empirical_epsilon",
+    "epsilon_from_rates",
+    "level_text",
+    "wilson_interval",
+]
 
 
 def clopper_pearson_upper(errors: np.ndarray, trials: int, alpha: float) -> np.ndarray:
@@ -81,3 +87,12 @@ def wilson_interval(share: float, n: int, *, level: float = 0.95) -> tuple[float
     if share <= 0.0:  # (centre - half is a rounding error above 0 there)
         return 0.0, min(centre + half, 1.0)
     return max(centre - half, 0.0), min(centre + half, 1.0)
+
+
+def level_text(level: float) -> str:
+    """A confidence level as a percentage, "95%" for a whole one and every digit otherwise:
+    0.999999999 was printed as "100%" (a certainty no bound has) and 1e-9 as "0%"."""
+    percent = level * 100
+    if abs(percent - round(percent)) < 1e-9:
+        return f"{level:.0%}"
+    return f"{percent:.10g}%"

@@ -16,7 +16,7 @@ from mia_defense.attacks.runner import (
     AttackResult,
     EvaluationConfig,
 )
-from mia_defense.metrics.epsilon import empirical_epsilon
+from mia_defense.metrics.epsilon import empirical_epsilon, level_text
 from mia_defense.metrics.one_run_audit import candidate_epsilon, guess_counts, one_run_ceiling
 
 __all__ = ["Evidence", "attack_evidence", "audit_evidence", "check_claim", "highest_bound"]
@@ -77,7 +77,7 @@ def attack_evidence(
         _attack_bound_at, np.array([0.0, 1.0]), np.array([1.0, 1.0]), int(truth.sum()),
         int((~truth).sum()), evaluation.delta, max(attacks, 1),
     )  # fmt: skip
-    what = f"attack {best.name}, {evaluation.confidence:.0%} over all {attacks} attacks"
+    what = f"attack {best.name}, {level_text(evaluation.confidence)} over all {attacks} attacks"
     found = Evidence(what, evaluation.confidence, bound_at, ceiling_at)
     return [found] if math.isfinite(found.bound) else []
 
@@ -178,7 +178,8 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
         return
     bound, found = max(above, key=lambda pair: pair[0])
     what = found.what if tests == 1 else (
-        f"{found.what}; at {found.confidence:.0%} for all {tests} bounds the claim was held to"
+        f"{found.what}; at {level_text(found.confidence)} for all {tests} bounds the claim "
+        "was held to"
     )
     privacy["epsilon_refuted_by"] = found.what
     privacy["epsilon_refuted_reason"] = (
