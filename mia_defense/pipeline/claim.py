@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 # take arrays of 0.4·m, so a results.json claiming 10**9 pairs (mia-attack carries the
 # audit) spent minutes and then ran out of memory; beyond it the ceiling is unknown.
 MAX_CEILING_PAIRS = 10**6
+# The most correct guesses whose bound `audit_evidence` recomputes at another confidence
+# (its p-values take arrays of that many: 10**8, in an edited results.json mia-attack
+# carries, spent minutes and ran out of memory); beyond it the recorded figure is kept, as
+# for a side whose counts are not recorded.
+MAX_RECOMPUTED_CORRECT = 10**7
 
 
 @dataclass(frozen=True)
@@ -120,14 +125,16 @@ def audit_evidence(privacy: Mapping[str, Any], *, confidence: float) -> list[Evi
 def _audit_bound(
     entry: Mapping[str, Any], recorded: float, run_confidence: float
 ) -> tuple[float, Callable[..., float]]:
-    """(confidence, bound at a confidence) of one side of the one-run audit."""
+    """(confidence, bound at a confidence) of one side of the one-run audit: recomputed
+    from its counts, or its recorded figure where they are missing, inconsistent or too
+    large to recompute (`MAX_RECOMPUTED_CORRECT`)."""
     counts = [entry.get(k) for k in ("canaries", "guesses", "correct", "candidates")]
     confidence, delta = (entry.get(k) for k in ("confidence", "delta"))
     confidence_ok, delta_ok = (isinstance(v, float) and 0 < v < 1 for v in (confidence, delta))
     counts_ok = all(isinstance(c, int) and not isinstance(c, bool) for c in counts)
     if not (confidence_ok and delta_ok and counts_ok) or counts[3] < 1 or not (
         0 <= counts[2] <= counts[1] <= counts[0]
-    ):
+    ) or counts[2] > MAX_RECOMPUTED_CORRECT:
         level = confidence if confidence_ok else run_confidence
         return level, functools.partial(_recorded, recorded)
     m, guesses, correct, candidates = counts

@@ -78,3 +78,16 @@ def test_a_carried_audit_of_a_billion_pairs_is_judged_without_its_ceiling():
     privacy = {"epsilon": 8.0}
     check_claim(privacy, [evidence])
     assert privacy["epsilon_refuted"] is False and "epsilon_untested" not in privacy
+
+
+def test_a_carried_audit_of_a_billion_correct_guesses_keeps_its_recorded_figure():
+    from mia_defense.metrics.one_run_audit import guess_counts
+
+    m = 10**9  # (recomputing its bound took arrays of 4·10**8: minutes, then no memory)
+    side = {"epsilon": 9.0, "confidence": 0.95, "delta": 1e-12, "canaries": m,
+            "guesses": 4 * 10**8, "correct": 4 * 10**8, "candidates": len(guess_counts(m))}
+    (evidence,) = audit_evidence({"audit": {"white_box": side}}, confidence=0.95)
+    assert evidence.bound_at(confidence=0.99) == 9.0 and evidence.confidence == 0.95
+    privacy = {"epsilon": 8.0}
+    check_claim(privacy, [evidence])
+    assert privacy["epsilon_refuted"] is True
