@@ -225,3 +225,21 @@ def member_signal(truth: np.ndarray, strength: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.normal(size=truth.shape) + strength * truth
 
+
+
+def attack_with_claim(privacy: dict, *, signal: float = 4.0) -> tuple:
+    """`attack_observations` of the loss attack on 8 synthetic models of 400 samples (member
+    ``signal``), with the run's ``privacy`` figures (a DP claim) checked against it."""
+    from mia_defense.attacks import loss_attack
+    from mia_defense.attacks.runner import EvaluationConfig
+    from mia_defense.pipeline.evaluate import attack_observations
+
+    obs = synthetic_observations(num_models=8, num_samples=400, signal=signal)
+    utility = {"test_accuracy": 0.9, "train_accuracy": 1.0, "generalization_gap": 0.1,
+               "chance_accuracy": 0.1}
+    return attack_observations(
+        obs, {"loss": loss_attack}, targets=np.arange(8),
+        evaluation=EvaluationConfig(fprs=(0.01,), bootstrap=0), is_canary=np.zeros(400, bool),
+        population_idx=np.arange(400), utility=utility, privacy=privacy, defense={},
+        training={},
+    )

@@ -14,24 +14,12 @@ from mia_defense.cli.build import format_table
 from mia_defense.metrics.one_run_audit import one_run_bound
 from mia_defense.pipeline.claim import Evidence, audit_evidence, check_claim
 from mia_defense.pipeline.evaluate import attack_observations
-from tests.helpers import synthetic_observations
-
-
-def _attack(privacy: dict) -> tuple:
-    obs = synthetic_observations(num_models=8, num_samples=400, signal=4.0)
-    utility = {"test_accuracy": 0.9, "train_accuracy": 1.0, "generalization_gap": 0.1,
-               "chance_accuracy": 0.1}
-    return attack_observations(
-        obs, {"loss": loss_attack}, targets=np.arange(8),
-        evaluation=EvaluationConfig(fprs=(0.01,), bootstrap=0), is_canary=np.zeros(400, bool),
-        population_idx=np.arange(400), utility=utility, privacy=privacy, defense={},
-        training={},
-    )
+from tests.helpers import attack_with_claim, synthetic_observations
 
 
 def test_a_strong_attack_refutes_a_tiny_claimed_epsilon(caplog):
     with caplog.at_level(logging.WARNING):
-        result, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
+        result, _ = attack_with_claim({"epsilon": 0.05, "delta": 1e-5})
     privacy = result.privacy
     (evidence,) = result.epsilon_evidence
     bound, what = evidence.bound, evidence.what
@@ -51,11 +39,11 @@ def test_a_strong_attack_refutes_a_tiny_claimed_epsilon(caplog):
 
 
 def test_a_claim_above_every_bound_stands_and_no_claim_is_not_judged():
-    result, _ = _attack({"epsilon": 1000.0, "delta": 1e-5})
+    result, _ = attack_with_claim({"epsilon": 1000.0, "delta": 1e-5})
     assert result.privacy["epsilon_refuted"] is False
     assert "REFUTED" not in format_table(result, [0.01])
     for privacy in ({}, {"epsilon": None}, {"epsilon": float("inf")}):
-        result, _ = _attack(dict(privacy))
+        result, _ = attack_with_claim(dict(privacy))
         assert "epsilon_refuted" not in result.privacy
 
 
@@ -86,7 +74,7 @@ def test_an_audit_figure_without_counts_is_stated_at_the_runs_confidence():
 
 
 def test_the_refuting_bound_is_corrected_for_the_number_of_attacks():
-    few, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
+    few, _ = attack_with_claim({"epsilon": 0.05, "delta": 1e-5})
     obs = synthetic_observations(num_models=8, num_samples=400, signal=4.0)
     many, _ = attack_observations(
         obs, {f"loss{i}": loss_attack for i in range(10)}, targets=np.arange(8),
@@ -141,7 +129,7 @@ def test_the_claim_is_held_to_all_its_bounds_at_once_not_to_the_luckiest():
 def test_a_runs_evidence_survives_pickling_as_tests_share_runs_between_workers():
     import pickle
 
-    result, _ = _attack({"epsilon": 0.05, "delta": 1e-5})
+    result, _ = attack_with_claim({"epsilon": 0.05, "delta": 1e-5})
     privacy = {"audit": {"white_box": _audit_side(85)}}
     for evidence in [*result.epsilon_evidence, *audit_evidence(privacy, confidence=0.95)]:
         assert pickle.loads(pickle.dumps(evidence)).bound == evidence.bound

@@ -5,30 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from mia_defense.attacks import loss_attack
-from mia_defense.attacks.runner import EvaluationConfig
 from mia_defense.cli.build import format_table
 from mia_defense.metrics.one_run_audit import one_run_bound
 from mia_defense.pipeline.claim import audit_evidence, check_claim
-from mia_defense.pipeline.evaluate import attack_observations
-from tests.helpers import synthetic_observations
-
-
-def _attack(privacy: dict, *, signal: float = 4.0) -> tuple:
-    obs = synthetic_observations(num_models=8, num_samples=400, signal=signal)
-    utility = {"test_accuracy": 0.9, "train_accuracy": 1.0, "generalization_gap": 0.1,
-               "chance_accuracy": 0.1}
-    return attack_observations(
-        obs, {"loss": loss_attack}, targets=np.arange(8),
-        evaluation=EvaluationConfig(fprs=(0.01,), bootstrap=0), is_canary=np.zeros(400, bool),
-        population_idx=np.arange(400), utility=utility, privacy=privacy, defense={},
-        training={},
-    )
+from tests.helpers import attack_with_claim
 
 
 def test_a_claim_beyond_what_a_perfect_attack_could_show_is_untested():
     # 1600 member and 1600 non-member decisions: a perfect attack shows ε >= ~6 at most
-    result, _ = _attack({"epsilon": 8.0, "delta": 1e-5})
+    result, _ = attack_with_claim({"epsilon": 8.0, "delta": 1e-5})
     privacy = result.privacy
     assert privacy["epsilon_refuted"] is False
     (evidence,) = result.epsilon_evidence
@@ -43,7 +28,7 @@ def test_a_claim_beyond_what_a_perfect_attack_could_show_is_untested():
 
 def test_a_claim_a_perfect_attack_could_refute_is_not_untested():
     for epsilon in (1.0, 0.05, float("inf")):
-        result, _ = _attack({"epsilon": epsilon, "delta": 1e-5}, signal=0.0)
+        result, _ = attack_with_claim({"epsilon": epsilon, "delta": 1e-5}, signal=0.0)
         assert "epsilon_untested" not in result.privacy, epsilon
 
 
