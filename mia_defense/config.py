@@ -42,6 +42,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
 from mia_defense.hydra_setup import register_configs
+from mia_defense.metrics.roc import fpr_percent
 from mia_defense.plan import DEFAULT_POPULATION
 from mia_defense.targets import forbidden_target_problems, is_forbidden, refuse_forbidden_targets
 from mia_defense.training.config import TRAIN
@@ -705,7 +706,7 @@ def _fpr_key_clashes(fprs: Sequence[float] | None) -> list[str]:
     digits), where one figure would overwrite the other."""
     seen: dict[str, float] = {}
     for fpr in fprs or ():
-        key = f"{float(fpr) * 100:g}"
+        key = fpr_percent(fpr)
         if key in seen and seen[key] != float(fpr):
             return [
                 f"attack.fprs: {seen[key]!r} and {float(fpr)!r} are both reported as "

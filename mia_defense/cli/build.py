@@ -36,7 +36,8 @@ from mia_defense.experiment import (
     prepare_data,
     run_experiment,
 )
-from mia_defense.metrics.roc import unresolved_fprs
+from mia_defense.metrics.epsilon import level_text
+from mia_defense.metrics.roc import fpr_percent, unresolved_fprs
 from mia_defense.models import model_builder
 from mia_defense.observations import QueryConfig
 from mia_defense.report.checks import release_below_chance_note
@@ -283,7 +284,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
     any_ci = any(_ci_text(s, "auc", 3) for s in result.attacks.values())
     level = _ci_level(result)
     headers = ["attack", "access", f"AUC [{level} CI]" if any_ci else "AUC"]
-    headers += [f"TPR@{f * 100:g}%FPR" for f in fprs] + ["eps_emp"]
+    headers += [f"TPR@{fpr_percent(f)}%FPR" for f in fprs] + ["eps_emp"]
     rows = [
         [name, str(summary.get("access", "outputs")), cell(summary, "auc")]
         + [cell(summary, fpr_key(f)) for f in fprs]
@@ -307,7 +308,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
             count and unresolved_fprs(count, [lowest])) else ""
         lines.append(
             f"canaries ({canaries[best]['records']} records): strongest {best}, TPR@"
-            f"{lowest * 100:g}%FPR {canaries[best][fpr_key(lowest)]:.3f}{unresolved}, "
+            f"{fpr_percent(lowest)}%FPR {canaries[best][fpr_key(lowest)]:.3f}{unresolved}, "
             f"AUC {canaries[best]['auc']:.3f}"
         )
     if result.utility_below_chance:
@@ -336,7 +337,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
             continue
         best = result.attacks[name]
         ci = _ci_text(best, key, 4)
-        lines.append(f"{label} at {lowest * 100:g}% FPR: {name} (TPR {best[key]:.4f}"
+        lines.append(f"{label} at {fpr_percent(lowest)}% FPR: {name} (TPR {best[key]:.4f}"
                      f"{f', {level} CI{ci}' if ci else ''})")  # fmt: skip
     if result.strongest_white_box_attack is not None:
         lines.append("(white-box attacks read the weights, which no release lets out: they "
@@ -349,7 +350,7 @@ def _ci_level(result: RunResult) -> str:
     attack.confidence=0.5 gave 50% intervals under an "AUC [95% CI]" header."""
     levels = {r.intervals.confidence for r in result.attack_results.values()
               if r.intervals is not None}  # fmt: skip
-    return f"{levels.pop() * 100:g}%" if len(levels) == 1 else "95%"
+    return level_text(levels.pop()) if len(levels) == 1 else "95%"
 
 
 def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:
@@ -366,7 +367,7 @@ def _unresolved_lines(nonmember_scores: int | None, fprs: list[float]) -> list[s
     unresolved = unresolved_fprs(nonmember_scores, fprs) if nonmember_scores else []
     if not unresolved:
         return []
-    shown = ", ".join(f"TPR@{f * 100:g}%FPR" for f in unresolved)
+    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in unresolved)
     return [
         f"NOTE: only {nonmember_scores} non-member scores, fewer than 1/FPR for {shown}: "
         f"there the TPR is the TPR at FPR 0 of these scores (about FPR "

@@ -7,6 +7,7 @@ shape has been checked against the member's size and the memory budget.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
@@ -380,6 +381,9 @@ def load_npz(
             0..C-1, such as 3, 7, 9, are remapped to 0..C-1 with a warning and recorded as the
             dataset's ``class_labels``).
         standardize: zero mean, unit variance per feature (per channel for [N, C, H, W]).
+            Without it, uint8 images ([N, C, H, W] or [N, H, W], values above 1) are pixels
+            0..255, scaled to [0, 1] as the mnist and cifar loaders scale theirs; flat uint8
+            features above 1 are used as they are, with a warning.
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
         name: the dataset's name in logs and results.
@@ -396,7 +400,35 @@ def load_npz(
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
     x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
-    return finish_dataset(
+    pixels = not standardize and _pixel_images(x)
+    if not standardize and not pixels:
+        _warn_raw_bytes(x, file=file, key=x_key)
+    data = finish_dataset(
         x, y, name=name, source=str(file), num_classes=num_classes, max_samples=max_samples,
         seed=seed, standardize=standardize, user_classes=True,
+    )
+    if not pixels:
+        return data
+    log.info("%s: uint8 images (0..255) scaled to [0, 1] (pixels / 255), as the mnist and cifar "
+             "loaders scale theirs; dataset.standardize=true standardises them per channel",
+             file)
+    return dataclasses.replace(data, x=data.x / np.float32(255))
+
+
+def _pixel_images(x: np.ndarray) -> bool:
+    """Whether ``x`` holds 8-bit images [N, C, H, W] or [N, H, W] of pixels 0..255 (a value
+    above 1: 0/1 images are no pixels to scale). They trained on 0..255 as they were, where
+    the mnist and cifar loaders scale the same pixels to [0, 1]."""
+    return x.dtype == np.uint8 and x.ndim >= 3 and x.size > 0 and int(x.max()) > 1
+
+
+def _warn_raw_bytes(x: np.ndarray, *, file: Path, key: str) -> None:
+    """Say when flat uint8 features (flattened images?) above 1 are used unscaled."""
+    if x.dtype != np.uint8 or x.size == 0 or int(x.max()) <= 1:
+        return
+    log.warning(
+        "%s: array %r is uint8 with values up to %d, used as they are (dataset.standardize="
+        "false): if they are pixels 0..255, set dataset.standardize=true, or save them as "
+        "images [N, C, H, W] (scaled to [0, 1] as the mnist and cifar loaders scale theirs) "
+        "or as float32 divided by 255", file, key, int(x.max()),
     )

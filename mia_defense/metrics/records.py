@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from mia_defense.metrics.roc import roc_metrics
+from mia_defense.metrics.roc import fpr_percent, roc_metrics
 
 __all__ = ["MIN_SLICE_RECORDS", "record_vulnerability", "slice_metrics"]
 
@@ -98,9 +98,10 @@ def slice_metrics(
         out[name] = {"records": records, "nonmember_scores": int((~is_member[:, keep]).sum())}
         if 0 < records < min_records:
             nan = float("nan")
-            out[name].update({"auc": nan, **{f"tpr@{f * 100:g}%fpr": nan for f in fprs},
+            out[name].update({"auc": nan, **{f"tpr@{fpr_percent(f)}%fpr": nan for f in fprs},
                               "too_few_records": True})  # fmt: skip
             continue
         m = roc_metrics(scores[:, keep], is_member[:, keep], fprs=fprs)
-        out[name].update({"auc": m.auc, **{f"tpr@{f * 100:g}%fpr": m.tpr_at_fpr[f] for f in fprs}})
+        tprs = {f"tpr@{fpr_percent(f)}%fpr": m.tpr_at_fpr[f] for f in fprs}
+        out[name].update({"auc": m.auc, **tprs})
     return out

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["AttackMetrics", "average_ranks", "roc_metrics", "tpr_at_fpr", "unresolved_fprs"]
+__all__ = [
+    "AttackMetrics", "average_ranks", "fpr_percent", "roc_metrics", "tpr_at_fpr", "unresolved_fprs",
+]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
 
@@ -51,6 +53,18 @@ def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
         raise ValueError(f"target FPR must lie in (0, 1), got {target}")
     reachable = fpr <= target
     return float(tpr[reachable].max()) if reachable.any() else 0.0
+
+
+def fpr_percent(fpr: float) -> str:
+    """An FPR as the percentage its figures are labelled with (``tpr@0.1%fpr``): six
+    significant digits, as ever, and more where six round it up to 100: 0.9999999 was
+    labelled ``tpr@100%fpr``, an FPR at which every attack has TPR 1."""
+    percent = float(fpr) * 100
+    for digits in range(6, 18):
+        text = f"{percent:.{digits}g}"
+        if text != "100" or percent >= 100:
+            return text
+    return repr(percent)
 
 
 def unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> list[float]:

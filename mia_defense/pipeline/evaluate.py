@@ -26,6 +26,7 @@ from mia_defense.metrics.records import (
     record_vulnerability,
     slice_metrics,
 )
+from mia_defense.metrics.roc import fpr_percent
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import Evidence, attack_evidence, check_claim, highest_bound
 
@@ -103,7 +104,7 @@ class RunResult:
 
 def fpr_key(fpr: float) -> str:
     """The results.json key of the TPR at ``fpr``, e.g. ``tpr@0.1%fpr``."""
-    return f"tpr@{fpr * 100:g}%fpr"
+    return f"tpr@{fpr_percent(fpr)}%fpr"
 
 
 def _above_chance(utility: Mapping[str, Any]) -> bool:

@@ -620,7 +620,7 @@ def _rerun_hint(metric: str) -> str:
     match = re.fullmatch(r"tpr@([0-9.]+)%fpr", metric)
     if match is None:
         return "rerun it with this mia-defense"
-    return f"rerun it with {float(match.group(1)) / 100:g} in attack.fprs"
+    return f"rerun it with {float(match.group(1)) / 100:.15g} in attack.fprs"
 
 
 def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:

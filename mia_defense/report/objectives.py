@@ -9,6 +9,7 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.roc import fpr_percent
 
 __all__ = ["DEFAULT_OBJECTIVE", "check_objective_names", "objective", "objectives"]
 
@@ -49,13 +50,13 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
 def _check_tpr(name: str, key: str, match: re.Match[str], fprs: Sequence[float]) -> None:
     """Refuse ``max_attack.tpr@X%fpr`` (``key``) that is not a key results.json will hold:
     an FPR not in ``attack.fprs``, or another spelling (``tpr@1%FPR``, ``tpr@1.0%fpr``)."""
-    measured = {f"{float(f) * 100:g}" for f in fprs}
+    measured = {fpr_percent(f) for f in fprs}
     suffix = (match.group(2) or "").lower()
     if match.group(1) in measured and key == f"tpr@{match.group(1)}%fpr{suffix}":
         return
     choices = ", ".join(f"max_attack.tpr@{m}%fpr{suffix}" for m in sorted(measured))
     fpr = _as_float(match.group(1)) / 100
-    known = math.isnan(fpr) or f"{fpr * 100:g}" in measured
+    known = math.isnan(fpr) or fpr_percent(fpr) in measured
     add = "" if known else f"add {fpr:g} to attack.fprs or "
     raise ConfigError(
         f"objectives: {name!r} is no TPR results.json holds (attack.fprs: "

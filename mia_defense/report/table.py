@@ -20,6 +20,7 @@ import numpy as np
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
+from mia_defense.metrics.roc import fpr_percent
 from mia_defense.report.checks import epsilon_doubt, one_line, other_confidence
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
@@ -57,7 +58,7 @@ _NO_INTERVAL = (_NAN, _NAN)
 
 
 def _fpr_key(fpr: float) -> str:
-    return f"tpr@{fpr * 100:g}%fpr"
+    return f"tpr@{fpr_percent(fpr)}%fpr"
 
 
 # The headline leakage column: the strongest black-box attack's TPR at 0.1% FPR.

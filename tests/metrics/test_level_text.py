@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mia_defense.api import audit
 from mia_defense.audit import audit_lines
 from mia_defense.metrics.epsilon import level_text
+from tests.helpers import synthetic_observations
 
 
 def test_whole_levels_read_as_before_and_others_keep_their_digits():
@@ -19,3 +21,11 @@ def test_the_audit_line_never_claims_certainty():
              "white_box": entry, "black_box": {"skipped": "attack.audit_canaries=0"}}
     (line, _) = audit_lines({"audit": block})
     assert "99.9999999% confidence" in line and "100%" not in line
+
+
+def test_the_metrics_table_names_its_interval_level_with_every_digit():
+    obs = synthetic_observations(num_models=4, num_samples=60, num_classes=3)
+    done = audit(obs, overrides=["attack.bootstrap=20", "attack.confidence=0.999999999",
+                                 "~attack.attacks.shokri"])  # fmt: skip
+    header = next(line for line in done.table().splitlines() if line.startswith("attack "))
+    assert "AUC [99.9999999% CI]" in header and "100%" not in header

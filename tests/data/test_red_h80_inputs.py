@@ -1,0 +1,51 @@
+"""Red-team checks of users' data files (helper h80): pixels, hex text, label copies, shapes."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from mia_defense.data import load_npz
+from tests.data.files import images_with_signal
+
+
+def test_uint8_images_in_an_npz_are_scaled_as_the_image_loaders_scale_theirs(tmp_path, caplog):
+    # np.savez(x=cifar_uint8) trained on 0..255 with the default dataset.standardize=false,
+    # where dataset=cifar10 scales the same pixels to [0, 1]
+    x, y = images_with_signal(30, channels=3, size=8, classes=3)
+    path = tmp_path / "images.npz"
+    np.savez(path, x=x, y=y)
+    with caplog.at_level(logging.INFO, logger="mia_defense"):
+        data = load_npz(path=path)
+    np.testing.assert_allclose(data.x, x / 255, rtol=1e-6)
+    assert f"{path}: uint8 images (0..255) scaled to [0, 1]" in caplog.text
+
+
+def test_binary_uint8_images_are_kept_as_they_are(tmp_path):
+    x = (images_with_signal(30, channels=1, size=8, classes=3)[0] > 100).astype(np.uint8)
+    path = tmp_path / "masks.npz"
+    np.savez(path, x=x, y=np.arange(30) % 3)
+    np.testing.assert_array_equal(load_npz(path=path).x, x)
+
+
+def test_flat_uint8_pixels_are_warned_naming_the_setting(tmp_path, caplog):
+    x, y = images_with_signal(30, channels=1, size=8, classes=3)
+    path = tmp_path / "flat.npz"
+    np.savez(path, x=x.reshape(30, -1), y=y)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        data = load_npz(path=path)
+    assert data.x.max() > 1  # not changed: they may be counts
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(str(path) in m and "uint8 with values up to" in m
+               and "dataset.standardize=true" in m for m in warned), warned
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_float_features_are_not_scaled(tmp_path, standardize):
+    x = np.random.default_rng(0).normal(size=(30, 1, 8, 8)).astype(np.float32) * 50
+    path = tmp_path / "float.npz"
+    np.savez(path, x=x, y=np.arange(30) % 3)
+    data = load_npz(path=path, standardize=standardize)
+    assert (data.x.std() > 10) != standardize
