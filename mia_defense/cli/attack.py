@@ -445,7 +445,17 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
-    return _facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
+    return (_facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
+            or _defense_problem(results))
+
+
+def _defense_problem(results: dict[str, Any]) -> str | None:
+    """How the run's defense or release name contradicts its config (`mia-report`'s rule,
+    `defense_problem`: an undefended run renamed ``dp``), or ``None``: mia-attack carries
+    the name into its record, which mia-report then groups as a defended run."""
+    from mia_defense.report.checks import defense_problem
+
+    return defense_problem(results)
 
 
 def _gap_problem(utility: dict[str, Any]) -> str | None:

@@ -21,6 +21,7 @@ from mia_defense.tracking import SCHEMA_VERSION, schema_problem
 __all__ = [
     "PrintableLog",
     "caveats",
+    "defense_problem",
     "dp_claim_problem",
     "epsilon_doubt",
     "one_line",
@@ -340,6 +341,62 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
     return problem
 
 
+# The name each of mia-defense's own defenses and releases records (``defense.defense``,
+# ``defense.release``), by its class in `mia_defense.defenses` (looked up by name: the report
+# imports no torch; tests/report/test_h81_hostile_defense.py checks it against the classes).
+BUILT_IN_DEFENSES = {
+    "AdversarialRegularization": "advreg", "Distillation": "distillation", "DPSGD": "dp",
+    "Dropout": "dropout", "EarlyStopping": "early_stopping", "LabelSmoothing": "label_smoothing",
+    "Mixup": "mixup", "RelaxLoss": "relaxloss", "WeightDecay": "weight_decay",
+}  # fmt: skip
+BUILT_IN_RELEASES = {
+    "FullRelease": "full", "LabelOnlyRelease": "label_only", "NoiseRelease": "noise",
+    "RoundingRelease": "rounding", "TemperatureRelease": "temperature", "TopKRelease": "topk",
+}  # fmt: skip
+
+
+def _built_in_name(node: Any, names: Mapping[str, str]) -> str | None:
+    """The name a config node's built-in ``_target_`` (``mia_defense.defenses.DPSGD`` or
+    ``mia_defense.defenses.dp.DPSGD``) records, or ``None`` for a user's class."""
+    target = node.get("_target_") if isinstance(node, Mapping) else None
+    if not isinstance(target, str) or not target.startswith("mia_defense.defenses."):
+        return None
+    return names.get(target.rpartition(".")[2])
+
+
+def defense_problem(payload: Mapping[str, Any]) -> str | None:
+    """How results.json's ``defense.defense`` and ``defense.release`` (the names a report
+    groups and labels a run by) contradict the run's ``config``, which trained the models,
+    or ``None``: an undefended run renamed ``dp`` by hand passed for a defended one. Checked
+    where the config says: no defense in ``config.defense`` is ``none``; defenses and a
+    release that are all mia-defense's own record their own names (a user's may record
+    any name)."""
+    defense, config = payload.get("defense"), payload.get("config")
+    if not isinstance(defense, Mapping) or not isinstance(config, Mapping):
+        return None
+    name, nodes = defense.get("defense", "none"), config.get("defense", _MISSING)
+    if isinstance(nodes, Mapping) or nodes is None:
+        nodes = nodes or {}
+        expected = [_built_in_name(node, BUILT_IN_DEFENSES) for node in nodes.values()]
+        said = name.split("+") if isinstance(name, str) else None
+        if not nodes and name != "none":
+            return (f"defense.defense is {_show(name)}, but config.defense, which trained the "
+                    "models, is empty (no defense): the file was edited; rerun the run")
+        if nodes and None not in expected and sorted(expected) != sorted(said or []):
+            return (f"defense.defense is {_show(name)}, but config.defense, which trained the "
+                    f"models, holds {_show('+'.join(expected))}: the file was edited; rerun "
+                    "the run")
+    if "release" not in config:
+        return None
+    recorded = defense.get("release", "full")
+    release = config["release"]
+    expected_release = "full" if release is None else _built_in_name(release, BUILT_IN_RELEASES)
+    if expected_release is not None and recorded != expected_release:
+        return (f"defense.release is {_show(recorded)}, but config.release, which released the "
+                f"outputs, is {expected_release!r}: the file was edited; rerun the run")
+    return None
+
+
 def _tolerance(value: float) -> float:
     return 1e-9 * abs(value) + 1e-12
 
@@ -442,7 +499,8 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
         )
     if status == "diverged":
         return None
-    for check in (_sections_problem, _identity_problem, _utility_problem, _privacy_problem):
+    for check in (_sections_problem, _identity_problem, _utility_problem, _privacy_problem,
+                  defense_problem):
         problem = check(payload)
         if problem:
             return problem

@@ -1,0 +1,56 @@
+"""A run's defense or release name edited in results.json (``defense.defense`` from ``none``
+to ``dp``) against the config that trained the models: mia-report grouped and labelled the
+undefended run as a DP one, and mia-attack carried the name into its own record."""
+
+import pytest
+
+from mia_defense.cli.attack import _results_problem
+from mia_defense.report import load_runs
+from mia_defense.report.checks import BUILT_IN_DEFENSES, BUILT_IN_RELEASES
+from tests.report.fake_runs import make_run, rewrite_results
+
+
+def _real_dp(payload):
+    payload["config"]["defense"]["dp"]["_target_"] = "mia_defense.defenses.DPSGD"
+
+
+@pytest.mark.parametrize(("defense", "edit", "reason"), [
+    ("none", lambda p: p["defense"].update(defense="dp"),
+     "defense.defense is 'dp', but config.defense, which trained the models, is empty (no "
+     "defense): the file was edited; rerun the run"),
+    ("dp", lambda p: (_real_dp(p), p["defense"].update(defense="none")),
+     "defense.defense is 'none', but config.defense, which trained the models, holds 'dp': "
+     "the file was edited; rerun the run"),
+    ("none", lambda p: p["defense"].update(release="noise"),
+     "defense.release is 'noise', but config.release, which released the outputs, is "
+     "'full': the file was edited; rerun the run"),
+])  # fmt: skip
+def test_a_defense_name_edited_against_the_config_is_skipped_and_refused(
+    tmp_path, defense, edit, reason
+):
+    run = tmp_path / "run"
+    make_run(run, test_accuracy=0.9, signal=2.0, defense=defense, chance_accuracy=0.1)
+    payload = rewrite_results(run, edit)
+    loaded = load_runs([run])
+    assert loaded.runs == [] and dict(loaded.skipped)[run] == reason
+    assert _results_problem(payload) == reason
+
+
+def test_the_names_of_defenses_of_the_run_and_of_a_users_own_pass(tmp_path):
+    run = tmp_path / "run"
+    make_run(run, test_accuracy=0.9, signal=2.0, defense="dp")
+    rewrite_results(run, _real_dp)  # the name DPSGD records
+    own = tmp_path / "own"
+    make_run(own, test_accuracy=0.9, signal=2.0, defense="dp", seed=1)
+    rewrite_results(own, lambda p: (p["config"]["defense"]["dp"].update(_target_="my.Defense"),
+                                    p["defense"].update(defense="anything")))  # fmt: skip
+    assert [r.name for r in load_runs([tmp_path]).runs] == ["own", "run"]
+
+
+def test_the_built_in_names_are_those_the_classes_record():
+    import mia_defense.defenses as defenses
+
+    for table in (BUILT_IN_DEFENSES, BUILT_IN_RELEASES):
+        assert {cls: getattr(defenses, cls).name for cls in table} == table
+    releases = {n for n in defenses.__all__ if n.endswith("Release") and n != "Release"}
+    assert releases == set(BUILT_IN_RELEASES)
