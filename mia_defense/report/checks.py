@@ -826,20 +826,24 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
 
 def caveats(payload: Mapping[str, Any]) -> list[str]:
     """What a reader of a ranked run's row must know: its DP claim refuted by a measured
-    bound (``privacy.epsilon_refuted``), an ε the accountant did not compute for the
-    mechanism that ran (``privacy.epsilon_valid`` false: shuffled batches, which the report's
-    ε column would otherwise show as a claim), masks that may not be the models' training sets
-    (``privacy.masks_suspect``) or unbalanced (``privacy.masks_unbalanced``), attack scores
-    that rank members below non-members (``privacy.attacks_inverted``; a white-box
-    attack's: ``privacy.white_box_attacks_inverted``), its leakage figure
-    below the resolution of its scores (`resolution_note`), its test accuracy measured on
-    few records (`small_test_set_note`) or not above chance on them (`near_chance_note`),
-    or null for some of its attacks (`_null_leakage`)."""
+    bound (``privacy.epsilon_refuted``) or that none could refute (`_untested_note`), an ε
+    the accountant did not compute for the mechanism that ran (``privacy.epsilon_valid``
+    false: shuffled batches, which the report's ε column would otherwise show as a claim),
+    masks that may not be the models' training sets (``privacy.masks_suspect``) or
+    unbalanced (``privacy.masks_unbalanced``), attack scores that rank members below
+    non-members (``privacy.attacks_inverted``; a white-box attack's:
+    ``privacy.white_box_attacks_inverted``), its leakage figure below the resolution of its
+    scores (`resolution_note`), its test accuracy measured on few records
+    (`small_test_set_note`) or not above chance on them (`near_chance_note`), or null for
+    some of its attacks (`_null_leakage`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
         reason = privacy.get("epsilon_refuted_reason") or "no reason recorded"
         notes.append(f"DP claim refuted: {one_line(reason)}")
+    untested = _untested_note(privacy)
+    if untested is not None:
+        notes.append(untested)
     if privacy.get("epsilon_valid") is False and privacy.get("epsilon") is not None:
         reason = privacy.get("epsilon_invalid_reason") or "no reason recorded"
         notes.append(
@@ -893,6 +897,18 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     if labels is not None:
         notes.append(labels)
     return notes
+
+
+def _untested_note(privacy: Mapping[str, Any]) -> str | None:
+    """A caveat on a DP claim no measurement of the run could have exceeded
+    (``privacy.epsilon_untested``, `mia_defense.pipeline.claim.check_claim`): its
+    ``epsilon_refuted: false`` is no evidence that the claim holds, and the report showed
+    the ε beside it without a word."""
+    untested = privacy.get("epsilon_untested")
+    if not untested or privacy.get("epsilon_refuted") is True:
+        return None
+    reason = untested if isinstance(untested, str) else "no reason recorded"
+    return f"DP claim untested: {one_line(reason, limit=400)}"
 
 
 # Below this many test records an accuracy's own sampling error (a 95% interval of +-0.1 at

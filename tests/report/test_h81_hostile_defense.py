@@ -54,3 +54,15 @@ def test_the_built_in_names_are_those_the_classes_record():
         assert {cls: getattr(defenses, cls).name for cls in table} == table
     releases = {n for n in defenses.__all__ if n.endswith("Release") and n != "Release"}
     assert releases == set(BUILT_IN_RELEASES)
+
+
+def test_a_dp_claim_no_measurement_could_exceed_is_a_caveat_in_the_report(tmp_path):
+    untested = ("too few decisions to test the accountant's ε 7.99: even a perfect attack "
+                "could show at most ε >= 5.08 here")  # fmt: skip
+    for seed, value in enumerate((untested, True)):
+        run = tmp_path / f"seed={seed}"
+        make_run(run, test_accuracy=0.9, signal=0.3, defense="dp", epsilon=8.0, seed=seed)
+        rewrite_results(run, lambda p, v=value: p["privacy"].update(epsilon_untested=v))
+    notes = {r.name: n for r, n in load_runs([tmp_path]).caveats if n.startswith("DP claim")}
+    assert notes == {"seed=0": f"DP claim untested: {untested}",
+                     "seed=1": "DP claim untested: no reason recorded"}  # fmt: skip
