@@ -170,12 +170,32 @@ class _Kinds:
         number = number or self.first_number[column]
         text = text or self.first_text[column]
         assert number is not None and text is not None
+        coded = _prefixed_integer(text[0])
         raise DataError(
             f"{self.path}: column {self.names[column]!r} mixes numbers ({number[0]!r} on line "
             f"{number[1]}) and text ({text[0]!r} on line {text[1]}); a feature column holds "
             "either numbers or text categories (one-hot encoded): correct those values, or "
             "impute or drop the rows if they mark missing values"
+            + (f" ({text[0]!r} is a number in base {coded[1]}: write it in decimal, "
+               f"{coded[0]})" if coded else "")
         )
+
+
+# A number in base 16, 8 or 2 as Python writes it (0x1f, 0o17, 0b101): text to float().
+_PREFIXED_INTEGER = re.compile(r"[+-]?0([xX][0-9a-fA-F_]+|[oO][0-7_]+|[bB][01_]+)")
+_BASES = {"x": 16, "o": 8, "b": 2}
+
+
+def _prefixed_integer(value: str) -> tuple[int, int] | None:
+    """``value`` as (integer, base) when it is a hexadecimal, octal or binary number
+    (``0x1f``: (31, 16)); ``None`` otherwise."""
+    if not _PREFIXED_INTEGER.fullmatch(value):
+        return None
+    try:
+        number = int(value, 0)
+    except ValueError:  # a misplaced '_' (0x_1f_)
+        return None
+    return number, _BASES[value.lstrip("+-")[1].lower()]
 
 
 def _refuse_nul(text: str, *, path: Path, where: str) -> None:
@@ -251,6 +271,23 @@ def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> 
             )
 
 
+def _warn_prefixed_integers(kinds: _Kinds) -> None:
+    """Say when a text column holds only hexadecimal, octal or binary numbers (0x1f): each
+    distinct value becomes a one-hot category, not one numeric feature, silently; codes
+    (flags, colours) may be meant as categories, so it is said, not refused."""
+    for column, codes in enumerate(kinds.codes):
+        if not codes or not all(_prefixed_integer(value) for value in codes):
+            continue
+        value, line = kinds.first_text[column]  # type: ignore[misc]
+        number, base = _prefixed_integer(value)  # type: ignore[misc]
+        log.warning(
+            "%s: column %r holds numbers in base %d written as text (%r on line %d): they are "
+            "one-hot encoded as %d categories, not read as one numeric feature; if they are "
+            "numbers, write them in decimal (%r is %d)", kinds.path, kinds.names[column], base,
+            value, line, len(codes), value, number,
+        )
+
+
 def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
     """Whether ``row`` is Excel's ``sep=;`` line (the delimiter, before the header): skipped
     when it names dataset.delimiter, refused naming the setting when it names another."""
@@ -321,6 +358,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     if not labels:
         raise DataError(f"{path}: needs a header line and at least one sample row")
     _refuse_numbers_as_text(kinds)
+    _warn_prefixed_integers(kinds)
     x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), width - 1)
     if any(codes is not None for codes in kinds.codes):
         x = x.copy()  # writable, for the codes' renumbering
@@ -620,7 +658,8 @@ def load_csv(
     with more than ``max_categories`` values, fractional, NaN or complex labels,
     repeated column names, NUL bytes, numbers grouped with ``_`` (``1_000``: a number to
     Python only) and text columns of numbers written for people (``3,5``, ``12%``).
-    Excel's ``sep=;`` first line is skipped when it names ``delimiter``.
+    Excel's ``sep=;`` first line is skipped when it names ``delimiter``. A text column of
+    hexadecimal, octal or binary numbers (``0x1f``) is encoded as categories, with a warning.
 
     Args:
         path: the CSV file.

@@ -7,7 +7,8 @@ import logging
 import numpy as np
 import pytest
 
-from mia_defense.data import load_npz
+from mia_defense.data import load_csv, load_npz
+from mia_defense.errors import DataError
 from tests.data.files import images_with_signal
 
 
@@ -49,3 +50,36 @@ def test_float_features_are_not_scaled(tmp_path, standardize):
     np.savez(path, x=x, y=np.arange(30) % 3)
     data = load_npz(path=path, standardize=standardize)
     assert (data.x.std() > 10) != standardize
+
+
+def _csv(path, header: str, rows: list[str]):
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_a_column_of_hex_numbers_is_warned_naming_it(tmp_path, caplog):
+    # "0x1f" is text to float(): each value became a one-hot category, silently
+    rows = [f"{hex(17 * i)},{i % 2}" for i in range(1, 13)]
+    path = _csv(tmp_path / "hex.csv", "flags,label", rows)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        data = load_csv(path=path, label_column="label")
+    assert data.x.shape[1] == 12  # still categories: codes may be meant so
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("column 'flags' holds numbers in base 16" in m and "'0x11' on line 2" in m
+               and "'0x11' is 17" in m for m in warned), warned
+
+
+def test_text_categories_are_not_taken_for_hex(tmp_path, caplog):
+    rows = [f"{c},{i % 2}" for i, c in enumerate(["0xa", "red", "0x1f", "blue"] * 3)]
+    path = _csv(tmp_path / "mixed.csv", "colour,label", rows)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_csv(path=path, label_column="label")
+    assert "base 16" not in caplog.text
+
+
+def test_hex_among_decimal_numbers_says_to_write_it_in_decimal(tmp_path):
+    path = _csv(tmp_path / "h.csv", "size,label", ["12,0", "0x1f,1", "3,0", "4,1"])
+    with pytest.raises(DataError, match=r"column 'size' mixes numbers \('12' on line 2\) and "
+                       r"text \('0x1f' on line 3\).* \('0x1f' is a number in base 16: write "
+                       r"it in decimal, 31\)"):
+        load_csv(path=path, label_column="label")
