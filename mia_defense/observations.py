@@ -403,6 +403,9 @@ _MASS_TOLERANCE = 1e-3
 # No rounding of a distribution sums above 2: each class rounded up gains less than half a
 # step and needs at least half a step of mass to be rounded up.
 _MAX_ROUNDED_MASS = 2.0
+# Nor below 2/3 where it releases every class: each released class shows at least one step
+# and lost less than half a step. Only withheld classes (top-k: 0, -inf) lower it further.
+_MIN_ROUNDED_MASS = 2.0 / 3.0
 
 
 def _normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
@@ -425,7 +428,26 @@ def _normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[st
             return [f"{name}: the {kind} of record {n} of model {k} sum to {total[n]:.4g} "
                     f"(top class {top[n]:.4g}){more}, not a distribution: logits minus their "
                     "max, or per-class scores? If these are logits, say output_kind=logits"]
+        problem = _short_mass_problem(probs, total, kind, f"{name}: the {kind} of model {k}")
+        if problem:
+            return [problem]
     return []
+
+
+def _short_mass_problem(probs: np.ndarray, total: np.ndarray, kind: str, where: str) -> str | None:
+    """Rows [N, C] that release every class yet sum below what rounding leaves (2/3):
+    per-class scores (one-vs-rest sigmoids) or a distribution scaled down, whose losses and
+    LiRA's logits mislead the attacks; a top-k release withholds classes, and stays allowed."""
+    short = (probs > 0).all(axis=-1) & (total < _MIN_ROUNDED_MASS - _MASS_TOLERANCE)
+    if not short.any():
+        return None
+    n = int(np.flatnonzero(short)[0])
+    more = f" (and {int(short.sum()) - 1} more)" if short.sum() > 1 else ""
+    zero = "-inf" if kind == "log_probabilities" else "0"
+    return (f"{where} on record {n} sum to {total[n]:.4g}{more} with every class released: "
+            "not a distribution, nor a rounded one (at least 2/3); per-class scores, or "
+            f"probabilities scaled down? Give outputs that sum to 1, with {zero} for each "
+            "class a release withholds (top-k)")
 
 
 def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str]:

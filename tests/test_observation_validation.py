@@ -183,3 +183,21 @@ def test_a_version_2_file_of_before_the_optional_fields_still_loads(tmp_path):
     path = _write(tmp_path, is_canary=np.zeros(N, bool), population_idx=np.arange(N))
     obs = Observations.load(path)
     assert np.array_equal(obs.log_probs, arrays["log_probs"]) and obs.test_log_probs is None
+
+
+def test_probabilities_releasing_every_class_yet_summing_far_below_one_are_refused(tmp_path):
+    probs = np.exp(_arrays()["log_probs"]).astype(np.float64)
+    masks, labels = _arrays()["masks"], np.arange(N) % C
+    with pytest.raises(DataError, match=r"^observations_from_arrays: outputs: the probabilities "
+                                        r"of model 0 on record 0 sum to 0.5 \(and 5 more\) with "
+                                        r"every class released"):  # fmt: skip
+        observations_from_arrays(probs * 0.5, masks, labels, kind="probabilities")
+    path = _write(tmp_path, log_probs=np.log(probs * 0.5).astype(np.float32))
+    with pytest.raises(DataError, match=r"log_probs: the log_probabilities of model 0 on record"
+                                        r" 0 sum to 0.5 .*Give outputs that sum to 1, with "
+                                        r"-inf for each class"):  # fmt: skip
+        Observations.load(path)
+    # a top-1 release (the rest withheld) and a rounded one (0.33 x 3) still pass
+    top1 = np.where(probs == probs.max(-1, keepdims=True), probs, 0.0)
+    observations_from_arrays(top1, masks, labels, kind="probabilities")
+    observations_from_arrays(np.full((K, N, C), 0.33), masks, labels, kind="probabilities")
