@@ -686,8 +686,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
 
     A diverged run, a run flagged ``utility_below_chance`` or whose test accuracy is not above
     its ``chance_accuracy`` (a file whose flag says otherwise; without one, not above
-    1/``num_classes``; results without any of them are not flagged) and a run without a
-    finite ``leakage`` figure get no place in the ranking nor on the Pareto front.
+    1/``num_classes``), a run without any of the three (nothing tells its accuracy above
+    chance) and a run without a finite ``leakage`` figure get no place in the ranking nor on
+    the Pareto front.
     """
     if payload.get("status") == "diverged":
         return _diverged_reason(payload)
@@ -703,6 +704,13 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     if payload.get("utility_below_chance", False) or at_chance:
         return _chance_reason(utility, payload.get("privacy"), uniform=uniform,
                               release=_release_name(payload))  # fmt: skip
+    if chance is None and uniform is None and "utility_below_chance" not in payload:
+        # (all three deleted: a model at chance was ranked, its attacks at chance read as
+        # private; mia-train and mia-attack write each of them)
+        return (f"test accuracy {float(utility['test_accuracy']):.3f} cannot be told above "
+                "chance: results.json has no utility.chance_accuracy, num_classes or "
+                "utility_below_chance (deleted, or written by a tool of your own); no privacy "
+                "verdict for a model that may have learned nothing: rerun it")
     try:
         value = objective(payload, leakage)
     except ConfigError:

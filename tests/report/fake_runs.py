@@ -139,7 +139,7 @@ def make_run(
         "train_accuracy": min(test_accuracy + 0.1, 1.0),
         "generalization_gap": min(test_accuracy + 0.1, 1.0) - test_accuracy,
     }
-    flags: dict[str, Any] = {}
+    flags: dict[str, Any] = {"utility_below_chance": False}  # (as every run writes it)
     if nonmember_scores is not None:
         flags["nonmember_scores"] = nonmember_scores
     if chance_accuracy is not None:
