@@ -44,6 +44,10 @@ _MEDIAN_ROWS = 1000
 _SUBSET_CLASSES = 1000
 
 
+# Rows compared at once when looking for a copy of the labels among the features.
+_COPY_ROWS = 4096
+
+
 # Names a message lists in full; more are shown by their ends and their count (a
 # 20,000-column CSV put all its names, 189 KB, into the one-line error; an .npz of 50,000
 # arrays, 489 KB). A name longer than _SHOWN_CHARS is cut (a semicolon-separated header read
@@ -504,6 +508,44 @@ def duplicate_count(x: np.ndarray, *, overwrite: bool = False) -> int:
     return int((counts[inverse] > 1).sum())
 
 
+def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The columns of ``x`` [N, D] that are a one-to-one function of the labels ``y`` (one
+    value per class, another for each class): a copy of the label column, shifted, scaled or
+    as text codes. None when the classes average under 2 samples (each column would do)."""
+    classes, first, inverse = np.unique(y, return_index=True, return_inverse=True)
+    if len(y) < 2 * len(classes):
+        return np.empty(0, dtype=np.intp)
+    # the columns whose first sample of each class holds another value for each class
+    ordered = np.sort(x[first], axis=0)
+    columns = np.flatnonzero((np.diff(ordered, axis=0) != 0).all(axis=0))
+    # ... and every other sample its class's value, in chunks of rows: most differ at once
+    for start in range(0, len(y), _COPY_ROWS):
+        if not len(columns):
+            break
+        rows = slice(start, start + _COPY_ROWS)
+        same = (x[rows][:, columns] == x[first][:, columns][inverse[rows]]).all(axis=0)
+        columns = columns[same]
+    return columns
+
+
+def _warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
+                       names: list[str] | None) -> None:
+    """Say when a feature column copies the labels (a label leak): the models learn the
+    label from it, and their accuracy and the attacks then measure the copy, not the data."""
+    if x.ndim != 2:  # images: no pixel is a column of labels
+        return
+    copies = label_copies(x, y)
+    if not len(copies):
+        return
+    shown = (shown_names([names[j] for j in copies], what="columns") if names is not None
+             else f"{copies.tolist()} (counting from 0)")
+    log.warning(
+        "%s: feature column %s determines the label (one value per class, another for each "
+        "class: a copy of the labels?); the models learn the label from it, and their accuracy "
+        "and the attacks then measure that copy: drop the column", source, shown,
+    )
+
+
 def check_classes_repeat(y: np.ndarray, *, source: str) -> None:
     """Refuse labels where most samples are alone in their class (an identifier column):
     no model learns such classes, and a run on them would take long to measure nothing.
@@ -579,6 +621,7 @@ def finish_dataset(
     class_labels: tuple[Any, ...] | None = None,
     user_classes: bool = False,
     where: Callable[[int], str | None] | None = None,
+    names: list[str] | None = None,
 ) -> Dataset:
     """Validate raw arrays read from ``source`` and wrap them as a `Dataset`.
 
@@ -586,7 +629,8 @@ def finish_dataset(
     subsampling (so the statistics are those of the data the run uses). ``class_labels`` is
     the original label of each class when the loader already mapped them (text labels);
     otherwise `as_labels` records any shift or remapping it makes. ``user_classes`` and
-    ``where``: see `as_labels`.
+    ``where``: see `as_labels`. A flat feature column that copies the labels is warned,
+    named by ``names`` (the columns' names) or its index.
     """
     check_seed(seed)
     check_memory(feature_bytes(np.size(x), standardize=standardize), source=source,
@@ -602,6 +646,7 @@ def finish_dataset(
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
     if len(labels) < held:  # said where the plan's sizes are refused: the file holds more
         source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
+    _warn_label_copies(features, labels, source=source, names=names)
     if standardize:
         features = (
             standardise_images(features) if features.ndim == 4 else _standardise_flat(features)

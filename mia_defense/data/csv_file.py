@@ -705,7 +705,7 @@ def load_csv(
         values, y, name=name, source=str(file),
         num_classes=num_classes, max_samples=max_samples, seed=seed, class_labels=class_labels,
         user_classes=True, where=lambda sample: f"line {table.lines[sample]}, column "
-        f"{label_column!r}",
+        f"{label_column!r}", names=table.names,
     )  # fmt: skip
     x = encode_features(
         data.x, table.categories, fit_rows=rows_outside_test(data, plan, seed=seed),

@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 
-from mia_defense.data import load_csv, load_npz
+from mia_defense.data import checks, load_csv, load_npz
 from mia_defense.errors import DataError
 from tests.data.files import images_with_signal
 
@@ -83,3 +83,46 @@ def test_hex_among_decimal_numbers_says_to_write_it_in_decimal(tmp_path):
                        r"text \('0x1f' on line 3\).* \('0x1f' is a number in base 16: write "
                        r"it in decimal, 31\)"):
         load_csv(path=path, label_column="label")
+
+
+@pytest.mark.parametrize("copy", ["{label}", "{label_plus}", "c{label}"])
+def test_a_feature_column_copying_the_label_is_warned_naming_it(tmp_path, caplog, copy):
+    # the model learns the label from its copy: test accuracy and the attacks measure nothing
+    rng = np.random.default_rng(0)
+    rows = [f"{rng.normal():.3f},{copy.format(label=i % 3, label_plus=i % 3 + 10)},{i % 3}"
+            for i in range(30)]
+    path = _csv(tmp_path / "leak.csv", "age,income_copy,income", rows)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_csv(path=path, label_column="income")
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(f"{path}: feature column ['income_copy'] determines the label" in m
+               and "drop the column" in m for m in warned), warned
+
+
+def test_a_label_copy_in_an_npz_is_warned_by_its_index(tmp_path, caplog):
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 4
+    x = np.column_stack([rng.normal(size=40), rng.normal(size=40), y * 2.0])
+    path = tmp_path / "leak.npz"
+    np.savez(path, x=x, y=y)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path)
+    assert "feature column [2] (counting from 0) determines the label" in caplog.text
+
+
+def test_a_feature_that_only_tends_with_the_label_is_not_warned(tmp_path, caplog):
+    y = np.arange(40) % 4
+    x = np.column_stack([y // 2, np.arange(40)]).astype(np.float32)  # two classes per value
+    path = tmp_path / "fine.npz"
+    np.savez(path, x=x, y=y)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path)
+    assert "determines the label" not in caplog.text
+
+
+def test_a_copy_broken_after_the_first_rows_compared_is_no_copy(monkeypatch):
+    monkeypatch.setattr(checks, "_COPY_ROWS", 3)
+    y = np.arange(12) % 2
+    x = np.column_stack([y, y + 5, y]).astype(np.float32)
+    x[10, 2] = 7  # one sample of class 0 with another value, in the fourth chunk
+    assert checks.label_copies(x, y).tolist() == [0, 1]
