@@ -5,8 +5,10 @@ Learning"; Steinke et al. 2023, §white-box) is a per-sample gradient that is ze
 one coordinate of the flat parameter vector. Each model of the run gets ``num`` of them on
 distinct random coordinates, each included independently with probability 1/2; an included
 canary joins every step like a member (Poisson, at the model's sample rate q), is clipped
-like one (its raw size is `CANARY_SIZE` times the clipping norm C, so a mechanism that does
-not clip lets it through whole) and is then noised with the rest of the sum.
+like one (its raw size is `CANARY_SIZE` times the clipping norm C, and at least
+`CANARY_SIZE`, so that Opacus' factor C / (norm + 1e-6) brings it to C at any C, and a
+mechanism that does not clip lets it through whole) and is then noised with the rest of
+the sum.
 
 The auditor sees every step's noisy sum at the canary's coordinate (what a white-box auditor
 of all iterates reads) and, knowing every other record as DP-SGD's analysis allows (its
@@ -43,6 +45,13 @@ __all__ = ["CANARY_SIZE", "DiracCanaryAudit", "GradientCanaryScores"]
 CANARY_SIZE = 10.0
 
 
+def canary_size(max_grad_norm: float) -> float:
+    """A canary's raw size: `CANARY_SIZE` times C, and at least `CANARY_SIZE`. The clip
+    factor's 1e-6 (C / (norm + 1e-6), Opacus') brought a canary of 10·C to C/101 at C = 1e-9,
+    while its score assumed C: the audit was weaker than it said."""
+    return CANARY_SIZE * max(max_grad_norm, 1.0)
+
+
 class _ChunkCanaries:
     """The Dirac canaries of the K models of one chunk (`GradientCanaries`)."""
 
@@ -59,7 +68,7 @@ class _ChunkCanaries:
         self.included = torch.rand((k, num), generator=generator) < 0.5
         rates = [float(s.sample_rate) for s in steps.schedules]
         self.rates = torch.tensor(rates, dtype=torch.float64)[:, None]
-        self.size = CANARY_SIZE * steps.max_grad_norm
+        self.size = canary_size(steps.max_grad_norm)
         self.unit = steps.max_grad_norm
         self.sigma = steps.sigma
         # the canaries' Poisson draws are the mechanism's secret: secure when its noise is

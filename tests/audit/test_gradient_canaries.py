@@ -17,9 +17,9 @@ DELTA = 1e-6
 MEMBERS, BATCH = 500, 50  # q = 0.1, E[B] = 50
 
 
-def _steps(seed: int, *, models: int, sigma: float) -> PrivateSteps:
+def _steps(seed: int, *, models: int, sigma: float, clip: float = 1.0) -> PrivateSteps:
     return PrivateSteps(
-        sizes=[MEMBERS] * models, batch_size=BATCH, sigma=sigma, max_grad_norm=1.0,
+        sizes=[MEMBERS] * models, batch_size=BATCH, sigma=sigma, max_grad_norm=clip,
         deltas=[DELTA] * models, accountant="rdp",
         sources=[RandomSource.seeded(torch.Generator().manual_seed(1000 * seed + k))
                  for k in range(models)],
@@ -27,17 +27,18 @@ def _steps(seed: int, *, models: int, sigma: float) -> PrivateSteps:
 
 
 def _audit(
-    seed: int, *, sigma: float = 2.0, steps: int = 200, models: int = 8, canaries: int = 500
+    seed: int, *, sigma: float = 2.0, steps: int = 200, models: int = 8, canaries: int = 500,
+    clip: float = 1.0,
 ) -> tuple[float, float]:
     """The accountant's ε and the white-box bound of ``steps`` DP-SGD steps whose members'
     clipped sums are random (the auditor subtracts them, as it knows the other records)."""
     audit = DiracCanaryAudit(num=canaries, seed=seed)
     with gradient_canaries(audit):
-        dp = _steps(seed, models=models, sigma=sigma)
+        dp = _steps(seed, models=models, sigma=sigma, clip=clip)
     data = torch.Generator().manual_seed(seed)
     counted = torch.ones(models, dtype=torch.bool)
     for _ in range(steps):
-        sums = {"w": torch.randn(models, 2000, generator=data)}  # the members' clipped sums
+        sums = {"w": clip * torch.randn(models, 2000, generator=data)}  # members' clipped sums
         dp.noisy_grads(sums, ["w"], counted)
     record = audit.scores()
     assert record.models == models and len(record.scores) == models * canaries
@@ -107,3 +108,18 @@ def test_more_canaries_than_parameters_is_refused():
         r"canary needs its own coordinate\); lower it"
     )):  # fmt: skip
         dp.noisy_grads({"w": torch.zeros(1, 20)}, ["w"], torch.ones(1, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("clip", [1e-9, 1e-5])
+def test_a_tiny_clipping_norm_still_gets_canaries_of_size_c(clip):
+    """The clip factor C / (norm + 1e-6) brought a canary of raw size 10 C to C/101 at
+    C = 1e-9, so the audit (which scores a canary of size C) found nothing."""
+    audit = DiracCanaryAudit(num=300, seed=0)
+    with gradient_canaries(audit):
+        dp = _steps(0, models=2, sigma=0.0, clip=clip)
+    out = dp.noisy_grads({"w": torch.zeros(2, 1000)}, ["w"], torch.ones(2, dtype=torch.bool))
+    drawn = out["w"][:, audit.chunks[0].coordinates][audit.chunks[0].included]
+    assert (drawn > 0).any()
+    assert torch.allclose(drawn[drawn > 0], torch.tensor(clip / BATCH), rtol=1e-5, atol=0)
+    accountant, bound = _audit(0, clip=clip)
+    assert 0.5 < bound <= accountant  # as strong as at C = 1
