@@ -46,8 +46,18 @@ def image_shape(input_shape: Sequence[int], *, model: str) -> tuple[int, int, in
         raise ConfigError(
             f"model={model} needs images [C, H, W] (at least 4x4), but the dataset's samples "
             f"have shape {list(input_shape)}; use model=mlp for flat features"
+            + _channels_last(shape)
         )
     return shape  # type: ignore[return-value]
+
+
+def _channels_last(shape: tuple[int, ...]) -> str:
+    """What to do with images stored channels-last [H, W, C] (numpy's, PIL's and
+    TensorFlow's layout: ``np.savez(x=cifar)`` of [N, 32, 32, 3]), or "" for other shapes."""
+    if len(shape) != 3 or shape[2] not in (1, 3, 4) or min(shape[:2]) < 4:
+        return ""
+    return (f"; images stored channels-last [H, W, C] = {list(shape)}: transpose them to "
+            "[N, C, H, W] (x.transpose(0, 3, 1, 2)) and save them again")
 
 
 class SmallCNN(nn.Module):

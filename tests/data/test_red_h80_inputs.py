@@ -126,3 +126,25 @@ def test_a_copy_broken_after_the_first_rows_compared_is_no_copy(monkeypatch):
     x = np.column_stack([y, y + 5, y]).astype(np.float32)
     x[10, 2] = 7  # one sample of class 0 with another value, in the fourth chunk
     assert checks.label_copies(x, y).tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(("model", "shape"), [("cnn", (32, 32, 3)), ("resnet", (28, 28, 1))])
+def test_channels_last_images_are_told_to_transpose(tmp_path, model, shape):
+    # np.savez(x=cifar) of [N, 32, 32, 3] with model=cnn was told only "use model=mlp"
+    from mia_defense.errors import ConfigError
+    from mia_defense.models.cnn import image_shape
+
+    path = tmp_path / "hwc.npz"
+    np.savez(path, x=np.zeros((10, *shape), np.float32), y=np.arange(10) % 2)
+    with pytest.raises(ConfigError, match=r"use model=mlp for flat features; images stored "
+                       r"channels-last \[H, W, C\] = \[\d+, \d+, [13]\]: transpose them to "
+                       r"\[N, C, H, W\] \(x\.transpose\(0, 3, 1, 2\)\)"):
+        image_shape(load_npz(path=path).input_shape, model=model)
+
+
+def test_flat_features_are_not_told_to_transpose():
+    from mia_defense.errors import ConfigError
+    from mia_defense.models.cnn import image_shape
+
+    with pytest.raises(ConfigError, match=r"use model=mlp for flat features$"):
+        image_shape((64,), model="cnn")
