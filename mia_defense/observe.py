@@ -330,7 +330,8 @@ def _grad_norms(
     norms = []
     for xs, ys in zip(inputs.split(batch_size), targets.split(batch_size), strict=True):
         grads = per_sample(params, xs, ys)
-        norms.append(sum(g.flatten(1).pow(2).sum(1) for g in grads.values()).sqrt())
+        # (reshape: a 0-dim parameter's per-sample gradients are [B], which flatten(1) refused)
+        norms.append(sum(g.reshape(len(g), -1).pow(2).sum(1) for g in grads.values()).sqrt())
     return torch.cat(norms).numpy()
 
 

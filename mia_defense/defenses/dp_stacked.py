@@ -356,7 +356,8 @@ def _formed_sums(
                 "own DP-SGD instead: train.engine=opacus"
             ) from err
         squared = sum(
-            torch.linalg.vector_norm(g.flatten(2), dim=-1).square() for g in grads.values()
+            torch.linalg.vector_norm(g.reshape(*g.shape[:2], -1), dim=-1).square()
+            for g in grads.values()  # (reshape: a 0-dim parameter's are [K, chunk])
         )
         # the taps saw batches of one sample: [K, chunk, 1, ...] -> [K, chunk, ...]
         ghost_squared, ghost_sums = _ghost_parts(
@@ -524,7 +525,7 @@ class PrivateSteps:
         """``(sum + noise) / E[B]`` for each ``counted`` [K] model (zeros for the others),
         noise one `gaussian_noise` vector of std σC over every parameter in ``names``
         order; counts each counted model's step."""
-        flat = torch.cat([sums[name].flatten(1) for name in names], dim=1)
+        flat = torch.cat([sums[name].reshape(len(sums[name]), -1) for name in names], dim=1)
         canaries = None
         if self._canary_factory is not None:  # the one-run audit's hook (off by default)
             canaries, members, flat = self._add_canaries(self._canary_factory, flat, counted)

@@ -237,7 +237,8 @@ def _finish(
         return
     changed = torch.zeros_like(ctx.active)
     for name, value in ctx.stack.snapshot().items():
-        changed |= (value != before[name]).flatten(1).any(1)
+        # (reshape: a 0-dim parameter's stacked values are [K], which flatten(1) refused)
+        changed |= (value != before[name]).reshape(len(value), -1).any(1)
     if not bool(changed.any()):
         return
     scores = _evaluate(ctx, x_test, y_test)

@@ -6,6 +6,7 @@ import pytest
 
 from mia_defense.cli.train import run
 from mia_defense.errors import ConfigError
+from mia_defense.tracking import read_json
 
 SMALL = ["plan.num_models=2", "plan.population_size=100", "train.epochs=2", "train.batch_size=16"]
 
@@ -34,3 +35,18 @@ def test_leftover_mlp_keys_get_a_clear_error(make_cfg, tmp_path):
     assert "model.width: missing; tests.models.user_models.WidthNet takes width with no " \
         "default; set it, e.g. +model.width=..." in str(caught.value)
     assert not (tmp_path / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("defense", ["relaxloss", "dp"])
+def test_a_user_module_with_a_0_dim_parameter_trains_with_a_defense_and_white_box(
+    make_cfg, tmp_path, defense
+):
+    """A learned temperature (nn.Parameter(torch.tensor(1.0))): any training-time defense
+    ended in an IndexError traceback after training (the released weights' comparison,
+    DP-SGD's per-sample norms and noise flattened dim 1 of [K]), and the white-box gradient
+    norms were skipped with one; the run now completes with every attack."""
+    cfg = make_cfg("model=custom", "model._target_=tests.models.user_models.TemperatureNet",
+                   f"defense={defense}", *SMALL)
+    result = run(cfg, tmp_path)
+    assert read_json(tmp_path / "results.json")["status"] == "complete"
+    assert "gradient_norm" in result.attacks

@@ -41,3 +41,15 @@ class BatchNormNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.bn(self.fc(x.flatten(1))))
+
+
+class TemperatureNet(nn.Module):
+    """A linear model with a learned temperature: a 0-dim parameter (shape [])."""
+
+    def __init__(self, *, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(int(torch.tensor(input_shape).prod()), num_classes)
+        self.temperature = nn.Parameter(torch.tensor(1.0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x.flatten(1)) / self.temperature
