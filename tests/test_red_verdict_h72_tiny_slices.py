@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from mia_defense.api import audit
 from mia_defense.attacks import loss_attack
 from mia_defense.attacks.runner import EvaluationConfig, run_attacks
 from mia_defense.metrics.records import MIN_SLICE_RECORDS, slice_metrics
@@ -108,3 +109,19 @@ def test_the_heatmap_says_which_classes_tpr_is_the_tpr_at_fpr_zero():
     assert fig.axes[0].get_title() == "AUC"
     fig = class_figure({"loss": {"class_0": wide, "class_1": wide}})
     assert fig.axes[2].get_title() == "TPR@0.1%FPR"
+
+
+def test_one_to_four_canaries_keep_their_figures_with_a_caveat_in_results_and_table():
+    obs = synthetic_observations(num_models=4, num_samples=120, num_classes=3, signal=2.0)
+    is_canary = np.zeros(120, bool)
+    is_canary[-2:] = True
+    _, got = _slices(obs, is_canary)
+    assert got["canaries"]["weak"].startswith("only 2 canaries: the canaries' AUC and TPRs are "
+                                              "those 2 records' own")  # fmt: skip
+    assert not math.isnan(got["canaries"]["auc"])  # the figure stays, said to be anecdotal
+    is_canary[-MIN_SLICE_RECORDS:] = True
+    assert _column_label("canaries", {"loss": got}) == "canaries (n=2)"  # the heatmap's
+    assert "weak" not in _slices(obs, is_canary)[1]["canaries"]
+    table = audit(obs, overrides=["attack.bootstrap=0", "~attack.attacks.shokri"],
+                  is_canary=np.arange(120) >= 119).table()  # fmt: skip
+    assert "  (canaries: only 1 canary: the canaries' AUC and TPRs are that record's own" in table

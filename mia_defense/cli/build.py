@@ -311,6 +311,8 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
             f"{fpr_percent(lowest)}%FPR {canaries[best][fpr_key(lowest)]:.3f}{unresolved}, "
             f"AUC {canaries[best]['auc']:.3f}"
         )
+        if canaries[best].get("weak"):
+            lines.append(f"  (canaries: {canaries[best]['weak']})")
     if result.utility_below_chance:
         what, accuracy = judged_accuracy(util)
         said = (f"UTILITY BELOW CHANCE: {what} accuracy {accuracy:.3f} is not above the "

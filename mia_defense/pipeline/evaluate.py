@@ -233,6 +233,19 @@ def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, An
     return summary
 
 
+def few_canaries_note(count: int) -> str | None:
+    """Why the figures of 1-4 canaries (fewer than `MIN_SLICE_RECORDS`) measure nothing, or
+    ``None``: they are those few records' own, not the leak of the most vulnerable ones."""
+    if not 0 < count < MIN_SLICE_RECORDS:
+        return None
+    whose = "that record's" if count == 1 else f"those {count} records'"
+    return (
+        f"only {count} canar{'y' if count == 1 else 'ies'}: the canaries' AUC and TPRs are "
+        f"{whose} own, no measure of how the most vulnerable records leak; use at least "
+        f"{MIN_SLICE_RECORDS} (tens: attack.canaries.num, or api.audit's is_canary)"
+    )
+
+
 def _record_views(
     results: Mapping[str, AttackResult],
     obs: Observations,
@@ -254,6 +267,9 @@ def _record_views(
         more = f" and {len(few) - 10} more" if len(few) > 10 else ""
         log.info("slices: no AUC or TPR for %s%s (too_few_records: fewer than %d records)",
                  named, more, MIN_SLICE_RECORDS)
+    few_canaries = few_canaries_note(int(is_canary.sum()))
+    if few_canaries:
+        log.warning("canaries: %s", few_canaries)
     for name, r in results.items():
         truth = obs.masks[r.targets]
         vulnerability[name] = record_vulnerability(r.scores, truth)
@@ -263,6 +279,8 @@ def _record_views(
             slices[name].update(
                 slice_metrics(r.scores, truth, {"canaries": is_canary}, fprs=fprs)
             )
+            if few_canaries:
+                slices[name]["canaries"]["weak"] = few_canaries
     record_auc = vulnerability[strongest_name]
     # the scores each record's AUC rests on: at 2 targets one IN and one OUT, so every AUC
     # is 0, 0.5 or 1, and the "most vulnerable" ten are coin flips at 1.0

@@ -264,11 +264,12 @@ def _panel_title(
 def _column_label(column: str, slices: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
     """A heatmap column's class, with its count where the slice has too few records for a
     figure (``too_few_records``, `mia_defense.metrics.records.MIN_SLICE_RECORDS`): its cells
-    are empty, not a class that nothing was measured on."""
+    are empty, not a class that nothing was measured on; and where 1-4 canaries have
+    figures that are theirs alone (``weak``)."""
     label = column.removeprefix("class_")
     for rows in slices.values():
         row = rows.get(column, {})
-        if row.get("too_few_records") is True:
+        if row.get("too_few_records") is True or row.get("weak"):
             return f"{label} (n={row.get('records', '?')})"
     return label
 
