@@ -43,8 +43,7 @@ from mia_defense.defenses.dp_stacked import (
     clipped_grad_sums,
     ghost_clipped_sums,
     ghost_forward,
-    ghost_layers,
-    per_sample_strategy,
+    ghost_plan,
     sample_output_grads,
 )
 from mia_defense.errors import ConfigError, UnsupportedModelError
@@ -406,8 +405,7 @@ class DPSGD(TrainingDefense):
         if ctx.engine == "opacus":
             self._setup_opacus(ctx)
         else:
-            self._strategy = per_sample_strategy(ctx.stack.models[0])
-            self._ghost_layers = ghost_layers(ctx.stack.models[0])[0]
+            self._strategy, self._ghost_layers = ghost_plan(ctx.stack.models[0])
         log.debug(
             "DP-SGD (%s engine, %s per-sample norms): sigma %.4f, %s noise",
             ctx.engine, self._strategy if ctx.engine != "opacus" else "Opacus", self._sigma,

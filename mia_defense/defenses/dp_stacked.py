@@ -76,6 +76,7 @@ __all__ = [
     "ghost_clipped_sums",
     "ghost_forward",
     "ghost_layers",
+    "ghost_plan",
     "gradient_canaries",
     "per_sample_strategy",
     "register_ghost_rule",
@@ -170,8 +171,13 @@ def per_sample_strategy(model: nn.Module) -> str:
     """How the per-sample norms of ``model`` are computed: ``ghost`` when every
     parameterised layer has a `GHOST_RULES` entry, ``mixed`` when some do (ghost norms for
     those, ``vmap(grad)`` for the others), else ``materialised``."""
+    return ghost_plan(model)[0]
+
+
+def ghost_plan(model: nn.Module) -> tuple[str, list[_Layer]]:
+    """`per_sample_strategy` and the layers of `ghost_layers`, from one walk of ``model``."""
     layers, complete = ghost_layers(model)
-    return "ghost" if complete else "mixed" if layers else "materialised"
+    return "ghost" if complete else "mixed" if layers else "materialised", layers
 
 
 def sample_output_grads(

@@ -15,6 +15,8 @@ from opacus.optimizers import DPOptimizer
 from sklearn.datasets import load_digits
 from torch import nn
 
+import mia_defense.defenses.dp as dp_module
+import mia_defense.defenses.dp_stacked as dp_stacked
 from mia_defense.defenses import DPSGD, Dropout
 from mia_defense.defenses.base import Batch, TrainingDefense, cross_entropy
 from mia_defense.defenses.dp_stacked import (
@@ -273,3 +275,23 @@ def test_a_model_the_ghost_taps_do_not_suit_falls_back_within_the_step(digits):
     for model, alone in zip(models, plain, strict=True):
         for p, q in zip(model.parameters(), alone.parameters(), strict=True):
             torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-4)
+
+
+def test_setup_walks_the_model_for_its_ghost_layers_once(digits, monkeypatch):
+    """DPSGD.setup took the strategy (one walk of the model's layers) and then walked them
+    again for the layers; one walk gives both (the training is unchanged: tests above)."""
+    walks = []
+
+    def counted(model: nn.Module):
+        walks.append(type(model).__name__)
+        return real(model)
+
+    real = dp_stacked.ghost_layers
+    monkeypatch.setattr(dp_stacked, "ghost_layers", counted)
+    monkeypatch.setattr(dp_module, "ghost_layers", counted, raising=False)
+    x, y = digits[0][:64], digits[1][:64]
+    config = TrainConfig(epochs=1, batch_size=16, lr=1e-2)
+    dp = lambda: [DPSGD(noise_multiplier=1.0, max_grad_norm=1.0)]  # noqa: E731
+    _train([_mlp(), _mlp()], x, y, torch.ones((2, 64), dtype=torch.bool), config=config,
+           seeds=[0, 1], defenses=dp)  # fmt: skip
+    assert walks == ["MLP"]
