@@ -33,6 +33,7 @@ __all__ = [
     "feature_bytes",
     "file_kind",
     "gib",
+    "is_npz_head",
     "is_regular_file",
     "memory_budget",
     "open_regular",
@@ -101,13 +102,26 @@ def archive_kind(head: bytes) -> str | None:
 
 
 def refuse_archive(path: object, head: bytes, *, expected: str) -> None:
-    """A `DataError` saying to extract ``path`` when ``head`` is an archive's."""
+    """A `DataError` saying to extract ``path`` when ``head`` is an archive's; for an .npz
+    (a zip of .npy arrays, where "extract it" is no help) adding to read it with dataset=npz."""
     kind = archive_kind(head)
     if kind is not None:
         raise DataError(
             f"{path}: is {kind}, not {expected}; extract it (tar xf, gunzip or unzip) and "
             "point dataset.path at the extracted file or folder"
+            + (" (it is an .npz of numpy arrays saved with np.savez: do not extract it, read "
+               "it with dataset=npz; dataset.x_key and dataset.y_key name the features and "
+               "labels)" if is_npz_head(head) else "")
         )
+
+
+def is_npz_head(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, opens a zip whose first member is a ``.npy``
+    array (what np.savez writes): the member's name lies in its local header."""
+    if not head.startswith(b"PK\x03\x04") or len(head) < 30:
+        return False
+    length = int.from_bytes(head[26:28], "little")
+    return head[30 : 30 + length].endswith(b".npy")
 
 
 def file_kind(mode: int) -> str:

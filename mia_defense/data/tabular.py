@@ -61,9 +61,11 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
                 "labels together with np.savez"
             )
         if not head.startswith(b"PK"):
-            refuse_archive(file, handle.read(ARCHIVE_HEAD), expected="an .npz file")
+            start = handle.read(ARCHIVE_HEAD)
+            refuse_archive(file, start, expected="an .npz file")
             raise DataError(
                 f"{file}: not a valid .npz file (no zip signature); save the arrays with np.savez"
+                + _text_hint(start)
             )
         try:
             with zipfile.ZipFile(handle) as archive:
@@ -82,6 +84,20 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
                 NotImplementedError, RuntimeError) as exc:
             raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
+
+
+def _text_hint(head: bytes) -> str:
+    """What to read a text file (a CSV given to dataset=npz) with, from its first bytes."""
+    for cut in range(4):  # the bytes read may end inside a character
+        try:
+            text = head[: len(head) - cut].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+        if text.strip() and all(c.isprintable() or c in "\r\n\t" for c in text):
+            return ("; it is text (a CSV file? read it with dataset=csv "
+                    "dataset.label_column=NAME; a Purchase100 text file: dataset=purchase100)")
+        return ""
+    return ""
 
 
 def _members(archive: zipfile.ZipFile, *, file: Path) -> dict[str, str]:

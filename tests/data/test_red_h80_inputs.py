@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 
-from mia_defense.data import checks, load_csv, load_npz
+from mia_defense.data import checks, load_cifar10, load_csv, load_npz
 from mia_defense.errors import DataError
 from tests.data.files import images_with_signal
 
@@ -148,3 +148,32 @@ def test_flat_features_are_not_told_to_transpose():
 
     with pytest.raises(ConfigError, match=r"use model=mlp for flat features$"):
         image_shape((64,), model="cnn")
+
+
+@pytest.mark.parametrize("load", [lambda p: load_csv(path=p, label_column="y"),
+                                  lambda p: load_cifar10(path=p)])
+def test_an_npz_given_to_another_loader_is_told_to_use_dataset_npz(tmp_path, load):
+    # it was told it is "a zip archive ...; extract it (tar xf, gunzip or unzip)"
+    path = tmp_path / "data.csv"
+    np.savez(tmp_path / "data.npz", x=np.zeros((4, 2)), y=np.arange(4) % 2)
+    (tmp_path / "data.npz").rename(path)
+    with pytest.raises(DataError, match=r"data\.csv: is a zip archive, not .*; extract it .* "
+                                         r"\(it is an \.npz of numpy arrays saved with "
+                                         r"np\.savez: do not extract it, read it with "
+                                         r"dataset=npz"):
+        load(path)
+
+
+def test_a_csv_given_to_dataset_npz_is_told_to_use_dataset_csv(tmp_path):
+    path = _csv(tmp_path / "data.npz", "a,y", ["1,0", "2,1"])
+    with pytest.raises(DataError, match=r"data\.npz: not a valid \.npz file \(no zip signature\); "
+                                        r"save the arrays with np\.savez; it is text \(a CSV "
+                                        r"file\? read it with dataset=csv"):
+        load_npz(path=path)
+
+
+def test_a_binary_file_given_to_dataset_npz_is_not_called_text(tmp_path):
+    path = tmp_path / "data.npz"
+    path.write_bytes(bytes(range(256)))
+    with pytest.raises(DataError, match=r"save the arrays with np\.savez$"):
+        load_npz(path=path)
