@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 
 _X_KEYS = ("features", "x", "X", "data")
+# Samples of an image array looked at to tell pixels (whole numbers) from scaled values.
+_SAMPLED_ROWS = 1000
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
 
 
@@ -439,12 +441,31 @@ def _pixel_images(x: np.ndarray) -> bool:
 
 
 def _warn_raw_bytes(x: np.ndarray, *, file: Path, key: str) -> None:
-    """Say when flat uint8 features (flattened images?) above 1 are used unscaled."""
-    if x.dtype != np.uint8 or x.size == 0 or int(x.max()) <= 1:
+    """Say when flat uint8 features (flattened images?) above 1 are used unscaled, or images
+    of another dtype holding whole numbers above 1 (float32 or uint16 pixels): they trained
+    on 0..255 (or 0..65535) as they were."""
+    if x.size == 0 or x.dtype.kind not in "iuf":
         return
-    log.warning(
-        "%s: array %r is uint8 with values up to %d, used as they are (dataset.standardize="
-        "false): if they are pixels 0..255, set dataset.standardize=true, or save them as "
-        "images [N, C, H, W] (scaled to [0, 1] as the mnist and cifar loaders scale theirs) "
-        "or as float32 divided by 255", file, key, int(x.max()),
-    )
+    if x.dtype == np.uint8 and int(x.max()) > 1:
+        log.warning(
+            "%s: array %r is uint8 with values up to %d, used as they are (dataset.standardize="
+            "false): if they are pixels 0..255, set dataset.standardize=true, or save them as "
+            "images [N, C, H, W] (scaled to [0, 1] as the mnist and cifar loaders scale theirs) "
+            "or as float32 divided by 255", file, key, int(x.max()),
+        )
+    elif x.dtype != np.uint8 and x.ndim >= 3 and _whole_above_one(x):
+        log.warning(
+            "%s: array %r holds images of whole numbers up to %g (dtype %s), used as they are "
+            "(dataset.standardize=false): if they are pixels, set dataset.standardize=true, or "
+            "divide them by their largest possible value (255 for 8-bit pixels), as the mnist "
+            "and cifar loaders scale theirs to [0, 1]", file, key, float(x.max()), x.dtype,
+        )
+
+
+def _whole_above_one(x: np.ndarray) -> bool:
+    """Whether ``x`` goes above 1 and its first `_SAMPLED_ROWS` samples are whole numbers."""
+    with np.errstate(invalid="ignore"):
+        if not x.max() > 1:  # (NaN: refused later)
+            return False
+    sample = x[:_SAMPLED_ROWS]
+    return bool((sample == np.round(sample)).all())

@@ -177,3 +177,25 @@ def test_a_binary_file_given_to_dataset_npz_is_not_called_text(tmp_path):
     path.write_bytes(bytes(range(256)))
     with pytest.raises(DataError, match=r"save the arrays with np\.savez$"):
         load_npz(path=path)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint16, np.int16])
+def test_images_of_whole_numbers_in_another_dtype_are_warned(tmp_path, caplog, dtype):
+    # np.savez(x=cifar.astype(np.float32)) trained on 0..255 without a word
+    x, y = images_with_signal(30, channels=3, size=8, classes=3)
+    path = tmp_path / "pixels.npz"
+    np.savez(path, x=x.astype(dtype), y=y)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        data = load_npz(path=path)
+    assert data.x.max() > 1
+    assert (f"{path}: array 'x' holds images of whole numbers up to {x.max()}" in caplog.text
+            and "dataset.standardize=true" in caplog.text), caplog.text
+
+
+def test_scaled_float_images_are_not_warned(tmp_path, caplog):
+    x, y = images_with_signal(30, channels=3, size=8, classes=3)
+    path = tmp_path / "scaled.npz"
+    np.savez(path, x=x / np.float32(127.5) - 1, y=y)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path)
+    assert "whole numbers" not in caplog.text
