@@ -308,6 +308,11 @@ def _count_problem(payload: Mapping[str, Any]) -> str | None:
         return (f"nonmember_scores is {count}, more than its {models} models' scores of its "
                 f"{records} records (num_models x population_size): the file was edited; "
                 "rerun the run")
+    sliced = _sliced_count(payload)
+    if sliced is not None and count != sliced:  # (an inflated count within K x N)
+        return (f"nonmember_scores is {count}, but the class slices of its strongest attack "
+                f"(slices.{one_line(payload['strongest_attack'], limit=40)}.class_*."
+                f"nonmember_scores) sum to {sliced}: the file was edited; rerun the run")
     attacks = payload.get("attacks")
     if count == 0 and isinstance(attacks, Mapping):
         for name, metrics in attacks.items():
@@ -738,21 +743,70 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
     """A caveat on a ranked run whose ``leakage`` TPR sits at an FPR below 1 / (its
     non-member scores), or ``None``: no threshold there lets a non-member through, so the
     figure is the TPR at FPR 0 of this sample, noisy and near an FPR of 1 / count on fresh
-    data, not a measurement at the FPR named (`unresolved_fprs`). Runs written before the
-    count was recorded get no caveat."""
+    data, not a measurement at the FPR named (`unresolved_fprs`). A run without the count
+    (deleted, or written before runs recorded it) is judged by what else it records
+    (`_uncounted_note`): the caveat once went with the field."""
     match = re.fullmatch(r"tpr@([0-9.]+)%fpr", leakage.partition(".")[2])
-    count = payload.get("nonmember_scores")
-    if match is None or not count:  # none: older results; 0: no TPR at all (all NaN)
+    if match is None:
         return None
-    fpr = float(match.group(1)) / 100
+    count, fpr = payload.get("nonmember_scores"), float(match.group(1)) / 100
+    if count is None:
+        return _uncounted_note(payload, match, fpr)
+    if not count:  # 0: no TPR at all (all NaN)
+        return None
     if not unresolved_fprs(count, [fpr]):
         return None
+    return _unresolved_text(match, fpr, count)
+
+
+def _unresolved_text(match: re.Match[str], fpr: float, count: int, said: str = "") -> str:
     return (
-        f"its {match.group(0)} rests on {count} non-member scores, fewer than 1/FPR = "
+        f"its {match.group(0)} rests on {said}{count} non-member scores, fewer than 1/FPR = "
         f"{math.ceil(1 / fpr)}: it is the TPR at FPR 0 of these scores (about FPR "
         f"{100 / count:.2g}% on fresh data), not a figure at {match.group(1)}%; rerun it with "
         "a larger plan.population_size or attack.num_targets to compare it at that FPR"
     )
+
+
+def _uncounted_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
+    """`resolution_note` of a run that records no ``nonmember_scores``: its strongest
+    attack's class slices count them (`_sliced_count`); else its models' scores of its
+    records (``num_models`` x ``population_size``) bound them from above, below 1/FPR a
+    caveat as sure; else a caveat that the TPR's resolution cannot be checked."""
+    sliced = _sliced_count(payload)
+    if sliced is not None:
+        if not sliced or not unresolved_fprs(sliced, [fpr]):
+            return None
+        return _unresolved_text(match, fpr, sliced, "its class slices' ")
+    models, records = payload.get("num_models"), payload.get("population_size")
+    if _counts(models, records) and 0 < models * records and unresolved_fprs(
+            models * records, [fpr]):  # fmt: skip
+        return _unresolved_text(match, fpr, models * records, "at most ")
+    return (
+        f"results.json records no nonmember_scores (deleted, or written before runs recorded "
+        f"it): whether its {match.group(0)} rests on the {math.ceil(1 / fpr)} non-member "
+        "scores an FPR that low needs cannot be checked, and with fewer it is the TPR at FPR 0 "
+        "of its scores; rerun it to know"
+    )
+
+
+def _counts(*values: Any) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+
+
+def _sliced_count(payload: Mapping[str, Any]) -> int | None:
+    """The non-member scores of the strongest attack's class slices (``slices.<attack>.
+    class_<c>.nonmember_scores``) summed: the run's pooled count, canaries left out of both,
+    or ``None`` where the file holds no such slices."""
+    slices, name = payload.get("slices"), payload.get("strongest_attack")
+    by_slice = slices.get(name) if isinstance(slices, Mapping) and isinstance(name, str) else None
+    if not isinstance(by_slice, Mapping):
+        return None
+    counts = [entry.get("nonmember_scores") for key, entry in by_slice.items()
+              if isinstance(key, str) and key.startswith("class_") and isinstance(entry, Mapping)]
+    if not counts or not _counts(*counts):
+        return None
+    return sum(counts)
 
 
 def other_confidence(payload: Mapping[str, Any]) -> float | None:

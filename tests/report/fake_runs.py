@@ -107,7 +107,7 @@ def make_run(
     model: str = "MLP",
     config: dict[str, Any] | None = None,
     test_accuracy_std: float | None = 0.02,
-    nonmember_scores: int | None = None,
+    nonmember_scores: int | None = 2000,
 ) -> dict[str, Any]:
     """Write a complete run whose attacks separate members by ``signal``; return its payload.
 
@@ -118,8 +118,9 @@ def make_run(
     the ``key=value`` items of the run directory's name (a sweep's overrides, as Hydra puts
     them in the config; a group choice such as ``model=cnn`` is left to ``model``), then
     ``config``'s dotted keys: runs made with the same arguments but ``seed`` are seed
-    replicates. ``seed`` also draws the scores. ``nonmember_scores``, when given, is
-    recorded as the count the TPRs rest on (runs written before the count have none).
+    replicates. ``seed`` also draws the scores. ``nonmember_scores`` is recorded as the
+    count the TPRs rest on (by default as many as leave 0.1% FPR resolved, as a large run's;
+    ``None``: no count, as runs written before it was recorded).
     With ``chance_accuracy`` the run records the majority-class rate, and is flagged
     ``utility_below_chance`` when ``test_accuracy`` is not above it (as mia-train does).
     """

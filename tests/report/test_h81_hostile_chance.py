@@ -33,3 +33,41 @@ def test_a_run_without_any_chance_figure_is_not_ranked(tmp_path):
         "utility.chance_accuracy, num_classes or utility_below_chance (deleted, or written by "
         "a tool of your own); no privacy verdict for a model that may have learned nothing: "
         "rerun it")}  # fmt: skip
+
+
+def _slices(payload, counts):
+    payload["slices"] = {payload["strongest_attack"]: {
+        f"class_{c}": {"records": n, "nonmember_scores": n} for c, n in enumerate(counts)}}
+
+
+def test_a_nonmember_count_deleted_keeps_the_resolution_caveat(tmp_path):
+    # 200 non-member scores under a TPR at 0.1% FPR: the caveat went with the field
+    cases = {
+        "sliced": lambda p: _slices(p, (120, 80)),
+        "bounded": lambda p: p.update(population_size=40),  # 4 models x 40 records
+        "bare": lambda p: None,
+    }
+    for seed, (name, change) in enumerate(cases.items()):
+        run = tmp_path / name
+        make_run(run, test_accuracy=0.9, signal=2.0, seed=seed, nonmember_scores=200)
+        rewrite_results(run, lambda p, c=change: (c(p), p.pop("nonmember_scores")))
+    loaded = load_runs([tmp_path])
+    notes = {r.name: n for r, n in loaded.caveats if "nonmember" in n or "non-member" in n}
+    assert notes["sliced"].startswith(
+        "its tpr@0.1%fpr rests on its class slices' 200 non-member scores, fewer than 1/FPR")
+    assert notes["bounded"].startswith("its tpr@0.1%fpr rests on at most 160 non-member scores")
+    assert notes["bare"].startswith(
+        "results.json records no nonmember_scores (deleted, or written before runs recorded "
+        "it): whether its tpr@0.1%fpr rests on the 1000 non-member scores")
+
+
+def test_a_nonmember_count_raised_against_its_class_slices_is_skipped(tmp_path):
+    for name, count in (("kept", 200), ("raised", 1000)):
+        run = tmp_path / name
+        make_run(run, test_accuracy=0.9, signal=2.0, seed=count, nonmember_scores=count)
+        rewrite_results(run, lambda p: _slices(p, (120, 80)))
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["kept"]
+    assert dict(loaded.skipped)[tmp_path / "raised"] == (
+        "nonmember_scores is 1000, but the class slices of its strongest attack (slices.lira."
+        "class_*.nonmember_scores) sum to 200: the file was edited; rerun the run")
