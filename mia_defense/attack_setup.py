@@ -97,7 +97,15 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     """The config check's walk over mia-attack's keys (``seed``, ``progress``, ``figures``,
     ``source``, ``attack``): its problem lines and the values that passed. ``seed_required=False``:
     a null seed passes (mia-attack's default: the source run's)."""
-    from mia_defense.config import ATTACK, Group, Param, _seed_range, _Walk
+    from mia_defense.config import (
+        ATTACK,
+        Group,
+        Param,
+        _fpr_key_clashes,
+        _low_confidence,
+        _seed_range,
+        _Walk,
+    )
 
     walk = _Walk()
     walk.forbidden_targets(cfg, "")  # os.system & co. as mia-train refuses them, at any depth
@@ -106,6 +114,9 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
              "source": Param("str"), "attack": Group(ATTACK)}  # fmt: skip
     walk.group(cfg, table, "")
     walk.problems += _seed_range(walk.ok.get("seed"))  # as mia-train's, before any work
+    # mia-train's cross-key checks of the attack (the API and mia-attack skipped them)
+    walk.problems += _fpr_key_clashes(walk.ok.get("attack.fprs"))
+    walk.problems += _low_confidence(walk.ok.get("attack.confidence"))
     return walk
 
 

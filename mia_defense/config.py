@@ -653,6 +653,7 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             f"{population // 2})"
         )
     problems += _fpr_key_clashes(ok.get("attack.fprs"))
+    problems += _low_confidence(ok.get("attack.confidence"))
     noise_std = ok.get("attack.queries.noise_std")
     if noise_std is not None and ok.get("attack.queries.num_augmented") and (
         noise_std > MAX_NOISE_STD
@@ -715,6 +716,21 @@ def _fpr_key_clashes(fprs: Sequence[float] | None) -> list[str]:
             ]
         seen[key] = float(fpr)
     return []
+
+
+# Below it a bound or interval holds less often than not (`_low_confidence`).
+MIN_CONFIDENCE = 0.5
+
+
+def _low_confidence(confidence: float | None) -> list[str]:
+    """A level below `MIN_CONFIDENCE`, which passed (0, 1): at 1e-9 the one-run audit's ε
+    'lower bound' on 1000 canaries scored without any signal exceeded 0.05 in 1 draw of
+    20, enough to call a DP claim of ε 0.05 that holds refuted."""
+    if confidence is None or not 0 < confidence < MIN_CONFIDENCE:
+        return []
+    return [f"attack.confidence={show(confidence)}: below {MIN_CONFIDENCE:g}, the ε lower "
+            "bounds and intervals would hold less often than not (a claim 'refuted' more "
+            "likely wrongly than rightly); use 0.95 (at least 0.5)"]
 
 
 # Checked after the rest (`check_config`): the dataset's module is slow to import.
