@@ -183,9 +183,10 @@ class Distillation(TrainingDefense):
             engine=ctx.engine,
         )
         with torch.no_grad():
+            states = [dict(s.named_parameters()) | dict(s.named_buffers()) for s in students]
             weights = {
-                name: torch.stack([dict(s.named_parameters())[name] for s in students])
-                for name in ctx.stack.names
+                name: torch.stack([state[name] for state in states])
+                for name in ctx.stack.state_names
             }
         ctx.stack.restore(weights, torch.ones(len(students), dtype=torch.bool, device=ctx.device))
         log.debug("distillation: %d students trained on %d reference samples",

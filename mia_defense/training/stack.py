@@ -174,19 +174,40 @@ class ModelStack:
             for leaf, name in zip(group, self.names, strict=True):
                 leaf.grad = grads[name][a:b].detach().reshape(leaf.shape).contiguous()
 
+    @property
+    def state_names(self) -> list[str]:
+        """What `snapshot` copies and `restore` puts back: the parameters, and the buffers
+        of a model trained alone (BatchNorm's running statistics, which its training
+        updates; stacked models' buffers never change)."""
+        return [*self.names, *self._own_buffers()]
+
+    def _own_buffers(self) -> dict[str, torch.Tensor]:
+        """The buffers of a model trained alone, by name (none for stacked models)."""
+        return {} if self.vectorised else dict(self.models[0].named_buffers())
+
     @torch.no_grad()
     def snapshot(self) -> dict[str, torch.Tensor]:
-        """A copy of every model's parameters, ``{name: [K, ...]}``."""
-        return {name: p.detach().clone() for name, p in self.stacked().items()}
+        """A copy of every model's `state_names`, ``{name: [K, ...]}``."""
+        saved = {name: p.detach().clone() for name, p in self.stacked().items()}
+        for name, buffer in self._own_buffers().items():
+            saved[name] = buffer.detach().clone().unsqueeze(0)
+        return saved
 
     @torch.no_grad()
     def restore(self, saved: dict[str, torch.Tensor], which: torch.Tensor) -> None:
-        """Put back the saved parameters of the models where ``which`` [K] is true."""
+        """Put back the saved parameters (and the saved buffers of a model trained alone)
+        of the models where ``which`` [K] is true: restored weights with the running
+        statistics of other weights were a model that never was (early stopping's best
+        epoch with the last epoch's BatchNorm statistics, a distilled student with its
+        teacher's, computed on the members)."""
         for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
             rows = which[a:b]
             for leaf, name in zip(group, self.names, strict=True):
                 target = leaf if self.vectorised else leaf.unsqueeze(0)
                 target[rows] = saved[name][a:b][rows]
+        for name, buffer in self._own_buffers().items():
+            if name in saved and bool(which[0]):
+                buffer.copy_(saved[name][0])
 
     @torch.no_grad()
     def write_back(self) -> None:

@@ -7,6 +7,9 @@ import torch
 
 from mia_defense.defenses import Distillation, EarlyStopping
 from mia_defense.errors import ConfigError
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.engine import train_chunk
+from tests.defenses.bn_model import BatchNormMLP
 from tests.defenses.reference_runs import (
     max_weight_gap,
     noisy_data,
@@ -99,3 +102,29 @@ def test_without_a_reference_split_it_says_which_key_to_set():
 def test_bad_settings_are_config_errors_naming_the_key(option, message):
     with pytest.raises(ConfigError, match=message):
         Distillation(**option)
+
+
+def _batchnorm_model_trained(defenses) -> BatchNormMLP:
+    """A BatchNorm model trained alone (as mia-train trains one) for 3 epochs of 4 batches,
+    with ``defenses`` and a reference split of 96 samples (6 batches)."""
+    torch.manual_seed(0)
+    model = BatchNormMLP(input_shape=(10,), num_classes=2)
+    x, y = noisy_data(0, 64)
+    x_ref, y_ref = noisy_data(1, 96)
+    train_chunk([model], x=x, y=y, masks=torch.ones((1, 64), dtype=torch.bool),
+                x_test=x_ref, y_test=y_ref, num_classes=2,
+                config=TrainConfig(epochs=3, batch_size=16, lr=0.01),
+                generators=[torch.Generator().manual_seed(0)], defenses=defenses,
+                x_reference=x_ref, y_reference=y_ref, vectorised=False)  # fmt: skip
+    return model
+
+
+def test_a_batchnorm_student_is_released_with_its_own_running_statistics():
+    """The released student's weights came with its teacher's BatchNorm statistics,
+    computed on the members (what distillation keeps out of the released model), which
+    also fit no weights it had (digits: test accuracy 0.18, 0.40 with its own)."""
+    teacher = _batchnorm_model_trained([])[2]
+    student = _batchnorm_model_trained([Distillation(epochs=1)])[2]
+    assert int(teacher.num_batches_tracked) == 3 * 4
+    assert int(student.num_batches_tracked) == 1 * 6  # one epoch on the reference split
+    assert not torch.allclose(student.running_mean, teacher.running_mean)

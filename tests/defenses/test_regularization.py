@@ -22,6 +22,7 @@ from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import MLP, LogisticRegression
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
+from tests.defenses.bn_model import BatchNormMLP
 from tests.helpers import LEAN_ATTACKS, OVERFIT
 
 
@@ -32,7 +33,8 @@ def _data(seed: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def _train(defenses, *, epochs: int = 40, lr: float = 0.01, model=None, reference=True):
+def _train(defenses, *, epochs: int = 40, lr: float = 0.01, model=None, reference=True,
+           vectorised=True):
     torch.manual_seed(0)
     x, y = _data(0, 64)
     x_ref, y_ref = _data(1, 256)
@@ -50,6 +52,7 @@ def _train(defenses, *, epochs: int = 40, lr: float = 0.01, model=None, referenc
         defenses=defenses,
         x_reference=x_ref if reference else None,
         y_reference=y_ref if reference else None,
+        vectorised=vectorised,
     )
     return model, history
 
@@ -131,6 +134,22 @@ def test_early_stopping_stops_and_restores_the_best_validation_weights():
     assert len(history.epochs) < 60  # noisy labels: validation loss turns up, training stops
     # it stops after patience + 1 epochs without improvement
     assert val.index(min(val)) == len(val) - 1 - (2 + 1)
+    x_ref, y_ref = _data(1, 256)
+    with torch.no_grad():
+        assert F.cross_entropy(model.eval()(x_ref), y_ref).item() == pytest.approx(min(val))
+
+
+def test_early_stopping_restores_the_best_epochs_batchnorm_statistics_too():
+    """A model with BatchNorm (trained alone, as mia-train trains it): the best epoch's
+    weights were restored with the last epoch's running statistics, a model no epoch had
+    (its validation loss not the best one recorded)."""
+    torch.manual_seed(0)
+    bn_model = BatchNormMLP(input_shape=(10,), num_classes=2, hidden=64)
+    model, history = _train([EarlyStopping(patience=2)], epochs=60, lr=0.05, model=bn_model,
+                            vectorised=False)
+    val = [stats["val_loss"] for stats in history.epoch_stats]
+    assert len(history.epochs) < 60
+    assert val.index(min(val)) < len(val) - 1  # the last epoch is not the best one
     x_ref, y_ref = _data(1, 256)
     with torch.no_grad():
         assert F.cross_entropy(model.eval()(x_ref), y_ref).item() == pytest.approx(min(val))
