@@ -29,6 +29,7 @@ __all__ = [
     "check_seed",
     "duplicate_count",
     "finish_dataset",
+    "label_copies",
     "require_path",
     "shown_names",
     "standardise_images",
@@ -546,6 +547,22 @@ def _warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
     )
 
 
+def _warn_constant(x: np.ndarray, *, source: str) -> None:
+    """Say when every sample has the same features (an array of zeros, the wrong
+    dataset.x_key): no model learns anything from them, and the attacks, finding nothing
+    to tell members by, then report no leak of a model that never saw the data."""
+    flat = x.reshape(len(x), -1)
+    for start in range(0, len(flat), _COPY_ROWS):  # in chunks: most data differ at once
+        if (flat[start : start + _COPY_ROWS] != flat[0]).any():
+            return
+    log.warning(
+        "%s: all %d samples have the same features (%d values each): a model can learn "
+        "nothing from them, and the attacks' verdict would say nothing about the data; check "
+        "that the file and its features (dataset.x_key, the columns) hold the data", source,
+        len(flat), flat.shape[1],
+    )
+
+
 def check_classes_repeat(y: np.ndarray, *, source: str) -> None:
     """Refuse labels where most samples are alone in their class (an identifier column):
     no model learns such classes, and a run on them would take long to measure nothing.
@@ -646,6 +663,7 @@ def finish_dataset(
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
     if len(labels) < held:  # said where the plan's sizes are refused: the file holds more
         source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
+    _warn_constant(features, source=source)
     _warn_label_copies(features, labels, source=source, names=names)
     if standardize:
         features = (

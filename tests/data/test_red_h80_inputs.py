@@ -199,3 +199,23 @@ def test_scaled_float_images_are_not_warned(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="mia_defense"):
         load_npz(path=path)
     assert "whole numbers" not in caplog.text
+
+
+def test_features_the_same_for_every_sample_are_warned(tmp_path, caplog):
+    # an array of zeros as x: every model answers the class frequencies and the attacks
+    # report no leak, a verdict about nothing
+    path = tmp_path / "zeros.npz"
+    np.savez(path, x=np.zeros((5000, 3)), y=np.arange(5000) % 2)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path)
+    assert f"{path}: all 5000 samples have the same features (3 values each)" in caplog.text
+
+
+def test_features_that_differ_after_the_first_rows_compared_are_not_warned(tmp_path, caplog):
+    x = np.zeros((5000, 3))
+    x[4999, 2] = 1
+    path = tmp_path / "late.npz"
+    np.savez(path, x=x, y=np.arange(5000) % 2)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path)
+    assert "have the same features" not in caplog.text
