@@ -42,6 +42,7 @@ from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
 from mia_defense.hydra_setup import register_configs
+from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
 from mia_defense.metrics.roc import fpr_percent
 from mia_defense.plan import DEFAULT_POPULATION
 from mia_defense.targets import forbidden_target_problems, is_forbidden, refuse_forbidden_targets
@@ -71,10 +72,6 @@ T = TypeVar("T")
 
 # Membership-inference cost grows linearly with K; Carlini et al. (2022) train 256 models.
 MAX_MODELS = 4096
-# Bootstrap resamples: each attack's intervals cost about B·T·N weights (68 ms per 200 at
-# T=16, N=1000); 10^5 already pins a percentile end to a fraction of a percent of the
-# interval, while a typo of 10^8 would keep a finished training waiting for days.
-MAX_BOOTSTRAP = 100_000
 # Augmented queries' feature noise, in units of each feature's standard deviation: far
 # beyond 1 a perturbed copy is noise around nothing of the record, and 1e300 overflowed the
 # float32 inputs to inf, reported after training as 'training diverged ... train.lr'.

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Intervals", "bootstrap_intervals"]
+__all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals"]
+
+# Bootstrap resamples (attack.bootstrap): each attack's intervals cost about B·T·N weights
+# (68 ms per 200 at T=16, N=1000); 10^5 already pins a percentile end to a fraction of a
+# percent of the interval, while a typo of 10^8 would keep a finished training waiting for days.
+MAX_BOOTSTRAP = 100_000
 
 # Resample weights held at once: 250k is 2 MB per int64 array of a block (a block's ROC
 # arithmetic holds about five such arrays), which stay in the CPU's cache: the default

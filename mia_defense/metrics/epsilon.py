@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 from scipy.special import betaincinv, ndtri
@@ -91,8 +92,14 @@ def wilson_interval(share: float, n: int, *, level: float = 0.95) -> tuple[float
 
 def level_text(level: float) -> str:
     """A confidence level as a percentage, "95%" for a whole one and every digit otherwise:
-    0.999999999 was printed as "100%" (a certainty no bound has) and 1e-9 as "0%"."""
-    percent = level * 100
-    if abs(percent - round(percent)) < 1e-9:
+    0.999999999 was printed as "100%" (a certainty no bound has) and 1e-9 as "0%"; ten
+    digits, and more where ten round to a whole one (0.999999999999)."""
+    exact = Decimal(repr(float(level))) * 100  # the digits the level was given with
+    if exact == exact.to_integral_value():
         return f"{level:.0%}"
-    return f"{percent:.10g}%"
+    percent = level * 100
+    for digits in range(10, 18):
+        text = f"{percent:.{digits}g}"
+        if Decimal(text) != Decimal(text).to_integral_value():
+            break
+    return f"{text}%"

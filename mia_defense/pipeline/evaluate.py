@@ -21,6 +21,8 @@ from mia_defense.attacks.runner import (
     strongest,
 )
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
+from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.records import (
     MIN_SLICE_RECORDS,
     record_vulnerability,
@@ -307,11 +309,17 @@ def _warn_thin_bootstrap(evaluation: EvaluationConfig) -> None:
     tail = (1.0 - evaluation.confidence) / 2
     needed = math.ceil(1.0 / tail - 1e-9)
     if 0 < evaluation.bootstrap < needed:
+        # (beyond MAX_BOOTSTRAP, as at attack.confidence=0.999999999999, only a lower
+        # confidence helps: the advice alone named 2·10^12 resamples, which are refused)
+        most = 1.0 - 2.0 / MAX_BOOTSTRAP
+        lower = (f"; that is above the {MAX_BOOTSTRAP} attack.bootstrap allows: lower "
+                 f"attack.confidence to at most {most:g}") if needed > MAX_BOOTSTRAP else ""
         log.warning(
-            "attack.bootstrap=%d resamples leave each %g%% tail of the %g%% intervals less "
+            "attack.bootstrap=%d resamples leave each %s tail of the %s intervals less "
             "than one resample: the intervals are the extreme resamples, narrower than "
-            "stated; use attack.bootstrap=%d or more (0: no intervals)",
-            evaluation.bootstrap, 100 * tail, 100 * evaluation.confidence, needed,
+            "stated; use attack.bootstrap=%d or more (0: no intervals)%s",
+            evaluation.bootstrap, level_text(tail), level_text(evaluation.confidence), needed,
+            lower,
         )
 
 

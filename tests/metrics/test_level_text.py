@@ -13,6 +13,7 @@ def test_whole_levels_read_as_before_and_others_keep_their_digits():
     assert level_text(0.999999999) == "99.9999999%"
     assert level_text(1e-9) == "1e-07%"
     assert level_text(0.975) == "97.5%"
+    assert level_text(0.999999999999) == "99.9999999999%"  # ten digits round to 100
 
 
 def test_the_audit_line_never_claims_certainty():

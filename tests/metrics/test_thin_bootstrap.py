@@ -39,3 +39,13 @@ def test_enough_resamples_or_none_are_not_warned(caplog, bootstrap):
     with caplog.at_level(logging.WARNING):
         _attack(bootstrap)
     assert "resamples leave each" not in caplog.text
+
+
+def test_a_level_no_resample_count_can_reach_names_its_digits_and_the_way_out(caplog):
+    """attack.confidence=0.999999999999: the warning spoke of '100% intervals' and sent the
+    user to attack.bootstrap=2000044244420, above the 100000 that is accepted."""
+    with caplog.at_level(logging.WARNING):
+        _attack(10, 0.999999999999)
+    assert "tail of the 99.9999999999% intervals" in caplog.text and "100%" not in caplog.text
+    assert ("above the 100000 attack.bootstrap allows: lower attack.confidence to at most "
+            "0.99998") in caplog.text  # fmt: skip
