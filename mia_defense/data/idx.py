@@ -117,15 +117,37 @@ _COMPARED_BYTES = 1 << 20
 
 
 def _find(root: Path, stem: str, name: str) -> Path:
+    """The IDX file ``stem`` (or ``stem.gz``) in ``root`` or torchvision's folders in it,
+    under LeCun's name or the Kaggle copy's (``train-images.idx3-ubyte``), or in a folder
+    of that name (where an unpacking tool put it)."""
     for folder in (root, root / "raw", root / name / "raw", root / name):
-        for candidate in (folder / stem, folder / f"{stem}.gz"):
-            if is_regular_file(candidate):
-                if candidate.suffix != ".gz" and is_regular_file(folder / f"{stem}.gz"):
-                    _check_same(candidate, folder / f"{stem}.gz")
-                return candidate
+        for base in dict.fromkeys((stem, stem.replace("-idx", ".idx"))):
+            for candidate in (folder / base, folder / f"{base}.gz"):
+                if candidate.is_dir():
+                    candidate = _inside(candidate, stem)
+                if is_regular_file(candidate):
+                    beside = candidate.with_name(f"{candidate.name}.gz")
+                    if candidate.suffix != ".gz" and is_regular_file(beside):
+                        _check_same(candidate, beside)
+                    return candidate
     raise DataError(
         f"dataset {name!r}: {stem}[.gz] not found in {root}; expected a folder with "
         + ", ".join(f"{s}[.gz]" for pair in _FILES.values() for s in pair)
+    )
+
+
+def _inside(folder: Path, stem: str) -> Path:
+    """The IDX file in ``folder``, a folder named as the file (some unpacking tools make
+    ``train-images-idx3-ubyte/train-images-idx3-ubyte``); a `DataError` saying what to move
+    when it holds none (it was refused as "not a regular file; point dataset.path at the
+    data file itself", but these loaders take the folder)."""
+    for base in dict.fromkeys((folder.name.removesuffix(".gz"), stem)):
+        for inner in (folder / base, folder / f"{base}.gz"):
+            if inner.is_file():
+                return inner
+    raise DataError(
+        f"{folder}: is a folder, where the IDX file {stem}[.gz] was expected, and holds no "
+        f"file of that name; put the file itself in {folder.parent}"
     )
 
 

@@ -7,9 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from mia_defense.data import checks, load_cifar10, load_csv, load_npz
+from mia_defense.data import checks, load_cifar10, load_csv, load_mnist, load_npz
 from mia_defense.errors import DataError
-from tests.data.files import images_with_signal
+from tests.data.files import idx_bytes, images_with_signal
 
 
 def test_uint8_images_in_an_npz_are_scaled_as_the_image_loaders_scale_theirs(tmp_path, caplog):
@@ -219,3 +219,38 @@ def test_features_that_differ_after_the_first_rows_compared_are_not_warned(tmp_p
     with caplog.at_level(logging.WARNING, logger="mia_defense"):
         load_npz(path=path)
     assert "have the same features" not in caplog.text
+
+
+_IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+              "t10k-labels-idx1-ubyte")
+
+
+def _mnist(folder, place) -> None:
+    """An MNIST folder of 20 + 20 images, each file at ``place(folder, name)``."""
+    x, y = images_with_signal(20, channels=1, size=28, classes=10)
+    for name, array in zip(_IDX_NAMES, (x[:, 0], y, x[:, 0], y), strict=True):
+        path = place(folder, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(idx_bytes(array))
+
+
+@pytest.mark.parametrize("place", [
+    lambda folder, name: folder / name.replace("-idx", ".idx"),  # the Kaggle copy's names
+    lambda folder, name: folder / name / name,  # each in a folder of its name (unpacked so)
+])
+def test_mnist_files_as_the_kaggle_copy_and_unpacking_tools_leave_them_load(tmp_path, place):
+    # refused as "not found" and as "is a directory, not a regular file; point dataset.path
+    # at the data file itself", where the loader takes the folder
+    _mnist(tmp_path, place)
+    data = load_mnist(path=tmp_path)
+    assert len(data) == 40 and data.input_shape == (1, 28, 28)
+
+
+def test_a_folder_in_place_of_an_idx_file_holding_none_says_where_the_file_goes(tmp_path):
+    _mnist(tmp_path, lambda folder, name: folder / name)
+    (tmp_path / _IDX_NAMES[0]).unlink()
+    (tmp_path / _IDX_NAMES[0]).mkdir()
+    with pytest.raises(DataError, match=rf"{_IDX_NAMES[0]}: is a folder, where the IDX file "
+                                        rf"{_IDX_NAMES[0]}\[\.gz\] was expected, and holds no "
+                                        rf"file of that name; put the file itself in "):
+        load_mnist(path=tmp_path)
