@@ -651,6 +651,7 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
         )
     problems += _fpr_key_clashes(ok.get("attack.fprs"))
     problems += _low_confidence(ok.get("attack.confidence"))
+    problems += _empty_audit(ok)
     noise_std = ok.get("attack.queries.noise_std")
     if noise_std is not None and ok.get("attack.queries.num_augmented") and (
         noise_std > MAX_NOISE_STD
@@ -728,6 +729,21 @@ def _low_confidence(confidence: float | None) -> list[str]:
     return [f"attack.confidence={show(confidence)}: below {MIN_CONFIDENCE:g}, the ε lower "
             "bounds and intervals would hold less often than not (a claim 'refuted' more "
             "likely wrongly than rightly); use 0.95 (at least 0.5)"]
+
+
+def _empty_audit(ok: Mapping[str, Any]) -> list[str]:
+    """``attack.audit=one_run`` without canaries of either kind: both sides were skipped,
+    and the run's summary still advised 'a one-run audit (attack.audit=one_run)'."""
+    if ok.get("attack.audit") != "one_run" or ok.get("attack.audit_canaries") != 0:
+        return []
+    white_box, gradient = ok.get("attack.white_box"), ok.get("attack.audit_gradient_canaries")
+    if white_box is not False and gradient != 0:
+        return []
+    why = "attack.white_box=false" if white_box is False else "attack.audit_gradient_canaries=0"
+    return [f"attack.audit=one_run with attack.audit_canaries=0 and {why}: the audit would "
+            "have no canaries and audit nothing; give attack.audit_canaries (e.g. 100) or, "
+            "for DP-SGD, attack.white_box=true with attack.audit_gradient_canaries (e.g. "
+            "1000), or set attack.audit=none"]
 
 
 # Checked after the rest (`check_config`): the dataset's module is slow to import.

@@ -29,3 +29,11 @@ def test_the_api_and_mia_attack_refuse_what_mia_train_refuses(override, message)
     obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
     with pytest.raises(ConfigError, match=message):
         audit(obs, overrides=[override, "attack.bootstrap=0"])
+
+
+@pytest.mark.parametrize("other", ["attack.white_box=false", "attack.audit_gradient_canaries=0"])
+def test_a_one_run_audit_without_any_canary_is_refused(make_cfg, other):
+    with pytest.raises(ConfigError, match=rf"attack.audit=one_run with attack.audit_canaries=0 "
+                                          rf"and {other}: the audit would have no canaries"):
+        check_config(make_cfg("attack.audit=one_run", "attack.audit_canaries=0", other))
+    check_config(make_cfg("attack.audit=one_run", "attack.audit_canaries=0"))  # white-box side
