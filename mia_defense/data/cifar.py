@@ -99,8 +99,20 @@ def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
                 return found
     raise DataError(
         f"dataset {layout.name!r}: no CIFAR batch files for split {split!r} in {root}; "
-        f"expected {_expected(layout)}"
+        f"expected {_expected(layout)}" + _other_layout(root, layout)
     )
+
+
+def _other_layout(root: Path, layout: _Layout) -> str:
+    """Which dataset to ask for when ``root`` holds the other CIFAR's batch files (a
+    cifar-100-python/ folder given to dataset=cifar10), or ""."""
+    other = _CIFAR100 if layout is _CIFAR10 else _CIFAR10
+    names = [n for files in (other.python_files, other.binary_files) for s in files.values()
+             for n in s]
+    for folder in (root, root / other.python_dir, root / other.binary_dir):
+        if any((folder / n).is_file() for n in names):
+            return f" ({folder} holds {other.name}'s batch files: set dataset={other.name})"
+    return ""
 
 
 def _warn_missing(folder: Path, names: list[str], found: list[Path], *, split: str) -> None:

@@ -7,9 +7,21 @@ import logging
 import numpy as np
 import pytest
 
-from mia_defense.data import checks, load_cifar10, load_csv, load_mnist, load_npz
+from mia_defense.data import (
+    checks,
+    load_cifar10,
+    load_cifar100,
+    load_csv,
+    load_mnist,
+    load_npz,
+)
 from mia_defense.errors import DataError
-from tests.data.files import idx_bytes, images_with_signal
+from tests.data.files import (
+    idx_bytes,
+    images_with_signal,
+    write_cifar_binary,
+    write_cifar_python,
+)
 
 
 def test_uint8_images_in_an_npz_are_scaled_as_the_image_loaders_scale_theirs(tmp_path, caplog):
@@ -254,3 +266,16 @@ def test_a_folder_in_place_of_an_idx_file_holding_none_says_where_the_file_goes(
                                         rf"{_IDX_NAMES[0]}\[\.gz\] was expected, and holds no "
                                         rf"file of that name; put the file itself in "):
         load_mnist(path=tmp_path)
+
+
+@pytest.mark.parametrize(("write", "load", "other"), [
+    (lambda f: write_cifar_python(f / "cifar-100-python", cifar100=True), load_cifar10,
+     "cifar100"),
+    (lambda f: write_cifar_binary(f / "cifar-10-batches-bin"), load_cifar100, "cifar10"),
+])
+def test_the_other_cifar_is_named_when_its_files_are_given(tmp_path, write, load, other):
+    folder = write(tmp_path)
+    with pytest.raises(DataError, match=rf"no CIFAR batch files for split 'all' in .*; "
+                                        rf"expected .* \({folder} holds {other}'s batch files: "
+                                        rf"set dataset={other}\)$"):
+        load(path=tmp_path)
