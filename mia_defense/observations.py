@@ -57,6 +57,7 @@ __all__ = [
     "QueryConfig",
     "load_file",
     "looks_like_probabilities",
+    "normalisation_problems",
     "observation_problems",
 ]
 
@@ -408,7 +409,7 @@ _MAX_ROUNDED_MASS = 2.0
 _MIN_ROUNDED_MASS = 2.0 / 3.0
 
 
-def _normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
+def normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
     """Outputs <= 0 (or in [0, 1]) that are no (rounded, truncated) distribution: logits
     minus their max (top class 0, the others finite) or per-class scores, whose losses bias
     the loss-based attacks. A withheld class lowers the total (top-k), rounding may raise
@@ -624,7 +625,7 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     # log-probabilities) then still name that check's problem alone.
     if problems or kind not in ("log_probabilities", "probabilities"):
         return problems
-    return _normalisation_problems(values, kind, name)
+    return normalisation_problems(values, kind, name)
 
 
 # Repeats of one query beyond which averaging gains nothing a run could measure (the

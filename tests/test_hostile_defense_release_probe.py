@@ -9,6 +9,8 @@ class wider in an error blaming the model ('model._target_=... returned 11 outpu
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -73,3 +75,15 @@ def test_what_a_releases_own_check_raises_is_one_line_naming_it():
 def test_a_packaged_check_keeps_its_message():
     with pytest.raises(ConfigError, match=r"^release\.k=11: larger than the dataset's 10 "):
         probe_release(TopKRelease(k=11), num_classes=10)
+
+
+@pytest.mark.parametrize(("output", "sum_"), [
+    (lambda lp: lp - math.log(4), r"sum to 0\.25 .*with every class released"),  # scaled down
+    (lambda lp: torch.nn.functional.logsigmoid(lp + 2), r"sum to \d\.\d+ \(top class"),  # per class
+], ids=["quarter", "sigmoids"])  # fmt: skip
+def test_outputs_that_are_no_distribution_are_refused_before_training(output, sum_):
+    """mia-train trained with them, and mia-attack then refused the run's observations.npz
+    (its check of the sums): now the probe refuses them before training."""
+    with pytest.raises(ConfigError, match=rf"release .*Mine: on random logits \[8, 10\] before "
+                                          rf"training, outputs: .*{sum_}"):
+        probe_release(_release(output), num_classes=10)

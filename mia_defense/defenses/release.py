@@ -23,6 +23,7 @@ from mia_defense.defenses.values import (
     name_problem,
 )
 from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
+from mia_defense.observations import normalisation_problems
 
 __all__ = [
     "FullRelease",
@@ -317,6 +318,12 @@ def probe_release(release: Release, *, num_classes: int) -> None:
         )
     released = out.detach().cpu().numpy()
     check_released(released, what="random logits before training", release=release)
+    # what an observations file refuses (mia-attack, api.load_observations) is refused now,
+    # not once the run's observations.npz is read again
+    problems = normalisation_problems(released[None], "log_probabilities", "outputs")
+    if problems:
+        raise ConfigError(f"{where}: on random logits [8, {num_classes}] before training, "
+                          f"{problems[0]}; a release returns log-probabilities (log_softmax)")
     problem = release_name_problem(release)
     if problem is not None:
         raise ConfigError(problem)
