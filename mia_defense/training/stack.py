@@ -106,8 +106,12 @@ class ModelStack:
         if vectorised:
             params, self.buffers = stack_module_state(self.models)
             self.names = list(params)
+            # a frozen parameter (requires_grad=False: a pretrained layer kept as it is)
+            # stays frozen: requires_grad_() on every leaf trained it when stacked, not alone
+            trains = {n: p.requires_grad for n, p in self.models[0].named_parameters()}
             self.leaves = [
-                [params[name][a:b].detach().clone().requires_grad_() for name in self.names]
+                [params[name][a:b].detach().clone().requires_grad_(trains[name])
+                 for name in self.names]
                 for a, b in itertools.pairwise(self.bounds)
             ]
             self._forward = vmap(self._call, in_dims=(0, 0, 0), randomness="different")
@@ -130,8 +134,8 @@ class ModelStack:
 
     @property
     def parameters(self) -> list[torch.Tensor]:
-        """The leaves the optimiser updates (one per parameter per group)."""
-        return [leaf for group in self.leaves for leaf in group]
+        """The leaves the optimiser updates (one per trainable parameter per group)."""
+        return [leaf for group in self.leaves for leaf in group if leaf.requires_grad]
 
     def stacked(self) -> dict[str, torch.Tensor]:
         """The parameters stacked over models: ``{name: [K, ...]}`` (differentiable)."""

@@ -53,3 +53,17 @@ class TemperatureNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(x.flatten(1)) / self.temperature
+
+
+class FrozenFirstLayer(nn.Module):
+    """A frozen first layer (requires_grad=False, as a pretrained backbone kept as it is)
+    under a trained head."""
+
+    def __init__(self, *, input_shape, num_classes: int, hidden: int = 16) -> None:
+        super().__init__()
+        self.body = nn.Linear(int(torch.tensor(input_shape).prod()), hidden)
+        self.body.requires_grad_(False)
+        self.head = nn.Linear(hidden, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.body(x.flatten(1))))

@@ -25,6 +25,7 @@ from mia_defense.training.config import TrainConfig, make_optimizer
 from mia_defense.training.engine import batch_bounds, train_chunk
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import ModelHistory
+from tests.models.user_models import FrozenFirstLayer
 
 K, N, C = 3, 90, 4
 
@@ -415,3 +416,31 @@ def test_a_defense_hook_that_gives_the_wrong_kind_of_value_is_refused_by_name(
     with pytest.raises(ConfigError, match=message):
         _run(models, masks, range(K), TrainConfig(epochs=1), [defense()],
              vectorised=True, shape=shape)  # fmt: skip
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_stacked_models_keep_a_frozen_layer_frozen_as_each_alone(optimizer):
+    """A parameter with requires_grad=False (a pretrained layer kept as it is): stacked, it
+    was trained (every leaf required grad), alone it was not, so the engine changed what
+    a model learned."""
+    def trained(vectorised: bool) -> list[nn.Module]:
+        torch.manual_seed(0)
+        models = [FrozenFirstLayer(input_shape=(10,), num_classes=2) for _ in range(2)]
+        before = [m.body.weight.detach().clone() for m in models]
+        g = torch.Generator().manual_seed(1)
+        x, y = torch.randn(40, 10, generator=g), torch.randint(0, 2, (40,), generator=g)
+        chunks = [[0, 1]] if vectorised else [[0], [1]]
+        for chunk in chunks:
+            train_chunk([models[k] for k in chunk], x=x, y=y,
+                        masks=torch.ones((len(chunk), 40), dtype=torch.bool),
+                        x_test=x, y_test=y, num_classes=2,
+                        config=TrainConfig(epochs=2, batch_size=8, lr=0.05, optimizer=optimizer),
+                        generators=[torch.Generator().manual_seed(k) for k in chunk],
+                        defenses=[], vectorised=vectorised)  # fmt: skip
+        for model, weight in zip(models, before, strict=True):
+            assert torch.equal(model.body.weight, weight)
+        return models
+
+    stacked, alone = trained(True), trained(False)
+    for a, b in zip(stacked, alone, strict=True):
+        assert torch.allclose(a.head.weight, b.head.weight, atol=1e-6)
