@@ -131,7 +131,7 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
             raise DataError(
                 f"{path}: no array {key!r} ({what}); it holds "
                 f"{shown_names(sorted(members), what='arrays')}; "
-                f"set dataset.{setting} to one of them"
+                f"set dataset.{setting} to one of them" + _sparse_hint(members)
             )
         return key
     for option in options:
@@ -140,7 +140,31 @@ def _pick(members: Mapping[str, str], key: str | None, options: Sequence[str], *
     raise DataError(
         f"{path}: found no {what} array (looked for {list(options)}; it holds "
         f"{shown_names(sorted(members), what='arrays')}); set dataset.{setting}"
+        + _sparse_hint(members)
     )
+
+
+# The arrays scipy.sparse.save_npz writes for a CSR/CSC matrix.
+_SPARSE_ARRAYS = {"data", "indices", "indptr", "format", "shape"}
+
+
+def _sparse_hint(members: Mapping[str, str]) -> str:
+    """What to do with a scipy.sparse matrix's .npz (none of its arrays is the features or
+    the labels: 'data' holds only the non-zero values), or ""."""
+    if not _SPARSE_ARRAYS <= set(members):
+        return ""
+    return ("; it is a scipy.sparse matrix (scipy.sparse.save_npz), not features and labels: "
+            "save them with np.savez(path, x=matrix.toarray(), y=labels)")
+
+
+def _swapped_hint(x: np.ndarray, y: np.ndarray, keys: tuple[str, str]) -> str:
+    """What to set when the features array is one value per sample and the labels array
+    is wider (the two names swapped), or ""."""
+    if not (np.ndim(x) == 1 and np.ndim(y) >= 2 and len(x) == len(y)):
+        return ""
+    return (f"; the features array {keys[0]!r} {np.shape(x)} looks like the labels and the "
+            f"labels array {keys[1]!r} {np.shape(y)} like the features: set "
+            f"dataset.x_key={keys[1]!r} and dataset.y_key={keys[0]!r}")
 
 
 def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
@@ -421,10 +445,16 @@ def load_npz(
     pixels = not standardize and _pixel_images(x)
     if not standardize and not pixels:
         _warn_raw_bytes(x, file=file, key=x_key)
-    data = finish_dataset(
-        x, y, name=name, source=str(file), num_classes=num_classes, max_samples=max_samples,
-        seed=seed, standardize=standardize, user_classes=True,
-    )
+    try:
+        data = finish_dataset(
+            x, y, name=name, source=str(file), num_classes=num_classes,
+            max_samples=max_samples, seed=seed, standardize=standardize, user_classes=True,
+        )
+    except DataError as exc:
+        swapped = _swapped_hint(x, y, (x_key, y_key))
+        if swapped:
+            raise DataError(f"{exc}{swapped}") from exc
+        raise
     if not pixels:
         return data
     log.info("%s: uint8 images (0..255) scaled to [0, 1] (pixels / 255), as the mnist and cifar "

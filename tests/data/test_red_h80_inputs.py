@@ -279,3 +279,23 @@ def test_the_other_cifar_is_named_when_its_files_are_given(tmp_path, write, load
                                         rf"expected .* \({folder} holds {other}'s batch files: "
                                         rf"set dataset={other}\)$"):
         load(path=tmp_path)
+
+
+@pytest.mark.parametrize("features", [(20, 3), (20, 3, 8, 8)])
+def test_features_and_labels_swapped_say_which_keys_to_set(tmp_path, features):
+    path = tmp_path / "swapped.npz"
+    np.savez(path, x=np.arange(20) % 2, y=np.random.default_rng(0).random(features))
+    with pytest.raises(DataError, match=r"swapped\.npz: .*labels.*; the features array 'x' "
+                                        r"\(20,\) looks like the labels .*: set "
+                                        r"dataset\.x_key='y' and dataset\.y_key='x'$"):
+        load_npz(path=path)
+
+
+def test_a_scipy_sparse_npz_is_told_to_save_a_dense_array(tmp_path):
+    path = tmp_path / "sparse.npz"
+    np.savez(path, data=np.ones(3), indices=np.arange(3), indptr=np.arange(4),
+             format=np.array("csr"), shape=np.array([3, 3]))  # what scipy.sparse.save_npz writes
+    with pytest.raises(DataError, match=r"no array 'x' \(features\); .*; it is a scipy\.sparse "
+                                        r"matrix .*np\.savez\(path, x=matrix\.toarray\(\), "
+                                        r"y=labels\)$"):
+        load_npz(path=path)
