@@ -151,6 +151,14 @@ def _inside(folder: Path, stem: str) -> Path:
     )
 
 
+def _swapped(images: np.ndarray, image_file: Path, label_file: Path) -> str:
+    """What to do when the images file holds one value per sample (labels), or ""."""
+    if images.ndim != 1:
+        return ""
+    return (f" (one value per sample: labels; if {label_file.name} holds the images, the two "
+            "files' names are swapped: rename them)")
+
+
 def _check_same(plain: Path, compressed: Path) -> None:
     """Refuse a file whose .gz beside it holds other data (their first `_COMPARED_BYTES`):
     the uncompressed one was read and the other ignored, silently (an MNIST file left
@@ -196,7 +204,8 @@ def _load(
         image_file, label_file = (_find(root, stem, folder_name) for stem in _FILES[part])
         x, y = read_idx(image_file), read_idx(label_file)
         if x.ndim != 3:
-            raise DataError(f"{image_file}: images must be [N, H, W], got shape {x.shape}")
+            raise DataError(f"{image_file}: images must be [N, H, W], got shape {x.shape}"
+                            + _swapped(x, image_file, label_file))
         if x.dtype != np.uint8:
             # The loader scales by 1/255: pixels stored as floats in [0, 1] or as wider
             # integers would come out at another scale, silently.

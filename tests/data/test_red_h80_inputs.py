@@ -299,3 +299,16 @@ def test_a_scipy_sparse_npz_is_told_to_save_a_dense_array(tmp_path):
                                         r"matrix .*np\.savez\(path, x=matrix\.toarray\(\), "
                                         r"y=labels\)$"):
         load_npz(path=path)
+
+
+def test_mnist_image_and_label_files_swapped_say_so(tmp_path):
+    _mnist(tmp_path, lambda folder, name: folder / name)
+    images, labels = (tmp_path / n for n in _IDX_NAMES[:2])
+    images.rename(tmp_path / "kept")
+    labels.rename(images)
+    (tmp_path / "kept").rename(labels)
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte: images must be \[N, H, W\], "
+                                        r"got shape \(20,\) \(one value per sample: labels; if "
+                                        r"train-labels-idx1-ubyte holds the images, the two "
+                                        r"files' names are swapped: rename them\)"):
+        load_mnist(path=tmp_path)
