@@ -242,6 +242,9 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
     problem = _number_problem("utility.test_accuracy_std", std)
     if problem or (std is not None and std < 0):
         return problem or f"utility.test_accuracy_std is {std:g}, negative"
+    problem = _spread_problem(payload)
+    if problem:
+        return problem
     flag = payload.get("utility_below_chance", False)
     if not isinstance(flag, bool):
         return f"utility_below_chance is {_type_name(flag)} {_show(flag)}, not true or false"
@@ -255,6 +258,59 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
                 "the least the majority class of any test set scores: a figure was changed "
                 "after the run; rerun it")
     return problem
+
+
+# Beyond this a whole number and its float neighbours are not told apart reliably.
+_WHOLE_LIMIT = 1e9
+
+
+def _whole(value: float) -> bool | None:
+    """Whether ``value`` is a whole number up to float error; ``None`` when too large to
+    tell."""
+    if abs(value) > _WHOLE_LIMIT:
+        return None
+    return abs(value - round(value)) <= 1e-6 + 1e-9 * abs(value)
+
+
+def _spread_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``utility.test_accuracy`` and its ``test_accuracy_std`` contradict what they are
+    computed from, or ``None``: each of the ``num_models`` K models is right on a whole
+    number h_k of the ``test_size`` n test records, so K n x mean (the hits summed) and
+    K² n² x std² (K Σh² - (Σh)², std over the models with ddof 0) are whole numbers, the
+    latter plus (Σh)² a multiple of K, and no
+    K accuracies have a std below the distance of their mean to their median (a median,
+    2n x median a whole number, the mean's for K = 2, decides the flag). A std
+    narrowed by hand (the report's interval over the K models rests on it: no headline
+    copy holds it) breaks them; every run's figures keep them."""
+    utility = payload["utility"]
+    models, size = payload.get("num_models"), payload.get("test_size")
+    mean, std = utility.get("test_accuracy"), utility.get("test_accuracy_std")
+    if not _counts(models, size) or not models or not size or not _numbers(mean):
+        return None
+    what = f"the hits of its {models} models on its {size} test records"
+    if _whole(models * size * mean) is False:
+        return (f"utility.test_accuracy is {mean!r}, which is no mean of {what} "
+                f"(num_models x test_size x test_accuracy = {models * size * mean:.6f}, not a "
+                "whole number): a figure was changed after the run; rerun it")
+    if not _numbers(std):
+        return None
+    spread, hits = (models * size * std) ** 2, round(models * size * mean)
+    if _whole(spread) is False or (_whole(spread) and (round(spread) + hits**2) % models):
+        return (f"utility.test_accuracy_std is {std!r}, which {what} cannot give ((num_models x "
+                f"test_size x test_accuracy_std)² = {spread:.6f}, not K Σh² - (Σh)² of whole "
+                "hits h): a figure was changed after the run; rerun it")
+    median = utility.get("test_accuracy_median")
+    if _numbers(median) and (_whole(2 * size * median) is False or (
+            models == 2 and abs(median - mean) > 1e-9)):  # fmt: skip
+        # (the median of K hits over n: a hit count, or halfway between two; of 2: the mean)
+        return (f"utility.test_accuracy_median is {median!r}, which is no median of {what}: "
+                "a figure was changed after the run; rerun it")
+    if _numbers(median) and abs(mean - median) > std + 1e-9:
+        return (f"utility.test_accuracy_std is {std:g}, below |test_accuracy - "
+                f"test_accuracy_median| = {abs(mean - median):g}, which no accuracies allow "
+                "(their std is at least their mean's distance to their median): a figure was "
+                "changed after the run; rerun it")
+    return None
 
 
 def _identity_problem(payload: Mapping[str, Any]) -> str | None:
@@ -706,6 +762,11 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     # below it learned nothing, and was ranked, its attacks at chance reading as private
     uniform = _uniform_chance(payload) if chance is None else None
     at_chance = at_chance or (uniform is not None and utility["test_accuracy"] <= uniform)
+    # the median model's (mia-train's judged_accuracy, which sets the flag): most models at
+    # chance, the flag edited to false, ranked the few that learned
+    median = utility.get("test_accuracy_median")
+    floor = chance if chance is not None else uniform
+    at_chance = at_chance or (_numbers(median, floor) and median <= floor)
     if payload.get("utility_below_chance", False) or at_chance:
         return _chance_reason(utility, payload.get("privacy"), uniform=uniform,
                               release=_release_name(payload))  # fmt: skip
