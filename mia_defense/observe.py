@@ -304,7 +304,7 @@ def _ghost_grad_norms(
     finally:
         for handle in handles:
             handle.remove()
-    return torch.cat(norms).numpy()
+    return torch.cat(norms).float().numpy()  # (a bfloat16 model's: numpy has no bfloat16)
 
 
 def _grad_norms(
@@ -332,7 +332,7 @@ def _grad_norms(
         grads = per_sample(params, xs, ys)
         # (reshape: a 0-dim parameter's per-sample gradients are [B], which flatten(1) refused)
         norms.append(sum(g.reshape(len(g), -1).pow(2).sum(1) for g in grads.values()).sqrt())
-    return torch.cat(norms).numpy()
+    return torch.cat(norms).float().numpy()  # (a bfloat16 model's: numpy has no bfloat16)
 
 
 def gradient_norms(

@@ -50,3 +50,12 @@ def test_a_user_module_with_a_0_dim_parameter_trains_with_a_defense_and_white_bo
     result = run(cfg, tmp_path)
     assert read_json(tmp_path / "results.json")["status"] == "complete"
     assert "gradient_norm" in result.attacks
+
+
+@pytest.mark.parametrize("scaled", ["false", "true"])  # ghost norms, or vmap's
+def test_a_bfloat16_user_module_gets_the_white_box_attack(make_cfg, tmp_path, scaled):
+    """Its per-sample gradient norms were bfloat16, which numpy cannot hold: the white-box
+    gradient norms were skipped with "TypeError: Got unsupported ScalarType BFloat16"."""
+    cfg = make_cfg("model=custom", "model._target_=tests.models.user_models.BFloat16Net",
+                   f"+model.scaled={scaled}", *SMALL)
+    assert "gradient_norm" in run(cfg, tmp_path).attacks

@@ -67,3 +67,18 @@ class FrozenFirstLayer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(torch.relu(self.body(x.flatten(1))))
+
+
+class BFloat16Net(nn.Module):
+    """A linear model held in bfloat16 (its logits returned as float32); ``scaled``: with
+    a learned output scale of its own (a parameter outside any nn.Linear)."""
+
+    def __init__(self, *, input_shape, num_classes: int, scaled: bool = False) -> None:
+        super().__init__()
+        features = int(torch.tensor(input_shape).prod())
+        self.fc = nn.Linear(features, num_classes).to(torch.bfloat16)
+        self.scale = nn.Parameter(torch.ones(1, dtype=torch.bfloat16)) if scaled else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.fc(x.flatten(1).to(torch.bfloat16))
+        return (out if self.scale is None else out * self.scale).float()
