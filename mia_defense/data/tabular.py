@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 
 _X_KEYS = ("features", "x", "X", "data")
+# Flat features beyond this magnitude, unstandardised, are warned (digits' 0..16 are not).
+_UNSCALED = 1000
 # Samples of an image array looked at to tell pixels (whole numbers) from scaled values.
 _SAMPLED_ROWS = 1000
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
@@ -444,7 +446,7 @@ def load_npz(
     x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
     pixels = not standardize and _pixel_images(x)
     if not standardize and not pixels:
-        _warn_raw_bytes(x, file=file, key=x_key)
+        _warn_unscaled(x, file=file, key=x_key)
     try:
         data = finish_dataset(
             x, y, name=name, source=str(file), num_classes=num_classes,
@@ -470,11 +472,14 @@ def _pixel_images(x: np.ndarray) -> bool:
     return x.dtype == np.uint8 and x.ndim >= 3 and x.size > 0 and int(x.max()) > 1
 
 
-def _warn_raw_bytes(x: np.ndarray, *, file: Path, key: str) -> None:
-    """Say when flat uint8 features (flattened images?) above 1 are used unscaled, or images
-    of another dtype holding whole numbers above 1 (float32 or uint16 pixels): they trained
-    on 0..255 (or 0..65535) as they were."""
+def _warn_unscaled(x: np.ndarray, *, file: Path, key: str) -> None:
+    """Say when flat uint8 features (flattened images?) above 1 are used unscaled, images
+    of another dtype holding whole numbers above 1 (float32 or uint16 pixels), or flat
+    features beyond `_UNSCALED`: they trained on 0..255 (or incomes of 50000) as they were."""
     if x.size == 0 or x.dtype.kind not in "iuf":
+        return
+    if x.ndim == 2 and x.dtype != np.uint8:
+        _warn_large(x, file=file, key=key)
         return
     if x.dtype == np.uint8 and int(x.max()) > 1:
         log.warning(
@@ -490,6 +495,24 @@ def _warn_raw_bytes(x: np.ndarray, *, file: Path, key: str) -> None:
             "divide them by their largest possible value (255 for 8-bit pixels), as the mnist "
             "and cifar loaders scale theirs to [0, 1]", file, key, float(x.max()), x.dtype,
         )
+
+
+def _warn_large(x: np.ndarray, *, file: Path, key: str) -> None:
+    """Say when a feature column of ``x`` [N, D] reaches beyond `_UNSCALED` unstandardised:
+    a network's training on such raw values (an income of 50000 beside ages) mostly fails,
+    and the run then measures a model that learned little."""
+    with np.errstate(invalid="ignore"):  # per column, not np.abs(x): no copy of the file
+        peaks = np.maximum(np.abs(x.max(axis=0).astype(np.float64)),
+                           np.abs(x.min(axis=0).astype(np.float64)))
+    column = int(np.argmax(np.nan_to_num(peaks)))
+    if not peaks[column] > _UNSCALED:  # (NaN: refused later)
+        return
+    log.warning(
+        "%s: array %r has features up to %g in magnitude (column %d, counting from 0), used "
+        "as they are (dataset.standardize=false): the models train poorly on unscaled "
+        "features; set dataset.standardize=true (or scale them yourself)", file, key,
+        float(peaks[column]), column,
+    )
 
 
 def _whole_above_one(x: np.ndarray) -> bool:

@@ -312,3 +312,20 @@ def test_mnist_image_and_label_files_swapped_say_so(tmp_path):
                                         r"train-labels-idx1-ubyte holds the images, the two "
                                         r"files' names are swapped: rename them\)"):
         load_mnist(path=tmp_path)
+
+
+def test_unscaled_large_features_in_an_npz_are_warned_naming_the_column(tmp_path, caplog):
+    # incomes of 50000 beside ages trained as they were with dataset.standardize=false
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.integers(18, 90, 40), rng.normal(50000, 9000, 40)])
+    path = tmp_path / "adult.npz"
+    np.savez(path, x=x, y=np.arange(40) % 2)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path)
+        assert "(column 1, counting from 0), used as they are" in caplog.text
+        assert "dataset.standardize=true" in caplog.text
+        caplog.clear()
+        load_npz(path=path, standardize=True)
+        np.savez(path, x=x[:, :1], y=np.arange(40) % 2)
+        load_npz(path=path)
+    assert "used as they are" not in caplog.text
