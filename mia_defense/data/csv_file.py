@@ -446,20 +446,35 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
 
 
 def _warn_row_numbers(table: _Table, *, path: Path) -> None:
-    """Say when a numeric feature column counts the rows (0, 1, 2, ... or 1, 2, 3, ...): an
-    index or id saved with the data, which a model can learn the file's order from."""
+    """Say when a numeric feature column numbers the rows (`_numbers_rows`): an index or id
+    saved with the data, which a model can learn the file's order from."""
     n = len(table.labels)
     if n < 3:
         return
     for j, name in enumerate(table.names):
         column = table.values[:, j]
-        if table.categories[j] is None and column[0] in (0, 1) and (
-                np.diff(column) == 1).all():
+        if table.categories[j] is None and _numbers_rows(column):
             log.warning(
                 "%s: column %r counts the rows (%g to %g): a row number or id, not a feature; "
                 "a model can learn the file's order from it: drop the column", path, name,
-                column[0], column[-1],
+                column.min(), column.max(),
             )
+
+
+# Rows from which distinct whole numbers without a gap, in any order, are taken for ids.
+_ID_ROWS = 20
+
+
+def _numbers_rows(column: np.ndarray) -> bool:
+    """Whether ``column`` is 0, 1, 2, ... or 1, 2, 3, ... in the file's order, or, from
+    `_ID_ROWS` rows, distinct whole numbers without a gap from any start in any order
+    (customer ids 10001, 10002, ...; a shuffled file's index): those were not warned."""
+    if column[0] in (0, 1) and (np.diff(column) == 1).all():
+        return True
+    if len(column) < _ID_ROWS or not (column == np.round(column)).all():
+        return False
+    return bool(column.max() - column.min() == len(column) - 1
+                and np.unique(column).size == len(column))
 
 
 def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,

@@ -329,3 +329,26 @@ def test_unscaled_large_features_in_an_npz_are_warned_naming_the_column(tmp_path
         np.savez(path, x=x[:, :1], y=np.arange(40) % 2)
         load_npz(path=path)
     assert "used as they are" not in caplog.text
+
+
+@pytest.mark.parametrize("ids", [np.arange(10001, 10031),
+                                 np.random.default_rng(0).permutation(30)])
+def test_an_id_column_from_any_start_or_shuffled_is_warned(tmp_path, caplog, ids):
+    # customer ids 10001.. or a shuffled file's index: unique per record, learnable, unwarned
+    rng = np.random.default_rng(1)
+    rows = [f"{i},{rng.normal():.3f},{k % 2}" for k, i in enumerate(ids)]
+    path = _csv(tmp_path / "ids.csv", "customer,x,label", rows)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_csv(path=path, label_column="label")
+    assert (f"column 'customer' counts the rows ({ids.min()} to {ids.max()}): a row number "
+            "or id") in caplog.text
+
+
+def test_whole_numbers_with_repeats_or_gaps_are_no_id(tmp_path, caplog):
+    rng = np.random.default_rng(1)
+    rows = [f"{a},{b},{k % 2}" for k, (a, b) in enumerate(
+        zip(rng.integers(18, 90, 30), rng.permutation(31)[:30] * 2, strict=True))]
+    path = _csv(tmp_path / "ages.csv", "age,even,label", rows)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_csv(path=path, label_column="label")
+    assert "counts the rows" not in caplog.text
