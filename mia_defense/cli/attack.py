@@ -346,6 +346,7 @@ def read_source(path: Path) -> Source:
                 f"attack the observations alone instead (mia-attack {path / 'observations.npz'})"
             )
         recorded = _sha256_matches(path, results)  # (hashed first: as the run wrote it)
+        _refuse_other_models(path, results)
         obs, extras = load_file(path / "observations.npz")
         mismatch = None if results is None else (_not_the_runs(obs, results)
                                                  or _canaries_unflagged(extras, results))
@@ -370,6 +371,19 @@ def read_source(path: Path) -> Source:
         return _checked_extras(Source(path, obs, extras, results))
     obs, extras = load_file(path)
     return _checked_extras(Source(path, obs, extras))
+
+
+def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
+    """A `DataError` when the run folder's checkpoints are not the models its results.json
+    measured (`checkpoint_mismatch`: another run's results.json and observations.npz copied
+    into the folder), whose facts mia-attack would carry as the folder's run's."""
+    from mia_defense.tracking.artifacts import checkpoint_mismatch
+
+    found = None if results is None else checkpoint_mismatch(run, results)
+    if found is not None:
+        raise DataError(f"{run / 'results.json'}: {found}; put the run's own results.json and "
+                        "observations.npz back, or attack the observations alone (mia-attack "
+                        f"{run / 'observations.npz'})")  # fmt: skip
 
 
 def _sha256_matches(run: Path, results: dict[str, Any] | None) -> bool | None:

@@ -21,6 +21,7 @@ from mia_defense.report.checks import (
     rank_problem,
 )
 from mia_defense.tracking import read_json
+from mia_defense.tracking.artifacts import checkpoint_mismatch
 
 __all__ = [
     "LoadedRuns",
@@ -291,6 +292,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     payload, reason = _read_results(path)
     if reason is None:
         reason = payload_problem(payload)
+    if reason is None:
+        reason = _models_problem(run_dir, payload)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
@@ -306,6 +309,15 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         loaded.caveats.append((record, caveat))
         log.warning("%s: %s", path, caveat)
     return None
+
+
+def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """Why the run folder's checkpoints are not the models its results.json measured
+    (`checkpoint_mismatch`), with what to do, or ``None``."""
+    found = checkpoint_mismatch(run_dir, payload)
+    if found is None:
+        return None
+    return f"{found}; rerun the run, or put its own results.json and observations.npz back"
 
 
 def _not_a_directory(path: Path) -> str:

@@ -25,6 +25,7 @@ from mia_defense.files import (
 __all__ = [
     "MAX_JSON_DEPTH",
     "SCHEMA_VERSION",
+    "checkpoint_mismatch",
     "file_sha256",
     "json_depth",
     "jsonable",
@@ -193,3 +194,44 @@ def matches_recorded_sha256(run_dir: Path, results: Mapping[str, Any], name: str
         return None
     require_regular_file(run_dir / name)
     return file_sha256(run_dir / name) == said
+
+
+# The most bytes `checkpoint_mismatch` hashes: a model far larger than any a sweep reports
+# many of is left unchecked rather than read for every report.
+MAX_CHECKED_CHECKPOINT = 512 * 2**20
+
+
+def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None:
+    """How the run folder's models differ from those its results.json measured, or ``None``:
+    the first checkpoint ``sha256`` records (``checkpoints/model_0000.pt``) that the folder
+    holds as a regular file, hashed, has another digest. Another run's results.json and
+    observations.npz copied into a run folder (a DP run's over an undefended one's) were
+    taken as the run of the models beside them. One file is enough: `torch.save` stamps
+    each checkpoint with a random id, so no other run's has its digest. A folder without
+    its checkpoints (deleted to save space), an older run without digests, or a file larger
+    than `MAX_CHECKED_CHECKPOINT` is not checked."""
+    record = results.get("sha256")
+    if not isinstance(record, Mapping):
+        return None
+    names = sorted(n for n in record if isinstance(n, str) and n.partition("/")[0]
+                   in DIGESTED_FOLDERS and n.endswith(".pt") and ".." not in n)  # fmt: skip
+    for name in names:
+        path = Path(run_dir) / name
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CHECKED_CHECKPOINT:
+            continue
+        said = record[name]
+        try:
+            found = file_sha256(path)
+        except OSError:
+            return None
+        if found == said:
+            return None
+        return (f"{name} in its folder has another sha256 than results.json records for it "
+                f"(sha256[{name!r}]): the folder's models are not the ones its figures "
+                "measured (results.json and observations.npz copied from another run, or the "
+                "checkpoints replaced)")
+    return None
