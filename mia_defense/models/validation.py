@@ -49,6 +49,10 @@ OPACUS_VALIDATED: frozenset[type[nn.Module]] = frozenset({
 })  # fmt: skip
 
 
+# Parameter dtypes DP-SGD refuses (`check_dp_compatible`).
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
 def _opacus_validators(model: nn.Module) -> dict:
     """Opacus' validators by layer type; empty without importing Opacus where ``model``
     has no layer of a type it validates and Opacus is not imported yet."""
@@ -92,6 +96,14 @@ def check_dp_compatible(model: nn.Module) -> list[str]:
         problems += [f"{label}: {_fix_for(module, text)}" for text in found]
     if not any(p.requires_grad for p in model.parameters()):
         problems.append("<model>: has no trainable parameters")
+    low = sorted({str(p.dtype).removeprefix("torch.") for p in model.parameters()
+                  if p.requires_grad and p.dtype in _LOW_PRECISION})  # fmt: skip
+    if low:  # (both engines ended in a dtype-mismatch traceback)
+        problems.append(
+            f"<model>: trainable parameters in {' and '.join(low)}, in which the per-sample "
+            "gradients are not clipped and noised (they are formed in float32); hold the "
+            "model in float32 (drop its .half() or .to(torch.bfloat16))"
+        )
     return problems
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mia_defense.cli.train import run
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.tracking import read_json
 
 SMALL = ["plan.num_models=2", "plan.population_size=100", "train.epochs=2", "train.batch_size=16"]
@@ -59,3 +59,17 @@ def test_a_bfloat16_user_module_gets_the_white_box_attack(make_cfg, tmp_path, sc
     cfg = make_cfg("model=custom", "model._target_=tests.models.user_models.BFloat16Net",
                    f"+model.scaled={scaled}", *SMALL)
     assert "gradient_norm" in run(cfg, tmp_path).attacks
+
+
+@pytest.mark.parametrize("engine", ["stacked", "opacus"])
+def test_a_bfloat16_user_module_under_dp_is_refused_saying_to_hold_it_in_float32(
+    make_cfg, tmp_path, engine
+):
+    """Both engines ended in a traceback (a dtype mismatch of the per-sample gradients)."""
+    cfg = make_cfg("model=custom", "model._target_=tests.models.user_models.BFloat16Net",
+                   "defense=dp", f"train.engine={engine}", *SMALL)
+    with pytest.raises(UnsupportedModelError) as caught:
+        run(cfg, tmp_path)
+    assert "trainable parameters in bfloat16" in str(caught.value)
+    assert "hold the model in float32" in str(caught.value)
+    assert not (tmp_path / "checkpoints").exists()
