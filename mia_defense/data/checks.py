@@ -510,15 +510,19 @@ def duplicate_count(x: np.ndarray, *, overwrite: bool = False) -> int:
 
 
 def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The columns of ``x`` [N, D] that are a one-to-one function of the labels ``y`` (one
-    value per class, another for each class): a copy of the label column, shifted, scaled or
-    as text codes. None when the classes average under 2 samples (each column would do)."""
+    """The columns of ``x`` [N, D] that copy the labels ``y``: each a one-to-one function of
+    them (one value per class, another for each class: the label column shifted, scaled or
+    as text codes), or together one column per class marking that class alone (the labels
+    one-hot encoded). None when the classes average under 2 samples (each column would do)."""
     classes, first, inverse = np.unique(y, return_index=True, return_inverse=True)
     if len(y) < 2 * len(classes):
         return np.empty(0, dtype=np.intp)
-    # the columns whose first sample of each class holds another value for each class
-    ordered = np.sort(x[first], axis=0)
-    columns = np.flatnonzero((np.diff(ordered, axis=0) != 0).all(axis=0))
+    # the columns whose first sample of each class holds another value for each class, or
+    # one value for one class and another for all the others
+    steps = np.diff(np.sort(x[first], axis=0), axis=0) != 0
+    distinct = steps.all(axis=0)
+    marks = (steps.sum(axis=0) == 1) & (steps[0] | steps[-1])
+    columns = np.flatnonzero(distinct | marks)
     # ... and every other sample its class's value, in chunks of rows: most differ at once
     for start in range(0, len(y), _COPY_ROWS):
         if not len(columns):
@@ -526,7 +530,20 @@ def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         rows = slice(start, start + _COPY_ROWS)
         same = (x[rows][:, columns] == x[first][:, columns][inverse[rows]]).all(axis=0)
         columns = columns[same]
+    markers = columns[~distinct[columns]]
+    if len(_marked_classes(x[first][:, markers])) < len(classes):  # not one for each class
+        columns = columns[distinct[columns]]
     return columns
+
+
+def _marked_classes(values: np.ndarray) -> set[int]:
+    """The class each column of ``values`` [C, M] (one value per class) marks: the one whose
+    value no other class has."""
+    marked = set()
+    for column in values.T:
+        kinds, counts = np.unique(column, return_counts=True)
+        marked.add(int(np.flatnonzero(column == kinds[np.argmin(counts)])[0]))
+    return marked
 
 
 def _warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
@@ -542,8 +559,9 @@ def _warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
              else f"{copies.tolist()} (counting from 0)")
     log.warning(
         "%s: feature column %s determines the label (one value per class, another for each "
-        "class: a copy of the labels?); the models learn the label from it, and their accuracy "
-        "and the attacks then measure that copy: drop the column", source, shown,
+        "class, or one column per class marking it: a copy of the labels?); the models learn "
+        "the label from it, and their accuracy and the attacks then measure that copy: drop "
+        "the column", source, shown,
     )
 
 

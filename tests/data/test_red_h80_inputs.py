@@ -352,3 +352,20 @@ def test_whole_numbers_with_repeats_or_gaps_are_no_id(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="mia_defense"):
         load_csv(path=path, label_column="label")
     assert "counts the rows" not in caplog.text
+
+
+def test_the_labels_one_hot_among_the_features_are_warned(tmp_path, caplog):
+    # np.savez(x=np.hstack([x, np.eye(4)[y]]), y=y): no one column determines the label
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 4
+    path = tmp_path / "onehot.npz"
+    np.savez(path, x=np.hstack([rng.normal(size=(40, 2)), np.eye(4)[y]]), y=y)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path)
+    assert "feature column [2, 3, 4, 5] (counting from 0) determines the label" in caplog.text
+
+
+def test_a_column_marking_one_class_alone_is_no_copy():
+    y = np.arange(40) % 4
+    x = np.column_stack([y == 0, y == 1, y // 2]).astype(np.float32)  # classes 2, 3 unmarked
+    assert checks.label_copies(x, y).tolist() == []
