@@ -576,10 +576,10 @@ _MISSING = object()
 def _headline_problem(payload: Mapping[str, Any]) -> str | None:
     """How a figure differs from its copy in ``headline`` (the scalars mia-train and
     mia-attack write beside them, from the same numbers: ``utility/test_accuracy``,
-    ``attack/loss/tpr@0.1%fpr``...), or ``None``: a figure changed or deleted by hand (every
-    attack's TPR at 0.1% FPR lowered to 0, ROC-consistent, put the run first on the front as
-    the least leaky) while its copy still held the run's own. Files without a headline
-    (older runs, a tool of your own) are not checked."""
+    ``attack/loss/tpr@0.1%fpr``, ``privacy/epsilon_refuted``...), or ``None``: a figure
+    changed or deleted by hand (every attack's TPR at 0.1% FPR lowered to 0, ROC-consistent,
+    put the run first on the front as the least leaky) while its copy still held the run's
+    own. Files without a headline (older runs, a tool of your own) are not checked."""
     headline = payload.get("headline")
     if not isinstance(headline, Mapping):
         return None
@@ -591,6 +591,12 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
             metrics = payload["attacks"].get(parts[1])
             where = f"attacks.{parts[1]}.{parts[2]}"
             value = metrics.get(parts[2], _MISSING) if isinstance(metrics, Mapping) else _MISSING
+        elif len(parts) == 2 and parts[0] == "privacy" and not parts[1].startswith("strongest_"):
+            # (the DP claim's figures and flags: epsilon_refuted flipped to false, or
+            # deleted, showed a refuted ε as a guarantee)
+            privacy = payload.get("privacy")
+            where = f"privacy.{parts[1]}"
+            value = privacy.get(parts[1], _MISSING) if isinstance(privacy, Mapping) else _MISSING
         else:
             continue
         if value is _MISSING:

@@ -66,3 +66,28 @@ def test_a_dp_claim_no_measurement_could_exceed_is_a_caveat_in_the_report(tmp_pa
     notes = {r.name: n for r, n in load_runs([tmp_path]).caveats if n.startswith("DP claim")}
     assert notes == {"seed=0": f"DP claim untested: {untested}",
                      "seed=1": "DP claim untested: no reason recorded"}  # fmt: skip
+
+
+def test_a_refuted_dp_claim_edited_against_its_headline_copy_is_skipped(tmp_path):
+    # epsilon_refuted flipped to false (its reason dropped, as dp_claim_problem asks) showed
+    # the refuted ε as a guarantee, while headline['privacy/epsilon_refuted'] held true
+    privacy = {"epsilon": 1.0, "epsilon_valid": True, "empirical_epsilon": 3.2,
+               "epsilon_refuted": True, "epsilon_refuted_reason": "ε >= 3.2 measured"}
+    for name, edit in (("kept", lambda p: None),
+                       ("flipped", lambda p: (p["privacy"].update(epsilon_refuted=False),
+                                              p["privacy"].pop("epsilon_refuted_reason"))),
+                       ("deleted", lambda p: p["privacy"].pop("empirical_epsilon"))):
+        run = tmp_path / name
+        make_run(run, test_accuracy=0.8, signal=0.3, defense="dp", epsilon=1.0, seed=len(name))
+        rewrite_results(run, lambda p, e=edit: (
+            p["privacy"].update(privacy),
+            p.update(headline={f"privacy/{k}": v for k, v in privacy.items()
+                               if not k.endswith("reason")}), e(p)))  # fmt: skip
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["kept"]
+    reasons = dict(loaded.skipped)
+    assert reasons[tmp_path / "flipped"] == (
+        "privacy.epsilon_refuted is False, but headline['privacy/epsilon_refuted'], written "
+        "from it, is True: a figure was changed after the run; rerun it")
+    assert reasons[tmp_path / "deleted"].startswith(
+        "privacy.empirical_epsilon is missing, but headline['privacy/empirical_epsilon'] holds")
