@@ -57,7 +57,8 @@ def _check_tpr(name: str, key: str, match: re.Match[str], fprs: Sequence[float])
     choices = ", ".join(f"max_attack.tpr@{m}%fpr{suffix}" for m in sorted(measured))
     fpr = _as_float(match.group(1)) / 100
     known = math.isnan(fpr) or fpr_percent(fpr) in measured
-    add = "" if known else f"add {fpr:g} to attack.fprs or "
+    # (an FPR of 100% or more is none attack.fprs takes: 'add 1 to attack.fprs' was said)
+    add = "" if known or not 0 < fpr < 1 else f"add {fpr:g} to attack.fprs or "
     raise ConfigError(
         f"objectives: {name!r} is no TPR results.json holds (attack.fprs: "
         f"{', '.join(str(f) for f in fprs)}); {add}choose one of {choices}"

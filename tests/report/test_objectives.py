@@ -44,3 +44,10 @@ def test_unknown_objectives_name_the_key_and_the_choices():
         objective(PAYLOAD, "utility.test_acc")
     with pytest.raises(ConfigError, match=r"no attack reports 'tpr@5%fpr'.*tpr@1%fpr"):
         objective(PAYLOAD, "max_attack.tpr@5%fpr")
+
+
+def test_a_tpr_at_100_percent_fpr_is_refused_without_advice_attack_fprs_refuses():
+    with pytest.raises(ConfigError, match=r"'max_attack.tpr@100%fpr' is no TPR results.json "
+                                          r"holds \(attack.fprs: 0.9999999\); choose one of "
+                                          r"max_attack.tpr@99.99999%fpr$"):  # fmt: skip
+        check_objective_names(["max_attack.tpr@100%fpr"], fprs=[0.9999999])
