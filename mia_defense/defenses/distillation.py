@@ -152,10 +152,12 @@ class Distillation(TrainingDefense):
         assert ctx.x_reference is not None and ctx.y_reference is not None
         soft = _soft_labels(ctx, self.temperature)
         # From the generators' seeds, not their state: a model stopped early, trained in a
-        # chunk whose generators ran on, gets the student it gets when trained alone.
+        # chunk whose generators ran on, gets the student it gets when trained alone. Each
+        # from its own teacher: what no reset_parameters() draws again (a buffer, such as a
+        # fixed random projection of each model's own) was model 0's in every student.
         students = [
-            _fresh_copy(ctx.stack.models[0], derive_seed(gen.initial_seed(), "distillation/init"))
-            for gen in ctx.generators
+            _fresh_copy(teacher, derive_seed(gen.initial_seed(), "distillation/init"))
+            for teacher, gen in zip(ctx.stack.models, ctx.generators, strict=True)
         ]
         reference = len(ctx.y_reference)
         config = self.student_config(ctx)

@@ -16,6 +16,7 @@ from tests.defenses.reference_runs import (
     overfit_run,
     train_three,
 )
+from tests.models.user_models import RandomFeatures
 
 
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])
@@ -128,3 +129,30 @@ def test_a_batchnorm_student_is_released_with_its_own_running_statistics():
     assert int(teacher.num_batches_tracked) == 3 * 4
     assert int(student.num_batches_tracked) == 1 * 6  # one epoch on the reference split
     assert not torch.allclose(student.running_mean, teacher.running_mean)
+
+
+def test_stacked_students_keep_their_own_teachers_buffers():
+    """Every stacked student was a copy of model 0, so a buffer no reset_parameters() draws
+    again (here a fixed random projection, each model's own) was model 0's in every
+    student, while each model was released with its own (models 1 and 2 of three fell
+    to chance: 0.55 and 0.44 test accuracy, 0.86 and 0.88 each distilled alone)."""
+    def trained(vectorised: bool) -> list[torch.nn.Module]:
+        torch.manual_seed(0)
+        models = [RandomFeatures(input_shape=(10,), num_classes=2) for _ in range(3)]
+        x, y = noisy_data(0, 60, noise=0.0)
+        x_ref, y_ref = noisy_data(1, 200, noise=0.0)
+        for chunk in [[0, 1, 2]] if vectorised else [[0], [1], [2]]:
+            train_chunk([models[k] for k in chunk], x=x, y=y,
+                        masks=torch.ones((len(chunk), 60), dtype=torch.bool),
+                        x_test=x_ref, y_test=y_ref, num_classes=2,
+                        config=TrainConfig(epochs=5, batch_size=16, lr=0.05),
+                        generators=[torch.Generator().manual_seed(k) for k in chunk],
+                        defenses=[Distillation(epochs=5)], x_reference=x_ref,
+                        y_reference=y_ref, vectorised=vectorised)  # fmt: skip
+        return models
+
+    x_test, _ = noisy_data(2, 200, noise=0.0)
+    pairs = zip(trained(True), trained(False), strict=True)
+    with torch.no_grad():
+        for stacked, alone in pairs:
+            assert torch.allclose(stacked(x_test), alone(x_test), atol=1e-4)

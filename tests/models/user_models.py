@@ -82,3 +82,17 @@ class BFloat16Net(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.fc(x.flatten(1).to(torch.bfloat16))
         return (out if self.scale is None else out * self.scale).float()
+
+
+class RandomFeatures(nn.Module):
+    """A fixed random projection of its own (a buffer, drawn when built) under a trained
+    head: each model of a run holds another one."""
+
+    def __init__(self, *, input_shape, num_classes: int, width: int = 32) -> None:
+        super().__init__()
+        features = int(torch.tensor(input_shape).prod())
+        self.register_buffer("projection", torch.randn(features, width))
+        self.head = nn.Linear(width, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(x.flatten(1) @ self.projection))
