@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.data.dataset import Dataset
-from mia_defense.data.guards import check_memory, feature_bytes, file_kind
+from mia_defense.data.guards import LOOP_FIX, check_memory, feature_bytes, file_kind
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.seeding import numpy_rng
 
@@ -98,6 +99,7 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
             f"set dataset.path to {expected}"
             + ("; make it readable for this user (chmod, or ask its owner)"
                if isinstance(exc, PermissionError) else "")
+            + (LOOP_FIX if exc.errno == errno.ELOOP else "")
         ) from exc
     if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
         raise DataError(

@@ -25,6 +25,7 @@ from mia_defense.files import gib
 
 __all__ = [
     "ARCHIVE_HEAD",
+    "LOOP_FIX",
     "MEMORY_BUDGET",
     "MEMORY_FRACTION",
     "archive_kind",
@@ -140,7 +141,7 @@ def file_kind(mode: int) -> str:
 # What to do when a data file cannot be read.
 _FIX = "; make it readable for this user (chmod, or ask its owner) or copy it where you can"
 # ... when it is a symbolic link that leads back to itself (ELOOP): no chmod helps.
-_LOOP_FIX = "; a symbolic link that leads back to itself: point it at the file (ln -sfn)"
+LOOP_FIX = "; a symbolic link that leads back to itself: point it at the file (ln -sfn)"
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -149,7 +150,7 @@ def _stat(path: Path) -> os.stat_result | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        fix = _LOOP_FIX if exc.errno == errno.ELOOP else _FIX
+        fix = LOOP_FIX if exc.errno == errno.ELOOP else _FIX
         raise DataError(f"{path}: cannot be accessed ({exc.strerror or exc}){fix}") from exc
 
 

@@ -369,3 +369,12 @@ def test_a_column_marking_one_class_alone_is_no_copy():
     y = np.arange(40) % 4
     x = np.column_stack([y == 0, y == 1, y // 2]).astype(np.float32)  # classes 2, 3 unmarked
     assert checks.label_copies(x, y).tolist() == []
+
+
+def test_a_symlink_loop_as_dataset_path_says_what_it_is(tmp_path):
+    path = tmp_path / "loop.npz"
+    path.symlink_to(path)
+    with pytest.raises(DataError, match=r"loop\.npz cannot be accessed \(Too many levels of "
+                                        r"symbolic links\); set dataset\.path to .*; a symbolic "
+                                        r"link that leads back to itself: point it at the file"):
+        load_npz(path=path)
