@@ -18,7 +18,9 @@ import numpy as np
 from mia_defense.data.checks import check_flag, finish_images, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
+    ARCHIVE_HEAD,
     check_memory,
+    is_npz_head,
     is_regular_file,
     open_regular,
     reports_file_errors,
@@ -151,6 +153,16 @@ def _inside(folder: Path, stem: str) -> Path:
     )
 
 
+def _npz_hint(file: Path) -> str:
+    """What to read ``file`` with when it is an .npz (np.savez of the images), or ""."""
+    with open_regular(file) as handle:
+        head = handle.read(ARCHIVE_HEAD)
+    if not is_npz_head(head):
+        return ""
+    return (" (it is an .npz of numpy arrays, not an IDX file: read it with dataset=npz, "
+            "dataset.x_key and dataset.y_key naming the images and labels)")
+
+
 def _swapped(images: np.ndarray, image_file: Path, label_file: Path) -> str:
     """What to do when the images file holds one value per sample (labels), or ""."""
     if images.ndim != 1:
@@ -196,7 +208,8 @@ def _load(
         expected="a folder with train-images-idx3-ubyte[.gz] and the other IDX files",
     )
     if not root.is_dir():
-        raise DataError(f"dataset {name!r}: {root} is a file; point dataset.path at its folder")
+        raise DataError(f"dataset {name!r}: {root} is a file; point dataset.path at its folder"
+                        + _npz_hint(root))
     images, labels, label_files = [], [], []
     for part in ("train", "test"):
         if split not in ("all", part):

@@ -378,3 +378,12 @@ def test_a_symlink_loop_as_dataset_path_says_what_it_is(tmp_path):
                                         r"symbolic links\); set dataset\.path to .*; a symbolic "
                                         r"link that leads back to itself: point it at the file"):
         load_npz(path=path)
+
+
+def test_an_npz_given_to_dataset_mnist_is_told_to_use_dataset_npz(tmp_path):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x=np.zeros((4, 28, 28), np.uint8), y=np.arange(4) % 2)
+    with pytest.raises(DataError, match=r"mnist\.npz is a file; point dataset\.path at its "
+                                        r"folder \(it is an \.npz of numpy arrays, not an IDX "
+                                        r"file: read it with dataset=npz"):
+        load_mnist(path=path)
