@@ -283,7 +283,7 @@ def _spread_problem(payload: Mapping[str, Any]) -> str | None:
     narrowed by hand (the report's interval over the K models rests on it: no headline
     copy holds it) breaks them; every run's figures keep them."""
     utility = payload["utility"]
-    models, size = payload.get("num_models"), payload.get("test_size")
+    models, size = payload.get("num_models"), _test_size(payload)
     mean, std = utility.get("test_accuracy"), utility.get("test_accuracy_std")
     if not _counts(models, size) or not models or not size or not _numbers(mean):
         return None
@@ -331,7 +331,7 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
             return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
         if key != "seed" and value >= _MAX_COUNT:  # counts enter float arithmetic
             return f"{key} is an integer of {len(str(value))} digits, too large for a count"
-    return _plan_problem(payload) or _count_problem(payload)
+    return _plan_problem(payload) or _test_size_problem(payload) or _count_problem(payload)
 
 
 def _plan_problem(payload: Mapping[str, Any]) -> str | None:
@@ -348,6 +348,33 @@ def _plan_problem(payload: Mapping[str, Any]) -> str | None:
         return (f"num_models is {count}, but config.plan.num_models, which trained them, is "
                 f"{planned}: the file was edited; rerun the run")
     return None
+
+
+def _planned_test_size(payload: Mapping[str, Any]) -> int | None:
+    """``config.plan.test_size`` when it is a count (null: what the data left)."""
+    config = payload.get("config")
+    plan = config.get("plan") if isinstance(config, Mapping) else None
+    planned = plan.get("test_size") if isinstance(plan, Mapping) else None
+    return planned if _counts(planned) else None
+
+
+def _test_size(payload: Mapping[str, Any]) -> Any:
+    """The test records the run's accuracy rests on: ``test_size``, or, deleted,
+    ``config.plan.test_size``, which drew them (the caveats on a small test set went with
+    the field)."""
+    size = payload.get("test_size")
+    return _planned_test_size(payload) if size is None else size
+
+
+def _test_size_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``test_size`` contradicts ``config.plan.test_size``, which drew exactly that many
+    test records, or ``None``: a count raised by hand (5 to 500) hid the caveat on an
+    accuracy measured on a handful of records."""
+    size, planned = payload.get("test_size"), _planned_test_size(payload)
+    if planned is None or size is None or size == planned:
+        return None
+    return (f"test_size is {_show(size)}, but config.plan.test_size, which drew the test set, "
+            f"is {planned}: the file was edited; rerun the run")
 
 
 def _count_problem(payload: Mapping[str, Any]) -> str | None:
@@ -1052,7 +1079,7 @@ def small_test_set_note(payload: Mapping[str, Any]) -> str | None:
     models of [0.575, 1.000], where its 5 records alone give [0.376, 0.964]): the interval the
     report shows is the models' spread on those same records, not the accuracy's
     precision; said too when the records cannot tell the accuracy from chance."""
-    size, utility = payload.get("test_size"), payload.get("utility")
+    size, utility = _test_size(payload), payload.get("utility")
     if not isinstance(size, int) or isinstance(size, bool) or not 0 < size < SMALL_TEST_SET:
         return None
     if not isinstance(utility, Mapping):
@@ -1078,7 +1105,7 @@ def near_chance_note(payload: Mapping[str, Any]) -> str | None:
     against the majority's 0.629: ranked on the front as the least leaky point, a model
     that may have learned nothing, whose low leakage then says nothing about privacy).
     Small test sets are `small_test_set_note`'s."""
-    size, utility = payload.get("test_size"), payload.get("utility")
+    size, utility = _test_size(payload), payload.get("utility")
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         return None
     if not isinstance(utility, Mapping):

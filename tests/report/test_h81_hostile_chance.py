@@ -71,3 +71,23 @@ def test_a_nonmember_count_raised_against_its_class_slices_is_skipped(tmp_path):
     assert dict(loaded.skipped)[tmp_path / "raised"] == (
         "nonmember_scores is 1000, but the class slices of its strongest attack (slices.lira."
         "class_*.nonmember_scores) sum to 200: the file was edited; rerun the run")
+
+
+def test_a_test_size_deleted_or_raised_keeps_the_small_test_set_caveat(tmp_path):
+    # plan.test_size=5: 0.800 on 5 records; test_size deleted dropped the caveat, raised to
+    # 500 it read as an accuracy measured on 500 records
+    for seed, (name, change) in enumerate((("kept", lambda p: None),
+                                           ("deleted", lambda p: p.pop("test_size")),
+                                           ("raised", lambda p: p.update(test_size=500)))):
+        run = tmp_path / name
+        make_run(run, test_accuracy=0.8, signal=1.0, test_accuracy_std=0.0, seed=seed,
+                 config={"plan.test_size": 5})  # fmt: skip
+        rewrite_results(run, lambda p, c=change: (p.update(test_size=5), c(p)))
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["deleted", "kept"]
+    notes = {r.name: n for r, n in loaded.caveats if "test records" in n}
+    assert notes["deleted"] == notes["kept"]
+    assert notes["kept"].startswith("its test accuracy 0.800 rests on 5 test records")
+    assert dict(loaded.skipped)[tmp_path / "raised"] == (
+        "test_size is 500, but config.plan.test_size, which drew the test set, is 5: the "
+        "file was edited; rerun the run")
