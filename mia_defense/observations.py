@@ -38,6 +38,7 @@ every problem, each naming its field.
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,8 @@ import numpy as np
 
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "OBSERVATIONS_VERSION",
@@ -221,8 +224,12 @@ class Observations:
         name = "log_probs" if "log_probs" in arrays else "outputs"
         kind = _output_kind(arrays)
         test = arrays.get("test_log_probs", arrays.get("test_outputs"))
+        log_probs = _log_probs(arrays[name], kind)
+        short = _short_mass_note(log_probs)
+        if short:
+            log.warning("%s: %s: %s", source, name, short)
         return cls(
-            log_probs=_log_probs(arrays[name], kind),
+            log_probs=log_probs,
             labels=arrays["labels"].astype(np.int64, copy=False),
             masks=arrays["masks"].astype(bool),
             **{k: arrays[k] for k in _OPTIONAL if k in arrays and not _no_queries(arrays, k)},
@@ -433,6 +440,44 @@ def normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str
         if problem:
             return [problem]
     return []
+
+
+# Rounding to d decimals leaves every value a multiple of 10^-d, within float32's rounding
+# of the stored log-probability (relative 1e-7: beyond 6 decimals no grid shows); finer
+# rounding loses less than the mass tolerance on up to 2000 classes anyway.
+_MAX_GRID_DECIMALS = 6
+
+
+def _on_decimal_grid(probs: np.ndarray) -> bool:
+    """Whether ``probs`` are all multiples of 10^-d for one d <= `_MAX_GRID_DECIMALS`:
+    what a rounding release gives."""
+    for d in range(_MAX_GRID_DECIMALS + 1):
+        steps = probs * 10.0**d
+        if np.all(np.abs(steps - np.round(steps)) <= 0.01 + 2e-7 * steps):
+            return True
+    return False
+
+
+def _short_mass_note(log_probs: np.ndarray) -> str | None:
+    """Outputs [K, N, C] that release every class and sum below 1 by more than rounding
+    explains, on no rounding grid (below 2/3 they are refused, `_short_mass_problem`):
+    0.9 times a distribution passed in silence, read by the attacks as a distribution."""
+    count, first, off_grid = 0, "", False
+    for k in range(log_probs.shape[0]):  # one model at a time, as `normalisation_problems`
+        probs = np.exp(log_probs[k].astype(np.float64))
+        total = probs.sum(axis=-1)
+        short = (probs > 0).all(axis=-1) & (total < 1.0 - _MASS_TOLERANCE)
+        if not short.any():
+            continue
+        n = int(np.flatnonzero(short)[0])
+        count += int(short.sum())
+        first = first or f"model {k}, record {n}: {total[n]:.4g}"
+        off_grid = off_grid or not _on_decimal_grid(probs[short])
+    if not off_grid:
+        return None
+    return (f"{count} outputs release every class yet sum below 1 ({first}), on no "
+            "rounding grid: the attacks read them as distributions; give outputs that sum "
+            "to 1 (0 or -inf for each withheld class)")
 
 
 def _short_mass_problem(probs: np.ndarray, total: np.ndarray, kind: str, where: str) -> str | None:

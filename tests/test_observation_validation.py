@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -201,3 +202,17 @@ def test_probabilities_releasing_every_class_yet_summing_far_below_one_are_refus
     top1 = np.where(probs == probs.max(-1, keepdims=True), probs, 0.0)
     observations_from_arrays(top1, masks, labels, kind="probabilities")
     observations_from_arrays(np.full((K, N, C), 0.33), masks, labels, kind="probabilities")
+
+
+def test_probabilities_a_little_short_of_one_are_warned_unless_rounded(caplog):
+    probs = np.exp(_arrays()["log_probs"]).astype(np.float64)
+    masks, labels = _arrays()["masks"], np.arange(N) % C
+    with caplog.at_level(logging.WARNING, logger="mia_defense.observations"):
+        observations_from_arrays(probs * 0.9, masks, labels, kind="probabilities")
+    assert ("observations_from_arrays: outputs: 24 outputs release every class yet sum below "
+            "1 (model 0, record 0: 0.9), on no rounding grid") in caplog.text  # fmt: skip
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mia_defense.observations"):
+        for passing in (probs, np.round(probs, 2), np.full((K, N, C), 0.33)):
+            observations_from_arrays(passing, masks, labels, kind="probabilities")
+    assert "sum below 1" not in caplog.text
