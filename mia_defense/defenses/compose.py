@@ -138,6 +138,15 @@ def _refuse_stack(
                 f"{needy} need data outside the membership population: set "
                 "plan.reference_size (e.g. plan.reference_size=300)"
             )
+    student_batch = next((getattr(d, "batch_size", None) for d in defenses
+                          if d.name == "distillation"), None)  # fmt: skip
+    if reference_size and student_batch is not None and student_batch > reference_size:
+        # (as train.batch_size beyond the members: the students took one batch an epoch)
+        problems.append(
+            f"defense.distillation.batch_size={student_batch} is larger than the reference "
+            f"split the students train on ({reference_size} samples); lower it or raise "
+            "plan.reference_size"
+        )
     if problems:
         raise ConfigError("defense: " + "; ".join(problems))
 

@@ -156,3 +156,20 @@ def test_stacked_students_keep_their_own_teachers_buffers():
     with torch.no_grad():
         for stacked, alone in pairs:
             assert torch.allclose(stacked(x_test), alone(x_test), atol=1e-4)
+
+
+def test_a_student_batch_larger_than_the_reference_split_is_refused(make_cfg, tmp_path):
+    """defense.distillation.batch_size=100000 with 300 reference samples trained the
+    students on one batch an epoch, silently (train.batch_size beyond the members is
+    refused)."""
+    from mia_defense.cli.train import run
+
+    cfg = make_cfg("defense=distillation", "plan.reference_size=40",
+                   "defense.distillation.batch_size=41")
+    with pytest.raises(ConfigError, match=r"defense\.distillation\.batch_size=41 is larger "
+                       r"than the reference split the students train on \(40 samples\); "
+                       r"lower it or raise plan\.reference_size"):  # fmt: skip
+        run(cfg, tmp_path)
+    assert not (tmp_path / "checkpoints").exists()
+    run(make_cfg("defense=distillation", "plan.reference_size=40",
+                 "defense.distillation.batch_size=40", "train.epochs=1"), tmp_path / "fits")
