@@ -257,7 +257,22 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
         return (f"utility.chance_accuracy is {chance:g}, below 1/num_classes = {uniform:.4g}, "
                 "the least the majority class of any test set scores: a figure was changed "
                 "after the run; rerun it")
-    return problem
+    return problem or _chance_share_problem(payload)
+
+
+def _chance_share_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``utility.chance_accuracy``, the majority class's share of the ``test_size`` test
+    records, is no such share (``test_size`` x it not a whole number), or ``None``: lowered
+    by hand (0.112 to 0.05, num_classes deleted) a model that learned nothing was ranked
+    above it."""
+    size, chance = _test_size(payload), payload["utility"].get("chance_accuracy")
+    if not _counts(size) or not size or not _numbers(chance) or _without_test_set(payload):
+        return None
+    if _whole(size * chance) is not False:
+        return None
+    return (f"utility.chance_accuracy is {chance!r}, which is no share of its {size} test "
+            f"records (test_size x chance_accuracy = {size * chance:.6f}, not a whole "
+            "number): a figure was changed after the run; rerun it")
 
 
 # Beyond this a whole number and its float neighbours are not told apart reliably.

@@ -24,7 +24,7 @@ def _utility(hits=HITS):
 
 
 def _run(run, utility, models=6):
-    make_run(run, test_accuracy=0.8, signal=2.0, chance_accuracy=0.1, config={
+    make_run(run, test_accuracy=0.8, signal=2.0, chance_accuracy=89 / SIZE, config={
         "plan.num_models": models})  # fmt: skip
     rewrite_results(run, lambda p: (p.update(test_size=SIZE), p["utility"].update(utility)))
 
@@ -69,3 +69,16 @@ def test_a_median_model_at_chance_is_not_ranked_whatever_the_flag(tmp_path):
     assert not loaded.runs
     assert dict((r.name, why) for r, why in loaded.unranked)["run"].startswith(
         "the median model's test accuracy 0.113 is not above chance")
+
+
+def test_a_chance_accuracy_that_is_no_share_of_the_test_records_skips_the_run(tmp_path):
+    # num_classes deleted, chance lowered from 89/797 to 0.05: the 1/num_classes floor
+    # could not tell, and a model at 0.105 was ranked above chance
+    _run(tmp_path / "kept", {**_utility(), "chance_accuracy": 89 / SIZE})
+    _run(tmp_path / "lowered", {**_utility(), "chance_accuracy": 0.05})
+    loaded = load_runs([tmp_path])
+    assert [r.name for r in loaded.runs] == ["kept"]
+    assert dict(loaded.skipped)[tmp_path / "lowered"] == (
+        "utility.chance_accuracy is 0.05, which is no share of its 797 test records (test_size "
+        "x chance_accuracy = 39.850000, not a whole number): a figure was changed after the "
+        "run; rerun it")
