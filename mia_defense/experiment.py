@@ -7,6 +7,7 @@ directory)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -97,7 +98,9 @@ def run_experiment(
 
     The caller owns ``run_dir`` (`mia_defense.tracking.run_dir.claim_run_dir`). results.json
     says ``running`` from the start, ``interrupted`` after Ctrl-C, ``diverged`` (and the run
-    stops with a `DivergedError`) when training or the release gave non-finite numbers.
+    stops with a `DivergedError`) when training or the release gave non-finite numbers,
+    ``failed`` (the exception's type and message) after another error, which is raised on; a
+    refusal before any model was saved leaves the file as it found it.
     """
     start = time.perf_counter()
     run_dir = Path(run_dir)
@@ -131,9 +134,22 @@ def run_experiment(
     except KeyboardInterrupt:
         mark_run(run_dir, status="interrupted", **mark)
         raise
-    except MiaDefenseError:
-        _restore_if_nothing_saved(run_dir, found)
+    except MiaDefenseError as exc:
+        if not _restore_if_nothing_saved(run_dir, found):
+            _mark_failed(run_dir, exc, mark)
         raise
+    except Exception as exc:  # a bug's traceback: the record says so, the next launch reruns it
+        _mark_failed(run_dir, exc, mark)
+        raise
+
+
+def _mark_failed(run_dir: Path, exc: Exception, mark: Mapping[str, Any]) -> None:
+    """Record status ``failed`` with the exception's type and message (``running`` read as
+    still running); a run that is not complete is run again on the next launch. A record that
+    cannot be written leaves ``exc`` to be raised, not the write's error."""
+    failed = {"error": type(exc).__name__, "message": " ".join(str(exc).split())[:1000]}
+    with contextlib.suppress(MiaDefenseError, OSError):
+        mark_run(run_dir, status="failed", failed=failed, **mark)
 
 
 def _found_state(run_dir: Path) -> tuple[bytes | None, bool, frozenset[Path]]:
@@ -154,18 +170,19 @@ def _saved_models(run_dir: Path) -> frozenset[Path]:
 
 def _restore_if_nothing_saved(
     run_dir: Path, found: tuple[bytes | None, bool, frozenset[Path]]
-) -> None:
+) -> bool:
     """A run refused (a config or data error) before it saved a model leaves results.json as
     it found it: its ``running`` mark held the refused config, so the corrected one was
-    refused in the same directory as 'a running run of another config'."""
+    refused in the same directory as 'a running run of another config'. Whether it did."""
     previous, existed, models = found
     if _saved_models(run_dir) != models or (existed and previous is None):
-        return  # models of this config saved (its resume needs the mark), or unreadable
+        return False  # models of this config saved (its resume needs the mark), or unreadable
     path = run_dir / RESULTS
     if previous is None:
         path.unlink(missing_ok=True)
     else:
         atomic_write(path, lambda handle: handle.write(previous))
+    return True
 
 
 @contextmanager

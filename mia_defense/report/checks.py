@@ -575,6 +575,8 @@ _STATUS_ADVICE = {
     "running": "still running, or killed: report it again once it ends, or run its command "
     "again to resume it",
     "interrupted": "interrupted: run its command again with the same directory to resume it",
+    "failed": "failed with an error, not ranked: fix its cause, then run its command again "
+    "with the same directory to resume it",
 }
 
 
@@ -591,7 +593,7 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     if status not in ("complete", "diverged"):
         # (a status that is a list or an object is no key of the advice: unhashable)
         advice = _STATUS_ADVICE.get(status, _PARTIAL) if isinstance(status, str) else _PARTIAL
-        return f"status is {_show(status)}, not 'complete' ({advice})"
+        return f"status is {_show(status)}, not 'complete' ({advice}){_failure(payload)}"
     version = payload.get("schema_version")
     if "schema_version" not in payload:
         return "no schema_version (written by an older or foreign tool); rerun it"
@@ -610,6 +612,18 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     return _attacks_problem(
         payload["attacks"], payload.get("strongest_attack"), payload.get("config")
     ) or _headline_problem(payload)
+
+
+def _failure(payload: Mapping[str, Any]) -> str:
+    """``": Type: message"`` from a failed run's ``failed`` entry (mia-train's record of the
+    error that stopped it), or ``""``."""
+    failed = payload.get("failed")
+    if payload.get("status") != "failed" or not isinstance(failed, Mapping):
+        return ""
+    error, message = failed.get("error"), failed.get("message")
+    if not isinstance(error, str) or not isinstance(message, str):
+        return ""
+    return f": {' '.join(error.split())[:80]}: {' '.join(message.split())[:300]}"
 
 
 _MISSING = object()

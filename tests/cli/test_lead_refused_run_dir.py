@@ -33,5 +33,8 @@ def test_an_error_after_models_were_saved_keeps_the_mark_a_resume_needs(make_cfg
     run_dir = tmp_path / "run"
     with pytest.raises(ConfigError, match="refused after training"):
         run(make_cfg("plan.num_models=2", "train.epochs=1", "attack.bootstrap=0"), run_dir)
-    assert json.loads((run_dir / "results.json").read_text())["status"] == "running"
+    payload = json.loads((run_dir / "results.json").read_text())
+    assert payload["status"] == "failed"  # (a mark that is not complete: the next launch resumes)
+    assert payload["failed"] == {"error": "ConfigError",
+                                 "message": "attack: refused after training"}
     assert list((run_dir / "checkpoints").glob("*.pt"))
