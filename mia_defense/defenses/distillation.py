@@ -233,7 +233,9 @@ def unreset_parameters(model: nn.Module) -> list[str]:
 
 
 def _fresh_copy(model: nn.Module, seed: int) -> nn.Module:
-    """A copy of ``model``'s architecture with every parameter re-initialised from ``seed``."""
+    """A copy of ``model``'s architecture with every trainable parameter re-initialised from
+    ``seed``. A frozen one (requires_grad=False: a pretrained backbone) keeps ``model``'s
+    value: the user's, learnt from no member; drawn again it stayed random in the student."""
     student = copy.deepcopy(model)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -241,6 +243,11 @@ def _fresh_copy(model: nn.Module, seed: int) -> nn.Module:
             reset = _reset(module)
             if reset is not None:
                 reset()
+    frozen = {name: p for name, p in model.named_parameters() if not p.requires_grad}
+    with torch.no_grad():
+        for name, param in student.named_parameters():
+            if name in frozen:
+                param.copy_(frozen[name])
     return student.train()
 
 

@@ -16,7 +16,7 @@ from tests.defenses.reference_runs import (
     overfit_run,
     train_three,
 )
-from tests.models.user_models import RandomFeatures
+from tests.models.user_models import FrozenFirstLayer, RandomFeatures
 
 
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])
@@ -173,3 +173,34 @@ def test_a_student_batch_larger_than_the_reference_split_is_refused(make_cfg, tm
     assert not (tmp_path / "checkpoints").exists()
     run(make_cfg("defense=distillation", "plan.reference_size=40",
                  "defense.distillation.batch_size=40", "train.epochs=1"), tmp_path / "fits")
+
+
+
+def test_students_keep_the_frozen_layers_of_their_models():
+    """A frozen layer (requires_grad=False: a pretrained backbone, the user's values, learnt
+    from no member) was drawn again in the student, so the released model carried a random
+    backbone (0.105 test accuracy); it now keeps the model's values, stacked as alone."""
+    def trained(vectorised: bool) -> tuple[list[torch.nn.Module], list[torch.Tensor]]:
+        torch.manual_seed(0)
+        models = [FrozenFirstLayer(input_shape=(10,), num_classes=2) for _ in range(2)]
+        backbones = [m.body.weight.detach().clone() for m in models]
+        x, y = noisy_data(0, 60, noise=0.0)
+        x_ref, y_ref = noisy_data(1, 200, noise=0.0)
+        for chunk in [[0, 1]] if vectorised else [[0], [1]]:
+            train_chunk([models[k] for k in chunk], x=x, y=y,
+                        masks=torch.ones((len(chunk), 60), dtype=torch.bool),
+                        x_test=x_ref, y_test=y_ref, num_classes=2,
+                        config=TrainConfig(epochs=3, batch_size=16, lr=0.05),
+                        generators=[torch.Generator().manual_seed(k) for k in chunk],
+                        defenses=[Distillation(epochs=3)], x_reference=x_ref,
+                        y_reference=y_ref, vectorised=vectorised)  # fmt: skip
+        return models, backbones
+
+    (stacked, backbones), (alone, _) = trained(True), trained(False)
+    x_test, _ = noisy_data(2, 200, noise=0.0)
+    with torch.no_grad():
+        for one, other, backbone in zip(stacked, alone, backbones, strict=True):
+            assert torch.equal(one.body.weight, backbone) and torch.equal(other.body.weight,
+                                                                          backbone)
+            assert not one.body.weight.requires_grad
+            assert torch.allclose(one(x_test), other(x_test), atol=1e-4)
