@@ -516,7 +516,7 @@ def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     them (one value per class, another for each class: the label column shifted, scaled or
     as text codes), or together one column per class marking that class alone (the labels
     one-hot encoded). None when the classes average under 2 samples (each column would do)."""
-    classes, first, inverse = np.unique(y, return_index=True, return_inverse=True)
+    classes, first = _class_firsts(y)
     if len(y) < 2 * len(classes):
         return np.empty(0, dtype=np.intp)
     # the columns whose first sample of each class holds another value for each class, or
@@ -530,12 +530,28 @@ def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if not len(columns):
             break
         rows = slice(start, start + _COPY_ROWS)
-        same = (x[rows][:, columns] == x[first][:, columns][inverse[rows]]).all(axis=0)
+        inverse = np.searchsorted(classes, y[rows])
+        same = (x[rows][:, columns] == x[first][:, columns][inverse]).all(axis=0)
         columns = columns[same]
     markers = columns[~distinct[columns]]
     if len(_marked_classes(x[first][:, markers])) < len(classes):  # not one for each class
         columns = columns[distinct[columns]]
     return columns
+
+
+def _class_firsts(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes of ``y`` (sorted) and the index of each one's first sample, found
+    ``_COPY_ROWS`` labels at a time: ``np.unique(y, return_index=True, return_inverse=True)``
+    took three arrays of N int64s, more than the CSV loader's memory check allows for on a
+    file of short rows."""
+    classes, first = y[:0], np.empty(0, dtype=np.intp)
+    for start in range(0, len(y), _COPY_ROWS):
+        values, index = np.unique(y[start : start + _COPY_ROWS], return_index=True)
+        new = ~np.isin(values, classes)
+        classes = np.concatenate([classes, values[new]])
+        first = np.concatenate([first, index[new] + start])
+    order = np.argsort(classes, kind="stable")
+    return classes[order], first[order]
 
 
 def _marked_classes(values: np.ndarray) -> set[int]:
