@@ -505,7 +505,7 @@ class DPSGD(TrainingDefense):
                         chunk=self.max_physical_batch_size,
                     )
         self._taps = None
-        stack.set_grads(self._steps.noisy_grads(sums, stack.names, counted))
+        stack.set_grads(self._steps.noisy_grads(sums, stack.trainable_names, counted))
         return True
 
     def steps(self, k: int = 0) -> int:

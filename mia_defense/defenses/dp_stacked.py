@@ -6,9 +6,10 @@ not), for every model of a chunk at once:
 - each model draws its own Poisson batches (`poisson_mask`, rate q), empty ones included;
 - each sample's gradient is its contribution to the model's batch loss (what Opacus computes
   with ``loss_reduction="mean"``: the loss's gradient with respect to the sample's logits,
-  times the batch count), clipped jointly over all parameters with Opacus' factor
+  times the batch count), clipped jointly over all trainable parameters (a frozen one,
+  requires_grad=False, gets no gradient, as in Opacus) with Opacus' factor
   ``min(1, C / (norm + 1e-6))`` and summed;
-- one `gaussian_noise` vector of std ``σC`` per model over all parameters (in
+- one `gaussian_noise` vector of std ``σC`` per model over the trainable parameters (in
   ``stack.names`` order, as Opacus' path draws it) is added, and the sum is divided by the
   model's expected batch size.
 
@@ -153,14 +154,16 @@ class _Layer(NamedTuple):
 
 
 def ghost_layers(model: nn.Module) -> tuple[list[_Layer], bool]:
-    """The parameterised layers of ``model`` that have a ghost rule, and whether every
-    parameterised layer has one."""
+    """The trained layers of ``model`` that have a ghost rule, and whether every trained
+    layer has one. A layer whose parameters are all frozen (requires_grad=False) is not
+    trained: no gradient, as Opacus; one partly frozen gets formed per-sample gradients."""
     layers, complete = [], True
     for prefix, module in model.named_modules():
-        if not any(True for _ in module.parameters(recurse=False)):
+        trains = [p.requires_grad for p in module.parameters(recurse=False)]
+        if not any(trains):
             continue
         rule = GHOST_RULES.get(type(module))
-        if rule is None:
+        if rule is None or not all(trains):
             complete = False
         else:
             layers.append(_Layer(prefix, module, rule))
@@ -325,8 +328,9 @@ def _formed_sums(
         for layer in layers
         for local, _ in layer.module.named_parameters(recurse=False)
     }
-    formed = {name: p for name, p in params.items() if name not in ghost}
-    fixed = {name: p for name, p in params.items() if name in ghost}
+    trained = set(stack.trainable_names)  # a frozen parameter: no gradient, no norm
+    formed = {name: p for name, p in params.items() if name in trained and name not in ghost}
+    fixed = {name: p for name, p in params.items() if name not in formed}
     num, width = valid.shape
     numel = sum(p[0].numel() for p in formed.values())
     if chunk is None:
@@ -388,7 +392,8 @@ def clipped_grad_sums(
     chunk: int | None = None,
 ) -> tuple[dict[str, torch.Tensor], str]:
     """Per model, the sum over its valid samples of each sample's gradient clipped jointly
-    over all parameters to ``max_grad_norm``.
+    over all trainable parameters to ``max_grad_norm`` (a frozen one is not clipped, as in
+    Opacus).
 
     Args:
         stack: the engine's `ModelStack` (its current parameters).
@@ -400,10 +405,10 @@ def clipped_grad_sums(
         chunk: samples per model per ``vmap(grad)`` call (``mixed``, ``materialised``).
 
     Returns:
-        ``{name: [K, ...]}`` (what Opacus' ``DPOptimizer`` holds in ``summed_grad``), and the
-        strategy used: ``ghost`` and ``mixed`` turn ``materialised`` when a layer's input
-        does not suit its rule (e.g. a 3-D input to ``nn.Linear``) or a layer runs twice
-        (shared weights) or not at all.
+        ``{name: [K, ...]}`` of the trainable parameters (what Opacus' ``DPOptimizer`` holds
+        in ``summed_grad``), and the strategy used: ``ghost`` and ``mixed`` turn
+        ``materialised`` when a layer's input does not suit its rule (e.g. a 3-D input to
+        ``nn.Linear``) or a layer runs twice (shared weights) or not at all.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unexpected strategy {strategy!r}, choose from {STRATEGIES}")
@@ -417,7 +422,7 @@ def clipped_grad_sums(
     except NotGhostable:
         pass
     sums = _formed_sums(stack, x, out_grads, valid, max_grad_norm, chunk, [])
-    return {name: sums[name] for name in stack.names}, "materialised"
+    return {name: sums[name] for name in stack.trainable_names}, "materialised"
 
 
 class GradientCanaries(Protocol):

@@ -137,6 +137,13 @@ class ModelStack:
         """The leaves the optimiser updates (one per trainable parameter per group)."""
         return [leaf for group in self.leaves for leaf in group if leaf.requires_grad]
 
+    @property
+    def trainable_names(self) -> list[str]:
+        """`names` of the trainable parameters (a frozen one, requires_grad=False, gets no
+        gradient: DP-SGD neither clips nor noises it, as Opacus)."""
+        return [name for name, leaf in zip(self.names, self.leaves[0], strict=True)
+                if leaf.requires_grad]  # fmt: skip
+
     def stacked(self) -> dict[str, torch.Tensor]:
         """The parameters stacked over models: ``{name: [K, ...]}`` (differentiable)."""
         if not self.vectorised:
@@ -173,10 +180,11 @@ class ModelStack:
                 leaf.grad = None
 
     def set_grads(self, grads: dict[str, torch.Tensor]) -> None:
-        """Give each group's leaves its rows of ``grads`` (``{name: [K, ...]}``)."""
+        """Give each group's trainable leaves its rows of ``grads`` (``{name: [K, ...]}``)."""
         for group, (a, b) in zip(self.leaves, itertools.pairwise(self.bounds), strict=True):
             for leaf, name in zip(group, self.names, strict=True):
-                leaf.grad = grads[name][a:b].detach().reshape(leaf.shape).contiguous()
+                if leaf.requires_grad:
+                    leaf.grad = grads[name][a:b].detach().reshape(leaf.shape).contiguous()
 
     @property
     def state_names(self) -> list[str]:
