@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -32,7 +33,7 @@ from mia_defense.training.checkpoints import (
 from mia_defense.training.config import TrainConfig, resolve_device
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.ensemble import build_models, check_data_unchanged
-from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, evaluate, stage_models
+from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, stage_models
 
 __all__ = ["Members", "check_user_fit", "load_user_fit", "train_with_user_fit"]
 
@@ -174,8 +175,8 @@ def train_with_user_fit(
             _adopt(model, trained, config=config, index=k, dtypes=dtypes)
         member_x = torch.as_tensor(x[masks[k]], dtype=torch.float32, device=device)
         member_y = torch.as_tensor(y[masks[k]], dtype=torch.long, device=device)
-        train_loss, train_acc = evaluate(model, member_x, member_y)
-        test_loss, test_acc = evaluate(model, *tensors)
+        train_loss, train_acc = _evaluate(model, member_x, member_y)
+        test_loss, test_acc = _evaluate(model, *tensors)
         check_data_unchanged(data, versions, model)  # (its batches are views of the test set)
         record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
         history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
@@ -232,3 +233,22 @@ def _adopt(
             f"train.fit._target_={target} returned for model {index} a module whose weights do "
             f"not fit the model it was given ({problem}); return that model, trained"
         )
+
+
+@torch.no_grad()
+def _evaluate(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, chunk_size: int = 4096
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` on ``(x, y)`` in eval mode.
+
+    Evaluated ``chunk_size`` samples at a time, so a large image test set fits in memory.
+    """
+    was_training = model.training
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for xb, yb in zip(x.split(chunk_size), y.split(chunk_size), strict=True):
+        logits = model(xb)
+        loss_sum += F.cross_entropy(logits, yb, reduction="sum").item()
+        correct += int((logits.argmax(dim=1) == yb).sum().item())
+    model.train(was_training)
+    return loss_sum / len(y), correct / len(y)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
     "Ensemble",
     "EpochRecord",
     "ModelHistory",
-    "evaluate",
     "stage_models",
 ]
 
@@ -56,25 +53,6 @@ class ModelHistory:
         where a defense changed the weights after training (distillation's student, early
         stopping's best epoch restored)."""
         return self.released or self.final
-
-
-@torch.no_grad()
-def evaluate(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, chunk_size: int = 4096
-) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``(x, y)`` in eval mode.
-
-    Evaluated ``chunk_size`` samples at a time, so a large image test set fits in memory.
-    """
-    was_training = model.training
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    for xb, yb in zip(x.split(chunk_size), y.split(chunk_size), strict=True):
-        logits = model(xb)
-        loss_sum += F.cross_entropy(logits, yb, reduction="sum").item()
-        correct += int((logits.argmax(dim=1) == yb).sum().item())
-    model.train(was_training)
-    return loss_sum / len(y), correct / len(y)
 
 
 @dataclass
