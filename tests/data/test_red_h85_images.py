@@ -1,0 +1,39 @@
+"""Red-team checks of image data (helper h85): channels-last layouts, standardising."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense.data import load_npz
+from mia_defense.errors import ConfigError
+from mia_defense.models.cnn import SmallCNN, image_shape
+
+_TRANSPOSE = (r"images stored channels-last \[H, W, C\] = \[\d+, \d+, \d\]: transpose them to "
+              r"\[N, C, H, W\] \(x\.transpose\(0, 3, 1, 2\)\)")
+
+
+@pytest.mark.parametrize("model", ["cnn", "resnet"])
+def test_rgba_images_stored_channels_last_are_refused_with_the_transpose_advice(tmp_path, model):
+    # np.savez(x=rgba) of [N, 32, 32, 4] trained as 32 channels of 32x4 pixels without a word
+    path = tmp_path / "rgba.npz"
+    np.savez(path, x=np.zeros((10, 32, 32, 4), np.float32), y=np.arange(10) % 2)
+    with pytest.raises(ConfigError, match=rf"read as 32 channels of 32x4 pixels; {_TRANSPOSE}"):
+        image_shape(load_npz(path=path).input_shape, model=model)
+
+
+def test_the_cnn_refuses_channels_last_rgba_images():
+    with pytest.raises(ConfigError, match=_TRANSPOSE):
+        SmallCNN(input_shape=(64, 48, 4), num_classes=2)
+
+
+def test_two_channel_images_stored_channels_last_are_told_to_transpose():
+    with pytest.raises(ConfigError, match=rf"use model=mlp for flat features; {_TRANSPOSE}"):
+        image_shape((28, 28, 2), model="cnn")
+
+
+@pytest.mark.parametrize("shape", [(3, 32, 32), (1, 28, 28), (4, 32, 32), (64, 8, 8),
+                                   (512, 4, 4), (3, 224, 224), (16, 4, 4), (4, 8, 8), (28, 28)])
+def test_channels_first_images_and_feature_maps_are_accepted(shape):
+    chw = shape if len(shape) == 3 else (1, *shape)
+    assert image_shape(shape, model="cnn") == chw
