@@ -31,6 +31,7 @@ __all__ = [
     "duplicate_count",
     "finish_dataset",
     "label_copies",
+    "looks_channels_last",
     "require_path",
     "shown_names",
     "standardise_images",
@@ -45,6 +46,9 @@ _MEDIAN_ROWS = 1000
 # subset of a larger task, e.g. 40 samples of CIFAR-100 or ImageNet-1k's 1000 classes).
 _SUBSET_CLASSES = 1000
 
+
+# Most channels of an image stored channels-last [H, W, C] told to transpose (RGBA: 4).
+LAST_CHANNELS = 4
 
 # Rows compared at once when looking for a copy of the labels among the features.
 _COPY_ROWS = 4096
@@ -487,6 +491,25 @@ def _standardise_flat(x: np.ndarray) -> np.ndarray:
     return ((x - mean) / std).astype(np.float32)
 
 
+def looks_channels_last(shape: tuple[int, ...]) -> bool:
+    """Whether samples ``[C, H, W]`` are rather images [H, W, C] of at most `LAST_CHANNELS`
+    channels: a width of 4 or fewer under a height and "channels" of 8 or more. Channels-first
+    images ([3, 32, 32], [1, 28, 28]) and feature maps ([64, 8, 8], [512, 4, 4]) are not:
+    their height and width are alike."""
+    return len(shape) == 3 and shape[2] <= LAST_CHANNELS and min(shape[:2]) >= 2 * LAST_CHANNELS
+
+
+def _warn_channels_last(x: np.ndarray, *, source: str) -> None:
+    """Say when images standardised per channel (axis 1) look stored channels-last: their
+    rows were standardised instead of their channels."""
+    if x.ndim == 4 and looks_channels_last(x.shape[1:]):
+        log.warning(
+            "%s: images of shape %s standardised per channel along axis 1 ([N, C, H, W]), but "
+            "they look stored channels-last [H, W, C]: transpose them to [N, C, H, W] "
+            "(x.transpose(0, 3, 1, 2)) and save them again", source, list(x.shape[1:]),
+        )
+
+
 def standardise_images(x: np.ndarray) -> np.ndarray:
     """Zero mean, unit variance per channel of images [N, C, H, W]."""
     mean = x.mean(axis=(0, 2, 3), keepdims=True, dtype=np.float64)
@@ -702,6 +725,7 @@ def finish_dataset(
     _warn_constant(features, source=source)
     _warn_label_copies(features, labels, source=source, names=names)
     if standardize:
+        _warn_channels_last(features, source=source)
         features = (
             standardise_images(features) if features.ndim == 4 else _standardise_flat(features)
         )

@@ -8,14 +8,13 @@ import torch
 from torch import nn
 
 from mia_defense.constraints import show
+from mia_defense.data.checks import LAST_CHANNELS, looks_channels_last
 from mia_defense.errors import ConfigError
 from mia_defense.models.mlp import check_dropout, check_widths
 
 __all__ = ["SmallCNN", "check_norm", "image_shape", "make_norm"]
 
 _NORMS = ("group", "none")
-# Most channels of an image stored channels-last [H, W, C] told to transpose (RGBA: 4).
-_LAST_CHANNELS = 4
 
 
 def check_norm(norm: str, groups: int) -> None:
@@ -50,7 +49,7 @@ def image_shape(input_shape: Sequence[int], *, model: str) -> tuple[int, int, in
             f"have shape {list(input_shape)}; use model=mlp for flat features"
             + _channels_last(shape)
         )
-    if _looks_channels_last(shape):  # [32, 32, 4] RGBA trained as 32 channels of 32x4 pixels
+    if looks_channels_last(shape):  # [32, 32, 4] RGBA trained as 32 channels of 32x4 pixels
         raise ConfigError(
             f"model={model} needs images [C, H, W], but the dataset's samples have shape "
             f"{list(input_shape)}, read as {shape[0]} channels of {shape[1]}x{shape[2]} pixels"
@@ -59,18 +58,10 @@ def image_shape(input_shape: Sequence[int], *, model: str) -> tuple[int, int, in
     return shape  # type: ignore[return-value]
 
 
-def _looks_channels_last(shape: tuple[int, ...]) -> bool:
-    """Whether ``[C, H, W]`` (width >= 4) is rather an image [H, W, C] of at most 4 channels:
-    a width of 4 or fewer under a height and "channels" of 8 or more. Real channels-first
-    images ([3, 32, 32], [1, 28, 28]) and feature maps ([64, 8, 8], [512, 4, 4]) are not:
-    their height and width are alike."""
-    return shape[2] <= _LAST_CHANNELS and min(shape[:2]) >= 2 * _LAST_CHANNELS
-
-
 def _channels_last(shape: tuple[int, ...]) -> str:
     """What to do with images stored channels-last [H, W, C] (numpy's, PIL's and
     TensorFlow's layout: ``np.savez(x=cifar)`` of [N, 32, 32, 3]), or "" for other shapes."""
-    if len(shape) != 3 or shape[2] > _LAST_CHANNELS or min(shape[:2]) < 4:
+    if len(shape) != 3 or shape[2] > LAST_CHANNELS or min(shape[:2]) < 4:
         return ""
     return (f"; images stored channels-last [H, W, C] = {list(shape)}: transpose them to "
             "[N, C, H, W] (x.transpose(0, 3, 1, 2)) and save them again")

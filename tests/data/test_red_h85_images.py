@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -37,3 +39,19 @@ def test_two_channel_images_stored_channels_last_are_told_to_transpose():
 def test_channels_first_images_and_feature_maps_are_accepted(shape):
     chw = shape if len(shape) == 3 else (1, *shape)
     assert image_shape(shape, model="cnn") == chw
+
+
+@pytest.mark.parametrize(("shape", "warned"), [((32, 32, 3), True), ((28, 28, 1), True),
+                                               ((3, 32, 32), False), ((64, 8, 8), False)])
+def test_standardising_channels_last_images_is_warned(tmp_path, caplog, shape, warned):
+    # dataset.standardize=true standardised [N, 32, 32, 3] per row (axis 1) without a word
+    path = tmp_path / "images.npz"
+    x = np.random.default_rng(0).random((12, *shape), dtype=np.float32)
+    np.savez(path, x=x, y=np.arange(12) % 2)
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        load_npz(path=path, standardize=True)
+    said = [r.getMessage() for r in caplog.records if "look stored channels-last" in r.message]
+    assert bool(said) == warned
+    if warned:
+        assert f"images of shape {list(shape)} standardised per channel along axis 1" in said[0]
+        assert "x.transpose(0, 3, 1, 2)" in said[0]
