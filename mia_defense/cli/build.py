@@ -130,17 +130,21 @@ def _instantiate(parent: DictConfig, name: str, *, key: str | None = None, **kwa
 def _dataset(cfg: DictConfig) -> Any:
     """The config's dataset: a user's ``dataset._target_`` function that returns anything
     but a `Dataset` (a tuple ``(x, y)``, ``None``) ended the run in an AttributeError
-    traceback (exit 1)."""
+    traceback (exit 1). Its features are warned of when they look unscaled, as the npz
+    loader's are."""
+    from mia_defense.data.checks import warn_unscaled_dataset
     from mia_defense.data.dataset import Dataset
 
     data = _instantiate(cfg, "dataset")
+    target = cfg.dataset.get("_target_", "?") if isinstance(cfg.dataset, DictConfig) else "?"
     if not isinstance(data, Dataset):
-        target = cfg.dataset.get("_target_", "?") if isinstance(cfg.dataset, DictConfig) else "?"
         raise ConfigError(
             f"dataset._target_={target} returned {type(data).__name__}, not a "
             "mia_defense.data.Dataset; return Dataset(x=features [N, ...], y=integer labels "
             "[N], num_classes=C, name='my_data') (from mia_defense.data.dataset import Dataset)"
         )
+    if not str(target).startswith("mia_defense."):  # the built-in loaders scale and warn
+        warn_unscaled_dataset(data, loader=f"dataset._target_={target}")
     return data
 
 

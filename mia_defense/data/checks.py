@@ -36,6 +36,8 @@ __all__ = [
     "shown_names",
     "standardise_images",
     "subsample",
+    "unscaled",
+    "warn_unscaled_dataset",
 ]
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,11 @@ _SUBSET_CLASSES = 1000
 
 # Most channels of an image stored channels-last [H, W, C] told to transpose (RGBA: 4).
 LAST_CHANNELS = 4
+
+# Flat features beyond this magnitude, unstandardised, are warned (digits' 0..16 are not).
+UNSCALED = 1000
+# Samples of an image array looked at to tell pixels (whole numbers) from scaled values.
+_SAMPLED_ROWS = 1000
 
 # Rows compared at once when looking for a copy of the labels among the features.
 _COPY_ROWS = 4096
@@ -497,6 +504,54 @@ def looks_channels_last(shape: tuple[int, ...]) -> bool:
     images ([3, 32, 32], [1, 28, 28]) and feature maps ([64, 8, 8], [512, 4, 4]) are not:
     their height and width are alike."""
     return len(shape) == 3 and shape[2] <= LAST_CHANNELS and min(shape[:2]) >= 2 * LAST_CHANNELS
+
+
+def unscaled(x: np.ndarray) -> tuple[str, str] | None:
+    """``(kind, what)`` when ``x`` looks unscaled, else ``None``: uint8 values above 1
+    ("uint8"), images of another dtype holding whole numbers above 1 (float32 or uint16
+    pixels: "whole"), or a flat feature column beyond `UNSCALED` ("large"). A network trained
+    on 0..255 (or incomes of 50000) as they were."""
+    if x.size == 0 or x.dtype.kind not in "iuf":
+        return None
+    if x.ndim == 2 and x.dtype != np.uint8:
+        return _large_column(x)
+    if x.dtype == np.uint8 and int(x.max()) > 1:
+        return "uint8", f"is uint8 with values up to {int(x.max())}"
+    if x.dtype != np.uint8 and x.ndim >= 3 and _whole_above_one(x):
+        return "whole", f"holds images of whole numbers up to {float(x.max()):g} (dtype {x.dtype})"
+    return None
+
+
+def _large_column(x: np.ndarray) -> tuple[str, str] | None:
+    """The first feature column of ``x`` [N, D] reaching beyond `UNSCALED`, as `unscaled`."""
+    with np.errstate(invalid="ignore"):  # per column, not np.abs(x): no copy of the file
+        peaks = np.maximum(np.abs(x.max(axis=0).astype(np.float64)),
+                           np.abs(x.min(axis=0).astype(np.float64)))
+    column = int(np.argmax(np.nan_to_num(peaks)))
+    if not peaks[column] > UNSCALED:  # (NaN: refused later)
+        return None
+    return "large", (f"has features up to {float(peaks[column]):g} in magnitude (column "
+                     f"{column}, counting from 0)")
+
+
+def _whole_above_one(x: np.ndarray) -> bool:
+    """Whether ``x`` goes above 1 and its first `_SAMPLED_ROWS` samples are whole numbers."""
+    with np.errstate(invalid="ignore"):
+        if not x.max() > 1:  # (NaN: refused later)
+            return False
+    sample = x[:_SAMPLED_ROWS]
+    return bool((sample == np.round(sample)).all())
+
+
+def warn_unscaled_dataset(data: Dataset, *, loader: str) -> None:
+    """Say when a `Dataset` the user's ``loader`` built holds features that look unscaled
+    (`unscaled`): the built-in loaders scale pixels to [0, 1] and warn of such features, a
+    user's Dataset trained on them as they were without a word."""
+    found = unscaled(data.x)
+    if found is not None:
+        log.warning("%s: features %s, used as they are: scale them in %s (pixels: divide "
+                    "them by 255, to [0, 1] as the mnist and cifar loaders do; other "
+                    "features: standardise them)", data.description, found[1], loader)
 
 
 def _warn_channels_last(x: np.ndarray, *, source: str) -> None:

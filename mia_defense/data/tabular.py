@@ -26,6 +26,7 @@ from mia_defense.data.checks import (
     finish_dataset,
     require_path,
     shown_names,
+    unscaled,
 )
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
@@ -45,10 +46,6 @@ log = logging.getLogger(__name__)
 
 
 _X_KEYS = ("features", "x", "X", "data")
-# Flat features beyond this magnitude, unstandardised, are warned (digits' 0..16 are not).
-_UNSCALED = 1000
-# Samples of an image array looked at to tell pixels (whole numbers) from scaled values.
-_SAMPLED_ROWS = 1000
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
 
 
@@ -472,53 +469,26 @@ def _pixel_images(x: np.ndarray) -> bool:
     return x.dtype == np.uint8 and x.ndim >= 3 and x.size > 0 and int(x.max()) > 1
 
 
+# What the npz loader advises for each kind of unscaled features (`checks.unscaled`).
+_UNSCALED_ADVICE = {
+    "uint8": "if they are pixels 0..255, set dataset.standardize=true, or save them as images "
+             "[N, C, H, W] (scaled to [0, 1] as the mnist and cifar loaders scale theirs) or as "
+             "float32 divided by 255",
+    "whole": "if they are pixels, set dataset.standardize=true, or divide them by their largest "
+             "possible value (255 for 8-bit pixels), as the mnist and cifar loaders scale "
+             "theirs to [0, 1]",
+    "large": "the models train poorly on unscaled features; set dataset.standardize=true (or "
+             "scale them yourself)",
+}
+
+
 def _warn_unscaled(x: np.ndarray, *, file: Path, key: str) -> None:
     """Say when flat uint8 features (flattened images?) above 1 are used unscaled, images
     of another dtype holding whole numbers above 1 (float32 or uint16 pixels), or flat
-    features beyond `_UNSCALED`: they trained on 0..255 (or incomes of 50000) as they were."""
-    if x.size == 0 or x.dtype.kind not in "iuf":
-        return
-    if x.ndim == 2 and x.dtype != np.uint8:
-        _warn_large(x, file=file, key=key)
-        return
-    if x.dtype == np.uint8 and int(x.max()) > 1:
-        log.warning(
-            "%s: array %r is uint8 with values up to %d, used as they are (dataset.standardize="
-            "false): if they are pixels 0..255, set dataset.standardize=true, or save them as "
-            "images [N, C, H, W] (scaled to [0, 1] as the mnist and cifar loaders scale theirs) "
-            "or as float32 divided by 255", file, key, int(x.max()),
-        )
-    elif x.dtype != np.uint8 and x.ndim >= 3 and _whole_above_one(x):
-        log.warning(
-            "%s: array %r holds images of whole numbers up to %g (dtype %s), used as they are "
-            "(dataset.standardize=false): if they are pixels, set dataset.standardize=true, or "
-            "divide them by their largest possible value (255 for 8-bit pixels), as the mnist "
-            "and cifar loaders scale theirs to [0, 1]", file, key, float(x.max()), x.dtype,
-        )
-
-
-def _warn_large(x: np.ndarray, *, file: Path, key: str) -> None:
-    """Say when a feature column of ``x`` [N, D] reaches beyond `_UNSCALED` unstandardised:
-    a network's training on such raw values (an income of 50000 beside ages) mostly fails,
-    and the run then measures a model that learned little."""
-    with np.errstate(invalid="ignore"):  # per column, not np.abs(x): no copy of the file
-        peaks = np.maximum(np.abs(x.max(axis=0).astype(np.float64)),
-                           np.abs(x.min(axis=0).astype(np.float64)))
-    column = int(np.argmax(np.nan_to_num(peaks)))
-    if not peaks[column] > _UNSCALED:  # (NaN: refused later)
-        return
-    log.warning(
-        "%s: array %r has features up to %g in magnitude (column %d, counting from 0), used "
-        "as they are (dataset.standardize=false): the models train poorly on unscaled "
-        "features; set dataset.standardize=true (or scale them yourself)", file, key,
-        float(peaks[column]), column,
-    )
-
-
-def _whole_above_one(x: np.ndarray) -> bool:
-    """Whether ``x`` goes above 1 and its first `_SAMPLED_ROWS` samples are whole numbers."""
-    with np.errstate(invalid="ignore"):
-        if not x.max() > 1:  # (NaN: refused later)
-            return False
-    sample = x[:_SAMPLED_ROWS]
-    return bool((sample == np.round(sample)).all())
+    features beyond `checks.UNSCALED`: they trained on 0..255 (or incomes of 50000) as they
+    were."""
+    found = unscaled(x)
+    if found is not None:
+        kind, what = found
+        log.warning("%s: array %r %s, used as they are (dataset.standardize=false): %s", file,
+                    key, what, _UNSCALED_ADVICE[kind])

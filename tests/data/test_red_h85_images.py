@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pytest
 
+from mia_defense.cli.build import build_experiment
 from mia_defense.data import load_npz
+from mia_defense.data.dataset import Dataset
 from mia_defense.errors import ConfigError
 from mia_defense.models.cnn import SmallCNN, image_shape
 
@@ -55,3 +58,45 @@ def test_standardising_channels_last_images_is_warned(tmp_path, caplog, shape, w
     if warned:
         assert f"images of shape {list(shape)} standardised per channel along axis 1" in said[0]
         assert "x.transpose(0, 3, 1, 2)" in said[0]
+
+
+def pixels_0_255() -> Dataset:
+    """A user's loader returning uint8 images 0..255 unscaled."""
+    x = np.random.default_rng(0).integers(0, 256, size=(40, 3, 8, 8), dtype=np.uint8)
+    return Dataset(x=x, y=np.arange(40) % 2, num_classes=2, name="mine")
+
+
+def large_features() -> Dataset:
+    """A user's loader returning an income column of 50000 beside small features."""
+    x = np.random.default_rng(0).random((40, 3))
+    x[:, 1] *= 50000
+    return Dataset(x=x, y=np.arange(40) % 2, num_classes=2, name="mine")
+
+
+def scaled_images() -> Dataset:
+    """A user's loader returning images scaled to [0, 1]."""
+    x = np.random.default_rng(0).random((40, 3, 8, 8), dtype=np.float32)
+    return Dataset(x=x, y=np.arange(40) % 2, num_classes=2, name="mine")
+
+
+@pytest.mark.parametrize(("loader", "what"), [
+    ("pixels_0_255", "is uint8 with values up to 255"),
+    ("large_features", r"has features up to \d+(\.\d+)? in magnitude \(column 1, counting "
+                       r"from 0\)"),
+    ("scaled_images", None),
+])
+def test_a_users_dataset_of_unscaled_features_is_warned(make_cfg, caplog, loader, what):
+    # a dataset._target_ of the user's own trained on pixels 0..255 without a word, where
+    # dataset=npz scales them (or warns)
+    target = f"tests.data.test_red_h85_images.{loader}"
+    cfg = make_cfg(f"dataset._target_={target}", "~dataset.standardize")
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        build_experiment(cfg)
+    said = [r.getMessage() for r in caplog.records if "used as they are" in r.message]
+    if what is None:
+        assert not said
+        return
+    assert len(said) == 1
+    assert re.search(rf"dataset 'mine': features {what}, used as they are: scale them in "
+                     rf"dataset._target_={re.escape(target)} \(pixels: divide them by 255",
+                     said[0])
