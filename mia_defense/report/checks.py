@@ -635,10 +635,11 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
     ``attack/loss/tpr@0.1%fpr``, ``privacy/epsilon_refuted``...), or ``None``: a figure
     changed or deleted by hand (every attack's TPR at 0.1% FPR lowered to 0, ROC-consistent,
     put the run first on the front as the least leaky) while its copy still held the run's
-    own. Files without a headline (older runs, a tool of your own) are not checked."""
+    own. Files without a headline (a tool of your own) are not checked, unless they say they
+    are mia-defense's (`_writer_mark`), whose every version wrote one."""
     headline = payload.get("headline")
     if not isinstance(headline, Mapping):
-        return None
+        return _headline_missing(payload)
     for key, copy in headline.items():
         parts = key.split("/") if isinstance(key, str) else []
         if len(parts) == 2 and parts[0] == "utility":
@@ -664,6 +665,32 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
             return (f"{where} is {_show(value)}, but headline[{_show(key)}], written from it, "
                     f"is {_show(copy)}: a figure was changed after the run; rerun it")
     return _strongest_headline_problem(payload, headline)
+
+
+# A block only mia-defense's writer (`mia_defense.pipeline.record`) puts in results.json: the
+# seconds of each stage, written (since 0cf5cf5) with a ``headline``, which every version
+# wrote. (schema_version has been 1 throughout; ``versions`` and ``sha256`` are written by
+# tools of your own too, for the software and checkpoint checks.)
+_WRITER_MARK = "timings"
+
+
+def _writer_mark(payload: Mapping[str, Any]) -> str | None:
+    """`_WRITER_MARK` when ``payload`` holds it as an object, or ``None`` (a file of a tool
+    of your own)."""
+    return _WRITER_MARK if isinstance(payload.get(_WRITER_MARK), Mapping) else None
+
+
+def _headline_missing(payload: Mapping[str, Any]) -> str | None:
+    """Why a file without a ``headline`` object is edited: it holds the block of mia-defense's
+    writer (`_WRITER_MARK`), whose every version writes a headline, so the block was deleted
+    (every figure's copy with it, the cross-checks of `_headline_problem` skipped); ``None``
+    otherwise."""
+    mark = _writer_mark(payload)
+    if mark is None:
+        return None
+    return (f"no headline block (or not an object), but {mark} says mia-defense wrote the "
+            "file, and every version of it writes a headline (the copy of the figures they "
+            "are checked against): the block was deleted after the run; rerun it")
 
 
 def _strongest_headline_problem(
