@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -58,13 +60,22 @@ def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
 def fpr_percent(fpr: float) -> str:
     """An FPR as the percentage its figures are labelled with (``tpr@0.1%fpr``): six
     significant digits, as ever, and more where six round it up to 100: 0.9999999 was
-    labelled ``tpr@100%fpr``, an FPR at which every attack has TPR 1."""
+    labelled ``tpr@100%fpr``, an FPR at which every attack has TPR 1. Written in plain
+    decimals (``0.00001``, not ``1e-05``) so a key matches ``tpr@[0-9.]+%fpr`` as the report
+    reads it: an FPR below 1e-6 had a key no objective could name."""
     percent = float(fpr) * 100
     for digits in range(6, 18):
         text = f"{percent:.{digits}g}"
         if text != "100" or percent >= 100:
-            return text
-    return repr(percent)
+            return _plain(text)
+    return _plain(repr(percent))
+
+
+def _plain(text: str) -> str:
+    """``text`` (a float as %g or repr writes it) without an exponent: the same digits."""
+    if "e" not in text.lower() or not math.isfinite(float(text)):
+        return text
+    return format(Decimal(text), "f")
 
 
 def unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> list[float]:

@@ -21,8 +21,11 @@ _SECTIONS = ("utility", "privacy", "max_attack")
 
 # Entries of an attack's results that are no figure (``access``: outputs, labels, weights).
 _NOT_FIGURES = ("access",)
-# A TPR at an FPR as typed (any case, spaces): results.json's keys are fpr_key's exactly.
-_TPR = re.compile(r"\s*tpr\s*@\s*([0-9.]+)\s*%\s*fpr(_ci_low|_ci_high)?\s*", re.IGNORECASE)
+# A TPR at an FPR as typed (any case, spaces, an exponent as in 1e-05): results.json's keys
+# are fpr_key's exactly, in plain decimals (tpr@0.00001%fpr), so other spellings are refused.
+_TPR = re.compile(
+    r"\s*tpr\s*@\s*([0-9.]+(?:e[-+]?[0-9]+)?)\s*%\s*fpr(_ci_low|_ci_high)?\s*", re.IGNORECASE
+)
 
 
 def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None = None) -> None:

@@ -8,6 +8,7 @@ from mia_defense.api import audit
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import fpr_percent
+from mia_defense.report import objective
 from tests.helpers import synthetic_observations
 
 
@@ -23,6 +24,20 @@ def test_an_fpr_just_below_one_is_not_labelled_100_percent():
         "10", "1", "0.1", "7", "0.0001"]  # as results.json has always keyed them
     assert fpr_percent(0.9999999) == "99.99999"
     assert fpr_percent(0.9999999999999999) == "99.99999999999999"
+
+
+def test_an_fpr_below_one_in_a_million_is_keyed_in_plain_decimals_an_objective_reads():
+    # %g wrote tpr@1e-05%fpr, a key the report's TPR pattern tpr@[0-9.]+%fpr does not match
+    assert [fpr_percent(f) for f in (1e-7, 1.5e-7, 1.234567e-9)] == [
+        "0.00001", "0.000015", "0.000000123457"]
+    obs = synthetic_observations(num_models=4, num_samples=60, num_classes=3)
+    done = audit(obs, overrides=["attack.bootstrap=0", "attack.fprs=[1e-7,0.001]",
+                                 "~attack.attacks.shokri"])  # fmt: skip
+    keys = {key for row in done.rows() for key in row if key.endswith("%fpr")}
+    assert keys == {"tpr@0.00001%fpr", "tpr@0.1%fpr"}
+    assert "TPR@0.00001%FPR" in done.table()
+    assert objective({"attacks": {"loss": {"tpr@0.00001%fpr": 0.25}}},
+                     "max_attack.tpr@0.00001%fpr") == 0.25
 
 
 def test_the_audit_table_and_results_keys_carry_the_digits_of_the_fpr():

@@ -51,3 +51,13 @@ def test_a_tpr_at_100_percent_fpr_is_refused_without_advice_attack_fprs_refuses(
                                           r"holds \(attack.fprs: 0.9999999\); choose one of "
                                           r"max_attack.tpr@99.99999%fpr$"):  # fmt: skip
         check_objective_names(["max_attack.tpr@100%fpr"], fprs=[0.9999999])
+
+
+def test_an_fpr_below_one_in_a_million_is_an_objective_in_plain_decimals():
+    # attack.fprs=[1e-7] was keyed tpr@1e-05%fpr, which the TPR pattern ([0-9.]+) missed:
+    # tpr@0.00001%fpr was refused, and a misspelt exponent passed until training was done
+    check_objective_names(["max_attack.tpr@0.00001%fpr_ci_low"], fprs=[1e-7, 0.001])
+    with pytest.raises(ConfigError, match=r"'max_attack.tpr@1e-05%fpr' is no TPR results.json "
+                                          r"holds \(attack.fprs: 1e-07\); choose one of "
+                                          r"max_attack.tpr@0.00001%fpr$"):  # fmt: skip
+        check_objective_names(["max_attack.tpr@1e-05%fpr"], fprs=[1e-7])
