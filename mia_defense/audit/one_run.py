@@ -52,6 +52,13 @@ log = logging.getLogger(__name__)
 METHOD = "one_run (Steinke, Nasr, Jagielski 2023, arXiv 2305.08846)"
 # δ when the run has no accountant's (not DP): the empirical ε's convention.
 DEFAULT_DELTA = 1e-5
+# A ceiling below this ε (that of a strong DP claim) cannot tell a leaky run from a
+# private one: the audit's line then says so, with or without an accountant's ε.
+SMALL_EPSILON = 1.0
+_MORE_CANARIES = (
+    "add canaries while 2·m·δ stays well below 1 (attack.audit_canaries, "
+    "attack.audit_gradient_canaries)"
+)
 
 
 @dataclass(frozen=True)
@@ -159,8 +166,21 @@ def _weak_note(entry: dict[str, Any], accountant: Any) -> str | None:
         f"too weak to test the accountant's ε {accountant:.3g}: with m={entry['canaries']} "
         f"pairs at δ {entry['delta']:.2g} it could show at most ε >= {ceiling:.3g} (every "
         "guess right), so its bound says nothing of privacy; lower defense.dp.delta (e.g. "
-        "1e-6), or add canaries while 2·m·δ stays well below 1 (attack.audit_canaries, "
-        "attack.audit_gradient_canaries)"
+        f"1e-6), or {_MORE_CANARIES}"
+    )
+
+
+def _small_note(entry: dict[str, Any], delta: float) -> str | None:
+    """Why a side's bound says little whatever the claim (none, or one it could test), or
+    ``None``: its ceiling is below `SMALL_EPSILON`, so even a leaky run could have shown no
+    more than a small ε (4 pairs: at most 0), and its low bound is no evidence of privacy."""
+    ceiling = entry.get("max_epsilon")
+    if not isinstance(ceiling, float) or not ceiling < SMALL_EPSILON:
+        return None
+    return (
+        f"could show at most ε >= {ceiling:.3g} with m={entry['canaries']} pairs at δ "
+        f"{delta:.2g} (every guess right), below {SMALL_EPSILON:g}: a low bound is no "
+        f"evidence of privacy; {_MORE_CANARIES}"
     )
 
 
@@ -274,6 +294,7 @@ def audit_lines(privacy: dict[str, Any]) -> list[str]:
             f"{block['delta']:.2g}, {level_text(block['confidence'])} confidence; "
             f"m={entry['canaries']} pairs, {entry['correct']}/{entry['guesses']} guesses right)"
         )
-        if entry.get("weak"):
-            lines.append(f"  ({label}: {entry['weak']})")
+        note = entry.get("weak") or _small_note(entry, block["delta"])
+        if note:
+            lines.append(f"  ({label}: {note})")
     return lines

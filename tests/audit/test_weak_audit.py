@@ -46,3 +46,28 @@ def test_an_audit_that_could_reach_the_claim_or_a_run_without_one_is_not_weak(tm
         block = audit_report(audit, obs=_obs(4, 5), white_box=None, privacy=privacy,
                              confidence=0.95, run_dir=tmp_path)  # fmt: skip
         assert "weak" not in block["black_box"], epsilon
+
+
+def test_an_audit_of_a_run_without_an_accountant_says_how_little_it_could_show(tmp_path):
+    # an undefended run: 'ε >= 0.000' on 4 pairs read as a finding, though results.json's
+    # max_epsilon (0: 4 pairs prove nothing) says no run, however leaky, could show more
+    audit = AuditConfig(kind="one_run", canaries=1, white_box=False)
+    block = audit_report(audit, obs=_obs(4, 1), white_box=None,
+                         privacy={"epsilon": None, "delta": None},
+                         confidence=0.95, run_dir=tmp_path)  # fmt: skip
+    assert block["black_box"]["max_epsilon"] == 0.0 and "weak" not in block["black_box"]
+    line, note = audit_lines({"audit": block})[1:]
+    assert line.startswith("one-run audit, black-box: ε >= 0.000 (no accountant")
+    assert note == ("  (black-box: could show at most ε >= 0 with m=4 pairs at δ 1e-05 (every "
+                    "guess right), below 1: a low bound is no evidence of privacy; add "
+                    "canaries while 2·m·δ stays well below 1 (attack.audit_canaries, "
+                    "attack.audit_gradient_canaries))")  # fmt: skip
+
+
+def test_an_audit_that_could_show_a_large_epsilon_gets_no_note_without_a_claim(tmp_path):
+    audit = AuditConfig(kind="one_run", canaries=200, white_box=False)
+    block = audit_report(audit, obs=_obs(4, 200), white_box=None,
+                         privacy={"epsilon": None, "delta": 1e-6},
+                         confidence=0.95, run_dir=tmp_path)  # fmt: skip
+    assert block["black_box"]["max_epsilon"] > 1.0
+    assert len(audit_lines({"audit": block})) == 2  # white-box skipped, black-box: no note
