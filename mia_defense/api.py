@@ -49,7 +49,12 @@ from mia_defense.errors import ConfigError, DataError, MiaDefenseError, Unsuppor
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
 from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_problem
-from mia_defense.observations import OUTPUT_KINDS, Observations, QueryConfig
+from mia_defense.observations import (
+    OUTPUT_KINDS,
+    Observations,
+    QueryConfig,
+    check_release_queries,
+)
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.plan import MembershipPlan
@@ -353,6 +358,8 @@ def observe_models(
             "mia_defense.defenses.release (e.g. NoiseRelease(scale=0.3)) or None"
         )
     release = release or FullRelease()
+    check_release_queries(queries, randomized=release.randomized is True, models=len(models),
+                          records=len(plan.population_idx))  # fmt: skip
     inputs, labels = _plan_data(x, y, plan)
     modes = [[module.training for module in model.modules()] for model in models]
     try:

@@ -58,6 +58,7 @@ __all__ = [
     "MissingObservationError",
     "Observations",
     "QueryConfig",
+    "check_release_queries",
     "load_file",
     "looks_like_probabilities",
     "normalisation_problems",
@@ -676,6 +677,11 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
 # Repeats of one query beyond which averaging gains nothing a run could measure (the
 # noise's std shrinks as 1/sqrt(repeats)); also bounds the release work.
 MAX_REPEATS = 1024
+# Released answers one run may ask of its models (K models x N population records x (1 +
+# num_augmented) queries each x repeats, for a randomized release): some 4·10^5 a second
+# on two CPU cores (digits), so minutes; the defaults ask 16 x 1000 x 9 x 16 = 2.3e6.
+# attack.queries.num_augmented=1000 with repeats=1024 asked 2e9: hours, before any attack.
+MAX_RELEASE_QUERIES = 10**8
 
 
 @dataclass(frozen=True)
@@ -710,3 +716,33 @@ class QueryConfig:
             raise ConfigError(
                 f"attack.queries.repeats={self.repeats}: must lie in [1, {MAX_REPEATS}]"
             )
+
+
+def check_release_queries(
+    queries: QueryConfig, *, randomized: bool, models: int, records: int
+) -> None:
+    """Refuse, before any model is trained or queried, augmented queries and repeats that
+    ask the release more than `MAX_RELEASE_QUERIES` answers (a deterministic release is
+    asked each query once: its repeats count once).
+
+    Raises:
+        ConfigError: naming the keys, the count and what to lower.
+    """
+    repeats = queries.repeats if randomized else 1
+    per_record = (1 + queries.num_augmented) * repeats
+    total = models * records * per_record
+    if total <= MAX_RELEASE_QUERIES or per_record == 1:
+        return
+    keys = f"attack.queries.num_augmented={queries.num_augmented}"
+    if randomized and queries.repeats > 1:
+        keys += f" and attack.queries.repeats={queries.repeats} (a randomized release)"
+    raise ConfigError(
+        f"{keys} ask the release {total:.2g} queries ({models} models x {records} population "
+        f"records x (1 + {queries.num_augmented}) queries x {repeats} repeats), over the "
+        f"{MAX_RELEASE_QUERIES:.0e} a run may ask (release work of minutes to hours before "
+        "any attack); "
+        "lower attack.queries.num_augmented (default 8) or attack.queries.repeats (default "
+        "16) so that (1 + num_augmented) x repeats is at most "
+        f"{max(MAX_RELEASE_QUERIES // (models * records), 1)}, or plan.num_models or "
+        "plan.population_size"
+    )

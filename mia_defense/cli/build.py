@@ -39,7 +39,7 @@ from mia_defense.experiment import (
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.roc import fpr_percent, unresolved_fprs
 from mia_defense.models import model_builder
-from mia_defense.observations import QueryConfig
+from mia_defense.observations import QueryConfig, check_release_queries
 from mia_defense.report.checks import release_below_chance_note
 from mia_defense.threads import one_thread
 from mia_defense.tracking.run_dir import claim_run_dir, finished_run
@@ -241,6 +241,9 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
     """
     experiment = build_experiment(cfg, run_dir=run_dir)
     data = prepare_data(experiment)
+    check_release_queries(experiment.queries, randomized=experiment.release.randomized is True,
+                          models=experiment.plan.num_models,
+                          records=len(data.plan.population_idx))  # fmt: skip
     with claim_run_dir(run_dir):
         yield experiment, data, finished_run(
             run_dir, config=experiment.config, data_fingerprint=data.fingerprint
