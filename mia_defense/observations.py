@@ -679,9 +679,12 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
 MAX_REPEATS = 1024
 # Released answers one run may ask of its models (K models x N population records x (1 +
 # num_augmented) queries each x repeats, for a randomized release): some 4·10^5 a second
-# on two CPU cores (digits), so minutes; the defaults ask 16 x 1000 x 9 x 16 = 2.3e6.
-# attack.queries.num_augmented=1000 with repeats=1024 asked 2e9: hours, before any attack.
-MAX_RELEASE_QUERIES = 10**8
+# on two CPU cores (digits), so 10^10 is about 7 hours; the defaults ask 16 x 1000 x 9 x 16
+# = 2.3e6, LiRA's scale (256 models x 50,000 records x 9 queries x 16 repeats) 1.8e9.
+# attack.queries.num_augmented=1000 with repeats=1024 asked 1.6e10: half a day of release
+# work before any attack. (10^8 refused LiRA's 256 models on a 50,000-record population
+# with the default 8 augmented queries.)
+MAX_RELEASE_QUERIES = 10**10
 
 
 @dataclass(frozen=True)
@@ -739,7 +742,7 @@ def check_release_queries(
     raise ConfigError(
         f"{keys} ask the release {total:.2g} queries ({models} models x {records} population "
         f"records x (1 + {queries.num_augmented}) queries x {repeats} repeats), over the "
-        f"{MAX_RELEASE_QUERIES:.0e} a run may ask (release work of minutes to hours before "
+        f"{MAX_RELEASE_QUERIES:.0e} a run may ask (hours of release work on a CPU before "
         "any attack); "
         "lower attack.queries.num_augmented (default 8) or attack.queries.repeats (default "
         "16) so that (1 + num_augmented) x repeats is at most "

@@ -16,9 +16,9 @@ from mia_defense.observations import MAX_RELEASE_QUERIES, QueryConfig, check_rel
 from tests.conftest import TINY
 from tests.helpers import mia_train
 
-SAID = (r"attack\.queries\.num_augmented=1000 and attack\.queries\.repeats=1024 \(a randomized "
-        r"release\) ask the release 1\.2e\+09 queries \(4 models x 300 population records x "
-        r"\(1 \+ 1000\) queries x 1024 repeats\), over the 1e\+08 a run may ask")  # fmt: skip
+SAID = (r"attack\.queries\.num_augmented=10000 and attack\.queries\.repeats=1024 \(a "
+        r"randomized release\) ask the release 1\.2e\+10 queries \(4 models x 300 population "
+        r"records x \(1 \+ 10000\) queries x 1024 repeats\), over the 1e\+10 a run may ask")  # fmt: skip
 
 
 def _never(*args: object, **kwargs: object) -> None:
@@ -27,7 +27,7 @@ def _never(*args: object, **kwargs: object) -> None:
 
 def test_a_million_queries_a_record_are_refused_before_training(tmp_path, monkeypatch):
     monkeypatch.setattr("mia_defense.experiment.run_experiment", _never)  # (no hour-long run)
-    done = mia_train(*TINY, "release=noise", "attack.queries.num_augmented=1000",
+    done = mia_train(*TINY, "release=noise", "attack.queries.num_augmented=10000",
                      "attack.queries.repeats=1024", "hydra.run.dir=run", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2, done.stderr[-2000:]
     assert "ConfigError: " in done.stderr and "Traceback" not in done.stderr
@@ -45,7 +45,10 @@ def test_the_defaults_are_far_below_the_bound_and_a_deterministic_release_asks_o
     many = QueryConfig(num_augmented=1000, repeats=1024)
     check_release_queries(many, randomized=False, models=4, records=10)  # 4e4: repeats unasked
     with pytest.raises(ConfigError, match=r"\(1 \+ 1000\) queries x 1 repeats"):
-        check_release_queries(many, randomized=False, models=400, records=1000)
+        check_release_queries(many, randomized=False, models=40000, records=1000)
+    # LiRA's scale, 256 models on a 50,000-record population with the default queries
+    check_release_queries(QueryConfig(num_augmented=8, repeats=16), randomized=True,
+                          models=256, records=50_000)  # fmt: skip
     check_release_queries(QueryConfig(), randomized=True, models=10**5, records=10**4)  # no extra
 
 
@@ -55,7 +58,8 @@ def test_observe_models_refuses_them_before_any_query(monkeypatch):
     y = np.arange(200) % 2
     plan = make_plan(x, y, num_models=2, population_size=100)
     models = [torch.nn.Linear(3, 2) for _ in range(2)]
-    with pytest.raises(ConfigError, match=r"ask the release 2\.1e\+08 queries \(2 models x 100 "
-                                          r"population records x \(1 \+ 1000\) queries x 1024"):
-        observe_models(models, x, y, plan, release=NoiseRelease(scale=0.3), num_augmented=1000,
+    with pytest.raises(ConfigError, match=r"ask the release 2e\+10 queries \(2 models x 100 "
+                                          r"population records x \(1 \+ 100000\) queries x "
+                                          r"1024"):
+        observe_models(models, x, y, plan, release=NoiseRelease(scale=0.3), num_augmented=100_000,
                        repeats=1024)  # fmt: skip
