@@ -18,7 +18,8 @@ from tests.helpers import mia_train
 
 SAID = (r"attack\.queries\.num_augmented=10000 and attack\.queries\.repeats=1024 \(a "
         r"randomized release\) ask the release 1\.2e\+10 queries \(4 models x 300 population "
-        r"records x \(1 \+ 10000\) queries x 1024 repeats\), over the 1e\+10 a run may ask")  # fmt: skip
+        r"records x \(1 \+ 10000\) queries x 1024 repeats\), over the 1e\+10 a run "
+        r"may ask")  # fmt: skip
 
 
 def _never(*args: object, **kwargs: object) -> None:
