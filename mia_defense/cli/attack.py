@@ -341,10 +341,7 @@ def read_source(path: Path) -> Source:
             )
         problem = None if results is None else _results_problem(results)
         if problem:
-            raise DataError(
-                f"{path / 'results.json'}: {problem}; mia-attack reads the run's facts from it: "
-                f"attack the observations alone instead (mia-attack {path / 'observations.npz'})"
-            )
+            raise DataError(_unusable_facts(path, problem))
         recorded = _sha256_matches(path, results)  # (hashed first: as the run wrote it)
         _refuse_other_models(path, results)
         obs, extras = load_file(path / "observations.npz")
@@ -368,9 +365,19 @@ def read_source(path: Path) -> Source:
                 f"run's figures; attack the file alone (mia-attack {path / 'observations.npz'}) "
                 "or put the run's own observations back"
             )
+        # (after the observations' checks, which say more of the same edits)
+        edited = None if results is None else _edited_problem(results)
+        if edited:
+            raise DataError(_unusable_facts(path, edited))
         return _checked_extras(Source(path, obs, extras, results))
     obs, extras = load_file(path)
     return _checked_extras(Source(path, obs, extras))
+
+
+def _unusable_facts(run: Path, problem: str) -> str:
+    """The refusal of a run folder whose results.json has ``problem``."""
+    return (f"{run / 'results.json'}: {problem}; mia-attack reads the run's facts from it: "
+            f"attack the observations alone instead (mia-attack {run / 'observations.npz'})")
 
 
 def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
@@ -461,6 +468,15 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
     return (_facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
             or _defense_problem(results))
+
+
+def _edited_problem(results: dict[str, Any]) -> str | None:
+    """mia-report's checks of a file edited after the run (`edited_problem`: test_size,
+    test_accuracy_std, the headline), in its words: passed here, the run was attacked again
+    and only its new record skipped."""
+    from mia_defense.report.checks import edited_problem
+
+    return edited_problem(results)
 
 
 def _defense_problem(results: dict[str, Any]) -> str | None:

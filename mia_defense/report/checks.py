@@ -23,6 +23,7 @@ __all__ = [
     "caveats",
     "defense_problem",
     "dp_claim_problem",
+    "edited_problem",
     "epsilon_doubt",
     "one_line",
     "other_confidence",
@@ -612,6 +613,17 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
     return _attacks_problem(
         payload["attacks"], payload.get("strongest_attack"), payload.get("config")
     ) or _headline_problem(payload)
+
+
+def edited_problem(payload: Mapping[str, Any]) -> str | None:
+    """How a run's ``test_size``, test accuracy and its std, or headline contradict what
+    they are drawn or copied from (`payload_problem`'s checks of a file edited after the
+    run), or ``None``; for mia-attack, which re-attacked such a run before mia-report
+    skipped its record. ``utility`` and ``attacks`` not objects: none of these apply."""
+    if not isinstance(payload.get("utility"), Mapping):
+        return None
+    return _test_size_problem(payload) or _spread_problem(payload) or (
+        _headline_problem(payload) if isinstance(payload.get("attacks"), Mapping) else None)
 
 
 def _failure(payload: Mapping[str, Any]) -> str:
