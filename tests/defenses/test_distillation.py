@@ -131,6 +131,24 @@ def test_a_batchnorm_student_is_released_with_its_own_running_statistics():
     assert not torch.allclose(student.running_mean, teacher.running_mean)
 
 
+def _distilled(models: list[torch.nn.Module], *, epochs: int,
+               vectorised: bool) -> list[torch.nn.Module]:
+    """``models`` trained and distilled (``epochs`` each) on noiseless two-class data: all
+    stacked in one chunk, or each alone."""
+    x, y = noisy_data(0, 60, noise=0.0)
+    x_ref, y_ref = noisy_data(1, 200, noise=0.0)
+    chunks = [list(range(len(models)))] if vectorised else [[k] for k in range(len(models))]
+    for chunk in chunks:
+        train_chunk([models[k] for k in chunk], x=x, y=y,
+                    masks=torch.ones((len(chunk), 60), dtype=torch.bool),
+                    x_test=x_ref, y_test=y_ref, num_classes=2,
+                    config=TrainConfig(epochs=epochs, batch_size=16, lr=0.05),
+                    generators=[torch.Generator().manual_seed(k) for k in chunk],
+                    defenses=[Distillation(epochs=epochs)], x_reference=x_ref,
+                    y_reference=y_ref, vectorised=vectorised)  # fmt: skip
+    return models
+
+
 def test_stacked_students_keep_their_own_teachers_buffers():
     """Every stacked student was a copy of model 0, so a buffer no reset_parameters() draws
     again (here a fixed random projection, each model's own) was model 0's in every
@@ -139,17 +157,7 @@ def test_stacked_students_keep_their_own_teachers_buffers():
     def trained(vectorised: bool) -> list[torch.nn.Module]:
         torch.manual_seed(0)
         models = [RandomFeatures(input_shape=(10,), num_classes=2) for _ in range(3)]
-        x, y = noisy_data(0, 60, noise=0.0)
-        x_ref, y_ref = noisy_data(1, 200, noise=0.0)
-        for chunk in [[0, 1, 2]] if vectorised else [[0], [1], [2]]:
-            train_chunk([models[k] for k in chunk], x=x, y=y,
-                        masks=torch.ones((len(chunk), 60), dtype=torch.bool),
-                        x_test=x_ref, y_test=y_ref, num_classes=2,
-                        config=TrainConfig(epochs=5, batch_size=16, lr=0.05),
-                        generators=[torch.Generator().manual_seed(k) for k in chunk],
-                        defenses=[Distillation(epochs=5)], x_reference=x_ref,
-                        y_reference=y_ref, vectorised=vectorised)  # fmt: skip
-        return models
+        return _distilled(models, epochs=5, vectorised=vectorised)
 
     x_test, _ = noisy_data(2, 200, noise=0.0)
     pairs = zip(trained(True), trained(False), strict=True)
@@ -175,7 +183,6 @@ def test_a_student_batch_larger_than_the_reference_split_is_refused(make_cfg, tm
                  "defense.distillation.batch_size=40", "train.epochs=1"), tmp_path / "fits")
 
 
-
 def test_students_keep_the_frozen_layers_of_their_models():
     """A frozen layer (requires_grad=False: a pretrained backbone, the user's values, learnt
     from no member) was drawn again in the student, so the released model carried a random
@@ -184,17 +191,7 @@ def test_students_keep_the_frozen_layers_of_their_models():
         torch.manual_seed(0)
         models = [FrozenFirstLayer(input_shape=(10,), num_classes=2) for _ in range(2)]
         backbones = [m.body.weight.detach().clone() for m in models]
-        x, y = noisy_data(0, 60, noise=0.0)
-        x_ref, y_ref = noisy_data(1, 200, noise=0.0)
-        for chunk in [[0, 1]] if vectorised else [[0], [1]]:
-            train_chunk([models[k] for k in chunk], x=x, y=y,
-                        masks=torch.ones((len(chunk), 60), dtype=torch.bool),
-                        x_test=x_ref, y_test=y_ref, num_classes=2,
-                        config=TrainConfig(epochs=3, batch_size=16, lr=0.05),
-                        generators=[torch.Generator().manual_seed(k) for k in chunk],
-                        defenses=[Distillation(epochs=3)], x_reference=x_ref,
-                        y_reference=y_ref, vectorised=vectorised)  # fmt: skip
-        return models, backbones
+        return _distilled(models, epochs=3, vectorised=vectorised), backbones
 
     (stacked, backbones), (alone, _) = trained(True), trained(False)
     x_test, _ = noisy_data(2, 200, noise=0.0)
