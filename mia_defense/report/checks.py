@@ -113,6 +113,13 @@ def _numbers(*values: Any) -> bool:
     return all(_number_problem("", v, nullable=False) is None for v in values)
 
 
+def _same_copy(value: Any, copy: Any) -> bool:
+    """Whether a figure equals its ``headline`` copy: the same value, or the same number up
+    to float rounding."""
+    return value == copy or (
+        _numbers(value, copy) and math.isclose(value, copy, rel_tol=1e-9, abs_tol=1e-12))
+
+
 _BUILT_IN = "mia_defense.attacks."
 
 
@@ -671,9 +678,7 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
         if value is _MISSING:
             return (f"{where} is missing, but headline[{_show(key)}] holds it "
                     f"({_show(copy)}): a figure was deleted after the run; rerun it")
-        same = value == copy or (
-            _numbers(value, copy) and math.isclose(value, copy, rel_tol=1e-9, abs_tol=1e-12))
-        if not same:
+        if not _same_copy(value, copy):
             return (f"{where} is {_show(value)}, but headline[{_show(key)}], written from it, "
                     f"is {_show(copy)}: a figure was changed after the run; rerun it")
     return _strongest_headline_problem(payload, headline)
@@ -723,8 +728,7 @@ def _strongest_headline_problem(
                     or metric.startswith("white_box_") or metric not in metrics):  # fmt: skip
                 continue
             value = metrics[metric]
-            if not (value == copy or (_numbers(value, copy) and math.isclose(
-                    value, copy, rel_tol=1e-9, abs_tol=1e-12))):  # fmt: skip
+            if not _same_copy(value, copy):
                 return (f"{field} is {_show(name)}, whose {metric} is {_show(value)}, but "
                         f"headline[{_show(key)}] is {_show(copy)}: the strongest attack was "
                         "changed after the run; rerun it")
