@@ -43,6 +43,7 @@ from mia_defense.attack_setup import (
 )
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
+from mia_defense.data.checks import warn_unscaled_features
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
@@ -148,6 +149,10 @@ def make_plan(
         seed=seed,
     )  # fmt: skip
     warn_duplicates(dataset, plan)  # as mia-train does: copies across membership hide leaks
+    # as mia-train does for a user's dataset: models trained on 0..255 or 50000 learn poorly
+    given = x if isinstance(x, np.ndarray) and x.dtype == np.uint8 else features
+    warn_unscaled_features(given, source=dataset.description,
+                           loader="your code before make_plan and training")
     return plan
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "subsample",
     "unscaled",
     "warn_unscaled_dataset",
+    "warn_unscaled_features",
 ]
 
 log = logging.getLogger(__name__)
@@ -547,11 +548,17 @@ def warn_unscaled_dataset(data: Dataset, *, loader: str) -> None:
     """Say when a `Dataset` the user's ``loader`` built holds features that look unscaled
     (`unscaled`): the built-in loaders scale pixels to [0, 1] and warn of such features, a
     user's Dataset trained on them as they were without a word."""
-    found = unscaled(data.x)
+    warn_unscaled_features(data.x, source=data.description, loader=loader)
+
+
+def warn_unscaled_features(x: np.ndarray, *, source: str, loader: str) -> None:
+    """`warn_unscaled_dataset` for features ``x`` of ``source`` as the user gave them (uint8
+    pixels before any conversion to float32, which hides their dtype)."""
+    found = unscaled(x)
     if found is not None:
         log.warning("%s: features %s, used as they are: scale them in %s (pixels: divide "
                     "them by 255, to [0, 1] as the mnist and cifar loaders do; other "
-                    "features: standardise them)", data.description, found[1], loader)
+                    "features: standardise them)", source, found[1], loader)
 
 
 def _warn_channels_last(x: np.ndarray, *, source: str) -> None:
