@@ -32,6 +32,7 @@ __all__ = [
     "finish_dataset",
     "label_copies",
     "looks_channels_last",
+    "may_be_channels_last",
     "require_path",
     "shown_names",
     "standardise_images",
@@ -507,6 +508,16 @@ def looks_channels_last(shape: tuple[int, ...]) -> bool:
     return len(shape) == 3 and shape[2] <= LAST_CHANNELS and min(shape[:2]) >= 2 * LAST_CHANNELS
 
 
+def may_be_channels_last(shape: tuple[int, ...]) -> bool:
+    """Whether samples ``[C, H, W]`` may rather be images [H, W, C] of any number of channels
+    (multispectral [32, 32, 5]): a width at most half of a height and "channels" of 8 or
+    more. `looks_channels_last` (4 channels or fewer) is the sure part of it; channels-first
+    images and feature maps ([3, 32, 32], [64, 8, 8]) are not: their height and width are
+    alike."""
+    return (len(shape) == 3 and min(shape[:2]) >= 2 * LAST_CHANNELS
+            and 2 * shape[2] <= min(shape[:2]))
+
+
 def unscaled(x: np.ndarray) -> tuple[str, str] | None:
     """``(kind, what)`` when ``x`` looks unscaled, else ``None``: uint8 values above 1
     ("uint8"), images of another dtype holding whole numbers above 1 (float32 or uint16
@@ -561,14 +572,27 @@ def warn_unscaled_features(x: np.ndarray, *, source: str, loader: str) -> None:
                     "features: standardise them)", source, found[1], loader)
 
 
-def _warn_channels_last(x: np.ndarray, *, source: str) -> None:
-    """Say when images standardised per channel (axis 1) look stored channels-last: their
-    rows were standardised instead of their channels."""
-    if x.ndim == 4 and looks_channels_last(x.shape[1:]):
+def _warn_channels_last(x: np.ndarray, *, source: str, standardize: bool) -> None:
+    """Say when images [N, C, H, W] may be stored channels-last (`may_be_channels_last`):
+    standardised per channel (axis 1), their rows were standardised instead of their
+    channels; unstandardised, the image models took [32, 32, 5] for 32 channels of 32x5
+    pixels without a word (they refuse `looks_channels_last` shapes themselves)."""
+    shape = x.shape[1:]
+    if x.ndim != 4 or not may_be_channels_last(shape):
+        return
+    if standardize:
         log.warning(
             "%s: images of shape %s standardised per channel along axis 1 ([N, C, H, W]), but "
             "they look stored channels-last [H, W, C]: transpose them to [N, C, H, W] "
-            "(x.transpose(0, 3, 1, 2)) and save them again", source, list(x.shape[1:]),
+            "(x.transpose(0, 3, 1, 2)) and save them again", source, list(shape),
+        )
+    elif not looks_channels_last(shape):
+        log.warning(
+            "%s: images of shape %s are read as %d channels of %dx%d pixels ([N, C, H, W]) by "
+            "the image models (model=cnn, resnet), but they may be stored channels-last "
+            "[H, W, C] (%d channels of %dx%d pixels): if so, transpose them to [N, C, H, W] "
+            "(x.transpose(0, 3, 1, 2)) and save them again", source, list(shape), *shape,
+            shape[2], shape[0], shape[1],
         )
 
 
@@ -786,8 +810,8 @@ def finish_dataset(
         source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
     _warn_constant(features, source=source)
     _warn_label_copies(features, labels, source=source, names=names)
+    _warn_channels_last(features, source=source, standardize=standardize)
     if standardize:
-        _warn_channels_last(features, source=source)
         features = (
             standardise_images(features) if features.ndim == 4 else _standardise_flat(features)
         )
