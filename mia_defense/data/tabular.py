@@ -14,7 +14,7 @@ import os
 import warnings
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -166,9 +166,25 @@ def _swapped_hint(x: np.ndarray, y: np.ndarray, keys: tuple[str, str]) -> str:
             f"dataset.x_key={keys[1]!r} and dataset.y_key={keys[0]!r}")
 
 
-def _load_text_matrix(path: Path, *, dtype: type = np.float32) -> np.ndarray:
-    """A comma-separated numeric matrix without header, one row per sample."""
-    return _load_text(path, dtype=dtype, labelled=False)[0]
+@dataclasses.dataclass
+class _SkippedLines:
+    """The lines of a text file numpy skips (blank, or a comment alone), numbered from 1,
+    and the last line holding data: files paired line by line (Texas100's feats and labels)
+    are misaligned by a line skipped in one and not in the other."""
+
+    numbers: list[int] = dataclasses.field(default_factory=list)
+    last_data: int = 0
+
+    def inner(self) -> list[int]:
+        """The skipped lines before the last line of data (those at the end pair nothing)."""
+        return [n for n in self.numbers if n < self.last_data]
+
+
+def _load_text_matrix(path: Path, *, dtype: type = np.float32,
+                      skipped: _SkippedLines | None = None) -> np.ndarray:
+    """A comma-separated numeric matrix without header, one row per sample; the lines
+    skipped noted in ``skipped``."""
+    return _load_text(path, dtype=dtype, labelled=False, skipped=skipped)[0]
 
 
 def _load_labelled_text(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +196,7 @@ def _load_labelled_text(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _load_text(path: Path, *, dtype: type, labelled: bool
+def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLines | None = None
                ) -> tuple[np.ndarray, np.ndarray | None]:
     # utf-8-sig: a byte-order mark (saved by Excel or Notepad) is not part of the first value
     with open_regular(path) as handle, io.TextIOWrapper(handle, encoding="utf-8-sig") as text:
@@ -196,8 +212,7 @@ def _load_text(path: Path, *, dtype: type, labelled: bool
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
-                # a line of spaces or tabs is a blank line, as an empty one is to numpy
-                lines = (line if line.strip() else "\n" for line in text)
+                lines = _noting_skipped(text, skipped or _SkippedLines())
                 matrix = np.loadtxt(lines, delimiter=",", dtype=row_type, ndmin=1 if labelled
                                     else 2)
         except UnicodeDecodeError as exc:  # a ValueError: first
@@ -221,6 +236,36 @@ def _load_text(path: Path, *, dtype: type, labelled: bool
     if labelled:
         return np.ascontiguousarray(matrix["x"]), matrix["label"]
     return matrix, None
+
+
+def _noting_skipped(text: Iterable[str], skipped: _SkippedLines) -> Iterator[str]:
+    """The lines of ``text``, those numpy skips (blank, or a comment alone) noted in
+    ``skipped``; a line of spaces or tabs is a blank line, as an empty one is to numpy."""
+    for number, line in enumerate(text, 1):
+        if line.split("#", 1)[0].strip():
+            skipped.last_data = number
+            yield line
+        else:
+            skipped.numbers.append(number)
+            yield "\n"
+
+
+def _check_paired(folder: Path, feats: _SkippedLines, labels: _SkippedLines) -> None:
+    """Refuse 'feats' and 'labels' whose data lines no longer pair up: a blank (or comment)
+    line skipped inside one file and not at the same line of the other paired the features of
+    each later patient with the label of another, without a word."""
+    odd = sorted(set(feats.inner()) ^ set(labels.inner()))
+    if not odd:
+        return
+    name = "feats" if odd[0] in feats.inner() else "labels"
+    other = "labels" if name == "feats" else "feats"
+    raise DataError(
+        f"{folder / name}: line {odd[0]} is blank (or a comment alone) where line {odd[0]} of "
+        f"'{other}' is not ({len(odd)} line(s) blank in one file only): the two files pair "
+        "features and labels line by line, so every later patient would get another's label; "
+        "remove the blank lines (or restore the missing rows) so that line i of 'feats' and "
+        "of 'labels' describe the same patient"
+    )
 
 
 def _is_header(line: str) -> bool:
@@ -378,8 +423,10 @@ def load_texas100(
         if folder is None or not is_regular_file(folder / "labels"):
             raise DataError(f"dataset 'texas100': no feats/labels files in {root}; expected "
                             f"{_TEXAS_EXPECTED}")
-        x = _load_text_matrix(folder / "feats", dtype=np.float32)
-        y = _load_text_matrix(folder / "labels", dtype=np.float64)
+        feats, labels = _SkippedLines(), _SkippedLines()
+        x = _load_text_matrix(folder / "feats", dtype=np.float32, skipped=feats)
+        y = _load_text_matrix(folder / "labels", dtype=np.float64, skipped=labels)
+        _check_paired(folder, feats, labels)
         if y.shape[1] != 1:
             raise DataError(f"{folder / 'labels'}: expected one label per line, got {y.shape[1]}")
         if len(x) != len(y):
