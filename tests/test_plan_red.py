@@ -118,7 +118,7 @@ def test_a_run_whose_median_model_learned_nothing_gets_no_verdict():
 
 
 def test_the_report_says_the_median_model_kept_a_run_off_the_front():
-    from mia_defense.report.checks import _chance_reason
+    from mia_defense.report.checks.ranking import _chance_reason
 
     utility = {"test_accuracy": 0.124, "test_accuracy_median": 0.102, "chance_accuracy": 0.112}
     assert _chance_reason(utility).startswith(

@@ -1,0 +1,48 @@
+"""What a report may trust in a run's results.json: its version, its types, and whether the
+run deserves a place in the ranking (training did not diverge, utility above chance, a
+finite leakage figure).
+
+One module a job: `payload` (may the report read it at all, by the checks of `provenance`:
+the run's config, `utility`: the accuracy and chance lattice, `attack_results`, `privacy`:
+the DP claim, and `headline`: the figures' copies), `ranking` (may it be ranked) and
+`notes` (the caveats on a ranked run); `_values` holds what they all read values with."""
+
+from mia_defense.report.checks._values import PrintableLog, one_line
+from mia_defense.report.checks.notes import (
+    SMALL_TEST_SET,
+    caveats,
+    near_chance_note,
+    release_near_chance_note,
+    resolution_note,
+    small_test_set_note,
+)
+from mia_defense.report.checks.payload import edited_problem, payload_problem
+from mia_defense.report.checks.privacy import dp_claim_problem, epsilon_doubt
+from mia_defense.report.checks.provenance import (
+    BUILT_IN_DEFENSES,
+    BUILT_IN_RELEASES,
+    defense_problem,
+    other_confidence,
+)
+from mia_defense.report.checks.ranking import rank_problem, release_below_chance_note
+
+__all__ = [
+    "BUILT_IN_DEFENSES",
+    "BUILT_IN_RELEASES",
+    "SMALL_TEST_SET",
+    "PrintableLog",
+    "caveats",
+    "defense_problem",
+    "dp_claim_problem",
+    "edited_problem",
+    "epsilon_doubt",
+    "near_chance_note",
+    "one_line",
+    "other_confidence",
+    "payload_problem",
+    "rank_problem",
+    "release_below_chance_note",
+    "release_near_chance_note",
+    "resolution_note",
+    "small_test_set_note",
+]

@@ -1,0 +1,91 @@
+"""What every check of a results.json reads a value with: one-line text of what a file
+holds, its type's name, whether it is a usable figure, a count, or its headline copy."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from typing import Any
+
+__all__ = ["PrintableLog", "one_line"]
+
+_CONTROL = re.compile(r"\s+")
+
+
+# Counts (models, scores) above this are no real run's, and lose their value as floats.
+_MAX_COUNT = 2**53
+
+
+_MISSING = object()
+
+
+def one_line(text: Any, *, limit: int = 200) -> str:
+    """``text`` on one line (whitespace and control characters collapsed), at most ``limit``
+    characters: reasons and values copied from a file end up in one-line messages."""
+    flat = _CONTROL.sub(" ", "".join(c if c.isprintable() else " " for c in str(text))).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class PrintableLog(logging.Filter):
+    """A log filter making each message one printable line: warnings quote run folders
+    and reasons read from files, and a folder named ``x\\nWARNING ...`` or holding a
+    terminal's escape codes would forge a log line or clear the screen."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        printable = "".join(c if c.isprintable() else " " for c in message)
+        if printable != message:
+            record.msg, record.args = printable, ()
+        return True
+
+
+def _show(value: Any) -> str:
+    return one_line(repr(value), limit=60)
+
+
+def _type_name(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number"}  # fmt: skip
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _bounded(key: str) -> bool:
+    """Whether a metric is a fraction: accuracies, AUC, TPRs and their confidence bounds."""
+    return key.endswith("accuracy") or key.startswith(("auc", "tpr@"))
+
+
+def _number_problem(
+    where: str, value: Any, *, fraction: bool = False, nullable: bool = True
+) -> str | None:
+    """Why ``value`` is not a usable figure: a finite number (in [0, 1] for a ``fraction``),
+    or null where ``nullable``."""
+    if value is None:
+        return None if nullable else f"{where} is null (NaN when written)"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{where} is {_type_name(value)} {_show(value)}, not a number"
+    try:
+        number = float(value)
+    except OverflowError:
+        return f"{where} is an integer of {len(str(abs(value)))} digits, too large for a float"
+    if not math.isfinite(number):
+        return f"{where} is {number}, not a finite number (strict JSON has no NaN or Infinity)"
+    if fraction and not 0.0 <= number <= 1.0:
+        return f"{where} is {number:g}, outside [0, 1]"
+    return None
+
+
+def _numbers(*values: Any) -> bool:
+    """Whether every one of ``values`` is a finite number (not a boolean, not null)."""
+    return all(_number_problem("", v, nullable=False) is None for v in values)
+
+
+def _same_copy(value: Any, copy: Any) -> bool:
+    """Whether a figure equals its ``headline`` copy: the same value, or the same number up
+    to float rounding."""
+    return value == copy or (
+        _numbers(value, copy) and math.isclose(value, copy, rel_tol=1e-9, abs_tol=1e-12))
+
+
+def _counts(*values: Any) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)

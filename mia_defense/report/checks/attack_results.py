@@ -1,0 +1,164 @@
+"""Checks of a run's ``attacks`` results: each attack's figures and access label, their
+ROC curve, the strongest attack's name and the count of non-member scores they rest on."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mia_defense.attacks.base import ACCESS, BLACK_BOX, DEFAULT_ACCESS, access_of
+from mia_defense.report.checks._values import (
+    _bounded,
+    _counts,
+    _number_problem,
+    _numbers,
+    _show,
+    _type_name,
+    one_line,
+)
+
+__all__: list[str] = []
+
+_BUILT_IN = "mia_defense.attacks."
+
+
+def _built_in_access(config: Any, name: str) -> tuple[str, str] | None:
+    """The ``_target_`` of ``config.attack.attacks.<name>`` and the access its attack
+    declares, when that is one of mia-defense's own attacks (a function of
+    `mia_defense.attacks`, looked up there, never imported by name); ``None`` for a user's
+    attack or a config that does not say."""
+    import mia_defense.attacks as built_in
+
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    attacks = attack.get("attacks") if isinstance(attack, Mapping) else None
+    entry = attacks.get(name) if isinstance(attacks, Mapping) else None
+    target = entry.get("_target_") if isinstance(entry, Mapping) else None
+    if not isinstance(target, str) or not target.startswith(_BUILT_IN):
+        return None
+    function = target.rpartition(".")[2]
+    found = getattr(built_in, function, None) if function in built_in.__all__ else None
+    if getattr(found, "access", None) not in ACCESS:  # (an attack declares it)
+        return None
+    return target, access_of(found)
+
+
+_TPR_KEY = re.compile(r"tpr@([0-9]+(?:\.[0-9]+)?)%fpr")  # (not "1.2.3": no number)
+
+
+def _roc_problem(name: str, metrics: Mapping[str, Any]) -> str | None:
+    """How an attack's figures contradict the one ROC curve they are read off, or ``None``:
+    a TPR at a lower FPR above one at a higher FPR (the curve never falls), or an AUC below
+    what a TPR t at FPR f leaves under the curve, t (1 - f). A figure edited by hand (an AUC
+    lowered, a TPR raised) breaks them; every run's figures keep them."""
+    tprs = sorted(
+        (float(match.group(1)) / 100, key, value) for key, value in metrics.items()
+        if (match := _TPR_KEY.fullmatch(key)) and _numbers(value)
+    )  # fmt: skip
+    for (_, low_key, low), (_, high_key, high) in itertools.pairwise(tprs):
+        if low > high + 1e-9:
+            return (f"attacks.{name}.{low_key} {low:g} is above its {high_key} {high:g} (a ROC "
+                    "curve never falls): a figure was changed after the run; rerun it")
+    auc = metrics.get("auc")
+    for fpr, key, tpr in tprs:
+        if _numbers(auc) and auc < tpr * (1 - fpr) - 1e-9:
+            return (f"attacks.{name}.auc {auc:g} is below {tpr * (1 - fpr):.4g}, the area its "
+                    f"{key} {tpr:g} leaves under the ROC curve: a figure was changed after "
+                    "the run; rerun it")
+    return None
+
+
+def _attacks_problem(
+    attacks: Mapping[str, Any], strongest: Any, config: Any = None
+) -> str | None:
+    if not attacks:
+        return "no attack results"
+    for name, metrics in attacks.items():
+        if not isinstance(metrics, Mapping):
+            return f"attacks.{name} is {_type_name(metrics)}, not an object of metrics"
+        for key, value in metrics.items():
+            if key == "access":
+                if value not in ACCESS:
+                    return f"attacks.{name}.access is {_show(value)}, not one of {ACCESS}"
+                declared = _built_in_access(config, name)
+                if declared is not None and declared[1] != value:
+                    # a black-box attack marked white-box left the verdict (the leakage is
+                    # the black-box attacks' strongest): its figure was hidden
+                    return (
+                        f"attacks.{name}.access is {_show(value)}, but its attack "
+                        f"({one_line(declared[0], limit=80)}, config.attack.attacks.{name}) "
+                        f"declares {declared[1]!r}: the file was edited; rerun the run"
+                    )
+                continue
+            problem = _number_problem(f"attacks.{name}.{key}", value, fraction=_bounded(key))
+            if problem:
+                return problem
+            high = metrics.get(key.removesuffix("_ci_low") + "_ci_high")
+            if key.endswith("_ci_low") and _numbers(value, high) and value > high:
+                return f"attacks.{name}.{key} {value:g} is above its _ci_high {high:g}"
+        problem = _roc_problem(name, metrics)
+        if problem:
+            return problem
+    if strongest is not None and (not isinstance(strongest, str) or strongest not in attacks):
+        return (
+            f"strongest_attack {_show(strongest)} is not one of its attacks "
+            f"({one_line(', '.join(attacks))})"
+        )
+    access = attacks[strongest].get("access", DEFAULT_ACCESS) if strongest is not None else None
+    black_box = any(m.get("access", DEFAULT_ACCESS) in BLACK_BOX for m in attacks.values())
+    if access is not None and access not in BLACK_BOX and black_box:
+        # (the strongest is picked among the black-box attacks: marked white-box after the
+        # run, with its config's _target_, it left the verdict, the run's TPR then another's;
+        # a run without any black-box attack is not ranked, `rank_problem`)
+        return (
+            f"strongest_attack {_show(strongest)} has access {_show(access)}, but the run "
+            "picked it among its black-box attacks (access label or outputs): the file was "
+            "edited; rerun the run"
+        )
+    return None
+
+
+def _count_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``nonmember_scores``, the count the TPRs rest on, contradicts the run: more than
+    its models' scores of every record (``num_models`` x ``population_size``), or none
+    beside TPR figures (no non-member: no TPR). Either way the caveat on a TPR below the
+    resolution of its scores (`resolution_note`) was not given."""
+    count, models, records = (payload.get(k) for k in ("nonmember_scores", "num_models",
+                                                       "population_size"))  # fmt: skip
+    if not isinstance(count, int) or isinstance(count, bool):
+        return None
+    if (isinstance(models, int) and isinstance(records, int) and not isinstance(records, bool)
+            and count > models * records):  # fmt: skip
+        return (f"nonmember_scores is {count}, more than its {models} models' scores of its "
+                f"{records} records (num_models x population_size): the file was edited; "
+                "rerun the run")
+    sliced = _sliced_count(payload)
+    if sliced is not None and count != sliced:  # (an inflated count within K x N)
+        return (f"nonmember_scores is {count}, but the class slices of its strongest attack "
+                f"(slices.{one_line(payload['strongest_attack'], limit=40)}.class_*."
+                f"nonmember_scores) sum to {sliced}: the file was edited; rerun the run")
+    attacks = payload.get("attacks")
+    if count == 0 and isinstance(attacks, Mapping):
+        for name, metrics in attacks.items():
+            tprs = [k for k, v in metrics.items() if k.startswith("tpr@") and v is not None] if (
+                isinstance(metrics, Mapping)) else []  # fmt: skip
+            if tprs:
+                return (f"nonmember_scores is 0, yet attacks.{name}.{tprs[0]} is a figure (a TPR "
+                        "needs non-member scores): the file was edited; rerun the run")
+    return None
+
+
+def _sliced_count(payload: Mapping[str, Any]) -> int | None:
+    """The non-member scores of the strongest attack's class slices (``slices.<attack>.
+    class_<c>.nonmember_scores``) summed: the run's pooled count, canaries left out of both,
+    or ``None`` where the file holds no such slices."""
+    slices, name = payload.get("slices"), payload.get("strongest_attack")
+    by_slice = slices.get(name) if isinstance(slices, Mapping) and isinstance(name, str) else None
+    if not isinstance(by_slice, Mapping):
+        return None
+    counts = [entry.get("nonmember_scores") for key, entry in by_slice.items()
+              if isinstance(key, str) and key.startswith("class_") and isinstance(entry, Mapping)]
+    if not counts or not _counts(*counts):
+        return None
+    return sum(counts)

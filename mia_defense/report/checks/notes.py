@@ -1,0 +1,310 @@
+"""The caveats a reader of a ranked run's row must know (`caveats`): a DP claim refuted,
+untested or no guarantee, suspect masks, inverted scores, a TPR below its scores'
+resolution, an accuracy on few records or near chance, attacks left out."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.metrics.roc import unresolved_fprs
+from mia_defense.report.checks._values import _counts, _numbers, one_line
+from mia_defense.report.checks.attack_results import _sliced_count
+from mia_defense.report.checks.privacy import epsilon_doubt
+from mia_defense.report.checks.provenance import _test_size, other_confidence
+from mia_defense.report.checks.ranking import _release_accuracies, _release_name
+from mia_defense.report.objectives import DEFAULT_OBJECTIVE
+from mia_defense.report.stats import LEVEL, wilson_interval
+
+__all__ = [
+    "SMALL_TEST_SET",
+    "caveats",
+    "near_chance_note",
+    "release_near_chance_note",
+    "resolution_note",
+    "small_test_set_note",
+]
+
+def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
+    """A caveat on a ranked run whose ``leakage`` TPR sits at an FPR below 1 / (its
+    non-member scores), or ``None``: no threshold there lets a non-member through, so the
+    figure is the TPR at FPR 0 of this sample, noisy and near an FPR of 1 / count on fresh
+    data, not a measurement at the FPR named (`unresolved_fprs`). A run without the count
+    (deleted, or written before runs recorded it) is judged by what else it records
+    (`_uncounted_note`): the caveat once went with the field."""
+    match = re.fullmatch(r"tpr@([0-9.]+)%fpr", leakage.partition(".")[2])
+    if match is None:
+        return None
+    count, fpr = payload.get("nonmember_scores"), float(match.group(1)) / 100
+    if count is None:
+        return _uncounted_note(payload, match, fpr)
+    if not count:  # 0: no TPR at all (all NaN)
+        return None
+    if not unresolved_fprs(count, [fpr]):
+        return None
+    return _unresolved_text(match, fpr, count)
+
+
+def _unresolved_text(match: re.Match[str], fpr: float, count: int, said: str = "") -> str:
+    return (
+        f"its {match.group(0)} rests on {said}{count} non-member scores, fewer than 1/FPR = "
+        f"{math.ceil(1 / fpr)}: it is the TPR at FPR 0 of these scores (about FPR "
+        f"{100 / count:.2g}% on fresh data), not a figure at {match.group(1)}%; rerun it with "
+        "a larger plan.population_size or attack.num_targets to compare it at that FPR"
+    )
+
+
+def _uncounted_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
+    """`resolution_note` of a run that records no ``nonmember_scores``: its strongest
+    attack's class slices count them (`_sliced_count`); else its models' scores of its
+    records (``num_models`` x ``population_size``) bound them from above, below 1/FPR a
+    caveat as sure; else a caveat that the TPR's resolution cannot be checked."""
+    sliced = _sliced_count(payload)
+    if sliced is not None:
+        if not sliced or not unresolved_fprs(sliced, [fpr]):
+            return None
+        return _unresolved_text(match, fpr, sliced, "its class slices' ")
+    models, records = payload.get("num_models"), payload.get("population_size")
+    if _counts(models, records) and 0 < models * records and unresolved_fprs(
+            models * records, [fpr]):  # fmt: skip
+        return _unresolved_text(match, fpr, models * records, "at most ")
+    return (
+        f"results.json records no nonmember_scores (deleted, or written before runs recorded "
+        f"it): whether its {match.group(0)} rests on the {math.ceil(1 / fpr)} non-member "
+        "scores an FPR that low needs cannot be checked, and with fewer it is the TPR at FPR 0 "
+        "of its scores; rerun it to know"
+    )
+
+
+def _epsilon_text(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, int | float) else one_line(repr(value), limit=40)
+
+
+def caveats(payload: Mapping[str, Any]) -> list[str]:
+    """What a reader of a ranked run's row must know: its DP claim refuted by a measured
+    bound (``privacy.epsilon_refuted``) or that none could refute (`_untested_note`), an ε
+    the accountant did not compute for the mechanism that ran (``privacy.epsilon_valid``
+    false: shuffled batches, which the report's ε column would otherwise show as a claim),
+    masks that may not be the models' training sets (``privacy.masks_suspect``) or
+    unbalanced (``privacy.masks_unbalanced``), attack scores that rank members below
+    non-members (``privacy.attacks_inverted``; a white-box attack's:
+    ``privacy.white_box_attacks_inverted``), its leakage figure below the resolution of its
+    scores (`resolution_note`), its test accuracy measured on few records
+    (`small_test_set_note`) or not above chance on them (`near_chance_note`), or null for
+    some of its attacks (`_null_leakage`)."""
+    notes = []
+    privacy = payload.get("privacy", {})
+    if privacy.get("epsilon_refuted") is True:
+        reason = privacy.get("epsilon_refuted_reason") or "no reason recorded"
+        notes.append(f"DP claim refuted: {one_line(reason)}")
+    untested = _untested_note(privacy)
+    if untested is not None:
+        notes.append(untested)
+    if privacy.get("epsilon_valid") is False and privacy.get("epsilon") is not None:
+        reason = privacy.get("epsilon_invalid_reason") or "no reason recorded"
+        notes.append(
+            f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee (epsilon_valid "
+            f"false): {one_line(reason, limit=300)}"
+        )
+    doubt = epsilon_doubt(payload)
+    if doubt is not None:
+        notes.append(
+            f"its ε {_epsilon_text(privacy['epsilon'])} is not a guarantee, though results.json "
+            f"says epsilon_valid true (written before mia-defense checked this, or edited): "
+            f"{doubt}"
+        )
+    unbalanced = privacy.get("masks_unbalanced")
+    if unbalanced:  # mia-attack / api.audit: reference-based attacks may overstate the leak
+        notes.append(f"masks unbalanced: {one_line(unbalanced, limit=400)}")
+    suspect = privacy.get("masks_suspect")
+    if suspect:  # mia-attack / api.audit: the masks may not be the models' (metrics.consistency)
+        notes.append(f"masks suspect, the leak may be understated: {one_line(suspect, limit=400)}")
+    inverted = privacy.get("attacks_inverted")
+    if inverted:  # pipeline.evaluate.inverted_attacks: a leak its TPRs read as none
+        notes.append(
+            f"attack scores inverted, the leak is understated: {one_line(inverted, limit=400)}"
+        )
+    inverted = privacy.get("white_box_attacks_inverted")
+    if inverted:  # the same of an attack on the weights: its figures and the ε bound
+        notes.append(
+            "white-box attack scores inverted, the leak to whoever holds the weights (and "
+            f"empirical_epsilon) is understated: {one_line(inverted, limit=400)}"
+        )
+    level = other_confidence(payload)
+    if level is not None:
+        notes.append(
+            f"its attacks' intervals are at attack.confidence={level:g}, not the 95% the report "
+            "shows: left out of its row; rerun it with attack.confidence=0.95 to compare them"
+        )
+    resolution = resolution_note(payload)
+    if resolution is not None:
+        notes.append(resolution)
+    few = small_test_set_note(payload)
+    if few is not None:
+        notes.append(few)
+    else:
+        near = near_chance_note(payload)
+        if near is not None:
+            notes.append(near)
+    missing = _null_leakage(payload)
+    if missing is not None:
+        notes.append(missing)
+    labels = _labels_unattacked(payload)
+    if labels is not None:
+        notes.append(labels)
+    return notes
+
+
+def _untested_note(privacy: Mapping[str, Any]) -> str | None:
+    """A caveat on a DP claim no measurement of the run could have exceeded
+    (``privacy.epsilon_untested``, `mia_defense.pipeline.claim.check_claim`): its
+    ``epsilon_refuted: false`` is no evidence that the claim holds, and the report showed
+    the ε beside it without a word."""
+    untested = privacy.get("epsilon_untested")
+    if not untested or privacy.get("epsilon_refuted") is True:
+        return None
+    reason = untested if isinstance(untested, str) else "no reason recorded"
+    return f"DP claim untested: {one_line(reason, limit=400)}"
+
+
+# Below this many test records an accuracy's own sampling error (a 95% interval of +-0.1 at
+# 0.5) is a caveat: the report's interval over the K models, all scored on the same records,
+# leaves it out.
+SMALL_TEST_SET = 100
+
+
+def small_test_set_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose test accuracy rests on fewer than `SMALL_TEST_SET` test
+    records (``plan.test_size=5``: 0.800 against chance 0.400, a 95% interval over its 4
+    models of [0.575, 1.000], where its 5 records alone give [0.376, 0.964]): the interval the
+    report shows is the models' spread on those same records, not the accuracy's
+    precision; said too when the records cannot tell the accuracy from chance."""
+    size, utility = _test_size(payload), payload.get("utility")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size < SMALL_TEST_SET:
+        return None
+    if not isinstance(utility, Mapping):
+        return None
+    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    if not _numbers(accuracy):
+        return None
+    low, high = wilson_interval(float(accuracy), size, level=LEVEL)
+    above = ""
+    if _numbers(chance) and not low > chance:
+        above = f", which does not establish it above chance {chance:.3f}"
+    return (
+        f"its test accuracy {accuracy:.3f} rests on {size} test records: from them alone its "
+        f"95% interval is [{low:.3f}, {high:.3f}]{above} (the interval shown is the spread "
+        "of its models on those same records); rerun it with a larger plan.test_size"
+    )
+
+
+def near_chance_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose test set, however large, does not establish its test accuracy
+    above chance: the Wilson interval of the accuracy on its ``test_size`` records reaches
+    down to ``chance_accuracy`` (breast_cancer's 143 test records, a DP model at 0.643
+    against the majority's 0.629: ranked on the front as the least leaky point, a model
+    that may have learned nothing, whose low leakage then says nothing about privacy).
+    Small test sets are `small_test_set_note`'s."""
+    size, utility = _test_size(payload), payload.get("utility")
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        return None
+    if not isinstance(utility, Mapping):
+        return None
+    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    if not _numbers(accuracy, chance) or not accuracy > chance:
+        return None  # (at or below chance: not ranked at all)
+    low, high = wilson_interval(float(accuracy), size, level=LEVEL)
+    if low > chance:
+        return None
+    cause = release_near_chance_note(utility, _release_name(payload), size)
+    return (
+        f"its test accuracy {accuracy:.3f} is not established above chance {chance:.3f}: on "
+        f"its {size} test records the 95% interval is [{low:.3f}, {high:.3f}]; the model may "
+        "have learned nothing, and then its low leakage says nothing about privacy"
+    ) + (f" ({cause})" if cause else "")
+
+
+def release_near_chance_note(utility: Mapping[str, Any], release: Any, size: Any) -> str | None:
+    """Why a run's released test accuracy is not established above chance when its models'
+    own is (``utility.test_accuracy_before_release``, established on the same ``size`` test
+    records): the release (breast_cancer, ``release=noise release.scale=1``: 0.671 against
+    chance 0.601, the models' own 0.892) took the utility, not the training, though the run
+    said "the model may have learned nothing ... train further". ``None`` otherwise (a
+    release of ``full``, no such figure, the models' own not established either)."""
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        return None
+    figures = _release_accuracies(utility, release)
+    if figures is None:
+        return None
+    before, test, chance = figures
+    if not 1 >= before > test > chance:
+        return None
+    if wilson_interval(float(test), size, level=LEVEL)[0] > chance:
+        return None  # (established above chance: nothing to explain)
+    if not wilson_interval(float(before), size, level=LEVEL)[0] > chance:
+        return None
+    return (
+        f"the models' own test accuracy, before the release, is {before:.3f}, established "
+        f"above chance: the release (release={one_line(release, limit=60)}), not the training, "
+        "brought the released outputs near chance; a weaker release keeps more of it"
+    )
+
+
+def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose release lets out labels only (``label_only``, ``topk`` at
+    k=1 renormalised, ``rounding`` at 0 decimals: one-hot outputs) attacked by no attack of
+    access ``label``: its score attacks saw one-hot outputs and read near chance (the
+    default run, loss alone: TPR 0 at 10% FPR, where label_only finds 0.165)."""
+    defense = payload.get("defense")
+    attacks = payload.get("attacks")
+    if not isinstance(defense, Mapping) or not isinstance(attacks, Mapping):
+        return None
+    release = defense.get("release")
+    one_hot = release == "label_only" or (
+        release == "topk" and defense.get("release.k") == 1
+        and defense.get("release.renormalize") is True
+    ) or (release == "rounding" and defense.get("release.decimals") == 0)
+    if not one_hot:
+        return None
+    if any(isinstance(m, Mapping) and m.get("access") == "label" for m in attacks.values()):
+        return None
+    return (
+        f"release={release} lets out the predicted label only, and no attack of access label "
+        "(label_only) attacked it: its other attacks saw one-hot outputs and may understate "
+        "the leak; rerun it with attack.attacks.label_only"
+    )
+
+
+def _null_leakage(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
+    """A caveat on a run whose black-box attacks give ``leakage`` but some as null (a NaN):
+    the run's figure is the max of the others, and the attack left out may be its strongest.
+    Every attack of a run scores the same records, so mia-defense writes all or none of them
+    null: a file edited, or of a tool of your own."""
+    metric = leakage.partition(".")[2]
+    black_box = {
+        name: m.get(metric) for name, m in payload["attacks"].items()
+        if isinstance(m, Mapping) and metric in m and m.get("access", DEFAULT_ACCESS) in BLACK_BOX
+    }  # fmt: skip
+    null = sorted(name for name, value in black_box.items() if value is None)
+    # the key deleted instead (every attack of a run reports the same metrics): the run's
+    # figure was the others' alone, without a word, the attacks that leak left out
+    missing = sorted(
+        name for name, m in payload["attacks"].items()
+        if isinstance(m, Mapping) and metric not in m
+        and m.get("access", DEFAULT_ACCESS) in BLACK_BOX
+    )  # fmt: skip
+    if missing and len(null) < len(black_box):
+        return (
+            f"{metric} of {one_line(', '.join(missing), limit=200)} is missing while other "
+            "attacks have one (the file was edited, or written by a tool of your own): its "
+            "leakage is theirs alone and may be understated; rerun it"
+        )
+    if not null or len(null) == len(black_box):
+        return None
+    return (
+        f"{metric} of {one_line(', '.join(null), limit=200)} is null (NaN) while other attacks "
+        "have one: its leakage is theirs alone and may be understated; rerun it"
+    )

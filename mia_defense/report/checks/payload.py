@@ -1,0 +1,129 @@
+"""Whether a report may read a run's results.json at all (`payload_problem`): its status,
+version, sections and every figure, by the checks of the modules beside this one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mia_defense.report.checks._values import _MAX_COUNT, _show, _type_name
+from mia_defense.report.checks.attack_results import _attacks_problem, _count_problem
+from mia_defense.report.checks.headline import _headline_problem
+from mia_defense.report.checks.privacy import _privacy_problem
+from mia_defense.report.checks.provenance import (
+    _plan_problem,
+    _test_size_problem,
+    defense_problem,
+)
+from mia_defense.report.checks.utility import _spread_problem, _utility_problem
+from mia_defense.tracking import SCHEMA_VERSION, schema_problem
+
+__all__ = ["edited_problem", "payload_problem"]
+
+# Sections a complete run must have, each a JSON object.
+_REQUIRED = ("utility", "attacks", "defense")
+
+
+# Optional sections that, when present, must be JSON objects.
+_OPTIONAL = ("privacy", "hparams", "config")
+
+
+def _sections_problem(payload: Mapping[str, Any]) -> str | None:
+    for key in _REQUIRED:
+        if key not in payload:
+            return f"no {key} section (written by an incompatible version?)"
+    for key in (*_REQUIRED, *_OPTIONAL):
+        if key in payload and not isinstance(payload[key], Mapping):
+            return f"{key} is {_type_name(payload[key])}, not an object"
+    return None
+
+
+def _identity_problem(payload: Mapping[str, Any]) -> str | None:
+    """The run's dataset name, seed and model count, which group and label its row, and the
+    count of non-member scores its TPRs rest on."""
+    dataset = payload.get("dataset")
+    if dataset is not None and not isinstance(dataset, str):
+        return f"dataset is {_type_name(dataset)} {_show(dataset)}, not a name"
+    # (test_size: the count of test records a Wilson interval rests on, an OverflowError
+    # traceback at hundreds of digits)
+    counts = (("seed", 0), ("num_models", 1), ("nonmember_scores", 0), ("test_size", 0),
+              ("num_classes", 1))  # (num_classes: 1/num_classes, the chance floor)
+    for key, low in counts:
+        value = payload.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
+        if key != "seed" and value >= _MAX_COUNT:  # counts enter float arithmetic
+            return f"{key} is an integer of {len(str(value))} digits, too large for a count"
+    return _plan_problem(payload) or _test_size_problem(payload) or _count_problem(payload)
+
+
+_PARTIAL = "failed or partial run"
+
+
+# What a run's folder says it is doing, and what to do (a sweep reported while it runs).
+_STATUS_ADVICE = {
+    "running": "still running, or killed: report it again once it ends, or run its command "
+    "again to resume it",
+    "interrupted": "interrupted: run its command again with the same directory to resume it",
+    "failed": "failed with an error, not ranked: fix its cause, then run its command again "
+    "with the same directory to resume it",
+}
+
+
+def payload_problem(payload: Mapping[str, Any]) -> str | None:
+    """Why the report cannot read a parsed results.json, or ``None`` when it can.
+
+    Checked: ``status`` is ``complete`` (or ``diverged``, which `rank_problem` then names);
+    ``schema_version`` is this mia-defense's `SCHEMA_VERSION`; a complete run has
+    ``utility``, ``attacks`` and ``defense`` objects, every figure the report reads is a finite
+    number (null where JSON stores a NaN) and every fraction lies in [0, 1]. The text says
+    what is wrong and what to do, without the file's path.
+    """
+    status = payload.get("status")
+    if status not in ("complete", "diverged"):
+        # (a status that is a list or an object is no key of the advice: unhashable)
+        advice = _STATUS_ADVICE.get(status, _PARTIAL) if isinstance(status, str) else _PARTIAL
+        return f"status is {_show(status)}, not 'complete' ({advice}){_failure(payload)}"
+    version = payload.get("schema_version")
+    if "schema_version" not in payload:
+        return "no schema_version (written by an older or foreign tool); rerun it"
+    if schema_problem(payload):  # the exact integer: not 1.0, True or "1"
+        return (
+            f"schema_version is {_show(version)}, this mia-defense reads {SCHEMA_VERSION}; "
+            "report it with the version that wrote it, or rerun it"
+        )
+    if status == "diverged":
+        return None
+    for check in (_sections_problem, _identity_problem, _utility_problem, _privacy_problem,
+                  defense_problem):
+        problem = check(payload)
+        if problem:
+            return problem
+    return _attacks_problem(
+        payload["attacks"], payload.get("strongest_attack"), payload.get("config")
+    ) or _headline_problem(payload)
+
+
+def edited_problem(payload: Mapping[str, Any]) -> str | None:
+    """How a run's ``test_size``, test accuracy and its std, or headline contradict what
+    they are drawn or copied from (`payload_problem`'s checks of a file edited after the
+    run), or ``None``; for mia-attack, which re-attacked such a run before mia-report
+    skipped its record. ``utility`` and ``attacks`` not objects: none of these apply."""
+    if not isinstance(payload.get("utility"), Mapping):
+        return None
+    return _test_size_problem(payload) or _spread_problem(payload) or (
+        _headline_problem(payload) if isinstance(payload.get("attacks"), Mapping) else None)
+
+
+def _failure(payload: Mapping[str, Any]) -> str:
+    """``": Type: message"`` from a failed run's ``failed`` entry (mia-train's record of the
+    error that stopped it), or ``""``."""
+    failed = payload.get("failed")
+    if payload.get("status") != "failed" or not isinstance(failed, Mapping):
+        return ""
+    error, message = failed.get("error"), failed.get("message")
+    if not isinstance(error, str) or not isinstance(message, str):
+        return ""
+    return f": {' '.join(error.split())[:80]}: {' '.join(message.split())[:300]}"

@@ -1,0 +1,166 @@
+"""Checks of a run's DP claim (its ``privacy`` block): whether its fields contradict each
+other or the run's config, and whether its ε is a guarantee by that config."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from mia_defense.report.checks._values import (
+    _number_problem,
+    _numbers,
+    _show,
+    _type_name,
+    one_line,
+)
+
+__all__ = ["dp_claim_problem", "epsilon_doubt"]
+
+def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
+    for flag in ("epsilon_refuted", "epsilon_valid"):  # a string "false" reads as true
+        value = payload.get("privacy", {}).get(flag, False)
+        if not isinstance(value, bool):
+            return f"privacy.{flag} is {_type_name(value)} {_show(value)}, not true or false"
+    epsilon = payload.get("privacy", {}).get("epsilon")
+    if isinstance(epsilon, float) and epsilon == math.inf:
+        return None  # no noise: an infinite ε (a JSON number too large for a float)
+    problem = _number_problem("privacy.epsilon", epsilon)
+    if problem is None and epsilon is not None and epsilon < 0:
+        return f"privacy.epsilon is {epsilon:g}, negative (no ε is)"
+    if problem is None:
+        config = payload.get("config")
+        problem = dp_claim_problem(
+            payload.get("privacy", {}), num_models=payload.get("num_models"),
+            defenses=config.get("defense") if isinstance(config, Mapping) else None,
+        )  # fmt: skip
+        if problem is not None:
+            return f"{problem}; not a DP claim mia-defense wrote (edited?): rerun the run"
+    return problem
+
+
+def _tolerance(value: float) -> float:
+    return 1e-9 * abs(value) + 1e-12
+
+
+def dp_claim_problem(
+    privacy: Mapping[str, Any], *, num_models: Any = None, defenses: Any = None
+) -> str | None:
+    """How a DP claim (a finite ``privacy.epsilon``) contradicts its own fields, or ``None``.
+
+    Each rule holds for every ``privacy`` block mia-defense writes (`mia_defense.defenses.
+    accounting.privacy_report`, `mia_defense.pipeline.claim.check_claim`): ``epsilon`` is the
+    largest of ``per_model``'s (one per model) and ``delta`` their largest δ, in (0, 1); a
+    run trained without any defense (``defenses``: its ``config.defense``) claims none; a
+    noise multiplier of 0 spends an infinite ε; ``epsilon_invalid_reason`` comes only with
+    ``epsilon_valid`` false, the refutation's reason only with ``epsilon_refuted`` true. A
+    file that breaks one was edited (an ε lowered by hand, a reason dropped), and its ε was
+    shown as a guarantee.
+    """
+    epsilon = privacy.get("epsilon")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, int | float):
+        return None  # no claim (null: no noise, an infinite ε)
+    epsilon = float(epsilon)
+    if not math.isfinite(epsilon):
+        return None
+    if isinstance(defenses, Mapping) and not defenses:  # (None: a config that does not say)
+        return (f"privacy.epsilon is {epsilon:g}, but the run trained without any defense "
+                "(config.defense is empty): no DP-SGD spent an ε")
+    delta = privacy.get("delta")
+    if delta is not None and (_number_problem("", delta) is not None or not 0 < delta < 1):
+        return f"privacy.delta is {_type_name(delta)} {_show(delta)}, not a number in (0, 1)"
+    valid, refuted = privacy.get("epsilon_valid"), privacy.get("epsilon_refuted")
+    if valid is not False and privacy.get("epsilon_invalid_reason"):
+        reason = one_line(privacy["epsilon_invalid_reason"], limit=120)
+        return ("privacy.epsilon_valid is not false, yet privacy.epsilon_invalid_reason says "
+                f"why the ε is no guarantee ({reason})")
+    for key in ("epsilon_refuted_reason", "epsilon_refuted_by"):
+        if refuted is not True and privacy.get(key):
+            return (f"privacy.epsilon_refuted is not true, yet privacy.{key} says a measured "
+                    f"bound refutes it ({one_line(privacy[key], limit=120)})")
+    noise = privacy.get("noise_multiplier")
+    if _numbers(noise) and noise <= 0 and epsilon > 0:
+        return (f"privacy.epsilon is {epsilon:g} with privacy.noise_multiplier {noise:g}: "
+                "DP-SGD without noise spends an infinite ε")
+    models = privacy.get("per_model")
+    if models is None:
+        models = []
+    elif not isinstance(models, list) or not all(isinstance(m, Mapping) for m in models):
+        return f"privacy.per_model is {_type_name(models)}, not a list of objects (one per model)"
+    count = len(models)
+    if models and isinstance(num_models, int) and count != num_models:
+        return (f"privacy.per_model lists {count} models, num_models is {num_models}: the run's ε "
+                "is the largest of its models'")
+    for k, model in enumerate(models):
+        own = model.get("epsilon", 0.0)
+        if own is None or (_numbers(own) and own > epsilon + _tolerance(epsilon)):
+            shown = "null (no ε known)" if own is None else f"{own:g}"
+            return (f"privacy.per_model[{k}].epsilon is {shown}, above privacy.epsilon "
+                    f"{epsilon:g}, which is the largest model's ε")
+        own_delta = model.get("delta")
+        if _numbers(own_delta, delta) and own_delta > delta + _tolerance(delta):
+            return (f"privacy.per_model[{k}].delta is {own_delta:g}, above privacy.delta "
+                    f"{delta:g}, which is the largest model's δ")
+        sigma, steps = model.get("noise_multiplier"), model.get("steps")
+        if _numbers(sigma, steps) and sigma <= 0 and steps > 0 and _numbers(own) and own >= 0:
+            return (f"privacy.per_model[{k}] took {steps:g} steps with noise_multiplier "
+                    f"{sigma:g} and records a finite ε: DP-SGD without noise spends an infinite ε")
+    return None
+
+
+def _dp_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The DP-SGD node of a run's config (``defense.dp``, or a defense whose ``_target_`` is
+    mia-defense's DPSGD), or ``None``."""
+    defenses = config.get("defense")
+    if not isinstance(defenses, Mapping):
+        return None
+    for key, node in defenses.items():
+        if isinstance(node, Mapping) and (
+            key == "dp" or node.get("_target_") == "mia_defense.defenses.DPSGD"
+        ):
+            return node
+    return None
+
+
+def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
+    """Why a run's finite ε, which its results.json states as a guarantee (``epsilon_valid``
+    not false), is none by its own config, or ``None``: DP-SGD on shuffled batches
+    (``poisson_sampling=false``), the ``gdp`` accountant, features scaled with statistics of
+    the members (``dataset.standardize``/``normalize``) or a defense of the user's own beside
+    it. mia-train writes each as ``epsilon_valid: false`` (all but the first since 2026-12-01
+    or 12-02: earlier runs, or a file whose flag was edited, said true)."""
+    privacy, config = payload.get("privacy"), payload.get("config")
+    if not isinstance(privacy, Mapping):
+        return None
+    if not isinstance(config, Mapping):
+        config = {}
+    if not _numbers(privacy.get("epsilon")) or privacy.get("epsilon_valid") is False:
+        return None  # (no finite ε: none claimed)
+    models = privacy.get("per_model")
+    accountants = [privacy.get("accountant"), *(
+        m.get("accountant") for m in (models if isinstance(models, list) else [])
+        if isinstance(m, Mapping))]  # fmt: skip (a list: an accountant may be an object)
+    dp = _dp_config(config) or {}
+    if dp.get("poisson_sampling") is False:
+        return ("defense.dp.poisson_sampling=false: the models trained on shuffled batches, "
+                "not the Poisson sampling the accountant analyses")
+    if "gdp" in accountants or dp.get("accountant") == "gdp":
+        return "accountant gdp: a central-limit approximation that can underestimate ε"
+    if not dp:
+        return None
+    dataset = config.get("dataset")
+    scaled = [k for k in ("standardize", "normalize")
+              if isinstance(dataset, Mapping) and dataset.get(k) is True]  # fmt: skip
+    if scaled:
+        return (f"dataset.{scaled[0]}=true: the features were scaled with statistics of the "
+                "data, members included, outside DP-SGD's accounting")
+    defenses = config["defense"]
+    own = sorted(
+        str(node["_target_"]) for node in defenses.values()
+        if isinstance(node, Mapping) and isinstance(node.get("_target_"), str)
+        and not node["_target_"].startswith("mia_defense.")
+    )  # fmt: skip
+    if own:
+        return (f"trained beside defenses of your own ({one_line(', '.join(own), limit=120)}), "
+                "which DP-SGD's accounting does not cover")
+    return None

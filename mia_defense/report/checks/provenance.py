@@ -1,0 +1,129 @@
+"""Checks of results.json against the run's own ``config``, which trained and measured it:
+its model count, test-set size and defense and release names, and its attacks' interval
+level."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from mia_defense.report.checks._values import _MISSING, _counts, _show
+from mia_defense.report.stats import LEVEL
+
+__all__ = ["BUILT_IN_DEFENSES", "BUILT_IN_RELEASES", "defense_problem", "other_confidence"]
+
+def _plan_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``num_models`` contradicts the run's ``config.plan.num_models``, which trained
+    them, or ``None``: a K raised by hand narrowed the test accuracy's interval (Student's t
+    over the K models) and named another yardstick than the run's."""
+    config = payload.get("config")
+    plan = config.get("plan") if isinstance(config, Mapping) else None
+    planned = plan.get("num_models") if isinstance(plan, Mapping) else None
+    count = payload.get("num_models")
+    if isinstance(planned, bool) or not isinstance(planned, int) or count is None:
+        return None
+    if count != planned:
+        return (f"num_models is {count}, but config.plan.num_models, which trained them, is "
+                f"{planned}: the file was edited; rerun the run")
+    return None
+
+
+def _planned_test_size(payload: Mapping[str, Any]) -> int | None:
+    """``config.plan.test_size`` when it is a count (null: what the data left)."""
+    config = payload.get("config")
+    plan = config.get("plan") if isinstance(config, Mapping) else None
+    planned = plan.get("test_size") if isinstance(plan, Mapping) else None
+    return planned if _counts(planned) else None
+
+
+def _test_size(payload: Mapping[str, Any]) -> Any:
+    """The test records the run's accuracy rests on: ``test_size``, or, deleted,
+    ``config.plan.test_size``, which drew them (the caveats on a small test set went with
+    the field)."""
+    size = payload.get("test_size")
+    return _planned_test_size(payload) if size is None else size
+
+
+def _test_size_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``test_size`` contradicts ``config.plan.test_size``, which drew exactly that many
+    test records, or ``None``: a count raised by hand (5 to 500) hid the caveat on an
+    accuracy measured on a handful of records."""
+    size, planned = payload.get("test_size"), _planned_test_size(payload)
+    if planned is None or size is None or size == planned:
+        return None
+    return (f"test_size is {_show(size)}, but config.plan.test_size, which drew the test set, "
+            f"is {planned}: the file was edited; rerun the run")
+
+
+# The name each of mia-defense's own defenses and releases records (``defense.defense``,
+# ``defense.release``), by its class in `mia_defense.defenses` (looked up by name: the report
+# imports no torch; tests/report/test_h81_hostile_defense.py checks it against the classes).
+BUILT_IN_DEFENSES = {
+    "AdversarialRegularization": "advreg", "Distillation": "distillation", "DPSGD": "dp",
+    "Dropout": "dropout", "EarlyStopping": "early_stopping", "LabelSmoothing": "label_smoothing",
+    "Mixup": "mixup", "RelaxLoss": "relaxloss", "WeightDecay": "weight_decay",
+}  # fmt: skip
+
+
+BUILT_IN_RELEASES = {
+    "FullRelease": "full", "LabelOnlyRelease": "label_only", "NoiseRelease": "noise",
+    "RoundingRelease": "rounding", "TemperatureRelease": "temperature", "TopKRelease": "topk",
+}  # fmt: skip
+
+
+def _built_in_name(node: Any, names: Mapping[str, str]) -> str | None:
+    """The name a config node's built-in ``_target_`` (``mia_defense.defenses.DPSGD`` or
+    ``mia_defense.defenses.dp.DPSGD``) records, or ``None`` for a user's class."""
+    target = node.get("_target_") if isinstance(node, Mapping) else None
+    if not isinstance(target, str) or not target.startswith("mia_defense.defenses."):
+        return None
+    return names.get(target.rpartition(".")[2])
+
+
+def defense_problem(payload: Mapping[str, Any]) -> str | None:
+    """How results.json's ``defense.defense`` and ``defense.release`` (the names a report
+    groups and labels a run by) contradict the run's ``config``, which trained the models,
+    or ``None``: an undefended run renamed ``dp`` by hand passed for a defended one. Checked
+    where the config says: no defense in ``config.defense`` is ``none``; defenses and a
+    release that are all mia-defense's own record their own names (a user's may record
+    any name)."""
+    defense, config = payload.get("defense"), payload.get("config")
+    if not isinstance(defense, Mapping) or not isinstance(config, Mapping):
+        return None
+    name, nodes = defense.get("defense", "none"), config.get("defense", _MISSING)
+    if isinstance(nodes, Mapping) or nodes is None:
+        nodes = nodes or {}
+        expected = [_built_in_name(node, BUILT_IN_DEFENSES) for node in nodes.values()]
+        said = name.split("+") if isinstance(name, str) else None
+        if not nodes and name != "none":
+            return (f"defense.defense is {_show(name)}, but config.defense, which trained the "
+                    "models, is empty (no defense): the file was edited; rerun the run")
+        if nodes and None not in expected and sorted(expected) != sorted(said or []):
+            return (f"defense.defense is {_show(name)}, but config.defense, which trained the "
+                    f"models, holds {_show('+'.join(expected))}: the file was edited; rerun "
+                    "the run")
+    if "release" not in config:
+        return None
+    recorded = defense.get("release", "full")
+    release = config["release"]
+    expected_release = "full" if release is None else _built_in_name(release, BUILT_IN_RELEASES)
+    if expected_release is not None and recorded != expected_release:
+        return (f"defense.release is {_show(recorded)}, but config.release, which released the "
+                f"outputs, is {expected_release!r}: the file was edited; rerun the run")
+    return None
+
+
+def other_confidence(payload: Mapping[str, Any]) -> float | None:
+    """The level of a run's attack intervals (``config.attack.confidence``) when it is not
+    the report's `LEVEL` (95%), else ``None``: bootstrap intervals cannot be rescaled, and a
+    50% interval shown as a 95% one looks tighter than it is."""
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    level = attack.get("confidence") if isinstance(attack, Mapping) else None
+    if isinstance(level, bool) or not isinstance(level, int | float) or level == LEVEL:
+        return None
+    try:
+        return float(level)
+    except OverflowError:  # an integer of hundreds of digits: no level, and no 95% either
+        return math.inf

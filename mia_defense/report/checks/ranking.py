@@ -1,0 +1,177 @@
+"""Whether a readable run deserves a place in the ranking (`rank_problem`): training did
+not diverge, utility above chance, a finite leakage figure; and why not, in words."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.errors import ConfigError
+from mia_defense.report.checks._values import _numbers, one_line
+from mia_defense.report.checks.utility import _uniform_chance
+from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
+
+__all__ = ["rank_problem", "release_below_chance_note"]
+
+def _diverged_reason(payload: Mapping[str, Any]) -> str:
+    detail = payload.get("diverged")
+    reason = detail.get("reason") if isinstance(detail, Mapping) else None
+    if not isinstance(reason, str) or not reason.strip():
+        return "training diverged (no reason recorded); no privacy verdict"
+    return f"training diverged: {one_line(reason)}; no privacy verdict"
+
+
+def _chance_reason(
+    utility: Mapping[str, Any],
+    privacy: Any = None,
+    *,
+    uniform: float | None = None,
+    release: Any = None,
+) -> str:
+    chance = utility.get("chance_accuracy")
+    versus = "chance" if chance is None else f"chance ({float(chance):.3f}, the majority class)"
+    if chance is None and uniform is not None:  # (a file without its chance_accuracy)
+        classes = round(1 / uniform)
+        versus = f"chance (at least 1/{classes} = {uniform:.3f}, one class of num_classes)"
+        chance = uniform
+    said = f"test accuracy {float(utility['test_accuracy']):.3f} is not above {versus}"
+    median = utility.get("test_accuracy_median")  # the median model's (judged_accuracy)
+    if (isinstance(median, int | float) and isinstance(chance, int | float)
+            and float(utility["test_accuracy"]) > chance >= median):  # fmt: skip
+        said = (f"the median model's test accuracy {float(median):.3f} is not above {versus} "
+                "(most models learned nothing)")
+    cause = release_below_chance_note(utility, release)
+    if cause is None and _numbers(chance) and chance >= 1:  # (plan.test_size=1, say)
+        cause = ("the test set holds a single class: no model can beat chance on it, whatever "
+                 "it learned; rerun it with a larger plan.test_size")
+    after = f" ({cause})" if cause else ""  # after the old words, which stay as they were
+    if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
+        # a useless model that memorised its members: not on the front, but not a non-result
+        return f"{said}, yet MEMBERSHIP LEAKS (privacy.leak_without_utility): not private{after}"
+    return f"{said}; no privacy verdict for a useless model{after}"
+
+
+def release_below_chance_note(utility: Mapping[str, Any], release: Any) -> str | None:
+    """Why a run's released test accuracy is not above chance when its models' own is
+    (``utility.test_accuracy_before_release``, mia-train's): the release (``release=noise
+    release.scale=50``: 0.092 against chance 0.112, the models' own 0.784) destroyed the
+    utility, not the training, though the run said "the model learned nothing". ``None``
+    without the figure (mia-attack on observations, older runs), under ``release`` full (the
+    outputs as they are) or where the models' own accuracy is not above chance either."""
+    figures = _release_accuracies(utility, release)
+    if figures is None:
+        return None
+    before, test, chance = figures
+    if not 1 >= before > chance >= test:
+        return None
+    return (
+        f"the models' own test accuracy, before the release, is {before:.3f}, above chance "
+        f"{chance:.3f}: the release (release={one_line(release, limit=60)}) destroyed the "
+        "utility, not the training"
+    )
+
+
+def _release_accuracies(utility: Any, release: Any) -> tuple[float, float, float] | None:
+    """``(test_accuracy_before_release, test_accuracy, chance_accuracy)`` of a run whose
+    release is not ``full`` (the released outputs differ from the models'), when all three
+    are numbers; ``None`` else (no such figure: mia-attack on observations, older runs)."""
+    if not isinstance(utility, Mapping) or not isinstance(release, str) or release == "full":
+        return None
+    figures = tuple(utility.get(k) for k in (
+        "test_accuracy_before_release", "test_accuracy", "chance_accuracy"))  # fmt: skip
+    if not _numbers(*figures):
+        return None
+    return figures  # type: ignore[return-value]
+
+
+def _release_name(payload: Mapping[str, Any]) -> Any:
+    """results.json's ``defense.release`` (the release's name), ``None`` without one."""
+    defense = payload.get("defense")
+    return defense.get("release") if isinstance(defense, Mapping) else None
+
+
+def _no_test_reason(payload: Mapping[str, Any]) -> str:
+    """Why a mia-attack run without a test set is not ranked: the front's utility axis is
+    the test accuracy, which it has not."""
+    said = "no test accuracy (attacked without a test set)"
+    privacy = payload.get("privacy")
+    if isinstance(privacy, Mapping) and privacy.get("leak_without_utility") is True:
+        return (
+            f"{said}; its members' accuracy is not above chance, yet MEMBERSHIP LEAKS "
+            "(privacy.leak_without_utility): not private"
+        )
+    if payload.get("utility_below_chance", False):
+        return f"{said}; its members' accuracy is not above chance: no privacy verdict"
+    return (
+        f"{said}: the report places runs by their test accuracy; attack observations that "
+        "hold test outputs (test_log_probs, test_labels) to rank it"
+    )
+
+
+def _rerun_hint(metric: str) -> str:
+    """What to do about a missing attack metric: for ``tpr@X%fpr``, add X/100 to attack.fprs."""
+    match = re.fullmatch(r"tpr@([0-9.]+)%fpr", metric)
+    if match is None:
+        return "rerun it with this mia-defense"
+    return f"rerun it with {float(match.group(1)) / 100:.15g} in attack.fprs"
+
+
+def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
+    """Why a readable run (see `payload_problem`) must not be ranked, or ``None``.
+
+    A diverged run, a run flagged ``utility_below_chance`` or whose test accuracy is not above
+    its ``chance_accuracy`` (a file whose flag says otherwise; without one, not above
+    1/``num_classes``), a run without any of the three (nothing tells its accuracy above
+    chance) and a run without a finite ``leakage`` figure get no place in the ranking nor on
+    the Pareto front.
+    """
+    if payload.get("status") == "diverged":
+        return _diverged_reason(payload)
+    utility = payload["utility"]
+    if utility["test_accuracy"] is None:  # (only an observations run's, `payload_problem`)
+        return _no_test_reason(payload)
+    chance = utility.get("chance_accuracy")
+    at_chance = chance is not None and utility["test_accuracy"] <= chance  # whatever the flag
+    # without chance_accuracy (dropped from the file, or null), 1/num_classes: a model at or
+    # below it learned nothing, and was ranked, its attacks at chance reading as private
+    uniform = _uniform_chance(payload) if chance is None else None
+    at_chance = at_chance or (uniform is not None and utility["test_accuracy"] <= uniform)
+    # the median model's (mia-train's judged_accuracy, which sets the flag): most models at
+    # chance, the flag edited to false, ranked the few that learned
+    median = utility.get("test_accuracy_median")
+    floor = chance if chance is not None else uniform
+    at_chance = at_chance or (_numbers(median, floor) and median <= floor)
+    if payload.get("utility_below_chance", False) or at_chance:
+        return _chance_reason(utility, payload.get("privacy"), uniform=uniform,
+                              release=_release_name(payload))  # fmt: skip
+    if chance is None and uniform is None and "utility_below_chance" not in payload:
+        # (all three deleted: a model at chance was ranked, its attacks at chance read as
+        # private; mia-train and mia-attack write each of them)
+        return (f"test accuracy {float(utility['test_accuracy']):.3f} cannot be told above "
+                "chance: results.json has no utility.chance_accuracy, num_classes or "
+                "utility_below_chance (deleted, or written by a tool of your own); no privacy "
+                "verdict for a model that may have learned nothing: rerun it")
+    try:
+        value = objective(payload, leakage)
+    except ConfigError:
+        metric = leakage.partition(".")[2]
+        white_box = sorted(
+            name for name, m in payload["attacks"].items()
+            if metric in m and m.get("access", DEFAULT_ACCESS) not in BLACK_BOX
+        )  # fmt: skip
+        if white_box:  # the figure is there, but no release lets the weights out
+            return (
+                f"no black-box attack reports {metric}: only white-box attacks (access "
+                f"weights: {one_line(', '.join(white_box))}), which no release lets through; "
+                "rerun it with a black-box attack (one that reads the released outputs)"
+            )
+        return (
+            f"no attack reports {metric} (attacks: {one_line(', '.join(payload['attacks']))}); "
+            f"{_rerun_hint(metric)}"
+        )
+    if math.isnan(value):
+        return f"every attack's {leakage.partition('.')[2]} is null (NaN); rerun it"
+    return None
