@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
 from mia_defense.metrics import roc_metrics
-from mia_defense.report.checks import PrintableLog
+from mia_defense.report.checks import PrintableLog, printable
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.stats import Estimate
 from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary, read_arrays
@@ -66,7 +66,7 @@ def _plain(text: str, limit: int = _LABEL_CHARS) -> str:
 
 def _clipped(text: str, limit: int) -> str:
     """``text`` with control characters as spaces, at most ``limit`` characters."""
-    text = "".join(c if c.isprintable() else " " for c in str(text))
+    text = printable(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -21,7 +21,7 @@ from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
 from mia_defense.metrics.roc import fpr_percent
-from mia_defense.report.checks import epsilon_doubt, one_line, other_confidence
+from mia_defense.report.checks import epsilon_doubt, one_line, other_confidence, printable
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
@@ -713,15 +713,10 @@ def caveats_markdown(entries: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _printable(text: Any) -> str:
-    """``text`` with control characters (a terminal's escape codes, line breaks) as spaces."""
-    return "".join(c if c.isprintable() else " " for c in str(text))
-
-
 def md_code(text: Any) -> str:
     """``text`` safe in a Markdown code span of a table cell (no column, code span or line
     break); a code span shows HTML as text."""
-    return _printable(text).replace("|", "\\|").replace("`", "'")
+    return printable(text).replace("|", "\\|").replace("`", "'")
 
 
 def md_text(text: Any) -> str:
@@ -729,7 +724,7 @@ def md_text(text: Any) -> str:
     no column or line break, no HTML (``<`` as ``&lt;``: a renderer would run
     ``<img onerror=...>``), and no link or image (``](`` as ``]\\(``: a swept value
     ``![](https://host/pixel.png)`` had the page fetch it from that host when viewed)."""
-    return _printable(text).replace("|", "\\|").replace("<", "&lt;").replace("](", "]\\(")
+    return printable(text).replace("|", "\\|").replace("<", "&lt;").replace("](", "]\\(")
 
 
 def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:

@@ -7,7 +7,7 @@ the run's config, `utility`: the accuracy and chance lattice, `attack_results`, 
 the DP claim, and `headline`: the figures' copies), `ranking` (may it be ranked) and
 `notes` (the caveats on a ranked run); `_values` holds what they all read values with."""
 
-from mia_defense.report.checks._values import PrintableLog, one_line
+from mia_defense.report.checks._values import PrintableLog, one_line, printable
 from mia_defense.report.checks.notes import (
     SMALL_TEST_SET,
     caveats,
@@ -40,6 +40,7 @@ __all__ = [
     "one_line",
     "other_confidence",
     "payload_problem",
+    "printable",
     "rank_problem",
     "release_below_chance_note",
     "release_near_chance_note",

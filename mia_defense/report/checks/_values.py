@@ -8,7 +8,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["PrintableLog", "one_line"]
+__all__ = ["PrintableLog", "one_line", "printable"]
 
 _CONTROL = re.compile(r"\s+")
 
@@ -20,10 +20,16 @@ _MAX_COUNT = 2**53
 _MISSING = object()
 
 
+def printable(text: Any) -> str:
+    """``text`` with control characters (a terminal's escape codes, line breaks) as spaces:
+    names and reasons read from files are shown in logs, terminals and tables."""
+    return "".join(c if c.isprintable() else " " for c in str(text))
+
+
 def one_line(text: Any, *, limit: int = 200) -> str:
     """``text`` on one line (whitespace and control characters collapsed), at most ``limit``
     characters: reasons and values copied from a file end up in one-line messages."""
-    flat = _CONTROL.sub(" ", "".join(c if c.isprintable() else " " for c in str(text))).strip()
+    flat = _CONTROL.sub(" ", printable(text)).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -34,9 +40,9 @@ class PrintableLog(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        printable = "".join(c if c.isprintable() else " " for c in message)
-        if printable != message:
-            record.msg, record.args = printable, ()
+        shown = printable(message)
+        if shown != message:
+            record.msg, record.args = shown, ()
         return True
 
 
