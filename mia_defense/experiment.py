@@ -65,6 +65,7 @@ from mia_defense.training.checkpoints import (
 )
 from mia_defense.training.config import optimizer_options
 from mia_defense.training.loop import Ensemble
+from mia_defense.training.started import TrainingStart, watching_training_start
 
 __all__ = [
     "Experiment",
@@ -100,7 +101,8 @@ def run_experiment(
     says ``running`` from the start, ``interrupted`` after Ctrl-C, ``diverged`` (and the run
     stops with a `DivergedError`) when training or the release gave non-finite numbers,
     ``failed`` (the exception's type and message) after another error, which is raised on; a
-    refusal before any model was saved leaves the file as it found it.
+    refusal before training began and before any model was saved leaves the file as it found
+    it.
     """
     start = time.perf_counter()
     run_dir = Path(run_dir)
@@ -119,10 +121,12 @@ def run_experiment(
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
     found = _found_state(run_dir)
     mark_run(run_dir, status="running", **mark)
+    training = TrainingStart()
     try:
         # stdout carries only the results table (printed after): a print in a user's model
         # or defense goes to stderr with the log, not into `mia-train ... | parse`
-        with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
+        with (_named_user_errors(experiment.config), redirect_stdout(sys.stderr),
+              watching_training_start(training)):
             return _run_pipeline(
                 experiment, run_dir, data, fingerprint=fingerprint, progress=progress,
                 start=start, stopwatch=stopwatch, figures=figures,
@@ -135,7 +139,8 @@ def run_experiment(
         mark_run(run_dir, status="interrupted", **mark)
         raise
     except MiaDefenseError as exc:
-        if not _restore_if_nothing_saved(run_dir, found):
+        # a failure once training began (its first batch: no model saved yet) is recorded
+        if training.begun or not _restore_if_nothing_saved(run_dir, found):
             _mark_failed(run_dir, exc, mark)
         raise
     except Exception as exc:  # a bug's traceback: the record says so, the next launch reruns it

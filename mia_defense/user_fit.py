@@ -34,6 +34,7 @@ from mia_defense.training.config import TrainConfig, resolve_device
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.ensemble import build_models, check_data_unchanged
 from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, stage_models
+from mia_defense.training.started import training_begins
 
 __all__ = ["Members", "check_user_fit", "load_user_fit", "train_with_user_fit"]
 
@@ -164,6 +165,7 @@ def train_with_user_fit(
         dtypes = _float_dtypes(model)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(members.seed)
+            training_begins()  # a failure from here on is the run's, not a refusal
             try:
                 trained = fit(model, members, config)
             except Exception as exc:  # the user's code: named, not a traceback of it

@@ -31,6 +31,7 @@ from mia_defense.training.config import (
 from mia_defense.training.eager import optimizer_step
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stack import ModelStack
+from mia_defense.training.started import training_begins
 
 __all__ = ["gather_batch", "padded_members", "train_chunk"]
 
@@ -278,6 +279,7 @@ def _fit(
     at_stop: dict[str, torch.Tensor] = {}
     stopped = torch.zeros_like(ctx.active)
     stack.train(True)
+    training_begins()  # a failure from here on is the run's, not a refusal of its config
     for epoch in range(config.epochs):
         batches = None
         for defense in defenses:
