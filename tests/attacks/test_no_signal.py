@@ -119,3 +119,27 @@ def test_low_fpr_tail_is_at_chance_without_signal(null_metrics, k):
     tprs = {name: np.mean([t for _, t in null_metrics[k][name]]) for name in CALIBRATED}
     off = {name: round(float(t), 4) for name, t in tprs.items() if not 0.006 <= t <= 0.016}
     assert not off, f"K={k}: TPR at 1% FPR away from 0.01 without any signal: {off}"
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_odd_plans_calibrate_members_and_non_members_alike(k):
+    """K odd (a user's models, each record IN for K//2 of them): a member's K-1 references
+    hold one IN model fewer than a non-member's, so keeping min(#IN, #OUT) of its own
+    references calibrated members on fewer models than non-members. Measured before
+    `balanced_references` kept one fewer of a closed record whose references hold as many
+    IN as OUT models, on these outputs without any signal: TPR at 1% FPR 0.158 (LiRA
+    offline, K=3) and 0.034 (LiRA online, K=5), RMIA AUC 0.429 at K=3. Now every
+    calibrated attack keeps its AUC within 0.5 +- 0.02 and its TPR at 1% FPR at most
+    0.016 (some are all ties at K=3, with no reference of either kind left: TPR 0)."""
+    attacks = {name: attack for name, attack in _packaged_attacks().items()
+               if name in (*CALIBRATED, "label_only")}  # fmt: skip
+    found: dict[str, list] = {name: [] for name in attacks}
+    for seed in SEEDS:
+        obs = _null_observations(k, seed)
+        for name, attack in attacks.items():
+            m = roc_metrics(np.asarray(attack(obs, np.arange(k))), obs.masks)
+            found[name].append((m.auc, m.tpr_at_fpr[0.01]))
+    means = {name: np.mean(v, axis=0) for name, v in found.items()}
+    off = {name: np.round(v, 4).tolist() for name, v in means.items()
+           if abs(v[0] - 0.5) > 0.02 or v[1] > 0.016}  # fmt: skip
+    assert not off, f"K={k}: (AUC, TPR at 1% FPR) away from chance without any signal: {off}"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mia_defense.attacks import rmia
+from mia_defense.attacks.references import balanced_references
 from mia_defense.attacks.rmia import A_GRID, DEFAULT_A, choose_a
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.metrics import roc_metrics
@@ -13,17 +14,29 @@ from mia_defense.observations import Observations
 from tests.helpers import synthetic_observations
 
 
+def _pseudo_target_scores(obs: Observations, r: int, others: list[int], a: float):
+    """Offline RMIA's ratio Pr(x | r) / Pr(x) of reference ``r``, Pr(x) from the OUT
+    models among ``others``, min(#IN, #OUT) of each kind per record by their own counts
+    (`balanced_references` without ``closed``; `rmia` on the K-1 references as models of
+    their own keeps one fewer of a record they hold as many IN as OUT of, see there)."""
+    log_p = true_class_log_prob(obs.log_probs, obs.labels).astype(np.float64)
+    _, out = balanced_references(obs.masks[others])
+    p_out = (np.exp(log_p[others]) * out).sum(axis=0) / out.sum(axis=0)
+    return log_p[r] - np.log((1 + a) / 2 * p_out + (1 - a) / 2)
+
+
 def _brute_force_a(obs: Observations, target: int) -> float:
-    """The paper's procedure through the public attack: each reference r of ``target`` is
-    attacked by `rmia` with a fixed ``a``, the other references as its references; the
-    ``a`` with the best AUC averaged over r (ties: the smallest)."""
+    """The paper's procedure: each reference r of ``target`` is attacked by offline RMIA
+    with a fixed ``a``, the other references as its references; the ``a`` with the best
+    AUC averaged over r (ties: the smallest)."""
     refs = [m for m in range(obs.num_models) if m != target]
     mean_auc = []
     for a in A_GRID:
         aucs = []
         for r in refs:
-            sub = obs.take([r, *(m for m in refs if m != r)])
-            aucs.append(roc_metrics(np.asarray(rmia(sub, np.array([0]), a=a)), sub.masks[0]).auc)
+            others = [m for m in refs if m != r]
+            scores = _pseudo_target_scores(obs, r, others, a)
+            aucs.append(roc_metrics(scores, obs.masks[r]).auc)
         mean_auc.append(np.mean(aucs))
     return float(A_GRID[int(np.argmax(np.round(mean_auc, 12)))])
 
