@@ -18,3 +18,17 @@ hydra_value() {
   out+="$run$run"
   printf "'%s'" "${out//'${'/'\${'}"
 }
+
+# Whether the sweep directories given after HERE hold runs of an earlier sweep of other
+# settings beside the study's (mia-train keeps that sweep's record as multirun.N.yaml): the
+# study's tables read every run there, so they would mix the two into what is recorded in
+# HERE. Says so, naming the records, and succeeds then; fails (nothing said) otherwise.
+mixed_sweeps() {
+  local here=$1 kept
+  shift
+  kept=$(find "$@" -maxdepth 1 -name 'multirun.[0-9]*.yaml' 2>/dev/null | sort || true)
+  [ -n "$kept" ] || return 1
+  echo "not recorded into $here: runs of an earlier sweep with other settings lie beside the" \
+    "study's (its record kept as ${kept//$'\n'/, }) and its tables count them too; delete" \
+    "ROOT (or those runs) and run the study again to record it"
+}

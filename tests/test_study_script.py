@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,63 @@ def test_a_study_run_into_another_root_records_nothing(tmp_path, script):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "not recorded into" in done.stdout and "not the study's own" in done.stdout
     assert not (tmp_path / "here").exists()
+
+
+
+# Each study's script that records its tables, and the sweep directory under ROOT where an
+# earlier sweep of other settings left its runs (and mia-train kept its record).
+RECORDING = {
+    "digits_tradeoff/run.sh": "dp",
+    "naive_vs_adaptive/run.sh": "",
+    "reference_models/run.sh": "",
+    "dp_audit/run.sh": "",
+    "dp_audit/one_run.sh": "seeds",
+}
+
+
+@pytest.mark.parametrize("script", sorted(RECORDING))
+def test_a_study_beside_runs_of_an_earlier_sweep_of_other_settings_records_nothing(
+    tmp_path, script
+):
+    """A study run into its own ROOT after a sweep of other settings there (run.sh ROOT
+    train.epochs=1, then make study-...) recorded tables that counted the earlier runs too
+    (mia-report and the summary scripts read every run under ROOT); its tables now go to
+    ROOT/results (study 1: none recorded), saying why. The tools are stand-ins."""
+    bin_dir, calls, root = tmp_path / "bin", tmp_path / "calls", tmp_path / "root"
+    here = tmp_path / "here"
+    bin_dir.mkdir()
+    calls.mkdir()
+    for tool in ("mia-train", "mia-report", "python"):
+        (bin_dir / tool).write_text(STUB)
+        (bin_dir / tool).chmod(0o755)
+    (root / "report").mkdir(parents=True)  # what study 1 records (mia-report's files)
+    for name in ("tradeoff.md", "tradeoff.csv", "runs.csv", "tradeoff_tpr.png", "README.md"):
+        (root / "report" / name).write_text("x")
+    env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "OWN_ROOT": str(root),
+           "HERE": str(here)}  # fmt: skip
+    env.pop("RECORD", None)
+
+    def run() -> tuple[str | None, str]:
+        """(--out of the summary script reading ROOT, or None without one; stdout)"""
+        for call in calls.iterdir():
+            call.unlink()
+        done = subprocess.run(["bash", str(REPO / "experiments" / script), str(root)],
+                              capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        argvs = [p.read_text().split("\037")[:-1] for p in calls.iterdir()]
+        outs = [a[a.index("--out") + 1] for a in argvs if a[0] == "python" and a[2] == str(root)]
+        return (outs[0] if outs else None), done.stdout
+
+    out, stdout = run()  # the study alone in its ROOT: recorded as before
+    assert "not recorded" not in stdout
+    recorded = (here / "results/summary.md").is_file() if out is None else out.startswith(
+        "experiments/")  # fmt: skip
+    assert recorded
+    shutil.rmtree(here, ignore_errors=True)
+    sweep = root / RECORDING[script]
+    sweep.mkdir(exist_ok=True)
+    (sweep / "multirun.yaml").write_text("the study's sweep\n")
+    (sweep / "multirun.1.yaml").write_text("an earlier sweep of other settings\n")
+    out, stdout = run()
+    assert "not recorded into" in stdout and f"{sweep}/multirun.1.yaml" in stdout, stdout
+    assert not here.exists() and out in (None, f"{root}/results")

@@ -65,6 +65,9 @@ if [ "$ROOT" != "$OWN_ROOT" ]; then
   echo "not recorded into $HERE/results: ROOT is $ROOT, not the study's own $OWN_ROOT"
   exit 0
 fi
+if mixed_sweeps "$HERE/results" "$ROOT"/{training,reference_data,dp,release}; then
+  exit 0
+fi
 mkdir -p "$HERE/results"
 cp "$ROOT"/report/{tradeoff.md,tradeoff.csv,runs.csv} "$ROOT"/report/*.png "$HERE/results/"
 cp "$ROOT/report/README.md" "$HERE/results/summary.md"

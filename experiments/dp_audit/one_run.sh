@@ -23,4 +23,8 @@ AUDIT=(attack.audit=one_run attack.audit_canaries=100 attack.audit_gradient_cana
 # (a sweep of one run: the preset's sweep values are refused in a single run)
 "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.target_epsilon=8 \
     "hydra.sweep.dir=$(hydra_value "$ROOT/default_delta")"
+if [ "$OUT" = "$HERE/results" ] \
+    && mixed_sweeps "$OUT" "$ROOT"/{delta_1e-6,seeds,default_delta}; then
+  OUT="$ROOT/results"  # (the tables still come, beside the runs they read)
+fi
 "$BIN/python" "$HERE/one_run.py" "$ROOT" --out "$OUT"

@@ -16,4 +16,7 @@ OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
 "$BIN/mia-train" -m +experiment=study_naive_vs_adaptive '~attack.attacks.gradient_norm' \
   "hydra.sweep.dir=$(hydra_value "$ROOT")" ${EXTRA[@]+"${EXTRA[@]}"}
+if [ "$OUT" = "$HERE/results" ] && mixed_sweeps "$OUT" "$ROOT"; then
+  OUT="$ROOT/results"  # (the tables still come, beside the runs they read)
+fi
 "$BIN/python" "$HERE/compare.py" "$ROOT" --out "$OUT"
