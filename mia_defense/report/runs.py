@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from mia_defense.report.checks import (
     one_line,
     payload_problem,
     rank_problem,
+    same_figure,
 )
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import checkpoint_mismatch
@@ -733,20 +733,15 @@ def _figures(payload: Mapping[str, Any]) -> dict[str, Any]:
     return figures
 
 
-def _same_figure(a: Any, b: Any) -> bool:
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-    return a == b
-
-
 def _note_repeat_differs(loaded: LoadedRuns, kept: RunRecord, repeat: RunRecord) -> None:
     """A caveat on the run kept of a repeat whose figures differ from its own: the two ran the
     same config, seeds and data, which gives the same numbers, so one of the results.json was
     edited (or they ran on machines that round otherwise): the repeat was dropped without a
     word, and the run kept may be the one whose figures were lowered."""
     mine, theirs = _figures(kept.payload), _figures(repeat.payload)
+    # (a ranked run's figures are finite numbers or null: `payload_problem`)
     differ = [k for k in dict.fromkeys([*mine, *theirs])
-              if not _same_figure(mine.get(k), theirs.get(k))]  # fmt: skip
+              if not same_figure(mine.get(k), theirs.get(k))]  # fmt: skip
     if not differ:
         return
     first = differ[0]

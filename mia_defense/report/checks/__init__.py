@@ -7,7 +7,7 @@ the run's config, `utility`: the accuracy and chance lattice, `attack_results`, 
 the DP claim, and `headline`: the figures' copies), `ranking` (may it be ranked) and
 `notes` (the caveats on a ranked run); `_values` holds what they all read values with."""
 
-from mia_defense.report.checks._values import PrintableLog, one_line, printable
+from mia_defense.report.checks._values import PrintableLog, one_line, printable, same_figure
 from mia_defense.report.checks.notes import (
     SMALL_TEST_SET,
     caveats,
@@ -45,5 +45,6 @@ __all__ = [
     "release_below_chance_note",
     "release_near_chance_note",
     "resolution_note",
+    "same_figure",
     "small_test_set_note",
 ]

@@ -8,7 +8,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["PrintableLog", "one_line", "printable"]
+__all__ = ["PrintableLog", "one_line", "printable", "same_figure"]
 
 _CONTROL = re.compile(r"\s+")
 
@@ -86,9 +86,9 @@ def _numbers(*values: Any) -> bool:
     return all(_number_problem("", v, nullable=False) is None for v in values)
 
 
-def _same_copy(value: Any, copy: Any) -> bool:
-    """Whether a figure equals its ``headline`` copy: the same value, or the same number up
-    to float rounding."""
+def same_figure(value: Any, copy: Any) -> bool:
+    """Whether a figure equals a copy of it (its ``headline`` copy, a repeat's): the same
+    value, or the same finite number up to float rounding."""
     return value == copy or (
         _numbers(value, copy) and math.isclose(value, copy, rel_tol=1e-9, abs_tol=1e-12))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mia_defense.report.checks._values import _MISSING, _same_copy, _show
+from mia_defense.report.checks._values import _MISSING, _show, same_figure
 
 __all__: list[str] = []
 
@@ -40,7 +40,7 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
         if value is _MISSING:
             return (f"{where} is missing, but headline[{_show(key)}] holds it "
                     f"({_show(copy)}): a figure was deleted after the run; rerun it")
-        if not _same_copy(value, copy):
+        if not same_figure(value, copy):
             return (f"{where} is {_show(value)}, but headline[{_show(key)}], written from it, "
                     f"is {_show(copy)}: a figure was changed after the run; rerun it")
     return _strongest_headline_problem(payload, headline)
@@ -90,7 +90,7 @@ def _strongest_headline_problem(
                     or metric.startswith("white_box_") or metric not in metrics):  # fmt: skip
                 continue
             value = metrics[metric]
-            if not _same_copy(value, copy):
+            if not same_figure(value, copy):
                 return (f"{field} is {_show(name)}, whose {metric} is {_show(value)}, but "
                         f"headline[{_show(key)}] is {_show(copy)}: the strongest attack was "
                         "changed after the run; rerun it")
