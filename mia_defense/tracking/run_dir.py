@@ -79,8 +79,17 @@ def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: _plain(config)}
 
 
+def _defense_order(config: Mapping[str, Any]) -> list[str]:
+    defense = config.get("defense")
+    return [str(name) for name in defense] if isinstance(defense, Mapping) else []
+
+
 def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """``key: old -> new`` for every key whose value differs, neutral keys left out."""
+    """``key: old -> new`` for every key whose value differs, neutral keys left out, and
+    ``defense order: [...] -> [...]`` for the same defenses listed in another order:
+    defenses of equal ``order`` run their hooks in the order the config lists them
+    (`DefenseFactory` sorts stably), so the two may train other models (as the model store
+    keys them); a run of one was skipped as a finished run of the other."""
     before, after = _flatten(old), _flatten(new)
 
     def neutral(key: str) -> bool:
@@ -91,11 +100,15 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
     parents = {k[:i] for k in union for i, char in enumerate(k) if char == "."}
     keys = sorted(k for k in union if not neutral(k) and k not in parents)
     missing = "(unset)"
-    return [
+    differences = [
         f"{key}: {json.dumps(before.get(key, missing))} -> {json.dumps(after.get(key, missing))}"
         for key in keys
         if before.get(key, missing) != after.get(key, missing)
     ]
+    order = (_defense_order(old), _defense_order(new))
+    if order[0] != order[1] and sorted(order[0]) == sorted(order[1]):
+        differences.append(f"defense order: {json.dumps(order[0])} -> {json.dumps(order[1])}")
+    return differences
 
 
 # Neutral keys that still change the models a resume trains: a chunk's models share one

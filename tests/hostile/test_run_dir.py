@@ -98,6 +98,23 @@ def test_the_differing_keys_are_listed_old_to_new():
     ]
 
 
+def test_the_same_defenses_in_another_order_are_another_config(tmp_path):
+    """Defenses of equal order run their hooks in the config's order (two transforms of
+    one's own, x*3 then x+1 or x+1 then x*3, train other models): a complete run of
+    [a, b] was skipped as the finished run of [b, a], its figures returned as that one's."""
+    a, b = {"_target_": "mine.Scale"}, {"_target_": "mine.Shift"}
+    config = {"defense": {"a": a, "b": b}, "seed": 0}
+    write_json(tmp_path / "results.json",
+               {"schema_version": 1, "status": "complete", "config": config})  # fmt: skip
+    before = snapshot(tmp_path)
+    with pytest.raises(ConfigError, match=r'holds a complete run of another config \(defense '
+                                          r'order: \["a", "b"\] -> \["b", "a"\]\)'):
+        finished_run(tmp_path, config={"defense": {"b": b, "a": a}, "seed": 0},
+                     data_fingerprint=None)  # fmt: skip
+    assert snapshot(tmp_path) == before
+    assert finished_run(tmp_path, config=config, data_fingerprint=None) is not None
+
+
 @pytest.mark.parametrize(
     "neutral",
     ["train.threads=1", "train.chunk_size=1", "train.eval_every=5", "progress=true",
