@@ -19,6 +19,7 @@ __all__ = [
     "check_defenses",
     "defense_name_problem",
     "prepare_model",
+    "warn_meaningless_clip_norm",
     "warn_unaccounted_beside_dp",
 ]
 
@@ -167,6 +168,18 @@ def warn_unaccounted_beside_dp(
         if reason is not None:
             log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): "
                         "%s", reason)  # fmt: skip
+
+
+def warn_meaningless_clip_norm(defenses: Sequence[TrainingDefense]) -> None:
+    """Say before training when DP-SGD's clipping norm makes the run meaningless
+    (`DPSGD.clip_norm_problem`): 1e-12 or 1e12 trained models that learned nothing without
+    a word. Once a run: the pipeline calls it."""
+    from mia_defense.defenses.dp import DPSGD
+
+    for defense in defenses:
+        problem = defense.clip_norm_problem() if isinstance(defense, DPSGD) else None
+        if problem is not None:
+            log.warning("%s", problem)
 
 
 def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.Module:

@@ -71,6 +71,13 @@ log = logging.getLogger(__name__)
 
 ACCOUNTANTS = ("rdp", "prv", "gdp")
 
+# Per-sample clipping norms C beyond this range are warned: usual models' per-sample gradient
+# norms lie inside it (most DP-SGD work clips at 0.1-10).
+CLIP_RANGE = (1e-3, 1e3)
+# float32's normal range, in which the models clip and add noise: outside it C is 0 or inf.
+_FLOAT32_TINY = float(torch.finfo(torch.float32).tiny)
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+
 
 def refuse_unsupported(model: nn.Module, *, key: str = "defense.dp") -> None:
     """Raise `UnsupportedModelError` listing every layer Opacus cannot train, and the fix.
@@ -141,6 +148,20 @@ def _number(value: Any, key: str) -> float | None:
         raise ConfigError(f"defense.dp.{key}={value}: too large for a float (at most about "
                           "1.8e308)")  # (10**400: float() of it raised OverflowError)
     return value
+
+
+def _refuse_beyond_float32(max_grad_norm: float) -> None:
+    """A `ConfigError` for a clipping norm outside float32's normal range: the models clip
+    and add noise in float32, where 1e-40 is 0 (no step and no noise, yet an ε reported)
+    and 1e39 is inf (NaN weights)."""
+    if _FLOAT32_TINY <= max_grad_norm <= _FLOAT32_MAX:
+        return
+    raise ConfigError(
+        f"defense.dp.max_grad_norm={max_grad_norm:g}: outside float32's range "
+        f"[{_FLOAT32_TINY:.2g}, {_FLOAT32_MAX:.2g}], in which the models clip and add noise "
+        f"(it becomes 0 or inf there); set it near the per-sample gradient norms, inside "
+        f"[{CLIP_RANGE[0]:g}, {CLIP_RANGE[1]:g}] (e.g. 1.0)"
+    )
 
 
 _UNACCOUNTED_SAMPLING = (
@@ -231,6 +252,7 @@ class DPSGD(TrainingDefense):
         if max_grad_norm is None or not 0 < max_grad_norm < math.inf:
             raise ConfigError(f"defense.dp.max_grad_norm={max_grad_norm}: must be > 0 and "
                               "finite (no nan or inf)")  # fmt: skip
+        _refuse_beyond_float32(max_grad_norm)
         if max_physical_batch_size is not None and (
             isinstance(max_physical_batch_size, bool)  # (a numpy integer is one: Integral)
             or not isinstance(max_physical_batch_size, numbers.Integral)
@@ -279,6 +301,29 @@ class DPSGD(TrainingDefense):
         self._taps: GhostTaps | None = None  # this step's forward pass, tapped (ghost)
         self._ghost_layers: list = []  # the model's layers with a ghost rule
         self._accountant: IAccountant | None = None  # Opacus' own (train.engine=opacus)
+
+    def clip_norm_problem(self) -> str | None:
+        """Why ``max_grad_norm`` makes the run meaningless, or ``None``: far below usual
+        per-sample gradient norms (`CLIP_RANGE`) every step is too small to move the weights
+        (below Adam's eps, or lr·C under SGD); far above them, with noise, nothing is
+        clipped and the noise of std σ·C drowns the gradients. Either way the models learn
+        nothing, and the run reports an ε and a leak of untrained models."""
+        low, high = CLIP_RANGE
+        noisy = self.noise_multiplier is None or self.noise_multiplier > 0
+        if low <= self.max_grad_norm and (self.max_grad_norm <= high or not noisy):
+            return None
+        if self.max_grad_norm < low:
+            effect = ("every per-sample gradient is clipped to a step too small to move the "
+                      "weights (below Adam's eps 1e-8, or lr·C under SGD)")
+        else:
+            effect = ("no per-sample gradient is clipped, and the noise (std σ·C per "
+                      "coordinate) drowns them all")
+        return (
+            f"defense.dp.max_grad_norm={self.max_grad_norm:g}: outside [{low:g}, {high:g}], "
+            f"where usual per-sample gradient norms lie (most DP-SGD work clips at 0.1-10): "
+            f"{effect}, so the models learn nothing and the run measures untrained models; "
+            "set it near the gradients' norms (e.g. defense.dp.max_grad_norm=1.0)"
+        )
 
     @property
     def noise_source(self) -> str:

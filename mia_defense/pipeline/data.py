@@ -25,7 +25,11 @@ from mia_defense.budget import WorkShape, check_budget, defense_work, earliest_s
 from mia_defense.canaries import insert_canaries
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
-from mia_defense.defenses.compose import check_defenses, warn_unaccounted_beside_dp
+from mia_defense.defenses.compose import (
+    check_defenses,
+    warn_meaningless_clip_norm,
+    warn_unaccounted_beside_dp,
+)
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.plan import MembershipPlan, make_plan
@@ -269,6 +273,7 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {})
+    warn_meaningless_clip_norm(defenses)
     check_user_fit(experiment.train, defenses=defenses)
     _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
 
