@@ -143,3 +143,24 @@ def test_odd_plans_calibrate_members_and_non_members_alike(k):
     off = {name: np.round(v, 4).tolist() for name, v in means.items()
            if abs(v[0] - 0.5) > 0.02 or v[1] > 0.016}  # fmt: skip
     assert not off, f"K={k}: (AUC, TPR at 1% FPR) away from chance without any signal: {off}"
+
+
+def test_shokri_with_one_shadow_model_is_at_chance():
+    """K=2: the one shadow model's membership of every record is the complement of the
+    target's, and an attack classifier that trained on a record's shadow row and then scored
+    the target on it learnt that complement (AUC 0.475 over these seeds, 0.471 on constant
+    outputs, where only the label tells records apart; 0.37 with 300 records). Each record
+    is now scored by a classifier fitted on the other half of the records: within
+    0.5 +- 0.015."""
+    from mia_defense.attacks import shokri
+
+    aucs = []
+    for seed in SEEDS:
+        obs = _null_observations(2, seed)
+        aucs.append(roc_metrics(shokri(obs, np.arange(2), classifier="logistic"), obs.masks).auc)
+    obs = _null_observations(2, 0)
+    constant = np.broadcast_to(obs.log_probs[0, :1], obs.log_probs.shape)  # one output for all
+    flat = Observations(np.ascontiguousarray(constant), obs.labels, obs.masks)
+    flat_auc = roc_metrics(shokri(flat, np.arange(2), classifier="logistic"), obs.masks).auc
+    assert abs(np.mean(aucs) - 0.5) <= 0.015, aucs
+    assert abs(flat_auc - 0.5) <= 0.015, flat_auc
