@@ -33,6 +33,7 @@ __all__ = [
     "label_copies",
     "looks_channels_last",
     "may_be_channels_last",
+    "near_label_copies",
     "require_path",
     "shown_names",
     "standardise_images",
@@ -61,6 +62,12 @@ _SAMPLED_ROWS = 1000
 
 # Rows compared at once when looking for a copy of the labels among the features.
 _COPY_ROWS = 4096
+# A column that takes its class's own value (one per class, another for each class) in at
+# least this share of the samples of a class, on average over the classes, is warned as a
+# near copy of the labels (a leaked label column with a few errors).
+NEAR_COPY = 0.98
+# The first samples of each class whose (lower) median per column is the class's value.
+_NEAR_SAMPLES = 5
 
 
 # Names a message lists in full; more are shown by their ends and their count (a
@@ -648,6 +655,54 @@ def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return columns
 
 
+def near_label_copies(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of ``x`` [N, D] that nearly copy the labels ``y``, and the share of each:
+    one value per class, another for each class, taken in at least `NEAR_COPY` of the
+    samples of each class on average over the classes (a rare class counts as much as a
+    common one), but not in all of them (`label_copies`). A class's value is the median of
+    its first `_NEAR_SAMPLES` samples; a column the samples seen so far take their class's
+    value in under half the time is dropped at once, so most columns cost one chunk."""
+    empty = np.empty(0, dtype=np.intp), np.empty(0)
+    classes, _ = _class_firsts(y)
+    if len(y) < 2 * len(classes):
+        return empty
+    values = np.stack([np.sort(x[rows], axis=0)[(len(rows) - 1) // 2]
+                       for rows in _class_samples(y, classes, _NEAR_SAMPLES)])
+    columns = np.flatnonzero((np.diff(np.sort(values, axis=0), axis=0) != 0).all(axis=0))
+    agree = np.zeros((len(classes), len(columns)))
+    sizes = np.zeros(len(classes))
+    for start in range(0, len(y), _COPY_ROWS):
+        if not len(columns):
+            return empty
+        rows = slice(start, start + _COPY_ROWS)
+        inverse = np.searchsorted(classes, y[rows])
+        same = x[rows][:, columns] == values[inverse][:, columns]
+        order = np.argsort(inverse, kind="stable")  # each class's rows summed at once
+        present, starts = np.unique(inverse[order], return_index=True)
+        agree[present] += np.add.reduceat(same[order].astype(np.int32), starts, axis=0)
+        sizes += np.bincount(inverse, minlength=len(classes))
+        keep = agree.sum(axis=0) >= sizes.sum() / 2
+        columns, agree = columns[keep], agree[:, keep]
+    shares = (agree / np.maximum(sizes, 1)[:, None]).mean(axis=0)
+    near = (shares >= NEAR_COPY) & (agree < sizes[:, None]).any(axis=0)
+    return columns[near], shares[near]
+
+
+def _class_samples(y: np.ndarray, classes: np.ndarray, count: int) -> list[np.ndarray]:
+    """The indices of the first ``count`` samples of each of ``classes`` (fewer where a
+    class has fewer), read `_COPY_ROWS` labels at a time until each class has them."""
+    found = [np.empty(0, dtype=np.intp) for _ in classes]
+    for start in range(0, len(y), _COPY_ROWS):
+        inverse = np.searchsorted(classes, y[start : start + _COPY_ROWS])
+        for c in np.unique(inverse):
+            if len(found[c]) < count:
+                more = np.flatnonzero(inverse == c)[: count - len(found[c])] + start
+                found[c] = np.concatenate([found[c], more])
+        if min(map(len, found)) >= count:
+            break
+    return found
+
+
 def _class_firsts(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The classes of ``y`` (sorted) and the index of each one's first sample, found
     ``_COPY_ROWS`` labels at a time: ``np.unique(y, return_index=True, return_inverse=True)``
@@ -680,16 +735,30 @@ def _warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
     if x.ndim != 2:  # images: no pixel is a column of labels
         return
     copies = label_copies(x, y)
-    if not len(copies):
-        return
-    shown = (shown_names([names[j] for j in copies], what="columns") if names is not None
-             else f"{copies.tolist()} (counting from 0)")
-    log.warning(
-        "%s: feature column %s determines the label (one value per class, another for each "
-        "class, or one column per class marking it: a copy of the labels?); the models learn "
-        "the label from it, and their accuracy and the attacks then measure that copy: drop "
-        "the column", source, shown,
-    )
+    if len(copies):
+        log.warning(
+            "%s: feature column %s determines the label (one value per class, another for each "
+            "class, or one column per class marking it: a copy of the labels?); the models "
+            "learn the label from it, and their accuracy and the attacks then measure that "
+            "copy: drop the column", source, _shown_columns(copies, names),
+        )
+    near, shares = near_label_copies(x, y)
+    if len(near):
+        log.warning(
+            "%s: feature column %s is nearly a copy of the labels: it takes one value per "
+            "class, another for each class, in %s of each class's samples on average (at least "
+            "%g%%: the labels with a few errors?); the models learn the label from it, and "
+            "their accuracy and the attacks then measure that copy: drop the column", source,
+            _shown_columns(near, names), ", ".join(f"{100 * s:.1f}%" for s in shares),
+            100 * NEAR_COPY,
+        )
+
+
+def _shown_columns(columns: np.ndarray, names: list[str] | None) -> str:
+    """``columns`` for a message: by their names, else their indices."""
+    if names is not None:
+        return shown_names([names[j] for j in columns], what="columns")
+    return f"{columns.tolist()} (counting from 0)"
 
 
 def _warn_constant(x: np.ndarray, *, source: str) -> None:
