@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -228,3 +230,49 @@ def test_a_study_beside_runs_of_an_earlier_sweep_of_other_settings_records_nothi
     out, stdout = run()
     assert "not recorded into" in stdout and f"{sweep}/multirun.1.yaml" in stdout, stdout
     assert not here.exists() and out in (None, f"{root}/results")
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie not yet reaped counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_study_stopped_by_a_term_signal_stops_its_sweeps_too(tmp_path):
+    """Study 1's three sweeps run in background subshells: a TERM sent to the script alone
+    (kill, a scheduler) killed the subshells and left the three mia-train processes running
+    on after the script said it stopped (exit 130); a rerun found their runs in use. The
+    sweeps are stand-ins that wait a minute."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir()
+    calls.mkdir()
+    (bin_dir / "mia-train").write_text('#!/bin/sh\necho $$ >"$CALLS/sweep.$$"\nexec sleep 60\n')
+    (bin_dir / "mia-train").chmod(0o755)
+    env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0"}
+    script = subprocess.Popen(
+        ["bash", str(REPO / "experiments/digits_tradeoff/run.sh"), str(tmp_path / "root")],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(pids) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            pids = [int(p.read_text()) for p in calls.iterdir() if p.read_text().strip()]
+        assert len(pids) == 3, "the three sweeps should have started"
+        script.send_signal(signal.SIGTERM)
+        assert script.wait(timeout=30) == 130
+        deadline = time.monotonic() + 10
+        while not all(map(_gone, pids)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(map(_gone, pids)), "sweeps left running after the study stopped"
+    finally:
+        for pid in pids:  # (the stand-ins this test started, by their ids)
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        if script.poll() is None:
+            script.kill()
+            script.wait()

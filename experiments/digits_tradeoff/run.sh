@@ -45,8 +45,17 @@ DP=$!
 { sweep release release=topk,rounding,label_only,noise,temperature \
     && sweep reference_data 'defense=[advreg],[distillation]'; } &
 RELEASE=$!
-# Background jobs of a script ignore Ctrl-C: pass it on (a rerun resumes what was cut).
-trap 'kill -TERM "$TRAINING" "$DP" "$RELEASE" 2>/dev/null; exit 130' INT TERM
+# Background jobs of a script ignore Ctrl-C: pass it on (a rerun resumes what was cut), to
+# the sweeps too: the jobs above are subshells, and killed alone (a TERM sent to this script
+# by kill or a scheduler) they left their mia-train processes running on without it.
+stop() {
+  local sweeps
+  sweeps=$(pgrep -P "$TRAINING,$DP,$RELEASE" || true)
+  kill -TERM "$TRAINING" "$DP" "$RELEASE" 2>/dev/null || true
+  [ -z "$sweeps" ] || kill -INT $sweeps 2>/dev/null || true
+  exit 130
+}
+trap stop INT TERM
 status=0
 for pid in "$TRAINING" "$DP" "$RELEASE"; do wait "$pid" || status=1; done
 [ "$status" = 0 ] || exit 1
