@@ -10,6 +10,7 @@ from typing import Any
 
 __all__ = ["PrintableLog", "one_line", "printable", "same_figure"]
 
+
 _CONTROL = re.compile(r"\s+")
 
 

@@ -21,6 +21,7 @@ from mia_defense.report.checks._values import (
 
 __all__: list[str] = []
 
+
 _BUILT_IN = "mia_defense.attacks."
 
 

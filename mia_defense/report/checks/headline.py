@@ -10,6 +10,7 @@ from mia_defense.report.checks._values import _MISSING, _show, same_figure
 
 __all__: list[str] = []
 
+
 def _headline_problem(payload: Mapping[str, Any]) -> str | None:
     """How a figure differs from its copy in ``headline`` (the scalars mia-train and
     mia-attack write beside them, from the same numbers: ``utility/test_accuracy``,

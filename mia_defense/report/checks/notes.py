@@ -28,6 +28,7 @@ __all__ = [
     "small_test_set_note",
 ]
 
+
 def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
     """A caveat on a ranked run whose ``leakage`` TPR sits at an FPR below 1 / (its
     non-member scores), or ``None``: no threshold there lets a non-member through, so the

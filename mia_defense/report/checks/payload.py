@@ -20,6 +20,7 @@ from mia_defense.tracking import SCHEMA_VERSION, schema_problem
 
 __all__ = ["edited_problem", "payload_problem"]
 
+
 # Sections a complete run must have, each a JSON object.
 _REQUIRED = ("utility", "attacks", "defense")
 

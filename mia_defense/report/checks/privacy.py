@@ -17,6 +17,7 @@ from mia_defense.report.checks._values import (
 
 __all__ = ["dp_claim_problem", "epsilon_doubt"]
 
+
 def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
     for flag in ("epsilon_refuted", "epsilon_valid"):  # a string "false" reads as true
         value = payload.get("privacy", {}).get(flag, False)

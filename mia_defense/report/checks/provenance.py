@@ -13,14 +13,20 @@ from mia_defense.report.stats import LEVEL
 
 __all__ = ["BUILT_IN_DEFENSES", "BUILT_IN_RELEASES", "defense_problem", "other_confidence"]
 
+
+def _planned(payload: Mapping[str, Any], key: str) -> Any:
+    """``config.plan.<key>``, the value the run was planned with, or ``None`` where the
+    config does not say."""
+    config = payload.get("config")
+    plan = config.get("plan") if isinstance(config, Mapping) else None
+    return plan.get(key) if isinstance(plan, Mapping) else None
+
+
 def _plan_problem(payload: Mapping[str, Any]) -> str | None:
     """How ``num_models`` contradicts the run's ``config.plan.num_models``, which trained
     them, or ``None``: a K raised by hand narrowed the test accuracy's interval (Student's t
     over the K models) and named another yardstick than the run's."""
-    config = payload.get("config")
-    plan = config.get("plan") if isinstance(config, Mapping) else None
-    planned = plan.get("num_models") if isinstance(plan, Mapping) else None
-    count = payload.get("num_models")
+    planned, count = _planned(payload, "num_models"), payload.get("num_models")
     if isinstance(planned, bool) or not isinstance(planned, int) or count is None:
         return None
     if count != planned:
@@ -31,9 +37,7 @@ def _plan_problem(payload: Mapping[str, Any]) -> str | None:
 
 def _planned_test_size(payload: Mapping[str, Any]) -> int | None:
     """``config.plan.test_size`` when it is a count (null: what the data left)."""
-    config = payload.get("config")
-    plan = config.get("plan") if isinstance(config, Mapping) else None
-    planned = plan.get("test_size") if isinstance(plan, Mapping) else None
+    planned = _planned(payload, "test_size")
     return planned if _counts(planned) else None
 
 

@@ -16,6 +16,7 @@ from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
 
 __all__ = ["rank_problem", "release_below_chance_note"]
 
+
 def _diverged_reason(payload: Mapping[str, Any]) -> str:
     detail = payload.get("diverged")
     reason = detail.get("reason") if isinstance(detail, Mapping) else None

@@ -19,6 +19,7 @@ from mia_defense.report.checks.provenance import _test_size
 
 __all__: list[str] = []
 
+
 # Utility figures the report reads; accuracies are fractions.
 _UTILITY = ("test_accuracy", "train_accuracy", "generalization_gap")
 
