@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from mia_defense.defenses.release import check_released
+from mia_defense.errors import UnsupportedModelError
 from mia_defense.observations import Observations
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import TrainingData
@@ -33,18 +34,17 @@ def release_population(
     """What ``models`` release on the population, with the augmented queries and gradient
     norms the configured attacks need (targets and undefended shadows alike)."""
     x, y = data.split(data.plan.population_idx)
+    # the population first: NaN on the perturbed copies alone is then the forward's on them
+    log_probs = observe(models, x, release=experiment.release, generator=generator,
+                        repeats=experiment.queries.repeats)
+    check_released(log_probs, what="population", release=experiment.release)
     augmented_logits = augmented_predictions = None
     if experiment.queries.num_augmented:
         augmented_logits, augmented_predictions = observe_augmented(
             models, x, y, release=experiment.release, queries=experiment.queries,
             seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
-            check=lambda released: check_released(
-                released, what="perturbed queries", release=experiment.release, logits=True
-            ),
+            check=lambda released: _check_perturbed(released, models, experiment),
         )
-    log_probs = observe(models, x, release=experiment.release, generator=generator,
-                        repeats=experiment.queries.repeats)
-    check_released(log_probs, what="population", release=experiment.release)
     return Observations(
         log_probs=log_probs,
         labels=y,
@@ -53,6 +53,29 @@ def release_population(
         augmented_predictions=augmented_predictions,
         grad_norms=gradient_norms(models, x, y) if experiment.white_box else None,
     )
+
+
+def _check_perturbed(released: np.ndarray, models: Sequence[nn.Module],
+                     experiment: Experiment) -> None:
+    """`check_released` of the true-class logits on the perturbed copies, where the outputs
+    on the population itself were finite: NaN or +inf there comes from the models' forward
+    (or the release) on inputs beyond the data (a sqrt or log of a feature the noise made
+    negative), not from a training that diverged, whose advice (lower the learning rate)
+    sent the user after the wrong setting."""
+    if np.isnan(released).any() or np.isposinf(released).any():
+        model = type(models[0])
+        queries = experiment.queries
+        raise UnsupportedModelError(
+            "the released outputs on the perturbed queries contain NaN or +inf, while those "
+            f"on the population itself are finite: model {model.__module__}."
+            f"{model.__qualname__} (or release={experiment.release.name}) breaks on the "
+            f"perturbed copies of the records (attack.queries: noise of {queries.noise_std:g} "
+            "feature standard deviations, or shifts and flips of images), e.g. a sqrt or log "
+            "of a feature the noise made negative; not a diverged training: make its forward "
+            "defined for such inputs, or set attack.queries.num_augmented=0 (the attacks "
+            "that need them are then skipped)"
+        )
+    check_released(released, what="perturbed queries", release=experiment.release, logits=True)
 
 
 def release_test(
