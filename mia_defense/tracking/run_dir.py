@@ -409,6 +409,22 @@ def _short_float(match: re.Match[str]) -> str:
     return f"{float(text):.{_FLOAT_DIGITS}g}"
 
 
+# A character no file name can hold as text: a byte of the command line that is not UTF-8
+# (a Latin-1 file name in dataset.path), which Python keeps as a lone surrogate.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    """The lone surrogate in ``match`` as ``%XX`` per byte: the command line's own byte
+    (``\\udcff`` is ``%FF``), or its UTF-8 code units for one no byte gives."""
+    char = match.group(0)
+    try:
+        raw = char.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = char.encode("utf-8", "surrogatepass")
+    return "".join(f"%{byte:02X}" for byte in raw)
+
+
 def safe_dirname(text: str, *, max_bytes: int = 200) -> str:
     """``text`` (a sweep's override string) as ONE directory name inside the sweep directory.
 
@@ -418,13 +434,16 @@ def safe_dirname(text: str, *, max_bytes: int = 200) -> str:
     float with more than 6 significant digits is written with 6 (results.json keeps the
     exact value) and the name then ends in ``~`` and a hash of the exact text, so trials
     whose floats agree in 6 digits still get distinct folders; a name too long for the
-    file system is cut and ends in a hash of the whole text.
+    file system is cut and ends in a hash of the whole text; a byte of the command line
+    that is not UTF-8 is written ``%XX`` (`_escape_surrogate`: it made the name unencodable,
+    and the sweep was refused blaming ``hydra.sweep.subdir``).
     """
     name = _FLOAT.sub(_short_float, str(text))
     if name != str(text):
-        name += "~" + hashlib.sha256(str(text).encode()).hexdigest()[:_SHORT_HASH]
+        exact = str(text).encode(errors="surrogatepass")
+        name += "~" + hashlib.sha256(exact).hexdigest()[:_SHORT_HASH]
     name = name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
-    name = name.replace("\0", "%00")
+    name = _SURROGATE.sub(_escape_surrogate, name.replace("\0", "%00"))
     if name == "":  # a sweep that overrides nothing: its one run gets a folder of its own
         return EMPTY_DIRNAME
     if name.strip(".") == "":

@@ -245,6 +245,17 @@ def test_a_long_override_string_is_cut_to_a_valid_name_with_a_hash():
     assert len(name.encode()) <= 200 and name != safe_dirname(long + "y")
 
 
+def test_a_byte_of_the_command_line_that_is_not_utf8_is_escaped_in_the_name():
+    """dataset.path=$'/data/caf\\xe9.csv' (a Latin-1 file name): Python keeps the byte as a
+    lone surrogate, which no name could encode, and the sweep was refused as
+    'hydra.sweep.subdir ... cannot be resolved (UnicodeEncodeError ...)'."""
+    name = safe_dirname("dataset.path=/data/caf\udce9.csv,train.lr=0.12345678")
+    assert name.startswith("dataset.path=%2Fdata%2Fcaf%E9.csv,train.lr=0.123457~")
+    name.encode()  # a name the file system takes
+    assert safe_dirname("x=\ud800") == "x=%ED%A0%80"  # a surrogate no byte gives
+    assert safe_dirname("x=%E9") == "x=%25E9" != safe_dirname("x=\udce9")  # kept apart
+
+
 @pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
 def test_a_sweep_with_a_path_override_stays_inside_its_directory(tmp_path):
     sweep = tmp_path / "sweep"
