@@ -436,6 +436,7 @@ def _observe(
         augmented = dict(zip(("augmented_logits", "augmented_predictions"), observe_augmented(
             models, x_pop, y_pop, release=release, seed=seed, queries=queries,
             generator=torch_generator(seed, "release_augmented"),
+            check=lambda released: _refuse_nan_perturbed(released, models, num_augmented),
         ), strict=True))  # fmt: skip
     generator = torch_generator(seed, "release")  # the population, then the test set
     outputs = observe(models, x_pop, release=release, generator=generator, repeats=repeats)
@@ -475,6 +476,24 @@ def _observe(
         test_labels=None if test is None else labels[plan.test_idx],
         grad_norms=norms, **augmented,
     )  # fmt: skip
+
+
+def _refuse_nan_perturbed(released: np.ndarray, models: Sequence[nn.Module],
+                          num_augmented: int) -> None:
+    """An `UnsupportedModelError` for NaN in what a model released on a perturbed copy of
+    the records [K, N, C]: the attacks' signal turned it into 0 (no evidence either way), so
+    LiRA's augmented queries read nothing of such a model, without a word."""
+    bad = np.isnan(released).any(axis=-1)
+    if not bad.any():
+        return
+    k = int(np.flatnonzero(bad.any(axis=1))[0])
+    raise UnsupportedModelError(
+        f"observe_models: models[{k}] ({type(models[k]).__name__}) released NaN on "
+        f"{int(bad[k].sum())} of the {bad.shape[1]} records' perturbed copies "
+        f"(num_augmented={num_augmented}): its logits are NaN or infinite there (inputs it "
+        "cannot take, e.g. a sqrt or log of a feature the noise made negative); make its "
+        "forward defined for such inputs, or pass num_augmented=0"
+    )
 
 
 def _check_white_box(models: Sequence[nn.Module]) -> None:

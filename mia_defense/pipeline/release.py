@@ -57,8 +57,8 @@ def release_population(
 
 def _check_perturbed(released: np.ndarray, models: Sequence[nn.Module],
                      experiment: Experiment) -> None:
-    """`check_released` of the true-class logits on the perturbed copies, where the outputs
-    on the population itself were finite: NaN or +inf there comes from the models' forward
+    """`check_released` of the outputs released on a perturbed copy, where the outputs on
+    the population itself were finite: NaN or +inf there comes from the models' forward
     (or the release) on inputs beyond the data (a sqrt or log of a feature the noise made
     negative), not from a training that diverged, whose advice (lower the learning rate)
     sent the user after the wrong setting."""
