@@ -54,6 +54,7 @@ from mia_defense.observations import (
     OUTPUT_KINDS,
     Observations,
     QueryConfig,
+    check_image_shifts,
     check_release_queries,
 )
 from mia_defense.observe import gradient_norms, observe, observe_augmented
@@ -366,6 +367,7 @@ def observe_models(
     check_release_queries(queries, randomized=release.randomized is True, models=len(models),
                           records=len(plan.population_idx))  # fmt: skip
     inputs, labels = _plan_data(x, y, plan)
+    check_image_shifts(queries, inputs.shape[1:])
     modes = [[module.training for module in model.modules()] for model in models]
     try:
         return _observe_checked(models, inputs, labels, plan, release=release, queries=queries,

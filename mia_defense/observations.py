@@ -721,6 +721,31 @@ class QueryConfig:
             )
 
 
+def check_image_shifts(queries: QueryConfig, sample_shape: tuple[int, ...]) -> None:
+    """Refuse, before any model is trained or queried, an ``attack.queries.max_shift`` past
+    half the side of the images [C, H, W] it translates: 100 on 8x8 images made most
+    augmented copies blank, silently (the augmented attacks scored on nothing of the
+    records), and 2**63 stopped the run after training with numpy's 'high is out of bounds
+    for int64'. Flat samples are not shifted (their copies get noise): any value passes.
+
+    Raises:
+        ConfigError: naming the key, the images' size, the largest shift and what to do.
+    """
+    if not (queries.num_augmented and queries.max_shift and len(sample_shape) == 3):
+        return
+    height, width = sample_shape[1:]
+    largest = max(min(height, width) // 2, 1)
+    if queries.max_shift <= largest:
+        return
+    raise ConfigError(
+        f"attack.queries.max_shift={queries.max_shift}: more than half the side of the "
+        f"{height}x{width} images it shifts (at most {largest}); so far a shift moves most of "
+        "an image out of its perturbed copy (all of it from a whole side on), and the "
+        "augmented queries ask about nothing of the record; lower it (LiRA shifts 32x32 "
+        "images by up to 4) or set attack.queries.num_augmented=0"
+    )
+
+
 def check_release_queries(
     queries: QueryConfig, *, randomized: bool, models: int, records: int
 ) -> None:

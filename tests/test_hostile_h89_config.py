@@ -3,11 +3,19 @@ or to a run on a nonsense value."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import numpy as np
+import pytest
+import torch
+
+from mia_defense.api import make_plan, observe_models
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
+from mia_defense.observations import QueryConfig, check_image_shifts
 from mia_defense.training.config import TrainConfig, make_optimizer
+from tests.conftest import TINY
+from tests.helpers import mia_train
 
 
 def test_an_optimizer_implementation_of_the_users_is_not_forced_fused(make_cfg):
@@ -17,8 +25,6 @@ def test_an_optimizer_implementation_of_the_users_is_not_forced_fused(make_cfg):
 
 
 def test_the_users_foreach_optimizer_is_built_as_asked():
-    import torch
-
     config = TrainConfig(optimizer={"_target_": "torch.optim.Adam", "foreach": True})
     optimizer = make_optimizer([torch.zeros(1, requires_grad=True)], config)
     assert optimizer.defaults["foreach"] is True and not optimizer.defaults["fused"]
@@ -58,3 +64,44 @@ def test_a_momentum_or_dampening_of_one_or_more_is_refused(make_cfg, options, me
     with pytest.raises(ConfigError, match=message):
         check_config(make_cfg(f"train.optimizer={options}"))
     check_config(make_cfg("train.optimizer={_target_: torch.optim.SGD, momentum: 0.99}"))
+
+
+def _never(*args: object, **kwargs: object) -> None:
+    raise AssertionError("reached: the shift was not refused before it")
+
+
+def _images(path: Path, side: int = 8) -> Path:
+    rng = np.random.default_rng(0)
+    np.savez(path, x=rng.random((400, 1, side, side), dtype=np.float32), y=np.arange(400) % 2)
+    return path
+
+
+@pytest.mark.parametrize("shift", ["100", str(2**63)])
+def test_a_shift_past_half_the_images_is_refused_before_training(tmp_path, monkeypatch, shift):
+    """100 on 8x8 images made most augmented copies blank without a word; 2**63 stopped the
+    run after training with numpy's 'ValueError: high is out of bounds for int64'."""
+    monkeypatch.setattr("mia_defense.experiment.run_experiment", _never)
+    data = _images(tmp_path / "images.npz")
+    done = mia_train(*TINY, "model=cnn", "dataset=npz", f"dataset.path={data}",
+                     f"attack.queries.max_shift={shift}",
+                     "hydra.run.dir=run", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert (f"ConfigError: attack.queries.max_shift={shift}: more than half the side of the "
+            "8x8 images it shifts (at most 4)") in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / "run" / "results.json").exists()
+
+
+def test_observe_models_refuses_such_a_shift_and_takes_half_the_side(monkeypatch):
+    monkeypatch.setattr("mia_defense.api.observe_augmented", _never)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((40, 1, 8, 8), dtype=np.float32), np.arange(40) % 2
+    plan = make_plan(x, y, num_models=2, population_size=20)
+    models = [torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 2)) for _ in range(2)]
+    with pytest.raises(ConfigError, match=r"attack.queries.max_shift=5: more than half"):
+        observe_models(models, x, y, plan, num_augmented=2,
+                       overrides=["attack.queries.max_shift=5"])  # fmt: skip
+    check_image_shifts(QueryConfig(num_augmented=2, max_shift=4), (1, 8, 8))
+    check_image_shifts(QueryConfig(num_augmented=2, max_shift=1), (3, 1, 1))  # the default
+    check_image_shifts(QueryConfig(num_augmented=2, max_shift=10**9), (64,))  # flat: no shift
+    check_image_shifts(QueryConfig(num_augmented=0, max_shift=10**9), (1, 8, 8))  # no copies

@@ -39,7 +39,7 @@ from mia_defense.experiment import (
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.roc import fpr_percent, unresolved_fprs
 from mia_defense.models import model_builder
-from mia_defense.observations import QueryConfig, check_release_queries
+from mia_defense.observations import QueryConfig, check_image_shifts, check_release_queries
 from mia_defense.report.checks import release_below_chance_note
 from mia_defense.threads import one_thread
 from mia_defense.tracking.run_dir import claim_run_dir, finished_run
@@ -244,6 +244,7 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
     check_release_queries(experiment.queries, randomized=experiment.release.randomized is True,
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip
+    check_image_shifts(experiment.queries, data.dataset.x.shape[1:])
     with claim_run_dir(run_dir):
         yield experiment, data, finished_run(
             run_dir, config=experiment.config, data_fingerprint=data.fingerprint
