@@ -368,6 +368,29 @@ def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> 
         )
 
 
+def _check_loss_trains(
+    loss: torch.Tensor, logits: torch.Tensor, defense: TrainingDefense, *, first: bool
+) -> None:
+    """A `ConfigError` naming a defense whose loss cannot train the models: one detached
+    from the logits (autograd's raw RuntimeError, 'element 0 of tensors does not require
+    grad', ended the run in a traceback), or, on the run's first batch, NaN or inf from
+    finite logits at the initial weights, which stopped the run as 'training diverged ...
+    lower the learning rate first' though no step had been taken."""
+    name = f"defense {type(defense).__name__}"
+    if logits.requires_grad and not loss.requires_grad:
+        raise ConfigError(
+            f"{name}: its loss does not depend on the logits it is given (no grad_fn: "
+            "detached, or computed under torch.no_grad() or from .data), so it cannot train "
+            "the models; compute it from the logits with differentiable torch operations"
+        )
+    if first and not bool(torch.isfinite(loss).all()) and bool(torch.isfinite(logits).all()):
+        raise ConfigError(
+            f"{name}: its loss is NaN or inf on the run's first batch, from finite logits at "
+            "the models' initial weights (before any optimiser step), so no learning rate "
+            "causes it: look in its loss for a log of 0, a division by 0 or an overflow"
+        )
+
+
 def _forward(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> torch.Tensor:
     """The step's logits: from the defense that runs the forward pass, else the stack's."""
     for defense in defenses:
@@ -396,6 +419,7 @@ def _step(
             loss = defense.loss(logits, batch, ctx)
             if loss is not None:
                 _check_per_model(loss, defense, ctx)
+                _check_loss_trains(loss, logits, defense, first=first)
                 break
         if loss is None:
             loss = cross_entropy(logits, batch)
