@@ -28,14 +28,15 @@ def test_optuna_no_completed_trial_is_recognised() -> None:
     assert not cli._no_trial_finished(RuntimeError("No trials are completed yet."))
 
 
-def _summary_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+def _summary_end(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, out: bool = False) -> str:
     config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
                                          "sweeper": {"params": None},
                                          "overrides": {"task": []}}})  # fmt: skip
     summary = cli.SweepSummary()
     summary.on_multirun_start(config)
     summary.on_multirun_end(config)
-    return capsys.readouterr().err
+    said = capsys.readouterr()
+    return said.out + said.err if out else said.err
 
 
 def test_every_point_refused_is_said_in_one_line(
@@ -59,6 +60,28 @@ def test_a_sweep_with_a_run_not_refused_does_not_say_every_one_was(
     monkeypatch.setattr(cli, "_SWEEP_FAILED", [(runs[0], "ConfigError: a bad")])
     monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
     assert "every run of this sweep was refused" not in _summary_end(tmp_path, capsys)
+
+
+def test_a_point_that_failed_after_saving_models_is_not_said_to_be_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A point whose disk filled up as it wrote its results (a DataError after its models
+    were saved: results.json says failed) ended the sweep with 'every run of this sweep was
+    refused (2 of 2; nothing was trained ...)' and 'nothing was run there'."""
+    from mia_defense.tracking import write_json
+
+    runs = [tmp_path / "a", tmp_path / "b"]
+    write_json(runs[0] / "results.json", {"status": "failed", "config": {}})
+    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
+    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(run, f"DataError: {run.name}: disk full")
+                                               for run in runs])  # fmt: skip
+    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
+    err = _summary_end(tmp_path, capsys, out=True)
+    assert "every run of this sweep was refused" not in err
+    refused, failed = err.split("1 run(s) of this sweep were refused")[1].split(
+        "1 run(s) of this sweep failed after they began")  # fmt: skip
+    assert "b: disk full" in refused and "a: disk full" not in refused
+    assert "a: disk full" in failed and "the models they saved are kept" in failed
 
 
 @pytest.mark.slow  # 1-5 s: two refused trials of an Optuna search, in process

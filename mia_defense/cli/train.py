@@ -263,10 +263,19 @@ class SweepSummary(Callback):
             for run_dir, said in _refused_since(root, started, getattr(self, "_log_sizes", {}))
             if run_dir.absolute() not in known
         )  # fmt: skip
-        if _SWEEP_FAILED:
-            print(f"\n{len(_SWEEP_FAILED)} run(s) of this sweep were refused (nothing was "
+        failed = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
+                  if _failed_after_start(run_dir)]  # fmt: skip
+        refusals = [point for point in _SWEEP_FAILED if point not in failed]
+        if refusals:
+            print(f"\n{len(refusals)} run(s) of this sweep were refused (nothing was "
                   "run there; fix the value and run the same command again):")
-            for run_dir, message in _SWEEP_FAILED:
+            for run_dir, message in refusals:
+                print(f"  {shell_path(run_dir)}: {message}")
+        if failed:
+            print(f"\n{len(failed)} run(s) of this sweep failed after they began (results.json "
+                  "says failed; the models they saved are kept: fix the cause, such as a full "
+                  "disk, and run the same command again to resume them):")
+            for run_dir, message in failed:
                 print(f"  {shell_path(run_dir)}: {message}")
         if _SWEEP_DIVERGED:
             print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
@@ -280,10 +289,22 @@ class SweepSummary(Callback):
         ran.update(train_log.parent.absolute()
                    for train_log, size in _log_sizes(root).items()
                    if size > getattr(self, "_log_sizes", {}).get(train_log, 0))  # fmt: skip
-        refused = {Path(run_dir).absolute() for run_dir, _ in _SWEEP_FAILED}
-        self.all_refused = bool(_SWEEP_FAILED) and ran <= refused
+        refused = {Path(run_dir).absolute() for run_dir, _ in refusals}
+        self.all_refused = bool(refusals) and ran <= refused
         if self.all_refused:
             print(_all_refused_line(), file=sys.stderr)
+
+
+def _failed_after_start(run_dir: Path) -> bool:
+    """Whether the point in ``run_dir`` stopped on an error after it saved models (its
+    results.json says ``failed``: a disk that filled up as it wrote its results) rather than
+    being refused before it ran: "refused ... nothing was trained" was said of it."""
+    from mia_defense.tracking import read_json
+
+    try:
+        return read_json(Path(run_dir) / "results.json").get("status") == "failed"
+    except (MiaDefenseError, OSError):
+        return False
 
 
 def _all_refused_line() -> str:
