@@ -164,3 +164,34 @@ def test_shokri_with_one_shadow_model_is_at_chance():
     flat_auc = roc_metrics(shokri(flat, np.arange(2), classifier="logistic"), obs.masks).auc
     assert abs(np.mean(aucs) - 0.5) <= 0.015, aucs
     assert abs(flat_auc - 0.5) <= 0.015, flat_auc
+
+
+def _shifted(obs: Observations, shift: np.ndarray) -> Observations:
+    """``obs`` with each model's true-class logit moved by ``shift`` [K] (models of unequal
+    overall confidence) and its gradient norms scaled to match; still no membership signal."""
+    log_probs = obs.log_probs.copy()
+    log_probs[:, np.arange(log_probs.shape[1]), obs.labels] += shift[:, None].astype(np.float32)
+    log_probs -= np.logaddexp.reduce(log_probs, axis=-1, keepdims=True)
+    return Observations(log_probs, obs.labels, obs.masks, augmented_logits=obs.augmented_logits,
+                        augmented_predictions=obs.augmented_predictions,
+                        grad_norms=obs.grad_norms * np.exp(-shift)[:, None])
+
+
+def test_models_of_unequal_confidence_do_not_lean_the_attacks():
+    """K=4 models whose overall confidence differs (a per-model shift of sd 1): keeping the
+    first references in model order of the kind a record has one more of always dropped
+    the last models, so members and non-members were calibrated on different models.
+    Measured before `balanced_references` rotated the kept references with the record's
+    index: LiRA online AUC 0.441, RMIA 0.519, LiRA offline 0.517; now every attack's AUC
+    is within 0.5 +- 0.015."""
+    attacks = {name: attack for name, attack in _packaged_attacks().items()
+               if name in (*CALIBRATED, "label_only")}  # fmt: skip
+    aucs: dict[str, list[float]] = {name: [] for name in attacks}
+    for seed in SEEDS:
+        obs = _null_observations(4, seed)
+        shifted = _shifted(obs, np.random.default_rng(seed + 7).normal(0.0, 1.0, 4))
+        for name, attack in attacks.items():
+            aucs[name].append(roc_metrics(np.asarray(attack(shifted, np.arange(4))), obs.masks).auc)
+    off = {name: round(float(np.mean(v)), 4) for name, v in aucs.items()
+           if abs(np.mean(v) - 0.5) > 0.015}  # fmt: skip
+    assert not off, f"attacks leaning on models of unequal confidence without any signal: {off}"
