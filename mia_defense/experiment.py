@@ -336,8 +336,14 @@ def _check_classes(
 
 
 def _divergence_hint(experiment: Experiment) -> str:
-    """The settings that most often make training diverge, with this run's values."""
+    """The settings that most often make training diverge, with this run's values; with a
+    training function of the user's own, that function (it trains the models: train.lr and
+    the defenses' settings reach them only if it reads them)."""
     train = experiment.train
+    if train.fit is not None:
+        return (f"likely cause: train.fit._target_={train.fit['_target_']}, which trained "
+                "the models (the built-in engine did not): it returned a model whose weights "
+                "or losses are not finite; call it on one model outside mia-train to debug")
     own = optimizer_options(train.optimizer)  # train.optimizer={_target_: ..., lr: ...}
     causes = [f"train.optimizer.lr={own['lr']}" if "lr" in own else f"train.lr={train.lr:g}"]
     causes += [f"train.optimizer.{key}={value}" for key, value in own.items() if key != "lr"
