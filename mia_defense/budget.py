@@ -284,6 +284,18 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.3g} days"
 
 
+def _model_size_advice(num_params: int, budget: int) -> str:
+    """What to lower when the fewest models a plan may have (2) alone outgrow the memory, in
+    weights and optimizer state (4 + 16 bytes a parameter each, `estimate`):
+    model.hidden=[30000000] was told only to lower plan.num_models (already 2) or the
+    population, which barely count."""
+    if 2 * 20 * num_params <= budget:
+        return ""
+    return (f"; even 2 models' weights and optimizer state need {_bytes(40 * num_params)} "
+            f"({num_params} parameters per model): use a smaller model (fewer or narrower "
+            "layers in the model.* settings, e.g. model.hidden)")
+
+
 def check_budget(
     *,
     num_models: int,
@@ -344,7 +356,7 @@ def check_budget(
             f"optimizer state {_bytes(need.optimizer)}; {sizes}, "
             f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
             "available; lower plan.num_models, plan.population_size or "
-            "attack.queries.num_augmented"
+            "attack.queries.num_augmented" + _model_size_advice(num_params, budget)
         )
     if disk_dir is not None:
         free = _free_disk(disk_dir)

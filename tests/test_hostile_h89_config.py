@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from mia_defense.api import make_plan, observe_models
+from mia_defense.budget import check_budget
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
 from mia_defense.observations import QueryConfig, check_image_shifts
@@ -105,3 +106,26 @@ def test_observe_models_refuses_such_a_shift_and_takes_half_the_side(monkeypatch
     check_image_shifts(QueryConfig(num_augmented=2, max_shift=1), (3, 1, 1))  # the default
     check_image_shifts(QueryConfig(num_augmented=2, max_shift=10**9), (64,))  # flat: no shift
     check_image_shifts(QueryConfig(num_augmented=0, max_shift=10**9), (1, 8, 8))  # no copies
+
+
+def _budget(**sizes: int) -> str:
+    settings = {"num_models": 2, "population_size": 1000, "test_size": 500, "num_classes": 10,
+                "num_params": 10_000, "num_augmented": 8, "epochs": 1, "batch_size": 64,
+                "memory_bytes": 10**9, **sizes}  # fmt: skip
+    with pytest.raises(ConfigError) as refused:
+        check_budget(**settings)
+    return str(refused.value)
+
+
+def test_a_model_too_large_for_memory_is_told_to_shrink_the_model():
+    """model.hidden=[30000000] (2.25e9 parameters) was told only 'lower plan.num_models,
+    plan.population_size or attack.queries.num_augmented', with plan.num_models already 2."""
+    said = _budget(num_params=2_250_000_010)
+    assert said.startswith("plan.num_models=2: the run needs about ")
+    assert ("lower plan.num_models, plan.population_size or attack.queries.num_augmented; even "
+            "2 models' weights and optimizer state need 90 GB (2250000010 parameters per "
+            "model): use a smaller model (fewer or narrower layers in the model.* settings, "
+            "e.g. model.hidden)") in said
+    fewer_fit = _budget(num_models=4000)
+    assert fewer_fit.endswith("lower plan.num_models, plan.population_size or "
+                              "attack.queries.num_augmented"), fewer_fit
