@@ -473,11 +473,13 @@ def _observe(
                 "per-sample gradients (the warning above says why), so the gradient_norm "
                 "attack would have nothing to read; pass white_box=False"
             )
-    return observations_from_arrays(
+    observations = observations_from_arrays(
         outputs, plan.masks, y_pop, test_outputs=test,
         test_labels=None if test is None else labels[plan.test_idx],
         grad_norms=norms, **augmented,
     )  # fmt: skip
+    _refuse_copies(models)  # (last: every other problem of the models is said first)
+    return observations
 
 
 def _refuse_nan_perturbed(released: np.ndarray, models: Sequence[nn.Module],
@@ -616,6 +618,35 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
             "model per row of plan.masks"
         )
     return models
+
+
+def _refuse_copies(models: Sequence[nn.Module]) -> None:
+    """A `ConfigError` for two models holding the same weights, value for value: copies of
+    one model (copy.deepcopy of a model trained on plan.masks[0]) answer its members and
+    non-members alike in every model, so the attacks reported no leak (AUC 0.500) of a model
+    that leaked. Models without any weight are not compared."""
+    import hashlib
+
+    import torch
+
+    seen: dict[bytes, int] = {}
+    for k, model in enumerate(models):
+        tensors = [*model.state_dict().items()]
+        if not tensors:
+            continue
+        digest = hashlib.blake2b(digest_size=16)
+        for name, tensor in tensors:
+            flat = tensor.detach().cpu().contiguous().reshape(-1)
+            digest.update(f"{name}{tensor.dtype}{tuple(tensor.shape)}".encode())
+            digest.update(flat.view(torch.uint8).numpy().tobytes())
+        first = seen.setdefault(digest.digest(), k)
+        if first != k:
+            raise ConfigError(
+                f"observe_models: models[{k}] holds exactly the weights of models[{first}]: "
+                "copies of one model (or models that never trained) answer members and "
+                "non-members alike, so no attack could see a leak; give K separately trained "
+                "modules, model k trained on plan.masks[k] only"
+            )
 
 
 def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.ndarray]:
