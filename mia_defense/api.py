@@ -621,32 +621,21 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
 
 
 def _refuse_copies(models: Sequence[nn.Module]) -> None:
-    """A `ConfigError` for two models holding the same weights, value for value: copies of
+    """A `ConfigError` for two models holding the same weights (`first_copy`): copies of
     one model (copy.deepcopy of a model trained on plan.masks[0]) answer its members and
     non-members alike in every model, so the attacks reported no leak (AUC 0.500) of a model
-    that leaked. Models without any weight are not compared."""
-    import hashlib
+    that leaked."""
+    from mia_defense.training.copies import first_copy
 
-    import torch
-
-    seen: dict[bytes, int] = {}
-    for k, model in enumerate(models):
-        tensors = [*model.state_dict().items()]
-        if not tensors:
-            continue
-        digest = hashlib.blake2b(digest_size=16)
-        for name, tensor in tensors:
-            flat = tensor.detach().cpu().contiguous().reshape(-1)
-            digest.update(f"{name}{tensor.dtype}{tuple(tensor.shape)}".encode())
-            digest.update(flat.view(torch.uint8).numpy().tobytes())
-        first = seen.setdefault(digest.digest(), k)
-        if first != k:
-            raise ConfigError(
-                f"observe_models: models[{k}] holds exactly the weights of models[{first}]: "
-                "copies of one model (or models that never trained) answer members and "
-                "non-members alike, so no attack could see a leak; give K separately trained "
-                "modules, model k trained on plan.masks[k] only"
-            )
+    found = first_copy(models)
+    if found is not None:
+        k, j = found
+        raise ConfigError(
+            f"observe_models: models[{k}] holds exactly the weights of models[{j}]: "
+            "copies of one model (or models that never trained) answer members and "
+            "non-members alike, so no attack could see a leak; give K separately trained "
+            "modules, model k trained on plan.masks[k] only"
+        )
 
 
 def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.ndarray]:

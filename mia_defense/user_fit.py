@@ -31,6 +31,7 @@ from mia_defense.training.checkpoints import (
     state_mismatch,
 )
 from mia_defense.training.config import TrainConfig, resolve_device
+from mia_defense.training.copies import weights_digest
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.ensemble import build_models, check_data_unchanged
 from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, stage_models
@@ -148,6 +149,7 @@ def train_with_user_fit(
     data = dict(zip(("x_test", "y_test"), tensors, strict=True))
     versions = {name: tensor._version for name, tensor in data.items()}
     histories = []
+    digests: dict[bytes, int] = {}  # of the models so far: none may copy another
     for k in tqdm(range(len(models)), disable=not progress, unit="model",
                   desc=f"training {stage_models(stage)} (train.fit)"):  # fmt: skip
         path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None
@@ -183,12 +185,30 @@ def train_with_user_fit(
         record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
         history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
         check_trained(model, history, index=k, stage=stage)
+        _refuse_copy(model, k, digests, config)
         if path is not None:
             save_model(path, model, history, fingerprint=fingerprint)
         histories.append(history)
     for model in models:
         model.eval()
     return Ensemble(models=[m.cpu() for m in models], histories=histories, engine="user")
+
+
+def _refuse_copy(model: nn.Module, k: int, seen: dict[bytes, int], config: TrainConfig) -> None:
+    """A `ConfigError`, before model ``k`` is saved, when the user's fit returned it with
+    exactly the weights of an earlier model (``seen``: digests of the models so far, to
+    which its own is added): the fit ignored the members (re-seeded and trained every model
+    on the same data, the test set say), so the attacks saw no leak and the test accuracy
+    was of data the models may have trained on."""
+    digest = weights_digest(model)
+    j = k if digest is None else seen.setdefault(digest, k)
+    if j != k:
+        raise ConfigError(
+            f"train.fit._target_={config.fit['_target_']} returned model {k} with exactly "
+            f"the weights of model {j}: it trains every model alike, whatever its members "
+            "(each must train on its own members.x, members.y only, from the model it is "
+            "given), so no attack could see a leak; fix it"
+        )
 
 
 def _float_dtypes(model: nn.Module) -> dict[str, torch.dtype]:
