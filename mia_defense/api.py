@@ -43,7 +43,7 @@ from mia_defense.attack_setup import (
 )
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
-from mia_defense.data.checks import warn_unscaled_features
+from mia_defense.data.checks import warn_label_copies, warn_unscaled_features
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
@@ -154,6 +154,7 @@ def make_plan(
     given = x if isinstance(x, np.ndarray) and x.dtype == np.uint8 else features
     warn_unscaled_features(given, source=dataset.description,
                            loader="your code before make_plan and training")
+    warn_label_copies(features, labels, source=dataset.description)  # as the loaders do
     return plan
 
 

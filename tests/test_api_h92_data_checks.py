@@ -39,3 +39,16 @@ def test_make_plan_says_nothing_of_scaled_features(caplog):
     with caplog.at_level("WARNING"):
         api.make_plan(x, _labels(len(x)), num_models=2)
     assert "scale them" not in caplog.text
+
+
+@pytest.mark.parametrize(("errors", "said"), [(0.0, "determines the label"),
+                                              (0.01, "is nearly a copy of the labels")])
+def test_make_plan_warns_of_a_label_copy_among_the_features_as_the_loaders_do(
+        caplog, errors, said):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 600)
+    copy = np.where(rng.random(600) < errors, (y + 1) % 3, y)
+    x = np.column_stack([rng.normal(size=600), copy])
+    with caplog.at_level("WARNING"):
+        api.make_plan(x, y, num_models=2)
+    assert f"dataset 'your data': feature column [1] (counting from 0) {said}" in caplog.text

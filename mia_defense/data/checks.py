@@ -39,6 +39,7 @@ __all__ = [
     "standardise_images",
     "subsample",
     "unscaled",
+    "warn_label_copies",
     "warn_unscaled_dataset",
     "warn_unscaled_features",
 ]
@@ -728,8 +729,8 @@ def _marked_classes(values: np.ndarray) -> set[int]:
     return marked
 
 
-def _warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
-                       names: list[str] | None) -> None:
+def warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
+                      names: list[str] | None = None) -> None:
     """Say when a feature column copies the labels (a label leak): the models learn the
     label from it, and their accuracy and the attacks then measure the copy, not the data."""
     if x.ndim != 2:  # images: no pixel is a column of labels
@@ -878,7 +879,7 @@ def finish_dataset(
     if len(labels) < held:  # said where the plan's sizes are refused: the file holds more
         source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
     _warn_constant(features, source=source)
-    _warn_label_copies(features, labels, source=source, names=names)
+    warn_label_copies(features, labels, source=source, names=names)
     _warn_channels_last(features, source=source, standardize=standardize)
     if standardize:
         features = (
