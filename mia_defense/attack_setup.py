@@ -104,6 +104,7 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
         _fpr_key_clashes,
         _low_confidence,
         _seed_range,
+        _unmeasurable_fprs,
         _Walk,
     )
 
@@ -116,6 +117,7 @@ def _attack_walk(cfg: DictConfig, *, seed_required: bool = True) -> Any:
     walk.problems += _seed_range(walk.ok.get("seed"))  # as mia-train's, before any work
     # mia-train's cross-key checks of the attack (the API and mia-attack skipped them)
     walk.problems += _fpr_key_clashes(walk.ok.get("attack.fprs"))
+    walk.problems += _unmeasurable_fprs(walk.ok.get("attack.fprs"))
     walk.problems += _low_confidence(walk.ok.get("attack.confidence"))
     return walk
 

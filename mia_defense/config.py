@@ -650,6 +650,7 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             f"{population // 2})"
         )
     problems += _fpr_key_clashes(ok.get("attack.fprs"))
+    problems += _unmeasurable_fprs(ok.get("attack.fprs"))
     problems += _low_confidence(ok.get("attack.confidence"))
     problems += _empty_audit(ok)
     noise_std = ok.get("attack.queries.noise_std")
@@ -714,6 +715,23 @@ def _fpr_key_clashes(fprs: Sequence[float] | None) -> list[str]:
             ]
         seen[key] = float(fpr)
     return []
+
+
+# The smallest FPR a run may ask for: measuring it takes 10^12 non-member scores, far
+# beyond any run (K targets x N/2 non-members); below it a key of results.json ran to 300
+# digits (attack.fprs=[1e-320]: tpr@0.000...0999989%fpr) for a TPR at FPR 0.
+MIN_FPR = 1e-12
+
+
+def _unmeasurable_fprs(fprs: Sequence[float] | None) -> list[str]:
+    """FPRs below `MIN_FPR`, which passed (0, 1)."""
+    tiny = [fpr for fpr in fprs or () if fpr < MIN_FPR]
+    if not tiny:
+        return []
+    return [f"attack.fprs: {show(tiny[0])} is below {MIN_FPR:g}: measuring a TPR there takes "
+            f"{1 / MIN_FPR:.0e} non-member scores or more, far beyond any run (with fewer it "
+            "is the TPR at FPR 0); use FPRs such as 0.001 (at least 1 / the non-member scores "
+            "of the run)"]
 
 
 # Below it a bound or interval holds less often than not (`_low_confidence`).

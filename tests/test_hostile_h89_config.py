@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from mia_defense.api import make_plan, observe_models
+from mia_defense.attack_setup import attack_config, check_attack_config
 from mia_defense.budget import check_budget
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
@@ -129,3 +130,15 @@ def test_a_model_too_large_for_memory_is_told_to_shrink_the_model():
     fewer_fit = _budget(num_models=4000)
     assert fewer_fit.endswith("lower plan.num_models, plan.population_size or "
                               "attack.queries.num_augmented"), fewer_fit
+
+
+@pytest.mark.parametrize("fprs", ["[1e-320]", "[0.1,1e-13]"])
+def test_an_fpr_no_run_can_measure_is_refused_by_mia_train_and_mia_attack(make_cfg, fprs):
+    """attack.fprs=[1e-320] trained and reported a TPR 'at' it (the TPR at FPR 0) under a
+    key of 300 digits, tpr@0.000...0999989%fpr, that an objective would have to spell."""
+    message = r"attack.fprs: 1e-\d+ is below 1e-12: measuring a TPR there takes 1e\+12"
+    with pytest.raises(ConfigError, match=message):
+        check_config(make_cfg(f"attack.fprs={fprs}"))
+    with pytest.raises(ConfigError, match=message):
+        check_attack_config(attack_config([f"attack.fprs={fprs}"]))
+    check_config(make_cfg("attack.fprs=[1e-12,1e-7]"))
