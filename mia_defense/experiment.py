@@ -340,8 +340,9 @@ def _divergence_hint(experiment: Experiment) -> str:
     training function of the user's own, that function (it trains the models: train.lr and
     the defenses' settings reach them only if it reads them)."""
     train = experiment.train
-    if train.fit is not None:
-        return (f"likely cause: train.fit._target_={train.fit['_target_']}, which trained "
+    fit = getattr(train, "fit", None)  # (a recipe without the key: the built-in engine)
+    if fit is not None:
+        return (f"likely cause: train.fit._target_={fit['_target_']}, which trained "
                 "the models (the built-in engine did not): it returned a model whose weights "
                 "or losses are not finite; call it on one model outside mia-train to debug")
     own = optimizer_options(train.optimizer)  # train.optimizer={_target_: ..., lr: ...}
