@@ -86,7 +86,8 @@ class Param:
         elif self.kind == "strs":
             text = "a list of strings"
         elif self.kind == "target":
-            text = "one of " + ", ".join(map(repr, self.choices)) + " or a {_target_: ...}"
+            named = "one of " + ", ".join(map(repr, self.choices)) + " or " if self.choices else ""
+            text = named + "a {_target_: ...}"  # (train.fit names none: 'one of  or a')
         else:
             noun = {
                 "int": "an even integer" if self.even else "an integer",

@@ -142,3 +142,13 @@ def test_an_fpr_no_run_can_measure_is_refused_by_mia_train_and_mia_attack(make_c
     with pytest.raises(ConfigError, match=message):
         check_attack_config(attack_config([f"attack.fprs={fprs}"]))
     check_config(make_cfg("attack.fprs=[1e-12,1e-7]"))
+
+
+def test_a_train_fit_that_is_no_mapping_is_told_what_it_takes(make_cfg):
+    """+train.fit=abc was told 'must be one of  or a {_target_: ...} or null'."""
+    with pytest.raises(ConfigError, match=r"^train.fit='abc': must be a \{_target_: \.\.\.\} or "
+                                          r"null \(your own training function"):
+        check_config(make_cfg("+train.fit=abc"))
+    with pytest.raises(ConfigError, match=r"train.optimizer='adamw': must be one of 'adam', "
+                                          r"'sgd' or a \{_target_: \.\.\.\}"):
+        check_config(make_cfg("train.optimizer=adamw"))
