@@ -215,12 +215,27 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
             log.warning("%s: the file system gives no locks (%s), so another mia-train started "
                         "in this directory would not be noticed: run one at a time there",
                         run_dir / LOCK, exc.strerror or exc)  # fmt: skip
+        _refuse_linked_events(run_dir)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(), 0)
         yield run_dir
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _refuse_linked_events(run_dir: Path) -> None:
+    """Refuse a run whose ``tb`` is a link or not a folder: the run replaces the event files
+    in it (an earlier attempt's), and through a link those are another folder's (a shared
+    TensorBoard folder lost every run's events)."""
+    events = run_dir / "tb"
+    if events.is_symlink() or (os.path.lexists(events) and not events.is_dir()):
+        what = f"a link to {os.readlink(events)}" if events.is_symlink() else "not a folder"
+        raise DataError(
+            f"{events}: {what}, where the run writes its own TensorBoard events (replacing "
+            "those of an earlier attempt); nothing was changed. Delete it (mia-train makes its "
+            "own) or run in a new directory (hydra.run.dir=...)"
+        )
 
 
 def _keep_aside(path: Path) -> Path:

@@ -181,6 +181,29 @@ def test_a_second_writer_is_refused_naming_the_holder(tmp_path):
         pass
 
 
+def test_a_linked_tensorboard_folder_is_refused_and_its_events_kept(tmp_path, make_cfg):
+    """A run's ``tb`` linked to a shared TensorBoard folder: the run replaces the event
+    files in its ``tb`` (an earlier attempt's), so it deleted every run's events there.
+    Now the run is refused before anything is trained or removed (and so is a ``tb`` that
+    is a file)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    other = shared / "events.out.tfevents.1.host.1.0"
+    other.write_bytes(b"another run's events")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "tb").symlink_to(shared, target_is_directory=True)
+    with pytest.raises(DataError, match=r"tb: a link to .*shared, where the run writes its own "
+                                         r"TensorBoard events .* nothing was changed"):
+        run(make_cfg(*FAST), run_dir)
+    assert other.read_bytes() == b"another run's events"
+    assert not (run_dir / "results.json").exists()
+    (run_dir / "tb").unlink()
+    (run_dir / "tb").write_text("not a folder")
+    with pytest.raises(DataError, match="tb: not a folder"), claim_run_dir(run_dir):
+        pass
+
+
 def test_a_busy_directory_is_refused_before_any_file_changes(finished, tmp_path, make_cfg):
     run_dir = copy_run(finished[0], tmp_path / "run")
     before = snapshot(run_dir)
