@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
+import re
 import sys
 import types
 import typing
@@ -379,8 +380,8 @@ class _Walk:
                 self.unknown(node, key, path, known, f" for {name}", plus=False, extra=extra)
                 continue
             value = self.get(node, key, full)
-            if value is _BAD or node._get_node(key)._is_interpolation():
-                continue  # an interpolation is checked where it points
+            if value is _BAD or _is_reference(node, key):
+                continue  # a reference is checked where it points
             line = _value_problem(full, value, hints.get(key), params.get(key), str(name))
             rule = TARGET_PARAMS.get(target, {}).get(key)
             line = line or (rule.problem(full, value) if rule else None)
@@ -426,6 +427,17 @@ class _Walk:
         self.problems += forbidden_target_problems(node, path)
 
 
+# ``${seed}``, ``${plan.num_models}``: an interpolation that names a key and calls no
+# resolver (``${oc.decode:'5'}`` made a value no key holds: lira's online=5 went unchecked).
+_REFERENCE = re.compile(r"\$\{[^:${}]+\}")
+
+
+def _is_reference(node: DictConfig, key: str) -> bool:
+    """Whether ``node[key]`` is a plain reference to another key (checked where it points)."""
+    child = node._get_node(key)
+    return bool(child._is_interpolation()) and bool(_REFERENCE.fullmatch(str(child._value())))
+
+
 _CONVERT_MODES = ("none", "partial", "object", "all")
 
 
@@ -439,7 +451,7 @@ def _hydra_flag_problems(
     problems = []
     flags = {}
     for key in ("_partial_", "_recursive_", "_convert_", "_args_"):
-        if key not in node.keys() or node._get_node(key)._is_interpolation():
+        if key not in node.keys():  # (an interpolation too: Hydra reads its value)
             continue
         try:
             flags[key] = value = node[key]

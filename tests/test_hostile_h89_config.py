@@ -152,3 +152,29 @@ def test_a_train_fit_that_is_no_mapping_is_told_what_it_takes(make_cfg):
     with pytest.raises(ConfigError, match=r"train.optimizer='adamw': must be one of 'adam', "
                                           r"'sgd' or a \{_target_: \.\.\.\}"):
         check_config(make_cfg("train.optimizer=adamw"))
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [("attack.attacks.lira_online.online=${oc.decode:'5'}",
+      r"attack.attacks.lira_online.online=5: must be true or false"),
+     ("dataset.standardize=${oc.decode:'abc'}", r"dataset.standardize='abc': must be true or"),
+     ("attack.attacks.rmia.gamma=${oc.decode:'nan'}",
+      r"attack.attacks.rmia.gamma=nan: must be a finite number"),
+     ("model._partial_=${oc.decode:'1'}", r"model._partial_=1: must be true or false"),
+     ("model._partial_=${seed}", r"model._partial_=0: must be true or false")],
+    ids=["lira-online", "standardize", "rmia-gamma", "partial-decoded", "partial-reference"],
+)
+def test_a_value_a_resolver_makes_is_checked_as_if_given(make_cfg, override, message):
+    """Values of a _target_ node given by an interpolation were passed over ('checked where
+    it points'), but a resolver points nowhere: lira's online=5 trained and attacked, and
+    _partial_=0 stopped the run after the data was loaded with Hydra's TypeError."""
+    with pytest.raises(ConfigError, match=message):
+        check_config(make_cfg(override))
+
+
+def test_a_reference_to_another_key_is_still_checked_where_it_points(make_cfg):
+    check_config(make_cfg("attack.attacks.rmia.seed=${plan.num_models}"))
+    check_config(make_cfg("model._partial_=${figures}", "figures=true"))
+    with pytest.raises(ConfigError, match=r"^seed=-5: must be an integer >= 0"):
+        check_config(make_cfg("seed=-5"))  # (the attacks' seeds, ${seed}, are not named again)
