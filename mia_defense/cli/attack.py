@@ -472,8 +472,8 @@ def _results_problem(results: dict[str, Any]) -> str | None:
 
 def _edited_problem(results: dict[str, Any]) -> str | None:
     """mia-report's checks of a file edited after the run (`edited_problem`: test_size,
-    test_accuracy_std, the headline), in its words: passed here, the run was attacked again
-    and only its new record skipped."""
+    test_accuracy_std, chance_accuracy, the headline), in its words: passed here, the run was
+    attacked again and only its new record skipped."""
     from mia_defense.report.checks import edited_problem
 
     return edited_problem(results)

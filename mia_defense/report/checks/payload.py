@@ -15,7 +15,12 @@ from mia_defense.report.checks.provenance import (
     _test_size_problem,
     defense_problem,
 )
-from mia_defense.report.checks.utility import _spread_problem, _utility_problem
+from mia_defense.report.checks.utility import (
+    _chance_floor_problem,
+    _chance_share_problem,
+    _spread_problem,
+    _utility_problem,
+)
 from mia_defense.tracking import SCHEMA_VERSION, schema_problem
 
 __all__ = ["edited_problem", "payload_problem"]
@@ -108,14 +113,17 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
 
 
 def edited_problem(payload: Mapping[str, Any]) -> str | None:
-    """How a run's ``test_size``, test accuracy and its std, or headline contradict what
-    they are drawn or copied from (`payload_problem`'s checks of a file edited after the
-    run), or ``None``; for mia-attack, which re-attacked such a run before mia-report
-    skipped its record. ``utility`` and ``attacks`` not objects: none of these apply."""
+    """How a run's ``test_size``, test accuracy and its std, chance accuracy or headline
+    contradict what they are drawn or copied from (`payload_problem`'s checks of a file
+    edited after the run, in its order), or ``None``; for mia-attack, which carries these
+    facts into its verdict and re-attacked such a run before mia-report skipped its record.
+    ``utility`` and ``attacks`` not objects: none of these apply."""
     if not isinstance(payload.get("utility"), Mapping):
         return None
-    return _test_size_problem(payload) or _spread_problem(payload) or (
-        _headline_problem(payload) if isinstance(payload.get("attacks"), Mapping) else None)
+    return (_test_size_problem(payload) or _spread_problem(payload)
+            or _chance_floor_problem(payload) or _chance_share_problem(payload)
+            or (_headline_problem(payload) if isinstance(payload.get("attacks"), Mapping)
+                else None))  # fmt: skip
 
 
 def _failure(payload: Mapping[str, Any]) -> str:

@@ -62,16 +62,21 @@ def _utility_problem(payload: Mapping[str, Any]) -> str | None:
     flag = payload.get("utility_below_chance", False)
     if not isinstance(flag, bool):
         return f"utility_below_chance is {_type_name(flag)} {_show(flag)}, not true or false"
-    chance = utility.get("chance_accuracy")
-    problem = _number_problem("utility.chance_accuracy", chance, fraction=True)
-    uniform = _uniform_chance(payload)
-    if problem is None and chance is not None and uniform is not None and chance < uniform - 1e-9:
-        # (the majority class of any test set scores at least 1/C: a chance lowered by hand
-        # put a model that learned nothing above it, ranked with a verdict)
-        return (f"utility.chance_accuracy is {chance:g}, below 1/num_classes = {uniform:.4g}, "
-                "the least the majority class of any test set scores: a figure was changed "
-                "after the run; rerun it")
-    return problem or _chance_share_problem(payload)
+    problem = _number_problem("utility.chance_accuracy", utility.get("chance_accuracy"),
+                              fraction=True)  # fmt: skip
+    return problem or _chance_floor_problem(payload) or _chance_share_problem(payload)
+
+
+def _chance_floor_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``utility.chance_accuracy`` is below 1/``num_classes``, the least the majority
+    class of any test set scores, or ``None``: a chance lowered by hand put a model that
+    learned nothing above it, ranked with a verdict."""
+    chance, uniform = payload["utility"].get("chance_accuracy"), _uniform_chance(payload)
+    if not _numbers(chance) or uniform is None or chance >= uniform - 1e-9:
+        return None
+    return (f"utility.chance_accuracy is {chance:g}, below 1/num_classes = {uniform:.4g}, "
+            "the least the majority class of any test set scores: a figure was changed "
+            "after the run; rerun it")
 
 
 def _chance_share_problem(payload: Mapping[str, Any]) -> str | None:
