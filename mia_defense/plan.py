@@ -107,9 +107,8 @@ def make_plan(
     if test_size is None:
         test_size = available - population_size
     if population_size < 2 or test_size < 1 or population_size + test_size > available:
-        sizes = ", ".join(  # (nothing is left, not -9223372036854774011, of a size too large)
-            f"plan.{key}={value}" if given[key] is not None
-            else f"plan.{key}={max(value, 0)} (what is left)"
+        sizes = ", ".join(
+            f"plan.{key}={value}" + ("" if given[key] is not None else " (what is left)")
             for key, value in (("population_size", population_size), ("test_size", test_size))
         )
         raise ConfigError(

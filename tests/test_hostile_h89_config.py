@@ -178,14 +178,3 @@ def test_a_reference_to_another_key_is_still_checked_where_it_points(make_cfg):
     check_config(make_cfg("model._partial_=${figures}", "figures=true"))
     with pytest.raises(ConfigError, match=r"^seed=-5: must be an integer >= 0"):
         check_config(make_cfg("seed=-5"))  # (the attacks' seeds, ${seed}, are not named again)
-
-
-def test_a_population_larger_than_the_data_leaves_no_negative_test_set():
-    """plan.population_size=2**63 was refused naming 'plan.test_size=-9223372036854774011
-    (what is left)', a size no split can have."""
-    from mia_defense.data import load_digits
-    from mia_defense.plan import make_plan as split
-
-    with pytest.raises(ConfigError, match=r"^plan.population_size=9223372036854775808, "
-                                          r"plan.test_size=0 \(what is left\), plan.reference"):
-        split(load_digits(), num_models=2, population_size=2**63, test_size=None, seed=0)
