@@ -178,3 +178,16 @@ def test_a_reference_to_another_key_is_still_checked_where_it_points(make_cfg):
     check_config(make_cfg("model._partial_=${figures}", "figures=true"))
     with pytest.raises(ConfigError, match=r"^seed=-5: must be an integer >= 0"):
         check_config(make_cfg("seed=-5"))  # (the attacks' seeds, ${seed}, are not named again)
+
+
+def test_a_defenses_weight_decay_is_not_replaced_by_the_optimizers_zero():
+    """defense=weight_decay beside train.optimizer={_target_: torch.optim.AdamW,
+    weight_decay: 0} trained every model without the defense's decay (the optimiser's 0
+    was set over it), and reported the run as defended."""
+    config = TrainConfig(optimizer={"_target_": "torch.optim.AdamW", "weight_decay": 0})
+    optimizer = make_optimizer([torch.zeros(1, requires_grad=True)], config, weight_decay=0.005)
+    assert optimizer.defaults["weight_decay"] == 0.005
+    undefended = make_optimizer([torch.zeros(1, requires_grad=True)], config)
+    assert undefended.defaults["weight_decay"] == 0
+    rprop = TrainConfig(optimizer={"_target_": "torch.optim.Rprop"})  # takes no weight_decay
+    make_optimizer([torch.zeros(1, requires_grad=True)], rprop, weight_decay=0)

@@ -135,6 +135,7 @@ def make_optimizer(
         options["fused"] = True  # (foreach or differentiable of the user's: torch refuses both)
     if config.optimizer == "sgd":
         options["momentum"] = config.momentum
+    defended = "weight_decay" in overrides
     decay = overrides.pop("weight_decay", config.weight_decay)
     if decay or "weight_decay" in accepted:
         if "weight_decay" not in accepted:
@@ -144,6 +145,8 @@ def make_optimizer(
             )
         options["weight_decay"] = decay
     options.update(optimizer_options(config.optimizer))
+    if defended and "weight_decay" in options:  # (train.optimizer.weight_decay: 0 beside
+        options["weight_decay"] = decay  # defense=weight_decay replaced the defense's decay)
     options.update(overrides)
     return cls(params, **options)
 
