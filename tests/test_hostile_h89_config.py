@@ -57,12 +57,15 @@ def test_optimizer_settings_torch_refuses_with_other_errors_are_config_errors(
       r"train.optimizer.momentum=2: must be below 1 \(a velocity that never decays"),
      ("{_target_: torch.optim.RMSprop, momentum: 1.0}", r"train.optimizer.momentum=1.0: must"),
      ("{_target_: torch.optim.SGD, momentum: 0.9, dampening: 5}",
-      r"train.optimizer.dampening=5: must be below 1")],
-    ids=["sgd-momentum", "rmsprop-momentum", "dampening"],
+      r"train.optimizer.dampening=5: must be below 1"),
+     ("{_target_: torch.optim.Adam, maximize: true}",
+      r"train.optimizer.maximize=true: the optimiser would ascend the loss")],
+    ids=["sgd-momentum", "rmsprop-momentum", "dampening", "maximize"],
 )
 def test_a_momentum_or_dampening_of_one_or_more_is_refused(make_cfg, options, message):
     """train.momentum is refused from 1 on, but the same value in a _target_ optimiser
-    trained (SGD momentum 2: digits to 0.14, and a privacy verdict)."""
+    trained (SGD momentum 2: digits to 0.14, and a privacy verdict); maximize: true trained
+    every model to be wrong, a whole run for 'no privacy verdict'."""
     with pytest.raises(ConfigError, match=message):
         check_config(make_cfg(f"train.optimizer={options}"))
     check_config(make_cfg("train.optimizer={_target_: torch.optim.SGD, momentum: 0.99}"))

@@ -189,7 +189,12 @@ _BELOW_ONE = {
 
 
 def _runaway_options(options: dict[str, Any]) -> str | None:
-    """The problem of a ``train.optimizer`` momentum or dampening of 1 or more, or ``None``."""
+    """The problem of a ``train.optimizer`` momentum or dampening of 1 or more, or of
+    ``maximize: true`` (gradient ascent: the models trained to be wrong, a whole run for no
+    verdict), or ``None``."""
+    if options.get("maximize") is True:
+        return ("train.optimizer.maximize=true: the optimiser would ascend the loss, training "
+                "every model to be wrong; drop it")
     for key, why in _BELOW_ONE.items():
         value = options.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= 1:
