@@ -626,7 +626,7 @@ def _refuse_copies(models: Sequence[nn.Module]) -> None:
     one model (copy.deepcopy of a model trained on plan.masks[0]) answer its members and
     non-members alike in every model, so the attacks reported no leak (AUC 0.500) of a model
     that leaked."""
-    from mia_defense.training.copies import first_copy
+    from mia_defense.models.copies import first_copy
 
     found = first_copy(models)
     if found is not None:

@@ -65,7 +65,7 @@ from mia_defense.training.checkpoints import (
 )
 from mia_defense.training.config import optimizer_options
 from mia_defense.training.loop import Ensemble
-from mia_defense.training.started import TrainingStart, watching_training_start
+from mia_defense.training_start import TrainingStart, watching_training_start
 
 __all__ = [
     "Experiment",

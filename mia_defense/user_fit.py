@@ -22,6 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.errors import ConfigError
+from mia_defense.models.copies import weights_digest
 from mia_defense.seeding import derive_seed
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
@@ -31,11 +32,10 @@ from mia_defense.training.checkpoints import (
     state_mismatch,
 )
 from mia_defense.training.config import TrainConfig, resolve_device
-from mia_defense.training.copies import weights_digest
 from mia_defense.training.divergence import check_trained
 from mia_defense.training.ensemble import build_models, check_data_unchanged
 from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, stage_models
-from mia_defense.training.started import training_begins
+from mia_defense.training_start import training_begins
 
 __all__ = ["Members", "check_user_fit", "load_user_fit", "train_with_user_fit"]
 

@@ -11,7 +11,7 @@ so the engine at K models ends where K runs of it at K=1 end, within float round
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
@@ -20,6 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
+from mia_defense.defenses.contract import check_loss_trains, check_per_model, hook_output
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import check_first_batch_logits
 from mia_defense.training.config import (
@@ -31,7 +32,7 @@ from mia_defense.training.config import (
 from mia_defense.training.eager import optimizer_step
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stack import ModelStack
-from mia_defense.training.started import training_begins
+from mia_defense.training_start import training_begins
 
 __all__ = ["gather_batch", "padded_members", "train_chunk"]
 
@@ -121,7 +122,7 @@ def _evaluate(
 
 def _steps_per_epoch(defenses: Sequence[TrainingDefense], size: int, batch_size: int) -> int:
     for defense in defenses:
-        steps = _hook_output(defense.steps_per_epoch(size, batch_size), "steps_per_epoch", defense)
+        steps = hook_output(defense.steps_per_epoch(size, batch_size), "steps_per_epoch", defense)
         if steps is not None:
             return steps
     return len(batch_bounds(size, batch_size))
@@ -172,7 +173,7 @@ def train_chunk(
     options: dict[str, Any] = {}
     setters: dict[str, str] = {}
     for defense in defenses:
-        own = _hook_output(defense.optimizer_options(), "optimizer_options", defense)
+        own = hook_output(defense.optimizer_options(), "optimizer_options", defense)
         if "weight_decay" in own:
             _refuse_replaced_decay(own["weight_decay"], defense, config)
         clashes = [k for k in own if k in options and options[k] != own[k]]
@@ -285,14 +286,14 @@ def _fit(
         for defense in defenses:
             batches = batches or defense.batches(ctx, epoch)
         for step, batch in enumerate(batches or _shuffled(ctx, steps)):
-            _step(ctx, defenses, _hook_output(batch, "batches", None),
+            _step(ctx, defenses, hook_output(batch, "batches", None),
                   first=epoch == 0 and step == 0)  # fmt: skip
         ctx.epoch_stats = [{} for _ in range(ctx.num_models)]
         stops = torch.zeros_like(ctx.active)
         for defense in defenses:
             stop = defense.end_epoch(ctx, epoch)
             if stop is not None:
-                stops |= _hook_output(stop, "end_epoch", defense, ctx.num_models)
+                stops |= hook_output(stop, "end_epoch", defense, ctx.num_models)
         stops &= ctx.active
         scores = None
         if records_epoch(config, epoch) or bool(stops.any()):
@@ -319,84 +320,12 @@ def _fit(
     return histories
 
 
-# What each defense hook must give (the engine checks it): a test of the value (with the
-# chunk's K) and what to say it should be.
-_HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
-    "batches": (lambda v, k: isinstance(v, Batch), "mia_defense.defenses.base.Batch objects"),
-    "transform": (lambda v, k: isinstance(v, Batch), "a mia_defense.defenses.base.Batch"),
-    "end_epoch": (
-        lambda v, k: isinstance(v, torch.Tensor) and v.dtype == torch.bool and v.shape == (k,),
-        "a bool tensor of one value per model, shape [{k}], or None",
-    ),
-    "optimizer_options": (lambda v, k: isinstance(v, Mapping), "a mapping of optimiser settings"),
-    "steps_per_epoch": (
-        lambda v, k: v is None or (type(v) is int and v >= 1), "a whole number >= 1, or None"
-    ),
-    "backward": (lambda v, k: isinstance(v, bool), "True or False"),
-    "forward": (
-        lambda v, k: isinstance(v, torch.Tensor) and v.dim() == 3 and v.shape[0] == k,
-        "logits of shape [{k}, batch, classes], or None",
-    ),
-}
-
-
-def _hook_output(value: Any, hook: str, defense: TrainingDefense | None, k: int = 0) -> Any:
-    """``value`` when it is what a defense's ``hook`` must give (`_HOOK_OUTPUTS`), else a
-    `ConfigError` naming the defense and the hook: anything else fails deep in the step,
-    or does the wrong thing quietly (a scalar ``True`` from ``end_epoch`` broadcasts over
-    the K models and stops them all)."""
-    accepts, want = _HOOK_OUTPUTS[hook]
-    if accepts(value, k):
-        return value
-    got = type(value).__name__
-    if isinstance(value, torch.Tensor):
-        got = f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {list(value.shape)}"
-    owner = f"defense {type(defense).__name__}" if defense is not None else "a defense"
-    raise ConfigError(f"{owner}: its {hook} must give {want.format(k=k)}, not {got}")
-
-
-def _check_per_model(loss: Any, defense: TrainingDefense, ctx: TrainContext) -> None:
-    """A defense's loss is one value per model ([K]): a scalar would mix the K models'
-    losses into one (each model's gradient scaled by the others' count), and a loss of
-    another shape fails deep inside autograd."""
-    if not (isinstance(loss, torch.Tensor) and loss.shape == ctx.active.shape):
-        got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
-        raise ConfigError(
-            f"defense {type(defense).__name__}: its loss must be a tensor of one value per "
-            f"model, shape [{ctx.active.shape[0]}], not {got}; reduce over the batch only "
-            "(mia_defense.defenses.masked_mean)"
-        )
-
-
-def _check_loss_trains(
-    loss: torch.Tensor, logits: torch.Tensor, defense: TrainingDefense, *, first: bool
-) -> None:
-    """A `ConfigError` naming a defense whose loss cannot train the models: one detached
-    from the logits (autograd's raw RuntimeError, 'element 0 of tensors does not require
-    grad', ended the run in a traceback), or, on the run's first batch, NaN or inf from
-    finite logits at the initial weights, which stopped the run as 'training diverged ...
-    lower the learning rate first' though no step had been taken."""
-    name = f"defense {type(defense).__name__}"
-    if logits.requires_grad and not loss.requires_grad:
-        raise ConfigError(
-            f"{name}: its loss does not depend on the logits it is given (no grad_fn: "
-            "detached, or computed under torch.no_grad() or from .data), so it cannot train "
-            "the models; compute it from the logits with differentiable torch operations"
-        )
-    if first and not bool(torch.isfinite(loss).all()) and bool(torch.isfinite(logits).all()):
-        raise ConfigError(
-            f"{name}: its loss is NaN or inf on the run's first batch, from finite logits at "
-            "the models' initial weights (before any optimiser step), so no learning rate "
-            "causes it: look in its loss for a log of 0, a division by 0 or an overflow"
-        )
-
-
 def _forward(ctx: TrainContext, defenses: Sequence[TrainingDefense], batch: Batch) -> torch.Tensor:
     """The step's logits: from the defense that runs the forward pass, else the stack's."""
     for defense in defenses:
         logits = defense.forward(batch, ctx)
         if logits is not None:
-            return _hook_output(logits, "forward", defense, ctx.num_models)
+            return hook_output(logits, "forward", defense, ctx.num_models)
     return ctx.stack.forward(batch.x)
 
 
@@ -407,7 +336,7 @@ def _step(
     on the models' initial weights)."""
     given = batch.x
     for defense in defenses:
-        batch = _hook_output(defense.transform(batch, ctx), "transform", defense)
+        batch = hook_output(defense.transform(batch, ctx), "transform", defense)
     ctx.optimizer.zero_grad(set_to_none=True)
     logits = _forward(ctx, defenses, batch) if batch.x.shape[1] else None
     if first and logits is not None and batch.x is given:  # the data as given, no transform
@@ -418,14 +347,14 @@ def _step(
         for defense in defenses:
             loss = defense.loss(logits, batch, ctx)
             if loss is not None:
-                _check_per_model(loss, defense, ctx)
-                _check_loss_trains(loss, logits, defense, first=first)
+                check_per_model(loss, defense, ctx.num_models)
+                check_loss_trains(loss, logits, defense, first=first)
                 break
         if loss is None:
             loss = cross_entropy(logits, batch)
         loss = loss * ctx.active  # a stopped model's weights are restored by its defense
     if not any(
-        _hook_output(defense.backward(logits, loss, batch, ctx), "backward", defense)
+        hook_output(defense.backward(logits, loss, batch, ctx), "backward", defense)
         for defense in defenses
     ):
         if loss is None:

@@ -1,0 +1,85 @@
+"""What a training defense's hooks must give, checked as the engine calls them: a value of
+another kind fails deep inside the step, or does the wrong thing quietly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import torch
+
+from mia_defense.defenses.base import Batch, TrainingDefense
+from mia_defense.errors import ConfigError
+
+__all__ = ["HOOK_OUTPUTS", "check_loss_trains", "check_per_model", "hook_output"]
+
+# What each defense hook must give (the engine checks it): a test of the value (with the
+# chunk's K) and what to say it should be.
+HOOK_OUTPUTS: dict[str, tuple[Callable[[Any, int], bool], str]] = {
+    "batches": (lambda v, k: isinstance(v, Batch), "mia_defense.defenses.base.Batch objects"),
+    "transform": (lambda v, k: isinstance(v, Batch), "a mia_defense.defenses.base.Batch"),
+    "end_epoch": (
+        lambda v, k: isinstance(v, torch.Tensor) and v.dtype == torch.bool and v.shape == (k,),
+        "a bool tensor of one value per model, shape [{k}], or None",
+    ),
+    "optimizer_options": (lambda v, k: isinstance(v, Mapping), "a mapping of optimiser settings"),
+    "steps_per_epoch": (
+        lambda v, k: v is None or (type(v) is int and v >= 1), "a whole number >= 1, or None"
+    ),
+    "backward": (lambda v, k: isinstance(v, bool), "True or False"),
+    "forward": (
+        lambda v, k: isinstance(v, torch.Tensor) and v.dim() == 3 and v.shape[0] == k,
+        "logits of shape [{k}, batch, classes], or None",
+    ),
+}
+
+
+def hook_output(value: Any, hook: str, defense: TrainingDefense | None, k: int = 0) -> Any:
+    """``value`` when it is what a defense's ``hook`` must give (`HOOK_OUTPUTS`), else a
+    `ConfigError` naming the defense and the hook: anything else fails deep in the step,
+    or does the wrong thing quietly (a scalar ``True`` from ``end_epoch`` broadcasts over
+    the K models and stops them all)."""
+    accepts, want = HOOK_OUTPUTS[hook]
+    if accepts(value, k):
+        return value
+    got = type(value).__name__
+    if isinstance(value, torch.Tensor):
+        got = f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {list(value.shape)}"
+    owner = f"defense {type(defense).__name__}" if defense is not None else "a defense"
+    raise ConfigError(f"{owner}: its {hook} must give {want.format(k=k)}, not {got}")
+
+
+def check_per_model(loss: Any, defense: TrainingDefense, num_models: int) -> None:
+    """A defense's loss is one value per model ([K]): a scalar would mix the K models'
+    losses into one (each model's gradient scaled by the others' count), and a loss of
+    another shape fails deep inside autograd."""
+    if not (isinstance(loss, torch.Tensor) and loss.shape == (num_models,)):
+        got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ConfigError(
+            f"defense {type(defense).__name__}: its loss must be a tensor of one value per "
+            f"model, shape [{num_models}], not {got}; reduce over the batch only "
+            "(mia_defense.defenses.masked_mean)"
+        )
+
+
+def check_loss_trains(
+    loss: torch.Tensor, logits: torch.Tensor, defense: TrainingDefense, *, first: bool
+) -> None:
+    """A `ConfigError` naming a defense whose loss cannot train the models: one detached
+    from the logits (autograd's raw RuntimeError, 'element 0 of tensors does not require
+    grad', ended the run in a traceback), or, on the run's first batch, NaN or inf from
+    finite logits at the initial weights, which stopped the run as 'training diverged ...
+    lower the learning rate first' though no step had been taken."""
+    name = f"defense {type(defense).__name__}"
+    if logits.requires_grad and not loss.requires_grad:
+        raise ConfigError(
+            f"{name}: its loss does not depend on the logits it is given (no grad_fn: "
+            "detached, or computed under torch.no_grad() or from .data), so it cannot train "
+            "the models; compute it from the logits with differentiable torch operations"
+        )
+    if first and not bool(torch.isfinite(loss).all()) and bool(torch.isfinite(logits).all()):
+        raise ConfigError(
+            f"{name}: its loss is NaN or inf on the run's first batch, from finite logits at "
+            "the models' initial weights (before any optimiser step), so no learning rate "
+            "causes it: look in its loss for a log of 0, a division by 0 or an overflow"
+        )
