@@ -130,9 +130,9 @@ def _instantiate(parent: DictConfig, name: str, *, key: str | None = None, **kwa
 def _dataset(cfg: DictConfig) -> Any:
     """The config's dataset: a user's ``dataset._target_`` function that returns anything
     but a `Dataset` (a tuple ``(x, y)``, ``None``) ended the run in an AttributeError
-    traceback (exit 1). Its features are warned of when they look unscaled, as the npz
-    loader's are."""
-    from mia_defense.data.checks import warn_unscaled_dataset
+    traceback (exit 1). Its features are warned of as the npz loader's are: when they look
+    unscaled, copy the labels (exactly or nearly) or look stored channels-last."""
+    from mia_defense.data.checks import warn_user_dataset
     from mia_defense.data.dataset import Dataset
 
     data = _instantiate(cfg, "dataset")
@@ -144,7 +144,7 @@ def _dataset(cfg: DictConfig) -> Any:
             "[N], num_classes=C, name='my_data') (from mia_defense.data.dataset import Dataset)"
         )
     if not str(target).startswith("mia_defense."):  # the built-in loaders scale and warn
-        warn_unscaled_dataset(data, loader=f"dataset._target_={target}")
+        warn_user_dataset(data, loader=f"dataset._target_={target}")
     return data
 
 

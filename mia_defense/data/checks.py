@@ -42,6 +42,7 @@ __all__ = [
     "warn_label_copies",
     "warn_unscaled_dataset",
     "warn_unscaled_features",
+    "warn_user_dataset",
 ]
 
 log = logging.getLogger(__name__)
@@ -568,6 +569,15 @@ def warn_unscaled_dataset(data: Dataset, *, loader: str) -> None:
     (`unscaled`): the built-in loaders scale pixels to [0, 1] and warn of such features, a
     user's Dataset trained on them as they were without a word."""
     warn_unscaled_features(data.x, source=data.description, loader=loader)
+
+
+def warn_user_dataset(data: Dataset, *, loader: str) -> None:
+    """The loaders' warnings for a `Dataset` the user's ``loader`` built: unscaled features,
+    a label copy (exact or near) among the feature columns, images that may be stored
+    channels-last. A ``dataset._target_`` Dataset got only the first of them."""
+    warn_unscaled_dataset(data, loader=loader)
+    warn_label_copies(data.x, data.y, source=data.description)
+    _warn_channels_last(data.x, source=data.description, standardize=False)
 
 
 def warn_unscaled_features(x: np.ndarray, *, source: str, loader: str) -> None:
