@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import logging
 import os
 import re
@@ -601,11 +602,22 @@ def _guard_log_files() -> None:
     """Make each log file the job's logging writes to (Hydra's job_logging: train.log) say
     once that it cannot be written, and drop it: `logging` printed a "--- Logging error ---"
     block with a traceback for every log line (13 in a tiny run) and the run ended as if
-    all were well."""
+    all were well. Text the file's encoding cannot take (an override with a non-UTF-8 byte
+    in a file name, kept as a lone surrogate) is written escaped (\\udce9), not failed."""
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.FileHandler) and not getattr(handler, "_mia_guard", 0):
             handler.handleError = functools.partial(_log_file_failed, handler)  # type: ignore[method-assign]
             handler._mia_guard = True  # type: ignore[attr-defined]
+            _escape_unencodable(handler)
+
+
+def _escape_unencodable(handler: logging.FileHandler) -> None:
+    """Make ``handler`` write characters its encoding cannot take as backslash escapes
+    (its stream is open already, or opened later with ``handler.errors``)."""
+    handler.errors = "backslashreplace"
+    stream = getattr(handler, "stream", None)
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="backslashreplace")
 
 
 def _log_file_failed(handler: logging.FileHandler, record: logging.LogRecord) -> None:
