@@ -549,6 +549,8 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
     """Why a fact mia-attack copies is of the wrong type (a dataset that is no name, a
     count that is no integer, an input shape that is no list of sizes), or ``None``: the
     run written with it was complete, yet mia-report skipped it ("not a name")."""
+    from mia_defense.report.checks import count_too_large
+
     for key in _TEXTS:
         value = results.get(key)
         if value is not None and not isinstance(value, str):
@@ -559,6 +561,8 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or value < low):  # fmt: skip
             return f"{key} is {_kind(value)} {value!r:.60}, not an integer >= {low}"
+        if count_too_large(key, value):  # (mia-report's refusal: 2**53 hid the caveats)
+            return count_too_large(key, value)
     shape = results.get("input_shape")
     if shape is not None and not (isinstance(shape, list) and all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)):
@@ -604,6 +608,11 @@ def _privacy_problem(
     at δ=5) or an ε that is no number >= 0 (infinite: no noise), or ``None``."""
     import math
 
+    from mia_defense.report.checks import flag_problem
+
+    flags = flag_problem(privacy)  # (mia-report's refusal: "false" read as a valid ε)
+    if flags is not None:
+        return flags
     delta, epsilon = privacy.get("delta"), privacy.get("epsilon")
     number = (int, float)
     if delta is not None and (isinstance(delta, bool) or not isinstance(delta, number)

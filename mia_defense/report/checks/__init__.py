@@ -7,7 +7,13 @@ the run's config, `utility`: the accuracy and chance lattice, `attack_results`, 
 the DP claim, and `headline`: the figures' copies), `ranking` (may it be ranked) and
 `notes` (the caveats on a ranked run); `_values` holds what they all read values with."""
 
-from mia_defense.report.checks._values import PrintableLog, one_line, printable, same_figure
+from mia_defense.report.checks._values import (
+    PrintableLog,
+    count_too_large,
+    one_line,
+    printable,
+    same_figure,
+)
 from mia_defense.report.checks.notes import (
     SMALL_TEST_SET,
     caveats,
@@ -17,7 +23,7 @@ from mia_defense.report.checks.notes import (
     small_test_set_note,
 )
 from mia_defense.report.checks.payload import edited_problem, payload_problem
-from mia_defense.report.checks.privacy import dp_claim_problem, epsilon_doubt
+from mia_defense.report.checks.privacy import dp_claim_problem, epsilon_doubt, flag_problem
 from mia_defense.report.checks.provenance import (
     BUILT_IN_DEFENSES,
     BUILT_IN_RELEASES,
@@ -32,10 +38,12 @@ __all__ = [
     "SMALL_TEST_SET",
     "PrintableLog",
     "caveats",
+    "count_too_large",
     "defense_problem",
     "dp_claim_problem",
     "edited_problem",
     "epsilon_doubt",
+    "flag_problem",
     "near_chance_note",
     "one_line",
     "other_confidence",

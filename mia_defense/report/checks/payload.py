@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mia_defense.report.checks._values import _MAX_COUNT, _show, _type_name
+from mia_defense.report.checks._values import _show, _type_name, count_too_large
 from mia_defense.report.checks.attack_results import _attacks_problem, _count_problem
 from mia_defense.report.checks.headline import _headline_problem
 from mia_defense.report.checks.privacy import _privacy_problem
@@ -60,8 +60,8 @@ def _identity_problem(payload: Mapping[str, Any]) -> str | None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             return f"{key} is {_type_name(value)} {_show(value)}, not an integer >= {low}"
-        if key != "seed" and value >= _MAX_COUNT:  # counts enter float arithmetic
-            return f"{key} is an integer of {len(str(value))} digits, too large for a count"
+        if key != "seed" and count_too_large(key, value):  # counts enter float arithmetic
+            return count_too_large(key, value)
     return _plan_problem(payload) or _test_size_problem(payload) or _count_problem(payload)
 
 

@@ -15,14 +15,23 @@ from mia_defense.report.checks._values import (
     one_line,
 )
 
-__all__ = ["dp_claim_problem", "epsilon_doubt"]
+__all__ = ["dp_claim_problem", "epsilon_doubt", "flag_problem"]
+
+
+def flag_problem(privacy: Mapping[str, Any]) -> str | None:
+    """Why ``privacy.epsilon_refuted`` or ``epsilon_valid`` is no boolean, or ``None``: a
+    string "false" reads as true, and `epsilon_doubt` took the ε for a guarantee."""
+    for flag in ("epsilon_refuted", "epsilon_valid"):
+        value = privacy.get(flag, False)
+        if not isinstance(value, bool):
+            return f"privacy.{flag} is {_type_name(value)} {_show(value)}, not true or false"
+    return None
 
 
 def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
-    for flag in ("epsilon_refuted", "epsilon_valid"):  # a string "false" reads as true
-        value = payload.get("privacy", {}).get(flag, False)
-        if not isinstance(value, bool):
-            return f"privacy.{flag} is {_type_name(value)} {_show(value)}, not true or false"
+    flags = flag_problem(payload.get("privacy", {}))
+    if flags is not None:
+        return flags
     epsilon = payload.get("privacy", {}).get("epsilon")
     if isinstance(epsilon, float) and epsilon == math.inf:
         return None  # no noise: an infinite ε (a JSON number too large for a float)
