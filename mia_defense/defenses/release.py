@@ -6,6 +6,7 @@ probability is withheld or zero, so attacks and the utility metrics read one for
 
 from __future__ import annotations
 
+import logging
 import math
 import traceback
 from typing import Any
@@ -105,7 +106,12 @@ class TopKRelease(Release):
         return torch.log_softmax(out, dim=-1) if self.renormalize else out
 
 
+log = logging.getLogger(__name__)
+
 MAX_DECIMALS = 300
+# float32 (the released outputs) keeps ~7 significant digits: rounding a probability to
+# more decimals moves it by less than its own float32 rounding (measured: 2e-8 at 8 or more).
+FLOAT32_DECIMALS = 7
 MAX_NOISE_SCALE = 1e6
 
 
@@ -132,6 +138,17 @@ class RoundingRelease(Release):
 
     def hparams(self) -> dict[str, Any]:
         return {"decimals": self.decimals}
+
+    def check(self, *, num_classes: int) -> None:
+        """Say that more decimals than float32 keeps release the outputs unchanged: a
+        full release reported under the rounding defense's name."""
+        if self.decimals > FLOAT32_DECIMALS:
+            log.warning(
+                "release.decimals=%d: releases the outputs unchanged (float32 keeps ~7 "
+                "significant digits; only probabilities below 1e-%d become 0), a full release "
+                "under another name; choose release.decimals in [0, %d] to round anything",
+                self.decimals, self.decimals, FLOAT32_DECIMALS,
+            )  # fmt: skip
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
