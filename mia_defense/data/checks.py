@@ -670,7 +670,9 @@ def near_label_copies(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     """The columns of ``x`` [N, D] that nearly copy the labels ``y``, and the share of each:
     one value per class, another for each class, taken in at least `NEAR_COPY` of the
     samples of each class on average over the classes (a rare class counts as much as a
-    common one), but not in all of them (`label_copies`). A class's value is the median of
+    common one), but not in all of them (`label_copies`); or together one column per class
+    marking it (one value for that class, another for all others) as nearly: the labels
+    one-hot encoded with a few errors. A class's value is the median of
     its first `_NEAR_SAMPLES` samples; a column the samples seen so far take their class's
     value in under half the time is dropped at once, so most columns cost one chunk."""
     empty = np.empty(0, dtype=np.intp), np.empty(0)
@@ -679,7 +681,10 @@ def near_label_copies(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
         return empty
     values = np.stack([np.sort(x[rows], axis=0)[(len(rows) - 1) // 2]
                        for rows in _class_samples(y, classes, _NEAR_SAMPLES)])
-    columns = np.flatnonzero((np.diff(np.sort(values, axis=0), axis=0) != 0).all(axis=0))
+    steps = np.diff(np.sort(values, axis=0), axis=0) != 0
+    distinct = steps.all(axis=0)
+    marks = (steps.sum(axis=0) == 1) & (steps[0] | steps[-1])
+    columns = np.flatnonzero(distinct | marks)
     agree = np.zeros((len(classes), len(columns)))
     sizes = np.zeros(len(classes))
     for start in range(0, len(y), _COPY_ROWS):
@@ -695,8 +700,22 @@ def near_label_copies(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
         keep = agree.sum(axis=0) >= sizes.sum() / 2
         columns, agree = columns[keep], agree[:, keep]
     shares = (agree / np.maximum(sizes, 1)[:, None]).mean(axis=0)
-    near = (shares >= NEAR_COPY) & (agree < sizes[:, None]).any(axis=0)
+    near = _near_columns(shares >= NEAR_COPY, (agree == sizes[:, None]).all(axis=0),
+                         ~distinct[columns], values[:, columns])
     return columns[near], shares[near]
+
+
+def _near_columns(good: np.ndarray, exact: np.ndarray, markers: np.ndarray,
+                  values: np.ndarray) -> np.ndarray:
+    """Which columns `near_label_copies` warns of, from each one's ``good`` share, whether
+    it is ``exact``, whether it marks one class, and its class ``values`` [C, M]: the good
+    inexact columns of one value per class, and the good markers when together they mark
+    every class and not all exactly (a one-hot encoding with a few errors: its exact
+    columns are named with the others, as `label_copies` names none of them)."""
+    markers = good & markers
+    if len(_marked_classes(values[:, markers])) < len(values) or exact[markers].all():
+        good = good & ~markers
+    return good & (~exact | markers)
 
 
 def _class_samples(y: np.ndarray, classes: np.ndarray, count: int) -> list[np.ndarray]:
