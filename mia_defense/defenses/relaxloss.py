@@ -46,6 +46,18 @@ class RelaxLoss(TrainingDefense):
     def hparams(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "upper": self.upper}
 
+    def setup(self, ctx: TrainContext) -> None:
+        """Refuse an ``upper`` below chance (1/C): the flattened target would give every
+        other class more probability than the true one, training towards wrong labels."""
+        c = ctx.num_classes
+        if self.upper < 1 / c:
+            raise ConfigError(
+                f"defense.relaxloss.upper={self.upper}: below 1/{c} (chance for the dataset's "
+                f"{c} classes): the flattened target would give each other class more "
+                f"probability than the true class, training the models towards wrong labels; "
+                f"choose upper in [1/{c}, 1] = [{1 / c:.4g}, 1]"
+            )
+
     def loss(self, logits: torch.Tensor, batch: Batch, ctx: TrainContext) -> torch.Tensor:
         y, c = batch.y, ctx.num_classes
         per_sample = F.cross_entropy(logits.transpose(1, 2), y, reduction="none")  # [K, B]
