@@ -55,9 +55,36 @@ def _test_size_problem(payload: Mapping[str, Any]) -> str | None:
     accuracy measured on a handful of records."""
     size, planned = payload.get("test_size"), _planned_test_size(payload)
     if planned is None or size is None or size == planned:
-        return None
+        return _split_problem(payload)
     return (f"test_size is {_show(size)}, but config.plan.test_size, which drew the test set, "
             f"is {planned}: the file was edited; rerun the run")
+
+
+def _split_problem(payload: Mapping[str, Any]) -> str | None:
+    """How ``test_size`` contradicts the default split, which drew it, or ``None``: with
+    ``config.plan.population_size`` and ``test_size`` both null the population is
+    `default_population` of the data, and one below `DEFAULT_POPULATION` leaves exactly the
+    rest, about a third of it, as the test set (breast_cancer: 426 and 143). A count raised
+    by hand (143 to 10**12) hid the small-test and near-chance caveats."""
+    from mia_defense.plan import DEFAULT_POPULATION, default_population
+
+    size, population = payload.get("test_size"), payload.get("population_size")
+    config = payload.get("config")
+    plan = config.get("plan") if isinstance(config, Mapping) else None
+    if not isinstance(plan, Mapping) or not _counts(size, population):
+        return None
+    if any(plan.get(key, _MISSING) is not None for key in ("population_size", "test_size")):
+        return None
+    if not 2 <= population < DEFAULT_POPULATION:
+        return None  # (the default population reached: the data's size is not recorded)
+    sizes = [n - population for n in range(population, 2 * population + 4)
+             if default_population(n) == population]  # fmt: skip
+    if size in sizes:
+        return None
+    shown = " or ".join(str(n) for n in sizes)
+    return (f"test_size is {_show(size)}, but the default split (config.plan.population_size "
+            f"and test_size null) that drew population_size {population} leaves {shown} test "
+            "records: the file was edited; rerun the run")
 
 
 # The name each of mia-defense's own defenses and releases records (``defense.defense``,

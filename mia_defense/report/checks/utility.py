@@ -5,6 +5,7 @@ share of them and at least 1/``num_classes``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from mia_defense.report.checks._values import (
@@ -87,11 +88,22 @@ def _chance_share_problem(payload: Mapping[str, Any]) -> str | None:
     size, chance = _test_size(payload), payload["utility"].get("chance_accuracy")
     if not _counts(size) or not size or not _numbers(chance) or _without_test_set(payload):
         return None
-    if _whole(size * chance) is not False:
+    whole = _whole(size * chance)
+    if whole is None:  # (too large for the tolerance: the one division, exactly)
+        whole = _float_share(chance, size)
+    if whole:
         return None
     return (f"utility.chance_accuracy is {chance!r}, which is no share of its {size} test "
             f"records (test_size x chance_accuracy = {size * chance:.6f}, not a whole "
             "number): a figure was changed after the run; rerun it")
+
+
+def _float_share(share: float, count: int) -> bool:
+    """Whether ``share`` is the float of ``a / count`` for a whole ``a`` in [0, count], as
+    the one division a run computes it with gives it: a ``count`` raised by hand beyond
+    `_WHOLE_LIMIT` (797 to 10**12) matches it about once in 10**5."""
+    near = round(Fraction(share) * count)
+    return any(0 <= a <= count and a / count == share for a in (near - 1, near, near + 1))
 
 
 # Beyond this a whole number and its float neighbours are not told apart reliably.
