@@ -8,9 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from mia_defense.config import check_config
 from mia_defense.defenses.relaxloss import RelaxLoss
 from mia_defense.defenses.release import RoundingRelease, probe_release
 from mia_defense.errors import ConfigError
+from mia_defense.models.cnn import SmallCNN
 
 
 @pytest.mark.parametrize(("decimals", "warned"), [(2, False), (7, False), (8, True), (100, True)])
@@ -43,3 +45,38 @@ def test_a_relaxloss_upper_below_chance_is_refused(
         return
     with pytest.raises(ConfigError, match=rf"defense\.relaxloss\.upper={upper}: below 1/{classes}"):
         relax.setup(ctx)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        ("model.hidden=[9223372036854775808]",
+         r"^model\.hidden=\[9223372036854775808\]: every width must be an integer in "
+         r"\[1, 2147483647\], not 9223372036854775808"),
+        ("model.hidden=[2147483648]", r"^model\.hidden=\[2147483648\]: every width must be an "),
+        ("+model.pooled=9223372036854775808",
+         r"^model\.pooled=9223372036854775808: every width must be an integer in \[1, 128\]"),
+        ("+model.pooled=2147483647", r"^model\.pooled=2147483647: .*\[1, 128\]"),
+    ],
+)  # fmt: skip
+def test_a_width_past_torchs_sizes_is_refused_naming_its_key(make_cfg, override, said) -> None:
+    """model.hidden=[2**63] and cnn +model.pooled=2**63 ended in torch's 'Overflow when
+    unpacking long long' (pooled=2**31-1: in the head's weights), naming no key."""
+    model = "model=cnn" if "pooled" in override else "model=mlp"
+    with pytest.raises(ConfigError, match=said):
+        check_config(make_cfg(model, override))
+    check_config(make_cfg(model, "model.hidden=[2147483647]" if model == "model=mlp" else
+                          "+model.pooled=128"))
+
+
+def test_cnn_widths_whose_layer_overflows_are_refused_naming_the_keys() -> None:
+    """Widths each in range whose product overflows a layer (a 3x3 conv of 2**31-1 channels
+    in and out: 9 x 2**62 weights) ended in torch's overflow text, naming no key."""
+    with pytest.raises(ConfigError, match=r"^model\.channels=\[2147483647, 2147483647\], "
+                                          r"model\.hidden=8, model\.pooled=2: one layer would "
+                                          r"hold 4.15e\+19 weights, past torch's int64 sizes"):
+        SmallCNN(input_shape=(1, 8, 8), num_classes=2, channels=[2**31 - 1, 2**31 - 1],
+                 hidden=8, pooled=2)  # fmt: skip
+    with pytest.raises(ConfigError, match=r"model\.pooled=128: one layer would hold"):
+        SmallCNN(input_shape=(1, 8, 8), num_classes=2, channels=[2**31 - 1], hidden=2**31 - 1,
+                 pooled=128)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -15,6 +16,10 @@ from mia_defense.models.mlp import check_dropout, check_widths
 __all__ = ["SmallCNN", "check_norm", "image_shape", "make_norm"]
 
 _NORMS = ("group", "none")
+# The finest pooled grid (128 x 128): finer repeats the pixels of any image this is for.
+MAX_POOLED = 2**7
+# torch's sizes are int64: a layer of more weights ends in "Overflow when unpacking long long".
+_MOST_WEIGHTS = 2**63 - 1
 
 
 def check_norm(norm: str, groups: int) -> None:
@@ -67,6 +72,22 @@ def _channels_last(shape: tuple[int, ...]) -> str:
             "[N, C, H, W] (x.transpose(0, 3, 1, 2)) and save them again")
 
 
+def _check_layer_sizes(
+    in_channels: int, *, channels: Sequence[int], hidden: int, pooled: int
+) -> None:
+    """Refuse widths (each in range) whose product overflows one layer's weight count (a
+    3x3 conv's 9 x in x out, the head's channels x pooled² x hidden), naming the keys."""
+    widths = [in_channels, *(int(c) for c in channels)]
+    convs = [9 * a * b for a, b in itertools.pairwise(widths)]
+    largest = max([*convs, widths[-1] * int(pooled) ** 2 * int(hidden)])
+    if largest > _MOST_WEIGHTS:
+        raise ConfigError(
+            f"model.channels={show(list(channels))}, model.hidden={show(hidden)}, "
+            f"model.pooled={show(pooled)}: one layer would hold {largest:.3g} weights, past "
+            "torch's int64 sizes (and any memory); lower them"
+        )
+
+
 class SmallCNN(nn.Module):
     """``[conv3x3 -> norm -> act -> maxpool] x len(channels)``, then an MLP head.
 
@@ -91,7 +112,7 @@ class SmallCNN(nn.Module):
         check_dropout("model.dropout", dropout)
         check_widths("model.channels", channels)
         check_widths("model.hidden", hidden)
-        check_widths("model.pooled", pooled)
+        check_widths("model.pooled", pooled, most=MAX_POOLED)
         check_norm(norm, groups)
 
     def __init__(
@@ -111,6 +132,7 @@ class SmallCNN(nn.Module):
         self.input_shape = tuple(int(s) for s in input_shape)
         self.check_options(channels=channels, hidden=hidden, norm=norm, groups=groups,
                            pooled=pooled, dropout=dropout)  # fmt: skip
+        _check_layer_sizes(in_channels, channels=channels, hidden=hidden, pooled=pooled)
         layers: list[nn.Module] = []
         width = in_channels
         for out in channels:

@@ -10,7 +10,7 @@ from torch import nn
 from mia_defense.constraints import show
 from mia_defense.errors import ConfigError
 
-__all__ = ["MLP", "LogisticRegression", "check_dropout", "check_widths"]
+__all__ = ["MAX_WIDTH", "MLP", "LogisticRegression", "check_dropout", "check_widths"]
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -20,14 +20,25 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-def check_widths(key: str, value: int | Sequence[int]) -> None:
-    """Refuse a layer width (or list of them) that is not an integer >= 1: a width of 0
-    builds a model whose output ignores its input (it learns the class prior, and looks
-    private to every attack)."""
+# The widest layer (2**31 - 1): torch's sizes are int64, which a Linear's in x out weights
+# stay inside; the memory check (mia_defense.budget) refuses what no machine holds.
+MAX_WIDTH = 2**31 - 1
+
+
+def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH) -> None:
+    """Refuse a layer width (or list of them) that is not an integer in [1, ``most``]: a
+    width of 0 builds a model whose output ignores its input (it learns the class prior, and
+    looks private to every attack); 2**63 ended in torch's 'Overflow when unpacking long
+    long', naming no key."""
     for width in value if isinstance(value, Sequence) else [value]:
         if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
             raise ConfigError(
                 f"{key}={show(value)}: every width must be an integer >= 1, not {width!r}"
+            )
+        if width > most:
+            raise ConfigError(
+                f"{key}={show(value)}: every width must be an integer in [1, {most}], not "
+                f"{width!r} (torch's layer sizes overflow beyond)"
             )
 
 
