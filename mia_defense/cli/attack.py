@@ -610,7 +610,8 @@ def _privacy_problem(
 
     from mia_defense.report.checks import flag_problem
 
-    flags = flag_problem(privacy)  # (mia-report's refusal: "false" read as a valid ε)
+    # (mia-report's refusal: "false" read as a valid ε; epsilon_refuted is measured again)
+    flags = flag_problem(privacy, flags=("epsilon_valid",))
     if flags is not None:
         return flags
     delta, epsilon = privacy.get("delta"), privacy.get("epsilon")

@@ -18,10 +18,12 @@ from mia_defense.report.checks._values import (
 __all__ = ["dp_claim_problem", "epsilon_doubt", "flag_problem"]
 
 
-def flag_problem(privacy: Mapping[str, Any]) -> str | None:
-    """Why ``privacy.epsilon_refuted`` or ``epsilon_valid`` is no boolean, or ``None``: a
-    string "false" reads as true, and `epsilon_doubt` took the ε for a guarantee."""
-    for flag in ("epsilon_refuted", "epsilon_valid"):
+def flag_problem(
+    privacy: Mapping[str, Any], flags: tuple[str, ...] = ("epsilon_refuted", "epsilon_valid")
+) -> str | None:
+    """Why one of ``privacy``'s ``flags`` is no boolean, or ``None``: a string "false"
+    reads as true, and `epsilon_doubt` took the ε for a guarantee."""
+    for flag in flags:
         value = privacy.get(flag, False)
         if not isinstance(value, bool):
             return f"privacy.{flag} is {_type_name(value)} {_show(value)}, not true or false"
