@@ -366,7 +366,7 @@ def read_source(path: Path) -> Source:
                 "or put the run's own observations back"
             )
         # (after the observations' checks, which say more of the same edits)
-        edited = None if results is None else _edited_problem(results)
+        edited = None if results is None else _edited_problem(results, extras)
         if edited:
             raise DataError(_unusable_facts(path, edited))
         return _checked_extras(Source(path, obs, extras, results))
@@ -470,13 +470,16 @@ def _results_problem(results: dict[str, Any]) -> str | None:
             or _defense_problem(results))
 
 
-def _edited_problem(results: dict[str, Any]) -> str | None:
+def _edited_problem(results: dict[str, Any], extras: dict[str, np.ndarray]) -> str | None:
     """mia-report's checks of a file edited after the run (`edited_problem`: test_size,
-    test_accuracy_std, chance_accuracy, the headline), in its words: passed here, the run was
+    test_accuracy_std, chance_accuracy, the headline; `test_records_problem`: test_size
+    against the observations' ``test_idx``), in its words: passed here, the run was
     attacked again and only its new record skipped."""
-    from mia_defense.report.checks import edited_problem
+    from mia_defense.report.checks import edited_problem, test_records_problem
 
-    return edited_problem(results)
+    held = extras.get("test_idx")
+    count = len(held) if held is not None and held.ndim == 1 else None
+    return edited_problem(results) or test_records_problem(results, count)
 
 
 def _defense_problem(results: dict[str, Any]) -> str | None:

@@ -19,6 +19,7 @@ from mia_defense.report.checks import (
     payload_problem,
     rank_problem,
     same_figure,
+    test_records_problem,
 )
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import checkpoint_mismatch
@@ -294,6 +295,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         reason = payload_problem(payload)
     if reason is None:
         reason = _models_problem(run_dir, payload)
+    if reason is None:
+        reason = test_records_problem(payload, _test_records(run_dir))
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
@@ -318,6 +321,22 @@ def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
     if found is None:
         return None
     return f"{found}; rerun the run, or put its own results.json and observations.npz back"
+
+
+def _test_records(run_dir: Path) -> int | None:
+    """How many test records the run folder's observations.npz keeps the indices of
+    (``test_idx``, read alone from the archive), or ``None`` where it keeps none or cannot
+    be read (mia-attack, which reads it whole, says why)."""
+    import zipfile
+
+    import numpy as np
+
+    try:
+        with np.load(run_dir / "observations.npz") as arrays:
+            held = arrays["test_idx"] if "test_idx" in arrays.files else None
+            return None if held is None or held.ndim != 1 else len(held)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
 
 
 def _not_a_directory(path: Path) -> str:

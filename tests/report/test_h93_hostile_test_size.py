@@ -2,6 +2,7 @@
 and ``test_size`` null, which ``_test_size_problem`` cannot compare with): 797 or 143 test
 records to 10**12 hid the small-test and near-chance caveats in mia-report and mia-attack."""
 
+import re
 import shutil
 
 import pytest
@@ -46,4 +47,18 @@ def test_a_test_size_raised_to_a_trillion_is_refused_by_both_tools(fast_run, tmp
     reason = "which is no share of its 1000000000000 test records"
     assert reason in dict(load_runs([tmp_path / "runs"]).skipped)[run]
     with pytest.raises(DataError, match=reason):
+        read_source(run)
+
+
+def test_a_test_size_other_than_the_observations_test_indices_is_refused(fast_run, tmp_path):
+    # 1000 x the run's own count: every utility figure still a whole number of hits, and the
+    # default population of 1000 reached (the data's size is not recorded)
+    run = tmp_path / "runs" / "run"
+    shutil.copytree(fast_run.run_dir, run)
+    size = rewrite_results(run, lambda p: None)["test_size"]
+    rewrite_results(run, lambda p: p.update(test_size=1000 * size))
+    reason = (f"test_size is {1000 * size}, but the run's observations.npz holds the indices "
+              f"of {size} test records (test_idx): the file was edited; rerun the run")  # fmt: skip
+    assert dict(load_runs([tmp_path / "runs"]).skipped)[run] == reason
+    with pytest.raises(DataError, match=re.escape(reason)):
         read_source(run)

@@ -31,6 +31,7 @@ from mia_defense.report.checks.provenance import (
     other_confidence,
 )
 from mia_defense.report.checks.ranking import rank_problem, release_below_chance_note
+from mia_defense.report.checks.utility import test_records_problem
 
 __all__ = [
     "BUILT_IN_DEFENSES",
@@ -55,4 +56,5 @@ __all__ = [
     "resolution_note",
     "same_figure",
     "small_test_set_note",
+    "test_records_problem",
 ]

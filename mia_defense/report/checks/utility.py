@@ -18,7 +18,7 @@ from mia_defense.report.checks._values import (
 )
 from mia_defense.report.checks.provenance import _test_size
 
-__all__: list[str] = []
+__all__ = ["test_records_problem"]
 
 
 # Utility figures the report reads; accuracies are fractions.
@@ -34,6 +34,19 @@ def _without_test_set(payload: Mapping[str, Any]) -> bool:
     source = payload.get("source")
     kind = source.get("kind") if isinstance(source, Mapping) else None
     return kind == "observations" or (kind == "run_directory" and payload.get("test_size") == 0)
+
+
+def test_records_problem(payload: Mapping[str, Any], held: int | None) -> str | None:
+    """How ``test_size`` differs from the ``held`` test records whose dataset indices the
+    run's observations.npz keeps (``test_idx``, as mia-train writes it; ``None``: not
+    kept), or ``None``: a count raised by hand where no plan setting or utility figure
+    bounds it (digits' 797 to 797000) hid the small-test and near-chance caveats. A
+    mia-attack run of a file without test outputs records 0 beside the file's indices."""
+    size = payload.get("test_size")
+    if held is None or not _counts(size) or size == held or _without_test_set(payload):
+        return None
+    return (f"test_size is {_show(size)}, but the run's observations.npz holds the indices of "
+            f"{held} test records (test_idx): the file was edited; rerun the run")
 
 
 def _utility_problem(payload: Mapping[str, Any]) -> str | None:
