@@ -164,16 +164,81 @@ def observe(
     generator: torch.Generator | None = None,
     batch_size: int = 4096,
     repeats: int = 1,
+    check_batch: bool = True,
 ) -> np.ndarray:
     """Released log-probabilities [K, N, C] of every model on every row of ``x``.
 
     With ``repeats`` > 1 and a randomized release, each query is released ``repeats``
     times and the log of the mean probability is kept: what an attacker who repeats a
     query sees (the noise averaged). A deterministic release is released once.
+    ``check_batch``: warn of a first model whose answers depend on the other records of
+    the query batch (`_warn_batch_dependent`); once per set of models is enough.
     """
     inputs = torch.as_tensor(x, dtype=torch.float32)
     logits = _all_logits(models, inputs, batch_size)
+    if check_batch:
+        _warn_batch_dependent(models[0], inputs, logits[0])
     return _released(logits, release, generator, repeats=repeats).numpy()
+
+
+@torch.no_grad()
+def _paired_logits(model: nn.Module, inputs: torch.Tensor, *, seed: int) -> torch.Tensor:
+    """``model``'s logits for ``inputs`` queried two by two, under random draws of ``seed``
+    (the global generators put back, as the run's draws must not move) and with its
+    buffers put back (statistics a training-mode BatchNorm updates)."""
+    params = list(model.parameters())
+    device = params[0].device if params else inputs.device
+    buffers = {key: value.clone() for key, value in model.named_buffers()}
+    try:
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            return torch.cat([model(pair.to(device)) for pair in inputs.split(2)])
+    finally:
+        for key, value in model.named_buffers():
+            if key in buffers:
+                value.copy_(buffers[key])
+
+
+# Records queried two by two to compare with their answers inside the query batch.
+_PAIRED = 4
+# Largest difference (of the largest logit's size, plus one) between a record's logits
+# queried in a pair and in the batch still taken for float rounding (TF32 convolutions).
+_BATCH_TOLERANCE = 1e-2
+
+
+def _warn_batch_dependent(model: nn.Module, inputs: torch.Tensor, logits: torch.Tensor) -> None:
+    """Warn when ``model`` answers its first records (``logits`` [N, C], queried in batches
+    of the run's size) otherwise queried two by two: its answer to a record depends on the
+    other records of the batch (normalised by the batch's statistics in eval mode, a
+    BatchNorm kept in training mode), so each record's membership score mixes in the
+    others'. Costs four forward passes of two records. A model they fail on, or that
+    answers the same pair differently under other random draws (warned of as such when
+    built), is not judged here."""
+    rows = min(_PAIRED, len(inputs)) // 2 * 2
+    if len(inputs) <= 2 or rows < 2:  # the pairs would be the whole batch
+        return
+    try:
+        paired = [_paired_logits(model, inputs[:rows], seed=seed).to(logits.device).float()
+                  for seed in (0, 1)]
+    except Exception as err:  # a model that cannot answer two records: not judged here
+        log.debug("batch-composition check skipped: %s", err)
+        return
+    batched = logits[:rows].float()
+    scale = 1 + float(batched.abs().max())
+    if not float((paired[0] - paired[1]).abs().max()) <= _BATCH_TOLERANCE * scale:
+        return  # random answers: dropout left on, not the batch
+    gap = float((paired[0] - batched).abs().max())
+    if not gap <= _BATCH_TOLERANCE * scale:
+        cls = type(model)
+        log.warning(
+            "model %s.%s answers a record differently depending on the other records queried "
+            "with it (its logits for records queried two by two differ from those queried in "
+            "the run's batches by up to %.3g): it normalises by the batch's statistics in eval "
+            "mode, or keeps a BatchNorm in training mode; each record's membership score "
+            "then mixes in the other records' and the attacks' verdict mixes records: make "
+            "its eval-mode forward treat each record on its own (BatchNorm's running "
+            "statistics: model.eval() must reach it)", cls.__module__, cls.__qualname__, gap,
+        )
 
 
 def _released(

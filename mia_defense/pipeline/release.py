@@ -87,7 +87,8 @@ def release_test(
 ) -> np.ndarray:
     """Released log-probabilities [K, T, C] on the test set (utility)."""
     x_test, _ = data.split(data.plan.test_idx)
-    log_probs = observe(models, x_test, release=experiment.release, generator=generator)
+    log_probs = observe(models, x_test, release=experiment.release, generator=generator,
+                        check_batch=False)  # checked on the population
     check_released(log_probs, what="test set", release=experiment.release)
     return log_probs
 
@@ -104,6 +105,7 @@ def release_members_once(
         return None
     x, _ = data.split(data.plan.population_idx)
     generator = torch_generator(experiment.seed, "release_members_once")
-    log_probs = observe(models, x, release=experiment.release, generator=generator)
+    log_probs = observe(models, x, release=experiment.release, generator=generator,
+                        check_batch=False)  # checked by release_population
     check_released(log_probs, what="population", release=experiment.release)
     return log_probs
