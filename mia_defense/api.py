@@ -445,7 +445,8 @@ def _observe(
     outputs = observe(models, x_pop, release=release, generator=generator, repeats=repeats)
     test = None
     if len(plan.test_idx):
-        test = observe(models, inputs[plan.test_idx], release=release, generator=generator)
+        test = observe(models, inputs[plan.test_idx], release=release, generator=generator,
+                       check_batch=False)  # checked on the population
     for what, released, rows in (("population", outputs, plan.population_idx),
                                  ("test", test, plan.test_idx)):  # fmt: skip
         bad = None if released is None else np.isnan(released).any(axis=-1)

@@ -106,3 +106,18 @@ def test_random_answers_are_not_taken_for_batch_dependence_nor_move_the_run_s_dr
         _warn_batch_dependent(model, inputs, logits)
     assert WARNED not in caplog.text
     assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_observe_models_warns_of_a_batch_dependent_model_once(caplog):
+    """The library API queries the population and then the test set: the batch check runs
+    on the population alone, so the warning comes once, not once per query."""
+    from mia_defense import api
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(80, 4)).astype(np.float32), np.arange(80) % 3
+    plan = api.make_plan(x, y, num_models=4, population_size=60)
+    torch.manual_seed(0)
+    models = [BatchMeanNet() for _ in range(4)]
+    with caplog.at_level("WARNING"):
+        api.observe_models(models, x, y, plan)
+    assert caplog.text.count(WARNED) == 1
