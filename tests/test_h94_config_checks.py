@@ -80,3 +80,29 @@ def test_cnn_widths_whose_layer_overflows_are_refused_naming_the_keys() -> None:
     with pytest.raises(ConfigError, match=r"model\.pooled=128: one layer would hold"):
         SmallCNN(input_shape=(1, 8, 8), num_classes=2, channels=[2**31 - 1], hidden=2**31 - 1,
                  pooled=128)  # fmt: skip
+
+
+def test_a_model_too_large_for_memory_is_refused_before_it_is_built(
+    make_cfg, tmp_path, monkeypatch
+) -> None:
+    """model.hidden=[30000000] (2.25e9 parameters) was built in full (52 s, 9 GB) before the
+    memory check refused it: it counted the parameters of a built model. Here 100 MB of
+    memory and 7.5e6 parameters stand in for them."""
+    from mia_defense import budget
+    from mia_defense.cli.build import run
+    from mia_defense.models.build import ModelBuilder
+
+    built = []
+    real_build = ModelBuilder.__call__
+
+    def counting_build(self, **data):
+        built.append(data)
+        return real_build(self, **data)
+
+    monkeypatch.setattr(budget, "available_memory", lambda: 10**8)
+    monkeypatch.setattr(ModelBuilder, "__call__", counting_build)
+    cfg = make_cfg("model=mlp", "model.hidden=[100000]", "plan.num_models=2", "train.epochs=1")
+    with pytest.raises(ConfigError, match=r"^plan\.num_models=2: the run needs about .*, "
+                                          r"7500010 parameters per model.* use a smaller model"):
+        run(cfg, tmp_path)
+    assert built == []  # refused from the count on the meta device

@@ -32,6 +32,7 @@ from mia_defense.defenses.compose import (
 )
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
+from mia_defense.models.build import ModelBuilder
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.training.config import CHUNK_SIZE
 from mia_defense.user_fit import check_user_fit
@@ -282,12 +283,30 @@ def _check_budget(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list
 ) -> None:
     """Refuse a plan whose memory or training time could never fit (e.g. K=100000, or
-    defense.advreg.attack_steps=10**30: the defenses' own training counts too)."""
+    defense.advreg.attack_steps=10**30: the defenses' own training counts too). A model
+    too large is refused before it is built, by its count on the meta device
+    (`ModelBuilder.meta_parameter_count`); the real build (its checks) then counts."""
+    build = experiment.build_model
+    shape = experiment.dataset.input_shape
+    counted = (build.meta_parameter_count(input_shape=shape, num_classes=num_classes)
+               if isinstance(build, ModelBuilder) else None)  # fmt: skip
+    if counted is not None:
+        _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
+                         num_params=counted)  # fmt: skip
     with torch.random.fork_rng(devices=[]):
-        probe = experiment.build_model(input_shape=experiment.dataset.input_shape,
-                                       num_classes=num_classes)
-    undefended = experiment.shadow_recipe == "undefended"
+        probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
+    if num_params != counted:
+        _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
+                         num_params=num_params)  # fmt: skip
+
+
+def _check_budget_of(
+    experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
+    num_params: int,
+) -> None:
+    """`_check_budget` for models of ``num_params`` parameters."""
+    undefended = experiment.shadow_recipe == "undefended"
     chunk_size = experiment.train.chunk_size or CHUNK_SIZE
     # early stopping may end sooner (the undefended shadow models train every epoch)
     trained = None if undefended else earliest_stop(defenses, experiment.train.epochs)
