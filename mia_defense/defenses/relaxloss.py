@@ -19,10 +19,10 @@ class RelaxLoss(TrainingDefense):
 
     Following the authors' code: on even epochs the loss is ``|CE - alpha|`` (gradient
     ascent once the mean loss falls below ``alpha``); on odd epochs a batch whose loss is
-    below ``alpha`` is trained with posterior flattening instead: correctly classified
-    samples are pulled to a target that keeps their true-class probability (capped at
-    ``upper``) and spreads the rest evenly over the other classes, while the plain
-    cross-entropy term is ascended.
+    below ``alpha`` is trained with posterior flattening instead: misclassified samples
+    are pulled to a target that keeps their true-class probability (capped at ``upper``)
+    and spreads the rest evenly over the other classes (``(1 - correct) * soft_ce``, as in
+    the authors' code), while the plain cross-entropy term is ascended for every sample.
 
     Args:
         alpha: the target loss level (larger: more privacy, less accuracy).
