@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
+from mia_defense.files import require_regular_file
 from mia_defense.report.checks import (
     PrintableLog,
     caveats,
@@ -325,18 +326,23 @@ def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
 
 def _test_records(run_dir: Path) -> int | None:
     """How many test records the run folder's observations.npz keeps the indices of
-    (``test_idx``, read alone from the archive), or ``None`` where it keeps none or cannot
-    be read (mia-attack, which reads it whole, says why)."""
+    (``test_idx``: the length its header states, nothing else read; no FIFO opened), or
+    ``None`` where it keeps none or cannot be read (mia-attack, which reads it whole, says
+    why)."""
     import zipfile
 
-    import numpy as np
+    from numpy.lib import format as npy
 
+    path = run_dir / "observations.npz"
     try:
-        with np.load(run_dir / "observations.npz") as arrays:
-            held = arrays["test_idx"] if "test_idx" in arrays.files else None
-            return None if held is None or held.ndim != 1 else len(held)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        require_regular_file(path)
+        with zipfile.ZipFile(path) as archive, archive.open("test_idx.npy") as member:
+            version = npy.read_magic(member)
+            read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape = read(member)[0]
+    except (DataError, KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile):
         return None
+    return shape[0] if len(shape) == 1 else None
 
 
 def _not_a_directory(path: Path) -> str:

@@ -50,15 +50,21 @@ def test_a_test_size_raised_to_a_trillion_is_refused_by_both_tools(fast_run, tmp
         read_source(run)
 
 
-def test_a_test_size_other_than_the_observations_test_indices_is_refused(fast_run, tmp_path):
+@pytest.mark.parametrize("raised", [True, False])
+def test_a_test_size_other_than_the_observations_test_indices_is_refused(
+    fast_run, tmp_path, raised
+):
     # 1000 x the run's own count: every utility figure still a whole number of hits, and the
-    # default population of 1000 reached (the data's size is not recorded)
+    # default population of 1000 reached (the data's size is not recorded); or deleted,
+    # which left the report no test_size (plan.test_size null) for its caveats
     run = tmp_path / "runs" / "run"
     shutil.copytree(fast_run.run_dir, run)
     size = rewrite_results(run, lambda p: None)["test_size"]
-    rewrite_results(run, lambda p: p.update(test_size=1000 * size))
-    reason = (f"test_size is {1000 * size}, but the run's observations.npz holds the indices "
-              f"of {size} test records (test_idx): the file was edited; rerun the run")  # fmt: skip
+    rewrite_results(run, lambda p: p.update(test_size=1000 * size) if raised
+                    else p.pop("test_size"))  # fmt: skip
+    said = f"test_size is {1000 * size}" if raised else "test_size is missing"
+    reason = (f"{said}, but the run's observations.npz holds the indices of {size} test "
+              "records (test_idx): the file was edited; rerun the run")
     assert dict(load_runs([tmp_path / "runs"]).skipped)[run] == reason
     with pytest.raises(DataError, match=re.escape(reason)):
         read_source(run)

@@ -40,10 +40,16 @@ def test_records_problem(payload: Mapping[str, Any], held: int | None) -> str | 
     """How ``test_size`` differs from the ``held`` test records whose dataset indices the
     run's observations.npz keeps (``test_idx``, as mia-train writes it; ``None``: not
     kept), or ``None``: a count raised by hand where no plan setting or utility figure
-    bounds it (digits' 797 to 797000) hid the small-test and near-chance caveats. A
-    mia-attack run of a file without test outputs records 0 beside the file's indices."""
+    bounds it (digits' 797 to 797000), or deleted, hid the small-test and near-chance
+    caveats (every run that keeps ``test_idx`` records it). A mia-attack run of a file
+    without test outputs records 0 beside the file's indices."""
     size = payload.get("test_size")
-    if held is None or not _counts(size) or size == held or _without_test_set(payload):
+    if held is None or size == held or _without_test_set(payload):
+        return None
+    if size is None:
+        return (f"test_size is missing, but the run's observations.npz holds the indices of "
+                f"{held} test records (test_idx): the file was edited; rerun the run")
+    if not _counts(size):
         return None
     return (f"test_size is {_show(size)}, but the run's observations.npz holds the indices of "
             f"{held} test records (test_idx): the file was edited; rerun the run")
