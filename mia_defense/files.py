@@ -27,6 +27,7 @@ __all__ = [
     "json_depth",
     "load_npz",
     "npz_member_bytes",
+    "npz_member_shape",
     "require_regular_file",
     "require_zip",
     "shared_array_name",
@@ -221,6 +222,37 @@ def npz_member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size:
     without ``refuse_objects`` an object array claims 0 bytes (np.load refuses it)."""
     info = archive.getinfo(member)
     name = member.removesuffix(".npy")
+    shape, dtype, header = _member_header(archive, info, file=file, size=size)
+    if dtype.hasobject and not refuse_objects:
+        return 0
+    if dtype.hasobject:
+        raise DataError(
+            f"{file}: holds object (pickled) arrays, which are never loaded; save plain "
+            "numeric arrays with np.savez"
+        )
+    nbytes = math.prod(shape) * dtype.itemsize
+    if header + nbytes > info.file_size:
+        raise DataError(
+            f"{file}: array {name!r} claims shape {shape} of {dtype} ({gib(nbytes)}) but holds "
+            f"{gib(info.file_size - header)} of data; the file is truncated or corrupt"
+        )
+    return nbytes
+
+
+def npz_member_shape(archive: zipfile.ZipFile, member: str, *, file: Path, size: int
+                     ) -> tuple[int, ...]:
+    """Shape the .npy ``member`` of the .npz ``file`` (``size`` bytes) claims, read from its
+    header alone under `npz_member_bytes`' checks of the entry (a `DataError` where they
+    refuse it): no array is read."""
+    return _member_header(archive, archive.getinfo(member), file=file, size=size)[0]
+
+
+def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, file: Path, size: int
+                   ) -> tuple[tuple[int, ...], np.dtype, int]:
+    """`_npy_header` of the archive's entry ``info``, refused (`DataError`) where its
+    compression is one zipfile inflates without bound or its claim exceeds what ``size``
+    bytes can hold."""
+    name = info.filename.removesuffix(".npy")
     limit = {zipfile.ZIP_STORED: size, zipfile.ZIP_DEFLATED: _DEFLATE_MAX_RATIO * size}
     if info.compress_type not in limit:
         # zipfile inflates bzip2 and lzma without a bound on each read's output (177 bytes
@@ -245,20 +277,7 @@ def npz_member_bytes(archive: zipfile.ZipFile, member: str, *, file: Path, size:
                 f"{file}: member {name!r} is not a valid .npy array ({exc}); save the arrays "
                 "with np.savez"
             ) from exc
-    if dtype.hasobject and not refuse_objects:
-        return 0
-    if dtype.hasobject:
-        raise DataError(
-            f"{file}: holds object (pickled) arrays, which are never loaded; save plain "
-            "numeric arrays with np.savez"
-        )
-    nbytes = math.prod(shape) * dtype.itemsize
-    if header + nbytes > info.file_size:
-        raise DataError(
-            f"{file}: array {name!r} claims shape {shape} of {dtype} ({gib(nbytes)}) but holds "
-            f"{gib(info.file_size - header)} of data; the file is truncated or corrupt"
-        )
-    return nbytes
+    return shape, dtype, header
 
 
 def _npy_header(stream: BinaryIO) -> tuple[tuple[int, ...], np.dtype, int]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
-from mia_defense.files import require_regular_file
+from mia_defense.files import npz_member_shape, require_regular_file
 from mia_defense.report.checks import (
     PrintableLog,
     caveats,
@@ -331,15 +331,12 @@ def _test_records(run_dir: Path) -> int | None:
     why)."""
     import zipfile
 
-    from numpy.lib import format as npy
-
     path = run_dir / "observations.npz"
     try:
         require_regular_file(path)
-        with zipfile.ZipFile(path) as archive, archive.open("test_idx.npy") as member:
-            version = npy.read_magic(member)
-            read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-            shape = read(member)[0]
+        with zipfile.ZipFile(path) as archive:
+            shape = npz_member_shape(archive, "test_idx.npy", file=path,
+                                     size=path.stat().st_size)
     except (DataError, KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile):
         return None
     return shape[0] if len(shape) == 1 else None
