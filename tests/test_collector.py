@@ -43,7 +43,7 @@ def test_paused_while_importing_restores_the_state_it_found(enabled):
 
 
 def test_a_later_run_frees_the_cycles_left_before_it():
-    gc.freeze()  # as after a first run in this process
+    collect_from_here()  # as a first run in this process
     was = gc.isenabled()
     gc.disable()  # no collection of its own frees the cycle before the run starts
     try:
