@@ -839,7 +839,7 @@ def _fixed_problem(cfg: DictConfig, source: Source, overrides: list[str]) -> str
                          whose=f"the observations of {source.path}", reader="mia-attack")
 
 
-def _doubt_claim(privacy: dict[str, Any], results: dict[str, Any]) -> None:
+def _doubt_claim(privacy: dict[str, Any], results: dict[str, Any], path: Path) -> None:
     """Carry an ε the source run's own config makes no guarantee (`epsilon_doubt`: shuffled
     batches, gdp, standardised features, a defense of the user's own) as none
     (``epsilon_valid`` false, with the reason), though its results.json says valid (a run of
@@ -853,7 +853,8 @@ def _doubt_claim(privacy: dict[str, Any], results: dict[str, Any]) -> None:
             f"{doubt} (the run attacked recorded it as valid: written before mia-defense "
             "checked this, or edited)"
         )
-        log.warning("the run's ε is not a guarantee (privacy.epsilon_valid: false): %s", doubt)
+        log.warning("%s: the run's ε is not a guarantee (privacy.epsilon_valid: false): %s",
+                    path, doubt)
 
 
 def _judge_claim_with_audit(result: RunResult, *, confidence: float) -> None:
@@ -960,7 +961,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     known = results or {}
     privacy = {k: v for k, v in (known.get("privacy") or {}).items()
                if k not in _MEASURED_PRIVACY}  # fmt: skip
-    _doubt_claim(privacy, known)
+    _doubt_claim(privacy, known, path / "results.json")
     defense = known.get("defense")
     with claim_run_dir(run_dir):
         # under the lock: another mia-attack may have finished in this directory meanwhile

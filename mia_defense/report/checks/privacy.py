@@ -134,20 +134,39 @@ def _dp_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def _unrecorded_config(config: Any) -> str | None:
+    """Why a run's config cannot vouch for its ε (results.json holds no config, or none of
+    its defenses: ``config.defense`` missing or no object), or ``None``. mia-train records
+    both; without them nothing shows how the ε was spent, and a DP run whose config was
+    deleted by hand passed both tools with its ε read as a guarantee."""
+    if not isinstance(config, Mapping):
+        what = "no config"
+    elif not isinstance(config.get("defense"), Mapping):
+        what = "no config.defense"
+    else:
+        return None
+    return (f"results.json records {what} (deleted by hand, or written by code of your own), "
+            "so nothing shows the settings that spent its ε (sampling, accountant, scaling, "
+            "other defenses) and it cannot be checked; rerun the run with mia-train, or put "
+            "its own results.json back")
+
+
 def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     """Why a run's finite ε, which its results.json states as a guarantee (``epsilon_valid``
     not false), is none by its own config, or ``None``: DP-SGD on shuffled batches
     (``poisson_sampling=false``), the ``gdp`` accountant, features scaled with statistics of
-    the members (``dataset.standardize``/``normalize``) or a defense of the user's own beside
-    it. mia-train writes each as ``epsilon_valid: false`` (all but the first since 2026-12-01
-    or 12-02: earlier runs, or a file whose flag was edited, said true)."""
+    the members (``dataset.standardize``/``normalize``), a defense of the user's own beside
+    it, or no config to tell (`_unrecorded_config`). mia-train writes the first four as
+    ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
+    file whose flag was edited, said true)."""
     privacy, config = payload.get("privacy"), payload.get("config")
     if not isinstance(privacy, Mapping):
         return None
-    if not isinstance(config, Mapping):
-        config = {}
     if not _numbers(privacy.get("epsilon")) or privacy.get("epsilon_valid") is False:
         return None  # (no finite ε: none claimed)
+    unrecorded = _unrecorded_config(config)
+    if unrecorded is not None:
+        return unrecorded
     models = privacy.get("per_model")
     accountants = [privacy.get("accountant"), *(
         m.get("accountant") for m in (models if isinstance(models, list) else [])
