@@ -36,6 +36,12 @@ def class_calibrated(
     Mittal 2021). The shadows of a target are all other models; the target's own
     membership is never read.
 
+    Beyond the shadows' range the fraction is 1 (or 0) whatever the signal, so the score
+    adds how far the signal lies past the class's highest (lowest) shadow non-member
+    (`_beyond`): saturated samples keep their order. Tied at exactly 1.0, 0.19% of the
+    non-members on the default run took the whole 0.1% FPR budget, and the attack's TPR
+    at 0.1% FPR read 0 whatever its members' signals.
+
     Args:
         signal: [K, N] per-model signal, higher = member.
         labels: [N] classes.
@@ -43,7 +49,7 @@ def class_calibrated(
         targets: [T] target models.
 
     Returns:
-        [T, N] scores in [0, 1].
+        [T, N] scores, in [0, 1] within the shadows' range of each class.
     """
     scores = np.empty((len(targets), signal.shape[1]))
     classes = [np.flatnonzero(labels == c) for c in np.unique(labels)]
@@ -57,8 +63,17 @@ def class_calibrated(
                 continue
             below = np.searchsorted(out, signal[t, idx], side="left")
             at_most = np.searchsorted(out, signal[t, idx], side="right")
-            scores[row, idx] = (below + at_most) / (2.0 * len(out))
+            scores[row, idx] = (below + at_most) / (2.0 * len(out)) + _beyond(signal[t, idx], out)
     return scores
+
+
+def _beyond(values: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """How far each of ``values`` lies above the largest of the sorted ``out`` (positive)
+    or below the smallest (negative), 0 in between; in float64, so a small excess over a
+    signal near 0 (modified entropy of a confident answer: -1e-10) is not rounded away."""
+    values = np.asarray(values, dtype=np.float64)
+    top, bottom = np.float64(out[-1]), np.float64(out[0])
+    return np.maximum(values - top, 0.0) + np.minimum(values - bottom, 0.0)
 
 
 @requires_access("outputs")
