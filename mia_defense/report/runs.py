@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +24,11 @@ from mia_defense.report.checks import (
     test_records_problem,
 )
 from mia_defense.tracking import read_json
-from mia_defense.tracking.artifacts import checkpoint_mismatch
+from mia_defense.tracking.artifacts import (
+    MAX_CHECKED_CHECKPOINT,
+    checkpoint_mismatch,
+    recorded_sha256,
+)
 
 __all__ = [
     "LoadedRuns",
@@ -35,6 +40,9 @@ log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
 
 RESULTS = "results.json"
+# The largest observations.npz `_observations_problem` hashes (as checkpoints: one far
+# larger than a sweep reports many of is left unchecked rather than read for every report).
+MAX_CHECKED_OBSERVATIONS = MAX_CHECKED_CHECKPOINT
 # What a run leaves in its folder before its results.json, besides Hydra's .hydra/ (which
 # mia-train's and mia-attack's runs lack: hydra.output_subdir is null): Hydra's job log, all
 # a run refused on its data leaves (its .lock comes later, and other tools, pytest among
@@ -297,6 +305,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     if reason is None:
         reason = _models_problem(run_dir, payload)
     if reason is None:
+        reason = _observations_problem(run_dir, payload)
+    if reason is None:
         reason = test_records_problem(payload, _test_records(run_dir))
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
@@ -322,6 +332,53 @@ def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
     if found is None:
         return None
     return f"{found}; rerun the run, or put its own results.json and observations.npz back"
+
+
+def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """Why the run folder's observations.npz is not the file its results.json records the
+    sha256 of (``sha256["observations.npz"]``, written by every run since 2026-12-02), with
+    what to do, or ``None``: its test_idx edited with test_size passed the report (mia-attack
+    checked the digest, the report did not). Not checked: a run without the record (older,
+    or the record deleted: nothing tells the two apart, and nothing signs the record, so an
+    edit that rewrote it too passes), a folder without the file
+    (deleted to save space), a file that is no regular one (never opened) or is larger than
+    `MAX_CHECKED_OBSERVATIONS`."""
+    record = payload.get("sha256")
+    if not isinstance(record, Mapping) or "observations.npz" not in record:
+        return None
+    found = _regular_sha256(run_dir / "observations.npz")
+    if found is None:
+        return None
+    try:
+        said = recorded_sha256(payload, "observations.npz")
+    except ValueError as exc:
+        return f"{exc}; the report checks the run's observations.npz against it: rerun the run"
+    if found == said:
+        return None
+    return ("observations.npz in its folder has another sha256 than results.json records for "
+            "it (sha256['observations.npz']): replaced or edited after the run (its test_idx, "
+            "another run's file); rerun the run, or put its own observations.npz back")
+
+
+def _regular_sha256(path: Path) -> str | None:
+    """The sha256 of the regular file at ``path`` of at most `MAX_CHECKED_OBSERVATIONS`
+    bytes, or ``None`` (none there, unreadable, larger, or no regular file: a FIFO is
+    opened without blocking and never read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CHECKED_OBSERVATIONS:
+            return None
+        digest = hashlib.sha256()
+        try:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        except OSError:
+            return None
+    return digest.hexdigest()
 
 
 def _test_records(run_dir: Path) -> int | None:
