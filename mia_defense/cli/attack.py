@@ -1131,11 +1131,34 @@ def main() -> None:
     finally:
         _CHECKED.clear()
     if _SWEEP_FAILED:
-        print(f"\n{len(_SWEEP_FAILED)} run(s) of this sweep were refused (nothing was "
-              "attacked there; fix the value and run them again):")  # fmt: skip
-        for run_dir, message in _SWEEP_FAILED:
-            print(f"  {shell_path(run_dir)}: {message}")
+        _print_failed_points(_SWEEP_FAILED)
         raise SystemExit(EXIT_USER_ERROR)
+
+
+# What a point of mia-attack writes into its run directory before results.json, in order.
+_POINT_OUTPUTS = ("observations.npz", "scores.npz", "tb")
+
+
+def _print_failed_points(points: list[tuple[Path, str]]) -> None:
+    """The sweep's end: its points refused before they attacked (nothing written), then
+    those that failed after they began writing (a full disk: their files are kept without
+    a results.json), as mia-train's sweep tells them apart; the latter were said to be
+    refused with nothing attacked there."""
+    failed = [(d, m) for d, m in points
+              if any(os.path.lexists(Path(d) / n) for n in _POINT_OUTPUTS)]  # fmt: skip
+    refused = [point for point in points if point not in failed]
+    if refused:
+        print(f"\n{len(refused)} run(s) of this sweep were refused (nothing was "
+              "attacked there; fix the value and run them again):")  # fmt: skip
+        for run_dir, message in refused:
+            print(f"  {shell_path(run_dir)}: {message}")
+    if failed:
+        print(f"\n{len(failed)} run(s) of this sweep failed after they began (they wrote "
+              "observations.npz or scores.npz there, but no results.json, so no result; fix "
+              "the cause, such as a full disk, and attack them again into the same folders "
+              "or a new hydra.sweep.dir):")
+        for run_dir, message in failed:
+            print(f"  {shell_path(run_dir)}: {message}")
 
 
 if __name__ == "__main__":
