@@ -32,3 +32,23 @@ mixed_sweeps() {
     "study's (its record kept as ${kept//$'\n'/, }) and its tables count them too; delete" \
     "ROOT (or those runs) and run the study again to record it"
 }
+
+# Run a study step (a sweep: mia-train -m ...) and stop it with the study. A command in the
+# foreground of a script outlived a TERM sent to the script alone (kill, a scheduler): bash
+# died and left the sweep running. The step runs in a process group of its own (so a
+# Ctrl-C at the terminal reaches it once, through the script), and an INT or TERM to the
+# script is passed on to it as the INT mia-train stops on (its runs marked interrupted; a
+# rerun resumes them); the script then exits 130 once the step has ended. Returns the
+# step's exit status.
+foreground() {
+  local child status=0
+  set -m  # (job control while it starts: its own process group, SIGINT not ignored)
+  "$@" &
+  child=$!
+  set +m
+  trap "kill -INT -- -$child 2>/dev/null || true; wait $child 2>/dev/null || true; exit 130" \
+    INT TERM
+  wait "$child" || status=$?
+  trap - INT TERM
+  return "$status"
+}

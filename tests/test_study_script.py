@@ -276,3 +276,42 @@ def test_a_study_stopped_by_a_term_signal_stops_its_sweeps_too(tmp_path):
         if script.poll() is None:
             script.kill()
             script.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("script", ["naive_vs_adaptive/run.sh", "reference_models/run.sh",
+                                    "dp_audit/run.sh", "dp_audit/one_run.sh"])  # fmt: skip
+def test_studies_3_to_5_stopped_by_a_term_signal_stop_their_sweep_too(tmp_path, script):
+    """Studies 3-5 ran their sweep in the script's foreground: a TERM sent to the script
+    alone killed bash and left the sweep running (study 1's test above, for its background
+    sweeps). The sweep is a stand-in that waits a minute."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir()
+    calls.mkdir()
+    (bin_dir / "mia-train").write_text('#!/bin/sh\necho $$ >"$CALLS/sweep.$$"\nexec sleep 60\n')
+    (bin_dir / "mia-train").chmod(0o755)
+    env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls)}
+    proc = subprocess.Popen(
+        ["bash", str(REPO / "experiments" / script), str(tmp_path / "root")],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not pids and time.monotonic() < deadline:
+            time.sleep(0.05)
+            pids = [int(p.read_text()) for p in calls.iterdir() if p.read_text().strip()]
+        assert len(pids) == 1, "the sweep should have started"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 130
+        deadline = time.monotonic() + 10
+        while not _gone(pids[0]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pids[0]), "the sweep was left running after the study stopped"
+    finally:
+        for pid in pids:  # (the stand-in this test started, by its id)
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -16,12 +16,12 @@ OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
 AUDIT=(attack.audit=one_run attack.audit_canaries=100 attack.audit_gradient_canaries=1000
        attack.white_box=true '~attack.attacks.gradient_norm' ${EXTRA[@]+"${EXTRA[@]}"})
-"$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
+foreground "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
     'defense.dp.target_epsilon=1,2,4,8' "hydra.sweep.dir=$(hydra_value "$ROOT/delta_1e-6")"
-"$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
+foreground "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.delta=1e-6 \
     defense.dp.target_epsilon=8 'seed=1,2' "hydra.sweep.dir=$(hydra_value "$ROOT/seeds")"
 # (a sweep of one run: the preset's sweep values are refused in a single run)
-"$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.target_epsilon=8 \
+foreground "$BIN/mia-train" -m +experiment=study_dp_audit "${AUDIT[@]}" defense.dp.target_epsilon=8 \
     "hydra.sweep.dir=$(hydra_value "$ROOT/default_delta")"
 if [ "$OUT" = "$HERE/results" ] \
     && mixed_sweeps "$OUT" "$ROOT"/{delta_1e-6,seeds,default_delta}; then

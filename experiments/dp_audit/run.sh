@@ -13,11 +13,11 @@ source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it
 HERE=experiments/dp_audit
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
-"$BIN/mia-train" -m +experiment=study_dp_audit '~attack.attacks.gradient_norm' \
+foreground "$BIN/mia-train" -m +experiment=study_dp_audit '~attack.attacks.gradient_norm' \
     "hydra.sweep.dir=$(hydra_value "$ROOT")" ${EXTRA[@]+"${EXTRA[@]}"}
 if [ "$OUT" = "$HERE/results" ] && mixed_sweeps "$OUT" "$ROOT"; then
   OUT="$ROOT/results"  # (the tables still come, beside the runs they read)
 fi
 "$BIN/python" "$HERE/audit.py" "$ROOT" --out "$OUT"
 # Study 5b: the one-run audit (results/one_run.*)
-"$HERE/one_run.sh" "${ROOT}_one_run" ${EXTRA[@]+"${EXTRA[@]}"}
+foreground "$HERE/one_run.sh" "${ROOT}_one_run" ${EXTRA[@]+"${EXTRA[@]}"}

@@ -14,7 +14,7 @@ source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it
 HERE=experiments/naive_vs_adaptive
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
-"$BIN/mia-train" -m +experiment=study_naive_vs_adaptive '~attack.attacks.gradient_norm' \
+foreground "$BIN/mia-train" -m +experiment=study_naive_vs_adaptive '~attack.attacks.gradient_norm' \
   "hydra.sweep.dir=$(hydra_value "$ROOT")" ${EXTRA[@]+"${EXTRA[@]}"}
 if [ "$OUT" = "$HERE/results" ] && mixed_sweeps "$OUT" "$ROOT"; then
   OUT="$ROOT/results"  # (the tables still come, beside the runs they read)

@@ -33,7 +33,7 @@ for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
     seed=*) SEEDS= ;;
   esac
 done
-"$BIN/mia-train" -m +experiment=study_reference_models "${DROP[@]}" \
+foreground "$BIN/mia-train" -m +experiment=study_reference_models "${DROP[@]}" \
   "hydra.sweep.dir=$(hydra_value "$ROOT")" ${KS:+"$KS"} ${SEEDS:+"$SEEDS"} ${EXTRA[@]+"${EXTRA[@]}"}
 if [ "$OUT" = "$HERE/results" ] && mixed_sweeps "$OUT" "$ROOT"; then
   OUT="$ROOT/results"  # (the tables still come, beside the runs they read)
