@@ -369,7 +369,7 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
         old = path.read_bytes()
         stem, suffix = name.rsplit(".", 1)
         kept = sorted(sweep_dir.glob(f"{stem}.*.{suffix}"))
-        if (name == "multirun.yaml" and old == upcoming.encode()) or any(
+        if (name == "multirun.yaml" and _same_sweep(old, upcoming)) or any(
             copy.is_file() and copy.read_bytes() == old for copy in kept
         ):
             continue
@@ -384,6 +384,30 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
                       "or choose a new hydra.sweep.dir", exc, path)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR) from None
         log.info("kept the earlier sweep's %s as %s", name, copy.name)
+
+
+def _without_checkout(text: str) -> str:
+    """A multirun.yaml's text with its checkout's path (``hydra.runtime.cwd``, where the
+    sweep was started) as ``${CWD}``: the same sweep started again after the checkout moved
+    names the new path there and in every path under it (a study's cache_dir)."""
+    found = re.search(r"^  runtime:\n(?:    .*\n)*?    cwd: (.+)$", text, re.MULTILINE)
+    if found is None or not found.group(1).startswith("/"):
+        return text
+    return re.sub(re.escape(found.group(1)) + r"(?=/|'|\"|,|\]|\s|$)", "${CWD}", text)
+
+
+def _same_sweep(old: bytes, upcoming: str) -> bool:
+    """Whether an earlier sweep's multirun.yaml (``old``) records the ``upcoming`` sweep,
+    its checkout's path aside (`_without_checkout`): a study resumed after the checkout
+    moved was kept as an earlier sweep's record, and the study refused to record its tables
+    as 'beside runs of an earlier sweep of other settings'."""
+    if old == upcoming.encode():
+        return True
+    try:
+        text = old.decode()
+    except UnicodeDecodeError:
+        return False
+    return _without_checkout(text) == _without_checkout(upcoming)
 
 
 def require_writable_dir(path: str, *, key: str) -> None:
