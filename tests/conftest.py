@@ -8,6 +8,7 @@ import copy
 import functools
 import gc
 import io
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,15 @@ from omegaconf import DictConfig, OmegaConf
 
 from mia_defense.config import register_configs
 from mia_defense.tracking import read_json
-from tests.helpers import FAST, LEAN_ATTACKS, OVERFIT, built_once, mia_train
+from tests.helpers import (
+    FAST,
+    LEAN_ATTACKS,
+    OVERFIT,
+    built_once,
+    mia_attack,
+    mia_train,
+    synthetic_observations,
+)
 
 if TYPE_CHECKING:
     from mia_defense.experiment import RunResult
@@ -152,6 +161,31 @@ def overfit_run(tmp_path_factory: pytest.TempPathFactory) -> FinishedRun:
     1.0) with the lean attack stage, undefended, trained once."""
     return built_once(tmp_path_factory, "overfit_run",
                       lambda d: _finished_run(d, *OVERFIT, *LEAN_ATTACKS))  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def attacked_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding ``o.npz`` (4 models, 60 records, 3 classes, from
+    `synthetic_observations`) and ``run``, mia-attack's finished run of it with the lean
+    attack stage, made once. Read-only: tests take copies (`attacked_run`)."""
+    return built_once(tmp_path_factory, "attacked", _attacked_template)
+
+
+def _attacked_template(folder: Path) -> Path:
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(folder / "o.npz")
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=run", cwd=folder)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder
+
+
+@pytest.fixture
+def attacked_run(attacked_template: Path, tmp_path: Path) -> Path:
+    """A finished run folder of mia-attack's, ``tmp_path/run``, beside the file it attacked
+    (``tmp_path/o.npz``): a copy of `attacked_template`'s, for the test to edit. Its
+    results.json names the template's o.npz as its source, as a run attacked from a file
+    elsewhere would."""
+    shutil.copy2(attacked_template / "o.npz", tmp_path / "o.npz")
+    return Path(shutil.copytree(attacked_template / "run", tmp_path / "run"))
 
 
 @pytest.fixture(scope="session")

@@ -19,16 +19,6 @@ from mia_defense.observations import OBSERVATIONS_VERSION, load_file
 from tests.helpers import FAST, LEAN_ATTACKS, mia_attack, mia_train, synthetic_observations
 
 
-@pytest.fixture
-def attacked_run(tmp_path: Path) -> Path:
-    """A finished run folder (mia-attack's, on a tiny file): results.json beside the
-    observations it measured."""
-    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
-    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return tmp_path / "run"
-
-
 def _edit_observations(run: Path, **changes: np.ndarray) -> None:
     arrays = load_npz(run / "observations.npz")
     np.savez(run / "observations.npz", **{**arrays, **changes})

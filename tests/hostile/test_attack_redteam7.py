@@ -26,14 +26,6 @@ def observations(tmp_path: Path) -> Path:
     return tmp_path / "o.npz"
 
 
-@pytest.fixture
-def attacked_run(observations: Path, tmp_path: Path) -> Path:
-    """A finished run folder (mia-attack's, on the tiny file)."""
-    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return tmp_path / "run"
-
-
 def _results(folder: Path) -> dict:
     return json.loads((folder / "results.json").read_text())
 
