@@ -12,7 +12,7 @@ import pickle
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -90,6 +90,14 @@ class Done:
     returncode: int
     stdout: str
     stderr: str
+
+
+def overridden(base: Sequence[str], *overrides: str) -> list[str]:
+    """``base`` without its overrides of the keys that ``overrides`` set, then ``overrides``:
+    mia-train and mia-attack refuse a key given twice (Hydra kept the last)."""
+    keys = {override.split("=", 1)[0].lstrip("+~") for override in overrides}
+    kept = [arg for arg in base if arg.split("=", 1)[0].lstrip("+~") not in keys]
+    return [*kept, *overrides]
 
 
 def mia_train(*args: str, cwd: Path) -> Done:

@@ -23,8 +23,10 @@ __all__ = [
     "refuse_misspelt_keys",
     "refuse_misused_flags",
     "refuse_null_groups",
+    "refuse_repeated_keys",
     "refuse_unexpanded_home",
     "refuse_unknown_hydra_keys",
+    "repeated_key",
     "unexpanded_home",
     "unknown_hydra_key",
     "unnamed_group_choice",
@@ -325,3 +327,53 @@ def refuse_unexpanded_home(args: Sequence[str]) -> None:
           f"write {key}=$HOME{value[1:] if value.startswith('~/') else '/...'} or the full "
           "path", file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
+
+
+def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """``(dotted key, value)`` of each value an override sets: a dict's entries are set one
+    by one (``attack.queries={repeats:3}`` merges into the node: it sets
+    ``attack.queries.repeats``), a list or a scalar as a whole."""
+    if isinstance(value, dict) and value:
+        for name, item in value.items():
+            yield from _leaves(f"{key}.{name}", item)
+    else:
+        yield key, value
+
+
+def repeated_key(args: Sequence[str]) -> str | None:
+    """The message for a key that two overrides of ``args`` set to different values
+    (``train.epochs=3 train.epochs=5``, ``model=cnn model=mlp``, ``+x=1 ++x=2``,
+    ``attack.queries.repeats=2 'attack.queries={repeats:3}'``), or ``None``: Hydra kept the
+    last without a word, so the run used a value the command line also contradicted. A key
+    swept (``-m seed=1,2 seed=3``) is left to `refuse_repeated_sweep_keys`; a deletion
+    (``~key``) sets nothing."""
+    seen: dict[str, list[tuple[str, Any]]] = {}
+    swept: set[str] = set()
+    for arg, override in _parsed_overrides(args):
+        if override.is_delete():
+            continue
+        key = override.key_or_group + (f"@{override.package}" if override.package else "")
+        if override.is_sweep_override():
+            swept.add(key)
+            continue
+        for leaf, value in _leaves(key, override.value()):
+            seen.setdefault(leaf, []).append((arg, value))
+    for leaf, given in seen.items():
+        values = [value for _, value in given]
+        if any(v != values[0] for v in values[1:]) and leaf not in swept and not any(
+            leaf.startswith(f"{key}.") for key in swept
+        ):
+            texts = " ".join(dict.fromkeys(arg for arg, _ in given))
+            shown = ", then ".join(repr(v) if isinstance(v, str) else str(v) for v in values)
+            return (f"{texts}: {leaf} is given {len(given)} times on the command line "
+                    f"({shown}), and Hydra would keep only the last without a word; nothing "
+                    f"was run. Give {leaf} once, with the value you mean")  # fmt: skip
+    return None
+
+
+def refuse_repeated_keys(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a key that two overrides set to different values."""
+    message = repeated_key(args)
+    if message is not None:
+        print(f"ConfigError: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)

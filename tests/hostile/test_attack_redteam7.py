@@ -16,7 +16,7 @@ from mia_defense.cli.attack import read_source
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import load_file
-from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
+from tests.helpers import LEAN_ATTACKS, mia_attack, overridden, synthetic_observations
 
 
 @pytest.fixture
@@ -53,7 +53,8 @@ def test_overrides_the_observations_fix_are_refused(observations, tmp_path, over
     # each was accepted and recorded in config.attack as if it had shaped the observations
     # (8 augmented queries on a file holding none; mia-report reads attack.queries.* as the
     # attack's yardstick)
-    done = mia_attack("o.npz", *LEAN_ATTACKS, override, "hydra.run.dir=out", cwd=tmp_path)
+    done = mia_attack("o.npz", *overridden(LEAN_ATTACKS, override), "hydra.run.dir=out",
+                      cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]
     assert f"ConfigError: {key}: cannot take effect" in done.stderr, done.stderr[-3000:]
     assert "o.npz" in done.stderr and "drop the override" in done.stderr

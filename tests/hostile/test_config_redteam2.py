@@ -12,7 +12,7 @@ import pytest
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
 from tests.conftest import TINY as CONFTEST_TINY
-from tests.helpers import FAST, mia_train
+from tests.helpers import FAST, mia_train, overridden
 
 TINY = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1", "progress=false",
         "figures=false", "attack.bootstrap=0", "attack.queries.num_augmented=0",
@@ -196,8 +196,8 @@ def test_a_finished_run_of_another_config_is_refused_before_its_log_is_touched(
     shutil.copytree(fast_run.run_dir, run_dir)
     (run_dir / "train.log").write_text("the finished run's log\n")
     before = tree(run_dir)
-    done = mia_train(*CONFTEST_TINY, *FAST, "train.lr=0.5", f"hydra.run.dir={run_dir}",
-                     cwd=tmp_path)
+    done = mia_train(*overridden(CONFTEST_TINY, *FAST, "train.lr=0.5"),
+                     f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]
     assert f"ConfigError: {run_dir} holds a complete run of another config (" in done.stderr
     assert "train.lr: 0.01 -> 0.5" in done.stderr

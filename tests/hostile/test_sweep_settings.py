@@ -20,7 +20,7 @@ _OPTUNA = ["hparams_search=optuna_tradeoff", "hydra.sweeper.n_trials=1", "hydra.
     [
         ([*_OPTUNA, "hydra.sweeper.direction=[maximize]"],
          ["hydra.sweeper.direction=['maximize']: one of maximize/minimize per objective (2: "]),
-        ([*_OPTUNA, "hydra.sweeper.direction=[up,down]", "hydra.sweeper.n_jobs=0",
+        ([_OPTUNA[0], "hydra.sweeper.direction=[up,down]", "hydra.sweeper.n_jobs=0",
           "hydra.sweeper.n_trials=-1"],
          ["direction=['up', 'down']: one of", "hydra.sweeper.n_jobs=0: must be a whole number",
           "hydra.sweeper.n_trials=-1: must be a whole"]),

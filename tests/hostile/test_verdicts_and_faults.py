@@ -21,13 +21,12 @@ from mia_defense.errors import DivergedError
 from mia_defense.experiment import RunResult
 from mia_defense.tracking import read_json
 from mia_defense.tracking.run_dir import safe_dirname
-from tests.helpers import mia_train
+from tests.helpers import mia_train, overridden
 from tests.hostile.test_run_dir import FAST, snapshot
 
 TINY_CLI = [
     "plan.num_models=4",
     "plan.population_size=300",
-    "train.epochs=2",
     "progress=false",
     *FAST,
 ]
@@ -146,8 +145,8 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
     # two models, trained one at a time: Ctrl-C lands in the second one's 100 epochs (a
     # second or more, against the 0.05 s this test takes to see the first one's checkpoint)
-    args = [*TINY_CLI, "plan.num_models=2", "train.epochs=100", "train.engine=opacus",
-            f"hydra.run.dir={run_dir}"]  # fmt: skip
+    args = [*overridden(TINY_CLI, "plan.num_models=2", "train.epochs=100"),
+            "train.engine=opacus", f"hydra.run.dir={run_dir}"]  # fmt: skip
     # As in a terminal: SIGINT at its default disposition (a test runner started in the
     # background of a non-interactive shell would hand the child SIGINT ignored).
     process = subprocess.Popen(
@@ -180,7 +179,8 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
 def test_a_full_disk_is_one_data_error_naming_the_file(tmp_path, limit_kb):
     run_dir = tmp_path / "run"
     with file_size_limit(limit_kb):  # figures: the TensorBoard events pass 50 KB with them
-        done = mia_train(*TINY_CLI, "figures=true", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+        done = mia_train(*overridden(TINY_CLI, "figures=true"), f"hydra.run.dir={run_dir}",
+                         cwd=tmp_path)
     assert done.returncode == 2
     assert f"DataError: {run_dir}" in done.stderr
     assert "(File too large); free disk space" in done.stderr
