@@ -74,6 +74,11 @@ ACCOUNTANTS = ("rdp", "prv", "gdp")
 # Per-sample clipping norms C beyond this range are warned: usual models' per-sample gradient
 # norms lie inside it (most DP-SGD work clips at 0.1-10).
 CLIP_RANGE = (1e-3, 1e3)
+# The largest target ε accepted. Beyond it the guarantee bounds nothing (an attacker's TPR
+# may be e^ε times its FPR: e^1000 is past float64), and the σ calibrated for it vanishes
+# (1e308 gave σ = 1e-100): the models trained as without noise under a DP run's name. Large
+# ε studies reach 1000 (Jayaraman & Evans 2019); most DP work uses 0.1-10.
+MAX_TARGET_EPSILON = 1e3
 # float32's normal range, in which the models clip and add noise: outside it C is 0 or inf.
 _FLOAT32_TINY = float(torch.finfo(torch.float32).tiny)
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
@@ -246,6 +251,15 @@ class DPSGD(TrainingDefense):
             raise ConfigError(  # (it calibrated σ=0: training without noise, ε recorded inf)
                 f"defense.dp.target_epsilon={target_epsilon}: must be finite; an infinite ε "
                 "guarantees nothing (set noise_multiplier=0 to train without noise)"
+            )
+        if target_epsilon is not None and target_epsilon > MAX_TARGET_EPSILON:
+            raise ConfigError(
+                f"defense.dp.target_epsilon={target_epsilon}: above {MAX_TARGET_EPSILON:g}, "
+                "where ε guarantees nothing (an attacker's TPR may be e^ε times its FPR) and "
+                "the noise calibrated for it falls towards none (σ = 1e-100 for 1e308): the "
+                "models would train as without DP under a DP run's name; choose target_epsilon <= "
+                f"{MAX_TARGET_EPSILON:g} (most DP work uses 0.1-10), or set "
+                "noise_multiplier=0 and target_epsilon=null to train without noise on purpose"
             )
         if delta is not None and not 0 < delta < 1:
             raise ConfigError(f"defense.dp.delta={delta}: must lie in (0, 1), below 1/N")
