@@ -521,7 +521,28 @@ def _wrong_kind(target: Any, path: str) -> str | None:
     if group == "release" and not issubclass(target, Release):
         return (f"{target.__name__} is not a release; point it at a subclass of "
                 "mia_defense.defenses.Release (pick one of conf/release/, e.g. release=topk)")
+    base = {"defense": TrainingDefense, "release": Release}.get(group)
+    if base is not None and target is base:
+        return _base_class_problem(base, group)
     return None
+
+
+def _base_class_problem(base: type, group: str) -> str:
+    """Why the base class ``base`` of ``group`` is no defense or release: it does nothing
+    of its own (TrainingDefense trains as no defense, Release releases the full outputs),
+    and the run was recorded under a defense it never applied."""
+    import mia_defense.defenses as packaged
+
+    kinds = sorted(
+        f"mia_defense.defenses.{name}" for name in packaged.__all__
+        if isinstance(getattr(packaged, name), type)
+        and issubclass(getattr(packaged, name), base) and getattr(packaged, name) is not base
+    )  # fmt: skip
+    what, example = ("training defense", "defense=dropout") if group == "defense" else \
+        ("release", "release=topk")  # fmt: skip
+    return (f"{base.__name__} is the base class of every {what}, not one (it applies "
+            f"nothing of its own); point it at one of {', '.join(kinds)}, or a subclass of "
+            f"your own (pick one of conf/{group}/, e.g. {example})")
 
 
 def _unselected_hint(node: DictConfig, name: str, path: str) -> str:
