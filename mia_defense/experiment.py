@@ -62,6 +62,7 @@ from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
     check_checkpoint_dir,
+    resume_settings,
 )
 from mia_defense.training.config import optimizer_options
 from mia_defense.training.loop import Ensemble
@@ -114,7 +115,9 @@ def run_experiment(
         experiment.config, data=data.fingerprint, code=code_digest(experiment.config)
     )
     for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
-        check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint)
+        check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint,
+                             settings=resume_settings(experiment.train),
+                             num_models=experiment.plan.num_models)
     # what the defenses report, read after training: checked now (a print: to stderr)
     with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
         defense_settings(experiment)
@@ -339,6 +342,13 @@ def _divergence_hint(experiment: Experiment) -> str:
     """The settings that most often make training diverge, with this run's values; with a
     training function of the user's own, that function (it trains the models: train.lr and
     the defenses' settings reach them only if it reads them)."""
+    hint = _settings_hint(experiment)
+    overflow = _narrow_logits_hint(experiment)
+    return hint if overflow is None else f"{overflow}; if float32 logits still diverge, {hint}"
+
+
+def _settings_hint(experiment: Experiment) -> str:
+    """The settings part of `_divergence_hint`."""
     train = experiment.train
     fit = getattr(train, "fit", None)  # (a recipe without the key: the built-in engine)
     if fit is not None:
@@ -360,6 +370,26 @@ def _divergence_hint(experiment: Experiment) -> str:
         ):
             causes.append(f"{'' if name.startswith('release.') else 'defense.'}{name}={value}")
     return "likely cause: " + ", ".join(causes) + " (lower the learning rate first)"
+
+
+def _narrow_logits_hint(experiment: Experiment) -> str | None:
+    """The first clause of `_divergence_hint` for a model whose logits are of a dtype of
+    narrower range than float32's (float16: up to 65504), or ``None``: they overflow to inf
+    where float32's would not, and the run was blamed on train.lr alone."""
+    import torch
+
+    builder = getattr(experiment, "build_model", None)
+    dtype = getattr(builder, "logits_dtype", None)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        return None
+    largest = torch.finfo(dtype).max
+    if largest >= torch.finfo(torch.float32).max:
+        return None
+    name = getattr(builder, "name", "the model")
+    return (f"likely cause: model._target_={name} returns its logits in "
+            f"{str(dtype).removeprefix('torch.')}, whose largest finite value is {largest:g}: "
+            "they most likely overflowed to inf, long before float32's would (3.4e38); return "
+            "them in float32 (logits.float() at the end of its forward, or drop its .half())")
 
 
 def _targets(experiment: Experiment, data: TrainingData) -> np.ndarray:

@@ -59,6 +59,8 @@ class ModelBuilder:
         self._passes: tuple[str, ...] = _DATA_ARGS
         self._named: frozenset[str] = frozenset(_DATA_ARGS)  # the constructor's own names
         self._checked = False
+        # the dtype of the first model's logits (its check's): a divergence names float16's
+        self.logits_dtype: torch.dtype | None = None
         # per (input_shape, num_classes): the parameters' shapes of the first model built
         self._shapes: dict[tuple[object, ...], list[tuple[str, tuple[int, ...]]]] = {}
         # the tensors of the models built so far, by id, while they live
@@ -168,8 +170,9 @@ class ModelBuilder:
                 "torch.nn.Module"
             )
         if not self._checked:
-            check_model_output(model, input_shape=data["input_shape"], num_classes=num_classes,
-                               name=self.name)
+            self.logits_dtype = check_model_output(
+                model, input_shape=data["input_shape"], num_classes=num_classes, name=self.name
+            )
             self._checked = True
         self._check_same_shapes(model, (data["input_shape"], data["num_classes"]))
         self._check_separate(model)
@@ -222,11 +225,12 @@ def model_builder(factory: Callable[..., Any]) -> ModelBuilder:
 
 def check_model_output(
     model: nn.Module, *, input_shape: Sequence[int], num_classes: int, name: str = "model"
-) -> None:
+) -> torch.dtype:
     """Run a batch of two zero samples in eval mode, then in training mode (what the first
     training step runs: a module may differ there); the model must return logits
     ``[2, num_classes]`` in both: floats, not probabilities (a final softmax), which the
     loss's and the attacks' softmax would squeeze towards uniform, understating the leak.
+    Returns the dtype of the training-mode logits.
 
     The training-mode output must carry a gradient (training must be able to change it).
     Runs without touching the global RNG, and puts back the buffers
@@ -297,6 +301,7 @@ def check_model_output(
             )
     if answers_at_random(model, input_shape):
         log.warning(RANDOM_ANSWERS, f"model._target_={name}")
+    return out.dtype
 
 
 # Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.
