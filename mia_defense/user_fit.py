@@ -28,6 +28,7 @@ from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
     load_model,
+    resume_settings,
     save_model,
     state_mismatch,
 )
@@ -141,7 +142,9 @@ def train_with_user_fit(
     fit = load_user_fit(config.fit)
     if fit is None:
         raise ConfigError("train.fit is null: the built-in engine trains the models")
-    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint)
+    settings = resume_settings(config)
+    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint, settings=settings,
+                         num_models=len(masks))
     device = resolve_device(config.device)
     models = build_models(build_model, len(masks), seed=seed, stage=stage, device=device)
     tensors = [torch.as_tensor(a, dtype=t, device=device)
@@ -187,7 +190,7 @@ def train_with_user_fit(
         check_trained(model, history, index=k, stage=stage)
         _refuse_copy(model, k, digests, config)
         if path is not None:
-            save_model(path, model, history, fingerprint=fingerprint)
+            save_model(path, model, history, fingerprint=fingerprint, settings=settings)
         histories.append(history)
     for model in models:
         model.eval()

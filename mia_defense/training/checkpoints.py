@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 import re
@@ -17,8 +18,9 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 
 from mia_defense.archives import archive_problem, oversized
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import atomic_write
+from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.versions import training_versions
 
@@ -29,6 +31,7 @@ __all__ = [
     "checkpoint_path",
     "load_checkpoint",
     "load_state",
+    "resume_settings",
     "save_checkpoint",
     "state_mismatch",
     "stored_values",
@@ -277,9 +280,17 @@ def load_state(
         )
 
 
-def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> None:
-    """Refuse, before any training, a checkpoint folder written under another config, and
-    a file in the folder's place (saving the first chunk failed, its training lost)."""
+def check_checkpoint_dir(
+    directory: Path | None,
+    *,
+    fingerprint: str | None,
+    settings: Mapping[str, Any] | None = None,
+    num_models: int | None = None,
+) -> None:
+    """Refuse, before any training, a checkpoint folder written under another config (or,
+    given ``settings``, other `resume_settings`, unless it holds all ``num_models`` models:
+    then they are only loaded, none trained beside them), and a file in the folder's place
+    (saving the first chunk failed, its training lost)."""
     if directory is not None and os.path.lexists(directory) and not directory.is_dir():
         raise DataError(
             f"{directory}: not a folder (a file of that name is in the way of the models' "
@@ -290,9 +301,16 @@ def check_checkpoint_dir(directory: Path | None, *, fingerprint: str | None) -> 
         return
     first = next(iter(sorted(directory.glob("model_*.pt"))), None)
     if first is not None:
-        problem = _version_problem(first, load_checkpoint(first, fingerprint=fingerprint))
+        payload = load_checkpoint(first, fingerprint=fingerprint)
+        problem = _version_problem(first, payload)
         if problem is not None:
             raise DataError(problem)
+        complete = num_models is not None and all(
+            checkpoint_path(directory, k).exists() for k in range(num_models))
+        problem = None if settings is None or complete else _settings_problem(
+            first, payload, settings)  # fmt: skip
+        if problem is not None:
+            raise ConfigError(problem)
 
 
 def _history_to_payload(history: ModelHistory) -> dict[str, Any]:
@@ -325,20 +343,60 @@ def _history_from_payload(payload: dict[str, Any]) -> ModelHistory:
 
 
 def save_model(
-    path: Path, model: nn.Module, history: ModelHistory, *, fingerprint: str | None
+    path: Path,
+    model: nn.Module,
+    history: ModelHistory,
+    *,
+    fingerprint: str | None,
+    settings: Mapping[str, Any] | None = None,
 ) -> None:
-    """Checkpoint one trained model with its history and the config fingerprint."""
-    save_checkpoint(
-        path,
-        {
-            "state_dict": {name: value.cpu() for name, value in model.state_dict().items()},
-            "history": _history_to_payload(history),
-            "fingerprint": fingerprint,
-            # which model of the plan: a file copied over another's is refused on loading
-            "index": _index_in_name(path),
-            # what trained it: a resume under other versions is refused (`load_model`)
-            "versions": training_versions(),
-        },
+    """Checkpoint one trained model with its history, the config fingerprint and the
+    `resume_settings` it trained under (``None``: not recorded)."""
+    payload = {
+        "state_dict": {name: value.cpu() for name, value in model.state_dict().items()},
+        "history": _history_to_payload(history),
+        "fingerprint": fingerprint,
+        # which model of the plan: a file copied over another's is refused on loading
+        "index": _index_in_name(path),
+        # what trained it: a resume under other versions is refused (`load_model`)
+        "versions": training_versions(),
+    }
+    if settings is not None:  # (a resume under others is refused: `check_checkpoint_dir`)
+        payload["settings"] = dict(settings)
+    save_checkpoint(path, payload)
+
+
+def resume_settings(config: Any) -> dict[str, Any]:
+    """The train settings a checkpoint's fingerprint leaves out that still change the models
+    a resume trains (`mia_defense.tracking.run_dir.resume_differences` compares them in
+    results.json's config): ``train.chunk_size`` (a chunk's dropout draws and rounding) and
+    the device type ``train.device`` resolves to here (its random streams)."""
+    return {"train.chunk_size": config.chunk_size,
+            "train.device": resolve_device(config.device).type}  # fmt: skip
+
+
+def _settings_problem(
+    path: Path, payload: Mapping[str, Any], settings: Mapping[str, Any]
+) -> str | None:
+    """A resume's refusal of the checkpoint ``payload`` of ``path`` saved under other
+    `resume_settings` than ``settings``, or ``None`` (the same, or none recorded: a
+    checkpoint written before they were). results.json's config says the same when it is
+    there; with it lost, a resume under another train.chunk_size or device mixed models."""
+    saved = payload.get("settings")
+    if not isinstance(saved, Mapping):
+        return None
+    changed = [k for k in settings if k in saved and saved[k] != settings[k]]
+    if not changed:
+        return None
+    shown = "; ".join(f"{k}: {json.dumps(saved[k])} -> {json.dumps(settings[k])}"
+                      for k in changed)  # fmt: skip
+    again = " ".join(f"{k}={json.dumps(saved[k])}" for k in changed)
+    return (
+        f"checkpoint {path} was trained under other settings ({shown}), which change the "
+        "models trained (a chunk's dropout draws and rounding, a device's random streams), so "
+        f"a resume would mix the two; nothing was trained. Resume with {again}, delete "
+        f"{path.parent} to retrain its models under these, or run in a new directory "
+        "(hydra.run.dir=... or a new hydra.sweep.dir)"
     )
 
 

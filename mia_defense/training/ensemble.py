@@ -19,6 +19,7 @@ from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
     load_model,
+    resume_settings,
     save_model,
 )
 from mia_defense.training.config import (
@@ -105,7 +106,9 @@ def train_ensemble(
         fingerprint: `config_fingerprint` of the run, stored in every checkpoint; saved
             checkpoints with another one are refused (``None``: no check).
     """
-    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint)
+    settings = resume_settings(config)
+    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint, settings=settings,
+                         num_models=len(masks))
     device = resolve_device(config.device)
     num = len(masks)
     paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
@@ -186,7 +189,8 @@ def train_ensemble(
                 histories[k] = history
                 check_trained(models[k], history, index=k, stage=stage)
                 if paths[k] is not None:
-                    save_model(paths[k], models[k], history, fingerprint=fingerprint)
+                    save_model(paths[k], models[k], history, fingerprint=fingerprint,
+                               settings=settings)
     for model in models:
         model.eval()
     return Ensemble(
