@@ -7,6 +7,7 @@ and exits 2."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -51,17 +52,30 @@ def null_group_override(args: Sequence[str]) -> str | None:
 def _parsed_overrides(args: Sequence[str]) -> Iterator[tuple[str, Any]]:
     """``(override, Hydra's parse of it)`` for each ``key=value`` of ``args`` that Hydra's
     parser reads. A malformed one is left out: Hydra names it itself."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
     for arg in args:
         if arg.startswith("-") or "=" not in arg:
             continue
-        try:
-            override = parser.parse_override(arg)
-        except Exception:
-            continue
-        yield arg, override
+        override = _parsed(arg)
+        if override is not None:
+            yield arg, override
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(arg: str) -> Any | None:
+    """Hydra's parse of the override ``arg`` (read, never changed, by the callers), or
+    ``None`` where its grammar cannot read it. Kept: the checks of one command line read
+    each argument five or six times, at a few milliseconds a parse."""
+    try:
+        return _parser().parse_override(arg)
+    except Exception:
+        return None
+
+
+@functools.cache
+def _parser() -> Any:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return OverridesParser.create()
 
 
 def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]]]:
@@ -303,15 +317,10 @@ def unexpanded_home(args: Sequence[str]) -> str | None:
     """The first ``key=~/...`` override of ``args`` that Hydra's grammar cannot read, or
     ``None``: the shell expands ``~`` only at the start of a word, not after ``key=``, and
     Hydra then stopped with its lexer's "LexerNoViableAltException", which does not say why."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
     for arg in args:
         if arg.startswith("-") or "=" not in arg or "~" not in arg.split("=", 1)[1][:1]:
             continue
-        try:
-            parser.parse_override(arg)
-        except Exception:
+        if _parsed(arg) is None:
             return arg
     return None
 
