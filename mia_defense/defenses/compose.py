@@ -170,16 +170,40 @@ def warn_unaccounted_beside_dp(
                         "%s", reason)  # fmt: skip
 
 
-def warn_meaningless_clip_norm(defenses: Sequence[TrainingDefense]) -> None:
+def warn_meaningless_clip_norm(
+    defenses: Sequence[TrainingDefense], *, norms: Sequence[float] = (), optimizer: Any = None,
+    batch_size: int = 1,
+) -> None:
     """Say before training when DP-SGD's clipping norm makes the run meaningless
     (`DPSGD.clip_norm_problem`): 1e-12 or 1e12 trained models that learned nothing without
-    a word. Once a run: the pipeline calls it."""
+    a word. ``norms``: the model's per-sample gradient norms at its initial weights
+    (`initial_grad_norms`), ``optimizer``: train.optimizer, ``batch_size``: train.batch_size.
+    Once a run: the pipeline calls it."""
     from mia_defense.defenses.dp import DPSGD
 
+    adaptive = steps_scale_free(optimizer)
     for defense in defenses:
-        problem = defense.clip_norm_problem() if isinstance(defense, DPSGD) else None
+        problem = defense.clip_norm_problem(
+            norms, adaptive=adaptive, batch_size=batch_size
+        ) if isinstance(defense, DPSGD) else None  # fmt: skip
         if problem is not None:
             log.warning("%s", problem)
+
+
+# torch.optim's optimisers whose steps do not grow with the gradients' size (Adam's kin divide
+# by a running norm, Rprop keeps the sign), and those whose steps do (lr times the gradient).
+_SCALE_FREE = frozenset({"adam", "adamw", "adamax", "nadam", "radam", "adagrad", "adadelta",
+                         "rmsprop", "rprop", "sparseadam"})  # fmt: skip
+_SCALED = frozenset({"sgd", "asgd"})
+
+
+def steps_scale_free(optimizer: Any) -> bool | None:
+    """Whether train.optimizer (``adam``, ``sgd``, or a ``{_target_: torch.optim.X}`` node)
+    takes steps whose size does not follow the gradients' (a small clipping norm is then
+    harmless), ``None`` for an optimiser not known here."""
+    target = optimizer.get("_target_") if isinstance(optimizer, Mapping) else optimizer
+    name = str(target or "").rsplit(".", 1)[-1].lower()
+    return True if name in _SCALE_FREE else False if name in _SCALED else None
 
 
 def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.Module:

@@ -30,6 +30,7 @@ from mia_defense.defenses.compose import (
     warn_meaningless_clip_norm,
     warn_unaccounted_beside_dp,
 )
+from mia_defense.defenses.dp import DPSGD, initial_grad_norms
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import ModelBuilder
@@ -119,7 +120,8 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         seed=experiment.seed,
     )
     data, plan, is_canary = audited.dataset, audited.plan, audited.is_canary
-    _check(experiment, plan, num_classes=data.num_classes)
+    first = plan.population_idx[:_CLIP_PROBE_SAMPLES]  # (C is judged against their norms)
+    _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]))
     splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
     for idx in (plan.test_idx, plan.reference_idx):
         splits += [data.x[idx], data.y[idx]]
@@ -238,8 +240,12 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
         )
 
 
-def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) -> None:
-    """Stop a run whose settings cannot work before any model is trained."""
+def _check(
+    experiment: Experiment, plan: MembershipPlan, *, num_classes: int,
+    sample: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """Stop a run whose settings cannot work before any model is trained (``sample``: a few
+    population records, which DP-SGD's clipping norm is judged against)."""
     members = int(plan.masks.sum(axis=1).min())
     if experiment.train.batch_size > members:
         raise ConfigError(
@@ -274,14 +280,37 @@ def _check(experiment: Experiment, plan: MembershipPlan, *, num_classes: int) ->
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {})
-    warn_meaningless_clip_norm(defenses)
     check_user_fit(experiment.train, defenses=defenses)
-    _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
+    probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
+    _warn_clip_norm(experiment, defenses, probe, sample)
+
+
+# The records whose per-sample gradient norms DP-SGD's clipping norm is judged against.
+_CLIP_PROBE_SAMPLES = 16
+
+
+def _warn_clip_norm(
+    experiment: Experiment, defenses: list, probe: torch.nn.Module,
+    sample: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """`warn_meaningless_clip_norm` with the per-sample gradient norms of ``probe`` (a
+    model as built for the run, at its initial weights) on ``sample``; without them (a
+    model whose loss cannot be taken on its own: the training says why) the fixed range."""
+    norms: list[float] = []
+    if any(isinstance(d, DPSGD) for d in defenses):
+        x, y = (torch.as_tensor(a) for a in sample)
+        try:
+            norms = initial_grad_norms(probe, x, y.long())
+        except Exception:
+            norms = []
+    warn_meaningless_clip_norm(defenses, norms=[n for n in norms if math.isfinite(n)],
+                               optimizer=experiment.train.optimizer,
+                               batch_size=experiment.train.batch_size)  # fmt: skip
 
 
 def _check_budget(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list
-) -> None:
+) -> torch.nn.Module:
     """Refuse a plan whose memory or training time could never fit (e.g. K=100000, or
     defense.advreg.attack_steps=10**30: the defenses' own training counts too). A model
     too large is refused before it is built, by its count on the meta device
@@ -299,6 +328,7 @@ def _check_budget(
     if num_params != counted:
         _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
                          num_params=num_params)  # fmt: skip
+    return probe
 
 
 def _check_budget_of(
