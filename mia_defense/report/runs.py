@@ -338,22 +338,21 @@ def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | No
     """Why the run folder's observations.npz is not the file its results.json records the
     sha256 of (``sha256["observations.npz"]``, written by every run since 2026-12-02), with
     what to do, or ``None``: its test_idx edited with test_size passed the report (mia-attack
-    checked the digest, the report did not). Not checked: a run without the record (older,
-    or the record deleted: nothing tells the two apart, and nothing signs the record, so an
-    edit that rewrote it too passes), a folder without the file
-    (deleted to save space), a file that is no regular one (never opened) or is larger than
+    checked the digest, the report did not). A record that is no object, or a digest that is
+    no sha256, is refused (`recorded_sha256`). Not checked: a run without a digest of the
+    file (older, or the digest deleted: nothing tells the two apart, and nothing signs the
+    record, so an edit that rewrote it too passes), a folder without the file (deleted to
+    save space), a file that is no regular one (never opened) or is larger than
     `MAX_CHECKED_OBSERVATIONS`."""
-    record = payload.get("sha256")
-    if not isinstance(record, Mapping) or "observations.npz" not in record:
+    record = payload.get("sha256", {})
+    if isinstance(record, Mapping) and "observations.npz" not in record:
         return None
-    found = _regular_sha256(run_dir / "observations.npz")
-    if found is None:
-        return None
-    try:
+    try:  # (a record that is no object turned both checks off: refused, as mia-attack does)
         said = recorded_sha256(payload, "observations.npz")
     except ValueError as exc:
         return f"{exc}; the report checks the run's observations.npz against it: rerun the run"
-    if found == said:
+    found = _regular_sha256(run_dir / "observations.npz")
+    if found is None or found == said:
         return None
     return ("observations.npz in its folder has another sha256 than results.json records for "
             "it (sha256['observations.npz']): replaced or edited after the run (its test_idx, "

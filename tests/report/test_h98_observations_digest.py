@@ -35,3 +35,13 @@ def test_a_malformed_digest_of_observations_is_skipped(fast_run, tmp_path):
     rewrite_results(run, lambda p: p["sha256"].update({"observations.npz": "0" * 10}))
     reason = dict(load_runs([run]).skipped)[run]
     assert reason.startswith("sha256['observations.npz'] is '0000000000', not a sha256 hex")
+
+
+def test_a_digest_record_that_is_no_object_is_skipped(fast_run, tmp_path):
+    """``sha256: [1]`` (or null) turned off the check of the checkpoints and of
+    observations.npz alike, and the run was ranked; mia-attack refuses it."""
+    run = tmp_path / "run"
+    shutil.copytree(fast_run.run_dir, run)
+    rewrite_results(run, lambda p: p.update(sha256=[1]))
+    reason = dict(load_runs([run]).skipped)[run]
+    assert reason.startswith("sha256 is list [1], not an object of the run's files")
