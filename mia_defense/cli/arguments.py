@@ -24,13 +24,13 @@ __all__ = [
     "refuse_misspelt_keys",
     "refuse_misused_flags",
     "refuse_null_groups",
-    "refuse_repeated_keys",
     "refuse_unexpanded_home",
     "refuse_unknown_hydra_keys",
-    "repeated_key",
+    "repeated_keys",
     "unexpanded_home",
     "unknown_hydra_key",
     "unnamed_group_choice",
+    "warn_repeated_keys",
 ]
 
 
@@ -349,13 +349,14 @@ def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:
         yield key, value
 
 
-def repeated_key(args: Sequence[str]) -> str | None:
-    """The message for a key that two overrides of ``args`` set to different values
+def repeated_keys(args: Sequence[str]) -> list[str]:
+    """A warning for each key that two overrides of ``args`` set to different values
     (``train.epochs=3 train.epochs=5``, ``model=cnn model=mlp``, ``+x=1 ++x=2``,
-    ``attack.queries.repeats=2 'attack.queries={repeats:3}'``), or ``None``: Hydra kept the
-    last without a word, so the run used a value the command line also contradicted. A key
-    swept (``-m seed=1,2 seed=3``) is left to `refuse_repeated_sweep_keys`; a deletion
-    (``~key``) sets nothing."""
+    ``attack.queries.repeats=2 'attack.queries={repeats:3}'``): Hydra keeps the last
+    without a word. Warned, not refused: a base list of overrides followed by one's own
+    change (``mia-train $BASE train.epochs=50``) is an ordinary way to script runs, and
+    the run records the value it used. A key swept (``-m seed=1,2 seed=3``) is left to
+    `refuse_repeated_sweep_keys`; a deletion (``~key``) sets nothing."""
     seen: dict[str, list[tuple[str, Any]]] = {}
     swept: set[str] = set()
     for arg, override in _parsed_overrides(args):
@@ -367,22 +368,24 @@ def repeated_key(args: Sequence[str]) -> str | None:
             continue
         for leaf, value in _leaves(key, override.value()):
             seen.setdefault(leaf, []).append((arg, value))
+    warnings = []
     for leaf, given in seen.items():
         values = [value for _, value in given]
         if any(v != values[0] for v in values[1:]) and leaf not in swept and not any(
             leaf.startswith(f"{key}.") for key in swept
         ):
             texts = " ".join(dict.fromkeys(arg for arg, _ in given))
-            shown = ", then ".join(repr(v) if isinstance(v, str) else str(v) for v in values)
-            return (f"{texts}: {leaf} is given {len(given)} times on the command line "
-                    f"({shown}), and Hydra would keep only the last without a word; nothing "
-                    f"was run. Give {leaf} once, with the value you mean")  # fmt: skip
-    return None
+            shown = [repr(v) if isinstance(v, str) else str(v) for v in values]
+            warnings.append(
+                f"{texts}: {leaf} is given {len(given)} times on the command line "
+                f"({', then '.join(shown)}); Hydra keeps the last, so the run uses "
+                f"{leaf}={shown[-1]}. Give {leaf} once to silence this"
+            )
+    return warnings
 
 
-def refuse_repeated_keys(args: Sequence[str]) -> None:
-    """Exit 2 with one line on a key that two overrides set to different values."""
-    message = repeated_key(args)
-    if message is not None:
-        print(f"ConfigError: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USER_ERROR)
+def warn_repeated_keys(args: Sequence[str]) -> None:
+    """One WARNING line on stderr for each key that two overrides set to different values
+    (`repeated_keys`), before anything runs."""
+    for message in repeated_keys(args):
+        print(f"WARNING: {message}", file=sys.stderr)

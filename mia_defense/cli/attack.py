@@ -36,9 +36,9 @@ from mia_defense.cli.arguments import (
     refuse_missing_plugins,
     refuse_misused_flags,
     refuse_null_groups,
-    refuse_repeated_keys,
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
+    warn_repeated_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
@@ -1102,7 +1102,7 @@ def main() -> None:
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
     refuse_misused_flags(sys.argv[1:], tool="mia-attack")
     refuse_unexpanded_home(sys.argv[1:])
-    refuse_repeated_keys(sys.argv[1:])
+    warn_repeated_keys(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])  # +hydra.run.dri=x: added and never read
     refuse_missing_plugins(sys.argv[1:])
     path, rest = split_path(sys.argv[1:])

@@ -31,9 +31,9 @@ from mia_defense.cli.arguments import (
     refuse_misspelt_keys,
     refuse_misused_flags,
     refuse_null_groups,
-    refuse_repeated_keys,
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
+    warn_repeated_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
@@ -521,7 +521,7 @@ def main() -> None:
     refuse_misused_flags(sys.argv[1:])
     refuse_unexpanded_home(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
-    refuse_repeated_keys(sys.argv[1:])
+    warn_repeated_keys(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])
     refuse_missing_plugins(sys.argv[1:])
