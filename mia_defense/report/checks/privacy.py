@@ -90,6 +90,9 @@ def dp_claim_problem(
         if refuted is not True and privacy.get(key):
             return (f"privacy.epsilon_refuted is not true, yet privacy.{key} says a measured "
                     f"bound refutes it ({one_line(privacy[key], limit=120)})")
+    below = _below_target(epsilon, defenses) if valid is not False else None
+    if below is not None:
+        return below
     noise = privacy.get("noise_multiplier")
     if _numbers(noise) and noise <= 0 and epsilon > 0:
         return (f"privacy.epsilon is {epsilon:g} with privacy.noise_multiplier {noise:g}: "
@@ -120,18 +123,50 @@ def dp_claim_problem(
     return None
 
 
-def _dp_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The DP-SGD node of a run's config (``defense.dp``, or a defense whose ``_target_`` is
-    mia-defense's DPSGD), or ``None``."""
-    defenses = config.get("defense")
+# How far below its target an ε calibrated by mia-defense (or Opacus) may end: the search
+# for σ stops within 0.01 below the target (`mia_defense.defenses.accounting`; the report
+# imports no torch), with some room for rounding.
+_TARGET_TOLERANCE = 0.0101
+
+
+def _below_target(epsilon: float, defenses: Any) -> str | None:
+    """How a claimed ``epsilon`` lies below the ``target_epsilon`` its DP-SGD config
+    calibrated the noise to spend (``noise_multiplier`` null: σ searched until the largest
+    model's ε is within 0.01 below the target), or ``None``. An ε lowered by hand, with
+    per_model and the headline's copy to match, passed as a guarantee of the lower ε."""
     if not isinstance(defenses, Mapping):
         return None
+    found = _dp_node(defenses)
+    if found is None:
+        return None
+    key, node = found
+    target = node.get("target_epsilon")
+    if node.get("noise_multiplier") is not None or not _numbers(target):
+        return None
+    if not math.isfinite(float(target)) or epsilon >= float(target) - _TARGET_TOLERANCE:
+        return None
+    return (f"privacy.epsilon is {epsilon:g}, but config.defense.{key}.target_epsilon, which "
+            f"calibrated the noise to spend it, is {float(target):g} (the accountant's search "
+            "ends within 0.01 below it)")
+
+
+def _dp_node(defenses: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    """The key and node of the DP-SGD defense in a run's ``config.defense`` (``dp``, or a
+    defense whose ``_target_`` is mia-defense's DPSGD), or ``None``."""
     for key, node in defenses.items():
         if isinstance(node, Mapping) and (
             key == "dp" or node.get("_target_") == "mia_defense.defenses.DPSGD"
         ):
-            return node
+            return str(key), node
     return None
+
+
+def _dp_config(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The DP-SGD node of a run's config (``defense.dp``, or a defense whose ``_target_`` is
+    mia-defense's DPSGD), or ``None``."""
+    defenses = config.get("defense")
+    found = _dp_node(defenses) if isinstance(defenses, Mapping) else None
+    return None if found is None else found[1]
 
 
 def _unrecorded_config(config: Any) -> str | None:
