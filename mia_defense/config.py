@@ -38,7 +38,7 @@ from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
-from mia_defense.constraints import Param, check_values, show
+from mia_defense.constraints import Param, check_values, show, string_hint
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
@@ -657,7 +657,8 @@ def _value_problem(
     allowed = " or ".join(_KIND_NAMES[k] for k in sorted(kinds, key=list(_KIND_NAMES).index))
     shown = param.annotation if param and isinstance(param.annotation, str) else hint
     name = key.rsplit(".", 1)[-1]
-    return f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
+    return (f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
+            f"{string_hint(value, kinds)}")
 
 
 # -- what the walk cannot see key by key ------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "check_values", "show"]
+__all__ = ["Param", "check_values", "show", "string_hint"]
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,8 @@ class Param:
         if self.choices and isinstance(value, str):
             close = difflib.get_close_matches(value.lower(), self.choices, n=1)
             line += f"; did you mean {close[0]!r}?" if close else ""
-        return line
+        kinds = {"floats": {"int", "float"}, "float": {"int", "float"}}.get(self.kind, {self.kind})
+        return line + string_hint(value, kinds)
 
 
 def show(value: Any) -> str:
@@ -139,6 +140,19 @@ def show(value: Any) -> str:
     return repr(value)
 
 
+def string_hint(value: Any, kinds: Any) -> str:
+    """What to add to a refusal of the string ``value`` where one of ``kinds`` (``int``,
+    ``float``, ``bool``) reads as it: a quoted number, or an environment variable's
+    (``seed=${oc.env:SEED,3}`` gives the string '3', refused as 'must be an integer'
+    without saying why it was a string); ``''`` otherwise."""
+    if not isinstance(value, str) or not any(_reads_as(value.strip(), k) for k in kinds):
+        return ""
+    return ("; it is the string " + repr(value) + ", as quotes or an environment variable "
+            "give it (${oc.env:NAME} always gives a string): drop the quotes, or read the "
+            "variable as a value with ${oc.decode:${oc.env:NAME}} (on the command line "
+            "quoted for Hydra too: \"key='${oc.decode:${oc.env:NAME,DEFAULT}}'\")")
+
+
 def check_values(
     table: Mapping[str, Param], values: Mapping[str, Any], *, prefix: str
 ) -> list[str]:
@@ -150,6 +164,19 @@ def check_values(
         if line:
             problems.append(line)
     return problems
+
+
+def _reads_as(text: str, kind: str) -> bool:
+    """Whether ``text`` is written as a value of ``kind`` (``int``, ``float``, ``bool``)."""
+    if kind == "bool":
+        return text.lower() in ("true", "false")
+    if kind not in ("int", "float"):
+        return False
+    try:
+        number = int(text) if kind == "int" else float(text)
+    except ValueError:
+        return False
+    return math.isfinite(number)
 
 
 def _fits_a_float(value: int) -> bool:
