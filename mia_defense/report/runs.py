@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import stat
 from collections.abc import Iterable, Mapping
@@ -308,6 +309,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         reason = _observations_problem(run_dir, payload)
     if reason is None:
         reason = test_records_problem(payload, _test_records(run_dir))
+    if reason is None:
+        reason = _renamed_problem(name, payload)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
@@ -357,6 +360,49 @@ def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | No
     return ("observations.npz in its folder has another sha256 than results.json records for "
             "it (sha256['observations.npz']): replaced or edited after the run (its test_idx, "
             "another run's file); rerun the run, or put its own observations.npz back")
+
+
+def _number(text: str) -> float | None:
+    """``text`` as a number (an int or float a sweep's folder name writes), or ``None``."""
+    try:
+        return float(int(text)) if text.lstrip("+-").isdigit() else float(text)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _flat(config: Mapping[str, Any], key: str) -> Any:
+    """The value of dotted ``key`` in ``config``, or ``None``."""
+    node: Any = config
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _renamed_problem(name: str, payload: Mapping[str, Any]) -> str | None:
+    """How a ``key=value`` of the run's folder names (a sweep's overrides, as Hydra names
+    its runs) contradicts the number its results.json's config holds at that key, or
+    ``None``: a folder renamed by hand (train.epochs=2 to train.epochs=50) showed its run
+    under the new name in the fronts and tables. Numbers only (a name writes a float of more
+    than 6 digits with 6, and other values escaped); keys the config lacks are not read."""
+    config = payload.get("config")
+    if not isinstance(config, Mapping):
+        return None
+    for folder in name.split("/"):
+        for part in folder.split(","):
+            key, eq, text = part.partition("=")
+            key = key.lstrip("+~")
+            said = _number(text) if eq else None
+            held = _flat(config, key) if key else None
+            if said is None or isinstance(held, bool) or not isinstance(held, int | float):
+                continue
+            if not math.isclose(said, held, rel_tol=1e-5, abs_tol=1e-12):
+                return (f"its folder's name says {one_line(part, limit=80)}, but its "
+                        f"results.json's config holds {key}={one_line(held, limit=40)}: the "
+                        "folder was renamed, or another run's results.json copied in; give it "
+                        "back its name, or rerun the run")
+    return None
 
 
 def _regular_sha256(path: Path) -> str | None:
