@@ -26,10 +26,12 @@ __all__ = [
     "refuse_null_groups",
     "refuse_unexpanded_home",
     "refuse_unknown_hydra_keys",
+    "refuse_unquoted_non_ascii",
     "repeated_keys",
     "unexpanded_home",
     "unknown_hydra_key",
     "unnamed_group_choice",
+    "unquoted_non_ascii",
     "warn_repeated_keys",
 ]
 
@@ -336,6 +338,41 @@ def refuse_unexpanded_home(args: Sequence[str]) -> None:
           f"write {key}=$HOME{value[1:] if value.startswith('~/') else '/...'} or the full "
           "path", file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
+
+
+def unquoted_non_ascii(args: Sequence[str]) -> str | None:
+    """The message for the first ``key=value`` of ``args`` that Hydra's grammar cannot read
+    because of a character beyond ASCII outside quotes (``dataset.path=/data/café.csv``,
+    ``hydra.run.dir=runs/ü``, ``+ключ=1``), or ``None``. Hydra stopped on it with its lexer's
+    "LexerNoViableAltException", which does not say that quotes would do."""
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg or arg.isascii() or _parsed(arg) is not None:
+            continue
+        key, value = arg.split("=", 1)
+        name = key.lstrip("+~").split("@", 1)[0]
+        if value.startswith(("'", '"')) and name.isascii():
+            continue  # quoted already: Hydra names what else it cannot read
+        if not name.isascii():
+            return (f"{arg}: a key is a name in ASCII (letters, digits, '_', '.'), and "
+                    f"{name!r} is none; no key of mia-defense's is named so (mia-train --cfg "
+                    "job lists them)")  # fmt: skip
+        char = next(c for c in value if not c.isascii())
+        quoted = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        if "," in value or _parsed(f"{key}={quoted}") is None:
+            how = "quote each value that holds it for Hydra (key='a value')"
+        else:
+            how = f"quote the value for Hydra: \"{key}={quoted}\" in a shell"
+        return (f"{arg}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
+                f"U+{ord(char):04X}) only inside quotes, and stopped on it; {how}")
+    return None
+
+
+def refuse_unquoted_non_ascii(args: Sequence[str]) -> None:
+    """Exit 2 with one line on a value Hydra cannot read for a character beyond ASCII."""
+    message = unquoted_non_ascii(args)
+    if message is not None:
+        print(f"ConfigError: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:

@@ -38,6 +38,7 @@ from mia_defense.cli.arguments import (
     refuse_null_groups,
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
+    refuse_unquoted_non_ascii,
     warn_repeated_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
@@ -1102,6 +1103,7 @@ def main() -> None:
     bad file or override, an output directory in the source run); 130 on Ctrl-C."""
     refuse_misused_flags(sys.argv[1:], tool="mia-attack")
     refuse_unexpanded_home(sys.argv[1:])
+    refuse_unquoted_non_ascii(sys.argv[1:])
     warn_repeated_keys(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])  # +hydra.run.dri=x: added and never read
     refuse_missing_plugins(sys.argv[1:])

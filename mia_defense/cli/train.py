@@ -33,6 +33,7 @@ from mia_defense.cli.arguments import (
     refuse_null_groups,
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
+    refuse_unquoted_non_ascii,
     warn_repeated_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
@@ -520,6 +521,7 @@ def main() -> None:
     _LOG_FAILED.clear()
     refuse_misused_flags(sys.argv[1:])
     refuse_unexpanded_home(sys.argv[1:])
+    refuse_unquoted_non_ascii(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
     warn_repeated_keys(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
