@@ -242,8 +242,34 @@ def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
             f"[targets, N] = [{len(targets)}, {masks.shape[1]}]; the run's files are not the "
             "ones it wrote"
         )
-    metrics = roc_metrics(scores, masks[targets], fprs=(0.1, 0.01, 0.001))
+    keep = ~_canaries(scores_path, masks.shape[1])  # (left out of the run's figures too)
+    scores = scores[:, keep]
+    metrics = roc_metrics(scores, masks[targets][:, keep], fprs=(0.1, 0.01, 0.001))
+    recorded = summary.attacks.get(name, {}).get("auc")
+    if isinstance(recorded, float) and not abs(metrics.auc - recorded) <= _SAME_AUC:
+        raise DataError(
+            f"{scores_path}: its {name} scores give an AUC of {metrics.auc:.4f}, results.json "
+            f"records {recorded:.4f}: not the scores the run's figures were measured on (the "
+            "scores.npz of another run, or edited); the run's files are not the ones it wrote"
+        )
     return AttackResult(name, targets, scores, metrics, 0.0)
+
+
+# How far the AUC of a run's scores.npz may lie from the one results.json records (rounded
+# to 6 decimals there): a curve of another run's scores was drawn under this run's name.
+_SAME_AUC = 1e-4
+
+
+def _canaries(path: Path, records: int) -> np.ndarray:
+    """scores.npz's ``is_canary`` [N] (the run's canaries, which its pooled figures leave
+    out), or no record flagged where the file holds none of that shape."""
+    try:
+        flags = read_arrays(path, ["is_canary"])["is_canary"]
+    except DataError:
+        flags = None
+    if flags is None or flags.dtype != bool or flags.shape != (records,):
+        return np.zeros(records, dtype=bool)
+    return flags
 
 
 def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -> Figure | None:
