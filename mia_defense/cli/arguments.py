@@ -38,13 +38,14 @@ __all__ = [
 
 def null_group_override(args: Sequence[str]) -> str | None:
     """The first override of ``args`` that selects null for a config group (``defense=null``,
-    ``release=[null]``, ``dataset=null,digits``), or ``None``. Hydra stops on those with a
-    Python traceback ("Config group override must be a string or a list. Got NoneType")."""
+    ``release=[null]``, ``dataset=null,digits``, Hydra's ``hydra/job_logging=null``), or
+    ``None``. Hydra stops on those with a Python traceback ("Config group override must be a
+    string or a list. Got NoneType")."""
     from importlib.resources import files
 
     groups = {p.name for p in files("mia_defense.conf").iterdir() if p.is_dir()}
     for arg, key, choices in _override_choices(args):
-        if key in groups and any(
+        if (key.lstrip("+~") in groups or key.lstrip("+~").startswith("hydra/")) and any(
             choice is None or (isinstance(choice, list) and None in choice) for choice in choices
         ):
             return arg
@@ -153,8 +154,10 @@ def refuse_null_groups(args: Sequence[str]) -> None:
         return
     group = arg.split("=", 1)[0].lstrip("+~")
     lists = " or a list of them ('defense=[dp,mixup]'; 'defense=[]' for none)"
-    print(f"ConfigError: {arg}: a config group takes the name of one of its configs (the "
-          f"files in conf/{group}/){lists if group == 'defense' else ''}, not null",
+    where = f"the files in conf/{group}/" if not group.startswith("hydra/") else \
+        "Hydra's own, or files in conf/hydra/; mia-train --hydra-help lists them"  # fmt: skip
+    print(f"ConfigError: {arg}: a config group takes the name of one of its configs "
+          f"({where}){lists if group == 'defense' else ''}, not null",
           file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
