@@ -8,6 +8,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     closed_records,
+    ranked_within_strata,
     reference_models,
 )
 from mia_defense.errors import ConfigError
@@ -30,7 +31,8 @@ def gradient_norm(
         targets: [T] indices of the target models.
         calibration: ``global``: the signal as is; ``reference``: standardised per sample
             against the reference models that did not train on it (as many as did:
-            `balanced_references`; LiRA offline style).
+            `balanced_references`; LiRA offline style), ranked as LiRA's
+            (`ranked_within_strata`).
     """
     if calibration not in ("global", "reference"):
         raise ConfigError(
@@ -46,11 +48,12 @@ def gradient_norm(
     closed = closed_records(obs.masks)
     for row, t in enumerate(targets):
         refs = reference_models(obs.num_models, t)
-        _, out = balanced_references(obs.masks[refs], closed=closed)
+        ref_in, out = balanced_references(obs.masks[refs], closed=closed)
         count = np.maximum(out.sum(axis=0), 1)
         mean = (signal[refs] * out).sum(axis=0) / count
         # no OUT reference (only with very few references): the mean over all samples
         mean = np.where(out.sum(axis=0) > 0, mean, (signal[refs] * out).sum() / max(out.sum(), 1))
         resid = ((signal[refs] - mean) ** 2 * out).sum() / max(out.sum() - count.size, 1)
-        scores[row] = (signal[t] - mean) / max(np.sqrt(resid), 1e-6)
+        score = (signal[t] - mean) / max(np.sqrt(resid), 1e-6)
+        scores[row] = ranked_within_strata(score, ref_in, out, np.random.default_rng(t))
     return scores

@@ -8,6 +8,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     closed_records,
+    ranked_within_strata,
     reference_models,
 )
 from mia_defense.attacks.signals import per_model, true_class_logit
@@ -78,7 +79,9 @@ def lira(
     number of references per sample (`balanced_references`): with each sample in half of
     the models, the target's own membership would otherwise decide which Gaussian is
     estimated from one model fewer, and that alone biases the ratio (AUC 0.41 at K=4 on
-    outputs without any membership signal).
+    outputs without any membership signal). Where samples keep different numbers of
+    references (a user's unbalanced masks) the scores are ranked among the samples that
+    keep as many (`ranked_within_strata`).
 
     Args:
         obs: released outputs of all K models.
@@ -109,17 +112,24 @@ def lira(
     closed = closed_records(obs.masks)
     for row, t in enumerate(targets):
         refs = reference_models(obs.num_models, t)
-        ref_signal = signal[refs]
-        ref_in, ref_out = (
-            w[:, None] for w in balanced_references(obs.masks[refs], closed=closed)
-        )  # [R, 1, N]
-        mean_out, var_out = _masked_moments(ref_signal, ref_out)
-        std_out = _std(ref_signal, ref_out, mean_out, var_out, fixed_variance)
-        if not online:
-            scores[row] = ((signal[t] - mean_out) / std_out).mean(axis=0)
-            continue
-        mean_in, var_in = _masked_moments(ref_signal, ref_in)
-        std_in = _std(ref_signal, ref_in, mean_in, var_in, fixed_variance)
-        ratio = _log_normal(signal[t], mean_in, std_in) - _log_normal(signal[t], mean_out, std_out)
-        scores[row] = ratio.sum(axis=0)
+        weights = balanced_references(obs.masks[refs], closed=closed)
+        score = _ratio(signal[t], signal[refs], *(w[:, None] for w in weights),
+                       online=online, fixed_variance=fixed_variance)  # fmt: skip
+        scores[row] = ranked_within_strata(score, *weights, np.random.default_rng(t))
     return scores
+
+
+def _ratio(
+    target: np.ndarray, ref_signal: np.ndarray, ref_in: np.ndarray, ref_out: np.ndarray,
+    *, online: bool, fixed_variance: bool,
+) -> np.ndarray:  # fmt: skip
+    """[N] LiRA score of a target's ``target`` [Q, N] against ``ref_signal`` [R, Q, N]
+    with the IN and OUT weights [R, 1, N]: the likelihood ratio online, the z-score offline."""
+    mean_out, var_out = _masked_moments(ref_signal, ref_out)
+    std_out = _std(ref_signal, ref_out, mean_out, var_out, fixed_variance)
+    if not online:
+        return ((target - mean_out) / std_out).mean(axis=0)
+    mean_in, var_in = _masked_moments(ref_signal, ref_in)
+    std_in = _std(ref_signal, ref_in, mean_in, var_in, fixed_variance)
+    ratio = _log_normal(target, mean_in, std_in) - _log_normal(target, mean_out, std_out)
+    return ratio.sum(axis=0)

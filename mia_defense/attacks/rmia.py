@@ -8,6 +8,7 @@ from mia_defense.attacks.base import Scores, requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     closed_records,
+    ranked_within_strata,
     reference_models,
 )
 from mia_defense.attacks.signals import true_class_log_prob
@@ -203,7 +204,9 @@ def rmia(
     membership in the target is never read), so comparing with them calibrates each
     target on its own scale. Within one target the score is monotone in
     Pr(x | θ) / Pr(x); across pooled targets and with few references it is what makes
-    RMIA strong.
+    RMIA strong. Where samples keep different numbers of references (a user's unbalanced
+    masks) the scores are then ranked among the samples that keep as many
+    (`ranked_within_strata`).
 
     Args:
         obs: released outputs of all K models.
@@ -248,5 +251,7 @@ def rmia(
         log_ratio = log_p[t] - marginal
         ratio_z = np.sort(log_ratio[z])
         # fraction of z with log_ratio(x) - log_ratio(z) > log(gamma)
-        scores[row] = np.searchsorted(ratio_z, log_ratio - np.log(gamma), side="left") / len(z)
+        beaten = np.searchsorted(ratio_z, log_ratio - np.log(gamma), side="left") / len(z)
+        weights = balanced_references(obs.masks[refs], closed=closed)
+        scores[row] = ranked_within_strata(beaten, *weights, np.random.default_rng([seed, t]))
     return Scores(scores, {} if online else {"a": chosen})
