@@ -2,10 +2,10 @@
 
 Each run directory (a sub-directory of the root holding a results.json or a run's log) is
 read and checked as mia-report does (`read_json`, `payload_problem`, a diverged run's
-`rank_problem`); a run that cannot be used is left out with its reason, printed to stderr
-and kept for the lines under the script's table. (mia-report's own `load_runs` walks the
-whole tree and ranks runs apart; the studies read one level and keep a useless model's row
-with a caveat.)
+`rank_problem`, the folder's files: `folder_problem`); a run that cannot be used is left
+out with its reason, printed to stderr and kept for the lines under the script's table.
+(mia-report's own `load_runs` walks the whole tree and ranks runs apart; the studies read
+one level and keep a useless model's row with a caveat.)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from mia_defense.errors import DataError
 from mia_defense.report.checks import payload_problem, rank_problem
+from mia_defense.report.runs import folder_problem
 from mia_defense.tracking import read_json
 
 RESULTS = "results.json"
@@ -141,6 +142,8 @@ class Sweep:
             problem = payload_problem(payload)
             if problem is None and payload.get("status") == "diverged":
                 problem = rank_problem(payload)
+            if problem is None:  # (the run folder's files, as mia-report checks them)
+                problem = folder_problem(run, payload, name=run.name)
             if problem is not None:
                 self.leave_out(path, problem)
                 continue

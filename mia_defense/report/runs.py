@@ -34,6 +34,7 @@ from mia_defense.tracking.artifacts import (
 __all__ = [
     "LoadedRuns",
     "RunRecord",
+    "folder_problem",
     "load_runs",
 ]
 
@@ -304,13 +305,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     if reason is None:
         reason = payload_problem(payload)
     if reason is None:
-        reason = _models_problem(run_dir, payload)
-    if reason is None:
-        reason = _observations_problem(run_dir, payload)
-    if reason is None:
-        reason = test_records_problem(payload, _test_records(run_dir))
-    if reason is None:
-        reason = _renamed_problem(name, payload)
+        reason = folder_problem(run_dir, payload, name=name)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
@@ -326,6 +321,16 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         loaded.caveats.append((record, caveat))
         log.warning("%s: %s", path, caveat)
     return None
+
+
+def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> str | None:
+    """Why the files of a run folder (named ``name``) are not those its readable results.json
+    (``payload``) was written with, or ``None``: its checkpoints (`_models_problem`), its
+    observations.npz (`_observations_problem`, `test_records_problem`) and its folder's name
+    (`_renamed_problem`). The studies' summary scripts apply it too."""
+    return (_models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
+            or test_records_problem(payload, _test_records(run_dir))
+            or _renamed_problem(name, payload))  # fmt: skip
 
 
 def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
