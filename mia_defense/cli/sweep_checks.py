@@ -28,9 +28,21 @@ __all__ = [
     "require_search_space",
     "require_slurm",
     "sweep_size",
+    "task_overrides",
 ]
 
 log = logging.getLogger(__name__)
+
+
+def task_overrides(config: DictConfig) -> list[str]:
+    """The command line's overrides as given (``hydra.overrides.task``), their ``${...}``
+    left as text: read resolved, ``dataset.path=${hydra:runtime.cwd}/x.csv`` was resolved
+    before Hydra had set its config and refused ('HydraConfig was not set'), and
+    ``train=${plan}`` became a dict no parser reads."""
+    from omegaconf import OmegaConf
+
+    texts = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+    return [str(text) for text in texts] if isinstance(texts, list) else []
 
 
 def override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
@@ -43,7 +55,7 @@ def override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
     keys = [str(key).lstrip("+~") for key in config.hydra.sweeper.get("params") or {}]
     keys = keys if sweeps_only else []
     parser = OverridesParser.create()
-    for text in config.hydra.overrides.task:
+    for text in task_overrides(config):
         try:
             override = parser.parse_override(str(text))
         except OverrideParseException:  # Hydra has parsed them before; nothing to add
@@ -225,7 +237,7 @@ def refuse_huge_sweep(config: DictConfig) -> None:
     parser = OverridesParser.create()
     runs, sizes = 1, []
     params = config.hydra.sweeper.get("params") or {}
-    for text in [*map(str, config.hydra.overrides.task), *(f"{k}={v}" for k, v in params.items())]:
+    for text in [*task_overrides(config), *(f"{k}={v}" for k, v in params.items())]:
         try:
             override = parser.parse_override(str(text))
             if not override.is_sweep_override():
@@ -265,7 +277,7 @@ def refuse_repeated_sweep_keys(config: DictConfig) -> None:
 
     parser = OverridesParser.create()
     seen: dict[tuple[str, str | None], list[tuple[str, bool]]] = {}
-    for text in map(str, config.hydra.overrides.task):
+    for text in task_overrides(config):
         try:
             override = parser.parse_override(text)
         except Exception:  # Hydra has parsed them before; nothing to add
@@ -289,7 +301,7 @@ def refuse_empty_sweep(config: DictConfig) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parser = OverridesParser.create()
-    for text in config.hydra.overrides.task:
+    for text in task_overrides(config):
         try:
             override = parser.parse_override(str(text))
             size = sweep_size(override) if override.is_sweep_override() else None
@@ -313,7 +325,7 @@ def refuse_stacked_release(config: DictConfig) -> None:
     from hydra.errors import OverrideParseException
 
     try:
-        parsed = OverridesParser.create().parse_overrides(list(config.hydra.overrides.task))
+        parsed = OverridesParser.create().parse_overrides(task_overrides(config))
     except OverrideParseException:
         return  # Hydra reports it
     for override in parsed:
@@ -371,7 +383,7 @@ def refuse_shared_run_dirs(config: DictConfig) -> None:
         return  # a naming of the user's own (${hydra.job.num}): each point its own folder
     excluded = {str(k) for k in config.hydra.job.config.override_dirname.exclude_keys or []}
     params = config.hydra.sweeper.get("params") or {}
-    texts = [*map(str, config.hydra.overrides.task), *(f"{k}={v}" for k, v in params.items())]
+    texts = [*task_overrides(config), *(f"{k}={v}" for k, v in params.items())]
     parser = OverridesParser.create()
     for text in texts:
         try:

@@ -130,10 +130,36 @@ class CheckConfigCallback(Callback):
         from mia_defense.config import check_config
 
         try:
-            check_config(config)
+            with _hydra_config_of_the_job(config):
+                check_config(config)
         except ConfigError as exc:
             log.error("ConfigError: %s", exc)
             raise SystemExit(EXIT_USER_ERROR) from None
+
+
+@contextlib.contextmanager
+def _hydra_config_of_the_job(config: DictConfig) -> Any:
+    """Hydra's config set as Hydra sets it when the job starts (hydra.runtime.output_dir:
+    the run directory), so that the check resolves ``${hydra:runtime.cwd}`` and the like as
+    the run will: on_run_start comes before, and dataset.path=${hydra:runtime.cwd}/data.csv
+    was refused ('cannot resolve its value (... HydraConfig was not set)'). The setting in
+    place before is put back."""
+    import copy
+
+    from omegaconf import open_dict, read_write
+
+    instance = HydraConfig.instance()
+    before = instance.cfg
+    job = copy.deepcopy(config)
+    run_dir = OmegaConf.select(job, "hydra.run.dir", throw_on_resolution_failure=False)
+    if run_dir is not None:
+        with read_write(job.hydra.runtime), open_dict(job.hydra.runtime):
+            job.hydra.runtime.output_dir = os.path.abspath(str(run_dir))
+    instance.set_config(job)
+    try:
+        yield
+    finally:
+        instance.cfg = before
 
 
 def _fails_closed(key: str) -> Any:

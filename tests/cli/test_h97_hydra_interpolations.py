@@ -1,0 +1,34 @@
+"""Hydra's own interpolations in a run's overrides (``dataset.path=${hydra:runtime.cwd}/
+data.csv``, the usual way to name a file beside the command) were refused before the run:
+the checks read them before Hydra had set its config ('cannot resolve its value (...
+HydraConfig was not set)'), and a finished run's summary warned the same (helper h97)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.helpers import LEAN_ATTACKS, mia_train
+
+TINY = ["plan.num_models=2", "train.epochs=1", "progress=false"]
+
+
+def _csv(path) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4))
+    y = (x[:, 0] > 0).astype(int)
+    rows = "\n".join(",".join(f"{v:.5f}" for v in row) + f",{label}"
+                     for row, label in zip(x, y, strict=True))  # fmt: skip
+    path.write_text("a,b,c,d,label\n" + rows + "\n")
+
+
+def test_a_path_under_hydras_runtime_cwd_runs(tmp_path):
+    _csv(tmp_path / "data.csv")
+    args = [*TINY, *LEAN_ATTACKS, "dataset=csv", "dataset.label_column=label",
+            "dataset.path=${hydra:runtime.cwd}/data.csv", "hydra.run.dir=run"]  # fmt: skip
+    done = mia_train(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "HydraConfig was not set" not in done.stderr
+    assert (tmp_path / "run" / "results.json").is_file()
+    again = mia_train(*args, cwd=tmp_path)  # the same command finds the finished run
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "skipping finished run" in again.stderr
