@@ -151,11 +151,12 @@ def _hydra_config_of_the_job(config: DictConfig) -> Any:
     instance = HydraConfig.instance()
     before = instance.cfg
     job = copy.deepcopy(config)
+    instance.set_config(job)  # first, as Hydra: the folder's name may read it (runtime.cwd)
     run_dir = OmegaConf.select(job, "hydra.run.dir", throw_on_resolution_failure=False)
     if run_dir is not None:
         with read_write(job.hydra.runtime), open_dict(job.hydra.runtime):
             job.hydra.runtime.output_dir = os.path.abspath(str(run_dir))
-    instance.set_config(job)
+        instance.set_config(job)
     try:
         yield
     finally:
@@ -195,6 +196,10 @@ class RunDirCheck(Callback):
 
     @_fails_closed("hydra.run.dir")
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        with _hydra_config_of_the_job(config):  # hydra.run.dir=${hydra:runtime.cwd}/runs
+            self._check_run(config)
+
+    def _check_run(self, config: DictConfig) -> None:
         refuse_sweep_settings_in_a_run(config)
         refuse_stacked_release(config)
         with claim_timestamped_dir(config, "hydra.run.dir") as claimed:

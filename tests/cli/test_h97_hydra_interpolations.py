@@ -32,3 +32,12 @@ def test_a_path_under_hydras_runtime_cwd_runs(tmp_path):
     again = mia_train(*args, cwd=tmp_path)  # the same command finds the finished run
     assert again.returncode == 0, again.stderr[-3000:]
     assert "skipping finished run" in again.stderr
+
+
+def test_a_run_directory_under_hydras_runtime_cwd_is_checked_and_used(tmp_path):
+    # 'hydra.run.dir=?: cannot be checked (InterpolationResolutionError: ... HydraConfig was
+    # not set)': the run-directory checks read the folder's name before Hydra set its config
+    args = [*TINY, *LEAN_ATTACKS, "hydra.run.dir=${hydra:runtime.cwd}/runs/x"]
+    done = mia_train(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "runs" / "x" / "results.json").is_file()
