@@ -502,6 +502,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     failed = [*loaded.unranked, *skipped]  # (before the repeats join: no failed seeds)
     _set_repeats_apart(loaded)
     _same_checkpoints_apart(loaded)
+    _same_figures_apart(loaded)
     _tell_apart(loaded, _attacked(loaded))
     _note_failed_seeds(loaded, failed)
     return loaded
@@ -982,6 +983,52 @@ def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
             f"{_seeds_text(seed)}, where {other.name} has {_seeds_text(_seeds_of(other.payload))}"
             ": no two seeds train the same model, so it is no seed replicate (a copy of its "
             "folder, the seed edited?): counted once; train replicates with other seeds"
+        )
+        loaded.unranked.append((record, reason))
+        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+    if len(kept) < len(loaded.runs):
+        ids = {id(record) for record in kept}
+        loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
+        loaded.runs = kept
+
+
+def _figures_key(payload: Mapping[str, Any]) -> str | None:
+    """A trained run's train and test loss and every attack's AUC as text, or ``None``
+    (a run attacked from another's folder carries its utility; no finite losses): runs of
+    two seeds train other models, whose mean losses never agree to the last digit."""
+    utility = payload.get("utility")
+    losses = [utility.get(k) for k in ("train_loss", "test_loss")] if isinstance(
+        utility, Mapping) else []  # fmt: skip
+    if payload.get("source") is not None or not losses or not all(
+            isinstance(v, float) and math.isfinite(v) for v in losses):  # fmt: skip
+        return None
+    attacks = payload.get("attacks")
+    aucs = {name: m.get("auc") for name, m in attacks.items() if isinstance(m, Mapping)} if (
+        isinstance(attacks, Mapping)) else {}  # fmt: skip
+    return json.dumps([losses, aucs], sort_keys=True, default=str)
+
+
+def _same_figures_apart(loaded: LoadedRuns) -> None:
+    """Leave out of the ranking a run whose train and test loss and attack AUCs are, to the
+    last digit, those of a run of another seed (`_figures_key`): a folder copied and its
+    seeds edited, its sha256 record and data_fingerprint too (which `_same_checkpoints_apart`
+    reads), passed for a second seed replicate, n=2 and a narrower interval for one run."""
+    first: dict[str, RunRecord] = {}
+    kept: list[RunRecord] = []
+    for record in loaded.runs:
+        key = _figures_key(record.payload)
+        other = first.get(key) if key is not None else None
+        if other is None or _seeds_of(other.payload) == _seeds_of(record.payload):
+            kept.append(record)
+            if key is not None:
+                first.setdefault(key, record)
+            continue
+        reason = (
+            f"the same train and test loss and attack AUCs, to the last digit, as {other.name} "
+            f"under {_seeds_text(_seeds_of(record.payload))}, where {other.name} has "
+            f"{_seeds_text(_seeds_of(other.payload))}: no two seeds train the same models, so "
+            "it is no seed replicate (a copy of its folder, the seed edited?): counted once; "
+            "train replicates with other seeds"
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
