@@ -26,6 +26,7 @@ start-up of every Hydra entry point (and of the tests' ``compose``) must stay li
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ from omegaconf.errors import OmegaConfBaseException
 from mia_defense.errors import ConfigError
 
 __all__ = [
+    "hydra_config_of_the_job",
     "lazy_help_sections",
     "register_configs",
     "register_resolvers",
@@ -285,3 +287,32 @@ def setup_hydra() -> None:
     guard_config_loading()
     skip_mode_composition()
     lazy_help_sections()
+
+
+@contextlib.contextmanager
+def hydra_config_of_the_job(config: DictConfig) -> Iterator[None]:
+    """Hydra's config set as Hydra sets it when the job starts (hydra.runtime.output_dir:
+    the run directory), so that the callbacks' checks, which run before (on_run_start),
+    resolve ``${hydra:runtime.cwd}`` and the like as the run will: dataset.path=
+    ${hydra:runtime.cwd}/data.csv was refused ('cannot resolve its value (... HydraConfig
+    was not set)'), and mia-attack's source check was skipped with a warning. The setting
+    in place before is put back."""
+    import copy
+    import os
+
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import open_dict, read_write
+
+    instance = HydraConfig.instance()
+    before = instance.cfg
+    job = copy.deepcopy(config)
+    instance.set_config(job)  # first, as Hydra: the folder's name may read it (runtime.cwd)
+    run_dir = OmegaConf.select(job, "hydra.run.dir", throw_on_resolution_failure=False)
+    if run_dir is not None:
+        with read_write(job.hydra.runtime), open_dict(job.hydra.runtime):
+            job.hydra.runtime.output_dir = os.path.abspath(str(run_dir))
+        instance.set_config(job)
+    try:
+        yield
+    finally:
+        instance.cfg = before

@@ -44,8 +44,9 @@ from mia_defense.cli.arguments import (
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
 from mia_defense.cli.run_dirs import job_log_files
+from mia_defense.cli.sweep_checks import task_overrides
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
-from mia_defense.hydra_setup import setup_hydra
+from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
 if TYPE_CHECKING:
     import numpy as np
@@ -190,6 +191,10 @@ class SourceCheck(Callback):
     source is never written to)."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        with hydra_config_of_the_job(config):  # hydra.run.dir=${hydra:runtime.cwd}/out
+            self._check_run(config)
+
+    def _check_run(self, config: DictConfig) -> None:
         source = OmegaConf.select(config, "source", throw_on_missing=False)
         if source is None or source == "???":
             return
@@ -205,7 +210,7 @@ class SourceCheck(Callback):
             except DataError as exc:
                 missing = problem = str(exc)
             else:
-                problem = _fixed_problem(config, checked, list(config.hydra.overrides.task))
+                problem = _fixed_problem(config, checked, task_overrides(config))
         if problem:
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
             raise SystemExit(EXIT_USER_ERROR)
@@ -213,7 +218,7 @@ class SourceCheck(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         source = OmegaConf.select(config, "source", throw_on_missing=False)
         sources = [source] if source is not None else []
-        sources += _swept_sources(list(config.hydra.overrides.task))
+        sources += _swept_sources(task_overrides(config))
         for path in (Path(str(s)) for s in sources):
             if not path.exists():  # refused per job, in a folder of its own
                 continue

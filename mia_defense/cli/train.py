@@ -69,7 +69,7 @@ from mia_defense.cli.sweep_checks import (
     require_slurm,
 )
 from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
-from mia_defense.hydra_setup import setup_hydra
+from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
 if TYPE_CHECKING:
     from mia_defense.cli.build import build_experiment, format_table, run
@@ -130,37 +130,11 @@ class CheckConfigCallback(Callback):
         from mia_defense.config import check_config
 
         try:
-            with _hydra_config_of_the_job(config):
+            with hydra_config_of_the_job(config):
                 check_config(config)
         except ConfigError as exc:
             log.error("ConfigError: %s", exc)
             raise SystemExit(EXIT_USER_ERROR) from None
-
-
-@contextlib.contextmanager
-def _hydra_config_of_the_job(config: DictConfig) -> Any:
-    """Hydra's config set as Hydra sets it when the job starts (hydra.runtime.output_dir:
-    the run directory), so that the check resolves ``${hydra:runtime.cwd}`` and the like as
-    the run will: on_run_start comes before, and dataset.path=${hydra:runtime.cwd}/data.csv
-    was refused ('cannot resolve its value (... HydraConfig was not set)'). The setting in
-    place before is put back."""
-    import copy
-
-    from omegaconf import open_dict, read_write
-
-    instance = HydraConfig.instance()
-    before = instance.cfg
-    job = copy.deepcopy(config)
-    instance.set_config(job)  # first, as Hydra: the folder's name may read it (runtime.cwd)
-    run_dir = OmegaConf.select(job, "hydra.run.dir", throw_on_resolution_failure=False)
-    if run_dir is not None:
-        with read_write(job.hydra.runtime), open_dict(job.hydra.runtime):
-            job.hydra.runtime.output_dir = os.path.abspath(str(run_dir))
-        instance.set_config(job)
-    try:
-        yield
-    finally:
-        instance.cfg = before
 
 
 def _fails_closed(key: str) -> Any:
@@ -196,7 +170,7 @@ class RunDirCheck(Callback):
 
     @_fails_closed("hydra.run.dir")
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        with _hydra_config_of_the_job(config):  # hydra.run.dir=${hydra:runtime.cwd}/runs
+        with hydra_config_of_the_job(config):  # hydra.run.dir=${hydra:runtime.cwd}/runs
             self._check_run(config)
 
     def _check_run(self, config: DictConfig) -> None:

@@ -41,3 +41,23 @@ def test_a_run_directory_under_hydras_runtime_cwd_is_checked_and_used(tmp_path):
     done = mia_train(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "runs" / "x" / "results.json").is_file()
+
+
+def test_mia_attacks_source_check_reads_hydras_runtime_cwd(fast_run, tmp_path):
+    # the source check raised 'HydraConfig was not set' on hydra.run.dir=${hydra:runtime.cwd}/..
+    # and Hydra, which turns a callback's error into a warning, went on without it
+    import shutil
+
+    from tests.helpers import mia_attack
+
+    shutil.copytree(fast_run.run_dir, tmp_path / "run")
+    done = mia_attack("run", "hydra.run.dir=${hydra:runtime.cwd}/run/inside", *LEAN_ATTACKS,
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "SourceCheck.on_run_start raised" not in done.stderr
+    assert f"lies in the run attacked ({tmp_path / 'run'}); mia-attack never writes" in done.stderr
+    done = mia_attack("run", "hydra.run.dir=${hydra:runtime.cwd}/out", *LEAN_ATTACKS,
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "SourceCheck.on_run_start raised" not in done.stderr
+    assert (tmp_path / "out" / "results.json").is_file()
