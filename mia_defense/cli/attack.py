@@ -1152,9 +1152,10 @@ def _print_failed_points(points: list[tuple[Path, str]]) -> None:
     """The sweep's end: its points refused before they attacked (nothing written), then
     those that failed after they began writing (a full disk: their files are kept without
     a results.json), as mia-train's sweep tells them apart; the latter were said to be
-    refused with nothing attacked there."""
-    failed = [(d, m) for d, m in points
-              if any(os.path.lexists(Path(d) / n) for n in _POINT_OUTPUTS)]  # fmt: skip
+    refused with nothing attacked there. A folder holding a results.json (a finished run,
+    which the point refused to write over) is no failed point."""
+    failed = [(d, m) for d, m in points if not os.path.lexists(Path(d) / "results.json")
+              and any(os.path.lexists(Path(d) / n) for n in _POINT_OUTPUTS)]  # fmt: skip
     refused = [point for point in points if point not in failed]
     if refused:
         print(f"\n{len(refused)} run(s) of this sweep were refused (nothing was "
