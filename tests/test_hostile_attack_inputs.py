@@ -3,6 +3,7 @@ user: each is refused naming the field, never attacked with NaN figures and nump
 warnings."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,9 +51,11 @@ def test_mia_attack_carries_an_epsilon_its_runs_config_makes_no_guarantee_as_non
     results = {"config": {"dataset": {"standardize": True},
                           "defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD"}}}}
     privacy = {"epsilon": 8.0, "delta": 1e-5, "accountant": "rdp", "epsilon_valid": True}
-    _doubt_claim(privacy, results)  # a run of before standardised features were flagged
+    _doubt_claim(privacy, results, Path("run/results.json"))  # a run of before standardised
+    # features were flagged
     assert privacy["epsilon_valid"] is False
     assert privacy["epsilon_invalid_reason"].startswith("dataset.standardize=true: the features")
     plain = {"epsilon": 8.0, "delta": 1e-5, "accountant": "rdp", "epsilon_valid": True}
-    _doubt_claim(plain, {"config": {"dataset": {}, "defense": {"dp": {}}}})
+    _doubt_claim(plain, {"config": {"dataset": {}, "defense": {"dp": {}}}},
+                 Path("run/results.json"))
     assert plain["epsilon_valid"] is True and "epsilon_invalid_reason" not in plain
