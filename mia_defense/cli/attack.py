@@ -846,7 +846,9 @@ def _fixed_problem(cfg: DictConfig, source: Source, overrides: list[str]) -> str
                          whose=f"the observations of {source.path}", reader="mia-attack")
 
 
-def _doubt_claim(privacy: dict[str, Any], results: dict[str, Any], path: Path) -> None:
+def _doubt_claim(
+    privacy: dict[str, Any], results: dict[str, Any], path: Path | None = None
+) -> None:
     """Carry an ε the source run's own config makes no guarantee (`epsilon_doubt`: shuffled
     batches, gdp, standardised features, a defense of the user's own) as none
     (``epsilon_valid`` false, with the reason), though its results.json says valid (a run of
@@ -860,8 +862,9 @@ def _doubt_claim(privacy: dict[str, Any], results: dict[str, Any], path: Path) -
             f"{doubt} (the run attacked recorded it as valid: written before mia-defense "
             "checked this, or edited)"
         )
-        log.warning("%s: the run's ε is not a guarantee (privacy.epsilon_valid: false): %s",
-                    path, doubt)
+        where = "" if path is None else f"{path}: "  # (the source's results.json)
+        log.warning("%sthe run's ε is not a guarantee (privacy.epsilon_valid: false): %s",
+                    where, doubt)
 
 
 def _judge_claim_with_audit(result: RunResult, *, confidence: float) -> None:
