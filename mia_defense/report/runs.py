@@ -986,6 +986,12 @@ def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+    _rank_only(loaded, kept)
+
+
+def _rank_only(loaded: LoadedRuns, kept: list[RunRecord]) -> None:
+    """Keep only ``kept`` of ``loaded.runs`` (and their caveats): the others were set
+    apart as copies of a run of another seed."""
     if len(kept) < len(loaded.runs):
         ids = {id(record) for record in kept}
         loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
@@ -1032,10 +1038,7 @@ def _same_figures_apart(loaded: LoadedRuns) -> None:
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
-    if len(kept) < len(loaded.runs):
-        ids = {id(record) for record in kept}
-        loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
-        loaded.runs = kept
+    _rank_only(loaded, kept)
 
 
 def _again(record: RunRecord) -> bool:
