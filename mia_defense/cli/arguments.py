@@ -16,6 +16,7 @@ from typing import Any
 from mia_defense.cli.entry import EXIT_USER_ERROR
 
 __all__ = [
+    "empty_mappings",
     "missing_plugin",
     "misspelt_key",
     "null_group_override",
@@ -32,6 +33,7 @@ __all__ = [
     "unknown_hydra_key",
     "unnamed_group_choice",
     "unquoted_non_ascii",
+    "warn_empty_mappings",
     "warn_repeated_keys",
 ]
 
@@ -428,4 +430,30 @@ def warn_repeated_keys(args: Sequence[str]) -> None:
     """One WARNING line on stderr for each key that two overrides set to different values
     (`repeated_keys`), before anything runs."""
     for message in repeated_keys(args):
+        print(f"WARNING: {message}", file=sys.stderr)
+
+
+def empty_mappings(args: Sequence[str]) -> list[str]:
+    """A warning for each override of ``args`` that gives an existing key an empty mapping
+    (``attack.attacks={}``, ``++defense.dp={}``): Hydra merges a mapping given on the
+    command line into the node, so an empty one changes nothing, and whoever meant "none"
+    ran every entry the node holds. ``+key={}`` adds a new, empty node: left alone."""
+    warnings = []
+    for arg, override in _parsed_overrides(args):
+        if override.is_delete() or override.is_add() or override.is_sweep_override():
+            continue
+        if override.value() == {}:
+            key = override.key_or_group
+            warnings.append(
+                f"{arg}: an empty mapping merges nothing into {key} (Hydra merges a mapping "
+                f"given on the command line into what {key} holds), so its entries stay as "
+                f"they are; to leave one out, write ~{key}.NAME"
+            )
+    return warnings
+
+
+def warn_empty_mappings(args: Sequence[str]) -> None:
+    """One WARNING line on stderr for each override that merges an empty mapping
+    (`empty_mappings`), before anything runs."""
+    for message in empty_mappings(args):
         print(f"WARNING: {message}", file=sys.stderr)

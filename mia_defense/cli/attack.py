@@ -39,6 +39,7 @@ from mia_defense.cli.arguments import (
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
+    warn_empty_mappings,
     warn_repeated_keys,
 )
 from mia_defense.cli.commands import shell_path, tool_command
@@ -1113,6 +1114,7 @@ def main() -> None:
     refuse_unexpanded_home(sys.argv[1:])
     refuse_unquoted_non_ascii(sys.argv[1:])
     warn_repeated_keys(sys.argv[1:])
+    warn_empty_mappings(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])  # +hydra.run.dri=x: added and never read
     refuse_missing_plugins(sys.argv[1:])
     path, rest = split_path(sys.argv[1:])
