@@ -33,8 +33,7 @@ __all__ = [
     "unknown_hydra_key",
     "unnamed_group_choice",
     "unquoted_non_ascii",
-    "warn_empty_mappings",
-    "warn_repeated_keys",
+    "warn_ineffective_overrides",
 ]
 
 
@@ -426,13 +425,6 @@ def repeated_keys(args: Sequence[str]) -> list[str]:
     return warnings
 
 
-def warn_repeated_keys(args: Sequence[str]) -> None:
-    """One WARNING line on stderr for each key that two overrides set to different values
-    (`repeated_keys`), before anything runs."""
-    for message in repeated_keys(args):
-        print(f"WARNING: {message}", file=sys.stderr)
-
-
 def empty_mappings(args: Sequence[str]) -> list[str]:
     """A warning for each override of ``args`` that gives an existing key an empty mapping
     (``attack.attacks={}``, ``++defense.dp={}``): Hydra merges a mapping given on the
@@ -452,8 +444,9 @@ def empty_mappings(args: Sequence[str]) -> list[str]:
     return warnings
 
 
-def warn_empty_mappings(args: Sequence[str]) -> None:
-    """One WARNING line on stderr for each override that merges an empty mapping
-    (`empty_mappings`), before anything runs."""
-    for message in empty_mappings(args):
+def warn_ineffective_overrides(args: Sequence[str]) -> None:
+    """One WARNING line on stderr, before anything runs, for each override that changes
+    less than it seems: a key set again (`repeated_keys`), an empty mapping merged into a
+    node (`empty_mappings`)."""
+    for message in [*repeated_keys(args), *empty_mappings(args)]:
         print(f"WARNING: {message}", file=sys.stderr)

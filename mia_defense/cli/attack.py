@@ -39,8 +39,7 @@ from mia_defense.cli.arguments import (
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
-    warn_empty_mappings,
-    warn_repeated_keys,
+    warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
@@ -1113,8 +1112,7 @@ def main() -> None:
     refuse_misused_flags(sys.argv[1:], tool="mia-attack")
     refuse_unexpanded_home(sys.argv[1:])
     refuse_unquoted_non_ascii(sys.argv[1:])
-    warn_repeated_keys(sys.argv[1:])
-    warn_empty_mappings(sys.argv[1:])
+    warn_ineffective_overrides(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])  # +hydra.run.dri=x: added and never read
     refuse_missing_plugins(sys.argv[1:])
     path, rest = split_path(sys.argv[1:])

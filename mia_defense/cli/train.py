@@ -34,8 +34,7 @@ from mia_defense.cli.arguments import (
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
-    warn_empty_mappings,
-    warn_repeated_keys,
+    warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
@@ -529,8 +528,7 @@ def main() -> None:
     refuse_unexpanded_home(sys.argv[1:])
     refuse_unquoted_non_ascii(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
-    warn_repeated_keys(sys.argv[1:])
-    warn_empty_mappings(sys.argv[1:])
+    warn_ineffective_overrides(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])
     refuse_missing_plugins(sys.argv[1:])
