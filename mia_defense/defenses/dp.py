@@ -96,6 +96,24 @@ _FLOAT32_TINY = float(torch.finfo(torch.float32).tiny)
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 
+def _warn_meaningless_epsilon(report: Mapping[str, Any]) -> None:
+    """Say so when a run's noise spent an ε above `MAX_TARGET_EPSILON`, where a target ε is
+    refused: an explicit ``noise_multiplier`` (0.01 spent 8.8e4 on the default plan) made a
+    DP run that guarantees nothing, and it reported ε with ``epsilon_valid: true`` without a
+    word. No noise at all (σ = 0, ε = inf) is the documented way to train without it."""
+    epsilon, sigma = report.get("epsilon"), report.get("noise_multiplier")
+    if not isinstance(epsilon, (int, float)) or not MAX_TARGET_EPSILON < epsilon < math.inf:
+        return
+    log.warning(
+        "defense.dp.noise_multiplier=%g spent epsilon %.4g (delta %.3g): above %g, where "
+        "epsilon guarantees nothing (an attacker's TPR may be e^epsilon times its FPR), so "
+        "the models trained almost as without DP under a DP run's name; results.json "
+        "records it as spent. For a guarantee, raise defense.dp.noise_multiplier, or set "
+        "defense.dp.target_epsilon (<= %g; most DP work uses 0.1-10) and noise_multiplier=null",
+        sigma, epsilon, report.get("delta", math.nan), MAX_TARGET_EPSILON, MAX_TARGET_EPSILON,
+    )
+
+
 def refuse_unsupported(model: nn.Module, *, key: str = "defense.dp") -> None:
     """Raise `UnsupportedModelError` listing every layer Opacus cannot train, and the fix.
 
@@ -469,13 +487,15 @@ class DPSGD(TrainingDefense):
         (`preprocessing_reason`); ``stacked_with``: the run's other training defenses."""
         reasons = [self.invalid_reason, foreign_defenses_reason(stacked_with),
                    preprocessing_reason(dataset)]
-        return privacy_report(
+        report = privacy_report(
             per_model,
             accountant=self.accountant,
             noise_source=self.noise_source,
             preprocessing=preprocessing_note(dataset),
             invalid_reason="; ".join(filter(None, reasons)) or None,
         )
+        _warn_meaningless_epsilon(report)
+        return report
 
     # -- hooks ------------------------------------------------------------------------
 
