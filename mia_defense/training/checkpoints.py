@@ -48,20 +48,24 @@ def checkpoint_path(directory: Path, index: int) -> Path:
     return directory / f"model_{index:04d}.pt"
 
 
-def _version_problem(path: Path, payload: dict[str, Any]) -> str | None:
-    """A resume's refusal of the checkpoint ``payload`` of ``path`` trained under other
-    library versions than these (`training_versions`), or None (the same, or a checkpoint
-    written before checkpoints recorded them)."""
-    saved = payload.get("versions")
+def _changed(saved: Any, now: Mapping[str, Any]) -> list[str]:
+    """The keys of ``now`` whose value the mapping ``saved`` records otherwise (none when it
+    is no mapping: a checkpoint written before checkpoints recorded it)."""
     if not isinstance(saved, Mapping):
-        return None
-    now = training_versions()
-    changed = [name for name in now if name in saved and saved[name] != now[name]]
+        return []
+    return [key for key in now if key in saved and saved[key] != now[key]]
+
+
+def _refuse_other_versions(path: Path, payload: dict[str, Any]) -> None:
+    """A resume's refusal (`DataError`) of the checkpoint ``payload`` of ``path`` trained
+    under other library versions than these (`training_versions`)."""
+    saved, now = payload.get("versions"), training_versions()
+    changed = _changed(saved, now)
     if not changed:
-        return None
+        return
     shown = ", ".join(f"{name} {saved[name]} (now {now[name]})" for name in changed)
     again = " ".join(f"{name}=={saved[name]}" for name in changed if saved[name] is not None)
-    return (
+    raise DataError(
         f"checkpoint {path} was trained under {shown}: a resume would mix models trained by "
         "two library versions, whose numbers differ; nothing was trained. Resume under the "
         f"versions it was trained with{f' ({again})' if again else ''}, delete {path.parent} "
@@ -100,22 +104,13 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     except FileNotFoundError:
         if not os.path.lexists(path):
             raise  # no file of that name (callers tell a missing checkpoint from a bad one)
-        raise DataError(
-            f"checkpoint {path} is corrupt or not a mia-defense checkpoint (a link to nothing: "
-            f"{os.readlink(path)}); delete it to retrain that model"
-        ) from None
+        raise _corrupt(path, f"a link to nothing: {os.readlink(path)}") from None
     except OSError as exc:
-        raise DataError(
-            f"checkpoint {path} is corrupt or not a mia-defense checkpoint (cannot open it: "
-            f"{exc.strerror or exc}); delete it to retrain that model"
-        ) from None
+        raise _corrupt(path, f"cannot open it: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise DataError(
-                f"checkpoint {path} is corrupt or not a mia-defense checkpoint (not a regular "
-                "file); delete it to retrain that model"
-            )
+            raise _corrupt(path, "not a regular file")
         problem = oversized(info.st_size)
         if problem is not None:  # read whole below: a raw MemoryError, or the RAM filled
             raise DataError(f"checkpoint {path} is {problem}: free memory and start again, "
@@ -127,18 +122,12 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
         os.close(fd)
     problem = archive_problem(data)
     if problem is not None:
-        raise DataError(
-            f"checkpoint {path} is corrupt or not a mia-defense checkpoint ({problem}); delete "
-            "it to retrain that model"
-        )
+        raise _corrupt(path, problem)
     data.seek(0)
     try:
         payload = torch.load(data, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt files
-        raise DataError(
-            f"checkpoint {path} is corrupt or not a mia-defense checkpoint "
-            f"({exc.__class__.__name__}); delete it to retrain that model"
-        ) from exc
+        raise _corrupt(path, exc.__class__.__name__) from exc
     problem = _payload_problem(payload)
     if problem is not None:
         raise DataError(f"checkpoint {path} {problem}; delete it to retrain that model")
@@ -159,6 +148,14 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )
     return payload
+
+
+def _corrupt(path: Path, why: str) -> DataError:
+    """The refusal of a file ``path`` that cannot be read as a checkpoint, for reason ``why``."""
+    return DataError(
+        f"checkpoint {path} is corrupt or not a mia-defense checkpoint ({why}); delete it to "
+        "retrain that model"
+    )
 
 
 def _payload_problem(payload: Any) -> str | None:
@@ -302,15 +299,11 @@ def check_checkpoint_dir(
     first = next(iter(sorted(directory.glob("model_*.pt"))), None)
     if first is not None:
         payload = load_checkpoint(first, fingerprint=fingerprint)
-        problem = _version_problem(first, payload)
-        if problem is not None:
-            raise DataError(problem)
+        _refuse_other_versions(first, payload)
         complete = num_models is not None and all(
             checkpoint_path(directory, k).exists() for k in range(num_models))
-        problem = None if settings is None or complete else _settings_problem(
-            first, payload, settings)  # fmt: skip
-        if problem is not None:
-            raise ConfigError(problem)
+        if settings is not None and not complete:
+            _refuse_other_settings(first, payload, settings)
 
 
 def _history_to_payload(history: ModelHistory) -> dict[str, Any]:
@@ -375,23 +368,20 @@ def resume_settings(config: Any) -> dict[str, Any]:
             "train.device": resolve_device(config.device).type}  # fmt: skip
 
 
-def _settings_problem(
+def _refuse_other_settings(
     path: Path, payload: Mapping[str, Any], settings: Mapping[str, Any]
-) -> str | None:
-    """A resume's refusal of the checkpoint ``payload`` of ``path`` saved under other
-    `resume_settings` than ``settings``, or ``None`` (the same, or none recorded: a
-    checkpoint written before they were). results.json's config says the same when it is
-    there; with it lost, a resume under another train.chunk_size or device mixed models."""
+) -> None:
+    """A resume's refusal (`ConfigError`) of the checkpoint ``payload`` of ``path`` saved
+    under other `resume_settings` than ``settings`` (results.json's config says the same;
+    with it lost, a resume under another train.chunk_size or device mixed models)."""
     saved = payload.get("settings")
-    if not isinstance(saved, Mapping):
-        return None
-    changed = [k for k in settings if k in saved and saved[k] != settings[k]]
+    changed = _changed(saved, settings)
     if not changed:
-        return None
+        return
     shown = "; ".join(f"{k}: {json.dumps(saved[k])} -> {json.dumps(settings[k])}"
                       for k in changed)  # fmt: skip
     again = " ".join(f"{k}={json.dumps(saved[k])}" for k in changed)
-    return (
+    raise ConfigError(
         f"checkpoint {path} was trained under other settings ({shown}), which change the "
         "models trained (a chunk's dropout draws and rounding, a device's random streams), so "
         f"a resume would mix the two; nothing was trained. Resume with {again}, delete "
@@ -405,8 +395,6 @@ def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> Mode
     history. One trained under other library versions (`training_versions`) is refused: the
     run's other models would be trained by these."""
     payload = load_checkpoint(path, fingerprint=fingerprint)
-    problem = _version_problem(path, payload)
-    if problem is not None:
-        raise DataError(problem)
+    _refuse_other_versions(path, payload)
     load_state(model, payload["state_dict"], path=path)
     return _history_from_payload(payload["history"])
