@@ -17,6 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
@@ -39,33 +40,26 @@ __all__ = ["gather_batch", "padded_members", "train_chunk"]
 
 def padded_members(masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Each model's member indices, padded: ``idx`` [K, M] and ``valid`` [K, M]."""
-    lists = [m.nonzero().flatten() for m in masks]
-    sizes = [len(m) for m in lists]
-    if min(sizes) == 0:
+    if not bool(masks.any(1).all()):
         raise ConfigError("plan: a model has no members; raise plan.population_size")
-    idx = torch.zeros((len(lists), max(sizes)), dtype=torch.long, device=masks.device)
-    valid = torch.zeros_like(idx, dtype=torch.bool)
-    for k, members in enumerate(lists):
-        idx[k, : len(members)] = members
-        valid[k, : len(members)] = True
-    return idx, valid
+    idx = pad_sequence([m.nonzero().flatten() for m in masks], batch_first=True)
+    return idx, torch.arange(idx.shape[1], device=masks.device) < masks.count_nonzero(1)[:, None]
 
 
 def _shuffled(ctx: TrainContext, steps: Sequence[int]) -> Iterator[Batch]:
     """An epoch of shuffled batches: model k's members in ``randperm(size, generator_k)``
     order, ``batch_size`` at a time (as a model trained alone draws them)."""
     sizes = ctx.sizes
-    perms = torch.full((len(sizes), max(sizes)), -1, dtype=torch.long, device=ctx.device)
+    perms = torch.zeros((len(sizes), max(sizes)), dtype=torch.long, device=ctx.device)
     for k, (size, gen) in enumerate(zip(sizes, ctx.generators, strict=True)):
         perms[k, :size] = torch.randperm(size, generator=gen, device=gen.device).to(ctx.device)
     bounds = [batch_bounds(size, ctx.batch_size) for size in sizes]
     for step in range(max(steps)):
         start = step * ctx.batch_size
-        stop = [b[step][1] if step < len(b) else start for b in bounds]
-        pos = perms[:, start : max(stop)]
+        stop = [b[step][1] if step < len(b) else start for b in bounds]  # each <= its size
         columns = torch.arange(start, max(stop), device=ctx.device)
-        valid = (pos >= 0) & (columns < torch.tensor(stop, device=ctx.device)[:, None])
-        yield gather_batch(ctx, pos.clamp(min=0), valid, valid.any(1))
+        valid = columns < torch.tensor(stop, device=ctx.device)[:, None]
+        yield gather_batch(ctx, perms[:, start : max(stop)], valid, valid.any(1))
 
 
 def batch_bounds(size: int, batch_size: int) -> list[tuple[int, int]]:
@@ -92,30 +86,27 @@ def _evaluate(
     ctx: TrainContext, x_test: torch.Tensor, y_test: torch.Tensor, *, chunk: int = 256
 ) -> list[tuple[float, float, float, float]]:
     """Per model: mean loss and accuracy on its members, then on the shared test set."""
+
+    def scored(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = y.expand(len(logits), -1)  # (a test batch's labels [B] are every model's)
+        return F.cross_entropy(logits.transpose(1, 2), y, reduction="none"), logits.argmax(-1) == y
+
     stack = ctx.stack
     stack.train(False)
-    loss_m, hit_m = [], []
-    for start in range(0, ctx.members.shape[1], chunk):
-        idx = ctx.members[:, start : start + chunk]
-        logits = stack.forward(ctx.x[idx])
-        loss_m.append(F.cross_entropy(logits.transpose(1, 2), ctx.y[idx], reduction="none"))
-        hit_m.append(logits.argmax(-1) == ctx.y[idx])
-    loss_t, hit_t = [], []
-    for start in range(0, len(y_test), chunk):
-        yb = y_test[start : start + chunk]
-        logits = stack.forward(x_test[start : start + chunk], shared=True)
-        loss_t.append(
-            F.cross_entropy(logits.transpose(1, 2), yb.expand(len(logits), -1), reduction="none")
-        )
-        hit_t.append(logits.argmax(-1) == yb)
+    member = [scored(stack.forward(ctx.x[i]), ctx.y[i]) for i in ctx.members.split(chunk, 1)]
+    test = [
+        scored(stack.forward(x_test[s : s + chunk], shared=True), y_test[s : s + chunk])
+        for s in range(0, len(y_test), chunk)
+    ]
     stack.train(True)
+    loss, hit = (torch.cat(t, 1) for t in zip(*member, strict=True))
+    loss_t, hit_t = (torch.cat(t, 1) for t in zip(*test, strict=True))
     valid, counts = ctx.member_valid, ctx.member_valid.sum(1)
-    loss, hit = torch.cat(loss_m, 1), torch.cat(hit_m, 1)
     scores = (
         (loss * valid).sum(1) / counts,
         (hit & valid).sum(1) / counts,
-        torch.cat(loss_t, 1).mean(1),
-        torch.cat(hit_t, 1).float().mean(1),
+        loss_t.mean(1),
+        hit_t.float().mean(1),
     )
     return list(zip(*(s.tolist() for s in scores), strict=True))
 
@@ -295,14 +286,13 @@ def _fit(
             if stop is not None:
                 stops |= hook_output(stop, "end_epoch", defense, ctx.num_models)
         stops &= ctx.active
-        scores = None
-        if records_epoch(config, epoch) or bool(stops.any()):
-            scores = _evaluate(ctx, x_test, y_test)
+        recorded = records_epoch(config, epoch)
+        scores = _evaluate(ctx, x_test, y_test) if recorded or bool(stops.any()) else None
         for k, history in enumerate(histories):
             if not ctx.active[k]:
                 continue
             history.epoch_stats.append(dict(ctx.epoch_stats[k]))
-            if scores is not None and (stops[k] or records_epoch(config, epoch)):
+            if scores is not None and (stops[k] or recorded):
                 history.epochs.append(EpochRecord(epoch, *scores[k]))
         ctx.active &= ~stops
         if bool(stops.any()):
