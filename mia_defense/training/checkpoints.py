@@ -253,9 +253,8 @@ def state_mismatch(model: nn.Module, state: dict[str, torch.Tensor]) -> str | No
         return "; ".join(parts + shapes[:3])
     for key, value in own.items():
         theirs = state[key].dtype
-        if not (value.is_floating_point() and state[key].is_floating_point()) and (
-            theirs != value.dtype
-        ):
+        floats = value.is_floating_point() and state[key].is_floating_point()
+        if theirs != value.dtype and not floats:
             return f"{key} has dtype {theirs} where the model has {value.dtype}"
     return None
 
@@ -296,7 +295,7 @@ def check_checkpoint_dir(
         )
     if directory is None or fingerprint is None or not directory.is_dir():
         return
-    first = next(iter(sorted(directory.glob("model_*.pt"))), None)
+    first = min(directory.glob("model_*.pt"), default=None)
     if first is not None:
         payload = load_checkpoint(first, fingerprint=fingerprint)
         _refuse_other_versions(first, payload)

@@ -145,7 +145,6 @@ def train_chunk(
         masks: [K, N] bool membership.
         x_test, y_test: held-out data for the test curves.
         num_classes: C.
-        config: the training settings.
         generators: each model's own generator (batch order, noise, draws).
         defenses: the training-time defenses of these K models (one instance each).
         vectorised: run the K models with ``vmap`` (``False``: one module, as itself).

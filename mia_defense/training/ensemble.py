@@ -57,10 +57,6 @@ def build_models(
     return models
 
 
-def _tensor(a: np.ndarray | None, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
-    return None if a is None else torch.as_tensor(a, dtype=dtype, device=device)
-
-
 def train_ensemble(
     *,
     build_model: Callable[[], nn.Module],
@@ -94,8 +90,6 @@ def train_ensemble(
         masks: [K, N] bool membership.
         x_test, y_test: held-out data for the test curves.
         num_classes: C.
-        config: the training settings.
-        seed: the run's seed.
         build_defenses: returns fresh training-time defenses for one chunk of models.
         checkpoint_dir: where each model is saved as soon as its chunk is trained;
             ``None`` skips it.
@@ -141,16 +135,15 @@ def train_ensemble(
     for k in range(num):
         if saved[k] and k not in retrained:
             histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint)
-    pending = sorted(retrained)
     data = {
-        "x": _tensor(x, torch.float32, device),
-        "y": _tensor(y, torch.long, device),
-        "x_test": _tensor(x_test, torch.float32, device),
-        "y_test": _tensor(y_test, torch.long, device),
+        "x": torch.as_tensor(x, dtype=torch.float32, device=device),
+        "y": torch.as_tensor(y, dtype=torch.long, device=device),
+        "x_test": torch.as_tensor(x_test, dtype=torch.float32, device=device),
+        "y_test": torch.as_tensor(y_test, dtype=torch.long, device=device),
     }
     if y_reference is not None and len(y_reference):
-        data["x_reference"] = _tensor(x_reference, torch.float32, device)
-        data["y_reference"] = _tensor(y_reference, torch.long, device)
+        data["x_reference"] = torch.as_tensor(x_reference, dtype=torch.float32, device=device)
+        data["y_reference"] = torch.as_tensor(y_reference, dtype=torch.long, device=device)
     versions = {name: tensor._version for name, tensor in data.items()}
     with (
         intra_op_threads(config.threads if vectorised else 1),
@@ -158,7 +151,7 @@ def train_ensemble(
             total=len(chunks) * config.epochs,
             unit="epoch",
             disable=not progress,
-            desc=f"training {stage_models(stage)} ({len(pending)})",
+            desc=f"training {stage_models(stage)} ({len(retrained)})",
         ) as bar,
     ):
         for chunk in chunks:
