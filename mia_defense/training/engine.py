@@ -272,9 +272,7 @@ def _fit(
     stack.train(True)
     training_begins()  # a failure from here on is the run's, not a refusal of its config
     for epoch in range(config.epochs):
-        batches = None
-        for defense in defenses:
-            batches = batches or defense.batches(ctx, epoch)
+        batches = next(filter(None, (d.batches(ctx, epoch) for d in defenses)), None)
         for step, batch in enumerate(batches or _shuffled(ctx, steps)):
             _step(ctx, defenses, hook_output(batch, "batches", None),
                   first=epoch == 0 and step == 0)  # fmt: skip
