@@ -37,6 +37,8 @@ every problem, each naming its field.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import zipfile
@@ -163,6 +165,19 @@ class Observations:
 
     def save(self, path: Path, **extra: np.ndarray) -> None:
         """Write the file format of this module (atomically), with ``extra`` arrays beside."""
+        arrays = self._file_arrays(extra)
+        atomic_write(Path(path), lambda handle: _savez(handle, arrays))
+
+    def saved_sha256(self, **extra: np.ndarray) -> str:
+        """The sha256 of the file `save` writes with ``extra``, without writing it: the same
+        arrays give the same bytes (its zip members carry no time), so mia-attack knows its
+        finished run's copy (results.json ``sha256``) of these observations."""
+        buffer = io.BytesIO()
+        _savez(buffer, self._file_arrays(extra))
+        return hashlib.sha256(buffer.getbuffer()).hexdigest()
+
+    def _file_arrays(self, extra: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The arrays `save` writes, in its order: the format's fields, then ``extra``."""
         arrays = {"log_probs": self.log_probs, "masks": self.masks, "labels": self.labels}
         arrays.update({k: getattr(self, k) for k in _OPTIONAL if getattr(self, k) is not None})
         if self.test_log_probs is not None and self.test_labels is not None:
@@ -171,7 +186,7 @@ class Observations:
             arrays["metadata"] = np.array(json.dumps(dict(self.metadata)))
         arrays["output_kind"] = np.array(OUTPUT_KINDS[0])
         arrays["schema_version"] = np.array(OBSERVATIONS_VERSION)
-        atomic_write(Path(path), lambda handle: _savez(handle, {**arrays, **extra}))
+        return {**arrays, **extra}
 
     @classmethod
     def load(cls, path: Path) -> Observations:

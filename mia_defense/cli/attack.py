@@ -4,7 +4,9 @@ PATH is an observations file (docs/observations.md: what your own models release
 finished mia-train run directory (its observations.npz). The ``attack`` config group is
 mia-train's, with the same overrides; the results land in a new run directory
 (``outputs/DATE/TIME``, or ``hydra.run.dir=...``) in mia-train's layout: results.json,
-scores.npz, tb/ and a copy of the observations attacked. The source is only read.
+scores.npz, tb/ and a copy of the observations attacked. The source is only read. A run
+directory that holds a finished run of the same attack (same source, content, config and
+code: a sweep or run started again) is skipped, as mia-train skips its finished runs.
 
 On a mia-train run directory, with the run's attack settings and seed (the default: the
 run's own seed), it reproduces the run's attack figures exactly: both call
@@ -169,9 +171,11 @@ def _source_dir(path: Path) -> Path:
     return path if path.is_dir() else path.parent
 
 
-def _refuse_output(run_dir: Path, source: Path, *, key: str) -> str | None:
+def _refuse_output(run_dir: Path, source: Path, *, key: str, rerun: bool = False) -> str | None:
     """Why ``run_dir`` cannot take mia-attack's results (inside the source run, or holding
-    a run already), or ``None``."""
+    a run already), or ``None``. ``rerun``: a complete record of mia-attack on this same
+    source there passes, for `_held_refusal` to judge once the source is read (the same
+    attack again is skipped, any other refused in these words)."""
     run_dir = _resolved(run_dir)
     inside = _source_dir(source)
     if (_resolved(source).is_dir() or (inside / "results.json").exists()) and (
@@ -179,9 +183,71 @@ def _refuse_output(run_dir: Path, source: Path, *, key: str) -> str | None:
     ):
         return (f"{key}={run_dir} lies in the run attacked ({inside}); mia-attack never writes "
                 f"into it: choose another directory, e.g. {key}=outputs/attack")  # fmt: skip
-    if (run_dir / "results.json").exists():
+    if (run_dir / "results.json").exists() and not (rerun and _attack_of(run_dir, source)):
         return (f"{key}={run_dir} holds a run already (results.json); mia-attack writes "
                 f"into a new directory: choose another {key}")  # fmt: skip
+    return None
+
+
+def _attack_of(run_dir: Path, source: Path) -> dict[str, Any] | None:
+    """results.json of ``run_dir`` when it is mia-attack's complete record of the source at
+    ``source`` (its ``source.path``), or ``None``: a candidate for `_held_refusal`."""
+    from mia_defense.tracking import read_json
+
+    try:
+        payload = read_json(run_dir / "results.json")
+    except (DataError, OSError):
+        return None
+    recorded = payload.get("source")
+    return payload if payload.get("status") == "complete" and isinstance(recorded, dict) and (
+        recorded.get("path") == str(_resolved(source))) else None
+
+
+def _held_refusal(held: str, run_dir: Path, source: Source, config: dict[str, Any]) -> str | None:
+    """``held``, `_refuse_output`'s refusal of ``run_dir`` that holds a run, with how that
+    run differs from this attack when it is mia-attack's of this source (`_unlike`), or
+    ``None`` when it is a finished run of this same attack, which a re-run skips."""
+    reason = _unlike(run_dir, source, config)
+    if reason is None:
+        return None
+    return held if not reason else (
+        f"{held}. It holds mia-attack's run of this source made {reason}: not a finished "
+        "run of this same attack, which a re-run skips")
+
+
+def _unlike(run_dir: Path, source: Source, config: dict[str, Any]) -> str | None:
+    """How the run in ``run_dir`` differs from a finished run of this same attack (empty:
+    it is no complete record of mia-attack on this source, its path), or ``None`` when it is
+    one: its copy of the observations is these observations (the ``sha256`` recorded for it
+    is that of the copy this run would write), made with this ``config`` (results.json's, as
+    `_recorded_config` gives it; `config_differences`, its neutral keys aside) by this code
+    (``versions.code``), with figures a sweep can read (`payload_problem`)."""
+    from mia_defense.code_digest import code_digest
+    from mia_defense.report.checks import payload_problem
+    from mia_defense.tracking.artifacts import recorded_sha256
+    from mia_defense.tracking.run_dir import config_differences
+
+    payload = _attack_of(run_dir, source.path)
+    if payload is None:
+        return ""
+    said, versions = payload.get("config"), payload.get("versions")
+    differences = config_differences(said if isinstance(said, dict) else {}, config)
+    if differences:
+        return f"with another config ({'; '.join(differences[:8])})"
+    made_by = versions.get("code") if isinstance(versions, dict) else None
+    if made_by != code_digest(config):
+        return ("by other code (mia-defense's sources or a _target_'s file changed since: "
+                f"code digest {str(made_by)[:12]}, now {code_digest(config)[:12]})")
+    problem = payload_problem(payload)
+    if problem:
+        return f"with figures that cannot be read ({problem})"
+    try:
+        copied = recorded_sha256(payload, "observations.npz")
+    except ValueError as exc:
+        return f"with a malformed record ({exc})"
+    if copied != source.observations.saved_sha256(**source.extras):
+        return ("of other observations (the sha256 of its copy, observations.npz, is not "
+                "that of these: the source changed since)")
     return None
 
 
@@ -200,7 +266,7 @@ class SourceCheck(Callback):
             return
         missing = _missing(str(source)) or _unreadable(Path(str(source)))
         problem = missing or _refuse_output(
-            Path(config.hydra.run.dir), Path(source), key="hydra.run.dir"
+            Path(config.hydra.run.dir), Path(source), key="hydra.run.dir", rerun=True
         ) or _hydra_writes_in(config, Path(source), Path(config.hydra.run.dir)) or (
             _config_problem(config)
         )
@@ -210,7 +276,9 @@ class SourceCheck(Callback):
             except DataError as exc:
                 missing = problem = str(exc)
             else:
-                problem = _fixed_problem(config, checked, task_overrides(config))
+                problem = _fixed_problem(config, checked, task_overrides(config)) or (
+                    _rerun_problem(config, checked, Path(config.hydra.run.dir))
+                )
         if problem:
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
             raise SystemExit(EXIT_USER_ERROR)
@@ -229,6 +297,17 @@ class SourceCheck(Callback):
             if problem:
                 log.error("ConfigError: %s", problem)
                 raise SystemExit(EXIT_USER_ERROR)
+
+
+def _rerun_problem(config: DictConfig, source: Source, run_dir: Path) -> str | None:
+    """The refusal of ``run_dir`` that holds a run (`_refuse_output`), once the source is
+    read: ``None`` for a finished run of this same attack (`_held_refusal`), which the
+    task skips, as mia-train skips a finished run of its config in its run directory."""
+    held = _refuse_output(run_dir, source.path, key="hydra.run.dir")
+    if held is None:
+        return None
+    attacked = _recorded_config(source, _attacked_config(config, source))
+    return _held_refusal(held, run_dir, source, attacked)
 
 
 def _hydra_writes_in(config: DictConfig, source: Path, run_dir: Path) -> str | None:
@@ -888,11 +967,9 @@ def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFac
     if results is not None:
         names = ("dataset", "data_fingerprint", "data_digest", "class_labels", "input_shape",
                  "num_classes", "num_models", "population_size", "test_size", "canaries", "hparams")
-        config = {**(results.get("config") or {}), "attack": attacked["attack"],
-                  "seed": attacked["seed"]}  # fmt: skip
         facts = {n: results.get(n) for n in names}
         facts["hparams"] = facts["hparams"] or {}  # (an older run may have none)
-        return RunFacts(**facts, seed=attacked["seed"], config=config,
+        return RunFacts(**facts, seed=attacked["seed"], config=_recorded_config(source, attacked),
                         source=described)  # fmt: skip
     test = obs.test_labels
     return RunFacts(
@@ -921,14 +998,16 @@ def _output_key() -> str:
     return "hydra.sweep.subdir" if multirun else "hydra.run.dir"
 
 
-def run(cfg: DictConfig, run_dir: Path) -> RunResult:
+def run(cfg: DictConfig, run_dir: Path) -> RunResult | None:
     """Attack the observations of ``cfg.source`` with ``cfg.attack`` and write the results
-    into ``run_dir`` (testable without Hydra's command line)."""
+    into ``run_dir`` (testable without Hydra's command line); ``None``: ``run_dir`` holds a
+    finished run of this same attack (`_held_refusal`: a sweep or run started again),
+    skipped with nothing written, as mia-train skips its finished runs."""
     import time
 
     import numpy as np
 
-    from mia_defense.api import check_attack_config, record_settings, run_audit
+    from mia_defense.api import check_attack_config, run_audit
     from mia_defense.experiment import record_run
     from mia_defense.timing import Stopwatch
     from mia_defense.tracking.run_dir import claim_run_dir
@@ -939,45 +1018,47 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     missing = _missing(path if str(cfg.source) else "")
     if missing:
         raise DataError(missing)
-    problem = _refuse_output(run_dir, path, key=_output_key())
+    problem = _refuse_output(run_dir, path, key=_output_key(), rerun=True)
     if problem:
         raise ConfigError(problem)
     with stopwatch.stage("data"):
         checked = _CHECKED.pop(_resolved(path), None)  # (read relative to the launch dir)
         source = read_source(path) if checked is None else replace(checked, path=path)
     obs, results = source.observations, source.results
-    if results is not None and "sha256" not in results:  # (in the new run's attack.log)
-        log.warning("%s records no sha256 of observations.npz (written before runs recorded "
-                    "it): that the file is the run's own is checked only by its shapes, "
-                    "canaries and members' accuracy", path / "results.json")  # fmt: skip
     if HydraConfig.initialized():  # a sweep's points (a single run's: SourceCheck's)
         problem = _fixed_problem(cfg, source, list(HydraConfig.get().overrides.task))
         if problem:
             raise ConfigError(problem)
+    attacked = _attacked_config(cfg, source)
     with open_dict(cfg):
-        cfg.seed = cfg.seed if cfg.seed is not None else int((results or {}).get("seed", 0))
-    attacked = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(attacked, dict)
-    attacked.pop("hydra", None)
-    record_settings(attacked["attack"], _own_settings(source))
-    n = len(obs.labels)
-    is_canary = _extra(source, "is_canary", np.zeros(n, dtype=bool))
-    population_idx = _extra(source, "population_idx", np.arange(n))
-    if is_canary.any():  # the file decides which records the headline leaves out: say so
-        log.log(logging.INFO if results is not None else logging.WARNING,
-                "%s flags %d of its %d records as canaries (is_canary): they are left out of "
-                "the pooled figures and the verdict, and reported apart", shell_path(path),
-                int(is_canary.sum()), n)  # fmt: skip
-    known = results or {}
-    privacy = {k: v for k, v in (known.get("privacy") or {}).items()
-               if k not in _MEASURED_PRIVACY}  # fmt: skip
-    _doubt_claim(privacy, known, path / "results.json")
-    defense = known.get("defense")
+        cfg.seed = attacked["seed"]
     with claim_run_dir(run_dir):
         # under the lock: another mia-attack may have finished in this directory meanwhile
-        problem = _refuse_output(run_dir, path, key=_output_key())
-        if problem:
-            raise ConfigError(problem)
+        held = _refuse_output(run_dir, path, key=_output_key())
+        if held is not None:
+            problem = _held_refusal(held, run_dir, source, _recorded_config(source, attacked))
+            if problem is not None:
+                raise ConfigError(problem)
+            log.info("skipping finished run %s (complete results.json of mia-attack on the "
+                     "same source and config)", run_dir)  # fmt: skip
+            return None
+        if results is not None and "sha256" not in results:  # (in the new run's attack.log)
+            log.warning("%s records no sha256 of observations.npz (written before runs "
+                        "recorded it): that the file is the run's own is checked only by its "
+                        "shapes, canaries and members' accuracy", path / "results.json")
+        n = len(obs.labels)
+        is_canary = _extra(source, "is_canary", np.zeros(n, dtype=bool))
+        population_idx = _extra(source, "population_idx", np.arange(n))
+        if is_canary.any():  # the file decides which records the headline leaves out: say so
+            log.log(logging.INFO if results is not None else logging.WARNING,
+                    "%s flags %d of its %d records as canaries (is_canary): they are left out "
+                    "of the pooled figures and the verdict, and reported apart",
+                    shell_path(path), int(is_canary.sum()), n)  # fmt: skip
+        known = results or {}
+        privacy = {k: v for k, v in (known.get("privacy") or {}).items()
+                   if k not in _MEASURED_PRIVACY}  # fmt: skip
+        _doubt_claim(privacy, known, path / "results.json")
+        defense = known.get("defense")
         with stopwatch.stage("attacks and bootstrap"):
             audit = run_audit(
                 obs, cfg, defended=defense is None or defense.get("defense") != "none",
@@ -995,6 +1076,31 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
             start=start, figures=bool(cfg.get("figures", True)),
         )  # fmt: skip
     return audit.result
+
+
+def _attacked_config(cfg: DictConfig, source: Source) -> dict[str, Any]:
+    """``cfg`` as the run attacks with it (Hydra's node left out): ``seed`` null is the
+    source run's (0 for a file), and the settings the observations fix are their own
+    (`record_settings`)."""
+    from mia_defense.api import record_settings
+
+    task = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
+    if task.get("seed") is None:  # (before resolving: attacks take ${seed})
+        with open_dict(task):
+            task.seed = int((source.results or {}).get("seed", 0))
+    attacked = OmegaConf.to_container(task, resolve=True)
+    assert isinstance(attacked, dict)
+    record_settings(attacked["attack"], _own_settings(source))
+    return attacked
+
+
+def _recorded_config(source: Source, attacked: dict[str, Any]) -> dict[str, Any]:
+    """results.json's ``config`` of an attack with ``attacked``: the source run's config
+    with this attack config and seed, or ``attacked`` itself for a file."""
+    if source.results is None:
+        return attacked
+    return {**(source.results.get("config") or {}), "attack": attacked["attack"],
+            "seed": attacked["seed"]}  # fmt: skip
 
 
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name=CONFIG_NAME)
@@ -1015,6 +1121,8 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         result = run(cfg, run_dir)
+        if result is None:  # skipped: a finished run of this same attack
+            return _recorded_headline(run_dir, min(float(f) for f in cfg.attack.fprs))
     except MiaDefenseError as exc:
         log.error("%s: %s", type(exc).__name__, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid: the
@@ -1035,6 +1143,17 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     except BrokenPipeError:  # mia-attack ... | head: the run is written, the reader gone
         reader_gone()
     return result.headline(fprs[0])
+
+
+def _recorded_headline(run_dir: Path, fpr: float) -> float | None:
+    """`RunResult.headline` as ``run_dir``'s results.json records it: a skipped run's
+    sweep objective (null: a NaN, as results.json writes it)."""
+    from mia_defense.experiment import fpr_key
+    from mia_defense.tracking import read_json
+
+    payload = read_json(run_dir / "results.json")
+    strongest = payload.get("strongest_attack")
+    return float("nan") if strongest is None else payload["attacks"][strongest][fpr_key(fpr)]
 
 
 def _quote(path: str) -> str:

@@ -22,11 +22,12 @@ def test_a_point_that_failed_after_writing_is_not_said_to_be_refused(fast_run, t
 
 
 def test_a_finished_point_refused_on_a_rerun_is_said_to_be_refused(fast_run, tmp_path):
-    """The same sweep run again: each finished point's folder holds its files and its
-    results.json, and the point is refused, nothing written: no failure after it began."""
-    args = ("-m", str(fast_run.run_dir), "attack.bootstrap=0", "attack.num_targets=1",
+    """The sweep run again with another config into the same folders: each finished
+    point's folder holds its files and its results.json, and the point is refused, nothing
+    written: no failure after it began. (The same sweep again skips them: h103.)"""
+    args = ("-m", str(fast_run.run_dir), "attack.bootstrap=0",
             f"hydra.sweep.dir={tmp_path / 'sweep'}", "hydra.sweep.subdir=${hydra.job.num}")
-    assert mia_attack(*args, cwd=tmp_path).returncode == 0
-    done = mia_attack(*args, cwd=tmp_path)
+    assert mia_attack(*args, "attack.num_targets=1", cwd=tmp_path).returncode == 0
+    done = mia_attack(*args, "attack.num_targets=2", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     assert "were refused" in done.stdout and "failed after they began" not in done.stdout
