@@ -152,13 +152,24 @@ def _fails_closed(key: str) -> Any:
                 where = OmegaConf.select(config, key, default="?",
                                          throw_on_resolution_failure=False)
                 log.error("ConfigError: %s=%s: cannot be checked (%s: %s); nothing was run. "
-                          "Point %s at a new or empty directory", key, where,
-                          type(exc).__name__, exc, key)  # fmt: skip
+                          "Point %s at a new or empty directory%s", key, where,
+                          type(exc).__name__, exc, key, _hydra_values_hint(exc, key))  # fmt: skip
                 raise SystemExit(EXIT_USER_ERROR) from None
 
         return check
 
     return wrap
+
+
+def _hydra_values_hint(exc: Exception, key: str) -> str:
+    """What to write instead when ``key`` read Hydra's own values (``${hydra:runtime.cwd}``)
+    before Hydra sets them: a sweep's directory is resolved before any job starts, so Hydra
+    itself fails on it ('HydraConfig was not set'), and only a plain path works there."""
+    if "HydraConfig was not set" not in str(exc):
+        return ""
+    return (f" given as a path: {key} is resolved before Hydra sets its ${{hydra:...}} values, "
+            f"so it cannot read them (Hydra itself fails on it); a relative path is taken from "
+            f"the directory you launch in, e.g. {key}=multirun/mine")
 
 
 class RunDirCheck(Callback):

@@ -61,3 +61,16 @@ def test_mia_attacks_source_check_reads_hydras_runtime_cwd(fast_run, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "SourceCheck.on_run_start raised" not in done.stderr
     assert (tmp_path / "out" / "results.json").is_file()
+
+
+def test_a_sweep_directory_under_hydras_runtime_cwd_is_refused_with_the_path_to_write(tmp_path):
+    # Hydra resolves hydra.sweep.dir before it sets its config, so Hydra itself fails on
+    # ${hydra:runtime.cwd} there; the refusal said only 'Point hydra.sweep.dir at a new or
+    # empty directory', which the user had done
+    args = ["-m", *TINY, "seed=0,1", "hydra.sweep.dir=${hydra:runtime.cwd}/sweep"]
+    done = mia_train(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "hydra.sweep.dir=?: cannot be checked" in done.stderr
+    assert ("so it cannot read them (Hydra itself fails on it); a relative path is taken from "
+            "the directory you launch in, e.g. hydra.sweep.dir=multirun/mine") in done.stderr
+    assert not (tmp_path / "sweep").exists()
