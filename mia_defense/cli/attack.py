@@ -1010,7 +1010,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult | None:
     from mia_defense.api import check_attack_config, run_audit
     from mia_defense.experiment import record_run
     from mia_defense.timing import Stopwatch
-    from mia_defense.tracking.run_dir import claim_run_dir
+    from mia_defense.tracking.run_dir import claim_run_dir, warn_incomplete
 
     start, stopwatch = time.perf_counter(), Stopwatch()
     check_attack_config(cfg)  # a sweep's points (and callers without Hydra's callbacks)
@@ -1039,6 +1039,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult | None:
             problem = _held_refusal(held, run_dir, source, _recorded_config(source, attacked))
             if problem is not None:
                 raise ConfigError(problem)
+            warn_incomplete(run_dir)  # (scores.npz or the copy gone, results.json a link)
             log.info("skipping finished run %s (complete results.json of mia-attack on the "
                      "same source and config)", run_dir)  # fmt: skip
             return None

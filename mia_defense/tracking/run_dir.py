@@ -45,6 +45,7 @@ __all__ = [
     "mark_run",
     "resume_differences",
     "safe_dirname",
+    "warn_incomplete",
 ]
 
 log = logging.getLogger(__name__)
@@ -331,7 +332,7 @@ def finished_run(
             "new hydra.sweep.dir), or delete that directory yourself to run it again"
         )
     _warn_other_versions(Path(run_dir), versions)
-    _warn_incomplete(Path(run_dir))
+    warn_incomplete(Path(run_dir))
     return payload
 
 
@@ -356,10 +357,10 @@ def _warn_other_versions(run_dir: Path, versions: Any) -> None:
 _RUN_FILES = ("observations.npz", "scores.npz")
 
 
-def _warn_incomplete(run_dir: Path) -> None:
+def warn_incomplete(run_dir: Path) -> None:
     """Warn when a complete run's folder lacks its arrays or its results.json is a link (a
     half-copied folder, or another run's record linked in): it is skipped as finished, and
-    what it lacks is named, with how to get it back."""
+    what it lacks is named, with how to get it back (mia-train's runs and mia-attack's)."""
     path = run_dir / RESULTS
     missing = [name for name in _RUN_FILES if not (run_dir / name).is_file()]
     if path.is_symlink():
