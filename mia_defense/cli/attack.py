@@ -245,6 +245,8 @@ def _unlike(run_dir: Path, source: Source, config: dict[str, Any]) -> str | None
         copied = recorded_sha256(payload, "observations.npz")
     except ValueError as exc:
         return f"with a malformed record ({exc})"
+    if copied is None:  # mia-attack always records it: a record edited by hand
+        return "with no sha256 recorded (results.json's sha256 is gone: edited by hand)"
     if copied != source.observations.saved_sha256(**source.extras):
         return ("of other observations (the sha256 of its copy, observations.npz, is not "
                 "that of these: the source changed since)")

@@ -77,3 +77,19 @@ def test_a_single_run_again_is_skipped_unless_its_source_changed(tmp_path):
     changed = mia_attack(*args, cwd=tmp_path)
     assert changed.returncode == 2 and _state(results) == kept
     assert "made of other observations (the sha256 of its copy" in changed.stderr
+
+
+def test_a_point_whose_record_lost_its_sha256_is_refused_as_edited(tmp_path):
+    # it was refused as 'of other observations (...: the source changed since)', which it
+    # was not: mia-attack always records the digest, so only a hand edit removes it
+    import json
+
+    args = _sweep(tmp_path)
+    first = tmp_path / "sweep" / "0" / "results.json"
+    record = json.loads(first.read_text())
+    del record["sha256"]
+    first.write_text(json.dumps(record))
+    done = mia_attack(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert ("It holds mia-attack's run of this source made with no sha256 recorded "
+            "(results.json's sha256 is gone: edited by hand)") in done.stdout
