@@ -395,13 +395,17 @@ def section_tests() -> None:
     print("\n## make test's pytest (the fast suite, pytest -n auto: one worker per core)")
     start = time.perf_counter()
     proc = subprocess.run(  # as make test runs it: with the rewritten test modules' bytecode
-        [sys.executable, "-m", "pytest", "-q", "-n", "auto", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "-q", "-n", "auto", "-p", "no:cacheprovider", "-rf"],
         cwd=ROOT, capture_output=True, text=True, check=False,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
     )
     wall = time.perf_counter() - start
     summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-300:]
-    print(row("wall s", f"{wall:.1f}", f"target < 180 s: {verdict(wall < 180)}") + f"  {summary}")
+    ok = wall < 180 and proc.returncode == 0
+    print(row("wall s", f"{wall:.1f}", f"target < 180 s: {verdict(ok)}") + f"  {summary}")
+    for line in proc.stdout.splitlines():  # which tests failed, for whoever reads a miss
+        if line.startswith("FAILED "):
+            print(f"  {line[:300]}")
 
 
 def _mia_train() -> list[str]:
