@@ -33,11 +33,26 @@ mixed_sweeps() {
     "ROOT (or those runs) and run the study again to record it"
 }
 
+# Stop the processes (or process groups: -- -PGID) given as mia-train stops on Ctrl-C, by
+# INT (its runs marked interrupted; a rerun resumes them), and any still running five
+# seconds later by TERM: a study started where SIGINT is ignored (in the background of
+# another script, `nohup ... &`, some schedulers) passes that on to its sweeps, which then
+# cannot be interrupted, and they ran on after the study said it stopped.
+interrupt() {
+  kill -INT "$@" 2>/dev/null || return 0
+  local tick
+  for tick in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do
+    kill -0 "$@" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -TERM "$@" 2>/dev/null || true
+}
+
 # Run a study step (a sweep: mia-train -m ...) and stop it with the study. A command in the
 # foreground of a script outlived a TERM sent to the script alone (kill, a scheduler): bash
 # died and left the sweep running. The step runs in a process group of its own (so a
 # Ctrl-C at the terminal reaches it once, through the script), and an INT or TERM to the
-# script is passed on to it as the INT mia-train stops on (its runs marked interrupted; a
+# script is passed on to it by `interrupt` (INT, then TERM) (its runs marked interrupted; a
 # rerun resumes them); the script then exits 130 once the step has ended. Returns the
 # step's exit status.
 foreground() {
@@ -46,8 +61,7 @@ foreground() {
   "$@" &
   child=$!
   set +m
-  trap "kill -INT -- -$child 2>/dev/null || true; wait $child 2>/dev/null || true; exit 130" \
-    INT TERM
+  trap "interrupt -- -$child; wait $child 2>/dev/null || true; exit 130" INT TERM
   wait "$child" || status=$?
   trap - INT TERM
   return "$status"

@@ -241,7 +241,14 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_a_study_stopped_by_a_term_signal_stops_its_sweeps_too(tmp_path):
+def _ignoring_sigint() -> None:
+    """Start a child as a study started in the background of a script (or `nohup ... &`)
+    runs: with SIGINT ignored, which its sweeps inherit; INT alone left them running."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("sigint_ignored", [False, True])
+def test_a_study_stopped_by_a_term_signal_stops_its_sweeps_too(tmp_path, sigint_ignored):
     """Study 1's three sweeps run in background subshells: a TERM sent to the script alone
     (kill, a scheduler) killed the subshells and left the three mia-train processes running
     on after the script said it stopped (exit 130); a rerun found their runs in use. The
@@ -255,6 +262,7 @@ def test_a_study_stopped_by_a_term_signal_stops_its_sweeps_too(tmp_path):
     script = subprocess.Popen(
         ["bash", str(REPO / "experiments/digits_tradeoff/run.sh"), str(tmp_path / "root")],
         env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=_ignoring_sigint if sigint_ignored else None,
     )  # fmt: skip
     pids: list[int] = []
     try:
@@ -281,7 +289,10 @@ def test_a_study_stopped_by_a_term_signal_stops_its_sweeps_too(tmp_path):
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("script", ["naive_vs_adaptive/run.sh", "reference_models/run.sh",
                                     "dp_audit/run.sh", "dp_audit/one_run.sh"])  # fmt: skip
-def test_studies_3_to_5_stopped_by_a_term_signal_stop_their_sweep_too(tmp_path, script):
+@pytest.mark.parametrize("sigint_ignored", [False, True])
+def test_studies_3_to_5_stopped_by_a_term_signal_stop_their_sweep_too(
+    tmp_path, script, sigint_ignored
+):
     """Studies 3-5 ran their sweep in the script's foreground: a TERM sent to the script
     alone killed bash and left the sweep running (study 1's test above, for its background
     sweeps). The sweep is a stand-in that waits a minute."""
@@ -294,6 +305,7 @@ def test_studies_3_to_5_stopped_by_a_term_signal_stop_their_sweep_too(tmp_path, 
     proc = subprocess.Popen(
         ["bash", str(REPO / "experiments" / script), str(tmp_path / "root")],
         env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=_ignoring_sigint if sigint_ignored else None,
     )  # fmt: skip
     pids: list[int] = []
     try:

@@ -52,7 +52,7 @@ stop() {
   local sweeps
   sweeps=$(pgrep -P "$TRAINING,$DP,$RELEASE" || true)
   kill -TERM "$TRAINING" "$DP" "$RELEASE" 2>/dev/null || true
-  [ -z "$sweeps" ] || kill -INT $sweeps 2>/dev/null || true
+  [ -z "$sweeps" ] || interrupt $sweeps  # (INT, then TERM where INT is ignored)
   exit 130
 }
 trap stop INT TERM
