@@ -33,12 +33,20 @@ mixed_sweeps() {
     "ROOT (or those runs) and run the study again to record it"
 }
 
+# Whether SIGINT was ignored when the study started (in the background of another script,
+# `nohup ... &`, some schedulers): bash cannot undo that, so its sweeps ignore INT too.
+case "$(trap -p INT)" in "trap -- '' SIGINT") int_ignored=1 ;; *) int_ignored= ;; esac
+
 # Stop the processes (or process groups: -- -PGID) given as mia-train stops on Ctrl-C, by
 # INT (its runs marked interrupted; a rerun resumes them), and any still running five
-# seconds later by TERM: a study started where SIGINT is ignored (in the background of
-# another script, `nohup ... &`, some schedulers) passes that on to its sweeps, which then
-# cannot be interrupted, and they ran on after the study said it stopped.
+# seconds later by TERM: a study started where SIGINT is ignored passes that on to its
+# sweeps, which then cannot be interrupted, and they ran on after the study said it
+# stopped. Such a study sends TERM at once (INT would only cost five seconds).
 interrupt() {
+  if [ -n "$int_ignored" ]; then
+    kill -TERM "$@" 2>/dev/null || true
+    return 0
+  fi
   kill -INT "$@" 2>/dev/null || return 0
   local tick
   for tick in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do
