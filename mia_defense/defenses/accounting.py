@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,7 @@ def epsilon_spent(
             )
         except ArithmeticError:  # Opacus dividing by σ² that underflowed (σ = 1e-300)
             return math.inf  # as good as no noise: no privacy
-        eps, _ = _opacus_rdp().get_privacy_spent(orders=list(RDP_ORDERS), rdp=total, delta=delta)
+        eps = _rdp_epsilon(total, delta)
         # A large δ (0.09 and up, allowed below 1/N for a few members) makes the conversion
         # negative, which no (ε, δ) statement is; ε = 0 holds wherever a negative one does.
         return max(0.0, float(eps))
@@ -181,9 +182,21 @@ def _epsilon_floor(accountant: str, delta: float) -> float:
         return max(0.0, _PRV_EPS_ERROR + math.log1p(-(delta - delta / 1000)))
     if accountant != "rdp":
         return 0.0
-    eps, _ = _opacus_rdp().get_privacy_spent(
-        orders=list(RDP_ORDERS), rdp=np.zeros(len(RDP_ORDERS)), delta=delta
-    )
+    return _rdp_epsilon(np.zeros(len(RDP_ORDERS)), delta)
+
+
+def _rdp_epsilon(rdp: Any, delta: float) -> float:
+    """Opacus' conversion of RDP at `RDP_ORDERS` to ε at ``delta`` (its best order's).
+
+    Without Opacus' "Optimal order is the largest/smallest alpha. Please consider expanding
+    the range of alphas" UserWarning: the σ search's floor (zero RDP) and its candidates
+    raised it in every search (a `defense=dp` run printed it raw under its progress bar),
+    about σ values no model trains with, and no config key widens the orders. Where the
+    best order is at an end of the grid, the ε is still a valid upper bound, only perhaps
+    not the tightest."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Optimal order is the", category=UserWarning)
+        eps, _ = _opacus_rdp().get_privacy_spent(orders=list(RDP_ORDERS), rdp=rdp, delta=delta)
     return float(eps)
 
 
