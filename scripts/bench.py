@@ -185,8 +185,8 @@ def section_dp(bench: Bench, k: int) -> None:
 
 def section_cnn(repeats: int, k: int = 16, epochs: int = 3, device: str = "cpu") -> None:
     """Issue 16 target: a K=16 CNN on 8x8 digits images stacked >= 3x one at a time."""
-    data = load_digits()
-    images = data.x.reshape(-1, 1, 8, 8)
+    data = load_digits(images=True)  # (dataset=digits_images)
+    images = data.x
     plan = make_plan(data, num_models=k, population_size=1000, test_size=None, seed=0)
 
     def run(engine: str, epochs: int = epochs, chunk_size: int | None = k) -> None:
