@@ -33,9 +33,12 @@ from hydra._internal.utils import _locate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from mia_defense.attacks import rmia, shokri
+from mia_defense.attacks import gradient_norm, label_only, rmia, shokri, threshold_attack
+from mia_defense.attacks.gradient import check_calibration as check_gradient_calibration
+from mia_defense.attacks.label_only import check_calibration as check_label_calibration
 from mia_defense.attacks.shadow import SHADOW_RECIPES
-from mia_defense.attacks.shokri import MAX_SEED
+from mia_defense.attacks.shokri import MAX_SEED, check_classifier
+from mia_defense.attacks.threshold import check_options as check_threshold_options
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.constraints import Param, check_values, show, string_hint
@@ -194,9 +197,26 @@ TOP: dict[str, Spec] = {
 }
 
 
+@dataclass(frozen=True)
+class _AttackOption:
+    """A keyword of one of our attacks checked by the attack's own ``check``, worded as the
+    attack rehearsal words it (``attack.attacks.NAME: <the attack's message>``): its choices
+    (shokri's classifier, a calibration) were refused only after the data was loaded, once
+    the run directory held the run's log."""
+
+    check: Any  # (value) -> None, raises ConfigError
+
+    def problem(self, path: str, value: Any) -> str | None:
+        try:
+            self.check(value)
+        except ConfigError as exc:
+            return f"{path.rpartition('.')[0]}: {exc}"
+        return None
+
+
 # Keyword arguments of our own targets that nothing else checks before the run needs them
 # (their constructors or the attack rehearsal check the others).
-TARGET_PARAMS: dict[Any, dict[str, Param]] = {
+TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption]] = {
     rmia: {
         "num_z": Param("int", low=1, nullable=True, note="null: all population samples"),
         # 2**70 reached numpy as an object array: a TypeError traceback in the attack stage
@@ -210,7 +230,14 @@ TARGET_PARAMS: dict[Any, dict[str, Param]] = {
         "max_train_samples": Param(
             "int", low=100, note="rows of outputs the attack classifier learns from"
         ),
+        "classifier": _AttackOption(check_classifier),
     },
+    threshold_attack: {
+        "signal": _AttackOption(lambda value: check_threshold_options(signal=value)),
+        "calibration": _AttackOption(lambda value: check_threshold_options(calibration=value)),
+    },
+    label_only: {"calibration": _AttackOption(check_label_calibration)},
+    gradient_norm: {"calibration": _AttackOption(check_gradient_calibration)},
 }
 
 

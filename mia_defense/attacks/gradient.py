@@ -17,6 +17,15 @@ from mia_defense.observations import Observations
 __all__ = ["gradient_norm"]
 
 
+def check_calibration(calibration: str) -> None:
+    """Refuse a ``calibration`` `gradient_norm` does not know (`ConfigError`); also run by
+    `mia_defense.config.check_config`, before the run directory is made."""
+    if calibration not in ("global", "reference"):
+        raise ConfigError(
+            f"attack gradient_norm calibration={calibration!r}: choose from ('global', 'reference')"
+        )
+
+
 @requires_access("weights")
 def gradient_norm(
     obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
@@ -34,10 +43,7 @@ def gradient_norm(
             `balanced_references`; LiRA offline style), ranked as LiRA's
             (`ranked_within_strata`).
     """
-    if calibration not in ("global", "reference"):
-        raise ConfigError(
-            f"attack gradient_norm calibration={calibration!r}: choose from ('global', 'reference')"
-        )
+    check_calibration(calibration)
     norms = obs.require(
         "grad_norms", attack="gradient_norm", fix="set attack.white_box=true (needs the models)"
     )

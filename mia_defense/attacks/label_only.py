@@ -36,6 +36,15 @@ def label_robustness(obs: Observations) -> np.ndarray:
     return (predictions == obs.labels).mean(axis=1)
 
 
+def check_calibration(calibration: str) -> None:
+    """Refuse a ``calibration`` `label_only` does not know (`ConfigError`); also run by
+    `mia_defense.config.check_config`, before the run directory is made."""
+    if calibration not in ("global", "reference"):
+        raise ConfigError(
+            f"attack label_only calibration={calibration!r}: choose from ('global', 'reference')"
+        )
+
+
 @requires_access("label")
 def label_only(
     obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
@@ -51,10 +60,7 @@ def label_only(
             train on the sample (as many as did: `balanced_references`), so
             hard-but-robust samples are not all called members.
     """
-    if calibration not in ("global", "reference"):
-        raise ConfigError(
-            f"attack label_only calibration={calibration!r}: choose from ('global', 'reference')"
-        )
+    check_calibration(calibration)
     robust = label_robustness(obs)  # [K, N]
     if calibration == "global":
         return robust[targets]

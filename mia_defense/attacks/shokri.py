@@ -79,6 +79,16 @@ def attack_features(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.concatenate([sorted_probs, log_p, onehot], axis=-1)
 
 
+def check_classifier(classifier: str) -> None:
+    """Refuse a ``classifier`` not in `CLASSIFIERS` (`ConfigError`); also run by
+    `mia_defense.config.check_config`, before the run directory is made."""
+    if classifier not in CLASSIFIERS:
+        raise ConfigError(
+            f"attack shokri.classifier={classifier!r}: unexpected classifier, "
+            f"choose from {sorted(CLASSIFIERS)}"
+        )
+
+
 @requires_access("outputs")
 def shokri(
     obs: Observations,
@@ -108,11 +118,7 @@ def shokri(
         seed: drives the subsampling and the attack classifier's own draws (the run's seed:
             one seed drives every random choice of a run).
     """
-    if classifier not in CLASSIFIERS:
-        raise ConfigError(
-            f"attack shokri.classifier={classifier!r}: unexpected classifier, "
-            f"choose from {sorted(CLASSIFIERS)}"
-        )
+    check_classifier(classifier)
     if not 0 <= seed <= MAX_SEED:  # scikit-learn's random_state: a traceback from its checks
         raise ConfigError(f"attack shokri seed={seed}: must be an integer in [0, {MAX_SEED}]")
     folds = min(max(folds, 2), obs.num_models)

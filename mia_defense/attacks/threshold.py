@@ -76,6 +76,20 @@ def _beyond(values: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.maximum(values - top, 0.0) + np.minimum(values - bottom, 0.0)
 
 
+def check_options(*, signal: str = "loss", calibration: str = "global") -> None:
+    """Refuse a signal or calibration `threshold_attack` does not know (`ConfigError`); also
+    run by `mia_defense.config.check_config`, before the run directory is made."""
+    if signal not in SIGNALS:
+        raise ConfigError(
+            f"attack signal={signal!r}: unexpected signal, choose from {sorted(SIGNALS)}"
+        )
+    if calibration not in CALIBRATIONS:
+        raise ConfigError(
+            f"attack calibration={calibration!r}: unexpected calibration, "
+            f"choose from {CALIBRATIONS}"
+        )
+
+
 @requires_access("outputs")
 def threshold_attack(
     obs: Observations,
@@ -95,15 +109,7 @@ def threshold_attack(
             samples; ``class``: class-dependent thresholds calibrated on the shadow models
             (see `class_calibrated`).
     """
-    if signal not in SIGNALS:
-        raise ConfigError(
-            f"attack signal={signal!r}: unexpected signal, choose from {sorted(SIGNALS)}"
-        )
-    if calibration not in CALIBRATIONS:
-        raise ConfigError(
-            f"attack calibration={calibration!r}: unexpected calibration, "
-            f"choose from {CALIBRATIONS}"
-        )
+    check_options(signal=signal, calibration=calibration)
     fn = SIGNALS[signal]
     if calibration == "global":
         return per_model(fn, obs.log_probs, obs.labels, targets)
