@@ -12,6 +12,7 @@ import torch
 
 from mia_defense.constraints import Param, check_values
 from mia_defense.errors import ConfigError
+from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 
 __all__ = [
     "CHUNK_SIZE",
@@ -124,8 +125,6 @@ def make_optimizer(
     Fused kernels: on CPU, fused Adam steps the default run's stacked leaves about 2.5x
     faster than the foreach ones (scripts/bench.py, "Where the engine's time goes").
     """
-    from mia_defense.training.eager import lazy_compile_guards
-
     lazy_compile_guards()
     cls = optimizer_class(config.optimizer)
     accepted = inspect.signature(cls).parameters
@@ -156,8 +155,6 @@ def check_optimizer(config: TrainConfig) -> None:
     take one step, so that settings torch refuses (``lr: abc``, ``momentum: -1``, ``betas:
     [0.9, 2.0]``, a ``weight_decay`` of 10**400 when stepping) stop the run before any data
     is loaded, as a `ConfigError` naming ``train.optimizer``."""
-    from mia_defense.training.eager import optimizer_step
-
     runaway = _runaway_options(optimizer_options(config.optimizer))
     if runaway:
         raise ConfigError(runaway)

@@ -18,6 +18,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from mia_defense.models.build import changed_in_forward
+from mia_defense.training.eager import lazy_compile_guards
 
 __all__ = ["ModelStack", "batch_flops", "vmap_blocker"]
 
@@ -66,8 +67,6 @@ def batch_flops(model: nn.Module, input_shape: Sequence[int], batch_size: int) -
     """FLOP of ``model``'s forward pass over one batch, as torch counts them on one sample
     through a copy in eval mode (0 when it cannot run one alone)."""
     from torch.utils.flop_counter import FlopCounterMode
-
-    from mia_defense.training.eager import lazy_compile_guards
 
     lazy_compile_guards()
     probe = copy.deepcopy(model).eval()  # lazy layers, hooks and the generator stay as they are
