@@ -13,6 +13,7 @@ user's torch.compile, Opacus).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import sys
@@ -54,10 +55,8 @@ def _install(guard: Any) -> None:
         return  # another torch's guard: left as it is
     fn, recursive = cells["fn"].cell_contents, cells["recursive"].cell_contents
     if getattr(fn, "__dynamo_disable", None) is None:
-        try:
+        with contextlib.suppress(AttributeError):  # fn takes no attributes: torch's guard stays
             fn.__dynamo_disable = _lazy_guard(fn, recursive)
-        except AttributeError:  # a callable that takes no attributes: torch's own guard
-            pass
 
 
 @functools.cache
