@@ -140,16 +140,12 @@ def train_chunk(
     """Train ``models`` (initialised, one architecture) in place, model k on ``x[masks[k]]``.
 
     Args:
-        models: K modules; trained in place.
-        x, y: the population [N, ...], [N] on the training device.
-        masks: [K, N] bool membership.
-        x_test, y_test: held-out data for the test curves.
-        num_classes: C.
+        x, y, masks, x_test, y_test, num_classes, x_reference, y_reference: `train_ensemble`'s,
+            as tensors on the training device.
         generators: each model's own generator (batch order, noise, draws).
         defenses: the training-time defenses of these K models (one instance each).
         vectorised: run the K models with ``vmap`` (``False``: one module, as itself).
         engine: ``stacked`` or ``opacus`` (the DP defense picks its mechanism by it).
-        x_reference, y_reference: the reference split, or ``None``.
         progress: a bar to advance by one per epoch.
 
     Returns:
