@@ -201,11 +201,9 @@ def train_chunk(
     histories = _fit(ctx, defenses, [steps[k] for k in order], x_test, y_test, config, progress)
     _finish(ctx, defenses, histories, x_test, y_test)
     stack.write_back()
-    out: list[ModelHistory] = [ModelHistory()] * len(models)
-    for pos, k in enumerate(order):
-        histories[pos].stats.update(ctx.stats[pos])
-        out[k] = histories[pos]
-    return out
+    for pos, history in enumerate(histories):
+        history.stats.update(ctx.stats[pos])
+    return [histories[order.index(k)] for k in range(len(models))]
 
 
 def _finish(
