@@ -844,6 +844,32 @@ def _top_nodes(cfg: DictConfig, *, but: frozenset[str]) -> dict[str, Any]:
     return nodes
 
 
+def _stack_problems(cfg: DictConfig) -> list[str]:
+    """The defense stack's own problems (`check_defenses`: dp + mixup, a defense that needs
+    ``plan.reference_size`` at 0, ...), for a stack of mia-defense's defenses only (one of
+    the user's own is not built here). The pipeline checks the stack again once the data is
+    loaded; these were found only then, after the run directory held the run's log."""
+    from mia_defense.defenses.compose import check_defenses
+
+    node = cfg.get("defense")
+    if not isinstance(node, DictConfig) or not len(node):
+        return []
+    defenses = []
+    for key in node:
+        values = OmegaConf.to_container(node[key], resolve=True)
+        target = _locate(values["_target_"]) if isinstance(values, dict) else None
+        ours = isinstance(target, type) and target.__module__.startswith("mia_defense.")
+        if not ours or not issubclass(target, TrainingDefense) or values.get("_partial_"):
+            return []
+        defenses.append(target(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS}))
+    size = OmegaConf.select(cfg, "plan.reference_size")
+    try:
+        check_defenses(defenses, reference_size=size if isinstance(size, int) else None)
+    except ConfigError as exc:
+        return [str(exc)]
+    return []
+
+
 def check_config(cfg: DictConfig) -> None:
     """Check the composed config before any data is loaded; raise one `ConfigError` listing
     every problem (unknown keys with the closest valid name, wrong types, NaN/inf, values out
@@ -867,7 +893,7 @@ def check_config(cfg: DictConfig) -> None:
             value = last.get(cfg, key, key)
             if value is not _BAD:
                 last.spec(TOP[key], value, key)
-        problems = list(dict.fromkeys(last.problems))
+        problems = list(dict.fromkeys(last.problems)) or _stack_problems(cfg)
     if len(problems) == 1:
         raise ConfigError(problems[0])
     if problems:
