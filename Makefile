@@ -87,10 +87,10 @@ run: install  ## train, attack and record the default experiment
 
 report: install  ## the tradeoff table and charts of a sweep: make report SWEEP=multirun/...
 	@test -n "$(SWEEP)" || { echo "usage: make report SWEEP=DIR (a sweep or run directory, e.g. multirun/DATE/TIME)" >&2; exit 2; }
-	$(VENV)/bin/mia-report $(SWEEP)
+	$(VENV)/bin/mia-report "$(SWEEP)"
 
 tb: install  ## TensorBoard on runs: make tb RUN=multirun/... (default: outputs, every single run)
-	$(VENV)/bin/tensorboard --logdir $(RUN)
+	$(VENV)/bin/tensorboard --logdir "$(RUN)"
 
 # pytest keeps the test modules it rewrites (assert introspection) as bytecode under
 # tests/**/__pycache__ and reads them back next time, unless PYTHONDONTWRITEBYTECODE is set:
