@@ -132,9 +132,8 @@ def train_ensemble(
     chunks = [chunk for chunk in chunks if not all(saved[k] for k in chunk)]
     retrained = {k for chunk in chunks for k in chunk}
     histories: list[ModelHistory | None] = [None] * num
-    for k in range(num):
-        if saved[k] and k not in retrained:
-            histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint)
+    for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
+        histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint)
     arrays = {"x": x, "y": y, "x_test": x_test, "y_test": y_test}
     if y_reference is not None and len(y_reference):
         arrays.update(x_reference=x_reference, y_reference=y_reference)
