@@ -67,6 +67,7 @@ __all__ = [
     "Targets",
     "build_dataclass",
     "check_config",
+    "check_defense_stack",
     "check_values",
     "refuse_forbidden_targets",
     "register_configs",
@@ -844,30 +845,34 @@ def _top_nodes(cfg: DictConfig, *, but: frozenset[str]) -> dict[str, Any]:
     return nodes
 
 
-def _stack_problems(cfg: DictConfig) -> list[str]:
-    """The defense stack's own problems (`check_defenses`: dp + mixup, a defense that needs
-    ``plan.reference_size`` at 0, ...), for a stack of mia-defense's defenses only (one of
-    the user's own is not built here). The pipeline checks the stack again once the data is
-    loaded; these were found only then, after the run directory held the run's log."""
+def check_defense_stack(cfg: DictConfig) -> None:
+    """Raise the `ConfigError` of a defense stack refused whatever the data: the stack's own
+    problems (`check_defenses`: dp + mixup, a defense that needs ``plan.reference_size`` at
+    0, ...), then each defense's refusal of the training recipe (its ``plan`` hook). Only a
+    stack of mia-defense's defenses is built (one of the user's own is not). mia-train runs
+    it after `check_config`, before the run directory is made; the pipeline checks the
+    stack again once the data is loaded (these were found only then, once the run
+    directory held the run's log)."""
     from mia_defense.defenses.compose import check_defenses
 
     node = cfg.get("defense")
     if not isinstance(node, DictConfig) or not len(node):
-        return []
+        return
     defenses = []
     for key in node:
         values = OmegaConf.to_container(node[key], resolve=True)
         target = _locate(values["_target_"]) if isinstance(values, dict) else None
         ours = isinstance(target, type) and target.__module__.startswith("mia_defense.")
         if not ours or not issubclass(target, TrainingDefense) or values.get("_partial_"):
-            return []
+            return
         defenses.append(target(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS}))
     size = OmegaConf.select(cfg, "plan.reference_size")
-    try:
-        check_defenses(defenses, reference_size=size if isinstance(size, int) else None)
-    except ConfigError as exc:
-        return [str(exc)]
-    return []
+    check_defenses(defenses, reference_size=size if isinstance(size, int) else None)
+    # their plan hooks' refusals of the recipe alone (early_stopping at train.epochs=1, mixup
+    # at train.batch_size=1, an advreg warm-up as long as training); no member counts yet
+    # (DP-SGD fixes its σ from them later, and does nothing without them)
+    for defense in defenses:
+        defense.plan(sizes=(), batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -893,7 +898,7 @@ def check_config(cfg: DictConfig) -> None:
             value = last.get(cfg, key, key)
             if value is not _BAD:
                 last.spec(TOP[key], value, key)
-        problems = list(dict.fromkeys(last.problems)) or _stack_problems(cfg)
+        problems = list(dict.fromkeys(last.problems))
     if len(problems) == 1:
         raise ConfigError(problems[0])
     if problems:

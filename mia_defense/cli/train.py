@@ -115,8 +115,8 @@ def __getattr__(name: str) -> Any:
 
 
 class CheckConfigCallback(Callback):
-    """Hydra callback: `mia_defense.config.check_config` before Hydra creates a single run's
-    directory.
+    """Hydra callback: `mia_defense.config.check_config` (and `check_defense_stack`) before
+    Hydra creates a single run's directory.
 
     Hydra makes the run directory, its ``.hydra/`` copy of the config and the job log before
     the task function starts; a refused config must leave nothing behind, so the check runs
@@ -127,11 +127,12 @@ class CheckConfigCallback(Callback):
     """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from mia_defense.config import check_config
+        from mia_defense.config import check_config, check_defense_stack
 
         try:
             with hydra_config_of_the_job(config):
                 check_config(config)
+                check_defense_stack(config)
         except ConfigError as exc:
             log.error("ConfigError: %s", exc)
             raise SystemExit(EXIT_USER_ERROR) from None
