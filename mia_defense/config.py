@@ -848,31 +848,36 @@ def _top_nodes(cfg: DictConfig, *, but: frozenset[str]) -> dict[str, Any]:
 def check_defense_stack(cfg: DictConfig) -> None:
     """Raise the `ConfigError` of a defense stack refused whatever the data: the stack's own
     problems (`check_defenses`: dp + mixup, a defense that needs ``plan.reference_size`` at
-    0, ...), then each defense's refusal of the training recipe (its ``plan`` hook). Only a
-    stack of mia-defense's defenses is built (one of the user's own is not). mia-train runs
-    it after `check_config`, before the run directory is made; the pipeline checks the
-    stack again once the data is loaded (these were found only then, once the run
-    directory held the run's log)."""
+    0, ...), then each defense's refusal of the training recipe (its ``plan`` hook), then
+    ``train.fit`` beside defenses or an engine (`check_user_fit`). Only a stack of
+    mia-defense's defenses is built (one of the user's own is not). mia-train runs it after
+    `check_config`, before the run directory is made; the pipeline checks all this again
+    once the data is loaded (these were found only then, once the run directory held the
+    run's log)."""
     from mia_defense.defenses.compose import check_defenses
+    from mia_defense.user_fit import check_user_fit
 
     node = cfg.get("defense")
-    if not isinstance(node, DictConfig) or not len(node):
-        return
-    defenses = []
-    for key in node:
+    defenses: list[TrainingDefense] = []
+    for key in node if isinstance(node, DictConfig) else ():
         values = OmegaConf.to_container(node[key], resolve=True)
         target = _locate(values["_target_"]) if isinstance(values, dict) else None
         ours = isinstance(target, type) and target.__module__.startswith("mia_defense.")
         if not ours or not issubclass(target, TrainingDefense) or values.get("_partial_"):
             return
         defenses.append(target(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS}))
-    size = OmegaConf.select(cfg, "plan.reference_size")
-    check_defenses(defenses, reference_size=size if isinstance(size, int) else None)
-    # their plan hooks' refusals of the recipe alone (early_stopping at train.epochs=1, mixup
-    # at train.batch_size=1, an advreg warm-up as long as training); no member counts yet
-    # (DP-SGD fixes its σ from them later, and does nothing without them)
-    for defense in defenses:
-        defense.plan(sizes=(), batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
+    if defenses:
+        size = OmegaConf.select(cfg, "plan.reference_size")
+        check_defenses(defenses, reference_size=size if isinstance(size, int) else None)
+        # their plan hooks' refusals of the recipe alone (early_stopping at train.epochs=1,
+        # mixup at train.batch_size=1, an advreg warm-up as long as training); no member
+        # counts yet (DP-SGD fixes its σ from them later, and does nothing without them)
+        for defense in defenses:
+            defense.plan(sizes=(), batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
+    if OmegaConf.select(cfg, "train.fit") is not None:
+        from mia_defense.training.config import TrainConfig
+
+        check_user_fit(build_dataclass(TrainConfig, cfg.train, key="train"), defenses=defenses)
 
 
 def check_config(cfg: DictConfig) -> None:

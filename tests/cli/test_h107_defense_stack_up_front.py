@@ -68,3 +68,32 @@ def test_mia_train_leaves_no_run_directory_for_an_unsound_stack(tmp_path):
     assert done.returncode == 2
     assert "ConfigError: defense: dp + mixup: a mixed sample depends on two" in done.stderr
     assert not run_dir.exists()
+
+
+def _fit(model, members, recipe):  # a user's training step (never called: refused first)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [("defense=dp",
+      "train.fit._target_=tests.cli.test_h107_defense_stack_up_front._fit with defense=[dp]: "
+      "training-time defenses hook into the built-in engine, which your function replaces; "
+      "apply them inside your function and drop defense= (release= still applies to the "
+      "outputs)"),
+     ("train.engine=opacus",
+      "train.engine=opacus with train.fit._target_=tests.cli.test_h107_defense_stack_up_front."
+      "_fit: your function trains the models, not an engine; drop train.engine")],
+    ids=["defense", "engine"],
+)  # fmt: skip
+def test_train_fit_beside_a_defense_or_an_engine_is_refused_before_the_run_directory(
+    make_cfg, override, message
+):
+    """README: `defense=` is refused with train.fit; that was found once the data was
+    loaded (the run folder kept the error's log)."""
+    cfg = make_cfg("+train.fit._target_=tests.cli.test_h107_defense_stack_up_front._fit",
+                   override)  # fmt: skip
+    with pytest.raises(ConfigError) as info:
+        check_defense_stack(cfg)
+    assert str(info.value) == message
+    check_defense_stack(make_cfg(f"+train.fit._target_={__name__}._fit"))  # alone: fine
