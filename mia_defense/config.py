@@ -848,8 +848,9 @@ def _top_nodes(cfg: DictConfig, *, but: frozenset[str]) -> dict[str, Any]:
 def check_defense_stack(cfg: DictConfig) -> None:
     """Raise the `ConfigError` of a defense stack refused whatever the data: the stack's own
     problems (`check_defenses`: dp + mixup, a defense that needs ``plan.reference_size`` at
-    0, ...), then each defense's refusal of the training recipe (its ``plan`` hook), then
-    ``train.fit`` beside defenses or an engine (`check_user_fit`). Only a stack of
+    0, ...), then each defense's refusal of the training recipe (its ``plan`` hook, its
+    optimiser settings: `defense_optimizer_options`), then ``train.fit`` beside defenses or an
+    engine (`check_user_fit`). Only a stack of
     mia-defense's defenses is built (one of the user's own is not). mia-train runs it after
     `check_config`, before the run directory is made; the pipeline checks all this again
     once the data is loaded (these were found only then, once the run directory held the
@@ -874,10 +875,13 @@ def check_defense_stack(cfg: DictConfig) -> None:
         # counts yet (DP-SGD fixes its σ from them later, and does nothing without them)
         for defense in defenses:
             defense.plan(sizes=(), batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
-    if OmegaConf.select(cfg, "train.fit") is not None:
+    if defenses or OmegaConf.select(cfg, "train.fit") is not None:
         from mia_defense.training.config import TrainConfig
+        from mia_defense.training.engine import defense_optimizer_options
 
-        check_user_fit(build_dataclass(TrainConfig, cfg.train, key="train"), defenses=defenses)
+        train = build_dataclass(TrainConfig, cfg.train, key="train")
+        defense_optimizer_options(defenses, train)  # a weight decay set twice, ...
+        check_user_fit(train, defenses=defenses)
 
 
 def check_config(cfg: DictConfig) -> None:

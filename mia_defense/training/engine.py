@@ -154,20 +154,7 @@ def train_chunk(
     order = sorted(range(len(models)), key=lambda k: (steps[k], k))
     groups = [len(list(run)) for _, run in itertools.groupby(steps[k] for k in order)]
     stack = ModelStack([models[k] for k in order], groups, vectorised=vectorised)
-    options: dict[str, Any] = {}
-    setters: dict[str, str] = {}
-    for defense in defenses:
-        own = hook_output(defense.optimizer_options(), "optimizer_options", defense)
-        if "weight_decay" in own:
-            _refuse_replaced_decay(own["weight_decay"], defense, config)
-        clashes = [k for k in own if k in options and options[k] != own[k]]
-        if clashes:  # one would silently replace the other's setting
-            raise ConfigError(
-                f"defenses {setters[clashes[0]]} and {defense.name} both set the optimiser's "
-                f"{clashes[0]} ({options[clashes[0]]!r}, {own[clashes[0]]!r}); keep one of them"
-            )
-        options.update(own)
-        setters.update(dict.fromkeys(own, defense.name))
+    options = defense_optimizer_options(defenses, config)
     members, member_valid = padded_members(masks[order])
     try:
         optimizer = make_optimizer(stack.parameters, config, **options)
@@ -229,6 +216,30 @@ def _finish(
     for k in changed.nonzero().flatten().tolist():
         epoch = histories[k].epochs[-1].epoch if histories[k].epochs else ctx.epochs - 1
         histories[k].released = EpochRecord(epoch, *scores[k])
+
+
+def defense_optimizer_options(
+    defenses: Sequence[TrainingDefense], config: TrainConfig
+) -> dict[str, Any]:
+    """The optimiser settings the defenses set (`TrainingDefense.optimizer_options`),
+    refusing a weight decay that replaces the recipe's and two defenses setting one option
+    differently (`ConfigError`); also run by `mia_defense.config.check_defense_stack`,
+    before the run directory is made."""
+    options: dict[str, Any] = {}
+    setters: dict[str, str] = {}
+    for defense in defenses:
+        own = hook_output(defense.optimizer_options(), "optimizer_options", defense)
+        if "weight_decay" in own:
+            _refuse_replaced_decay(own["weight_decay"], defense, config)
+        clashes = [k for k in own if k in options and options[k] != own[k]]
+        if clashes:  # one would silently replace the other's setting
+            raise ConfigError(
+                f"defenses {setters[clashes[0]]} and {defense.name} both set the optimiser's "
+                f"{clashes[0]} ({options[clashes[0]]!r}, {own[clashes[0]]!r}); keep one of them"
+            )
+        options.update(own)
+        setters.update(dict.fromkeys(own, defense.name))
+    return options
 
 
 def _refuse_replaced_decay(decay: Any, defense: TrainingDefense, config: TrainConfig) -> None:

@@ -37,12 +37,15 @@ CASES = [
       "defense.advreg.warmup_epochs=3"],
      "defense.advreg.warmup_epochs=3: not below train.epochs=3, so the min-max game never "
      "starts; lower warmup_epochs or raise train.epochs"),
+    (["defense=weight_decay", "train.weight_decay=0.1"],
+     "train.weight_decay=0.1 is replaced by defense weight_decay's weight decay 0.005: set only "
+     "one of them (leave train.weight_decay at 0 beside the weight_decay defense)"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("overrides", "message"), CASES,
                          ids=["no-reference", "dp-mixup", "two-losses", "stopping-1-epoch",
-                              "mixup-batch-1", "advreg-warm-up"])  # fmt: skip
+                              "mixup-batch-1", "advreg-warm-up", "decay-twice"])  # fmt: skip
 def test_a_stack_the_pipeline_refuses_is_refused_before_the_run_directory(
     make_cfg, overrides, message
 ):
@@ -57,6 +60,7 @@ def test_sound_stacks_pass(make_cfg):
     check_defense_stack(make_cfg("defense=early_stopping", "plan.reference_size=50"))
     check_defense_stack(make_cfg("defense=[dp,label_smoothing]"))
     check_defense_stack(make_cfg("defense=none"))
+    check_defense_stack(make_cfg("defense=weight_decay", "train.weight_decay=0.005"))
     check_defense_stack(make_cfg("defense=[dp,weight_decay]", "train.epochs=1",
                                  "train.batch_size=1"))  # fmt: skip
 
