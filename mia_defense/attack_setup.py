@@ -49,6 +49,10 @@ def check_overrides(overrides: Any) -> list[str]:
     return overrides
 
 
+# mia-train's settings that shape the models or what they release (as mia-attack's refusal)
+_TRAINING_KEYS = frozenset({"dataset", "model", "plan", "train", "defense", "release"})
+
+
 def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:
     """The ``attack`` config group (and ``seed``) as mia-train composes it, with
     ``overrides`` such as ``attack.bootstrap=0`` or ``~attack.attacks.shokri``."""
@@ -69,6 +73,15 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
             raise ConfigError(
                 f"overrides: {override!r}: Hydra's settings do nothing here (the API writes "
                 "no run directory: save the figures and tables yourself); drop it"
+            )
+        group = key.strip().split(".")[0].split("/")[0]
+        if group in _TRAINING_KEYS:  # (Hydra's "To append ... use +release=topk" misled)
+            raise ConfigError(
+                f"overrides: {override!r}: the attacks read what the models released; "
+                f"{group} is fixed when they are trained and queried: train and query them "
+                f"with it (mia-train {override.lstrip('+~')}; a release: "
+                "api.observe_models(..., release=...)), then audit those outputs (overrides "
+                "take the attack settings, attack.*)"
             )
     backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
     GlobalHydra.instance().clear()

@@ -1,0 +1,43 @@
+"""`api.audit` (and `api.observe_models`) take the ``attack`` group's overrides. One of
+mia-train's training settings (``release=topk``, ``train.lr=0.1``) got Hydra's own message,
+"No match in the defaults list. To append to your default list use +release=topk" or "Could
+not override 'train.lr'. To append to your config use +train.lr=0.1", whose ``+`` was then
+refused as an unknown top-level key. It is refused naming what to do instead, as mia-attack
+refuses it (h107)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense import api
+from mia_defense.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def observations():
+    rng = np.random.default_rng(0)
+    masks = np.zeros((4, 40), dtype=bool)
+    for n in range(40):
+        masks[rng.permutation(4)[:2], n] = True
+    logits = rng.normal(size=(4, 40, 3))
+    return api.observations_from_arrays(logits, masks, np.arange(40) % 3, kind="logits")
+
+
+@pytest.mark.parametrize("override", ["release=topk", "train.lr=0.1", "+train.lr=0.1",
+                                      "plan.num_models=4", "defense=dp", "model.hidden=[8]",
+                                      "dataset=breast_cancer"])  # fmt: skip
+def test_a_training_setting_is_refused_naming_mia_train(observations, override):
+    group = override.lstrip("+").split(".")[0].split("=")[0]
+    with pytest.raises(ConfigError) as info:
+        api.audit(observations, overrides=[override, "attack.bootstrap=0"])
+    message = str(info.value)
+    assert message.startswith(f"overrides: {override!r}: the attacks read what the models "
+                              f"released; {group} is fixed when they are trained and queried")
+    assert f"mia-train {override.lstrip('+')}" in message
+    assert "To append" not in message
+
+
+def test_attack_settings_still_pass(observations):
+    audit = api.audit(observations, overrides=["attack.bootstrap=0", "~attack.attacks.shokri"])
+    assert "shokri" not in audit.result.attacks
