@@ -105,6 +105,44 @@ def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> Non
         raise SystemExit(EXIT_USER_ERROR)
 
 
+# Hydra's options that take a value (``--cfg job``); ``--info`` may take one of _INFO.
+_VALUED = frozenset({"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
+                     "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"})
+_INFO = frozenset({"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"})
+
+
+def option_after_overrides(args: Sequence[str], *, tool: str = "mia-train") -> str | None:
+    """The message for one of Hydra's options between two overrides (``launcher=joblib -m
+    seed=1,2``), or ``None``: argparse takes the overrides before it as all of them and
+    stopped on the rest with "unrecognized arguments: seed=1,2", which did not say why."""
+    if any(a in ("-sc", "--shell-completion") for a in args):
+        return None  # (its install=SHELL is no override)
+    overrides: list[int] = []
+    previous = ""
+    for i, arg in enumerate(args):
+        value = previous in _VALUED or (previous == "--info" and arg in _INFO)
+        if not value and not arg.startswith("-"):
+            overrides.append(i)
+        previous = "" if value else arg
+    for i, arg in enumerate(args):
+        if arg.startswith("-") and overrides and overrides[0] < i < overrides[-1]:
+            options = [a for j, a in enumerate(args) if j not in overrides]
+            rest = [args[j] for j in overrides]
+            return (f"ConfigError: {arg} after the override {args[overrides[0]]}: options go "
+                    "before every override (Hydra reads the overrides as one list, and stopped "
+                    f"on those after {arg} as unrecognized arguments); write "
+                    f"{tool} {' '.join(options + rest)}")
+    return None
+
+
+def refuse_option_after_overrides(args: Sequence[str]) -> None:
+    """Exit 2 with `option_after_overrides`' message."""
+    message = option_after_overrides(args)
+    if message is not None:
+        print(message, file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
 def unnamed_group_choice(args: Sequence[str]) -> str | None:
     """The message for the first override of ``args`` that gives a config group (or a
     package, ``GROUP@PKG=``) a number, true/false or a nested list instead of a config's name

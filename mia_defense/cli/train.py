@@ -31,6 +31,7 @@ from mia_defense.cli.arguments import (
     refuse_misspelt_keys,
     refuse_misused_flags,
     refuse_null_groups,
+    refuse_option_after_overrides,
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
@@ -537,6 +538,7 @@ def main() -> None:
     _SWEEP_SUMMARY.clear()
     _LOG_FAILED.clear()
     refuse_misused_flags(sys.argv[1:])
+    refuse_option_after_overrides(sys.argv[1:])
     refuse_unexpanded_home(sys.argv[1:])
     refuse_unquoted_non_ascii(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
