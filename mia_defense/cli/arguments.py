@@ -253,8 +253,50 @@ def misspelt_key(args: Sequence[str]) -> tuple[str, str, str] | None:
     return None
 
 
+# Groups whose keys are fixed (not a _target_'s): a misspelt one is named with the closest.
+_FIXED_GROUPS = ("plan", "train", "attack")
+
+
+def misspelt_group_key(args: Sequence[str]) -> tuple[str, str, str, str] | None:
+    """The first override of ``args`` that sets a key of ``plan``, ``train`` or ``attack``
+    (or of ``attack.queries``, ``attack.canaries``) the packaged config lacks but that is
+    close to one (``plan.num_model=4``): ``(override, node, name, closest)``. Hydra said
+    "Could not override 'plan.num_model'. To append to your config use +plan.num_model=4",
+    advice that was then refused as an unknown key."""
+    import difflib
+    from importlib.resources import files
+
+    import yaml
+
+    if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args):
+        return None  # a config of the user's own may hold other keys
+    conf = files("mia_defense.conf")
+    for arg in args:
+        if arg.startswith(("-", "+", "~")) or "=" not in arg:
+            continue
+        *path, name = arg.split("=", 1)[0].split(".")
+        if not path or path[0] not in _FIXED_GROUPS or not name.isidentifier():
+            continue
+        node = yaml.safe_load(conf.joinpath(f"{path[0]}/default.yaml").read_text()) or {}
+        for part in path[1:]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or name in node or (path[:2] == ["attack", "attacks"]):
+            continue
+        close = difflib.get_close_matches(name, sorted(map(str, node)), n=1)
+        if close:
+            return arg, ".".join(path), name, close[0]
+    return None
+
+
 def refuse_misspelt_keys(args: Sequence[str]) -> None:
     """Exit 2 with one line on an override whose group or key is misspelt."""
+    nested = misspelt_group_key(args)
+    if nested is not None:
+        arg, node, name, close = nested
+        print(f"ConfigError: {arg}: Could not override '{node}.{name}' (Key {name!r} is not "
+              f"in struct): {node} has no key {name!r}; did you mean {close!r}? (keys: "
+              "mia-train --cfg job)", file=sys.stderr)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
     found = misspelt_key(args)
     if found is None:
         return
