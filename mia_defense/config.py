@@ -856,6 +856,7 @@ def check_defense_stack(cfg: DictConfig) -> None:
     once the data is loaded (these were found only then, once the run directory held the
     run's log)."""
     from mia_defense.defenses.compose import check_defenses
+    from mia_defense.defenses.contract import defense_optimizer_options
     from mia_defense.user_fit import check_user_fit
 
     node = cfg.get("defense")
@@ -877,7 +878,6 @@ def check_defense_stack(cfg: DictConfig) -> None:
             defense.plan(sizes=(), batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
     if defenses or OmegaConf.select(cfg, "train.fit") is not None:
         from mia_defense.training.config import TrainConfig
-        from mia_defense.training.engine import defense_optimizer_options
 
         train = build_dataclass(TrainConfig, cfg.train, key="train")
         defense_optimizer_options(defenses, train)  # a weight decay set twice, ...

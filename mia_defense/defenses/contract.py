@@ -3,15 +3,24 @@ another kind fails deep inside the step, or does the wrong thing quietly."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from mia_defense.defenses.base import Batch, TrainingDefense
 from mia_defense.errors import ConfigError
 
-__all__ = ["HOOK_OUTPUTS", "check_loss_trains", "check_per_model", "hook_output"]
+if TYPE_CHECKING:
+    from mia_defense.training.config import TrainConfig
+
+__all__ = [
+    "HOOK_OUTPUTS",
+    "check_loss_trains",
+    "check_per_model",
+    "defense_optimizer_options",
+    "hook_output",
+]
 
 # What each defense hook must give (the engine checks it): a test of the value (with the
 # chunk's K) and what to say it should be.
@@ -82,4 +91,45 @@ def check_loss_trains(
             f"{name}: its loss is NaN or inf on the run's first batch, from finite logits at "
             "the models' initial weights (before any optimiser step), so no learning rate "
             "causes it: look in its loss for a log of 0, a division by 0 or an overflow"
+        )
+
+
+def defense_optimizer_options(
+    defenses: Sequence[TrainingDefense], config: TrainConfig
+) -> dict[str, Any]:
+    """The optimiser settings the defenses set (`TrainingDefense.optimizer_options`),
+    refusing a weight decay that replaces the recipe's and two defenses setting one option
+    differently (`ConfigError`). The engine builds its optimiser with them;
+    `mia_defense.config.check_defense_stack` runs it before the run directory is made."""
+    options: dict[str, Any] = {}
+    setters: dict[str, str] = {}
+    for defense in defenses:
+        own = hook_output(defense.optimizer_options(), "optimizer_options", defense)
+        if "weight_decay" in own:
+            _refuse_replaced_decay(own["weight_decay"], defense, config)
+        clashes = [k for k in own if k in options and options[k] != own[k]]
+        if clashes:  # one would silently replace the other's setting
+            raise ConfigError(
+                f"defenses {setters[clashes[0]]} and {defense.name} both set the optimiser's "
+                f"{clashes[0]} ({options[clashes[0]]!r}, {own[clashes[0]]!r}); keep one of them"
+            )
+        options.update(own)
+        setters.update(dict.fromkeys(own, defense.name))
+    return options
+
+
+def _refuse_replaced_decay(decay: Any, defense: TrainingDefense, config: TrainConfig) -> None:
+    """A `ConfigError` when a defense's weight ``decay`` replaces another one the recipe
+    sets: the run (or a search over ``train.weight_decay``) would report a decay it never
+    used."""
+    # (here, not at the top: importing training runs its engine, which imports this module)
+    from mia_defense.training.config import optimizer_options
+
+    given = optimizer_options(config.optimizer)
+    key = "train.optimizer.weight_decay" if "weight_decay" in given else "train.weight_decay"
+    recipe = given.get("weight_decay", config.weight_decay)
+    if recipe and recipe != decay:
+        raise ConfigError(
+            f"{key}={recipe:g} is replaced by defense {defense.name}'s weight decay {decay:g}: "
+            f"set only one of them (leave {key} at 0 beside the {defense.name} defense)"
         )

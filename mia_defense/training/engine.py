@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -21,13 +20,17 @@ from torch.nn.utils.rnn import pad_sequence
 from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, cross_entropy
-from mia_defense.defenses.contract import check_loss_trains, check_per_model, hook_output
+from mia_defense.defenses.contract import (
+    check_loss_trains,
+    check_per_model,
+    defense_optimizer_options,
+    hook_output,
+)
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import check_first_batch_logits
 from mia_defense.training.config import (
     TrainConfig,
     make_optimizer,
-    optimizer_options,
     records_epoch,
 )
 from mia_defense.training.eager import optimizer_step
@@ -216,44 +219,6 @@ def _finish(
     for k in changed.nonzero().flatten().tolist():
         epoch = histories[k].epochs[-1].epoch if histories[k].epochs else ctx.epochs - 1
         histories[k].released = EpochRecord(epoch, *scores[k])
-
-
-def defense_optimizer_options(
-    defenses: Sequence[TrainingDefense], config: TrainConfig
-) -> dict[str, Any]:
-    """The optimiser settings the defenses set (`TrainingDefense.optimizer_options`),
-    refusing a weight decay that replaces the recipe's and two defenses setting one option
-    differently (`ConfigError`); also run by `mia_defense.config.check_defense_stack`,
-    before the run directory is made."""
-    options: dict[str, Any] = {}
-    setters: dict[str, str] = {}
-    for defense in defenses:
-        own = hook_output(defense.optimizer_options(), "optimizer_options", defense)
-        if "weight_decay" in own:
-            _refuse_replaced_decay(own["weight_decay"], defense, config)
-        clashes = [k for k in own if k in options and options[k] != own[k]]
-        if clashes:  # one would silently replace the other's setting
-            raise ConfigError(
-                f"defenses {setters[clashes[0]]} and {defense.name} both set the optimiser's "
-                f"{clashes[0]} ({options[clashes[0]]!r}, {own[clashes[0]]!r}); keep one of them"
-            )
-        options.update(own)
-        setters.update(dict.fromkeys(own, defense.name))
-    return options
-
-
-def _refuse_replaced_decay(decay: Any, defense: TrainingDefense, config: TrainConfig) -> None:
-    """A `ConfigError` when a defense's weight ``decay`` replaces another one the recipe
-    sets: the run (or a search over ``train.weight_decay``) would report a decay it never
-    used."""
-    given = optimizer_options(config.optimizer)
-    key = "train.optimizer.weight_decay" if "weight_decay" in given else "train.weight_decay"
-    recipe = given.get("weight_decay", config.weight_decay)
-    if recipe and recipe != decay:
-        raise ConfigError(
-            f"{key}={recipe:g} is replaced by defense {defense.name}'s weight decay {decay:g}: "
-            f"set only one of them (leave {key} at 0 beside the {defense.name} defense)"
-        )
 
 
 def _fit(
