@@ -61,6 +61,8 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
+    from mia_defense.cli.arguments import misspelt_group_key, misspelt_group_key_message
+
     overrides = check_overrides(overrides)
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
@@ -83,6 +85,10 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
                 "api.observe_models(..., release=...)), then audit those outputs (overrides "
                 "take the attack settings, attack.*)"
             )
+    misspelt = misspelt_group_key(overrides, groups=("attack",))
+    if misspelt is not None:  # (Hydra advised "+attack.num_target=4", then refused as unknown)
+        raise ConfigError(f"attack overrides {list(overrides)}: {misspelt[0]}: "
+                          f"{misspelt_group_key_message(misspelt)}")  # fmt: skip
     backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
     GlobalHydra.instance().clear()
     try:

@@ -18,10 +18,13 @@ from mia_defense.cli.entry import EXIT_USER_ERROR
 __all__ = [
     "empty_mappings",
     "missing_plugin",
+    "misspelt_group_key",
+    "misspelt_group_key_message",
     "misspelt_key",
     "null_group_override",
     "refuse_hydra_targets",
     "refuse_missing_plugins",
+    "refuse_misspelt_group_keys",
     "refuse_misspelt_keys",
     "refuse_misused_flags",
     "refuse_null_groups",
@@ -257,12 +260,14 @@ def misspelt_key(args: Sequence[str]) -> tuple[str, str, str] | None:
 _FIXED_GROUPS = ("plan", "train", "attack")
 
 
-def misspelt_group_key(args: Sequence[str]) -> tuple[str, str, str, str] | None:
+def misspelt_group_key(
+    args: Sequence[str], groups: Sequence[str] = _FIXED_GROUPS
+) -> tuple[str, str, str, str] | None:
     """The first override of ``args`` that sets a key of ``plan``, ``train`` or ``attack``
-    (or of ``attack.queries``, ``attack.canaries``) the packaged config lacks but that is
-    close to one (``plan.num_model=4``): ``(override, node, name, closest)``. Hydra said
-    "Could not override 'plan.num_model'. To append to your config use +plan.num_model=4",
-    advice that was then refused as an unknown key."""
+    (or of ``attack.queries``, ``attack.canaries``; ``groups``: those of them looked at) the
+    packaged config lacks but that is close to one (``plan.num_model=4``): ``(override, node,
+    name, closest)``. Hydra said "Could not override 'plan.num_model'. To append to your
+    config use +plan.num_model=4", advice that was then refused as an unknown key."""
     import difflib
     from importlib.resources import files
 
@@ -275,7 +280,7 @@ def misspelt_group_key(args: Sequence[str]) -> tuple[str, str, str, str] | None:
         if arg.startswith(("-", "+", "~")) or "=" not in arg:
             continue
         *path, name = arg.split("=", 1)[0].split(".")
-        if not path or path[0] not in _FIXED_GROUPS or not name.isidentifier():
+        if not path or path[0] not in groups or not name.isidentifier():
             continue
         node = yaml.safe_load(conf.joinpath(f"{path[0]}/default.yaml").read_text()) or {}
         for part in path[1:]:
@@ -288,15 +293,28 @@ def misspelt_group_key(args: Sequence[str]) -> tuple[str, str, str, str] | None:
     return None
 
 
+def misspelt_group_key_message(found: tuple[str, str, str, str]) -> str:
+    """`misspelt_group_key`'s find in words, Hydra's kept (its "+" advice left out)."""
+    _, node, name, close = found
+    return (f"Could not override '{node}.{name}' (Key {name!r} is not in struct): {node} has "
+            f"no key {name!r}; did you mean {close!r}?")  # fmt: skip
+
+
+def refuse_misspelt_group_keys(
+    args: Sequence[str], *, tool: str = "mia-train", groups: Sequence[str] = _FIXED_GROUPS
+) -> None:
+    """Exit 2 with one line on an override of a misspelt key of ``groups``
+    (`misspelt_group_key`); ``tool`` is named for the list of keys."""
+    nested = misspelt_group_key(args, groups)
+    if nested is not None:
+        print(f"ConfigError: {nested[0]}: {misspelt_group_key_message(nested)} (keys: {tool} "
+              "--cfg job)", file=sys.stderr)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+
+
 def refuse_misspelt_keys(args: Sequence[str]) -> None:
     """Exit 2 with one line on an override whose group or key is misspelt."""
-    nested = misspelt_group_key(args)
-    if nested is not None:
-        arg, node, name, close = nested
-        print(f"ConfigError: {arg}: Could not override '{node}.{name}' (Key {name!r} is not "
-              f"in struct): {node} has no key {name!r}; did you mean {close!r}? (keys: "
-              "mia-train --cfg job)", file=sys.stderr)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+    refuse_misspelt_group_keys(args)
     found = misspelt_key(args)
     if found is None:
         return

@@ -36,6 +36,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from mia_defense.cli.arguments import (
     refuse_hydra_targets,
     refuse_missing_plugins,
+    refuse_misspelt_group_keys,
     refuse_misused_flags,
     refuse_null_groups,
     refuse_unexpanded_home,
@@ -1255,6 +1256,7 @@ def main() -> None:
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
     refuse_training_settings(rest)
+    refuse_misspelt_group_keys(rest, tool="mia-attack", groups=("attack",))
     refuse_null_groups(rest)
     refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]
