@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import difflib
 import io
 import logging
 import math
@@ -418,6 +419,8 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
                 < len(header) and not data_line:
             hint += (f" (it takes a column's name, not its position: column {label_column} "
                      f"counting from 0 is {header[int(label_column)]!r})")
+        elif not data_line and (close := difflib.get_close_matches(label_column, header, 1, 0.75)):
+            hint += f" (did you mean {close[0]!r}?)"  # dataset.label_column=lable
         raise DataError(
             f"{path}: no column {label_column!r} in the header {shown}; set "
             f"dataset.label_column{hint}"
