@@ -255,6 +255,34 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def _missing_attribute(name: str) -> str:
+    """Of a ``_target_`` that cannot be imported, what was not found when its module was
+    (``my_pkg.MyNett``: Hydra said "No module named 'my_pkg.MyNett'; 'my_pkg' is not a
+    package"): `` (module 'my_pkg' is found, but has no attribute 'MyNett'; did you mean
+    'MyNet'?)``, or ``""`` (no module of it imports, or importing it failed: Hydra's words
+    say so)."""
+    import importlib
+
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):  # the longest importable module of the name
+        try:
+            owner: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        except Exception:  # importing it raised: the reason already says what
+            return ""
+        for j in range(i, len(parts)):
+            if not hasattr(owner, parts[j]):
+                names = [n for n in dir(owner) if not n.startswith("_")]
+                close = difflib.get_close_matches(parts[j], names, n=1)
+                mean = f"; did you mean {close[0]!r}?" if close else ""
+                found = ("module " if j == i else "") + repr(".".join(parts[:j]))
+                return f" ({found} is found, but has no attribute {parts[j]!r}{mean})"
+            owner = getattr(owner, parts[j])
+        return ""
+    return ""
+
+
 class _Walk:
     """One pass over a composed config, collecting problem lines and the values that passed.
 
@@ -385,7 +413,7 @@ class _Walk:
             reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
             self.problems.append(
                 f"{path}._target_={name!r}: cannot import it ({reason}); point it at an "
-                "importable class or function"
+                f"importable class or function{_missing_attribute(str(name))}"
             )
             return
         if is_forbidden(str(name), target):
@@ -851,7 +879,8 @@ def check_defense_stack(cfg: DictConfig) -> None:
     0, ...), then each defense's refusal of the training recipe (its ``plan`` hook, its
     optimiser settings: `defense_optimizer_options`), then ``train.fit`` beside defenses or an
     engine (`check_user_fit`). Only a stack of
-    mia-defense's defenses is built (one of the user's own is not). mia-train runs it after
+    mia-defense's defenses is built (one of the user's own is not: the rest is checked
+    without it, and train.fit's refusal names it by its class's name). mia-train runs it after
     `check_config`, before the run directory is made; the pipeline checks all this again
     once the data is loaded (these were found only then, once the run directory held the
     run's log)."""
@@ -861,13 +890,19 @@ def check_defense_stack(cfg: DictConfig) -> None:
 
     node = cfg.get("defense")
     defenses: list[TrainingDefense] = []
+    named: list[Any] = []  # the whole stack in order, a user's defense by its class's name
     for key in node if isinstance(node, DictConfig) else ():
         values = OmegaConf.to_container(node[key], resolve=True)
         target = _locate(values["_target_"]) if isinstance(values, dict) else None
         ours = isinstance(target, type) and target.__module__.startswith("mia_defense.")
         if not ours or not issubclass(target, TrainingDefense) or values.get("_partial_"):
-            return
+            # not built; the rest of the stack is still checked (a user's defense beside
+            # dp + mixup skipped every check here, and the run folder kept the error's log)
+            name = getattr(target, "name", None)
+            named.append(types.SimpleNamespace(name=name if isinstance(name, str) else key))
+            continue
         defenses.append(target(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS}))
+        named.append(defenses[-1])
     if defenses:
         size = OmegaConf.select(cfg, "plan.reference_size")
         check_defenses(defenses, reference_size=size if isinstance(size, int) else None)
@@ -881,7 +916,7 @@ def check_defense_stack(cfg: DictConfig) -> None:
 
         train = build_dataclass(TrainConfig, cfg.train, key="train")
         defense_optimizer_options(defenses, train)  # a weight decay set twice, ...
-        check_user_fit(train, defenses=defenses)
+        check_user_fit(train, defenses=named)
 
 
 def check_config(cfg: DictConfig) -> None:
