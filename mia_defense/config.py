@@ -36,6 +36,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from mia_defense.attacks import gradient_norm, label_only, rmia, shokri, threshold_attack
 from mia_defense.attacks.gradient import check_calibration as check_gradient_calibration
 from mia_defense.attacks.label_only import check_calibration as check_label_calibration
+from mia_defense.attacks.rmia import check_a as check_rmia_a
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.attacks.shokri import MAX_SEED, check_classifier
 from mia_defense.attacks.threshold import check_options as check_threshold_options
@@ -224,6 +225,7 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption]] = {
         "gamma": Param("float", low=1, high=10**6,
                        note="threshold on the pairwise likelihood ratio; the paper uses 1-2"),
         "seed": Param("int", low=0, note="the run's seed by default (${seed})"),
+        "a": _AttackOption(check_rmia_a),  # (refused by the attack, after the data was loaded)
     },
     shokri: {
         "seed": Param("int", low=0, note="the run's seed by default (${seed})"),

@@ -184,6 +184,14 @@ def _stratified_auc(
     return total / pairs if pairs else None
 
 
+def check_a(a: float | None) -> None:
+    """Refuse an offline scaling ``a`` outside [0, 1] (`ConfigError`); also run by
+    `mia_defense.config.check_config`, before the run directory is made."""
+    if a is not None and not 0.0 <= a <= 1.0:
+        raise ConfigError(f"attack rmia a={a}: must lie in [0, 1] (or null: chosen on the "
+                          "reference models)")
+
+
 @requires_access("outputs")
 def rmia(
     obs: Observations,
@@ -222,9 +230,7 @@ def rmia(
     Returns:
         `Scores` [T, N]; offline, ``chosen["a"]`` [T] holds the ``a`` used for each target.
     """
-    if a is not None and not 0.0 <= a <= 1.0:
-        raise ConfigError(f"attack rmia a={a}: must lie in [0, 1] (or null: chosen on the "
-                          "reference models)")
+    check_a(a)
     if not 1.0 <= gamma < np.inf:  # NaN or inf: every score 0 or 1, a leak read as chance
         raise ConfigError(f"attack rmia gamma={gamma}: must be >= 1"
                           + ("" if gamma < 1.0 else " and finite"))
