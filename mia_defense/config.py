@@ -39,6 +39,7 @@ from mia_defense.attacks.label_only import check_calibration as check_label_cali
 from mia_defense.attacks.rmia import check_a as check_rmia_a
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.attacks.shokri import MAX_SEED, check_classifier
+from mia_defense.attacks.shokri import check_seed as check_shokri_seed
 from mia_defense.attacks.threshold import check_options as check_threshold_options
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
@@ -216,9 +217,19 @@ class _AttackOption:
         return None
 
 
+class _Rules:
+    """Several rules of one keyword (a `Param`, then an `_AttackOption`): the first problem."""
+
+    def __init__(self, *rules: Param | _AttackOption) -> None:
+        self.rules = rules
+
+    def problem(self, path: str, value: Any) -> str | None:
+        return next(filter(None, (rule.problem(path, value) for rule in self.rules)), None)
+
+
 # Keyword arguments of our own targets that nothing else checks before the run needs them
 # (their constructors or the attack rehearsal check the others).
-TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption]] = {
+TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _Rules]] = {
     rmia: {
         "num_z": Param("int", low=1, nullable=True, note="null: all population samples"),
         # 2**70 reached numpy as an object array: a TypeError traceback in the attack stage
@@ -228,7 +239,9 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption]] = {
         "a": _AttackOption(check_rmia_a),  # (refused by the attack, after the data was loaded)
     },
     shokri: {
-        "seed": Param("int", low=0, note="the run's seed by default (${seed})"),
+        # (its own range, beyond the run's seed's: refused by the attack, after the data)
+        "seed": _Rules(Param("int", low=0, note="the run's seed by default (${seed})"),
+                       _AttackOption(check_shokri_seed)),
         "folds": Param("int", low=2),
         "max_train_samples": Param(
             "int", low=100, note="rows of outputs the attack classifier learns from"

@@ -89,6 +89,13 @@ def check_classifier(classifier: str) -> None:
         )
 
 
+def check_seed(seed: int) -> None:
+    """Refuse a ``seed`` outside scikit-learn's random_state range (`ConfigError`); also run
+    by `mia_defense.config.check_config`, before the run directory is made."""
+    if not 0 <= seed <= MAX_SEED:  # scikit-learn's random_state: a traceback from its checks
+        raise ConfigError(f"attack shokri seed={seed}: must be an integer in [0, {MAX_SEED}]")
+
+
 @requires_access("outputs")
 def shokri(
     obs: Observations,
@@ -119,8 +126,7 @@ def shokri(
             one seed drives every random choice of a run).
     """
     check_classifier(classifier)
-    if not 0 <= seed <= MAX_SEED:  # scikit-learn's random_state: a traceback from its checks
-        raise ConfigError(f"attack shokri seed={seed}: must be an integer in [0, {MAX_SEED}]")
+    check_seed(seed)
     folds = min(max(folds, 2), obs.num_models)
     fold_of = np.arange(obs.num_models) % folds
     rng = np.random.default_rng(seed)
