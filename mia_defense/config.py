@@ -33,9 +33,17 @@ from hydra._internal.utils import _locate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from mia_defense.attacks import gradient_norm, label_only, rmia, shokri, threshold_attack
+from mia_defense.attacks import (
+    gradient_norm,
+    label_only,
+    lira,
+    rmia,
+    shokri,
+    threshold_attack,
+)
 from mia_defense.attacks.gradient import check_calibration as check_gradient_calibration
 from mia_defense.attacks.label_only import check_calibration as check_label_calibration
+from mia_defense.attacks.lira import few_references_message
 from mia_defense.attacks.rmia import check_a as check_rmia_a
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.attacks.shokri import MAX_SEED, check_classifier
@@ -458,6 +466,8 @@ class _Walk:
             line = line or (rule.problem(full, value) if rule else None)
             if line:
                 self.problems.append(line)
+        if target is lira and len(self.problems) == before:
+            self.problems += _few_lira_references(node, path, self.ok.get("plan.num_models"))
         supplied = _SUPPLIED.get(path.split(".")[0], frozenset())
         if not path.startswith("attack.attacks."):  # attacks: called with the observations
             for key, param in params.items():
@@ -733,6 +743,17 @@ def _value_problem(
 
 
 # -- what the walk cannot see key by key ------------------------------------------------------
+
+
+def _few_lira_references(node: DictConfig, path: str, num_models: Any) -> list[str]:
+    """lira's fixed_variance=false with a plan of 4 models or fewer: every record trains
+    half of them, so a target's K - 1 references leave it K/2 - 1 IN or OUT ones, below
+    the 2 that per-example variances need; the attack refused it after the models were
+    trained, leaving the run folder with the error's log. Same wording."""
+    fixed = OmegaConf.select(node, "fixed_variance", throw_on_resolution_failure=False)
+    if fixed is not False or not isinstance(num_models, int) or num_models > 4:
+        return []
+    return [f"{path}: {few_references_message(num_models, num_models // 2 - 1)}"]
 
 
 def _cross_checks(ok: Mapping[str, Any]) -> list[str]:

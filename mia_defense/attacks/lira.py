@@ -56,11 +56,19 @@ def _check_per_example_references(masks: np.ndarray, targets: np.ndarray) -> Non
         refs = np.delete(masks, t, axis=0)
         fewest = min(fewest, int(refs.sum(axis=0).min()), int((~refs).sum(axis=0).min()))
     if fewest < 2:
-        raise ConfigError(
-            f"lira fixed_variance=false needs at least 2 IN and 2 OUT reference models of "
-            f"every sample, but plan.num_models={masks.shape[0]} leaves {fewest}; raise "
-            "plan.num_models (>= 6) or set fixed_variance: null"
-        )
+        raise ConfigError(few_references_message(masks.shape[0], fewest))
+
+
+def few_references_message(num_models: int, fewest: int) -> str:
+    """`lira` fixed_variance=false's refusal of ``num_models`` models that leave a sample
+    ``fewest`` IN or OUT references; also given by `mia_defense.config.check_config` for a
+    plan of 4 models or fewer (each record trains half of them: it leaves K/2 - 1), before
+    the run directory is made."""
+    return (
+        f"lira fixed_variance=false needs at least 2 IN and 2 OUT reference models of "
+        f"every sample, but plan.num_models={num_models} leaves {fewest}; raise "
+        "plan.num_models (>= 6) or set fixed_variance: null"
+    )
 
 
 @requires_access("outputs")
