@@ -10,7 +10,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
@@ -228,11 +228,14 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
         raise SystemExit(EXIT_USER_ERROR) from None
 
 
-def misspelt_key(args: Sequence[str]) -> tuple[str, str, str] | None:
+def misspelt_key(
+    args: Sequence[str], known: Collection[str] | None = None
+) -> tuple[str, str, str] | None:
     """The first override of ``args`` whose first name is neither a config group nor a
     top-level key but close to one (``defens=dp``, ``trian.lr=1``): ``(override, name,
     closest)``. Hydra says only "Could not override 'defens'. To append to your config use
-    +defens=dp", which would add a key nothing reads."""
+    +defens=dp", which would add a key nothing reads. ``known``: the tool's groups and
+    top-level keys (``None``: mia-train's, read from the packaged config)."""
     import difflib
     from importlib.resources import files
 
@@ -240,10 +243,11 @@ def misspelt_key(args: Sequence[str]) -> tuple[str, str, str] | None:
 
     if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args):
         return None  # groups of the user's own config folders: Hydra knows them
-    conf = files("mia_defense.conf")
-    known = {p.name for p in conf.iterdir() if p.is_dir() and not p.name.startswith("_")}
-    top = yaml.safe_load(conf.joinpath("config.yaml").read_text()) or {}
-    known |= {str(key) for key in top} | {"hydra", "objectives"}
+    if known is None:
+        conf = files("mia_defense.conf")
+        known = {p.name for p in conf.iterdir() if p.is_dir() and not p.name.startswith("_")}
+        top = yaml.safe_load(conf.joinpath("config.yaml").read_text()) or {}
+        known |= {str(key) for key in top} | {"hydra", "objectives"}
     for arg in args:
         if arg.startswith(("-", "+", "~")) or "=" not in arg:
             continue
@@ -312,16 +316,21 @@ def refuse_misspelt_group_keys(
         raise SystemExit(EXIT_USER_ERROR)
 
 
-def refuse_misspelt_keys(args: Sequence[str]) -> None:
-    """Exit 2 with one line on an override whose group or key is misspelt."""
-    refuse_misspelt_group_keys(args)
-    found = misspelt_key(args)
+def refuse_misspelt_keys(
+    args: Sequence[str], *, tool: str = "mia-train", groups: Sequence[str] = _FIXED_GROUPS,
+    known: Collection[str] | None = None,
+) -> None:
+    """Exit 2 with one line on an override whose group or key is misspelt: a key of
+    ``groups`` (`refuse_misspelt_group_keys`), or a first name not in ``known``
+    (`misspelt_key`; ``None``: mia-train's)."""
+    refuse_misspelt_group_keys(args, tool=tool, groups=groups)
+    found = misspelt_key(args, known)
     if found is None:
         return
     arg, name, close = found
+    where = "groups: the folders of conf/; keys: mia-train" if known is None else f"keys: {tool}"
     print(f"ConfigError: {arg}: no config group or key {name!r} (Key {name!r} is not in "
-          f"struct); did you mean {close!r}? (groups: the folders of conf/; keys: mia-train "
-          "--cfg job)", file=sys.stderr)  # fmt: skip
+          f"struct); did you mean {close!r}? ({where} --cfg job)", file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
 

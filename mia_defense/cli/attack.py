@@ -36,7 +36,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from mia_defense.cli.arguments import (
     refuse_hydra_targets,
     refuse_missing_plugins,
-    refuse_misspelt_group_keys,
+    refuse_misspelt_keys,
     refuse_misused_flags,
     refuse_null_groups,
     refuse_unexpanded_home,
@@ -62,6 +62,8 @@ __all__ = ["Source", "SourceCheck", "main", "read_source", "run"]
 log = logging.getLogger(__name__)
 
 CONFIG_NAME = "mia_attack"
+# Its config's top-level keys and group: an override of a name close to one is named with it.
+TOP_KEYS = ("source", "seed", "progress", "figures", "attack", "hydra")
 USAGE = (
     "mia-attack PATH [OVERRIDES]: run the attack suite on the observations in PATH (an "
     "observations .npz, docs/observations.md, or a finished mia-train run directory) and "
@@ -1256,7 +1258,7 @@ def main() -> None:
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
     refuse_training_settings(rest)
-    refuse_misspelt_group_keys(rest, tool="mia-attack", groups=("attack",))
+    refuse_misspelt_keys(rest, tool="mia-attack", groups=("attack",), known=TOP_KEYS)
     refuse_null_groups(rest)
     refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]
