@@ -49,10 +49,6 @@ def check_overrides(overrides: Any) -> list[str]:
     return overrides
 
 
-# mia-train's settings that shape the models or what they release (as mia-attack's refusal)
-_TRAINING_KEYS = frozenset({"dataset", "model", "plan", "train", "defense", "release"})
-
-
 def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:
     """The ``attack`` config group (and ``seed``) as mia-train composes it, with
     ``overrides`` such as ``attack.bootstrap=0`` or ``~attack.attacks.shokri``."""
@@ -61,7 +57,11 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
-    from mia_defense.cli.arguments import misspelt_group_key, misspelt_group_key_message
+    from mia_defense.cli.arguments import (
+        misspelt_group_key,
+        misspelt_group_key_message,
+        training_group,
+    )
 
     overrides = check_overrides(overrides)
     for override in overrides:
@@ -76,8 +76,8 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
                 f"overrides: {override!r}: Hydra's settings do nothing here (the API writes "
                 "no run directory: save the figures and tables yourself); drop it"
             )
-        group = key.strip().split(".")[0].split("/")[0]
-        if group in _TRAINING_KEYS:  # (Hydra's "To append ... use +release=topk" misled)
+        group = training_group(override)
+        if group is not None:  # (Hydra's "To append ... use +release=topk" misled)
             raise ConfigError(
                 f"overrides: {override!r}: the attacks read what the models released; "
                 f"{group} is fixed when they are trained and queried: train and query them "

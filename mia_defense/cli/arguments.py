@@ -16,6 +16,7 @@ from typing import Any
 from mia_defense.cli.entry import EXIT_USER_ERROR
 
 __all__ = [
+    "TRAINING_GROUPS",
     "empty_mappings",
     "missing_plugin",
     "misspelt_group_key",
@@ -32,6 +33,7 @@ __all__ = [
     "refuse_unknown_hydra_keys",
     "refuse_unquoted_non_ascii",
     "repeated_keys",
+    "training_group",
     "unexpanded_home",
     "unknown_hydra_key",
     "unnamed_group_choice",
@@ -106,6 +108,18 @@ def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> Non
     if message is not None:
         print(message, file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
+
+
+# mia-train's settings that shape the models or what they release: fixed once the models are
+# trained and queried, so mia-attack and the API's audits refuse an override of them.
+TRAINING_GROUPS = frozenset({"dataset", "model", "plan", "train", "defense", "release"})
+
+
+def training_group(override: str) -> str | None:
+    """The one of `TRAINING_GROUPS` that ``override`` sets (``release`` of
+    ``+release=topk``, ``train`` of ``train.lr=0.1``), or ``None``."""
+    group = override.partition("=")[0].lstrip("+~").strip().split(".")[0].split("/")[0]
+    return group if group in TRAINING_GROUPS else None
 
 
 # Hydra's options that take a value (``--cfg job``); ``--info`` may take one of _INFO.

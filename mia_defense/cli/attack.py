@@ -42,6 +42,7 @@ from mia_defense.cli.arguments import (
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
+    training_group,
     warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
@@ -1210,10 +1211,6 @@ def _options_first(args: list[str]) -> list[str]:
     return [*options, *overrides]
 
 
-# mia-train's settings that shape the models or what they release: fixed in the run attacked.
-_TRAINING_KEYS = frozenset({"dataset", "model", "plan", "train", "defense", "release"})
-
-
 def refuse_training_settings(args: list[str]) -> None:
     """Exit 2 on an override of a mia-train setting (``release=topk``): Hydra said "No match
     in the defaults list. To append ... use +release=topk", and that was refused as an
@@ -1221,9 +1218,8 @@ def refuse_training_settings(args: list[str]) -> None:
     for arg in args:
         if arg.startswith("-") or "=" not in arg:
             continue
-        key = arg.split("=", 1)[0].lstrip("+~").strip()
-        group = key.split(".")[0].split("/")[0]
-        if group in _TRAINING_KEYS:
+        group = training_group(arg)
+        if group is not None:
             print(f"ConfigError: {arg}: mia-attack attacks what the run's models already "
                   f"released (its observations); {group} is fixed when they are trained and "
                   f"queried: run mia-train with {arg.lstrip('+')} instead (the attack "
