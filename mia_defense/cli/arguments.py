@@ -242,6 +242,12 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
         raise SystemExit(EXIT_USER_ERROR) from None
 
 
+def _user_config_folders(args: Sequence[str]) -> bool:
+    """Whether ``args`` add config folders of the user's own (their groups and keys are
+    Hydra's to know, not the packaged config's)."""
+    return any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args)
+
+
 def misspelt_key(
     args: Sequence[str], known: Collection[str] | None = None
 ) -> tuple[str, str, str] | None:
@@ -255,7 +261,7 @@ def misspelt_key(
 
     import yaml
 
-    if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args):
+    if _user_config_folders(args):
         return None  # groups of the user's own config folders: Hydra knows them
     if known is None:
         conf = files("mia_defense.conf")
@@ -291,7 +297,7 @@ def misspelt_group_key(
 
     import yaml
 
-    if any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args):
+    if _user_config_folders(args):
         return None  # a config of the user's own may hold other keys
     conf = files("mia_defense.conf")
     for arg in args:
