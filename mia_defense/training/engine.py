@@ -115,9 +115,11 @@ def _evaluate(
 
 
 def _steps_per_epoch(defenses: Sequence[TrainingDefense], size: int, batch_size: int) -> int:
-    answers = (hook_output(d.steps_per_epoch(size, batch_size), "steps_per_epoch", d)
-               for d in defenses)  # (each None or a whole number >= 1)
-    return next(filter(None, answers), None) or len(batch_bounds(size, batch_size))
+    for defense in defenses:
+        steps = hook_output(defense.steps_per_epoch(size, batch_size), "steps_per_epoch", defense)
+        if steps is not None:
+            return steps
+    return len(batch_bounds(size, batch_size))
 
 
 def train_chunk(
