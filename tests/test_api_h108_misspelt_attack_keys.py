@@ -5,21 +5,16 @@ your config use +attack.num_target=4", whose ``+`` was then refused as an unknow
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from mia_defense import api
 from mia_defense.errors import ConfigError
+from tests.helpers import synthetic_observations
 
 
 @pytest.fixture(scope="module")
 def observations():
-    rng = np.random.default_rng(0)
-    masks = np.zeros((4, 40), dtype=bool)
-    for n in range(40):
-        masks[rng.permutation(4)[:2], n] = True
-    logits = rng.normal(size=(4, 40, 3))
-    return api.observations_from_arrays(logits, masks, np.arange(40) % 3, kind="logits")
+    return synthetic_observations(num_models=4, num_samples=40, num_classes=3)
 
 
 @pytest.mark.parametrize(
