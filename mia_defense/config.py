@@ -41,9 +41,8 @@ from mia_defense.attacks import (
     shokri,
     threshold_attack,
 )
-from mia_defense.attacks.gradient import check_calibration as check_gradient_calibration
-from mia_defense.attacks.label_only import check_calibration as check_label_calibration
 from mia_defense.attacks.lira import few_references_message
+from mia_defense.attacks.references import check_calibration
 from mia_defense.attacks.rmia import check_a as check_rmia_a
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.attacks.shokri import MAX_SEED, check_classifier
@@ -260,8 +259,12 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _Rules]] = {
         "signal": _AttackOption(lambda value: check_threshold_options(signal=value)),
         "calibration": _AttackOption(lambda value: check_threshold_options(calibration=value)),
     },
-    label_only: {"calibration": _AttackOption(check_label_calibration)},
-    gradient_norm: {"calibration": _AttackOption(check_gradient_calibration)},
+    label_only: {
+        "calibration": _AttackOption(lambda value: check_calibration("label_only", value))
+    },
+    gradient_norm: {
+        "calibration": _AttackOption(lambda value: check_calibration("gradient_norm", value))
+    },
 }
 
 

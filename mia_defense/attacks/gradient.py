@@ -7,23 +7,14 @@ import numpy as np
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
+    check_calibration,
     closed_records,
     ranked_within_strata,
     reference_models,
 )
-from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 
 __all__ = ["gradient_norm"]
-
-
-def check_calibration(calibration: str) -> None:
-    """Refuse a ``calibration`` `gradient_norm` does not know (`ConfigError`); also run by
-    `mia_defense.config.check_config`, before the run directory is made."""
-    if calibration not in ("global", "reference"):
-        raise ConfigError(
-            f"attack gradient_norm calibration={calibration!r}: choose from ('global', 'reference')"
-        )
 
 
 @requires_access("weights")
@@ -43,7 +34,7 @@ def gradient_norm(
             `balanced_references`; LiRA offline style), ranked as LiRA's
             (`ranked_within_strata`).
     """
-    check_calibration(calibration)
+    check_calibration("gradient_norm", calibration)
     norms = obs.require(
         "grad_norms", attack="gradient_norm", fix="set attack.white_box=true (needs the models)"
     )

@@ -9,10 +9,10 @@ import numpy as np
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
+    check_calibration,
     closed_records,
     reference_models,
 )
-from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
 
 __all__ = ["label_only", "label_robustness"]
@@ -36,15 +36,6 @@ def label_robustness(obs: Observations) -> np.ndarray:
     return (predictions == obs.labels).mean(axis=1)
 
 
-def check_calibration(calibration: str) -> None:
-    """Refuse a ``calibration`` `label_only` does not know (`ConfigError`); also run by
-    `mia_defense.config.check_config`, before the run directory is made."""
-    if calibration not in ("global", "reference"):
-        raise ConfigError(
-            f"attack label_only calibration={calibration!r}: choose from ('global', 'reference')"
-        )
-
-
 @requires_access("label")
 def label_only(
     obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
@@ -60,7 +51,7 @@ def label_only(
             train on the sample (as many as did: `balanced_references`), so
             hard-but-robust samples are not all called members.
     """
-    check_calibration(calibration)
+    check_calibration("label_only", calibration)
     robust = label_robustness(obs)  # [K, N]
     if calibration == "global":
         return robust[targets]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from mia_defense.errors import ConfigError
+
 __all__ = [
     "DEFAULT_MAX_TARGETS",
     "balanced_references",
+    "check_calibration",
     "closed_records",
     "ranked_within_strata",
     "reference_models",
@@ -17,6 +20,17 @@ __all__ = [
 # K-1 others as references, so attacking every model costs K times the per-target work:
 # beyond 16 targets (16·N scored pairs) that buys narrower intervals at quadratic cost.
 DEFAULT_MAX_TARGETS = 16
+
+
+def check_calibration(attack: str, calibration: str) -> None:
+    """Refuse a ``calibration`` other than ``global`` (one threshold for all samples) and
+    ``reference`` (each sample's own, from the reference models) for ``attack`` (label_only,
+    gradient_norm), as a `ConfigError`; also run by `mia_defense.config.check_config`,
+    before the run directory is made."""
+    if calibration not in ("global", "reference"):
+        raise ConfigError(
+            f"attack {attack} calibration={calibration!r}: choose from ('global', 'reference')"
+        )
 
 
 def target_models(num_models: int, num_targets: int | None) -> np.ndarray:
