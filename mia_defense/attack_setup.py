@@ -57,7 +57,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
-    from mia_defense.cli.arguments import (
+    from mia_defense.config_keys import (
         misspelt_group_key,
         misspelt_group_key_message,
         training_group,

@@ -14,13 +14,16 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
+from mia_defense.config_keys import (
+    FIXED_GROUPS,
+    misspelt_group_key,
+    misspelt_group_key_message,
+    user_config_folders,
+)
 
 __all__ = [
-    "TRAINING_GROUPS",
     "empty_mappings",
     "missing_plugin",
-    "misspelt_group_key",
-    "misspelt_group_key_message",
     "misspelt_key",
     "null_group_override",
     "refuse_hydra_targets",
@@ -33,7 +36,6 @@ __all__ = [
     "refuse_unknown_hydra_keys",
     "refuse_unquoted_non_ascii",
     "repeated_keys",
-    "training_group",
     "unexpanded_home",
     "unknown_hydra_key",
     "unnamed_group_choice",
@@ -108,18 +110,6 @@ def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> Non
     if message is not None:
         print(message, file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
-
-
-# mia-train's settings that shape the models or what they release: fixed once the models are
-# trained and queried, so mia-attack and the API's audits refuse an override of them.
-TRAINING_GROUPS = frozenset({"dataset", "model", "plan", "train", "defense", "release"})
-
-
-def training_group(override: str) -> str | None:
-    """The one of `TRAINING_GROUPS` that ``override`` sets (``release`` of
-    ``+release=topk``, ``train`` of ``train.lr=0.1``), or ``None``."""
-    group = override.partition("=")[0].lstrip("+~").strip().split(".")[0].split("/")[0]
-    return group if group in TRAINING_GROUPS else None
 
 
 # Hydra's options that take a value (``--cfg job``); ``--info`` may take one of _INFO.
@@ -242,12 +232,6 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
         raise SystemExit(EXIT_USER_ERROR) from None
 
 
-def _user_config_folders(args: Sequence[str]) -> bool:
-    """Whether ``args`` add config folders of the user's own (their groups and keys are
-    Hydra's to know, not the packaged config's)."""
-    return any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args)
-
-
 def misspelt_key(
     args: Sequence[str], known: Collection[str] | None = None
 ) -> tuple[str, str, str] | None:
@@ -261,7 +245,7 @@ def misspelt_key(
 
     import yaml
 
-    if _user_config_folders(args):
+    if user_config_folders(args):
         return None  # groups of the user's own config folders: Hydra knows them
     if known is None:
         conf = files("mia_defense.conf")
@@ -280,52 +264,8 @@ def misspelt_key(
     return None
 
 
-# Groups whose keys are fixed (not a _target_'s): a misspelt one is named with the closest.
-_FIXED_GROUPS = ("plan", "train", "attack")
-
-
-def misspelt_group_key(
-    args: Sequence[str], groups: Sequence[str] = _FIXED_GROUPS
-) -> tuple[str, str, str, str] | None:
-    """The first override of ``args`` that sets a key of ``plan``, ``train`` or ``attack``
-    (or of ``attack.queries``, ``attack.canaries``; ``groups``: those of them looked at) the
-    packaged config lacks but that is close to one (``plan.num_model=4``): ``(override, node,
-    name, closest)``. Hydra said "Could not override 'plan.num_model'. To append to your
-    config use +plan.num_model=4", advice that was then refused as an unknown key."""
-    import difflib
-    from importlib.resources import files
-
-    import yaml
-
-    if _user_config_folders(args):
-        return None  # a config of the user's own may hold other keys
-    conf = files("mia_defense.conf")
-    for arg in args:
-        if arg.startswith(("-", "+", "~")) or "=" not in arg:
-            continue
-        *path, name = arg.split("=", 1)[0].split(".")
-        if not path or path[0] not in groups or not name.isidentifier():
-            continue
-        node = yaml.safe_load(conf.joinpath(f"{path[0]}/default.yaml").read_text()) or {}
-        for part in path[1:]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or name in node or (path[:2] == ["attack", "attacks"]):
-            continue
-        close = difflib.get_close_matches(name, sorted(map(str, node)), n=1)
-        if close:
-            return arg, ".".join(path), name, close[0]
-    return None
-
-
-def misspelt_group_key_message(found: tuple[str, str, str, str]) -> str:
-    """`misspelt_group_key`'s find in words, Hydra's kept (its "+" advice left out)."""
-    _, node, name, close = found
-    return (f"Could not override '{node}.{name}' (Key {name!r} is not in struct): {node} has "
-            f"no key {name!r}; did you mean {close!r}?")  # fmt: skip
-
-
 def refuse_misspelt_group_keys(
-    args: Sequence[str], *, tool: str = "mia-train", groups: Sequence[str] = _FIXED_GROUPS
+    args: Sequence[str], *, tool: str = "mia-train", groups: Sequence[str] = FIXED_GROUPS
 ) -> None:
     """Exit 2 with one line on an override of a misspelt key of ``groups``
     (`misspelt_group_key`); ``tool`` is named for the list of keys."""
@@ -337,7 +277,7 @@ def refuse_misspelt_group_keys(
 
 
 def refuse_misspelt_keys(
-    args: Sequence[str], *, tool: str = "mia-train", groups: Sequence[str] = _FIXED_GROUPS,
+    args: Sequence[str], *, tool: str = "mia-train", groups: Sequence[str] = FIXED_GROUPS,
     known: Collection[str] | None = None,
 ) -> None:
     """Exit 2 with one line on an override whose group or key is misspelt: a key of

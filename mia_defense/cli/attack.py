@@ -42,13 +42,13 @@ from mia_defense.cli.arguments import (
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
-    training_group,
     warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
+from mia_defense.config_keys import training_group
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 

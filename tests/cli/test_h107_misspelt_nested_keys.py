@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from mia_defense.cli.arguments import misspelt_group_key
+from mia_defense.config_keys import misspelt_group_key
 from tests.helpers import mia_train
 
 

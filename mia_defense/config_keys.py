@@ -1,0 +1,78 @@
+"""The packaged config's groups and keys as an override names them, for the checks of
+mia-train, mia-attack and the API's audits alike: which groups training fixes, and the
+closest key to a misspelt one. Light: no Hydra, no torch (read at a command's start-up)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "FIXED_GROUPS",
+    "TRAINING_GROUPS",
+    "misspelt_group_key",
+    "misspelt_group_key_message",
+    "training_group",
+    "user_config_folders",
+]
+
+
+# mia-train's settings that shape the models or what they release: fixed once the models are
+# trained and queried, so mia-attack and the API's audits refuse an override of them.
+TRAINING_GROUPS = frozenset({"dataset", "model", "plan", "train", "defense", "release"})
+
+
+def training_group(override: str) -> str | None:
+    """The one of `TRAINING_GROUPS` that ``override`` sets (``release`` of
+    ``+release=topk``, ``train`` of ``train.lr=0.1``), or ``None``."""
+    group = override.partition("=")[0].lstrip("+~").strip().split(".")[0].split("/")[0]
+    return group if group in TRAINING_GROUPS else None
+
+
+def user_config_folders(args: Sequence[str]) -> bool:
+    """Whether ``args`` add config folders of the user's own (their groups and keys are
+    Hydra's to know, not the packaged config's)."""
+    return any(a.startswith(("hydra.searchpath", "--config-dir", "-cd")) for a in args)
+
+
+# Groups whose keys are fixed (not a _target_'s): a misspelt one is named with the closest.
+FIXED_GROUPS = ("plan", "train", "attack")
+
+
+def misspelt_group_key(
+    args: Sequence[str], groups: Sequence[str] = FIXED_GROUPS
+) -> tuple[str, str, str, str] | None:
+    """The first override of ``args`` that sets a key of ``plan``, ``train`` or ``attack``
+    (or of ``attack.queries``, ``attack.canaries``; ``groups``: those of them looked at) the
+    packaged config lacks but that is close to one (``plan.num_model=4``): ``(override, node,
+    name, closest)``. Hydra said "Could not override 'plan.num_model'. To append to your
+    config use +plan.num_model=4", advice that was then refused as an unknown key."""
+    import difflib
+    from importlib.resources import files
+
+    import yaml
+
+    if user_config_folders(args):
+        return None  # a config of the user's own may hold other keys
+    conf = files("mia_defense.conf")
+    for arg in args:
+        if arg.startswith(("-", "+", "~")) or "=" not in arg:
+            continue
+        *path, name = arg.split("=", 1)[0].split(".")
+        if not path or path[0] not in groups or not name.isidentifier():
+            continue
+        node = yaml.safe_load(conf.joinpath(f"{path[0]}/default.yaml").read_text()) or {}
+        for part in path[1:]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or name in node or (path[:2] == ["attack", "attacks"]):
+            continue
+        close = difflib.get_close_matches(name, sorted(map(str, node)), n=1)
+        if close:
+            return arg, ".".join(path), name, close[0]
+    return None
+
+
+def misspelt_group_key_message(found: tuple[str, str, str, str]) -> str:
+    """`misspelt_group_key`'s find in words, Hydra's kept (its "+" advice left out)."""
+    _, node, name, close = found
+    return (f"Could not override '{node}.{name}' (Key {name!r} is not in struct): {node} has "
+            f"no key {name!r}; did you mean {close!r}?")  # fmt: skip
