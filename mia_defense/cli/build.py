@@ -23,7 +23,7 @@ from omegaconf.errors import MissingMandatoryValue
 
 from mia_defense.allocator import keep_freed_memory
 from mia_defense.audit import AuditConfig, audit_lines
-from mia_defense.config import build_dataclass, check_config
+from mia_defense.config import build_dataclass, check_config, check_defense_stack
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.experiment import (
@@ -193,8 +193,15 @@ def _launch_dir_path(path: Path) -> Path:
 
 def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experiment:
     """Turn the composed config into the objects the pipeline needs (``run_dir``: where it
-    will run, for ``cache_dir=auto``)."""
+    will run, for ``cache_dir=auto``).
+
+    The config and its defense stack are checked first (`check_config`,
+    `check_defense_stack`): mia-train's callback checks a single run before Hydra makes its
+    directory, but each job of a sweep is checked only here, and a stack refused whatever
+    the data (early_stopping at train.epochs=1 in one point of a grid) was found once the
+    data was loaded and the point's training had started."""
     check_config(cfg)
+    check_defense_stack(cfg)
     attack_cfg = cfg.attack
     train = build_dataclass(TrainConfig, cfg.train, key="train")
     load_user_fit(train.fit)  # a training function that cannot be imported fails here

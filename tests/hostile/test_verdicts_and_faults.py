@@ -330,6 +330,7 @@ def test_the_divergence_hint_names_advregs_own_step_and_strength(make_cfg):
     from mia_defense.cli.build import build_experiment
     from mia_defense.experiment import _divergence_hint
 
-    experiment = build_experiment(make_cfg("defense=advreg", "defense.advreg.attack_lr=1e30"))
+    experiment = build_experiment(make_cfg("defense=advreg", "defense.advreg.attack_lr=1e30",
+                                           "plan.reference_size=50"))  # (advreg needs one)
     hint = _divergence_hint(experiment)  # (was "likely cause: train.lr=0.001" alone)
     assert "defense.advreg.attack_lr=1e+30" in hint and "defense.advreg.strength=3.0" in hint
