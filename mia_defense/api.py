@@ -832,7 +832,7 @@ class Audit:
 
     def table(self) -> str:
         """The table mia-train prints at the end of a run."""
-        from mia_defense.cli.build import format_table
+        from mia_defense.report.run_table import format_table
 
         return format_table(self.result, self.fprs)
 

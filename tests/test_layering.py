@@ -162,6 +162,30 @@ def test_no_module_imports_itself_through_a_cycle():
     assert cycles == []
 
 
+def test_no_library_module_imports_the_command_line_tools():
+    """``mia_defense.cli`` is the thin layer of entry points over the library (DESIGN,
+    layout): no other module imports it, at module level or inside a function (the API and
+    mia-attack's attack config did, for the end-of-run table and the override checks)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "mia_defense"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.relative_to(root).parts[0] in ("cli", "conf"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            if any(n == "mia_defense.cli" or n.startswith("mia_defense.cli.") for n in names):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert found == []
+
+
 def test_a_truncated_observations_file_is_a_data_error(tmp_path):
     path = tmp_path / "observations.npz"
     np.savez(path, log_probs=np.zeros((2, 3, 4)))

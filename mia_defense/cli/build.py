@@ -1,7 +1,8 @@
 """From the composed config to the pipeline's objects, and a run without Hydra.
 
 `build_experiment` turns a ``DictConfig`` into an `Experiment` (nothing below it sees the
-config), `run` runs it in a directory, `format_table` is the end-of-run summary. Kept apart
+config), `run` runs it in a directory; `format_table`, the end-of-run summary, is the
+library's (`mia_defense.report.run_table`), re-exported here for the commands. Kept apart
 from `mia_defense.cli.train`, which imports this module only when a run starts: it imports
 the whole pipeline (torch, the attacks, TensorBoard), which ``mia-train --help`` and
 ``--cfg job`` do not need.
@@ -10,7 +11,6 @@ the whole pipeline (torch, the attacks, TensorBoard), which ``mia-train --help``
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
 from mia_defense.allocator import keep_freed_memory
-from mia_defense.audit import AuditConfig, audit_lines
+from mia_defense.audit import AuditConfig
 from mia_defense.config import build_dataclass, check_config, check_defense_stack
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
@@ -31,16 +31,12 @@ from mia_defense.experiment import (
     PlanConfig,
     RunResult,
     TrainingData,
-    fpr_key,
-    judged_accuracy,
     prepare_data,
     run_experiment,
 )
-from mia_defense.metrics.epsilon import level_text
-from mia_defense.metrics.roc import fpr_percent, unresolved_fprs
 from mia_defense.models import model_builder
 from mia_defense.observations import QueryConfig, check_image_shifts, check_release_queries
-from mia_defense.report.checks import release_below_chance_note
+from mia_defense.report.run_table import format_table
 from mia_defense.threads import one_thread
 from mia_defense.tracking.run_dir import claim_run_dir, finished_run
 from mia_defense.training.config import TrainConfig
@@ -272,122 +268,3 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
             experiment, run_dir, data=data, progress=bool(cfg.progress),
             figures=bool(cfg.get("figures", True)),
         )
-
-
-def format_table(result: RunResult, fprs: list[float]) -> str:
-    """The end-of-run summary: utility, then each attack's access, AUC and TPR at each FPR,
-    then the strongest black-box attack (the verdict) and, apart, the strongest white-box one."""
-    util = result.utility
-    lines = [
-        f"test accuracy {util['test_accuracy']:.3f} (train {util['train_accuracy']:.3f}, "
-        f"gap {util['generalization_gap']:.3f}, chance {util['chance_accuracy']:.3f})",
-    ]
-    for key, value in result.privacy.items():
-        if key.startswith("epsilon_refuted"):
-            continue  # said in capitals below the utility, when it is so
-        if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
-            lines.append(f"{key} {value}")
-        elif isinstance(value, int | float):  # per_model stays in results.json
-            lines.append(f"{key} {value:.4g}")
-    lines += audit_lines(result.privacy)  # the one-run audit's bounds (attack.audit)
-    if result.privacy.get("epsilon_refuted"):
-        lines.append(f"DP CLAIM REFUTED: {result.privacy['epsilon_refuted_reason']}")
-
-    def cell(summary: dict[str, float], key: str) -> str:
-        return f"{summary[key]:.3f}{_ci_text(summary, key, 3)}"
-
-    any_ci = any(_ci_text(s, "auc", 3) for s in result.attacks.values())
-    level = _ci_level(result)
-    headers = ["attack", "access", f"AUC [{level} CI]" if any_ci else "AUC"]
-    headers += [f"TPR@{fpr_percent(f)}%FPR" for f in fprs] + ["eps_emp"]
-    rows = [
-        [name, str(summary.get("access", "outputs")), cell(summary, "auc")]
-        + [cell(summary, fpr_key(f)) for f in fprs]
-        + [f"{summary.get('empirical_epsilon', float('nan')):.2f}"]
-        for name, summary in result.attacks.items()
-    ]
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-    def fmt(row: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-    lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
-    lines += _unresolved_lines(result.nonmember_scores, fprs)
-    lowest = min(fprs)
-    canaries = {
-        n: s["canaries"] for n, s in result.slices.items()
-        if "canaries" in s and result.attacks.get(n, {}).get("access") != "weights"
-    }
-    if canaries:
-        best = max(canaries, key=lambda n: canaries[n][fpr_key(lowest)])
-        count = canaries[best].get("nonmember_scores")
-        unresolved = f" (TPR at FPR 0 of {count} non-member scores)" if (
-            count and unresolved_fprs(count, [lowest])) else ""
-        lines.append(
-            f"canaries ({canaries[best]['records']} records): strongest {best}, TPR@"
-            f"{fpr_percent(lowest)}%FPR {canaries[best][fpr_key(lowest)]:.3f}{unresolved}, "
-            f"AUC {canaries[best]['auc']:.3f}"
-        )
-        if canaries[best].get("weak"):
-            lines.append(f"  (canaries: {canaries[best]['weak']})")
-    if result.utility_below_chance:
-        what, accuracy = judged_accuracy(util)
-        said = (f"UTILITY BELOW CHANCE: {what} accuracy {accuracy:.3f} is not above the "
-                f"majority class's {util['chance_accuracy']:.3f}")  # fmt: skip
-        # the release (heavy noise), not the training, destroyed it: said under the line
-        cause = release_below_chance_note(util, result.defense.get("release"))
-        destroyed = [f"UTILITY DESTROYED BY THE RELEASE: {cause}"] if cause else []
-        if result.privacy.get("leak_without_utility") is True:
-            lines.append(f"{said}, yet MEMBERSHIP LEAKS: not private (the model memorised "
-                         "its members without learning the task; privacy."
-                         "leak_without_utility_reason says how much)")  # fmt: skip
-            return "\n".join(lines + destroyed)
-        lines.append(
-            f"{said}; no privacy verdict for this run (the model learned nothing, or the labels "
-            "are not the outputs', so a low attack success says nothing about privacy)"
-        )
-        return "\n".join(lines + destroyed)
-    key = fpr_key(lowest)
-    if result.strongest_attack is None:
-        lines.append("no black-box attack ran: no privacy verdict for this run")
-    for label, name in (("strongest attack", result.strongest_attack),
-                        ("strongest white-box attack", result.strongest_white_box_attack)):
-        if name is None:
-            continue
-        best = result.attacks[name]
-        ci = _ci_text(best, key, 4)
-        lines.append(f"{label} at {fpr_percent(lowest)}% FPR: {name} (TPR {best[key]:.4f}"
-                     f"{f', {level} CI{ci}' if ci else ''})")  # fmt: skip
-    if result.strongest_white_box_attack is not None:
-        lines.append("(white-box attacks read the weights, which no release lets out: they "
-                     "never decide the verdict)")
-    return "\n".join(lines)
-
-
-def _ci_level(result: RunResult) -> str:
-    """The level of the attacks' intervals as the table names it, ``95%`` by default:
-    attack.confidence=0.5 gave 50% intervals under an "AUC [95% CI]" header."""
-    levels = {r.intervals.confidence for r in result.attack_results.values()
-              if r.intervals is not None}  # fmt: skip
-    return level_text(levels.pop()) if len(levels) == 1 else "95%"
-
-
-def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:
-    """`` [low, high]``, the 95% interval of ``summary[key]``; empty where there is none
-    (``attack.bootstrap=0`` records NaN bounds)."""
-    low, high = summary.get(f"{key}_ci_low"), summary.get(f"{key}_ci_high")
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in (low, high)):
-        return ""
-    return f" [{low:.{digits}f}, {high:.{digits}f}]"
-
-
-def _unresolved_lines(nonmember_scores: int | None, fprs: list[float]) -> list[str]:
-    """A note under the table when its TPR columns sit at FPRs the scores cannot resolve."""
-    unresolved = unresolved_fprs(nonmember_scores, fprs) if nonmember_scores else []
-    if not unresolved:
-        return []
-    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in unresolved)
-    return [
-        f"NOTE: only {nonmember_scores} non-member scores, fewer than 1/FPR for {shown}: "
-        f"there the TPR is the TPR at FPR 0 of these scores (about FPR "
-        f"{100 / nonmember_scores:.3g}% on fresh data); raise plan.population_size or "
-        "attack.num_targets"
-    ]

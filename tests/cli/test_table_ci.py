@@ -23,7 +23,7 @@ def test_without_a_bootstrap_the_table_has_no_nan_intervals(overfit_run):
 
 
 def test_the_table_note_of_one_non_member_score_reads_as_a_percentage():
-    from mia_defense.cli.build import _unresolved_lines
+    from mia_defense.report.run_table import _unresolved_lines
 
     (line,) = _unresolved_lines(1, [0.001])
     assert "about FPR 100% on fresh data" in line  # was "1e+02%"
