@@ -49,8 +49,9 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         for name, summary in result.attacks.items()
     ]
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-    def fmt(row: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+    def fmt(row: list[str]) -> str:  # (rstrip: the last column's padding ended lines in spaces)
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        return "  ".join(cells).rstrip()
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
     lines += _unresolved_lines(result.nonmember_scores, fprs)
     lowest = min(fprs)

@@ -1,0 +1,51 @@
+"""The end-of-run table (`format_table`, printed by mia-train and mia-attack): its rows
+ended in the padding of the last column ("0.12   "), trailing spaces a diff, a copy into a
+Markdown file or an editor flags; the columns stay aligned without them."""
+
+from __future__ import annotations
+
+from mia_defense.pipeline.evaluate import RunResult
+from mia_defense.report.run_table import format_table
+
+
+def _summary(auc: float, tpr: float, eps: float, access: str = "outputs") -> dict:
+    return {"access": access, "auc": auc, "tpr@0.1%fpr": tpr, "tpr@1%fpr": tpr,
+            "empirical_epsilon": eps}  # fmt: skip
+
+
+def _result() -> RunResult:
+    # eps_emp's cells ("0.12") are shorter than its header, and a white-box attack's access
+    # ("weights") longer than "outputs": each column is padded somewhere
+    attacks = {"loss": _summary(0.61, 0.004, 0.12), "lira_offline": _summary(0.7, 0.02, 1.5),
+               "gradient_norm": _summary(0.55, 0.001, 12.25, "weights")}  # fmt: skip
+    return RunResult(
+        utility={"train_accuracy": 1.0, "test_accuracy": 0.8, "generalization_gap": 0.2,
+                 "chance_accuracy": 0.1},
+        attacks=attacks, strongest_attack="lira_offline", defense={"defense": "none"},
+        privacy={}, wall_seconds=1.0, strongest_white_box_attack="gradient_norm",
+    )  # fmt: skip
+
+
+def test_no_line_of_the_table_ends_in_spaces():
+    lines = format_table(_result(), [0.001, 0.01]).splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+
+
+def test_the_columns_stay_aligned():
+    lines = format_table(_result(), [0.001, 0.01]).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("attack "))
+    header, rule, *rows = lines[start : start + 5]
+    assert header.split() == ["attack", "access", "AUC", "TPR@0.1%FPR", "TPR@1%FPR", "eps_emp"]
+    columns = [header.index(name) for name in header.split()]
+    assert [i for i, c in enumerate(rule) if c == "-" and (i == 0 or rule[i - 1] == " ")] == (
+        columns
+    )
+    assert rows == [
+        "loss           outputs  0.610  0.004        0.004      0.12",
+        "lira_offline   outputs  0.700  0.020        0.020      1.50",
+        "gradient_norm  weights  0.550  0.001        0.001      12.25",
+    ]
+    for row in rows:
+        assert [i for i, c in enumerate(row) if c != " " and (i == 0 or row[i - 1] == " ")] == (
+            columns
+        )
