@@ -340,13 +340,12 @@ def _warn_other_versions(run_dir: Path, versions: Any) -> None:
     """Warn when a complete run skipped as finished was trained under other library
     versions (results.json ``versions``) than this process's: its figures stand, but a sweep
     finished now holds runs of two versions, whose numbers differ."""
-    from mia_defense.versions import training_versions  # imports torch: only here
+    from mia_defense.training.checkpoints import changed_keys  # imports torch: only here
+    from mia_defense.versions import training_versions
 
-    if not isinstance(versions, Mapping):
-        return
     now = training_versions()
-    changed = [f"{name} {versions[name]} (now {now[name]})" for name in now
-               if name in versions and versions[name] != now[name]]  # fmt: skip
+    changed = [f"{name} {versions[name]} (now {now[name]})"
+               for name in changed_keys(versions, now)]  # fmt: skip
     if changed:
         log.warning("%s: a complete run trained under %s, skipped as finished: its figures are "
                     "that version's, and runs trained now differ in their numbers; delete the "

@@ -27,6 +27,7 @@ from mia_defense.versions import training_versions
 __all__ = [
     "CHECKPOINTS",
     "UNDEFENDED_CHECKPOINTS",
+    "changed_keys",
     "check_checkpoint_dir",
     "checkpoint_path",
     "load_checkpoint",
@@ -48,9 +49,9 @@ def checkpoint_path(directory: Path, index: int) -> Path:
     return directory / f"model_{index:04d}.pt"
 
 
-def _changed(saved: Any, now: Mapping[str, Any]) -> list[str]:
+def changed_keys(saved: Any, now: Mapping[str, Any]) -> list[str]:
     """The keys of ``now`` whose value the mapping ``saved`` records otherwise (none when it
-    is no mapping: a checkpoint written before checkpoints recorded it)."""
+    is no mapping: a checkpoint or results.json written before it was recorded)."""
     if not isinstance(saved, Mapping):
         return []
     return [key for key in now if key in saved and saved[key] != now[key]]
@@ -60,7 +61,7 @@ def _refuse_other_versions(path: Path, payload: dict[str, Any]) -> None:
     """A resume's refusal (`DataError`) of the checkpoint ``payload`` of ``path`` trained
     under other library versions than these (`training_versions`)."""
     saved, now = payload.get("versions"), training_versions()
-    changed = _changed(saved, now)
+    changed = changed_keys(saved, now)
     if not changed:
         return
     shown = ", ".join(f"{name} {saved[name]} (now {now[name]})" for name in changed)
@@ -374,7 +375,7 @@ def _refuse_other_settings(
     under other `resume_settings` than ``settings`` (results.json's config says the same;
     with it lost, a resume under another train.chunk_size or device mixed models)."""
     saved = payload.get("settings")
-    changed = _changed(saved, settings)
+    changed = changed_keys(saved, settings)
     if not changed:
         return
     shown = "; ".join(f"{k}: {json.dumps(saved[k])} -> {json.dumps(settings[k])}"
