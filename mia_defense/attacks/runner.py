@@ -174,7 +174,7 @@ def run_attacks(
                     f"attack.attacks.{name}: the attack raised {type(exc).__name__}: "
                     f"{_first_line(exc)}; fix it, or leave it out with '~attack.attacks.{name}'"
                 ) from exc
-            if not _informative(scores, name=name):
+            if not _informative(scores, name=name, records=keep):
                 continue
             seconds = time.perf_counter() - start
             chosen = _checked_chosen(_chosen(raw), name=name, num_targets=len(targets))
@@ -217,19 +217,41 @@ def _checked_targets(targets: object, num_models: int) -> np.ndarray:
     return given
 
 
-def _informative(scores: np.ndarray, *, name: str) -> bool:
+def _informative(scores: np.ndarray, *, name: str, records: np.ndarray | None = None) -> bool:
     """Whether ``scores`` carry anything to judge: all NaN is skipped with a warning (tied
     at the bottom of the ranking, they gave AUC 0.5 and TPR 0, a chance-level attack that
-    reads as 'private'); some NaN are said (they rank as the least likely members)."""
+    reads as 'private'); some NaN are said (they rank as the least likely members). So is
+    one score for every judged record of each target (LiRA online at K=2, whose one
+    reference is never of both kinds, or an attack of a user's returning a constant): AUC
+    0.5 with the interval [0.5, 0.5] and TPR 0 [0, 0] read as a measured 'no leak'."""
     missing = np.isnan(scores)
     if missing.all():
         log.warning("attack %s skipped: it returned NaN for every score, which says nothing "
                     "about membership (as AUC 0.5 it would read as 'no leak')", name)
         return False
+    judged = scores if records is None else scores[:, np.asarray(records, dtype=bool)]
+    if judged.size and judged.ndim == 2:
+        low, high = np.fmin.reduce(judged, axis=1), np.fmax.reduce(judged, axis=1)
+        if bool(np.all((low == high) | np.isnan(low))):
+            log.warning(
+                "attack %s skipped: it gave every record the same score (per target), which "
+                "says nothing about membership (as AUC 0.5 it would read as 'no leak')%s",
+                name, _tied_reason(name),
+            )
+            return False
     if missing.any():
         log.warning("attack %s: NaN for %d of %d scores; they rank as the least likely "
                     "members", name, int(missing.sum()), missing.size)
     return True
+
+
+def _tied_reason(name: str) -> str:
+    """Why an attack of ours may score every record alike: LiRA online's IN and OUT
+    references at K=2 (`balanced_references` keeps none of a closed record)."""
+    if name.startswith("lira_online"):
+        return ("; LiRA online needs IN and OUT reference models of each record, which "
+                "plan.num_models=2 cannot give: use plan.num_models >= 4")
+    return ""
 
 
 def _first_line(exc: BaseException) -> str:
