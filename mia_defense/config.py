@@ -51,6 +51,7 @@ from mia_defense.attacks.threshold import check_options as check_threshold_optio
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.constraints import Param, check_values, show, string_hint
+from mia_defense.constraints import missing_attribute as _missing_attribute
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
@@ -279,34 +280,6 @@ def _join(path: str, key: str) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def _missing_attribute(name: str) -> str:
-    """Of a ``_target_`` that cannot be imported, what was not found when its module was
-    (``my_pkg.MyNett``: Hydra said "No module named 'my_pkg.MyNett'; 'my_pkg' is not a
-    package"): `` (module 'my_pkg' is found, but has no attribute 'MyNett'; did you mean
-    'MyNet'?)``, or ``""`` (no module of it imports, or importing it failed: Hydra's words
-    say so)."""
-    import importlib
-
-    parts = name.split(".")
-    for i in range(len(parts) - 1, 0, -1):  # the longest importable module of the name
-        try:
-            owner: Any = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        except Exception:  # importing it raised: the reason already says what
-            return ""
-        for j in range(i, len(parts)):
-            if not hasattr(owner, parts[j]):
-                names = [n for n in dir(owner) if not n.startswith("_")]
-                close = difflib.get_close_matches(parts[j], names, n=1)
-                mean = f"; did you mean {close[0]!r}?" if close else ""
-                found = ("module " if j == i else "") + repr(".".join(parts[:j]))
-                return f" ({found} is found, but has no attribute {parts[j]!r}{mean})"
-            owner = getattr(owner, parts[j])
-        return ""
-    return ""
 
 
 class _Walk:
@@ -811,6 +784,17 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             problems.append(str(err))
         except OmegaConfBaseException as exc:
             problems.append(f"train.optimizer: cannot resolve its value ({_first_line(exc)})")
+    fit = ok.get("train.fit")
+    if isinstance(fit, Mapping):  # a function that cannot be imported (my_pkg.fitt): up front
+        from mia_defense.user_fit import load_user_fit
+
+        try:
+            load_user_fit(OmegaConf.to_container(fit, resolve=True)
+                          if isinstance(fit, DictConfig) else fit)  # fmt: skip
+        except ConfigError as err:
+            problems.append(str(err))
+        except OmegaConfBaseException as exc:
+            problems.append(f"train.fit: cannot resolve its value ({_first_line(exc)})")
     threads, cores = ok.get("train.threads"), usable_cores()
     if threads is not None and threads > cores:
         problems.append(

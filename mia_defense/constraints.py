@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "check_values", "show", "string_hint"]
+__all__ = ["Param", "check_values", "missing_attribute", "show", "string_hint"]
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,34 @@ def string_hint(value: Any, kinds: Any) -> str:
             "give it (${oc.env:NAME} always gives a string): drop the quotes, or read the "
             "variable as a value with ${oc.decode:${oc.env:NAME}} (on the command line "
             "quoted for Hydra too: \"key='${oc.decode:${oc.env:NAME,DEFAULT}}'\")")
+
+
+def missing_attribute(name: str) -> str:
+    """Of a ``_target_`` that cannot be imported, what was not found when its module was
+    (``my_pkg.MyNett``: Hydra said "No module named 'my_pkg.MyNett'; 'my_pkg' is not a
+    package"): `` (module 'my_pkg' is found, but has no attribute 'MyNett'; did you mean
+    'MyNet'?)``, or ``""`` (no module of it imports, or importing it failed: Hydra's words
+    say so)."""
+    import importlib
+
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):  # the longest importable module of the name
+        try:
+            owner: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        except Exception:  # importing it raised: the reason already says what
+            return ""
+        for j in range(i, len(parts)):
+            if not hasattr(owner, parts[j]):
+                names = [n for n in dir(owner) if not n.startswith("_")]
+                close = difflib.get_close_matches(parts[j], names, n=1)
+                mean = f"; did you mean {close[0]!r}?" if close else ""
+                found = ("module " if j == i else "") + repr(".".join(parts[:j]))
+                return f" ({found} is found, but has no attribute {parts[j]!r}{mean})"
+            owner = getattr(owner, parts[j])
+        return ""
+    return ""
 
 
 def check_values(

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from mia_defense.constraints import missing_attribute
 from mia_defense.errors import ConfigError
 from mia_defense.models.copies import weights_digest
 from mia_defense.seeding import derive_seed
@@ -87,12 +88,13 @@ def load_user_fit(spec: Any) -> Callable[..., nn.Module] | None:
     except ImportError as err:
         raise ConfigError(
             f"train.fit._target_={target}: cannot import it ({err}); start mia-train from the "
-            "folder that holds your module, or install it"
+            f"folder that holds your module, or install it{missing_attribute(target)}"
         ) from err
     if not callable(function) or isinstance(function, type):
+        # (a misspelt name, my_pkg.fitt: what is missing and the closest name)
         raise ConfigError(
             f"train.fit._target_={target}: not a function; name one that takes (model, "
-            "members, recipe) and returns the trained model"
+            f"members, recipe) and returns the trained model{missing_attribute(target)}"
         )
     options = {k: v for k, v in spec.items() if k not in ("_target_", "_partial_")}
     return functools.partial(function, **options) if options else function

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from mia_defense.constraints import Param, check_values
+from mia_defense.constraints import Param, check_values, missing_attribute
 from mia_defense.errors import ConfigError
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 
@@ -238,11 +238,13 @@ def optimizer_class(spec: Any) -> type[torch.optim.Optimizer]:
     try:
         cls = getattr(importlib.import_module(module), name, None) if module else None
     except ImportError as err:
-        raise ConfigError(f"train.optimizer._target_={target}: cannot import it ({err})") from err
+        raise ConfigError(f"train.optimizer._target_={target}: cannot import it ({err})"
+                          f"{missing_attribute(target)}") from err
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        # (a misspelt class, torch.optim.Adamm: what is missing and the closest name)
         raise ConfigError(
             f"train.optimizer._target_={target}: not a torch.optim.Optimizer class; "
-            "name one, e.g. torch.optim.AdamW"
+            f"name one, e.g. torch.optim.AdamW{missing_attribute(target)}"
         )
     closure = inspect.signature(cls.step).parameters.get("closure")
     if closure is not None and closure.default is inspect.Parameter.empty:
