@@ -114,6 +114,17 @@ def mia_train(*args: str, cwd: Path) -> Done:
     return _in_process(cli, "mia-train", args, cwd)
 
 
+def refused_before_run_dir(*overrides: str, cwd: Path) -> str:
+    """``mia-train OVERRIDES`` into ``cwd/run`` (progress off), which must refuse them with
+    exit 2 before making that run directory (a refused config left a folder holding only the
+    error's log); its stderr, for the caller to check the message."""
+    run_dir = cwd / "run"
+    done = mia_train(*overrides, f"hydra.run.dir={run_dir}", "progress=false", cwd=cwd)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert not run_dir.exists()
+    return done.stderr
+
+
 def mia_attack(*args: str, cwd: Path) -> Done:
     """``mia-attack ARGS`` started in ``cwd``, run in this process, as `mia_train`."""
     import mia_defense.cli.attack as cli

@@ -14,7 +14,7 @@ import pytest
 
 from mia_defense.config import check_config, check_defense_stack
 from mia_defense.errors import ConfigError
-from tests.helpers import mia_train
+from tests.helpers import refused_before_run_dir
 
 CASES = [
     (["defense=early_stopping", "plan.reference_size=0"],
@@ -66,12 +66,8 @@ def test_sound_stacks_pass(make_cfg):
 
 
 def test_mia_train_leaves_no_run_directory_for_an_unsound_stack(tmp_path):
-    run_dir = tmp_path / "run"
-    done = mia_train("defense=[dp,mixup]", f"hydra.run.dir={run_dir}", "progress=false",
-                     cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 2
-    assert "ConfigError: defense: dp + mixup: a mixed sample depends on two" in done.stderr
-    assert not run_dir.exists()
+    stderr = refused_before_run_dir("defense=[dp,mixup]", cwd=tmp_path)
+    assert "ConfigError: defense: dp + mixup: a mixed sample depends on two" in stderr
 
 
 def _fit(model, members, recipe):  # a user's training step (never called: refused first)

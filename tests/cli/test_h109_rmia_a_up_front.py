@@ -10,7 +10,7 @@ import pytest
 
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
-from tests.helpers import mia_train
+from tests.helpers import refused_before_run_dir
 
 
 @pytest.mark.parametrize("value", ["2", "-0.5"])
@@ -29,9 +29,5 @@ def test_rmia_a_in_0_1_or_null_passes(make_cfg):
 
 
 def test_mia_train_leaves_no_run_directory_for_rmia_a_outside_0_1(tmp_path):
-    run_dir = tmp_path / "run"
-    done = mia_train("attack.attacks.rmia.a=2", f"hydra.run.dir={run_dir}", "progress=false",
-                     cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 2
-    assert "ConfigError: attack.attacks.rmia: attack rmia a=2" in done.stderr
-    assert not run_dir.exists()
+    stderr = refused_before_run_dir("attack.attacks.rmia.a=2", cwd=tmp_path)
+    assert "ConfigError: attack.attacks.rmia: attack rmia a=2" in stderr

@@ -10,7 +10,7 @@ import pytest
 
 from mia_defense.config import MAX_SEED, check_config
 from mia_defense.errors import ConfigError
-from tests.helpers import mia_train
+from tests.helpers import refused_before_run_dir
 
 
 def test_shokri_seed_beyond_scikit_learns_range_is_refused_by_the_config_check(make_cfg):
@@ -33,9 +33,5 @@ def test_shokri_seed_in_range_passes_and_a_negative_one_keeps_its_line(make_cfg)
 
 
 def test_mia_train_leaves_no_run_directory_for_a_shokri_seed_out_of_range(tmp_path):
-    run_dir = tmp_path / "run"
-    done = mia_train(f"attack.attacks.shokri.seed={MAX_SEED + 1}", f"hydra.run.dir={run_dir}",
-                     "progress=false", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 2
-    assert f"ConfigError: attack.attacks.shokri: attack shokri seed={MAX_SEED + 1}" in done.stderr
-    assert not run_dir.exists()
+    stderr = refused_before_run_dir(f"attack.attacks.shokri.seed={MAX_SEED + 1}", cwd=tmp_path)
+    assert f"ConfigError: attack.attacks.shokri: attack shokri seed={MAX_SEED + 1}" in stderr

@@ -13,7 +13,7 @@ import pytest
 from mia_defense.config import check_config, check_defense_stack
 from mia_defense.defenses import TrainingDefense
 from mia_defense.errors import ConfigError
-from tests.helpers import mia_train
+from tests.helpers import refused_before_run_dir
 
 
 class Penalty(TrainingDefense):
@@ -73,9 +73,5 @@ def test_sound_stacks_beside_a_defense_of_ones_own_pass(make_cfg):
 
 
 def test_mia_train_leaves_no_run_directory_beside_a_defense_of_ones_own(tmp_path):
-    run_dir = tmp_path / "run"
-    done = mia_train("defense=[dp,mixup]", OWN, f"hydra.run.dir={run_dir}", "progress=false",
-                     cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 2
-    assert "ConfigError: defense: dp + mixup: a mixed sample depends on two" in done.stderr
-    assert not run_dir.exists()
+    stderr = refused_before_run_dir("defense=[dp,mixup]", OWN, cwd=tmp_path)
+    assert "ConfigError: defense: dp + mixup: a mixed sample depends on two" in stderr
