@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from bench_startup import section_startup
+from bench_startup import row, section_startup
 from torch.utils.flop_counter import FlopCounterMode
 
 from mia_defense.allocator import keep_freed_memory
@@ -109,11 +109,6 @@ class Bench:
                 num_classes=self.data.num_classes, build_defenses=defenses, **kw
             ),
         )
-
-
-def row(*cells: Any) -> str:
-    widths = (30, 14, 14, 14, 10)
-    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False))
 
 
 def section_training(bench: Bench, sizes: list[int]) -> None:

@@ -65,8 +65,11 @@ def measure(repeats: int) -> dict[str, tuple[float, str]]:
 
 
 def row(*cells: Any) -> str:
+    """One line of a bench table (bench.py's and bench_device.py's too): the cells in columns
+    of fixed widths, with no trailing spaces (the last cell's padding ended every line in
+    them, in the terminal and in the blocks pasted into the README)."""
     widths = (30, 14, 14, 14, 10)
-    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False))
+    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
 
 
 def section_startup(repeats: int) -> None:
@@ -83,7 +86,7 @@ def section_startup(repeats: int) -> None:
         over = wall - bare
         verdict = ("pass" if over <= TARGET_S and not failure else "miss") if held else ""
         line = row(label, f"{wall:.3f}", f"{over:+.3f}", verdict)
-        print(line.rstrip() + (f"  FAILED ({failure})" if failure else ""))
+        print(line + (f"  FAILED ({failure})" if failure else ""))
 
 
 def main() -> None:
