@@ -19,7 +19,7 @@ from mia_defense.defenses.base import (
     masked_mean,
 )
 from mia_defense.defenses.values import check_finite, check_integer, check_number
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DivergedError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 from mia_defense.training.stack import ModelStack
@@ -118,6 +118,7 @@ class AdversarialRegularization(TrainingDefense):
         self._attack_opt: torch.optim.Optimizer | None = None
         self._gain_sum = torch.zeros(0)
         self._gain_steps = torch.zeros(0)
+        self._game_checked = False
 
     def hparams(self) -> dict[str, Any]:
         return {
@@ -183,6 +184,7 @@ class AdversarialRegularization(TrainingDefense):
         )
         self._gain_sum = torch.zeros(ctx.num_models, device=ctx.device)
         self._gain_steps = torch.zeros(ctx.num_models, device=ctx.device)
+        self._game_checked = False  # each chunk's inference models are new
 
     def _new_attacker(self, ctx: TrainContext, generator: torch.Generator) -> nn.Module:
         """One inference model, initialised from a seed derived from the model's generator's
@@ -241,9 +243,27 @@ class AdversarialRegularization(TrainingDefense):
         self._train_attacker(member_in.detach(), _features(ref_logits, y_ref, c), batch)
         frozen = {name: p.detach() for name, p in self._attacker.stacked().items()}
         gain = masked_mean(torch.sigmoid(_scores(frozen, member_in)), batch)
+        if not self._game_checked:
+            self._check_first_gain(gain)
         self._gain_sum += gain.detach() * batch.stepping
         self._gain_steps += batch.stepping
         return ce + self.strength * gain
+
+    def _check_first_gain(self, gain: torch.Tensor) -> None:
+        """On the game's first step (once: one device sync), a `DivergedError` when the
+        gain is NaN or inf: the inference models have just taken ``attack_steps`` steps of
+        their own at ``attack_lr`` (1e20: weights that overflow), the classifier none. On
+        the run's first batch it was refused as a loss 'NaN or inf ... so no learning rate
+        causes it' (status failed), which sent the user looking for a log of 0."""
+        self._game_checked = True
+        if not bool(torch.isfinite(gain).all()):
+            raise DivergedError(
+                "defense advreg: its inference models' membership scores became NaN or inf "
+                f"in their first {self.attack_steps} update(s) "
+                f"(defense.advreg.attack_steps), before the classifier's first step of the "
+                f"game: their learning rate defense.advreg.attack_lr={self.attack_lr:g} is "
+                "likely too high"
+            )
 
     def end_epoch(self, ctx: TrainContext, epoch: int) -> None:
         self._epoch = epoch + 1
