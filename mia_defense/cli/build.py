@@ -11,6 +11,7 @@ the whole pipeline (torch, the attacks, TensorBoard), which ``mia-train --help``
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,9 +37,10 @@ from mia_defense.experiment import (
 )
 from mia_defense.models import model_builder
 from mia_defense.observations import QueryConfig, check_image_shifts, check_release_queries
+from mia_defense.pipeline.train import check_defense_plans
 from mia_defense.report.run_table import format_table
 from mia_defense.threads import one_thread
-from mia_defense.tracking.run_dir import claim_run_dir, finished_run
+from mia_defense.tracking.run_dir import RESULTS, claim_run_dir, finished_run
 from mia_defense.training.config import TrainConfig
 from mia_defense.user_fit import load_user_fit
 
@@ -248,6 +250,11 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
                           models=experiment.plan.num_models,
                           records=len(data.plan.population_idx))  # fmt: skip
     check_image_shifts(experiment.queries, data.dataset.x.shape[1:])
+    if not os.path.lexists(Path(run_dir) / RESULTS):
+        # DP-SGD's δ against N, a target ε no σ reaches: refused before the claim (.lock) and
+        # the model store's lock. (A finished run, skipped, or one to resume was planned
+        # when it trained: not planned again here, its training plans what it trains.)
+        check_defense_plans(experiment, data)
     with claim_run_dir(run_dir):
         yield experiment, data, finished_run(
             run_dir, config=experiment.config, data_fingerprint=data.fingerprint

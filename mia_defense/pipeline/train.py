@@ -31,7 +31,13 @@ from mia_defense.user_fit import train_with_user_fit
 if TYPE_CHECKING:
     from mia_defense.pipeline.spec import Experiment
 
-__all__ = ["attacks_for_recipe", "model_store", "privacy_figures", "train_models"]
+__all__ = [
+    "attacks_for_recipe",
+    "check_defense_plans",
+    "model_store",
+    "privacy_figures",
+    "train_models",
+]
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +89,24 @@ def train_models(
         num_models=plan.num_models, stage=stage,
         fits=_fits(build_model),
     )
+
+
+def check_defense_plans(experiment: Experiment, data: TrainingData) -> None:
+    """Plan the recipe's defenses on the plan's member counts, as `train_ensemble` plans
+    them for each chunk of the defended models, and raise what they refuse of the data:
+    DP-SGD's δ at or above 1/N, a target ε no σ reaches. `claimed_run` asks this before it
+    claims the run directory: found only once training began, these left the folder's
+    ``.lock`` and, in a sweep, the model store's lock of the key behind (a σ searched here is
+    cached, so training does not search it again). Only mia-defense's own defenses are
+    planned here (a user's is planned in training, where what it raises is named); none with
+    ``train.fit``, which trains without them."""
+    if experiment.train.fit is not None:
+        return
+    sizes = [int(m.sum()) for m in data.plan.masks]
+    for defense in experiment.build_defenses():
+        if type(defense).__module__.startswith("mia_defense."):
+            defense.plan(sizes=sizes, batch_size=experiment.train.batch_size,
+                         epochs=experiment.train.epochs)  # fmt: skip
 
 
 def _fits(build_model: Callable[[], nn.Module]) -> Callable[[dict[str, Any]], str | None]:
