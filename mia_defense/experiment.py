@@ -54,7 +54,7 @@ from mia_defense.pipeline.train import (
     privacy_figures,
     train_models,
 )
-from mia_defense.run_fingerprint import config_fingerprint
+from mia_defense.run_fingerprint import config_fingerprint, training_parts
 from mia_defense.seeding import torch_generator
 from mia_defense.timing import Stopwatch
 from mia_defense.tracking.run_dir import RESULTS, mark_run
@@ -111,8 +111,9 @@ def run_experiment(
     # (stdout: the results table only, as below; a user's dataset or release may print)
     with stopwatch.stage("data"), redirect_stdout(sys.stderr):
         data = data or prepare_data(experiment)
-    fingerprint = config_fingerprint(
-        experiment.config, data=data.fingerprint, code=code_digest(experiment.config)
+    fingerprint = config_fingerprint(  # (a user's attack or release trains nothing)
+        experiment.config, data=data.fingerprint,
+        code=code_digest(training_parts(experiment.config)),
     )
     for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
         check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint,

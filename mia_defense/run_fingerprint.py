@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["FINGERPRINT_KEYS", "config_fingerprint"]
+__all__ = ["FINGERPRINT_KEYS", "config_fingerprint", "training_parts"]
 
 # The config parts that determine the trained models (attack.canaries changes the data).
 FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
@@ -17,13 +17,23 @@ FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
 _NEUTRAL_TRAIN_KEYS = ("chunk_size", "device", "eval_every", "threads")
 
 
+def training_parts(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config parts that train the models (`FINGERPRINT_KEYS`), whose
+    `mia_defense.code_digest.code_digest` is the code a checkpoint's fingerprint holds
+    (results.json's ``versions.training_code``). A user's attack or release, which reads the
+    trained models and changes none, is left out: fixed after it failed on a run's models,
+    the run resumes from their checkpoints instead of being refused as trained by other
+    code."""
+    return {key: config.get(key) for key in FINGERPRINT_KEYS}
+
+
 def config_fingerprint(
     config: Mapping[str, Any], *, data: str | None = None, code: str | None = None
 ) -> str | None:
     """A short hash of the resolved config parts that determine the models, of ``data``
     (the content hash of the arrays they train on, `TrainingData.fingerprint`) and of
-    ``code`` (`mia_defense.code_digest.code_digest`: a checkpoint half-trained by other
-    code is not finished by this one).
+    ``code`` (`mia_defense.code_digest.code_digest` of `training_parts`; of the whole config
+    in runs from before: a checkpoint half-trained by other code is not finished by this one).
 
     ``None`` for an empty config (a run built in code without one): nothing to compare.
     """

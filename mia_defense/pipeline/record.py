@@ -19,6 +19,7 @@ from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.epsilon import wilson_interval
 from mia_defense.pipeline.evaluate import RunResult
+from mia_defense.run_fingerprint import training_parts
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
 from mia_defense.tracking.tensorboard import log_run
 
@@ -266,6 +267,8 @@ def _results_payload(
             "scikit-learn": package_version("scikit-learn"),
             "hydra-core": package_version("hydra-core"),
             "code": code_digest(facts.config),
+            # the code part of the checkpoints' fingerprint (`load_trained_model` checks it)
+            "training_code": code_digest(training_parts(facts.config)),
         },
         "config": dict(facts.config),
     }

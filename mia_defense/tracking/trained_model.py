@@ -104,7 +104,10 @@ def load_trained_model(
                "hydra.run.dir: a finished run's directory is never trained again)")
         )
     versions = results.get("versions")
-    code = versions.get("code") if isinstance(versions, Mapping) else None
+    # the code the checkpoints' fingerprint holds: the training code's digest, or, in a run
+    # from before results.json recorded it, the whole config's
+    code = (versions.get("training_code", versions.get("code"))
+            if isinstance(versions, Mapping) else None)
     fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
     payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
     _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
