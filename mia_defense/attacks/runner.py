@@ -29,6 +29,7 @@ __all__ = [
     "evaluate",
     "run_attacks",
     "strongest",
+    "tied_scores",
 ]
 
 log = logging.getLogger(__name__)
@@ -220,29 +221,37 @@ def _checked_targets(targets: object, num_models: int) -> np.ndarray:
 def _informative(scores: np.ndarray, *, name: str, records: np.ndarray | None = None) -> bool:
     """Whether ``scores`` carry anything to judge: all NaN is skipped with a warning (tied
     at the bottom of the ranking, they gave AUC 0.5 and TPR 0, a chance-level attack that
-    reads as 'private'); some NaN are said (they rank as the least likely members). So is
-    one score for every judged record of each target (LiRA online at K=2, whose one
-    reference is never of both kinds, or an attack of a user's returning a constant): AUC
-    0.5 with the interval [0.5, 0.5] and TPR 0 [0, 0] read as a measured 'no leak'."""
+    reads as 'private'); some NaN are said (they rank as the least likely members). One
+    score for every judged record of each target (`tied_scores`) is said too: the attack
+    is kept (a sweep's runs keep one set of attacks) but never decides the verdict."""
     missing = np.isnan(scores)
     if missing.all():
         log.warning("attack %s skipped: it returned NaN for every score, which says nothing "
                     "about membership (as AUC 0.5 it would read as 'no leak')", name)
         return False
-    judged = scores if records is None else scores[:, np.asarray(records, dtype=bool)]
-    if judged.size and judged.ndim == 2:
-        low, high = np.fmin.reduce(judged, axis=1), np.fmax.reduce(judged, axis=1)
-        if bool(np.all((low == high) | np.isnan(low))):
-            log.warning(
-                "attack %s skipped: it gave every record the same score (per target), which "
-                "says nothing about membership (as AUC 0.5 it would read as 'no leak')%s",
-                name, _tied_reason(name),
-            )
-            return False
+    if tied_scores(scores if records is None else scores[:, np.asarray(records, dtype=bool)]):
+        log.warning(
+            "attack %s: it gave every record the same score (per target), which says nothing "
+            "about membership: its AUC 0.5 and TPR 0 measure no leak, and it never decides "
+            "the verdict%s", name, _tied_reason(name),
+        )
     if missing.any():
         log.warning("attack %s: NaN for %d of %d scores; they rank as the least likely "
                     "members", name, int(missing.sum()), missing.size)
     return True
+
+
+def tied_scores(scores: np.ndarray) -> bool:
+    """Whether scores [T, N] give each target's records one score (NaN aside): LiRA online
+    at K=2, whose one reference is never IN and OUT of a record (`balanced_references` keeps
+    none), the entropy of one-hot outputs (release=label_only), an attack of a user's
+    returning a constant. Their AUC 0.5 [0.5, 0.5] and TPR 0 [0, 0] read as a measured
+    'no leak' (as a run's only attack, a leaky run looked private)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2 or not scores.size:
+        return False
+    low, high = np.fmin.reduce(scores, axis=1), np.fmax.reduce(scores, axis=1)
+    return bool(np.all((low == high) | np.isnan(low)))
 
 
 def _tied_reason(name: str) -> str:
@@ -577,6 +586,9 @@ def strongest(
     allowed = [name for name, result in results.items() if result.access in access]
     if not allowed:
         return None
+    # an attack of tied scores measured nothing: it never names the verdict while another can
+    measured = [name for name in allowed if not tied_scores(results[name].scores)]
+    allowed = measured or allowed
     return max(
         allowed,
         key=lambda name: (

@@ -19,6 +19,7 @@ from mia_defense.attacks.runner import (
     EvaluationConfig,
     run_attacks,
     strongest,
+    tied_scores,
 )
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
@@ -303,6 +304,21 @@ def _record_views(
     return vulnerability, slices, worst
 
 
+def _refuse_all_tied(results: Mapping[str, AttackResult]) -> None:
+    """A `ConfigError` when every black-box attack gave each target's records one score
+    (`tied_scores`): none measured anything, and their AUC 0.5 [0.5, 0.5] and TPR 0 made
+    the verdict 'no leak' (a leaky run with LiRA online alone at K=2, or an attack of a
+    user's returning a constant)."""
+    black_box = [name for name, r in results.items() if r.access in BLACK_BOX]
+    if black_box and all(tied_scores(results[name].scores) for name in black_box):
+        raise ConfigError(
+            f"attack.attacks: every black-box attack ({', '.join(black_box)}) gave every "
+            "record the same score, which measures no leak (see the warnings above), so the "
+            "run has no privacy verdict; add an attack that reads the released outputs, "
+            "e.g. loss"
+        )
+
+
 def _warn_thin_bootstrap(evaluation: EvaluationConfig) -> None:
     """Say when too few resamples leave a tail of the percentile interval empty: its ends
     are then the most extreme resamples, an interval of no stated confidence."""
@@ -478,6 +494,7 @@ def attack_observations(
             "(see the warnings above for what each needs); add an attack that reads the "
             "released outputs, e.g. loss"
         )
+    _refuse_all_tied(attack_results)
     strongest_name = strongest(attack_results, fprs[0])
     white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX)
     vulnerability, slices, worst = _record_views(

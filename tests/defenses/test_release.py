@@ -120,10 +120,7 @@ def test_every_attack_runs_on_each_release(make_cfg, name):
     # gradient_norm is white-box: it needs the models' gradients, which hand-made
     # observations do not have, so the runner skips it, as it skips the augmented LiRA
     # without augmented queries (rather than repeat lira_online's numbers under its name).
-    # entropy ignores the label: on one-hot outputs it gives every record the same score,
-    # which measures nothing (AUC 0.5 [0.5, 0.5] read as 'no leak'), so it is skipped too
-    tied = {"entropy"} if name == "label_only" else set()
-    assert set(results) == set(attacks) - {"gradient_norm", "lira_online_augmented"} - tied
+    assert set(results) == set(attacks) - {"gradient_norm", "lira_online_augmented"}
     for result in results.values():
         assert np.isfinite(result.scores).all()
         assert 0.0 <= result.metrics.auc <= 1.0
