@@ -901,34 +901,47 @@ def check_defense_stack(cfg: DictConfig) -> None:
     problems (`check_defenses`: dp + mixup, a defense that needs ``plan.reference_size`` at
     0, ...), then each defense's refusal of the training recipe (its ``plan`` hook, its
     optimiser settings: `defense_optimizer_options`), then ``train.fit`` beside defenses or an
-    engine (`check_user_fit`). Only a stack of
-    mia-defense's defenses is built (one of the user's own is not: the rest is checked
-    without it, and train.fit's refusal names it by its class's name). mia-train runs it after
-    `check_config`, before the run directory is made; the pipeline checks all this again
-    once the data is loaded (these were found only then, once the run directory held the
-    run's log)."""
-    from mia_defense.defenses.compose import check_defenses
+    engine (`check_user_fit`). A defense of the user's own (a `TrainingDefense` subclass by
+    ``_target_``, whose module `check_config` has imported) is built too, as the pipeline
+    builds it, and joins the stack's checks (its name, two losses, a reference split, its
+    ``order``); its hooks are not called here. One that cannot be built is left out (the
+    pipeline names what its constructor raised), and train.fit's refusal names it by its
+    class's name. mia-train runs it after `check_config`, before the run directory is made;
+    the pipeline checks all this again once the data is loaded (these were found only then,
+    once the run directory held the run's log)."""
+    from mia_defense.defenses.compose import check_defenses, check_order
     from mia_defense.defenses.contract import defense_optimizer_options
     from mia_defense.user_fit import check_user_fit
 
     node = cfg.get("defense")
-    defenses: list[TrainingDefense] = []
+    defenses: list[TrainingDefense] = []  # mia-defense's own
+    stack: list[TrainingDefense] = []  # every one built, a user's too, in the config's order
     named: list[Any] = []  # the whole stack in order, a user's defense by its class's name
     for key in node if isinstance(node, DictConfig) else ():
         values = OmegaConf.to_container(node[key], resolve=True)
         target = _locate(values["_target_"]) if isinstance(values, dict) else None
         ours = isinstance(target, type) and target.__module__.startswith("mia_defense.")
         if not ours or not issubclass(target, TrainingDefense) or values.get("_partial_"):
+            own = _own_defense(node[key], target, values)
+            if own is not None:
+                stack.append(own)
+                named.append(own)
+                continue
             # not built; the rest of the stack is still checked (a user's defense beside
             # dp + mixup skipped every check here, and the run folder kept the error's log)
             name = getattr(target, "name", None)
             named.append(types.SimpleNamespace(name=name if isinstance(name, str) else key))
             continue
         defenses.append(target(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS}))
+        stack.append(defenses[-1])
         named.append(defenses[-1])
-    if defenses:
+    if len(stack) > 1:
+        for defense in stack:
+            check_order(defense)  # (a user's order of None or 'x': sorted()'s TypeError)
+    if stack:
         size = OmegaConf.select(cfg, "plan.reference_size")
-        check_defenses(defenses, reference_size=size if isinstance(size, int) else None)
+        check_defenses(stack, reference_size=size if isinstance(size, int) else None)
+    if defenses:
         # their plan hooks' refusals of the recipe alone (early_stopping at train.epochs=1,
         # mixup at train.batch_size=1, an advreg warm-up as long as training); no member
         # counts yet (DP-SGD fixes its σ from them later, and does nothing without them)
@@ -940,6 +953,30 @@ def check_defense_stack(cfg: DictConfig) -> None:
         train = build_dataclass(TrainConfig, cfg.train, key="train")
         defense_optimizer_options(defenses, train)  # a weight decay set twice, ...
         check_user_fit(train, defenses=named)
+
+
+def _own_defense(node: DictConfig, target: Any, values: Any) -> TrainingDefense | None:
+    """The user's defense of ``node`` built as the pipeline builds it (Hydra's partial,
+    then called: nested ``_target_`` nodes built too; a print goes to stderr, as in the
+    pipeline), or ``None``: not a `TrainingDefense` class, a ``_partial_`` node, or a
+    constructor that raised anything but a `ConfigError` (the pipeline names it, once
+    built)."""
+    import contextlib
+
+    from hydra.utils import instantiate
+
+    if not (isinstance(target, type) and issubclass(target, TrainingDefense)) or (
+        not isinstance(values, dict) or values.get("_partial_")
+    ):
+        return None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            defense = instantiate(node, _partial_=True)()
+    except ConfigError:
+        raise  # (the pipeline raises it as it is)
+    except Exception:
+        return None
+    return defense if isinstance(defense, TrainingDefense) else None
 
 
 def check_config(cfg: DictConfig) -> None:

@@ -17,6 +17,7 @@ from mia_defense.errors import ConfigError
 __all__ = [
     "DefenseFactory",
     "check_defenses",
+    "check_order",
     "defense_name_problem",
     "prepare_model",
     "warn_meaningless_clip_norm",
@@ -218,7 +219,7 @@ def prepare_model(model: nn.Module, defenses: Sequence[TrainingDefense]) -> nn.M
     return model
 
 
-def _check_order(defense: TrainingDefense) -> None:
+def check_order(defense: TrainingDefense) -> None:
     """A defense's ``order`` sorts the stack: it must be a finite number. A string or
     ``None`` beside another defense ended the run in sorted()'s TypeError, and NaN, which
     compares false with everything, left the defense where the config put it (before
@@ -257,7 +258,7 @@ class DefenseFactory:
                     "_target_ at a subclass of mia_defense.defenses.TrainingDefense"
                 )
             if len(defenses) > 1:  # (alone, it is never compared)
-                _check_order(defense)
+                check_order(defense)
         return sorted(defenses, key=lambda d: d.order)
 
     def __len__(self) -> int:
