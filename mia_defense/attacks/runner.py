@@ -175,7 +175,7 @@ def run_attacks(
                     f"attack.attacks.{name}: the attack raised {type(exc).__name__}: "
                     f"{_first_line(exc)}; fix it, or leave it out with '~attack.attacks.{name}'"
                 ) from exc
-            if not _informative(scores, name=name, records=keep):
+            if not _informative(scores, name=name, records=keep, num_models=obs.num_models):
                 continue
             seconds = time.perf_counter() - start
             chosen = _checked_chosen(_chosen(raw), name=name, num_targets=len(targets))
@@ -218,7 +218,9 @@ def _checked_targets(targets: object, num_models: int) -> np.ndarray:
     return given
 
 
-def _informative(scores: np.ndarray, *, name: str, records: np.ndarray | None = None) -> bool:
+def _informative(
+    scores: np.ndarray, *, name: str, records: np.ndarray | None = None, num_models: int = 0
+) -> bool:
     """Whether ``scores`` carry anything to judge: all NaN is skipped with a warning (tied
     at the bottom of the ranking, they gave AUC 0.5 and TPR 0, a chance-level attack that
     reads as 'private'); some NaN are said (they rank as the least likely members). One
@@ -233,7 +235,7 @@ def _informative(scores: np.ndarray, *, name: str, records: np.ndarray | None = 
         log.warning(
             "attack %s: it gave every record the same score (per target), which says nothing "
             "about membership: its AUC 0.5 and TPR 0 measure no leak, and it never decides "
-            "the verdict%s", name, _tied_reason(name),
+            "the verdict%s", name, _tied_reason(name, num_models),
         )
     if missing.any():
         log.warning("attack %s: NaN for %d of %d scores; they rank as the least likely "
@@ -254,10 +256,10 @@ def tied_scores(scores: np.ndarray) -> bool:
     return bool(np.all((low == high) | np.isnan(low)))
 
 
-def _tied_reason(name: str) -> str:
+def _tied_reason(name: str, num_models: int) -> str:
     """Why an attack of ours may score every record alike: LiRA online's IN and OUT
     references at K=2 (`balanced_references` keeps none of a closed record)."""
-    if name.startswith("lira_online"):
+    if name.startswith("lira_online") and num_models == 2:
         return ("; LiRA online needs IN and OUT reference models of each record, which "
                 "plan.num_models=2 cannot give: use plan.num_models >= 4")
     return ""

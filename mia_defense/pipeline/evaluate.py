@@ -304,11 +304,15 @@ def _record_views(
     return vulnerability, slices, worst
 
 
-def _refuse_all_tied(results: Mapping[str, AttackResult]) -> None:
+def _refuse_all_tied(results: Mapping[str, AttackResult], utility: Mapping[str, Any]) -> None:
     """A `ConfigError` when every black-box attack gave each target's records one score
-    (`tied_scores`): none measured anything, and their AUC 0.5 [0.5, 0.5] and TPR 0 made
-    the verdict 'no leak' (a leaky run with LiRA online alone at K=2, or an attack of a
-    user's returning a constant)."""
+    (`tied_scores`) in a run that would get a verdict: none measured anything, and their
+    AUC 0.5 [0.5, 0.5] and TPR 0 made the verdict 'no leak' (a leaky run with LiRA online
+    alone at K=2, or an attack of a user's returning a constant). A run at chance utility
+    (a release that answers every query alike: release.temperature=1e30) gets no verdict
+    anyway and finishes saying so."""
+    if "chance_accuracy" in utility and not _above_chance(utility):
+        return
     black_box = [name for name, r in results.items() if r.access in BLACK_BOX]
     if black_box and all(tied_scores(results[name].scores) for name in black_box):
         raise ConfigError(
@@ -494,7 +498,7 @@ def attack_observations(
             "(see the warnings above for what each needs); add an attack that reads the "
             "released outputs, e.g. loss"
         )
-    _refuse_all_tied(attack_results)
+    _refuse_all_tied(attack_results, utility)
     strongest_name = strongest(attack_results, fprs[0])
     white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX)
     vulnerability, slices, worst = _record_views(

@@ -94,3 +94,29 @@ def test_lira_online_alone_at_two_models_gives_no_verdict():
             "gradient_norm"))])  # fmt: skip
     with pytest.raises(ConfigError, match=r"every black-box attack \(lira_online\)"):
         api.run_audit(_two_leaky_models(), cfg, defended=False)
+
+
+def test_a_run_at_chance_whose_attacks_are_all_tied_finishes_without_a_verdict():
+    """A release that answers every query alike (release.temperature=1e30: uniform outputs)
+    ties every attack, and the utility is at chance: the run gets no verdict and says so, it
+    is not stopped as if an attack were missing."""
+    obs = full_observations(signal=3.0, num_models=4, num_samples=200)
+    utility = {"test_accuracy": 0.1, "train_accuracy": 0.1, "generalization_gap": 0.0,
+               "chance_accuracy": 0.1}
+    result, _ = attack_observations(
+        obs, {"mine": _constant}, targets=np.arange(4),
+        evaluation=EvaluationConfig(bootstrap=0), is_canary=np.zeros(200, bool),
+        population_idx=np.arange(200), utility=utility, privacy={}, defense={}, training={},
+    )
+    assert result.utility_below_chance
+
+
+def test_the_lira_advice_on_num_models_is_given_at_two_models_only(caplog):
+    obs = api.observations_from_arrays(np.zeros((4, 100, 3)), np.tile([[1], [1], [0], [0]],
+                                       (1, 100)).astype(bool), np.arange(100) % 3,
+                                       kind="logits")  # fmt: skip
+    cfg = api.attack_config(["attack.bootstrap=0", "~attack.attacks.shokri"])
+    with caplog.at_level(logging.WARNING):
+        api.run_audit(obs, cfg, defended=False)
+    assert "attack lira_online: it gave every record the same score" in caplog.text
+    assert "plan.num_models >= 4" not in caplog.text
