@@ -160,6 +160,7 @@ class ModelStore:
         num_models: int,
         stage: str,
         fits: Callable[[dict[str, torch.Tensor]], str | None] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> Ensemble:
         """``train()``'s ensemble, trained at most once per key across every worker.
 
@@ -167,7 +168,9 @@ class ModelStore:
         run's own checkpoints (which ``train()`` then loads instead of training); without
         one, ``train()`` trains and saves them there, and they become the entry.
         ``fits(state_dict)`` says how an entry's weights do not fit the model this run builds
-        (``None``: they fit): such an entry is trained again and replaced.
+        (``None``: they fit): such an entry is trained again and replaced. ``settings``
+        (`resume_settings`, which the key holds) are recorded in the checkpoints written from
+        an entry, as in the ones training writes.
         """
         if key is None:
             return train()
@@ -176,7 +179,8 @@ class ModelStore:
         with self._locked(digest, what=what):
             models = self._read(digest, num_models=num_models, fits=fits)
             if models is not None:
-                _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint)
+                _write_checkpoints(models, checkpoint_dir, fingerprint=fingerprint,
+                                   settings=settings)
                 log.info("reused %d %s from %s", num_models, what, self._weights(digest))
             # Checkpoints of an earlier start of this run may have been trained under other
             # train.chunk_size, train.threads or train.device (a run resumes across them,
@@ -428,7 +432,11 @@ def _payload_problem(payload: Any, *, digest: str, num_models: int) -> str | Non
 
 
 def _write_checkpoints(
-    models: list[dict[str, Any]], checkpoint_dir: Path, *, fingerprint: str | None
+    models: list[dict[str, Any]],
+    checkpoint_dir: Path,
+    *,
+    fingerprint: str | None,
+    settings: Mapping[str, Any] | None = None,
 ) -> None:
     """The entry's models as the run's own checkpoints (so the run resumes and
     `load_trained_model` reads them as if the run had trained them)."""
@@ -440,5 +448,8 @@ def _write_checkpoints(
             {"state_dict": model["state_dict"], "history": model["history"],
              "fingerprint": fingerprint, "index": k,
              # the entry's key holds these versions: the ones this run trains under
-             "versions": training_versions()},
+             "versions": training_versions(),
+             # and these settings: a resume under others, results.json lost, is refused
+             # (`check_checkpoint_dir`) as it is for the models training saves
+             **({} if settings is None else {"settings": dict(settings)})},
         )

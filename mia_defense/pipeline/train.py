@@ -22,6 +22,7 @@ from mia_defense.seeding import torch_generator
 from mia_defense.store import ModelStore, store_key
 from mia_defense.training.checkpoints import (
     UNDEFENDED_CHECKPOINTS,
+    resume_settings,
     state_mismatch,
 )
 from mia_defense.training.ensemble import train_ensemble
@@ -87,7 +88,7 @@ def train_models(
     return store.train_once(
         key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
         num_models=plan.num_models, stage=stage,
-        fits=_fits(build_model),
+        fits=_fits(build_model), settings=resume_settings(experiment.train),
     )
 
 
