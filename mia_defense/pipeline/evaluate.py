@@ -144,7 +144,9 @@ def released_accuracy(
     ``chance_accuracy`` is what always answering the majority class scores, on the test set
     (on the population without one; the test figures are then NaN), and
     ``members_chance_accuracy`` the same on each model's own members, averaged;
-    ``test_accuracy_median`` the median model's test accuracy (`judged_accuracy`)."""
+    ``test_accuracy_median`` the median model's test accuracy (`judged_accuracy`);
+    ``test_accuracy_models_at_chance`` (with a test set) how many models' test accuracy is not
+    above chance (`warn_models_at_chance`)."""
     train_hits = [  # a model without members (a mask of a user's) has no member accuracy
         Fraction(int((obs.log_probs[k, obs.masks[k]].argmax(-1)
                       == obs.labels[obs.masks[k]]).sum()), int(obs.masks[k].sum()))
@@ -167,11 +169,14 @@ def released_accuracy(
         median_acc = float(np.median(hits) / len(y_test))
         counts = np.bincount(y_test, minlength=obs.num_classes)
         chance = float(counts.max() / len(y_test))
+        at_chance = int((hits <= counts.max()).sum())  # (integer hits: no rounding)
     # The member accuracy's own chance: what the best constant answer scores on each model's
     # members (their class shares differ from the population's when the masks do).
     members_chance = _exact_mean([Fraction(int(np.bincount(obs.labels[m]).max()), int(m.sum()))
                                   for m in obs.masks if m.any()])  # fmt: skip
     return {
+        **({} if log_probs_test is None or y_test is None or not len(y_test)
+           else {"test_accuracy_models_at_chance": at_chance}),
         "members_chance_accuracy": members_chance,
         "train_accuracy": train_mean,
         "test_accuracy": mean_acc,
@@ -207,7 +212,8 @@ def utility_figures(
     finals = [h.of_released for h in ensemble.histories]
     return {
         **{k: accuracy[k] for k in ("train_accuracy", "test_accuracy", "test_accuracy_std",
-                                    "test_accuracy_median", "generalization_gap")},
+                                    "test_accuracy_median", "generalization_gap",
+                                    "test_accuracy_models_at_chance") if k in accuracy},
         "test_accuracy_before_release": float(np.mean([r.test_acc for r in finals])),
         "train_loss": float(np.mean([r.train_loss for r in finals])),
         "test_loss": float(np.mean([r.test_loss for r in finals])),
@@ -321,6 +327,32 @@ def _refuse_all_tied(results: Mapping[str, AttackResult], utility: Mapping[str, 
             "run has no privacy verdict; add an attack that reads the released outputs, "
             "e.g. loss"
         )
+
+
+def models_at_chance_note(utility: Mapping[str, Any], num_models: Any) -> str | None:
+    """Why a run judged above chance understates its leak when some of its models learned
+    nothing (``utility.test_accuracy_models_at_chance``, 0 < n < K), or ``None``: their
+    targets' chance-level scores are pooled with the others' (train.lr=0.2 on digits, K=8:
+    4 models at or below chance, the mean 0.171 and the median 0.143 above the majority's
+    0.112, so the run was ranked as any other)."""
+    count = utility.get("test_accuracy_models_at_chance")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (count, num_models)):
+        return None
+    if not 0 < count < num_models:
+        return None
+    return (f"{count} of the {num_models} models' test accuracy is not above chance: they "
+            "learned nothing (training that failed in some models), and the attacks pool "
+            "their targets' chance-level scores with the others', so the leak of the models "
+            "that learned is understated")
+
+
+def warn_models_at_chance(utility: Mapping[str, Any], num_models: int) -> None:
+    """Warn with `models_at_chance_note` where the run gets a verdict."""
+    if "chance_accuracy" not in utility or not _above_chance(utility):
+        return
+    note = models_at_chance_note(utility, num_models)
+    if note:
+        log.warning("SOME MODELS AT CHANCE: %s", note)
 
 
 def _warn_thin_bootstrap(evaluation: EvaluationConfig) -> None:
@@ -521,6 +553,7 @@ def attack_observations(
     _check_leak_without_utility(privacy, utility, attack_results, obs.masks[targets][:, ~is_canary],
                                 evaluation)  # fmt: skip
     _check_inverted_attacks(privacy, attack_results, obs.masks[targets][:, ~is_canary])
+    warn_models_at_chance(utility, obs.num_models)
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},

@@ -22,6 +22,7 @@ from mia_defense.report.stats import LEVEL, wilson_interval
 __all__ = [
     "SMALL_TEST_SET",
     "caveats",
+    "models_at_chance_note",
     "near_chance_note",
     "release_near_chance_note",
     "resolution_note",
@@ -94,8 +95,9 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     non-members (``privacy.attacks_inverted``; a white-box attack's:
     ``privacy.white_box_attacks_inverted``), its leakage figure below the resolution of its
     scores (`resolution_note`), its test accuracy measured on few records
-    (`small_test_set_note`) or not above chance on them (`near_chance_note`), or null for
-    some of its attacks (`_null_leakage`)."""
+    (`small_test_set_note`) or not above chance on them (`near_chance_note`), null for
+    some of its attacks (`_null_leakage`), or some of its models at chance
+    (`models_at_chance_note`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
@@ -153,6 +155,9 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     missing = _null_leakage(payload)
     if missing is not None:
         notes.append(missing)
+    some = models_at_chance_note(payload)
+    if some is not None:
+        notes.append(some)
     labels = _labels_unattacked(payload)
     if labels is not None:
         notes.append(labels)
@@ -200,6 +205,23 @@ def small_test_set_note(payload: Mapping[str, Any]) -> str | None:
         f"95% interval is [{low:.3f}, {high:.3f}]{above} (the interval shown is the spread "
         "of its models on those same records); rerun it with a larger plan.test_size"
     )
+
+
+def models_at_chance_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run some of whose models learned nothing (results.json's
+    ``utility.test_accuracy_models_at_chance``, 0 < n < ``num_models``): the attacks pool
+    those targets' chance-level scores with the others', so the run's leak is understated
+    (train.lr=0.2 on digits, K=8: 4 models at or below chance, the mean and the median above
+    it: ranked as any other). Absent (runs of earlier versions) or not a count: none."""
+    utility, models = payload.get("utility"), payload.get("num_models")
+    count = utility.get("test_accuracy_models_at_chance") if isinstance(utility, Mapping) else None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (count, models)):
+        return None
+    if not 0 < count < models:
+        return None
+    return (f"{count} of its {models} models' test accuracy is not above chance: they learned "
+            "nothing, and pooled with the others' their targets' chance-level scores "
+            "understate the leak of the models that learned")
 
 
 def near_chance_note(payload: Mapping[str, Any]) -> str | None:
