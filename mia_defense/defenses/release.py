@@ -95,6 +95,13 @@ class TopKRelease(Release):
                 f"release.k={self.k}: larger than the dataset's {num_classes} classes; "
                 f"choose k in [1, {num_classes}]"
             )
+        if self.k == num_classes:  # (a sweep of release.k=1,2,5,10 on 10 classes)
+            log.warning(
+                "release.k=%d: keeps all of the dataset's %d classes, so the outputs are "
+                "released unchanged (renormalised or not), a full release under another "
+                "name; choose release.k in [1, %d] to withhold anything",
+                self.k, num_classes, num_classes - 1,
+            )
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
@@ -211,6 +218,14 @@ class NoiseRelease(Release):
     def hparams(self) -> dict[str, Any]:
         return {"scale": self.scale, "distribution": self.distribution}
 
+    def check(self, *, num_classes: int) -> None:
+        """Say that no noise releases the outputs unchanged, as `RoundingRelease` does."""
+        if self.scale == 0:
+            log.warning(
+                "release.scale=0: adds no noise, so the outputs are released unchanged, a "
+                "full release under another name; choose release.scale > 0 to perturb them"
+            )
+
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
@@ -247,6 +262,15 @@ class TemperatureRelease(Release):
 
     def hparams(self) -> dict[str, Any]:
         return {"temperature": self.temperature}
+
+    def check(self, *, num_classes: int) -> None:
+        """Say that a temperature of 1 releases the outputs unchanged."""
+        if self.temperature == 1:
+            log.warning(
+                "release.temperature=1: the softmax at temperature 1 is the model's own, so "
+                "the outputs are released unchanged, a full release under another name; "
+                "choose another release.temperature (> 1 flattens them)"
+            )
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
