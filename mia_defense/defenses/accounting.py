@@ -442,6 +442,8 @@ def privacy_report(
         {
             **{key: _stat(stats, key) for key in PER_MODEL_KEYS},
             "accountant": accountant,
+            # fewer than ``steps``, the planned steps its ε accounts (`DPSGD.finish`)
+            **({"steps_taken": int(stats["steps_taken"])} if "steps_taken" in stats else {}),
         }
         for stats in per_model
     ]

@@ -684,8 +684,22 @@ class DPSGD(TrainingDefense):
 
     def finish(self, ctx: TrainContext) -> None:
         assert self._steps is not None
+        stopped = 0
         for k in range(ctx.num_models):
-            ctx.stats[k].update(self._steps.stats(k, self.steps(k)))
+            # A model stopped early (early_stopping) is accounted for its planned steps: when
+            # it stopped was decided from its noisy trajectory, so the ε of the steps it took
+            # is no guarantee (the run of every planned step, cut where the rule says, is a
+            # post-processing of the whole: its ε is the planned steps').
+            taken = self.steps(k)
+            planned = ctx.epochs * self._steps.schedules[k].steps_per_epoch
+            ctx.stats[k].update(self._steps.stats(k, max(taken, planned)))
+            if taken < planned:
+                ctx.stats[k]["steps_taken"] = float(taken)
+                stopped += 1
+        if stopped:
+            log.info("defense.dp: %d of %d models stopped before their planned steps; their ε "
+                     "is that of the planned steps (privacy.per_model: steps, steps_taken)",
+                     stopped, ctx.num_models)
         cleanup = getattr(ctx.stack.module, "cleanup", None)
         if ctx.engine == "opacus" and callable(cleanup):
             cleanup()  # drop Opacus' hooks and per-sample gradients from the trained module
