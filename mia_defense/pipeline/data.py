@@ -251,6 +251,10 @@ def _check(
         raise ConfigError(
             f"train.batch_size={experiment.train.batch_size} is larger than the smallest "
             f"member set ({members} samples); lower it or raise plan.population_size"
+            + ("; a model without members cannot train at any batch size: at "
+               f"plan.population_size={plan.masks.shape[1]} and plan.num_models="
+               f"{plan.num_models} the draw left one without a record, so raise "
+               "plan.population_size" if members == 0 else "")
         )
     if experiment.num_targets is not None and not 1 <= experiment.num_targets <= plan.num_models:
         raise ConfigError(
