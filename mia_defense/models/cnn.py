@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 
 import torch
@@ -53,7 +52,7 @@ def image_shape(input_shape: Sequence[int], *, model: str) -> tuple[int, int, in
         raise ConfigError(
             f"model={model} needs images [C, H, W] (at least 4x4), but the dataset's samples "
             f"have shape {list(input_shape)}; use model=mlp for flat features"
-            + _channels_last(shape) + _flattened_image(shape, model=model)
+            + _channels_last(shape)
         )
     if looks_channels_last(shape):  # [32, 32, 4] RGBA trained as 32 channels of 32x4 pixels
         raise ConfigError(
@@ -71,20 +70,6 @@ def _channels_last(shape: tuple[int, ...]) -> str:
         return ""
     return (f"; images stored channels-last [H, W, C] = {list(shape)}: transpose them to "
             "[N, C, H, W] (x.transpose(0, 3, 1, 2)) and save them again")
-
-
-def _flattened_image(shape: tuple[int, ...], *, model: str) -> str:
-    """What to do with images flattened into features (scikit-learn's digits: 64 = 8x8
-    pixels), or "" for other shapes: one grey or RGB square image of at least 4x4."""
-    if len(shape) != 1:
-        return ""
-    for channels in (1, 3):
-        side = math.isqrt(shape[0] // channels)
-        if side >= 4 and channels * side * side == shape[0]:
-            return (f"; or, if its {shape[0]} features are {channels}x{side}x{side} images "
-                    f"flattened, save them as [N, {channels}, {side}, {side}] to train "
-                    f"model={model} (dataset=digits_images does this for scikit-learn's digits)")
-    return ""
 
 
 def _check_layer_sizes(

@@ -84,23 +84,6 @@ def test_image_models_refuse_flat_features():
         ResNet(input_shape=(3, 32, 32), num_classes=10, depth=9)
 
 
-@pytest.mark.parametrize(("features", "images"), [(64, "1x8x8"), (3072, "3x32x32")])
-def test_flattened_images_are_told_how_to_train_an_image_model(features, images):
-    """scikit-learn's digits (64 features) under model=cnn: the refusal says how to give the
-    same pixels as images (dataset=digits_images), beside model=mlp."""
-    side = images.split("x")[-1]
-    with pytest.raises(ConfigError, match=(
-        rf"\[{features}\]; use model=mlp for flat features; or, if its {features} features "
-        rf"are {images} images flattened, save them as \[N, {images[0]}, {side}, {side}\].*"
-        r"dataset=digits_images")):
-        SmallCNN(input_shape=(features,), num_classes=10)
-
-
-def test_flat_features_that_are_no_square_image_get_no_image_advice():
-    with pytest.raises(ConfigError, match=r"\[30\]; use model=mlp for flat features$"):
-        SmallCNN(input_shape=(30,), num_classes=10)
-
-
 def test_dp_validation_lists_every_problem():
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.LSTM(8, 8),
                           nn.InstanceNorm1d(8, affine=True, track_running_stats=True))
