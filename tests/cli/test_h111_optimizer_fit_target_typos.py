@@ -14,19 +14,17 @@ from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
 from mia_defense.training.config import optimizer_class
 from mia_defense.user_fit import load_user_fit
-from tests.helpers import mia_train
+from tests.helpers import refused_before_run_dir
 
 _FIT = "def fit(model, members, recipe):\n    return model\n"
 
 
 def test_a_misspelt_optimizer_class_names_the_closest_and_makes_no_folder(tmp_path):
-    done = mia_train("train.optimizer={_target_: torch.optim.Adamm}", "hydra.run.dir=run",
-                     cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 2
+    stderr = refused_before_run_dir("train.optimizer={_target_: torch.optim.Adamm}",
+                                    cwd=tmp_path)
     assert ("ConfigError: train.optimizer._target_=torch.optim.Adamm: not a torch.optim."
             "Optimizer class; name one, e.g. torch.optim.AdamW (module 'torch.optim' is found, "
-            "but has no attribute 'Adamm'; did you mean 'Adam'?)") in done.stderr  # fmt: skip
-    assert not (tmp_path / "run").exists()
+            "but has no attribute 'Adamm'; did you mean 'Adam'?)") in stderr  # fmt: skip
 
 
 def test_a_misspelt_optimizer_module_names_the_closest():
@@ -42,16 +40,13 @@ def test_a_misspelt_optimizer_module_names_the_closest():
 def test_a_misspelt_training_function_is_refused_before_the_run_directory(tmp_path):
     (tmp_path / "h111_user_fit.py").write_text(_FIT)
     try:
-        done = mia_train("+train.fit._target_=h111_user_fit.fitt", "hydra.run.dir=run",
-                         cwd=tmp_path)  # fmt: skip
+        stderr = refused_before_run_dir("+train.fit._target_=h111_user_fit.fitt", cwd=tmp_path)
     finally:
         sys.modules.pop("h111_user_fit", None)
-    assert done.returncode == 2
     assert ("ConfigError: train.fit._target_=h111_user_fit.fitt: not a function; name one "
             "that takes (model, members, recipe) and returns the trained model (module "
             "'h111_user_fit' is found, but has no attribute 'fitt'; did you mean 'fit'?)"
-            ) in done.stderr  # fmt: skip
-    assert not (tmp_path / "run").exists()
+            ) in stderr  # fmt: skip
 
 
 def test_the_config_check_loads_the_training_function(make_cfg):
