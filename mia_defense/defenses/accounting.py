@@ -11,7 +11,9 @@ analysis, a module of numpy and scipy: `_opacus_rdp` loads that file alone, with
 done once per ensemble (`shared_noise_multiplier`: the largest σ any model needs) and kept
 on disk (`sigma_cache_dir`), where a sweep finds it again. A cached σ is never trusted: it
 is used only if the accountant confirms it spends at most the target, and within the
-search's tolerance of it (one accountant call).
+search's tolerance of it (one accountant call); and only by the code that searched it: the
+key holds this module's digest and the accountants' library versions (`_search_code`), so
+the same config gets the σ a fresh search would give, whatever the cache held.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import importlib.metadata
 import importlib.util
 import json
 import logging
@@ -276,7 +279,26 @@ def _cache_key(
         "sample_rate": float(sample_rate),
         "steps": int(steps),
         "epsilon_tolerance": _EPSILON_TOLERANCE,
+        "search": _search_code(),
     }
+
+
+@functools.cache
+def _search_code() -> dict[str, str | None]:
+    """What else decides which σ a search returns: this module's code (the search, its
+    floor and its ε; a stale entry of another search would still pass the check of
+    `_read_cached_sigma`, so the same config would train with another σ, and other
+    numbers, depending on what the cache held) and the versions of the libraries whose
+    accountants it calls."""
+    versions: dict[str, str | None] = {
+        "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    }
+    for name in ("opacus", "scipy", "numpy"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
 
 
 def _cache_path(key: Mapping[str, Any]) -> Path | None:

@@ -260,3 +260,21 @@ def test_a_search_stops_when_more_noise_no_longer_lowers_epsilon(monkeypatch):
     with pytest.raises(ValueError, match=r"epsilon stays at 0.5 from sigma=1 up"):
         accounting._search_sigma("prv", 0.1, 1e-5, 0.1, 100)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("changed", ["code", "opacus"])
+def test_an_entry_of_another_search_is_not_used(cache, monkeypatch, changed):
+    """An entry written by another version of the search (its code, or Opacus') holds a σ
+    the accountant still accepts but a fresh search would not give: the same config would
+    train with another σ, and other numbers, depending on what the cache held."""
+    fresh = accounting._search_sigma(*FAST)
+    stale = fresh * (1 + 1e-4)
+    low = FAST[1] - 0.01
+    assert low <= epsilon_spent("gdp", ((stale, FAST[3], FAST[4]),), FAST[2]) <= FAST[1]
+    then = {**accounting._search_code(), changed: "another"}
+    with monkeypatch.context() as earlier:
+        earlier.setattr(accounting, "_search_sigma", lambda *args: stale)
+        earlier.setattr(accounting, "_search_code", lambda: then, raising=False)
+        assert noise_multiplier_for(*FAST) == stale
+    noise_multiplier_for.cache_clear()  # a new process, of today's search
+    assert noise_multiplier_for(*FAST) == fresh
