@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,8 @@ from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, stage
 from mia_defense.training_start import training_begins
 
 __all__ = ["Members", "check_user_fit", "load_user_fit", "train_with_user_fit"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,11 @@ def train_with_user_fit(
     check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint, settings=settings,
                          num_models=len(masks))
     device = resolve_device(config.device)
+    paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None
+             for k in range(len(masks))]  # fmt: skip
+    saved = sum(path is not None and path.exists() for path in paths)
+    if saved:  # (as the engine says it: a resumed run is told what it keeps)
+        log.info("resuming: %d of %d %s already trained", saved, len(masks), stage_models(stage))
     models = build_models(build_model, len(masks), seed=seed, stage=stage, device=device)
     tensors = [torch.as_tensor(a, dtype=t, device=device)
                for a, t in ((x_test, torch.float32), (y_test, torch.long))]  # fmt: skip
@@ -157,7 +165,7 @@ def train_with_user_fit(
     digests: dict[bytes, int] = {}  # of the models so far: none may copy another
     for k in tqdm(range(len(models)), disable=not progress, unit="model",
                   desc=f"training {stage_models(stage)} (train.fit)"):  # fmt: skip
-        path = checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None
+        path = paths[k]
         model = models[k]
         if path is not None and path.exists():
             histories.append(load_model(path, model, fingerprint=fingerprint))

@@ -12,6 +12,7 @@ from torch import nn
 from mia_defense.cli.build import build_experiment, run
 from mia_defense.errors import ConfigError
 from mia_defense.tracking import read_json
+from mia_defense.training.checkpoints import checkpoint_path
 from mia_defense.training.config import TrainConfig
 from mia_defense.user_fit import Members, train_with_user_fit
 
@@ -125,3 +126,27 @@ def test_what_the_function_does_to_its_arrays_changes_neither_the_next_model_nor
         assert history.final.train_acc == pytest.approx(counts.max() / counts.sum(), abs=1e-6)
         assert history.final.test_acc == pytest.approx(
             np.mean(y_test == counts.argmax()), abs=1e-6)
+
+
+def test_a_resumed_run_says_how_many_models_it_keeps(tmp_path, caplog):
+    """As the engine says it ('resuming: 2 of 3 models already trained'): the user's
+    training function retrains only the model whose checkpoint is missing."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 5)).astype(np.float32), rng.integers(0, 10, 60)
+    masks = rng.random((3, 60)) < 0.5
+    config = TrainConfig(epochs=1, fit={"_target_": f"{FIT}.class_prior_fit", "smoothing": 1.0})
+
+    def train():  # type: ignore[no-untyped-def]
+        return train_with_user_fit(
+            build_model=lambda: nn.Sequential(nn.Flatten(), nn.Linear(5, 10)), x=x, y=y,
+            masks=masks, x_test=x[:20], y_test=y[:20], num_classes=10, config=config, seed=0,
+            checkpoint_dir=tmp_path, progress=False,
+        )  # fmt: skip
+
+    train()
+    checkpoint_path(tmp_path, 1).unlink()
+    CALLS.clear()
+    with caplog.at_level("INFO", logger="mia_defense.user_fit"):
+        train()
+    assert [k for k, *_ in CALLS] == [1]
+    assert "resuming: 2 of 3 models already trained" in caplog.text
