@@ -290,9 +290,11 @@ def _search_code() -> dict[str, str | None]:
     `_read_cached_sigma`, so the same config would train with another σ, and other
     numbers, depending on what the cache held) and the versions of the libraries whose
     accountants it calls."""
-    versions: dict[str, str | None] = {
-        "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    }
+    try:
+        code: str | None = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    except OSError:  # installed without its sources (.pyc only): keep no entry of it
+        code = None
+    versions: dict[str, str | None] = {"code": code}
     for name in ("opacus", "scipy", "numpy"):
         try:
             versions[name] = importlib.metadata.version(name)
@@ -303,7 +305,7 @@ def _search_code() -> dict[str, str | None]:
 
 def _cache_path(key: Mapping[str, Any]) -> Path | None:
     root = sigma_cache_dir()
-    if root is None:
+    if root is None or key["search"]["code"] is None:  # (no code to tell searches apart)
         return None
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:32]
     return root / "sigma" / f"{digest}.json"

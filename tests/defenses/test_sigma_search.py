@@ -278,3 +278,24 @@ def test_an_entry_of_another_search_is_not_used(cache, monkeypatch, changed):
         assert noise_multiplier_for(*FAST) == stale
     noise_multiplier_for.cache_clear()  # a new process, of today's search
     assert noise_multiplier_for(*FAST) == fresh
+
+
+def test_a_search_of_unreadable_code_is_neither_cached_nor_read(cache, searches, monkeypatch):
+    """Installed without its sources (.pyc only), the search cannot be told apart from
+    another version's: it runs every time rather than fail or read a stranger's entry."""
+    accounting._search_code.cache_clear()
+    real_read = Path.read_bytes
+
+    def unreadable(path: Path) -> bytes:
+        if path == Path(accounting.__file__):
+            raise FileNotFoundError(path)
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    try:
+        sigma = noise_multiplier_for(*FAST)
+        noise_multiplier_for.cache_clear()
+        assert noise_multiplier_for(*FAST) == sigma
+    finally:
+        accounting._search_code.cache_clear()
+    assert len(searches) == 2 and not (cache / "sigma").exists()
