@@ -34,6 +34,7 @@ from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import audit_evidence, check_claim
 from mia_defense.pipeline.data import TrainingData, prepare_data
 from mia_defense.pipeline.evaluate import (
+    RANDOMIZED_RELEASE_REPEATS,
     RunResult,
     attack_observations,
     fpr_key,
@@ -408,6 +409,8 @@ def _attack(
     """mia-train's attack stage: `attack_observations` beside the trained models' utility,
     privacy accounting and engine."""
     privacy = privacy_figures(experiment, ensemble)
+    if experiment.release.randomized is True:  # its figures hold for this many queries only
+        privacy[RANDOMIZED_RELEASE_REPEATS] = experiment.queries.repeats
     _, y_test = data.split(data.plan.test_idx)
     return attack_observations(
         obs, attacks, targets=_targets(experiment, data),

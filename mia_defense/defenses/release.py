@@ -192,7 +192,9 @@ class NoiseRelease(Release):
 
     ``distribution`` is ``gaussian`` (standard deviation ``scale``) or ``laplace``
     (scale ``scale``). Noise is drawn per query, so an attacker who may repeat a query
-    can average it away; the evaluation queries each sample once.
+    can average it away; the evaluation's attacker asks each query
+    ``attack.queries.repeats`` times and averages, and the run's figures hold for that many
+    queries only (results.json's ``privacy.randomized_release_repeats``).
     """
 
     name = "noise"

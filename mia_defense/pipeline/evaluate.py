@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mia_defense.training.loop import Ensemble
 
 __all__ = [
+    "RANDOMIZED_RELEASE_REPEATS",
     "RunResult",
     "attack_observations",
     "fpr_key",
@@ -47,6 +48,10 @@ __all__ = [
 
 
 log = logging.getLogger(__name__)
+
+# results.json's ``privacy`` key of how often the attacker asked each query of a randomized
+# release (release=noise: attack.queries.repeats), the threat model its figures hold under
+RANDOMIZED_RELEASE_REPEATS = "randomized_release_repeats"
 
 @dataclass
 class RunResult:

@@ -10,8 +10,13 @@ from typing import Any
 from mia_defense.audit import audit_lines
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.roc import fpr_percent, unresolved_fprs
-from mia_defense.pipeline.evaluate import RunResult, fpr_key, judged_accuracy
-from mia_defense.report.checks import release_below_chance_note
+from mia_defense.pipeline.evaluate import (
+    RANDOMIZED_RELEASE_REPEATS,
+    RunResult,
+    fpr_key,
+    judged_accuracy,
+)
+from mia_defense.report.checks import randomized_release_note, release_below_chance_note
 
 __all__ = ["format_table"]
 
@@ -25,8 +30,8 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         f"gap {util['generalization_gap']:.3f}, chance {util['chance_accuracy']:.3f})",
     ]
     for key, value in result.privacy.items():
-        if key.startswith("epsilon_refuted"):
-            continue  # said in capitals below the utility, when it is so
+        if key.startswith("epsilon_refuted") or key == RANDOMIZED_RELEASE_REPEATS:
+            continue  # said in capitals below the utility (or the verdict), when it is so
         if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
             lines.append(f"{key} {value}")
         elif isinstance(value, int | float):  # per_model stays in results.json
@@ -102,6 +107,10 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
     if result.strongest_white_box_attack is not None:
         lines.append("(white-box attacks read the weights, which no release lets out: they "
                      "never decide the verdict)")
+    queried = randomized_release_note(result.defense.get("release"),
+                                      result.privacy.get(RANDOMIZED_RELEASE_REPEATS))
+    if queried is not None:  # (the verdict's threat model: how often the attacker asked)
+        lines.append(f"RANDOMIZED RELEASE: {queried}")
     return "\n".join(lines)
 
 
