@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # release (release=noise: attack.queries.repeats), the threat model its figures hold under
 RANDOMIZED_RELEASE_REPEATS = "randomized_release_repeats"
 
+
 @dataclass
 class RunResult:
     """What a run measured; written to results.json.
