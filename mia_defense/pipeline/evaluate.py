@@ -228,9 +228,15 @@ def utility_figures(
     }
 
 
-def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, Any]:
+def _attack_summary(
+    result: AttackResult, fprs: Sequence[float], members: np.ndarray | None = None,
+    regular: np.ndarray | None = None,
+) -> dict[str, Any]:
     """Flat figures of one attack: its access, AUC and TPR@FPR each with its CI, advantage,
-    ε bound, and each setting it chose on its references (mean, min, max over targets)."""
+    ε bound, each setting it chose on its references (mean, min, max over targets), and,
+    given ``members`` (the [T, N] masks of its targets) and ``regular`` ([N], the records
+    that are no canary, as its metrics pool them), ``nonmember_top_ties``
+    (`top_tied_nonmembers`)."""
     summary: dict[str, Any] = {"access": result.access, "auc": result.metrics.auc}
     ci = result.intervals
     if ci is not None:
@@ -245,7 +251,24 @@ def _attack_summary(result: AttackResult, fprs: Sequence[float]) -> dict[str, An
     for key, values in result.chosen.items():
         summary[key] = float(np.mean(values))
         summary[f"{key}_min"], summary[f"{key}_max"] = float(np.min(values)), float(np.max(values))
+    if members is not None and regular is not None:
+        ties = top_tied_nonmembers(result.scores[:, regular], members[:, regular])
+        if ties is not None:
+            summary["nonmember_top_ties"] = ties
     return summary
+
+
+def top_tied_nonmembers(scores: np.ndarray, members: np.ndarray) -> int | None:
+    """How many non-member scores share the highest non-member score (NaN ranking lowest),
+    ``None`` for none: the smallest non-zero FPR a threshold reaches is this count over the
+    non-member scores, so below it a TPR is the TPR at FPR 0. Coarse released outputs make
+    it large (release=label_only at plan.num_models=4: 11 of 2,000, so nothing between FPR
+    0 and 0.55%), where the count of scores alone says 0.1% is resolved."""
+    held = np.asarray(members, dtype=bool)
+    nonmember = np.nan_to_num(np.asarray(scores, dtype=np.float64)[~held], nan=-np.inf)
+    if not nonmember.size:
+        return None
+    return int((nonmember == nonmember.max()).sum())
 
 
 def few_canaries_note(count: int) -> str | None:
@@ -562,7 +585,8 @@ def attack_observations(
     warn_models_at_chance(utility, obs.num_models)
     result = RunResult(
         utility=utility,
-        attacks={name: _attack_summary(r, fprs) for name, r in attack_results.items()},
+        attacks={name: _attack_summary(r, fprs, obs.masks[r.targets], ~is_canary)
+                 for name, r in attack_results.items()},
         strongest_attack=strongest_name,
         strongest_white_box_attack=white_box_name,
         defense=defense,

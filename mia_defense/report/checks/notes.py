@@ -47,8 +47,32 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
     if not count:  # 0: no TPR at all (all NaN)
         return None
     if not unresolved_fprs(count, [fpr]):
-        return None
+        return _tied_note(payload, match, fpr)
     return _unresolved_text(match, fpr, count)
+
+
+def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
+    """`resolution_note` of a run with enough non-member scores whose strongest attack gave
+    more than ``fpr`` of them its highest non-member score (results.json's
+    ``attacks.<name>.nonmember_top_ties``), or ``None``: no threshold reaches an FPR between
+    0 and that share, so its TPR at ``fpr`` is the TPR at FPR 0 (release=label_only at
+    plan.num_models=4 on digits: 11 of 2,000 tied, TPR@0.1%FPR 0.0000 [0.0000, 0.0000] and
+    alone on the Pareto front, where the full release measured 0.006)."""
+    name = payload.get("strongest_attack")
+    attacks = payload.get("attacks")
+    attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
+    count = payload.get("nonmember_scores")
+    ties = attack.get("nonmember_top_ties") if isinstance(attack, Mapping) else None
+    if not (_counts(ties, count) and 0 < ties <= count) or ties <= fpr * count:
+        return None
+    return (
+        f"its {match.group(0)} rests on tied scores: {ties} of its {count} non-member scores "
+        f"share {name}'s highest one (an FPR of {100 * ties / count:.2g}%), so no threshold "
+        f"reaches an FPR between 0 and that: it is the TPR at FPR 0 of these scores, not a "
+        f"figure at {match.group(1)}% (coarse released outputs, label-only or rounded, give "
+        "few distinct scores); compare it at a higher FPR, or rerun it with a larger "
+        "plan.num_models or plan.population_size"
+    )
 
 
 def _unresolved_text(match: re.Match[str], fpr: float, count: int, said: str = "") -> str:
