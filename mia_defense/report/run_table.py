@@ -59,6 +59,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         return "  ".join(cells).rstrip()
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
     lines += _unresolved_lines(result.nonmember_scores, fprs)
+    lines += _tied_lines(result, fprs)
     lowest = min(fprs)
     canaries = {
         n: s["canaries"] for n, s in result.slices.items()
@@ -129,6 +130,26 @@ def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:
     if not all(isinstance(v, int | float) and math.isfinite(v) for v in (low, high)):
         return ""
     return f" [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def _tied_lines(result: RunResult, fprs: list[float]) -> list[str]:
+    """A note under the table when the strongest attack's TPR columns sit at FPRs below the
+    share of non-member scores tied at its highest one (``nonmember_top_ties``), where the
+    count of scores alone resolves them (else `_unresolved_lines` says it)."""
+    count, name = result.nonmember_scores, result.strongest_attack
+    ties = result.attacks.get(name, {}).get("nonmember_top_ties") if name else None
+    if not count or not ties:
+        return []
+    tied = [f for f in fprs if ties > f * count and not unresolved_fprs(count, [f])]
+    if not tied:
+        return []
+    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in sorted(tied))
+    return [
+        f"NOTE: {ties} of the {count} non-member scores share {name}'s highest one (an FPR "
+        f"of {100 * ties / count:.2g}%): for {shown} the TPR is the TPR at FPR 0 of these "
+        "tied scores (coarse released outputs give few distinct scores); compare at a higher "
+        "FPR, or raise plan.num_models or plan.population_size"
+    ]
 
 
 def _unresolved_lines(nonmember_scores: int | None, fprs: list[float]) -> list[str]:

@@ -57,3 +57,6 @@ def test_label_only_at_four_models_records_its_ties_and_is_read_with_care(tmp_pa
     strongest = payload["attacks"][payload["strongest_attack"]]
     assert strongest["nonmember_top_ties"] > 0.001 * payload["nonmember_scores"]
     assert len(_tie_notes(loaded)) == 1
+    ties, count = strongest["nonmember_top_ties"], payload["nonmember_scores"]
+    assert (f"NOTE: {ties} of the {count} non-member scores share "
+            f"{payload['strongest_attack']}'s highest one") in done.stdout
