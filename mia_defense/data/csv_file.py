@@ -222,10 +222,14 @@ def _refuse_underscore(field: str, *, path: Path, where: str) -> None:
     )
 
 
-# A number written for people: a decimal comma (3,5 or 1.234,5), or a % or currency sign.
+# A number written for people: a decimal comma (3,5 or 1.234,5), thousands separators
+# (1,234,567 or 1,234.5), or a % or currency sign.
+_THOUSANDS = r"\d{1,3}(,\d{3})+(\.\d+)?"
 _DECORATED_NUMBER = re.compile(
-    r"[+-]?(\d+,\d+|\d{1,3}(\.\d{3})+(,\d+)?|[$€£¥]\s?[\d.,]+|[\d.,]+\s?[%€$£¥])"
+    rf"[+-]?(\d+,\d+|\d{{1,3}}(\.\d{{3}})+(,\d+)?|{_THOUSANDS}|[$€£¥]\s?[\d.,]+"
+    r"|[\d.,]+\s?[%€$£¥])"
 )
+_THOUSANDS_NUMBER = re.compile(rf"[+-]?{_THOUSANDS}")
 
 
 # A number written with a Unicode minus sign (U+2212), an Arabic decimal separator (U+066B)
@@ -260,6 +264,8 @@ def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> 
                 f"({value!r} on line {line}, a decimal comma or a % or currency sign): they "
                 "would be one-hot encoded as categories; write plain numbers with a decimal "
                 "point (3.5, 0.12)"
+                + (", without thousands separators (1234567, not 1,234,567)"
+                   if _THOUSANDS_NUMBER.fullmatch(value) else "")
             )
         if codes and all(_DECORATED_NUMBER.fullmatch(value) or _typeset_number(value)
                          for value in codes):

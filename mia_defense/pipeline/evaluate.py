@@ -30,6 +30,7 @@ from mia_defense.metrics.records import (
     slice_metrics,
 )
 from mia_defense.metrics.roc import fpr_percent
+from mia_defense.metrics.utility import some_models_at_chance
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import Evidence, attack_evidence, check_claim, highest_bound
 
@@ -365,9 +366,7 @@ def models_at_chance_note(utility: Mapping[str, Any], num_models: Any) -> str | 
     4 models at or below chance, the mean 0.171 and the median 0.143 above the majority's
     0.112, so the run was ranked as any other)."""
     count = utility.get("test_accuracy_models_at_chance")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (count, num_models)):
-        return None
-    if not 0 < count < num_models:
+    if not some_models_at_chance(count, num_models):
         return None
     return (f"{count} of the {num_models} models' test accuracy is not above chance: they "
             "learned nothing (training that failed in some models), and the attacks pool "

@@ -11,6 +11,7 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.metrics.roc import unresolved_fprs
+from mia_defense.metrics.utility import some_models_at_chance
 from mia_defense.report.checks._values import _counts, _numbers, one_line
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.privacy import epsilon_doubt
@@ -244,9 +245,7 @@ def models_at_chance_note(payload: Mapping[str, Any]) -> str | None:
     it: ranked as any other). Absent (runs of earlier versions) or not a count: none."""
     utility, models = payload.get("utility"), payload.get("num_models")
     count = utility.get("test_accuracy_models_at_chance") if isinstance(utility, Mapping) else None
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (count, models)):
-        return None
-    if not 0 < count < models:
+    if not some_models_at_chance(count, models):
         return None
     return (f"{count} of its {models} models' test accuracy is not above chance: they learned "
             "nothing, and pooled with the others' their targets' chance-level scores "
