@@ -223,8 +223,8 @@ def _refuse_underscore(field: str, *, path: Path, where: str) -> None:
 
 
 # A number written for people: a decimal comma (3,5 or 1.234,5), thousands separators
-# (1,234,567 or 1,234.5), or a % or currency sign.
-_THOUSANDS = r"\d{1,3}(,\d{3})+(\.\d+)?"
+# (1,234,567 or 1,234.5; Swiss 1'234'567; Indian 12,34,567), or a % or currency sign.
+_THOUSANDS = r"(\d{1,3}(,\d{3})+|\d{1,3}(['\u2019]\d{3})+|\d{1,2}(,\d{2})+,\d{3})(\.\d+)?"
 _DECORATED_NUMBER = re.compile(
     rf"[+-]?(\d+,\d+|\d{{1,3}}(\.\d{{3}})+(,\d+)?|{_THOUSANDS}|[$€£¥]\s?[\d.,]+"
     r"|[\d.,]+\s?[%€$£¥])"

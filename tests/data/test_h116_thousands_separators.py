@@ -1,7 +1,8 @@
-"""A column of numbers with English thousands separators ("1,234,567", "1,012.5", quoted in
-a comma-separated file) is refused as the decimal commas of test_data_redteam9 are: it was
-one-hot encoded as one category per distinct number, silently (an income column of 40
-records became 40 indicator columns, one per record: an identifier a model memorises)."""
+"""A column of numbers with thousands separators ("1,234,567", "1,012.5" quoted in a
+comma-separated file; Swiss "1'234'567"; Indian "12,34,567") is refused as the decimal
+commas of test_data_redteam9 are: it was one-hot encoded as one category per distinct
+number, silently (an income column of 40 records became 40 indicator columns, one per
+record: an identifier a model memorises)."""
 import re
 
 import pytest
@@ -10,14 +11,17 @@ from mia_defense.data import load_csv
 from mia_defense.errors import DataError
 
 
-@pytest.mark.parametrize("numbers", [[1_000_000, 1_012_345, 2_500_000], [1000.5, 12_500.25, 999.5]])
-def test_a_column_with_thousands_separators_is_refused(tmp_path, numbers):
+@pytest.mark.parametrize("values", [["1,000,000", "1,012,345", "2,500,000"],
+                                    ["1,000.5", "12,500.25", "1,999.5"],
+                                    ["1'000'000", "1'012'345", "2'500'000"],  # Swiss
+                                    ["10,00,000", "1,01,234", "25,00,000"]])  # Indian
+def test_a_column_with_thousands_separators_is_refused(tmp_path, values):
     path = tmp_path / "d.csv"
-    rows = [f'"{numbers[i % 3] + i:,}",{i % 4},{i % 2}\n' for i in range(12)]
+    rows = [f'"{values[i % 3]}",{i % 4},{i % 2}\n' for i in range(12)]
     path.write_text("income,b,y\n" + "".join(rows))
-    first = f"{numbers[0]:,}"
+    first = values[0]
     with pytest.raises(DataError, match=rf"d.csv: column 'income' holds numbers written as text "
-                       rf"\('{re.escape(first)}' on line 2, .*write plain numbers with a "
+                       rf"\({re.escape(repr(first))} on line 2, .*write plain numbers with a "
                        r"decimal point \(3.5, 0.12\), without thousands separators"):
         load_csv(path=path, label_column="y")
 
