@@ -66,6 +66,8 @@ class TrainingData:
         dataset_digest: a content hash of the whole dataset as loaded (features and
             labels, before the plan and canaries): the same for every seed, so runs of
             several seeds on one data file can be told from runs on an edited one.
+        duplicates: how many of the samples the plan uses have an exact copy among them
+            (`warn_duplicates`; results.json's ``data_duplicates``).
     """
 
     dataset: Dataset
@@ -73,6 +75,7 @@ class TrainingData:
     is_canary: np.ndarray
     fingerprint: str
     dataset_digest: str
+    duplicates: int = 0
 
     def split(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Features and labels of the dataset rows ``idx``."""
@@ -101,7 +104,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         reference_size=experiment.plan.reference_size,
         seed=experiment.seed,
     )
-    warn_duplicates(data, plan)
+    duplicates = warn_duplicates(data, plan)
     warn_one_class_test_set(data, plan)
     warn_small_test_set(plan)
     warn_label_release_without_label_attack(
@@ -127,7 +130,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         splits += [data.x[idx], data.y[idx]]
     return TrainingData(
         dataset=data, plan=plan, is_canary=is_canary, fingerprint=_content_hash(*splits),
-        dataset_digest=dataset_digest,
+        dataset_digest=dataset_digest, duplicates=duplicates,
     )
 
 
@@ -225,10 +228,10 @@ def _releases_labels_only(release: object, num_classes: int = 10) -> bool:
     return bool(((out == 0) | (out == -math.inf)).all() and ((out == 0).sum(-1) == 1).all())
 
 
-def warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
+def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:
     """Say when samples the run uses have exact copies among them: a copy on the other side
     of a model's membership reads as a member, so the attacks understate the leak (and a
-    copy of a member in the test set overstates test accuracy)."""
+    copy of a member in the test set overstates test accuracy). Returns how many have one."""
     used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
     copies = duplicate_count(data.x[used], overwrite=True)  # indexing made a copy
     if copies:
@@ -238,6 +241,7 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> None:
             "understate the leak and test accuracy overstate utility: deduplicate the data",
             data.description, copies, len(used),
         )
+    return copies
 
 
 def _check(

@@ -60,6 +60,7 @@ class RunFacts:
     hparams: Mapping[str, Any]
     config: Mapping[str, Any]
     source: Mapping[str, Any] | None = None
+    data_duplicates: int | None = None
 
 
 def run_facts(experiment: Experiment, data: TrainingData) -> RunFacts:
@@ -67,6 +68,7 @@ def run_facts(experiment: Experiment, data: TrainingData) -> RunFacts:
         dataset=experiment.dataset.name,
         data_fingerprint=data.fingerprint,
         data_digest=data.dataset_digest,
+        data_duplicates=data.duplicates,
         class_labels=_class_labels(experiment.dataset),
         input_shape=list(data.dataset.input_shape),
         num_classes=int(data.dataset.num_classes),
@@ -237,6 +239,8 @@ def _results_payload(
         "dataset": facts.dataset,
         "data_fingerprint": facts.data_fingerprint,
         "data_digest": facts.data_digest,
+        # used samples with an exact copy among them (`warn_duplicates`): mia-report's caveat
+        "data_duplicates": facts.data_duplicates,
         "class_labels": facts.class_labels,
         "input_shape": facts.input_shape,
         "num_classes": facts.num_classes,
