@@ -17,13 +17,18 @@ from mia_defense.cli.commands import quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
 
-__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_USER_ERROR", "reader_gone", "run_entry"]
+__all__ = [
+    "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR", "reader_gone",
+    "run_entry",
+]
 
 EXIT_USER_ERROR = 2
 # A reader closed our stdout during a run (mia-train ... | head): 128 + SIGPIPE, as a shell
 # reports a process that the signal ended; the run's files are written before its table.
 EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
+# Ended by SIGTERM (kill, docker stop, systemd, scancel): 128 + 15, as a shell reports it.
+EXIT_TERMINATED = 143
 
 
 def run_entry(
@@ -42,21 +47,23 @@ def run_entry(
     interruption, never a user error.
     """
     previous = signal.getsignal(signal.SIGINT)
+    previous_term = signal.getsignal(signal.SIGTERM)
     pressed = _note_ctrl_c()
+    terminated = _note_sigterm()
     no_collection_at_exit()
     try:
         with paused_while_importing():  # the task turns it on (`collect_from_here`)
             entry()
     except SystemExit as exc:
-        if pressed() and exc.code not in (0, None):
+        if (pressed() or terminated()) and exc.code not in (0, None):
             print(interrupted, file=sys.stderr)
-            raise SystemExit(EXIT_INTERRUPTED) from None
+            raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
         if exc.code == 1 and not started():
             raise SystemExit(EXIT_USER_ERROR) from None
         raise
     except KeyboardInterrupt:
         print(interrupted, file=sys.stderr)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
         quiet_stdout()
         raise SystemExit(EXIT_BROKEN_PIPE if started() else 0) from None
@@ -71,6 +78,9 @@ def run_entry(
         if previous is signal.default_int_handler:
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGINT, previous)
+        if previous_term == signal.SIG_DFL:
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, previous_term)
 
 
 def reader_gone() -> NoReturn:
@@ -90,6 +100,27 @@ def _one_error(exc: Exception) -> str:
     cause = exc.__cause__
     reason = f"\n{cause}" if isinstance(cause, OmegaConfBaseException) else ""
     return f"{text}{reason}"
+
+
+def _note_sigterm() -> Callable[[], bool]:
+    """Install a SIGTERM handler that ends the run as Ctrl-C does (KeyboardInterrupt: the run
+    directory reads ``interrupted``, the resume line is printed) and remembers that it did;
+    returns whether SIGTERM arrived. By default SIGTERM ended the process at once, its
+    results.json left reading ``running`` with no word. Left alone where SIGTERM is ignored
+    or handled otherwise (submitit's job handler, which bypasses SLURM's SIGTERM before a
+    requeue) or off the main thread."""
+    received: list[bool] = []
+
+    def handler(signum: int, frame: object) -> None:
+        received.append(True)
+        raise KeyboardInterrupt
+
+    try:
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        pass
+    return lambda: bool(received)
 
 
 def _note_ctrl_c() -> Callable[[], bool]:
