@@ -46,10 +46,10 @@ def run_entry(
     locating target ... CheckConfigCallback") and exits 1. Any exit after a Ctrl-C is the
     interruption, never a user error.
     """
-    previous = signal.getsignal(signal.SIGINT)
-    previous_term = signal.getsignal(signal.SIGTERM)
-    pressed = _note_ctrl_c()
-    terminated = _note_sigterm()
+    defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    previous = {signum: signal.getsignal(signum) for signum in defaults}
+    pressed = _note_signal(signal.SIGINT, defaults[signal.SIGINT])
+    terminated = _note_signal(signal.SIGTERM, defaults[signal.SIGTERM])
     no_collection_at_exit()
     try:
         with paused_while_importing():  # the task turns it on (`collect_from_here`)
@@ -75,12 +75,10 @@ def run_entry(
         print(_one_error(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
-        if previous is signal.default_int_handler:
-            with contextlib.suppress(ValueError):
-                signal.signal(signal.SIGINT, previous)
-        if previous_term == signal.SIG_DFL:
-            with contextlib.suppress(ValueError):
-                signal.signal(signal.SIGTERM, previous_term)
+        for signum, default in defaults.items():  # (only the handlers this installed)
+            if previous[signum] == default:
+                with contextlib.suppress(ValueError):
+                    signal.signal(signum, default)
 
 
 def reader_gone() -> NoReturn:
@@ -102,13 +100,17 @@ def _one_error(exc: Exception) -> str:
     return f"{text}{reason}"
 
 
-def _note_sigterm() -> Callable[[], bool]:
-    """Install a SIGTERM handler that ends the run as Ctrl-C does (KeyboardInterrupt: the run
-    directory reads ``interrupted``, the resume line is printed) and remembers that it did;
-    returns whether SIGTERM arrived. By default SIGTERM ended the process at once, its
-    results.json left reading ``running`` with no word. Left alone where SIGTERM is ignored
-    or handled otherwise (submitit's job handler, which bypasses SLURM's SIGTERM before a
-    requeue) or off the main thread."""
+def _note_signal(signum: signal.Signals, default: object) -> Callable[[], bool]:
+    """Install a ``signum`` handler that raises KeyboardInterrupt and remembers that it did,
+    where the signal's handler is ``default`` (else, or off the main thread, leave it alone);
+    returns whether the signal arrived.
+
+    Ctrl-C (SIGINT, default: Python's own handler): raised as Python does, but remembered.
+    SIGTERM (kill, docker stop, systemd, scancel; default: SIG_DFL, which ended the process
+    at once, its results.json left reading ``running`` with no word) ends the run as Ctrl-C
+    does: the run directory reads ``interrupted`` and the resume line is printed. A handler
+    of someone else's stays: a background job's ignored SIGINT, an embedding program's,
+    submitit's SIGTERM handler (which bypasses SLURM's SIGTERM before a requeue)."""
     received: list[bool] = []
 
     def handler(signum: int, frame: object) -> None:
@@ -116,27 +118,9 @@ def _note_sigterm() -> Callable[[], bool]:
         raise KeyboardInterrupt
 
     try:
-        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, handler)
+        if signal.getsignal(signum) == default:
+            signal.signal(signum, handler)
     except ValueError:  # not the main thread
         pass
     return lambda: bool(received)
-
-
-def _note_ctrl_c() -> Callable[[], bool]:
-    """Install a SIGINT handler that raises KeyboardInterrupt as Python's does and remembers
-    that it did; returns whether Ctrl-C was pressed. Left alone where SIGINT is ignored or
-    handled otherwise (a background job, an embedding program) or off the main thread."""
-    pressed: list[bool] = []
-
-    def handler(signum: int, frame: object) -> None:
-        pressed.append(True)
-        raise KeyboardInterrupt
-
-    try:
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread
-        pass
-    return lambda: bool(pressed)
 

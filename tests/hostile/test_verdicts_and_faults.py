@@ -141,7 +141,13 @@ def test_a_model_that_learned_nothing_is_flagged(tmp_path, make_cfg):
 
 
 @pytest.mark.slow  # ~10 s: a real process interrupted with SIGINT, then the resume
-def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    # SIGTERM (kill, docker stop, systemd, scancel) as Ctrl-C, exit 128 + 15: it ended the
+    # process at once, results.json left reading 'running' with no word (h115)
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl_c", "sigterm"],
+)
+def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path, sent, code):
     run_dir = tmp_path / "run"
     # two models, trained one at a time: Ctrl-C lands in the second one's 100 epochs (a
     # second or more, against the 0.05 s this test takes to see the first one's checkpoint)
@@ -152,14 +158,14 @@ def test_ctrl_c_exits_130_with_one_line_and_the_same_command_resumes(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "mia_defense.cli.train", *args],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, sent)],
     )
     deadline = time.time() + 120
     while not list(run_dir.glob("checkpoints/model_*.pt")) and time.time() < deadline:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == code
     assert "interrupted; run the same command again to resume" in err
     assert "Traceback" not in out + err
     assert read_json(run_dir / "results.json")["status"] == "interrupted"
