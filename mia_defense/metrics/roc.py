@@ -85,6 +85,14 @@ def unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> list[float]
     return sorted(f for f in fprs if nonmember_scores * f < 1)
 
 
+def tied_fprs(top_ties: int, nonmember_scores: int, fprs: Sequence[float]) -> list[float]:
+    """The FPRs that ``nonmember_scores`` scores resolve (`unresolved_fprs`) but their
+    ``top_ties`` tied at the highest one do not: no threshold reaches an FPR between 0 and
+    ``top_ties / nonmember_scores``, so there too the TPR is the TPR at FPR 0."""
+    unresolved = unresolved_fprs(nonmember_scores, fprs)
+    return sorted(f for f in fprs if top_ties > f * nonmember_scores and f not in unresolved)
+
+
 def _finite(scores: np.ndarray) -> np.ndarray:
     """Scores ranked when they hold +-inf or NaN (NaN ranks lowest); ROC only needs order."""
     if np.all(np.isfinite(scores)):

@@ -9,7 +9,7 @@ from typing import Any
 
 from mia_defense.audit import audit_lines
 from mia_defense.metrics.epsilon import level_text
-from mia_defense.metrics.roc import fpr_percent, unresolved_fprs
+from mia_defense.metrics.roc import fpr_percent, tied_fprs, unresolved_fprs
 from mia_defense.pipeline.evaluate import (
     RANDOMIZED_RELEASE_REPEATS,
     RunResult,
@@ -140,10 +140,10 @@ def _tied_lines(result: RunResult, fprs: list[float]) -> list[str]:
     ties = result.attacks.get(name, {}).get("nonmember_top_ties") if name else None
     if not count or not ties:
         return []
-    tied = [f for f in fprs if ties > f * count and not unresolved_fprs(count, [f])]
+    tied = tied_fprs(ties, count, fprs)
     if not tied:
         return []
-    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in sorted(tied))
+    shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in tied)
     return [
         f"NOTE: {ties} of the {count} non-member scores share {name}'s highest one (an FPR "
         f"of {100 * ties / count:.2g}%): for {shown} the TPR is the TPR at FPR 0 of these "

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
-from mia_defense.metrics.roc import unresolved_fprs
+from mia_defense.metrics.roc import tied_fprs, unresolved_fprs
 from mia_defense.metrics.utility import some_models_at_chance
 from mia_defense.report.checks._values import _counts, _numbers, one_line
 from mia_defense.report.checks.attack_results import _sliced_count
@@ -65,7 +65,7 @@ def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> 
     attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
     count = payload.get("nonmember_scores")
     ties = attack.get("nonmember_top_ties") if isinstance(attack, Mapping) else None
-    if not (_counts(ties, count) and 0 < ties <= count) or ties <= fpr * count:
+    if not (_counts(ties, count) and 0 < ties <= count) or not tied_fprs(ties, count, [fpr]):
         return None
     return (
         f"its {match.group(0)} rests on tied scores: {ties} of its {count} non-member scores "
