@@ -21,7 +21,13 @@ from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
 from mia_defense.metrics.roc import fpr_percent
-from mia_defense.report.checks import epsilon_doubt, one_line, other_confidence, printable
+from mia_defense.report.checks import (
+    epsilon_doubt,
+    one_line,
+    other_confidence,
+    printable,
+    randomized_release,
+)
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
@@ -433,6 +439,9 @@ _EVALUATION_PREFIXES = ("attack.queries.", "dataset.")
 _NOT_EVALUATION = ("dataset.plan.",)  # the csv loader's copy of the run's plan
 # How augmented queries are perturbed: no part of a run's evaluation when it made none.
 _AUGMENTATION = ("attack.queries.noise_std", "attack.queries.max_shift", "attack.queries.flip")
+# How often the attacker asks each query: it shapes the figures of a randomized release only
+# (`mia_defense.report.checks.randomized_release`); a deterministic one is asked once.
+_RANDOMIZED_ONLY = ("attack.queries.repeats",)
 
 
 def with_evaluation(model: str, evaluation: str) -> str:
@@ -488,21 +497,30 @@ def _unset(key: str) -> str:
 
 
 def evaluation_labels(
-    pairs: Sequence[tuple[str, str]], evaluations: Sequence[Mapping[str, str]]
+    pairs: Sequence[tuple[str, str]],
+    evaluations: Sequence[Mapping[str, str]],
+    randomized: Sequence[bool] | None = None,
 ) -> list[str]:
     """Per run, how it was attacked where runs of the same (dataset, model) differ: the
     black-box attacks it lacks (``without lira_online, rmia``) and the settings that differ
-    (``plan.num_models=4``); ``""`` for every run of a pair attacked alike."""
+    (``plan.num_models=4``); ``""`` for every run of a pair attacked alike. A setting that
+    shapes a randomized release's figures only (``attack.queries.repeats``) differs where it
+    differs between the pair's runs whose ``randomized`` is true (all, without it): runs of
+    deterministic releases at 1 and 16 repeats gave the same figures, and were two fronts;
+    where it does differ, a deterministic run is labelled with its own value."""
     labels = [""] * len(pairs)
+    noisy = [True] * len(pairs) if randomized is None else list(randomized)
     for pair in dict.fromkeys(pairs):
         members = [i for i, p in enumerate(pairs) if p == pair]
         sets = {i: set(filter(None, evaluations[i]["attacks"].split("+"))) for i in members}
         every = set.union(*sets.values())
         shared = set.intersection(*sets.values())
         keys = dict.fromkeys(k for i in members for k in evaluations[i] if k != "attacks")
+        shaped = {k: [i for i in members if noisy[i]] if k in _RANDOMIZED_ONLY else members
+                  for k in keys}  # fmt: skip
         varying = [
             k for k in keys
-            if len({evaluations[i].get(k) for i in members}) > 1
+            if len({evaluations[i].get(k) for i in shaped[k]}) > 1
             and (not k.startswith("attack.attacks.") or k.split(".")[2] in shared)
         ]  # fmt: skip
         for i in members:
@@ -534,7 +552,8 @@ def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
     ])
     pairs = zip(runs, summaries, strict=True)
     evaluations = [_evaluation(run.payload, s.config, run.apart) for run, s in pairs]
-    tags = evaluation_labels([s.pair for s in summaries], evaluations)
+    randomized = [randomized_release(run.payload) for run in runs]
+    tags = evaluation_labels([s.pair for s in summaries], evaluations, randomized)
     return [replace(s, evaluation=tag) for s, tag in zip(summaries, tags, strict=True)]
 
 

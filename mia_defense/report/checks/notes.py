@@ -26,6 +26,7 @@ __all__ = [
     "duplicates_note",
     "models_at_chance_note",
     "near_chance_note",
+    "randomized_release",
     "randomized_release_note",
     "release_near_chance_note",
     "resolution_note",
@@ -292,6 +293,17 @@ def randomized_release_note(release: Any, repeats: Any) -> str | None:
         "can be queried; rerun it with a larger attack.queries.repeats to see how the leak "
         "grows"
     )
+
+
+def randomized_release(payload: Mapping[str, Any]) -> bool:
+    """Whether a run's release answers every query with fresh noise: it records
+    ``privacy.randomized_release_repeats`` (mia-train does for a release whose ``randomized``
+    is true), or, written before runs recorded it, it is ``release=noise``. Only then did
+    ``attack.queries.repeats`` shape its figures: a deterministic release is asked once
+    (`mia_defense.observe`), whatever the count."""
+    privacy = payload.get("privacy")
+    recorded = privacy.get("randomized_release_repeats") if isinstance(privacy, Mapping) else None
+    return recorded is not None or _release_name(payload) == "noise"
 
 
 def _randomized_release(payload: Mapping[str, Any]) -> tuple[Any, Any]:
