@@ -125,6 +125,8 @@ class _Kinds:
         self.first_number: list[tuple[str, int] | None] = [None] * len(names)
         self.first_text: list[tuple[str, int] | None] = [None] * len(names)
         self.codes: list[dict[str, int] | None] = [None] * len(names)
+        # the first value in shorthand ((103), 2.5M: `_shorthand_number`) and its line
+        self.first_shorthand: list[tuple[str, int] | None] = [None] * len(names)
 
     def number(self, column: int, field: str, value: float, line: int) -> None:
         """Note a number (NaN is a missing value: no kind)."""
@@ -151,6 +153,8 @@ class _Kinds:
             _refuse_nul(value, path=self.path, where=f"line {line}, column "
                         f"{self.names[column]!r}")
             code = codes[value] = len(codes)
+            if self.first_shorthand[column] is None and _shorthand_number(value):
+                self.first_shorthand[column] = (value, line)
             if code >= self.limit:
                 self._too_many(column, line)
         return float(code)
@@ -179,6 +183,9 @@ class _Kinds:
             "impute or drop the rows if they mark missing values"
             + (f" ({text[0]!r} is a number in base {coded[1]}: write it in decimal, "
                f"{coded[0]})" if coded else "")
+            + (f" ({text[0]!r} is a number in shorthand, a negative in parentheses or an "
+               f"amount abbreviated with k, M or B: write it {plain})"
+               if (plain := _plain_spelling(text[0])) else "")
         )
 
 
@@ -250,6 +257,44 @@ def _typeset_number(value: str) -> bool:
     return True
 
 
+# A number in an accountant's or a reader's shorthand: a negative in parentheses ((103),
+# ($1,234.50), (3%)) or an amount abbreviated with k, M or B (1k, 2.5M, $3bn).
+_PLAIN_NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")
+_ABBREVIATED = re.compile(r"([+-]?)[$€£¥]?\s?(\d+(?:\.\d*)?|\.\d+)\s?(k|K|M|B|bn)")
+_PARENTHESISED = re.compile(r"[$€£¥]?\s?\(\s*(.+?)\s*\)")
+_SCALES = {"k": 3, "K": 3, "M": 6, "B": 9, "bn": 9}
+_CURRENCY = re.compile(r"^[$€£¥]\s?")
+
+
+def _shorthand_number(value: str) -> bool:
+    """Whether ``value`` is a number in parentheses (an accounting negative: ``(103)``,
+    ``($1,234.50)``) or abbreviated with k, M or B (``1k``, ``2.5M``): text to float()."""
+    inner = _PARENTHESISED.fullmatch(value)
+    if inner is not None:
+        value = inner.group(1)
+        return bool(_PLAIN_NUMBER.fullmatch(value) or _DECORATED_NUMBER.fullmatch(value)
+                    or _ABBREVIATED.fullmatch(value))
+    return bool(_ABBREVIATED.fullmatch(value))
+
+
+def _plain_spelling(value: str) -> str | None:
+    """The plain number ``value`` writes in shorthand (``-103`` for ``(103)`` or ``($103)``,
+    ``2500000`` for ``2.5M``), or ``None``: no shorthand, or one around a number written
+    for people (``(1,234.50)``, ``(3%)``, which the advice on such numbers covers)."""
+    inner = _PARENTHESISED.fullmatch(value)
+    sign = -1 if inner is not None else 1
+    value = _CURRENCY.sub("", inner.group(1)) if inner is not None else value
+    abbreviated = _ABBREVIATED.fullmatch(value)
+    if abbreviated is not None:
+        number = Decimal(abbreviated.group(2)).scaleb(_SCALES[abbreviated.group(3)])
+        sign *= -1 if abbreviated.group(1) == "-" else 1
+    elif inner is not None and _PLAIN_NUMBER.fullmatch(value):
+        number = Decimal(value)
+    else:
+        return None
+    return format((sign * number).normalize(), "f")
+
+
 def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> None:
     """Refuse a text column (of ``columns``; ``None``: all) every value of which is a
     number written for people (3,5 with a decimal comma, 12%, $3.50): one-hot encoded, it
@@ -275,6 +320,21 @@ def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> 
                 f"({value!r} on line {line}, a Unicode minus sign, an Arabic decimal "
                 "separator, or spaces between digit groups): they would be one-hot encoded as "
                 "categories; write plain numbers (-3, 3.5, 1234)"
+            )
+        shorthand = kinds.first_shorthand[column]
+        if codes and shorthand is not None and all(
+                _DECORATED_NUMBER.fullmatch(value) or _typeset_number(value)
+                or _shorthand_number(value) for value in codes):
+            value, line = shorthand
+            plain = _plain_spelling(value)
+            raise DataError(
+                f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
+                f"({value!r} on line {line}, a negative in parentheses or an amount "
+                "abbreviated with k, M or B): they would be one-hot encoded as categories; "
+                "write plain numbers with a minus sign and all their digits (-103, not (103); "
+                "2500000, not 2.5M), without thousands separators or currency signs"
+                + (f": {value!r} is {plain}" if plain else "")
+                + "; if they are codes, not amounts, write them as text that reads as no number"
             )
 
 
@@ -681,7 +741,8 @@ def load_csv(
     named: empty fields (missing values), a column mixing numbers and text, a text column
     with more than ``max_categories`` values, fractional, NaN or complex labels,
     repeated column names, NUL bytes, numbers grouped with ``_`` (``1_000``: a number to
-    Python only) and text columns of numbers written for people (``3,5``, ``12%``).
+    Python only) and text columns of numbers written for people (``3,5``, ``12%``,
+    ``(103)``, ``2.5M``).
     Excel's ``sep=;`` first line is skipped when it names ``delimiter``. A text column of
     hexadecimal, octal or binary numbers (``0x1f``) is encoded as categories, with a warning.
 
