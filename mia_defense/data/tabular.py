@@ -14,7 +14,7 @@ import os
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +179,15 @@ class _SkippedLines:
         """The skipped lines before the last line of data (those at the end pair nothing)."""
         return [n for n in self.numbers if n < self.last_data]
 
+    def line_of(self, row: int) -> int:
+        """The line of the file (from 1) that holds data row ``row`` (from 0)."""
+        line = row + 1
+        for number in self.numbers:  # ascending
+            if number > line:
+                break
+            line += 1
+        return line
+
 
 def _load_text_matrix(path: Path, *, dtype: type = np.float32,
                       skipped: _SkippedLines | None = None) -> np.ndarray:
@@ -187,11 +196,13 @@ def _load_text_matrix(path: Path, *, dtype: type = np.float32,
     return _load_text(path, dtype=dtype, labelled=False, skipped=skipped)[0]
 
 
-def _load_labelled_text(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _load_labelled_text(path: Path, *, skipped: _SkippedLines | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """Features (float32) and labels (float64) of a comma-separated file whose first value
-    on each line is the label. The labels are read in float64: in float32 with the features,
-    a label 7.00000001 became 7 and 7.4999999999 was reported as 7.5."""
-    x, y = _load_text(path, dtype=np.float32, labelled=True)
+    on each line is the label, the lines skipped noted in ``skipped``. The labels are read
+    in float64: in float32 with the features, a label 7.00000001 became 7 and 7.4999999999
+    was reported as 7.5."""
+    x, y = _load_text(path, dtype=np.float32, labelled=True, skipped=skipped)
     assert y is not None
     return x, y
 
@@ -328,6 +339,33 @@ def _find_file(root: Path, names: Sequence[str], *, name: str, expected: str) ->
 
 # Purchase100's features per customer (binary purchase records).
 PURCHASE_FEATURES = 600
+# Rows of features checked for values other than 0 and 1 at a time (the temporary masks).
+_BINARY_BLOCK = 4096
+
+
+def _refuse_non_binary(x: np.ndarray, *, where: Callable[[int, int], str], dataset: str,
+                       expected: str) -> None:
+    """Refuse features [N, D] holding a finite value other than 0 and 1: Purchase100 and
+    Texas100 (Shokri et al.'s release) have 0/1 features, and counts, amounts or scaled
+    features (other data under their name) loaded and trained without a word.
+    ``where(i, j)`` names sample ``i``'s feature ``j`` in the file. NaN and inf, and dtypes
+    that are no real numbers, are left to `finish_dataset`'s checks, which name them."""
+    if x.dtype == np.bool_ or not np.issubdtype(x.dtype, np.number) \
+            or np.issubdtype(x.dtype, np.complexfloating):
+        return
+    for start in range(0, len(x), _BINARY_BLOCK):
+        block = x[start : start + _BINARY_BLOCK]
+        odd = (block != 0) & (block != 1) & np.isfinite(block)
+        if odd.any():
+            i, j = np.argwhere(odd)[0]
+            raise DataError(
+                f"{where(start + int(i), int(j))} holds {block[i, j]}, where {dataset}'s "
+                f"features are 0/1: this is not {dataset}'s data (counts, amounts or scaled "
+                f"features?); point dataset.path at {expected}, or read other tabular data "
+                "with dataset=npz or dataset=csv"
+            )
+
+
 _PURCHASE_EXPECTED = (
     "dataset_purchase (text: label 1..100 then 600 comma-separated 0/1 features per line) or "
     "an .npz with 'features' [N, 600] and 'labels' [N]"
@@ -343,6 +381,9 @@ def load_purchase100(
     seed: int = 0,
 ) -> Dataset:
     """Purchase100 (Shokri et al. 2017): 197324 customers, 600 binary features, 100 classes.
+
+    Features other than 0 and 1 are refused, naming the first: other data (counts, amounts)
+    is read with dataset=npz or dataset=csv.
 
     Args:
         path: ``dataset_purchase`` (the text file of the original release: the label, then the
@@ -361,8 +402,15 @@ def load_purchase100(
     )
     if _is_npz(file):
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
+
+        def where(i: int, j: int) -> str:
+            return f"{file}: sample {i}, feature {j} (counted from 0)"
     else:
-        x, y = _load_labelled_text(file)
+        skipped = _SkippedLines()
+        x, y = _load_labelled_text(file, skipped=skipped)
+
+        def where(i: int, j: int) -> str:
+            return f"{file}: line {skipped.line_of(i)}, feature {j + 1} (after the label)"
     if np.ndim(x) != 2:  # images, or features of another layout: no Purchase100 file
         raise DataError(
             f"{file}: features of shape {tuple(np.shape(x))}, where Purchase100 has one row of "
@@ -370,6 +418,8 @@ def load_purchase100(
             "file; point dataset.path at dataset_purchase (or an .npz of it), or read other "
             "data with dataset=npz"
         )
+    _refuse_non_binary(x, where=where, dataset="Purchase100",
+                       expected="dataset_purchase (or an .npz of it)")
     data = finish_dataset(
         x, y, name="purchase100", source=str(file), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
@@ -398,6 +448,8 @@ def load_texas100(
 ) -> Dataset:
     """Texas100 (Shokri et al. 2017): 67330 hospital stays, 6169 binary features, 100 classes.
 
+    Features other than 0 and 1 are refused, naming the first, as Purchase100's are.
+
     Args:
         path: the folder with ``feats`` and ``labels`` (as in ``dataset_texas.tgz``: ``texas/100/``;
             the archive's top folder works too), or an ``.npz`` with ``features``/``labels``.
@@ -414,6 +466,9 @@ def load_texas100(
         file = root if root.is_file() else root / "texas100.npz"
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
         source = file
+
+        def where(i: int, j: int) -> str:
+            return f"{file}: sample {i}, feature {j} (counted from 0)"
     else:
         folder = next(
             (f for f in (root, root / "texas" / "100", root / "100")
@@ -434,6 +489,9 @@ def load_texas100(
                 f"{folder}: 'feats' has {len(x)} rows but 'labels' has {len(y)}; they must match"
             )
         y, source = y[:, 0], folder
+
+        def where(i: int, j: int) -> str:
+            return f"{folder / 'feats'}: line {feats.line_of(i)}, value {j + 1}"
     if np.ndim(x) != 2:  # images, or features of another layout: no Texas100 file
         raise DataError(
             f"{source}: features of shape {tuple(np.shape(x))}, where Texas100 has one row of "
@@ -441,6 +499,8 @@ def load_texas100(
             "dataset.path at the texas/100/ folder (or an .npz of it), or read other data "
             "with dataset=npz"
         )
+    _refuse_non_binary(x, where=where, dataset="Texas100",
+                       expected="the texas/100/ folder (or an .npz of it)")
     return finish_dataset(
         x, y, name="texas100", source=str(source), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
