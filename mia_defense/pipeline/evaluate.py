@@ -29,7 +29,7 @@ from mia_defense.metrics.records import (
     record_vulnerability,
     slice_metrics,
 )
-from mia_defense.metrics.roc import fpr_percent
+from mia_defense.metrics.roc import fpr_percent, top_tied_nonmembers
 from mia_defense.metrics.utility import some_models_at_chance
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import Evidence, attack_evidence, check_claim, highest_bound
@@ -257,19 +257,6 @@ def _attack_summary(
         if ties is not None:
             summary["nonmember_top_ties"] = ties
     return summary
-
-
-def top_tied_nonmembers(scores: np.ndarray, members: np.ndarray) -> int | None:
-    """How many non-member scores share the highest non-member score (NaN ranking lowest),
-    ``None`` for none: the smallest non-zero FPR a threshold reaches is this count over the
-    non-member scores, so below it a TPR is the TPR at FPR 0. Coarse released outputs make
-    it large (release=label_only at plan.num_models=4: 11 of 2,000, so nothing between FPR
-    0 and 0.55%), where the count of scores alone says 0.1% is resolved."""
-    held = np.asarray(members, dtype=bool)
-    nonmember = np.nan_to_num(np.asarray(scores, dtype=np.float64)[~held], nan=-np.inf)
-    if not nonmember.size:
-        return None
-    return int((nonmember == nonmember.max()).sum())
 
 
 def few_canaries_note(count: int) -> str | None:

@@ -21,8 +21,9 @@ from mia_defense.errors import DataError
 from mia_defense.metrics import roc_metrics
 from mia_defense.report.checks import PrintableLog, printable
 from mia_defense.report.groups import RunGroup
+from mia_defense.report.scores import attack_scores, other_auc
 from mia_defense.report.stats import Estimate
-from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary, read_arrays
+from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary
 from mia_defense.tracking.figures import roc_figure
 
 __all__ = ["LEAKAGE", "run_roc", "runs_roc_figure", "save_figure", "tradeoff_figure"]
@@ -218,58 +219,17 @@ def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
     scores.npz and the membership masks in observations.npz.
 
     Raises:
-        DataError: a file is missing or corrupt, or the attack is not in scores.npz.
+        DataError: a file is missing or corrupt, or the attack is not in scores.npz
+            (`attack_scores`), or its scores are not those results.json's AUC was measured on
+            (`other_auc`).
     """
     name = attack or summary.strongest_attack
-    key = f"scores/{name}"
-    scores_path, obs_path = summary.path / "scores.npz", summary.path / "observations.npz"
-    scores_file = read_arrays(scores_path, ["targets", key])
-    targets, scores = scores_file["targets"], scores_file[key]
-    masks = read_arrays(obs_path, ["masks"])["masks"]
-    # what a run writes, checked: a file edited or of another run was an IndexError or a
-    # ValueError traceback (targets beyond K, scores of another N), or a curve of other rows
-    # (a target -1 read the last model's masks)
-    if masks.ndim != 2 or masks.dtype != bool:
-        raise DataError(f"{obs_path}: masks has shape {masks.shape} and dtype {masks.dtype}, "
-                        "not bool [K, N]; the run's files are not the ones it wrote")
-    if targets.ndim != 1 or targets.dtype.kind not in "iu" or not len(targets) or (
-            targets.min() < 0 or targets.max() >= len(masks)):
-        raise DataError(f"{scores_path}: targets must be model indices in [0, {len(masks)}) "
-                        f"(the K of {obs_path.name}); the run's files are not the ones it wrote")
-    if scores.dtype.kind != "f" or scores.shape != (len(targets), masks.shape[1]):
-        raise DataError(
-            f"{scores_path}: {key} has shape {scores.shape} and dtype {scores.dtype}, not float "
-            f"[targets, N] = [{len(targets)}, {masks.shape[1]}]; the run's files are not the "
-            "ones it wrote"
-        )
-    keep = ~_canaries(scores_path, masks.shape[1])  # (left out of the run's figures too)
-    scores = scores[:, keep]
-    metrics = roc_metrics(scores, masks[targets][:, keep], fprs=(0.1, 0.01, 0.001))
-    recorded = summary.attacks.get(name, {}).get("auc")
-    if isinstance(recorded, float) and not abs(metrics.auc - recorded) <= _SAME_AUC:
-        raise DataError(
-            f"{scores_path}: its {name} scores give an AUC of {metrics.auc:.4f}, results.json "
-            f"records {recorded:.4f}: not the scores the run's figures were measured on (the "
-            "scores.npz of another run, or edited); the run's files are not the ones it wrote"
-        )
-    return AttackResult(name, targets, scores, metrics, 0.0)
-
-
-# How far the AUC of a run's scores.npz may lie from the one results.json records (rounded
-# to 6 decimals there): a curve of another run's scores was drawn under this run's name.
-_SAME_AUC = 1e-4
-
-
-def _canaries(path: Path, records: int) -> np.ndarray:
-    """scores.npz's ``is_canary`` [N] (the run's canaries, which its pooled figures leave
-    out), or no record flagged where the file holds none of that shape."""
-    try:
-        flags = read_arrays(path, ["is_canary"])["is_canary"]
-    except DataError:
-        flags = None
-    if flags is None or flags.dtype != bool or flags.shape != (records,):
-        return np.zeros(records, dtype=bool)
-    return flags
+    found = attack_scores(summary.path, name)
+    metrics = roc_metrics(found.scores, found.members, fprs=(0.1, 0.01, 0.001))
+    other = other_auc(found, name, summary.attacks.get(name, {}).get("auc"), metrics.auc)
+    if other is not None:
+        raise DataError(other)
+    return AttackResult(name, found.targets, found.scores, metrics, 0.0)
 
 
 def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -> Figure | None:

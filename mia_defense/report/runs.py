@@ -15,6 +15,7 @@ from typing import Any
 
 from mia_defense.errors import DataError
 from mia_defense.files import npz_member_shape, require_regular_file
+from mia_defense.metrics.roc import top_tied_nonmembers
 from mia_defense.report.checks import (
     PrintableLog,
     caveats,
@@ -24,6 +25,7 @@ from mia_defense.report.checks import (
     same_figure,
     test_records_problem,
 )
+from mia_defense.report.scores import AttackScores, attack_scores, other_auc
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import (
     MAX_CHECKED_CHECKPOINT,
@@ -317,7 +319,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         log.warning("%s: %s; not ranked", path, unranked)
         return
     loaded.runs.append(record)
-    for caveat in caveats(payload):
+    for caveat in caveats(_with_scored_ties(run_dir, payload)):
         loaded.caveats.append((record, caveat))
         log.warning("%s: %s", path, caveat)
     return None
@@ -330,7 +332,80 @@ def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> s
     (`_renamed_problem`). The studies' summary scripts apply it too."""
     return (_models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
             or test_records_problem(payload, _test_records(run_dir))
-            or _renamed_problem(name, payload))  # fmt: skip
+            or _renamed_problem(name, payload) or _ties_problem(run_dir, payload))  # fmt: skip
+
+
+def _strongest_ties(payload: Mapping[str, Any]) -> tuple[str | None, Any]:
+    """The strongest attack's name and its ``nonmember_top_ties`` (``None`` where results.json
+    records none), or ``(None, None)`` without such an attack."""
+    name, attacks = payload.get("strongest_attack"), payload.get("attacks")
+    attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
+    if not isinstance(attack, Mapping):
+        return None, None
+    return name, attack.get("nonmember_top_ties")
+
+
+def _scored_ties(run_dir: Path, name: str) -> tuple[AttackScores, int] | None:
+    """Attack ``name``'s scores in the run folder's scores.npz and how many of its non-member
+    scores share the highest one (`top_tied_nonmembers`, canaries left out as the run's
+    figures leave them), or ``None``: no non-member score, or files that cannot be read or do
+    not fit (`attack_scores`)."""
+    try:
+        found = attack_scores(run_dir, name)
+    except DataError:
+        return None
+    ties = top_tied_nonmembers(found.scores, found.members)
+    return None if ties is None else (found, ties)
+
+
+def _measured_on(found: AttackScores, payload: Mapping[str, Any], name: str) -> bool:
+    """Whether ``found`` are the scores results.json's figures of attack ``name`` were
+    measured on: their AUC is the one it records (`other_auc`; not another run's scores.npz,
+    nor edited). Computed only where a count of their ties would change what the report says
+    (a sort of every score: a second for 64 models of 60,000 records)."""
+    recorded = payload["attacks"][name].get("auc")
+    return isinstance(recorded, float) and other_auc(found, name, recorded) is None
+
+
+def _ties_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """How the strongest attack's ``nonmember_top_ties`` contradicts its scores in the run
+    folder's scores.npz (`_scored_ties`), or ``None``: the count drives the caveat of a TPR
+    that tied scores leave unresolved (`mia_defense.report.checks.notes._tied_note`), and a
+    results.json edited from 11 to 1 of 2,000 (release=label_only) hid it. Not checked: a run
+    that records no count (`_with_scored_ties` counts its scores for the caveats), or whose
+    scores cannot be read or are not the ones its AUC was measured on (`_measured_on`)."""
+    name, recorded = _strongest_ties(payload)
+    if name is None or recorded is None:
+        return None
+    scored = _scored_ties(run_dir, name)
+    if scored is None:
+        return None
+    found, ties = scored
+    if isinstance(recorded, int) and not isinstance(recorded, bool) and recorded == ties:
+        return None
+    if not _measured_on(found, payload, name):
+        return None
+    return (f"attacks.{name}.nonmember_top_ties is {one_line(repr(recorded), limit=60)}, but "
+            f"its scores in scores.npz (their AUC the one results.json records) give {ties} "
+            "non-member scores tied at the highest one: results.json was edited after the run, "
+            "and with it the caveat on a TPR that tied scores leave unresolved; rerun the run, "
+            "or put its own results.json back")
+
+
+def _with_scored_ties(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``payload`` for its caveats: where its strongest attack records no
+    ``nonmember_top_ties`` (runs written before runs recorded it, or the field deleted), the
+    count of its scores in scores.npz (`_scored_ties`, `_measured_on`) when more than one
+    score shares the top (a single one leaves no FPR unresolved that the count of scores
+    resolves)."""
+    name, recorded = _strongest_ties(payload)
+    if name is None or recorded is not None:
+        return payload
+    scored = _scored_ties(run_dir, name)
+    if scored is None or scored[1] < 2 or not _measured_on(scored[0], payload, name):
+        return payload
+    counted = {**payload["attacks"][name], "nonmember_top_ties": scored[1]}
+    return {**payload, "attacks": {**payload["attacks"], name: counted}}
 
 
 def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:

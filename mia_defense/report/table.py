@@ -7,9 +7,7 @@ import csv
 import hashlib
 import json
 import math
-import os
 import re
-import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
@@ -19,7 +17,6 @@ import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
 from mia_defense.metrics.roc import fpr_percent
 from mia_defense.report.checks import (
     epsilon_doubt,
@@ -30,6 +27,7 @@ from mia_defense.report.checks import (
 )
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord
+from mia_defense.report.scores import read_arrays
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
 
 __all__ = [
@@ -276,43 +274,6 @@ def _unnamed_observations(
     except (ValueError, DataError):
         return f"{name} ({one_line(source.get('path'), limit=120)})"  # no copy: its file
     return f"{name} (labels {hashlib.blake2b(labels.tobytes(), digest_size=4).hexdigest()})"
-
-
-# The largest array the report reads, inflated (a run's masks [K, N], scores [T, N], labels):
-# above it, an .npz is no run's (a zip bomb: zeros compress a thousandfold).
-MAX_ARRAY_BYTES = 2**31
-
-
-def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """The arrays ``names`` of the .npz at ``path``, and no other: observations.npz also holds
-    log_probs [K, A, N, C], gigabytes for a large run, which the report does not need.
-
-    Raises:
-        DataError: naming ``path``: not a regular file, corrupt, an array missing or larger
-            than `MAX_ARRAY_BYTES` inflated.
-    """
-    require_regular_file(path)  # (a FIFO would block the report)
-    try:
-        require_zip(path, advice="; the run's files are not the ones it wrote: rerun it")
-        with np.load(path, allow_pickle=False) as data:
-            for name in names:
-                if name not in data.files:
-                    raise DataError(f"{path}: no array {name!r}; the run's files are incomplete")
-                size = data.zip.getinfo(f"{name}.npy").file_size
-                if size > MAX_ARRAY_BYTES:
-                    raise DataError(
-                        f"{path}: {name} holds {size} bytes inflated, more than any run writes "
-                        f"({MAX_ARRAY_BYTES}); not read"
-                    )
-                # the shape its header claims, against its entry: numpy allocates the claim
-                # first (a forged (10**12,) was a raw MemoryError of 931 GiB)
-                npz_member_bytes(data.zip, f"{name}.npy", file=path, size=os.stat(path).st_size)
-            return {name: data[name] for name in names}
-    except DataError:
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, NotImplementedError,
-            RuntimeError) as exc:  # (an unknown compression method, an encrypted entry)
-        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None
 
 
 def _model(config: Mapping[str, Any], metadata: Mapping[str, Any] | None) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from mia_defense.cli.report import main as report_main
-from mia_defense.report import table, write_report
+from mia_defense.report import scores, write_report
 from mia_defense.tracking import write_json
 from tests.report.fake_runs import make_run
 
@@ -245,7 +245,7 @@ def test_roc_curves_read_only_masks_and_scores_with_a_size_cap(tmp_path, caplog,
         report = write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert "no ROC curve" not in caplog.text and "roc" in report.files
     # an array larger than any run writes (a zip bomb: zeros compress 1000:1) is not inflated
-    monkeypatch.setattr(table, "MAX_ARRAY_BYTES", masks.nbytes - 1)
+    monkeypatch.setattr(scores, "MAX_ARRAY_BYTES", masks.nbytes - 1)
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         write_report([root], out_dir=tmp_path / "out2", tensorboard=False)
@@ -360,7 +360,7 @@ def test_labels_of_observations_are_read_under_the_size_cap(tmp_path, caplog, mo
     root = tmp_path / "sweep"
     make_run(root / "a", test_accuracy=0.90, signal=3.0)
     _rewrite(root / "a", source={"kind": "observations", "path": "/x/observations.npz"})
-    monkeypatch.setattr(table, "MAX_ARRAY_BYTES", 100)  # the labels: 1600 bytes
+    monkeypatch.setattr(scores, "MAX_ARRAY_BYTES", 100)  # the labels: 1600 bytes
     report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
     assert report.summaries[0].dataset == "digits (/x/observations.npz)"
 

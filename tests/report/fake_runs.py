@@ -203,3 +203,28 @@ def not_ranked_reasons(out: Path) -> dict[str, str]:
     """A report's not_ranked.csv as {run: reason}."""
     with (out / "not_ranked.csv").open() as handle:
         return {row["run"]: row["reason"] for row in csv.DictReader(handle)}
+
+
+def tie_top_scores(run_dir: Path, ties: int, *, record: bool = True) -> None:
+    """Give the strongest attack's ``ties`` highest non-member scores in scores.npz one value
+    (coarse released outputs, label-only or rounded, do) and record its AUC of them, with the
+    count of ties (``attacks.<name>.nonmember_top_ties``) unless not ``record``, as a run
+    does."""
+    name = read_json(run_dir / "results.json")["strongest_attack"]
+    with np.load(run_dir / "scores.npz") as data:
+        arrays = {key: data[key] for key in data.files}
+    with np.load(run_dir / "observations.npz") as data:
+        members = data["masks"][arrays["targets"]]
+    scores = arrays[f"scores/{name}"].copy()
+    top = np.sort(scores[~members])[-ties:]
+    scores[~members & (scores >= top[0])] = top[-1]
+    arrays[f"scores/{name}"] = scores
+    write_npz(run_dir / "scores.npz", **arrays)
+
+    def change(payload: dict[str, Any]) -> None:
+        attack = payload["attacks"][name]
+        attack["auc"] = roc_metrics(scores, members).auc
+        if record:
+            attack["nonmember_top_ties"] = ties
+
+    rewrite_results(run_dir, change)

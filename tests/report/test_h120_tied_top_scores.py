@@ -8,17 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from mia_defense.pipeline.evaluate import top_tied_nonmembers
+from mia_defense.metrics.roc import top_tied_nonmembers
 from mia_defense.report import load_runs
 from tests.helpers import mia_train
-from tests.report.fake_runs import make_run, rewrite_results
-
-
-def _tied(run_dir, ties):
-    def change(payload):
-        payload["attacks"][payload["strongest_attack"]]["nonmember_top_ties"] = ties
-
-    rewrite_results(run_dir, change)
+from tests.report.fake_runs import make_run, tie_top_scores
 
 
 def _tie_notes(loaded):
@@ -36,9 +29,9 @@ def test_top_tied_nonmembers_counts_the_non_members_sharing_the_highest_score():
 def test_a_tpr_below_the_top_ties_of_its_scores_is_read_with_care(tmp_path):
     sweep = tmp_path / "sweep"
     make_run(sweep / "tied", test_accuracy=0.9, signal=2.0, nonmember_scores=2000)
-    _tied(sweep / "tied", 11)  # 0.55% of the non-member scores: 0.1% is not resolved
+    tie_top_scores(sweep / "tied", 11)  # 0.55% of the non-member scores: 0.1% is not resolved
     make_run(sweep / "fine", test_accuracy=0.9, signal=2.0, seed=1, nonmember_scores=2000)
-    _tied(sweep / "fine", 2)  # 0.1% exactly: a threshold reaches it
+    tie_top_scores(sweep / "fine", 2)  # 0.1% exactly: a threshold reaches it
     make_run(sweep / "old", test_accuracy=0.9, signal=2.0, seed=2, nonmember_scores=2000)
     notes = _tie_notes(load_runs([sweep]))
     assert len(notes) == 1

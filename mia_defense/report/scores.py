@@ -1,0 +1,143 @@
+"""A run's arrays read back under a size cap (`read_arrays`), and an attack's scores from its
+scores.npz beside the membership masks of its observations.npz (`attack_scores`): the ROC
+curves the report draws (`mia_defense.report.charts.run_roc`) and the ties at the top of the
+non-member scores its caveats count (`mia_defense.report.runs.folder_problem`)."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mia_defense.errors import DataError
+from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
+from mia_defense.metrics import roc_metrics
+
+__all__ = [
+    "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "attack_scores", "other_auc", "read_arrays",
+]
+
+# The largest array the report reads, inflated (a run's masks [K, N], scores [T, N], labels):
+# above it, an .npz is no run's (a zip bomb: zeros compress a thousandfold).
+MAX_ARRAY_BYTES = 2**31
+
+
+def read_arrays(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The arrays ``names`` of the .npz at ``path``, and no other: observations.npz also holds
+    log_probs [K, A, N, C], gigabytes for a large run, which the report does not need.
+
+    Raises:
+        DataError: naming ``path``: not a regular file, corrupt, an array missing or larger
+            than `MAX_ARRAY_BYTES` inflated.
+    """
+    require_regular_file(path)  # (a FIFO would block the report)
+    try:
+        require_zip(path, advice="; the run's files are not the ones it wrote: rerun it")
+        with np.load(path, allow_pickle=False) as data:
+            for name in names:
+                if name not in data.files:
+                    raise DataError(f"{path}: no array {name!r}; the run's files are incomplete")
+                size = data.zip.getinfo(f"{name}.npy").file_size
+                if size > MAX_ARRAY_BYTES:
+                    raise DataError(
+                        f"{path}: {name} holds {size} bytes inflated, more than any run writes "
+                        f"({MAX_ARRAY_BYTES}); not read"
+                    )
+                # the shape its header claims, against its entry: numpy allocates the claim
+                # first (a forged (10**12,) was a raw MemoryError of 931 GiB)
+                npz_member_bytes(data.zip, f"{name}.npy", file=path, size=os.stat(path).st_size)
+            return {name: data[name] for name in names}
+    except DataError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, NotImplementedError,
+            RuntimeError) as exc:  # (an unknown compression method, an encrypted entry)
+        raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays ({exc})") from None
+
+
+# How far the AUC of a run's scores.npz may lie from the one results.json records (rounded
+# to 6 decimals there): a curve of another run's scores was drawn under this run's name.
+SAME_AUC = 1e-4
+
+
+@dataclass(frozen=True)
+class AttackScores:
+    """One attack's scores of a run, canaries left out as the run's pooled figures leave them.
+
+    Attributes:
+        targets: [T] the target models' indices.
+        scores: [T, N] the attack's scores of the records that are no canary.
+        members: [T, N] whether each of those records trained the target.
+        path: the scores.npz they were read from.
+    """
+
+    targets: np.ndarray
+    scores: np.ndarray
+    members: np.ndarray
+    path: Path
+
+
+def attack_scores(run_dir: Path, name: str) -> AttackScores:
+    """The scores of attack ``name`` in ``run_dir``'s scores.npz, with the masks of its
+    observations.npz, checked to be what a run writes: a file edited or of another run was
+    an IndexError or a ValueError traceback (targets beyond K, scores of another N), or a
+    curve of other rows (a target -1 read the last model's masks).
+
+    Raises:
+        DataError: a file is missing or corrupt, the attack is not in scores.npz, or the
+            arrays' shapes and types do not fit together.
+    """
+    key = f"scores/{name}"
+    scores_path, obs_path = run_dir / "scores.npz", run_dir / "observations.npz"
+    scores_file = read_arrays(scores_path, ["targets", key])
+    targets, scores = scores_file["targets"], scores_file[key]
+    masks = read_arrays(obs_path, ["masks"])["masks"]
+    if masks.ndim != 2 or masks.dtype != bool:
+        raise DataError(f"{obs_path}: masks has shape {masks.shape} and dtype {masks.dtype}, "
+                        "not bool [K, N]; the run's files are not the ones it wrote")
+    if targets.ndim != 1 or targets.dtype.kind not in "iu" or not len(targets) or (
+            targets.min() < 0 or targets.max() >= len(masks)):
+        raise DataError(f"{scores_path}: targets must be model indices in [0, {len(masks)}) "
+                        f"(the K of {obs_path.name}); the run's files are not the ones it wrote")
+    if scores.dtype.kind != "f" or scores.shape != (len(targets), masks.shape[1]):
+        raise DataError(
+            f"{scores_path}: {key} has shape {scores.shape} and dtype {scores.dtype}, not float "
+            f"[targets, N] = [{len(targets)}, {masks.shape[1]}]; the run's files are not the "
+            "ones it wrote"
+        )
+    keep = ~_canaries(scores_path, masks.shape[1])  # (left out of the run's figures too)
+    return AttackScores(targets, scores[:, keep], masks[targets][:, keep], scores_path)
+
+
+def other_auc(
+    found: AttackScores, name: str, recorded: object, auc: float | None = None
+) -> str | None:
+    """Why ``found``'s scores are not those results.json's ``recorded`` AUC of attack
+    ``name`` was measured on (the scores.npz of another run, or edited), or ``None``: the
+    same AUC to `SAME_AUC`, or no float recorded. ``auc``: theirs, when already computed."""
+    if not isinstance(recorded, float):
+        return None
+    if auc is None:
+        auc = roc_metrics(found.scores, found.members, fprs=()).auc
+    if abs(auc - recorded) <= SAME_AUC:
+        return None
+    return (
+        f"{found.path}: its {name} scores give an AUC of {auc:.4f}, results.json "
+        f"records {recorded:.4f}: not the scores the run's figures were measured on (the "
+        "scores.npz of another run, or edited); the run's files are not the ones it wrote"
+    )
+
+
+def _canaries(path: Path, records: int) -> np.ndarray:
+    """scores.npz's ``is_canary`` [N] (the run's canaries, which its pooled figures leave
+    out), or no record flagged where the file holds none of that shape."""
+    try:
+        flags = read_arrays(path, ["is_canary"])["is_canary"]
+    except DataError:
+        flags = None
+    if flags is None or flags.dtype != bool or flags.shape != (records,):
+        return np.zeros(records, dtype=bool)
+    return flags
