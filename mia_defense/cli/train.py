@@ -514,10 +514,16 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
 
 def _refuse_unreadable_finished_run(run_dir: Path, payload: dict[str, Any]) -> None:
     """A finished run skipped on resume must hold figures the sweeper and the table can read:
-    an edited results.json (``"attacks": "x"``) was an AttributeError traceback."""
+    an edited results.json (``"attacks": "x"``) was an AttributeError traceback. Its files
+    must be those its results.json measured (`folder_problem`: its checkpoints' and
+    observations.npz's sha256): a run whose observations.npz or models were replaced was
+    skipped without a word (exit 0), while mia-report skipped it saying 'rerun the run'.
+    The folder's name is left out (``name=""``): a single run's is the user's own, and a
+    sweep's run renamed by hand holds another config than its new name's, refused before."""
     from mia_defense.report.checks import payload_problem
+    from mia_defense.report.runs import folder_problem
 
-    problem = payload_problem(payload)
+    problem = payload_problem(payload) or folder_problem(run_dir, payload, name="")
     if problem:
         raise ConfigError(f"{run_dir / 'results.json'}: {problem}; nothing was changed. Run "
                           "in a new directory, or move this run away to train it again")
