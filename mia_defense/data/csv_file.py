@@ -755,10 +755,11 @@ def load_csv(
         standardize: zero mean, unit variance per numeric column (one-hot features stay 0/1).
         max_categories: the most distinct values a text column may hold.
         plan: the run's plan settings (``population_size``, ``test_size``,
-            ``reference_size``; the packaged config passes ``${plan}``); ``None`` fits on
-            every row.
+            ``reference_size``) and its ``seed``, which draws the test split (the packaged
+            config passes the plan's sizes and ``${seed}``: with ``dataset.seed`` set
+            apart, the split drawn from it was not the run's); ``None`` fits on every row.
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
-        seed: the run's seed (the subset and the plan's split).
+        seed: the run's seed (the subset; the plan's split when ``plan`` has no ``seed``).
         name: the dataset's name in logs and results.
     """
     check_count(num_classes, key="num_classes")

@@ -32,8 +32,13 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
                       ) -> np.ndarray | None:
     """Indices [R] of the rows of ``data`` outside the test split that `make_plan` draws with
     these ``plan`` settings (``population_size``, ``test_size``, ``reference_size``; a
-    ``num_models`` is ignored: K does not change the split) and ``seed``; ``None`` (no
+    ``num_models`` is ignored: K does not change the split) and the run's seed, ``plan``'s
+    ``seed`` (the packaged csv config passes ``${seed}``) or else ``seed``; ``None`` (no
     plan: every row) when ``plan`` is ``None``.
+
+    ``plan``'s ``seed`` is the run's even where ``dataset.seed`` is set apart (a subset of
+    max_samples kept across the run's seeds): the split drawn from ``dataset.seed`` was not
+    the run's, and the encoder and the scaling were fitted on rows the run tested on.
 
     Raises:
         ConfigError: an unknown key in ``plan``, or sizes the data cannot hold (the
@@ -44,7 +49,7 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
     if not isinstance(plan, Mapping):
         raise ConfigError(f"dataset.plan={plan!r}: must be the plan's settings "
                           f"{list(PLAN_KEYS)} (the packaged configs set dataset.plan: ${{plan}})")
-    unknown = sorted(set(map(str, plan)) - {*PLAN_KEYS, "num_models"})
+    unknown = sorted(set(map(str, plan)) - {*PLAN_KEYS, "num_models", "seed"})
     if unknown:
         raise ConfigError(
             f"dataset.plan.{unknown[0]}: unknown key; dataset.plan takes the plan's "
@@ -55,6 +60,11 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
         integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
         if value is not None and not integer:
             raise ConfigError(f"dataset.plan.{key}={value!r}: must be an integer or null")
+    run_seed = plan.get("seed", seed)
+    if isinstance(run_seed, bool) or not isinstance(run_seed, (int, np.integer)) \
+            or run_seed < 0:
+        raise ConfigError(f"dataset.plan.seed={run_seed!r}: must be an integer >= 0 (the "
+                          "run's seed, ${seed})")
     from mia_defense.plan import make_plan  # here: mia_defense.plan imports this package
 
     # The split depends on the sizes and the seed only; K = 2 draws the smallest masks.
@@ -64,7 +74,7 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
         population_size=plan.get("population_size"),
         test_size=plan.get("test_size"),
         reference_size=int(plan.get("reference_size") or 0),
-        seed=seed,
+        seed=int(run_seed),
     )
     outside = np.ones(len(data), dtype=bool)
     outside[split.test_idx] = False
