@@ -825,9 +825,21 @@ def preprocessing_note(dataset: Mapping[str, Any]) -> str:
         return (
             f"outside the accounting: dataset.{key}=true scales the features with means and "
             "standard deviations of the whole dataset, members included"
-        )
+        ) + _categories_note(dataset)
     return (
         "outside the accounting: no data-dependent scaling by mia-defense "
         f"({', '.join(f'dataset.{k}=false' for k in keys) or 'none configured'}); "
         "whatever a custom loader does is not accounted either"
-    )
+    ) + _categories_note(dataset)
+
+
+def _categories_note(dataset: Mapping[str, Any]) -> str:
+    """The CSV loader's one-hot encoding, for `preprocessing_note`, or "": the categories of
+    a text column are those its rows outside the test set hold, members included, so which
+    features exist depends on the members, and ε does not cover it."""
+    target = dataset.get("_target_")
+    if not isinstance(target, str) or target.rsplit(".", 1)[-1] != "load_csv":
+        return ""
+    return ("; and the CSV's text columns, if any, are one-hot encoded with the list of "
+            "categories taken from the data (the rows outside the test set, members "
+            "included): which categories exist is not covered by epsilon")
