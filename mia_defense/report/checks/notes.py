@@ -267,7 +267,7 @@ def duplicates_note(payload: Mapping[str, Any]) -> str | None:
     0.0194 twice over, a run more private on paper). Only the log said so, and mia-report
     ranked the run as any other. Absent (runs of earlier versions) or not a count: none."""
     count = payload.get("data_duplicates")
-    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+    if not (_counts(count) and count > 0):
         return None
     return (f"{count} of the samples it used have an exact copy among them (the same "
             "features): copies on both sides of a model's membership make the attacks "
@@ -282,7 +282,7 @@ def randomized_release_note(release: Any, repeats: Any) -> str | None:
     who may ask more averages more of the noise away (digits, release.scale=1, K=8: RMIA's
     AUC 0.547 at 16 repeats, 0.622 at 1024, 0.651 without the noise), and neither the table
     nor the report said under which budget the figures hold."""
-    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
+    if not (_counts(repeats) and repeats > 0):
         return None
     asked = "once" if repeats == 1 else f"{repeats} times and averages the answers"
     return (
