@@ -225,9 +225,11 @@ def _unlike(run_dir: Path, source: Source, config: dict[str, Any]) -> str | None
     one: its copy of the observations is these observations (the ``sha256`` recorded for it
     is that of the copy this run would write), made with this ``config`` (results.json's, as
     `_recorded_config` gives it; `config_differences`, its neutral keys aside) by this code
-    (``versions.code``), with figures a sweep can read (`payload_problem`)."""
+    (``versions.code``), with figures a sweep can read (`payload_problem`) and its folder's
+    files those its results.json measured (`folder_problem`)."""
     from mia_defense.code_digest import code_digest
     from mia_defense.report.checks import payload_problem
+    from mia_defense.report.runs import folder_problem
     from mia_defense.tracking.artifacts import recorded_sha256
     from mia_defense.tracking.run_dir import config_differences
 
@@ -254,6 +256,11 @@ def _unlike(run_dir: Path, source: Source, config: dict[str, Any]) -> str | None
     if copied != source.observations.saved_sha256(**source.extras):
         return ("of other observations (the sha256 of its copy, observations.npz, is not "
                 "that of these: the source changed since)")
+    # its copy replaced since (the recorded sha256 was checked against the source only):
+    # skipped without a word, while mia-report skipped the run saying 'rerun the run'
+    replaced = folder_problem(run_dir, payload, name="")  # (the name: the user's own)
+    if replaced:
+        return f"with files that are not those it wrote ({replaced})"
     return None
 
 

@@ -1,7 +1,8 @@
 """A finished run whose files are no longer those its results.json measured (its
 observations.npz or a checkpoint replaced: sha256 recorded in results.json) is refused when
-mia-train is started on it again, not skipped as finished: it was skipped without a word
-(exit 0) while mia-report skipped the run saying 'rerun the run' (helper h125)."""
+mia-train (or mia-attack, on its own run) is started on it again, not skipped as finished:
+it was skipped without a word (exit 0) while mia-report skipped the run saying 'rerun the
+run' (helper h125)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import LEAN_ATTACKS, mia_train
+from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train, synthetic_observations
 
 TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
 
@@ -57,3 +58,19 @@ def test_an_untouched_finished_run_is_still_skipped(runs, tmp_path):
     done = mia_train(*TINY, "seed=0", f"hydra.run.dir={run}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "skipping finished run" in done.stderr
+
+
+def test_mia_attack_refuses_its_finished_run_with_a_replaced_observations_copy(tmp_path):
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
+    args = ("o.npz", *LEAN_ATTACKS, "progress=false", "hydra.run.dir=a")
+    done = mia_attack(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    other = synthetic_observations(num_models=4, num_samples=60, num_classes=3, seed=1)
+    other.save(tmp_path / "a" / "observations.npz")
+    again = mia_attack(*args, cwd=tmp_path)
+    assert again.returncode == 2, again.stderr[-2000:]
+    assert "skipping finished run" not in again.stderr
+    assert ("It holds mia-attack's run of this source made with files that are not those it "
+            "wrote (observations.npz in its folder has another sha256 than results.json "
+            "records for it") in again.stderr
+    assert "Traceback" not in again.stderr
