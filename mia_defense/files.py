@@ -28,6 +28,7 @@ __all__ = [
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
+    "require_readable",
     "require_regular_file",
     "require_zip",
     "shared_array_name",
@@ -131,10 +132,24 @@ def require_regular_file(path: Path) -> None:
         raise DataError(f"{path}: a {kind}, not a regular file; replace it with the file itself")
 
 
+def require_readable(path: Path) -> None:
+    """A `DataError` naming ``path`` when this user may not open it for reading (chmod 000,
+    another user's file), saying so, where a reader's own error named it corrupt or ended
+    in a PermissionError. Opened without waiting (a FIFO) and closed at once."""
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror or exc}); make it readable "
+                        "for this user (chmod, or ask its owner)") from None
+
+
 def require_zip(path: Path, *, advice: str = "") -> None:
     """A `DataError` naming ``path`` unless it is a zip, as every .npz is: np.load would read
     a .npy (one array, no names), or try any other file as a pickle and advise loading "it
-    unsafely". ``advice`` ends the message."""
+    unsafely". ``advice`` ends the message. A file this user may not read says so
+    (`require_readable`): it was called corrupt (is_zipfile answers False for any error),
+    and a report told to rerun the run."""
+    require_readable(path)
     if not zipfile.is_zipfile(path):
         raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays (not a zip "
                         f"of .npy files, as np.savez writes){advice}")  # fmt: skip
