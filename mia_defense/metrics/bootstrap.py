@@ -91,8 +91,7 @@ def _sorted_weighted_roc(
     fp = np.cumsum(other_w, axis=1, out=other_w)
     positions = np.arange(len(scores))
     last_end = np.maximum.accumulate(np.where(ends, positions, -1))
-    run_end = np.flatnonzero(ends)[np.cumsum(np.append(False, ends[:-1]))]
-    return _auc_and_tprs(beaten, tp, fp, fprs, positives, last_end, run_end)
+    return _auc_and_tprs(beaten, tp, fp, fprs, positives, last_end)
 
 
 def _ties_correction(
@@ -123,8 +122,7 @@ def _grouped_weighted_roc(
     height = tp.copy()
     height[:, 1:] += tp[:, :-1]
     beaten = np.einsum("bm,bm->b", width, height).astype(np.float64) / 2
-    points = np.arange(tp.shape[1])
-    return _auc_and_tprs(beaten, tp, fp, fprs, positives, points, points)
+    return _auc_and_tprs(beaten, tp, fp, fprs, positives, np.arange(tp.shape[1]))
 
 
 def _auc_and_tprs(
@@ -134,13 +132,10 @@ def _auc_and_tprs(
     fprs: Sequence[float],
     positives: np.ndarray,
     last_end: np.ndarray,
-    run_end: np.ndarray,
 ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
     """AUC [B] from the pairs each resample's members win (``beaten``) and TPR@FPR [B]
     from its running counts ``tp``, ``fp`` [B, M]; ``last_end`` [M] is the last ROC point
-    at or before each column (the end of a run of ties), -1 before the first, and
-    ``run_end`` [M] the ROC point of each column's own run. A run of ties that spans an
-    FPR counts as far as the FPR allows, as in `tpr_at_fpr`."""
+    at or before each column (the end of a run of ties), -1 before the first."""
     negatives = np.maximum(fp[:, -1].astype(np.float64), 1e-12)
     # A resample of one class only (a few records, one target) has no ROC: NaN, left out
     # of the percentiles (its AUC read 0 and its TPR 1, a perfect attack's AUC [0, 1]).
@@ -154,23 +149,12 @@ def _auc_and_tprs(
     limits = np.floor([(target + 1e-12) * negatives for target in fprs]).astype(np.int64)
     last = np.stack([np.searchsorted(row, limit, side="right")
                      for row, limit in zip(fp, limits.T, strict=True)], axis=1) - 1
-    reach = np.where(last >= 0, last_end[np.maximum(last, 0)], -1)
-    # the first column beyond the limit, and the ROC point its run of ties ends at
-    beyond = np.minimum(last + 1, tp.shape[1] - 1)
-    spans = last + 1 < tp.shape[1]
-    after = run_end[beyond]
+    last = np.where(last >= 0, last_end[np.maximum(last, 0)], -1)
     rows = np.arange(len(tp))
     tprs = {}
-    for target, before, following, within in zip(fprs, reach, after, spans, strict=True):
-        tp_before = np.where(before >= 0, tp[rows, np.maximum(before, 0)], 0)
-        fp_before = np.where(before >= 0, fp[rows, np.maximum(before, 0)], 0)
-        tp_after, fp_after = tp[rows, following], fp[rows, following]
-        # the run's members in proportion to its non-members within the FPR (none where
-        # the run is one non-member: tp_after == tp_before)
-        share = (target * negatives - fp_before) / np.maximum(fp_after - fp_before, 1)
-        share = np.where(within, np.clip(share, 0.0, 1.0), 0.0)
-        reached = (tp_before + share * (tp_after - tp_before)) / positives
-        tprs[float(target)] = np.where(one_class, np.nan, reached)
+    for target, reach in zip(fprs, last, strict=True):
+        reached = tp[rows, np.maximum(reach, 0)] / positives
+        tprs[float(target)] = np.where(one_class, np.nan, np.where(reach >= 0, reached, 0.0))
     return auc, tprs
 
 

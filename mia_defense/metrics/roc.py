@@ -23,8 +23,7 @@ class AttackMetrics:
 
     Attributes:
         auc: area under the ROC curve (0.5 is chance).
-        tpr_at_fpr: ``{fpr: tpr}``, the highest TPR any threshold reaches at FPR <= fpr,
-            a run of tied scores spanning fpr counted as far as fpr allows (`tpr_at_fpr`).
+        tpr_at_fpr: ``{fpr: tpr}``, the highest TPR any threshold reaches at FPR <= fpr.
         advantage: max over thresholds of TPR - FPR (Yeom et al. 2018).
         fpr, tpr: the ROC curve.
     """
@@ -52,31 +51,11 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
-    """Highest TPR on the ROC curve at an FPR not above ``target`` (Carlini et al. 2022),
-    the curve drawn straight through a run of tied scores, as scikit-learn's ``roc_curve``
-    draws it: a run that spans ``target`` counts as far as ``target`` allows, its members
-    in proportion to its non-members within ``target`` (on average, the TPR at exactly
-    ``target`` of the run's ties broken at random).
-
-    Read at the curve's points only, such a run counted for nothing: the TPR of a lower
-    FPR, the lowest any tie-break of the same scores gives (RMIA's default scores, 16 to
-    a value: 0.0293 at 0.1% FPR, the TPR at 6 of 8,000 non-members, where ties broken at
-    random give 0.0305 on average; interpolated 0.0303).
-    """
+    """Highest TPR on the ROC curve at an FPR not above ``target`` (Carlini et al. 2022)."""
     if not 0.0 < target < 1.0:
         raise ValueError(f"target FPR must lie in (0, 1), got {target}")
     reachable = fpr <= target
-    if not reachable.any():
-        return 0.0
-    best = float(tpr[reachable].max())
-    beyond = np.flatnonzero(~reachable)
-    if not beyond.size or beyond[0] == 0 or not reachable[beyond[0] - 1]:
-        return best
-    # the segment from the last point within target to the first beyond: a tied run
-    # when it rises (a run of one non-member is flat)
-    before, after = beyond[0] - 1, beyond[0]
-    share = (target - fpr[before]) / (fpr[after] - fpr[before])
-    return max(best, float(tpr[before] + share * (tpr[after] - tpr[before])))
+    return float(tpr[reachable].max()) if reachable.any() else 0.0
 
 
 def fpr_percent(fpr: float) -> str:
@@ -103,18 +82,14 @@ def _plain(text: str) -> str:
 def unresolved_fprs(nonmember_scores: int, fprs: Sequence[float]) -> list[float]:
     """The FPRs below the resolution of ``nonmember_scores`` scores (fewer than 1 / FPR of
     them): the smallest non-zero FPR a threshold can reach is 1 / ``nonmember_scores``, so
-    the TPR reported at such an FPR is the TPR at FPR 0 (plus, where members tie with the
-    highest non-member score, their share up to the FPR: `tpr_at_fpr`), not a measurement
-    at that FPR."""
+    the TPR reported at such an FPR is the TPR at FPR 0, not a measurement at that FPR."""
     return sorted(f for f in fprs if nonmember_scores * f < 1)
 
 
 def tied_fprs(top_ties: int, nonmember_scores: int, fprs: Sequence[float]) -> list[float]:
     """The FPRs that ``nonmember_scores`` scores resolve (`unresolved_fprs`) but their
     ``top_ties`` tied at the highest one do not: no threshold reaches an FPR between 0 and
-    ``top_ties / nonmember_scores``, so there the TPR is the TPR at FPR 0 plus the share of
-    the members tied with them that the FPR allows (`tpr_at_fpr`): the tie broken at
-    random, no threshold's."""
+    ``top_ties / nonmember_scores``, so there too the TPR is the TPR at FPR 0."""
     unresolved = unresolved_fprs(nonmember_scores, fprs)
     return sorted(f for f in fprs if top_ties > f * nonmember_scores and f not in unresolved)
 
