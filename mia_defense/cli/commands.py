@@ -24,13 +24,16 @@ def shell_path(path: str | os.PathLike[str]) -> str:
     it, shell-quoted; a name with a newline or another control character (an escape code
     would reach the terminal, a newline forge a line of the tool's output) is written
     ``$'...'`` with those characters as escapes, which bash and zsh read back as the same
-    name."""
+    name. A relative name starting with ``-`` is written ``./-name``: the commands printed
+    with it (``mia-report -sw``, ``tensorboard --logdir -sw``) read it as an option."""
     path = Path(path)
     try:
         path = Path(os.path.abspath(path)).relative_to(_launch_dir())
     except ValueError:
         pass
     text = str(path) or "."
+    if text.startswith("-"):
+        text = f"./{text}"
     if text.isprintable():
         return shlex.quote(text)
     return "$'" + "".join(_ansi_c(char) for char in text) + "'"

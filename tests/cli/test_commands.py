@@ -150,3 +150,16 @@ def test_mia_report_prints_a_tensorboard_command_that_runs(tmp_path, monkeypatch
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("look at it:"))
     assert shlex.split(line.removeprefix("look at it:")) == [
         str(BIN / "tensorboard"), "--logdir", "sweep"]  # fmt: skip
+
+
+def test_a_relative_path_starting_with_a_dash_is_no_option(monkeypatch, tmp_path):
+    """hydra.sweep.dir=-sw: the sweep's summary printed 'mia-report -sw' and 'tensorboard
+    --logdir -sw', which both read as options (mia-report: 'the following arguments are
+    required: dirs'); the path is printed ./-sw (helper h125)."""
+    from mia_defense.cli.report import _parser
+
+    monkeypatch.chdir(tmp_path)
+    shown = shell_path(tmp_path / "-sw")
+    assert shown == "./-sw"
+    assert shell_path(tmp_path / "-a b" / "c") == "'./-a b/c'"
+    assert _parser().parse_args([shown]).dirs == [Path("-sw")]
