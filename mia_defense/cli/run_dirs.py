@@ -223,7 +223,12 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
     """Refuse ``hydra.run.dir`` holding a run of another config before Hydra appends its log
     to that run's train.log (the task refuses it too, with the data and code checked)."""
     from mia_defense.errors import ConfigError
-    from mia_defense.tracking.run_dir import RESULTS, config_differences, resume_differences
+    from mia_defense.tracking.run_dir import (
+        RESULTS,
+        attack_record,
+        config_differences,
+        resume_differences,
+    )
 
     path = Path(config.hydra.run.dir) / RESULTS
     if "train" not in config or not path.is_file():
@@ -232,6 +237,7 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
         from mia_defense.tracking import read_json
 
         payload = read_json(path)
+        attacked = attack_record(path, payload)
         stored, status = payload.get("config"), payload.get("status")
         status = status if isinstance(status, str) and status else "unknown"
         task = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
@@ -241,8 +247,8 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
             Path(config.hydra.run.dir), stored, resolved)  # fmt: skip
     except Exception:  # unreadable, no run's, or resolved only in the task: the task says so
         return
-    if refused:
-        log.error("ConfigError: %s", refused)
+    if attacked or refused:
+        log.error("ConfigError: %s", attacked or refused)
         raise SystemExit(EXIT_USER_ERROR)
     if differences:
         shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")

@@ -39,6 +39,7 @@ __all__ = [
     "NEUTRAL_KEYS",
     "NO_LOCKS",
     "RESULTS",
+    "attack_record",
     "claim_run_dir",
     "config_differences",
     "finished_run",
@@ -250,6 +251,22 @@ def _keep_aside(path: Path) -> Path:
     raise ConfigError(f"{path}: unreadable, and 1000 earlier copies lie beside it; move them away")
 
 
+def attack_record(path: Path, payload: Mapping[str, Any]) -> str:
+    """The refusal (empty: none) of mia-train's run into the folder whose results.json
+    (``path``, read as ``payload``) is mia-attack's record of an attack (its ``source``): it
+    records the config of the run it attacked, so mia-train of that config skipped it as its
+    own finished run (exit 0, 'skipping finished run'), a folder where no model was trained
+    (mia-attack refuses a mia-train run's folder likewise)."""
+    source = payload.get("source")
+    if not isinstance(source, Mapping):
+        return ""
+    attacked = source.get("path")
+    what = f"the attack on {attacked}" if isinstance(attacked, str) else "an attack"
+    return (f"{path} is mia-attack's record of {what} (results.json holds its 'source'), not a "
+            "run mia-train trained: no models were trained in that folder; nothing was "
+            "changed. Run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir)")
+
+
 def finished_run(
     run_dir: Path, *, config: Mapping[str, Any], data_fingerprint: str | None
 ) -> dict[str, Any] | None:
@@ -286,6 +303,9 @@ def finished_run(
             f"a run's at most {MAX_JSON_DEPTH}); nothing was changed. Run in a new directory "
             "(hydra.run.dir=...), or move that file away"
         )
+    attacked = attack_record(path, payload)
+    if attacked:
+        raise ConfigError(attacked)
     if not isinstance(payload.get("config"), Mapping):
         raise ConfigError(
             f"{path} is not the results of a mia-train run (it holds no config); nothing was "
