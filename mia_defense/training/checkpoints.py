@@ -107,7 +107,10 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             raise  # no file of that name (callers tell a missing checkpoint from a bad one)
         raise _corrupt(path, f"a link to nothing: {os.readlink(path)}") from None
     except OSError as exc:
-        raise _corrupt(path, f"cannot open it: {exc.strerror or exc}") from None
+        # (chmod 000, another user's file: its content may be fine, deleting it loses it)
+        fix = ("; if it is this run's own, make it readable for this user (chmod, or ask its "
+               "owner) instead" if isinstance(exc, PermissionError) else "")  # fmt: skip
+        raise _corrupt(path, f"cannot open it: {exc.strerror or exc}{fix}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

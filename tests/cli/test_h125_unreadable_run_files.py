@@ -15,6 +15,7 @@ import pytest
 
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
+from mia_defense.training.checkpoints import check_checkpoint_dir, checkpoint_path
 from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train
 
 TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
@@ -67,3 +68,17 @@ def test_an_unreadable_npz_is_not_called_corrupt(tmp_path, monkeypatch):
     with pytest.raises(DataError) as caught:
         load_npz(path)
     assert str(caught.value) == f"{path}: {DENIED}"
+
+
+def test_an_unreadable_checkpoint_is_not_only_to_be_deleted(tmp_path, monkeypatch):
+    """A resume said 'is corrupt or not a mia-defense checkpoint (cannot open it:
+    Permission denied); delete it to retrain that model': a good model lost for a mode."""
+    path = checkpoint_path(tmp_path, 0)
+    path.write_bytes(b"a checkpoint")
+    _deny(monkeypatch, path)
+    with pytest.raises(DataError) as caught:
+        check_checkpoint_dir(tmp_path, fingerprint="f")
+    assert str(caught.value) == (
+        f"checkpoint {path} is corrupt or not a mia-defense checkpoint (cannot open it: "
+        "Permission denied; if it is this run's own, make it readable for this user (chmod, "
+        "or ask its owner) instead); delete it to retrain that model")
