@@ -46,6 +46,7 @@ def run_entry(
     locating target ... CheckConfigCallback") and exits 1. Any exit after a Ctrl-C is the
     interruption, never a user error.
     """
+    _require_working_directory()
     defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
     previous = {signum: signal.getsignal(signum) for signum in defaults}
     pressed = _note_signal(signal.SIGINT, defaults[signal.SIGINT])
@@ -79,6 +80,20 @@ def run_entry(
             if previous[signum] == default:
                 with contextlib.suppress(ValueError):
                     signal.signal(signum, default)
+
+
+def _require_working_directory() -> None:
+    """Exit 2 with one line where the directory the tool was started in is gone (deleted or
+    moved away after the shell entered it): Hydra records it (``hydra.runtime.cwd``) as it
+    composes the config, and ended with a FileNotFoundError traceback."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        print("ConfigError: the directory this command was started in no longer exists "
+              "(deleted or moved after the shell entered it): relative paths, the launch "
+              "folder's modules and the default run directory are read from it; nothing was "
+              "run. cd to an existing directory and run the command again", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR) from None
 
 
 def reader_gone() -> NoReturn:
