@@ -23,12 +23,14 @@ from mia_defense.cli.entry import EXIT_USER_ERROR
 
 __all__ = [
     "SAFE_SUBDIR",
+    "check_run_folders_per_job",
     "check_subdir_per_job",
     "claim_timestamped_dir",
     "is_run_dir",
     "is_sweep_dir",
     "job_log_files",
     "keep_earlier_sweep_records",
+    "refuse_blocked_run_folder",
     "refuse_escaping_output_subdir",
     "refuse_escaping_subdir",
     "refuse_foreign_dir",
@@ -320,6 +322,37 @@ def check_subdir_per_job(config: DictConfig) -> None:
     wrapped = "${mia_subdir_inside:${hydra.sweep.dir}," + _quoted(raw) + "}"
     with read_write(config.hydra.overrides):
         config.hydra.overrides.hydra.append(f'hydra.sweep.subdir="{wrapped}"')
+
+
+def check_run_folders_per_job() -> None:
+    """Refuse, as Hydra names each job's folder (``${mia_safe_dirname:...}``, the packaged
+    ``hydra.sweep.subdir``) and before it makes it, a file or a link to no folder in its
+    place (a run folder replaced by a file, moved away and left as a dangling link): Hydra's
+    mkdir stopped the sweep there with a FileExistsError traceback, exit 1. The resolver of
+    this process is replaced by one that checks the folder (`refuse_blocked_run_folder`)."""
+    OmegaConf.register_new_resolver("mia_safe_dirname", _checked_dirname, replace=True)
+
+
+def _checked_dirname(overrides: str, _root_: DictConfig) -> str:
+    """Resolver ``mia_safe_dirname`` of a sweep: `safe_dirname`, with the folder checked."""
+    from mia_defense.tracking.run_dir import safe_dirname
+
+    name = safe_dirname(overrides)
+    sweep_dir = OmegaConf.select(_root_, "hydra.sweep.dir", default=None)
+    if isinstance(sweep_dir, str):
+        refuse_blocked_run_folder(os.path.join(sweep_dir, name))
+    return name
+
+
+def refuse_blocked_run_folder(path: str) -> None:
+    """Exit 2 where a sweep's run folder ``path`` is a file or a link to no folder."""
+    if not os.path.lexists(path) or os.path.isdir(path):
+        return
+    what = "a link to no folder" if os.path.islink(path) else "a file, not a folder"
+    log.error("DataError: %s is %s, where this sweep writes one of its runs; nothing more was "
+              "run (the runs before it are kept). Move it away, then run the same command "
+              "again", path, what)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
 
 
 def _quoted(text: str) -> str:

@@ -40,6 +40,7 @@ from mia_defense.cli.arguments import (
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
 from mia_defense.cli.run_dirs import (
+    check_run_folders_per_job,
     check_subdir_per_job,
     claim_timestamped_dir,
     is_run_dir,
@@ -222,6 +223,7 @@ class RunDirCheck(Callback):
             with contextlib.suppress(Exception):  # a subdir naming the job's overrides: per job
                 refuse_escaping_subdir(config.hydra.sweep.dir, str(config.hydra.sweep.subdir))
             check_subdir_per_job(config)
+            check_run_folders_per_job()
             # a job's folder, one level down, as hydra.sweep.subdir makes it
             refuse_escaping_output_subdir(config, os.path.join(config.hydra.sweep.dir, "job"))
             refuse_shared_run_dirs(config)
