@@ -10,8 +10,8 @@ from decimal import Decimal
 import numpy as np
 
 __all__ = [
-    "AttackMetrics", "average_ranks", "fpr_percent", "roc_metrics", "tied_fprs",
-    "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
+    "AttackMetrics", "average_ranks", "fpr_percent", "fpr_read_at", "roc_metrics",
+    "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -56,6 +56,25 @@ def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
         raise ValueError(f"target FPR must lie in (0, 1), got {target}")
     reachable = fpr <= target
     return float(tpr[reachable].max()) if reachable.any() else 0.0
+
+
+def fpr_read_at(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
+    """The FPR at which `tpr_at_fpr` reads its TPR at ``target``: the highest FPR not above
+    ``target`` at which the ROC curve has that TPR (NaN for no curve). ``target`` itself, or
+    just below it, unless a step of tied scores, members and non-members at one score, spans
+    it: no threshold reaches an FPR inside the step, so the TPR is read at the step's start,
+    which may lie far below ``target`` (release=label_only at plan.num_models=4: lira_online's
+    TPR@10%FPR 0.051 was read at FPR 2.9%). Where the curve is flat past that point (no member
+    among the next scores) the TPR is the same at ``target``, and ``target`` is returned."""
+    if not 0.0 < target < 1.0:
+        raise ValueError(f"target FPR must lie in (0, 1), got {target}")
+    reachable = np.flatnonzero(fpr <= target)
+    if not reachable.size:
+        return float("nan")
+    last = reachable[-1]  # (the curve never falls: its highest TPR at FPR <= target)
+    if last + 1 < len(fpr) and tpr[last + 1] == tpr[last]:
+        return float(target)
+    return float(fpr[last])
 
 
 def fpr_percent(fpr: float) -> str:

@@ -29,7 +29,7 @@ from mia_defense.metrics.records import (
     record_vulnerability,
     slice_metrics,
 )
-from mia_defense.metrics.roc import fpr_percent, top_tied_nonmembers
+from mia_defense.metrics.roc import fpr_percent, fpr_read_at, top_tied_nonmembers
 from mia_defense.metrics.utility import some_models_at_chance
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import Evidence, attack_evidence, check_claim, highest_bound
@@ -42,6 +42,7 @@ __all__ = [
     "RunResult",
     "attack_observations",
     "fpr_key",
+    "fpr_read_key",
     "judged_accuracy",
     "released_accuracy",
     "utility_figures",
@@ -115,6 +116,12 @@ class RunResult:
 def fpr_key(fpr: float) -> str:
     """The results.json key of the TPR at ``fpr``, e.g. ``tpr@0.1%fpr``."""
     return f"tpr@{fpr_percent(fpr)}%fpr"
+
+
+def fpr_read_key(fpr: float) -> str:
+    """The results.json key of the FPR at which the TPR at ``fpr`` was read (`fpr_read_at`),
+    e.g. ``fpr_read@10%fpr``: below ``fpr`` where a step of tied scores spans it."""
+    return f"fpr_read@{fpr_percent(fpr)}%fpr"
 
 
 def _above_chance(utility: Mapping[str, Any]) -> bool:
@@ -233,8 +240,9 @@ def _attack_summary(
     result: AttackResult, fprs: Sequence[float], members: np.ndarray | None = None,
     regular: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Flat figures of one attack: its access, AUC and TPR@FPR each with its CI, advantage,
-    ε bound, each setting it chose on its references (mean, min, max over targets), and,
+    """Flat figures of one attack: its access, AUC and TPR@FPR each with its CI, the FPR each
+    TPR was read at (`fpr_read_key`), advantage, ε bound, each setting it chose on its
+    references (mean, min, max over targets), and,
     given ``members`` (the [T, N] masks of its targets) and ``regular`` ([N], the records
     that are no canary, as its metrics pool them), ``nonmember_top_ties``
     (`top_tied_nonmembers`)."""
@@ -246,6 +254,8 @@ def _attack_summary(
         summary[fpr_key(f)] = result.metrics.tpr_at_fpr[f]
         if ci is not None:
             summary[f"{fpr_key(f)}_ci_low"], summary[f"{fpr_key(f)}_ci_high"] = ci.tpr_at_fpr[f]
+    for f in fprs:
+        summary[fpr_read_key(f)] = fpr_read_at(result.metrics.fpr, result.metrics.tpr, f)
     summary["advantage"] = result.metrics.advantage
     summary["empirical_epsilon"] = result.epsilon_lower_bound
     summary["seconds"] = result.seconds
