@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "AttackMetrics", "average_ranks", "fpr_percent", "fpr_read_at", "roc_metrics",
-    "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
+    "AttackMetrics", "average_ranks", "fpr_percent", "fpr_read_at", "read_far_below",
+    "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -75,6 +76,25 @@ def fpr_read_at(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
     if last + 1 < len(fpr) and tpr[last + 1] == tpr[last]:
         return float(target)
     return float(fpr[last])
+
+
+def read_far_below(
+    read: Mapping[float, Any], nonmember_scores: int, fprs: Sequence[float]
+) -> list[tuple[float, float]]:
+    """``(fpr, fpr read)`` for each of ``fprs`` whose TPR is read (``read``: `fpr_read_at` of
+    each FPR; a missing or non-numeric one is left out) at an FPR below half of it, where
+    ``nonmember_scores`` scores resolve it (else `unresolved_fprs` says why): a step of tied
+    scores spans it, and the TPR there is no figure at that FPR (below the FPR itself, it
+    reads as below chance although the attack's AUC may be above 0.5)."""
+    unresolved = unresolved_fprs(nonmember_scores, fprs)
+    found = []
+    for f in sorted(fprs):
+        value = read.get(f)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if f not in unresolved and value < f / 2:
+            found.append((f, float(value)))
+    return found
 
 
 def fpr_percent(fpr: float) -> str:

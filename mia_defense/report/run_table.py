@@ -9,11 +9,12 @@ from typing import Any
 
 from mia_defense.audit import audit_lines
 from mia_defense.metrics.epsilon import level_text
-from mia_defense.metrics.roc import fpr_percent, tied_fprs, unresolved_fprs
+from mia_defense.metrics.roc import fpr_percent, read_far_below, tied_fprs, unresolved_fprs
 from mia_defense.pipeline.evaluate import (
     RANDOMIZED_RELEASE_REPEATS,
     RunResult,
     fpr_key,
+    fpr_read_key,
     judged_accuracy,
 )
 from mia_defense.report.checks import randomized_release_note, release_below_chance_note
@@ -60,6 +61,7 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
     lines += _unresolved_lines(result.nonmember_scores, fprs)
     lines += _tied_lines(result, fprs)
+    lines += _read_below_lines(result, fprs)
     lowest = min(fprs)
     canaries = {
         n: s["canaries"] for n, s in result.slices.items()
@@ -149,6 +151,39 @@ def _tied_lines(result: RunResult, fprs: list[float]) -> list[str]:
         f"of {100 * ties / count:.2g}%): for {shown} the TPR is the TPR at FPR 0 of these "
         "tied scores (coarse released outputs give few distinct scores); compare at a higher "
         "FPR, or raise plan.num_models or plan.population_size"
+    ]
+
+
+def _read_below_lines(result: RunResult, fprs: list[float]) -> list[str]:
+    """A note under the table when some attack's TPR columns are read at an FPR below half
+    theirs (results.json's ``fpr_read@...``, `read_far_below`): a step of tied scores spans
+    the FPR, and the TPR read below it is no figure at it (release=label_only at
+    plan.num_models=4: lira_online's TPR@10%FPR 0.051, read at FPR 2.9%, below chance at an
+    AUC of 0.520). Columns `_unresolved_lines` or `_tied_lines` already name are left out."""
+    count, strongest = result.nonmember_scores, result.strongest_attack
+    if not count:
+        return []
+    ties = result.attacks.get(strongest, {}).get("nonmember_top_ties") if strongest else None
+    said = tied_fprs(ties, count, fprs) if ties else []
+    found = []
+    for name, summary in result.attacks.items():
+        read = {f: summary.get(fpr_read_key(f)) for f in fprs}
+        by_read: dict[float, list[str]] = {}  # the FPR read -> the columns read there
+        for f, at in read_far_below(read, count, fprs):
+            if not (name == strongest and f in said):
+                by_read.setdefault(at, []).append(f"{fpr_percent(f)}%")
+        if by_read:
+            shown = ", ".join(f"{'/'.join(columns)} -> {100 * at:.2g}%"
+                              for at, columns in by_read.items())  # fmt: skip
+            found.append(f"{name} {shown}")
+    if not found:
+        return []
+    return [
+        "NOTE: tied scores span the FPR of these TPR columns, so their TPR is read where the "
+        "tied scores start, at an FPR below half the column's (column -> FPR read): "
+        f"{'; '.join(found)}; there the TPR is not a figure at the column's FPR (one below "
+        "that FPR is no sign of an attack worse than chance); compare at another FPR "
+        "(attack.fprs) or by the AUC"
     ]
 
 

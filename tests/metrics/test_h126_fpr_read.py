@@ -12,7 +12,7 @@ import pytest
 
 from mia_defense.attacks.runner import EvaluationConfig
 from mia_defense.metrics import roc_metrics
-from mia_defense.metrics.roc import fpr_read_at
+from mia_defense.metrics.roc import fpr_read_at, read_far_below
 from mia_defense.pipeline.evaluate import attack_observations, fpr_read_key
 from tests.helpers import synthetic_observations
 
@@ -35,6 +35,7 @@ def test_a_tied_run_spanning_the_fpr_is_read_where_it_starts():
     metrics = roc_metrics(scores, truth, fprs=(0.1,))
     assert metrics.tpr_at_fpr[0.1] == 0.5  # the convention kept: the point at FPR 2.5%
     assert fpr_read_at(metrics.fpr, metrics.tpr, 0.1) == 0.025
+    assert read_far_below({0.1: 0.025}, 40, [0.1]) == [(0.1, 0.025)]
 
 
 def test_a_flat_curve_past_the_point_is_read_at_the_fpr_itself():
@@ -42,6 +43,7 @@ def test_a_flat_curve_past_the_point_is_read_at_the_fpr_itself():
     metrics = roc_metrics(scores, truth, fprs=(0.1,))
     assert metrics.tpr_at_fpr[0.1] == 0.5  # the TPR at 10% FPR whichever way ties break
     assert fpr_read_at(metrics.fpr, metrics.tpr, 0.1) == 0.1
+    assert read_far_below({0.1: 0.1}, 40, [0.1]) == []
 
 
 def test_untied_scores_are_read_within_one_score_of_the_fpr():
@@ -51,6 +53,12 @@ def test_untied_scores_are_read_within_one_score_of_the_fpr():
     metrics = roc_metrics(scores, truth)
     for f in (0.001, 0.01, 0.1):
         assert f - 1 / 1000 <= fpr_read_at(metrics.fpr, metrics.tpr, f) <= f
+
+
+def test_an_fpr_the_scores_do_not_resolve_is_left_to_its_own_note():
+    # 100 non-member scores resolve 1% but not 0.1% (`unresolved_fprs` says that one)
+    assert read_far_below({0.001: 0.0, 0.01: 0.0}, 100, [0.001, 0.01]) == [(0.01, 0.0)]
+    assert read_far_below({0.01: None, 0.1: float("nan")}, 100, [0.01, 0.1]) == []
 
 
 def test_the_reading_needs_an_fpr_in_the_open_unit_interval():
