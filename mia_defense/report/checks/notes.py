@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
-from mia_defense.metrics.roc import tied_fprs, unresolved_fprs
+from mia_defense.metrics.roc import read_far_below, tied_fprs, unresolved_fprs
 from mia_defense.metrics.utility import some_models_at_chance
 from mia_defense.report.checks._values import _counts, _numbers, one_line
 from mia_defense.report.checks.attack_results import _sliced_count
@@ -50,7 +50,7 @@ def resolution_note(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECT
     if not count:  # 0: no TPR at all (all NaN)
         return None
     if not unresolved_fprs(count, [fpr]):
-        return _tied_note(payload, match, fpr)
+        return _tied_note(payload, match, fpr) or _read_below_note(payload, match, fpr)
     return _unresolved_text(match, fpr, count)
 
 
@@ -75,6 +75,28 @@ def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> 
         f"figure at {match.group(1)}% (coarse released outputs, label-only or rounded, give "
         "few distinct scores); compare it at a higher FPR, or rerun it with a larger "
         "plan.num_models or plan.population_size"
+    )
+
+
+def _read_below_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> str | None:
+    """`resolution_note` of a run whose strongest attack read its TPR at ``fpr`` at an FPR
+    below half of it (results.json's ``attacks.<name>.fpr_read@...``, `read_far_below`): a
+    run of tied scores spans ``fpr``, so the figure is the TPR where that run starts, not one
+    at ``fpr``; ``None`` otherwise, or where the run records no such FPR (older runs)."""
+    name = payload.get("strongest_attack")
+    attacks = payload.get("attacks")
+    attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
+    count = payload.get("nonmember_scores")
+    if not isinstance(attack, Mapping) or not (_counts(count) and count > 0):
+        return None
+    key = f"fpr_read@{match.group(1)}%fpr"
+    found = read_far_below({fpr: attack.get(key)}, count, [fpr])
+    if not found:
+        return None
+    return (
+        f"its {match.group(0)} is read at FPR {100 * found[0][1]:.2g}% (attacks.{name}.{key}): "
+        f"tied scores of {name} span {match.group(1)}%, so it is the TPR where they start, not "
+        f"a figure at {match.group(1)}%; compare it at another FPR"
     )
 
 
