@@ -34,7 +34,7 @@ def test_an_fpr_below_one_in_a_million_is_keyed_in_plain_decimals_an_objective_r
     done = audit(obs, overrides=["attack.bootstrap=0", "attack.fprs=[1e-7,0.001]",
                                  "~attack.attacks.shokri"])  # fmt: skip
     keys = {key for row in done.rows() for key in row if key.endswith("%fpr")}
-    assert keys == {"tpr@0.00001%fpr", "tpr@0.1%fpr"}
+    assert keys == {"tpr@0.00001%fpr", "tpr@0.1%fpr", "fpr_read@0.00001%fpr", "fpr_read@0.1%fpr"}
     assert "TPR@0.00001%FPR" in done.table()
     assert objective({"attacks": {"loss": {"tpr@0.00001%fpr": 0.25}}},
                      "max_attack.tpr@0.00001%fpr") == 0.25
@@ -45,7 +45,7 @@ def test_the_audit_table_and_results_keys_carry_the_digits_of_the_fpr():
     done = audit(obs, overrides=["attack.bootstrap=0", "attack.fprs=[0.9999999,0.1]",
                                  "~attack.attacks.shokri"])  # fmt: skip
     keys = {key for row in done.rows() for key in row if key.endswith("%fpr")}
-    assert keys == {"tpr@99.99999%fpr", "tpr@10%fpr"}
+    assert keys == {"tpr@99.99999%fpr", "tpr@10%fpr", "fpr_read@99.99999%fpr", "fpr_read@10%fpr"}
     assert "TPR@99.99999%FPR" in done.table() and "100%" not in done.table()
 
 
