@@ -391,19 +391,29 @@ def looks_like_probabilities(values: np.ndarray) -> bool:
     return bool(np.allclose(values.sum(axis=-1, dtype=np.float64), 1.0, rtol=0, atol=1e-4))
 
 
+def _api_kind(kind: str) -> str:
+    """The same setting as `mia_defense.api.observations_from_arrays` names it, added to each
+    hint that names the file's field: a user of the API told only "say output_kind=logits"
+    passed output_kind= and got a TypeError (its keyword is kind=)."""
+    return f" (kind='{kind}' in api.observations_from_arrays)"
+
+
 def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
     """Released outputs that cannot be of ``kind``: NaN, infinities where none may be,
     log-probabilities above 0 or probabilities outside [0, 1], a row that withholds all."""
     if np.isnan(values).any():
         return [f"{name}: NaN {_where(np.isnan(values))}; released outputs must be numbers"]
-    hint = "" if kind == "logits" else "; if these are logits, say output_kind=logits"
+    hint = ""
+    if kind != "logits":
+        hint = f"; if these are logits, say output_kind=logits{_api_kind('logits')}"
     if kind == "logits":
         if not np.isfinite(values).all():
             return [f"{name}: infinite logit {_where(~np.isfinite(values))}; logits are finite"]
         if looks_like_probabilities(values):
             return [f"{name}: every output lies in [0, 1] and sums to 1: probabilities, not "
                     "logits (as logits, the softmax squeezes them towards uniform and the "
-                    "attacks understate the leak); say output_kind=probabilities"]
+                    "attacks understate the leak); say output_kind=probabilities"
+                    f"{_api_kind('probabilities')}"]
         return []
     high = 0.0 if kind == "log_probabilities" else 1.0
     bad = (values > high + _TOLERANCE) | (np.isinf(values) & (values > 0))
@@ -451,7 +461,8 @@ def normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str
             more = f" (and {int(bad.sum()) - 1} more of model {k})" if bad.sum() > 1 else ""
             return [f"{name}: the {kind} of record {n} of model {k} sum to {total[n]:.4g} "
                     f"(top class {top[n]:.4g}){more}, not a distribution: logits minus their "
-                    "max, or per-class scores? If these are logits, say output_kind=logits"]
+                    "max, or per-class scores? If these are logits, say output_kind=logits"
+                    f"{_api_kind('logits')}"]
         problem = _short_mass_problem(probs, total, kind, f"{name}: the {kind} of model {k}")
         if problem:
             return [problem]
