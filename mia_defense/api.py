@@ -826,8 +826,9 @@ class Audit:
 
     def rows(self) -> list[dict[str, Any]]:
         """The metrics table: one row per attack (``attack``, ``access``, ``auc``,
-        ``tpr@0.1%fpr``, ... with ``_ci_low``/``_ci_high``, ``advantage``,
-        ``empirical_epsilon``), as in results.json's ``attacks``."""
+        ``tpr@0.1%fpr``, ... with ``_ci_low``/``_ci_high``, ``fpr_read@0.1%fpr``, ...
+        (the FPR each TPR was read at), ``advantage``, ``empirical_epsilon``), as in
+        results.json's ``attacks``."""
         return [{"attack": name, **summary} for name, summary in self.result.attacks.items()]
 
     def table(self) -> str:
