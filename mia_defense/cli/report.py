@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import sys
 from collections.abc import Sequence
@@ -176,6 +177,24 @@ def _lenient_stdout() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def _os_error(exc: OSError) -> str:
+    """The one line for a path the file system refused, with what fits its errno: a name too
+    long, a folder the user may not read or enter (``Path.is_dir`` lets EACCES out too: a run
+    directory under another user's folder was told to give a shorter path), or another."""
+    from mia_defense.report.checks import one_line
+
+    where = "a path" if exc.filename is None else one_line(exc.filename, limit=300)
+    said = f"{where}: {exc.strerror or exc}"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{said}; give a shorter path, or check the directories and --out"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"{said}; you may not read it or a folder above it: fix their permissions, "
+            "or run as a user who may, or check the directories and --out"
+        )
+    return f"{said}; check the directories and --out"
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     _lenient_stdout()
@@ -194,9 +213,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"mia-report: {one_line(exc, limit=2000)}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path the file system refuses (Path.is_dir lets ENAMETOOLONG out)
-        where = "a path" if exc.filename is None else one_line(exc.filename, limit=300)
-        print(f"mia-report: {where}: {exc.strerror or exc}; give a "
-              "shorter path, or check the directories and --out", file=sys.stderr)  # fmt: skip
+        print(f"mia-report: {_os_error(exc)}", file=sys.stderr)
         return 2
     _print_report(report)
     if "tensorboard" in report.files:
