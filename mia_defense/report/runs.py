@@ -38,6 +38,7 @@ __all__ = [
     "RunRecord",
     "folder_problem",
     "load_runs",
+    "software_tag",
 ]
 
 log = logging.getLogger(__name__)
@@ -688,6 +689,17 @@ def _short(value: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
 
 
+def software_tag(payload: Mapping[str, Any]) -> str | None:
+    """The run's ``software=`` value as `_tell_apart` tags it (`_short` of results.json's
+    ``versions``), or ``None`` where it records no versions (an older run, or the field
+    deleted): what the report labels a run that was not tagged itself, beside runs of its
+    dataset and model that were."""
+    versions = payload.get("versions")
+    if not isinstance(versions, Mapping) or not versions:
+        return None
+    return _short(versions)
+
+
 def _tell_apart(loaded: LoadedRuns, attacked: Mapping[Path, Any]) -> None:
     """Tag the runs of one config that differ in their data or software
     (`RunRecord.apart`), with a warning naming them: such runs are no seed replicates (an
@@ -712,9 +724,28 @@ def _tell_apart(loaded: LoadedRuns, attacked: Mapping[Path, Any]) -> None:
         else:
             _tag(loaded, members, "versions", "software")
     for members in _same_config(loaded, attacked, seeds=False).values():
+        _tag_other_seeds(loaded, members)
         _note_mixed_versions(loaded, [i for i in members if not loaded.runs[i].apart])
         _note_one_file(loaded, members, attacked)
         _note_attack_seeds(loaded, members)
+
+
+def _tag_other_seeds(loaded: LoadedRuns, members: list[int]) -> None:
+    """Where runs of one config (``members``, all seeds) were told apart by their software,
+    tag its other runs with the versions they record (`software_tag`): a run of another seed
+    than those, untagged, was labelled software=unknown though its results.json records its
+    versions, and sat in a row and front of its own (or with other untagged seeds of other
+    versions). Runs that record none stay untagged (unknown); runs told apart by their data
+    keep that tag."""
+    if not any(loaded.runs[i].apart.startswith("software=") for i in members):
+        return
+    tagged: dict[int, RunRecord] = {}
+    for i in members:
+        record = loaded.runs[i]
+        tag = None if record.apart else software_tag(record.payload)
+        if tag is not None:
+            loaded.runs[i] = tagged[id(record)] = replace(record, apart=f"software={tag}")
+    loaded.caveats = [(tagged.get(id(r), r), n) for r, n in loaded.caveats]
 
 
 def _note_one_file(loaded: LoadedRuns, members: list[int], attacked: Mapping[Path, Any]) -> None:

@@ -26,7 +26,7 @@ from mia_defense.report.checks import (
     randomized_release,
 )
 from mia_defense.report.objectives import objective
-from mia_defense.report.runs import RunRecord
+from mia_defense.report.runs import RunRecord, software_tag
 from mia_defense.report.scores import read_arrays
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
 
@@ -461,6 +461,7 @@ def evaluation_labels(
     pairs: Sequence[tuple[str, str]],
     evaluations: Sequence[Mapping[str, str]],
     randomized: Sequence[bool] | None = None,
+    recorded: Sequence[Mapping[str, str]] | None = None,
 ) -> list[str]:
     """Per run, how it was attacked where runs of the same (dataset, model) differ: the
     black-box attacks it lacks (``without lira_online, rmia``) and the settings that differ
@@ -468,8 +469,13 @@ def evaluation_labels(
     shapes a randomized release's figures only (``attack.queries.repeats``) differs where it
     differs between the pair's runs whose ``randomized`` is true (all, without it): runs of
     deterministic releases at 1 and 16 repeats gave the same figures, and were two fronts;
-    where it does differ, a deterministic run is labelled with its own value."""
+    where it does differ, a deterministic run is labelled with its own value. A run not
+    tagged with a `RunRecord.apart` key that varies is labelled with the value it
+    ``recorded`` for it (its ``software``: `software_tag`), ``unknown`` without one: a run of
+    another seed than the runs told apart by their versions was labelled software=unknown
+    though its results.json records them."""
     labels = [""] * len(pairs)
+    own: Sequence[Mapping[str, str]] = [{}] * len(pairs) if recorded is None else recorded
     noisy = [True] * len(pairs) if randomized is None else list(randomized)
     for pair in dict.fromkeys(pairs):
         members = [i for i, p in enumerate(pairs) if p == pair]
@@ -488,9 +494,17 @@ def evaluation_labels(
             items = []
             if sets[i] != every:
                 items.append(f"without {', '.join(sorted(every - sets[i]))}")
-            items += [f"{k}={evaluations[i].get(k, _unset(k))}" for k in varying]
+            items += [f"{k}={evaluations[i].get(k, own[i].get(k, _unset(k)))}" for k in varying]
             labels[i] = "; ".join(items)
     return labels
+
+
+def _recorded_apart(payload: Mapping[str, Any]) -> dict[str, str]:
+    """What the run's results.json records for `_APART`'s keys, as `RunRecord.apart` would
+    tag it: its ``software`` (its ``data`` is tagged by one of two fields, and a fingerprint
+    of other seeds is matched to none: a run not tagged stays ``data=unknown``)."""
+    tag = software_tag(payload)
+    return {} if tag is None else {"software": tag}
 
 
 def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
@@ -514,7 +528,8 @@ def summarise(runs: Sequence[RunRecord]) -> list[RunSummary]:
     pairs = zip(runs, summaries, strict=True)
     evaluations = [_evaluation(run.payload, s.config, run.apart) for run, s in pairs]
     randomized = [randomized_release(run.payload) for run in runs]
-    tags = evaluation_labels([s.pair for s in summaries], evaluations, randomized)
+    recorded = [_recorded_apart(run.payload) for run in runs]
+    tags = evaluation_labels([s.pair for s in summaries], evaluations, randomized, recorded)
     return [replace(s, evaluation=tag) for s, tag in zip(summaries, tags, strict=True)]
 
 

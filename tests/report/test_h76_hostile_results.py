@@ -176,16 +176,21 @@ def test_a_strongest_attack_renamed_against_its_headline_skips_the_run(tmp_path)
 
 def test_runs_told_apart_by_their_software_get_no_attack_seed_caveat(tmp_path):
     # x and y: one config and seeds on other code, each tagged [software=...] (a row of its
-    # own); z: another attack seed, untagged, in a third row: no row counted the same models
-    # twice, yet each was told it "trained the same models as 2 other run(s)"
+    # own); z: another attack seed on y's code: each was told it "trained the same models as
+    # 2 other run(s)", x among them. z is now tagged with its own code too (h128: it was
+    # untagged, labelled software=unknown, in a third row), so it shares y's row, and only
+    # those two, which trained the same models, are told so
     for name, shokri, code in (("x", 0, "aaaa"), ("y", 0, "bbbb"), ("z", 1, "bbbb")):
         run = tmp_path / name
         make_run(run, test_accuracy=0.9, signal=2.0, config={"attack.attacks.shokri.seed": shokri})
         rewrite_results(run, lambda p, c=code: p.update(data_fingerprint="abc",
                                                         versions={"code": c}))  # fmt: skip
     loaded = load_runs([tmp_path])
-    assert [bool(r.apart) for r in loaded.runs] == [True, True, False]
-    assert not [note for _, note in loaded.caveats if "trained the same models" in note]
+    assert [bool(r.apart) for r in loaded.runs] == [True, True, True]
+    assert loaded.runs[1].apart == loaded.runs[2].apart != loaded.runs[0].apart
+    told = {r.name: note for r, note in loaded.caveats if "trained the same models" in note}
+    assert sorted(told) == ["y", "z"]
+    assert all("as 1 other run(s)" in note for note in told.values())
 
 
 def test_seeds_of_one_value_without_intervals_of_their_own_get_no_interval():
