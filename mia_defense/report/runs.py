@@ -54,6 +54,9 @@ MAX_CHECKED_OBSERVATIONS = MAX_CHECKED_CHECKPOINT
 # them, name their locks so too). Such a folder is no run to report (the tool said why when
 # it failed: tests/cli/test_new_user_nits.py), but no place for a report either.
 EARLY_MARKS = ("train.log", "attack.log")
+# The name mia-train keeps an unreadable results.json under (``results.json.unreadable`` or
+# ``...-N``: `mia_defense.tracking.run_dir._keep_aside`) before running the run again.
+KEPT_UNREADABLE = f"{RESULTS}.unreadable"
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ def _holds_run(directory: Path) -> bool:
 def _marks_a_run(names: set[str], hydra: bool) -> bool:
     """Whether a directory of these entry ``names`` (``hydra``: with a .hydra/ folder) is a
     run's: its results.json, one being written, or Hydra's .hydra/."""
-    return RESULTS in names or hydra or any(map(_is_partial, names))
+    return RESULTS in names or hydra or any(_is_partial(n) or _is_kept(n) for n in names)
 
 
 class _DuplicateKey(ValueError):
@@ -236,6 +239,30 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _is_partial(name: str) -> bool:
     """Whether ``name`` is a results.json being written (`atomic_write`'s temporary file)."""
     return name.startswith((f".{RESULTS}.", f"{RESULTS}.")) and name.endswith(".tmp")
+
+
+def _is_kept(name: str) -> bool:
+    """Whether ``name`` is an unreadable results.json mia-train kept aside (`KEPT_UNREADABLE`)."""
+    number = name.removeprefix(f"{KEPT_UNREADABLE}-")
+    return name == KEPT_UNREADABLE or (number != name and number.isdigit())
+
+
+def _kept_note(run_dir: Path) -> str:
+    """``"; results.json.unreadable ..."``: the unreadable results.json mia-train kept aside
+    in ``run_dir`` before running it again, which a run folder without a results.json may
+    hold (the run again failed or was killed before writing its own); ``""`` for none."""
+    try:
+        kept = [n for n in os.listdir(run_dir) if _is_kept(n)]
+    except OSError:
+        return ""
+    if not kept:
+        return ""
+    # the latest: the highest -N (`_keep_aside` takes the first free one)
+    latest = max(kept, key=lambda n: int(n.rpartition("-")[2]) if n != KEPT_UNREADABLE else 0)
+    more = f" (and {len(kept) - 1} earlier such copies)" if len(kept) > 1 else ""
+    return (f"; the folder holds {one_line(latest, limit=80)}{more}: an earlier results.json "
+            "of the run that could not be read, kept aside by mia-train when it ran the run "
+            "again; run its command again to finish it")
 
 
 def _partial_in(run_dir: Path) -> str | None:
@@ -301,6 +328,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         logs = [name for name in EARLY_MARKS if os.path.isfile(run_dir / name)]
         if logs:
             reason += f"; its {logs[0]} says why"
+        reason += _kept_note(run_dir)
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping it", run_dir, reason)
         return None
