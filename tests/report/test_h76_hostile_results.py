@@ -174,7 +174,7 @@ def test_a_strongest_attack_renamed_against_its_headline_skips_the_run(tmp_path)
     assert loaded.skipped[0][1].startswith(f"strongest_attack is '{weaker}', whose ")
 
 
-def test_runs_told_apart_by_their_software_get_no_attack_seed_caveat(tmp_path):
+def test_software_split_runs_share_the_attack_seed_caveat_only_with_their_own_code(tmp_path):
     # x and y: one config and seeds on other code, each tagged [software=...] (a row of its
     # own); z: another attack seed on y's code: each was told it "trained the same models as
     # 2 other run(s)", x among them. z is now tagged with its own code too (h128: it was
