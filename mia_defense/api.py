@@ -352,7 +352,7 @@ def observe_models(
             f"observe_models: plan is a {type(plan).__name__}, not a MembershipPlan; make it "
             "with api.make_plan(x, y, num_models=K)"
         )
-    _check_plan(plan)
+    plan = _check_plan(plan)
     if not isinstance(white_box, bool | np.bool_):  # white_box="no" computed the gradients
         raise ConfigError(f"observe_models: white_box={white_box!r}: must be True or False")
     models = _check_models(models, plan)
@@ -671,11 +671,12 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
     return inputs, labels
 
 
-def _check_plan(plan: MembershipPlan) -> None:
+def _check_plan(plan: MembershipPlan) -> MembershipPlan:
     """Refuse a plan built by hand whose fields `make_plan` never gives: indices that are no
     row numbers (floats were a raw IndexError, negatives took rows from the end), a record
     both in the population and the test set (the test accuracy measured on members), masks
-    that are not one 0/1 row per model over the population."""
+    that are not one 0/1 row per model over the population. Returns the plan with those
+    fields as arrays (lists of row numbers or of 0/1 rows were a raw AttributeError)."""
     for name in ("population_idx", "test_idx"):
         idx = np.asarray(getattr(plan, name))
         if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
@@ -703,6 +704,7 @@ def _check_plan(plan: MembershipPlan) -> None:
             f"{len(population)}] (one row per model over plan.population_idx) of 0/1 or "
             "True/False"
         )
+    return replace(plan, population_idx=population, test_idx=test, masks=masks)
 
 
 def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
