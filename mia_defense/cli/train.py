@@ -12,6 +12,7 @@ import contextlib
 import functools
 import io
 import logging
+import math
 import os
 import re
 import sys
@@ -511,6 +512,14 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     except KeyboardInterrupt:
         log.error("interrupted; run the same command again to resume")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    missing = [name for name, value in zip(names, values, strict=True) if math.isnan(value)]
+    if missing and HydraConfig.get().mode == RunMode.MULTIRUN:
+        # Optuna takes a NaN as a failure it raises on, and Hydra's Optuna sweeper then
+        # stopped the whole search with a traceback ("Values were told..."): the trial fails
+        log.error("objectives: %s not a number in this run's results.json (absent or null), "
+                  "which a sweeper cannot take: this trial fails, the run is kept; choose "
+                  "figures every run of the sweep records", ", ".join(map(repr, missing)))
+        return None
     return values[0] if len(values) == 1 else tuple(values)
 
 
