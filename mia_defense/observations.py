@@ -680,6 +680,11 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
         empty = "records (N=0)" if n == 0 else "classes (C=0)"
         return [*problems, f"{name}: shape {values.shape}: no {empty}; an observations file "
                            "holds every model's output on each record attacked"]  # fmt: skip
+    if c == 1:  # (softmax over one class: log-probability 0 everywhere, AUC 0.500)
+        return [*problems, f"{name}: shape {values.shape}: one class (C=1), so every record's "
+                           "log-probability is 0 in every model and no attack can see a leak; "
+                           "give a binary classifier's score z or probability p as two "
+                           "columns: [0, z] as logits, [1 - p, p] as probabilities"]  # fmt: skip
     shapes_ok = masks.shape == (k, n) and labels.shape == (n,)
     if not shapes_ok:
         problems.append(f"inconsistent shapes: masks has shape {masks.shape} and labels "
