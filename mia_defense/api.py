@@ -739,6 +739,13 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
             raise UnsupportedModelError(
                 f"{label} returns {got} for 2 rows of x, expected logits [2, C] (one per class)"
             )
+        if out.shape[1] == 1:  # (y's labels 1 were then told to lie in [0, 1))
+            raise UnsupportedModelError(
+                f"{label} returns one logit per row ([2, 1] for 2 rows of x): a softmax over "
+                "one class is 1 for every record, so no attack could see a leak; return "
+                "logits [rows, C], one per class (a binary classifier's score z as "
+                "torch.cat([torch.zeros_like(z), z], dim=1))"
+            )
         problem = logits_problem(out, softmax_hint=", or observe the outputs yourself and "
                                  "use api.observations_from_arrays(..., kind='probabilities')")
         if problem:
