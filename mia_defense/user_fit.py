@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.parameter import is_lazy
 from tqdm.auto import tqdm
 
 from mia_defense.constraints import missing_attribute
@@ -177,7 +178,7 @@ def train_with_user_fit(
             seed=derive_seed(seed, stage, k), stage=stage, device=device,
             x_test=x_test.copy(), y_test=y_test.copy(),
         )  # fmt: skip
-        dtypes = _float_dtypes(model)
+        dtypes, built = _float_dtypes(model), _layout(model)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(members.seed)
             training_begins()  # a failure from here on is the run's, not a refusal
@@ -189,7 +190,7 @@ def train_with_user_fit(
                     f"{type(exc).__name__}: {str(exc)[:300]} (model {k}); fix it (call it on "
                     "one model outside mia-train to debug)"
                 ) from exc
-            _adopt(model, trained, config=config, index=k, dtypes=dtypes)
+            _adopt(model, trained, config=config, index=k, dtypes=dtypes, built=built)
         member_x = torch.as_tensor(x[masks[k]], dtype=torch.float32, device=device)
         member_y = torch.as_tensor(y[masks[k]], dtype=torch.long, device=device)
         train_loss, train_acc = _evaluate(model, member_x, member_y)
@@ -229,6 +230,36 @@ def _float_dtypes(model: nn.Module) -> dict[str, torch.dtype]:
     return {k: v.dtype for k, v in model.state_dict().items() if v.is_floating_point()}
 
 
+def _layout(model: nn.Module) -> dict[str, tuple[tuple[int, ...] | None, torch.device]]:
+    """The shape (``None`` for a lazy weight, which takes its shape in training) and device
+    of each weight and buffer of ``model``."""
+    return {k: (None if is_lazy(v) else tuple(v.shape), v.device)
+            for k, v in model.state_dict().items()}  # fmt: skip
+
+
+def _layout_problem(model: nn.Module, built: dict[str, Any]) -> tuple[str, str] | None:
+    """How ``model``'s weights differ from ``built`` (`_layout`), with the fix: layers added,
+    removed or resized, a weight moved to another device; ``None`` when they do not."""
+    own = _layout(model)
+    missing = [k for k in built if k not in own]
+    unexpected = [k for k in own if k not in built]
+    parts = [f"{label} {', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''}"
+             for label, keys in (("missing", missing), ("unexpected", unexpected)) if keys]
+    parts += [f"{k} has shape {list(own[k][0])}, as built {list(shape)}"
+              for k, (shape, _) in built.items()
+              if k in own and shape is not None and own[k][0] != shape][:3]  # fmt: skip
+    if parts:
+        return ("its layers changed: " + "; ".join(parts),
+                "train the model it was given in place (change model= for another "
+                "architecture)")  # fmt: skip
+    moved = [(k, own[k][1], device) for k, (_, device) in built.items() if own[k][1] != device]
+    if moved:
+        key, now, device = moved[0]
+        return (f"{key} on device {now}, not {device} as built (train.device)",
+                f"return it on {device} (model.to(members.device))")
+    return None
+
+
 def _adopt(
     model: nn.Module,
     trained: object,
@@ -236,10 +267,12 @@ def _adopt(
     config: TrainConfig,
     index: int,
     dtypes: dict[str, torch.dtype],
+    built: dict[str, Any],
 ) -> None:
-    """Make ``model`` the module ``fit`` returned: the same object (in the dtypes it was
-    built with: the run queries and checkpoints those), or the weights of a module of the
-    same architecture (a copy it trained)."""
+    """Make ``model`` the module ``fit`` returned: the same object (with the layers,
+    devices and dtypes it was built with: the run queries and checkpoints those, and
+    rebuilds it from the config to resume), or the weights of a module of the same
+    architecture (a copy it trained)."""
     target = config.fit["_target_"]
     if not isinstance(trained, nn.Module):
         raise ConfigError(
@@ -247,6 +280,16 @@ def _adopt(
             "it must return the trained torch.nn.Module (the model it was given, trained)"
         )
     if trained is model:
+        # (a head replaced or a layer added trained and saved, then a resumed run could not
+        # load the checkpoint; a model moved to another device was a raw RuntimeError)
+        found = _layout_problem(model, built)
+        if found is not None:
+            problem, fix = found
+            raise ConfigError(
+                f"train.fit._target_={target} returned model {index} with {problem}: the run "
+                "queries it with its data on the device it was built on, and rebuilds it from "
+                f"the config to resume; {fix}"
+            )
         changed = [(k, v.dtype) for k, v in model.state_dict().items()
                    if k in dtypes and v.dtype != dtypes[k]]  # fmt: skip
         if changed:
