@@ -583,6 +583,15 @@ def _check_query_memory(plan: MembershipPlan, num_augmented: int) -> None:
 
 def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
     """The K modules as a list, one per row of the plan's masks."""
+    # one module that iterates (nn.Sequential) gave its layers as the K models: a layer
+    # named as a model that fails on x, or 'returns 5 classes, models[0] 16'
+    if isinstance(models, nn.Module) and not isinstance(models, nn.ModuleList):
+        layers = " (one module: iterating it gives its layers)" if hasattr(
+            models, "__iter__") else ""  # fmt: skip
+        raise ConfigError(
+            f"observe_models: models is a {type(models).__name__}{layers}; give a list "
+            "of the K trained torch.nn.Module"
+        )
     try:
         models = list(models)
     except TypeError:
