@@ -233,7 +233,20 @@ def _values(value: Any) -> Any:
     RuntimeError or TypeError from numpy); anything else as given."""
     import torch
 
-    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+    return _cpu_tensor(value).numpy() if isinstance(value, torch.Tensor) else value
+
+
+def _cpu_tensor(value: Any) -> Any:
+    """A torch tensor detached on the CPU, in float32 when numpy has no dtype of its own
+    (bfloat16, float8: 'Got unsupported ScalarType BFloat16' was a raw TypeError, or x 'not
+    numbers')."""
+    import torch
+
+    value = value.detach().cpu()
+    if value.is_floating_point() and value.dtype not in (torch.float16, torch.float32,
+                                                         torch.float64):  # fmt: skip
+        value = value.float()
+    return value
 
 
 def _metadata(metadata: Any) -> dict[str, Any]:
@@ -552,7 +565,7 @@ def _numbers(where: str, x: Any) -> np.ndarray:
     import torch
 
     if isinstance(x, torch.Tensor):
-        x = x.detach().cpu()
+        x = _cpu_tensor(x)
     try:
         return np.asarray(x, dtype=np.float32)
     except (TypeError, ValueError, RuntimeError) as exc:
@@ -992,7 +1005,7 @@ def _population_rows(population_idx: Any, n: int) -> np.ndarray:
 
 def _canaries(is_canary: Any, n: int) -> np.ndarray:
     """``is_canary`` as [N] bool: one 0/1 per record, some of them not canaries."""
-    flags = np.asarray(is_canary)
+    flags = np.asarray(_values(is_canary))
     if flags.shape != (n,):
         raise ConfigError(f"is_canary: shape {flags.shape}, expected [{n}] (one flag per "
                           "record of the observations)")  # fmt: skip
