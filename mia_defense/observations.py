@@ -227,8 +227,8 @@ class Observations:
         """Checked observations from the fields of the file format (``outputs`` of any
         `OUTPUT_KINDS`, converted to log-probabilities); ``source`` names the file or the
         caller in the `DataError` that lists every problem (`observation_problems`)."""
-        arrays = {k: np.asarray(v) for k, v in arrays.items()}
-        problems = observation_problems(arrays)
+        arrays, problems = _as_arrays(arrays)
+        problems = problems or observation_problems(arrays)
         if len(problems) == 1:
             line = problems[0]
             shape = line.startswith("inconsistent shapes")
@@ -653,6 +653,20 @@ def _test_problems(
         return [f"{name}: shape {test.shape}: no test records (M=0); give the models' outputs "
                 f"on held-out records, or leave {name} and test_labels out"]
     return _value_problems(test, kind, name) + _label_problems(labels, "test_labels", c)
+
+
+def _as_arrays(fields: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """``fields`` as numpy arrays, and a problem naming each field numpy cannot make one
+    array of (nested lists of rows of different lengths were a raw ValueError)."""
+    arrays, problems = {}, []
+    for key, value in fields.items():
+        try:
+            arrays[key] = np.asarray(value)
+        except (ValueError, TypeError) as exc:
+            said = " ".join(str(exc).split())[:200]
+            problems.append(f"{key}: not one rectangular array ({said}); give rows of equal "
+                            "length, e.g. np.stack of the per-model arrays")  # fmt: skip
+    return arrays, problems
 
 
 def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
