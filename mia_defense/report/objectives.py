@@ -11,12 +11,22 @@ from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import fpr_percent
 
-__all__ = ["DEFAULT_OBJECTIVE", "check_objective_names", "objective", "objectives"]
+__all__ = [
+    "DEFAULT_OBJECTIVE", "UTILITY_FIGURES", "check_objective_names", "objective", "objectives",
+]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
 # is better).
 DEFAULT_OBJECTIVE = "max_attack.tpr@0.1%fpr"
 _SECTIONS = ("utility", "privacy", "max_attack")
+# What mia-train's results.json holds under ``utility``
+# (`mia_defense.pipeline.evaluate.utility_figures`): a ``utility.KEY`` objective of another
+# name is refused before training (it was refused only once each point was trained).
+UTILITY_FIGURES = (
+    "train_accuracy", "test_accuracy", "test_accuracy_std", "test_accuracy_median",
+    "generalization_gap", "test_accuracy_models_at_chance", "test_accuracy_before_release",
+    "train_loss", "test_loss", "epochs_trained", "chance_accuracy",
+)  # fmt: skip
 
 
 # Entries of an attack's results that are no figure (``access``: outputs, labels, weights).
@@ -32,7 +42,8 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
     """Fail before any training when an objective name is malformed (see `objective`): an
     unknown section, ``max_attack.access`` (a text, not a figure), or, given the run's
     ``attack.fprs``, a ``max_attack.tpr@X%fpr`` that results.json will not hold (an FPR the
-    attacks do not measure, another spelling: found only once every model was trained)."""
+    attacks do not measure, another spelling: found only once every model was trained) and a
+    ``utility.KEY`` not among `UTILITY_FIGURES`."""
     for name in names:
         section, _, key = str(name).partition(".")
         if section not in _SECTIONS or not key:
@@ -44,6 +55,11 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
             raise ConfigError(
                 f"objectives: {name!r} is no figure (an attack's access: outputs, labels or "
                 "weights); choose max_attack.METRIC with a metric such as auc or tpr@1%fpr"
+            )
+        if section == "utility" and fprs is not None and key not in UTILITY_FIGURES:
+            raise ConfigError(
+                f"objectives: {name!r} is no figure mia-train records; choose from "
+                f"{', '.join('utility.' + k for k in UTILITY_FIGURES)}"
             )
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
