@@ -33,11 +33,12 @@ __all__ = [
 
 def check_overrides(overrides: Any) -> list[str]:
     """``overrides`` as a list of strings; one string would be read letter by letter, a
-    generator was used up by the check and its overrides silently dropped, and ``None``
-    (or another non-iterable) was a raw TypeError."""
+    generator was used up by the check and its overrides silently dropped, ``None`` (or
+    another non-iterable) was a raw TypeError, and a mapping gave its keys alone
+    ({'attack.bootstrap': 0}: "Error parsing override 'attack.bootstrap'")."""
     given = overrides
     try:
-        overrides = None if isinstance(overrides, str | bytes) else list(overrides)
+        overrides = None if isinstance(overrides, str | bytes | Mapping) else list(overrides)
     except TypeError:
         overrides = None
     if overrides is None or not all(isinstance(o, str) for o in overrides):
