@@ -4,8 +4,6 @@ taken as their values, as float16/32/64 tensors are. numpy has no bfloat16: they
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import torch
 from torch import nn
@@ -46,7 +44,6 @@ def test_make_plan_and_observe_models_take_bfloat16_features():
 
 
 def test_audit_takes_bfloat16_canary_flags():
-    logging.getLogger("mia_defense").setLevel(logging.ERROR)
     rng = np.random.default_rng(0)
     n = 40
     masks = np.stack([np.arange(n) % 2 == 0, np.arange(n) % 2 == 1])
