@@ -134,15 +134,22 @@ def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:
     return f" [{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def _strongest_tied(result: RunResult, fprs: list[float]) -> tuple[int, list[float]]:
+    """The strongest attack's ``nonmember_top_ties`` and the FPRs of ``fprs`` those tied
+    scores leave unresolved (`tied_fprs`; ``[]`` without a count or ties)."""
+    count, name = result.nonmember_scores, result.strongest_attack
+    ties = result.attacks.get(name, {}).get("nonmember_top_ties") if name else None
+    if not count or not ties:
+        return 0, []
+    return ties, tied_fprs(ties, count, fprs)
+
+
 def _tied_lines(result: RunResult, fprs: list[float]) -> list[str]:
     """A note under the table when the strongest attack's TPR columns sit at FPRs below the
     share of non-member scores tied at its highest one (``nonmember_top_ties``), where the
     count of scores alone resolves them (else `_unresolved_lines` says it)."""
     count, name = result.nonmember_scores, result.strongest_attack
-    ties = result.attacks.get(name, {}).get("nonmember_top_ties") if name else None
-    if not count or not ties:
-        return []
-    tied = tied_fprs(ties, count, fprs)
+    ties, tied = _strongest_tied(result, fprs)
     if not tied:
         return []
     shown = ", ".join(f"TPR@{fpr_percent(f)}%FPR" for f in tied)
@@ -163,8 +170,7 @@ def _read_below_lines(result: RunResult, fprs: list[float]) -> list[str]:
     count, strongest = result.nonmember_scores, result.strongest_attack
     if not count:
         return []
-    ties = result.attacks.get(strongest, {}).get("nonmember_top_ties") if strongest else None
-    said = tied_fprs(ties, count, fprs) if ties else []
+    said = _strongest_tied(result, fprs)[1]
     found = []
     for name, summary in result.attacks.items():
         read = {f: summary.get(fpr_read_key(f)) for f in fprs}

@@ -23,6 +23,7 @@ from mia_defense.report.checks import (
     payload_problem,
     rank_problem,
     same_figure,
+    strongest_attack,
     test_records_problem,
 )
 from mia_defense.report.scores import AttackScores, attack_scores, other_auc
@@ -367,11 +368,8 @@ def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> s
 def _strongest_ties(payload: Mapping[str, Any]) -> tuple[str | None, Any]:
     """The strongest attack's name and its ``nonmember_top_ties`` (``None`` where results.json
     records none), or ``(None, None)`` without such an attack."""
-    name, attacks = payload.get("strongest_attack"), payload.get("attacks")
-    attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
-    if not isinstance(attack, Mapping):
-        return None, None
-    return name, attack.get("nonmember_top_ties")
+    name, attack = strongest_attack(payload)
+    return (None, None) if attack is None else (name, attack.get("nonmember_top_ties"))
 
 
 def _scored_ties(run_dir: Path, name: str) -> tuple[AttackScores, int] | None:

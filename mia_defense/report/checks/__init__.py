@@ -13,6 +13,7 @@ from mia_defense.report.checks._values import (
     one_line,
     printable,
     same_figure,
+    strongest_attack,
 )
 from mia_defense.report.checks.notes import (
     SMALL_TEST_SET,
@@ -60,5 +61,6 @@ __all__ = [
     "resolution_note",
     "same_figure",
     "small_test_set_note",
+    "strongest_attack",
     "test_records_problem",
 ]

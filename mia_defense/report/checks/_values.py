@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["PrintableLog", "count_too_large", "one_line", "printable", "same_figure"]
+__all__ = [
+    "PrintableLog", "count_too_large", "one_line", "printable", "same_figure", "strongest_attack",
+]
 
 
 _CONTROL = re.compile(r"\s+")
@@ -105,3 +108,11 @@ def same_figure(value: Any, copy: Any) -> bool:
 
 def _counts(*values: Any) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+
+
+def strongest_attack(payload: Mapping[str, Any]) -> tuple[Any, Mapping[str, Any] | None]:
+    """results.json's ``strongest_attack`` and its figures (``attacks.<name>``), the figures
+    ``None`` where the name is no string or names no attack's object."""
+    name, attacks = payload.get("strongest_attack"), payload.get("attacks")
+    attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
+    return name, attack if isinstance(attack, Mapping) else None

@@ -12,7 +12,7 @@ from typing import Any
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.metrics.roc import read_far_below, tied_fprs, unresolved_fprs
 from mia_defense.metrics.utility import some_models_at_chance
-from mia_defense.report.checks._values import _counts, _numbers, one_line
+from mia_defense.report.checks._values import _counts, _numbers, one_line, strongest_attack
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.privacy import epsilon_doubt
 from mia_defense.report.checks.provenance import _test_size, other_confidence
@@ -61,11 +61,9 @@ def _tied_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float) -> 
     0 and that share, so its TPR at ``fpr`` is the TPR at FPR 0 (release=label_only at
     plan.num_models=4 on digits: 11 of 2,000 tied, TPR@0.1%FPR 0.0000 [0.0000, 0.0000] and
     alone on the Pareto front, where the full release measured 0.006)."""
-    name = payload.get("strongest_attack")
-    attacks = payload.get("attacks")
-    attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
+    name, attack = strongest_attack(payload)
     count = payload.get("nonmember_scores")
-    ties = attack.get("nonmember_top_ties") if isinstance(attack, Mapping) else None
+    ties = attack.get("nonmember_top_ties") if attack is not None else None
     if not (_counts(ties, count) and 0 < ties <= count) or not tied_fprs(ties, count, [fpr]):
         return None
     return (
@@ -83,11 +81,9 @@ def _read_below_note(payload: Mapping[str, Any], match: re.Match[str], fpr: floa
     below half of it (results.json's ``attacks.<name>.fpr_read@...``, `read_far_below`): a
     run of tied scores spans ``fpr``, so the figure is the TPR where that run starts, not one
     at ``fpr``; ``None`` otherwise, or where the run records no such FPR (older runs)."""
-    name = payload.get("strongest_attack")
-    attacks = payload.get("attacks")
-    attack = attacks.get(name) if isinstance(attacks, Mapping) and isinstance(name, str) else None
+    name, attack = strongest_attack(payload)
     count = payload.get("nonmember_scores")
-    if not isinstance(attack, Mapping) or not (_counts(count) and count > 0):
+    if attack is None or not (_counts(count) and count > 0):
         return None
     key = f"fpr_read@{match.group(1)}%fpr"
     found = read_far_below({fpr: attack.get(key)}, count, [fpr])
