@@ -41,6 +41,7 @@ from mia_defense.attack_setup import (
     observed_settings,
     record_settings,
 )
+from mia_defense.attacks.base import access_of
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
 from mia_defense.data.checks import warn_label_copies, warn_unscaled_features
@@ -955,6 +956,8 @@ def run_audit(
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
+    release = (defense or {}).get("release", obs.metadata.get("release"))
+    _warn_labels_unattacked(obs, settings.attacks, release=release)
     n = len(obs.labels)
     if population_idx is not None:
         population_idx = _population_rows(population_idx, n)
@@ -975,6 +978,42 @@ def run_audit(
     _check_masks(obs, result, records=~canaries)
     _check_balance(obs.masks[:, ~canaries], result)
     return Audit(result, vulnerability, obs, settings.targets)
+
+
+def _one_hot(log_probs: np.ndarray) -> bool:
+    """Whether every released output [K, N, C] is one-hot: log 1 = 0 at one class, ``-inf``
+    at the others (the predicted label alone), looked at one model at a time."""
+    for outputs in log_probs:
+        if not (((outputs == 0) | np.isneginf(outputs)).all()
+                and ((outputs == 0).sum(axis=-1) == 1).all()):  # fmt: skip
+            return False
+    return True
+
+
+def _warn_labels_unattacked(
+    obs: Observations, attacks: Mapping[str, Any], *, release: Any
+) -> None:
+    """Say when the observations are one-hot outputs (release=label_only, top-k at k=1
+    renormalised, rounding at 0 decimals) and no attack reads labels: mia-train says it
+    before training (`mia_defense.pipeline.data.warn_label_release_without_label_attack`),
+    but mia-attack on such a run and `audit` printed their near-chance verdict unsaid (a
+    label-only run attacked without label_only: every TPR 0.000, no word)."""
+    try:
+        if any(access_of(attack) == "label" for attack in attacks.values()):
+            return
+    except ValueError:  # an access no attack may declare: refused where the attacks run
+        return
+    if not _one_hot(obs.log_probs):
+        return
+    shown = "" if release in (None, "unknown") else f" (release={release})"
+    log.warning(
+        "the observations attacked are one-hot outputs%s: they let out the predicted label "
+        "only, and none of the attacks (%s) reads labels (access label): they see one-hot "
+        "outputs and understate the leak (a score threshold on them is a correct/incorrect "
+        "split at best); keep attack.attacks.label_only (a label-only attacker's "
+        "perturbation queries)",
+        shown, ", ".join(attacks),
+    )  # fmt: skip
 
 
 def _check_observations(where: str, obs: Any) -> None:
