@@ -42,6 +42,7 @@ __all__ = [
     "PER_MODEL_KEYS",
     "SIGMA_CACHE_ENV",
     "default_delta",
+    "epsilon_accountant",
     "epsilon_spent",
     "noise_multiplier_for",
     "privacy_report",
@@ -142,6 +143,16 @@ def epsilon_spent(
     rdp = epsilon_spent("rdp", history, delta)
     if not rdp <= _PRV_LIMIT:
         return rdp  # an upper bound too; PRV's domain (time, memory) grows with ε
+    other = _fresh_epsilon(accountant, history, delta)
+    return rdp if other is None else other
+
+
+@functools.lru_cache(maxsize=4096)
+def _fresh_epsilon(
+    accountant: str, history: tuple[tuple[float, float, int], ...], delta: float
+) -> float | None:
+    """ε of a fresh Opacus ``prv`` or ``gdp`` accountant of ``history`` at ``delta``, or
+    ``None`` where it fails (then `epsilon_spent` gives the RDP accountant's)."""
     from opacus.accountants import create_accountant
 
     fresh = create_accountant(mechanism=accountant)
@@ -152,7 +163,23 @@ def epsilon_spent(
         # Opacus' PRV or GDP failing on a small σ (OverflowError, a root not bracketed) or
         # at a large δ (PRV's RuntimeError "Cannot compute epsilon"): the RDP accountant's
         # ε bounds the same mechanism.
-        return rdp
+        return None
+
+
+def epsilon_accountant(
+    accountant: str, history: tuple[tuple[float, float, int], ...], delta: float
+) -> str:
+    """The accountant whose figure `epsilon_spent` gives for ``accountant``: ``rdp`` where
+    ``prv`` or ``gdp`` is past `_PRV_LIMIT` by RDP or fails (an upper bound of the same
+    mechanism), else ``accountant`` itself (and without noise, where every accountant's ε is
+    infinite). Opacus' own ``accountant`` gives another figure there: results.json names the
+    one that recomputes ε (`privacy_report`)."""
+    if accountant == "rdp" or epsilon_spent(accountant, history, delta) == math.inf:
+        return accountant
+    clamped = tuple((min(sigma, _MAX_SIGMA), rate, steps) for sigma, rate, steps in history)
+    if not epsilon_spent("rdp", clamped, delta) <= _PRV_LIMIT:
+        return "rdp"
+    return "rdp" if _fresh_epsilon(accountant, clamped, delta) is None else accountant
 
 
 @functools.lru_cache(maxsize=256)
@@ -445,7 +472,8 @@ def privacy_report(
     ``epsilon`` is the worst case, the maximum over the models, and ``delta`` the largest δ
     (each model k is (ε_k, δ_k)-DP, so each is (max ε, max δ)-DP); ``noise_multiplier`` is
     the σ of the model with the largest ε. ``per_model`` lists each model's ε, σ, sample
-    rate q, steps, δ and accountant: ε can be recomputed from them alone.
+    rate q, steps, δ and accountant: ε can be recomputed from them alone (a model whose
+    ``prv`` or ``gdp`` figure is the RDP accountant's, `epsilon_accountant`, names ``rdp``).
     ``epsilon_valid`` is false, with ``epsilon_invalid_reason``, when the mechanism that ran
     is not the one the accountant analyses, or when the accountant is ``gdp``: its
     central-limit approximation can underestimate ε (at the default schedule, a σ it
@@ -465,12 +493,18 @@ def privacy_report(
     models: list[dict[str, Any]] = [
         {
             **{key: _stat(stats, key) for key in PER_MODEL_KEYS},
-            "accountant": accountant,
+            "accountant": _model_accountant(stats, accountant),
             # fewer than ``steps``, the planned steps its ε accounts (`DPSGD.finish`)
             **({"steps_taken": int(stats["steps_taken"])} if "steps_taken" in stats else {}),
         }
         for stats in per_model
     ]
+    bounded = [k for k, m in enumerate(models) if m["accountant"] != accountant]
+    if bounded:
+        log.info("defense.dp.accountant=%s: the ε of %d of %d models is the RDP accountant's "
+                 "upper bound of the same run (past RDP ε %g, or where Opacus' %s accountant "
+                 "fails, it is not computed); privacy.per_model names rdp as their accountant",
+                 accountant, len(bounded), len(models), _PRV_LIMIT, accountant)  # fmt: skip
     disagree = [(k, m["epsilon"], again) for k, m in enumerate(models)
                 if (again := _recomputed(m, accountant)) is not None]  # fmt: skip
     for k, recorded, again in disagree:
@@ -503,6 +537,22 @@ def privacy_report(
         report["epsilon_invalid_reason"] = invalid_reason
     report.update(noise_source=noise_source, preprocessing=preprocessing, per_model=models)
     return report
+
+
+def _model_accountant(stats: Mapping[str, float], accountant: str) -> str:
+    """The accountant whose figure a model's ε is (`epsilon_accountant`): ``rdp`` for a
+    ``prv`` or ``gdp`` run past what those accountants compute, so that ``per_model``
+    recomputes with the accountant it names; ``accountant`` where its parameters are
+    missing (a checkpoint of an older mia-defense) or it took no step."""
+    params = [stats.get(k) for k in ("noise_multiplier", "sample_rate", "steps", "delta")]
+    if None in params or not params[2]:
+        return accountant
+    sigma, rate, steps, delta = params
+    try:
+        return epsilon_accountant(accountant, ((float(sigma), float(rate), int(steps)),),
+                                  float(delta))  # fmt: skip
+    except (ArithmeticError, ValueError):  # parameters no accountant takes (`_epsilon_once`)
+        return accountant
 
 
 def _recomputed(model: Mapping[str, Any], accountant: str) -> float | None:
