@@ -484,8 +484,10 @@ class DPSGD(TrainingDefense):
         """results.json's ``privacy`` block from the K models' ``stats`` (`privacy_report`);
         ``dataset``: the run's dataset config, whose data-dependent preprocessing the block
         names (`preprocessing_note`) and which may make ε no guarantee
-        (`preprocessing_reason`); ``stacked_with``: the run's other training defenses."""
-        reasons = [self.invalid_reason, foreign_defenses_reason(stacked_with),
+        (`preprocessing_reason`); ``stacked_with``: the run's other training defenses.
+        This one counts among them when it is a subclass of the user's own (its mechanism
+        is then the user's code, as `warn_unaccounted_beside_dp` warns before training)."""
+        reasons = [self.invalid_reason, foreign_defenses_reason([self, *stacked_with]),
                    preprocessing_reason(dataset)]
         report = privacy_report(
             per_model,
