@@ -91,6 +91,9 @@ log = logging.getLogger(__name__)
 
 # results.json's ``training`` of models trained outside mia-defense.
 EXTERNAL_TRAINING = {"engine": "external", "fallback_reason": None}
+# The metadata key with which `observe_models` says that the population's outputs are the
+# averages of this many answers of a randomized release (the test set's: one answer each).
+AVERAGED_REPEATS = "randomized_release_repeats"
 
 
 def make_plan(
@@ -489,10 +492,14 @@ def _observe(
                 "per-sample gradients (the warning above says why), so the gradient_norm "
                 "attack would have nothing to read; pass white_box=False"
             )
+    # the population's answers are averages of `repeats` answers, the test set's one each:
+    # said with them, so that no check compares the two as alike (`_check_masks`)
+    averaged = release.randomized is True and repeats > 1
     observations = observations_from_arrays(
         outputs, plan.masks, y_pop, test_outputs=test,
         test_labels=None if test is None else labels[plan.test_idx],
         grad_norms=norms, **augmented,
+        metadata={AVERAGED_REPEATS: repeats} if averaged else None,
     )  # fmt: skip
     _refuse_copies(models)  # (last: every other problem of the models is said first)
     return observations
@@ -1104,6 +1111,12 @@ def _check_masks(obs: Observations, result: RunResult, *, records: np.ndarray) -
     masks rolled by one)."""
     from mia_defense.metrics.consistency import mask_check
 
+    repeats = obs.metadata.get(AVERAGED_REPEATS)
+    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
+        # Averaged answers fit better than one answer each, members or not: the OUT records
+        # against the test set said MASKS SUSPECT of the right masks (NoiseRelease(scale=0.3)
+        # on 4 models: AUC 0.610, 8.0 standard errors); IN against OUT compares like with like
+        obs = replace(obs, test_log_probs=None, test_labels=None)
     check = mask_check(obs, records=records)
     if check is None or not check.suspect:
         return
