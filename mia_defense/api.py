@@ -60,6 +60,7 @@ from mia_defense.observations import (
 )
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
+from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS
 from mia_defense.plan import MembershipPlan
 from mia_defense.plan import make_plan as _make_plan
 from mia_defense.seeding import torch_generator
@@ -499,8 +500,9 @@ def _observe(
     # the population's answers are averages of `repeats` answers, the test set's one each:
     # said with them, so that no check compares the two as alike (`_check_masks`)
     averaged = release.randomized is True and repeats > 1
-    facts = {AVERAGED_REPEATS: repeats} if averaged else None
-    if averaged:  # the members' accuracy of one answer each, as the test set's (utility)
+    facts: dict[str, Any] = {"release": release.name}  # (results.json's defense.release)
+    if averaged:  # and the members' accuracy of one answer each, as the test set's (utility)
+        facts[AVERAGED_REPEATS] = repeats
         once = observe(models, x_pop, release=release, check_batch=False,
                        generator=torch_generator(seed, "release_members_once"))  # fmt: skip
         members = Observations(log_probs=once, labels=y_pop, masks=plan.masks)
@@ -995,12 +997,24 @@ def run_audit(
         obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
         is_canary=canaries,
         population_idx=np.arange(n) if population_idx is None else population_idx,
-        utility=utility or released_utility(obs), privacy=dict(privacy or {}),
+        utility=utility or released_utility(obs), privacy=_with_repeats(privacy, obs),
         defense=defense, training=dict(training or EXTERNAL_TRAINING),
     )  # fmt: skip
     _check_masks(obs, result, records=~canaries)
     _check_balance(obs.masks[:, ~canaries], result)
     return Audit(result, vulnerability, obs, settings.targets)
+
+
+def _with_repeats(privacy: dict[str, Any] | None, obs: Observations) -> dict[str, Any]:
+    """``privacy`` with ``randomized_release_repeats`` of observations that say they average
+    that many answers of a randomized release (`observe_models`), as mia-train records it:
+    the table's RANDOMIZED RELEASE line and mia-report's caveat say under which query
+    budget the figures hold (api.audit of NoiseRelease observations said nothing of it)."""
+    figures = dict(privacy or {})
+    repeats = obs.metadata.get(AVERAGED_REPEATS)
+    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
+        figures.setdefault(RANDOMIZED_RELEASE_REPEATS, repeats)
+    return figures
 
 
 def _one_hot(log_probs: np.ndarray) -> bool:
