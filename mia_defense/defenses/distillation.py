@@ -165,7 +165,7 @@ class Distillation(TrainingDefense):
         log.info("distillation: training %d student(s) on the %d reference samples for %d "
                  "epoch(s) (defense.distillation.epochs)", len(students), reference,
                  config.epochs)  # fmt: skip
-        train_chunk(
+        histories = train_chunk(
             students,
             x=ctx.x_reference,
             y=ctx.y_reference,
@@ -184,6 +184,16 @@ class Distillation(TrainingDefense):
             vectorised=ctx.stack.vectorised,
             engine=ctx.engine,
         )
+        untrained = sum(history.weights_unchanged for history in histories)
+        if untrained:  # (their teachers were checked before this: the engine's stage)
+            lr = "defense.distillation.lr" if self.lr is not None else "train.lr"
+            raise ConfigError(
+                f"defense.distillation: training changed none of the weights of {untrained} "
+                f"of the {len(students)} student(s) in their {config.epochs} epoch(s) (every "
+                "step was zero, or below the float rounding of the weights), so the released "
+                "models are untrained and no attack on them says anything about privacy; "
+                f"raise the students' learning rate ({lr}={config.lr:g})"
+            )
         with torch.no_grad():
             states = [dict(s.named_parameters()) | dict(s.named_buffers()) for s in students]
             weights = {

@@ -35,12 +35,15 @@ class ModelHistory:
     so far under DP-SGD); empty dicts when no defense reports anything.
     ``released``: the released weights' record when a defense changed them after the last
     epoch (see `of_released`), else ``None``.
+    ``weights_unchanged``: training changed none of its parameters (every step zero, or
+    below their float rounding): an untrained model, which `check_trained` refuses.
     """
 
     epochs: list[EpochRecord] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
     epoch_stats: list[dict[str, float]] = field(default_factory=list)
     released: EpochRecord | None = None
+    weights_unchanged: bool = False
 
     @property
     def final(self) -> EpochRecord:
