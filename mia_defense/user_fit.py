@@ -179,6 +179,7 @@ def train_with_user_fit(
             x_test=x_test.copy(), y_test=y_test.copy(),
         )  # fmt: skip
         dtypes, built = _float_dtypes(model), _layout(model)
+        initial = _initial_digest(model)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(members.seed)
             training_begins()  # a failure from here on is the run's, not a refusal
@@ -199,6 +200,7 @@ def train_with_user_fit(
         record = EpochRecord(config.epochs - 1, train_loss, train_acc, test_loss, test_acc)
         history = ModelHistory(epochs=[record], epoch_stats=[{} for _ in range(config.epochs)])
         check_trained(model, history, index=k, stage=stage)
+        _refuse_untrained(model, k, initial, config)
         _refuse_copy(model, k, digests, config)
         if path is not None:
             save_model(path, model, history, fingerprint=fingerprint, settings=settings)
@@ -223,6 +225,33 @@ def _refuse_copy(model: nn.Module, k: int, seen: dict[bytes, int], config: Train
             "(each must train on its own members.x, members.y only, from the model it is "
             "given), so no attack could see a leak; fix it"
         )
+
+
+def _initial_digest(model: nn.Module) -> bytes | None:
+    """`weights_digest` of the model ``fit`` is given, for `_refuse_untrained`; ``None``
+    when a weight is lazy (it takes its values in training)."""
+    if any(is_lazy(value) for value in model.state_dict().values()):
+        return None
+    return weights_digest(model)
+
+
+def _refuse_untrained(
+    model: nn.Module, k: int, initial: bytes | None, config: TrainConfig
+) -> None:
+    """A `ConfigError`, before model ``k`` is saved, when the user's fit returned it with
+    the weights it was given, value for value (``initial``: their digest): it trained
+    nothing (a fit that trained a copy and returned the original left digits' models at
+    their random initialisation, 0.109-0.125 test accuracy against the majority class's
+    0.103-0.106, and each run got a privacy verdict of untrained models)."""
+    if initial is None or weights_digest(model) != initial:
+        return
+    raise ConfigError(
+        f"train.fit._target_={config.fit['_target_']} returned model {k} with the weights "
+        "it was given, value for value: it trained nothing (it trained a copy and returned "
+        "the original, its optimiser holds other parameters, or every step was zero), so it "
+        "is an untrained model and no attack on it says anything about privacy; train the "
+        "model it is given in place, or return the trained copy"
+    )
 
 
 def _float_dtypes(model: nn.Module) -> dict[str, torch.dtype]:
