@@ -285,7 +285,10 @@ def _name(runs: Sequence[RunSummary], by: Sequence[str] | None) -> str:
         return ",".join(f"{key}={_lookup(runs[0].config, key)}" for key in by)
     head, sep, _ = runs[0].name.rpartition("/")  # the sweep's folder, when several were read
     prefix = head + sep if all(r.name.startswith(head + sep) for r in runs) else ""
-    names = [name_items(r.name[len(prefix) :]) for r in runs]
+    # each run's items without its own folder: seeds of one config from two sweeps lost the
+    # items that tell the row apart (``sw/defense=none`` is no item of ``sw2/...``)
+    names = [name_items(r.name[len(prefix) :] if prefix else r.name.rpartition("/")[2])
+             for r in runs]  # fmt: skip
     kept = [
         item for item in names[0]
         if all(item in other for other in names) and not is_seed_key(item.partition("=")[0])
