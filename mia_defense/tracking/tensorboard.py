@@ -102,19 +102,37 @@ def _mean_curves(histories: Sequence[ModelHistory]) -> dict[str, dict[int, float
     return curves
 
 
+# What defenses report per epoch that is a bound of each model (DP-SGD's ε spent): its curve
+# is the worst model's, as the run's ε (privacy.epsilon) is, not the models' mean.
+_WORST_OF_MODELS = ("epsilon",)
+
+
 def _mean_epoch_stats(histories: Sequence[ModelHistory]) -> dict[str, list[float]]:
-    """Per-epoch means over models of what the defenses report (e.g. DP-SGD's epsilon)."""
+    """Per-epoch means over models of what the defenses report; for DP-SGD's ``epsilon``
+    the largest (`_WORST_OF_MODELS`), a model that stopped early keeping the ε it spent.
+    The mean's last point was below the run's ε (K=4 digits MLPs at target ε 8: 7.82
+    against privacy/epsilon 7.99)."""
     keys = sorted({key for h in histories for stats in h.epoch_stats for key in stats})
     longest = max((len(h.epoch_stats) for h in histories), default=0)
     curves: dict[str, list[float]] = {}
     for key in keys:
         curves[key] = []
+        worst = key in _WORST_OF_MODELS
         for e in range(longest):
             values = [h.epoch_stats[e][key] for h in histories
                       if len(h.epoch_stats) > e and key in h.epoch_stats[e]]
+            if worst:
+                values += [_last(h.epoch_stats, key) for h in histories
+                           if 0 < len(h.epoch_stats) <= e]  # fmt: skip
+                values = [v for v in values if v is not None]
             if values:
-                curves[key].append(float(np.mean(values)))
+                curves[key].append(float(np.max(values) if worst else np.mean(values)))
     return curves
+
+
+def _last(epoch_stats: Sequence[Mapping[str, float]], key: str) -> float | None:
+    """The last value of ``key`` a model reported (None when it never did)."""
+    return next((stats[key] for stats in reversed(epoch_stats) if key in stats), None)
 
 
 def log_run(
