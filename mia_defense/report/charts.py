@@ -45,6 +45,15 @@ _CAPTION = (
     "K models for accuracy; several runs: Student's t over the runs)."
 )
 
+# A chart whose front is not the report's (by TPR at 0.1% FPR) says its numbers are its own:
+# the AUC chart's "2" was another row than the "2." of the report's list of the front.
+_OWN_FRONT_CAPTION = {
+    "leak_auc": (
+        "\nFront and numbers here by the highest AUC; the report's list of the front and "
+        "tradeoff_tpr.png go by TPR at 0.1% FPR: one number can be another row there."
+    ),
+}
+
 # After the number of a front's row holding a run with a caveat.
 CAREFUL_MARK = "*"
 _CAREFUL_CAPTION = (
@@ -181,7 +190,8 @@ def tradeoff_figure(
     marker and colour per defense family, 95% intervals as error bars on both axes.
 
     Each panel's Pareto front (``fronts``: (dataset, model) -> indices into ``groups``, by
-    increasing leakage) is drawn as a staircase and numbered as in the report's list; a
+    increasing leakage) is drawn as a staircase and numbered along it (as in the report's
+    list for ``leak_tpr``; the caption of another figure says its numbers are its own); a
     dotted line marks chance. Panels are titled ``dataset · model``.
 
     Args:
@@ -209,6 +219,8 @@ def tradeoff_figure(
     fig.suptitle(_plain(title) or "privacy-utility tradeoff: up and to the left is better")
     marked = any(i in careful for front in fronts.values() for i in front)
     caption = _CAPTION + (_CAREFUL_CAPTION if marked else "")
+    if any(fronts.values()):
+        caption += _OWN_FRONT_CAPTION.get(leakage, "")
     fig.text(0.01, 0.005, caption, fontsize=7, color="dimgrey", va="bottom")
     fig.tight_layout(rect=(0, 0.6 / (5.2 * rows + 0.6), 1, 1))
     return fig
