@@ -35,7 +35,9 @@ def table_rows(
     """Headers and raw rows (numbers unrounded, ``None`` or NaN for missing) of the table.
 
     One row per group (see `mia_defense.report.groups`): run (the row's name; the column
-    keeps the name it had when every row was a run), dataset, model, family,
+    keeps the name it had when every row was a run), dataset, model (with its runs'
+    evaluation in brackets where they were attacked otherwise, as their front is named: a
+    ``pareto`` ``yes`` is of that front), family,
     defense, release, hyperparameters, n (runs), seeds, then each figure as mean,
     ``_ci_low`` and ``_ci_high`` (95% interval), with ``_std``, ``_min`` and ``_max`` over
     the runs for test accuracy and the strongest attack's AUC and TPR at 0.1% FPR; train
@@ -63,7 +65,7 @@ def table_rows(
         m = g.metrics
         rows.append(
             [
-                g.name, g.dataset, g.model, g.family, g.defense, g.release,
+                g.name, g.dataset, g.pair[1], g.family, g.defense, g.release,
                 _format_hyper(g.hyperparameters), g.n, _seeds_cell(g.seeds),
                 *_figure_cells("test_accuracy", m["test_accuracy"]),
                 m["train_accuracy"].value, m["generalization_gap"].value, g.epsilon,
