@@ -119,6 +119,7 @@ class AdversarialRegularization(TrainingDefense):
         self._gain_sum = torch.zeros(0)
         self._gain_steps = torch.zeros(0)
         self._game_checked = False
+        self._attacker_start: dict[str, torch.Tensor] = {}
 
     def hparams(self) -> dict[str, Any]:
         return {
@@ -182,6 +183,9 @@ class AdversarialRegularization(TrainingDefense):
         self._attack_opt = torch.optim.Adam(
             self._attacker.parameters, lr=self.attack_lr, fused=True
         )
+        # their weights as set up, for `finish` to tell whether the game moved them
+        self._attacker_start = {name: p.detach().clone()
+                                for name, p in self._attacker.stacked().items()}  # fmt: skip
         self._gain_sum = torch.zeros(ctx.num_models, device=ctx.device)
         self._gain_steps = torch.zeros(ctx.num_models, device=ctx.device)
         self._game_checked = False  # each chunk's inference models are new
@@ -263,6 +267,29 @@ class AdversarialRegularization(TrainingDefense):
                 f"(defense.advreg.attack_steps), before the classifier's first step of the "
                 f"game: their learning rate defense.advreg.attack_lr={self.attack_lr:g} is "
                 "likely too high"
+            )
+
+    @torch.no_grad()
+    def finish(self, ctx: TrainContext) -> None:
+        """A `ConfigError` when the game changed none of the weights of an inference model
+        (``attack_lr`` whose Adam steps float32 rounds away: 1e-30 on digits trained the
+        classifiers against fixed random inference models, and the run was reported as
+        defended by advreg)."""
+        start, self._attacker_start = self._attacker_start, {}
+        if not self._game_checked or self._attacker is None or not start:
+            return  # (the game never began: strength 0, or a warm-up as long as training)
+        now = self._attacker.stacked()
+        same = [(now[name] == before).reshape(len(before), -1).all(1)
+                for name, before in start.items()]  # fmt: skip
+        idle = int(torch.stack(same).all(0).sum())
+        if idle:
+            raise ConfigError(
+                f"defense.advreg: the game changed none of the weights of {idle} of the "
+                f"{len(now[next(iter(now))])} inference model(s) (every step was below the "
+                "float rounding of their weights, or zero), so their classifiers trained "
+                "against fixed random inference models, not the min-max game, so the run is "
+                "not defended by advreg; raise defense.advreg.attack_lr (now "
+                f"{self.attack_lr:g})"
             )
 
     def end_epoch(self, ctx: TrainContext, epoch: int) -> None:

@@ -54,3 +54,15 @@ def partly_frozen(input_shape, num_classes) -> nn.Module:
                         nn.Linear(16, num_classes))  # fmt: skip
     net[1].requires_grad_(False)
     return net
+
+
+def test_advreg_inference_models_the_game_never_changed_are_refused(make_cfg, tmp_path):
+    # defense.advreg.attack_lr=1e-30: float32 rounds every step of the inference models
+    # away; the classifiers trained against fixed random ones and the run was reported as
+    # defended by advreg
+    cfg = make_cfg(*TINY, "defense=advreg", "plan.reference_size=50",
+                   "defense.advreg.attack_lr=1e-30")
+    with pytest.raises(ConfigError, match=r"defense.advreg: the game changed none of the "
+                       r"weights of 2 of the 2 inference model\(s\).*not defended by advreg; "
+                       r"raise defense.advreg.attack_lr \(now 1e-30\)"):
+        run(cfg, tmp_path)
