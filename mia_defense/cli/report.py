@@ -113,7 +113,7 @@ def _figure(name: str, value: float, low: float, high: float, digits: int) -> st
 def _print_report(report: Report) -> None:
     """What was ranked, how runs were grouped, each (dataset, model)'s Pareto front, the runs
     left out and where the files are."""
-    from mia_defense.report.build import READ_WITH_CARE, careful_rows
+    from mia_defense.report.build import FRONT_AUC, READ_WITH_CARE, careful_rows
     from mia_defense.report.checks import one_line
 
     careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
@@ -135,6 +135,8 @@ def _print_report(report: Report) -> None:
                   f"{_figure('AUC', auc.value, auc.low, auc.high, 3)}  n={g.n}  "
                   f"[{one_line(g.family, limit=300)}]"
                   + (f"  {READ_WITH_CARE}" if i in careful else ""))  # fmt: skip
+    if report.fronts:
+        print(FRONT_AUC)
     if careful:
         print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
               "'Figures to read with care' in the summary): its leakage may be understated "

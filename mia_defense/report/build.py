@@ -39,8 +39,8 @@ from mia_defense.report.table import (
 )
 from mia_defense.tracking.figures import image_summary
 
-__all__ = ["READ_WITH_CARE", "REPORT_FILES", "Report", "careful_rows", "check_out_dir",
-           "read_with_care", "write_report"]
+__all__ = ["FRONT_AUC", "READ_WITH_CARE", "REPORT_FILES", "Report", "careful_rows",
+           "check_out_dir", "read_with_care", "write_report"]
 
 log = logging.getLogger(__name__)
 log.addFilter(PrintableLog())
@@ -109,6 +109,15 @@ def _interval(value: float, low: float, high: float, digits: int) -> str:
     return text
 
 
+# What a front's AUC is, wherever the front is shown: beside the strongest attack's TPR it
+# read as that attack's AUC, which results.json's privacy/strongest_auc and TensorBoard's
+# HParams column hold (a digits run: 0.554 here, lira_offline's, against lira_online_augmented's
+# 0.512 there).
+FRONT_AUC = (
+    "AUC is the highest of any black-box attack, not always that of the attack strongest at "
+    "0.1% FPR (results.json's privacy/strongest_auc, TensorBoard's 'AUC (strongest attack)')."
+)
+
 # How a row of a front whose runs have caveats is marked, wherever the front is shown: the
 # caveats were listed in a section of their own, below the front that ranked the run.
 READ_WITH_CARE = "(read with care)"
@@ -140,7 +149,7 @@ def _fronts_markdown(report: Report) -> str:
         "tagged [data=...] or [software=...] and kept apart too. No other row of the same "
         "dataset and model is both more accurate and less leaky than these (numbered as in "
         "the chart); where their 95% intervals overlap, the order between two rows is not "
-        "established.",
+        "established. " + FRONT_AUC,
     ]
     careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
     if careful:
