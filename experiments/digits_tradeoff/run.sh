@@ -14,6 +14,21 @@ EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 PRESET=${PRESET:-study_digits}
 HERE=${HERE:-experiments/digits_tradeoff}
+# An OVERRIDE of a key the sweeps below set (defense=[dp], release=label_only) was dropped by
+# the sweeps that set it (a value, then a sweep: mia-train keeps the sweep without a word)
+# and kept by the others, so the report mixed runs of both (defense=[dp]: DP-SGD under the
+# five releases only). Refused before anything runs.
+for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
+  key=${extra%%=*} key=${key#\~} key=${key#+} key=${key#+}
+  case $key in
+    defense | release | defense.dp.target_epsilon)
+      echo "$0: $extra: the study sweeps $key itself, so your value would be dropped by" \
+        "the sweeps that set it and kept by the others, mixing runs of both in one report;" \
+        "nothing was run. Give overrides of other keys (e.g. train.epochs=5), or run your" \
+        "own sweep (.venv/bin/mia-train -m +experiment=$PRESET $key=...)" >&2
+      exit 2 ;;
+  esac
+done
 # Shared by every run: the default experiment (digits, K=16 MLPs, 1000 population
 # samples, 30 epochs) with 300 reference samples for the defenses that need them;
 # black-box attacks only: the white-box gradient_norm attack would bypass the releases.
