@@ -7,7 +7,8 @@ scores (`scores.npz`) and the membership masks (`observations.npz`), whose ROC g
 empirical ε with the toolkit's own bound (`mia_defense.metrics.empirical_epsilon`).
 A run it cannot use (no results.json, a corrupt or edited one, a failed or diverged run, no
 DP claim, a missing or corrupt .npz) is left out with its reason, printed and listed under
-the table; a root without any usable run is an error naming the path.
+the table; a root without any usable run, or with two runs of one target ε, is an error
+naming the path.
 """
 
 from __future__ import annotations
@@ -160,15 +161,25 @@ def load(root: Path) -> tuple[list[dict[str, Any]], Sweep]:
     and caveats, printed to stderr).
 
     Raises:
-        StudyError: ``root`` is no directory or holds no run, or every run was left out.
+        StudyError: ``root`` is no directory or holds no run, every run was left out, or two
+            runs have the same target ε (the table and chart have one row per target ε).
     """
     sweep = Sweep(root, name="audit.py", script="experiments/dp_audit/run.sh")
     rows = []
+    where: dict[float, Path] = {}
     for run, path, result in sweep.payloads():
         row = _row(run, result)
         if isinstance(row, str):
             sweep.leave_out(path, row)
             continue
+        target = row["target_epsilon"]
+        if target in where:
+            raise StudyError(
+                f"{root}: two runs of target ε {target:g} ({where[target].name} and "
+                f"{run.name}); the table has one row per target ε: sweep one value of every "
+                "other setting per root"
+            )
+        where[target] = run
         rows.append(row)
         note = rank_problem(result)
         if note:
