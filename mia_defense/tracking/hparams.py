@@ -54,12 +54,17 @@ EXPERIMENT_SUFFIX = ".experiment"
 # The comparison metrics, as results.json's ``headline`` keys (also their TensorBoard tags).
 TEST_ACCURACY = "utility/test_accuracy"
 EPSILON = "privacy/epsilon"
+# The ε of a run whose results.json says it is no guarantee (``privacy.epsilon_valid`` false:
+# standardised features, shuffled batches, the GDP accountant...; or refuted by a measured
+# bound): a column of its own, never beside the guarantees in the ε column.
+EPSILON_NO_GUARANTEE = "privacy/epsilon_no_guarantee"
 STRONGEST_TPR = "privacy/strongest_tpr@"
 STRONGEST_AUC = "privacy/strongest_auc"
 EMPIRICAL_EPSILON = "privacy/empirical_epsilon"
 _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
     EPSILON: "ε (DP accountant, max over models)",
+    EPSILON_NO_GUARANTEE: "ε, no guarantee (privacy.epsilon_valid false or refuted)",
     STRONGEST_AUC: "AUC (strongest attack)",
     EMPIRICAL_EPSILON: "empirical ε (audit lower bound)",
 }
@@ -129,18 +134,33 @@ def metric_tags(keys: Iterable[str]) -> list[str]:
     tprs = sorted(
         (k for k in present if k.startswith(STRONGEST_TPR) and k.endswith("%fpr")), key=_fpr
     )[:2]
-    order = [TEST_ACCURACY, EPSILON, *tprs, STRONGEST_AUC, EMPIRICAL_EPSILON]
+    order = [TEST_ACCURACY, EPSILON, EPSILON_NO_GUARANTEE, *tprs, STRONGEST_AUC,
+             EMPIRICAL_EPSILON]  # fmt: skip
     return [key for key in order if key in present]
 
 
 def comparison_metrics(headline: Mapping[str, float]) -> dict[str, float]:
-    """The comparison metrics of a run with a finite value (HParams cannot show others)."""
+    """The comparison metrics of a run with a finite value (HParams cannot show others).
+
+    An ε that is no guarantee (headline ``privacy/epsilon_valid`` false or
+    ``privacy/epsilon_refuted`` true) is under `EPSILON_NO_GUARANTEE`: in the ε column it read
+    as a guarantee (digits_standardized, target ε 8: 7.99 there as for plain digits).
+    """
     out: dict[str, float] = {}
     for tag in metric_tags(headline):
         value = headline[tag]
         if isinstance(value, numbers.Real) and math.isfinite(value):
-            out[tag] = float(value)
+            out[_no_guarantee(tag, headline)] = float(value)
     return out
+
+
+def _no_guarantee(tag: str, headline: Mapping[str, Any]) -> str:
+    """``tag``, or `EPSILON_NO_GUARANTEE` for the ε of a run whose ε is no guarantee."""
+    if tag != EPSILON:
+        return tag
+    invalid = headline.get("privacy/epsilon_valid") is False
+    refuted = headline.get("privacy/epsilon_refuted") is True
+    return EPSILON_NO_GUARANTEE if invalid or refuted else tag
 
 
 def _fpr(key: str) -> float:
