@@ -9,9 +9,10 @@ import math
 import os
 import stat
 import struct
+import threading
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -28,6 +29,7 @@ __all__ = [
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
+    "quiet_writer_thread",
     "require_readable",
     "require_regular_file",
     "require_zip",
@@ -115,6 +117,23 @@ def _sync_directory(directory: Path) -> None:
 def _discard(tmp: Path) -> None:
     with contextlib.suppress(OSError):
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def quiet_writer_thread() -> Iterator[None]:
+    """TensorBoard's writer thread prints a traceback when a write fails (a full disk) and
+    the main thread then raises the same error: keep only the main thread's, as one line."""
+    default = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not issubclass(args.exc_type, OSError):
+            default(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = default
 
 
 def require_regular_file(path: Path) -> None:

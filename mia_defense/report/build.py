@@ -20,6 +20,7 @@ from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import quiet_writer_thread
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.checks import PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
@@ -227,15 +228,24 @@ def _log_tensorboard(log_dir: Path, charts: dict[str, bytes], front_md: str) -> 
     TensorBoard events under ``log_dir``, by TensorBoard's own writer (torch's SummaryWriter
     wraps it, and importing torch took 2 s of the report's start)."""
     earlier = _report_events(log_dir)
-    writer = EventFileWriter(str(log_dir), filename_suffix=EVENTS_SUFFIX)
     try:
-        for name, png in charts.items():
-            width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR chunk
-            _add_summary(writer, image_summary(f"report/{name}", png, width=width,
-                                               height=height, channels=4))  # fmt: skip
-        _add_summary(writer, _text_summary("report/pareto_front/text_summary", front_md))
-    finally:
-        writer.close()
+        with quiet_writer_thread():
+            writer = EventFileWriter(str(log_dir), filename_suffix=EVENTS_SUFFIX)
+            try:
+                for name, png in charts.items():
+                    width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR chunk
+                    _add_summary(writer, image_summary(f"report/{name}", png, width=width,
+                                                       height=height, channels=4))  # fmt: skip
+                _add_summary(writer, _text_summary("report/pareto_front/text_summary", front_md))
+                # the events are written by a thread of TensorBoard's, whose failure (a full
+                # disk) close() does not raise: flush() does
+                writer.flush()
+            finally:
+                writer.close()
+    except OSError as exc:
+        # the new file, cut where the write failed, would be shown beside the earlier ones
+        _remove([path for path in _report_events(log_dir) if path not in earlier])
+        raise OSError(exc.errno, exc.strerror, str(log_dir)) from None
     _remove(earlier)  # only once the new figures are whole
 
 

@@ -10,7 +10,6 @@ here: see `mia_defense.tracking.hparams`.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
+from mia_defense.files import quiet_writer_thread
 from mia_defense.tracking.figures import (
     class_figure,
     curve_styles,
@@ -203,23 +203,6 @@ def _add_figures(
 
 
 @contextmanager
-def _quiet_writer_thread() -> Iterator[None]:
-    """TensorBoard's writer thread prints a traceback when a write fails (a full disk) and
-    the main thread then raises the same error: keep only the main thread's, as one line."""
-    default = threading.excepthook
-
-    def hook(args: threading.ExceptHookArgs) -> None:
-        if not issubclass(args.exc_type, OSError):
-            default(args)
-
-    threading.excepthook = hook
-    try:
-        yield
-    finally:
-        threading.excepthook = default
-
-
-@contextmanager
 def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
     """A SummaryWriter on ``log_dir`` that replaces the event files already there (they can
     only come from an earlier, unfinished attempt of this same run: the run directory
@@ -228,7 +211,7 @@ def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
     try:
         for old in log_dir.glob("events.out.tfevents.*"):
             old.unlink()
-        with _quiet_writer_thread():
+        with quiet_writer_thread():
             writer = SummaryWriter(log_dir=str(log_dir))
             try:
                 yield writer

@@ -1,0 +1,50 @@
+"""mia-report on a disk that fills while it writes its TensorBoard events (``ulimit -f``):
+TensorBoard's writer writes them in a thread of its own and its close() does not say that
+this failed, so the report exited 0 ("tensorboard: .../tb" among its files) after the
+thread's traceback, left the events file cut at the limit in tb/, and deleted the earlier
+report's whole events file. Now it is the one line of any failed write, exit 2, and tb/
+holds the earlier report's file as it was."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.test_verdicts_and_faults import file_size_limit
+from tests.report.fake_runs import two_run_sweep
+
+REPORT = Path(sys.executable).parent / "mia-report"
+
+
+def _report(root: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(REPORT), str(root), "--out", str(out)], capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+
+
+def _events(out: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in (out / "tb").glob("events.out.tfevents.*")}
+
+
+@pytest.mark.slow  # 8-17 s: two reports with their charts, each its own process
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_a_full_disk_while_writing_the_events_is_one_error_and_keeps_the_earlier_ones(tmp_path):
+    root, out = two_run_sweep(tmp_path / "sweep"), tmp_path / "report"
+    assert _report(root, out).returncode == 0
+    earlier = _events(out)
+    assert len(earlier) == 1
+    (events,) = earlier.values()
+    largest_other = max(p.stat().st_size for p in out.iterdir() if p.is_file())
+    assert largest_other < len(events)  # the limit below stops the events file alone
+    limit_kb = (largest_other + len(events)) // 2 // 1024
+    with file_size_limit(limit_kb):
+        done = _report(root, out)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Exception in thread" not in done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("mia-report:")]
+    assert line.startswith(f"mia-report: {out / 'tb'}: cannot write the report (File too "
+                           "large); free disk space")  # fmt: skip
+    assert _events(out) == earlier  # no file cut at the limit; the earlier one whole
