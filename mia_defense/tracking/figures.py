@@ -88,8 +88,7 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
             color=colour,
             linestyle=dashes,
             linewidth=1.4,
-            label=f"{_literal(name)} ({'white-box: reads the weights, ' * white_box}"
-                  f"AUC {m.auc:.3f})",
+            label=f"{_literal(name)} ({_WHITE_BOX_NOTE if white_box else ''}AUC {m.auc:.3f})",
             **({"marker": "x", "markersize": 4, "markevery": 0.08, "gid": "white-box"}
                if white_box else {}),
         )  # fmt: skip
@@ -124,6 +123,9 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
 # The access level of a white-box attack (`mia_defense.attacks.base.WHITE_BOX`; not imported:
 # this module imports no attack code).
 _WEIGHTS = "weights"
+# Before a white-box attack's AUC in the legend, over two lines: on one the entry ran past
+# the image's right edge ('gradient_norm (white-box: reads the weigh', its AUC unseen).
+_WHITE_BOX_NOTE = "white-box:\nreads the weights, "
 _PERCENT = FuncFormatter(lambda rate, _: f"{100 * rate:g}%")
 
 
