@@ -19,6 +19,21 @@ hydra_value() {
   printf "'%s'" "${out//'${'/'\${'}"
 }
 
+# Stop (exit 2) where the ROOT given is a Hydra override given without a ROOT before it
+# (run.sh train.epochs=1: KEY=VALUE, a key of letters, digits, _ . @ after an optional + or
+# ~, and no such folder yet): the whole study ran at its own settings into a folder named
+# after the override, and studies 3-5 recorded it. A path with a /, space or comma before
+# its = is a folder, as is one that already exists.
+check_root() {
+  local root=$1
+  [[ $root =~ ^[+~]{0,2}[A-Za-z_][A-Za-z0-9_.@]*= ]] || return 0
+  [ ! -e "$root" ] || return 0
+  echo "$0: ROOT $root looks like a Hydra override, not a folder: the study would run at its" \
+    "own settings into a folder of that name; nothing was run. Give the sweep root first" \
+    "($0 ROOT $root ...), or ./$root for a folder of that name" >&2
+  exit 2
+}
+
 # Whether the sweep directories given after HERE hold runs of an earlier sweep of other
 # settings beside the study's (mia-train keeps that sweep's record as multirun.N.yaml): the
 # study's tables read every run there, so they would mix the two into what is recorded in

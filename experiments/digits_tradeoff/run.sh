@@ -14,6 +14,8 @@ EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 PRESET=${PRESET:-study_digits}
 HERE=${HERE:-experiments/digits_tradeoff}
+source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
+check_root "$ROOT"  # (an override given as ROOT: refused)
 # An OVERRIDE of a key the sweeps below set (defense=[dp], release=label_only) was dropped by
 # the sweeps that set it (a value, then a sweep: mia-train keeps the sweep without a word)
 # and kept by the others, so the report mixed runs of both (defense=[dp]: DP-SGD under the
@@ -35,7 +37,6 @@ done
 # One model store for the four sweeps: the undefended models trained once serve the
 # baseline point and every release (cache_dir is not part of a run's directory name).
 mkdir -p "$ROOT"
-source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
 STORE="$(cd "$ROOT" && pwd)/.model_store"
 COMMON=("+experiment=$PRESET" '~attack.attacks.gradient_norm' "cache_dir=$(hydra_value "$STORE")"
         ${EXTRA[@]+"${EXTRA[@]}"})

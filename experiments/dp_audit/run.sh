@@ -10,6 +10,7 @@ ROOT=${1:-multirun/study_dp_audit}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
+check_root "$ROOT"  # (an override given as ROOT: refused)
 HERE=experiments/dp_audit
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"

@@ -11,6 +11,7 @@ ROOT=${1:-multirun/study_naive_vs_adaptive}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
+check_root "$ROOT"  # (an override given as ROOT: refused)
 HERE=experiments/naive_vs_adaptive
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"

@@ -10,6 +10,7 @@ ROOT=${1:-multirun/study_reference_models}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
+check_root "$ROOT"  # (an override given as ROOT: refused)
 HERE=experiments/reference_models
 OUT="$HERE/results"
 [ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
