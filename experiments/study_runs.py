@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,27 @@ class Sweep:
         return StudyError(
             f"{self.root}: none of its {self.count} runs could be used (listed above); {RERUN}"
         )
+
+
+def make_out(out: Path) -> None:
+    """Create the folder ``out`` for a summary script's tables and check that a file can be
+    written there.
+
+    Raises:
+        StudyError: it cannot be made or written in (a read-only file system, no
+            permission); the message names it. (Before, an OSError traceback once the
+            sweep had run, e.g. a study run into a writable ROOT from a read-only checkout,
+            whose tables go to experiments/*/results.)
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise StudyError(
+            f"{out}: cannot write the tables there ({exc.strerror}); give --out a folder you "
+            "can write to"
+        ) from None
 
 
 def notes(

@@ -27,7 +27,7 @@ import matplotlib
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
-from study_runs import RERUN, StudyError, Sweep, figure, finite, nested, notes
+from study_runs import RERUN, StudyError, Sweep, figure, finite, make_out, nested, notes
 
 from mia_defense.errors import DataError
 from mia_defense.metrics.epsilon import empirical_epsilon
@@ -200,7 +200,10 @@ def main(argv: list[str] | None = None) -> None:
         rows, sweep = load(args.root)
     except StudyError as exc:
         sys.exit(f"audit.py: error: {exc}")
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        make_out(args.out)
+    except StudyError as exc:
+        sys.exit(f"audit.py: error: {exc}")
     with (args.out / "results.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -32,7 +32,7 @@ import matplotlib
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # audit.py
 from audit import canary_epsilon
-from study_runs import RERUN, StudyError, Sweep, figure, finite, nested, notes
+from study_runs import RERUN, StudyError, Sweep, figure, finite, make_out, nested, notes
 
 from mia_defense.errors import DataError
 from mia_defense.metrics.one_run_audit import one_run_bound
@@ -201,7 +201,10 @@ def main(argv: list[str] | None = None) -> None:
         runs, sweep = load(args.root)
     except StudyError as exc:
         sys.exit(f"one_run.py: error: {exc}")
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        make_out(args.out)
+    except StudyError as exc:
+        sys.exit(f"one_run.py: error: {exc}")
     rows = runs["delta_1e-6"] + runs["seeds"] + runs["default_delta"]
     with (args.out / "one_run.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

@@ -20,7 +20,7 @@ import matplotlib
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
-from study_runs import RERUN, StudyError, Sweep, finite
+from study_runs import RERUN, StudyError, Sweep, finite, make_out
 from study_runs import notes as _notes
 
 from mia_defense.report.checks import rank_problem
@@ -149,7 +149,10 @@ def main(argv: list[str] | None = None) -> None:
         if d in found
     ]
     order += sorted(set(found) - set(order))
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        make_out(args.out)
+    except StudyError as exc:
+        sys.exit(f"compare.py: error: {exc}")
     columns = ["test_accuracy"] + [
         f"{w}.{k}{s}" for w in ("records", "canaries") for k in FPRS for s in ("", ".attack")
     ]

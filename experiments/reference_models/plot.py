@@ -23,7 +23,7 @@ import matplotlib
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
-from study_runs import RERUN, StudyError, Sweep, finite
+from study_runs import RERUN, StudyError, Sweep, finite, make_out
 from study_runs import notes as _notes
 
 from mia_defense.report.checks import rank_problem
@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> None:
         runs, skipped, caveats = load(args.root)
     except StudyError as exc:
         sys.exit(f"plot.py: error: {exc}")
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        make_out(args.out)
+    except StudyError as exc:
+        sys.exit(f"plot.py: error: {exc}")
     header = ["K", "seed", "test_accuracy"] + [
         f"{a}.{m}" for a in ATTACKS for m in ("auc", FPR_KEY)
     ]
