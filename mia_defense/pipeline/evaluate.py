@@ -80,6 +80,9 @@ class RunResult:
             is not resolved (`unresolved_fprs`).
         epsilon_evidence: the `Evidence` that may refute a DP claim (`check_claim`): the
             attacks' highest bound, corrected for their number.
+        num_models: how many models the observations hold (K), for the end-of-run table's
+            `models_at_chance_note`; results.json takes its own ``num_models`` from the run's
+            facts, not from here. ``None`` where unknown.
     """
 
     utility: dict[str, float]
@@ -96,6 +99,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     nonmember_scores: int | None = None
     epsilon_evidence: list[Evidence] = field(default_factory=list, repr=False)
+    num_models: int | None = None
 
     @property
     def utility_below_chance(self) -> bool:
@@ -594,5 +598,6 @@ def attack_observations(
         training=dict(training),
         nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
         epsilon_evidence=evidence,
+        num_models=obs.num_models,
     )
     return result, vulnerability
