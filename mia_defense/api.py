@@ -845,11 +845,13 @@ def released_utility(obs: Observations) -> dict[str, float]:
         # (NoiseRelease(scale=1.5) on digits MLPs: train 0.724 averaged, test 0.221)
         utility["train_accuracy"] = once
         utility["generalization_gap"] = once - utility["test_accuracy"]
-    members = [-obs.log_probs[k, obs.masks[k], obs.labels[obs.masks[k]]].mean()
+    # float64 means: a float32 one of outputs near -1e37 (weights that blew up but stayed
+    # finite) overflowed to inf, null in results.json, with numpy's raw overflow warning
+    members = [-obs.log_probs[k, obs.masks[k], obs.labels[obs.masks[k]]].mean(dtype=np.float64)
                for k in range(obs.num_models) if obs.masks[k].any()]  # fmt: skip
     test = obs.test_log_probs
     test_loss = float("nan") if test is None or obs.test_labels is None else float(
-        -np.take_along_axis(test, obs.test_labels[None, :, None], axis=2).mean()
+        -np.take_along_axis(test, obs.test_labels[None, :, None], axis=2).mean(dtype=np.float64)
     )  # fmt: skip
     return {
         **utility, "train_loss": float(np.mean(members)) if members else float("nan"),
