@@ -681,6 +681,8 @@ def _replace(path: Path, write: Callable[[Path], None]) -> None:
     try:
         write(tmp)
         os.replace(tmp, path)
+    except OSError as exc:  # named by the file it was for (a failed write names none)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)

@@ -48,3 +48,19 @@ def test_a_full_disk_while_writing_the_events_is_one_error_and_keeps_the_earlier
     assert line.startswith(f"mia-report: {out / 'tb'}: cannot write the report (File too "
                            "large); free disk space")  # fmt: skip
     assert _events(out) == earlier  # no file cut at the limit; the earlier one whole
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_a_full_disk_while_writing_a_chart_names_the_chart(tmp_path):
+    """A table, chart or summary whose write fails is named: the line named the report's
+    folder alone ('mia-report: DIR: cannot write the report (File too large)'), which of
+    its files did not say."""
+    root, out = two_run_sweep(tmp_path / "sweep"), tmp_path / "report"
+    with file_size_limit(30):  # the tables (a few kB) fit, a chart (60-75 kB) does not
+        done = _report(root, out)
+    assert done.returncode == 2, done.stderr[-2000:]
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("mia-report:")]
+    assert line.startswith(f"mia-report: {out / 'tradeoff_tpr.png'}: cannot write the report "
+                           "(File too large); free disk space")  # fmt: skip
+    assert (out / "tradeoff.csv").is_file() and not (out / "tradeoff_tpr.png").exists()
+    assert not list(out.glob(".mia-report-*"))  # no temporary folder left
