@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -17,6 +18,7 @@ from mia_defense.cli.run_dirs import SAFE_SUBDIR
 
 __all__ = [
     "check_parallel_settings",
+    "major_minor",
     "override_keys",
     "refuse_empty_sweep",
     "refuse_huge_sweep",
@@ -27,6 +29,7 @@ __all__ = [
     "refuse_unknown_plugin_keys",
     "require_search_space",
     "require_slurm",
+    "require_usable_storage",
     "sweep_size",
     "task_overrides",
 ]
@@ -144,6 +147,37 @@ def check_parallel_settings(config: DictConfig) -> None:
     if problems:
         log.error("ConfigError: %s; nothing was run", "; ".join(problems))
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def major_minor(text: str) -> tuple[int, ...]:
+    """A version's first two numbers: ``(2, 10)`` for ``2.10.1``."""
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:2])
+
+
+def require_usable_storage(config: DictConfig) -> None:
+    """An Optuna study kept in a database (``hydra.sweeper.storage``) needs an optuna whose
+    database storage works with the SQLAlchemy installed: optuna before 3.1 reads its own
+    schema version as none under SQLAlchemy 2 and stopped the search with Hydra's traceback
+    ('assert version is not None') before its first trial, on every start."""
+    storage = config.hydra.sweeper.get("storage") if _plugin_is(config.hydra.sweeper,
+                                                                "optuna") else None
+    if storage is None:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        optuna, sqlalchemy = version("optuna"), version("sqlalchemy")
+    except PackageNotFoundError:
+        return  # (the sweeper names what it lacks)
+    if major_minor(optuna) >= (3, 1) or major_minor(sqlalchemy) < (2, 0):
+        return
+    log.error("ConfigError: hydra.sweeper.storage=%r: optuna %s keeps no study in a database "
+              "under SQLAlchemy %s (it needs SQLAlchemy < 2, or optuna >= 3.1, which "
+              "hydra-optuna-sweeper does not take); nothing was run. Leave "
+              "hydra.sweeper.storage null: the same command with the same hydra.sweep.dir "
+              "resumes the search, skipping its finished trials", storage, optuna,
+              sqlalchemy)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
 
 
 # What submitit's SLURM executor runs: srun (checked when it is made), sbatch (to submit).

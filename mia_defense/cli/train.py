@@ -70,6 +70,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_unknown_plugin_keys,
     require_search_space,
     require_slurm,
+    require_usable_storage,
 )
 from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
@@ -211,6 +212,7 @@ class RunDirCheck(Callback):
         refuse_stacked_release(config)
         refuse_unknown_plugin_keys(config)
         check_parallel_settings(config)
+        require_usable_storage(config)
         require_slurm(config)
         refuse_huge_sweep(config)
         refuse_repeated_sweep_keys(config)
