@@ -33,4 +33,4 @@ def test_the_k2_note_leaves_the_axes_their_room_and_the_y_label_whole(tmp_path, 
     figure = fig.bbox
     assert label.y0 >= figure.y0 and label.y1 <= figure.y1 and label.x0 >= figure.x0
     texts = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert "K=2: degenerate (hollow, see README)" in texts
+    assert "K=2: degenerate (hollow)" in texts

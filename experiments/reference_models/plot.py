@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
             fillstyle="none",
             linestyle="none",
             color="grey",
-            label="K=2: degenerate (hollow, see README)",
+            label="K=2: degenerate (hollow)",
         )
     ax.axhline(0.001, color="grey", linestyle=":", label="chance (0.1%)")
     ax.set_xscale("log", base=2)
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     ax.set_xlabel("models K (each target attacked with the other K-1)")
     ax.set_ylabel("TPR at 0.1% FPR (mean, min-max over seeds)")
     ax.set_title("Attack strength vs reference models (digits)")
-    ax.legend()
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out / "tpr_vs_k.png", dpi=120)
 
