@@ -125,7 +125,11 @@ def run_experiment(
         defense_settings(experiment)
     mark = {"config": experiment.config, "data_fingerprint": data.fingerprint}
     found = _found_state(run_dir)
-    mark_run(run_dir, status="running", **mark)
+    try:
+        mark_run(run_dir, status="running", **mark)
+    except KeyboardInterrupt:  # landed as the mark was written (syncing the folder)
+        mark_run(run_dir, status="interrupted", **mark)
+        raise
     training = TrainingStart()
     try:
         # stdout carries only the results table (printed after): a print in a user's model
