@@ -554,7 +554,9 @@ def check_out_dir(
         os.close(handle)
         os.unlink(probe)
         if not _has_mark(out_dir):  # this directory holds a report: it may be rewritten
-            (out_dir / REPORT_MARK).write_text(_mark_text(sources), encoding="utf-8")
+            # whole or not at all: a mark cut by a full disk named no folder, and a report
+            # of other folders then took this one as its own
+            _replace(out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(_utf8(_mark_text(sources))))
     except OSError as exc:
         raise ConfigError(
             f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"

@@ -7,6 +7,8 @@ holds the earlier report's file as it was."""
 
 from __future__ import annotations
 
+import functools
+import resource
 import signal
 import subprocess
 import sys
@@ -64,3 +66,22 @@ def test_a_full_disk_while_writing_a_chart_names_the_chart(tmp_path):
                            "(File too large); free disk space")  # fmt: skip
     assert (out / "tradeoff.csv").is_file() and not (out / "tradeoff_tpr.png").exists()
     assert not list(out.glob(".mia-report-*"))  # no temporary folder left
+
+
+def _mark_cut_at(limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_a_full_disk_while_marking_a_new_report_folder_leaves_no_cut_mark(tmp_path):
+    """The mark a report leaves first in a new folder (which folders it reports on) was
+    written in place: cut by a full disk, it named no folder, and the next report of other
+    folders took the folder as its own instead of asking for --replace."""
+    root, out = two_run_sweep(tmp_path / "sweep"), tmp_path / "report"
+    done = subprocess.run([str(REPORT), str(root), "--out", str(out)], capture_output=True,
+                          text=True, timeout=120, check=False,
+                          preexec_fn=functools.partial(_mark_cut_at, 200))  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"mia-report: {out}: cannot write there (File too large)" in done.stderr
+    assert not (out / ".mia-report").exists()  # (it holds 300-odd bytes)
+    assert not list(out.glob(".mia-report-*"))
