@@ -29,7 +29,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     """Why ``model`` cannot train as a stacked ensemble (``None``: it can).
 
     Tries what the engine does, on two models and two samples: a vmapped forward in train
-    mode and a backward through it, on a copy of ``model`` (which it leaves as it was).
+    mode and a backward through it, then a forward in eval mode, on a copy of ``model``
+    (which it leaves as it was).
     Buffers that training updates (BatchNorm's running statistics) cannot be stacked.
     """
     if any(b.is_floating_point() for b in model.buffers()) and any(
@@ -62,6 +63,16 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         stack.forward(x).sum().backward()
     except Exception as err:
         return f"torch.func cannot run {type(model).__name__}: {type(err).__name__}: {err}"
+    try:  # the engine's evaluation after an epoch: eval mode, on each model's rows or shared
+        stack.train(False)
+        with torch.no_grad():
+            stack.forward(x)
+            stack.forward(x[0], shared=True)
+    except Exception as err:
+        return (
+            f"torch.func cannot run {type(model).__name__} in eval mode (model.eval(), as the "
+            f"engine evaluates the models): {type(err).__name__}: {err}"
+        )
     if any(params.get(n) is not p for n, p in probe.named_parameters(remove_duplicate=False)):
         # a submodule registered under two names (self.b = self.a): functional_call puts
         # plain tensors back in place of its parameters, which then never train
