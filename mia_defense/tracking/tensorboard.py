@@ -10,6 +10,7 @@ here: see `mia_defense.tracking.hparams`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -218,6 +219,10 @@ def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
             finally:
                 writer.close()
     except OSError as exc:
+        # (the earlier attempt's files are gone: what is left was cut where the write failed)
+        for cut in log_dir.glob("events.out.tfevents.*"):
+            with contextlib.suppress(OSError):
+                cut.unlink()
         raise DataError(
             f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); free "
             "disk space or choose a writable run directory (hydra.run.dir=...)"
