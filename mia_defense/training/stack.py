@@ -42,7 +42,16 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     # functional_call runs the stacked models on copies of their buffers and write_back
     # copies back only parameters: a hand-made running statistic (or counter) trained
     # stacked would silently keep its initial value
-    updated = changed_in_forward(model, input_shape, kinds=("buffer",))
+    updated = changed_in_forward(model, input_shape, kinds=("parameter", "buffer"))
+    if updated and updated[0] == "parameter":
+        # (Embedding(max_norm=...) renormalises the rows it looks up; weights clipped in
+        # forward under no_grad): stacked, the change lands in the groups' concatenated
+        # copy of the leaves, then is lost
+        return (
+            f"{type(model).__name__} changes its parameter {updated[1]!r} in place in "
+            "forward (Embedding(max_norm=...), weights clipped under torch.no_grad()), which "
+            "stacked models would not keep"
+        )
     if updated:
         return (
             f"{type(model).__name__} updates its buffer {updated[1]!r} while training, which "
