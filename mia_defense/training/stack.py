@@ -57,7 +57,16 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             f"{type(model).__name__} updates its buffer {updated[1]!r} while training, which "
             "stacked models would not keep"
         )
-    mixed = _mixes_samples(model, input_shape)
+    outputs = _seeded_outputs(model, input_shape)
+    kept = _keeps_state(outputs)
+    if kept:
+        return (
+            f"{type(model).__name__} answers the same batch differently the second time in "
+            f"{kept}, under the same random seed: its forward changes state kept outside its "
+            "buffers (a step counter, a torch.Generator of its own), and stacked models would "
+            "all run the first model's"
+        )
+    mixed = _mixes_samples(outputs)
     if mixed:
         return (
             f"{type(model).__name__}'s output on a sample depends on the other samples of its "
@@ -92,18 +101,45 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     return None
 
 
-def _mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> str | None:
-    """The mode (``"training mode"``, ``"eval mode"``) in which a copy of ``model`` gives a
-    sample another output when the other samples of its batch change, or ``None``: it
-    treats each sample on its own (or cannot run on random samples; its training says why).
+def _mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
+    """The mode (``"training mode"``, ``"eval mode"``) in which a model gives a sample
+    another output when the other samples of its batch change (`_seeded_outputs`), or
+    ``None``: it treats each sample on its own (or cannot run on random samples).
 
     Stacked, a model whose batch is shorter than the longest of its chunk runs on its
     batch padded with other members (masked out of the loss only), and its members are
     evaluated padded alike: a BatchNorm1d(track_running_stats=False) model's weights
     trained stacked ended 0.1 from the same model's trained alone (3 epochs, members of 45,
-    60 and 30). Both batches have one size and are run under
-    one seed, so dropout draws one mask in both.
+    60 and 30). Both batches have one size and are run under one seed, so dropout draws
+    one mask in both.
     """
+    return next((mode for mode, (first, _, other) in outputs.items()
+                 if _differ(first[:2], other[:2])), None)  # fmt: skip
+
+
+def _keeps_state(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
+    """The mode in which a model answers the same batch differently the second time, under
+    the same random seeds (`_seeded_outputs`), or ``None``. Such a module keeps state
+    outside its buffers that its forward changes (a step counter in an attribute, a
+    torch.Generator of its own); stacked, the K models all run the first model's, which
+    counts the chunk's steps: a model scaling its logits by 1 / (1 + 0.01 * steps) ended
+    1.4e-3 from itself trained alone, and the other K-1 models were released with their
+    counters at 0."""
+    return next((mode for mode, (first, again, _) in outputs.items()
+                 if _differ(first, again)), None)  # fmt: skip
+
+
+def _differ(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape != b.shape or not torch.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+def _seeded_outputs(
+    model: nn.Module, input_shape: Sequence[int]
+) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Per mode (``"training mode"``, ``"eval mode"``): a copy of ``model``'s outputs on a
+    batch of three random samples, then on it again, and a fresh copy's on a batch whose
+    first two samples are the same, the third another; each call under the same random
+    states (torch's, Python's and numpy's, put back after). Empty when it cannot run them."""
     gen = torch.Generator().manual_seed(0)
     first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
     second[:2] = first[:2]  # the same first two samples, another third
@@ -111,29 +147,29 @@ def _mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     forked = [device] if device.type == "cuda" else []  # (torch.manual_seed seeds CUDA's too)
     # (numpy's legacy global generator: the one a user's forward would draw from)
     python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    for training, mode in ((True, "training mode"), (False, "eval mode")):
-        outs = []
-        try:
-            for x in (first, second):
-                # a fresh copy and the same random states for each: a counter or a generator
-                # of the module's own, a draw from Python's or numpy's, is the same in both
-                probe = copy.deepcopy(model).train(training)
-                with torch.random.fork_rng(devices=forked), torch.no_grad():
-                    torch.manual_seed(0)
-                    random.setstate(python_state)
-                    np.random.set_state(numpy_state)  # noqa: NPY002
-                    outs.append(probe(x.to(device))[:2])
-            differs = outs[0].shape != outs[1].shape or not torch.allclose(
-                outs[0], outs[1], rtol=1e-5, atol=1e-6, equal_nan=True
-            )
-        except Exception:
-            return None
-        finally:
+
+    def seeded(probe: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        with torch.random.fork_rng(devices=forked), torch.no_grad():
+            torch.manual_seed(0)
             random.setstate(python_state)
             np.random.set_state(numpy_state)  # noqa: NPY002
-        if differs:
-            return mode
-    return None
+            out = probe(x.to(device))
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(type(out).__name__)
+        return out
+
+    found = {}
+    try:
+        for training, mode in ((True, "training mode"), (False, "eval mode")):
+            probe = copy.deepcopy(model).train(training)
+            outs = (seeded(probe, first), seeded(probe, first))
+            found[mode] = (*outs, seeded(copy.deepcopy(model).train(training), second))
+    except Exception:
+        return {}
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+    return found
 
 
 def batch_flops(model: nn.Module, input_shape: Sequence[int], batch_size: int) -> float:
