@@ -34,7 +34,9 @@ replaying the random draws of the engine's pass (dropout; the caller restores th
 generator).
 
 A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
-twice (shared weights) or not at all sends the model to ``materialised``.
+twice (shared weights) or not at all sends the model to ``materialised``. A layer that
+holds a parameter another layer holds too (tied weights) has no ghost rule: its per-sample
+gradients are formed.
 
 One audit hook, off by default: inside `gradient_canaries` (the one-run audit,
 `mia_defense.audit`), each `PrivateSteps` adds Dirac canary gradients to the clipped sums
@@ -45,6 +47,7 @@ clipped sums there (`GradientCanaries`).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -158,12 +161,17 @@ def ghost_layers(model: nn.Module) -> tuple[list[_Layer], bool]:
     layer has one. A layer whose parameters are all frozen (requires_grad=False) is not
     trained: no gradient, as Opacus; one partly frozen gets formed per-sample gradients."""
     layers, complete = [], True
+    # a parameter held by two layers (tied weights: self.c.weight = self.a.weight): its
+    # per-sample gradient is the sum of both layers', whose ghost norms and sums, each
+    # layer's alone, missed it (DP-SGD without noise or clipping was not plain SGD)
+    held = Counter(id(p) for _, p in model.named_parameters(remove_duplicate=False))
     for prefix, module in model.named_modules():
-        trains = [p.requires_grad for p in module.parameters(recurse=False)]
+        own = list(module.parameters(recurse=False))
+        trains = [p.requires_grad for p in own]
         if not any(trains):
             continue
         rule = GHOST_RULES.get(type(module))
-        if rule is None or not all(trains):
+        if rule is None or not all(trains) or any(held[id(p)] > 1 for p in own):
             complete = False
         else:
             layers.append(_Layer(prefix, module, rule))
