@@ -66,6 +66,13 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             "buffers (a step counter, a torch.Generator of its own), and stacked models would "
             "all run the first model's"
         )
+    drawn = _draws_outside_torch(outputs)
+    if drawn:
+        return (
+            f"{type(model).__name__} draws from Python's or numpy's random generator in "
+            f"{drawn} (random.random(), numpy.random): stacked models would all get one "
+            "draw, where each model alone gets its own; torch's generator gives each its own"
+        )
     mixed = _mixes_samples(outputs)
     if mixed:
         return (
@@ -113,7 +120,7 @@ def _mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
     60 and 30). Both batches have one size and are run under one seed, so dropout draws
     one mask in both.
     """
-    return next((mode for mode, (first, _, other) in outputs.items()
+    return next((mode for mode, (first, _, other, _) in outputs.items()
                  if _differ(first[:2], other[:2])), None)  # fmt: skip
 
 
@@ -125,21 +132,39 @@ def _keeps_state(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
     counts the chunk's steps: a model scaling its logits by 1 / (1 + 0.01 * steps) ended
     1.4e-3 from itself trained alone, and the other K-1 models were released with their
     counters at 0."""
-    return next((mode for mode, (first, again, _) in outputs.items()
+    return next((mode for mode, (first, again, _, _) in outputs.items()
                  if _differ(first, again)), None)  # fmt: skip
+
+
+def _draws_outside_torch(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
+    """The mode in which a model's output changes with the state of Python's or numpy's
+    global generator (`_seeded_outputs`), or ``None``. vmap gives each stacked model its
+    own draws from torch's generator only: a draw from ``random`` or ``numpy.random`` in
+    forward is one Python call, the same for all K models (stochastic depth by
+    ``random.random() < p``: three stacked copies of one model on the same members stayed
+    identical, where dropout set them 0.2 apart)."""
+    return next((mode for mode, (*_, others) in outputs.items()
+                 if any(_differ(others[0], other) for other in others[1:])), None)  # fmt: skip
 
 
 def _differ(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape != b.shape or not torch.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
 
 
+# Seeds of Python's and numpy's generators `_draws_outside_torch` tries: a coin flipped
+# with probability 1/2 in forward lands the same way under all 8 with probability 2**-7.
+OTHER_SEEDS = 8
+
+
 def _seeded_outputs(
     model: nn.Module, input_shape: Sequence[int]
-) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Per mode (``"training mode"``, ``"eval mode"``): a copy of ``model``'s outputs on a
-    batch of three random samples, then on it again, and a fresh copy's on a batch whose
-    first two samples are the same, the third another; each call under the same random
-    states (torch's, Python's and numpy's, put back after). Empty when it cannot run them."""
+    batch of three random samples, then on it again, a fresh copy's on a batch whose
+    first two samples are the same, the third another, each call under the same random
+    states (torch's, Python's and numpy's, put back after); and fresh copies' on the first
+    batch under torch's same seed, Python's and numpy's generators seeded by 0, 1, ...,
+    `OTHER_SEEDS` - 1 (stacked [OTHER_SEEDS, ...]). Empty when it cannot run them."""
     gen = torch.Generator().manual_seed(0)
     first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
     second[:2] = first[:2]  # the same first two samples, another third
@@ -148,11 +173,14 @@ def _seeded_outputs(
     # (numpy's legacy global generator: the one a user's forward would draw from)
     python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
 
-    def seeded(probe: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def seeded(probe: nn.Module, x: torch.Tensor, *, other: int | None = None) -> torch.Tensor:
         with torch.random.fork_rng(devices=forked), torch.no_grad():
             torch.manual_seed(0)
             random.setstate(python_state)
             np.random.set_state(numpy_state)  # noqa: NPY002
+            if other is not None:  # Python's and numpy's generators seeded by ``other``
+                random.seed(other)
+                np.random.seed(other)  # noqa: NPY002
             out = probe(x.to(device))
         if not isinstance(out, torch.Tensor):
             raise TypeError(type(out).__name__)
@@ -163,7 +191,9 @@ def _seeded_outputs(
         for training, mode in ((True, "training mode"), (False, "eval mode")):
             probe = copy.deepcopy(model).train(training)
             outs = (seeded(probe, first), seeded(probe, first))
-            found[mode] = (*outs, seeded(copy.deepcopy(model).train(training), second))
+            found[mode] = (*outs, seeded(copy.deepcopy(model).train(training), second),
+                           torch.stack([seeded(copy.deepcopy(model).train(training), first,
+                                               other=seed) for seed in range(OTHER_SEEDS)]))
     except Exception:
         return {}
     finally:
