@@ -39,6 +39,16 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         return f"{type(model).__name__} updates buffers while training (BatchNorm statistics)"
     if any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
         return f"{type(model).__name__} has lazy parameters (nn.Lazy*), which cannot be stacked"
+    hooked = next((name for name, p in model.named_parameters()
+                   if p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)),
+                  None)  # fmt: skip
+    if hooked:
+        # the optimiser steps stacked copies of the parameters, on which no hook runs: a
+        # gradient mask (pruning) left the masked weights frozen alone, trained stacked
+        return (
+            f"{type(model).__name__} has a gradient hook on its parameter {hooked!r} "
+            "(Tensor.register_hook), which the stacked copies of its parameters would not run"
+        )
     # functional_call runs the stacked models on copies of their buffers and write_back
     # copies back only parameters: a hand-made running statistic (or counter) trained
     # stacked would silently keep its initial value
