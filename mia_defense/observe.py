@@ -113,7 +113,36 @@ def _stackable(models: Sequence[nn.Module]) -> bool:
     shared = len(list(models[0].named_parameters(remove_duplicate=False))) != len(shapes)
     return same and bool(shapes) and not shared and not any(
         getattr(m, "track_running_stats", False) for m in models[0].modules()
-    )
+    ) and all(_same_plain_state(models[0], m) for m in models[1:])
+
+
+def _same_plain_state(a: nn.Module, b: nn.Module) -> bool:
+    """Whether ``a`` and ``b`` (one architecture) hold the same plain attributes of the
+    kinds a forward reads as state: numbers, strings, tensors not registered as buffers,
+    torch generators. A stacked query runs the first model's module, so it answered for
+    every model with the first one's (models scaling their logits by a step count kept in
+    an attribute: the others' logits off by up to 1.0)."""
+    kinds = (int, float, bool, str, torch.Tensor, torch.Generator)
+    for (_, ma), (_, mb) in zip(a.named_modules(), b.named_modules(), strict=True):
+        mine = {k: v for k, v in vars(ma).items() if isinstance(v, kinds)}
+        theirs = {k: v for k, v in vars(mb).items() if isinstance(v, kinds)}
+        if mine.keys() != theirs.keys():
+            return False
+        for key, value in mine.items():
+            other = theirs[key]
+            if isinstance(value, torch.Generator):
+                same = isinstance(other, torch.Generator) and torch.equal(
+                    value.get_state(), other.get_state()
+                )
+            elif isinstance(value, torch.Tensor):
+                same = isinstance(other, torch.Tensor) and value.shape == other.shape and (
+                    value.dtype == other.dtype and bool(torch.equal(value, other))
+                )
+            else:
+                same = type(value) is type(other) and value == other
+            if not same:
+                return False
+    return True
 
 
 def _release_all(
