@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import copy
 import itertools
-import random
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from mia_defense.models.build import changed_in_forward
+from mia_defense.models.probes import (
+    draws_outside_torch,
+    keeps_state,
+    mixes_samples,
+    seeded_outputs,
+)
 from mia_defense.training.eager import lazy_compile_guards
 
 __all__ = ["ModelStack", "batch_flops", "vmap_blocker"]
@@ -67,8 +71,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             f"{type(model).__name__} updates its buffer {updated[1]!r} while training, which "
             "stacked models would not keep"
         )
-    outputs = _seeded_outputs(model, input_shape)
-    kept = _keeps_state(outputs)
+    outputs = seeded_outputs(model, input_shape)
+    kept = keeps_state(outputs)
     if kept:
         return (
             f"{type(model).__name__} answers the same batch differently the second time in "
@@ -76,14 +80,14 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             "buffers (a step counter, a torch.Generator of its own), and stacked models would "
             "all run the first model's"
         )
-    drawn = _draws_outside_torch(outputs)
+    drawn = draws_outside_torch(outputs)
     if drawn:
         return (
             f"{type(model).__name__} draws from Python's or numpy's random generator in "
             f"{drawn} (random.random(), numpy.random): stacked models would all get one "
             "draw, where each model alone gets its own; torch's generator gives each its own"
         )
-    mixed = _mixes_samples(outputs)
+    mixed = mixes_samples(outputs)
     if mixed:
         return (
             f"{type(model).__name__}'s output on a sample depends on the other samples of its "
@@ -117,99 +121,6 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
         )
     return None
 
-
-def _mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
-    """The mode (``"training mode"``, ``"eval mode"``) in which a model gives a sample
-    another output when the other samples of its batch change (`_seeded_outputs`), or
-    ``None``: it treats each sample on its own (or cannot run on random samples).
-
-    Stacked, a model whose batch is shorter than the longest of its chunk runs on its
-    batch padded with other members (masked out of the loss only), and its members are
-    evaluated padded alike: a BatchNorm1d(track_running_stats=False) model's weights
-    trained stacked ended 0.1 from the same model's trained alone (3 epochs, members of 45,
-    60 and 30). Both batches have one size and are run under one seed, so dropout draws
-    one mask in both.
-    """
-    return next((mode for mode, (first, _, other, _) in outputs.items()
-                 if _differ(first[:2], other[:2])), None)  # fmt: skip
-
-
-def _keeps_state(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
-    """The mode in which a model answers the same batch differently the second time, under
-    the same random seeds (`_seeded_outputs`), or ``None``. Such a module keeps state
-    outside its buffers that its forward changes (a step counter in an attribute, a
-    torch.Generator of its own); stacked, the K models all run the first model's, which
-    counts the chunk's steps: a model scaling its logits by 1 / (1 + 0.01 * steps) ended
-    1.4e-3 from itself trained alone, and the other K-1 models were released with their
-    counters at 0."""
-    return next((mode for mode, (first, again, _, _) in outputs.items()
-                 if _differ(first, again)), None)  # fmt: skip
-
-
-def _draws_outside_torch(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
-    """The mode in which a model's output changes with the state of Python's or numpy's
-    global generator (`_seeded_outputs`), or ``None``. vmap gives each stacked model its
-    own draws from torch's generator only: a draw from ``random`` or ``numpy.random`` in
-    forward is one Python call, the same for all K models (stochastic depth by
-    ``random.random() < p``: three stacked copies of one model on the same members stayed
-    identical, where dropout set them 0.2 apart)."""
-    return next((mode for mode, (*_, others) in outputs.items()
-                 if any(_differ(others[0], other) for other in others[1:])), None)  # fmt: skip
-
-
-def _differ(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return a.shape != b.shape or not torch.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
-
-
-# Seeds of Python's and numpy's generators `_draws_outside_torch` tries: a coin flipped
-# with probability 1/2 in forward lands the same way under all 8 with probability 2**-7.
-OTHER_SEEDS = 8
-
-
-def _seeded_outputs(
-    model: nn.Module, input_shape: Sequence[int]
-) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """Per mode (``"training mode"``, ``"eval mode"``): a copy of ``model``'s outputs on a
-    batch of three random samples, then on it again, a fresh copy's on a batch whose
-    first two samples are the same, the third another, each call under the same random
-    states (torch's, Python's and numpy's, put back after); and fresh copies' on the first
-    batch under torch's same seed, Python's and numpy's generators seeded by 0, 1, ...,
-    `OTHER_SEEDS` - 1 (stacked [OTHER_SEEDS, ...]). Empty when it cannot run them."""
-    gen = torch.Generator().manual_seed(0)
-    first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
-    second[:2] = first[:2]  # the same first two samples, another third
-    device = next(model.parameters()).device
-    forked = [device] if device.type == "cuda" else []  # (torch.manual_seed seeds CUDA's too)
-    # (numpy's legacy global generator: the one a user's forward would draw from)
-    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-
-    def seeded(probe: nn.Module, x: torch.Tensor, *, other: int | None = None) -> torch.Tensor:
-        with torch.random.fork_rng(devices=forked), torch.no_grad():
-            torch.manual_seed(0)
-            random.setstate(python_state)
-            np.random.set_state(numpy_state)  # noqa: NPY002
-            if other is not None:  # Python's and numpy's generators seeded by ``other``
-                random.seed(other)
-                np.random.seed(other)  # noqa: NPY002
-            out = probe(x.to(device))
-        if not isinstance(out, torch.Tensor):
-            raise TypeError(type(out).__name__)
-        return out
-
-    found = {}
-    try:
-        for training, mode in ((True, "training mode"), (False, "eval mode")):
-            probe = copy.deepcopy(model).train(training)
-            outs = (seeded(probe, first), seeded(probe, first))
-            found[mode] = (*outs, seeded(copy.deepcopy(model).train(training), second),
-                           torch.stack([seeded(copy.deepcopy(model).train(training), first,
-                                               other=seed) for seed in range(OTHER_SEEDS)]))
-    except Exception:
-        return {}
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)  # noqa: NPY002
-    return found
 
 
 def batch_flops(model: nn.Module, input_shape: Sequence[int], batch_size: int) -> float:

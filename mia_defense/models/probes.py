@@ -1,0 +1,113 @@
+"""What a module's forward does besides computing its outputs, probed on copies of it with
+random samples: whether it keeps state across calls, draws from Python's or numpy's random
+generators, or mixes the samples of a batch. The stacked engine asks
+(`mia_defense.training.stack.vmap_blocker`): each is a model that K stacked copies would
+not train as K separate ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["OTHER_SEEDS", "differ", "draws_outside_torch", "keeps_state", "mixes_samples",
+           "seeded_outputs"]
+
+
+def mixes_samples(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
+    """The mode (``"training mode"``, ``"eval mode"``) in which a model gives a sample
+    another output when the other samples of its batch change (`seeded_outputs`), or
+    ``None``: it treats each sample on its own (or cannot run on random samples).
+
+    Stacked, a model whose batch is shorter than the longest of its chunk runs on its
+    batch padded with other members (masked out of the loss only), and its members are
+    evaluated padded alike: a BatchNorm1d(track_running_stats=False) model's weights
+    trained stacked ended 0.1 from the same model's trained alone (3 epochs, members of 45,
+    60 and 30). Both batches have one size and are run under one seed, so dropout draws
+    one mask in both.
+    """
+    return next((mode for mode, (first, _, other, _) in outputs.items()
+                 if differ(first[:2], other[:2])), None)  # fmt: skip
+
+
+def keeps_state(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
+    """The mode in which a model answers the same batch differently the second time, under
+    the same random seeds (`seeded_outputs`), or ``None``. Such a module keeps state
+    outside its buffers that its forward changes (a step counter in an attribute, a
+    torch.Generator of its own); stacked, the K models all run the first model's, which
+    counts the chunk's steps: a model scaling its logits by 1 / (1 + 0.01 * steps) ended
+    1.4e-3 from itself trained alone, and the other K-1 models were released with their
+    counters at 0."""
+    return next((mode for mode, (first, again, _, _) in outputs.items()
+                 if differ(first, again)), None)  # fmt: skip
+
+
+def draws_outside_torch(outputs: dict[str, tuple[torch.Tensor, ...]]) -> str | None:
+    """The mode in which a model's output changes with the state of Python's or numpy's
+    global generator (`seeded_outputs`), or ``None``. vmap gives each stacked model its
+    own draws from torch's generator only: a draw from ``random`` or ``numpy.random`` in
+    forward is one Python call, the same for all K models (stochastic depth by
+    ``random.random() < p``: three stacked copies of one model on the same members stayed
+    identical, where dropout set them 0.2 apart)."""
+    return next((mode for mode, (*_, others) in outputs.items()
+                 if any(differ(others[0], other) for other in others[1:])), None)  # fmt: skip
+
+
+def differ(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape != b.shape or not torch.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+# Seeds of Python's and numpy's generators `draws_outside_torch` tries: a coin flipped
+# with probability 1/2 in forward lands the same way under all 8 with probability 2**-7.
+OTHER_SEEDS = 8
+
+
+def seeded_outputs(
+    model: nn.Module, input_shape: Sequence[int]
+) -> dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Per mode (``"training mode"``, ``"eval mode"``): a copy of ``model``'s outputs on a
+    batch of three random samples, then on it again, a fresh copy's on a batch whose
+    first two samples are the same, the third another, each call under the same random
+    states (torch's, Python's and numpy's, put back after); and fresh copies' on the first
+    batch under torch's same seed, Python's and numpy's generators seeded by 0, 1, ...,
+    `OTHER_SEEDS` - 1 (stacked [OTHER_SEEDS, ...]). Empty when it cannot run them."""
+    gen = torch.Generator().manual_seed(0)
+    first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
+    second[:2] = first[:2]  # the same first two samples, another third
+    device = next(model.parameters()).device
+    forked = [device] if device.type == "cuda" else []  # (torch.manual_seed seeds CUDA's too)
+    # (numpy's legacy global generator: the one a user's forward would draw from)
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+
+    def seeded(probe: nn.Module, x: torch.Tensor, *, other: int | None = None) -> torch.Tensor:
+        with torch.random.fork_rng(devices=forked), torch.no_grad():
+            torch.manual_seed(0)
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)  # noqa: NPY002
+            if other is not None:  # Python's and numpy's generators seeded by ``other``
+                random.seed(other)
+                np.random.seed(other)  # noqa: NPY002
+            out = probe(x.to(device))
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(type(out).__name__)
+        return out
+
+    found = {}
+    try:
+        for training, mode in ((True, "training mode"), (False, "eval mode")):
+            probe = copy.deepcopy(model).train(training)
+            outs = (seeded(probe, first), seeded(probe, first))
+            found[mode] = (*outs, seeded(copy.deepcopy(model).train(training), second),
+                           torch.stack([seeded(copy.deepcopy(model).train(training), first,
+                                               other=seed) for seed in range(OTHER_SEEDS)]))
+    except Exception:
+        return {}
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+    return found
