@@ -28,9 +28,11 @@ check_root() {
   local root=$1
   [[ $root =~ ^[+~]{0,2}[A-Za-z_][A-Za-z0-9_.@]*= ]] || return 0
   [ ! -e "$root" ] || return 0
-  echo "$0: ROOT $root looks like a Hydra override, not a folder: the study would run at its" \
+  # Study 2 runs study 1's script, which names the script the user ran (STUDY_SCRIPT).
+  local script=${STUDY_SCRIPT:-$0}
+  echo "$script: ROOT $root looks like a Hydra override, not a folder: the study would run at its" \
     "own settings into a folder of that name; nothing was run. Give the sweep root first" \
-    "($0 ROOT $root ...), or ./$root for a folder of that name" >&2
+    "($script ROOT $root ...), or ./$root for a folder of that name" >&2
   exit 2
 }
 

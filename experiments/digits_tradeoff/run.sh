@@ -7,7 +7,8 @@
 # (OWN_ROOT) without overrides is recorded into HERE/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# Study 2 runs this script with its own folder (OWN_ROOT), preset and record (PRESET, HERE).
+# Study 2 runs this script with its own folder (OWN_ROOT), preset and record (PRESET, HERE),
+# and its own name for the messages (STUDY_SCRIPT).
 OWN_ROOT=${OWN_ROOT:-multirun/study_digits}
 ROOT=${1:-$OWN_ROOT}
 EXTRA=("${@:2}")
@@ -24,7 +25,7 @@ for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
   key=${extra%%=*} key=${key#\~} key=${key#+} key=${key#+}
   case $key in
     defense | release | defense.dp.target_epsilon)
-      echo "$0: $extra: the study sweeps $key itself, so your value would be dropped by" \
+      echo "${STUDY_SCRIPT:-$0}: $extra: the study sweeps $key itself, so your value would be dropped by" \
         "the sweeps that set it and kept by the others, mixing runs of both in one report;" \
         "nothing was run. Give overrides of other keys (e.g. train.epochs=5), or run your" \
         "own sweep (.venv/bin/mia-train -m +experiment=$PRESET $key=...)" >&2
