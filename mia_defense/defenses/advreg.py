@@ -269,7 +269,6 @@ class AdversarialRegularization(TrainingDefense):
                 "likely too high"
             )
 
-    @torch.no_grad()
     def finish(self, ctx: TrainContext) -> None:
         """A `ConfigError` when the game changed none of the weights of an inference model
         (``attack_lr`` whose Adam steps float32 rounds away: 1e-30 on digits trained the
@@ -278,14 +277,11 @@ class AdversarialRegularization(TrainingDefense):
         start, self._attacker_start = self._attacker_start, {}
         if not self._game_checked or self._attacker is None or not start:
             return  # (the game never began: strength 0, or a warm-up as long as training)
-        now = self._attacker.stacked()
-        same = [(now[name] == before).reshape(len(before), -1).all(1)
-                for name, before in start.items()]  # fmt: skip
-        idle = int(torch.stack(same).all(0).sum())
+        idle = sum(self._attacker.unchanged(start))
         if idle:
             raise ConfigError(
                 f"defense.advreg: the game changed none of the weights of {idle} of the "
-                f"{len(now[next(iter(now))])} inference model(s) (every step was below the "
+                f"{len(self._attacker)} inference model(s) (every step was below the "
                 "float rounding of their weights, or zero), so their classifiers trained "
                 "against fixed random inference models, not the min-max game, so the run is "
                 "not defended by advreg; raise defense.advreg.attack_lr (now "

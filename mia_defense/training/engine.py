@@ -210,7 +210,6 @@ def _trainable_copy(stack: ModelStack) -> dict[str, torch.Tensor] | None:
             if name in trainable}  # fmt: skip
 
 
-@torch.no_grad()
 def _mark_unchanged(
     histories: Sequence[ModelHistory], initial: dict[str, torch.Tensor] | None, stack: ModelStack
 ) -> None:
@@ -222,11 +221,7 @@ def _mark_unchanged(
     reported a privacy verdict of an untrained model)."""
     if not initial:
         return
-    now = stack.stacked()
-    # (reshape: a 0-dim parameter's stacked values are [K])
-    same = [(now[name] == before).reshape(len(before), -1).all(1)
-            for name, before in initial.items()]  # fmt: skip
-    for history, flag in zip(histories, torch.stack(same).all(0).tolist(), strict=True):
+    for history, flag in zip(histories, stack.unchanged(initial), strict=True):
         history.weights_unchanged = flag
 
 

@@ -257,6 +257,16 @@ class ModelStack:
         return {} if self.vectorised else dict(self.models[0].named_buffers())
 
     @torch.no_grad()
+    def unchanged(self, before: dict[str, torch.Tensor]) -> list[bool]:
+        """Per model, whether its parameters named in ``before`` (copies of `stacked`'s
+        values, ``{name: [K, ...]}``) still hold those values, value for value."""
+        now = self.stacked()
+        # (reshape: a 0-dim parameter's stacked values are [K])
+        same = [(now[name] == value).reshape(len(value), -1).all(1)
+                for name, value in before.items()]  # fmt: skip
+        return torch.stack(same).all(0).tolist()
+
+    @torch.no_grad()
     def snapshot(self) -> dict[str, torch.Tensor]:
         """A copy of every model's `state_names`, ``{name: [K, ...]}``."""
         saved = {name: p.detach().clone() for name, p in self.stacked().items()}
