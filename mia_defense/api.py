@@ -93,8 +93,9 @@ log = logging.getLogger(__name__)
 # results.json's ``training`` of models trained outside mia-defense.
 EXTERNAL_TRAINING = {"engine": "external", "fallback_reason": None}
 # The metadata key with which `observe_models` says that the population's outputs are the
-# averages of this many answers of a randomized release (the test set's: one answer each).
-AVERAGED_REPEATS = "randomized_release_repeats"
+# averages of this many answers of a randomized release (the test set's: one answer each):
+# results.json's privacy key of the same figure (`_averaged_repeats`).
+AVERAGED_REPEATS = RANDOMIZED_RELEASE_REPEATS
 # With it, the members' accuracy of one answer each (the test set's is of one answer): the
 # train accuracy and gap of `released_utility`.
 ONE_ANSWER_TRAIN_ACCURACY = "train_accuracy_one_answer"
@@ -1013,10 +1014,20 @@ def _with_repeats(privacy: dict[str, Any] | None, obs: Observations) -> dict[str
     the table's RANDOMIZED RELEASE line and mia-report's caveat say under which query
     budget the figures hold (api.audit of NoiseRelease observations said nothing of it)."""
     figures = dict(privacy or {})
-    repeats = obs.metadata.get(AVERAGED_REPEATS)
-    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
+    repeats = _averaged_repeats(obs)
+    if repeats is not None:
         figures.setdefault(RANDOMIZED_RELEASE_REPEATS, repeats)
     return figures
+
+
+def _averaged_repeats(obs: Observations) -> int | None:
+    """How many answers of a randomized release each population output averages, as
+    `observe_models` records it in the metadata (`AVERAGED_REPEATS`); ``None`` for one
+    answer each (or a value that is no count above 1)."""
+    repeats = obs.metadata.get(AVERAGED_REPEATS)
+    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
+        return repeats
+    return None
 
 
 def _one_hot(log_probs: np.ndarray) -> bool:
@@ -1143,8 +1154,7 @@ def _check_masks(obs: Observations, result: RunResult, *, records: np.ndarray) -
     masks rolled by one)."""
     from mia_defense.metrics.consistency import mask_check
 
-    repeats = obs.metadata.get(AVERAGED_REPEATS)
-    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
+    if _averaged_repeats(obs) is not None:
         # Averaged answers fit better than one answer each, members or not: the OUT records
         # against the test set said MASKS SUSPECT of the right masks (NoiseRelease(scale=0.3)
         # on 4 models: AUC 0.610, 8.0 standard errors); IN against OUT compares like with like
