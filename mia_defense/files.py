@@ -24,12 +24,12 @@ from mia_defense.errors import DataError
 __all__ = [
     "MAX_JSON_DEPTH",
     "atomic_write",
+    "events_write",
     "gib",
     "json_depth",
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
-    "quiet_writer_thread",
     "require_readable",
     "require_regular_file",
     "require_zip",
@@ -120,9 +120,13 @@ def _discard(tmp: Path) -> None:
 
 
 @contextlib.contextmanager
-def quiet_writer_thread() -> Iterator[None]:
-    """TensorBoard's writer thread prints a traceback when a write fails (a full disk) and
-    the main thread then raises the same error: keep only the main thread's, as one line."""
+def events_write(log_dir: Path, pattern: str) -> Iterator[None]:
+    """Around a TensorBoard writer's events into ``log_dir``: its writer thread prints a
+    traceback when a write fails (a full disk) and the main thread then raises the same
+    error, so only the main thread's is kept, as one line; and the event files matching
+    ``pattern`` that the failed write made, cut where it failed, are removed before the
+    error goes on (TensorBoard read a cut file as the run's, or the report's, whole)."""
+    before = set(log_dir.glob(pattern))
     default = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:
@@ -132,6 +136,11 @@ def quiet_writer_thread() -> Iterator[None]:
     threading.excepthook = hook
     try:
         yield
+    except OSError:
+        for cut in set(log_dir.glob(pattern)) - before:
+            with contextlib.suppress(OSError):
+                cut.unlink()
+        raise
     finally:
         threading.excepthook = default
 

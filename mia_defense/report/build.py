@@ -20,7 +20,7 @@ from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import quiet_writer_thread
+from mia_defense.files import events_write
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.checks import PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
@@ -229,7 +229,8 @@ def _log_tensorboard(log_dir: Path, charts: dict[str, bytes], front_md: str) -> 
     wraps it, and importing torch took 2 s of the report's start)."""
     earlier = _report_events(log_dir)
     try:
-        with quiet_writer_thread():
+        # (the new file, cut where a write failed, would be shown beside the earlier ones)
+        with events_write(log_dir, f"events.out.tfevents.*{EVENTS_SUFFIX}"):
             writer = EventFileWriter(str(log_dir), filename_suffix=EVENTS_SUFFIX)
             try:
                 for name, png in charts.items():
@@ -243,8 +244,6 @@ def _log_tensorboard(log_dir: Path, charts: dict[str, bytes], front_md: str) -> 
             finally:
                 writer.close()
     except OSError as exc:
-        # the new file, cut where the write failed, would be shown beside the earlier ones
-        _remove([path for path in _report_events(log_dir) if path not in earlier])
         raise OSError(exc.errno, exc.strerror, str(log_dir)) from None
     _remove(earlier)  # only once the new figures are whole
 

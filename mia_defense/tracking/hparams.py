@@ -14,7 +14,6 @@ No torch here: the Hydra callbacks that write the experiment config import this 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import numbers
@@ -29,7 +28,7 @@ from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import DataError, MiaDefenseError
-from mia_defense.files import quiet_writer_thread
+from mia_defense.files import events_write
 from mia_defense.tracking.artifacts import read_json
 
 __all__ = [
@@ -315,7 +314,7 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
     try:
         for old in log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
             old.unlink()
-        with quiet_writer_thread():
+        with events_write(log_dir, f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
             writer = EventFileWriter(str(log_dir), filename_suffix=EXPERIMENT_SUFFIX)
             try:
                 writer.add_event(event_pb2.Event(wall_time=time.time(), summary=summary))
@@ -325,9 +324,6 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
             finally:
                 writer.close()
     except OSError as exc:
-        for cut in log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):  # (the new one)
-            with contextlib.suppress(OSError):
-                cut.unlink()
         raise DataError(
             f"{log_dir}: cannot write the HParams experiment config ({exc.strerror or exc}); "
             "free disk space or make the directory writable, then run the sweep again"

@@ -10,7 +10,6 @@ here: see `mia_defense.tracking.hparams`.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
-from mia_defense.files import quiet_writer_thread
+from mia_defense.files import events_write
 from mia_defense.tracking.figures import (
     class_figure,
     curve_styles,
@@ -212,17 +211,13 @@ def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
     try:
         for old in log_dir.glob("events.out.tfevents.*"):
             old.unlink()
-        with quiet_writer_thread():
+        with events_write(log_dir, "events.out.tfevents.*"):
             writer = SummaryWriter(log_dir=str(log_dir))
             try:
                 yield writer
             finally:
                 writer.close()
     except OSError as exc:
-        # (the earlier attempt's files are gone: what is left was cut where the write failed)
-        for cut in log_dir.glob("events.out.tfevents.*"):
-            with contextlib.suppress(OSError):
-                cut.unlink()
         raise DataError(
             f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); free "
             "disk space or choose a writable run directory (hydra.run.dir=...)"
