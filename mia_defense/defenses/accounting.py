@@ -110,6 +110,13 @@ def _rdp_per_step(sigma: float, sample_rate: float) -> tuple[float, ...]:
     return tuple(float(v) for v in rdp)
 
 
+def _at_most_max_sigma(
+    history: tuple[tuple[float, float, int], ...],
+) -> tuple[tuple[float, float, int], ...]:
+    """``history`` with each σ above `_MAX_SIGMA` accounted at `_MAX_SIGMA` (`epsilon_spent`)."""
+    return tuple((min(sigma, _MAX_SIGMA), rate, steps) for sigma, rate, steps in history)
+
+
 @functools.lru_cache(maxsize=4096)
 def epsilon_spent(
     accountant: str, history: tuple[tuple[float, float, int], ...], delta: float
@@ -128,7 +135,7 @@ def epsilon_spent(
     if any(sigma > _MAX_SIGMA for sigma, _, _ in history):
         # More noise never spends more (σ' > σ is σ plus independent noise: post-processing),
         # so ε at 1e6 bounds it; Opacus' terms overflowed from σ ≈ 1e154 and ε came out ∞.
-        history = tuple((min(sigma, _MAX_SIGMA), rate, steps) for sigma, rate, steps in history)
+        history = _at_most_max_sigma(history)
     if accountant == "rdp":
         try:
             total = sum(
@@ -140,11 +147,20 @@ def epsilon_spent(
         # A large δ (0.09 and up, allowed below 1/N for a few members) makes the conversion
         # negative, which no (ε, δ) statement is; ε = 0 holds wherever a negative one does.
         return max(0.0, float(eps))
+    return _prv_or_gdp(accountant, history, delta)[0]
+
+
+def _prv_or_gdp(
+    accountant: str, history: tuple[tuple[float, float, int], ...], delta: float
+) -> tuple[float, str]:
+    """ε of a ``prv`` or ``gdp`` ``history`` (σ at most `_MAX_SIGMA`) and the accountant
+    whose figure it is: the RDP accountant's past `_PRV_LIMIT`, or where Opacus' fails (an
+    upper bound of the same mechanism), else a fresh accountant of its own."""
     rdp = epsilon_spent("rdp", history, delta)
     if not rdp <= _PRV_LIMIT:
-        return rdp  # an upper bound too; PRV's domain (time, memory) grows with ε
+        return rdp, "rdp"  # an upper bound too; PRV's domain (time, memory) grows with ε
     other = _fresh_epsilon(accountant, history, delta)
-    return rdp if other is None else other
+    return (rdp, "rdp") if other is None else (other, accountant)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -176,10 +192,7 @@ def epsilon_accountant(
     one that recomputes ε (`privacy_report`)."""
     if accountant == "rdp" or epsilon_spent(accountant, history, delta) == math.inf:
         return accountant
-    clamped = tuple((min(sigma, _MAX_SIGMA), rate, steps) for sigma, rate, steps in history)
-    if not epsilon_spent("rdp", clamped, delta) <= _PRV_LIMIT:
-        return "rdp"
-    return "rdp" if _fresh_epsilon(accountant, clamped, delta) is None else accountant
+    return _prv_or_gdp(accountant, _at_most_max_sigma(history), delta)[1]
 
 
 @functools.lru_cache(maxsize=256)
