@@ -189,40 +189,22 @@ def train_chunk(
     )
     for defense in defenses:
         defense.setup(ctx)
-    initial = _trainable_copy(stack)
+    # The weights before training: a model whose parameters training left as they were,
+    # value for value (every step zero or below their float rounding: a learning rate of
+    # 1e-30 left a digits MLP at its random initialisation, and the run reported a privacy
+    # verdict of an untrained model), is flagged for `check_trained`, before the defenses'
+    # ``finish`` may put other weights in. A lazy parameter takes its values in training.
+    lazy = any(is_lazy(leaf) for group in stack.leaves for leaf in group)
+    initial = None if lazy else {n: p.detach().clone() for n, p in stack.stacked().items()}
     histories = _fit(ctx, defenses, [steps[k] for k in order], x_test, y_test, config, progress)
-    _mark_unchanged(histories, initial, stack)
+    if initial:
+        for history, same in zip(histories, stack.unchanged(initial), strict=True):
+            history.weights_unchanged = same
     _finish(ctx, defenses, histories, x_test, y_test)
     stack.write_back()
     for pos, history in enumerate(histories):
         history.stats.update(ctx.stats[pos])
     return [histories[order.index(k)] for k in range(len(models))]
-
-
-@torch.no_grad()
-def _trainable_copy(stack: ModelStack) -> dict[str, torch.Tensor] | None:
-    """A copy of the models' trainable parameters before training, ``{name: [K, ...]}``,
-    for `_mark_unchanged`; ``None`` when one is lazy (it takes its values in training)."""
-    if any(is_lazy(leaf) for group in stack.leaves for leaf in group):
-        return None
-    trainable = set(stack.trainable_names)
-    return {name: value.detach().clone() for name, value in stack.stacked().items()
-            if name in trainable}  # fmt: skip
-
-
-def _mark_unchanged(
-    histories: Sequence[ModelHistory], initial: dict[str, torch.Tensor] | None, stack: ModelStack
-) -> None:
-    """Flag `ModelHistory.weights_unchanged` of each model whose trainable parameters are,
-    after its epochs, the ones it started with (before the defenses' ``finish``, which may
-    put other weights in: a student, an earlier epoch's): every step was zero or below
-    their float rounding (a learning rate of 1e-30 left a digits MLP at its random
-    initialisation, 0.134 test accuracy against the majority class's 0.105, and the run
-    reported a privacy verdict of an untrained model)."""
-    if not initial:
-        return
-    for history, flag in zip(histories, stack.unchanged(initial), strict=True):
-        history.weights_unchanged = flag
 
 
 def _finish(
@@ -240,14 +222,11 @@ def _finish(
         defense.finish(ctx)
     if not before:
         return
-    changed = torch.zeros_like(ctx.active)
-    for name, value in ctx.stack.snapshot().items():
-        # (reshape: a 0-dim parameter's stacked values are [K], which flatten(1) refused)
-        changed |= (value != before[name]).reshape(len(value), -1).any(1)
-    if not bool(changed.any()):
+    changed = [k for k, same in enumerate(ctx.stack.unchanged(before)) if not same]
+    if not changed:
         return
     scores = _evaluate(ctx, x_test, y_test)
-    for k in changed.nonzero().flatten().tolist():
+    for k in changed:
         epoch = histories[k].epochs[-1].epoch if histories[k].epochs else ctx.epochs - 1
         histories[k].released = EpochRecord(epoch, *scores[k])
 

@@ -258,9 +258,9 @@ class ModelStack:
 
     @torch.no_grad()
     def unchanged(self, before: dict[str, torch.Tensor]) -> list[bool]:
-        """Per model, whether its parameters named in ``before`` (copies of `stacked`'s
-        values, ``{name: [K, ...]}``) still hold those values, value for value."""
-        now = self.stacked()
+        """Per model, whether its `state_names` named in ``before`` (copies, ``{name: [K,
+        ...]}``, as `snapshot` makes) still hold those values, value for value."""
+        now = self.snapshot()
         # (reshape: a 0-dim parameter's stacked values are [K])
         same = [(now[name] == value).reshape(len(value), -1).all(1)
                 for name, value in before.items()]  # fmt: skip
