@@ -50,7 +50,7 @@ from mia_defense.training.checkpoints import _payload_problem as checkpoint_prob
 from mia_defense.training.checkpoints import (
     checkpoint_path,
     load_checkpoint,
-    save_checkpoint,
+    save_state,
 )
 from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import Ensemble
@@ -441,15 +441,8 @@ def _write_checkpoints(
     """The entry's models as the run's own checkpoints (so the run resumes and
     `load_trained_model` reads them as if the run had trained them)."""
     for k, model in enumerate(models):
-        save_checkpoint(
-            checkpoint_path(checkpoint_dir, k),
-            # the model index, as a trained run's checkpoints hold it: a file copied over
-            # another model's is refused on loading (`load_checkpoint`)
-            {"state_dict": model["state_dict"], "history": model["history"],
-             "fingerprint": fingerprint, "index": k,
-             # the entry's key holds these versions: the ones this run trains under
-             "versions": training_versions(),
-             # and these settings: a resume under others, results.json lost, is refused
-             # (`check_checkpoint_dir`) as it is for the models training saves
-             **({} if settings is None else {"settings": dict(settings)})},
-        )
+        # as training saves its models: the model index is the file's, and the entry's key
+        # holds the versions and the settings this run trains under (a resume under other
+        # settings, results.json lost, is refused: `check_checkpoint_dir`)
+        save_state(checkpoint_path(checkpoint_dir, k), model["state_dict"], model["history"],
+                   fingerprint=fingerprint, settings=settings)  # fmt: skip

@@ -34,6 +34,7 @@ __all__ = [
     "load_state",
     "resume_settings",
     "save_checkpoint",
+    "save_state",
     "state_mismatch",
     "stored_values",
 ]
@@ -348,9 +349,24 @@ def save_model(
 ) -> None:
     """Checkpoint one trained model with its history, the config fingerprint and the
     `resume_settings` it trained under (``None``: not recorded)."""
+    state = {name: value.cpu() for name, value in model.state_dict().items()}
+    save_state(path, state, _history_to_payload(history), fingerprint=fingerprint,
+               settings=settings)  # fmt: skip
+
+
+def save_state(
+    path: Path,
+    state: dict[str, torch.Tensor],
+    history: dict[str, Any],
+    *,
+    fingerprint: str | None,
+    settings: Mapping[str, Any] | None = None,
+) -> None:
+    """`save_model`'s checkpoint of a model's ``state`` and its ``history`` as a checkpoint
+    holds it (a model store's entry holds both so)."""
     payload = {
-        "state_dict": {name: value.cpu() for name, value in model.state_dict().items()},
-        "history": _history_to_payload(history),
+        "state_dict": state,
+        "history": history,
         "fingerprint": fingerprint,
         # which model of the plan: a file copied over another's is refused on loading
         "index": _index_in_name(path),
