@@ -50,7 +50,7 @@ from mia_defense.defenses.dp_stacked import (
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
-from mia_defense.models.validation import fix_for_dp, mixes_samples
+from mia_defense.models.validation import fix_for_dp, mixes_samples, without_grad_samples
 from mia_defense.training.engine import gather_batch
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ __all__ = [
     "preprocessing_note",
     "preprocessing_reason",
     "refuse_batch_mixing",
+    "refuse_no_grad_samples",
     "refuse_unsupported",
     "refuse_updated_buffers",
 ]
@@ -170,6 +171,43 @@ def refuse_batch_mixing(
         "would reach every sample's term and ε would not hold; compute each sample's "
         "output from that sample alone (GroupNorm or LayerNorm, not a batch statistic), or "
         "train without defense=dp"
+    )
+
+
+def refuse_no_grad_samples(
+    model: nn.Module, inputs: torch.Tensor, *, key: str = "defense.dp"
+) -> None:
+    """Raise `UnsupportedModelError` when Opacus would form no per-sample gradient for some
+    trainable parameter of ``model`` (`mia_defense.models.validation.without_grad_samples`):
+    weights held in an ``nn.ParameterList`` the model indexes, or a parameter the forward
+    pass does not use. ``train.engine=opacus`` stopped at its first step with Opacus' bare
+    ``ValueError: Per sample gradient is not initialized``; the stacked engine trains them."""
+    missing = without_grad_samples(model, inputs)
+    if not missing:
+        return
+    held: dict[str, list[str]] = {}
+    for name, holder in missing.items():
+        if holder is not None:
+            held.setdefault(holder, []).append(name)
+    unused = [name for name, holder in missing.items() if holder is None]
+    reasons = [
+        f"{', '.join(names)} (held by {holder}, which the model reads but never calls)"
+        for holder, names in held.items()
+    ]
+    if unused:
+        reasons.append(f"{', '.join(unused)} (not used by the forward pass)")
+    fixes = ["set train.engine=stacked (the default), which forms the whole model's "
+             "per-sample gradients"]
+    if held:
+        fixes.append("register the parameters directly on the model (or in layers it "
+                     "calls, such as nn.Linear) instead of in a module it never calls")
+    if unused:
+        fixes.append("freeze the unused ones (requires_grad=False)")
+    raise UnsupportedModelError(
+        f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: "
+        f"Opacus forms no per-sample gradient for {'; '.join(reasons)}. Opacus takes a "
+        "parameter's per-sample gradient from a forward call of the module that holds it, "
+        f"and would stop at the first step. Fix: {', or '.join(fixes)}"
     )
 
 
@@ -550,6 +588,8 @@ class DPSGD(TrainingDefense):
         refuse_unsupported(ctx.stack.models[0])
         refuse_updated_buffers(ctx.stack.models[0], ctx.x.shape[1:])
         refuse_batch_mixing(ctx.stack.models[0], ctx.x.shape[1:])
+        if ctx.engine == "opacus":
+            refuse_no_grad_samples(ctx.stack.models[0], ctx.x[:2])
         if self._sigma is None:  # trained without an ensemble plan: σ for these models
             self.plan(sizes=ctx.sizes, batch_size=ctx.batch_size, epochs=ctx.epochs)
         assert self._sigma is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -17,6 +18,7 @@ __all__ = [
     "fix_for_dp",
     "group_norm_for",
     "mixes_samples",
+    "without_grad_samples",
 ]
 
 # Short reasons and fixes, by the Opacus validator's finding.
@@ -185,3 +187,39 @@ def mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> bool:
     if row[0].shape != row[1].shape or not bool(torch.isfinite(row[0]).all()):
         return False
     return not torch.allclose(row[0], row[1], rtol=1e-4, atol=1e-5)
+
+
+def without_grad_samples(model: nn.Module, inputs: torch.Tensor) -> dict[str, str | None]:
+    """The trainable parameters of ``model`` that Opacus' ``GradSampleModule`` gives no
+    per-sample gradient on a training-mode forward and backward pass over ``inputs`` (a few
+    rows; a copy of the model, the global random state kept), by name, each with the module
+    that holds it (``None``: the forward pass does not use the parameter at all).
+
+    Opacus forms a parameter's per-sample gradient from a forward call of the module that
+    holds it: one the model indexes but never calls (an ``nn.ParameterList``) gives none,
+    and its ``DPOptimizer`` then stops at the first step with a bare ``ValueError``
+    ("Per sample gradient is not initialized"). Empty when the pass itself fails (training
+    names why)."""
+    from opacus import GradSampleModule  # on first use: importing Opacus is slow
+
+    probe = copy.deepcopy(model).train()
+    devices = [inputs.device] if inputs.device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Opacus' "Full backward hook is firing"
+            torch.manual_seed(0)
+            wrapped = GradSampleModule(probe)
+            wrapped(inputs).float().sum().backward()
+    except Exception:
+        return {}
+    missing: dict[str, str | None] = {}
+    for name, param in probe.named_parameters():
+        if not param.requires_grad or getattr(param, "grad_sample", None) is not None:
+            continue
+        holder = None
+        if param.grad is not None:
+            path = name.rpartition(".")[0]
+            module = probe.get_submodule(path)
+            holder = f"{path or '<root>'} ({type(module).__name__})"
+        missing[name] = holder
+    return missing
