@@ -59,6 +59,9 @@ EPSILON = "privacy/epsilon"
 # standardised features, shuffled batches, the GDP accountant...; or refuted by a measured
 # bound): a column of its own, never beside the guarantees in the ε column.
 EPSILON_NO_GUARANTEE = "privacy/epsilon_no_guarantee"
+# The σ DP-SGD trained with: a run given a target ε has the column dp.noise_multiplier=auto
+# (its config, kept as is), so the σ found for the target is a metric of its own.
+NOISE_MULTIPLIER = "privacy/noise_multiplier"
 STRONGEST_TPR = "privacy/strongest_tpr@"
 STRONGEST_AUC = "privacy/strongest_auc"
 EMPIRICAL_EPSILON = "privacy/empirical_epsilon"
@@ -66,6 +69,7 @@ _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
     EPSILON: "ε (DP accountant, max over models)",
     EPSILON_NO_GUARANTEE: "ε, no guarantee (privacy.epsilon_valid false or refuted)",
+    NOISE_MULTIPLIER: "σ used (DP-SGD noise multiplier)",
     STRONGEST_AUC: "AUC (strongest attack)",
     EMPIRICAL_EPSILON: "empirical ε (audit lower bound)",
 }
@@ -130,13 +134,14 @@ def _clean(value: Any) -> HParamValue | None:
 
 def metric_tags(keys: Iterable[str]) -> list[str]:
     """The comparison metrics among headline ``keys``, in column order: test accuracy, ε,
-    the strongest attack's TPR at the two lowest FPRs, its AUC, the empirical ε bound."""
+    the σ DP-SGD used, the strongest attack's TPR at the two lowest FPRs, its AUC, the
+    empirical ε bound."""
     present = set(keys)
     tprs = sorted(
         (k for k in present if k.startswith(STRONGEST_TPR) and k.endswith("%fpr")), key=_fpr
     )[:2]
-    order = [TEST_ACCURACY, EPSILON, EPSILON_NO_GUARANTEE, *tprs, STRONGEST_AUC,
-             EMPIRICAL_EPSILON]  # fmt: skip
+    order = [TEST_ACCURACY, EPSILON, EPSILON_NO_GUARANTEE, NOISE_MULTIPLIER, *tprs,
+             STRONGEST_AUC, EMPIRICAL_EPSILON]  # fmt: skip
     return [key for key in order if key in present]
 
 
