@@ -7,6 +7,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import stat
 import struct
 import threading
@@ -34,6 +35,7 @@ __all__ = [
     "require_regular_file",
     "require_zip",
     "shared_array_name",
+    "stale_temp_files",
 ]
 
 # Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
@@ -43,6 +45,8 @@ _NPY_MAX_HEADER = 10_000
 # Bytes of a file's name kept in its temporary name (atomic_write): with the process id
 # and a random part it stays within the 255 bytes a file name may have.
 _TMP_STEM_BYTES = 200
+# atomic_write's temporary name: ``.<file name>.<process id>.<8 hex digits>.tmp``.
+_TMP_NAME = re.compile(r"\.(?P<stem>.+)\.(?P<pid>[1-9][0-9]*)\.[0-9a-f]{8}\.tmp")
 # Share of the available RAM the arrays of one .npz may claim (as the data loaders').
 _NPZ_MEMORY_FRACTION = 0.8
 
@@ -82,7 +86,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     # cut, or a name the file system takes was refused as 'File name too long')
     stem = path.name.encode(errors="surrogateescape")[:_TMP_STEM_BYTES]
     stem_text = stem.decode(errors="ignore")
-    tmp = path.with_name(f".{stem_text}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = path.with_name(f".{stem_text}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # _TMP_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
@@ -102,6 +106,46 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         _discard(tmp)
         raise
+
+
+def stale_temp_files(folder: Path) -> list[Path]:
+    """`atomic_write`'s temporary files in ``folder`` (not below it) whose writer is gone:
+    a process killed while writing (SIGKILL, the OOM killer) leaves its temporary file,
+    which no reader takes, and each such death added one. A file counts only when its name
+    is exactly `_TMP_NAME`'s, it is a regular file of this user (no link), and the process
+    id in its name is no process on this machine; the file of a live process (this one's
+    included, or another whose id was reused) is never named. Sorted; an unreadable
+    ``folder`` holds none."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    stale = []
+    for name in names:
+        match = _TMP_NAME.fullmatch(name)
+        if match is None or _process_alive(int(match["pid"])):
+            continue
+        try:
+            info = os.lstat(Path(folder) / name)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
+            stale.append(Path(folder) / name)
+    return stale
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether ``pid`` may be a live process here (this one, another user's, a zombie, or an
+    id no signal can be sent to: all count as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True
+    return True
 
 
 def _sync_directory(directory: Path) -> None:

@@ -3,7 +3,8 @@
 A run directory belongs to one config on one set of data. Its ``results.json`` says which
 (``config``, ``data_fingerprint``) and how far the run got (``status``: ``running``,
 ``interrupted``, ``diverged`` or ``complete``). A run of another config is refused before
-anything in the directory changes; nothing here moves or deletes a file.
+anything in the directory changes; nothing here moves or deletes a file of a run (only
+the temporary files of writers killed while writing: `_remove_stale_temp_files`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import stale_temp_files
 from mia_defense.tracking.artifacts import (
     MAX_JSON_DEPTH,
     SCHEMA_VERSION,
@@ -203,6 +205,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
             "(mia-train makes its own) or run in a new directory (hydra.run.dir=...)"
         )
     try:
+        locked = True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -214,6 +217,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         except OSError as exc:
             if exc.errno not in NO_LOCKS:
                 raise
+            locked = False
             log.warning("%s: the file system gives no locks (%s), so another mia-train started "
                         "in this directory would not be noticed: run one at a time there",
                         run_dir / LOCK, exc.strerror or exc)  # fmt: skip
@@ -221,9 +225,33 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(), 0)
+        if locked:  # (without a lock another run may be writing here, maybe on another host)
+            _remove_stale_temp_files(run_dir)
         yield run_dir
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _remove_stale_temp_files(run_dir: Path) -> None:
+    """Remove, with an INFO line naming them, the temporary files that writers killed while
+    writing (SIGKILL, the OOM killer) left in ``run_dir`` and its checkpoint folders
+    (`stale_temp_files`: exactly atomic_write's names, of no live process): no reader takes
+    them, and each killed attempt of a resumed run added one. Called with the run's lock
+    held, so no other run writes here; a file that cannot be removed is left."""
+    removed = []
+    for folder in (run_dir, *(run_dir / name for name in _SAVED_MODELS)):
+        if folder != run_dir and folder.is_symlink():  # (another folder's files)
+            continue
+        for tmp in stale_temp_files(folder):
+            try:
+                tmp.unlink()
+            except OSError:
+                continue
+            removed.append(str(tmp.relative_to(run_dir)))
+    if removed:
+        log.info("%s: removed %d temporary file%s of writers killed while writing (their "
+                 "process is gone): %s", run_dir, len(removed), "" if len(removed) == 1 else "s",
+                 ", ".join(removed))
 
 
 def _refuse_linked_events(run_dir: Path) -> None:
