@@ -70,8 +70,9 @@ def _type_name(value: Any) -> str:
 
 
 def _bounded(key: str) -> bool:
-    """Whether a metric is a fraction: accuracies, AUC, TPRs and their confidence bounds."""
-    return key.endswith("accuracy") or key.startswith(("auc", "tpr@"))
+    """Whether a metric is a fraction: accuracies, AUC, TPRs and their confidence bounds,
+    the FPRs the TPRs were read at (``fpr_read@...``)."""
+    return key.endswith("accuracy") or key.startswith(("auc", "tpr@", "fpr_read@"))
 
 
 def _number_problem(

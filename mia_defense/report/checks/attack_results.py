@@ -46,6 +46,26 @@ def _built_in_access(config: Any, name: str) -> tuple[str, str] | None:
 
 
 _TPR_KEY = re.compile(r"tpr@([0-9]+(?:\.[0-9]+)?)%fpr")  # (not "1.2.3": no number)
+_FPR_READ_KEY = re.compile(r"fpr_read@([0-9]+(?:\.[0-9]+)?)%fpr")
+# The FPR in a key has six significant digits (`fpr_percent`): an FPR read at the column's
+# own FPR may lie this far (relative) above the key's.
+_KEY_ROUNDING = 1e-5
+
+
+def _fpr_read_problem(name: str, metrics: Mapping[str, Any]) -> str | None:
+    """An FPR a TPR was read at (``fpr_read@<f>%fpr``, `fpr_read_at`) above ``f``, or
+    ``None``: the TPR at FPR f is read at f or below it, where a step of tied scores spans f.
+    A value edited by hand above it (0.5 for 0.1%) went unremarked; one below 0 gave a note
+    that the TPR was read at FPR -1e+02%."""
+    for key, value in metrics.items():
+        match = _FPR_READ_KEY.fullmatch(key)
+        if match and _numbers(value):
+            fpr = float(match.group(1)) / 100
+            if value > fpr * (1 + _KEY_ROUNDING):
+                return (f"attacks.{name}.{key} {value:g} is above {match.group(1)}%, the FPR "
+                        "its TPR was read for (a TPR at an FPR is read at or below it): a "
+                        "figure was changed after the run; rerun it")
+    return None
 
 
 def _roc_problem(name: str, metrics: Mapping[str, Any]) -> str | None:
@@ -98,7 +118,7 @@ def _attacks_problem(
             high = metrics.get(key.removesuffix("_ci_low") + "_ci_high")
             if key.endswith("_ci_low") and _numbers(value, high) and value > high:
                 return f"attacks.{name}.{key} {value:g} is above its _ci_high {high:g}"
-        problem = _roc_problem(name, metrics)
+        problem = _roc_problem(name, metrics) or _fpr_read_problem(name, metrics)
         if problem:
             return problem
     if strongest is not None and (not isinstance(strongest, str) or strongest not in attacks):
