@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 # The plan settings that fix the test split (`mia_defense.plan.make_plan`).
 PLAN_KEYS = ("population_size", "test_size", "reference_size")
+# What the packaged csv config (conf/dataset/csv.yaml) sets, for a message: the whole
+# ${plan} has no seed, so the split was drawn from dataset.seed, not the run's seed.
+_PACKAGED = ("the packaged configs set dataset.plan's sizes to ${plan.<key>} and its seed to "
+             "${seed}")
 
 
 def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: int
@@ -48,12 +52,12 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
         return None
     if not isinstance(plan, Mapping):
         raise ConfigError(f"dataset.plan={plan!r}: must be the plan's settings "
-                          f"{list(PLAN_KEYS)} (the packaged configs set dataset.plan: ${{plan}})")
+                          f"{list(PLAN_KEYS)} ({_PACKAGED})")
     unknown = sorted(set(map(str, plan)) - {*PLAN_KEYS, "num_models", "seed"})
     if unknown:
         raise ConfigError(
             f"dataset.plan.{unknown[0]}: unknown key; dataset.plan takes the plan's "
-            f"{list(PLAN_KEYS)} (the packaged configs set dataset.plan: ${{plan}})"
+            f"{list(PLAN_KEYS)} ({_PACKAGED})"
         )
     for key in PLAN_KEYS:
         value = plan.get(key)
