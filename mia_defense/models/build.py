@@ -26,6 +26,7 @@ from mia_defense.observations import looks_like_probabilities
 __all__ = [
     "ModelBuilder",
     "answers_at_random",
+    "beyond_float32",
     "changed_in_forward",
     "check_first_batch_logits",
     "check_model_output",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 _DATA_ARGS = ("input_shape", "num_classes")
+# float32's largest value: the released outputs and the attacks' signals are float32.
+_FLOAT32_MAX = float(torch.finfo(torch.float32).max)
 
 log = logging.getLogger(__name__)
 
@@ -369,6 +372,10 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
         return (f"returns NaN or +inf values{mode}, not logits: no loss or release can be "
                 "computed from them; check its weights (diverged?) and forward (a log, sqrt or "
                 "division of the inputs, an overflow)")
+    largest = beyond_float32(values)
+    if largest is not None:
+        return (f"returns logits{mode} up to {largest:.3g} ({_dtype_name(values)}), "
+                f"{_BEYOND_FLOAT32}")
     if looks_like_probabilities(out.detach().float().cpu().numpy()):
         return (f"returns probabilities{mode} (each output in [0, 1], summing to 1), not "
                 "logits: a softmax on them (the training loss's, the attacks') squeezes them "
@@ -377,12 +384,48 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
     return None
 
 
+# Why logits beyond float32's range are refused, and the fix (`beyond_float32`).
+_BEYOND_FLOAT32 = (
+    f"beyond float32's largest value ({torch.finfo(torch.float32).max:.2g}): mia-defense "
+    "releases the outputs and computes the attacks' signals in float32, where they become "
+    "+inf, so no release or attack could use them; scale the logits down in its forward "
+    "(they are log-odds: a gap of 100 between two classes already gives the lower one a "
+    "probability of 4e-44)"
+)
+
+
+def _dtype_name(values: torch.Tensor) -> str:
+    return str(values.dtype).removeprefix("torch.")
+
+
+def beyond_float32(logits: torch.Tensor) -> float | None:
+    """The largest of ``logits`` where some finite one lies above float32's largest value
+    (a float64 model's 1e40: finite there, +inf in the float32 released outputs and the
+    attacks' signals), else ``None``. Values below float32's range become -inf, which a
+    model may return for a class it rules out."""
+    values = logits.detach()
+    if not values.is_floating_point() or torch.finfo(values.dtype).max <= _FLOAT32_MAX:
+        return None
+    finite = values[torch.isfinite(values)]
+    if not finite.numel() or float(finite.max()) <= _FLOAT32_MAX:
+        return None
+    return float(finite.max())
+
+
 def check_first_batch_logits(model: nn.Module, inputs: torch.Tensor, logits: torch.Tensor) -> None:
     """An `UnsupportedModelError` when ``model``'s ``logits`` on the run's first training
     batch ``inputs`` (the data as given, no defense's transform) are NaN or +inf at its
     initial weights: no step has been taken, so no learning rate caused it, yet the run
     stopped as 'diverged' with "likely cause: train.lr=0.001 (lower the learning rate
     first)". The model passed the check on a batch of zeros; real inputs break its forward."""
+    largest = beyond_float32(logits)
+    if largest is not None and bool(torch.isfinite(inputs).all()):
+        name = f"{type(model).__module__}.{type(model).__qualname__}"
+        raise UnsupportedModelError(
+            f"model {name} returns logits up to {largest:.3g} ({_dtype_name(logits)}) on the "
+            "run's first training batch, at its initial weights (before any optimiser step): "
+            f"training did not diverge, but they lie {_BEYOND_FLOAT32}"
+        )
     if not bool((torch.isnan(logits) | torch.isposinf(logits)).any()):
         return
     if not bool(torch.isfinite(inputs).all()):
