@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
@@ -130,11 +130,16 @@ def _dataset(cfg: DictConfig) -> Any:
     but a `Dataset` (a tuple ``(x, y)``, ``None``) ended the run in an AttributeError
     traceback (exit 1). Its features are warned of as the npz loader's are: when they look
     unscaled, copy the labels (exactly or nearly) or look stored channels-last."""
+    from mia_defense.data import load_csv
     from mia_defense.data.checks import warn_user_dataset
     from mia_defense.data.dataset import Dataset
+    from mia_defense.data.encoding import warn_split_seed
 
     data = _instantiate(cfg, "dataset")
     target = cfg.dataset.get("_target_", "?") if isinstance(cfg.dataset, DictConfig) else "?"
+    if target != "?" and get_method(str(target)) is load_csv:  # (located: it was built)
+        warn_split_seed(cfg.dataset.get("plan"), loader_seed=cfg.dataset.get("seed"),
+                        run_seed=cfg.get("seed"))
     if not isinstance(data, Dataset):
         raise ConfigError(
             f"dataset._target_={target} returned {type(data).__name__}, not a "

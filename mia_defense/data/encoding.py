@@ -20,7 +20,7 @@ from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError
 
-__all__ = ["PLAN_KEYS", "encode_features", "rows_outside_test"]
+__all__ = ["PLAN_KEYS", "encode_features", "rows_outside_test", "warn_split_seed"]
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,21 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
     outside = np.ones(len(data), dtype=bool)
     outside[split.test_idx] = False
     return np.flatnonzero(outside)
+
+
+def warn_split_seed(plan: Any, *, loader_seed: Any, run_seed: Any) -> None:
+    """Warn when ``plan`` (a loader's ``dataset.plan``) has no ``seed`` and the loader's
+    ``seed`` (``dataset.seed``) is not the run's: `rows_outside_test` then draws the split
+    from the loader's seed, not the run's split, so the preprocessing is fitted on rows the
+    run tests on (a config of one's own with ``plan: ${plan}``, which has no seed)."""
+    if not isinstance(plan, Mapping) or "seed" in plan or loader_seed is None:
+        return
+    if loader_seed == run_seed:
+        return
+    log.warning("dataset.plan has no seed, so the rows the preprocessing is fitted on are "
+                "drawn from dataset.seed=%s, not the run's seed=%s: the scaling and one-hot "
+                "categories are fitted on rows the run tests on. Add seed: ${seed} to "
+                "dataset.plan (as conf/dataset/csv.yaml does)", loader_seed, run_seed)
 
 
 def encode_features(
