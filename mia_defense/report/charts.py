@@ -208,7 +208,12 @@ def tradeoff_figure(
     pairs = list(dict.fromkeys(g.pair for g in groups))
     cols = min(2, len(pairs))
     rows = math.ceil(len(pairs) / cols)
-    fig = Figure(figsize=(7.5 * cols, 5.2 * rows + 0.6))
+    marked = any(i in careful for front in fronts.values() for i in front)
+    caption = _CAPTION + (_CAREFUL_CAPTION if marked else "")
+    if any(fronts.values()):
+        caption += _OWN_FRONT_CAPTION.get(leakage, "")
+    reserve = _caption_inches(caption, width=7.5 * cols)
+    fig = Figure(figsize=(7.5 * cols, 5.2 * rows + reserve))
     styles = _styles([g.family for g in groups])
     for index, pair in enumerate(pairs):
         ax = fig.add_subplot(rows, cols, index + 1)
@@ -217,13 +222,24 @@ def tradeoff_figure(
                careful=careful)  # fmt: skip
         ax.set_title(_panel_title(pair), fontsize=10)
     fig.suptitle(_plain(title) or "privacy-utility tradeoff: up and to the left is better")
-    marked = any(i in careful for front in fronts.values() for i in front)
-    caption = _CAPTION + (_CAREFUL_CAPTION if marked else "")
-    if any(fronts.values()):
-        caption += _OWN_FRONT_CAPTION.get(leakage, "")
-    fig.text(0.01, 0.005, caption, fontsize=7, color="dimgrey", va="bottom")
-    fig.tight_layout(rect=(0, 0.6 / (5.2 * rows + 0.6), 1, 1))
+    # wrap=True: a line longer than the figure is wide is wrapped at drawing (the AUC
+    # chart's third line ran off its right edge), the text itself left as it is
+    fig.text(0.01, 0.005, caption, fontsize=7, color="dimgrey", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, reserve / (5.2 * rows + reserve), 1, 1))
     return fig
+
+
+# Characters of the caption's 7-point type per inch of the figure's width, kept low so the
+# estimate of its wrapped lines errs towards more room (DejaVu Sans fits about 20).
+_CAPTION_CHARS_PER_INCH = 16
+
+
+def _caption_inches(caption: str, *, width: float) -> float:
+    """Room below the panels for ``caption`` wrapped to ``width`` inches: a 7-point line is
+    about 0.12 inch, plus a margin."""
+    per_line = int(_CAPTION_CHARS_PER_INCH * width)
+    lines = sum(max(1, math.ceil(len(line) / per_line)) for line in caption.split("\n"))
+    return 0.15 + 0.12 * lines
 
 
 def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
