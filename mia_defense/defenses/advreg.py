@@ -116,8 +116,6 @@ class AdversarialRegularization(TrainingDefense):
         self._epoch = 0
         self._attacker: ModelStack | None = None  # the K inference models
         self._attack_opt: torch.optim.Optimizer | None = None
-        self._bounds: list[tuple[int, int]] = []  # the models' groups, [a, b) each
-        self._group_rows: list[list[torch.Tensor]] = []  # Adam's views of each group's rows
         self._gain_sum = torch.zeros(0)
         self._gain_steps = torch.zeros(0)
         self._game_checked = False
@@ -178,18 +176,12 @@ class AdversarialRegularization(TrainingDefense):
                 f"of {ctx.num_classes} classes cannot be allocated on {ctx.device} "
                 f"({str(exc).strip().splitlines()[0]}); lower defense.advreg.hidden"
             ) from None
-        # h's leaves stacked over all K models in one group, so that its forward reads them
-        # as they are: held in the models' groups, each of h's steps concatenated them and
-        # split their gradient again (85 of an attack step's 690 us, K=16 in 2 groups).
-        # Adam steps the models' groups (a group that takes no step leaves its h alone)
-        # through views of the leaves' rows, group by group as before: the same numbers.
-        self._attacker = ModelStack(attackers, [len(attackers)])
-        self._bounds = list(itertools.pairwise(ctx.stack.bounds))
-        self._group_rows = [[leaf.detach()[a:b] for leaf in self._attacker.parameters]
-                            for a, b in self._bounds]  # fmt: skip
+        # The same groups as the models': a group that takes no step leaves its h alone.
+        groups = [b - a for a, b in itertools.pairwise(ctx.stack.bounds)]
+        self._attacker = ModelStack(attackers, groups)
         lazy_compile_guards()
         self._attack_opt = torch.optim.Adam(
-            [rows for group in self._group_rows for rows in group], lr=self.attack_lr, fused=True
+            self._attacker.parameters, lr=self.attack_lr, fused=True
         )
         # their weights as set up, for `finish` to tell whether the game moved them
         self._attacker_start = {name: p.detach().clone()
@@ -239,26 +231,13 @@ class AdversarialRegularization(TrainingDefense):
         # attack step's 609 us, K=16, B=64).
         weight = valid.to(inputs.dtype) / counts[:, None]
         for _ in range(self.attack_steps):
-            for leaf in self._attacker.parameters:
-                leaf.grad = None
+            self._attack_opt.zero_grad(set_to_none=True)
             scores = _scores(self._attacker.stacked(), inputs)
             F.binary_cross_entropy_with_logits(
                 scores, truth, weight=weight, reduction="sum"
             ).backward()
-            self._group_grads(batch.stepping)
+            self._attacker.route_grads(batch.stepping)
             optimizer_step(self._attack_opt)
-
-    def _group_grads(self, stepping: torch.Tensor) -> None:
-        """Each group's rows of the leaves' gradients for Adam, ``None`` for a group whose
-        models take no step (``stepping`` [K] bool), as `ModelStack.skip_idle` does."""
-        assert self._attacker is not None
-        for group, (a, b) in zip(self._group_rows, self._bounds, strict=True):
-            steps = stepping[a:b]
-            takes_step = bool(steps.all())
-            if not takes_step and bool(steps.any()):
-                raise RuntimeError("a group of stacked models split: some step, some do not")
-            for rows, leaf in zip(group, self._attacker.parameters, strict=True):
-                rows.grad = leaf.grad[a:b] if takes_step and leaf.grad is not None else None
 
     def loss(self, logits: torch.Tensor, batch: Batch, ctx: TrainContext) -> torch.Tensor:
         ce = cross_entropy(logits, batch)

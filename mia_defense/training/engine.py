@@ -325,5 +325,5 @@ def _step(
         if loss is None:
             return
         loss.sum().backward()
-    ctx.stack.skip_idle(batch.stepping)
+    ctx.stack.route_grads(batch.stepping)
     optimizer_step(ctx.optimizer)
