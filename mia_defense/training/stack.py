@@ -59,8 +59,8 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     updated = changed_in_forward(model, input_shape, kinds=("parameter", "buffer"))
     if updated and updated[0] == "parameter":
         # (Embedding(max_norm=...) renormalises the rows it looks up; weights clipped in
-        # forward under no_grad): stacked, the change lands in the groups' concatenated
-        # copy of the leaves, then is lost
+        # forward under no_grad): stacked, the forward pass runs on the stacked leaves
+        # under vmap, where the change is not the one the model alone makes
         return (
             f"{type(model).__name__} changes its parameter {updated[1]!r} in place in "
             "forward (Embedding(max_norm=...), weights clipped under torch.no_grad()), which "
