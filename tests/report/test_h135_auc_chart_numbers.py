@@ -9,6 +9,9 @@ another row than the list's "2.".
 
 from __future__ import annotations
 
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
 from mia_defense.report import pareto_front
 from mia_defense.report.charts import tradeoff_figure
 from mia_defense.report.groups import RunGroup
@@ -70,3 +73,29 @@ def test_the_auc_chart_says_its_front_numbers_are_its_own():
         "Front and numbers here by the highest AUC; the report's list of the front and "
         "tradeoff_tpr.png go by TPR at 0.1% FPR: one number can be another row there."
     ) in caption
+
+
+# Study 1's recorded tradeoff_auc.png (2026-12-04) cut the caption's third line, "Front and
+# numbers here by the highest AUC; ... one number can be another row there.", at the image's
+# right edge after "another r".
+@pytest.mark.parametrize("leakage", ["leak_tpr", "leak_auc"])
+@pytest.mark.parametrize("careful", [False, True])
+def test_the_caption_stays_inside_the_figure_and_below_the_panels(leakage, careful):
+    groups = _groups()
+    x = {"leak_tpr": LEAK_TPR, "leak_auc": "max_auc"}[leakage]
+    front = pareto_front([g.test_accuracy.value for g in groups],
+                         [g.metrics[x].value for g in groups])  # fmt: skip
+    fig = tradeoff_figure(groups, leakage=leakage, fronts={("digits", "MLP"): front},
+                          careful=set(front) if careful else ())  # fmt: skip
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    caption = fig.texts[-1]
+    box = caption.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width, (box, fig.bbox.width)
+    assert box.y0 >= 0
+    panels = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes)
+    assert box.y1 <= panels, (box.y1, panels)
+    # the caption's sentences stay whole in its text (wrapped only where it is drawn)
+    if leakage == "leak_auc":
+        assert "one number can be another row there." in caption.get_text()
