@@ -50,6 +50,31 @@ mixed_sweeps() {
     "ROOT (or those runs) and run the study again to record it"
 }
 
+# Whether a study run records its tables into HERE/results, the recording kept in the
+# repository: only a run into the study's own root (OWN_ROOT, as given) without overrides
+# and beside no runs of an earlier sweep (mixed_sweeps) does; it succeeds then. Otherwise
+# it says why not (one line) and fails; the study writes its tables beside the runs instead.
+# A run into another root (a user checking the recorded figures, maybe on a machine whose
+# CPU kernels give other last digits) rewrote the recorded tables of studies 3-5.
+# Usage: records_into HERE OWN_ROOT ROOT N OVERRIDE_1 ... OVERRIDE_N SWEEP_DIR...
+records_into() {
+  local here=$1 own=$2 root=$3 count=$4
+  shift 4
+  local overrides=("${@:1:count}")
+  shift "$count"
+  if [ "$count" -gt 0 ]; then
+    echo "not recorded into $here/results: the runs had overrides of their own (${overrides[*]})"
+    return 1
+  fi
+  # (a run into another folder, e.g. to check the recorded figures, left them rewritten and
+  # study 1's summary.md naming that folder)
+  if [ "$root" != "$own" ]; then
+    echo "not recorded into $here/results: ROOT is $root, not the study's own $own"
+    return 1
+  fi
+  ! mixed_sweeps "$here/results" "$@"
+}
+
 # Whether SIGINT was ignored when the study started (in the background of another script,
 # `nohup ... &`, some schedulers): bash cannot undo that, so its sweeps ignore INT too.
 case "$(trap -p INT)" in "trap -- '' SIGINT") int_ignored=1 ;; *) int_ignored= ;; esac

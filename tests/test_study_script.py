@@ -150,19 +150,34 @@ def test_hydra_value_keeps_quotes_backslashes_and_dollar_braces_of_a_path():
         assert OmegaConf.create({"dir": override.value()}).dir == path, value
 
 
-@pytest.mark.parametrize("script", ["digits_tradeoff/run.sh", "purchase_tradeoff/run.sh"])
+# Each study's script, and the folders (under tmp_path) whose runs its summary scripts read.
+TABULATED = {
+    "digits_tradeoff/run.sh": [],  # (mia-report's report stays in ROOT/report)
+    "purchase_tradeoff/run.sh": [],
+    "naive_vs_adaptive/run.sh": ["mine"],
+    "reference_models/run.sh": ["mine"],
+    "dp_audit/run.sh": ["mine", "mine_one_run"],
+    "dp_audit/one_run.sh": ["mine"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(TABULATED))
 def test_a_study_run_into_another_root_records_nothing(tmp_path, script):
     """A study run into a ROOT of one's own (to check the recorded figures) was copied over
     the study's recorded results, its summary.md then naming that ROOT; only a run into the
-    study's own folder is recorded. The tools are stand-ins (no run, no report files)."""
+    study's own folder is recorded. Studies 3-5 wrote their tables into experiments/*/results
+    for any ROOT given without overrides (on another machine, with other last digits); now
+    into ROOT/results, saying why, as study 1 does (lib.sh's records_into). The tools are
+    stand-ins (no run, no report files)."""
     bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
     bin_dir.mkdir()
     calls.mkdir()
-    for tool in ("mia-train", "mia-report"):
+    for tool in ("mia-train", "mia-report", "python"):
         (bin_dir / tool).write_text(STUB)
         (bin_dir / tool).chmod(0o755)
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "HERE": str(tmp_path / "here")}
-    env.pop("RECORD", None)
+    for name in ("RECORD", "OWN_ROOT"):
+        env.pop(name, None)
     done = subprocess.run(
         ["bash", str(REPO / "experiments" / script), str(tmp_path / "mine")],
         capture_output=True, text=True, env=env, timeout=60,
@@ -170,6 +185,9 @@ def test_a_study_run_into_another_root_records_nothing(tmp_path, script):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "not recorded into" in done.stdout and "not the study's own" in done.stdout
     assert not (tmp_path / "here").exists()
+    argvs = [p.read_text().split("\037")[:-1] for p in calls.iterdir()]
+    outs = {a[2]: a[a.index("--out") + 1] for a in argvs if a[0] == "python"}
+    assert outs == {str(tmp_path / n): str(tmp_path / n / "results") for n in TABULATED[script]}
 
 
 

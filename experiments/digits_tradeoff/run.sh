@@ -81,19 +81,10 @@ for pid in "$TRAINING" "$DP" "$RELEASE"; do wait "$pid" || status=1; done
 # The recorded outputs kept in the repository (no run directories, no npz); RECORD=0 (the
 # bench's timing) leaves them as they are.
 [ "${RECORD:-1}" = 0 ] && exit 0
-if [ ${#EXTRA[@]} -gt 0 ]; then
-  echo "not recorded into $HERE/results: the runs had overrides of their own (${EXTRA[*]})"
-  exit 0
-fi
-# (a run into another folder, e.g. to check the recorded figures, left them rewritten and
-# summary.md naming that folder)
-if [ "$ROOT" != "$OWN_ROOT" ]; then
-  echo "not recorded into $HERE/results: ROOT is $ROOT, not the study's own $OWN_ROOT"
-  exit 0
-fi
-if mixed_sweeps "$HERE/results" "$ROOT"/{training,reference_data,dp,release}; then
-  exit 0
-fi
+# (lib.sh's records_into: only a run into OWN_ROOT without overrides; the report stays in
+# ROOT/report otherwise)
+records_into "$HERE" "$OWN_ROOT" "$ROOT" ${#EXTRA[@]} ${EXTRA[@]+"${EXTRA[@]}"} \
+  "$ROOT"/{training,reference_data,dp,release} || exit 0
 mkdir -p "$HERE/results"
 cp "$ROOT"/report/{tradeoff.md,tradeoff.csv,runs.csv} "$ROOT"/report/*.png "$HERE/results/"
 cp "$ROOT/report/README.md" "$HERE/results/summary.md"

@@ -2,18 +2,18 @@
 # Study 4: LiRA and RMIA TPR@0.1%FPR against the number of reference models K.
 # Usage: experiments/reference_models/run.sh [ROOT [OVERRIDE...]]
 # OVERRIDEs go to every run (e.g. train.epochs=1); one of plan.num_models or seed replaces
-# the study's sweep over it (plan.num_models=2,4 seed=0,1). A study run with overrides
-# writes its tables into ROOT/results, not into experiments/reference_models/results.
+# the study's sweep over it (plan.num_models=2,4 seed=0,1). Only a study run into its own
+# folder (OWN_ROOT) without overrides records its tables into
+# experiments/reference_models/results; any other writes them into ROOT/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=${1:-multirun/study_reference_models}
+OWN_ROOT=${OWN_ROOT:-multirun/study_reference_models}
+ROOT=${1:-$OWN_ROOT}
 EXTRA=("${@:2}")
 BIN=${BIN:-.venv/bin}
 source experiments/lib.sh  # hydra_value: ROOT as one Hydra value (a comma in it is no sweep)
 check_root "$ROOT"  # (an override given as ROOT: refused)
 HERE=experiments/reference_models
-OUT="$HERE/results"
-[ ${#EXTRA[@]} -gt 0 ] && OUT="$ROOT/results"
 # The digits study settings; only the attacks under study (LiRA online/offline, RMIA),
 # no perturbed queries. Every model (the first 16 at K=64: attack.num_targets=null) is a
 # target, attacked with the other K-1 models;
@@ -36,7 +36,10 @@ for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
 done
 foreground "$BIN/mia-train" -m +experiment=study_reference_models "${DROP[@]}" \
   "hydra.sweep.dir=$(hydra_value "$ROOT")" ${KS:+"$KS"} ${SEEDS:+"$SEEDS"} ${EXTRA[@]+"${EXTRA[@]}"}
-if [ "$OUT" = "$HERE/results" ] && mixed_sweeps "$OUT" "$ROOT"; then
-  OUT="$ROOT/results"  # (the tables still come, beside the runs they read)
+# The tables go beside the runs they read, unless lib.sh's records_into records them.
+OUT="$ROOT/results"
+if records_into "$HERE" "$OWN_ROOT" "$ROOT" ${#EXTRA[@]} ${EXTRA[@]+"${EXTRA[@]}"} \
+    "$ROOT"; then
+  OUT="$HERE/results"
 fi
 "$BIN/python" "$HERE/plot.py" "$ROOT" --out "$OUT"
