@@ -108,28 +108,35 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
-def stale_temp_files(folder: Path) -> list[Path]:
+def stale_temp_files(
+    folder: Path, *, pattern: re.Pattern[str] = _TMP_NAME, folders: bool = False
+) -> list[Path]:
     """`atomic_write`'s temporary files in ``folder`` (not below it) whose writer is gone:
     a process killed while writing (SIGKILL, the OOM killer) leaves its temporary file,
     which no reader takes, and each such death added one. A file counts only when its name
     is exactly `_TMP_NAME`'s, it is a regular file of this user (no link), and the process
     id in its name is no process on this machine; the file of a live process (this one's
     included, or another whose id was reused) is never named. Sorted; an unreadable
-    ``folder`` holds none."""
+    ``folder`` holds none.
+
+    Another writer's temporary entries: ``pattern`` (with a ``pid`` group: the writer's
+    process id) in place of `_TMP_NAME`, and ``folders`` to name folders (no link) in place
+    of regular files (mia-report writes each file in a temporary folder of its own)."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
         return []
+    kind = stat.S_ISDIR if folders else stat.S_ISREG
     stale = []
     for name in names:
-        match = _TMP_NAME.fullmatch(name)
+        match = pattern.fullmatch(name)
         if match is None or _process_alive(int(match["pid"])):
             continue
         try:
             info = os.lstat(Path(folder) / name)
         except OSError:
             continue
-        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
+        if kind(info.st_mode) and info.st_uid == os.getuid():
             stale.append(Path(folder) / name)
     return stale
 

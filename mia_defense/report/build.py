@@ -7,6 +7,8 @@ import json
 import logging
 import math
 import os
+import re
+import socket
 import struct
 import tempfile
 import time
@@ -20,7 +22,7 @@ from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import events_write
+from mia_defense.files import events_write, stale_temp_files
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.checks import PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
@@ -624,6 +626,7 @@ def write_report(
     groups = group_runs(summaries, by=group_by)
     out_dir = Path(out_dir)
     check_out_dir(out_dir, tensorboard=tensorboard, sources=sources, replace=replace)
+    _remove_stale_temp_folders(out_dir)  # (a report's folder, or a new or empty one)
     not_ranked = [(run.name, why) for run, why in loaded.unranked]
     not_ranked += [(str(path), why) for path, why in loaded.skipped]
     report = Report(
@@ -674,10 +677,59 @@ def _fronts(groups: Sequence[RunGroup], leakage: str) -> dict[tuple[str, str], l
     )
 
 
+def _host() -> str:
+    """This machine's name as a temporary folder's name holds it (`_tmp_folder_prefix`)."""
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "_"
+
+
+def _tmp_folder_prefix() -> str:
+    """The start of `_replace`'s temporary folder's name: ``.mia-report-<pid>@<host>.``
+    (tempfile adds 8 characters of its own), so that a later report can tell the folders of
+    a writer killed while writing (`_remove_stale_temp_folders`)."""
+    return f".mia-report-{os.getpid()}@{_host()}."
+
+
+def _tmp_folder_pattern() -> re.Pattern[str]:
+    """The exact name of a `_replace` temporary folder made on this machine; its ``pid``
+    group is its writer's process id (`stale_temp_files`). Folders of other machines (a
+    shared file system) never match: their process ids mean nothing here."""
+    return re.compile(
+        rf"\.mia-report-(?P<pid>[1-9][0-9]*)@{re.escape(_host())}\.[a-z0-9_]{{8}}"
+    )
+
+
+def _remove_stale_temp_folders(out_dir: Path) -> None:
+    """Remove, with an INFO line naming them, the temporary folders of `_replace` that a
+    report killed while writing (SIGKILL, the OOM killer) left in ``out_dir``: no reader
+    takes them, and each such death added one. A folder counts only when its name is
+    exactly `_tmp_folder_pattern`'s (this machine), it is a folder of this user (no link),
+    its writer's process id is no live process (`stale_temp_files`), and it holds nothing
+    but regular files of a report's names (the one file it was writing); anything else is
+    left, and so is a folder that cannot be removed."""
+    removed = []
+    names = {*REPORT_FILES, REPORT_MARK}
+    for folder in stale_temp_files(out_dir, pattern=_tmp_folder_pattern(), folders=True):
+        try:
+            with os.scandir(folder) as entries:
+                inside = list(entries)
+            if not all(e.name in names and e.is_file(follow_symlinks=False) for e in inside):
+                continue
+            for entry in inside:
+                os.unlink(entry.path)
+            folder.rmdir()
+        except OSError:
+            continue
+        removed.append(folder.name)
+    if removed:
+        log.info("%s: removed %d temporary folder%s of reports killed while writing (their "
+                 "process is gone): %s", out_dir, len(removed), "" if len(removed) == 1 else "s",
+                 ", ".join(removed))  # fmt: skip
+
+
 def _replace(path: Path, write: Callable[[Path], None]) -> None:
     """``write(tmp)`` to a temporary file beside ``path``, then rename it into place: an
     interrupted or failed write leaves the previous report's file whole, never half of it."""
-    folder = Path(tempfile.mkdtemp(dir=path.parent, prefix=".mia-report-"))
+    folder = Path(tempfile.mkdtemp(dir=path.parent, prefix=_tmp_folder_prefix()))
     tmp = folder / path.name  # the same name, in a folder of its own beside it
     try:
         write(tmp)
