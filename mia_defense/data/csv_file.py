@@ -737,7 +737,9 @@ def load_csv(
     Integer labels are class indices (with ``num_classes`` unset, labels other than 0..C-1,
     such as 3, 7, 9, are remapped to 0..C-1 with a warning); text labels (e.g. ``<=50K``,
     ``>50K``) become classes 0..C-1 in sorted order. Either mapping is recorded as the
-    dataset's ``class_labels`` (results.json's ``class_labels``). Refused, with the column
+    dataset's ``class_labels`` (results.json's ``class_labels``), and the text columns as
+    its ``one_hot_columns`` (their categories come from the data, members included: under
+    DP-SGD, ε is then no guarantee). Refused, with the column
     named: empty fields (missing values), a column mixing numbers and text, a text column
     with more than ``max_categories`` values, fractional, NaN or complex labels,
     repeated column names, NUL bytes, numbers grouped with ``_`` (``1_000``: a number to
@@ -797,7 +799,9 @@ def load_csv(
         data.x, table.categories, fit_rows=rows_outside_test(data, plan, seed=seed),
         standardize=standardize, source=str(file), names=table.names,
     )
-    return dataclasses.replace(data, x=x)
+    one_hot = tuple(name for name, kinds in zip(table.names, table.categories, strict=True)
+                    if kinds is not None)
+    return dataclasses.replace(data, x=x, one_hot_columns=one_hot)
 
 
 def _is_int(text: str) -> bool:

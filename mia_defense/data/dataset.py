@@ -29,6 +29,10 @@ class Dataset:
         class_labels: the label in the file of each class index, when the loader changed the
             labels (1-based labels, values such as 3, 7, 9, or text); ``None`` when class
             ``i`` is label ``i`` of the file.
+        one_hot_columns: the text columns the loader one-hot encoded with the categories
+            it found in the data, members included (`load_csv`), in the file's order;
+            empty when it encoded none. Which features exist then depends on the members,
+            which DP-SGD's ε does not cover (`mia_defense.defenses.dp.preprocessing_reason`).
     """
 
     x: np.ndarray
@@ -37,6 +41,7 @@ class Dataset:
     name: str
     source: str = ""
     class_labels: tuple[Any, ...] | None = None
+    one_hot_columns: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:

@@ -154,18 +154,21 @@ def _refuse_stack(
 
 
 def warn_unaccounted_beside_dp(
-    defenses: Sequence[TrainingDefense], dataset: Mapping[str, Any]
+    defenses: Sequence[TrainingDefense], dataset: Mapping[str, Any], *,
+    one_hot_columns: Sequence[str] | None = None,
 ) -> None:
     """Say before training that DP-SGD's ε will be no guarantee (results.json's
     ``privacy.epsilon_valid`` false), once for each reason: defenses of the user's own
     beside it, features scaled with statistics of the members (``dataset``: the run's
-    dataset config). Once a run: the pipeline calls it; `check_defenses` runs at each build
-    of the stack."""
+    dataset config) or text columns one-hot encoded with the categories the members hold
+    (``one_hot_columns``: the loaded `Dataset`'s). Once a run: the pipeline calls it;
+    `check_defenses` runs at each build of the stack."""
     from mia_defense.defenses.dp import foreign_defenses_reason, preprocessing_reason
 
     if not any(d.name == "dp" for d in defenses):
         return
-    for reason in (foreign_defenses_reason(defenses), preprocessing_reason(dataset)):
+    for reason in (foreign_defenses_reason(defenses),
+                   preprocessing_reason(dataset, one_hot_columns=one_hot_columns)):
         if reason is not None:
             log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): "
                         "%s", reason)  # fmt: skip

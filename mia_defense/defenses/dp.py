@@ -518,20 +518,23 @@ class DPSGD(TrainingDefense):
         *,
         dataset: Mapping[str, Any],
         stacked_with: Sequence[TrainingDefense] = (),
+        one_hot_columns: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """results.json's ``privacy`` block from the K models' ``stats`` (`privacy_report`);
         ``dataset``: the run's dataset config, whose data-dependent preprocessing the block
         names (`preprocessing_note`) and which may make ε no guarantee
-        (`preprocessing_reason`); ``stacked_with``: the run's other training defenses.
+        (`preprocessing_reason`), as may the text columns the loader one-hot encoded
+        (``one_hot_columns``: the loaded `Dataset`'s; ``None`` when unknown);
+        ``stacked_with``: the run's other training defenses.
         This one counts among them when it is a subclass of the user's own (its mechanism
         is then the user's code, as `warn_unaccounted_beside_dp` warns before training)."""
         reasons = [self.invalid_reason, foreign_defenses_reason([self, *stacked_with]),
-                   preprocessing_reason(dataset)]
+                   preprocessing_reason(dataset, one_hot_columns=one_hot_columns)]
         report = privacy_report(
             per_model,
             accountant=self.accountant,
             noise_source=self.noise_source,
-            preprocessing=preprocessing_note(dataset),
+            preprocessing=preprocessing_note(dataset, one_hot_columns=one_hot_columns),
             invalid_reason="; ".join(filter(None, reasons)) or None,
         )
         _warn_meaningless_epsilon(report)
@@ -840,48 +843,83 @@ def scaling_key(dataset: Mapping[str, Any]) -> str | None:
     return next((key for key in ("standardize", "normalize") if dataset.get(key)), None)
 
 
-def preprocessing_reason(dataset: Mapping[str, Any]) -> str | None:
-    """Why DP-SGD's ε is no guarantee for data scaled with statistics of the members, or
+def preprocessing_reason(
+    dataset: Mapping[str, Any], *, one_hot_columns: Sequence[str] | None = None
+) -> str | None:
+    """Why DP-SGD's ε is no guarantee for data preprocessed with what the members hold, or
     ``None``: the means and standard deviations of the dataset as loaded are computed from
     every record, the members' included, before training; a member's record then reaches
     every model's inputs through them, which the accounting (clipped, noised gradients)
-    does not cover."""
+    does not cover. So do the categories of the text columns the loader one-hot encoded
+    (``one_hot_columns``: the loaded `Dataset`'s, ``None`` when unknown): which features
+    exist depends on the members (a category one member alone holds is a feature of its
+    own, in every model's input)."""
+    reasons = []  # the scaling's reason last: it ended the message before the one-hot one
+    if one_hot_columns:
+        reasons.append(
+            f"the text columns {_column_names(one_hot_columns)} were one-hot encoded with the "
+            "categories found in the data, members included, a data-dependent step outside "
+            "DP-SGD's accounting: which features exist depends on the members (a category "
+            "one member alone holds is a feature of its own); encode those columns "
+            "beforehand from a public list of categories, as 0/1 or number columns (the CSV "
+            "loader takes no fixed list), for an ε that holds"
+        )
     key = scaling_key(dataset)
-    if key is None:
-        return None
-    return (
-        f"dataset.{key}=true: the features were scaled with means and standard deviations "
-        "computed on the dataset, members included, a data-dependent step outside DP-SGD's "
-        f"accounting; set dataset.{key}=false (features on a fixed scale, or scaled "
-        "beforehand with statistics of public data) for an ε that holds"
-    )
+    if key is not None:
+        reasons.append(
+            f"dataset.{key}=true: the features were scaled with means and standard deviations "
+            "computed on the dataset, members included, a data-dependent step outside "
+            f"DP-SGD's accounting; set dataset.{key}=false (features on a fixed scale, or "
+            "scaled beforehand with statistics of public data) for an ε that holds"
+        )
+    return "; ".join(reasons) or None
 
 
-def preprocessing_note(dataset: Mapping[str, Any]) -> str:
+def _column_names(names: Sequence[str]) -> str:
+    """``names`` as a list for a message (`mia_defense.data.checks.shown_names`)."""
+    from mia_defense.data.checks import shown_names
+
+    return shown_names(list(names), what="text columns")
+
+
+def preprocessing_note(
+    dataset: Mapping[str, Any], *, one_hot_columns: Sequence[str] | None = None
+) -> str:
     """results.json's ``privacy.preprocessing``: what data-dependent preprocessing the
-    accounting leaves out, from the ``dataset`` config node (`preprocessing_reason` says
-    whether that makes ``privacy.epsilon_valid`` false)."""
+    accounting leaves out, from the ``dataset`` config node and the text columns the loader
+    one-hot encoded (``one_hot_columns``, ``None`` when unknown); `preprocessing_reason`
+    says whether that makes ``privacy.epsilon_valid`` false."""
     keys = [key for key in ("standardize", "normalize") if key in dataset]
     key = scaling_key(dataset)
+    categories = _categories_note(dataset, one_hot_columns)
     if key is not None:
         return (
             f"outside the accounting: dataset.{key}=true scales the features with means and "
             "standard deviations of the whole dataset, members included"
-        ) + _categories_note(dataset)
+        ) + categories
     return (
         "outside the accounting: no data-dependent scaling by mia-defense "
         f"({', '.join(f'dataset.{k}=false' for k in keys) or 'none configured'}); "
         "whatever a custom loader does is not accounted either"
-    ) + _categories_note(dataset)
+    ) + categories
 
 
-def _categories_note(dataset: Mapping[str, Any]) -> str:
+def _categories_note(dataset: Mapping[str, Any], one_hot_columns: Sequence[str] | None
+                     ) -> str:
     """The CSV loader's one-hot encoding, for `preprocessing_note`, or "": the categories of
     a text column are those its rows outside the test set hold, members included, so which
-    features exist depends on the members, and ε does not cover it."""
+    features exist depends on the members, and ε does not cover it. With the loaded
+    dataset's ``one_hot_columns`` known, the note names them, or says there were none."""
+    if one_hot_columns:
+        return (f"; and the CSV's text columns {_column_names(one_hot_columns)} are one-hot "
+                "encoded with the list of categories taken from the data (the rows the "
+                "loader fitted on, members included): which categories exist is not covered "
+                "by epsilon")
     target = dataset.get("_target_")
     if not isinstance(target, str) or target.rsplit(".", 1)[-1] != "load_csv":
         return ""
+    if one_hot_columns is not None:
+        return "; the CSV has no text columns: nothing was one-hot encoded"
     return ("; and the CSV's text columns, if any, are one-hot encoded with the list of "
             "categories taken from the data (the rows outside the test set, members "
             "included): which categories exist is not covered by epsilon")

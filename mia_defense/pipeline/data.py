@@ -287,7 +287,8 @@ def _check(
         )
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
-    warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {})
+    warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {},
+                               one_hot_columns=experiment.dataset.one_hot_columns)
     check_user_fit(experiment.train, defenses=defenses)
     probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
     _warn_clip_norm(experiment, defenses, probe, sample)

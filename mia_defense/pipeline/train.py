@@ -165,5 +165,6 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
         if callable(report):
             dataset = experiment.config.get("dataset") or {}
             others = [d for d in defenses if d is not defense]
-            return report(stats, dataset=dataset, stacked_with=others)
+            return report(stats, dataset=dataset, stacked_with=others,
+                          one_hot_columns=experiment.dataset.one_hot_columns)
     return {}
