@@ -52,6 +52,7 @@ from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.constraints import Param, check_values, show, string_hint
 from mia_defense.constraints import missing_attribute as _missing_attribute
+from mia_defense.data.csv_file import check_fixed_categories, load_csv
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
@@ -225,6 +226,24 @@ class _AttackOption:
         return None
 
 
+@dataclass(frozen=True)
+class _OwnCheck:
+    """A keyword checked by its target's own ``check``, whose message names the key
+    (``dataset.categories``: `mia_defense.data.csv_file.check_fixed_categories`), so the
+    config check refuses what the loader would, in its words, before any data is read."""
+
+    check: Any  # (value as plain Python) -> None, raises ConfigError
+
+    def problem(self, path: str, value: Any) -> str | None:
+        if isinstance(value, DictConfig | ListConfig):
+            value = OmegaConf.to_container(value, resolve=True)
+        try:
+            self.check(value)
+        except ConfigError as exc:
+            return str(exc)
+        return None
+
+
 class _Rules:
     """Several rules of one keyword (a `Param`, then an `_AttackOption`): the first problem."""
 
@@ -237,7 +256,8 @@ class _Rules:
 
 # Keyword arguments of our own targets that nothing else checks before the run needs them
 # (their constructors or the attack rehearsal check the others).
-TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _Rules]] = {
+TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] = {
+    load_csv: {"categories": _OwnCheck(check_fixed_categories)},
     rmia: {
         "num_z": Param("int", low=1, nullable=True, note="null: all population samples"),
         # 2**70 reached numpy as an object array: a TypeError traceback in the attack stage

@@ -19,7 +19,7 @@ import os
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -45,7 +45,7 @@ from mia_defense.data.guards import (
 )
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["MAX_CATEGORIES", "load_csv"]
+__all__ = ["MAX_CATEGORIES", "check_fixed_categories", "load_csv"]
 
 log = logging.getLogger(__name__)
 
@@ -666,6 +666,108 @@ def _check_categories(table: _Table, *, path: Path, max_categories: int) -> None
             )
 
 
+# (quoted: a shell expands {a,b} unquoted)
+_CATEGORIES_EXAMPLE = "e.g. dataset.categories='{colour:[red,green,blue]}'"
+
+
+def check_fixed_categories(categories: Any) -> dict[str, tuple[str, ...]] | None:
+    """``dataset.categories`` as {text column: its categories, in the given order}, or
+    ``None`` (every text column's categories come from the data). Each list is stripped of
+    surrounding spaces, as the file's fields are; `load_csv` checks the columns against the
+    file.
+
+    Raises:
+        ConfigError: not a mapping of column names to lists; an empty list; an entry that
+            is not text (a number, ``true``, ``null``, an empty string: a field that reads
+            as a number is never a category of a text column); an entry listed twice.
+    """
+    if categories is None:
+        return None
+    if not isinstance(categories, Mapping):
+        raise ConfigError(
+            f"dataset.categories={categories!r}: must be a mapping of text columns to the "
+            f"list of their categories ({_CATEGORIES_EXAMPLE}), or null"
+        )
+    fixed = {}
+    for column, values in categories.items():
+        key = f"dataset.categories.{column}"
+        if isinstance(values, str) or not isinstance(values, Sequence):
+            raise ConfigError(f"{key}={values!r}: must be a list of the column's categories "
+                              f"({_CATEGORIES_EXAMPLE})")
+        if not values:
+            raise ConfigError(
+                f"{key}=[]: an empty list; list the column's categories ({_CATEGORIES_EXAMPLE}),"
+                " or leave the column out of dataset.categories (its categories then come "
+                "from the data)"
+            )
+        names = [v.strip() if isinstance(v, str) else v for v in values]
+        odd = [v for v in values if not isinstance(v, str) or not v.strip() or _is_float(v)]
+        if odd:
+            raise ConfigError(
+                f"{key}={list(values)!r}: {odd[0]!r} is no text category; a text column's "
+                "categories are text (an empty field is a missing value, and a field that "
+                "reads as a number makes the column one of numbers): list text values only"
+            )
+        twice = sorted({v for v in names if names.count(v) > 1})
+        if twice:
+            raise ConfigError(f"{key}={list(values)!r}: lists {twice[0]!r} more than once "
+                              "(surrounding spaces ignored); give each category once")
+        fixed[str(column)] = tuple(names)
+    return fixed
+
+
+def _apply_fixed(table: _Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
+                 label_column: str) -> _Table:
+    """The table with each column of ``fixed`` coded by its position in its fixed list
+    (and that list as its categories), so the one-hot features are the list, in its order.
+
+    Raises:
+        ConfigError: a column of ``fixed`` that is the label column, not in the file, or
+            not a text column there.
+        DataError: a value of such a column outside its list (never dropped silently).
+    """
+    categories, values = list(table.categories), table.values
+    for column, names in fixed.items():
+        key = f"dataset.categories.{column}"
+        if column == label_column:
+            raise ConfigError(f"{key}: {column!r} is the label column (dataset.label_column); "
+                              "dataset.categories lists the categories of text feature columns")
+        if column not in table.names:
+            close = difflib.get_close_matches(column, table.names, n=1)
+            raise ConfigError(
+                f"{key}: {path} has no feature column {column!r} (its feature columns: "
+                f"{shown_names(table.names, what='columns')})"
+                + (f"; did you mean {close[0]!r}?" if close else "")
+            )
+        j = table.names.index(column)
+        found = categories[j]
+        if found is None:
+            if np.isnan(values[:, j]).all():
+                continue  # every field empty: refused as missing values (`_check_missing`)
+            raise ConfigError(
+                f"{key}: column {column!r} of {path} holds numbers, not text: it is one "
+                "numeric feature, not one-hot encoded; leave it out of dataset.categories"
+            )
+        position = {name: i for i, name in enumerate(names)}
+        outside = [name for name in found if name not in position]
+        if outside:
+            codes = values[:, j]
+            first = np.flatnonzero(np.isin(codes, [found.index(n) for n in outside]))[0]
+            raise DataError(
+                f"{path}: column {column!r} holds {len(outside)} value(s) outside its fixed "
+                f"list {key} (e.g. {outside[:3]}, first on line {table.lines[first]}); a "
+                "value outside the list would have no feature: add those values to the "
+                "list, or map them to listed categories in the file beforehand"
+            )
+        if not values.flags.writeable:
+            values = values.copy()
+        present = ~np.isnan(values[:, j])
+        new = np.array([position[name] for name in found], dtype=np.float64)
+        values[present, j] = new[values[present, j].astype(np.int64)]
+        categories[j] = list(names)
+    return dataclasses.replace(table, values=values, categories=categories)
+
+
 def _centred(table: _Table) -> np.ndarray:
     """The table's values, each numeric column minus its median, in float64 (in place).
 
@@ -719,6 +821,7 @@ def load_csv(
     delimiter: str = ",",
     standardize: bool = True,
     max_categories: int = MAX_CATEGORIES,
+    categories: Mapping[str, Sequence[str]] | None = None,
     plan: Mapping[str, Any] | None = None,
     max_samples: int | None = None,
     seed: int = 0,
@@ -737,9 +840,10 @@ def load_csv(
     Integer labels are class indices (with ``num_classes`` unset, labels other than 0..C-1,
     such as 3, 7, 9, are remapped to 0..C-1 with a warning); text labels (e.g. ``<=50K``,
     ``>50K``) become classes 0..C-1 in sorted order. Either mapping is recorded as the
-    dataset's ``class_labels`` (results.json's ``class_labels``), and the text columns as
-    its ``one_hot_columns`` (their categories come from the data, members included: under
-    DP-SGD, ε is then no guarantee). Refused, with the column
+    dataset's ``class_labels`` (results.json's ``class_labels``), and the text columns
+    without a fixed list (``categories``) as its ``one_hot_columns`` (their categories come
+    from the data, members included: under DP-SGD, ε is then no guarantee). Refused, with
+    the column
     named: empty fields (missing values), a column mixing numbers and text, a text column
     with more than ``max_categories`` values, fractional, NaN or complex labels,
     repeated column names, NUL bytes, numbers grouped with ``_`` (``1_000``: a number to
@@ -756,6 +860,11 @@ def load_csv(
         delimiter: the field separator (``\\t``, a backslash and a t, is a tab).
         standardize: zero mean, unit variance per numeric column (one-hot features stay 0/1).
         max_categories: the most distinct values a text column may hold.
+        categories: a fixed list of categories for some text columns (``{colour: [red,
+            green, blue]}``): the column's one-hot features are that list, in its order,
+            fitted on no row, so they do not depend on the members (under DP-SGD, ε then
+            holds for it); a value of the column outside its list is refused. ``None``:
+            every text column's categories come from the data.
         plan: the run's plan settings (``population_size``, ``test_size``,
             ``reference_size``) and its ``seed``, which draws the test split (the packaged
             config passes the plan's sizes and ``${seed}``: with ``dataset.seed`` set
@@ -780,9 +889,11 @@ def load_csv(
     if isinstance(max_categories, bool) or not isinstance(max_categories, int) \
             or max_categories < 1:
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
+    fixed = check_fixed_categories(categories) or {}
     table = _read_csv(file, delimiter=delimiter, label_column=label_column,
                       max_categories=max_categories)
     _check_categories(table, path=file, max_categories=max_categories)
+    table = _apply_fixed(table, fixed, path=file, label_column=label_column)
     y, class_labels = _csv_labels(table.labels, lines=table.lines, path=file,
                                   column=label_column, num_classes=num_classes)
     _check_missing(table, path=file)
@@ -798,10 +909,20 @@ def load_csv(
     x = encode_features(
         data.x, table.categories, fit_rows=rows_outside_test(data, plan, seed=seed),
         standardize=standardize, source=str(file), names=table.names,
+        fixed=[name in fixed for name in table.names],
     )
     one_hot = tuple(name for name, kinds in zip(table.names, table.categories, strict=True)
-                    if kinds is not None)
+                    if kinds is not None and name not in fixed)
     return dataclasses.replace(data, x=x, one_hot_columns=one_hot)
+
+
+def _is_float(text: str) -> bool:
+    """Whether the parser reads ``text`` as a number (`_parse_csv`: ``float(field)``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_int(text: str) -> bool:

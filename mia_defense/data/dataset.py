@@ -33,6 +33,8 @@ class Dataset:
             it found in the data, members included (`load_csv`), in the file's order;
             empty when it encoded none. Which features exist then depends on the members,
             which DP-SGD's ε does not cover (`mia_defense.defenses.dp.preprocessing_reason`).
+            A column given a fixed list (``dataset.categories``) is not among them: its
+            features depend on no record.
     """
 
     x: np.ndarray

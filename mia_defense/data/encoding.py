@@ -108,6 +108,7 @@ def encode_features(
     standardize: bool,
     source: str,
     names: Sequence[str] | None = None,
+    fixed: Sequence[bool] | None = None,
 ) -> np.ndarray:
     """float32 features [N, F] from table columns [N, D], in the columns' order.
 
@@ -115,7 +116,9 @@ def encode_features(
     and unit variance over ``fit_rows`` when ``standardize``. A text column, whose values
     are codes into ``categories[j]``, becomes one 0/1 feature per category present in
     ``fit_rows`` (`OneHotEncoder` fitted on them); a category present only outside them
-    encodes as all zeros (``handle_unknown="ignore"``): the model never saw it.
+    encodes as all zeros (``handle_unknown="ignore"``): the model never saw it. A text
+    column with a fixed list (``fixed[j]``) becomes one 0/1 feature per category of
+    ``categories[j]``, in its order, whatever rows hold them: fitted on no row.
 
     Args:
         x: [N, D] numbers, or category codes for text columns.
@@ -124,12 +127,15 @@ def encode_features(
         standardize: scale the numeric columns.
         source: the file, for messages.
         names: the columns' names, for the log.
+        fixed: per column, whether ``categories[j]`` is a fixed list (every one of them a
+            feature); ``None``: none is.
     """
     names = names if names is not None else [f"column {j + 1}" for j in range(x.shape[1])]
     rows = slice(None) if fit_rows is None else fit_rows
     text = [j for j, names in enumerate(categories) if names is not None]
+    sizes = {j: len(categories[j] or ()) for j in text if fixed is not None and fixed[j]}
     blocks = _one_hot(x, text, [names[j] for j in text], rows=rows, fit_rows=fit_rows,
-                      source=source)
+                      source=source, fixed_sizes=sizes)
     widths = [blocks[j].shape[1] if j in blocks else 1 for j in range(x.shape[1])]
     out = np.empty((len(x), sum(widths)), dtype=np.float32)
     for j, start in enumerate(np.cumsum([0, *widths[:-1]])):
@@ -152,14 +158,21 @@ def _one_hot(
     rows: Any,
     fit_rows: np.ndarray | None,
     source: str,
+    fixed_sizes: Mapping[int, int],
 ) -> dict[int, np.ndarray]:
-    """One 0/1 block [N, categories in fit rows] per text column, by column index."""
+    """One 0/1 block [N, categories in fit rows] per text column, by column index; for a
+    column of ``fixed_sizes`` (column index -> the length of its fixed list), [N, that
+    length]: codes 0..length-1, fitted on no row."""
     if not text:
         return {}
     from sklearn.preprocessing import OneHotEncoder  # scikit-learn loads only when needed
 
     codes = x[:, text].astype(np.int64)
-    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+    # the categories 'auto' would find in the fit rows, or the fixed list's codes
+    kinds = [np.arange(fixed_sizes[j]) if j in fixed_sizes else np.unique(codes[rows, k])
+             for k, j in enumerate(text)]  # fmt: skip
+    encoder = OneHotEncoder(categories=kinds, handle_unknown="ignore", sparse_output=False,
+                            dtype=np.float32)
     encoder.fit(codes[rows])
     sizes = [len(c) for c in encoder.categories_]
     check_memory(2 * 4 * len(x) * sum(sizes), source=source,
@@ -168,7 +181,8 @@ def _one_hot(
     blocks, start = {}, 0
     for j, size in zip(text, sizes, strict=True):
         blocks[j], start = encoded[:, start : start + size], start + size
-    _log_encoding(encoded, sizes, names, fit_rows=fit_rows, source=source)
+    _log_encoding(encoded, sizes, names, fit_rows=fit_rows, source=source,
+                  fixed=[j in fixed_sizes for j in text])
     return blocks
 
 
@@ -179,10 +193,12 @@ def _log_encoding(
     *,
     fit_rows: np.ndarray | None,
     source: str,
+    fixed: Sequence[bool],
 ) -> None:
-    """Say which columns became how many features, and how many rows hold a category the
-    encoder never saw (encoded as all zeros)."""
-    shown = ", ".join(f"{name}: {size}" for name, size in zip(names, sizes, strict=True))
+    """Say which columns became how many features (those of a fixed list marked so), and
+    how many rows hold a category the encoder never saw (encoded as all zeros)."""
+    shown = ", ".join(f"{name}: {size}{' (fixed list)' if own else ''}"
+                      for name, size, own in zip(names, sizes, fixed, strict=True))
     fitted = "every row" if fit_rows is None else f"the {len(fit_rows)} rows outside the test set"
     log.info("%s: text columns one-hot encoded, fitted on %s (categories: %s)", source, fitted,
              shown)

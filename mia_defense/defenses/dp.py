@@ -860,9 +860,10 @@ def preprocessing_reason(
             f"the text columns {_column_names(one_hot_columns)} were one-hot encoded with the "
             "categories found in the data, members included, a data-dependent step outside "
             "DP-SGD's accounting: which features exist depends on the members (a category "
-            "one member alone holds is a feature of its own); encode those columns "
-            "beforehand from a public list of categories, as 0/1 or number columns (the CSV "
-            "loader takes no fixed list), for an ε that holds"
+            "one member alone holds is a feature of its own); give each of them a public "
+            "list of categories in dataset.categories ({column: [category, ...]}: its "
+            "features are then that list, fitted on no row), or encode them beforehand as "
+            "0/1 or number columns, for an ε that holds"
         )
     key = scaling_key(dataset)
     if key is not None:
@@ -909,17 +910,33 @@ def _categories_note(dataset: Mapping[str, Any], one_hot_columns: Sequence[str] 
     """The CSV loader's one-hot encoding, for `preprocessing_note`, or "": the categories of
     a text column are those its rows outside the test set hold, members included, so which
     features exist depends on the members, and ε does not cover it. With the loaded
-    dataset's ``one_hot_columns`` known, the note names them, or says there were none."""
+    dataset's ``one_hot_columns`` known, the note names them, or says there were none.
+    The columns of ``dataset.categories`` are said apart: their fixed lists depend on no
+    record."""
+    fixed = _fixed_list_columns(dataset)
+    by_list = (f"; the CSV's text columns {_column_names(fixed)} are one-hot encoded with "
+               "the fixed lists of dataset.categories, which depend on no record"
+               if fixed else "")  # fmt: skip
     if one_hot_columns:
         return (f"; and the CSV's text columns {_column_names(one_hot_columns)} are one-hot "
                 "encoded with the list of categories taken from the data (the rows the "
                 "loader fitted on, members included): which categories exist is not covered "
-                "by epsilon")
+                "by epsilon") + by_list
     target = dataset.get("_target_")
     if not isinstance(target, str) or target.rsplit(".", 1)[-1] != "load_csv":
         return ""
     if one_hot_columns is not None:
-        return "; the CSV has no text columns: nothing was one-hot encoded"
+        return by_list or "; the CSV has no text columns: nothing was one-hot encoded"
     return ("; and the CSV's text columns, if any, are one-hot encoded with the list of "
             "categories taken from the data (the rows outside the test set, members "
-            "included): which categories exist is not covered by epsilon")
+            "included): which categories exist is not covered by epsilon") + by_list
+
+
+def _fixed_list_columns(dataset: Mapping[str, Any]) -> list[str]:
+    """The text columns the CSV loader encoded with a fixed list (``dataset.categories``
+    of a `load_csv` config; the loader refuses a column there that is no text column)."""
+    target = dataset.get("_target_")
+    fixed = dataset.get("categories")
+    if not isinstance(target, str) or target.rsplit(".", 1)[-1] != "load_csv":
+        return []
+    return [str(column) for column in fixed] if isinstance(fixed, Mapping) else []
