@@ -14,6 +14,16 @@ CLAIM = {"epsilon": 2.0, "delta": 1e-5, "noise_multiplier": 1.1, "accountant": "
          "epsilon_valid": True, "epsilon_refuted": False}  # fmt: skip
 
 
+# results.json's privacy.preprocessing of a CSV run before 0316dee
+OLD_CSV_NOTE = (
+    "outside the accounting: no data-dependent scaling by mia-defense (dataset.standardize="
+    "false); whatever a custom loader does is not accounted either; and the CSV's text "
+    "columns, if any, are one-hot encoded with the list of categories taken from the data "
+    "(the rows outside the test set, members included): which categories exist is not "
+    "covered by epsilon"
+)
+
+
 def _dp_run(run, change):
     make_run(run, test_accuracy=0.8, signal=0.3, defense="dp")
 
@@ -32,6 +42,11 @@ def _dp_run(run, change):
      "dataset.standardize=true: the features were scaled with statistics of the data"),
     (lambda p: p["config"]["defense"].update(mine={"_target_": "my_pkg.Smooth"}),
      "trained beside defenses of your own (my_pkg.Smooth)"),
+    # a CSV run recorded before mia-train looked at its loaded text columns (0316dee)
+    (lambda p: (p["config"]["dataset"].update(_target_="mia_defense.data.load_csv",
+                                              standardize=False),
+                p["privacy"].update(preprocessing=OLD_CSV_NOTE)),
+     "a CSV whose text columns, if it had any, were one-hot encoded"),
 ])  # fmt: skip
 def test_an_epsilon_its_own_config_makes_no_guarantee_is_shown_as_none(tmp_path, change, said):
     payload = _dp_run(tmp_path / "run", change)

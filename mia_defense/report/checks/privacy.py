@@ -186,12 +186,25 @@ def _unrecorded_config(config: Any) -> str | None:
             "its own results.json back")
 
 
+def _csv_text_columns_unknown(dataset: Any, preprocessing: Any) -> bool:
+    """Whether a DP run on the CSV loader leaves unsaid whether one-hot encoded text columns
+    (categories from the data, members included) were among its features: its
+    ``privacy.preprocessing`` still reads "text columns, if any" (written before mia-train
+    looked at the loaded columns, 0316dee; since then such a run says ``epsilon_valid:
+    false``, and one without says "the CSV has no text columns")."""
+    target = dataset.get("_target_") if isinstance(dataset, Mapping) else None
+    return (isinstance(target, str) and target.rsplit(".", 1)[-1] == "load_csv"
+            and isinstance(preprocessing, str) and "text columns, if any" in preprocessing)
+
+
 def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     """Why a run's finite ε, which its results.json states as a guarantee (``epsilon_valid``
     not false), is none by its own config, or ``None``: DP-SGD on shuffled batches
     (``poisson_sampling=false``), the ``gdp`` accountant, features scaled with statistics of
-    the members (``dataset.standardize``/``normalize``), a defense of the user's own beside
-    it, or no config to tell (`_unrecorded_config`). mia-train writes the first four as
+    the members (``dataset.standardize``/``normalize``), a CSV's text columns one-hot encoded
+    from the data where results.json leaves unsaid whether there were any
+    (`_csv_text_columns_unknown`), a defense of the user's own beside it, or no config to tell
+    (`_unrecorded_config`). mia-train writes the first four as
     ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
     file whose flag was edited, said true)."""
     privacy, config = payload.get("privacy"), payload.get("config")
@@ -220,6 +233,11 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     if scaled:
         return (f"dataset.{scaled[0]}=true: the features were scaled with statistics of the "
                 "data, members included, outside DP-SGD's accounting")
+    if _csv_text_columns_unknown(dataset, privacy.get("preprocessing")):
+        return ("a CSV whose text columns, if it had any, were one-hot encoded with the "
+                "categories found in the data, members included, outside DP-SGD's "
+                "accounting: results.json does not say whether it had any (a run recorded "
+                "before mia-train set epsilon_valid false for them); rerun it with mia-train")
     defenses = config["defense"]
     own = sorted(
         str(node["_target_"]) for node in defenses.values()
