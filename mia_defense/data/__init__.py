@@ -4,6 +4,7 @@ Each loader loads on first use (PEP 562): the digits loader brings scikit-learn 
 image loaders torch, which the generated data and a user's NPZ/CSV files do not need.
 """
 
+from collections.abc import Mapping
 from importlib import import_module
 from typing import Any
 
@@ -25,7 +26,14 @@ _LOADERS = {
     "make_texas_like": "synthetic",
 }
 
-__all__ = ["Dataset", *_LOADERS]
+__all__ = ["Dataset", "loads_csv", *_LOADERS]
+
+
+def loads_csv(dataset: Any) -> bool:
+    """Whether a run's ``dataset`` config node loads a CSV file with `load_csv` (its
+    ``_target_``'s last name), which one-hot encodes the file's text columns."""
+    target = dataset.get("_target_") if isinstance(dataset, Mapping) else None
+    return isinstance(target, str) and target.rsplit(".", 1)[-1] == "load_csv"
 
 
 def __getattr__(name: str) -> Any:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from mia_defense.data import loads_csv
 from mia_defense.defenses.accounting import (
     default_delta,
     privacy_report,
@@ -922,8 +923,7 @@ def _categories_note(dataset: Mapping[str, Any], one_hot_columns: Sequence[str] 
                 "encoded with the list of categories taken from the data (the rows the "
                 "loader fitted on, members included): which categories exist is not covered "
                 "by epsilon") + by_list
-    target = dataset.get("_target_")
-    if not isinstance(target, str) or target.rsplit(".", 1)[-1] != "load_csv":
+    if not loads_csv(dataset):
         return ""
     if one_hot_columns is not None:
         return by_list or "; the CSV has no text columns: nothing was one-hot encoded"
@@ -935,8 +935,7 @@ def _categories_note(dataset: Mapping[str, Any], one_hot_columns: Sequence[str] 
 def _fixed_list_columns(dataset: Mapping[str, Any]) -> list[str]:
     """The text columns the CSV loader encoded with a fixed list (``dataset.categories``
     of a `load_csv` config; the loader refuses a column there that is no text column)."""
-    target = dataset.get("_target_")
     fixed = dataset.get("categories")
-    if not isinstance(target, str) or target.rsplit(".", 1)[-1] != "load_csv":
+    if not loads_csv(dataset):
         return []
     return [str(column) for column in fixed] if isinstance(fixed, Mapping) else []

@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from mia_defense.data import loads_csv
 from mia_defense.report.checks._values import (
     _number_problem,
     _numbers,
@@ -192,9 +193,8 @@ def _csv_text_columns_unknown(dataset: Any, preprocessing: Any) -> bool:
     ``privacy.preprocessing`` still reads "text columns, if any" (written before mia-train
     looked at the loaded columns, 0316dee; since then such a run says ``epsilon_valid:
     false``, and one without says "the CSV has no text columns")."""
-    target = dataset.get("_target_") if isinstance(dataset, Mapping) else None
-    return (isinstance(target, str) and target.rsplit(".", 1)[-1] == "load_csv"
-            and isinstance(preprocessing, str) and "text columns, if any" in preprocessing)
+    return (loads_csv(dataset) and isinstance(preprocessing, str)
+            and "text columns, if any" in preprocessing)
 
 
 def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
