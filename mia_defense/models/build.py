@@ -386,7 +386,7 @@ def logits_problem(out: torch.Tensor, *, mode: str = "", softmax_hint: str = "")
 
 # Why logits beyond float32's range are refused, and the fix (`beyond_float32`).
 _BEYOND_FLOAT32 = (
-    f"beyond float32's largest value ({torch.finfo(torch.float32).max:.2g}): mia-defense "
+    f"beyond float32's largest value ({_FLOAT32_MAX:.2g}): mia-defense "
     "releases the outputs and computes the attacks' signals in float32, where they become "
     "+inf, so no release or attack could use them; scale the logits down in its forward "
     "(they are log-odds: a gap of 100 between two classes already gives the lower one a "
@@ -407,9 +407,8 @@ def beyond_float32(logits: torch.Tensor) -> float | None:
     if not values.is_floating_point() or torch.finfo(values.dtype).max <= _FLOAT32_MAX:
         return None
     finite = values[torch.isfinite(values)]
-    if not finite.numel() or float(finite.max()) <= _FLOAT32_MAX:
-        return None
-    return float(finite.max())
+    largest = float(finite.max()) if finite.numel() else None
+    return largest if largest is not None and largest > _FLOAT32_MAX else None
 
 
 def check_first_batch_logits(model: nn.Module, inputs: torch.Tensor, logits: torch.Tensor) -> None:
