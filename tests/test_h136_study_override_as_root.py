@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.test_study_script import REPO, STUB
+from tests.test_study_script import REPO, stand_in_tools
 
 SCRIPTS = ["digits_tradeoff/run.sh", "purchase_tradeoff/run.sh", "naive_vs_adaptive/run.sh",
            "reference_models/run.sh", "dp_audit/run.sh", "dp_audit/one_run.sh"]  # fmt: skip
@@ -24,12 +24,7 @@ def test_an_override_given_as_root_is_refused_before_anything_runs(tmp_path, scr
     folder = REPO / root
     if folder.exists():
         pytest.skip(f"{folder} exists (a folder of that name is taken as ROOT)")
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    for tool in ("mia-train", "mia-report", "python"):
-        (bin_dir / tool).write_text(STUB)
-        (bin_dir / tool).chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path)
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0",
            "HERE": str(tmp_path / "here")}  # fmt: skip
     try:

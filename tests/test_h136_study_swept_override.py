@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_study_script import REPO, STUB
+from tests.test_study_script import REPO, stand_in_tools
 
 
 @pytest.mark.parametrize("script", ["digits_tradeoff/run.sh", "purchase_tradeoff/run.sh"])
@@ -23,12 +23,7 @@ from tests.test_study_script import REPO, STUB
 def test_an_override_of_a_key_the_study_sweeps_is_refused_before_anything_runs(
     tmp_path, script, override
 ):
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    for tool in ("mia-train", "mia-report"):
-        (bin_dir / tool).write_text(STUB)
-        (bin_dir / tool).chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path, tools=("mia-train", "mia-report"))
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0"}
     root = tmp_path / "root"
     done = subprocess.run(
@@ -43,12 +38,7 @@ def test_an_override_of_a_key_the_study_sweeps_is_refused_before_anything_runs(
 
 
 def test_an_override_of_another_key_reaches_every_sweep(tmp_path):
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    for tool in ("mia-train", "mia-report"):
-        (bin_dir / tool).write_text(STUB)
-        (bin_dir / tool).chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path, tools=("mia-train", "mia-report"))
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0"}
     done = subprocess.run(
         ["bash", str(REPO / "experiments/digits_tradeoff/run.sh"), str(tmp_path / "root"),

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.test_study_script import REPO, STUB
+from tests.test_study_script import REPO, stand_in_tools
 
 SCRIPT = "experiments/purchase_tradeoff/run.sh"
 
@@ -24,12 +24,7 @@ SCRIPT = "experiments/purchase_tradeoff/run.sh"
      (["ROOT", "defense=[dp]"], "defense=[dp]: the study sweeps defense itself")],
 )  # fmt: skip
 def test_study_2_refusals_name_study_2s_script(tmp_path, args, said):
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    for tool in ("mia-train", "mia-report", "python"):
-        (bin_dir / tool).write_text(STUB)
-        (bin_dir / tool).chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path)
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0"}
     env.pop("STUDY_SCRIPT", None)
     args = [str(tmp_path / "root") if arg == "ROOT" else arg for arg in args]

@@ -79,6 +79,25 @@ STUB = """#!/bin/sh
 f=$(mktemp "$CALLS/call.XXXXXX")
 for a in "$(basename "$0")" "$@"; do printf '%s\\037' "$a"; done >"$f"
 """
+# A stand-in sweep that notes its process id in CALLS and waits a minute (to be stopped).
+SLEEPING_SWEEP = '#!/bin/sh\necho $$ >"$CALLS/sweep.$$"\nexec sleep 60\n'
+
+
+def stand_in_tools(
+    tmp_path: Path, *, tools: tuple[str, ...] = ("mia-train", "mia-report", "python"),
+    stub: str = STUB,
+) -> tuple[Path, Path]:
+    """BIN and CALLS folders for a study script (no run: milliseconds): each of ``tools`` a
+    stand-in running ``stub``, by default one that records its arguments in CALLS."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir()
+    calls.mkdir()
+    for tool in tools:
+        (bin_dir / tool).write_text(stub)
+        (bin_dir / tool).chmod(0o755)
+    return bin_dir, calls
+
+
 # Each study's script, and the sweep directories of its mia-train calls under ROOT.
 SCRIPTS = {
     "digits_tradeoff/run.sh": ["/training", "/dp", "/release", "/reference_data"],
@@ -98,12 +117,7 @@ def test_a_root_with_a_comma_space_bracket_or_equals_is_one_sweep_dir_of_every_s
     override. The tools are stand-ins recording their arguments (no run: milliseconds)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    for tool in ("mia-train", "mia-report", "python"):
-        (bin_dir / tool).write_text(STUB)
-        (bin_dir / tool).chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path)
     root = tmp_path / "st a b,c=[d]'e"
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0",
            "HERE": str(tmp_path / "here")}  # fmt: skip
@@ -169,12 +183,7 @@ def test_a_study_run_into_another_root_records_nothing(tmp_path, script):
     for any ROOT given without overrides (on another machine, with other last digits); now
     into ROOT/results, saying why, as study 1 does (lib.sh's records_into). The tools are
     stand-ins (no run, no report files)."""
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    for tool in ("mia-train", "mia-report", "python"):
-        (bin_dir / tool).write_text(STUB)
-        (bin_dir / tool).chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path)
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "HERE": str(tmp_path / "here")}
     for name in ("RECORD", "OWN_ROOT"):
         env.pop(name, None)
@@ -210,13 +219,9 @@ def test_a_study_beside_runs_of_an_earlier_sweep_of_other_settings_records_nothi
     train.epochs=1, then make study-...) recorded tables that counted the earlier runs too
     (mia-report and the summary scripts read every run under ROOT); its tables now go to
     ROOT/results (study 1: none recorded), saying why. The tools are stand-ins."""
-    bin_dir, calls, root = tmp_path / "bin", tmp_path / "calls", tmp_path / "root"
+    bin_dir, calls = stand_in_tools(tmp_path)
+    root = tmp_path / "root"
     here = tmp_path / "here"
-    bin_dir.mkdir()
-    calls.mkdir()
-    for tool in ("mia-train", "mia-report", "python"):
-        (bin_dir / tool).write_text(STUB)
-        (bin_dir / tool).chmod(0o755)
     (root / "report").mkdir(parents=True)  # what study 1 records (mia-report's files)
     for name in ("tradeoff.md", "tradeoff.csv", "runs.csv", "tradeoff_tpr.png", "README.md"):
         (root / "report" / name).write_text("x")
@@ -271,11 +276,7 @@ def test_a_study_stopped_by_a_term_signal_stops_its_sweeps_too(tmp_path, sigint_
     (kill, a scheduler) killed the subshells and left the three mia-train processes running
     on after the script said it stopped (exit 130); a rerun found their runs in use. The
     sweeps are stand-ins that wait a minute."""
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    (bin_dir / "mia-train").write_text('#!/bin/sh\necho $$ >"$CALLS/sweep.$$"\nexec sleep 60\n')
-    (bin_dir / "mia-train").chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path, tools=("mia-train",), stub=SLEEPING_SWEEP)
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls), "RECORD": "0"}
     script = subprocess.Popen(
         ["bash", str(REPO / "experiments/digits_tradeoff/run.sh"), str(tmp_path / "root")],
@@ -314,11 +315,7 @@ def test_studies_3_to_5_stopped_by_a_term_signal_stop_their_sweep_too(
     """Studies 3-5 ran their sweep in the script's foreground: a TERM sent to the script
     alone killed bash and left the sweep running (study 1's test above, for its background
     sweeps). The sweep is a stand-in that waits a minute."""
-    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
-    bin_dir.mkdir()
-    calls.mkdir()
-    (bin_dir / "mia-train").write_text('#!/bin/sh\necho $$ >"$CALLS/sweep.$$"\nexec sleep 60\n')
-    (bin_dir / "mia-train").chmod(0o755)
+    bin_dir, calls = stand_in_tools(tmp_path, tools=("mia-train",), stub=SLEEPING_SWEEP)
     env = {**os.environ, "BIN": str(bin_dir), "CALLS": str(calls)}
     proc = subprocess.Popen(
         ["bash", str(REPO / "experiments" / script), str(tmp_path / "root")],
