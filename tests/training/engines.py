@@ -10,7 +10,8 @@ from torch import nn
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
-from mia_defense.training.loop import ModelHistory
+from mia_defense.training.ensemble import train_ensemble
+from mia_defense.training.loop import Ensemble, ModelHistory
 
 
 def train_by_engine(
@@ -42,3 +43,25 @@ def train_by_engine(
         )[0]
         for model, mask, seed in zip(models, masks, seeds, strict=True)
     ]  # fmt: skip
+
+
+def stacked_and_alone(
+    build_model: Callable[[], nn.Module], *, features: int, classes: int
+) -> tuple[Ensemble, Ensemble]:
+    """``train_ensemble`` of three models of ``build_model`` on 90 random samples, with 45,
+    60 and 30 members (other steps per epoch; 3 epochs, batches of 16): in one stacked chunk
+    (``train.chunk_size=3``), and one at a time (``train.engine=opacus``), for a test that
+    the first ends where the second does."""
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn((90, features), generator=gen)
+    y = torch.randint(0, classes, (90,), generator=gen)
+    masks = torch.zeros((3, 90), dtype=torch.bool)
+    masks[0, :45], masks[1, 20:80], masks[2, 60:] = True, True, True
+    common = dict(build_model=build_model, x=x.numpy(), y=y.numpy(), masks=masks.numpy(),
+                  x_test=x[:20].numpy(), y_test=y[:20].numpy(), num_classes=classes, seed=0,
+                  progress=False)  # fmt: skip
+    chunk = train_ensemble(config=TrainConfig(epochs=3, batch_size=16, lr=2e-2, chunk_size=3),
+                           **common)  # fmt: skip
+    alone = train_ensemble(config=TrainConfig(epochs=3, batch_size=16, lr=2e-2, engine="opacus"),
+                           **common)  # fmt: skip
+    return chunk, alone

@@ -8,11 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.stack import vmap_blocker
+from tests.training.engines import stacked_and_alone
 
-K, N, C, D = 3, 90, 4, 16
+C, D = 4, 16
 
 
 class AnnealedScale(nn.Module):
@@ -59,17 +58,7 @@ def test_a_step_counter_in_forward_trains_as_each_model_alone() -> None:
     """Before: stacked (members of 45, 60 and 30), the weights ended up to 1.4e-3 from the
     same models trained alone, and models 2 and 3 kept steps=0 (their logits released
     unscaled)."""
-    gen = torch.Generator().manual_seed(1)
-    x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
-    masks = torch.zeros((K, N), dtype=torch.bool)
-    masks[0, :45], masks[1, 20:80], masks[2, 60:] = True, True, True
-    common = dict(build_model=AnnealedScale, x=x.numpy(), y=y.numpy(), masks=masks.numpy(),
-                  x_test=x[:20].numpy(), y_test=y[:20].numpy(), num_classes=C, seed=0,
-                  progress=False)  # fmt: skip
-    chunk = train_ensemble(config=TrainConfig(epochs=3, batch_size=16, lr=2e-2, chunk_size=K),
-                           **common)  # fmt: skip
-    alone = train_ensemble(config=TrainConfig(epochs=3, batch_size=16, lr=2e-2, engine="opacus"),
-                           **common)  # fmt: skip
+    chunk, alone = stacked_and_alone(AnnealedScale, features=D, classes=C)
     assert "answers the same batch differently" in (chunk.fallback_reason or "")
     for a, b in zip(chunk.models, alone.models, strict=True):
         assert a.steps == b.steps > 0
