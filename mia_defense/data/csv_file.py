@@ -400,6 +400,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                     f"{path}: line {first} has {len(row)} fields but the header has {width}{spans}"
                 )
             label = row[target].strip()
+            if label == label_column:  # one string test a row; the whole row only then
+                _refuse_repeated_header(row, header, path=path, line=first)
             labels.append(shared.get(label) or _share(shared, label))
             lines.append(line)
             column = 0
@@ -431,6 +433,21 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
         x = x.copy()  # writable, for the codes' renumbering
     categories = [_sorted_codes(x, j, codes) for j, codes in enumerate(kinds.codes)]
     return _Table(names, labels, np.frombuffer(lines, dtype=np.int64), x, categories)
+
+
+def _refuse_repeated_header(row: list[str], header: list[str], *, path: Path,
+                            line: int) -> None:
+    """A `DataError` for a row that repeats the header line (files joined with ``cat``
+    keep each one's header): in a file of text columns only it was read as a sample, its
+    label (the label column's name) a class of its own and each column's name a category,
+    silently (a file with a column of numbers stopped, that column mixing in text)."""
+    if [field.strip() for field in row] == header:
+        raise DataError(
+            f"{path}: line {line} repeats the header line {shown_names(header, what='columns')}"
+            ": files joined together (cat a.csv b.csv) keep the header of each; it would be "
+            "read as a sample, with the label column's name as a class: remove the repeated "
+            "header lines"
+        )
 
 
 def _share(shared: dict[str, str], label: str) -> str:
