@@ -234,11 +234,14 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
                                       "")
             text.seek(0)
             first = next((d for d in (line.split("#", 1)[0] for line in text) if d.strip()), "")
-            header = _is_header(first)
+            other = _other_separator(first)
+            header = not other and _is_header(first)
             raise DataError(
                 f"{path}: not a comma-separated numeric file ({detail}); "
-                + ("line 1 looks like a header of column names: this file has none, remove it"
-                   if header else "expected one sample per line, values separated by commas")
+                + (f"the values of line 1 are separated by {other!r}: separate them by commas"
+                   if other else "line 1 looks like a header of column names: this file has "
+                   "none, remove it" if header else "expected one sample per line, values "
+                   "separated by commas")
                 + ("; the lines end with a comma, which leaves an empty last value: remove it"
                    if not header and first.rstrip().endswith(",") else "")
             ) from exc
@@ -277,6 +280,27 @@ def _check_paired(folder: Path, feats: _SkippedLines, labels: _SkippedLines) -> 
         "remove the blank lines (or restore the missing rows) so that line i of 'feats' and "
         "of 'labels' describe the same patient"
     )
+
+
+def _other_separator(line: str) -> str | None:
+    """The separator other than a comma (';', a tab or a space) that splits ``line``, a
+    line without commas, into numbers only, or ``None``: such a line of Texas100's feats
+    was refused as "a header of column names"."""
+    if "," in line:
+        return None
+    for separator in (";", "\t", " "):
+        fields = [field for field in line.strip().split(separator) if field.strip()]
+        if len(fields) > 1 and all(map(_is_float, fields)):
+            return separator
+    return None
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_header(line: str) -> bool:
