@@ -29,6 +29,7 @@ import io
 import json
 import logging
 import os
+import re
 import socket
 import stat
 import time
@@ -44,7 +45,7 @@ from mia_defense.archives import archive_problem, oversized
 from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write
+from mia_defense.files import atomic_write, stale_temp_files
 from mia_defense.tracking.run_dir import NO_LOCKS
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
@@ -244,13 +245,15 @@ class ModelStore:
             if problem:
                 raise DataError(f"model store lock {path}: {problem}; delete it (the store "
                                 "makes its own), or set cache_dir=null")
+            locked = writable
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another run"
                 log.info("waiting for %s, which trains the same %s", holder, what)
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError as exc:  # no locks on this file system (the store is a cache:
+            except OSError as exc:
+                locked = False  # no locks on this file system (the store is a cache:
                 # on without one), or none for a lock opened to read only (NFS wants more)
                 if exc.errno in NO_LOCKS:
                     log.warning("model store lock %s: the file system gives no locks (%s), so "
@@ -264,9 +267,33 @@ class ModelStore:
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n"
                           .encode(), 0)
+            if locked:  # (without the lock, another worker may be writing this entry now)
+                self._remove_stale_temp_files(digest)
             yield
         finally:
             os.close(fd)
+
+    def _remove_stale_temp_files(self, digest: str) -> None:
+        """Remove, with an INFO line naming them, the temporary files that writers of this
+        key's entry killed while writing (SIGKILL, the OOM killer, a job's time limit) left in
+        the store (`stale_temp_files`: exactly atomic_write's names of ``<key>.pt`` and
+        ``<key>.json``, of no live process here): no reader takes them, and each killed
+        writer left one as large as the entry. Called with the key's lock held, so no other
+        worker writes this entry; a file that cannot be removed is left."""
+        pattern = re.compile(
+            rf"\.{re.escape(digest)}\.(?:pt|json)\.(?P<pid>[1-9][0-9]*)\.[0-9a-f]{{8}}\.tmp"
+        )  # (atomic_write's name, _TMP_NAME, of this entry's two files)
+        removed = []
+        for tmp in stale_temp_files(self.root, pattern=pattern):
+            try:
+                tmp.unlink()
+            except OSError:
+                continue
+            removed.append(tmp.name)
+        if removed:
+            log.info("model store %s: removed %d temporary file%s of writers killed while "
+                     "writing (their process is gone): %s", self.root, len(removed),
+                     "" if len(removed) == 1 else "s", ", ".join(removed))  # fmt: skip
 
     def _read_only_lock(self, path: Path, exc: OSError) -> int | None:
         """After the lock ``path`` could not be opened to write (``exc``): in a store this
