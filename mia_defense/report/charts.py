@@ -164,8 +164,7 @@ def _panel(
         ax.step(fx, fy, where="post", color="black", linewidth=1.2, alpha=0.7, zorder=2,
                 label="Pareto front (best tradeoffs)")  # fmt: skip
         ax.scatter(fx, fy, s=150, facecolors="none", edgecolors="black", linewidths=1.2, zorder=4)
-        for rank, (i, x, y) in enumerate(zip(front, fx, fy, strict=True), start=1):
-            text = f"{rank}{CAREFUL_MARK}" if i in careful else str(rank)
+        for (x, y), text in _front_numbers(front, fx, fy, careful).items():
             ax.annotate(text, (x, y), textcoords="offset points", xytext=(7, 5), fontsize=9)
     ax.axvline(chance, color="grey", linestyle=":", linewidth=1.5,
                label=f"chance (attacker guessing: {chance:g})")  # fmt: skip
@@ -176,6 +175,20 @@ def _panel(
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9)
     else:
         ax.legend(loc="best", fontsize=8, framealpha=0.9)
+
+
+def _front_numbers(
+    front: Sequence[int], xs: Sequence[float], ys: Sequence[float], careful: Collection[int]
+) -> dict[tuple[float, float], str]:
+    """Each point of a front -> its rows' numbers along it (``2, 3``; `CAREFUL_MARK` after
+    a row with a caveat): rows of one front at the same point (tied on both figures, as
+    two defenses that changed nothing measured) had their numbers drawn over one another,
+    which showed a front of one row."""
+    numbers: dict[tuple[float, float], list[str]] = {}
+    for rank, (i, x, y) in enumerate(zip(front, xs, ys, strict=True), start=1):
+        text = f"{rank}{CAREFUL_MARK}" if i in careful else str(rank)
+        numbers.setdefault((x, y), []).append(text)
+    return {point: ", ".join(texts) for point, texts in numbers.items()}
 
 
 def tradeoff_figure(
