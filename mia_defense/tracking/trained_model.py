@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,14 +110,44 @@ def load_trained_model(
     code = (versions.get("training_code", versions.get("code"))
             if isinstance(versions, Mapping) else None)
     fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
-    payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
+    with _results_edited(run_dir, results, path):
+        payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
     _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
     values = stored_values(payload["state_dict"])  # (not what views of it claim)
-    model = _build_run_model(config, results, dataset=dataset, undefended=undefended,
-                             fits=(path, values))  # fmt: skip
-    load_state(model, payload["state_dict"], path=path,
-               what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
+    with _results_edited(run_dir, results, path):
+        model = _build_run_model(config, results, dataset=dataset, undefended=undefended,
+                                 fits=(path, values))  # fmt: skip
+        load_state(model, payload["state_dict"], path=path,
+                   what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
     return model.cpu().eval()
+
+
+@contextmanager
+def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> Iterator[None]:
+    """A checkpoint refused in the body (written under another config, or not fitting the
+    model results.json describes) that is the very file the run wrote (its sha256 is the
+    one results.json records): results.json was edited after the run (its config, classes or
+    input shape), and the refusal's fix, delete the checkpoint to retrain, lost the run's
+    only copy of a model no finished run trains again. Said so, naming results.json."""
+    from mia_defense.tracking.artifacts import matches_recorded_sha256
+
+    try:
+        yield
+    except DataError as exc:
+        name = path.relative_to(run_dir).as_posix()
+        try:
+            own = matches_recorded_sha256(run_dir, results, name)
+        except (ValueError, OSError):
+            own = None
+        if not own:
+            raise
+        raise DataError(
+            f"{run_dir / 'results.json'}: does not describe the model of {path}, which is the "
+            f"file the run wrote (its sha256 is the one results.json records, sha256[{name!r}]):"
+            " results.json was edited after the run (its config, num_classes or input_shape); "
+            "put the run's own results.json back, and keep the checkpoint (it is the run's "
+            f"model). The refusal: {exc}"
+        ) from None
 
 
 def _target_nodes(node: Any, path: str) -> list[tuple[str, str]]:

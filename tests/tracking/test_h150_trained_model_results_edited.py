@@ -1,0 +1,52 @@
+"""load_trained_model on a finished run whose results.json was edited after the run (its
+config, num_classes or input_shape) refused the run's own, untouched checkpoint with the
+checkpoint's fix: 'delete .../checkpoints to retrain' or 'delete it to retrain that model'.
+A finished run is never trained again, so that advice lost the only copy of the model.
+The checkpoint is the file the run wrote (its sha256 is the one recorded): the refusal names
+results.json as the edited file and says to keep the checkpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mia_defense.errors import DataError
+from mia_defense.tracking.trained_model import load_trained_model
+
+
+def _edit(run: Path, change) -> None:
+    results = json.loads((run / "results.json").read_text())
+    change(results)
+    (run / "results.json").write_text(json.dumps(results))
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r["config"]["model"].update(hidden=[7]),  # another config: fingerprint differs
+    lambda r: r.update(num_classes=5),  # the model built does not fit the weights
+], ids=["config", "num_classes"])  # fmt: skip
+def test_an_edited_results_json_is_named_and_the_checkpoint_kept(fast_run, tmp_path, change):
+    run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+    checkpoint = run / "checkpoints" / "model_0001.pt"
+    digest = hashlib.sha256(checkpoint.read_bytes()).hexdigest()
+    _edit(run, change)
+    with pytest.raises(DataError) as caught:
+        load_trained_model(run, 1)
+    message = str(caught.value)
+    assert message.startswith(f"{run / 'results.json'}: does not describe the model of "
+                              f"{checkpoint}, which is the file the run wrote")
+    assert "results.json was edited after the run" in message
+    assert "put the run's own results.json back, and keep the checkpoint" in message
+    assert hashlib.sha256(checkpoint.read_bytes()).hexdigest() == digest
+
+
+def test_a_replaced_checkpoint_keeps_its_own_refusal(fast_run, tmp_path):
+    # not the file the run wrote: the checkpoint's refusal, as before
+    run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+    folder = run / "checkpoints"
+    shutil.copyfile(folder / "model_0000.pt", folder / "model_0001.pt")
+    with pytest.raises(DataError, match=r"^checkpoint .*model_0001.pt holds model 0, not model 1"):
+        load_trained_model(run, 1)
