@@ -40,6 +40,7 @@ from mia_defense.data.guards import (
     ARCHIVE_HEAD,
     check_memory,
     open_regular,
+    read_as_opened,
     refuse_archive,
     reports_file_errors,
 )
@@ -80,11 +81,13 @@ class _Table:
 def _read_csv(path: Path, *, delimiter: str, label_column: str,
               max_categories: int = MAX_CATEGORIES) -> _Table:
     # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
-    with open_regular(path) as handle, io.TextIOWrapper(handle, "utf-8-sig", newline="") as text:
+    with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
         refuse_archive(path, handle.read(ARCHIVE_HEAD), expected="a CSV text file")
         handle.seek(0)
+        stream = read_as_opened(handle, path=path, size=size)
+        text = io.TextIOWrapper(stream, "utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         try:
             return _parse_csv(reader, path=path, label_column=label_column,

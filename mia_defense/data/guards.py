@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import io
 import os
 import stat
 import zlib
@@ -38,6 +39,7 @@ __all__ = [
     "is_regular_file",
     "memory_budget",
     "open_regular",
+    "read_as_opened",
     "read_regular",
     "refuse_archive",
     "reports_file_errors",
@@ -195,6 +197,51 @@ def open_regular(path: Path) -> BinaryIO:
         raise
 
 
+class _AsOpened(io.RawIOBase):
+    """The open regular file ``handle`` read no further than ``size`` bytes, its size when
+    opened: a read that finds more (a file still being written) or less (one cut short) is
+    refused (`_changed`)."""
+
+    def __init__(self, handle: BinaryIO, *, path: Path, size: int) -> None:
+        super().__init__()
+        self._handle, self._path, self._size = handle, path, size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        position = self._handle.tell()
+        wanted = max(1, min(len(buffer), self._size - position))  # 1 past the end: more?
+        read = self._handle.readinto(memoryview(buffer)[:wanted])  # type: ignore[attr-defined]
+        if position + read > self._size or (not read and position < self._size):
+            raise _changed(self._path, self._size, os.fstat(self._handle.fileno()).st_size)
+        return read
+
+
+def _changed(path: Path, size: int, now: int) -> DataError:
+    return DataError(f"{path}: changed size while it was read ({size} bytes when opened, "
+                     f"{now} now): it is still being written or copied; load it once it is "
+                     "complete")
+
+
+def read_as_opened(handle: BinaryIO, *, path: Path, size: int) -> BinaryIO:
+    """``handle``, a regular file, buffered for reading no further than ``size``, the size
+    its memory was checked for: a text loader read a file that a process kept appending to
+    without end (7 GB in 20 s, past that memory), and one cut short while read lost its
+    last rows without a word; both are refused (`DataError`) instead."""
+    return io.BufferedReader(_AsOpened(handle, path=path, size=size),  # type: ignore[return-value]
+                             buffer_size=1 << 20)
+
+
 def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
     """The whole content of the regular file ``path``, once its size fits the memory budget."""
     with open_regular(path) as handle:
@@ -204,6 +251,8 @@ def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
             data = handle.read(size + 1)
     if len(data) > size:
         raise DataError(f"{path}: grew while it was read; load it once it is complete")
+    if len(data) < size:  # cut short while read: its end was lost
+        raise _changed(path, size, len(data))
     return data
 
 

@@ -34,6 +34,7 @@ from mia_defense.data.guards import (
     check_memory,
     is_regular_file,
     open_regular,
+    read_as_opened,
     refuse_archive,
     reports_file_errors,
 )
@@ -210,10 +211,11 @@ def _load_labelled_text(path: Path, *, skipped: _SkippedLines | None = None
 def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLines | None = None
                ) -> tuple[np.ndarray, np.ndarray | None]:
     # utf-8-sig: a byte-order mark (saved by Excel or Notepad) is not part of the first value
-    with open_regular(path) as handle, io.TextIOWrapper(handle, encoding="utf-8-sig") as text:
+    with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         refuse_archive(path, handle.read(ARCHIVE_HEAD), expected="a comma-separated text file")
         handle.seek(0)
+        text = io.TextIOWrapper(read_as_opened(handle, path=path, size=size), encoding="utf-8-sig")
         # Each value takes at least 2 bytes ("0,"); the parser may double its buffer once.
         check_memory(size * np.dtype(dtype).itemsize, source=path, what="parsing the text")
         row_type: np.dtype = np.dtype(dtype)
@@ -228,6 +230,8 @@ def _load_text(path: Path, *, dtype: type, labelled: bool, skipped: _SkippedLine
                                     else 2)
         except UnicodeDecodeError as exc:  # a ValueError: first
             raise _not_text(path, exc) from exc
+        except DataError:  # a ValueError too (the file changed size while it was read)
+            raise
         except ValueError as exc:
             # numpy's advice names np.loadtxt's usecols, which no setting reaches
             detail = str(exc).replace("; use `usecols` to select a subset and avoid this error",
