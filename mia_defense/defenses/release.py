@@ -102,6 +102,19 @@ class TopKRelease(Release):
                 "name; choose release.k in [1, %d] to withhold anything",
                 self.k, num_classes, num_classes - 1,
             )
+        elif self.k == num_classes - 1 and not self.renormalize:
+            # The kept probabilities keep their values, so the one withheld is 1 minus their
+            # sum: release=topk (k=1) on a binary dataset is the full vector.
+            choose = (f"choose release.k in [1, {num_classes - 2}] or set "
+                      "release.renormalize=true" if num_classes > 2 else
+                      "set release.renormalize=true (the label alone)")  # fmt: skip
+            log.warning(
+                "release.k=%d with release.renormalize=false on the dataset's %d classes: the "
+                "one withheld probability is 1 minus the sum of those released, so a querier "
+                "reads the whole vector (up to float32 rounding), a full release under another "
+                "name; %s to withhold anything",
+                self.k, num_classes, choose,
+            )
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None

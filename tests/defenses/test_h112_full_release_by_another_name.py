@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+import torch
 
 from mia_defense.defenses.release import (
+    FullRelease,
     NoiseRelease,
     TemperatureRelease,
     TopKRelease,
@@ -24,7 +26,8 @@ from mia_defense.defenses.release import (
         (TopKRelease(k=10, renormalize=True), "release.k=10: keeps all"),
         (NoiseRelease(scale=0.0), "release.scale=0: adds no noise"),
         (TemperatureRelease(temperature=1.0), "release.temperature=1: the softmax at"),
-        (TopKRelease(k=9), None),
+        (TopKRelease(k=9, renormalize=True), None),
+        (TopKRelease(k=8), None),
         (NoiseRelease(scale=1e-6), None),
         (TemperatureRelease(temperature=1.5), None),
     ],
@@ -37,3 +40,24 @@ def test_a_full_release_under_another_name_is_said(caplog, release, warned):
         assert not said
     else:
         assert len(said) == 1 and said[0].startswith(warned)
+
+
+@pytest.mark.parametrize(("k", "num_classes", "fix"), [
+    (9, 10, "choose release.k in [1, 8] or set release.renormalize=true"),
+    (1, 2, "set release.renormalize=true (the label alone)"),  # release=topk on a binary set
+])
+def test_topk_withholding_one_class_unrenormalised_is_said(caplog, k, num_classes, fix):
+    """The one probability top-k withholds without renormalising is 1 minus the sum of the
+    others: the querier reads the whole vector, so release=topk (k=1) on breast_cancer or
+    k=9 of 10 classes released the full outputs under the top-k defense's name, unsaid."""
+    logits = 3 * torch.randn(64, num_classes, generator=torch.Generator().manual_seed(0))
+    released = TopKRelease(k=k)(logits).exp()
+    rebuilt = torch.where(released > 0, released, 1 - released.sum(-1, keepdim=True))
+    assert torch.allclose(rebuilt, FullRelease()(logits).exp(), atol=1e-6)
+    with caplog.at_level(logging.WARNING):
+        probe_release(TopKRelease(k=k), num_classes=num_classes)
+    said = [m for m in caplog.messages if "a full release under another name" in m]
+    assert len(said) == 1
+    assert said[0].startswith(f"release.k={k} with release.renormalize=false on the dataset's "
+                              f"{num_classes} classes: the one withheld probability")
+    assert fix in said[0]
