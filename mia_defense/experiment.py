@@ -153,8 +153,66 @@ def run_experiment(
             _mark_failed(run_dir, exc, mark)
         raise
     except Exception as exc:  # a bug's traceback: the record says so, the next launch reruns it
-        _mark_failed(run_dir, exc, mark)
+        shape = _output_shape_error(experiment, data)  # (or a model's output torch refused)
+        _mark_failed(run_dir, shape or exc, mark)
+        if shape is not None:
+            raise shape from exc
         raise
+
+
+# Batch sizes a run feeds its models besides train.batch_size: the engine's evaluation
+# chunks, and the largest batch `_output_shape_error` asks for (its memory bound).
+_PROBED_BATCHES = (256, 4096)
+
+
+def _output_shape_error(
+    experiment: Experiment, data: TrainingData
+) -> UnsupportedModelError | None:
+    """After a run failed with an error no code of the user's raised (torch's loss refusing
+    the logits: 'Target 9 is out of bounds', 'Expected target size [489, 1]'), whether a
+    fresh model of the config returns other than logits [batch, C] on the run's batch sizes
+    (train.batch_size, the evaluation's chunks, the test set), in training or eval mode, on
+    the data's own rows: a model that passed the checks' two rows and returned another width
+    or rank on larger batches stopped the run with torch's traceback, exit 1, its model
+    never named. The error naming it, or ``None`` (the model is not at fault, or it cannot
+    be built here: the original error stands)."""
+    import torch
+
+    x, classes = data.dataset.x, data.dataset.num_classes
+    sizes = sorted({min(s, len(x)) for s in (experiment.train.batch_size, len(data.plan.test_idx),
+                                             *_PROBED_BATCHES) if s > 2})  # fmt: skip
+    target = (experiment.config.get("model") or {}).get("_target_", "?")
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            model = experiment.build_model(input_shape=data.dataset.input_shape,
+                                           num_classes=classes)  # fmt: skip
+            found = next(filter(None, (
+                _misshapen(model, torch.as_tensor(x[:size], dtype=torch.float32), classes, mode)
+                for size in sizes for mode in ("training", "eval"))), None)  # fmt: skip
+    except Exception:  # not buildable or callable here: the original error says more
+        return None
+    if found is None:
+        return None
+    return UnsupportedModelError(
+        f"model._target_={target} returned {found}, and the run stopped on it (on the checks' "
+        f"batch of two rows it returned [2, {classes}]); it must return logits "
+        f"[batch, {classes}] for every batch size: make its output depend on the batch only "
+        "through its first dimension, then run the same command again"
+    )
+
+
+def _misshapen(model: Any, rows: Any, classes: int, mode: str) -> str | None:
+    """What ``model`` in ``mode`` (training or eval) returns on ``rows`` [B, ...] when it is
+    not logits [B, classes], said for `_output_shape_error`; ``None`` when it is."""
+    import torch
+
+    model.train(mode == "training")
+    out = model(rows)
+    shape = list(out.shape) if isinstance(out, torch.Tensor) else None
+    if shape == [len(rows), classes]:
+        return None
+    found = f"shape {shape}" if shape is not None else type(out).__name__
+    return f"{found} on a batch of {len(rows)} rows in {mode} mode, not [{len(rows)}, {classes}]"
 
 
 def _mark_failed(run_dir: Path, exc: Exception, mark: Mapping[str, Any]) -> None:
