@@ -18,7 +18,12 @@ from mia_defense.defenses.base import (
     cross_entropy,
     masked_mean,
 )
-from mia_defense.defenses.values import check_finite, check_integer, check_number
+from mia_defense.defenses.values import (
+    check_finite,
+    check_fits_float32,
+    check_integer,
+    check_number,
+)
 from mia_defense.errors import ConfigError, DivergedError
 from mia_defense.seeding import derive_seed
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
@@ -93,6 +98,11 @@ class AdversarialRegularization(TrainingDefense):
         if not strength >= 0:
             raise ConfigError(f"defense.advreg.strength={strength}: must be >= 0")
         check_finite("defense.advreg.strength", strength)
+        check_fits_float32(
+            "defense.advreg.strength", strength,
+            fix="choose the weight of the attacker's gain in the loss (about 1-10: 3 by "
+            "default; 10 already collapses digits' accuracy)",
+        )  # fmt: skip
         if attack_steps < 1:
             raise ConfigError(f"defense.advreg.attack_steps={attack_steps}: must be >= 1")
         if not attack_lr > 0:

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
-from mia_defense.defenses.values import check_finite, check_number
+from mia_defense.defenses.values import check_finite, check_fits_float32, check_number
 from mia_defense.errors import ConfigError
 
 __all__ = ["RelaxLoss"]
@@ -37,6 +37,11 @@ class RelaxLoss(TrainingDefense):
         if not alpha > 0:
             raise ConfigError(f"defense.relaxloss.alpha={alpha}: must be > 0")
         check_finite("defense.relaxloss.alpha", alpha)
+        check_fits_float32(
+            "defense.relaxloss.alpha", alpha,
+            fix="choose the members' target loss (Chen et al. use about 0.5-2; above ln C, a "
+            "uniform guess's loss over C classes, it trains the models below chance)",
+        )  # fmt: skip
         if not 0 < upper <= 1:
             raise ConfigError(f"defense.relaxloss.upper={upper}: must lie in (0, 1]")
         self.alpha = float(alpha)

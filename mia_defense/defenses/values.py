@@ -26,6 +26,7 @@ from mia_defense.errors import ConfigError
 __all__ = [
     "check_finite",
     "check_fits_float",
+    "check_fits_float32",
     "check_flag",
     "check_integer",
     "check_number",
@@ -58,6 +59,21 @@ def check_fits_float(key: str, value: Any) -> None:
     ``float()`` and ``:g`` formatting fail on with an OverflowError."""
     if isinstance(value, numbers.Integral) and abs(int(value)) > sys.float_info.max:
         raise ConfigError(f"{key}={show(value)}: too large for a float (at most about 1.8e308)")
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_fits_float32(key: str, value: float, *, fix: str) -> None:
+    """A finite number (`check_finite`) that a training loss multiplies or subtracts must
+    lie within float32's range, where the models compute their loss: beyond it, it is inf
+    there, and the run stopped on the first batch in a message for a defense of one's own
+    ('its loss is NaN or inf ... look in its loss for a log of 0'), the key unnamed."""
+    if abs(value) > _FLOAT32_MAX:
+        raise ConfigError(
+            f"{key}={value:g}: beyond float32's largest value ({_FLOAT32_MAX:.3g}), in which the "
+            f"models compute their loss (it is inf there, the loss NaN or inf); {fix}"
+        )
 
 
 def check_finite(key: str, value: Any) -> None:
