@@ -183,12 +183,20 @@ def _front_numbers(
     """Each point of a front -> its rows' numbers along it (``2, 3``; `CAREFUL_MARK` after
     a row with a caveat): rows of one front at the same point (tied on both figures, as
     two defenses that changed nothing measured) had their numbers drawn over one another,
-    which showed a front of one row."""
-    numbers: dict[tuple[float, float], list[str]] = {}
+    which showed a front of one row. Three or more (consecutive along the front: ties sort
+    together) read ``4–9``, marked when any of them is: a list of them widened the label
+    until the panel shrank to make room."""
+    points: dict[tuple[float, float], list[tuple[int, bool]]] = {}
     for rank, (i, x, y) in enumerate(zip(front, xs, ys, strict=True), start=1):
-        text = f"{rank}{CAREFUL_MARK}" if i in careful else str(rank)
-        numbers.setdefault((x, y), []).append(text)
-    return {point: ", ".join(texts) for point, texts in numbers.items()}
+        points.setdefault((x, y), []).append((rank, i in careful))
+    labels = {}
+    for point, ranks in points.items():
+        if len(ranks) > 2 and ranks[-1][0] - ranks[0][0] == len(ranks) - 1:
+            mark = CAREFUL_MARK if any(marked for _, marked in ranks) else ""
+            labels[point] = f"{ranks[0][0]}–{ranks[-1][0]}{mark}"
+        else:
+            labels[point] = ", ".join(f"{r}{CAREFUL_MARK if m else ''}" for r, m in ranks)
+    return labels
 
 
 def tradeoff_figure(

@@ -42,3 +42,9 @@ def test_rows_at_one_point_share_one_label():
 def test_rows_at_other_points_keep_their_own_labels():
     groups = [_group("no defense", 0.9, 0.004), _group("dp", 0.5, 0.001)]
     assert _labels(groups) == {(0.001, 0.5): "1", (0.004, 0.9): "2"}
+
+
+def test_many_rows_at_one_point_read_as_a_range():
+    groups = [_group(f"wd{i}", 0.741, 0.002) for i in range(12)] + [_group("dp", 0.5, 0.001)]
+    assert _labels(groups) == {(0.001, 0.5): "1", (0.002, 0.741): "2–13"}
+    assert _labels(groups, careful=(5,)) == {(0.001, 0.5): "1", (0.002, 0.741): "2–13*"}
