@@ -566,6 +566,36 @@ def _numbers_rows(column: np.ndarray) -> bool:
                 and np.unique(column).size == len(column))
 
 
+# Whole numbers up to this magnitude are exact in float32 (24 bits of mantissa); beyond it,
+# float32 steps by 2 or more.
+_FLOAT32_WHOLE = 2**24
+
+
+def _warn_float32_digits(table: _Table, *, path: Path) -> None:
+    """Say when a numeric column, unstandardised, holds values beyond 2**24 in magnitude
+    (timestamps, ids) that the float32 features no longer tell apart: timestamps 1.7e9 +
+    7 s steps were 17 distinct values of 300, silently."""
+    values = table.values
+    peaks = np.maximum(values.max(axis=0), -values.min(axis=0))  # (no NaN: checked)
+    for j in np.flatnonzero(peaks > _FLOAT32_WHOLE):
+        if table.categories[j] is not None:
+            continue
+        column = values[:, j]
+        held = column.astype(np.float32)
+        distinct, kept = np.unique(column).size, np.unique(held).size
+        if kept == distinct:  # rounded, but still told apart
+            continue
+        first = int(np.flatnonzero(held != column)[0])
+        log.warning(
+            "%s: column %r holds values beyond 2**24 = %d in magnitude, where the float32 "
+            "features keep fewer digits (%.17g on line %d is held as %.10g): its %d distinct "
+            "values are %d as features; set dataset.standardize=true (each column is centred "
+            "first, in float64), or subtract an offset from the column in the file", path,
+            table.names[j], _FLOAT32_WHOLE, column[first], table.lines[first], held[first],
+            distinct, kept,
+        )
+
+
 def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
                 num_classes: int | None) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Class indices from a label column: integers as they are, text as classes in sorted
@@ -920,6 +950,8 @@ def load_csv(
     _warn_row_numbers(table, path=file)
     values = _centred(table) if standardize else table.values
     _check_range(values, table, path=file)
+    if not standardize:  # standardising centres each column first: no digit is lost
+        _warn_float32_digits(table, path=file)
     data = finish_dataset(
         values, y, name=name, source=str(file),
         num_classes=num_classes, max_samples=max_samples, seed=seed, class_labels=class_labels,
