@@ -199,6 +199,33 @@ def _front_numbers(
     return labels
 
 
+# What a row lacks that keeps it off a chart, per leakage axis.
+_NOT_DRAWN = {"leak_tpr": "a TPR at 0.1% FPR", "leak_auc": "an AUC of a black-box attack"}
+# The most rows the caption names that a chart does not draw; the rest are counted.
+_NOT_DRAWN_NAMED = 3
+
+
+def _not_drawn_caption(groups: Sequence[RunGroup], leakage: str) -> str:
+    """A caption line naming the rows the chart cannot place (no figure on its leakage
+    axis, or no test accuracy), or ``""``: a row whose runs record no AUC (results.json of
+    a tool of your own) was left off the AUC chart without a word, its family still in the
+    legend, and the front drawn without it."""
+    figure = LEAKAGE[leakage][2]
+    missing = [
+        g.label for g in groups
+        if math.isnan(g.metrics[figure].value) or math.isnan(g.test_accuracy.value)
+    ]  # fmt: skip
+    if not missing:
+        return ""
+    named = ", ".join(_plain(label, 40) for label in missing[:_NOT_DRAWN_NAMED])
+    more = f" and {len(missing) - _NOT_DRAWN_NAMED} more" if len(missing) > _NOT_DRAWN_NAMED else ""
+    rows = "row" if len(missing) == 1 else "rows"
+    return (
+        f"\nNot drawn here: {len(missing)} {rows} without {_NOT_DRAWN[leakage]} or a test "
+        f"accuracy ({named}{more}); see the report's table."
+    )
+
+
 def tradeoff_figure(
     groups: Sequence[RunGroup],
     *,
@@ -233,6 +260,7 @@ def tradeoff_figure(
     caption = _CAPTION + (_CAREFUL_CAPTION if marked else "")
     if any(fronts.values()):
         caption += _OWN_FRONT_CAPTION.get(leakage, "")
+    caption += _not_drawn_caption(groups, leakage)
     reserve = _caption_inches(caption, width=7.5 * cols)
     fig = Figure(figsize=(7.5 * cols, 5.2 * rows + reserve))
     styles = _styles([g.family for g in groups])

@@ -9,6 +9,8 @@ weight_decay's marker), showing a front of one row.
 
 from __future__ import annotations
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
 from mia_defense.report import pareto_front
 from mia_defense.report.charts import tradeoff_figure
 from mia_defense.report.groups import RunGroup
@@ -48,3 +50,28 @@ def test_many_rows_at_one_point_read_as_a_range():
     groups = [_group(f"wd{i}", 0.741, 0.002) for i in range(12)] + [_group("dp", 0.5, 0.001)]
     assert _labels(groups) == {(0.001, 0.5): "1", (0.002, 0.741): "2–13"}
     assert _labels(groups, careful=(5,)) == {(0.001, 0.5): "1", (0.002, 0.741): "2–13*"}
+
+
+def test_a_row_without_an_auc_is_named_under_the_auc_chart(tmp_path):
+    # a run whose results.json records no AUC (a tool of your own) is ranked by its TPR; the
+    # AUC chart drew no point for it, its family still in the legend, and said nothing
+    from mia_defense.report import write_report
+    from tests.report.fake_runs import make_run, rewrite_results
+
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.9, signal=3.0)
+    make_run(root / "b$x", test_accuracy=0.8, signal=0.5, defense="dp", epsilon=1.0, seed=1)
+
+    def drop_auc(payload):
+        for metrics in payload["attacks"].values():
+            for key in [k for k in metrics if k.startswith("auc")]:
+                del metrics[key]
+
+    rewrite_results(root / "b$x", drop_auc)
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
+    auc = tradeoff_figure(report.groups, leakage="leak_auc")
+    assert ("Not drawn here: 1 row without an AUC of a black-box attack or a test accuracy "
+            r"(b\$x); see the report's table.") in auc.texts[-1].get_text()  # fmt: skip
+    FigureCanvasAgg(auc).draw()  # ($ escaped: no mathtext error)
+    tpr = tradeoff_figure(report.groups, leakage="leak_tpr")
+    assert "Not drawn" not in tpr.texts[-1].get_text()
