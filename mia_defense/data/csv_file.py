@@ -112,6 +112,8 @@ def _field_limit_hint(exc: csv.Error) -> str:
 
 def _what_it_is(head: bytes) -> str:
     """What to do with a file that is not UTF-8 text, from its first bytes."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's
+        return "it is UTF-32 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "it is UTF-16 text; save it as UTF-8 (e.g. Excel's 'CSV UTF-8')"
     return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"
@@ -928,6 +930,9 @@ def load_csv(
     check_flag(standardize, key="standardize")
     if isinstance(label_column, (int, np.integer)) and not isinstance(label_column, bool):
         label_column = str(label_column)  # dataset.label_column=57: Hydra reads an integer
+    if not isinstance(label_column, str):  # from Python: an AttributeError deep in the header
+        raise ConfigError(f"dataset.label_column={label_column!r}: must be the header name of "
+                          "the label column (text, or an integer for a header of numbers)")
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
