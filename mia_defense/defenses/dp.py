@@ -96,6 +96,9 @@ MAX_TARGET_EPSILON = 1e3
 # float32's normal range, in which the models clip and add noise: outside it C is 0 or inf.
 _FLOAT32_TINY = float(torch.finfo(torch.float32).tiny)
 _FLOAT32_MAX = float(torch.finfo(torch.float32).max)
+# The largest noise standard deviation σ·C whose square fits float32 (about 1.8e19): Adam's
+# second moment squares the noisy gradient, and σ=1e30 made it inf, so no model took a step.
+_NOISE_STD_MAX = math.sqrt(_FLOAT32_MAX)
 
 
 def _warn_meaningless_epsilon(report: Mapping[str, Any]) -> None:
@@ -359,6 +362,19 @@ class DPSGD(TrainingDefense):
             raise ConfigError(f"defense.dp.max_grad_norm={max_grad_norm}: must be > 0 and "
                               "finite (no nan or inf)")  # fmt: skip
         _refuse_beyond_float32(max_grad_norm)
+        if noise_multiplier is not None and noise_multiplier * max_grad_norm > _NOISE_STD_MAX:
+            std = noise_multiplier * max_grad_norm
+            raise ConfigError(
+                f"defense.dp.noise_multiplier={noise_multiplier:g} with max_grad_norm="
+                f"{max_grad_norm:g}: noise of standard deviation {std:.3g} per step, beyond "
+                f"{_NOISE_STD_MAX:.2g}, whose square overflows float32: Adam's second moment "
+                "squares the noisy gradients (at σ=1e30 it became inf, no model took a step and "
+                "the run stopped after training as one whose weights never changed), and no ε "
+                "is bought by it (σ=1e10 and 1e17 spent the same 0.055 on digits, the "
+                f"accountant's floor); choose noise_multiplier <= "
+                f"{_NOISE_STD_MAX / max_grad_norm:.2g} (most DP work uses 0.5-10), or set "
+                "target_epsilon and noise_multiplier=null"
+            )
         if max_physical_batch_size is not None and (
             isinstance(max_physical_batch_size, bool)  # (a numpy integer is one: Integral)
             or not isinstance(max_physical_batch_size, numbers.Integral)
