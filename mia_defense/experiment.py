@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,8 @@ def run_experiment(
                 start=start, stopwatch=stopwatch, figures=figures,
             )
     except DivergedError as exc:
-        reason = f"{exc}; {_divergence_hint(experiment)}"
+        hint = _untrained_non_finite_hint(experiment, data) or _divergence_hint(experiment)
+        reason = f"{exc}; {hint}"
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
         raise DivergedError(f"training diverged: {reason}") from None
     except KeyboardInterrupt:
@@ -171,48 +172,91 @@ def _output_shape_error(
     """After a run failed with an error no code of the user's raised (torch's loss refusing
     the logits: 'Target 9 is out of bounds', 'Expected target size [489, 1]'), whether a
     fresh model of the config returns other than logits [batch, C] on the run's batch sizes
-    (train.batch_size, the evaluation's chunks, the test set), in training or eval mode, on
-    the data's own rows: a model that passed the checks' two rows and returned another width
+    (`_probe_outputs`): a model that passed the checks' two rows and returned another width
     or rank on larger batches stopped the run with torch's traceback, exit 1, its model
     never named. The error naming it, or ``None`` (the model is not at fault, or it cannot
     be built here: the original error stands)."""
+    found = _probe_outputs(experiment, data, _misshapen)
+    if found is None:
+        return None
+    classes = data.dataset.num_classes
+    return UnsupportedModelError(
+        f"model._target_={_model_target(experiment)} returned {found}, and the run stopped on "
+        f"it (on the checks' batch of two rows it returned [2, {classes}]); it must return "
+        f"logits [batch, {classes}] for every batch size: make its output depend on the batch "
+        "only through its first dimension, then run the same command again"
+    )
+
+
+def _untrained_non_finite_hint(experiment: Experiment, data: TrainingData) -> str | None:
+    """The divergence hint for a model that returns non-finite logits untrained, on the data's
+    own rows at the run's batch sizes (`_probe_outputs`), or ``None``: such a run was blamed on
+    train.lr ('lower the learning rate first'), which no learning rate fixes."""
+    found = _probe_outputs(experiment, data, _non_finite)
+    if found is None:
+        return None
+    return (f"likely cause: model._target_={_model_target(experiment)}, which returns {found} "
+            "before any training (on the checks' batch of two rows its logits were finite): "
+            "fix the model's forward; no learning rate changes that")
+
+
+def _model_target(experiment: Experiment) -> str:
+    return str((experiment.config.get("model") or {}).get("_target_", "?"))
+
+
+def _probe_outputs(
+    experiment: Experiment, data: TrainingData, check: Callable[[Any, int, int, str], str | None]
+) -> str | None:
+    """The first problem ``check(output, rows, classes, mode)`` finds in a fresh model's outputs
+    on the data's first rows, at the run's batch sizes (train.batch_size, the evaluation's
+    chunks, the test set, `_PROBED_BATCHES`; at most the data), in training and eval mode; only
+    asked once a run has failed. ``None`` when there is none, or when the model cannot be
+    built or called here (the run's own error then stands)."""
     import torch
 
     x, classes = data.dataset.x, data.dataset.num_classes
     sizes = sorted({min(s, len(x)) for s in (experiment.train.batch_size, len(data.plan.test_idx),
                                              *_PROBED_BATCHES) if s > 2})  # fmt: skip
-    target = (experiment.config.get("model") or {}).get("_target_", "?")
     try:
         with torch.random.fork_rng(devices=[]), torch.no_grad():
             model = experiment.build_model(input_shape=data.dataset.input_shape,
                                            num_classes=classes)  # fmt: skip
-            found = next(filter(None, (
-                _misshapen(model, torch.as_tensor(x[:size], dtype=torch.float32), classes, mode)
-                for size in sizes for mode in ("training", "eval"))), None)  # fmt: skip
+            for size in sizes:
+                rows = torch.as_tensor(x[:size], dtype=torch.float32)
+                for mode in ("training", "eval"):
+                    model.train(mode == "training")
+                    found = check(model(rows), size, classes, mode)
+                    if found is not None:
+                        return found
     except Exception:  # not buildable or callable here: the original error says more
         return None
-    if found is None:
-        return None
-    return UnsupportedModelError(
-        f"model._target_={target} returned {found}, and the run stopped on it (on the checks' "
-        f"batch of two rows it returned [2, {classes}]); it must return logits "
-        f"[batch, {classes}] for every batch size: make its output depend on the batch only "
-        "through its first dimension, then run the same command again"
-    )
+    return None
 
 
-def _misshapen(model: Any, rows: Any, classes: int, mode: str) -> str | None:
-    """What ``model`` in ``mode`` (training or eval) returns on ``rows`` [B, ...] when it is
-    not logits [B, classes], said for `_output_shape_error`; ``None`` when it is."""
+def _misshapen(out: Any, rows: int, classes: int, mode: str) -> str | None:
+    """What a model returned on ``rows`` rows in ``mode`` when it is not logits [rows, classes],
+    said for `_output_shape_error`; ``None`` when it is."""
     import torch
 
-    model.train(mode == "training")
-    out = model(rows)
     shape = list(out.shape) if isinstance(out, torch.Tensor) else None
-    if shape == [len(rows), classes]:
+    if shape == [rows, classes]:
         return None
     found = f"shape {shape}" if shape is not None else type(out).__name__
-    return f"{found} on a batch of {len(rows)} rows in {mode} mode, not [{len(rows)}, {classes}]"
+    return f"{found} on a batch of {rows} rows in {mode} mode, not [{rows}, {classes}]"
+
+
+def _non_finite(out: Any, rows: int, classes: int, mode: str) -> str | None:
+    """NaN or +inf logits a model returned on ``rows`` rows in ``mode``, said for
+    `_untrained_non_finite_hint`; ``None`` when there are none (-inf may rule out a class,
+    as `check_first_batch_logits` has it), or the output is not a tensor of floats."""
+    import torch
+
+    if not isinstance(out, torch.Tensor) or not out.is_floating_point():
+        return None
+    bad = int((torch.isnan(out) | torch.isposinf(out)).sum())
+    if bad == 0:
+        return None
+    return f"{bad} NaN or +inf logits on a batch of {rows} rows in {mode} mode"
 
 
 def _mark_failed(run_dir: Path, exc: Exception, mark: Mapping[str, Any]) -> None:

@@ -88,3 +88,38 @@ def test_the_run_stops_naming_the_model_and_records_it(make_cfg, tmp_path):
     failed = json.loads((tmp_path / "results.json").read_text())
     assert failed["status"] == "failed"
     assert failed["failed"]["error"] == "UnsupportedModelError"
+
+
+class NaNOnLargeEvalBatches(_Net):
+    """Finite logits in training and on two rows; NaN on larger batches in eval mode."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.fc(x.flatten(1))
+        return out * float("nan") if not self.training and x.shape[0] > 2 else out
+
+
+def test_untrained_nan_logits_are_the_hint_not_the_learning_rate():
+    # such a run 'diverged' with "likely cause: train.lr=0.001 (lower the learning rate
+    # first)", which no learning rate fixes
+    from mia_defense.experiment import _untrained_non_finite_hint
+
+    hint = _untrained_non_finite_hint(*_spec(NaNOnLargeEvalBatches))
+    assert hint == ("likely cause: model._target_=my.NaNOnLargeEvalBatches, which returns 30 NaN "
+                    "or +inf logits on a batch of 10 rows in eval mode before any training (on "
+                    "the checks' batch of two rows its logits were finite): fix the model's "
+                    "forward; no learning rate changes that")
+    assert _untrained_non_finite_hint(*_spec(Fine)) is None
+
+
+@pytest.mark.slow  # 2-4 s: a run of mia-train's pipeline
+def test_the_divergence_names_the_model_that_returns_nan_untrained(make_cfg, tmp_path):
+    from mia_defense.cli.train import run
+    from mia_defense.errors import DivergedError
+
+    cfg = make_cfg("model=custom", f"model._target_={__name__}.NaNOnLargeEvalBatches",
+                   "plan.num_models=2", "plan.population_size=100", "train.epochs=1",
+                   "train.batch_size=16", "figures=false")  # fmt: skip
+    with pytest.raises(DivergedError, match=rf"likely cause: model._target_={__name__}."
+                       r"NaNOnLargeEvalBatches, which returns \d+ NaN or \+inf logits") as caught:
+        run(cfg, tmp_path)
+    assert "learning rate first" not in str(caught.value)
