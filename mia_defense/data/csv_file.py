@@ -643,7 +643,30 @@ def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     # as wide as the longest label (one 100 KB label among 1M rows: 400 GB)
     index = {label: i for i, label in enumerate(classes)}
     y = np.fromiter((index[v] for v in raw), dtype=np.int64, count=len(raw))
+    _warn_missing_marks(classes, y, lines=lines, path=path, column=column)
     return y, tuple(classes)
+
+
+# What pandas' read_csv reads as a missing value by default (its text ones), and UCI's '?'.
+_MISSING_MARKS = frozenset({"#N/A", "#N/A N/A", "#NA", "<NA>", "N/A", "NA", "NULL", "None",
+                            "n/a", "null", "?"})
+
+
+def _warn_missing_marks(classes: list[str], y: np.ndarray, *, lines: np.ndarray, path: Path,
+                        column: str) -> None:
+    """Say when a text label is a mark of a missing value ('NA', 'N/A', 'null', '?'): pandas
+    and R read those rows as unlabelled, here they became a class of their own, which the
+    models learned and the attacks measured, without a word."""
+    marks = [i for i, label in enumerate(classes) if label in _MISSING_MARKS]
+    if not marks:
+        return
+    rows = np.flatnonzero(np.isin(y, marks))
+    log.warning(
+        "%s: %d samples have the label %s in column %r (first on line %d), a common mark of "
+        "a missing value: they are a class of their own here; if those labels are unknown, "
+        "drop those rows (or label them)", path, len(rows),
+        " or ".join(repr(classes[i]) for i in marks), column, lines[rows[0]],
+    )
 
 
 def _warn_near_labels(classes: list[str], *, path: Path, column: str) -> None:
