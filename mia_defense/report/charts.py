@@ -310,21 +310,35 @@ def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
 
 
 def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -> Figure | None:
-    """Log-log ROC curves of each run's strongest attack; runs whose files fail are skipped.
+    """Log-log ROC curves of each run's strongest attack; runs whose files fail are skipped,
+    and named under the curves.
 
     Returns ``None`` when no run's curve could be computed.
     """
     curves: dict[str, AttackResult] = {}
+    failed: list[str] = []
     for summary, label in zip(summaries, labels, strict=True):
         try:
             curves[_plain(f"{label} [{summary.strongest_attack}]")] = run_roc(summary)
         except DataError as exc:
             log.warning("no ROC curve for %s: %s", summary.name, exc)
+            failed.append(label)
     if not curves:
         return None
     fig = roc_figure(curves, title="ROC of each run's strongest attack (log-log)")
     fig.set_size_inches(7.5, 6)
-    fig.tight_layout()
+    if not failed:
+        fig.tight_layout()
+        return fig
+    # the curve of a front's row left out was said only on the terminal
+    named = ", ".join(_plain(label, 40) for label in failed[:_NOT_DRAWN_NAMED])
+    more = len(failed) - _NOT_DRAWN_NAMED
+    note = (
+        f"No curve for {named}{f' and {more} more' if more > 0 else ''}: its scores.npz "
+        "or observations.npz could not be read or does not fit (the report's log says why)."
+    )
+    fig.text(0.01, 0.005, note, fontsize=7, color="dimgrey", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
 

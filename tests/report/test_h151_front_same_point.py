@@ -75,3 +75,22 @@ def test_a_row_without_an_auc_is_named_under_the_auc_chart(tmp_path):
     FigureCanvasAgg(auc).draw()  # ($ escaped: no mathtext error)
     tpr = tradeoff_figure(report.groups, leakage="leak_tpr")
     assert "Not drawn" not in tpr.texts[-1].get_text()
+
+
+def test_a_run_without_a_roc_curve_is_named_under_the_roc_chart(tmp_path):
+    # a front row whose scores.npz is gone: its curve was left out of roc.png, said only in
+    # a warning on the terminal
+    from mia_defense.report import write_report
+    from mia_defense.report.charts import runs_roc_figure
+    from tests.report.fake_runs import two_run_sweep
+
+    root = two_run_sweep(tmp_path / "sweep")
+    (root / "b" / "scores.npz").unlink()
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
+    figure = runs_roc_figure(report.summaries, labels=["#1 a", "#2 b"])
+    assert [t.get_text() for t in figure.texts] == [
+        "No curve for #2 b: its scores.npz or observations.npz could not be read or does not "
+        "fit (the report's log says why)."
+    ]
+    whole = runs_roc_figure(report.summaries[:1], labels=["#1 a"])
+    assert whole.texts == []
