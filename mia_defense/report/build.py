@@ -9,6 +9,7 @@ import math
 import os
 import re
 import socket
+import stat
 import struct
 import tempfile
 import time
@@ -703,12 +704,14 @@ def _remove_stale_temp_folders(out_dir: Path) -> None:
     report killed while writing (SIGKILL, the OOM killer) left in ``out_dir``: no reader
     takes them, and each such death added one. A folder counts only when its name is
     exactly `_tmp_folder_pattern`'s (this machine), it is a folder of this user (no link),
-    its writer's process id is no live process (`stale_temp_files`), and it holds nothing
+    its writer's process id is no live process (`stale_temp_files`), or it bears the old
+    name without one and is over an hour old (`_old_temp_folders`), and it holds nothing
     but regular files of a report's names (the one file it was writing); anything else is
     left, and so is a folder that cannot be removed."""
     removed = []
     names = {*REPORT_FILES, REPORT_MARK}
-    for folder in stale_temp_files(out_dir, pattern=_tmp_folder_pattern(), folders=True):
+    stale = stale_temp_files(out_dir, pattern=_tmp_folder_pattern(), folders=True)
+    for folder in [*stale, *_old_temp_folders(out_dir)]:
         try:
             with os.scandir(folder) as entries:
                 inside = list(entries)
@@ -724,6 +727,34 @@ def _remove_stale_temp_folders(out_dir: Path) -> None:
         log.info("%s: removed %d temporary folder%s of reports killed while writing (their "
                  "process is gone): %s", out_dir, len(removed), "" if len(removed) == 1 else "s",
                  ", ".join(removed))  # fmt: skip
+
+
+# The name of `_replace`'s temporary folders before they held their writer's process id
+# and machine (tempfile's 8 characters after the prefix): nothing tells whether their writer
+# lives, so such a folder is taken as a dead writer's once it is this many seconds old
+# (a writer fills it with one file within seconds, then renames it away).
+_OLD_TMP_FOLDER = re.compile(r"\.mia-report-[a-z0-9_]{8}")
+_OLD_TMP_AGE = 3600.0
+
+
+def _old_temp_folders(out_dir: Path) -> list[Path]:
+    """`_replace`'s temporary folders of the old name (`_OLD_TMP_FOLDER`) in ``out_dir``,
+    folders of this user (no link) older than `_OLD_TMP_AGE`: reports killed while writing
+    before the names held a process id left them, and no report removed them. Sorted."""
+    try:
+        names = sorted(os.listdir(out_dir))
+    except OSError:
+        return []
+    old = []
+    for name in filter(_OLD_TMP_FOLDER.fullmatch, names):
+        try:
+            info = os.lstat(out_dir / name)
+        except OSError:
+            continue
+        if (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+                and time.time() - info.st_mtime > _OLD_TMP_AGE):  # fmt: skip
+            old.append(out_dir / name)
+    return old
 
 
 def _replace(path: Path, write: Callable[[Path], None]) -> None:
