@@ -20,6 +20,7 @@ __all__ = [
     "check_order",
     "defense_name_problem",
     "prepare_model",
+    "warn_inactive_defenses",
     "warn_meaningless_clip_norm",
     "warn_unaccounted_beside_dp",
 ]
@@ -172,6 +173,39 @@ def warn_unaccounted_beside_dp(
         if reason is not None:
             log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): "
                         "%s", reason)  # fmt: skip
+
+
+# Built-in defenses at the setting where they do nothing: the setting, what it then does
+# (nothing) and the fix. A sweep of smoothing=0,0.1,0.2 ranks its first point as a
+# label_smoothing defense, as release.k equal to the classes ranked a full release as top-k.
+_INACTIVE = {
+    "label_smoothing": ("smoothing", "smooths no label (the loss is plain cross-entropy)",
+                        "choose defense.label_smoothing.smoothing in (0, 1), e.g. 0.1"),
+    "dropout": ("p", "drops no feature", "choose defense.dropout.p in (0, 1), e.g. 0.5"),
+    "weight_decay": ("coefficient", "adds no penalty",
+                     "choose defense.weight_decay.coefficient > 0, e.g. 0.005"),
+    "advreg": ("strength", "gives the inference model's gain no weight in the loss",
+               "choose defense.advreg.strength > 0, e.g. 3"),
+}  # fmt: skip
+
+
+def warn_inactive_defenses(defenses: Sequence[TrainingDefense]) -> None:
+    """Say before training when a built-in defense's setting makes it do nothing
+    (``defense.label_smoothing.smoothing=0``, ``defense.dropout.p=0``,
+    ``defense.weight_decay.coefficient=0``, ``defense.advreg.strength=0``): the models train
+    as without it, while results.json and mia-report name the run by the defense. Once a
+    run: the pipeline calls it."""
+    for defense in defenses:
+        entry = _INACTIVE.get(defense.name)
+        if entry is None or not type(defense).__module__.startswith("mia_defense."):
+            continue
+        key, what, fix = entry
+        if getattr(defense, key, None) == 0:
+            log.warning(
+                "defense.%s.%s=0: %s, so the %s defense does nothing while results.json and "
+                "mia-report name the run by it; %s (or drop the defense)",
+                defense.name, key, what, defense.name, fix,
+            )  # fmt: skip
 
 
 def warn_meaningless_clip_norm(

@@ -27,6 +27,7 @@ from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.compose import (
     check_defenses,
+    warn_inactive_defenses,
     warn_meaningless_clip_norm,
     warn_unaccounted_beside_dp,
 )
@@ -287,6 +288,7 @@ def _check(
         )
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
+    warn_inactive_defenses(defenses)
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {},
                                one_hot_columns=experiment.dataset.one_hot_columns)
     check_user_fit(experiment.train, defenses=defenses)
