@@ -8,6 +8,7 @@ are built and seeded (`training.ensemble.build_models`), checkpointed and checke
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import logging
@@ -183,8 +184,8 @@ def train_with_user_fit(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(members.seed)
             training_begins()  # a failure from here on is the run's, not a refusal
-            try:
-                trained = fit(model, members, config)
+            try:  # a copy: what fit writes on it (a schedule's recipe.lr *= 0.5) stays there
+                trained = fit(model, members, copy.deepcopy(config))
             except Exception as exc:  # the user's code: named, not a traceback of it
                 raise ConfigError(
                     f"train.fit._target_={config.fit['_target_']} raised "
