@@ -21,6 +21,10 @@ __all__ = ["kmeans_labels", "make_purchase_like", "make_texas_like"]
 # 12 for texas_like): the float32 draws, the float64 probabilities gathered per sample, the
 # mask, the float32 features, and k-means' float64 copy and work arrays (purchase_like).
 _BYTES_PER_VALUE = 28
+# Peak bytes per (sample, cluster) pair of purchase_like's k-means (`kmeans_labels`): the
+# float64 distances [N, C] and the temporaries that compute them, and the one-hot [N, C]
+# that sums each cluster's rows.
+_KMEANS_BYTES = 32
 
 
 def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int,
@@ -90,6 +94,10 @@ def make_purchase_like(
     profiles = num_classes if num_profiles is None else num_profiles
     _check_within("num_profiles", profiles, 1, num_samples)
     _check_within("basket_size", basket_size, 1, num_features)
+    # (num_samples=100000 num_classes=20000: some 50 GB, past a check of N x D values alone)
+    check_memory(_KMEANS_BYTES * int(num_samples) * int(num_classes),
+                 source=f"dataset.num_samples={num_samples}, dataset.num_classes={num_classes}",
+                 what="labelling purchase_like with k-means")
     rng = numpy_rng(seed, "dataset/purchase_like")
     popularity = rng.beta(0.6, 12.0, size=num_features)  # most products are rarely bought
     probs = np.tile(popularity * 0.5, (profiles, 1))
