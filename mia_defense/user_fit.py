@@ -192,6 +192,14 @@ def train_with_user_fit(
                     f"{type(exc).__name__}: {str(exc)[:300]} (model {k}); fix it (call it on "
                     "one model outside mia-train to debug)"
                 ) from exc
+            except SystemExit as exc:  # (exit 1 or argparse's 2, results.json left 'running')
+                raise ConfigError(
+                    f"train.fit._target_={config.fit['_target_']} called sys.exit("
+                    f"{repr(exc.code)[:200]}) (model {k}) instead of returning the trained "
+                    "model; a training function must return it (an argparse parse_args() in "
+                    "it reads mia-train's own command line: pass its settings as train.fit "
+                    "options instead); fix it"
+                ) from None
             _adopt(model, trained, config=config, index=k, dtypes=dtypes, built=built)
         member_x = torch.as_tensor(x[masks[k]], dtype=torch.float32, device=device)
         member_y = torch.as_tensor(y[masks[k]], dtype=torch.long, device=device)
