@@ -344,7 +344,8 @@ class _Walk:
         scalar = value is not _BAD and not isinstance(value, DictConfig)
         given = f"={show(value)}" if scalar else ""
         close = difflib.get_close_matches(key, known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
+        hint = (f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(known)}"
+                if known else "it takes no keys")  # (+release.k=2 beside release=full)
         label = "unknown top-level key" if not path else "unknown key"
         self.problems.append(
             f"{'+' if plus else ''}{_join(path, key)}{given}: {label} {key!r}{where}; {hint}{extra}"
