@@ -121,21 +121,38 @@ _COMPARED_BYTES = 1 << 20
 def _find(root: Path, stem: str, name: str) -> Path:
     """The IDX file ``stem`` (or ``stem.gz``) in ``root`` or torchvision's folders in it,
     under LeCun's name or the Kaggle copy's (``train-images.idx3-ubyte``), or in a folder
-    of that name (where an unpacking tool put it)."""
-    for folder in (root, root / "raw", root / name / "raw", root / name):
-        for base in dict.fromkeys((stem, stem.replace("-idx", ".idx"))):
-            for candidate in (folder / base, folder / f"{base}.gz"):
-                if candidate.is_dir():
-                    candidate = _inside(candidate, stem)
-                if is_regular_file(candidate):
-                    beside = candidate.with_name(f"{candidate.name}.gz")
-                    if candidate.suffix != ".gz" and is_regular_file(beside):
-                        _check_same(candidate, beside)
-                    return candidate
-    raise DataError(
-        f"dataset {name!r}: {stem}[.gz] not found in {root}; expected a folder with "
-        + ", ".join(f"{s}[.gz]" for pair in _FILES.values() for s in pair)
-    )
+    of that name (where an unpacking tool put it). Found in two of those folders with other
+    data, it is refused: Fashion-MNIST's files bear MNIST's names, and an MNIST copy in
+    ``root`` was read for dataset=fashion_mnist over torchvision's ``FashionMNIST/raw``."""
+    found = [file for folder in (root, root / "raw", root / name / "raw", root / name)
+             if (file := _find_in(folder, stem)) is not None]
+    if not found:
+        raise DataError(
+            f"dataset {name!r}: {stem}[.gz] not found in {root}; expected a folder with "
+            + ", ".join(f"{s}[.gz]" for pair in _FILES.values() for s in pair)
+        )
+    for other in found[1:]:
+        if _head(other) != _head(found[0]):
+            raise DataError(
+                f"{found[0]} and {other} both hold {stem}, with different data (MNIST and "
+                "Fashion-MNIST name their files alike), and only one is read; point "
+                "dataset.path at the folder of the one meant, or move the other away"
+            )
+    return found[0]
+
+
+def _find_in(folder: Path, stem: str) -> Path | None:
+    """The IDX file ``stem`` in ``folder`` (`_find`), or ``None``."""
+    for base in dict.fromkeys((stem, stem.replace("-idx", ".idx"))):
+        for candidate in (folder / base, folder / f"{base}.gz"):
+            if candidate.is_dir():
+                candidate = _inside(candidate, stem)
+            if is_regular_file(candidate):
+                beside = candidate.with_name(f"{candidate.name}.gz")
+                if candidate.suffix != ".gz" and is_regular_file(beside):
+                    _check_same(candidate, beside)
+                return candidate
+    return None
 
 
 def _inside(folder: Path, stem: str) -> Path:
@@ -171,18 +188,26 @@ def _swapped(images: np.ndarray, image_file: Path, label_file: Path) -> str:
             "files' names are swapped: rename them)")
 
 
+def _head(file: Path) -> bytes | None:
+    """The first `_COMPARED_BYTES` of ``file``'s data (decompressed when it is gzip), or
+    ``None`` when it cannot be decompressed."""
+    with open_regular(file) as handle:
+        if handle.read(2) != b"\x1f\x8b":
+            handle.seek(0)
+            return handle.read(_COMPARED_BYTES)
+        handle.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=handle) as stream:
+                return stream.read(_COMPARED_BYTES)
+        except (EOFError, OSError, zlib.error):
+            return None
+
+
 def _check_same(plain: Path, compressed: Path) -> None:
     """Refuse a file whose .gz beside it holds other data (their first `_COMPARED_BYTES`):
     the uncompressed one was read and the other ignored, silently (an MNIST file left
     beside a Fashion-MNIST download: the same sizes, other images)."""
-    with open_regular(plain) as handle:
-        head = handle.read(_COMPARED_BYTES)
-    try:
-        with open_regular(compressed) as handle, gzip.GzipFile(fileobj=handle) as stream:
-            other = stream.read(_COMPARED_BYTES)
-    except (EOFError, OSError, zlib.error):
-        other = None
-    if other != head:
+    if _head(compressed) != _head(plain):
         raise DataError(
             f"{plain} and {compressed} hold different data, and only one is read; delete the "
             "one that does not belong (or decompress the .gz again over the other)"
