@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import logging
@@ -9,7 +10,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -159,11 +160,12 @@ def run_attacks(
     # the scores, so the results do not depend on the overlap. On an error or Ctrl-C the
     # metrics not yet started are dropped, not computed first.
     metrics = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mia-metrics")
+    shown, asked = _read_only(obs), _read_only_array(targets)
     try:
         for name, attack in attacks.items():
             start = time.perf_counter()
             try:
-                raw = attack(obs, targets)
+                raw = attack(shown, asked)
                 scores = _as_scores(raw, name=name, expected=truth.shape)
             except MissingObservationError as exc:
                 log.warning("attack %s skipped: %s", name, exc)
@@ -186,6 +188,25 @@ def run_attacks(
         return {name: future.result() for name, future in pending.items()}
     finally:
         metrics.shutdown(cancel_futures=True)
+
+
+def _read_only(obs: Observations) -> Observations:
+    """``obs`` with read-only views of its arrays, for the attacks: an attack of the user's
+    own that wrote into them (``obs.log_probs[...] = 0``) changed what every later attack
+    scored and what mia-attack saved as the run's observations.npz (its recorded sha256
+    that of the changed copy); written to now, it raises, and the runner names it."""
+    shown = copy.copy(obs)
+    for name in (f.name for f in fields(obs)):
+        value = getattr(obs, name)
+        if isinstance(value, np.ndarray):
+            object.__setattr__(shown, name, _read_only_array(value))
+    return shown
+
+
+def _read_only_array(values: np.ndarray) -> np.ndarray:
+    view = np.asarray(values).view()
+    view.flags.writeable = False
+    return view
 
 
 def _bool_masks(obs: Observations) -> Observations:
@@ -437,6 +458,7 @@ def check_attacks(
             "verdict (headline, strongest attack, Pareto front) comes from black-box attacks "
             "only: keep at least one, e.g. loss or lira_online"
         )
+    targets = _read_only_array(targets)  # (the caller's: written by an attack, the run's)
     keys = {
         name: _rehearsal_key(attack, num_models=num_models, num_classes=num_classes,
                              targets=targets, num_records=num_records)
