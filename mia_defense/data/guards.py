@@ -43,6 +43,7 @@ __all__ = [
     "read_regular",
     "refuse_archive",
     "reports_file_errors",
+    "spreadsheet_kind",
 ]
 
 _Loader = TypeVar("_Loader", bound=Callable[..., Any])
@@ -104,9 +105,37 @@ def archive_kind(head: bytes) -> str | None:
     return None
 
 
+def spreadsheet_kind(head: bytes) -> str | None:
+    """What spreadsheet workbook starts with ``head`` (at least `ARCHIVE_HEAD` bytes), in
+    words: an Excel .xlsx (a zip whose first member is a part of an Office document: Excel
+    writes ``[Content_Types].xml`` first, openpyxl ``docProps/``), an OpenDocument .ods (a
+    zip opening with its ``mimetype``) or an .xls (an OLE2 compound file); ``None`` for
+    anything else."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "a Microsoft Office file (an Excel .xls workbook?)"
+    if not head.startswith(b"PK\x03\x04") or len(head) < 30:
+        return None
+    name_end = 30 + int.from_bytes(head[26:28], "little")
+    name = head[30:name_end]
+    if name == b"[Content_Types].xml" or name.startswith((b"_rels/", b"docProps/", b"xl/")):
+        return "an Office document (an Excel .xlsx workbook?)"
+    if name == b"mimetype" and b"opendocument.spreadsheet" in head[name_end:]:
+        return "an OpenDocument spreadsheet (.ods)"
+    return None
+
+
 def refuse_archive(path: object, head: bytes, *, expected: str) -> None:
     """A `DataError` saying to extract ``path`` when ``head`` is an archive's; for an .npz
-    (a zip of .npy arrays, where "extract it" is no help) adding to read it with dataset=npz."""
+    (a zip of .npy arrays, where "extract it" is no help) adding to read it with dataset=npz.
+    A spreadsheet workbook (`spreadsheet_kind`, a zip too: "extract it" was the advice) is
+    told to be saved as CSV."""
+    workbook = spreadsheet_kind(head)
+    if workbook is not None:
+        raise DataError(
+            f"{path}: is {workbook}, not {expected}; save the sheet as CSV (Excel: File > Save "
+            "As > 'CSV UTF-8'; pandas: pd.read_excel(path).to_csv('data.csv', index=False)) "
+            "and read it with dataset=csv dataset.path=data.csv dataset.label_column=NAME"
+        )
     kind = archive_kind(head)
     if kind is not None:
         raise DataError(

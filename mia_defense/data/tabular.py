@@ -38,6 +38,7 @@ from mia_defense.data.guards import (
     read_as_opened,
     refuse_archive,
     reports_file_errors,
+    spreadsheet_kind,
 )
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, shared_array_name
@@ -56,8 +57,10 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
     """The features and labels arrays of the .npz ``file``; ``None`` keys look for the usual
     names. Only those two members are read, each after its header's claim is checked."""
     with open_regular(file) as handle:
-        head = handle.read(6)
+        head = handle.read(ARCHIVE_HEAD)
         handle.seek(0)
+        if spreadsheet_kind(head) is not None:  # a zip too: "no array 'x'" was the message
+            refuse_archive(file, head, expected="an .npz file")
         if head.startswith(b"\x93NUMPY"):
             raise DataError(
                 f"{file}: is a .npy file (a single array), not an .npz; save the features and "
