@@ -68,6 +68,17 @@ def load_trained_model(
 
     run_dir = Path(run_dir)
     results = read_json(run_dir / "results.json")
+    attacked = results.get("source")
+    if isinstance(attacked, Mapping):  # mia-attack's record: the attacked run's config, no models
+        where = attacked.get("path")
+        raise DataError(
+            f"{run_dir / 'results.json'}: mia-attack's record of an attack"
+            + (f" on {where}" if isinstance(where, str) else "")
+            + " (results.json holds its 'source'): no model was trained in that folder; "
+            "load the model from the mia-train run that trained it"
+            + (f" (load_trained_model({where!r}, {index!r}))"
+               if isinstance(where, str) and attacked.get("kind") == "run_directory" else "")
+        )
     config = results.get("config")
     if not isinstance(config, Mapping) or "model" not in config:
         raise DataError(f"{run_dir / 'results.json'}: holds no run config; point run_dir at a "

@@ -50,3 +50,22 @@ def test_a_replaced_checkpoint_keeps_its_own_refusal(fast_run, tmp_path):
     shutil.copyfile(folder / "model_0000.pt", folder / "model_0001.pt")
     with pytest.raises(DataError, match=r"^checkpoint .*model_0001.pt holds model 0, not model 1"):
         load_trained_model(run, 1)
+
+
+def test_a_mia_attack_folder_is_named_as_one_with_the_run_to_load_from(attacked_run):
+    # it holds the attacked run's config and no checkpoints: 'no checkpoint of model 1 ...
+    # it was deleted or moved: put it back, or train the run again', of a folder where no
+    # model was ever trained
+    with pytest.raises(DataError, match=r"results.json: mia-attack's record of an attack on "
+                       r".*o.npz \(results.json holds its 'source'\): no model was trained in "
+                       r"that folder; load the model from the mia-train run that trained it$"):
+        load_trained_model(attacked_run, 1)
+    _edit_json(attacked_run, lambda r: r["source"].update(kind="run_directory", path="/runs/a"))
+    with pytest.raises(DataError, match=r"trained it \(load_trained_model\('/runs/a', 1\)\)$"):
+        load_trained_model(attacked_run, 1)
+
+
+def _edit_json(run: Path, change) -> None:
+    results = json.loads((run / "results.json").read_text())
+    change(results)
+    (run / "results.json").write_text(json.dumps(results))
