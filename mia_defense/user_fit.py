@@ -211,12 +211,62 @@ def train_with_user_fit(
         check_trained(model, history, index=k, stage=stage)
         _refuse_untrained(model, k, initial, config)
         _refuse_copy(model, k, digests, config)
+        _refuse_unsaved_behaviour(model, build_model, member_x[:_REBUILT_ROWS], k, config)
         if path is not None:
             save_model(path, model, history, fingerprint=fingerprint, settings=settings)
         histories.append(history)
     for model in models:
         model.eval()
     return Ensemble(models=[m.cpu() for m in models], histories=histories, engine="user")
+
+
+# Member rows on which a returned model is compared with the model its weights rebuild.
+_REBUILT_ROWS = 64
+
+
+def _refuse_unsaved_behaviour(
+    model: nn.Module,
+    build_model: Callable[[], nn.Module],
+    rows: torch.Tensor,
+    k: int,
+    config: TrainConfig,
+) -> None:
+    """A `ConfigError`, before model ``k`` is saved, when the model ``fit`` returned answers
+    ``rows`` otherwise than the model its config builds, given the same weights: ``fit``
+    changed it outside its weights (a forward hook, a patched ``forward``, an attribute the
+    forward reads). The run observed and attacked that model, but its checkpoint holds the
+    weights alone, so a resumed run (which loads them into a built model) and
+    `load_trained_model` gave another one: a hook scaling the logits by 5 left the released
+    log-probabilities 1054 away from the checkpoint's. Not asked of a model whose own
+    answers differ from call to call (randomness in eval mode), nor where the config's
+    model cannot be built and loaded here."""
+    was_training = model.training
+    try:
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            model.eval()
+            first, again = model(rows), model(rows)
+            if not (isinstance(first, torch.Tensor) and torch.equal(first, again)):
+                return
+            rebuilt = build_model().to(rows.device)
+            rebuilt.load_state_dict(model.state_dict())
+            rebuilt.eval()
+            found = rebuilt(rows)
+    except Exception:  # not rebuilt here: left to the resume and load_trained_model
+        return
+    finally:
+        model.train(was_training)
+    if isinstance(found, torch.Tensor) and found.shape == first.shape and torch.allclose(
+        found, first, rtol=1e-5, atol=1e-6, equal_nan=True
+    ):
+        return
+    raise ConfigError(
+        f"train.fit._target_={config.fit['_target_']} returned model {k} answering otherwise "
+        "than the model its config builds with the same weights: it changed the model outside "
+        "its weights (a forward hook, a patched forward, an attribute the forward reads), which "
+        "its checkpoint does not keep, so a resumed run and load_trained_model would rebuild "
+        "another model than the one observed and attacked; put that computation in the model "
+        "class (model._target_), or apply it in your training loop only"
+    )
 
 
 def _refuse_copy(model: nn.Module, k: int, seen: dict[bytes, int], config: TrainConfig) -> None:
