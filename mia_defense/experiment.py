@@ -154,7 +154,8 @@ def run_experiment(
             _mark_failed(run_dir, exc, mark)
         raise
     except Exception as exc:  # a bug's traceback: the record says so, the next launch reruns it
-        shape = _output_shape_error(experiment, data)  # (or a model's output torch refused)
+        # (or a model's output torch refused: asked of the errors torch gives for shapes)
+        shape = _output_shape_error(experiment, data) if _shape_error_kind(exc) else None
         _mark_failed(run_dir, shape or exc, mark)
         if shape is not None:
             raise shape from exc
@@ -185,6 +186,18 @@ def _output_shape_error(
         f"it (on the checks' batch of two rows it returned [2, {classes}]); it must return "
         f"logits [batch, {classes}] for every batch size: make its output depend on the batch "
         "only through its first dimension, then run the same command again"
+    )
+
+
+def _shape_error_kind(exc: Exception) -> bool:
+    """Whether ``exc`` is of the kinds torch raises for logits of the wrong shape (a
+    RuntimeError, IndexError or ValueError), not a lack of memory, which probing a model
+    on more rows could only repeat."""
+    import torch
+
+    out_of_memory = getattr(torch, "OutOfMemoryError", MemoryError)
+    return isinstance(exc, RuntimeError | IndexError | ValueError) and not isinstance(
+        exc, MemoryError | out_of_memory
     )
 
 

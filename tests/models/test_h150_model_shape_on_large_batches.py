@@ -123,3 +123,14 @@ def test_the_divergence_names_the_model_that_returns_nan_untrained(make_cfg, tmp
                        r"NaNOnLargeEvalBatches, which returns \d+ NaN or \+inf logits") as caught:
         run(cfg, tmp_path)
     assert "learning rate first" not in str(caught.value)
+
+
+def test_only_the_errors_torch_gives_for_shapes_are_probed():
+    from mia_defense.experiment import _shape_error_kind
+
+    assert _shape_error_kind(IndexError("Target 9 is out of bounds."))
+    assert _shape_error_kind(RuntimeError("Expected target size [489, 1], got [489]"))
+    # out of memory: probing the model on more rows could only repeat it
+    assert not _shape_error_kind(torch.OutOfMemoryError("CUDA out of memory"))
+    assert not _shape_error_kind(MemoryError())
+    assert not _shape_error_kind(KeyError("x"))
