@@ -189,13 +189,18 @@ _INACTIVE = {
 }  # fmt: skip
 
 
-def warn_inactive_defenses(defenses: Sequence[TrainingDefense]) -> None:
+def warn_inactive_defenses(
+    defenses: Sequence[TrainingDefense], *, num_classes: int | None = None
+) -> None:
     """Say before training when a built-in defense's setting makes it do nothing
     (``defense.label_smoothing.smoothing=0``, ``defense.dropout.p=0``,
     ``defense.weight_decay.coefficient=0``, ``defense.advreg.strength=0``): the models train
-    as without it, while results.json and mia-report name the run by the defense. Once a
-    run: the pipeline calls it."""
+    as without it, while results.json and mia-report name the run by the defense; and
+    (``num_classes``: C) when RelaxLoss holds the members' loss at or above ln C, a uniform
+    guess's (`_relaxloss_above_chance`). Once a run: the pipeline calls it."""
     for defense in defenses:
+        if num_classes and defense.name == "relaxloss":
+            _relaxloss_above_chance(defense, num_classes)
         entry = _INACTIVE.get(defense.name)
         if entry is None or not type(defense).__module__.startswith("mia_defense."):
             continue
@@ -206,6 +211,27 @@ def warn_inactive_defenses(defenses: Sequence[TrainingDefense]) -> None:
                 "mia-report name the run by it; %s (or drop the defense)",
                 defense.name, key, what, defense.name, fix,
             )  # fmt: skip
+
+
+def _relaxloss_above_chance(defense: TrainingDefense, num_classes: int) -> None:
+    """RelaxLoss ascends the members' loss whenever it falls below ``alpha``: at or above
+    ln C, the loss of a uniform guess over C classes, that holds the models where a guess
+    is (digits, alpha=3 > ln 10: test accuracy 0.065, chance 0.112; breast_cancer, alpha=1 >
+    ln 2: 0.114, chance 0.601, 10 epochs), and the run ended with no privacy verdict and no
+    word of why."""
+    alpha = getattr(defense, "alpha", None)
+    chance = math.log(num_classes) if num_classes > 1 else 0.0
+    ours = type(defense).__module__.startswith("mia_defense.")
+    if not ours or not isinstance(alpha, numbers.Real) or alpha < chance:
+        return
+    log.warning(
+        "defense.relaxloss.alpha=%g: at or above ln %d = %.4g, the loss of a uniform guess "
+        "over the dataset's %d classes: RelaxLoss ascends the members' loss whenever it falls "
+        "below alpha, so it holds the models no better than a guess (or towards wrong labels), "
+        "where a run gets no privacy verdict; choose alpha below %.4g (the default 0.5 on "
+        "most datasets)",
+        alpha, num_classes, chance, num_classes, chance,
+    )  # fmt: skip
 
 
 def warn_meaningless_clip_norm(

@@ -288,7 +288,7 @@ def _check(
         )
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
-    warn_inactive_defenses(defenses)
+    warn_inactive_defenses(defenses, num_classes=num_classes)
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {},
                                one_hot_columns=experiment.dataset.one_hot_columns)
     check_user_fit(experiment.train, defenses=defenses)

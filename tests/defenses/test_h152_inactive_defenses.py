@@ -8,11 +8,18 @@ mia-report named the run by the defense."""
 from __future__ import annotations
 
 import logging
+import math
 
 import pytest
 
 from mia_defense.cli.build import build_experiment
-from mia_defense.defenses import AdversarialRegularization, Dropout, LabelSmoothing, WeightDecay
+from mia_defense.defenses import (
+    AdversarialRegularization,
+    Dropout,
+    LabelSmoothing,
+    RelaxLoss,
+    WeightDecay,
+)
 from mia_defense.defenses.compose import warn_inactive_defenses
 from mia_defense.pipeline.data import prepare_data
 
@@ -50,3 +57,31 @@ def test_a_run_says_it_once_before_training_in_a_stack(make_cfg, caplog):
         prepare_data(build_experiment(cfg))
     said = [m for m in caplog.messages if SAID in m]
     assert len(said) == 1 and said[0].startswith("defense.dropout.p=0: drops no feature")
+
+
+@pytest.mark.parametrize(("alpha", "classes", "said"), [
+    (3.0, 10, True), (1.0, 2, True), (math.log(10), 10, True),
+    (2.2, 10, False), (0.5, 2, False), (0.5, 10, False),
+])
+def test_relaxloss_at_or_above_a_uniform_guess_is_said(caplog, alpha, classes, said):
+    """RelaxLoss ascends the members' loss below alpha: at or above ln C it held the models
+    where a uniform guess is (breast_cancer, alpha=1 > ln 2, 10 epochs: test accuracy 0.114,
+    chance 0.601; digits, alpha=3: 0.065, chance 0.112) and the run ended with no privacy
+    verdict and no word of why."""
+    with caplog.at_level(logging.WARNING):
+        warn_inactive_defenses([RelaxLoss(alpha=alpha)], num_classes=classes)
+    found = [m for m in caplog.messages if "the loss of a uniform guess" in m]
+    assert len(found) == int(said)
+    if said:
+        assert found[0].startswith(f"defense.relaxloss.alpha={alpha:g}: at or above ln "
+                                   f"{classes} = {math.log(classes):.4g}")
+        assert f"choose alpha below {math.log(classes):.4g}" in found[0]
+
+
+def test_a_run_says_relaxloss_above_a_guess_before_training(make_cfg, caplog):
+    cfg = make_cfg("dataset=breast_cancer", "defense=relaxloss", "defense.relaxloss.alpha=1",
+                   "plan.num_models=4")
+    with caplog.at_level(logging.WARNING, logger="mia_defense"):
+        prepare_data(build_experiment(cfg))
+    found = [m for m in caplog.messages if "the loss of a uniform guess" in m]
+    assert len(found) == 1 and found[0].startswith("defense.relaxloss.alpha=1: at or above ln 2")
