@@ -248,7 +248,12 @@ def _unlike(run_dir: Path, source: Source, config: dict[str, Any]) -> str | None
     if payload is None:
         return ""
     said, versions = payload.get("config"), payload.get("versions")
-    differences = config_differences(said if isinstance(said, dict) else {}, config)
+    # ``source`` as given (a relative path, or the same file spelt otherwise) is left out:
+    # `_attack_of` matched the resolved path, and the copy's sha256 is checked below
+    differences = config_differences(
+        {k: v for k, v in (said if isinstance(said, dict) else {}).items() if k != "source"},
+        {k: v for k, v in config.items() if k != "source"},
+    )
     if differences:
         return f"with another config ({'; '.join(differences[:8])})"
     made_by = versions.get("code") if isinstance(versions, dict) else None
