@@ -120,6 +120,7 @@ def _check_arrays(data: Dataset, source: str) -> None:
                 f"not a numpy array; pass np.asarray({field}) (a torch tensor: "
                 f"{field}.numpy())"
             )
+        _check_plain(value, field, source)
     if not (np.issubdtype(data.x.dtype, np.number) or data.x.dtype == np.bool_):
         raise DataError(f"{source}: features must be numbers, got dtype {data.x.dtype}; "
                         "encode text columns first (dataset=csv does: one-hot)")
@@ -129,6 +130,24 @@ def _check_arrays(data: Dataset, source: str) -> None:
     classes = data.num_classes
     if isinstance(classes, bool) or not isinstance(classes, int | np.integer):
         raise DataError(f"{source}: num_classes must be an integer, got {classes!r}")
+
+
+def _check_plain(value: np.ndarray, field: str, source: str) -> None:
+    """A `DataError` for an array subclass that indexes otherwise: a numpy.matrix (what
+    scipy.sparse's .todense() gives) stays 2-D when a row is taken, and ended the run in an
+    IndexError traceback; a masked array's mask was ignored without a word, its masked
+    (missing) values trained on as they were."""
+    if isinstance(value, np.matrix):
+        raise DataError(f"{source}: {field} is a numpy.matrix (scipy.sparse's .todense() gives "
+                        f"one), which indexes otherwise; pass np.asarray({field}) (or the "
+                        f"sparse matrix's .toarray())")
+    if isinstance(value, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(value))
+        raise DataError(
+            f"{source}: {field} is a masked array ({masked} values masked), whose mask would be "
+            f"ignored: the masked values trained on as they are; fill or drop them and pass a "
+            f"plain array ({field}.filled(value), or np.asarray({field}) if none is masked)"
+        )
 
 
 def _check_float32_range(x: np.ndarray, source: str) -> None:
