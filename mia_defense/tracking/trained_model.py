@@ -101,6 +101,13 @@ def load_trained_model(
     _check_index(index, config, run_dir=run_dir)
     index = int(index)
     folder = run_dir / (UNDEFENDED_CHECKPOINTS if undefended else CHECKPOINTS)
+    naive = ((config.get("attack") or {}).get("shadow_recipe") == "undefended"
+             if isinstance(config.get("attack"), Mapping) else False)  # fmt: skip
+    if undefended and not folder.exists() and naive and not config.get("defense"):
+        raise DataError(f"{folder}: this run of attack.shadow_recipe=undefended has no "
+                        "training-time defense (config.defense is empty), so its undefended "
+                        "shadow models are its target models, which it trained once: load "
+                        f"model {index} with undefended=False")  # fmt: skip
     if undefended and not folder.exists():
         raise DataError(f"{folder}: this run trained no undefended shadow models; they are "
                         "written with attack.shadow_recipe=undefended: load a target model "

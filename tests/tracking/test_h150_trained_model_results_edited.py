@@ -69,3 +69,24 @@ def _edit_json(run: Path, change) -> None:
     results = json.loads((run / "results.json").read_text())
     change(results)
     (run / "results.json").write_text(json.dumps(results))
+
+
+def test_undefended_shadows_of_an_undefended_run_are_its_targets(fast_run, tmp_path):
+    # such a run trains no second ensemble (its undefended shadows are its targets), and was
+    # told 'they are written with attack.shadow_recipe=undefended: ... train a run with that
+    # setting', the setting it had
+    run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
+    with pytest.raises(DataError, match=r"this run trained no undefended shadow models"):
+        load_trained_model(run, 1, undefended=True)  # (shadow_recipe=same)
+    _edit_json(run, lambda r: r["config"]["attack"].update(shadow_recipe="undefended"))
+    assert not _defense(run)
+    with pytest.raises(DataError, match=r"checkpoints_undefended: this run of "
+                       r"attack.shadow_recipe=undefended has no training-time defense \(config."
+                       r"defense is empty\), so its undefended shadow models are its target "
+                       r"models, which it trained once: load model 1 with undefended=False$"):
+        load_trained_model(run, 1, undefended=True)
+    assert load_trained_model(run, 1) is not None
+
+
+def _defense(run: Path):
+    return json.loads((run / "results.json").read_text())["config"].get("defense")
