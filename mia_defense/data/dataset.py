@@ -54,6 +54,8 @@ class Dataset:
     def __post_init__(self) -> None:
         source = self.description
         _check_arrays(self, source)
+        # a Python int: a numpy one (np.uint8(3)) overflowed in the sizes computed from it
+        object.__setattr__(self, "num_classes", int(self.num_classes))
         if self.x.ndim < 2:
             raise DataError(f"{source}: features must have shape [N, ...], got {self.x.shape}")
         if not all(self.x.shape[1:]):  # no feature: duplicate_count and the models fail raw
@@ -133,10 +135,14 @@ def _check_arrays(data: Dataset, source: str) -> None:
 
 
 def _check_plain(value: np.ndarray, field: str, source: str) -> None:
-    """A `DataError` for an array subclass that indexes otherwise: a numpy.matrix (what
-    scipy.sparse's .todense() gives) stays 2-D when a row is taken, and ended the run in an
-    IndexError traceback; a masked array's mask was ignored without a word, its masked
-    (missing) values trained on as they were."""
+    """A `DataError` for an array of the other byte order (torch takes none), or a subclass
+    that indexes otherwise: a numpy.matrix (what scipy.sparse's .todense() gives) stays 2-D
+    when a row is taken, and ended the run in an IndexError traceback; a masked array's mask
+    was ignored without a word, its masked (missing) values trained on as they were."""
+    if not value.dtype.isnative:  # torch.from_numpy refused it in a ValueError traceback
+        raise DataError(f"{source}: {field} has dtype {value.dtype.str}, whose byte order is not "
+                        f"this machine's (torch takes its own only); pass {field}.astype("
+                        f"{field}.dtype.newbyteorder('='))")
     if isinstance(value, np.matrix):
         raise DataError(f"{source}: {field} is a numpy.matrix (scipy.sparse's .todense() gives "
                         f"one), which indexes otherwise; pass np.asarray({field}) (or the "

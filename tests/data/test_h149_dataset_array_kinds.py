@@ -43,3 +43,25 @@ def test_a_memory_mapped_array_is_a_plain_array(tmp_path):
                                        shape=x.shape)
     mapped[:] = x
     assert len(Dataset(x=mapped, y=y, num_classes=3, name="mine")) == 60
+
+
+@pytest.mark.parametrize("field", ["x", "y"])
+def test_arrays_of_the_other_byte_order_are_refused(field):
+    """Big-endian arrays (read from a file of another machine) ended the run in torch's
+    ValueError traceback ('given numpy array has byte order different from the native')."""
+    x, y = _data()
+    arrays = {"x": x, "y": y}
+    swapped = arrays[field].dtype.newbyteorder("S")
+    arrays[field] = arrays[field].astype(swapped)
+    with pytest.raises(DataError, match=rf"dataset 'mine': {field} has dtype {swapped.str}, "
+                                        r"whose byte order is not this machine's"):
+        Dataset(**arrays, num_classes=3, name="mine")
+
+
+def test_a_numpy_integer_num_classes_is_held_as_an_int():
+    """num_classes=np.uint8(3) overflowed in a size computed from it ('Python integer 4800
+    out of bounds for uint8', a traceback after the data was loaded)."""
+    x, y = _data()
+    data = Dataset(x=x, y=y, num_classes=np.uint8(3), name="mine")
+    assert type(data.num_classes) is int
+    assert data.num_classes * 1600 == 4800
