@@ -497,8 +497,13 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
         other = [d for d in ";\t|," if len(header) == 1 and d in header[0]]
         hint = (f" (one column: are the fields separated by {other[0]!r}? then set "
                 f"dataset.delimiter={other[0]!r})" if other else "")
+        numbers = [h for h in header if _is_float(h)]
         if data_line:
             hint += (" (line 1 holds numbers only: the file has no header line; add one "
+                     "naming the columns)")
+        elif numbers and len(numbers) < len(header):  # (all numbers: pandas' 0..D-1 names)
+            hint += (f" (line 1 holds numbers among the names, {numbers[:3]}: if it is a "
+                     "sample, as in UCI's adult.data, the file has no header line; add one "
                      "naming the columns)")
         cased = [h for h in header if h.casefold() == label_column.casefold()]
         if cased:

@@ -29,3 +29,17 @@ def test_utf32_text_is_named_as_such(tmp_path):
     with pytest.raises(DataError, match=r"wide\.csv: not a readable CSV text file \(.*\); it is "
                                         r"UTF-32 text; save it as UTF-8"):
         load_csv(path=path, label_column="label")
+
+
+def test_a_first_line_of_numbers_and_text_says_it_may_be_a_sample(tmp_path):
+    """UCI's adult.data has no header line: its first sample was taken for the column names
+    and 'no column 'income' in the header ['39', 'State-gov', '77516', ...]' said no more
+    (only a line of numbers alone was told to be a sample)."""
+    path = tmp_path / "adult.data"
+    path.write_text("39, State-gov, 77516, Bachelors, 13, <=50K\n"
+                    "50, Self-emp-not-inc, 83311, Bachelors, 13, >50K\n")
+    with pytest.raises(DataError, match=r"adult\.data: no column 'income' in the header .*; set "
+                                        r"dataset\.label_column \(line 1 holds numbers among the "
+                                        r"names, \['39', '77516', '13'\]: if it is a sample, as "
+                                        r"in UCI's adult\.data, the file has no header line"):
+        load_csv(path=path, label_column="income")
