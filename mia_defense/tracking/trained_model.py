@@ -146,7 +146,10 @@ def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> It
     model results.json describes) that is the very file the run wrote (its sha256 is the
     one results.json records): results.json was edited after the run (its config, classes or
     input shape), and the refusal's fix, delete the checkpoint to retrain, lost the run's
-    only copy of a model no finished run trains again. Said so, naming results.json."""
+    only copy of a model no finished run trains again. Said so, naming results.json. A
+    checkpoint of a finished run that is not the file it wrote (another run's, damaged) is
+    refused with the same fix in front: put the run's own files back, since deleting it
+    retrains nothing."""
     from mia_defense.tracking.artifacts import matches_recorded_sha256
 
     try:
@@ -157,6 +160,14 @@ def _results_edited(run_dir: Path, results: Mapping[str, Any], path: Path) -> It
             own = matches_recorded_sha256(run_dir, results, name)
         except (ValueError, OSError):
             own = None
+        if own is False and results.get("status") == "complete":
+            raise DataError(
+                f"{path}: not the file this finished run wrote (its sha256 differs from "
+                f"results.json's sha256[{name!r}]): it or results.json was replaced, edited or "
+                "damaged after the run; put the run's own files back. Deleting it retrains "
+                "nothing: a finished run's directory is never trained again (train the run "
+                f"again in a new directory). The refusal: {exc}"
+            ) from None
         if not own:
             raise
         raise DataError(

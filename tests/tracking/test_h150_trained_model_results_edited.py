@@ -43,11 +43,21 @@ def test_an_edited_results_json_is_named_and_the_checkpoint_kept(fast_run, tmp_p
     assert hashlib.sha256(checkpoint.read_bytes()).hexdigest() == digest
 
 
-def test_a_replaced_checkpoint_keeps_its_own_refusal(fast_run, tmp_path):
-    # not the file the run wrote: the checkpoint's refusal, as before
+def test_a_replaced_checkpoint_of_a_finished_run_is_not_to_be_deleted(fast_run, tmp_path):
+    # not the file the run wrote: its own refusal ('delete .../checkpoints to retrain'),
+    # after the fix a finished run needs (deleting it retrains nothing)
     run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
     folder = run / "checkpoints"
     shutil.copyfile(folder / "model_0000.pt", folder / "model_0001.pt")
+    with pytest.raises(DataError) as caught:
+        load_trained_model(run, 1)
+    message = str(caught.value)
+    assert message.startswith(f"{folder / 'model_0001.pt'}: not the file this finished run "
+                              "wrote (its sha256 differs from results.json's sha256[")
+    assert "put the run's own files back. Deleting it retrains nothing" in message
+    assert "holds model 0, not model 1" in message.split("The refusal: ", 1)[1]
+    # a run not finished: its own refusal alone (deleting does retrain it there)
+    _edit_json(run, lambda r: r.update(status="interrupted"))
     with pytest.raises(DataError, match=r"^checkpoint .*model_0001.pt holds model 0, not model 1"):
         load_trained_model(run, 1)
 
