@@ -211,7 +211,8 @@ def train_with_user_fit(
         check_trained(model, history, index=k, stage=stage)
         _refuse_untrained(model, k, initial, config)
         _refuse_copy(model, k, digests, config)
-        _refuse_unsaved_behaviour(model, build_model, member_x[:_REBUILT_ROWS], k, config)
+        _refuse_unsaved_behaviour(model, build_model, member_x[:_REBUILT_ROWS], k, config,
+                                  seed=members.seed)  # fmt: skip
         if path is not None:
             save_model(path, model, history, fingerprint=fingerprint, settings=settings)
         histories.append(history)
@@ -230,9 +231,12 @@ def _refuse_unsaved_behaviour(
     rows: torch.Tensor,
     k: int,
     config: TrainConfig,
+    *,
+    seed: int,
 ) -> None:
     """A `ConfigError`, before model ``k`` is saved, when the model ``fit`` returned answers
-    ``rows`` otherwise than the model its config builds, given the same weights: ``fit``
+    ``rows`` otherwise than the model its config builds (from model k's ``seed``, as a
+    resumed run builds it), given the same weights: ``fit``
     changed it outside its weights (a forward hook, a patched ``forward``, an attribute the
     forward reads). The run observed and attacked that model, but its checkpoint holds the
     weights alone, so a resumed run (which loads them into a built model) and
@@ -247,6 +251,7 @@ def _refuse_unsaved_behaviour(
             first, again = model(rows), model(rows)
             if not (isinstance(first, torch.Tensor) and torch.equal(first, again)):
                 return
+            torch.manual_seed(seed)  # (what the weights do not hold: a random buffer)
             rebuilt = build_model().to(rows.device)
             rebuilt.load_state_dict(model.state_dict())
             rebuilt.eval()

@@ -59,3 +59,29 @@ def test_a_model_changed_outside_its_weights_is_refused(make_cfg, tmp_path, fit)
 def test_a_hook_that_changes_no_output_passes(make_cfg, tmp_path):
     run(_cfg(make_cfg, "logs_with_a_hook"), tmp_path)
     assert (tmp_path / "checkpoints" / "model_0001.pt").exists()
+
+
+class RandomFeatures(torch.nn.Module):
+    """A fixed random projection drawn when built, kept out of the weights (as a resumed run
+    rebuilds it: from the model's seed)."""
+
+    def __init__(self, input_shape, num_classes: int) -> None:
+        super().__init__()
+        self.register_buffer("projection", torch.randn(input_shape[0], 32), persistent=False)
+        self.fc = torch.nn.Linear(32, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x.flatten(1) @ self.projection)
+
+
+def trains_plainly(model, members, recipe):
+    _train(model, members)
+    return model
+
+
+def test_a_random_buffer_drawn_from_the_models_seed_passes(make_cfg, tmp_path):
+    cfg = make_cfg("model=custom", f"model._target_={__name__}.RandomFeatures",
+                   f"+train.fit._target_={__name__}.trains_plainly", "plan.num_models=2",
+                   "plan.population_size=100", "train.batch_size=16", "attack.bootstrap=0")
+    run(cfg, tmp_path)
+    assert (tmp_path / "checkpoints" / "model_0001.pt").exists()
