@@ -407,6 +407,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
             label = row[target].strip()
             if label == label_column:  # one string test a row; the whole row only then
                 _refuse_repeated_header(row, header, path=path, line=first)
+                _refuse_sample_as_header(header, path=path, label_column=label_column,
+                                         line=first)
             labels.append(shared.get(label) or _share(shared, label))
             lines.append(line)
             column = 0
@@ -452,6 +454,24 @@ def _refuse_repeated_header(row: list[str], header: list[str], *, path: Path,
             ": files joined together (cat a.csv b.csv) keep the header of each; it would be "
             "read as a sample, with the label column's name as a class: remove the repeated "
             "header lines"
+        )
+
+
+def _refuse_sample_as_header(header: list[str], *, path: Path, label_column: str,
+                             line: int) -> None:
+    """A `DataError` when line 1, read as the header, is a sample: the label column's name,
+    text, is the label of line ``line`` too, and line 1 holds numbers among its names (a
+    numeric name such as pandas' '2' may well be a label too). iris.data (no header line)
+    with dataset.label_column=Iris-setosa, the name the "no column" message listed, lost
+    its first sample without a word."""
+    numbers = [name for name in header if _is_float(name)]
+    if numbers and not _is_float(label_column):  # (pandas' 0..D-1 names: labels 0, 1, 2)
+        raise DataError(
+            f"{path}: line 1, read as the column names, is a sample: it holds numbers "
+            f"({numbers[:3]}), and the name it gives the label column, {label_column!r} "
+            f"(dataset.label_column), is the label of line {line} as well; the file has no "
+            "header line: add one naming the columns, and set dataset.label_column to the "
+            "label column's name in it"
         )
 
 

@@ -36,3 +36,18 @@ def test_a_label_named_as_its_column_is_still_a_label(tmp_path):
     data = load_csv(path=path, label_column="label")
     assert data.class_labels == ("label", "no")
     assert len(data) == 20
+
+
+def test_a_headerless_file_whose_first_label_names_the_label_column_is_refused(tmp_path):
+    """iris.data has no header line; 'no column' listed its first sample as the names, and
+    dataset.label_column=Iris-setosa, the name listed, then loaded the file with that sample
+    taken for the header: one sample fewer, features named '5.1', '3.5', without a word."""
+    path = tmp_path / "iris.data"
+    path.write_text("5.1,3.5,1.4,0.2,Iris-setosa\n4.9,3.0,1.4,0.2,Iris-setosa\n"
+                    "7.0,3.2,4.7,1.4,Iris-versicolor\n6.4,3.2,4.5,1.5,Iris-versicolor\n")
+    with pytest.raises(DataError, match=r"iris\.data: line 1, read as the column names, is a "
+                                        r"sample: it holds numbers \(\['5\.1', '3\.5', '1\.4'\]\)"
+                                        r", and the name it gives the label column, "
+                                        r"'Iris-setosa' \(dataset\.label_column\), is the label "
+                                        r"of line 2 as well; the file has no header line"):
+        load_csv(path=path, label_column="Iris-setosa")
