@@ -1,4 +1,5 @@
-"""Hostile inputs (helper 149) of the CSV loader: two files joined with their headers."""
+"""Hostile inputs (helper 149) of the CSV loader: header lines out of place (files joined with
+their headers, a file without one)."""
 
 from __future__ import annotations
 
