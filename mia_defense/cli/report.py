@@ -219,7 +219,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     _print_report(report)
     if "tensorboard" in report.files:
-        logdir = shell_path(args.dirs[0] if args.out is None else out)
+        # the folder the default report lies in (`_default_out`: the first of the folders
+        # given that is one), not the first argument: `mia-report RUN/results.json SWEEP`
+        # wrote into SWEEP/report and printed `tensorboard --logdir RUN/results.json`
+        logdir = shell_path(out.parent if args.out is None else out)
         print(f"look at it:   {tool_command('tensorboard')} --logdir {logdir}")
     return 0
 
