@@ -176,6 +176,13 @@ def make_texas_like(
     _check_sizes("texas_like", num_samples=num_samples, num_features=num_features,
                  num_classes=num_classes, seed=seed)
     attributes = [2, 10, 5, 3, 5, 10, 10, 100]  # categorical attributes, one-hot
+    # halved down to 2 values each (16 features), they must fit in half the features: below
+    # that the loop below never ended (num_features=20 hung the run)
+    if num_features < 4 * len(attributes):
+        raise ConfigError(f"dataset.num_features={num_features}: must be >= "
+                          f"{4 * len(attributes)} for texas_like (its {len(attributes)} one-hot "
+                          "patient attributes take at least 2 features each, at most half of "
+                          "the features)")
     while sum(attributes) > num_features // 2:
         attributes = [max(2, a // 2) for a in attributes]
     num_codes = num_features - sum(attributes)
