@@ -217,13 +217,23 @@ def _main(argv: Sequence[str] | None) -> int:
     except OSError as exc:  # a path the file system refuses (Path.is_dir lets ENAMETOOLONG out)
         print(f"mia-report: {_os_error(exc)}", file=sys.stderr)
         return 2
-    _print_report(report)
-    if "tensorboard" in report.files:
-        # the folder the default report lies in (`_default_out`: the first of the folders
-        # given that is one), not the first argument: `mia-report RUN/results.json SWEEP`
-        # wrote into SWEEP/report and printed `tensorboard --logdir RUN/results.json`
-        logdir = shell_path(out.parent if args.out is None else out)
-        print(f"look at it:   {tool_command('tensorboard')} --logdir {logdir}")
+    try:
+        _print_report(report)
+        if "tensorboard" in report.files:
+            # the folder the default report lies in (`_default_out`: the first of the folders
+            # given that is one), not the first argument: `mia-report RUN/results.json SWEEP`
+            # wrote into SWEEP/report and printed `tensorboard --logdir RUN/results.json`
+            logdir = shell_path(out.parent if args.out is None else out)
+            print(f"look at it:   {tool_command('tensorboard')} --logdir {logdir}")
+        sys.stdout.flush()
+    except BrokenPipeError:  # (`main`: the reader gone)
+        raise
+    except OSError as exc:  # `mia-report ... > /dev/full`, a full disk: a traceback, exit 1
+        quiet_stdout()  # (Python's flush at exit would fail again on what it holds)
+        print(f"mia-report: cannot write the summary to stdout ({exc.strerror or exc}); the "
+              f"report is written: its files are in {shell_path(report.out_dir)} (README.md "
+              "lists them)", file=sys.stderr)  # fmt: skip
+        return 2
     return 0
 
 
