@@ -318,8 +318,12 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
     curves: dict[str, AttackResult] = {}
     failed: list[str] = []
     for summary, label in zip(summaries, labels, strict=True):
+        key, again = _plain(f"{label} [{summary.strongest_attack}]"), 1
+        while key in curves:  # labels alike in their first `_LABEL_CHARS` (a long dataset
+            again += 1  # name before "#2 ..."): one curve replaced the other, unsaid
+            key = _plain(f"({again}) {label} [{summary.strongest_attack}]")
         try:
-            curves[_plain(f"{label} [{summary.strongest_attack}]")] = run_roc(summary)
+            curves[key] = run_roc(summary)
         except DataError as exc:
             log.warning("no ROC curve for %s: %s", summary.name, exc)
             failed.append(label)

@@ -94,3 +94,19 @@ def test_a_run_without_a_roc_curve_is_named_under_the_roc_chart(tmp_path):
     ]
     whole = runs_roc_figure(report.summaries[:1], labels=["#1 a"])
     assert whole.texts == []
+
+
+def test_runs_whose_legends_are_alike_in_their_first_characters_get_a_curve_each(tmp_path):
+    # with several fronts each legend starts with its dataset and model: a long dataset name
+    # (a CSV's file name, a loader of your own) filled the 80 characters a legend keeps, and
+    # the second run's curve replaced the first's under the same clipped legend
+    from mia_defense.report import write_report
+    from mia_defense.report.charts import runs_roc_figure
+    from tests.report.fake_runs import two_run_sweep
+
+    root = two_run_sweep(tmp_path / "sweep")
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
+    long = "csv (" + "d" * 80 + ".csv)·MLP"
+    figure = runs_roc_figure(report.summaries, labels=[f"{long} #1 a", f"{long} #2 b"])
+    labels = figure.axes[0].get_legend_handles_labels()[1]
+    assert len(labels) == 3 and len(set(labels)) == 3  # two curves and chance
