@@ -868,6 +868,11 @@ def _apply_fixed(table: _Table, fixed: Mapping[str, Sequence[str]], *, path: Pat
     return dataclasses.replace(table, values=values, categories=categories)
 
 
+# Values of numeric columns centred together (`_centred`): a median a column took 30 s for a
+# CSV of 1,000,000 columns (the temporary block: 8 MB).
+_CENTRED_VALUES = 1 << 20
+
+
 def _centred(table: _Table) -> np.ndarray:
     """The table's values, each numeric column minus its median, in float64 (in place).
 
@@ -876,11 +881,19 @@ def _centred(table: _Table) -> np.ndarray:
     lost their odd days, timestamps 1.7e9 + seconds became one value (a constant feature).
     The median, not the mean: an outlier cannot push the others' digits away."""
     values = table.values if table.values.flags.writeable else table.values.copy()
-    for j, categories in enumerate(table.categories):
-        column = values[:, j]
-        finite = np.isfinite(column)
-        if categories is None and finite.any():
-            column -= np.median(column[finite])
+    numeric = np.flatnonzero([categories is None for categories in table.categories])
+    step = max(1, _CENTRED_VALUES // max(1, len(values)))
+    for start in range(0, len(numeric), step):
+        columns = numeric[start : start + step]
+        block = values[:, columns]
+        if np.isfinite(block).all():  # medians of whole columns, taken together: the same
+            values[:, columns] = block - np.median(block, axis=0)
+            continue
+        for j in columns:  # the finite values' median (inf is refused later, named)
+            column = values[:, j]
+            finite = np.isfinite(column)
+            if finite.any():
+                column -= np.median(column[finite])
     return values
 
 
