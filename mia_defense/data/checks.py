@@ -30,6 +30,7 @@ __all__ = [
     "check_seed",
     "duplicate_count",
     "finish_dataset",
+    "is_number_text",
     "label_copies",
     "looks_channels_last",
     "may_be_channels_last",
@@ -178,6 +179,15 @@ def _expand_user(path: Path, *, name: str, expected: str) -> Path:
             f"dataset {name!r}: {path}: no user {user!r} for '~' (or no home directory); "
             f"write the full path: set dataset.path to {expected}"
         ) from None
+
+
+def is_number_text(text: str) -> bool:
+    """Whether ``float(text)`` reads ``text`` as a number (as the text loaders parse it)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check_count(value: object, *, key: str) -> None:

@@ -31,6 +31,7 @@ from mia_defense.data.checks import (
     check_count,
     check_flag,
     finish_dataset,
+    is_number_text,
     require_path,
     shown_names,
 )
@@ -464,8 +465,8 @@ def _refuse_sample_as_header(header: list[str], *, path: Path, label_column: str
     numeric name such as pandas' '2' may well be a label too). iris.data (no header line)
     with dataset.label_column=Iris-setosa, the name the "no column" message listed, lost
     its first sample without a word."""
-    numbers = [name for name in header if _is_float(name)]
-    if numbers and not _is_float(label_column):  # (pandas' 0..D-1 names: labels 0, 1, 2)
+    numbers = [name for name in header if is_number_text(name)]
+    if numbers and not is_number_text(label_column):  # (pandas' 0..D-1 names: labels 0, 1, 2)
         raise DataError(
             f"{path}: line 1, read as the column names, is a sample: it holds numbers "
             f"({numbers[:3]}), and the name it gives the label column, {label_column!r} "
@@ -517,7 +518,7 @@ def _check_header(header: list[str], *, path: Path, label_column: str) -> None:
         other = [d for d in ";\t|," if len(header) == 1 and d in header[0]]
         hint = (f" (one column: are the fields separated by {other[0]!r}? then set "
                 f"dataset.delimiter={other[0]!r})" if other else "")
-        numbers = [h for h in header if _is_float(h)]
+        numbers = [h for h in header if is_number_text(h)]
         if data_line:
             hint += (" (line 1 holds numbers only: the file has no header line; add one "
                      "naming the columns)")
@@ -801,7 +802,7 @@ def check_fixed_categories(categories: Any) -> dict[str, tuple[str, ...]] | None
                 "from the data)"
             )
         names = [v.strip() if isinstance(v, str) else v for v in values]
-        odd = [v for v in values if not isinstance(v, str) or not v.strip() or _is_float(v)]
+        odd = [v for v in values if not isinstance(v, str) or not v.strip() or is_number_text(v)]
         if odd:
             raise ConfigError(
                 f"{key}={list(values)!r}: {odd[0]!r} is no text category; a text column's "
@@ -1032,15 +1033,6 @@ def load_csv(
     one_hot = tuple(name for name, kinds in zip(table.names, table.categories, strict=True)
                     if kinds is not None and name not in fixed)
     return dataclasses.replace(data, x=x, one_hot_columns=one_hot)
-
-
-def _is_float(text: str) -> bool:
-    """Whether the parser reads ``text`` as a number (`_parse_csv`: ``float(field)``)."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_int(text: str) -> bool:

@@ -25,6 +25,7 @@ from mia_defense.data.checks import (
     check_flag,
     check_label_base,
     finish_dataset,
+    is_number_text,
     require_path,
     shown_names,
     unscaled,
@@ -324,17 +325,9 @@ def _other_separator(line: str) -> str | None:
         return None
     for separator in (";", "\t", " "):
         fields = [field for field in line.strip().split(separator) if field.strip()]
-        if len(fields) > 1 and all(map(_is_float, fields)):
+        if len(fields) > 1 and all(map(is_number_text, fields)):
             return separator
     return None
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_header(line: str) -> bool:
