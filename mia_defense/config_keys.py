@@ -12,6 +12,7 @@ __all__ = [
     "misspelt_group_key",
     "misspelt_group_key_message",
     "training_group",
+    "unselected_config_hint",
     "user_config_folders",
 ]
 
@@ -76,3 +77,47 @@ def misspelt_group_key_message(found: tuple[str, str, str, str]) -> str:
     _, node, name, close = found
     return (f"Could not override '{node}.{name}' (Key {name!r} is not in struct): {node} has "
             f"no key {name!r}; did you mean {close!r}?")  # fmt: skip
+
+
+# Groups whose configs differ in their keys: a key of another config than the selected one
+# (dataset.path with dataset=digits), or a config's name read as a key (release.topk.k).
+_CHOICE_GROUPS = ("defense", "release", "model", "dataset")
+
+
+def unselected_config_hint(key: str) -> str | None:
+    """What an override of ``key`` that the composed config lacks most likely meant, where
+    it names a config of a group that is not selected (``defense.dp.target_epsilon`` without
+    ``defense=dp``, ``release.topk.k``) or a key only other configs of the group have
+    (``dataset.path`` with ``dataset=digits``); ``None`` otherwise. Hydra said "To append to
+    your config use +defense.dp.target_epsilon=1", advice that was then refused as a defense
+    that is not selected, or would add a key nothing reads."""
+    from importlib.resources import files
+
+    import yaml
+
+    group, _, rest = key.partition(".")
+    name = rest.split(".")[0]
+    if group not in _CHOICE_GROUPS or not name:
+        return None
+    folder = files("mia_defense.conf").joinpath(group)
+    configs = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    if group == "defense":
+        if name not in configs or name == "none":
+            return None
+        return (f"the defense {name!r} is not selected: add it with defense={name} (or "
+                f"'defense=[{name},...]') before setting defense.{name}.*")  # fmt: skip
+    if name in configs:
+        then = f", then set its keys as {group}.{rest.partition('.')[2]}" if "." in rest else ""
+        return (f"{name!r} is a config of conf/{group}/, not a key of {group}: select it with "
+                f"{group}={name}{then}")  # fmt: skip
+    owners = []
+    for config in configs:
+        node = yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text()) or {}
+        if isinstance(node, dict) and name in node and name != "defaults":
+            owners.append(config)
+    if not owners:
+        return None
+    which = f"{group}={owners[0]}" if len(owners) == 1 else \
+        f"one of {group}={', '.join(owners)}"  # fmt: skip
+    return (f"the selected {group} config has no key {name!r}; it is a key of {which}: select "
+            f"{'it' if len(owners) == 1 else 'one'} before setting {group}.{rest}")  # fmt: skip

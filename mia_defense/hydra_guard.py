@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
-from hydra.errors import CompactHydraException
+from hydra.errors import CompactHydraException, ConfigCompositionException
 from omegaconf import DictConfig, ListConfig
 
 from mia_defense.errors import ConfigError
@@ -399,6 +399,11 @@ def guard_config_loading() -> None:
     def load_configuration(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> DictConfig:
         try:
             config = load(self, *args, **kwargs)
+        except ConfigCompositionException as exc:
+            reworded = _unselected_config_refusal(exc)
+            if reworded is None:
+                raise
+            raise reworded from None
         except (yaml.YAMLError, UnicodeDecodeError) as exc:  # (Hydra gives a traceback)
             said = " ".join(str(exc).split())
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
@@ -413,6 +418,29 @@ def guard_config_loading() -> None:
 
     load_configuration._mia_guarded = True  # type: ignore[attr-defined]
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
+
+
+def _unselected_config_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """Hydra's "Could not override 'KEY'. To append to your config use +KEY=..." reworded
+    where KEY names a config of a group that is not selected, or a key only other configs of
+    the group have (`unselected_config_hint`): following Hydra's advice got the clear
+    message ("not selected: add it with defense=dp") only on the second try, or added a key
+    nothing reads. ``None``: any other error, left as Hydra words it."""
+    import re
+
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+
+    from mia_defense.config_keys import unselected_config_hint
+
+    found = re.match(r"Could not override '([^']+)'\.", str(exc))
+    cause = exc.__cause__
+    if found is None or not isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
+        return None
+    hint = unselected_config_hint(found.group(1))
+    if hint is None:
+        return None
+    missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
+    return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
 
 
 def rerun_refusal(args: Sequence[str]) -> str | None:
