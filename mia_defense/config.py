@@ -50,7 +50,7 @@ from mia_defense.attacks.shokri import check_seed as check_shokri_seed
 from mia_defense.attacks.threshold import check_options as check_threshold_options
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
-from mia_defense.constraints import Param, check_values, show, string_hint
+from mia_defense.constraints import Param, check_values, number_hint, show, string_hint
 from mia_defense.constraints import missing_attribute as _missing_attribute
 from mia_defense.data.csv_file import check_fixed_categories, load_csv
 from mia_defense.defenses.base import TrainingDefense
@@ -689,6 +689,13 @@ def _kinds(annotation: Any) -> frozenset[str] | None:
     return None
 
 
+def _pathlike(annotation: Any) -> bool:
+    """Whether an annotation admits an ``os.PathLike`` (a path given as text)."""
+    if annotation is PathLike or typing.get_origin(annotation) is PathLike:
+        return True
+    return any(map(_pathlike, typing.get_args(annotation)))
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -736,7 +743,7 @@ def _value_problem(
     shown = param.annotation if param and isinstance(param.annotation, str) else hint
     name = key.rsplit(".", 1)[-1]
     return (f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
-            f"{string_hint(value, kinds)}")
+            f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}")
 
 
 # -- what the walk cannot see key by key ------------------------------------------------------

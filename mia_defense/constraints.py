@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "check_values", "missing_attribute", "show", "string_hint"]
+__all__ = ["Param", "check_values", "missing_attribute", "number_hint", "show", "string_hint"]
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ class Param:
             close = difflib.get_close_matches(value.lower(), self.choices, n=1)
             line += f"; did you mean {close[0]!r}?" if close else ""
         kinds = {"floats": {"int", "float"}, "float": {"int", "float"}}.get(self.kind, {self.kind})
-        return line + string_hint(value, kinds)
+        named = number_hint(key, value, kinds) if not self.choices else ""  # (no name is one)
+        return line + string_hint(value, kinds) + named
 
 
 def show(value: Any) -> str:
@@ -151,6 +152,27 @@ def string_hint(value: Any, kinds: Any) -> str:
             "give it (${oc.env:NAME} always gives a string): drop the quotes, or read the "
             "variable as a value with ${oc.decode:${oc.env:NAME}} (on the command line "
             "quoted for Hydra too: \"key='${oc.decode:${oc.env:NAME,DEFAULT}}'\")")
+
+
+# Keys that name a file or folder, by their last name: a number given to one may be a name.
+_PATH_NAMES = ("path", "dir", "source")
+
+
+def number_hint(key: str, value: Any, kinds: Any, *, path: bool = False) -> str:
+    """What to add to a refusal of the number or boolean ``value`` where ``kinds`` admit a
+    string: Hydra reads an unquoted ``dataset.path=2024`` (a file named with digits) as the
+    number 2024, refused as 'must be a string' without saying why it was not one. Names how
+    to keep it text, for Hydra; a path (``path``, or a key named ``*path``, ``*dir``,
+    ``source``) may also start with ``./``. ``''`` otherwise."""
+    if value is None or not isinstance(value, int | float) or "str" not in kinds:
+        return ""
+    what = "true or false" if isinstance(value, bool) else f"the number {show(value)}"
+    typed = show(value)
+    text = (f"; Hydra read the value as {what}, not as text: quote it for Hydra, "
+            f"{key}=\"'{typed}'\" (the text as you typed it)")
+    if path or key.rsplit(".", 1)[-1].endswith(_PATH_NAMES):
+        text += f", or, a path, start it with ./ ({key}=./{typed})"
+    return text
 
 
 def missing_attribute(name: str) -> str:
