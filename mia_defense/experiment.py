@@ -149,9 +149,12 @@ def run_experiment(
         mark_run(run_dir, status="interrupted", **mark)
         raise
     except MiaDefenseError as exc:
+        blamed = _untrained_hint(experiment, exc)
         # a failure once training began (its first batch: no model saved yet) is recorded
         if training.begun or not _restore_if_nothing_saved(run_dir, found):
-            _mark_failed(run_dir, exc, mark)
+            _mark_failed(run_dir, blamed or exc, mark)
+        if blamed is not None:
+            raise blamed from None
         raise
     except Exception as exc:  # a bug's traceback: the record says so, the next launch reruns it
         # (or a model's output torch refused: asked of the errors torch gives for shapes)
@@ -462,8 +465,14 @@ def _check_classes(
 def _divergence_hint(experiment: Experiment) -> str:
     """The settings that most often make training diverge, with this run's values; with a
     training function of the user's own, that function (it trains the models: train.lr and
-    the defenses' settings reach them only if it reads them)."""
+    the defenses' settings reach them only if it reads them). A defense setting far beyond
+    its usual range (`_far_settings`) is named first: lowering the learning rate beside
+    defense.weight_decay.coefficient=1e30 fixes nothing."""
     hint = _settings_hint(experiment)
+    far = _far_settings(experiment)
+    if far:
+        hint = (f"likely cause: {', '.join(far)}, far beyond the usual range: lower "
+                f"{'it' if len(far) == 1 else 'them'} first; if training still diverges, {hint}")
     overflow = _narrow_logits_hint(experiment)
     return hint if overflow is None else f"{overflow}; if float32 logits still diverge, {hint}"
 
@@ -491,6 +500,49 @@ def _settings_hint(experiment: Experiment) -> str:
         ):
             causes.append(f"{'' if name.startswith('release.') else 'defense.'}{name}={value}")
     return "likely cause: " + ", ".join(causes) + " (lower the learning rate first)"
+
+
+# Settings that scale a training loss or its gradients, as `defense_settings` names them (and
+# train.weight_decay), with the largest value in their usual range and that range: beyond it,
+# a failed training is theirs (gradients so large that the optimiser's float32 steps overflow
+# or come out zero), not the learning rate's.
+_USUAL_RANGES = {
+    "train.weight_decay": (1.0, "usually 1e-4 to 1e-2"),
+    "defense.weight_decay.coefficient": (1.0, "usually 1e-4 to 1e-2, 0.005 by default"),
+    "defense.advreg.strength": (100.0, "usually 1 to 10, 3 by default"),
+}
+
+
+def _far_settings(experiment: Experiment) -> list[str]:
+    """This run's settings beyond their usual range (`_USUAL_RANGES`), as ``key=value (usual
+    range)``; none with a training function of the user's own (it need not read them)."""
+    if getattr(experiment.train, "fit", None) is not None:
+        return []
+    values = {f"defense.{name}": value for name, value in defense_settings(experiment).items()}
+    values["train.weight_decay"] = experiment.train.weight_decay
+    return [f"{key}={values[key]:g} ({usual})" for key, (largest, usual) in _USUAL_RANGES.items()
+            if isinstance(values.get(key), int | float) and values[key] > largest]  # fmt: skip
+
+
+# What `mia_defense.training.divergence.check_trained` says of a model training left as it was.
+_UNTRAINED = ": training changed none of its weights: "
+
+
+def _untrained_hint(experiment: Experiment, exc: Exception) -> ConfigError | None:
+    """``exc`` with the likely cause put first when training changed no weight of a model
+    (`check_trained`'s refusal) beside a setting far beyond its usual range, else ``None``:
+    that refusal's advice, to raise the learning rate, fixes nothing there (with Adam,
+    gradients scaled by defense.weight_decay.coefficient=1e30 overflow its float32 second
+    moment and every step comes out zero)."""
+    untrained = isinstance(exc, ConfigError) and _UNTRAINED in str(exc)
+    far = _far_settings(experiment) if untrained else []
+    if not far:
+        return None
+    return ConfigError(
+        f"likely cause: {', '.join(far)}, far beyond the usual range (gradients scaled that "
+        "much overflow float32 in the optimiser's steps, which then come out zero; no "
+        f"learning rate fixes that): lower {'it' if len(far) == 1 else 'them'}. {exc}"
+    )
 
 
 def _narrow_logits_hint(experiment: Experiment) -> str | None:
