@@ -510,78 +510,30 @@ def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
 
 
 def _refuse_edited_config(run: Path, results: dict[str, Any] | None) -> None:
-    """A `DataError` when results.json's config is not the one that trained the run's models:
-    the fingerprint its config, ``data_fingerprint`` and ``versions.training_code`` give
-    (`config_fingerprint`, as mia-train stamps every checkpoint) differs from the one in
+    """A `DataError` when results.json's config is not the one that trained the run's models
+    (`config_mismatch`: the fingerprint its config, ``data_fingerprint`` and
+    ``versions.training_code`` give differs from the one mia-train stamped on
     ``checkpoints/model_0000.pt``, a file `_refuse_other_models` found to be the one
-    results.json records. A results.json edited after the run (``train.lr``, ``model.hidden``,
-    a defense added with its name) was carried into mia-attack's record, and its figures were
-    reported as those of a config that never trained these models. Not checked without that
-    checkpoint or its recorded sha256, or where it cannot be read without torch."""
-    from mia_defense.run_fingerprint import config_fingerprint
-    from mia_defense.tracking.artifacts import MAX_CHECKED_CHECKPOINT
+    results.json records). A results.json edited after the run (``train.lr``,
+    ``model.hidden``, a defense added with its name) was carried into mia-attack's record, and
+    its figures were reported as those of a config that never trained these models. Not
+    checked without that checkpoint or its recorded sha256, or where it cannot be read
+    without torch."""
+    from mia_defense.tracking.artifacts import FIRST_CHECKPOINT, config_mismatch
 
-    name = "checkpoints/model_0000.pt"
-    record = None if results is None else results.get("sha256")
-    config = None if results is None else results.get("config")
-    if not isinstance(record, dict) or name not in record or not isinstance(config, dict):
+    mismatch = None if results is None else config_mismatch(run, results)
+    if mismatch is None:
         return
-    found = _checkpoint_fingerprint(run / name, limit=MAX_CHECKED_CHECKPOINT)
-    versions = results.get("versions") if results is not None else None
-    code = (versions.get("training_code", versions.get("code"))
-            if isinstance(versions, dict) else None)  # fmt: skip
-    data = results.get("data_fingerprint") if results is not None else None
-    expected = config_fingerprint(config, data=data if isinstance(data, str) else None,
-                                  code=code if isinstance(code, str) else None)  # fmt: skip
-    if found is None or expected is None or found == expected:
-        return
+    found, expected = mismatch
     raise DataError(
         f"{run / 'results.json'}: its config (with data_fingerprint and versions.training_code) "
-        f"is not the one that trained the run's models: {name}, the file the run wrote, was "
-        f"trained under fingerprint {found}, and results.json's config gives {expected}: "
-        "results.json was edited after the run (config.train, config.model, config.defense, "
-        "seed...), and mia-attack would record these figures as that config's; put the "
-        "run's own results.json back, or attack the observations alone (mia-attack "
+        f"is not the one that trained the run's models: {FIRST_CHECKPOINT}, the file the run "
+        f"wrote, was trained under fingerprint {found}, and results.json's config gives "
+        f"{expected}: results.json was edited after the run (config.train, config.model, "
+        "config.defense, seed...), and mia-attack would record these figures as that config's; "
+        "put the run's own results.json back, or attack the observations alone (mia-attack "
         f"{run / 'observations.npz'})"
     )
-
-
-# The most bytes of a checkpoint's pickle (its data.pkl: the names, shapes and fields of
-# the state dict, never the weights) `_checkpoint_fingerprint` reads.
-_MAX_CHECKPOINT_PICKLE = 16 * 2**20
-
-
-def _checkpoint_fingerprint(path: Path, *, limit: int) -> str | None:
-    """The ``fingerprint`` field a mia-train checkpoint at ``path`` holds, read without torch
-    and without running its pickle (`pickletools.genops` only parses it: mia-attack on a run
-    imports no torch), or ``None`` when the file is no regular file of at most ``limit``
-    bytes, no torch.save archive, or holds no such field."""
-    import pickletools
-    import stat
-    import zipfile
-
-    try:
-        info = path.lstat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        with zipfile.ZipFile(path) as archive:
-            entry = next((e for e in archive.infolist()
-                          if e.filename.endswith("/data.pkl") or e.filename == "data.pkl"), None)
-            if entry is None or entry.file_size > _MAX_CHECKPOINT_PICKLE or (
-                entry.compress_type != zipfile.ZIP_STORED
-            ):
-                return None
-            raw = archive.read(entry)
-        ops = [(op.name, arg) for op, arg, _ in pickletools.genops(raw)]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile):
-        return None
-    memo = ("BINPUT", "LONG_BINPUT", "MEMOIZE", "PUT")
-    for i, (name, arg) in enumerate(ops):
-        if arg != "fingerprint" or "UNICODE" not in name:
-            continue
-        value = next((a for n, a in ops[i + 1 :] if n not in memo), None)
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _sha256_matches(run: Path, results: dict[str, Any] | None) -> bool | None:

@@ -21,11 +21,14 @@ from mia_defense.files import (
     load_npz,
     require_regular_file,
 )
+from mia_defense.run_fingerprint import config_fingerprint
 
 __all__ = [
     "MAX_JSON_DEPTH",
     "SCHEMA_VERSION",
+    "checkpoint_fingerprint",
     "checkpoint_mismatch",
+    "config_mismatch",
     "file_sha256",
     "json_depth",
     "jsonable",
@@ -235,3 +238,74 @@ def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None
                 "measured (results.json and observations.npz copied from another run, or the "
                 "checkpoints replaced)")
     return None
+
+
+# The checkpoint whose fingerprint `config_mismatch` reads: one is enough, every checkpoint
+# of a run carries the same one.
+FIRST_CHECKPOINT = "checkpoints/model_0000.pt"
+# The most bytes of a checkpoint's pickle (its data.pkl: the names, shapes and fields of
+# the state dict, never the weights) `checkpoint_fingerprint` reads.
+MAX_CHECKPOINT_PICKLE = 16 * 2**20
+
+
+def checkpoint_fingerprint(path: Path, *, limit: int = MAX_CHECKED_CHECKPOINT) -> str | None:
+    """The ``fingerprint`` field a mia-train checkpoint at ``path`` holds, read without torch
+    and without running its pickle (`pickletools.genops` only parses it: mia-attack and
+    mia-report import no torch), or ``None`` when the file is no regular file of at most
+    ``limit`` bytes, no torch.save archive, or holds no such field."""
+    import pickletools
+    import zipfile
+
+    try:
+        info = Path(path).lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        with zipfile.ZipFile(path) as archive:
+            entry = next((e for e in archive.infolist()
+                          if e.filename.endswith("/data.pkl") or e.filename == "data.pkl"), None)
+            if entry is None or entry.file_size > MAX_CHECKPOINT_PICKLE or (
+                entry.compress_type != zipfile.ZIP_STORED
+            ):
+                return None
+            raw = archive.read(entry)
+        ops = [(op.name, arg) for op, arg, _ in pickletools.genops(raw)]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile):
+        return None
+    memo = ("BINPUT", "LONG_BINPUT", "MEMOIZE", "PUT")
+    for i, (name, arg) in enumerate(ops):
+        if arg != "fingerprint" or "UNICODE" not in name:
+            continue
+        value = next((a for n, a in ops[i + 1 :] if n not in memo), None)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(found, expected)`` when results.json's config is not the one that trained the run
+    folder's models, else ``None``: ``found`` is the fingerprint mia-train stamped on
+    `FIRST_CHECKPOINT` (`checkpoint_fingerprint`), ``expected`` the one results.json's
+    ``config``, ``data_fingerprint`` and ``versions.training_code`` give (`config_fingerprint`,
+    as mia-train computes it; ``versions.code`` in runs from before). A results.json edited
+    after the run (``config.train.lr``, ``config.defense``, ``seed``) had its figures read as
+    those of a config that never trained these models. Only that checkpoint's small data.pkl
+    is read, and only where results.json records its sha256 (callers check the digest:
+    `checkpoint_mismatch`); a folder without it, an older run without digests, a file larger
+    than `MAX_CHECKED_CHECKPOINT` or one that cannot be read so is not checked."""
+    record = results.get("sha256")
+    config = results.get("config")
+    if not isinstance(record, Mapping) or FIRST_CHECKPOINT not in record:
+        return None
+    if not isinstance(config, Mapping):
+        return None
+    found = checkpoint_fingerprint(Path(run_dir) / FIRST_CHECKPOINT)
+    if found is None:
+        return None
+    versions = results.get("versions")
+    code = (versions.get("training_code", versions.get("code"))
+            if isinstance(versions, Mapping) else None)  # fmt: skip
+    data = results.get("data_fingerprint")
+    expected = config_fingerprint(config, data=data if isinstance(data, str) else None,
+                                  code=code if isinstance(code, str) else None)  # fmt: skip
+    if expected is None or found == expected:
+        return None
+    return found, expected

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.cli.attack import _checkpoint_fingerprint, read_source
+from mia_defense.cli.attack import read_source
 from mia_defense.errors import DataError
 from mia_defense.run_fingerprint import config_fingerprint
+from mia_defense.tracking.artifacts import checkpoint_fingerprint
 
 
 def _edit(run: Path, change) -> None:
@@ -30,9 +31,9 @@ def test_the_checkpoints_fingerprint_is_read_without_torch(fast_run):
     expected = config_fingerprint(payload["config"], data=payload["data_fingerprint"],
                                   code=versions.get("training_code", versions.get("code")))
     path = fast_run.run_dir / "checkpoints" / "model_0000.pt"
-    assert _checkpoint_fingerprint(path, limit=2**30) == expected
-    assert _checkpoint_fingerprint(path, limit=10) is None  # larger than the limit: not read
-    assert _checkpoint_fingerprint(fast_run.run_dir / "results.json", limit=2**30) is None
+    assert checkpoint_fingerprint(path, limit=2**30) == expected
+    assert checkpoint_fingerprint(path, limit=10) is None  # larger than the limit: not read
+    assert checkpoint_fingerprint(fast_run.run_dir / "results.json", limit=2**30) is None
 
 
 @pytest.mark.parametrize("change", [
