@@ -330,6 +330,13 @@ def _named_user_errors(config: Mapping[str, Any]) -> Iterator[None]:
         if error is None:
             raise
         raise error from exc
+    except (KeyboardInterrupt, GeneratorExit):
+        raise  # (Ctrl-C is recorded as interrupted; a generator's close is no error)
+    except BaseException as exc:  # sys.exit in a user's model, a BaseException of its own:
+        error = _user_code_error(config, exc)  # results.json was left saying 'running'
+        if error is None:
+            raise
+        raise error from exc
 
 
 def _config_targets(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
@@ -352,7 +359,7 @@ def _source_file(target: str) -> str | None:
     return os.path.realpath(source) if source else None
 
 
-def _user_code_error(config: Mapping[str, Any], exc: Exception) -> MiaDefenseError | None:
+def _user_code_error(config: Mapping[str, Any], exc: BaseException) -> MiaDefenseError | None:
     """The error to report when ``exc`` was raised inside the code of a ``_target_`` of the
     run's config that is not mia-defense's (a user's model failing on a training batch of
     another size than the checks' two rows: a raw traceback and exit 1), naming the key and
@@ -379,6 +386,8 @@ def _user_code_error(config: Mapping[str, Any], exc: Exception) -> MiaDefenseErr
                 model = key.startswith("model.")
                 kind = UnsupportedModelError if model else ConfigError
                 checked = " (it passed the checks on two rows; the run's batches are larger)"
+                if not isinstance(exc, Exception):
+                    return kind(_ended_run(exc, key, target, frame))
                 return kind(
                     f"{key}={target} raised {type(exc).__name__} during the run: {text} (at "
                     f"{frame.filename}:{frame.lineno}, in {frame.name}); fix that code"
@@ -386,6 +395,21 @@ def _user_code_error(config: Mapping[str, Any], exc: Exception) -> MiaDefenseErr
                 )
         error = error.__cause__
     return None
+
+
+def _ended_run(exc: BaseException, key: str, target: str, frame: traceback.FrameSummary) -> str:
+    """`_user_code_error`'s words for a user's code that raised no `Exception`: a
+    ``sys.exit`` (SystemExit), or an exception class of its own derived from BaseException,
+    which ended mia-train as an exit would, past the record of a failed run."""
+    at = f"(at {frame.filename}:{frame.lineno}, in {frame.name})"
+    if isinstance(exc, SystemExit):
+        did = f"called sys.exit({repr(exc.code)[:200]}) during the run {at}"
+    else:
+        text = " ".join(str(exc).split())[:300]
+        did = (f"raised {type(exc).__name__} during the run: {text} {at}, a BaseException "
+               "that is no Exception (derive errors from Exception)")
+    return (f"{key}={target} {did}; code called by a run must raise an error or return, not "
+            "end the process: fix that code, then run the same command again")
 
 
 def _run_pipeline(
