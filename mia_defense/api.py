@@ -45,7 +45,7 @@ from mia_defense.attacks.base import access_of
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
 from mia_defense.data.checks import warn_label_copies, warn_unscaled_features
-from mia_defense.data.dataset import Dataset
+from mia_defense.data.dataset import Dataset, refuse_masked
 from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
@@ -127,6 +127,7 @@ def make_plan(
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
             _check_int("make_plan", name, value, low=0)
+    _refuse_masked("make_plan", x=x, y=y)
     labels = np.asarray(_values(y))
     if not np.issubdtype(labels.dtype, np.integer):
         raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
@@ -231,10 +232,19 @@ def observations_from_arrays(
         "grad_norms": grad_norms,
     }  # fmt: skip
     arrays.update({k: v for k, v in optional.items() if v is not None})
+    _refuse_masked("observations_from_arrays", **arrays)
     arrays = {k: _values(v) for k, v in arrays.items()}
     facts = _metadata(metadata) if metadata is not None else None
     obs = Observations.from_arrays(arrays, source="observations_from_arrays")
     return replace(obs, metadata=facts) if facts else obs
+
+
+def _refuse_masked(where: str, **arrays: Any) -> None:
+    """`refuse_masked` of each of ``arrays`` (named as the caller's arguments): numpy drops
+    a masked array's mask here as for a Dataset, and its masked values were read without a
+    word (make_plan counted a masked label among the classes)."""
+    for field, value in arrays.items():
+        refuse_masked(value, field, where, use="read")
 
 
 def _values(value: Any) -> Any:
@@ -685,6 +695,7 @@ def _refuse_copies(models: Sequence[nn.Module]) -> None:
 
 def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.ndarray]:
     """``x`` as float32 and ``y``, checked against the rows the plan indexes."""
+    _refuse_masked("observe_models", x=x, y=y)
     inputs, labels = _numbers("observe_models", x), np.asarray(_values(y))
     rows = int(max(plan.population_idx.max(initial=0), plan.test_idx.max(initial=0))) + 1
     if inputs.ndim == 0 or len(inputs) < rows:
@@ -720,6 +731,8 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
     both in the population and the test set (the test accuracy measured on members), masks
     that are not one 0/1 row per model over the population. Returns the plan with those
     fields as arrays (lists of row numbers or of 0/1 rows were a raw AttributeError)."""
+    fields = ("population_idx", "test_idx", "masks")
+    _refuse_masked("observe_models", **{f"plan.{name}": getattr(plan, name) for name in fields})
     for name in ("population_idx", "test_idx"):
         idx = np.asarray(getattr(plan, name))
         if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
@@ -954,6 +967,7 @@ def _checked(obs: Observations) -> Observations:
     names = ("augmented_logits", "augmented_predictions", "grad_norms", "test_log_probs",
              "test_labels")  # fmt: skip
     fields.update({name: getattr(obs, name) for name in names if getattr(obs, name) is not None})
+    _refuse_masked("audit: observations", **fields)
     checked = Observations.from_arrays(fields, source="audit: observations")
     return replace(checked, metadata=obs.metadata)
 
@@ -1080,6 +1094,7 @@ def _check_observations(where: str, obs: Any) -> None:
 def _population_rows(population_idx: Any, n: int) -> np.ndarray:
     """``population_idx`` as [N] distinct dataset rows >= 0 (most_vulnerable's
     dataset_index reads them: floats, repeats or negatives named rows the records are not)."""
+    _refuse_masked("run_audit", population_idx=population_idx)
     rows = np.asarray(_values(population_idx))
     if rows.shape != (n,) or not np.issubdtype(rows.dtype, np.integer):
         raise ConfigError(
@@ -1094,6 +1109,7 @@ def _population_rows(population_idx: Any, n: int) -> np.ndarray:
 
 def _canaries(is_canary: Any, n: int) -> np.ndarray:
     """``is_canary`` as [N] bool: one 0/1 per record, some of them not canaries."""
+    _refuse_masked("audit", is_canary=is_canary)
     flags = np.asarray(_values(is_canary))
     if flags.shape != (n,):
         raise ConfigError(f"is_canary: shape {flags.shape}, expected [{n}] (one flag per "

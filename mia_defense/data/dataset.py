@@ -9,7 +9,7 @@ import numpy as np
 
 from mia_defense.errors import DataError
 
-__all__ = ["Dataset"]
+__all__ = ["Dataset", "refuse_masked"]
 
 # More classes than this, and than twice both the samples and the largest label, are refused:
 # a typo, and the models and attacks grow with the classes (as data.checks._SUBSET_CLASSES).
@@ -147,11 +147,18 @@ def _check_plain(value: np.ndarray, field: str, source: str) -> None:
         raise DataError(f"{source}: {field} is a numpy.matrix (scipy.sparse's .todense() gives "
                         f"one), which indexes otherwise; pass np.asarray({field}) (or the "
                         f"sparse matrix's .toarray())")
+    refuse_masked(value, field, source)
+
+
+def refuse_masked(value: Any, field: str, source: str, *, use: str = "trained on") -> None:
+    """A `DataError` for a numpy masked array: numpy's np.asarray, and every check and model
+    after it, ignore its mask without a word, so its masked (missing) values were ``use`` as
+    they are (a Dataset's: trained on; the arrays `mia_defense.api` takes: read)."""
     if isinstance(value, np.ma.MaskedArray):
         masked = int(np.ma.count_masked(value))
         raise DataError(
             f"{source}: {field} is a masked array ({masked} values masked), whose mask would be "
-            f"ignored: the masked values trained on as they are; fill or drop them and pass a "
+            f"ignored: the masked values {use} as they are; fill or drop them and pass a "
             f"plain array ({field}.filled(value), or np.asarray({field}) if none is masked)"
         )
 
