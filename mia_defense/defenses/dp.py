@@ -68,6 +68,7 @@ __all__ = [
     "refuse_no_grad_samples",
     "refuse_unsupported",
     "refuse_updated_buffers",
+    "warn_unused_physical_batches",
 ]
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,22 @@ _UNACCOUNTED_SAMPLING = (
     "but ε is computed for Poisson sampling at rate q, which the accountant assumes; this "
     "ε does not bound the mechanism that ran (defense.dp.allow_unaccounted_sampling=true)"
 )
+
+
+def warn_unused_physical_batches(defenses: Sequence[TrainingDefense], *, engine: str) -> None:
+    """Say that defense.dp.max_physical_batch_size does nothing with ``engine`` opacus. Once
+    a run: the pipeline calls it (said as Opacus was set up, it came once per model, 16
+    copies at the default plan.num_models)."""
+    if engine != "opacus":
+        return
+    for defense in defenses:
+        if isinstance(defense, DPSGD) and defense.max_physical_batch_size is not None:
+            log.warning(
+                "defense.dp.max_physical_batch_size=%d has no effect with train.engine=opacus "
+                "(one forward pass per logical batch; the same gradients either way); "
+                "train.engine=stacked bounds the per-sample gradients with it",
+                defense.max_physical_batch_size,
+            )
 
 
 class DPSGD(TrainingDefense):
@@ -642,13 +659,6 @@ class DPSGD(TrainingDefense):
 
         if ctx.stack.vectorised or ctx.num_models != 1:
             raise ValueError("train.engine=opacus trains one model at a time (module mode)")
-        if self.max_physical_batch_size is not None:
-            log.warning(
-                "defense.dp.max_physical_batch_size=%d has no effect with train.engine=opacus "
-                "(one forward pass per logical batch; the same gradients either way); "
-                "train.engine=stacked bounds the per-sample gradients with it",
-                self.max_physical_batch_size,
-            )
         assert self._steps is not None and self._sigma is not None
         schedule = self._steps.schedules[0]
         # Opacus' hooks fire on inputs that need no gradient: harmless, said once per batch.

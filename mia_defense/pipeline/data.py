@@ -31,7 +31,7 @@ from mia_defense.defenses.compose import (
     warn_meaningless_clip_norm,
     warn_unaccounted_beside_dp,
 )
-from mia_defense.defenses.dp import DPSGD, initial_grad_norms
+from mia_defense.defenses.dp import DPSGD, initial_grad_norms, warn_unused_physical_batches
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import ModelBuilder
@@ -289,6 +289,7 @@ def _check(
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
     warn_inactive_defenses(defenses, num_classes=num_classes)
+    warn_unused_physical_batches(defenses, engine=experiment.train.engine)
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {},
                                one_hot_columns=experiment.dataset.one_hot_columns)
     check_user_fit(experiment.train, defenses=defenses)

@@ -285,14 +285,21 @@ def test_without_noise_or_clipping_dp_sgd_is_plain_sgd(digits, arch):
     assert runs[0][0].stats["epsilon"] == float("inf")
 
 
-def test_the_opacus_engine_says_it_ignores_physical_batches(digits, caplog):
+def test_the_opacus_engine_says_it_ignores_physical_batches_once_not_per_model(digits, caplog):
+    # Said as each model's Opacus was set up, it came once per model (16 copies at the default
+    # plan.num_models); the pipeline says it once a run (warn_unused_physical_batches, h154).
     x, y = digits[0][:64], digits[1][:64]
-    masks = torch.ones((1, 64), dtype=torch.bool)
+    masks = torch.ones((2, 64), dtype=torch.bool)
     config = TrainConfig(epochs=1, batch_size=16, lr=0.1)
     dp = lambda: [DPSGD(noise_multiplier=1.0, max_physical_batch_size=4)]  # noqa: E731
+    said = "max_physical_batch_size=4 has no effect with train.engine=opacus"
     with caplog.at_level(logging.WARNING, logger="mia_defense.defenses.dp"):
-        _train([_mlp()], x, y, masks, config=config, seeds=[0], defenses=dp, engine="opacus")
-    assert "max_physical_batch_size=4 has no effect with train.engine=opacus" in caplog.text
+        _train([_mlp(), _mlp()], x, y, masks, config=config, seeds=[0, 1], defenses=dp,
+               engine="opacus")  # fmt: skip
+        assert said not in caplog.text  # (training a model says nothing)
+        dp_module.warn_unused_physical_batches(dp(), engine="opacus")
+        dp_module.warn_unused_physical_batches(dp(), engine="stacked")
+    assert caplog.text.count(said) == 1
 
 
 def test_the_old_module_name_is_the_moved_module_with_a_warning(monkeypatch):
