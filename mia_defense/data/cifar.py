@@ -188,6 +188,14 @@ def _label_array(value: object, *, path: Path, key: str) -> np.ndarray:
                 f"{path}: {key!r} must be a flat list of integers, found a "
                 f"{type(other).__name__} in it; use the original CIFAR batch"
             )
+    if _holds_bools(value):
+        raise DataError(
+            f"{path}: {key!r} holds true/false values, not class indices: a CIFAR batch's "
+            "labels are integers 0..C-1, and true/false would be read as its classes 0 and 1, "
+            "every other class empty; write the class indices (the original CIFAR batch "
+            "has them), or save a two-class task of your own as an .npz of the images and 0/1 "
+            "labels (dataset=npz)"
+        )
     try:
         labels = np.asarray(value)
     except (TypeError, ValueError, OverflowError) as exc:
@@ -210,6 +218,15 @@ def _read_binary_batch(
         )
     rows = raw.reshape(-1, record)
     return rows[:, label_bytes:].reshape(-1, 3, 32, 32), rows[:, label_index].astype(np.int64)
+
+
+def _holds_bools(value: list | tuple | np.ndarray) -> bool:
+    """Whether a batch's labels are true/false (a bool array, or a list with a bool in it):
+    numpy reads them as 0 and 1, classes of the dataset's C, where a hand-made batch's
+    true/false (a 'labels == 3' mask, a two-class task) meant no such classes."""
+    if isinstance(value, np.ndarray):
+        return value.dtype == np.bool_
+    return any(isinstance(v, bool | np.bool_) for v in value)
 
 
 def _is_binary(path: Path, data: bytes, label_bytes: int) -> bool:
