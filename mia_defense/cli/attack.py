@@ -190,18 +190,15 @@ def _refuse_output(run_dir: Path, source: Path, *, key: str, rerun: bool = False
     if (run_dir / "results.json").exists() and not (rerun and _attack_of(run_dir, source)):
         return (f"{key}={run_dir} holds a run already (results.json); mia-attack writes "
                 f"into a new directory: choose another {key}")  # fmt: skip
-    models = next((name for name in _TRAINED_MODELS if os.path.lexists(run_dir / name)), None)
+    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS  # (mia-train's models)
+
+    models = next((name for name in DIGESTED_FOLDERS if os.path.lexists(run_dir / name)), None)
     if models is not None:
         return (f"{key}={run_dir} holds a mia-train run's models ({models}/): mia-attack "
                 "trains none, and would write its observations.npz and results.json over "
                 "that run's files and beside its models; choose another "
                 f"{key} (mia-train resumes that run in its own directory)")  # fmt: skip
     return None
-
-
-# The folders mia-train saves its models in (`mia_defense.training.checkpoints`): no
-# mia-attack run holds them.
-_TRAINED_MODELS = ("checkpoints", "checkpoints_undefended")
 
 
 def _attack_of(run_dir: Path, source: Path) -> dict[str, Any] | None:

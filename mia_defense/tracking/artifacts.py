@@ -145,7 +145,11 @@ def write_npz(path: Path, **arrays: np.ndarray) -> None:
 # file replaced after the run was written (another run's, an edited copy, one of another
 # code version) no longer matches: its verdict was recorded as this run's.
 DIGESTED_FILES = ("observations.npz",)
-DIGESTED_FOLDERS = ("checkpoints", "checkpoints_undefended")
+# A run directory's checkpoint folders: the target models, and the undefended shadow
+# models of a naive attacker (attack.shadow_recipe=undefended).
+CHECKPOINTS = "checkpoints"
+UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
+DIGESTED_FOLDERS = (CHECKPOINTS, UNDEFENDED_CHECKPOINTS)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -242,7 +246,7 @@ def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None
 
 # The checkpoint whose fingerprint `config_mismatch` reads: one is enough, every checkpoint
 # of a run carries the same one.
-FIRST_CHECKPOINT = "checkpoints/model_0000.pt"
+FIRST_CHECKPOINT = f"{CHECKPOINTS}/model_0000.pt"
 # The most bytes of a checkpoint's pickle (its data.pkl: the names, shapes and fields of
 # the state dict, never the weights) `checkpoint_fingerprint` reads.
 MAX_CHECKPOINT_PICKLE = 16 * 2**20

@@ -28,6 +28,7 @@ from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import stale_temp_files
 from mia_defense.tracking.artifacts import (
+    DIGESTED_FOLDERS,
     MAX_JSON_DEPTH,
     SCHEMA_VERSION,
     json_depth,
@@ -120,7 +121,6 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
 # under one train.chunk_size, finished under another, were a mix that neither setting gives;
 # a CUDA generator draws other batch orders and noise than a CPU one of the same seed.
 _RESUME_KEYS = ("train.chunk_size", "train.device")
-_SAVED_MODELS = ("checkpoints", "checkpoints_undefended")
 
 
 def _resume_value(key: str, value: Any) -> Any:
@@ -143,7 +143,7 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
     changed = [k for k in _RESUME_KEYS if before.get(k, "(unset)") != after.get(k, "(unset)")
                and _resume_value(k, before.get(k)) != _resume_value(k, after.get(k))]
     if not changed or not any(
-        any((Path(run_dir) / folder).glob("model_*.pt")) for folder in _SAVED_MODELS
+        any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS
     ):
         return ""
     shown = "; ".join(f"{k}: {json.dumps(before.get(k))} -> {json.dumps(after.get(k))}"
@@ -239,7 +239,7 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
     them, and each killed attempt of a resumed run added one. Called with the run's lock
     held, so no other run writes here; a file that cannot be removed is left."""
     removed = []
-    for folder in (run_dir, *(run_dir / name for name in _SAVED_MODELS)):
+    for folder in (run_dir, *(run_dir / name for name in DIGESTED_FOLDERS)):
         if folder != run_dir and folder.is_symlink():  # (another folder's files)
             continue
         for tmp in stale_temp_files(folder):

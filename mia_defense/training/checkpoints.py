@@ -20,6 +20,7 @@ from torch.nn.parameter import is_lazy
 from mia_defense.archives import archive_problem, oversized
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import atomic_write
+from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.versions import training_versions
@@ -38,12 +39,6 @@ __all__ = [
     "state_mismatch",
     "stored_values",
 ]
-
-# A run directory's checkpoint folders: the target models, and the undefended shadow
-# models of a naive attacker (attack.shadow_recipe=undefended).
-CHECKPOINTS = "checkpoints"
-UNDEFENDED_CHECKPOINTS = "checkpoints_undefended"
-
 
 def checkpoint_path(directory: Path, index: int) -> Path:
     """Where model ``index`` of a plan is saved."""
