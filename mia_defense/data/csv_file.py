@@ -670,6 +670,7 @@ def _csv_labels(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     index = {label: i for i, label in enumerate(classes)}
     y = np.fromiter((index[v] for v in raw), dtype=np.int64, count=len(raw))
     _warn_missing_marks(classes, y, lines=lines, path=path, column=column)
+    _warn_label_variants(classes, y, lines=lines, path=path, column=column)
     return y, tuple(classes)
 
 
@@ -702,6 +703,8 @@ def _warn_near_labels(classes: list[str], *, path: Path, column: str) -> None:
     seen: dict[str, str] = {}
     for label in classes:
         key = label.casefold().rstrip(".").strip()
+        if key in seen and _spelling(seen[key]) == _spelling(label):
+            continue  # case or spacing only: `_warn_label_variants` names those
         if key in seen:
             log.warning(
                 "%s: column %r holds the labels %r and %r, which differ only in case or a "
@@ -710,6 +713,81 @@ def _warn_near_labels(classes: list[str], *, path: Path, column: str) -> None:
             )
             return
         seen[key] = label
+
+
+def _spelling(text: str) -> str:
+    """``text`` without letter case and with runs of spaces as one: two texts with the same
+    spelling differ only in case or spacing ('Male', 'male', 'Self  emp', 'self emp')."""
+    return " ".join(text.split()).casefold()
+
+
+def _variants(names: Sequence[str]) -> list[list[str]]:
+    """The groups (two or more each) of ``names`` that share a `_spelling`, in order of
+    ``names``: computed on a column's distinct values, not its rows."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(_spelling(name), []).append(name)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def _rarest(group: list[str], names: Sequence[str], codes: np.ndarray,
+            lines: np.ndarray) -> tuple[str, int, int]:
+    """The spelling of ``group`` fewest rows hold (a typo, most likely), their count and
+    its first line; ``codes`` are the rows' indices into ``names`` (NaN: missing)."""
+    present = codes[~np.isnan(codes)].astype(np.int64)
+    counts = np.bincount(present, minlength=len(names))
+    rare = min(group, key=lambda name: counts[names.index(name)])
+    first = int(np.flatnonzero(codes == names.index(rare))[0])
+    return rare, int(counts[names.index(rare)]), int(lines[first])
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" + ("" if count == 1 else "s")
+
+
+def _shown_variants(groups: list[list[str]]) -> str:
+    shown = "; ".join(" / ".join(repr(name) for name in group) for group in groups[:3])
+    return shown + (f"; and {len(groups) - 3} more groups" if len(groups) > 3 else "")
+
+
+def _warn_feature_variants(table: _Table, *, path: Path, fixed: Mapping[str, Any]) -> None:
+    """Say, once per text feature column, when its values differ only in letter case or
+    spacing ('Male', 'male'): each spelling was a category of its own (a one-hot feature
+    apart), silently. Columns with a fixed list (``dataset.categories``) are the user's."""
+    for j, (name, names) in enumerate(zip(table.names, table.categories, strict=True)):
+        if names is None or name in fixed:
+            continue
+        groups = _variants(names)
+        if not groups:
+            continue
+        rare, count, line = _rarest(groups[0], names, table.values[:, j], table.lines)
+        log.warning(
+            "%s: text column %r holds values that differ only in letter case or spacing (%s):"
+            " each spelling is a category of its own, a one-hot feature apart (%r: %s, first "
+            "on line %d); if they are one value, write them alike in the file", path,
+            name, _shown_variants(groups), rare, _rows(count), line,
+        )
+
+
+def _warn_label_variants(classes: list[str], y: np.ndarray, *, lines: np.ndarray,
+                         path: Path, column: str) -> None:
+    """Say when text labels differ only in letter case or spacing ('yes', 'Yes'): each
+    spelling is a class of its own, so the task the models learn and the attacks measure
+    is not the file's (one class split in two, the models trained to tell its halves
+    apart), which a feature's extra category is not; hence its own, louder warning."""
+    groups = _variants(classes)
+    if not groups:
+        return
+    rare, count, line = _rarest(groups[0], classes, y.astype(np.float64), lines)
+    merged = len(classes) - sum(len(group) - 1 for group in groups)
+    log.warning(
+        "%s: the label column %r holds labels that differ only in letter case or spacing "
+        "(%s): each spelling is a class of its own, so the models learn a %d-class task "
+        "where the file may mean %d classes, and the attacks are measured on it (%r: %s, "
+        "first on line %d); if they are one class, write them alike in the file and "
+        "rerun, as these results are of another task", path, column, _shown_variants(groups),
+        len(classes), merged, rare, _rows(count), line,
+    )
 
 
 def _numeric_labels(raw: list[str], numeric: list[bool], *, lines: np.ndarray, path: Path,
@@ -1011,6 +1089,7 @@ def load_csv(
                       max_categories=max_categories)
     _check_categories(table, path=file, max_categories=max_categories)
     table = _apply_fixed(table, fixed, path=file, label_column=label_column)
+    _warn_feature_variants(table, path=file, fixed=fixed)
     y, class_labels = _csv_labels(table.labels, lines=table.lines, path=file,
                                   column=label_column, num_classes=num_classes)
     _check_missing(table, path=file)
