@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.constraints import number_hint
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import LOOP_FIX, check_memory, feature_bytes, file_kind
 from mia_defense.errors import ConfigError, DataError
@@ -104,7 +105,8 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     if path is None or str(path) == "":
         raise DataError(f"dataset {name!r}: dataset.path is not set; point it at {expected}")
     if not isinstance(path, (str, os.PathLike)):
-        raise ConfigError(f"dataset.path={path!r}: must be a path (text), e.g. {expected}")
+        raise ConfigError(f"dataset.path={path!r}: must be a path (text), e.g. {expected}"
+                          + _number_path_hint(path))
     if "\0" in str(path):
         raise DataError(f"dataset {name!r}: dataset.path {str(path)!r} holds a NUL byte, which "
                         f"no file name can; set dataset.path to {expected}")
@@ -132,14 +134,36 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
     return resolved
 
 
+def _hydra_job() -> Any:
+    """The running Hydra job's `HydraConfig`, or ``None`` (no job: called from Python)."""
+    hydra_config = sys.modules.get("hydra.core.hydra_config")  # (not imported: no Hydra job)
+    if hydra_config is None or not hydra_config.HydraConfig.initialized():
+        return None
+    return hydra_config.HydraConfig
+
+
+def _number_path_hint(value: Any) -> str:
+    """What to add to the refusal of a number (or true/false) given as ``dataset.path``: in
+    a Hydra job, the config check's hint (Hydra read a file named 2024 as a number: quote
+    it, or start it with ./); from Python (``load_csv(path=2024)``), to pass it as text.
+    ``''`` for anything else (a list, a dict: no such slip)."""
+    hint = number_hint("dataset.path", value, ("str",), path=True)
+    if not hint or _hydra_job() is not None:
+        return hint
+    if isinstance(value, bool):
+        return f"; {value!r} is a bool, not text: pass the path as a str or pathlib.Path"
+    return (f"; {value!r} is a number, not text: pass the path as a str or pathlib.Path "
+            f"(path='{value}' for a file of that name)")
+
+
 def _from_launch_dir(path: Path) -> Path:
     """A relative ``path`` as the directory the command was started in, where a job of
     Hydra runs elsewhere (``hydra.job.chdir=true``: in its run directory, where the data
     file was looked for and not found); as it is otherwise."""
-    hydra_config = sys.modules.get("hydra.core.hydra_config")  # (not imported: no Hydra job)
-    if path.is_absolute() or hydra_config is None or not hydra_config.HydraConfig.initialized():
+    hydra_config = _hydra_job()
+    if path.is_absolute() or hydra_config is None:
         return path
-    launched = hydra_config.HydraConfig.get().runtime.cwd
+    launched = hydra_config.get().runtime.cwd
     if not launched or os.path.realpath(launched) == os.path.realpath(os.getcwd()):
         return path
     return Path(launched) / path
