@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import shlex
 import struct
 import zlib
 from pathlib import Path
@@ -74,6 +75,15 @@ def read_idx(path: Path) -> np.ndarray:
 
 def _read_idx_stream(stream: BinaryIO, *, path: Path, size: int, compressed: bool) -> np.ndarray:
     head = stream.read(4)
+    if compressed and head[:2] == b"\x1f\x8b":
+        quoted = shlex.quote(str(path))
+        raise DataError(
+            f"{path}: gzip-compressed twice: once decompressed, its data starts with gzip's "
+            f"magic number again ({head.hex()}), not an IDX header (gzip run on a file already "
+            f"compressed, or a browser that compressed a .gz download); decompress it once and "
+            f"keep that: gzip -dc {quoted} > once.gz && mv once.gz {quoted} (or download it "
+            "again)"
+        )
     if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES:
         raise DataError(
             f"{path}: not an IDX file (bad magic number {head.hex() or 'empty'}); expected "
