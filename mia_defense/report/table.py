@@ -39,6 +39,7 @@ __all__ = [
     "defense_family",
     "distinguishing",
     "evaluation_labels",
+    "flat_hparams",
     "flatten",
     "markdown_table",
     "md_code",
@@ -185,12 +186,45 @@ def _num(value: Any) -> float:
     return float("nan") if value is None else float(value)
 
 
+# Config keys that are no hyperparameter of a run, left out of its flat config as mia-train
+# leaves them out of results.json's ``hparams`` (`mia_defense.cli.build._flat_hparams`), and
+# mia-attack's ``source`` (the file attacked).
+_NOT_HPARAMS = frozenset({"_target_", "_partial_", "attack"})
+_NOT_HPARAMS_TOP = frozenset({"progress", "figures", "cache_dir", "source"})
+
+
+def flat_hparams(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's flat config as results.json's ``hparams`` holds it: scalar values as
+    ``group.key`` pairs, lists as text, nulls, ``_target_``, ``attack`` and the keys that
+    change no result left out."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key not in _NOT_HPARAMS and not (not prefix and key in _NOT_HPARAMS_TOP):
+                    walk(value, f"{prefix}{key}.")
+        elif node is not None:
+            scalar = isinstance(node, bool | int | float | str)
+            flat[prefix.rstrip(".")] = node if scalar else str(node)
+
+    walk(config, "")
+    return flat
+
+
 def _settings(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A run's settings: its defenses' (``dp.target_epsilon``...), then its flat config
-    (``train.epochs``...) without the config copies of the defenses' settings."""
+    (``train.epochs``...) without the config copies of the defenses' settings. The flat
+    config is read from ``config`` (`flat_hparams`), which the run's checks hold to the
+    models (`mia_defense.report.runs.folder_problem`), not from results.json's ``hparams``
+    copy of it, which nothing checks (``hparams.train.lr`` edited showed in the table); a
+    run without a config shows its ``hparams``."""
     own = {k: v for k, v in payload["defense"].items() if k not in _NAMES}
+    config = payload.get("config")
+    recorded = flat_hparams(config) if isinstance(config, Mapping) and config else (
+        payload.get("hparams", {}))  # fmt: skip
     flat = {
-        k: v for k, v in payload.get("hparams", {}).items()
+        k: v for k, v in recorded.items()
         if not any(k == s or k.endswith("." + s) for s in own)
     }  # fmt: skip
     return {**own, **flat}
@@ -287,7 +321,9 @@ def _model(config: Mapping[str, Any], metadata: Mapping[str, Any] | None) -> str
 
 
 def _seed(payload: Mapping[str, Any], config: Mapping[str, Any]) -> int | None:
-    for value in (payload.get("seed"), config.get("seed"), payload.get("hparams", {}).get("seed")):
+    """The run's seed: ``config.seed`` (which groups it, and which the checkpoints' config
+    fingerprint holds to the models), else results.json's ``seed`` or ``hparams.seed``."""
+    for value in (config.get("seed"), payload.get("seed"), payload.get("hparams", {}).get("seed")):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None

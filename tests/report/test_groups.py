@@ -146,7 +146,9 @@ def test_runs_differing_only_in_seed_are_one_row_with_mean_spread_and_n(seeds_sw
     assert float(row["lira.auc"]) == pytest.approx(mean, abs=1e-12)
     assert float(row["lira.auc_ci_high"]) == pytest.approx(high, abs=1e-12)
     lone = rows["train.lr=0.1"]
-    assert lone["runs"] == "seed=0,train.lr=0.1" and lone["hyperparameters"] == ""
+    # (its config's train.lr, the one setting that tells the rows apart: read from the
+    # config, as a real run's hparams would say it)
+    assert lone["runs"] == "seed=0,train.lr=0.1" and lone["hyperparameters"] == "train.lr=0.1"
     # every run keeps its own line in runs.csv
     assert set(read_csv(tmp_path / "out" / "runs.csv", key="runs")) == set(runs)
     markdown = (tmp_path / "out" / "tradeoff.md").read_text()

@@ -63,11 +63,13 @@ def test_report_table_matches_results_and_charts_are_written(sweep, tmp_path):
     assert rows["lr=0.1,x=topk"]["family"] == "topk release"
     assert rows["lr=0.1,x=none"]["family"] == "no defense"
     # the defense's settings and the config keys that vary across rows (seeds have a column)
-    assert rows["lr=0.1,x=dp8"]["hyperparameters"] == "dp.target_epsilon=8"
-    assert rows["lr=0.1,x=topk"]["hyperparameters"] == ""
+    # (x, an override of every run's folder name, is in each config, as Hydra puts it)
+    assert rows["lr=0.1,x=dp8"]["hyperparameters"] == "dp.target_epsilon=8; x=dp8"
+    assert rows["lr=0.1,x=topk"]["hyperparameters"] == "x=topk"
     with (tmp_path / "out" / "runs.csv").open() as handle:
         per_run = {row["runs"]: row for row in csv.DictReader(handle)}
-    assert per_run["lr=0.1,x=topk"]["hyperparameters"] == "seed=5"  # one row per run
+    # one row per run: its seed too, the config's (its hparams' seed 5 is not read)
+    assert per_run["lr=0.1,x=topk"]["hyperparameters"] == "seed=3; x=topk"
     assert set(per_run) == set(runs)
 
     # Pareto front: accurate-and-leaky baseline vs the private dp1 run; dp8 is dominated

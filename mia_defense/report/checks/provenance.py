@@ -11,7 +11,10 @@ from typing import Any
 from mia_defense.report.checks._values import _MISSING, _counts, _show
 from mia_defense.report.stats import LEVEL
 
-__all__ = ["BUILT_IN_DEFENSES", "BUILT_IN_RELEASES", "defense_problem", "other_confidence"]
+__all__ = [
+    "BUILT_IN_DATASETS", "BUILT_IN_DEFENSES", "BUILT_IN_RELEASES", "defense_problem",
+    "other_confidence",
+]
 
 
 def _planned(payload: Mapping[str, Any], key: str) -> Any:
@@ -118,7 +121,8 @@ def defense_problem(payload: Mapping[str, Any]) -> str | None:
     or ``None``: an undefended run renamed ``dp`` by hand passed for a defended one. Checked
     where the config says: no defense in ``config.defense`` is ``none``; defenses and a
     release that are all mia-defense's own record their own names (a user's may record
-    any name)."""
+    any name). Then the block's settings (`_settings_problem`) and results.json's
+    ``dataset`` (`_dataset_problem`)."""
     defense, config = payload.get("defense"), payload.get("config")
     if not isinstance(defense, Mapping) or not isinstance(config, Mapping):
         return None
@@ -135,14 +139,116 @@ def defense_problem(payload: Mapping[str, Any]) -> str | None:
                     f"models, holds {_show('+'.join(expected))}: the file was edited; rerun "
                     "the run")
     if "release" not in config:
-        return None
+        return _settings_problem(defense, config) or _dataset_problem(payload)
     recorded = defense.get("release", "full")
     release = config["release"]
     expected_release = "full" if release is None else _built_in_name(release, BUILT_IN_RELEASES)
     if expected_release is not None and recorded != expected_release:
         return (f"defense.release is {_show(recorded)}, but config.release, which released the "
                 f"outputs, is {expected_release!r}: the file was edited; rerun the run")
+    return _settings_problem(defense, config) or _dataset_problem(payload)
+
+
+def _comparable(recorded: Any, configured: Any) -> bool | None:
+    """Whether a setting ``recorded`` in results.json's ``defense`` block equals the value
+    ``configured`` in its config (a number as a number: a defense records ``float(x)``), or
+    ``None`` where the two cannot be compared (a null the defense resolved, 'auto', a list)."""
+    if isinstance(recorded, bool) or isinstance(configured, bool):
+        return recorded == configured if isinstance(recorded, bool) and isinstance(
+            configured, bool) else None  # fmt: skip
+    if isinstance(recorded, int | float) and isinstance(configured, int | float):
+        return math.isclose(recorded, configured, rel_tol=1e-9, abs_tol=0.0)
+    if isinstance(recorded, str) and isinstance(configured, str):
+        return recorded == configured
     return None
+
+
+def _built_in_nodes(config: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """``name -> config node`` of the run's built-in defenses (``dp`` -> ``config.defense.dp``,
+    whatever its key) and of a built-in release (``release``); a name two nodes share is
+    left out (which node a setting came from is not known)."""
+    nodes: dict[str, Mapping[str, Any]] = {}
+    twice: set[str] = set()
+    defenses = config.get("defense")
+    for node in (defenses.values() if isinstance(defenses, Mapping) else ()):
+        name = _built_in_name(node, BUILT_IN_DEFENSES)
+        if name is not None:
+            (twice.add(name) if name in nodes else nodes.__setitem__(name, node))
+    release = config.get("release")
+    if _built_in_name(release, BUILT_IN_RELEASES) is not None:
+        nodes["release"] = release
+    return {name: node for name, node in nodes.items() if name not in twice}
+
+
+def _settings_problem(defense: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
+    """How a setting of results.json's ``defense`` block (``dp.target_epsilon``,
+    ``release.k``, ``shadow_recipe``: what the report's hyperparameters column shows)
+    contradicts the run's config, or ``None``: ``defense.dp.target_epsilon`` edited from 8 to
+    2 showed a run at ε 2 in the table. Compared only where both say a value of one kind, for
+    mia-defense's own defenses and releases (their settings are their config's keys; 'auto'
+    or a null resolved by the run is not compared, nor a user's defense, which may record
+    anything)."""
+    attack = config.get("attack")
+    recipe = attack.get("shadow_recipe") if isinstance(attack, Mapping) else None
+    if "shadow_recipe" in defense and _comparable(defense["shadow_recipe"], recipe) is False:
+        return (f"defense.shadow_recipe is {_show(defense['shadow_recipe'])}, but "
+                f"config.attack.shadow_recipe, which trained the shadow models, is "
+                f"{_show(recipe)}: the file was edited; rerun the run")
+    nodes = _built_in_nodes(config)
+    named = defense.get("defense", "none")
+    ran = set(named.split("+")) if isinstance(named, str) else set()
+    for key, value in defense.items():
+        name, dot, setting = key.partition(".") if isinstance(key, str) else ("", "", "")
+        if dot and name in BUILT_IN_DEFENSES.values() and name not in ran:
+            return (f"defense.{key} is a setting of the defense {name!r}, which the run did "
+                    f"not train with (defense.defense is {_show(named)}): the file was "
+                    "edited; rerun the run")
+        node = nodes.get(name)
+        if not dot or node is None or setting not in node:
+            continue
+        if _comparable(value, node[setting]) is False:
+            where = "config.release" if name == "release" else f"config.defense's {name}"
+            return (f"defense.{key} is {_show(value)}, but {where}, which trained and "
+                    f"released the models, has {setting}={_show(node[setting])}: the file "
+                    "was edited; rerun the run")
+    return None
+
+
+# The name each of mia-defense's own data loaders gives its dataset (results.json's
+# ``dataset``: the report's fronts are per dataset), by the loader's name; ``None``: the
+# loader's ``name`` argument (csv, npz: compared where the config gives it, as
+# conf/dataset/ does). tests/report/test_h156_blocks_against_config.py checks the table
+# against the loaders.
+BUILT_IN_DATASETS: dict[str, str | None] = {
+    "load_breast_cancer": "breast_cancer", "load_cifar10": "cifar10",
+    "load_cifar100": "cifar100", "load_csv": None, "load_digits": "digits",
+    "load_fashion_mnist": "fashion_mnist", "load_mnist": "mnist", "load_npz": None,
+    "load_purchase100": "purchase100", "load_texas100": "texas100",
+    "make_purchase_like": "purchase_like", "make_texas_like": "texas_like",
+}  # fmt: skip
+
+
+def _dataset_problem(payload: Mapping[str, Any]) -> str | None:
+    """How results.json's ``dataset`` (the name that puts a run on its dataset's front)
+    contradicts ``config.dataset``, whose mia-defense loader named it, or ``None``: a name
+    edited from digits to cifar10 put the run on a front of its own under a dataset it never
+    saw. Not checked for a loader of your own (any name), nor for a loader that takes a
+    name where the config gives none."""
+    name, config = payload.get("dataset"), payload.get("config")
+    node = config.get("dataset") if isinstance(config, Mapping) else None
+    target = node.get("_target_") if isinstance(node, Mapping) else None
+    if not isinstance(name, str) or not isinstance(target, str):
+        return None
+    if not target.startswith("mia_defense.data."):
+        return None
+    loader = target.rpartition(".")[2]
+    if loader not in BUILT_IN_DATASETS:
+        return None
+    expected = BUILT_IN_DATASETS[loader] or node.get("name")
+    if not isinstance(expected, str) or name == expected:
+        return None
+    return (f"dataset is {_show(name)}, but config.dataset ({loader}), which loaded the data, "
+            f"names it {expected!r}: the file was edited; rerun the run")
 
 
 def other_confidence(payload: Mapping[str, Any]) -> float | None:
