@@ -40,6 +40,7 @@ from mia_defense.observations import QueryConfig, check_image_shifts, check_rele
 from mia_defense.pipeline.train import check_defense_plans
 from mia_defense.report.run_table import format_table
 from mia_defense.threads import one_thread
+from mia_defense.tracking.artifacts import flat_hparams
 from mia_defense.tracking.run_dir import RESULTS, claim_run_dir, finished_run
 from mia_defense.training.config import TrainConfig
 from mia_defense.user_fit import load_user_fit
@@ -49,23 +50,7 @@ __all__ = ["build_experiment", "claimed_run", "format_table", "run"]
 
 def _flat_hparams(cfg: DictConfig) -> dict[str, Any]:
     """Scalar config values as ``group.key`` pairs (lists as strings), for HParams."""
-    flat: dict[str, Any] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("_target_", "_partial_") or key == "attack":
-                    continue
-                walk(value, f"{prefix}{key}.")
-        elif node is not None:
-            scalar = isinstance(node, (bool, int, float, str))
-            flat[prefix.rstrip(".")] = node if scalar else str(node)
-
-    walk(OmegaConf.to_container(cfg, resolve=True), "")
-    flat.pop("progress", None)
-    flat.pop("figures", None)
-    flat.pop("cache_dir", None)  # where the models are kept, not what they are
-    return flat
+    return flat_hparams(OmegaConf.to_container(cfg, resolve=True))
 
 
 def _build_defenses(node: Any) -> DefenseFactory:

@@ -29,6 +29,7 @@ from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord, software_tag
 from mia_defense.report.scores import read_arrays
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
+from mia_defense.tracking.artifacts import flat_hparams
 
 __all__ = [
     "BASELINE",
@@ -184,32 +185,6 @@ class RunSummary:
 
 def _num(value: Any) -> float:
     return float("nan") if value is None else float(value)
-
-
-# Config keys that are no hyperparameter of a run, left out of its flat config as mia-train
-# leaves them out of results.json's ``hparams`` (`mia_defense.cli.build._flat_hparams`), and
-# mia-attack's ``source`` (the file attacked).
-_NOT_HPARAMS = frozenset({"_target_", "_partial_", "attack"})
-_NOT_HPARAMS_TOP = frozenset({"progress", "figures", "cache_dir", "source"})
-
-
-def flat_hparams(config: Mapping[str, Any]) -> dict[str, Any]:
-    """A run's flat config as results.json's ``hparams`` holds it: scalar values as
-    ``group.key`` pairs, lists as text, nulls, ``_target_``, ``attack`` and the keys that
-    change no result left out."""
-    flat: dict[str, Any] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                if key not in _NOT_HPARAMS and not (not prefix and key in _NOT_HPARAMS_TOP):
-                    walk(value, f"{prefix}{key}.")
-        elif node is not None:
-            scalar = isinstance(node, bool | int | float | str)
-            flat[prefix.rstrip(".")] = node if scalar else str(node)
-
-    walk(config, "")
-    return flat
 
 
 def _settings(payload: Mapping[str, Any]) -> dict[str, Any]:

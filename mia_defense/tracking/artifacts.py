@@ -30,6 +30,7 @@ __all__ = [
     "checkpoint_mismatch",
     "config_mismatch",
     "file_sha256",
+    "flat_hparams",
     "json_depth",
     "jsonable",
     "load_npz",
@@ -137,6 +138,35 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
 def write_npz(path: Path, **arrays: np.ndarray) -> None:
     """Save arrays to a compressed ``.npz`` atomically."""
     atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+# Config keys that are no hyperparameter of a run, left out of results.json's ``hparams``:
+# what builds the models (``_target_``), the attack settings, the keys that change no
+# result (a progress bar, TensorBoard's figures, where models are kept) and mia-attack's
+# ``source`` (the file attacked).
+_NOT_HPARAMS = frozenset({"_target_", "_partial_", "attack"})
+_NOT_HPARAMS_TOP = frozenset({"progress", "figures", "cache_dir", "source"})
+
+
+def flat_hparams(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's flat config as results.json's ``hparams`` holds it (mia-train writes it,
+    mia-report reads it back from ``config``, which the run's checks hold to its models):
+    scalar values as ``group.key`` pairs, lists as text, nulls, ``_target_``, ``attack`` and
+    the keys that change no result left out."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key not in _NOT_HPARAMS and not (not prefix and key in _NOT_HPARAMS_TOP):
+                    walk(value, f"{prefix}{key}.")
+        elif node is not None:
+            scalar = isinstance(node, bool | int | float | str)
+            flat[prefix.rstrip(".")] = node if scalar else str(node)
+
+    walk(config, "")
+    return flat
+
 
 
 # The files of a run its readers take back, whose sha256 results.json records (``sha256``,
