@@ -29,7 +29,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import DataError, MiaDefenseError
 from mia_defense.files import events_write
-from mia_defense.tracking.artifacts import read_json
+from mia_defense.tracking.artifacts import flat_hparams, read_json
 
 __all__ = [
     "EXPERIMENT_SUFFIX",
@@ -288,7 +288,7 @@ def _summary(tag: str, data: plugin_data_pb2.HParamsPluginData) -> summary_pb2.S
 def sessions_under(root: Path) -> list[Session]:
     """The finished runs under ``root`` (a sweep directory or one run directory), read from
     their results.json: the hyperparameters and metrics their TensorBoard sessions hold
-    (``hparams`` and ``defense`` as `experiment.py` hands them to `log_run`, and the
+    (the flat config and ``defense`` as `experiment.py` hands them to `log_run`, and the
     ``headline``). Unreadable or unfinished runs are left out."""
     sessions = []
     for path in sorted(Path(root).rglob("results.json")):
@@ -299,12 +299,25 @@ def sessions_under(root: Path) -> list[Session]:
             continue
         if payload.get("status") != "complete" or not isinstance(payload.get("headline"), dict):
             continue
-        hparams = {**(payload.get("hparams") or {}), **(payload.get("defense") or {})}
+        hparams = {**_flat_config(payload), **(payload.get("defense") or {})}
         sessions.append(Session(
             name=str(path.parent.relative_to(root)), hparams=session_hparams(hparams),
             metrics=comparison_metrics(payload["headline"]),
         ))  # fmt: skip
     return sessions
+
+
+def _flat_config(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A run's flat config, read from results.json's ``config`` (`flat_hparams`, the walk
+    mia-train wrote ``hparams`` with), which the checkpoints' fingerprint holds to the models,
+    not from its ``hparams`` copy, which nothing checks (``hparams.train.lr`` edited showed
+    in the HParams columns); a run without a config gives its ``hparams``, as mia-report's
+    table does."""
+    config = payload.get("config")
+    if isinstance(config, Mapping) and config:
+        return flat_hparams(config)
+    hparams = payload.get("hparams")
+    return hparams if isinstance(hparams, Mapping) else {}
 
 
 def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Iterable[str]) -> Path:
