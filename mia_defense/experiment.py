@@ -76,6 +76,7 @@ __all__ = [
     "RunResult",
     "TrainingData",
     "attack_observations",
+    "below_chance_cause",
     "fpr_key",
     "judged_accuracy",
     "prepare_data",
@@ -546,6 +547,19 @@ def _far_settings(experiment: Experiment) -> list[str]:
     values["train.weight_decay"] = experiment.train.weight_decay
     return [f"{key}={values[key]:g} ({usual})" for key, (largest, usual) in _USUAL_RANGES.items()
             if isinstance(values.get(key), int | float) and values[key] > largest]  # fmt: skip
+
+
+def below_chance_cause(experiment: Experiment) -> str | None:
+    """The likely cause of a run that trained to chance without failing, for the end-of-run
+    table's line under 'UTILITY BELOW CHANCE' (`format_table`'s ``cause``): this run's settings
+    far beyond their usual range (`_far_settings`), or ``None``. mia-train
+    defense.weight_decay.coefficient=1e10 or defense.advreg.strength=1e10 trained every model
+    to chance and the table's verdict named no setting."""
+    far = _far_settings(experiment)
+    if not far:
+        return None
+    return (f"{', '.join(far)}, far beyond the usual range: lower "
+            f"{'it' if len(far) == 1 else 'them'} (no learning rate fixes that)")
 
 
 # What `mia_defense.training.divergence.check_trained` says of a model training left as it was.

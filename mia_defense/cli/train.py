@@ -460,7 +460,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.allocator import keep_freed_memory
     from mia_defense.cli.build import claimed_run, format_table
     from mia_defense.collector import collect_from_here
-    from mia_defense.experiment import fpr_key, run_experiment
+    from mia_defense.experiment import below_chance_cause, fpr_key, run_experiment
     from mia_defense.report.objectives import check_objective_names, inverted_scores, objectives
     from mia_defense.threads import one_thread
     from mia_defense.tracking import read_json
@@ -486,7 +486,8 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                 )
                 tensorboard = tool_command("tensorboard")
                 _print_summary(run_dir, [
-                    format_table(result, fprs), f"\nrun directory: {shell_path(run_dir)}",
+                    format_table(result, fprs, cause=below_chance_cause(experiment)),
+                    f"\nrun directory: {shell_path(run_dir)}",
                     f"wall time: {result.wall_seconds:.1f} s",
                     f"look at it:   {tensorboard} --logdir {shell_path(run_dir)}",
                 ])  # fmt: skip

@@ -23,9 +23,12 @@ from mia_defense.report.checks import randomized_release_note, release_below_cha
 __all__ = ["format_table"]
 
 
-def format_table(result: RunResult, fprs: list[float]) -> str:
+def format_table(result: RunResult, fprs: list[float], *, cause: str | None = None) -> str:
     """The end-of-run summary: utility, then each attack's access, AUC and TPR at each FPR,
-    then the strongest black-box attack (the verdict) and, apart, the strongest white-box one."""
+    then the strongest black-box attack (the verdict) and, apart, the strongest white-box one.
+    ``cause``: the likely cause of utility below chance that the caller knows of (mia-train:
+    a setting far beyond its usual range, `mia_defense.experiment.below_chance_cause`), said
+    on a line of its own under 'UTILITY BELOW CHANCE'."""
     util = result.utility
     lines = [
         f"test accuracy {util['test_accuracy']:.3f} (train {util['train_accuracy']:.3f}, "
@@ -85,8 +88,10 @@ def format_table(result: RunResult, fprs: list[float]) -> str:
         said = (f"UTILITY BELOW CHANCE: {what} accuracy {accuracy:.3f} is not above the "
                 f"majority class's {util['chance_accuracy']:.3f}")  # fmt: skip
         # the release (heavy noise), not the training, destroyed it: said under the line
-        cause = release_below_chance_note(util, result.defense.get("release"))
-        destroyed = [f"UTILITY DESTROYED BY THE RELEASE: {cause}"] if cause else []
+        released = release_below_chance_note(util, result.defense.get("release"))
+        destroyed = [f"UTILITY DESTROYED BY THE RELEASE: {released}"] if released else []
+        if cause:
+            destroyed.insert(0, f"LIKELY CAUSE: {cause}")
         if result.privacy.get("leak_without_utility") is True:
             lines.append(f"{said}, yet MEMBERSHIP LEAKS: not private (the model memorised "
                          "its members without learning the task; privacy."
