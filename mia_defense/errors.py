@@ -33,3 +33,8 @@ class UnsupportedModelError(MiaDefenseError, TypeError):
 
 class DivergedError(MiaDefenseError, ArithmeticError):
     """Training or the release produced non-finite numbers: the run has no privacy verdict."""
+
+    # The one setting the raiser knows made the numbers non-finite, as a config key
+    # ('defense.advreg.attack_lr'), which the run's divergence hint then names before its
+    # list of settings; None: not known.
+    setting: str | None = None

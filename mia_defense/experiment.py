@@ -142,7 +142,9 @@ def run_experiment(
                 start=start, stopwatch=stopwatch, figures=figures,
             )
     except DivergedError as exc:
-        hint = _untrained_non_finite_hint(experiment, data) or _divergence_hint(experiment)
+        hint = _untrained_non_finite_hint(experiment, data) or _divergence_hint(
+            experiment, setting=exc.setting
+        )
         reason = f"{exc}; {hint}"
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
         raise DivergedError(f"training diverged: {reason}") from None
@@ -487,17 +489,22 @@ def _check_classes(
         )
 
 
-def _divergence_hint(experiment: Experiment) -> str:
+def _divergence_hint(experiment: Experiment, *, setting: str | None = None) -> str:
     """The settings that most often make training diverge, with this run's values; with a
     training function of the user's own, that function (it trains the models: train.lr and
     the defenses' settings reach them only if it reads them). A defense setting far beyond
     its usual range (`_far_settings`) is named first: lowering the learning rate beside
-    defense.weight_decay.coefficient=1e30 fixes nothing."""
+    defense.weight_decay.coefficient=1e30 fixes nothing. ``setting``: the key the error's
+    raiser blamed (`DivergedError.setting`), named before all: the list's '(lower the learning
+    rate first)' after train.lr read as train.lr's where defense.advreg.attack_lr=1e30 had
+    diverged."""
     hint = _settings_hint(experiment)
     far = _far_settings(experiment)
     if far:
         hint = (f"likely cause: {', '.join(far)}, far beyond the usual range: lower "
                 f"{'it' if len(far) == 1 else 'them'} first; if training still diverges, {hint}")
+    if setting is not None:
+        hint = f"lower {setting} first, not train.lr; if training still diverges, {hint}"
     overflow = _narrow_logits_hint(experiment)
     return hint if overflow is None else f"{overflow}; if float32 logits still diverge, {hint}"
 

@@ -276,13 +276,15 @@ class AdversarialRegularization(TrainingDefense):
         causes it' (status failed), which sent the user looking for a log of 0."""
         self._game_checked = True
         if not bool(torch.isfinite(gain).all()):
-            raise DivergedError(
+            diverged = DivergedError(
                 "defense advreg: its inference models' membership scores became NaN or inf "
                 f"in their first {self.attack_steps} update(s) "
                 f"(defense.advreg.attack_steps), before the classifier's first step of the "
                 f"game: their learning rate defense.advreg.attack_lr={self.attack_lr:g} is "
                 "likely too high"
             )
+            diverged.setting = "defense.advreg.attack_lr"
+            raise diverged
 
     def finish(self, ctx: TrainContext) -> None:
         """A `ConfigError` when the game changed none of the weights of an inference model
