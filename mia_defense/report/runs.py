@@ -361,10 +361,12 @@ def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> s
     """Why the files of a run folder (named ``name``) are not those its readable results.json
     (``payload``) was written with, or ``None``: its checkpoints and the config that trained
     them (`_models_problem`), its observations.npz (`_observations_problem`,
-    `test_records_problem`) and its folder's name (`_renamed_problem`). The studies' summary
-    scripts and mia-train's skip of a finished run apply it too."""
+    `test_records_problem`, `_population_problem`) and its folder's name
+    (`_renamed_problem`). The studies' summary scripts and mia-train's skip of a finished run
+    apply it too."""
     return (_models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
             or test_records_problem(payload, _test_records(run_dir))
+            or _population_problem(run_dir, payload)
             or _renamed_problem(name, payload) or _ties_problem(run_dir, payload))  # fmt: skip
 
 
@@ -560,17 +562,44 @@ def _test_records(run_dir: Path) -> int | None:
     (``test_idx``: the length its header states, nothing else read; no FIFO opened), or
     ``None`` where it keeps none or cannot be read (mia-attack, which reads it whole, says
     why)."""
+    shape = _observed_shape(run_dir, "test_idx.npy")
+    return shape[0] if shape is not None and len(shape) == 1 else None
+
+
+def _observed_shape(run_dir: Path, member: str) -> tuple[int, ...] | None:
+    """The shape the header of array ``member`` of the run folder's observations.npz states
+    (nothing else read; no FIFO opened), or ``None`` where it holds none or cannot be read."""
     import zipfile
 
     path = run_dir / "observations.npz"
     try:
         require_regular_file(path)
         with zipfile.ZipFile(path) as archive:
-            shape = npz_member_shape(archive, "test_idx.npy", file=path,
-                                     size=path.stat().st_size)
+            return npz_member_shape(archive, member, file=path, size=path.stat().st_size)
     except (DataError, KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile):
         return None
-    return shape[0] if len(shape) == 1 else None
+
+
+def _population_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """How ``population_size`` differs from the records the run folder's observations.npz
+    holds the membership of (``masks`` [num_models, population]: its header's width, the
+    file `_observations_problem` checks against its recorded sha256), or ``None``: where
+    ``config.plan.population_size`` is null the report groups runs on the recorded figure
+    (`_evaluation`), and one edited by hand (digits' 1000 to 1500, above what the default
+    split bounds) put the run on a front of its own. Only a file whose sha256 results.json
+    records is read (the run's own, as every run since 2026-12-02 writes it), and one
+    without masks is not."""
+    said, record = payload.get("population_size"), payload.get("sha256")
+    if not isinstance(said, int) or isinstance(said, bool):
+        return None
+    if not isinstance(record, Mapping) or "observations.npz" not in record:
+        return None
+    shape = _observed_shape(run_dir, "masks.npy")
+    if shape is None or len(shape) != 2 or shape[1] == said:
+        return None
+    return (f"population_size is {said}, but the run's observations.npz holds the membership "
+            f"of {shape[1]} records (masks, num_models x population): the file was edited; "
+            "rerun the run")
 
 
 def _not_a_directory(path: Path) -> str:
