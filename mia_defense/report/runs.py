@@ -29,10 +29,8 @@ from mia_defense.report.checks import (
 from mia_defense.report.scores import AttackScores, attack_scores, other_auc
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import (
-    FIRST_CHECKPOINT,
     MAX_CHECKED_CHECKPOINT,
-    checkpoint_mismatch,
-    config_mismatch,
+    models_problem,
     recorded_sha256,
 )
 
@@ -360,11 +358,11 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
 def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> str | None:
     """Why the files of a run folder (named ``name``) are not those its readable results.json
     (``payload``) was written with, or ``None``: its checkpoints and the config that trained
-    them (`_models_problem`), its observations.npz (`_observations_problem`,
+    them (`models_problem`), its observations.npz (`_observations_problem`,
     `test_records_problem`, `_population_problem`) and its folder's name
     (`_renamed_problem`). The studies' summary scripts and mia-train's skip of a finished run
     apply it too."""
-    return (_models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
+    return (models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
             or test_records_problem(payload, _test_records(run_dir))
             or _population_problem(run_dir, payload)
             or _renamed_problem(name, payload) or _ties_problem(run_dir, payload))  # fmt: skip
@@ -438,34 +436,6 @@ def _with_scored_ties(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str,
         return payload
     counted = {**payload["attacks"][name], "nonmember_top_ties": scored[1]}
     return {**payload, "attacks": {**payload["attacks"], name: counted}}
-
-
-def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
-    """Why the run folder's checkpoints are not the models its results.json measured
-    (`checkpoint_mismatch`), or were not trained under its config (`_config_problem`), with
-    what to do, or ``None``."""
-    found = checkpoint_mismatch(run_dir, payload)
-    if found is None:
-        return _config_problem(run_dir, payload)
-    return f"{found}; rerun the run, or put its own results.json and observations.npz back"
-
-
-def _config_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
-    """How results.json's config contradicts the one that trained the run's models
-    (`config_mismatch`: the fingerprint mia-train stamped on `FIRST_CHECKPOINT`, whose sha256
-    `checkpoint_mismatch` found to be the recorded one), or ``None``: a results.json whose
-    ``config.train.lr`` or ``config.defense`` was edited after the run was ranked, its figures
-    shown under a config that never trained these models."""
-    mismatch = config_mismatch(run_dir, payload)
-    if mismatch is None:
-        return None
-    found, expected = mismatch
-    return (f"results.json's config (with data_fingerprint and versions.training_code) is not "
-            f"the one that trained the run's models: {FIRST_CHECKPOINT}, the file the run "
-            f"wrote, was trained under fingerprint {found}, and the config gives {expected}: "
-            "results.json was edited after the run (config.train, config.model, "
-            "config.defense, seed...), and its figures would be shown under a config that "
-            "never trained these models; put the run's own results.json back, or rerun the run")
 
 
 def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:

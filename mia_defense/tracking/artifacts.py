@@ -35,6 +35,7 @@ __all__ = [
     "jsonable",
     "load_npz",
     "matches_recorded_sha256",
+    "models_problem",
     "read_json",
     "recorded_sha256",
     "run_sha256",
@@ -343,3 +344,26 @@ def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str
     if expected is None or found == expected:
         return None
     return found, expected
+
+
+def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:
+    """Why the run folder's checkpoints are not the models its results.json measured
+    (`checkpoint_mismatch`), or were not trained under its config (`config_mismatch`, asked
+    once the first checkpoint's sha256 is the recorded one), with what to do, or ``None``: a
+    results.json whose ``config.train.lr`` or ``config.defense`` was edited after the run had
+    its figures shown under a config that never trained these models. mia-report skips such
+    a run (and mia-train's finished-run check refuses it), and the sweep's HParams summary
+    leaves it out."""
+    found = checkpoint_mismatch(run_dir, results)
+    if found is not None:
+        return f"{found}; rerun the run, or put its own results.json and observations.npz back"
+    mismatch = config_mismatch(run_dir, results)
+    if mismatch is None:
+        return None
+    stamped, expected = mismatch
+    return (f"results.json's config (with data_fingerprint and versions.training_code) is not "
+            f"the one that trained the run's models: {FIRST_CHECKPOINT}, the file the run "
+            f"wrote, was trained under fingerprint {stamped}, and the config gives {expected}: "
+            "results.json was edited after the run (config.train, config.model, "
+            "config.defense, seed...), and its figures would be shown under a config that "
+            "never trained these models; put the run's own results.json back, or rerun the run")

@@ -29,13 +29,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import DataError, MiaDefenseError
 from mia_defense.files import events_write
-from mia_defense.tracking.artifacts import (
-    FIRST_CHECKPOINT,
-    checkpoint_mismatch,
-    config_mismatch,
-    flat_hparams,
-    read_json,
-)
+from mia_defense.tracking.artifacts import flat_hparams, models_problem, read_json
 
 __all__ = [
     "EXPERIMENT_SUFFIX",
@@ -297,7 +291,7 @@ def sessions_under(root: Path) -> list[Session]:
     (the flat config and ``defense`` as `experiment.py` hands them to `log_run`, and the
     ``headline``). Unreadable or unfinished runs are left out, and so are runs whose
     checkpoints are not the models results.json measured or whose config is not the one that
-    trained them (`_models_problem`, as mia-report skips them)."""
+    trained them (`models_problem`, as mia-report skips them)."""
     sessions = []
     for path in sorted(Path(root).rglob("results.json")):
         try:
@@ -307,7 +301,7 @@ def sessions_under(root: Path) -> list[Session]:
             continue
         if payload.get("status") != "complete" or not isinstance(payload.get("headline"), dict):
             continue
-        problem = _models_problem(path.parent, payload)
+        problem = models_problem(path.parent, payload)
         if problem is not None:
             log.warning("HParams: leaving out %s (%s)", path, problem)
             continue
@@ -317,27 +311,6 @@ def sessions_under(root: Path) -> list[Session]:
             metrics=comparison_metrics(payload["headline"]),
         ))  # fmt: skip
     return sessions
-
-
-def _models_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
-    """Why a run's checkpoints are not the models its results.json measured
-    (`checkpoint_mismatch`), or were not trained under its ``config`` (`config_mismatch`, asked
-    only once the first checkpoint's sha256 is the recorded one), or ``None``: the checks
-    mia-report's ``folder_problem`` makes, so that a results.json whose ``config.train.lr`` was
-    edited after the run shows in neither the report nor the HParams columns. Reads one
-    checkpoint (the first results.json records a sha256 of, hashed; then `FIRST_CHECKPOINT`'s
-    small data.pkl), and nothing in a run that records no digests."""
-    found = checkpoint_mismatch(run_dir, payload)
-    if found is not None:
-        return f"{found}; rerun the run, or put its own results.json and observations.npz back"
-    mismatch = config_mismatch(run_dir, payload)
-    if mismatch is None:
-        return None
-    stamped, expected = mismatch
-    return (f"results.json's config is not the one that trained the run's models: "
-            f"{FIRST_CHECKPOINT} was trained under fingerprint {stamped}, the config gives "
-            f"{expected}: results.json was edited after the run; put the run's own "
-            "results.json back, or rerun the run")  # fmt: skip
 
 
 def _flat_config(payload: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -34,7 +34,8 @@ def test_runs_with_an_edited_config_or_other_checkpoints_are_left_out(fast_run, 
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 2
     edited = next(m for m in messages if str(Path("edited", "results.json")) in m)
-    assert "results.json's config is not the one that trained the run's models" in edited
+    assert ("results.json's config (with data_fingerprint and versions.training_code) is not "
+            "the one that trained the run's models") in edited  # (mia-report's words: one message)
     swapped = next(m for m in messages if str(Path("swapped", "results.json")) in m)
     assert "checkpoints/model_0000.pt in its folder has another sha256" in swapped
     write_experiment(root, sessions, swept=["train.lr"])
