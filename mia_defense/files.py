@@ -31,6 +31,7 @@ __all__ = [
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
+    "remove_stale_temp_files",
     "require_readable",
     "require_regular_file",
     "require_zip",
@@ -139,6 +140,20 @@ def stale_temp_files(
         if kind(info.st_mode) and info.st_uid == os.getuid():
             stale.append(Path(folder) / name)
     return stale
+
+
+def remove_stale_temp_files(folder: Path, *, pattern: re.Pattern[str] = _TMP_NAME) -> list[Path]:
+    """Remove the `stale_temp_files` of ``folder`` (files only) and return those removed; a
+    file that cannot be removed is left. Call it holding the lock of what is written there,
+    so that no other writer's file is taken for a dead one's."""
+    removed = []
+    for tmp in stale_temp_files(folder, pattern=pattern):
+        try:
+            tmp.unlink()
+        except OSError:
+            continue
+        removed.append(tmp)
+    return removed
 
 
 def _process_alive(pid: int) -> bool:

@@ -45,7 +45,7 @@ from mia_defense.archives import archive_problem, oversized
 from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write, stale_temp_files
+from mia_defense.files import atomic_write, remove_stale_temp_files
 from mia_defense.tracking.run_dir import NO_LOCKS
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
@@ -283,13 +283,7 @@ class ModelStore:
         pattern = re.compile(
             rf"\.{re.escape(digest)}\.(?:pt|json)\.(?P<pid>[1-9][0-9]*)\.[0-9a-f]{{8}}\.tmp"
         )  # (atomic_write's name, _TMP_NAME, of this entry's two files)
-        removed = []
-        for tmp in stale_temp_files(self.root, pattern=pattern):
-            try:
-                tmp.unlink()
-            except OSError:
-                continue
-            removed.append(tmp.name)
+        removed = [tmp.name for tmp in remove_stale_temp_files(self.root, pattern=pattern)]
         if removed:
             log.info("model store %s: removed %d temporary file%s of writers killed while "
                      "writing (their process is gone): %s", self.root, len(removed),

@@ -26,7 +26,7 @@ from typing import Any
 
 from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import stale_temp_files
+from mia_defense.files import remove_stale_temp_files
 from mia_defense.tracking.artifacts import (
     DIGESTED_FOLDERS,
     MAX_JSON_DEPTH,
@@ -242,12 +242,7 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
     for folder in (run_dir, *(run_dir / name for name in DIGESTED_FOLDERS)):
         if folder != run_dir and folder.is_symlink():  # (another folder's files)
             continue
-        for tmp in stale_temp_files(folder):
-            try:
-                tmp.unlink()
-            except OSError:
-                continue
-            removed.append(str(tmp.relative_to(run_dir)))
+        removed += [str(tmp.relative_to(run_dir)) for tmp in remove_stale_temp_files(folder)]
     if removed:
         log.info("%s: removed %d temporary file%s of writers killed while writing (their "
                  "process is gone): %s", run_dir, len(removed), "" if len(removed) == 1 else "s",
