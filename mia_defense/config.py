@@ -50,6 +50,7 @@ from mia_defense.attacks.shokri import check_seed as check_shokri_seed
 from mia_defense.attacks.threshold import check_options as check_threshold_options
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
+from mia_defense.config_keys import defense_not_selected
 from mia_defense.constraints import Param, check_values, number_hint, show, string_hint
 from mia_defense.constraints import missing_attribute as _missing_attribute
 from mia_defense.data.csv_file import check_fixed_categories, load_csv
@@ -629,8 +630,7 @@ def _unselected_hint(node: DictConfig, name: str, path: str) -> str:
     from importlib.resources import files
 
     if path == "defense" and files("mia_defense.conf").joinpath(f"defense/{name}.yaml").is_file():
-        return (f"; the defense {name!r} is not selected: add it with defense={name} (or "
-                f"'defense=[{name},...]') before setting defense.{name}.*")
+        return f"; {defense_not_selected(name)}"
     named = [str(k) for k, v in node.items_ex(resolve=False)
              if isinstance(v, DictConfig) and "_target_" in v.keys()]
     close = [n for n in named if n.startswith(name)][:3] or difflib.get_close_matches(name, named)

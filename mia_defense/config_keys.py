@@ -9,6 +9,7 @@ from collections.abc import Sequence
 __all__ = [
     "FIXED_GROUPS",
     "TRAINING_GROUPS",
+    "defense_not_selected",
     "misspelt_group_key",
     "misspelt_group_key_message",
     "training_group",
@@ -84,6 +85,12 @@ def misspelt_group_key_message(found: tuple[str, str, str, str]) -> str:
 _CHOICE_GROUPS = ("defense", "release", "model", "dataset")
 
 
+def defense_not_selected(name: str) -> str:
+    """The advice for a setting of the packaged defense ``name`` while it is not selected."""
+    return (f"the defense {name!r} is not selected: add it with defense={name} (or "
+            f"'defense=[{name},...]') before setting defense.{name}.*")
+
+
 def unselected_config_hint(key: str) -> str | None:
     """What an override of ``key`` that the composed config lacks most likely meant, where
     it names a config of a group that is not selected (``defense.dp.target_epsilon`` without
@@ -104,8 +111,7 @@ def unselected_config_hint(key: str) -> str | None:
     if group == "defense":
         if name not in configs or name == "none":
             return None
-        return (f"the defense {name!r} is not selected: add it with defense={name} (or "
-                f"'defense=[{name},...]') before setting defense.{name}.*")  # fmt: skip
+        return defense_not_selected(name)
     if name in configs:
         then = f", then set its keys as {group}.{rest.partition('.')[2]}" if "." in rest else ""
         return (f"{name!r} is a config of conf/{group}/, not a key of {group}: select it with "
