@@ -9,9 +9,11 @@ from collections.abc import Sequence
 __all__ = [
     "FIXED_GROUPS",
     "TRAINING_GROUPS",
+    "configs_holding",
     "defense_not_selected",
     "misspelt_group_key",
     "misspelt_group_key_message",
+    "point_selects",
     "training_group",
     "unselected_config_hint",
     "user_config_folders",
@@ -89,6 +91,39 @@ def defense_not_selected(name: str) -> str:
     """The advice for a setting of the packaged defense ``name`` while it is not selected."""
     return (f"the defense {name!r} is not selected: add it with defense={name} (or "
             f"'defense=[{name},...]') before setting defense.{name}.*")
+
+
+def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:
+    """``(group, configs)``: the packaged configs of one of the groups whose configs differ
+    in their keys whose selection gives the composed config ``key`` (``defense.dp.sigma``:
+    ``("defense", {"dp"})``; ``release.k``: ``("release", {"topk"})``); ``None`` for a key
+    of no such group, or that no config holds (a config's name read as a key included)."""
+    from importlib.resources import files
+
+    import yaml
+
+    group, _, rest = key.lstrip("+~").partition(".")
+    name = rest.split(".")[0]
+    if group not in _CHOICE_GROUPS or not name:
+        return None
+    folder = files("mia_defense.conf").joinpath(group)
+    configs = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    if group == "defense":  # (each lands under defense.<name>)
+        return (group, frozenset({name})) if name in configs and name != "none" else None
+    if name in configs or name == "defaults":
+        return None
+    owners = frozenset(
+        config for config in configs
+        if name in (yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text()) or {})
+    )  # fmt: skip
+    return (group, owners) if owners else None
+
+
+def point_selects(group: str, value: object, owners: frozenset[str]) -> bool:
+    """Whether a sweep's point that gives ``group`` the ``value`` (a config's name, or a
+    list of them for ``defense``) selects one of ``owners``."""
+    names = value if isinstance(value, list | tuple) else [value]
+    return any(str(getattr(name, "text", name)) in owners for name in names)  # (QuotedString)
 
 
 def unselected_config_hint(key: str) -> str | None:

@@ -45,6 +45,7 @@ __all__ = [
     "mode_flags_refusal",
     "refuse_code_in_hydra",
     "rerun_refusal",
+    "sweep_of_unselected_points",
     "unresolvable_settings",
 ]
 
@@ -400,7 +401,8 @@ def guard_config_loading() -> None:
         try:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
-            reworded = _unselected_config_refusal(exc)
+            overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
+            reworded = _unselected_config_refusal(exc, list(overrides or []), loader=self)
             if reworded is None:
                 raise
             raise reworded from None
@@ -420,12 +422,17 @@ def guard_config_loading() -> None:
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
 
 
-def _unselected_config_refusal(exc: ConfigCompositionException) -> Exception | None:
+def _unselected_config_refusal(
+    exc: ConfigCompositionException, overrides: Sequence[str] = (), *, loader: Any = None
+) -> Exception | None:
     """Hydra's "Could not override 'KEY'. To append to your config use +KEY=..." reworded
     where KEY names a config of a group that is not selected, or a key only other configs of
     the group have (`unselected_config_hint`): following Hydra's advice got the clear
     message ("not selected: add it with defense=dp") only on the second try, or added a key
-    nothing reads. ``None``: any other error, left as Hydra words it."""
+    nothing reads. Where ``overrides`` sweep that group (``-m 'defense=dp,none'
+    defense.dp.target_epsilon=1``), `sweep_of_unselected_points` says how to write the
+    sweep: "add it with defense=dp" was said of a command that did. ``None``: any other
+    error, left as Hydra words it."""
     import re
 
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError
@@ -436,11 +443,104 @@ def _unselected_config_refusal(exc: ConfigCompositionException) -> Exception | N
     cause = exc.__cause__
     if found is None or not isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
         return None
+    swept = sweep_of_unselected_points(found.group(1), overrides, loader=loader, plain=True)
+    if swept is not None:
+        return ConfigCompositionException(f"Could not override '{found.group(1)}' in a sweep: "
+                                          f"{swept}")  # fmt: skip
     hint = unselected_config_hint(found.group(1))
     if hint is None:
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
+
+
+def sweep_of_unselected_points(
+    key: str, overrides: Sequence[str], *, loader: Any = None, plain: bool = False
+) -> str | None:
+    """How to write a sweep whose ``overrides`` set ``key``, a key of a config of a group
+    they sweep (``-m 'defense=dp,none' defense.dp.target_epsilon=1``), or ``None`` where they
+    sweep no such group, or every point selects the config and ``key`` is set with ``++``.
+
+    ``plain``: ``key`` was given without ``+``/``++``: Hydra composes a sweep's shared config
+    before its points, with the group at its default, and refused it there (before any run;
+    Hydra's issue 2888: expected). With ``++`` each point that does not select the config
+    was refused as it came (after the others had trained); with ``+`` each point that does
+    was refused by Hydra ("Could not append"). The advice: ``++KEY=V`` where every point
+    selects the config; else two sweeps into one folder, the points that select it with
+    the setting and the others without it."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.config_keys import configs_holding, point_selects
+
+    bare = key.lstrip("+~")
+    holding = configs_holding(bare)
+    if holding is None:
+        return None
+    group, owners = holding
+    parser = OverridesParser.create(config_loader=loader)
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.append((str(text), parser.parse_override(str(text))))
+        except Exception:  # (Hydra names a text it cannot parse itself)
+            continue
+    sweep = next(((text, o) for text, o in parsed if o.key_or_group == group and
+                  o.package is None and o.is_sweep_override()), None)  # fmt: skip
+    if sweep is None:
+        return None
+    try:
+        points = list(zip(sweep[1].sweep_iterator(), sweep[1].sweep_string_iterator(),
+                          strict=True))  # fmt: skip
+    except Exception:  # not enumerable here (glob without a loader, an interval)
+        return None
+    setting = next((text for text, o in parsed if o.key_or_group == bare and not o.is_delete()),
+                   bare)  # fmt: skip
+    value = setting.partition("=")[2]
+    which = f"the defense {next(iter(owners))!r}" if group == "defense" else \
+        f"{group}={', '.join(sorted(owners))}"  # fmt: skip
+    selecting = [text for point, text in points if point_selects(group, point, owners)]
+    others = [text for point, text in points if not point_selects(group, point, owners)]
+    start = (f"{bare}={value} sets a key of {which}, which the sweep's shared config lacks: "
+             f"Hydra composes it before the points of {sweep[0]}, with {group} at its "
+             "default; nothing was run. ") if plain else ""  # fmt: skip
+    if not others:
+        if setting.startswith("++"):
+            return None
+        return (f"{start or setting + ': e'}{'E' if start else ''}very point of {sweep[0]} "
+                f"selects {which}: write ++{bare}={value} "
+                "(Hydra's force-add: the key goes into the shared config and each point sets "
+                "it)")  # fmt: skip
+
+    def command(points: list[str], *, keep_setting: bool) -> str:
+        import shlex
+
+        words = []
+        for text, o in parsed:
+            if text == sweep[0]:
+                text = f"{group}={','.join(points)}"
+            elif (holding_of := configs_holding(o.key_or_group)) and holding_of[0] == group:
+                if not keep_setting:
+                    continue  # a setting of a config these points do not select
+                # one point: the shared config selects it; several: only ++ sets it there
+                force = "++" if len(points) > 1 else ""
+                text = f"{force}{o.key_or_group}={text.partition('=')[2]}"
+            elif text.startswith("hydra.mode="):
+                continue
+            words.append(shlex.quote(text))
+        if not any(text.startswith("hydra.sweep.dir=") for text, _ in parsed):
+            words.append(f"hydra.sweep.dir=multirun/{group}")
+        return "mia-train -m " + " ".join(words)
+
+    refused = "" if plain else (
+        "; nothing was run (those points would be refused as they came, after the "
+        "others had trained)" if setting.startswith("++") else
+        "; nothing was run")  # fmt: skip
+    return (f"{start}{'The' if plain else setting + ': the'} points {group}="
+            f"{','.join(others)} of {sweep[0]} do not select {which}, so it cannot be set "
+            f"there{refused}. Run the points that select it and the others as two sweeps into "
+            f"one folder (mia-report of that folder compares them all): "
+            f"{command(selecting, keep_setting=True)}, then "
+            f"{command(others, keep_setting=False)}")  # fmt: skip
 
 
 def rerun_refusal(args: Sequence[str]) -> str | None:

@@ -27,6 +27,7 @@ __all__ = [
     "refuse_stacked_release",
     "refuse_sweep_settings_in_a_run",
     "refuse_unknown_plugin_keys",
+    "refuse_unselected_settings",
     "require_search_space",
     "require_slurm",
     "require_usable_storage",
@@ -441,3 +442,21 @@ def refuse_shared_run_dirs(config: DictConfig) -> None:
             raise SystemExit(EXIT_USER_ERROR)
 
 
+def refuse_unselected_settings(config: DictConfig) -> None:
+    """Refuse, before any point runs, a key added with ``+``/``++`` to a config of a group
+    the sweep sweeps, where not every point selects that config (``-m 'defense=dp,none'
+    ++defense.dp.target_epsilon=1``): the points that do not were refused one by one as
+    they came, after the others had trained, and 'run the same command again' refused them
+    again; ``+KEY`` where every point selects it (Hydra: "Could not append"). The message
+    (`mia_defense.hydra_guard.sweep_of_unselected_points`) says how to write the sweep."""
+    from mia_defense.hydra_guard import sweep_of_unselected_points
+
+    hydra_overrides = OmegaConf.to_container(config.hydra.overrides.hydra, resolve=False)
+    overrides = [*task_overrides(config), *map(str, hydra_overrides or [])]
+    for text in task_overrides(config):
+        if not text.startswith("+"):
+            continue
+        said = sweep_of_unselected_points(text.partition("=")[0], overrides)
+        if said is not None:
+            log.error("ConfigError: %s", said)
+            raise SystemExit(EXIT_USER_ERROR)

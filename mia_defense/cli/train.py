@@ -68,6 +68,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_stacked_release,
     refuse_sweep_settings_in_a_run,
     refuse_unknown_plugin_keys,
+    refuse_unselected_settings,
     require_search_space,
     require_slurm,
     require_usable_storage,
@@ -217,6 +218,7 @@ class RunDirCheck(Callback):
         refuse_huge_sweep(config)
         refuse_repeated_sweep_keys(config)
         refuse_empty_sweep(config)
+        refuse_unselected_settings(config)
         with claim_timestamped_dir(config, "hydra.sweep.dir") as claimed:
             refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
                                what="a run's directory", fix="a sweep writes its runs into "
