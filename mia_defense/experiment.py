@@ -51,6 +51,7 @@ from mia_defense.pipeline.release import (
 from mia_defense.pipeline.spec import Experiment, PlanConfig
 from mia_defense.pipeline.train import (
     attacks_for_recipe,
+    check_checkpoint_folders,
     model_store,
     privacy_figures,
     train_models,
@@ -62,7 +63,6 @@ from mia_defense.tracking.run_dir import RESULTS, mark_run
 from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
-    check_checkpoint_dir,
     resume_settings,
 )
 from mia_defense.training.config import optimizer_options
@@ -117,10 +117,9 @@ def run_experiment(
         experiment.config, data=data.fingerprint,
         code=code_digest(training_parts(experiment.config)),
     )
-    for folder in (CHECKPOINTS, UNDEFENDED_CHECKPOINTS):  # refused before anything is written
-        check_checkpoint_dir(run_dir / folder, fingerprint=fingerprint,
+    check_checkpoint_folders(run_dir, fingerprint=fingerprint,  # before anything is written
                              settings=resume_settings(experiment.train),
-                             num_models=experiment.plan.num_models)
+                             num_models=experiment.plan.num_models)  # fmt: skip
     # what the defenses report, read after training: checked now (a print: to stderr)
     with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
         defense_settings(experiment)

@@ -9,10 +9,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["FINGERPRINT_KEYS", "config_fingerprint", "training_parts"]
+__all__ = ["FINGERPRINT_KEYS", "TARGETS_STAGE", "config_fingerprint", "stage_fingerprint",
+           "training_parts"]
 
 # The config parts that determine the trained models (attack.canaries changes the data).
 FINGERPRINT_KEYS = ("dataset", "model", "plan", "train", "defense", "seed")
+# The seed stream of a run's target models, whose checkpoints carry the run's fingerprint.
+TARGETS_STAGE = "model"
 # Train settings that do not change what is computed (memory and placement only).
 _NEUTRAL_TRAIN_KEYS = ("chunk_size", "device", "eval_every", "threads")
 
@@ -48,3 +51,14 @@ def config_fingerprint(
         parts["code"] = code
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def stage_fingerprint(fingerprint: str | None, stage: str) -> str | None:
+    """The fingerprint the checkpoints of seed stream ``stage`` carry: ``fingerprint`` itself
+    for the target models (`TARGETS_STAGE`), one of it and ``stage`` for another ensemble of
+    the run (``undefended``: a naive attacker's shadows, trained on the same masks under the
+    same config). With one fingerprint for both, checkpoints/ copied over
+    checkpoints_undefended/ (or the reverse) were resumed as the other ensemble's models."""
+    if fingerprint is None or stage == TARGETS_STAGE:
+        return fingerprint
+    return hashlib.sha256(f"{fingerprint}/{stage}".encode()).hexdigest()[:16]

@@ -16,12 +16,17 @@ from mia_defense.attacks.runner import (
 )
 from mia_defense.attacks.shadow import with_shadow_observations
 from mia_defense.defenses.compose import prepare_model
+from mia_defense.errors import DataError
 from mia_defense.pipeline.data import TrainingData
 from mia_defense.pipeline.release import release_population
+from mia_defense.run_fingerprint import TARGETS_STAGE, stage_fingerprint
 from mia_defense.seeding import torch_generator
 from mia_defense.store import ModelStore, store_key
+from mia_defense.tracking.artifacts import checkpoint_fingerprint
 from mia_defense.training.checkpoints import (
+    CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
+    check_checkpoint_dir,
     resume_settings,
     state_mismatch,
 )
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "attacks_for_recipe",
+    "check_checkpoint_folders",
     "check_defense_plans",
     "model_store",
     "privacy_figures",
@@ -41,6 +47,12 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Each ensemble a run trains: its checkpoint folder, seed stream and what it is called.
+_ENSEMBLES = {
+    CHECKPOINTS: (TARGETS_STAGE, "target models (trained with the defenses)"),
+    UNDEFENDED_CHECKPOINTS: ("undefended", "undefended shadow models"),
+}
 
 
 def train_models(
@@ -56,7 +68,10 @@ def train_models(
 ) -> Ensemble:
     """Train the K models of the plan: with the recipe's defenses (``defended``; the
     targets and an adaptive attacker's shadows) or without (a naive attacker's shadows);
-    through the model ``store`` when there is one (then trained once per sweep)."""
+    through the model ``store`` when there is one (then trained once per sweep). Their
+    checkpoints carry ``fingerprint`` (`config_fingerprint`) as `stage_fingerprint` makes it
+    theirs."""
+    run_fingerprint, fingerprint = fingerprint, stage_fingerprint(fingerprint, stage)
     plan = data.plan
     x_pop, y_pop = data.split(plan.population_idx)
     x_test, y_test = data.split(plan.test_idx)
@@ -82,14 +97,57 @@ def train_models(
             x_reference=x_ref, y_reference=y_ref,
         )
 
-    if store is None:
-        return train()
-    key = store_key(experiment.config, data=data.fingerprint, stage=stage, defended=defended)
-    return store.train_once(
-        key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
-        num_models=plan.num_models, stage=stage,
-        fits=_fits(build_model), settings=resume_settings(experiment.train),
-    )
+    try:
+        if store is None:
+            return train()
+        key = store_key(experiment.config, data=data.fingerprint, stage=stage, defended=defended)
+        return store.train_once(
+            key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
+            num_models=plan.num_models, stage=stage,
+            fits=_fits(build_model), settings=resume_settings(experiment.train),
+        )
+    except DataError:  # a checkpoint refused on loading: named if another ensemble's
+        _refuse_other_ensembles(checkpoint_dir, run_fingerprint, everyone=True)
+        raise
+
+
+def check_checkpoint_folders(
+    run_dir: Path, *, fingerprint: str | None, settings: Mapping[str, Any], num_models: int
+) -> None:
+    """Refuse, before anything is written, the checkpoint folders of ``run_dir`` that no
+    resume of this run may use (`check_checkpoint_dir` on each, under its ensemble's
+    `stage_fingerprint`), and first a folder whose first model is another ensemble's of
+    this run (`_refuse_other_ensembles`). Later files are checked as each is loaded."""
+    for folder, (stage, _) in _ENSEMBLES.items():
+        _refuse_other_ensembles(run_dir / folder, fingerprint, everyone=False)
+        check_checkpoint_dir(run_dir / folder, fingerprint=stage_fingerprint(fingerprint, stage),
+                             settings=settings, num_models=num_models)  # fmt: skip
+
+
+def _refuse_other_ensembles(directory: Path, fingerprint: str | None, *, everyone: bool) -> None:
+    """A `DataError` when ``directory`` (one of `_ENSEMBLES`' folders) holds a model of
+    another of this run's ensembles (its checkpoint carries that ensemble's
+    `stage_fingerprint`): checkpoints/ and checkpoints_undefended/ renamed or copied over
+    each other, whose target models were resumed as undefended shadows or the reverse (the
+    generic refusal, 'a different config', said nothing of it). The first model only, or
+    with ``everyone`` each one (only asked after a checkpoint was refused: read without
+    torch, their pickled fields only)."""
+    own = _ENSEMBLES.get(directory.name)
+    if fingerprint is None or own is None or not directory.is_dir():
+        return
+    others = {stage_fingerprint(fingerprint, stage): what
+              for folder, (stage, what) in _ENSEMBLES.items() if folder != directory.name}
+    paths = sorted(directory.glob("model_*.pt"))
+    for path in paths if everyone else paths[:1]:
+        what = others.get(checkpoint_fingerprint(path))
+        if what is not None:
+            raise DataError(
+                f"checkpoint {path} holds one of this run's {what}, not of its {own[1]}, "
+                f"which {directory.name}/ holds: the run's checkpoint folders were renamed or "
+                "copied over each other. Put each model back in its own folder "
+                f"({CHECKPOINTS}/: the target models, {UNDEFENDED_CHECKPOINTS}/: the "
+                f"undefended shadow models), or delete {directory} to retrain its models"
+            )
 
 
 def check_defense_plans(experiment: Experiment, data: TrainingData) -> None:

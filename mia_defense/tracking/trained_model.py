@@ -13,7 +13,7 @@ import numpy as np
 from torch import nn
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.run_fingerprint import config_fingerprint
+from mia_defense.run_fingerprint import config_fingerprint, stage_fingerprint
 from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
@@ -128,6 +128,8 @@ def load_trained_model(
     code = (versions.get("training_code", versions.get("code"))
             if isinstance(versions, Mapping) else None)
     fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
+    if undefended:
+        fingerprint = _undefended_fingerprint(path, fingerprint)
     with _results_edited(run_dir, results, path):
         payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
     _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
@@ -138,6 +140,18 @@ def load_trained_model(
         load_state(model, payload["state_dict"], path=path,
                    what=f"the model of {run_dir / 'results.json'}")  # fmt: skip
     return model.cpu().eval()
+
+
+def _undefended_fingerprint(path: Path, fingerprint: str | None) -> str | None:
+    """The fingerprint the undefended shadow model at ``path`` must carry: its ensemble's
+    (`stage_fingerprint`), or the run's own, which shadows carried in runs written before
+    they had one (then `_check_sha256` holds the file to the one results.json records, as
+    it holds a target model copied there in a later run)."""
+    from mia_defense.tracking.artifacts import checkpoint_fingerprint
+
+    if fingerprint is not None and checkpoint_fingerprint(path) == fingerprint:
+        return fingerprint
+    return stage_fingerprint(fingerprint, "undefended")
 
 
 @contextmanager
