@@ -4,7 +4,8 @@ attack reads, whoever trained the models: the attacks and metrics import nothing
 or the training code.
 
 File format (``np.savez_compressed``, read with ``allow_pickle=False``):
-    log_probs   float32 [K, N, C]  released log-probabilities (-inf where withheld); or
+    log_probs   float32 [K, N, C]  released log-probabilities (-inf where withheld), as an
+                                   attacker who knows the release reads them; or
     outputs     float   [K, N, C]  the released outputs as ``output_kind`` states
     output_kind str                ``log_probabilities``, ``probabilities`` or ``logits``
                                    (required with ``outputs``)

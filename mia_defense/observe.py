@@ -12,7 +12,7 @@ from torch import nn
 
 from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.dp_stacked import GHOST_RULES
-from mia_defense.defenses.release import Release
+from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError
 from mia_defense.observations import QueryConfig
 from mia_defense.training.stack import ModelStack
@@ -276,10 +276,26 @@ def _released(
     logits: torch.Tensor, release: Release, generator: torch.Generator | None, *, repeats: int
 ) -> torch.Tensor:
     """``release`` of every model's ``logits`` [K, N, C]; a randomized release asked
-    ``repeats`` times and averaged (`_repeated_release`), a deterministic one once."""
+    ``repeats`` times and averaged (`_repeated_release`), a deterministic one once; then
+    what an attacker who knows the release's settings reads of it (`_attacker_views`)."""
     if repeats > 1 and release.randomized:
-        return _repeated_release(logits, release, generator, repeats=repeats)
-    return _release_all(logits, release, generator)
+        released = _repeated_release(logits, release, generator, repeats=repeats)
+    else:
+        released = _release_all(logits, release, generator)
+    return _attacker_views(released, release)
+
+
+def _attacker_views(released: torch.Tensor, release: Release) -> torch.Tensor:
+    """``release.attacker_view`` of each model's released outputs [K, N, C], written over
+    them (one [N, C] at a time in float64, not a second [K, N, C]): the observations, every
+    attack and the released utility read what an adaptive attacker reads (release=temperature
+    undone, `mia_defense.defenses.release.TemperatureRelease.attacker_view`). The default
+    view (the outputs as released) costs nothing."""
+    if getattr(type(release), "attacker_view", Release.attacker_view) is Release.attacker_view:
+        return released
+    for k in range(len(released)):
+        released[k] = attacker_view_of(release, released[k])
+    return released
 
 
 def _repeated_release(

@@ -34,6 +34,7 @@ __all__ = [
     "RoundingRelease",
     "TemperatureRelease",
     "TopKRelease",
+    "attacker_view_of",
     "check_released",
     "probe_release",
     "release_name_problem",
@@ -63,6 +64,15 @@ class Release:
         self, logits: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         return torch.log_softmax(logits.float(), dim=-1)
+
+    def attacker_view(self, log_probs: torch.Tensor) -> torch.Tensor:
+        """What an attacker who knows this release's settings (results.json records them)
+        reads of its released log-probabilities [..., C], the same shape: the released
+        outputs themselves unless the release can be undone (`TemperatureRelease`). The
+        adaptive attacker attacks what the outputs let out, not their disguise: the
+        observations (observations.npz, every attack, the released utility) hold this view,
+        taken once per model where the outputs are observed (`mia_defense.observe`)."""
+        return log_probs
 
 
 class FullRelease(Release):
@@ -264,7 +274,11 @@ class NoiseRelease(Release):
 class TemperatureRelease(Release):
     """Softmax at ``temperature`` (> 1 flattens, < 1 sharpens). The argmax is unchanged
     but where a very large temperature (about 1e6 and up) makes close classes tie in
-    float32: the released accuracy, measured on the released outputs, then says so."""
+    float32: the released accuracy, measured on the released outputs, then says so.
+
+    Whoever knows the temperature undoes it (`undone`): the attacks read the outputs so
+    undone (`attacker_view`), and the run is attacked as the full release it is.
+    """
 
     name = "temperature"
 
@@ -280,8 +294,8 @@ class TemperatureRelease(Release):
 
     def check(self, *, num_classes: int) -> None:
         """Say that a temperature of 1 releases the outputs unchanged, and that any other
-        one an attacker undoes (`undone`): the attacks here read the tempered outputs as
-        released, so their figures understate the leak of the outputs it lets out."""
+        one an attacker undoes (`undone`): the attacks read the outputs undone
+        (`attacker_view`), so the run's figures are the full release's."""
         if self.temperature == 1:
             log.warning(
                 "release.temperature=1: the softmax at temperature 1 is the model's own, so "
@@ -294,9 +308,9 @@ class TemperatureRelease(Release):
                 "as the shadow models assume; results.json records it) undoes it, "
                 "log_softmax(%g · released) being the model's own log-probabilities, so the "
                 "outputs are the full vector, a full release under another name; the attacks "
-                "here read them as released and understate that leak (digits, K=8, 30 epochs: "
-                "RMIA's TPR at 0.1%% FPR 0.023 of the full release, 0.007 at temperature 50); "
-                "to withhold anything use release=topk, rounding, label_only or noise",
+                "read them undone, so the run is attacked as the full release it is (its "
+                "privacy figures are those of the same models' full release); to withhold "
+                "anything use release=topk, rounding, label_only or noise",
                 self.temperature, self.temperature,
             )
 
@@ -309,6 +323,15 @@ class TemperatureRelease(Release):
             back = torch.log_softmax(self.temperature * self(logits).double(), dim=-1)
         own = torch.log_softmax(logits.double(), dim=-1)
         return bool(torch.isfinite(back).all()) and float((back - own).abs().max()) < 1e-2
+
+    def attacker_view(self, log_probs: torch.Tensor) -> torch.Tensor:
+        """log_softmax(temperature · released) [..., C]: the model's own log-probabilities,
+        which an attacker who knows the temperature recovers, where `undone` holds. At a
+        temperature of 1, or one float32 cannot undo (classes tied, the label alone), the
+        outputs as released. NaN stays NaN (a diverged model's rows are refused as such)."""
+        if self.temperature == 1 or not self.undone(log_probs.shape[-1]):
+            return log_probs
+        return torch.log_softmax(self.temperature * log_probs.double(), dim=-1).float()
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
@@ -407,6 +430,42 @@ def probe_release(release: Release, *, num_classes: int) -> None:
     if problem is not None:
         raise ConfigError(problem)
     _probe_randomness(release, where=where, logits=logits, given=given, first=out)
+    with torch.no_grad():
+        view = attacker_view_of(release, out.detach().clone())
+    check_released(view.cpu().numpy(), what="random logits before training (attacker_view)",
+                   release=release)
+
+
+def attacker_view_of(release: Release, released: torch.Tensor) -> torch.Tensor:
+    """``release.attacker_view(released)`` [..., C], which must be a float tensor of the
+    released outputs' shape: a `ConfigError` naming the release otherwise (a release of
+    one's own whose view drops a class would have the attacks read [K, N, C-1]). A release
+    without one (not a `Release` subclass) is read as released."""
+    cls = type(release)
+    where = f"release {cls.__module__}.{cls.__qualname__}"
+    view_of = getattr(release, "attacker_view", None)
+    if view_of is None:
+        return released
+    try:
+        view = view_of(released)
+    except MiaDefenseError:
+        raise
+    except Exception as exc:
+        raise ConfigError(
+            f"{where}: its attacker_view raised {type(exc).__name__} ({_first_line(exc)}) on "
+            f"released outputs {list(released.shape)}{_raised_at(exc)}; fix it (the default, "
+            "Release.attacker_view, returns the outputs as released)"
+        ) from exc
+    tensor = isinstance(view, torch.Tensor)
+    if not tensor or not view.is_floating_point() or view.shape != released.shape:
+        got = (f"shape {list(view.shape)} and dtype {str(view.dtype).removeprefix('torch.')}"
+               if tensor else type(view).__name__)  # fmt: skip
+        raise ConfigError(
+            f"{where}: attacker_view returned {got} for released outputs "
+            f"{list(released.shape)}; it must return a float torch tensor of their shape: the "
+            "log-probabilities an attacker who knows the release's settings reads"
+        )
+    return view
 
 
 def _probe_randomness(

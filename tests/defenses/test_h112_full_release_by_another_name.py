@@ -69,10 +69,12 @@ def test_topk_withholding_one_class_unrenormalised_is_said(caplog, k, num_classe
 @pytest.mark.parametrize("temperature", [1e-30, 0.2, 1.5, 5.0, 50.0, 1e3])
 def test_a_temperature_an_attacker_undoes_is_said(caplog, temperature):
     """The softmax at a known temperature T is undone by log_softmax(T * released): the
-    outputs are the full vector to an attacker who knows T (results.json records it), yet the
+    outputs are the full vector to an attacker who knows T (results.json records it). The
     attacks read them as released, and the run reported less leak than its full release
     (digits, K=8, 30 epochs, the same models: RMIA's TPR at 0.1% FPR 0.023 full, 0.017 at
-    T=5, 0.007 at T=50; AUC 0.651, 0.629, 0.605) with no word."""
+    T=5, 0.007 at T=50; AUC 0.651, 0.629, 0.605) with no word; they now read them undone
+    (test_h162_temperature_attacked_undone), and the warning says the run is the full
+    release under another name."""
     release = TemperatureRelease(temperature=temperature)
     logits = 3 * torch.randn(64, 10, generator=torch.Generator().manual_seed(1))
     back = torch.log_softmax(temperature * release(logits).double(), dim=-1)
