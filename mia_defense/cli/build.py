@@ -166,6 +166,35 @@ def _cache_dir(value: str | bool | None, *, run_dir: Path | None) -> Path | None
     return Path(run_dir).absolute().parent / ".model_store"
 
 
+def _refuse_store_in_checkpoints(path: Path | None, *, run_dir: Path | None) -> Path | None:
+    """``path``, the model store's directory, unless it is or lies in a checkpoint folder of
+    this run (``run_dir``) or of another mia-train run (a folder beside results.json or
+    .lock), links followed: then a `ConfigError` naming cache_dir. The store's entries lay
+    among that run's model checkpoints (its resume counted them as saved models), and
+    deleting the folder to retrain its models, as a refused resume says to, deleted the
+    store of every run sharing it."""
+    if path is None:
+        return None
+    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS
+
+    resolved = path.resolve()
+    own = None if run_dir is None else Path(run_dir).resolve()
+    for folder in (resolved, *resolved.parents):
+        if folder.name not in DIGESTED_FOLDERS:
+            continue
+        whose = ("this run's" if folder.parent == own else "a mia-train run's" if any(
+            (folder.parent / mark).exists() for mark in (RESULTS, ".lock")) else None)
+        if whose is not None:
+            raise ConfigError(
+                f"cache_dir={path}: is or lies in {whose} checkpoint folder {folder}, where the "
+                "model store's entries would lie among that run's model checkpoints, and "
+                "deleting the folder to retrain its models would delete the store; point "
+                "cache_dir at a folder outside every run's directory (in a sweep, "
+                "cache_dir=auto: <sweep dir>/.model_store), or set cache_dir=null"
+            )
+    return path
+
+
 def _launch_dir_path(path: Path) -> Path:
     """A relative ``path`` as the directory the command was started in: with
     ``hydra.job.chdir=true`` each job of a sweep runs in its own run directory (a worker
@@ -218,7 +247,8 @@ def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experim
             white_box=bool(attack_cfg.get("white_box", False)),
         ),
         seed=_seed(cfg.seed),
-        cache_dir=_cache_dir(cfg.get("cache_dir"), run_dir=run_dir),
+        cache_dir=_refuse_store_in_checkpoints(_cache_dir(cfg.get("cache_dir"), run_dir=run_dir),
+                                               run_dir=run_dir),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
         hparams=_flat_hparams(cfg),
