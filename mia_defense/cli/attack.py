@@ -18,6 +18,7 @@ fast; the pipeline is imported when the task starts.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -53,12 +54,14 @@ from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from mia_defense.experiment import RunFacts, RunResult
     from mia_defense.observations import Observations
 
-__all__ = ["Source", "SourceCheck", "main", "read_source", "run"]
+__all__ = ["OutputRefused", "Source", "SourceCheck", "main", "read_source", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +121,7 @@ def _store_config() -> None:
     ConfigStore.instance().store(name=CONFIG_NAME, node={
         # log lines on stderr as mia-train's (conf/hydra/*_logging/stderr.yaml)
         "defaults": ["_self_", {"attack": "default"},
-                     {"override hydra/job_logging": "stderr"},
+                     {"override hydra/job_logging": "attack_stderr"},
                      {"override hydra/hydra_logging": "stderr"}],
         # PATH: an observations .npz or a finished mia-train run directory.
         "source": "???",
@@ -198,7 +201,35 @@ def _refuse_output(run_dir: Path, source: Path, *, key: str, rerun: bool = False
                 "trains none, and would write its observations.npz and results.json over "
                 "that run's files and beside its models; choose another "
                 f"{key} (mia-train resumes that run in its own directory)")  # fmt: skip
-    return None
+    return _training_leftovers(run_dir, key=key)
+
+
+# What a run folder holds besides results.json: a folder holding its observations.npz without
+# mia-attack's attack.log (nor a results.json) is no earlier attempt of mia-attack's.
+_RUN_ARRAYS = ("observations.npz", "scores.npz", "tb")
+
+
+def _training_leftovers(run_dir: Path, *, key: str) -> str | None:
+    """Why ``run_dir`` is what is left of another command's run (results.json and the
+    checkpoints deleted), or ``None``: mia-train's log (train.log), or a run's arrays with
+    no attack.log of mia-attack's. mia-attack wrote its observations.npz, scores.npz and
+    results.json over that run's, beside its train.log: mia-train then refused the folder as
+    mia-attack's ('no models were trained in that folder'), and mia-report read a record of
+    the attack where a training run had been."""
+    if os.path.lexists(run_dir / "train.log"):
+        found = "train.log, mia-train's log"
+    elif os.path.lexists(run_dir / "attack.log") or os.path.lexists(run_dir / "results.json"):
+        return None  # mia-attack's own folder (an attempt that failed, or its finished run)
+    else:
+        held = [name for name in _RUN_ARRAYS if os.path.lexists(run_dir / name)]
+        if "observations.npz" not in held:  # (written first by either command's run)
+            return None
+        found = f"{', '.join(held)}, with no attack.log of mia-attack's"
+    return (f"{key}={run_dir} holds what is left of another run ({found}): mia-attack would "
+            "write its observations.npz, scores.npz and results.json over that run's files; "
+            "nothing was changed. Choose a new directory for "
+            f"{key} (to train that run again, run its mia-train command; to keep its files, "
+            "leave them where they are)")  # fmt: skip
 
 
 def _attack_of(run_dir: Path, source: Path) -> dict[str, Any] | None:
@@ -1056,11 +1087,21 @@ def _output_key() -> str:
     return "hydra.sweep.subdir" if multirun else "hydra.run.dir"
 
 
-def run(cfg: DictConfig, run_dir: Path) -> RunResult | None:
+class OutputRefused(ConfigError):
+    """The run directory is not this run's to write (in use by another run, holding another
+    run's results or files, inside the run attacked): nothing of this run goes there, its
+    log line included (`_HeldLog`)."""
+
+
+def run(
+    cfg: DictConfig, run_dir: Path, *, claimed: Callable[[], None] | None = None
+) -> RunResult | None:
     """Attack the observations of ``cfg.source`` with ``cfg.attack`` and write the results
     into ``run_dir`` (testable without Hydra's command line); ``None``: ``run_dir`` holds a
     finished run of this same attack (`_held_refusal`: a sweep or run started again),
-    skipped with nothing written, as mia-train skips its finished runs."""
+    skipped with nothing written, as mia-train skips its finished runs. ``claimed`` is called
+    once ``run_dir`` is known to be this run's (locked, holding no other run); a refusal
+    before then is an `OutputRefused`."""
     import time
 
     import numpy as np
@@ -1078,7 +1119,7 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult | None:
         raise DataError(missing)
     problem = _refuse_output(run_dir, path, key=_output_key(), rerun=True)
     if problem:
-        raise ConfigError(problem)
+        raise OutputRefused(problem)
     with stopwatch.stage("data"):
         checked = _CHECKED.pop(_resolved(path), None)  # (read relative to the launch dir)
         source = read_source(path) if checked is None else replace(checked, path=path)
@@ -1090,13 +1131,17 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult | None:
     attacked = _attacked_config(cfg, source)
     with open_dict(cfg):
         cfg.seed = attacked["seed"]
-    with claim_run_dir(run_dir):
+    _refuse_held(run_dir, source, attacked)  # (before the lock: its holder line is rewritten)
+    with contextlib.ExitStack() as claim:
+        try:
+            claim.enter_context(claim_run_dir(run_dir))
+        except ConfigError as exc:  # in use by another run
+            raise OutputRefused(str(exc)) from None
         # under the lock: another mia-attack may have finished in this directory meanwhile
-        held = _refuse_output(run_dir, path, key=_output_key())
+        held = _refuse_held(run_dir, source, attacked)
+        if claimed is not None:
+            claimed()  # the directory is this run's (or holds its finished run)
         if held is not None:
-            problem = _held_refusal(held, run_dir, source, _recorded_config(source, attacked))
-            if problem is not None:
-                raise ConfigError(problem)
             warn_incomplete(run_dir)  # (scores.npz or the copy gone, results.json a link)
             log.info("skipping finished run %s (complete results.json of mia-attack on the "
                      "same source and config)", run_dir)  # fmt: skip
@@ -1135,6 +1180,18 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult | None:
             start=start, figures=bool(cfg.get("figures", True)),
         )  # fmt: skip
     return audit.result
+
+
+def _refuse_held(run_dir: Path, source: Source, attacked: dict[str, Any]) -> str | None:
+    """`_refuse_output`'s refusal of ``run_dir`` that holds a run, raised as an
+    `OutputRefused` unless it holds a finished run of this same attack (`_held_refusal`);
+    ``None`` when it holds no run."""
+    held = _refuse_output(run_dir, source.path, key=_output_key())
+    if held is not None:
+        problem = _held_refusal(held, run_dir, source, _recorded_config(source, attacked))
+        if problem is not None:
+            raise OutputRefused(problem)
+    return held
 
 
 def _attacked_config(cfg: DictConfig, source: Source) -> dict[str, Any]:
@@ -1178,20 +1235,27 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     collect_from_here()
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    held = _HeldLog(run_dir)
     try:
-        result = run(cfg, run_dir)
+        result = run(cfg, run_dir, claimed=held.release)
         if result is None:  # skipped: a finished run of this same attack
             return _recorded_headline(run_dir, min(float(f) for f in cfg.attack.fprs))
     except MiaDefenseError as exc:
-        log.error("%s: %s", type(exc).__name__, exc)
+        name = type(exc).__name__
+        if isinstance(exc, OutputRefused):  # another run's folder: its log stays as it was
+            held.drop()
+            name = ConfigError.__name__
+        log.error("%s: %s", name, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid: the
             said = " ".join(line.strip() for line in str(exc).splitlines())  # others run
-            _SWEEP_FAILED.append((run_dir, f"{type(exc).__name__}: {said}"))
+            _SWEEP_FAILED.append((run_dir, f"{name}: {said}"))
             return None
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
         log.error("interrupted; nothing was written to the source")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        held.release()  # (a refusal before the claim, a folder of this run: its log says why)
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
     try:
         print(format_table(result, fprs))
@@ -1202,6 +1266,55 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     except BrokenPipeError:  # mia-attack ... | head: the run is written, the reader gone
         reader_gone()
     return result.headline(fprs[0])
+
+
+class _HeldLog:
+    """The job's log files in the run directory (Hydra's attack.log, opened at its first line:
+    conf/hydra/job_logging/attack_stderr.yaml), their lines held back until the run has
+    claimed the directory: a run refused there (another run's, in use or finished) appended
+    its lines and its refusal to that run's attack.log. The console gets every line."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self._root = logging.getLogger()
+        inside = _resolved(run_dir)
+        self._files = [handler for handler in self._root.handlers
+                       if isinstance(handler, logging.FileHandler)
+                       and inside in _resolved(Path(handler.baseFilename)).parents]  # fmt: skip
+        self._held = _Held()
+        if self._files:
+            for handler in self._files:
+                self._root.removeHandler(handler)
+            self._root.addHandler(self._held)
+
+    def release(self) -> None:
+        """The directory is this run's: its log files get the lines held, then the rest."""
+        if self._held not in self._root.handlers:
+            return
+        self._root.removeHandler(self._held)
+        for handler in self._files:
+            for record in self._held.records:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            self._root.addHandler(handler)
+
+    def drop(self) -> None:
+        """The directory is another run's: none of this run's lines are written there."""
+        if self._held not in self._root.handlers:
+            return
+        self._root.removeHandler(self._held)
+        for handler in self._files:
+            handler.close()  # (delay: never opened; else only an empty file was made)
+
+
+class _Held(logging.Handler):
+    """Keeps the records it is given, for `_HeldLog.release`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 def _recorded_headline(run_dir: Path, fpr: float) -> float | None:
