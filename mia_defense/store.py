@@ -15,6 +15,10 @@ read back with ``weights_only=True``) and ``<key>.json`` (its sha256 and what we
 key), each written atomically; the manifest is written last, so an entry without one was
 never finished. A ``<key>.lock`` file (``fcntl.flock``) lets one worker train an entry
 while the others wait for it and then load it, on one machine or on a shared file system.
+The lock file stays (a few bytes, one per key; a dead holder's lock is released with its
+process, so one left blocks nothing): removing it races, as a worker waiting on the removed
+file and one that opened the name afresh would hold a lock of the same key at once, and
+both train it where its entry was not written.
 An entry whose checksum or contents do not hold is logged and trained again, never used.
 A store this user may read but not write (a shared store of trained models) is read as any
 other; an entry it lacks is trained and logged as not written.
