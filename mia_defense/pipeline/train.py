@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import shlex
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,7 +119,18 @@ def check_checkpoint_folders(
     """Refuse, before anything is written, the checkpoint folders of ``run_dir`` that no
     resume of this run may use (`check_checkpoint_dir` on each, under its ensemble's
     `stage_fingerprint`), and first a folder whose first model is another ensemble's of
-    this run (`_refuse_other_ensembles`). Later files are checked as each is loaded."""
+    this run (`_refuse_other_ensembles`), and two folders that are one (a link): the second
+    ensemble resumed the first's models as its own. Later files are checked as each is
+    loaded."""
+    targets, shadows = (run_dir / folder for folder in _ENSEMBLES)
+    if targets.is_dir() and shadows.is_dir() and os.path.samefile(targets, shadows):
+        links = [p for p in (shadows, targets) if p.is_symlink()] or [shadows]
+        raise DataError(
+            f"{shadows} and {targets} are one folder (a link), where each of the two ensembles "
+            "would be saved over the other's models and taken for them; nothing was trained. "
+            f"Remove the link (rm {' '.join(shlex.quote(str(p)) for p in links)}): each "
+            "ensemble keeps a folder of its own, which the run makes"
+        )
     for folder, (stage, _) in _ENSEMBLES.items():
         _refuse_other_ensembles(run_dir / folder, fingerprint, everyone=False)
         check_checkpoint_dir(run_dir / folder, fingerprint=stage_fingerprint(fingerprint, stage),

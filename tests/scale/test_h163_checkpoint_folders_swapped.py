@@ -111,3 +111,15 @@ def test_a_target_model_copied_over_a_finished_runs_shadow_is_not_loaded_as_it(
     _copy(run_dir, "checkpoints", "checkpoints_undefended", 1)
     with pytest.raises(DataError, match="not the"):
         load_trained_model(run_dir, 1, undefended=True)
+
+
+@pytest.mark.parametrize("linked", ["checkpoints_undefended", "checkpoints"])
+def test_one_folder_linked_as_both_is_refused_before_training(finished, tmp_path, linked):
+    run_dir = _interrupted_copy(finished, tmp_path)
+    other = "checkpoints" if linked == "checkpoints_undefended" else "checkpoints_undefended"
+    shutil.rmtree(run_dir / linked)
+    (run_dir / linked).symlink_to(other)  # saved once: both ensembles' models in one folder
+    with pytest.raises(DataError, match=r"checkpoints_undefended and \S+/checkpoints are one "
+                       rf"folder \(a link\).*nothing was trained\. Remove the link \(rm "
+                       rf"\S+/{linked}\)"):
+        run(compose_cfg(*NAIVE), run_dir)
