@@ -285,6 +285,13 @@ def attack_record(path: Path, payload: Mapping[str, Any]) -> str:
         return ""
     attacked = source.get("path")
     what = f"the attack on {attacked}" if isinstance(attacked, str) else "an attack"
+    if os.path.lexists(Path(path).parent / "train.log"):  # (refused by mia-attack since)
+        return (f"{path} is mia-attack's record of {what} (results.json holds its 'source'), "
+                "written into what was left of a mia-train run (its train.log is there) by a "
+                "mia-attack of before it refused such folders: that run's observations.npz and "
+                "scores.npz were replaced by the attack's, and its models are gone; nothing "
+                "was changed. Run in a new directory (hydra.run.dir=... or a new "
+                "hydra.sweep.dir)")  # fmt: skip
     return (f"{path} is mia-attack's record of {what} (results.json holds its 'source'), not a "
             "run mia-train trained: no models were trained in that folder; nothing was "
             "changed. Run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir)")

@@ -128,3 +128,17 @@ def test_a_point_refused_in_what_is_left_of_a_training_run(fast_run, attacked_ru
     assert done.returncode == 2, done.stderr[-3000:]
     assert "holds what is left of another run" in done.stdout
     assert _files(folder) == before
+
+
+def test_mia_train_names_a_folder_an_older_mia_attack_wrote_over(attacked_run, tmp_path):
+    """A folder mixed before the refusal (mia-attack's record beside the training run's
+    train.log) was refused as one where 'no models were trained'; it says what happened."""
+    (attacked_run / "train.log").write_text("[..][mia_defense.cli.train][INFO] - trained\n")
+    before = _files(attacked_run)
+    done = mia_train(*TINY, *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "ConfigError: run/results.json is mia-attack's record of the attack on " in (
+        done.stderr)
+    assert "written into what was left of a mia-train run (its train.log is there)" in done.stderr
+    assert "no models were trained in that folder" not in done.stderr
+    assert _files(attacked_run) == before
