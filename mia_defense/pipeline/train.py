@@ -108,8 +108,8 @@ def train_models(
             num_models=plan.num_models, stage=stage,
             fits=_fits(build_model), settings=resume_settings(experiment.train),
         )
-    except DataError:  # a checkpoint refused on loading: named if another ensemble's
-        _refuse_other_ensembles(checkpoint_dir, run_fingerprint, everyone=True)
+    except DataError as exc:  # a checkpoint refused on loading: named if another ensemble's
+        _refuse_other_ensembles(checkpoint_dir, run_fingerprint, refused=str(exc))
         raise
 
 
@@ -132,26 +132,30 @@ def check_checkpoint_folders(
             "ensemble keeps a folder of its own, which the run makes"
         )
     for folder, (stage, _) in _ENSEMBLES.items():
-        _refuse_other_ensembles(run_dir / folder, fingerprint, everyone=False)
+        _refuse_other_ensembles(run_dir / folder, fingerprint)
         check_checkpoint_dir(run_dir / folder, fingerprint=stage_fingerprint(fingerprint, stage),
                              settings=settings, num_models=num_models)  # fmt: skip
 
 
-def _refuse_other_ensembles(directory: Path, fingerprint: str | None, *, everyone: bool) -> None:
+def _refuse_other_ensembles(
+    directory: Path, fingerprint: str | None, *, refused: str | None = None
+) -> None:
     """A `DataError` when ``directory`` (one of `_ENSEMBLES`' folders) holds a model of
     another of this run's ensembles (its checkpoint carries that ensemble's
     `stage_fingerprint`): checkpoints/ and checkpoints_undefended/ renamed or copied over
     each other, whose target models were resumed as undefended shadows or the reverse (the
-    generic refusal, 'a different config', said nothing of it). The first model only, or
-    with ``everyone`` each one (only asked after a checkpoint was refused: read without
-    torch, their pickled fields only)."""
+    generic refusal, 'a different config', said nothing of it). The first model only, or,
+    after a checkpoint was refused with the message ``refused``, the one it names (read
+    without torch, its pickled fields only)."""
     own = _ENSEMBLES.get(directory.name)
     if fingerprint is None or own is None or not directory.is_dir():
         return
     others = {stage_fingerprint(fingerprint, stage): what
               for folder, (stage, what) in _ENSEMBLES.items() if folder != directory.name}
     paths = sorted(directory.glob("model_*.pt"))
-    for path in paths if everyone else paths[:1]:
+    if refused is not None:  # (the loader names the folder, then the file)
+        paths = [p for p in paths if str(directory) in refused and p.name in refused]
+    for path in paths if refused is not None else paths[:1]:
         what = others.get(checkpoint_fingerprint(path))
         if what is not None:
             raise DataError(

@@ -123,3 +123,19 @@ def test_one_folder_linked_as_both_is_refused_before_training(finished, tmp_path
                        rf"folder \(a link\).*nothing was trained\. Remove the link \(rm "
                        rf"\S+/{linked}\)"):
         run(compose_cfg(*NAIVE), run_dir)
+
+
+def test_after_another_refusal_only_the_file_it_names_is_said_to_be_the_other_ensembles(
+    finished, tmp_path
+):
+    from mia_defense.pipeline.train import _refuse_other_ensembles
+
+    run_dir = _interrupted_copy(finished, tmp_path)
+    _copy(run_dir, "checkpoints", "checkpoints_undefended", 2)
+    folder = run_dir / "checkpoints_undefended"
+    plain = load_checkpoint(checkpoint_path(run_dir / "checkpoints", 0))["fingerprint"]
+    # a disk-full error, say: its own message stands
+    _refuse_other_ensembles(folder, plain, refused=f"{folder / 'model_0003.pt'}: no space")
+    with pytest.raises(DataError, match=r"model_0002\.pt holds one of this run's target"):
+        _refuse_other_ensembles(folder, plain, refused=f"checkpoints in {folder} were trained "
+                                "with a different config (fingerprint x in model_0002.pt, y)")
