@@ -22,6 +22,7 @@ __all__ = [
     "override_keys",
     "refuse_empty_sweep",
     "refuse_huge_sweep",
+    "refuse_one_folder_for_all",
     "refuse_repeated_sweep_keys",
     "refuse_shared_run_dirs",
     "refuse_stacked_release",
@@ -460,3 +461,54 @@ def refuse_unselected_settings(config: DictConfig) -> None:
         if said is not None:
             log.error("ConfigError: %s", said)
             raise SystemExit(EXIT_USER_ERROR)
+
+
+# Resolvers whose value is the same for every job of a sweep (or only by chance not: the
+# time): a hydra.sweep.subdir made of them alone gives every run one folder.
+_SAME_FOR_EVERY_JOB = re.compile(r"\$\{(now|oc\.env|env):[^${}]*\}")
+
+
+def refuse_one_folder_for_all(config: DictConfig) -> None:
+    """Refuse a ``hydra.sweep.subdir`` that names one folder for every run of a sweep of
+    several (``hydra.sweep.subdir=run``; ``${now:%H-%M}``, ``${oc.env:USER}``): the first
+    run trained there and each later one was refused on it as a run of another config,
+    after the first had trained (or skipped as it). Caught before anything runs."""
+    raw = config.hydra.sweep._get_node("subdir")._value()
+    if not isinstance(raw, str) or not raw.strip() or _SAME_FOR_EVERY_JOB.sub("", raw).count(
+            "${"):  # fmt: skip
+        return  # per job (or blank/unresolvable: named by the Hydra config checks)
+    runs = _sweep_runs(config)
+    if runs is not None and runs < 2:
+        return
+    log.error("ConfigError: hydra.sweep.subdir=%s: one folder for every run of this sweep "
+              "(%s runs; it names no value that differs between them), so each run after the "
+              "first would be refused on the first's results; nothing was run. Leave "
+              "hydra.sweep.subdir at its default (a folder named by each run's overrides), or "
+              "choose another hydra.sweep.subdir that names a folder per run, e.g. "
+              "hydra.sweep.subdir=run_${hydra.job.num}", raw,
+              runs if runs is not None else "several")  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _sweep_runs(config: DictConfig) -> int | None:
+    """How many runs the sweep makes: a grid's product of its values, a search's
+    ``n_trials``; ``None`` where not counted here (an interval, a glob)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if not _plugin_is(config.hydra.sweeper, "basic"):
+        trials = config.hydra.sweeper.get("n_trials")
+        return trials if isinstance(trials, int) else None
+    parser = OverridesParser.create()
+    runs = 1
+    for text in task_overrides(config):
+        try:
+            override = parser.parse_override(text)
+            if not override.is_sweep_override():
+                continue
+            size = sweep_size(override)
+        except Exception:  # Hydra has parsed them before; nothing to add
+            return None
+        if size is None:
+            return None
+        runs *= size
+    return runs

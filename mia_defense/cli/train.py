@@ -63,6 +63,7 @@ from mia_defense.cli.sweep_checks import (
     override_keys,
     refuse_empty_sweep,
     refuse_huge_sweep,
+    refuse_one_folder_for_all,
     refuse_repeated_sweep_keys,
     refuse_shared_run_dirs,
     refuse_stacked_release,
@@ -219,6 +220,7 @@ class RunDirCheck(Callback):
         refuse_repeated_sweep_keys(config)
         refuse_empty_sweep(config)
         refuse_unselected_settings(config)
+        refuse_one_folder_for_all(config)
         with claim_timestamped_dir(config, "hydra.sweep.dir") as claimed:
             refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
                                what="a run's directory", fix="a sweep writes its runs into "
