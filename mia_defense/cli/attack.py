@@ -1267,10 +1267,9 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         if result is None:  # skipped: a finished run of this same attack
             return _recorded_headline(run_dir, min(float(f) for f in cfg.attack.fprs))
     except MiaDefenseError as exc:
-        name = type(exc).__name__
-        if isinstance(exc, OutputRefused):  # another run's folder: its log stays as it was
-            held.drop()
-            name = ConfigError.__name__
+        name = ConfigError.__name__ if isinstance(exc, OutputRefused) else type(exc).__name__
+        if isinstance(exc, OutputRefused) or (not held.released and _others(run_dir, cfg)):
+            held.drop()  # another run's folder: its log stays as it was
         log.error("%s: %s", name, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid: the
             said = " ".join(line.strip() for line in str(exc).splitlines())  # others run
@@ -1312,6 +1311,11 @@ class _HeldLog:
                 self._root.removeHandler(handler)
             self._root.addHandler(self._held)
 
+    @property
+    def released(self) -> bool:
+        """Whether the lines go to the log files (`release`), or were dropped."""
+        return self._held not in self._root.handlers
+
     def release(self) -> None:
         """The directory is this run's: its log files get the lines held, then the rest."""
         if self._held not in self._root.handlers:
@@ -1330,6 +1334,32 @@ class _HeldLog:
         self._root.removeHandler(self._held)
         for handler in self._files:
             handler.close()  # (delay: never opened; else only an empty file was made)
+
+
+def _others(run_dir: Path, cfg: DictConfig) -> bool:
+    """Whether ``run_dir``, not yet claimed by this run, is another run's: it holds a run or
+    its files (`_refuse_output`), or another process holds its lock. A sweep's point refused
+    before its claim (a bad value) wrote its refusal into that run's attack.log."""
+    import fcntl
+
+    from mia_defense.tracking.run_dir import LOCK
+
+    source = _from_launch_dir(Path(str(cfg.get("source") or ".")))
+    if _refuse_output(run_dir, source, key=_output_key()) is not None:
+        return True
+    try:
+        fd = os.open(run_dir / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # (releases the shared lock at once)
+    return False
 
 
 class _Held(logging.Handler):

@@ -142,3 +142,19 @@ def test_mia_train_names_a_folder_an_older_mia_attack_wrote_over(attacked_run, t
     assert "written into what was left of a mia-train run (its train.log is there)" in done.stderr
     assert "no models were trained in that folder" not in done.stderr
     assert _files(attacked_run) == before
+
+
+def test_a_bad_value_refused_in_another_runs_folder_leaves_its_log(attacked_run, tmp_path):
+    """A point refused for its own value (before it claims its folder) wrote the refusal
+    into the attack.log of the finished run its folder held; a new folder keeps it."""
+    args = ("-m", "o.npz", *LEAN_ATTACKS, "progress=false", "hydra.sweep.dir=sweep",
+            "hydra.sweep.subdir=s${seed}")  # fmt: skip
+    assert mia_attack(*args, "seed=1", cwd=tmp_path).returncode == 0
+    first = tmp_path / "sweep" / "s1"
+    before = _files(first)
+    done = mia_attack(*args, "seed=1,2", "attack.confidence=7", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "s1: ConfigError: attack.confidence=7" in done.stdout
+    assert _files(first) == before
+    assert "ConfigError: attack.confidence=7" in (tmp_path / "sweep" / "s2" / "attack.log"
+                                                  ).read_text()  # fmt: skip
