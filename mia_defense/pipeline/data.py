@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ from mia_defense.training.config import CHUNK_SIZE
 from mia_defense.user_fit import check_user_fit
 
 if TYPE_CHECKING:
+    from mia_defense.defenses.base import TrainingDefense
     from mia_defense.pipeline.spec import Experiment
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "warn_duplicates",
     "warn_label_release_without_label_attack",
     "warn_one_class_test_set",
+    "warn_small_reference_split",
     "warn_small_test_set",
 ]
 
@@ -125,7 +127,8 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     )
     data, plan, is_canary = audited.dataset, audited.plan, audited.is_canary
     first = plan.population_idx[:_CLIP_PROBE_SAMPLES]  # (C is judged against their norms)
-    _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]))
+    _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]),
+           reference_labels=data.y[plan.reference_idx])
     splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
     for idx in (plan.test_idx, plan.reference_idx):
         splits += [data.x[idx], data.y[idx]]
@@ -179,6 +182,38 @@ def warn_small_test_set(plan: MembershipPlan) -> None:
         "the test set holds %d records: the test accuracy is measured to about +-%.2f (95%%), "
         "and whether the models beat chance may not be established; raise plan.test_size "
         "to %d or more", size, 1.96 * (0.25 / size) ** 0.5, _SMALL_TEST_SET,
+    )
+
+
+# Below this many records a reference split gives a defense that trains or validates on it
+# (advreg's non-members, early_stopping's validation, distillation's students) too little to
+# act on: its figures would be those of a defense that did not work, not of the defense.
+SMALL_REFERENCE_SPLIT = 10
+
+
+def warn_small_reference_split(
+    defenses: Sequence[TrainingDefense], labels: np.ndarray, *, num_classes: int
+) -> None:
+    """Say before training when a defense that needs the reference split
+    (``plan.reference_size``) gets one too small to act on: fewer than
+    `SMALL_REFERENCE_SPLIT` records, or not every class (``plan.reference_size=1`` with
+    ``defense=advreg``: its inference model played against one non-member; with
+    ``distillation``, students learned 2 records). The run trained and was recorded as
+    that defense without a word."""
+    needy = [d.name for d in defenses if d.needs_reference]
+    size = len(labels)
+    if not needy or size == 0:  # (none: refused by check_defenses)
+        return
+    missing = num_classes - len(np.unique(labels))
+    if size >= SMALL_REFERENCE_SPLIT and missing <= 0:
+        return
+    lacks = f", and {missing} of the {num_classes} classes are not in it" if missing > 0 else ""
+    log.warning(
+        "plan.reference_size=%d: the reference split, which %s use(s) (as non-members, "
+        "validation set or students' data), holds %d record(s)%s: too few for the defense to "
+        "work, so this run measures a defense that barely acted; raise plan.reference_size "
+        "(e.g. plan.reference_size=300)",
+        size, ", ".join(f"defense.{name}" for name in needy), size, lacks,
     )
 
 
@@ -247,10 +282,11 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:
 
 def _check(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int,
-    sample: tuple[np.ndarray, np.ndarray],
+    sample: tuple[np.ndarray, np.ndarray], reference_labels: np.ndarray | None = None,
 ) -> None:
     """Stop a run whose settings cannot work before any model is trained (``sample``: a few
-    population records, which DP-SGD's clipping norm is judged against)."""
+    population records, which DP-SGD's clipping norm is judged against; ``reference_labels``:
+    the reference split's, which the defenses that train or validate on it are judged by)."""
     members = int(plan.masks.sum(axis=1).min())
     if experiment.train.batch_size > members:
         raise ConfigError(
@@ -288,6 +324,8 @@ def _check(
         )
     defenses = list(experiment.build_defenses())  # one stack for the three checks
     check_defenses(defenses, reference_size=len(plan.reference_idx))
+    if reference_labels is not None:
+        warn_small_reference_split(defenses, reference_labels, num_classes=num_classes)
     warn_inactive_defenses(defenses, num_classes=num_classes)
     warn_unused_physical_batches(defenses, engine=experiment.train.engine)
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {},
