@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -11,7 +12,9 @@ from mia_defense.data.dataset import Dataset
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import numpy_rng
 
-__all__ = ["DEFAULT_POPULATION", "MembershipPlan", "default_population", "make_plan"]
+__all__ = [
+    "DEFAULT_POPULATION", "MembershipPlan", "copy_leaders", "default_population", "make_plan",
+]
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,8 @@ class MembershipPlan:
         test_idx: [M] dataset indices no model ever trains on (utility).
         reference_idx: [R] dataset indices of a disjoint public/reference split (may be empty).
         masks: [K, N] bool; ``masks[k, n]`` means population sample n trains model k.
-            Every sample is a member of exactly K/2 models (Carlini et al. 2022).
+            Every sample is a member of exactly K/2 models (Carlini et al. 2022); exact
+            copies (the same features) share one column (`copy_leaders`).
     """
 
     population_idx: np.ndarray
@@ -46,6 +50,26 @@ def _balanced_masks(num_models: int, population_size: int, rng: np.random.Genera
     """[K, N] masks where each column has exactly K/2 True entries at random rows."""
     ranks = rng.random((population_size, num_models)).argsort(axis=1)
     return (ranks < num_models // 2).T.copy()
+
+
+_HASH_ROWS = 4096  # population rows copied at a time to find the exact copies
+
+
+def copy_leaders(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """For each of the records ``x[idx]`` ([N, ...]), the position in ``idx`` of its first
+    exact copy (the same features, feature for feature; -0.0 as 0.0): itself where it has
+    none. [N] ints. Rows are hashed a chunk at a time: no copy of the whole population."""
+    leaders = np.arange(len(idx))
+    first: dict[bytes, int] = {}
+    for start in range(0, len(idx), _HASH_ROWS):
+        rows = np.ascontiguousarray(x[idx[start : start + _HASH_ROWS]])
+        rows = rows.reshape(len(rows), -1)
+        if rows.dtype.kind in "fc":
+            rows = rows + rows.dtype.type(0)  # -0.0 + 0.0 is 0.0
+        for offset, row in enumerate(rows):
+            key = hashlib.blake2b(row.tobytes(), digest_size=16).digest()
+            leaders[start + offset] = first.setdefault(key, start + offset)
+    return leaders
 
 
 # The default population: enough records for the attacks' ROC at 0.1% FPR on digits.
@@ -121,6 +145,12 @@ def make_plan(
     test_idx = np.sort(order[population_size : population_size + test_size])
     reference_idx = np.sort(order[available : available + reference_size])
     masks = _balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))
+    # Exact copies share their first copy's memberships: a copy left out of a model that
+    # trained on its twin is no non-member, yet the attacks counted it as one (a member's
+    # score among the non-members: the leak understated). Each column keeps K/2 members.
+    leaders = copy_leaders(dataset.x, population_idx)
+    if (leaders != np.arange(population_size)).any():
+        masks = masks[:, leaders]
     return MembershipPlan(
         population_idx=population_idx,
         test_idx=test_idx,
