@@ -481,7 +481,7 @@ def sweep_of_unselected_points(
     parsed = []
     for text in overrides:
         try:
-            parsed.append((str(text), parser.parse_override(str(text))))
+            parsed.append((str(text), parser.parse_overrides([str(text)])[0]))  # (globs too)
         except Exception:  # (Hydra names a text it cannot parse itself)
             continue
     sweep = next(((text, o) for text, o in parsed if o.key_or_group == group and
@@ -491,8 +491,10 @@ def sweep_of_unselected_points(
     try:
         points = list(zip(sweep[1].sweep_iterator(), sweep[1].sweep_string_iterator(),
                           strict=True))  # fmt: skip
-    except Exception:  # not enumerable here (glob without a loader, an interval)
-        return None
+    except Exception:  # a glob without a loader: over the packaged configs; else (an
+        points = _packaged_glob(group, sweep[1].value())  # interval) not enumerable here
+        if points is None:
+            return None
     setting = next((text for text, o in parsed if o.key_or_group == bare and not o.is_delete()),
                    bare)  # fmt: skip
     value = setting.partition("=")[2]
@@ -541,6 +543,20 @@ def sweep_of_unselected_points(
             f"one folder (mia-report of that folder compares them all): "
             f"{command(selecting, keep_setting=True)}, then "
             f"{command(others, keep_setting=False)}")  # fmt: skip
+
+
+def _packaged_glob(group: str, value: Any) -> list[tuple[str, str]] | None:
+    """``(point, text)`` of each packaged config of ``group`` that the glob ``value``
+    (``defense=glob(*)``) selects; ``None`` where ``value`` is no glob."""
+    from importlib.resources import files
+
+    from hydra.core.override_parser.types import Glob
+
+    if not isinstance(value, Glob):
+        return None
+    folder = files("mia_defense.conf").joinpath(group)
+    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return [(name, name) for name in value.filter(names)]
 
 
 def rerun_refusal(args: Sequence[str]) -> str | None:

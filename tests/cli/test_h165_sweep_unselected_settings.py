@@ -88,3 +88,16 @@ def test_the_two_sweeps_it_gives_run_into_one_folder(tmp_path):
     defenses = sorted(read_json(r)["config"]["defense"].get("dp", {}).get("target_epsilon", 0)
                       for r in runs)  # fmt: skip
     assert defenses == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "setting", ["defense.dp.target_epsilon=1", "++defense.dp.target_epsilon=1"]
+)
+def test_a_glob_of_configs_is_split_too(tmp_path, setting):
+    done = mia_train("-m", "defense=glob(*,exclude=[advreg,distillation,early_stopping])",
+                     setting, "hydra.sweep.dir=s", cwd=tmp_path)  # fmt: skip
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert ("then mia-train -m defense=dropout,label_smoothing,mixup,none,relaxloss,"
+            "weight_decay hydra.sweep.dir=s") in said  # fmt: skip
+    assert not (tmp_path / "s").exists()
