@@ -1268,7 +1268,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
             return _recorded_headline(run_dir, min(float(f) for f in cfg.attack.fprs))
     except MiaDefenseError as exc:
         name = ConfigError.__name__ if isinstance(exc, OutputRefused) else type(exc).__name__
-        if isinstance(exc, OutputRefused) or (not held.released and _others(run_dir, cfg)):
+        if isinstance(exc, OutputRefused):
             held.drop()  # another run's folder: its log stays as it was
         log.error("%s: %s", name, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid: the
@@ -1279,8 +1279,10 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     except KeyboardInterrupt:
         log.error("interrupted; nothing was written to the source")
         raise SystemExit(EXIT_INTERRUPTED) from None
-    finally:
-        held.release()  # (a refusal before the claim, a folder of this run: its log says why)
+    finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
+        if not held.settled and _others(run_dir, cfg):  # is written; in a new one, why
+            held.drop()
+        held.release()
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
     try:
         print(format_table(result, fprs))
@@ -1312,8 +1314,8 @@ class _HeldLog:
             self._root.addHandler(self._held)
 
     @property
-    def released(self) -> bool:
-        """Whether the lines go to the log files (`release`), or were dropped."""
+    def settled(self) -> bool:
+        """Whether the lines held were given to the log files (`release`) or dropped."""
         return self._held not in self._root.handlers
 
     def release(self) -> None:

@@ -158,3 +158,22 @@ def test_a_bad_value_refused_in_another_runs_folder_leaves_its_log(attacked_run,
     assert _files(first) == before
     assert "ConfigError: attack.confidence=7" in (tmp_path / "sweep" / "s2" / "attack.log"
                                                   ).read_text()  # fmt: skip
+
+
+def test_ctrl_c_before_the_claim_leaves_another_runs_log(attacked_run, tmp_path, monkeypatch):
+    import mia_defense.cli.attack as cli
+
+    args = ("-m", "o.npz", *LEAN_ATTACKS, "progress=false", "hydra.sweep.dir=sweep",
+            "hydra.sweep.subdir=s${seed}")  # fmt: skip
+    assert mia_attack(*args, "seed=1", cwd=tmp_path).returncode == 0
+    first = tmp_path / "sweep" / "s1"
+    before = _files(first)
+
+    def interrupted(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "read_source", interrupted)
+    done = mia_attack(*args, "seed=1", "attack.num_targets=2", cwd=tmp_path)
+    assert done.returncode == 130, done.stderr[-3000:]
+    assert "interrupted; nothing was written to the source" in done.stderr
+    assert _files(first) == before
