@@ -56,6 +56,7 @@ from mia_defense.pipeline.train import (
     privacy_figures,
     train_models,
 )
+from mia_defense.plan import copy_leaders
 from mia_defense.run_fingerprint import config_fingerprint, training_parts
 from mia_defense.seeding import torch_generator
 from mia_defense.timing import Stopwatch
@@ -640,4 +641,14 @@ def _attack(
         ), privacy=privacy,
         defense=defense_settings(experiment),
         training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
+        population_copies=_population_copies(data),
     )  # fmt: skip
+
+
+def _population_copies(data: TrainingData) -> int:
+    """How many of the population's records (canaries aside) have an exact copy among them:
+    the plan gives copies the same models (`mia_defense.plan.copy_leaders`)."""
+    if not data.duplicates:  # (no copy among all the samples the run uses)
+        return 0
+    leaders = copy_leaders(data.dataset.x, data.plan.population_idx[~data.is_canary])
+    return int((np.bincount(leaders)[leaders] > 1).sum())
