@@ -461,7 +461,8 @@ def sweep_of_unselected_points(
     they sweep (``-m 'defense=dp,none' defense.dp.target_epsilon=1``), or ``None`` where they
     sweep no such group, or every point selects the config and ``key`` is set with ``++``.
 
-    ``plain``: ``key`` was given without ``+``/``++``: Hydra composes a sweep's shared config
+    ``plain``: ``key`` was given without ``+``/``++`` and not swept: Hydra composes a sweep's
+    shared config
     before its points, with the group at its default, and refused it there (before any run;
     Hydra's issue 2888: expected). With ``++`` each point that does not select the config
     was refused as it came (after the others had trained); with ``+`` each point that does
@@ -506,8 +507,8 @@ def sweep_of_unselected_points(
              f"Hydra composes it before the points of {sweep[0]}, with {group} at its "
              "default; nothing was run. ") if plain else ""  # fmt: skip
     if not others:
-        if setting.startswith("++"):
-            return None
+        if setting.startswith("++") or not (plain or setting.startswith("+")):
+            return None  # (a swept key, KEY=A,B, is set in each point's config: it works)
         return (f"{start or setting + ': e'}{'E' if start else ''}very point of {sweep[0]} "
                 f"selects {which}: write ++{bare}={value} "
                 "(Hydra's force-add: the key goes into the shared config and each point sets "
@@ -524,7 +525,8 @@ def sweep_of_unselected_points(
                 if not keep_setting:
                     continue  # a setting of a config these points do not select
                 # one point: the shared config selects it; several: only ++ sets it there
-                force = "++" if len(points) > 1 else ""
+                # (a swept key is set in each point's config alone)
+                force = "++" if len(points) > 1 and not o.is_sweep_override() else ""
                 text = f"{force}{o.key_or_group}={text.partition('=')[2]}"
             elif text.startswith("hydra.mode="):
                 continue

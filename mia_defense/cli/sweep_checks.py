@@ -445,18 +445,20 @@ def refuse_shared_run_dirs(config: DictConfig) -> None:
 
 def refuse_unselected_settings(config: DictConfig) -> None:
     """Refuse, before any point runs, a key added with ``+``/``++`` to a config of a group
-    the sweep sweeps, where not every point selects that config (``-m 'defense=dp,none'
-    ++defense.dp.target_epsilon=1``): the points that do not were refused one by one as
-    they came, after the others had trained, and 'run the same command again' refused them
-    again; ``+KEY`` where every point selects it (Hydra: "Could not append"). The message
+    the sweep sweeps, or swept itself, where not every point selects that config
+    (``-m 'defense=dp,none' ++defense.dp.target_epsilon=1``): the points that do not were
+    refused one by one as they came, after the others had trained, and 'run the same
+    command again' refused them again (``defense.dp.target_epsilon=1,8``: Hydra stopped on
+    the first such point with 'not selected: add it with defense=dp'); ``+KEY`` where every
+    point selects it (Hydra: "Could not append"). The message
     (`mia_defense.hydra_guard.sweep_of_unselected_points`) says how to write the sweep."""
     from mia_defense.hydra_guard import sweep_of_unselected_points
 
     hydra_overrides = OmegaConf.to_container(config.hydra.overrides.hydra, resolve=False)
     overrides = [*task_overrides(config), *map(str, hydra_overrides or [])]
     for text in task_overrides(config):
-        if not text.startswith("+"):
-            continue
+        if not text.startswith("+") and not _swept(text):
+            continue  # (a plain key that is not swept was refused as Hydra composed)
         said = sweep_of_unselected_points(text.partition("=")[0], overrides)
         if said is not None:
             log.error("ConfigError: %s", said)
@@ -512,3 +514,13 @@ def _sweep_runs(config: DictConfig) -> int | None:
             return None
         runs *= size
     return runs
+
+
+def _swept(text: str) -> bool:
+    """Whether the override ``text`` is a sweep (``KEY=A,B``, ``KEY=range(...)``)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        return OverridesParser.create().parse_override(text).is_sweep_override()
+    except Exception:  # Hydra has parsed them before; nothing to add
+        return False

@@ -101,3 +101,26 @@ def test_a_glob_of_configs_is_split_too(tmp_path, setting):
     assert ("then mia-train -m defense=dropout,label_smoothing,mixup,none,relaxloss,"
             "weight_decay hydra.sweep.dir=s") in said  # fmt: skip
     assert not (tmp_path / "s").exists()
+
+
+def test_a_swept_setting_of_some_points_is_refused_before_anything_runs(tmp_path):
+    # Hydra's shared config leaves swept keys out; the first none point stopped the sweep
+    # with the single run's 'not selected: add it with defense=dp'
+    done = mia_train("-m", "defense=dp,none,[dp,label_smoothing]", "defense.dp.target_epsilon=1,8",
+                     "hydra.sweep.dir=s", cwd=tmp_path)  # fmt: skip
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert ("ConfigError: defense.dp.target_epsilon=1,8: the points defense=none of "
+            "defense=dp,none,[dp,label_smoothing] do not select the defense 'dp'") in said
+    assert ("mia-train -m 'defense=dp,[dp,label_smoothing]' defense.dp.target_epsilon=1,8 "
+            "hydra.sweep.dir=s, then mia-train -m defense=none hydra.sweep.dir=s") in said
+    assert "add it with defense=dp" not in said
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.slow  # four tiny runs, about 8 s
+def test_a_swept_setting_every_point_selects_runs(tmp_path):
+    done = mia_train("-m", "defense=dp,[dp,label_smoothing]", "defense.dp.target_epsilon=1,8",
+                     *TINY, "hydra.sweep.dir=s", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(list((tmp_path / "s").glob("*/results.json"))) == 4
