@@ -55,21 +55,37 @@ def _balanced_masks(num_models: int, population_size: int, rng: np.random.Genera
 _HASH_ROWS = 4096  # population rows copied at a time to find the exact copies
 
 
-def copy_leaders(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """For each of the records ``x[idx]`` ([N, ...]), the position in ``idx`` of its first
-    exact copy (the same features, feature for feature; -0.0 as 0.0): itself where it has
-    none. [N] ints. Rows are hashed a chunk at a time: no copy of the whole population."""
-    leaders = np.arange(len(idx))
-    first: dict[bytes, int] = {}
+def _row_keys(x: np.ndarray, idx: np.ndarray) -> list[bytes]:
+    """A digest of each record ``x[idx]``'s features ([N, ...]; -0.0 as 0.0): equal for exact
+    copies. Rows are hashed a chunk at a time: no copy of the whole set of records."""
+    keys = []
     for start in range(0, len(idx), _HASH_ROWS):
         rows = np.ascontiguousarray(x[idx[start : start + _HASH_ROWS]])
         rows = rows.reshape(len(rows), -1)
         if rows.dtype.kind in "fc":
             rows = rows + rows.dtype.type(0)  # -0.0 + 0.0 is 0.0
-        for offset, row in enumerate(rows):
-            key = hashlib.blake2b(row.tobytes(), digest_size=16).digest()
-            leaders[start + offset] = first.setdefault(key, start + offset)
-    return leaders
+        keys += [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in rows]
+    return keys
+
+
+def copy_leaders(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """For each of the records ``x[idx]`` ([N, ...]), the position in ``idx`` of its first
+    exact copy (the same features, feature for feature; -0.0 as 0.0): itself where it has
+    none. [N] ints."""
+    return _leaders(_row_keys(x, idx))
+
+
+def _leaders(keys: list[bytes]) -> np.ndarray:
+    first: dict[bytes, int] = {}
+    return np.array([first.setdefault(key, n) for n, key in enumerate(keys)], dtype=np.intp)
+
+
+def _fresh_first(x: np.ndarray, rest: np.ndarray, seen: set[bytes]) -> tuple[np.ndarray, int]:
+    """``rest`` (the rows the test set is drawn from, in draw order) with the exact copies of
+    a population record (its keys ``seen``) moved to the end, and how many there are: a copy
+    of a member in the test set is no held-out record (test accuracy overstated)."""
+    copied = np.array([key in seen for key in _row_keys(x, rest)], dtype=bool)
+    return np.concatenate([rest[~copied], rest[copied]]), int(copied.sum())
 
 
 # The default population: enough records for the attacks' ROC at 0.1% FPR on digits.
@@ -142,13 +158,21 @@ def make_plan(
         )
     order = numpy_rng(seed, "split").permutation(total)
     population_idx = np.sort(order[:population_size])
-    test_idx = np.sort(order[population_size : population_size + test_size])
+    # The test set takes the rows that copy no population record first; plan.test_size null
+    # ("all that is left") leaves such copies out, while another row is left
+    keys = _row_keys(dataset.x, population_idx)
+    rest, copied = _fresh_first(dataset.x, order[population_size:available], set(keys))
+    if copied and given["test_size"] is None and copied < len(rest):
+        test_size = len(rest) - copied
+        log.info("plan: %d rows that copy a population record exactly are left out of the "
+                 "test set (plan.test_size null), which holds the %d others", copied, test_size)
+    test_idx = np.sort(rest[:test_size])
     reference_idx = np.sort(order[available : available + reference_size])
     masks = _balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))
     # Exact copies share their first copy's memberships: a copy left out of a model that
     # trained on its twin is no non-member, yet the attacks counted it as one (a member's
     # score among the non-members: the leak understated). Each column keeps K/2 members.
-    leaders = copy_leaders(dataset.x, population_idx)
+    leaders = _leaders(keys)
     if (leaders != np.arange(population_size)).any():
         masks = masks[:, leaders]
     return MembershipPlan(

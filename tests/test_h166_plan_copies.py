@@ -82,3 +82,24 @@ def test_data_without_copies_keeps_its_masks(monkeypatch):
     monkeypatch.setattr(plan_module, "copy_leaders", lambda x, idx: np.arange(len(idx)))
     again = make_plan(data, num_models=4, population_size=200, test_size=100, seed=2)
     np.testing.assert_array_equal(plan.masks, again.masks)
+
+
+def test_the_test_set_takes_no_copy_of_a_population_record_while_others_are_left():
+    # digits' rows saved twice: test accuracy was measured partly on copies of members
+    data = _twice(rows=300)
+    for test_size in (100, None):
+        plan = make_plan(data, num_models=4, population_size=300, test_size=test_size, seed=0)
+        population = {row.tobytes() for row in data.x[plan.population_idx]}
+        copied = [row.tobytes() in population for row in data.x[plan.test_idx]]
+        assert not any(copied), (test_size, sum(copied))
+        assert not set(plan.test_idx) & set(plan.population_idx)
+    assert len(make_plan(data, num_models=4, population_size=300, test_size=100,
+                         seed=0).test_idx) == 100  # a given size is kept
+    # null: all that is left, copies aside (300 rows left, those copying none of the 300
+    # population rows); with only copies left, they stay (a test set it is)
+    left = make_plan(data, num_models=4, population_size=300, test_size=None, seed=0)
+    assert 0 < len(left.test_idx) < 300
+    same = Dataset(x=np.zeros((4, 2), np.float32), y=np.array([0, 1, 0, 1]), num_classes=2,
+                   name="same")
+    assert len(make_plan(same, num_models=2, population_size=2, test_size=None,
+                         seed=0).test_idx) == 2  # only copies are left: they stay

@@ -268,16 +268,17 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:
     """Say when samples the run uses have exact copies among them. The plan gives copies in
     the population the same memberships (`mia_defense.plan.copy_leaders`: a copy outside a
     model that trained on its twin read as a non-member, and the attacks understated the
-    leak), but a copy of a member in the test set overstates test accuracy, and each copy
-    counts once more in the attacks' figures. Returns how many have one."""
+    leak) and draws the test set from rows that copy no population record first (a copy of
+    a member overstated test accuracy), but each copy counts once more in the attacks'
+    figures. Returns how many have one."""
     used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
     copies = duplicate_count(data.x[used], overwrite=True)  # indexing made a copy
     if copies:
         log.warning(
             "%s: %d of the %d samples this run uses have an exact copy among them (the same "
-            "features); the plan makes copies in the population members of the same models, "
-            "but a copy in the test set of a population record overstates test accuracy and "
-            "each copy counts again in the attacks' figures: deduplicate the data",
+            "features); the plan makes copies in the population members of the same models "
+            "and keeps copies of population records out of the test set while other rows are "
+            "left, but each copy counts again in the attacks' figures: deduplicate the data",
             data.description, copies, len(used),
         )
     return copies
