@@ -5,6 +5,7 @@ closest key to a misspelt one. Light: no Hydra, no torch (read at a command's st
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "FIXED_GROUPS",
@@ -13,6 +14,7 @@ __all__ = [
     "defense_not_selected",
     "misspelt_group_key",
     "misspelt_group_key_message",
+    "packaged_configs",
     "point_selects",
     "training_group",
     "unselected_config_hint",
@@ -100,7 +102,6 @@ def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:
     of no such group, or that no config holds (a config's name read as a key included)."""
     from importlib.resources import files
 
-    import yaml
 
     group, _, rest = key.lstrip("+~").partition(".")
     name = rest.split(".")[0]
@@ -112,11 +113,37 @@ def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:
         return (group, frozenset({name})) if name in configs and name != "none" else None
     if name in configs or name == "defaults":
         return None
-    owners = frozenset(
-        config for config in configs
-        if name in (yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text()) or {})
-    )  # fmt: skip
+    owners = frozenset(config for config in configs if name in _keys_of(folder, config))
     return (group, owners) if owners else None
+
+
+def _keys_of(folder: Any, config: str, depth: int = 0) -> set[str]:
+    """The top keys of the packaged config ``config`` of ``folder`` (a group's), with those
+    of the configs of the group its defaults list names (``digits_standardized`` holds
+    every key of ``digits``)."""
+    import yaml
+
+    try:
+        node = yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return set()
+    if not isinstance(node, dict):
+        return set()
+    keys = {str(key) for key in node if key != "defaults"}
+    for entry in node.get("defaults") or [] if depth < 8 else []:
+        if isinstance(entry, str) and entry not in ("_self_", config):
+            keys |= _keys_of(folder, entry.lstrip("/"), depth + 1)
+    return keys
+
+
+def packaged_configs(group: str) -> frozenset[str]:
+    """The names of the packaged configs of ``group`` (conf/<group>/*.yaml)."""
+    from importlib.resources import files
+
+    folder = files("mia_defense.conf").joinpath(group)
+    if not folder.is_dir():
+        return frozenset()
+    return frozenset(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def point_selects(group: str, value: object, owners: frozenset[str]) -> bool:

@@ -471,7 +471,7 @@ def sweep_of_unselected_points(
     the setting and the others without it."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from mia_defense.config_keys import configs_holding, point_selects
+    from mia_defense.config_keys import configs_holding, packaged_configs, point_selects
 
     bare = key.lstrip("+~")
     holding = configs_holding(bare)
@@ -496,11 +496,14 @@ def sweep_of_unselected_points(
         points = _packaged_glob(group, sweep[1].value())  # interval) not enumerable here
         if points is None:
             return None
+    if not all(point_selects(group, point, packaged_configs(group)) or point in ([], "[]")
+               for point, _ in points):  # fmt: skip
+        return None  # a config of the user's own (its keys are Hydra's to know)
     setting = next((text for text, o in parsed if o.key_or_group == bare and not o.is_delete()),
                    bare)  # fmt: skip
     value = setting.partition("=")[2]
     which = f"the defense {next(iter(owners))!r}" if group == "defense" else \
-        f"{group}={', '.join(sorted(owners))}"  # fmt: skip
+        f"{group}={' or '.join(sorted(owners))}"  # fmt: skip
     selecting = [text for point, text in points if point_selects(group, point, owners)]
     others = [text for point, text in points if not point_selects(group, point, owners)]
     start = (f"{bare}={value} sets a key of {which}, which the sweep's shared config lacks: "
@@ -550,15 +553,13 @@ def sweep_of_unselected_points(
 def _packaged_glob(group: str, value: Any) -> list[tuple[str, str]] | None:
     """``(point, text)`` of each packaged config of ``group`` that the glob ``value``
     (``defense=glob(*)``) selects; ``None`` where ``value`` is no glob."""
-    from importlib.resources import files
-
     from hydra.core.override_parser.types import Glob
+
+    from mia_defense.config_keys import packaged_configs
 
     if not isinstance(value, Glob):
         return None
-    folder = files("mia_defense.conf").joinpath(group)
-    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
-    return [(name, name) for name in value.filter(names)]
+    return [(name, name) for name in value.filter(sorted(packaged_configs(group)))]
 
 
 def rerun_refusal(args: Sequence[str]) -> str | None:

@@ -444,8 +444,9 @@ def refuse_shared_run_dirs(config: DictConfig) -> None:
 
 
 def refuse_unselected_settings(config: DictConfig) -> None:
-    """Refuse, before any point runs, a key added with ``+``/``++`` to a config of a group
-    the sweep sweeps, or swept itself, where not every point selects that config
+    """Refuse, before any point runs, a key of a config of a group the sweep sweeps (added
+    with ``+``/``++``, swept itself, or one the default config has too, as ``model.hidden``
+    of mlp with ``model=mlp,logistic``), where not every point selects that config
     (``-m 'defense=dp,none' ++defense.dp.target_epsilon=1``): the points that do not were
     refused one by one as they came, after the others had trained, and 'run the same
     command again' refused them again (``defense.dp.target_epsilon=1,8``: Hydra stopped on
@@ -453,12 +454,16 @@ def refuse_unselected_settings(config: DictConfig) -> None:
     point selects it (Hydra: "Could not append"). The message
     (`mia_defense.hydra_guard.sweep_of_unselected_points`) says how to write the sweep."""
     from mia_defense.hydra_guard import sweep_of_unselected_points
+    from mia_defense.hydra_setup import PACKAGED_SOURCES
 
+    sources = OmegaConf.select(config, "hydra.runtime.config_sources", default=None) or []
+    if not {(str(s.get("schema")), str(s.get("path"))) for s in sources} <= PACKAGED_SOURCES:
+        return  # configs of the user's own (--config-dir, hydra.searchpath): Hydra's to judge
     hydra_overrides = OmegaConf.to_container(config.hydra.overrides.hydra, resolve=False)
     overrides = [*task_overrides(config), *map(str, hydra_overrides or [])]
     for text in task_overrides(config):
-        if not text.startswith("+") and not _swept(text):
-            continue  # (a plain key that is not swept was refused as Hydra composed)
+        if text.startswith("~"):
+            continue
         said = sweep_of_unselected_points(text.partition("=")[0], overrides)
         if said is not None:
             log.error("ConfigError: %s", said)
@@ -515,12 +520,3 @@ def _sweep_runs(config: DictConfig) -> int | None:
         runs *= size
     return runs
 
-
-def _swept(text: str) -> bool:
-    """Whether the override ``text`` is a sweep (``KEY=A,B``, ``KEY=range(...)``)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    try:
-        return OverridesParser.create().parse_override(text).is_sweep_override()
-    except Exception:  # Hydra has parsed them before; nothing to add
-        return False

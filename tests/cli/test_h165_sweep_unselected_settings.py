@@ -124,3 +124,44 @@ def test_a_swept_setting_every_point_selects_runs(tmp_path):
                      *TINY, "hydra.sweep.dir=s", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(list((tmp_path / "s").glob("*/results.json"))) == 4
+
+
+def test_a_key_the_default_config_has_too_is_refused_before_anything_runs(tmp_path):
+    # model.hidden is mlp's (the default): Hydra's shared config took it, and the logistic
+    # point stopped the sweep with 'the selected model config has no key ...: select it'
+    done = mia_train("-m", "model=mlp,logistic", "model.hidden=[64]", "hydra.sweep.dir=s",
+                     cwd=tmp_path)  # fmt: skip
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said[-3000:]
+    assert ("ConfigError: model.hidden=[64]: the points model=logistic of model=mlp,logistic "
+            "do not select model=cnn or mlp") in said  # fmt: skip
+    assert ("mia-train -m model=mlp 'model.hidden=[64]' hydra.sweep.dir=s, then mia-train -m "
+            "model=logistic hydra.sweep.dir=s") in said  # fmt: skip
+    assert not (tmp_path / "s").exists()
+
+
+def test_configs_of_the_users_own_are_left_to_hydra():
+    from mia_defense.hydra_guard import sweep_of_unselected_points
+
+    # a model of the user's own may hold model.hidden: nothing is said of it
+    assert sweep_of_unselected_points("model.hidden", ["model=mlp,mynet", "model.hidden=[6]"]) \
+        is None  # fmt: skip
+    # inherited keys count: digits_images holds digits' standardize through its defaults
+    assert sweep_of_unselected_points(
+        "dataset.standardize", ["dataset=digits,digits_images", "dataset.standardize=true"]
+    ) is None  # fmt: skip
+    said = sweep_of_unselected_points("dataset.standardize",
+                                      ["dataset=digits,purchase_like", "dataset.standardize=1"])
+    assert "the points dataset=purchase_like of dataset=digits,purchase_like do not select" in \
+        said  # fmt: skip
+
+
+@pytest.mark.slow  # two tiny runs, about 6 s
+def test_a_sweep_over_a_model_config_of_the_users_own_runs(tmp_path):
+    (tmp_path / "conf" / "model").mkdir(parents=True)
+    (tmp_path / "conf" / "model" / "mynet.yaml").write_text(
+        "_target_: mia_defense.models.MLP\n_partial_: true\nhidden: [16]\n")
+    done = mia_train("-m", "model=mlp,mynet", "model.hidden=[8]", *TINY, "hydra.sweep.dir=s",
+                     f"hydra.searchpath=[file://{tmp_path / 'conf'}]", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(list((tmp_path / "s").glob("*/results.json"))) == 2
