@@ -468,7 +468,18 @@ def sweep_of_unselected_points(
     was refused as it came (after the others had trained); with ``+`` each point that does
     was refused by Hydra ("Could not append"). The advice: ``++KEY=V`` where every point
     selects the config; else two sweeps into one folder, the points that select it with
-    the setting and the others without it."""
+    the setting and the others without it. Never raises: advice only (an error of its own
+    would replace Hydra's, or stop a sweep that runs)."""
+    try:
+        return _sweep_advice(key, overrides, loader=loader, plain=plain)
+    except Exception:  # (a config file that cannot be read: Hydra names it)
+        return None
+
+
+def _sweep_advice(
+    key: str, overrides: Sequence[str], *, loader: Any, plain: bool
+) -> str | None:
+    """`sweep_of_unselected_points`, which may raise."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from mia_defense.config_keys import configs_holding, packaged_configs, point_selects

@@ -165,3 +165,15 @@ def test_a_sweep_over_a_model_config_of_the_users_own_runs(tmp_path):
                      f"hydra.searchpath=[file://{tmp_path / 'conf'}]", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(list((tmp_path / "s").glob("*/results.json"))) == 2
+
+
+def test_the_advice_never_raises(monkeypatch):
+    import mia_defense.config_keys as config_keys
+    from mia_defense.hydra_guard import sweep_of_unselected_points
+
+    def broken(group):
+        raise OSError("conf/ unreadable")
+
+    monkeypatch.setattr(config_keys, "packaged_configs", broken)
+    assert sweep_of_unselected_points("defense.dp.x", ["defense=dp,none", "defense.dp.x=1"]) \
+        is None  # fmt: skip
