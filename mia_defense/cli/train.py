@@ -301,6 +301,13 @@ class SweepSummary(Callback):
                   "run there; fix the value and run the same command again):")
             for run_dir, message in refusals:
                 print(f"  {shell_path(run_dir)}: {message}")
+            held = sum(" run of another config (" in message for _, message in refusals)
+            if held:  # (the same command refuses those again)
+                print(f"  ({held} of them: the folder this sweep names for the run holds a "
+                      "run of other settings, as where hydra.sweep.subdir numbers the runs or "
+                      "the folder names leave the changed key out; running the same command "
+                      "again refuses them again: put the earlier settings back, or give this "
+                      "sweep a new hydra.sweep.dir)")
         if failed:
             print(f"\n{len(failed)} run(s) of this sweep failed after they began (results.json "
                   "says failed; the models they saved are kept: fix the cause, such as a full "
