@@ -106,16 +106,22 @@ def negative_modified_entropy(log_probs: np.ndarray, labels: np.ndarray) -> np.n
 
     Mentr = -(1 - p_y) log p_y - sum_{i != y} p_i log(1 - p_i): low for a confident
     correct prediction, high for a confident wrong one. [..., N, C], [N] -> [..., N].
+
+    In float64, (1 - p_y) log p_y from `true_class_log_prob` (as -expm1(log p_y) log p_y):
+    in float32 both terms of a confident answer (about -p^2 for the others' mass p) were
+    0 once p fell below 3e-23, and 43 of 400 non-members of an overfit MLP on
+    breast_cancer tied at the top with 48 members (the loss attack: 1 and 0), so the
+    attack read TPR 0 at 1% and 10% FPR at AUC 0.54.
     """
-    probs = np.exp(log_probs)
+    probs = np.exp(log_probs.astype(np.float64))
     onehot = np.zeros(log_probs.shape[-2:], dtype=bool)
     onehot[np.arange(len(labels)), labels] = True
-    log_p = np.clip(log_probs, -SIGNAL_CLIP, 0.0)
+    log_p_y = true_class_log_prob(log_probs, labels).astype(np.float64)  # in [-50, 0]
+    own = -np.expm1(log_p_y) * log_p_y  # (1 - p_y) log p_y at the true class
     with np.errstate(divide="ignore"):
         log_1mp = np.clip(np.log1p(-np.minimum(probs, 1.0)), -SIGNAL_CLIP, 0.0)
-    own = (1.0 - probs) * log_p  # (1 - p_y) log p_y at the true class
-    other = probs * log_1mp  # p_i log(1 - p_i) elsewhere
-    return np.where(onehot, own, other).sum(axis=-1)
+    other = np.where(onehot, 0.0, probs * log_1mp).sum(axis=-1)  # p_i log(1 - p_i) elsewhere
+    return own + other
 
 
 def per_model(
