@@ -20,7 +20,7 @@ import re
 import shlex
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -363,6 +363,58 @@ def _warn_prefixed_integers(kinds: _Kinds) -> None:
         )
 
 
+# A number with a unit after it (12 kg, 3.5cm, 20 °C, 5 years); the unit is one word.
+_WITH_UNIT = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)\s?(°?[^\W\d_]+)")
+# A date, with a time or not: 2024-01-31, 2024/01/31, 31.01.2024, 01/31/2024, 31-01-24.
+_DATE = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](\d{4}|\d{2}))"
+                   r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
+# Distinct values from which a column of numbers with one unit is said to be amounts: two
+# (4WD, 2WD) may well be categories.
+_UNIT_VALUES = 3
+
+
+def _kind_of_text(names: Iterable[str]) -> tuple[str, str] | None:
+    """("dates", "") when every value is a date, ("unit", the unit) when every value is a
+    number followed by one and the same unit (from `_UNIT_VALUES` values); ``None``
+    otherwise. Such a column read as text is one-hot encoded, a category per value."""
+    names = list(names)
+    if names and all(_DATE.fullmatch(name) for name in names):
+        return "dates", ""
+    units = {m.group(1) if (m := _WITH_UNIT.fullmatch(name)) else None for name in names}
+    if len(names) >= _UNIT_VALUES and len(units) == 1 and None not in units:
+        return "unit", units.pop()  # type: ignore[return-value]
+    return None
+
+
+def _warn_units_and_dates(kinds: _Kinds) -> None:
+    """Say when a text column holds dates, or numbers with a unit (12 kg): each distinct
+    value became a one-hot category of its own (no order, and a value the fitted rows lack
+    encodes as all zeros), not a numeric feature, silently (a weight in kg of 400 rows:
+    59 features)."""
+    for column, codes in enumerate(kinds.codes):
+        kind = _kind_of_text(codes or ())
+        if kind is None:
+            continue
+        value, line = kinds.first_text[column]  # type: ignore[misc]
+        name = kinds.names[column]
+        if kind[0] == "dates":
+            log.warning(
+                "%s: column %r holds dates (%r on line %d), read as text: they are one-hot "
+                "encoded as %d categories, one per distinct date, with no order between them; "
+                "write them as numbers in the file (days since a start, or a year and a "
+                "month column), or drop the column (%s)", kinds.path, name, value, line,
+                len(codes), _drop_override(name),  # type: ignore[arg-type]
+            )
+        else:
+            log.warning(
+                "%s: column %r holds numbers with a unit (%r on line %d), read as text: they "
+                "are one-hot encoded as %d categories, not one numeric feature; if they are "
+                "amounts, write the numbers alone in the file (the unit %r in the column's "
+                "name)", kinds.path, name, value, line, len(codes),  # type: ignore[arg-type]
+                kind[1],
+            )
+
+
 def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
     """Whether ``row`` is Excel's ``sep=;`` line (the delimiter, before the header): skipped
     when it names dataset.delimiter, refused naming the setting when it names another."""
@@ -441,6 +493,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
         raise DataError(f"{path}: needs a header line and at least one sample row")
     _refuse_numbers_as_text(kinds)
     _warn_prefixed_integers(kinds)
+    _warn_units_and_dates(kinds)
     x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), len(names))
     if any(codes is not None for codes in kinds.codes):
         x = x.copy()  # writable, for the codes' renumbering
@@ -634,7 +687,8 @@ def _warn_identifier(table: _Table, j: int, *, path: Path) -> None:
     rows: RMIA's AUC 0.71 against 0.56 without the column)."""
     name, column, n = table.names[j], table.values[:, j], len(table.labels)
     if table.categories[j] is not None:
-        if len(table.categories[j]) < n or np.isnan(column).any():
+        if len(table.categories[j]) < n or np.isnan(column).any() \
+                or _kind_of_text(table.categories[j]) is not None:  # warned of (dates)
             return
         log.warning(
             "%s: text column %r holds a different value on every row (%d rows, e.g. %r): an "
@@ -658,6 +712,16 @@ def _warn_identifier(table: _Table, j: int, *, path: Path) -> None:
         "measure that leak, not the data's: drop the column (%s)", path, name, column.min(),
         column.max(), why, _drop_override(name),
     )
+
+
+def _drop_overrides(names: list[str]) -> str:
+    """The command-line setting that drops the columns ``names`` (one of them, and the
+    words for the others, where a name needs quotes), quoted for a shell."""
+    if len(names) == 1:
+        return _drop_override(names[0])
+    if all(re.fullmatch(r"[A-Za-z_][\w.-]*", name) for name in names):
+        return f"'dataset.drop_columns=[{','.join(names)}]'"
+    return _drop_override(names[0]) + ", as a list with the others"
 
 
 def _drop_override(name: str) -> str:
@@ -1071,6 +1135,16 @@ def _centred(table: _Table) -> np.ndarray:
 def _check_missing(table: _Table, *, path: Path) -> None:
     missing = np.isnan(table.values)
     if missing.any():
+        empty = np.flatnonzero(missing.all(axis=0)) if len(missing) > 1 else ()
+        if len(empty):  # "impute or drop them" read as: drop every row
+            names = [table.names[j] for j in empty]
+            raise DataError(
+                f"{path}: column {names[0]!r} is empty on every row ({len(missing)} rows)"
+                + (f", and so {'is' if len(names) == 2 else 'are'} {len(names) - 1} more "
+                   f"({names[1:4]})" if len(names) > 1 else "")
+                + f": nothing to learn from; drop {'it' if len(names) == 1 else 'them'} ("
+                + _drop_overrides(names) + f") or fill {'it' if len(names) == 1 else 'them'} in"
+            )
         row, col = np.argwhere(missing)[0]
         raise DataError(
             f"{path}: {int(missing.sum())} missing or NaN values (first in column "
