@@ -98,7 +98,8 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str,
         except UnicodeDecodeError as exc:
             handle.seek(0)
             raise DataError(
-                f"{path}: not a readable CSV text file ({exc}); {_what_it_is(handle.read(4))}"
+                f"{path}: not a readable CSV text file ({exc}); {_western_text(exc, path)}"
+                f"{_what_it_is(handle.read(4))}"
             ) from exc
         except csv.Error as exc:
             raise DataError(f"{path}: not a readable CSV text file ({exc}) at line "
@@ -111,6 +112,28 @@ def _field_limit_hint(exc: csv.Error) -> str:
         return ""
     return (f"; a field of more than {csv.field_size_limit()} characters: free text, or a "
             "quote opened there and never closed: close it")
+
+
+def _western_text(exc: UnicodeDecodeError, path: Path) -> str:
+    """What the byte UTF-8 refused reads as in Windows-1252 (Latin-1 but for 0x80-0x9f),
+    where it is a letter among printable text ('Müller'): the usual export of a Western
+    European spreadsheet, which "save it as UTF-8" alone did not say; "" otherwise."""
+    data = exc.object
+    if not isinstance(data, bytes) or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return ""
+    begin = max(0, data.rfind(b"\n", 0, exc.start) + 1, exc.start - 30)
+    end = data.find(b"\n", exc.start)
+    end = min(exc.start + 30, len(data) if end < 0 else end)
+    try:
+        context = data[begin:end].decode("cp1252").strip()
+        letter = data[exc.start : exc.start + 1].decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    if not letter.isalpha() or not context.isprintable():
+        return ""
+    return (f"it looks like Windows-1252 or Latin-1 text (byte 0x{data[exc.start]:02x} is "
+            f"{letter!r} there, in {context!r}), not UTF-8; convert it, e.g. iconv -f cp1252 "
+            f"-t utf-8 {shlex.quote(path.name)} > utf8.csv, or ")
 
 
 def _what_it_is(head: bytes) -> str:
@@ -577,6 +600,10 @@ def _check_header(header: list[str], *, path: Path, label_column: str,
         other = [d for d in ";\t|," if len(header) == 1 and d in header[0]]
         hint = (f" (one column: are the fields separated by {other[0]!r}? then set "
                 f"dataset.delimiter={other[0]!r})" if other else "")
+        if len(header) == 1 and header[0].startswith("|") and header[0].count("|") == 1:
+            # UCI's adult.test opens with '|1x3 Cross validator': '|' is no separator there
+            hint = (f" (the first line, {header[0]!r}, is a comment, as UCI's adult.test "
+                    "opens with: remove that line, so that the first line names the columns)")
         numbers = [h for h in header if is_number_text(h)]
         if data_line:
             hint += (" (line 1 holds numbers only: the file has no header line; add one "
