@@ -481,12 +481,24 @@ def refuse_one_folder_for_all(config: DictConfig) -> None:
     run trained there and each later one was refused on it as a run of another config,
     after the first had trained (or skipped as it). Caught before anything runs."""
     raw = config.hydra.sweep._get_node("subdir")._value()
-    if not isinstance(raw, str) or not raw.strip() or _SAME_FOR_EVERY_JOB.sub("", raw).count(
-            "${"):  # fmt: skip
-        return  # per job (or blank/unresolvable: named by the Hydra config checks)
+    if not isinstance(raw, str) or not raw.strip():
+        return  # (blank: named by the Hydra config checks)
+    rest = _SAME_FOR_EVERY_JOB.sub("", raw)
+    left_out = _swept_keys_left_out(config, rest) if "${" in rest else []
+    if left_out is None or ("${" in rest and not left_out):
+        return  # per job (or not judged here)
     runs = _sweep_runs(config)
     if runs is not None and runs < 2:
         return
+    if left_out and len(left_out) < len(override_keys(config)):
+        log.error("ConfigError: hydra.sweep.subdir=%s leaves out %s, which this sweep varies: "
+                  "its runs that differ only there would share one folder, and each after the "
+                  "first would be refused on the first's results; nothing was run. Name every "
+                  "swept key in it, or leave hydra.sweep.subdir at its default (a folder named "
+                  "by each run's overrides), or choose another hydra.sweep.subdir that names a "
+                  "folder per run, e.g. hydra.sweep.subdir=run_${hydra.job.num}", raw,
+                  ", ".join(left_out))  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
     log.error("ConfigError: hydra.sweep.subdir=%s: one folder for every run of this sweep "
               "(%s runs; it names no value that differs between them), so each run after the "
               "first would be refused on the first's results; nothing was run. Leave "
@@ -495,6 +507,39 @@ def refuse_one_folder_for_all(config: DictConfig) -> None:
               "hydra.sweep.subdir=run_${hydra.job.num}", raw,
               runs if runs is not None else "several")  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
+
+
+def _swept_keys_left_out(config: DictConfig, text: str) -> list[str] | None:
+    """The keys the sweep varies that the interpolations of ``text`` (a subdir) do not name
+    (``defense`` in ``x${seed}`` of ``-m seed=1,2 defense=[],[dropout]``; every one in
+    ``x${train.lr}``), where they name settings of the run's config only: a swept key (or
+    one above or below it), or a setting no sweep changes whose value is written out.
+    ``None``: not judged here (Hydra's own values, a resolver, a setting that interpolates
+    another, which may be swept)."""
+    refs = re.findall(r"\$\{([^${}:]*)\}", text)
+    if text.count("${") != len(refs):
+        return None  # a resolver (hydra's own values, a user's), or nested
+    swept = override_keys(config)
+    named: set[str] = set()
+    for ref in (r.strip() for r in refs):
+        if not ref or ref.startswith(("hydra", ".")):
+            return None
+        hits = {key for key in swept if ref == key or ref.startswith(f"{key}.")
+                or key.startswith(f"{ref}.")}  # fmt: skip
+        if hits:
+            named |= hits
+            continue
+        try:
+            node = OmegaConf.select(config, ref, default=None, throw_on_missing=False)
+            parent, _, leaf = ref.rpartition(".")
+            holder = OmegaConf.select(config, parent) if parent else config
+            raw = holder._get_node(leaf)._value() if isinstance(holder, DictConfig) else None
+        except Exception:  # (Hydra names what does not resolve)
+            return None
+        if node is None or isinstance(node, DictConfig | ListConfig) or (
+                isinstance(raw, str) and "${" in raw):  # fmt: skip
+            return None
+    return [key for key in swept if key not in named]
 
 
 def _sweep_runs(config: DictConfig) -> int | None:

@@ -29,3 +29,28 @@ def test_a_sweep_of_one_run_may_name_its_folder(tmp_path):
                      cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "s" / "one" / "results.json").is_file()
+
+
+def test_a_subdir_of_settings_no_point_changes_is_refused(tmp_path):
+    done = mia_train("-m", "seed=1,2", *TINY, "hydra.sweep.dir=s",
+                     "hydra.sweep.subdir=x${train.lr}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert "ConfigError: hydra.sweep.subdir=x${train.lr}: one folder for every run" in \
+        done.stderr  # fmt: skip
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_subdir_leaving_a_swept_key_out_is_refused(tmp_path):
+    done = mia_train("-m", "seed=1,2", "defense=[],[dropout]", *TINY, "hydra.sweep.dir=s",
+                     "hydra.sweep.subdir=x${seed}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert ("ConfigError: hydra.sweep.subdir=x${seed} leaves out defense, which this sweep "
+            "varies") in done.stderr  # fmt: skip
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_subdir_naming_every_swept_key_runs(tmp_path):
+    done = mia_train("-m", "seed=1,2", *TINY, "hydra.sweep.dir=s", "hydra.sweep.subdir=x${seed}",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.parent.name for p in (tmp_path / "s").glob("*/results.json")) == ["x1", "x2"]
