@@ -641,14 +641,17 @@ def _attack(
         ), privacy=privacy,
         defense=defense_settings(experiment),
         training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
-        population_copies=_population_copies(data),
+        copy_groups=_copy_groups(data),
     )  # fmt: skip
 
 
-def _population_copies(data: TrainingData) -> int:
-    """How many of the population's records (canaries aside) have an exact copy among them:
-    the plan gives copies the same models (`mia_defense.plan.copy_leaders`)."""
-    if not data.duplicates:  # (no copy among all the samples the run uses)
-        return 0
-    leaders = copy_leaders(data.dataset.x, data.plan.population_idx[~data.is_canary])
-    return int((np.bincount(leaders)[leaders] > 1).sum())
+def _copy_groups(data: TrainingData) -> np.ndarray | None:
+    """[N] the position of each population record's first exact copy, canaries each on
+    their own (the plan gives copies the same models, `mia_defense.plan.copy_leaders`);
+    ``None`` when the samples the run uses hold no copy."""
+    if not data.duplicates:
+        return None
+    groups = np.arange(data.plan.population_size)
+    regular = np.flatnonzero(~data.is_canary)
+    groups[regular] = regular[copy_leaders(data.dataset.x, data.plan.population_idx[regular])]
+    return groups

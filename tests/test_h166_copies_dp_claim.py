@@ -17,7 +17,7 @@ from mia_defense.pipeline.evaluate import attack_observations
 from tests.helpers import synthetic_observations
 
 
-def _attacked(copies: int) -> dict:
+def _attacked(copy_groups: np.ndarray | None) -> dict:
     obs = synthetic_observations(num_models=8, num_samples=300, signal=6.0, seed=0)
     result, _ = attack_observations(
         obs, {"loss": loss_attack}, targets=np.arange(8),
@@ -26,20 +26,20 @@ def _attacked(copies: int) -> dict:
         utility={"test_accuracy": 0.9, "train_accuracy": 1.0, "generalization_gap": 0.1,
                  "chance_accuracy": 0.1},
         privacy={"epsilon": 0.5, "delta": 1e-5}, defense={}, training={},
-        population_copies=copies,
+        copy_groups=copy_groups,
     )  # fmt: skip
     return result.privacy
 
 
 def test_a_bound_over_copies_does_not_refute_the_per_record_claim():
-    alone = _attacked(0)
+    alone = _attacked(None)
     assert alone["epsilon_refuted"] is True  # the leak is far above ε 0.5: refuted
     assert alone["empirical_epsilon"] > 0.5
-    copied = _attacked(40)
+    copied = _attacked(np.arange(300) // 2 * 2)  # records copied in pairs
     assert copied["epsilon_refuted"] is False
     assert "epsilon_refuted_reason" not in copied
     assert copied["empirical_epsilon"] == pytest.approx(alone["empirical_epsilon"])
-    assert copied["epsilon_untested"].startswith("40 of the records judged have an exact copy")
+    assert copied["epsilon_untested"].startswith("300 of the records judged have an exact copy")
     assert "attack.audit=one_run" in copied["epsilon_untested"]
 
 
@@ -76,3 +76,24 @@ def test_mia_train_on_repeated_rows_under_dp_refutes_nothing(tmp_path):
     assert privacy["empirical_epsilon"] > privacy["epsilon"]  # the copies' group leak
     assert privacy["epsilon_refuted"] is False, privacy["epsilon_refuted_reason"]
     assert privacy["epsilon_untested"].startswith("500 of the records judged have an exact")
+
+
+def test_the_bootstrap_draws_copies_together():
+    # every record twice: drawing groups of copies is drawing the records once over (the
+    # same draws, the same intervals); drawing the copies apart narrowed the intervals
+    from mia_defense.metrics.bootstrap import bootstrap_intervals
+
+    obs = synthetic_observations(num_models=4, num_samples=150, signal=1.0, seed=2)
+    scores, truth = obs.log_probs[:, :, 0], obs.masks
+    twice_scores, twice_truth = np.hstack([scores, scores]), np.hstack([truth, truth])
+    groups = np.tile(np.arange(150), 2)
+    options = {"fprs": (0.1,), "num_resamples": 300, "seed": 5}
+    once = bootstrap_intervals(scores, truth, **options)
+    grouped = bootstrap_intervals(twice_scores, twice_truth, groups=groups, **options)
+    apart = bootstrap_intervals(twice_scores, twice_truth, **options)
+    assert grouped.auc == once.auc and grouped.tpr_at_fpr == once.tpr_at_fpr
+    width = once.auc[1] - once.auc[0]
+    assert apart.auc[1] - apart.auc[0] < 0.85 * width
+    # no groups: the draws of before (each record its own group, in any labels)
+    own = bootstrap_intervals(scores, truth, groups=np.arange(150) * 7, **options)
+    assert own.auc == once.auc

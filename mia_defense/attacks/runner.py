@@ -94,8 +94,10 @@ def evaluate(
     targets: np.ndarray,
     config: EvaluationConfig,
     seconds: float = 0.0,
+    groups: np.ndarray | None = None,
 ) -> AttackResult:
-    """ROC metrics, bootstrap intervals and the empirical ε bound of scores [T, N]."""
+    """ROC metrics, bootstrap intervals and the empirical ε bound of scores [T, N];
+    ``groups`` [N]: records the bootstrap draws together (`bootstrap_intervals`)."""
     truth = np.asarray(truth, dtype=bool)  # as roc_metrics reads it (0/1 ints: ~1 is -2)
     metrics = roc_metrics(scores, truth, fprs=config.fprs)
     intervals = bootstrap_intervals(
@@ -105,6 +107,7 @@ def evaluate(
         num_resamples=config.bootstrap,
         confidence=config.confidence,
         seed=config.seed,
+        groups=groups,
     )
     epsilon = empirical_epsilon(
         metrics.fpr,
@@ -125,6 +128,7 @@ def run_attacks(
     fprs: Sequence[float] = DEFAULT_FPRS,
     evaluation: EvaluationConfig | None = None,
     records: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> dict[str, AttackResult]:
     """Score every target with every attack; metrics pool the [T, N] scores.
 
@@ -139,6 +143,8 @@ def run_attacks(
         fprs: FPRs reported when ``evaluation`` is not given.
         evaluation: intervals and ε settings; ``None``: ROC metrics only (no bootstrap).
         records: [N] bool, the records the metrics pool (``None``: all); scores keep all N.
+        groups: [N] a label per record, equal for exact copies: the bootstrap draws a group
+            with all its records (``None``: each record alone).
     """
     config = evaluation or EvaluationConfig(fprs=fprs, bootstrap=0)
     targets = _checked_targets(targets, obs.num_models)
@@ -184,6 +190,7 @@ def run_attacks(
             pending[name] = metrics.submit(
                 _evaluate_all, name, scores, truth, keep, targets=targets, config=config,
                 seconds=seconds, access=access_of(attack), chosen=chosen,
+                groups=None if groups is None else np.asarray(groups)[keep],
             )
         return {name: future.result() for name, future in pending.items()}
     finally:
@@ -383,10 +390,12 @@ def _evaluate_all(
     seconds: float,
     access: str,
     chosen: Mapping[str, np.ndarray],
+    groups: np.ndarray | None = None,
 ) -> AttackResult:
-    """`evaluate` on the ``keep`` records; the result keeps all N scores."""
+    """`evaluate` on the ``keep`` records (``groups``: theirs); the result keeps all N
+    scores."""
     result = evaluate(name, scores[:, keep], truth[:, keep], targets=targets, config=config,
-                      seconds=seconds)
+                      seconds=seconds, groups=groups)
     log.info("attack %s: AUC %.3f (%.2fs)", name, result.metrics.auc, result.seconds)
     return replace(result, scores=scores, access=access, chosen=chosen)
 

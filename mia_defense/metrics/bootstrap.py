@@ -166,6 +166,7 @@ def bootstrap_intervals(
     num_resamples: int = 200,
     confidence: float = 0.95,
     seed: int = 0,
+    groups: np.ndarray | None = None,
 ) -> Intervals:
     """Percentile bootstrap intervals of AUC and TPR@FPR, resampling records.
 
@@ -181,6 +182,11 @@ def bootstrap_intervals(
         num_resamples: B; 200 gives percentile ends stable to about a percent of the width.
         confidence: two-sided level.
         seed: drives the resampling.
+        groups: [N] a label per record, equal for exact copies (which train the same
+            models, `mia_defense.plan.copy_leaders`): a resample draws as many groups as
+            there are, each with all its records, as it draws a record with all its targets
+            (resampling copies apart made the intervals too narrow). ``None``: every record
+            its own group, the same draws as ever.
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
@@ -193,6 +199,13 @@ def bootstrap_intervals(
         return Intervals(nan, {float(f): nan for f in fprs}, confidence, 0)
     scores = np.nan_to_num(scores, nan=-np.inf).ravel()
     num_records = truth.shape[1]
+    group_of, num_groups = None, num_records
+    if groups is not None:
+        if np.shape(groups) != (num_records,):
+            raise ValueError(f"groups {np.shape(groups)} must give one label per record "
+                             f"({num_records})")
+        _, group_of = np.unique(groups, return_inverse=True)
+        num_groups = int(group_of.max()) + 1 if num_records else 0
     rng = np.random.default_rng(seed)
     # Sorted once; the resamples are drawn and go through in blocks of about
     # _BLOCK_ELEMENTS weights, so memory stays a few [T·N] arrays, not [B, T·N] (2.6 GB
@@ -213,7 +226,9 @@ def bootstrap_intervals(
     buffers = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
     aucs, tpr_blocks = [], []
     for start in range(0, num_resamples, block):
-        counts = _resample_weights(num_records, min(block, num_resamples - start), rng)
+        counts = _resample_weights(num_groups, min(block, num_resamples - start), rng)
+        if group_of is not None:  # each record as often as its group
+            counts = counts[:, group_of]
         counts = np.concatenate([counts, np.zeros((len(counts), 1), counts.dtype)], axis=1)
         member_w, other_w = (b[: len(counts)] for b in buffers)
         np.take(counts, member_record, axis=1, out=member_w)

@@ -526,6 +526,16 @@ def _inverted_text(found: Sequence[tuple[str, float, float]]) -> str:
     )
 
 
+def _copies(groups: np.ndarray | None, judged: np.ndarray) -> int:
+    """How many of the ``judged`` records ([N] bool) share their group ([N] labels) with
+    another judged one: the exact copies among them; 0 without groups."""
+    if groups is None:
+        return 0
+    labels = np.asarray(groups)[judged]
+    _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    return int((counts[inverse] > 1).sum())
+
+
 def _copies_untested(copies: int, claimed: float) -> str:
     """Why the attacks' bound did not test the accountant's ε of a run whose population
     holds exact copies (`attack_observations`)."""
@@ -550,7 +560,7 @@ def attack_observations(
     privacy: dict[str, Any],
     defense: dict[str, Any],
     training: dict[str, Any],
-    population_copies: int = 0,
+    copy_groups: np.ndarray | None = None,
 ) -> tuple[RunResult, dict[str, np.ndarray]]:
     """Run every attack on the targets [T] and summarise them beside the given utility,
     privacy (the accountant's figures, to which the empirical ε bound is added), defense
@@ -559,16 +569,20 @@ def attack_observations(
     The one attack stage: mia-train calls it after training, mia-attack and
     `mia_defense.api` on observations alone. The bound's δ is the accountant's
     (``privacy["delta"]``) when there is one, else ``evaluation.delta``.
-    ``population_copies``: how many of the judged records have an exact copy among them
-    (mia-train knows the data; the plan gives copies the same models): each decision then
-    tests a group of copies, whose ε under DP-SGD is up to the group's size times the
-    per-record ε, so the attacks' bound cannot refute the accountant's (`_copies_untested`).
+    ``copy_groups``: [N] the position of each record's first exact copy
+    (`mia_defense.plan.copy_leaders`; mia-train knows the data, and the plan gives copies
+    the same models), ``None`` for none. The bootstrap then draws a group of copies with
+    all its records; and each decision on a copy tests its group, whose ε under DP-SGD is up
+    to the group's size times the per-record ε, so the attacks' bound cannot refute the
+    accountant's (`_copies_untested`).
     """
     fprs = sorted(evaluation.fprs)
     evaluation = replace(evaluation, delta=privacy.get("delta") or evaluation.delta)
     _warn_thin_bootstrap(evaluation)
+    population_copies = _copies(copy_groups, ~is_canary)
     attack_results = run_attacks(
-        obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary
+        obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary,
+        groups=copy_groups if population_copies else None,
     )
     if not attack_results:
         raise ConfigError(
