@@ -47,6 +47,7 @@ from mia_defense.cli.arguments import (
 )
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
+from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
 from mia_defense.config_keys import training_group
@@ -1113,12 +1114,6 @@ def _output_key() -> str:
     return "hydra.sweep.subdir" if multirun else "hydra.run.dir"
 
 
-class OutputRefused(ConfigError):
-    """The run directory is not this run's to write (in use by another run, holding another
-    run's results or files, inside the run attacked): nothing of this run goes there, its
-    log line included (`_HeldLog`)."""
-
-
 def run(
     cfg: DictConfig, run_dir: Path, *, claimed: Callable[[], None] | None = None
 ) -> RunResult | None:
@@ -1261,7 +1256,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     collect_from_here()
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    held = _HeldLog(run_dir)
+    held = HeldLog(run_dir)
     try:
         result = run(cfg, run_dir, claimed=held.release)
         if result is None:  # skipped: a finished run of this same attack
@@ -1295,84 +1290,14 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     return result.headline(fprs[0])
 
 
-class _HeldLog:
-    """The job's log files in the run directory (Hydra's attack.log, opened at its first line:
-    conf/hydra/job_logging/attack_stderr.yaml), their lines held back until the run has
-    claimed the directory: a run refused there (another run's, in use or finished) appended
-    its lines and its refusal to that run's attack.log. The console gets every line."""
-
-    def __init__(self, run_dir: Path) -> None:
-        self._root = logging.getLogger()
-        inside = _resolved(run_dir)
-        self._files = [handler for handler in self._root.handlers
-                       if isinstance(handler, logging.FileHandler)
-                       and inside in _resolved(Path(handler.baseFilename)).parents]  # fmt: skip
-        self._held = _Held()
-        if self._files:
-            for handler in self._files:
-                self._root.removeHandler(handler)
-            self._root.addHandler(self._held)
-
-    @property
-    def settled(self) -> bool:
-        """Whether the lines held were given to the log files (`release`) or dropped."""
-        return self._held not in self._root.handlers
-
-    def release(self) -> None:
-        """The directory is this run's: its log files get the lines held, then the rest."""
-        if self._held not in self._root.handlers:
-            return
-        self._root.removeHandler(self._held)
-        for handler in self._files:
-            for record in self._held.records:
-                if record.levelno >= handler.level:
-                    handler.handle(record)
-            self._root.addHandler(handler)
-
-    def drop(self) -> None:
-        """The directory is another run's: none of this run's lines are written there."""
-        if self._held not in self._root.handlers:
-            return
-        self._root.removeHandler(self._held)
-        for handler in self._files:
-            handler.close()  # (delay: never opened; else only an empty file was made)
-
-
 def _others(run_dir: Path, cfg: DictConfig) -> bool:
     """Whether ``run_dir``, not yet claimed by this run, is another run's: it holds a run or
     its files (`_refuse_output`), or another process holds its lock. A sweep's point refused
     before its claim (a bad value) wrote its refusal into that run's attack.log."""
-    import fcntl
-
-    from mia_defense.tracking.run_dir import LOCK
-
     source = _from_launch_dir(Path(str(cfg.get("source") or ".")))
     if _refuse_output(run_dir, source, key=_output_key()) is not None:
         return True
-    try:
-        fd = os.open(run_dir / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)  # (releases the shared lock at once)
-    return False
-
-
-class _Held(logging.Handler):
-    """Keeps the records it is given, for `_HeldLog.release`."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+    return locked_by_another(run_dir)
 
 
 def _recorded_headline(run_dir: Path, fpr: float) -> float | None:

@@ -10,6 +10,7 @@ the whole pipeline (torch, the attacks, TensorBoard), which ``mia-train --help``
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from omegaconf.errors import MissingMandatoryValue
 
 from mia_defense.allocator import keep_freed_memory
 from mia_defense.audit import AuditConfig
+from mia_defense.cli.held_log import OutputRefused, locked_by_another
 from mia_defense.config import build_dataclass, check_config, check_defense_stack
 from mia_defense.defenses import DefenseFactory, FullRelease, Release
 from mia_defense.errors import ConfigError, MiaDefenseError
@@ -41,7 +43,7 @@ from mia_defense.pipeline.train import check_defense_plans
 from mia_defense.report.run_table import format_table
 from mia_defense.threads import one_thread
 from mia_defense.tracking.artifacts import flat_hparams
-from mia_defense.tracking.run_dir import RESULTS, claim_run_dir, finished_run
+from mia_defense.tracking.run_dir import RESULTS, claim_run_dir, finished_run, other_run
 from mia_defense.training.config import TrainConfig
 from mia_defense.user_fit import load_user_fit
 
@@ -275,10 +277,20 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
         # the model store's lock. (A finished run, skipped, or one to resume was planned
         # when it trained: not planned again here, its training plans what it trains.)
         check_defense_plans(experiment, data)
-    with claim_run_dir(run_dir):
-        yield experiment, data, finished_run(
-            run_dir, config=experiment.config, data_fingerprint=data.fingerprint
-        )
+    # another run's folder is refused before the lock too, as it is under it: taking the lock
+    # rewrote its holder line (one in use is refused as such by claim_run_dir, unchanged)
+    other = None if locked_by_another(run_dir) else other_run(
+        run_dir, config=experiment.config, data_fingerprint=data.fingerprint)  # fmt: skip
+    if other:
+        raise OutputRefused(other)
+    with contextlib.ExitStack() as claim:
+        try:  # (in use by another run; under the lock: another run finished there meanwhile)
+            claim.enter_context(claim_run_dir(run_dir))
+            finished = finished_run(run_dir, config=experiment.config,
+                                    data_fingerprint=data.fingerprint)  # fmt: skip
+        except ConfigError as exc:
+            raise OutputRefused(str(exc)) from None
+        yield experiment, data, finished
 
 
 

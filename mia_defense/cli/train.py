@@ -40,6 +40,7 @@ from mia_defense.cli.arguments import (
 )
 from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
+from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
     check_subdir_per_job,
@@ -477,6 +478,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.tracking import read_json
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    held = HeldLog(run_dir)  # train.log gets the lines once the folder is this run's
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         _SWEEP_RUNS.append(run_dir)
     fprs = sorted(float(f) for f in cfg.attack.fprs)
@@ -487,6 +489,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         keep_freed_memory()
         collect_from_here()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
+            held.release()  # (locked, holding no other run)
             if payload is not None:
                 _refuse_unreadable_finished_run(run_dir, payload)
                 log.info("skipping finished run %s (complete results.json, same config)", run_dir)
@@ -517,15 +520,22 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             return None  # the other points still run; a sweeper records a failed trial
         raise SystemExit(EXIT_USER_ERROR) from None
     except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
-        log.error("%s: %s", type(exc).__name__, exc)
+        name = ConfigError.__name__ if isinstance(exc, OutputRefused) else type(exc).__name__
+        if isinstance(exc, OutputRefused) and not _in_a_worker():
+            held.drop()  # another run's folder: its train.log stays as it was
+        log.error("%s: %s", name, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid
             said = " ".join(line.strip() for line in str(exc).splitlines())
-            _SWEEP_FAILED.append((run_dir, f"{type(exc).__name__}: {said}"))
+            _SWEEP_FAILED.append((run_dir, f"{name}: {said}"))
             return None  # the other points still run; the sweep exits 2 at its end
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
         log.error("interrupted; run the same command again to resume")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
+        if not held.settled and _others(run_dir, cfg):  # is written; in a new one, why
+            held.drop()
+        held.release()
     missing = [name for name, value in zip(names, values, strict=True) if math.isnan(value)]
     if missing and HydraConfig.get().mode == RunMode.MULTIRUN:
         # Optuna takes a NaN as a failure it raises on, and Hydra's Optuna sweeper then
@@ -535,6 +545,37 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                   "figures every run of the sweep records", ", ".join(map(repr, missing)))
         return None
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def _others(run_dir: Path, cfg: DictConfig) -> bool:
+    """Whether ``run_dir``, not yet claimed by this run, is another run's: another process
+    holds its lock, or it holds a results.json that is not of this config (another config's
+    run, mia-attack's record, no run's). A run refused or interrupted before its claim wrote
+    its lines into that run's train.log. (Not in a sweep's worker process: `_in_a_worker`.)"""
+    if _in_a_worker():
+        return False
+    if locked_by_another(run_dir):
+        return True
+    if not os.path.lexists(run_dir / "results.json"):
+        return False
+    from mia_defense.tracking import read_json
+    from mia_defense.tracking.run_dir import config_differences
+
+    try:
+        payload = read_json(run_dir / "results.json")
+        stored = payload.get("config")
+        if not isinstance(stored, dict) or "source" in payload:  # no run's; mia-attack's
+            return True
+        return bool(config_differences(stored, OmegaConf.to_container(cfg, resolve=True)))
+    except Exception:  # unreadable, or a config that does not resolve: left as it is
+        return True
+
+
+def _in_a_worker() -> bool:
+    """Whether this job is a point of a sweep started by another process (joblib, submitit,
+    Ray): the sweep's end learns of a refused point only from its train.log there
+    (`_refused_since`), so a refusal is written even in another run's folder."""
+    return HydraConfig.get().mode == RunMode.MULTIRUN and not _SWEEP_SUMMARY
 
 
 def _refuse_unreadable_finished_run(run_dir: Path, payload: dict[str, Any]) -> None:

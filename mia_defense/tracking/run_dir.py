@@ -324,26 +324,64 @@ def finished_run(
         kept = _keep_aside(path)
         log.warning("%s; kept as %s, running it again", exc, kept.name)
         return None
+    problem = _other_run(Path(run_dir), payload, config=config,
+                         data_fingerprint=data_fingerprint)  # fmt: skip
+    if problem:
+        raise ConfigError(problem)
+    status = payload.get("status")
+    if status != "complete":
+        status = status if isinstance(status, str) and status else "unknown"  # (edited)
+        log.info("%s: status %r, running it again (checkpoints are reused)", path, status)
+        return None
+    _warn_other_versions(Path(run_dir), payload.get("versions"))
+    warn_incomplete(Path(run_dir))
+    return payload
+
+
+def other_run(
+    run_dir: Path, *, config: Mapping[str, Any], data_fingerprint: str | None
+) -> str | None:
+    """`finished_run`'s refusal of ``run_dir`` (it holds another config's run, or this
+    config's on other data or code), or ``None``, with nothing changed nor logged: asked
+    before the run's lock is taken, whose holder line a refused run rewrote. An unreadable
+    results.json is no refusal (`finished_run` keeps it aside under the lock)."""
+    path = Path(run_dir) / RESULTS
+    if not path.is_file():
+        return None
+    try:
+        payload = read_json(path, max_depth=None)
+    except DataError:
+        return None
+    return _other_run(Path(run_dir), payload, config=config, data_fingerprint=data_fingerprint)
+
+
+def _other_run(
+    run_dir: Path, payload: dict[str, Any], *, config: Mapping[str, Any],
+    data_fingerprint: str | None,
+) -> str | None:
+    """Why ``run_dir``, whose results.json reads ``payload``, is not this run's to resume or
+    skip (`finished_run`'s refusals, in its order), or ``None``."""
+    path = run_dir / RESULTS
     status = payload.get("status")
     status = status if isinstance(status, str) and status else "unknown"  # (an edited file)
     depth = json_depth(payload)
     if depth > MAX_JSON_DEPTH:  # valid JSON, but no run's: refused, never overwritten
-        raise ConfigError(
+        return (
             f"{path} is not the results of a mia-train run (it is nested {depth} levels deep, "
             f"a run's at most {MAX_JSON_DEPTH}); nothing was changed. Run in a new directory "
             "(hydra.run.dir=...), or move that file away"
         )
     attacked = attack_record(path, payload)
     if attacked:
-        raise ConfigError(attacked)
+        return attacked
     if not isinstance(payload.get("config"), Mapping):
-        raise ConfigError(
+        return (
             f"{path} is not the results of a mia-train run (it holds no config); nothing was "
             "changed. Run in a new directory (hydra.run.dir=...), or move that file away"
         )
     version = schema_problem(payload)
     if version:  # another layout: its config, status and figures cannot be read as this one's
-        raise ConfigError(
+        return (
             f"{path}: {version}; it cannot be resumed nor skipped as a finished run of this "
             "config, and nothing was changed. Run in a new directory (hydra.run.dir=... or a "
             "new hydra.sweep.dir), or use the mia-defense version that wrote it"
@@ -352,21 +390,17 @@ def finished_run(
     if differences:
         shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
         article = "an" if status[:1] in ("a", "e", "i", "o", "u") else "a"
-        raise ConfigError(
+        return (
             f"{run_dir} holds {article} {status} run of another config ({shown}); nothing "
             "was changed. "
             "Run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir), or delete "
             "that directory yourself to replace it"
         )
     if status != "complete":
-        refused = resume_differences(Path(run_dir), payload["config"], config)
-        if refused:
-            raise ConfigError(refused)
-        log.info("%s: status %r, running it again (checkpoints are reused)", path, status)
-        return None
+        return resume_differences(run_dir, payload["config"], config) or None
     stored = payload.get("data_fingerprint")
     if stored is not None and data_fingerprint is not None and stored != data_fingerprint:
-        raise ConfigError(
+        return (
             f"{run_dir} holds a complete run of this config on other data (data fingerprint "
             f"{stored}, now {data_fingerprint}: the data files changed); run in a new directory "
             "(hydra.run.dir=...)"
@@ -374,16 +408,14 @@ def finished_run(
     versions = payload.get("versions")
     made_by = versions.get("code") if isinstance(versions, Mapping) else None
     if made_by is not None and made_by != code_digest(config):
-        raise ConfigError(
+        return (
             f"{run_dir} holds a complete run of this config made by other code (mia-defense's "
             "sources or a _target_'s file changed since: code digest "
             f"{str(made_by)[:12]}, now {code_digest(config)[:12]}), so its figures are not "
             "this code's; nothing was changed. Run in a new directory (hydra.run.dir=... or a "
             "new hydra.sweep.dir), or delete that directory yourself to run it again"
         )
-    _warn_other_versions(Path(run_dir), versions)
-    warn_incomplete(Path(run_dir))
-    return payload
+    return None
 
 
 def _warn_other_versions(run_dir: Path, versions: Any) -> None:

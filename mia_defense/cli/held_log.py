@@ -1,0 +1,107 @@
+"""A job's log lines held back until the run has claimed its directory (mia-train, mia-attack).
+
+Hydra opens the job's log file (train.log, attack.log) in the run directory before the task
+starts. A run refused there before it claims the directory (another run's: in use, or
+holding another config's run) appended its lines and its refusal to that run's log. With the
+file opened at its first line (conf/hydra/job_logging/stderr.yaml, ``delay: true``) and the
+lines held here, the refused run leaves that folder as it was; the console gets every line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mia_defense.errors import ConfigError
+
+__all__ = ["HeldLog", "OutputRefused", "locked_by_another"]
+
+
+class OutputRefused(ConfigError):
+    """The run directory is not this run's to write (in use by another run, holding another
+    run's results or files; for mia-attack, inside the run attacked): nothing of this run
+    goes there, its log lines included (`HeldLog.drop`). Said as a ConfigError."""
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` made absolute with its links followed (a symlink loop: as it is)."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
+class HeldLog:
+    """The job's log files in ``run_dir``, their lines held back until `release` (the run has
+    claimed the directory) or `drop` (the directory is another run's: nothing of this run is
+    written there). Log files elsewhere and the console are left as they are."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self._root = logging.getLogger()
+        inside = _resolved(run_dir)
+        self._files = [handler for handler in self._root.handlers
+                       if isinstance(handler, logging.FileHandler)
+                       and inside in _resolved(Path(handler.baseFilename)).parents]  # fmt: skip
+        self._held = _Held()
+        if self._files:
+            for handler in self._files:
+                self._root.removeHandler(handler)
+            self._root.addHandler(self._held)
+
+    @property
+    def settled(self) -> bool:
+        """Whether the lines held were given to the log files (`release`) or dropped."""
+        return self._held not in self._root.handlers
+
+    def release(self) -> None:
+        """The directory is this run's: its log files get the lines held, then the rest."""
+        if self.settled:
+            return
+        self._root.removeHandler(self._held)
+        for handler in self._files:
+            for record in self._held.records:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            self._root.addHandler(handler)
+
+    def drop(self) -> None:
+        """The directory is another run's: none of this run's lines are written there."""
+        if self.settled:
+            return
+        self._root.removeHandler(self._held)
+        for handler in self._files:
+            handler.close()  # (delay: never opened; else only an empty file was made)
+
+
+class _Held(logging.Handler):
+    """Keeps the records it is given, for `HeldLog.release`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def locked_by_another(run_dir: Path) -> bool:
+    """Whether another process holds ``run_dir``'s run lock (.lock) now: a run in progress
+    there (probed with a shared lock, released at once; nothing is written)."""
+    import fcntl
+
+    from mia_defense.tracking.run_dir import LOCK
+
+    try:
+        fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # (releases the shared lock at once)
+    return False
