@@ -197,8 +197,9 @@ class _Kinds:
             f"{self.path}: column {self.names[column]!r} has more than {self.limit} distinct "
             f"text values by line {line} (e.g. {sorted(self.codes[column] or ())[:3]}), more "
             f"than dataset.max_categories={self.max_categories} one-hot features; an "
-            "identifier or free text cannot be encoded usefully: drop the column, encode it "
-            "as numbers yourself, or raise dataset.max_categories"
+            "identifier or free text cannot be encoded usefully: drop the column "
+            f"({_drop_override(self.names[column])}), encode it as numbers yourself, or raise "
+            "dataset.max_categories"
         )
 
     def _mixed(self, column: int, *, number: tuple[str, int] | None = None,
@@ -636,7 +637,8 @@ def _check_header(header: list[str], *, path: Path, label_column: str,
         raise DataError(
             f"{path}: column {header.index('') + 1} of the header has no name (pandas writes "
             "its row index so, unless to_csv(index=False); a trailing delimiter leaves one "
-            "too): a row number is not a feature; drop the column or give it a name"
+            f"too): a row number is not a feature ({_drop_override('')} skips it); drop the "
+            "column or give it a name"
         )
     repeated = [name for name, count in Counter(header).items()
                 if count > 1 and name not in drop]
@@ -1024,7 +1026,8 @@ def _check_categories(table: _Table, *, path: Path, max_categories: int) -> None
                 f"{path}: column {name!r} has {len(names)} distinct text values (e.g. "
                 f"{names[:3]}), more than dataset.max_categories={max_categories} one-hot "
                 "features; an identifier or free text cannot be encoded usefully: drop the "
-                "column, encode it as numbers yourself, or raise dataset.max_categories"
+                f"column ({_drop_override(name)}), encode it as numbers yourself, or raise "
+                "dataset.max_categories"
             )
 
 

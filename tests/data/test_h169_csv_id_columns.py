@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from mia_defense.data import load_csv
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 from tests.conftest import TINY
 from tests.helpers import mia_train, overridden
 
@@ -143,3 +143,27 @@ def test_mia_train_warns_of_the_id_and_drops_it_by_the_key(tmp_path):
     aucs = {run: {name: attack["auc"] for name, attack in result["attacks"].items()}
             for run, result in results.items()}
     assert aucs["dropped"] == aucs["plain"] != aucs["kept"]
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "said", "drop"),
+    [
+        ("customer,a,b,label", [f"C{c}" for c in _customers()],
+         "cannot be encoded usefully: drop the column (dataset.drop_columns=customer), encode "
+         "it as numbers yourself, or raise dataset.max_categories", "customer"),
+        (",a,b,label", list(range(N)),
+         "a row number is not a feature (\"dataset.drop_columns=''\" skips it); drop the "
+         "column or give it a name", ""),
+    ],
+)
+def test_the_refusals_of_a_column_name_the_key_that_drops_it(tmp_path, header, first, said,
+                                                            drop):
+    path = _write(tmp_path / "d.csv", header, first)
+    with pytest.raises(DataError) as refused:
+        load_csv(path=path, label_column="label", max_categories=50)
+    assert said in str(refused.value)
+    assert load_csv(path=path, label_column="label", max_categories=50,
+                    drop_columns=[drop]).x.shape == (N, 2)
+    # a repeated name's refusal keeps its pinned wording; the key drops every column of it
+    path.write_text("x,a,x,label\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(N)))
+    assert load_csv(path=path, label_column="label", drop_columns="x").x.shape == (N, 1)
