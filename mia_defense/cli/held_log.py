@@ -60,10 +60,12 @@ class HeldLog:
             return
         self._root.removeHandler(self._held)
         for handler in self._files:
-            for record in self._held.records:
+            self._root.addHandler(handler)  # (before the lines: a file that cannot be written
+            for record in self._held.records:  # is taken off by mia-train's handleError)
+                if handler not in self._root.handlers:
+                    break
                 if record.levelno >= handler.level:
-                    handler.handle(record)
-            self._root.addHandler(handler)
+                    _handle(handler, record)
 
     def drop(self) -> None:
         """The directory is another run's: none of this run's lines are written there."""
@@ -72,6 +74,18 @@ class HeldLog:
         self._root.removeHandler(self._held)
         for handler in self._files:
             handler.close()  # (delay: never opened; else only an empty file was made)
+
+
+def _handle(handler: logging.FileHandler, record: logging.LogRecord) -> None:
+    """``handler.handle(record)``; a file opened at its first line (``delay``) that cannot be
+    opened raised out of the logging call (FileHandler opens it outside its own error
+    handling): its handleError says so, and a file still not open is taken off."""
+    try:
+        handler.handle(record)
+    except OSError:
+        handler.handleError(record)
+        if getattr(handler, "stream", None) is None:
+            logging.getLogger().removeHandler(handler)
 
 
 class _Held(logging.Handler):

@@ -156,3 +156,30 @@ def test_a_single_run_whose_folder_changed_after_the_checks(fast_run, tmp_path, 
     said = "is in use by pid 1" if how == "in use" else "holds a complete run of another config"
     assert "ConfigError: " in done.stderr and said in done.stderr
     assert _hashes(folder) == before
+
+
+def test_a_log_file_that_fails_on_its_held_lines_is_said_once(tmp_path, monkeypatch):
+    """train.log that cannot be opened when the held lines reach it (a full disk; here a
+    folder of that name): mia-train's guard says so once and takes the file off; the lines
+    held were each a failure and the file was put back for every later line."""
+    import logging
+
+    import mia_defense.cli.train as cli
+    from mia_defense.cli.held_log import HeldLog
+
+    monkeypatch.setattr(cli, "_LOG_FAILED", [])
+    (tmp_path / "train.log").mkdir()
+    handler = logging.FileHandler(tmp_path / "train.log", delay=True)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        cli._guard_log_files()
+        held = HeldLog(tmp_path)
+        for n in range(3):
+            logging.getLogger("mia_defense.cli.train").warning("line %d", n)
+        held.release()
+        logging.getLogger("mia_defense.cli.train").warning("after")
+        assert handler not in root.handlers
+    finally:
+        root.removeHandler(handler)
+    assert cli._LOG_FAILED == [str(tmp_path / "train.log")]
