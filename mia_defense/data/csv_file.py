@@ -48,7 +48,7 @@ from mia_defense.data.guards import (
 )
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["MAX_CATEGORIES", "check_fixed_categories", "load_csv"]
+__all__ = ["MAX_CATEGORIES", "check_drop_columns", "check_fixed_categories", "load_csv"]
 
 log = logging.getLogger(__name__)
 
@@ -1285,7 +1285,7 @@ def load_csv(
             or max_categories < 1:
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
     fixed = check_fixed_categories(categories) or {}
-    drop = _dropped_names(drop_columns)
+    drop = check_drop_columns(drop_columns)
     table = _read_csv(file, delimiter=delimiter, label_column=label_column,
                       max_categories=max_categories, drop=drop)
     _check_categories(table, path=file, max_categories=max_categories)
@@ -1315,9 +1315,14 @@ def load_csv(
     return dataclasses.replace(data, x=x, one_hot_columns=one_hot)
 
 
-def _dropped_names(drop_columns: Any) -> frozenset[str]:
+def check_drop_columns(drop_columns: Any) -> frozenset[str]:
     """``dataset.drop_columns`` as a set of header names (an integer is its text, as for
-    dataset.label_column; surrounding spaces ignored, as the header's are)."""
+    dataset.label_column; surrounding spaces ignored, as the header's are); `load_csv`
+    checks the names against the file.
+
+    Raises:
+        ConfigError: neither a name nor a list of names.
+    """
     if drop_columns is None:
         return frozenset()
     if isinstance(drop_columns, (str, int)) and not isinstance(drop_columns, bool):

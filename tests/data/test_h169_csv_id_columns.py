@@ -167,3 +167,13 @@ def test_the_refusals_of_a_column_name_the_key_that_drops_it(tmp_path, header, f
     # a repeated name's refusal keeps its pinned wording; the key drops every column of it
     path.write_text("x,a,x,label\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(N)))
     assert load_csv(path=path, label_column="label", drop_columns="x").x.shape == (N, 1)
+
+
+def test_a_drop_columns_of_the_wrong_type_is_refused_before_the_run_folder(tmp_path):
+    from tests.helpers import refused_before_run_dir
+
+    path = _write(tmp_path / "d.csv", "a,b,label", None)
+    said = refused_before_run_dir("dataset=csv", f"dataset.path={path}",
+                                  "dataset.label_column=label", "dataset.drop_columns=[[a]]",
+                                  cwd=tmp_path)
+    assert "dataset.drop_columns=[['a']]: must be a column name or a list of them" in said
