@@ -183,3 +183,19 @@ def test_a_log_file_that_fails_on_its_held_lines_is_said_once(tmp_path, monkeypa
     finally:
         root.removeHandler(handler)
     assert cli._LOG_FAILED == [str(tmp_path / "train.log")]
+
+
+def test_a_single_run_of_this_config_on_other_data_leaves_its_files(fast_run, tmp_path):
+    """The folder holds this config's complete run on other data (a data file changed since):
+    refused by the task, after Hydra set up train.log; its train.log and .lock were written."""
+    from mia_defense.tracking import read_json, write_json
+
+    folder = _other_run(fast_run, tmp_path / "run")
+    payload = read_json(folder / "results.json")
+    write_json(folder / "results.json", {**payload, "data_fingerprint": "0123456789abcdef"})
+    before = _hashes(folder)
+    done = mia_train(*RUN, "hydra.run.dir=run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "ConfigError: " in done.stderr
+    assert "holds a complete run of this config on other data" in done.stderr
+    assert _hashes(folder) == before
