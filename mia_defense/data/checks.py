@@ -22,6 +22,7 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
+    "ID_ROWS",
     "as_features",
     "as_labels",
     "check_classes_repeat",
@@ -36,6 +37,7 @@ __all__ = [
     "looks_channels_last",
     "may_be_channels_last",
     "near_label_copies",
+    "numbers_rows",
     "require_path",
     "shown_names",
     "standardise_images",
@@ -823,6 +825,22 @@ def _shown_columns(columns: np.ndarray, names: list[str] | None) -> str:
     if names is not None:
         return shown_names([names[j] for j in columns], what="columns")
     return f"{columns.tolist()} (counting from 0)"
+
+
+# Rows from which distinct whole numbers without a gap, in any order, are taken for ids.
+ID_ROWS = 20
+
+
+def numbers_rows(column: np.ndarray) -> bool:
+    """Whether ``column`` is 0, 1, 2, ... or 1, 2, 3, ... in the file's order, or, from
+    `ID_ROWS` rows, distinct whole numbers without a gap from any start in any order
+    (customer ids 10001, 10002, ...; a shuffled file's index): those were not warned."""
+    if column[0] in (0, 1) and (np.diff(column) == 1).all():
+        return True
+    if len(column) < ID_ROWS or not (column == np.round(column)).all():
+        return False
+    return bool(column.max() - column.min() == len(column) - 1
+                and np.unique(column).size == len(column))
 
 
 def _warn_constant(x: np.ndarray, *, source: str) -> None:

@@ -29,10 +29,12 @@ from typing import Any
 import numpy as np
 
 from mia_defense.data.checks import (
+    ID_ROWS,
     check_count,
     check_flag,
     finish_dataset,
     is_number_text,
+    numbers_rows,
     require_path,
     shown_names,
 )
@@ -677,7 +679,7 @@ def _check_dropped(header: list[str], *, path: Path, label_column: str,
 
 
 def _warn_row_numbers(table: _Table, *, path: Path) -> None:
-    """Say when a numeric feature column numbers the rows (`_numbers_rows`): an index or id
+    """Say when a numeric feature column numbers the rows (`numbers_rows`): an index or id
     saved with the data, which a model can learn the file's order from."""
     n = len(table.labels)
     if n < 3:
@@ -688,13 +690,13 @@ def _warn_row_numbers(table: _Table, *, path: Path) -> None:
         spans = table.values.max(axis=0) - table.values.min(axis=0)  # (no NaN: refused)
     for j in np.flatnonzero(np.isfinite(spans) & (spans >= n - 1)):
         name, column = table.names[j], table.values[:, j]
-        if table.categories[j] is None and _numbers_rows(column):
+        if table.categories[j] is None and numbers_rows(column):
             log.warning(
                 "%s: column %r counts the rows (%g to %g): a row number or id, not a feature; "
                 "a model can learn the file's order from it (%s skips it): drop the column",
                 path, name, column.min(), column.max(), _drop_override(name),
             )
-        elif n >= _ID_ROWS:
+        elif n >= ID_ROWS:
             _warn_identifier(table, j, path=path)
 
 
@@ -712,7 +714,7 @@ def _id_name(name: str) -> bool:
 
 
 def _warn_identifier(table: _Table, j: int, *, path: Path) -> None:
-    """Say when column ``j`` holds an identifier `_numbers_rows` does not catch: a text
+    """Say when column ``j`` holds an identifier `numbers_rows` does not catch: a text
     value of its own on every row (one-hot: a feature per record), or distinct whole
     numbers that increase down the file (a row index with gaps: pandas' after a filter) or
     under an id's name (customer_no 48213, 91822, ...). A model memorises records by it,
@@ -765,22 +767,6 @@ def _drop_override(name: str) -> str:
         return f"\"dataset.drop_columns='{name}'\""  # Hydra's quotes inside the shell's
     return shlex.quote("dataset.drop_columns='" + name.replace("\\", "\\\\")
                        .replace("'", "\\'") + "'")
-
-
-# Rows from which distinct whole numbers without a gap, in any order, are taken for ids.
-_ID_ROWS = 20
-
-
-def _numbers_rows(column: np.ndarray) -> bool:
-    """Whether ``column`` is 0, 1, 2, ... or 1, 2, 3, ... in the file's order, or, from
-    `_ID_ROWS` rows, distinct whole numbers without a gap from any start in any order
-    (customer ids 10001, 10002, ...; a shuffled file's index): those were not warned."""
-    if column[0] in (0, 1) and (np.diff(column) == 1).all():
-        return True
-    if len(column) < _ID_ROWS or not (column == np.round(column)).all():
-        return False
-    return bool(column.max() - column.min() == len(column) - 1
-                and np.unique(column).size == len(column))
 
 
 # Whole numbers up to this magnitude are exact in float32 (24 bits of mantissa); beyond it,

@@ -26,6 +26,7 @@ from mia_defense.data.checks import (
     check_label_base,
     finish_dataset,
     is_number_text,
+    numbers_rows,
     require_path,
     shown_names,
     unscaled,
@@ -599,6 +600,7 @@ def load_npz(
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
     x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
+    _warn_row_numbers(x, file=file, key=x_key)
     pixels = not standardize and _pixel_images(x)
     if not standardize and not pixels:
         _warn_unscaled(x, file=file, key=x_key)
@@ -618,6 +620,27 @@ def load_npz(
              "loaders scale theirs; dataset.standardize=true standardises them per channel",
              file)
     return dataclasses.replace(data, x=data.x / np.float32(255))
+
+
+def _warn_row_numbers(x: np.ndarray, *, file: Path, key: str) -> None:
+    """Say when a column of flat features numbers the rows (`numbers_rows`): a DataFrame's
+    index saved with its values (``np.savez(f, x=df.reset_index().to_numpy(), ...)``),
+    from which a model learns the file's order and tells its records apart. The CSV loader
+    said so; the .npz one trained on it without a word."""
+    n = len(x)
+    if x.ndim != 2 or n < 3 or x.dtype.kind not in "iuf":
+        return
+    with np.errstate(invalid="ignore", over="ignore"):  # (NaN and inf: refused later)
+        spans = x.max(axis=0).astype(np.float64) - x.min(axis=0).astype(np.float64)
+    for j in np.flatnonzero(spans == n - 1):  # a count of n rows spans n - 1: one pass
+        column = x[:, j].astype(np.float64)
+        if numbers_rows(column):
+            log.warning(
+                "%s: column %d (counting from 0) of array %r counts the rows (%g to %g): a row "
+                "number or id (a DataFrame's index saved with its values?), not a feature; a "
+                "model can learn the file's order from it and tell its records apart: save "
+                "the features without that column", file, j, key, column.min(), column.max(),
+            )
 
 
 def _pixel_images(x: np.ndarray) -> bool:

@@ -191,7 +191,7 @@ def test_columns_that_cannot_be_identifiers_are_passed_over_at_once(monkeypatch)
     from mia_defense.data import csv_file
 
     calls = []
-    monkeypatch.setattr(csv_file, "_numbers_rows", lambda column: calls.append(1) or False)
+    monkeypatch.setattr(csv_file, "numbers_rows", lambda column: calls.append(1) or False)
     values = np.random.default_rng(0).integers(0, 2, (40, 5000)).astype(np.float64)
     values[:, 7] = np.arange(40) * 3  # one column of distinct whole numbers
     table = csv_file._Table([f"c{j}" for j in range(5000)], ["0"] * 40, np.arange(2, 42),
