@@ -607,6 +607,9 @@ def _check_header(header: list[str], *, path: Path, label_column: str,
             # UCI's adult.test opens with '|1x3 Cross validator': '|' is no separator there
             hint = (f" (the first line, {header[0]!r}, is a comment, as UCI's adult.test "
                     "opens with: remove that line, so that the first line names the columns)")
+        elif header[0].startswith("#"):  # '# exported by ...' (a comma in it splits it)
+            hint = (f" (the first line, starting {header[0][:40]!r}, is a comment: remove the "
+                    "comment lines, so that the first line names the columns)")
         numbers = [h for h in header if is_number_text(h)]
         if data_line:
             hint += (" (line 1 holds numbers only: the file has no header line; add one "

@@ -63,3 +63,13 @@ def test_binary_bytes_are_not_taken_for_western_text(tmp_path):
     with pytest.raises(DataError, match="save it as UTF-8") as refused:
         load_csv(path=path, label_column="y")
     assert "Windows-1252" not in str(refused.value)
+
+
+@pytest.mark.parametrize("comment", ["# exported by tool v2", "# exported 2024-01-01, rows: 30"])
+def test_a_comment_line_before_the_header_is_named(tmp_path, comment):
+    path = tmp_path / "d.csv"
+    path.write_text(f"{comment}\na,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)))
+    with pytest.raises(DataError, match=r"no column 'y' in the header .*; set dataset.label_column "
+                       r"\(the first line, starting '# exported .*', is a comment: remove the "
+                       r"comment lines, so that the first line names the columns\)$"):
+        load_csv(path=path, label_column="y")
