@@ -53,7 +53,12 @@ from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.config_keys import defense_not_selected
 from mia_defense.constraints import Param, check_values, number_hint, show, string_hint
 from mia_defense.constraints import missing_attribute as _missing_attribute
-from mia_defense.data.csv_file import check_drop_columns, check_fixed_categories, load_csv
+from mia_defense.data.csv_file import (
+    check_decimal,
+    check_drop_columns,
+    check_fixed_categories,
+    load_csv,
+)
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
@@ -259,7 +264,8 @@ class _Rules:
 # (their constructors or the attack rehearsal check the others).
 TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] = {
     load_csv: {"categories": _OwnCheck(check_fixed_categories),
-               "drop_columns": _OwnCheck(check_drop_columns)},
+               "drop_columns": _OwnCheck(check_drop_columns),
+               "decimal": _OwnCheck(check_decimal)},
     rmia: {
         "num_z": Param("int", low=1, nullable=True, note="null: all population samples"),
         # 2**70 reached numpy as an object array: a TypeError traceback in the attack stage

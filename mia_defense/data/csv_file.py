@@ -50,7 +50,8 @@ from mia_defense.data.guards import (
 )
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["MAX_CATEGORIES", "check_drop_columns", "check_fixed_categories", "load_csv"]
+__all__ = ["MAX_CATEGORIES", "check_decimal", "check_drop_columns", "check_fixed_categories",
+           "load_csv"]
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,8 @@ class _Table:
 
 
 def _read_csv(path: Path, *, delimiter: str, label_column: str,
-              max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset()
-              ) -> _Table:
+              max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
+              decimal: str = ".") -> _Table:
     # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
     with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
@@ -96,7 +97,7 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str,
         reader = csv.reader(text, delimiter=delimiter)
         try:
             return _parse_csv(reader, path=path, label_column=label_column,
-                              max_categories=max_categories, drop=drop)
+                              max_categories=max_categories, drop=drop, decimal=decimal)
         except UnicodeDecodeError as exc:
             handle.seek(0)
             raise DataError(
@@ -341,8 +342,10 @@ def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> 
             raise DataError(
                 f"{kinds.path}: column {kinds.names[column]!r} holds numbers written as text "
                 f"({value!r} on line {line}, a decimal comma or a % or currency sign): they "
-                "would be one-hot encoded as categories; write plain numbers with a decimal "
-                "point (3.5, 0.12)"
+                "would be one-hot encoded as categories"
+                + ("; \"dataset.decimal=','\" reads decimal commas (with a field separator other "
+                   "than ',', e.g. \"dataset.delimiter=';'\")" if _decimal_commas(codes) else "")
+                + "; write plain numbers with a decimal point (3.5, 0.12)"
                 + (", without thousands separators (1234567, not 1,234,567)"
                    if _THOUSANDS_NUMBER.fullmatch(value) else "")
             )
@@ -370,6 +373,15 @@ def _refuse_numbers_as_text(kinds: _Kinds, columns: list[int] | None = None) -> 
                 + (f": {value!r} is {plain}" if plain else "")
                 + "; if they are codes, not amounts, write them as text that reads as no number"
             )
+
+
+def _decimal_commas(values: Iterable[str]) -> bool:
+    """Whether ``values`` are numbers with a decimal comma (3,5), one at least no thousands
+    group (1,234 alone may be a thousand and more; 0,126, 1234,5 and 3,25 are not)."""
+    found = [re.fullmatch(r"[+-]?(\d+),(\d+)", value) for value in values]
+    return all(found) and any(  # type: ignore[union-attr]
+        len(m.group(2)) != 3 or len(m.group(1)) > 3 or m.group(1).startswith("0")
+        for m in found)
 
 
 def _warn_prefixed_integers(kinds: _Kinds) -> None:
@@ -441,6 +453,43 @@ def _warn_units_and_dates(kinds: _Kinds) -> None:
             )
 
 
+class _DotInNumber(Exception):
+    """A number written with a '.' in a file whose decimal mark is ',' (`_comma_number`)."""
+
+
+# A number with a '.' in it: a decimal point (1.5, .5, 1.) or thousands groups (1.234,5).
+_DOTTED = re.compile(r"[+-]?(\d*\.\d+|\d+\.|\d{1,3}(\.\d{3})+(,\d*)?)([eE][+-]?\d+)?")
+
+
+def _comma_number(field: str) -> float:
+    """``field`` read with ',' as its decimal mark (dataset.decimal=','): 3,14 is 3.14.
+
+    Raises:
+        ValueError: no number (text: a category).
+        _DotInNumber: a number with a '.', a thousands separator (1.234,5) or the decimal
+            point of the other convention (1.5): read either way, one of them is misread.
+    """
+    if "." in field:
+        if _DOTTED.fullmatch(field.strip()):
+            raise _DotInNumber(field)
+        raise ValueError(field)
+    return float(field.replace(",", "."))
+
+
+def _refuse_dot(field: str, *, path: Path, where: str) -> None:
+    """A `DataError` for a number with a '.' where dataset.decimal=',' (`_comma_number`)."""
+    value = field.strip()
+    grouped = re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?", value) is not None
+    plain = value.replace(".", "") if grouped else value.replace(".", ",")
+    raise DataError(
+        f"{path}: {where} holds {value!r}, a number with a '.', where dataset.decimal=',' "
+        "makes ',' the decimal mark: a '.' there is a thousands separator or the decimal "
+        f"point of the other convention, and either reading may be wrong; write {plain!r}"
+        + (" (no thousands separators)" if grouped else " (a decimal comma)")
+        + ", or set \"dataset.decimal='.'\" if the file's decimal mark is '.'"
+    )
+
+
 def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
     """Whether ``row`` is Excel's ``sep=;`` line (the delimiter, before the header): skipped
     when it names dataset.delimiter, refused naming the setting when it names another."""
@@ -457,8 +506,8 @@ def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
 
 
 def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
-               max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset()
-               ) -> _Table:
+               max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
+               decimal: str = ".") -> _Table:
     header = next((row for row in reader if row), None)
     if header is not None and _excel_separator(header, reader, path=path):
         header = next((row for row in reader if row), None)
@@ -474,6 +523,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     names = [h for i, h in enumerate(header) if not skipped[i]]
     kinds = _Kinds(names, path=path, max_categories=max_categories)
     numeric = kinds.numeric
+    convert = float if decimal == "." else _comma_number
     values, lines, labels = array("d"), array("q"), []
     shared: dict[str, str] = {}  # one string per distinct label, not one per row
     line = reader.line_num  # type: ignore[attr-defined]
@@ -501,9 +551,11 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                 if skipped[index]:
                     continue
                 try:
-                    number = float(field)
+                    number = convert(field)
                 except ValueError:
                     values.append(kinds.text(column, field, line))
+                except _DotInNumber:
+                    _refuse_dot(field, path=path, where=f"line {line}, column {names[column]!r}")
                 else:
                     if grouped and "_" in field:
                         _refuse_underscore(field, path=path,
@@ -1204,6 +1256,7 @@ def load_csv(
     max_categories: int = MAX_CATEGORIES,
     categories: Mapping[str, Sequence[str]] | None = None,
     drop_columns: str | Sequence[str] | None = None,
+    decimal: str = ".",
     plan: Mapping[str, Any] | None = None,
     max_samples: int | None = None,
     seed: int = 0,
@@ -1250,6 +1303,10 @@ def load_csv(
         drop_columns: header names of columns that are no features (an id, pandas' row
             index, a free-text note): skipped unread; one name or a list. Every column of a
             repeated name goes, and ``""`` names a column without a name.
+        decimal: the decimal mark of the feature columns' numbers: ``"."``, or ``","``
+            (3,14; European exports, with ``delimiter`` ';'), where a number written with a
+            '.' (1.234,5 or 1.5) is refused, naming the line, as either reading may be wrong.
+            Labels are read as written.
         plan: the run's plan settings (``population_size``, ``test_size``,
             ``reference_size``) and its ``seed``, which draws the test split (the packaged
             config passes the plan's sizes and ``${seed}``: with ``dataset.seed`` set
@@ -1279,8 +1336,15 @@ def load_csv(
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
     fixed = check_fixed_categories(categories) or {}
     drop = check_drop_columns(drop_columns)
+    check_decimal(decimal)
+    if decimal == delimiter:
+        raise ConfigError(
+            f"dataset.decimal={decimal!r} is dataset.delimiter too: a field separator cannot "
+            "be the decimal mark; set \"dataset.delimiter=';'\" (the usual separator of files "
+            "with decimal commas; quoted so for a shell)"
+        )
     table = _read_csv(file, delimiter=delimiter, label_column=label_column,
-                      max_categories=max_categories, drop=drop)
+                      max_categories=max_categories, drop=drop, decimal=decimal)
     _check_categories(table, path=file, max_categories=max_categories)
     table = _apply_fixed(table, fixed, path=file, label_column=label_column)
     _warn_feature_variants(table, path=file, fixed=fixed)
@@ -1306,6 +1370,17 @@ def load_csv(
     one_hot = tuple(name for name, kinds in zip(table.names, table.categories, strict=True)
                     if kinds is not None and name not in fixed)
     return dataclasses.replace(data, x=x, one_hot_columns=one_hot)
+
+
+def check_decimal(decimal: Any) -> None:
+    """Refuse a ``dataset.decimal`` other than '.' or ','.
+
+    Raises:
+        ConfigError: any other value.
+    """
+    if decimal not in (".", ","):  # ("1" == 1.0: no number matches a string here)
+        raise ConfigError(f"dataset.decimal={decimal!r}: must be '.' or ',' (the decimal mark "
+                          "of the file's numbers: 3.14 or 3,14)")
 
 
 def check_drop_columns(drop_columns: Any) -> frozenset[str]:
