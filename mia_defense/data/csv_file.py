@@ -797,7 +797,7 @@ def _warn_identifier(table: _Table, j: int, *, path: Path) -> None:
     else:
         return
     log.warning(
-        "%s: column %r holds a different whole number on every row (%g to %g), %s: an "
+        "%s: column %r holds a different whole number on every row (%.15g to %.15g), %s: an "
         "identifier, not a feature; a model can memorise each record by it, and the attacks "
         "measure that leak, not the data's: drop the column (%s)", path, name, column.min(),
         column.max(), why, _drop_override(name),

@@ -198,3 +198,10 @@ def test_columns_that_cannot_be_identifiers_are_passed_over_at_once(monkeypatch)
                             values, [None] * 5000)
     csv_file._warn_row_numbers(table, path=Path("w.csv"))
     assert len(calls) == 1
+
+
+def test_the_identifier_s_range_is_shown_with_all_its_digits(tmp_path, caplog):
+    ids = _customers() * 100  # Kaggle's breast cancer data.csv: ids up to 911320502
+    path = _write(tmp_path / "ids.csv", "id,a,b,label", list(ids))
+    warned = [m for m in _warnings(caplog, path) if "identifier, not a feature" in m]
+    assert f"({ids.min()} to {ids.max()})" in warned[0], warned
