@@ -1336,6 +1336,11 @@ def load_csv(
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
     fixed = check_fixed_categories(categories) or {}
     drop = check_drop_columns(drop_columns)
+    both = sorted(set(fixed) & drop)
+    if both:  # (else: 'no feature column', which the header's listing seemed to contradict)
+        raise ConfigError(f"dataset.categories.{both[0]}: column {both[0]!r} is dropped "
+                          "(dataset.drop_columns): keep it, or leave it out of "
+                          "dataset.categories")
     check_decimal(decimal)
     if decimal == delimiter:
         raise ConfigError(

@@ -205,3 +205,11 @@ def test_the_identifier_s_range_is_shown_with_all_its_digits(tmp_path, caplog):
     path = _write(tmp_path / "ids.csv", "id,a,b,label", list(ids))
     warned = [m for m in _warnings(caplog, path) if "identifier, not a feature" in m]
     assert f"({ids.min()} to {ids.max()})" in warned[0], warned
+
+
+def test_a_dropped_column_with_a_fixed_list_is_refused_naming_both_keys(tmp_path):
+    path = _write(tmp_path / "d.csv", "colour,a,b,label", [f"c{i % 3}" for i in range(N)])
+    with pytest.raises(ConfigError, match=r"dataset.categories.colour: column 'colour' is "
+                       r"dropped \(dataset.drop_columns\)"):
+        load_csv(path=path, label_column="label", drop_columns="colour",
+                 categories={"colour": ["c0", "c1", "c2"]})
