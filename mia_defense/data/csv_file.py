@@ -936,10 +936,13 @@ def _warn_near_labels(classes: list[str], *, path: Path, column: str) -> None:
         if key in seen and _spelling(seen[key]) == _spelling(label):
             continue  # case or spacing only: `_warn_label_variants` names those
         if key in seen:
+            merged = len({name.casefold().rstrip(".").strip() for name in classes})
             log.warning(
                 "%s: column %r holds the labels %r and %r, which differ only in case or a "
-                "trailing '.', as two classes; if they are one class, write them alike",
-                path, column, seen[key], label,
+                "trailing '.', as two classes (the models learn a %d-class task where the file "
+                "may mean %d classes, and the attacks are measured on it; UCI's adult.test "
+                "ends its labels with '.', adult.data does not); if they are one class, write "
+                "them alike", path, column, seen[key], label, len(classes), merged,
             )
             return
         seen[key] = label

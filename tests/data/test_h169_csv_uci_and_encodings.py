@@ -73,3 +73,18 @@ def test_a_comment_line_before_the_header_is_named(tmp_path, comment):
                        r"\(the first line, starting '# exported .*', is a comment: remove the "
                        r"comment lines, so that the first line names the columns\)$"):
         load_csv(path=path, label_column="y")
+
+
+def test_adult_s_two_files_pooled_say_what_task_the_models_learn(tmp_path, caplog):
+    import logging
+
+    path = tmp_path / "adult.csv"
+    labels = ["<=50K", ">50K", "<=50K.", ">50K."]  # adult.data's, then adult.test's
+    path.write_text("age, income\n" + "".join(f"{20 + i}, {labels[i % 4]}\n" for i in range(40)))
+    with caplog.at_level(logging.WARNING, logger="mia_defense.data.csv_file"):
+        data = load_csv(path=path, label_column="income")
+    assert data.num_classes == 4
+    assert ("as two classes (the models learn a 4-class task where the file may mean 2 "
+            "classes, and the attacks are measured on it; UCI's adult.test ends its labels "
+            "with '.', adult.data does not); if they are one class, write them alike"
+            ) in caplog.text
