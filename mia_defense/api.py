@@ -52,11 +52,13 @@ from mia_defense.experiment import RunResult, attack_observations, released_accu
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
 from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_problem
 from mia_defense.observations import (
+    COPY_GROUPS,
     OUTPUT_KINDS,
     Observations,
     QueryConfig,
     check_image_shifts,
     check_release_queries,
+    copy_group_problem,
 )
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
@@ -324,6 +326,13 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
             "api.audit(obs, is_canary=np.load(%r)['is_canary']), as mia-attack and mia-train "
             "leave them out of the pooled figures and the verdict; without it they are pooled",
             file, int(flags.sum()), len(flags), str(file),
+        )  # fmt: skip
+    if COPY_GROUPS in extras:  # (audit(obs) drew copies apart and refuted a DP claim on them)
+        log.warning(
+            "load_observations: %s holds copy_groups (records that are exact copies of each "
+            "other): give api.audit(obs, copy_groups=np.load(%r)['copy_groups']), as "
+            "mia-attack and mia-train draw copies together in the bootstrap; without it the "
+            "intervals are too narrow", file, str(file),
         )  # fmt: skip
     return obs
 
@@ -923,6 +932,7 @@ def audit(
     overrides: Sequence[str] = (),
     seed: int = 0,
     is_canary: np.ndarray | None = None,
+    copy_groups: np.ndarray | None = None,
 ) -> Audit:
     """Attack ``observations`` with the configured suite, every model in turn a target and
     the others its shadow/reference models, as mia-train does.
@@ -936,6 +946,11 @@ def audit(
             value than the observations' own is refused, as mia-attack refuses it.
         seed: the attacks' and the bootstrap's seed.
         is_canary: [N] bool records left out of the pooled metrics (reported apart).
+        copy_groups: [N] int, equal for records that are exact copies (the same features:
+            ``mia_defense.plan.copy_leaders(x, np.arange(len(x)))`` of the records' x), which
+            must train the same models; as mia-train writes them into observations.npz
+            (``copy_groups``) and mia-attack reads them: the bootstrap draws copies together
+            and the attacks' bound does not judge a per-record DP claim. ``None``: no copies.
     """
     if not isinstance(observations, Observations):
         raise ConfigError(
@@ -955,7 +970,7 @@ def audit(
     )  # fmt: skip
     if problem:
         raise ConfigError(problem)
-    return run_audit(obs, cfg, defended=True, is_canary=flags)
+    return run_audit(obs, cfg, defended=True, is_canary=flags, copy_groups=copy_groups)
 
 
 def _checked(obs: Observations) -> Observations:
@@ -983,9 +998,11 @@ def run_audit(
     privacy: dict[str, Any] | None = None,
     defense: dict[str, Any] | None = None,
     training: dict[str, Any] | None = None,
+    copy_groups: np.ndarray | None = None,
 ) -> Audit:
     """`audit` with a composed config and, where known (mia-attack on a mia-train run),
-    the run's canaries, dataset rows, utility, accountant's privacy, defenses and engine."""
+    the run's canaries, dataset rows, utility, accountant's privacy, defenses, engine and
+    copy groups (observations.npz's ``copy_groups``, `audit`'s argument)."""
     _check_observations("run_audit", obs)
     if not isinstance(cfg, DictConfig):  # (a composed config without its attack group
         # gets the config check's "attack: missing; it is required")
@@ -1010,12 +1027,13 @@ def run_audit(
     })  # fmt: skip
     defense["shadow_recipe"] = settings.shadow_recipe
     canaries = np.zeros(n, bool) if is_canary is None else _canaries(is_canary, n)
+    groups = None if copy_groups is None else _copy_groups(copy_groups, obs)
     result, vulnerability = attack_observations(
         obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
         is_canary=canaries,
         population_idx=np.arange(n) if population_idx is None else population_idx,
         utility=utility or released_utility(obs), privacy=_with_repeats(privacy, obs),
-        defense=defense, training=dict(training or EXTERNAL_TRAINING),
+        defense=defense, training=dict(training or EXTERNAL_TRAINING), copy_groups=groups,
     )  # fmt: skip
     _check_masks(obs, result, records=~canaries)
     _check_balance(obs.masks[:, ~canaries], result)
@@ -1105,6 +1123,17 @@ def _population_rows(population_idx: Any, n: int) -> np.ndarray:
         raise ConfigError("run_audit: population_idx: must be distinct dataset rows >= 0, one "
                           "per record")  # fmt: skip
     return rows
+
+
+def _copy_groups(copy_groups: Any, obs: Observations) -> np.ndarray:
+    """``copy_groups`` as [N] integer labels of records that train the same models
+    (`mia_defense.observations.copy_group_problem`)."""
+    _refuse_masked("audit", copy_groups=copy_groups)
+    groups = np.asarray(_values(copy_groups))
+    problem = copy_group_problem(groups, obs.masks)
+    if problem:
+        raise ConfigError(f"copy_groups: {problem}")
+    return groups
 
 
 def _canaries(is_canary: Any, n: int) -> np.ndarray:

@@ -30,7 +30,7 @@ from mia_defense.errors import (
     UnsupportedModelError,
 )
 from mia_defense.files import atomic_write
-from mia_defense.observations import Observations
+from mia_defense.observations import COPY_GROUPS, Observations
 from mia_defense.pipeline.claim import audit_evidence, check_claim
 from mia_defense.pipeline.data import TrainingData, prepare_data
 from mia_defense.pipeline.evaluate import (
@@ -444,18 +444,21 @@ def _run_pipeline(
         test_log_probs = release_test(experiment, data, ensemble.models, generator=generator)
         for what, released in (("population", obs.log_probs), ("test", test_log_probs)):
             _check_classes(experiment, released, data.dataset.num_classes, what=what)
+        groups = _copy_groups(data)  # (saved only where the population holds copies)
         obs.save(
             run_dir / "observations.npz",
             is_canary=data.is_canary,
             population_idx=data.plan.population_idx,
             test_idx=data.plan.test_idx,
+            **({} if groups is None else {COPY_GROUPS: groups}),
         )
     with stopwatch.stage("attacker's models"):
         attacks = attacks_for_recipe(
             experiment, data, run_dir, fingerprint=fingerprint, progress=progress, store=store
         )
     with stopwatch.stage("attacks and bootstrap"):
-        result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks)
+        result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks,
+                                        copy_groups=groups)
     result.training.update(store.summary() if store else {"reused": 0, "store": None})
     if experiment.audit.enabled:  # the one-run audit's bounds beside the accountant's ε
         result.privacy["audit"] = audit_report(
@@ -621,9 +624,11 @@ def _attack(
     obs: Observations,
     test_log_probs: np.ndarray,
     attacks: Mapping[str, Attack],
+    *,
+    copy_groups: np.ndarray | None,
 ) -> tuple[RunResult, dict[str, np.ndarray]]:
     """mia-train's attack stage: `attack_observations` beside the trained models' utility,
-    privacy accounting and engine."""
+    privacy accounting and engine; ``copy_groups`` as observations.npz holds them."""
     privacy = privacy_figures(experiment, ensemble)
     if experiment.release.randomized is True:  # its figures hold for this many queries only
         privacy[RANDOMIZED_RELEASE_REPEATS] = experiment.queries.repeats
@@ -641,17 +646,17 @@ def _attack(
         ), privacy=privacy,
         defense=defense_settings(experiment),
         training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
-        copy_groups=_copy_groups(data),
+        copy_groups=copy_groups,
     )  # fmt: skip
 
 
 def _copy_groups(data: TrainingData) -> np.ndarray | None:
     """[N] the position of each population record's first exact copy, canaries each on
     their own (the plan gives copies the same models, `mia_defense.plan.copy_leaders`);
-    ``None`` when the samples the run uses hold no copy."""
+    ``None`` when the population holds no copy (observations.npz then holds no groups)."""
     if not data.duplicates:
         return None
     groups = np.arange(data.plan.population_size)
     regular = np.flatnonzero(~data.is_canary)
     groups[regular] = regular[copy_leaders(data.dataset.x, data.plan.population_idx[regular])]
-    return groups
+    return groups if (groups != np.arange(len(groups))).any() else None

@@ -20,7 +20,10 @@ File format (``np.savez_compressed``, read with ``allow_pickle=False``):
                 optional: the released outputs on M held-out records (utility)
     metadata    str, optional: a JSON object (free form: dataset, model, defense, ...)
     schema_version  int            `OBSERVATIONS_VERSION` of the writer
-plus any extra arrays a writer adds (mia-train: is_canary, population_idx, test_idx).
+plus any extra arrays a writer adds (mia-train: is_canary, population_idx, test_idx, and
+copy_groups [N] int where the population holds exact copies: the position of each record's
+first copy, which the attacks' bootstrap draws together and which keeps the attacks' bound
+from judging a per-record DP claim; `COPY_GROUPS`, `copy_group_problem`).
 
 The augmented queries keep what the attacks read of them (LiRA the true-class logit,
 label-only the predicted label), not the [K, A, N, C] outputs: memory and file size grow
@@ -56,12 +59,14 @@ from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "COPY_GROUPS",
     "OBSERVATIONS_VERSION",
     "OUTPUT_KINDS",
     "MissingObservationError",
     "Observations",
     "QueryConfig",
     "check_release_queries",
+    "copy_group_problem",
     "load_file",
     "looks_like_probabilities",
     "normalisation_problems",
@@ -72,6 +77,9 @@ __all__ = [
 OBSERVATIONS_VERSION = 2
 # What a file's released outputs may be (``output_kind``); ``log_probs`` holds the first.
 OUTPUT_KINDS = ("log_probabilities", "probabilities", "logits")
+# The extra array of [N] copy groups mia-train writes only where the population holds
+# exact copies (`copy_group_problem`); files without it read as records without copies.
+COPY_GROUPS = "copy_groups"
 _AUGMENTED = ("augmented_logits", "augmented_predictions")
 _OPTIONAL = (*_AUGMENTED, "grad_norms")
 # Float32 rounding: a log-probability up to this much above 0, a probability above 1.
@@ -281,6 +289,29 @@ class Observations:
         if value is None:
             raise MissingObservationError(f"attack {attack} needs observations.{name}; {fix}")
         return value
+
+
+def copy_group_problem(groups: np.ndarray, masks: np.ndarray) -> str | None:
+    """Why ``groups`` cannot be the `COPY_GROUPS` of records with ``masks`` [K, N], or
+    ``None``: one integer label per record, equal for exact copies (mia-train writes each
+    record's first copy, `mia_defense.plan.copy_leaders`), and copies train the same models
+    (the plan gives them one mask column), so records of a group with other masks are no
+    copies of each other."""
+    n = masks.shape[1]
+    if groups.shape != (n,) or groups.dtype.kind not in "iu":
+        return (f"shape {groups.shape} and dtype {groups.dtype}, expected [{n}] integers (a "
+                "label per record, equal for exact copies)")
+    if not n:
+        return None
+    _, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
+    differ = (masks != masks[:, first[inverse]]).any(axis=0)
+    if differ.any():
+        shown = ", ".join(str(i) for i in np.flatnonzero(differ)[:_SHOWN])
+        return (f"records {shown} ({int(differ.sum())} of {n}) are grouped with records that "
+                "trained other models (masks), so they are no copies of them; copies train "
+                "the same models: give each record the label of its first exact copy "
+                "(mia_defense.plan.copy_leaders), or leave copy_groups out")
+    return None
 
 
 def _savez(handle: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:

@@ -145,7 +145,8 @@ class Source:
     Attributes:
         path: the file or run directory given.
         observations: the file's observations.
-        extras: its other arrays (mia-train's ``is_canary``, ``population_idx``, ``test_idx``).
+        extras: its other arrays (mia-train's ``is_canary``, ``population_idx``, ``test_idx``,
+            ``copy_groups``).
         results: results.json of a mia-train run directory (``None`` for a file).
     """
 
@@ -619,7 +620,25 @@ def _checked_extras(source: Source) -> Source:
     n = len(source.observations.labels)
     _extra(source, "is_canary", np.zeros(n, dtype=bool))
     _extra(source, "population_idx", np.arange(n))
+    _copy_groups(source)
     return source
+
+
+def _copy_groups(source: Source) -> np.ndarray | None:
+    """The file's ``copy_groups`` (mia-train's, where the population holds exact copies),
+    checked; ``None`` for a file without them (no copies, or written before runs saved
+    them)."""
+    import numpy as np
+
+    from mia_defense.observations import COPY_GROUPS, copy_group_problem
+
+    if COPY_GROUPS not in source.extras:
+        return None
+    groups = np.asarray(source.extras[COPY_GROUPS])
+    problem = copy_group_problem(groups, source.observations.masks)
+    if problem:
+        raise DataError(f"{source.file}: {COPY_GROUPS}: {problem}")
+    return groups
 
 
 # Sections of a run's results.json that mia-attack carries into its own: JSON objects (null
@@ -1189,7 +1208,7 @@ def run(
                 obs, cfg, defended=defense is None or defense.get("defense") != "none",
                 is_canary=is_canary, population_idx=population_idx,
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
-                training=known.get("training"),
+                training=known.get("training"), copy_groups=_copy_groups(source),
             )  # fmt: skip
         _judge_claim_with_audit(audit.result, confidence=float(cfg.attack.confidence))
         with stopwatch.stage("observation"):
