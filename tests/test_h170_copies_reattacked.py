@@ -108,3 +108,19 @@ def test_copy_groups_that_join_records_of_other_models_are_refused(tmp_path):
     assert "copy_groups: records" in done.stderr
     assert not (tmp_path / "out" / "results.json").exists()
 
+
+def test_the_duplicates_note_says_what_holds_of_the_run():
+    from mia_defense.pipeline.evaluate import _copies_untested
+    from mia_defense.report.checks.notes import duplicates_note
+
+    # A DP run since c1b9ff0 says in epsilon_untested that its copies trained the same
+    # models: no 'understate the leak' for it.
+    shared = {"data_duplicates": 40,
+              "privacy": {"epsilon": 1.0, "epsilon_untested": _copies_untested(40, 1.0)}}
+    note = duplicates_note(shared)
+    assert note.startswith("40 of the samples it used have an exact copy")
+    assert "understate" not in note and "gave copies the same models" in note
+    # Other runs: results.json cannot tell before from after; the note names both.
+    note = duplicates_note({"data_duplicates": 40, "privacy": {}})
+    assert "in a run made before" in note and "in a run made since" in note
+    assert note.endswith("deduplicate the data")

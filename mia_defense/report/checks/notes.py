@@ -283,13 +283,36 @@ def duplicates_note(payload: Mapping[str, Any]) -> str | None:
     understate the leak, and a copy of a member in the test set overstates test accuracy
     (digits saved twice over, dataset=npz: RMIA's TPR@0.1%FPR 0.0293 once, the strongest
     0.0194 twice over, a run more private on paper). Only the log said so, and mia-report
-    ranked the run as any other. Absent (runs of earlier versions) or not a count: none."""
+    ranked the run as any other. Absent (runs of earlier versions) or not a count: none.
+
+    Runs made since the plan gives copies the same models (a29082a) and keeps them out of
+    the test set (974a24a) understate nothing that way: their figures count each copy
+    again. results.json records no mark of that change but in a DP run's
+    ``privacy.epsilon_untested`` (the copies' reason, `_copies_untested`), so the note says
+    which holds where it can tell and names both where it cannot."""
     count = payload.get("data_duplicates")
     if not (_counts(count) and count > 0):
         return None
-    return (f"{count} of the samples it used have an exact copy among them (the same "
-            "features): copies on both sides of a model's membership make the attacks "
-            "understate the leak and test accuracy overstate utility; deduplicate the data")
+    start = (f"{count} of the samples it used have an exact copy among them (the same "
+             "features): ")
+    end = "; deduplicate the data"
+    if _copies_shared(payload):
+        return (start + "this run gave copies the same models (privacy.epsilon_untested "
+                "says so), so its figures count each copy again and its test set holds "
+                "copies of population records only if other rows ran short" + end)
+    return (start + "in a run made before mia-defense gave copies the same models and kept "
+            "them out of the test set (results.json does not say which), copies on both "
+            "sides of a model's membership made the attacks understate the leak and test "
+            "accuracy overstate utility; in a run made since, the figures count each copy "
+            "again" + end)
+
+
+def _copies_shared(payload: Mapping[str, Any]) -> bool:
+    """Whether results.json shows the run gave its copies the same models: a DP run's
+    ``privacy.epsilon_untested`` holds the copies' reason (c1b9ff0, after a29082a)."""
+    untested = (payload.get("privacy") or {}).get("epsilon_untested")
+    return isinstance(untested, str) and "have an exact copy among them, and copies train " \
+        "the same models" in untested
 
 
 def randomized_release_note(release: Any, repeats: Any) -> str | None:
