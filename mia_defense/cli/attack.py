@@ -122,7 +122,7 @@ def _store_config() -> None:
     ConfigStore.instance().store(name=CONFIG_NAME, node={
         # log lines on stderr as mia-train's (conf/hydra/*_logging/stderr.yaml)
         "defaults": ["_self_", {"attack": "default"},
-                     {"override hydra/job_logging": "attack_stderr"},
+                     {"override hydra/job_logging": "stderr"},
                      {"override hydra/hydra_logging": "stderr"}],
         # PATH: an observations .npz or a finished mia-train run directory.
         "source": "???",
