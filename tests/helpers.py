@@ -262,3 +262,13 @@ def attack_with_claim(privacy: dict, *, signal: float = 4.0) -> tuple:
         population_idx=np.arange(400), utility=utility, privacy=privacy, defense={},
         training={},
     )
+
+
+def hold_run_lock(folder: Path) -> int:
+    """Hold ``folder``'s run lock (.lock) in this process, as a running mia-train or
+    mia-attack does; the lock goes with the returned descriptor (``os.close``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.pwrite(fd, b"pid 1 on elsewhere since 2026-01-01 00:00:00\n", 0)
+    return fd

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TINY
-from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train
+from tests.helpers import LEAN_ATTACKS, hold_run_lock, mia_attack, mia_train
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -73,19 +72,11 @@ def test_the_training_run_is_trained_again_after_the_refusal(tmp_path):
     assert "source" not in read_json(run / "results.json")
 
 
-def _held(folder: Path) -> int:
-    """Hold ``folder``'s run lock in this process, as a running mia-train or mia-attack."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    os.pwrite(fd, b"pid 1 on elsewhere since 2026-01-01 00:00:00\n", 0)
-    return fd
-
 
 @pytest.mark.parametrize("log", ["attack.log", None])
 def test_a_point_refused_in_a_folder_in_use_leaves_its_log(attacked_run, tmp_path, log):
     sweep = tmp_path / "sweep"
-    fd = _held(sweep / "s1")
+    fd = hold_run_lock(sweep / "s1")
     try:
         if log:
             (sweep / "s1" / log).write_text("the other run's line\n")

@@ -10,7 +10,6 @@ a refused run in a new folder still says why in its own train.log.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TINY
-from tests.helpers import FAST, mia_train
+from tests.helpers import FAST, hold_run_lock, mia_train
 
 # fast_run's settings (TINY, then FAST), each key once as on a command line
 RUN = list({arg.split("=")[0]: arg for arg in [*TINY, *FAST]}.values())
@@ -40,14 +39,6 @@ def _other_run(fast_run, folder: Path) -> Path:
     return folder
 
 
-def _held(folder: Path) -> int:
-    """Hold ``folder``'s run lock in this process, as a running mia-train."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    os.pwrite(fd, b"pid 1 on elsewhere since 2026-01-01 00:00:00\n", 0)
-    return fd
-
 
 SWEEP = ("-m", *RUN, "hydra.sweep.dir=sweep", "hydra.sweep.subdir=s${seed}")
 
@@ -63,7 +54,7 @@ def test_a_point_refused_by_another_configs_run_leaves_its_files(fast_run, tmp_p
 
 
 def test_a_point_refused_in_a_folder_in_use_leaves_its_files(tmp_path):
-    fd = _held(tmp_path / "sweep" / "s1")
+    fd = hold_run_lock(tmp_path / "sweep" / "s1")
     try:
         (tmp_path / "sweep" / "s1" / "train.log").write_text(LINE)
         before = _hashes(tmp_path / "sweep" / "s1")
@@ -80,7 +71,7 @@ def test_a_bad_value_refused_in_another_runs_folder_leaves_its_log(fast_run, tmp
     """Refused for its own value before its claim: written into that run's train.log; a new
     folder gets the refusal in its own train.log."""
     folder = tmp_path / "sweep" / "s1"
-    fd = _held(folder) if other == "in use" else None
+    fd = hold_run_lock(folder) if other == "in use" else None
     try:
         if fd is None:
             _other_run(fast_run, folder)
@@ -145,7 +136,7 @@ def test_a_single_run_whose_folder_changed_after_the_checks(fast_run, tmp_path, 
     monkeypatch.setattr(cli, "refuse_in_use", lambda run_dir: None)
     monkeypatch.setattr(cli, "refuse_run_of_another_config", lambda config: None)
     folder = _other_run(fast_run, tmp_path / "run")
-    fd = _held(folder) if how == "in use" else None
+    fd = hold_run_lock(folder) if how == "in use" else None
     try:
         before = _hashes(folder)
         done = mia_train(*RUN, "seed=1", "hydra.run.dir=run", cwd=tmp_path)
