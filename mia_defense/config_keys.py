@@ -102,13 +102,12 @@ def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:
     of no such group, or that no config holds (a config's name read as a key included)."""
     from importlib.resources import files
 
-
     group, _, rest = key.lstrip("+~").partition(".")
     name = rest.split(".")[0]
     if group not in _CHOICE_GROUPS or not name:
         return None
     folder = files("mia_defense.conf").joinpath(group)
-    configs = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    configs = sorted(packaged_configs(group))
     if group == "defense":  # (each lands under defense.<name>)
         return (group, frozenset({name})) if name in configs and name != "none" else None
     if name in configs or name == "defaults":
