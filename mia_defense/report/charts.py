@@ -65,6 +65,11 @@ _CAREFUL_CAPTION = (
 _LABEL_CHARS = 80
 # Above this many legend entries, the legend goes beside the plot, not over it.
 _LEGEND_INSIDE = 8
+# A panel's height (inches), and what a legend beside it needs: an entry (7-point type, an
+# error-bar handle: about 0.15 inch) and the panel's titles and axis labels around its axes.
+_PANEL_INCHES = 5.2
+_LEGEND_ENTRY_INCHES = 0.16
+_PANEL_MARGIN_INCHES = 1.4
 
 
 def _plain(text: str, limit: int = _LABEL_CHARS) -> str:
@@ -262,7 +267,8 @@ def tradeoff_figure(
         caption += _OWN_FRONT_CAPTION.get(leakage, "")
     caption += _not_drawn_caption(groups, leakage)
     reserve = _caption_inches(caption, width=7.5 * cols)
-    fig = Figure(figsize=(7.5 * cols, 5.2 * rows + reserve))
+    height = _panel_inches(groups, pairs, fronts)
+    fig = Figure(figsize=(7.5 * cols, height * rows + reserve))
     styles = _styles([g.family for g in groups])
     for index, pair in enumerate(pairs):
         ax = fig.add_subplot(rows, cols, index + 1)
@@ -274,8 +280,26 @@ def tradeoff_figure(
     # wrap=True: a line longer than the figure is wide is wrapped at drawing (the AUC
     # chart's third line ran off its right edge), the text itself left as it is
     fig.text(0.01, 0.005, caption, fontsize=7, color="dimgrey", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, reserve / (5.2 * rows + reserve), 1, 1))
+    fig.tight_layout(rect=(0, reserve / (height * rows + reserve), 1, 1))
     return fig
+
+
+def _panel_inches(
+    groups: Sequence[RunGroup],
+    pairs: Sequence[tuple[str, str]],
+    fronts: Mapping[tuple[str, str], Sequence[int]],
+) -> float:
+    """The height of each panel: `_PANEL_INCHES`, more where a legend beside a panel (one
+    entry per family, the front, chance) is taller than that: tradeoff_all's 30 families
+    ran the legend down over the caption, whose lines it hid."""
+    entries = [
+        len({g.family for g in groups if g.pair == pair}) + 1 + bool(fronts.get(pair))
+        for pair in pairs
+    ]
+    beside = [n for n in entries if n > _LEGEND_INSIDE]
+    if not beside:
+        return _PANEL_INCHES
+    return max(_PANEL_INCHES, _LEGEND_ENTRY_INCHES * max(beside) + _PANEL_MARGIN_INCHES)
 
 
 # Characters of the caption's 7-point type per inch of the figure's width, kept low so the
