@@ -21,6 +21,7 @@ from mia_defense.metrics.epsilon import wilson_interval
 from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.run_fingerprint import training_parts
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
+from mia_defense.tracking.hparams import run_columns
 from mia_defense.tracking.tensorboard import log_run
 
 if TYPE_CHECKING:
@@ -110,13 +111,15 @@ def record_run(
             **{f"vulnerability/{name}": v for name, v in vulnerability.items()},
         )
     headline = _headline_scalars(result)
+    columns = run_columns({"utility_below_chance": result.utility_below_chance,
+                           "privacy": result.privacy, "source": facts.source})  # fmt: skip
     with stopwatch.stage("tensorboard"):
         log_run(
             run_dir / "tb",
             histories=histories,
             attacks=result.attack_results,
             scalars=headline,
-            hparams={**facts.hparams, **result.defense},
+            hparams={**facts.hparams, **result.defense, **columns},
             title=f"{facts.dataset}: {result.defense.get('defense', 'none')}",
             masks=obs.masks,
             slices=result.slices,

@@ -32,7 +32,9 @@ from mia_defense.files import events_write
 from mia_defense.tracking.artifacts import flat_hparams, models_problem, read_json
 
 __all__ = [
+    "ATTACKED",
     "EXPERIMENT_SUFFIX",
+    "NO_VERDICT",
     "HParamValue",
     "Session",
     "column_name",
@@ -40,6 +42,7 @@ __all__ = [
     "default_columns",
     "experiment_summary",
     "metric_tags",
+    "run_columns",
     "session_hparams",
     "session_summaries",
     "sessions_under",
@@ -65,6 +68,12 @@ NOISE_MULTIPLIER = "privacy/noise_multiplier"
 STRONGEST_TPR = "privacy/strongest_tpr@"
 STRONGEST_AUC = "privacy/strongest_auc"
 EMPIRICAL_EPSILON = "privacy/empirical_epsilon"
+# The attacks' figures, which say nothing of a run without a privacy verdict.
+_ATTACK_FIGURES = (STRONGEST_TPR, STRONGEST_AUC, EMPIRICAL_EPSILON)
+# Columns only some runs have (`run_columns`): why a run has no privacy verdict, and the run
+# or file a mia-attack run attacked.
+NO_VERDICT = "no privacy verdict"
+ATTACKED = "mia-attack of"
 _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
     EPSILON: "ε (DP accountant, max over models)",
@@ -145,8 +154,36 @@ def metric_tags(keys: Iterable[str]) -> list[str]:
     return [key for key in order if key in present]
 
 
-def comparison_metrics(headline: Mapping[str, float]) -> dict[str, float]:
-    """The comparison metrics of a run with a finite value (HParams cannot show others).
+def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
+    """The columns a run has beside its config (results.json's ``utility_below_chance``,
+    ``privacy`` and ``source``): `NO_VERDICT`, why it gets no privacy verdict (accuracy not
+    above chance, and no leak measured in spite of it: ``privacy.leak_without_utility``; or
+    ``privacy.no_verdict_reason``), and `ATTACKED`, the run or file mia-attack attacked.
+
+    A mia-train run at chance (``train.lr=1000``) showed TPR 0 and empirical ε 0 as any
+    private run, and a mia-attack run of a run the same figures under the same columns.
+    """
+    columns: dict[str, str] = {}
+    privacy = payload.get("privacy")
+    privacy = privacy if isinstance(privacy, Mapping) else {}
+    reason = privacy.get("no_verdict_reason")
+    leak = privacy.get("leak_without_utility") is True  # its figures stand: not private
+    if payload.get("utility_below_chance") is True and not leak:
+        columns[NO_VERDICT] = "accuracy not above chance (the model learned nothing)"
+    elif isinstance(reason, str) and reason:
+        columns[NO_VERDICT] = reason
+    source = payload.get("source")
+    if isinstance(source, Mapping) and isinstance(source.get("path"), str):
+        columns[ATTACKED] = source["path"]
+    return columns
+
+
+def comparison_metrics(
+    headline: Mapping[str, float], *, verdict: bool = True
+) -> dict[str, float]:
+    """The comparison metrics of a run with a finite value (HParams cannot show others);
+    ``verdict=False`` (a run without a privacy verdict, `run_columns`) leaves the attacks'
+    figures out, which read as a private run's (TPR 0 at chance utility).
 
     An ε that is no guarantee (headline ``privacy/epsilon_valid`` false or
     ``privacy/epsilon_refuted`` true) is under `EPSILON_NO_GUARANTEE`: in the ε column it read
@@ -154,6 +191,8 @@ def comparison_metrics(headline: Mapping[str, float]) -> dict[str, float]:
     """
     out: dict[str, float] = {}
     for tag in metric_tags(headline):
+        if not verdict and tag.startswith(_ATTACK_FIGURES):
+            continue
         value = headline[tag]
         if isinstance(value, numbers.Real) and math.isfinite(value):
             out[_no_guarantee(tag, headline)] = float(value)
@@ -305,10 +344,11 @@ def sessions_under(root: Path) -> list[Session]:
         if problem is not None:
             log.warning("HParams: leaving out %s (%s)", path, problem)
             continue
-        hparams = {**_flat_config(payload), **(payload.get("defense") or {})}
+        columns = run_columns(payload)
+        hparams = {**_flat_config(payload), **(payload.get("defense") or {}), **columns}
         sessions.append(Session(
             name=str(path.parent.relative_to(root)), hparams=session_hparams(hparams),
-            metrics=comparison_metrics(payload["headline"]),
+            metrics=comparison_metrics(payload["headline"], verdict=NO_VERDICT not in columns),
         ))  # fmt: skip
     return sessions
 

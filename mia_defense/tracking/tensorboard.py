@@ -30,7 +30,12 @@ from mia_defense.tracking.figures import (
     roc_figure,
     score_figure,
 )
-from mia_defense.tracking.hparams import comparison_metrics, session_hparams, session_summaries
+from mia_defense.tracking.hparams import (
+    NO_VERDICT,
+    comparison_metrics,
+    session_hparams,
+    session_summaries,
+)
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
 __all__ = [
@@ -151,7 +156,8 @@ def log_run(
 
     Per-epoch means over the models of the training curves and of what the defenses report;
     the run's HParams session (``hparams``, see `session_hparams`) with the comparison
-    metrics of ``scalars`` (results.json's ``headline``) as scalars; all of ``scalars`` as
+    metrics of ``scalars`` (results.json's ``headline``) as scalars, the attacks' left out
+    where ``hparams`` has a `NO_VERDICT` column (`run_columns`); all of ``scalars`` as
     one ``summary`` table; the ``roc`` figure; with ``masks`` [K, N] the ``scores`` figure
     (members vs non-members, one histogram per attack); with ``slices`` (attack -> slice ->
     metrics) the ``per_class`` figure. ``figures=False`` leaves the three figures out (about a
@@ -169,9 +175,13 @@ def log_run(
         for key, values in _mean_epoch_stats(histories).items():
             for epoch, value in enumerate(values):
                 writer.add_scalar(f"defense/{key}", value, epoch + 1)
-        for tag, value in comparison_metrics(scalars).items():
+        verdict = NO_VERDICT not in hparams
+        for tag, value in comparison_metrics(scalars, verdict=verdict).items():
             writer.add_scalar(tag, value, 0)
-        writer.add_text("summary", summary_table(scalars), 0)
+        table = summary_table(scalars)
+        if not verdict:
+            table = f"**no privacy verdict**: {hparams[NO_VERDICT]}\n\n{table}"
+        writer.add_text("summary", table, 0)
         if figures:
             _add_figures(writer, attacks, title=title, masks=masks, slices=slices)
         for summary in session_summaries(session_hparams(hparams), start=start, end=time.time()):
