@@ -266,22 +266,97 @@ def tradeoff_figure(
     if any(fronts.values()):
         caption += _OWN_FRONT_CAPTION.get(leakage, "")
     caption += _not_drawn_caption(groups, leakage)
-    reserve = _caption_inches(caption, width=7.5 * cols)
     height = _panel_inches(groups, pairs, fronts)
-    fig = Figure(figsize=(7.5 * cols, height * rows + reserve))
+    fig = Figure(figsize=(7.5 * cols, height * rows))
     styles = _styles([g.family for g in groups])
+    stacked: list[list[int]] = []
     for index, pair in enumerate(pairs):
         ax = fig.add_subplot(rows, cols, index + 1)
         members = [i for i, g in enumerate(groups) if g.pair == pair]
         _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()), styles=styles,
                careful=careful)  # fmt: skip
         ax.set_title(_panel_title(pair), fontsize=10)
+        stacked += _stacked(ax, groups, members, LEAKAGE[leakage][2])
+    caption += _stacked_caption(groups, stacked)
+    reserve = _caption_inches(caption, width=7.5 * cols)
+    fig.set_size_inches(7.5 * cols, height * rows + reserve)
     fig.suptitle(_plain(title) or "privacy-utility tradeoff: up and to the left is better")
     # wrap=True: a line longer than the figure is wide is wrapped at drawing (the AUC
     # chart's third line ran off its right edge), the text itself left as it is
     fig.text(0.01, 0.005, caption, fontsize=7, color="dimgrey", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, reserve / (height * rows + reserve), 1, 1))
     return fig
+
+
+# Two markers whose centres are closer than this share of each axis's span (a 7-point
+# marker is about 2% of a panel's width) are drawn over one another.
+_STACKED = 0.01
+# The most groups of such markers the caption names; the rest are counted.
+_STACKED_NAMED = 3
+
+
+def _stacked(
+    ax: Axes, groups: Sequence[RunGroup], members: Sequence[int], figure: str
+) -> list[list[int]]:
+    """The rows of a panel drawn over one another (``members`` indices, groups of two or
+    more, in table order): a temperature release, which the attacks undo, sits exactly on
+    the undefended star and was not to be seen, its family still in the legend; the
+    label-only rows of a sweep (TPR 0 at 0.1% FPR) piled up at one spot."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    tx, ty = _STACKED * abs(x1 - x0), _STACKED * abs(y1 - y0)
+    if not (0 < tx < math.inf and 0 < ty < math.inf):  # no finite span to measure by
+        return []
+    points = [(groups[i].metrics[figure].value, groups[i].test_accuracy.value) for i in members]
+    # cells of the tolerance's size: near points are in one cell or neighbouring ones, so a
+    # sweep of thousands of rows is not compared pair by pair
+    cells: dict[tuple[int, int], list[int]] = {}
+    for k, (x, y) in enumerate(points):
+        if math.isfinite(x) and math.isfinite(y):
+            cells.setdefault((math.floor(x / tx), math.floor(y / ty)), []).append(k)
+    parent = list(range(len(points)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for (cx, cy), ks in cells.items():
+        for dx, dy in itertools.product((-1, 0, 1), repeat=2):
+            for k in ks:
+                for j in cells.get((cx + dx, cy + dy), ()):
+                    (xk, yk), (xj, yj) = points[k], points[j]
+                    if abs(xk - xj) <= tx and abs(yk - yj) <= ty:
+                        parent[root(j)] = root(k)
+    stacks: dict[int, list[int]] = {}
+    for ks in cells.values():
+        for k in ks:
+            stacks.setdefault(root(k), []).append(k)
+    piles = [sorted(ks) for ks in stacks.values() if len(ks) > 1]
+    return [[members[k] for k in ks] for ks in sorted(piles)]
+
+
+def _stacked_caption(groups: Sequence[RunGroup], stacks: Sequence[Sequence[int]]) -> str:
+    """A caption line naming the families of the rows drawn over one another (`_stacked`),
+    ``×n`` for several rows of one family, or ``""``."""
+    if not stacks:
+        return ""
+    named = []
+    for stack in stacks[:_STACKED_NAMED]:
+        counts: dict[str, int] = {}
+        for i in stack:
+            counts[groups[i].family] = counts.get(groups[i].family, 0) + 1
+        names = [_plain(f, 40) + (f" ×{n}" if n > 1 else "") for f, n in counts.items()]
+        if len(names) > _STACKED_NAMED + 1:  # a pile of many families, a line of its own
+            rest = sum(list(counts.values())[_STACKED_NAMED:])
+            names = [*names[:_STACKED_NAMED], f"{rest} more rows"]
+        named.append(", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
+    more = len(stacks) - _STACKED_NAMED
+    return (
+        "\nDrawn over one another (at or near one point): " + "; ".join(named)
+        + (f"; and {more} more such points" if more > 0 else "")
+        + " (the report's table has their figures)."
+    )  # fmt: skip
 
 
 def _panel_inches(
