@@ -22,7 +22,7 @@ from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.run_fingerprint import training_parts
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
 from mia_defense.tracking.hparams import run_columns
-from mia_defense.tracking.tensorboard import log_run
+from mia_defense.tracking.tensorboard import log_run, run_title
 
 if TYPE_CHECKING:
     from mia_defense.data.dataset import Dataset
@@ -120,7 +120,7 @@ def record_run(
             attacks=result.attack_results,
             scalars=headline,
             hparams={**facts.hparams, **result.defense, **columns},
-            title=f"{facts.dataset}: {result.defense.get('defense', 'none')}",
+            title=run_title(facts.dataset, result.defense),
             masks=obs.masks,
             slices=result.slices,
             figures=figures,

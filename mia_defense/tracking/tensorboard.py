@@ -44,6 +44,7 @@ __all__ = [
     "curve_styles",
     "log_run",
     "roc_figure",
+    "run_title",
     "score_figure",
     "summary_table",
 ]
@@ -76,6 +77,21 @@ def summary_table(scalars: Mapping[str, float]) -> str:
         lines += [f"| {name} | " + " | ".join(row.get(c, "") for c in columns) + " |"
                   for name, row in attacks.items()]  # fmt: skip
     return "\n".join(lines)
+
+
+def run_title(dataset: str, settings: Mapping[str, Any]) -> str:
+    """The title of a run's ROC figure: the dataset, the training-time defenses
+    (``settings["defense"]``, results.json's ``defense``) and, when not the defaults, the
+    release and the shadow recipe. ``release=label_only`` and ``release=temperature`` runs
+    were both "digits: none", as was a run without either, where they differ most."""
+    title = f"{dataset}: {settings.get('defense', 'none')}"
+    release = settings.get("release")
+    if release is not None and release != "full":
+        title += f", release {release}"
+    shadows = settings.get("shadow_recipe")
+    if shadows is not None and shadows != "same":
+        title += f", {shadows} shadow models"
+    return title
 
 
 def _cell(value: Any, low: Any, high: Any) -> str:
