@@ -227,7 +227,7 @@ def _untested_note(privacy: Mapping[str, Any]) -> str | None:
     if not untested or privacy.get("epsilon_refuted") is True:
         return None
     reason = untested if isinstance(untested, str) else "no reason recorded"
-    return f"DP claim untested: {one_line(reason, limit=400)}"
+    return f"DP claim untested: {one_line(reason, limit=800)}"
 
 
 # Below this many test records an accuracy's own sampling error (a 95% interval of +-0.1 at
