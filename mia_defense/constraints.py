@@ -151,7 +151,7 @@ def string_hint(value: Any, kinds: Any) -> str:
     return ("; it is the string " + repr(value) + ", as quotes or an environment variable "
             "give it (${oc.env:NAME} always gives a string): drop the quotes, or read the "
             "variable as a value with ${oc.decode:${oc.env:NAME}} (on the command line "
-            "quoted for Hydra too: \"key='${oc.decode:${oc.env:NAME,DEFAULT}}'\")")
+            "quoted for Hydra and the shell: 'key=\"${oc.decode:${oc.env:NAME,DEFAULT}}\"')")
 
 
 # Keys that name a file or folder, by their last name: a number given to one may be a name.

@@ -203,7 +203,7 @@ def blank_folder_settings(config: DictConfig) -> list[str]:
             f"hydra.sweep.subdir={raw!r}: no folder of its own per run; every run of the sweep "
             "would go into a folder named by spaces (the second refused as holding the "
             "first's run); leave hydra.sweep.subdir at its default, or name a folder per run, "
-            "e.g. hydra.sweep.subdir=run_${hydra.job.num}"
+            "e.g. 'hydra.sweep.subdir=run_${hydra.job.num}'"
         )
     return problems
 

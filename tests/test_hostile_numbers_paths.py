@@ -42,7 +42,7 @@ def test_a_blank_sweep_subdir_is_refused_by_name():
         "hydra.sweep.subdir='  ': no folder of its own per run; every run of the sweep would go "
         "into a folder named by spaces (the second refused as holding the first's run); leave "
         "hydra.sweep.subdir at its default, or name a folder per run, e.g. "
-        "hydra.sweep.subdir=run_${hydra.job.num}"
+        "'hydra.sweep.subdir=run_${hydra.job.num}'"
     ]
     assert blank_folder_settings(hydra_config("MULTIRUN", sweep__subdir="")) == []  # (run checks)
     assert blank_folder_settings(hydra_config("RUN", sweep__subdir=" ")) == []

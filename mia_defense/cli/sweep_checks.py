@@ -496,7 +496,7 @@ def refuse_one_folder_for_all(config: DictConfig) -> None:
                   "first would be refused on the first's results; nothing was run. Name every "
                   "swept key in it, or leave hydra.sweep.subdir at its default (a folder named "
                   "by each run's overrides), or choose another hydra.sweep.subdir that names a "
-                  "folder per run, e.g. hydra.sweep.subdir=run_${hydra.job.num}", raw,
+                  "folder per run, e.g. 'hydra.sweep.subdir=run_${hydra.job.num}'", raw,
                   ", ".join(left_out))  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
     log.error("ConfigError: hydra.sweep.subdir=%s: one folder for every run of this sweep "
@@ -504,7 +504,7 @@ def refuse_one_folder_for_all(config: DictConfig) -> None:
               "first would be refused on the first's results; nothing was run. Leave "
               "hydra.sweep.subdir at its default (a folder named by each run's overrides), or "
               "choose another hydra.sweep.subdir that names a folder per run, e.g. "
-              "hydra.sweep.subdir=run_${hydra.job.num}", raw,
+              "'hydra.sweep.subdir=run_${hydra.job.num}'", raw,
               runs if runs is not None else "several")  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 

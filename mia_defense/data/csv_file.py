@@ -35,6 +35,7 @@ from mia_defense.data.checks import (
     finish_dataset,
     is_number_text,
     numbers_rows,
+    override_text,
     require_path,
     shown_names,
 )
@@ -500,7 +501,7 @@ def _excel_separator(row: list[str], reader: Any, *, path: Path) -> bool:
     if text[4] != delimiter:
         raise DataError(
             f"{path}: line {reader.line_num} is {text!r}: Excel's note that the fields are "
-            f"separated by {text[4]!r}; set dataset.delimiter={text[4]!r}"
+            f"separated by {text[4]!r}; set {_delimiter_override(text[4])}"
         )
     return True
 
@@ -654,7 +655,7 @@ def _check_header(header: list[str], *, path: Path, label_column: str,
     if label_column not in header:
         other = [d for d in ";\t|," if len(header) == 1 and d in header[0]]
         hint = (f" (one column: are the fields separated by {other[0]!r}? then set "
-                f"dataset.delimiter={other[0]!r})" if other else "")
+                f"{_delimiter_override(other[0])})" if other else "")
         if len(header) == 1 and header[0].startswith("|") and header[0].count("|") == 1:
             # UCI's adult.test opens with '|1x3 Cross validator': '|' is no separator there
             hint = (f" (the first line, {header[0]!r}, is a comment, as UCI's adult.test "
@@ -701,9 +702,11 @@ def _check_header(header: list[str], *, path: Path, label_column: str,
                 if count > 1 and name not in drop]
     if repeated:
         where = [i + 1 for i, h in enumerate(header) if h == repeated[0]]
+        skip = "" if repeated[0] == label_column else (
+            f"; {_drop_override(repeated[0])} skips them all, if they are no features")
         raise DataError(
             f"{path}: column name {repeated[0]!r} appears {len(where)} times in the header "
-            f"(columns {where}); give every column a distinct name"
+            f"(columns {where}{skip}); give every column a distinct name"
         )
     if len(header) < 2:
         raise DataError(f"{path}: needs at least one feature column besides {label_column!r}")
@@ -816,12 +819,15 @@ def _drop_overrides(names: list[str]) -> str:
 
 def _drop_override(name: str) -> str:
     """The command-line setting that drops column ``name``, quoted for a shell."""
-    if re.fullmatch(r"[A-Za-z_][\w.-]*", name):
-        return f"dataset.drop_columns={name}"
-    if not set(name) & set("'\"$`\\!"):
-        return f"\"dataset.drop_columns='{name}'\""  # Hydra's quotes inside the shell's
-    return shlex.quote("dataset.drop_columns='" + name.replace("\\", "\\\\")
-                       .replace("'", "\\'") + "'")
+    return override_text("dataset.drop_columns", name)
+
+
+def _delimiter_override(delimiter: str) -> str:
+    """The command-line setting of ``dataset.delimiter``, quoted for a shell; a tab as the
+    loader reads it, ``'\\t'`` (a tab pasted into a shell completes names)."""
+    if delimiter == "\t":
+        return "dataset.delimiter='\\t'"
+    return override_text("dataset.delimiter", delimiter)
 
 
 # Whole numbers up to this magnitude are exact in float32 (24 bits of mantissa); beyond it,

@@ -27,6 +27,7 @@ from mia_defense.data.checks import (
     finish_dataset,
     is_number_text,
     numbers_rows,
+    override_text,
     require_path,
     shown_names,
     unscaled,
@@ -170,7 +171,8 @@ def _swapped_hint(x: np.ndarray, y: np.ndarray, keys: tuple[str, str]) -> str:
         return ""
     return (f"; the features array {keys[0]!r} {np.shape(x)} looks like the labels and the "
             f"labels array {keys[1]!r} {np.shape(y)} like the features: set "
-            f"dataset.x_key={keys[1]!r} and dataset.y_key={keys[0]!r}")
+            f"{override_text('dataset.x_key', keys[1])} and "
+            f"{override_text('dataset.y_key', keys[0])}")
 
 
 @dataclasses.dataclass

@@ -20,7 +20,7 @@ def test_one_folder_for_every_run_is_refused_before_anything_runs(tmp_path, subd
     assert done.returncode == 2, said[-3000:]
     assert (f"ConfigError: hydra.sweep.subdir={subdir}: one folder for every run of this sweep "
             "(2 runs;") in said  # fmt: skip
-    assert "e.g. hydra.sweep.subdir=run_${hydra.job.num}" in said
+    assert "e.g. 'hydra.sweep.subdir=run_${hydra.job.num}'" in said
     assert not (tmp_path / "s").exists()
 
 

@@ -34,7 +34,7 @@ def test_a_file_separated_by_bars_still_gets_the_delimiter_hint(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("a|b|y\n" + "".join(f"{i}|{i % 3}|{i % 2}\n" for i in range(30)))
     with pytest.raises(DataError, match=r"are the fields separated by '\|'\? then set "
-                       r"dataset.delimiter='\|'"):
+                       r"\"dataset.delimiter='\|'\""):
         load_csv(path=path, label_column="y")
 
 

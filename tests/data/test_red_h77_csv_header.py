@@ -70,7 +70,7 @@ def test_a_wide_header_in_one_field_is_cut_in_the_message(tmp_path):
     assert len(message) < 1000, len(message)
     assert "no column 'label' in the header ['c0;c1;c2;" in message
     assert "... (58895 characters)]; set dataset.label_column (one column: are the fields " \
-        "separated by ';'? then set dataset.delimiter=';')" in message
+        "separated by ';'? then set \"dataset.delimiter=';'\")" in message
 
 
 def test_a_line_of_spaces_is_a_blank_line(tmp_path):

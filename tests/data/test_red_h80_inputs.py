@@ -287,7 +287,7 @@ def test_features_and_labels_swapped_say_which_keys_to_set(tmp_path, features):
     np.savez(path, x=np.arange(20) % 2, y=np.random.default_rng(0).random(features))
     with pytest.raises(DataError, match=r"swapped\.npz: .*labels.*; the features array 'x' "
                                         r"\(20,\) looks like the labels .*: set "
-                                        r"dataset\.x_key='y' and dataset\.y_key='x'$"):
+                                        r"dataset\.x_key=y and dataset\.y_key=x$"):
         load_npz(path=path)
 
 

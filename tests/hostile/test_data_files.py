@@ -435,7 +435,8 @@ def test_a_single_class_is_refused_on_every_path(tmp_path):
     ("content", "message"),
     [
         ("a,b,a,label\n1,2,3,0\n", r"column name 'a' appears 2 times in the header \(columns "
-         r"\[1, 3\]\); give every column a distinct name"),
+         r"\[1, 3\]; dataset.drop_columns=a skips them all, if they are no features\); give "
+         r"every column a distinct name"),
         ("f,label\n1,0\n2,1.5\n", r"column 'label' must hold integer class indices or text "
          r"labels, found '1.5' on line 3"),
         ("f,label\n1,0\n2,nan\n", r"column 'label' must hold integer class indices or text "

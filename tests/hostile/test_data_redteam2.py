@@ -292,7 +292,7 @@ def test_a_csv_read_with_the_wrong_delimiter_names_the_right_one(tmp_path):
     path.write_text(_CSV.replace(",", ";"))
     with pytest.raises(DataError, match=r"semi.csv: no column 'y' in the header \['a;b;y'\]; set "
                        r"dataset.label_column \(one column: are the fields separated by ';'\? "
-                       r"then set dataset.delimiter=';'\)"):
+                       r"then set \"dataset.delimiter=';'\"\)"):
         load_csv(path=path, label_column="y")
     assert load_csv(path=path, label_column="y", delimiter=";").x.shape == (40, 2)
 

@@ -257,7 +257,7 @@ def test_excels_sep_line_is_read_or_names_the_delimiter(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("sep=;\na;b;y\n" + _ROWS.replace(",", ";") + "1;2\n")
     with pytest.raises(DataError, match=r"d.csv: line 1 is 'sep=;': Excel's note that the fields "
-                       r"are separated by ';'; set dataset.delimiter=';'"):
+                       r"are separated by ';'; set \"dataset.delimiter=';'\"$"):
         load_csv(path=path, label_column="y")
     with pytest.raises(DataError, match=r"d.csv: line 23 has 2 fields"):  # lines still count
         load_csv(path=path, label_column="y", delimiter=";")
