@@ -113,3 +113,17 @@ def test_beyond_three_piles_the_rest_are_counted():
 def test_a_pile_of_many_families_names_three():
     rows = [_row(f"family {i}", 0.9, 0.002) for i in range(6)] + [_row("dp", 0.5, 0.01)]
     assert "one point): family 0, family 1, family 2 and 3 more rows (" in _caption(rows)
+
+
+# tradeoff_all's AUC chart: the front's "4*" sat beside point 4 and under the circle of the
+# near point 5, drawn above it, so it could not be read.
+def test_the_front_numbers_are_drawn_above_every_marker():
+    rows = [_row("a", 0.944, 0.540), _row("b", 0.947, 0.545), _row("no defense", 0.94, 0.586)]
+    fig = tradeoff_figure(rows, fronts={("digits", "MLP"): [0, 1]})
+    ax = fig.axes[0]
+    numbers = [t for t in ax.texts if t.get_text() in {"1", "2"}]
+    assert len(numbers) == 2
+    drawn = [*ax.collections, *ax.lines]
+    for text in numbers:
+        assert text.get_zorder() > max(a.get_zorder() for a in drawn)
+        assert text.get_bbox_patch() is not None  # on a box, readable over a marker
