@@ -14,7 +14,9 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import StepPatch
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
@@ -99,7 +101,11 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
     ax.set_ylim(floor, 1)
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
-    ax.set_title(_literal(title) or "membership inference ROC", y=1.0)  # y: `_TITLE_AT_TOP`
+    # from the axes' left edge, in a font small enough for the figure's width: centred over
+    # the axes, a stack of defenses with its release began outside the image (-112 px)
+    text = _literal(title) or "membership inference ROC"
+    size = _fitting_size(text, inches=7.0)
+    ax.set_title(text, y=1.0, loc="left", fontsize=size)  # y: `_TITLE_AT_TOP`
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, handlelength=4)
     ax.grid(True, which="both", alpha=0.3)
     # fixed margins (the legend on the right): tight_layout measured every label, a third
@@ -118,6 +124,15 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
         axis.set_major_formatter(_PERCENT)
         axis.set_minor_formatter(NullFormatter())
     return fig
+
+
+def _fitting_size(text: str, *, inches: float, largest: float = 12.0) -> float:
+    """A font size (points, at most ``largest``, at least 6) at which ``text``, in the
+    default font, is ``inches`` wide or less (measured without drawing: no renderer)."""
+    width, _, _ = TextToPath().get_text_width_height_descent(
+        text, FontProperties(size=largest), ismath=False
+    )
+    return max(6.0, min(largest, largest * inches * 72 / max(width, 1.0)))
 
 
 # The access level of a white-box attack (`mia_defense.attacks.base.WHITE_BOX`; not imported:
@@ -149,6 +164,7 @@ def score_figure(
     ax = fig.add_subplot()
     x = np.linspace(0.0, 1.0, 41)
     names: list[str] = []
+    ranges: list[str] = []
     labelled: set[str] = set()  # the legend names each group once
     for row, (name, result) in enumerate(results.items()):
         base = n - 1 - row  # the first attack on top
@@ -172,7 +188,8 @@ def score_figure(
                 ax.add_artist(StepPatch(base + 0.85 * density[key] / top, x, baseline=base,
                                         fill=False, edgecolor=colour, linestyle=dashes,
                                         linewidth=1.1, gid=f"{name}/{key}", label=label))
-        ax.text(1.01, base + 0.2, f"{low:.3g} .. {high:.3g}", fontsize=6,
+        ranges.append(f"{low:.3g} .. {high:.3g}")
+        ax.text(1.01, base + 0.2, ranges[-1], fontsize=6,
                 transform=ax.get_yaxis_transform())  # fmt: skip
         hidden = int((~finite).sum())
         names.append(_literal(name) + (f" ({hidden} not finite)" if hidden else ""))
@@ -187,7 +204,11 @@ def score_figure(
                  y=1.0)  # y: `_TITLE_AT_TOP`
     # fixed margins: tight_layout measures every label, as long as the drawing itself
     height = fig.get_figheight()
-    fig.subplots_adjust(left=0.2, right=0.89, bottom=0.45 / height, top=1 - 0.45 / height)
+    # the ranges at the right: about 0.05 in a character at 6 pt ('-4.11e+06 .. 4.77e+06', a
+    # gradient norm's, ran past the image's edge at right=0.89)
+    width = fig.get_figwidth()
+    right = min(0.89, 1 - (0.15 + 0.052 * max(map(len, ranges))) / width)
+    fig.subplots_adjust(left=0.2, right=right, bottom=0.45 / height, top=1 - 0.45 / height)
     return fig
 
 
