@@ -480,6 +480,8 @@ def _sweep_advice(
     key: str, overrides: Sequence[str], *, loader: Any, plain: bool
 ) -> str | None:
     """`sweep_of_unselected_points`, which may raise."""
+    import shlex
+
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from mia_defense.config_keys import configs_holding, packaged_configs, point_selects
@@ -524,13 +526,11 @@ def _sweep_advice(
         if setting.startswith("++") or not (plain or setting.startswith("+")):
             return None  # (a swept key, KEY=A,B, is set in each point's config: it works)
         return (f"{start or setting + ': e'}{'E' if start else ''}very point of {sweep[0]} "
-                f"selects {which}: write ++{bare}={value} "
+                f"selects {which}: write {shlex.quote(f'++{bare}={value}')} "
                 "(Hydra's force-add: the key goes into the shared config and each point sets "
                 "it)")  # fmt: skip
 
     def command(points: list[str], *, keep_setting: bool) -> str:
-        import shlex
-
         words = []
         for text, o in parsed:
             if text == sweep[0]:

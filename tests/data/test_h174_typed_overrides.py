@@ -25,7 +25,7 @@ from mia_defense.data.checks import override_text
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.tabular import load_npz
 from mia_defense.errors import DataError
-from mia_defense.hydra_guard import blank_folder_settings
+from mia_defense.hydra_guard import blank_folder_settings, sweep_of_unselected_points
 from tests.cli.test_redteam_cli_runs import hydra_config
 
 _PARSER = OverridesParser.create()
@@ -137,6 +137,12 @@ def test_the_hydra_hints_type_into_a_shell_as_shown():
     hint = hint.replace("key", "seed").replace("NAME", "H174_SEED").replace("DEFAULT", "3")
     assert _typed(hint, {"H174_SEED": "5"})["seed"] == 5
     assert _typed(hint)["seed"] == 3
+
+    said = sweep_of_unselected_points(  # the setting as Hydra got it, shell quotes gone
+        "defense.dp.target_epsilon", ["defense=[dp],[dp,l2]",
+                                      "+defense.dp.target_epsilon=${oc.env:H174_EPS}"])
+    hint = re.search(r"write (.+?) \(Hydra's force-add", said).group(1)
+    assert _typed(hint, {"H174_EPS": "2"})["defense"]["dp"]["target_epsilon"] == "2"
 
 
 def test_mia_train_reads_the_delimiter_a_message_suggests(tmp_path):
