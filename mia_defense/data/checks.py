@@ -98,14 +98,20 @@ def _shown_name(name: str) -> str:
 _PLAIN_VALUE = re.compile(r"(?!(?i:true|false|null|nan|inf)$)[A-Za-z_][\w.-]*")
 
 
-def override_text(key: str, value: str) -> str:
+def override_text(key: str, value: str | list[str]) -> str:
     """The command-line setting ``key=value`` that makes ``key`` the text ``value``, as a
     user types it into bash or zsh: bare where neither reads anything into it
     (``dataset.x_key=images``); else ``value`` in Hydra's quotes, escaped for Hydra (the
     quote, the backslashes before it or the end) and OmegaConf (``${``), inside the
     shell's: ``"dataset.delimiter=';'"`` (typed bare, the shell ate the quotes and Hydra
     could not parse ``dataset.delimiter=;``), ``'dataset.drop_columns="$x"'`` where double
-    quotes would leave something to the shell (``$``, a backquote, ``!``, a backslash)."""
+    quotes would leave something to the shell (``$``, a backquote, ``!``, a backslash). A
+    list of texts: ``'dataset.drop_columns=[id,"null"]'`` (a shell reads ``[a,b]`` as a
+    pattern; an item Hydra would read as a word of its own in its quotes)."""
+    if isinstance(value, list):
+        items = [name if _PLAIN_VALUE.fullmatch(name) else _hydra_quoted(name, quote=chr(34))
+                 for name in value]
+        return shlex.quote(f"{key}=[{','.join(items)}]")
     if _PLAIN_VALUE.fullmatch(value):
         return f"{key}={value}"
     single = f"{key}={_hydra_quoted(value, quote=chr(39))}"  # Hydra's '...'

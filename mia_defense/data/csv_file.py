@@ -808,13 +808,10 @@ def _warn_identifier(table: _Table, j: int, *, path: Path) -> None:
 
 
 def _drop_overrides(names: list[str]) -> str:
-    """The command-line setting that drops the columns ``names`` (one of them, and the
-    words for the others, where a name needs quotes), quoted for a shell."""
+    """The command-line setting that drops the columns ``names``, quoted for a shell."""
     if len(names) == 1:
         return _drop_override(names[0])
-    if all(re.fullmatch(r"[A-Za-z_][\w.-]*", name) for name in names):
-        return f"'dataset.drop_columns=[{','.join(names)}]'"
-    return _drop_override(names[0]) + ", as a list with the others"
+    return override_text("dataset.drop_columns", names)
 
 
 def _drop_override(name: str) -> str:

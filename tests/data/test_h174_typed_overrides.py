@@ -97,6 +97,12 @@ CASES = [
      r"columns \[1, 3\]; ", " skips them all", "dataset.drop_columns", "a;b"),
     ("unnamed column", lambda t: load_csv(path=_csv(t, ",b,y\n1,2,0\n"), label_column="y"),
      r"feature \(", " skips it", "dataset.drop_columns", ""),
+    ("empty columns", lambda t: load_csv(path=_csv(t, "a,null,c,y\n1,,,0\n2,,,1\n3,,,0\n"),
+                                         label_column="y"),
+     r"drop them \(", r"\) or fill", "dataset.drop_columns", ["null", "c"]),
+    ("empty columns, odd names", lambda t: load_csv(
+        path=_csv(t, 'a,"it\'s $x",c d,y\n1,,,0\n2,,,1\n3,,,0\n'), label_column="y"),
+     r"drop them \(", r"\) or fill", "dataset.drop_columns", ["it's $x", "c d"]),
     ("npz keys swapped", lambda t: load_npz(path=_npz(t, "lab els", "x;1"), x_key="lab els",
                                             y_key="x;1"),
      "set ", " and ", "dataset.x_key", "x;1"),
@@ -122,6 +128,13 @@ def test_a_setting_a_loader_suggests_types_into_a_shell_as_shown(tmp_path, what,
 def test_override_text_is_the_value_for_hydra_through_bash(name):
     assert _get(_typed(override_text("dataset.drop_columns", name)),
                 "dataset.drop_columns") == name
+
+
+@pytest.mark.parametrize("names", [["a", "b"], ["null", "c", "true"], ["a b", "$x", "${seed}"],
+                                   ["it's", "a\\"], ["a\"b", ""], ["[x]", "~y"]])
+def test_override_text_of_a_list_is_the_list_for_hydra_through_bash(names):
+    assert _get(_typed(override_text("dataset.drop_columns", names)),
+                "dataset.drop_columns") == names
 
 
 def test_the_hydra_hints_type_into_a_shell_as_shown():
