@@ -8,6 +8,8 @@ train.epochs=10`: 30 rows, one family each): the legend beside tradeoff_tpr.png'
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -127,3 +129,33 @@ def test_the_front_numbers_are_drawn_above_every_marker():
     for text in numbers:
         assert text.get_zorder() > max(a.get_zorder() for a in drawn)
         assert text.get_bbox_patch() is not None  # on a box, readable over a marker
+
+
+# roc.png of the release sweep: its legend beside the axes (entries such as "#2
+# defense=[dropout],release=rounding (seed 1) [modified_entropy_class] (AUC 0.549)") left
+# the axes a strip 1.3 inches wide whose tick labels ran together ("0.01%0.1% 1% 10%100%").
+@pytest.mark.parametrize("missing", [False, True])
+def test_the_roc_chart_keeps_its_axes_wide_and_its_legend_in_view(tmp_path, missing):
+    from mia_defense.report import write_report
+    from mia_defense.report.charts import runs_roc_figure
+    from tests.report.fake_runs import two_run_sweep
+
+    root = two_run_sweep(tmp_path / "sweep")
+    if missing:  # the note under the chart of a run without a curve
+        (root / "b" / "scores.npz").unlink()
+    report = write_report([root], out_dir=tmp_path / "out", tensorboard=False, charts=False)
+    labels = [f"#{i} defense=[dropout],release=rounding (seed 1) [modified_entropy_class]"
+              for i in (1, 2)]  # fmt: skip
+    fig = runs_roc_figure(report.summaries, labels=labels)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    axes, legend = ax.get_window_extent(renderer), ax.get_legend().get_window_extent(renderer)
+    assert axes.width >= 0.6 * fig.bbox.width, (axes, fig.bbox)
+    assert 0 <= legend.x0 and legend.x1 <= fig.bbox.width and legend.y0 >= 0, (legend, fig.bbox)
+    ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    assert all(a.x1 < b.x0 for a, b in itertools.pairwise(ticks)), ticks
+    assert legend.y1 < min(t.y0 for t in ticks)  # below the axes and their labels
+    for text in fig.texts:  # the note under it stays clear of the legend
+        assert text.get_window_extent(renderer).y1 <= legend.y0
