@@ -101,11 +101,11 @@ def roc_figure(results: Mapping[str, AttackResult], *, title: str = "") -> Figur
     ax.set_ylim(floor, 1)
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
-    # from the axes' left edge, in a font small enough for the figure's width: centred over
-    # the axes, a stack of defenses with its release began outside the image (-112 px)
+    # centred over the axes (3 in from the image's left edge), in a font small enough to stay
+    # inside: a stack of defenses with its release began outside the image (-112 px)
     text = _literal(title) or "membership inference ROC"
-    size = _fitting_size(text, inches=7.0)
-    ax.set_title(text, y=1.0, loc="left", fontsize=size)  # y: `_TITLE_AT_TOP`
+    size = _fitting_size(text, inches=5.9)
+    ax.set_title(text, y=1.0, fontsize=size)  # y: `_TITLE_AT_TOP`
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, handlelength=4)
     ax.grid(True, which="both", alpha=0.3)
     # fixed margins (the legend on the right): tight_layout measured every label, a third
