@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "check_values", "missing_attribute", "number_hint", "show", "string_hint"]
+__all__ = ["Param", "check_values", "hydra_quoted", "missing_attribute", "number_hint",
+           "override_text", "show", "string_hint"]
 
 
 @dataclass(frozen=True)
@@ -236,3 +239,40 @@ def _fits_a_float(value: int) -> bool:
     except OverflowError:
         return False
     return True
+
+
+# A value Hydra reads as this text unquoted and no shell changes (not true, null, nan, inf:
+# Hydra reads those as a bool, None or a float; ASCII only: Hydra reads no other unquoted)
+_PLAIN_VALUE = re.compile(r"(?!(?i:true|false|null|nan|inf)$)[A-Za-z_][\w.-]*", re.ASCII)
+
+
+def override_text(key: str, value: str | list[str]) -> str:
+    """The command-line setting ``key=value`` that makes ``key`` the text ``value``, as a
+    user types it into bash or zsh: bare where neither reads anything into it
+    (``dataset.x_key=images``); else ``value`` in Hydra's quotes, escaped for Hydra (the
+    quote, the backslashes before it or the end) and OmegaConf (``${``), inside the
+    shell's: ``"dataset.delimiter=';'"`` (typed bare, the shell ate the quotes and Hydra
+    could not parse ``dataset.delimiter=;``), ``'dataset.drop_columns="$x"'`` where double
+    quotes would leave something to the shell (``$``, a backquote, ``!``, a backslash). A
+    list of texts: ``'dataset.drop_columns=[id,"null"]'`` (a shell reads ``[a,b]`` as a
+    pattern; an item Hydra would read as a word of its own in its quotes)."""
+    if isinstance(value, list):
+        items = [name if _PLAIN_VALUE.fullmatch(name) else hydra_quoted(name, quote=chr(34))
+                 for name in value]
+        return shlex.quote(f"{key}=[{','.join(items)}]")
+    if _PLAIN_VALUE.fullmatch(value):
+        return f"{key}={value}"
+    single = f"{key}={hydra_quoted(value, quote=chr(39))}"  # Hydra's '...'
+    if value.isprintable() and not set(value) & set("\"$`\\!"):
+        return f'"{single}"'  # Hydra's quotes inside the shell's
+    if value.isprintable() and "'" not in value:
+        return f"'{key}={hydra_quoted(value, quote=chr(34))}'"
+    return shlex.quote(single)  # (a tab or a newline, or both kinds of quote)
+
+
+def hydra_quoted(value: str, *, quote: str = "'") -> str:
+    """``value`` in Hydra's ``quote`` marks: the quote and the backslashes before it or the
+    end escaped, ``${`` escaped for OmegaConf (else an interpolation)."""
+    escaped = re.sub(rf"(\\*)({quote}|$)",
+                     lambda m: m.group(1) * 2 + ("\\" + quote if m.group(2) else ""), value)
+    return quote + escaped.replace("${", "\\${") + quote

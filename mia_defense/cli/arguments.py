@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sys
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from mia_defense.config_keys import (
     misspelt_group_key_message,
     user_config_folders,
 )
+from mia_defense.constraints import hydra_quoted, override_text
 
 __all__ = [
     "empty_mappings",
@@ -404,10 +406,14 @@ def refuse_unexpanded_home(args: Sequence[str]) -> None:
     if arg is None:
         return
     key, value = arg.split("=", 1)
+    rest = value[1:] if value.startswith("~/") else "/..."
+    home = f"{key}=$HOME{rest}"
+    if not re.fullmatch(r"[\w./-]*", rest, re.ASCII) and rest.isprintable() and not (
+            set(rest) & set("\"$`\\!'")):  # (a space, a comma, é: quoted for Hydra)
+        home = f"\"{key}='$HOME{rest}'\""  # (the shell's double quotes expand $HOME)
     print(f"ConfigError: {arg}: the shell expands '~' only at the start of a word, not after "
           f"'{key}=', so the path reached mia-defense as {value!r}, which Hydra cannot read; "
-          f"write {key}=$HOME{value[1:] if value.startswith('~/') else '/...'} or the full "
-          "path", file=sys.stderr)  # fmt: skip
+          f"write {home} or the full path", file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
 
@@ -428,11 +434,10 @@ def unquoted_non_ascii(args: Sequence[str]) -> str | None:
                     f"{name!r} is none; no key of mia-defense's is named so (mia-train --cfg "
                     "job lists them)")  # fmt: skip
         char = next(c for c in value if not c.isascii())
-        quoted = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-        if "," in value or _parsed(f"{key}={quoted}") is None:
+        if "," in value or _parsed(f"{key}={hydra_quoted(value)}") is None:
             how = "quote each value that holds it for Hydra (key='a value')"
         else:
-            how = f"quote the value for Hydra: \"{key}={quoted}\" in a shell"
+            how = f"quote the value for Hydra: {override_text(key, value)} in a shell"
         return (f"{arg}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
                 f"U+{ord(char):04X}) only inside quotes, and stopped on it; {how}")
     return None

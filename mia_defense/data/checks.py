@@ -6,8 +6,6 @@ import errno
 import logging
 import math
 import os
-import re
-import shlex
 import stat
 import sys
 import warnings
@@ -40,7 +38,6 @@ __all__ = [
     "may_be_channels_last",
     "near_label_copies",
     "numbers_rows",
-    "override_text",
     "require_path",
     "shown_names",
     "standardise_images",
@@ -91,43 +88,6 @@ def _shown_name(name: str) -> str:
     if len(name) <= _SHOWN_CHARS:
         return repr(name)
     return f"{name[: _SHOWN_CHARS - 20]!r}... ({len(name)} characters)"
-
-
-# A value Hydra reads as this text unquoted and no shell changes (not true, null, nan, inf:
-# Hydra reads those as a bool, None or a float)
-_PLAIN_VALUE = re.compile(r"(?!(?i:true|false|null|nan|inf)$)[A-Za-z_][\w.-]*")
-
-
-def override_text(key: str, value: str | list[str]) -> str:
-    """The command-line setting ``key=value`` that makes ``key`` the text ``value``, as a
-    user types it into bash or zsh: bare where neither reads anything into it
-    (``dataset.x_key=images``); else ``value`` in Hydra's quotes, escaped for Hydra (the
-    quote, the backslashes before it or the end) and OmegaConf (``${``), inside the
-    shell's: ``"dataset.delimiter=';'"`` (typed bare, the shell ate the quotes and Hydra
-    could not parse ``dataset.delimiter=;``), ``'dataset.drop_columns="$x"'`` where double
-    quotes would leave something to the shell (``$``, a backquote, ``!``, a backslash). A
-    list of texts: ``'dataset.drop_columns=[id,"null"]'`` (a shell reads ``[a,b]`` as a
-    pattern; an item Hydra would read as a word of its own in its quotes)."""
-    if isinstance(value, list):
-        items = [name if _PLAIN_VALUE.fullmatch(name) else _hydra_quoted(name, quote=chr(34))
-                 for name in value]
-        return shlex.quote(f"{key}=[{','.join(items)}]")
-    if _PLAIN_VALUE.fullmatch(value):
-        return f"{key}={value}"
-    single = f"{key}={_hydra_quoted(value, quote=chr(39))}"  # Hydra's '...'
-    if value.isprintable() and not set(value) & set("\"$`\\!"):
-        return f'"{single}"'  # Hydra's quotes inside the shell's
-    if value.isprintable() and "'" not in value:
-        return f"'{key}={_hydra_quoted(value, quote=chr(34))}'"
-    return shlex.quote(single)  # (a tab or a newline, or both kinds of quote)
-
-
-def _hydra_quoted(value: str, *, quote: str) -> str:
-    """``value`` in Hydra's ``quote`` marks: the quote and the backslashes before it or the
-    end escaped, ``${`` escaped for OmegaConf (else an interpolation)."""
-    escaped = re.sub(rf"(\\*)({quote}|$)",
-                     lambda m: m.group(1) * 2 + ("\\" + quote if m.group(2) else ""), value)
-    return quote + escaped.replace("${", "\\${") + quote
 
 
 def shown_names(names: list[str], *, what: str) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.constraints import override_text
 from mia_defense.data.checks import (
     ID_ROWS,
     check_count,
@@ -35,7 +36,6 @@ from mia_defense.data.checks import (
     finish_dataset,
     is_number_text,
     numbers_rows,
-    override_text,
     require_path,
     shown_names,
 )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mia_defense.constraints import override_text
 from mia_defense.data.checks import (
     check_count,
     check_flag,
@@ -27,7 +28,6 @@ from mia_defense.data.checks import (
     finish_dataset,
     is_number_text,
     numbers_rows,
-    override_text,
     require_path,
     shown_names,
     unscaled,

@@ -20,8 +20,8 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from mia_defense.constraints import string_hint
-from mia_defense.data.checks import override_text
+from mia_defense.cli.arguments import refuse_unexpanded_home, unquoted_non_ascii
+from mia_defense.constraints import override_text, string_hint
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.tabular import load_npz
 from mia_defense.errors import DataError
@@ -34,7 +34,7 @@ _PARSER = OverridesParser.create()
 def _typed(hint: str, env: dict[str, str] | None = None) -> dict:
     """The settings Hydra reads when ``hint`` is typed into bash as shown."""
     done = subprocess.run(["bash", "-c", f"printf '%s\\0' {hint}"], capture_output=True,
-                          check=False, timeout=10)
+                          check=False, timeout=10, env={**os.environ, **(env or {})})
     assert done.returncode == 0, (hint, done.stderr)
     words = done.stdout.decode().split("\0")[:-1]
     assert len(words) == 1, (hint, words)  # one setting, not split at a space
@@ -124,7 +124,8 @@ def test_a_setting_a_loader_suggests_types_into_a_shell_as_shown(tmp_path, what,
 
 @pytest.mark.parametrize("name", ["", "Unnamed: 0", "it's", "a\\b", "a\\", "$HOME", "${seed}",
                                   "true", "Null", "nan", "~x", "*", "a!b", "[a,b]", "{a}", ";",
-                                  "a\"b", "it's \"$x\"", "x y\\", "id", "x.1", "`id`"])
+                                  "a\"b", "it's \"$x\"", "x y\\", "id", "x.1", "`id`",
+                                  "größe", "café au lait"])
 def test_override_text_is_the_value_for_hydra_through_bash(name):
     assert _get(_typed(override_text("dataset.drop_columns", name)),
                 "dataset.drop_columns") == name
@@ -168,3 +169,21 @@ def test_mia_train_reads_the_delimiter_a_message_suggests(tmp_path):
                           capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert yaml.safe_load(done.stdout)["dataset"]["delimiter"] == ";"
+
+
+@pytest.mark.parametrize("value", ["/data/café.csv", "/data/my café.csv", "/data/it's café",
+                                   "/data/$café", "/data/a\\café\\"])
+def test_the_quotes_named_for_a_character_beyond_ascii_type_into_a_shell(value):
+    said = unquoted_non_ascii([f"dataset.path={value}"])
+    hint = re.search(r"quote the value for Hydra: (.+) in a shell$", said).group(1)
+    assert _typed(hint)["dataset"]["path"] == value
+
+
+@pytest.mark.parametrize(("typed", "path"), [("~/data/x.csv", "/data/x.csv"),
+                                             ("~/my data/x,1.csv", "/my data/x,1.csv"),
+                                             ("~/données.csv", "/données.csv")])
+def test_the_home_a_tilde_message_names_types_into_a_shell(capsys, typed, path):
+    with pytest.raises(SystemExit):
+        refuse_unexpanded_home([f"dataset.path={typed}"])
+    hint = re.search(r"write (.+) or the full path$", capsys.readouterr().err.strip()).group(1)
+    assert _typed(hint, {"HOME": "/home/u"})["dataset"]["path"] == "/home/u" + path
