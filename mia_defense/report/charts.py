@@ -38,7 +38,8 @@ LEAKAGE: dict[str, tuple[str, float, str]] = {
     # strongest at 0.1% FPR (results.json's and TensorBoard's privacy/strongest_auc)
     "leak_auc": ("highest AUC of any black-box attack  (lower = more private)", 0.5, "max_auc"),
 }
-_MARKERS = "osD^vP*Xph<>"
+# no star: the undefended baseline's
+_MARKERS = "osD^vPXph<>d"
 _CAPTION = (
     "Each point is a row of the report's table: the mean of its runs (how runs were grouped: "
     "see the report).\nError bars: 95% intervals (one run: bootstrap over records, t over its "
@@ -102,18 +103,32 @@ def _panel_title(pair: tuple[str, str]) -> str:
     return "\n".join(line.replace("$", r"\$") for line in lines)
 
 
-def _styles(families: Sequence[str]) -> dict[str, tuple[str, str]]:
+def _styles(groups: Sequence[RunGroup]) -> dict[str, tuple[str, str]]:
     """One (marker, colour) per family, in order of first appearance; the undefended
-    baseline is always a black star, drawn last so that no other marker hides it."""
-    unique = [f for f in dict.fromkeys(families) if f != BASELINE]
-    palette = _palette(len(unique))
-    styles = {
-        fam: (marker, colour)
-        for fam, marker, colour in zip(
-            unique, itertools.cycle(_MARKERS), itertools.cycle(palette), strict=False
-        )
-    }
-    if BASELINE in families:
+    baseline is always a black star, drawn last so that no other marker hides it.
+
+    Beyond ten families of at most ten training defenses (tradeoff_all: ten defenses times
+    three releases), a colour per defense and a marker per release: one per family ran
+    out of distinct colours (Dark2 after tab10 repeats its hues: dp and dp + topk release
+    both green) and a reader could not tell which points share a defense."""
+    kinds = {g.family: (g.defense, g.release) for g in reversed(groups)}  # first one wins
+    unique = [f for f in dict.fromkeys(g.family for g in groups) if f != BASELINE]
+    defenses = list(dict.fromkeys(kinds[f][0] for f in unique))
+    releases = list(dict.fromkeys(kinds[f][1] for f in unique))
+    if len(unique) > 10 and len(defenses) <= 10 and len(releases) <= len(_MARKERS):
+        styles = {
+            f: (_MARKERS[releases.index(kinds[f][1])], f"C{defenses.index(kinds[f][0])}")
+            for f in unique
+        }
+    else:
+        palette = _palette(len(unique))
+        styles = {
+            fam: (marker, colour)
+            for fam, marker, colour in zip(
+                unique, itertools.cycle(_MARKERS), itertools.cycle(palette), strict=False
+            )
+        }
+    if BASELINE in kinds:
         styles[BASELINE] = ("*", "black")
     return styles
 
@@ -275,7 +290,7 @@ def tradeoff_figure(
     caption += _not_drawn_caption(groups, leakage)
     height = _panel_inches(groups, pairs, fronts)
     fig = Figure(figsize=(7.5 * cols, height * rows))
-    styles = _styles([g.family for g in groups])
+    styles = _styles(groups)
     stacked: list[list[int]] = []
     for index, pair in enumerate(pairs):
         ax = fig.add_subplot(rows, cols, index + 1)

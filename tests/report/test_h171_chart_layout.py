@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from mia_defense.report.charts import tradeoff_figure
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.stats import Estimate
-from mia_defense.report.table import LEAK_TPR
+from mia_defense.report.table import BASELINE, LEAK_TPR, defense_family
 
 DEFENSES = ["none", "dp", "weight_decay", "dropout", "label_smoothing", "early_stopping",
             "mixup", "advreg", "relaxloss", "distillation"]  # fmt: skip
@@ -24,7 +24,7 @@ RELEASES = ["full", "topk", "label_only"]
 
 
 def _group(defense: str, release: str, i: int, dataset: str = "digits") -> RunGroup:
-    family = defense if release == "full" else f"{defense} + {release} release"
+    family = defense_family(defense, release)
     metrics = {
         "test_accuracy": Estimate(0.9 + i / 1000, 0.88, 0.95),
         LEAK_TPR: Estimate(0.0005 * i, 0.0, 0.001 * i + 0.002),
@@ -159,3 +159,38 @@ def test_the_roc_chart_keeps_its_axes_wide_and_its_legend_in_view(tmp_path, miss
     assert legend.y1 < min(t.y0 for t in ticks)  # below the axes and their labels
     for text in fig.texts:  # the note under it stays clear of the legend
         assert text.get_window_extent(renderer).y1 <= legend.y0
+
+
+# tradeoff_all's 30 families had a colour each from tab10 then Dark2, whose hues repeat
+# tab10's (dp and dp + topk release both green, advreg + topk and mixup + topk both
+# purple), and a star among the markers beside the baseline's; which points shared a
+# defense could not be seen.
+def _styles_of(groups: list[RunGroup]) -> dict[str, tuple[str, str]]:
+    fig = tradeoff_figure(groups)
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    styles = {}
+    for handle, label in zip(handles, labels, strict=True):
+        line = handle.lines[0] if hasattr(handle, "lines") else handle
+        if hasattr(line, "get_marker") and label not in {"chance (attacker guessing: 0.001)"}:
+            styles[label] = (line.get_marker(), line.get_color())
+    return styles
+
+
+def test_a_sweep_of_defenses_and_releases_gets_a_colour_per_defense_a_marker_per_release():
+    groups = _sweep()
+    styles = _styles_of(groups)
+    assert styles[BASELINE] == ("*", "black")
+    rest = {f: s for f, s in styles.items() if f != BASELINE}
+    assert len(rest) == 29 and len(set(rest.values())) == 29
+    by = {g.family: g for g in groups}
+    for a, sa in rest.items():
+        for b, sb in rest.items():
+            assert (sa[1] == sb[1]) == (by[a].defense == by[b].defense), (a, b)
+            assert (sa[0] == sb[0]) == (by[a].release == by[b].release), (a, b)
+    assert "*" not in {marker for marker, _ in rest.values()}
+
+
+def test_a_few_families_keep_a_colour_each():
+    groups = [_group(d, "full", i) for i, d in enumerate(DEFENSES[1:6])]
+    styles = _styles_of(groups)
+    assert len({colour for _, colour in styles.values()}) == 5
