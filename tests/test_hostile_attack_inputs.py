@@ -34,7 +34,7 @@ def test_a_test_set_of_no_records_is_refused_naming_it():
 
 
 def test_a_one_run_audit_figure_too_large_for_a_float_is_refused_naming_it():
-    from mia_defense.cli.attack import _audit_problem
+    from mia_defense.attack_source import _audit_problem
 
     privacy = {"audit": {
         "accountant_epsilon": None, "delta": 1e-5, "confidence": 0.95,
@@ -46,16 +46,16 @@ def test_a_one_run_audit_figure_too_large_for_a_float_is_refused_naming_it():
 
 
 def test_mia_attack_carries_an_epsilon_its_runs_config_makes_no_guarantee_as_none():
-    from mia_defense.cli.attack import _doubt_claim
+    from mia_defense.attack_source import doubt_claim
 
     results = {"config": {"dataset": {"standardize": True},
                           "defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD"}}}}
     privacy = {"epsilon": 8.0, "delta": 1e-5, "accountant": "rdp", "epsilon_valid": True}
-    _doubt_claim(privacy, results, Path("run/results.json"))  # a run of before standardised
+    doubt_claim(privacy, results, Path("run/results.json"))  # a run of before standardised
     # features were flagged
     assert privacy["epsilon_valid"] is False
     assert privacy["epsilon_invalid_reason"].startswith("dataset.standardize=true: the features")
     plain = {"epsilon": 8.0, "delta": 1e-5, "accountant": "rdp", "epsilon_valid": True}
-    _doubt_claim(plain, {"config": {"dataset": {}, "defense": {"dp": {}}}},
+    doubt_claim(plain, {"config": {"dataset": {}, "defense": {"dp": {}}}},
                  Path("run/results.json"))
     assert plain["epsilon_valid"] is True and "epsilon_invalid_reason" not in plain

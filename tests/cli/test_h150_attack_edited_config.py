@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.cli.attack import read_source
+from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.run_fingerprint import config_fingerprint
 from mia_defense.tracking.artifacts import checkpoint_fingerprint

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.cli.attack import read_source
+from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 
 

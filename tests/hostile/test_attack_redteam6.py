@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mia_defense.cli.attack import read_source
+from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import OBSERVATIONS_VERSION, load_file

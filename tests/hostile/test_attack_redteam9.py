@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from mia_defense.cli.attack import read_source
+from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
 from mia_defense.tracking.artifacts import file_sha256

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import mia_defense.observations as observations
-from mia_defense.cli.attack import read_source
+from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
 

@@ -331,7 +331,7 @@ def test_one_bad_point_of_a_mia_attack_grid_fails_alone(tmp_path):
 def test_a_run_whose_observations_were_replaced_is_refused(tmp_path):
     # mia-attack recorded the run's num_models=4, its 40 records and its utility beside
     # the attack figures of the 6 models of another file put in its place
-    from mia_defense.cli.attack import read_source
+    from mia_defense.attack_source import read_source
     from mia_defense.errors import DataError
 
     synthetic_observations(num_models=4, num_samples=40, num_classes=3).save(tmp_path / "o.npz")

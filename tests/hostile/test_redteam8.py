@@ -258,7 +258,7 @@ def test_probabilities_said_to_be_logits_are_refused():
 def test_a_source_runs_fixed_setting_of_the_wrong_type_is_refused(tmp_path, key, value):
     # carried as the observations' own into the new record (and named in refusals):
     # repeats 'abc' stood in config.attack beside the figures
-    from mia_defense.cli.attack import read_source
+    from mia_defense.attack_source import read_source
 
     synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
     done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=run", cwd=tmp_path)

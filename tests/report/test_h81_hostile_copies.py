@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from mia_defense.cli.attack import read_source
+from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.report import load_runs
 from mia_defense.tracking.artifacts import file_sha256

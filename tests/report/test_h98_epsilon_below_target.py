@@ -5,7 +5,7 @@ below the target. Both now refuse it, naming the key."""
 
 import pytest
 
-from mia_defense.cli.attack import read_source
+from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.report import load_runs
 from tests.report.fake_runs import make_run
