@@ -5,6 +5,7 @@ the attacks and their evaluation."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -82,7 +83,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
             raise ConfigError(
                 f"overrides: {override!r}: the attacks read what the models released; "
                 f"{group} is fixed when they are trained and queried: train and query them "
-                f"with it (mia-train {override.lstrip('+~')}; a release: "
+                f"with it (mia-train {shlex.quote(override.lstrip('+~'))}; a release: "
                 "api.observe_models(..., release=...)), then audit those outputs (overrides "
                 "take the attack settings, attack.*)"
             )

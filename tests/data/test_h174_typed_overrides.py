@@ -20,11 +20,12 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
+from mia_defense.attack_setup import attack_config
 from mia_defense.cli.arguments import refuse_unexpanded_home, unquoted_non_ascii
 from mia_defense.constraints import override_text, string_hint
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.tabular import load_npz
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.hydra_guard import blank_folder_settings, sweep_of_unselected_points
 from tests.cli.test_redteam_cli_runs import hydra_config
 
@@ -32,9 +33,11 @@ _PARSER = OverridesParser.create()
 
 
 def _typed(hint: str, env: dict[str, str] | None = None) -> dict:
-    """The settings Hydra reads when ``hint`` is typed into bash as shown."""
-    done = subprocess.run(["bash", "-c", f"printf '%s\\0' {hint}"], capture_output=True,
-                          check=False, timeout=10, env={**os.environ, **(env or {})})
+    """The settings Hydra reads when ``hint`` is typed into bash as shown (with failglob,
+    as zsh, macOS's shell, refuses a pattern such as [a,b] that matches no file)."""
+    done = subprocess.run(["bash", "-O", "failglob", "-c", f"printf '%s\\0' {hint}"],
+                          capture_output=True, check=False, timeout=10,
+                          env={**os.environ, **(env or {})})
     assert done.returncode == 0, (hint, done.stderr)
     words = done.stdout.decode().split("\0")[:-1]
     assert len(words) == 1, (hint, words)  # one setting, not split at a space
@@ -187,3 +190,14 @@ def test_the_home_a_tilde_message_names_types_into_a_shell(capsys, typed, path):
         refuse_unexpanded_home([f"dataset.path={typed}"])
     hint = re.search(r"write (.+) or the full path$", capsys.readouterr().err.strip()).group(1)
     assert _typed(hint, {"HOME": "/home/u"})["dataset"]["path"] == "/home/u" + path
+
+
+@pytest.mark.parametrize(("override", "key", "value"), [
+    ("defense=[dp,l2]", "defense", ["dp", "l2"]),
+    ("model.hidden=[64,64]", "model.hidden", [64, 64]),
+])
+def test_the_mia_train_setting_the_api_names_types_into_a_shell(override, key, value):
+    with pytest.raises(ConfigError) as caught:
+        attack_config([override])
+    hint = re.search(r"\(mia-train (.+?); a release", str(caught.value)).group(1)
+    assert _get(_typed(hint), key) == value
