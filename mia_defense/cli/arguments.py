@@ -180,7 +180,7 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
                 continue
             shown = str(bad).lower() if isinstance(bad, bool) else repr(bad)
             if isinstance(bad, list):  # defense=[[mixup]]: Hydra's TypeError traceback
-                shown = f"a list inside a list ({bad!r}); write {group}=[A,B]"
+                shown = f"a list inside a list ({bad!r}); write '{group}=[A,B]'"
             folder = conf.joinpath(group)
             options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")) \
                 if group in groups and folder.is_dir() else []  # fmt: skip

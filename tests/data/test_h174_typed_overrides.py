@@ -21,7 +21,11 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from mia_defense.attack_setup import attack_config
-from mia_defense.cli.arguments import refuse_unexpanded_home, unquoted_non_ascii
+from mia_defense.cli.arguments import (
+    refuse_unexpanded_home,
+    unnamed_group_choice,
+    unquoted_non_ascii,
+)
 from mia_defense.constraints import override_text, string_hint
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.tabular import load_npz
@@ -201,3 +205,8 @@ def test_the_mia_train_setting_the_api_names_types_into_a_shell(override, key, v
         attack_config([override])
     hint = re.search(r"\(mia-train (.+?); a release", str(caught.value)).group(1)
     assert _get(_typed(hint), key) == value
+
+
+def test_the_list_told_for_a_nested_list_types_into_a_shell():
+    hint = re.search(r"write (.+)$", unnamed_group_choice(["defense=[[mixup]]"])).group(1)
+    assert _typed(hint.replace("A", "dp").replace("B", "l2"))["defense"] == ["dp", "l2"]
