@@ -30,7 +30,7 @@ from mia_defense.metrics.records import (
     slice_metrics,
 )
 from mia_defense.metrics.roc import fpr_percent, fpr_read_at, top_tied_nonmembers
-from mia_defense.metrics.utility import some_models_at_chance
+from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
 from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import Evidence, attack_evidence, check_claim, highest_bound
 
@@ -369,6 +369,11 @@ def models_at_chance_note(utility: Mapping[str, Any], num_models: Any) -> str | 
     count = utility.get("test_accuracy_models_at_chance")
     if not some_models_at_chance(count, num_models):
         return None
+    cause = release_took_accuracy(utility)
+    if cause is not None:
+        return (f"{count} of the {num_models} models' test accuracy is not above chance: "
+                f"{cause}; the attacks pool their targets' chance-level scores with the "
+                "others', so the leak of the models that learned is understated")
     return (f"{count} of the {num_models} models' test accuracy is not above chance: they "
             "learned nothing (training that failed in some models), and the attacks pool "
             "their targets' chance-level scores with the others', so the leak of the models "

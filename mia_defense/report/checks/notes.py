@@ -11,7 +11,7 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.metrics.roc import read_far_below, tied_fprs, unresolved_fprs
-from mia_defense.metrics.utility import some_models_at_chance
+from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
 from mia_defense.report.checks._values import _counts, _numbers, one_line, strongest_attack
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.privacy import epsilon_doubt
@@ -271,6 +271,11 @@ def models_at_chance_note(payload: Mapping[str, Any]) -> str | None:
     count = utility.get("test_accuracy_models_at_chance") if isinstance(utility, Mapping) else None
     if not some_models_at_chance(count, models):
         return None
+    cause = release_took_accuracy(utility)
+    if cause is not None:
+        return (f"{count} of its {models} models' test accuracy is not above chance: {cause}; "
+                "pooled with the others' their targets' chance-level scores understate the "
+                "leak of the models that learned")
     return (f"{count} of its {models} models' test accuracy is not above chance: they learned "
             "nothing, and pooled with the others' their targets' chance-level scores "
             "understate the leak of the models that learned")
