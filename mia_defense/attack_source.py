@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,11 @@ def unreadable_source(path: Path) -> str | None:
     return None
 
 
+
+def _attack_alone(folder: Path) -> str:
+    """The command that attacks ``folder``'s observations.npz alone, shell-quoted."""
+    return f"mia-attack {shlex.quote(str(folder / 'observations.npz'))}"
+
 def read_source(path: Path) -> Source:
     """The observations (and results.json) of PATH; a `DataError` names what is missing."""
     from mia_defense.observations import load_file
@@ -140,7 +146,7 @@ def read_source(path: Path) -> Source:
                 f"{path / 'results.json'}: {mismatch}, yet observations.npz is the file the run "
                 "wrote (its sha256 is the one recorded): results.json was edited after the run; "
                 "put the run's own results.json back, or attack the observations alone "
-                f"(mia-attack {path / 'observations.npz'})"
+                f"({_attack_alone(path)})"
             )
         if mismatch or recorded is False:
             found = mismatch or (
@@ -150,7 +156,7 @@ def read_source(path: Path) -> Source:
             raise DataError(
                 f"{path / 'observations.npz'}: {found}: they are not this run's (replaced, or "
                 f"copied from another run), and its facts would be recorded beside another "
-                f"run's figures; attack the file alone (mia-attack {path / 'observations.npz'}) "
+                f"run's figures; attack the file alone ({_attack_alone(path)}) "
                 "or put the run's own observations back"
             )
         # (after the observations' checks, which say more of the same edits)
@@ -189,7 +195,7 @@ def _refuse_changed(file: Path, before: tuple[int, ...] | None) -> None:
 def _unusable_facts(run: Path, problem: str) -> str:
     """The refusal of a run folder whose results.json has ``problem``."""
     return (f"{run / 'results.json'}: {problem}; mia-attack reads the run's facts from it: "
-            f"attack the observations alone instead (mia-attack {run / 'observations.npz'})")
+            f"attack the observations alone instead ({_attack_alone(run)})")
 
 
 def _refuse_other_models(run: Path, results: dict[str, Any] | None) -> None:
@@ -248,7 +254,7 @@ def _sha256_matches(run: Path, results: dict[str, Any] | None) -> bool | None:
     except ValueError as exc:
         raise DataError(f"{run / 'results.json'}: {exc}; mia-attack checks the run's "
                         "observations.npz against it: put the run's own results.json back, or "
-                        f"attack the observations alone (mia-attack {run / 'observations.npz'})"
+                        f"attack the observations alone ({_attack_alone(run)})"
                         ) from None
 
 

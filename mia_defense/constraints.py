@@ -271,8 +271,13 @@ def override_text(key: str, value: str | list[str]) -> str:
 
 
 def hydra_quoted(value: str, *, quote: str = "'") -> str:
-    """``value`` in Hydra's ``quote`` marks: the quote and the backslashes before it or the
-    end escaped, ``${`` escaped for OmegaConf (else an interpolation)."""
-    escaped = re.sub(rf"(\\*)({quote}|$)",
-                     lambda m: m.group(1) * 2 + ("\\" + quote if m.group(2) else ""), value)
-    return quote + escaped.replace("${", "\\${") + quote
+    """``value`` in Hydra's ``quote`` marks, resolving to ``value`` itself: the quote and
+    ``${`` escaped (else Hydra's end of the text, OmegaConf's interpolation), and the
+    backslashes before them or at the end doubled (Hydra's and OmegaConf's rule; others stay
+    as they are): a file named ``o${oc.env:HOME}.npz`` was resolved, ``a\\b`` read as
+    ``a\\\\b``."""
+    def escape(match: re.Match[str]) -> str:
+        slashes, after = match.groups()
+        return slashes * 2 + ("\\" + after if after else "")
+
+    return quote + re.sub(rf"(\\*)({quote}|\$\{{|$)", escape, value) + quote

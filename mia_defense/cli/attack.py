@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -66,6 +66,7 @@ from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
 from mia_defense.config_keys import training_group
+from mia_defense.constraints import hydra_quoted
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
@@ -103,7 +104,7 @@ _HELP = """${hydra.help.header}
 
 == Config ==
 The attack group of conf/attack/default.yaml, as mia-train composes it. Override any key
-(attack.num_targets=4, attack.fprs=[0.01,0.001], '~attack.attacks.shokri'):
+(attack.num_targets=4, 'attack.fprs=[0.01,0.001]', '~attack.attacks.shokri'):
 
 $CONFIG
 ${hydra.help.footer}"""
@@ -678,19 +679,6 @@ def _recorded_headline(run_dir: Path, fpr: float) -> float | None:
     return float("nan") if strongest is None else payload["attacks"][strongest][fpr_key(fpr)]
 
 
-def _quote(path: str) -> str:
-    """``path`` as a quoted Hydra override value (commas, ``=`` and spaces kept) that
-    resolves to ``path`` itself: a quote and a ``${`` escaped, and the backslashes before
-    them or at the end doubled (Hydra's and OmegaConf's rule; others stay as they are). A
-    file named ``o${oc.env:HOME}.npz`` was resolved (another file attacked), ``a\\b``
-    read as ``a\\\\b`` (no such file)."""
-    def escape(match: re.Match[str]) -> str:
-        slashes, after = match.groups()
-        return slashes * 2 + ("\\" + after if after else "")
-
-    return "'" + re.sub(r"(\\*)('|\$\{|$)", escape, path) + "'"
-
-
 def split_path(args: list[str]) -> tuple[str | None, list[str]]:
     """PATH (the first argument that is neither an option, an option's value nor an
     override) and the other arguments. An argument naming an existing file or folder is
@@ -737,7 +725,7 @@ def refuse_training_settings(args: list[str]) -> None:
         if group is not None:
             print(f"ConfigError: {arg}: mia-attack attacks what the run's models already "
                   f"released (its observations); {group} is fixed when they are trained and "
-                  f"queried: run mia-train with {arg.lstrip('+')} instead (the attack "
+                  f"queried: run mia-train with {shlex.quote(arg.lstrip('+'))} instead (the attack "
                   "settings, attack.*, are mia-attack's)", file=sys.stderr)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
 
@@ -764,7 +752,7 @@ def main() -> None:
               "mia-attack -m 'source=A,B'", file=sys.stderr)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
     if path is not None:
-        rest = [*_options_first(rest), f"source={_quote(path)}"]
+        rest = [*_options_first(rest), f"source={hydra_quoted(path)}"]
     elif not any(a.startswith(("source=", "-")) for a in rest):
         print(f"usage: {USAGE}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)

@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from mia_defense.cli import attack as attack_cli
 from mia_defense.cli.build import run as train_run
+from mia_defense.constraints import hydra_quoted
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import Observations
@@ -38,7 +39,7 @@ def _compose(config: str, overrides: list[str]):
 
 
 def _attack_cfg(source: Path, *overrides: str):
-    return _compose(attack_cli.CONFIG_NAME, [f"source={attack_cli._quote(str(source))}",
+    return _compose(attack_cli.CONFIG_NAME, [f"source={hydra_quoted(str(source))}",
                                              "progress=false", *overrides])  # fmt: skip
 
 

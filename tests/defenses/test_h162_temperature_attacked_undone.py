@@ -20,6 +20,7 @@ from torch import nn
 
 from mia_defense.cli import attack as attack_cli
 from mia_defense.cli.build import run as train_run
+from mia_defense.constraints import hydra_quoted
 from mia_defense.defenses.release import (
     FullRelease,
     NoiseRelease,
@@ -170,7 +171,7 @@ def test_a_temperature_run_reports_the_full_release_figures(runs, temperature):
 def test_mia_attack_of_a_temperature_run_reproduces_it(runs, tmp_path):
     """observations.npz holds the undone outputs, so reattacking it gives the run's figures."""
     run = runs["T=50"]
-    source = attack_cli._quote(str(run))
+    source = hydra_quoted(str(run))
     with threadpool_limits(1):
         attack_cli.run(_compose(attack_cli.CONFIG_NAME, [
             f"source={source}", "progress=false", *[o for o in TRAIN if o.startswith("attack.")]

@@ -28,6 +28,7 @@ from mia_defense.cli.build import run as build_run
 from mia_defense.cli.entry import run_entry
 from mia_defense.cli.report import main as report_main
 from mia_defense.config import check_config
+from mia_defense.constraints import hydra_quoted
 from mia_defense.data import load_csv
 from mia_defense.defenses import TrainingDefense, accounting
 from mia_defense.errors import ConfigError, DataError
@@ -60,7 +61,7 @@ def _digest(folder: Path) -> dict[str, str]:
 def _attack_cfg(source: Path, *overrides: str):
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         return compose(attack_cli.CONFIG_NAME, overrides=[
-            f"source={attack_cli._quote(str(source))}", "progress=false", *overrides])
+            f"source={hydra_quoted(str(source))}", "progress=false", *overrides])
 
 
 @pytest.fixture

@@ -156,13 +156,14 @@ def _attack_file(obs, folder, out):
     from hydra import compose, initialize_config_module
 
     from mia_defense.cli import attack as attack_cli
+    from mia_defense.constraints import hydra_quoted
 
     folder.mkdir(parents=True)
     obs = replace(obs, test_log_probs=obs.log_probs[:, :60], test_labels=obs.labels[:60])
     obs.save(folder / "observations.npz")
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         cfg = compose(attack_cli.CONFIG_NAME, overrides=[
-            f"source={attack_cli._quote(str(folder / 'observations.npz'))}", "progress=false",
+            f"source={hydra_quoted(str(folder / 'observations.npz'))}", "progress=false",
             "attack.bootstrap=0", "~attack.attacks.shokri",
         ])  # fmt: skip
     attack_cli.run(cfg, out)

@@ -9,6 +9,7 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from mia_defense.cli import attack as attack_cli
+from mia_defense.constraints import hydra_quoted
 from mia_defense.report import load_runs, summarise
 from mia_defense.tracking import SCHEMA_VERSION
 from tests.helpers import synthetic_observations
@@ -65,7 +66,7 @@ def test_mia_attack_carries_the_epsilon_of_a_run_without_its_config_as_no_guaran
     (run / "results.json").write_text(json.dumps(payload))
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         cfg = compose(attack_cli.CONFIG_NAME, overrides=[
-            f"source={attack_cli._quote(str(run))}", "progress=false", "attack.bootstrap=0"])
+            f"source={hydra_quoted(str(run))}", "progress=false", "attack.bootstrap=0"])
     attack_cli.run(cfg, tmp_path / "out")
     privacy = json.loads((tmp_path / "out" / "results.json").read_text())["privacy"]
     assert privacy["epsilon"] == 2.0 and privacy["epsilon_valid"] is False
