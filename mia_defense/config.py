@@ -53,12 +53,9 @@ from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.config_keys import defense_not_selected
 from mia_defense.constraints import Param, check_values, number_hint, show, string_hint
 from mia_defense.constraints import missing_attribute as _missing_attribute
-from mia_defense.data.csv_file import (
-    check_decimal,
-    check_drop_columns,
-    check_fixed_categories,
-    load_csv,
-)
+from mia_defense.data.csv_columns import check_drop_columns, check_fixed_categories
+from mia_defense.data.csv_file import load_csv
+from mia_defense.data.csv_numbers import check_decimal
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError
@@ -235,7 +232,7 @@ class _AttackOption:
 @dataclass(frozen=True)
 class _OwnCheck:
     """A keyword checked by its target's own ``check``, whose message names the key
-    (``dataset.categories``: `mia_defense.data.csv_file.check_fixed_categories`), so the
+    (``dataset.categories``: `mia_defense.data.csv_columns.check_fixed_categories`), so the
     config check refuses what the loader would, in its words, before any data is read."""
 
     check: Any  # (value as plain Python) -> None, raises ConfigError

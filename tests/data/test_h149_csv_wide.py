@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mia_defense.data import csv_file, load_csv
+from mia_defense.data import csv_columns, csv_file, load_csv
 
 
 def test_wide_columns_are_centred_together_with_the_same_medians(tmp_path, monkeypatch):
@@ -20,7 +20,7 @@ def test_wide_columns_are_centred_together_with_the_same_medians(tmp_path, monke
     median = np.median
     monkeypatch.setattr(np, "median", lambda *a, **k: calls.append(1) or median(*a, **k))
     table = csv_file._read_csv(path, delimiter=",", label_column="label")
-    centred = csv_file._centred(table)
+    centred = csv_columns.centred(table)
     assert len(calls) == 1  # one block of columns, not 3000 medians
     np.testing.assert_array_equal(centred, values - np.array([median(c) for c in values.T]))
     monkeypatch.undo()

@@ -188,15 +188,15 @@ def test_a_long_fixed_list_of_categories_is_no_identifier(tmp_path, caplog):
 
 def test_columns_that_cannot_be_identifiers_are_passed_over_at_once(monkeypatch):
     # a wide file of 0/1 features: 100,000 columns looked at one by one took 2.5 s
-    from mia_defense.data import csv_file
+    from mia_defense.data import csv_columns
 
     calls = []
-    monkeypatch.setattr(csv_file, "numbers_rows", lambda column: calls.append(1) or False)
+    monkeypatch.setattr(csv_columns, "numbers_rows", lambda column: calls.append(1) or False)
     values = np.random.default_rng(0).integers(0, 2, (40, 5000)).astype(np.float64)
     values[:, 7] = np.arange(40) * 3  # one column of distinct whole numbers
-    table = csv_file._Table([f"c{j}" for j in range(5000)], ["0"] * 40, np.arange(2, 42),
-                            values, [None] * 5000)
-    csv_file._warn_row_numbers(table, path=Path("w.csv"))
+    table = csv_columns.Table([f"c{j}" for j in range(5000)], ["0"] * 40, np.arange(2, 42),
+                              values, [None] * 5000)
+    csv_columns.warn_row_numbers(table, path=Path("w.csv"))
     assert len(calls) == 1
 
 
