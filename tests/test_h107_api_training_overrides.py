@@ -7,6 +7,8 @@ refuses it (h107)."""
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 from mia_defense import api
@@ -29,7 +31,8 @@ def test_a_training_setting_is_refused_naming_mia_train(observations, override):
     message = str(info.value)
     assert message.startswith(f"overrides: {override!r}: the attacks read what the models "
                               f"released; {group} is fixed when they are trained and queried")
-    assert f"mia-train {override.lstrip('+')}" in message
+    # shell-quoted where a shell would read it otherwise (078ce12: [8] is a pattern in zsh)
+    assert f"mia-train {shlex.quote(override.lstrip('+'))}" in message
     assert "To append" not in message
 
 
