@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.tracking import read_json
+from mia_defense.tracking.hparams import NO_VERDICT
 from tests.helpers import LEAN_ATTACKS, mia_train
 from tests.tracking.tb_api import TensorBoardAPI
 
@@ -21,6 +22,21 @@ METRICS = [
     "privacy/strongest_tpr@0.1%fpr",
     "privacy/strongest_tpr@1%fpr", "privacy/strongest_auc", "privacy/empirical_epsilon",
 ]  # fmt: skip
+
+
+def _verdict(results: dict) -> bool:
+    """Whether the run gets a privacy verdict (its accuracy above chance, 4f7f277)."""
+    return not results.get("utility_below_chance") and not (
+        results.get("privacy") or {}).get("no_verdict_reason")
+
+
+def _metrics(results: dict) -> list[str]:
+    """The HParams metrics of the run: without a privacy verdict, no attack's figures (its
+    ε and σ stay), as `mia_defense.tracking.hparams.comparison_metrics` leaves them out."""
+    if _verdict(results):
+        return METRICS
+    return [tag for tag in METRICS if not tag.startswith(("privacy/strongest",
+                                                          "privacy/empirical"))]
 
 
 def _mia_train(*args: str, cwd: Path) -> None:
@@ -47,11 +63,16 @@ def test_a_sweep_over_defenses_has_one_experiment_with_every_runs_columns(tmp_pa
     assert [name for name, h in infos.items() if h["differs"]] == ["defense"]
     assert sorted(infos["defense"]["domainDiscrete"]) == ["dp", "none", "weight_decay"]
     assert [m["name"]["tag"] for m in experiment["metricInfos"]] == METRICS
+    verdicts = []
     for name, group in groups.items():
-        headline = read_json(root / Path(name).parent / "results.json")["headline"]
-        expected = {tag: headline[tag] for tag in METRICS if tag in headline}
+        results = read_json(root / Path(name).parent / "results.json")
+        verdicts.append(_verdict(results))
+        expected = {tag: results["headline"][tag] for tag in _metrics(results)
+                    if tag in results["headline"]}  # fmt: skip
         assert group["metrics"] == pytest.approx(expected, rel=1e-6)
         assert ("privacy/epsilon" in group["metrics"]) == (group["hparams"]["defense"] == "dp")
+        assert (NO_VERDICT in group["hparams"]) == (not verdicts[-1])
+    assert any(verdicts)  # (the attacks' columns are checked on at least one run)
 
 
 @pytest.mark.slow  # about 12 s; tests/tracking/test_hparams.py checks the callback quickly
@@ -64,7 +85,8 @@ def test_a_single_run_has_its_own_experiment(tmp_path):
     ticked = sorted(h["name"] for h in experiment["hparamInfos"] if h["differs"])
     assert ticked == ["defense", "dp.target_epsilon", "plan.num_models", "plan.population_size",
                       "release", "train.epochs"]  # fmt: skip
-    assert [m["name"]["tag"] for m in experiment["metricInfos"]] == METRICS
+    results = read_json(run_dir / "results.json")
+    assert [m["name"]["tag"] for m in experiment["metricInfos"]] == _metrics(results)
     (group,) = api.session_groups(experiment).values()
     assert group["hparams"]["dp.target_epsilon"] == 2.0
     assert group["metrics"]["privacy/epsilon"] == pytest.approx(2.0, abs=0.01)
