@@ -34,7 +34,7 @@ def test_a_test_set_of_no_records_is_refused_naming_it():
 
 
 def test_a_one_run_audit_figure_too_large_for_a_float_is_refused_naming_it():
-    from mia_defense.attack_source import _audit_problem
+    from mia_defense.attack_source_facts import _audit_problem
 
     privacy = {"audit": {
         "accountant_epsilon": None, "delta": 1e-5, "confidence": 0.95,
@@ -46,7 +46,7 @@ def test_a_one_run_audit_figure_too_large_for_a_float_is_refused_naming_it():
 
 
 def test_mia_attack_carries_an_epsilon_its_runs_config_makes_no_guarantee_as_none():
-    from mia_defense.attack_source import doubt_claim
+    from mia_defense.attack_source_facts import doubt_claim
 
     results = {"config": {"dataset": {"standardize": True},
                           "defense": {"dp": {"_target_": "mia_defense.defenses.DPSGD"}}}}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.attack_source import _not_the_runs
+from mia_defense.attack_source_facts import _not_the_runs
 from tests.helpers import FAST, mia_attack, mia_train, synthetic_observations
 
 
@@ -48,11 +48,11 @@ def test_mia_attack_attacks_a_release_noise_run(tmp_path: Path):
 
 
 def test_the_deterministic_releases_by_name_are_the_built_in_ones_not_randomized():
-    """attack_source.py names the deterministic built-in releases without importing them (no
+    """attack_source_facts.py names the deterministic built-in releases without importing them (no
     torch in mia-attack): the list must be exactly the built-in classes whose ``randomized``
     is False, or a new random release would be held to the averages' accuracy."""
     import mia_defense.defenses as defenses
-    from mia_defense.attack_source import _DETERMINISTIC_RELEASES
+    from mia_defense.attack_source_facts import _DETERMINISTIC_RELEASES
     from mia_defense.defenses.release import Release
 
     built_in = {f"mia_defense.defenses.{name}": getattr(defenses, name)

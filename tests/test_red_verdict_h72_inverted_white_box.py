@@ -91,6 +91,6 @@ def test_a_sweeper_gets_the_worst_bound_of_a_run_with_inverted_scores():
 
 def test_mia_attack_does_not_carry_the_source_runs_white_box_flag():
     # measured by the attack stage: a stale flag from the attacked run would outlive its attack
-    from mia_defense.attack_source import MEASURED_PRIVACY
+    from mia_defense.attack_source_facts import MEASURED_PRIVACY
 
     assert {"attacks_inverted", "white_box_attacks_inverted"} <= MEASURED_PRIVACY

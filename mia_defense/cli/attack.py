@@ -8,7 +8,8 @@ scores.npz, tb/ and a copy of the observations attacked. The source is only read
 directory that holds a finished run of the same attack (same source, content, config and
 code: a sweep or run started again) is skipped, as mia-train skips its finished runs. What the
 source is, and whether it can be attacked as the run it says it is, is
-`mia_defense.attack_source`'s to answer; this module holds the command: its Hydra config and
+`mia_defense.attack_source`'s to answer (the facts of its results.json,
+`mia_defense.attack_source_facts`'s); this module holds the command: its Hydra config and
 callbacks, its refusals of the output folder, `run` and `main`.
 
 On a mia-train run directory, with the run's attack settings and seed (the default: the
@@ -38,17 +39,16 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from mia_defense.attack_source import (
-    MEASURED_PRIVACY,
     Source,
     checked_extra,
     copy_groups,
-    doubt_claim,
     fixed_settings_problem,
     missing_source,
     own_settings,
     read_source,
     unreadable_source,
 )
+from mia_defense.attack_source_facts import MEASURED_PRIVACY, doubt_claim
 from mia_defense.cli.arguments import (
     refuse_hydra_targets,
     refuse_missing_plugins,

@@ -4,7 +4,7 @@ undefended run as a DP one, and mia-attack carried the name into its own record.
 
 import pytest
 
-from mia_defense.attack_source import _results_problem
+from mia_defense.attack_source_facts import _results_problem
 from mia_defense.report import load_runs
 from mia_defense.report.checks import BUILT_IN_DEFENSES, BUILT_IN_RELEASES
 from tests.report.fake_runs import make_run, rewrite_results

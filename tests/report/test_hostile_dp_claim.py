@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from mia_defense.attack_source import _results_problem
+from mia_defense.attack_source_facts import _results_problem
 from mia_defense.report import load_runs
 from mia_defense.report.checks import dp_claim_problem
 from tests.report.fake_runs import make_run, rewrite_results
