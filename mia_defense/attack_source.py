@@ -111,10 +111,10 @@ def unreadable_source(path: Path) -> str | None:
     return None
 
 
-
 def _attack_alone(folder: Path) -> str:
     """The command that attacks ``folder``'s observations.npz alone, shell-quoted."""
     return f"mia-attack {shlex.quote(str(folder / 'observations.npz'))}"
+
 
 def read_source(path: Path) -> Source:
     """The observations (and results.json) of PATH; a `DataError` names what is missing."""
