@@ -432,8 +432,20 @@ def probe_release(release: Release, *, num_classes: int) -> None:
     _probe_randomness(release, where=where, logits=logits, given=given, first=out)
     with torch.no_grad():
         view = attacker_view_of(release, out.detach().clone())
+        again = attacker_view_of(release, out.detach().clone())
     check_released(view.cpu().numpy(), what="random logits before training (attacker_view)",
                    release=release)
+    problems = normalisation_problems(view.cpu().numpy()[None], "log_probabilities", "outputs")
+    if problems:  # (observations.npz holds the view: mia-attack would refuse the run's file)
+        raise ConfigError(f"{where}: its attacker_view, on random logits [8, {num_classes}] "
+                          f"before training, {problems[0]}; an attacker_view returns "
+                          "log-probabilities (log_softmax)")
+    if not torch.equal(view, again):
+        raise ConfigError(
+            f"{where}: its attacker_view read the same released outputs [8, {num_classes}] "
+            "differently twice: it must be a function of the outputs (what an attacker who "
+            "knows the release's settings reads of them), not draw at random"
+        )
 
 
 def attacker_view_of(release: Release, released: torch.Tensor) -> torch.Tensor:
@@ -465,7 +477,7 @@ def attacker_view_of(release: Release, released: torch.Tensor) -> torch.Tensor:
             f"{list(released.shape)}; it must return a float torch tensor of their shape: the "
             "log-probabilities an attacker who knows the release's settings reads"
         )
-    return view
+    return view.detach()  # (one that requires grad was a raw RuntimeError from .numpy())
 
 
 def _probe_randomness(
