@@ -35,7 +35,7 @@ from mia_defense.defenses.dp import DPSGD, initial_grad_norms, warn_unused_physi
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import ModelBuilder
-from mia_defense.plan import MembershipPlan, make_plan
+from mia_defense.plan import MembershipPlan, copy_leaders, make_plan
 from mia_defense.training.config import CHUNK_SIZE
 from mia_defense.user_fit import check_user_fit
 
@@ -108,6 +108,10 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         seed=experiment.seed,
     )
     duplicates = warn_duplicates(data, plan)
+    # the population's distinct records (exact copies share their models): counted where the
+    # data holds copies, for _check's word on a model the copies left without a member
+    distinct = ((len(np.unique(copy_leaders(data.x, plan.population_idx))),
+                 plan.population_size) if duplicates else None)
     warn_one_class_test_set(data, plan)
     warn_small_test_set(plan)
     warn_label_release_without_label_attack(
@@ -128,7 +132,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     data, plan, is_canary = audited.dataset, audited.plan, audited.is_canary
     first = plan.population_idx[:_CLIP_PROBE_SAMPLES]  # (C is judged against their norms)
     _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]),
-           reference_labels=data.y[plan.reference_idx])
+           reference_labels=data.y[plan.reference_idx], distinct=distinct)
     splits = [data.x[plan.population_idx], data.y[plan.population_idx], plan.masks]
     for idx in (plan.test_idx, plan.reference_idx):
         splits += [data.x[idx], data.y[idx]]
@@ -287,11 +291,25 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:
 def _check(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int,
     sample: tuple[np.ndarray, np.ndarray], reference_labels: np.ndarray | None = None,
+    distinct: tuple[int, int] | None = None,
 ) -> None:
     """Stop a run whose settings cannot work before any model is trained (``sample``: a few
     population records, which DP-SGD's clipping norm is judged against; ``reference_labels``:
-    the reference split's, which the defenses that train or validate on it are judged by)."""
+    the reference split's, which the defenses that train or validate on it are judged by;
+    ``distinct``: where the population holds exact copies, how many distinct records it
+    holds, and how many records before any canary)."""
     members = int(plan.masks.sum(axis=1).min())
+    if members == 0 and distinct is not None:
+        # copies train the same models (the plan gives them one mask column): a population
+        # of a few distinct rows leaves models without a member, whatever the batch size
+        unique, records = distinct
+        raise ConfigError(
+            f"plan.population_size={records}, plan.num_models={plan.num_models}: a model of "
+            f"the plan has no member, as the population's {records} records are exact copies "
+            f"of {unique} distinct one(s) (the same features) and copies are members of the "
+            "same models: deduplicate the data (check that its feature columns were read and "
+            "not dropped, dataset.drop_columns), or give it more distinct rows"
+        )
     if experiment.train.batch_size > members:
         raise ConfigError(
             f"train.batch_size={experiment.train.batch_size} is larger than the smallest "
