@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals"]
+__all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_groups_note"]
 
 # Bootstrap resamples (attack.bootstrap): each attack's intervals cost about B·T·N weights
 # (68 ms per 200 at T=16, N=1000); 10^5 already pins a percentile end to a fraction of a
@@ -251,4 +251,27 @@ def bootstrap_intervals(
         tpr_at_fpr={f: interval(v) for f, v in tprs.items()},
         confidence=confidence,
         num_resamples=num_resamples,
+    )
+
+
+# Groups of copies (distinct records) below which the intervals are said to rest on too few
+# independent draws: a resample draws whole groups (`bootstrap_intervals`' ``groups``).
+_FEW_GROUPS = 10
+
+
+def few_groups_note(groups: np.ndarray, confidence: str) -> str | None:
+    """What to say of intervals drawn over ``groups`` [N] (the records' copy groups) when
+    they are fewer than `_FEW_GROUPS`: one group gives intervals of no width (the figure
+    itself, claiming no uncertainty), a few give intervals of a few draws. ``confidence``:
+    the stated level, as text (95%)."""
+    distinct = len(np.unique(groups))
+    if distinct >= _FEW_GROUPS:
+        return None
+    return (
+        f"the {len(groups)} records judged are exact copies of {distinct} distinct "
+        "record(s), and the bootstrap draws a group of copies whole: its intervals rest on "
+        f"{distinct} independent record(s)"
+        + (" (one: intervals of no width, the figure itself)" if distinct == 1 else "")
+        + f", too few to mean the stated {confidence} confidence; deduplicate the data, or "
+        "read the intervals as no measure of the figures' uncertainty"
     )

@@ -22,7 +22,7 @@ from mia_defense.attacks.runner import (
     tied_scores,
 )
 from mia_defense.errors import ConfigError
-from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
+from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, few_groups_note
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.records import (
     MIN_SLICE_RECORDS,
@@ -585,6 +585,11 @@ def attack_observations(
     evaluation = replace(evaluation, delta=privacy.get("delta") or evaluation.delta)
     _warn_thin_bootstrap(evaluation)
     population_copies = _copies(copy_groups, ~is_canary)
+    if population_copies and evaluation.bootstrap:  # (one group: intervals of no width)
+        few = few_groups_note(np.asarray(copy_groups)[~is_canary],
+                              level_text(evaluation.confidence))
+        if few:
+            log.warning("copy_groups: %s", few)
     attack_results = run_attacks(
         obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary,
         groups=copy_groups if population_copies else None,
