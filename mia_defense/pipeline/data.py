@@ -299,16 +299,17 @@ def _check(
     ``distinct``: where the population holds exact copies, how many distinct records it
     holds, and how many records before any canary)."""
     members = int(plan.masks.sum(axis=1).min())
-    if members == 0 and distinct is not None:
+    unique, records = distinct or (0, 0)
+    if members == 0 and unique < records:
         # copies train the same models (the plan gives them one mask column): a population
         # of a few distinct rows leaves models without a member, whatever the batch size
-        unique, records = distinct
         raise ConfigError(
             f"plan.population_size={records}, plan.num_models={plan.num_models}: a model of "
             f"the plan has no member, as the population's {records} records are exact copies "
             f"of {unique} distinct one(s) (the same features) and copies are members of the "
             "same models: deduplicate the data (check that its feature columns were read and "
-            "not dropped, dataset.drop_columns), or give it more distinct rows"
+            "not dropped, dataset.drop_columns), or raise plan.population_size where the "
+            "data holds more distinct rows"
         )
     if experiment.train.batch_size > members:
         raise ConfigError(
