@@ -327,6 +327,10 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
             "leave them out of the pooled figures and the verdict; without it they are pooled",
             file, int(flags.sum()), len(flags), str(file),
         )  # fmt: skip
+    problem = (copy_group_problem(np.asarray(extras[COPY_GROUPS]), obs.masks)
+               if COPY_GROUPS in extras else None)
+    if problem:  # (as mia-attack refuses the file, not advise passing them to audit)
+        raise DataError(f"{file}: {COPY_GROUPS}: {problem}")
     if COPY_GROUPS in extras:  # (audit(obs) drew copies apart and refuted a DP claim on them)
         log.warning(
             "load_observations: %s holds copy_groups (records that are exact copies of each "
