@@ -18,6 +18,7 @@ import dataclasses
 import io
 import os
 import shlex
+import unicodedata
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -148,6 +149,16 @@ def _what_it_is(head: bytes) -> str:
     return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"
 
 
+def _as_written(names: frozenset[str], header: list[str]) -> frozenset[str]:
+    """``names`` (dataset.drop_columns) as ``header`` writes them: a name equal to a header
+    name in Unicode's composed form (NFC) is that name, as typed 'café' is 'cafe' and a
+    combining accent in a header saved decomposed (NFD, as macOS may): it was refused as
+    "has no column 'café' ...; did you mean 'café'?"."""
+    written = {unicodedata.normalize("NFC", h): h for h in header}
+    return frozenset(name if name in header else
+                     written.get(unicodedata.normalize("NFC", name), name) for name in names)
+
+
 def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
                decimal: str = ".") -> Table:
@@ -159,6 +170,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     header = [h.strip() for h in header]
     for index, name in enumerate(header):
         refuse_nul(name, path=path, where=f"column {index + 1} of the header")
+    drop = _as_written(drop, header)
     check_header(header, path=path, label_column=label_column, drop=drop)
     target, width = header.index(label_column), len(header)
     # the label and the columns of dataset.drop_columns are no features: skipped unread
