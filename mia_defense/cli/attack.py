@@ -643,9 +643,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         log.error("interrupted; nothing was written to the source")
         raise SystemExit(EXIT_INTERRUPTED) from None
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
-        if not held.settled and _others(run_dir, cfg):  # is written; in a new one, why
-            held.drop()
-        held.release()
+        held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
     try:
         print(format_table(result, fprs))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from mia_defense.errors import ConfigError
@@ -66,6 +67,14 @@ class HeldLog:
                     break
                 if record.levelno >= handler.level:
                     _handle(handler, record)
+
+    def settle(self, others: Callable[[], bool]) -> None:
+        """At the run's end: lines still held (it ended before its claim: a refusal, Ctrl-C)
+        are dropped where ``others()`` says the directory is another run's, else given to
+        the log files (a new folder says why the run ended). Nothing once settled."""
+        if not self.settled and others():
+            self.drop()
+        self.release()
 
     def drop(self) -> None:
         """The directory is another run's: none of this run's lines are written there."""

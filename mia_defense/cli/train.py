@@ -533,9 +533,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         log.error("interrupted; run the same command again to resume")
         raise SystemExit(EXIT_INTERRUPTED) from None
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
-        if not held.settled and _others(run_dir, cfg):  # is written; in a new one, why
-            held.drop()
-        held.release()
+        held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
     missing = [name for name, value in zip(names, values, strict=True) if math.isnan(value)]
     if missing and HydraConfig.get().mode == RunMode.MULTIRUN:
         # Optuna takes a NaN as a failure it raises on, and Hydra's Optuna sweeper then
