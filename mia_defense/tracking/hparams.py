@@ -62,6 +62,9 @@ EPSILON = "privacy/epsilon"
 # standardised features, shuffled batches, the GDP accountant...; or refuted by a measured
 # bound): a column of its own, never beside the guarantees in the ε column.
 EPSILON_NO_GUARANTEE = "privacy/epsilon_no_guarantee"
+# The δ of that ε (the accountant's): a run given dp.delta=auto has that column as its config,
+# so the δ the accountant used is a metric of its own, beside ε (an ε says nothing without it).
+DELTA = "privacy/delta"
 # The σ DP-SGD trained with: a run given a target ε has the column dp.noise_multiplier=auto
 # (its config, kept as is), so the σ found for the target is a metric of its own.
 NOISE_MULTIPLIER = "privacy/noise_multiplier"
@@ -78,6 +81,7 @@ _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
     EPSILON: "ε (DP accountant, max over models)",
     EPSILON_NO_GUARANTEE: "ε, no guarantee (privacy.epsilon_valid false or refuted)",
+    DELTA: "δ of ε (DP accountant)",
     NOISE_MULTIPLIER: "σ used (DP-SGD noise multiplier)",
     STRONGEST_AUC: "AUC (strongest attack)",
     EMPIRICAL_EPSILON: "empirical ε (audit lower bound)",
@@ -143,13 +147,13 @@ def _clean(value: Any) -> HParamValue | None:
 
 def metric_tags(keys: Iterable[str]) -> list[str]:
     """The comparison metrics among headline ``keys``, in column order: test accuracy, ε,
-    the σ DP-SGD used, the strongest attack's TPR at the two lowest FPRs, its AUC, the
+    its δ, the σ DP-SGD used, the strongest attack's TPR at the two lowest FPRs, its AUC, the
     empirical ε bound."""
     present = set(keys)
     tprs = sorted(
         (k for k in present if k.startswith(STRONGEST_TPR) and k.endswith("%fpr")), key=_fpr
     )[:2]
-    order = [TEST_ACCURACY, EPSILON, EPSILON_NO_GUARANTEE, NOISE_MULTIPLIER, *tprs,
+    order = [TEST_ACCURACY, EPSILON, EPSILON_NO_GUARANTEE, DELTA, NOISE_MULTIPLIER, *tprs,
              STRONGEST_AUC, EMPIRICAL_EPSILON]  # fmt: skip
     return [key for key in order if key in present]
 
