@@ -35,13 +35,15 @@ log = logging.getLogger("mia_defense.data.csv_file")
 class Table:
     """A parsed CSV: feature column names, the label texts, each row's line number, the
     values [N, D] (float64; a text field holds its category's code, NaN where a field is
-    empty) and each column's categories (sorted; ``None`` for a numeric column)."""
+    empty), each column's categories (sorted; ``None`` for a numeric column) and the label
+    column's name as the header writes it."""
 
     names: list[str]
     labels: list[str]
     lines: np.ndarray
     values: np.ndarray
     categories: list[list[str] | None]
+    label: str = ""
 
 
 def _drop_overrides(names: list[str]) -> str:
