@@ -126,6 +126,9 @@ def insert_canaries(
         test_idx=plan.test_idx,
         reference_idx=plan.reference_idx,
         masks=masks,
+        copy_leaders=None if plan.copy_leaders is None else np.concatenate(
+            [plan.copy_leaders, np.arange(plan.population_size, masks.shape[1], dtype=np.intp)]
+        ),  # a canary is no copy of anything (mislabeled ones copy features, not labels)
     )
     flags = np.zeros(new_plan.population_size, dtype=bool)
     if is_canary is not None:

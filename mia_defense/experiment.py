@@ -56,7 +56,6 @@ from mia_defense.pipeline.train import (
     privacy_figures,
     train_models,
 )
-from mia_defense.plan import copy_leaders
 from mia_defense.run_fingerprint import config_fingerprint, training_parts
 from mia_defense.seeding import torch_generator
 from mia_defense.timing import Stopwatch
@@ -652,11 +651,10 @@ def _attack(
 
 def _copy_groups(data: TrainingData) -> np.ndarray | None:
     """[N] the position of each population record's first exact copy, canaries each on
-    their own (the plan gives copies the same models, `mia_defense.plan.copy_leaders`);
-    ``None`` when the population holds no copy (observations.npz then holds no groups)."""
+    their own (the plan gives copies the same models and found them once,
+    `mia_defense.plan.MembershipPlan.leaders`); ``None`` when the population holds no copy
+    (observations.npz then holds no groups)."""
     if not data.duplicates:
         return None
-    groups = np.arange(data.plan.population_size)
-    regular = np.flatnonzero(~data.is_canary)
-    groups[regular] = regular[copy_leaders(data.dataset.x, data.plan.population_idx[regular])]
+    groups = data.plan.leaders(data.dataset.x, is_canary=data.is_canary)
     return groups if (groups != np.arange(len(groups))).any() else None

@@ -30,12 +30,17 @@ class MembershipPlan:
         masks: [K, N] bool; ``masks[k, n]`` means population sample n trains model k.
             Every sample is a member of exactly K/2 models (Carlini et al. 2022); exact
             copies (the same features) share one column (`copy_leaders`).
+        copy_leaders: [N] ints, the position of each record's first exact copy (itself
+            where it has none; canaries each their own), found once by `make_plan` so that
+            nothing hashes the population again; ``None`` in a plan made by hand (`leaders`
+            then finds them).
     """
 
     population_idx: np.ndarray
     test_idx: np.ndarray
     reference_idx: np.ndarray
     masks: np.ndarray
+    copy_leaders: np.ndarray | None = None
 
     @property
     def num_models(self) -> int:
@@ -44,6 +49,19 @@ class MembershipPlan:
     @property
     def population_size(self) -> int:
         return int(self.masks.shape[1])
+
+    def leaders(self, x: np.ndarray, *, is_canary: np.ndarray | None = None) -> np.ndarray:
+        """[N] the position of each population record's first exact copy, canaries each
+        their own: the plan's ``copy_leaders`` (no hashing), else found from ``x`` (the
+        dataset the plan indexes) over the records ``is_canary`` does not flag."""
+        if self.copy_leaders is not None:
+            return self.copy_leaders
+        if is_canary is None:
+            return copy_leaders(x, self.population_idx)
+        groups = np.arange(self.population_size)
+        regular = np.flatnonzero(~is_canary)
+        groups[regular] = regular[copy_leaders(x, self.population_idx[regular])]
+        return groups
 
 
 def _balanced_masks(num_models: int, population_size: int, rng: np.random.Generator) -> np.ndarray:
@@ -180,4 +198,5 @@ def make_plan(
         test_idx=test_idx,
         reference_idx=reference_idx,
         masks=masks,
+        copy_leaders=leaders,
     )

@@ -35,7 +35,7 @@ from mia_defense.defenses.dp import DPSGD, initial_grad_norms, warn_unused_physi
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import ModelBuilder
-from mia_defense.plan import MembershipPlan, copy_leaders, make_plan
+from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.training.config import CHUNK_SIZE
 from mia_defense.user_fit import check_user_fit
 
@@ -110,7 +110,7 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     duplicates = warn_duplicates(data, plan)
     # the population's distinct records (exact copies share their models): counted where the
     # data holds copies, for _check's word on a model the copies left without a member
-    distinct = ((len(np.unique(copy_leaders(data.x, plan.population_idx))),
+    distinct = ((len(np.unique(plan.leaders(data.x))),
                  plan.population_size) if duplicates else None)
     warn_one_class_test_set(data, plan)
     warn_small_test_set(plan)
