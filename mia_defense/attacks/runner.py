@@ -475,8 +475,14 @@ def check_attacks(
     }  # fmt: skip
     rng = np.random.default_rng(0)
     masks = np.zeros((num_models, num_records), dtype=bool)
-    for n in range(num_records):  # balanced: every record trains half of the models
-        masks[rng.permutation(num_models)[: num_models // 2], n] = True
+    # Balanced (every record trains half of the models, rounded down) and spread: record n
+    # trains the models after the n-th of a random order, so every model holds about as
+    # many members as any other. Drawn at random per record, one of K=3 models held a single
+    # member of the 8, and Shokri's two halves of that lone shadow left one without members:
+    # every K=3 observations file was refused ('its 3 training rows are all non-members').
+    order = rng.permutation(num_models)
+    for n in range(num_records):
+        masks[order[(n + np.arange(num_models // 2)) % num_models], n] = True
     logits = rng.normal(size=(num_models, num_records, num_classes))
     log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
     rehearsal = Observations(
