@@ -283,7 +283,7 @@ class SweepSummary(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         _SWEEP_SUMMARY.clear()
         root = Path(config.hydra.sweep.dir)
-        _write_hparams_experiment(root, log_dir=root, swept=override_keys(config))
+        _write_hparams_experiment(root, log_dir=None, swept=override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
         started = getattr(self, "_started", 0.0)
         _SWEEP_DIVERGED[:] = _diverged_since(root, started)
@@ -415,16 +415,24 @@ def _refused_since(
     return sorted(found)
 
 
-def _write_hparams_experiment(root: Path, *, log_dir: Path, swept: list[str]) -> None:
-    """The HParams experiment config of the finished runs under ``root``, in ``log_dir``;
-    a failure to write it is logged, not raised: the runs themselves are complete."""
-    from mia_defense.tracking.hparams import sessions_under, write_experiment
+def _write_hparams_experiment(root: Path, *, log_dir: Path | None, swept: list[str]) -> None:
+    """The HParams experiment config of the finished runs under ``root``, in ``log_dir``, or
+    (None) in the sweep's own folder of ``root`` (`write_sweep_experiment`); a failure to
+    write it is logged, not raised: the runs themselves are complete."""
+    from mia_defense.tracking.hparams import (
+        sessions_under,
+        write_experiment,
+        write_sweep_experiment,
+    )
 
     sessions = sessions_under(root)
     if not sessions:
         return
     try:
-        write_experiment(log_dir, sessions, swept=swept)
+        if log_dir is None:
+            write_sweep_experiment(root, sessions, swept=swept)
+        else:
+            write_experiment(log_dir, sessions, swept=swept)
     except MiaDefenseError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
 

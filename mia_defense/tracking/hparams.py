@@ -5,7 +5,7 @@ TensorBoard takes the HParams columns from the first experiment config it finds 
 ``--logdir`` and ignores the others. So a run writes only its *session* (hyperparameters,
 start, end: `session_summaries`) and the comparison metrics as scalars (`comparison_metrics`);
 the experiment config is written once per scope by whoever knows it (`write_experiment`):
-a sweep at its end in the sweep directory, for the union of its runs; a single
+a sweep at its end in its `SWEEP_EXPERIMENT_DIR` folder, for the union of its runs; a single
 ``mia-train`` run in its own ``tb/``. Until a sweep has ended, TensorBoard builds the
 columns from the sessions it sees (all hyperparameters, every scalar as a metric).
 
@@ -14,9 +14,11 @@ No torch here: the Hydra callbacks that write the experiment config import this 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import numbers
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ __all__ = [
     "ATTACKED",
     "EXPERIMENT_SUFFIX",
     "NO_VERDICT",
+    "SWEEP_EXPERIMENT_DIR",
     "HParamValue",
     "Session",
     "column_name",
@@ -47,6 +50,7 @@ __all__ = [
     "session_summaries",
     "sessions_under",
     "write_experiment",
+    "write_sweep_experiment",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,10 @@ log = logging.getLogger(__name__)
 HParamValue = bool | float | str
 # The experiment config's event file: its own file, so that writing it again replaces it.
 EXPERIMENT_SUFFIX = ".experiment"
+# The folder of a sweep's experiment config, in the sweep directory. TensorBoard names a run
+# after the folder of its event files: in the sweep directory itself it was a run named "."
+# among the sweep's runs, with no data. (Before this folder, sweeps wrote it there.)
+SWEEP_EXPERIMENT_DIR = "sweep_hparams"
 
 # The comparison metrics, as results.json's ``headline`` keys (also their TensorBoard tags).
 TEST_ACCURACY = "utility/test_accuracy"
@@ -397,3 +405,29 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
             "free disk space or make the directory writable, then run the sweep again"
         ) from None
     return next(log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"))
+
+
+def write_sweep_experiment(
+    root: Path, sessions: Sequence[Session], *, swept: Iterable[str]
+) -> Path:
+    """`write_experiment` for the sweep in ``root``: into its `SWEEP_EXPERIMENT_DIR` folder,
+    then the config an earlier version wrote in ``root`` itself is removed (with two,
+    TensorBoard takes either); returns the event file.
+
+    Raises:
+        DataError: the file cannot be written, or the folder is a link (the configs
+            written there before, in the folder it names, would be deleted).
+    """
+    root = Path(root)
+    log_dir = root / SWEEP_EXPERIMENT_DIR
+    if log_dir.is_symlink():
+        raise DataError(
+            f"{log_dir}: a link to {os.readlink(log_dir)}, where the sweep writes its HParams "
+            "experiment config (replacing the one written before); delete it, then run the "
+            "sweep again"
+        )
+    written = write_experiment(log_dir, sessions, swept=swept)
+    for old in root.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return written

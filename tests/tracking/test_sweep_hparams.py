@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.tracking import read_json
-from mia_defense.tracking.hparams import NO_VERDICT
+from mia_defense.tracking.hparams import NO_VERDICT, SWEEP_EXPERIMENT_DIR
 from tests.helpers import LEAN_ATTACKS, mia_train
 from tests.tracking.tb_api import TensorBoardAPI
 
@@ -51,8 +51,9 @@ def test_a_sweep_over_defenses_has_one_experiment_with_every_runs_columns(tmp_pa
     root = tmp_path / "sweep"
     _mia_train("-m", *TINY, *LEAN_ATTACKS, "defense=[],[weight_decay],[dp]",
                f"hydra.sweep.dir={root}", cwd=tmp_path)  # fmt: skip
-    assert len(list(root.glob("events.out.tfevents.*.experiment"))) == 1
+    assert len(list(root.glob(f"{SWEEP_EXPERIMENT_DIR}/events.out.tfevents.*.experiment"))) == 1
     api = TensorBoardAPI(root)
+    assert "." not in api.get("/data/runs")  # (the config's folder, not the sweep's, h182)
     experiment = api.experiment()
     groups = api.session_groups(experiment)
     infos = {h["name"]: h for h in experiment["hparamInfos"]}
