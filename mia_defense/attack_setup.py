@@ -64,6 +64,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         misspelt_group_key_message,
         training_group,
     )
+    from mia_defense.hydra_guard import merge_problem
 
     overrides = check_overrides(overrides)
     for override in overrides:
@@ -99,7 +100,8 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     except MiaDefenseError:
         raise
     except (HydraException, ValueError) as exc:  # ValueError: Hydra's own, for attack=null
-        raise ConfigError(f"attack overrides {list(overrides)}: {exc}") from None
+        said = merge_problem(exc) or exc  # (attack.fprs={a:1}: "Error merging override" only)
+        raise ConfigError(f"attack overrides {list(overrides)}: {said}") from None
     finally:
         restore_gh_from_backup(backup)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Param", "check_values", "hydra_quoted", "missing_attribute", "number_hint",
-           "override_text", "show", "string_hint"]
+           "override_text", "shape_refusal", "show", "string_hint"]
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,37 @@ def check_values(
         if line:
             problems.append(line)
     return problems
+
+
+def shape_refusal(key: str, typed: str, given: Any, current: Any) -> str:
+    """The refusal of the override ``key=typed`` (``given``, its plain value) where ``key``
+    holds ``current`` (a plain list or mapping) and ``given`` is the other of the two: Hydra
+    said only "Error merging override dataset.drop_columns={a:1} / Cannot merge DictConfig
+    with ListConfig / full_key: ... object_type=list" (the same words for a list given to a
+    mapping). Names the key, what was given, what it takes, and a setting to type."""
+    if isinstance(current, list):
+        items = current or (list(given) if isinstance(given, Mapping) else []) or ["a", "b"]
+        if all(isinstance(item, str) for item in items):
+            example = override_text(key, [str(item) for item in items])
+        else:
+            example = shlex.quote(f"{key}=[{','.join(show(item) for item in items)}]")
+        return (f"{key}={typed}: a mapping, where {key} takes a list (now {show(current)}); "
+                f"write a list in square brackets, e.g. {example} (quoted for the shell)")
+    keys = [str(name) for name in current]
+    shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+    plain = [(name, value) for name, value in current.items()
+             if value is None or isinstance(value, str | int | float)]
+    if plain:
+        name, value = plain[0]
+        example = (override_text(f"{key}.{name}", value) if isinstance(value, str)
+                   else f"{key}.{name}={show(value)}")
+        what = f"set its keys one by one, e.g. {example}"
+    elif keys:
+        what = f"set or remove its entries one by one, e.g. ~{key}.{keys[-1]} removes one"
+    else:
+        what = f"set its keys one by one ({key}.NAME=VALUE)"
+    return (f"{key}={typed}: a list, where {key} is a mapping of settings (its keys: "
+            f"{shown or 'none'}); {what}")
 
 
 def _reads_as(text: str, kind: str) -> bool:

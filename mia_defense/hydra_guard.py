@@ -42,6 +42,7 @@ __all__ = [
     "HydraConfigError",
     "blank_folder_settings",
     "guard_config_loading",
+    "merge_problem",
     "mode_flags_refusal",
     "refuse_code_in_hydra",
     "rerun_refusal",
@@ -402,7 +403,8 @@ def guard_config_loading() -> None:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
-            reworded = _unselected_config_refusal(exc, list(overrides or []), loader=self)
+            reworded = (_unselected_config_refusal(exc, list(overrides or []), loader=self)
+                        or _merge_refusal(exc))
             if reworded is None:
                 raise
             raise reworded from None
@@ -452,6 +454,38 @@ def _unselected_config_refusal(
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
+
+
+def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """`merge_problem` as a one-line refusal; ``None``: any other error."""
+    problem = merge_problem(exc)
+    return None if problem is None else HydraConfigError(problem)
+
+
+def merge_problem(exc: Exception) -> str | None:
+    """Hydra's "Error merging override KEY=VALUE" where VALUE is a mapping and KEY a list
+    (dataset.drop_columns={a:1}) or the reverse, reworded (`constraints.shape_refusal`):
+    Hydra's own words were "Cannot merge DictConfig with ListConfig" either way, and the API
+    kept only the first line. ``None``: any other error."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+    from omegaconf.errors import ConfigTypeError
+
+    from mia_defense.constraints import shape_refusal
+
+    cause = exc.__cause__
+    line = str(exc).removeprefix("Error merging override ")
+    current = getattr(cause, "parent_node", None)
+    if (not isinstance(exc, ConfigCompositionException) or line == str(exc)
+            or not isinstance(cause, ConfigTypeError) or not str(cause).startswith("Cannot merge ")
+            or not isinstance(current, DictConfig | ListConfig)):
+        return None
+    try:
+        given = OverridesParser.create().parse_override(line).value()
+    except Exception:  # (Hydra parsed it once already; the value only shapes the example)
+        given = None
+    plain = OmegaConf.to_container(current, resolve=False)
+    return shape_refusal(str(cause.full_key), line.partition("=")[2], given, plain)
 
 
 def sweep_of_unselected_points(
