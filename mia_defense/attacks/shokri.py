@@ -136,6 +136,7 @@ def shokri(
     with threadpool_limits(limits=1):
         for fold in np.unique(fold_of[targets]):
             shadows = np.flatnonzero(fold_of != fold)
+            _check_shadow_masks(obs.masks[shadows], shadows)
             model, sample = _training_rows(obs, shadows, max_train_samples, rng)
             rows = np.flatnonzero(fold_of[targets] == fold)
             for scored, train in _parts(obs.masks[shadows], sample):
@@ -148,8 +149,29 @@ def shokri(
     return scores
 
 
+def _check_shadow_masks(shadow_masks: np.ndarray, shadows: np.ndarray) -> None:
+    """Refuse shadows [S, N] that trained on every record or on none (a user's masks: at
+    K=2 the one shadow of a target that trained on none, or on all): the attack classifier
+    would see one kind of row only. `_fitted`'s words blamed max_train_samples and
+    plan.num_models, neither of which helps."""
+    if shadow_masks.all() or not shadow_masks.any():
+        kind = "every record" if shadow_masks.all() else "none of the records"
+        raise ConfigError(
+            f"attack shokri: its shadow model(s) {shadows.tolist()[:8]} trained on {kind} "
+            "(masks), so its attack classifier would see one kind of output only and cannot "
+            "learn; give models that trained on some of the records and not on others, or "
+            "leave it out with '~attack.attacks.shokri'"
+        )
+
+
 def _fitted(classifier: str, seed: int, x: np.ndarray, y: np.ndarray) -> ClassifierMixin:
     """The attack classifier fitted on rows ``x`` [M, F] with membership ``y`` [M]."""
+    if not len(y):  # (a record or two, each scored by the half that never saw it)
+        raise ConfigError(
+            "attack shokri: no training rows are left for one of its attack classifiers: "
+            "too few records to train one on the records it does not score; give more "
+            "records, or leave it out with '~attack.attacks.shokri'"
+        )
     if y.all() or not y.any():  # a classifier of one class scores every sample alike
         raise ConfigError(
             f"attack shokri: its {len(y)} training rows are all "
