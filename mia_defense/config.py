@@ -53,7 +53,11 @@ from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.config_keys import defense_not_selected
 from mia_defense.constraints import Param, check_values, number_hint, show, string_hint
 from mia_defense.constraints import missing_attribute as _missing_attribute
-from mia_defense.data.csv_columns import check_drop_columns, check_fixed_categories
+from mia_defense.data.csv_columns import (
+    check_drop_columns,
+    check_fixed_categories,
+    check_label_column,
+)
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.csv_numbers import check_decimal
 from mia_defense.defenses.base import TrainingDefense
@@ -262,6 +266,7 @@ class _Rules:
 TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] = {
     load_csv: {"categories": _OwnCheck(check_fixed_categories),
                "drop_columns": _OwnCheck(check_drop_columns),
+               "label_column": _OwnCheck(check_label_column),
                "decimal": _OwnCheck(check_decimal)},
     rmia: {
         "num_z": Param("int", low=1, nullable=True, note="null: all population samples"),

@@ -23,8 +23,9 @@ from mia_defense.data.checks import ID_ROWS, is_number_text, numbers_rows, shown
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["Table", "apply_fixed", "centred", "check_categories", "check_drop_columns",
-           "check_fixed_categories", "check_missing", "check_range", "drop_override",
-           "kind_of_text", "rarest", "rows_phrase", "shown_variants", "spelling", "variants",
+           "check_fixed_categories", "check_label_column", "check_missing", "check_range",
+           "drop_override", "kind_of_text", "rarest", "rows_phrase", "shown_variants",
+           "spelling", "variants",
            "warn_feature_variants", "warn_float32_digits", "warn_row_numbers"]
 
 # one logger for all of the CSV loader's modules: the name logging settings give it
@@ -77,6 +78,24 @@ def check_drop_columns(drop_columns: Any) -> frozenset[str]:
             "e.g. dataset.drop_columns='[id,note]' (quoted for the shell), or null"
         )
     return frozenset(str(name).strip() for name in drop_columns)
+
+
+def check_label_column(label_column: Any) -> str:
+    """``dataset.label_column`` as a header name: an integer is its text (a pandas frame
+    saved without column names has the header 0,1,2,...), surrounding spaces ignored, as the
+    header's are. An empty name, or spaces only, is refused before any data is read: it said
+    "no column '' in the header [...]" once the run directory was made, and no column
+    could be it (a column without a name is refused, or dropped)."""
+    if isinstance(label_column, int | np.integer) and not isinstance(label_column, bool):
+        label_column = str(label_column)  # dataset.label_column=57: Hydra reads an integer
+    if not isinstance(label_column, str):  # from Python: an AttributeError deep in the header
+        raise ConfigError(f"dataset.label_column={label_column!r}: must be the header name of "
+                          "the label column (text, or an integer for a header of numbers)")
+    if not label_column.strip():
+        raise ConfigError(f"dataset.label_column={label_column!r}: an empty name; set it to "
+                          "the header name of the label column, e.g. dataset.label_column="
+                          "income")
+    return label_column.strip()
 
 
 # A number with a unit after it (12 kg, 3.5cm, 20 °C, 5 years); the unit is one word.

@@ -34,6 +34,7 @@ from mia_defense.data.csv_columns import (
     check_categories,
     check_drop_columns,
     check_fixed_categories,
+    check_label_column,
     check_missing,
     check_range,
     warn_feature_variants,
@@ -336,11 +337,7 @@ def load_csv(
     check_count(num_classes, key="num_classes")
     check_count(max_samples, key="max_samples")
     check_flag(standardize, key="standardize")
-    if isinstance(label_column, (int, np.integer)) and not isinstance(label_column, bool):
-        label_column = str(label_column)  # dataset.label_column=57: Hydra reads an integer
-    if not isinstance(label_column, str):  # from Python: an AttributeError deep in the header
-        raise ConfigError(f"dataset.label_column={label_column!r}: must be the header name of "
-                          "the label column (text, or an integer for a header of numbers)")
+    label_column = check_label_column(label_column)
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
