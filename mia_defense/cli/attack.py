@@ -65,6 +65,7 @@ from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone
 from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
+from mia_defense.cli.sweep_refusals import carry, gather_returned, returned, say
 from mia_defense.config_keys import training_group
 from mia_defense.constraints import hydra_quoted
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
@@ -328,6 +329,9 @@ class SourceCheck(Callback):
         if problem:
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
             raise SystemExit(EXIT_USER_ERROR)
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        carry(job_return)  # a refusal, for the sweep's end where the job ran elsewhere
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         source = OmegaConf.select(config, "source", throw_on_missing=False)
@@ -637,6 +641,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid: the
             said = " ".join(line.strip() for line in str(exc).splitlines())  # others run
             _SWEEP_FAILED.append((run_dir, f"{name}: {said}"))
+            say(run_dir, f"{name}: {said}")  # (for a sweep whose jobs run elsewhere)
             return None
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
@@ -760,11 +765,14 @@ def main() -> None:
     refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]
     _SWEEP_FAILED.clear()
+    gather_returned()
     try:
         run_entry(_hydra_main, started=lambda: _TASK_STARTED,
                   interrupted="interrupted; nothing was written to the source")  # fmt: skip
     finally:
         _CHECKED.clear()
+    # refused in the jobs' own processes (joblib, submitit, Ray): said on their JobReturns
+    _SWEEP_FAILED.extend(returned(_SWEEP_FAILED))
     if _SWEEP_FAILED:
         _print_failed_points(_SWEEP_FAILED)
         raise SystemExit(EXIT_USER_ERROR)

@@ -75,6 +75,7 @@ from mia_defense.cli.sweep_checks import (
     require_slurm,
     require_usable_storage,
 )
+from mia_defense.cli.sweep_refusals import carry, gather_returned, returned, say
 from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
@@ -92,8 +93,9 @@ _TASK_STARTED = False
 # exits 2 (each point runs; a diverged one does not stop the others).
 _SWEEP_DIVERGED: list[Path] = []
 # The points of this process's sweep refused with a user error (a bad value in one point of
-# a grid, such as train.lr=-1, or a directory in use): each is logged in its own train.log,
-# the others still run, and the sweep names them at its end and exits 2.
+# a grid, such as train.lr=-1, or a directory in use): each is logged in its own train.log
+# (never in another run's), the others still run, and the sweep names them at its end and
+# exits 2.
 _SWEEP_FAILED: list[tuple[Path, str]] = []
 # The run directories of this process's sweep whose task started (refused ones too): a sweep
 # whose every point was refused says so in one line at its end.
@@ -280,6 +282,9 @@ class SweepSummary(Callback):
         self._log_sizes = _log_sizes(Path(config.hydra.sweep.dir))
         _SWEEP_SUMMARY[:] = [(self, config)]
 
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        carry(job_return)  # a refusal, for the sweep's end where the job ran elsewhere
+
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         _SWEEP_SUMMARY.clear()
         root = Path(config.hydra.sweep.dir)
@@ -287,7 +292,9 @@ class SweepSummary(Callback):
         sweep_dir = shell_path(config.hydra.sweep.dir)
         started = getattr(self, "_started", 0.0)
         _SWEEP_DIVERGED[:] = _diverged_since(root, started)
-        # refused in other processes (joblib, submitit, Ray): their train.log says why
+        # refused in other processes (joblib, submitit, Ray): their JobReturns say why, else
+        # (a job without this callback) their train.log
+        _SWEEP_FAILED.extend(returned(_SWEEP_FAILED))
         known = {Path(run_dir).absolute() for run_dir, _ in _SWEEP_FAILED}
         _SWEEP_FAILED.extend(
             (run_dir, said)
@@ -529,12 +536,13 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         raise SystemExit(EXIT_USER_ERROR) from None
     except MiaDefenseError as exc:  # a user-caused problem: one clear line, no traceback
         name = ConfigError.__name__ if isinstance(exc, OutputRefused) else type(exc).__name__
-        if isinstance(exc, OutputRefused) and not _in_a_worker():
+        if isinstance(exc, OutputRefused):
             held.drop()  # another run's folder: its train.log stays as it was
         log.error("%s: %s", name, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:  # one bad point of a grid
             said = " ".join(line.strip() for line in str(exc).splitlines())
             _SWEEP_FAILED.append((run_dir, f"{name}: {said}"))
+            say(run_dir, f"{name}: {said}")  # (for a sweep whose jobs run elsewhere)
             return None  # the other points still run; the sweep exits 2 at its end
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
@@ -557,9 +565,8 @@ def _others(run_dir: Path, cfg: DictConfig) -> bool:
     """Whether ``run_dir``, not yet claimed by this run, is another run's: another process
     holds its lock, or it holds a results.json that is not of this config (another config's
     run, mia-attack's record, no run's). A run refused or interrupted before its claim wrote
-    its lines into that run's train.log. (Not in a sweep's worker process: `_in_a_worker`.)"""
-    if _in_a_worker():
-        return False
+    its lines into that run's train.log. (A sweep's point run in a process of its own says
+    its refusal to the sweep on its JobReturn: `mia_defense.cli.sweep_refusals`.)"""
     if locked_by_another(run_dir):
         return True
     if not os.path.lexists(run_dir / "results.json"):
@@ -575,13 +582,6 @@ def _others(run_dir: Path, cfg: DictConfig) -> bool:
         return bool(config_differences(stored, OmegaConf.to_container(cfg, resolve=True)))
     except Exception:  # unreadable, or a config that does not resolve: left as it is
         return True
-
-
-def _in_a_worker() -> bool:
-    """Whether this job is a point of a sweep started by another process (joblib, submitit,
-    Ray): the sweep's end learns of a refused point only from its train.log there
-    (`_refused_since`), so a refusal is written even in another run's folder."""
-    return HydraConfig.get().mode == RunMode.MULTIRUN and not _SWEEP_SUMMARY
 
 
 def _refuse_unreadable_finished_run(run_dir: Path, payload: dict[str, Any]) -> None:
@@ -626,6 +626,7 @@ def main() -> None:
     refuse_missing_plugins(sys.argv[1:])
     refuse_hydra_targets(sys.argv[1:])
     _lost_workers_stop_cleanly()
+    gather_returned()
     run_entry(_hydra_main, started=lambda: _TASK_STARTED,
               interrupted="interrupted; run the same command again to resume")  # fmt: skip
     if _LOG_FAILED:

@@ -1,0 +1,95 @@
+"""A sweep point's refusal carried back to the sweep's process on its job's JobReturn.
+
+A point refused in another run's folder (in use, or holding another config's run) writes
+nothing there, its log lines included (`mia_defense.cli.held_log.HeldLog.drop`). Where the
+points run in processes of their own (``hydra/launcher=joblib``, ``submitit_local``,
+``submitit_slurm``, ``ray``), the sweep's end learnt of a refusal only from the point's log
+in its folder, so mia-train's point wrote its refusal into that run's train.log anyway (and
+mia-attack's sweep ended as a success, its refused points unnamed). Every launcher hands each
+job's JobReturn back to the sweep's process: the job's process puts its refusals on it
+(`say` in the task, `carry` from a callback's ``on_job_end``) and the sweep's process
+gathers them as the launcher returns (`gather_returned`, then `returned` at its end).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+__all__ = ["carry", "gather_returned", "returned", "say"]
+
+# The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
+_ON_RETURN = "mia_refusals"
+# The refusals of the job running in this process, until its end (`carry`).
+_SAID: list[tuple[str, str]] = []
+# The refusals the launchers of this process's sweep handed back (`gather_returned`).
+_RETURNED: list[tuple[Path, str]] = []
+
+
+def say(run_dir: Path, said: str) -> None:
+    """Keep the refusal of the sweep's point in ``run_dir`` (``said``: as the sweep's end
+    names it) for `carry`. A task function of the CLIs is run in a job's process as a copy
+    (Hydra's launchers pickle it by value: ``hydra.main`` renamed it), its module's lists
+    with it; this module is imported there, as the callbacks are."""
+    _SAID.append((str(Path(run_dir).absolute()), said))
+
+
+def carry(job_return: Any) -> None:
+    """Put the refusals of the job that made ``job_return`` (`say`, none: nothing) on it for
+    the sweep's process; called from a callback's ``on_job_end`` (one job at a time runs in
+    a process)."""
+    if _SAID:
+        setattr(job_return, _ON_RETURN, _SAID[:])
+        _SAID.clear()
+
+
+def returned(known: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """The refusals the launchers handed back whose run directory ``known`` (the refusals
+    this process saw itself: the basic launcher runs its jobs here) does not name."""
+    seen = {Path(run_dir).absolute() for run_dir, _ in known}
+    found = []
+    for run_dir, said in _RETURNED:
+        if Path(run_dir).absolute() not in seen:
+            seen.add(Path(run_dir).absolute())
+            found.append((Path(run_dir), said))
+    return found
+
+
+def gather_returned() -> None:
+    """From now on in this process (a CLI's ``main``; once), each Hydra launcher's
+    ``launch`` keeps the refusals on the JobReturns it hands back for `returned`; those kept
+    by an earlier sweep are forgotten."""
+    _RETURNED.clear()
+    from hydra.core.plugins import Plugins
+
+    instantiate = Plugins.instantiate_launcher
+    if getattr(instantiate, "_mia_refusals", False):
+        return
+
+    @functools.wraps(instantiate)
+    def instantiated(self: Any, *args: Any, **kwargs: Any) -> Any:
+        launcher = instantiate(self, *args, **kwargs)
+        kind = type(launcher)  # (the class's: submitit pickles the launcher to its jobs)
+        if not getattr(kind.launch, "_mia_refusals", False):
+            kind.launch = _gathering(kind.launch)
+        return launcher
+
+    instantiated._mia_refusals = True  # type: ignore[attr-defined]
+    Plugins.instantiate_launcher = instantiated  # type: ignore[method-assign]
+
+
+def _gathering(launch: Any) -> Any:
+    """``launch`` of a launcher class, keeping the refusals on the JobReturns it returns."""
+
+    @functools.wraps(launch)
+    def gathered(self: Any, *args: Any, **kwargs: Any) -> Any:
+        job_returns = launch(self, *args, **kwargs)
+        for job_return in job_returns or ():
+            _RETURNED.extend(
+                (Path(run_dir), said) for run_dir, said in getattr(job_return, _ON_RETURN, ())
+            )
+        return job_returns
+
+    gathered._mia_refusals = True  # type: ignore[attr-defined]
+    return gathered
