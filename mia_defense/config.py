@@ -54,6 +54,7 @@ from mia_defense.config_keys import defense_not_selected
 from mia_defense.constraints import Param, check_values, number_hint, show, string_hint
 from mia_defense.constraints import missing_attribute as _missing_attribute
 from mia_defense.data.csv_columns import (
+    check_column_settings,
     check_drop_columns,
     check_fixed_categories,
     check_label_column,
@@ -475,6 +476,8 @@ class _Walk:
                 self.problems.append(line)
         if target is lira and len(self.problems) == before:
             self.problems += _few_lira_references(node, path, self.ok.get("plan.num_models"))
+        if target is load_csv and len(self.problems) == before:
+            self.problems += _csv_column_clashes(node)
         supplied = _SUPPLIED.get(path.split(".")[0], frozenset())
         if not path.startswith("attack.attacks."):  # attacks: called with the observations
             for key, param in params.items():
@@ -767,6 +770,23 @@ def _few_lira_references(node: DictConfig, path: str, num_models: Any) -> list[s
     if fixed is not False or not isinstance(num_models, int) or num_models > 4:
         return []
     return [f"{path}: {few_references_message(num_models, num_models // 2 - 1)}"]
+
+
+def _csv_column_clashes(node: DictConfig) -> list[str]:
+    """The problem of a CSV dataset's column settings that name the same column twice over
+    (`check_column_settings`: the label column in dataset.drop_columns), before the data."""
+    try:
+        values = {key: OmegaConf.to_container(node[key], resolve=True)
+                  if isinstance(node[key], DictConfig | ListConfig) else node[key]
+                  for key in ("label_column", "drop_columns", "categories") if key in node}
+        check_column_settings(label_column=check_label_column(values.get("label_column")),
+                              drop=check_drop_columns(values.get("drop_columns")),
+                              fixed=check_fixed_categories(values.get("categories")) or {})
+    except ConfigError as exc:
+        return [str(exc)]
+    except OmegaConfBaseException:  # (an unresolvable value is refused where it stands)
+        pass
+    return []
 
 
 def _cross_checks(ok: Mapping[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +23,11 @@ from mia_defense.constraints import override_text
 from mia_defense.data.checks import ID_ROWS, is_number_text, numbers_rows, shown_names
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["Table", "apply_fixed", "centred", "check_categories", "check_drop_columns",
-           "check_fixed_categories", "check_label_column", "check_missing", "check_range",
-           "drop_override", "kind_of_text", "rarest", "rows_phrase", "shown_variants",
-           "spelling", "variants",
-           "warn_feature_variants", "warn_float32_digits", "warn_row_numbers"]
+__all__ = ["Table", "apply_fixed", "centred", "check_categories", "check_column_settings",
+           "check_drop_columns", "check_fixed_categories", "check_label_column",
+           "check_missing", "check_range", "drop_override", "kind_of_text", "rarest",
+           "rows_phrase", "shown_variants", "spelling", "variants", "warn_feature_variants",
+           "warn_float32_digits", "warn_row_numbers"]
 
 # one logger for all of the CSV loader's modules: the name logging settings give it
 log = logging.getLogger("mia_defense.data.csv_file")
@@ -96,6 +97,33 @@ def check_label_column(label_column: Any) -> str:
                           "the header name of the label column, e.g. dataset.label_column="
                           "income")
     return label_column.strip()
+
+
+def check_column_settings(*, label_column: str, drop: frozenset[str],
+                          fixed: Mapping[str, Any]) -> None:
+    """Refuse dataset.drop_columns or dataset.categories naming the label column, and a
+    dropped column with a fixed list, before any data is read (names compared in Unicode's
+    composed form, as `load_csv` matches them to the header): the label column in
+    dataset.drop_columns was refused only once the run directory was made."""
+    def composed(name: str) -> str:
+        return unicodedata.normalize("NFC", name)
+
+    label, dropped = composed(label_column), {composed(name) for name in drop}
+    if label in dropped:
+        raise ConfigError(
+            f"dataset.drop_columns: {label_column!r} is the label column (dataset.label_column)"
+            "; list feature columns only"
+        )
+    for column in fixed:
+        if composed(column) == label:
+            raise ConfigError(f"dataset.categories.{column}: {column!r} is the label column "
+                              "(dataset.label_column); dataset.categories lists the categories "
+                              "of text feature columns")
+    both = sorted(column for column in fixed if composed(column) in dropped)
+    if both:  # (else: 'no feature column', which the header's listing seemed to contradict)
+        raise ConfigError(f"dataset.categories.{both[0]}: column {both[0]!r} is dropped "
+                          "(dataset.drop_columns): keep it, or leave it out of "
+                          "dataset.categories")
 
 
 # A number with a unit after it (12 kg, 3.5cm, 20 °C, 5 years); the unit is one word.

@@ -32,6 +32,7 @@ from mia_defense.data.csv_columns import (
     apply_fixed,
     centred,
     check_categories,
+    check_column_settings,
     check_drop_columns,
     check_fixed_categories,
     check_label_column,
@@ -351,11 +352,7 @@ def load_csv(
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
     fixed = check_fixed_categories(categories) or {}
     drop = check_drop_columns(drop_columns)
-    both = sorted(set(fixed) & drop)
-    if both:  # (else: 'no feature column', which the header's listing seemed to contradict)
-        raise ConfigError(f"dataset.categories.{both[0]}: column {both[0]!r} is dropped "
-                          "(dataset.drop_columns): keep it, or leave it out of "
-                          "dataset.categories")
+    check_column_settings(label_column=label_column, drop=drop, fixed=fixed)
     check_decimal(decimal)
     if decimal == delimiter:
         raise ConfigError(
