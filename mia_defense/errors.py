@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 __all__ = [
     "ConfigError",
     "DataError",
@@ -38,3 +41,6 @@ class DivergedError(MiaDefenseError, ArithmeticError):
     # ('defense.advreg.attack_lr'), which the run's divergence hint then names before its
     # list of settings; None: not known.
     setting: str | None = None
+    # The `ModelHistory` of each model trained so far, the diverged one's up to where it
+    # diverged: the curves the run's TensorBoard shows; empty: none known.
+    histories: Sequence[Any] = ()

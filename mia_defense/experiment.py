@@ -42,7 +42,13 @@ from mia_defense.pipeline.evaluate import (
     released_accuracy,
     utility_figures,
 )
-from mia_defense.pipeline.record import RunFacts, defense_settings, record_run, run_facts
+from mia_defense.pipeline.record import (
+    RunFacts,
+    defense_settings,
+    record_diverged,
+    record_run,
+    run_facts,
+)
 from mia_defense.pipeline.release import (
     release_members_once,
     release_population,
@@ -145,6 +151,8 @@ def run_experiment(
             experiment, setting=exc.setting
         )
         reason = f"{exc}; {hint}"
+        record_diverged(run_dir, hparams=experiment.hparams, reason=reason,
+                        histories=exc.histories)  # fmt: skip
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
         raise DivergedError(f"training diverged: {reason}") from None
     except KeyboardInterrupt:
@@ -435,7 +443,7 @@ def _run_pipeline(
             experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,
             fingerprint=fingerprint, progress=progress, store=store,
         )
-    with stopwatch.stage("observation"):
+    with stopwatch.stage("observation"), _targets_curves(ensemble):
         generator = torch_generator(experiment.seed, "release")  # population, then test set
         obs = release_population(
             experiment, data, ensemble.models, generator=generator, stage="release"
@@ -451,7 +459,7 @@ def _run_pipeline(
             test_idx=data.plan.test_idx,
             **({} if groups is None else {COPY_GROUPS: groups}),
         )
-    with stopwatch.stage("attacker's models"):
+    with stopwatch.stage("attacker's models"), _targets_curves(ensemble):
         attacks = attacks_for_recipe(
             experiment, data, run_dir, fingerprint=fingerprint, progress=progress, store=store
         )
@@ -472,6 +480,18 @@ def _run_pipeline(
         histories=ensemble.histories, stopwatch=stopwatch, start=start, figures=figures,
     )
     return result
+
+
+@contextmanager
+def _targets_curves(ensemble: Ensemble) -> Iterator[None]:
+    """A `DivergedError` of a stage after the targets trained (their release, an undefended
+    attacker's models) carries the targets' curves, the run's for its TensorBoard, not the
+    attacker's models' (or none)."""
+    try:
+        yield
+    except DivergedError as exc:
+        exc.histories = ensemble.histories
+        raise
 
 
 def _check_classes(

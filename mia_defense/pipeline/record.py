@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from mia_defense.code_digest import code_digest
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.metrics.epsilon import wilson_interval
 from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.run_fingerprint import training_parts
@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from mia_defense.timing import Stopwatch
     from mia_defense.training.loop import ModelHistory
 
-__all__ = ["RunFacts", "defense_settings", "record_run", "run_facts", "warn_near_chance"]
+__all__ = [
+    "RunFacts",
+    "defense_settings",
+    "record_diverged",
+    "record_run",
+    "run_facts",
+    "warn_near_chance",
+]
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +139,23 @@ def record_run(
     result.wall_seconds = time.perf_counter() - start
     write_json(run_dir / "results.json",
                {**_results_payload(facts, result, headline), "sha256": digests})
+
+
+def record_diverged(
+    run_dir: Path, *, hparams: Mapping[str, Any], reason: str, histories: Sequence[ModelHistory]
+) -> None:
+    """tb/ of a run whose training diverged (results.json ``diverged.reason``: ``reason``):
+    the curves of ``histories`` up to where they diverged, and its HParams session, its
+    flat config ``hparams`` with the `NO_VERDICT` column that says why and no metrics; a sweep
+    compared in TensorBoard missed the point altogether. Only what the sweep's experiment
+    config reads back from results.json (`sessions_under`): a value beyond its columns'
+    domains would hide the run. A failure to write is logged: results.json is the record."""
+    columns = run_columns({"status": "diverged", "diverged": {"reason": reason}})
+    try:
+        log_run(run_dir / "tb", histories=histories, attacks={}, scalars={},
+                hparams={**hparams, **columns}, figures=False)  # fmt: skip
+    except MiaDefenseError as exc:
+        log.warning("%s: %s", type(exc).__name__, exc)
 
 
 def warn_near_chance(utility: Mapping[str, Any], test_size: int | None) -> None:

@@ -167,9 +167,10 @@ def metric_tags(keys: Iterable[str]) -> list[str]:
 
 
 def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
-    """The columns a run has beside its config (results.json's ``utility_below_chance``,
-    ``privacy`` and ``source``): `NO_VERDICT`, why it gets no privacy verdict (accuracy not
-    above chance, and no leak measured in spite of it: ``privacy.leak_without_utility``; or
+    """The columns a run has beside its config (results.json's ``status``, ``diverged``,
+    ``utility_below_chance``, ``privacy`` and ``source``): `NO_VERDICT`, why it gets no
+    privacy verdict (training diverged: ``diverged.reason``; accuracy not above chance, and
+    no leak measured in spite of it: ``privacy.leak_without_utility``; or
     ``privacy.no_verdict_reason``), and `ATTACKED`, the run or file mia-attack attacked.
 
     A mia-train run at chance (``train.lr=1000``) showed TPR 0 and empirical ε 0 as any
@@ -180,7 +181,12 @@ def run_columns(payload: Mapping[str, Any]) -> dict[str, str]:
     privacy = privacy if isinstance(privacy, Mapping) else {}
     reason = privacy.get("no_verdict_reason")
     leak = privacy.get("leak_without_utility") is True  # its figures stand: not private
-    if payload.get("utility_below_chance") is True and not leak:
+    diverged = payload.get("diverged")
+    if payload.get("status") == "diverged":
+        why = diverged.get("reason") if isinstance(diverged, Mapping) else None
+        why = " ".join(why.split()) if isinstance(why, str) else ""
+        columns[NO_VERDICT] = f"training diverged: {why}" if why else "training diverged"
+    elif payload.get("utility_below_chance") is True and not leak:
         columns[NO_VERDICT] = "accuracy not above chance (the model learned nothing)"
     elif isinstance(reason, str) and reason:
         columns[NO_VERDICT] = reason
@@ -337,7 +343,8 @@ def _summary(tag: str, data: plugin_data_pb2.HParamsPluginData) -> summary_pb2.S
 
 
 def sessions_under(root: Path) -> list[Session]:
-    """The finished runs under ``root`` (a sweep directory or one run directory), read from
+    """The finished runs under ``root`` (a sweep directory or one run directory; a run whose
+    training diverged too, with its `NO_VERDICT` column and no metrics), read from
     their results.json: the hyperparameters and metrics their TensorBoard sessions hold
     (the flat config and ``defense`` as `experiment.py` hands them to `log_run`, and the
     ``headline``). Unreadable or unfinished runs are left out, and so are runs whose
@@ -350,7 +357,9 @@ def sessions_under(root: Path) -> list[Session]:
         except (MiaDefenseError, OSError, ValueError) as exc:
             log.warning("HParams: leaving out %s (%s)", path, exc)
             continue
-        if payload.get("status") != "complete" or not isinstance(payload.get("headline"), dict):
+        status, headline = payload.get("status"), payload.get("headline")
+        headline = headline if isinstance(headline, dict) else None
+        if not ((status == "complete" and headline is not None) or status == "diverged"):
             continue
         problem = models_problem(path.parent, payload)
         if problem is not None:
@@ -360,7 +369,7 @@ def sessions_under(root: Path) -> list[Session]:
         hparams = {**_flat_config(payload), **(payload.get("defense") or {}), **columns}
         sessions.append(Session(
             name=str(path.parent.relative_to(root)), hparams=session_hparams(hparams),
-            metrics=comparison_metrics(payload["headline"], verdict=NO_VERDICT not in columns),
+            metrics=comparison_metrics(headline or {}, verdict=NO_VERDICT not in columns),
         ))  # fmt: skip
     return sessions
 

@@ -109,16 +109,22 @@ def _number(value: Any) -> str:
 
 def _mean_curves(histories: Sequence[ModelHistory]) -> dict[str, dict[int, float]]:
     """Means over models at each recorded epoch (``train.eval_every`` spaces the records;
-    models that stopped early drop out of later epochs): field -> {epoch: mean}."""
+    models that stopped early drop out of later epochs): field -> {epoch: mean}. A diverged
+    run's curves end before the first epoch with a non-finite loss (its accuracies from
+    there on are those of NaN outputs)."""
     by_epoch: dict[int, list[EpochRecord]] = {}
     for history in histories:
         for record in history.epochs:
             by_epoch.setdefault(record.epoch, []).append(record)
+    end = min((epoch for epoch, records in by_epoch.items()
+               if not np.isfinite([[r.train_loss, r.test_loss] for r in records]).all()),
+              default=None)  # fmt: skip
     curves: dict[str, dict[int, float]] = {}
     for field in ("train_loss", "train_acc", "test_loss", "test_acc"):
         curves[field] = {
             epoch: float(np.mean([getattr(r, field) for r in records]))
             for epoch, records in sorted(by_epoch.items())
+            if end is None or epoch < end
         }
     return curves
 
@@ -196,7 +202,8 @@ def log_run(
             writer.add_scalar(tag, value, 0)
         table = summary_table(scalars)
         if not verdict:
-            table = f"**no privacy verdict**: {hparams[NO_VERDICT]}\n\n{table}"
+            table = f"**no privacy verdict**: {hparams[NO_VERDICT]}" + (
+                f"\n\n{table}" if scalars else "")  # (a diverged run has no figures)
         writer.add_text("summary", table, 0)
         if figures:
             _add_figures(writer, attacks, title=title, masks=masks, slices=slices)

@@ -12,7 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import TrainingDefense
-from mia_defense.errors import UnsupportedModelError
+from mia_defense.errors import DivergedError, UnsupportedModelError
 from mia_defense.seeding import derive_seed
 from mia_defense.threads import intra_op_threads
 from mia_defense.training.checkpoints import (
@@ -179,7 +179,12 @@ def train_ensemble(
             check_data_unchanged(data, versions, models[chunk[0]])
             for k, history in zip(chunk, trained, strict=True):
                 histories[k] = history
-                check_trained(models[k], history, index=k, stage=stage)
+            for k, history in zip(chunk, trained, strict=True):
+                try:
+                    check_trained(models[k], history, index=k, stage=stage)
+                except DivergedError as exc:  # the curves so far, for the run's TensorBoard
+                    exc.histories = [h for h in histories if h is not None]
+                    raise
                 if paths[k] is not None:
                     save_model(paths[k], models[k], history, fingerprint=fingerprint,
                                settings=settings)
