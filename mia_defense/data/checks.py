@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import errno
 import logging
 import math
@@ -30,6 +31,7 @@ __all__ = [
     "check_flag",
     "check_label_base",
     "check_seed",
+    "closest_name",
     "duplicate_count",
     "finish_dataset",
     "is_number_text",
@@ -88,6 +90,17 @@ def _shown_name(name: str) -> str:
     if len(name) <= _SHOWN_CHARS:
         return repr(name)
     return f"{name[: _SHOWN_CHARS - 20]!r}... ({len(name)} characters)"
+
+
+def closest_name(name: str, names: list[str]) -> str | None:
+    """The name of ``names`` a mistyped ``name`` most likely meant: one alike but for letter
+    case first ('X' for 'x': difflib finds no likeness in one letter), else difflib's."""
+    folded = name.casefold()
+    cased = next((other for other in names if other.casefold() == folded), None)
+    if cased is not None:
+        return cased
+    close = difflib.get_close_matches(name, names, n=1)
+    return close[0] if close else None
 
 
 def shown_names(names: list[str], *, what: str) -> str:

@@ -8,7 +8,6 @@ values; and dataset.drop_columns, the setting their messages suggest (`drop_over
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import re
 import unicodedata
@@ -20,7 +19,13 @@ from typing import Any
 import numpy as np
 
 from mia_defense.constraints import override_text
-from mia_defense.data.checks import ID_ROWS, is_number_text, numbers_rows, shown_names
+from mia_defense.data.checks import (
+    ID_ROWS,
+    closest_name,
+    is_number_text,
+    numbers_rows,
+    shown_names,
+)
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["Table", "apply_fixed", "centred", "check_categories", "check_column_settings",
@@ -384,11 +389,11 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
             raise ConfigError(f"{key}: {column!r} is the label column (dataset.label_column); "
                               "dataset.categories lists the categories of text feature columns")
         if column not in table.names:
-            close = difflib.get_close_matches(column, table.names, n=1)
+            close = closest_name(column, table.names)
             raise ConfigError(
                 f"{key}: {path} has no feature column {column!r} (its feature columns: "
                 f"{shown_names(table.names, what='columns')})"
-                + (f"; did you mean {close[0]!r}?" if close else "")
+                + (f"; did you mean {close!r}?" if close else "")
             )
         j = table.names.index(column)
         found = categories[j]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.constraints import override_text
-from mia_defense.data.checks import is_number_text, shown_names
+from mia_defense.data.checks import closest_name, is_number_text, shown_names
 from mia_defense.data.csv_columns import drop_override
 from mia_defense.errors import ConfigError, DataError
 
@@ -159,11 +159,11 @@ def _check_dropped(header: list[str], *, path: Path, label_column: str,
         )
     for name in sorted(drop):
         if name not in header:
-            close = difflib.get_close_matches(name, header, n=1)
+            close = closest_name(name, header)
             raise ConfigError(
                 f"dataset.drop_columns: {path} has no column {name!r} (its columns: "
                 f"{shown_names(header, what='columns')})"
-                + (f"; did you mean {close[0]!r}?" if close else "")
+                + (f"; did you mean {close!r}?" if close else "")
             )
 
 
