@@ -151,9 +151,9 @@ def run_experiment(
             experiment, setting=exc.setting
         )
         reason = f"{exc}; {hint}"
-        record_diverged(run_dir, hparams=experiment.hparams, reason=reason,
-                        histories=exc.histories)  # fmt: skip
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
+        record_diverged(run_dir, hparams=experiment.hparams, reason=reason,
+                        histories=exc.histories)  # (after: the record is results.json's)
         raise DivergedError(f"training diverged: {reason}") from None
     except KeyboardInterrupt:
         mark_run(run_dir, status="interrupted", **mark)

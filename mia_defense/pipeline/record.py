@@ -149,7 +149,8 @@ def record_diverged(
     flat config ``hparams`` with the `NO_VERDICT` column that says why and no metrics; a sweep
     compared in TensorBoard missed the point altogether. Only what the sweep's experiment
     config reads back from results.json (`sessions_under`): a value beyond its columns'
-    domains would hide the run. A failure to write is logged: results.json is the record."""
+    domains would hide the run. A failure to write is logged: results.json, written first,
+    is the record."""
     columns = run_columns({"status": "diverged", "diverged": {"reason": reason}})
     try:
         log_run(run_dir / "tb", histories=histories, attacks={}, scalars={},
