@@ -78,8 +78,9 @@ def _hparams(run_dir: Path) -> dict[str, object]:
 
 
 def test_multirun_puts_every_run_under_one_root_named_after_its_overrides(sweep):
-    # beside the runs, the sweep's model store (cache_dir=auto)
-    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == [".model_store", *RUNS]
+    # beside the runs, the sweep's model store (cache_dir=auto) and its HParams columns
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == [
+        ".model_store", *RUNS, "sweep_hparams"]
     for name, epochs in zip(RUNS, (1, 2), strict=True):
         run_dir = sweep / name
         assert read_json(run_dir / "results.json")["config"]["train"]["epochs"] == epochs
