@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_groups_note"]
+__all__ = [
+    "MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_groups_note", "few_records_note",
+]
 
 # Bootstrap resamples (attack.bootstrap): each attack's intervals cost about B·T·N weights
 # (68 ms per 200 at T=16, N=1000); 10^5 already pins a percentile end to a fraction of a
@@ -273,5 +275,22 @@ def few_groups_note(groups: np.ndarray, confidence: str) -> str | None:
         f"{distinct} independent record(s)"
         + (" (one: intervals of no width, the figure itself)" if distinct == 1 else "")
         + f", too few to mean the stated {confidence} confidence; deduplicate the data, or "
+        "read the intervals as no measure of the figures' uncertainty"
+    )
+
+
+def few_records_note(num_records: int, confidence: str) -> str | None:
+    """What to say of intervals drawn over ``num_records`` records (no copies among them)
+    when they are fewer than `_FEW_GROUPS`: a resample draws records whole, with every
+    target's score of each, so one record gives intervals of no width ([1.000, 1.000] for
+    an AUC of 1 read off two models' outputs on it) and a few give intervals of a few
+    draws, whatever the number of targets. ``confidence``: the stated level, as text."""
+    if num_records >= _FEW_GROUPS:
+        return None
+    return (
+        f"the intervals rest on the {num_records} record(s) judged (a resample draws a "
+        "record with every target's score of it)"
+        + (" (one: intervals of no width, the figure itself)" if num_records == 1 else "")
+        + f", too few to mean the stated {confidence} confidence; attack more records, or "
         "read the intervals as no measure of the figures' uncertainty"
     )

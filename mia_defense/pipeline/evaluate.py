@@ -22,7 +22,7 @@ from mia_defense.attacks.runner import (
     tied_scores,
 )
 from mia_defense.errors import ConfigError
-from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, few_groups_note
+from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, few_groups_note, few_records_note
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.records import (
     MIN_SLICE_RECORDS,
@@ -590,6 +590,10 @@ def attack_observations(
                               level_text(evaluation.confidence))
         if few:
             log.warning("copy_groups: %s", few)
+    elif evaluation.bootstrap:  # (one record: intervals of no width, as one group's)
+        few = few_records_note(int((~is_canary).sum()), level_text(evaluation.confidence))
+        if few:
+            log.warning("bootstrap: %s", few)
     attack_results = run_attacks(
         obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary,
         groups=copy_groups if population_copies else None,
