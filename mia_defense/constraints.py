@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "check_values", "hydra_quoted", "missing_attribute", "number_hint",
-           "override_text", "shape_refusal", "show", "string_hint"]
+__all__ = ["Param", "check_values", "hydra_quoted", "list_override", "missing_attribute",
+           "number_hint", "override_text", "shape_refusal", "show", "string_hint",
+           "sweep_refusal"]
 
 
 @dataclass(frozen=True)
@@ -227,10 +228,7 @@ def shape_refusal(key: str, typed: str, given: Any, current: Any) -> str:
     mapping). Names the key, what was given, what it takes, and a setting to type."""
     if isinstance(current, list):
         items = current or (list(given) if isinstance(given, Mapping) else []) or ["a", "b"]
-        if all(isinstance(item, str) for item in items):
-            example = override_text(key, [str(item) for item in items])
-        else:
-            example = shlex.quote(f"{key}=[{','.join(show(item) for item in items)}]")
+        example = list_override(key, items)
         return (f"{key}={typed}: a mapping, where {key} takes a list (now {show(current)}); "
                 f"write a list in square brackets, e.g. {example} (quoted for the shell)")
     keys = [str(name) for name in current]
@@ -248,6 +246,32 @@ def shape_refusal(key: str, typed: str, given: Any, current: Any) -> str:
         what = f"set its keys one by one ({key}.NAME=VALUE)"
     return (f"{key}={typed}: a list, where {key} is a mapping of settings (its keys: "
             f"{shown or 'none'}); {what}")
+
+
+def list_override(key: str, items: list[Any]) -> str:
+    """The command-line setting that makes ``key`` the list ``items``, quoted for a shell:
+    ``'dataset.drop_columns=[id,note]'``, ``'attack.fprs=[0.1,0.01]'``."""
+    if all(isinstance(item, str) for item in items):
+        return override_text(key, list(items))
+    return shlex.quote(f"{key}=[{','.join(show(item) for item in items)}]")
+
+
+def sweep_refusal(line: str, key: str, items: list[Any], *, group: bool) -> str:
+    """The refusal of the override ``line`` (``key=a,b`` without -m), whose values
+    ``items`` Hydra reads as a sweep: Hydra said "Ambiguous value for argument ... 1. To use
+    it as a list, use key=[value1,value2] 2. ... key=\\'value1,value2\\'", naming no key and
+    giving a list unquoted (a pattern to zsh). A config ``group`` (but defense, which takes
+    a list) gets no list or text: one choice, or -m."""
+    start = (f"{line}: Hydra reads values separated by commas as a sweep, one run per value, "
+             "which needs -m (--multirun); to run once per value, add -m")
+    if group and key != "defense":
+        first = items[0] if isinstance(items[0], str) else show(items[0])
+        return f"{start}; for one run, choose one: {key}={first}"
+    if group:
+        return f"{start}; to stack them in one run, write {list_override(key, items)}"
+    text = ",".join(item if isinstance(item, str) else show(item) for item in items)
+    return (f"{start}; where {key} takes a list, write {list_override(key, items)}; where it "
+            f"takes text holding commas, {override_text(key, text)}")
 
 
 def _reads_as(text: str, kind: str) -> bool:

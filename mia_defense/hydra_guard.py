@@ -404,7 +404,7 @@ def guard_config_loading() -> None:
         except ConfigCompositionException as exc:
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
             reworded = (_unselected_config_refusal(exc, list(overrides or []), loader=self)
-                        or _merge_refusal(exc))
+                        or _merge_refusal(exc) or _sweep_refusal(exc))
             if reworded is None:
                 raise
             raise reworded from None
@@ -460,6 +460,30 @@ def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:
     """`merge_problem` as a one-line refusal; ``None``: any other error."""
     problem = merge_problem(exc)
     return None if problem is None else HydraConfigError(problem)
+
+
+def _sweep_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """Hydra's "Ambiguous value for argument 'KEY=a,b'" (a sweep without -m) reworded
+    (`constraints.sweep_refusal`); ``None``: any other error."""
+    import re
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.config_keys import packaged_configs
+    from mia_defense.constraints import sweep_refusal
+
+    found = re.match(r"Ambiguous value for argument '(.*)'\n", str(exc))
+    if found is None:
+        return None
+    try:
+        override = OverridesParser.create().parse_override(found.group(1))
+        items = [getattr(item, "text", item)  # (a QuotedString: its text)
+                 for item in override.value().list]  # type: ignore[union-attr]
+    except Exception:  # (Hydra parsed it as a sweep of choices already)
+        return None
+    key = override.key_or_group
+    group = override.package is None and bool(packaged_configs(key))
+    return HydraConfigError(sweep_refusal(found.group(1), key, items, group=group))
 
 
 def merge_problem(exc: Exception) -> str | None:
