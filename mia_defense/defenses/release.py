@@ -83,7 +83,8 @@ class TopKRelease(Release):
     """Only the ``k`` largest probabilities; the others are withheld (``-inf``).
 
     With ``renormalize`` the kept probabilities are rescaled to sum to 1 (a querier
-    cannot tell how much mass was dropped); otherwise they keep their values.
+    cannot tell how much mass was dropped); otherwise they keep their values. Among tied
+    probabilities the lowest classes are kept, so k=1 answers argmax's label.
     """
 
     name = "topk"
@@ -131,8 +132,11 @@ class TopKRelease(Release):
     ) -> torch.Tensor:
         log_probs = torch.log_softmax(logits.float(), dim=-1)
         k = min(self.k, log_probs.shape[-1])
-        top = log_probs.topk(k, dim=-1)
-        out = torch.full_like(log_probs, -math.inf).scatter(-1, top.indices, top.values)
+        # Tied probabilities: the lowest classes first, as argmax (and release=label_only)
+        # answers; topk's pick among ties depends on C and the device (k=1 on a tie of
+        # classes 3 and 7 of 10 released 7, where label_only answered 3).
+        top = log_probs.sort(dim=-1, descending=True, stable=True).indices[..., :k]
+        out = torch.full_like(log_probs, -math.inf).scatter(-1, top, log_probs.gather(-1, top))
         return torch.log_softmax(out, dim=-1) if self.renormalize else out
 
 
