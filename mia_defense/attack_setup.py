@@ -64,7 +64,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         misspelt_group_key_message,
         training_group,
     )
-    from mia_defense.hydra_guard import merge_problem
+    from mia_defense.hydra_guard import merge_problem, sweep_problem
 
     overrides = check_overrides(overrides)
     for override in overrides:
@@ -100,7 +100,8 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     except MiaDefenseError:
         raise
     except (HydraException, ValueError) as exc:  # ValueError: Hydra's own, for attack=null
-        said = merge_problem(exc) or exc  # (attack.fprs={a:1}: "Error merging override" only)
+        # (attack.fprs={a:1}: "Error merging override" only; a,b: Hydra's -m advice)
+        said = merge_problem(exc) or sweep_problem(exc, shell=False) or exc
         raise ConfigError(f"attack overrides {list(overrides)}: {said}") from None
     finally:
         restore_gh_from_backup(backup)

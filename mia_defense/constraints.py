@@ -248,30 +248,38 @@ def shape_refusal(key: str, typed: str, given: Any, current: Any) -> str:
             f"{shown or 'none'}); {what}")
 
 
-def list_override(key: str, items: list[Any]) -> str:
+def list_override(key: str, items: list[Any], *, shell: bool = True) -> str:
     """The command-line setting that makes ``key`` the list ``items``, quoted for a shell:
-    ``'dataset.drop_columns=[id,note]'``, ``'attack.fprs=[0.1,0.01]'``."""
-    if all(isinstance(item, str) for item in items):
-        return override_text(key, list(items))
-    return shlex.quote(f"{key}=[{','.join(show(item) for item in items)}]")
+    ``'dataset.drop_columns=[id,note]'``, ``'attack.fprs=[0.1,0.01]'``; ``shell=False``:
+    the override as the API takes it, unquoted (``attack.fprs=[0.1,0.01]``)."""
+    texts = [(item if _PLAIN_VALUE.fullmatch(item) else hydra_quoted(item, quote=chr(34)))
+             if isinstance(item, str) else show(item) for item in items]
+    text = f"{key}=[{','.join(texts)}]"
+    return shlex.quote(text) if shell else text
 
 
-def sweep_refusal(line: str, key: str, items: list[Any], *, group: bool) -> str:
+def sweep_refusal(line: str, key: str, items: list[Any], *, group: bool,
+                  shell: bool = True) -> str:
     """The refusal of the override ``line`` (``key=a,b`` without -m), whose values
     ``items`` Hydra reads as a sweep: Hydra said "Ambiguous value for argument ... 1. To use
     it as a list, use key=[value1,value2] 2. ... key=\\'value1,value2\\'", naming no key and
     giving a list unquoted (a pattern to zsh). A config ``group`` (but defense, which takes
-    a list) gets no list or text: one choice, or -m."""
+    a list) gets no list or text: one choice, or -m. ``shell=False``: for the API's
+    overrides, which no shell reads and nothing sweeps."""
     start = (f"{line}: Hydra reads values separated by commas as a sweep, one run per value, "
-             "which needs -m (--multirun); to run once per value, add -m")
+             + ("which needs -m (--multirun); to run once per value, add -m" if shell else
+                "which the API does not run"))
     if group and key != "defense":
         first = items[0] if isinstance(items[0], str) else show(items[0])
         return f"{start}; for one run, choose one: {key}={first}"
+    listed = list_override(key, items, shell=shell)
     if group:
-        return f"{start}; to stack them in one run, write {list_override(key, items)}"
+        return f"{start}; to stack them in one run, write {listed}"
+    if not shell:
+        return f"{start}; call it once per value, or, where {key} takes a list, write {listed}"
     text = ",".join(item if isinstance(item, str) else show(item) for item in items)
-    return (f"{start}; where {key} takes a list, write {list_override(key, items)}; where it "
-            f"takes text holding commas, {override_text(key, text)}")
+    return (f"{start}; where {key} takes a list, write {listed}; where it takes text holding "
+            f"commas, {override_text(key, text)}")
 
 
 def _reads_as(text: str, kind: str) -> bool:

@@ -47,6 +47,7 @@ __all__ = [
     "refuse_code_in_hydra",
     "rerun_refusal",
     "sweep_of_unselected_points",
+    "sweep_problem",
     "unresolvable_settings",
 ]
 
@@ -403,8 +404,10 @@ def guard_config_loading() -> None:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
-            reworded = (_unselected_config_refusal(exc, list(overrides or []), loader=self)
-                        or _merge_refusal(exc) or _sweep_refusal(exc))
+            reworded = _unselected_config_refusal(exc, list(overrides or []), loader=self)
+            shell = args[3] if len(args) > 3 else kwargs.get("from_shell", True)
+            if reworded is None and shell:  # (the compose API's caller words its own)
+                reworded = _merge_refusal(exc) or _sweep_refusal(exc)
             if reworded is None:
                 raise
             raise reworded from None
@@ -463,8 +466,14 @@ def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:
 
 
 def _sweep_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """`sweep_problem` as a one-line refusal; ``None``: any other error."""
+    problem = sweep_problem(exc)
+    return None if problem is None else HydraConfigError(problem)
+
+
+def sweep_problem(exc: Exception, *, shell: bool = True) -> str | None:
     """Hydra's "Ambiguous value for argument 'KEY=a,b'" (a sweep without -m) reworded
-    (`constraints.sweep_refusal`); ``None``: any other error."""
+    (`constraints.sweep_refusal`; ``shell=False``: for the API); ``None``: any other error."""
     import re
 
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -473,7 +482,7 @@ def _sweep_refusal(exc: ConfigCompositionException) -> Exception | None:
     from mia_defense.constraints import sweep_refusal
 
     found = re.match(r"Ambiguous value for argument '(.*)'\n", str(exc))
-    if found is None:
+    if not isinstance(exc, ConfigCompositionException) or found is None:
         return None
     try:
         override = OverridesParser.create().parse_override(found.group(1))
@@ -483,7 +492,7 @@ def _sweep_refusal(exc: ConfigCompositionException) -> Exception | None:
         return None
     key = override.key_or_group
     group = override.package is None and bool(packaged_configs(key))
-    return HydraConfigError(sweep_refusal(found.group(1), key, items, group=group))
+    return sweep_refusal(found.group(1), key, items, group=group, shell=shell)
 
 
 def merge_problem(exc: Exception) -> str | None:

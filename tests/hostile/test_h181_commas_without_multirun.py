@@ -32,3 +32,18 @@ def test_a_group_of_one_choice_is_told_to_choose_one(tmp_path):
     assert stderr.count("model=mlp,logistic: ") == 1
     assert "; for one run, choose one: model=mlp\n" in stderr
     assert "[" not in stderr.split("ConfigError: ", 1)[1].split("\n", 1)[0]  # no list
+
+
+def test_api_audit_says_it_for_the_api():
+    # api.audit kept Hydra's three lines, -m and the shell's quotes included
+    from mia_defense import api
+    from mia_defense.errors import ConfigError
+    from tests.helpers import synthetic_observations
+
+    obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
+    with pytest.raises(ConfigError) as caught:
+        api.audit(obs, overrides=["attack.fprs=0.1,0.01"])
+    assert str(caught.value) == (
+        "attack overrides ['attack.fprs=0.1,0.01']: attack.fprs=0.1,0.01: Hydra reads values "
+        "separated by commas as a sweep, one run per value, which the API does not run; call "
+        "it once per value, or, where attack.fprs takes a list, write attack.fprs=[0.1,0.01]")
