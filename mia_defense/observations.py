@@ -253,6 +253,9 @@ class Observations:
         short = _short_mass_note(log_probs)
         if short:
             log.warning("%s: %s: %s", source, name, short)
+        excess = _excess_mass_note(log_probs)
+        if excess:
+            log.warning("%s: %s: %s", source, name, excess)
         return cls(
             log_probs=log_probs,
             labels=arrays["labels"].astype(np.int64, copy=False),
@@ -537,6 +540,29 @@ def _short_mass_note(log_probs: np.ndarray) -> str | None:
     return (f"{count} outputs release every class yet sum below 1 ({first}), on no "
             "rounding grid: the attacks read them as distributions; give outputs that sum "
             "to 1 (0 or -inf for each withheld class)")
+
+
+def _excess_mass_note(log_probs: np.ndarray) -> str | None:
+    """Outputs [K, N, C] that sum above 1 by more than rounding explains, on no rounding
+    grid (`normalisation_problems` refuses those above 2, or with a top class of 1): a
+    distribution scaled up (1.4 times, capped below 1) passed in silence, read by the
+    attacks as a distribution, as `_short_mass_note` says of one scaled down."""
+    count, first, off_grid = 0, "", False
+    for k in range(log_probs.shape[0]):  # one model at a time, as `normalisation_problems`
+        probs = np.exp(log_probs[k].astype(np.float64))
+        total = probs.sum(axis=-1)
+        excess = total > 1.0 + _MASS_TOLERANCE
+        if not excess.any():
+            continue
+        n = int(np.flatnonzero(excess)[0])
+        count += int(excess.sum())
+        first = first or f"model {k}, record {n}: {total[n]:.4g}"
+        off_grid = off_grid or not _on_decimal_grid(probs[excess])
+    if not off_grid:
+        return None
+    return (f"{count} outputs sum above 1 ({first}), on no rounding grid: the attacks read "
+            "them as distributions; give outputs that sum to 1 (probabilities scaled up, or "
+            "per-class scores?)")
 
 
 def _short_mass_problem(probs: np.ndarray, total: np.ndarray, kind: str, where: str) -> str | None:
