@@ -101,7 +101,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         raise
     except (HydraException, ValueError) as exc:  # ValueError: Hydra's own, for attack=null
         # (attack.fprs={a:1}: "Error merging override" only; a,b: Hydra's -m advice)
-        said = merge_problem(exc) or sweep_problem(exc, shell=False) or exc
+        said = merge_problem(exc, shell=False) or sweep_problem(exc, shell=False) or exc
         raise ConfigError(f"attack overrides {list(overrides)}: {said}") from None
     finally:
         restore_gh_from_backup(backup)

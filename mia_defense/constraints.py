@@ -220,17 +220,20 @@ def check_values(
     return problems
 
 
-def shape_refusal(key: str, typed: str, given: Any, current: Any) -> str:
+def shape_refusal(key: str, typed: str, given: Any, current: Any, *,
+                  shell: bool = True) -> str:
     """The refusal of the override ``key=typed`` (``given``, its plain value) where ``key``
     holds ``current`` (a plain list or mapping) and ``given`` is the other of the two: Hydra
     said only "Error merging override dataset.drop_columns={a:1} / Cannot merge DictConfig
     with ListConfig / full_key: ... object_type=list" (the same words for a list given to a
-    mapping). Names the key, what was given, what it takes, and a setting to type."""
+    mapping). Names the key, what was given, what it takes, and a setting to type
+    (``shell=False``: as the API's overrides take it, unquoted)."""
     if isinstance(current, list):
         items = current or (list(given) if isinstance(given, Mapping) else []) or ["a", "b"]
-        example = list_override(key, items)
+        example = list_override(key, items, shell=shell)
         return (f"{key}={typed}: a mapping, where {key} takes a list (now {show(current)}); "
-                f"write a list in square brackets, e.g. {example} (quoted for the shell)")
+                f"write a list in square brackets, e.g. {example}"
+                + (" (quoted for the shell)" if shell else ""))
     keys = [str(name) for name in current]
     shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
     plain = [(name, value) for name, value in current.items()

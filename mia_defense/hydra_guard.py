@@ -495,7 +495,7 @@ def sweep_problem(exc: Exception, *, shell: bool = True) -> str | None:
     return sweep_refusal(found.group(1), key, items, group=group, shell=shell)
 
 
-def merge_problem(exc: Exception) -> str | None:
+def merge_problem(exc: Exception, *, shell: bool = True) -> str | None:
     """Hydra's "Error merging override KEY=VALUE" where VALUE is a mapping and KEY a list
     (dataset.drop_columns={a:1}) or the reverse, reworded (`constraints.shape_refusal`):
     Hydra's own words were "Cannot merge DictConfig with ListConfig" either way, and the API
@@ -518,7 +518,8 @@ def merge_problem(exc: Exception) -> str | None:
     except Exception:  # (Hydra parsed it once already; the value only shapes the example)
         given = None
     plain = OmegaConf.to_container(current, resolve=False)
-    return shape_refusal(str(cause.full_key), line.partition("=")[2], given, plain)
+    return shape_refusal(str(cause.full_key), line.partition("=")[2], given, plain,
+                         shell=shell)
 
 
 def sweep_of_unselected_points(

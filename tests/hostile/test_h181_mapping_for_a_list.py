@@ -69,9 +69,10 @@ def test_mia_attack_and_api_audit_say_the_same(tmp_path):
     obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
     with pytest.raises(ConfigError) as caught:
         api.audit(obs, overrides=["attack.fprs={a:1}"])
-    assert "attack.fprs={a:1}: a mapping, where attack.fprs takes a list (now [0.1, 0.01, " \
-        "0.001]); write a list in square brackets, e.g. 'attack.fprs=[0.1,0.01,0.001]'" \
-        in str(caught.value)
+    assert str(caught.value) == (  # (no shell's quotes for the API)
+        "attack overrides ['attack.fprs={a:1}']: attack.fprs={a:1}: a mapping, where "
+        "attack.fprs takes a list (now [0.1, 0.01, 0.001]); write a list in square brackets, "
+        "e.g. attack.fprs=[0.1,0.01,0.001]")
 
 
 def test_a_mapping_of_mappings_is_told_to_remove_entries():
