@@ -965,8 +965,8 @@ def audit(
     overrides = check_overrides(overrides)
     _check_int("audit", "seed", seed, low=0)  # "0,1" was a Hydra sweep in the override
     cfg = attack_config(overrides, seed=int(seed))
-    obs = _checked(observations)
-    flags = None if is_canary is None else _canaries(is_canary, len(obs.labels))
+    flags = None if is_canary is None else _canaries(is_canary, len(observations.labels))
+    obs = _checked(observations, canaries=flags)
     problem = fixed_problem(
         cfg, observed_settings(obs, flags), overrides, whose="the observations audited",
         reader="audit", hint=(" (the models' queries are api.observe_models' num_augmented=, "
@@ -977,12 +977,17 @@ def audit(
     return run_audit(obs, cfg, defended=True, is_canary=flags, copy_groups=copy_groups)
 
 
-def _checked(obs: Observations) -> Observations:
+def _checked(obs: Observations, *, canaries: np.ndarray | None = None) -> Observations:
     """``obs`` with every check of `Observations.from_arrays` passed, its masks as bool and
     its labels as integers. Observations built directly (``Observations(...)``) have had
     their shapes checked only: NaN outputs left a verdict to the attacks they spared, 0/1
-    integer masks were a raw error."""
+    integer masks were a raw error. ``canaries`` [N] bool are exempt from the masks' "IN for
+    some model and OUT for another", as a file's ``is_canary`` are: a file whose canary
+    trained every model loaded, and `audit` with its is_canary, as the loader advises,
+    refused it ('never OUT (a member of every model)')."""
     fields = {"log_probs": obs.log_probs, "masks": obs.masks, "labels": obs.labels}
+    if canaries is not None:
+        fields["is_canary"] = canaries
     names = ("augmented_logits", "augmented_predictions", "grad_norms", "test_log_probs",
              "test_labels")  # fmt: skip
     fields.update({name: getattr(obs, name) for name in names if getattr(obs, name) is not None})
