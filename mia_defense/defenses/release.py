@@ -248,12 +248,36 @@ class NoiseRelease(Release):
         return {"scale": self.scale, "distribution": self.distribution}
 
     def check(self, *, num_classes: int) -> None:
-        """Say that no noise releases the outputs unchanged, as `RoundingRelease` does."""
+        """Say that no noise releases the outputs unchanged, as `RoundingRelease` does; so
+        does a noise too small to move them (`perturbs`: release.scale=1e-30 released the
+        full outputs bit for bit, unsaid, reported as the noise defense)."""
         if self.scale == 0:
             log.warning(
                 "release.scale=0: adds no noise, so the outputs are released unchanged, a "
                 "full release under another name; choose release.scale > 0 to perturb them"
             )
+        elif not self.perturbs(num_classes):
+            larger = (10.0**e for e in range(math.floor(math.log10(self.scale)) + 1, 1))
+            least = next((s for s in larger if self._moves(num_classes, s)), 1.0)
+            log.warning(
+                "release.scale=%g: its noise is lost in the float32 rounding of the released "
+                "log-probabilities (on random logits they are those of release.scale=0, bit "
+                "for bit), so the outputs are released unchanged, a full release under "
+                "another name; choose release.scale >= %g to perturb them",
+                self.scale, least,
+            )
+
+    def perturbs(self, num_classes: int) -> bool:
+        """Whether the noise changes the released outputs of random logits [64, C] at all
+        (float32 keeps ~7 significant digits of a log-probability)."""
+        return self._moves(num_classes, self.scale)
+
+    def _moves(self, num_classes: int, scale: float) -> bool:
+        logits = 3 * torch.randn(64, num_classes, generator=torch.Generator().manual_seed(0))
+        noisy = NoiseRelease(scale=scale, distribution=self.distribution)
+        with torch.no_grad():
+            return not torch.equal(noisy(logits, torch.Generator().manual_seed(0)),
+                                   NoiseRelease(scale=0.0)(logits, torch.Generator()))
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
