@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Param", "check_values", "hydra_quoted", "list_override", "missing_attribute",
-           "number_hint", "override_text", "shape_refusal", "show", "string_hint",
-           "sweep_refusal"]
+           "number_hint", "override_text", "quoted_list_hint", "shape_refusal", "show",
+           "string_hint", "sweep_refusal"]
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,8 @@ class Param:
             line += f"; did you mean {close[0]!r}?" if close else ""
         kinds = {"floats": {"int", "float"}, "float": {"int", "float"}}.get(self.kind, {self.kind})
         named = number_hint(key, value, kinds) if not self.choices else ""  # (no name is one)
-        return line + string_hint(value, kinds) + named
+        listed = quoted_list_hint(key, value) if self.kind in ("floats", "strs") else ""
+        return line + string_hint(value, kinds) + named + listed
 
 
 def show(value: Any) -> str:
@@ -259,6 +260,28 @@ def list_override(key: str, items: list[Any], *, shell: bool = True) -> str:
              if isinstance(item, str) else show(item) for item in items]
     text = f"{key}=[{','.join(texts)}]"
     return shlex.quote(text) if shell else text
+
+
+def quoted_list_hint(key: str, value: Any) -> str:
+    """What to add to a refusal of the text ``value`` written as a list, ``'[0.1,0.01]'``
+    (quotes inside the shell's, or in YAML, make Hydra read the brackets as text): the
+    setting that gives the list; ``''`` for any other value."""
+    if not isinstance(value, str) or not re.fullmatch(r"\s*\[.*\]\s*", value, re.DOTALL):
+        return ""
+    inner = value.strip()[1:-1].strip()
+    items = [_item(text.strip()) for text in inner.split(",")] if inner else []
+    return (f"; it is the text {value!r}, brackets included (Hydra reads a value in its "
+            f"quotes as text): quote the setting for the shell only, {list_override(key, items)}")
+
+
+def _item(text: str) -> Any:
+    """A list item written as ``text``: the number it reads as, else the text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip("'\"")
 
 
 def sweep_refusal(line: str, key: str, items: list[Any], *, group: bool,

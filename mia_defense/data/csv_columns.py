@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import override_text
+from mia_defense.constraints import override_text, quoted_list_hint
 from mia_defense.data.checks import (
     ID_ROWS,
     closest_name,
@@ -75,6 +75,10 @@ def check_drop_columns(drop_columns: Any) -> frozenset[str]:
     """
     if drop_columns is None:
         return frozenset()
+    listed = quoted_list_hint("dataset.drop_columns", drop_columns)
+    if listed and "," in drop_columns:  # (one column named '[a]' may be; '[a,b]' hardly)
+        raise ConfigError(f"dataset.drop_columns={drop_columns!r}: one name, not a list"
+                          f"{listed}")
     if isinstance(drop_columns, (str, int)) and not isinstance(drop_columns, bool):
         drop_columns = [drop_columns]
     if not isinstance(drop_columns, Sequence) or any(

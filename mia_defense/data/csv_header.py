@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from mia_defense.constraints import override_text
+from mia_defense.constraints import override_text, quoted_list_hint
 from mia_defense.data.checks import closest_name, is_number_text, shown_names
 from mia_defense.data.csv_columns import drop_override
 from mia_defense.errors import ConfigError, DataError
@@ -163,7 +163,8 @@ def _check_dropped(header: list[str], *, path: Path, label_column: str,
             raise ConfigError(
                 f"dataset.drop_columns: {path} has no column {name!r} (its columns: "
                 f"{shown_names(header, what='columns')})"
-                + (f"; did you mean {close!r}?" if close else "")
+                + (quoted_list_hint("dataset.drop_columns", name)
+                   or (f"; did you mean {close!r}?" if close else ""))
             )
 
 
