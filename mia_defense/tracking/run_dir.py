@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 RESULTS = "results.json"
 LOCK = ".lock"
+# The run's TensorBoard events folder (`record_run`), written before results.json.
+EVENTS_DIR = "tb"
 # Config keys that do not change what a run computes: a rerun differing only here is the same run.
 NEUTRAL_KEYS = (
     "progress",
@@ -253,7 +255,7 @@ def _refuse_linked_events(run_dir: Path) -> None:
     """Refuse a run whose ``tb`` is a link or not a folder: the run replaces the event files
     in it (an earlier attempt's), and through a link those are another folder's (a shared
     TensorBoard folder lost every run's events)."""
-    events = run_dir / "tb"
+    events = run_dir / EVENTS_DIR
     if events.is_symlink() or (os.path.lexists(events) and not events.is_dir()):
         what = f"a link to {os.readlink(events)}" if events.is_symlink() else "not a folder"
         raise DataError(
@@ -452,6 +454,35 @@ def warn_incomplete(run_dir: Path) -> None:
                     "or not copied): mia-attack and the scores need them; delete the folder to "
                     "run it again", run_dir, " and ".join(missing),
                     "is" if len(missing) == 1 else "are")  # fmt: skip
+    if path.is_symlink():
+        return
+    events = not _lacks_events(run_dir)
+    if not events:
+        log.warning("%s: a complete run, skipped as finished, but its TensorBoard events (%s/) "
+                    "are missing (moved, deleted or not copied): TensorBoard shows none of its "
+                    "curves, scalars or figures", run_dir, EVENTS_DIR)  # fmt: skip
+    saved = sorted(p.relative_to(run_dir) for folder in DIGESTED_FOLDERS
+                   for p in (run_dir / folder).glob("model_*.pt"))  # fmt: skip
+    if (missing or not events) and saved:
+        # (deleting the folder, as said above, trained every model again)
+        log.warning("%s: its trained models are saved (%d checkpoint%s in %s): delete %s alone, "
+                    "not the folder, and run the same command again to write %s anew from "
+                    "them (no saved model is trained again)", run_dir,
+                    len(saved), "" if len(saved) == 1 else "s",
+                    " and ".join(sorted({f"{p.parent}/" for p in saved})), RESULTS,
+                    " and ".join([*missing, *([] if events else [f"{EVENTS_DIR}/"])]))  # fmt: skip
+
+
+def _lacks_events(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds no TensorBoard event file of its run's own in `EVENTS_DIR`
+    (the HParams experiment config a finished single run gets beside them does not count:
+    it was written again after the folder's events were deleted)."""
+    from mia_defense.tracking.hparams import EXPERIMENT_SUFFIX  # (tensorboard: only here)
+
+    folder = run_dir / EVENTS_DIR
+    return not folder.is_dir() or not any(
+        not p.name.endswith(EXPERIMENT_SUFFIX) for p in folder.glob("events.out.tfevents.*")
+    )
 
 
 def mark_run(
