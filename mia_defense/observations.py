@@ -487,6 +487,17 @@ def normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str
         if kind == "log_probabilities":
             probs = np.exp(probs)
         total = probs.sum(axis=-1)
+        empty = total == 0  # (all -inf rows are refused before: they withhold every class)
+        if kind == "log_probabilities" and empty.any():
+            # every class below about -745: probability 0 at each, a row that releases
+            # nothing, as an all -inf one; passed (-200 is refused as a sum far below 2/3),
+            # and rows of -1e30 for every non-member read as a perfect attack
+            n = int(np.flatnonzero(empty)[0])
+            more = f" (and {int(empty.sum()) - 1} more of model {k})" if empty.sum() > 1 else ""
+            return [f"{name}: the log_probabilities of record {n} of model {k} are all so low "
+                    f"(largest {values[k, n].max():g}) that every class has probability 0"
+                    f"{more}: the output releases nothing; each output must release a class "
+                    "(-inf for each class a release withholds)"]
         top = probs.max(axis=-1)
         bad = (total > _MAX_ROUNDED_MASS + _MASS_TOLERANCE) | (
             (top >= 1.0 - 1e-6) & (total > 1.0 + _MASS_TOLERANCE)
