@@ -6,6 +6,7 @@ probability is withheld or zero, so attacks and the utility metrics read one for
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import traceback
@@ -274,10 +275,11 @@ class NoiseRelease(Release):
 
     def _moves(self, num_classes: int, scale: float) -> bool:
         logits = 3 * torch.randn(64, num_classes, generator=torch.Generator().manual_seed(0))
-        noisy = NoiseRelease(scale=scale, distribution=self.distribution)
+        noisy, quiet = copy.copy(self), copy.copy(self)  # (a subclass's own __call__)
+        noisy.scale, quiet.scale = scale, 0.0
         with torch.no_grad():
             return not torch.equal(noisy(logits, torch.Generator().manual_seed(0)),
-                                   NoiseRelease(scale=0.0)(logits, torch.Generator()))
+                                   quiet(logits, torch.Generator().manual_seed(0)))
 
     def __call__(
         self, logits: torch.Tensor, generator: torch.Generator | None = None

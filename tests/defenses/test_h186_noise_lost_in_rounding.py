@@ -34,3 +34,20 @@ def test_noise_that_moves_the_outputs_is_not_said(caplog, scale: float) -> None:
         probe_release(NoiseRelease(scale=scale), num_classes=10)
         probe_release(NoiseRelease(scale=scale), num_classes=2)
     assert not [m for m in caplog.messages if "another name" in m]
+
+
+class _LogitNoise(NoiseRelease):
+    """A release of one's own: noise on the logits, ``scale`` in units of 1e-25."""
+
+    name = "logit_noise"
+
+    def __call__(self, logits, generator=None):
+        noise = torch.randn(logits.shape, generator=generator)
+        return torch.log_softmax(logits.float() + 1e25 * self.scale * noise, dim=-1)
+
+
+def test_a_subclass_is_measured_by_its_own_noise(caplog) -> None:
+    """The measure asks the release itself, not NoiseRelease's noise on probabilities."""
+    with caplog.at_level(logging.WARNING):
+        probe_release(_LogitNoise(scale=1e-30), num_classes=10)
+    assert not [m for m in caplog.messages if "another name" in m]
