@@ -51,7 +51,14 @@ from mia_defense.attacks.threshold import check_options as check_threshold_optio
 from mia_defense.budget import usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.config_keys import defense_not_selected
-from mia_defense.constraints import Param, check_values, number_hint, show, string_hint
+from mia_defense.constraints import (
+    Param,
+    check_values,
+    number_hint,
+    quoted_list_hint,
+    show,
+    string_hint,
+)
 from mia_defense.constraints import missing_attribute as _missing_attribute
 from mia_defense.data.csv_columns import (
     check_column_settings,
@@ -755,7 +762,8 @@ def _value_problem(
     shown = param.annotation if param and isinstance(param.annotation, str) else hint
     name = key.rsplit(".", 1)[-1]
     return (f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
-            f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}")
+            f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}"
+            f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}")
 
 
 # -- what the walk cannot see key by key ------------------------------------------------------

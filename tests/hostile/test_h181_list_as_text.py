@@ -41,3 +41,12 @@ def test_one_bracketed_name_is_told_at_the_header(tmp_path):
     with pytest.raises(ConfigError, match=r"has no column '\[id\]' .*; it is the text '\[id\]'"
                        r", brackets included .*'dataset.drop_columns=\[id\]'"):
         load_csv(path=path, label_column="label", drop_columns="[id]")
+
+
+def test_a_list_of_a_targets_signature_given_as_text_gets_the_list(tmp_path):
+    # model.hidden: Sequence[int] (its check comes from the signature, not a Param)
+    stderr = refused_before_run_dir("model.hidden='[8,8]'", cwd=tmp_path)
+    assert "ConfigError: model.hidden='[8,8]': must be a list of integers " \
+        "(mia_defense.models.MLP takes hidden: Sequence[int]); it is the text '[8,8]', " \
+        "brackets included (Hydra reads a value in its quotes as text): quote the setting " \
+        "for the shell only, 'model.hidden=[8,8]'" in stderr
