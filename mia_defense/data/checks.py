@@ -9,8 +9,9 @@ import math
 import os
 import stat
 import sys
+import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "ID_ROWS",
     "as_features",
     "as_labels",
+    "as_written",
     "check_classes_repeat",
     "check_count",
     "check_flag",
@@ -90,6 +92,20 @@ def _shown_name(name: str) -> str:
     if len(name) <= _SHOWN_CHARS:
         return repr(name)
     return f"{name[: _SHOWN_CHARS - 20]!r}... ({len(name)} characters)"
+
+
+def as_written(names: Iterable[str], header: Sequence[str]) -> list[str]:
+    """``names`` (dataset.drop_columns, dataset.label_column, dataset.categories' columns;
+    a column's values, against its fixed list) as ``header`` writes them, in their order:
+    a name equal to a header name in Unicode's composed form (NFC) is that name, as typed
+    'café' is 'cafe' and a combining accent in a header saved decomposed (NFD, as macOS
+    may): it was refused as "has no column 'café' ...; did you mean 'café'?"."""
+    names = list(names)
+    if all(name in header for name in names):
+        return names
+    written = {unicodedata.normalize("NFC", h): h for h in header}
+    return [name if name in header else written.get(unicodedata.normalize("NFC", name), name)
+            for name in names]
 
 
 def closest_name(name: str, names: list[str]) -> str | None:

@@ -21,6 +21,7 @@ import numpy as np
 from mia_defense.constraints import override_text, quoted_list_hint
 from mia_defense.data.checks import (
     ID_ROWS,
+    as_written,
     closest_name,
     is_number_text,
     numbers_rows,
@@ -409,7 +410,9 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
                 "numeric feature, not one-hot encoded; leave it out of dataset.categories"
             )
         position = {name: i for i, name in enumerate(names)}
-        outside = [name for name in found if name not in position]
+        listed = as_written(found, list(names))  # (café composed in the list, not the file)
+        outside = [name for name, as_listed in zip(found, listed, strict=True)
+                   if as_listed not in position]
         if outside:
             codes = values[:, j]
             first = np.flatnonzero(np.isin(codes, [found.index(n) for n in outside]))[0]
@@ -422,7 +425,7 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
         if not values.flags.writeable:
             values = values.copy()
         present = ~np.isnan(values[:, j])
-        new = np.array([position[name] for name in found], dtype=np.float64)
+        new = np.array([position[name] for name in listed], dtype=np.float64)
         values[present, j] = new[values[present, j].astype(np.int64)]
         categories[j] = list(names)
     return dataclasses.replace(table, values=values, categories=categories)

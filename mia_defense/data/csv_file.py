@@ -18,15 +18,20 @@ import dataclasses
 import io
 import os
 import shlex
-import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mia_defense.data.checks import check_count, check_flag, finish_dataset, require_path
+from mia_defense.data.checks import (
+    as_written,
+    check_count,
+    check_flag,
+    finish_dataset,
+    require_path,
+)
 from mia_defense.data.csv_columns import (
     Table,
     apply_fixed,
@@ -151,20 +156,6 @@ def _what_it_is(head: bytes) -> str:
     return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"
 
 
-def _as_written(names: Iterable[str], header: Sequence[str]) -> list[str]:
-    """``names`` (dataset.drop_columns, dataset.label_column, dataset.categories' columns)
-    as ``header`` writes them, in their order: a name equal to a header name in Unicode's
-    composed form (NFC) is that name, as typed 'café' is 'cafe' and a combining accent in a
-    header saved decomposed (NFD, as macOS may): it was refused as "has no column 'café'
-    ...; did you mean 'café'?"."""
-    names = list(names)
-    if all(name in header for name in names):
-        return names
-    written = {unicodedata.normalize("NFC", h): h for h in header}
-    return [name if name in header else written.get(unicodedata.normalize("NFC", name), name)
-            for name in names]
-
-
 def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
                decimal: str = ".") -> Table:
@@ -176,8 +167,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     header = [h.strip() for h in header]
     for index, name in enumerate(header):
         refuse_nul(name, path=path, where=f"column {index + 1} of the header")
-    drop = frozenset(_as_written(drop, header))
-    [label_column] = _as_written([label_column], header)
+    drop = frozenset(as_written(drop, header))
+    [label_column] = as_written([label_column], header)
     check_header(header, path=path, label_column=label_column, drop=drop)
     target, width = header.index(label_column), len(header)
     # the label and the columns of dataset.drop_columns are no features: skipped unread
@@ -363,7 +354,7 @@ def load_csv(
     table = _read_csv(file, delimiter=delimiter, label_column=label_column,
                       max_categories=max_categories, drop=drop, decimal=decimal)
     label_column = table.label  # as the header writes it
-    fixed = dict(zip(_as_written(fixed, [*table.names, label_column]), fixed.values(),
+    fixed = dict(zip(as_written(fixed, [*table.names, label_column]), fixed.values(),
                      strict=True))
     check_categories(table, path=file, max_categories=max_categories)
     table = apply_fixed(table, fixed, path=file, label_column=label_column)

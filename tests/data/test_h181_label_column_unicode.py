@@ -57,3 +57,19 @@ def test_another_label_column_is_still_refused(tmp_path):
     path.write_text("a,b,café\n" + "".join(f"{i},{i % 3}.5,{i % 2}\n" for i in range(40)))
     with pytest.raises(DataError, match="no column 'CAFÉ'"):
         load_csv(path=path, label_column="CAFÉ", plan=_PLAN)
+
+
+@pytest.mark.parametrize("file_form, listed_form", [("NFD", "NFC"), ("NFC", "NFD")])
+def test_a_category_listed_in_another_unicode_form_is_that_category(tmp_path, file_form,
+                                                                   listed_form):
+    # was "column 'city' holds 1 value(s) outside its fixed list ... (e.g. ['café'])"
+    path = tmp_path / "u.csv"
+    value = unicodedata.normalize(file_form, "café")
+    path.write_text("city,b,label\n"
+                    + "".join(f"{[value, 'bar'][i % 2]},{i % 3}.5,{i % 2}\n" for i in range(40)))
+    listed = ["bar", unicodedata.normalize(listed_form, "café"), "pub"]
+    data = load_csv(path=path, label_column="label", categories={"city": listed},
+                    standardize=False, plan=_PLAN)
+    assert data.x.shape == (40, 4)
+    assert data.x[0, :3].tolist() == [0, 1, 0]  # row 1: café, the list's second
+    assert data.x[1, :3].tolist() == [1, 0, 0]
