@@ -28,6 +28,7 @@ __all__ = [
     "EvaluationConfig",
     "check_attacks",
     "evaluate",
+    "judged_scores",
     "run_attacks",
     "strongest",
     "tied_scores",
@@ -269,6 +270,13 @@ def _informative(
         log.warning("attack %s: NaN for %d of %d scores; they rank as the least likely "
                     "members", name, int(missing.sum()), missing.size)
     return True
+
+
+def judged_scores(result: AttackResult, records: np.ndarray | None) -> np.ndarray:
+    """``result``'s scores [T, N] of the ``records`` [N] bool the metrics judged (``None``:
+    all): an attack tied on those and not on the canaries measured nothing the figures
+    show (it was named the strongest while its warning said it never decides the verdict)."""
+    return result.scores if records is None else result.scores[:, np.asarray(records, bool)]
 
 
 def tied_scores(scores: np.ndarray) -> bool:
@@ -614,19 +622,25 @@ def _check_callable(name: str, attack: object) -> None:
 
 
 def strongest(
-    results: Mapping[str, AttackResult], fpr: float, *, access: Sequence[str] = BLACK_BOX
+    results: Mapping[str, AttackResult],
+    fpr: float,
+    *,
+    access: Sequence[str] = BLACK_BOX,
+    records: np.ndarray | None = None,
 ) -> str | None:
     """Name of the attack with the highest TPR at ``fpr`` (ties broken by AUC) among those
     whose access is in ``access`` (default: black box, the run's verdict); ``None`` if none.
 
     White-box attacks read the weights, which no release lets out, so they never decide a
     black-box verdict; ``access=WHITE_BOX`` picks the strongest of them, reported apart.
+    ``records`` [N] bool: the records the metrics judged (``run_attacks``' ``records``;
+    ``None``: all), whose scores tell a measured attack from a tied one.
     """
     allowed = [name for name, result in results.items() if result.access in access]
     if not allowed:
         return None
     # an attack of tied scores measured nothing: it never names the verdict while another can
-    measured = [name for name in allowed if not tied_scores(results[name].scores)]
+    measured = [name for name in allowed if not tied_scores(judged_scores(results[name], records))]
     allowed = measured or allowed
     return max(
         allowed,

@@ -17,6 +17,7 @@ from mia_defense.attacks.runner import (
     Attack,
     AttackResult,
     EvaluationConfig,
+    judged_scores,
     run_attacks,
     strongest,
     tied_scores,
@@ -341,7 +342,9 @@ def _record_views(
     return vulnerability, slices, worst
 
 
-def _refuse_all_tied(results: Mapping[str, AttackResult], utility: Mapping[str, Any]) -> None:
+def _refuse_all_tied(
+    results: Mapping[str, AttackResult], utility: Mapping[str, Any], *, records: np.ndarray
+) -> None:
     """A `ConfigError` when every black-box attack gave each target's records one score
     (`tied_scores`) in a run that would get a verdict: none measured anything, and their
     AUC 0.5 [0.5, 0.5] and TPR 0 made the verdict 'no leak' (a leaky run with LiRA online
@@ -351,7 +354,8 @@ def _refuse_all_tied(results: Mapping[str, AttackResult], utility: Mapping[str, 
     if "chance_accuracy" in utility and not _above_chance(utility):
         return
     black_box = [name for name, r in results.items() if r.access in BLACK_BOX]
-    if black_box and all(tied_scores(results[name].scores) for name in black_box):
+    if black_box and all(tied_scores(judged_scores(results[name], records))
+                         for name in black_box):
         raise ConfigError(
             f"attack.attacks: every black-box attack ({', '.join(black_box)}) gave every "
             "record the same score, which measures no leak (see the warnings above), so the "
@@ -604,9 +608,9 @@ def attack_observations(
             "(see the warnings above for what each needs); add an attack that reads the "
             "released outputs, e.g. loss"
         )
-    _refuse_all_tied(attack_results, utility)
-    strongest_name = strongest(attack_results, fprs[0])
-    white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX)
+    _refuse_all_tied(attack_results, utility, records=~is_canary)
+    strongest_name = strongest(attack_results, fprs[0], records=~is_canary)
+    white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX, records=~is_canary)
     vulnerability, slices, worst = _record_views(
         attack_results, obs, is_canary=is_canary, population_idx=population_idx,
         fprs=fprs, strongest_name=strongest_name or white_box_name or next(iter(attack_results)),
