@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import override_text, quoted_list_hint
+from mia_defense.constraints import override_text, quoted_list_hint, show
 from mia_defense.data.checks import (
     ID_ROWS,
     as_written,
@@ -87,8 +87,26 @@ def check_drop_columns(drop_columns: Any) -> frozenset[str]:
         raise ConfigError(
             f"dataset.drop_columns={drop_columns!r}: must be a column name or a list of them, "
             "e.g. dataset.drop_columns='[id,note]' (quoted for the shell), or null"
+            + _read_as_numbers(drop_columns)
         )
     return frozenset(str(name).strip() for name in drop_columns)
+
+
+def _read_as_numbers(names: Any) -> str:
+    """What to add to a refusal of dataset.drop_columns holding names Hydra read as numbers,
+    booleans or null (1.5, 1e3, true, null: a header's names all the same): the setting
+    with them quoted for Hydra; ``''`` where it holds none, or what no quoting makes a name."""
+    def odd(name: Any) -> bool:
+        return name is None or isinstance(name, float | bool)
+
+    listed = isinstance(names, Sequence) and not isinstance(names, str)
+    items = list(names) if listed else [names]
+    if not any(map(odd, items)) or not all(odd(n) or isinstance(n, str | int) for n in items):
+        return ""
+    texts = [show(name) if odd(name) else str(name) for name in items]
+    return (f"; Hydra read {', '.join(show(n) for n in items if odd(n))} as a value, not as a "
+            "name: quote the names for Hydra as the header writes them, e.g. "
+            f"{override_text('dataset.drop_columns', texts if listed else texts[0])}")
 
 
 def check_label_column(label_column: Any) -> str:
