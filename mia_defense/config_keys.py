@@ -15,6 +15,7 @@ __all__ = [
     "misspelt_group_key",
     "misspelt_group_key_message",
     "packaged_configs",
+    "packaged_list",
     "point_selects",
     "training_group",
     "unselected_config_hint",
@@ -133,6 +134,30 @@ def _keys_of(folder: Any, config: str, depth: int = 0) -> set[str]:
         if isinstance(entry, str) and entry not in ("_self_", config):
             keys |= _keys_of(folder, entry.lstrip("/"), depth + 1)
     return keys
+
+
+def packaged_list(key: str) -> bool:
+    """Whether a packaged config of ``key``'s group holds a list at ``key``
+    (``dataset.drop_columns``, ``attack.fprs``): a mapping given to it is refused, not merged
+    into it."""
+    from importlib.resources import files
+
+    import yaml
+
+    group, _, rest = key.lstrip("+~").partition(".")
+    folder = files("mia_defense.conf").joinpath(group)
+    if not rest or not folder.is_dir():
+        return False
+    for config in sorted(packaged_configs(group)):
+        try:
+            node: Any = yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        for name in rest.split("."):
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, list):
+            return True
+    return False
 
 
 def packaged_configs(group: str) -> frozenset[str]:

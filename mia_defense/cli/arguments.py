@@ -19,6 +19,7 @@ from mia_defense.config_keys import (
     FIXED_GROUPS,
     misspelt_group_key,
     misspelt_group_key_message,
+    packaged_list,
     user_config_folders,
 )
 from mia_defense.constraints import hydra_quoted, override_text
@@ -506,8 +507,8 @@ def empty_mappings(args: Sequence[str]) -> list[str]:
     for arg, override in _parsed_overrides(args):
         if override.is_delete() or override.is_add() or override.is_sweep_override():
             continue
-        if override.value() == {}:
-            key = override.key_or_group
+        if override.value() == {} and not packaged_list(override.key_or_group):
+            key = override.key_or_group  # (a list's key: refused, as hydra_guard says)
             warnings.append(
                 f"{arg}: an empty mapping merges nothing into {key} (Hydra merges a mapping "
                 f"given on the command line into what {key} holds), so its entries stay as "
