@@ -337,6 +337,7 @@ def finished_run(
         return None
     _warn_other_versions(Path(run_dir), payload.get("versions"))
     warn_incomplete(Path(run_dir))
+    _warn_lost_models(Path(run_dir), payload)
     return payload
 
 
@@ -471,6 +472,34 @@ def warn_incomplete(run_dir: Path) -> None:
                     len(saved), "" if len(saved) == 1 else "s",
                     " and ".join(sorted({f"{p.parent}/" for p in saved})), RESULTS,
                     " and ".join([*missing, *([] if events else [f"{EVENTS_DIR}/"])]))  # fmt: skip
+
+
+def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
+    """Warn when a complete run skipped as finished lacks some of the checkpoints of a folder
+    whose others are there (results.json ``sha256`` names them): one deleted or moved by
+    hand was skipped without a word, and only `load_trained_model` found it gone, saying to
+    train the whole run again. A folder whose checkpoints are all gone (deleted to save
+    space, as `checkpoint_mismatch` takes it) gets no word."""
+    record = payload.get("sha256")
+    if not isinstance(record, Mapping):
+        return
+    lost: list[str] = []
+    for folder in DIGESTED_FOLDERS:
+        names = sorted(n for n in record if isinstance(n, str) and n.endswith(".pt")
+                       and n.startswith(f"{folder}/") and ".." not in n)  # fmt: skip
+        gone = [name for name in names if not (run_dir / name).is_file()]
+        if len(gone) < len(names):
+            lost += gone
+    if lost:
+        shown = ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else "")
+        log.warning("%s: a complete run, skipped as finished, but %d of its saved models %s "
+                    "missing (%s; moved or deleted): load_trained_model cannot rebuild %s. "
+                    "Put %s back, or delete %s alone, not the folder, and run the same "
+                    "command again to train %s again (with the models of %s chunk, "
+                    "train.chunk_size; the other saved models are reused)", run_dir, len(lost),
+                    "is" if len(lost) == 1 else "are", shown, *(("it",) * 2 if len(lost) == 1
+                    else ("them",) * 2), RESULTS, "it" if len(lost) == 1 else "them",
+                    "its" if len(lost) == 1 else "their")  # fmt: skip
 
 
 def _lacks_events(run_dir: Path) -> bool:

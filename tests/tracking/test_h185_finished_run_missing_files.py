@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from mia_defense.tracking import read_json
-from mia_defense.tracking.run_dir import warn_incomplete
+from mia_defense.tracking.artifacts import SCHEMA_VERSION, write_json
+from mia_defense.tracking.run_dir import finished_run, warn_incomplete
 from tests.conftest import TINY
 from tests.helpers import FAST, mia_train
 
@@ -65,6 +66,35 @@ def test_whole_folder_and_one_without_checkpoints_get_no_new_word(tmp_path, capl
         assert caplog.text == ""
         warn_incomplete(attacked)  # (mia-attack's folder: no models to write them from)
     assert "scores.npz is missing" in caplog.text and HINT not in caplog.text
+
+
+def _skipped(run_dir: Path, caplog: pytest.LogCaptureFixture) -> str:
+    """The warnings of `finished_run` on ``run_dir``'s complete run of 3 models, whose
+    results.json records the sha256 of each (`_folder` with checkpoints)."""
+    config = {"seed": 0}
+    record = {f"checkpoints/model_{k:04d}.pt": "0" * 64 for k in range(3)}
+    write_json(run_dir / "results.json", {"schema_version": SCHEMA_VERSION, "status": "complete",
+                                          "config": config, "sha256": record})  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        assert finished_run(run_dir, config=config, data_fingerprint=None) is not None
+    return caplog.text
+
+
+def test_a_checkpoint_deleted_in_the_middle_is_named_on_skipping(tmp_path, caplog):
+    run_dir = _folder(tmp_path, events=True, checkpoints=True)
+    (run_dir / "checkpoints/model_0001.pt").unlink()
+    text = _skipped(run_dir, caplog)
+    assert (f"{run_dir}: a complete run, skipped as finished, but 1 of its saved models is "
+            "missing (checkpoints/model_0001.pt; moved or deleted)") in text
+    assert f"{HINT}, and run the same command again to train it again" in text
+
+
+def test_checkpoints_all_deleted_or_all_there_get_no_word(tmp_path, caplog):
+    whole = _folder(tmp_path / "a", events=True, checkpoints=True)
+    assert "saved models" not in _skipped(whole, caplog)
+    emptied = _folder(tmp_path / "b", events=True, checkpoints=True)
+    shutil.rmtree(emptied / "checkpoints")  # (to save space: the figures stand)
+    assert "saved models" not in _skipped(emptied, caplog)
 
 
 @pytest.mark.slow  # three tiny runs in this process, about 8 s
