@@ -250,12 +250,8 @@ class Observations:
         kind = _output_kind(arrays)
         test = arrays.get("test_log_probs", arrays.get("test_outputs"))
         log_probs = _log_probs(arrays[name], kind)
-        short = _short_mass_note(log_probs)
-        if short:
-            log.warning("%s: %s: %s", source, name, short)
-        excess = _excess_mass_note(log_probs)
-        if excess:
-            log.warning("%s: %s: %s", source, name, excess)
+        for note in _mass_notes(log_probs):
+            log.warning("%s: %s: %s", source, name, note)
         return cls(
             log_probs=log_probs,
             labels=arrays["labels"].astype(np.int64, copy=False),
@@ -531,49 +527,38 @@ def _on_decimal_grid(probs: np.ndarray) -> bool:
     return False
 
 
-def _short_mass_note(log_probs: np.ndarray) -> str | None:
-    """Outputs [K, N, C] that release every class and sum below 1 by more than rounding
-    explains, on no rounding grid (below 2/3 they are refused, `_short_mass_problem`):
-    0.9 times a distribution passed in silence, read by the attacks as a distribution."""
-    count, first, off_grid = 0, "", False
+def _mass_notes(log_probs: np.ndarray) -> list[str]:
+    """What to say of outputs [K, N, C] whose totals no rounding explains, off any rounding
+    grid (those beyond 2/3 and 2 are refused, `normalisation_problems`): releasing every
+    class yet summing below 1 (0.9 times a distribution passed in silence), or summing
+    above 1 (1.4 times one, capped below 1, too); the attacks read them as distributions.
+    One pass over the outputs for both, a model at a time."""
+    found = {"short": [0, "", False], "excess": [0, "", False]}  # count, first, off grid
     for k in range(log_probs.shape[0]):  # one model at a time, as `normalisation_problems`
         probs = np.exp(log_probs[k].astype(np.float64))
         total = probs.sum(axis=-1)
-        short = (probs > 0).all(axis=-1) & (total < 1.0 - _MASS_TOLERANCE)
-        if not short.any():
-            continue
-        n = int(np.flatnonzero(short)[0])
-        count += int(short.sum())
-        first = first or f"model {k}, record {n}: {total[n]:.4g}"
-        off_grid = off_grid or not _on_decimal_grid(probs[short])
-    if not off_grid:
-        return None
-    return (f"{count} outputs release every class yet sum below 1 ({first}), on no "
-            "rounding grid: the attacks read them as distributions; give outputs that sum "
-            "to 1 (0 or -inf for each withheld class)")
-
-
-def _excess_mass_note(log_probs: np.ndarray) -> str | None:
-    """Outputs [K, N, C] that sum above 1 by more than rounding explains, on no rounding
-    grid (`normalisation_problems` refuses those above 2, or with a top class of 1): a
-    distribution scaled up (1.4 times, capped below 1) passed in silence, read by the
-    attacks as a distribution, as `_short_mass_note` says of one scaled down."""
-    count, first, off_grid = 0, "", False
-    for k in range(log_probs.shape[0]):  # one model at a time, as `normalisation_problems`
-        probs = np.exp(log_probs[k].astype(np.float64))
-        total = probs.sum(axis=-1)
-        excess = total > 1.0 + _MASS_TOLERANCE
-        if not excess.any():
-            continue
-        n = int(np.flatnonzero(excess)[0])
-        count += int(excess.sum())
-        first = first or f"model {k}, record {n}: {total[n]:.4g}"
-        off_grid = off_grid or not _on_decimal_grid(probs[excess])
-    if not off_grid:
-        return None
-    return (f"{count} outputs sum above 1 ({first}), on no rounding grid: the attacks read "
-            "them as distributions; give outputs that sum to 1 (probabilities scaled up, or "
-            "per-class scores?)")
+        rows = {"short": (probs > 0).all(axis=-1) & (total < 1.0 - _MASS_TOLERANCE),
+                "excess": total > 1.0 + _MASS_TOLERANCE}
+        for kind, off in rows.items():
+            if not off.any():
+                continue
+            n = int(np.flatnonzero(off)[0])
+            seen = found[kind]
+            seen[0] += int(off.sum())
+            seen[1] = seen[1] or f"model {k}, record {n}: {total[n]:.4g}"
+            seen[2] = seen[2] or not _on_decimal_grid(probs[off])
+    notes = []
+    count, first, off_grid = found["short"]
+    if off_grid:
+        notes.append(f"{count} outputs release every class yet sum below 1 ({first}), on no "
+                     "rounding grid: the attacks read them as distributions; give outputs "
+                     "that sum to 1 (0 or -inf for each withheld class)")
+    count, first, off_grid = found["excess"]
+    if off_grid:
+        notes.append(f"{count} outputs sum above 1 ({first}), on no rounding grid: the "
+                     "attacks read them as distributions; give outputs that sum to 1 "
+                     "(probabilities scaled up, or per-class scores?)")
+    return notes
 
 
 def _short_mass_problem(probs: np.ndarray, total: np.ndarray, kind: str, where: str) -> str | None:
