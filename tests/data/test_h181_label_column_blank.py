@@ -25,8 +25,8 @@ def _csv(tmp_path):
 
 @pytest.mark.parametrize("name", ["", "   ", "\t"])
 def test_an_empty_label_column_is_refused_naming_the_key(tmp_path, name):
-    with pytest.raises(ConfigError, match="dataset.label_column=.*: an empty name; set it to "
-                       "the header name of the label column"):
+    with pytest.raises(ConfigError, match=r"dataset.label_column=.*: an empty name; set it to "
+                       r"the header name of the label column"):
         load_csv(path=_csv(tmp_path), label_column=name, plan=_PLAN)
 
 

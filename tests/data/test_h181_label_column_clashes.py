@@ -41,6 +41,6 @@ def test_the_label_column_in_drop_columns_in_another_unicode_form_is_refused_bef
         tmp_path):
     path = _csv(tmp_path, unicodedata.normalize("NFD", "café"))
     path.write_text("not a CSV any more: the check comes first\n")
-    with pytest.raises(ConfigError, match="dataset.drop_columns: 'café' is the label column"):
+    with pytest.raises(ConfigError, match=r"dataset\.drop_columns: 'café' is the label column"):
         load_csv(path=path, label_column=unicodedata.normalize("NFC", "café"),
                  drop_columns=[unicodedata.normalize("NFD", "café")])
