@@ -33,9 +33,11 @@ import io
 import json
 import logging
 import os
+import platform
 import re
 import socket
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -121,16 +123,22 @@ def store_key(
 def _machine(train: Any) -> dict[str, Any]:
     """The device and thread count training gets here: ``train.device=auto`` (CUDA where
     present) and ``train.threads=0`` (every usable core) train other weights on another
-    machine sharing the store, as does another GPU model."""
+    machine sharing the store, as does another GPU model, another cuDNN, and another CPU:
+    one torch version picks its CPU kernels by the instructions the CPU has (AVX2, AVX512,
+    none: ATEN_CPU_CAPABILITY) and by architecture and system (an ARM laptop beside an x86
+    server), and their float sums differ (a digits MLP trained under the default kernels and
+    under AVX2 differs in the 8th digit)."""
     train = train if isinstance(train, Mapping) else {}
     device = str(train.get("device") or "cpu")
     if device == "auto":
         device = resolve_device(device).type
-    gpu = (torch.cuda.get_device_name() if device.startswith("cuda")
-           and torch.cuda.is_available() else None)
+    cuda = device.startswith("cuda") and torch.cuda.is_available()
+    gpu = torch.cuda.get_device_name() if cuda else None
     threads = train.get("threads", 1)
     return {"device": device.split(":")[0], "gpu": gpu,
-            "threads": usable_cores() if threads == 0 else threads}
+            "threads": usable_cores() if threads == 0 else threads,
+            "cpu": f"{sys.platform} {platform.machine()} {torch.backends.cpu.get_cpu_capability()}",
+            "cudnn": torch.backends.cudnn.version() if cuda else None}
 
 
 @dataclass

@@ -11,8 +11,10 @@ import torch
 __all__ = ["training_versions"]
 
 # The libraries whose version changes the numbers training computes (torch's kernels and
-# generators; DP's noise and σ search): what the model store keys on besides torch.
-_TRAINING_PACKAGES = ("opacus", "scipy")
+# generators; DP's noise and σ search; mixup's λ, drawn by numpy's Generator.beta, whose
+# streams numpy keeps only within a version, NEP 19): what the model store keys on besides
+# torch.
+_TRAINING_PACKAGES = ("opacus", "scipy", "numpy")
 
 
 def training_versions() -> dict[str, str | None]:

@@ -1,0 +1,72 @@
+"""The model store's key names the rest of what trains other weights under one config on
+another machine or environment sharing the store (``cache_dir=$HOME/.cache/...`` on a
+laptop and a server, a store on a cluster's shared file system): the numpy version (mixup's
+λ is numpy's Generator.beta, whose streams numpy keeps only within a version), the CPU's
+kernels (torch picks them by the instructions the CPU has, AVX2/AVX512/none, and by
+architecture: a digits MLP trained under ATEN_CPU_CAPABILITY=default and avx2 differs) and
+cuDNN's version. Left out, a run reused weights its own config would not have trained
+here, and reported their metrics as its own."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+
+import numpy as np
+import torch
+
+from mia_defense.store import store_key
+from mia_defense.versions import _installed_versions, training_versions
+
+CONFIG = {
+    "dataset": {"_target_": "digits"},
+    "model": {"hidden": [64]},
+    "plan": {"num_models": 2},
+    "train": {"epochs": 1, "threads": 1, "device": "cpu"},
+    "defense": {"mixup": {"alpha": 0.4}},
+    "seed": 0,
+}
+
+
+def _key(config=CONFIG) -> str:
+    return store_key(config, data="d0", stage="model", defended=True)[0]
+
+
+def test_the_numpy_version_is_keyed_and_recorded(monkeypatch):
+    before = _key()
+    assert training_versions()["numpy"] == np.__version__  # (checkpoints record it too)
+    real = importlib.metadata.version
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(importlib.metadata, "version",
+                          lambda name: "1.0.0" if name == "numpy" else real(name))
+            _installed_versions.cache_clear()  # (looked up once per process: not here)
+            assert _key() != before
+    finally:
+        _installed_versions.cache_clear()
+    assert _key() == before
+
+
+def test_the_cpus_kernels_and_architecture_are_keyed(monkeypatch):
+    before = _key()
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "DEFAULT")
+    without_avx = _key()
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    with_avx512 = _key()
+    assert len({before, without_avx, with_avx512}) >= 2 and without_avx != with_avx512
+    monkeypatch.setattr(platform, "machine", lambda: "arm64")
+    assert _key() != with_avx512
+
+
+def test_the_cudnn_version_is_keyed_on_a_gpu(monkeypatch):
+    cuda = {**CONFIG, "train": {**CONFIG["train"], "device": "cuda"}}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "NVIDIA H200")
+    monkeypatch.setattr(torch.backends.cudnn, "version", lambda: 90100)
+    one = _key(cuda)
+    monkeypatch.setattr(torch.backends.cudnn, "version", lambda: 90800)
+    assert _key(cuda) != one
+    # on the CPU, cuDNN trains nothing: not keyed
+    cpu = _key()
+    monkeypatch.setattr(torch.backends.cudnn, "version", lambda: 90100)
+    assert _key() == cpu
