@@ -557,6 +557,43 @@ def _copies_untested(copies: int, claimed: float) -> str:
     )
 
 
+def _one_kind_targets(truth: np.ndarray, targets: np.ndarray) -> tuple[list[int], list[int]]:
+    """(targets with members only, targets with non-members only) among the records judged
+    ([T, N] membership ``truth`` of the [T] ``targets``), where the pool holds both kinds
+    (else no ROC exists at all, said elsewhere); ``([], [])`` where every target has both."""
+    truth = np.asarray(truth, dtype=bool)
+    if truth.all() or not truth.any():
+        return [], []
+    given = np.asarray(targets)
+    return (given[truth.all(axis=1)].tolist(), given[~truth.any(axis=1)].tolist())
+
+
+def _one_kind_text(members_only: list[int], nonmembers_only: list[int], targets: int) -> str:
+    """What the pooled figures take from targets whose judged records are of one kind
+    (`_one_kind_targets`), and what to do."""
+    named = "; ".join(f"{what} {_models_text(found)}" for what, found in (
+        ("members only: model", members_only), ("non-members only: model", nonmembers_only))
+        if found)  # fmt: skip
+    every = len(members_only) + len(nonmembers_only) == targets
+    scope = ("no target has both, so every figure compares models: no privacy verdict, and "
+             "no ε bound of the attacks tests a DP claim" if every else
+             "their part of the figures may show a leak that is no membership, and the "
+             "attacks' ε bound is not held to a DP claim")
+    return (
+        f"target models with one kind of record among those judged ({named}): the pooled ROC "
+        "compares their scores only with other targets' scores, so what it takes from them is "
+        "a difference between models (one trained on more of these records, say), not "
+        f"membership; {scope}. Give masks in which each target trained on some of the judged "
+        "records and not on others (about half: api.make_plan), or attack only targets that "
+        "did (attack.num_targets attacks the first models)"
+    )
+
+
+def _models_text(models: list[int]) -> str:
+    shown = ", ".join(str(k) for k in models[:8])
+    return shown + (f" and {len(models) - 8} more" if len(models) > 8 else "")
+
+
 def attack_observations(
     obs: Observations,
     attacks: Mapping[str, Attack],
@@ -627,11 +664,21 @@ def attack_observations(
         )
     evidence = attack_evidence(attack_results[best_bound], obs.masks[targets][:, ~is_canary],
                                 evaluation, attacks=len(attack_results))
+    members_only, nonmembers_only = _one_kind_targets(truth, targets)
+    one_kind = None
+    if members_only or nonmembers_only:  # a difference between models tests no DP claim
+        one_kind = _one_kind_text(members_only, nonmembers_only, len(targets))
+        log.warning("ONE KIND OF RECORD PER TARGET: %s", one_kind)
+        evidence = []
+        if len(members_only) + len(nonmembers_only) == len(targets):
+            privacy["no_verdict_reason"] = one_kind
     if population_copies:  # a bound on a group of copies tests no per-record claim
         evidence = []
     check_claim(privacy, evidence)  # the one-run audit, if any, checks again
     if population_copies and "epsilon_untested" in privacy:
         privacy["epsilon_untested"] = _copies_untested(population_copies, privacy["epsilon"])
+    elif one_kind and "epsilon_untested" in privacy:
+        privacy["epsilon_untested"] = one_kind
     _check_leak_without_utility(privacy, utility, attack_results, obs.masks[targets][:, ~is_canary],
                                 evaluation)  # fmt: skip
     _check_inverted_attacks(privacy, attack_results, obs.masks[targets][:, ~is_canary])
