@@ -260,11 +260,20 @@ def _informative(
         log.warning("attack %s skipped: it returned NaN for every score, which says nothing "
                     "about membership (as AUC 0.5 it would read as 'no leak')", name)
         return False
-    if tied_scores(scores if records is None else scores[:, np.asarray(records, dtype=bool)]):
+    judged = scores if records is None else scores[:, np.asarray(records, dtype=bool)]
+    if tied_scores(judged) and _one_score(judged):
         log.warning(
             "attack %s: it gave every record the same score (per target), which says nothing "
             "about membership: its AUC 0.5 and TPR 0 measure no leak, and it never decides "
             "the verdict%s", name, _tied_reason(name, num_models),
+        )
+    elif tied_scores(judged):  # (one score per target, not the same for all: AUC not 0.5)
+        log.warning(
+            "attack %s: it gave every record the same score (per target), which says nothing "
+            "about membership: the targets' scores differ (or some are NaN, ranked lowest), so "
+            "its pooled AUC and TPRs rank whole targets against one another, a difference "
+            "between models, not a leak, whatever they read; it never decides the verdict%s",
+            name, _tied_reason(name, num_models),
         )
     if missing.any():
         log.warning("attack %s: NaN for %d of %d scores; they rank as the least likely "
@@ -290,6 +299,14 @@ def tied_scores(scores: np.ndarray) -> bool:
         return False
     low, high = np.fmin.reduce(scores, axis=1), np.fmax.reduce(scores, axis=1)
     return bool(np.all((low == high) | np.isnan(low)))
+
+
+def _one_score(scores: np.ndarray) -> bool:
+    """Whether scores [T, N] are one number, no NaN among them: only then are their pooled
+    AUC 0.5 and TPR 0 (one score per target, differing between targets, gave AUC 1.000 at
+    N=1 beside a warning that said 0.5)."""
+    values = np.asarray(scores, dtype=np.float64)
+    return not values.size or (not np.isnan(values).any() and values.min() == values.max())
 
 
 def _tied_reason(name: str, num_models: int) -> str:
