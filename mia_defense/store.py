@@ -116,8 +116,44 @@ def store_key(
     parts["code"] = code_fingerprint(
         [parts[k] for k in ("dataset", "model", "plan", "train", "defense")]
     )
+    parts["files"] = _named_files([parts[k] for k in ("model", "plan", "train", "defense")])
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest(), parts
+
+
+def _named_files(settings: Any) -> dict[str, str]:
+    """sha256 of each file that a text value of ``settings`` names (a path, as written, to a
+    regular file, relative ones from the working directory): your model, defense or
+    ``train.fit`` reading pretrained weights or a vocabulary from ``init: /data/init.pt``
+    trains other weights once that file is written over, under the same name. The data's
+    files are left out (the arrays they give are keyed), as are folders."""
+    found: dict[str, str] = {}
+    stack = [settings]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend(v for k, v in node.items() if k != "_target_")
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif isinstance(node, str) and node not in found and 0 < len(node) < 4096:
+            try:
+                path = Path(node).expanduser()
+            except RuntimeError:  # '~someone/...' of no known user: no file
+                continue
+            if path.is_file():  # (links followed: what the code reading it gets)
+                found[node] = _file_digest(path)
+    return found
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:  # (the run reading it fails on it anyway)
+        return f"<unreadable: {exc.strerror or exc}>"
+    return digest.hexdigest()
 
 
 def _machine(train: Any) -> dict[str, Any]:

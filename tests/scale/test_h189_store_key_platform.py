@@ -70,3 +70,24 @@ def test_the_cudnn_version_is_keyed_on_a_gpu(monkeypatch):
     cpu = _key()
     monkeypatch.setattr(torch.backends.cudnn, "version", lambda: 90100)
     assert _key() == cpu
+
+
+def test_a_file_the_settings_name_is_keyed_by_its_content(tmp_path, monkeypatch):
+    # your model (or train.fit, or defense) reading pretrained weights from a path: written
+    # over under the same name, it trains other weights, as a data file does
+    init = tmp_path / "init.pt"
+    init.write_bytes(b"first weights")
+    user = {**CONFIG, "model": {"_target_": "my_models.Net", "init": str(init)}}
+    before = store_key(user, data="d0", stage="model", defended=True)
+    assert list(before[1]["files"]) == [str(init)]
+    init.write_bytes(b"other weights")
+    assert _key(user) != before[0]
+    # a relative path is the working directory's, as the code reading it sees it
+    monkeypatch.chdir(tmp_path)
+    relative = {**user, "train": {**CONFIG["train"], "fit": {"_target_": "f", "w": "init.pt"}}}
+    keyed = _key(relative)
+    init.write_bytes(b"third weights")
+    assert _key(relative) != keyed
+    # text that names no file, a folder, a _target_: nothing read
+    plain = {**CONFIG, "model": {"_target_": str(init), "dir": str(tmp_path), "act": "relu"}}
+    assert store_key(plain, data="d0", stage="model", defended=True)[1]["files"] == {}
