@@ -59,6 +59,7 @@ from mia_defense.observations import (
     check_image_shifts,
     check_release_queries,
     copy_group_problem,
+    zero_one_flags,
 )
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import warn_duplicates
@@ -318,8 +319,8 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
 
     obs, extras = load_file(file)
     flags = extras.get("is_canary")
-    if flags is not None and flags.dtype == bool and flags.shape == obs.labels.shape \
-            and flags.any():  # fmt: skip
+    flags = None if flags is None else zero_one_flags(flags)  # (0/1 numbers too)
+    if flags is not None and flags.shape == obs.labels.shape and flags.any():
         # (audit(obs) pooled them, built to leak, into every figure: not mia-attack's numbers)
         log.warning(
             "load_observations: %s flags %d of its %d records as canaries (is_canary): give "
@@ -1152,9 +1153,10 @@ def _canaries(is_canary: Any, n: int) -> np.ndarray:
     if flags.shape != (n,):
         raise ConfigError(f"is_canary: shape {flags.shape}, expected [{n}] (one flag per "
                           "record of the observations)")  # fmt: skip
-    if flags.dtype != bool and not (flags.dtype.kind in "iuf" and np.isin(flags, (0, 1)).all()):
+    read = zero_one_flags(flags)
+    if read is None:
         raise ConfigError("is_canary: values must be 0/1 or true/false (canary or not)")
-    flags = flags.astype(bool)
+    flags = read
     if flags.all():
         raise ConfigError("is_canary: every record is a canary, so no record is left for the "
                           "pooled metrics; flag only the canaries")  # fmt: skip

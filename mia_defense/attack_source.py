@@ -299,6 +299,8 @@ def checked_extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
     value = source.extras.get(name)
     if value is None:
         return default
+    if default.dtype == bool and value.shape == default.shape and value.dtype.kind in "iuf":
+        value = _flags(source, name, value)  # 0/1 numbers, as masks and api.audit take them
     if value.shape != default.shape or value.dtype.kind != default.dtype.kind:
         raise DataError(
             f"{source.file}: {name} has shape {value.shape} and dtype {value.dtype}, "
@@ -308,6 +310,20 @@ def checked_extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
     if problem:
         raise DataError(f"{source.file}: {name}: {problem}")
     return np.asarray(value)
+
+
+def _flags(source: Source, name: str, value: np.ndarray) -> np.ndarray:
+    """A numeric flag array (``is_canary``) as bool: 0/1 values only (`zero_one_flags`)."""
+    import numpy as np
+
+    from mia_defense.observations import zero_one_flags
+
+    flags = zero_one_flags(value)
+    if flags is None:
+        odd = value[~np.isin(value, (0, 1))].flat[0]
+        raise DataError(f"{source.file}: {name}: values must be 0/1 or true/false (canary or "
+                        f"not), found {odd:g}")  # fmt: skip
+    return flags
 
 
 def _extra_problem(name: str, value: np.ndarray) -> str | None:

@@ -317,11 +317,14 @@ def _canaries_unflagged(extras: dict[str, np.ndarray], results: dict[str, Any]) 
     mia-train) were left out of the pooled figures and the verdict, a leaky record hidden."""
     import numpy as np
 
+    from mia_defense.observations import zero_one_flags
+
     said = results.get("canaries")
     if isinstance(said, bool) or not isinstance(said, int) or said < 0:
         return None
-    flags = np.asarray(extras.get("is_canary", np.zeros(0, dtype=bool)))
-    flagged = int(flags.astype(bool).sum()) if flags.dtype.kind in "biu" else 0
+    read = zero_one_flags(extras.get("is_canary", np.zeros(0, dtype=bool)))
+    flags = np.zeros(0, dtype=bool) if read is None else read
+    flagged = int(flags.sum())
     audit, audited = _setting(results, "audit"), _setting(results, "audit_canaries")
     if audit is _UNKNOWN or (audit == "one_run" and not isinstance(audited, int)):
         # an older run: the audit's canaries are flagged as well, in a number not stated

@@ -71,6 +71,7 @@ __all__ = [
     "looks_like_probabilities",
     "normalisation_problems",
     "observation_problems",
+    "zero_one_flags",
 ]
 
 # Version of the observations.npz layout above (2: augmented queries as [K, A, N] signals).
@@ -587,13 +588,25 @@ def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str
     return []
 
 
+def zero_one_flags(values: Any) -> np.ndarray | None:
+    """``values`` as bool when they are bool, or numbers that are all 0 or 1 (as `masks`
+    may be: integers or floats), else ``None``. One reading of ``is_canary`` for the file
+    check, mia-attack and `mia_defense.api.audit`: 0/1 integers passed the first and the
+    last, and mia-attack refused them ("expected [N] bool")."""
+    flags = np.asarray(values)
+    if flags.dtype == bool:
+        return flags
+    if flags.dtype.kind not in "iuf" or not np.isin(flags, (0, 1)).all():
+        return None
+    return flags.astype(bool)
+
+
 def _canary_flags(arrays: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     """[N] bool: the records a writer's ``is_canary`` flags (mia-train's canaries), all
     False unless it is one 0/1 (or true/false) flag per record."""
     flags = arrays.get("is_canary")
-    if flags is None or flags.shape != (n,) or flags.dtype.kind not in "biu":
-        return np.zeros(n, dtype=bool)
-    return flags.astype(bool) if np.isin(flags, (0, 1)).all() else np.zeros(n, dtype=bool)
+    read = None if flags is None or flags.shape != (n,) else zero_one_flags(flags)
+    return np.zeros(n, dtype=bool) if read is None else read
 
 
 def _mask_problems(masks: np.ndarray, canaries: np.ndarray) -> list[str]:
