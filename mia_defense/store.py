@@ -94,6 +94,7 @@ def store_key(
     if not config:
         return None
     attack = config.get("attack") or {}
+    canaries = attack.get("canaries")
     parts = {
         "schema": STORE_SCHEMA,
         "torch": torch.__version__,
@@ -108,7 +109,10 @@ def store_key(
         # in the order the config lists them
         "defense_order": list(config.get("defense") or {}) if defended else [],
         "seed": config.get("seed"),
-        "canaries": attack.get("canaries"),
+        # (none appended: attack.canaries.kind then changes nothing trained, and a sweep
+        # over it shares the models; what canaries add is in ``data`` too)
+        "canaries": canaries if not isinstance(canaries, Mapping) or canaries.get("num")
+        else None,
         # what the config leaves to the machine, and the libraries DP draws σ and noise from
         "machine": _machine(config.get("train")),
         "packages": {name: v for name, v in training_versions().items() if name != "torch"},

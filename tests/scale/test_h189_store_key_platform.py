@@ -91,3 +91,16 @@ def test_a_file_the_settings_name_is_keyed_by_its_content(tmp_path, monkeypatch)
     # text that names no file, a folder, a _target_: nothing read
     plain = {**CONFIG, "model": {"_target_": str(init), "dir": str(tmp_path), "act": "relu"}}
     assert store_key(plain, data="d0", stage="model", defended=True)[1]["files"] == {}
+
+
+def test_the_kind_of_no_canaries_is_not_keyed():
+    # a sweep over attack.canaries.kind with none appended trains the same models: shared
+    # (checked through mia-train: kind=outlier reused the entry of kind=mislabeled, and gave
+    # the results.json and arrays of a run without the store)
+    kinds = {_key({**CONFIG, "attack": {"canaries": {"num": 0, "kind": kind}}})
+             for kind in ("mislabeled", "outlier")}
+    assert kinds == {_key()}
+    # appended canaries of either kind are keyed (their arrays are in the data's hash too)
+    appended = {_key({**CONFIG, "attack": {"canaries": {"num": 4, "kind": kind}}})
+                for kind in ("mislabeled", "outlier")}
+    assert len(appended) == 2 and _key() not in appended
