@@ -507,6 +507,7 @@ def normalisation_problems(values: np.ndarray, kind: str, name: str) -> list[str
                     "max, or per-class scores? If these are logits, say output_kind=logits"
                     f"{_api_kind('logits')}"]
         problem = _short_mass_problem(probs, total, kind, f"{name}: the {kind} of model {k}")
+        problem = problem or _low_top_problem(probs, top, kind, f"{name}: the {kind} of model {k}")
         if problem:
             return [problem]
     return []
@@ -576,6 +577,29 @@ def _short_mass_problem(probs: np.ndarray, total: np.ndarray, kind: str, where: 
             "not a distribution, nor a rounded one (at least 2/3); per-class scores, or "
             f"probabilities scaled down? Give outputs that sum to 1, with {zero} for each "
             "class a release withholds (top-k)")
+
+
+def _low_top_problem(probs: np.ndarray, top: np.ndarray, kind: str, where: str) -> str | None:
+    """Rows [N, C] whose largest released value no release of a distribution gives: the top
+    class of C has probability at least 1/C, top-k keeps it, renormalising raises it, and
+    rounding to d decimals keeps a released value (>= 10^-d) within half a step, so at 2/3
+    of it or more (one class rounded to 0 everywhere is released at 10^-d, above 2/C). A
+    top-1 row [-800, -800, -5] at C=3 passed as a release of the top class at p=0.0067."""
+    c = probs.shape[-1]
+    least = 2.0 / (3.0 * c)
+    low = (top > 0) & (top < least * (1.0 - _MASS_TOLERANCE))
+    if not low.any():
+        return None
+    n = int(np.flatnonzero(low)[0])
+    more = f" (and {int(low.sum()) - 1} more)" if low.sum() > 1 else ""
+    zero = "-inf" if kind == "log_probabilities" else "0"
+    low_values = " (log-probabilities below about -745 are probability 0)" if (
+        kind == "log_probabilities") else ""
+    return (f"{where} on record {n} release a top class of probability {top[n]:.3g}{more}, "
+            f"below 2/(3C) = {least:.3g} for C={c} classes: a distribution's top class has "
+            "probability at least 1/C, which no top-k, renormalised or rounded release "
+            f"lowers that far{low_values}; per-class scores, or outputs shifted down? Give "
+            f"outputs that sum to 1, with {zero} for each class a release withholds (top-k)")
 
 
 def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str]:
