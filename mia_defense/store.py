@@ -160,6 +160,33 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Per user ``_target_`` a key named in this process: the module it runs from, and the digest
+# of its code when first keyed (`_code_changed`).
+_CODE_SEEN: dict[str, tuple[Any, str]] = {}
+
+
+def _code_changed(code: Mapping[str, str]) -> list[str]:
+    """The user's ``_target_``s of ``code`` (a key's `code_fingerprint`) whose sources changed
+    on disk since this process first keyed them, while it still runs the module it imported
+    then. The key reads the files, but a process runs the code it imported: a sweep of one
+    process (Hydra's basic launcher) whose model file was edited between two runs trained the
+    old code's weights under the new code's key, and a later sweep of the new code took them.
+    A module imported again (a new module object) is keyed afresh."""
+    changed = []
+    for target, digest in code.items():
+        if target == "mia_defense":  # (its digest is read once per process: what it runs)
+            continue
+        parts = target.split(".")
+        module = next((found for end in range(len(parts) - 1, 0, -1)
+                       if (found := sys.modules.get(".".join(parts[:end]))) is not None), None)
+        seen = _CODE_SEEN.get(target)
+        if seen is None or seen[0] is not module:
+            _CODE_SEEN[target] = (module, digest)
+        elif seen[1] != digest:
+            changed.append(target)
+    return changed
+
+
 def _machine(train: Any) -> dict[str, Any]:
     """The device and thread count training gets here: ``train.device=auto`` (CUDA where
     present) and ``train.threads=0`` (every usable core) train other weights on another
@@ -229,6 +256,14 @@ class ModelStore:
             return train()
         digest, parts = key
         what = _WHAT.get(stage, f"{stage} models")
+        changed = _code_changed(parts.get("code") or {})
+        if changed:  # the key is the file's code, the models would be the old code's
+            log.warning("model store %s not used for the %s: the source of %s changed since "
+                        "this process first read it (an edit during a sweep run in one "
+                        "process), and the code it runs is still the one it imported; run "
+                        "again in a new process to use the store", self.root, what,
+                        ", ".join(changed))  # fmt: skip
+            return train()
         with self._locked(digest, what=what):
             models = self._read(digest, num_models=num_models, fits=fits)
             if models is not None:
