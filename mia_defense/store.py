@@ -5,10 +5,13 @@ settings, the naive attacker's undefended shadows of a sweep over defenses) take
 the store instead of training them again. An entry is keyed on everything that determines
 the trained weights (`store_key`): the content hash of the training data (masks included),
 the dataset, model, plan and train settings, the training-time defenses (none for an
-undefended ensemble), the seed, the seed stream (``stage``), the torch version,
-`STORE_SCHEMA` and the code (`code_fingerprint`: this package's sources and the source
-file of every ``_target_`` those settings name, so editing your own model, defense or
-training function trains again rather than reusing weights of the old code).
+undefended ensemble), the seed, the seed stream (``stage``), what the config leaves to the
+machine (`_machine`: device, GPU, cuDNN, the CPU's kernels, threads), the versions of the
+libraries that train (`training_versions`), `STORE_SCHEMA`, the content of the files those
+settings name (`_named_files`) and the code (`code_fingerprint`: this package's sources and
+the source file of every ``_target_`` those settings name, so editing your own model,
+defense or training function trains again rather than reusing weights of the old code; a
+process whose imported code is older than its files uses no store: `_code_changed`).
 
 An entry is two files: ``<key>.pt`` (the K models' weights and histories, `torch.save`,
 read back with ``weights_only=True``) and ``<key>.json`` (its sha256 and what went into the
