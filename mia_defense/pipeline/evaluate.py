@@ -557,6 +557,17 @@ def _copies_untested(copies: int, claimed: float) -> str:
     )
 
 
+def _evidence_bound(results: Mapping[str, AttackResult], records: np.ndarray) -> str:
+    """The attack whose ε bound is held to a DP claim: the highest bound of those that
+    measured something (`tied_scores`: one score per target ranks whole targets, a
+    difference between models; such an attack, warned to 'never decide the verdict', refuted
+    a claim with ε >= 2.04), or of all where none did. ``privacy.empirical_epsilon`` stays
+    the largest bound of all."""
+    measured = {name: r.epsilon_lower_bound for name, r in results.items()
+                if not tied_scores(judged_scores(r, records))}  # fmt: skip
+    return highest_bound(measured or {n: r.epsilon_lower_bound for n, r in results.items()})
+
+
 def _one_kind_targets(truth: np.ndarray, targets: np.ndarray) -> tuple[list[int], list[int]]:
     """(targets with members only, targets with non-members only) among the records judged
     ([T, N] membership ``truth`` of the [T] ``targets``), where the pool holds both kinds
@@ -662,8 +673,8 @@ def attack_observations(
             f"the targets have no {'non-member' if truth.all() else 'member'} among the "
             "records judged: every attack's AUC and TPR are undefined (NaN)"
         )
-    evidence = attack_evidence(attack_results[best_bound], obs.masks[targets][:, ~is_canary],
-                                evaluation, attacks=len(attack_results))
+    evidence = attack_evidence(attack_results[_evidence_bound(attack_results, ~is_canary)],
+                               truth, evaluation, attacks=len(attack_results))
     members_only, nonmembers_only = _one_kind_targets(truth, targets)
     one_kind = None
     if members_only or nonmembers_only:  # a difference between models tests no DP claim
