@@ -4,6 +4,7 @@ errors Hydra does not report itself (`run_entry`)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -57,12 +58,14 @@ def run_entry(
             entry()
     except SystemExit as exc:
         if (pressed() or terminated()) and exc.code not in (0, None):
+            _quiet_half_imported_torch()
             print(interrupted, file=sys.stderr)
             raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
         if exc.code == 1 and not started():
             raise SystemExit(EXIT_USER_ERROR) from None
         raise
     except KeyboardInterrupt:
+        _quiet_half_imported_torch()
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
@@ -94,6 +97,16 @@ def _require_working_directory() -> None:
               "folder's modules and the default run directory are read from it; nothing was "
               "run. cd to an existing directory and run the command again", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
+
+
+def _quiet_half_imported_torch() -> None:
+    """Keep torch's exit hooks quiet after a Ctrl-C or SIGTERM that landed inside its import:
+    torch sets its loggers to WARNING as the import ends, so one cut short left them at the
+    root's INFO, and its hook ``dump_cache_stats`` printed three ``FakeTensor cache stats``
+    lines after the one-line message. A level torch (or the user, TORCH_LOGS) set stays."""
+    torch_logger = logging.getLogger("torch")
+    if torch_logger.level == logging.NOTSET:
+        torch_logger.setLevel(logging.WARNING)
 
 
 def reader_gone() -> NoReturn:
