@@ -66,7 +66,7 @@ from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import Ensemble
 from mia_defense.versions import training_versions
 
-__all__ = ["STORE_SCHEMA", "ModelStore", "store_key"]
+__all__ = ["STORE_SCHEMA", "ModelStore", "refuse_blocked_root", "store_key"]
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,25 @@ def store_key(
     parts["files"] = _named_files([parts[k] for k in ("model", "plan", "train", "defense")])
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest(), parts
+
+
+def refuse_blocked_root(root: Path | None) -> Path | None:
+    """``root`` (``cache_dir``), unless it or the nearest of its folders that exists is a
+    file or a link to no folder: then the `DataError` the store raises on its first use,
+    here before the run loads its data and claims its directory (found there, a sweep's
+    every job loaded its data and left a .lock before failing on it)."""
+    if root is None:
+        return None
+    blocked = next((p for p in (root, *root.parents) if os.path.lexists(p)), None)
+    if blocked is None or blocked.is_dir():
+        return root
+    what = "a link to no folder" if blocked.is_symlink() and not blocked.exists() else (
+        "a file, not a folder")  # fmt: skip
+    raise DataError(
+        f"cache_dir={root}: cannot use it as the model store "
+        f"({what if blocked == root else f'{blocked} is {what}'}); point cache_dir at a "
+        "writable directory, or set cache_dir=null to train every run's models itself"
+    )
 
 
 def _named_files(settings: Any) -> dict[str, str]:

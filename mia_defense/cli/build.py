@@ -41,6 +41,7 @@ from mia_defense.models import model_builder
 from mia_defense.observations import QueryConfig, check_image_shifts, check_release_queries
 from mia_defense.pipeline.train import check_defense_plans
 from mia_defense.report.run_table import format_table
+from mia_defense.store import refuse_blocked_root
 from mia_defense.threads import one_thread
 from mia_defense.tracking.artifacts import flat_hparams
 from mia_defense.tracking.run_dir import RESULTS, claim_run_dir, finished_run, other_run
@@ -249,8 +250,8 @@ def build_experiment(cfg: DictConfig, *, run_dir: Path | None = None) -> Experim
             white_box=bool(attack_cfg.get("white_box", False)),
         ),
         seed=_seed(cfg.seed),
-        cache_dir=_refuse_store_in_checkpoints(_cache_dir(cfg.get("cache_dir"), run_dir=run_dir),
-                                               run_dir=run_dir),
+        cache_dir=refuse_blocked_root(_refuse_store_in_checkpoints(
+            _cache_dir(cfg.get("cache_dir"), run_dir=run_dir), run_dir=run_dir)),
         num_targets=attack_cfg.num_targets,
         fprs=tuple(float(f) for f in attack_cfg.fprs),
         hparams=_flat_hparams(cfg),
