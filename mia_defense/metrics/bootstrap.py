@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = [
-    "MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_groups_note", "few_records_note",
-]
+__all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_draws_note"]
 
 # Bootstrap resamples (attack.bootstrap): each attack's intervals cost about B·T·N weights
 # (68 ms per 200 at T=16, N=1000); 10^5 already pins a percentile end to a fraction of a
@@ -261,36 +259,28 @@ def bootstrap_intervals(
 _FEW_GROUPS = 10
 
 
-def few_groups_note(groups: np.ndarray, confidence: str) -> str | None:
-    """What to say of intervals drawn over ``groups`` [N] (the records' copy groups) when
-    they are fewer than `_FEW_GROUPS`: one group gives intervals of no width (the figure
-    itself, claiming no uncertainty), a few give intervals of a few draws. ``confidence``:
-    the stated level, as text (95%)."""
-    distinct = len(np.unique(groups))
+def few_draws_note(num_records: int, groups: np.ndarray | None, confidence: str) -> str | None:
+    """What to say of intervals drawn over ``num_records`` judged records when they rest on
+    fewer than `_FEW_GROUPS` independent draws: a resample draws a record whole, with every
+    target's score of it, and a group of exact copies whole (``groups`` [N], the records'
+    copy groups; ``None``: no copies). One draw gives intervals of no width (the figure
+    itself, claiming no uncertainty: [1.000, 1.000] for an AUC of 1 read off two models'
+    outputs on one record), a few give intervals of a few draws, whatever the number of
+    targets. ``confidence``: the stated level, as text (95%)."""
+    distinct = num_records if groups is None else len(np.unique(groups))
     if distinct >= _FEW_GROUPS:
         return None
+    if groups is None:
+        what = (f"the intervals rest on the {num_records} record(s) judged (a resample draws a "
+                "record with every target's score of it)")  # fmt: skip
+    else:
+        what = (f"the {num_records} records judged are exact copies of {distinct} distinct "
+                "record(s), and the bootstrap draws a group of copies whole: its intervals "
+                f"rest on {distinct} independent record(s)")  # fmt: skip
     return (
-        f"the {len(groups)} records judged are exact copies of {distinct} distinct "
-        "record(s), and the bootstrap draws a group of copies whole: its intervals rest on "
-        f"{distinct} independent record(s)"
+        what
         + (" (one: intervals of no width, the figure itself)" if distinct == 1 else "")
-        + f", too few to mean the stated {confidence} confidence; deduplicate the data, or "
-        "read the intervals as no measure of the figures' uncertainty"
-    )
-
-
-def few_records_note(num_records: int, confidence: str) -> str | None:
-    """What to say of intervals drawn over ``num_records`` records (no copies among them)
-    when they are fewer than `_FEW_GROUPS`: a resample draws records whole, with every
-    target's score of each, so one record gives intervals of no width ([1.000, 1.000] for
-    an AUC of 1 read off two models' outputs on it) and a few give intervals of a few
-    draws, whatever the number of targets. ``confidence``: the stated level, as text."""
-    if num_records >= _FEW_GROUPS:
-        return None
-    return (
-        f"the intervals rest on the {num_records} record(s) judged (a resample draws a "
-        "record with every target's score of it)"
-        + (" (one: intervals of no width, the figure itself)" if num_records == 1 else "")
-        + f", too few to mean the stated {confidence} confidence; attack more records, or "
-        "read the intervals as no measure of the figures' uncertainty"
+        + f", too few to mean the stated {confidence} confidence; "
+        + ("attack more records" if groups is None else "deduplicate the data")
+        + ", or read the intervals as no measure of the figures' uncertainty"
     )

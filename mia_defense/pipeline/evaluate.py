@@ -23,7 +23,7 @@ from mia_defense.attacks.runner import (
     tied_scores,
 )
 from mia_defense.errors import ConfigError
-from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, few_groups_note, few_records_note
+from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, few_draws_note
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.records import (
     MIN_SLICE_RECORDS,
@@ -637,15 +637,11 @@ def attack_observations(
     evaluation = replace(evaluation, delta=privacy.get("delta") or evaluation.delta)
     _warn_thin_bootstrap(evaluation)
     population_copies = _copies(copy_groups, ~is_canary)
-    if population_copies and evaluation.bootstrap:  # (one group: intervals of no width)
-        few = few_groups_note(np.asarray(copy_groups)[~is_canary],
-                              level_text(evaluation.confidence))
+    if evaluation.bootstrap:  # (one record, or one group of copies: intervals of no width)
+        judged = np.asarray(copy_groups)[~is_canary] if population_copies else None
+        few = few_draws_note(int((~is_canary).sum()), judged, level_text(evaluation.confidence))
         if few:
-            log.warning("copy_groups: %s", few)
-    elif evaluation.bootstrap:  # (one record: intervals of no width, as one group's)
-        few = few_records_note(int((~is_canary).sum()), level_text(evaluation.confidence))
-        if few:
-            log.warning("bootstrap: %s", few)
+            log.warning("%s: %s", "copy_groups" if population_copies else "bootstrap", few)
     attack_results = run_attacks(
         obs, attacks, targets=targets, evaluation=evaluation, records=~is_canary,
         groups=copy_groups if population_copies else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense import api
-from mia_defense.metrics.bootstrap import few_records_note
+from mia_defense.metrics.bootstrap import few_draws_note
 
 _SETTINGS = ["attack.bootstrap=40", "~attack.attacks.shokri", "attack.queries.num_augmented=0"]
 
@@ -26,9 +26,9 @@ def test_one_record_is_said_to_give_intervals_of_no_width(caplog):
 
 
 def test_the_note_names_a_few_records_and_not_ten():
-    assert "rest on the 9 record(s)" in few_records_note(9, "95%")
-    assert "no width" not in few_records_note(9, "95%")
-    assert few_records_note(10, "95%") is None
+    assert "rest on the 9 record(s)" in few_draws_note(9, None, "95%")
+    assert "no width" not in few_draws_note(9, None, "95%")
+    assert few_draws_note(10, None, "95%") is None
 
 
 def test_many_records_say_nothing(caplog):
