@@ -6,15 +6,16 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 
+import numpy as np
 import torch
 
 __all__ = ["training_versions"]
 
 # The libraries whose version changes the numbers training computes (torch's kernels and
-# generators; DP's noise and σ search; mixup's λ, drawn by numpy's Generator.beta, whose
-# streams numpy keeps only within a version, NEP 19): what the model store keys on besides
-# torch.
-_TRAINING_PACKAGES = ("opacus", "scipy", "numpy")
+# generators; DP's noise and σ search): what the model store keys on besides torch and
+# numpy (mixup's λ, drawn by numpy's Generator.beta, whose streams numpy keeps only within a
+# version, NEP 19).
+_TRAINING_PACKAGES = ("opacus", "scipy")
 
 
 def training_versions() -> dict[str, str | None]:
@@ -25,7 +26,9 @@ def training_versions() -> dict[str, str | None]:
 
 @functools.cache  # (a package's metadata is looked up in some ms: once per process)
 def _installed_versions() -> tuple[tuple[str, str | None], ...]:
-    versions: list[tuple[str, str | None]] = [("torch", str(torch.__version__))]  # (a str)
+    # (torch's and numpy's as results.json's versions write them: a str each)
+    versions: list[tuple[str, str | None]] = [("torch", str(torch.__version__)),
+                                              ("numpy", str(np.__version__))]
     for name in _TRAINING_PACKAGES:
         try:
             versions.append((name, importlib.metadata.version(name)))
