@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
+from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.roc import fpr_percent
 from mia_defense.report.checks import (
@@ -447,6 +448,9 @@ def _evaluation(
             value = fallback.get(key)
         if value is not None:
             found[key] = str(value)
+    targets = _num_targets(config, payload)
+    if targets is not None:
+        found["attack.num_targets"] = targets
     prefixes = (*_EVALUATION_PREFIXES, *(f"attack.attacks.{name}." for name in black_box))
     # without augmented queries their perturbation settings shaped nothing
     unused = _AUGMENTATION if config.get("attack.queries.num_augmented") == 0 else ()
@@ -458,6 +462,25 @@ def _evaluation(
         key, _, value = apart.partition("=")
         found[key] = value
     return found
+
+
+def _num_targets(config: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
+    """How many models the run's attacks targeted, as ``attack.num_targets`` would be
+    written: ``null`` where that is every model up to `DEFAULT_MAX_TARGETS` (the default,
+    as `target_models` reads it: ``4`` at K=4 is the same yardstick), else the number.
+    The same models attacked as 1 or 2 targets pool half the non-member scores: the TPR
+    at 0.1% FPR of one is read at another threshold than the other's, and a digits run at
+    num_targets=1 and 2 sat on one front. ``None`` when the config names no number."""
+    value = config.get("attack.num_targets")
+    models = config.get("plan.num_models")
+    models = payload.get("num_models") if models is None else models
+    if value is None:
+        return "null"
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    if isinstance(models, int) and value == min(models, DEFAULT_MAX_TARGETS):
+        return "null"
+    return str(value)
 
 
 # `RunRecord.apart`'s keys: a run without one may have trained on either data or software.
