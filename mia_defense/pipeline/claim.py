@@ -67,11 +67,17 @@ def highest_bound(bounds: Mapping[str, float]) -> str:
 
 
 def attack_evidence(
-    best: AttackResult, truth: np.ndarray, evaluation: EvaluationConfig, *, attacks: int
+    best: AttackResult,
+    truth: np.ndarray,
+    evaluation: EvaluationConfig,
+    *,
+    attacks: int,
+    records: str = "",
 ) -> list[Evidence]:
     """The highest attack bound on ε, recomputed at the confidence that holds for the best
     of ``attacks`` bounds at once (Bonferroni): the largest of several 95% bounds is not a
-    95% bound, and a refutation must not come from picking the luckiest attack."""
+    95% bound, and a refutation must not come from picking the luckiest attack. ``records``
+    names the records judged where they are not the population's (``"the canaries"``)."""
     bound_at = functools.partial(
         _attack_bound_at, best.metrics.fpr, best.metrics.tpr, int(truth.sum()),
         int((~truth).sum()), evaluation.delta, max(attacks, 1),
@@ -82,7 +88,9 @@ def attack_evidence(
         _attack_bound_at, np.array([0.0, 1.0]), np.array([1.0, 1.0]), int(truth.sum()),
         int((~truth).sum()), evaluation.delta, max(attacks, 1),
     )  # fmt: skip
-    what = f"attack {best.name}, {level_text(evaluation.confidence)} over all {attacks} attacks"
+    on = f" on {records}" if records else ""
+    what = (f"attack {best.name}{on}, {level_text(evaluation.confidence)} over all {attacks} "
+            "attacks")  # fmt: skip
     found = Evidence(what, evaluation.confidence, bound_at, ceiling_at)
     return [found] if math.isfinite(found.bound) else []
 
