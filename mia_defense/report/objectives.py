@@ -155,13 +155,13 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     """Each of ``names`` (see `objective`), in order: what mia-train returns to a sweeper.
 
     A ``max_attack`` figure of a run without a privacy verdict (``utility_below_chance``:
-    a model that learned nothing leaks nothing), of one whose attack scores are inverted
-    (``privacy.attacks_inverted``: the figures understate its leak) or without any value
-    (NaN, which a sweeper cannot take) is returned as the worst there is, 1 for a fraction
-    (AUC, TPR, advantage) and infinity else, so a search minimising leakage never converges on a
-    useless model. results.json keeps the measured figures. ``privacy.empirical_epsilon`` (the
-    attacks' ε lower bound) is infinity where any attack's scores are inverted, white-box
-    ones too (`_bound_understated`).
+    a model that learned nothing leaks nothing; ``privacy.no_verdict_reason``), of one whose
+    attack scores are inverted (``privacy.attacks_inverted``: the figures understate its
+    leak) or without any value (NaN, which a sweeper cannot take) is returned as the worst
+    there is, 1 for a fraction (AUC, TPR, advantage) and infinity else, so a search
+    minimising leakage never converges on a useless model. results.json keeps the measured
+    figures. ``privacy.empirical_epsilon`` (the attacks' ε lower bound) is infinity where any
+    attack's scores are inverted, white-box ones too (`_bound_understated`).
 
     ``privacy.epsilon`` is infinity where the run holds no DP claim (no accountant ε: a run
     without DP-SGD, or one without noise, written null), where a measured lower bound
@@ -177,6 +177,10 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     # them above (mia_defense.pipeline.evaluate.inverted_attacks): the figures understate the
     # leak, and a search minimising it converged on a defense that inverts the signal
     no_verdict = no_verdict or inverted_scores(payload)
+    # the attacks could not judge (targets each trained on all or none of the records:
+    # figures that compare models, not members), as results.json says
+    reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
+    no_verdict = no_verdict or (isinstance(reason, str) and bool(reason.strip()))
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none

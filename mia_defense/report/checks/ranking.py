@@ -112,6 +112,18 @@ def _no_test_reason(payload: Mapping[str, Any]) -> str:
     )
 
 
+def _no_verdict_reason(payload: Mapping[str, Any]) -> str | None:
+    """Why the run itself says its attacks could not judge (``privacy.no_verdict_reason``:
+    targets each trained on all or none of the records judged, whose finite figures compare
+    models, not members), or ``None``. mia-attack of such observations printed 'no privacy
+    verdict', yet the report ranked it, alone on its front, AUC 0.828."""
+    privacy = payload.get("privacy")
+    reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
+    if not isinstance(reason, str) or not reason.strip():
+        return None
+    return f"no privacy verdict (privacy.no_verdict_reason): {one_line(reason, limit=800)}"
+
+
 def _rerun_hint(metric: str) -> str:
     """What to do about a missing attack metric: for ``tpr@X%fpr``, add X/100 to attack.fprs."""
     match = re.fullmatch(r"tpr@([0-9.]+)%fpr", metric)
@@ -126,8 +138,8 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     A diverged run, a run flagged ``utility_below_chance`` or whose test accuracy is not above
     its ``chance_accuracy`` (a file whose flag says otherwise; without one, not above
     1/``num_classes``), a run without any of the three (nothing tells its accuracy above
-    chance) and a run without a finite ``leakage`` figure get no place in the ranking nor on
-    the Pareto front.
+    chance), a run whose results.json gives a ``privacy.no_verdict_reason`` and a run without
+    a finite ``leakage`` figure get no place in the ranking nor on the Pareto front.
     """
     if payload.get("status") == "diverged":
         return _diverged_reason(payload)
@@ -148,6 +160,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     if payload.get("utility_below_chance", False) or at_chance:
         return _chance_reason(utility, payload.get("privacy"), uniform=uniform,
                               release=_release_name(payload))  # fmt: skip
+    verdict = _no_verdict_reason(payload)
+    if verdict is not None:
+        return verdict
     if chance is None and uniform is None and "utility_below_chance" not in payload:
         # (all three deleted: a model at chance was ranked, its attacks at chance read as
         # private; mia-train and mia-attack write each of them)
