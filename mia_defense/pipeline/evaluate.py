@@ -545,6 +545,15 @@ def _copies(groups: np.ndarray | None, judged: np.ndarray) -> int:
     return int((counts[inverse] > 1).sum())
 
 
+def _copied(groups: np.ndarray | None, records: np.ndarray) -> bool:
+    """Whether one of the ``records`` ([N] bool) shares its group ([N] labels) with any other
+    record (an exact copy that trains the same models); false without groups."""
+    if groups is None:
+        return False
+    _, inverse, counts = np.unique(np.asarray(groups), return_inverse=True, return_counts=True)
+    return bool((counts[inverse] > 1)[np.asarray(records, dtype=bool)].any())
+
+
 def _copies_untested(copies: int, claimed: float) -> str:
     """Why the attacks' bound did not test the accountant's ε of a run whose population
     holds exact copies (`attack_observations`)."""
@@ -715,8 +724,9 @@ def attack_observations(
             privacy["no_verdict_reason"] = one_kind
     if population_copies:  # a bound on a group of copies tests no per-record claim
         evidence = []
-    evidence += _canary_evidence(attack_results, obs.masks[targets][:, is_canary], is_canary,
-                                 evaluation)  # fmt: skip
+    if not _copied(copy_groups, is_canary):  # (a canary's copies train with it: a group)
+        evidence += _canary_evidence(attack_results, obs.masks[targets][:, is_canary],
+                                     is_canary, evaluation)  # fmt: skip
     check_claim(privacy, evidence)  # the one-run audit, if any, checks again
     if population_copies and "epsilon_untested" in privacy:
         privacy["epsilon_untested"] = _copies_untested(population_copies, privacy["epsilon"])
