@@ -774,20 +774,71 @@ def _replace(path: Path, write: Callable[[Path], None]) -> None:
             folder.rmdir()
 
 
+class _Staged:
+    """A report's files written into one temporary folder beside them (`_tmp_folder_prefix`,
+    so a killed writer's is removed by the next report), then moved into place together
+    (`commit`): a rerun stopped or failing part way (Ctrl-C while drawing the charts, a
+    full disk) left new tables beside the earlier report's charts and summary, its front
+    still showing a run since deleted; now it leaves the earlier report whole."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.folder = Path(tempfile.mkdtemp(dir=out_dir, prefix=_tmp_folder_prefix()))
+        self.files: dict[Path, Path] = {}
+
+    def write(self, path: Path, write: Callable[[Path], None]) -> None:
+        """``write(tmp)`` for the report's file ``path``; an error names ``path``."""
+        tmp = self.folder / path.name
+        try:
+            write(tmp)
+        except OSError as exc:  # named by the file it was for (a failed write names none)
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        self.files[path] = tmp
+
+    def commit(self) -> None:
+        """Rename every file written into place (one folder: renames, no copies)."""
+        for path, tmp in self.files.items():
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
+
+    def close(self) -> None:
+        """Remove what was not moved into place, and the folder."""
+        for tmp in self.files.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            for entry in self.folder.iterdir():  # a file cut where its write failed
+                if entry.name in REPORT_FILES:
+                    entry.unlink()
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
 def _write_tables(report: Report) -> None:
+    """tradeoff.csv and .md (the rows), runs.csv (every run), not_ranked.csv, alone."""
+    staged = _Staged(report.out_dir)
+    try:
+        _stage_tables(report, staged)
+        staged.commit()
+    finally:
+        staged.close()
+
+
+def _stage_tables(report: Report, staged: _Staged) -> None:
     """tradeoff.csv and .md (the rows), runs.csv (every run), not_ranked.csv."""
     out_dir, groups = report.out_dir, report.groups
     on_front = {i for front in report.fronts.values() for i in front}
     careful = careful_rows(report)
     headers, rows = table_rows(groups, front=on_front, careful=careful)
-    _replace(out_dir / "tradeoff.csv", lambda tmp: write_csv(tmp, headers, rows))
+    staged.write(out_dir / "tradeoff.csv", lambda tmp: write_csv(tmp, headers, rows))
     sections = [caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)]
     markdown = (
         f"{report.grouping}\n\n"
         + markdown_table(headers, rows, leave_out=("runs",))
         + "".join("\n" + section for section in sections if section)
     )
-    _replace(out_dir / "tradeoff.md", lambda tmp: tmp.write_bytes(_utf8(markdown)))
+    staged.write(out_dir / "tradeoff.md", lambda tmp: tmp.write_bytes(_utf8(markdown)))
     front_runs = {id(r) for i in on_front for r in groups[i].runs}
     per_run = group_runs(report.summaries, by=(PER_RUN,))
     noted = {name for name, _ in report.caveats}
@@ -795,9 +846,9 @@ def _write_tables(report: Report) -> None:
         per_run, front={i for i, g in enumerate(per_run) if id(g.runs[0]) in front_runs},
         careful={i for i, g in enumerate(per_run) if g.runs[0].name in noted},
     )  # fmt: skip
-    _replace(out_dir / "runs.csv", lambda tmp: write_csv(tmp, headers, rows))
-    _replace(out_dir / "not_ranked.csv",
-             lambda tmp: write_csv(tmp, ["run", "reason"], report.not_ranked))  # fmt: skip
+    staged.write(out_dir / "runs.csv", lambda tmp: write_csv(tmp, headers, rows))
+    staged.write(out_dir / "not_ranked.csv",
+                 lambda tmp: write_csv(tmp, ["run", "reason"], report.not_ranked))  # fmt: skip
     report.files.update(
         csv=out_dir / "tradeoff.csv", markdown=out_dir / "tradeoff.md",
         runs_csv=out_dir / "runs.csv", not_ranked=out_dir / "not_ranked.csv",
@@ -814,16 +865,20 @@ def _write(
     report.front = [
         position[id(r)] for front in report.fronts.values() for i in front for r in groups[i].runs
     ]
-    _write_tables(report)
-    pngs = _write_charts(report, roc_runs) if charts else {}
+    staged = _Staged(out_dir)
+    try:
+        _stage_tables(report, staged)
+        pngs = _write_charts(report, roc_runs, staged) if charts else {}
+        fronts_md = _fronts_markdown(report)
+        summary = _summary_markdown(report, sources, fronts_md, tensorboard=tensorboard)
+        staged.write(out_dir / "README.md", lambda tmp: tmp.write_bytes(_utf8(summary)))
+        report.files["summary"] = out_dir / "README.md"
+        staged.commit()
+    finally:
+        staged.close()
     for name in CHARTS:  # an earlier report's chart that this one does not draw would stay
         if name not in pngs:
             (out_dir / f"{name}.png").unlink(missing_ok=True)
-
-    fronts_md = _fronts_markdown(report)
-    summary = _summary_markdown(report, sources, fronts_md, tensorboard=tensorboard)
-    _replace(out_dir / "README.md", lambda tmp: tmp.write_bytes(_utf8(summary)))
-    report.files["summary"] = out_dir / "README.md"
     if tensorboard:
         _log_tensorboard(out_dir / "tb", pngs, f"{report.grouping}\n\n{fronts_md}")
         report.files["tensorboard"] = out_dir / "tb"
@@ -831,7 +886,7 @@ def _write(
         _remove(_report_events(out_dir / "tb"))
 
 
-def _write_charts(report: Report, roc_runs: int) -> dict[str, bytes]:
+def _write_charts(report: Report, roc_runs: int, staged: _Staged) -> dict[str, bytes]:
     """Draw the charts, write each as ``NAME.png`` and return ``{name: PNG bytes}``."""
     groups = report.groups
     careful = careful_rows(report)
@@ -853,6 +908,6 @@ def _write_charts(report: Report, roc_runs: int) -> dict[str, bytes]:
         def write(tmp: Path, name: str = name, fig: Figure = fig) -> None:
             pngs[name] = save_figure(fig, tmp)
 
-        _replace(report.out_dir / f"{name}.png", write)
+        staged.write(report.out_dir / f"{name}.png", write)
         report.files[name] = report.out_dir / f"{name}.png"
     return pngs
