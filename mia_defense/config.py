@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import logging
 import math
 import re
 import sys
@@ -70,11 +71,11 @@ from mia_defense.data.csv_file import load_csv
 from mia_defense.data.csv_numbers import check_decimal
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, MiaDefenseError
 from mia_defense.hydra_setup import register_configs
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
 from mia_defense.metrics.roc import fpr_percent
-from mia_defense.plan import DEFAULT_POPULATION
+from mia_defense.plan import DEFAULT_POPULATION, plan_sizes
 from mia_defense.targets import forbidden_target_problems, is_forbidden, refuse_forbidden_targets
 from mia_defense.training.config import TRAIN
 
@@ -307,6 +308,14 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] 
 }
 
 
+# Our file loaders -> the function of their module that checks their file without reading its
+# data, called with the loader's keyword arguments (`_Walk.source`).
+_SOURCE_CHECKS = {
+    ("mia_defense.data.csv_file", "load_csv"): "check_csv_source",
+    ("mia_defense.data.tabular", "load_npz"): "check_npz_source",
+}
+
+
 # -- the walk -------------------------------------------------------------------------------
 
 _BAD = object()  # a value that could not be read (the problem is already recorded)
@@ -330,6 +339,7 @@ class _Walk:
         self.problems: list[str] = []
         self.ok: dict[str, Any] = {}  # full key -> a value its Param accepted
         self.later = later
+        self.source_error: MiaDefenseError | None = None  # a loader's own, in `source`
 
     def get(self, node: DictConfig, key: str, path: str, *, quiet: bool = False) -> Any:
         """``node[key]`` as plain Python (lists resolved), or `_BAD` after noting why not."""
@@ -496,6 +506,29 @@ class _Walk:
                     )
         if len(self.problems) == before:
             self.rehearse(target, node, path)
+        if len(self.problems) == before:
+            self.source(target, node)
+
+    def source(self, target: Any, node: DictConfig) -> None:
+        """Our file loaders' checks of their file that read no data (`_SOURCE_CHECKS`: it
+        exists, is no folder, and its header line or its archive's array names hold the
+        columns or arrays the settings name), so mia-train refuses them before the run
+        directory is made; the loaders run the same checks again as they read."""
+        name = _SOURCE_CHECKS.get((getattr(target, "__module__", ""),
+                                   getattr(target, "__name__", "")))
+        if name is None:
+            return
+        try:
+            values = OmegaConf.to_container(node, resolve=True)
+        except OmegaConfBaseException:  # (an unresolvable value is refused where it stands)
+            return
+        assert isinstance(values, dict)
+        check = getattr(sys.modules[target.__module__], name)
+        try:
+            check(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS})
+        except MiaDefenseError as exc:
+            self.problems.append(str(exc))
+            self.source_error = exc
 
     def rehearse(self, target: Any, node: DictConfig, path: str) -> None:
         """Build our own defenses and releases now: their constructors check the values
@@ -1044,13 +1077,61 @@ def _own_defense(node: DictConfig, target: Any, values: Any) -> TrainingDefense 
     return defense if isinstance(defense, TrainingDefense) else None
 
 
+def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
+    """The plan sizes and the release refused against a bundled dataset's sizes, known
+    without loading it (``BUNDLED_SIZES`` of the loader's module, already imported by the
+    walk): `plan.plan_sizes` and the release's own ``check``, the checks the run makes once
+    the data is loaded, so mia-train refuses these before the run directory is made."""
+    try:
+        target = _locate(str(cfg.dataset._target_))
+        sizes = getattr(sys.modules[target.__module__], "BUNDLED_SIZES", {})
+        known = sizes.get(target.__name__)
+    except Exception:  # (no dataset node, or not ours: nothing is known of it)
+        return []
+    if known is None:
+        return []
+    total, num_classes = known
+    problems = []
+    name = target.__name__.removeprefix("load_")
+    try:
+        plan_sizes(total, population_size=ok.get("plan.population_size"),
+                   test_size=ok.get("plan.test_size"),
+                   reference_size=ok.get("plan.reference_size") or 0,
+                   description=f"dataset {name!r}")
+    except ConfigError as exc:
+        problems.append(str(exc))
+    release = cfg.get("release")
+    if isinstance(release, DictConfig):
+        try:
+            cls = _locate(str(release._target_))
+            if isinstance(cls, type) and issubclass(cls, Release) \
+                    and cls.__module__.startswith("mia_defense."):
+                values = OmegaConf.to_container(release, resolve=True)
+                assert isinstance(values, dict)
+                built = cls(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS})
+                quiet = logging.getLogger(cls.__module__)  # (its warnings: once, in the run)
+                was, quiet.disabled = quiet.disabled, True
+                try:
+                    built.check(num_classes=num_classes)
+                finally:
+                    quiet.disabled = was
+        except ConfigError as exc:
+            problems.append(str(exc))
+        except Exception:  # (refused, or built, where it stands)
+            pass
+    return problems
+
+
 def check_config(cfg: DictConfig) -> None:
     """Check the composed config before any data is loaded; raise one `ConfigError` listing
     every problem (unknown keys with the closest valid name, wrong types, NaN/inf, values out
     of range, sizes the plan cannot hold, a device or thread count the machine lacks).
 
     Pure inspection: targets are imported and their signatures read; only mia-defense's
-    own defenses and releases are built (their constructors check their values).
+    own defenses and releases are built (their constructors check their values). The CSV
+    and NPZ loaders' files are checked without reading their data (their header line, their
+    archive's array names: `_Walk.source`); such a refusal, when it is the only problem, is
+    raised as the loader raises it (a missing file: a `DataError`).
 
     The dataset's node is checked last, once the rest has passed: locating its ``_target_``
     imports its module (sklearn's datasets, pandas: a second or more), which a refusal of a
@@ -1067,7 +1148,9 @@ def check_config(cfg: DictConfig) -> None:
             value = last.get(cfg, key, key)
             if value is not _BAD:
                 last.spec(TOP[key], value, key)
-        problems = list(dict.fromkeys(last.problems))
+        problems = list(dict.fromkeys(last.problems)) or _bundled_fits(cfg, first.ok)
+        if last.source_error is not None and problems == [str(last.source_error)]:
+            raise last.source_error  # as the loader raises it (a missing file: a DataError)
     if len(problems) == 1:
         raise ConfigError(problems[0])
     if problems:

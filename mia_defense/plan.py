@@ -14,6 +14,7 @@ from mia_defense.seeding import numpy_rng
 
 __all__ = [
     "DEFAULT_POPULATION", "MembershipPlan", "copy_leaders", "default_population", "make_plan",
+    "plan_sizes",
 ]
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,40 @@ def default_population(available: int) -> int:
     return min(DEFAULT_POPULATION, available - (available + 3) // 4)
 
 
+def plan_sizes(total: int, *, population_size: int | None, test_size: int | None,
+               reference_size: int, description: str) -> tuple[int, int]:
+    """The population and test sizes a plan takes of ``total`` samples (`make_plan`'s
+    rules); a `ConfigError` naming the plan keys when they do not fit. The config check
+    runs it where a dataset's size is known before loading (`config._bundled_fits`)."""
+    if reference_size < 0:
+        raise ConfigError(f"plan.reference_size={reference_size}: must be >= 0")
+    available = total - reference_size
+    if available < 3:
+        raise ConfigError(
+            f"plan.reference_size={reference_size}: leaves {max(available, 0)} of the {total} "
+            f"samples in {description} for the population and the test set (they "
+            "need at least 3); lower it"
+        )
+    given = {"population_size": population_size, "test_size": test_size}
+    if population_size is None and test_size is None:
+        population_size = default_population(available)
+    if population_size is None:
+        population_size = available - int(test_size)  # type: ignore[arg-type]
+    if test_size is None:
+        test_size = available - population_size
+    if population_size < 2 or test_size < 1 or population_size + test_size > available:
+        sizes = ", ".join(
+            f"plan.{key}={value}" + ("" if given[key] is not None else " (what is left)")
+            for key, value in (("population_size", population_size), ("test_size", test_size))
+        )
+        raise ConfigError(
+            f"{sizes}, plan.reference_size={reference_size}: too few samples for the plan; need "
+            f"population >= 2, test >= 1 and population + test + reference <= the {total} "
+            f"samples in {description}; lower the plan sizes or use more data"
+        )
+    return population_size, int(test_size)
+
+
 def make_plan(
     dataset: Dataset,
     *,
@@ -143,36 +178,16 @@ def make_plan(
             "(every sample is a member of exactly half of the models)"
         )
     total = len(dataset)
-    if reference_size < 0:
-        raise ConfigError(f"plan.reference_size={reference_size}: must be >= 0")
-    available = total - reference_size
-    if available < 3:
-        raise ConfigError(
-            f"plan.reference_size={reference_size}: leaves {max(available, 0)} of the {total} "
-            f"samples in {dataset.description} for the population and the test set (they "
-            "need at least 3); lower it"
-        )
     given = {"population_size": population_size, "test_size": test_size}
-    if population_size is None and test_size is None:
-        population_size = default_population(available)
+    population_size, test_size = plan_sizes(
+        total, population_size=population_size, test_size=test_size,
+        reference_size=reference_size, description=dataset.description)
+    available = total - reference_size
+    if given["population_size"] is None and given["test_size"] is None:
         log.info(
             "plan: population %d, test set %d of the %d samples of %s (plan.population_size "
             "and plan.test_size choose)", population_size, available - population_size,
             available, dataset.description,
-        )
-    if population_size is None:
-        population_size = available - int(test_size)  # type: ignore[arg-type]
-    if test_size is None:
-        test_size = available - population_size
-    if population_size < 2 or test_size < 1 or population_size + test_size > available:
-        sizes = ", ".join(
-            f"plan.{key}={value}" + ("" if given[key] is not None else " (what is left)")
-            for key, value in (("population_size", population_size), ("test_size", test_size))
-        )
-        raise ConfigError(
-            f"{sizes}, plan.reference_size={reference_size}: too few samples for the plan; need "
-            f"population >= 2, test >= 1 and population + test + reference <= the {total} "
-            f"samples in {dataset.description}; lower the plan sizes or use more data"
         )
     order = numpy_rng(seed, "split").permutation(total)
     population_idx = np.sort(order[:population_size])

@@ -35,7 +35,10 @@ HUGE = 10**400  # an integer no float holds: math.isfinite and float() raise Ove
     ("override", "message"),
     [
         (f"plan.num_models={HUGE}", r"^plan\.num_models=1000+: must be an even integer in"),
-        (f"plan.population_size={HUGE}", None),  # accepted here; make_plan refuses the sizes
+        # refused with make_plan's words (plan_sizes), digits' 1797 samples being known
+        (f"plan.population_size={HUGE}",
+         r"^plan\.population_size=1000+, plan\.test_size=-9+8203 \(what is left\), "
+         r"plan\.reference_size=0: too few samples for the plan"),
         (f"seed={HUGE}", r"^seed=1000+: at most 4294967295 \(scikit-learn's random_state"),
     ],
 )
@@ -53,7 +56,9 @@ def test_an_integer_beyond_a_float_gets_a_message_not_an_overflow(make_cfg, over
 def test_canaries_beside_a_population_beyond_a_float_are_checked_in_integers(make_cfg):
     from mia_defense.config import check_config
 
-    check_config(make_cfg(f"plan.population_size={HUGE}", "attack.canaries.num=10"))
+    # (a dataset of a size unknown before loading: digits' 1797 samples refuse the plan)
+    check_config(make_cfg("dataset=purchase_like", f"plan.population_size={HUGE}",
+                          "attack.canaries.num=10"))
 
 
 def test_the_budget_refuses_epochs_beyond_a_float_by_name():

@@ -76,7 +76,7 @@ from mia_defense.cli.sweep_checks import (
     require_usable_storage,
 )
 from mia_defense.cli.sweep_refusals import carry, gather_returned, returned, say
-from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
+from mia_defense.errors import ConfigError, DataError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
 if TYPE_CHECKING:
@@ -142,8 +142,8 @@ class CheckConfigCallback(Callback):
             with hydra_config_of_the_job(config):
                 check_config(config)
                 check_defense_stack(config)
-        except ConfigError as exc:
-            log.error("ConfigError: %s", exc)
+        except (ConfigError, DataError) as exc:  # (a data file's, from its loader's check)
+            log.error("%s: %s", type(exc).__name__, exc)
             raise SystemExit(EXIT_USER_ERROR) from None
 
 

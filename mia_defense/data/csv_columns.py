@@ -30,7 +30,8 @@ from mia_defense.data.checks import (
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["Table", "apply_fixed", "centred", "check_categories", "check_column_settings",
-           "check_drop_columns", "check_fixed_categories", "check_label_column",
+           "check_drop_columns", "check_fixed_categories", "check_fixed_columns",
+           "check_label_column",
            "check_missing", "check_range", "drop_override", "kind_of_text", "rarest",
            "rows_phrase", "shown_variants", "spelling", "variants", "warn_feature_variants",
            "warn_float32_digits", "warn_row_numbers"]
@@ -395,6 +396,25 @@ def check_fixed_categories(categories: Any) -> dict[str, tuple[str, ...]] | None
     return fixed
 
 
+def check_fixed_columns(fixed: Iterable[str], names: Sequence[str], *,
+                        path: Path, label_column: str) -> None:
+    """Refuse a column of ``fixed`` (dataset.categories) that is the label column or none of
+    the feature columns ``names`` (the header's, less the label and dataset.drop_columns):
+    `apply_fixed` on the parsed table, and `csv_file.check_csv_source` on the header alone."""
+    for column in fixed:
+        key = f"dataset.categories.{column}"
+        if column == label_column:
+            raise ConfigError(f"{key}: {column!r} is the label column (dataset.label_column); "
+                              "dataset.categories lists the categories of text feature columns")
+        if column not in names:
+            close = closest_name(column, list(names))
+            raise ConfigError(
+                f"{key}: {path} has no feature column {column!r} (its feature columns: "
+                f"{shown_names(list(names), what='columns')})"
+                + (f"; did you mean {close!r}?" if close else "")
+            )
+
+
 def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
                  label_column: str) -> Table:
     """The table with each column of ``fixed`` coded by its position in its fixed list
@@ -406,18 +426,9 @@ def apply_fixed(table: Table, fixed: Mapping[str, Sequence[str]], *, path: Path,
         DataError: a value of such a column outside its list (never dropped silently).
     """
     categories, values = list(table.categories), table.values
+    check_fixed_columns(fixed, table.names, path=path, label_column=label_column)
     for column, names in fixed.items():
         key = f"dataset.categories.{column}"
-        if column == label_column:
-            raise ConfigError(f"{key}: {column!r} is the label column (dataset.label_column); "
-                              "dataset.categories lists the categories of text feature columns")
-        if column not in table.names:
-            close = closest_name(column, table.names)
-            raise ConfigError(
-                f"{key}: {path} has no feature column {column!r} (its feature columns: "
-                f"{shown_names(table.names, what='columns')})"
-                + (f"; did you mean {close!r}?" if close else "")
-            )
         j = table.names.index(column)
         found = categories[j]
         if found is None:

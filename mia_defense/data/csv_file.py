@@ -13,6 +13,7 @@ column classes, and `csv_columns` checks the parsed feature columns.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -40,6 +41,7 @@ from mia_defense.data.csv_columns import (
     check_column_settings,
     check_drop_columns,
     check_fixed_categories,
+    check_fixed_columns,
     check_label_column,
     check_missing,
     check_range,
@@ -78,7 +80,7 @@ from mia_defense.data.guards import (
 )
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["MAX_CATEGORIES", "load_csv"]
+__all__ = ["MAX_CATEGORIES", "check_csv_source", "load_csv"]
 
 
 # Peak bytes of parsing a CSV, per byte of the file: 8 per value (an empty field takes one
@@ -91,9 +93,10 @@ MAX_CATEGORIES = 100
 _SHARED_LABELS = 100_000
 
 
-def _read_csv(path: Path, *, delimiter: str, label_column: str,
-              max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
-              decimal: str = ".") -> Table:
+@contextlib.contextmanager
+def _csv_rows(path: Path, *, delimiter: str) -> Iterator[Iterator[list[str]]]:
+    """The rows of the CSV ``path`` as `csv.reader` gives them; its decoding and csv errors
+    as `DataError` naming the file (for the whole read, or the header line alone)."""
     # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
     with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
@@ -104,8 +107,7 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str,
         text = io.TextIOWrapper(stream, "utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         try:
-            return _parse_csv(reader, path=path, label_column=label_column,
-                              max_categories=max_categories, drop=drop, decimal=decimal)
+            yield reader
         except UnicodeDecodeError as exc:
             handle.seek(0)
             raise DataError(
@@ -115,6 +117,14 @@ def _read_csv(path: Path, *, delimiter: str, label_column: str,
         except csv.Error as exc:
             raise DataError(f"{path}: not a readable CSV text file ({exc}) at line "
                             f"{reader.line_num}{_field_limit_hint(exc)}") from exc
+
+
+def _read_csv(path: Path, *, delimiter: str, label_column: str,
+              max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
+              decimal: str = ".") -> Table:
+    with _csv_rows(path, delimiter=delimiter) as reader:
+        return _parse_csv(reader, path=path, label_column=label_column,
+                          max_categories=max_categories, drop=drop, decimal=decimal)
 
 
 def _field_limit_hint(exc: csv.Error) -> str:
@@ -156,9 +166,10 @@ def _what_it_is(head: bytes) -> str:
     return "save it as UTF-8 text (e.g. Excel's 'CSV UTF-8')"
 
 
-def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
-               max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
-               decimal: str = ".") -> Table:
+def _header(reader: Iterator[list[str]], *, path: Path, label_column: str,
+            drop: frozenset[str]) -> tuple[list[str], str, frozenset[str]]:
+    """The header line's names (stripped; Excel's sep= line skipped), and the label column
+    and dropped columns as the header writes them, once `check_header` passed."""
     header = next((row for row in reader if row), None)
     if header is not None and excel_separator(header, reader, path=path):
         header = next((row for row in reader if row), None)
@@ -170,6 +181,14 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     drop = frozenset(as_written(drop, header))
     [label_column] = as_written([label_column], header)
     check_header(header, path=path, label_column=label_column, drop=drop)
+    return header, label_column, drop
+
+
+def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
+               max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
+               decimal: str = ".") -> Table:
+    header, label_column, drop = _header(reader, path=path, label_column=label_column,
+                                         drop=drop)
     target, width = header.index(label_column), len(header)
     # the label and the columns of dataset.drop_columns are no features: skipped unread
     skipped = [i == target or h in drop for i, h in enumerate(header)]
@@ -256,6 +275,63 @@ def _sorted_codes(x: np.ndarray, column: int, codes: dict[str, int] | None) -> l
     return names
 
 
+def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
+              standardize: Any, max_categories: Any, categories: Any, drop_columns: Any,
+              decimal: Any, max_samples: Any, name: str,
+              ) -> tuple[Path, str, str, dict[str, tuple[str, ...]], frozenset[str]]:
+    """`load_csv`'s settings checked before the file is read (the file must exist, and be
+    no folder): the file, the delimiter, the label column, the fixed categories, the
+    dropped columns."""
+    check_count(num_classes, key="num_classes")
+    check_count(max_samples, key="max_samples")
+    check_flag(standardize, key="standardize")
+    label_column = check_label_column(label_column)
+    file = require_path(path, name=name, expected="a CSV file with a header line")
+    if file.is_dir():
+        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
+    if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
+        delimiter = "\t"
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ',' "
+                          "(for a tab, dataset.delimiter='\\t')")
+    if isinstance(max_categories, bool) or not isinstance(max_categories, int) \
+            or max_categories < 1:
+        raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
+    fixed = check_fixed_categories(categories) or {}
+    drop = check_drop_columns(drop_columns)
+    check_column_settings(label_column=label_column, drop=drop, fixed=fixed)
+    check_decimal(decimal)
+    if decimal == delimiter:
+        raise ConfigError(
+            f"dataset.decimal={decimal!r} is dataset.delimiter too: a field separator cannot "
+            "be the decimal mark; set \"dataset.delimiter=';'\" (the usual separator of files "
+            "with decimal commas; quoted so for a shell)"
+        )
+    return file, delimiter, label_column, fixed, drop
+
+
+@reports_file_errors
+def check_csv_source(*, path: Any, label_column: Any, num_classes: Any = None,
+                     delimiter: Any = ",", standardize: Any = True,
+                     max_categories: Any = MAX_CATEGORIES, categories: Any = None,
+                     drop_columns: Any = None, decimal: Any = ".", max_samples: Any = None,
+                     name: str = "csv", **_: Any) -> None:
+    """What `load_csv` refuses before its rows are read, and on the header line alone
+    (the label column, dataset.drop_columns and dataset.categories' columns named there),
+    in its words: the config check runs it, so mia-train refuses these before the run
+    directory is made. Reads the file's first line(s), no more."""
+    file, delimiter, label_column, fixed, drop = _settings(
+        path=path, label_column=label_column, num_classes=num_classes, delimiter=delimiter,
+        standardize=standardize, max_categories=max_categories, categories=categories,
+        drop_columns=drop_columns, decimal=decimal, max_samples=max_samples, name=name)
+    with _csv_rows(file, delimiter=delimiter) as reader:
+        header, label_column, drop = _header(reader, path=file, label_column=label_column,
+                                             drop=drop)
+    features = [h for h in header if h != label_column and h not in drop]
+    check_fixed_columns(as_written(fixed, [*features, label_column]), features, path=file,
+                        label_column=label_column)
+
+
 @reports_file_errors
 def load_csv(
     *,
@@ -326,31 +402,10 @@ def load_csv(
         seed: the run's seed (the subset; the plan's split when ``plan`` has no ``seed``).
         name: the dataset's name in logs and results.
     """
-    check_count(num_classes, key="num_classes")
-    check_count(max_samples, key="max_samples")
-    check_flag(standardize, key="standardize")
-    label_column = check_label_column(label_column)
-    file = require_path(path, name=name, expected="a CSV file with a header line")
-    if file.is_dir():
-        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
-    if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
-        delimiter = "\t"
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
-        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ',' "
-                          "(for a tab, dataset.delimiter='\\t')")
-    if isinstance(max_categories, bool) or not isinstance(max_categories, int) \
-            or max_categories < 1:
-        raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
-    fixed = check_fixed_categories(categories) or {}
-    drop = check_drop_columns(drop_columns)
-    check_column_settings(label_column=label_column, drop=drop, fixed=fixed)
-    check_decimal(decimal)
-    if decimal == delimiter:
-        raise ConfigError(
-            f"dataset.decimal={decimal!r} is dataset.delimiter too: a field separator cannot "
-            "be the decimal mark; set \"dataset.delimiter=';'\" (the usual separator of files "
-            "with decimal commas; quoted so for a shell)"
-        )
+    file, delimiter, label_column, fixed, drop = _settings(
+        path=path, label_column=label_column, num_classes=num_classes, delimiter=delimiter,
+        standardize=standardize, max_categories=max_categories, categories=categories,
+        drop_columns=drop_columns, decimal=decimal, max_samples=max_samples, name=name)
     table = _read_csv(file, delimiter=delimiter, label_column=label_column,
                       max_categories=max_categories, drop=drop, decimal=decimal)
     label_column = table.label  # as the header writes it

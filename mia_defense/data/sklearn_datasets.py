@@ -8,7 +8,11 @@ from sklearn import datasets as skdatasets
 from mia_defense.data.checks import check_flag
 from mia_defense.data.dataset import Dataset
 
-__all__ = ["load_breast_cancer", "load_digits", "standardise"]
+__all__ = ["BUNDLED_SIZES", "load_breast_cancer", "load_digits", "standardise"]
+
+# Each loader's samples and classes, known without loading (the config check holds the plan
+# sizes and release.k to them before the run directory is made).
+BUNDLED_SIZES = {"load_digits": (1797, 10), "load_breast_cancer": (569, 2)}
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -35,7 +39,7 @@ def load_digits(*, standardize: bool = False, images: bool = False) -> Dataset:
     return Dataset(
         x=x.reshape(-1, 1, 8, 8) if images else x,
         y=bunch.target.astype(np.int64),
-        num_classes=10,
+        num_classes=BUNDLED_SIZES["load_digits"][1],
         name="digits",
     )
 
@@ -48,6 +52,6 @@ def load_breast_cancer(*, standardize: bool = True) -> Dataset:
     return Dataset(
         x=standardise(x) if standardize else x,
         y=bunch.target.astype(np.int64),
-        num_classes=2,
+        num_classes=BUNDLED_SIZES["load_breast_cancer"][1],
         name="breast_cancer",
     )

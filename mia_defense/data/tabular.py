@@ -7,6 +7,7 @@ shape has been checked against the member's size and the memory budget.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import logging
@@ -17,6 +18,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +48,7 @@ from mia_defense.data.guards import (
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, shared_array_name
 
-__all__ = ["load_npz", "load_purchase100", "load_texas100"]
+__all__ = ["check_npz_source", "load_npz", "load_purchase100", "load_texas100"]
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +57,12 @@ _X_KEYS = ("features", "x", "X", "data")
 _Y_KEYS = ("labels", "y", "Y", "targets", "label")
 
 
-def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tuple[str, str]
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """The features and labels arrays of the .npz ``file``; ``None`` keys look for the usual
-    names. Only those two members are read, each after its header's claim is checked."""
+@contextlib.contextmanager
+def _npz_arrays(file: Path, *, x_key: str | None, y_key: str | None,
+                setting: tuple[str, str]) -> Iterator[tuple[zipfile.ZipFile, int, str, str]]:
+    """The .npz ``file`` opened as a zip: the archive, its size, and the members of the
+    features and the labels (``None`` keys look for the usual names), refused by name
+    when absent; nothing of the arrays is read."""
     with open_regular(file) as handle:
         head = handle.read(ARCHIVE_HEAD)
         handle.seek(0)
@@ -84,15 +88,23 @@ def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tupl
                 y_name = _pick(members, y_key, _Y_KEYS, path=file, what="labels",
                                setting=setting[1])
                 size = os.fstat(handle.fileno()).st_size
-                claims = {k: npz_member_bytes(archive, members[k], file=file, size=size)
-                          for k in (x_name, y_name)}
-                check_memory(sum(claims.values()), source=file,
-                             what=f"the arrays {sorted(claims)}")
-                x = _read_member(archive, members[x_name], file=file)
-                return x, _read_member(archive, members[y_name], file=file)
+                yield archive, size, members[x_name], members[y_name]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
                 NotImplementedError, RuntimeError) as exc:
             raise DataError(f"{file}: truncated or corrupt .npz file ({exc})") from exc
+
+
+def _read_npz(file: Path, *, x_key: str | None, y_key: str | None, setting: tuple[str, str]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The features and labels arrays of the .npz ``file``; ``None`` keys look for the usual
+    names. Only those two members are read, each after its header's claim is checked."""
+    with _npz_arrays(file, x_key=x_key, y_key=y_key, setting=setting) as (
+            archive, size, x_member, y_member):
+        claims = {m.removesuffix(".npy"): npz_member_bytes(archive, m, file=file, size=size)
+                  for m in (x_member, y_member)}
+        check_memory(sum(claims.values()), source=file, what=f"the arrays {sorted(claims)}")
+        x = _read_member(archive, x_member, file=file)
+        return x, _read_member(archive, y_member, file=file)
 
 
 def _text_hint(head: bytes) -> str:
@@ -561,6 +573,37 @@ def load_texas100(
     )
 
 
+def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standardize: Any,
+                  max_samples: Any, name: str) -> Path:
+    """`load_npz`'s settings checked before the file is read; the file (no folder)."""
+    check_count(num_classes, key="num_classes")
+    check_count(max_samples, key="max_samples")
+    check_flag(standardize, key="standardize")
+    if x_key == y_key:
+        raise ConfigError(
+            f"dataset.x_key and dataset.y_key both name {x_key!r}: the features and the labels "
+            "are different arrays of the .npz; set each to its own"
+        )
+    file = require_path(path, name=name, expected="an .npz file made with np.savez")
+    if file.is_dir():
+        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
+    return file
+
+
+@reports_file_errors
+def check_npz_source(*, path: Any, x_key: Any = "x", y_key: Any = "y", num_classes: Any = None,
+                     standardize: Any = False, max_samples: Any = None, name: str = "npz",
+                     **_: Any) -> None:
+    """What `load_npz` refuses before its arrays are read, in its words: the settings, the
+    file, and the arrays dataset.x_key and dataset.y_key name among the archive's (read from
+    its zip directory, no array is loaded). The config check runs it, so mia-train refuses
+    these before the run directory is made."""
+    file = _npz_settings(path=path, x_key=x_key, y_key=y_key, num_classes=num_classes,
+                         standardize=standardize, max_samples=max_samples, name=name)
+    with _npz_arrays(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key")):
+        pass
+
+
 @reports_file_errors
 def load_npz(
     *,
@@ -590,17 +633,8 @@ def load_npz(
         seed: the run's seed.
         name: the dataset's name in logs and results.
     """
-    check_count(num_classes, key="num_classes")
-    check_count(max_samples, key="max_samples")
-    check_flag(standardize, key="standardize")
-    if x_key == y_key:
-        raise ConfigError(
-            f"dataset.x_key and dataset.y_key both name {x_key!r}: the features and the labels "
-            "are different arrays of the .npz; set each to its own"
-        )
-    file = require_path(path, name=name, expected="an .npz file made with np.savez")
-    if file.is_dir():
-        raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
+    file = _npz_settings(path=path, x_key=x_key, y_key=y_key, num_classes=num_classes,
+                         standardize=standardize, max_samples=max_samples, name=name)
     x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
     _warn_row_numbers(x, file=file, key=x_key)
     pixels = not standardize and _pixel_images(x)
