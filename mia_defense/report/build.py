@@ -29,7 +29,14 @@ from mia_defense.report.checks import PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
 from mia_defense.report.pareto import pareto_fronts
 from mia_defense.report.rows import table_rows
-from mia_defense.report.runs import EARLY_MARKS, RESULTS, LoadedRuns, load_runs
+from mia_defense.report.runs import (
+    EARLY_MARKS,
+    RESULTS,
+    LoadedRuns,
+    RunRecord,
+    load_runs,
+    versions_differing,
+)
 from mia_defense.report.table import (
     BASELINE,
     RunSummary,
@@ -624,6 +631,7 @@ def write_report(
         raise _no_run_error(sources, loaded)
     summaries = summarise(loaded.runs)
     _warn_evaluations(summaries)
+    _warn_versions(loaded.runs, summaries)
     groups = group_runs(summaries, by=group_by)
     out_dir = Path(out_dir)
     check_out_dir(out_dir, tensorboard=tensorboard, sources=sources, replace=replace)
@@ -660,6 +668,28 @@ def _warn_evaluations(summaries: Sequence[RunSummary]) -> None:
             "plan.num_models and plan.population_size",
             len(apart), shown, "; ..." if len(apart) > 5 else "",
         )
+
+
+def _warn_versions(runs: Sequence[RunRecord], summaries: Sequence[RunSummary]) -> None:
+    """Say when the runs of one front ran on other library versions or code (results.json's
+    ``versions``): two sweeps of one dataset and model, one run before an edit of the
+    attacks or metrics and one after, were put on one front without a word (runs of one
+    config are told apart or noted by `mia_defense.report.runs`; these differ in config)."""
+    pairs: dict[tuple[str, str], list[RunRecord]] = {}
+    for run, summary in zip(runs, summaries, strict=True):
+        pairs.setdefault(summary.pair, []).append(run)
+    for (dataset, model), members in pairs.items():
+        if len(members) < 2:
+            continue
+        differing = versions_differing([run.payload for run in members])
+        if differing:
+            log.warning(
+                "the runs of the front of %s · %s ran on other library versions or code (%s); "
+                "their points are compared on one front all the same: if a change between "
+                "them touched the training, the attacks or the metrics, rerun them on one "
+                "version, or report each version apart",
+                dataset, model, differing,
+            )
 
 
 def _only_apart(evaluation: str) -> bool:

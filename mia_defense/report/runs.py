@@ -40,6 +40,7 @@ __all__ = [
     "folder_problem",
     "load_runs",
     "software_tag",
+    "versions_differing",
 ]
 
 log = logging.getLogger(__name__)
@@ -862,7 +863,7 @@ def _note_attack_seeds(loaded: LoadedRuns, members: list[int]) -> None:
             log.warning("%s: %s", loaded.runs[i].path / RESULTS, note)
 
 
-def _versions_differing(payloads: list[Mapping[str, Any]]) -> str:
+def versions_differing(payloads: list[Mapping[str, Any]]) -> str:
     """``versions.KEY a, b`` for each library or code version that differs between
     ``payloads`` (``""`` when none does)."""
     tables = [p.get("versions") if isinstance(p.get("versions"), Mapping) else {} for p in payloads]
@@ -883,7 +884,7 @@ def _note_mixed_versions(loaded: LoadedRuns, members: list[int]) -> None:
     replicates, and nothing said the code differed between them."""
     if len(members) < 2:
         return
-    differing = _versions_differing([loaded.runs[i].payload for i in members])
+    differing = versions_differing([loaded.runs[i].payload for i in members])
     if not differing:
         return
     note = (
