@@ -153,8 +153,9 @@ def _fronts_markdown(report: Report) -> str:
     lines = [
         "One front per dataset and model: runs of different datasets or models are never "
         "compared. Nor are runs attacked otherwise (other black-box attacks or attack "
-        "settings, plan.num_models, plan.population_size, attack.shadow_recipe, "
-        "attack.queries, the dataset's own settings): a weaker yardstick is no evidence "
+        "settings, plan.num_models, plan.population_size, attack.num_targets, "
+        "attack.shadow_recipe, attack.queries, the dataset's own settings): a weaker "
+        "yardstick is no evidence "
         "of privacy, so each such evaluation has its own front, named after the model in "
         "brackets. Runs of one config and seeds on other data or library versions are "
         "tagged [data=...] or [software=...] and kept apart too. No other row of the same "
