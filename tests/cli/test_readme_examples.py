@@ -56,7 +56,7 @@ def test_sweep_over_none_and_defenses_names_runs_and_results(tmp_path):
     _mia_train(tmp_path, "-m", "defense=none,dp,relaxloss", "plan.population_size=200", *FAST,
                "hydra.sweep.dir=sweep")  # fmt: skip
     runs = sorted(p for p in (tmp_path / "sweep").iterdir()
-                  if p.is_dir() and p.name != ".model_store")  # fmt: skip
+                  if p.is_dir() and p.name not in (".model_store", "sweep_hparams"))  # fmt: skip
     tail = "plan.num_models=2,plan.population_size=200,train.epochs=1"
     assert [p.name for p in runs] == [
         f"attack.bootstrap=0,defense={name},{tail}" for name in ("dp", "none", "relaxloss")]
