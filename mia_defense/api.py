@@ -55,9 +55,6 @@ from mia_defense.observations import (
     COPY_GROUPS,
     OUTPUT_KINDS,
     Observations,
-    QueryConfig,
-    check_image_shifts,
-    check_release_queries,
     copy_group_problem,
     zero_one_flags,
 )
@@ -66,6 +63,7 @@ from mia_defense.pipeline.data import warn_duplicates
 from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS
 from mia_defense.plan import MembershipPlan
 from mia_defense.plan import make_plan as _make_plan
+from mia_defense.queries import QueryConfig, check_image_shifts, check_release_queries
 from mia_defense.seeding import torch_generator
 
 if TYPE_CHECKING:
@@ -838,7 +836,7 @@ def _query_config(
     """The attack config's ``attack.queries`` (as mia-train reads it, with ``overrides``),
     the arguments given in place of its ``num_augmented`` and ``repeats``."""
     from mia_defense.config import build_dataclass
-    from mia_defense.observations import MAX_REPEATS
+    from mia_defense.queries import MAX_REPEATS
 
     _check_int("observe_models", "num_augmented", num_augmented, low=0)
     _check_int("observe_models", "seed", seed, low=0)

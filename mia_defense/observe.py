@@ -14,7 +14,7 @@ from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.dp_stacked import GHOST_RULES
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError
-from mia_defense.observations import QueryConfig
+from mia_defense.queries import QueryConfig
 from mia_defense.training.stack import ModelStack
 
 __all__ = [

@@ -14,7 +14,7 @@ from mia_defense.attack_setup import attack_config, check_attack_config
 from mia_defense.budget import check_budget
 from mia_defense.config import check_config
 from mia_defense.errors import ConfigError
-from mia_defense.observations import QueryConfig, check_image_shifts
+from mia_defense.queries import QueryConfig, check_image_shifts
 from mia_defense.training.config import TrainConfig, make_optimizer
 from tests.conftest import TINY
 from tests.helpers import mia_train

@@ -141,9 +141,9 @@ def test_members_of_a_randomized_release_are_asked_once_as_the_test_set_is(digit
     from torch import nn
 
     from mia_defense.defenses.release import FullRelease, NoiseRelease
-    from mia_defense.observations import QueryConfig
     from mia_defense.pipeline.data import TrainingData
     from mia_defense.pipeline.release import release_members_once
+    from mia_defense.queries import QueryConfig
 
     plan = make_plan(digits, num_models=2, population_size=100, test_size=100, seed=0)
     data = TrainingData(dataset=digits, plan=plan, is_canary=np.zeros(100, bool),

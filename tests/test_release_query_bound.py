@@ -12,7 +12,7 @@ import torch
 from mia_defense.api import make_plan, observe_models
 from mia_defense.defenses import NoiseRelease
 from mia_defense.errors import ConfigError
-from mia_defense.observations import MAX_RELEASE_QUERIES, QueryConfig, check_release_queries
+from mia_defense.queries import MAX_RELEASE_QUERIES, QueryConfig, check_release_queries
 from tests.conftest import TINY
 from tests.helpers import mia_train
 

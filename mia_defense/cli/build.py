@@ -38,8 +38,8 @@ from mia_defense.experiment import (
     run_experiment,
 )
 from mia_defense.models import model_builder
-from mia_defense.observations import QueryConfig, check_image_shifts, check_release_queries
 from mia_defense.pipeline.train import check_defense_plans
+from mia_defense.queries import QueryConfig, check_image_shifts, check_release_queries
 from mia_defense.report.run_table import format_table
 from mia_defense.store import refuse_blocked_root
 from mia_defense.threads import one_thread

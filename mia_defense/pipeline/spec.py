@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mia_defense.audit import AuditConfig
 from mia_defense.defenses.release import FullRelease, Release
 from mia_defense.metrics.roc import DEFAULT_FPRS
-from mia_defense.observations import QueryConfig
+from mia_defense.queries import QueryConfig
 
 if TYPE_CHECKING:
     from torch import nn

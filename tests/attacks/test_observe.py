@@ -9,13 +9,13 @@ from torch import nn
 
 from mia_defense.defenses.release import FullRelease, LabelOnlyRelease
 from mia_defense.errors import ConfigError
-from mia_defense.observations import QueryConfig
 from mia_defense.observe import (
     gradient_norms,
     observe,
     observe_augmented,
     perturbed_copies,
 )
+from mia_defense.queries import QueryConfig
 
 
 def test_images_are_shifted_and_flipped_tabular_rows_get_noise():

@@ -19,8 +19,9 @@ from mia_defense.attacks.references import balanced_references
 from mia_defense.attacks.shokri import CLASSIFIERS, attack_features
 from mia_defense.attacks.signals import SIGNALS, per_model, true_class_logit
 from mia_defense.defenses.release import FullRelease, RoundingRelease
-from mia_defense.observations import Observations, QueryConfig
+from mia_defense.observations import Observations
 from mia_defense.observe import _all_logits, observe, observe_augmented, perturbed_copies
+from mia_defense.queries import QueryConfig
 from tests.helpers import synthetic_observations
 
 K, N, C, A = 6, 120, 5, 3
@@ -141,7 +142,7 @@ import json, resource, sys
 import numpy as np, torch
 from torch import nn
 from mia_defense.defenses.release import FullRelease
-from mia_defense.observations import QueryConfig
+from mia_defense.queries import QueryConfig
 from mia_defense.observe import observe_augmented
 k, a, n, c = 8, 16, 40_000, 64
 torch.manual_seed(0)

@@ -31,8 +31,8 @@ from mia_defense.defenses.release import (
 )
 from mia_defense.errors import ConfigError
 from mia_defense.files import load_npz
-from mia_defense.observations import QueryConfig
 from mia_defense.observe import observe, observe_augmented
+from mia_defense.queries import QueryConfig
 from mia_defense.tracking import read_json
 from tests.helpers import built_once
 

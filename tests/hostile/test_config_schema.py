@@ -19,7 +19,7 @@ from mia_defense.budget import check_budget, estimate, usable_cores
 from mia_defense.config import PLAN, QUERIES, TRAIN, check_config
 from mia_defense.errors import ConfigError
 from mia_defense.experiment import PlanConfig
-from mia_defense.observations import QueryConfig
+from mia_defense.queries import QueryConfig
 from mia_defense.training.config import TrainConfig
 from tests.helpers import mia_train
 

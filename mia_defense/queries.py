@@ -1,0 +1,118 @@
+"""How the models are queried for the observations: perturbed copies of the population
+(augmented queries) and repeats of a randomized release's queries, with the limits that keep
+a run's release work bounded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mia_defense.errors import ConfigError
+
+__all__ = [
+    "MAX_RELEASE_QUERIES",
+    "MAX_REPEATS",
+    "QueryConfig",
+    "check_image_shifts",
+    "check_release_queries",
+]
+
+# Repeats of one query beyond which averaging gains nothing a run could measure (the
+# noise's std shrinks as 1/sqrt(repeats)); also bounds the release work.
+MAX_REPEATS = 1024
+# Released answers one run may ask of its models (K models x N population records x (1 +
+# num_augmented) queries each x repeats, for a randomized release): some 4·10^5 a second
+# on two CPU cores (digits), so 10^10 is about 7 hours; the defaults ask 16 x 1000 x 9 x 16
+# = 2.3e6, LiRA's scale (256 models x 50,000 records x 9 queries x 16 repeats) 1.8e9.
+# attack.queries.num_augmented=1000 with repeats=1024 asked 1.6e10: half a day of release
+# work before any attack. (10^8 refused LiRA's 256 models on a 50,000-record population
+# with the default 8 augmented queries.)
+MAX_RELEASE_QUERIES = 10**10
+
+
+@dataclass(frozen=True)
+class QueryConfig:
+    """How the models are queried on perturbed copies of the population (augmented queries).
+
+    Attributes:
+        num_augmented: A perturbed copies per sample (0 = none).
+        noise_std: Gaussian noise, in units of each feature's standard deviation
+            (flat/tabular inputs; images get it too when ``max_shift`` is 0 and not ``flip``).
+        max_shift: images [C, H, W]: random translations of up to this many pixels.
+        flip: images: every other copy is mirrored horizontally.
+        repeats: how often the attacker asks each query of a randomized release
+            (``release=noise``), on the population and on its perturbed copies alike: the
+            observations hold the mean of the released probabilities, as an attacker who
+            repeats a query averages the noise away.
+            Deterministic releases answer the same every time: asked once.
+    """
+
+    num_augmented: int = 0
+    noise_std: float = 0.1
+    max_shift: int = 1
+    flip: bool = False
+    repeats: int = 1
+
+    def __post_init__(self) -> None:
+        if self.num_augmented < 0 or self.noise_std < 0 or self.max_shift < 0:
+            raise ConfigError(
+                f"attack.queries={self}: num_augmented, noise_std and max_shift must be >= 0"
+            )
+        if not 1 <= self.repeats <= MAX_REPEATS:
+            raise ConfigError(
+                f"attack.queries.repeats={self.repeats}: must lie in [1, {MAX_REPEATS}]"
+            )
+
+
+def check_image_shifts(queries: QueryConfig, sample_shape: tuple[int, ...]) -> None:
+    """Refuse, before any model is trained or queried, an ``attack.queries.max_shift`` past
+    half the side of the images [C, H, W] it translates: 100 on 8x8 images made most
+    augmented copies blank, silently (the augmented attacks scored on nothing of the
+    records), and 2**63 stopped the run after training with numpy's 'high is out of bounds
+    for int64'. Flat samples are not shifted (their copies get noise): any value passes.
+
+    Raises:
+        ConfigError: naming the key, the images' size, the largest shift and what to do.
+    """
+    if not (queries.num_augmented and queries.max_shift and len(sample_shape) == 3):
+        return
+    height, width = sample_shape[1:]
+    largest = max(min(height, width) // 2, 1)
+    if queries.max_shift <= largest:
+        return
+    raise ConfigError(
+        f"attack.queries.max_shift={queries.max_shift}: more than half the side of the "
+        f"{height}x{width} images it shifts (at most {largest}); so far a shift moves most of "
+        "an image out of its perturbed copy (all of it from a whole side on), and the "
+        "augmented queries ask about nothing of the record; lower it (LiRA shifts 32x32 "
+        "images by up to 4) or set attack.queries.num_augmented=0"
+    )
+
+
+def check_release_queries(
+    queries: QueryConfig, *, randomized: bool, models: int, records: int
+) -> None:
+    """Refuse, before any model is trained or queried, augmented queries and repeats that
+    ask the release more than `MAX_RELEASE_QUERIES` answers (a deterministic release is
+    asked each query once: its repeats count once).
+
+    Raises:
+        ConfigError: naming the keys, the count and what to lower.
+    """
+    repeats = queries.repeats if randomized else 1
+    per_record = (1 + queries.num_augmented) * repeats
+    total = models * records * per_record
+    if total <= MAX_RELEASE_QUERIES or per_record == 1:
+        return
+    keys = f"attack.queries.num_augmented={queries.num_augmented}"
+    if randomized and queries.repeats > 1:
+        keys += f" and attack.queries.repeats={queries.repeats} (a randomized release)"
+    raise ConfigError(
+        f"{keys} ask the release {total:.2g} queries ({models} models x {records} population "
+        f"records x (1 + {queries.num_augmented}) queries x {repeats} repeats), over the "
+        f"{MAX_RELEASE_QUERIES:.0e} a run may ask (hours of release work on a CPU before "
+        "any attack); "
+        "lower attack.queries.num_augmented (default 8) or attack.queries.repeats (default "
+        "16) so that (1 + num_augmented) x repeats is at most "
+        f"{max(MAX_RELEASE_QUERIES // (models * records), 1)}, or plan.num_models or "
+        "plan.population_size"
+    )
