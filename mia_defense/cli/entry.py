@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import NoReturn
 
 from hydra.errors import CompactHydraException
@@ -79,6 +80,7 @@ def run_entry(
         print(_one_error(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
+        _CUT_SHORT.clear()  # (its audit hook, if any, stays but does nothing)
         for signum, default in defaults.items():  # (only the handlers this installed)
             if previous[signum] == default:
                 with contextlib.suppress(ValueError):
@@ -128,6 +130,42 @@ def _one_error(exc: Exception) -> str:
     return f"{text}{reason}"
 
 
+# The modules whose import a Ctrl-C or SIGTERM cut short (`_refuse_imports_cut_short`).
+_CUT_SHORT: set[str] = set()
+
+
+def _refuse_imports_cut_short(frame: FrameType | None) -> None:
+    """Make importing again a module whose import the signal cut short raise the interruption
+    again. C code can swallow the KeyboardInterrupt: torch's extension imports numpy and
+    clears a failure, so a SIGTERM inside numpy's import (0.5 s into mia-train) went on with
+    numpy half-imported; the next import of it failed (RecursionError, 'cannot load module
+    more than once') and Hydra printed a warning and an 'Error executing job' traceback
+    before the one line. Nothing is added until a signal lands inside an import."""
+    names = set()
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if frame.f_code.co_name == "<module>" and isinstance(name, str) and name != "__main__":
+            names.add(name)
+        frame = frame.f_back
+    if names and not _CUT_SHORT:
+        sys.addaudithook(_refuse_import)
+    _CUT_SHORT.update(names)
+
+
+def _refuse_import(event: str, args: tuple[object, ...]) -> None:
+    """Audit hook: an import (of a module not in sys.modules) of a module `_CUT_SHORT`
+    names, or of one of its submodules, raises KeyboardInterrupt while one of them is still
+    in sys.modules: the interruption was lost on its way out. Where it went out as it should
+    (each import cut short undone), the interrupted run's clean-up imports as before."""
+    if event != "import" or not _CUT_SHORT or not isinstance(args[0], str):
+        return
+    name = args[0]
+    if any(name == cut or name.startswith(f"{cut}.") for cut in _CUT_SHORT) and any(
+        cut in sys.modules for cut in _CUT_SHORT
+    ):
+        raise KeyboardInterrupt
+
+
 def _note_signal(signum: signal.Signals, default: object) -> Callable[[], bool]:
     """Install a ``signum`` handler that raises KeyboardInterrupt and remembers that it did,
     where the signal's handler is ``default`` (else, or off the main thread, leave it alone);
@@ -141,8 +179,9 @@ def _note_signal(signum: signal.Signals, default: object) -> Callable[[], bool]:
     submitit's SIGTERM handler (which bypasses SLURM's SIGTERM before a requeue)."""
     received: list[bool] = []
 
-    def handler(signum: int, frame: object) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
         received.append(True)
+        _refuse_imports_cut_short(frame)
         raise KeyboardInterrupt
 
     try:
