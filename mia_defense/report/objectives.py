@@ -13,6 +13,7 @@ from mia_defense.metrics.roc import fpr_percent
 
 __all__ = [
     "DEFAULT_OBJECTIVE", "UTILITY_FIGURES", "check_objective_names", "objective", "objectives",
+    "stated_no_verdict",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -179,8 +180,7 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     no_verdict = no_verdict or inverted_scores(payload)
     # the attacks could not judge (targets each trained on all or none of the records:
     # figures that compare models, not members), as results.json says
-    reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
-    no_verdict = no_verdict or (isinstance(reason, str) and bool(reason.strip()))
+    no_verdict = no_verdict or stated_no_verdict(payload) is not None
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none
@@ -256,6 +256,15 @@ def _at_chance(payload: Mapping[str, Any]) -> bool:
         isinstance(v, int | float) and not isinstance(v, bool) for v in (accuracy, chance)
     )
     return numbers and accuracy <= chance
+
+
+def stated_no_verdict(payload: Mapping[str, Any]) -> str | None:
+    """results.json's ``privacy.no_verdict_reason`` (the attacks could not judge: targets
+    each trained on all or none of the records judged), or ``None`` where it is absent or
+    blank."""
+    privacy = payload.get("privacy")
+    reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
+    return reason if isinstance(reason, str) and reason.strip() else None
 
 
 def _is_fraction(metric: str) -> bool:

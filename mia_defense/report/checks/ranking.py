@@ -12,7 +12,7 @@ from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.report.checks._values import _numbers, one_line
 from mia_defense.report.checks.utility import _uniform_chance
-from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective
+from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective, stated_no_verdict
 
 __all__ = ["rank_problem", "release_below_chance_note"]
 
@@ -117,9 +117,8 @@ def _no_verdict_reason(payload: Mapping[str, Any]) -> str | None:
     targets each trained on all or none of the records judged, whose finite figures compare
     models, not members), or ``None``. mia-attack of such observations printed 'no privacy
     verdict', yet the report ranked it, alone on its front, AUC 0.828."""
-    privacy = payload.get("privacy")
-    reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
-    if not isinstance(reason, str) or not reason.strip():
+    reason = stated_no_verdict(payload)
+    if reason is None:
         return None
     return f"no privacy verdict (privacy.no_verdict_reason): {one_line(reason, limit=800)}"
 
