@@ -1,17 +1,23 @@
 """Checks of a ``torch.save`` archive read from disk, before ``torch.load`` sees its bytes:
 its size against the memory this machine can spare, and a zip that expands or was altered
-(checkpoints and model store entries alike)."""
+(checkpoints and model store entries alike); and what a loaded one's tensors store."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mia_defense.budget import available_memory
 from mia_defense.files import gib
 
-__all__ = ["archive_problem", "oversized"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import torch
+
+__all__ = ["archive_problem", "oversized", "stored", "stored_values"]
 
 # Share of the available RAM one checkpoint or store entry, read whole, may take.
 _READ_MEMORY_FRACTION = 0.5
@@ -73,3 +79,29 @@ def _crc_problem(source: Path | io.BytesIO, entries: list[zipfile.ZipInfo]) -> s
         if isinstance(source, io.BytesIO):
             source.seek(0)
     return None
+
+
+def stored(tensor: torch.Tensor) -> torch.Tensor:
+    """The values ``tensor``'s storage holds, flat: what the file holds for it. A view may
+    claim far more (a 1.5 KB checkpoint of ``torch.zeros(1).expand(10**10)`` loads as 10^10
+    values, and a check over the view allocated 10 GB)."""
+    import torch
+
+    try:
+        return torch.empty(0, dtype=tensor.dtype).set_(tensor.untyped_storage())
+    except RuntimeError:  # a storage of no whole number of its values: the view itself
+        return tensor
+
+
+def stored_values(state: Mapping[str, torch.Tensor]) -> int:
+    """How many values the tensors of ``state`` hold in their storages, each storage once
+    (an expanded view, or many views of one storage, count what is stored)."""
+    seen: set[int] = set()
+    total = 0
+    for value in state.values():
+        storage = value.untyped_storage()
+        if storage.data_ptr() in seen and storage.nbytes():
+            continue
+        seen.add(storage.data_ptr())
+        total += storage.nbytes() // max(value.element_size(), 1)
+    return total

@@ -150,8 +150,8 @@ def train_with_user_fit(
     if fit is None:
         raise ConfigError("train.fit is null: the built-in engine trains the models")
     settings = resume_settings(config)
-    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint, settings=settings,
-                         num_models=len(masks))
+    expected = check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint,
+                                    settings=settings, num_models=len(masks))
     device = resolve_device(config.device)
     paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None
              for k in range(len(masks))]  # fmt: skip
@@ -159,6 +159,9 @@ def train_with_user_fit(
     if saved:  # (as the engine says it: a resumed run is told what it keeps)
         log.info("resuming: %d of %d %s already trained", saved, len(masks), stage_models(stage))
     models = build_models(build_model, len(masks), seed=seed, stage=stage, device=device)
+    # every saved model is loaded (and checked) before any trains: one refused trains none
+    loaded = {k: load_model(path, models[k], fingerprint=fingerprint, settings=expected)
+              for k, path in enumerate(paths) if path is not None and path.exists()}  # fmt: skip
     tensors = [torch.as_tensor(a, dtype=t, device=device)
                for a, t in ((x_test, torch.float32), (y_test, torch.long))]  # fmt: skip
     data = dict(zip(("x_test", "y_test"), tensors, strict=True))
@@ -169,8 +172,8 @@ def train_with_user_fit(
                   desc=f"training {stage_models(stage)} (train.fit)"):  # fmt: skip
         path = paths[k]
         model = models[k]
-        if path is not None and path.exists():
-            histories.append(load_model(path, model, fingerprint=fingerprint))
+        if k in loaded:
+            histories.append(loaded[k])
             continue
         # Copies: what fit does to its arrays in place (normalising members.x, say) can
         # change neither the next model's data nor what this one is measured on below.

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from mia_defense.archives import archive_problem, oversized
+from mia_defense.archives import archive_problem, oversized, stored, stored_values
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import atomic_write
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
@@ -173,36 +173,12 @@ def _payload_problem(payload: Any) -> str | None:
     bad = [
         name
         for name, value in state.items()
-        if value.is_floating_point() and not bool(torch.isfinite(_stored(value)).all())
+        if value.is_floating_point() and not bool(torch.isfinite(stored(value)).all())
     ]
     if bad:
         return f"holds non-finite weights ({', '.join(bad[:3])}): the model diverged"
     problem = _history_problem(history)
     return None if problem is None else f"has a malformed 'history' ({problem})"
-
-
-def _stored(tensor: torch.Tensor) -> torch.Tensor:
-    """The values ``tensor``'s storage holds, flat: what the file holds for it. A view may
-    claim far more (a 1.5 KB checkpoint of ``torch.zeros(1).expand(10**10)`` loads as 10^10
-    values, and a check over the view allocated 10 GB)."""
-    try:
-        return torch.empty(0, dtype=tensor.dtype).set_(tensor.untyped_storage())
-    except RuntimeError:  # a storage of no whole number of its values: the view itself
-        return tensor
-
-
-def stored_values(state: Mapping[str, torch.Tensor]) -> int:
-    """How many values the tensors of ``state`` hold in their storages, each storage once
-    (an expanded view, or many views of one storage, count what is stored)."""
-    seen: set[int] = set()
-    total = 0
-    for value in state.values():
-        storage = value.untyped_storage()
-        if storage.data_ptr() in seen and storage.nbytes():
-            continue
-        seen.add(storage.data_ptr())
-        total += storage.nbytes() // max(value.element_size(), 1)
-    return total
 
 
 def _is_number(value: Any) -> bool:
@@ -282,11 +258,12 @@ def check_checkpoint_dir(
     fingerprint: str | None,
     settings: Mapping[str, Any] | None = None,
     num_models: int | None = None,
-) -> None:
+) -> Mapping[str, Any] | None:
     """Refuse, before any training, a checkpoint folder written under another config (or,
     given ``settings``, other `resume_settings`, unless it holds all ``num_models`` models:
     then they are only loaded, none trained beside them), and a file in the folder's place
-    (saving the first chunk failed, its training lost)."""
+    (saving the first chunk failed, its training lost). Return the settings every model
+    loaded from it must hold (`load_model`): ``settings``, or the first file's if complete."""
     if directory is not None and os.path.lexists(directory) and not directory.is_dir():
         raise DataError(
             f"{directory}: not a folder (a file of that name is in the way of the models' "
@@ -294,7 +271,7 @@ def check_checkpoint_dir(
             "(hydra.run.dir=...)"
         )
     if directory is None or fingerprint is None or not directory.is_dir():
-        return
+        return settings
     first = min(directory.glob("model_*.pt"), default=None)
     if first is not None:
         payload = load_checkpoint(first, fingerprint=fingerprint)
@@ -303,6 +280,8 @@ def check_checkpoint_dir(
             checkpoint_path(directory, k).exists() for k in range(num_models))
         if settings is not None and not complete:
             _refuse_other_settings(first, payload, settings)
+        return payload.get("settings") if settings is not None and complete else settings
+    return settings
 
 
 def _history_to_payload(history: ModelHistory) -> dict[str, Any]:
@@ -383,11 +362,12 @@ def resume_settings(config: Any) -> dict[str, Any]:
 
 
 def _refuse_other_settings(
-    path: Path, payload: Mapping[str, Any], settings: Mapping[str, Any]
+    path: Path, payload: Mapping[str, Any], settings: Mapping[str, Any], *, later: bool = False
 ) -> None:
     """A resume's refusal (`ConfigError`) of the checkpoint ``payload`` of ``path`` saved
     under other `resume_settings` than ``settings`` (results.json's config says the same;
-    with it lost, a resume under another train.chunk_size or device mixed models)."""
+    with it lost, a resume under another train.chunk_size or device mixed models). A
+    ``later`` file (`load_model`) than the one `check_checkpoint_dir` read: a `DataError`."""
     saved = payload.get("settings")
     changed = changed_keys(saved, settings)
     if not changed:
@@ -395,6 +375,11 @@ def _refuse_other_settings(
     shown = "; ".join(f"{k}: {json.dumps(saved[k])} -> {json.dumps(settings[k])}"
                       for k in changed)  # fmt: skip
     again = " ".join(f"{k}={json.dumps(saved[k])}" for k in changed)
+    if later:  # (copied from another run of this config: its first file was these settings')
+        raise DataError(f"checkpoint {path} was trained under other settings than the models "
+                        f"saved beside it ({shown}); a resume would mix the two, nothing was "
+                        f"trained. Delete {path} to retrain that model, or {path.parent} to "
+                        "retrain them all")  # fmt: skip
     raise ConfigError(
         f"checkpoint {path} was trained under other settings ({shown}), which change the "
         "models trained (a chunk's dropout draws and rounding, a device's random streams), so "
@@ -404,11 +389,15 @@ def _refuse_other_settings(
     )
 
 
-def load_model(path: Path, model: nn.Module, *, fingerprint: str | None) -> ModelHistory:
+def load_model(
+    path: Path, model: nn.Module, *, fingerprint: str | None,
+    settings: Mapping[str, Any] | None = None,
+) -> ModelHistory:
     """Load a checkpoint saved by `save_model` into ``model`` to resume a run; return its
-    history. One trained under other library versions (`training_versions`) is refused: the
-    run's other models would be trained by these."""
+    history. One trained under other library versions (`training_versions`) or other
+    ``settings`` (`check_checkpoint_dir`'s) is refused: the run's other models differ."""
     payload = load_checkpoint(path, fingerprint=fingerprint)
     _refuse_other_versions(path, payload)
+    _refuse_other_settings(path, payload, settings or {}, later=True)
     load_state(model, payload["state_dict"], path=path)
     return _history_from_payload(payload["history"])

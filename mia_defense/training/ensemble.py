@@ -101,8 +101,8 @@ def train_ensemble(
             checkpoints with another one are refused (``None``: no check).
     """
     settings = resume_settings(config)
-    check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint, settings=settings,
-                         num_models=len(masks))
+    expected = check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint,
+                                    settings=settings, num_models=len(masks))
     device = resolve_device(config.device)
     num = len(masks)
     paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
@@ -133,7 +133,8 @@ def train_ensemble(
     retrained = {k for chunk in chunks for k in chunk}
     histories: list[ModelHistory | None] = [None] * num
     for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
-        histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint)
+        histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint,
+                                  settings=expected)
     data = {
         "x": torch.as_tensor(x, dtype=torch.float32, device=device),
         "y": torch.as_tensor(y, dtype=torch.long, device=device),
