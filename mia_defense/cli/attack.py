@@ -61,7 +61,7 @@ from mia_defense.cli.arguments import (
     warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
+from mia_defense.cli.entry import EXIT_USER_ERROR, end_interrupted, reader_gone, run_entry
 from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
@@ -645,8 +645,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
             return None
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
-        log.error("interrupted; nothing was written to the source")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        end_interrupted(log, "interrupted; nothing was written to the source")
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run

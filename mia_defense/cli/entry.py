@@ -20,8 +20,8 @@ from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
 
 __all__ = [
-    "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR", "reader_gone",
-    "run_entry",
+    "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
+    "end_interrupted", "reader_gone", "run_entry",
 ]
 
 EXIT_USER_ERROR = 2
@@ -38,10 +38,11 @@ def run_entry(
 ) -> None:
     """Run a tool's Hydra entry point with the tools' exit codes: Hydra's exit 1 before the
     task ``started`` (a config it could not compose) becomes 2, a user error; Ctrl-C prints
-    ``interrupted`` and exits 130. Where Hydra reports no error itself (``--help``,
-    ``--hydra-help``, ``--info``), a config it cannot compose or a help template it cannot
-    fill is printed as one message and exits 2; a reader that closed stdout (``| head``)
-    ends the tool quietly.
+    ``interrupted`` and exits 130 (SIGTERM: 143), once: a task that logged its own line to
+    the console (`end_interrupted`) does not get it printed again.
+    Where Hydra reports no error itself (``--help``, ``--hydra-help``, ``--info``), a config
+    it cannot compose or a help template it cannot fill is printed as one message and exits
+    2; a reader that closed stdout (``| head``) ends the tool quietly.
 
     Ctrl-C is noted when it arrives: during start-up it can land inside an import (numpy's,
     torch's), which then fails as an ImportError that Hydra reports as a config error ("Error
@@ -60,7 +61,8 @@ def run_entry(
     except SystemExit as exc:
         if (pressed() or terminated()) and exc.code not in (0, None):
             _quiet_half_imported_torch()
-            print(interrupted, file=sys.stderr)
+            if not (exc.code == EXIT_INTERRUPTED and _SAID):  # (the task logged it)
+                print(interrupted, file=sys.stderr)
             raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
         if exc.code == 1 and not started():
             raise SystemExit(EXIT_USER_ERROR) from None
@@ -80,6 +82,7 @@ def run_entry(
         print(_one_error(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
+        _SAID.clear()
         _CUT_SHORT.clear()  # (its audit hook, if any, stays but does nothing)
         for signum, default in defaults.items():  # (only the handlers this installed)
             if previous[signum] == default:
@@ -109,6 +112,35 @@ def _quiet_half_imported_torch() -> None:
     torch_logger = logging.getLogger("torch")
     if torch_logger.level == logging.NOTSET:
         torch_logger.setLevel(logging.WARNING)
+
+
+# Set by `end_interrupted` where the task's interrupted line reached the console.
+_SAID: list[bool] = []
+
+
+def end_interrupted(log: logging.Logger, message: str) -> NoReturn:
+    """End a task that a Ctrl-C or SIGTERM interrupted: log ``message`` (into the run's log
+    file and, as the README says, onto stderr) and exit 130. `run_entry` prints its own line
+    only where this one reached no console (``hydra/job_logging=disabled``, a log file only):
+    the words were printed twice, as a log line and again as a plain one."""
+    log.error(message)
+    if log.isEnabledFor(logging.ERROR) and _on_console(log):
+        _SAID.append(True)
+    raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+def _on_console(log: logging.Logger) -> bool:
+    """Whether an ERROR line of ``log`` reaches a handler writing to stderr or stdout."""
+    consoles = {id(sys.stderr), id(sys.stdout), id(sys.__stderr__), id(sys.__stdout__)}
+    logger: logging.Logger | None = log
+    while logger is not None:
+        for handler in logger.handlers:
+            stream = getattr(handler, "stream", None)
+            if (handler.level <= logging.ERROR and id(stream) in consoles
+                    and not isinstance(handler, logging.FileHandler)):  # fmt: skip
+                return True
+        logger = logger.parent if logger.propagate else None
+    return False
 
 
 def reader_gone() -> NoReturn:

@@ -39,7 +39,7 @@ from mia_defense.cli.arguments import (
     warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.entry import EXIT_INTERRUPTED, EXIT_USER_ERROR, reader_gone, run_entry
+from mia_defense.cli.entry import EXIT_USER_ERROR, end_interrupted, reader_gone, run_entry
 from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
@@ -546,8 +546,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             return None  # the other points still run; the sweep exits 2 at its end
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
-        log.error("interrupted; run the same command again to resume")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        end_interrupted(log, "interrupted; run the same command again to resume")
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
     missing = [name for name, value in zip(names, values, strict=True) if math.isnan(value)]
