@@ -29,6 +29,7 @@ from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
     check_checkpoint_dir,
+    checkpoint_path,
     resume_settings,
     state_mismatch,
 )
@@ -132,9 +133,30 @@ def check_checkpoint_folders(
             "ensemble keeps a folder of its own, which the run makes"
         )
     for folder, (stage, _) in _ENSEMBLES.items():
+        _refuse_unusable_folder(run_dir / folder, num_models)
         _refuse_other_ensembles(run_dir / folder, fingerprint)
         check_checkpoint_dir(run_dir / folder, fingerprint=stage_fingerprint(fingerprint, stage),
                              settings=settings, num_models=num_models)  # fmt: skip
+
+
+def _refuse_unusable_folder(folder: Path, num_models: int) -> None:
+    """A `DataError` when this user may not list and read the checkpoint ``folder`` (chmod
+    000, another user's), or write it while a model is missing: training met a raw
+    PermissionError looking for its saved models, or trained a missing one in vain."""
+    if not folder.is_dir():
+        return
+    need = os.R_OK | os.X_OK
+    if os.access(folder, need) and not all(
+        checkpoint_path(folder, k).exists() for k in range(num_models)
+    ):
+        need |= os.W_OK
+    if not os.access(folder, need):
+        raise DataError(
+            f"{folder}: this user may not list, read or write the models' checkpoints in it "
+            "(its permissions); nothing was trained. Make it readable and writable (chmod "
+            f"u+rwx {shlex.quote(str(folder))}, or ask its owner), or run in a new directory "
+            "(hydra.run.dir=...)"
+        )
 
 
 def _refuse_other_ensembles(
