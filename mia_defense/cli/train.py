@@ -76,6 +76,7 @@ from mia_defense.cli.sweep_checks import (
     require_usable_storage,
 )
 from mia_defense.cli.sweep_refusals import carry, gather_returned, returned, say
+from mia_defense.cli.user_code import refuse_shadowing_files
 from mia_defense.errors import ConfigError, DataError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
@@ -217,6 +218,7 @@ class RunDirCheck(Callback):
         refuse_stacked_release(config)
         refuse_unknown_plugin_keys(config)
         check_parallel_settings(config)
+        refuse_shadowing_files(config)
         require_usable_storage(config)
         require_slurm(config)
         refuse_huge_sweep(config)

@@ -11,8 +11,10 @@ at 'running').
 
 from __future__ import annotations
 
+import _imp
 import functools
 import importlib.machinery
+import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,7 +24,11 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, ListConfig
 
-__all__ = ["LaunchDirOnPath", "add_launch_dir"]
+from mia_defense.cli.entry import EXIT_USER_ERROR
+
+__all__ = ["LaunchDirOnPath", "add_launch_dir", "refuse_shadowing_files"]
+
+log = logging.getLogger(__name__)
 
 
 def add_launch_dir(path: str, names: Iterable[str] = ()) -> None:
@@ -50,6 +56,57 @@ def add_launch_dir(path: str, names: Iterable[str] = ()) -> None:
     if path not in sys.path:
         sys.path.append(path)
         os.environ[_LAUNCH_DIR_ENV] = path
+
+
+# What a launcher's own job processes import as they start, before this process imported it:
+# joblib's loky workers (``python -m joblib.externals.loky...``), submitit's jobs.
+_LAUNCHER_MODULES = ("joblib", "cloudpickle", "psutil", "lz4", "submitit")
+
+
+def refuse_shadowing_files(config: DictConfig) -> None:
+    """Refuse a sweep whose launcher starts job processes (joblib's loky workers, submitit's
+    jobs) from a launch folder holding a module named like one those processes import before
+    the launch folder is kept out of their way (`add_launch_dir`): they start as ``python -m``
+    in that folder, so it leads their ``sys.path`` and ``./joblib.py`` or ``./numpy.py`` (for
+    submitit ``./hydra.py`` too) was imported and run in every job process; a file that starts
+    a sweep started sweeps without end (hundreds of processes). One listing of the folder,
+    for these launchers only; a module the tools imported from that folder itself (the
+    repository's ``mia_defense/``, a user's ``_target_`` module) is no shadow."""
+    launcher = config.hydra.launcher
+    target = str(launcher.get("_target_", "")).lower()
+    spawns = "submitit" in target or ("joblib" in target and launcher.get("backend") != "threading")
+    folder = str(config.hydra.runtime.cwd)
+    if not spawns or not folder:
+        return
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    used = {name.partition(".")[0] for name in sys.modules}.union(_LAUNCHER_MODULES)
+    shadows: list[str] = []
+    for entry in sorted(entries):
+        name, dot, suffix = entry.partition(".")
+        if name not in used or name in sys.builtin_module_names or _imp.is_frozen(name):
+            continue
+        path = os.path.join(folder, entry)
+        if dot and f".{suffix}".endswith(tuple(importlib.machinery.all_suffixes())):
+            found = os.path.isfile(path)
+        else:
+            found = not dot and os.path.isfile(os.path.join(path, "__init__.py"))
+        module_file = getattr(sys.modules.get(name), "__file__", None) or ""
+        if found and not os.path.realpath(module_file).startswith(os.path.realpath(path)):
+            shadows.append(f"{entry}{'' if dot else '/'} (module {name!r})")
+    if shadows:
+        said = ", ".join(shadows)
+        log.error(
+            "ConfigError: %s in %s, the folder this sweep is launched from, has the name of a "
+            "module that the job processes of hydra.launcher (%s) import: they start in this "
+            "folder with it first on their import path, so they would import and run this file "
+            "instead (a file that starts a sweep starts sweeps without end); nothing was run. "
+            "Rename it (and import it under its new name), or launch from another folder",
+            said, folder, launcher.get("_target_"),
+        )  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 # The launch directory this process appended to sys.path, for the processes it starts.
