@@ -170,11 +170,12 @@ def _payload_problem(payload: Any) -> str | None:
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
     ):
         return "has a malformed 'state_dict' (not a mapping of names to tensors)"
-    bad = [
-        name
-        for name, value in state.items()
-        if value.is_floating_point() and not bool(torch.isfinite(stored(value)).all())
-    ]
+    try:  # (no isfinite for a sparse or meta tensor, or float8: raw tracebacks)
+        bad = [name for name, value in state.items()
+               if value.is_floating_point() and not bool(torch.isfinite(stored(value)).all())]
+    except RuntimeError as exc:
+        return (f"holds a tensor whose values cannot be checked (sparse, meta or float8: "
+                f"{type(exc).__name__})")
     if bad:
         return f"holds non-finite weights ({', '.join(bad[:3])}): the model diverged"
     problem = _history_problem(history)

@@ -1,0 +1,36 @@
+"""A checkpoint (or model store entry) holding a sparse, meta or float8 tensor, which torch's
+weights-only loader accepts, ended a resume with a raw NotImplementedError or RuntimeError
+from the finiteness check of its weights; it is now refused as any malformed checkpoint is,
+naming the file and the fix (a store entry is trained again)."""
+
+import pytest
+import torch
+
+from mia_defense.errors import DataError
+from mia_defense.store import STORE_SCHEMA, _payload_problem
+from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint
+
+FORGED = {
+    "sparse": lambda: torch.zeros(2, 3).to_sparse(),
+    "meta": lambda: torch.empty(2, 3, device="meta"),
+    "float8": lambda: torch.zeros(2, 3).to(torch.float8_e4m3fn),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FORGED))
+def test_a_checkpoint_of_a_tensor_torch_cannot_check_is_refused_naming_it(kind, tmp_path):
+    path = tmp_path / "model_0000.pt"
+    save_checkpoint(path, {"state_dict": {"weight": FORGED[kind](), "bias": torch.zeros(2)},
+                           "history": {"epochs": [], "stats": {}}, "fingerprint": "f",
+                           "index": 0})  # fmt: skip
+    with pytest.raises(DataError, match=rf"checkpoint {path} holds a tensor whose values "
+                       r"cannot be checked \(sparse, meta or float8: .*\); delete it to "
+                       "retrain that model"):  # fmt: skip
+        load_checkpoint(path, fingerprint="f")
+
+
+def test_a_store_entry_of_a_sparse_tensor_is_distrusted():
+    model = {"state_dict": {"weight": FORGED["sparse"]()}, "history": {"epochs": [], "stats": {}}}
+    entry = {"key": "k", "schema": STORE_SCHEMA, "models": [model]}
+    problem = _payload_problem(entry, digest="k", num_models=1)
+    assert problem is not None and problem.startswith("model 0 holds a tensor whose values")
