@@ -178,6 +178,10 @@ def _payload_problem(payload: Any) -> str | None:
                 f"{type(exc).__name__})")
     if bad:
         return f"holds non-finite weights ({', '.join(bad[:3])}): the model diverged"
+    settings = payload.get("settings", {})  # (compared and shown as JSON on a resume)
+    if not isinstance(settings, dict) or not all(v is None or isinstance(v, (str, int, float))
+                                                 for v in settings.values()):  # fmt: skip
+        return "has malformed 'settings' (not a mapping of names to numbers or text)"
     problem = _history_problem(history)
     return None if problem is None else f"has a malformed 'history' ({problem})"
 

@@ -1,14 +1,16 @@
 """A checkpoint (or model store entry) holding a sparse, meta or float8 tensor, which torch's
 weights-only loader accepts, ended a resume with a raw NotImplementedError or RuntimeError
 from the finiteness check of its weights; it is now refused as any malformed checkpoint is,
-naming the file and the fix (a store entry is trained again)."""
+naming the file and the fix (a store entry is trained again). So is one whose resume
+settings are not a mapping of names to numbers or text (a tensor there was a raw RuntimeError
+or TypeError when compared or shown)."""
 
 import pytest
 import torch
 
 from mia_defense.errors import DataError
 from mia_defense.store import STORE_SCHEMA, _payload_problem
-from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint
+from mia_defense.training.checkpoints import check_checkpoint_dir, load_checkpoint, save_checkpoint
 
 FORGED = {
     "sparse": lambda: torch.zeros(2, 3).to_sparse(),
@@ -34,3 +36,16 @@ def test_a_store_entry_of_a_sparse_tensor_is_distrusted():
     entry = {"key": "k", "schema": STORE_SCHEMA, "models": [model]}
     problem = _payload_problem(entry, digest="k", num_models=1)
     assert problem is not None and problem.startswith("model 0 holds a tensor whose values")
+
+
+@pytest.mark.parametrize("settings", [{"train.chunk_size": torch.tensor([1, 2])},
+                                      {"train.chunk_size": torch.tensor(2)}, "chunk"])
+def test_a_checkpoint_of_malformed_settings_is_refused_naming_it(settings, tmp_path):
+    # compared on a resume, and shown as JSON: a raw RuntimeError or TypeError traceback
+    path = tmp_path / "model_0000.pt"
+    save_checkpoint(path, {"state_dict": {"w": torch.zeros(2)}, "fingerprint": "f",
+                           "history": {"epochs": [], "stats": {}}, "settings": settings})
+    with pytest.raises(DataError, match=rf"checkpoint {path} has malformed 'settings' \(not a "
+                       r"mapping of names to numbers or text\); delete it to retrain"):
+        check_checkpoint_dir(tmp_path, fingerprint="f", num_models=1,
+                             settings={"train.chunk_size": 1, "train.device": "cpu"})
