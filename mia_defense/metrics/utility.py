@@ -4,9 +4,26 @@ warning and the report's caveat cannot disagree on which runs they concern."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-__all__ = ["release_took_accuracy", "some_models_at_chance"]
+__all__ = ["BLOWN_UP_LEARNED_SHARE", "BLOWN_UP_LOSS_FACTOR", "blown_up_loss",
+           "release_took_accuracy", "some_models_at_chance"]  # fmt: skip
+
+# How many times log(C), the loss of outputs uniform over the C classes (a model that says
+# nothing), the models' mean loss on their own training records may reach before their
+# training is taken to have blown up (`blown_up_loss`). Measured on digits (log C 2.30):
+# training that ran stays below 6 times it (defense=dp at ε 0.1: 3.09, 12.4 at train.lr=0.01;
+# weight decay 10: 2.30; label smoothing 0.99: 2.24; dropout 0.95: 1.40), blown-up training
+# is 21 times it and more (train.lr=100: 49.5; lr=1e6: 6e5 to 5e15).
+BLOWN_UP_LOSS_FACTOR = 10.0
+# The share of the way from chance to a perfect accuracy below which blown-up models learned
+# nothing to speak of (`blown_up_loss`): train.lr=30 to 1e6 on digits reached 0.076 at most
+# (24 tiny runs; test accuracy 0.159 against chance 0.106 at 1e6); models whose loss the
+# weights' scale blew up but which learned stayed above 0.3 (defense=dp at ε 1 with
+# train.optimizer=sgd train.lr=1: loss 3e4, accuracy 0.41 against 0.11; train.lr=1e6 on
+# breast_cancer: 0.88, on digits_standardized: 0.93).
+BLOWN_UP_LEARNED_SHARE = 0.2
 
 
 def some_models_at_chance(count: Any, num_models: Any) -> bool:
@@ -36,3 +53,39 @@ def release_took_accuracy(utility: Any) -> str | None:
         return None
     return (f"the release took their accuracy, or their training failed: the models' own test "
             f"accuracy before the release averages {before:.3f}, {released:.3f} released")
+
+
+def blown_up_loss(
+    utility: Any, num_classes: Any, *, accuracy: float, chance: float
+) -> str | None:
+    """Why a run's models are no trained models when their training blew the loss up but
+    kept it finite (a non-finite one fails the run), or ``None``: the mean loss on their own
+    training records (``utility.train_loss``) above `BLOWN_UP_LOSS_FACTOR` times log(C), and
+    the judged ``accuracy`` less than `BLOWN_UP_LEARNED_SHARE` of the way from ``chance`` to
+    1. train.lr=1e6 left a loss of 5e15 and a test accuracy of 0.159 against chance 0.106,
+    whose attacks at chance read as a private model's. Models that learned keep their
+    verdict, whatever their loss (its attacks measure the model released). Only a loss
+    training recorded (``utility.epochs_trained`` a number): observations alone give the
+    released outputs' loss and no epochs, and a rounding or low-temperature release
+    inflates that loss of models that trained well."""
+    if not hasattr(utility, "get") or isinstance(num_classes, bool) or not isinstance(
+            num_classes, int) or num_classes < 2:  # fmt: skip
+        return None
+    loss, epochs = utility.get("train_loss"), utility.get("epochs_trained")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in (loss, epochs, accuracy, chance)) or not chance < 1:  # fmt: skip
+        return None
+    uniform = math.log(num_classes)
+    learned = (accuracy - chance) / (1 - chance)
+    if not (loss > BLOWN_UP_LOSS_FACTOR * uniform and learned < BLOWN_UP_LEARNED_SHARE):
+        return None
+    return (
+        f"training blew up, its loss finite: the models' mean loss on their own training "
+        f"records (utility.train_loss) is {loss:.3g}, {loss / uniform:.3g} times the "
+        f"{uniform:.3g} of outputs uniform over the {num_classes} classes, which need no "
+        f"training (training that ran stays below {BLOWN_UP_LOSS_FACTOR:g} times it), and "
+        f"their accuracy {accuracy:.3f} is {learned:.2f} of the way from chance "
+        f"{chance:.3f} to 1 (below {BLOWN_UP_LEARNED_SHARE:g}): these models learned nothing "
+        "to speak of, and attacks at chance on them read as a private model's; lower the "
+        "learning rate (train.lr), or check the model's initialisation and output scale"
+    )

@@ -202,6 +202,8 @@ def _history_problem(history: Any) -> str | None:
             return f"an epoch record that is not {width} numbers"
         if not all(_is_number(v) and math.isfinite(v) for v in row) or row[0] < 0:
             return "an epoch record with a negative epoch, a non-number or a non-finite one"
+        if not float(row[0]).is_integer() or row[0] >= 2**31:  # (a step TensorBoard refused)
+            return f"an epoch record whose epoch is no whole number below 2**31 ({row[0]})"
     stats, per_epoch = history.get("stats"), history.get("epoch_stats", [])
     if not isinstance(stats, dict) or not all(_is_number(v) for v in stats.values()):
         return "'stats' is not a mapping of names to numbers"

@@ -3,7 +3,10 @@ weights-only loader accepts, ended a resume with a raw NotImplementedError or Ru
 from the finiteness check of its weights; it is now refused as any malformed checkpoint is,
 naming the file and the fix (a store entry is trained again). So is one whose resume
 settings are not a mapping of names to numbers or text (a tensor there was a raw RuntimeError
-or TypeError when compared or shown)."""
+or TypeError when compared or shown), and one whose history's epoch is no whole number
+(1e300: a raw ValueError from TensorBoard once the run resumed)."""
+
+from dataclasses import fields
 
 import pytest
 import torch
@@ -11,6 +14,7 @@ import torch
 from mia_defense.errors import DataError
 from mia_defense.store import STORE_SCHEMA, _payload_problem
 from mia_defense.training.checkpoints import check_checkpoint_dir, load_checkpoint, save_checkpoint
+from mia_defense.training.loop import EpochRecord
 
 FORGED = {
     "sparse": lambda: torch.zeros(2, 3).to_sparse(),
@@ -49,3 +53,22 @@ def test_a_checkpoint_of_malformed_settings_is_refused_naming_it(settings, tmp_p
                        r"mapping of names to numbers or text\); delete it to retrain"):
         check_checkpoint_dir(tmp_path, fingerprint="f", num_models=1,
                              settings={"train.chunk_size": 1, "train.device": "cpu"})
+
+
+@pytest.mark.parametrize("epoch", [1e300, 2.0**31, 0.5])
+def test_a_checkpoint_whose_history_has_no_whole_epoch_is_refused(epoch, tmp_path):
+    # 1e300 passed as finite, and the resumed run's TensorBoard curves ended it with a raw
+    # 'ValueError: Value out of range' (a step beyond int64)
+    width = len(fields(EpochRecord))
+    path = tmp_path / "model_0000.pt"
+    save_checkpoint(path, {"state_dict": {"w": torch.zeros(2)}, "fingerprint": "f",
+                           "history": {"epochs": [[epoch] + [0.5] * (width - 1)],
+                                       "stats": {}}})  # fmt: skip
+    with pytest.raises(DataError, match=rf"checkpoint {path} has a malformed 'history' \(an "
+                       r"epoch record whose epoch is no whole number below 2\*\*31 .*\); "
+                       "delete it to retrain that model"):  # fmt: skip
+        load_checkpoint(path, fingerprint="f")
+    save_checkpoint(path, {"state_dict": {"w": torch.zeros(2)}, "fingerprint": "f",
+                           "history": {"epochs": [[3.0] + [0.5] * (width - 1)],
+                                       "stats": {}}})  # fmt: skip
+    assert load_checkpoint(path, fingerprint="f")["history"]["epochs"][0][0] == 3.0
