@@ -61,6 +61,7 @@ from mia_defense.constraints import (
     string_hint,
 )
 from mia_defense.constraints import missing_attribute as _missing_attribute
+from mia_defense.data.checks import require_path
 from mia_defense.data.csv_columns import (
     check_column_settings,
     check_drop_columns,
@@ -316,6 +317,25 @@ _SOURCE_CHECKS = {
 }
 
 
+# The source checks that passed in this process (`_passed_source`): mia-train checks a run's
+# config in its callback and again as the task builds it; the CSV header was read three times.
+_SOURCES_PASSED: dict[tuple[Any, ...], None] = {}
+
+
+def _passed_source(check: str, settings: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What a source check that passes is remembered by: its settings, the launch folder
+    its relative path is read from and the file's identity and change times, so a file
+    changed, replaced or re-permissioned since is checked again; ``None`` (not remembered)
+    where the file cannot be stat'ed."""
+    try:
+        file = require_path(settings.get("path"), name="", expected="")
+        found = file.stat()
+    except Exception:
+        return None
+    return (check, repr(sorted(settings.items())), str(file), found.st_dev, found.st_ino,
+            found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_mode)
+
+
 # -- the walk -------------------------------------------------------------------------------
 
 _BAD = object()  # a value that could not be read (the problem is already recorded)
@@ -524,11 +544,20 @@ class _Walk:
             return
         assert isinstance(values, dict)
         check = getattr(sys.modules[target.__module__], name)
+        settings = {k: v for k, v in values.items() if k not in _HYDRA_KEYS}
+        passed = _passed_source(name, settings)
+        if passed is not None and passed in _SOURCES_PASSED:
+            return  # (this file, unchanged, passed this check in this process)
         try:
-            check(**{k: v for k, v in values.items() if k not in _HYDRA_KEYS})
+            check(**settings)
         except MiaDefenseError as exc:
             self.problems.append(str(exc))
             self.source_error = exc
+        else:
+            if passed is not None:
+                _SOURCES_PASSED[passed] = None
+                while len(_SOURCES_PASSED) > 64:
+                    del _SOURCES_PASSED[next(iter(_SOURCES_PASSED))]
 
     def rehearse(self, target: Any, node: DictConfig, path: str) -> None:
         """Build our own defenses and releases now: their constructors check the values
@@ -1080,12 +1109,17 @@ def _own_defense(node: DictConfig, target: Any, values: Any) -> TrainingDefense 
 def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
     """The plan sizes and the release refused against a bundled dataset's sizes, known
     without loading it (``BUNDLED_SIZES`` of the loader's module, already imported by the
-    walk): `plan.plan_sizes` and the release's own ``check``, the checks the run makes once
-    the data is loaded, so mia-train refuses these before the run directory is made."""
+    walk), or against the classes a CSV or NPZ dataset is given (``dataset.num_classes``,
+    which its loader holds the labels to): `plan.plan_sizes` and the release's own
+    ``check``, the checks the run makes once the data is loaded, so mia-train refuses these
+    before the run directory is made (release.k=5 on a 3-class CSV made the folder first)."""
     try:
         target = _locate(str(cfg.dataset._target_))
         sizes = getattr(sys.modules[target.__module__], "BUNDLED_SIZES", {})
         known = sizes.get(target.__name__)
+        if known is None and _SOURCE_CHECKS.get((target.__module__, target.__name__)):
+            given = cfg.dataset.get("num_classes")
+            known = (None, given) if type(given) is int and given >= 2 else None
     except Exception:  # (no dataset node, or not ours: nothing is known of it)
         return []
     if known is None:
@@ -1094,10 +1128,11 @@ def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
     problems = []
     name = target.__name__.removeprefix("load_")
     try:
-        plan_sizes(total, population_size=ok.get("plan.population_size"),
-                   test_size=ok.get("plan.test_size"),
-                   reference_size=ok.get("plan.reference_size") or 0,
-                   description=f"dataset {name!r}")
+        if total is not None:
+            plan_sizes(total, population_size=ok.get("plan.population_size"),
+                       test_size=ok.get("plan.test_size"),
+                       reference_size=ok.get("plan.reference_size") or 0,
+                       description=f"dataset {name!r}")
     except ConfigError as exc:
         problems.append(str(exc))
     release = cfg.get("release")
