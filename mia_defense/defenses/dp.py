@@ -64,6 +64,7 @@ __all__ = [
     "foreign_defenses_reason",
     "preprocessing_note",
     "preprocessing_reason",
+    "refuse_aliased_modules",
     "refuse_batch_mixing",
     "refuse_no_grad_samples",
     "refuse_unsupported",
@@ -179,6 +180,28 @@ def refuse_batch_mixing(
     )
 
 
+def refuse_aliased_modules(model: nn.Module, *, key: str = "defense.dp") -> None:
+    """Raise `UnsupportedModelError` when ``model`` holds one submodule with tensors of its
+    own under two names (``self.b = self.a``) and the stacked engine forms its per-sample
+    gradients: torch.func's ``functional_call`` puts the first name's tensors back, then the
+    second's replacements over them, so the model alone (trained one at a time already)
+    kept the first pass's vmapped tensors and the run ended in a vmap traceback blaming
+    "the run's batches". Opacus' hooks train it."""
+    seen: dict[int, str] = {}
+    for name, module in model.named_modules(remove_duplicate=False):
+        own = [*module.parameters(recurse=False), *module.buffers(recurse=False)]
+        if own and id(module) in seen:
+            raise UnsupportedModelError(
+                f"{key}: {type(model).__name__} holds one submodule under two names "
+                f"({seen[id(module)] or '<root>'} and {name}: self.b = self.a), whose "
+                "parameters torch.func's per-sample gradients leave replaced by their "
+                "own, so the stacked engine cannot train it with DP-SGD; set "
+                "train.engine=opacus, or hold the submodule under one name and call it "
+                "twice in forward"
+            )
+        seen.setdefault(id(module), name)
+
+
 def refuse_no_grad_samples(
     model: nn.Module, inputs: torch.Tensor, *, key: str = "defense.dp"
 ) -> None:
@@ -187,7 +210,17 @@ def refuse_no_grad_samples(
     weights held in an ``nn.ParameterList`` the model indexes, or a parameter the forward
     pass does not use. ``train.engine=opacus`` stopped at its first step with Opacus' bare
     ``ValueError: Per sample gradient is not initialized``; the stacked engine trains them."""
-    missing = without_grad_samples(model, inputs)
+    try:
+        missing = without_grad_samples(model, inputs)
+    except Exception as exc:  # (Opacus' hooks alone fail: a bare traceback at the first step)
+        said = (str(exc).strip().splitlines() or [""])[0]
+        raise UnsupportedModelError(
+            f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: its "
+            f"forward and backward pass fails under Opacus' GradSampleModule hooks "
+            f"({type(exc).__name__}: {said}), though it runs without them. Fix: set "
+            "train.engine=stacked (the default), or compute a new tensor where its forward "
+            "changes a layer's output in place (h = h + 1, not h.add_(1))"
+        ) from exc
     if not missing:
         return
     held: dict[str, list[str]] = {}
@@ -627,6 +660,8 @@ class DPSGD(TrainingDefense):
         refuse_batch_mixing(ctx.stack.models[0], ctx.x.shape[1:])
         if ctx.engine == "opacus":
             refuse_no_grad_samples(ctx.stack.models[0], ctx.x[:2])
+        else:
+            refuse_aliased_modules(ctx.stack.models[0])
         if self._sigma is None:  # trained without an ensemble plan: σ for these models
             self.plan(sizes=ctx.sizes, batch_size=ctx.batch_size, epochs=ctx.epochs)
         assert self._sigma is not None

@@ -268,6 +268,8 @@ def check_model_output(
                 model.train(training)
                 x = torch.zeros((2, *input_shape), device=device)
                 out = model(x)
+                # (before the buffers are put back: BatchNorm's backward reads them)
+                failed = _backward_error(model, out) if training else None
         except Exception as exc:
             raise UnsupportedModelError(
                 f"model._target_={name} fails{mode} on a batch of shape {[2, *input_shape]} "
@@ -302,9 +304,34 @@ def check_model_output(
                 "shapes (detached, or computed under torch.no_grad()): training cannot change "
                 "them; return the logits as computed"
             )
+        if failed is not None:
+            said = (str(failed).strip().splitlines() or [""])[0].split(" Hint:")[0]
+            raise UnsupportedModelError(
+                f"model._target_={name}: the backward pass through its outputs{mode} fails "
+                f"({failed.__class__.__name__}: {said}), so no engine can train it; fix its "
+                "forward so that a loss of its logits can be differentiated (often an in-place "
+                "op on a tensor autograd keeps for the backward pass, h.relu_() then "
+                "h.add_(1): compute a new tensor instead, h = h + 1)"
+            ) from failed
     if answers_at_random(model, input_shape):
         log.warning(RANDOM_ANSWERS, f"model._target_={name}")
     return out.dtype
+
+
+def _backward_error(model: nn.Module, out: object) -> Exception | None:
+    """The error of a backward pass through ``model``'s training-mode logits ``out`` (its
+    ``.grad`` left untouched), or ``None``: an in-place op on a tensor autograd saved
+    (``h.relu_(); h.add_(1)``) passed every check, then each engine ended in torch's bare
+    RuntimeError traceback at the first step (the stacked one after blaming torch.func in a
+    'training models one at a time' warning)."""
+    if not (isinstance(out, torch.Tensor) and out.is_floating_point() and out.requires_grad):
+        return None  # (refused below for what it is)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    try:
+        torch.autograd.grad(out.float().sum(), trainable, allow_unused=True)
+    except Exception as exc:
+        return exc
+    return None
 
 
 # Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.

@@ -199,19 +199,27 @@ def without_grad_samples(model: nn.Module, inputs: torch.Tensor) -> dict[str, st
     holds it: one the model indexes but never calls (an ``nn.ParameterList``) gives none,
     and its ``DPOptimizer`` then stops at the first step with a bare ``ValueError``
     ("Per sample gradient is not initialized"). Empty when the pass itself fails (training
-    names why)."""
+    names why); Opacus' error when only the pass under its hooks fails (an in-place op on a
+    layer's output, ``h = self.fc(x); h.add_(1)``: its hooks make that output a view)."""
     from opacus import GradSampleModule  # on first use: importing Opacus is slow
 
     probe = copy.deepcopy(model).train()
     devices = [inputs.device] if inputs.device.type == "cuda" else []
-    try:
+
+    def run(module: nn.Module) -> None:
         with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Opacus' "Full backward hook is firing"
             torch.manual_seed(0)
-            wrapped = GradSampleModule(probe)
-            wrapped(inputs).float().sum().backward()
+            module(inputs).float().sum().backward()
+
+    try:
+        run(GradSampleModule(probe))
     except Exception:
-        return {}
+        try:
+            run(copy.deepcopy(model).train())
+        except Exception:
+            return {}
+        raise
     missing: dict[str, str | None] = {}
     for name, param in probe.named_parameters():
         if not param.requires_grad or getattr(param, "grad_sample", None) is not None:
