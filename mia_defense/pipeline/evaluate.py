@@ -447,19 +447,25 @@ def _check_leak_without_utility(
     results: Mapping[str, AttackResult],
     truth: np.ndarray,
     evaluation: EvaluationConfig,
+    *,
+    records: np.ndarray | None = None,
 ) -> None:
     """A run at or below chance utility gets no privacy verdict: a low attack success says
     nothing about it. A high one still does: the attacks' ε lower bound holds whatever the
     utility (a model that memorised random labels is the worst leak of all). When the best
     black-box bound, at the run's confidence over all its attacks at once, is above 0, set
     ``leak_without_utility`` with the reason and warn, so the leak is not read as a
-    non-result."""
+    non-result. Attacks that gave each target's ``records`` ([N] bool judged, ``None``: all)
+    one score (`tied_scores`) rank models, not members, and show no leak (targets trained
+    on 90% and 10% of the records, scored by that share: 'not private, ε >= 2.04' beside
+    empirical_epsilon 0)."""
     if "chance_accuracy" not in utility:
         return
     what, accuracy = judged_accuracy(utility)
     if _above_chance(utility):
         return
-    black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX}
+    black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX
+                 and not tied_scores(judged_scores(r, records))}  # fmt: skip
     if not black_box:
         return
     name = highest_bound({n: r.epsilon_lower_bound for n, r in black_box.items()})
@@ -595,14 +601,32 @@ def _copies_untested(copies: int, claimed: float) -> str:
 
 
 def _evidence_bound(results: Mapping[str, AttackResult], records: np.ndarray) -> str:
-    """The attack whose ε bound is held to a DP claim: the highest bound of those that
-    measured something (`tied_scores`: one score per target ranks whole targets, a
-    difference between models; such an attack, warned to 'never decide the verdict', refuted
-    a claim with ε >= 2.04), or of all where none did. ``privacy.empirical_epsilon`` stays
-    the largest bound of all."""
+    """The attack whose ε bound is ``privacy.empirical_epsilon`` and is held to a DP claim:
+    the highest bound of those that measured something (`tied_scores`: one score per target
+    ranks whole targets, a difference between models; such an attack, warned to 'never
+    decide the verdict', refuted a claim with ε >= 2.04), or of all where none did, as
+    `strongest` picks the verdict's attack. (empirical_epsilon was the largest bound of all,
+    so it stood above an accountant's ε 0.5 that the claim check, rightly, left standing.)"""
     measured = {name: r.epsilon_lower_bound for name, r in results.items()
                 if not tied_scores(judged_scores(r, records))}  # fmt: skip
     return highest_bound(measured or {n: r.epsilon_lower_bound for n, r in results.items()})
+
+
+def _warn_tied_bounds(results: Mapping[str, AttackResult], best: str, records: np.ndarray) -> None:
+    """Say why ``privacy.empirical_epsilon`` (``best``'s bound, `_evidence_bound`) is below
+    the ε bound an attack that gave each target's records one score shows in its row."""
+    reported = np.nan_to_num(results[best].epsilon_lower_bound, nan=-1.0)
+    above = {name: r.epsilon_lower_bound for name, r in results.items()
+             if r.epsilon_lower_bound > reported and tied_scores(judged_scores(r, records))}
+    if above:
+        named = ", ".join(f"{name} {bound:.3g}" for name, bound in above.items())
+        log.warning(
+            "empirical_epsilon %.3g (attack %s) leaves out higher ε bounds of attacks that "
+            "gave each target's records one score (%s): they rank whole target models against "
+            "one another, a difference between models, not membership, so they bound no ε of "
+            "a record and are held to no DP claim", results[best].epsilon_lower_bound, best,
+            named,
+        )
 
 
 def _canary_evidence(
@@ -730,18 +754,18 @@ def attack_observations(
         attack_results, obs, is_canary=is_canary, population_idx=population_idx,
         fprs=fprs, strongest_name=strongest_name or white_box_name or next(iter(attack_results)),
     )
-    bounds = {name: r.epsilon_lower_bound for name, r in attack_results.items()}
-    best_bound = highest_bound(bounds)
-    privacy = {**privacy, "empirical_epsilon": bounds[best_bound],
+    best_bound = _evidence_bound(attack_results, ~is_canary)  # (the bound a claim is held to)
+    privacy = {**privacy, "empirical_epsilon": attack_results[best_bound].epsilon_lower_bound,
                "empirical_epsilon_delta": evaluation.delta}  # fmt: skip
+    _warn_tied_bounds(attack_results, best_bound, ~is_canary)
     truth = obs.masks[targets][:, ~is_canary]
     if truth.all() or not truth.any():
         privacy["no_verdict_reason"] = (
             f"the targets have no {'non-member' if truth.all() else 'member'} among the "
             "records judged: every attack's AUC and TPR are undefined (NaN)"
         )
-    evidence = attack_evidence(attack_results[_evidence_bound(attack_results, ~is_canary)],
-                               truth, evaluation, attacks=len(attack_results))
+    evidence = attack_evidence(attack_results[best_bound], truth, evaluation,
+                               attacks=len(attack_results))  # fmt: skip
     members_only, nonmembers_only = _one_kind_targets(truth, targets)
     one_kind = None
     if members_only or nonmembers_only:  # a difference between models tests no DP claim
@@ -761,7 +785,7 @@ def attack_observations(
     elif one_kind and "epsilon_untested" in privacy:
         privacy["epsilon_untested"] = one_kind
     _check_leak_without_utility(privacy, utility, attack_results, obs.masks[targets][:, ~is_canary],
-                                evaluation)  # fmt: skip
+                                evaluation, records=~is_canary)  # fmt: skip
     _check_inverted_attacks(privacy, attack_results, obs.masks[targets][:, ~is_canary])
     warn_models_at_chance(utility, obs.num_models)
     blown = _blown_up(utility, privacy, obs.num_classes)
