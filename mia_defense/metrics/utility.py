@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["BLOWN_UP_LEARNED_SHARE", "BLOWN_UP_LOSS_FACTOR", "blown_up_loss",
-           "release_took_accuracy", "some_models_at_chance"]  # fmt: skip
+__all__ = ["BLOWN_UP_LEARNED_SHARE", "BLOWN_UP_LOSS_FACTOR", "DP_VOUCHED_EPSILON",
+           "blown_up_loss", "dp_vouched", "release_took_accuracy",
+           "some_models_at_chance"]  # fmt: skip
 
 # How many times log(C), the loss of outputs uniform over the C classes (a model that says
 # nothing), the models' mean loss on their own training records may reach before their
@@ -24,6 +25,9 @@ BLOWN_UP_LOSS_FACTOR = 10.0
 # train.optimizer=sgd train.lr=1: loss 3e4, accuracy 0.41 against 0.11; train.lr=1e6 on
 # breast_cancer: 0.88, on digits_standardized: 0.93).
 BLOWN_UP_LEARNED_SHARE = 0.2
+# The largest accountant's ε that vouches for a DP run whose training blew up (`dp_vouched`):
+# above it the claim promises too little to stand in for the attacks' verdict.
+DP_VOUCHED_EPSILON = 10.0
 
 
 def some_models_at_chance(count: Any, num_models: Any) -> bool:
@@ -55,8 +59,21 @@ def release_took_accuracy(utility: Any) -> str | None:
             f"accuracy before the release averages {before:.3f}, {released:.3f} released")
 
 
+def dp_vouched(privacy: Any) -> bool:
+    """Whether a DP accountant vouches for a run's privacy whatever its training did
+    (``privacy.epsilon`` at most `DP_VOUCHED_EPSILON`, ``epsilon_valid`` not false,
+    ``epsilon_refuted`` not true): DP-SGD's noise grows the weights while the model learns
+    little (defense.dp.target_epsilon=0.5 train.optimizer=sgd train.lr=1 on a tiny digits
+    plan: loss 858, accuracy 0.142 against chance 0.108, as little as blown-up runs keep),
+    and its attacks at chance are what its ε promises."""
+    claimed = privacy.get("epsilon") if hasattr(privacy, "get") else None
+    return (isinstance(claimed, int | float) and not isinstance(claimed, bool)
+            and 0 <= claimed <= DP_VOUCHED_EPSILON and privacy.get("epsilon_valid") is not False
+            and privacy.get("epsilon_refuted") is not True)  # fmt: skip
+
+
 def blown_up_loss(
-    utility: Any, num_classes: Any, *, accuracy: float, chance: float
+    utility: Any, num_classes: Any, *, accuracy: float, chance: float, privacy: Any = None
 ) -> str | None:
     """Why a run's models are no trained models when their training blew the loss up but
     kept it finite (a non-finite one fails the run), or ``None``: the mean loss on their own
@@ -67,9 +84,10 @@ def blown_up_loss(
     verdict, whatever their loss (its attacks measure the model released). Only a loss
     training recorded (``utility.epochs_trained`` a number): observations alone give the
     released outputs' loss and no epochs, and a rounding or low-temperature release
-    inflates that loss of models that trained well."""
-    if not hasattr(utility, "get") or isinstance(num_classes, bool) or not isinstance(
-            num_classes, int) or num_classes < 2:  # fmt: skip
+    inflates that loss of models that trained well. ``None`` too where the run's
+    ``privacy`` is `dp_vouched`."""
+    if dp_vouched(privacy) or not hasattr(utility, "get") or isinstance(
+            num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:  # fmt: skip
         return None
     loss, epochs = utility.get("train_loss"), utility.get("epochs_trained")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

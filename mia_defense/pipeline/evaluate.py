@@ -59,10 +59,6 @@ log = logging.getLogger(__name__)
 # results.json's ``privacy`` key of how often the attacker asked each query of a randomized
 # release (release=noise: attack.queries.repeats), the threat model its figures hold under
 RANDOMIZED_RELEASE_REPEATS = "randomized_release_repeats"
-# The largest accountant's ε that vouches for a DP run whose training blew up (`_blown_up`):
-# above it (defense.dp.target_epsilon=1e6) the claim promises too little to stand in for the
-# attacks' verdict.
-DP_VOUCHED_EPSILON = 10.0
 
 
 @dataclass
@@ -404,21 +400,11 @@ def warn_models_at_chance(utility: Mapping[str, Any], num_models: int) -> None:
 def _blown_up(
     utility: Mapping[str, Any], privacy: Mapping[str, Any], num_classes: int
 ) -> str | None:
-    """`blown_up_loss` of a run whose privacy rests on its attacks, or ``None``: a DP run
-    whose accountant vouches for it (a valid ε of at most `DP_VOUCHED_EPSILON`, not refuted)
-    keeps its verdict, as DP-SGD's noise grows the weights while the model learns little
-    (defense.dp.target_epsilon=0.5 train.optimizer=sgd train.lr=1 on a tiny digits plan:
-    loss 858, accuracy 0.142 against chance 0.108, as little as blown-up runs keep), and its
-    attacks at chance are what its ε promises."""
+    """`blown_up_loss` of a run judged on its accuracy, or ``None``."""
     if "chance_accuracy" not in utility:
         return None
-    claimed = privacy.get("epsilon")
-    if (isinstance(claimed, int | float) and not isinstance(claimed, bool)
-            and 0 <= claimed <= DP_VOUCHED_EPSILON and privacy.get("epsilon_valid") is not False
-            and privacy.get("epsilon_refuted") is not True):  # fmt: skip
-        return None
     return blown_up_loss(utility, num_classes, accuracy=judged_accuracy(utility)[1],
-                         chance=float(utility["chance_accuracy"]))  # fmt: skip
+                         chance=float(utility["chance_accuracy"]), privacy=privacy)  # fmt: skip
 
 
 def _warn_thin_bootstrap(evaluation: EvaluationConfig) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.roc import fpr_percent
+from mia_defense.metrics.utility import blown_up_loss
 
 __all__ = [
-    "DEFAULT_OBJECTIVE", "UTILITY_FIGURES", "check_objective_names", "objective", "objectives",
-    "stated_no_verdict",
+    "DEFAULT_OBJECTIVE", "UTILITY_FIGURES", "blown_up_training", "check_objective_names",
+    "objective", "objectives", "stated_no_verdict",
 ]
 
 # The run's headline privacy figure: the strongest black-box attack's TPR at 0.1% FPR (lower
@@ -181,6 +182,7 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     # the attacks could not judge (targets each trained on all or none of the records:
     # figures that compare models, not members), as results.json says
     no_verdict = no_verdict or stated_no_verdict(payload) is not None
+    no_verdict = no_verdict or blown_up_training(payload) is not None
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none
@@ -265,6 +267,21 @@ def stated_no_verdict(payload: Mapping[str, Any]) -> str | None:
     privacy = payload.get("privacy")
     reason = privacy.get("no_verdict_reason") if isinstance(privacy, Mapping) else None
     return reason if isinstance(reason, str) and reason.strip() else None
+
+
+def blown_up_training(payload: Mapping[str, Any]) -> str | None:
+    """Why the run's training blew up (`mia_defense.metrics.utility.blown_up_loss` of its
+    ``utility``, ``num_classes`` and ``privacy``), or ``None``: mia-train says it in
+    ``privacy.no_verdict_reason``, which runs written before it lack (train.lr=1e6: loss
+    5e15, accuracy 0.159 against chance 0.106, ranked as a private model)."""
+    utility = payload.get("utility")
+    if not isinstance(utility, Mapping):
+        return None
+    accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (accuracy, chance)):
+        return None
+    return blown_up_loss(utility, payload.get("num_classes"), accuracy=float(accuracy),
+                         chance=float(chance), privacy=payload.get("privacy"))  # fmt: skip
 
 
 def _is_fraction(metric: str) -> bool:

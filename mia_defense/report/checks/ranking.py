@@ -12,7 +12,12 @@ from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.report.checks._values import _numbers, one_line
 from mia_defense.report.checks.utility import _uniform_chance
-from mia_defense.report.objectives import DEFAULT_OBJECTIVE, objective, stated_no_verdict
+from mia_defense.report.objectives import (
+    DEFAULT_OBJECTIVE,
+    blown_up_training,
+    objective,
+    stated_no_verdict,
+)
 
 __all__ = ["rank_problem", "release_below_chance_note"]
 
@@ -162,6 +167,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     verdict = _no_verdict_reason(payload)
     if verdict is not None:
         return verdict
+    blown = blown_up_training(payload)  # (runs written before mia-train said so)
+    if blown is not None:
+        return f"no privacy verdict: {one_line(blown, limit=800)}"
     if chance is None and uniform is None and "utility_below_chance" not in payload:
         # (all three deleted: a model at chance was ranked, its attacks at chance read as
         # private; mia-train and mia-attack write each of them)
