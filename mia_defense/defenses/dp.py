@@ -148,7 +148,17 @@ def refuse_updated_buffers(
     without clipping or noise, reaches the released model outside DP-SGD's accounting.
     Opacus refuses buffers of layers with parameters (`refuse_unsupported`); this catches
     one in a layer without any (a hand-made running mean), or a parameter the forward
-    pass writes to."""
+    pass writes to. A lazy parameter (``nn.LazyLinear``), which the first batch replaces,
+    is refused as such (it was called a statistic of the members kept outside ε)."""
+    lazy = [n for n, p in model.named_parameters() if isinstance(p, nn.UninitializedParameter)]
+    if lazy:
+        raise UnsupportedModelError(
+            f"{key}: {type(model).__name__} has lazy parameters ({', '.join(lazy[:3])}: "
+            "nn.Lazy* layers), which take their shape at the first batch, where DP-SGD's "
+            "checks and per-sample gradients need them from the start; build those layers "
+            "at their size (the constructor may take input_shape from the dataset: "
+            "nn.Linear(math.prod(input_shape), ...))"
+        )
     found = changed_in_forward(model, input_shape)
     if found is None:
         return

@@ -249,6 +249,17 @@ def check_model_output(
             "they hold no values; create its layers on the CPU (no device='meta') and let "
             "train.device choose where it trains"
         )
+    try:  # (the engine and the probes copy it: torch's bare error came after the checks)
+        copy.deepcopy(model)
+    except Exception as exc:
+        said = (str(exc).strip().splitlines() or [""])[0]
+        raise UnsupportedModelError(
+            f"model._target_={name} cannot be copied ({exc.__class__.__name__} from "
+            f"copy.deepcopy: {said}): mia-defense copies a model to probe and train it; "
+            "keep nothing on it that cannot be copied (torch.nn.utils.weight_norm, "
+            "deprecated: use torch.nn.utils.parametrizations.weight_norm; a lock or an open "
+            "file: create it where forward uses it)"
+        ) from exc
     state = model.state_dict()
     extra = [key for key, value in state.items() if not isinstance(value, torch.Tensor)]
     if extra:  # a checkpoint holds tensors only (read with weights_only=True, no code run)
