@@ -29,8 +29,11 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import remove_stale_temp_files
 from mia_defense.tracking.artifacts import (
     DIGESTED_FOLDERS,
+    MAX_CHECKED_CHECKPOINT,
     MAX_JSON_DEPTH,
     SCHEMA_VERSION,
+    checkpoint_fingerprint,
+    file_sha256,
     json_depth,
     jsonable,
     read_json,
@@ -484,12 +487,14 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
     if not isinstance(record, Mapping):
         return
     lost: list[str] = []
+    damaged: list[str] = []
     for folder in DIGESTED_FOLDERS:
         names = sorted(n for n in record if isinstance(n, str) and n.endswith(".pt")
                        and n.startswith(f"{folder}/") and ".." not in n)  # fmt: skip
         gone = [name for name in names if not (run_dir / name).is_file()]
         if len(gone) < len(names):
             lost += gone
+        damaged += _not_its_own(run_dir, [n for n in names if n not in gone], record)
     if lost:
         shown = ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else "")
         log.warning("%s: a complete run, skipped as finished, but %d of its saved models %s "
@@ -500,6 +505,29 @@ def _warn_lost_models(run_dir: Path, payload: Mapping[str, Any]) -> None:
                     "is" if len(lost) == 1 else "are", shown, *(("it",) * 2 if len(lost) == 1
                     else ("them",) * 2), RESULTS, "it" if len(lost) == 1 else "them",
                     "its" if len(lost) == 1 else "their")  # fmt: skip
+    if damaged:
+        shown = ", ".join(damaged[:5]) + (", ..." if len(damaged) > 5 else "")
+        log.warning("%s: a complete run, skipped as finished, but %d of its saved models cannot "
+                    "be the ones it trained (%s: unreadable, emptied or cut short, or of another "
+                    "config): its figures stand, but load_trained_model cannot rebuild them. Put "
+                    "the run's own files back, or delete them and %s, not the folder, and run the "
+                    "same command again to train them again", run_dir, len(damaged), shown,
+                    RESULTS)  # fmt: skip
+
+
+def _not_its_own(run_dir: Path, names: list[str], record: Mapping[str, Any]) -> list[str]:
+    """Those of a folder's checkpoints ``names`` (regular files) that do not carry the
+    fingerprint the first carries, once its sha256 is the recorded one (the others are not
+    hashed: `checkpoint_fingerprint` reads their small pickle only): unreadable (chmod 000),
+    no archive (emptied, cut short) or another config's."""
+    try:
+        own = bool(names) and (run_dir / names[0]).stat().st_size <= MAX_CHECKED_CHECKPOINT \
+            and file_sha256(run_dir / names[0]) == record[names[0]]
+    except OSError:
+        own = False
+    first = checkpoint_fingerprint(run_dir / names[0]) if own else None
+    return [] if first is None else [name for name in names[1:] if checkpoint_fingerprint(
+        run_dir / name, limit=1 << 62) != first]  # (a pickle of a few kB read, at any size)
 
 
 def _lacks_events(run_dir: Path) -> bool:
