@@ -391,16 +391,21 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
     """Write the experiment config of ``sessions`` (`experiment_summary`) into ``log_dir``,
     replacing the one written there before; returns the event file.
 
+    The earlier configs are removed only once the new one is whole: a sweep killed while
+    writing it (SIGKILL, Ctrl-C) kept the earlier one, and a second writer of the same
+    folder (two sweeps sharing it, ending at once) never leaves it without one.
+
     Raises:
         DataError: the file cannot be written (a full disk, a read-only directory).
     """
     log_dir = Path(log_dir)
     summary = experiment_summary(sessions, swept=swept)
+    pattern = f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"
+    earlier = set(log_dir.glob(pattern))
     try:
-        for old in log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
-            old.unlink()
-        with events_write(log_dir, f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
+        with events_write(log_dir, pattern):
             writer = EventFileWriter(str(log_dir), filename_suffix=EXPERIMENT_SUFFIX)
+            written = Path(writer._file_name)  # (the name it gave the file it made)
             try:
                 writer.add_event(event_pb2.Event(wall_time=time.time(), summary=summary))
                 # a thread of TensorBoard's writes the event; close() does not raise its
@@ -408,12 +413,14 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
                 writer.flush()
             finally:
                 writer.close()
+        for old in earlier:
+            old.unlink(missing_ok=True)
     except OSError as exc:
         raise DataError(
             f"{log_dir}: cannot write the HParams experiment config ({exc.strerror or exc}); "
             "free disk space or make the directory writable, then run the sweep again"
         ) from None
-    return next(log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"))
+    return written
 
 
 def write_sweep_experiment(
