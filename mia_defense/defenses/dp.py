@@ -51,7 +51,12 @@ from mia_defense.defenses.dp_stacked import (
 from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
-from mia_defense.models.validation import fix_for_dp, mixes_samples, without_grad_samples
+from mia_defense.models.validation import (
+    fix_for_dp,
+    mixes_samples,
+    used_outside_their_layers,
+    without_grad_samples,
+)
 from mia_defense.training.engine import gather_batch
 
 if TYPE_CHECKING:
@@ -69,6 +74,7 @@ __all__ = [
     "refuse_no_grad_samples",
     "refuse_unsupported",
     "refuse_updated_buffers",
+    "refuse_used_outside",
     "warn_unused_physical_batches",
 ]
 
@@ -210,6 +216,25 @@ def refuse_aliased_modules(model: nn.Module, *, key: str = "defense.dp") -> None
                 "twice in forward"
             )
         seen.setdefault(id(module), name)
+
+
+def refuse_used_outside(
+    model: nn.Module, names: Sequence[str], *, key: str = "defense.dp"
+) -> None:
+    """Raise `UnsupportedModelError` for ``train.engine=opacus`` when ``model``'s forward
+    reads trainable parameters ``names`` outside the calls of the modules that hold them
+    (`mia_defense.models.validation.used_outside_their_layers`): Opacus' per-sample
+    gradients, formed from those calls, silently drop that part of their gradient (the
+    model trained as another than the one written)."""
+    if names:
+        raise UnsupportedModelError(
+            f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: its "
+            f"forward reads {', '.join(names[:3])} outside the calls of the module that holds "
+            "it (e.g. F.linear(z, self.enc.weight.t()), a decoder tied to its encoder), and "
+            "Opacus forms a parameter's per-sample gradient from those calls only, so it "
+            "would silently drop the rest of its gradient. Fix: set train.engine=stacked "
+            "(the default), which forms the whole model's per-sample gradients"
+        )
 
 
 def refuse_no_grad_samples(
@@ -668,8 +693,11 @@ class DPSGD(TrainingDefense):
         refuse_unsupported(ctx.stack.models[0])
         refuse_updated_buffers(ctx.stack.models[0], ctx.x.shape[1:])
         refuse_batch_mixing(ctx.stack.models[0], ctx.x.shape[1:])
+        # (a weight read outside its layer's calls: per-layer per-sample gradients drop it)
+        outside = used_outside_their_layers(ctx.stack.models[0], ctx.x[:2])
         if ctx.engine == "opacus":
             refuse_no_grad_samples(ctx.stack.models[0], ctx.x[:2])
+            refuse_used_outside(ctx.stack.models[0], outside)
         else:
             refuse_aliased_modules(ctx.stack.models[0])
         if self._sigma is None:  # trained without an ensemble plan: σ for these models
@@ -688,6 +716,8 @@ class DPSGD(TrainingDefense):
             self._setup_opacus(ctx)
         else:
             self._strategy, self._ghost_layers = ghost_plan(ctx.stack.models[0])
+            if outside:  # vmap(grad) of the whole forward pass holds every use
+                self._strategy, self._ghost_layers = "materialised", []
         log.debug(
             "DP-SGD (%s engine, %s per-sample norms): sigma %.4f, %s noise",
             ctx.engine, self._strategy if ctx.engine != "opacus" else "Opacus", self._sigma,
