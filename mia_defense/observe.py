@@ -14,6 +14,7 @@ from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.dp_stacked import GHOST_RULES
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError
+from mia_defense.models.validation import used_outside_their_layers
 from mia_defense.queries import QueryConfig
 from mia_defense.training.stack import ModelStack
 
@@ -389,6 +390,13 @@ def _ghost_grad_norms(
     ``vmap``."""
     layers = [m for m in model.modules() if any(True for _ in m.parameters(recurse=False))]
     if not layers or any(type(m) not in GHOST_RULES for m in layers):
+        return None
+    # a weight two layers hold (tied), or one forward reads outside its layer's call (a
+    # decoder tied to its encoder): its per-sample gradient sums several uses, whose norms
+    # layer by layer are not its norm (the white-box signal was off by up to 2x)
+    if len(list(model.named_parameters(remove_duplicate=False))) != len(
+        list(model.parameters())
+    ) or used_outside_their_layers(model, inputs[:2]):
         return None
     model.eval()
     taps: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
