@@ -19,7 +19,7 @@ __all__ = ["gradient_norm"]
 
 @requires_access("weights")
 def gradient_norm(
-    obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
+    obs: Observations, targets: np.ndarray, *, calibration: str = "reference", seed: int = 0
 ) -> np.ndarray:
     """Gradient-norm scores [T, N] for a user who attacks their own model (white box).
 
@@ -33,6 +33,7 @@ def gradient_norm(
             against the reference models that did not train on it (as many as did:
             `balanced_references`; LiRA offline style), ranked as LiRA's
             (`ranked_within_strata`).
+        seed: drives those ranks' draws, as `lira`'s.
     """
     check_calibration("gradient_norm", calibration)
     norms = obs.require(
@@ -52,5 +53,5 @@ def gradient_norm(
         mean = np.where(out.sum(axis=0) > 0, mean, (signal[refs] * out).sum() / max(out.sum(), 1))
         resid = ((signal[refs] - mean) ** 2 * out).sum() / max(out.sum() - count.size, 1)
         score = (signal[t] - mean) / max(np.sqrt(resid), 1e-6)
-        scores[row] = ranked_within_strata(score, ref_in, out, np.random.default_rng(t))
+        scores[row] = ranked_within_strata(score, ref_in, out, np.random.default_rng([t, seed]))
     return scores

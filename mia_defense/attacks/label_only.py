@@ -39,7 +39,7 @@ def label_robustness(obs: Observations) -> np.ndarray:
 
 @requires_access("label")
 def label_only(
-    obs: Observations, targets: np.ndarray, *, calibration: str = "reference"
+    obs: Observations, targets: np.ndarray, *, calibration: str = "reference", seed: int = 0
 ) -> np.ndarray:
     """Label-only scores [T, N]: members keep their label under perturbations more often.
 
@@ -52,6 +52,7 @@ def label_only(
             train on the sample (as many as did: `balanced_references`), so
             hard-but-robust samples are not all called members; ranked as LiRA's where
             samples keep different numbers of references (`ranked_within_strata`).
+        seed: drives those ranks' draws, as `lira`'s.
     """
     check_calibration("label_only", calibration)
     robust = label_robustness(obs)  # [K, N]
@@ -71,5 +72,5 @@ def label_only(
         # unbalanced masks (each record IN for each of 8 models with probability 0.8) the
         # number kept follows the target's membership, and the raw differences read AUC
         # 0.54 (0.46 at 0.2) on outputs without any membership signal
-        scores[row] = ranked_within_strata(score, *weights, np.random.default_rng(t))
+        scores[row] = ranked_within_strata(score, *weights, np.random.default_rng([t, seed]))
     return scores

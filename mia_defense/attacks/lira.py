@@ -79,6 +79,7 @@ def lira(
     online: bool = True,
     fixed_variance: bool | None = None,
     augmented: bool = False,
+    seed: int = 0,
 ) -> np.ndarray:
     """LiRA scores [T, N]: each target is attacked with the other K-1 models as references.
 
@@ -104,6 +105,8 @@ def lira(
             summed (online) or the z-scores averaged (offline), as Carlini et al. do.
             Without them the attack is skipped (`MissingObservationError`), never silently
             run on the plain query alone.
+        seed: drives `ranked_within_strata`'s draws (with target t's index: [t, seed],
+            which seed 0 draws as t alone did).
     """
     signal = per_model(true_class_logit, obs.log_probs, obs.labels)[:, None]  # [K, 1, N]
     if augmented:
@@ -123,7 +126,7 @@ def lira(
         weights = balanced_references(obs.masks[refs], closed=closed)
         score = _ratio(signal[t], signal[refs], *(w[:, None] for w in weights),
                        online=online, fixed_variance=fixed_variance)  # fmt: skip
-        scores[row] = ranked_within_strata(score, *weights, np.random.default_rng(t))
+        scores[row] = ranked_within_strata(score, *weights, np.random.default_rng([t, seed]))
     return scores
 
 
