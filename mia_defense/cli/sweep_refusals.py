@@ -14,10 +14,11 @@ gathers them as the launcher returns (`gather_returned`, then `returned` at its 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["carry", "gather_returned", "returned", "say"]
+__all__ = ["carry", "gather_returned", "launched_folders", "returned", "say"]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
 _ON_RETURN = "mia_refusals"
@@ -25,6 +26,8 @@ _ON_RETURN = "mia_refusals"
 _SAID: list[tuple[str, str]] = []
 # The refusals the launchers of this process's sweep handed back (`gather_returned`).
 _RETURNED: list[tuple[Path, str]] = []
+# The run directories of the jobs they handed back (`launched_folders`).
+_LAUNCHED: set[str] = set()
 
 
 def say(run_dir: Path, said: str) -> None:
@@ -56,11 +59,20 @@ def returned(known: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
     return found
 
 
+def launched_folders() -> set[str]:
+    """The run directories (``os.path.abspath``) of the jobs the launchers of this process's
+    sweep handed back, whichever process ran them: this sweep's points, where another sweep
+    shares its directory."""
+    return set(_LAUNCHED)
+
+
 def gather_returned() -> None:
     """From now on in this process (a CLI's ``main``; once), each Hydra launcher's
-    ``launch`` keeps the refusals on the JobReturns it hands back for `returned`; those kept
-    by an earlier sweep are forgotten."""
+    ``launch`` keeps the refusals on the JobReturns it hands back for `returned`, and their
+    jobs' run directories for `launched_folders`; those kept by an earlier sweep are
+    forgotten."""
     _RETURNED.clear()
+    _LAUNCHED.clear()
     from hydra.core.plugins import Plugins
 
     instantiate = Plugins.instantiate_launcher
@@ -86,6 +98,10 @@ def _gathering(launch: Any) -> Any:
     def gathered(self: Any, *args: Any, **kwargs: Any) -> Any:
         job_returns = launch(self, *args, **kwargs)
         for job_return in job_returns or ():
+            try:  # (set by Hydra's run_job, absolute; none on a JobReturn of no job)
+                _LAUNCHED.add(os.path.abspath(job_return.hydra_cfg.hydra.runtime.output_dir))
+            except (AttributeError, TypeError):
+                pass
             _RETURNED.extend(
                 (Path(run_dir), said) for run_dir, said in getattr(job_return, _ON_RETURN, ())
             )

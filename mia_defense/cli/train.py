@@ -75,7 +75,13 @@ from mia_defense.cli.sweep_checks import (
     require_slurm,
     require_usable_storage,
 )
-from mia_defense.cli.sweep_refusals import carry, gather_returned, returned, say
+from mia_defense.cli.sweep_refusals import (
+    carry,
+    gather_returned,
+    launched_folders,
+    returned,
+    say,
+)
 from mia_defense.cli.user_code import refuse_shadowing_files
 from mia_defense.errors import ConfigError, DataError, DivergedError, MiaDefenseError
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
@@ -293,7 +299,14 @@ class SweepSummary(Callback):
         _write_hparams_experiment(root, log_dir=None, swept=override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
         started = getattr(self, "_started", 0.0)
-        _SWEEP_DIVERGED[:] = _diverged_since(root, started)
+        # this sweep's folders: another sweep sharing hydra.sweep.dir at the same time wrote
+        # its own runs and refusals there, which this one named (and exited 2 for) as its own
+        ours = {os.path.abspath(run_dir) for run_dir in _SWEEP_RUNS} | launched_folders()
+
+        def mine(run_dir: Path) -> bool:
+            return not ours or os.path.abspath(run_dir) in ours
+
+        _SWEEP_DIVERGED[:] = filter(mine, _diverged_since(root, started))
         # refused in other processes (joblib, submitit, Ray): their JobReturns say why, else
         # (a job without this callback) their train.log
         _SWEEP_FAILED.extend(returned(_SWEEP_FAILED))
@@ -301,7 +314,7 @@ class SweepSummary(Callback):
         _SWEEP_FAILED.extend(
             (run_dir, said)
             for run_dir, said in _refused_since(root, started, getattr(self, "_log_sizes", {}))
-            if run_dir.absolute() not in known
+            if run_dir.absolute() not in known and mine(run_dir)
         )  # fmt: skip
         failed = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
                   if _failed_after_start(run_dir)]  # fmt: skip
@@ -335,7 +348,8 @@ class SweepSummary(Callback):
         ran = {run_dir.absolute() for run_dir in _SWEEP_RUNS}
         ran.update(train_log.parent.absolute()
                    for train_log, size in _log_sizes(root).items()
-                   if size > getattr(self, "_log_sizes", {}).get(train_log, 0))  # fmt: skip
+                   if size > getattr(self, "_log_sizes", {}).get(train_log, 0)
+                   and mine(train_log.parent))  # fmt: skip
         refused = {Path(run_dir).absolute() for run_dir, _ in refusals}
         self.all_refused = bool(refusals) and ran <= refused
         if self.all_refused:
