@@ -54,6 +54,7 @@ from mia_defense.models.build import changed_in_forward
 from mia_defense.models.validation import (
     fix_for_dp,
     mixes_samples,
+    per_sample_grad_error,
     used_outside_their_layers,
     without_grad_samples,
 )
@@ -276,6 +277,15 @@ def refuse_no_grad_samples(
                      "calls, such as nn.Linear) instead of in a module it never calls")
     if unused:
         fixes.append("freeze the unused ones (requires_grad=False)")
+        failed = per_sample_grad_error(model, inputs)
+        if failed:  # (the stacked engine sent it here: 'train.engine=opacus')
+            fixes = [
+                "neither engine can train it as written: torch.func cannot form its "
+                f"per-sample gradients either ({failed}), as when its forward branches on a "
+                "tensor's value (an if on the data or the weights), taking one branch's "
+                "parameters only; compute every branch and pick with torch.where, or freeze "
+                "the parameters of the branch never taken"
+            ]
     raise UnsupportedModelError(
         f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: "
         f"Opacus forms no per-sample gradient for {'; '.join(reasons)}. Opacus takes a "

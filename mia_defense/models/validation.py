@@ -18,6 +18,7 @@ __all__ = [
     "fix_for_dp",
     "group_norm_for",
     "mixes_samples",
+    "per_sample_grad_error",
     "used_outside_their_layers",
     "without_grad_samples",
 ]
@@ -300,3 +301,32 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
     return [name for (name, p), grad in zip(named, total, strict=True)
             if grad is not None and not torch.allclose(through[id(p)], grad, rtol=1e-3,
                                                        atol=1e-6)]  # fmt: skip
+
+
+def per_sample_grad_error(model: nn.Module, inputs: torch.Tensor) -> str | None:
+    """Why ``torch.func`` cannot form per-sample gradients of ``model`` (a copy, training
+    mode, the global random state kept) on the rows ``inputs`` as the stacked engine's
+    DP-SGD does (over a model axis and the samples), or ``None``: it can. A forward that
+    branches on a tensor's value (``if x.sum() > 0``, ``if self.fc.weight.sum() > 0``) fails
+    there, and gives Opacus no per-sample gradient for the branch not taken: neither engine
+    trains it."""
+    from torch.func import functional_call, grad, vmap
+
+    probe = copy.deepcopy(model).train()
+    params = {n: p.detach() for n, p in probe.named_parameters() if p.requires_grad}
+    buffers = dict(probe.named_buffers())
+
+    def loss(p: dict[str, torch.Tensor], xi: torch.Tensor) -> torch.Tensor:
+        return functional_call(probe, (p, buffers), (xi[None],)).float().sum()
+
+    devices = [inputs.device] if inputs.device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            per_sample = vmap(grad(loss), in_dims=(None, 0), randomness="different")
+            # (over a model axis too, as the stacked engine: a branch on the weights fails)
+            stacked = {n: p.unsqueeze(0) for n, p in params.items()}
+            vmap(per_sample, in_dims=(0, None), randomness="different")(stacked, inputs)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
+    return None
