@@ -659,6 +659,14 @@ class DPSGD(TrainingDefense):
         if self.auto_fix and check_dp_compatible(model):
             model = fix_for_dp(model)
             log.info("defense.dp.auto_fix: replaced unsupported layers (fix_for_dp)")
+            left = check_dp_compatible(model)
+            if left:  # (refuse_unsupported's fix is to set auto_fix=true: it is set)
+                listing = "\n".join(f"  - {p}" for p in left)
+                raise UnsupportedModelError(
+                    "defense.dp.auto_fix=true replaced the layers it knows (BatchNorm -> "
+                    "GroupNorm, Opacus' fixes), but Opacus still cannot train this model "
+                    f"with DP-SGD:\n{listing}\nFix: change these layers in the model itself"
+                )
         refuse_unsupported(model)
         return model
 

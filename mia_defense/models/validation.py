@@ -158,7 +158,9 @@ def fix_for_dp(model: nn.Module) -> nn.Module:
             parent_name, _, child = name.rpartition(".")
             parent = model.get_submodule(parent_name) if parent_name else model
             setattr(parent, child, group_norm_for(module))
-    return ModuleValidator.fix(model)
+    # (only where Opacus finds more to fix: its fix copies the model through torch.save,
+    # which a parametrized one, spectral_norm or weight_norm, refuses in a bare traceback)
+    return ModuleValidator.fix(model) if ModuleValidator.validate(model) else model
 
 
 def mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> bool:
