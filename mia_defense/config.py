@@ -314,6 +314,10 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] 
 _SOURCE_CHECKS = {
     ("mia_defense.data.csv_file", "load_csv"): "check_csv_source",
     ("mia_defense.data.tabular", "load_npz"): "check_npz_source",
+    # (generated: their sizes, memory and k-means time, refused after the run directory was
+    # made; dataset.num_samples is then the data's size for the plan)
+    ("mia_defense.data.synthetic", "make_purchase_like"): "check_purchase_like",
+    ("mia_defense.data.synthetic", "make_texas_like"): "check_texas_like",
 }
 
 
@@ -1118,15 +1122,16 @@ def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
         sizes = getattr(sys.modules[target.__module__], "BUNDLED_SIZES", {})
         known = sizes.get(target.__name__)
         if known is None and _SOURCE_CHECKS.get((target.__module__, target.__name__)):
-            given = cfg.dataset.get("num_classes")
-            known = (None, given) if type(given) is int and given >= 2 else None
+            given, size = cfg.dataset.get("num_classes"), cfg.dataset.get("num_samples")
+            size = size if target.__module__.endswith(".synthetic") and type(size) is int else None
+            known = (size, given) if type(given) is int and given >= 2 else None
     except Exception:  # (no dataset node, or not ours: nothing is known of it)
         return []
     if known is None:
         return []
     total, num_classes = known
     problems = []
-    name = target.__name__.removeprefix("load_")
+    name = target.__name__.removeprefix("load_").removeprefix("make_")
     try:
         if total is not None:
             plan_sizes(total, population_size=ok.get("plan.population_size"),

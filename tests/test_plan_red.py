@@ -53,12 +53,16 @@ def test_an_integer_beyond_a_float_gets_a_message_not_an_overflow(make_cfg, over
             check_config(cfg)
 
 
-def test_canaries_beside_a_population_beyond_a_float_are_checked_in_integers(make_cfg):
+def test_canaries_beside_a_population_beyond_a_float_are_checked_in_integers(make_cfg, tmp_path):
+    import numpy as np
+
     from mia_defense.config import check_config
 
-    # (a dataset of a size unknown before loading: digits' 1797 samples refuse the plan)
-    check_config(make_cfg("dataset=purchase_like", f"plan.population_size={HUGE}",
-                          "attack.canaries.num=10"))
+    # (a dataset of a size unknown before loading: digits' 1797 samples, purchase_like's
+    # dataset.num_samples refuse the plan)
+    np.savez(tmp_path / "d.npz", x=np.zeros((30, 3)), y=np.arange(30) % 2)
+    check_config(make_cfg("dataset=npz", f"dataset.path={tmp_path / 'd.npz'}",
+                          f"plan.population_size={HUGE}", "attack.canaries.num=10"))
 
 
 def test_the_budget_refuses_epochs_beyond_a_float_by_name():

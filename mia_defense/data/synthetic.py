@@ -6,15 +6,26 @@ what makes the real datasets the standard overfitting benchmarks for membership 
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
+from mia_defense.budget import FLOPS, MAX_HOURS
 from mia_defense.data.checks import check_seed
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import numpy_rng
 
-__all__ = ["kmeans_labels", "make_purchase_like", "make_texas_like"]
+__all__ = [
+    "check_purchase_like",
+    "check_texas_like",
+    "kmeans_labels",
+    "make_purchase_like",
+    "make_texas_like",
+]
+
+log = logging.getLogger(__name__)
 
 
 # Peak bytes per feature value while a task is generated (measured: 28 for purchase_like,
@@ -25,6 +36,12 @@ _BYTES_PER_VALUE = 28
 # float64 distances [N, C] and the temporaries that compute them, and the one-hot [N, C]
 # that sums each cluster's rows.
 _KMEANS_BYTES = 32
+# Lloyd iterations `kmeans_labels` runs at most.
+_KMEANS_ITERATIONS = 100
+# A k-means whose arithmetic would take longer than this at a typical CPU rate (measured
+# here: 1-2e10/s in float64 on 2 cores) is announced before it starts.
+_KMEANS_ANNOUNCED_SECONDS = 60.0
+_TYPICAL_FLOPS = 1e10
 
 
 def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int,
@@ -89,15 +106,10 @@ def make_purchase_like(
         basket_size: products a profile favours.
         seed: the run's seed; the same seed gives the same bytes.
     """
-    _check_sizes("purchase_like", num_samples=num_samples, num_features=num_features,
-                 num_classes=num_classes, seed=seed)
+    check_purchase_like(num_samples=num_samples, num_features=num_features,
+                        num_classes=num_classes, num_profiles=num_profiles,
+                        basket_size=basket_size, seed=seed)
     profiles = num_classes if num_profiles is None else num_profiles
-    _check_within("num_profiles", profiles, 1, num_samples)
-    _check_within("basket_size", basket_size, 1, num_features)
-    # (num_samples=100000 num_classes=20000: some 50 GB, past a check of N x D values alone)
-    check_memory(_KMEANS_BYTES * int(num_samples) * int(num_classes),
-                 source=f"dataset.num_samples={num_samples}, dataset.num_classes={num_classes}",
-                 what="labelling purchase_like with k-means")
     rng = numpy_rng(seed, "dataset/purchase_like")
     popularity = rng.beta(0.6, 12.0, size=num_features)  # most products are rarely bought
     probs = np.tile(popularity * 0.5, (profiles, 1))
@@ -109,8 +121,61 @@ def make_purchase_like(
     x = (rng.random((num_samples, num_features), dtype=np.float32) < probs[profile]).astype(
         np.float32
     )
+    seconds = _kmeans_flops(num_samples, num_features, num_classes)[1] / _TYPICAL_FLOPS
+    if seconds > _KMEANS_ANNOUNCED_SECONDS:  # (num_samples=50000 num_classes=2000: 25 min, unsaid)
+        log.warning("purchase_like: labelling %d samples of %d features with k-means into %d "
+                    "clusters may take up to %s on a CPU (k-means++ seeds, then at most %d "
+                    "iterations); fewer dataset.num_classes, num_samples or num_features is "
+                    "faster", num_samples, num_features, num_classes, _duration(seconds),
+                    _KMEANS_ITERATIONS)
     y = kmeans_labels(x, num_classes, numpy_rng(seed, "dataset/purchase_like/kmeans"))
     return Dataset(x=x, y=y, num_classes=num_classes, name="purchase_like")
+
+
+def _kmeans_flops(num_samples: int, num_features: int, num_classes: int) -> tuple[int, int]:
+    """Arithmetic of `kmeans_labels` on [N, D] rows into C clusters: (the least it takes:
+    the k-means++ seeds and one Lloyd iteration, the most: all `_KMEANS_ITERATIONS`). Each
+    seed scores 2 + ln C candidates against every row (2·N·D each); each iteration takes the
+    distances and the clusters' sums (2·N·D·C each)."""
+    n, d, c = int(num_samples), int(num_features), int(num_classes)
+    seeds = 2 * n * d * c * (2 + int(np.log(max(c, 1))))
+    return seeds + 4 * n * d * c, seeds + _KMEANS_ITERATIONS * 4 * n * d * c
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.3g} min" if seconds < 2 * 3600 else f"{seconds / 3600:.3g} h"
+
+
+def check_purchase_like(
+    *,
+    num_samples: int = 10000,
+    num_features: int = 600,
+    num_classes: int = 100,
+    num_profiles: int | None = None,
+    basket_size: int = 40,
+    seed: int = 0,
+) -> None:
+    """`make_purchase_like`'s refusals, made without generating anything (the config check
+    calls it before the run directory is made): sizes, memory, and a k-means that could not
+    finish in `mia_defense.budget.MAX_HOURS` even at the optimistic CPU rate."""
+    _check_sizes("purchase_like", num_samples=num_samples, num_features=num_features,
+                 num_classes=num_classes, seed=seed)
+    profiles = num_classes if num_profiles is None else num_profiles
+    _check_within("num_profiles", profiles, 1, num_samples)
+    _check_within("basket_size", basket_size, 1, num_features)
+    # (num_samples=100000 num_classes=20000: some 50 GB, past a check of N x D values alone)
+    check_memory(_KMEANS_BYTES * int(num_samples) * int(num_classes),
+                 source=f"dataset.num_samples={num_samples}, dataset.num_classes={num_classes}",
+                 what="labelling purchase_like with k-means")
+    least = _kmeans_flops(num_samples, num_features, num_classes)[0] / FLOPS["cpu"]
+    if least > MAX_HOURS * 3600:
+        raise ConfigError(
+            f"dataset.num_samples={num_samples}, dataset.num_features={num_features}, "
+            f"dataset.num_classes={num_classes}: labelling purchase_like with k-means would "
+            f"take at least {_duration(least)} (its k-means++ seeds and one iteration, at an "
+            f"optimistic {FLOPS['cpu']:.0e} operations/s), over the {MAX_HOURS:g} h limit; "
+            "lower dataset.num_classes, num_samples or num_features"
+        )
 
 
 def kmeans_labels(
@@ -173,20 +238,10 @@ def make_texas_like(
         codes_per_class: diagnosis codes typical of each procedure.
         seed: the run's seed; the same seed gives the same bytes.
     """
-    _check_sizes("texas_like", num_samples=num_samples, num_features=num_features,
-                 num_classes=num_classes, seed=seed)
-    attributes = [2, 10, 5, 3, 5, 10, 10, 100]  # categorical attributes, one-hot
-    # halved down to 2 values each (16 features), they must fit in half the features: below
-    # that the loop below never ended (num_features=20 hung the run)
-    if num_features < 4 * len(attributes):
-        raise ConfigError(f"dataset.num_features={num_features}: must be >= "
-                          f"{4 * len(attributes)} for texas_like (its {len(attributes)} one-hot "
-                          "patient attributes take at least 2 features each, at most half of "
-                          "the features)")
-    while sum(attributes) > num_features // 2:
-        attributes = [max(2, a // 2) for a in attributes]
+    attributes = check_texas_like(num_samples=num_samples, num_features=num_features,
+                                  num_classes=num_classes, codes_per_class=codes_per_class,
+                                  seed=seed)
     num_codes = num_features - sum(attributes)
-    _check_within("codes_per_class", codes_per_class, 1, num_codes)
     rng = numpy_rng(seed, "dataset/texas_like")
     frequency = 1.0 / np.arange(1, num_classes + 1) ** 0.7
     y = rng.choice(num_classes, size=num_samples, p=frequency / frequency.sum()).astype(np.int64)
@@ -207,6 +262,32 @@ def make_texas_like(
     )
     x = np.concatenate([*blocks, codes_x], axis=1)
     return Dataset(x=x, y=y, num_classes=num_classes, name="texas_like")
+
+
+def check_texas_like(
+    *,
+    num_samples: int = 10000,
+    num_features: int = 2000,
+    num_classes: int = 100,
+    codes_per_class: int = 30,
+    seed: int = 0,
+) -> list[int]:
+    """`make_texas_like`'s refusals, made without generating anything (the config check
+    calls it before the run directory is made); returns the one-hot attributes' sizes."""
+    _check_sizes("texas_like", num_samples=num_samples, num_features=num_features,
+                 num_classes=num_classes, seed=seed)
+    attributes = [2, 10, 5, 3, 5, 10, 10, 100]  # categorical attributes, one-hot
+    # halved down to 2 values each (16 features), they must fit in half the features: below
+    # that the loop below never ended (num_features=20 hung the run)
+    if num_features < 4 * len(attributes):
+        raise ConfigError(f"dataset.num_features={num_features}: must be >= "
+                          f"{4 * len(attributes)} for texas_like (its {len(attributes)} one-hot "
+                          "patient attributes take at least 2 features each, at most half of "
+                          "the features)")
+    while sum(attributes) > num_features // 2:
+        attributes = [max(2, a // 2) for a in attributes]
+    _check_within("codes_per_class", codes_per_class, 1, num_features - sum(attributes))
+    return attributes
 
 
 def _kmeans_plus_plus(

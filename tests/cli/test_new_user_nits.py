@@ -118,10 +118,14 @@ def test_a_config_error_leaves_no_folder(tmp_path):
 def test_report_is_silent_about_failed_and_empty_run_folders(tmp_path, monkeypatch, capsys,
                                                             caplog):
     """A run that fails on the data (here: a plan larger than the dataset, found only once
-    the data is made: digits' size is known before, and refused before the run folder)
-    keeps its folder with the log of the error and no results.json;
-    `mia-report outputs` reports the finished runs beside it without a word about it."""
-    done = mia_train("dataset=purchase_like", "dataset.num_samples=200",
+    the data is read: the sizes of digits and of the generated datasets are known before,
+    and refused before the run folder) keeps its folder with the log of the error and no
+    results.json; `mia-report outputs` reports the finished runs beside it without a word
+    about it."""
+    import numpy as np
+
+    np.savez(tmp_path / "d.npz", x=np.zeros((200, 3)), y=np.arange(200) % 2)
+    done = mia_train("dataset=npz", "dataset.path=d.npz",
                      "plan.population_size=190", "plan.test_size=100", cwd=tmp_path)
     assert done.returncode == 2 and "too few samples for the plan" in done.stderr
     (failed,) = (tmp_path / "outputs").glob("*/*")
