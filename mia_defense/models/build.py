@@ -240,6 +240,15 @@ def check_model_output(
     the training-mode pass updates (BatchNorm's statistics), so it changes neither the model
     nor the run's randomness.
     """
+    frozen = [n for n, _ in model.named_parameters()]
+    if frozen and not any(p.requires_grad for p in model.parameters()):
+        raise UnsupportedModelError(
+            f"model._target_={name}: every parameter of it is frozen (requires_grad=False: "
+            f"{', '.join(frozen[:3])}{', ...' if len(frozen) > 3 else ''}), so training "
+            "cannot change it and the K models would be its initial weights; leave the "
+            "layers it should learn trainable (a pretrained backbone: freeze the backbone, "
+            "not its head)"
+        )
     if not any(p.requires_grad for p in model.parameters()):
         raise UnsupportedModelError(f"model._target_={name} has no trainable parameters")
     meta = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
