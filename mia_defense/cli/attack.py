@@ -543,6 +543,7 @@ def run(
             log.warning("%s records no sha256 of observations.npz (written before runs "
                         "recorded it): that the file is the run's own is checked only by its "
                         "shapes, canaries and members' accuracy", path / "results.json")
+        _warn_naive_shadows(results, path)
         n = len(obs.labels)
         is_canary = checked_extra(source, "is_canary", np.zeros(n, dtype=bool))
         population_idx = checked_extra(source, "population_idx", np.arange(n))
@@ -573,6 +574,19 @@ def run(
             start=start, figures=bool(cfg.get("figures", True)),
         )  # fmt: skip
     return audit.result
+
+
+def _warn_naive_shadows(results: dict[str, Any] | None, path: Path) -> None:
+    """Say that a run attacked through undefended shadows is not reproduced: its
+    observations.npz holds its own (defended) models only, which are the shadows here."""
+    config = (results or {}).get("config")
+    attack = config.get("attack") if isinstance(config, dict) else None
+    if isinstance(attack, dict) and attack.get("shadow_recipe") == "undefended":
+        log.warning("%s was attacked through undefended shadow models "
+                    "(attack.shadow_recipe=undefended), which its observations.npz does not "
+                    "hold: its own models are the shadows here (an adaptive attacker, "
+                    "shadow_recipe=same), so these figures are not the run's",
+                    shell_path(path))  # fmt: skip
 
 
 def _refuse_held(run_dir: Path, source: Source, attacked: dict[str, Any]) -> str | None:
