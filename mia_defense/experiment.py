@@ -446,7 +446,8 @@ def _run_pipeline(
     with stopwatch.stage("observation"), _targets_curves(ensemble):
         generator = torch_generator(experiment.seed, "release")  # population, then test set
         obs = release_population(
-            experiment, data, ensemble.models, generator=generator, stage="release"
+            experiment, data, ensemble.models, generator=generator, stage="release",
+            progress=progress,
         )
         test_log_probs = release_test(experiment, data, ensemble.models, generator=generator)
         for what, released in (("population", obs.log_probs), ("test", test_log_probs)):

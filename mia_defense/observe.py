@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.dp_stacked import GHOST_RULES
@@ -26,6 +27,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+# Seconds the augmented queries run before their progress bar shows (most runs: never).
+_PROGRESS_DELAY = 5.0
 
 
 def _shift(images: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
@@ -323,6 +328,7 @@ def observe_augmented(
     generator: torch.Generator | None = None,
     batch_size: int = 4096,
     check: Callable[[np.ndarray], None] | None = None,
+    progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """What the attacks read of the releases on A perturbed copies of ``x`` [N, ...] with
     labels ``y`` [N]: the true-class logits [K, A, N] and the predicted labels [K, A, N]
@@ -337,11 +343,16 @@ def observe_augmented(
     Args:
         check: called on each copy's released log-probabilities [K, N, C] (e.g. to refuse
             NaN), as they are made.
+        progress: a progress bar over the copies, shown once they take over 5 s
+            (attack.queries.num_augmented=100000 queried for a quarter of an hour unsaid).
     """
     labels = np.asarray(y)
     logits: np.ndarray | None = None
     predictions: np.ndarray | None = None
-    for a, copy in enumerate(_iter_copies(x, queries=queries, seed=seed)):
+    copies = tqdm(_iter_copies(x, queries=queries, seed=seed), total=queries.num_augmented,
+                  disable=not progress, delay=_PROGRESS_DELAY, unit="copy", leave=False,
+                  desc=f"querying {len(models)} models on perturbed copies")
+    for a, copy in enumerate(copies):
         logit, prediction = _query_signals(
             models, copy, labels, release=release, generator=generator,
             batch_size=batch_size, check=check, repeats=queries.repeats,

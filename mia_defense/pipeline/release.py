@@ -30,9 +30,11 @@ def release_population(
     *,
     generator: torch.Generator,
     stage: str,
+    progress: bool = False,
 ) -> Observations:
     """What ``models`` release on the population, with the augmented queries and gradient
-    norms the configured attacks need (targets and undefended shadows alike)."""
+    norms the configured attacks need (targets and undefended shadows alike); ``progress``:
+    a bar over the augmented queries where they take long."""
     x, y = data.split(data.plan.population_idx)
     # the population first: NaN on the perturbed copies alone is then the forward's on them
     log_probs = observe(models, x, release=experiment.release, generator=generator,
@@ -44,6 +46,7 @@ def release_population(
             models, x, y, release=experiment.release, queries=experiment.queries,
             seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
             check=lambda released: _check_perturbed(released, models, experiment),
+            progress=progress,
         )
     return Observations(
         log_probs=log_probs,

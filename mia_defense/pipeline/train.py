@@ -246,7 +246,7 @@ def attacks_for_recipe(
     stage = "release_undefended"
     shadow_obs = release_population(
         experiment, data, shadows.models, generator=torch_generator(experiment.seed, stage),
-        stage=stage,
+        stage=stage, progress=progress,
     )
     return with_shadow_observations(experiment.attacks, shadow_obs)
 
