@@ -314,6 +314,7 @@ def check_budget(
     extra: Sequence[Work] = (),
     trained_epochs: int | None = None,
     eval_every: int = 1,
+    per_sample_bytes: int = 0,
 ) -> None:
     """Refuse a run whose estimated memory, disk or time cannot be met (one `ConfigError`).
 
@@ -336,6 +337,9 @@ def check_budget(
         trained_epochs: the fewest epochs the models may train (`earliest_stop`: early
             stopping), counted instead of ``epochs`` where fewer (``None``: ``epochs``).
         eval_every: train.eval_every (the curves are computed every this many epochs).
+        per_sample_bytes: Opacus' per-sample gradients of one batch (``train.engine=opacus``
+            under DP-SGD: a batch's size times the parameters, which its ``GradSampleModule``
+            holds at once), refused apart where they alone exceed the memory left.
     """
     need = estimate(
         num_models=num_models, population_size=population_size, test_size=test_size,
@@ -357,6 +361,14 @@ def check_budget(
             f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
             "available; lower plan.num_models, plan.population_size or "
             "attack.queries.num_augmented" + _model_size_advice(num_params, budget)
+        )
+    elif need.memory + per_sample_bytes > budget:  # (a 100M-parameter model: 26 GB at 64)
+        problems.append(
+            f"train.engine=opacus: Opacus' per-sample gradients of a batch (train.batch_size="
+            f"{batch_size} x {num_params} parameters) need about {_bytes(per_sample_bytes)} "
+            f"beside the run's {_bytes(need.memory)}, but {_bytes(budget)} is available; set "
+            "train.engine=stacked (its per-sample gradients take a bounded share at a time: "
+            "defense.dp.max_physical_batch_size) or lower train.batch_size"
         )
     if disk_dir is not None:
         free = _free_disk(disk_dir)

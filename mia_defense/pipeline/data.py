@@ -438,4 +438,7 @@ def _check_budget_of(
         extra=extra,
         trained_epochs=trained,
         eval_every=experiment.train.eval_every,
+        per_sample_bytes=4 * num_params * experiment.train.batch_size
+        if experiment.train.engine == "opacus" and any(isinstance(d, DPSGD) for d in defenses)
+        else 0,
     )
