@@ -18,10 +18,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["carry", "gather_returned", "launched_folders", "returned", "say"]
+__all__ = ["carry", "gather_returned", "launched_folders", "retry_advice", "returned", "say"]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
 _ON_RETURN = "mia_refusals"
+# In the refusal of a point whose run folder another process holds (its .lock: a run there).
+_IN_USE = " is in use by "
 # The refusals of the job running in this process, until its end (`carry`).
 _SAID: list[tuple[str, str]] = []
 # The refusals the launchers of this process's sweep handed back (`gather_returned`).
@@ -109,3 +111,16 @@ def _gathering(launch: Any) -> Any:
 
     gathered._mia_refusals = True  # type: ignore[attr-defined]
     return gathered
+
+
+def retry_advice(messages: list[str], fix: str) -> tuple[str, str]:
+    """What the sweep's end tells the user to do about its refused points (``messages``):
+    ``fix`` where a point was refused for its settings; where another process holds a
+    point's run folder there is nothing to fix, but that run to wait for. Returns the advice
+    for the list's header and a note for after it ('' for none)."""
+    busy = sum(_IN_USE in message for message in messages)
+    wait = ("wait for the run that holds it (still going) to end, then run the same command "
+            "again")
+    if busy == len(messages):
+        return f"each folder is in use by another process: {wait}", ""
+    return fix, f"  ({busy} of them: nothing to fix, the folder is in use: {wait})" if busy else ""

@@ -79,6 +79,7 @@ from mia_defense.cli.sweep_refusals import (
     carry,
     gather_returned,
     launched_folders,
+    retry_advice,
     returned,
     say,
 )
@@ -320,10 +321,14 @@ class SweepSummary(Callback):
                   if _failed_after_start(run_dir)]  # fmt: skip
         refusals = [point for point in _SWEEP_FAILED if point not in failed]
         if refusals:
+            advice, busy = retry_advice([message for _, message in refusals],
+                                        "fix the value and run the same command again")
             print(f"\n{len(refusals)} run(s) of this sweep were refused (nothing was "
-                  "run there; fix the value and run the same command again):")
+                  f"run there; {advice}):")
             for run_dir, message in refusals:
                 print(f"  {shell_path(run_dir)}: {message}")
+            if busy:
+                print(busy)
             held = sum(" run of another config (" in message for _, message in refusals)
             if held:  # (the same command refuses those again)
                 print(f"  ({held} of them: the folder this sweep names for the run holds a "
