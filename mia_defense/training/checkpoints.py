@@ -102,11 +102,12 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
         if not os.path.lexists(path):
             raise  # no file of that name (callers tell a missing checkpoint from a bad one)
         raise _corrupt(path, f"a link to nothing: {os.readlink(path)}") from None
+    except PermissionError as exc:  # (chmod 000, another user's: its content may be fine)
+        raise DataError(f"checkpoint {path}: cannot read it ({exc.strerror}); if it is this "
+                        "run's own, make it readable for this user (chmod, or ask its owner), "
+                        "else delete it to retrain that model") from None
     except OSError as exc:
-        # (chmod 000, another user's file: its content may be fine, deleting it loses it)
-        fix = ("; if it is this run's own, make it readable for this user (chmod, or ask its "
-               "owner) instead" if isinstance(exc, PermissionError) else "")  # fmt: skip
-        raise _corrupt(path, f"cannot open it: {exc.strerror or exc}{fix}") from None
+        raise _corrupt(path, f"cannot open it: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -178,6 +179,8 @@ def _payload_problem(payload: Any) -> str | None:
                 f"{type(exc).__name__})")
     if bad:
         return f"holds non-finite weights ({', '.join(bad[:3])}): the model diverged"
+    if (index := payload.get("index")) is not None and type(index) is not int:  # (a text '0')
+        return f"has a malformed 'index' ({index!r}, a {type(index).__name__}, no whole number)"
     settings = payload.get("settings", {})  # (compared and shown as JSON on a resume)
     if not isinstance(settings, dict) or not all(v is None or isinstance(v, (str, int, float))
                                                  for v in settings.values()):  # fmt: skip
@@ -242,9 +245,8 @@ def state_mismatch(model: nn.Module, state: dict[str, torch.Tensor]) -> str | No
     return None
 
 
-def load_state(
-    model: nn.Module, state: dict[str, torch.Tensor], *, path: Path, what: str = "this model"
-) -> None:
+def load_state(model: nn.Module, state: dict[str, torch.Tensor], *, path: Path,
+               what: str = "this model") -> None:
     """Load a checked checkpoint's ``state`` into ``model``, or a `DataError` naming the
     file and how it does not fit (`state_mismatch`)."""
     problem = state_mismatch(model, state)
@@ -254,9 +256,8 @@ def load_state(
         except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
             problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
     if problem is not None:
-        raise DataError(
-            f"checkpoint {path} does not fit {what}: {problem}; delete it to retrain that model"
-        )
+        raise DataError(f"checkpoint {path} does not fit {what}: {problem}; delete it to retrain "
+                        "that model")
 
 
 def check_checkpoint_dir(
@@ -295,9 +296,8 @@ def _history_to_payload(history: ModelHistory) -> dict[str, Any]:
     return {
         "epochs": [_record_row(record) for record in history.epochs],
         "stats": {key: float(value) for key, value in history.stats.items()},
-        "epoch_stats": [
-            {key: float(value) for key, value in stats.items()} for stats in history.epoch_stats
-        ],
+        "epoch_stats": [{key: float(value) for key, value in stats.items()}
+                        for stats in history.epoch_stats],
         "released": None if history.released is None else _record_row(history.released),
     }
 

@@ -79,6 +79,6 @@ def test_an_unreadable_checkpoint_is_not_only_to_be_deleted(tmp_path, monkeypatc
     with pytest.raises(DataError) as caught:
         check_checkpoint_dir(tmp_path, fingerprint="f")
     assert str(caught.value) == (
-        f"checkpoint {path} is corrupt or not a mia-defense checkpoint (cannot open it: "
-        "Permission denied; if it is this run's own, make it readable for this user (chmod, "
-        "or ask its owner) instead); delete it to retrain that model")
+        f"checkpoint {path}: cannot read it (Permission denied); if it is this run's own, make "
+        "it readable for this user (chmod, or ask its owner), else delete it to retrain that "
+        "model")
