@@ -28,6 +28,7 @@ import logging
 import math
 import os
 import sys
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import atomic_write
+from mia_defense.files import atomic_write, stale_temp_files
 
 __all__ = [
     "PER_MODEL_KEYS",
@@ -58,6 +59,8 @@ SIGMA_CACHE_ENV = "MIA_DEFENSE_CACHE_DIR"
 # The search stops within this much below the target ε (Opacus' epsilon_tolerance).
 _EPSILON_TOLERANCE = 0.01
 _CACHE_FORMAT = 1
+# A σ cache writer's temporary file this much older (seconds) is no save in progress.
+_STALE_TEMP_AGE = 86400.0
 _MAX_ENTRY_CHARS = 1 << 16  # a cache entry longer than this is not one (read no further)
 _MAX_SIGMA = 1e6  # Opacus' limit of the search
 _MIN_SIGMA = 1e-100  # below it ε is ∞ (see epsilon_spent)
@@ -395,6 +398,24 @@ def _write_cached_sigma(key: Mapping[str, Any], sigma: float) -> None:
         atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
     except DataError as exc:
         log.debug("sigma cache not written: %s", exc)
+    _remove_stale_temp_files(path.parent)
+
+
+def _remove_stale_temp_files(folder: Path) -> None:
+    """Remove what writers of σ killed as they saved left in ``folder``: temporary files
+    (~300 bytes; no reader takes them, nothing else removes them) named by `atomic_write`
+    for a process id no live process here has (`stale_temp_files`) and last written over a
+    day ago. The age keeps a file of a save in progress: on a home shared by several
+    machines (NFS), another machine's writer has an id this one cannot see, and no lock
+    guards the cache; a save takes milliseconds, and a writer whose file went missing only
+    leaves its σ unkept."""
+    for tmp in stale_temp_files(folder):
+        try:
+            if time.time() - tmp.lstat().st_mtime > _STALE_TEMP_AGE:
+                tmp.unlink()
+                log.debug("sigma cache: removed %s, left by a writer killed as it saved", tmp)
+        except OSError:
+            continue
 
 
 def resolve_noise_multiplier(
