@@ -300,11 +300,15 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] 
         "signal": _AttackOption(lambda value: check_threshold_options(signal=value)),
         "calibration": _AttackOption(lambda value: check_threshold_options(calibration=value)),
     },
+    # (seed: -1 reached numpy as a raw ValueError in the attack stage, after training)
+    lira: {"seed": Param("int", low=0, note="the run's seed by default (${seed})")},
     label_only: {
-        "calibration": _AttackOption(lambda value: check_calibration("label_only", value))
+        "calibration": _AttackOption(lambda value: check_calibration("label_only", value)),
+        "seed": Param("int", low=0, note="the run's seed by default (${seed})"),
     },
     gradient_norm: {
-        "calibration": _AttackOption(lambda value: check_calibration("gradient_norm", value))
+        "calibration": _AttackOption(lambda value: check_calibration("gradient_norm", value)),
+        "seed": Param("int", low=0, note="the run's seed by default (${seed})"),
     },
 }
 

@@ -42,3 +42,12 @@ def test_the_seed_drives_the_rank_draws(make_cfg, name):
         again = instantiate(make_cfg(f"seed={seed}").attack.attacks[name])
         np.testing.assert_array_equal(np.asarray(again(obs, targets)), scores[seed])
     assert not np.array_equal(scores[0], scores[1]), f"{name}: seed 1 drew what seed 0 drew"
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_a_negative_seed_of_theirs_is_refused_before_training(make_cfg, name):
+    from mia_defense.config import check_config
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"attack.attacks.{name}.seed=-1: must be an integer"):
+        check_config(make_cfg(f"attack.attacks.{name}.seed=-1"))
