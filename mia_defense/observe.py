@@ -390,7 +390,8 @@ def _query_signals(
 
 
 def _ghost_grad_norms(
-    model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
+    model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int,
+    shared_ok: dict[type, bool],
 ) -> np.ndarray | None:
     """[N] per-sample gradient norms without forming per-sample gradients, for a model whose
     every parameterised layer has a ghost rule (`mia_defense.defenses.dp_stacked.GHOST_RULES`,
@@ -404,10 +405,15 @@ def _ghost_grad_norms(
         return None
     # a weight two layers hold (tied), or one forward reads outside its layer's call (a
     # decoder tied to its encoder): its per-sample gradient sums several uses, whose norms
-    # layer by layer are not its norm (the white-box signal was off by up to 2x)
+    # layer by layer are not its norm (the white-box signal was off by up to 2x). The probe
+    # costs ~20 ms: once per model class of the call (the K models share one architecture).
     if len(list(model.named_parameters(remove_duplicate=False))) != len(
         list(model.parameters())
-    ) or used_outside_their_layers(model, inputs[:2]):
+    ):
+        return None
+    if type(model) not in shared_ok:
+        shared_ok[type(model)] = not used_outside_their_layers(model, inputs[:2])
+    if not shared_ok[type(model)]:
         return None
     model.eval()
     taps: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
@@ -439,13 +445,14 @@ def _ghost_grad_norms(
 
 
 def _grad_norms(
-    model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int
+    model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int,
+    shared_ok: dict[type, bool],
 ) -> np.ndarray:
     """[N] per-sample gradient norms of one model: ghost norms where every parameterised
     layer has a ghost rule (`_ghost_grad_norms`), else ``torch.func`` (vmap over samples)."""
     from torch.func import functional_call, grad, vmap
 
-    ghost = _ghost_grad_norms(model, inputs, targets, batch_size)
+    ghost = _ghost_grad_norms(model, inputs, targets, batch_size, shared_ok)
     if ghost is not None:
         return ghost
 
@@ -477,7 +484,9 @@ def gradient_norms(
     inputs = torch.as_tensor(x, dtype=torch.float32)
     targets = torch.as_tensor(y, dtype=torch.long)
     try:
-        return np.stack([_grad_norms(m, inputs, targets, batch_size) for m in models])
+        shared_ok: dict[type, bool] = {}  # (per model class: no weight read outside its layer)
+        return np.stack([_grad_norms(m, inputs, targets, batch_size, shared_ok)
+                         for m in models])
     except Exception as exc:  # any model torch.func rejects: skip the signal, keep the run
         log.warning("white-box gradient norms skipped: %s: %s", type(exc).__name__, exc)
         return None

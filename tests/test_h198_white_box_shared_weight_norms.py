@@ -38,3 +38,25 @@ def test_gradient_norms_are_the_per_sample_gradients_norms(build) -> None:
     got = gradient_norms([model], x.numpy(), y.numpy())
     assert got is not None
     np.testing.assert_allclose(got[0], _true_norms(model, x, y), rtol=1e-4, atol=1e-6)
+
+
+def test_the_outside_read_probe_runs_once_for_the_k_models(monkeypatch) -> None:
+    """The probe for weights read outside their layer costs ~20 ms a model: it ran for each
+    of the default run's 16 models (0.3 s, more than the signal itself); the K models of a
+    call share one architecture, so it runs once, and each model's norms stay exact."""
+    import mia_defense.observe as observe
+
+    calls = []
+    probe = observe.used_outside_their_layers
+    monkeypatch.setattr(observe, "used_outside_their_layers",
+                        lambda *a: calls.append(1) or probe(*a))  # fmt: skip
+    torch.manual_seed(0)
+    for build in (lambda: nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 4)),
+                  TiedDecoder):  # fmt: skip
+        calls.clear()
+        models = [build() for _ in range(4)]
+        x, y = torch.randn((20, 16)), torch.randint(0, 4, (20,))
+        got = gradient_norms(models, x.numpy(), y.numpy())
+        assert got is not None and len(calls) == 1
+        for model, norms in zip(models, got, strict=True):
+            np.testing.assert_allclose(norms, _true_norms(model, x, y), rtol=1e-4, atol=1e-6)
