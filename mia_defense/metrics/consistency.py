@@ -10,6 +10,11 @@ With or without a test set, masks whose IN records fit the models significantly 
 than their OUT records are inverted (True where a record was held out): the attacks that
 threshold the released outputs then come out below chance, and the verdict rests on the
 reference-based ones alone (TPR@0.1%FPR 0.26 -> 0.16 on synthetic observations).
+
+With or without a test set, too, masks whose rows are another model's (rows in another
+order) are flagged where a model's outputs fit the IN records of another row of the masks
+far better than those of its own (`_Z_ROWS` standard errors): a mask row drawn before
+training cannot separate a model's members better than the model's own training set.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ __all__ = ["MaskCheck", "mask_check"]
 
 # How many standard errors above chance the OUT records' fit must lie to be suspect.
 _Z = 3.0
+# ... and how many a model's fit of another row's IN records must lie above chance and above
+# its fit of its own row's, for the rows to be suspect: K(K-1) comparisons are made.
+_Z_ROWS = 5.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,9 @@ class MaskCheck:
         inverted: IN records fit worse than OUT records, ``inverted_z`` (> 3) standard
             errors below 0.5: the masks look inverted. The test set's figures are NaN
             without one.
+        other_row: ``(k, j, own, other)`` where model k's outputs fit the IN records of
+            another row j of the masks (AUC ``other``) far better than its own row's
+            (``own``): the rows look like other models'; ``None`` otherwise.
     """
 
     out_vs_test: float
@@ -53,6 +64,7 @@ class MaskCheck:
     in_vs_out: float = math.nan
     inverted_z: float = math.nan
     inverted: bool = False
+    other_row: tuple[int, int, float, float] | None = None
 
     def reason(self) -> str:
         if self.inverted:
@@ -63,6 +75,16 @@ class MaskCheck:
                 "trained model k), so the attacks were judged against the wrong truth and "
                 "understate the leak; or a defense makes members fit worse than the others. "
                 "Check that masks[k, n] is True where record n trained model k"
+            )
+        if self.other_row is not None and not self.z > _Z:
+            k, j, own, other = self.other_row
+            return (
+                f"model {k}'s outputs fit the IN records of masks[{j}] far better than those "
+                f"of its own masks[{k}] (AUC {other:.3f} against {own:.3f}): the masks' rows "
+                "do not look like the models' training sets (models in another order than the "
+                "masks' rows), so the attacks were judged against the wrong truth and "
+                "understate the leak. Check that outputs[k] come from the model trained on "
+                "masks[k]"
             )
         return (
             f"records OUT of a model's training set fit it better than the test set "
@@ -104,10 +126,12 @@ def mask_check(obs: Observations, *, records: np.ndarray | None = None) -> MaskC
     # one model's comparison's null standard error (the models share their records: their
     # average is no less noisy than one of them, taken as as noisy)
     inverted_z = (0.5 - in_vs_out) / math.sqrt((members + others + 1) / (12.0 * members * others))
-    inverted = {"in_vs_out": in_vs_out, "inverted_z": inverted_z, "inverted": inverted_z > _Z}
+    inverted = {"in_vs_out": in_vs_out, "inverted_z": inverted_z, "inverted": inverted_z > _Z,
+                "other_row": _other_row(fit, masks)}
     if obs.test_log_probs is None or obs.test_labels is None or not len(obs.test_labels):
         nan = math.nan
-        return MaskCheck(nan, nan, nan, bool(inverted["inverted"]), **inverted)
+        suspect = inverted["inverted"] or inverted["other_row"] is not None
+        return MaskCheck(nan, nan, nan, bool(suspect), **inverted)
     test = _label_log_prob(obs.test_log_probs, obs.test_labels)  # [K, M]
     out_vs_test = float(np.mean([_above(fit[k, ~m], test[k]) for k, m in pairs]))
     in_vs_test = float(np.mean([_above(fit[k, m], test[k]) for k, m in pairs]))
@@ -118,4 +142,33 @@ def mask_check(obs: Observations, *, records: np.ndarray | None = None) -> MaskC
     se = math.sqrt((n + m + 1) / (12.0 * n * m))
     z = (out_vs_test - 0.5) / se
     suspect = (z > _Z and out_vs_test - 0.5 > (in_vs_test - 0.5) / 2) or inverted["inverted"]
+    suspect = suspect or inverted["other_row"] is not None
     return MaskCheck(out_vs_test, in_vs_test, z, bool(suspect), **inverted)
+
+
+def _other_row(fit: np.ndarray, masks: np.ndarray) -> tuple[int, int, float, float] | None:
+    """``(k, j, own, other)``: the model k whose fit [K, N] of the IN records of another row
+    j of ``masks`` [K, N] (AUC ``other``) lies most above its fit of its own row's (AUC
+    ``own``), both by `_Z_ROWS` standard errors, or ``None``. One ranking per model: the
+    AUC of every row at once, [K, N] ranks times [N, K] masks."""
+    k_models, n = fit.shape
+    if k_models < 2 or n < 2:
+        return None
+    ranks = np.stack([average_ranks(row) for row in fit])  # [K, N]
+    ins = masks.sum(axis=1).astype(np.float64)  # [K] IN records of each row
+    outs = n - ins
+    usable = (ins > 0) & (outs > 0)
+    if usable.sum() < 2:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc = (ranks @ masks.T.astype(np.float64) - ins * (ins + 1) / 2) / (ins * outs)
+        se = np.sqrt((n + 1) / (12.0 * ins * outs))  # [K] null standard error of row j's AUC
+    own = np.diag(auc).copy()
+    margin = auc - own[:, None]
+    bad = (usable[None, :] & usable[:, None] & ~np.eye(k_models, dtype=bool)
+           & (auc - 0.5 > _Z_ROWS * se[None, :])
+           & (margin > _Z_ROWS * np.hypot(se[None, :], se[:, None])))  # fmt: skip
+    if not bad.any():
+        return None
+    k, j = np.unravel_index(np.argmax(np.where(bad, margin, -np.inf)), bad.shape)
+    return int(k), int(j), float(own[k]), float(auc[k, j])
