@@ -77,8 +77,24 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     seed = results.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
+    problem = _seed_problem(results, seed)
+    if problem:
+        return problem
     return (_facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
             or _defense_problem(results))
+
+
+def _seed_problem(results: dict[str, Any], seed: int) -> str | None:
+    """Why ``seed``, the run's seed mia-attack attacks with and records (results.json's,
+    0 where it states none), is not the ``config.seed`` the run trained its models with, or
+    ``None``: a seed edited by hand (or removed) beside an untouched config was carried into
+    the new record as the config's seed, naming a seed that never trained these models."""
+    config = results.get("config")
+    if not isinstance(config, dict) or "seed" not in config or config["seed"] == seed:
+        return None
+    said = f"seed is {seed!r}" if "seed" in results else "seed is missing (read as 0)"
+    return (f"{said}, but config.seed, with which the run trained its models, is "
+            f"{config['seed']!r}: the file was edited; put the run's own results.json back")
 
 
 def _edited_problem(results: dict[str, Any], extras: dict[str, np.ndarray]) -> str | None:
