@@ -42,6 +42,8 @@ _KMEANS_ITERATIONS = 100
 # here: 1-2e10/s in float64 on 2 cores) is announced before it starts.
 _KMEANS_ANNOUNCED_SECONDS = 60.0
 _TYPICAL_FLOPS = 1e10
+# texas_like's per-class draws, one Python step each (measured: 75 µs a class on 2 cores).
+_TEXAS_SECONDS_PER_CLASS = 1e-4
 
 
 def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int,
@@ -242,6 +244,11 @@ def make_texas_like(
                                   num_classes=num_classes, codes_per_class=codes_per_class,
                                   seed=seed)
     num_codes = num_features - sum(attributes)
+    seconds = num_classes * _TEXAS_SECONDS_PER_CLASS
+    if seconds > _KMEANS_ANNOUNCED_SECONDS:  # (num_classes=1000000: over a minute, unsaid)
+        log.warning("texas_like: drawing the attributes and codes of %d classes one class at a "
+                    "time takes about %s on a CPU; fewer dataset.num_classes is faster",
+                    num_classes, _duration(seconds))
     rng = numpy_rng(seed, "dataset/texas_like")
     frequency = 1.0 / np.arange(1, num_classes + 1) ** 0.7
     y = rng.choice(num_classes, size=num_samples, p=frequency / frequency.sum()).astype(np.int64)

@@ -62,3 +62,14 @@ def test_small_kmeans_is_not_announced(caplog):
     with caplog.at_level(logging.WARNING, logger="mia_defense.data.synthetic"):
         make_purchase_like(num_samples=200, num_features=10, num_classes=10, basket_size=5)
     assert "k-means" not in caplog.text
+
+
+def test_many_texas_classes_are_announced(monkeypatch, caplog):
+    """texas_like draws each class's profile in a Python step: num_classes=1000000 spent
+    over a minute there without a word."""
+    monkeypatch.setattr(synthetic_module, "_TEXAS_SECONDS_PER_CLASS", 10.0)
+    with caplog.at_level(logging.WARNING, logger="mia_defense.data.synthetic"):
+        synthetic_module.make_texas_like(num_samples=100, num_features=40, num_classes=10,
+                                         codes_per_class=3)
+    assert "texas_like: drawing the attributes and codes of 10 classes one class at a time " \
+           "takes about 1.67 min" in caplog.text
