@@ -49,7 +49,7 @@ from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.attacks.shokri import MAX_SEED, check_classifier
 from mia_defense.attacks.shokri import check_seed as check_shokri_seed
 from mia_defense.attacks.threshold import check_options as check_threshold_options
-from mia_defense.budget import usable_cores
+from mia_defense.budget import available_memory, usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.config_keys import defense_not_selected
 from mia_defense.constraints import (
@@ -73,6 +73,7 @@ from mia_defense.data.csv_numbers import check_decimal
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
 from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.files import gib
 from mia_defense.hydra_setup import register_configs
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
 from mia_defense.metrics.roc import fpr_percent
@@ -1138,10 +1139,11 @@ def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
     name = target.__name__.removeprefix("load_").removeprefix("make_")
     try:
         if total is not None:
-            plan_sizes(total, population_size=ok.get("plan.population_size"),
-                       test_size=ok.get("plan.test_size"),
-                       reference_size=ok.get("plan.reference_size") or 0,
-                       description=f"dataset {name!r}")
+            sizes = plan_sizes(total, population_size=ok.get("plan.population_size"),
+                               test_size=ok.get("plan.test_size"),
+                               reference_size=ok.get("plan.reference_size") or 0,
+                               description=f"dataset {name!r}")
+            problems += _outputs_fit(ok.get("plan.num_models"), *sizes, num_classes)
     except ConfigError as exc:
         problems.append(str(exc))
     release = cfg.get("release")
@@ -1164,6 +1166,22 @@ def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
         except Exception:  # (refused, or built, where it stands)
             pass
     return problems
+
+
+def _outputs_fit(num_models: Any, population: int, test: int, num_classes: int) -> list[str]:
+    """The released outputs of a dataset of known size, float32 [K, N + test, C], against the
+    RAM available: the run's budget check (`mia_defense.budget.check_budget`) counts them
+    with more, but only after the data is made (texas_like num_classes=1000000: two minutes
+    of generation, after the run directory, for a run that needed 120 TB)."""
+    if type(num_models) is not int:
+        return []
+    need, available = 4 * num_models * (population + test) * num_classes, available_memory()
+    if need <= available:
+        return []
+    return [f"plan.num_models={num_models}, dataset.num_classes={num_classes}: the released "
+            f"outputs alone need {gib(need)} of RAM (float32, models x {population} population "
+            f"and {test} test records x classes) but {gib(available)} is available; lower "
+            "plan.num_models, plan.test_size or dataset.num_classes"]
 
 
 def check_config(cfg: DictConfig) -> None:

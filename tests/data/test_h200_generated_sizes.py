@@ -73,3 +73,25 @@ def test_many_texas_classes_are_announced(monkeypatch, caplog):
                                          codes_per_class=3)
     assert "texas_like: drawing the attributes and codes of 10 classes one class at a time " \
            "takes about 1.67 min" in caplog.text
+
+
+def test_outputs_past_the_memory_refused_before_the_run_directory(tmp_path, monkeypatch):
+    """texas_like num_classes=1000000 was generated for two minutes, after the run directory
+    was made, before the budget found that its released outputs alone needed 120 TB. Here
+    16 models x 1000 records x 10 classes (640 KB) against 100 KB."""
+    import mia_defense.config as config
+
+    monkeypatch.setattr(config, "available_memory", lambda: 100_000)
+    stderr = refused_before_run_dir("dataset=purchase_like", "dataset.num_samples=1000",
+                                    "dataset.num_classes=10", "plan.population_size=600",
+                                    cwd=tmp_path)
+    assert ("plan.num_models=16, dataset.num_classes=10: the released outputs alone need "
+            "640000 bytes of RAM (float32, models x 600 population and 400 test records x "
+            "classes) but ") in stderr
+
+
+def test_outputs_that_fit_pass(make_cfg):
+    from mia_defense.config import check_config
+
+    check_config(make_cfg("dataset=purchase_like", "dataset.num_samples=1000",
+                          "dataset.num_classes=10"))
