@@ -59,3 +59,14 @@ def test_the_readme_shows_the_default_run_table_once():
     rows = [line for line in README.read_text().splitlines()
             if line.startswith("strongest attack at 0.1% FPR: ")]
     assert len(rows) == 1, rows
+
+
+def test_every_array_of_a_runs_observations_is_in_the_schema_table(fast_run):
+    """`output_kind`, which every run's observations.npz holds, was missing from the page."""
+    import numpy as np
+
+    text = DOC.read_text()
+    table = text[text.index("## observations.npz"):text.index("## scores.npz")]
+    with np.load(fast_run.run_dir / "observations.npz") as arrays:
+        missing = set(arrays.files) - _named(table)
+    assert not missing, f"observations.npz arrays missing from {DOC.name}: {sorted(missing)}"
