@@ -391,7 +391,7 @@ def _query_signals(
 
 def _ghost_grad_norms(
     model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int,
-    shared_ok: dict[type, bool],
+    shared_ok: dict[type, bool] | None = None,
 ) -> np.ndarray | None:
     """[N] per-sample gradient norms without forming per-sample gradients, for a model whose
     every parameterised layer has a ghost rule (`mia_defense.defenses.dp_stacked.GHOST_RULES`,
@@ -411,6 +411,7 @@ def _ghost_grad_norms(
         list(model.parameters())
     ):
         return None
+    shared_ok = {} if shared_ok is None else shared_ok
     if type(model) not in shared_ok:
         shared_ok[type(model)] = not used_outside_their_layers(model, inputs[:2])
     if not shared_ok[type(model)]:
