@@ -450,14 +450,16 @@ def warn_incomplete(run_dir: Path) -> None:
     what it lacks is named, with how to get it back (mia-train's runs and mia-attack's)."""
     path = run_dir / RESULTS
     missing = [name for name in _RUN_FILES if not (run_dir / name).is_file()]
+    saved = sorted(p.relative_to(run_dir) for folder in DIGESTED_FOLDERS
+                   for p in (run_dir / folder).glob("model_*.pt"))  # fmt: skip
     if path.is_symlink():
         log.warning("%s is a link to %s: this folder is skipped as a finished run, with another "
                     "folder's record; delete the link to run it here", path, os.readlink(path))
-    elif missing:
+    elif missing:  # (with checkpoints saved, the route from them is said below instead)
         log.warning("%s: a complete run, skipped as finished, but %s %s missing (moved, deleted "
-                    "or not copied): mia-attack and the scores need them; delete the folder to "
-                    "run it again", run_dir, " and ".join(missing),
-                    "is" if len(missing) == 1 else "are")  # fmt: skip
+                    "or not copied): mia-attack and the scores need them%s", run_dir,
+                    " and ".join(missing), "is" if len(missing) == 1 else "are",
+                    "" if saved else "; delete the folder to run it again")  # fmt: skip
     if path.is_symlink():
         return
     events = not _lacks_events(run_dir)
@@ -465,10 +467,8 @@ def warn_incomplete(run_dir: Path) -> None:
         log.warning("%s: a complete run, skipped as finished, but its TensorBoard events (%s/) "
                     "are missing (moved, deleted or not copied): TensorBoard shows none of its "
                     "curves, scalars or figures", run_dir, EVENTS_DIR)  # fmt: skip
-    saved = sorted(p.relative_to(run_dir) for folder in DIGESTED_FOLDERS
-                   for p in (run_dir / folder).glob("model_*.pt"))  # fmt: skip
     if (missing or not events) and saved:
-        # (deleting the folder, as said above, trained every model again)
+        # (deleting the folder would train every model again)
         log.warning("%s: its trained models are saved (%d checkpoint%s in %s): delete %s alone, "
                     "not the folder, and run the same command again to write %s anew from "
                     "them (no saved model is trained again)", run_dir,

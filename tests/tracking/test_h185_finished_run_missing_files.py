@@ -58,6 +58,24 @@ def test_deleted_scores_get_the_checkpoint_route_beside_the_old_advice(tmp_path,
     assert "TensorBoard events" not in caplog.text
 
 
+def test_deleted_scores_with_checkpoints_are_not_told_to_delete_the_folder(tmp_path, caplog):
+    """Two warnings in a row disagreed: 'delete the folder to run it again' (training every
+    model again), then 'delete results.json alone, not the folder'; only the second is said
+    where checkpoints are saved. A folder without them keeps the old advice."""
+    run_dir = _folder(tmp_path / "a", events=True, checkpoints=True, scores=False)
+    with caplog.at_level(logging.WARNING):
+        warn_incomplete(run_dir)
+    assert "scores.npz is missing" in caplog.text and HINT in caplog.text
+    assert "delete the folder" not in caplog.text
+    assert len(caplog.records) == 2
+    caplog.clear()
+    attacked = _folder(tmp_path / "b", events=True, checkpoints=False, scores=False)
+    with caplog.at_level(logging.WARNING):
+        warn_incomplete(attacked)
+    assert "scores.npz is missing" in caplog.text
+    assert "delete the folder to run it again" in caplog.text
+
+
 def test_whole_folder_and_one_without_checkpoints_get_no_new_word(tmp_path, caplog):
     whole = _folder(tmp_path / "a", events=True, checkpoints=True)
     attacked = _folder(tmp_path / "b", events=True, checkpoints=False, scores=False)
