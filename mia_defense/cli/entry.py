@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import NoReturn
 
@@ -56,7 +56,8 @@ def run_entry(
     terminated = _note_signal(signal.SIGTERM, defaults[signal.SIGTERM])
     no_collection_at_exit()
     try:
-        with paused_while_importing():  # the task turns it on (`collect_from_here`)
+        # (the task turns collection on: `collect_from_here`)
+        with paused_while_importing(), _quiet_log_lines_to_a_gone_reader():
             entry()
     except SystemExit as exc:
         if (pressed() or terminated()) and exc.code not in (0, None):
@@ -150,6 +151,26 @@ def reader_gone() -> NoReturn:
     exit 1) before `run_entry` sees it, but lets a SystemExit through."""
     quiet_stdout()
     raise SystemExit(EXIT_BROKEN_PIPE)
+
+
+@contextlib.contextmanager
+def _quiet_log_lines_to_a_gone_reader() -> Iterator[None]:
+    """Drop a log line whose handler's reader has gone (``hydra/job_logging=stdout``, then
+    ``mia-train ... | head``) without a word: each later line printed a ``--- Logging error
+    ---`` BrokenPipeError traceback on stderr (12 in a tiny run) before the run's table met
+    the closed pipe and ended it quietly (`reader_gone`, exit 141). Other logging errors are
+    reported as before."""
+    report = logging.Handler.handleError
+
+    def handle_error(handler: logging.Handler, record: logging.LogRecord) -> None:
+        if not isinstance(sys.exc_info()[1], BrokenPipeError):
+            report(handler, record)
+
+    logging.Handler.handleError = handle_error  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        logging.Handler.handleError = report  # type: ignore[method-assign]
 
 
 def _one_error(exc: Exception) -> str:

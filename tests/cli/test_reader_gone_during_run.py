@@ -63,3 +63,41 @@ def test_a_reader_that_stops_early_during_a_run_ends_it_quietly_with_141(tmp_pat
     assert code == 141, stderr[-2000:]
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
     assert json.loads((again / "results.json").read_text())["status"] == "complete"
+
+
+def test_log_lines_to_a_reader_that_has_gone_print_no_traceback(capsys):
+    """``hydra/job_logging=stdout`` piped to a reader that went away: every later log line
+    printed a '--- Logging error ---' BrokenPipeError traceback on stderr. Other logging
+    errors are still reported, and the handlers' own error report is put back after."""
+    import logging
+
+    from mia_defense.cli.entry import run_entry
+
+    logger = logging.getLogger("tests.h204_reader_gone")
+    handler = logging.StreamHandler(_GonePipe())  # type: ignore[arg-type]
+    logger.addHandler(handler)
+    logger.propagate = False  # (pytest's capture raises a logging error: its own only here)
+    report = logging.Handler.handleError
+
+    def task() -> None:
+        logger.warning("one")
+        logger.warning("two")
+        logger.warning("%d", "not a number")  # (a logging error of another kind)
+
+    try:
+        run_entry(task, started=lambda: True, interrupted="interrupted")
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    err = capsys.readouterr().err
+    assert "BrokenPipeError" not in err
+    assert err.count("--- Logging error ---") == 1 and "TypeError" in err
+    assert logging.Handler.handleError is report
+
+
+@pytest.mark.slow  # about 3 s: a tiny mia-train run
+def test_log_lines_on_stdout_to_a_reader_that_has_gone_end_quietly_with_141(tmp_path):
+    code, stderr = _closed_stdout("-m", "mia_defense.cli.train", *TINY, "hydra/job_logging=stdout",
+                                  f"hydra.run.dir={tmp_path / 'run'}")  # fmt: skip
+    assert code == 141, stderr[-2000:]
+    assert "Logging error" not in stderr and "BrokenPipeError" not in stderr
