@@ -111,6 +111,26 @@ def unreadable_source(path: Path) -> str | None:
     return None
 
 
+# What a mia-train or mia-attack run folder holds beside its observations.npz.
+_RUN_FILES = ("train.log", "attack.log", "checkpoints", ".hydra")
+
+
+def _run_left(folder: Path) -> bool:
+    """Whether ``folder`` is a run's folder (its log, checkpoints or Hydra record), not a
+    user's folder holding an observations.npz alone."""
+    return any(os.path.lexists(folder / name) for name in _RUN_FILES)
+
+
+def _unfinished(folder: Path) -> str:
+    """The refusal of a run folder without its results.json: deleted to resume (the README's
+    route) or the run stopped before writing it. Attacked as a bare file, its DP claim,
+    defense and training settings were dropped without a word."""
+    return (f"{folder}: a run folder without its results.json (deleted to resume the run, or "
+            "the run stopped before writing it), so the run's facts (its defense, DP claim and "
+            "settings) are unknown; finish the run first (run the same mia-train command "
+            f"again), or attack its observations alone ({_attack_alone(folder)})")
+
+
 def _attack_alone(folder: Path) -> str:
     """The command that attacks ``folder``'s observations.npz alone, shell-quoted."""
     return f"mia-attack {shlex.quote(str(folder / 'observations.npz'))}"
@@ -129,6 +149,8 @@ def read_source(path: Path) -> Source:
         if not (path / "observations.npz").exists():
             raise DataError(_no_observations(path))
         results = read_json(path / "results.json") if (path / "results.json").exists() else None
+        if results is None and _run_left(path):
+            raise DataError(_unfinished(path))
         if results is not None and results.get("status") != "complete":
             raise DataError(
                 f"{path / 'results.json'}: status {results.get('status')!r}, not complete; "
