@@ -114,3 +114,23 @@ def test_optuna_search_with_no_finished_trial_ends_without_traceback(tmp_path: P
     assert done.returncode == 2, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("no trial of this search finished")
+
+
+def test_the_tradeoff_report_is_named_only_where_a_run_completed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep whose every run was refused ended with 'tradeoff report: mia-report DIR', a
+    command that then said there was no finished run to rank."""
+    from mia_defense.tracking import write_json
+
+    runs = [tmp_path / "a", tmp_path / "b"]
+    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
+    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(run, f"ConfigError: {run.name} bad")
+                                               for run in runs])  # fmt: skip
+    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
+    said = _summary_end(tmp_path, capsys, out=True)
+    assert "sweep directory:" in said and "tradeoff report:" not in said
+
+    write_json(runs[0] / "results.json", {"status": "complete", "config": {}})
+    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(runs[1], "ConfigError: b bad")])
+    assert "tradeoff report:" in _summary_end(tmp_path, capsys, out=True)

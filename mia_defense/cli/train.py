@@ -349,7 +349,8 @@ class SweepSummary(Callback):
                 print(f"  {shell_path(run_dir)}")
         print(f"\nsweep directory: {sweep_dir}")
         print(f"compare runs:    {tool_command('tensorboard')} --logdir {sweep_dir}")
-        print(f"tradeoff report: {tool_command('mia-report')} {sweep_dir}")
+        if _holds_a_complete_run(root):  # (else mia-report has nothing to rank)
+            print(f"tradeoff report: {tool_command('mia-report')} {sweep_dir}")
         ran = {run_dir.absolute() for run_dir in _SWEEP_RUNS}
         ran.update(train_log.parent.absolute()
                    for train_log, size in _log_sizes(root).items()
@@ -400,6 +401,20 @@ def _diverged_since(root: Path, started: float) -> list[Path]:
         except (MiaDefenseError, OSError):
             continue  # unreadable or not a run's: mia-report names those
     return found
+
+
+def _holds_a_complete_run(root: Path) -> bool:
+    """Whether a results.json under ``root`` says ``complete``: a sweep whose every run was
+    refused (or failed, or diverged) named ``mia-report`` for its tradeoff report, which then
+    found no finished run to rank."""
+    from mia_defense.tracking import read_json
+
+    with contextlib.suppress(OSError):
+        for results in root.rglob("results.json"):
+            with contextlib.suppress(MiaDefenseError, OSError):
+                if read_json(results).get("status") == "complete":
+                    return True
+    return False
 
 
 def _log_sizes(root: Path) -> dict[Path, int]:
