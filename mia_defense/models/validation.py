@@ -283,7 +283,9 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
             through = {id(p): torch.zeros_like(p) for _, p in named}
             for (module, args, kwargs, _), tensors in zip(calls, outs, strict=True):
                 given = [rest.pop(0) for _ in tensors]
-                again = [t for t in leaves(module(*detached(args), **detached(kwargs)))
+                # (forward, not the hooks again: the inputs are those its pre-hooks gave,
+                # and a hook drawing noise, defense=dropout's, would draw anew)
+                again = [t for t in leaves(module.forward(*detached(args), **detached(kwargs)))
                          if t.requires_grad]  # fmt: skip
                 pairs = [(t, g) for t, g in zip(again, given, strict=False) if g is not None]
                 own = [p for p in module.parameters(recurse=False) if p.requires_grad]
