@@ -25,3 +25,21 @@ def test_dropout_hooks_are_not_reads_outside_the_layer() -> None:
 def test_a_weight_read_outside_its_layer_is_still_found() -> None:
     torch.manual_seed(0)
     assert used_outside_their_layers(TiedDecoder(), torch.randn(2, 16)) == ["enc.weight"]
+
+
+def test_the_probe_imports_no_sympy() -> None:
+    """torch.autograd.grad given grad_outputs checks their shapes with torch's symbolic
+    shapes, whose first use imports sympy (470 modules, 0.4 s): the probe, run on every
+    default run's white-box signal, brought it into the run."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch\n"
+            "from mia_defense.models import MLP\n"
+            "from mia_defense.models.validation import used_outside_their_layers\n"
+            "used_outside_their_layers(MLP(input_shape=(6,), num_classes=3, hidden=(4,)),"
+            " torch.randn(2, 6))\n"
+            "print('sympy' in sys.modules)\n")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout  # fmt: skip
+    assert out.strip() == "False"
