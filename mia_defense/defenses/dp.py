@@ -700,6 +700,19 @@ class DPSGD(TrainingDefense):
             ],
         )
 
+    def planned_stats(
+        self, *, sizes: Sequence[int], batch_size: int, epochs: int
+    ) -> list[dict[str, float] | None]:
+        """The σ, q, δ and (least) steps each model's ``stats`` records under this run's
+        settings (`plan`; ``None`` for a model without members): a resumed model's stats
+        that differ were edited or written by another run, and give another ε."""
+        self.plan(sizes=sizes, batch_size=batch_size, epochs=epochs)
+        return [None if n <= 0 else {
+            "noise_multiplier": float(self._sigma or 0.0),
+            "sample_rate": float((s := DPSchedule.of(n, batch_size)).sample_rate),
+            "steps": float(epochs * s.steps_per_epoch), "delta": self.resolve_delta(n),
+        } for n in sizes]  # fmt: skip
+
     def steps_per_epoch(self, size: int, batch_size: int) -> int | None:
         if not self.poisson_sampling:
             return None

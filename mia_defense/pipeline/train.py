@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import shlex
 from collections.abc import Callable, Mapping
@@ -102,16 +103,50 @@ def train_models(
 
     try:
         if store is None:
-            return train()
-        key = store_key(experiment.config, data=data.fingerprint, stage=stage, defended=defended)
-        return store.train_once(
-            key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
-            num_models=plan.num_models, stage=stage,
-            fits=_fits(build_model), settings=resume_settings(experiment.train),
-        )
+            ensemble = train()
+        else:
+            key = store_key(experiment.config, data=data.fingerprint, stage=stage,
+                            defended=defended)  # fmt: skip
+            ensemble = store.train_once(
+                key, train, checkpoint_dir=checkpoint_dir, fingerprint=fingerprint,
+                num_models=plan.num_models, stage=stage,
+                fits=_fits(build_model), settings=resume_settings(experiment.train),
+            )
     except DataError as exc:  # a checkpoint refused on loading: named if another ensemble's
         _refuse_other_ensembles(checkpoint_dir, run_fingerprint, refused=str(exc))
         raise
+    if defended and experiment.train.fit is None:
+        _refuse_other_privacy_stats(experiment, data, ensemble, checkpoint_dir)
+    return ensemble
+
+
+def _refuse_other_privacy_stats(
+    experiment: Experiment, data: TrainingData, ensemble: Ensemble, checkpoint_dir: Path
+) -> None:
+    """Refuse (`DataError`) a model whose recorded DP-SGD σ, q, δ or steps are not what this
+    run's settings give (`DPSGD.planned_stats`): results.json's ε is computed from them, so
+    a resumed checkpoint or store entry edited (a larger σ, fewer steps) claimed a smaller ε."""
+    sizes = [int(m.sum()) for m in data.plan.masks]
+    for defense in experiment.build_defenses():
+        planned = getattr(defense, "planned_stats", None)
+        if not callable(planned) or not type(defense).__module__.startswith("mia_defense."):
+            continue
+        wanted = planned(sizes=sizes, batch_size=experiment.train.batch_size,
+                         epochs=experiment.train.epochs)  # fmt: skip
+        for k, (want, history) in enumerate(zip(wanted, ensemble.histories, strict=True)):
+            got = history.stats
+            bad = [f"{key} {got.get(key)!r}, this run's settings give {value:.6g}"
+                   for key, value in (want or {}).items()
+                   if key not in got or not (got[key] >= value if key == "steps"
+                                             else math.isclose(got[key], value, rel_tol=1e-9))]
+            if bad:
+                path = checkpoint_path(checkpoint_dir, k)
+                raise DataError(
+                    f"checkpoint {path} (or the model store's entry it came from) records DP-SGD "
+                    f"figures this run's settings do not give ({'; '.join(bad)}): edited or "
+                    "written by another run, they would report another ε; nothing was attacked."
+                    f" Delete {path} to retrain that model"
+                )
 
 
 def check_checkpoint_folders(
