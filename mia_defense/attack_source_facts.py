@@ -56,6 +56,14 @@ def _results_problem(results: dict[str, Any]) -> str | None:
             continue
         if not isinstance(value, dict):
             return f"{key} is {_kind(value)}, not an object"
+    # (a run that records its files' sha256 records its config too: a hand-made or older
+    # results.json without either is still read, its ε carried as no guarantee)
+    if not results.get("config") and "sha256" in results:
+        said = ("missing" if "config" not in results else
+                "null" if results["config"] is None else "empty")
+        return (f"config is {said}, yet the file records its run's sha256, as runs that write "
+                "their config do: the file was edited, and the new record would carry no "
+                "training config; put the run's own results.json back")
     utility = results["utility"]
     for key in _UTILITY:
         if key not in utility:
