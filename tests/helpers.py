@@ -272,3 +272,20 @@ def hold_run_lock(folder: Path) -> int:
     fcntl.flock(fd, fcntl.LOCK_EX)
     os.pwrite(fd, b"pid 1 on elsewhere since 2026-01-01 00:00:00\n", 0)
     return fd
+
+
+def as_unprivileged(command: list[str], cwd: Path) -> list[str]:
+    """``command`` run as user nobody where this process is root (root ignores file
+    permissions), else as it is. Skips the test where nobody cannot import this checkout
+    from ``cwd`` (a clone made inside a folder only root may enter, as ``mktemp -d``'s)."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        return command
+    wrap = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*wrap, sys.executable, "-c", "import mia_defense"],
+                           capture_output=True, timeout=120, cwd=cwd)  # fmt: skip
+    if probe.returncode != 0:
+        pytest.skip(f"user nobody cannot import this checkout from {cwd} (a folder above it "
+                    "is root's only)")
+    return [*wrap, *command]

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from mia_defense.training.checkpoints import checkpoint_path, save_state
+from tests.helpers import as_unprivileged
 
 CHECK = """
 import sys
@@ -40,11 +41,9 @@ pytestmark = pytest.mark.skipif(
 
 def _checked(*run_dirs: Path) -> list[str]:
     """What `check_checkpoint_folders` says of each of ``run_dirs``, as a user not root."""
-    command = [sys.executable, "-c", CHECK, *map(str, run_dirs)]
-    if os.geteuid() == 0:
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    repo = Path(__file__).resolve().parents[2]
+    command = as_unprivileged([sys.executable, "-c", CHECK, *map(str, run_dirs)], repo)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=repo)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 

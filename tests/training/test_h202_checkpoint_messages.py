@@ -19,6 +19,7 @@ import torch
 
 from mia_defense.errors import DataError
 from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint
+from tests.helpers import as_unprivileged
 
 
 def _save(path: Path, index: object) -> None:
@@ -66,11 +67,9 @@ def test_an_unreadable_checkpoint_is_refused_in_one_sentence():
         path = root / "model_0000.pt"
         _save(path, 0)
         path.chmod(0o000)
-        command = [sys.executable, "-c", LOAD, str(path)]
-        if os.geteuid() == 0:
-            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                              cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+        repo = Path(__file__).resolve().parents[2]
+        command = as_unprivileged([sys.executable, "-c", LOAD, str(path)], repo)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=repo)
     finally:
         shutil.rmtree(root)
     assert done.returncode == 0, done.stderr
