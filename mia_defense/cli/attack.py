@@ -74,8 +74,6 @@ from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import numpy as np
-
     from mia_defense.experiment import RunFacts, RunResult
 
 __all__ = ["OutputRefused", "SourceCheck", "main", "run"]
@@ -566,7 +564,6 @@ def run(
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
                 training=known.get("training"), copy_groups=copy_groups(source),
             )  # fmt: skip
-        _warn_one_kind_canaries(obs.masks, audit.targets, is_canary, path)
         _judge_claim_with_audit(audit.result, confidence=float(cfg.attack.confidence))
         with stopwatch.stage("observation"):
             obs.save(run_dir / "observations.npz", **source.extras)
@@ -577,21 +574,6 @@ def run(
             start=start, figures=bool(cfg.get("figures", True)),
         )  # fmt: skip
     return audit.result
-
-
-def _warn_one_kind_canaries(masks: np.ndarray, targets: np.ndarray, is_canary: np.ndarray,
-                            path: Path) -> None:
-    """Say why the canaries' figures are NaN where the file's masks make every canary a
-    member of every target model (or of none): no ROC exists without both kinds."""
-    import numpy as np
-
-    truth = np.asarray(masks, dtype=bool)[np.asarray(targets)][:, is_canary]
-    if truth.size and (truth.all() or not truth.any()):
-        log.warning("%s: every target model %s its %d canaries (is_canary, masks), so no "
-                    "canary score is a %s's: their figures (AUC, TPRs) are NaN; hold some "
-                    "canaries out of some models (or train some on them) to measure them",
-                    shell_path(path), "trained on" if truth.all() else "held out",
-                    int(is_canary.sum()), "non-member" if truth.all() else "member")  # fmt: skip
 
 
 def _warn_naive_shadows(results: dict[str, Any] | None, path: Path) -> None:

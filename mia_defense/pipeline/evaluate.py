@@ -315,6 +315,16 @@ def _record_views(
     few_canaries = few_canaries_note(int(is_canary.sum()))
     if few_canaries:
         log.warning("canaries: %s", few_canaries)
+    targets = next(iter(results.values())).targets if results else []
+    canaries_in = obs.masks[targets][:, is_canary]  # [targets, canaries]
+    if canaries_in.size and (canaries_in.all() or not canaries_in.any()):
+        # (a user's file or is_canary: the file check lets canaries be one kind, as the
+        # one-run audit draws them; no ROC exists without both kinds)
+        log.warning("canaries: every target model %s its %d canaries (is_canary, masks), so no "
+                    "canary score is a %s's: their figures (AUC, TPRs) are NaN; hold some "
+                    "canaries out of some models (or train some on them) to measure them",
+                    "trained on" if canaries_in.all() else "held out", int(is_canary.sum()),
+                    "non-member" if canaries_in.all() else "member")  # fmt: skip
     for name, r in results.items():
         truth = obs.masks[r.targets]
         vulnerability[name] = record_vulnerability(r.scores, truth)
