@@ -805,9 +805,9 @@ def attack_observations(
         privacy["epsilon_untested"] = _copies_untested(population_copies, privacy["epsilon"])
     elif one_kind and "epsilon_untested" in privacy:
         privacy["epsilon_untested"] = one_kind
-    _check_leak_without_utility(privacy, utility, attack_results, obs.masks[targets][:, ~is_canary],
-                                evaluation, records=~is_canary)  # fmt: skip
-    _check_inverted_attacks(privacy, attack_results, obs.masks[targets][:, ~is_canary])
+    _check_leak_without_utility(privacy, utility, attack_results, truth, evaluation,
+                                records=~is_canary)  # fmt: skip
+    _check_inverted_attacks(privacy, attack_results, truth)
     warn_models_at_chance(utility, obs.num_models)
     blown = _blown_up(utility, privacy, obs.num_classes)
     if blown:  # (a finite loss far above uniform outputs': attacks at chance read as private)
