@@ -663,9 +663,9 @@ def _warn_row_numbers(x: np.ndarray, *, file: Path, key: str) -> None:
     index saved with its values (``np.savez(f, x=df.reset_index().to_numpy(), ...)``),
     from which a model learns the file's order and tells its records apart. The CSV loader
     said so; the .npz one trained on it without a word."""
-    n = len(x)
-    if x.ndim != 2 or n < 3 or x.dtype.kind not in "iuf":
+    if x.ndim != 2 or len(x) < 3 or x.dtype.kind not in "iuf":  # (0-d: refused later)
         return
+    n = len(x)
     with np.errstate(invalid="ignore", over="ignore"):  # (NaN and inf: refused later)
         spans = x.max(axis=0).astype(np.float64) - x.min(axis=0).astype(np.float64)
     for j in np.flatnonzero(spans == n - 1):  # a count of n rows spans n - 1: one pass
