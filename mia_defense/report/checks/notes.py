@@ -142,10 +142,10 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     ``privacy.white_box_attacks_inverted``), its leakage figure below the resolution of its
     scores (`resolution_note`), its test accuracy measured on few records
     (`small_test_set_note`) or not above chance on them (`near_chance_note`), null for
-    some of its attacks (`_null_leakage`), some of its models at chance
-    (`models_at_chance_note`), a release of fresh noise per query, whose figures hold
-    for its attacker's number of queries only (`randomized_release_note`), or data with
-    exact copies among the samples it used (`duplicates_note`)."""
+    some of its attacks (`_null_leakage`: its TPR at 0.1% FPR, else its AUC), some of its
+    models at chance (`models_at_chance_note`), a release of fresh noise per query, whose
+    figures hold for its attacker's number of queries only (`randomized_release_note`), or
+    data with exact copies among the samples it used (`duplicates_note`)."""
     notes = []
     privacy = payload.get("privacy", {})
     if privacy.get("epsilon_refuted") is True:
@@ -201,6 +201,8 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
         if near is not None:
             notes.append(near)
     missing = _null_leakage(payload)
+    if missing is None:  # the AUC column and the AUC chart's front: the others' AUC alone
+        missing = _null_leakage(payload, leakage="max_attack.auc")
     if missing is not None:
         notes.append(missing)
     some = models_at_chance_note(payload)
