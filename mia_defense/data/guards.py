@@ -220,10 +220,47 @@ def open_regular(path: Path) -> BinaryIO:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise DataError(f"{path}: is a {file_kind(mode)}, not a regular file")
-        return os.fdopen(fd, "rb")
+        raw = _ReadChecked(fd, path=path)
     except BaseException:
         os.close(fd)
         raise
+    return io.BufferedReader(raw)  # type: ignore[return-value]
+
+
+class _ReadChecked(io.FileIO):
+    """A regular file open for reading whose read errors (EIO from a failing disk or a
+    network or FUSE file system) are a `DataError` naming it: they came out of every loader
+    as a bare ``OSError: [Errno 5] Input/output error`` traceback."""
+
+    def __init__(self, fd: int, *, path: Path) -> None:
+        super().__init__(fd, "rb", closefd=True)
+        self._path = path
+
+    def readinto(self, buffer: Any) -> int | None:
+        try:
+            return super().readinto(buffer)
+        except OSError as exc:
+            raise _unreadable(self._path, exc) from exc
+
+    def readall(self) -> bytes:
+        try:
+            return super().readall()
+        except OSError as exc:
+            raise _unreadable(self._path, exc) from exc
+
+    def read(self, size: int | None = -1) -> bytes | None:
+        try:
+            return super().read(size)
+        except OSError as exc:
+            raise _unreadable(self._path, exc) from exc
+
+
+def _unreadable(path: Path, exc: OSError) -> DataError:
+    return DataError(
+        f"{path}: reading it failed ({exc.strerror or exc}): the disk or file system holding "
+        "it reported an error; copy the file to a local disk (or check the disk) and point "
+        "dataset.path at the copy"
+    )
 
 
 class _AsOpened(io.RawIOBase):
