@@ -703,6 +703,13 @@ def duplicate_count(x: np.ndarray, *, overwrite: bool = False) -> int:
     return int((counts[inverse] > 1).sum())
 
 
+def _steps(ordered: np.ndarray) -> np.ndarray:
+    """Where each column of ``ordered`` [R, D] (sorted down its rows) changes value [R - 1, D],
+    by comparing neighbours: their difference (np.diff) overflowed for values of opposite
+    sign near float32's limit (+-3e38), which numpy warned of from its own code."""
+    return ordered[1:] != ordered[:-1]
+
+
 def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The columns of ``x`` [N, D] that copy the labels ``y``: each a one-to-one function of
     them (one value per class, another for each class: the label column shifted, scaled or
@@ -713,7 +720,7 @@ def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.intp)
     # the columns whose first sample of each class holds another value for each class, or
     # one value for one class and another for all the others
-    steps = np.diff(np.sort(x[first], axis=0), axis=0) != 0
+    steps = _steps(np.sort(x[first], axis=0))
     distinct = steps.all(axis=0)
     marks = (steps.sum(axis=0) == 1) & (steps[0] | steps[-1])
     columns = np.flatnonzero(distinct | marks)
@@ -746,7 +753,7 @@ def near_label_copies(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
         return empty
     values = np.stack([np.sort(x[rows], axis=0)[(len(rows) - 1) // 2]
                        for rows in _class_samples(y, classes, _NEAR_SAMPLES)])
-    steps = np.diff(np.sort(values, axis=0), axis=0) != 0
+    steps = _steps(np.sort(values, axis=0))
     distinct = steps.all(axis=0)
     marks = (steps.sum(axis=0) == 1) & (steps[0] | steps[-1])
     columns = np.flatnonzero(distinct | marks)
