@@ -67,8 +67,8 @@ CLASSIFIERS: dict[str, Callable[[int], ClassifierMixin]] = {
 def attack_features(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Attack-model input per sample: sorted probabilities, log p_y and the one-hot label.
 
-    [..., N, C], [N] -> [..., N, 2C + 1]. The label as a feature replaces Shokri's one
-    attack model per class.
+    [..., N, C], [N] -> [..., N, 2C + 1] float64. The label as a feature replaces Shokri's
+    one attack model per class.
     """
     probs = np.exp(log_probs)
     sorted_probs = -np.sort(-probs, axis=-1)
@@ -76,7 +76,12 @@ def attack_features(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     # (labels == arange(C)), not eye(C)[labels]: the identity matrix takes C^2 floats
     # (20 GB at C = 50,000) where the one-hot rows need N x C
     onehot = np.broadcast_to(labels[:, None] == np.arange(log_probs.shape[-1]), probs.shape)
-    return np.concatenate([sorted_probs, log_p, onehot], axis=-1)
+    # float64: a feature that varies by float32 denormals (blown-up models' probabilities
+    # of 1e-41) got a scale of that size in the classifiers' StandardScaler, which divided
+    # float32 rows into inf, and scikit-learn's traceback ended the run (train.lr=2,
+    # shokri.classifier=logistic); the same values as before, so the default classifier's
+    # scores (gradient boosting bins in float64) are unchanged
+    return np.concatenate([sorted_probs, log_p, onehot], axis=-1, dtype=np.float64)
 
 
 def check_classifier(classifier: str) -> None:
