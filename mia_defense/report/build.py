@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import re
+import shutil
 import socket
 import stat
 import struct
@@ -810,11 +811,14 @@ class _Staged:
     so a killed writer's is removed by the next report), then moved into place together
     (`commit`): a rerun stopped or failing part way (Ctrl-C while drawing the charts, a
     full disk) left new tables beside the earlier report's charts and summary, its front
-    still showing a run since deleted; now it leaves the earlier report whole."""
+    still showing a run since deleted; now it leaves the earlier report whole. The earlier
+    report's files are kept (hard links, in a second such folder) until every file is in
+    place, so that a rename failing or a Ctrl-C between two renames puts them back."""
 
     def __init__(self, out_dir: Path) -> None:
         self.folder = Path(tempfile.mkdtemp(dir=out_dir, prefix=_tmp_folder_prefix()))
         self.files: dict[Path, Path] = {}
+        self.earlier: Path | None = None  # the folder of the earlier files (`commit`)
 
     def write(self, path: Path, write: Callable[[Path], None]) -> None:
         """``write(tmp)`` for the report's file ``path``; an error names ``path``."""
@@ -826,24 +830,71 @@ class _Staged:
         self.files[path] = tmp
 
     def commit(self) -> None:
-        """Rename every file written into place (one folder: renames, no copies)."""
-        for path, tmp in self.files.items():
-            try:
-                os.replace(tmp, path)
-            except OSError as exc:
-                raise OSError(exc.errno, exc.strerror, str(path)) from None
+        """Rename every file written into place (one folder: renames, no copies), all or
+        none: where a rename fails or is interrupted, the files already moved in give way
+        to the earlier report's again (`_roll_back`). A writer killed between two renames
+        (SIGKILL) still leaves the report mixed until the next one."""
+        self.earlier = Path(tempfile.mkdtemp(dir=self.folder.parent, prefix=_tmp_folder_prefix()))
+        done: list[tuple[Path, Path | None]] = []  # (file moved in, the earlier one kept)
+        try:
+            for path, tmp in self.files.items():
+                # listed before the rename: a Ctrl-C just after it puts this one back too
+                done.append((path, _keep(path, self.earlier / path.name)))
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    raise OSError(exc.errno, exc.strerror, str(path)) from None
+        except BaseException:  # (KeyboardInterrupt too)
+            _roll_back(done)
+            raise
 
     def close(self) -> None:
-        """Remove what was not moved into place, and the folder."""
+        """Remove what was not moved into place, the earlier files kept, and the folders."""
         for tmp in self.files.values():
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+        for folder in (self.folder, self.earlier):
+            if folder is None:
+                continue
+            with contextlib.suppress(OSError):
+                for entry in folder.iterdir():  # a file cut where its write failed
+                    if entry.name in REPORT_FILES:
+                        entry.unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+# `_keep`'s answer for an earlier file it could not keep: left as the new one on a roll-back.
+_NOT_KEPT = Path()
+
+
+def _keep(path: Path, kept: Path) -> Path | None:
+    """Keep the earlier report's file at ``path`` as ``kept`` (a hard link; a copy on a file
+    system without them) for `_roll_back`, and return ``kept``; ``None`` where there is no
+    such file, `_NOT_KEPT` where it cannot be kept."""
+    try:
+        os.link(path, kept, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            shutil.copyfile(path, kept, follow_symlinks=False)
+        except OSError:
+            return _NOT_KEPT
+    return kept
+
+
+def _roll_back(done: Sequence[tuple[Path, Path | None]]) -> None:
+    """Put back the earlier report's file of each ``(path, kept)`` moved in (``kept``: its
+    copy; ``None``: there was none, so the new one is removed; `_NOT_KEPT`: left as it is),
+    the last first; a file that cannot be put back is left too (the error that stopped the
+    commit is raised)."""
+    for path, kept in reversed(done):
         with contextlib.suppress(OSError):
-            for entry in self.folder.iterdir():  # a file cut where its write failed
-                if entry.name in REPORT_FILES:
-                    entry.unlink()
-        with contextlib.suppress(OSError):
-            self.folder.rmdir()
+            if kept is None:
+                path.unlink()
+            elif kept is not _NOT_KEPT:
+                os.replace(kept, path)
 
 
 def _write_tables(report: Report) -> None:
