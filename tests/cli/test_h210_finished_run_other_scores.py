@@ -1,0 +1,67 @@
+"""A finished run whose scores.npz is another run's (copied over it) or edited was skipped by
+mia-train started again on it without a word (results.json records no sha256 of
+scores.npz), while mia-report drew no ROC curve for it ('not the scores the run's figures
+were measured on') and a reader of the per-record scores took the other run's. The skip now
+warns, naming the file and how to write it anew from the run's saved models (helper h210)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import LEAN_ATTACKS, mia_train
+
+TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
+SAID = "a complete run, skipped as finished, but "
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two finished runs of seeds 0 and 1, to be copied, never written into."""
+    root = tmp_path_factory.mktemp("h210_runs")
+    for seed in (0, 1):
+        done = mia_train(*TINY, f"seed={seed}", f"hydra.run.dir=seed{seed}", cwd=root)
+        assert done.returncode == 0, done.stderr[-3000:]
+    return root
+
+
+def _skip(run: Path, cwd: Path) -> str:
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file() and p.name != ".lock"}
+    done = mia_train(*TINY, "seed=0", f"hydra.run.dir={run}", cwd=cwd)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "skipping finished run" in done.stderr
+    after = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file() and p.name != ".lock"}
+    assert {k: v for k, v in after.items() if k != "train.log"} == {
+        k: v for k, v in before.items() if k != "train.log"}  # nothing of the run changed
+    return done.stderr
+
+
+def test_a_finished_run_holding_another_runs_scores_is_skipped_with_a_warning(runs, tmp_path):
+    run = Path(shutil.copytree(runs / "seed0", tmp_path / "run"))
+    shutil.copyfile(runs / "seed1" / "scores.npz", run / "scores.npz")
+    strongest = json.loads((run / "results.json").read_text())["strongest_attack"]
+    stderr = _skip(run, tmp_path)
+    assert f"{run}: {SAID}{run / 'scores.npz'}: its {strongest} scores give an AUC of " in stderr
+    assert "not the scores the run's figures were measured on" in stderr
+    assert ("delete scores.npz and results.json alone, not the folder, and run the same command "
+            "again to write them anew from the run's saved models") in stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_scores_file_without_the_strongest_attack_is_named(runs, tmp_path):
+    run = Path(shutil.copytree(runs / "seed0", tmp_path / "run"))
+    strongest = json.loads((run / "results.json").read_text())["strongest_attack"]
+    with np.load(run / "scores.npz") as data:
+        kept = {k: data[k] for k in data.files if k != f"scores/{strongest}"}
+    np.savez(run / "scores.npz", **kept)
+    stderr = _skip(run, tmp_path)
+    assert f"{run}: {SAID}{run / 'scores.npz'}: no array 'scores/{strongest}'" in stderr
+
+
+def test_an_untouched_finished_run_is_skipped_without_a_warning(runs, tmp_path):
+    run = Path(shutil.copytree(runs / "seed0", tmp_path / "run"))
+    assert SAID not in _skip(run, tmp_path)
