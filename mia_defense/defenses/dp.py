@@ -54,9 +54,9 @@ from mia_defense.models.build import changed_in_forward
 from mia_defense.models.validation import (
     fix_for_dp,
     mixes_samples,
+    opacus_grad_samples,
     per_sample_grad_error,
     used_outside_their_layers,
-    without_grad_samples,
 )
 from mia_defense.training.engine import gather_batch
 
@@ -247,7 +247,7 @@ def refuse_no_grad_samples(
     pass does not use. ``train.engine=opacus`` stopped at its first step with Opacus' bare
     ``ValueError: Per sample gradient is not initialized``; the stacked engine trains them."""
     try:
-        missing = without_grad_samples(model, inputs)
+        missing, rows = opacus_grad_samples(model, inputs)
     except Exception as exc:  # (Opacus' hooks alone fail: a bare traceback at the first step)
         said = (str(exc).strip().splitlines() or [""])[0]
         raise UnsupportedModelError(
@@ -257,6 +257,17 @@ def refuse_no_grad_samples(
             "train.engine=stacked (the default), or compute a new tensor where its forward "
             "changes a layer's output in place (h = h + 1, not h.add_(1))"
         ) from exc
+    if rows:  # (a layer on x.reshape(B * T, F): Opacus clips each of its rows as a sample)
+        raise UnsupportedModelError(
+            f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: "
+            f"Opacus forms the per-sample gradients of {', '.join(list(rows)[:3])} with "
+            f"{max(rows.values())} rows for {len(inputs)} samples (a layer applied to several "
+            "rows of each sample, as on x.reshape(B * T, F)) and clips each row as if it were "
+            "a sample, so one sample's gradient would reach several times the clipping norm "
+            "C and ε would not hold. Fix: set train.engine=stacked (the default), which clips "
+            "each sample's whole gradient, or give the layer [B, T, F] inputs "
+            "(x.view(B, T, F)), whose rows Opacus sums per sample"
+        )
     if not missing:
         return
     held: dict[str, list[str]] = {}

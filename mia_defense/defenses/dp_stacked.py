@@ -220,13 +220,18 @@ def _tapped_call(
     probes: Sequence[torch.Tensor],
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """``base`` called on ``x`` with ``params``, each ghost layer's input recorded and a zero
-    ``probe`` added to its output (the probe's gradient is the layer's output gradient)."""
+    ``probe`` added to its output (the probe's gradient is the layer's output gradient).
+    A layer whose output has other rows than the probe's one per sample (a layer on
+    ``x.reshape(B * T, F)``) is `NotGhostable`: broadcast over them, a one-sample draw
+    clipped each row apart, 3.4·C for one sample of 8 rows."""
     index = {id(layer.module): i for i, layer in enumerate(layers)}
     inputs: list[torch.Tensor | None] = [None] * len(layers)
 
     def hook(module: nn.Module, args: tuple[torch.Tensor, ...], out: torch.Tensor) -> torch.Tensor:
         i = index[id(module)]
-        if inputs[i] is not None or not layers[i].rule.accepts(module, args[0]):
+        if inputs[i] is not None or not layers[i].rule.accepts(module, args[0]) or (
+            out.shape != probes[i].shape
+        ):
             raise NotGhostable(layers[i].prefix)
         inputs[i] = args[0]
         return out + probes[i]

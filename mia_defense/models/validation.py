@@ -18,6 +18,7 @@ __all__ = [
     "fix_for_dp",
     "group_norm_for",
     "mixes_samples",
+    "opacus_grad_samples",
     "per_sample_grad_error",
     "used_outside_their_layers",
     "without_grad_samples",
@@ -205,6 +206,16 @@ def without_grad_samples(model: nn.Module, inputs: torch.Tensor) -> dict[str, st
     ("Per sample gradient is not initialized"). Empty when the pass itself fails (training
     names why); Opacus' error when only the pass under its hooks fails (an in-place op on a
     layer's output, ``h = self.fc(x); h.add_(1)``: its hooks make that output a view)."""
+    return opacus_grad_samples(model, inputs)[0]
+
+
+def opacus_grad_samples(
+    model: nn.Module, inputs: torch.Tensor
+) -> tuple[dict[str, str | None], dict[str, int]]:
+    """`without_grad_samples`, and the trainable parameters whose per-sample gradient Opacus
+    forms with another number of rows than ``inputs`` has, each with that number: a layer
+    applied to several rows of each sample (``x.reshape(B * T, F)``), whose rows Opacus
+    clips as samples (one sample's clipped gradient had norm 2.76·C). One pass for both."""
     from opacus import GradSampleModule  # on first use: importing Opacus is slow
 
     probe = copy.deepcopy(model).train()
@@ -222,8 +233,11 @@ def without_grad_samples(model: nn.Module, inputs: torch.Tensor) -> dict[str, st
         try:
             run(copy.deepcopy(model).train())
         except Exception:
-            return {}
+            return {}, {}
         raise
+    rows = {name: len(param.grad_sample) for name, param in probe.named_parameters()
+            if param.requires_grad and getattr(param, "grad_sample", None) is not None
+            and len(param.grad_sample) != len(inputs)}  # fmt: skip
     missing: dict[str, str | None] = {}
     for name, param in probe.named_parameters():
         if not param.requires_grad or getattr(param, "grad_sample", None) is not None:
@@ -234,7 +248,7 @@ def without_grad_samples(model: nn.Module, inputs: torch.Tensor) -> dict[str, st
             module = probe.get_submodule(path)
             holder = f"{path or '<root>'} ({type(module).__name__})"
         missing[name] = holder
-    return missing
+    return missing, rows
 
 
 def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[str]:
