@@ -186,8 +186,9 @@ def warn_row_numbers(table: Table, *, path: Path) -> None:
         return
     # n distinct whole numbers (or text values) span n - 1 at least: the other columns (0/1
     # features of a wide file) are passed over at once (100,000 columns: 2.5 s one by one)
-    with np.errstate(invalid="ignore"):
-        spans = table.values.max(axis=0) - table.values.min(axis=0)  # (no NaN: refused)
+    # (inf - inf: NaN; -1e308 to 1e308 overflows to inf: both refused later, passed over)
+    with np.errstate(invalid="ignore", over="ignore"):
+        spans = table.values.max(axis=0) - table.values.min(axis=0)
     for j in np.flatnonzero(np.isfinite(spans) & (spans >= n - 1)):
         name, column = table.names[j], table.values[:, j]
         if table.categories[j] is None and numbers_rows(column):
