@@ -170,28 +170,35 @@ def mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> bool:
     BatchNorm's statistics. DP-SGD bounds each member's influence by clipping its own
     gradient, which such a model does not confine to that member's term (BatchNorm, which
     Opacus refuses by type, is one case of it; a hand-written batch mean was trained with
-    ε reported valid). Two batches that differ in all but their first row, each run with the
-    same random draws (dropout alike), must give that row the same output. ``False`` when
-    the model cannot run on random inputs (its training names why)."""
+    ε reported valid). A batch that differs from a first one in all rows but one, each run
+    with the same random draws (dropout alike), must give that row the output the first gave
+    it, for each of the 3 rows: a row may depend on no other row, before or after it (a
+    cumulative mean over the batch, or attention with a causal mask over it, leaves the
+    first row alone: a check of that row only passed them, and ε was reported valid).
+    ``False`` when the model cannot run on random inputs (its training names why)."""
     params = list(model.parameters())
     device = params[0].device if params else torch.device("cpu")
     gen = torch.Generator().manual_seed(0)
     first = torch.randn((3, *input_shape), generator=gen)
-    second = first.clone()
-    second[1:] = 1 + 4 * torch.randn((2, *input_shape), generator=gen)  # (other statistics)
+    other = 1 + 4 * torch.randn((3, *input_shape), generator=gen)  # (other statistics)
     probe = copy.deepcopy(model).train()
     outs = []
     try:
-        for batch in (first, second):
+        for kept in (None, *range(len(first))):
+            batch = first if kept is None else torch.cat([other[:kept], first[kept : kept + 1],
+                                                          other[kept + 1 :]])  # fmt: skip
             with torch.random.fork_rng(devices=[]), torch.no_grad():
                 torch.manual_seed(0)
-                outs.append(probe(batch.to(device)))
-        row = [out[0].float() for out in outs]
+                outs.append(probe(batch.to(device)).float())
     except Exception:
         return False
-    if row[0].shape != row[1].shape or not bool(torch.isfinite(row[0]).all()):
+    base = outs[0]
+    if base.dim() == 0 or len(base) != len(first) or any(out.shape != base.shape for out in outs):
+        return False  # (no output per row: the run's output check names it)
+    if not bool(torch.isfinite(base).all()):
         return False
-    return not torch.allclose(row[0], row[1], rtol=1e-4, atol=1e-5)
+    return any(not torch.allclose(base[row], out[row], rtol=1e-4, atol=1e-5)
+               for row, out in enumerate(outs[1:]))
 
 
 def without_grad_samples(model: nn.Module, inputs: torch.Tensor) -> dict[str, str | None]:
