@@ -716,7 +716,7 @@ def label_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     as text codes), or together one column per class marking that class alone (the labels
     one-hot encoded). None when the classes average under 2 samples (each column would do)."""
     classes, first = _class_firsts(y)
-    if len(y) < 2 * len(classes):
+    if len(classes) < 2 or len(y) < 2 * len(classes):  # (one class: nothing to copy)
         return np.empty(0, dtype=np.intp)
     # the columns whose first sample of each class holds another value for each class, or
     # one value for one class and another for all the others
@@ -749,7 +749,7 @@ def near_label_copies(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     value in under half the time is dropped at once, so most columns cost one chunk."""
     empty = np.empty(0, dtype=np.intp), np.empty(0)
     classes, _ = _class_firsts(y)
-    if len(y) < 2 * len(classes):
+    if len(classes) < 2 or len(y) < 2 * len(classes):
         return empty
     values = np.stack([np.sort(x[rows], axis=0)[(len(rows) - 1) // 2]
                        for rows in _class_samples(y, classes, _NEAR_SAMPLES)])
@@ -995,6 +995,12 @@ def finish_dataset(
     features, labels = subsample(features, labels, max_samples=max_samples, seed=seed, name=name)
     if len(labels) < held:  # said where the plan's sizes are refused: the file holds more
         source = f"{source}, {len(labels)} of its {held} samples (dataset.max_samples)"
+        if not (labels != labels[0]).any():  # the file's classes were checked, not these
+            raise DataError(
+                f"{source}: dataset.max_samples={max_samples} drew samples of class "
+                f"{labels[0]} alone: a single class; a classifier and its membership-inference "
+                "attacks need samples of at least 2 classes: raise dataset.max_samples"
+            )
     _warn_constant(features, source=source)
     warn_label_copies(features, labels, source=source, names=names)
     _warn_channels_last(features, source=source, standardize=standardize)
