@@ -38,6 +38,7 @@ __all__ = [
     "models_problem",
     "read_json",
     "recorded_sha256",
+    "resume_why",
     "run_sha256",
     "schema_problem",
     "write_json",
@@ -45,6 +46,16 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+
+
+def resume_why(changed: list[str]) -> str:
+    """How the resume settings that ``changed`` (train.chunk_size, train.device,
+    train.threads) change the models trained, as a resume's refusals say it (chunk and
+    device as they always did)."""
+    return ", ".join([*(["a chunk's dropout draws and rounding, a device's random streams"]
+                        if set(changed) - {"train.threads"} else []),
+                      *(["the float sums torch splits among its threads"]
+                        if "train.threads" in changed else [])])  # fmt: skip
 
 
 def schema_problem(payload: Mapping[str, Any]) -> str | None:

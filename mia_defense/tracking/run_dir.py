@@ -37,6 +37,7 @@ from mia_defense.tracking.artifacts import (
     json_depth,
     jsonable,
     read_json,
+    resume_why,
     schema_problem,
     write_json,
 )
@@ -124,8 +125,10 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
 # Neutral keys that still change the models a resume trains: a chunk's models share one
 # dropout generator (seeded from its first model) and their float rounding, so models saved
 # under one train.chunk_size, finished under another, were a mix that neither setting gives;
-# a CUDA generator draws other batch orders and noise than a CPU one of the same seed.
-_RESUME_KEYS = ("train.chunk_size", "train.device")
+# a CUDA generator draws other batch orders and noise than a CPU one of the same seed; torch
+# splits a sum of many values into one (a layer standardising its weight by their RMS) among
+# its train.threads threads, so its rounding, and the weights, follow their count.
+_RESUME_KEYS = ("train.chunk_size", "train.device", "train.threads")
 
 
 def _resume_value(key: str, value: Any) -> Any:
@@ -137,6 +140,10 @@ def _resume_value(key: str, value: Any) -> Any:
         return resolve_device(value).type
     if key == "train.device" and value == "cuda:0":
         return "cuda"
+    if key == "train.threads" and value == 0:  # every usable core: their count here
+        from mia_defense.budget import usable_cores
+
+        return usable_cores()
     return value
 
 
@@ -156,8 +163,8 @@ def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, 
     again = " ".join(f"{k}={json.dumps(before.get(k))}" for k in changed)
     return (
         f"{run_dir} holds an unfinished run with saved models trained under other settings "
-        f"({shown}), which change the models trained (a chunk's dropout draws and rounding, "
-        f"a device's random streams), so a resume would mix the two; nothing was changed. "
+        f"({shown}), which change the models trained ({resume_why(changed)}), "
+        f"so a resume would mix the two; nothing was changed. "
         f"Resume with {again}, or run in a new directory (hydra.run.dir=... or a new "
         "hydra.sweep.dir)"
     )

@@ -20,7 +20,7 @@ from torch.nn.parameter import is_lazy
 from mia_defense.archives import archive_problem, oversized, stored, stored_values
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import atomic_write
-from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
+from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS, resume_why
 from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.versions import training_versions
@@ -362,10 +362,14 @@ def save_state(
 def resume_settings(config: Any) -> dict[str, Any]:
     """The train settings a checkpoint's fingerprint leaves out that still change the models
     a resume trains (`mia_defense.tracking.run_dir.resume_differences` compares them in
-    results.json's config): ``train.chunk_size`` (a chunk's dropout draws and rounding) and
-    the device type ``train.device`` resolves to here (its random streams)."""
+    results.json's config): ``train.chunk_size`` (a chunk's dropout draws and rounding),
+    the device type ``train.device`` resolves to here (its random streams) and the threads
+    ``train.threads`` gives here (0: every usable core; torch splits a sum among them)."""
+    from mia_defense.budget import usable_cores
+
     return {"train.chunk_size": config.chunk_size,
-            "train.device": resolve_device(config.device).type}  # fmt: skip
+            "train.device": resolve_device(config.device).type,
+            "train.threads": config.threads or usable_cores()}  # fmt: skip
 
 
 def _refuse_other_settings(
@@ -389,7 +393,7 @@ def _refuse_other_settings(
                         "retrain them all")  # fmt: skip
     raise ConfigError(
         f"checkpoint {path} was trained under other settings ({shown}), which change the "
-        "models trained (a chunk's dropout draws and rounding, a device's random streams), so "
+        f"models trained ({resume_why(changed)}), so "
         f"a resume would mix the two; nothing was trained. Resume with {again}, delete "
         f"{path.parent} to retrain its models under these, or run in a new directory "
         "(hydra.run.dir=... or a new hydra.sweep.dir)"

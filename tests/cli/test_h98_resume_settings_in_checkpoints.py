@@ -28,4 +28,5 @@ def test_a_resume_without_results_json_under_another_chunk_size_is_refused(
     run(make_cfg(*FAST, "plan.num_models=2", "train.chunk_size=1"), run_dir)  # the same: resumed
     assert (run_dir / "results.json").is_file()
     saved = load_checkpoint(run_dir / "checkpoints" / "model_0001.pt")
-    assert saved["settings"] == {"train.chunk_size": 1, "train.device": "cpu"}
+    assert saved["settings"] == {"train.chunk_size": 1, "train.device": "cpu",
+                                 "train.threads": 1}

@@ -20,7 +20,8 @@ def test_checkpoints_from_the_store_refuse_a_resume_under_another_chunk_size(mak
     reused = tmp_path / "reused"
     run(make_cfg(*FAST, "train.chunk_size=1", store, "release=topk"), reused)
     first = checkpoint_path(reused / "checkpoints", 0)
-    assert load_checkpoint(first)["settings"] == {"train.chunk_size": 1, "train.device": "cpu"}
+    assert load_checkpoint(first)["settings"] == {"train.chunk_size": 1, "train.device": "cpu",
+                                                "train.threads": 1}
 
     # killed while the entry's models were written, results.json lost
     (reused / "results.json").unlink()
