@@ -23,6 +23,7 @@ from mia_defense.report.stats import Estimate, estimate
 from mia_defense.report.table import (
     LEAK_TPR,
     RunSummary,
+    _format_hyper,
     distinguishing,
     name_items,
     short_labels,
@@ -296,6 +297,30 @@ def _name(runs: Sequence[RunSummary], by: Sequence[str] | None) -> str:
     return prefix + (",".join(kept) or runs[0].family)
 
 
+def _told_apart(
+    names: Sequence[str], runs: Sequence[Sequence[RunSummary]], hypers: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """``names`` of the rows, where rows of one (dataset, model) share one, with what tells
+    them apart: their ``hypers`` (``no defense (train.lr=0.1)``), else their first run's
+    name. Rows of runs whose folders hold no ``key=value`` item (single runs in
+    outputs/DATE/TIME) were each named after their family: two rows of other settings read
+    the same in the front, the summary, tradeoff.csv and the charts' legends."""
+
+    def clashing(named: Sequence[str]) -> Counter[tuple[Any, str]]:
+        return Counter((rs[0].pair, name) for rs, name in zip(runs, named, strict=True))
+
+    seen = clashing(names)
+    named = [
+        name if seen[rs[0].pair, name] == 1 else f"{name} ({_format_hyper(hyper) or rs[0].name})"
+        for name, rs, hyper in zip(names, runs, hypers, strict=True)
+    ]
+    seen = clashing(named)  # (rows alike in what they show: their first run's name)
+    return [
+        name if seen[rs[0].pair, name] == 1 else f"{old} ({rs[0].name})"
+        for name, old, rs in zip(named, names, runs, strict=True)
+    ]
+
+
 def group_runs(
     summaries: Sequence[RunSummary], *, by: Sequence[str] | None = None
 ) -> list[RunGroup]:
@@ -326,7 +351,7 @@ def group_runs(
     families = [_joined([r.family for r in rs]) for rs in runs]
     owns = [set().union(*(r.own_settings for r in rs)) for rs in runs]
     hypers = distinguishing(settings, families, owns)
-    names = [_name(rs, by) for rs in runs]
+    names = _told_apart([_name(rs, by) for rs in runs], runs, hypers)
     labels = short_labels(names)
     rows = []
     for name, label, rs, family, hyper in zip(names, labels, runs, families, hypers, strict=True):
