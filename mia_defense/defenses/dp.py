@@ -179,13 +179,15 @@ def refuse_updated_buffers(
 
 
 def refuse_batch_mixing(
-    model: nn.Module, input_shape: Sequence[int], *, key: str = "defense.dp"
+    model: nn.Module, input_shape: Sequence[int], *, key: str = "defense.dp",
+    rows: torch.Tensor | None = None,
 ) -> None:
     """Raise `UnsupportedModelError` when ``model`` gives a sample an output that depends on
-    the other samples of its batch (`mia_defense.models.validation.mixes_samples`): DP-SGD
-    clips each sample's gradient alone, so one member reaches every sample's term and ε
-    does not hold (the run reported ``epsilon_valid: true``)."""
-    if not mixes_samples(model, input_shape):
+    the other samples of its batch (`mia_defense.models.validation.mixes_samples`, on
+    ``rows`` of the run's records where it cannot run on random inputs): DP-SGD clips each
+    sample's gradient alone, so one member reaches every sample's term and ε does not hold
+    (the run reported ``epsilon_valid: true``)."""
+    if not mixes_samples(model, input_shape, rows=rows):
         return
     raise UnsupportedModelError(
         f"{key}: {type(model).__name__} mixes the samples of a batch (in training mode its "
@@ -734,7 +736,7 @@ class DPSGD(TrainingDefense):
             raise ConfigError("defense.dp: unknown training batch size (set train.batch_size)")
         refuse_unsupported(ctx.stack.models[0])
         refuse_updated_buffers(ctx.stack.models[0], ctx.x.shape[1:])
-        refuse_batch_mixing(ctx.stack.models[0], ctx.x.shape[1:])
+        refuse_batch_mixing(ctx.stack.models[0], ctx.x.shape[1:], rows=ctx.x[:6])
         # (a weight read outside its layer's calls: per-layer per-sample gradients drop it)
         outside = used_outside_their_layers(ctx.stack.models[0], ctx.x[:2])
         if ctx.engine == "opacus":

@@ -164,7 +164,9 @@ def fix_for_dp(model: nn.Module) -> nn.Module:
     return ModuleValidator.fix(model) if ModuleValidator.validate(model) else model
 
 
-def mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> bool:
+def mixes_samples(
+    model: nn.Module, input_shape: Sequence[int], *, rows: torch.Tensor | None = None
+) -> bool:
     """Whether a training-mode forward of (a copy of) ``model`` gives one sample an output
     that depends on the other samples of its batch: a batch mean, a softmax over the batch,
     BatchNorm's statistics. DP-SGD bounds each member's influence by clipping its own
@@ -175,12 +177,24 @@ def mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> bool:
     it, for each of the 3 rows: a row may depend on no other row, before or after it (a
     cumulative mean over the batch, or attention with a causal mask over it, leaves the
     first row alone: a check of that row only passed them, and ε was reported valid).
-    ``False`` when the model cannot run on random inputs (its training names why)."""
-    params = list(model.parameters())
-    device = params[0].device if params else torch.device("cpu")
+    The batches are random; where the model cannot run on random inputs (token ids as
+    features: ``nn.Embedding(x.long())`` fails on negative ones, and a batch mean of its
+    embeddings passed unchecked), they are 6 of ``rows`` [R, *input_shape], the run's own
+    records, if given. ``False`` when it runs on neither (its training names why)."""
     gen = torch.Generator().manual_seed(0)
     first = torch.randn((3, *input_shape), generator=gen)
     other = 1 + 4 * torch.randn((3, *input_shape), generator=gen)  # (other statistics)
+    moved = _moves_other_rows(model, first, other)
+    if moved is None and rows is not None and len(rows) >= 6:
+        moved = _moves_other_rows(model, rows[:3], rows[3:6])
+    return bool(moved)
+
+
+def _moves_other_rows(model: nn.Module, first: torch.Tensor, other: torch.Tensor) -> bool | None:
+    """`mixes_samples` on the batch ``first`` [3, ...] and those mixing in ``other``'s rows;
+    ``None`` where the model cannot run on them or gives no finite output per row."""
+    params = list(model.parameters())
+    device = params[0].device if params else torch.device("cpu")
     probe = copy.deepcopy(model).train()
     outs = []
     try:
@@ -191,12 +205,12 @@ def mixes_samples(model: nn.Module, input_shape: Sequence[int]) -> bool:
                 torch.manual_seed(0)
                 outs.append(probe(batch.to(device)).float())
     except Exception:
-        return False
+        return None
     base = outs[0]
     if base.dim() == 0 or len(base) != len(first) or any(out.shape != base.shape for out in outs):
-        return False  # (no output per row: the run's output check names it)
+        return None  # (no output per row: the run's output check names it)
     if not bool(torch.isfinite(base).all()):
-        return False
+        return None
     return any(not torch.allclose(base[row], out[row], rtol=1e-4, atol=1e-5)
                for row, out in enumerate(outs[1:]))
 

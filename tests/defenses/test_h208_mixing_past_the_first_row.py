@@ -1,12 +1,16 @@
 """DP-SGD on a model whose output for a sample depends on the samples before it in its batch
 (a cumulative mean over the batch; attention with a causal mask over the batch, a
-MultiheadAttention fed [B, E] as one unbatched sequence): refused, as a batch mean is.
+MultiheadAttention fed [B, E] as one unbatched sequence): refused, as a batch mean is; and
+one that cannot run on random inputs (token ids as features, ``nn.Embedding(x.long())``) is
+checked on the run's own records.
 
 Measured before the fix: ``mia-train defense=dp model=custom model._target_=m.CumMean``
 trained and wrote ε 8.0 with ``epsilon_valid: true``. ``mixes_samples`` compared the first
 row's output across two batches that differed in the other rows; such a model leaves the
 first row alone and gives every later row the rows before it, so one member reached other
-members' clipped terms and the accounting did not hold.
+members' clipped terms and the accounting did not hold. So did a model embedding digits'
+pixel counts (0..16) as token ids and centring them on the batch's mean: its check ran on
+random (negative) inputs, failed, and said "no mixing".
 """
 
 from __future__ import annotations
@@ -64,6 +68,19 @@ class CausalAttention(nn.Module):
         return self.b(scores.masked_fill(mask, float("-inf")).softmax(-1) @ h)
 
 
+class TokensBatchMean(nn.Module):
+    """Features as token ids (0..16), embedded and centred on the batch's mean embedding."""
+
+    def __init__(self, centred: bool = True) -> None:
+        super().__init__()
+        self.centred = centred
+        self.emb, self.b = nn.Embedding(17, 4), nn.Linear(32, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.emb(x.long()).flatten(1)
+        return self.b(h - h.mean(0, keepdim=True) if self.centred else h)
+
+
 class PerSample(nn.Module):
     """The same layers, each sample on its own (with dropout: the same draws per row)."""
 
@@ -89,12 +106,29 @@ def test_a_model_of_samples_on_their_own_passes():
     assert not mixes_samples(PerSample(), (8,))
 
 
-def test_training_refuses_it_before_the_first_step():
-    gen = torch.Generator().manual_seed(0)
-    x, y = torch.randn((48, 8), generator=gen), torch.randint(0, 3, (48,), generator=gen)
-    config = TrainConfig(epochs=1, batch_size=16, lr=0.1, optimizer="sgd", momentum=0.0)
+def test_a_model_that_cannot_run_on_random_inputs_is_checked_on_the_records():
     torch.manual_seed(0)
-    with pytest.raises(UnsupportedModelError, match="CumMean mixes the samples of a batch"):
-        train_by_engine([CumMean()], x, y, torch.ones((1, 48), dtype=torch.bool),
-                        config=config, seeds=[1], defenses=lambda: [DPSGD(noise_multiplier=1.0)],
-                        engine="stacked", num_classes=3, test_size=16)  # fmt: skip
+    tokens = torch.randint(0, 17, (6, 8)).float()
+    assert not mixes_samples(TokensBatchMean(), (8,))  # (random inputs: negative token ids)
+    assert mixes_samples(TokensBatchMean(), (8,), rows=tokens)
+    assert not mixes_samples(TokensBatchMean(centred=False), (8,), rows=tokens)
+
+
+def _train(model: nn.Module, x: torch.Tensor) -> None:
+    y = torch.randint(0, 3, (48,), generator=torch.Generator().manual_seed(0))
+    config = TrainConfig(epochs=1, batch_size=16, lr=0.1, optimizer="sgd", momentum=0.0)
+    train_by_engine([model], x, y, torch.ones((1, 48), dtype=torch.bool), config=config,
+                    seeds=[1], defenses=lambda: [DPSGD(noise_multiplier=1.0)],
+                    engine="stacked", num_classes=3, test_size=16)  # fmt: skip
+
+
+@pytest.mark.parametrize("model", [CumMean, TokensBatchMean])
+def test_training_refuses_it_before_the_first_step(model):
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn((48, 8), generator=gen)
+    if model is TokensBatchMean:
+        x = torch.randint(0, 17, (48, 8), generator=gen).float()
+    torch.manual_seed(0)
+    with pytest.raises(UnsupportedModelError, match=f"{model.__name__} mixes the samples"):
+        _train(model(), x)
+    _train(TokensBatchMean(centred=False), torch.randint(0, 17, (48, 8), generator=gen).float())
