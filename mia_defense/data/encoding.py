@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.constraints import override_text
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["PLAN_KEYS", "encode_features", "rows_outside_test", "warn_split_seed"]
 
@@ -154,8 +155,35 @@ def encode_features(
             fitted = columns[:, rows]
             mean, std = fitted.mean(axis=1), fitted.std(axis=1)
             columns = (columns - mean[:, None]) / np.where(std > 0, std, 1.0)[:, None]
+            _refuse_beyond_float32(columns, chosen, std, names=names, fit_rows=fit_rows,
+                                   source=source)
         out[:, starts[chosen]] = columns.T
     return out
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _refuse_beyond_float32(columns: np.ndarray, chosen: np.ndarray, std: np.ndarray, *,
+                           names: Sequence[str], fit_rows: np.ndarray | None,
+                           source: str) -> None:
+    """Refuse standardised columns [B, N] holding a value beyond float32's range: a column
+    whose fitted rows barely vary (a standard deviation of 1e-30) and whose other rows lie
+    far from them became inf in float32, refused later as 'NaN or inf: clean or impute them'
+    of a file that holds none."""
+    beyond = np.abs(columns) > _FLOAT32_MAX
+    if not beyond.any():
+        return
+    b, row = (int(i) for i in np.argwhere(beyond)[0])
+    name = names[int(chosen[b])]
+    fitted = "every row" if fit_rows is None else f"the {len(fit_rows)} rows outside the test set"
+    raise DataError(
+        f"{source}: column {name!r}, standardised (dataset.standardize=true) by its standard "
+        f"deviation over {fitted}, {std[b]:.3g}, reaches {columns[b, row]:.3g} at sample "
+        f"{row}, beyond float32's range: its values barely vary on those rows and lie far "
+        f"from them on others; drop the column ({override_text('dataset.drop_columns', name)}), "
+        "or scale it yourself and set dataset.standardize=false"
+    )
 
 
 # Values of the numeric columns `encode_features` standardises at once: a float64 block of
