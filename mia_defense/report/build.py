@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import math
@@ -14,7 +15,7 @@ import stat
 import struct
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,7 @@ from mia_defense.report.table import (
     write_csv,
 )
 from mia_defense.tracking.figures import image_summary
+from mia_defense.tracking.run_dir import NO_LOCKS
 
 __all__ = ["FRONT_AUC", "READ_WITH_CARE", "REPORT_FILES", "Report", "careful_rows",
            "check_out_dir", "read_with_care", "write_report"]
@@ -622,8 +624,9 @@ def write_report(
 
     Raises:
         DataError: no run could be ranked, or writing failed.
-        ConfigError: a ``group_by`` key is in no run's config, or ``out_dir`` cannot hold the
-            report (see `check_out_dir`); nothing is written then.
+        ConfigError: a ``group_by`` key is in no run's config, ``out_dir`` cannot hold the
+            report (see `check_out_dir`), or another report is being written there
+            (`_sole_writer`); nothing is written then.
     """
     sources = [Path(p) for p in paths]
     if not replace and Path(out_dir).is_dir():  # before reading thousands of runs
@@ -637,7 +640,6 @@ def write_report(
     groups = group_runs(summaries, by=group_by)
     out_dir = Path(out_dir)
     check_out_dir(out_dir, tensorboard=tensorboard, sources=sources, replace=replace)
-    _remove_stale_temp_folders(out_dir)  # (a report's folder, or a new or empty one)
     not_ranked = [(run.name, why) for run, why in loaded.unranked]
     not_ranked += [(str(path), why) for path, why in loaded.skipped]
     report = Report(
@@ -645,16 +647,54 @@ def write_report(
         skipped=loaded.skipped, not_ranked=not_ranked,
         caveats=[(run.name, note) for run, note in loaded.caveats],
     )  # fmt: skip
-    try:
-        _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs, charts=charts)
-        # the report is whole: its mark now names what it read
-        _replace(out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(_utf8(_mark_text(sources))))
-    except OSError as exc:
-        raise DataError(
-            f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "
-            f"free disk space or {_FIX_OUT}"
-        ) from None
+    with _sole_writer(out_dir):
+        if not replace:  # (a report of other folders may have ended there since the check)
+            _check_same_sources(out_dir, sources)
+        _remove_stale_temp_folders(out_dir)  # (a report's folder, or a new or empty one)
+        try:
+            _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs, charts=charts)
+            # the report is whole: its mark now names what it read
+            _replace(
+                out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(_utf8(_mark_text(sources)))
+            )
+        except OSError as exc:
+            raise DataError(
+                f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "
+                f"free disk space or {_FIX_OUT}"
+            ) from None
     return report
+
+
+@contextlib.contextmanager
+def _sole_writer(out_dir: Path) -> Iterator[None]:
+    """Hold an OS lock on the folder ``out_dir`` itself (no file of its own; released on
+    exit or death) while the body writes the report. Two reports written into one folder at
+    once (two sweeps reported in parallel with one --out, a report run again while the
+    first was drawing) moved their files in one by one, each over the other's: tables of
+    one beside the charts and summary of the other, and a mark naming either.
+
+    Raises:
+        ConfigError: another process holds the lock: another mia-report is writing there.
+    """
+    try:
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise ConfigError(f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"
+                          ) from None  # fmt: skip
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(
+                f"{out_dir}: another mia-report is writing its report there now; run this one "
+                f"again once it has ended, or {_FIX_OUT}"
+            ) from None
+        except OSError as exc:
+            if exc.errno not in NO_LOCKS:  # (NFS without its lock daemon: written unlocked)
+                raise
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _warn_evaluations(summaries: Sequence[RunSummary]) -> None:
