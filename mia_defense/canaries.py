@@ -22,7 +22,14 @@ from mia_defense.errors import ConfigError
 from mia_defense.plan import MembershipPlan, _balanced_masks
 from mia_defense.seeding import numpy_rng
 
-__all__ = ["AUDIT_KINDS", "CANARY_KINDS", "INCLUSIONS", "CanaryInsertion", "insert_canaries"]
+__all__ = [
+    "AUDIT_KINDS",
+    "CANARY_KINDS",
+    "INCLUSIONS",
+    "CanaryInsertion",
+    "canaries_reason",
+    "insert_canaries",
+]
 
 CANARY_KINDS = ("mislabeled", "outlier")
 # ``attack.audit``: none, or the one-run audit (Steinke et al. 2023) of `mia_defense.audit`.
@@ -65,6 +72,29 @@ def _canary_inputs(
     rms = np.sqrt((direction**2).reshape(num, -1).mean(axis=1))
     direction /= rms.reshape(-1, *[1] * (pop.ndim - 1))
     return (mean + 3.0 * std * direction).astype(dataset.x.dtype), labels
+
+
+def canaries_reason(*, kind: str, num: int, audit: int = 0) -> str | None:
+    """Why DP-SGD's ε is no guarantee when outlier canaries train the models, or ``None``:
+    they are placed at the population's mean plus 3 standard deviations, statistics of every
+    record, members included (`_canary_inputs`), so one member's record moves every
+    canary, and the canaries are members too: a data-dependent step outside the accounting,
+    as ``dataset.standardize`` is. ``num``: ``attack.canaries.num``; ``audit``: the one-run
+    audit's input canaries (``attack.audit_canaries``, of the same kind). Mislabeled
+    canaries copy one record's features each (under another label), as a copy in the data
+    would: no statistic of the population."""
+    if kind != "outlier" or num + audit <= 0:
+        return None
+    counts = [f"attack.canaries.num={num}"] if num else []
+    counts += [f"attack.audit_canaries={audit} of the one-run audit"] if audit else []
+    return (
+        f"attack.canaries.kind=outlier: the {num + audit} canaries ({', '.join(counts)}) that "
+        "train the models were placed at the population's mean plus 3 standard deviations, "
+        "statistics of every record, members included, a data-dependent step outside DP-SGD's "
+        "accounting (one member's record moves every canary); set "
+        "attack.canaries.kind=mislabeled (each copies one record's features under another "
+        "label: no statistic of the population), or train without canaries"
+    )
 
 
 def insert_canaries(

@@ -22,7 +22,7 @@ from mia_defense.attacks.runner import (
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.audit import with_audit_canaries
 from mia_defense.budget import WorkShape, check_budget, defense_work, earliest_stop
-from mia_defense.canaries import insert_canaries
+from mia_defense.canaries import canaries_reason, insert_canaries
 from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.compose import (
@@ -353,6 +353,11 @@ def _check(
     warn_unused_physical_batches(defenses, engine=experiment.train.engine)
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {},
                                one_hot_columns=experiment.dataset.one_hot_columns)
+    canaries = canaries_reason(kind=experiment.canary_kind, num=experiment.num_canaries,
+                               audit=experiment.audit.input_canaries)  # fmt: skip
+    if canaries is not None and any(isinstance(d, DPSGD) for d in defenses):
+        log.warning("defense.dp: ε will not be a guarantee (privacy.epsilon_valid: false): %s",
+                    canaries)  # fmt: skip
     check_user_fit(experiment.train, defenses=defenses)
     probe = _check_budget(experiment, plan, num_classes=num_classes, defenses=defenses)
     _warn_clip_norm(experiment, defenses, probe, sample)

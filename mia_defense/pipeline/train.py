@@ -18,6 +18,7 @@ from mia_defense.attacks.runner import (
     Attack,
 )
 from mia_defense.attacks.shadow import with_shadow_observations
+from mia_defense.canaries import canaries_reason
 from mia_defense.defenses.compose import prepare_model
 from mia_defense.errors import DataError
 from mia_defense.pipeline.data import TrainingData
@@ -297,6 +298,28 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
         if callable(report):
             dataset = experiment.config.get("dataset") or {}
             others = [d for d in defenses if d is not defense]
-            return report(stats, dataset=dataset, stacked_with=others,
-                          one_hot_columns=experiment.dataset.one_hot_columns)
+            figures = report(stats, dataset=dataset, stacked_with=others,
+                             one_hot_columns=experiment.dataset.one_hot_columns)
+            return _invalid_for(figures, canaries_reason(
+                kind=experiment.canary_kind, num=experiment.num_canaries,
+                audit=experiment.audit.input_canaries,
+            ))  # fmt: skip
     return {}
+
+
+def _invalid_for(privacy: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    """``privacy`` with ``epsilon_valid`` false and ``reason`` added to
+    ``epsilon_invalid_reason`` (in its place, after the flag), where it states an ε; as it
+    is without one or without a reason."""
+    if reason is None or "epsilon" not in privacy:
+        return privacy
+    merged = "; ".join(filter(None, [privacy.get("epsilon_invalid_reason"), reason]))
+    out: dict[str, Any] = {}
+    for key, value in privacy.items():
+        if key != "epsilon_invalid_reason":
+            out[key] = False if key == "epsilon_valid" else value
+        if key == "epsilon_valid":
+            out["epsilon_invalid_reason"] = merged
+    out.setdefault("epsilon_valid", False)
+    out.setdefault("epsilon_invalid_reason", merged)
+    return out

@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from mia_defense.canaries import canaries_reason
 from mia_defense.data import loads_csv
 from mia_defense.report.checks._values import (
     _number_problem,
@@ -197,13 +198,27 @@ def _csv_text_columns_unknown(dataset: Any, preprocessing: Any) -> bool:
             and "text columns, if any" in preprocessing)
 
 
+def _canaries_doubt(attack: Any) -> str | None:
+    """`mia_defense.canaries.canaries_reason` of a run's ``attack`` config: outlier
+    canaries, placed with statistics of the population, trained its models (mia-train says
+    ``epsilon_valid: false`` for them since 2026-12-05)."""
+    if not isinstance(attack, Mapping) or not isinstance(attack.get("canaries"), Mapping):
+        return None
+    node = attack["canaries"]
+    num, audit = node.get("num"), attack.get("audit_canaries")
+    counts = [n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 0
+              for n in (num, audit if attack.get("audit") == "one_run" else 0)]  # fmt: skip
+    return canaries_reason(kind=str(node.get("kind")), num=counts[0], audit=counts[1])
+
+
 def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     """Why a run's finite ε, which its results.json states as a guarantee (``epsilon_valid``
     not false), is none by its own config, or ``None``: DP-SGD on shuffled batches
     (``poisson_sampling=false``), the ``gdp`` accountant, features scaled with statistics of
     the members (``dataset.standardize``/``normalize``), a CSV's text columns one-hot encoded
     from the data where results.json leaves unsaid whether there were any
-    (`_csv_text_columns_unknown`), a defense of the user's own beside it, or no config to tell
+    (`_csv_text_columns_unknown`), outlier canaries (`_canaries_doubt`), a defense of the
+    user's own beside it, or no config to tell
     (`_unrecorded_config`). mia-train writes the first four as
     ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
     file whose flag was edited, said true)."""
@@ -238,6 +253,9 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
                 "categories found in the data, members included, outside DP-SGD's "
                 "accounting: results.json does not say whether it had any (a run recorded "
                 "before mia-train set epsilon_valid false for them); rerun it with mia-train")
+    canaries = _canaries_doubt(config.get("attack"))
+    if canaries is not None:
+        return canaries
     defenses = config["defense"]
     own = sorted(
         str(node["_target_"]) for node in defenses.values()
