@@ -39,7 +39,14 @@ from mia_defense.cli.arguments import (
     warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.entry import EXIT_USER_ERROR, end_interrupted, reader_gone, run_entry
+from mia_defense.cli.entry import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USER_ERROR,
+    end_interrupted,
+    reader_gone,
+    run_entry,
+)
 from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
@@ -115,6 +122,10 @@ _SWEEP_SUMMARY: list[tuple[Any, DictConfig]] = []
 # The log files of this process that could not be written (a full disk, /dev/full): each
 # said once when it failed, and the run or sweep exits 2 at its end.
 _LOG_FAILED: list[str] = []
+# The run or sweep directory this process named from the clock (`claim_timestamped_dir`:
+# the default outputs/<date>/<time>), as (key, path): the same command names a new one, so
+# an interrupted run or sweep resumes only with this one named (`_say_where_to_resume`).
+_CLOCK_NAMED: list[tuple[str, str]] = []
 # Public names of this module that live in mia_defense.cli.build (see __getattr__).
 _FROM_BUILD = frozenset({"build_experiment", "format_table", "run"})
 
@@ -218,6 +229,7 @@ class RunDirCheck(Callback):
             new = claimed or not os.path.lexists(config.hydra.run.dir)
             require_writable_dir(config.hydra.run.dir, key="hydra.run.dir")
             require_writable_log_files(config, made=Path(config.hydra.run.dir) if new else None)
+            _CLOCK_NAMED[:] = [("hydra.run.dir", str(config.hydra.run.dir))] if claimed else []
 
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -252,6 +264,7 @@ class RunDirCheck(Callback):
             require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
             require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
             keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
+            _CLOCK_NAMED[:] = [("hydra.sweep.dir", str(config.hydra.sweep.dir))] if claimed else []
 
     @_fails_closed("hydra.sweep.subdir")
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -690,6 +703,7 @@ def main() -> None:
     _SWEEP_RUNS.clear()
     _SWEEP_SUMMARY.clear()
     _LOG_FAILED.clear()
+    _CLOCK_NAMED.clear()
     refuse_misused_flags(sys.argv[1:])
     refuse_option_after_overrides(sys.argv[1:])
     refuse_unexpanded_home(sys.argv[1:])
@@ -702,8 +716,13 @@ def main() -> None:
     refuse_hydra_targets(sys.argv[1:])
     _lost_workers_stop_cleanly()
     gather_returned()
-    run_entry(_hydra_main, started=lambda: _TASK_STARTED,
-              interrupted="interrupted; run the same command again to resume")  # fmt: skip
+    try:
+        run_entry(_hydra_main, started=lambda: _TASK_STARTED,
+                  interrupted="interrupted; run the same command again to resume")  # fmt: skip
+    except SystemExit as exc:
+        if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            _say_where_to_resume()
+        raise
     if _LOG_FAILED:
         print(f"DataError: the log file(s) {', '.join(dict.fromkeys(_LOG_FAILED))} could not be "
               "written (see above): the log lines from then on went to the console only, so "
@@ -713,6 +732,19 @@ def main() -> None:
         raise SystemExit(EXIT_USER_ERROR)
     if _SWEEP_DIVERGED or _SWEEP_FAILED:
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _say_where_to_resume() -> None:
+    """After 'interrupted; run the same command again to resume': where the run's (sweep's)
+    directory was named from the clock, the same command names a new, empty one and trains
+    everything again beside the interrupted run, so say which directory to name instead."""
+    if not _CLOCK_NAMED:
+        return
+    key, path = _CLOCK_NAMED[0]
+    what = "run" if key == "hydra.run.dir" else "sweep"
+    print(f"to resume this {what}, add {key}={shell_path(path)} to the same command: its "
+          f"folder's name comes from the clock, so the same command alone starts the {what} "
+          "anew in a new folder", file=sys.stderr)  # fmt: skip
 
 
 # What a process pool raises when the system killed one of its workers (joblib's loky,
