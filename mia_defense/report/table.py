@@ -193,17 +193,35 @@ def _settings(payload: Mapping[str, Any]) -> dict[str, Any]:
     (``train.epochs``...) without the config copies of the defenses' settings. The flat
     config is read from ``config`` (`flat_hparams`), which the run's checks hold to the
     models (`mia_defense.report.runs.folder_problem`), not from results.json's ``hparams``
-    copy of it, which nothing checks (``hparams.train.lr`` edited showed in the table); a
-    run without a config shows its ``hparams``."""
+    copy of it, which nothing checks (``hparams.train.lr`` edited showed in the table), with
+    the classes it chose that no other column names (`_chosen_classes`); a run without a
+    config shows its ``hparams``."""
     own = {k: v for k, v in payload["defense"].items() if k not in _NAMES}
     config = payload.get("config")
     recorded = flat_hparams(config) if isinstance(config, Mapping) and config else (
         payload.get("hparams", {}))  # fmt: skip
+    if isinstance(config, Mapping) and config:
+        recorded = {**recorded, **_chosen_classes(config)}
     flat = {
         k: v for k, v in recorded.items()
         if not any(k == s or k.endswith("." + s) for s in own)
     }  # fmt: skip
     return {**own, **flat}
+
+
+# The config groups whose class (``_target_``) the report names elsewhere: the dataset and
+# model (the front's), the defenses and release (the family), the attacks (the evaluation).
+_CLASS_SHOWN = ("dataset", "model", "defense", "release", "attack")
+
+
+def _chosen_classes(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The classes a config chose by ``_target_`` that no other column names (an optimizer
+    of one's own: ``train.optimizer._target_``), which `flat_hparams` leaves out: runs of
+    AdamW and of SGD were rows alike in every column, hyperparameters included."""
+    return {
+        key: value for key, value in flatten(config).items()
+        if key.endswith("._target_") and key.partition(".")[0] not in _CLASS_SHOWN
+    }  # fmt: skip
 
 
 def distinguishing(

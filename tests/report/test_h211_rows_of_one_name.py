@@ -44,9 +44,9 @@ def test_rows_of_one_family_are_named_by_what_tells_them_apart(tmp_path, capsys)
     assert "`2026-12-05/no defense (train.lr=0.01)`" in summary
 
 
-def test_rows_told_apart_by_nothing_shown_take_a_run_name(tmp_path):
-    """Rows whose settings differ only where the hyperparameters column shows nothing (an
-    optimizer of one's own: its ``_target_``) take their first run's folder name."""
+def test_rows_of_an_optimizer_of_ones_own_are_told_apart_by_its_class(tmp_path):
+    """Rows that differ only in an optimizer's ``_target_`` (which results.json's hparams
+    leave out) show it in their hyperparameters and name: they were alike in every column."""
     day = tmp_path / "outputs" / "d"
     for i, (target, seed) in enumerate([("AdamW", 0), ("AdamW", 1), ("SGD", 0), ("SGD", 1)]):
         optimizer = {"_target_": f"torch.optim.{target}"}
@@ -55,7 +55,28 @@ def test_rows_told_apart_by_nothing_shown_take_a_run_name(tmp_path):
     report = write_report([tmp_path / "outputs"], out_dir=tmp_path / "out", tensorboard=False,
                           charts=False)  # fmt: skip
     assert [g.n for g in report.groups] == [2, 2]
-    assert sorted(g.name for g in report.groups) == ["d/no defense (d/t1)", "d/no defense (d/t3)"]
+    assert [g.hyperparameters for g in report.groups] == [
+        {"train.optimizer._target_": "torch.optim.AdamW"},
+        {"train.optimizer._target_": "torch.optim.SGD"},
+    ]
+    assert [g.name for g in report.groups] == [
+        "d/no defense (train.optimizer._target_=torch.optim.AdamW)",
+        "d/no defense (train.optimizer._target_=torch.optim.SGD)",
+    ]
+
+
+def test_rows_told_apart_by_nothing_shown_take_a_run_name(tmp_path):
+    """Rows whose settings differ only where the hyperparameters column shows nothing (the
+    observations file mia-attack attacked, its ``source``) take their first run's name."""
+    day = tmp_path / "outputs" / "d"
+    for i, (source, seed) in enumerate([("a", 0), ("a", 1), ("b", 0), ("b", 1)]):
+        make_run(day / f"t{i + 1}", test_accuracy=0.9 - 0.1 * (i // 2), signal=3.0 - i // 2,
+                 seed=seed, config={"source": f"/data/{source}.npz"})  # fmt: skip
+    report = write_report([tmp_path / "outputs"], out_dir=tmp_path / "out", tensorboard=False,
+                          charts=False)  # fmt: skip
+    assert [g.n for g in report.groups] == [2, 2]
+    assert [g.hyperparameters for g in report.groups] == [{}, {}]
+    assert [g.name for g in report.groups] == ["d/no defense (d/t1)", "d/no defense (d/t3)"]
 
 
 def test_rows_of_other_datasets_keep_their_names(tmp_path):
