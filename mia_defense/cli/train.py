@@ -720,7 +720,8 @@ def main() -> None:
         run_entry(_hydra_main, started=lambda: _TASK_STARTED,
                   interrupted="interrupted; run the same command again to resume")  # fmt: skip
     except SystemExit as exc:
-        if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED) or (
+                exc.code == EXIT_USER_ERROR and _left_to_resume()):  # fmt: skip
             _say_where_to_resume()
         raise
     if _LOG_FAILED:
@@ -731,7 +732,27 @@ def main() -> None:
               "writable file (hydra/job_logging=disabled: no log file)", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
     if _SWEEP_DIVERGED or _SWEEP_FAILED:
+        if _left_to_resume():
+            _say_where_to_resume()
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _left_to_resume() -> bool:
+    """Whether the directory named from the clock (`_CLOCK_NAMED`) holds a run that stopped
+    on an error after it began (results.json ``failed``: a full disk) or that a killed job
+    left ``running``, which "run the same command again" was said to resume."""
+    from mia_defense.tracking import read_json
+
+    if not _CLOCK_NAMED:
+        return False
+    root = Path(_CLOCK_NAMED[0][1])
+    for path in [root / "results.json", *root.glob("*/results.json")]:
+        try:
+            if read_json(path).get("status") in ("failed", "running", "interrupted"):
+                return True
+        except (MiaDefenseError, OSError):
+            continue
+    return False
 
 
 def _say_where_to_resume() -> None:

@@ -75,3 +75,38 @@ def test_a_folder_the_user_named_gets_no_hint(tmp_path, interrupted_once_running
     assert done.returncode == 130, done.stderr[-2000:]
     assert "interrupted; run the same command again to resume" in done.stderr
     assert not HINT.search(done.stderr)
+
+
+def test_a_sweep_with_a_failed_run_in_a_clock_named_folder_says_which_folder_resumes_it(
+    tmp_path, monkeypatch
+):
+    """A point that stopped on an error after it began (a full disk: results.json 'failed')
+    is one the sweep's end says to resume with the same command."""
+    from mia_defense.errors import DataError
+
+    release_test = experiment.release_test
+    failed = []
+
+    def release_fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise DataError("observations.npz: No space left on device")
+        return release_test(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "release_test", release_fails_once)
+    done = mia_train("-m", *TINY, "seed=0,1", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "run the same command again to resume them" in done.stdout
+    found = HINT.search(done.stderr)
+    assert found, done.stderr[-2000:]
+    assert found.group(1, 2) == ("sweep", "hydra.sweep.dir")
+    statuses = [read_json(p)["status"] for p in (tmp_path / found.group(3)).glob("*/results.json")]
+    assert sorted(statuses) == ["complete", "failed"]
+
+
+def test_a_refused_point_gets_no_hint(tmp_path):
+    """A bad value refused in one point: the same command refuses it again, nothing of it
+    is left to resume."""
+    done = mia_train("-m", *TINY, "train.lr=0.1,-1", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert not HINT.search(done.stderr)
