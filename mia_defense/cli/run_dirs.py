@@ -38,6 +38,7 @@ __all__ = [
     "refuse_inside_a_run",
     "refuse_odd_log_files",
     "refuse_other_kind",
+    "refuse_parent_of_unmade",
     "refuse_run_of_another_config",
     "require_writable_dir",
     "require_writable_log_files",
@@ -117,6 +118,23 @@ def refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) ->
         log.error("ConfigError: %s=%s is %s (it holds %s); %s: choose another %s", key, path,
                   what, held, fix, key)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_parent_of_unmade(path: str, *, key: str) -> None:
+    """Refuse a directory ``path`` with a ``..`` after a folder that does not exist yet
+    (``hydra.run.dir=SWEEP/new/..``): every check here reads the path as the system does
+    and found nothing there, then Hydra made ``new`` and the run wrote into its parent, a
+    sweep's directory (or another run's) that the checks would have refused."""
+    parts = Path(path).parts
+    for index, part in enumerate(parts[1:], start=1):
+        before = os.path.join(*parts[:index])
+        if part == ".." and parts[index - 1] != ".." and not os.path.lexists(before):
+            meant = os.path.normpath(os.path.join(before, ".."))
+            log.error("ConfigError: %s=%s: '..' after %s, a folder that does not exist yet, "
+                      "so the run would be written to %s itself, unchecked; nothing was "
+                      "changed. Write %s without '..' (the folder you mean)", key, path,
+                      before, meant, key)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
 
 
 # What only a run directory of mia-train holds, and what a run refused before it claimed its

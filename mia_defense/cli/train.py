@@ -62,6 +62,7 @@ from mia_defense.cli.run_dirs import (
     refuse_inside_a_run,
     refuse_odd_log_files,
     refuse_other_kind,
+    refuse_parent_of_unmade,
     refuse_run_of_another_config,
     require_writable_dir,
     require_writable_log_files,
@@ -217,6 +218,7 @@ class RunDirCheck(Callback):
         refuse_sweep_settings_in_a_run(config)
         refuse_stacked_release(config)
         with claim_timestamped_dir(config, "hydra.run.dir") as claimed:
+            refuse_parent_of_unmade(str(config.hydra.run.dir), key="hydra.run.dir")
             refuse_other_kind(config.hydra.run.dir, key="hydra.run.dir", held="multirun.yaml",
                                what="a sweep's directory", fix="each run of a sweep has a "
                                "folder of its own in it")  # fmt: skip
@@ -246,6 +248,7 @@ class RunDirCheck(Callback):
         refuse_unselected_settings(config)
         refuse_one_folder_for_all(config)
         with claim_timestamped_dir(config, "hydra.sweep.dir") as claimed:
+            refuse_parent_of_unmade(str(config.hydra.sweep.dir), key="hydra.sweep.dir")
             refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
                                what="a run's directory", fix="a sweep writes its runs into "
                                "folders of a directory of its own")  # fmt: skip
