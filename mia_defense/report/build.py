@@ -678,9 +678,9 @@ def _sole_writer(out_dir: Path) -> Iterator[None]:
     """
     try:
         fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as exc:
-        raise ConfigError(f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"
-                          ) from None  # fmt: skip
+    except OSError:  # a folder this user may write but not read (mode -wx): written unlocked
+        yield
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
