@@ -319,6 +319,12 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] 
 _SOURCE_CHECKS = {
     ("mia_defense.data.csv_file", "load_csv"): "check_csv_source",
     ("mia_defense.data.tabular", "load_npz"): "check_npz_source",
+    ("mia_defense.data.tabular", "load_purchase100"): "check_purchase100_source",
+    ("mia_defense.data.tabular", "load_texas100"): "check_texas100_source",
+    ("mia_defense.data.cifar", "load_cifar10"): "check_cifar10_source",
+    ("mia_defense.data.cifar", "load_cifar100"): "check_cifar100_source",
+    ("mia_defense.data.idx", "load_mnist"): "check_mnist_source",
+    ("mia_defense.data.idx", "load_fashion_mnist"): "check_fashion_mnist_source",
     # (generated: their sizes, memory and k-means time, refused after the run directory was
     # made; dataset.num_samples is then the data's size for the plan)
     ("mia_defense.data.synthetic", "make_purchase_like"): "check_purchase_like",

@@ -7,10 +7,17 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from mia_defense.data.checks import check_flag, finish_images, require_path, shown_names
+from mia_defense.data.checks import (
+    check_count,
+    check_flag,
+    finish_images,
+    require_path,
+    shown_names,
+)
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -22,7 +29,7 @@ from mia_defense.data.guards import (
 from mia_defense.data.safe_pickle import safe_loads
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["load_cifar10", "load_cifar100"]
+__all__ = ["check_cifar10_source", "check_cifar100_source", "load_cifar10", "load_cifar100"]
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +243,41 @@ def _is_binary(path: Path, data: bytes, label_bytes: int) -> bool:
     return data[:1] not in (b"\x80", b"(", b"}") and len(data) % (label_bytes + _PIXELS) == 0
 
 
+def _source(layout: _Layout, path: object, *, split: object, normalize: object,
+            max_samples: object) -> tuple[Path, list[Path]]:
+    """The settings checked and the batch files found, reading none of them: the folder
+    (or file) ``path`` names and the batch files of ``split``."""
+    if split not in _SPLITS:
+        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+    check_flag(normalize, key="normalize")
+    check_count(max_samples, key="max_samples")
+    root = require_path(path, name=layout.name,  # type: ignore[arg-type]
+                        expected=_expected(layout))
+    return root, _find_files(root, layout, str(split))
+
+
+@reports_file_errors
+def check_cifar10_source(*, path: Any, split: Any = "all", normalize: Any = True,
+                         max_samples: Any = None, **_: Any) -> None:
+    """What `load_cifar10` refuses before it reads a batch, in its words: the settings and the
+    batch files (they exist, are regular files, and are there for ``split``). The config
+    check runs it, so mia-train refuses these before the run directory is made."""
+    _source(_CIFAR10, path, split=split, normalize=normalize, max_samples=max_samples)
+
+
+@reports_file_errors
+def check_cifar100_source(*, path: Any, split: Any = "all", labels: Any = "fine",
+                          normalize: Any = True, max_samples: Any = None, **_: Any) -> None:
+    """`check_cifar10_source` for `load_cifar100` (and its ``labels`` setting)."""
+    _check_labels(labels)
+    _source(_CIFAR100, path, split=split, normalize=normalize, max_samples=max_samples)
+
+
+def _check_labels(labels: object) -> None:
+    if labels not in ("fine", "coarse"):
+        raise ConfigError(f"dataset.labels={labels!r}: choose from ('fine', 'coarse')")
+
+
 def _load(
     layout: _Layout,
     path: str | os.PathLike[str] | None,
@@ -248,12 +290,10 @@ def _load(
     max_samples: int | None,
     seed: int,
 ) -> Dataset:
-    if split not in _SPLITS:
-        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
-    check_flag(normalize, key="normalize")
-    root = require_path(path, name=layout.name, expected=_expected(layout))
+    root, found = _source(layout, path, split=split, normalize=normalize,
+                          max_samples=max_samples)
     images, labels, files = [], [], []
-    for file in _find_files(root, layout, split):
+    for file in found:
         x, y = _read_batch(file, layout, label_key=label_key, label_index=label_index)
         images.append(x)
         labels.append(y)
@@ -314,8 +354,7 @@ def load_cifar100(
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
-    if labels not in ("fine", "coarse"):
-        raise ConfigError(f"dataset.labels={labels!r}: choose from ('fine', 'coarse')")
+    _check_labels(labels)
     fine = labels == "fine"
     return _load(
         _CIFAR100,

@@ -12,11 +12,11 @@ import shlex
 import struct
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from mia_defense.data.checks import check_flag, finish_images, require_path
+from mia_defense.data.checks import check_count, check_flag, finish_images, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -28,7 +28,8 @@ from mia_defense.data.guards import (
 )
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["load_fashion_mnist", "load_mnist", "read_idx"]
+__all__ = ["check_fashion_mnist_source", "check_mnist_source", "load_fashion_mnist",
+           "load_mnist", "read_idx"]
 
 # IDX type code -> big-endian numpy dtype.
 _IDX_TYPES = {
@@ -224,6 +225,47 @@ def _check_same(plain: Path, compressed: Path) -> None:
         )
 
 
+def _source(name: str, folder_name: str, path: object, *, split: object, normalize: object,
+            max_samples: object) -> tuple[Path, list[tuple[Path, Path]]]:
+    """The settings checked and the IDX files found (images, labels) for each part of
+    ``split``, reading none of their data."""
+    if split not in _SPLITS:
+        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+    check_flag(normalize, key="normalize")
+    check_count(max_samples, key="max_samples")
+    root = require_path(
+        path,  # type: ignore[arg-type]
+        name=name,
+        expected="a folder with train-images-idx3-ubyte[.gz] and the other IDX files",
+    )
+    if not root.is_dir():
+        raise DataError(f"dataset {name!r}: {root} is a file; point dataset.path at its folder"
+                        + _npz_hint(root))
+    pairs = []
+    for part in ("train", "test"):
+        if split in ("all", part):
+            image_file, label_file = (_find(root, stem, folder_name) for stem in _FILES[part])
+            pairs.append((image_file, label_file))
+    return root, pairs
+
+
+@reports_file_errors
+def check_mnist_source(*, path: Any, split: Any = "all", normalize: Any = True,
+                       max_samples: Any = None, **_: Any) -> None:
+    """What `load_mnist` refuses before it reads an IDX file's data, in its words: the
+    settings and the files of ``split`` (found, regular files). The config check runs it, so
+    mia-train refuses these before the run directory is made."""
+    _source("mnist", "MNIST", path, split=split, normalize=normalize, max_samples=max_samples)
+
+
+@reports_file_errors
+def check_fashion_mnist_source(*, path: Any, split: Any = "all", normalize: Any = True,
+                               max_samples: Any = None, **_: Any) -> None:
+    """`check_mnist_source` for `load_fashion_mnist`."""
+    _source("fashion_mnist", "FashionMNIST", path, split=split, normalize=normalize,
+            max_samples=max_samples)
+
+
 def _load(
     name: str,
     folder_name: str,
@@ -234,22 +276,10 @@ def _load(
     max_samples: int | None,
     seed: int,
 ) -> Dataset:
-    if split not in _SPLITS:
-        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
-    check_flag(normalize, key="normalize")
-    root = require_path(
-        path,
-        name=name,
-        expected="a folder with train-images-idx3-ubyte[.gz] and the other IDX files",
-    )
-    if not root.is_dir():
-        raise DataError(f"dataset {name!r}: {root} is a file; point dataset.path at its folder"
-                        + _npz_hint(root))
+    root, pairs = _source(name, folder_name, path, split=split, normalize=normalize,
+                          max_samples=max_samples)
     images, labels, label_files = [], [], []
-    for part in ("train", "test"):
-        if split not in ("all", part):
-            continue
-        image_file, label_file = (_find(root, stem, folder_name) for stem in _FILES[part])
+    for image_file, label_file in pairs:
         x, y = read_idx(image_file), read_idx(label_file)
         if x.ndim != 3:
             raise DataError(f"{image_file}: images must be [N, H, W], got shape {x.shape}"

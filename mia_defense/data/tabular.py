@@ -48,7 +48,8 @@ from mia_defense.data.guards import (
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import npz_member_bytes, shared_array_name
 
-__all__ = ["check_npz_source", "load_npz", "load_purchase100", "load_texas100"]
+__all__ = ["check_npz_source", "check_purchase100_source", "check_texas100_source", "load_npz",
+           "load_purchase100", "load_texas100"]
 
 log = logging.getLogger(__name__)
 
@@ -438,6 +439,27 @@ _PURCHASE_EXPECTED = (
 )
 
 
+def _purchase_source(path: Any, *, label_base: Any, max_samples: Any) -> Path:
+    """`load_purchase100`'s settings checked and its file found, reading no data."""
+    check_label_base(label_base)
+    check_count(max_samples, key="max_samples")
+    root = require_path(path, name="purchase100", expected=_PURCHASE_EXPECTED)
+    return _find_file(root, ("dataset_purchase", "purchase100.npz"), name="purchase100",
+                      expected=_PURCHASE_EXPECTED)
+
+
+@reports_file_errors
+def check_purchase100_source(*, path: Any, label_base: Any = None, max_samples: Any = None,
+                             **_: Any) -> None:
+    """What `load_purchase100` refuses before it reads the data, in its words: the settings,
+    the file, and an .npz's arrays (by name, from its zip directory). The config check runs
+    it, so mia-train refuses these before the run directory is made."""
+    file = _purchase_source(path, label_base=label_base, max_samples=max_samples)
+    if _is_npz(file):
+        with _npz_arrays(file, x_key=None, y_key=None, setting=("path", "path")):
+            pass
+
+
 @reports_file_errors
 def load_purchase100(
     *,
@@ -460,12 +482,7 @@ def load_purchase100(
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
-    check_label_base(label_base)
-    root = require_path(path, name="purchase100", expected=_PURCHASE_EXPECTED)
-    file = _find_file(
-        root, ("dataset_purchase", "purchase100.npz"), name="purchase100",
-        expected=_PURCHASE_EXPECTED,
-    )
+    file = _purchase_source(path, label_base=label_base, max_samples=max_samples)
     if _is_npz(file):
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
 
@@ -504,6 +521,38 @@ _TEXAS_EXPECTED = (
 )
 
 
+def _texas_source(path: Any, *, label_base: Any, max_samples: Any
+                  ) -> tuple[Path | None, Path | None]:
+    """`load_texas100`'s settings checked and its data found, reading none: the .npz, or
+    else the folder holding 'feats' and 'labels'."""
+    check_label_base(label_base)
+    check_count(max_samples, key="max_samples")
+    root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
+    if root.is_file() and not _is_npz(root):
+        raise DataError(f"dataset 'texas100': {root} is not an .npz; expected {_TEXAS_EXPECTED}")
+    if root.is_file() or is_regular_file(root / "texas100.npz"):
+        return (root if root.is_file() else root / "texas100.npz"), None
+    folder = next(
+        (f for f in (root, root / "texas" / "100", root / "100") if is_regular_file(f / "feats")),
+        None,
+    )
+    if folder is None or not is_regular_file(folder / "labels"):
+        raise DataError(f"dataset 'texas100': no feats/labels files in {root}; expected "
+                        f"{_TEXAS_EXPECTED}")
+    return None, folder
+
+
+@reports_file_errors
+def check_texas100_source(*, path: Any, label_base: Any = None, max_samples: Any = None,
+                          **_: Any) -> None:
+    """`check_purchase100_source` for `load_texas100`: the settings, the .npz's arrays or
+    the folder's 'feats' and 'labels' files."""
+    file, _folder = _texas_source(path, label_base=label_base, max_samples=max_samples)
+    if file is not None:
+        with _npz_arrays(file, x_key=None, y_key=None, setting=("path", "path")):
+            pass
+
+
 @reports_file_errors
 def load_texas100(
     *,
@@ -524,26 +573,15 @@ def load_texas100(
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
-    check_label_base(label_base)
-    root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
-    if root.is_file() and not _is_npz(root):
-        raise DataError(f"dataset 'texas100': {root} is not an .npz; expected {_TEXAS_EXPECTED}")
-    if root.is_file() or is_regular_file(root / "texas100.npz"):
-        file = root if root.is_file() else root / "texas100.npz"
+    file, folder = _texas_source(path, label_base=label_base, max_samples=max_samples)
+    if file is not None:
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
         source = file
 
         def where(i: int, j: int) -> str:
             return f"{file}: sample {i}, feature {j} (counted from 0)"
     else:
-        folder = next(
-            (f for f in (root, root / "texas" / "100", root / "100")
-             if is_regular_file(f / "feats")),
-            None,
-        )
-        if folder is None or not is_regular_file(folder / "labels"):
-            raise DataError(f"dataset 'texas100': no feats/labels files in {root}; expected "
-                            f"{_TEXAS_EXPECTED}")
+        assert folder is not None
         feats, labels = _SkippedLines(), _SkippedLines()
         x = _load_text_matrix(folder / "feats", dtype=np.float32, skipped=feats)
         y = _load_text_matrix(folder / "labels", dtype=np.float64, skipped=labels)
