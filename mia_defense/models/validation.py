@@ -172,15 +172,15 @@ def mixes_samples(
     BatchNorm's statistics. DP-SGD bounds each member's influence by clipping its own
     gradient, which such a model does not confine to that member's term (BatchNorm, which
     Opacus refuses by type, is one case of it; a hand-written batch mean was trained with
-    ε reported valid). A batch that differs from a first one in all rows but one, each run
-    with the same random draws (dropout alike), must give that row the output the first gave
-    it, for each of the 3 rows: a row may depend on no other row, before or after it (a
-    cumulative mean over the batch, or attention with a causal mask over it, leaves the
-    first row alone: a check of that row only passed them, and ε was reported valid).
-    The batches are random; where the model cannot run on random inputs (token ids as
-    features: ``nn.Embedding(x.long())`` fails on negative ones, and a batch mean of its
-    embeddings passed unchecked), they are 6 of ``rows`` [R, *input_shape], the run's own
-    records, if given. ``False`` when it runs on neither (its training names why)."""
+    ε reported valid). Two batches that differ in all but their first row, each run with the
+    same random draws (dropout alike), must give that row the same output. So must the
+    later rows (`_later_rows_read_others`): a cumulative mean over the batch, or attention
+    with a causal mask over it, leaves the first row alone, and a check of that row only
+    passed them (ε reported valid). The batches are random; where the model cannot run on
+    random inputs (token ids as features: ``nn.Embedding(x.long())`` fails on negative
+    ones, and a batch mean of its embeddings passed unchecked), they are 6 of ``rows``
+    [R, *input_shape], the run's own records, if given. ``False`` when it runs on neither
+    (its training names why)."""
     gen = torch.Generator().manual_seed(0)
     first = torch.randn((3, *input_shape), generator=gen)
     other = 1 + 4 * torch.randn((3, *input_shape), generator=gen)  # (other statistics)
@@ -191,28 +191,61 @@ def mixes_samples(
 
 
 def _moves_other_rows(model: nn.Module, first: torch.Tensor, other: torch.Tensor) -> bool | None:
-    """`mixes_samples` on the batch ``first`` [3, ...] and those mixing in ``other``'s rows;
-    ``None`` where the model cannot run on them or gives no finite output per row."""
+    """`mixes_samples` on the batch ``first`` [3, ...] and ``other``'s rows; ``None`` where
+    the model cannot run on them or gives no finite output per row."""
     params = list(model.parameters())
     device = params[0].device if params else torch.device("cpu")
     probe = copy.deepcopy(model).train()
-    outs = []
+
+    def run(batch: torch.Tensor, seed: int = 0) -> torch.Tensor:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(seed)
+            return probe(batch.to(device)).float()
+
     try:
-        for kept in (None, *range(len(first))):
-            batch = first if kept is None else torch.cat([other[:kept], first[kept : kept + 1],
-                                                          other[kept + 1 :]])  # fmt: skip
-            with torch.random.fork_rng(devices=[]), torch.no_grad():
-                torch.manual_seed(0)
-                outs.append(probe(batch.to(device)).float())
+        base = run(first)
+        if base.dim() == 0 or len(base) != len(first) or not bool(torch.isfinite(base).all()):
+            return None  # (no output per row: the run's output check names it)
+        kept = [run(torch.cat([first[:1], other[1:]]))]
+        draws = not torch.equal(run(first, seed=1), base)
+        if not draws:  # no random draw in training mode: each later row kept alike
+            kept += [run(torch.cat([other[:row], first[row : row + 1], other[row + 1 :]]))
+                     for row in range(1, len(first))]  # fmt: skip
     except Exception:
         return None
-    base = outs[0]
-    if base.dim() == 0 or len(base) != len(first) or any(out.shape != base.shape for out in outs):
-        return None  # (no output per row: the run's output check names it)
-    if not bool(torch.isfinite(base).all()):
+    if any(out.shape != base.shape for out in kept):
         return None
-    return any(not torch.allclose(base[row], out[row], rtol=1e-4, atol=1e-5)
-               for row, out in enumerate(outs[1:]))
+    if any(not torch.allclose(base[row], out[row], rtol=1e-4, atol=1e-5)
+           for row, out in enumerate(kept)):  # fmt: skip
+        return True
+    return draws and _later_rows_read_others(probe, first.to(device))
+
+
+def _later_rows_read_others(probe: nn.Module, first: torch.Tensor) -> bool:
+    """Whether, in one pass of ``probe`` over ``first`` [3, ...] in training mode or in eval
+    mode, the output of a row after the first has a gradient with respect to another row's
+    input. For a model that draws at random in training mode: in batches of other values, a
+    draw whose count depends on the values (a Gamma or Beta sample, a Poisson one) moves
+    the later rows' draws and so their outputs, though no row reads another (such a model
+    was refused as mixing the samples); within one pass, the draws are the same for every
+    row's gradient (eval mode too: dropout may cut a row's every path in the one). A mixing
+    that no gradient sees (the inputs cast to integers) is the first row's check's."""
+    others = [torch.arange(len(first), device=first.device) != row for row in range(len(first))]
+    try:
+        for training in (True, False):
+            x = first.clone().requires_grad_(True)
+            probe.train(training)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                out = probe(x).float()
+            for row in range(1, len(x)):
+                (grad,) = torch.autograd.grad(out[row].sum(), x, retain_graph=True,
+                                              allow_unused=True)  # fmt: skip
+                if grad is not None and bool((grad[others[row]].abs() > 0).any()):
+                    return True
+    except Exception:  # (no gradient to the inputs, or none to take: nothing seen)
+        return False
+    return False
 
 
 def without_grad_samples(model: nn.Module, inputs: torch.Tensor) -> dict[str, str | None]:
