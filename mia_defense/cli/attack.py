@@ -536,6 +536,7 @@ def run(
             claimed()  # the directory is this run's (or holds its finished run)
         if held is not None:
             warn_incomplete(run_dir)  # (scores.npz or the copy gone, results.json a link)
+            _warn_other_scores(run_dir)
             log.info("skipping finished run %s (complete results.json of mia-attack on the "
                      "same source and config)", run_dir)  # fmt: skip
             return None
@@ -587,6 +588,24 @@ def _warn_naive_shadows(results: dict[str, Any] | None, path: Path) -> None:
                     "hold: its own models are the shadows here (an adaptive attacker, "
                     "shadow_recipe=same), so these figures are not the run's",
                     shell_path(path))  # fmt: skip
+
+
+def _warn_other_scores(run_dir: Path) -> None:
+    """Warn when mia-attack's finished run, skipped, holds a scores.npz that is not the one
+    its figures were measured on (`recorded_scores_problem`; another run's copied in, or
+    edited): it was skipped without a word."""
+    from mia_defense.report.scores import recorded_scores_problem
+    from mia_defense.tracking import read_json
+
+    try:
+        problem = recorded_scores_problem(run_dir, read_json(run_dir / "results.json"))
+    except MiaDefenseError:
+        return  # (read as the run's just before: `_refuse_held`)
+    if problem:
+        log.warning("%s: a complete run, skipped as finished, but %s. Its figures (results.json) "
+                    "stand; delete scores.npz and results.json alone, not the folder, and run "
+                    "the same command again to write them anew from its observations.npz",
+                    run_dir, problem)  # fmt: skip
 
 
 def _refuse_held(run_dir: Path, source: Source, attacked: dict[str, Any]) -> str | None:

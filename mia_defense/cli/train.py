@@ -655,34 +655,13 @@ def _refuse_unreadable_finished_run(run_dir: Path, payload: dict[str, Any]) -> N
 
 def _warn_other_scores(run_dir: Path, payload: dict[str, Any]) -> None:
     """Warn when a finished run skipped on resume holds a scores.npz that is not the one its
-    figures were measured on (another run's copied in, or edited; results.json records no
-    sha256 of it): it was skipped without a word, while mia-report drew no ROC curve for it
-    and a reader of the per-record scores took another run's. The strongest attack's AUC
-    (else the first recorded) is measured on the file (`other_auc`: one sort of its
-    scores). A missing scores.npz or observations.npz is `warn_incomplete`'s."""
-    from collections.abc import Mapping
-
-    from mia_defense.errors import DataError
-    from mia_defense.report.checks import strongest_attack
-    from mia_defense.report.scores import attack_scores, other_auc
+    figures were measured on (`recorded_scores_problem`): it was skipped without a word,
+    while mia-report drew no ROC curve for it and a reader of the per-record scores took
+    another run's. A missing scores.npz or observations.npz is `warn_incomplete`'s."""
+    from mia_defense.report.scores import recorded_scores_problem
     from mia_defense.tracking.artifacts import DIGESTED_FOLDERS
 
-    scores = run_dir / "scores.npz"
-    attacks = payload.get("attacks")
-    if not (scores.is_file() and (run_dir / "observations.npz").is_file()
-            and isinstance(attacks, Mapping)):  # fmt: skip
-        return
-    recorded = [(n, a["auc"]) for n, a in attacks.items()
-                if isinstance(a, Mapping) and isinstance(a.get("auc"), float)]  # fmt: skip
-    name, _ = strongest_attack(payload)
-    name, auc = next(((n, a) for n, a in recorded if n == name), recorded[0] if recorded
-                     else (None, None))  # fmt: skip
-    if name is None:
-        return
-    try:
-        problem = other_auc(attack_scores(run_dir, name), name, auc)
-    except DataError as exc:
-        problem = str(exc)
+    problem = recorded_scores_problem(run_dir, payload)
     if problem:
         saved = any(any((run_dir / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS)
         log.warning("%s: a complete run, skipped as finished, but %s. Its figures (results.json) "

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from mia_defense.metrics import roc_metrics
 
 __all__ = [
     "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "attack_scores", "other_auc", "read_arrays",
+    "recorded_scores_problem",
 ]
 
 # The largest array the report reads, inflated (a run's masks [K, N], scores [T, N], labels):
@@ -129,6 +131,31 @@ def other_auc(
         f"records {recorded:.4f}: not the scores the run's figures were measured on (the "
         "scores.npz of another run, or edited); the run's files are not the ones it wrote"
     )
+
+
+def recorded_scores_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """Why ``run_dir``'s scores.npz is not the one its results.json (``payload``) figures
+    were measured on (another run's copied in, or edited: results.json records no sha256 of
+    it), or ``None``: the same, or nothing to tell (scores.npz or observations.npz missing,
+    no AUC recorded). The strongest attack's AUC (else the first recorded) is measured on
+    the file (`other_auc`: one sort of its scores); one it lacks is named."""
+    from mia_defense.report.checks import strongest_attack  # (imports this module)
+
+    attacks = payload.get("attacks")
+    if not ((run_dir / "scores.npz").is_file() and (run_dir / "observations.npz").is_file()
+            and isinstance(attacks, Mapping)):  # fmt: skip
+        return None
+    recorded = [(n, a["auc"]) for n, a in attacks.items()
+                if isinstance(a, Mapping) and isinstance(a.get("auc"), float)]  # fmt: skip
+    strongest, _ = strongest_attack(payload)
+    name, auc = next(((n, a) for n, a in recorded if n == strongest), recorded[0] if recorded
+                     else (None, None))  # fmt: skip
+    if name is None:
+        return None
+    try:
+        return other_auc(attack_scores(run_dir, name), name, auc)
+    except DataError as exc:
+        return str(exc)
 
 
 def _canaries(path: Path, records: int) -> np.ndarray:

@@ -2,7 +2,8 @@
 mia-train started again on it without a word (results.json records no sha256 of
 scores.npz), while mia-report drew no ROC curve for it ('not the scores the run's figures
 were measured on') and a reader of the per-record scores took the other run's. The skip now
-warns, naming the file and how to write it anew from the run's saved models (helper h210)."""
+warns, naming the file and how to write it anew from the run's saved models; mia-attack's
+skip of its own finished run likewise (helper h210)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import LEAN_ATTACKS, mia_train
+from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train, synthetic_observations
 
 TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
 SAID = "a complete run, skipped as finished, but "
@@ -65,3 +66,24 @@ def test_a_scores_file_without_the_strongest_attack_is_named(runs, tmp_path):
 def test_an_untouched_finished_run_is_skipped_without_a_warning(runs, tmp_path):
     run = Path(shutil.copytree(runs / "seed0", tmp_path / "run"))
     assert SAID not in _skip(run, tmp_path)
+
+
+def test_mia_attacks_finished_run_holding_another_runs_scores_is_skipped_with_a_warning(
+    tmp_path,
+):
+    for seed in (0, 1):
+        synthetic_observations(num_models=4, num_samples=60, num_classes=3, seed=seed).save(
+            tmp_path / f"o{seed}.npz")
+        done = mia_attack(f"o{seed}.npz", *LEAN_ATTACKS, "progress=false",
+                          f"hydra.run.dir=a{seed}", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+    args = ("o0.npz", *LEAN_ATTACKS, "progress=false", "hydra.run.dir=a0")
+    assert SAID not in mia_attack(*args, cwd=tmp_path).stderr
+    shutil.copyfile(tmp_path / "a1" / "scores.npz", tmp_path / "a0" / "scores.npz")
+    again = mia_attack(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "skipping finished run" in again.stderr
+    run = tmp_path / "a0"
+    assert f"{run}: {SAID}{run / 'scores.npz'}: its " in again.stderr
+    assert ("delete scores.npz and results.json alone, not the folder, and run the same command "
+            "again to write them anew from its observations.npz") in again.stderr
