@@ -51,7 +51,6 @@ from mia_defense.report.table import (
     write_csv,
 )
 from mia_defense.tracking.figures import image_summary
-from mia_defense.tracking.run_dir import NO_LOCKS
 
 __all__ = ["FRONT_AUC", "READ_WITH_CARE", "REPORT_FILES", "Report", "careful_rows",
            "check_out_dir", "read_with_care", "write_report"]
@@ -689,9 +688,8 @@ def _sole_writer(out_dir: Path) -> Iterator[None]:
                 f"{out_dir}: another mia-report is writing its report there now; run this one "
                 f"again once it has ended, or {_FIX_OUT}"
             ) from None
-        except OSError as exc:
-            if exc.errno not in NO_LOCKS:  # (NFS without its lock daemon: written unlocked)
-                raise
+        except OSError:  # no lock to be had (no locks on the file system; NFS: EBADF, its
+            pass  # exclusive locks need a file open for writing): written unlocked
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -59,3 +59,22 @@ def test_a_first_report_into_a_new_folder_takes_the_lock_too(tmp_path):
     finally:
         os.close(fd)
     assert not any(p.name.endswith((".csv", ".md")) for p in out.iterdir())
+
+
+def test_a_file_system_without_folder_locks_is_written_unlocked(tmp_path, monkeypatch):
+    """NFS refuses an exclusive lock on a folder (EBADF: it wants a file open for writing),
+    a file system without locks says ENOLCK: the report is written, unlocked, as before."""
+    import errno
+
+    import mia_defense.report.build as build
+
+    root = two_run_sweep(tmp_path / "sweep")
+    for code in (errno.EBADF, errno.ENOLCK):
+
+        def refused(fd, operation, code=code):
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(build.fcntl, "flock", refused)
+        out = tmp_path / f"out{code}"
+        write_report([root], out_dir=out, tensorboard=False, charts=False)
+        assert (out / "tradeoff.csv").is_file()
