@@ -464,7 +464,26 @@ def _same_sweep(old: bytes, upcoming: str) -> bool:
         text = old.decode()
     except UnicodeDecodeError:
         return False
-    return _without_checkout(text) == _without_checkout(upcoming)
+    return _without_checkout(text) == _without_checkout(_clock_name_put_back(text, upcoming))
+
+
+_SWEEP_DIR_LINE = re.compile(r"^  sweep:\n    dir: (.+)$", re.MULTILINE)
+
+
+def _clock_name_put_back(old: str, upcoming: str) -> str:
+    """The ``upcoming`` multirun.yaml of a sweep started again with ``hydra.sweep.dir=X``
+    naming the folder that the ``old`` one's ``${now:...}`` named (as an interrupted sweep's
+    last line says to resume it), written as the old one was: its ``dir: X`` as the old
+    ``dir: ...${now:...}``, its ``hydra.sweep.dir=X`` override left out. That resume kept
+    the sweep's own record as an earlier sweep's multirun.1.yaml. Anything else: as given."""
+    before, now = _SWEEP_DIR_LINE.search(old), _SWEEP_DIR_LINE.search(upcoming)
+    if before is None or now is None or "${now:" not in before.group(1):
+        return upcoming
+    named = f"\n    - hydra.sweep.dir={now.group(1)}\n"
+    if named not in upcoming[now.end():]:
+        return upcoming
+    rest = upcoming[now.end():].replace(named, "\n", 1)
+    return upcoming[:now.start(1)] + before.group(1) + rest
 
 
 def require_writable_dir(path: str, *, key: str) -> None:

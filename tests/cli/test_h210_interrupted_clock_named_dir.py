@@ -69,6 +69,16 @@ def test_an_interrupted_sweep_in_a_clock_named_folder_says_which_folder_resumes_
     assert Path(interrupted_once_running[0]).parent == sweep_dir
     assert (sweep_dir / "multirun.yaml").is_file()
 
+    again = mia_train("-m", *TINY, "seed=0,1", f"{found.group(2)}={found.group(3)}",
+                      cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    statuses = [read_json(p)["status"] for p in sweep_dir.glob("*/results.json")]
+    assert statuses == ["complete", "complete"]
+    # the same sweep resumed: its record is not kept as an earlier sweep's
+    assert "kept the earlier sweep's" not in again.stderr
+    assert not list(sweep_dir.glob("multirun.*.yaml"))
+    assert [p.name for p in sweep_dir.parent.iterdir()] == [sweep_dir.name]
+
 
 def test_a_folder_the_user_named_gets_no_hint(tmp_path, interrupted_once_running):
     done = mia_train(*TINY, "hydra.run.dir=run", cwd=tmp_path)
