@@ -291,8 +291,9 @@ def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
 
 def _root_labels(roots: list[Path]) -> list[str]:
     """Each root's name, with as many parent folders as needed to tell roots of one name
-    apart (``x/sweep``, ``y/sweep``: their runs had the same names)."""
-    parts = [r.absolute().parts for r in roots]
+    apart (``x/sweep``, ``y/sweep``: their runs had the same names). ``..`` is the folder it
+    names (``mia-report . ..`` from a run folder named its sweep's runs ``../NAME``)."""
+    parts = [Path(os.path.abspath(r)).parts for r in roots]
     depth = 1
     while True:
         labels = ["/".join(p[-depth:]) if depth < len(p) else r.as_posix()
