@@ -603,7 +603,12 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     # its row as much as a diverged one: its siblings get the same caveat
     skipped: list[tuple[RunRecord, str]] = []
     seen: set[Path] = set()
-    roots = [Path(p) for p in paths]
+    # a folder given twice (``mia-report sweep sweep/``) is read once: its two roots of one
+    # label were told apart by their whole paths, every run named /home/.../sweep/NAME
+    given: dict[str, Path] = {}
+    for path in map(Path, paths):
+        given.setdefault(_resolved(str(path)) or os.path.abspath(path), path)
+    roots = list(given.values())
     for root, label in zip(roots, _root_labels(roots), strict=True):
         if not root.is_dir():
             reason = _not_a_directory(root)
