@@ -10,7 +10,7 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
-from mia_defense.report.checks._values import _numbers, one_line
+from mia_defense.report.checks._values import _counts, _numbers, one_line
 from mia_defense.report.checks.utility import _uniform_chance
 from mia_defense.report.objectives import (
     DEFAULT_OBJECTIVE,
@@ -117,6 +117,21 @@ def _no_test_reason(payload: Mapping[str, Any]) -> str:
     )
 
 
+def _most_models_at_chance(payload: Mapping[str, Any]) -> str | None:
+    """Why a run most of whose models its own results.json counts at chance
+    (``utility.test_accuracy_models_at_chance`` above half of ``num_models``: the median
+    model among them, which mia-train judges by) gets no verdict, or ``None``. Its
+    chance_accuracy and num_classes deleted and its flag set to false, an at-chance run (3
+    of its 4 models at chance) was ranked, alone on its front as the most private."""
+    utility, models = payload["utility"], payload.get("num_models")
+    count = utility.get("test_accuracy_models_at_chance")
+    if not (_counts(count, models) and 2 * count > models):
+        return None
+    return (f"{count} of its {models} models' test accuracy is not above chance "
+            "(utility.test_accuracy_models_at_chance), the median model's among them; no "
+            "privacy verdict for a useless model")
+
+
 def _no_verdict_reason(payload: Mapping[str, Any]) -> str | None:
     """Why the run itself says its attacks could not judge (``privacy.no_verdict_reason``:
     targets each trained on all or none of the records judged, whose finite figures compare
@@ -164,6 +179,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     if payload.get("utility_below_chance", False) or at_chance:
         return _chance_reason(utility, payload.get("privacy"), uniform=uniform,
                               release=_release_name(payload))  # fmt: skip
+    most = _most_models_at_chance(payload)
+    if most is not None:
+        return most
     verdict = _no_verdict_reason(payload)
     if verdict is not None:
         return verdict
