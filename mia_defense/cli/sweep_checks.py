@@ -22,6 +22,7 @@ __all__ = [
     "override_keys",
     "refuse_empty_sweep",
     "refuse_huge_sweep",
+    "refuse_number_in_two_forms",
     "refuse_one_folder_for_all",
     "refuse_repeated_sweep_keys",
     "refuse_shared_run_dirs",
@@ -328,6 +329,40 @@ def refuse_repeated_sweep_keys(config: DictConfig) -> None:
                       "run. Give the key once, with every value (%s=A,B,C)",
                       text, override.key_or_group, len(given), " ".join(t for t, _ in given),
                       text, override.key_or_group)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_number_in_two_forms(config: DictConfig) -> None:
+    """Refuse a sweep over a float setting of the config given one number in two forms
+    (``train.lr=1,1.0``, ``train.weight_decay=0,0.0,-0.0``): each form got a folder of its
+    own (named as typed), so one config was trained twice and shown as two rows of the
+    report. Only a key whose value in the config is a float (one of the user's own may tell
+    1 from 1.0); one form twice (``0.1,1e-1``) is `refuse_shared_run_dirs`'s."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for text in task_overrides(config):
+        try:
+            override = parser.parse_override(text)
+            if not override.is_sweep_override() or not 0 < (sweep_size(override) or 0) \
+                    <= MAX_SWEEP_RUNS:  # fmt: skip
+                continue
+            pairs = list(zip(override.sweep_iterator(), override.sweep_string_iterator(),
+                             strict=True))  # fmt: skip
+            now = OmegaConf.select(config, override.key_or_group, default=None)
+        except Exception:  # not enumerable here, or a key that does not resolve: left alone
+            continue
+        if not isinstance(now, float):
+            continue
+        numbers = [(v, t) for v, t in pairs if isinstance(v, int | float)
+                   and not isinstance(v, bool)]  # fmt: skip
+        same = next(((t, u) for i, (v, t) in enumerate(numbers)
+                     for w, u in numbers[i + 1:] if v == w and t != u), None)  # fmt: skip
+        if same is not None:
+            log.error("ConfigError: %s: gives %s and %s, one number for %s (a float setting), "
+                      "so two of the sweep's runs would train one config twice, each in a "
+                      "folder of its own; nothing was run. Give each value once", text,
+                      *same, override.key_or_group)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
 
 

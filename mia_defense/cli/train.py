@@ -72,6 +72,7 @@ from mia_defense.cli.sweep_checks import (
     override_keys,
     refuse_empty_sweep,
     refuse_huge_sweep,
+    refuse_number_in_two_forms,
     refuse_one_folder_for_all,
     refuse_repeated_sweep_keys,
     refuse_shared_run_dirs,
@@ -245,6 +246,7 @@ class RunDirCheck(Callback):
         refuse_huge_sweep(config)
         refuse_repeated_sweep_keys(config)
         refuse_empty_sweep(config)
+        refuse_number_in_two_forms(config)
         refuse_unselected_settings(config)
         refuse_one_folder_for_all(config)
         with claim_timestamped_dir(config, "hydra.sweep.dir") as claimed:
