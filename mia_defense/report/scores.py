@@ -139,7 +139,7 @@ def recorded_scores_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | 
     it), or ``None``: the same, or nothing to tell (scores.npz or observations.npz missing,
     no AUC recorded). The strongest attack's AUC (else the first recorded) is measured on
     the file (`other_auc`: one sort of its scores); one it lacks is named."""
-    from mia_defense.report.checks import strongest_attack  # (imports this module)
+    from mia_defense.report.checks import strongest_attack  # (heavy: only where asked)
 
     attacks = payload.get("attacks")
     if not ((run_dir / "scores.npz").is_file() and (run_dir / "observations.npz").is_file()
