@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -389,7 +390,8 @@ def check_fixed_categories(categories: Any) -> dict[str, tuple[str, ...]] | None
                 "categories are text (an empty field is a missing value, and a field that "
                 "reads as a number makes the column one of numbers): list text values only"
             )
-        twice = sorted({v for v in names if names.count(v) > 1})
+        # (counted once each: names.count per entry took 66 s for a list of 60,000 codes)
+        twice = sorted(v for v, count in Counter(names).items() if count > 1)
         if twice:
             raise ConfigError(f"{key}={list(values)!r}: lists {twice[0]!r} more than once "
                               "(surrounding spaces ignored); give each category once")
