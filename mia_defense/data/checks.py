@@ -100,11 +100,11 @@ def as_written(names: Iterable[str], header: Sequence[str]) -> list[str]:
     a name equal to a header name in Unicode's composed form (NFC) is that name, as typed
     'café' is 'cafe' and a combining accent in a header saved decomposed (NFD, as macOS
     may): it was refused as "has no column 'café' ...; did you mean 'café'?"."""
-    names = list(names)
-    if all(name in header for name in names):
+    names, present = list(names), set(header)  # (a set: 25,000 names of 50,000 took 5 s)
+    if all(name in present for name in names):
         return names
     written = {unicodedata.normalize("NFC", h): h for h in header}
-    return [name if name in header else written.get(unicodedata.normalize("NFC", name), name)
+    return [name if name in present else written.get(unicodedata.normalize("NFC", name), name)
             for name in names]
 
 

@@ -157,8 +157,9 @@ def _check_dropped(header: list[str], *, path: Path, label_column: str,
             f"dataset.drop_columns: {label_column!r} is the label column (dataset.label_column)"
             "; list feature columns only"
         )
+    columns = set(header)  # (a name at a time in the list: 25,000 of 50,000 took 5 s)
     for name in sorted(drop):
-        if name not in header:
+        if name not in columns:
             close = closest_name(name, header)
             raise ConfigError(
                 f"dataset.drop_columns: {path} has no column {name!r} (its columns: "
