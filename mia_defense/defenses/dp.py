@@ -45,6 +45,7 @@ from mia_defense.defenses.dp_stacked import (
     clipped_grad_sums,
     ghost_clipped_sums,
     ghost_forward,
+    ghost_norms_not_own,
     ghost_plan,
     sample_output_grads,
 )
@@ -52,9 +53,11 @@ from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
 from mia_defense.models.validation import (
+    depends_on_batch_position,
     fix_for_dp,
     mixes_samples,
     opacus_grad_samples,
+    opacus_rows_not_own,
     per_sample_grad_error,
     used_outside_their_layers,
 )
@@ -72,7 +75,9 @@ __all__ = [
     "preprocessing_reason",
     "refuse_aliased_modules",
     "refuse_batch_mixing",
+    "refuse_batch_position",
     "refuse_no_grad_samples",
+    "refuse_opacus_rows_not_own",
     "refuse_unsupported",
     "refuse_updated_buffers",
     "refuse_used_outside",
@@ -196,6 +201,52 @@ def refuse_batch_mixing(
         "would reach every sample's term and ε would not hold; compute each sample's "
         "output from that sample alone (GroupNorm or LayerNorm, not a batch statistic), or "
         "train without defense=dp"
+    )
+
+
+def refuse_batch_position(
+    model: nn.Module, rows: torch.Tensor, *, key: str = "defense.dp"
+) -> None:
+    """Raise `UnsupportedModelError` when a sample's gradient under ``model`` in a batch of
+    the run's records ``rows`` is not its gradient alone
+    (`mia_defense.models.validation.depends_on_batch_position`): its output depends on where
+    it sits in its batch or on the batch's size, so a member joining a Poisson batch moves
+    every later sample's clipped term, and the stacked engine's per-sample gradients (each
+    sample alone) are not the model's."""
+    if not depends_on_batch_position(model, rows):
+        return
+    raise UnsupportedModelError(
+        f"{key}: {type(model).__name__} gives a sample in a batch another gradient than "
+        f"alone (each of {len(rows)} of the run's records, its loss differentiated in their "
+        "batch and in a batch of one): its output for a sample depends on where the sample "
+        "sits in its batch or on the batch's size (e.g. torch.arange(len(x)) or len(x) in "
+        "forward). DP-SGD's Poisson batches move every later sample when one member joins "
+        "or leaves, so that member would reach other samples' clipped terms and ε would not "
+        "hold; compute each sample's output from that sample alone, or train without "
+        "defense=dp"
+    )
+
+
+def refuse_opacus_rows_not_own(
+    model: nn.Module, rows: torch.Tensor, *, key: str = "defense.dp"
+) -> None:
+    """Raise `UnsupportedModelError` for ``train.engine=opacus`` when Opacus' per-sample
+    gradients of ``model`` on the run's records ``rows`` are not each sample's own
+    (`mia_defense.models.validation.opacus_rows_not_own`): Opacus gives a layer's row i to
+    sample i, and a model that reorders the batch around a layer had it clip mixtures of
+    samples' gradients (up to √2·C for one sample, ε reported valid)."""
+    names = opacus_rows_not_own(model, rows)
+    if not names:
+        return
+    raise UnsupportedModelError(
+        f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: "
+        f"Opacus' per-sample gradients of {', '.join(names[:3])} on {len(rows)} of the "
+        "run's records are not each sample's own gradient (Opacus gives a layer's row i to "
+        "sample i, and the forward reorders the samples of the batch around that layer, "
+        "as h = self.fc(x[perm])[inverse]), so it would clip mixtures of samples' "
+        "gradients, one sample's reaching beyond the clipping norm C, and ε would not "
+        "hold. Fix: set train.engine=stacked (the default), which checks its per-sample "
+        "norms and forms each sample's gradient alone where they are not its own"
     )
 
 
@@ -737,11 +788,14 @@ class DPSGD(TrainingDefense):
         refuse_unsupported(ctx.stack.models[0])
         refuse_updated_buffers(ctx.stack.models[0], ctx.x.shape[1:])
         refuse_batch_mixing(ctx.stack.models[0], ctx.x.shape[1:], rows=ctx.x[:6])
+        # (a sample's gradient in a batch must be its own alone: 4 of the run's records)
+        refuse_batch_position(ctx.stack.models[0], ctx.x[:4])
         # (a weight read outside its layer's calls: per-layer per-sample gradients drop it)
         outside = used_outside_their_layers(ctx.stack.models[0], ctx.x[:2])
         if ctx.engine == "opacus":
             refuse_no_grad_samples(ctx.stack.models[0], ctx.x[:2])
             refuse_used_outside(ctx.stack.models[0], outside)
+            refuse_opacus_rows_not_own(ctx.stack.models[0], ctx.x[:4])
         else:
             refuse_aliased_modules(ctx.stack.models[0])
         if self._sigma is None:  # trained without an ensemble plan: σ for these models
@@ -762,11 +816,31 @@ class DPSGD(TrainingDefense):
             self._strategy, self._ghost_layers = ghost_plan(ctx.stack.models[0])
             if outside:  # vmap(grad) of the whole forward pass holds every use
                 self._strategy, self._ghost_layers = "materialised", []
+            elif self._strategy == "ghost":
+                self._check_ghost_norms(ctx.stack.models[0], ctx.x[:4])
         log.debug(
             "DP-SGD (%s engine, %s per-sample norms): sigma %.4f, %s noise",
             ctx.engine, self._strategy if ctx.engine != "opacus" else "Opacus", self._sigma,
             self.noise_source,
         )
+
+    def _check_ghost_norms(self, model: nn.Module, rows: torch.Tensor) -> None:
+        """Form the per-sample gradients by ``vmap(grad)`` (``materialised``) where the ghost
+        norms of ``model`` on the run's records ``rows`` are not each sample's own
+        (`ghost_norms_not_own`: a model that reorders the batch around a layer clipped one
+        sample's gradient in parts, up to √2·C), saying why."""
+        layers = ghost_norms_not_own(model, rows, self._ghost_layers)
+        if not layers:
+            return
+        log.warning(
+            "defense.dp: the ghost norms of %s's layers %s on %d of the run's records are "
+            "not each sample's own gradient norms (the forward reorders the samples of the "
+            "batch around them, as h = self.fc(x[perm])[inverse], and ghost norms take a "
+            "layer's row i as sample i's): DP-SGD forms each sample's gradient by "
+            "vmap(grad) instead, clipped whole (slower, the same guarantee)",
+            type(model).__name__, ", ".join(layers[:3]), len(rows),
+        )
+        self._strategy, self._ghost_layers = "materialised", []
 
     def _setup_opacus(self, ctx: TrainContext) -> None:
         """Opacus' ``GradSampleModule`` around the module, its ``DPOptimizer`` (noise from

@@ -36,7 +36,10 @@ generator).
 A layer whose input does not suit its rule (``nn.Linear`` on [B, T, features]), that runs
 twice (shared weights) or not at all sends the model to ``materialised``. A layer that
 holds a parameter another layer holds too (tied weights) has no ghost rule: its per-sample
-gradients are formed.
+gradients are formed. A rule takes a layer's input and output-gradient row i as sample
+i's; `DPSGD.setup` holds the ghost norms to each sample's own on 4 of the run's records
+(`ghost_norms_not_own`) and sends a model whose rows are not (one that reorders the batch
+around a layer) to ``materialised``.
 
 One audit hook, off by default: inside `gradient_canaries` (the one-run audit,
 `mia_defense.audit`), each `PrivateSteps` adds Dirac canary gradients to the clipped sums
@@ -67,6 +70,7 @@ from mia_defense.defenses.dp_mechanism import (
     poisson_mask,
 )
 from mia_defense.errors import UnsupportedModelError
+from mia_defense.models.validation import own_row_grads, row_weights, rows_not_own
 from mia_defense.training.stack import ModelStack
 
 __all__ = [
@@ -80,6 +84,7 @@ __all__ = [
     "ghost_clipped_sums",
     "ghost_forward",
     "ghost_layers",
+    "ghost_norms_not_own",
     "ghost_plan",
     "gradient_canaries",
     "per_sample_strategy",
@@ -245,6 +250,63 @@ def _tapped_call(
     if any(a is None for a in inputs):
         raise NotGhostable("a layer did not run")
     return out, inputs  # type: ignore[return-value]
+
+
+def ghost_norms_not_own(
+    model: nn.Module, inputs: torch.Tensor, layers: Sequence[_Layer] | None = None
+) -> list[str]:
+    """The ghost layers of ``model`` (in training mode, its parameters, buffers and the
+    global random state left as they were) whose ghost norms on a pass over the rows
+    ``inputs`` [n, ...] are not each sample's own gradient norms there
+    (`mia_defense.models.validation.rows_not_own` against `own_row_grads` of the same pass:
+    the same random draws), for a model whose every trained layer has a rule (the ``ghost``
+    strategy, whose ``layers`` `ghost_plan` gives; ``mixed`` takes its ghost norms in
+    single-sample calls). A rule takes a layer's input and output-gradient row i as sample
+    i's: a model that reorders the batch around a layer (``h = self.fc(x[perm])[inverse]``)
+    would have each sample clipped in parts, up to √(layers)·C. Empty where the pass does
+    not suit the rules (`NotGhostable`: the engine forms per-sample gradients then) or
+    cannot run."""
+    if layers is None:
+        layers, complete = ghost_layers(model)
+        layers = layers if complete else []
+    if not layers:
+        return []
+    params = {n: p.detach().clone().requires_grad_(True)
+              for n, p in model.named_parameters() if p.requires_grad}  # fmt: skip
+    buffers = {n: b.clone() for n, b in model.named_buffers()}
+    devices = [inputs.device] if inputs.device.type == "cuda" else []
+    was_training = model.training
+    try:
+        probes = [inputs.new_zeros((len(inputs), *layer.rule.output_shape(layer.module)),
+                                   requires_grad=True) for layer in layers]  # fmt: skip
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(0)
+            model.train()
+            out, taps = _tapped_call(model, params, buffers, inputs, layers, probes)
+        out = out.float()
+        if out.dim() == 0 or len(out) != len(inputs):
+            return []  # (no output per row: the run's output check names it)
+        weights = row_weights(out)
+        probe_grads = torch.autograd.grad((out * weights).sum(), probes, retain_graph=True,
+                                          allow_unused=True)  # fmt: skip
+        own = own_row_grads(out, params, weights)
+    except Exception:  # (NotGhostable, or a pass that fails: training names why)
+        return []
+    finally:
+        model.train(was_training)
+    ghost, truth = {}, {}
+    for layer, a, g, zero in zip(layers, taps, probe_grads, probes, strict=True):
+        g = torch.zeros_like(zero) if g is None else g
+        squared = layer.rule.squared_norms(layer.module, a.detach()[None], g[None])[0]
+        ghost[layer.prefix] = squared.clamp(min=0).sqrt()[:, None]
+        names = [f"{layer.prefix}.{n}" if layer.prefix else n
+                 for n, _ in layer.module.named_parameters(recurse=False)]  # fmt: skip
+        if not all(n in own for n in names):
+            return []  # (held under another name: not the layer a rule clips alone)
+        truth[layer.prefix] = torch.stack(
+            [own[n].reshape(len(inputs), -1).double().square().sum(1) for n in names]
+        ).sum(0).sqrt()[:, None]
+    return rows_not_own(ghost, truth)
 
 
 def _clip_factors(squared: torch.Tensor, valid: torch.Tensor, max_grad_norm: float) -> torch.Tensor:

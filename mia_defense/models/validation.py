@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -14,12 +15,17 @@ from mia_defense.errors import UnsupportedModelError
 
 __all__ = [
     "check_dp_compatible",
+    "depends_on_batch_position",
     "ensure_dp_compatible",
     "fix_for_dp",
     "group_norm_for",
     "mixes_samples",
     "opacus_grad_samples",
+    "opacus_rows_not_own",
+    "own_row_grads",
     "per_sample_grad_error",
+    "row_weights",
+    "rows_not_own",
     "used_outside_their_layers",
     "without_grad_samples",
 ]
@@ -403,3 +409,157 @@ def per_sample_grad_error(model: nn.Module, inputs: torch.Tensor) -> str | None:
     except Exception as exc:
         return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
     return None
+
+
+# Per-sample gradients an engine forms and each sample's own agree to float rounding (a
+# batch's matrix products round otherwise than a single sample's; about 1e-6 in float32 on
+# the CPU, 1e-3 where CUDA convolutions take TF32): relative to each row's norm, and
+# absolutely to this fraction of the largest sample's whole gradient. Another sample's
+# gradient in a row differs by its whole size.
+_OWN_RTOL, _OWN_ATOL = 1e-2, 1e-5
+
+
+def own_row_grads(
+    out: torch.Tensor, params: Mapping[str, torch.Tensor], weights: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """Each row's own gradient within one pass: ``{name: [n, *shape]}``, row i the gradient
+    of ``(out[i] * weights[i]).sum()`` with respect to ``params`` (the leaves ``out`` [n,
+    ...] was computed from; zero where a row does not reach one). One backward per row:
+    the truth DP-SGD's per-sample gradients are held to, whatever the model does with the
+    batch's rows inside (the pass's random draws are the engines' too)."""
+    names = list(params)
+    rows = []
+    for i in range(len(out)):
+        grads = torch.autograd.grad((out[i] * weights[i]).sum(), [params[n] for n in names],
+                                    retain_graph=True, allow_unused=True)  # fmt: skip
+        rows.append([torch.zeros_like(params[n]) if g is None else g
+                     for n, g in zip(names, grads, strict=True)])  # fmt: skip
+    return {n: torch.stack([row[j] for row in rows]) for j, n in enumerate(names)}
+
+
+def rows_not_own(
+    formed: Mapping[str, torch.Tensor], own: Mapping[str, torch.Tensor]
+) -> list[str]:
+    """The names of ``formed`` ``{name: [n, ...]}`` (an engine's per-sample gradients, or
+    norms, of n samples) whose rows are not each sample's own (``own``, alike: row i
+    sample i's), or ``[]`` where every row of ``formed`` is, for every name at once, some
+    sample's own and every sample's is one row's: an engine that reorders the samples
+    consistently (the whole model on ``x[perm]``) still clips each sample's gradient
+    whole. Equal to float rounding (`_OWN_RTOL`, `_OWN_ATOL`)."""
+    if not formed:
+        return []
+    flat = {n: (formed[n].reshape(len(formed[n]), -1).double(),
+                own[n].reshape(len(own[n]), -1).double()) for n in formed}  # fmt: skip
+    scale = max(float(torch.linalg.vector_norm(torch.cat([o for _, o in flat.values()], 1),
+                                               dim=1).max()), 1e-30)  # fmt: skip
+    alike = None  # [n rows, n samples]: the row is the sample's own for every name so far
+    diagonal = []
+    for name, (f, o) in flat.items():
+        distance = torch.cdist(f, o)
+        size = torch.maximum(f.norm(dim=1)[:, None], o.norm(dim=1)[None, :])
+        close = distance <= _OWN_RTOL * size + _OWN_ATOL * scale
+        alike = close if alike is None else alike & close
+        if not bool(close.diagonal().all()):
+            diagonal.append(name)
+    assert alike is not None
+    if bool(alike.any(1).all()) and bool(alike.any(0).all()):
+        return []
+    return diagonal or list(formed)
+
+
+@contextlib.contextmanager
+def _seeded(inputs: torch.Tensor, seed: int = 0) -> Iterator[None]:
+    """The global generators forked and seeded (``inputs``' CUDA device's too)."""
+    devices = [inputs.device] if inputs.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.manual_seed(seed)
+        yield
+
+
+def row_weights(out: torch.Tensor) -> torch.Tensor:
+    """Random weights for each row's output ``out`` [n, ...] (a loss's gradient with respect
+    to it), the same every run: what `own_row_grads` weights the rows with."""
+    gen = torch.Generator().manual_seed(0)
+    return torch.randn(out.shape, generator=gen, dtype=torch.float32).to(out.device)
+
+
+def _own_pass(
+    probe: nn.Module, inputs: torch.Tensor, seed: int = 0, *, alone: bool = False
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The output of a pass of ``probe`` over ``inputs`` under ``seed`` and each row's own
+    gradient in it (`own_row_grads`, rows weighted by `row_weights`). ``alone``: each row
+    in a call of its own, a batch of one, under ``vmap`` (its ``randomness="different"``
+    draws what the batch's pass draws: dropout's masks) or, where ``vmap`` cannot run the
+    model, one call after another. Plain autograd, not ``torch.func.grad``, whose first use
+    imports torch._dynamo (2.4 s)."""
+    from torch.func import functional_call, vmap
+
+    params = {n: p.detach().clone().requires_grad_(True)
+              for n, p in probe.named_parameters() if p.requires_grad}  # fmt: skip
+
+    def one(xi: torch.Tensor) -> torch.Tensor:
+        return functional_call(probe, params, (xi[None],))[0]
+
+    with _seeded(inputs, seed):
+        if not alone:
+            out = functional_call(probe, params, (inputs,))
+        else:
+            try:
+                out = vmap(one, randomness="different")(inputs)
+            except Exception:  # (what torch.func cannot batch)
+                torch.manual_seed(seed)
+                out = torch.stack([one(xi) for xi in inputs])
+    out = out.float()
+    if out.dim() == 0 or len(out) != len(inputs):
+        raise ValueError("no output per row")  # (the run's output check names it)
+    return out.detach(), own_row_grads(out, params, row_weights(out))
+
+
+def depends_on_batch_position(model: nn.Module, inputs: torch.Tensor) -> bool:
+    """Whether a sample's gradient under ``model`` (a copy, training mode) in a batch of
+    the rows ``inputs`` [n, ...] differs from its gradient alone, in a batch of one (each
+    sample's loss differentiated alone, `own_row_grads`, in both passes; the stacked engine
+    forms its per-sample gradients alone, by ``vmap(grad)``): its output then depends on
+    where the sample sits in its batch, or on the batch's size (``torch.arange(len(x))``
+    in forward), which `mixes_samples` does not see, and one member joining a Poisson batch
+    moves every later sample's term. Random draws (dropout) are the batch's under
+    ``vmap``; a model whose draws are not (their count depends on the values: a Beta
+    sample) is compared in eval mode too, as `_later_rows_read_others` does. ``False``
+    where the passes cannot run (training names why)."""
+    probe = copy.deepcopy(model)
+    try:
+        for training in (True, False):
+            probe.train(training)
+            out, own = _own_pass(probe, inputs)
+            if not rows_not_own(_own_pass(probe, inputs, alone=True)[1], own):
+                return False
+            if not training or torch.equal(_own_pass(probe, inputs, seed=1)[0], out):
+                return True  # (no random draw in training mode: the difference is the model's)
+    except Exception:
+        return False
+    return True
+
+
+def opacus_rows_not_own(model: nn.Module, inputs: torch.Tensor) -> list[str]:
+    """The trainable parameters of ``model`` (a copy, training mode) whose per-sample
+    gradients under Opacus' ``GradSampleModule``, on a pass over the rows ``inputs`` [n,
+    ...], are not each sample's own (`rows_not_own` against `own_row_grads` of a pass under
+    the same seed: the same random draws). Opacus gives a layer's row i to sample i: a
+    model that reorders the batch around a layer (``h = self.fc(x[perm])[inverse]``) has it
+    clip mixtures of samples' gradients, one sample's reaching up to √(layers)·C. Empty
+    where the passes cannot run or give no output per row (other checks name why)."""
+    from opacus import GradSampleModule  # on first use: importing Opacus is slow
+
+    try:
+        own = _own_pass(copy.deepcopy(model).train(), inputs)[1]
+        probe = copy.deepcopy(model).train()
+        with _seeded(inputs):
+            logits = GradSampleModule(probe, loss_reduction="sum")(inputs).float()
+            (logits * row_weights(logits)).sum().backward()
+    except Exception:
+        return []
+    formed = {n: p.grad_sample for n, p in probe.named_parameters()
+              if p.requires_grad and getattr(p, "grad_sample", None) is not None
+              and len(p.grad_sample) == len(inputs)}  # fmt: skip
+    return rows_not_own(formed, {n: own[n] for n in formed})
