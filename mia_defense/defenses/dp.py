@@ -838,7 +838,7 @@ class DPSGD(TrainingDefense):
             "batch around them, as h = self.fc(x[perm])[inverse], and ghost norms take a "
             "layer's row i as sample i's): DP-SGD forms each sample's gradient by "
             "vmap(grad) instead, clipped whole (slower, the same guarantee)",
-            type(model).__name__, ", ".join(layers[:3]), len(rows),
+            type(model).__name__, ", ".join(n or "<root>" for n in layers[:3]), len(rows),
         )
         self._strategy, self._ghost_layers = "materialised", []
 

@@ -485,13 +485,15 @@ def row_weights(out: torch.Tensor) -> torch.Tensor:
 
 
 def _own_pass(
-    probe: nn.Module, inputs: torch.Tensor, seed: int = 0, *, alone: bool = False
+    probe: nn.Module, inputs: torch.Tensor, seed: int = 0, *, alone: bool = False,
+    summed: bool = False,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The output of a pass of ``probe`` over ``inputs`` under ``seed`` and each row's own
-    gradient in it (`own_row_grads`, rows weighted by `row_weights`). ``alone``: each row
-    in a call of its own, a batch of one, under ``vmap`` (its ``randomness="different"``
-    draws what the batch's pass draws: dropout's masks) or, where ``vmap`` cannot run the
-    model, one call after another. Plain autograd, not ``torch.func.grad``, whose first use
+    gradient in it (`own_row_grads`, rows weighted by `row_weights`), or with ``summed``
+    their sum alone ([1, ...] per parameter: one backward pass). ``alone``: each row in a
+    call of its own, a batch of one, under ``vmap`` (its ``randomness="different"`` draws
+    what the batch's pass draws: dropout's masks) or, where ``vmap`` cannot run the model,
+    one call after another. Plain autograd, not ``torch.func.grad``, whose first use
     imports torch._dynamo (2.4 s)."""
     from torch.func import functional_call, vmap
 
@@ -513,14 +515,20 @@ def _own_pass(
     out = out.float()
     if out.dim() == 0 or len(out) != len(inputs):
         raise ValueError("no output per row")  # (the run's output check names it)
-    return out.detach(), own_row_grads(out, params, row_weights(out))
+    if not summed:
+        return out.detach(), own_row_grads(out, params, row_weights(out))
+    grads = torch.autograd.grad((out * row_weights(out)).sum(), list(params.values()),
+                                allow_unused=True)  # fmt: skip
+    return out.detach(), {n: (torch.zeros_like(p) if g is None else g)[None]
+                          for (n, p), g in zip(params.items(), grads, strict=True)}
 
 
 def depends_on_batch_position(model: nn.Module, inputs: torch.Tensor) -> bool:
     """Whether a sample's gradient under ``model`` (a copy, training mode) in a batch of
-    the rows ``inputs`` [n, ...] differs from its gradient alone, in a batch of one (each
-    sample's loss differentiated alone, `own_row_grads`, in both passes; the stacked engine
-    forms its per-sample gradients alone, by ``vmap(grad)``): its output then depends on
+    the rows ``inputs`` [n, ...] differs from its gradient alone, in a batch of one (the
+    stacked engine forms its per-sample gradients alone, by ``vmap(grad)``); the sums over
+    the rows, each weighted at random (`row_weights`), are compared: one backward pass
+    each, where a row's that differs moves its pass's sum. Its output then depends on
     where the sample sits in its batch, or on the batch's size (``torch.arange(len(x))``
     in forward), which `mixes_samples` does not see, and one member joining a Poisson batch
     moves every later sample's term. Random draws (dropout) are the batch's under
@@ -531,10 +539,13 @@ def depends_on_batch_position(model: nn.Module, inputs: torch.Tensor) -> bool:
     try:
         for training in (True, False):
             probe.train(training)
-            out, own = _own_pass(probe, inputs)
-            if not rows_not_own(_own_pass(probe, inputs, alone=True)[1], own):
+            out, own = _own_pass(probe, inputs, summed=True)
+            alone, own_alone = _own_pass(probe, inputs, alone=True, summed=True)
+            if alone.shape != out.shape:
+                return False  # (another output for a batch of one: the output checks')
+            if not rows_not_own(own_alone, own):
                 return False
-            if not training or torch.equal(_own_pass(probe, inputs, seed=1)[0], out):
+            if not training or torch.equal(_own_pass(probe, inputs, 1, summed=True)[0], out):
                 return True  # (no random draw in training mode: the difference is the model's)
     except Exception:
         return False

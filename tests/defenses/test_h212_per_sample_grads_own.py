@@ -84,6 +84,17 @@ class BetaGate(nn.Module):
         return self.b(h)
 
 
+class Squeezing(nn.Module):
+    """``x.squeeze()``: a batch of one loses its batch axis (the output checks' case)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x.squeeze())
+
+
 def _data() -> tuple[torch.Tensor, torch.Tensor]:
     gen = torch.Generator().manual_seed(0)
     x = torch.randn((48, 8), generator=gen) * torch.linspace(0.1, 10, 48)[:, None]
@@ -188,3 +199,9 @@ def test_shipped_and_random_models_are_each_sample_s_own(build, shape):
     assert ghost_norms_not_own(model, x) == []
     assert not depends_on_batch_position(model, x)
     assert opacus_rows_not_own(model, x) == []
+
+
+def test_another_output_for_a_batch_of_one_is_not_called_a_position():
+    x = _data()[0][:4]
+    assert not depends_on_batch_position(Squeezing(), x)
+    assert depends_on_batch_position(ByPosition(), x)
