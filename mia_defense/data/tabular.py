@@ -617,7 +617,15 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
     check_count(num_classes, key="num_classes")
     check_count(max_samples, key="max_samples")
     check_flag(standardize, key="standardize")
-    if x_key == y_key:
+    # (the Python API passes what it is given: a list was a TypeError, 0 'no array 0')
+    for key, value in (("x_key", x_key), ("y_key", y_key)):
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(
+                f"dataset.{key}={value!r}: must be a string, the name of an array in the .npz "
+                f"(np.savez(path, x=..., y=...) names them 'x' and 'y'); null looks for the "
+                "usual names"
+            )
+    if x_key == y_key and x_key is not None:  # (null, null: each looks for its usual names)
         raise ConfigError(
             f"dataset.x_key and dataset.y_key both name {x_key!r}: the features and the labels "
             "are different arrays of the .npz; set each to its own"
