@@ -235,7 +235,9 @@ def refuse_opacus_rows_not_own(
     (`mia_defense.models.validation.opacus_rows_not_own`): Opacus gives a layer's row i to
     sample i, and a model that reorders the batch around a layer had it clip mixtures of
     samples' gradients (up to √2·C for one sample, ε reported valid)."""
-    names = opacus_rows_not_own(model, rows)
+    # (in their order and reversed: a model that sorts the batch, by length or by value,
+    # leaves rows already in its order in place; one of the two orders is not)
+    names = opacus_rows_not_own(model, rows) or opacus_rows_not_own(model, rows.flip(0))
     if not names:
         return
     raise UnsupportedModelError(
@@ -829,7 +831,8 @@ class DPSGD(TrainingDefense):
         norms of ``model`` on the run's records ``rows`` are not each sample's own
         (`ghost_norms_not_own`: a model that reorders the batch around a layer clipped one
         sample's gradient in parts, up to √2·C), saying why."""
-        layers = ghost_norms_not_own(model, rows, self._ghost_layers)
+        layers = (ghost_norms_not_own(model, rows, self._ghost_layers)  # (both orders: as
+                  or ghost_norms_not_own(model, rows.flip(0), self._ghost_layers))  # Opacus')
         if not layers:
             return
         log.warning(

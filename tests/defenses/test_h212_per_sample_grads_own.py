@@ -49,6 +49,14 @@ class Permuted(nn.Module):
         return self.out(torch.relu(self.fc(x[perm])[torch.argsort(perm)]))
 
 
+class Sorted(Permuted):
+    """The first Linear on the batch sorted by the first feature, put back in order."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        order = x[:, 0].argsort()
+        return self.out(torch.relu(self.fc(x[order])[order.argsort()]))
+
+
 class PermutedWhole(Permuted):
     """The whole model on the reversed batch: every layer's row i is one sample's."""
 
@@ -101,8 +109,8 @@ def _data() -> tuple[torch.Tensor, torch.Tensor]:
     return x, torch.randint(0, 3, (48,), generator=gen)
 
 
-def _train(model: nn.Module, engine: str) -> DPSGD:
-    x, y = _data()
+def _train(model: nn.Module, engine: str, *, data=None) -> DPSGD:
+    x, y = _data() if data is None else data
     defense = DPSGD(noise_multiplier=1.0, max_grad_norm=C)
     config = TrainConfig(epochs=1, batch_size=16, lr=0.1, optimizer="sgd", momentum=0.0)
     train_by_engine([model], x, y, torch.ones((1, 48), dtype=torch.bool), config=config,
@@ -205,3 +213,17 @@ def test_another_output_for_a_batch_of_one_is_not_called_a_position():
     x = _data()[0][:4]
     assert not depends_on_batch_position(Squeezing(), x)
     assert depends_on_batch_position(ByPosition(), x)
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook")
+def test_a_model_sorting_the_batch_is_checked_on_records_out_of_its_order(caplog):
+    """The run's first records already sorted by the model's key: the check's other order
+    is not."""
+    x, y = _data()
+    x[:4] = x[:4][x[:4, 0].argsort()]
+    torch.manual_seed(0)
+    with caplog.at_level(logging.WARNING, logger="mia_defense.defenses.dp"):
+        assert _train(Sorted(), "stacked", data=(x, y))._strategy == "materialised"
+    assert any("the ghost norms of Sorted's layers fc" in r.getMessage() for r in caplog.records)
+    with pytest.raises(UnsupportedModelError, match=r"Opacus' per-sample gradients of fc\.weight"):
+        _train(Sorted(), "opacus", data=(x, y))
