@@ -10,7 +10,9 @@ files such as the CIFAR python batches are pickles, so they are read by an unpic
 - checks every length against the bytes left in the file and every array against the file's
   size (an array cannot hold more than the file it came from), and charges what it builds
   against the memory budget as it goes;
-- bounds each container's size and the nesting depth of the result, and refuses cycles.
+- bounds each container's size and the nesting depth of the result, and refuses cycles;
+- bounds the number of opcodes it runs, so a file of millions of one-byte opcodes cannot
+  keep the pure-Python loop busy for minutes.
 
 It is Python's own pure-Python unpickler with those opcodes replaced: slower than the C one,
 which does not matter for files that are mostly a few large byte strings.
@@ -34,12 +36,18 @@ import numpy as np
 from mia_defense.data.guards import gib, memory_budget, read_regular
 from mia_defense.errors import DataError
 
-__all__ = ["MAX_CONTAINER_ITEMS", "MAX_DEPTH", "safe_load_pickle", "safe_loads"]
+__all__ = [
+    "MAX_CONTAINER_ITEMS", "MAX_DEPTH", "MAX_OPCODES", "safe_load_pickle", "safe_loads",
+]
 
 # Deepest nesting of containers a data pickle may have (CIFAR batches: a dict of lists, 2).
 MAX_DEPTH = 64
 # Most items one list, tuple, dict or set may hold.
 MAX_CONTAINER_ITEMS = 10_000_000
+# Most opcodes one pickle may run (about 1.3 us each here, so a few seconds at most). A
+# CIFAR batch is a few large byte strings plus ~10 opcodes per image (its labels and file
+# name): CIFAR-100's 50,000-image train file, as Python 3 writes it, runs ~500,000.
+MAX_OPCODES = 5_000_000
 # Bytes charged for each opcode run: the object it makes, its stack or container slot, and
 # a memo entry. Every opcode reads at least one byte, so memory grows at most linearly.
 _OP_COST = 128
@@ -243,6 +251,7 @@ class _BoundedUnpickler(pickle._Unpickler):
         self._file_size = len(data)
         self._budget = budget
         self._charged = 0
+        self._ops = 0
         self._unbuilt: dict[int, Any] = {}  # arrays and dtypes waiting for their BUILD
 
     def charge(self, nbytes: int) -> None:
@@ -352,6 +361,12 @@ def _guarded(op: int, handler: Callable[[_BoundedUnpickler], None]) -> Callable[
     growing = op in _GROWING_OPS
 
     def run(self: _BoundedUnpickler) -> None:
+        self._ops += 1
+        if self._ops > MAX_OPCODES:
+            raise _TooLarge(
+                f"it runs more than {MAX_OPCODES} opcodes (after {self._reader.tell()} of its "
+                f"{self._file_size} bytes), far more than a dataset file of arrays needs"
+            )
         start = self._reader.tell()
         handler(self)
         self.charge(_OP_COST + factor * (self._reader.tell() - start))
