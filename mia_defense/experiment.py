@@ -60,7 +60,6 @@ from mia_defense.pipeline.train import (
     check_checkpoint_folders,
     model_store,
     privacy_figures,
-    same_chunks_of,
     train_models,
 )
 from mia_defense.run_fingerprint import config_fingerprint, training_parts
@@ -126,8 +125,7 @@ def run_experiment(
     )
     check_checkpoint_folders(run_dir, fingerprint=fingerprint,  # before anything is written
                              settings=resume_settings(experiment.train),
-                             num_models=experiment.plan.num_models,
-                             same=same_chunks_of(experiment, data))  # fmt: skip
+                             num_models=experiment.plan.num_models)  # fmt: skip
     # what the defenses report, read after training: checked now (a print: to stderr)
     with _named_user_errors(experiment.config), redirect_stdout(sys.stderr):
         defense_settings(experiment)

@@ -30,13 +30,12 @@ from mia_defense.tracking.artifacts import checkpoint_fingerprint
 from mia_defense.training.checkpoints import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
-    Same,
     check_checkpoint_dir,
     checkpoint_path,
     resume_settings,
     state_mismatch,
 )
-from mia_defense.training.ensemble import same_chunks, train_ensemble
+from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import Ensemble
 from mia_defense.user_fit import train_with_user_fit
 
@@ -49,7 +48,6 @@ __all__ = [
     "check_defense_plans",
     "model_store",
     "privacy_figures",
-    "same_chunks_of",
     "train_models",
 ]
 
@@ -83,7 +81,12 @@ def train_models(
     x_pop, y_pop = data.split(plan.population_idx)
     x_test, y_test = data.split(plan.test_idx)
     x_ref, y_ref = data.split(plan.reference_idx)
-    build_model = _model_builder(experiment, data, defended=defended)
+
+    def build_model() -> nn.Module:
+        model = experiment.build_model(
+            input_shape=data.dataset.input_shape, num_classes=data.dataset.num_classes
+        )
+        return prepare_model(model, experiment.build_defenses()) if defended else model
 
     def train() -> Ensemble:
         common = dict(
@@ -147,40 +150,15 @@ def _refuse_other_privacy_stats(
                 )
 
 
-def _model_builder(
-    experiment: Experiment, data: TrainingData, *, defended: bool
-) -> Callable[[], nn.Module]:
-    def build_model() -> nn.Module:
-        model = experiment.build_model(
-            input_shape=data.dataset.input_shape, num_classes=data.dataset.num_classes
-        )
-        return prepare_model(model, experiment.build_defenses()) if defended else model
-
-    return build_model
-
-
-def same_chunks_of(experiment: Experiment, data: TrainingData) -> Callable[[str], Same] | None:
-    """`same_chunks` of each ensemble's stage, as `train_models` trains it (``None`` under
-    train.fit: the user's own training compares its settings as written)."""
-    if experiment.train.fit is not None:
-        return None
-    return lambda stage: same_chunks(
-        experiment.train, _model_builder(experiment, data, defended=stage == TARGETS_STAGE),
-        data.dataset.input_shape, num=experiment.plan.num_models, seed=experiment.seed,
-        stage=stage,
-    )
-
-
 def check_checkpoint_folders(
-    run_dir: Path, *, fingerprint: str | None, settings: Mapping[str, Any], num_models: int,
-    same: Callable[[str], Same] | None = None,
+    run_dir: Path, *, fingerprint: str | None, settings: Mapping[str, Any], num_models: int
 ) -> None:
     """Refuse, before anything is written, the checkpoint folders of ``run_dir`` that no
     resume of this run may use (`check_checkpoint_dir` on each, under its ensemble's
     `stage_fingerprint`), and first a folder whose first model is another ensemble's of
     this run (`_refuse_other_ensembles`), and two folders that are one (a link): the second
     ensemble resumed the first's models as its own. Later files are checked as each is
-    loaded. ``same(stage)``: which settings differing as written train alike there."""
+    loaded."""
     targets, shadows = (run_dir / folder for folder in _ENSEMBLES)
     if targets.is_dir() and shadows.is_dir() and os.path.samefile(targets, shadows):
         links = [p for p in (shadows, targets) if p.is_symlink()] or [shadows]
@@ -194,8 +172,7 @@ def check_checkpoint_folders(
         _refuse_unusable_folder(run_dir / folder, num_models)
         _refuse_other_ensembles(run_dir / folder, fingerprint)
         check_checkpoint_dir(run_dir / folder, fingerprint=stage_fingerprint(fingerprint, stage),
-                             settings=settings, num_models=num_models,
-                             same=same and same(stage))  # fmt: skip
+                             settings=settings, num_models=num_models)  # fmt: skip
 
 
 def _refuse_unusable_folder(folder: Path, num_models: int) -> None:

@@ -95,21 +95,6 @@ def _defense_order(config: Mapping[str, Any]) -> list[str]:
     return [str(name) for name in defense] if isinstance(defense, Mapping) else []
 
 
-# Lists the code reads as sets: every reader of attack.fprs sorts it, so the same FPRs in
-# another order are the same run.
-_UNORDERED_KEYS = ("attack.fprs",)
-
-
-def _effective(key: str, value: Any) -> Any:
-    """``value`` of ``key`` as the code uses it (`_UNORDERED_KEYS` sorted)."""
-    if key in _UNORDERED_KEYS and isinstance(value, list):
-        try:
-            return sorted(value)
-        except TypeError:  # (mixed types: as written)
-            return value
-    return value
-
-
 def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """``key: old -> new`` for every key whose value differs, neutral keys left out, and
     ``defense order: [...] -> [...]`` for the same defenses listed in another order:
@@ -129,7 +114,7 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
     differences = [
         f"{key}: {json.dumps(before.get(key, missing))} -> {json.dumps(after.get(key, missing))}"
         for key in keys
-        if _effective(key, before.get(key, missing)) != _effective(key, after.get(key, missing))
+        if before.get(key, missing) != after.get(key, missing)
     ]
     order = (_defense_order(old), _defense_order(new))
     if order[0] != order[1] and sorted(order[0]) == sorted(order[1]):
@@ -165,13 +150,10 @@ def _resume_value(key: str, value: Any) -> Any:
 def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     """The refusal (empty: none) of resuming the unfinished run in ``run_dir``, whose config
     was ``old``, under ``new``: a `_RESUME_KEYS` value changed while models are saved (before
-    any is saved, e.g. a run killed for memory, another chunk size is the fix). A null
-    train.chunk_size against a number is left to the saved models' own record (what null
-    resolves to depends on the model: one at a time for a large one on a CPU, else 32)."""
+    any is saved, e.g. a run killed for memory, another chunk size is the fix)."""
     before, after = _flatten(old), _flatten(new)
     changed = [k for k in _RESUME_KEYS if before.get(k, "(unset)") != after.get(k, "(unset)")
-               and _resume_value(k, before.get(k)) != _resume_value(k, after.get(k))
-               and not (k == "train.chunk_size" and None in (before.get(k), after.get(k)))]
+               and _resume_value(k, before.get(k)) != _resume_value(k, after.get(k))]
     if not changed or not any(
         any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS
     ):

@@ -8,7 +8,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ from mia_defense.versions import training_versions
 __all__ = [
     "CHECKPOINTS",
     "UNDEFENDED_CHECKPOINTS",
-    "Same",
     "changed_keys",
     "check_checkpoint_dir",
     "checkpoint_path",
@@ -41,23 +40,17 @@ __all__ = [
     "stored_values",
 ]
 
-# Whether two values of a resume setting that differ as written train alike here.
-Same = Callable[[str, Any, Any], bool]
-
-
 def checkpoint_path(directory: Path, index: int) -> Path:
     """Where model ``index`` of a plan is saved."""
     return directory / f"model_{index:04d}.pt"
 
 
-def changed_keys(saved: Any, now: Mapping[str, Any], same: Same | None = None) -> list[str]:
+def changed_keys(saved: Any, now: Mapping[str, Any]) -> list[str]:
     """The keys of ``now`` whose value the mapping ``saved`` records otherwise (none when it
-    is no mapping: a checkpoint or results.json written before it was recorded), unless
-    ``same(key, saved value, value now)`` says the two train alike."""
+    is no mapping: a checkpoint or results.json written before it was recorded)."""
     if not isinstance(saved, Mapping):
         return []
-    return [key for key in now if key in saved and saved[key] != now[key]
-            and not (same and same(key, saved[key], now[key]))]
+    return [key for key in now if key in saved and saved[key] != now[key]]
 
 
 def _refuse_other_versions(path: Path, payload: dict[str, Any]) -> None:
@@ -273,7 +266,6 @@ def check_checkpoint_dir(
     fingerprint: str | None,
     settings: Mapping[str, Any] | None = None,
     num_models: int | None = None,
-    same: Same | None = None,
 ) -> Mapping[str, Any] | None:
     """Refuse, before any training, a checkpoint folder written under another config (or,
     given ``settings``, other `resume_settings`, unless it holds all ``num_models`` models:
@@ -295,7 +287,7 @@ def check_checkpoint_dir(
         complete = num_models is not None and all(
             checkpoint_path(directory, k).exists() for k in range(num_models))
         if settings is not None and not complete:
-            _refuse_other_settings(first, payload, settings, same=same)
+            _refuse_other_settings(first, payload, settings)
         return payload.get("settings") if settings is not None and complete else settings
     return settings
 
@@ -381,15 +373,14 @@ def resume_settings(config: Any) -> dict[str, Any]:
 
 
 def _refuse_other_settings(
-    path: Path, payload: Mapping[str, Any], settings: Mapping[str, Any], *, later: bool = False,
-    same: Same | None = None,
+    path: Path, payload: Mapping[str, Any], settings: Mapping[str, Any], *, later: bool = False
 ) -> None:
     """A resume's refusal (`ConfigError`) of the checkpoint ``payload`` of ``path`` saved
     under other `resume_settings` than ``settings`` (results.json's config says the same;
     with it lost, a resume under another train.chunk_size or device mixed models). A
     ``later`` file (`load_model`) than the one `check_checkpoint_dir` read: a `DataError`."""
     saved = payload.get("settings")
-    changed = changed_keys(saved, settings, same)
+    changed = changed_keys(saved, settings)
     if not changed:
         return
     shown = "; ".join(f"{k}: {json.dumps(saved[k])} -> {json.dumps(settings[k])}"
@@ -411,13 +402,13 @@ def _refuse_other_settings(
 
 def load_model(
     path: Path, model: nn.Module, *, fingerprint: str | None,
-    settings: Mapping[str, Any] | None = None, same: Same | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> ModelHistory:
     """Load a checkpoint saved by `save_model` into ``model`` to resume a run; return its
     history. One trained under other library versions (`training_versions`) or other
     ``settings`` (`check_checkpoint_dir`'s) is refused: the run's other models differ."""
     payload = load_checkpoint(path, fingerprint=fingerprint)
     _refuse_other_versions(path, payload)
-    _refuse_other_settings(path, payload, settings or {}, later=True, same=same)
+    _refuse_other_settings(path, payload, settings or {}, later=True)
     load_state(model, payload["state_dict"], path=path)
     return _history_from_payload(payload["history"])

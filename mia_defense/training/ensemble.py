@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -37,7 +34,7 @@ from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
 from mia_defense.training.stack import batch_flops, vmap_blocker
 
-__all__ = ["build_models", "check_data_unchanged", "same_chunks", "train_ensemble"]
+__all__ = ["build_models", "check_data_unchanged", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +101,8 @@ def train_ensemble(
             checkpoints with another one are refused (``None``: no check).
     """
     settings = resume_settings(config)
-    same = same_chunks(config, build_model, x.shape[1:], num=len(masks), seed=seed, stage=stage)
     expected = check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint,
-                                    settings=settings, num_models=len(masks), same=same)
+                                    settings=settings, num_models=len(masks))
     device = resolve_device(config.device)
     num = len(masks)
     paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
@@ -138,7 +134,7 @@ def train_ensemble(
     histories: list[ModelHistory | None] = [None] * num
     for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
         histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint,
-                                  settings=expected, same=same)
+                                  settings=expected)
     data = {
         "x": torch.as_tensor(x, dtype=torch.float32, device=device),
         "y": torch.as_tensor(y, dtype=torch.long, device=device),
@@ -229,28 +225,6 @@ def _gradient_canaries_active() -> bool:
     from mia_defense.defenses.dp_stacked import _CANARY_FACTORY
 
     return _CANARY_FACTORY.get() is not None
-
-
-def same_chunks(
-    config: TrainConfig, build_model: Callable[[], nn.Module], input_shape: Sequence[int], *,
-    num: int, seed: int, stage: str,
-) -> Callable[[str, Any, Any], bool]:
-    """Whether two train.chunk_size values train these ``num`` models alike: the same
-    chunks, stacked or in the per-model loop (other rounding than a stack of one). Null is
-    32, or the loop where `_engine` says so (a model too costly to stack on a CPU); any
-    value is the loop in a fallback; from ``num`` up, one chunk of all."""
-    device = resolve_device(config.device)
-    probe = functools.cache(lambda: build_models(build_model, 1, seed=seed, stage=stage,
-                                                 device=device)[0])  # fmt: skip
-
-    def width(size: Any) -> Any:
-        if size is not None and (type(size) is not int or size < 1):
-            return size  # (not a chunk size: as written)
-        engine, fallback, _ = _engine(replace(config, chunk_size=size), probe(), input_shape,
-                                      device)  # fmt: skip
-        return min(size or CHUNK_SIZE, num) if engine == "stacked" and not fallback else "loop"
-
-    return lambda key, a, b: key == "train.chunk_size" and width(a) == width(b)
 
 
 def _engine(
