@@ -95,6 +95,21 @@ def _defense_order(config: Mapping[str, Any]) -> list[str]:
     return [str(name) for name in defense] if isinstance(defense, Mapping) else []
 
 
+# Lists the code reads as sets: every reader of attack.fprs sorts it, so the same FPRs in
+# another order are the same run.
+_UNORDERED_KEYS = ("attack.fprs",)
+
+
+def _effective(key: str, value: Any) -> Any:
+    """``value`` of ``key`` as the code uses it (`_UNORDERED_KEYS` sorted)."""
+    if key in _UNORDERED_KEYS and isinstance(value, list):
+        try:
+            return sorted(value)
+        except TypeError:  # (mixed types: as written)
+            return value
+    return value
+
+
 def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """``key: old -> new`` for every key whose value differs, neutral keys left out, and
     ``defense order: [...] -> [...]`` for the same defenses listed in another order:
@@ -114,7 +129,7 @@ def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[s
     differences = [
         f"{key}: {json.dumps(before.get(key, missing))} -> {json.dumps(after.get(key, missing))}"
         for key in keys
-        if before.get(key, missing) != after.get(key, missing)
+        if _effective(key, before.get(key, missing)) != _effective(key, after.get(key, missing))
     ]
     order = (_defense_order(old), _defense_order(new))
     if order[0] != order[1] and sorted(order[0]) == sorted(order[1]):
