@@ -26,7 +26,9 @@ def label_robustness(obs: Observations) -> np.ndarray:
 
     Needs only the predicted label, so it works on a label-only release.
     """
-    predictions = obs.log_probs.argmax(axis=-1)[:, None]  # [K, 1, N]
+    # model by model: numpy's argmax copies a read-only array whole (the views the attack
+    # runner hands out are), which was a second [K, N, C] at the attacks' peak
+    predictions = np.stack([log_probs.argmax(axis=-1) for log_probs in obs.log_probs])[:, None]
     if obs.augmented_predictions is not None:
         predictions = np.concatenate([predictions, obs.augmented_predictions], axis=1)
     else:
