@@ -31,6 +31,7 @@ from mia_defense.models import MLP, LogisticRegression, ResNet, SmallCNN
 from mia_defense.models.validation import depends_on_batch_position, opacus_rows_not_own
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.stack import ModelStack
+from tests.defenses.test_h208_mixing_past_the_first_row import BetaGate
 from tests.training.engines import train_by_engine
 
 C = 0.01
@@ -74,22 +75,6 @@ class ByPosition(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(x) * torch.arange(1, len(x) + 1, dtype=x.dtype).unsqueeze(1)
-
-
-class BetaGate(nn.Module):
-    """A Beta draw per hidden feature in training mode: its count of uniforms depends on the
-    values, so a batch and single samples draw otherwise (test_h208's model)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.a, self.b = nn.Linear(8, 6), nn.Linear(6, 3)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.a(x)
-        if self.training:
-            c = nn.functional.softplus(h) + 0.1
-            h = h * torch.distributions.Beta(c, c).rsample()
-        return self.b(h)
 
 
 class Squeezing(nn.Module):
