@@ -119,7 +119,30 @@ def _stackable(models: Sequence[nn.Module]) -> bool:
     shared = len(list(models[0].named_parameters(remove_duplicate=False))) != len(shapes)
     return same and bool(shapes) and not shared and not any(
         getattr(m, "track_running_stats", False) for m in models[0].modules()
-    ) and all(_same_plain_state(models[0], m) for m in models[1:])
+    ) and all(_same_plain_state(models[0], m) and _same_calls(models[0], m)
+              for m in models[1:])  # fmt: skip
+
+
+def _same_calls(a: nn.Module, b: nn.Module) -> bool:
+    """Whether ``a`` and ``b`` (one architecture) run the same code around their layers: the
+    same forward hooks and pre-hooks (the same functions, in order) and no ``forward`` set on
+    one instance but not alike on the other. A stacked query runs the first model's module,
+    so the others' own hooks went unrun and the first one's ran for all: models calibrated
+    by a hook of their own (logits scaled by a per-model temperature) released the first
+    model's scaling, off by up to 1.8 in log-probability, without a word. A hook every
+    model shares (defense=dropout's) keeps the stacked query."""
+    for ma, mb in zip(a.modules(), b.modules(), strict=True):
+        for hooks in ("_forward_pre_hooks", "_forward_hooks"):
+            mine, theirs = getattr(ma, hooks, {}), getattr(mb, hooks, {})
+            if list(mine.values()) != list(theirs.values()):
+                return False
+            flags = f"{hooks}_with_kwargs"
+            kwargs_a = [k in getattr(ma, flags, {}) for k in mine]
+            if kwargs_a != [k in getattr(mb, flags, {}) for k in theirs]:
+                return False
+        if vars(ma).get("forward") != vars(mb).get("forward"):
+            return False
+    return True
 
 
 def _same_plain_state(a: nn.Module, b: nn.Module) -> bool:
