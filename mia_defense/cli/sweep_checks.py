@@ -24,6 +24,7 @@ __all__ = [
     "refuse_huge_sweep",
     "refuse_number_in_two_forms",
     "refuse_one_folder_for_all",
+    "refuse_repeated_defenses",
     "refuse_repeated_sweep_keys",
     "refuse_shared_run_dirs",
     "refuse_stacked_release",
@@ -412,6 +413,37 @@ def refuse_stacked_release(config: DictConfig) -> None:
                           ",".join(map(str, choice)), choice[0],
                           ",".join(map(str, choice)))  # fmt: skip
                 raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_repeated_defenses(config: DictConfig) -> None:
+    """Refuse a list of training defenses that names one twice (``defense=[dp,dp]``, in a
+    sweep too): each defense has one config node (``defense.dp``), so Hydra kept one and the
+    run trained it once without a word (``'defense=[dp,dp]' defense.dp.target_epsilon=1``:
+    one DP-SGD at ε=1, reported as ``dp``). ``none`` adds nothing, twice or not."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(task_overrides(config))
+    except OverrideParseException:
+        return  # Hydra reports it
+    for override in parsed:
+        if override.key_or_group != "defense":
+            continue
+        value = override.value()
+        for choice in value.list if hasattr(value, "list") else [value]:
+            names = [str(name) for name in choice] if isinstance(choice, list) else []
+            twice = next((n for n in names if n != "none" and names.count(n) > 1), None)
+            if twice is None:
+                continue
+            once = ",".join(dict.fromkeys(names))
+            log.error("ConfigError: defense=[%s]: %s is listed twice; a defense runs once (its "
+                      "settings are the one defense.%s), so the run would train it once, not "
+                      "twice; nothing was run. List each defense once (defense=[%s]); to "
+                      "compare two settings of it, sweep them (-m defense=%s "
+                      "defense.%s.KEY=A,B)", ",".join(names), twice, twice, once, twice,
+                      twice)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:

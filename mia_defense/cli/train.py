@@ -74,6 +74,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_huge_sweep,
     refuse_number_in_two_forms,
     refuse_one_folder_for_all,
+    refuse_repeated_defenses,
     refuse_repeated_sweep_keys,
     refuse_shared_run_dirs,
     refuse_stacked_release,
@@ -159,6 +160,9 @@ class CheckConfigCallback(Callback):
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         from mia_defense.config import check_config, check_defense_stack
 
+        # (first: check_config read a merged list of releases as one release's unknown keys)
+        refuse_stacked_release(config)
+        refuse_repeated_defenses(config)
         try:
             with hydra_config_of_the_job(config):
                 check_config(config)
@@ -238,6 +242,7 @@ class RunDirCheck(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
         refuse_stacked_release(config)
+        refuse_repeated_defenses(config)
         refuse_unknown_plugin_keys(config)
         check_parallel_settings(config)
         refuse_shadowing_files(config)
