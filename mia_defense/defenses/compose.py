@@ -42,6 +42,11 @@ def _defines_loss(defense: TrainingDefense) -> bool:
     return type(defense).loss is not TrainingDefense.loss
 
 
+def _overrides(defense: TrainingDefense, *hooks: str) -> bool:
+    """Whether ``defense``'s class overrides any of the `TrainingDefense` ``hooks``."""
+    return any(getattr(type(defense), h) is not getattr(TrainingDefense, h) for h in hooks)
+
+
 def check_defenses(
     defenses: Sequence[TrainingDefense], *, reference_size: int | None = None
 ) -> None:
@@ -134,6 +139,14 @@ def _refuse_stack(
         problems.append(
             f"{forwards} each run the training forward pass and only one can; keep one of them"
         )
+    # (the engine takes the first defense's batches and stops at the first backward that
+    # sets the gradients: the other's hook was never called, DP-SGD's noise among them)
+    for hooks, what in ((("batches", "steps_per_epoch"), "draw the training batches (their "
+                         "batches or steps_per_epoch hook)"),
+                        (("backward",), "set the gradients themselves (their backward hook)")):
+        owners = [d.name for d in defenses if _overrides(d, *hooks)]
+        if len(owners) > 1:
+            problems.append(f"{owners} each {what} and only one can; keep one of them")
     if reference_size is not None and reference_size == 0:
         needy = [d.name for d in defenses if d.needs_reference]
         if needy:
