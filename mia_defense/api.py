@@ -129,7 +129,7 @@ def make_plan(
         if value is not None:
             _check_int("make_plan", name, value, low=0)
     _refuse_masked("make_plan", x=x, y=y)
-    labels = np.asarray(_values(y))
+    labels = np.asarray(_values(y, "make_plan", "y"))
     if not np.issubdtype(labels.dtype, np.integer):
         raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
     features = _numbers("make_plan", x)
@@ -234,7 +234,7 @@ def observations_from_arrays(
     }  # fmt: skip
     arrays.update({k: v for k, v in optional.items() if v is not None})
     _refuse_masked("observations_from_arrays", **arrays)
-    arrays = {k: _values(v) for k, v in arrays.items()}
+    arrays = {k: _values(v, "observations_from_arrays", k) for k, v in arrays.items()}
     facts = _metadata(metadata) if metadata is not None else None
     obs = Observations.from_arrays(arrays, source="observations_from_arrays")
     return replace(obs, metadata=facts) if facts else obs
@@ -248,24 +248,52 @@ def _refuse_masked(where: str, **arrays: Any) -> None:
         refuse_masked(value, field, where, use="read")
 
 
-def _values(value: Any) -> Any:
+def _values(value: Any, where: str = "", name: str = "") -> Any:
     """A torch tensor as its values (one that requires grad, or on a GPU, was a raw
-    RuntimeError or TypeError from numpy); anything else as given."""
+    RuntimeError or TypeError from numpy), and so each tensor of a list or tuple of them
+    (``[model(x) for model in models]``: numpy called ``.numpy()`` on each, a raw
+    RuntimeError for outputs that require grad); anything else as given. ``where`` and
+    ``name`` name the argument in the `DataError` for a tensor without values."""
     import torch
 
-    return _cpu_tensor(value).numpy() if isinstance(value, torch.Tensor) else value
+    if isinstance(value, torch.Tensor):
+        return _cpu_tensor(value, where, name).numpy()
+    if isinstance(value, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in value):
+        return [_values(v, where, f"{name}[{i}]") for i, v in enumerate(value)]
+    return value
 
 
-def _cpu_tensor(value: Any) -> Any:
-    """A torch tensor detached on the CPU, in float32 when numpy has no dtype of its own
-    (bfloat16, float8: 'Got unsupported ScalarType BFloat16' was a raw TypeError, or x 'not
-    numbers')."""
+def _cpu_tensor(value: Any, where: str = "", name: str = "") -> Any:
+    """A torch tensor detached on the CPU as a plain strided tensor numpy can read, in
+    float32 when numpy has no dtype of its own (bfloat16, float8: 'Got unsupported
+    ScalarType BFloat16' was a raw TypeError, or x 'not numbers'): sparse tensors densified,
+    quantized ones dequantized, conjugate and negative views resolved (each was a raw error
+    from ``.numpy()``). A tensor without values (on the meta device) is a `DataError`."""
     import torch
 
-    value = value.detach().cpu()
-    if value.is_floating_point() and value.dtype not in (torch.float16, torch.float32,
-                                                         torch.float64):  # fmt: skip
-        value = value.float()
+    value = value.detach()
+    said = f"{where}: {name}: " if where else f"{name}: " if name else ""
+    if value.is_meta:  # (a raw NotImplementedError 'Cannot copy out of meta tensor')
+        raise DataError(
+            f"{said}a tensor on the meta device (shape {list(value.shape)}) holds no values; "
+            "give the tensor with its data (built or loaded on the CPU or a GPU)"
+        )
+    try:
+        if value.is_quantized:
+            value = value.dequantize()
+        if value.layout != torch.strided:
+            value = value.to_dense()
+        if value.is_nested:
+            raise TypeError("a nested tensor: rows of different lengths")
+        value = value.cpu().resolve_conj().resolve_neg()
+        if value.is_floating_point() and value.dtype not in (torch.float16, torch.float32,
+                                                             torch.float64):  # fmt: skip
+            value = value.float()
+        value.numpy()  # (a view: what numpy cannot read fails here, named)
+    except (RuntimeError, TypeError, NotImplementedError) as exc:
+        said_exc = " ".join(str(exc).split())[:160]
+        raise DataError(f"{said}a tensor numpy cannot read ({said_exc}); give a plain tensor "
+                        "or numpy array") from None  # fmt: skip
     return value
 
 
@@ -283,10 +311,14 @@ def _metadata(metadata: Any) -> dict[str, Any]:
     except (TypeError, ValueError, RecursionError):
         facts = None
     if not isinstance(facts, dict):
+        try:
+            shown = reprlib.repr(metadata)
+        except ValueError:  # (an int of more than 4300 digits: a raw ValueError here)
+            shown = f"a {type(metadata).__name__} holding a value too large to show"
         raise ConfigError(
             f"observations_from_arrays: metadata: must be a mapping of JSON values (text, "
             f"numbers, lists, mappings), e.g. {{'dataset': 'digits'}}, without cycles; got "
-            f"{reprlib.repr(metadata)}"
+            f"{shown}"
         )
     depth = json_depth(facts)
     if depth > MAX_JSON_DEPTH:  # saved, such a file was refused by Observations.load
@@ -604,18 +636,36 @@ def _check_int(where: str, name: str, value: Any, *, low: int, high: int | None 
 
 def _numbers(where: str, x: Any) -> np.ndarray:
     """``x`` as float32, or a `DataError` naming it (text, objects, ragged rows); a torch
-    tensor (one that requires grad, or on a GPU, was a raw RuntimeError) as its values."""
-    import torch
-
-    if isinstance(x, torch.Tensor):
-        x = _cpu_tensor(x)
+    tensor (one that requires grad, or on a GPU, was a raw RuntimeError) as its values.
+    Complex numbers are refused (numpy kept their real parts with a ComplexWarning only: the
+    models trained and were queried on other features than the user's), and so are finite
+    values beyond float32's range (called 'NaN or inf' in the features before)."""
+    x = _values(x, where, "x")
     try:
-        return np.asarray(x, dtype=np.float32)
+        given = np.asarray(x)
+        complex_ = given.dtype.kind == "c"
+        with np.errstate(over="ignore"):
+            features = given if complex_ else given.astype(np.float32, copy=False)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise DataError(
             f"{where}: x: not numbers ({str(exc)[:120]}); give the features as "
             "a numeric array [rows, ...]"
         ) from None
+    if complex_:
+        raise DataError(
+            f"{where}: x: complex numbers (dtype {given.dtype}); give real features (e.g. the "
+            "real and imaginary parts as columns of their own: np.concatenate([x.real, "
+            "x.imag], axis=-1))"
+        )
+    if given.dtype.kind == "f" and given.dtype.itemsize > 4 and not np.isfinite(features).all():
+        beyond = np.isfinite(given) & ~np.isfinite(features)
+        if beyond.any():
+            raise DataError(
+                f"{where}: x: {int(beyond.sum())} finite values beyond float32's range (largest "
+                f"{np.abs(given[beyond]).max():.3g}), which the models read in float32 as inf; "
+                "scale the features (standardise them) before make_plan and training"
+            )
+    return features
 
 
 def _check_query_memory(plan: MembershipPlan, num_augmented: int) -> None:
@@ -708,7 +758,8 @@ def _refuse_copies(models: Sequence[nn.Module]) -> None:
 def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.ndarray]:
     """``x`` as float32 and ``y``, checked against the rows the plan indexes."""
     _refuse_masked("observe_models", x=x, y=y)
-    inputs, labels = _numbers("observe_models", x), np.asarray(_values(y))
+    inputs, labels = _numbers("observe_models", x), np.asarray(
+        _values(y, "observe_models", "y"))
     rows = int(max(plan.population_idx.max(initial=0), plan.test_idx.max(initial=0))) + 1
     if inputs.ndim == 0 or len(inputs) < rows:
         raise DataError(
@@ -991,6 +1042,8 @@ def _checked(obs: Observations, *, canaries: np.ndarray | None = None) -> Observ
              "test_labels")  # fmt: skip
     fields.update({name: getattr(obs, name) for name in names if getattr(obs, name) is not None})
     _refuse_masked("audit: observations", **fields)
+    # (Observations(log_probs=outputs) of tensors that require grad: a raw RuntimeError)
+    fields = {name: _values(value, "audit: observations", name) for name, value in fields.items()}
     checked = Observations.from_arrays(fields, source="audit: observations")
     return replace(checked, metadata=obs.metadata)
 
@@ -1121,7 +1174,7 @@ def _population_rows(population_idx: Any, n: int) -> np.ndarray:
     """``population_idx`` as [N] distinct dataset rows >= 0 (most_vulnerable's
     dataset_index reads them: floats, repeats or negatives named rows the records are not)."""
     _refuse_masked("run_audit", population_idx=population_idx)
-    rows = np.asarray(_values(population_idx))
+    rows = np.asarray(_values(population_idx, "run_audit", "population_idx"))
     if rows.shape != (n,) or not np.issubdtype(rows.dtype, np.integer):
         raise ConfigError(
             f"run_audit: population_idx has shape {rows.shape} and dtype {rows.dtype}; give "
@@ -1137,7 +1190,7 @@ def _copy_groups(copy_groups: Any, obs: Observations) -> np.ndarray:
     """``copy_groups`` as [N] integer labels of records that train the same models
     (`mia_defense.observations.copy_group_problem`)."""
     _refuse_masked("audit", copy_groups=copy_groups)
-    groups = np.asarray(_values(copy_groups))
+    groups = np.asarray(_values(copy_groups, "audit", "copy_groups"))
     problem = copy_group_problem(groups, obs.masks)
     if problem:
         raise ConfigError(f"copy_groups: {problem}")
@@ -1147,7 +1200,7 @@ def _copy_groups(copy_groups: Any, obs: Observations) -> np.ndarray:
 def _canaries(is_canary: Any, n: int) -> np.ndarray:
     """``is_canary`` as [N] bool: one 0/1 per record, some of them not canaries."""
     _refuse_masked("audit", is_canary=is_canary)
-    flags = np.asarray(_values(is_canary))
+    flags = np.asarray(_values(is_canary, "audit", "is_canary"))
     if flags.shape != (n,):
         raise ConfigError(f"is_canary: shape {flags.shape}, expected [{n}] (one flag per "
                           "record of the observations)")  # fmt: skip
