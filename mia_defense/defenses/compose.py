@@ -145,7 +145,7 @@ def _refuse_stack(
                          "batches or steps_per_epoch hook)"),
                         (("backward",), "set the gradients themselves (their backward hook)")):
         owners = [d.name for d in defenses if _overrides(d, *hooks)]
-        if len(owners) > 1:
+        if len(set(owners)) > 1:  # (one name twice is said above)
             problems.append(f"{owners} each {what} and only one can; keep one of them")
     if reference_size is not None and reference_size == 0:
         needy = [d.name for d in defenses if d.needs_reference]

@@ -76,3 +76,11 @@ def test_mia_train_refuses_them_before_the_run_dir(make_cfg, tmp_path) -> None:
         check_defense_stack(make_cfg("defense=dp", own))
     err = refused_before_run_dir("defense=dp", own, cwd=tmp_path)
     assert "ConfigError: defense: ['dp', 'own_backward'] each set the gradients" in err
+
+
+def test_dp_twice_is_said_once_not_as_each_hook() -> None:
+    with pytest.raises(ConfigError) as info:
+        DefenseFactory([_dp, _dp])
+    assert str(info.value) == ("defense: defenses ['dp'] are listed more than once; ['dp', "
+                               "'dp'] each run the training forward pass and only one can; "
+                               "keep one of them")  # fmt: skip
