@@ -18,10 +18,12 @@ numbers everywhere.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import random
 import reprlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +102,24 @@ AVERAGED_REPEATS = RANDOMIZED_RELEASE_REPEATS
 # With it, the members' accuracy of one answer each (the test set's is of one answer): the
 # train accuracy and gap of `released_utility`.
 ONE_ANSWER_TRAIN_ACCURACY = "train_accuracy_one_answer"
+
+
+def _keeps_python_random(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` with Python's global ``random`` generator put back as it found it: the
+    first audit of a process imports scikit-learn's modules, and one of them (rich, for
+    its progress bars) draws from the generator on import, so a user's ``random.seed(0)``
+    stream came out one draw further along after ``api.audit`` than without it. The
+    attacks draw from generators of their own seed, never from this one."""
+
+    @functools.wraps(function)
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        state = random.getstate()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            random.setstate(state)
+
+    return kept
 
 
 def make_plan(
@@ -980,6 +1000,7 @@ class Audit:
         return roc_figure(self.result.attack_results, title=title)
 
 
+@_keeps_python_random
 def audit(
     observations: Observations,
     *,
@@ -1048,6 +1069,7 @@ def _checked(obs: Observations, *, canaries: np.ndarray | None = None) -> Observ
     return replace(checked, metadata=obs.metadata)
 
 
+@_keeps_python_random
 def run_audit(
     obs: Observations,
     cfg: DictConfig,
