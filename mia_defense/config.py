@@ -1089,12 +1089,66 @@ def check_defense_stack(cfg: DictConfig) -> None:
         # counts yet (DP-SGD fixes its σ from them later, and does nothing without them)
         for defense in defenses:
             defense.plan(sizes=(), batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
+    _refuse_dropout_without_hidden(cfg, defenses)
     if defenses or OmegaConf.select(cfg, "train.fit") is not None:
         from mia_defense.training.config import TrainConfig
 
         train = build_dataclass(TrainConfig, cfg.train, key="train")
         defense_optimizer_options(defenses, train)  # a weight decay set twice, ...
         check_user_fit(train, defenses=named)
+    if len(stack) == len(named):  # (a defense not built may be a DP-SGD: left unjudged)
+        _refuse_audit_without_canaries(cfg, stack)
+
+
+def _refuse_audit_without_canaries(cfg: DictConfig, stack: list[TrainingDefense]) -> None:
+    """``attack.audit=one_run`` with ``attack.audit_canaries=0`` leaves the audit to its
+    white-box side, whose gradient canaries ride on DP-SGD's clipped sums in the stacked
+    engine: without DP-SGD in the stack, or on ``train.engine=opacus``, both sides were
+    skipped after training and the summary still advised 'a one-run audit
+    (attack.audit=one_run)', the empty audit `_empty_audit` refuses for the other keys."""
+    from mia_defense.defenses.dp import DPSGD
+
+    if OmegaConf.select(cfg, "attack.audit") != "one_run" or OmegaConf.select(
+        cfg, "attack.audit_canaries", default=0
+    ) != 0:
+        return
+    dp = any(isinstance(defense, DPSGD) for defense in stack)
+    if dp and OmegaConf.select(cfg, "train.engine") != "opacus":
+        return
+    why = ("train.engine=opacus (the gradient canaries ride on the stacked engine's clipped "
+           "sums)" if dp else "no DP-SGD among the defenses (the gradient canaries ride on "
+           "its clipped sums)")  # fmt: skip
+    raise ConfigError(
+        f"attack.audit=one_run with attack.audit_canaries=0 and {why}: the audit would have "
+        "no canaries and audit nothing; give attack.audit_canaries (e.g. 100), or train "
+        "with defense=dp on train.engine=stacked for the white-box side, or set "
+        "attack.audit=none"
+    )
+
+
+def _refuse_dropout_without_hidden(cfg: DictConfig, defenses: Sequence[TrainingDefense]) -> None:
+    """The dropout defense's `UnsupportedModelError` on a built-in MLP without a hidden
+    layer (``model=logistic``, ``model.hidden=[]``), whose layers do not depend on the data:
+    it was raised once the data was loaded, in the run directory. Built on a placeholder
+    input; other models are left to the pipeline."""
+    from mia_defense.defenses.regularization import Dropout
+    from mia_defense.models import MLP
+
+    dropout = next((d for d in defenses if isinstance(d, Dropout)), None)
+    node = cfg.get("model")
+    values = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else None
+    if dropout is None or not isinstance(values, dict):
+        return
+    target = _locate(str(values.get("_target_")))
+    if not (isinstance(target, type) and issubclass(target, MLP)
+            and target.__module__.startswith("mia_defense.")):  # fmt: skip
+        return
+    kwargs = {k: v for k, v in values.items() if k not in _HYDRA_KEYS}
+    try:
+        model = target(input_shape=(1,), num_classes=2, **kwargs)
+    except Exception:  # (its settings' own refusals are check_config's)
+        return
+    dropout.prepare_model(model)
 
 
 def _own_defense(node: DictConfig, target: Any, values: Any) -> TrainingDefense | None:
