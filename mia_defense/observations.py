@@ -45,6 +45,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -124,6 +125,7 @@ class Observations:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _refuse_no_arrays(self.log_probs, self.masks, self.labels)
         k, n, c = self.log_probs.shape
         if self.masks.shape != (k, n) or self.labels.shape != (n,):
             raise ValueError(
@@ -173,6 +175,9 @@ class Observations:
 
     def save(self, path: Path, **extra: np.ndarray) -> None:
         """Write the file format of this module (atomically), with ``extra`` arrays beside."""
+        if not isinstance(path, (str, os.PathLike)):  # (a raw TypeError from pathlib)
+            raise ConfigError(f"Observations.save: path={path!r}: give the path of the .npz "
+                              "to write, e.g. 'observations.npz'")  # fmt: skip
         arrays = self._file_arrays(extra)
         atomic_write(Path(path), lambda handle: _savez(handle, arrays))
 
@@ -185,16 +190,28 @@ class Observations:
         return hashlib.sha256(buffer.getbuffer()).hexdigest()
 
     def _file_arrays(self, extra: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The arrays `save` writes, in its order: the format's fields, then ``extra``."""
+        """The arrays `save` writes, in its order: the format's fields, then ``extra``.
+
+        An extra named as a field of the format is refused: it replaced the field in the
+        file (``save(path, masks=other)`` wrote other masks, ``labels=...`` other labels,
+        without a word)."""
+        taken = sorted(_FIELDS.intersection(extra))
+        if taken:
+            raise ConfigError(
+                f"Observations.save: extra array {', '.join(map(repr, taken))}: names a field of "
+                "the observations file format, which it would replace in the file; give the "
+                "observations that field (dataclasses.replace(obs, ...)) or name the extra "
+                "array otherwise"
+            )
         arrays = {"log_probs": self.log_probs, "masks": self.masks, "labels": self.labels}
         arrays.update({k: getattr(self, k) for k in _OPTIONAL if getattr(self, k) is not None})
         if self.test_log_probs is not None and self.test_labels is not None:
             arrays.update(test_log_probs=self.test_log_probs, test_labels=self.test_labels)
         if self.metadata:
-            arrays["metadata"] = np.array(json.dumps(dict(self.metadata)))
+            arrays["metadata"] = np.array(_metadata_json(self.metadata))
         arrays["output_kind"] = np.array(OUTPUT_KINDS[0])
         arrays["schema_version"] = np.array(OBSERVATIONS_VERSION)
-        return {**arrays, **extra}
+        return {name: _plain_array(name, value) for name, value in {**arrays, **extra}.items()}
 
     @classmethod
     def load(cls, path: Path) -> Observations:
@@ -310,6 +327,71 @@ def copy_group_problem(groups: np.ndarray, masks: np.ndarray) -> str | None:
                 "the same models: give each record the label of its first exact copy "
                 "(mia_defense.plan.copy_leaders), or leave copy_groups out")
     return None
+
+
+def _refuse_no_arrays(log_probs: Any, masks: Any, labels: Any) -> None:
+    """A `DataError` (a ValueError, as the shape checks' errors) for fields that are no
+    arrays of the format's ranks: a list was a raw AttributeError ('list' object has no
+    attribute 'shape'), log-probabilities [N, C] a raw 'not enough values to unpack'."""
+    for name, value, rank, shape in (("log_probs", log_probs, 3, "[K, N, C]"),
+                                     ("masks", masks, 2, "[K, N]"),
+                                     ("labels", labels, 1, "[N]")):  # fmt: skip
+        given = getattr(value, "shape", None)
+        if not isinstance(given, tuple):  # (torch.Size is a tuple)
+            raise DataError(
+                f"Observations: {name} is a {type(value).__name__}, not an array; give "
+                f"np.asarray(...) of shape {shape} (api.observations_from_arrays takes lists "
+                "and checks every field)"
+            )
+        if len(given) != rank:
+            raise DataError(f"Observations: {name} has shape {tuple(given)}, expected {shape}")
+
+
+def _metadata_json(metadata: Mapping[str, Any]) -> str:
+    """``metadata`` as the file's JSON text: numpy numbers and arrays as their values (a
+    raw TypeError 'Object of type int64 is not JSON serializable' before); a `DataError`
+    for what JSON cannot hold, or nests deeper than `Observations.load` reads (saved, such
+    a file was refused by its own reader)."""
+    try:
+        text = json.dumps(dict(metadata), default=_numpy_json)
+        depth = json_depth(json.loads(text))
+    except (TypeError, ValueError, RecursionError) as exc:
+        said = " ".join(str(exc).split())[:160]
+        raise DataError(
+            f"Observations: metadata: cannot be saved as a JSON object ({said}); give a "
+            "mapping of text, numbers, lists and mappings, e.g. {'dataset': 'digits'}"
+        ) from None
+    if depth > MAX_JSON_DEPTH:
+        raise DataError(
+            f"Observations: metadata: nested {depth} levels deep; keep it to at most "
+            f"{MAX_JSON_DEPTH} (facts such as dataset, model, defense), as files are read"
+        )
+    return text
+
+
+def _numpy_json(value: Any) -> Any:
+    """A numpy number or array as its Python value, for ``json.dumps``."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _plain_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as the array the file stores, or a `DataError` naming it: object arrays
+    (which ``allow_pickle=False`` cannot write) and tensors numpy cannot read (that require
+    grad, on a GPU) were raw errors from the writer, after part of the file was written."""
+    try:
+        array = np.asanyarray(value)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        said = " ".join(str(exc).split())[:160]
+        raise DataError(f"Observations.save: {name}: not an array numpy can write ({said}); "
+                        "give numpy arrays (tensor.detach().cpu().numpy())") from None  # fmt: skip
+    if array.dtype.hasobject:
+        raise DataError(
+            f"Observations.save: {name}: dtype {array.dtype} (Python objects), which the file "
+            "format cannot hold (it is read without unpickling); give numbers, booleans or text"
+        )
+    return array
 
 
 def _savez(handle: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
