@@ -1089,13 +1089,13 @@ def check_defense_stack(cfg: DictConfig) -> None:
         # counts yet (DP-SGD fixes its σ from them later, and does nothing without them)
         for defense in defenses:
             defense.plan(sizes=(), batch_size=cfg.train.batch_size, epochs=cfg.train.epochs)
-    _refuse_dropout_without_hidden(cfg, defenses)
     if defenses or OmegaConf.select(cfg, "train.fit") is not None:
         from mia_defense.training.config import TrainConfig
 
         train = build_dataclass(TrainConfig, cfg.train, key="train")
         defense_optimizer_options(defenses, train)  # a weight decay set twice, ...
         check_user_fit(train, defenses=named)
+    _refuse_dropout_without_hidden(cfg, defenses)  # (train.fit beside a defense: said above)
     if len(stack) == len(named):  # (a defense not built may be a DP-SGD: left unjudged)
         _refuse_audit_without_canaries(cfg, stack)
 

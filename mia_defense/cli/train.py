@@ -94,7 +94,13 @@ from mia_defense.cli.sweep_refusals import (
     say,
 )
 from mia_defense.cli.user_code import refuse_shadowing_files
-from mia_defense.errors import ConfigError, DataError, DivergedError, MiaDefenseError
+from mia_defense.errors import (
+    ConfigError,
+    DataError,
+    DivergedError,
+    MiaDefenseError,
+    UnsupportedModelError,
+)
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
 if TYPE_CHECKING:
@@ -167,7 +173,8 @@ class CheckConfigCallback(Callback):
             with hydra_config_of_the_job(config):
                 check_config(config)
                 check_defense_stack(config)
-        except (ConfigError, DataError) as exc:  # (a data file's, from its loader's check)
+        except (ConfigError, DataError, UnsupportedModelError) as exc:  # (DataError: a data
+            # file's, from its loader's check; UnsupportedModelError: a defense's of the model)
             log.error("%s: %s", type(exc).__name__, exc)
             raise SystemExit(EXIT_USER_ERROR) from None
 
