@@ -1095,6 +1095,11 @@ def run_audit(
         )
     if not isinstance(defended, bool | np.bool_):  # ("no" read as true: a defended run)
         raise ConfigError(f"run_audit: defended={defended!r}: must be True or False")
+    for name, given in (("utility", utility), ("privacy", privacy), ("defense", defense),
+                        ("training", training)):  # fmt: skip
+        if given is not None and not isinstance(given, Mapping):  # (raw errors deep inside)
+            raise ConfigError(f"run_audit: {name} is a {type(given).__name__}: give a mapping "
+                              "of results.json's figures of that name, or None")  # fmt: skip
     settings = attack_settings(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )

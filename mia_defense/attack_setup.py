@@ -179,6 +179,9 @@ def observed_settings(obs: Observations, is_canary: np.ndarray | None = None) ->
     """The `FIXED_SETTINGS` that observations state themselves: their augmented queries
     (``queries.num_augmented``), their gradient norms (``white_box``), the records flagged
     as canaries (``canaries.num``) and no one-run audit; the others they do not say."""
+    if not isinstance(obs, Observations):  # (an AttributeError 'augmented_logits' before)
+        raise ConfigError(f"observed_settings: obs is a {type(obs).__name__}, not "
+                          "Observations")  # fmt: skip
     queries = 0 if obs.augmented_logits is None else int(obs.augmented_logits.shape[1])
     flagged = 0 if is_canary is None else int(np.asarray(is_canary).astype(bool).sum())
     return {"queries.num_augmented": queries, "white_box": obs.grad_norms is not None,
@@ -280,6 +283,13 @@ def attack_settings(
             f"attack_settings: cfg is a {type(cfg).__name__}, not a composed config; make it "
             "with api.attack_config(overrides)"
         )
+    for name, value in (("num_models", num_models), ("num_classes", num_classes)):
+        # (-1: numpy's 'negative dimensions are not allowed'; "4": a raw TypeError)
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ConfigError(
+                f"attack_settings: {name}={value!r}: must be an integer >= 1 (the "
+                "observations' own: obs.num_models, obs.num_classes)"
+            )
     walk = _attack_walk(cfg)
     node = cfg.get("attack")
     if not isinstance(node, DictConfig):  # ~attack: the walk names it
