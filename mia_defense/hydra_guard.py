@@ -590,6 +590,11 @@ def _sweep_advice(
     start = (f"{bare}={value} sets a key of {which}, which the sweep's shared config lacks: "
              f"Hydra composes it before the points of {sweep[0]}, with {group} at its "
              "default; nothing was run. ") if plain else ""  # fmt: skip
+    if not selecting:  # (the split's first sweep would have no point: 'mia-train -m defense= ...')
+        return (f"{start}{'No' if plain else setting + ': no'} point of {sweep[0]} selects "
+                f"{which}, so the setting would set nothing{'' if plain else '; nothing was run'}"
+                f". Drop it, or select {which} in the points it is for (e.g. "
+                f"{_selecting_example(group, sorted(owners)[0], [p for p, _ in points])})")
     if not others:
         if setting.startswith("++") or not (plain or setting.startswith("+")):
             return None  # (a swept key, KEY=A,B, is set in each point's config: it works)
@@ -627,6 +632,20 @@ def _sweep_advice(
             f"one folder (mia-report of that folder compares them all): "
             f"{command(selecting, keep_setting=True)}, then "
             f"{command(others, keep_setting=False)}")  # fmt: skip
+
+
+def _selecting_example(group: str, owner: str, points: Sequence[Any]) -> str:
+    """The sweep of ``group`` whose points each select ``owner`` (a defense added to each
+    point's list: ``'defense=[dp],[dp,label_smoothing]'``; another group: ``model=mlp``)."""
+    import shlex
+
+    if group != "defense":
+        return f"{group}={owner}"
+    lists = []
+    for point in points:
+        names = [str(n) for n in (point if isinstance(point, list) else [point])]
+        lists.append(f"[{','.join([owner, *(n for n in names if n not in ('none', owner))])}]")
+    return shlex.quote(f"defense={','.join(dict.fromkeys(lists))}")
 
 
 def _packaged_glob(group: str, value: Any) -> list[tuple[str, str]] | None:
