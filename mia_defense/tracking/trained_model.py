@@ -63,9 +63,23 @@ def load_trained_model(
             ``_target_`` names what mia-train refuses (the standard library, Hydra's call,
             torch's and numpy's file functions).
     """
+    from mia_defense.data.dataset import Dataset
     from mia_defense.targets import refuse_forbidden_targets
     from mia_defense.tracking.artifacts import read_json, schema_problem
 
+    # (None, 3 or bytes were a raw TypeError from pathlib; undefended="no" loaded the
+    # undefended shadow model, a truthy string; a dataset of another type went unread)
+    if not isinstance(run_dir, (str, os.PathLike)) or isinstance(os.fspath(run_dir), bytes):
+        raise ConfigError(f"load_trained_model: run_dir={run_dir!r}: give the path of a "
+                          "mia-train run directory (a str or pathlib.Path)")  # fmt: skip
+    if not isinstance(undefended, bool | np.bool_):
+        raise ConfigError(f"load_trained_model: undefended={undefended!r}: must be True or "
+                          "False")  # fmt: skip
+    if dataset is not None and not isinstance(dataset, Dataset):
+        raise ConfigError(
+            f"load_trained_model: dataset is a {type(dataset).__name__}, not a "
+            "mia_defense.data.Dataset; pass the run's loaded Dataset, or None to load it"
+        )
     run_dir = Path(run_dir)
     results = read_json(run_dir / "results.json")
     attacked = results.get("source")
