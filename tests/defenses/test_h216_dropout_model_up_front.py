@@ -1,7 +1,8 @@
 """defense=dropout on a built-in model with no hidden layer (model=logistic, model=mlp
-'model.hidden=[]'), alone or in a stack, was refused only once the data was loaded, leaving a
-run directory that held the error's log; the model's layers do not depend on the data, so
-the config check refuses it before the directory is made, with the same message (h216)."""
+'model.hidden=[]', model=resnet: one nn.Linear), alone or in a stack, was refused only once
+the data was loaded, leaving a run directory that held the error's log; the model's layers do
+not depend on the data, so the config check refuses it before the directory is made, with
+the same message (h216)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ MESSAGE = ("UnsupportedModelError: defense.dropout: model LogisticRegression has
 
 
 @pytest.mark.parametrize("overrides", [("defense=dropout", "model=logistic"),
-                                       ("defense=[dp,dropout]", "model=mlp", "model.hidden=[]")],
-                         ids=["logistic", "mlp-no-hidden"])  # fmt: skip
+                                       ("defense=[dp,dropout]", "model=mlp", "model.hidden=[]"),
+                                       ("defense=dropout", "model=resnet", "model.depth=8")],
+                         ids=["logistic", "mlp-no-hidden", "resnet"])  # fmt: skip
 def test_dropout_without_hidden_features_is_refused_by_the_config_check(make_cfg, overrides):
     with pytest.raises(UnsupportedModelError, match="no hidden features to drop"):
         check_defense_stack(make_cfg(*overrides))
