@@ -53,19 +53,29 @@ def canary_size(max_grad_norm: float) -> float:
 
 
 class _ChunkCanaries:
-    """The Dirac canaries of the K models of one chunk (`GradientCanaries`)."""
+    """The Dirac canaries of the K models of one chunk (`GradientCanaries`).
+
+    Each model's inclusion bits and Poisson draws come from a stream of its own, keyed on
+    the model's place in the order models train in (``first`` is the chunk's first), and
+    the coordinates from one stream for the run: drawn per chunk, a model's canaries were
+    those of its chunk's stream, so under another ``train.chunk_size`` (or a CPU's one model
+    at a time where a GPU stacks 32) the same run trained and audited other canaries."""
 
     def __init__(
-        self, steps: PrivateSteps, *, num: int, num_params: int, generator: torch.Generator
+        self, steps: PrivateSteps, *, num: int, num_params: int, seed: int, first: int
     ) -> None:
         if num > num_params:
             raise ConfigError(
                 f"attack.audit_gradient_canaries={num}: more than the model's {num_params} "
                 "parameters (each canary needs its own coordinate); lower it"
             )
-        k = len(steps.sizes)
-        self.coordinates = torch.randperm(num_params, generator=generator)[:num]
-        self.included = torch.rand((k, num), generator=generator) < 0.5
+        models = range(first, first + len(steps.sizes))
+        coordinates = torch_generator(seed, "gradient_canary_coordinates")
+        self.coordinates = torch.randperm(num_params, generator=coordinates)[:num]
+        self.included = torch.stack([
+            torch.rand(num, generator=torch_generator(seed, "gradient_canaries", k)) < 0.5
+            for k in models
+        ])  # fmt: skip
         rates = [float(s.sample_rate) for s in steps.schedules]
         self.rates = torch.tensor(rates, dtype=torch.float64)[:, None]
         self.size = canary_size(steps.max_grad_norm)
@@ -73,7 +83,12 @@ class _ChunkCanaries:
         self.sigma = steps.sigma
         # the canaries' Poisson draws are the mechanism's secret: secure when its noise is
         secure = any(source.name == "secure" for source in steps.sources)
-        self.source = RandomSource.secure() if secure else RandomSource.seeded(generator)
+        self.sources = [
+            RandomSource.secure() if secure
+            else RandomSource.seeded(torch_generator(seed, "gradient_canary_draws", k))
+            for k in models
+        ]  # fmt: skip
+        k = len(models)
         self.llr = torch.zeros((k, num), dtype=torch.float64)
         self.known = torch.zeros((k, num), dtype=torch.float64)  # sum of x: no noise
         self.sum = torch.zeros((k, num), dtype=torch.float64)
@@ -83,9 +98,10 @@ class _ChunkCanaries:
         """Each included canary joins with the model's Poisson draw (`poisson_mask`, as
         the members do)."""
         num = self.included.shape[1]
-        drawn = torch.stack(
-            [poisson_mask(num, float(rate), self.source) for rate in self.rates[:, 0]]
-        )
+        drawn = torch.stack([
+            poisson_mask(num, float(rate), source)
+            for rate, source in zip(self.rates[:, 0], self.sources, strict=True)
+        ])  # fmt: skip
         drawn &= self.included & counted.cpu()[:, None]
         return drawn.float() * self.size
 
@@ -138,8 +154,11 @@ class DiracCanaryAudit:
         self.chunks: list[_ChunkCanaries] = []
 
     def __call__(self, steps: PrivateSteps, num_params: int) -> _ChunkCanaries:
-        generator = torch_generator(self.seed, "gradient_canaries", len(self.chunks))
-        chunk = _ChunkCanaries(steps, num=self.num, num_params=num_params, generator=generator)
+        # (the chunks train in one order of the models whatever their size: a model's
+        # place in it keys its canaries)
+        first = sum(len(chunk.included) for chunk in self.chunks)
+        chunk = _ChunkCanaries(steps, num=self.num, num_params=num_params, seed=self.seed,
+                               first=first)  # fmt: skip
         self.chunks.append(chunk)
         return chunk
 
