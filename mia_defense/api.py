@@ -816,8 +816,11 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
     fields as arrays (lists of row numbers or of 0/1 rows were a raw AttributeError)."""
     fields = ("population_idx", "test_idx", "masks")
     _refuse_masked("observe_models", **{f"plan.{name}": getattr(plan, name) for name in fields})
+    # (tensors as their values: masks on the meta device were a raw TypeError)
+    given = {name: _values(getattr(plan, name), "observe_models", f"plan.{name}")
+             for name in fields}  # fmt: skip
     for name in ("population_idx", "test_idx"):
-        idx = np.asarray(getattr(plan, name))
+        idx = np.asarray(given[name])
         if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
             raise ConfigError(
                 f"observe_models: plan.{name} has shape {idx.shape} and dtype {idx.dtype}; "
@@ -826,7 +829,9 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
         if idx.size and idx.min() < 0:
             raise ConfigError(f"observe_models: plan.{name} holds row {idx.min()}; row numbers "
                               "of x are >= 0")  # fmt: skip
-    population, test = np.asarray(plan.population_idx), np.asarray(plan.test_idx)
+    # (an empty float test_idx, np.array([]), made the rows used floats: a raw IndexError)
+    population, test = (np.asarray(given[name]) for name in ("population_idx", "test_idx"))
+    population, test = (idx if idx.size else idx.astype(np.int64) for idx in (population, test))
     if len(np.unique(population)) != len(population):
         raise ConfigError("observe_models: plan.population_idx names a row twice; give each "
                           "record once")  # fmt: skip
@@ -836,14 +841,36 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
             f"observe_models: plan.test_idx holds {both.size} rows of plan.population_idx "
             f"(first: row {both[0]}): the test set must be records no model trained on"
         )
-    masks = np.asarray(plan.masks)
+    masks = np.asarray(given["masks"])
     if masks.ndim != 2 or masks.shape[1] != len(population) or not np.isin(masks, (0, 1)).all():
         raise ConfigError(
             f"observe_models: plan.masks has shape {masks.shape}: give [K, "
             f"{len(population)}] (one row per model over plan.population_idx) of 0/1 or "
             "True/False"
         )
+    _check_plan_members(masks)
     return replace(plan, population_idx=population, test_idx=test, masks=masks)
+
+
+def _check_plan_members(masks: np.ndarray) -> None:
+    """Refuse masks [K, N] under which no attack can run, before the queries: no record, or
+    records never IN or never OUT (masks all True, K=1), which `observations_from_arrays`
+    refused once every model had been queried, naming itself and its ``masks``."""
+    if not masks.shape[1]:
+        raise ConfigError("observe_models: plan.population_idx is empty: no record to attack; "
+                          "make the plan with api.make_plan(x, y, num_models=K)")  # fmt: skip
+    members = masks.astype(bool)
+    for word, bad, fix in (("never IN (a member of no model)", ~members.any(axis=0),
+                            "train some model on it"),
+                           ("never OUT (a member of every model)", members.all(axis=0),
+                            "hold it out of some")):  # fmt: skip
+        if bad.any():
+            raise ConfigError(
+                f"observe_models: plan.masks: {int(bad.sum())} of the {len(bad)} records "
+                f"(first: column {int(np.flatnonzero(bad)[0])}) are {word}: an attack compares "
+                f"a record's IN and OUT models; {fix} (api.make_plan puts each record in half "
+                "of the models)"
+            )
 
 
 def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
