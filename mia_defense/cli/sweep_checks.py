@@ -143,6 +143,7 @@ def check_parallel_settings(config: DictConfig) -> None:
                 f"hydra.sweeper.direction={direction!r}: one of {'/'.join(_DIRECTIONS)} per "
                 f"objective ({len(objectives)}: {', '.join(map(str, objectives))})"
             )
+        problems += _tpe_startup_problems(sweeper, len(directions))
     if _plugin_is(launcher, "joblib"):
         n_jobs = launcher.get("n_jobs")
         if not (type(n_jobs) is int and n_jobs != 0):
@@ -151,6 +152,24 @@ def check_parallel_settings(config: DictConfig) -> None:
     if problems:
         log.error("ConfigError: %s; nothing was run", "; ".join(problems))
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:
+    """A multi-objective TPE search needs 2 random trials first: with one finished trial,
+    optuna 2's TPE (``_split_observation_pairs``) loops forever choosing the next one's
+    values; ``hydra.sweeper.sampler.n_startup_trials=1`` (or 0) hung the search at its second
+    trial, one core busy, nothing logged."""
+    sampler = sweeper.get("sampler")
+    if objectives < 2 or not isinstance(sampler, DictConfig):
+        return []
+    if "tpe" not in str(sampler.get("_target_", "")).lower():
+        return []
+    startup = sampler.get("n_startup_trials")
+    if type(startup) is int and startup < 2:
+        return [f"hydra.sweeper.sampler.n_startup_trials={startup}: at least 2 for a search "
+                f"of {objectives} objectives (optuna's multi-objective TPE hangs on its "
+                "second trial otherwise)"]
+    return []
 
 
 def major_minor(text: str) -> tuple[int, ...]:

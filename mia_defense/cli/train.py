@@ -624,7 +624,31 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                   "which a sweeper cannot take: this trial fails, the run is kept; choose "
                   "figures every run of the sweep records", ", ".join(map(repr, missing)))
         return None
+    infinite = [name for name, value in zip(names, values, strict=True) if math.isinf(value)]
+    if infinite and len(values) > 1 and _multi_objective_tpe():
+        log.error("objectives: %s infinite in this run (no guarantee to report, as the "
+                  "README's Optuna section says), which Optuna's multi-objective TPE cannot "
+                  "rank (optuna 2 ranks it among the best trials, or stops the search on it): "
+                  "this trial fails, the run is kept; search a DP defense for privacy.epsilon "
+                  "(a finite one), or choose figures every trial records finite",
+                  ", ".join(map(repr, infinite)))  # fmt: skip
+        return None
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def _multi_objective_tpe() -> bool:
+    """Whether this job is a trial of an Optuna search with a TPE sampler (the presets'):
+    with several objectives, optuna 2's TPE scales each by its range over the trials, an
+    infinite one to NaN, which it never counts as dominated (every trial of ``defense=none``
+    ranked best for ``privacy.epsilon``), and a mix of finite and infinite values stopped
+    the search with "probabilities contain NaN"."""
+    try:
+        sweeper = HydraConfig.get().sweeper
+    except Exception:  # (no Hydra config: not a sweep)
+        return False
+    sampler = sweeper.get("sampler") if isinstance(sweeper, DictConfig) else None
+    return "optuna" in str(sweeper.get("_target_", "")).lower() and "tpe" in str(
+        sampler.get("_target_", "") if isinstance(sampler, DictConfig) else "").lower()
 
 
 def _others(run_dir: Path, cfg: DictConfig) -> bool:
