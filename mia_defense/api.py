@@ -941,7 +941,9 @@ def _query_config(
     if repeats is not None:
         _check_int("observe_models", "repeats", repeats, low=1, high=MAX_REPEATS)
     arguments = {"attack.queries.num_augmented": "num_augmented", "attack.white_box": "white_box"}
-    for override in check_overrides(overrides):  # (the argument, 0 or False, won unseen)
+    # (a generator was used up by the check: its repeats=2 silently dropped, 16 asked)
+    overrides = check_overrides(overrides)
+    for override in overrides:  # (the argument, 0 or False, won unseen)
         key, _, value = override.lstrip("+~").partition("=")
         if key.strip() in arguments:
             name, said = arguments[key.strip()], value.strip() or "..."
@@ -952,6 +954,15 @@ def _query_config(
             )
     cfg = attack_config(overrides, seed=seed)
     check_attack_config(cfg)
+    for override in overrides:  # (attack.bootstrap=5 here did nothing, without a word)
+        key = override.lstrip("+~").partition("=")[0].strip()
+        if key != "attack.queries" and not key.startswith("attack.queries."):
+            raise ConfigError(
+                f"observe_models: overrides: {override!r}: observe_models reads the "
+                "attack.queries settings only (how the models are asked), so it would do "
+                "nothing here; the attacks' other settings are api.audit's: "
+                f"api.audit(obs, overrides=[{override!r}])"
+            )
     queries = build_dataclass(QueryConfig, cfg.attack.get("queries"), key="attack.queries")
     return replace(queries, num_augmented=num_augmented,
                    repeats=queries.repeats if repeats is None else repeats)  # fmt: skip
