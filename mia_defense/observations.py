@@ -823,7 +823,13 @@ def _test_problems(
     if test.shape[1] == 0:  # (its mean accuracy and loss were NaN, with numpy's warnings)
         return [f"{name}: shape {test.shape}: no test records (M=0); give the models' outputs "
                 f"on held-out records, or leave {name} and test_labels out"]
-    return _value_problems(test, kind, name) + _label_problems(labels, "test_labels", c)
+    problems = _value_problems(test, kind, name) + _label_problems(labels, "test_labels", c)
+    if problems or kind not in ("log_probabilities", "probabilities"):
+        return problems
+    # the population's rule for the test set's outputs too: log-probabilities shifted by -1
+    # (probabilities scaled by 0.37) or all near -800 passed here, and their test loss
+    # flagged the right masks MASKS SUSPECT (the OUT records fit better than such a test set)
+    return normalisation_problems(test, kind, name)
 
 
 def _as_arrays(fields: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
