@@ -119,7 +119,7 @@ def _stackable(models: Sequence[nn.Module]) -> bool:
     shared = len(list(models[0].named_parameters(remove_duplicate=False))) != len(shapes)
     return same and bool(shapes) and not shared and not any(
         getattr(m, "track_running_stats", False) for m in models[0].modules()
-    ) and all(_same_plain_state(models[0], m) and _same_calls(models[0], m)
+    ) and all(_same_calls(models[0], m) and _same_plain_state(models[0], m)
               for m in models[1:])  # fmt: skip
 
 
@@ -131,7 +131,12 @@ def _same_calls(a: nn.Module, b: nn.Module) -> bool:
     by a hook of their own (logits scaled by a per-model temperature) released the first
     model's scaling, off by up to 1.8 in log-probability, without a word. A hook every
     model shares (defense=dropout's) keeps the stacked query."""
-    for ma, mb in zip(a.modules(), b.modules(), strict=True):
+    named_a, named_b = list(a.named_modules()), list(b.named_modules())
+    if [(k, type(m)) for k, m in named_a] != [(k, type(m)) for k, m in named_b]:
+        # (a __repr__ of its own hid a layer one model has and another lacks: the stacked
+        # query ran the first one's layers for all, or stopped in zip()'s raw ValueError)
+        return False
+    for (_, ma), (_, mb) in zip(named_a, named_b, strict=True):
         for hooks in ("_forward_pre_hooks", "_forward_hooks"):
             mine, theirs = getattr(ma, hooks, {}), getattr(mb, hooks, {})
             if list(mine.values()) != list(theirs.values()):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import types
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -72,3 +73,30 @@ def test_a_hook_every_model_shares_keeps_the_stacked_query(monkeypatch) -> None:
         model[2].register_forward_pre_hook(shared)
     _all_logits(models, torch.randn((20, 5)), 16)
     assert calls
+
+
+class _Quiet(nn.Module):
+    """An MLP whose __repr__ hides its layers (a class of one's own may print its name)."""
+
+    def __init__(self, act: nn.Module | None) -> None:
+        super().__init__()
+        self.fc = nn.Linear(5, 3)
+        if act is not None:
+            self.act = act
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.fc(x)
+        return self.act(out) if hasattr(self, "act") else out
+
+    def __repr__(self) -> str:
+        return "Quiet()"
+
+
+@pytest.mark.parametrize("acts", [(None, nn.ReLU(), None), (nn.Sigmoid(), nn.Tanh(), nn.Sigmoid())])
+def test_models_whose_repr_hides_other_layers_answer_with_their_own(acts) -> None:
+    """Before: a layer one model lacks was a raw ValueError from zip(strict=True); a Tanh in
+    place of a Sigmoid was run as the first model's Sigmoid, without a word."""
+    torch.manual_seed(0)
+    models = [_Quiet(act) for act in acts]
+    x = torch.randn((20, 5))
+    torch.testing.assert_close(_all_logits(models, x, 16), _each_alone(models, x))
