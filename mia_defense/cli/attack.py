@@ -433,17 +433,6 @@ def _utility(utility: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 
-def _judge_claim_with_audit(result: RunResult, *, confidence: float) -> None:
-    """Judge the DP claim on the carried one-run audit's bounds as well as on the attacks':
-    the run's ``epsilon_refuted`` is measured again, not copied, and the attacks alone
-    cleared a claim the run's audit had refuted."""
-    from mia_defense.pipeline.claim import audit_evidence, check_claim
-
-    evidence = audit_evidence(result.privacy, confidence=confidence)
-    if evidence:
-        check_claim(result.privacy, [*result.epsilon_evidence, *evidence])
-
-
 def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFacts:
     """results.json's facts about the data and the run: the source run's (its dataset,
     plan, hyperparameters, config with this attack config), or the file's."""
@@ -565,7 +554,8 @@ def run(
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
                 training=known.get("training"), copy_groups=copy_groups(source),
             )  # fmt: skip
-        _judge_claim_with_audit(audit.result, confidence=float(cfg.attack.confidence))
+        # (the carried one-run audit's bounds, in privacy, are judged with the attacks':
+        # the run's epsilon_refuted is measured again, not copied)
         with stopwatch.stage("observation"):
             obs.save(run_dir / "observations.npz", **source.extras)
         record_run(
