@@ -220,8 +220,8 @@ def check_data_unchanged(
 
 def _gradient_canaries_active() -> bool:
     """Whether DP-SGD carries the one-run audit's gradient canaries in this block: they are
-    drawn per chunk trained and observed as it trains, so a model loaded from a checkpoint
-    carries none and the chunks after it get other canaries (a resumed audit differed)."""
+    added and observed as a model trains, so a model loaded from a checkpoint carries none
+    (its pairs were missing from a resumed audit, which differed)."""
     from mia_defense.defenses.dp_stacked import _CANARY_FACTORY
 
     return _CANARY_FACTORY.get() is not None
