@@ -52,6 +52,7 @@ from mia_defense.attacks.threshold import check_options as check_threshold_optio
 from mia_defense.budget import available_memory, usable_cores
 from mia_defense.canaries import AUDIT_KINDS, CANARY_KINDS
 from mia_defense.config_keys import defense_not_selected
+from mia_defense.config_lists import job_overrides, merged_list_problem
 from mia_defense.constraints import (
     Param,
     check_values,
@@ -1205,6 +1206,7 @@ def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
                                reference_size=ok.get("plan.reference_size") or 0,
                                description=f"dataset {name!r}")
             problems += _outputs_fit(ok.get("plan.num_models"), *sizes, num_classes)
+            problems += _dp_delta_fits(cfg, sizes[0], f"dataset {name!r}")
     except ConfigError as exc:
         problems.append(str(exc))
     release = cfg.get("release")
@@ -1226,6 +1228,37 @@ def _bundled_fits(cfg: DictConfig, ok: Mapping[str, Any]) -> list[str]:
             problems.append(str(exc))
         except Exception:  # (refused, or built, where it stands)
             pass
+    return problems
+
+
+def _dp_delta_fits(cfg: DictConfig, population: int, description: str) -> list[str]:
+    """DP-SGD's ``defense.dp.delta`` at or above 1/N, N the most members a model trains on,
+    judged against a dataset of known size: every record of the plan's ``population`` trains
+    half of the models, so some model trains on at least half of them (canaries only add to
+    that). `DPSGD.plan` refuses it on the actual counts, but once the data is loaded, in the
+    run directory (``defense.dp.delta=0.5``: the folder held the error's log)."""
+    from mia_defense.defenses.dp import DPSGD
+
+    node = cfg.get("defense")
+    if not isinstance(node, DictConfig) or OmegaConf.select(cfg, "train.fit") is not None:
+        return []  # (train.fit trains without the defenses: nothing is planned)
+    least = (population + 1) // 2
+    problems = []
+    for key in node:
+        values = OmegaConf.to_container(node[key], resolve=True)
+        target = _locate(str(values.get("_target_"))) if isinstance(values, dict) else None
+        if not (isinstance(target, type) and issubclass(target, DPSGD)
+                and target.__module__.startswith("mia_defense.")):  # fmt: skip
+            continue
+        delta = values.get("delta")
+        if isinstance(delta, int | float) and not isinstance(delta, bool) and delta * least >= 1:
+            problems.append(
+                f"defense.{key}.delta={delta:g}: at or above 1/N, where N, the most members a "
+                f"model trains on, is at least {least} here (each of the plan's {population} "
+                f"population records of {description} trains half of the models), and (ε, "
+                "δ)-DP at such a δ allows publishing a member's record outright; set it below "
+                f"1/N (e.g. {0.1 / population:.1g}) or to null (1/(10·N))"
+            )
     return problems
 
 
@@ -1259,7 +1292,15 @@ def check_config(cfg: DictConfig) -> None:
     The dataset's node is checked last, once the rest has passed: locating its ``_target_``
     imports its module (sklearn's datasets, pandas: a second or more), which a refusal of a
     plain value (``train.lr=abc``) need not wait for. Nothing is built before both passed.
+
+    First, where the overrides that composed ``cfg`` are at hand (`job_overrides`: a sweep's
+    job, the compose API's ``return_hydra_config=True``), a list Hydra merged into one config
+    (``defense=[dp,dp]``, ``release=[label_only,full]``) is refused alone, as mia-train
+    refuses it: the merged config itself is that of ``defense=[dp]`` (of ``release=full``).
     """
+    merged = merged_list_problem(job_overrides(cfg))
+    if merged is not None:
+        raise ConfigError(merged)
     first = _Walk(later=_LAST)
     first.problems += forbidden_target_problems(_top_nodes(cfg, but=_LAST), "")
     first.group(cfg, TOP, "")

@@ -407,62 +407,42 @@ def refuse_empty_sweep(config: DictConfig) -> None:
             raise SystemExit(EXIT_USER_ERROR)
 
 
+def _overrides_and_sweep_params(config: DictConfig) -> list[str]:
+    """The command line's overrides, then ``hydra.sweeper.params`` as the overrides they
+    stand for: a sweep's points given there were checked for neither list."""
+    from mia_defense.config_lists import sweep_param_overrides
+
+    params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
+    params = OmegaConf.to_container(params, resolve=False) if params is not None else None
+    return task_overrides(config) + sweep_param_overrides(params if isinstance(params, dict)
+                                                          else None)  # fmt: skip
+
+
 def refuse_stacked_release(config: DictConfig) -> None:
     """Refuse a list of releases (``release=[label_only,full]``): ``release`` takes one
     choice, and Hydra merged the list into one config whose last ``_target_`` won, so
     ``release=[label_only,full]`` ran the full release without a word (a list of releases
-    with settings failed on the other's keys)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
+    with settings failed on the other's keys). The message: `stacked_release_problem`."""
+    from mia_defense.config_lists import stacked_release_problem
 
-    try:
-        parsed = OverridesParser.create().parse_overrides(task_overrides(config))
-    except OverrideParseException:
-        return  # Hydra reports it
-    for override in parsed:
-        if override.key_or_group != "release":
-            continue
-        value = override.value()
-        values = value.list if hasattr(value, "list") else [value]
-        for choice in values:
-            if isinstance(choice, list) and len(set(map(str, choice))) > 1:
-                log.error("ConfigError: release=[%s]: release takes one choice (releases do not "
-                          "stack: the last would silently replace the others); nothing was run. "
-                          "Pick one (release=%s), or sweep them with -m release=%s",
-                          ",".join(map(str, choice)), choice[0],
-                          ",".join(map(str, choice)))  # fmt: skip
-                raise SystemExit(EXIT_USER_ERROR)
+    problem = stacked_release_problem(_overrides_and_sweep_params(config))
+    if problem is not None:
+        log.error("ConfigError: %s", problem)
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_repeated_defenses(config: DictConfig) -> None:
     """Refuse a list of training defenses that names one twice (``defense=[dp,dp]``, in a
-    sweep too): each defense has one config node (``defense.dp``), so Hydra kept one and the
-    run trained it once without a word (``'defense=[dp,dp]' defense.dp.target_epsilon=1``:
-    one DP-SGD at ε=1, reported as ``dp``). ``none`` adds nothing, twice or not."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
+    sweep too, its ``hydra.sweeper.params`` included): each defense has one config node
+    (``defense.dp``), so Hydra kept one and the run trained it once without a word
+    (``'defense=[dp,dp]' defense.dp.target_epsilon=1``: one DP-SGD at ε=1, reported as
+    ``dp``). ``none`` adds nothing, twice or not. The message: `repeated_defense_problem`."""
+    from mia_defense.config_lists import repeated_defense_problem
 
-    try:
-        parsed = OverridesParser.create().parse_overrides(task_overrides(config))
-    except OverrideParseException:
-        return  # Hydra reports it
-    for override in parsed:
-        if override.key_or_group != "defense":
-            continue
-        value = override.value()
-        for choice in value.list if hasattr(value, "list") else [value]:
-            names = [str(name) for name in choice] if isinstance(choice, list) else []
-            twice = next((n for n in names if n != "none" and names.count(n) > 1), None)
-            if twice is None:
-                continue
-            once = ",".join(dict.fromkeys(names))
-            log.error("ConfigError: defense=[%s]: %s is listed twice; a defense runs once (its "
-                      "settings are the one defense.%s), so the run would train it once, not "
-                      "twice; nothing was run. List each defense once (defense=[%s]); to "
-                      "compare two settings of it, sweep them (-m defense=%s "
-                      "defense.%s.KEY=A,B)", ",".join(names), twice, twice, once, twice,
-                      twice)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+    problem = repeated_defense_problem(_overrides_and_sweep_params(config))
+    if problem is not None:
+        log.error("ConfigError: %s", problem)
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:
