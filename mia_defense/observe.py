@@ -4,6 +4,7 @@ perturbed copies); the result is `mia_defense.observations.Observations`."""
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -152,31 +153,59 @@ def _same_calls(a: nn.Module, b: nn.Module) -> bool:
 
 def _same_plain_state(a: nn.Module, b: nn.Module) -> bool:
     """Whether ``a`` and ``b`` (one architecture) hold the same plain attributes of the
-    kinds a forward reads as state: numbers, strings, tensors not registered as buffers,
-    torch generators. A stacked query runs the first model's module, so it answered for
-    every model with the first one's (models scaling their logits by a step count kept in
-    an attribute: the others' logits off by up to 1.0)."""
-    kinds = (int, float, bool, str, torch.Tensor, torch.Generator)
+    kinds a forward reads as state: numbers (numpy's too), strings, tensors not registered
+    as buffers, torch generators, numpy arrays, and lists, tuples, sets and mappings of
+    them. A stacked query runs the first model's module, so it answered for every model
+    with the first one's (models scaling their logits by a step count kept in an attribute:
+    the others' logits off by up to 1.0; by a temperature held as np.float32, a list or a
+    numpy array: off by up to 3.5)."""
     for (_, ma), (_, mb) in zip(a.named_modules(), b.named_modules(), strict=True):
-        mine = {k: v for k, v in vars(ma).items() if isinstance(v, kinds)}
-        theirs = {k: v for k, v in vars(mb).items() if isinstance(v, kinds)}
+        mine = {k: v for k, v in vars(ma).items()
+                if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
+        theirs = {k: v for k, v in vars(mb).items()
+                  if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
         if mine.keys() != theirs.keys():
             return False
-        for key, value in mine.items():
-            other = theirs[key]
-            if isinstance(value, torch.Generator):
-                same = isinstance(other, torch.Generator) and torch.equal(
-                    value.get_state(), other.get_state()
-                )
-            elif isinstance(value, torch.Tensor):
-                same = isinstance(other, torch.Tensor) and value.shape == other.shape and (
-                    value.dtype == other.dtype and bool(torch.equal(value, other))
-                )
-            else:
-                same = type(value) is type(other) and value == other
-            if not same:
-                return False
+        if not all(_same_value(value, theirs[key]) for key, value in mine.items()):
+            return False
     return True
+
+
+# What every nn.Module holds in its __dict__ (its parameters, buffers, submodules, hooks):
+# compared apart (shapes, layouts, hooks), not as plain state.
+_MODULE_INTERNALS = frozenset(vars(nn.Module()))
+# The kinds of plain attributes `_same_plain_state` compares; other objects are left alone.
+_PLAIN = (numbers.Number, str, bytes, torch.Tensor, torch.Generator, np.ndarray, list, tuple,
+          dict, set, frozenset)  # fmt: skip
+# How deeply `_same_value` follows nested lists and mappings before calling them unalike.
+_MAX_NESTING = 20
+
+
+def _same_value(a: object, b: object, depth: int = 0) -> bool:
+    """Whether two plain attributes hold the same value, of the same type (NaN, and what
+    cannot be compared, counts as unalike: the models are then queried one by one)."""
+    if type(a) is not type(b) or depth > _MAX_NESTING:
+        return False
+    if isinstance(a, torch.Generator) and isinstance(b, torch.Generator):
+        return bool(torch.equal(a.get_state(), b.get_state()))
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(torch.equal(a, b))
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and _equal(a, b)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(
+            _same_value(x, y, depth + 1) for x, y in zip(a, b, strict=True))  # fmt: skip
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same_value(a[k], b[k], depth + 1) for k in a)
+    return _equal(a, b)
+
+
+def _equal(a: object, b: object) -> bool:
+    """``a == b`` as one bool (numpy arrays: all equal), ``False`` where it fails."""
+    try:
+        return bool(np.all(a == b)) if isinstance(a, np.ndarray) else bool(a == b)
+    except Exception:
+        return False
 
 
 def _release_all(
