@@ -12,6 +12,7 @@ one model's inclusion bits to the others').
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -126,8 +127,17 @@ def insert_canaries(
     if inclusion not in INCLUSIONS:
         raise ValueError(f"unexpected inclusion {inclusion!r}, choose from {INCLUSIONS}")
     key = "attack.canaries.num" if inclusion == "balanced" else "attack.audit_canaries"
+    if isinstance(num, bool) or not isinstance(num, numbers.Integral):
+        raise ConfigError(f"{key}={num!r}: must be an integer >= 0")
     if num < 0:
         raise ConfigError(f"{key}={num}: must be >= 0")
+    if is_canary is not None:  # (0/1 integers indexed ~flags as -1 and -2: one record copied)
+        flags = np.asarray(is_canary)
+        if flags.dtype != np.bool_ or flags.shape != (plan.population_size,):
+            raise ValueError(
+                f"is_canary: must be [N] bool over the plan's {plan.population_size} "
+                f"population records, got shape {flags.shape} and dtype {flags.dtype}"
+            )
     # The canaries' features (drawn, then copied into the extended dataset) and masks must
     # fit before they are drawn: a typo of 10^9 would otherwise swap the machine to a halt.
     need, budget = 2 * num * dataset.x[:1].nbytes + plan.num_models * num, memory_budget()
@@ -139,6 +149,9 @@ def insert_canaries(
         )
     rng = numpy_rng(seed, "canaries" if inclusion == "balanced" else "audit_canaries")
     pool = plan.population_idx if is_canary is None else plan.population_idx[~is_canary]
+    if num and not len(pool):
+        raise ValueError(f"{key}={num}: every population record is a canary (is_canary), so "
+                         "no regular record is left to copy or to place canaries by")
     x, y = _canary_inputs(dataset, pool, num, kind, rng)
     new_idx = np.arange(len(dataset), len(dataset) + num)
     extended = replace(
