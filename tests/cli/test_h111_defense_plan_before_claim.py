@@ -13,7 +13,7 @@ from mia_defense.errors import ConfigError
 
 
 @pytest.mark.parametrize(("overrides", "said"), [
-    (("defense=dp", "defense.dp.delta=0.5"), r"^defense.dp.delta=0.5: at or above 1/N = 1/"),
+    (("defense=dp", "defense.dp.delta=0.5"), r"^defense.dp.delta=0.5: at or above 1/N"),
     (("defense=dp", "defense.dp.target_epsilon=0.0001"),
      r"^defense.dp.target_epsilon=0.0001: unreachable with delta="),
 ], ids=["delta", "target-epsilon"])  # fmt: skip
