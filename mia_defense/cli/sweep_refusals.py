@@ -18,7 +18,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["carry", "gather_returned", "launched_folders", "retry_advice", "returned", "say"]
+__all__ = [
+    "carry", "gather_returned", "launched_folders", "retry_advice", "returned", "say",
+    "valued_jobs",
+]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
 _ON_RETURN = "mia_refusals"
@@ -30,6 +33,8 @@ _SAID: list[tuple[str, str]] = []
 _RETURNED: list[tuple[Path, str]] = []
 # The run directories of the jobs they handed back (`launched_folders`).
 _LAUNCHED: set[str] = set()
+# How many of those jobs returned a value to the sweeper (`valued_jobs`).
+_VALUED = [0]
 
 
 def say(run_dir: Path, said: str) -> None:
@@ -68,6 +73,12 @@ def launched_folders() -> set[str]:
     return set(_LAUNCHED)
 
 
+def valued_jobs() -> int:
+    """How many jobs the launchers of this process's sweep handed back with a value for the
+    sweeper (an Optuna trial's objectives; none: a refused, diverged or failed trial)."""
+    return _VALUED[0]
+
+
 def gather_returned() -> None:
     """From now on in this process (a CLI's ``main``; once), each Hydra launcher's
     ``launch`` keeps the refusals on the JobReturns it hands back for `returned`, and their
@@ -75,6 +86,7 @@ def gather_returned() -> None:
     forgotten."""
     _RETURNED.clear()
     _LAUNCHED.clear()
+    _VALUED[0] = 0
     from hydra.core.plugins import Plugins
 
     instantiate = Plugins.instantiate_launcher
@@ -107,10 +119,20 @@ def _gathering(launch: Any) -> Any:
             _RETURNED.extend(
                 (Path(run_dir), said) for run_dir, said in getattr(job_return, _ON_RETURN, ())
             )
+            if _valued(job_return):
+                _VALUED[0] += 1
         return job_returns
 
     gathered._mia_refusals = True  # type: ignore[attr-defined]
     return gathered
+
+
+def _valued(job_return: Any) -> bool:
+    """Whether ``job_return`` is of a job that finished and returned a value."""
+    from hydra.core.utils import JobStatus
+
+    status = getattr(job_return, "status", None)
+    return status == JobStatus.COMPLETED and getattr(job_return, "_return_value", None) is not None
 
 
 def retry_advice(messages: list[str], fix: str) -> tuple[str, str]:

@@ -24,7 +24,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from mia_defense.cli.arguments import (
     refuse_hydra_targets,
@@ -92,6 +92,7 @@ from mia_defense.cli.sweep_refusals import (
     retry_advice,
     returned,
     say,
+    valued_jobs,
 )
 from mia_defense.cli.user_code import refuse_shadowing_files
 from mia_defense.errors import (
@@ -128,6 +129,9 @@ _SWEEP_RUNS: list[Path] = []
 # trials (Optuna's "No trials are completed yet." when every trial was refused) skips
 # Hydra's on_multirun_end, so the sweep's end is said from `_lost_workers_stop_cleanly`.
 _SWEEP_SUMMARY: list[tuple[Any, DictConfig]] = []
+# Set when a multi-objective Optuna search ended with no trial that returned a value: its
+# sweeper ends as a success (an empty Pareto front), so the sweep exits 2 itself.
+_SEARCH_WITHOUT_RESULT: list[bool] = []
 # The log files of this process that could not be written (a full disk, /dev/full): each
 # said once when it failed, and the run or sweep exits 2 at its end.
 _LOG_FAILED: list[str] = []
@@ -390,6 +394,22 @@ class SweepSummary(Callback):
         self.all_refused = bool(refusals) and ran <= refused
         if self.all_refused:
             print(_all_refused_line(), file=sys.stderr)
+        elif _several_objectives(config) and launched_folders() and not valued_jobs():
+            _SEARCH_WITHOUT_RESULT[:] = [True]
+            print("\nno trial of this search of several objectives gave its values (each was "
+                  "refused, diverged or gave an objective value the sweeper cannot take, as "
+                  "logged above): the search has no result (its Pareto front is empty)",
+                  file=sys.stderr)  # fmt: skip
+
+
+def _several_objectives(config: DictConfig) -> bool:
+    """Whether the sweep of ``config`` is an Optuna search of several objectives: its
+    sweeper ends with an empty Pareto front, not an error, when no trial gave its values (a
+    search of one raises "No trials are completed yet.": `_end_search_without_result`)."""
+    sweeper = config.hydra.sweeper
+    direction = sweeper.get("direction")
+    return "optuna" in str(sweeper.get("_target_", "")).lower() and isinstance(
+        direction, ListConfig | list) and len(direction) > 1
 
 
 def _failed_after_start(run_dir: Path) -> bool:
@@ -722,6 +742,7 @@ def main() -> None:
     _SWEEP_FAILED.clear()
     _SWEEP_RUNS.clear()
     _SWEEP_SUMMARY.clear()
+    _SEARCH_WITHOUT_RESULT.clear()
     _LOG_FAILED.clear()
     _CLOCK_NAMED.clear()
     refuse_misused_flags(sys.argv[1:])
@@ -751,7 +772,7 @@ def main() -> None:
               "says. Free space there or point hydra.job_logging.handlers.file.filename at a "
               "writable file (hydra/job_logging=disabled: no log file)", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
-    if _SWEEP_DIVERGED or _SWEEP_FAILED:
+    if _SWEEP_DIVERGED or _SWEEP_FAILED or _SEARCH_WITHOUT_RESULT:
         if _left_to_resume():
             _say_where_to_resume()
         raise SystemExit(EXIT_USER_ERROR)

@@ -73,3 +73,23 @@ def test_an_infinite_objective_fails_its_trial_in_a_multi_objective_tpe_search(t
     # the front holds only trials with an ε to report (an undefended one was on it at inf)
     assert solutions and all(s["params"]["defense"] == "dp" for s in solutions), solutions
     assert all(s["values"][1] < 100 for s in solutions)
+
+
+@pytest.mark.slow  # two searches of 2 tiny trials (about 13 s)
+def test_a_multi_objective_search_none_of_whose_trials_gave_values_exits_2(tmp_path):
+    # a search of one objective ends so ("no trial of this search finished", test_h130); one
+    # of several ended as a success with an empty Pareto front, exit 0
+    sweep = tmp_path / "search"
+    done = _search(tmp_path, "objectives=[utility.test_accuracy,privacy.epsilonn]",
+                   "hydra.sweeper.n_trials=2", '+hydra.sweeper.params={train.lr: '
+                   '"interval(0.01, 0.1)"}', f"hydra.sweep.dir={sweep}", timeout=300)  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "no trial of this search of several objectives gave its values" in done.stderr
+    assert len(list(sweep.glob("*/results.json"))) == 2  # the runs are kept
+    # one that gave values ends as before
+    done = _search(tmp_path, BOTH, "hydra.sweeper.n_trials=2", "defense=dp",
+                   '+hydra.sweeper.params={train.lr: "interval(0.01, 0.1)"}',
+                   f"hydra.sweep.dir={tmp_path / 'fine'}", timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "gave its values" not in done.stderr
