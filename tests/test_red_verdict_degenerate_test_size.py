@@ -102,7 +102,8 @@ def test_the_report_legend_names_the_accuracy_caveats(tmp_path, capsys):
     from tests.report.fake_runs import make_run, rewrite_results
 
     run = tmp_path / "run"
-    make_run(run, test_accuracy=0.8, signal=1.0, test_accuracy_std=0.0)  # (4 of 5 each)
+    make_run(run, test_accuracy=0.8, signal=1.0, test_accuracy_std=0.0,  # (4 of 5 each)
+             chance_accuracy=0.2)
     rewrite_results(run, lambda p: p.update(test_size=5))
     out = tmp_path / "report"
     main([str(run), "-o", str(out), "--no-charts", "--no-tensorboard"])

@@ -273,11 +273,18 @@ def blown_up_training(payload: Mapping[str, Any]) -> str | None:
     """Why the run's training blew up (`mia_defense.metrics.utility.blown_up_loss` of its
     ``utility``, ``num_classes`` and ``privacy``), or ``None``: mia-train says it in
     ``privacy.no_verdict_reason``, which runs written before it lack (train.lr=1e6: loss
-    5e15, accuracy 0.159 against chance 0.106, ranked as a private model)."""
+    5e15, accuracy 0.159 against chance 0.106, ranked as a private model). Without a
+    ``chance_accuracy``, against 1/``num_classes``."""
     utility = payload.get("utility")
     if not isinstance(utility, Mapping):
         return None
     accuracy, chance = utility.get("test_accuracy"), utility.get("chance_accuracy")
+    classes = payload.get("num_classes")
+    if chance is None and isinstance(classes, int) and not isinstance(classes, bool) and (
+            classes >= 2):  # fmt: skip
+        # chance_accuracy deleted or null: 1/num_classes, the least chance is (its accuracy
+        # judged the nearer to learned): that run was ranked as a private model
+        chance = 1.0 / classes
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (accuracy, chance)):
         return None
     return blown_up_loss(utility, payload.get("num_classes"), accuracy=float(accuracy),

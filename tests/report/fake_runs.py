@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from mia_defense.tracking import SCHEMA_VERSION, read_json, write_json, write_np
 from mia_defense.tracking.run_dir import mark_run
 
 FPRS = (0.1, 0.01, 0.001)
+# A fake run's chance accuracy when none is given: digits' 10 classes, each a tenth.
+DEFAULT_CHANCE = 0.1
 
 
 def fpr_key(fpr: float) -> str:
@@ -121,8 +124,11 @@ def make_run(
     replicates. ``seed`` also draws the scores. ``nonmember_scores`` is recorded as the
     count the TPRs rest on (by default as many as leave 0.1% FPR resolved, as a large run's;
     ``None``: no count, as runs written before it was recorded).
-    With ``chance_accuracy`` the run records the majority-class rate, and is flagged
-    ``utility_below_chance`` when ``test_accuracy`` is not above it (as mia-train does).
+    The run records ``chance_accuracy`` (`DEFAULT_CHANCE`, digits' 1/10, unless given) as the
+    majority-class rate, and is flagged ``utility_below_chance`` when ``test_accuracy`` is
+    not above it (as mia-train does); and, as mia-train does, ``num_classes`` (the fewest
+    whose 1/C is at most that chance), the median model's accuracy, the training loss and
+    epochs, without which the report ranks no run.
     """
     rng = np.random.default_rng(seed)
     masks = rng.random((4, 200)) < 0.5
@@ -134,18 +140,23 @@ def make_run(
     }
     attacks = {name: _attack_metrics(s, truth, seed) for name, s in scores.items()}
     strongest = max(attacks, key=lambda a: (attacks[a][fpr_key(0.001)], attacks[a]["auc"]))
+    chance = DEFAULT_CHANCE if chance_accuracy is None else chance_accuracy
     utility = {
         "test_accuracy": test_accuracy,
         "test_accuracy_std": test_accuracy_std,
         "train_accuracy": min(test_accuracy + 0.1, 1.0),
         "generalization_gap": min(test_accuracy + 0.1, 1.0) - test_accuracy,
+        # (what the report tells a model at chance or a training that blew up by)
+        "test_accuracy_median": test_accuracy,
+        "train_loss": 0.5,
+        "epochs_trained": 3.0,
+        "chance_accuracy": chance,
     }
-    flags: dict[str, Any] = {"utility_below_chance": False}  # (as every run writes it)
+    flags: dict[str, Any] = {"utility_below_chance": test_accuracy <= chance}
     if nonmember_scores is not None:
         flags["nonmember_scores"] = nonmember_scores
-    if chance_accuracy is not None:
-        utility["chance_accuracy"] = chance_accuracy
-        flags["utility_below_chance"] = test_accuracy <= chance_accuracy
+    # the fewest classes whose 1/C is at most the chance accuracy (10 for digits' 0.1)
+    flags["num_classes"] = max(2, math.ceil(1 / chance - 1e-9)) if chance > 0 else 10
     run_config = _config(
         run_dir, seed=seed, dataset=dataset, model=model, defense=defense, release=release,
         defense_hparams=defense_hparams or {}, extra=config or {},

@@ -27,12 +27,19 @@ def test_a_run_without_any_chance_figure_is_not_ranked(tmp_path):
         dropped = {"utility_below_chance", "num_classes", "chance_accuracy"} - set(kept)
         rewrite_results(run, _drop(*dropped))
     loaded = load_runs([tmp_path])
-    assert sorted(r.name for r in loaded.runs) == ["chance", "classes", "flag"]
-    assert {r.name: why for r, why in loaded.unranked} == {"none": (
+    # chance_accuracy kept tells 0.9 above chance; the flag or num_classes alone cannot
+    # (a flag is edited as easily, and 1/num_classes is only chance's floor)
+    assert sorted(r.name for r in loaded.runs) == ["chance"]
+    reasons = {r.name: why for r, why in loaded.unranked}
+    assert reasons.pop("none") == (
         "test accuracy 0.105 cannot be told above chance: results.json has no "
         "utility.chance_accuracy, num_classes or utility_below_chance (deleted, or written by "
         "a tool of your own); no privacy verdict for a model that may have learned nothing: "
-        "rerun it")}  # fmt: skip
+        "rerun it")  # fmt: skip
+    assert sorted(reasons) == ["classes", "flag"]
+    for why in reasons.values():
+        assert why.startswith("cannot tell it is a valid run: utility.chance_accuracy is "
+                              "missing"), why  # fmt: skip
 
 
 def _slices(payload, counts):
@@ -81,7 +88,7 @@ def test_a_test_size_deleted_or_raised_keeps_the_small_test_set_caveat(tmp_path)
                                            ("raised", lambda p: p.update(test_size=500)))):
         run = tmp_path / name
         make_run(run, test_accuracy=0.8, signal=1.0, test_accuracy_std=0.0, seed=seed,
-                 config={"plan.test_size": 5})  # fmt: skip
+                 chance_accuracy=0.2, config={"plan.test_size": 5})  # fmt: skip
         rewrite_results(run, lambda p, c=change: (p.update(test_size=5), c(p)))
     loaded = load_runs([tmp_path])
     assert [r.name for r in loaded.runs] == ["deleted", "kept"]

@@ -17,6 +17,8 @@ def test_a_run_at_one_over_its_classes_without_a_chance_figure_is_not_ranked(tmp
             p.update(num_classes=10, utility_below_chance=False)
             if chance is not ...:
                 p["utility"]["chance_accuracy"] = chance
+            else:
+                del p["utility"]["chance_accuracy"]
 
         rewrite_results(run, change)
     loaded = load_runs([sweep])
@@ -29,8 +31,13 @@ def test_a_run_at_one_over_its_classes_without_a_chance_figure_is_not_ranked(tmp
         )
 
 
-def test_a_run_above_one_over_its_classes_is_still_ranked_without_a_chance_figure(tmp_path):
+def test_a_run_above_one_over_its_classes_without_a_chance_figure_is_not_ranked(tmp_path):
+    # 0.3 is above 1/10, but chance, the majority class's share, may be above 0.3 (an
+    # unbalanced test set): only chance_accuracy tells, so no verdict without it
     run = tmp_path / "run"
     make_run(run, test_accuracy=0.3, signal=1.0)
-    rewrite_results(run, lambda p: p.update(num_classes=10))
-    assert [r.name for r in load_runs([run]).runs] == ["run"]
+    rewrite_results(run, lambda p: (p.update(num_classes=10), p["utility"].pop("chance_accuracy")))
+    loaded = load_runs([run])
+    assert not loaded.runs
+    assert dict((r.name, why) for r, why in loaded.unranked)["run"].startswith(
+        "cannot tell it is a valid run: utility.chance_accuracy is missing in results.json")

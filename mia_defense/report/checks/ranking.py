@@ -10,6 +10,7 @@ from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.utility import BLOWN_UP_LEARNED_SHARE, dp_vouched
 from mia_defense.report.checks._values import _counts, _numbers, one_line
 from mia_defense.report.checks.utility import _uniform_chance
 from mia_defense.report.objectives import (
@@ -143,6 +144,48 @@ def _no_verdict_reason(payload: Mapping[str, Any]) -> str | None:
     return f"no privacy verdict (privacy.no_verdict_reason): {one_line(reason, limit=800)}"
 
 
+def _validity_fields(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields by which the report tells a run's models learned: its chance accuracy and
+    median model's accuracy (a model at chance) and, where its models' training is recorded
+    (no ``source``: mia-train's; or a number of ``epochs_trained``) and could have blown up
+    (`blown_up_training`: its accuracy less than `BLOWN_UP_LEARNED_SHARE` of the way from
+    chance to 1, or chance unknown; not `dp_vouched`), their class count, loss and epochs.
+    mia-train writes them all; mia-attack of observations, which hold no training, the
+    first two."""
+    utility = payload["utility"]
+    fields = ("utility.chance_accuracy", "utility.test_accuracy_median")
+    trained = payload.get("source") is None or utility.get("epochs_trained") is not None
+    accuracy, chance = utility["test_accuracy"], utility.get("chance_accuracy")
+    learned = _numbers(chance) and chance < 1 and (
+        (accuracy - chance) / (1 - chance) >= BLOWN_UP_LEARNED_SHARE)  # fmt: skip
+    if trained and not learned and not dp_vouched(payload.get("privacy")):
+        fields += ("num_classes", "utility.train_loss", "utility.epochs_trained")
+    return fields
+
+
+def _unjudged_reason(payload: Mapping[str, Any]) -> str | None:
+    """Why a run whose results.json lacks a field by which its validity is judged
+    (`_validity_fields`) gets no verdict, naming each such field, or ``None``. A run whose
+    training blew up (train.lr=1e4: loss 3.7e5, 2 of its 4 models at chance), its
+    ``privacy.no_verdict_reason``, flag and ``chance_accuracy`` or ``train_loss`` and median
+    deleted (or a file of an older mia-train that wrote none of them), stood on the front as
+    a private model."""
+    said = []
+    for name in _validity_fields(payload):
+        section, _, key = name.rpartition(".")
+        where = payload[section] if section else payload
+        if key not in where:
+            said.append(f"{name} is missing")
+        elif not (_counts(where[key]) if name == "num_classes" else _numbers(where[key])):
+            said.append(f"{name} is {one_line(repr(where[key]), limit=40)}")
+    if not said:
+        return None
+    return (f"cannot tell it is a valid run: {', '.join(said)} in results.json (deleted, or "
+            "written by an older mia-defense or a tool of your own), and by these the report "
+            "tells a model at chance or a training that blew up; no privacy verdict for a run "
+            "that may be either: rerun it")
+
+
 def _rerun_hint(metric: str) -> str:
     """What to do about a missing attack metric: for ``tpr@X%fpr``, add X/100 to attack.fprs."""
     match = re.fullmatch(r"tpr@([0-9.]+)%fpr", metric)
@@ -157,7 +200,8 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     A diverged run, a run flagged ``utility_below_chance`` or whose test accuracy is not above
     its ``chance_accuracy`` (a file whose flag says otherwise; without one, not above
     1/``num_classes``), a run without any of the three (nothing tells its accuracy above
-    chance), a run whose results.json gives a ``privacy.no_verdict_reason`` and a run without
+    chance), a run whose results.json gives a ``privacy.no_verdict_reason``, a run that lacks a
+    field these are judged by (`_validity_fields`) and a run without
     a finite ``leakage`` figure get no place in the ranking nor on the Pareto front.
     """
     if payload.get("status") == "diverged":
@@ -195,6 +239,9 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
                 "chance: results.json has no utility.chance_accuracy, num_classes or "
                 "utility_below_chance (deleted, or written by a tool of your own); no privacy "
                 "verdict for a model that may have learned nothing: rerun it")
+    unjudged = _unjudged_reason(payload)
+    if unjudged is not None:
+        return unjudged
     try:
         value = objective(payload, leakage)
     except ConfigError:
