@@ -20,6 +20,7 @@ __all__ = [
     "check_order",
     "defense_name_problem",
     "prepare_model",
+    "warn_dropout_twice",
     "warn_inactive_defenses",
     "warn_meaningless_clip_norm",
     "warn_unaccounted_beside_dp",
@@ -224,6 +225,31 @@ def warn_inactive_defenses(
                 "mia-report name the run by it; %s (or drop the defense)",
                 defense.name, key, what, defense.name, fix,
             )  # fmt: skip
+
+
+def warn_dropout_twice(defenses: Sequence[TrainingDefense], *, model: Mapping[str, Any]) -> None:
+    """Say before training when the dropout defense runs beside a built-in model's own
+    dropout (``model``: the run's model config, ``model.dropout``): both drop the same hidden
+    features one after the other (the model's ``nn.Dropout`` after each hidden activation,
+    the defense's hook on the next layer's input), so ``defense.dropout.p=0.5`` with
+    ``model.dropout=0.5`` kept a quarter of them, and a sweep of ``defense.dropout.p`` swept
+    other rates than it named. A warning, not a refusal: a baseline with the model's dropout
+    beside the defense added to it is a fair comparison. Once a run: the pipeline calls it."""
+    ours = [d for d in defenses if d.name == "dropout"
+            and type(d).__module__.startswith("mia_defense.")]  # fmt: skip
+    rate, p = model.get("dropout"), getattr(ours[0], "p", 0) if ours else 0
+    if not (isinstance(rate, numbers.Real) and not isinstance(rate, bool) and rate > 0 and p
+            and str(model.get("_target_", "")).startswith("mia_defense.models.")):  # fmt: skip
+        return
+    kept = (1 - rate) * (1 - p)
+    log.warning(
+        "defense.dropout.p=%g beside model.dropout=%g: the model's own dropout and the "
+        "defense's both drop its hidden features, one after the other, so each is kept with "
+        "probability (1 - %g)(1 - %g) = %.4g, as one dropout at rate %.4g, not %g; set "
+        "model.dropout=0 to train at the defense's rate (and compare defense.dropout.p's "
+        "rates), or leave out defense=dropout to tune model.dropout alone",
+        p, rate, rate, p, kept, 1 - kept, p,
+    )  # fmt: skip
 
 
 def _relaxloss_above_chance(defense: TrainingDefense, num_classes: int) -> None:

@@ -27,6 +27,7 @@ from mia_defense.data.checks import check_classes_repeat, duplicate_count
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.compose import (
     check_defenses,
+    warn_dropout_twice,
     warn_inactive_defenses,
     warn_meaningless_clip_norm,
     warn_unaccounted_beside_dp,
@@ -350,6 +351,7 @@ def _check(
     if reference_labels is not None:
         warn_small_reference_split(defenses, reference_labels, num_classes=num_classes)
     warn_inactive_defenses(defenses, num_classes=num_classes)
+    warn_dropout_twice(defenses, model=experiment.config.get("model") or {})
     warn_unused_physical_batches(defenses, engine=experiment.train.engine)
     warn_unaccounted_beside_dp(defenses, experiment.config.get("dataset") or {},
                                one_hot_columns=experiment.dataset.one_hot_columns)
