@@ -27,10 +27,12 @@ log = logging.getLogger(__name__)
 
 
 class WeightDecay(TrainingDefense):
-    """L2 penalty on the weights, set on every parameter group of the optimizer.
+    """The optimiser's ``weight_decay``, set on every parameter group (all the parameters).
 
-    Replaces ``train.weight_decay`` for the run (Adam: coupled L2; SGD: classic decay); a
-    nonzero recipe decay of another value beside it is refused by the engine.
+    Replaces ``train.weight_decay`` for the run; what it does is the optimiser's (Adam, SGD:
+    ``coefficient * w`` added to the gradient, an L2 penalty ``coefficient/2 * ||w||^2``;
+    AdamW: decoupled, ``w -= lr * coefficient * w`` each step). A nonzero recipe decay of
+    another value beside it is refused by the engine.
     """
 
     name = "weight_decay"
