@@ -649,6 +649,7 @@ def write_report(
     with _sole_writer(out_dir):
         if not replace:  # (a report of other folders may have ended there since the check)
             _check_same_sources(out_dir, sources)
+        _roll_back_killed_commits(out_dir)
         _remove_stale_temp_folders(out_dir)  # (a report's folder, or a new or empty one)
         try:
             _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs, charts=charts)
@@ -871,20 +872,28 @@ class _Staged:
         """Rename every file written into place (one folder: renames, no copies), all or
         none: where a rename fails or is interrupted, the files already moved in give way
         to the earlier report's again (`_roll_back`). A writer killed between two renames
-        (SIGKILL) still leaves the report mixed until the next one."""
+        (SIGKILL, the OOM killer) leaves the report mixed, and the earlier files and its
+        journal (`_JOURNAL`: each file before its rename) in a folder that the next report
+        reads to put them back (`_roll_back_killed_commits`) before it writes its own."""
         self.earlier = Path(tempfile.mkdtemp(dir=self.folder.parent, prefix=_tmp_folder_prefix()))
         done: list[tuple[Path, Path | None]] = []  # (file moved in, the earlier one kept)
+        journal = os.open(self.earlier / _JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
+            _note(journal, _STAGED, self.folder.name)
             for path, tmp in self.files.items():
                 # listed before the rename: a Ctrl-C just after it puts this one back too
                 done.append((path, _keep(path, self.earlier / path.name)))
+                _note(journal, path.name, _KEPT_AS.get(done[-1][1], "kept"))
                 try:
                     os.replace(tmp, path)
                 except OSError as exc:
                     raise OSError(exc.errno, exc.strerror, str(path)) from None
+            _note(journal, _DONE, "")  # (killed after this: the new report is whole)
         except BaseException:  # (KeyboardInterrupt too)
             _roll_back(done)
             raise
+        finally:
+            os.close(journal)
 
     def close(self) -> None:
         """Remove what was not moved into place, the earlier files kept, and the folders."""
@@ -896,7 +905,7 @@ class _Staged:
                 continue
             with contextlib.suppress(OSError):
                 for entry in folder.iterdir():  # a file cut where its write failed
-                    if entry.name in REPORT_FILES:
+                    if entry.name in (*REPORT_FILES, _JOURNAL):
                         entry.unlink()
             with contextlib.suppress(OSError):
                 folder.rmdir()
@@ -904,6 +913,65 @@ class _Staged:
 
 # `_keep`'s answer for an earlier file it could not keep: left as the new one on a roll-back.
 _NOT_KEPT = Path()
+
+# The journal of a commit, in the folder of the earlier files it keeps: a line naming the
+# folder of the staged files, then, before each rename, the file's name and what was kept of
+# the earlier one (`_KEPT_AS`; else "kept": its hard link beside the journal), then a last
+# line once every file is in place. Each line is one write to a file opened for appending.
+_JOURNAL = "commit-journal"
+_STAGED, _DONE = "<staged>", "<done>"
+_KEPT_AS: dict[Path | None, str] = {None: "none", _NOT_KEPT: "not-kept"}
+
+
+def _note(journal: int, name: str, value: str) -> None:
+    """One line ``name<TAB>value`` of the commit journal (file descriptor ``journal``)."""
+    os.write(journal, f"{name}\t{value}\n".encode())
+
+
+def _roll_back_killed_commits(out_dir: Path) -> None:
+    """Put back the earlier report's files that a report killed while moving its own into
+    place (`_Staged.commit`: SIGKILL, the OOM killer, a power cut) replaced: its journal
+    names each file before its rename, and the earlier one is kept beside it. A killed
+    report left tables of the new report beside the summary and charts of the earlier one,
+    and the next report removed the earlier files kept (`_remove_stale_temp_folders`): a
+    report killed again, or refused, left that mix for good. Only the folders of writers
+    that are gone (`stale_temp_files`); a commit whose journal says it ended is left as it
+    is. Call it holding the folder's lock (`_sole_writer`), before
+    `_remove_stale_temp_folders`, which then removes the folders."""
+    for folder in stale_temp_files(out_dir, pattern=_tmp_folder_pattern(), folders=True):
+        try:
+            text = (folder / _JOURNAL).read_text(encoding="utf-8", errors="replace")
+        except OSError:  # no journal: a folder of staged files, or of an older version
+            continue
+        lines = [line.split("\t") for line in text.split("\n")[:-1]]  # (whole lines only)
+        lines = [line for line in lines if len(line) == 2]
+        staged = lines[0][1] if lines and lines[0][0] == _STAGED else ""
+        moves = [(name, how) for name, how in lines[1:] if name in REPORT_FILES]
+        put_back = []
+        if staged and _tmp_folder_pattern().fullmatch(staged) and not any(
+                name == _DONE for name, _ in lines):  # fmt: skip
+            for name, how in reversed(moves):
+                if (out_dir / staged / name).exists():
+                    continue  # not moved in yet: the earlier file is still in place
+                try:
+                    if how == "kept":
+                        os.replace(folder / name, out_dir / name)
+                    elif how == "none":
+                        (out_dir / name).unlink(missing_ok=True)  # (moved in over no file)
+                    else:
+                        continue  # (the earlier file could not be kept)
+                except OSError:
+                    continue
+                put_back.append(name)
+        with contextlib.suppress(OSError):
+            (folder / _JOURNAL).unlink()
+        if put_back:
+            log.warning(
+                "%s: a report killed while moving its files into place (process %s) had "
+                "replaced part of the earlier report; put back the earlier report's %s",
+                out_dir, _tmp_folder_pattern().fullmatch(folder.name)["pid"],
+                ", ".join(reversed(put_back)),
+            )  # fmt: skip
 
 
 def _keep(path: Path, kept: Path) -> Path | None:
