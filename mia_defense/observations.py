@@ -126,6 +126,14 @@ class Observations:
 
     def __post_init__(self) -> None:
         _refuse_no_arrays(self.log_probs, self.masks, self.labels)
+        # (metadata=None, or a list, was a raw AttributeError 'get' in api.audit)
+        if self.metadata is None:
+            object.__setattr__(self, "metadata", {})
+        if not isinstance(self.metadata, Mapping):
+            raise DataError(
+                f"Observations: metadata is a {type(self.metadata).__name__}, not a mapping; "
+                "give a dict of facts, e.g. {'dataset': 'digits'}, or leave it out"
+            )
         k, n, c = self.log_probs.shape
         if self.masks.shape != (k, n) or self.labels.shape != (n,):
             raise ValueError(

@@ -83,3 +83,14 @@ def test_fields_that_are_no_arrays_are_named(obs) -> None:
         Observations(obs.log_probs[0], obs.labels, obs.masks)
     with pytest.raises(ValueError, match=r"Observations: masks is a NoneType"):
         Observations(obs.log_probs, obs.labels, None)
+
+
+def test_metadata_none_reads_as_none_given_and_a_list_is_named(obs) -> None:
+    """metadata=None, or a list, passed the constructor and was a raw AttributeError ('get')
+    in api.audit and api.released_utility."""
+    none = Observations(obs.log_probs, obs.labels, obs.masks, metadata=None)
+    assert none.metadata == {}
+    assert api.released_utility(none)["train_accuracy"] == api.released_utility(obs)[
+        "train_accuracy"]  # fmt: skip
+    with pytest.raises(DataError, match="Observations: metadata is a list, not a mapping"):
+        Observations(obs.log_probs, obs.labels, obs.masks, metadata=[("dataset", "digits")])
