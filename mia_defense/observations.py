@@ -126,6 +126,11 @@ class Observations:
 
     def __post_init__(self) -> None:
         _refuse_no_arrays(self.log_probs, self.masks, self.labels)
+        for name in (*_OPTIONAL, "test_log_probs", "test_labels"):  # (lists: AttributeError)
+            value = getattr(self, name)
+            if value is not None and not isinstance(getattr(value, "shape", None), tuple):
+                raise DataError(f"Observations: {name} is a {type(value).__name__}, not an "
+                                "array; give np.asarray(...) or None")  # fmt: skip
         # (metadata=None, or a list, was a raw AttributeError 'get' in api.audit)
         if self.metadata is None:
             object.__setattr__(self, "metadata", {})

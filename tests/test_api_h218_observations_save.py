@@ -94,3 +94,12 @@ def test_metadata_none_reads_as_none_given_and_a_list_is_named(obs) -> None:
         "train_accuracy"]  # fmt: skip
     with pytest.raises(DataError, match="Observations: metadata is a list, not a mapping"):
         Observations(obs.log_probs, obs.labels, obs.masks, metadata=[("dataset", "digits")])
+
+
+@pytest.mark.parametrize("name", ["grad_norms", "test_log_probs", "test_labels",
+                                  "augmented_logits"])  # fmt: skip
+def test_optional_fields_that_are_no_arrays_are_named(obs, name) -> None:
+    """A list as grad_norms (or the test set's, or the augmented queries') was a raw
+    AttributeError ('list' object has no attribute 'shape' / 'ndim')."""
+    with pytest.raises(DataError, match=rf"Observations: {name} is a list, not an array"):
+        Observations(obs.log_probs, obs.labels, obs.masks, **{name: [[0.0]]})
