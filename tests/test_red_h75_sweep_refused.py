@@ -28,6 +28,17 @@ def test_optuna_no_completed_trial_is_recognised() -> None:
     assert not cli._no_trial_finished(RuntimeError("No trials are completed yet."))
 
 
+@pytest.fixture(autouse=True)
+def _no_earlier_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the launchers of an earlier sweep in this pytest worker handed back (a point of
+    an in-process ``mia-train -m`` refused) is not this sweep's: kept, it made "every run of
+    this sweep was refused (3 of 3" of two refusals, as tests ran under -n 2."""
+    import mia_defense.cli.sweep_refusals as refusals
+
+    monkeypatch.setattr(refusals, "_RETURNED", [])
+    monkeypatch.setattr(refusals, "_LAUNCHED", set())
+
+
 def _summary_end(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, out: bool = False) -> str:
     config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
                                          "sweeper": {"params": None},

@@ -30,6 +30,7 @@ __all__ = [
     "refuse_stacked_release",
     "refuse_sweep_settings_in_a_run",
     "refuse_unknown_plugin_keys",
+    "refuse_unknown_search_keys",
     "refuse_unselected_settings",
     "require_search_space",
     "require_slurm",
@@ -82,6 +83,60 @@ def require_search_space(config: DictConfig) -> None:
             "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_unknown_search_keys(config: DictConfig) -> None:
+    """Refuse a key of ``hydra.sweeper.params`` that the config does not have
+    (``'+hydra.sweeper.params={train.lrr: "interval(0.01, 0.1)"}'``): the Optuna search
+    started, made its sweep folder and stopped at its first trial on Hydra's "Could not
+    override 'train.lrr'", naming no search space and no key to use. Keys added (``+``),
+    deleted (``~``), config groups, and keys under a group or key the sweep also sets
+    (``defense: choice(dp)`` beside ``defense.dp.noise_multiplier``) are left to Hydra."""
+    from mia_defense.config_keys import unselected_config_hint
+
+    params = config.hydra.sweeper.get("params") or {}
+    searched = {str(key).lstrip("+~") for key in params} | set(override_keys(config))
+    for key in map(str, params):
+        if key.startswith(("+", "~")) or "/" in key or "." not in key:
+            continue  # added, deleted, or a config group (defense: choice(none, dp))
+        parts = key.split(".")
+        if any(".".join(parts[:i]) in searched for i in range(1, len(parts))):
+            continue  # under a group or key the sweep chooses: there in the trials
+        unknown = _unknown_key(config, parts)
+        unselected = unselected_config_hint(key) if unknown is not None else None
+        if unselected is not None:  # (defense.dp.* without defense=dp: no key to add)
+            log.error("ConfigError: hydra.sweeper.params: %s is no key of the config: %s; "
+                      "nothing was run", key, unselected)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+        if unknown is not None:
+            log.error("ConfigError: hydra.sweeper.params: %s is no key of the config (%s); "
+                      "nothing was run. Name an existing key (mia-train --cfg job shows them), "
+                      "or +%s to add one", key, unknown, key)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+def _unknown_key(config: DictConfig, parts: list[str]) -> str | None:
+    """Where the dotted key ``parts`` leaves ``config``: a hint naming the closest key (or
+    the keys there), or ``None`` for a key it has or one Hydra would take (under a node that
+    is not in struct mode, a list or a value: Hydra says what is wrong there)."""
+    import difflib
+
+    node: Any = config
+    try:
+        for depth, part in enumerate(parts):
+            if not isinstance(node, DictConfig) or not OmegaConf.is_struct(node):
+                return None
+            keys = [str(k) for k in node.keys()]
+            if part not in keys:
+                close = difflib.get_close_matches(part, keys, n=1)
+                if close:
+                    return f"did you mean {'.'.join([*parts[:depth], close[0]])}?"
+                where = ".".join(parts[:depth]) or "the config"
+                return f"{where} has {', '.join(keys) or 'no keys'}"
+            node = node._get_node(part)
+    except Exception:  # (a node that does not resolve here: left to Hydra)
+        return None
+    return None
 
 
 def refuse_unknown_plugin_keys(config: DictConfig) -> None:

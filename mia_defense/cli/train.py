@@ -80,6 +80,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_stacked_release,
     refuse_sweep_settings_in_a_run,
     refuse_unknown_plugin_keys,
+    refuse_unknown_search_keys,
     refuse_unselected_settings,
     require_search_space,
     require_slurm,
@@ -252,6 +253,7 @@ class RunDirCheck(Callback):
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
+        refuse_unknown_search_keys(config)
         refuse_stacked_release(config)
         refuse_repeated_defenses(config)
         refuse_unknown_plugin_keys(config)
