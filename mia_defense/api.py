@@ -239,6 +239,35 @@ def observations_from_arrays(
         DataError: listing every problem (shapes, dtypes, values of ``kind``, masks that are
             not 0/1, K < 2, a record never IN or never OUT), each naming its field.
     """
+    obs, given = _observations(
+        outputs, masks, labels, kind=kind, test_outputs=test_outputs, test_labels=test_labels,
+        augmented_logits=augmented_logits, augmented_predictions=augmented_predictions,
+        grad_norms=grad_norms, metadata=metadata,
+    )  # fmt: skip
+    return _unshared(obs, given)
+
+
+def _unshared(obs: Observations, given: Sequence[np.ndarray]) -> Observations:
+    """``obs`` with a copy of each field that may share memory with the caller's ``given``
+    arrays (log-probabilities in float32, int64 labels, float tensors were kept as given):
+    a buffer the caller filled again for the next models changed the observations already
+    made (a leaky model's, AUC 0.97, audited as the next, private one's: 0.45)."""
+    names = ("log_probs", "labels", "masks", "augmented_logits", "augmented_predictions",
+             "grad_norms", "test_log_probs", "test_labels")  # fmt: skip
+    changes = {}
+    for name in names:
+        value = getattr(obs, name)
+        if value is not None and any(np.may_share_memory(value, g) for g in given):
+            changes[name] = value.copy()
+    return replace(obs, **changes) if changes else obs
+
+
+def _observations(
+    outputs: Any, masks: Any, labels: Any, *, kind: Any, test_outputs: Any, test_labels: Any,
+    augmented_logits: Any, augmented_predictions: Any, grad_norms: Any, metadata: Any,
+) -> tuple[Observations, list[np.ndarray]]:
+    """`observations_from_arrays`' checked observations, which may hold the given arrays
+    themselves, and the numpy arrays they were read from (`_observe` gives its own)."""
     if not isinstance(kind, str) or kind not in OUTPUT_KINDS:  # (the file's field: output_kind)
         raise DataError(
             f"observations_from_arrays: kind={kind!r}: must be one of "
@@ -257,7 +286,8 @@ def observations_from_arrays(
     arrays = {k: _values(v, "observations_from_arrays", k) for k, v in arrays.items()}
     facts = _metadata(metadata) if metadata is not None else None
     obs = Observations.from_arrays(arrays, source="observations_from_arrays")
-    return replace(obs, metadata=facts) if facts else obs
+    given = [value for value in arrays.values() if isinstance(value, np.ndarray)]
+    return (replace(obs, metadata=facts) if facts else obs), given
 
 
 def _refuse_masked(where: str, **arrays: Any) -> None:
@@ -583,10 +613,11 @@ def _observe(
         members = Observations(log_probs=once, labels=y_pop, masks=plan.masks)
         facts[ONE_ANSWER_TRAIN_ACCURACY] = released_accuracy(members, None, None)[
             "train_accuracy"]  # fmt: skip
-    observations = observations_from_arrays(
-        outputs, plan.masks, y_pop, test_outputs=test,
-        test_labels=None if test is None else labels[plan.test_idx],
-        grad_norms=norms, **augmented, metadata=facts,
+    observations, _ = _observations(  # (arrays of its own: no copy of them needed)
+        outputs, plan.masks, y_pop, kind=OUTPUT_KINDS[0], test_outputs=test,
+        test_labels=None if test is None else labels[plan.test_idx], grad_norms=norms,
+        augmented_logits=augmented.get("augmented_logits"),
+        augmented_predictions=augmented.get("augmented_predictions"), metadata=facts,
     )  # fmt: skip
     _refuse_copies(models)  # (last: every other problem of the models is said first)
     return observations
