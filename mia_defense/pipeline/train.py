@@ -20,6 +20,7 @@ from mia_defense.attacks.runner import (
 from mia_defense.attacks.shadow import with_shadow_observations
 from mia_defense.canaries import canaries_reason
 from mia_defense.defenses.compose import prepare_model
+from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import DataError
 from mia_defense.pipeline.data import TrainingData
 from mia_defense.pipeline.release import release_population
@@ -300,11 +301,27 @@ def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any
             others = [d for d in defenses if d is not defense]
             figures = report(stats, dataset=dataset, stacked_with=others,
                              one_hot_columns=experiment.dataset.one_hot_columns)
+            figures = _invalid_for(figures, _own_report_reason(defense))
             return _invalid_for(figures, canaries_reason(
                 kind=experiment.canary_kind, num=experiment.num_canaries,
                 audit=experiment.audit.input_canaries,
             ))  # fmt: skip
     return {}
+
+
+def _own_report_reason(defense: object) -> str | None:
+    """Why the ε a defense other than mia-defense's DP-SGD (or a subclass, which says so
+    itself) reports is no guarantee, or ``None``: any defense with a ``privacy_report``
+    fills results.json's ``privacy``, and one of the user's own
+    (``+defense.claim._target_=my.Claim``) that trained as without any defense and
+    reported ε 0.5 was written ``epsilon_valid: true``, ranked by mia-report as a
+    guarantee."""
+    if isinstance(defense, DPSGD):
+        return None
+    kind = type(defense)
+    return (f"the ε is the report of {kind.__module__}.{kind.__qualname__} (its "
+            "privacy_report), not mia-defense's DP-SGD: mia-defense neither ran nor checked "
+            "its mechanism or accounting")
 
 
 def _invalid_for(privacy: dict[str, Any], reason: str | None) -> dict[str, Any]:

@@ -211,6 +211,23 @@ def _canaries_doubt(attack: Any) -> str | None:
     return canaries_reason(kind=str(node.get("kind")), num=counts[0], audit=counts[1])
 
 
+def _not_dp_sgd_doubt(defenses: Mapping[str, Any]) -> str:
+    """Why an ε stated by a run none of whose ``defenses`` (its ``config.defense``, not
+    empty: `dp_claim_problem`) is mia-defense's DP-SGD is no guarantee: mia-train records
+    the ``privacy_report`` of any defense that has one, so a defense of the user's own
+    (``+defense.claim._target_=my.Claim``) that trained as without any defense and reported
+    ε 0.5 stood in the report as a guarantee, ``epsilon_valid`` yes, with no caveat."""
+    named = [
+        f"{key} ({node['_target_']})" if isinstance(node, Mapping)
+        and isinstance(node.get("_target_"), str) else str(key)
+        for key, node in defenses.items()
+    ]  # fmt: skip
+    return (f"no DP-SGD of mia-defense trained it (config.defense: "
+            f"{one_line(', '.join(named), limit=120)}): its ε is a defense's own report "
+            "(privacy_report), whose mechanism and accounting mia-defense neither ran nor "
+            "checked")
+
+
 def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     """Why a run's finite ε, which its results.json states as a guarantee (``epsilon_valid``
     not false), is none by its own config, or ``None``: DP-SGD on shuffled batches
@@ -218,7 +235,8 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     the members (``dataset.standardize``/``normalize``), a CSV's text columns one-hot encoded
     from the data where results.json leaves unsaid whether there were any
     (`_csv_text_columns_unknown`), outlier canaries (`_canaries_doubt`), a defense of the
-    user's own beside it, or no config to tell
+    user's own beside it, no DP-SGD of mia-defense at all (`_not_dp_sgd_doubt`), or no
+    config to tell
     (`_unrecorded_config`). mia-train writes the first four as
     ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
     file whose flag was edited, said true)."""
@@ -240,6 +258,8 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
                 "not the Poisson sampling the accountant analyses")
     if "gdp" in accountants or dp.get("accountant") == "gdp":
         return "accountant gdp: a central-limit approximation that can underestimate ε"
+    if _dp_config(config) is None:
+        return _not_dp_sgd_doubt(config["defense"])
     if not dp:
         return None
     dataset = config.get("dataset")

@@ -12,6 +12,7 @@ from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.utility import BLOWN_UP_LEARNED_SHARE, dp_vouched
 from mia_defense.report.checks._values import _counts, _numbers, one_line
+from mia_defense.report.checks.privacy import epsilon_doubt
 from mia_defense.report.checks.utility import _uniform_chance
 from mia_defense.report.objectives import (
     DEFAULT_OBJECTIVE,
@@ -158,7 +159,8 @@ def _validity_fields(payload: Mapping[str, Any]) -> tuple[str, ...]:
     accuracy, chance = utility["test_accuracy"], utility.get("chance_accuracy")
     learned = _numbers(chance) and chance < 1 and (
         (accuracy - chance) / (1 - chance) >= BLOWN_UP_LEARNED_SHARE)  # fmt: skip
-    if trained and not learned and not dp_vouched(payload.get("privacy")):
+    vouched = dp_vouched(payload.get("privacy")) and epsilon_doubt(payload) is None
+    if trained and not learned and not vouched:
         fields += ("num_classes", "utility.train_loss", "utility.epochs_trained")
     return fields
 
@@ -229,7 +231,10 @@ def rank_problem(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE
     verdict = _no_verdict_reason(payload)
     if verdict is not None:
         return verdict
-    blown = blown_up_training(payload)  # (runs written before mia-train said so)
+    # (runs written before mia-train said so; an ε the run's config cannot vouch for, as
+    # a defense of the user's own reported it, vouches for no training)
+    blown = blown_up_training(payload if epsilon_doubt(payload) is None
+                              else {**payload, "privacy": {}})  # fmt: skip
     if blown is not None:
         return f"no privacy verdict: {one_line(blown, limit=800)}"
     if chance is None and uniform is None and "utility_below_chance" not in payload:
