@@ -140,13 +140,15 @@ def _same_calls(a: nn.Module, b: nn.Module) -> bool:
     for (_, ma), (_, mb) in zip(named_a, named_b, strict=True):
         for hooks in ("_forward_pre_hooks", "_forward_hooks"):
             mine, theirs = getattr(ma, hooks, {}), getattr(mb, hooks, {})
-            if list(mine.values()) != list(theirs.values()):
+            if len(mine) != len(theirs) or not all(
+                _equal(x, y) for x, y in zip(mine.values(), theirs.values(), strict=True)
+            ):
                 return False
             flags = f"{hooks}_with_kwargs"
             kwargs_a = [k in getattr(ma, flags, {}) for k in mine]
             if kwargs_a != [k in getattr(mb, flags, {}) for k in theirs]:
                 return False
-        if vars(ma).get("forward") != vars(mb).get("forward"):
+        if not _equal(vars(ma).get("forward"), vars(mb).get("forward")):
             return False
     return True
 

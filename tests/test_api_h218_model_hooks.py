@@ -100,3 +100,28 @@ def test_models_whose_repr_hides_other_layers_answer_with_their_own(acts) -> Non
     models = [_Quiet(act) for act in acts]
     x = torch.randn((20, 5))
     torch.testing.assert_close(_all_logits(models, x, 16), _each_alone(models, x))
+
+
+class _ArrayHook:
+    """A hook object whose == answers with an array (numpy's elementwise comparison)."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = np.array([scale, scale])
+
+    def __call__(self, module: nn.Module, args: tuple, out: torch.Tensor) -> torch.Tensor:
+        return out * float(self.scale[0])
+
+    def __eq__(self, other: object) -> bool:
+        return self.scale == getattr(other, "scale", None)  # type: ignore[return-value]
+
+    __hash__ = object.__hash__
+
+
+def test_hooks_whose_equality_is_an_array_are_compared_without_error() -> None:
+    """Before: the hooks' list comparison asked bool() of numpy's answer, a raw ValueError
+    ('The truth value of an array with more than one element is ambiguous')."""
+    models = _models(3)
+    for model, scale in zip(models, (1.0, 2.0, 3.0), strict=True):
+        model.register_forward_hook(_ArrayHook(scale))
+    x = torch.randn((20, 5))
+    torch.testing.assert_close(_all_logits(models, x, 16), _each_alone(models, x))
