@@ -203,7 +203,10 @@ def _same_value(a: object, b: object, depth: int = 0) -> bool:
 
 
 def _equal(a: object, b: object) -> bool:
-    """``a == b`` as one bool (numpy arrays: all equal), ``False`` where it fails."""
+    """``a == b`` as one bool (numpy arrays: all equal), ``False`` where it fails; one
+    object is equal to itself."""
+    if a is b:
+        return True
     try:
         return bool(np.all(a == b)) if isinstance(a, np.ndarray) else bool(a == b)
     except Exception:

@@ -125,3 +125,13 @@ def test_hooks_whose_equality_is_an_array_are_compared_without_error() -> None:
         model.register_forward_hook(_ArrayHook(scale))
     x = torch.randn((20, 5))
     torch.testing.assert_close(_all_logits(models, x, 16), _each_alone(models, x))
+
+
+def test_one_hook_object_every_model_shares_keeps_the_stacked_query() -> None:
+    from mia_defense.observe import _stackable
+
+    models = _models(3)
+    shared = _ArrayHook(2.0)
+    for model in models:
+        model.register_forward_hook(shared)
+    assert _stackable(models)
