@@ -37,6 +37,7 @@ __all__ = [
     "require_usable_storage",
     "sweep_size",
     "task_overrides",
+    "warn_unseeded_search",
 ]
 
 log = logging.getLogger(__name__)
@@ -225,6 +226,20 @@ def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:
                 f"of {objectives} objectives (optuna's multi-objective TPE hangs on its "
                 "second trial otherwise)"]
     return []
+
+
+def warn_unseeded_search(config: DictConfig) -> None:
+    """Warn of an Optuna search whose sampler has no seed: a search started again resumes by
+    drawing the same trials again (each finished one skipped as its run is found); unseeded,
+    it draws others, so it skips none, and the trials of the earlier start are left out of
+    its study and its optimization_results.yaml."""
+    sampler = config.hydra.sweeper.get("sampler") if _plugin_is(config.hydra.sweeper,
+                                                                "optuna") else None
+    if isinstance(sampler, DictConfig) and "seed" in sampler and sampler.get("seed") is None:
+        log.warning("hydra.sweeper.sampler.seed=null: this search draws other trials each time "
+                    "it starts, so started again with the same hydra.sweep.dir it skips none "
+                    "of its finished trials (their runs stay for mia-report, but not in this "
+                    "search's optimization_results.yaml); give it a seed to resume it")
 
 
 def major_minor(text: str) -> tuple[int, ...]:

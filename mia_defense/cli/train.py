@@ -85,6 +85,7 @@ from mia_defense.cli.sweep_checks import (
     require_search_space,
     require_slurm,
     require_usable_storage,
+    warn_unseeded_search,
 )
 from mia_defense.cli.sweep_refusals import (
     carry,
@@ -254,6 +255,7 @@ class RunDirCheck(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
         refuse_unknown_search_keys(config)
+        warn_unseeded_search(config)
         refuse_stacked_release(config)
         refuse_repeated_defenses(config)
         refuse_unknown_plugin_keys(config)

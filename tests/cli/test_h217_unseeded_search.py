@@ -1,0 +1,25 @@
+"""An Optuna search started again with the same hydra.sweep.dir resumes by drawing the same
+trials (its sampler's seed: ${seed}) and skipping those whose runs it finds. Measured with
+``hydra.sweeper.sampler.seed=null`` (n_trials=2): started again, it drew 2 other trials,
+skipped none, and its optimization_results.yaml left the first start's out, without a
+word."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import mia_train
+
+# one trial, refused at once (train.lr=-1): the search's start is all these tests need
+REFUSED = ["hparams_search=optuna_custom", "plan.num_models=2", "progress=false",
+           "figures=false", "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
+           '+hydra.sweeper.params={train.lr: "choice(-1)"}']  # fmt: skip
+SAID = "hydra.sweeper.sampler.seed=null: this search draws other trials each time it starts"
+
+
+@pytest.mark.parametrize(("seed", "warned"), [("null", True), ("3", False)])
+def test_an_unseeded_search_is_said_not_to_resume(tmp_path, seed, warned):
+    done = mia_train("-m", *REFUSED, f"hydra.sweeper.sampler.seed={seed}",
+                     f"hydra.sweep.dir={tmp_path / 'search'}", cwd=tmp_path)  # fmt: skip
+    assert "ConfigError: train.lr=-1" in done.stderr, done.stderr[-3000:]
+    assert (SAID in done.stderr) is warned
