@@ -4,7 +4,6 @@ perturbed copies); the result is `mia_defense.observations.Observations`."""
 from __future__ import annotations
 
 import logging
-import numbers
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -16,6 +15,7 @@ from mia_defense.attacks.signals import query_signals
 from mia_defense.defenses.dp_stacked import GHOST_RULES
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError
+from mia_defense.models.alike import unlike
 from mia_defense.models.validation import used_outside_their_layers
 from mia_defense.queries import QueryConfig
 from mia_defense.training.stack import ModelStack
@@ -120,97 +120,7 @@ def _stackable(models: Sequence[nn.Module]) -> bool:
     shared = len(list(models[0].named_parameters(remove_duplicate=False))) != len(shapes)
     return same and bool(shapes) and not shared and not any(
         getattr(m, "track_running_stats", False) for m in models[0].modules()
-    ) and all(_same_calls(models[0], m) and _same_plain_state(models[0], m)
-              for m in models[1:])  # fmt: skip
-
-
-def _same_calls(a: nn.Module, b: nn.Module) -> bool:
-    """Whether ``a`` and ``b`` (one architecture) run the same code around their layers: the
-    same forward hooks and pre-hooks (the same functions, in order) and no ``forward`` set on
-    one instance but not alike on the other. A stacked query runs the first model's module,
-    so the others' own hooks went unrun and the first one's ran for all: models calibrated
-    by a hook of their own (logits scaled by a per-model temperature) released the first
-    model's scaling, off by up to 1.8 in log-probability, without a word. A hook every
-    model shares (defense=dropout's) keeps the stacked query."""
-    named_a, named_b = list(a.named_modules()), list(b.named_modules())
-    if [(k, type(m)) for k, m in named_a] != [(k, type(m)) for k, m in named_b]:
-        # (a __repr__ of its own hid a layer one model has and another lacks: the stacked
-        # query ran the first one's layers for all, or stopped in zip()'s raw ValueError)
-        return False
-    for (_, ma), (_, mb) in zip(named_a, named_b, strict=True):
-        for hooks in ("_forward_pre_hooks", "_forward_hooks"):
-            mine, theirs = getattr(ma, hooks, {}), getattr(mb, hooks, {})
-            if len(mine) != len(theirs) or not all(
-                _equal(x, y) for x, y in zip(mine.values(), theirs.values(), strict=True)
-            ):
-                return False
-            flags = f"{hooks}_with_kwargs"
-            kwargs_a = [k in getattr(ma, flags, {}) for k in mine]
-            if kwargs_a != [k in getattr(mb, flags, {}) for k in theirs]:
-                return False
-        if not _equal(vars(ma).get("forward"), vars(mb).get("forward")):
-            return False
-    return True
-
-
-def _same_plain_state(a: nn.Module, b: nn.Module) -> bool:
-    """Whether ``a`` and ``b`` (one architecture) hold the same plain attributes of the
-    kinds a forward reads as state: numbers (numpy's too), strings, tensors not registered
-    as buffers, torch generators, numpy arrays, and lists, tuples, sets and mappings of
-    them. A stacked query runs the first model's module, so it answered for every model
-    with the first one's (models scaling their logits by a step count kept in an attribute:
-    the others' logits off by up to 1.0; by a temperature held as np.float32, a list or a
-    numpy array: off by up to 3.5)."""
-    for (_, ma), (_, mb) in zip(a.named_modules(), b.named_modules(), strict=True):
-        mine = {k: v for k, v in vars(ma).items()
-                if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
-        theirs = {k: v for k, v in vars(mb).items()
-                  if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
-        if mine.keys() != theirs.keys():
-            return False
-        if not all(_same_value(value, theirs[key]) for key, value in mine.items()):
-            return False
-    return True
-
-
-# What every nn.Module holds in its __dict__ (its parameters, buffers, submodules, hooks):
-# compared apart (shapes, layouts, hooks), not as plain state.
-_MODULE_INTERNALS = frozenset(vars(nn.Module()))
-# The kinds of plain attributes `_same_plain_state` compares; other objects are left alone.
-_PLAIN = (numbers.Number, str, bytes, torch.Tensor, torch.Generator, np.ndarray, list, tuple,
-          dict, set, frozenset)  # fmt: skip
-# How deeply `_same_value` follows nested lists and mappings before calling them unalike.
-_MAX_NESTING = 20
-
-
-def _same_value(a: object, b: object, depth: int = 0) -> bool:
-    """Whether two plain attributes hold the same value, of the same type (NaN, and what
-    cannot be compared, counts as unalike: the models are then queried one by one)."""
-    if type(a) is not type(b) or depth > _MAX_NESTING:
-        return False
-    if isinstance(a, torch.Generator) and isinstance(b, torch.Generator):
-        return bool(torch.equal(a.get_state(), b.get_state()))
-    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-        return a.shape == b.shape and a.dtype == b.dtype and bool(torch.equal(a, b))
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return a.shape == b.shape and a.dtype == b.dtype and _equal(a, b)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(
-            _same_value(x, y, depth + 1) for x, y in zip(a, b, strict=True))  # fmt: skip
-    if isinstance(a, dict) and isinstance(b, dict):
-        return list(a) == list(b) and all(_same_value(a[k], b[k], depth + 1) for k in a)
-    return _equal(a, b)
-
-
-def _equal(a: object, b: object) -> bool:
-    """``a == b`` as one bool (numpy arrays: all equal), ``False`` where it fails; one
-    object is equal to itself."""
-    if a is b:
-        return True
-    try:
-        return bool(np.all(a == b)) if isinstance(a, np.ndarray) else bool(a == b)
-    except Exception:
-        return False
+    ) and unlike(models) is None
 
 
 def _release_all(

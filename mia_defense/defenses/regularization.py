@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -75,9 +76,6 @@ class Dropout(TrainingDefense):
     def hparams(self) -> dict[str, Any]:
         return {"p": self.p}
 
-    def _hook(self, module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        return (F.dropout(args[0], self.p, training=module.training), *args[1:])
-
     def prepare_model(self, model: nn.Module) -> nn.Module:
         if getattr(model, _HOOKED, False):
             return model
@@ -89,9 +87,20 @@ class Dropout(TrainingDefense):
                 "(e.g. model=mlp) or drop the dropout defense"
             )
         for layer in linears[1:]:
-            layer.register_forward_pre_hook(self._hook)
+            layer.register_forward_pre_hook(_DropoutHook(self.p))
         setattr(model, _HOOKED, True)
         return model
+
+
+@dataclass(frozen=True)
+class _DropoutHook:
+    """`Dropout`'s forward pre-hook: equal to any other of the same ``p``, so the K models
+    given one each stay alike (`mia_defense.models.alike.unlike`) and train stacked."""
+
+    p: float
+
+    def __call__(self, module: nn.Module, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        return (F.dropout(args[0], self.p, training=module.training), *args[1:])
 
 
 class LabelSmoothing(TrainingDefense):

@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import DivergedError, UnsupportedModelError
+from mia_defense.models.alike import unlike
 from mia_defense.seeding import derive_seed
 from mia_defense.threads import intra_op_threads
 from mia_defense.training.checkpoints import (
@@ -117,7 +118,7 @@ def train_ensemble(
     if any(saved):
         log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
     models = build_models(build_model, num, seed=seed, stage=stage, device=device)
-    engine, fallback, level = _engine(config, models[0], x.shape[1:], device)
+    engine, fallback, level = _engine(config, models, x.shape[1:], device)
     if fallback:
         log.log(level, "training %s one at a time: %s", stage_models(stage), fallback)
     vectorised = engine == "stacked" and not fallback
@@ -228,12 +229,16 @@ def _gradient_canaries_active() -> bool:
 
 
 def _engine(
-    config: TrainConfig, probe: nn.Module, input_shape: Sequence[int], device: torch.device
+    config: TrainConfig, models: Sequence[nn.Module], input_shape: Sequence[int],
+    device: torch.device,
 ) -> tuple[str, str | None, int]:
     """The engine the config asks for; why its models train one at a time, if they do;
     and the log level to say it at (INFO when chosen for speed, WARNING when forced)."""
     if config.engine == "opacus":
         return "opacus", None, logging.INFO
+    probe, differs = models[0], unlike(models)
+    if differs:  # (stacked, every model runs models[0]'s hooks and attributes)
+        return "stacked", f"{differs} than models[0], which stacked models all run", logging.WARNING
     cls = optimizer_class(config.optimizer)
     if not (cls.__module__.startswith("torch.optim") and cls.__name__ in ELEMENTWISE_OPTIMIZERS):
         return "stacked", (

@@ -1,0 +1,115 @@
+"""Whether K modules of one architecture run the same code on the same plain state.
+
+A stacked ensemble runs the first model's module with each model's weights (the engine's
+`mia_defense.training.stack.ModelStack`, the stacked query of `mia_defense.observe`): the
+others' own hooks, an instance's own ``forward`` and their plain attributes are never run
+or read. Both stack only models that `unlike` finds alike, and run the others one by one.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["unlike"]
+
+# What every nn.Module holds in its __dict__ (its parameters, buffers, submodules, hooks):
+# compared apart (shapes, layouts, hooks), not as plain state.
+_MODULE_INTERNALS = frozenset(vars(nn.Module()))
+# The kinds of plain attributes `_state_difference` compares; other objects are left alone.
+_PLAIN = (numbers.Number, str, bytes, torch.Tensor, torch.Generator, np.ndarray, list, tuple,
+          dict, set, frozenset)  # fmt: skip
+# How deeply `_same_value` follows nested lists and mappings before calling them unalike.
+_MAX_NESTING = 20
+
+
+def unlike(models: Sequence[nn.Module]) -> str | None:
+    """How a model of ``models`` (one architecture) runs other code or state than
+    ``models[0]`` (``"models[2] holds another temperature (in <root>)"``), or ``None``: all
+    alike. Models scaling their logits by a temperature of their own were stacked with the
+    first one's: released log-probabilities off by up to 3.5, and trained weights 0.18 from
+    the same models trained one at a time."""
+    first = models[0]
+    for k, model in enumerate(models[1:], start=1):
+        why = _calls_difference(first, model) or _state_difference(first, model)
+        if why:
+            return f"models[{k}] {why}"
+    return None
+
+
+def _where(name: str) -> str:
+    return name or "<root>"
+
+
+def _calls_difference(a: nn.Module, b: nn.Module) -> str | None:
+    """How ``b`` runs other code around its layers than ``a``: other layers (a ``__repr__``
+    of its own can hide them), other forward hooks or pre-hooks (functions, order, kwargs
+    flags), or a ``forward`` set on one instance only; ``None``: the same. A hook every
+    model shares (defense=dropout's) is the same."""
+    named_a, named_b = list(a.named_modules()), list(b.named_modules())
+    if [(k, type(m)) for k, m in named_a] != [(k, type(m)) for k, m in named_b]:
+        return "has other layers"
+    for (name, ma), (_, mb) in zip(named_a, named_b, strict=True):
+        for hooks in ("_forward_pre_hooks", "_forward_hooks"):
+            mine, theirs = getattr(ma, hooks, {}), getattr(mb, hooks, {})
+            flags = f"{hooks}_with_kwargs"
+            if len(mine) != len(theirs) or not all(
+                _equal(x, y) for x, y in zip(mine.values(), theirs.values(), strict=True)
+            ) or ([k in getattr(ma, flags, {}) for k in mine]
+                  != [k in getattr(mb, flags, {}) for k in theirs]):  # fmt: skip
+                return f"has other forward hooks (on {_where(name)})"
+        if not _equal(vars(ma).get("forward"), vars(mb).get("forward")):
+            return f"has a forward of its own (on {_where(name)})"
+    return None
+
+
+def _state_difference(a: nn.Module, b: nn.Module) -> str | None:
+    """Which plain attribute ``b`` holds otherwise than ``a``, of the kinds a forward reads
+    as state: numbers (numpy's too), strings, tensors not registered as buffers, torch
+    generators, numpy arrays, and lists, tuples, sets and mappings of them (a step count,
+    a temperature as np.float32, a list or an array); ``None``: the same."""
+    for (name, ma), (_, mb) in zip(a.named_modules(), b.named_modules(), strict=True):
+        mine = {k: v for k, v in vars(ma).items()
+                if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
+        theirs = {k: v for k, v in vars(mb).items()
+                  if k not in _MODULE_INTERNALS and isinstance(v, _PLAIN)}  # fmt: skip
+        if mine.keys() != theirs.keys():
+            return f"holds other attributes (in {_where(name)})"
+        for key, value in mine.items():
+            if not _same_value(value, theirs[key]):
+                return f"holds another {key} (in {_where(name)})"
+    return None
+
+
+def _same_value(a: object, b: object, depth: int = 0) -> bool:
+    """Whether two plain attributes hold the same value, of the same type (NaN, and what
+    cannot be compared, counts as unalike: the models are then run one by one)."""
+    if type(a) is not type(b) or depth > _MAX_NESTING:
+        return False
+    if isinstance(a, torch.Generator) and isinstance(b, torch.Generator):
+        return bool(torch.equal(a.get_state(), b.get_state()))
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(torch.equal(a, b))
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and _equal(a, b)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(
+            _same_value(x, y, depth + 1) for x, y in zip(a, b, strict=True))  # fmt: skip
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same_value(a[k], b[k], depth + 1) for k in a)
+    return _equal(a, b)
+
+
+def _equal(a: object, b: object) -> bool:
+    """``a == b`` as one bool (numpy arrays: all equal), ``False`` where it fails; one
+    object is equal to itself."""
+    if a is b:
+        return True
+    try:
+        return bool(np.all(a == b)) if isinstance(a, np.ndarray) else bool(a == b)
+    except Exception:
+        return False
