@@ -218,8 +218,8 @@ def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:
     sampler = sweeper.get("sampler")
     if objectives < 2 or not isinstance(sampler, DictConfig):
         return []
-    if "tpe" not in str(sampler.get("_target_", "")).lower():
-        return []
+    if str(sampler.get("_target_", "")).rsplit(".", 1)[-1] != "TPESampler":
+        return []  # (optuna 2's MOTPESampler, code of its own, did not hang with 1)
     startup = sampler.get("n_startup_trials")
     if type(startup) is int and startup < 2:
         return [f"hydra.sweeper.sampler.n_startup_trials={startup}: at least 2 for a search "

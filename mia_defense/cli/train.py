@@ -671,8 +671,9 @@ def _multi_objective_tpe() -> bool:
     except Exception:  # (no Hydra config: not a sweep)
         return False
     sampler = sweeper.get("sampler") if isinstance(sweeper, DictConfig) else None
-    return "optuna" in str(sweeper.get("_target_", "")).lower() and "tpe" in str(
-        sampler.get("_target_", "") if isinstance(sampler, DictConfig) else "").lower()
+    target = str(sampler.get("_target_", "")) if isinstance(sampler, DictConfig) else ""
+    return "optuna" in str(sweeper.get("_target_", "")).lower() and target.rsplit(
+        ".", 1)[-1] == "TPESampler"  # (not MOTPESampler: code of its own, did not stop)
 
 
 def _others(run_dir: Path, cfg: DictConfig) -> bool:

@@ -93,3 +93,23 @@ def test_a_multi_objective_search_none_of_whose_trials_gave_values_exits_2(tmp_p
                    f"hydra.sweep.dir={tmp_path / 'fine'}", timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "gave its values" not in done.stderr
+
+
+def test_motpe_with_one_startup_trial_is_not_refused():
+    # optuna 2's MOTPESampler (code of its own) went on past its second trial
+    from hydra import compose, initialize_config_module
+
+    from mia_defense.cli.sweep_checks import check_parallel_settings
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        cfg = compose("config", overrides=["hparams_search=optuna_tradeoff",
+                                           "hydra/sweeper/sampler=motpe",
+                                           "hydra.sweeper.sampler.n_startup_trials=1"],
+                      return_hydra_config=True)  # fmt: skip
+    check_parallel_settings(cfg)  # (a refusal raises SystemExit)
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        cfg = compose("config", overrides=["hparams_search=optuna_tradeoff",
+                                           "hydra.sweeper.sampler.n_startup_trials=1"],
+                      return_hydra_config=True)  # fmt: skip
+    with pytest.raises(SystemExit):
+        check_parallel_settings(cfg)
