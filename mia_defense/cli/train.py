@@ -85,6 +85,7 @@ from mia_defense.cli.sweep_checks import (
     require_search_space,
     require_slurm,
     require_usable_storage,
+    warn_oversubscribed_launcher,
     warn_unseeded_search,
 )
 from mia_defense.cli.sweep_refusals import (
@@ -260,6 +261,7 @@ class RunDirCheck(Callback):
         refuse_repeated_defenses(config)
         refuse_unknown_plugin_keys(config)
         check_parallel_settings(config)
+        warn_oversubscribed_launcher(config)
         refuse_shadowing_files(config)
         require_usable_storage(config)
         require_slurm(config)
