@@ -98,8 +98,9 @@ def refuse_unknown_search_keys(config: DictConfig) -> None:
 
     params = config.hydra.sweeper.get("params") or {}
     searched = {str(key).lstrip("+~") for key in params} | set(override_keys(config))
+    groups = set(map(str, config.hydra.runtime.get("choices") or {}))
     for key in map(str, params):
-        if key.startswith(("+", "~")) or "/" in key or "." not in key:
+        if key.startswith(("+", "~")) or "/" in key or key in groups:
             continue  # added, deleted, or a config group (defense: choice(none, dp))
         parts = key.split(".")
         if any(".".join(parts[:i]) in searched for i in range(1, len(parts))):

@@ -23,6 +23,8 @@ TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figu
      "hydra.sweeper.params: train.lrr is no key of the config (did you mean train.lr?)"),
     ('{tran.lr: "interval(0.01, 0.1)"}',
      "hydra.sweeper.params: tran.lr is no key of the config (did you mean train?)"),
+    ('{sed: "choice(1, 2)"}',
+     "hydra.sweeper.params: sed is no key of the config (did you mean seed?)"),
     ('{defense.dp.max_grad_norm: "interval(0.5, 1.0)"}',
      "hydra.sweeper.params: defense.dp.max_grad_norm is no key of the config: the defense 'dp' "
      "is not selected: add it with defense=dp"),
@@ -52,6 +54,9 @@ def _compose(*overrides: str):
     ['+hydra.sweeper.params={+seed_extra: "choice(1, 2)", defense.dp.max_grad_norm: '
      '"interval(0.5, 1)"}', "defense=dp", "hparams_search=optuna_custom"],
     ["hparams_search=optuna_tradeoff"],
+    # top-level keys and groups
+    ['+hydra.sweeper.params={seed: "choice(1, 2)", dataset: "choice(digits)", plan: '
+     '"choice(default)"}', "hparams_search=optuna_custom"],
     *[[f"+experiment={p.stem}"] for p in sorted((CONF / "experiment").glob("*.yaml"))],
 ])  # fmt: skip
 def test_search_spaces_of_existing_keys_and_the_presets_pass(overrides):
