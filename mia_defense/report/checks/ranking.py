@@ -147,16 +147,21 @@ def _no_verdict_reason(payload: Mapping[str, Any]) -> str | None:
 
 def _validity_fields(payload: Mapping[str, Any]) -> tuple[str, ...]:
     """The fields by which the report tells a run's models learned: its chance accuracy and
-    median model's accuracy (a model at chance) and, where its models' training is recorded
+    median model's accuracy (a model at chance; the latter not where the mean alone tells)
+    and, where its models' training is recorded
     (no ``source``: mia-train's; or a number of ``epochs_trained``) and could have blown up
     (`blown_up_training`: its accuracy less than `BLOWN_UP_LEARNED_SHARE` of the way from
     chance to 1, or chance unknown; not `dp_vouched`), their class count, loss and epochs.
     mia-train writes them all; mia-attack of observations, which hold no training, the
     first two."""
     utility = payload["utility"]
-    fields = ("utility.chance_accuracy", "utility.test_accuracy_median")
-    trained = payload.get("source") is None or utility.get("epochs_trained") is not None
     accuracy, chance = utility["test_accuracy"], utility.get("chance_accuracy")
+    fields: tuple[str, ...] = ("utility.chance_accuracy",)
+    # at least half the models at or below chance, the rest at most 1, average at most
+    # (1 + chance) / 2: a mean above it tells the median model above chance without it
+    if not (_numbers(chance) and accuracy > (1 + chance) / 2):
+        fields += ("utility.test_accuracy_median",)
+    trained = payload.get("source") is None or utility.get("epochs_trained") is not None
     learned = _numbers(chance) and chance < 1 and (
         (accuracy - chance) / (1 - chance) >= BLOWN_UP_LEARNED_SHARE)  # fmt: skip
     vouched = dp_vouched(payload.get("privacy")) and epsilon_doubt(payload) is None
