@@ -217,6 +217,50 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
     labels = _labels_unattacked(payload)
     if labels is not None:
         notes.append(labels)
+    notes += weak_attacker_notes(payload)
+    return notes
+
+
+# mia-defense's attacks that score each record against reference models trained with and
+# without it (LiRA, RMIA): the strongest of its suite at a low FPR (Carlini et al. 2022).
+_REFERENCE_ATTACKS = ("mia_defense.attacks.lira", "mia_defense.attacks.rmia")
+
+
+def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
+    """Caveats on a run whose attacker the config made weaker than the default one, which
+    its own front cannot show when every run of the sweep was attacked so (the report gives
+    runs attacked otherwise fronts of their own): shadow models trained without the run's
+    defenses (``attack.shadow_recipe=undefended``: a naive attacker, who overstates a
+    defense), and black-box attacks none of which is a LiRA or RMIA (``~attack.attacks.*``
+    leaving the threshold attacks: the run's headline is theirs). Measured: a sweep attacked
+    by ``loss`` alone was ranked with no word of it. Only attacks whose ``_target_`` the
+    run's config records count: without them, nothing tells."""
+    notes = []
+    defense, config = payload.get("defense"), payload.get("config")
+    trained = defense.get("defense") if isinstance(defense, Mapping) else None
+    if (isinstance(defense, Mapping) and defense.get("shadow_recipe") == "undefended"
+            and isinstance(trained, str) and trained not in ("", "none")):  # fmt: skip
+        notes.append(
+            f"its attacks' shadow and reference models were trained without its defenses "
+            f"({one_line(trained, limit=80)}; attack.shadow_recipe=undefended): a naive "
+            "attacker's figures, which overstate a defense; rerun it with "
+            "attack.shadow_recipe=same for the adaptive attacker's"
+        )
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    nodes = attack.get("attacks") if isinstance(attack, Mapping) else None
+    ran = [name for name, m in payload["attacks"].items()
+           if isinstance(m, Mapping) and m.get("access", DEFAULT_ACCESS) in BLACK_BOX]  # fmt: skip
+    if not isinstance(nodes, Mapping) or not ran:
+        return notes
+    targets = [nodes[n].get("_target_") if isinstance(nodes.get(n), Mapping) else None
+               for n in ran]  # fmt: skip
+    if all(isinstance(t, str) for t in targets) and not any(
+            t in _REFERENCE_ATTACKS for t in targets):  # fmt: skip
+        notes.append(
+            f"no LiRA or RMIA among its black-box attacks ({one_line(', '.join(ran), limit=120)}"
+            "; attack.attacks): its TPR@0.1%FPR is that of weaker attacks, which may understate "
+            "the leak at a low FPR; rerun it with the default attack.attacks"
+        )
     return notes
 
 
