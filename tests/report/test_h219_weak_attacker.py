@@ -26,6 +26,7 @@ def _noted(root, start):
     ({"loss": LOSS, "lira": LIRA}, False),
     ({"loss": LOSS, "lira": "mia_defense.attacks.rmia"}, False),
     ({"loss": LOSS}, False),  # (lira's _target_ unrecorded: nothing tells)
+    ({"loss": LOSS, "lira": "my_attacks.strong"}, False),  # (one of your own: nor here)
 ])  # fmt: skip
 def test_a_run_attacked_by_no_lira_or_rmia_is_read_with_care(tmp_path, targets, noted):
     run = tmp_path / "run"

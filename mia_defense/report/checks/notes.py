@@ -233,8 +233,8 @@ def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
     defenses (``attack.shadow_recipe=undefended``: a naive attacker, who overstates a
     defense), and black-box attacks none of which is a LiRA or RMIA (``~attack.attacks.*``
     leaving the threshold attacks: the run's headline is theirs). Measured: a sweep attacked
-    by ``loss`` alone was ranked with no word of it. Only attacks whose ``_target_`` the
-    run's config records count: without them, nothing tells."""
+    by ``loss`` alone was ranked with no word of it. Only where the run's config records
+    every such attack's ``_target_``, each of mia-defense: else nothing tells."""
     notes = []
     defense, config = payload.get("defense"), payload.get("config")
     trained = defense.get("defense") if isinstance(defense, Mapping) else None
@@ -254,7 +254,8 @@ def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
         return notes
     targets = [nodes[n].get("_target_") if isinstance(nodes.get(n), Mapping) else None
                for n in ran]  # fmt: skip
-    if all(isinstance(t, str) for t in targets) and not any(
+    # (an attack of the user's own may be as strong: nothing tells)
+    if all(isinstance(t, str) and t.startswith("mia_defense.") for t in targets) and not any(
             t in _REFERENCE_ATTACKS for t in targets):  # fmt: skip
         notes.append(
             f"no LiRA or RMIA among its black-box attacks ({one_line(', '.join(ran), limit=120)}"
