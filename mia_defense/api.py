@@ -102,6 +102,9 @@ AVERAGED_REPEATS = RANDOMIZED_RELEASE_REPEATS
 # With it, the members' accuracy of one answer each (the test set's is of one answer): the
 # train accuracy and gap of `released_utility`.
 ONE_ANSWER_TRAIN_ACCURACY = "train_accuracy_one_answer"
+# The metadata keys `observe_models` writes of its own queries, refused in a caller's
+# metadata (`_refuse_reserved`): they set results.json's figures and the checks' course.
+RESERVED_METADATA = (AVERAGED_REPEATS, ONE_ANSWER_TRAIN_ACCURACY)
 
 
 def _keeps_python_random(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -238,13 +241,37 @@ def observations_from_arrays(
     Raises:
         DataError: listing every problem (shapes, dtypes, values of ``kind``, masks that are
             not 0/1, K < 2, a record never IN or never OUT), each naming its field.
+        ConfigError: metadata that cannot be saved, or that holds a key `observe_models`
+            writes of its own queries (``randomized_release_repeats``,
+            ``train_accuracy_one_answer``).
     """
+    _refuse_reserved(metadata)
     obs, given = _observations(
         outputs, masks, labels, kind=kind, test_outputs=test_outputs, test_labels=test_labels,
         augmented_logits=augmented_logits, augmented_predictions=augmented_predictions,
         grad_norms=grad_norms, metadata=metadata,
     )  # fmt: skip
     return _unshared(obs, given)
+
+
+def _refuse_reserved(metadata: Any) -> None:
+    """A `ConfigError` for a key of `RESERVED_METADATA` in a caller's ``metadata``: with
+    ``randomized_release_repeats``, results.json recorded the query budget given as the
+    release's, the mask check skipped its comparison with the test set, and
+    ``train_accuracy_one_answer`` replaced the members' accuracy (0.9 given: train accuracy
+    0.9 and its gap recorded, whatever the outputs said)."""
+    if not isinstance(metadata, Mapping):
+        return  # (`_metadata` refuses what is no mapping)
+    for key in RESERVED_METADATA:
+        if key in metadata:
+            raise ConfigError(
+                f"observations_from_arrays: metadata: {key!r} is reserved: observe_models "
+                "writes it of the queries it made itself (outputs averaging several answers "
+                "of a randomized release), and it sets results.json's figures (the train "
+                "accuracy, privacy.randomized_release_repeats) and skips the mask check's "
+                "comparison with the test set; leave it out, or let observe_models(..., "
+                "repeats=...) make such observations (saved and loaded, they keep it)"
+            )
 
 
 def _unshared(obs: Observations, given: Sequence[np.ndarray]) -> Observations:
