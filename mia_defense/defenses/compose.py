@@ -148,6 +148,16 @@ def _refuse_stack(
         owners = [d.name for d in defenses if _overrides(d, *hooks)]
         if len(set(owners)) > 1:  # (one name twice is said above)
             problems.append(f"{owners} each {what} and only one can; keep one of them")
+    # (results.json's privacy holds one report, the first in the stack's order: a defense of
+    # one's own sorted before DP-SGD replaced its accounting, the DP figures lost)
+    reporters = [d for d in defenses if callable(getattr(d, "privacy_report", None))]
+    if len({d.name for d in reporters}) > 1:  # (one name twice is said above)
+        named = " and ".join(f"{d.name} ({type(d).__module__}.{type(d).__qualname__})"
+                             for d in reporters)  # fmt: skip
+        problems.append(
+            f"{named} each report the run's privacy (a privacy_report), and results.json's "
+            "privacy holds one report; keep one of them"
+        )
     if reference_size is not None and reference_size == 0:
         needy = [d.name for d in defenses if d.needs_reference]
         if needy:
