@@ -29,6 +29,7 @@ __all__ = [
     "refuse_shared_run_dirs",
     "refuse_stacked_release",
     "refuse_sweep_settings_in_a_run",
+    "refuse_unknown_group_options",
     "refuse_unknown_plugin_keys",
     "refuse_unknown_search_keys",
     "refuse_unselected_settings",
@@ -116,6 +117,66 @@ def refuse_unknown_search_keys(config: DictConfig) -> None:
                       "nothing was run. Name an existing key (mia-train --cfg job shows them), "
                       "or +%s to add one", key, unknown, key)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_unknown_group_options(config: DictConfig) -> None:
+    """Refuse a sweep or search over a config group that names an option the group lacks
+    (``'+hydra.sweeper.params={defense: "choice(none, dpp)"}'``, ``defense=choice(none,dpp)``,
+    ``-m defense=none,dpp``): the sweep made its folder (the basic sweeper its
+    multirun.yaml) and stopped at its first trial on Hydra's "Could not find 'defense/dpp'".
+    Options are those Hydra's config search path holds (a ``--config-dir`` of one's own
+    included); globs, ranges and options in a sub-folder are left to Hydra."""
+    import difflib
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = config.hydra.sweeper.get("params") or {}
+    texts = [(f"hydra.sweeper.params: {key}: {value}", f"{key}={value}")
+             for key, value in params.items() if isinstance(value, str)]  # fmt: skip
+    texts += [(text, text) for text in task_overrides(config)]
+    parser = OverridesParser.create()
+    for said, text in texts:
+        try:
+            override = parser.parse_override(text)
+            group = override.key_or_group.lstrip("+")
+            if "." in group or override.package is not None or override.is_delete():
+                continue  # (a key, not a group; or a group put elsewhere)
+            points = list(override.sweep_iterator()) if override.is_sweep_override() \
+                else [override.value()]  # fmt: skip
+        except Exception:  # (a glob, a range, a text Hydra parses otherwise: Hydra's to say)
+            continue
+        names = [n for p in points for n in (p if isinstance(p, list | tuple) else [p])]
+        if not all(isinstance(name, str) for name in names):
+            continue
+        options = _group_options(config, group)  # (none: no group, e.g. seed=1,2)
+        unknown = [n for n in dict.fromkeys(names) if "/" not in n and n not in options]
+        if not options or not unknown:
+            continue
+        close = difflib.get_close_matches(unknown[0], sorted(options), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        log.error("ConfigError: %s: %s is no option of the config group %s%s; nothing was "
+                  "run. The options are %s", said, " and ".join(unknown), group, hint,
+                  ", ".join(sorted(options)))  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def _group_options(config: DictConfig, group: str) -> set[str]:
+    """The options of config group ``group`` on the run's config search path
+    (``hydra.runtime.config_sources``: the packaged configs, a ``--config-dir`` and
+    ``hydra.searchpath`` of one's own, plugins' configs); empty where none can be listed.
+    (Hydra's global loader misses a ``hydra.searchpath`` given on the command line.)"""
+    from hydra._internal.config_repository import ConfigRepository
+    from hydra._internal.config_search_path_impl import ConfigSearchPathImpl
+
+    try:
+        search_path = ConfigSearchPathImpl()
+        for source in config.hydra.runtime.config_sources:
+            search_path.append(provider=str(source.provider),
+                               path=f"{source.schema}://{source.path}")  # fmt: skip
+        repository = ConfigRepository(config_search_path=search_path)
+        return set(repository.get_group_options(group))
+    except Exception:  # (a source Hydra cannot read here: left to Hydra)
+        return set()
 
 
 def _unknown_key(config: DictConfig, parts: list[str]) -> str | None:

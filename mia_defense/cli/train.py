@@ -79,6 +79,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_shared_run_dirs,
     refuse_stacked_release,
     refuse_sweep_settings_in_a_run,
+    refuse_unknown_group_options,
     refuse_unknown_plugin_keys,
     refuse_unknown_search_keys,
     refuse_unselected_settings,
@@ -256,6 +257,7 @@ class RunDirCheck(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
         refuse_unknown_search_keys(config)
+        refuse_unknown_group_options(config)
         warn_unseeded_search(config)
         refuse_stacked_release(config)
         refuse_repeated_defenses(config)
