@@ -129,6 +129,7 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
     import difflib
 
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
 
     params = config.hydra.sweeper.get("params") or {}
     texts = [(f"hydra.sweeper.params: {key}: {value}", f"{key}={value}")
@@ -141,10 +142,12 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
             group = override.key_or_group.lstrip("+")
             if "." in group or override.package is not None or override.is_delete():
                 continue  # (a key, not a group; or a group put elsewhere)
-            points = list(override.sweep_iterator()) if override.is_sweep_override() \
-                else [override.value()]  # fmt: skip
-        except Exception:  # (a glob, a range, a text Hydra parses otherwise: Hydra's to say)
+            value = override.value()
+        except Exception:  # (a text Hydra parses otherwise: Hydra's to say)
             continue
+        # only a choice's points: listing a range's (seed=range(0,1000000000)) filled the
+        # memory before the sweep's size was refused; globs and ranges are left to Hydra
+        points = value.list if isinstance(value, ChoiceSweep) else [value]
         names = [n for p in points for n in (p if isinstance(p, list | tuple) else [p])]
         if not all(isinstance(name, str) for name in names):
             continue
