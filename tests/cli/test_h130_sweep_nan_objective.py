@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figures=false",
         "train.epochs=1", "attack.bootstrap=0", "~attack.attacks.shokri"]  # fmt: skip
 
 
+@pytest.mark.slow  # (an end-to-end search or sweep in subprocesses: 1.6-3.7 s)
 def test_an_objective_absent_from_the_runs_fails_each_trial_and_the_search_goes_on(tmp_path):
     sweep = tmp_path / "search"
     # (its own process: an Optuna search run in the test process left 15 tests of caplog

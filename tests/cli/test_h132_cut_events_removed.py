@@ -21,6 +21,7 @@ TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figu
         "attack.white_box=false", "~attack.attacks.shokri"]  # fmt: skip
 
 
+@pytest.mark.slow  # (an end-to-end search or sweep in subprocesses: 1.6-3.7 s)
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
 def test_events_cut_by_a_full_disk_are_removed(tmp_path):
     run_dir = tmp_path / "run"

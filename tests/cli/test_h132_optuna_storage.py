@@ -18,6 +18,7 @@ from mia_defense.cli.sweep_checks import major_minor
 BIN = Path(sys.executable).parent
 
 
+@pytest.mark.slow  # (an end-to-end search or sweep in subprocesses: 1.6-3.7 s)
 @pytest.mark.skipif(
     major_minor(version("optuna")) >= (3, 1) or major_minor(version("sqlalchemy")) < (2, 0),
     reason="an optuna whose database storage works with this SQLAlchemy",

@@ -32,6 +32,7 @@ def _search(cwd: Path, *args: str, timeout: float) -> subprocess.CompletedProces
                           check=False)  # fmt: skip
 
 
+@pytest.mark.slow  # (an end-to-end search or sweep in subprocesses: 1.6-3.7 s)
 @pytest.mark.parametrize("startup", [0, 1])
 def test_too_few_startup_trials_for_a_multi_objective_tpe_search_are_refused(tmp_path, startup):
     sweep = tmp_path / "search"
@@ -45,6 +46,7 @@ def test_too_few_startup_trials_for_a_multi_objective_tpe_search_are_refused(tmp
     assert not sweep.exists()
 
 
+@pytest.mark.slow  # (an end-to-end search or sweep in subprocesses: 1.6-3.7 s)
 def test_two_startup_trials_or_one_objective_are_not_refused(tmp_path):
     # one objective: its TPE sorts the values (no hang); cut short by a refused lr
     done = _search(tmp_path, "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",

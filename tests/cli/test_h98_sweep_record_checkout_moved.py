@@ -6,9 +6,12 @@ earlier sweep with other settings lie beside the study's")."""
 
 import shutil
 
+import pytest
+
 from tests.helpers import mia_train
 
 
+@pytest.mark.slow  # (an end-to-end search or sweep in subprocesses: 1.6-3.7 s)
 def test_a_sweep_resumed_after_its_checkout_moved_keeps_no_earlier_record(tmp_path):
     first, moved = tmp_path / "checkout", tmp_path / "moved"
     first.mkdir()
