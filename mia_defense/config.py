@@ -1099,6 +1099,7 @@ def check_defense_stack(cfg: DictConfig) -> None:
     _refuse_dropout_without_hidden(cfg, defenses)  # (train.fit beside a defense: said above)
     if len(stack) == len(named):  # (a defense not built may be a DP-SGD: left unjudged)
         _refuse_audit_without_canaries(cfg, stack)
+    _refuse_gradient_canaries_over_params(cfg, stack)
 
 
 def _refuse_audit_without_canaries(cfg: DictConfig, stack: list[TrainingDefense]) -> None:
@@ -1125,6 +1126,71 @@ def _refuse_audit_without_canaries(cfg: DictConfig, stack: list[TrainingDefense]
         "with defense=dp on train.engine=stacked for the white-box side, or set "
         "attack.audit=none"
     )
+
+
+def _known_input(cfg: DictConfig) -> tuple[tuple[int, ...], int] | None:
+    """The input shape and classes of mia-defense's own datasets whose shape the config
+    alone decides (sklearn's bundled ones, the synthetic ones, CIFAR); ``None`` for the
+    others (a CSV's one-hot columns, an NPZ's arrays, a cut-down Purchase100: read only
+    when loaded)."""
+    node = cfg.get("dataset")
+    try:
+        target = _locate(str(node._target_))
+        name, module = target.__name__, target.__module__
+    except Exception:
+        return None
+    if not module.startswith("mia_defense.data"):
+        return None
+    if name == "load_digits":
+        return ((1, 8, 8) if node.get("images") is True else (64,)), 10
+    if name == "load_breast_cancer":
+        return (30,), 2
+    if name in ("make_purchase_like", "make_texas_like"):
+        features, classes = node.get("num_features"), node.get("num_classes")
+        return ((features,), classes) if type(features) is int and type(classes) is int else None
+    if name in ("load_cifar10", "load_cifar100"):
+        fine = name == "load_cifar10" or node.get("labels") != "coarse"
+        return (3, 32, 32), (10 if name == "load_cifar10" else 100 if fine else 20)
+    return None
+
+
+def _refuse_gradient_canaries_over_params(cfg: DictConfig, stack: list[TrainingDefense]) -> None:
+    """``attack.audit_gradient_canaries`` above the model's parameter count (each Dirac
+    canary takes a coordinate of its own) was refused at DP-SGD's first step, in the run
+    directory (``model=logistic defense=dp attack.audit=one_run``: 650 parameters on digits
+    against the default 1000 canaries). Judged only where the white-box audit runs, on a
+    dataset whose shape the config decides (`_known_input`), with the model counted on the
+    meta device (`ModelBuilder.meta_parameter_count`, no weights: a few ms); every
+    parameter counted, so a model with frozen ones is never refused wrongly here."""
+    from hydra.utils import instantiate
+
+    from mia_defense.defenses.dp import DPSGD
+    from mia_defense.models import model_builder
+
+    num = OmegaConf.select(cfg, "attack.audit_gradient_canaries")
+    if (OmegaConf.select(cfg, "attack.audit") != "one_run"
+            or OmegaConf.select(cfg, "attack.white_box") is not True
+            or type(num) is not int or num < 1
+            or OmegaConf.select(cfg, "train.engine") == "opacus"
+            or OmegaConf.select(cfg, "train.fit") is not None
+            or not any(isinstance(defense, DPSGD) for defense in stack)):  # fmt: skip
+        return
+    known = _known_input(cfg)
+    if known is None:
+        return
+    try:
+        build = model_builder(instantiate(cfg.model, _partial_=True))
+        count = build.meta_parameter_count(input_shape=known[0], num_classes=known[1])
+    except Exception:  # (the model's own refusals: the pipeline's, with its message)
+        return
+    if count is not None and num > count:
+        raise ConfigError(
+            f"attack.audit_gradient_canaries={num}: the white-box audit's Dirac canaries "
+            f"each need a parameter of their own, and model._target_={build.name} has "
+            f"{count} on this dataset; lower it to at most {count} (e.g. "
+            f"attack.audit_gradient_canaries={max(1, count // 2)}), or set "
+            "attack.white_box=false for the black-box audit alone"
+        )
 
 
 def _refuse_dropout_without_hidden(cfg: DictConfig, defenses: Sequence[TrainingDefense]) -> None:
