@@ -36,7 +36,8 @@ storing ``outputs`` instead of ``log_probs``, which such a reader refuses (no lo
 `Observations.load` and `Observations.from_arrays` check every field (shapes, dtypes,
 values, output kind, masks of 0/1 with every record IN for some model and OUT for another,
 but the canaries a writer's ``is_canary`` flags, K >= 2) and raise one `DataError` listing
-every problem, each naming its field.
+every problem, each naming its field; `Observations.save` refuses to write such a file, in
+the same words.
 """
 
 from __future__ import annotations
@@ -192,6 +193,13 @@ class Observations:
             raise ConfigError(f"Observations.save: path={path!r}: give the path of the .npz "
                               "to write, e.g. 'observations.npz'")  # fmt: skip
         arrays = self._file_arrays(extra)
+        # what `load` refuses, in its words: a file of NaN outputs, masks never OUT or labels
+        # beyond C was written without a word and refused by its own reader
+        _refuse_problems(f"Observations.save: {path}", observation_problems(arrays))
+        groups = arrays.get(COPY_GROUPS)  # (api.load_observations and mia-attack refuse them)
+        problem = None if groups is None else copy_group_problem(groups, arrays["masks"])
+        if problem:
+            raise DataError(f"Observations.save: {path}: {COPY_GROUPS}: {problem}")
         atomic_write(Path(path), lambda handle: _savez(handle, arrays))
 
     def saved_sha256(self, **extra: np.ndarray) -> str:
@@ -266,15 +274,7 @@ class Observations:
         `OUTPUT_KINDS`, converted to log-probabilities); ``source`` names the file or the
         caller in the `DataError` that lists every problem (`observation_problems`)."""
         arrays, problems = _as_arrays(arrays)
-        problems = problems or observation_problems(arrays)
-        if len(problems) == 1:
-            line = problems[0]
-            shape = line.startswith("inconsistent shapes")
-            raise DataError(f"{source}: inconsistent arrays ({line})" if shape else
-                            f"{source}: {line}")  # fmt: skip
-        if problems:
-            lines = "\n".join(f"  {line}" for line in problems)
-            raise DataError(f"{source}: {len(problems)} problems in the observations:\n{lines}")
+        _refuse_problems(source, problems or observation_problems(arrays))
         name = "log_probs" if "log_probs" in arrays else "outputs"
         kind = _output_kind(arrays)
         test = arrays.get("test_log_probs", arrays.get("test_outputs"))
@@ -342,6 +342,19 @@ def copy_group_problem(groups: np.ndarray, masks: np.ndarray) -> str | None:
     return None
 
 
+def _refuse_problems(source: str, problems: Sequence[str]) -> None:
+    """The `DataError` of `Observations.from_arrays` (so `load`) and `Observations.save`
+    for ``problems`` of `observation_problems`, ``source`` naming the file or the caller."""
+    if len(problems) == 1:
+        line = problems[0]
+        shape = line.startswith("inconsistent shapes")
+        raise DataError(f"{source}: inconsistent arrays ({line})" if shape else
+                        f"{source}: {line}")  # fmt: skip
+    if problems:
+        lines = "\n".join(f"  {line}" for line in problems)
+        raise DataError(f"{source}: {len(problems)} problems in the observations:\n{lines}")
+
+
 def _refuse_no_arrays(log_probs: Any, masks: Any, labels: Any) -> None:
     """A `DataError` (a ValueError, as the shape checks' errors) for fields that are no
     arrays of the format's ranks: a list was a raw AttributeError ('list' object has no
@@ -362,11 +375,15 @@ def _refuse_no_arrays(log_probs: Any, masks: Any, labels: Any) -> None:
 
 def _metadata_json(metadata: Mapping[str, Any]) -> str:
     """``metadata`` as the file's JSON text: numpy numbers and arrays as their values (a
-    raw TypeError 'Object of type int64 is not JSON serializable' before); a `DataError`
-    for what JSON cannot hold, or nests deeper than `Observations.load` reads (saved, such
-    a file was refused by its own reader)."""
+    raw TypeError 'Object of type int64 is not JSON serializable' before), NaN and infinite
+    numbers as null, as `mia_defense.api.observations_from_arrays` and results.json write
+    them (the file held ``NaN``, which no strict JSON reader takes); a `DataError` for what
+    JSON cannot hold, or nests deeper than `Observations.load` reads (saved, such a file was
+    refused by its own reader)."""
+    from mia_defense.tracking.artifacts import jsonable  # (torch-free)
+
     try:
-        text = json.dumps(dict(metadata), default=_numpy_json)
+        text = json.dumps(jsonable(dict(metadata)), default=_numpy_json, allow_nan=False)
         depth = json_depth(json.loads(text))
     except (TypeError, ValueError, RecursionError) as exc:
         said = " ".join(str(exc).split())[:160]

@@ -92,6 +92,16 @@ class Done:
     stderr: str
 
 
+def write_with_extra(obs: Observations, path: Path, **extra: np.ndarray) -> None:
+    """``obs`` saved, then written again with ``extra`` arrays beside by hand
+    (``np.savez``): a file that `Observations.save` refuses to write (copy_groups that do
+    not fit), for the tests of its readers' refusals."""
+    obs.save(path)
+    with np.load(path) as saved:
+        arrays = {name: saved[name] for name in saved.files}
+    np.savez(path, **arrays, **extra)
+
+
 def overridden(base: Sequence[str], *overrides: str) -> list[str]:
     """``base`` without its overrides of the keys that ``overrides`` set, then ``overrides``:
     mia-train and mia-attack refuse a key given twice (Hydra kept the last)."""

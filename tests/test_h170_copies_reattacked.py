@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from mia_defense import api
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.observations import COPY_GROUPS, load_file
-from tests.helpers import mia_attack, mia_train, synthetic_observations
+from tests.helpers import mia_attack, mia_train, synthetic_observations, write_with_extra
 
 
 def _repeated_rows_csv(folder: Path, *, distinct: int, times: int) -> Path:
@@ -101,7 +101,9 @@ def test_copy_groups_that_join_records_of_other_models_are_refused(tmp_path):
     wrong = np.zeros(300, dtype=np.int64)  # every record one group: masks differ
     with pytest.raises(ConfigError, match=r"copy_groups: records .* trained other models"):
         api.audit(obs, overrides=["attack.bootstrap=0"], copy_groups=wrong)
-    obs.save(tmp_path / "obs.npz", copy_groups=wrong)
+    with pytest.raises(DataError, match=r"obs\.npz: copy_groups: records"):
+        obs.save(tmp_path / "obs.npz", copy_groups=wrong)  # (h224: save refuses them too)
+    write_with_extra(obs, tmp_path / "obs.npz", copy_groups=wrong)
     done = mia_attack(str(tmp_path / "obs.npz"), f"hydra.run.dir={tmp_path / 'out'}",
                       "attack.bootstrap=0", "figures=false", "progress=false", cwd=tmp_path)
     assert done.returncode != 0

@@ -10,6 +10,7 @@ import pytest
 
 from mia_defense import api
 from mia_defense.errors import DataError
+from tests.helpers import write_with_extra
 from tests.test_h170_copies_reattacked import _copied_observations
 
 
@@ -19,7 +20,9 @@ from tests.test_h170_copies_reattacked import _copied_observations
 ])  # fmt: skip
 def test_a_file_whose_copy_groups_do_not_fit_is_refused_naming_it(tmp_path, wrong):
     obs, _ = _copied_observations()
-    obs.save(tmp_path / "obs.npz", copy_groups=wrong)
+    with pytest.raises(DataError, match=r"obs\.npz: copy_groups: "):  # (h224: save refuses)
+        obs.save(tmp_path / "obs.npz", copy_groups=wrong)
+    write_with_extra(obs, tmp_path / "obs.npz", copy_groups=wrong)
     with pytest.raises(DataError, match=r"obs\.npz: copy_groups: "):
         api.load_observations(tmp_path / "obs.npz")
 
