@@ -13,7 +13,17 @@ inclusion is drawn independently with probability 1/2 for every (model, canary) 
 
 Each kind gives an ε lower bound at the run's δ with `one_run_bound` (the pairs are its m
 canaries), recorded in results.json's ``privacy.audit`` beside the accountant's ε, with
-the scores and truth in ``audit.npz`` to recompute it.
+the scores and truth in ``audit.npz`` to recompute it (docs/run_directory.md):
+
+- ``black_box/scores``, ``black_box/included``: [K, m] float and bool, row k model k (as
+  observations.npz's rows), column j the j-th of the population's last m records (the
+  input canaries);
+- ``white_box/scores``, ``white_box/included``, ``white_box/sums``: [pairs] flat, in the
+  order the models TRAINED, not by model index: the models sorted by their number of
+  members (observations.npz's ``masks[k].sum()``, fewest first; ties by index) and taken
+  chunk by chunk, each model's ``attack.audit_gradient_canaries`` pairs in turn; a model
+  that took no DP-SGD step with canaries has none. The model of a pair is not stored: pair
+  i is the (i // canaries per model)-th model of that order when every model took a step.
 """
 
 from __future__ import annotations
