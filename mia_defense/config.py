@@ -99,6 +99,7 @@ __all__ = [
     "check_config",
     "check_defense_stack",
     "check_values",
+    "integer_key",
     "refuse_forbidden_targets",
     "register_configs",
 ]
@@ -1386,6 +1387,46 @@ def check_config(cfg: DictConfig) -> None:
     if problems:
         lines = "\n".join(f"  {line}" for line in problems)
         raise ConfigError(f"{len(problems)} problems in the config:\n{lines}")
+
+
+def integer_key(cfg: DictConfig, path: str) -> bool:
+    """Whether the config key ``path`` takes integers only: a `Param` of kind ``int`` in the
+    tables (``train.epochs``, ``plan.num_models``, ``seed``), or an argument of a
+    ``_target_`` node that its table (`TARGET_PARAMS`) or its annotation (``int``, not
+    ``float``) holds to integers (``defense.advreg.attack_steps``, ``dataset.num_features``).
+    ``False`` where it is not known (a node the sweep chooses, a target not importable):
+    the sweep checks refuse a float search range only where every trial would be refused."""
+    parts, table = path.split("."), TOP
+    for i, part in enumerate(parts):
+        spec = table.get(part)
+        rest = parts[i + 1:]
+        if isinstance(spec, Param):
+            return not rest and spec.kind == "int"
+        if isinstance(spec, Group):
+            table = dict(spec.keys)
+            continue
+        if isinstance(spec, Target | Targets):
+            depth = i + 1 if isinstance(spec, Target) else i + 2
+            if len(parts) != depth + 1:
+                return False
+            return _integer_argument(cfg, ".".join(parts[:depth]), parts[depth])
+        return False
+    return False
+
+
+def _integer_argument(cfg: DictConfig, node_path: str, key: str) -> bool:
+    """`integer_key` for argument ``key`` of the ``_target_`` node at ``node_path``."""
+    try:
+        node = OmegaConf.select(cfg, node_path, throw_on_resolution_failure=False)
+        target = _locate(str(node._target_))
+    except Exception:
+        return False
+    rule = TARGET_PARAMS.get(target, {}).get(key)
+    rules = rule.rules if isinstance(rule, _Rules) else (rule,)
+    if any(isinstance(r, Param) for r in rules):
+        return any(isinstance(r, Param) and r.kind == "int" for r in rules)
+    kinds = _kinds(_signature(target)[1].get(key))
+    return kinds is not None and "int" in kinds and "float" not in kinds
 
 
 # -- dataclass settings ----------------------------------------------------------------------

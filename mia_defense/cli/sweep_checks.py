@@ -21,6 +21,7 @@ __all__ = [
     "major_minor",
     "override_keys",
     "refuse_empty_sweep",
+    "refuse_float_ranges_on_integer_keys",
     "refuse_huge_sweep",
     "refuse_number_in_two_forms",
     "refuse_one_folder_for_all",
@@ -160,6 +161,49 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
         log.error("ConfigError: %s: %s is no option of the config group %s%s; nothing was "
                   "run. The options are %s", said, " and ".join(unknown), group, hint,
                   ", ".join(sorted(options)))  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
+    """Refuse a search or sweep that draws floats for a key taking integers only
+    (`mia_defense.config.integer_key`): ``'+hydra.sweeper.params={train.epochs: "interval(1,
+    3)"}'`` (Optuna draws a float from an interval of integers unless it is cast: 2.0976...),
+    or ``range(1, 3, 0.5)``: every trial was refused (``train.epochs=2.0976270078546495: must
+    be an integer >= 1``) after the sweep made its folder and one per trial. Keys Hydra
+    cannot parse or that the config lacks are left to their own checks."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import IntervalSweep, RangeSweep
+
+    params = config.hydra.sweeper.get("params") or {}
+    texts = [(f"hydra.sweeper.params: {key}: {value}", f"{key}={value}")
+             for key, value in params.items() if isinstance(value, str)]  # fmt: skip
+    texts += [(text, text) for text in task_overrides(config)]
+    parser = OverridesParser.create()
+    for said, text in texts:
+        try:
+            override = parser.parse_override(text)
+            key = override.key_or_group.lstrip("+")
+            value = override.value() if override.is_sweep_override() else None
+        except Exception:  # (a text Hydra parses otherwise: Hydra's to say)
+            continue
+        if isinstance(value, IntervalSweep):
+            floats = not (isinstance(value.start, int) and isinstance(value.end, int))
+            fix = re.sub(r"interval\(([^()]*)\)", r"int(interval(\1))",
+                         text.split("=", 1)[1])
+            draws = f"an interval draws floats unless cast; write {key}: {fix}"
+        elif isinstance(value, RangeSweep):
+            floats = any(isinstance(v, float) for v in (value.start, value.stop, value.step))
+            draws = "a range with a float bound or step gives floats; give it integers"
+        else:
+            continue
+        if not floats or override.package is not None or "/" in key:
+            continue
+        from mia_defense.config import integer_key  # (torch: only for a float range)
+
+        if not integer_key(config, key):
+            continue
+        log.error("ConfigError: %s: %s takes integers only and every trial would be refused "
+                  "(%s); nothing was run", said, key, draws)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
 
 

@@ -71,6 +71,7 @@ from mia_defense.cli.sweep_checks import (
     check_parallel_settings,
     override_keys,
     refuse_empty_sweep,
+    refuse_float_ranges_on_integer_keys,
     refuse_huge_sweep,
     refuse_number_in_two_forms,
     refuse_one_folder_for_all,
@@ -258,6 +259,7 @@ class RunDirCheck(Callback):
         require_search_space(config)
         refuse_unknown_search_keys(config)
         refuse_unknown_group_options(config)
+        refuse_float_ranges_on_integer_keys(config)
         warn_unseeded_search(config)
         refuse_stacked_release(config)
         refuse_repeated_defenses(config)
