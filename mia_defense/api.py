@@ -789,6 +789,7 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
                 f"observe_models: models[{k}] is a {type(model).__name__}, not a "
                 "torch.nn.Module; give the K trained modules"
             )
+    _refuse_lazy(models)
     seen: dict[int, int] = {}
     for k, model in enumerate(models):
         first = seen.setdefault(id(model), k)
@@ -813,6 +814,27 @@ def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
             "model per row of plan.masks"
         )
     return models
+
+
+def _refuse_lazy(models: Sequence[nn.Module]) -> None:
+    """A `ConfigError` for a module holding a lazy layer's uninitialized parameter or buffer
+    (``nn.LazyLinear`` before any forward pass): such a module never trained. The probe's
+    forward materialised every one with the same draws (it runs under a forked RNG), so the
+    K untrained modules were refused as 'copies of one model', and each was left changed."""
+    from torch.nn.parameter import is_lazy
+
+    for k, model in enumerate(models):
+        tensors = [*model.named_parameters(), *model.named_buffers()]
+        lazy = [name for name, tensor in tensors if is_lazy(tensor)]
+        if lazy:
+            shown = ", ".join(lazy[:3]) + (", ..." if len(lazy) > 3 else "")
+            raise ConfigError(
+                f"observe_models: models[{k}] ({type(model).__name__}) holds uninitialized lazy "
+                f"parameters ({shown}: nn.Lazy* layers no forward pass has reached), which no "
+                "training has set: give the K trained modules (training runs them and gives "
+                "their lazy layers shapes and weights), or drop a lazy layer the forward "
+                "never uses"
+            )
 
 
 def _refuse_copies(models: Sequence[nn.Module]) -> None:
