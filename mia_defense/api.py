@@ -56,8 +56,11 @@ from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_p
 from mia_defense.observations import (
     COPY_GROUPS,
     OUTPUT_KINDS,
+    RESERVED_METADATA,
     Observations,
+    RecordedMetadata,
     copy_group_problem,
+    reserved_message,
     zero_one_flags,
 )
 from mia_defense.observe import gradient_norms, observe, observe_augmented
@@ -102,9 +105,7 @@ AVERAGED_REPEATS = RANDOMIZED_RELEASE_REPEATS
 # With it, the members' accuracy of one answer each (the test set's is of one answer): the
 # train accuracy and gap of `released_utility`.
 ONE_ANSWER_TRAIN_ACCURACY = "train_accuracy_one_answer"
-# The metadata keys `observe_models` writes of its own queries, refused in a caller's
-# metadata (`_refuse_reserved`): they set results.json's figures and the checks' course.
-RESERVED_METADATA = (AVERAGED_REPEATS, ONE_ANSWER_TRAIN_ACCURACY)
+# (`RESERVED_METADATA`: these two, refused in a caller's metadata, `_refuse_reserved`)
 
 
 def _keeps_python_random(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -262,16 +263,9 @@ def _refuse_reserved(metadata: Any) -> None:
     0.9 and its gap recorded, whatever the outputs said)."""
     if not isinstance(metadata, Mapping):
         return  # (`_metadata` refuses what is no mapping)
-    for key in RESERVED_METADATA:
+    for key in RESERVED_METADATA:  # (a file's own too: they are not of these outputs)
         if key in metadata:
-            raise ConfigError(
-                f"observations_from_arrays: metadata: {key!r} is reserved: observe_models "
-                "writes it of the queries it made itself (outputs averaging several answers "
-                "of a randomized release), and it sets results.json's figures (the train "
-                "accuracy, privacy.randomized_release_repeats) and skips the mask check's "
-                "comparison with the test set; leave it out, or let observe_models(..., "
-                "repeats=...) make such observations (saved and loaded, they keep it)"
-            )
+            raise ConfigError(f"observations_from_arrays: {reserved_message(key)}")
 
 
 def _unshared(obs: Observations, given: Sequence[np.ndarray]) -> Observations:
@@ -312,6 +306,8 @@ def _observations(
     _refuse_masked("observations_from_arrays", **arrays)
     arrays = {k: _values(v, "observations_from_arrays", k) for k, v in arrays.items()}
     facts = _metadata(metadata) if metadata is not None else None
+    if facts and isinstance(metadata, RecordedMetadata):  # (`observe_models`' own record)
+        facts = RecordedMetadata(facts)
     obs = Observations.from_arrays(arrays, source="observations_from_arrays")
     given = [value for value in arrays.values() if isinstance(value, np.ndarray)]
     return (replace(obs, metadata=facts) if facts else obs), given
@@ -644,7 +640,8 @@ def _observe(
         outputs, plan.masks, y_pop, kind=OUTPUT_KINDS[0], test_outputs=test,
         test_labels=None if test is None else labels[plan.test_idx], grad_norms=norms,
         augmented_logits=augmented.get("augmented_logits"),
-        augmented_predictions=augmented.get("augmented_predictions"), metadata=facts,
+        augmented_predictions=augmented.get("augmented_predictions"),
+        metadata=RecordedMetadata(facts),
     )  # fmt: skip
     _refuse_copies(models)  # (last: every other problem of the models is said first)
     return observations
@@ -1055,11 +1052,12 @@ def released_utility(obs: Observations) -> dict[str, float]:
     _check_observations("released_utility", obs)
     utility = released_accuracy(obs, obs.test_log_probs, obs.test_labels)
     once = obs.metadata.get(ONE_ANSWER_TRAIN_ACCURACY)
-    if isinstance(once, float) and 0 <= once <= 1 and AVERAGED_REPEATS in obs.metadata:
+    number = isinstance(once, int | float) and not isinstance(once, bool)  # (a file's JSON 1)
+    if number and 0 <= once <= 1 and AVERAGED_REPEATS in obs.metadata:
         # averaged answers against one test answer each: a gap of 0.50 that was the noise's
         # (NoiseRelease(scale=1.5) on digits MLPs: train 0.724 averaged, test 0.221)
-        utility["train_accuracy"] = once
-        utility["generalization_gap"] = once - utility["test_accuracy"]
+        utility["train_accuracy"] = float(once)
+        utility["generalization_gap"] = float(once) - utility["test_accuracy"]
     # float64 means: a float32 one of outputs near -1e37 (weights that blew up but stayed
     # finite) overflowed to inf, null in results.json, with numpy's raw overflow warning
     members = [-obs.log_probs[k, obs.masks[k], obs.labels[obs.masks[k]]].mean(dtype=np.float64)

@@ -64,13 +64,16 @@ __all__ = [
     "COPY_GROUPS",
     "OBSERVATIONS_VERSION",
     "OUTPUT_KINDS",
+    "RESERVED_METADATA",
     "MissingObservationError",
     "Observations",
+    "RecordedMetadata",
     "copy_group_problem",
     "load_file",
     "looks_like_probabilities",
     "normalisation_problems",
     "observation_problems",
+    "reserved_message",
     "zero_one_flags",
 ]
 
@@ -87,6 +90,31 @@ _OPTIONAL = (*_AUGMENTED, "grad_norms")
 _TOLERANCE = 1e-4
 # How many offending records a problem line names.
 _SHOWN = 5
+
+
+# The metadata keys `mia_defense.api.observe_models` writes of its own queries: the population's
+# outputs average this many answers of a randomized release, and the members' accuracy of one
+# answer each. They set results.json's train accuracy and query budget and skip the mask
+# check's comparison with the test set, so only `RecordedMetadata` holds them.
+RESERVED_METADATA = ("randomized_release_repeats", "train_accuracy_one_answer")
+
+
+class RecordedMetadata(dict):
+    """Metadata recorded with the outputs, not given beside them: a file's ``metadata`` (as
+    `Observations.load` and `Observations.from_arrays` read it) or `mia_defense.api.
+    observe_models`' record of its own queries; the one kind that may hold a key of
+    `RESERVED_METADATA` (`reserved_message`). A plain mapping holding one is refused."""
+
+
+def reserved_message(key: str) -> str:
+    """Why a caller's metadata may not hold ``key`` of `RESERVED_METADATA`, and what to do:
+    the words of ``Observations(metadata=...)`` and `mia_defense.api.observations_from_arrays`."""
+    return (f"metadata: {key!r} is reserved: observe_models writes it of the queries it made "
+            "itself (outputs averaging several answers of a randomized release), and it sets "
+            "results.json's figures (the train accuracy, privacy.randomized_release_repeats) "
+            "and skips the mask check's comparison with the test set; leave it out, or let "
+            "observe_models(..., repeats=...) make such observations (saved and loaded, they "
+            "keep it)")  # fmt: skip
 
 
 class MissingObservationError(ConfigError):
@@ -112,7 +140,12 @@ class Observations:
             utility of models trained outside mia-train), or ``None``.
         test_labels: [M] int labels of those records; given together with ``test_log_probs``.
         metadata: free-form facts about the models (dataset, model, defense, ...), saved as
-            JSON; the attacks never read it.
+            JSON; the attacks never read it. Its keys `RESERVED_METADATA`
+            (``randomized_release_repeats``, ``train_accuracy_one_answer``) are
+            ``api.observe_models``' record of its own averaged queries, which set the train
+            accuracy, the query budget and the mask check: a mapping given here that holds
+            one is refused (`ConfigError`); observations read from a file, or made by
+            ``observe_models``, keep theirs (`RecordedMetadata`).
     """
 
     log_probs: np.ndarray
@@ -140,6 +173,11 @@ class Observations:
                 f"Observations: metadata is a {type(self.metadata).__name__}, not a mapping; "
                 "give a dict of facts, e.g. {'dataset': 'digits'}, or leave it out"
             )
+        reserved = [key for key in RESERVED_METADATA if key in self.metadata]
+        if reserved and not isinstance(self.metadata, RecordedMetadata):
+            # (metadata={'train_accuracy_one_answer': 0.9}: api.audit recorded train accuracy
+            # 0.9 whatever the outputs said)
+            raise ConfigError(f"Observations: {reserved_message(reserved[0])}")
         k, n, c = self.log_probs.shape
         if self.masks.shape != (k, n) or self.labels.shape != (n,):
             raise ValueError(
@@ -288,7 +326,7 @@ class Observations:
             **{k: arrays[k] for k in _OPTIONAL if k in arrays and not _no_queries(arrays, k)},
             test_log_probs=None if test is None else _log_probs(test, kind),
             test_labels=None if test is None else arrays["test_labels"].astype(np.int64),
-            metadata=_metadata(arrays) or {},
+            metadata=RecordedMetadata(_metadata(arrays) or {}),
         )
 
     def take(self, models: np.ndarray | Sequence[int]) -> Observations:
@@ -828,7 +866,36 @@ def _metadata_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     if depth > MAX_JSON_DEPTH:
         return [f"metadata: a JSON object nested {depth} levels deep; keep it to at most "
                 f"{MAX_JSON_DEPTH} (facts such as dataset, model, defense)"]  # fmt: skip
-    return []
+    return _recorded_problems(metadata)
+
+
+def _recorded_problems(metadata: Mapping[str, Any]) -> list[str]:
+    """`RESERVED_METADATA` values that are not what `mia_defense.api.observe_models` writes:
+    a count of answers >= 2, and the members' accuracy of one answer, in [0, 1], beside it.
+    A file's other values were read as one answer each (repeats 1, true) or the accuracy
+    ignored ('0.9' as text), without a word."""
+    repeats_key, accuracy_key = RESERVED_METADATA
+    problems = []
+    repeats = metadata.get(repeats_key)
+    if repeats_key in metadata and (
+        not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 2
+    ):
+        problems.append(
+            f"metadata: {repeats_key}={repeats!r}: api.observe_models records there how many "
+            "answers of a randomized release each population output averages, an integer >= "
+            "2; fix it, or remove the key for outputs of one answer each"
+        )
+    accuracy = metadata.get(accuracy_key)
+    number = isinstance(accuracy, int | float) and not isinstance(accuracy, bool)
+    if accuracy_key in metadata and (
+        repeats_key not in metadata or not (accuracy is None or (number and 0 <= accuracy <= 1))
+    ):
+        problems.append(
+            f"metadata: {accuracy_key}={accuracy!r}: api.observe_models records there the "
+            f"members' accuracy of one answer each (a number in [0, 1]) beside {repeats_key}; "
+            "fix it, or remove the key"
+        )
+    return problems
 
 
 def _test_problems(
