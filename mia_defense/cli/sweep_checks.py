@@ -87,6 +87,42 @@ def require_search_space(config: DictConfig) -> None:
             "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
         raise SystemExit(EXIT_USER_ERROR)
+    if _plugin_is(config.hydra.sweeper, "optuna"):
+        _refuse_space_fixed_on_the_command_line(config)
+
+
+def _refuse_space_fixed_on_the_command_line(config: DictConfig) -> None:
+    """A key of the search space also given one value on the command line (``train.epochs=1``
+    beside ``hydra.sweeper.params={train.epochs: ...}``) is taken out of the search by the
+    Optuna sweeper, unsaid: where that left no key, every trial ran the same run (the first
+    trained, the rest skipped as finished) and optimization_results.yaml listed it n_trials
+    times as the Pareto front. Refused where no key is left; warned where some are."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    fixed: dict[str, str] = {}
+    parser = OverridesParser.create()
+    for text in task_overrides(config):
+        try:
+            override = parser.parse_override(text)
+        except Exception:  # (Hydra's to say)
+            continue
+        if not override.is_sweep_override() and not override.is_delete():
+            fixed.setdefault(override.key_or_group.lstrip("+"), text)
+    params = [str(key).lstrip("+~") for key in config.hydra.sweeper.get("params") or {}]
+    taken = [key for key in params if key in fixed]
+    if not taken:
+        return
+    given = ", ".join(fixed[key] for key in taken)
+    if set(override_keys(config)) <= set(taken):
+        log.error("ConfigError: hydra.sweeper.params: every key of the search space is given "
+                  "one value on the command line (%s), which takes it out of the search: the "
+                  "Optuna search would run the same run hydra.sweeper.n_trials times; nothing "
+                  "was run. Drop %s from the command line, or search another key", given,
+                  given)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+    log.warning("%s on the command line takes %s out of the Optuna search space "
+                "(hydra.sweeper.params): it is not searched; drop it to search it", given,
+                ", ".join(taken))  # fmt: skip
 
 
 def refuse_unknown_search_keys(config: DictConfig) -> None:
