@@ -1048,8 +1048,15 @@ def _query_config(
 def released_utility(obs: Observations) -> dict[str, float]:
     """results.json's ``utility`` of observations alone: accuracy (and the cross-entropy of
     the released outputs, a stand-in for the training loss) on the members and, when the
-    observations hold one, the test set; NaN for what they cannot tell."""
+    observations hold one, the test set; NaN for what they cannot tell. ``obs`` pass
+    `audit`'s checks first (0/1 integer masks of ``Observations(...)`` indexed rows 0 and 1
+    as every model's members: train accuracy 0.75 for 0.87)."""
     _check_observations("released_utility", obs)
+    return _released_utility(_checked(obs, where="released_utility"))
+
+
+def _released_utility(obs: Observations) -> dict[str, float]:
+    """`released_utility` of checked observations."""
     utility = released_accuracy(obs, obs.test_log_probs, obs.test_labels)
     once = obs.metadata.get(ONE_ANSWER_TRAIN_ACCURACY)
     number = isinstance(once, int | float) and not isinstance(once, bool)  # (a file's JSON 1)
@@ -1161,10 +1168,14 @@ def audit(
     )  # fmt: skip
     if problem:
         raise ConfigError(problem)
-    return run_audit(obs, cfg, defended=True, is_canary=flags, copy_groups=copy_groups)
+    return _run_audit(obs, cfg, defended=True, is_canary=flags, copy_groups=copy_groups,
+                      population_idx=None, utility=None, privacy=None, defense=None,
+                      training=None)  # fmt: skip
 
 
-def _checked(obs: Observations, *, canaries: np.ndarray | None = None) -> Observations:
+def _checked(
+    obs: Observations, *, canaries: np.ndarray | None = None, where: str = "audit"
+) -> Observations:
     """``obs`` with every check of `Observations.from_arrays` passed, its masks as bool and
     its labels as integers. Observations built directly (``Observations(...)``) have had
     their shapes checked only: NaN outputs left a verdict to the attacks they spared, 0/1
@@ -1178,10 +1189,11 @@ def _checked(obs: Observations, *, canaries: np.ndarray | None = None) -> Observ
     names = ("augmented_logits", "augmented_predictions", "grad_norms", "test_log_probs",
              "test_labels")  # fmt: skip
     fields.update({name: getattr(obs, name) for name in names if getattr(obs, name) is not None})
-    _refuse_masked("audit: observations", **fields)
+    source = f"{where}: observations"
+    _refuse_masked(source, **fields)
     # (Observations(log_probs=outputs) of tensors that require grad: a raw RuntimeError)
-    fields = {name: _values(value, "audit: observations", name) for name, value in fields.items()}
-    checked = Observations.from_arrays(fields, source="audit: observations")
+    fields = {name: _values(value, source, name) for name, value in fields.items()}
+    checked = Observations.from_arrays(fields, source=source)
     return replace(checked, metadata=obs.metadata)
 
 
@@ -1201,8 +1213,33 @@ def run_audit(
 ) -> Audit:
     """`audit` with a composed config and, where known (mia-attack on a mia-train run),
     the run's canaries, dataset rows, utility, accountant's privacy, defenses, engine and
-    copy groups (observations.npz's ``copy_groups``, `audit`'s argument)."""
+    copy groups (observations.npz's ``copy_groups``, `audit`'s argument). ``obs`` pass
+    `audit`'s checks first: built directly (``Observations(...)``), 0/1 integer masks
+    indexed rows 0 and 1 as the members in the recorded train accuracy, NaN outputs were
+    attacked, and float labels were a raw TypeError."""
     _check_observations("run_audit", obs)
+    flags = None if is_canary is None else _canaries(is_canary, len(obs.labels))
+    return _run_audit(
+        _checked(obs, canaries=flags, where="run_audit"), cfg, defended=defended,
+        is_canary=flags, population_idx=population_idx, utility=utility, privacy=privacy,
+        defense=defense, training=training, copy_groups=copy_groups,
+    )  # fmt: skip
+
+
+def _run_audit(
+    obs: Observations,
+    cfg: DictConfig,
+    *,
+    defended: bool,
+    is_canary: np.ndarray | None,
+    population_idx: np.ndarray | None,
+    utility: dict[str, float] | None,
+    privacy: dict[str, Any] | None,
+    defense: dict[str, Any] | None,
+    training: dict[str, Any] | None,
+    copy_groups: np.ndarray | None,
+) -> Audit:
+    """`run_audit` of checked observations (`_checked`) and canary flags."""
     if not isinstance(cfg, DictConfig):  # (a composed config without its attack group
         # gets the config check's "attack: missing; it is required")
         raise ConfigError(
@@ -1230,13 +1267,13 @@ def run_audit(
         "release": str(metadata.get("release", "unknown")),
     })  # fmt: skip
     defense["shadow_recipe"] = settings.shadow_recipe
-    canaries = np.zeros(n, bool) if is_canary is None else _canaries(is_canary, n)
+    canaries = np.zeros(n, bool) if is_canary is None else is_canary
     groups = None if copy_groups is None else _copy_groups(copy_groups, obs)
     result, vulnerability = attack_observations(
         obs, settings.attacks, targets=settings.targets, evaluation=settings.evaluation,
         is_canary=canaries,
         population_idx=np.arange(n) if population_idx is None else population_idx,
-        utility=utility or released_utility(obs), privacy=_with_repeats(privacy, obs),
+        utility=utility or _released_utility(obs), privacy=_with_repeats(privacy, obs),
         defense=defense, training=dict(training or EXTERNAL_TRAINING), copy_groups=groups,
     )  # fmt: skip
     _check_masks(obs, result, records=~canaries)
