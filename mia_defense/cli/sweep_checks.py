@@ -17,6 +17,7 @@ from mia_defense.cli.entry import EXIT_USER_ERROR
 from mia_defense.cli.run_dirs import SAFE_SUBDIR
 
 __all__ = [
+    "check_objectives",
     "check_parallel_settings",
     "major_minor",
     "override_keys",
@@ -354,6 +355,55 @@ def check_parallel_settings(config: DictConfig) -> None:
     if problems:
         log.error("ConfigError: %s; nothing was run", "; ".join(problems))
         raise SystemExit(EXIT_USER_ERROR)
+
+
+# Objectives whose better side is plain: accuracy up, leakage, ε and the gap down.
+_MAXIMIZED = frozenset(f"utility.{key}" for key in (
+    "train_accuracy", "test_accuracy", "test_accuracy_median", "test_accuracy_before_release"))
+_MINIMIZED_SECTIONS = ("max_attack.",)
+_MINIMIZED = frozenset({"privacy.epsilon", "privacy.empirical_epsilon",
+                        "utility.generalization_gap"})  # fmt: skip
+
+
+def check_objectives(config: DictConfig) -> None:
+    """The ``objectives`` a sweep returns, judged before it starts: a name results.json does
+    not hold (``utility.test_acc``, ``max_attack.tpr@5%fpr`` with the default attack.fprs)
+    was refused by every trial in turn, each in a folder of its own, and the search ended
+    with no result (`mia_defense.report.objectives.check_objective_names`, the check each
+    trial makes). And an Optuna direction against an objective's better side (``minimize``
+    for utility.test_accuracy: the search's Pareto front, its optimization_results.yaml, is
+    then that of the least accurate models) is warned of; maximising a leak can be meant (an
+    attacker's search), so it is not refused. Skipped where the sweep varies objectives or
+    attack.fprs."""
+    names = config.get("objectives")
+    swept = set(override_keys(config))
+    if not isinstance(names, ListConfig) or swept & {"objectives", "attack.fprs", "attack"}:
+        return
+    names = [str(name) for name in names]
+    from mia_defense.errors import ConfigError
+    from mia_defense.report.objectives import check_objective_names
+
+    fprs = OmegaConf.select(config, "attack.fprs", default=None)
+    try:
+        check_objective_names(names, fprs=sorted(float(f) for f in fprs) if isinstance(
+            fprs, ListConfig) else None)  # fmt: skip
+    except ConfigError as exc:
+        log.error("ConfigError: %s; nothing was run", exc)
+        raise SystemExit(EXIT_USER_ERROR) from None
+    except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
+        return
+    direction = config.hydra.sweeper.get("direction") if _plugin_is(
+        config.hydra.sweeper, "optuna") else None  # fmt: skip
+    directions = list(direction) if isinstance(direction, ListConfig) else [direction]
+    for name, way in zip(names, directions, strict=False):
+        better = ("maximize" if name in _MAXIMIZED else "minimize"
+                  if name in _MINIMIZED or name.startswith(_MINIMIZED_SECTIONS) else None)
+        if better is not None and way in _DIRECTIONS and way != better:
+            log.warning("hydra.sweeper.direction: %s for %s, whose better side is to %s: the "
+                        "search's best trials (optimization_results.yaml) are then the %s; "
+                        "give the directions in the order of objectives (%s)", way, name,
+                        better, "least accurate" if better == "maximize" else "most exposed",
+                        ", ".join(names))  # fmt: skip
 
 
 def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:

@@ -68,6 +68,7 @@ from mia_defense.cli.run_dirs import (
     require_writable_log_files,
 )
 from mia_defense.cli.sweep_checks import (
+    check_objectives,
     check_parallel_settings,
     override_keys,
     refuse_empty_sweep,
@@ -265,6 +266,7 @@ class RunDirCheck(Callback):
         refuse_repeated_defenses(config)
         refuse_unknown_plugin_keys(config)
         check_parallel_settings(config)
+        check_objectives(config)
         warn_oversubscribed_launcher(config)
         refuse_shadowing_files(config)
         require_usable_storage(config)

@@ -1,0 +1,87 @@
+"""A sweep's ``objectives`` naming a figure results.json does not hold (``utility.test_acc``,
+``max_attack.tpr@5%fpr`` with the default attack.fprs) was refused by every trial in turn,
+each in a folder of its own, and the search ended with no result: it is refused before the
+sweep starts. An Optuna direction against an objective's better side (``minimize`` for
+utility.test_accuracy: the best trials are then the least accurate models) is warned of."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from tests.helpers import mia_train
+
+TINY = ["plan.num_models=2", "plan.population_size=200", "progress=false", "figures=false",
+        "attack.bootstrap=0", "hydra.sweeper.n_jobs=1", "hydra.sweeper.n_trials=2"]  # fmt: skip
+
+
+def _compose(*overrides: str):
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=True)
+
+
+@pytest.mark.parametrize(("objectives", "said"), [
+    ("[utility.test_acc,max_attack.tpr@1%fpr]",
+     "ConfigError: objectives: 'utility.test_acc' is no figure mia-train records; choose from "
+     "utility.train_accuracy, utility.test_accuracy,"),
+    ("[utility.test_accuracy,max_attack.tpr@5%fpr]",
+     "ConfigError: objectives: 'max_attack.tpr@5%fpr' is no TPR results.json holds "
+     "(attack.fprs: 0.001, 0.01, 0.1); add 0.05 to attack.fprs"),
+    ("[utility.test_accuracy,attack.auc]", "ConfigError: objectives: unknown objective "
+     "'attack.auc'; use SECTION.KEY"),
+])  # fmt: skip
+def test_objectives_no_run_records_are_refused_before_the_search(caplog, objectives, said):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    cfg = _compose("hparams_search=optuna_tradeoff", f"objectives={objectives}")
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
+        check_objectives(cfg)
+    assert exc.value.code == 2
+    assert said in caplog.text and "; nothing was run" in caplog.text
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    (["hydra.sweeper.direction=[minimize,minimize]"],
+     "hydra.sweeper.direction: minimize for utility.test_accuracy, whose better side is to "
+     "maximize: the search's best trials (optimization_results.yaml) are then the least "
+     "accurate; give the directions in the order of objectives (utility.test_accuracy, "
+     "max_attack.tpr@1%fpr)"),
+    (["objectives=[max_attack.tpr@1%fpr,utility.test_accuracy]"],  # the directions not swapped
+     "hydra.sweeper.direction: maximize for max_attack.tpr@1%fpr, whose better side is to "
+     "minimize: the search's best trials (optimization_results.yaml) are then the most "
+     "exposed"),
+])  # fmt: skip
+def test_a_direction_against_an_objective_is_warned(caplog, overrides, said):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    with caplog.at_level(logging.WARNING):
+        check_objectives(_compose("hparams_search=optuna_tradeoff", *overrides))
+    assert said in caplog.text
+
+
+@pytest.mark.parametrize("overrides", [
+    ["hparams_search=optuna_tradeoff"],
+    ["hparams_search=optuna_custom", "objectives=[privacy.epsilon]",
+     "hydra.sweeper.direction=minimize"],
+    ["+objectives=[utility.test_accuracy]"],  # a basic sweep: no direction
+    ["hparams_search=optuna_tradeoff", "attack.fprs=[0.05]",
+     "objectives=[utility.test_accuracy,max_attack.tpr@5%fpr]"],
+])  # fmt: skip
+def test_objectives_runs_record_pass_unwarned(caplog, overrides):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    with caplog.at_level(logging.WARNING):
+        check_objectives(_compose(*overrides))
+    assert caplog.text == ""
+
+
+def test_an_unknown_objective_leaves_no_sweep_folder(tmp_path):
+    sweep = tmp_path / "sweep"
+    done = mia_train("-m", *TINY, "hparams_search=optuna_tradeoff",
+                     "objectives=[utility.test_acc,max_attack.tpr@1%fpr]",
+                     f"hydra.sweep.dir={sweep}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "ConfigError: objectives: 'utility.test_acc' is no figure" in done.stderr
+    assert not sweep.exists()
