@@ -898,7 +898,8 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
              for name in fields}  # fmt: skip
     for name in ("population_idx", "test_idx"):
         idx = np.asarray(given[name])
-        if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
+        # (timedelta64 passed as an integer: a raw TypeError deep in the queries)
+        if idx.ndim != 1 or not (idx.dtype.kind in "iu" or idx.size == 0):
             raise ConfigError(
                 f"observe_models: plan.{name} has shape {idx.shape} and dtype {idx.dtype}; "
                 "give a 1-D array of integer row numbers of x (api.make_plan makes the plan)"
@@ -906,9 +907,14 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
         if idx.size and idx.min() < 0:
             raise ConfigError(f"observe_models: plan.{name} holds row {idx.min()}; row numbers "
                               "of x are >= 0")  # fmt: skip
-    # (an empty float test_idx, np.array([]), made the rows used floats: a raw IndexError)
-    population, test = (np.asarray(given[name]) for name in ("population_idx", "test_idx"))
-    population, test = (idx if idx.size else idx.astype(np.int64) for idx in (population, test))
+        if idx.size and int(idx.max()) > np.iinfo(np.int64).max:
+            raise ConfigError(f"observe_models: plan.{name} holds row {idx.max()}, beyond "
+                              "any x; give row numbers of x (api.make_plan makes the "
+                              "plan)")  # fmt: skip
+    # (an empty float test_idx, np.array([]), made the rows used floats: a raw IndexError;
+    # so did uint64 rows beside int64 ones, which numpy concatenates as floats)
+    population, test = (np.asarray(given[name]).astype(np.int64, copy=False)
+                        for name in ("population_idx", "test_idx"))  # fmt: skip
     if len(np.unique(population)) != len(population):
         raise ConfigError("observe_models: plan.population_idx names a row twice; give each "
                           "record once")  # fmt: skip
