@@ -1264,6 +1264,7 @@ def _run_audit(
     )
     release = (defense or {}).get("release", obs.metadata.get("release"))
     _warn_labels_unattacked(obs, settings.attacks, release=release)
+    _warn_copied_outputs(obs)
     n = len(obs.labels)
     if population_idx is not None:
         population_idx = _population_rows(population_idx, n)
@@ -1307,6 +1308,35 @@ def _averaged_repeats(obs: Observations) -> int | None:
     if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
         return repeats
     return None
+
+
+# Records whose outputs are compared first, before two models' whole outputs are.
+_COPY_PROBE_RECORDS = 64
+
+
+def _warn_copied_outputs(obs: Observations) -> None:
+    """Say when two models released the very same outputs on every record (one model's
+    outputs given for several, ``np.stack([probs] * K)``): a copy answers members and
+    non-members alike in every model, and the attacks reported no leak (AUC 0.500 of
+    outputs whose model leaked) without a word; `observe_models` refuses such models
+    (`_refuse_copies`). One-hot outputs (a label-only release) may agree by chance."""
+    if obs.num_models < 2 or _one_hot(obs.log_probs):
+        return
+    probe = obs.log_probs[:, :_COPY_PROBE_RECORDS]
+    seen: dict[bytes, list[int]] = {}
+    for k in range(obs.num_models):
+        alike = seen.setdefault(np.ascontiguousarray(probe[k]).tobytes(), [])
+        j = next((j for j in alike if np.array_equal(obs.log_probs[j], obs.log_probs[k])), None)
+        alike.append(k)
+        if j is not None:
+            log.warning(
+                "COPIED OUTPUTS: models %d and %d released the very same outputs on all %d "
+                "records: copies of one model's outputs (or models that never trained) "
+                "answer members and non-members alike, so the attacks cannot see a leak and "
+                "their figures say nothing of the models; give each model's own outputs "
+                "(outputs[k] of the model trained on masks[k])", j, k, obs.log_probs.shape[1],
+            )  # fmt: skip
+            return
 
 
 def _one_hot(log_probs: np.ndarray) -> bool:
