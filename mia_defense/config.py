@@ -100,6 +100,7 @@ __all__ = [
     "check_defense_stack",
     "check_values",
     "integer_key",
+    "key_param",
     "refuse_forbidden_targets",
     "register_configs",
 ]
@@ -1389,6 +1390,43 @@ def check_config(cfg: DictConfig) -> None:
         raise ConfigError(f"{len(problems)} problems in the config:\n{lines}")
 
 
+def key_param(cfg: DictConfig, path: str) -> Param | None:
+    """The `Param` that holds the config key ``path``: the tables' (``train.lr``, ``seed``)
+    or `TARGET_PARAMS`' for an argument of a ``_target_`` node (``attack.attacks.shokri.
+    folds``); ``None`` where none does (a model's argument, a node the sweep chooses)."""
+    found = _spec_of(cfg, path)
+    return found if isinstance(found, Param) else None
+
+
+def _spec_of(cfg: DictConfig, path: str) -> Param | tuple[str, str] | None:
+    """``path``'s `Param` in the tables, or (node path, key) of an argument of a
+    ``_target_`` node, or ``None``."""
+    parts, table = path.split("."), TOP
+    for i, part in enumerate(parts):
+        spec = table.get(part)
+        rest = parts[i + 1:]
+        if isinstance(spec, Param):
+            return spec if not rest else None
+        if isinstance(spec, Group):
+            table = dict(spec.keys)
+            continue
+        if isinstance(spec, Target | Targets):
+            depth = i + 1 if isinstance(spec, Target) else i + 2
+            if len(parts) != depth + 1:
+                return None
+            node, key = ".".join(parts[:depth]), parts[depth]
+            try:
+                target = _locate(str(OmegaConf.select(cfg, node, throw_on_resolution_failure=False
+                                                      )._target_))  # fmt: skip
+            except Exception:
+                return None
+            rule = TARGET_PARAMS.get(target, {}).get(key)
+            rules = rule.rules if isinstance(rule, _Rules) else (rule,)
+            return next((r for r in rules if isinstance(r, Param)), (node, key))
+        return None
+    return None
+
+
 def integer_key(cfg: DictConfig, path: str) -> bool:
     """Whether the config key ``path`` takes integers only: a `Param` of kind ``int`` in the
     tables (``train.epochs``, ``plan.num_models``, ``seed``), or an argument of a
@@ -1396,35 +1434,20 @@ def integer_key(cfg: DictConfig, path: str) -> bool:
     ``float``) holds to integers (``defense.advreg.attack_steps``, ``dataset.num_features``).
     ``False`` where it is not known (a node the sweep chooses, a target not importable):
     the sweep checks refuse a float search range only where every trial would be refused."""
-    parts, table = path.split("."), TOP
-    for i, part in enumerate(parts):
-        spec = table.get(part)
-        rest = parts[i + 1:]
-        if isinstance(spec, Param):
-            return not rest and spec.kind == "int"
-        if isinstance(spec, Group):
-            table = dict(spec.keys)
-            continue
-        if isinstance(spec, Target | Targets):
-            depth = i + 1 if isinstance(spec, Target) else i + 2
-            if len(parts) != depth + 1:
-                return False
-            return _integer_argument(cfg, ".".join(parts[:depth]), parts[depth])
-        return False
-    return False
+    found = _spec_of(cfg, path)
+    if isinstance(found, tuple):
+        return _integer_argument(cfg, *found)
+    return found is not None and found.kind == "int"
 
 
 def _integer_argument(cfg: DictConfig, node_path: str, key: str) -> bool:
-    """`integer_key` for argument ``key`` of the ``_target_`` node at ``node_path``."""
+    """`integer_key` for argument ``key`` of the ``_target_`` node at ``node_path``, by its
+    annotation (no `TARGET_PARAMS` entry holds it)."""
     try:
         node = OmegaConf.select(cfg, node_path, throw_on_resolution_failure=False)
         target = _locate(str(node._target_))
     except Exception:
         return False
-    rule = TARGET_PARAMS.get(target, {}).get(key)
-    rules = rule.rules if isinstance(rule, _Rules) else (rule,)
-    if any(isinstance(r, Param) for r in rules):
-        return any(isinstance(r, Param) and r.kind == "int" for r in rules)
     kinds = _kinds(_signature(target)[1].get(key))
     return kinds is not None and "int" in kinds and "float" not in kinds
 

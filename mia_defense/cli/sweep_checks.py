@@ -8,6 +8,7 @@ import functools
 import logging
 import math
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = [
     "refuse_empty_sweep",
     "refuse_float_ranges_on_integer_keys",
     "refuse_huge_sweep",
+    "refuse_intervals_out_of_range",
     "refuse_number_in_two_forms",
     "refuse_one_folder_for_all",
     "refuse_repeated_defenses",
@@ -201,15 +203,11 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
         raise SystemExit(EXIT_USER_ERROR)
 
 
-def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
-    """Refuse a search or sweep that draws floats for a key taking integers only
-    (`mia_defense.config.integer_key`): ``'+hydra.sweeper.params={train.epochs: "interval(1,
-    3)"}'`` (Optuna draws a float from an interval of integers unless it is cast: 2.0976...),
-    or ``range(1, 3, 0.5)``: every trial was refused (``train.epochs=2.0976270078546495: must
-    be an integer >= 1``) after the sweep made its folder and one per trial. Keys Hydra
-    cannot parse or that the config lacks are left to their own checks."""
+def _sweep_values(config: DictConfig) -> Iterator[tuple[str, str, str, Any]]:
+    """(as said, as text, key, parsed sweep) of each sweep of ``hydra.sweeper.params`` and
+    of the command line, on a config key (not a group put elsewhere); what Hydra parses
+    otherwise is left to it."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import IntervalSweep, RangeSweep
 
     params = config.hydra.sweeper.get("params") or {}
     texts = [(f"hydra.sweeper.params: {key}: {value}", f"{key}={value}")
@@ -223,6 +221,20 @@ def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
             value = override.value() if override.is_sweep_override() else None
         except Exception:  # (a text Hydra parses otherwise: Hydra's to say)
             continue
+        if value is not None and override.package is None and "/" not in key:
+            yield said, text, key, value
+
+
+def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
+    """Refuse a search or sweep that draws floats for a key taking integers only
+    (`mia_defense.config.integer_key`): ``'+hydra.sweeper.params={train.epochs: "interval(1,
+    3)"}'`` (Optuna draws a float from an interval of integers unless it is cast: 2.0976...),
+    or ``range(1, 3, 0.5)``: every trial was refused (``train.epochs=2.0976270078546495: must
+    be an integer >= 1``) after the sweep made its folder and one per trial. Keys Hydra
+    cannot parse or that the config lacks are left to their own checks."""
+    from hydra.core.override_parser.types import IntervalSweep, RangeSweep
+
+    for said, text, key, value in _sweep_values(config):
         if isinstance(value, IntervalSweep):
             floats = not (isinstance(value.start, int) and isinstance(value.end, int))
             fix = re.sub(r"interval\(([^()]*)\)", r"int(interval(\1))",
@@ -233,7 +245,7 @@ def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
             draws = "a range with a float bound or step gives floats; give it integers"
         else:
             continue
-        if not floats or override.package is not None or "/" in key:
+        if not floats:
             continue
         from mia_defense.config import integer_key  # (torch: only for a float range)
 
@@ -241,6 +253,53 @@ def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
             continue
         log.error("ConfigError: %s: %s takes integers only and every trial would be refused "
                   "(%s); nothing was run", said, key, draws)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_intervals_out_of_range(config: DictConfig) -> None:
+    """Refuse an Optuna interval that reaches values its key refuses: ``tag(log, interval(0,
+    0.1))`` stopped the search with Optuna's traceback ('The `low` value must be larger than
+    0 for a log distribution'); ``train.lr: interval(-0.1, 0.1)`` (``train.lr`` > 0),
+    ``attack.confidence: interval(0.5, 1.5)`` or ``plan.num_models: int(interval(2, 9))``
+    (odd counts) had each trial drawn there refused, after the search made its folders, and
+    TPE learnt nothing from them. The key's range is its `Param`'s
+    (`mia_defense.config.key_param`); a float interval's ends themselves are never drawn in
+    practice, so an end on an open bound (``train.lr: interval(0, 0.1)``) passes."""
+    from hydra.core.override_parser.types import IntervalSweep
+
+    for said, _, key, value in _sweep_values(config):
+        if not isinstance(value, IntervalSweep):
+            continue
+        low, high = value.start, value.end
+        if "log" in value.tags and not low > 0:
+            log.error("ConfigError: %s: a log interval needs a lower end above 0 (Optuna draws "
+                      "its logarithm); nothing was run. Start it above 0, e.g. %s",
+                      said, re.sub(r"interval\(\s*[^,()]*,", f"interval({high / 1000:g},",
+                                   said.split(": ", 2)[-1] if said.startswith("hydra.")
+                                   else said.split("=", 1)[1]))  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+        from mia_defense.config import key_param  # (torch: only for an interval)
+
+        param = key_param(config, key)
+        if param is None or param.kind not in ("int", "float"):
+            continue
+        whole = isinstance(low, int) and isinstance(high, int)
+        if whole:  # (Optuna's integers: both ends drawn, and every integer between)
+            bad = not (param.accepts(low) and param.accepts(high)) or (param.even and low < high)
+        else:  # (the ends themselves: never in practice)
+            bad = (param.low is not None and low < param.low) or (
+                param.high is not None and high > param.high)
+        if not bad:
+            continue
+        if whole and param.even and param.accepts(low) and param.accepts(high):
+            log.error("ConfigError: %s: %s must be %s, and an interval of integers draws odd "
+                      "ones too (each trial drawing one would be refused); nothing was run. "
+                      "Name the values, e.g. choice(%d, %d)", said, key, param.describe(), low,
+                      high)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
+        log.error("ConfigError: %s: %s must be %s, and the interval reaches beyond it (each "
+                  "trial drawn there would be refused); nothing was run. Keep the interval "
+                  "within it", said, key, param.describe())  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
 
 

@@ -74,6 +74,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_empty_sweep,
     refuse_float_ranges_on_integer_keys,
     refuse_huge_sweep,
+    refuse_intervals_out_of_range,
     refuse_number_in_two_forms,
     refuse_one_folder_for_all,
     refuse_repeated_defenses,
@@ -261,6 +262,7 @@ class RunDirCheck(Callback):
         refuse_unknown_search_keys(config)
         refuse_unknown_group_options(config)
         refuse_float_ranges_on_integer_keys(config)
+        refuse_intervals_out_of_range(config)
         warn_unseeded_search(config)
         refuse_stacked_release(config)
         refuse_repeated_defenses(config)
