@@ -970,10 +970,17 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
             with torch.random.fork_rng(devices=[]), torch.no_grad():
                 out = model.eval()(batch)
         except Exception as exc:
+            said = f"{type(exc).__name__}: {str(exc)[:200]}"
+            precision = _not_float32(model)
+            if precision:  # (model.double(): 'mat1 and mat2 must have the same dtype')
+                raise UnsupportedModelError(
+                    f"{label} holds {precision} parameters and fails on 2 rows of x, which the "
+                    f"queries give it in float32 as mia-train's do ({said}); pass "
+                    "model.float(), or a module that casts its input to its own dtype"
+                ) from exc
             raise UnsupportedModelError(
-                f"{label} fails on 2 rows of x (shape {list(batch.shape)}): "
-                f"{type(exc).__name__}: {str(exc)[:200]}; it must take x's rows (on the CPU) "
-                "and return logits [rows, C]"
+                f"{label} fails on 2 rows of x (shape {list(batch.shape)}): {said}; it must "
+                "take x's rows (on the CPU) and return logits [rows, C]"
             ) from exc
         finally:
             model.train(was_training)
@@ -1009,6 +1016,15 @@ def _probe_models(models: Sequence[nn.Module], rows: np.ndarray) -> int:
                 "must share their output classes"
             )
     return int(classes or 0)
+
+
+def _not_float32(model: nn.Module) -> str:
+    """The floating dtypes of ``model``'s parameters other than float32 (``float64``), or
+    ``""``: the queries give a module x in float32, as mia-train's do."""
+    import torch
+
+    kinds = {p.dtype for p in model.parameters() if p.is_floating_point()} - {torch.float32}
+    return ", ".join(sorted(str(kind).removeprefix("torch.") for kind in kinds))
 
 
 def _query_config(
