@@ -451,6 +451,7 @@ def check_objectives(config: DictConfig) -> None:
         raise SystemExit(EXIT_USER_ERROR) from None
     except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
         return
+    _refuse_epsilon_without_dp(config, names, swept)
     direction = config.hydra.sweeper.get("direction") if _plugin_is(
         config.hydra.sweeper, "optuna") else None  # fmt: skip
     directions = list(direction) if isinstance(direction, ListConfig) else [direction]
@@ -463,6 +464,39 @@ def check_objectives(config: DictConfig) -> None:
                         "give the directions in the order of objectives (%s)", way, name,
                         better, "least accurate" if better == "maximize" else "most exposed",
                         ", ".join(names))  # fmt: skip
+
+
+def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[str]) -> None:
+    """``privacy.epsilon`` among several objectives of a TPE search none of whose trials
+    trains with DP-SGD: each trial trained, then failed on its infinite ε (no guarantee to
+    report), which multi-objective TPE cannot rank (mia-train's `_hydra_main` fails it), so
+    the whole search trained for nothing. Left alone where the sweep varies the defenses or
+    a defense is not ours to judge (not importable, a class of one's own)."""
+    sweeper = config.hydra.sweeper
+    sampler = sweeper.get("sampler")
+    tpe = isinstance(sampler, DictConfig) and str(sampler.get("_target_", "")).rsplit(
+        ".", 1)[-1] == "TPESampler"  # fmt: skip
+    if ("privacy.epsilon" not in names or len(names) < 2 or not _plugin_is(sweeper, "optuna")
+            or not tpe or any(k.split(".")[0].split("/")[0] == "defense" for k in swept)):
+        return
+    from hydra._internal.utils import _locate
+
+    node = config.get("defense")
+    for key in node if isinstance(node, DictConfig) else ():
+        try:
+            target = _locate(str(node[key]._target_))
+        except Exception:
+            return
+        if not str(getattr(target, "__module__", "")).startswith("mia_defense.") or (
+            getattr(target, "name", None) == "dp"
+        ):
+            return  # (DP-SGD, or a defense of one's own that may be)
+    log.error("ConfigError: objectives: privacy.epsilon is infinite in every trial of this "
+              "search (no DP-SGD among the defenses: no guarantee to report), which Optuna's "
+              "multi-objective TPE cannot rank: every trial would train, then fail; nothing "
+              "was run. Train with defense=dp (its knobs in the search space), or choose "
+              "other objectives (privacy.empirical_epsilon, a max_attack figure)")
+    raise SystemExit(EXIT_USER_ERROR)
 
 
 def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:

@@ -85,3 +85,35 @@ def test_an_unknown_objective_leaves_no_sweep_folder(tmp_path):
     assert done.returncode == 2, done.stderr[-3000:]
     assert "ConfigError: objectives: 'utility.test_acc' is no figure" in done.stderr
     assert not sweep.exists()
+
+
+EPSILON = "objectives=[utility.test_accuracy,privacy.epsilon]"
+
+
+@pytest.mark.parametrize("overrides", [[], ["defense=weight_decay"]])
+def test_epsilon_in_a_tpe_search_without_dp_is_refused_before_any_trial_trains(caplog, overrides):
+    """Each trial trained, then failed on its infinite ε, which multi-objective TPE cannot
+    rank: the whole search trained for nothing."""
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    cfg = _compose("hparams_search=optuna_tradeoff", EPSILON, *overrides)
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
+        check_objectives(cfg)
+    assert exc.value.code == 2
+    assert ("ConfigError: objectives: privacy.epsilon is infinite in every trial of this search "
+            "(no DP-SGD among the defenses: no guarantee to report), which Optuna's "
+            "multi-objective TPE cannot rank: every trial would train, then fail; nothing was "
+            "run. Train with defense=dp") in caplog.text  # fmt: skip
+
+
+@pytest.mark.parametrize("overrides", [
+    ["defense=dp"],
+    ["defense=[weight_decay,dp]"],
+    ['+hydra.sweeper.params={defense: "choice(none, dp)"}'],  # (some trials train with DP)
+    ["hydra/sweeper/sampler=random"],  # (not TPE: it ranks an infinite value)
+    ["objectives=[privacy.epsilon]", "hydra.sweeper.direction=minimize"],  # one objective
+])  # fmt: skip
+def test_epsilon_where_a_trial_may_train_with_dp_or_is_ranked_passes(overrides):
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    check_objectives(_compose("hparams_search=optuna_tradeoff", EPSILON, *overrides))
