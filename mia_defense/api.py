@@ -418,12 +418,15 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
             f"load_observations: {file}: no observations.npz in it; give a finished mia-train "
             "run directory (for a sweep, one of its run folders) or an observations .npz"
         )
+    from mia_defense.attack_source import Source, checked_extra
     from mia_defense.observations import load_file
 
     obs, extras = load_file(file)
-    flags = extras.get("is_canary")
-    flags = None if flags is None else zero_one_flags(flags)  # (0/1 numbers too)
-    if flags is not None and flags.shape == obs.labels.shape and flags.any():
+    # mia-attack's check, in its words: is_canary of 2s, text or another length was read as
+    # no canaries here, without a word, while mia-attack refuses the file
+    flags = checked_extra(Source(file, obs, extras), "is_canary",
+                          np.zeros(len(obs.labels), dtype=bool))  # fmt: skip
+    if flags.any():
         # (audit(obs) pooled them, built to leak, into every figure: not mia-attack's numbers)
         log.warning(
             "load_observations: %s flags %d of its %d records as canaries (is_canary): give "

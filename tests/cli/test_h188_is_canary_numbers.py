@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from mia_defense import api
 from mia_defense.cli import attack as attack_cli
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.observations import Observations
 from tests.cli.test_attack_cli import _attack_cfg
 from tests.helpers import synthetic_observations
 
@@ -59,5 +60,8 @@ def test_other_numbers_are_refused_by_both(tmp_path):
     with pytest.raises(DataError, match=r"flagged.npz: is_canary: values must be 0/1 or "
                                         r"true/false \(canary or not\), found 2"):  # fmt: skip
         attack_cli.run(_attack_cfg(file, *ATTACKS), tmp_path / "out")
+    with pytest.raises(DataError, match=r"flagged.npz: is_canary: values must be 0/1 or "
+                                        r"true/false \(canary or not\), found 2"):  # fmt: skip
+        api.load_observations(file)  # (h224: the file refused as mia-attack refuses it)
     with pytest.raises(ConfigError, match=r"is_canary: values must be 0/1 or true/false"):
-        api.audit(api.load_observations(file), overrides=list(ATTACKS), is_canary=flags)
+        api.audit(Observations.load(file), overrides=list(ATTACKS), is_canary=flags)
