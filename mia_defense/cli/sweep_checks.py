@@ -25,6 +25,7 @@ __all__ = [
     "refuse_empty_sweep",
     "refuse_float_ranges_on_integer_keys",
     "refuse_huge_sweep",
+    "refuse_interval_without_search",
     "refuse_intervals_out_of_range",
     "refuse_number_in_two_forms",
     "refuse_one_folder_for_all",
@@ -254,6 +255,25 @@ def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
         log.error("ConfigError: %s: %s takes integers only and every trial would be refused "
                   "(%s); nothing was run", said, key, draws)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_interval_without_search(config: DictConfig) -> None:
+    """An interval in a grid sweep (``mia-train -m 'train.lr=interval(0.01,0.1)'``, or in
+    ``hydra.sweeper.params`` without ``hparams_search``): Hydra's basic sweeper stopped with
+    its traceback ('BasicSweeper does not support sweep type : INTERVAL_SWEEP'). Only a
+    search draws from an interval."""
+    from hydra.core.override_parser.types import IntervalSweep
+
+    if not _plugin_is(config.hydra.sweeper, "basic"):
+        return
+    for said, _, key, value in _sweep_values(config):
+        if isinstance(value, IntervalSweep):
+            log.error("ConfigError: %s: an interval is drawn from by a search, and this is a "
+                      "grid sweep (Hydra's basic sweeper takes lists and ranges); nothing was "
+                      "run. Search it with hparams_search=optuna_custom (or optuna_tradeoff), "
+                      "or give the values to run (e.g. %s=%s,%s)", said, key, value.start,
+                      value.end)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_intervals_out_of_range(config: DictConfig) -> None:

@@ -74,6 +74,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_empty_sweep,
     refuse_float_ranges_on_integer_keys,
     refuse_huge_sweep,
+    refuse_interval_without_search,
     refuse_intervals_out_of_range,
     refuse_number_in_two_forms,
     refuse_one_folder_for_all,
@@ -259,6 +260,7 @@ class RunDirCheck(Callback):
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
+        refuse_interval_without_search(config)
         refuse_unknown_search_keys(config)
         refuse_unknown_group_options(config)
         refuse_float_ranges_on_integer_keys(config)
