@@ -310,7 +310,9 @@ def _record_views(
     """Per-record vulnerability [N] per attack, per-slice metrics, the most vulnerable records."""
     vulnerability, slices = {}, {}
     regular = ~is_canary
-    groups = {f"class_{c}": regular & (obs.labels == c) for c in np.unique(obs.labels)}
+    # the classes of the regular records: a class only canaries carry (a mislabeled or
+    # outlier canary's label) has no record to slice, as a class absent from the population
+    groups = {f"class_{c}": regular & (obs.labels == c) for c in np.unique(obs.labels[regular])}
     # a class of 1-4 records: its AUC and TPRs would be those records' own (`MIN_SLICE_RECORDS`)
     few = sorted((int(g.sum()), c) for c, g in groups.items() if 0 < g.sum() < MIN_SLICE_RECORDS)
     if few:
