@@ -206,7 +206,8 @@ def log_run(
                 f"\n\n{table}" if scalars else "")  # (a diverged run has no figures)
         writer.add_text("summary", table, 0)
         if figures:
-            _add_figures(writer, attacks, title=title, masks=masks, slices=slices)
+            _add_figures(writer, attacks, title=title, masks=masks, slices=slices,
+                         verdict=verdict)  # fmt: skip
         for summary in session_summaries(session_hparams(hparams), start=start, end=time.time()):
             writer.file_writer.add_summary(summary)
 
@@ -216,6 +217,11 @@ def add_figure(writer: SummaryWriter, tag: str, fig: Figure) -> None:
     writer.file_writer.add_summary(figure_summary(tag, fig), 0)
 
 
+# The figures' titles of a run without a privacy verdict: its ROC at chance (a model that
+# learned nothing, train.lr=1e6) was titled "digits: none" as a private run's is.
+NO_VERDICT_TITLE = "NO PRIVACY VERDICT (see summary)"
+
+
 def _add_figures(
     writer: SummaryWriter,
     attacks: Mapping[str, AttackResult],
@@ -223,14 +229,19 @@ def _add_figures(
     title: str,
     masks: np.ndarray | None,
     slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None,
+    verdict: bool = True,
 ) -> None:
-    """The ``roc`` figure, the ``scores`` figure with ``masks``, the ``per_class`` one."""
-    add_figure(writer, "roc", roc_figure(attacks, title=title))
+    """The ``roc`` figure, the ``scores`` figure with ``masks``, the ``per_class`` one;
+    without a ``verdict`` each title says so (`NO_VERDICT_TITLE`)."""
+    mark = "" if verdict else NO_VERDICT_TITLE
+    roc_title = f"{title} \N{EM DASH} {mark}" if title and mark else title or mark
+    add_figure(writer, "roc", roc_figure(attacks, title=roc_title))
     if masks is not None:
-        fig = score_figure(attacks, masks)
+        fig = score_figure(attacks, masks, title=mark)  # (beside its legend: short)
         if fig is not None:
             add_figure(writer, "scores", fig)
-    fig = class_figure({name: dict((slices or {}).get(name, {})) for name in attacks})
+    fig = class_figure({name: dict((slices or {}).get(name, {})) for name in attacks},
+                       title=mark and f"{mark}: per-class attack success")  # fmt: skip
     if fig is not None:
         add_figure(writer, "per_class", fig)
 
