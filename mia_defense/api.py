@@ -154,7 +154,7 @@ def make_plan(
             _check_int("make_plan", name, value, low=0)
     _refuse_masked("make_plan", x=x, y=y)
     labels = np.asarray(_values(y, "make_plan", "y"))
-    if not np.issubdtype(labels.dtype, np.integer):
+    if labels.dtype.kind not in "iu":  # (numpy counts timedelta64 as an integer: raw TypeError)
         raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
     features = _numbers("make_plan", x)
     if features.ndim < 2:  # (the dataset's error named neither x nor make_plan)
@@ -872,7 +872,7 @@ def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.nda
             f"[{len(inputs)}] (one label per row of x)"
         )
     used = np.concatenate([plan.population_idx, plan.test_idx])
-    if not np.issubdtype(labels.dtype, np.integer):  # (named labels of observations_from_arrays)
+    if labels.dtype.kind not in "iu":  # (named labels of observations_from_arrays; timedelta)
         raise DataError(f"observe_models: y has dtype {labels.dtype}; give integer class labels")
     if used.size and labels[used].min() < 0:
         raise DataError(
@@ -1410,7 +1410,7 @@ def _population_rows(population_idx: Any, n: int) -> np.ndarray:
     dataset_index reads them: floats, repeats or negatives named rows the records are not)."""
     _refuse_masked("run_audit", population_idx=population_idx)
     rows = np.asarray(_values(population_idx, "run_audit", "population_idx"))
-    if rows.shape != (n,) or not np.issubdtype(rows.dtype, np.integer):
+    if rows.shape != (n,) or rows.dtype.kind not in "iu":  # (timedelta64 counts as integer)
         raise ConfigError(
             f"run_audit: population_idx has shape {rows.shape} and dtype {rows.dtype}; give "
             f"[{n}] integer dataset rows, one per record of the observations"

@@ -751,7 +751,7 @@ def _low_top_problem(probs: np.ndarray, top: np.ndarray, kind: str, where: str) 
 
 
 def _label_problems(labels: np.ndarray, name: str, num_classes: int) -> list[str]:
-    if not np.issubdtype(labels.dtype, np.integer):
+    if labels.dtype.kind not in "iu":  # (timedelta64, which numpy counts as an integer, too)
         return [f"{name}: dtype {labels.dtype}, expected integers (class indices)"]
     out = (labels < 0) | (labels >= num_classes)
     if out.any():
@@ -786,7 +786,7 @@ def _mask_problems(masks: np.ndarray, canaries: np.ndarray) -> list[str]:
     are exempt from the latter: the one-run audit draws their membership at random (a
     canary of few models may be IN for all or none), and the attacks report them apart."""
     if masks.dtype != bool:
-        if not (np.issubdtype(masks.dtype, np.integer) or np.issubdtype(masks.dtype, np.floating)):
+        if masks.dtype.kind not in "iuf":  # (timedelta64 counts as an integer in numpy)
             return [f"masks: dtype {masks.dtype}, expected bool (or 0/1 integers)"]
         odd = (masks != 0) & (masks != 1)
         if odd.any():
