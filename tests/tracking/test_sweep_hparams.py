@@ -18,9 +18,9 @@ BIN = Path(sys.executable).parent
 TINY = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1", "attack.bootstrap=0",
         "progress=false"]  # fmt: skip
 METRICS = [
-    "utility/test_accuracy", "privacy/epsilon", "privacy/delta", "privacy/noise_multiplier",
-    "privacy/strongest_tpr@0.1%fpr",
-    "privacy/strongest_tpr@1%fpr", "privacy/strongest_auc", "privacy/empirical_epsilon",
+    "utility/test_accuracy", "privacy/strongest_tpr@0.1%fpr", "privacy/strongest_tpr@1%fpr",
+    "privacy/epsilon", "privacy/delta", "privacy/noise_multiplier",
+    "privacy/strongest_auc", "privacy/empirical_epsilon",
 ]  # fmt: skip
 
 
