@@ -418,14 +418,12 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
             f"load_observations: {file}: no observations.npz in it; give a finished mia-train "
             "run directory (for a sweep, one of its run folders) or an observations .npz"
         )
-    from mia_defense.attack_source import Source, checked_extra
-    from mia_defense.observations import load_file
+    from mia_defense.observations import checked_extra, load_file
 
     obs, extras = load_file(file)
     # mia-attack's check, in its words: is_canary of 2s, text or another length was read as
     # no canaries here, without a word, while mia-attack refuses the file
-    flags = checked_extra(Source(file, obs, extras), "is_canary",
-                          np.zeros(len(obs.labels), dtype=bool))  # fmt: skip
+    flags = checked_extra(file, extras, "is_canary", np.zeros(len(obs.labels), dtype=bool))
     if flags.any():
         # (audit(obs) pooled them, built to leak, into every figure: not mia-attack's numbers)
         log.warning(

@@ -315,56 +315,11 @@ def copy_groups(source: Source) -> np.ndarray | None:
 
 
 def checked_extra(source: Source, name: str, default: np.ndarray) -> np.ndarray:
-    """An extra array of [N] records (``is_canary``, ``population_idx``), checked."""
-    import numpy as np
+    """An extra array of [N] records (``is_canary``, ``population_idx``), checked
+    (`mia_defense.observations.checked_extra`, which api.load_observations asks too)."""
+    from mia_defense.observations import checked_extra as checked
 
-    value = source.extras.get(name)
-    if value is None:
-        return default
-    if default.dtype == bool and value.shape == default.shape and value.dtype.kind in "iuf":
-        value = _flags(source, name, value)  # 0/1 numbers, as masks and api.audit take them
-    if value.shape != default.shape or value.dtype.kind != default.dtype.kind:
-        raise DataError(
-            f"{source.file}: {name} has shape {value.shape} and dtype {value.dtype}, "
-            f"expected {list(default.shape)} {default.dtype} (one per record of labels)"
-        )
-    problem = _extra_problem(name, np.asarray(value))
-    if problem:
-        raise DataError(f"{source.file}: {name}: {problem}")
-    return np.asarray(value)
-
-
-def _flags(source: Source, name: str, value: np.ndarray) -> np.ndarray:
-    """A numeric flag array (``is_canary``) as bool: 0/1 values only (`zero_one_flags`)."""
-    import numpy as np
-
-    from mia_defense.observations import zero_one_flags
-
-    flags = zero_one_flags(value)
-    if flags is None:
-        odd = value[~np.isin(value, (0, 1))].flat[0]
-        raise DataError(f"{source.file}: {name}: values must be 0/1 or true/false (canary or "
-                        f"not), found {odd:g}")  # fmt: skip
-    return flags
-
-
-def _extra_problem(name: str, value: np.ndarray) -> str | None:
-    """Values an extra array cannot hold: rows of the dataset that are negative or repeated
-    (``population_idx``: results.json names them as dataset rows), or every record a canary
-    (``is_canary``: nothing left to pool)."""
-    import numpy as np
-
-    if name == "population_idx" and len(value):
-        rows, counts = np.unique(value, return_counts=True)
-        if rows[0] < 0 or counts.max() > 1:
-            found = f"{rows[0]}" if rows[0] < 0 else f"{rows[counts > 1][0]} twice"
-            return (f"values must be distinct rows >= 0 of the dataset, found {found}; drop "
-                    "population_idx or write each record's own row")  # fmt: skip
-    if name == "is_canary" and value.all():
-        return ("every record is a canary, so no record is left for the pooled metrics; flag "
-                "only the canaries")  # fmt: skip
-    return None
-
+    return checked(source.file, source.extras, name, default)
 
 
 def own_settings(source: Source) -> dict[str, Any]:
