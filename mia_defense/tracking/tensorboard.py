@@ -31,6 +31,7 @@ from mia_defense.tracking.figures import (
     score_figure,
 )
 from mia_defense.tracking.hparams import (
+    EPSILON_NO_GUARANTEE,
     NO_VERDICT,
     comparison_metrics,
     session_hparams,
@@ -194,11 +195,13 @@ def log_run(
             name = {"acc": "accuracy", "loss": "loss"}[metric]
             for epoch, value in values.items():
                 writer.add_scalar(f"{name}/{split}", value, epoch + 1)
-        for key, values in _mean_epoch_stats(histories).items():
-            for epoch, value in enumerate(values):
-                writer.add_scalar(f"defense/{key}", value, epoch + 1)
         verdict = NO_VERDICT not in hparams
-        for tag, value in comparison_metrics(scalars, verdict=verdict).items():
+        metrics = comparison_metrics(scalars, verdict=verdict)
+        for key, values in _mean_epoch_stats(histories).items():
+            tag = _curve_tag(key, no_guarantee=EPSILON_NO_GUARANTEE in metrics)
+            for epoch, value in enumerate(values):
+                writer.add_scalar(tag, value, epoch + 1)
+        for tag, value in metrics.items():
             writer.add_scalar(tag, value, 0)
         table = summary_table(scalars)
         if not verdict:
@@ -210,6 +213,16 @@ def log_run(
                          verdict=verdict)  # fmt: skip
         for summary in session_summaries(session_hparams(hparams), start=start, end=time.time()):
             writer.file_writer.add_summary(summary)
+
+
+def _curve_tag(key: str, *, no_guarantee: bool) -> str:
+    """The tag of what defenses report per epoch: ``defense/KEY``; DP-SGD's ε of a run whose
+    ε is no guarantee (`EPSILON_NO_GUARANTEE`) is ``defense/epsilon_no_guarantee``, as its
+    HParams column is (``dp.poisson_sampling=false``'s ε curve was in the chart of ε, as a
+    guarantee, beside the accounted runs')."""
+    if key == "epsilon" and no_guarantee:
+        return "defense/epsilon_no_guarantee"
+    return f"defense/{key}"
 
 
 def add_figure(writer: SummaryWriter, tag: str, fig: Figure) -> None:
