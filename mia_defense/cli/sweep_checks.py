@@ -37,6 +37,7 @@ __all__ = [
     "refuse_unknown_group_options",
     "refuse_unknown_plugin_keys",
     "refuse_unknown_search_keys",
+    "refuse_unreadable_search_values",
     "refuse_unselected_settings",
     "require_search_space",
     "require_slurm",
@@ -114,19 +115,58 @@ def _refuse_space_fixed_on_the_command_line(config: DictConfig) -> None:
             fixed.setdefault(override.key_or_group.lstrip("+"), text)
     params = [str(key).lstrip("+~") for key in config.hydra.sweeper.get("params") or {}]
     taken = [key for key in params if key in fixed]
-    if not taken:
-        return
     given = ", ".join(fixed[key] for key in taken)
-    if set(override_keys(config)) <= set(taken):
+    if taken and set(override_keys(config)) <= set(taken):
         log.error("ConfigError: hydra.sweeper.params: every key of the search space is given "
                   "one value on the command line (%s), which takes it out of the search: the "
                   "Optuna search would run the same run hydra.sweeper.n_trials times; nothing "
                   "was run. Drop %s from the command line, or search another key", given,
                   given)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+    _refuse_one_point_space(config, fixed)
+    if not taken:
+        return
     log.warning("%s on the command line takes %s out of the Optuna search space "
                 "(hydra.sweeper.params): it is not searched; drop it to search it", given,
                 ", ".join(taken))  # fmt: skip
+
+
+def _refuse_one_point_space(config: DictConfig, fixed: dict[str, str]) -> None:
+    """A search space each of whose keys has one value (``train.lr: "0.01"`` in
+    ``hydra.sweeper.params``, ``choice(3)``, ``range(0.01, 0.1)``: its step of 1 leaves 0.01
+    alone): every trial ran the same run, as where the command line fixes every key. One
+    trial (``hydra.sweeper.n_trials=1``) runs it once: left alone."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    trials = config.hydra.sweeper.get("n_trials")
+    if not (type(trials) is int and trials > 1):
+        return
+    parser = OverridesParser.create()
+    params = config.hydra.sweeper.get("params") or {}
+    texts = [(f"{key}: {value}", f"{key}={value}") for key, value in params.items()]
+    texts += [(text, text) for text in task_overrides(config)]
+    single: list[str] = []
+    for said, text in texts:
+        try:
+            override = parser.parse_override(text)
+            key = override.key_or_group.lstrip("+~")
+            if key in fixed:
+                if text != fixed[key]:  # (a key of the space the command line fixes)
+                    single.append(f"{fixed[key]} on the command line")
+                continue
+            size = sweep_size(override) if override.is_sweep_override() else 1
+        except Exception:
+            return  # (Hydra's to say)
+        if size != 1:
+            return  # (an interval, a glob, or several values: something is searched)
+        single.append(said)
+    if single:
+        log.error("ConfigError: hydra.sweeper.params: every key of the search space has one "
+                  "value (%s): the Optuna search would run the same run "
+                  "hydra.sweeper.n_trials times; nothing was run. Give a key values to search "
+                  "(interval(0.01, 0.1), int(interval(1, 5)), choice(a, b)), or run it once "
+                  "without -m", "; ".join(dict.fromkeys(single)))  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_unknown_search_keys(config: DictConfig) -> None:
@@ -255,6 +295,29 @@ def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
         log.error("ConfigError: %s: %s takes integers only and every trial would be refused "
                   "(%s); nothing was run", said, key, draws)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def refuse_unreadable_search_values(config: DictConfig) -> None:
+    """A value of ``hydra.sweeper.params`` Hydra cannot read (``choice()``, ``interval(0.1``)
+    failed in the first check that parsed it, whose error was put on ``hydra.sweep.dir``
+    ('hydra.sweep.dir=...: cannot be checked (HydraException: ...). Point hydra.sweep.dir at
+    a new or empty directory'): it names the search-space entry now. (The command line's own
+    sweeps Hydra reads, and refuses, before any check.)"""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for key, value in (config.hydra.sweeper.get("params") or {}).items():
+        try:
+            override = parser.parse_override(f"{key}={value}")
+            if override.is_sweep_override():
+                override.value()
+        except Exception as exc:
+            said = " ".join(str(exc).split()) or type(exc).__name__
+            log.error("ConfigError: hydra.sweeper.params: %s: %s: Hydra cannot read it (%s); "
+                      "nothing was run. Write it in Hydra's sweep grammar, e.g. "
+                      "interval(0.01, 0.1), int(interval(1, 5)), choice(a, b), range(1, 5)",
+                      key, value, said)  # fmt: skip
+            raise SystemExit(EXIT_USER_ERROR) from None
 
 
 def refuse_interval_without_search(config: DictConfig) -> None:

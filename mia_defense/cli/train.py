@@ -86,6 +86,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_unknown_group_options,
     refuse_unknown_plugin_keys,
     refuse_unknown_search_keys,
+    refuse_unreadable_search_values,
     refuse_unselected_settings,
     require_search_space,
     require_slurm,
@@ -260,6 +261,7 @@ class RunDirCheck(Callback):
     @_fails_closed("hydra.sweep.dir")
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         require_search_space(config)
+        refuse_unreadable_search_values(config)
         refuse_interval_without_search(config)
         refuse_unknown_search_keys(config)
         refuse_unknown_group_options(config)
