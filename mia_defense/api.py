@@ -933,7 +933,9 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
             "True/False"
         )
     _check_plan_members(masks)
-    return replace(plan, population_idx=population, test_idx=test, masks=masks)
+    # (as bool: 0/1 integer masks indexed rows 0 and 1 as the members of each model in the
+    # one-answer accuracy of a randomized release, recorded as 2.01)
+    return replace(plan, population_idx=population, test_idx=test, masks=masks.astype(bool))
 
 
 def _check_plan_members(masks: np.ndarray) -> None:
