@@ -45,6 +45,7 @@ __all__ = [
     "sweep_size",
     "task_overrides",
     "warn_oversubscribed_launcher",
+    "warn_searched_seed",
     "warn_unseeded_search",
 ]
 
@@ -635,6 +636,23 @@ def warn_unseeded_search(config: DictConfig) -> None:
                     "it starts, so started again with the same hydra.sweep.dir it skips none "
                     "of its finished trials (their runs stay for mia-report, but not in this "
                     "search's optimization_results.yaml); give it a seed to resume it")
+
+
+def warn_searched_seed(config: DictConfig) -> None:
+    """Warn of an Optuna search over a seed (``seed``, ``dataset.seed``, an attack's
+    ``seed``): the search then ranks runs that differ only by chance, and its best trials
+    (optimization_results.yaml) are the luckiest draws of the data, models or attack, not a
+    better setting. Seeds are for repeating each point (a grid ``-m seed=0,1,2``, which
+    mia-report averages in one row)."""
+    if not _plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    seeds = [key for key in override_keys(config) if key.split(".")[-1] == "seed"]
+    if seeds:
+        log.warning("%s in the Optuna search space: trials that differ in a seed differ by "
+                    "chance, so the search's best trials (optimization_results.yaml) are the "
+                    "luckiest draws, not better settings; search the settings with one seed, "
+                    "and repeat the points you keep over seeds with a grid (mia-train -m "
+                    "seed=0,1,2 ...; mia-report averages them in one row)", ", ".join(seeds))
 
 
 def major_minor(text: str) -> tuple[int, ...]:

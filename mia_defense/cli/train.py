@@ -92,6 +92,7 @@ from mia_defense.cli.sweep_checks import (
     require_slurm,
     require_usable_storage,
     warn_oversubscribed_launcher,
+    warn_searched_seed,
     warn_unseeded_search,
 )
 from mia_defense.cli.sweep_refusals import (
@@ -268,6 +269,7 @@ class RunDirCheck(Callback):
         refuse_float_ranges_on_integer_keys(config)
         refuse_intervals_out_of_range(config)
         warn_unseeded_search(config)
+        warn_searched_seed(config)
         refuse_stacked_release(config)
         refuse_repeated_defenses(config)
         refuse_unknown_plugin_keys(config)
