@@ -430,12 +430,38 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
     return written
 
 
+def _ticked(log_dir: Path) -> set[str]:
+    """The columns ticked (``differs``) in the experiment configs in ``log_dir``; none from
+    a file that cannot be read."""
+    from google.protobuf.message import DecodeError
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    names: set[str] = set()
+    for path in log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
+        try:
+            for event in EventFileLoader(str(path)).Load():
+                for value in event.summary.value:
+                    if value.tag == metadata.EXPERIMENT_TAG:
+                        content = value.metadata.plugin_data.content
+                        experiment = metadata.parse_experiment_plugin_data(content)
+                        names |= {h.name for h in experiment.hparam_infos if h.differs}
+        except (OSError, ValueError, DecodeError) as exc:  # (damaged: its ticks are lost)
+            log.debug("HParams: cannot read %s (%s)", path, exc)
+    return names
+
+
 def write_sweep_experiment(
     root: Path, sessions: Sequence[Session], *, swept: Iterable[str]
 ) -> Path:
     """`write_experiment` for the sweep in ``root``: into its `SWEEP_EXPERIMENT_DIR` folder,
     then the config an earlier version wrote in ``root`` itself is removed (with two,
     TensorBoard takes either); returns the event file.
+
+    The columns ticked in the config it replaces stay ticked: a second sweep into the same
+    ``hydra.sweep.dir`` (``-m train.lr=1e6`` after ``-m defense=none,dp release=full,topk``)
+    ticked its own keys alone, none for a ``-m`` without a swept key, and TensorBoard then
+    showed the first five columns in alphabetical order (``dataset.standardize``,
+    ``defense``, ``dp.accountant``...), ``release`` not among them.
 
     Raises:
         DataError: the file cannot be written, or the folder is a link (the configs
@@ -449,7 +475,9 @@ def write_sweep_experiment(
             "experiment config (replacing the one written before); delete it, then run the "
             "sweep again"
         )
-    written = write_experiment(log_dir, sessions, swept=swept)
+    # the columns an earlier sweep into this directory ticked (its runs are still listed)
+    before = _ticked(log_dir) | _ticked(root)
+    written = write_experiment(log_dir, sessions, swept=[*swept, *sorted(before)])
     for old in root.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
         with contextlib.suppress(OSError):
             old.unlink()
