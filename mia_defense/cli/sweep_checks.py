@@ -44,6 +44,7 @@ __all__ = [
     "require_usable_storage",
     "sweep_size",
     "task_overrides",
+    "warn_inclusive_search_ranges",
     "warn_oversubscribed_launcher",
     "warn_searched_seed",
     "warn_unseeded_search",
@@ -338,6 +339,27 @@ def refuse_interval_without_search(config: DictConfig) -> None:
                       "or give the values to run (e.g. %s=%s,%s)", said, key, value.start,
                       value.end)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
+
+
+def warn_inclusive_search_ranges(config: DictConfig) -> None:
+    """Warn of a ``range`` in an Optuna search that reaches its stop: the Optuna sweeper makes
+    it an Optuna range, which includes its stop (``train.epochs: range(1, 3)`` draws 3),
+    where the same range in a grid sweep, Hydra's, stops before it (1, 2)."""
+    from hydra.core.override_parser.types import RangeSweep
+
+    if not _plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    for said, _, key, value in _sweep_values(config):
+        if not isinstance(value, RangeSweep) or value.shuffle or not value.step:
+            continue
+        try:
+            steps = (Fraction(value.stop) - Fraction(value.start)) / Fraction(value.step)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if steps > 0 and steps.denominator == 1:
+            log.warning("%s: an Optuna search draws %s=%s too (its ranges include their stop; "
+                        "a grid sweep's range stops before it); end the range one step "
+                        "earlier to leave it out", said, key, value.stop)  # fmt: skip
 
 
 def refuse_intervals_out_of_range(config: DictConfig) -> None:

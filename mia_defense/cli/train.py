@@ -91,6 +91,7 @@ from mia_defense.cli.sweep_checks import (
     require_search_space,
     require_slurm,
     require_usable_storage,
+    warn_inclusive_search_ranges,
     warn_oversubscribed_launcher,
     warn_searched_seed,
     warn_unseeded_search,
@@ -268,6 +269,7 @@ class RunDirCheck(Callback):
         refuse_unknown_group_options(config)
         refuse_float_ranges_on_integer_keys(config)
         refuse_intervals_out_of_range(config)
+        warn_inclusive_search_ranges(config)
         warn_unseeded_search(config)
         warn_searched_seed(config)
         refuse_stacked_release(config)
