@@ -275,10 +275,12 @@ def experiment_summary(
 
     TensorBoard ticks up to five columns, those marked ``differs`` first: only the columns
     of the ``swept`` config keys are marked (`default_columns`), so the ticked columns are
-    what the sweep varies, whatever else varies with it.
+    what the sweep varies, whatever else varies with it; and `NO_VERDICT` and `ATTACKED`
+    where a run has them, in the place of the swept keys beyond the first five
+    (`_with_flags`).
     """
-    ticked = default_columns(swept, sessions)
     names = sorted({name for s in sessions for name in s.hparams})
+    ticked = _with_flags(default_columns(swept, sessions), set(names))
     infos = [
         _hparam_info(name, [s.hparams[name] for s in sessions if name in s.hparams],
                      differs=name in ticked)
@@ -296,6 +298,25 @@ def experiment_summary(
     )
     return _summary(metadata.EXPERIMENT_TAG, plugin_data_pb2.HParamsPluginData(
         version=metadata.PLUGIN_DATA_VERSION, experiment=experiment))  # fmt: skip
+
+
+# Columns that say a row is not what the others are: ticked wherever a run has one, within
+# the columns TensorBoard shows (`SHOWN_HPARAMS`). Unticked, "no privacy verdict" was beyond
+# them, after the swept keys and constants in alphabetical order: a diverged run's row was
+# blank but for its name, a run at chance had blank attack columns with nothing to say why.
+_FLAG_COLUMNS = (NO_VERDICT, ATTACKED)
+# How many hparam columns TensorBoard's HParams tab shows before a user ticks more: the ticked
+# (``differs``) first, then the others, each by name (its backend sorts them, its index.js
+# shows five).
+SHOWN_HPARAMS = 5
+
+
+def _with_flags(ticked: set[str], names: set[str]) -> set[str]:
+    """``ticked`` and the `_FLAG_COLUMNS` among ``names``; of more than `SHOWN_HPARAMS`, the
+    flags and the first of ``ticked`` by name (the ones TensorBoard would show)."""
+    flags = {name for name in _FLAG_COLUMNS if name in names}
+    rest = sorted(ticked - flags)
+    return set(rest[: max(0, SHOWN_HPARAMS - len(flags))]) | flags if flags else ticked
 
 
 def _hparam_info(name: str, values: Sequence[HParamValue], *, differs: bool) -> api_pb2.HParamInfo:
