@@ -543,6 +543,7 @@ def _observe_checked(
 ) -> Observations:
     """`observe_models` on checked arguments."""
     classes = _probe_models(models, inputs[plan.population_idx[:2]])
+    _check_answer_memory(plan, classes)
     used = labels[np.concatenate([plan.population_idx, plan.test_idx])]
     if used.size and np.issubdtype(used.dtype, np.integer) and int(used.max()) >= classes:
         # (found after every query was made, as a problem of the observations' labels)
@@ -760,6 +761,27 @@ def _check_query_memory(plan: MembershipPlan, num_augmented: int) -> None:
             f"{gib(need)} of memory ({plan.num_models} models x {num_augmented} copies x "
             f"{records} records), more than the {gib(budget)} this machine can spare; lower "
             "num_augmented"
+        )
+
+
+def _check_answer_memory(plan: MembershipPlan, classes: int) -> None:
+    """Refuse answers that cannot fit in memory, once the probe has told C: every model's
+    logits and released log-probabilities on every record, float32 each (models of
+    200,000,000 outputs on 80 records were killed by the system for memory, 22 GB in,
+    without a word)."""
+    from mia_defense.budget import available_memory
+    from mia_defense.files import gib
+
+    records = len(plan.population_idx) + len(plan.test_idx)
+    need = 8 * plan.num_models * records * classes
+    budget = int(0.8 * available_memory())
+    if need > budget:
+        raise UnsupportedModelError(
+            f"observe_models: the models return {classes} logits per record: their answers "
+            f"on the plan's {records} records need about {gib(need)} of memory "
+            f"({plan.num_models} models x {records} records x {classes} classes, logits and "
+            f"released outputs), more than the {gib(budget)} this machine can spare; "
+            "observe fewer records (a smaller plan) or models with fewer outputs"
         )
 
 
