@@ -231,6 +231,9 @@ class Observations:
         if not isinstance(path, (str, os.PathLike)):  # (a raw TypeError from pathlib)
             raise ConfigError(f"Observations.save: path={path!r}: give the path of the .npz "
                               "to write, e.g. 'observations.npz'")  # fmt: skip
+        if not Path(path).name:  # ('' or '/': a raw ValueError 'has an empty name')
+            raise ConfigError(f"Observations.save: path={str(path)!r} names no file; give the "
+                              "path of the .npz to write, e.g. 'observations.npz'")  # fmt: skip
         arrays = self._file_arrays(extra)
         # what `load` refuses, in its words: a file of NaN outputs, masks never OUT or labels
         # beyond C was written without a word and refused by its own reader
@@ -277,6 +280,9 @@ class Observations:
     def load(cls, path: Path) -> Observations:
         """Read an observations file without unpickling; a `DataError` names the file and
         every field that is wrong (`from_arrays`)."""
+        if not isinstance(path, (str, os.PathLike)):  # (None: a raw TypeError from pathlib)
+            raise ConfigError(f"Observations.load: path={path!r}: give the path of an "
+                              "observations .npz, e.g. 'observations.npz'")  # fmt: skip
         return load_file(path)[0]
 
     @classmethod

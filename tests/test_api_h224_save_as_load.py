@@ -87,3 +87,22 @@ def test_nan_in_the_metadata_is_saved_as_strict_json(obs, tmp_path) -> None:
 
     assert json.loads(text, parse_constant=refuse) == {"lr": None, "scores": [None, 1.5]}
     assert Observations.load(tmp_path / "o.npz").metadata == {"lr": None, "scores": [None, 1.5]}
+
+
+@pytest.mark.parametrize("path", ["", "/"])
+def test_a_save_path_naming_no_file(obs, path) -> None:
+    """Before: a raw ValueError from pathlib ("PosixPath('.') has an empty name")."""
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=rf"Observations\.save: path='{path}' names no file"):
+        obs.save(path)
+
+
+@pytest.mark.parametrize("path", [None, b"o.npz", 3])
+def test_a_load_path_that_is_none(path) -> None:
+    """Before: a raw TypeError from pathlib (expected str, bytes or os.PathLike)."""
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"Observations\.load: path=.*: give the path of an "
+                       r"observations \.npz"):  # fmt: skip
+        Observations.load(path)
