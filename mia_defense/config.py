@@ -1101,6 +1101,7 @@ def check_defense_stack(cfg: DictConfig) -> None:
     _refuse_dropout_without_hidden(cfg, defenses)  # (train.fit beside a defense: said above)
     if len(stack) == len(named):  # (a defense not built may be a DP-SGD: left unjudged)
         _refuse_audit_without_canaries(cfg, stack)
+    _refuse_model_unfit_for_data(cfg)
     _refuse_gradient_canaries_over_params(cfg, stack)
 
 
@@ -1154,6 +1155,35 @@ def _known_input(cfg: DictConfig) -> tuple[tuple[int, ...], int] | None:
         fine = name == "load_cifar10" or node.get("labels") != "coarse"
         return (3, 32, 32), (10 if name == "load_cifar10" else 100 if fine else 20)
     return None
+
+
+def _refuse_model_unfit_for_data(cfg: DictConfig) -> None:
+    """A built-in model refused for the data's shape (``model=cnn`` on digits' flat
+    features: 'model=cnn needs images [C, H, W] ...'), known without loading the data
+    (`_known_input`): it was refused once the data was loaded, after the run directory held
+    the run's log. Built on the meta device (no weights: a millisecond); only the model's own
+    `ConfigError` is raised here, its other failures are the pipeline's to name."""
+    node = cfg.get("model")
+    values = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else None
+    if not isinstance(values, dict):
+        return
+    try:
+        target = _locate(str(values.get("_target_")))
+    except Exception:
+        return
+    if not (isinstance(target, type) and target.__module__.startswith("mia_defense.models")):
+        return
+    known = _known_input(cfg)
+    if known is None:
+        return
+    kwargs = {k: v for k, v in values.items() if k not in _HYDRA_KEYS}
+    try:
+        with torch.device("meta"):
+            target(input_shape=known[0], num_classes=known[1], **kwargs)
+    except ConfigError:
+        raise
+    except Exception:  # (its settings' own refusals are check_config's)
+        return
 
 
 def _refuse_gradient_canaries_over_params(cfg: DictConfig, stack: list[TrainingDefense]) -> None:

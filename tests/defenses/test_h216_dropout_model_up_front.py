@@ -26,7 +26,8 @@ def test_dropout_without_hidden_features_is_refused_by_the_config_check(make_cfg
         check_defense_stack(make_cfg(*overrides))
 
 
-@pytest.mark.parametrize("overrides", [("defense=dropout",), ("defense=dropout", "model=cnn"),
+@pytest.mark.parametrize("overrides", [("defense=dropout",),
+                                       ("defense=dropout", "model=cnn", "dataset=digits_images"),
                                        ("defense=label_smoothing", "model=logistic")],
                          ids=["mlp", "cnn", "no-dropout"])  # fmt: skip
 def test_models_with_hidden_features_pass(make_cfg, overrides):
