@@ -1164,12 +1164,11 @@ def _refuse_model_unfit_for_data(cfg: DictConfig) -> None:
     the run's log. Built on the meta device (no weights: a millisecond); only the model's own
     `ConfigError` is raised here, its other failures are the pipeline's to name."""
     node = cfg.get("model")
-    values = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else None
-    if not isinstance(values, dict):
-        return
     try:
-        target = _locate(str(values.get("_target_")))
-    except Exception:
+        values = OmegaConf.to_container(node, resolve=True) if isinstance(
+            node, DictConfig) else None  # fmt: skip
+        target = _locate(str(values.get("_target_"))) if isinstance(values, dict) else None
+    except Exception:  # (an unresolvable value: check_config's to name)
         return
     if not (isinstance(target, type) and target.__module__.startswith("mia_defense.models")):
         return
