@@ -130,6 +130,23 @@ def _mean_curves(histories: Sequence[ModelHistory]) -> dict[str, dict[int, float
     return curves
 
 
+def _released_means(histories: Sequence[ModelHistory]) -> dict[str, tuple[int, float]]:
+    """Where a defense released other weights than the curves' last (distillation's
+    student, early stopping's best epoch restored): field -> (the last epoch recorded, the
+    mean over models of the released weights' figure, `ModelHistory.of_released`). The
+    curves are the weights trained (distillation: the teacher's, test accuracy 0.92 where
+    the released students' was 0.745), so the Scalars tab showed such a run as accurate as
+    one without a defense. Empty where no model released other weights."""
+    if all(h.released is None for h in histories) or not all(h.epochs for h in histories):
+        return {}
+    records = [h.of_released for h in histories]
+    if not np.isfinite([[r.train_loss, r.test_loss] for r in records]).all():
+        return {}
+    epoch = max(r.epoch for r in records)
+    return {field: (epoch, float(np.mean([getattr(r, field) for r in records])))
+            for field in ("train_loss", "train_acc", "test_loss", "test_acc")}  # fmt: skip
+
+
 # What defenses report per epoch that is a bound of each model (DP-SGD's ε spent): its curve
 # is the worst model's, as the run's ε (privacy.epsilon) is, not the models' mean.
 _WORST_OF_MODELS = ("epsilon",)
@@ -178,6 +195,8 @@ def log_run(
     """Write the run's TensorBoard events under ``log_dir``.
 
     Per-epoch means over the models of the training curves and of what the defenses report;
+    where a defense released other weights than the curves' last, their figures as one
+    point of ``accuracy/test_released`` and the like (`_released_means`);
     the run's HParams session (``hparams``, see `session_hparams`) with the comparison
     metrics of ``scalars`` (results.json's ``headline``) as scalars, the attacks' left out
     where ``hparams`` has a `NO_VERDICT` column (`run_columns`); all of ``scalars`` as
@@ -195,6 +214,10 @@ def log_run(
             name = {"acc": "accuracy", "loss": "loss"}[metric]
             for epoch, value in values.items():
                 writer.add_scalar(f"{name}/{split}", value, epoch + 1)
+        for field, (epoch, value) in _released_means(histories).items():
+            split, metric = field.split("_")
+            name = {"acc": "accuracy", "loss": "loss"}[metric]
+            writer.add_scalar(f"{name}/{split}_released", value, epoch + 1)
         verdict = NO_VERDICT not in hparams
         metrics = comparison_metrics(scalars, verdict=verdict)
         for key, values in _mean_epoch_stats(histories).items():
