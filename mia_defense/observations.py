@@ -242,6 +242,12 @@ class Observations:
         problem = None if groups is None else copy_group_problem(groups, arrays["masks"])
         if problem:
             raise DataError(f"Observations.save: {path}: {COPY_GROUPS}: {problem}")
+        n = len(self.labels)  # (and is_canary of 2s or text, population_idx with repeats)
+        for name, default in (("is_canary", np.zeros(n, bool)), ("population_idx", np.arange(n))):
+            try:
+                checked_extra(Path(path), arrays, name, default)
+            except DataError as exc:
+                raise DataError(f"Observations.save: {exc}") from None
         atomic_write(Path(path), lambda handle: _savez(handle, arrays))
 
     def saved_sha256(self, **extra: np.ndarray) -> str:

@@ -106,3 +106,17 @@ def test_a_load_path_that_is_none(path) -> None:
     with pytest.raises(ConfigError, match=r"Observations\.load: path=.*: give the path of an "
                        r"observations \.npz"):  # fmt: skip
         Observations.load(path)
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("is_canary", np.full(N, 2), r"is_canary: values must be 0/1 or true/false"),
+    ("is_canary", np.ones(N, bool), r"is_canary: every record is a canary"),
+    ("population_idx", np.zeros(N, np.int64), r"population_idx: values must be distinct rows"),
+])  # fmt: skip
+def test_extras_mia_attack_and_load_observations_refuse_are_not_saved(obs, tmp_path, name,
+                                                                       value, said) -> None:
+    path = tmp_path / "o.npz"
+    with pytest.raises(DataError, match=rf"Observations\.save: {path}: {said}"):
+        obs.save(path, **{name: value})
+    assert not path.exists()
+    obs.save(path, is_canary=(np.arange(N) < 2).astype(np.int8), population_idx=np.arange(N))

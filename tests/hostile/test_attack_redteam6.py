@@ -16,7 +16,14 @@ from mia_defense.attack_source import read_source
 from mia_defense.errors import DataError
 from mia_defense.files import load_npz
 from mia_defense.observations import OBSERVATIONS_VERSION, load_file
-from tests.helpers import FAST, LEAN_ATTACKS, mia_attack, mia_train, synthetic_observations
+from tests.helpers import (
+    FAST,
+    LEAN_ATTACKS,
+    mia_attack,
+    mia_train,
+    synthetic_observations,
+    write_with_extra,
+)
 
 
 def _edit_observations(run: Path, **changes: np.ndarray) -> None:
@@ -312,7 +319,7 @@ def test_a_relative_path_is_the_launch_directorys_with_hydra_job_chdir(attacked_
 
 def test_a_file_whose_extra_arrays_are_refused_leaves_no_run_folder(tmp_path):
     obs = synthetic_observations(num_models=4, num_samples=40, num_classes=3)
-    obs.save(tmp_path / "o.npz", is_canary=np.arange(40))  # counts, not flags
+    write_with_extra(obs, tmp_path / "o.npz", is_canary=np.arange(40))  # counts, not flags
     done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=out", cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]
     # (0/1 numbers are flags, as in masks: h188; other numbers are refused by their values)
