@@ -375,6 +375,7 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
 
     for said, _, key, value in _sweep_values(config):
         if not isinstance(value, IntervalSweep):
+            _refuse_search_points_out_of_range(config, said, key, value)
             continue
         low, high = value.start, value.end
         if "log" in value.tags and not low > 0:
@@ -407,6 +408,58 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
                   "trial drawn there would be refused); nothing was run. Keep the interval "
                   "within it", said, key, param.describe())  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _search_points(value: Any) -> tuple[str, list[Any]] | None:
+    """(what draws them, the numbers an Optuna search draws that decide whether all are in a
+    key's range) of a range or a choice; ``None`` for other sweeps. A range the sweeper makes
+    an Optuna range (not shuffled) draws its stop too (`warn_inclusive_search_ranges`); its
+    first, second and last points decide (bounds and evenness: every point is the first plus
+    a multiple of the step)."""
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    if isinstance(value, ChoiceSweep):
+        numbers = [v for v in value.list if isinstance(v, int | float) and not isinstance(
+            v, bool)]  # fmt: skip
+        return "the choice", numbers
+    if not isinstance(value, RangeSweep) or not value.step:
+        return None
+    try:
+        start, step = Fraction(value.start), Fraction(value.step)
+        steps = (Fraction(value.stop) - start) / step
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return None
+    last = math.floor(steps) if not value.shuffle else math.ceil(steps) - 1
+    if last < 0:
+        return None  # (an empty range: refuse_empty_sweep's)
+    whole = not any(isinstance(v, float) for v in (value.start, value.stop, value.step))
+    points = [start, start + step, start + last * step][: 3 if last else 1]
+    return "the range", [int(p) if whole else float(p) for p in points]
+
+
+def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
+                                       value: Any) -> None:
+    """`refuse_intervals_out_of_range` of an Optuna search's range or choice of numbers:
+    ``train.lr: choice(-0.1, 0.01)`` or ``train.epochs: range(0, 3)`` had each trial drawing
+    -0.1 (0) refused after the search made its folders. A grid sweep is left alone: its
+    other points run, and each refused one is named."""
+    if not _plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    found = _search_points(value)
+    if found is None or not found[1]:
+        return
+    from mia_defense.config import key_param  # (torch: only for a range or choice)
+
+    param = key_param(config, key)
+    if param is None or param.kind not in ("int", "float"):
+        return
+    bad = next((point for point in found[1] if not param.accepts(point)), None)
+    if bad is None:
+        return
+    log.error("ConfigError: %s: %s must be %s, and %s draws %s (each trial drawing it would be "
+              "refused); nothing was run. Keep its values within it", said, key,
+              param.describe(), found[0], bad)  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
 
 
 def _group_options(config: DictConfig, group: str) -> set[str]:
