@@ -43,6 +43,7 @@ from mia_defense.pipeline.evaluate import (
 )
 from mia_defense.pipeline.record import (
     RunFacts,
+    defense_names,
     defense_settings,
     record_diverged,
     record_run,
@@ -151,8 +152,8 @@ def run_experiment(
         )
         reason = f"{exc}; {hint}"
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
-        record_diverged(run_dir, hparams=experiment.hparams, reason=reason,
-                        histories=exc.histories)  # (after: the record is results.json's)
+        record_diverged(run_dir, hparams={**experiment.hparams, **defense_names(experiment)},
+                        reason=reason, histories=exc.histories)  # (after: results.json's)
         raise DivergedError(f"training diverged: {reason}") from None
     except KeyboardInterrupt:
         mark_run(run_dir, status="interrupted", **mark)

@@ -21,7 +21,7 @@ from mia_defense.metrics.epsilon import wilson_interval
 from mia_defense.pipeline.evaluate import RunResult
 from mia_defense.run_fingerprint import training_parts
 from mia_defense.tracking.artifacts import SCHEMA_VERSION, run_sha256, write_json, write_npz
-from mia_defense.tracking.hparams import run_columns
+from mia_defense.tracking.hparams import RUN_NAMES, run_columns
 from mia_defense.tracking.tensorboard import log_run, run_title
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunFacts",
+    "defense_names",
     "defense_settings",
     "record_diverged",
     "record_run",
@@ -146,7 +147,8 @@ def record_diverged(
 ) -> None:
     """tb/ of a run whose training diverged (results.json ``diverged.reason``: ``reason``):
     the curves of ``histories`` up to where they diverged, and its HParams session, its
-    flat config ``hparams`` with the `NO_VERDICT` column that says why and no metrics; a sweep
+    flat config ``hparams`` (with its `defense_names`, as a finished run's) with the
+    `NO_VERDICT` column that says why and no metrics; a sweep
     compared in TensorBoard missed the point altogether. Only what the sweep's experiment
     config reads back from results.json (`sessions_under`): a value beyond its columns'
     domains would hide the run. A failure to write is logged: results.json, written first,
@@ -196,13 +198,20 @@ def _warn_release_near_chance(result: RunResult, test_size: int | None) -> None:
         log.warning("RELEASE NEAR CHANCE: %s", cause)
 
 
+def defense_names(experiment: Experiment, defenses: Sequence[Any] | None = None
+                  ) -> dict[str, str]:  # fmt: skip
+    """The names of the run's defenses (``defense``: ``dp+label_smoothing``, ``none``), its
+    release and its shadow models' recipe (`RUN_NAMES`): results.json's ``defense`` and the
+    run's HParams row give them, a diverged run's row too (`record_diverged`)."""
+    defenses = list(experiment.build_defenses()) if defenses is None else defenses
+    return dict(zip(RUN_NAMES, ("+".join(d.name for d in defenses) or "none",
+                                experiment.release.name, experiment.shadow_recipe),
+                    strict=True))  # fmt: skip
+
+
 def defense_settings(experiment: Experiment) -> dict[str, Any]:
     defenses = list(experiment.build_defenses())
-    out: dict[str, Any] = {
-        "defense": "+".join(d.name for d in defenses) or "none",
-        "release": experiment.release.name,
-        "shadow_recipe": experiment.shadow_recipe,
-    }
+    out: dict[str, Any] = defense_names(experiment, defenses)
     for d in defenses:
         out.update({f"{d.name}.{key}": value for key, value in _reported(d, "defense").items()})
     out.update({f"release.{key}": value

@@ -37,6 +37,7 @@ __all__ = [
     "ATTACKED",
     "EXPERIMENT_SUFFIX",
     "NO_VERDICT",
+    "RUN_NAMES",
     "SWEEP_EXPERIMENT_DIR",
     "HParamValue",
     "Session",
@@ -87,6 +88,10 @@ _ATTACK_FIGURES = (STRONGEST_TPR, STRONGEST_AUC, EMPIRICAL_EPSILON)
 # Columns only some runs have (`run_columns`): why a run has no privacy verdict, and the run
 # or file a mia-attack run attacked.
 NO_VERDICT = "no privacy verdict"
+# The names a run's row gives its defenses, release and shadow models (results.json's
+# ``defense``, `mia_defense.pipeline.record.defense_names`); a diverged run's results.json has
+# none, its own HParams session has them (`_recorded_names`).
+RUN_NAMES = ("defense", "release", "shadow_recipe")
 ATTACKED = "mia-attack of"
 _DISPLAY = {
     TEST_ACCURACY: "test accuracy",
@@ -394,12 +399,40 @@ def sessions_under(root: Path) -> list[Session]:
             log.warning("HParams: leaving out %s (%s)", path, problem)
             continue
         columns = run_columns(payload)
-        hparams = {**_flat_config(payload), **(payload.get("defense") or {}), **columns}
+        names = payload.get("defense") or (
+            _recorded_names(path.parent / "tb") if status == "diverged" else {})
+        hparams = {**_flat_config(payload), **names, **columns}
         sessions.append(Session(
             name=str(path.parent.relative_to(root)), hparams=session_hparams(hparams),
             metrics=comparison_metrics(headline or {}, verdict=NO_VERDICT not in columns),
         ))  # fmt: skip
     return sessions
+
+
+def _recorded_names(log_dir: Path) -> dict[str, str]:
+    """The `RUN_NAMES` of a diverged run's own HParams session in ``log_dir`` (its tb/), as
+    `record_diverged` derived them from the run's experiment (`defense_names`): its
+    results.json holds the config only, and its row in the sweep's columns was blank where the
+    finished runs name their defense and release. None from a file that cannot be read (a
+    run diverged before they were recorded: blank, as its own session)."""
+    from google.protobuf.message import DecodeError
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    names: dict[str, str] = {}
+    for path in sorted(log_dir.glob("events.out.tfevents.*")):
+        try:
+            for event in EventFileLoader(str(path)).Load():
+                for value in event.summary.value:
+                    if value.tag != metadata.SESSION_START_INFO_TAG:
+                        continue
+                    data = plugin_data_pb2.HParamsPluginData.FromString(
+                        value.metadata.plugin_data.content)  # fmt: skip
+                    hparams = data.session_start_info.hparams
+                    names = {key: hparams[key].string_value for key in RUN_NAMES
+                             if key in hparams and hparams[key].string_value}  # fmt: skip
+        except (OSError, ValueError, DecodeError) as exc:
+            log.debug("HParams: cannot read %s (%s)", path, exc)
+    return names
 
 
 def _flat_config(payload: Mapping[str, Any]) -> Mapping[str, Any]:
