@@ -1099,7 +1099,7 @@ def released_utility(obs: Observations) -> dict[str, float]:
     `audit`'s checks first (0/1 integer masks of ``Observations(...)`` indexed rows 0 and 1
     as every model's members: train accuracy 0.75 for 0.87)."""
     _check_observations("released_utility", obs)
-    return _released_utility(_checked(obs, where="released_utility"))
+    return _released_utility(_checked(obs, where="released_utility", attacked=False))
 
 
 def _released_utility(obs: Observations) -> dict[str, float]:
@@ -1221,7 +1221,8 @@ def audit(
 
 
 def _checked(
-    obs: Observations, *, canaries: np.ndarray | None = None, where: str = "audit"
+    obs: Observations, *, canaries: np.ndarray | None = None, where: str = "audit",
+    attacked: bool = True,
 ) -> Observations:
     """``obs`` with every check of `Observations.from_arrays` passed, its masks as bool and
     its labels as integers. Observations built directly (``Observations(...)``) have had
@@ -1240,7 +1241,7 @@ def _checked(
     _refuse_masked(source, **fields)
     # (Observations(log_probs=outputs) of tensors that require grad: a raw RuntimeError)
     fields = {name: _values(value, source, name) for name, value in fields.items()}
-    checked = Observations.from_arrays(fields, source=source)
+    checked = Observations.from_arrays(fields, source=source, attacked=attacked)
     return replace(checked, metadata=obs.metadata)
 
 

@@ -320,12 +320,15 @@ class Observations:
         return cls.from_arrays(arrays, source=str(path))
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, Any], *, source: str) -> Observations:
+    def from_arrays(
+        cls, arrays: Mapping[str, Any], *, source: str, attacked: bool = True
+    ) -> Observations:
         """Checked observations from the fields of the file format (``outputs`` of any
         `OUTPUT_KINDS`, converted to log-probabilities); ``source`` names the file or the
-        caller in the `DataError` that lists every problem (`observation_problems`)."""
+        caller in the `DataError` that lists every problem (`observation_problems`;
+        ``attacked=False``: without the membership checks only attacks need)."""
         arrays, problems = _as_arrays(arrays)
-        _refuse_problems(source, problems or observation_problems(arrays))
+        _refuse_problems(source, problems or observation_problems(arrays, attacked=attacked))
         name = "log_probs" if "log_probs" in arrays else "outputs"
         kind = _output_kind(arrays)
         test = arrays.get("test_log_probs", arrays.get("test_outputs"))
@@ -1005,9 +1008,11 @@ def _as_arrays(fields: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], list[s
     return arrays, problems
 
 
-def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
+def observation_problems(arrays: Mapping[str, np.ndarray], *, attacked: bool = True) -> list[str]:
     """Every problem of the fields of an observations file, one line each naming its field
-    (empty: the arrays are a valid file); ``schema_version`` is `Observations.load`'s."""
+    (empty: the arrays are a valid file); ``schema_version`` is `Observations.load`'s.
+    ``attacked=False`` leaves out what only an attack needs (K >= 2, every record IN some
+    model and OUT of another): the utility of one model's outputs is still well defined."""
     name = "log_probs" if "log_probs" in arrays or "outputs" not in arrays else "outputs"
     missing = [k for k in (name, "masks", "labels") if k not in arrays]
     if missing:
@@ -1023,7 +1028,7 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
         return [*problems, f"inconsistent shapes: {name} has shape {values.shape}, expected "
                            "[K, N, C] (models, records, classes)"]  # fmt: skip
     k, n, c = values.shape
-    if k < 2:
+    if k < 2 and attacked:
         problems.append(f"{name}: K={k} model; membership inference compares models that "
                         "trained on a record with models that did not: give K >= 2")
     if n == 0 or c == 0:
@@ -1045,7 +1050,7 @@ def observation_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     problems += _value_problems(values, kind, name) if kind else []
     if shapes_ok:
         problems += _label_problems(labels, "labels", c)
-        problems += _mask_problems(masks, _canary_flags(arrays, n)) if k >= 2 else []
+        problems += _mask_problems(masks, _canary_flags(arrays, n)) if k >= 2 and attacked else []
     prefix = "" if name == "log_probs" else "outputs"
     problems += _optional_problems(arrays, kind, prefix, k, n, c)
     # Rows that do not normalise, last: arrays made up to test another check (zeros as
