@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
 from mia_defense.cli.run_dirs import SAFE_SUBDIR
@@ -33,6 +33,7 @@ __all__ = [
     "refuse_repeated_sweep_keys",
     "refuse_shared_run_dirs",
     "refuse_stacked_release",
+    "refuse_sweep_refused_at_every_point",
     "refuse_sweep_settings_in_a_run",
     "refuse_unknown_group_options",
     "refuse_unknown_plugin_keys",
@@ -1189,3 +1190,87 @@ def _sweep_runs(config: DictConfig) -> int | None:
         runs *= size
     return runs
 
+
+
+# The most points of a grid `refuse_sweep_refused_at_every_point` composes and checks.
+_CHECKED_POINTS = 256
+
+
+def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
+    """Refuse a grid sweep each of whose points its run's config check refuses (the check
+    each job makes, `check_config` and `check_defense_stack`): ``mia-train -m defense=dp
+    defense.dp.noise_multiplier=0.5,1.0`` with ``defense.dp.target_epsilon`` still set made
+    the sweep's folder and one per point, each refused ('set exactly one of them'), the
+    sweep's end listing the same refusal for every point. The points are composed as the
+    sweeper composes them and checked in turn until one passes (the first, as a rule: one
+    check); only where none passes, and the first refusal names (``key=value``) a key the
+    sweep does not vary, is the sweep refused, once, with that refusal (one naming swept
+    keys only, each point refused for its own value, ``train.lr=-1,-2``, or naming no
+    ``key=value``, is left to the points: the sweep's end names each). A search (its points
+    drawn as it goes), a grid Hydra composes otherwise or of more than `_CHECKED_POINTS`
+    points, and a check failing otherwise than by a refusal are left to the runs; so is a
+    sweep of mia-attack (its jobs are checked otherwise: it has no ``check_config``
+    callback)."""
+    callbacks = OmegaConf.select(config, "hydra.callbacks", default=None) or {}
+    if not _plugin_is(config.hydra.sweeper, "basic") or "check_config" not in callbacks:
+        return
+    points = _grid_points(config)
+    if not points or len(points) > _CHECKED_POINTS:
+        return
+    from hydra.core.global_hydra import GlobalHydra
+
+    from mia_defense.config import check_config, check_defense_stack  # (torch)
+    from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
+    from mia_defense.hydra_setup import hydra_config_of_the_job
+
+    first: tuple[list[str], Exception] | None = None
+    loader = GlobalHydra.instance().config_loader()
+    for num, overrides in enumerate(points):
+        try:
+            job = loader.load_sweep_config(config, list(overrides))
+            with open_dict(job):
+                job.hydra.job.num = num
+                job.hydra.run.dir = "${hydra.sweep.dir}/${hydra.sweep.subdir}"  # (its folder)
+            with hydra_config_of_the_job(job):
+                check_config(job)
+                check_defense_stack(job)
+        except (ConfigError, DataError, UnsupportedModelError) as exc:
+            first = first or (list(overrides), exc)
+            continue
+        except Exception:  # (not a refusal: the point's run says what it is)
+            return
+        return  # this point runs
+    if first is None:
+        return
+    overrides, exc = first
+    named = {key.lstrip("+~") for key in re.findall(r"(?<![\w.])([+~]?[A-Za-z_][\w.]*)=",
+                                                     str(exc))}  # fmt: skip
+    if not named or named <= {key.lstrip("+~") for key in override_keys(config)}:
+        return  # (each point refused for its own value of a swept key, or naming no key=value
+        # to tell: each is named at the sweep's end)
+    log.error("%s: %s", type(exc).__name__, exc)
+    log.error("ConfigError: every point of this sweep would be refused so (%d of %d; the first: "
+              "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
+              "again", len(points), len(points), " ".join(overrides))  # fmt: skip
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _grid_points(config: DictConfig) -> list[list[str]] | None:
+    """Each point of a grid sweep as the overrides Hydra's basic sweeper composes it with
+    (``hydra.sweeper.params`` then the command line); ``None`` where Hydra reads them
+    otherwise here (its own error follows)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    if not GlobalHydra.instance().is_initialized():
+        return None
+    params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
+    texts = [f"{key}={value}" for key, value in (params or {}).items()]
+    try:
+        parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+        overrides = parser.parse_overrides(texts + task_overrides(config))
+        batches = BasicSweeper.split_arguments(overrides, None)
+    except Exception:
+        return None
+    return [list(point) for batch in batches for point in batch]

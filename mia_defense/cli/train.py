@@ -82,6 +82,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_repeated_sweep_keys,
     refuse_shared_run_dirs,
     refuse_stacked_release,
+    refuse_sweep_refused_at_every_point,
     refuse_sweep_settings_in_a_run,
     refuse_unknown_group_options,
     refuse_unknown_plugin_keys,
@@ -303,6 +304,8 @@ class RunDirCheck(Callback):
             refuse_shared_run_dirs(config)
             refuse_odd_log_files(config, _run_folders(config.hydra.sweep.dir),
                                  key="hydra.sweep.dir")
+            # (after the folder's checks: it imports torch, which they need not wait for)
+            refuse_sweep_refused_at_every_point(config)
             new = claimed or not os.path.lexists(config.hydra.sweep.dir)
             require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
             require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)

@@ -70,7 +70,7 @@ def test_a_point_refused_in_a_folder_in_use_leaves_its_files(tmp_path):
 def test_a_bad_value_refused_in_another_runs_folder_leaves_its_log(fast_run, tmp_path, other):
     """Refused for its own value before its claim: written into that run's train.log; a new
     folder gets the refusal in its own train.log."""
-    folder = tmp_path / "sweep" / "s1"
+    folder = tmp_path / "sweep" / "s-1"
     fd = hold_run_lock(folder) if other == "in use" else None
     try:
         if fd is None:
@@ -78,14 +78,17 @@ def test_a_bad_value_refused_in_another_runs_folder_leaves_its_log(fast_run, tmp
         else:
             (folder / "train.log").write_text(LINE)
         before = _hashes(folder)
-        done = mia_train(*SWEEP, "seed=1,2", "train.lr=-1", cwd=tmp_path)
+        # (each point refused for its own swept value: a value every point shares stops the
+        # sweep before any point)
+        done = mia_train(*SWEEP[:-1], "hydra.sweep.subdir=s${train.lr}", "train.lr=-1,-2",
+                         cwd=tmp_path)  # fmt: skip
     finally:
         if fd is not None:
             os.close(fd)
     assert done.returncode == 2, done.stderr[-3000:]
-    assert "s1: ConfigError: train.lr=-1" in done.stdout
+    assert "s-1: ConfigError: train.lr=-1" in done.stdout
     assert _hashes(folder) == before
-    assert "ConfigError: train.lr=-1" in (tmp_path / "sweep" / "s2" / "train.log").read_text()
+    assert "ConfigError: train.lr=-2" in (tmp_path / "sweep" / "s-2" / "train.log").read_text()
 
 
 def test_its_own_unfinished_run_gets_the_lines(fast_run, tmp_path, monkeypatch):

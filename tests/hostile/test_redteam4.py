@@ -122,7 +122,8 @@ def test_a_subdir_escaping_through_a_swept_value_leaves_no_folder_or_log_outside
     assert done.returncode == 2, done.stderr[-3000:]
     assert "ConfigError: hydra.sweep.subdir=+z=../../.. puts a run at" in done.stderr
     assert "outside the sweep directory" in done.stderr
-    assert tree(tmp_path) == ["a", "a/b", "a/b/sweep", "a/b/sweep/multirun.yaml"]
+    # (the sweep's check of its points resolves the first point's subdir: nothing is made)
+    assert tree(tmp_path) == []
 
 
 @pytest.mark.slow  # 1-5 s (a run, a report or a sweep): make test-slow
