@@ -157,7 +157,7 @@ def _refuse_one_point_space(config: DictConfig, fixed: dict[str, str]) -> None:
                 if text != fixed[key]:  # (a key of the space the command line fixes)
                     single.append(f"{fixed[key]} on the command line")
                 continue
-            size = sweep_size(override) if override.is_sweep_override() else 1
+            size = _search_size(override) if override.is_sweep_override() else 1
         except Exception:
             return  # (Hydra's to say)
         if size != 1:
@@ -409,6 +409,18 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
                   "trial drawn there would be refused); nothing was run. Keep the interval "
                   "within it", said, key, param.describe())  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _search_size(override: Any) -> int | None:
+    """`sweep_size` as an Optuna search draws: a range it makes an Optuna range (not
+    shuffled) includes its stop (``range(0, 1)``: 0 and 1, where a grid sweep has 0 alone,
+    and the search was refused as one point)."""
+    points = _search_points(override.value())
+    if points is None or points[0] != "the range" or override.value().shuffle:
+        return sweep_size(override)
+    value = override.value()
+    steps = (Fraction(value.stop) - Fraction(value.start)) / Fraction(value.step)
+    return math.floor(steps) + 1
 
 
 def _search_points(value: Any) -> tuple[str, list[Any]] | None:

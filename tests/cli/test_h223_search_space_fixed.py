@@ -72,6 +72,8 @@ def test_a_search_space_of_one_point_is_refused(caplog, overrides, said) -> None
     ['+hydra.sweeper.params={train.lr: "choice(0.1, 0.2)", train.epochs: "choice(3)"}'],
     ['+hydra.sweeper.params={train.lr: "0.01", train.epochs: "int(interval(1, 3))"}'],
     ['+hydra.sweeper.params={train.lr: "choice(0.1)"}', "hydra.sweeper.n_trials=1"],  # once
+    # an Optuna range includes its stop: 1 and 2 (a grid sweep's range(1, 2) is 1 alone)
+    ['+hydra.sweeper.params={train.epochs: "range(1, 2)"}'],
 ])  # fmt: skip
 def test_a_search_space_with_a_key_to_search_passes(overrides) -> None:
     from mia_defense.cli.sweep_checks import require_search_space
