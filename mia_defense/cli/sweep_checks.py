@@ -215,12 +215,8 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
 
-    params = config.hydra.sweeper.get("params") or {}
-    texts = [(f"hydra.sweeper.params: {key}: {value}", f"{key}={value}")
-             for key, value in params.items() if isinstance(value, str)]  # fmt: skip
-    texts += [(text, text) for text in task_overrides(config)]
     parser = OverridesParser.create()
-    for said, text in texts:
+    for said, text in _sweep_texts(config):
         try:
             override = parser.parse_override(text)
             group = override.key_or_group.lstrip("+")
@@ -247,18 +243,23 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
         raise SystemExit(EXIT_USER_ERROR)
 
 
+def _sweep_texts(config: DictConfig) -> list[tuple[str, str]]:
+    """(as said, as an override text) of each entry of ``hydra.sweeper.params`` given as
+    text, then of each override of the command line."""
+    params = config.hydra.sweeper.get("params") or {}
+    texts = [(f"hydra.sweeper.params: {key}: {value}", f"{key}={value}")
+             for key, value in params.items() if isinstance(value, str)]  # fmt: skip
+    return texts + [(text, text) for text in task_overrides(config)]
+
+
 def _sweep_values(config: DictConfig) -> Iterator[tuple[str, str, str, Any]]:
     """(as said, as text, key, parsed sweep) of each sweep of ``hydra.sweeper.params`` and
     of the command line, on a config key (not a group put elsewhere); what Hydra parses
     otherwise is left to it."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    params = config.hydra.sweeper.get("params") or {}
-    texts = [(f"hydra.sweeper.params: {key}: {value}", f"{key}={value}")
-             for key, value in params.items() if isinstance(value, str)]  # fmt: skip
-    texts += [(text, text) for text in task_overrides(config)]
     parser = OverridesParser.create()
-    for said, text in texts:
+    for said, text in _sweep_texts(config):
         try:
             override = parser.parse_override(text)
             key = override.key_or_group.lstrip("+")
