@@ -352,13 +352,10 @@ def warn_inclusive_search_ranges(config: DictConfig) -> None:
     if not _plugin_is(config.hydra.sweeper, "optuna"):
         return
     for said, _, key, value in _sweep_values(config):
-        if not isinstance(value, RangeSweep) or value.shuffle or not value.step:
+        if not isinstance(value, RangeSweep) or value.shuffle:
             continue
-        try:
-            steps = (Fraction(value.stop) - Fraction(value.start)) / Fraction(value.step)
-        except (TypeError, ValueError, OverflowError):
-            continue
-        if steps > 0 and steps.denominator == 1:
+        steps = _range_steps(value)
+        if steps is not None and steps > 0 and steps.denominator == 1:
             log.warning("%s: an Optuna search draws %s=%s too (its ranges include their stop; "
                         "a grid sweep's range stops before it); end the range one step "
                         "earlier to leave it out", said, key, value.stop)  # fmt: skip
@@ -412,15 +409,27 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
         raise SystemExit(EXIT_USER_ERROR)
 
 
+def _range_steps(value: Any) -> Fraction | None:
+    """``(stop - start) / step`` of a range sweep, exact; ``None`` for another sweep, a step
+    of 0, or bounds a fraction cannot hold (inf, nan)."""
+    from hydra.core.override_parser.types import RangeSweep
+
+    if not isinstance(value, RangeSweep) or not value.step:
+        return None
+    try:
+        return (Fraction(value.stop) - Fraction(value.start)) / Fraction(value.step)
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return None
+
+
 def _search_size(override: Any) -> int | None:
     """`sweep_size` as an Optuna search draws: a range it makes an Optuna range (not
     shuffled) includes its stop (``range(0, 1)``: 0 and 1, where a grid sweep has 0 alone,
     and the search was refused as one point)."""
-    points = _search_points(override.value())
-    if points is None or points[0] != "the range" or override.value().shuffle:
-        return sweep_size(override)
     value = override.value()
-    steps = (Fraction(value.stop) - Fraction(value.start)) / Fraction(value.step)
+    steps = _range_steps(value)
+    if steps is None or value.shuffle or steps < 0:
+        return sweep_size(override)
     return math.floor(steps) + 1
 
 
@@ -430,19 +439,16 @@ def _search_points(value: Any) -> tuple[str, list[Any]] | None:
     an Optuna range (not shuffled) draws its stop too (`warn_inclusive_search_ranges`); its
     first, second and last points decide (bounds and evenness: every point is the first plus
     a multiple of the step)."""
-    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+    from hydra.core.override_parser.types import ChoiceSweep
 
     if isinstance(value, ChoiceSweep):
         numbers = [v for v in value.list if isinstance(v, int | float) and not isinstance(
             v, bool)]  # fmt: skip
         return "the choice", numbers
-    if not isinstance(value, RangeSweep) or not value.step:
+    steps = _range_steps(value)
+    if steps is None:
         return None
-    try:
-        start, step = Fraction(value.start), Fraction(value.step)
-        steps = (Fraction(value.stop) - start) / step
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
-        return None
+    start, step = Fraction(value.start), Fraction(value.step)
     last = math.floor(steps) if not value.shuffle else math.ceil(steps) - 1
     if last < 0:
         return None  # (an empty range: refuse_empty_sweep's)
