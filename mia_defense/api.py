@@ -745,16 +745,22 @@ def _numbers(where: str, x: Any) -> np.ndarray:
     return features
 
 
+def _memory_to_spare() -> int:
+    """Bytes the queries' answers may take: 80% of the memory available now."""
+    from mia_defense.budget import available_memory
+
+    return int(0.8 * available_memory())
+
+
 def _check_query_memory(plan: MembershipPlan, num_augmented: int) -> None:
     """Refuse augmented queries whose answers cannot fit in memory (num_augmented=10**12
     was a raw MemoryError of 655 TiB), as mia-train's budget check does: a float32 logit
     and a prediction per model, copy and record."""
-    from mia_defense.budget import available_memory
     from mia_defense.files import gib
 
     records = len(plan.population_idx)
     need = 8 * plan.num_models * num_augmented * records
-    budget = int(0.8 * available_memory())
+    budget = _memory_to_spare()
     if need > budget:
         raise ConfigError(
             f"observe_models: num_augmented={num_augmented}: the augmented queries need about "
@@ -769,12 +775,11 @@ def _check_answer_memory(plan: MembershipPlan, classes: int) -> None:
     logits and released log-probabilities on every record, float32 each (models of
     200,000,000 outputs on 80 records were killed by the system for memory, 22 GB in,
     without a word)."""
-    from mia_defense.budget import available_memory
     from mia_defense.files import gib
 
     records = len(plan.population_idx) + len(plan.test_idx)
     need = 8 * plan.num_models * records * classes
-    budget = int(0.8 * available_memory())
+    budget = _memory_to_spare()
     if need > budget:
         raise UnsupportedModelError(
             f"observe_models: the models return {classes} logits per record: their answers "
