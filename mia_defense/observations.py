@@ -437,7 +437,7 @@ def _metadata_json(metadata: Mapping[str, Any]) -> str:
     from mia_defense.tracking.artifacts import jsonable  # (torch-free)
 
     try:
-        text = json.dumps(jsonable(dict(metadata)), default=_numpy_json, allow_nan=False)
+        text = json.dumps(jsonable(dict(metadata)), allow_nan=False)
         depth = json_depth(json.loads(text))
     except (TypeError, ValueError, RecursionError) as exc:
         said = " ".join(str(exc).split())[:160]
@@ -451,13 +451,6 @@ def _metadata_json(metadata: Mapping[str, Any]) -> str:
             f"{MAX_JSON_DEPTH} (facts such as dataset, model, defense), as files are read"
         )
     return text
-
-
-def _numpy_json(value: Any) -> Any:
-    """A numpy number or array as its Python value, for ``json.dumps``."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _plain_array(name: str, value: Any) -> np.ndarray:
