@@ -130,6 +130,12 @@ def _mean_curves(histories: Sequence[ModelHistory]) -> dict[str, dict[int, float
     return curves
 
 
+def _record_tag(field: str) -> str:
+    """The Scalars tag of an `EpochRecord` field: ``test_acc`` -> ``accuracy/test``."""
+    split, metric = field.split("_")
+    return f"{ {'acc': 'accuracy', 'loss': 'loss'}[metric]}/{split}"
+
+
 def _released_means(histories: Sequence[ModelHistory]) -> dict[str, tuple[int, float]]:
     """Where a defense released other weights than the curves' last (distillation's
     student, early stopping's best epoch restored): field -> (the last epoch recorded, the
@@ -210,14 +216,10 @@ def log_run(
     start = time.time()
     with _events_writer(Path(log_dir)) as writer:
         for field, values in _mean_curves(histories).items():
-            split, metric = field.split("_")
-            name = {"acc": "accuracy", "loss": "loss"}[metric]
             for epoch, value in values.items():
-                writer.add_scalar(f"{name}/{split}", value, epoch + 1)
+                writer.add_scalar(_record_tag(field), value, epoch + 1)
         for field, (epoch, value) in _released_means(histories).items():
-            split, metric = field.split("_")
-            name = {"acc": "accuracy", "loss": "loss"}[metric]
-            writer.add_scalar(f"{name}/{split}_released", value, epoch + 1)
+            writer.add_scalar(f"{_record_tag(field)}_released", value, epoch + 1)
         verdict = NO_VERDICT not in hparams
         metrics = comparison_metrics(scalars, verdict=verdict)
         for key, values in _mean_epoch_stats(histories).items():
