@@ -29,6 +29,7 @@ __all__ = [
     "check_attacks",
     "evaluate",
     "judged_scores",
+    "measured_nothing",
     "run_attacks",
     "strongest",
     "tied_scores",
@@ -286,6 +287,14 @@ def judged_scores(result: AttackResult, records: np.ndarray | None) -> np.ndarra
     all): an attack tied on those and not on the canaries measured nothing the figures
     show (it was named the strongest while its warning said it never decides the verdict)."""
     return result.scores if records is None else result.scores[:, np.asarray(records, bool)]
+
+
+def measured_nothing(result: AttackResult, records: np.ndarray | None) -> bool:
+    """Whether ``result`` measured nothing on the ``records`` [N] bool the metrics judged
+    (``None``: all): its judged scores give each target's records one score (`tied_scores`).
+    Such an attack ranks whole targets, not members: it never names the verdict, bounds no
+    ε held to a claim, and shows no leak at chance utility (the one rule, used everywhere)."""
+    return tied_scores(judged_scores(result, records))
 
 
 def tied_scores(scores: np.ndarray) -> bool:
@@ -657,7 +666,7 @@ def strongest(
     if not allowed:
         return None
     # an attack of tied scores measured nothing: it never names the verdict while another can
-    measured = [name for name in allowed if not tied_scores(judged_scores(results[name], records))]
+    measured = [name for name in allowed if not measured_nothing(results[name], records)]
     allowed = measured or allowed
     return max(
         allowed,

@@ -17,10 +17,9 @@ from mia_defense.attacks.runner import (
     Attack,
     AttackResult,
     EvaluationConfig,
-    judged_scores,
+    measured_nothing,
     run_attacks,
     strongest,
-    tied_scores,
 )
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, few_draws_note
@@ -368,7 +367,7 @@ def _refuse_all_tied(
     results: Mapping[str, AttackResult], utility: Mapping[str, Any], *, records: np.ndarray
 ) -> None:
     """A `ConfigError` when every black-box attack gave each target's records one score
-    (`tied_scores`) in a run that would get a verdict: none measured anything, and their
+    (`measured_nothing`) in a run that would get a verdict: none measured anything, and their
     AUC 0.5 [0.5, 0.5] and TPR 0 made the verdict 'no leak' (a leaky run with LiRA online
     alone at K=2, or an attack of a user's returning a constant). A run at chance utility
     (a release that answers every query alike: release.temperature=1e30) gets no verdict
@@ -376,8 +375,7 @@ def _refuse_all_tied(
     if "chance_accuracy" in utility and not _above_chance(utility):
         return
     black_box = [name for name, r in results.items() if r.access in BLACK_BOX]
-    if black_box and all(tied_scores(judged_scores(results[name], records))
-                         for name in black_box):
+    if black_box and all(measured_nothing(results[name], records) for name in black_box):
         raise ConfigError(
             f"attack.attacks: every black-box attack ({', '.join(black_box)}) gave every "
             "record the same score, which measures no leak (see the warnings above), so the "
@@ -483,7 +481,7 @@ def _check_leak_without_utility(
     black-box bound, at the run's confidence over all its attacks at once, is above 0, set
     ``leak_without_utility`` with the reason and warn, so the leak is not read as a
     non-result. Attacks that gave each target's ``records`` ([N] bool judged, ``None``: all)
-    one score (`tied_scores`) rank models, not members, and show no leak (targets trained
+    one score (`measured_nothing`) rank models, not members, and show no leak (targets trained
     on 90% and 10% of the records, scored by that share: 'not private, ε >= 2.04' beside
     empirical_epsilon 0)."""
     if "chance_accuracy" not in utility:
@@ -492,7 +490,7 @@ def _check_leak_without_utility(
     if _above_chance(utility):
         return
     black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX
-                 and not tied_scores(judged_scores(r, records))}  # fmt: skip
+                 and not measured_nothing(r, records)}  # fmt: skip
     if not black_box:
         return
     name = highest_bound({n: r.epsilon_lower_bound for n, r in black_box.items()})
@@ -629,13 +627,13 @@ def _copies_untested(copies: int, claimed: float) -> str:
 
 def _evidence_bound(results: Mapping[str, AttackResult], records: np.ndarray) -> str:
     """The attack whose ε bound is ``privacy.empirical_epsilon`` and is held to a DP claim:
-    the highest bound of those that measured something (`tied_scores`: one score per target
+    the highest bound of those that measured something (`measured_nothing`: one score per target
     ranks whole targets, a difference between models; such an attack, warned to 'never
     decide the verdict', refuted a claim with ε >= 2.04), or of all where none did, as
     `strongest` picks the verdict's attack. (empirical_epsilon was the largest bound of all,
     so it stood above an accountant's ε 0.5 that the claim check, rightly, left standing.)"""
     measured = {name: r.epsilon_lower_bound for name, r in results.items()
-                if not tied_scores(judged_scores(r, records))}  # fmt: skip
+                if not measured_nothing(r, records)}  # fmt: skip
     return highest_bound(measured or {n: r.epsilon_lower_bound for n, r in results.items()})
 
 
@@ -644,7 +642,7 @@ def _warn_tied_bounds(results: Mapping[str, AttackResult], best: str, records: n
     the ε bound an attack that gave each target's records one score shows in its row."""
     reported = np.nan_to_num(results[best].epsilon_lower_bound, nan=-1.0)
     above = {name: r.epsilon_lower_bound for name, r in results.items()
-             if r.epsilon_lower_bound > reported and tied_scores(judged_scores(r, records))}
+             if r.epsilon_lower_bound > reported and measured_nothing(r, records)}
     if above:
         named = ", ".join(f"{name} {bound:.3g}" for name, bound in above.items())
         log.warning(
@@ -674,9 +672,9 @@ def _canary_evidence(
         return []
     found: dict[str, AttackResult] = {}
     for name, result in results.items():
-        scores = result.scores[:, is_canary]
-        if tied_scores(scores):
+        if measured_nothing(result, is_canary):
             continue
+        scores = result.scores[:, is_canary]
         metrics = roc_metrics(scores, truth, fprs=evaluation.fprs)
         bound = empirical_epsilon(
             metrics.fpr, metrics.tpr, num_members=int(truth.sum()),
