@@ -65,12 +65,9 @@ from mia_defense.pipeline.train import (
 from mia_defense.run_fingerprint import config_fingerprint, training_parts
 from mia_defense.seeding import torch_generator
 from mia_defense.timing import Stopwatch
+from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.tracking.run_dir import RESULTS, mark_run
-from mia_defense.training.checkpoints import (
-    CHECKPOINTS,
-    UNDEFENDED_CHECKPOINTS,
-    resume_settings,
-)
+from mia_defense.training.checkpoints import resume_settings
 from mia_defense.training.config import optimizer_options
 from mia_defense.training.loop import Ensemble
 from mia_defense.training_start import TrainingStart, watching_training_start

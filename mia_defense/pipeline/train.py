@@ -27,10 +27,12 @@ from mia_defense.pipeline.release import release_population
 from mia_defense.run_fingerprint import TARGETS_STAGE, stage_fingerprint
 from mia_defense.seeding import torch_generator
 from mia_defense.store import ModelStore, store_key
-from mia_defense.tracking.artifacts import checkpoint_fingerprint
-from mia_defense.training.checkpoints import (
+from mia_defense.tracking.artifacts import (
     CHECKPOINTS,
     UNDEFENDED_CHECKPOINTS,
+    checkpoint_fingerprint,
+)
+from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
     resume_settings,

@@ -12,16 +12,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from torch import nn
 
+from mia_defense.archives import stored_values
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.run_fingerprint import config_fingerprint, stage_fingerprint
-from mia_defense.training.checkpoints import (
-    CHECKPOINTS,
-    UNDEFENDED_CHECKPOINTS,
-    checkpoint_path,
-    load_checkpoint,
-    load_state,
-    stored_values,
-)
+from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
+from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, load_state
 
 if TYPE_CHECKING:
     from mia_defense.data.dataset import Dataset

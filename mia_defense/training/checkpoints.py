@@ -17,17 +17,15 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
-from mia_defense.archives import archive_problem, oversized, stored, stored_values
+from mia_defense.archives import archive_problem, oversized, stored
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import atomic_write
-from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS, resume_why
+from mia_defense.tracking.artifacts import resume_why
 from mia_defense.training.config import resolve_device
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.versions import training_versions
 
 __all__ = [
-    "CHECKPOINTS",
-    "UNDEFENDED_CHECKPOINTS",
     "changed_keys",
     "check_checkpoint_dir",
     "checkpoint_path",
@@ -37,7 +35,6 @@ __all__ = [
     "save_checkpoint",
     "save_state",
     "state_mismatch",
-    "stored_values",
 ]
 
 def checkpoint_path(directory: Path, index: int) -> Path:

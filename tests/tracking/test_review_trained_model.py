@@ -49,7 +49,8 @@ class _Tied(nn.Module):
 
 
 def test_tied_weights_and_expanded_buffers_are_counted_alike_on_both_sides(tmp_path):
-    from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint, stored_values
+    from mia_defense.archives import stored_values
+    from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint
 
     path = tmp_path / "model_0000.pt"
     save_checkpoint(path, {"state_dict": _Tied((4,), 2).state_dict(), "fingerprint": "f",
@@ -66,8 +67,9 @@ def test_a_view_claiming_more_values_than_stored_is_neither_allocated_nor_counte
     # that size was built before its shapes were compared
     import resource
 
+    from mia_defense.archives import stored_values
     from mia_defense.errors import DataError
-    from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint, stored_values
+    from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint
 
     history = {"epochs": [], "stats": {}}
     path = tmp_path / "model_0000.pt"
