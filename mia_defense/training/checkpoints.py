@@ -88,11 +88,8 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     checkpoint trained under a different config, on other data or by other code is refused
     instead of silently reused.
     """
-    # One open, read whole: the checks and torch.load see the same bytes, not a file
-    # swapped in between; the mode of what was opened (a FIFO would block the run forever).
-    # A link to nothing or a link loop (OSError) and a folder (IsADirectoryError, from open
-    # on what os.open took) were tracebacks: named here, with the fix. A missing file is
-    # still a FileNotFoundError.
+    # One open, read whole: the checks and torch.load see the same bytes, not a file swapped
+    # in between, and the mode checked is that of what was opened (a FIFO would block).
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:

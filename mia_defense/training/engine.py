@@ -189,11 +189,8 @@ def train_chunk(
     )
     for defense in defenses:
         defense.setup(ctx)
-    # The weights before training: a model whose parameters training left as they were,
-    # value for value (every step zero or below their float rounding: a learning rate of
-    # 1e-30 left a digits MLP at its random initialisation, and the run reported a privacy
-    # verdict of an untrained model), is flagged for `check_trained`, before the defenses'
-    # ``finish`` may put other weights in. A lazy parameter takes its values in training.
+    # The weights before training, for `ModelHistory.weights_unchanged` (compared before the
+    # defenses' ``finish`` may put other weights in); a lazy parameter gets its values later.
     lazy = any(is_lazy(leaf) for group in stack.leaves for leaf in group)
     initial = None if lazy else {n: p.detach().clone() for n, p in stack.stacked().items()}
     histories = _fit(ctx, defenses, [steps[k] for k in order], x_test, y_test, config, progress)

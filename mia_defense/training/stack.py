@@ -47,8 +47,6 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
                    if p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)),
                   None)  # fmt: skip
     if hooked:
-        # the optimiser steps stacked copies of the parameters, on which no hook runs: a
-        # gradient mask (pruning) left the masked weights frozen alone, trained stacked
         return (
             f"{type(model).__name__} has a gradient hook on its parameter {hooked!r} "
             "(Tensor.register_hook), which the stacked copies of its parameters would not run"
@@ -57,10 +55,7 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     # copies back only parameters: a hand-made running statistic (or counter) trained
     # stacked would silently keep its initial value
     updated = changed_in_forward(model, input_shape, kinds=("parameter", "buffer"))
-    if updated and updated[0] == "parameter":
-        # (Embedding(max_norm=...) renormalises the rows it looks up; weights clipped in
-        # forward under no_grad): stacked, the forward pass runs on the stacked leaves
-        # under vmap, where the change is not the one the model alone makes
+    if updated and updated[0] == "parameter":  # (stacked, it lands on the vmapped leaves)
         return (
             f"{type(model).__name__} changes its parameter {updated[1]!r} in place in "
             "forward (Embedding(max_norm=...), weights clipped under torch.no_grad()), which "
@@ -120,7 +115,6 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
             "stacked call (e.g. a submodule held under two names: self.b = self.a)"
         )
     return None
-
 
 
 def batch_flops(model: nn.Module, input_shape: Sequence[int], batch_size: int) -> float:
