@@ -1133,28 +1133,19 @@ def _refuse_audit_without_canaries(cfg: DictConfig, stack: list[TrainingDefense]
 
 def _known_input(cfg: DictConfig) -> tuple[tuple[int, ...], int] | None:
     """The input shape and classes of mia-defense's own datasets whose shape the config
-    alone decides (sklearn's bundled ones, the synthetic ones, CIFAR); ``None`` for the
-    others (a CSV's one-hot columns, an NPZ's arrays, a cut-down Purchase100: read only
-    when loaded)."""
+    alone decides (sklearn's bundled ones, the synthetic ones, CIFAR): the ``known_input``
+    of the loader's module (already imported by `_locate`), the one place that knows them;
+    ``None`` for the others (a CSV's one-hot columns, an NPZ's arrays, a cut-down
+    Purchase100: read only when loaded)."""
     node = cfg.get("dataset")
     try:
         target = _locate(str(node._target_))
-        name, module = target.__name__, target.__module__
+        if not target.__module__.startswith("mia_defense.data"):
+            return None
+        known = getattr(sys.modules[target.__module__], "known_input", None)
+        return None if known is None else known(target.__name__, node)
     except Exception:
         return None
-    if not module.startswith("mia_defense.data"):
-        return None
-    if name == "load_digits":
-        return ((1, 8, 8) if node.get("images") is True else (64,)), 10
-    if name == "load_breast_cancer":
-        return (30,), 2
-    if name in ("make_purchase_like", "make_texas_like"):
-        features, classes = node.get("num_features"), node.get("num_classes")
-        return ((features,), classes) if type(features) is int and type(classes) is int else None
-    if name in ("load_cifar10", "load_cifar100"):
-        fine = name == "load_cifar10" or node.get("labels") != "coarse"
-        return (3, 32, 32), (10 if name == "load_cifar10" else 100 if fine else 20)
-    return None
 
 
 def _refuse_model_unfit_for_data(cfg: DictConfig) -> None:

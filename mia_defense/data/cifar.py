@@ -4,7 +4,9 @@ unpickler, no code runs) or the binary version. Images keep their shape [N, 3, 3
 from __future__ import annotations
 
 import logging
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +31,19 @@ from mia_defense.data.guards import (
 from mia_defense.data.safe_pickle import safe_loads
 from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["check_cifar10_source", "check_cifar100_source", "load_cifar10", "load_cifar100"]
+__all__ = [
+    "IMAGE_SHAPE",
+    "check_cifar10_source",
+    "check_cifar100_source",
+    "known_input",
+    "load_cifar10",
+    "load_cifar100",
+]
 
 log = logging.getLogger(__name__)
 
-_PIXELS = 3 * 32 * 32
+IMAGE_SHAPE = (3, 32, 32)
+_PIXELS = math.prod(IMAGE_SHAPE)
 _SPLITS = ("all", "train", "test")
 
 
@@ -178,7 +188,7 @@ def _read_python_batch(path: Path, raw: bytes, label_key: str) -> tuple[np.ndarr
         raise DataError(
             f"{path}: {len(data)} images but {label_key!r} has shape {labels.shape}"
         )
-    return data.reshape(-1, 3, 32, 32), labels
+    return data.reshape(-1, *IMAGE_SHAPE), labels
 
 
 def _label_array(value: object, *, path: Path, key: str) -> np.ndarray:
@@ -224,7 +234,7 @@ def _read_binary_batch(
             "(truncated, or not a CIFAR binary batch of this variant)"
         )
     rows = raw.reshape(-1, record)
-    return rows[:, label_bytes:].reshape(-1, 3, 32, 32), rows[:, label_index].astype(np.int64)
+    return rows[:, label_bytes:].reshape(-1, *IMAGE_SHAPE), rows[:, label_index].astype(np.int64)
 
 
 def _holds_bools(value: list | tuple | np.ndarray) -> bool:
@@ -271,6 +281,19 @@ def check_cifar100_source(*, path: Any, split: Any = "all", labels: Any = "fine"
     """`check_cifar10_source` for `load_cifar100` (and its ``labels`` setting)."""
     _check_labels(labels)
     _source(_CIFAR100, path, split=split, normalize=normalize, max_samples=max_samples)
+
+
+def _num_classes(name: str, labels: object = "fine") -> int:
+    """Classes of ``load_cifar10``, or of ``load_cifar100`` with ``labels`` (fine: 100)."""
+    return 10 if name == "load_cifar10" else 20 if labels == "coarse" else 100
+
+
+def known_input(name: str, settings: Mapping[str, Any]) -> tuple[tuple[int, ...], int] | None:
+    """The input shape and classes loader ``name`` gives with its config ``settings`` (the
+    dataset node), known without loading: the config check builds the model on them."""
+    if name not in ("load_cifar10", "load_cifar100"):
+        return None
+    return IMAGE_SHAPE, _num_classes(name, settings.get("labels"))
 
 
 def _check_labels(labels: object) -> None:
@@ -326,7 +349,7 @@ def load_cifar10(
         path,
         split=split,
         label_key="labels",
-        num_classes=10,
+        num_classes=_num_classes("load_cifar10"),
         label_index=0,
         normalize=normalize,
         max_samples=max_samples,
@@ -361,7 +384,7 @@ def load_cifar100(
         path,
         split=split,
         label_key=f"{labels}_labels",
-        num_classes=100 if fine else 20,
+        num_classes=_num_classes("load_cifar100", labels),
         label_index=1 if fine else 0,
         normalize=normalize,
         max_samples=max_samples,

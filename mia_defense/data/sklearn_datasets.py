@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from sklearn import datasets as skdatasets
 
 from mia_defense.data.checks import check_flag
 from mia_defense.data.dataset import Dataset
 
-__all__ = ["BUNDLED_SIZES", "load_breast_cancer", "load_digits", "standardise"]
+__all__ = ["BUNDLED_SIZES", "known_input", "load_breast_cancer", "load_digits", "standardise"]
 
 # Each loader's samples and classes, known without loading (the config check holds the plan
 # sizes and release.k to them before the run directory is made).
 BUNDLED_SIZES = {"load_digits": (1797, 10), "load_breast_cancer": (569, 2)}
+# Each loader's features per sample; load_digits(images=True) gives them as [1, 8, 8].
+BUNDLED_FEATURES = {"load_digits": 64, "load_breast_cancer": 30}
+DIGITS_IMAGE = (1, 8, 8)
+
+
+def known_input(name: str, settings: Mapping[str, Any]) -> tuple[tuple[int, ...], int] | None:
+    """The input shape and classes loader ``name`` gives with its config ``settings`` (the
+    dataset node), known without loading: the config check builds the model on them."""
+    if name not in BUNDLED_SIZES:
+        return None
+    images = name == "load_digits" and settings.get("images") is True
+    shape = DIGITS_IMAGE if images else (BUNDLED_FEATURES[name],)
+    return shape, BUNDLED_SIZES[name][1]
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -37,7 +53,7 @@ def load_digits(*, standardize: bool = False, images: bool = False) -> Dataset:
     x = bunch.data.astype(np.float32)
     x = standardise(x) if standardize else x
     return Dataset(
-        x=x.reshape(-1, 1, 8, 8) if images else x,
+        x=x.reshape(-1, *DIGITS_IMAGE) if images else x,
         y=bunch.target.astype(np.int64),
         num_classes=BUNDLED_SIZES["load_digits"][1],
         name="digits",

@@ -7,6 +7,8 @@ what makes the real datasets the standard overfitting benchmarks for membership 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +23,7 @@ __all__ = [
     "check_purchase_like",
     "check_texas_like",
     "kmeans_labels",
+    "known_input",
     "make_purchase_like",
     "make_texas_like",
 ]
@@ -44,6 +47,16 @@ _KMEANS_ANNOUNCED_SECONDS = 60.0
 _TYPICAL_FLOPS = 1e10
 # texas_like's per-class draws, one Python step each (measured: 75 µs a class on 2 cores).
 _TEXAS_SECONDS_PER_CLASS = 1e-4
+
+
+def known_input(name: str, settings: Mapping[str, Any]) -> tuple[tuple[int, ...], int] | None:
+    """The input shape [num_features] and classes of ``make_purchase_like`` or
+    ``make_texas_like`` with their config ``settings`` (the dataset node), where both are
+    given as integers: the config check builds the model on them before generating."""
+    if name not in ("make_purchase_like", "make_texas_like"):
+        return None
+    features, classes = settings.get("num_features"), settings.get("num_classes")
+    return ((features,), classes) if type(features) is int and type(classes) is int else None
 
 
 def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes: int,
