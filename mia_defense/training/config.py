@@ -23,7 +23,6 @@ __all__ = [
     "make_optimizer",
     "optimizer_class",
     "optimizer_options",
-    "records_epoch",
     "resolve_device",
 ]
 
@@ -197,12 +196,6 @@ def _runaway_options(options: dict[str, Any]) -> str | None:
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= 1:
             return f"train.optimizer.{key}={value!r}: must be below 1 ({why})"
     return None
-
-
-def records_epoch(config: TrainConfig, epoch: int) -> bool:
-    """Whether the curves get a point after ``epoch`` (0-based): every ``eval_every``-th
-    epoch and the last one."""
-    return (epoch + 1) % config.eval_every == 0 or epoch + 1 == config.epochs
 
 
 def resolve_device(name: str) -> torch.device:

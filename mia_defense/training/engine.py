@@ -32,7 +32,6 @@ from mia_defense.models.build import check_first_batch_logits
 from mia_defense.training.config import (
     TrainConfig,
     make_optimizer,
-    records_epoch,
 )
 from mia_defense.training.eager import optimizer_step
 from mia_defense.training.loop import EpochRecord, ModelHistory
@@ -258,7 +257,7 @@ def _fit(
             if stop is not None:
                 stops |= hook_output(stop, "end_epoch", defense, ctx.num_models)
         stops &= ctx.active
-        recorded = records_epoch(config, epoch)
+        recorded = (epoch + 1) % config.eval_every == 0 or epoch + 1 == config.epochs
         scores = _evaluate(ctx, x_test, y_test) if recorded or bool(stops.any()) else None
         for k, history in enumerate(histories):
             if not ctx.active[k]:
