@@ -488,7 +488,7 @@ def run(
 
     import numpy as np
 
-    from mia_defense.api import check_attack_config, run_audit
+    from mia_defense.api import audit_loaded, check_attack_config
     from mia_defense.experiment import record_run
     from mia_defense.timing import Stopwatch
     from mia_defense.tracking.run_dir import claim_run_dir, warn_incomplete
@@ -548,7 +548,7 @@ def run(
         doubt_claim(privacy, known, path / "results.json")
         defense = known.get("defense")
         with stopwatch.stage("attacks and bootstrap"):
-            audit = run_audit(
+            audit = audit_loaded(  # (obs as Observations.load checked them: read_source)
                 obs, cfg, defended=defense is None or defense.get("defense") != "none",
                 is_canary=is_canary, population_idx=population_idx,
                 utility=_utility(known.get("utility")), privacy=privacy, defense=defense,
