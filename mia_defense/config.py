@@ -1101,8 +1101,8 @@ def check_defense_stack(cfg: DictConfig) -> None:
     _refuse_dropout_without_hidden(cfg, defenses)  # (train.fit beside a defense: said above)
     if len(stack) == len(named):  # (a defense not built may be a DP-SGD: left unjudged)
         _refuse_audit_without_canaries(cfg, stack)
-    _refuse_model_unfit_for_data(cfg)
-    _refuse_gradient_canaries_over_params(cfg, stack)
+    counted = _refuse_model_unfit_for_data(cfg)
+    _refuse_gradient_canaries_over_params(cfg, stack, counted=counted)
 
 
 def _refuse_audit_without_canaries(cfg: DictConfig, stack: list[TrainingDefense]) -> None:
@@ -1148,41 +1148,50 @@ def _known_input(cfg: DictConfig) -> tuple[tuple[int, ...], int] | None:
         return None
 
 
-def _refuse_model_unfit_for_data(cfg: DictConfig) -> None:
+def _refuse_model_unfit_for_data(cfg: DictConfig) -> int | None:
     """A built-in model refused for the data's shape (``model=cnn`` on digits' flat
     features: 'model=cnn needs images [C, H, W] ...'), known without loading the data
     (`_known_input`): it was refused once the data was loaded, after the run directory held
     the run's log. Built on the meta device (no weights: a millisecond); only the model's own
-    `ConfigError` is raised here, its other failures are the pipeline's to name."""
+    `ConfigError` is raised here, its other failures are the pipeline's to name. Returns the
+    parameters of the model it built (``None``: none built, or lazy ones), which
+    `_refuse_gradient_canaries_over_params` counts instead of building it again."""
     node = cfg.get("model")
     try:
         values = OmegaConf.to_container(node, resolve=True) if isinstance(
             node, DictConfig) else None  # fmt: skip
         target = _locate(str(values.get("_target_"))) if isinstance(values, dict) else None
     except Exception:  # (an unresolvable value: check_config's to name)
-        return
+        return None
     if not (isinstance(target, type) and target.__module__.startswith("mia_defense.models")):
-        return
+        return None
     known = _known_input(cfg)
     if known is None:
-        return
+        return None
     kwargs = {k: v for k, v in values.items() if k not in _HYDRA_KEYS}
     try:
         with torch.device("meta"):
-            target(input_shape=known[0], num_classes=known[1], **kwargs)
+            params = list(target(input_shape=known[0], num_classes=known[1], **kwargs)
+                          .parameters())  # fmt: skip
     except ConfigError:
         raise
     except Exception:  # (its settings' own refusals are check_config's)
-        return
+        return None
+    if any(isinstance(p, torch.nn.parameter.UninitializedParameter) for p in params):
+        return None
+    return sum(p.numel() for p in params)
 
 
-def _refuse_gradient_canaries_over_params(cfg: DictConfig, stack: list[TrainingDefense]) -> None:
+def _refuse_gradient_canaries_over_params(
+    cfg: DictConfig, stack: list[TrainingDefense], *, counted: int | None = None
+) -> None:
     """``attack.audit_gradient_canaries`` above the model's parameter count (each Dirac
     canary takes a coordinate of its own) was refused at DP-SGD's first step, in the run
     directory (``model=logistic defense=dp attack.audit=one_run``: 650 parameters on digits
     against the default 1000 canaries). Judged only where the white-box audit runs, on a
     dataset whose shape the config decides (`_known_input`), with the model counted on the
-    meta device (`ModelBuilder.meta_parameter_count`, no weights: a few ms); every
+    meta device (`ModelBuilder.meta_parameter_count`, no weights: a few ms) unless
+    ``counted`` gives them (`_refuse_model_unfit_for_data` built it already); every
     parameter counted, so a model with frozen ones is never refused wrongly here."""
     from hydra.utils import instantiate
 
@@ -1202,7 +1211,8 @@ def _refuse_gradient_canaries_over_params(cfg: DictConfig, stack: list[TrainingD
         return
     try:
         build = model_builder(instantiate(cfg.model, _partial_=True))
-        count = build.meta_parameter_count(input_shape=known[0], num_classes=known[1])
+        count = counted if counted is not None else build.meta_parameter_count(
+            input_shape=known[0], num_classes=known[1])  # fmt: skip
     except Exception:  # (the model's own refusals: the pipeline's, with its message)
         return
     if count is not None and num > count:
