@@ -305,10 +305,19 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
     if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
         delimiter = "\t"
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+    if isinstance(delimiter, str) and len(delimiter) == 1 and delimiter in "\r\n\"":
+        # (one character, but one the csv module keeps for itself: "must be one character"
+        # told the user to do what they had done)
+        raise ConfigError(
+            f"dataset.delimiter={delimiter!r}: a line break or the quote character \" cannot "
+            "separate fields (the CSV reader keeps them for ending lines and quoting fields); "
+            "set the character between the fields, e.g. ',' or ';' (for a tab, "
+            "dataset.delimiter='\\t')"
+        )
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ',' "
                           "(for a tab, dataset.delimiter='\\t')")
-    if isinstance(max_categories, bool) or not isinstance(max_categories, int) \
+    if isinstance(max_categories, bool) or not isinstance(max_categories, (int, np.integer)) \
             or max_categories < 1:
         raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
     fixed = check_fixed_categories(categories) or {}
