@@ -347,7 +347,19 @@ def _record_views(
     # the scores each record's AUC rests on: at 2 targets one IN and one OUT, so every AUC
     # is 0, 0.5 or 1, and the "most vulnerable" ten are coin flips at 1.0
     held = obs.masks[results[strongest_name].targets].astype(bool)
-    order = [int(n) for n in np.argsort(-np.nan_to_num(record_auc, nan=-1.0))[:top]]
+    # a record IN every target or none has no AUC across them (NaN): it is no "most
+    # vulnerable" record (at attack.num_targets=1 none has one, and the first ten records
+    # were listed, record_auc null, as the most vulnerable)
+    order = [int(n) for n in np.argsort(-np.nan_to_num(record_auc, nan=-1.0))
+             if np.isfinite(record_auc[n])][:top]  # fmt: skip
+    if not order and len(record_auc):
+        log.warning(
+            "most_vulnerable: no record has an AUC across the targets (attack %s): a record's "
+            "AUC compares the targets that trained on it with those that did not, and none is "
+            "IN some of the %d target(s) and OUT of others, so results.json lists no most "
+            "vulnerable records; use attack.num_targets >= 2 (more give steadier per-record "
+            "AUCs)", strongest_name, len(held),
+        )
     worst = [
         {
             "record": n,
