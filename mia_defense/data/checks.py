@@ -614,7 +614,10 @@ def _large_column(x: np.ndarray) -> tuple[str, str] | None:
         peaks = np.maximum(np.abs(x.max(axis=0).astype(np.float64)),
                            np.abs(x.min(axis=0).astype(np.float64)))
     column = int(np.argmax(np.nan_to_num(peaks)))
-    if not peaks[column] > UNSCALED:  # (NaN: refused later)
+    # (NaN, inf and values beyond float32's range: refused later, in words of their own;
+    # 'features up to inf in magnitude ... set dataset.standardize=true' came first, advice
+    # no setting could follow)
+    if not UNSCALED < peaks[column] <= np.finfo(np.float32).max:
         return None
     return "large", (f"has features up to {float(peaks[column]):g} in magnitude (column "
                      f"{column}, counting from 0)")
