@@ -26,6 +26,7 @@ from mia_defense.data.guards import (
     is_regular_file,
     read_regular,
     refuse_archive,
+    refuse_lfs_pointer,
     reports_file_errors,
 )
 from mia_defense.data.safe_pickle import safe_loads
@@ -148,6 +149,8 @@ def _read_batch(path: Path, layout: _Layout, *, label_key: str, label_index: int
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Images [N, 3, 32, 32] and labels [N] of one batch file, pickle or binary."""
     data = read_regular(path, what="reading the CIFAR batch")
+    # (no binary batch starts so: its first byte is a label below 100, not 'v')
+    refuse_lfs_pointer(path, data[:ARCHIVE_HEAD], expected="a CIFAR batch file")
     if path.suffix != ".bin":  # a binary batch may start with any label and pixel bytes
         refuse_archive(path, data[:ARCHIVE_HEAD], expected="a CIFAR batch file")
     if _is_binary(path, data, layout.label_bytes):

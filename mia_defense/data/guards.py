@@ -13,6 +13,7 @@ import errno
 import functools
 import io
 import os
+import re
 import stat
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from mia_defense.files import gib
 
 __all__ = [
     "ARCHIVE_HEAD",
+    "LFS_POINTER",
     "LOOP_FIX",
     "MEMORY_BUDGET",
     "MEMORY_FRACTION",
@@ -42,6 +44,7 @@ __all__ = [
     "read_as_opened",
     "read_regular",
     "refuse_archive",
+    "refuse_lfs_pointer",
     "reports_file_errors",
     "spreadsheet_kind",
 ]
@@ -124,11 +127,33 @@ def spreadsheet_kind(head: bytes) -> str | None:
     return None
 
 
+# The first line of a Git LFS pointer file: what a repository's large file is until
+# `git lfs pull` downloads it (a clone without git-lfs, or GIT_LFS_SKIP_SMUDGE=1).
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def refuse_lfs_pointer(path: object, head: bytes, *, expected: str) -> None:
+    """A `DataError` saying to download the file when ``head`` is a Git LFS pointer's: a
+    CSV's was read as a header of one column ('no column ... in the header ['version
+    https://git-lfs...']'), a Texas100 file's as a header to remove, an IDX file's as a bad
+    magic number and a CIFAR batch's as a corrupt pickle."""
+    if not head.startswith(LFS_POINTER):
+        return
+    size = re.search(rb"\nsize (\d{1,20})\b", head)
+    of = f" of a {gib(int(size.group(1)))} file" if size else ""
+    raise DataError(
+        f"{path}: is a Git LFS pointer (a placeholder{of}), not {expected}: the data itself "
+        "was never downloaded; run 'git lfs pull' in its repository (or download the file "
+        "itself) and point dataset.path at it"
+    )
+
+
 def refuse_archive(path: object, head: bytes, *, expected: str) -> None:
     """A `DataError` saying to extract ``path`` when ``head`` is an archive's; for an .npz
     (a zip of .npy arrays, where "extract it" is no help) adding to read it with dataset=npz.
     A spreadsheet workbook (`spreadsheet_kind`, a zip too: "extract it" was the advice) is
-    told to be saved as CSV."""
+    told to be saved as CSV, and a Git LFS pointer to be downloaded (`refuse_lfs_pointer`)."""
+    refuse_lfs_pointer(path, head, expected=expected)
     workbook = spreadsheet_kind(head)
     if workbook is not None:
         raise DataError(

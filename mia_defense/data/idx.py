@@ -24,6 +24,7 @@ from mia_defense.data.guards import (
     is_npz_head,
     is_regular_file,
     open_regular,
+    refuse_lfs_pointer,
     reports_file_errors,
 )
 from mia_defense.errors import ConfigError, DataError
@@ -61,8 +62,10 @@ def read_idx(path: Path) -> np.ndarray:
     """
     with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
-        compressed = handle.read(2) == b"\x1f\x8b"
+        head = handle.read(ARCHIVE_HEAD)
         handle.seek(0)
+        refuse_lfs_pointer(path, head, expected="an IDX file")  # (a 'bad magic number' said)
+        compressed = head[:2] == b"\x1f\x8b"
         if not compressed:
             return _read_idx_stream(handle, path=path, size=size, compressed=False)
         try:
