@@ -83,6 +83,33 @@ def _load_parsing_each_text_once(file_: Any) -> Any:
 
 _load_yaml = OmegaConf.load
 OmegaConf.load = staticmethod(_load_parsing_each_text_once)  # type: ignore[method-assign]
+
+
+@functools.cache
+def _safe_parsed(text: str) -> Any:
+    return _safe_load(text)
+
+
+def _safe_load_parsing_each_text_once(stream: Any) -> Any:
+    """`yaml.safe_load`, with each text parsed once per test process.
+
+    The checks of mia-train's and mia-attack's arguments (`mia_defense.config_keys`,
+    `mia_defense.cli.arguments`) parse a packaged group file again for each override they
+    look at (ten parses of a tiny run's command line, a fifth of a refused mia-train in this
+    process), and the suite runs those commands hundreds of times. A text is parsed by the
+    real loader; a stream, or a text it refuses, goes to it each time, so its error is the
+    one users see.
+    """
+    if isinstance(stream, str):
+        try:
+            return copy.deepcopy(_safe_parsed(stream))
+        except Exception:
+            pass
+    return _safe_load(stream)
+
+
+_safe_load = yaml.safe_load
+yaml.safe_load = _safe_load_parsing_each_text_once
 gc.disable()  # while pytest imports the test modules: see pytest_collection_finish
 
 
