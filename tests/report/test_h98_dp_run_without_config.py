@@ -12,7 +12,7 @@ from mia_defense.cli import attack as attack_cli
 from mia_defense.constraints import hydra_quoted
 from mia_defense.report import load_runs, summarise
 from mia_defense.tracking import SCHEMA_VERSION
-from tests.helpers import synthetic_observations
+from tests.helpers import LEAN_ATTACKS, synthetic_observations
 from tests.report.fake_runs import make_run, rewrite_results
 
 CLAIM = {"epsilon": 2.0, "delta": 1e-5, "noise_multiplier": 1.1, "accountant": "rdp",
@@ -66,7 +66,7 @@ def test_mia_attack_carries_the_epsilon_of_a_run_without_its_config_as_no_guaran
     (run / "results.json").write_text(json.dumps(payload))
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         cfg = compose(attack_cli.CONFIG_NAME, overrides=[
-            f"source={hydra_quoted(str(run))}", "progress=false", "attack.bootstrap=0"])
+            f"source={hydra_quoted(str(run))}", "progress=false", *LEAN_ATTACKS])
     attack_cli.run(cfg, tmp_path / "out")
     privacy = json.loads((tmp_path / "out" / "results.json").read_text())["privacy"]
     assert privacy["epsilon"] == 2.0 and privacy["epsilon_valid"] is False
