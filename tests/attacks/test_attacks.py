@@ -1,5 +1,7 @@
 """Each attack recovers a planted membership signal and sees nothing in null data."""
 
+import copy
+import functools
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +20,7 @@ from mia_defense.attacks.signals import true_class_logit
 from mia_defense.errors import ConfigError
 from mia_defense.metrics import roc_metrics
 from mia_defense.observations import MissingObservationError, Observations
-from tests.attacks.synthetic import full_observations
+from tests.attacks import synthetic
 from tests.helpers import synthetic_observations
 
 ATTACKS = {
@@ -48,6 +50,18 @@ ATTACKS = {
 }
 # Entropy ignores the label, so the class-calibrated and global versions differ only in
 # calibration; every attack is listed so each is held to the same three properties.
+
+
+@functools.cache
+def _built(**kwargs) -> Observations:
+    return synthetic.full_observations(**kwargs)
+
+
+def full_observations(**kwargs) -> Observations:
+    """`tests.attacks.synthetic.full_observations`, built once per set of arguments (66 of
+    the tests below ask for one of three) and given to each test as its own deep copy, so
+    that no test sees what an attack of another might have written into its arrays."""
+    return copy.deepcopy(_built(**kwargs))
 
 
 def _auc(name: str, obs: Observations) -> float:
