@@ -11,21 +11,31 @@ import pytest
 from mia_defense.cli.train import run
 from mia_defense.errors import DataError
 from mia_defense.training.checkpoints import load_checkpoint
-from tests.helpers import FAST
+from tests.conftest import compose_cfg
+from tests.helpers import FAST, built_once
 
 K4 = (*FAST, "plan.num_models=4")
 
 
-@pytest.fixture
-def folders(make_cfg, tmp_path):
-    """A run of chunk size 1 (results.json lost, as after a kill) and its model 2 trained
-    under chunk size 2 (another run of the same config)."""
-    one, two = tmp_path / "one", tmp_path / "two"
-    run(make_cfg(*K4, "train.chunk_size=1"), one)
-    run(make_cfg(*K4, "train.chunk_size=2"), two)
+def _two_runs(folder):
+    """``one``, a run of chunk size 1 (results.json lost, as after a kill) and its model 2
+    trained under chunk size 2, and ``two``, that other run of the same config."""
+    one, two = folder / "one", folder / "two"
+    run(compose_cfg(*K4, "train.chunk_size=1"), one)
+    run(compose_cfg(*K4, "train.chunk_size=2"), two)
     (one / "results.json").unlink()
     shutil.copy(two / "checkpoints" / "model_0002.pt", one / "checkpoints" / "model_0002.pt")
-    return one
+    return folder
+
+
+@pytest.fixture
+def folders(tmp_path_factory, tmp_path):
+    """`_two_runs`' ``one`` (``two`` beside it), copied into this test's folder from the two
+    runs trained once for the tests of this file, which edit their copies."""
+    template = built_once(tmp_path_factory, "h195_two_runs", _two_runs)
+    for name in ("one", "two"):
+        shutil.copytree(template / name, tmp_path / name)
+    return tmp_path / "one"
 
 
 def test_a_later_checkpoint_of_other_settings_is_refused_and_deleting_it_retrains_it(
