@@ -23,11 +23,14 @@ from mia_defense.budget import available_memory
 from mia_defense.errors import DataError
 
 __all__ = [
+    "LFS_POINTER",
     "MAX_JSON_DEPTH",
     "atomic_write",
     "events_write",
     "gib",
     "json_depth",
+    "lfs_placeholder",
+    "lfs_pointer_at",
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
@@ -237,6 +240,35 @@ def require_readable(path: Path) -> None:
                         "for this user (chmod, or ask its owner)") from None
 
 
+# The first line of a Git LFS pointer file: what a repository's large file is until
+# `git lfs pull` downloads it (a clone without git-lfs, or GIT_LFS_SKIP_SMUDGE=1).
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+# Bytes a pointer's lines (version, oid, size) fit in.
+_LFS_HEAD = 512
+
+
+def lfs_placeholder(head: bytes) -> str | None:
+    """``a Git LFS pointer (a placeholder of a 9.5 MiB file)`` when ``head``, a file's first
+    bytes, opens a Git LFS pointer, else ``None``."""
+    if not head.startswith(LFS_POINTER):
+        return None
+    size = re.search(rb"\nsize (\d{1,20})\b", head)
+    return "a Git LFS pointer (a placeholder" + (
+        f" of a {gib(int(size.group(1)))} file)" if size else ")")
+
+
+def lfs_pointer_at(path: Path) -> str | None:
+    """`lfs_placeholder` of the regular file at ``path`` (its first bytes read), or ``None``
+    for anything else, a file that cannot be read included (its readers say why)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return lfs_placeholder(handle.read(_LFS_HEAD))
+    except OSError:
+        return None
+
+
 def require_zip(path: Path, *, advice: str = "") -> None:
     """A `DataError` naming ``path`` unless it is a zip, as every .npz is: np.load would read
     a .npy (one array, no names), or try any other file as a pickle and advise loading "it
@@ -244,6 +276,10 @@ def require_zip(path: Path, *, advice: str = "") -> None:
     (`require_readable`): it was called corrupt (is_zipfile answers False for any error),
     and a report told to rerun the run."""
     require_readable(path)
+    pointer = lfs_pointer_at(path)
+    if pointer is not None:  # ('corrupt or not an .npz archive', where git lfs pull fixes it)
+        raise DataError(f"{path}: is {pointer}, not the .npz archive it stands for: the file "
+                        "itself was never downloaded; run 'git lfs pull' in its repository")
     if not zipfile.is_zipfile(path):
         raise DataError(f"{path}: corrupt or not an .npz archive of plain arrays (not a zip "
                         f"of .npy files, as np.savez writes){advice}")  # fmt: skip

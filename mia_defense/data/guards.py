@@ -13,7 +13,6 @@ import errno
 import functools
 import io
 import os
-import re
 import stat
 import zlib
 from collections.abc import Callable, Iterator
@@ -23,11 +22,10 @@ from typing import Any, BinaryIO, TypeVar
 
 from mia_defense.budget import available_memory
 from mia_defense.errors import DataError, MiaDefenseError
-from mia_defense.files import gib
+from mia_defense.files import gib, lfs_placeholder
 
 __all__ = [
     "ARCHIVE_HEAD",
-    "LFS_POINTER",
     "LOOP_FIX",
     "MEMORY_BUDGET",
     "MEMORY_FRACTION",
@@ -127,24 +125,18 @@ def spreadsheet_kind(head: bytes) -> str | None:
     return None
 
 
-# The first line of a Git LFS pointer file: what a repository's large file is until
-# `git lfs pull` downloads it (a clone without git-lfs, or GIT_LFS_SKIP_SMUDGE=1).
-LFS_POINTER = b"version https://git-lfs.github.com/spec/"
-
-
 def refuse_lfs_pointer(path: object, head: bytes, *, expected: str) -> None:
     """A `DataError` saying to download the file when ``head`` is a Git LFS pointer's: a
     CSV's was read as a header of one column ('no column ... in the header ['version
     https://git-lfs...']'), a Texas100 file's as a header to remove, an IDX file's as a bad
     magic number and a CIFAR batch's as a corrupt pickle."""
-    if not head.startswith(LFS_POINTER):
+    pointer = lfs_placeholder(head)
+    if pointer is None:
         return
-    size = re.search(rb"\nsize (\d{1,20})\b", head)
-    of = f" of a {gib(int(size.group(1)))} file" if size else ""
     raise DataError(
-        f"{path}: is a Git LFS pointer (a placeholder{of}), not {expected}: the data itself "
-        "was never downloaded; run 'git lfs pull' in its repository (or download the file "
-        "itself) and point dataset.path at it"
+        f"{path}: is {pointer}, not {expected}: the data itself was never downloaded; run "
+        "'git lfs pull' in its repository (or download the file itself) and point "
+        "dataset.path at it"
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
-from mia_defense.files import npz_member_shape, require_regular_file
+from mia_defense.files import lfs_pointer_at, npz_member_shape, require_regular_file
 from mia_defense.metrics.roc import top_tied_nonmembers
 from mia_defense.report.checks import (
     PrintableLog,
@@ -460,6 +460,10 @@ def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | No
     found = _regular_sha256(run_dir / "observations.npz")
     if found is None or found == said:
         return None
+    pointer = lfs_pointer_at(run_dir / "observations.npz")  # (no edit: never downloaded)
+    if pointer is not None:
+        return (f"observations.npz in its folder is {pointer}, not the file it stands for: "
+                "the file itself was never downloaded; run 'git lfs pull' in its repository")
     return ("observations.npz in its folder has another sha256 than results.json records for "
             "it (sha256['observations.npz']): replaced or edited after the run (its test_idx, "
             "another run's file); rerun the run, or put its own observations.npz back")

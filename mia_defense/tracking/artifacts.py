@@ -18,6 +18,8 @@ from mia_defense.files import (
     MAX_JSON_DEPTH,
     atomic_write,
     json_depth,
+    lfs_placeholder,
+    lfs_pointer_at,
     load_npz,
     require_regular_file,
 )
@@ -129,10 +131,17 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
     if info.st_size > MAX_JSON_BYTES:
         raise DataError(f"{path}: {info.st_size} bytes, more than any run writes")
     try:
-        payload = json.loads(path.read_bytes())
+        raw = path.read_bytes()
+        payload = json.loads(raw)
     except OSError as exc:
         raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, a huge number
+        pointer = lfs_placeholder(raw)  # ('the run was probably interrupted' said)
+        if pointer is not None:
+            raise DataError(
+                f"{path}: is {pointer}, not the JSON file it stands for: the file itself was "
+                "never downloaded; run 'git lfs pull' in its repository"
+            ) from None
         raise DataError(
             f"{path}: not valid JSON ({str(exc)[:200]}); the run was probably interrupted"
         ) from None
@@ -279,6 +288,11 @@ def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None
             return None
         if found == said:
             return None
+        pointer = lfs_pointer_at(path)  # (not another run's models: never downloaded)
+        if pointer is not None:
+            return (f"{name} in its folder is {pointer}, not the checkpoint it stands for: "
+                    "the file itself was never downloaded; run 'git lfs pull' in its "
+                    "repository")
         return (f"{name} in its folder has another sha256 than results.json records for it "
                 f"(sha256[{name!r}]): the folder's models are not the ones its figures "
                 "measured (results.json and observations.npz copied from another run, or the "
