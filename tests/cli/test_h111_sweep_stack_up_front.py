@@ -16,12 +16,15 @@ REFUSAL = ("ConfigError: defense.early_stopping: train.epochs=1 leaves nothing t
 
 
 def test_a_refused_stack_in_one_point_of_a_sweep_is_refused_before_its_data(tmp_path):
+    # (the good point a tiny run: 200 records, no bootstrap intervals)
     done = mia_train("-m", "defense=early_stopping", "plan.reference_size=50",
-                     "plan.num_models=2", "train.epochs=2,1", "progress=false",
-                     "figures=false", "hydra.sweep.dir=s", cwd=tmp_path)  # fmt: skip
+                     "plan.num_models=2", "plan.population_size=200", "attack.bootstrap=0",
+                     "train.epochs=2,1", "progress=false", "figures=false",
+                     "hydra.sweep.dir=s", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
-    point = "defense=early_stopping,plan.num_models=2,plan.reference_size=50,train.epochs="
+    point = ("attack.bootstrap=0,defense=early_stopping,plan.num_models=2,"
+             "plan.population_size=200,plan.reference_size=50,train.epochs=")
     good, refused = tmp_path / "s" / f"{point}2", tmp_path / "s" / f"{point}1"
     assert (good / "results.json").is_file()
     # the end-of-sweep lines, as before
