@@ -1280,28 +1280,15 @@ def run_audit(
 
 
 def audit_loaded(
-    obs: Observations,
-    cfg: DictConfig,
-    *,
-    defended: bool,
-    is_canary: np.ndarray,
-    population_idx: np.ndarray | None,
-    utility: dict[str, float] | None,
-    privacy: dict[str, Any] | None,
-    defense: dict[str, Any] | None,
-    training: dict[str, Any] | None,
-    copy_groups: np.ndarray | None,
+    obs: Observations, cfg: DictConfig, *, is_canary: np.ndarray, **facts: Any
 ) -> Audit:
-    """`run_audit` of observations as `Observations.load` returned them (mia-attack's
-    source), whose check they passed there, on the file's own arrays, its ``is_canary``
-    included: `run_audit` checked them again (`_checked`: every field once more, about a
-    second at 50,000 records x 64 models x 10 classes). Every other check is run_audit's."""
+    """`run_audit` (its keywords: ``defended`` and the run's facts) of observations as
+    `Observations.load` returned them (mia-attack's source): they passed its check there, on
+    the file's own arrays, its ``is_canary`` included, and `run_audit`'s `_checked` would
+    check every field once more (about a second at 50,000 records x 64 models x 10
+    classes). Every other check is run_audit's."""
     _check_observations("run_audit", obs)
-    return _run_audit(
-        obs, cfg, defended=defended, is_canary=_canaries(is_canary, len(obs.labels)),
-        population_idx=population_idx, utility=utility, privacy=privacy, defense=defense,
-        training=training, copy_groups=copy_groups,
-    )  # fmt: skip
+    return _run_audit(obs, cfg, is_canary=_canaries(is_canary, len(obs.labels)), **facts)
 
 
 def _run_audit(
