@@ -361,12 +361,12 @@ def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> s
     """Why the files of a run folder (named ``name``) are not those its readable results.json
     (``payload``) was written with, or ``None``: its checkpoints and the config that trained
     them (`models_problem`), its observations.npz (`_observations_problem`,
-    `test_records_problem`, `_population_problem`) and its folder's name
-    (`_renamed_problem`). The studies' summary scripts and mia-train's skip of a finished run
-    apply it too."""
+    `test_records_problem`, `_population_problem`, `_classes_problem`) and its folder's
+    name (`_renamed_problem`). The studies' summary scripts and mia-train's skip of a
+    finished run apply it too."""
     return (models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
             or test_records_problem(payload, _test_records(run_dir))
-            or _population_problem(run_dir, payload)
+            or _population_problem(run_dir, payload) or _classes_problem(run_dir, payload)
             or _renamed_problem(name, payload) or _ties_problem(run_dir, payload))  # fmt: skip
 
 
@@ -576,6 +576,30 @@ def _population_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None
     return (f"population_size is {said}, but the run's observations.npz holds the membership "
             f"of {shape[1]} records (masks, num_models x population): the file was edited; "
             "rerun the run")
+
+
+def _classes_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """How ``num_classes`` differs from the classes the run folder's observations.npz holds
+    its models' outputs over (``log_probs``, or a user's ``outputs``, [num_models,
+    population, classes]: its header's last width), or ``None``. The chance floor
+    (1/num_classes, below which no chance_accuracy lies) rests on it: num_classes edited
+    from 10 to 1 (no run records fewer than 2) or 20, with the chance lowered beside it, put
+    a model that learned nothing above chance and ranked it. Read as `_population_problem`
+    reads masks: only from a file whose sha256 results.json records."""
+    said, record = payload.get("num_classes"), payload.get("sha256")
+    if not isinstance(said, int) or isinstance(said, bool):
+        return None
+    if not isinstance(record, Mapping) or "observations.npz" not in record:
+        return None
+    for member in ("log_probs.npy", "outputs.npy"):
+        shape = _observed_shape(run_dir, member)
+        if shape is not None:
+            break
+    if shape is None or len(shape) != 3 or shape[2] == said:
+        return None
+    return (f"num_classes is {said}, but the run's observations.npz holds its models' outputs "
+            f"over {shape[2]} classes ({member.removesuffix('.npy')}, num_models x population "
+            "x classes): the file was edited; rerun the run")
 
 
 def _not_a_directory(path: Path) -> str:
