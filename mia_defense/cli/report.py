@@ -141,9 +141,14 @@ def _print_report(report: Report) -> None:
         print(f"{READ_WITH_CARE}: a run of the row has a caveat (logged above, and under "
               "'Figures to read with care' in the summary): its leakage may be understated "
               "or its ε no guarantee, or its test accuracy not established")  # fmt: skip
-    if report.not_ranked:
-        print("Runs not ranked (no privacy verdict):")
-        for run, reason in report.not_ranked:
+    # (Report.not_ranked: the runs not ranked, then the skipped ones; the skipped were listed
+    # under 'not ranked (no privacy verdict)' below a count line saying '0 not ranked')
+    for heading, runs in (("Runs not ranked (no privacy verdict):", report.not_ranked[:unranked]),
+                          ("Runs skipped (unreadable, unfinished, or not the files the run "
+                           "wrote):", report.not_ranked[unranked:])):
+        if runs:
+            print(heading)
+        for run, reason in runs:
             print(f"  {one_line(run, limit=300)}: {reason}")
     for kind, path in report.files.items():
         # a -o with a newline or an escape code: quoted (shell_path), never raw on the terminal
