@@ -37,6 +37,8 @@ from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import ModelBuilder
 from mia_defense.plan import MembershipPlan, make_plan
+from mia_defense.run_fingerprint import TARGETS_STAGE
+from mia_defense.seeding import derive_seed
 from mia_defense.training.config import CHUNK_SIZE
 from mia_defense.user_fit import check_user_fit
 
@@ -418,7 +420,10 @@ def _check_budget(
     """Refuse a plan whose memory or training time could never fit (e.g. K=100000, or
     defense.advreg.attack_steps=10**30: the defenses' own training counts too). A model
     too large is refused before it is built, by its count on the meta device
-    (`ModelBuilder.meta_parameter_count`); the real build (its checks) then counts."""
+    (`ModelBuilder.meta_parameter_count`); the real build (its checks) then counts. The
+    build, returned for `_warn_clip_norm`, has target model 0's initial weights (as
+    `build_models` seeds it): a function of the run's seed, neither read from nor drawn
+    out of torch's global random state."""
     build = experiment.build_model
     shape = experiment.dataset.input_shape
     counted = (build.meta_parameter_count(input_shape=shape, num_classes=num_classes)
@@ -426,7 +431,8 @@ def _check_budget(
     if counted is not None:
         _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
                          num_params=counted)  # fmt: skip
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]):  # target model 0's initial weights, from the seed
+        torch.manual_seed(derive_seed(experiment.seed, TARGETS_STAGE, 0))
         probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
     if num_params != counted:

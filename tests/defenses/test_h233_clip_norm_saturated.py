@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from mia_defense.defenses import DPSGD
 
-# The 16 probe norms that README command measured (mia-train's _warn_clip_norm, seed 0).
+# The 16 probe norms one launch of that README command measured (mia-train's _warn_clip_norm,
+# before h235 drew the probe from the run's seed rather than the global random state).
 SATURATED = [8.62e-37, 9.98e-30, 6.83e-29, 1.53e-24, 1.21e-18, 1.6e-18, 2.88e-16, 6.96e-16,
              8.84e-13, 1.59e-11, 1.23e-09, 1.58e-09, 9.35e-09, 1.19e-06, 1050.0, 1170.0]
 
