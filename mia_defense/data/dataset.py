@@ -52,6 +52,15 @@ class Dataset:
         return f"dataset {self.name!r}{where}"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            # (a dataset._target_ of the user's returning name=5 or None trained and attacked
+            # in full, then mia-report skipped its results.json: 'dataset is a number 5, not
+            # a name')
+            raise DataError(
+                f"Dataset(name={self.name!r}): the name must be non-empty text (results.json's "
+                "dataset, by which the report puts the run on its dataset's front); give "
+                "name='my_data'"
+            )
         source = self.description
         _check_arrays(self, source)
         # a Python int: a numpy one (np.uint8(3)) overflowed in the sizes computed from it
