@@ -347,6 +347,13 @@ def check_budget(
         epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
         extra=extra, trained_epochs=trained_epochs, eval_every=eval_every,
     )  # fmt: skip
+    # the models' own need: without the augmented queries (and the defenses' extra work)
+    own = estimate(
+        num_models=num_models, population_size=population_size, test_size=test_size,
+        num_classes=num_classes, num_params=num_params, num_augmented=0,
+        epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
+        trained_epochs=trained_epochs, eval_every=eval_every,
+    )  # fmt: skip
     budget = available_memory() if memory_bytes is None else memory_bytes
     sizes = (
         f"{population_size} population records, {num_classes} classes, {num_params} "
@@ -354,8 +361,13 @@ def check_budget(
     )
     problems = []
     if need.memory > budget:
+        # the augmented queries' outputs as most of it: attack.queries.num_augmented=10**30
+        # was refused as 'plan.num_models=4: ...', as though the models were too many
+        queries = (f"attack.queries.num_augmented={num_augmented}, "
+                   if 2 * (need.memory - own.memory) > need.memory else "")  # fmt: skip
         problems.append(
-            f"plan.num_models={num_models}: the run needs about {_bytes(need.memory)} of RAM "
+            f"{queries}plan.num_models={num_models}: the run needs about "
+            f"{_bytes(need.memory)} of RAM "
             f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
             f"optimizer state {_bytes(need.optimizer)}; {sizes}, "
             f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
@@ -384,17 +396,11 @@ def check_budget(
         what="the augmented queries (num_augmented per record and model)",
         flops=2 * num_params * num_models * num_augmented * population_size, steps=0,
     )] if num_augmented else list(extra)  # fmt: skip
-    own = estimate(
-        num_models=num_models, population_size=population_size, test_size=test_size,
-        num_classes=num_classes, num_params=num_params, num_augmented=0,
-        epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
-        trained_epochs=trained_epochs, eval_every=eval_every,
-    ).seconds if parts else need.seconds  # fmt: skip
     largest = max(parts, key=lambda w: w.seconds(device), default=None)
     if (
         need.seconds > max_hours * 3600
         and largest is not None
-        and (own <= max_hours * 3600 or largest.seconds(device) > own)
+        and (own.seconds <= max_hours * 3600 or largest.seconds(device) > own.seconds)
     ):
         shown = "null" if largest.value is None else largest.value
         problems.append(
