@@ -375,12 +375,35 @@ class _Walk:
 
     def __init__(self, *, later: frozenset[str] = frozenset()) -> None:
         self.problems: list[str] = []
+        self.keys: dict[int, str] = {}  # problems[i] -> the key or node it is about
         self.ok: dict[str, Any] = {}  # full key -> a value its Param accepted
         self.later = later
         self.source_error: MiaDefenseError | None = None  # a loader's own, in `source`
 
+    def about(self, start: int, path: str) -> None:
+        """The problems from ``start`` on not yet said to be about a key are about ``path``
+        (the innermost key or node names each: `check_config`'s `ConfigError.keys`)."""
+        for index in range(start, len(self.problems)):
+            self.keys.setdefault(index, path)
+
+    def keys_of(self, problems: Sequence[str]) -> tuple[str, ...] | None:
+        """The key of each of ``problems`` (lines of this walk), or ``None`` where one has
+        none known (a cross-check's, a forbidden target's)."""
+        found = {}
+        for index, line in enumerate(self.problems):
+            found.setdefault(line, self.keys.get(index))
+        keys = [found.get(line) for line in problems]
+        return None if None in keys else tuple(dict.fromkeys(keys))  # type: ignore[arg-type]
+
     def get(self, node: DictConfig, key: str, path: str, *, quiet: bool = False) -> Any:
         """``node[key]`` as plain Python (lists resolved), or `_BAD` after noting why not."""
+        start = len(self.problems)
+        try:
+            return self._get(node, key, path, quiet=quiet)
+        finally:
+            self.about(start, path)
+
+    def _get(self, node: DictConfig, key: str, path: str, *, quiet: bool) -> Any:
         try:
             value = node[key]
             if isinstance(value, ListConfig):
@@ -416,6 +439,7 @@ class _Walk:
         self.problems.append(
             f"{'+' if plus else ''}{_join(path, key)}{given}: {label} {key!r}{where}; {hint}{extra}"
         )
+        self.about(len(self.problems) - 1, _join(path, key))
 
     def group(self, node: Any, keys: Mapping[str, Spec], path: str) -> None:
         if not isinstance(node, DictConfig):
@@ -438,8 +462,16 @@ class _Walk:
         for key, spec in keys.items():
             if spec.required and key not in node:
                 self.problems.append(f"{_join(path, key)}: missing; it is required")
+                self.about(len(self.problems) - 1, _join(path, key))
 
     def spec(self, spec: Spec, value: Any, path: str) -> None:
+        start = len(self.problems)
+        try:
+            self._spec(spec, value, path)
+        finally:
+            self.about(start, path)
+
+    def _spec(self, spec: Spec, value: Any, path: str) -> None:
         if isinstance(spec, Param):
             line = spec.problem(path, value)
             if line:
@@ -478,6 +510,13 @@ class _Walk:
 
     def target(self, node: Any, path: str) -> None:
         """A ``_target_`` node: importable target, known keys, values of the annotated type."""
+        start = len(self.problems)
+        try:
+            self._target(node, path)
+        finally:
+            self.about(start, path)
+
+    def _target(self, node: Any, path: str) -> None:
         if not isinstance(node, DictConfig) or "_target_" not in node.keys():
             self.problems.append(
                 f"{path}={show(node)}: must be a mapping with a _target_ (pick a config of "
@@ -529,6 +568,7 @@ class _Walk:
             line = line or (rule.problem(full, value) if rule else None)
             if line:
                 self.problems.append(line)
+                self.about(len(self.problems) - 1, full)
         if target is lira and len(self.problems) == before:
             self.problems += _few_lira_references(node, path, self.ok.get("plan.num_models"))
         if target is load_csv and len(self.problems) == before:
@@ -542,6 +582,7 @@ class _Walk:
                         f"{path}.{key}: missing; {name} takes {key} with no default; set it, "
                         f"e.g. +{path}.{key}=..."
                     )
+                    self.about(len(self.problems) - 1, f"{path}.{key}")
         if len(self.problems) == before:
             self.rehearse(target, node, path)
         if len(self.problems) == before:
@@ -1403,8 +1444,9 @@ def check_config(cfg: DictConfig) -> None:
     first.problems += forbidden_target_problems(_top_nodes(cfg, but=_LAST), "")
     first.group(cfg, TOP, "")
     problems = list(dict.fromkeys(first.problems + _cross_checks(first.ok)))
+    walked = first
     if not problems:
-        last = _Walk()
+        last = walked = _Walk()
         last.forbidden_targets(cfg, "")  # (the whole config: an interpolation may lead there)
         for key in _LAST & set(map(str, cfg)):
             value = last.get(cfg, key, key)
@@ -1413,11 +1455,13 @@ def check_config(cfg: DictConfig) -> None:
         problems = list(dict.fromkeys(last.problems)) or _bundled_fits(cfg, first.ok)
         if last.source_error is not None and problems == [str(last.source_error)]:
             raise last.source_error  # as the loader raises it (a missing file: a DataError)
-    if len(problems) == 1:
-        raise ConfigError(problems[0])
-    if problems:
-        lines = "\n".join(f"  {line}" for line in problems)
-        raise ConfigError(f"{len(problems)} problems in the config:\n{lines}")
+    if not problems:
+        return
+    lines = "\n".join(f"  {line}" for line in problems)
+    error = ConfigError(problems[0] if len(problems) == 1 else
+                        f"{len(problems)} problems in the config:\n{lines}")  # fmt: skip
+    error.keys = walked.keys_of(problems)  # (a cross-check's, _bundled_fits': none known)
+    raise error
 
 
 def key_param(cfg: DictConfig, path: str) -> Param | None:

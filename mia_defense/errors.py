@@ -21,6 +21,11 @@ class MiaDefenseError(Exception):
 class ConfigError(MiaDefenseError, ValueError):
     """A configuration value is unknown, of the wrong type or out of range."""
 
+    # The config keys (or nodes: 'defense.dp') of each problem the error lists, where the
+    # raiser knows them all (`mia_defense.config.check_config`), so a caller can act on them
+    # without parsing the message; None: not known.
+    keys: tuple[str, ...] | None = None
+
 
 class DataError(MiaDefenseError, ValueError):
     """A data, checkpoint or results file is missing, corrupt or inconsistent."""

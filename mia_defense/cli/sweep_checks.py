@@ -1222,10 +1222,11 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     the sweep's folder and one per point, each refused ('set exactly one of them'), the
     sweep's end listing the same refusal for every point. The points are composed as the
     sweeper composes them and checked in turn until one passes (the first, as a rule: one
-    check); only where none passes, and the first refusal names (``key=value``) a key the
-    sweep does not vary, is the sweep refused, once, with that refusal (one naming swept
-    keys only, each point refused for its own value, ``train.lr=-1,-2``, or naming no
-    ``key=value``, is left to the points: the sweep's end names each). A search (its points
+    check); only where none passes, and the first refusal is about a setting the sweep does
+    not vary (`_refused_for_fixed_settings`: from its keys, or a check without the swept
+    settings), is the sweep refused, once, with that refusal (each point refused for its
+    own value of a swept key, ``train.lr=-1,-2``, is left to the points: the sweep's end
+    names each). A search (its points
     drawn as it goes), a grid Hydra composes otherwise or of more than `_CHECKED_POINTS`
     points, and a check failing otherwise than by a refusal are left to the runs; so is a
     sweep of mia-attack (its jobs are checked otherwise: it has no ``check_config``
@@ -1262,16 +1263,62 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     if first is None:
         return
     overrides, exc = first
-    named = {key.lstrip("+~") for key in re.findall(r"(?<![\w.])([+~]?[A-Za-z_][\w.]*)=",
-                                                     str(exc))}  # fmt: skip
-    if not named or named <= {key.lstrip("+~") for key in override_keys(config)}:
-        return  # (each point refused for its own value of a swept key, or naming no key=value
-        # to tell: each is named at the sweep's end)
+    if not _refused_for_fixed_settings(config, loader, overrides, exc):
+        return  # (each point refused for its own value of a swept key: each is named at the
+        # sweep's end)
     log.error("%s: %s", type(exc).__name__, exc)
     log.error("ConfigError: every point of this sweep would be refused so (%d of %d; the first: "
               "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
               "again", len(points), len(points), " ".join(overrides))  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
+
+
+def _refused_for_fixed_settings(
+    config: DictConfig, loader: Any, overrides: list[str], exc: Exception
+) -> bool:
+    """Whether ``exc``, the refusal of a sweep's point composed with ``overrides``, is about
+    a setting the sweep does not vary: one of the keys it names (`ConfigError.keys`, each
+    problem's key or node) lies outside every swept key (``defense.dp``'s 'set exactly one
+    of them' beside a swept ``defense.dp.noise_multiplier``); where it names none (a
+    cross-check's, check_defense_stack's), whether the point's settings without the swept
+    ones (the swept keys at their config's values) are refused too (a model unfit for the
+    data's shape). A data file's `DataError` (a missing file) is left to the points. Read
+    from the keys and the check, not from the message's text (any 'word=' in it counted:
+    a swept path holding '=' was taken for a fixed setting)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.config import check_config, check_defense_stack  # (torch)
+    from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
+    from mia_defense.hydra_setup import hydra_config_of_the_job
+
+    swept = {key.lstrip("+~") for key in override_keys(config)}
+
+    def is_swept(key: str) -> bool:
+        return any(key == name or key.startswith(f"{name}.") for name in swept)
+
+    keys = getattr(exc, "keys", None)
+    if keys is not None:
+        return not all(map(is_swept, keys))
+    if isinstance(exc, DataError):  # (a data file's: each point names it, as before)
+        return False
+    try:
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(overrides)
+        fixed = [text for text, override in zip(overrides, parsed, strict=True)
+                 if not is_swept(override.key_or_group.lstrip("+~"))]  # fmt: skip
+        job = loader.load_sweep_config(config, fixed)
+        with open_dict(job):
+            job.hydra.job.num = 0
+            job.hydra.run.dir = "${hydra.sweep.dir}/${hydra.sweep.subdir}"
+        with hydra_config_of_the_job(job):
+            check_config(job)
+            check_defense_stack(job)
+    except ConfigError as refused:  # (but for the swept keys' own values, unset: ???)
+        return refused.keys is None or not all(map(is_swept, refused.keys))
+    except (DataError, UnsupportedModelError):
+        return True
+    except Exception:  # (not a refusal: the points' runs say what it is)
+        return False
+    return False
 
 
 def _grid_points(config: DictConfig) -> list[list[str]] | None:
