@@ -4,7 +4,9 @@ closest key to a misspelt one. Light: no Hydra, no torch (read at a command's st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -45,6 +47,30 @@ def user_config_folders(args: Sequence[str]) -> bool:
 FIXED_GROUPS = ("plan", "train", "attack")
 
 
+@functools.cache
+def _packaged_yaml(group: str, config: str) -> Any:
+    """The packaged ``conf/<group>/<config>.yaml`` as YAML reads it, read once per process
+    (the checks of one command asked for one file for each override, three or four times
+    over), frozen (`_frozen`: mappings to ``MappingProxyType``, lists to tuples) so that no
+    caller can change what the next one reads. An unreadable or malformed file raises its
+    `OSError` or `yaml.YAMLError` each time (not cached)."""
+    from importlib.resources import files
+
+    import yaml
+
+    return _frozen(yaml.safe_load(files("mia_defense.conf").joinpath(group)
+                                  .joinpath(f"{config}.yaml").read_text()))  # fmt: skip
+
+
+def _frozen(node: Any) -> Any:
+    """``node`` (plain YAML data) with its mappings read-only and its lists tuples."""
+    if isinstance(node, dict):
+        return MappingProxyType({key: _frozen(value) for key, value in node.items()})
+    if isinstance(node, list):
+        return tuple(_frozen(value) for value in node)
+    return node
+
+
 def misspelt_group_key(
     args: Sequence[str], groups: Sequence[str] = FIXED_GROUPS
 ) -> tuple[str, str, str, str] | None:
@@ -54,23 +80,19 @@ def misspelt_group_key(
     name, closest)``. Hydra said "Could not override 'plan.num_model'. To append to your
     config use +plan.num_model=4", advice that was then refused as an unknown key."""
     import difflib
-    from importlib.resources import files
-
-    import yaml
 
     if user_config_folders(args):
         return None  # a config of the user's own may hold other keys
-    conf = files("mia_defense.conf")
     for arg in args:
         if arg.startswith(("-", "+", "~")) or "=" not in arg:
             continue
         *path, name = arg.split("=", 1)[0].split(".")
         if not path or path[0] not in groups or not name.isidentifier():
             continue
-        node = yaml.safe_load(conf.joinpath(f"{path[0]}/default.yaml").read_text()) or {}
+        node = _packaged_yaml(path[0], "default") or {}
         for part in path[1:]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or name in node or (path[:2] == ["attack", "attacks"]):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if not isinstance(node, Mapping) or name in node or (path[:2] == ["attack", "attacks"]):
             continue
         close = difflib.get_close_matches(name, sorted(map(str, node)), n=1)
         if close:
@@ -124,10 +146,10 @@ def _keys_of(folder: Any, config: str, depth: int = 0) -> set[str]:
     import yaml
 
     try:
-        node = yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text()) or {}
+        node = _packaged_yaml(folder.name, config) or {}
     except (OSError, yaml.YAMLError):
         return set()
-    if not isinstance(node, dict):
+    if not isinstance(node, Mapping):
         return set()
     keys = {str(key) for key in node if key != "defaults"}
     for entry in node.get("defaults") or [] if depth < 8 else []:
@@ -150,12 +172,12 @@ def packaged_list(key: str) -> bool:
         return False
     for config in sorted(packaged_configs(group)):
         try:
-            node: Any = yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text())
+            node: Any = _packaged_yaml(group, config)
         except (OSError, yaml.YAMLError):
             continue
         for name in rest.split("."):
-            node = node.get(name) if isinstance(node, dict) else None
-        if isinstance(node, list):
+            node = node.get(name) if isinstance(node, Mapping) else None
+        if isinstance(node, tuple):  # (a YAML list, frozen)
             return True
     return False
 
@@ -186,8 +208,6 @@ def unselected_config_hint(key: str) -> str | None:
     that is not selected, or would add a key nothing reads."""
     from importlib.resources import files
 
-    import yaml
-
     group, _, rest = key.partition(".")
     name = rest.split(".")[0]
     if group not in _CHOICE_GROUPS or not name:
@@ -204,8 +224,8 @@ def unselected_config_hint(key: str) -> str | None:
                 f"{group}={name}{then}")  # fmt: skip
     owners = []
     for config in configs:
-        node = yaml.safe_load(folder.joinpath(f"{config}.yaml").read_text()) or {}
-        if isinstance(node, dict) and name in node and name != "defaults":
+        node = _packaged_yaml(group, config) or {}
+        if isinstance(node, Mapping) and name in node and name != "defaults":
             owners.append(config)
     if not owners:
         return None

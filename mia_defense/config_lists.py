@@ -9,6 +9,7 @@ are at hand."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,21 +20,32 @@ def _choices(overrides: Sequence[str], group: str) -> Iterable[list[str]]:
     """Each list ``overrides`` give ``group`` (``defense=[dp,dp]``; each point of a sweep
     ``defense=[dp],[dp,dp]`` or ``choice([dp,dp],[none])``); overrides Hydra cannot parse
     are left to Hydra, which reports them."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
-
-    parser = OverridesParser.create()
-    for text in overrides:
-        try:
-            override = parser.parse_override(str(text))
-        except OverrideParseException:
-            continue
+    for override in _parsed(tuple(map(str, overrides))):
         if override.key_or_group != group:
             continue
         value = override.value()
         for choice in value.list if hasattr(value, "list") else [value]:
             if isinstance(choice, list):
                 yield [str(name) for name in choice]
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(overrides: tuple[str, ...]) -> tuple[Any, ...]:
+    """Hydra's ``Override`` of each of ``overrides`` its parser reads, parsed once for every
+    group `_choices` is asked about (each check of a command asked again for its group: the
+    same overrides parsed four times); `_choices` only reads them."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            override = parser.parse_override(text)
+        except OverrideParseException:
+            continue
+        parsed.append(override)
+    return tuple(parsed)
 
 
 def stacked_release_problem(overrides: Sequence[str]) -> str | None:
