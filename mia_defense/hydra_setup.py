@@ -308,10 +308,10 @@ def hydra_config_of_the_job(config: DictConfig) -> Iterator[None]:
     job = copy.deepcopy(config)
     instance.set_config(job)  # first, as Hydra: the folder's name may read it (runtime.cwd)
     run_dir = OmegaConf.select(job, "hydra.run.dir", throw_on_resolution_failure=False)
-    if run_dir is not None:
-        with read_write(job.hydra.runtime), open_dict(job.hydra.runtime):
-            job.hydra.runtime.output_dir = os.path.abspath(str(run_dir))
-        instance.set_config(job)
+    if run_dir is not None:  # (into job and set_config's copy of its hydra node: a second
+        for runtime in (job.hydra.runtime, instance.cfg.hydra.runtime):  # set_config copied
+            with read_write(runtime), open_dict(runtime):  # it all again)
+                runtime.output_dir = os.path.abspath(str(run_dir))
     try:
         yield
     finally:
