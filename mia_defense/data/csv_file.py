@@ -77,6 +77,7 @@ from mia_defense.data.guards import (
     open_regular,
     read_as_opened,
     refuse_archive,
+    refuse_binary,
     reports_file_errors,
 )
 from mia_defense.errors import ConfigError, DataError
@@ -115,7 +116,9 @@ def _csv_rows(path: Path, *, delimiter: str,
             log.info("%s: parsing %.3g MB of CSV text, about %.0f s at some %.0f MB/s "
                      "(machine-dependent)", path, size / 1e6, size / _PARSE_BYTES_PER_SECOND,
                      _PARSE_BYTES_PER_SECOND / 1e6)
-        refuse_archive(path, handle.read(ARCHIVE_HEAD), expected="a CSV text file")
+        head = handle.read(ARCHIVE_HEAD)
+        refuse_archive(path, head, expected="a CSV text file")
+        refuse_binary(path, head, dataset="csv")
         handle.seek(0)
         stream = read_as_opened(handle, path=path, size=size)
         text = io.TextIOWrapper(stream, "utf-8-sig", newline="")

@@ -30,6 +30,7 @@ __all__ = [
     "MEMORY_BUDGET",
     "MEMORY_FRACTION",
     "archive_kind",
+    "binary_kind",
     "check_memory",
     "converting_errors",
     "feature_bytes",
@@ -42,6 +43,7 @@ __all__ = [
     "read_as_opened",
     "read_regular",
     "refuse_archive",
+    "refuse_binary",
     "refuse_lfs_pointer",
     "reports_file_errors",
     "spreadsheet_kind",
@@ -162,6 +164,63 @@ def refuse_archive(path: object, head: bytes, *, expected: str) -> None:
                "it with dataset=npz; dataset.x_key and dataset.y_key name the features and "
                "labels)" if is_npz_head(head) else "")
         )
+
+
+# First bytes of the binary formats a CSV or an .npz is mistaken for: what each is, how its
+# data gets out (for a table, as CSV), and whether it holds a table (else arrays, for np.savez).
+_TO_CSV = ".to_csv('data.csv', index=False)"
+_IMAGES = "stack the images into X [N, C, H, W] and their labels into y"
+_BINARY_FORMATS = (
+    (b"PAR1", "a Parquet file", f"pd.read_parquet(path){_TO_CSV}", True),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file", f"pd.read_hdf(path){_TO_CSV}", True),
+    (b"ARROW1", "an Arrow/Feather file", f"pd.read_feather(path){_TO_CSV}", True),
+    (b"FEA1", "a Feather file", f"pd.read_feather(path){_TO_CSV}", True),
+    (b"SQLite format 3\x00", "an SQLite database",
+     "sqlite3 -header -csv FILE 'SELECT * FROM TABLE' > data.csv", True),
+    (b"MATLAB ", "a MATLAB .mat file", "scipy.io.loadmat(path) reads its arrays", False),
+    (b"\x93NUMPY", "a numpy .npy file (a single array)", "numpy.load(path) reads it", False),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", _IMAGES, False),
+    (b"\xff\xd8\xff", "a JPEG image", _IMAGES, False),
+    (b"%PDF-", "a PDF document", "", True),
+)
+# A pickle of protocol 2 to 5 opens with PROTO (0x80) and its protocol: never UTF-8 text.
+_PICKLE = ("a Python pickle", "unpickling runs code, so it is not read here: load it in code "
+           "you trust", False)
+
+
+def binary_kind(head: bytes) -> tuple[str, str, bool] | None:
+    """The binary data format ``head`` (a file's first bytes) opens, from its magic bytes:
+    what it is in words, how its data gets out, and whether it holds a table; ``None`` for
+    anything else. Nothing is decompressed or unpickled to tell."""
+    for magic, kind, how, table in _BINARY_FORMATS:
+        if head.startswith(magic):
+            return kind, how, table
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return _PICKLE
+    return None
+
+
+def refuse_binary(path: object, head: bytes, *, dataset: str) -> None:
+    """A `DataError` naming the format when ``head`` opens a binary data file
+    (`binary_kind`) given to ``dataset`` (``"csv"`` or ``"npz"``): Parquet, HDF5, a pickle or
+    a PNG read as CSV text was refused as "save it as UTF-8 text", and as "not a valid .npz
+    file (no zip signature)" by dataset=npz, neither saying what the file is."""
+    found = binary_kind(head)
+    if found is None:
+        return
+    kind, how, table = found
+    expected = "a CSV text file" if dataset == "csv" else "an .npz file"
+    savez = "save X and y with np.savez('data.npz', x=X, y=y)" + (
+        " and use dataset=npz" if dataset == "csv" else "")
+    if not how:  # a document: no data to get out of it
+        fix = "export the table it shows as CSV from the program that made it"
+    elif table and dataset == "csv":
+        fix = f"export it as CSV ({how}), or {savez}"
+    elif table:
+        fix = f"{savez}, or export it as CSV and use dataset=csv"
+    else:
+        fix = f"{how}, then {savez}"
+    raise DataError(f"{path}: is {kind}, not {expected}; {fix}")
 
 
 def is_npz_head(head: bytes) -> bool:

@@ -42,6 +42,7 @@ from mia_defense.data.guards import (
     open_regular,
     read_as_opened,
     refuse_archive,
+    refuse_binary,
     reports_file_errors,
     spreadsheet_kind,
 )
@@ -77,6 +78,7 @@ def _npz_arrays(file: Path, *, x_key: str | None, y_key: str | None,
         if not head.startswith(b"PK"):
             start = handle.read(ARCHIVE_HEAD)
             refuse_archive(file, start, expected="an .npz file")
+            refuse_binary(file, start, dataset="npz")
             raise DataError(
                 f"{file}: not a valid .npz file (no zip signature); save the arrays with np.savez"
                 + _text_hint(start)
