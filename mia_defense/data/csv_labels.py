@@ -28,7 +28,7 @@ def class_indices(raw: list[str], *, lines: np.ndarray, path: Path, column: str,
     """Class indices from a label column: integers as they are, text as classes in sorted
     order (returned as the class labels). Missing, fractional, NaN, infinite or complex
     labels, and columns mixing numbers with text, are refused."""
-    for value in set(raw):
+    for value in dict.fromkeys(raw):  # (file order: a set's differs per process)
         if "\0" in value or ("_" in value and _is_number(value)):
             where = f"line {lines[raw.index(value)]}, column {column!r}"
             refuse_nul(value, path=path, where=where)
