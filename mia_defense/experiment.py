@@ -62,8 +62,8 @@ from mia_defense.pipeline.train import (
     privacy_figures,
     train_models,
 )
-from mia_defense.run_fingerprint import config_fingerprint, training_parts
-from mia_defense.seeding import torch_generator
+from mia_defense.run_fingerprint import TARGETS_STAGE, config_fingerprint, training_parts
+from mia_defense.seeding import derive_seed, torch_generator
 from mia_defense.timing import Stopwatch
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.tracking.run_dir import RESULTS, mark_run
@@ -231,6 +231,7 @@ def _probe_outputs(
     experiment: Experiment, data: TrainingData, check: Callable[[Any, int, int, str], str | None]
 ) -> str | None:
     """The first problem ``check(output, rows, classes, mode)`` finds in a fresh model's outputs
+    (target model 0's initial weights, from the run's seed, not torch's global random state)
     on the data's first rows, at the run's batch sizes (train.batch_size, the evaluation's
     chunks, the test set, `_PROBED_BATCHES`; at most the data), in training and eval mode; only
     asked once a run has failed. ``None`` when there is none, or when the model cannot be
@@ -242,6 +243,7 @@ def _probe_outputs(
                                              *_PROBED_BATCHES) if s > 2})  # fmt: skip
     try:
         with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(derive_seed(experiment.seed, TARGETS_STAGE, 0))  # model 0's start
             model = experiment.build_model(input_shape=data.dataset.input_shape,
                                            num_classes=classes)  # fmt: skip
             for size in sizes:

@@ -48,7 +48,7 @@ def _spec(model: type[nn.Module]):
         plan=SimpleNamespace(test_idx=np.arange(10)),
     )  # fmt: skip
     experiment = SimpleNamespace(
-        train=SimpleNamespace(batch_size=16),
+        train=SimpleNamespace(batch_size=16), seed=0,
         config={"model": {"_target_": f"my.{model.__name__}"}},
         build_model=lambda input_shape, num_classes: model(input_shape, num_classes),
     )  # fmt: skip
