@@ -1067,13 +1067,15 @@ def _empty_audit(ok: Mapping[str, Any]) -> list[str]:
 _LAST = frozenset({"dataset"})
 
 
-def _top_nodes(cfg: DictConfig, *, but: frozenset[str]) -> dict[str, Any]:
-    """The top-level nodes of ``cfg`` (resolved where they sit) but ``but`` and ``hydra``,
-    as a mapping for `forbidden_target_problems`; an unresolvable one is left out (the walk
-    names it)."""
+def _top_nodes(
+    cfg: DictConfig, *, but: frozenset[str], only: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The top-level nodes of ``cfg`` (resolved where they sit) but ``but`` and ``hydra``
+    (of ``only``, where given), as a mapping for `forbidden_target_problems`; an
+    unresolvable one is left out (the walk names it)."""
     nodes = {}
     for key in map(str, cfg):
-        if key in but or key == "hydra":
+        if key in but or key == "hydra" or (only is not None and key not in only):
             continue
         try:
             nodes[key] = cfg[key]
@@ -1447,7 +1449,9 @@ def check_config(cfg: DictConfig) -> None:
     walked = first
     if not problems:
         last = walked = _Walk()
-        last.forbidden_targets(cfg, "")  # (the whole config: an interpolation may lead there)
+        # the nodes the first walk left (the others were walked, interpolations followed,
+        # and refused nothing): an interpolation of theirs is followed wherever it leads
+        last.forbidden_targets(_top_nodes(cfg, but=frozenset(), only=_LAST), "")
         for key in _LAST & set(map(str, cfg)):
             value = last.get(cfg, key, key)
             if value is not _BAD:
