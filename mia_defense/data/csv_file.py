@@ -23,7 +23,7 @@ import shlex
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -73,7 +73,12 @@ from mia_defense.data.dataset import Dataset
 from mia_defense.data.encoding import encode_features, rows_outside_test
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
+    GZIP_MAGIC,
     check_memory,
+    gib,
+    gunzipped,
+    gunzipped_size,
+    memory_budget,
     open_regular,
     read_as_opened,
     refuse_archive,
@@ -111,29 +116,64 @@ def _csv_rows(path: Path, *, delimiter: str,
     # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
     with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
-        check_memory(size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
-        if announce and size > _ANNOUNCED_BYTES:
-            log.info("%s: parsing %.3g MB of CSV text, about %.0f s at some %.0f MB/s "
-                     "(machine-dependent)", path, size / 1e6, size / _PARSE_BYTES_PER_SECOND,
-                     _PARSE_BYTES_PER_SECOND / 1e6)
         head = handle.read(ARCHIVE_HEAD)
-        refuse_archive(path, head, expected="a CSV text file")
-        refuse_binary(path, head, dataset="csv")
         handle.seek(0)
-        stream = read_as_opened(handle, path=path, size=size)
+        gzipped = head.startswith(GZIP_MAGIC)
+        if gzipped:  # a .csv.gz: its text is counted (and its head checked) first
+            head, text_size = _gunzipped_text(handle, path=path, size=size)
+        else:
+            text_size = size
+        check_memory(text_size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
+        if announce and text_size > _ANNOUNCED_BYTES:
+            log.info("%s: parsing %.3g MB of CSV text, about %.0f s at some %.0f MB/s "
+                     "(machine-dependent)", path, text_size / 1e6,
+                     text_size / _PARSE_BYTES_PER_SECOND, _PARSE_BYTES_PER_SECOND / 1e6)
+        if gzipped:
+            stream = gunzipped(handle, path=path, size=size, text_size=text_size)
+        else:
+            refuse_archive(path, head, expected="a CSV text file")
+            refuse_binary(path, head, dataset="csv")
+            handle.seek(0)
+            stream = read_as_opened(handle, path=path, size=size)
         text = io.TextIOWrapper(stream, "utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         try:
             yield reader
         except UnicodeDecodeError as exc:
-            handle.seek(0)
             raise DataError(
                 f"{path}: not a readable CSV text file ({exc}); {_western_text(exc, path)}"
-                f"{_what_it_is(handle.read(4))}"
+                f"{_what_it_is(head[:4])}"
             ) from exc
         except csv.Error as exc:
             raise DataError(f"{path}: not a readable CSV text file ({exc}) at line "
                             f"{reader.line_num}{_field_limit_hint(exc)}") from exc
+
+
+def _gunzipped_text(handle: BinaryIO, *, path: Path, size: int) -> tuple[bytes, int]:
+    """The first `ARCHIVE_HEAD` bytes and the size of the text the gzip file ``handle``
+    holds (a .csv.gz, as exports and Kaggle give them), its head refused as a plain file's
+    would be (a .tar.gz names its tar archive). Counting stops, refused, past the text whose
+    parse fits the memory budget: a small .gz may decompress to any size."""
+    decompressed = f"{path} (decompressed)"
+    heads: list[bytes] = []
+
+    def check_head(head: bytes) -> None:
+        heads.append(head)
+        refuse_archive(decompressed, head, expected="a CSV text file")
+        refuse_binary(decompressed, head, dataset="csv")
+
+    budget = memory_budget()
+    limit = budget // _CSV_BYTES_PER_BYTE
+    text_size = gunzipped_size(handle, path=path, size=size, limit=limit, check_head=check_head)
+    if text_size is None:
+        raise DataError(
+            f"{path}: gzip-compressed CSV text of more than {gib(limit)} once decompressed "
+            f"(decompression stopped there), more than this machine can parse in the "
+            f"{gib(budget)} of memory it can spare ({_CSV_BYTES_PER_BYTE} bytes per byte of "
+            "text; mia_defense.data.guards.MEMORY_FRACTION of the available RAM); use a "
+            "subset of the data, or a machine with more memory"
+        )
+    return heads[0], text_size
 
 
 def _read_csv(path: Path, *, delimiter: str, label_column: str,

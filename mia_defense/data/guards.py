@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import gzip
 import io
 import os
 import stat
@@ -26,6 +27,7 @@ from mia_defense.files import gib, lfs_placeholder
 
 __all__ = [
     "ARCHIVE_HEAD",
+    "GZIP_MAGIC",
     "LOOP_FIX",
     "MEMORY_BUDGET",
     "MEMORY_FRACTION",
@@ -36,6 +38,8 @@ __all__ = [
     "feature_bytes",
     "file_kind",
     "gib",
+    "gunzipped",
+    "gunzipped_size",
     "is_npz_head",
     "is_regular_file",
     "memory_budget",
@@ -84,9 +88,11 @@ def check_memory(nbytes: int, *, source: object, what: str) -> None:
         )
 
 
+# First bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
 # First bytes of the archive and compression formats datasets are downloaded in.
 _ARCHIVES = (
-    (b"\x1f\x8b", "gzip-compressed (a .gz or .tar.gz/.tgz download)"),
+    (GZIP_MAGIC, "gzip-compressed (a .gz or .tar.gz/.tgz download)"),
     (b"PK\x03\x04", "a zip archive"),
     (b"BZh", "bzip2-compressed"),
     (b"\xfd7zXZ\x00", "xz-compressed"),
@@ -396,6 +402,66 @@ def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
     if len(data) < size:  # cut short while read: its end was lost
         raise _changed(path, size, len(data))
     return data
+
+
+@contextmanager
+def _gzip_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise DataError(
+            f"{path}: truncated or corrupt gzip file ({exc}); download or copy it again"
+        ) from exc
+
+
+def gunzipped_size(handle: BinaryIO, *, path: Path, size: int, limit: int,
+                   check_head: Callable[[bytes], None]) -> int | None:
+    """Bytes the gzip file ``handle`` (``size`` bytes) decompresses to, counted a MiB at a
+    time and not kept; ``None`` once past ``limit`` (a decompression bomb, or data too large
+    to load), where counting stops. ``check_head`` sees the first `ARCHIVE_HEAD`
+    decompressed bytes first (a .tar.gz is told as a tar archive before anything is counted).
+    """
+    handle.seek(0)
+    with _gzip_errors(path), gzip.GzipFile(
+            fileobj=read_as_opened(handle, path=path, size=size), mode="rb") as stream:
+        head = stream.read(ARCHIVE_HEAD)
+        check_head(head)
+        total = len(head)
+        while total <= limit and (chunk := stream.read(1 << 20)):
+            total += len(chunk)
+    handle.seek(0)
+    return None if total > limit else total
+
+
+def gunzipped(handle: BinaryIO, *, path: Path, size: int, text_size: int) -> BinaryIO:
+    """The decompressed content of the gzip file ``handle`` (``size`` bytes), buffered,
+    refused (`DataError`) past ``text_size``, what `gunzipped_size` counted: the file was
+    replaced in between, and its memory was checked for no more."""
+    handle.seek(0)
+    stream = gzip.GzipFile(fileobj=read_as_opened(handle, path=path, size=size), mode="rb")
+    return io.BufferedReader(_Capped(stream, path=path, size=text_size),  # type: ignore[return-value]
+                             buffer_size=1 << 20)
+
+
+class _Capped(io.RawIOBase):
+    """The gzip ``stream`` read no further than ``size`` decompressed bytes (`gunzipped`)."""
+
+    def __init__(self, stream: gzip.GzipFile, *, path: Path, size: int) -> None:
+        super().__init__()
+        self._stream, self._path, self._size, self._read = stream, path, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with _gzip_errors(self._path):
+            read = self._stream.readinto(memoryview(buffer)[: self._size - self._read + 1])
+        self._read += read
+        if self._read > self._size:
+            raise DataError(f"{self._path}: decompressed to more than the {self._size} bytes "
+                            "it held when first read: it changed while it was read; load it "
+                            "once it is complete")
+        return read
 
 
 @contextmanager
