@@ -69,7 +69,7 @@ from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS
 from mia_defense.plan import MembershipPlan
 from mia_defense.plan import make_plan as _make_plan
 from mia_defense.queries import QueryConfig, check_image_shifts, check_release_queries
-from mia_defense.seeding import torch_generator
+from mia_defense.seeding import global_torch_seeded, torch_generator
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -558,9 +558,11 @@ def _observe_checked(
     probe_release(release, num_classes=classes)
     if white_box:
         _check_white_box(models)
-    try:
-        return _observe(models, inputs, labels, plan, release=release, queries=queries,
-                        white_box=white_box, seed=seed, classes=classes)  # fmt: skip
+    devices = [p.device for p in models[0].parameters()][:1]
+    try:  # (a module's own draws in forward, dropout left on: from seed, not torch's state)
+        with global_torch_seeded(seed, "observe_models/forward", devices=devices):
+            return _observe(models, inputs, labels, plan, release=release, queries=queries,
+                            white_box=white_box, seed=seed, classes=classes)  # fmt: skip
     except MiaDefenseError:
         raise
     except Exception as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import zlib
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,7 +12,7 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["derive_seed", "numpy_rng", "torch_generator"]
+__all__ = ["derive_seed", "global_torch_seeded", "numpy_rng", "torch_generator"]
 
 
 def derive_seed(seed: int, stage: str, index: int = 0) -> int:
@@ -33,3 +35,18 @@ def torch_generator(seed: int, stage: str, index: int = 0) -> torch.Generator:
     import torch  # here, not above: the numpy streams serve torch-free readers and loaders
 
     return torch.Generator().manual_seed(derive_seed(seed, stage, index))
+
+
+@contextlib.contextmanager
+def global_torch_seeded(
+    seed: int, stage: str, index: int = 0, *, devices: Sequence[torch.device] = ()
+) -> Iterator[None]:
+    """torch's global generators seeded for one stage inside the block, and put back after
+    (CPU and the CUDA ``devices``): for the draws a module makes in its forward (dropout
+    left on in eval mode, noise), which take no generator. Unseeded, those came from
+    torch's global state, drawn afresh in each process: the same run gave other numbers."""
+    import torch
+
+    with torch.random.fork_rng(devices=[d for d in devices if d.type == "cuda"]):
+        torch.manual_seed(derive_seed(seed, stage, index))
+        yield

@@ -4,6 +4,7 @@ set, checked for numbers no release may let out (NaN, +inf, a row withholding ev
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,7 @@ from mia_defense.errors import UnsupportedModelError
 from mia_defense.observations import Observations
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import TrainingData
-from mia_defense.seeding import torch_generator
+from mia_defense.seeding import global_torch_seeded, torch_generator
 
 if TYPE_CHECKING:
     from mia_defense.pipeline.spec import Experiment
@@ -34,7 +35,30 @@ def release_population(
 ) -> Observations:
     """What ``models`` release on the population, with the augmented queries and gradient
     norms the configured attacks need (targets and undefended shadows alike); ``progress``:
-    a bar over the augmented queries where they take long."""
+    a bar over the augmented queries where they take long. A model's own draws in its
+    forward (dropout left on in eval mode) come from the run's seed (`_forward_seeded`)."""
+    with _forward_seeded(experiment, models, stage):
+        return _release_population(experiment, data, models, generator=generator, stage=stage,
+                                   progress=progress)
+
+
+def _forward_seeded(
+    experiment: Experiment, models: Sequence[nn.Module], stage: str
+) -> AbstractContextManager[None]:
+    """torch's global generators seeded from the run's seed for ``stage``'s queries."""
+    devices = [p.device for p in models[0].parameters()][:1] if models else []
+    return global_torch_seeded(experiment.seed, f"{stage}/forward", devices=devices)
+
+
+def _release_population(
+    experiment: Experiment,
+    data: TrainingData,
+    models: Sequence[nn.Module],
+    *,
+    generator: torch.Generator,
+    stage: str,
+    progress: bool,
+) -> Observations:
     x, y = data.split(data.plan.population_idx)
 
     def population() -> np.ndarray:
@@ -99,8 +123,9 @@ def release_test(
 ) -> np.ndarray:
     """Released log-probabilities [K, T, C] on the test set (utility)."""
     x_test, _ = data.split(data.plan.test_idx)
-    log_probs = observe(models, x_test, release=experiment.release, generator=generator,
-                        check_batch=False)  # checked on the population
+    with _forward_seeded(experiment, models, "release_test"):
+        log_probs = observe(models, x_test, release=experiment.release, generator=generator,
+                            check_batch=False)  # checked on the population
     check_released(log_probs, what="test set", release=experiment.release)
     return log_probs
 
@@ -117,7 +142,8 @@ def release_members_once(
         return None
     x, _ = data.split(data.plan.population_idx)
     generator = torch_generator(experiment.seed, "release_members_once")
-    log_probs = observe(models, x, release=experiment.release, generator=generator,
-                        check_batch=False)  # checked by release_population
+    with _forward_seeded(experiment, models, "release_members_once"):
+        log_probs = observe(models, x, release=experiment.release, generator=generator,
+                            check_batch=False)  # checked by release_population
     check_released(log_probs, what="population", release=experiment.release)
     return log_probs
