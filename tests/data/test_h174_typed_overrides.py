@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +31,7 @@ from mia_defense.data.tabular import load_npz
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.hydra_guard import blank_folder_settings, sweep_of_unselected_points
 from tests.cli.test_redteam_cli_runs import hydra_config
+from tests.helpers import mia_train
 
 _PARSER = OverridesParser.create()
 
@@ -171,9 +171,11 @@ def test_mia_train_reads_the_delimiter_a_message_suggests(tmp_path):
     with pytest.raises(DataError) as caught:
         load_csv(path=path, label_column="y")
     hint = re.search(r"then set (.+)\)$", str(caught.value)).group(1)
-    mia_train = Path(sys.executable).parent / "mia-train"
-    done = subprocess.run(["bash", "-c", f"'{mia_train}' dataset=csv {hint} --cfg job"],
-                          capture_output=True, text=True, check=False, timeout=60)
+    # bash splits the command line into words; mia-train's main runs in this process (the
+    # installed script's --cfg job runs in a process of its own in test_import_weight)
+    words = subprocess.run(["bash", "-c", f"printf '%s\\0' dataset=csv {hint} --cfg job"],
+                           capture_output=True, check=True).stdout.decode().split("\0")[:-1]
+    done = mia_train(*words, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert yaml.safe_load(done.stdout)["dataset"]["delimiter"] == ";"
 
