@@ -63,7 +63,7 @@ from mia_defense.pipeline.train import (
     train_models,
 )
 from mia_defense.run_fingerprint import TARGETS_STAGE, config_fingerprint, training_parts
-from mia_defense.seeding import derive_seed, torch_generator
+from mia_defense.seeding import global_torch_seeded, torch_generator
 from mia_defense.timing import Stopwatch
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.tracking.run_dir import RESULTS, mark_run
@@ -242,8 +242,7 @@ def _probe_outputs(
     sizes = sorted({min(s, len(x)) for s in (experiment.train.batch_size, len(data.plan.test_idx),
                                              *_PROBED_BATCHES) if s > 2})  # fmt: skip
     try:
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            torch.manual_seed(derive_seed(experiment.seed, TARGETS_STAGE, 0))  # model 0's start
+        with global_torch_seeded(experiment.seed, TARGETS_STAGE, 0), torch.no_grad():
             model = experiment.build_model(input_shape=data.dataset.input_shape,
                                            num_classes=classes)  # fmt: skip
             for size in sizes:

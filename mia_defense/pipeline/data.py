@@ -38,7 +38,7 @@ from mia_defense.errors import ConfigError
 from mia_defense.models.build import ModelBuilder
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.run_fingerprint import TARGETS_STAGE
-from mia_defense.seeding import derive_seed
+from mia_defense.seeding import global_torch_seeded
 from mia_defense.training.config import CHUNK_SIZE
 from mia_defense.user_fit import check_user_fit
 
@@ -431,8 +431,7 @@ def _check_budget(
     if counted is not None:
         _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
                          num_params=counted)  # fmt: skip
-    with torch.random.fork_rng(devices=[]):  # target model 0's initial weights, from the seed
-        torch.manual_seed(derive_seed(experiment.seed, TARGETS_STAGE, 0))
+    with global_torch_seeded(experiment.seed, TARGETS_STAGE, 0):  # target model 0's start
         probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
     if num_params != counted:

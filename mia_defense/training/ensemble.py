@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.errors import DivergedError, UnsupportedModelError
 from mia_defense.models.alike import unlike
-from mia_defense.seeding import derive_seed
+from mia_defense.seeding import derive_seed, global_torch_seeded
 from mia_defense.threads import intra_op_threads
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
@@ -52,8 +52,7 @@ def build_models(
     """``num`` fresh models, model k initialised from ``derive_seed(seed, stage, k)``."""
     models = []
     for k in range(num):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(derive_seed(seed, stage, k))
+        with global_torch_seeded(seed, stage, k):
             models.append(build_model().to(device))
     return models
 
@@ -159,10 +158,9 @@ def train_ensemble(
             defenses = list(build_defenses())
             for defense in defenses:
                 defense.plan(sizes=sizes, batch_size=config.batch_size, epochs=config.epochs)
-            with torch.random.fork_rng(devices=[]):
-                # vmap's random ops (dropout) draw from the global generator: seed it from
-                # the chunk's first model, so a resumed run draws what it drew before.
-                torch.manual_seed(derive_seed(seed, f"{stage}/chunk", chunk[0]))
+            # vmap's random ops (dropout) draw from the global generator: seed it from the
+            # chunk's first model, so a resumed run draws what it drew before.
+            with global_torch_seeded(seed, f"{stage}/chunk", chunk[0]):
                 trained = train_chunk(
                     [models[k] for k in chunk],
                     masks=torch.as_tensor(masks[chunk], device=device),
