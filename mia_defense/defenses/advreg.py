@@ -25,7 +25,7 @@ from mia_defense.defenses.values import (
     check_number,
 )
 from mia_defense.errors import ConfigError, DivergedError
-from mia_defense.seeding import derive_seed
+from mia_defense.seeding import global_torch_seeded
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 from mia_defense.training.stack import ModelStack
 
@@ -204,8 +204,7 @@ class AdversarialRegularization(TrainingDefense):
         """One inference model, initialised from a seed derived from the model's generator's
         seed (drawing nothing from it: with ``strength=0`` the model trains as without h)."""
         c = ctx.num_classes
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(derive_seed(generator.initial_seed(), "advreg/attacker"))
+        with global_torch_seeded(generator.initial_seed(), "advreg/attacker"):
             model = nn.Sequential(
                 nn.Linear(2 * c, self.hidden), nn.ReLU(), nn.Linear(self.hidden, 1)
             )
