@@ -88,7 +88,7 @@ def test_the_caption_stays_inside_the_figure_and_below_the_panels(leakage, caref
     fig = tradeoff_figure(groups, leakage=leakage, fronts={("digits", "MLP"): front},
                           careful=set(front) if careful else ())  # fmt: skip
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    fig.draw_without_rendering()  # the layout, not the pixels: the same extents
     renderer = canvas.get_renderer()
     caption = fig.texts[-1]
     box = caption.get_window_extent(renderer)

@@ -48,7 +48,7 @@ def test_a_long_legend_beside_the_panel_stays_above_the_caption(leakage, dataset
               for ds in datasets}  # fmt: skip
     fig = tradeoff_figure(groups, leakage=leakage, fronts=fronts, careful={0})
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    fig.draw_without_rendering()  # the layout, not the pixels: the same extents
     renderer = canvas.get_renderer()
     caption = fig.texts[-1].get_window_extent(renderer)
     for ax in fig.axes:
@@ -148,7 +148,7 @@ def test_the_roc_chart_keeps_its_axes_wide_and_its_legend_in_view(tmp_path, miss
               for i in (1, 2)]  # fmt: skip
     fig = runs_roc_figure(report.summaries, labels=labels)
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    fig.draw_without_rendering()  # the layout, not the pixels: the same extents
     renderer = canvas.get_renderer()
     ax = fig.axes[0]
     axes, legend = ax.get_window_extent(renderer), ax.get_legend().get_window_extent(renderer)

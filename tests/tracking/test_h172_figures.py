@@ -53,7 +53,7 @@ def _attack(name, scores, masks):
 
 def _drawn(fig):
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    fig.draw_without_rendering()  # the layout, not the pixels: the same extents
     return canvas.get_renderer()
 
 
