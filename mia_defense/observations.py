@@ -500,7 +500,7 @@ _FIELDS = frozenset({
 def load_file(path: Path) -> tuple[Observations, dict[str, np.ndarray]]:
     """`Observations.load`, and the file's other arrays (a writer's extras, such as
     mia-train's ``is_canary``, ``population_idx`` and ``test_idx``), read once."""
-    obs, extras, _ = _load(path)
+    obs, extras, _ = load_checked(path)
     return obs, extras
 
 
@@ -508,16 +508,11 @@ def load_checked(path: Path) -> tuple[Observations, dict[str, np.ndarray], str |
     """`load_file`, and the `values_digest` of the ``log_probs`` its check read (for
     `Observations._save`): ``None`` where the file held other outputs (``outputs`` of
     another kind, float64 log-probabilities), which the check read before their conversion."""
-    obs, extras, read = _load(path)
-    return obs, extras, values_digest(obs.log_probs) if read else None
-
-
-def _load(path: Path) -> tuple[Observations, dict[str, np.ndarray], bool]:
-    """`load_file`, and whether ``log_probs`` is the very array its check read."""
     arrays = load_npz(Path(path))
     obs = Observations._from_file(Path(path), arrays)
+    read = obs.log_probs is arrays.get("log_probs")  # (as the file held them, checked so)
     extras = {k: v for k, v in arrays.items() if k not in _FIELDS}
-    return obs, extras, obs.log_probs is arrays.get("log_probs")
+    return obs, extras, values_digest(obs.log_probs) if read else None
 
 
 def values_digest(values: np.ndarray) -> str:

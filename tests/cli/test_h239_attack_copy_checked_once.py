@@ -73,17 +73,3 @@ def test_save_checks_in_full(tmp_path, monkeypatch):
     calls = _counted(monkeypatch)
     obs.save(tmp_path / "obs.npz")
     assert [name for name, _ in calls] == ["_value_problems", "normalisation_problems"]
-
-
-def test_other_loads_take_no_digest(tmp_path, monkeypatch):
-    """Only mia-attack's read (load_checked) pays for the digest; Observations.load, as
-    api.load_observations and mia-report read files, does not."""
-    source = tmp_path / "obs.npz"
-    synthetic_observations(num_models=4, num_samples=50, num_classes=3).save(source)
-    digests = []
-    monkeypatch.setattr(observations_module, "values_digest",
-                        lambda values: digests.append(values.shape) or "x")  # fmt: skip
-    Observations.load(source)
-    observations_module.load_file(source)
-    assert digests == []
-    assert load_checked(source)[2] == "x" and digests == [(4, 50, 3)]
