@@ -61,16 +61,12 @@ class Source:
         extras: its other arrays (mia-train's ``is_canary``, ``population_idx``, ``test_idx``,
             ``copy_groups``).
         results: results.json of a mia-train run directory (``None`` for a file).
-        loaded: the `values_digest` of ``observations.log_probs`` as the load's check read
-            them (`load_checked`), or ``None``: mia-attack's copy of them is not checked
-            for the same values again (`Observations._save`).
     """
 
     path: Path
     observations: Observations
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     results: dict[str, Any] | None = None
-    loaded: str | None = None
 
     @property
     def kind(self) -> str:
@@ -142,7 +138,7 @@ def _attack_alone(folder: Path) -> str:
 
 def read_source(path: Path) -> Source:
     """The observations (and results.json) of PATH; a `DataError` names what is missing."""
-    from mia_defense.observations import load_checked
+    from mia_defense.observations import load_file
     from mia_defense.tracking import read_json
 
     path = Path(path)
@@ -167,7 +163,7 @@ def read_source(path: Path) -> Source:
         recorded = _sha256_matches(path, results)  # (hashed first: as the run wrote it)
         _refuse_other_models(path, results)
         _refuse_edited_config(path, results)
-        obs, extras, loaded = load_checked(path / "observations.npz")
+        obs, extras = load_file(path / "observations.npz")
         _refuse_changed(path / "observations.npz", before)  # (the file hashed is the one read)
         mismatch = None if results is None else (_not_the_runs(obs, results)
                                                  or _canaries_unflagged(extras, results))
@@ -193,11 +189,11 @@ def read_source(path: Path) -> Source:
         edited = None if results is None else _edited_problem(results, extras)
         if edited:
             raise DataError(_unusable_facts(path, edited))
-        return _checked_extras(Source(path, obs, extras, results, loaded))
+        return _checked_extras(Source(path, obs, extras, results))
     before = _identity(path)
-    obs, extras, loaded = load_checked(path)
+    obs, extras = load_file(path)
     _refuse_changed(path, before)
-    return _checked_extras(Source(path, obs, extras, loaded=loaded))
+    return _checked_extras(Source(path, obs, extras))
 
 
 def _identity(file: Path) -> tuple[int, ...] | None:

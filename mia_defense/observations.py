@@ -228,13 +228,6 @@ class Observations:
 
     def save(self, path: Path, **extra: np.ndarray) -> None:
         """Write the file format of this module (atomically), with ``extra`` arrays beside."""
-        self._save(path, extra, loaded=None)
-
-    def _save(self, path: Path, extra: Mapping[str, np.ndarray], *, loaded: str | None) -> None:
-        """`save`; ``loaded``: the `values_digest` of ``log_probs`` as `load_checked` read
-        and checked them (mia-attack's copy of its source), whose value checks (every
-        entry, every row's mass: most of the check's time) are not run again while the
-        array still has that digest. Everything else is checked as `save` checks it."""
         if not isinstance(path, (str, os.PathLike)):  # (a raw TypeError from pathlib)
             raise ConfigError(f"Observations.save: path={path!r}: give the path of the .npz "
                               "to write, e.g. 'observations.npz'")  # fmt: skip
@@ -244,9 +237,7 @@ class Observations:
         arrays = self._file_arrays(extra)
         # what `load` refuses, in its words: a file of NaN outputs, masks never OUT or labels
         # beyond C was written without a word and refused by its own reader
-        checked = loaded is not None and values_digest(self.log_probs) == loaded
-        _refuse_problems(f"Observations.save: {path}",
-                         _problems(arrays, attacked=True, values_checked=checked))
+        _refuse_problems(f"Observations.save: {path}", observation_problems(arrays))
         groups = arrays.get(COPY_GROUPS)  # (api.load_observations and mia-attack refuse them)
         problem = None if groups is None else copy_group_problem(groups, arrays["masks"])
         if problem:
@@ -500,26 +491,9 @@ _FIELDS = frozenset({
 def load_file(path: Path) -> tuple[Observations, dict[str, np.ndarray]]:
     """`Observations.load`, and the file's other arrays (a writer's extras, such as
     mia-train's ``is_canary``, ``population_idx`` and ``test_idx``), read once."""
-    obs, extras, _ = load_checked(path)
-    return obs, extras
-
-
-def load_checked(path: Path) -> tuple[Observations, dict[str, np.ndarray], str | None]:
-    """`load_file`, and the `values_digest` of the ``log_probs`` its check read (for
-    `Observations._save`): ``None`` where the file held other outputs (``outputs`` of
-    another kind, float64 log-probabilities), which the check read before their conversion."""
     arrays = load_npz(Path(path))
     obs = Observations._from_file(Path(path), arrays)
-    read = obs.log_probs is arrays.get("log_probs")  # (as the file held them, checked so)
-    extras = {k: v for k, v in arrays.items() if k not in _FIELDS}
-    return obs, extras, values_digest(obs.log_probs) if read else None
-
-
-def values_digest(values: np.ndarray) -> str:
-    """A sha256 of an array's dtype, shape and values (0.07 s per 128 MB)."""
-    digest = hashlib.sha256(f"{values.dtype.str}{values.shape}".encode())
-    digest.update(memoryview(np.ascontiguousarray(values)).cast("B"))
-    return digest.hexdigest()
+    return obs, {k: v for k, v in arrays.items() if k not in _FIELDS}
 
 
 def checked_extra(
@@ -1032,14 +1006,6 @@ def observation_problems(arrays: Mapping[str, np.ndarray], *, attacked: bool = T
     (empty: the arrays are a valid file); ``schema_version`` is `Observations.load`'s.
     ``attacked=False`` leaves out what only an attack needs (K >= 2, every record IN some
     model and OUT of another): the utility of one model's outputs is still well defined."""
-    return _problems(arrays, attacked=attacked, values_checked=False)
-
-
-def _problems(
-    arrays: Mapping[str, np.ndarray], *, attacked: bool, values_checked: bool
-) -> list[str]:
-    """`observation_problems`; ``values_checked``: ``log_probs`` passed its value checks
-    already (`Observations._save`), which are left out."""
     name = "log_probs" if "log_probs" in arrays or "outputs" not in arrays else "outputs"
     missing = [k for k in (name, "masks", "labels") if k not in arrays]
     if missing:
@@ -1074,7 +1040,7 @@ def _problems(
                         f"(from {name} {values.shape})")  # fmt: skip
     kind = _output_kind(arrays) if name == "outputs" else OUTPUT_KINDS[0]
     kind = kind if kind in OUTPUT_KINDS else ""  # unknown: reported above, values unchecked
-    problems += _value_problems(values, kind, name) if kind and not values_checked else []
+    problems += _value_problems(values, kind, name) if kind else []
     if shapes_ok:
         problems += _label_problems(labels, "labels", c)
         problems += _mask_problems(masks, _canary_flags(arrays, n)) if k >= 2 and attacked else []
@@ -1082,6 +1048,6 @@ def _problems(
     problems += _optional_problems(arrays, kind, prefix, k, n, c)
     # Rows that do not normalise, last: arrays made up to test another check (zeros as
     # log-probabilities) then still name that check's problem alone.
-    if problems or kind not in ("log_probabilities", "probabilities") or values_checked:
+    if problems or kind not in ("log_probabilities", "probabilities"):
         return problems
     return normalisation_problems(values, kind, name)

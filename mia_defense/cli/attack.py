@@ -557,8 +557,7 @@ def run(
         # (the carried one-run audit's bounds, in privacy, are judged with the attacks':
         # the run's epsilon_refuted is measured again, not copied)
         with stopwatch.stage("observation"):
-            # (the values read and checked on load, and unchanged, are not checked again)
-            obs._save(run_dir / "observations.npz", source.extras, loaded=source.loaded)
+            obs.save(run_dir / "observations.npz", **source.extras)
         record_run(
             run_dir, audit.result, audit.vulnerability, obs,
             facts=_facts(source, attacked, canaries=int(is_canary.sum())),

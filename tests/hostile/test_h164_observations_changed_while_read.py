@@ -32,13 +32,13 @@ def test_a_file_replaced_while_read_is_refused(fast_run, tmp_path, monkeypatch, 
     run = Path(shutil.copytree(fast_run.run_dir, tmp_path / "run"))
     target = run / "observations.npz"
     _tempered(target, tmp_path / "other.npz")
-    real = observations.load_checked
+    real = observations.load_file
 
     def replaced_first(path):  # another writer's atomic replace, just before the read
         os.replace(tmp_path / "other.npz", target)
         return real(path)
 
-    monkeypatch.setattr(observations, "load_checked", replaced_first)
+    monkeypatch.setattr(observations, "load_file", replaced_first)
     with pytest.raises(DataError, match=rf"{target}: changed while mia-attack read it .*"
                                         r"Attack it again once nothing writes to it"):
         read_source(run if source == "run" else target)
