@@ -78,7 +78,6 @@ from mia_defense.data.guards import (
     gib,
     gunzipped,
     gunzipped_size,
-    kept_text,
     memory_budget,
     open_regular,
     read_as_opened,
@@ -110,22 +109,18 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def _csv_rows(path: Path, *, delimiter: str, announce: bool = False,
-              whole: bool = False) -> Iterator[Iterator[list[str]]]:
+def _csv_rows(path: Path, *, delimiter: str,
+              announce: bool = False) -> Iterator[Iterator[list[str]]]:
     """The rows of the CSV ``path`` as `csv.reader` gives them; its decoding and csv errors
-    as `DataError` naming the file (for the whole read, or the header line alone).
-    ``whole``: every row is read (the load), so a .csv.gz's text is kept from its count
-    and parsed from there, not decompressed again (the config check, which reads the header
-    alone, keeps none)."""
+    as `DataError` naming the file (for the whole read, or the header line alone)."""
     # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
     with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         head = handle.read(ARCHIVE_HEAD)
         handle.seek(0)
         gzipped = head.startswith(GZIP_MAGIC)
-        kept: list[bytes] | None = [] if gzipped and whole else None
         if gzipped:  # a .csv.gz: its text is counted (and its head checked) first
-            head, text_size = _gunzipped_text(handle, path=path, size=size, keep=kept)
+            head, text_size = _gunzipped_text(handle, path=path, size=size)
         else:
             text_size = size
         check_memory(text_size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
@@ -134,8 +129,7 @@ def _csv_rows(path: Path, *, delimiter: str, announce: bool = False,
                      "(machine-dependent)", path, text_size / 1e6,
                      text_size / _PARSE_BYTES_PER_SECOND, _PARSE_BYTES_PER_SECOND / 1e6)
         if gzipped:
-            stream = (gunzipped(handle, path=path, size=size, text_size=text_size)
-                      if kept is None else kept_text(kept))
+            stream = gunzipped(handle, path=path, size=size, text_size=text_size)
         else:
             refuse_archive(path, head, expected="a CSV text file")
             refuse_binary(path, head, dataset="csv")
@@ -155,13 +149,11 @@ def _csv_rows(path: Path, *, delimiter: str, announce: bool = False,
                             f"{reader.line_num}{_field_limit_hint(exc)}") from exc
 
 
-def _gunzipped_text(handle: BinaryIO, *, path: Path, size: int,
-                    keep: list[bytes] | None = None) -> tuple[bytes, int]:
+def _gunzipped_text(handle: BinaryIO, *, path: Path, size: int) -> tuple[bytes, int]:
     """The first `ARCHIVE_HEAD` bytes and the size of the text the gzip file ``handle``
     holds (a .csv.gz, as exports and Kaggle give them), its head refused as a plain file's
     would be (a .tar.gz names its tar archive). Counting stops, refused, past the text whose
-    parse fits the memory budget: a small .gz may decompress to any size. ``keep``
-    receives the text counted (`gunzipped_size`)."""
+    parse fits the memory budget: a small .gz may decompress to any size."""
     decompressed = f"{path} (decompressed)"
     heads: list[bytes] = []
 
@@ -172,8 +164,7 @@ def _gunzipped_text(handle: BinaryIO, *, path: Path, size: int,
 
     budget = memory_budget()
     limit = budget // _CSV_BYTES_PER_BYTE
-    text_size = gunzipped_size(handle, path=path, size=size, limit=limit, check_head=check_head,
-                               keep=keep)
+    text_size = gunzipped_size(handle, path=path, size=size, limit=limit, check_head=check_head)
     if text_size is None:
         raise DataError(
             f"{path}: gzip-compressed CSV text of more than {gib(limit)} once decompressed "
@@ -188,7 +179,7 @@ def _gunzipped_text(handle: BinaryIO, *, path: Path, size: int,
 def _read_csv(path: Path, *, delimiter: str, label_column: str,
               max_categories: int = MAX_CATEGORIES, drop: frozenset[str] = frozenset(),
               decimal: str = ".") -> Table:
-    with _csv_rows(path, delimiter=delimiter, announce=True, whole=True) as reader:
+    with _csv_rows(path, delimiter=delimiter, announce=True) as reader:
         return _parse_csv(reader, path=path, label_column=label_column,
                           max_categories=max_categories, drop=drop, decimal=decimal)
 

@@ -42,7 +42,6 @@ __all__ = [
     "gunzipped_size",
     "is_npz_head",
     "is_regular_file",
-    "kept_text",
     "memory_budget",
     "open_regular",
     "read_as_opened",
@@ -416,15 +415,11 @@ def _gzip_errors(path: Path) -> Iterator[None]:
 
 
 def gunzipped_size(handle: BinaryIO, *, path: Path, size: int, limit: int,
-                   check_head: Callable[[bytes], None],
-                   keep: list[bytes] | None = None) -> int | None:
+                   check_head: Callable[[bytes], None]) -> int | None:
     """Bytes the gzip file ``handle`` (``size`` bytes) decompresses to, counted a MiB at a
     time and not kept; ``None`` once past ``limit`` (a decompression bomb, or data too large
     to load), where counting stops. ``check_head`` sees the first `ARCHIVE_HEAD`
     decompressed bytes first (a .tar.gz is told as a tar archive before anything is counted).
-    ``keep``: a list that receives the decompressed bytes counted (emptied again past
-    ``limit``), for a loader that reads them all (`kept_text`) rather than decompress the
-    file a second time: no more than ``limit`` and a MiB is ever held.
     """
     handle.seek(0)
     with _gzip_errors(path), gzip.GzipFile(
@@ -432,46 +427,10 @@ def gunzipped_size(handle: BinaryIO, *, path: Path, size: int, limit: int,
         head = stream.read(ARCHIVE_HEAD)
         check_head(head)
         total = len(head)
-        if keep is not None:
-            keep.append(head)
         while total <= limit and (chunk := stream.read(1 << 20)):
             total += len(chunk)
-            if keep is not None:
-                keep.append(chunk)
     handle.seek(0)
-    if total > limit and keep is not None:
-        keep.clear()
     return None if total > limit else total
-
-
-def kept_text(chunks: list[bytes]) -> BinaryIO:
-    """The bytes `gunzipped_size` kept, as a buffered stream that lets go of each chunk
-    once it is read (``chunks`` is emptied as it goes): a parse that grows as it reads
-    never holds the whole text beside its own copy of it."""
-    return io.BufferedReader(_Chunks(chunks), buffer_size=1 << 20)  # type: ignore[return-value]
-
-
-class _Chunks(io.RawIOBase):
-    """`kept_text`'s chunks, read in order and dropped once read."""
-
-    def __init__(self, chunks: list[bytes]) -> None:
-        super().__init__()
-        chunks.reverse()  # (popped from the end)
-        self._chunks, self._at = chunks, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while self._chunks and self._at == len(self._chunks[-1]):
-            self._chunks.pop()
-            self._at = 0
-        if not self._chunks:
-            return 0
-        chunk = memoryview(self._chunks[-1])[self._at:self._at + len(buffer)]
-        memoryview(buffer)[: len(chunk)] = chunk
-        self._at += len(chunk)
-        return len(chunk)
 
 
 def gunzipped(handle: BinaryIO, *, path: Path, size: int, text_size: int) -> BinaryIO:
