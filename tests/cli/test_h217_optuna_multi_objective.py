@@ -53,7 +53,8 @@ def test_two_startup_trials_or_one_objective_are_not_refused(tmp_path):
     done = _search(tmp_path, "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
                    "hydra.sweeper.sampler.n_startup_trials=1", "objectives=[utility.test_accuracy]",
                    "hydra.sweeper.direction=maximize", '+hydra.sweeper.params={train.lr: '
-                   '"choice(fast)"}', f"hydra.sweep.dir={tmp_path / 'one'}", timeout=120)  # fmt: skip
+                   '"choice(fast)"}', f"hydra.sweep.dir={tmp_path / 'one'}",
+                   timeout=120)  # fmt: skip
     assert "n_startup_trials" not in done.stderr
     assert "ConfigError: train.lr='fast'" in done.stderr, done.stderr[-3000:]
 
