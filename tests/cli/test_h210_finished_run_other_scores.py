@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train, synthetic_observations
+from tests.helpers import (
+    LEAN_ATTACKS,
+    built_once,
+    mia_attack,
+    mia_train,
+    synthetic_observations,
+)
 
 TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
 SAID = "a complete run, skipped as finished, but "
@@ -22,12 +28,16 @@ SAID = "a complete run, skipped as finished, but "
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two finished runs of seeds 0 and 1, to be copied, never written into."""
-    root = tmp_path_factory.mktemp("h210_runs")
-    for seed in (0, 1):
-        done = mia_train(*TINY, f"seed={seed}", f"hydra.run.dir=seed{seed}", cwd=root)
-        assert done.returncode == 0, done.stderr[-3000:]
-    return root
+    """Two finished runs of seeds 0 and 1 (trained once for the session), to be copied,
+    never written into."""
+
+    def build(root: Path) -> Path:
+        for seed in (0, 1):
+            done = mia_train(*TINY, f"seed={seed}", f"hydra.run.dir=seed{seed}", cwd=root)
+            assert done.returncode == 0, done.stderr[-3000:]
+        return root
+
+    return built_once(tmp_path_factory, "h210_runs", build)
 
 
 def _skip(run: Path, cwd: Path) -> str:

@@ -19,6 +19,7 @@ from mia_defense.observations import OBSERVATIONS_VERSION, load_file
 from tests.helpers import (
     FAST,
     LEAN_ATTACKS,
+    built_once,
     mia_attack,
     mia_train,
     synthetic_observations,
@@ -162,12 +163,15 @@ def test_a_sweep_over_sources_never_writes_into_one_of_them(tmp_path):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> Path:
-    """A finished tiny mia-train run with its checkpoints (read only)."""
-    folder = tmp_path_factory.mktemp("trained")
-    done = mia_train(*FAST, "plan.num_models=2", "plan.population_size=60",
-                     "train.batch_size=16", "hydra.run.dir=run", cwd=folder)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return folder / "run"
+    """A finished tiny mia-train run with its checkpoints (read only), trained once."""
+
+    def build(folder: Path) -> Path:
+        done = mia_train(*FAST, "plan.num_models=2", "plan.population_size=60",
+                         "train.batch_size=16", "hydra.run.dir=run", cwd=folder)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        return folder / "run"
+
+    return built_once(tmp_path_factory, "redteam6_trained", build)
 
 
 @pytest.mark.parametrize(

@@ -197,14 +197,16 @@ def test_the_true_class_logit_of_a_top_k_release_keeps_its_probability():
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory) -> Path:
     """A finished tiny mia-train run with 10 canaries (the last 10 of its 70 records)."""
-    from tests.helpers import FAST, mia_train
+    from tests.helpers import FAST, built_once, mia_train
 
-    folder = tmp_path_factory.mktemp("canaries")
-    done = mia_train(*FAST, "plan.num_models=4", "plan.population_size=60",
-                     "train.batch_size=16", "attack.canaries.num=10", "hydra.run.dir=run",
-                     cwd=folder)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return folder / "run"
+    def build(folder: Path) -> Path:  # once for the session (read only)
+        done = mia_train(*FAST, "plan.num_models=4", "plan.population_size=60",
+                         "train.batch_size=16", "attack.canaries.num=10", "hydra.run.dir=run",
+                         cwd=folder)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        return folder / "run"
+
+    return built_once(tmp_path_factory, "redteam7_canaries", build)
 
 
 @pytest.mark.parametrize("edit", ["more", "moved"])

@@ -20,16 +20,20 @@ from mia_defense.run_fingerprint import stage_fingerprint
 from mia_defense.tracking.trained_model import load_trained_model
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, save_state
 from tests.conftest import compose_cfg
-from tests.helpers import FAST
+from tests.helpers import FAST, built_once
 
 NAIVE = [*FAST, "defense=weight_decay", "attack.shadow_recipe=undefended"]
 
 
+def _finished(folder: Path) -> Path:
+    run(compose_cfg(*NAIVE), folder / "run")
+    return folder / "run"
+
+
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory) -> Path:
-    run_dir = tmp_path_factory.mktemp("naive") / "run"
-    run(compose_cfg(*NAIVE), run_dir)
-    return run_dir
+    """The finished run, trained once for the session (read only: tests copy it)."""
+    return built_once(tmp_path_factory, "h163_naive", _finished)
 
 
 def _interrupted_copy(finished, tmp_path: Path) -> Path:

@@ -30,6 +30,7 @@ from mia_defense.tracking.hparams import (
 )
 from mia_defense.tracking.tensorboard import log_run
 from mia_defense.training.loop import EpochRecord, ModelHistory
+from tests.helpers import built_once
 from tests.tracking.tb_api import TensorBoardAPI
 
 K, N = 4, 60
@@ -107,15 +108,20 @@ def _fake_run(
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     """Three runs over defenses (none, weight_decay, dp at ε=4) and their sweep's one
-    experiment config, as SweepSummary writes it at the end of a multirun."""
-    root = tmp_path_factory.mktemp("sweep")
-    headlines = {
-        "defense=[]": _fake_run(root / "defense=[]", "none", 0),
-        "defense=[weight_decay]": _fake_run(root / "defense=[weight_decay]", "weight_decay", 1),
-        "defense=[dp]": _fake_run(root / "defense=[dp]", "dp", 2, epsilon=4.0),
-    }
-    write_experiment(root, sessions_under(root), swept=["defense"])
-    return root, headlines
+    experiment config, as SweepSummary writes it at the end of a multirun (made once for
+    the session; read only)."""
+
+    def build(root: Path) -> tuple[Path, dict[str, dict]]:
+        headlines = {
+            "defense=[]": _fake_run(root / "defense=[]", "none", 0),
+            "defense=[weight_decay]": _fake_run(root / "defense=[weight_decay]",
+                                                "weight_decay", 1),
+            "defense=[dp]": _fake_run(root / "defense=[dp]", "dp", 2, epsilon=4.0),
+        }
+        write_experiment(root, sessions_under(root), swept=["defense"])
+        return root, headlines
+
+    return built_once(tmp_path_factory, "hparams_sweep", build)
 
 
 def test_one_experiment_config_gives_the_union_of_columns_and_the_short_metric_list(sweep):

@@ -16,6 +16,7 @@ from mia_defense.cli.build import run
 from mia_defense.data import load_digits
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.tracking.trained_model import load_trained_model
+from tests.helpers import built_once
 from tests.test_bad_inputs import FAST  # tiny and quick: no bootstrap, queries or Shokri
 
 RUN = ["plan.num_models=2", "plan.population_size=200", "defense=weight_decay",
@@ -29,10 +30,12 @@ def finished(tmp_path_factory) -> Path:
 
     from tests.conftest import TINY
 
-    run_dir = tmp_path_factory.mktemp("finished")
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        run(compose("config", overrides=[*TINY, *FAST, *RUN]), run_dir)
-    return run_dir
+    def build(run_dir: Path) -> Path:
+        with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+            run(compose("config", overrides=[*TINY, *FAST, *RUN]), run_dir)
+        return run_dir
+
+    return built_once(tmp_path_factory, "load_trained_model_finished", build)
 
 
 @pytest.fixture
