@@ -11,19 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import LEAN_ATTACKS, mia_attack, mia_train, synthetic_observations
-
-TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
+from tests.cli.test_h210_finished_run_other_scores import TINY, two_seeds
+from tests.helpers import (
+    LEAN_ATTACKS,
+    built_once,
+    mia_attack,
+    mia_train,
+    synthetic_observations,
+)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two finished runs of seeds 0 and 1, to be copied, never written into."""
-    root = tmp_path_factory.mktemp("h125_runs")
-    for seed in (0, 1):
-        done = mia_train(*TINY, f"seed={seed}", f"hydra.run.dir=seed{seed}", cwd=root)
-        assert done.returncode == 0, done.stderr[-3000:]
-    return root
+    """Two finished runs of seeds 0 and 1 (`TINY`: two models, one epoch, the lean attack
+    stage), trained once for the session with test_h210_finished_run_other_scores' (the
+    same two runs), to be copied, never written into."""
+    return built_once(tmp_path_factory, "tiny_seeds_0_1", two_seeds)
 
 
 def _replace_observations(run: Path, other: Path) -> str:

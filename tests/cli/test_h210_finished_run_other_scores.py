@@ -26,18 +26,19 @@ TINY = ["plan.num_models=2", "train.epochs=1", "progress=false", *LEAN_ATTACKS]
 SAID = "a complete run, skipped as finished, but "
 
 
+def two_seeds(root: Path) -> Path:
+    """``root/seed0`` and ``root/seed1``: mia-train's runs of `TINY` at seeds 0 and 1."""
+    for seed in (0, 1):
+        done = mia_train(*TINY, f"seed={seed}", f"hydra.run.dir=seed{seed}", cwd=root)
+        assert done.returncode == 0, done.stderr[-3000:]
+    return root
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two finished runs of seeds 0 and 1 (trained once for the session), to be copied,
-    never written into."""
-
-    def build(root: Path) -> Path:
-        for seed in (0, 1):
-            done = mia_train(*TINY, f"seed={seed}", f"hydra.run.dir=seed{seed}", cwd=root)
-            assert done.returncode == 0, done.stderr[-3000:]
-        return root
-
-    return built_once(tmp_path_factory, "h210_runs", build)
+    """`two_seeds`, trained once for the session (test_h125_finished_run_files_replaced
+    reads the same two runs), to be copied, never written into."""
+    return built_once(tmp_path_factory, "tiny_seeds_0_1", two_seeds)
 
 
 def _skip(run: Path, cwd: Path) -> str:
