@@ -371,38 +371,87 @@ def _source_key(path: Path) -> str:
         return os.path.abspath(path)
 
 
-def _marked_sources(out_dir: Path) -> list[str] | None:
-    """The folders the report in ``out_dir`` read (its mark's sources line); ``None`` when
-    unknown: a mark written before it named them, or edited."""
+# How every mark of mia-report's has begun since it held text (18903c6); before, the mark
+# was an empty file (`touch`), and a mark written in place (not yet through `_replace`)
+# could be cut short by a full disk: such marks are a report's, of unknown folders.
+_MARK_OPENING = "This folder holds a report of mia-report"
+
+
+def _read_mark(out_dir: Path) -> tuple[str, bool] | None:
+    """The text of ``out_dir``'s mark (its first `_MARK_LIMIT` bytes) and whether there is
+    more; ``None`` when it cannot be read."""
     try:
         with (out_dir / REPORT_MARK).open("rb") as handle:
-            text = handle.read(_MARK_LIMIT).decode("utf-8", errors="replace")
+            data = handle.read(_MARK_LIMIT + 1)
     except OSError:
         return None
+    cut = len(data) > _MARK_LIMIT
+    return data[:_MARK_LIMIT].decode("utf-8", errors="replace"), cut
+
+
+def _parsed_sources(text: str) -> tuple[list[str] | None, bool]:
+    """The folders a mark's ``text`` names (its sources line; ``None`` when it has none or
+    it does not parse), and whether it has such a line."""
     for line in text.splitlines():
         if line.startswith(_SOURCES_LINE):
             try:
                 value = json.loads(line.removeprefix(_SOURCES_LINE))
             except ValueError:
-                return None
+                return None, True
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                return value
-    return None
+                return value, True
+            return None, True
+    return None, False
+
+
+def _marked_sources(out_dir: Path) -> list[str] | None:
+    """The folders the report in ``out_dir`` read (its mark's sources line); ``None`` when
+    unknown: a mark written before it named them, or edited."""
+    read = _read_mark(out_dir)
+    return None if read is None else _parsed_sources(read[0])[0]
+
+
+def _foreign_mark(out_dir: Path) -> str | None:
+    """The start of ``out_dir``'s mark when no mia-report wrote it (empty or garbage text,
+    a sources line that does not parse), else ``None``: such a mark was read as one written
+    before marks named their folders, and a report of other folders replaced the report
+    there without a word. Marks of earlier versions are a report's: empty (`touch`), cut
+    short (a prefix of `_MARK_TEXT`), or `_MARK_OPENING` with no sources line."""
+    read = _read_mark(out_dir)
+    if read is None:
+        return None
+    text, cut = read
+    if _MARK_TEXT.startswith(text):
+        return None
+    sources, has_line = _parsed_sources(text)
+    if text.startswith(_MARK_OPENING) and (sources is not None or not has_line or cut):
+        return None  # (cut: a sources line past the limit cannot be parsed: unknown)
+    return one_line(repr(text[:60]), limit=80)
 
 
 def _check_same_sources(out_dir: Path, sources: Sequence[Path]) -> None:
     """Refuse ``out_dir`` when it holds the report of other folders than ``sources`` (its
     mark names them): ``mia-report B --out A/report`` replaced sweep A's report with B's
-    without a word."""
-    earlier = _marked_sources(out_dir) if sources and _has_mark(out_dir) else None
-    now = [_source_key(p) for p in sources]
-    if earlier is None or set(earlier) == set(now):
+    without a word. A mark no mia-report wrote (`_foreign_mark`) is refused as well."""
+    if not sources or not _has_mark(out_dir):
         return
+    now = [_source_key(p) for p in sources]
 
     def shown(paths: Sequence[str]) -> str:
         listed = ", ".join(one_line(p, limit=200) for p in paths[:3])
         return listed + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
 
+    foreign = _foreign_mark(out_dir)
+    if foreign is not None:
+        raise ConfigError(
+            f"{out_dir / REPORT_MARK}: is not a mark mia-report writes (it starts {foreign}; "
+            f"a report's starts {_MARK_OPENING!r}), so which folders the report in {out_dir} "
+            f"read is unknown and a report of {shown(now)} could replace another's; pass "
+            f"--replace to write this report there, or {_FIX_OUT}"
+        )
+    earlier = _marked_sources(out_dir)
+    if earlier is None or set(earlier) == set(now):
+        return
     raise ConfigError(
         f"{out_dir}: holds the report of {shown(earlier) or 'no folder'} (its {REPORT_MARK} "
         f"mark), not of {shown(now)}: this report would replace it; pass --replace to "
