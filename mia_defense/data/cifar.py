@@ -58,6 +58,7 @@ class _Layout:
     python_files: dict[str, tuple[str, ...]]
     binary_files: dict[str, tuple[str, ...]]
     label_bytes: int  # bytes before each binary image: 1 (CIFAR-10) or 2 (coarse, fine)
+    label_keys: tuple[str, ...]  # a python batch's labels, in the binary's byte order
 
 
 _CIFAR10 = _Layout(
@@ -73,6 +74,7 @@ _CIFAR10 = _Layout(
         "test": ("test_batch.bin",),
     },
     label_bytes=1,
+    label_keys=("labels",),
 )
 _CIFAR100 = _Layout(
     name="cifar100",
@@ -81,6 +83,7 @@ _CIFAR100 = _Layout(
     python_files={"train": ("train",), "test": ("test",)},
     binary_files={"train": ("train.bin",), "test": ("test.bin",)},
     label_bytes=2,
+    label_keys=("coarse_labels", "fine_labels"),
 )
 
 
@@ -109,16 +112,100 @@ def _find_files(root: Path, layout: _Layout, split: str) -> list[Path]:
         kind: [n for s in ("train", "test") if split in ("all", s) for n in files[s]]
         for kind, files in (("python", layout.python_files), ("binary", layout.binary_files))
     }
-    for folder in (root, root / layout.python_dir, root / layout.binary_dir):
-        for kind in ("python", "binary"):
-            found = [folder / n for n in names[kind] if is_regular_file(folder / n)]
-            if found:
-                _warn_missing(folder, names[kind], found, split=split)
-                return found
+    candidates = [
+        (folder, kind, found)
+        for folder in (root, root / layout.python_dir, root / layout.binary_dir)
+        for kind in ("python", "binary")
+        if (found := [folder / n for n in names[kind] if is_regular_file(folder / n)])
+    ]
+    if candidates:
+        folder, kind, found = candidates[0]
+        for other in candidates[1:]:
+            _check_same_batches(layout, candidates[0], other, names, split=split)
+        _warn_missing(folder, names[kind], found, split=split)
+        return found
     raise DataError(
         f"dataset {layout.name!r}: no CIFAR batch files for split {split!r} in {root}; "
         f"expected {_expected(layout)}" + _other_layout(root, layout)
     )
+
+
+def _check_same_batches(
+    layout: _Layout,
+    used: tuple[Path, str, list[Path]],
+    other: tuple[Path, str, list[Path]],
+    names: dict[str, list[str]],
+    *,
+    split: str,
+) -> None:
+    """Refuse batch files of ``split`` found twice (`_find_files`: the python and the binary
+    version, in one folder or in cifar-10-batches-py/ and -bin/ side by side) with other
+    data: the first were read and the others ignored without a word. They are compared by
+    their first batch found in both (its images and labels, in any order); batches found in
+    only one (other files of the split) are other data too. IDX files found twice are
+    refused alike (idx._find)."""
+    (folder, kind, found), (other_folder, other_kind, other_found) = used, other
+    key = {path: names[kind].index(path.name) for path in found}
+    other_key = {names[other_kind].index(path.name): path for path in other_found}
+    pair = next(((p, other_key[i]) for p, i in key.items() if i in other_key), None)
+    if pair is not None and _same_file(*pair):
+        return  # (one folder reached twice, through a link)
+    records = None if pair is None else _records(pair[0], layout)
+    if records is None and pair is not None:
+        return  # the batch read is unreadable: reading it says why
+    if pair is not None and _same_records(records, _records(pair[1], layout)):
+        return
+    shown = pair or (found[0], other_found[0])
+    raise DataError(
+        f"dataset {layout.name!r}: {shown[0]} and {shown[1]} hold different data (CIFAR "
+        f"batch files of split {split!r}, {kind} and {other_kind} versions), and only the "
+        f"{kind} batches in {folder} are read; point dataset.path at the folder (or the batch "
+        f"file) meant, or move the batches that do not belong away from {other_folder}"
+    )
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:
+        return False
+
+
+def _same_records(one: np.ndarray | None, other: np.ndarray | None) -> bool:
+    return one is not None and other is not None and one.tobytes() == other.tobytes()
+
+
+def _records(path: Path, layout: _Layout) -> np.ndarray | None:
+    """The records of batch ``path`` as the binary version stores them (label bytes, then
+    pixels), sorted: the same images and labels in any order give the same array. ``None``
+    when it does not read as a batch of ``layout``."""
+    record = layout.label_bytes + _PIXELS
+    try:
+        data = read_regular(path, what="reading the CIFAR batch")
+        if _is_binary(path, data, layout.label_bytes):
+            if not data or len(data) % record:
+                return None
+            rows = np.frombuffer(data, dtype=np.uint8).reshape(-1, record)
+        else:
+            batch = safe_loads(data, source=path, encoding="bytes")
+            if not isinstance(batch, dict):
+                return None
+            batch = {k.decode("latin1") if isinstance(k, bytes) else k: v
+                     for k, v in batch.items()}  # fmt: skip
+            pixels = batch["data"]
+            labels = [np.asarray(batch[key]) for key in layout.label_keys]
+            if not (isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8
+                    and pixels.shape[1:] == (_PIXELS,)
+                    and all(y.shape == (len(pixels),) and y.dtype.kind in "iu" for y in labels)
+                    and all(y.size == 0 or 0 <= y.min() <= y.max() <= 255 for y in labels)):
+                return None
+            rows = np.concatenate(
+                [np.stack(labels, axis=1).astype(np.uint8), pixels.reshape(len(pixels), -1)],
+                axis=1,
+            )
+    except (DataError, OSError, KeyError, TypeError, ValueError):
+        return None
+    return np.sort(np.ascontiguousarray(rows).view(f"V{record}").ravel())
 
 
 def _other_layout(root: Path, layout: _Layout) -> str:
