@@ -12,7 +12,9 @@ import copy
 import functools
 import importlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,8 +59,9 @@ class Members:
         num_classes: C.
         index: k, the model's row in the masks and in observations.npz.
         seed: model k's own seed (`mia_defense.seeding.derive_seed` of the run's seed, the
-            stage and k); torch's global generator is seeded with it before the call, so
-            drawing batch orders and noise from torch makes the run reproducible.
+            stage and k); torch's, numpy's (``np.random.*``) and Python's (``random``)
+            global generators are seeded with it for the call (and put back after), so
+            batch orders and noise drawn from any of them make the run reproducible.
         stage: ``model``: the plan's K models, each a target and every other target's
             shadow/reference model (the adaptive attacker's shadows are these models).
         device: where the model is (``train.device``).
@@ -184,8 +187,7 @@ def train_with_user_fit(
         )  # fmt: skip
         dtypes, built = _float_dtypes(model), _layout(model)
         initial = _initial_digest(model)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(members.seed)
+        with _seeded_globals(members.seed, device):
             training_begins()  # a failure from here on is the run's, not a refusal
             try:  # a copy: what fit writes on it (a schedule's recipe.lr *= 0.5) stays there
                 trained = fit(model, members, copy.deepcopy(config))
@@ -275,6 +277,25 @@ def _refuse_unsaved_behaviour(
         "another model than the one observed and attacked; put that computation in the model "
         "class (model._target_), or apply it in your training loop only"
     )
+
+
+@contextmanager
+def _seeded_globals(seed: int, device: torch.device) -> Iterator[None]:
+    """torch's (CPU and ``device``'s), numpy's legacy and Python's `random` global generators
+    seeded with ``seed`` inside the block, and put back after. With torch's alone seeded, a
+    fit drawing its batch order from ``np.random.permutation`` or ``random.shuffle`` trained
+    other models in every launch (other log_probs and scores for one config)."""
+    # (numpy's legacy global state: the one np.random.permutation etc. in the user's code use)
+    numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)  # noqa: NPY002
+        random.seed(seed)
+        try:
+            yield
+        finally:
+            np.random.set_state(numpy_state)  # noqa: NPY002
+            random.setstate(python_state)
 
 
 def _refuse_copy(model: nn.Module, k: int, seen: dict[bytes, int], config: TrainConfig) -> None:
