@@ -171,6 +171,7 @@ def train_with_user_fit(
     versions = {name: tensor._version for name, tensor in data.items()}
     histories = []
     digests: dict[bytes, int] = {}  # of the models so far: none may copy another
+    returned: dict[int, bytes | None] = {}  # model k's digest when fit was done with it
     for k in tqdm(range(len(models)), disable=not progress, unit="model",
                   desc=f"training {stage_models(stage)} (train.fit)"):  # fmt: skip
         path = paths[k]
@@ -205,6 +206,7 @@ def train_with_user_fit(
                     "it reads mia-train's own command line: pass its settings as train.fit "
                     "options instead); fix it"
                 ) from None
+            _refuse_earlier_model(trained, models[:k], k, config)
             _adopt(model, trained, config=config, index=k, dtypes=dtypes, built=built)
         member_x = torch.as_tensor(x[masks[k]], dtype=torch.float32, device=device)
         member_y = torch.as_tensor(y[masks[k]], dtype=torch.long, device=device)
@@ -218,9 +220,11 @@ def train_with_user_fit(
         _refuse_copy(model, k, digests, config)
         _refuse_unsaved_behaviour(model, build_model, member_x[:_REBUILT_ROWS], k, config,
                                   seed=members.seed)  # fmt: skip
+        returned[k] = weights_digest(model)  # (what is saved, observed and attacked)
         if path is not None:
             save_model(path, model, history, fingerprint=fingerprint, settings=settings)
         histories.append(history)
+    _refuse_changed_after(models, returned, config, paths=paths)
     for model in models:
         model.eval()
     return Ensemble(models=[m.cpu() for m in models], histories=histories, engine="user")
@@ -296,6 +300,54 @@ def _seeded_globals(seed: int, device: torch.device) -> Iterator[None]:
         finally:
             np.random.set_state(numpy_state)  # noqa: NPY002
             random.setstate(python_state)
+
+
+def _refuse_earlier_model(
+    trained: object, earlier: Sequence[nn.Module], k: int, config: TrainConfig
+) -> None:
+    """A `ConfigError` when ``fit`` returned, for model ``k``, the module it was given for an
+    earlier model j (kept from that call): model j is then trained again on model k's
+    members after it was saved, observed and attacked as model j."""
+    j = next((j for j, other in enumerate(earlier) if trained is other), None)
+    if j is not None:
+        raise ConfigError(
+            f"train.fit._target_={config.fit['_target_']} returned for model {k} the module "
+            f"it was given for model {j} (kept from that call): it trains one model on every "
+            f"model's members, so model {j} is no longer the model its members trained; "
+            "train and return the model each call is given"
+        )
+
+
+def _refuse_changed_after(
+    models: Sequence[nn.Module],
+    returned: Mapping[int, bytes | None],
+    config: TrainConfig,
+    *,
+    paths: Sequence[Path | None],
+) -> None:
+    """A `ConfigError` when a model's weights changed after ``fit`` was done with it
+    (``returned``: each model's digest then, in training order): a thread it started kept
+    training it, or a later call trained it again (kept in a global), so the models saved
+    from it on may hold another model's training too. Their checkpoints, saved by this call,
+    are deleted first: a run again would have loaded them as trained. The run would observe
+    and attack other weights than its checkpoint holds, and another model in each launch."""
+    changed = next((k for k, digest in returned.items()
+                    if digest is not None and weights_digest(models[k]) != digest),
+                   None)  # fmt: skip
+    if changed is None:
+        return
+    deleted = [k for k in returned if k >= changed and paths[k] is not None]
+    for k in deleted:
+        paths[k].unlink(missing_ok=True)
+    raise ConfigError(
+        f"train.fit._target_={config.fit['_target_']}: model {changed}'s weights changed "
+        "after the call that trained it returned (a thread it started still trains it, or a "
+        "later call trained it again), so its checkpoint, its observations and a resumed run "
+        "would each see another model; finish training before returning (join your threads) "
+        "and leave the model alone after"
+        + (f" (the checkpoints of models {deleted[0]}-{deleted[-1]} were deleted, to train "
+           "again)" if deleted else "")
+    )
 
 
 def _refuse_copy(model: nn.Module, k: int, seen: dict[bytes, int], config: TrainConfig) -> None:

@@ -1,5 +1,6 @@
 """train.fit as a careless user writes it (h241): batch orders drawn from numpy's or Python's
-global generator."""
+global generator, a model kept from one call and trained again in the next, a thread still
+training a model after its call returned."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from torch import nn
 
+from mia_defense.errors import ConfigError
 from mia_defense.models.copies import weights_digest
 from mia_defense.training.checkpoints import checkpoint_path
 from mia_defense.training.config import TrainConfig
@@ -122,8 +124,31 @@ def test_numpy_and_python_global_draws_are_seeded_per_model(fits, fit):
     assert len(set(digests[0])) == 3  # a seed of its own per model
 
 
+def test_a_model_kept_and_returned_for_the_next_model_is_refused(fits):
+    with pytest.raises(ConfigError, match=rf"train.fit._target_={fits}.keeps_first_fit returned "
+                                          r"for model 1 the module it was given for model 0"):
+        _train(f"{fits}.keeps_first_fit")
+
+
+def test_an_earlier_model_trained_again_is_refused_and_its_checkpoints_deleted(fits, tmp_path):
+    """Model 0 was saved, then trained on model 1's members: observed and attacked as model
+    0, its checkpoint another model; a run again would have loaded every checkpoint."""
+    with pytest.raises(ConfigError, match=r"model 0's weights changed after the call that "
+                                          r"trained it returned .* models 0-2 were deleted"):
+        _train(f"{fits}.retrains_earlier_fit", checkpoint_dir=tmp_path)
+    assert not any(checkpoint_path(tmp_path, k).exists() for k in range(3))
+
+
+def test_a_thread_still_training_a_model_after_its_call_is_refused(fits):
+    with pytest.raises(ConfigError, match=r"model 0's weights changed after the call .* "
+                                          r"\(join your threads\) and leave the model alone "
+                                          r"after$"):
+        _train(f"{fits}.thread_fit")
+
+
 def test_a_resumed_run_trains_the_missing_model_as_before(fits, tmp_path):
-    """numpy draws included, the model trained again equals the one deleted."""
+    """numpy draws included, the model trained again equals the one deleted; the models
+    loaded stay out of the check of models changed after their call."""
     first = _train(f"{fits}.numpy_fit", checkpoint_dir=tmp_path)
     checkpoint_path(tmp_path, 1).unlink()
     again = _train(f"{fits}.numpy_fit", checkpoint_dir=tmp_path)
