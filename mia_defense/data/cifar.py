@@ -26,6 +26,7 @@ from mia_defense.data.guards import (
     is_regular_file,
     read_regular,
     refuse_archive,
+    refuse_binary_for,
     refuse_lfs_pointer,
     reports_file_errors,
 )
@@ -240,6 +241,14 @@ def _read_batch(path: Path, layout: _Layout, *, label_key: str, label_index: int
     refuse_lfs_pointer(path, data[:ARCHIVE_HEAD], expected="a CIFAR batch file")
     if path.suffix != ".bin":  # a binary batch may start with any label and pixel bytes
         refuse_archive(path, data[:ARCHIVE_HEAD], expected="a CIFAR batch file")
+    # (none of those formats starts with a byte below 20, a binary batch's first label)
+    refuse_binary_for(
+        path, data[:ARCHIVE_HEAD], expected="a CIFAR batch file", reads_pickles=True,
+        instead=f"point dataset.path at the extracted {layout.python_dir}/ or "
+                f"{layout.binary_dir}/ folder of the CIFAR download",
+        savez="save X [N, 3, 32, 32] and y with np.savez('data.npz', x=X, y=y) and use "
+              "dataset=npz",
+    )
     if _is_binary(path, data, layout.label_bytes):
         return _read_binary_batch(path, data, label_bytes=layout.label_bytes,
                                   label_index=label_index)

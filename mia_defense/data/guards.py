@@ -48,6 +48,7 @@ __all__ = [
     "read_regular",
     "refuse_archive",
     "refuse_binary",
+    "refuse_binary_for",
     "refuse_lfs_pointer",
     "reports_file_errors",
     "spreadsheet_kind",
@@ -226,6 +227,34 @@ def refuse_binary(path: object, head: bytes, *, dataset: str) -> None:
         fix = f"{savez}, or export it as CSV and use dataset=csv"
     else:
         fix = f"{how}, then {savez}"
+    raise DataError(f"{path}: is {kind}, not {expected}; {fix}")
+
+
+def refuse_binary_for(
+    path: object,
+    head: bytes,
+    *,
+    expected: str,
+    instead: str,
+    savez: str,
+    reads_pickles: bool = False,
+) -> None:
+    """`refuse_binary` for a loader of files of its own (Purchase100's and Texas100's text,
+    CIFAR's batches): a Parquet, .npy or PNG file in their place was refused as text that is
+    not numbers or as a corrupt pickle, and `refuse_binary`'s advice (export it as CSV, use
+    dataset=csv or npz) is no help there. The format is named, then ``instead`` (what to
+    point the loader at) and, to use the data found, how it gets out of the file
+    (`binary_kind`; a table's CSV export left out) and ``savez`` (the .npz to save it in).
+    ``reads_pickles``: the loader reads pickles (CIFAR's python batches), so none is refused.
+    """
+    found = binary_kind(head)
+    if found is None or (reads_pickles and found == _PICKLE):
+        return
+    kind, how, table = found
+    fix = instead
+    if how:
+        how = "load its table into features X and labels y" if table else how
+        fix += f"; to use the data in it: {how}, then {savez}"
     raise DataError(f"{path}: is {kind}, not {expected}; {fix}")
 
 

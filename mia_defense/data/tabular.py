@@ -43,6 +43,7 @@ from mia_defense.data.guards import (
     read_as_opened,
     refuse_archive,
     refuse_binary,
+    refuse_binary_for,
     reports_file_errors,
     spreadsheet_kind,
 )
@@ -441,6 +442,46 @@ _PURCHASE_EXPECTED = (
 )
 
 
+# What a binary data file given in place of Purchase100's or Texas100's text is told to do
+# (`refuse_binary_for`): the original files, or an .npz the loader reads.
+_BINARY_ADVICE = {
+    "purchase100": dict(
+        instead="point dataset.path at dataset_purchase of the original release (the label, "
+                "then 600 0/1 features per line), or at an .npz of it",
+        savez="save X [N, 600] and y with np.savez('purchase100.npz', features=X, labels=y) "
+              "and point dataset.path at that file",
+    ),
+    "texas100": dict(
+        instead="point dataset.path at the texas/100/ folder of dataset_texas.tgz ('feats' "
+                "and 'labels', comma-separated text), or at an .npz of it",
+        savez="save X [N, D] and y with np.savez('texas100.npz', features=X, labels=y) and "
+              "point dataset.path at that file",
+    ),
+}
+
+
+def _refuse_binary_file(file: Path, *, dataset: str, expected: str) -> None:
+    """Refuse ``file`` when it is a binary data file (Parquet, HDF5, .npy, a pickle, an
+    image...) given to ``dataset`` where ``expected`` was: it was read as text and refused
+    as not comma-separated numbers, or as a header of one column, saying neither what it
+    is nor what to do."""
+    with open_regular(file) as handle:
+        head = handle.read(ARCHIVE_HEAD)
+    refuse_binary_for(file, head, expected=expected, **_BINARY_ADVICE[dataset])
+
+
+_PURCHASE_TEXT = "Purchase100's comma-separated text file (dataset_purchase)"
+
+
+def _texas_text(name: str) -> str:
+    return f"Texas100's comma-separated text file ({name!r} of texas/100/)"
+
+
+def _check_texas_texts(folder: Path) -> None:
+    for name in ("feats", "labels"):
+        _refuse_binary_file(folder / name, dataset="texas100", expected=_texas_text(name))
+
+
 def _purchase_source(path: Any, *, label_base: Any, max_samples: Any) -> Path:
     """`load_purchase100`'s settings checked and its file found, reading no data."""
     check_label_base(label_base)
@@ -460,6 +501,8 @@ def check_purchase100_source(*, path: Any, label_base: Any = None, max_samples: 
     if _is_npz(file):
         with _npz_arrays(file, x_key=None, y_key=None, setting=("path", "path")):
             pass
+    else:
+        _refuse_binary_file(file, dataset="purchase100", expected=_PURCHASE_TEXT)
 
 
 @reports_file_errors
@@ -491,6 +534,7 @@ def load_purchase100(
         def where(i: int, j: int) -> str:
             return f"{file}: sample {i}, feature {j} (counted from 0)"
     else:
+        _refuse_binary_file(file, dataset="purchase100", expected=_PURCHASE_TEXT)
         skipped = _SkippedLines()
         x, y = _load_labelled_text(file, skipped=skipped)
 
@@ -531,6 +575,8 @@ def _texas_source(path: Any, *, label_base: Any, max_samples: Any
     check_count(max_samples, key="max_samples")
     root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
     if root.is_file() and not _is_npz(root):
+        _refuse_binary_file(root, dataset="texas100",
+                            expected="an .npz, or the texas/100/ folder of Texas100's text")
         raise DataError(f"dataset 'texas100': {root} is not an .npz; expected {_TEXAS_EXPECTED}")
     if root.is_file() or is_regular_file(root / "texas100.npz"):
         return (root if root.is_file() else root / "texas100.npz"), None
@@ -549,10 +595,13 @@ def check_texas100_source(*, path: Any, label_base: Any = None, max_samples: Any
                           **_: Any) -> None:
     """`check_purchase100_source` for `load_texas100`: the settings, the .npz's arrays or
     the folder's 'feats' and 'labels' files."""
-    file, _folder = _texas_source(path, label_base=label_base, max_samples=max_samples)
+    file, folder = _texas_source(path, label_base=label_base, max_samples=max_samples)
     if file is not None:
         with _npz_arrays(file, x_key=None, y_key=None, setting=("path", "path")):
             pass
+    else:
+        assert folder is not None
+        _check_texas_texts(folder)
 
 
 @reports_file_errors
@@ -584,6 +633,7 @@ def load_texas100(
             return f"{file}: sample {i}, feature {j} (counted from 0)"
     else:
         assert folder is not None
+        _check_texas_texts(folder)
         feats, labels = _SkippedLines(), _SkippedLines()
         x = _load_text_matrix(folder / "feats", dtype=np.float32, skipped=feats)
         y = _load_text_matrix(folder / "labels", dtype=np.float64, skipped=labels)
