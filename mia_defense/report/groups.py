@@ -44,6 +44,9 @@ PER_RUN = "run"
 # Config keys that change no result.
 _COSMETIC = frozenset({"progress", "figures", "cache_dir"})  # (runs.py: _NO_EFFECT)
 _MISSING = "(not set)"
+# A grouping key whose value is an empty mapping (``defense`` of an undefended run: the
+# defense group chose nothing): its rows were named ``defense={}``.
+_EMPTY = "(empty)"
 _RATE = (0.0, 1.0)
 
 
@@ -134,7 +137,19 @@ def parse_group_by(text: str) -> tuple[str, ...]:
         raise ConfigError(
             f"--group-by {text!r}: '{PER_RUN}' (one row per run) cannot be combined with keys"
         )
+    _check_repeats(keys, given=f"--group-by {text!r}")
     return keys
+
+
+def _check_repeats(keys: Sequence[str], *, given: str) -> None:
+    """Refuse a key given twice: ``--group-by defense,defense`` was accepted, and its rows
+    named ``defense=...,defense=...``."""
+    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if repeated is not None:
+        raise ConfigError(
+            f"{given}: the key {repeated!r} is given twice; give each key once: "
+            f"{','.join(dict.fromkeys(keys))}"
+        )
 
 
 def describe_grouping(by: Sequence[str] | None) -> str:
@@ -164,9 +179,11 @@ def _text(value: Any) -> str:
 
 
 def _lookup(config: Mapping[str, Any], key: str) -> str:
-    """The value of a dotted key as text; a prefix (``defense.dp``) gives its whole subtree."""
+    """The value of a dotted key as text; a prefix (``defense.dp``) gives its whole subtree
+    (its contents: ``{"noise_multiplier": 1.0, ...}``), an empty mapping `_EMPTY`."""
     if key in config:
-        return _text(config[key])
+        value = config[key]
+        return _EMPTY if isinstance(value, Mapping) and not value else _text(value)
     subtree = {k[len(key) + 1 :]: v for k, v in config.items() if k.startswith(f"{key}.")}
     return _text(subtree) if subtree else _MISSING
 
@@ -337,6 +354,7 @@ def group_runs(
             matches and the keys that vary).
     """
     if by is not None and tuple(by) != (PER_RUN,):
+        _check_repeats(list(by), given=f"group_by={list(by)!r}")
         _check_keys(by, summaries)
     members: dict[tuple[Any, ...], list[int]] = {}
     for i, s in enumerate(summaries):
