@@ -478,12 +478,15 @@ def _written_by_a_report(out_dir: Path) -> bool:
     with the report's title, and nothing else. A README.md copied out of a report, alone or
     among files of the user's, does not make a folder a report's: those files would be
     overwritten."""
-    if _has_mark(out_dir):
+    if _has_mark(out_dir) and _foreign_mark(out_dir) is None:
         return True
     try:
         names = os.listdir(out_dir)
     except OSError:
         return False
+    # (a mark no report wrote proves nothing: --replace would overwrite a README.md of
+    # the user's beside it; the report's own files still tell a report's folder)
+    names = [n for n in names if n != REPORT_MARK or not _has_mark(out_dir)]
     if not set(_ALWAYS_WRITTEN) <= set(names) or not all(map(_a_reports_entry, names)):
         return False
     if not (out_dir / "README.md").is_file():  # (a FIFO is never opened: it would block)

@@ -80,3 +80,26 @@ def test_a_mark_naming_more_than_the_read_limit_is_unknown(two_sweeps, monkeypat
     monkeypatch.setattr(build, "_MARK_LIMIT", len(text) - 5)
     assert build._foreign_mark(out) is None
     assert report_main([str(sweep_b), "--out", str(out), *FLAGS]) == 0
+
+
+def test_a_garbage_mark_does_not_make_a_folder_a_reports(tmp_path):
+    # with --replace, a garbage mark beside a README.md of the user's let the report
+    # overwrite it (the mark alone made the folder a report's)
+    sweep = tmp_path / "a"
+    make_run(sweep / "x", test_accuracy=0.9, signal=1.0)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "README.md").write_text("# My project\n")
+    (mine / ".mia-report").write_text("not a mark\n")
+    assert report_main([str(sweep), "--out", str(mine), "--replace", *FLAGS]) == 2
+    assert (mine / "README.md").read_text() == "# My project\n"
+    # an old, empty mark beside a report's files is still a report's
+    (mine / "README.md").unlink()
+    (mine / ".mia-report").write_bytes(b"")
+    assert report_main([str(sweep), "--out", str(mine), *FLAGS]) == 0
+    # a garbage mark beside a report's own files and nothing else: refused without
+    # --replace (whose report is unknown), rewritten with it
+    (mine / ".mia-report").write_text("not a mark\n")
+    assert report_main([str(sweep), "--out", str(mine), *FLAGS]) == 2
+    assert report_main([str(sweep), "--out", str(mine), "--replace", *FLAGS]) == 0
+    assert build._foreign_mark(mine) is None
