@@ -1239,21 +1239,13 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
         return
     from hydra.core.global_hydra import GlobalHydra
 
-    from mia_defense.config import check_config, check_defense_stack  # (torch)
     from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
-    from mia_defense.hydra_setup import hydra_config_of_the_job
 
     first: tuple[list[str], Exception] | None = None
     loader = GlobalHydra.instance().config_loader()
     for num, overrides in enumerate(points):
         try:
-            job = loader.load_sweep_config(config, list(overrides))
-            with open_dict(job):
-                job.hydra.job.num = num
-                job.hydra.run.dir = "${hydra.sweep.dir}/${hydra.sweep.subdir}"  # (its folder)
-            with hydra_config_of_the_job(job):
-                check_config(job)
-                check_defense_stack(job)
+            _check_point(config, loader, list(overrides), num=num)
         except (ConfigError, DataError, UnsupportedModelError) as exc:
             first = first or (list(overrides), exc)
             continue
@@ -1287,9 +1279,7 @@ def _refused_for_fixed_settings(
     a swept path holding '=' was taken for a fixed setting)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from mia_defense.config import check_config, check_defense_stack  # (torch)
     from mia_defense.errors import ConfigError, DataError, UnsupportedModelError
-    from mia_defense.hydra_setup import hydra_config_of_the_job
 
     swept = {key.lstrip("+~") for key in override_keys(config)}
 
@@ -1305,13 +1295,7 @@ def _refused_for_fixed_settings(
         parsed = OverridesParser.create(config_loader=loader).parse_overrides(overrides)
         fixed = [text for text, override in zip(overrides, parsed, strict=True)
                  if not is_swept(override.key_or_group.lstrip("+~"))]  # fmt: skip
-        job = loader.load_sweep_config(config, fixed)
-        with open_dict(job):
-            job.hydra.job.num = 0
-            job.hydra.run.dir = "${hydra.sweep.dir}/${hydra.sweep.subdir}"
-        with hydra_config_of_the_job(job):
-            check_config(job)
-            check_defense_stack(job)
+        _check_point(config, loader, fixed, num=0)
     except ConfigError as refused:  # (but for the swept keys' own values, unset: ???)
         return refused.keys is None or not all(map(is_swept, refused.keys))
     except (DataError, UnsupportedModelError):
@@ -1319,6 +1303,21 @@ def _refused_for_fixed_settings(
     except Exception:  # (not a refusal: the points' runs say what it is)
         return False
     return False
+
+
+def _check_point(config: DictConfig, loader: Any, overrides: list[str], *, num: int) -> None:
+    """The config check a sweep's job ``num`` makes (`check_config`, `check_defense_stack`),
+    on the point composed with ``overrides`` as the sweeper composes it, in its own folder."""
+    from mia_defense.config import check_config, check_defense_stack  # (torch)
+    from mia_defense.hydra_setup import hydra_config_of_the_job
+
+    job = loader.load_sweep_config(config, overrides)
+    with open_dict(job):
+        job.hydra.job.num = num
+        job.hydra.run.dir = "${hydra.sweep.dir}/${hydra.sweep.subdir}"  # (its folder)
+    with hydra_config_of_the_job(job):
+        check_config(job)
+        check_defense_stack(job)
 
 
 def _grid_points(config: DictConfig) -> list[list[str]] | None:
