@@ -123,30 +123,27 @@ def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:
     in their keys whose selection gives the composed config ``key`` (``defense.dp.sigma``:
     ``("defense", {"dp"})``; ``release.k``: ``("release", {"topk"})``); ``None`` for a key
     of no such group, or that no config holds (a config's name read as a key included)."""
-    from importlib.resources import files
-
     group, _, rest = key.lstrip("+~").partition(".")
     name = rest.split(".")[0]
     if group not in _CHOICE_GROUPS or not name:
         return None
-    folder = files("mia_defense.conf").joinpath(group)
     configs = sorted(packaged_configs(group))
     if group == "defense":  # (each lands under defense.<name>)
         return (group, frozenset({name})) if name in configs and name != "none" else None
     if name in configs or name == "defaults":
         return None
-    owners = frozenset(config for config in configs if name in _keys_of(folder, config))
+    owners = frozenset(config for config in configs if name in _keys_of(group, config))
     return (group, owners) if owners else None
 
 
-def _keys_of(folder: Any, config: str, depth: int = 0) -> set[str]:
-    """The top keys of the packaged config ``config`` of ``folder`` (a group's), with those
+def _keys_of(group: str, config: str, depth: int = 0) -> set[str]:
+    """The top keys of the packaged config ``config`` of ``group``, with those
     of the configs of the group its defaults list names (``digits_standardized`` holds
     every key of ``digits``)."""
     import yaml
 
     try:
-        node = _packaged_yaml(folder.name, config) or {}
+        node = _packaged_yaml(group, config) or {}
     except (OSError, yaml.YAMLError):
         return set()
     if not isinstance(node, Mapping):
@@ -154,7 +151,7 @@ def _keys_of(folder: Any, config: str, depth: int = 0) -> set[str]:
     keys = {str(key) for key in node if key != "defaults"}
     for entry in node.get("defaults") or [] if depth < 8 else []:
         if isinstance(entry, str) and entry not in ("_self_", config):
-            keys |= _keys_of(folder, entry.lstrip("/"), depth + 1)
+            keys |= _keys_of(group, entry.lstrip("/"), depth + 1)
     return keys
 
 
@@ -162,15 +159,12 @@ def packaged_list(key: str) -> bool:
     """Whether a packaged config of ``key``'s group holds a list at ``key``
     (``dataset.drop_columns``, ``attack.fprs``): a mapping given to it is refused, not merged
     into it."""
-    from importlib.resources import files
-
     import yaml
 
     group, _, rest = key.lstrip("+~").partition(".")
-    folder = files("mia_defense.conf").joinpath(group)
-    if not rest or not folder.is_dir():
+    if not rest:
         return False
-    for config in sorted(packaged_configs(group)):
+    for config in sorted(packaged_configs(group)):  # (none for a group of no folder)
         try:
             node: Any = _packaged_yaml(group, config)
         except (OSError, yaml.YAMLError):
@@ -206,14 +200,11 @@ def unselected_config_hint(key: str) -> str | None:
     (``dataset.path`` with ``dataset=digits``); ``None`` otherwise. Hydra said "To append to
     your config use +defense.dp.target_epsilon=1", advice that was then refused as a defense
     that is not selected, or would add a key nothing reads."""
-    from importlib.resources import files
-
     group, _, rest = key.partition(".")
     name = rest.split(".")[0]
     if group not in _CHOICE_GROUPS or not name:
         return None
-    folder = files("mia_defense.conf").joinpath(group)
-    configs = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    configs = sorted(packaged_configs(group))
     if group == "defense":
         if name not in configs or name == "none":
             return None
