@@ -747,29 +747,29 @@ def _numbers(where: str, x: Any) -> np.ndarray:
     return features
 
 
-def _memory_to_spare() -> int:
-    """Bytes the queries' answers may take: 80% of the memory available now."""
+def _refuse_beyond_memory(need: int, error: type[MiaDefenseError], *, what: str, sizes: str,
+                          fix: str) -> None:  # fmt: skip
+    """Refuse ``what`` if its ``need`` bytes exceed 80% of the memory available now."""
     from mia_defense.budget import available_memory
+    from mia_defense.files import gib
 
-    return int(0.8 * available_memory())
+    budget = int(0.8 * available_memory())
+    if need > budget:
+        raise error(f"{what} need about {gib(need)} of memory ({sizes}), more than the "
+                    f"{gib(budget)} this machine can spare; {fix}")  # fmt: skip
 
 
 def _check_query_memory(plan: MembershipPlan, num_augmented: int) -> None:
     """Refuse augmented queries whose answers cannot fit in memory (num_augmented=10**12
     was a raw MemoryError of 655 TiB), as mia-train's budget check does: a float32 logit
     and a prediction per model, copy and record."""
-    from mia_defense.files import gib
-
     records = len(plan.population_idx)
-    need = 8 * plan.num_models * num_augmented * records
-    budget = _memory_to_spare()
-    if need > budget:
-        raise ConfigError(
-            f"observe_models: num_augmented={num_augmented}: the augmented queries need about "
-            f"{gib(need)} of memory ({plan.num_models} models x {num_augmented} copies x "
-            f"{records} records), more than the {gib(budget)} this machine can spare; lower "
-            "num_augmented"
-        )
+    _refuse_beyond_memory(
+        8 * plan.num_models * num_augmented * records, ConfigError,
+        what=f"observe_models: num_augmented={num_augmented}: the augmented queries",
+        sizes=f"{plan.num_models} models x {num_augmented} copies x {records} records",
+        fix="lower num_augmented",
+    )  # fmt: skip
 
 
 def _check_answer_memory(plan: MembershipPlan, classes: int) -> None:
@@ -777,19 +777,15 @@ def _check_answer_memory(plan: MembershipPlan, classes: int) -> None:
     logits and released log-probabilities on every record, float32 each (models of
     200,000,000 outputs on 80 records were killed by the system for memory, 22 GB in,
     without a word)."""
-    from mia_defense.files import gib
-
     records = len(plan.population_idx) + len(plan.test_idx)
-    need = 8 * plan.num_models * records * classes
-    budget = _memory_to_spare()
-    if need > budget:
-        raise UnsupportedModelError(
-            f"observe_models: the models return {classes} logits per record: their answers "
-            f"on the plan's {records} records need about {gib(need)} of memory "
-            f"({plan.num_models} models x {records} records x {classes} classes, logits and "
-            f"released outputs), more than the {gib(budget)} this machine can spare; "
-            "observe fewer records (a smaller plan) or models with fewer outputs"
-        )
+    _refuse_beyond_memory(
+        8 * plan.num_models * records * classes, UnsupportedModelError,
+        what=f"observe_models: the models return {classes} logits per record: their answers "
+        f"on the plan's {records} records",
+        sizes=f"{plan.num_models} models x {records} records x {classes} classes, logits and "
+        "released outputs",
+        fix="observe fewer records (a smaller plan) or models with fewer outputs",
+    )  # fmt: skip
 
 
 def _check_models(models: Any, plan: MembershipPlan) -> list[nn.Module]:
