@@ -8,7 +8,7 @@ import logging
 import math
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -1151,55 +1151,66 @@ def _same_checkpoints_apart(loaded: LoadedRuns) -> None:
     seed edited by hand passed for a second seed replicate, n=2 and a narrower interval for
     one set of models. (Runs of one seed share models legitimately: a release on the same
     models, an attack's own seed.)"""
+
+    def same(other: RunRecord, shared: str) -> str:
+        what = ("the same data_fingerprint: the members the seed draws" if
+                shared.startswith(_PLAN) else "a checkpoint of the same sha256")  # fmt: skip
+        return f"the same trained models as {other.name} ({what})"
+
+    _other_seeds_apart(loaded, _checkpoints, same, model="model")
+
+
+def _other_seeds_apart(
+    loaded: LoadedRuns,
+    keys: Callable[[Mapping[str, Any]], list[str]],
+    same: Callable[[RunRecord, str], str],
+    *,
+    model: str,
+) -> None:
+    """Leave out of the ranking, warned, each run sharing one of its ``keys(payload)`` with
+    an earlier run of another seed (``same(other, key)`` says what they share: no two seeds
+    train the same ``model``), and its caveats."""
     first: dict[str, RunRecord] = {}
     kept: list[RunRecord] = []
     for record in loaded.runs:
-        digests = _checkpoints(record.payload)
+        found = keys(record.payload)
         seed = _seeds_of(record.payload)
-        shared = next((d for d in digests if d in first
-                       and _seeds_of(first[d].payload) != seed), None)  # fmt: skip
+        shared = next((k for k in found if k in first
+                       and _seeds_of(first[k].payload) != seed), None)  # fmt: skip
         if shared is None:
             kept.append(record)
-            for digest in digests:
-                first.setdefault(digest, record)
+            for key in found:
+                first.setdefault(key, record)
             continue
         other = first[shared]
-        what = ("the same data_fingerprint: the members the seed draws" if
-                shared.startswith(_PLAN) else "a checkpoint of the same sha256")  # fmt: skip
         reason = (
-            f"the same trained models as {other.name} ({what}) under "
-            f"{_seeds_text(seed)}, where {other.name} has {_seeds_text(_seeds_of(other.payload))}"
-            ": no two seeds train the same model, so it is no seed replicate (a copy of its "
-            "folder, the seed edited?): counted once; train replicates with other seeds"
+            f"{same(other, shared)} under {_seeds_text(seed)}, where {other.name} has "
+            f"{_seeds_text(_seeds_of(other.payload))}: no two seeds train the same {model}, so "
+            "it is no seed replicate (a copy of its folder, the seed edited?): counted once; "
+            "train replicates with other seeds"
         )
         loaded.unranked.append((record, reason))
         log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
-    _rank_only(loaded, kept)
-
-
-def _rank_only(loaded: LoadedRuns, kept: list[RunRecord]) -> None:
-    """Keep only ``kept`` of ``loaded.runs`` (and their caveats): the others were set
-    apart as copies of a run of another seed."""
     if len(kept) < len(loaded.runs):
         ids = {id(record) for record in kept}
         loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
         loaded.runs = kept
 
 
-def _figures_key(payload: Mapping[str, Any]) -> str | None:
-    """A trained run's train and test loss and every attack's AUC as text, or ``None``
-    (a run attacked from another's folder carries its utility; no finite losses): runs of
+def _figures_key(payload: Mapping[str, Any]) -> list[str]:
+    """A trained run's train and test loss and every attack's AUC as text, or none (a run
+    attacked from another's folder carries its utility; no finite losses): runs of
     two seeds train other models, whose mean losses never agree to the last digit."""
     utility = payload.get("utility")
     losses = [utility.get(k) for k in ("train_loss", "test_loss")] if isinstance(
         utility, Mapping) else []  # fmt: skip
     if payload.get("source") is not None or not losses or not all(
             isinstance(v, float) and math.isfinite(v) for v in losses):  # fmt: skip
-        return None
+        return []
     attacks = payload.get("attacks")
     aucs = {name: m.get("auc") for name, m in attacks.items() if isinstance(m, Mapping)} if (
         isinstance(attacks, Mapping)) else {}  # fmt: skip
-    return json.dumps([losses, aucs], sort_keys=True, default=str)
+    return [json.dumps([losses, aucs], sort_keys=True, default=str)]
 
 
 def _same_figures_apart(loaded: LoadedRuns) -> None:
@@ -1207,26 +1218,11 @@ def _same_figures_apart(loaded: LoadedRuns) -> None:
     last digit, those of a run of another seed (`_figures_key`): a folder copied and its
     seeds edited, its sha256 record and data_fingerprint too (which `_same_checkpoints_apart`
     reads), passed for a second seed replicate, n=2 and a narrower interval for one run."""
-    first: dict[str, RunRecord] = {}
-    kept: list[RunRecord] = []
-    for record in loaded.runs:
-        key = _figures_key(record.payload)
-        other = first.get(key) if key is not None else None
-        if other is None or _seeds_of(other.payload) == _seeds_of(record.payload):
-            kept.append(record)
-            if key is not None:
-                first.setdefault(key, record)
-            continue
-        reason = (
-            f"the same train and test loss and attack AUCs, to the last digit, as {other.name} "
-            f"under {_seeds_text(_seeds_of(record.payload))}, where {other.name} has "
-            f"{_seeds_text(_seeds_of(other.payload))}: no two seeds train the same models, so "
-            "it is no seed replicate (a copy of its folder, the seed edited?): counted once; "
-            "train replicates with other seeds"
-        )
-        loaded.unranked.append((record, reason))
-        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
-    _rank_only(loaded, kept)
+
+    def same(other: RunRecord, _key: str) -> str:
+        return f"the same train and test loss and attack AUCs, to the last digit, as {other.name}"
+
+    _other_seeds_apart(loaded, _figures_key, same, model="models")
 
 
 def _again(record: RunRecord) -> bool:
