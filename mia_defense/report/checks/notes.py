@@ -190,33 +190,17 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
             f"its attacks' intervals are at attack.confidence={level:g}, not the 95% the report "
             "shows: left out of its row; rerun it with attack.confidence=0.95 to compare them"
         )
-    resolution = resolution_note(payload)
-    if resolution is not None:
-        notes.append(resolution)
-    few = small_test_set_note(payload)
-    if few is not None:
-        notes.append(few)
-    else:
-        near = near_chance_note(payload)
-        if near is not None:
-            notes.append(near)
-    missing = _null_leakage(payload)
-    if missing is None:  # the AUC column and the AUC chart's front: the others' AUC alone
-        missing = _null_leakage(payload, leakage="max_attack.auc")
-    if missing is not None:
-        notes.append(missing)
-    some = models_at_chance_note(payload)
-    if some is not None:
-        notes.append(some)
-    copies = duplicates_note(payload)
-    if copies is not None:
-        notes.append(copies)
-    queried = randomized_release_note(*_randomized_release(payload))
-    if queried is not None:
-        notes.append(queried)
-    labels = _labels_unattacked(payload)
-    if labels is not None:
-        notes.append(labels)
+    found = (
+        resolution_note(payload),
+        small_test_set_note(payload) or near_chance_note(payload),
+        # the TPR's null, else the AUC column's and the AUC chart's front: the others' alone
+        _null_leakage(payload) or _null_leakage(payload, leakage="max_attack.auc"),
+        models_at_chance_note(payload),
+        duplicates_note(payload),
+        randomized_release_note(*_randomized_release(payload)),
+        _labels_unattacked(payload),
+    )
+    notes += [note for note in found if note is not None]
     notes += weak_attacker_notes(payload)
     return notes
 
