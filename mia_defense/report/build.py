@@ -230,6 +230,8 @@ def _summary_markdown(
         lines.append("- [ROC curves of the baselines and the Pareto fronts](roc.png) (log-log)")
     if tensorboard and "tradeoff_tpr" in report.files:
         lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
+    lines.append(f"- A folder holding `{REPORT_INCOMPLETE}` beside this file holds no whole "
+                 "report: its writer stopped part way (that file says what to do)")
     for section in (caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)):
         if section:
             lines += ["", section.rstrip("\n")]
@@ -331,6 +333,17 @@ CHARTS = ("tradeoff_tpr", "tradeoff_auc", "roc")
 REPORT_FILES = ("tradeoff.csv", "tradeoff.md", "runs.csv", "not_ranked.csv",
                 *(f"{name}.png" for name in CHARTS), "README.md")  # fmt: skip
 REPORT_MARK = ".mia-report"
+# In a report's folder from its commit's first rename until the report is whole (its
+# TensorBoard copy and mark written), so that a report killed part way (SIGKILL, the OOM
+# killer) is never read as whole: its files may mix two reports until one is written whole.
+REPORT_INCOMPLETE = "INCOMPLETE.txt"
+_INCOMPLETE_TEXT = (
+    "mia-report stopped while writing the report in this folder (killed, or stopped by an\n"
+    "error or Ctrl-C after its files were moved in): its files may mix this report with an\n"
+    "earlier one, so read none of them as a report. Run the same mia-report command again:\n"
+    "it puts back what it can of the earlier report, writes the report whole and removes\n"
+    "this file.\n"
+)
 _SUMMARY_TITLE = "# Privacy-utility tradeoff"
 
 
@@ -469,7 +482,7 @@ def _has_mark(out_dir: Path) -> bool:
 def _a_reports_entry(name: str) -> bool:
     """Whether a report writes an entry of this ``name`` (its files, tb/, its temporary
     folders)."""
-    return name in REPORT_FILES or name == "tb" or name.startswith(".mia-report-")
+    return name in (*REPORT_FILES, REPORT_INCOMPLETE, "tb") or name.startswith(".mia-report-")
 
 
 def _written_by_a_report(out_dir: Path) -> bool:
@@ -709,6 +722,7 @@ def write_report(
             _replace(
                 out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(_utf8(_mark_text(sources)))
             )
+            _remove_incomplete(out_dir)  # (last: the report is whole)
         except OSError as exc:
             raise DataError(
                 f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "
@@ -930,8 +944,10 @@ class _Staged:
         self.earlier = Path(tempfile.mkdtemp(dir=self.folder.parent, prefix=_tmp_folder_prefix()))
         done: list[tuple[Path, Path | None]] = []  # (file moved in, the earlier one kept)
         journal = os.open(self.earlier / _JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        marked = False  # (whether this commit wrote the folder's REPORT_INCOMPLETE)
         try:
             _note(journal, _STAGED, self.folder.name)
+            marked = _mark_incomplete(self.folder.parent, journal)
             for path, tmp in self.files.items():
                 # listed before the rename: a Ctrl-C just after it puts this one back too
                 done.append((path, _keep(path, self.earlier / path.name)))
@@ -942,7 +958,8 @@ class _Staged:
                     raise OSError(exc.errno, exc.strerror, str(path)) from None
             _note(journal, _DONE, "")  # (killed after this: the new report is whole)
         except BaseException:  # (KeyboardInterrupt too)
-            _roll_back(done)
+            if _roll_back(done) and marked:  # the earlier report is as it was
+                _remove_incomplete(self.folder.parent)
             raise
         finally:
             os.close(journal)
@@ -972,12 +989,36 @@ _NOT_KEPT = Path()
 # line once every file is in place. Each line is one write to a file opened for appending.
 _JOURNAL = "commit-journal"
 _STAGED, _DONE = "<staged>", "<done>"
+# The journal's line saying the commit wrote REPORT_INCOMPLETE (none was there before it).
+_MARKED = "<incomplete>"
 _KEPT_AS: dict[Path | None, str] = {None: "none", _NOT_KEPT: "not-kept"}
 
 
 def _note(journal: int, name: str, value: str) -> None:
     """One line ``name<TAB>value`` of the commit journal (file descriptor ``journal``)."""
     os.write(journal, f"{name}\t{value}\n".encode())
+
+
+def _mark_incomplete(out_dir: Path, journal: int) -> bool:
+    """Write ``out_dir``'s `REPORT_INCOMPLETE` where there is none (never through a link:
+    O_EXCL), noted in the commit's ``journal`` first; returns whether this wrote it."""
+    if os.path.lexists(out_dir / REPORT_INCOMPLETE):  # (an earlier report stopped part way)
+        return False
+    _note(journal, _MARKED, "")
+    fd = os.open(out_dir / REPORT_INCOMPLETE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, _utf8(_INCOMPLETE_TEXT))
+    except OSError:  # (a full disk: the file's name says it, empty)
+        pass
+    finally:
+        os.close(fd)
+    return True
+
+
+def _remove_incomplete(out_dir: Path) -> None:
+    """Remove ``out_dir``'s `REPORT_INCOMPLETE`: the folder holds a whole report again."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(out_dir / REPORT_INCOMPLETE)
 
 
 def _roll_back_killed_commits(out_dir: Path) -> None:
@@ -999,7 +1040,7 @@ def _roll_back_killed_commits(out_dir: Path) -> None:
         lines = [line for line in lines if len(line) == 2]
         staged = lines[0][1] if lines and lines[0][0] == _STAGED else ""
         moves = [(name, how) for name, how in lines[1:] if name in REPORT_FILES]
-        put_back = []
+        put_back, whole = [], True
         if staged and _tmp_folder_pattern().fullmatch(staged) and not any(
                 name == _DONE for name, _ in lines):  # fmt: skip
             for name, how in reversed(moves):
@@ -1011,10 +1052,14 @@ def _roll_back_killed_commits(out_dir: Path) -> None:
                     elif how == "none":
                         (out_dir / name).unlink(missing_ok=True)  # (moved in over no file)
                     else:
+                        whole = False
                         continue  # (the earlier file could not be kept)
                 except OSError:
+                    whole = False
                     continue
                 put_back.append(name)
+            if whole and any(name == _MARKED for name, _ in lines):  # (the killed one's)
+                _remove_incomplete(out_dir)
         with contextlib.suppress(OSError):
             (folder / _JOURNAL).unlink()
         if put_back:
@@ -1042,17 +1087,25 @@ def _keep(path: Path, kept: Path) -> Path | None:
     return kept
 
 
-def _roll_back(done: Sequence[tuple[Path, Path | None]]) -> None:
+def _roll_back(done: Sequence[tuple[Path, Path | None]]) -> bool:
     """Put back the earlier report's file of each ``(path, kept)`` moved in (``kept``: its
     copy; ``None``: there was none, so the new one is removed; `_NOT_KEPT`: left as it is),
     the last first; a file that cannot be put back is left too (the error that stopped the
-    commit is raised)."""
+    commit is raised). Returns whether every file was put back."""
+    whole = True
     for path, kept in reversed(done):
-        with contextlib.suppress(OSError):
+        try:
             if kept is None:
                 path.unlink()
             elif kept is not _NOT_KEPT:
                 os.replace(kept, path)
+            else:
+                whole = False
+        except FileNotFoundError:  # (no file moved in yet, nor one before: as it was)
+            continue
+        except OSError:
+            whole = False
+    return whole
 
 
 def _write_tables(report: Report) -> None:
