@@ -61,7 +61,13 @@ from mia_defense.cli.arguments import (
     warn_ineffective_overrides,
 )
 from mia_defense.cli.commands import shell_path, tool_command
-from mia_defense.cli.entry import EXIT_USER_ERROR, end_interrupted, reader_gone, run_entry
+from mia_defense.cli.entry import (
+    EXIT_USER_ERROR,
+    end_interrupted,
+    progress_lock_in_process,
+    reader_gone,
+    run_entry,
+)
 from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
@@ -647,6 +653,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     from mia_defense.threads import one_thread
 
     one_thread()
+    progress_lock_in_process()
     keep_freed_memory()
     collect_from_here()
 

@@ -21,7 +21,7 @@ from mia_defense.errors import ConfigError
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
-    "end_interrupted", "reader_gone", "run_entry",
+    "end_interrupted", "progress_lock_in_process", "reader_gone", "run_entry",
 ]
 
 EXIT_USER_ERROR = 2
@@ -50,6 +50,8 @@ def run_entry(
     interruption, never a user error.
     """
     _require_working_directory()
+    said_here = os.environ.get(_SAYS_INTERRUPTED)
+    os.environ[_SAYS_INTERRUPTED] = _this_console()  # (for the launcher's worker processes)
     defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
     previous = {signum: signal.getsignal(signum) for signum in defaults}
     pressed = _note_signal(signal.SIGINT, defaults[signal.SIGINT])
@@ -60,7 +62,9 @@ def run_entry(
         with paused_while_importing(), _quiet_log_lines_to_a_gone_reader():
             entry()
     except SystemExit as exc:
-        if (pressed() or terminated()) and exc.code not in (0, None):
+        # (130 without a signal here: a launcher's worker process was interrupted)
+        if (pressed() or terminated() or exc.code == EXIT_INTERRUPTED) and exc.code not in (
+                0, None):  # fmt: skip
             _quiet_half_imported_torch()
             if not (exc.code == EXIT_INTERRUPTED and _SAID):  # (the task logged it)
                 print(interrupted, file=sys.stderr)
@@ -83,6 +87,10 @@ def run_entry(
         print(_one_error(exc), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
     finally:
+        if said_here is None:
+            os.environ.pop(_SAYS_INTERRUPTED, None)
+        else:
+            os.environ[_SAYS_INTERRUPTED] = said_here
         _SAID.clear()
         _CUT_SHORT.clear()  # (its audit hook, if any, stays but does nothing)
         for signum, default in defaults.items():  # (only the handlers this installed)
@@ -123,25 +131,70 @@ def end_interrupted(log: logging.Logger, message: str) -> NoReturn:
     """End a task that a Ctrl-C or SIGTERM interrupted: log ``message`` (into the run's log
     file and, as the README says, onto stderr) and exit 130. `run_entry` prints its own line
     only where this one reached no console (``hydra/job_logging=disabled``, a log file only):
-    the words were printed twice, as a log line and again as a plain one."""
+    the words were printed twice, as a log line and again as a plain one. In a launcher's
+    worker process writing to the console of the tool that started it (``launcher=joblib``),
+    the line goes to the log files only: that tool's `run_entry` says it once for the sweep,
+    where each running job printed it again (a Ctrl-C of a two-job sweep: three lines)."""
+    if os.environ.get(_SAYS_INTERRUPTED) not in (None, _this_console()) and (
+            os.environ[_SAYS_INTERRUPTED] == _this_console(os.getppid())):  # fmt: skip
+        record = log.makeRecord(log.name, logging.ERROR, "(unknown file)", 0, message, (), None)
+        for handler in _handlers(log):
+            if not _writes_to_console(handler) and record.levelno >= handler.level:
+                handler.handle(record)
+        raise SystemExit(EXIT_INTERRUPTED) from None
     log.error(message)
     if log.isEnabledFor(logging.ERROR) and _on_console(log):
         _SAID.append(True)
     raise SystemExit(EXIT_INTERRUPTED) from None
 
 
-def _on_console(log: logging.Logger) -> bool:
-    """Whether an ERROR line of ``log`` reaches a handler writing to stderr or stdout."""
-    consoles = {id(sys.stderr), id(sys.stdout), id(sys.__stderr__), id(sys.__stdout__)}
+# Set by `run_entry` for the processes started under it: `_this_console` of the tool that
+# prints the interrupted line (`end_interrupted`).
+_SAYS_INTERRUPTED = "MIA_DEFENSE_SAYS_INTERRUPTED"
+
+
+def progress_lock_in_process() -> None:
+    """Give the progress bars (tqdm) a lock of this process's threads. tqdm's own also holds
+    a semaphore shared between processes, which a launcher's worker process stopped by the
+    sweep's end (a Ctrl-C of ``launcher=joblib``: the pool kills its workers) never freed:
+    Python's resource tracker then printed a ``UserWarning: ... leaked semaphore objects``
+    and its source line after the one interrupted line. Each process's bars write alone."""
+    import threading
+
+    from tqdm import tqdm
+
+    if "_lock" not in vars(tqdm):  # (none made yet: one of the user's stays)
+        tqdm.set_lock(threading.RLock())
+
+
+def _this_console(pid: int | None = None) -> str:
+    """Process ``pid`` (this one by default) and the file this process's stderr writes to:
+    a worker whose parent printed this shares its console."""
+    try:
+        info = os.fstat(2)
+        where = f"{info.st_dev}:{info.st_ino}"
+    except OSError:
+        where = "-"
+    return f"{os.getpid() if pid is None else pid}:{where}"
+
+
+def _handlers(log: logging.Logger) -> Iterator[logging.Handler]:
+    """The handlers a record of ``log`` reaches."""
     logger: logging.Logger | None = log
     while logger is not None:
-        for handler in logger.handlers:
-            stream = getattr(handler, "stream", None)
-            if (handler.level <= logging.ERROR and id(stream) in consoles
-                    and not isinstance(handler, logging.FileHandler)):  # fmt: skip
-                return True
+        yield from logger.handlers
         logger = logger.parent if logger.propagate else None
-    return False
+
+
+def _writes_to_console(handler: logging.Handler) -> bool:
+    consoles = {id(sys.stderr), id(sys.stdout), id(sys.__stderr__), id(sys.__stdout__)}
+    stream = getattr(handler, "stream", None)
+    return id(stream) in consoles and not isinstance(handler, logging.FileHandler)
+
+
+def _on_console(log: logging.Logger) -> bool:
+    """Whether an ERROR line of ``log`` reaches a handler writing to stderr or stdout."""
+    return any(h.level <= logging.ERROR and _writes_to_console(h) for h in _handlers(log))
 
 
 def reader_gone() -> NoReturn:

@@ -44,6 +44,7 @@ from mia_defense.cli.entry import (
     EXIT_TERMINATED,
     EXIT_USER_ERROR,
     end_interrupted,
+    progress_lock_in_process,
     reader_gone,
     run_entry,
 )
@@ -612,6 +613,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     try:
         check_objective_names(names, fprs=fprs)  # a TPR at an FPR the attacks measure
         one_thread()
+        progress_lock_in_process()
         keep_freed_memory()
         collect_from_here()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
