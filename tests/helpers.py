@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -282,6 +282,51 @@ def hold_run_lock(folder: Path) -> int:
     fcntl.flock(fd, fcntl.LOCK_EX)
     os.pwrite(fd, b"pid 1 on elsewhere since 2026-01-01 00:00:00\n", 0)
     return fd
+
+
+def in_a_child(function: Callable[[], int | None], *, timeout: int = 120) -> Done:
+    """``function()`` run in a forked child of this process as a command of its own would
+    run: its exit status (what it returns, 0 for None; 1, its traceback on stderr, if it
+    raises; -N where signal N ends it) and what it wrote to its stdout and stderr (file
+    descriptors 1 and 2, C's writes too). Its changes (patches, limits) end with it. The child
+    has this process's modules loaded already: a fresh interpreter spent 1-2 s importing the
+    report's or the training's stack."""
+    import traceback
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        pid = os.fork()
+        if pid == 0:  # the child: it never returns into pytest
+            code: Any = 1
+            try:
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+                sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+                logging.getLogger().handlers.clear()  # (pytest's): as in a fresh process
+                code = function()
+            except SystemExit as exc:  # (a message in place of a status: printed, 1)
+                code = exc.code
+                if not (code is None or isinstance(code, int)):
+                    print(code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                with contextlib.suppress(BaseException):
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                os._exit(0 if code is None else code if isinstance(code, int) else 1)
+        try:
+            with within(timeout):
+                _, status = os.waitpid(pid, 0)
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
+        out.seek(0)
+        err.seek(0)
+        return Done(returncode=os.waitstatus_to_exitcode(status),
+                    stdout=out.read().decode(errors="replace"),
+                    stderr=err.read().decode(errors="replace"))  # fmt: skip
 
 
 def as_unprivileged(function: Callable[[], str], *, timeout: int = 120) -> str:

@@ -7,24 +7,28 @@ holds the earlier report's file as it was."""
 
 from __future__ import annotations
 
-import functools
 import resource
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from mia_defense.cli.report import main
+from tests.helpers import Done, in_a_child
 from tests.hostile.test_verdicts_and_faults import file_size_limit
 from tests.report.fake_runs import two_run_sweep
 
-REPORT = Path(sys.executable).parent / "mia-report"
 
+def _report(root: Path, out: Path, *, limit_bytes: int | None = None) -> Done:
+    """``mia-report ROOT --out OUT`` in a process of its own (a forked child of this one),
+    under a file size limit of ``limit_bytes`` (``ulimit -f``) if given."""
 
-def _report(root: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(REPORT), str(root), "--out", str(out)], capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+    def report() -> int:
+        if limit_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, resource.RLIM_INFINITY))
+        return main([str(root), "--out", str(out)])
+
+    return in_a_child(report)
 
 
 def _events(out: Path) -> dict[str, bytes]:
@@ -69,19 +73,13 @@ def test_a_full_disk_while_writing_a_chart_names_the_chart(tmp_path):
     assert not list(out.glob(".mia-report-*"))  # no temporary folder left
 
 
-def _mark_cut_at(limit: int) -> None:
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
 def test_a_full_disk_while_marking_a_new_report_folder_leaves_no_cut_mark(tmp_path):
     """The mark a report leaves first in a new folder (which folders it reports on) was
     written in place: cut by a full disk, it named no folder, and the next report of other
     folders took the folder as its own instead of asking for --replace."""
     root, out = two_run_sweep(tmp_path / "sweep"), tmp_path / "report"
-    done = subprocess.run([str(REPORT), str(root), "--out", str(out)], capture_output=True,
-                          text=True, timeout=120, check=False,
-                          preexec_fn=functools.partial(_mark_cut_at, 200))  # fmt: skip
+    done = _report(root, out, limit_bytes=200)
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"mia-report: {out}: cannot write there (File too large)" in done.stderr
     assert not (out / ".mia-report").exists()  # (it holds 300-odd bytes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,22 +19,22 @@ import pytest
 
 from mia_defense.cli.report import main as report_main
 from mia_defense.report import build
+from tests.helpers import in_a_child
 from tests.report.fake_runs import make_run
 
-# A report whose first table write is killed (SIGKILL) halfway through the file.
-_KILLED = """
-import os, signal, sys
-from mia_defense.report import build
 
-def dying(path, *args, **kwargs):
-    with open(path, "w") as handle:
-        handle.write("run,")
-        handle.flush()
-    os.kill(os.getpid(), signal.SIGKILL)
+def _killed_while_writing(run: Path, out: Path) -> None:
+    """A report (in a process of its own) whose first table write is killed (SIGKILL)
+    halfway through the file."""
 
-build.write_csv = dying
-build.write_report([sys.argv[1]], out_dir=sys.argv[2], tensorboard=False, charts=False)
-"""
+    def dying(path, *args, **kwargs):
+        with open(path, "w") as handle:
+            handle.write("run,")
+            handle.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    build.write_csv = dying
+    build.write_report([run], out_dir=out, tensorboard=False, charts=False)
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -53,8 +54,7 @@ def test_a_report_killed_while_writing_leaves_a_folder_the_next_report_removes(
 ):
     run, out = tmp_path / "run", tmp_path / "out"
     make_run(run, test_accuracy=0.9, signal=1.0)
-    killed = subprocess.run([sys.executable, "-c", _KILLED, str(run), str(out)],
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    killed = in_a_child(lambda: _killed_while_writing(run, out), timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]
     [left] = _leftovers(out)  # the killed writer's folder, its file cut short inside
     assert (out / left / "tradeoff.csv").read_text() == "run,"
