@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import NoReturn
@@ -141,6 +142,8 @@ def end_interrupted(log: logging.Logger, message: str) -> NoReturn:
         for handler in _handlers(log):
             if not _writes_to_console(handler) and record.levelno >= handler.level:
                 handler.handle(record)
+        with contextlib.suppress(ValueError):  # (its job is over: Ctrl-C pressed again
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # printed the pool's traceback)
         raise SystemExit(EXIT_INTERRUPTED) from None
     log.error(message)
     if log.isEnabledFor(logging.ERROR) and _on_console(log):
@@ -272,6 +275,14 @@ def _refuse_import(event: str, args: tuple[object, ...]) -> None:
         raise KeyboardInterrupt
 
 
+# A signal this soon after the one `_note_signal` raised is ignored: the tool is stopping.
+# Ctrl-C pressed twice raised a second KeyboardInterrupt inside the clean-up of the first
+# (``launcher=joblib``: 'Exception ignored in ... WeakSet ... KeyboardInterrupt' and a
+# traceback of the pool's thread); a Ctrl-C later than this is raised again, for a first
+# one that some code swallowed.
+_AGAIN_IGNORED_S = 3.0
+
+
 def _note_signal(signum: signal.Signals, default: object) -> Callable[[], bool]:
     """Install a ``signum`` handler that raises KeyboardInterrupt and remembers that it did,
     where the signal's handler is ``default`` (else, or off the main thread, leave it alone);
@@ -283,10 +294,13 @@ def _note_signal(signum: signal.Signals, default: object) -> Callable[[], bool]:
     does: the run directory reads ``interrupted`` and the resume line is printed. A handler
     of someone else's stays: a background job's ignored SIGINT, an embedding program's,
     submitit's SIGTERM handler (which bypasses SLURM's SIGTERM before a requeue)."""
-    received: list[bool] = []
+    received: list[float] = []  # (when it arrived)
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        received.append(True)
+        now = time.monotonic()
+        if received and now - received[-1] < _AGAIN_IGNORED_S:  # pressed again: stopping
+            return
+        received.append(now)
         _refuse_imports_cut_short(frame)
         raise KeyboardInterrupt
 

@@ -48,6 +48,42 @@ def test_a_workers_line_goes_to_its_log_file_only(tmp_path, capsys, monkeypatch)
     assert ended.value.code == 130
     assert LINE not in capsys.readouterr().err
     assert LINE in (tmp_path / "train.log").read_text()
+    # its job is over: a Ctrl-C pressed again no longer breaks into the pool's own code
+    assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+@pytest.fixture(autouse=True)
+def _python_sigint():
+    """Python's own Ctrl-C handler during each test (run_entry installs its own only over
+    it), and again after it."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.parametrize("ignored", [True, False], ids=["soon_after", "later"])
+def test_ctrl_c_pressed_again_while_stopping(tmp_path, monkeypatch, ignored):
+    """A second Ctrl-C soon after the first is ignored, so the clean-up of the first runs
+    to its end; one after `_AGAIN_IGNORED_S` is raised again (the first may have been
+    swallowed by some code)."""
+    if not ignored:
+        monkeypatch.setattr(entry, "_AGAIN_IGNORED_S", 0.0)
+    cleaned = tmp_path / "cleaned"
+
+    def task() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # (the handler runs at once)
+        except KeyboardInterrupt:
+            os.kill(os.getpid(), signal.SIGINT)  # pressed again during the clean-up
+            time.sleep(0.2)
+            cleaned.touch()
+            raise
+
+    with pytest.raises(SystemExit) as ended:
+        run_entry(task, started=lambda: True, interrupted=LINE)
+    assert ended.value.code == 130
+    assert cleaned.exists() is ignored
 
 
 def test_the_tool_says_a_workers_interruption(capsys):
