@@ -8,8 +8,10 @@ import copy
 import functools
 import gc
 import io
+import os
 import shutil
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,11 @@ import pytest
 import torch
 import yaml
 from hydra import compose, initialize_config_module
-from omegaconf import DictConfig, OmegaConf
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from hydra.core.config_store import ConfigStore
+from hydra.core.utils import JobRuntime
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf, read_write
 
 from mia_defense.config import register_configs
 from mia_defense.tracking import read_json
@@ -110,6 +116,70 @@ def _safe_load_parsing_each_text_once(stream: Any) -> Any:
 
 _safe_load = yaml.safe_load
 yaml.safe_load = _safe_load_parsing_each_text_once
+
+
+def _stored(tree: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Each node of `ConfigStore`'s tree: its path and the identity of what it holds."""
+    for name, value in tree.items():
+        if isinstance(value, dict):
+            yield from _stored(value, (*path, name))
+        else:
+            yield (*path, name), id(value)
+
+
+_loaded: dict[tuple[Any, ...], DictConfig] = {}
+
+
+def _load_configuration_once(
+    self: ConfigLoaderImpl,
+    config_name: str | None,
+    overrides: list[str],
+    run_mode: RunMode,
+    from_shell: bool = True,
+    validate_sweep_overrides: bool = True,
+) -> DictConfig:
+    """Hydra's `ConfigLoaderImpl.load_configuration`, a copy of its first result for the
+    same arguments in this test process.
+
+    mia-train and mia-attack compose the packaged config two to six times each (0.1 s
+    apiece: a quarter to half of a tiny run's time in this process), hundreds of times in
+    the suite, often alike (a command run again, a sweep's checks and its jobs). The
+    composition is a function of the arguments, the search path, the task's name,
+    `ConfigStore`'s nodes and the packaged files alone, but for the working directory it
+    records (``hydra.runtime.cwd``, set again on the copy). One that reads a folder of the
+    user's (a file:// source, which a test may edit), copies environment variables or warns
+    is not kept; a refusal is raised each time by Hydra itself.
+    """
+    try:
+        job = JobRuntime.instance().get("name")
+    except KeyError:
+        job = None
+    key = (config_name, tuple(overrides), run_mode, from_shell, validate_sweep_overrides,
+           tuple((e.provider, e.path) for e in self.config_search_path.get_path()), job,
+           tuple(_stored(ConfigStore.instance().repo)))  # fmt: skip
+    if key in _loaded:
+        cfg = copy.deepcopy(_loaded[key])
+        with read_write(cfg.hydra.runtime):
+            cfg.hydra.runtime.cwd = os.getcwd()
+        return cfg
+    with warnings.catch_warnings(record=True) as said:
+        cfg = _load_configuration(self, config_name, overrides, run_mode, from_shell,
+                                  validate_sweep_overrides)  # fmt: skip
+    for warning in said:  # (as they were given: the filters let them through)
+        warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                               warning.lineno, source=warning.source)  # fmt: skip
+    if (
+        not said
+        and not cfg.hydra.job.env_copy
+        and all(source.schema != "file" for source in cfg.hydra.runtime.config_sources)
+    ):
+        _loaded[key] = copy.deepcopy(cfg)
+    return cfg
+
+
+_load_configuration = ConfigLoaderImpl.load_configuration
+ConfigLoaderImpl.load_configuration = _load_configuration_once  # type: ignore[method-assign]
+
 gc.disable()  # while pytest imports the test modules: see pytest_collection_finish
 
 
