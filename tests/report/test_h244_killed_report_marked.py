@@ -10,38 +10,36 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
+import signal
 import sys
-import textwrap
+from pathlib import Path
 
 import pytest
 
 from mia_defense.errors import DataError
 from mia_defense.report import build, write_report
+from tests.helpers import in_a_child
 from tests.report.fake_runs import two_run_sweep
 
 MARKER = "INCOMPLETE.txt"
 
-# A report of `root` into `out` in a process of its own that kills itself as SIGKILL would:
-# at the `nth` rename of its commit into `out` (nth > 0), or as it writes its TensorBoard
-# copy, its files already in place (nth 0).
-_KILLED = textwrap.dedent("""
-    import os, signal, sys
-    from pathlib import Path
-    from mia_defense.report import build, write_report
-    root, out, nth = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+def _killing_itself(root, out, nth):
+    """A report of ``root`` into ``out`` in a process of its own that kills itself as SIGKILL
+    would: at the `nth` rename of its commit into ``out`` (nth > 0), or as it writes its
+    TensorBoard copy, its files already in place (nth 0)."""
     real, moved = os.replace, []
+
     def replace(src, dst, *args, **kwargs):
         if sys._getframe(1).f_code.co_name == "commit" and Path(dst).parent == out:
             moved.append(dst)
             if len(moved) == nth:
                 os.kill(os.getpid(), signal.SIGKILL)
         return real(src, dst, *args, **kwargs)
+
     os.replace = replace
     if nth == 0:
         build._log_tensorboard = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
     write_report([root], out_dir=out, tensorboard=True, charts=False)
-""")
 
 
 def _files(out):
@@ -49,8 +47,7 @@ def _files(out):
 
 
 def _killed_report(root, out, nth):
-    done = subprocess.run([sys.executable, "-c", _KILLED, str(root), str(out), str(nth)],
-                          cwd=os.getcwd(), capture_output=True, text=True)  # fmt: skip
+    done = in_a_child(lambda: _killing_itself(root, out, nth))
     assert done.returncode == -9, done.stderr[-2000:]
 
 
