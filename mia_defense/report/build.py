@@ -230,8 +230,6 @@ def _summary_markdown(
         lines.append("- [ROC curves of the baselines and the Pareto fronts](roc.png) (log-log)")
     if tensorboard and "tradeoff_tpr" in report.files:
         lines.append("- TensorBoard: the same figures under `tb/` (Images tab)")
-    lines.append(f"- A folder holding `{REPORT_INCOMPLETE}` beside this file holds no whole "
-                 "report: its writer stopped part way (that file says what to do)")
     for section in (caveats_markdown(report.caveats), not_ranked_markdown(report.not_ranked)):
         if section:
             lines += ["", section.rstrip("\n")]

@@ -90,11 +90,10 @@ def test_a_killed_commit_put_back_whole_leaves_no_marker(tmp_path, monkeypatch):
     assert _files(out) == earlier
 
 
-def test_the_summary_and_the_marker_are_a_reports_own(tmp_path):
-    """The summary names the marker, and a folder holding it is still the report's (not a
-    folder of the user's that the next report refuses)."""
+def test_the_marker_is_a_reports_own(tmp_path):
+    """A folder holding the marker is still the report's (not a folder of the user's that
+    the next report refuses)."""
     root, out, _ = _earlier_report_and_a_deleted_run(tmp_path)
-    assert MARKER in (out / "README.md").read_text()
     _killed_report(root, out, 0)
     (out / ".mia-report").unlink()  # (as a report written before the mark: its files tell)
     write_report([root], out_dir=out, tensorboard=True, charts=False)
