@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mia_defense.metrics.inputs import as_scores, as_truth
+
 __all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_draws_note"]
 
 # Bootstrap resamples (attack.bootstrap): each attack's intervals cost about B·T·N weights
@@ -190,8 +192,8 @@ def bootstrap_intervals(
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
-    scores = np.atleast_2d(np.asarray(scores, dtype=np.float64))
-    truth = np.atleast_2d(np.asarray(is_member, dtype=bool))
+    scores = np.atleast_2d(as_scores(scores, where="bootstrap_intervals"))
+    truth = np.atleast_2d(as_truth(is_member, where="bootstrap_intervals"))
     if scores.shape != truth.shape:
         raise ValueError(f"scores {scores.shape} and is_member {truth.shape} differ in shape")
     nan = (float("nan"), float("nan"))

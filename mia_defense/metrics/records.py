@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mia_defense.metrics.inputs import as_scores, as_truth
 from mia_defense.metrics.roc import fpr_percent, roc_metrics
 
 __all__ = ["MIN_SLICE_RECORDS", "record_vulnerability", "slice_metrics"]
@@ -35,8 +36,8 @@ def record_vulnerability(scores: np.ndarray, is_member: np.ndarray) -> np.ndarra
     Returns:
         [N] per-record AUC.
     """
-    scores = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf)
-    truth = np.asarray(is_member, dtype=bool)
+    scores = np.nan_to_num(as_scores(scores, where="record_vulnerability"), nan=-np.inf)
+    truth = as_truth(is_member, where="record_vulnerability")
     if scores.shape != truth.shape or scores.ndim != 2:
         raise ValueError(f"scores {scores.shape} and is_member {truth.shape}: need both [T, N]")
     ranks = _column_ranks(scores)
@@ -91,7 +92,7 @@ def slice_metrics(
         ``{slice: {"auc": ..., "tpr@FPR": ..., "records": n, "nonmember_scores": m}}``
         (FPR keys as ``fpr_key``; below 1 / m an FPR is not resolved, `unresolved_fprs`).
     """
-    is_member = np.asarray(is_member, dtype=bool)  # 0/1 ints: ~1 is -2, a negative count
+    is_member = as_truth(is_member, where="slice_metrics")  # 0/1 ints: ~1 is -2
     out = {}
     for name, keep in slices.items():
         records = int(keep.sum())

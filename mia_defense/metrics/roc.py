@@ -10,6 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.errors import DataError
+from mia_defense.metrics.inputs import as_scores, as_truth
+
 __all__ = [
     "AttackMetrics", "average_ranks", "fpr_percent", "fpr_read_at", "read_far_below",
     "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
@@ -201,11 +204,16 @@ def roc_metrics(
 
     Args:
         scores: any shape; flattened (scores pooled over targets).
-        is_member: bool, same shape as ``scores``.
+        is_member: bool (or 0/1), same shape as ``scores``; other values are refused
+            (`DataError`), as are scores that are not real numbers.
         fprs: the FPRs at which to report the TPR.
     """
-    scores = _finite(np.asarray(scores, dtype=np.float64).ravel())
-    truth = np.asarray(is_member, dtype=bool).ravel()
+    given = as_scores(scores, where="roc_metrics")
+    truth = as_truth(is_member, where="roc_metrics")
+    if given.size == truth.size and given.shape != truth.shape:  # (a transposed truth)
+        raise DataError(f"roc_metrics: scores {given.shape} and is_member {truth.shape} differ "
+                        "in shape; give one truth value per score, in the same layout")
+    scores, truth = _finite(given.ravel()), truth.ravel()
     if scores.shape != truth.shape:
         raise ValueError(f"scores {scores.shape} and is_member {truth.shape} differ in size")
     if truth.all() or not truth.any():

@@ -1,0 +1,59 @@
+"""Checks of the arrays and settings the metrics are called with: refused with a message
+naming the argument and the fix, never a raw numpy error or a silently wrong figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mia_defense.errors import DataError
+
+__all__ = ["as_scores", "as_truth"]
+
+_NUMERIC_KINDS = "biuf"  # bool, int, unsigned, float: complex, dates and text are no scores
+
+
+def as_scores(scores: Any, *, where: str, name: str = "scores") -> np.ndarray:
+    """``scores`` as float64 (any shape); a `DataError` naming ``where``'s ``name`` for text,
+    complex numbers, dates or objects that are not numbers (numpy kept a complex score's
+    real part with a warning only, and read datetime64 scores as their integers)."""
+    try:
+        given = np.asarray(scores)
+        if given.dtype.kind == "O":  # numbers held as objects: converted, complex refused
+            if any(isinstance(v, complex | np.complexfloating) for v in given.ravel()):
+                raise TypeError("complex numbers")
+            given = given.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{where}: {name}: not numbers ({str(exc)[:120]}); give real "
+                        "membership scores, higher = member") from None  # fmt: skip
+    if given.dtype.kind not in _NUMERIC_KINDS:
+        raise DataError(f"{where}: {name}: dtype {given.dtype} holds no real scores; give real "
+                        "membership scores (float, int or bool), higher = member")  # fmt: skip
+    return given.astype(np.float64, copy=False)
+
+
+def as_truth(is_member: Any, *, where: str, name: str = "is_member") -> np.ndarray:
+    """``is_member`` as bool; a `DataError` naming it where it holds other values than 0/1
+    or False/True (a label 2, -1, 0.5 or NaN was read as a member, and the text '0' too)."""
+    try:
+        given = np.asarray(is_member)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{where}: {name}: not an array ({str(exc)[:120]}); give the "
+                        "membership truth as bool, or as 0 and 1 (1 = member)") from None
+    if given.dtype == bool:
+        return given
+    if given.dtype.kind == "O":  # (True, 0, 1.0 held as objects)
+        try:
+            given = given.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    if given.dtype.kind in "iuf":
+        bad = (given != 0) & (given != 1)
+        if not bad.any():
+            return given.astype(bool)
+        value = given[bad].ravel()[0].item()
+        raise DataError(f"{where}: {name} holds {value!r} (dtype {given.dtype}); give the "
+                        "membership truth as bool, or as 0 and 1 (1 = member)")  # fmt: skip
+    raise DataError(f"{where}: {name} has dtype {given.dtype}; give the membership truth as "
+                    "bool, or as 0 and 1 (1 = member)")  # fmt: skip
