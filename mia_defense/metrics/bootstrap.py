@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mia_defense.metrics.inputs import as_scores, as_truth
+from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
 
 __all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_draws_note"]
 
@@ -143,6 +143,8 @@ def _auc_and_tprs(
     # of the percentiles (its AUC read 0 and its TPR 1, a perfect attack's AUC [0, 1]).
     one_class = (tp[:, -1] == 0) | (fp[:, -1] == 0)
     auc = np.where(one_class, np.nan, beaten / (positives * negatives))
+    if not fprs:
+        return auc, {}
     # FPR is non-decreasing along a row: the last reachable point has the highest TPR. An
     # FPR of exactly the target counts, as in `tpr_at_fpr` (float32 ROC arrays put 8/8000
     # above 0.001 and left such points out). fp holds whole numbers, so fp <= limit is
@@ -192,6 +194,7 @@ def bootstrap_intervals(
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    fprs = as_fprs(fprs, where="bootstrap_intervals")  # (an FPR of 0 or 2 gave a figure)
     scores = np.atleast_2d(as_scores(scores, where="bootstrap_intervals"))
     truth = np.atleast_2d(as_truth(is_member, where="bootstrap_intervals"))
     if scores.shape != truth.shape:

@@ -3,13 +3,14 @@ naming the argument and the fix, never a raw numpy error or a silently wrong fig
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 
-__all__ = ["as_scores", "as_truth"]
+__all__ = ["as_fprs", "as_scores", "as_truth"]
 
 _NUMERIC_KINDS = "biuf"  # bool, int, unsigned, float: complex, dates and text are no scores
 
@@ -57,3 +58,19 @@ def as_truth(is_member: Any, *, where: str, name: str = "is_member") -> np.ndarr
                         "membership truth as bool, or as 0 and 1 (1 = member)")  # fmt: skip
     raise DataError(f"{where}: {name} has dtype {given.dtype}; give the membership truth as "
                     "bool, or as 0 and 1 (1 = member)")  # fmt: skip
+
+
+def as_fprs(fprs: Any, *, where: str) -> tuple[float, ...]:
+    """``fprs`` as floats, each in (0, 1); a `ConfigError` naming ``where``'s ``fprs`` for a
+    single number (not iterable), text, NaN or an FPR outside (0, 1)."""
+    if isinstance(fprs, str | bytes) or not isinstance(fprs, Iterable):
+        raise ConfigError(f"{where}: fprs={fprs!r}: give a sequence of FPRs in (0, 1), e.g. "
+                          "(0.1, 0.01, 0.001)")  # fmt: skip
+    out = []
+    for f in fprs:
+        real = isinstance(f, int | float | np.integer | np.floating) and not isinstance(f, bool)
+        if not real or not 0.0 < f < 1.0:
+            raise ConfigError(f"{where}: fprs holds {f!r}: each FPR must be a number in (0, 1) "
+                              "(0.001 for 0.1%)")  # fmt: skip
+        out.append(float(f))
+    return tuple(out)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from mia_defense.metrics.inputs import as_scores, as_truth
+from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
 from mia_defense.metrics.roc import fpr_percent, roc_metrics
 
 __all__ = ["MIN_SLICE_RECORDS", "record_vulnerability", "slice_metrics"]
@@ -93,6 +93,7 @@ def slice_metrics(
         (FPR keys as ``fpr_key``; below 1 / m an FPR is not resolved, `unresolved_fprs`).
     """
     is_member = as_truth(is_member, where="slice_metrics")  # 0/1 ints: ~1 is -2
+    fprs = as_fprs(fprs, where="slice_metrics")
     out = {}
     for name, keep in slices.items():
         records = int(keep.sum())

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.errors import DataError
-from mia_defense.metrics.inputs import as_scores, as_truth
+from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
 
 __all__ = [
     "AttackMetrics", "average_ranks", "fpr_percent", "fpr_read_at", "read_far_below",
@@ -208,6 +208,7 @@ def roc_metrics(
             (`DataError`), as are scores that are not real numbers.
         fprs: the FPRs at which to report the TPR.
     """
+    fprs = as_fprs(fprs, where="roc_metrics")
     given = as_scores(scores, where="roc_metrics")
     truth = as_truth(is_member, where="roc_metrics")
     if given.size == truth.size and given.shape != truth.shape:  # (a transposed truth)
