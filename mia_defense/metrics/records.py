@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mia_defense.errors import DataError
 from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
 from mia_defense.metrics.roc import fpr_percent, roc_metrics
 
@@ -94,8 +95,13 @@ def slice_metrics(
     """
     is_member = as_truth(is_member, where="slice_metrics")  # 0/1 ints: ~1 is -2
     fprs = as_fprs(fprs, where="slice_metrics")
+    scores = as_scores(scores, where="slice_metrics")
+    if scores.shape != is_member.shape or scores.ndim != 2:
+        raise DataError(f"slice_metrics: scores {scores.shape} and is_member {is_member.shape}: "
+                        "need both [T, N] (targets x records)")  # fmt: skip
     out = {}
     for name, keep in slices.items():
+        keep = _slice_mask(keep, name, scores.shape[1])
         records = int(keep.sum())
         out[name] = {"records": records, "nonmember_scores": int((~is_member[:, keep]).sum())}
         if 0 < records < min_records:
@@ -107,3 +113,22 @@ def slice_metrics(
         tprs = {f"tpr@{fpr_percent(f)}%fpr": m.tpr_at_fpr[f] for f in fprs}
         out[name].update({"auc": m.auc, **tprs})
     return out
+
+
+def _slice_mask(keep: object, name: str, num_records: int) -> np.ndarray:
+    """A slice of `slice_metrics` as [N] bool; a `DataError` naming it otherwise (0/1 ints
+    were taken as record indices, [0, 1, 1] as records 0, 1 and 1 again; a list was a raw
+    AttributeError, a mask of another length numpy's IndexError)."""
+    try:
+        mask = np.asarray(keep)
+        values = mask if mask.dtype == bool else mask.astype(np.float64)
+    except (TypeError, ValueError):
+        values = np.asarray(np.nan)
+    if not ((values == 0) | (values == 1)).all():
+        raise DataError(f"slice_metrics: slices[{name!r}] holds other values than True/False "
+                        "or 0/1; give each slice as [N] bool, True for its records (from record "
+                        "indices i: np.isin(np.arange(N), i))")  # fmt: skip
+    if values.shape != (num_records,):
+        raise DataError(f"slice_metrics: slices[{name!r}] has shape {values.shape}, expected "
+                        f"({num_records},): one bool per record, True for those in the slice")
+    return values.astype(bool)
