@@ -8,6 +8,9 @@ from decimal import Decimal
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.metrics.inputs import as_scores
+
 __all__ = [
     "clopper_pearson_upper",
     "empirical_epsilon",
@@ -31,7 +34,17 @@ def epsilon_from_rates(fpr: np.ndarray, fnr: np.ndarray, *, delta: float) -> np.
 
     Any test against (ε, δ)-DP satisfies FPR + e^ε FNR >= 1 - δ and FNR + e^ε FPR >= 1 - δ
     (Kairouz et al. 2015), so ε >= max(log((1 - δ - FPR) / FNR), log((1 - δ - FNR) / FPR)).
+    Rates outside [0, 1] (or NaN) and a δ outside [0, 1) are refused (`DataError`,
+    `ConfigError`): they gave an ε (a δ of -1 a larger one).
     """
+    where = "epsilon_from_rates"
+    _check_delta(where, delta)
+    fpr, fnr = _rates(where, "fpr", fpr), _rates(where, "fnr", fnr)
+    return _epsilon(fpr, fnr, delta)
+
+
+def _epsilon(fpr: np.ndarray, fnr: np.ndarray, delta: float) -> np.ndarray:
+    """`epsilon_from_rates` of checked rates (NaN, from a bound that failed, reads as 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         a = np.log(np.maximum(1.0 - delta - fpr, 0.0) / fnr)
         b = np.log(np.maximum(1.0 - delta - fnr, 0.0) / fpr)
@@ -63,8 +76,28 @@ def empirical_epsilon(
         delta: the δ of the run (the DP accountant's, else a conventional 1e-5).
         confidence: probability that the bound holds.
         max_thresholds: ROC points tried.
+
+    A setting out of its range (a confidence of 0 claimed more ε than 0.95 did), a count of
+    trials that is no whole number, or a curve that is not one (rates outside [0, 1], NaN,
+    a falling FPR, ``fpr`` and ``tpr`` of other lengths) is refused.
     """
-    fpr, tpr = np.asarray(fpr, dtype=np.float64), np.asarray(tpr, dtype=np.float64)
+    where = "empirical_epsilon"
+    _check_delta(where, delta)
+    if not (isinstance(confidence, int | float | np.integer | np.floating)
+            and 0.0 < confidence < 1.0):  # fmt: skip
+        raise ConfigError(f"{where}: confidence={confidence!r}: must lie in (0, 1), e.g. 0.95")
+    counts = {"num_members": num_members, "num_nonmembers": num_nonmembers}
+    for name, value in {**counts, "max_thresholds": max_thresholds}.items():
+        low = 1 if name == "max_thresholds" else 0
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ConfigError(f"{where}: {name}={value!r}: must be a whole number >= {low}")
+    fpr, tpr = _rates(where, "fpr", fpr), _rates(where, "tpr", tpr)
+    if fpr.ndim != 1 or fpr.shape != tpr.shape:
+        raise DataError(f"{where}: fpr {fpr.shape} and tpr {tpr.shape}: give the ROC curve as "
+                        "two [P] arrays, one point each (roc_metrics' fpr and tpr)")  # fmt: skip
+    if (np.diff(fpr) < 0).any():
+        raise DataError(f"{where}: fpr falls along the curve; give the ROC curve in order of "
+                        "increasing FPR, as roc_metrics returns it")  # fmt: skip
     if len(fpr) == 0 or num_members < 1 or num_nonmembers < 1:
         return float("nan")
     grid = np.geomspace(1.0 / num_nonmembers, 0.5, max_thresholds)
@@ -74,7 +107,7 @@ def empirical_epsilon(
     fn = np.round((1.0 - tpr[picks]) * num_members)
     fpr_high = clopper_pearson_upper(fp, num_nonmembers, alpha)
     fnr_high = clopper_pearson_upper(fn, num_members, alpha)
-    return float(epsilon_from_rates(fpr_high, fnr_high, delta=delta).max())
+    return float(_epsilon(fpr_high, fnr_high, delta).max())
 
 
 def wilson_interval(share: float, n: int, *, level: float = 0.95) -> tuple[float, float]:
@@ -103,3 +136,21 @@ def level_text(level: float) -> str:
         if Decimal(text) != Decimal(text).to_integral_value():
             break
     return f"{text}%"
+
+
+def _check_delta(where: str, delta: object) -> None:
+    """Refuse a δ that is not a number in [0, 1) (`ConfigError` naming ``where``)."""
+    if not (isinstance(delta, int | float | np.integer | np.floating)
+            and not isinstance(delta, bool) and 0.0 <= delta < 1.0):  # fmt: skip
+        raise ConfigError(f"{where}: delta={delta!r}: must lie in [0, 1), e.g. the DP run's "
+                          "delta or 1e-5")  # fmt: skip
+
+
+def _rates(where: str, name: str, values: object) -> np.ndarray:
+    """``values`` as float64 rates, or a `DataError` naming them: not numbers, NaN, or
+    outside [0, 1]."""
+    rates = as_scores(values, where=where, name=name)
+    if not ((rates >= 0.0) & (rates <= 1.0)).all():  # (NaN fails both)
+        raise DataError(f"{where}: {name} holds values outside [0, 1] (or NaN); give error "
+                        "rates, fractions in [0, 1]")  # fmt: skip
+    return rates
