@@ -8,6 +8,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     check_calibration,
+    checked_targets,
     closed_records,
     ranked_within_strata,
     reference_models,
@@ -36,6 +37,7 @@ def gradient_norm(
         seed: drives those ranks' draws, as `lira`'s.
     """
     check_calibration("gradient_norm", calibration)
+    targets = checked_targets(targets, obs.num_models, where="gradient_norm")
     norms = obs.require(
         "grad_norms", attack="gradient_norm", fix="set attack.white_box=true (needs the models)"
     )

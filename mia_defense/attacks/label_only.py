@@ -10,6 +10,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     check_calibration,
+    checked_targets,
     closed_records,
     ranked_within_strata,
     reference_models,
@@ -57,6 +58,7 @@ def label_only(
         seed: drives those ranks' draws, as `lira`'s.
     """
     check_calibration("label_only", calibration)
+    targets = checked_targets(targets, obs.num_models, where="label_only")
     robust = label_robustness(obs)  # [K, N]
     if calibration == "global":
         return robust[targets]

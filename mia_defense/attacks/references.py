@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_MAX_TARGETS",
     "balanced_references",
     "check_calibration",
+    "checked_targets",
     "closed_records",
     "ranked_within_strata",
     "reference_models",
@@ -38,6 +39,37 @@ def target_models(num_models: int, num_targets: int | None) -> np.ndarray:
     (``None``: every model, at most `DEFAULT_MAX_TARGETS`)."""
     count = min(num_models, DEFAULT_MAX_TARGETS) if num_targets is None else num_targets
     return np.arange(count)
+
+
+def checked_targets(targets: object, num_models: int, *, where: str = "") -> np.ndarray:
+    """``targets`` as [T] distinct model indices in [0, K); a `ConfigError` otherwise, its
+    message opening with ``where`` (the attack called with them) where given. A negative
+    index named a model the attacks then kept among its own references (LiRA online AUC
+    0.70 on outputs without any signal, target -1 of 8), or the last model (the loss
+    attack: numpy's index -1), a float 0.5 model 0 (int() of it) and [True, False] models 1
+    and 0; a repeated one counted the same decisions twice (narrower intervals, a higher ε
+    bound)."""
+    said = f"{where}: " if where else ""
+    try:
+        given = np.asarray(targets)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{said}targets: not an array ({str(exc)[:80]}); give the attacked "
+                          f"models as a non-empty list of model indices in [0, {num_models})"
+                          ) from None
+    if given.ndim != 1 or len(given) == 0 or given.dtype == bool or not (
+        np.issubdtype(given.dtype, np.integer)
+    ):
+        raise ConfigError(f"{said}targets={given.tolist()!r:.80}: give the attacked models as a "
+                          f"non-empty list of model indices in [0, {num_models})")
+    outside = given[(given < 0) | (given >= num_models)]
+    if where and outside.size:  # (reference_models' words, which the attacks said before)
+        raise ConfigError(f"{said}target model {outside[0]} is not one of the {num_models} "
+                          f"models (an index in [0, {num_models})); give targets as distinct "
+                          "model indices")  # fmt: skip
+    if outside.size or len(np.unique(given)) != len(given):
+        raise ConfigError(f"{said}targets={given.tolist()!r:.80}: each target must be a "
+                          f"distinct model index in [0, {num_models}) (the observations' models)")
+    return given
 
 
 def reference_models(num_models: int, target: int) -> np.ndarray:

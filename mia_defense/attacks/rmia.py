@@ -7,6 +7,7 @@ import numpy as np
 from mia_defense.attacks.base import Scores, requires_access
 from mia_defense.attacks.references import (
     balanced_references,
+    checked_targets,
     closed_records,
     ranked_within_strata,
     reference_models,
@@ -237,6 +238,7 @@ def rmia(
     if num_z is not None and not num_z >= 1:  # 0: every score NaN
         raise ConfigError(f"attack rmia num_z={num_z}: must be >= 1 (or null: all population "
                           "samples)")
+    targets = checked_targets(targets, obs.num_models, where="rmia")
     log_p = true_class_log_prob(obs.log_probs, obs.labels).astype(np.float64)  # [K, N]
     num_samples = log_p.shape[1]
     z = np.arange(num_samples)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, access_of
+from mia_defense.attacks.references import checked_targets
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.bootstrap import Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
@@ -232,20 +233,9 @@ def _bool_masks(obs: Observations) -> Observations:
 
 
 def _checked_targets(targets: object, num_models: int) -> np.ndarray:
-    """``targets`` as [T] distinct model indices in [0, K); a `ConfigError` otherwise. A
-    negative index named a model the attacks then kept among its own references (LiRA
-    online AUC 0.70 on outputs without any signal, target -1 of 8), and a repeated one
-    counted the same decisions twice (narrower intervals, a higher ε bound)."""
-    given = np.asarray(targets)
-    if given.ndim != 1 or len(given) == 0 or given.dtype == bool or not (
-        np.issubdtype(given.dtype, np.integer)
-    ):
-        raise ConfigError(f"targets={given.tolist()!r:.80}: give the attacked models as a "
-                          f"non-empty list of model indices in [0, {num_models})")
-    if given.min() < 0 or given.max() >= num_models or len(np.unique(given)) != len(given):
-        raise ConfigError(f"targets={given.tolist()!r:.80}: each target must be a distinct "
-                          f"model index in [0, {num_models}) (the observations' models)")
-    return given
+    """``targets`` as [T] distinct model indices in [0, K); a `ConfigError` otherwise
+    (`checked_targets`)."""
+    return checked_targets(targets, num_models)
 
 
 def _informative(

@@ -9,7 +9,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.references import balanced_references
+from mia_defense.attacks.references import balanced_references, checked_targets
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
@@ -132,6 +132,7 @@ def shokri(
     """
     check_classifier(classifier)
     check_seed(seed)
+    targets = checked_targets(targets, obs.num_models, where="shokri")
     folds = min(max(folds, 2), obs.num_models)
     fold_of = np.arange(obs.num_models) % folds
     rng = np.random.default_rng(seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.references import reference_models
+from mia_defense.attacks.references import checked_targets, reference_models
 from mia_defense.attacks.signals import SIGNALS, per_model, true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
@@ -22,6 +22,7 @@ def loss_attack(obs: Observations, targets: np.ndarray) -> np.ndarray:
     Returns scores [T, N], higher = more likely a member of target ``targets[t]``;
     the ROC sweeps the global threshold.
     """
+    targets = checked_targets(targets, obs.num_models, where="loss_attack")
     return per_model(true_class_log_prob, obs.log_probs, obs.labels, targets)
 
 
@@ -110,6 +111,7 @@ def threshold_attack(
             (see `class_calibrated`).
     """
     check_options(signal=signal, calibration=calibration)
+    targets = checked_targets(targets, obs.num_models, where="threshold_attack")
     fn = SIGNALS[signal]
     if calibration == "global":
         return per_model(fn, obs.log_probs, obs.labels, targets)
