@@ -58,6 +58,7 @@ def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
     """Highest TPR on the ROC curve at an FPR not above ``target`` (Carlini et al. 2022)."""
     if not 0.0 < target < 1.0:
         raise ValueError(f"target FPR must lie in (0, 1), got {target}")
+    fpr, tpr = _curve(fpr, tpr, where="tpr_at_fpr")
     reachable = fpr <= target
     return float(tpr[reachable].max()) if reachable.any() else 0.0
 
@@ -72,6 +73,7 @@ def fpr_read_at(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
     among the next scores) the TPR is the same at ``target``, and ``target`` is returned."""
     if not 0.0 < target < 1.0:
         raise ValueError(f"target FPR must lie in (0, 1), got {target}")
+    fpr, tpr = _curve(fpr, tpr, where="fpr_read_at")
     reachable = np.flatnonzero(fpr <= target)
     if not reachable.size:
         return float("nan")
@@ -79,6 +81,16 @@ def fpr_read_at(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
     if last + 1 < len(fpr) and tpr[last + 1] == tpr[last]:
         return float(target)
     return float(fpr[last])
+
+
+def _curve(fpr: Any, tpr: Any, *, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """An ROC curve as two float64 [P] arrays; a `DataError` naming ``where`` otherwise (a
+    list was a raw TypeError, arrays of other lengths numpy's IndexError)."""
+    fpr, tpr = as_scores(fpr, where=where, name="fpr"), as_scores(tpr, where=where, name="tpr")
+    if fpr.ndim != 1 or fpr.shape != tpr.shape:
+        raise DataError(f"{where}: fpr {fpr.shape} and tpr {tpr.shape}: give the ROC curve as "
+                        "two [P] arrays, one point each (roc_metrics' fpr and tpr)")  # fmt: skip
+    return fpr, tpr
 
 
 def read_far_below(
@@ -142,8 +154,12 @@ def top_tied_nonmembers(scores: np.ndarray, members: np.ndarray) -> int | None:
     non-member scores, so below it a TPR is the TPR at FPR 0. Coarse released outputs make
     it large (release=label_only at plan.num_models=4: 11 of 2,000, so nothing between FPR
     0 and 0.55%), where the count of scores alone says 0.1% is resolved."""
-    held = np.asarray(members, dtype=bool)
-    nonmember = np.nan_to_num(np.asarray(scores, dtype=np.float64)[~held], nan=-np.inf)
+    held = as_truth(members, where="top_tied_nonmembers", name="members")
+    given = as_scores(scores, where="top_tied_nonmembers")
+    if given.shape != held.shape:
+        raise DataError(f"top_tied_nonmembers: scores {given.shape} and members {held.shape} "
+                        "differ in shape; give one truth value per score")  # fmt: skip
+    nonmember = np.nan_to_num(given[~held], nan=-np.inf)
     if not nonmember.size:
         return None
     return int((nonmember == nonmember.max()).sum())
