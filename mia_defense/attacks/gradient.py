@@ -8,6 +8,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     check_calibration,
+    check_kinds,
     checked_targets,
     closed_records,
     ranked_within_strata,
@@ -37,6 +38,7 @@ def gradient_norm(
         seed: drives those ranks' draws, as `lira`'s.
     """
     check_calibration("gradient_norm", calibration)
+    check_kinds("gradient_norm", seed=seed)
     targets = checked_targets(targets, obs.num_models, where="gradient_norm")
     norms = obs.require(
         "grad_norms", attack="gradient_norm", fix="set attack.white_box=true (needs the models)"

@@ -10,6 +10,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
     check_calibration,
+    check_kinds,
     checked_targets,
     closed_records,
     ranked_within_strata,
@@ -58,6 +59,7 @@ def label_only(
         seed: drives those ranks' draws, as `lira`'s.
     """
     check_calibration("label_only", calibration)
+    check_kinds("label_only", seed=seed)
     targets = checked_targets(targets, obs.num_models, where="label_only")
     robust = label_robustness(obs)  # [K, N]
     if calibration == "global":

@@ -7,6 +7,7 @@ import numpy as np
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import (
     balanced_references,
+    check_kinds,
     checked_targets,
     closed_records,
     ranked_within_strata,
@@ -109,6 +110,8 @@ def lira(
         seed: drives `ranked_within_strata`'s draws (with target t's index: [t, seed],
             which seed 0 draws as t alone did).
     """
+    check_kinds("lira", online=online, fixed_variance=fixed_variance, augmented=augmented,
+                seed=seed)
     targets = checked_targets(targets, obs.num_models, where="lira")
     signal = per_model(true_class_logit, obs.log_probs, obs.labels)[:, None]  # [K, 1, N]
     if augmented:

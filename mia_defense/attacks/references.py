@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_MAX_TARGETS",
     "balanced_references",
     "check_calibration",
+    "check_kinds",
     "checked_targets",
     "closed_records",
     "ranked_within_strata",
@@ -70,6 +71,32 @@ def checked_targets(targets: object, num_models: int, *, where: str = "") -> np.
         raise ConfigError(f"{said}targets={given.tolist()!r:.80}: each target must be a "
                           f"distinct model index in [0, {num_models}) (the observations' models)")
     return given
+
+
+def check_kinds(attack: str, **settings: object) -> None:
+    """Refuse an attack's setting of the wrong kind (`ConfigError` naming it), called from
+    Python without the config's checks: ``online``, ``augmented`` and ``fixed_variance``
+    must be True or False (``fixed_variance`` also None: the text 'no' read as True, an
+    online attack), ``seed`` an integer >= 0 (numpy's raw errors from inside), ``folds``
+    one >= 2 (2.5 split the models into fractional folds), ``max_train_samples`` >= 1,
+    ``num_z`` an integer or None, ``a`` a number or None (their ranges are the attack's)."""
+    for name, value in settings.items():
+        if name in ("online", "augmented", "fixed_variance"):
+            if isinstance(value, bool | np.bool_) or (name == "fixed_variance" and value is None):
+                continue
+            need = "True or False" + (" (or None)" if name == "fixed_variance" else "")
+        elif name == "a":
+            if value is None or (isinstance(value, int | float | np.number)
+                                 and not isinstance(value, bool)):  # fmt: skip
+                continue
+            need = "a number in [0, 1] (or None)"
+        else:
+            low = {"seed": 0, "folds": 2, "max_train_samples": 1, "num_z": None}[name]
+            whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
+            if (whole and (low is None or value >= low)) or (name == "num_z" and value is None):
+                continue
+            need = "an integer" + (f" >= {low}" if low is not None else " (or None)")
+        raise ConfigError(f"attack {attack} {name}={value!r}: must be {need}")
 
 
 def reference_models(num_models: int, target: int) -> np.ndarray:

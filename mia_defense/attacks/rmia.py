@@ -7,6 +7,7 @@ import numpy as np
 from mia_defense.attacks.base import Scores, requires_access
 from mia_defense.attacks.references import (
     balanced_references,
+    check_kinds,
     checked_targets,
     closed_records,
     ranked_within_strata,
@@ -231,6 +232,7 @@ def rmia(
     Returns:
         `Scores` [T, N]; offline, ``chosen["a"]`` [T] holds the ``a`` used for each target.
     """
+    check_kinds("rmia", online=online, a=a, num_z=num_z, seed=seed)
     check_a(a)
     if not 1.0 <= gamma < np.inf:  # NaN or inf: every score 0 or 1, a leak read as chance
         raise ConfigError(f"attack rmia gamma={gamma}: must be >= 1"

@@ -9,7 +9,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mia_defense.attacks.base import requires_access
-from mia_defense.attacks.references import balanced_references, checked_targets
+from mia_defense.attacks.references import balanced_references, check_kinds, checked_targets
 from mia_defense.attacks.signals import true_class_log_prob
 from mia_defense.errors import ConfigError
 from mia_defense.observations import Observations
@@ -131,6 +131,9 @@ def shokri(
             one seed drives every random choice of a run).
     """
     check_classifier(classifier)
+    check_kinds("shokri", folds=folds, max_train_samples=max_train_samples)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        check_kinds("shokri", seed=seed)  # (check_seed's range, in its words, for integers)
     check_seed(seed)
     targets = checked_targets(targets, obs.num_models, where="shokri")
     folds = min(max(folds, 2), obs.num_models)
