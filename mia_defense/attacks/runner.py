@@ -17,9 +17,10 @@ import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, access_of
 from mia_defense.attacks.references import checked_targets
-from mia_defense.errors import ConfigError
-from mia_defense.metrics.bootstrap import Intervals, bootstrap_intervals
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
+from mia_defense.metrics.inputs import as_fprs
 from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics, unresolved_fprs
 from mia_defense.observations import MissingObservationError, Observations
 
@@ -152,6 +153,8 @@ def run_attacks(
     config = evaluation or EvaluationConfig(fprs=fprs, bootstrap=0)
     targets = _checked_targets(targets, obs.num_models)
     obs = _bool_masks(obs)
+    _check_evaluation(config, given=evaluation is not None)
+    records = _checked_records(records, groups, len(obs.labels))
     if obs.num_models < 4:
         log.warning(
             "only %d models: in a balanced plan the reference models' membership then "
@@ -198,6 +201,58 @@ def run_attacks(
         return {name: future.result() for name, future in pending.items()}
     finally:
         metrics.shutdown(cancel_futures=True)
+
+
+def _check_evaluation(config: EvaluationConfig, *, given: bool) -> None:
+    """Refuse `EvaluationConfig` settings out of range before any attack runs (`ConfigError`
+    naming each): they failed after every attack had scored, in the metrics' words, or
+    as a raw ZeroDivisionError (an FPR of 0) or TypeError (one FPR, not a sequence). A
+    confidence that is a number out of (0, 1) is left to `bootstrap_intervals`' message."""
+    where = "run_attacks: evaluation" if given else "run_attacks"
+    as_fprs(config.fprs, where=where)
+    checks = {"bootstrap": (True, 0, MAX_BOOTSTRAP), "seed": (True, 0, None),
+              "confidence": (False, 0.0, 1.0), "delta": (False, 0.0, 1.0)}  # fmt: skip
+    for name, (whole, low, high) in checks.items():
+        value = getattr(config, name)
+        if whole:
+            kind = isinstance(value, int | np.integer) and not isinstance(value, bool)
+            fine = kind and value >= low and (high is None or value <= high)
+            need = f"a whole number in [{low}, {high}]" if high else f"a whole number >= {low}"
+        else:
+            kind = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+            # (confidence's range is bootstrap_intervals', in the metrics thread, as ever)
+            fine = kind and (name == "confidence" or low <= value < high)
+            need = "a number in (0, 1), e.g. 0.95" if name == "confidence" else (
+                "a number in [0, 1), e.g. 1e-5")
+        if not fine:
+            raise ConfigError(f"{where}.{name}={value!r}: must be {need}")
+
+
+def _checked_records(records: object, groups: object, num_records: int) -> np.ndarray | None:
+    """``records`` as [N] bool (``None`` stays ``None``), and ``groups`` of one label per
+    record; a `DataError` naming them otherwise: 0/1 ints were taken as record indices
+    (records 0 and 1, twenty times each: other figures, silently), other lengths were
+    numpy's IndexError after the attacks ran."""
+    if groups is not None and np.shape(groups) != (num_records,):
+        raise DataError(f"run_attacks: groups has shape {np.shape(groups)}, expected "
+                        f"({num_records},): one label per record (equal for exact copies)")
+    if records is None:
+        return None
+    try:
+        mask = np.asarray(records)
+        values = mask if mask.dtype == bool else mask.astype(np.float64)
+    except (TypeError, ValueError):
+        values = np.asarray(np.nan)
+    if not ((values == 0) | (values == 1)).all():
+        raise DataError("run_attacks: records holds other values than True/False or 0/1; give "
+                        "[N] bool, True for the records the metrics pool (from record indices "
+                        "i: np.isin(np.arange(N), i))")  # fmt: skip
+    mask = values.astype(bool)
+    if mask.shape != (num_records,):
+        raise DataError(f"run_attacks: records has shape {mask.shape}, expected "
+                        f"({num_records},): one bool per record, True for those the metrics "
+                        "pool")  # fmt: skip
+    return mask
 
 
 def _read_only(obs: Observations) -> Observations:
