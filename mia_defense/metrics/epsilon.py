@@ -112,8 +112,9 @@ def empirical_epsilon(
 
 def wilson_interval(share: float, n: int, *, level: float = 0.95) -> tuple[float, float]:
     """Wilson's score interval of a proportion ``share`` measured on ``n`` records (an
-    accuracy on a test set of ``n``); NaN when ``n < 1`` or ``share`` is not finite."""
-    if n < 1 or not math.isfinite(share):
+    accuracy on a test set of ``n``); NaN when ``n < 1`` or ``share`` is no proportion (not
+    finite, or outside [0, 1]: there it was a raw 'math domain error')."""
+    if n < 1 or not math.isfinite(share) or not 0.0 <= share <= 1.0:
         return math.nan, math.nan
     z = float(ndtri((1.0 + level) / 2.0))  # the normal quantile, 1.96 at 95%
     centre = (share + z * z / (2 * n)) / (1 + z * z / n)
