@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
 
 __all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_draws_note"]
@@ -201,6 +201,9 @@ def bootstrap_intervals(
     truth = np.atleast_2d(as_truth(is_member, where="bootstrap_intervals"))
     if scores.shape != truth.shape:
         raise ValueError(f"scores {scores.shape} and is_member {truth.shape} differ in shape")
+    if scores.ndim > 2:  # (records were read as the last axis of T·N/N rows: other draws)
+        raise DataError(f"bootstrap_intervals: scores {scores.shape}: give [T, N] (targets x "
+                        "records) or [N]; the bootstrap draws records, the last axis")  # fmt: skip
     nan = (float("nan"), float("nan"))
     if num_resamples < 1 or truth.all() or not truth.any():
         return Intervals(nan, {float(f): nan for f in fprs}, confidence, 0)

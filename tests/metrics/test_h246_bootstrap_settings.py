@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics import bootstrap_intervals
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
 
@@ -34,3 +34,13 @@ def test_whole_numbers_of_numpy_types_and_no_resamples_still_work():
                                 seed=np.int32(3))
     assert drawn == bootstrap_intervals(SCORES, TRUTH, fprs=(0.1,), num_resamples=5, seed=3)
     assert bootstrap_intervals(SCORES, TRUTH, fprs=(0.1,), num_resamples=0).num_resamples == 0
+
+
+def test_scores_of_three_axes_are_refused():
+    """[2, 3, 4] scores were drawn as 3 'records' (truth.shape[1]) of 8 scores each, not as
+    the 4 records of the last axis: intervals of other draws, without a word."""
+    rng = np.random.default_rng(0)
+    with pytest.raises(DataError, match=r"bootstrap_intervals: scores \(2, 3, 4\): give "
+                                        r"\[T, N\] \(targets x records\) or \[N\]"):
+        bootstrap_intervals(rng.normal(size=(2, 3, 4)), rng.random((2, 3, 4)) < 0.5,
+                            fprs=(0.1,), num_resamples=5)
