@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.special import logsumexp
 
+from mia_defense.errors import DataError
+
 __all__ = [
     "SIGNALS",
     "SIGNAL_CLIP",
@@ -22,6 +24,23 @@ __all__ = [
 # Released outputs may hold exact 0/1 probabilities (label-only, rounding): the signals
 # are clipped to a finite range so means and variances stay defined.
 SIGNAL_CLIP = 50.0
+
+
+def _labels(log_probs: np.ndarray, labels: object, where: str) -> np.ndarray:
+    """``labels`` [N] as class indices of ``log_probs`` [..., N, C]; a `DataError` naming
+    ``where`` otherwise: a label -1 read the last class's entry (a silently wrong signal),
+    others were numpy's IndexError or broadcasting error from inside."""
+    given = np.asarray(labels)
+    shape = log_probs.shape
+    if given.dtype == bool or given.dtype.kind not in "iu" or given.shape != shape[-2:-1]:
+        raise DataError(f"{where}: labels of dtype {given.dtype} and shape {given.shape}; give "
+                        f"[N] = [{shape[-2] if len(shape) > 1 else '?'}] integer classes, one "
+                        "per row of log_probs [..., N, C]")  # fmt: skip
+    if given.size and (given.min() < 0 or given.max() >= shape[-1]):
+        bad = given[(given < 0) | (given >= shape[-1])][0]
+        raise DataError(f"{where}: labels hold {bad}, not a class of log_probs' {shape[-1]} "
+                        f"(an index in [0, {shape[-1]}))")  # fmt: skip
+    return given
 
 
 def _pick(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -41,6 +60,7 @@ def true_class_log_prob(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray
     others are withheld or exactly 0 (label-only, top-k, rounded releases), or hold more
     than the float's rounding (a rounded release's 0.01 beside its 1.00), it stays 0.
     """
+    labels = _labels(log_probs, labels, "true_class_log_prob")
     log_p = _pick(log_probs, labels)
     rounded = log_p == 0
     if rounded.any():
@@ -67,6 +87,7 @@ def true_class_logit(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     top-1 answer +``SIGNAL_CLIP`` whatever its p_y, and LiRA blind under ``release=topk``).
     [..., N, C], [N] -> [..., N].
     """
+    labels = _labels(log_probs, labels, "true_class_logit")
     onehot = np.zeros(log_probs.shape[-2:], dtype=bool)
     onehot[np.arange(len(labels)), labels] = True
     log_p = _pick(log_probs, labels)
@@ -113,6 +134,7 @@ def negative_modified_entropy(log_probs: np.ndarray, labels: np.ndarray) -> np.n
     breast_cancer tied at the top with 48 members (the loss attack: 1 and 0), so the
     attack read TPR 0 at 1% and 10% FPR at AUC 0.54.
     """
+    labels = _labels(log_probs, labels, "negative_modified_entropy")
     probs = np.exp(log_probs.astype(np.float64))
     onehot = np.zeros(log_probs.shape[-2:], dtype=bool)
     onehot[np.arange(len(labels)), labels] = True
