@@ -8,6 +8,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import checked_targets, reference_models
 from mia_defense.attacks.signals import SIGNALS, per_model, true_class_log_prob
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.inputs import as_truth
 from mia_defense.observations import Observations
 
 __all__ = ["CALIBRATIONS", "class_calibrated", "loss_attack", "threshold_attack"]
@@ -52,6 +53,9 @@ def class_calibrated(
     Returns:
         [T, N] scores, in [0, 1] within the shadows' range of each class.
     """
+    # 0/1 ints, as Observations built directly keep them: ~1 is -2, an index (a raw numpy
+    # error from inside, 'object too deep for desired array')
+    masks = as_truth(masks, where="class_calibrated", name="masks")
     scores = np.empty((len(targets), signal.shape[1]))
     classes = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     for row, t in enumerate(targets):
