@@ -3,6 +3,7 @@ naming the argument and the fix, never a raw numpy error or a silently wrong fig
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,10 +23,11 @@ def as_scores(scores: Any, *, where: str, name: str = "scores") -> np.ndarray:
     try:
         given = np.asarray(scores)
         if given.dtype.kind == "O":  # numbers held as objects: converted, complex refused
-            if any(isinstance(v, complex | np.complexfloating) for v in given.ravel()):
-                raise TypeError("complex numbers")
-            given = given.astype(np.float64)
-    except (TypeError, ValueError) as exc:
+            with warnings.catch_warnings():  # (numpy's complex scalars: a warning only)
+                warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                given = given.astype(np.float64)
+    # (RuntimeError: a torch tensor that requires grad, whose message says to detach it)
+    except (TypeError, ValueError, RuntimeError, np.exceptions.ComplexWarning) as exc:
         raise DataError(f"{where}: {name}: not numbers ({str(exc)[:120]}); give real "
                         "membership scores, higher = member") from None  # fmt: skip
     if given.dtype.kind not in _NUMERIC_KINDS:
@@ -39,7 +41,7 @@ def as_truth(is_member: Any, *, where: str, name: str = "is_member") -> np.ndarr
     or False/True (a label 2, -1, 0.5 or NaN was read as a member, and the text '0' too)."""
     try:
         given = np.asarray(is_member)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:
         raise DataError(f"{where}: {name}: not an array ({str(exc)[:120]}); give the "
                         "membership truth as bool, or as 0 and 1 (1 = member)") from None
     if given.dtype == bool:

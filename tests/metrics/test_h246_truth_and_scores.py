@@ -70,3 +70,15 @@ def test_0_1_truth_bool_scores_and_lists_still_give_sklearns_auc():
             expected, abs=1e-12)
         as_objects = roc_metrics(scores.astype(object), truth.astype(object)).auc
         assert as_objects == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_tensor_that_requires_grad_is_refused_naming_the_fix():
+    torch = pytest.importorskip("torch")
+    scores = torch.tensor(SCORES, requires_grad=True)
+    with pytest.raises(DataError, match=r"roc_metrics: scores: not numbers \(.*detach"):
+        roc_metrics(scores, TRUTH)
+    with pytest.raises(DataError, match=r"roc_metrics: scores: not numbers \(Casting complex"):
+        roc_metrics(np.array([np.complex128(1 + 2j), 0.2, 0.3, 0.1, 0.2, 0.3], dtype=object)
+                    .reshape(2, 3), TRUTH)  # fmt: skip
+    assert roc_metrics(torch.tensor(SCORES), torch.tensor(TRUTH)).auc == roc_metrics(
+        SCORES, TRUTH).auc
