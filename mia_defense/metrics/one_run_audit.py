@@ -22,6 +22,8 @@ from scipy.optimize import brentq
 from scipy.special import expit
 from scipy.stats import binom
 
+from mia_defense.metrics.inputs import as_truth
+
 __all__ = [
     "GUESS_FRACTIONS",
     "OneRunBound",
@@ -185,7 +187,8 @@ def one_run_bound(
         truth.
     """
     scores = np.asarray(scores, dtype=np.float64)
-    included = np.asarray(included, dtype=bool)
+    # (np.asarray(dtype=bool) read an inclusion of 2, -1 or 0.5 as included, silently)
+    included = as_truth(included, where="one_run_bound", name="included")
     if scores.shape != included.shape or scores.ndim != 1:
         raise ValueError(
             f"scores {scores.shape} and included {included.shape} must be [m] each"
