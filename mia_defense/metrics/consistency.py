@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mia_defense.errors import DataError
+from mia_defense.metrics.inputs import as_truth
 from mia_defense.metrics.roc import average_ranks
 from mia_defense.observations import Observations
 
@@ -114,9 +116,16 @@ def mask_check(obs: Observations, *, records: np.ndarray | None = None) -> MaskC
     """`MaskCheck` of ``obs`` on the population ``records`` ([N] bool; default all: leave
     canaries out), ``None`` without IN and OUT records; without test outputs only the
     IN-against-OUT comparison (``inverted``) is made."""
-    keep = np.ones(len(obs.labels), bool) if records is None else np.asarray(records, bool)
+    n = len(obs.labels)
+    keep = np.ones(n, bool) if records is None else as_truth(records, where="mask_check",
+                                                             name="records")  # fmt: skip
+    if keep.shape != (n,):
+        raise DataError(f"mask_check: records has shape {keep.shape}, expected ({n},): one "
+                        "bool per record, True for those checked")  # fmt: skip
     fit = _label_log_prob(obs.log_probs[:, keep], obs.labels[keep])  # [K, N']
-    masks = obs.masks[:, keep]
+    # (0/1 int masks, as Observations built directly keep them: ~1 is -2, an index, and the
+    # OUT records compared were records N-1 and N-2, silently)
+    masks = as_truth(obs.masks, where="mask_check", name="obs.masks")[:, keep]
     pairs = [(k, masks[k]) for k in range(obs.num_models) if masks[k].any() and not masks[k].all()]
     if not pairs:
         return None
