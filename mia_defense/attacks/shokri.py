@@ -10,8 +10,9 @@ from threadpoolctl import threadpool_limits
 
 from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import balanced_references, check_kinds, checked_targets
-from mia_defense.attacks.signals import true_class_log_prob
+from mia_defense.attacks.signals import _labels, true_class_log_prob
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.inputs import as_scores
 from mia_defense.observations import Observations
 
 if TYPE_CHECKING:
@@ -68,8 +69,13 @@ def attack_features(log_probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Attack-model input per sample: sorted probabilities, log p_y and the one-hot label.
 
     [..., N, C], [N] -> [..., N, 2C + 1] float64. The label as a feature replaces Shokri's
-    one attack model per class.
+    one attack model per class. Labels given as a list, or log-probabilities as text, are
+    a `DataError` naming this function (numpy's raw TypeError from inside).
     """
+    log_probs = np.asarray(log_probs)
+    if log_probs.dtype.kind != "f":  # (floats kept as they are: float32 features unchanged)
+        log_probs = as_scores(log_probs, where="attack_features", name="log_probs")
+    labels = _labels(log_probs, labels, "attack_features")
     probs = np.exp(log_probs)
     sorted_probs = -np.sort(-probs, axis=-1)
     log_p = true_class_log_prob(log_probs, labels)[..., None]
