@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.metrics.inputs import as_truth
 
 __all__ = [
     "DEFAULT_MAX_TARGETS",
@@ -169,14 +170,22 @@ def balanced_references(
     Returns:
         (in_weights, out_weights): [R, N] float64 each, disjoint.
     """
-    masks = np.asarray(ref_masks, dtype=bool)
+    masks = as_truth(ref_masks, where="balanced_references", name="ref_masks")
+    if masks.ndim != 2:  # (a mask of 2, -1 or NaN was read as IN; [N] numpy's IndexError)
+        raise DataError(f"balanced_references: ref_masks of shape {masks.shape}; give [R, N] "
+                        "bool membership of each sample in each reference model")  # fmt: skip
+    if closed is not None:
+        closed = as_truth(closed, where="balanced_references", name="closed")
+        if closed.shape != masks.shape[1:]:
+            raise DataError(f"balanced_references: closed of shape {closed.shape}; give [N] = "
+                            f"[{masks.shape[1]}] bool, one per column of ref_masks")  # fmt: skip
     members, others = masks.sum(axis=0), (~masks).sum(axis=0)
     keep = np.minimum(members, others)  # [N]
     if closed is not None:
-        keep = np.where(np.asarray(closed, bool) & (members == others), keep - 1, keep)
+        keep = np.where(closed & (members == others), keep - 1, keep)
         keep = np.maximum(keep, 0)
     if not strict:
-        open_ = np.ones(keep.shape, bool) if closed is None else ~np.asarray(closed, bool)
+        open_ = np.ones(keep.shape, bool) if closed is None else ~closed
         keep = np.where((keep > 0) | ~open_, keep, masks.shape[0])
     in_weights, out_weights = _rotated(masks, keep), _rotated(~masks, keep)
     return in_weights.astype(np.float64), out_weights.astype(np.float64)
