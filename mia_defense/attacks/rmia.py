@@ -14,7 +14,8 @@ from mia_defense.attacks.references import (
     reference_models,
 )
 from mia_defense.attacks.signals import true_class_log_prob
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.metrics.inputs import as_scores, as_truth
 from mia_defense.observations import Observations
 
 __all__ = ["A_GRID", "DEFAULT_A", "choose_a", "rmia"]
@@ -146,9 +147,20 @@ def choose_a(
         The chosen ``a``; `DEFAULT_A` when fewer than 2 references can play the target, or
         when every ``a`` of the grid attacks them alike.
     """
+    grid = _checked_grid(grid)
     candidates = np.asarray(grid, dtype=np.float64)[:, None]  # [G, 1]
     cache = {} if cache is None else cache
-    masks = np.asarray(ref_masks, dtype=bool)
+    ref_log_p = np.asarray(ref_log_p)
+    if ref_log_p.dtype.kind != "f":  # (floats kept as they are: the same AUCs, the same a)
+        ref_log_p = as_scores(ref_log_p, where="choose_a", name="ref_log_p")
+    masks = as_truth(ref_masks, where="choose_a", name="ref_masks")  # (2, -1: read as IN)
+    if masks.ndim != 2 or masks.shape != ref_log_p.shape:
+        raise DataError(f"choose_a: ref_log_p of shape {ref_log_p.shape} and ref_masks of shape "
+                        f"{masks.shape}; give both as [R, N]: the true class's log-probability "
+                        "and the membership of each sample in each reference model")  # fmt: skip
+    if np.isnan(ref_log_p).any():  # (every a's AUC NaN: the grid's first was chosen)
+        raise DataError("choose_a: ref_log_p holds NaN; give the references' log-probabilities "
+                        "of the true class (-inf where a release withholds one)")  # fmt: skip
     closed = closed_records(masks)
     held = masks.sum(axis=0)  # [N] references holding each record
     strata = [np.flatnonzero(held == count) for count in np.unique(held)]
@@ -168,6 +180,24 @@ def choose_a(
         return DEFAULT_A
     mean_auc = np.mean(aucs, axis=0)
     return DEFAULT_A if np.ptp(mean_auc) == 0 else float(grid[int(np.argmax(mean_auc))])
+
+
+def _checked_grid(grid: object) -> tuple[float, ...]:
+    """``grid`` as a non-empty tuple of numbers in [0, 1] (hashable: `choose_a`'s cache keys
+    hold it); a `ConfigError` otherwise: a list was a raw TypeError ('unhashable type'), and
+    a candidate outside [0, 1] could be returned as the chosen ``a`` (2.0), silently."""
+    try:
+        values = np.asarray(grid, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = np.empty((0, 0))
+    if values.ndim != 1 or values.size == 0:
+        raise ConfigError(f"choose_a: grid={grid!r:.80}: give a non-empty sequence of "
+                          "candidate values of a in [0, 1]")  # fmt: skip
+    outside = values[~((values >= 0) & (values <= 1))]  # (NaN too)
+    if outside.size:
+        raise ConfigError(f"choose_a: grid holds {outside[0]}: each candidate a must lie in "
+                          "[0, 1]")  # fmt: skip
+    return tuple(grid) if isinstance(grid, tuple) else tuple(values.tolist())
 
 
 def _stratified_auc(
