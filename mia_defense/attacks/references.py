@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.metrics.inputs import as_truth
+from mia_defense.metrics.inputs import as_scores, as_truth
 
 __all__ = [
     "DEFAULT_MAX_TARGETS",
@@ -221,7 +221,24 @@ def ranked_within_strata(
     Only the references' masks are read. With one stratum (every balanced plan, where
     `balanced_references` keeps as many references of every sample) the scores are
     returned as they are.
+
+    Scores given as a list are read as an array; scores not [N], weights not [R, N] of the
+    same N, or an ``rng`` that is no `numpy.random.Generator` are refused naming this
+    function (numpy's raw IndexError, broadcasting or AttributeError before).
     """
+    said = "ranked_within_strata"
+    scores, in_weights, out_weights = (
+        given if given.dtype.kind == "f" else as_scores(given, where=said, name=name)
+        for given, name in ((np.asarray(scores), "scores"), (np.asarray(in_weights), "in_weights"),
+                            (np.asarray(out_weights), "out_weights")))  # fmt: skip
+    if scores.ndim != 1 or in_weights.ndim != 2 or in_weights.shape != out_weights.shape or (
+            in_weights.shape[1] != len(scores)):  # fmt: skip
+        raise DataError(f"{said}: scores of shape {scores.shape}, in_weights {in_weights.shape} "
+                        f"and out_weights {out_weights.shape}; give one target's scores [N] and "
+                        "the [R, N] weights of balanced_references")  # fmt: skip
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(f"{said}: rng={rng!r:.60}: give a numpy Generator "
+                          "(numpy.random.default_rng(seed))")  # fmt: skip
     kept = np.stack([in_weights.sum(axis=0), out_weights.sum(axis=0)])  # [2, N]
     stratum = np.unique(kept, axis=1, return_inverse=True)[1].ravel()
     if stratum.max(initial=0) == 0:
