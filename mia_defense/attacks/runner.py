@@ -20,7 +20,7 @@ from mia_defense.attacks.references import checked_targets
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
-from mia_defense.metrics.inputs import as_fprs
+from mia_defense.metrics.inputs import as_fprs, as_truth
 from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics, unresolved_fprs
 from mia_defense.observations import MissingObservationError, Observations
 
@@ -102,7 +102,8 @@ def evaluate(
 ) -> AttackResult:
     """ROC metrics, bootstrap intervals and the empirical ε bound of scores [T, N];
     ``groups`` [N]: records the bootstrap draws together (`bootstrap_intervals`)."""
-    truth = np.asarray(truth, dtype=bool)  # as roc_metrics reads it (0/1 ints: ~1 is -2)
+    # as roc_metrics reads it (0/1 ints: ~1 is -2; a 2 or -1 was read as a member, silently)
+    truth = as_truth(truth, where="evaluate", name="truth")
     metrics = roc_metrics(scores, truth, fprs=config.fprs)
     intervals = bootstrap_intervals(
         scores,
