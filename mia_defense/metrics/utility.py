@@ -5,7 +5,10 @@ warning and the report's caveat cannot disagree on which runs they concern."""
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
+
+import numpy as np
 
 __all__ = ["BLOWN_UP_LEARNED_SHARE", "BLOWN_UP_LOSS_FACTOR", "DP_VOUCHED_EPSILON",
            "blown_up_loss", "dp_vouched", "release_took_accuracy",
@@ -30,13 +33,24 @@ BLOWN_UP_LEARNED_SHARE = 0.2
 DP_VOUCHED_EPSILON = 10.0
 
 
+def _whole(value: Any) -> bool:
+    """An integer, numpy's included, not a boolean (a hand-edited results.json may hold
+    anything; numpy's int64 read as no count made the helpers below say nothing)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _real(value: Any) -> bool:
+    """A real number, numpy's included (float32 too), not a boolean."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def some_models_at_chance(count: Any, num_models: Any) -> bool:
     """Whether some, but not all, of the run's models' test accuracy is not above chance:
     ``count`` (``utility.test_accuracy_models_at_chance``) and ``num_models`` are both
     integers (not booleans: a hand-edited results.json may hold anything) and
     ``0 < count < num_models``. All of them at chance is the run's own verdict (below
     chance), not a caveat; an absent count (runs of earlier versions) is none."""
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (count, num_models)):
+    if not all(_whole(v) for v in (count, num_models)):
         return False
     return 0 < count < num_models
 
@@ -51,7 +65,7 @@ def release_took_accuracy(utility: Any) -> str | None:
     if not hasattr(utility, "get"):
         return None
     before, released = utility.get("test_accuracy_before_release"), utility.get("test_accuracy")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (before, released)):
+    if not all(_real(v) for v in (before, released)):
         return None
     if not before > released + 1e-6:  # (NaN: no test set; float rounding: the same answers)
         return None
@@ -67,7 +81,7 @@ def dp_vouched(privacy: Any) -> bool:
     plan: loss 858, accuracy 0.142 against chance 0.108, as little as blown-up runs keep),
     and its attacks at chance are what its ε promises."""
     claimed = privacy.get("epsilon") if hasattr(privacy, "get") else None
-    return (isinstance(claimed, int | float) and not isinstance(claimed, bool)
+    return (_real(claimed)
             and 0 <= claimed <= DP_VOUCHED_EPSILON and privacy.get("epsilon_valid") is not False
             and privacy.get("epsilon_refuted") is not True)  # fmt: skip
 
@@ -86,11 +100,11 @@ def blown_up_loss(
     released outputs' loss and no epochs, and a rounding or low-temperature release
     inflates that loss of models that trained well. ``None`` too where the run's
     ``privacy`` is `dp_vouched`."""
-    if dp_vouched(privacy) or not hasattr(utility, "get") or isinstance(
-            num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:  # fmt: skip
+    if dp_vouched(privacy) or not hasattr(utility, "get") or not _whole(num_classes) or (
+            num_classes < 2):  # fmt: skip
         return None
     loss, epochs = utility.get("train_loss"), utility.get("epochs_trained")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not all(_real(v) and math.isfinite(v)
                for v in (loss, epochs, accuracy, chance)) or not chance < 1:  # fmt: skip
         return None
     uniform = math.log(num_classes)
