@@ -16,6 +16,7 @@ from mia_defense.attacks.references import (
     ranked_within_strata,
     reference_models,
 )
+from mia_defense.attacks.signals import _labels
 from mia_defense.observations import Observations
 
 __all__ = ["label_only", "label_robustness"]
@@ -26,8 +27,12 @@ log = logging.getLogger(__name__)
 def label_robustness(obs: Observations) -> np.ndarray:
     """Fraction of queries (the sample and its perturbed copies) labelled correctly [K, N].
 
-    Needs only the predicted label, so it works on a label-only release.
+    Needs only the predicted label, so it works on a label-only release. A label outside
+    the C classes (-1, which Observations built in Python keep as given) matched no
+    prediction: robustness 0, a record scored as a non-member, silently; it is a
+    `DataError` naming this function, as the other attacks' signals refuse it.
     """
+    labels = _labels(obs.log_probs, obs.labels, "label_robustness")
     # model by model: numpy's argmax copies a read-only array whole (the views the attack
     # runner hands out are), which was a second [K, N, C] at the attacks' peak
     predictions = np.stack([log_probs.argmax(axis=-1) for log_probs in obs.log_probs])[:, None]
@@ -38,7 +43,7 @@ def label_robustness(obs: Observations) -> np.ndarray:
             "label_only: no augmented queries (attack.queries.num_augmented=0): falling back "
             "on the gap attack, correct label = member"
         )
-    return (predictions == obs.labels).mean(axis=1)
+    return (predictions == labels).mean(axis=1)
 
 
 @requires_access("label")
