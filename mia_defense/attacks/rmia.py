@@ -144,10 +144,12 @@ def choose_a(
             so attacking every target computes each pair's once, not twice.
 
     Returns:
-        The chosen ``a``; `DEFAULT_A` when fewer than 2 references can play the target, or
-        when every ``a`` of the grid attacks them alike.
+        The chosen ``a``: a grid's one value (``a`` fixed); `DEFAULT_A` when fewer than 2
+        references can play the target, or when every ``a`` of the grid attacks them alike.
     """
     grid = _checked_grid(grid)
+    if len(grid) == 1:  # (nothing to choose: DEFAULT_A was returned, a value not given)
+        return float(grid[0])
     candidates = np.asarray(grid, dtype=np.float64)[:, None]  # [G, 1]
     cache = {} if cache is None else cache
     ref_log_p = np.asarray(ref_log_p)

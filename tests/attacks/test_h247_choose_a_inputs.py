@@ -35,3 +35,10 @@ def test_nan_log_probs_and_other_shapes_are_refused():
         choose_a(np.where(MASKS, np.nan, LOG_P), MASKS)
     with pytest.raises(DataError, match=r"choose_a: ref_log_p of shape \(6, 5\)"):
         choose_a(LOG_P[:, :5], MASKS)
+
+
+def test_a_grid_of_one_value_is_that_value():
+    """A grid of one ``a`` fixes it: the default (0.3, not in the grid) was returned, as
+    for a grid whose values all attack alike."""
+    assert choose_a(LOG_P, MASKS, grid=(0.5,)) == 0.5
+    assert choose_a(LOG_P, MASKS, grid=[0.9]) == 0.9
