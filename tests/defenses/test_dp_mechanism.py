@@ -117,7 +117,10 @@ def test_each_record_joins_a_step_with_probability_q(path, secure):
 
     Every record's rate lies within 5 sd of q (a false alarm ~1e-5 over 64 records), the
     mean within 4 sd, and the spread is binomial: shuffled fixed batches (every record once
-    per epoch, variance 0) or any sampling without independence fail it.
+    per epoch, variance 0) or sampling with a spread far from binomial fail it. The sample
+    variance over 64 records is chi-square(63)/63 times the binomial one: the bounds 0.4 and
+    1.9 are each about 4.2 sd out (Wilson-Hilferty), a false alarm of about 3e-5 for the
+    secure (unseeded) draws; 0.5 and 1.7, before, were one in about 1,300 runs.
     """
     n, batch_size, epochs = 64, 8, 32
     q = 1 / 8
@@ -130,7 +133,7 @@ def test_each_record_joins_a_step_with_probability_q(path, secure):
     assert np.all(np.abs(rates - q) < 5 * sd), rates
     assert abs(rates.mean() - q) < 4 * sd / math.sqrt(n)
     variance = counts.var(ddof=1)
-    assert 0.5 < variance / (steps * q * (1 - q)) < 1.7, variance
+    assert 0.4 < variance / (steps * q * (1 - q)) < 1.9, variance
 
 
 def test_shuffled_batches_fail_the_inclusion_test():
