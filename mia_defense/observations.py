@@ -822,8 +822,12 @@ def zero_one_flags(values: Any) -> np.ndarray | None:
     """``values`` as bool when they are bool, or numbers that are all 0 or 1 (as `masks`
     may be: integers or floats), else ``None``. One reading of ``is_canary`` for the file
     check, mia-attack and `mia_defense.api.audit`: 0/1 integers passed the first and the
-    last, and mia-attack refused them ("expected [N] bool")."""
-    flags = np.asarray(values)
+    last, and mia-attack refused them ("expected [N] bool"). The records `run_attacks` pools
+    and `slice_metrics`' slices are read so too (a list of lists of other lengths: ``None``)."""
+    try:
+        flags = np.asarray(values)
+    except (TypeError, ValueError):
+        return None
     if flags.dtype == bool:
         return flags
     if flags.dtype.kind not in "iuf" or not np.isin(flags, (0, 1)).all():

@@ -22,7 +22,7 @@ from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_in
 from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.inputs import as_fprs, as_truth
 from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics, unresolved_fprs
-from mia_defense.observations import MissingObservationError, Observations
+from mia_defense.observations import MissingObservationError, Observations, zero_one_flags
 
 __all__ = [
     "Attack",
@@ -239,16 +239,11 @@ def _checked_records(records: object, groups: object, num_records: int) -> np.nd
                         f"({num_records},): one label per record (equal for exact copies)")
     if records is None:
         return None
-    try:
-        mask = np.asarray(records)
-        values = mask if mask.dtype == bool else mask.astype(np.float64)
-    except (TypeError, ValueError):
-        values = np.asarray(np.nan)
-    if not ((values == 0) | (values == 1)).all():
+    mask = zero_one_flags(records)
+    if mask is None:
         raise DataError("run_attacks: records holds other values than True/False or 0/1; give "
                         "[N] bool, True for the records the metrics pool (from record indices "
                         "i: np.isin(np.arange(N), i))")  # fmt: skip
-    mask = values.astype(bool)
     if mask.shape != (num_records,):
         raise DataError(f"run_attacks: records has shape {mask.shape}, expected "
                         f"({num_records},): one bool per record, True for those the metrics "

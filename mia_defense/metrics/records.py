@@ -9,6 +9,7 @@ import numpy as np
 from mia_defense.errors import DataError
 from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
 from mia_defense.metrics.roc import fpr_percent, roc_metrics
+from mia_defense.observations import zero_one_flags
 
 __all__ = ["MIN_SLICE_RECORDS", "record_vulnerability", "slice_metrics"]
 
@@ -119,16 +120,12 @@ def _slice_mask(keep: object, name: str, num_records: int) -> np.ndarray:
     """A slice of `slice_metrics` as [N] bool; a `DataError` naming it otherwise (0/1 ints
     were taken as record indices, [0, 1, 1] as records 0, 1 and 1 again; a list was a raw
     AttributeError, a mask of another length numpy's IndexError)."""
-    try:
-        mask = np.asarray(keep)
-        values = mask if mask.dtype == bool else mask.astype(np.float64)
-    except (TypeError, ValueError):
-        values = np.asarray(np.nan)
-    if not ((values == 0) | (values == 1)).all():
+    values = zero_one_flags(keep)
+    if values is None:
         raise DataError(f"slice_metrics: slices[{name!r}] holds other values than True/False "
                         "or 0/1; give each slice as [N] bool, True for its records (from record "
                         "indices i: np.isin(np.arange(N), i))")  # fmt: skip
     if values.shape != (num_records,):
         raise DataError(f"slice_metrics: slices[{name!r}] has shape {values.shape}, expected "
                         f"({num_records},): one bool per record, True for those in the slice")
-    return values.astype(bool)
+    return values
