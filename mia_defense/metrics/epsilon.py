@@ -21,8 +21,28 @@ __all__ = [
 
 
 def clopper_pearson_upper(errors: np.ndarray, trials: int, alpha: float) -> np.ndarray:
-    """One-sided (1 - alpha) Clopper-Pearson upper bounds on error rates ``errors / trials``."""
-    errors = np.asarray(errors, dtype=np.float64)
+    """One-sided (1 - alpha) Clopper-Pearson upper bounds on error rates ``errors / trials``.
+
+    Counts that are none (``errors`` negative, fractional, NaN or more than ``trials``: -1 was
+    a NaN bound, silently), ``trials`` no whole number >= 0 and ``alpha`` outside (0, 1) are
+    refused (`DataError`, `ConfigError`).
+    """
+    where = "clopper_pearson_upper"
+    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 0:
+        raise ConfigError(f"{where}: trials={trials!r}: must be a whole number >= 0")
+    if not (isinstance(alpha, int | float | np.integer | np.floating)
+            and not isinstance(alpha, bool) and 0.0 < alpha < 1.0):  # fmt: skip
+        raise ConfigError(f"{where}: alpha={alpha!r}: must lie in (0, 1), e.g. 0.05 for a 95% "
+                          "bound")  # fmt: skip
+    fix = "give counts of errors, whole numbers from 0 to trials"
+    try:
+        errors = as_scores(errors, where=where, name="errors")
+    except DataError:  # (its message asks for membership scores)
+        raise DataError(f"{where}: errors: not numbers; {fix}") from None
+    bad = ~((errors >= 0) & (errors <= trials) & (errors == np.floor(errors)))  # (NaN: bad)
+    if bad.any():
+        raise DataError(f"{where}: errors holds {errors[bad].ravel()[0].item()!r} (trials="
+                        f"{trials}); {fix}")  # fmt: skip
     # betaincinv(a, b, q) is beta.ppf(q, a, b), the same floats (Boost's inverse of the
     # regularised incomplete beta function), without importing scipy.stats
     upper = betaincinv(errors + 1, np.maximum(trials - errors, 1e-12), 1.0 - alpha)
