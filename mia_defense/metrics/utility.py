@@ -99,7 +99,8 @@ def blown_up_loss(
     training recorded (``utility.epochs_trained`` a number): observations alone give the
     released outputs' loss and no epochs, and a rounding or low-temperature release
     inflates that loss of models that trained well. ``None`` too where the run's
-    ``privacy`` is `dp_vouched`."""
+    ``privacy`` is `dp_vouched`, and where ``accuracy`` or ``chance`` is no accuracy (outside
+    [0, 1], or a ``chance`` of 1)."""
     if dp_vouched(privacy) or not hasattr(utility, "get") or not _whole(num_classes) or (
             num_classes < 2):  # fmt: skip
         return None
@@ -107,6 +108,8 @@ def blown_up_loss(
     if not all(_real(v) and math.isfinite(v)
                for v in (loss, epochs, accuracy, chance)) or not chance < 1:  # fmt: skip
         return None
+    if not (0 <= accuracy <= 1 and 0 <= chance):  # no accuracies: a hand-edited figure made
+        return None  # a note of "accuracy -0.500 ... -0.67 of the way from chance"
     uniform = math.log(num_classes)
     learned = (accuracy - chance) / (1 - chance)
     if not (loss > BLOWN_UP_LOSS_FACTOR * uniform and learned < BLOWN_UP_LEARNED_SHARE):
