@@ -208,7 +208,8 @@ def _check_evaluation(config: EvaluationConfig, *, given: bool) -> None:
     """Refuse `EvaluationConfig` settings out of range before any attack runs (`ConfigError`
     naming each): they failed after every attack had scored, in the metrics' words, or
     as a raw ZeroDivisionError (an FPR of 0) or TypeError (one FPR, not a sequence). A
-    confidence that is a number out of (0, 1) is left to `bootstrap_intervals`' message."""
+    confidence that is a number out of (0, 1) gets `bootstrap_intervals`' message (tests and
+    callers match it), now before the attacks run rather than after all of them."""
     where = "run_attacks: evaluation" if given else "run_attacks"
     as_fprs(config.fprs, where=where)
     checks = {"bootstrap": (True, 0, MAX_BOOTSTRAP), "seed": (True, 0, None),
@@ -221,12 +222,14 @@ def _check_evaluation(config: EvaluationConfig, *, given: bool) -> None:
             need = f"a whole number in [{low}, {high}]" if high else f"a whole number >= {low}"
         else:
             kind = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-            # (confidence's range is bootstrap_intervals', in the metrics thread, as ever)
+            # (confidence's range: in bootstrap_intervals' words, below)
             fine = kind and (name == "confidence" or low <= value < high)
             need = "a number in (0, 1), e.g. 0.95" if name == "confidence" else (
                 "a number in [0, 1), e.g. 1e-5")
         if not fine:
             raise ConfigError(f"{where}.{name}={value!r}: must be {need}")
+    if not 0.0 < config.confidence < 1.0:  # (NaN too) the words bootstrap_intervals raises
+        raise ConfigError(f"confidence must lie in (0, 1), got {config.confidence}")
 
 
 def _checked_records(records: object, groups: object, num_records: int) -> np.ndarray | None:
