@@ -18,6 +18,7 @@ from mia_defense.errors import ConfigError
 from mia_defense.models.alike import unlike
 from mia_defense.models.validation import used_outside_their_layers
 from mia_defense.queries import QueryConfig
+from mia_defense.seeding import seed_global_torch
 from mia_defense.training.stack import ModelStack
 
 __all__ = [
@@ -198,7 +199,7 @@ def _paired_logits(model: nn.Module, inputs: torch.Tensor, *, seed: int) -> torc
     buffers = {key: value.clone() for key, value in model.named_buffers()}
     try:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
+            seed_global_torch(seed, [device])
             return torch.cat([model(pair.to(device)) for pair in inputs.split(2)])
     finally:
         for key, value in model.named_buffers():

@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from mia_defense.constraints import missing_attribute
 from mia_defense.errors import ConfigError
 from mia_defense.models.copies import weights_digest
-from mia_defense.seeding import derive_seed
+from mia_defense.seeding import derive_seed, seed_global_torch
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
     checkpoint_path,
@@ -260,7 +260,7 @@ def _refuse_unsaved_behaviour(
             first, again = model(rows), model(rows)
             if not (isinstance(first, torch.Tensor) and torch.equal(first, again)):
                 return
-            torch.manual_seed(seed)  # (what the weights do not hold: a random buffer)
+            seed_global_torch(seed, [rows.device])  # (what weights do not hold: a random buffer)
             rebuilt = build_model().to(rows.device)
             rebuilt.load_state_dict(model.state_dict())
             rebuilt.eval()
@@ -292,7 +292,7 @@ def _seeded_globals(seed: int, device: torch.device) -> Iterator[None]:
     # (numpy's legacy global state: the one np.random.permutation etc. in the user's code use)
     numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)
+        seed_global_torch(seed, [device])
         np.random.seed(seed % 2**32)  # noqa: NPY002
         random.seed(seed)
         try:

@@ -16,7 +16,7 @@ from mia_defense.budget import Work, WorkShape
 from mia_defense.defenses.base import Batch, TrainContext, TrainingDefense, masked_mean
 from mia_defense.defenses.values import check_finite, check_integer, check_number
 from mia_defense.errors import ConfigError, UnsupportedModelError
-from mia_defense.seeding import derive_seed
+from mia_defense.seeding import derive_seed, seed_global_torch
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import batch_bounds, gather_batch, train_chunk
 
@@ -248,7 +248,7 @@ def _fresh_copy(model: nn.Module, seed: int) -> nn.Module:
     value: the user's, learnt from no member; drawn again it stayed random in the student."""
     student = copy.deepcopy(model)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        seed_global_torch(seed, [p.device for p in student.parameters()][:1])
         for module in student.modules():
             reset = _reset(module)
             if reset is not None:

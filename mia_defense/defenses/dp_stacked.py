@@ -71,6 +71,7 @@ from mia_defense.defenses.dp_mechanism import (
 )
 from mia_defense.errors import UnsupportedModelError
 from mia_defense.models.validation import own_row_grads, row_weights, rows_not_own
+from mia_defense.seeding import seed_global_torch
 from mia_defense.training.stack import ModelStack
 
 __all__ = [
@@ -280,7 +281,7 @@ def ghost_norms_not_own(
         probes = [inputs.new_zeros((len(inputs), *layer.rule.output_shape(layer.module)),
                                    requires_grad=True) for layer in layers]  # fmt: skip
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(0)
+            seed_global_torch(0, devices)
             model.train()
             out, taps = _tapped_call(model, params, buffers, inputs, layers, probes)
         out = out.float()

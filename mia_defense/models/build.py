@@ -22,6 +22,7 @@ from torch import nn
 
 from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError
 from mia_defense.observations import looks_like_probabilities
+from mia_defense.seeding import seed_global_torch
 
 __all__ = [
     "ModelBuilder",
@@ -378,7 +379,7 @@ def answers_at_random(model: nn.Module, input_shape: Sequence[int]) -> bool:
             for seed in (0, 1):
                 with (torch.random.fork_rng(devices=[]), torch.no_grad(),
                       contextlib.redirect_stdout(sys.stderr)):
-                    torch.manual_seed(seed)
+                    seed_global_torch(seed, [x.device])
                     outs.append(model(x))
         return not torch.allclose(outs[0], outs[1], rtol=1e-5, atol=1e-6, equal_nan=True)
     except Exception:

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from mia_defense.seeding import seed_global_torch
+
 __all__ = ["OTHER_SEEDS", "differ", "draws_outside_torch", "keeps_state", "mixes_samples",
            "seeded_outputs"]
 
@@ -80,13 +82,13 @@ def seeded_outputs(
     first, second = (torch.randn((3, *input_shape), generator=gen) for _ in range(2))
     second[:2] = first[:2]  # the same first two samples, another third
     device = next(model.parameters()).device
-    forked = [device] if device.type == "cuda" else []  # (torch.manual_seed seeds CUDA's too)
+    forked = [device] if device.type == "cuda" else []
     # (numpy's legacy global generator: the one a user's forward would draw from)
     python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
 
     def seeded(probe: nn.Module, x: torch.Tensor, *, other: int | None = None) -> torch.Tensor:
         with torch.random.fork_rng(devices=forked), torch.no_grad():
-            torch.manual_seed(0)
+            seed_global_torch(0, [device])
             random.setstate(python_state)
             np.random.set_state(numpy_state)  # noqa: NPY002
             if other is not None:  # Python's and numpy's generators seeded by ``other``

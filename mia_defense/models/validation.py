@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from mia_defense.errors import UnsupportedModelError
+from mia_defense.seeding import seed_global_torch
 
 __all__ = [
     "check_dp_compatible",
@@ -205,7 +206,7 @@ def _moves_other_rows(model: nn.Module, first: torch.Tensor, other: torch.Tensor
 
     def run(batch: torch.Tensor, seed: int = 0) -> torch.Tensor:
         with torch.random.fork_rng(devices=[]), torch.no_grad():
-            torch.manual_seed(seed)
+            seed_global_torch(seed, [device])
             return probe(batch.to(device)).float()
 
     try:
@@ -242,7 +243,7 @@ def _later_rows_read_others(probe: nn.Module, first: torch.Tensor) -> bool:
             x = first.clone().requires_grad_(True)
             probe.train(training)
             with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(0)
+                seed_global_torch(0, [x.device])
                 out = probe(x).float()
             for row in range(1, len(x)):
                 (grad,) = torch.autograd.grad(out[row].sum(), x, retain_graph=True,
@@ -284,7 +285,7 @@ def opacus_grad_samples(
     def run(module: nn.Module) -> None:
         with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Opacus' "Full backward hook is firing"
-            torch.manual_seed(0)
+            seed_global_torch(0, devices)
             module(inputs).float().sum().backward()
 
     try:
@@ -344,7 +345,7 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
     try:
         with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.manual_seed(0)
+            seed_global_torch(0, devices)
             out = probe(inputs).float()
             for handle in handles:
                 handle.remove()
@@ -473,7 +474,7 @@ def _seeded(inputs: torch.Tensor, seed: int = 0) -> Iterator[None]:
     devices = [inputs.device] if inputs.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.manual_seed(seed)
+        seed_global_torch(seed, devices)
         yield
 
 
@@ -510,7 +511,7 @@ def _own_pass(
             try:
                 out = vmap(one, randomness="different")(inputs)
             except Exception:  # (what torch.func cannot batch)
-                torch.manual_seed(seed)
+                seed_global_torch(seed, [inputs.device])
                 out = torch.stack([one(xi) for xi in inputs])
     out = out.float()
     if out.dim() == 0 or len(out) != len(inputs):

@@ -52,7 +52,7 @@ def build_models(
     """``num`` fresh models, model k initialised from ``derive_seed(seed, stage, k)``."""
     models = []
     for k in range(num):
-        with global_torch_seeded(seed, stage, k):
+        with global_torch_seeded(seed, stage, k, devices=[device]):
             models.append(build_model().to(device))
     return models
 
@@ -160,7 +160,7 @@ def train_ensemble(
                 defense.plan(sizes=sizes, batch_size=config.batch_size, epochs=config.epochs)
             # vmap's random ops (dropout) draw from the global generator: seed it from the
             # chunk's first model, so a resumed run draws what it drew before.
-            with global_torch_seeded(seed, f"{stage}/chunk", chunk[0]):
+            with global_torch_seeded(seed, f"{stage}/chunk", chunk[0], devices=[device]):
                 trained = train_chunk(
                     [models[k] for k in chunk],
                     masks=torch.as_tensor(masks[chunk], device=device),
