@@ -5,6 +5,7 @@ the attacks and their evaluation."""
 
 from __future__ import annotations
 
+import reprlib
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from omegaconf import DictConfig
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
 from mia_defense.errors import ConfigError, MiaDefenseError
-from mia_defense.observations import Observations
+from mia_defense.observations import Observations, zero_one_flags
 
 __all__ = [
     "FIXED_SETTINGS",
@@ -183,7 +184,15 @@ def observed_settings(obs: Observations, is_canary: np.ndarray | None = None) ->
         raise ConfigError(f"observed_settings: obs is a {type(obs).__name__}, not "
                           "Observations")  # fmt: skip
     queries = 0 if obs.augmented_logits is None else int(obs.augmented_logits.shape[1])
-    flagged = 0 if is_canary is None else int(np.asarray(is_canary).astype(bool).sum())
+    flags = None if is_canary is None else zero_one_flags(is_canary)
+    n = len(obs.labels)
+    if is_canary is not None and (flags is None or flags.shape != (n,)):
+        # (2, -1, NaN or the text '0' counted as canaries, 3 flags for 30 records as 3)
+        raise ConfigError(
+            f"observed_settings: is_canary: give [{n}] flags of 0/1 or true/false, one per "
+            f"record of obs (got {reprlib.repr(is_canary)})"
+        )
+    flagged = 0 if flags is None else int(flags.sum())
     return {"queries.num_augmented": queries, "white_box": obs.grad_norms is not None,
             "canaries.num": flagged, "audit": "none"}  # fmt: skip
 

@@ -1,0 +1,34 @@
+"""api's helpers for mia-attack's path called directly from Python: observed_settings
+counted is_canary of 2, -1, NaN or text as canaries (and 3 flags for 30 records as 3),
+attack_settings read defended='no' or 1 as a truth value and allocated its rehearsal for
+any num_models (10**12: numpy's raw 'Unable to allocate 7.28 TiB')."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense import api
+from mia_defense.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def obs():
+    rng = np.random.default_rng(0)
+    masks = np.zeros((4, 30), bool)
+    masks[:2, ::2] = masks[2:, 1::2] = True
+    return api.observations_from_arrays(rng.normal(size=(4, 30, 3)), masks,
+                                        rng.integers(0, 3, 30), kind="logits")  # fmt: skip
+
+
+@pytest.mark.parametrize("flags", [np.full(30, 2), -np.ones(30), np.full(30, np.nan),
+                                   np.array(["0"] * 30), np.ones(3, bool)])  # fmt: skip
+def test_observed_settings_refuses_flags_that_are_not_one_0_1_per_record(obs, flags) -> None:
+    with pytest.raises(ConfigError, match=r"observed_settings: is_canary: give \[30\] flags"):
+        api.observed_settings(obs, flags)
+
+
+def test_observed_settings_counts_0_1_flags(obs) -> None:
+    flags = [0] * 27 + [1] * 3
+    assert api.observed_settings(obs, flags)["canaries.num"] == 3
+    assert api.observed_settings(obs, np.array(flags, float))["canaries.num"] == 3
