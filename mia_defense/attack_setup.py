@@ -299,6 +299,8 @@ def attack_settings(
                 f"attack_settings: {name}={value!r}: must be an integer >= 1 (the "
                 "observations' own: obs.num_models, obs.num_classes)"
             )
+    if not isinstance(defended, bool | np.bool_):  # ("no", 0 or 1 read as a truth value)
+        raise ConfigError(f"attack_settings: defended={defended!r}: must be True or False")
     walk = _attack_walk(cfg)
     node = cfg.get("attack")
     if not isinstance(node, DictConfig):  # ~attack: the walk names it

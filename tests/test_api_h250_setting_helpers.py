@@ -32,3 +32,15 @@ def test_observed_settings_counts_0_1_flags(obs) -> None:
     flags = [0] * 27 + [1] * 3
     assert api.observed_settings(obs, flags)["canaries.num"] == 3
     assert api.observed_settings(obs, np.array(flags, float))["canaries.num"] == 3
+
+
+@pytest.mark.parametrize("value", ["no", 1, 0, None])
+def test_attack_settings_refuses_defended_that_is_no_bool(value) -> None:
+    with pytest.raises(ConfigError, match=rf"attack_settings: defended={value!r}: must be True"):
+        api.attack_settings(api.attack_config([]), num_models=4, num_classes=3, defended=value)
+
+
+def test_attack_settings_takes_numpy_numbers() -> None:
+    settings = api.attack_settings(api.attack_config([]), num_models=np.int64(4),
+                                   num_classes=np.int32(3), defended=np.True_)  # fmt: skip
+    assert settings.targets.tolist() == [0, 1, 2, 3]
