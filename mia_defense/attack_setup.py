@@ -275,6 +275,11 @@ def record_settings(attack: dict[str, Any], own: Mapping[str, Any]) -> None:
         node[name] = value
 
 
+# num_models x num_classes that `attack_settings` takes: its rehearsal of the attacks holds
+# [K, 8, C] float64 outputs (1 GiB here), and observations of more are beyond memory anyway.
+_MAX_MODEL_CLASSES = 2**24
+
+
 def attack_settings(
     cfg: DictConfig, *, num_models: int, num_classes: int, defended: bool
 ) -> AttackSettings:
@@ -299,6 +304,14 @@ def attack_settings(
                 f"attack_settings: {name}={value!r}: must be an integer >= 1 (the "
                 "observations' own: obs.num_models, obs.num_classes)"
             )
+    if int(num_models) * int(num_classes) > _MAX_MODEL_CLASSES:
+        # (the rehearsal's [K, 8, C]: num_models=10**12 was numpy's raw 'Unable to allocate')
+        raise ConfigError(
+            f"attack_settings: num_models={num_models}, num_classes={num_classes}: more "
+            f"outputs per record than any observations hold (num_models x num_classes at "
+            f"most {_MAX_MODEL_CLASSES}); give the observations' own: obs.num_models, "
+            "obs.num_classes"
+        )
     if not isinstance(defended, bool | np.bool_):  # ("no", 0 or 1 read as a truth value)
         raise ConfigError(f"attack_settings: defended={defended!r}: must be True or False")
     walk = _attack_walk(cfg)

@@ -44,3 +44,12 @@ def test_attack_settings_takes_numpy_numbers() -> None:
     settings = api.attack_settings(api.attack_config([]), num_models=np.int64(4),
                                    num_classes=np.int32(3), defended=np.True_)  # fmt: skip
     assert settings.targets.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(("models", "classes"), [(10**12, 3), (4, 10**12),
+                                                 (np.int64(2**40), np.int64(2**40))])
+def test_attack_settings_refuses_sizes_before_allocating(models, classes) -> None:
+    with pytest.raises(ConfigError, match=r"attack_settings: num_models=\d+, num_classes=\d+: "
+                       "more outputs"):  # fmt: skip
+        api.attack_settings(api.attack_config(["attack.num_targets=1"]), num_models=models,
+                            num_classes=classes, defended=True)  # fmt: skip
