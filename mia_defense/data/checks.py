@@ -32,6 +32,7 @@ __all__ = [
     "check_count",
     "check_flag",
     "check_label_base",
+    "check_max_samples",
     "check_seed",
     "closest_name",
     "duplicate_count",
@@ -250,6 +251,15 @@ def check_count(value: object, *, key: str) -> None:
     (the Python API passes what it is given: no config check ran first)."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
         raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
+
+
+def check_max_samples(value: object) -> None:
+    """`check_count` for ``dataset.max_samples``, and its bound (>= 2): every loader checks
+    it with its settings, before it reads the file (``-1``, ``0`` and ``1`` were refused
+    only by `subsample`, after the whole file was read, and passed the config check)."""
+    check_count(value, key="max_samples")
+    if value is not None and value < 2:  # type: ignore[operator]
+        raise ConfigError(f"dataset.max_samples={value}: must be >= 2 (or null for all)")
 
 
 def check_flag(value: object, *, key: str) -> None:
@@ -530,11 +540,9 @@ def subsample(
     x: np.ndarray, y: np.ndarray, *, max_samples: int | None, seed: int, name: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """At most ``max_samples`` rows drawn at random from the seed (all rows when ``None``)."""
-    check_count(max_samples, key="max_samples")
+    check_max_samples(max_samples)
     if max_samples is None or max_samples >= len(y):
         return x, y
-    if max_samples < 2:
-        raise DataError(f"dataset.max_samples={max_samples}: must be >= 2 (or null for all)")
     keep = np.sort(numpy_rng(seed, f"subsample/{name}").permutation(len(y))[:max_samples])
     return x[keep], y[keep]
 

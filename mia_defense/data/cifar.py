@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from mia_defense.data.checks import (
-    check_count,
     check_flag,
+    check_max_samples,
     finish_images,
     require_path,
     shown_names,
@@ -359,7 +359,7 @@ def _source(layout: _Layout, path: object, *, split: object, normalize: object,
     if split not in _SPLITS:
         raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
     check_flag(normalize, key="normalize")
-    check_count(max_samples, key="max_samples")
+    check_max_samples(max_samples)
     root = require_path(path, name=layout.name,  # type: ignore[arg-type]
                         expected=_expected(layout))
     return root, _find_files(root, layout, str(split))

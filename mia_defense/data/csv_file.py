@@ -31,6 +31,7 @@ from mia_defense.data.checks import (
     as_written,
     check_count,
     check_flag,
+    check_max_samples,
     finish_dataset,
     require_path,
 )
@@ -340,7 +341,7 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     no folder): the file, the delimiter, the label column, the fixed categories, the
     dropped columns."""
     check_count(num_classes, key="num_classes")
-    check_count(max_samples, key="max_samples")
+    check_max_samples(max_samples)
     check_flag(standardize, key="standardize")
     label_column = check_label_column(label_column)
     file = require_path(path, name=name, expected="a CSV file with a header line")

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from mia_defense.data.checks import check_count, check_flag, finish_images, require_path
+from mia_defense.data.checks import check_flag, check_max_samples, finish_images, require_path
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -235,7 +235,7 @@ def _source(name: str, folder_name: str, path: object, *, split: object, normali
     if split not in _SPLITS:
         raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
     check_flag(normalize, key="normalize")
-    check_count(max_samples, key="max_samples")
+    check_max_samples(max_samples)
     root = require_path(
         path,  # type: ignore[arg-type]
         name=name,

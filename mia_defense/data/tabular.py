@@ -27,6 +27,7 @@ from mia_defense.data.checks import (
     check_count,
     check_flag,
     check_label_base,
+    check_max_samples,
     finish_dataset,
     is_number_text,
     numbers_rows,
@@ -485,7 +486,7 @@ def _check_texas_texts(folder: Path) -> None:
 def _purchase_source(path: Any, *, label_base: Any, max_samples: Any) -> Path:
     """`load_purchase100`'s settings checked and its file found, reading no data."""
     check_label_base(label_base)
-    check_count(max_samples, key="max_samples")
+    check_max_samples(max_samples)
     root = require_path(path, name="purchase100", expected=_PURCHASE_EXPECTED)
     return _find_file(root, ("dataset_purchase", "purchase100.npz"), name="purchase100",
                       expected=_PURCHASE_EXPECTED)
@@ -572,7 +573,7 @@ def _texas_source(path: Any, *, label_base: Any, max_samples: Any
     """`load_texas100`'s settings checked and its data found, reading none: the .npz, or
     else the folder holding 'feats' and 'labels'."""
     check_label_base(label_base)
-    check_count(max_samples, key="max_samples")
+    check_max_samples(max_samples)
     root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
     if root.is_file() and not _is_npz(root):
         _refuse_binary_file(root, dataset="texas100",
@@ -667,7 +668,7 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
                   max_samples: Any, name: str) -> Path:
     """`load_npz`'s settings checked before the file is read; the file (no folder)."""
     check_count(num_classes, key="num_classes")
-    check_count(max_samples, key="max_samples")
+    check_max_samples(max_samples)
     check_flag(standardize, key="standardize")
     # (the Python API passes what it is given: a list was a TypeError, 0 'no array 0')
     for key, value in (("x_key", x_key), ("y_key", y_key)):
