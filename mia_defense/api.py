@@ -43,6 +43,7 @@ from mia_defense.attack_setup import (
     observed_settings,
     record_settings,
 )
+from mia_defense.attack_setup import check_int as _check_int
 from mia_defense.attacks.base import access_of
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
@@ -703,14 +704,6 @@ def _query_error(models: Sequence[nn.Module], exc: BaseException) -> Unsupported
         f"{last.name}); it passed on 2 rows of x, so it fails on larger batches or on other "
         "rows: fix its forward"
     )
-
-
-def _check_int(where: str, name: str, value: Any, *, low: int, high: int | None = None) -> None:
-    """Refuse an argument that is not an integer in [low, high], naming it."""
-    valid = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not valid or value < low or (high is not None and value > high):
-        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise ConfigError(f"{where}: {name}={value!r}: must be an integer {bound}")
 
 
 def _numbers(where: str, x: Any) -> np.ndarray:

@@ -52,6 +52,14 @@ def check_overrides(overrides: Any) -> list[str]:
     return overrides
 
 
+def check_int(where: str, name: str, value: Any, *, low: int, high: int | None = None) -> None:
+    """Refuse an argument that is not an integer in [low, high], naming it."""
+    valid = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not valid or value < low or (high is not None and value > high):
+        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ConfigError(f"{where}: {name}={value!r}: must be an integer {bound}")
+
+
 def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:
     """The ``attack`` config group (and ``seed``) as mia-train composes it, with
     ``overrides`` such as ``attack.bootstrap=0`` or ``~attack.attacks.shokri``."""
@@ -68,6 +76,9 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from mia_defense.hydra_guard import merge_problem, sweep_problem
 
     overrides = check_overrides(overrides)
+    # (seed=True, 1.5, NaN, None or '${oc.env:HOME}' was composed as given, and refused
+    # later as the config's seed=, if at all; the range is the config check's: _seed_range)
+    check_int("attack_config", "seed", seed, low=0)
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
         if key.strip() == "seed":  # (it won over the seed= argument, silently)

@@ -53,3 +53,13 @@ def test_attack_settings_refuses_sizes_before_allocating(models, classes) -> Non
                        "more outputs"):  # fmt: skip
         api.attack_settings(api.attack_config(["attack.num_targets=1"]), num_models=models,
                             num_classes=classes, defended=True)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [True, 1.5, float("nan"), None, "${oc.env:HOME}", -1, "3"])
+def test_attack_config_refuses_a_seed_that_is_no_integer(seed) -> None:
+    with pytest.raises(ConfigError, match=r"attack_config: seed=.*: must be an integer >= 0"):
+        api.attack_config([], seed=seed)
+
+
+def test_attack_config_takes_a_numpy_seed() -> None:
+    assert api.attack_config([], seed=np.int64(3)).seed == 3
