@@ -1262,12 +1262,31 @@ def run_audit(
     indexed rows 0 and 1 as the members in the recorded train accuracy, NaN outputs were
     attacked, and float labels were a raw TypeError."""
     _check_observations("run_audit", obs)
+    if isinstance(utility, Mapping):
+        _check_utility(utility)
     flags = None if is_canary is None else _canaries(is_canary, len(obs.labels))
     return _run_audit(
         _checked(obs, canaries=flags, where="run_audit"), cfg, defended=defended,
         is_canary=flags, population_idx=population_idx, utility=utility, privacy=privacy,
         defense=defense, training=training, copy_groups=copy_groups,
     )  # fmt: skip
+
+
+def _check_utility(utility: Mapping[str, Any]) -> None:
+    """Refuse a ``utility`` that mia-attack would refuse in a run's results.json
+    (`mia_defense.attack_source_facts.utility_problem`): {'train_accuracy': 0.9} alone was
+    taken and the table's read of test_accuracy a raw KeyError, a text or 1.5 accuracy was
+    recorded as the run's. NaN (results.json's null) and numpy's numbers are figures."""
+    from mia_defense.attack_source_facts import utility_problem
+
+    def figure(value: Any) -> Any:
+        value = value.item() if isinstance(value, np.generic) else value
+        return None if isinstance(value, float) and np.isnan(value) else value
+
+    problem = utility_problem({str(k): figure(v) for k, v in utility.items()})
+    if problem:
+        raise ConfigError(f"run_audit: {problem}; give results.json's utility of the models "
+                          "(api.released_utility(obs) of these observations) or None")  # fmt: skip
 
 
 def audit_loaded(

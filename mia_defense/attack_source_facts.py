@@ -64,7 +64,23 @@ def _results_problem(results: dict[str, Any]) -> str | None:
         return (f"config is {said}, yet the file records its run's sha256, as runs that write "
                 "their config do: the file was edited, and the new record would carry no "
                 "training config; put the run's own results.json back")
-    utility = results["utility"]
+    problem = utility_problem(results["utility"])
+    if problem:
+        return problem
+    seed = results.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
+    problem = _seed_problem(results, seed)
+    if problem:
+        return problem
+    return (_facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
+            or _defense_problem(results))
+
+
+def utility_problem(utility: dict[str, Any]) -> str | None:
+    """Why a run's ``utility`` (results.json's, null for what the run could not measure)
+    lacks a figure mia-attack reads or holds one that is no number in its range, or whose
+    gap is not train - test accuracy; ``None`` when it is usable."""
     for key in _UTILITY:
         if key not in utility:
             return f"utility.{key} is missing"
@@ -79,17 +95,7 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     if std is not None and (isinstance(std, bool) or not isinstance(std, int | float)
                             or not 0 <= std <= 1):  # fmt: skip
         return f"utility.test_accuracy_std is {_kind(std)} {std!r:.60}, not a number in [0, 1]"
-    problem = _gap_problem(utility)
-    if problem:
-        return problem
-    seed = results.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
-    problem = _seed_problem(results, seed)
-    if problem:
-        return problem
-    return (_facts_problem(results) or _audit_ran_problem(results) or _settings_problem(results)
-            or _defense_problem(results))
+    return _gap_problem(utility)
 
 
 def _seed_problem(results: dict[str, Any], seed: int) -> str | None:

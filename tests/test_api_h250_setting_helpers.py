@@ -63,3 +63,24 @@ def test_attack_config_refuses_a_seed_that_is_no_integer(seed) -> None:
 
 def test_attack_config_takes_a_numpy_seed() -> None:
     assert api.attack_config([], seed=np.int64(3)).seed == 3
+
+
+@pytest.mark.parametrize(("utility", "said"), [
+    ({"train_accuracy": 0.9}, "utility.test_accuracy is missing"),
+    ({**dict.fromkeys(("test_accuracy", "train_accuracy", "chance_accuracy"), 0.5),
+      "generalization_gap": 0.0, "train_accuracy": "0.9"}, "utility.train_accuracy is str"),
+    ({"test_accuracy": 0.5, "train_accuracy": 1.5, "generalization_gap": 1.0,
+      "chance_accuracy": 0.3}, r"utility.train_accuracy is 1.5, outside \[0, 1\]"),
+])  # fmt: skip
+def test_run_audit_refuses_a_utility_that_is_no_run_s(obs, utility, said) -> None:
+    cfg = api.attack_config(["attack.bootstrap=0"])
+    with pytest.raises(ConfigError, match=rf"run_audit: {said}"):
+        api.run_audit(obs, cfg, defended=True, utility=utility)
+
+
+def test_run_audit_takes_released_utility_with_nan_and_numpy_figures(obs) -> None:
+    cfg = api.attack_config(["attack.bootstrap=0"])
+    utility = api.released_utility(obs)  # (no test set: test_accuracy NaN)
+    utility["chance_accuracy"] = np.float32(utility["chance_accuracy"])
+    done = api.run_audit(obs, cfg, defended=True, utility=utility)
+    assert done.result.utility["train_accuracy"] == utility["train_accuracy"]
