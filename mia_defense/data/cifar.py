@@ -16,6 +16,7 @@ import numpy as np
 from mia_defense.data.checks import (
     check_flag,
     check_max_samples,
+    check_seed,
     finish_images,
     require_path,
     shown_names,
@@ -353,13 +354,14 @@ def _is_binary(path: Path, data: bytes, label_bytes: int) -> bool:
 
 
 def _source(layout: _Layout, path: object, *, split: object, normalize: object,
-            max_samples: object) -> tuple[Path, list[Path]]:
+            max_samples: object, seed: object) -> tuple[Path, list[Path]]:
     """The settings checked and the batch files found, reading none of them: the folder
     (or file) ``path`` names and the batch files of ``split``."""
     if split not in _SPLITS:
         raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
     check_flag(normalize, key="normalize")
     check_max_samples(max_samples)
+    check_seed(seed)
     root = require_path(path, name=layout.name,  # type: ignore[arg-type]
                         expected=_expected(layout))
     return root, _find_files(root, layout, str(split))
@@ -367,19 +369,22 @@ def _source(layout: _Layout, path: object, *, split: object, normalize: object,
 
 @reports_file_errors
 def check_cifar10_source(*, path: Any, split: Any = "all", normalize: Any = True,
-                         max_samples: Any = None, **_: Any) -> None:
+                         max_samples: Any = None, seed: Any = 0, **_: Any) -> None:
     """What `load_cifar10` refuses before it reads a batch, in its words: the settings and the
     batch files (they exist, are regular files, and are there for ``split``). The config
     check runs it, so mia-train refuses these before the run directory is made."""
-    _source(_CIFAR10, path, split=split, normalize=normalize, max_samples=max_samples)
+    _source(_CIFAR10, path, split=split, normalize=normalize, max_samples=max_samples,
+            seed=seed)
 
 
 @reports_file_errors
 def check_cifar100_source(*, path: Any, split: Any = "all", labels: Any = "fine",
-                          normalize: Any = True, max_samples: Any = None, **_: Any) -> None:
+                          normalize: Any = True, max_samples: Any = None, seed: Any = 0,
+                          **_: Any) -> None:
     """`check_cifar10_source` for `load_cifar100` (and its ``labels`` setting)."""
     _check_labels(labels)
-    _source(_CIFAR100, path, split=split, normalize=normalize, max_samples=max_samples)
+    _source(_CIFAR100, path, split=split, normalize=normalize, max_samples=max_samples,
+            seed=seed)
 
 
 def _num_classes(name: str, labels: object = "fine") -> int:
@@ -413,7 +418,7 @@ def _load(
     seed: int,
 ) -> Dataset:
     root, found = _source(layout, path, split=split, normalize=normalize,
-                          max_samples=max_samples)
+                          max_samples=max_samples, seed=seed)
     images, labels, files = [], [], []
     for file in found:
         x, y = _read_batch(file, layout, label_key=label_key, label_index=label_index)

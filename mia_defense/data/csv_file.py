@@ -32,6 +32,7 @@ from mia_defense.data.checks import (
     check_count,
     check_flag,
     check_max_samples,
+    check_seed,
     finish_dataset,
     require_path,
 )
@@ -335,13 +336,14 @@ def _sorted_codes(x: np.ndarray, column: int, codes: dict[str, int] | None) -> l
 
 def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
               standardize: Any, max_categories: Any, categories: Any, drop_columns: Any,
-              decimal: Any, max_samples: Any, name: str,
+              decimal: Any, max_samples: Any, name: str, seed: Any,
               ) -> tuple[Path, str, str, dict[str, tuple[str, ...]], frozenset[str]]:
     """`load_csv`'s settings checked before the file is read (the file must exist, and be
     no folder): the file, the delimiter, the label column, the fixed categories, the
     dropped columns."""
     check_count(num_classes, key="num_classes")
     check_max_samples(max_samples)
+    check_seed(seed)
     check_flag(standardize, key="standardize")
     label_column = check_label_column(label_column)
     file = require_path(path, name=name, expected="a CSV file with a header line")
@@ -382,7 +384,7 @@ def check_csv_source(*, path: Any, label_column: Any, num_classes: Any = None,
                      delimiter: Any = ",", standardize: Any = True,
                      max_categories: Any = MAX_CATEGORIES, categories: Any = None,
                      drop_columns: Any = None, decimal: Any = ".", max_samples: Any = None,
-                     name: str = "csv", **_: Any) -> None:
+                     seed: Any = 0, name: str = "csv", **_: Any) -> None:
     """What `load_csv` refuses before its rows are read, and on the header line alone
     (the label column, dataset.drop_columns and dataset.categories' columns named there),
     in its words: the config check runs it, so mia-train refuses these before the run
@@ -390,7 +392,8 @@ def check_csv_source(*, path: Any, label_column: Any, num_classes: Any = None,
     file, delimiter, label_column, fixed, drop = _settings(
         path=path, label_column=label_column, num_classes=num_classes, delimiter=delimiter,
         standardize=standardize, max_categories=max_categories, categories=categories,
-        drop_columns=drop_columns, decimal=decimal, max_samples=max_samples, name=name)
+        drop_columns=drop_columns, decimal=decimal, max_samples=max_samples, name=name,
+        seed=seed)
     with _csv_rows(file, delimiter=delimiter) as reader:
         header, label_column, drop = _header(reader, path=file, label_column=label_column,
                                              drop=drop)
@@ -472,7 +475,8 @@ def load_csv(
     file, delimiter, label_column, fixed, drop = _settings(
         path=path, label_column=label_column, num_classes=num_classes, delimiter=delimiter,
         standardize=standardize, max_categories=max_categories, categories=categories,
-        drop_columns=drop_columns, decimal=decimal, max_samples=max_samples, name=name)
+        drop_columns=drop_columns, decimal=decimal, max_samples=max_samples, name=name,
+        seed=seed)
     table = _read_csv(file, delimiter=delimiter, label_column=label_column,
                       max_categories=max_categories, drop=drop, decimal=decimal)
     label_column = table.label  # as the header writes it

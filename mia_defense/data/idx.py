@@ -16,7 +16,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from mia_defense.data.checks import check_flag, check_max_samples, finish_images, require_path
+from mia_defense.data.checks import (
+    check_flag,
+    check_max_samples,
+    check_seed,
+    finish_images,
+    require_path,
+)
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -229,13 +235,14 @@ def _check_same(plain: Path, compressed: Path) -> None:
 
 
 def _source(name: str, folder_name: str, path: object, *, split: object, normalize: object,
-            max_samples: object) -> tuple[Path, list[tuple[Path, Path]]]:
+            max_samples: object, seed: object) -> tuple[Path, list[tuple[Path, Path]]]:
     """The settings checked and the IDX files found (images, labels) for each part of
     ``split``, reading none of their data."""
     if split not in _SPLITS:
         raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
     check_flag(normalize, key="normalize")
     check_max_samples(max_samples)
+    check_seed(seed)
     root = require_path(
         path,  # type: ignore[arg-type]
         name=name,
@@ -254,19 +261,20 @@ def _source(name: str, folder_name: str, path: object, *, split: object, normali
 
 @reports_file_errors
 def check_mnist_source(*, path: Any, split: Any = "all", normalize: Any = True,
-                       max_samples: Any = None, **_: Any) -> None:
+                       max_samples: Any = None, seed: Any = 0, **_: Any) -> None:
     """What `load_mnist` refuses before it reads an IDX file's data, in its words: the
     settings and the files of ``split`` (found, regular files). The config check runs it, so
     mia-train refuses these before the run directory is made."""
-    _source("mnist", "MNIST", path, split=split, normalize=normalize, max_samples=max_samples)
+    _source("mnist", "MNIST", path, split=split, normalize=normalize, max_samples=max_samples,
+            seed=seed)
 
 
 @reports_file_errors
 def check_fashion_mnist_source(*, path: Any, split: Any = "all", normalize: Any = True,
-                               max_samples: Any = None, **_: Any) -> None:
+                               max_samples: Any = None, seed: Any = 0, **_: Any) -> None:
     """`check_mnist_source` for `load_fashion_mnist`."""
     _source("fashion_mnist", "FashionMNIST", path, split=split, normalize=normalize,
-            max_samples=max_samples)
+            max_samples=max_samples, seed=seed)
 
 
 def _load(
@@ -280,7 +288,7 @@ def _load(
     seed: int,
 ) -> Dataset:
     root, pairs = _source(name, folder_name, path, split=split, normalize=normalize,
-                          max_samples=max_samples)
+                          max_samples=max_samples, seed=seed)
     images, labels, label_files = [], [], []
     for image_file, label_file in pairs:
         x, y = read_idx(image_file), read_idx(label_file)

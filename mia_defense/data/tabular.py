@@ -28,6 +28,7 @@ from mia_defense.data.checks import (
     check_flag,
     check_label_base,
     check_max_samples,
+    check_seed,
     finish_dataset,
     is_number_text,
     numbers_rows,
@@ -483,10 +484,11 @@ def _check_texas_texts(folder: Path) -> None:
         _refuse_binary_file(folder / name, dataset="texas100", expected=_texas_text(name))
 
 
-def _purchase_source(path: Any, *, label_base: Any, max_samples: Any) -> Path:
+def _purchase_source(path: Any, *, label_base: Any, max_samples: Any, seed: Any) -> Path:
     """`load_purchase100`'s settings checked and its file found, reading no data."""
     check_label_base(label_base)
     check_max_samples(max_samples)
+    check_seed(seed)
     root = require_path(path, name="purchase100", expected=_PURCHASE_EXPECTED)
     return _find_file(root, ("dataset_purchase", "purchase100.npz"), name="purchase100",
                       expected=_PURCHASE_EXPECTED)
@@ -494,11 +496,11 @@ def _purchase_source(path: Any, *, label_base: Any, max_samples: Any) -> Path:
 
 @reports_file_errors
 def check_purchase100_source(*, path: Any, label_base: Any = None, max_samples: Any = None,
-                             **_: Any) -> None:
+                             seed: Any = 0, **_: Any) -> None:
     """What `load_purchase100` refuses before it reads the data, in its words: the settings,
     the file, and an .npz's arrays (by name, from its zip directory). The config check runs
     it, so mia-train refuses these before the run directory is made."""
-    file = _purchase_source(path, label_base=label_base, max_samples=max_samples)
+    file = _purchase_source(path, label_base=label_base, max_samples=max_samples, seed=seed)
     if _is_npz(file):
         with _npz_arrays(file, x_key=None, y_key=None, setting=("path", "path")):
             pass
@@ -528,7 +530,7 @@ def load_purchase100(
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
-    file = _purchase_source(path, label_base=label_base, max_samples=max_samples)
+    file = _purchase_source(path, label_base=label_base, max_samples=max_samples, seed=seed)
     if _is_npz(file):
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
 
@@ -568,12 +570,13 @@ _TEXAS_EXPECTED = (
 )
 
 
-def _texas_source(path: Any, *, label_base: Any, max_samples: Any
+def _texas_source(path: Any, *, label_base: Any, max_samples: Any, seed: Any
                   ) -> tuple[Path | None, Path | None]:
     """`load_texas100`'s settings checked and its data found, reading none: the .npz, or
     else the folder holding 'feats' and 'labels'."""
     check_label_base(label_base)
     check_max_samples(max_samples)
+    check_seed(seed)
     root = require_path(path, name="texas100", expected=_TEXAS_EXPECTED)
     if root.is_file() and not _is_npz(root):
         _refuse_binary_file(root, dataset="texas100",
@@ -593,10 +596,11 @@ def _texas_source(path: Any, *, label_base: Any, max_samples: Any
 
 @reports_file_errors
 def check_texas100_source(*, path: Any, label_base: Any = None, max_samples: Any = None,
-                          **_: Any) -> None:
+                          seed: Any = 0, **_: Any) -> None:
     """`check_purchase100_source` for `load_texas100`: the settings, the .npz's arrays or
     the folder's 'feats' and 'labels' files."""
-    file, folder = _texas_source(path, label_base=label_base, max_samples=max_samples)
+    file, folder = _texas_source(path, label_base=label_base, max_samples=max_samples,
+                                 seed=seed)
     if file is not None:
         with _npz_arrays(file, x_key=None, y_key=None, setting=("path", "path")):
             pass
@@ -625,7 +629,8 @@ def load_texas100(
         max_samples: keep a random subset of this size (drawn from ``seed``); ``None`` keeps all.
         seed: the run's seed.
     """
-    file, folder = _texas_source(path, label_base=label_base, max_samples=max_samples)
+    file, folder = _texas_source(path, label_base=label_base, max_samples=max_samples,
+                                 seed=seed)
     if file is not None:
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
         source = file
@@ -665,10 +670,11 @@ def load_texas100(
 
 
 def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standardize: Any,
-                  max_samples: Any, name: str) -> Path:
+                  max_samples: Any, name: str, seed: Any) -> Path:
     """`load_npz`'s settings checked before the file is read; the file (no folder)."""
     check_count(num_classes, key="num_classes")
     check_max_samples(max_samples)
+    check_seed(seed)
     check_flag(standardize, key="standardize")
     # (the Python API passes what it is given: a list was a TypeError, 0 'no array 0')
     for key, value in (("x_key", x_key), ("y_key", y_key)):
@@ -692,13 +698,14 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
 @reports_file_errors
 def check_npz_source(*, path: Any, x_key: Any = "x", y_key: Any = "y", num_classes: Any = None,
                      standardize: Any = False, max_samples: Any = None, name: str = "npz",
-                     **_: Any) -> None:
+                     seed: Any = 0, **_: Any) -> None:
     """What `load_npz` refuses before its arrays are read, in its words: the settings, the
     file, and the arrays dataset.x_key and dataset.y_key name among the archive's (read from
     its zip directory, no array is loaded). The config check runs it, so mia-train refuses
     these before the run directory is made."""
     file = _npz_settings(path=path, x_key=x_key, y_key=y_key, num_classes=num_classes,
-                         standardize=standardize, max_samples=max_samples, name=name)
+                         standardize=standardize, max_samples=max_samples, name=name,
+                         seed=seed)
     with _npz_arrays(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key")):
         pass
 
@@ -733,7 +740,8 @@ def load_npz(
         name: the dataset's name in logs and results.
     """
     file = _npz_settings(path=path, x_key=x_key, y_key=y_key, num_classes=num_classes,
-                         standardize=standardize, max_samples=max_samples, name=name)
+                         standardize=standardize, max_samples=max_samples, name=name,
+                         seed=seed)
     x, y = _read_npz(file, x_key=x_key, y_key=y_key, setting=("x_key", "y_key"))
     _warn_row_numbers(x, file=file, key=x_key)
     pixels = not standardize and _pixel_images(x)
