@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reprlib
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -248,6 +248,13 @@ def fixed_problem(
     ``reader``: who only reads them; ``hint``: how to get other ones."""
     from omegaconf import OmegaConf
 
+    if not isinstance(cfg, DictConfig) or not isinstance(own, Mapping):
+        # (a dict as cfg: None, no problem, for any override; a list as own: AttributeError)
+        raise ConfigError(
+            f"fixed_problem: cfg is a {type(cfg).__name__} and own a {type(own).__name__}: "
+            "give the composed config (api.attack_config(overrides)) and the observations' "
+            "own settings (api.observed_settings(obs))"
+        )
     attack = cfg.get("attack")
     if not isinstance(attack, DictConfig):  # ~attack: the config check names it
         return None
@@ -277,6 +284,16 @@ def record_settings(attack: dict[str, Any], own: Mapping[str, Any]) -> None:
     """Write the observations' ``own`` `FIXED_SETTINGS` into a recorded ``attack`` config,
     and null for those they do not say: the config's defaults (8 augmented queries, noise
     0.3, no audit) are not what the observations were made with."""
+    nodes_ok = isinstance(attack, MutableMapping) and all(
+        isinstance(attack.get(node, {}), MutableMapping) for node in _FIXED_NODES
+    )
+    if not nodes_ok or not isinstance(own, Mapping):  # (raw AttributeError or TypeError)
+        raise ConfigError(
+            f"record_settings: attack is a {type(attack).__name__} and own a "
+            f"{type(own).__name__}: give the recorded attack config as a dict (its "
+            f"{' and '.join(_FIXED_NODES)} dicts too, or absent) and the observations' own "
+            "settings (api.observed_settings(obs))"
+        )
     for key in FIXED_SETTINGS:
         value = own.get(key)
         *nodes, name = key.split(".")

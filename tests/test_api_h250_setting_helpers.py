@@ -84,3 +84,31 @@ def test_run_audit_takes_released_utility_with_nan_and_numpy_figures(obs) -> Non
     utility["chance_accuracy"] = np.float32(utility["chance_accuracy"])
     done = api.run_audit(obs, cfg, defended=True, utility=utility)
     assert done.result.utility["train_accuracy"] == utility["train_accuracy"]
+
+
+@pytest.mark.parametrize(("cfg", "own"), [({"attack": {}}, {}), (None, {}), ("config", [])])
+def test_fixed_problem_refuses_what_is_no_config_or_mapping(cfg, own) -> None:
+    with pytest.raises(ConfigError, match=r"fixed_problem: cfg is a \w+ and own a \w+: give"):
+        api.fixed_problem(cfg, own, ["attack.white_box=true"], whose="w", reader="r")
+
+
+def test_fixed_problem_with_a_list_as_own() -> None:
+    cfg = api.attack_config([])
+    with pytest.raises(ConfigError, match=r"fixed_problem: cfg is a DictConfig and own a list"):
+        api.fixed_problem(cfg, [], ["attack.white_box=true"], whose="w", reader="r")
+    assert "white_box" in api.fixed_problem(cfg, {"white_box": False}, ["attack.white_box=true"],
+                                            whose="w", reader="r")  # fmt: skip
+
+
+@pytest.mark.parametrize(("attack", "own"), [([], {}), ({}, []), ({"queries": None}, {}),
+                                             ({"canaries": 3}, {})])  # fmt: skip
+def test_record_settings_refuses_what_is_no_mapping(attack, own) -> None:
+    with pytest.raises(ConfigError, match=r"record_settings: attack is a \w+ and own a \w+"):
+        api.record_settings(attack, own)
+
+
+def test_record_settings_writes_own_and_null() -> None:
+    attack = {"queries": {"noise_std": 0.3}}
+    api.record_settings(attack, {"queries.num_augmented": 2, "white_box": True})
+    assert attack["queries"]["num_augmented"] == 2 and attack["queries"]["noise_std"] is None
+    assert attack["white_box"] is True and attack["canaries"] == {"num": None, "kind": None}
