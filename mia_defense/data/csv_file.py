@@ -71,7 +71,7 @@ from mia_defense.data.csv_numbers import (
     warn_prefixed_integers,
     warn_units_and_dates,
 )
-from mia_defense.data.dataset import Dataset
+from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.encoding import encode_features, rows_outside_test
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
@@ -341,6 +341,7 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     """`load_csv`'s settings checked before the file is read (the file must exist, and be
     no folder): the file, the delimiter, the label column, the fixed categories, the
     dropped columns."""
+    check_name(name)
     check_count(num_classes, key="num_classes")
     check_max_samples(max_samples)
     check_seed(seed)

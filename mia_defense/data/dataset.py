@@ -9,7 +9,7 @@ import numpy as np
 
 from mia_defense.errors import DataError
 
-__all__ = ["Dataset", "refuse_masked"]
+__all__ = ["Dataset", "check_name", "refuse_masked"]
 
 # More classes than this, and than twice both the samples and the largest label, are refused:
 # a typo, and the models and attacks grow with the classes (as data.checks._SUBSET_CLASSES).
@@ -52,15 +52,7 @@ class Dataset:
         return f"dataset {self.name!r}{where}"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            # (a dataset._target_ of the user's returning name=5 or None trained and attacked
-            # in full, then mia-report skipped its results.json: 'dataset is a number 5, not
-            # a name')
-            raise DataError(
-                f"Dataset(name={self.name!r}): the name must be non-empty text (results.json's "
-                "dataset, by which the report puts the run on its dataset's front); give "
-                "name='my_data'"
-            )
+        check_name(self.name)
         source = self.description
         _check_arrays(self, source)
         # a Python int: a numpy one (np.uint8(3)) overflowed in the sizes computed from it
@@ -117,6 +109,20 @@ class Dataset:
     def num_features(self) -> int:
         """Number of scalar inputs of one sample."""
         return int(np.prod(self.input_shape))
+
+
+def check_name(name: object) -> None:
+    """A `DataError` unless ``name`` (a `Dataset`'s, or a loader's ``name`` setting, checked
+    with its other settings before the file is read) is non-empty text."""
+    if not isinstance(name, str) or not name.strip():
+        # (a dataset._target_ of the user's returning name=5 or None trained and attacked
+        # in full, then mia-report skipped its results.json: 'dataset is a number 5, not
+        # a name')
+        raise DataError(
+            f"Dataset(name={name!r}): the name must be non-empty text (results.json's "
+            "dataset, by which the report puts the run on its dataset's front); give "
+            "name='my_data'"
+        )
 
 
 def _check_arrays(data: Dataset, source: str) -> None:

@@ -36,7 +36,7 @@ from mia_defense.data.checks import (
     shown_names,
     unscaled,
 )
-from mia_defense.data.dataset import Dataset
+from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
     check_memory,
@@ -672,6 +672,7 @@ def load_texas100(
 def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standardize: Any,
                   max_samples: Any, name: str, seed: Any) -> Path:
     """`load_npz`'s settings checked before the file is read; the file (no folder)."""
+    check_name(name)
     check_count(num_classes, key="num_classes")
     check_max_samples(max_samples)
     check_seed(seed)
