@@ -408,13 +408,20 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
     mia-train run directory (as mia-attack takes either)."""
     from pathlib import Path
 
-    if not isinstance(path, (str, os.PathLike)):
+    # (a NUL in the text was a raw ValueError 'embedded null byte', a PathLike of bytes a
+    # raw TypeError from Path)
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not isinstance(text, str) or "\0" in text:
         raise ConfigError(f"load_observations: path={path!r}: give the path of an observations "
                           ".npz or of a mia-train run directory")  # fmt: skip
     file = Path(path)
-    if file.is_dir() and (file / "observations.npz").exists():
+    try:
+        folder = file.is_dir()
+    except OSError:  # (a name too long: a raw OSError here; load_file's check names it)
+        folder = False
+    if folder and (file / "observations.npz").exists():
         file = file / "observations.npz"
-    elif file.is_dir():  # ("a directory, not a regular file; replace it with the file itself")
+    elif folder:  # ("a directory, not a regular file; replace it with the file itself")
         raise DataError(
             f"load_observations: {file}: no observations.npz in it; give a finished mia-train "
             "run directory (for a sweep, one of its run folders) or an observations .npz"

@@ -112,3 +112,21 @@ def test_record_settings_writes_own_and_null() -> None:
     api.record_settings(attack, {"queries.num_augmented": 2, "white_box": True})
     assert attack["queries"]["num_augmented"] == 2 and attack["queries"]["noise_std"] is None
     assert attack["white_box"] is True and attack["canaries"] == {"num": None, "kind": None}
+
+
+class _BytesPath:
+    def __fspath__(self) -> bytes:
+        return b"/tmp/observations.npz"
+
+
+@pytest.mark.parametrize("path", ["/tmp/a\0b.npz", _BytesPath()])
+def test_load_observations_refuses_a_path_that_is_none(path) -> None:
+    with pytest.raises(ConfigError, match=r"load_observations: path=.*: give the path"):
+        api.load_observations(path)
+
+
+def test_load_observations_names_a_path_too_long(tmp_path) -> None:
+    from mia_defense.errors import DataError
+
+    with pytest.raises(DataError, match=r"cannot read it \(File name too long\)"):
+        api.load_observations(tmp_path / ("a" * 5000))
