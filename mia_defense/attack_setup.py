@@ -171,7 +171,18 @@ def check_attack_config(cfg: DictConfig) -> None:
     """Refuse an ``attack`` config (and ``seed``, ``progress``) with one `ConfigError` listing
     every problem: wrong types, values out of range, interpolations that fail. What needs
     the observations (``attack.num_targets`` against their models) is `attack_settings`'s."""
+    _check_cfg("check_attack_config", cfg)  # (None: "=null: must be a mapping", unnamed)
     _refuse(_attack_walk(cfg, seed_required=False).problems)
+
+
+def _check_cfg(where: str, cfg: Any) -> None:
+    """A `ConfigError` naming ``where`` for a ``cfg`` that is no composed config ("x", a
+    dict: an AttributeError in the walk)."""
+    if not isinstance(cfg, DictConfig):
+        raise ConfigError(
+            f"{where}: cfg is a {type(cfg).__name__}, not a composed config; make it with "
+            "api.attack_config(overrides)"
+        )
 
 
 # The attack settings (under ``attack.``) that shape what the models were asked, or are part
@@ -320,11 +331,7 @@ def attack_settings(
     from hydra.errors import InstantiationException
     from hydra.utils import instantiate
 
-    if not isinstance(cfg, DictConfig):  # ("x", a dict: an AttributeError in the walk)
-        raise ConfigError(
-            f"attack_settings: cfg is a {type(cfg).__name__}, not a composed config; make it "
-            "with api.attack_config(overrides)"
-        )
+    _check_cfg("attack_settings", cfg)
     for name, value in (("num_models", num_models), ("num_classes", num_classes)):
         # (-1: numpy's 'negative dimensions are not allowed'; "4": a raw TypeError)
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:

@@ -130,3 +130,10 @@ def test_load_observations_names_a_path_too_long(tmp_path) -> None:
 
     with pytest.raises(DataError, match=r"cannot read it \(File name too long\)"):
         api.load_observations(tmp_path / ("a" * 5000))
+
+
+@pytest.mark.parametrize("cfg", [None, "x", {"attack": {}}])
+def test_check_attack_config_names_itself_for_what_is_no_config(cfg) -> None:
+    with pytest.raises(ConfigError, match=rf"check_attack_config: cfg is a {type(cfg).__name__}, "
+                       "not a composed config"):  # fmt: skip
+        api.check_attack_config(cfg)
