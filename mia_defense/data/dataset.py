@@ -55,6 +55,7 @@ class Dataset:
         check_name(self.name)
         source = self.description
         _check_arrays(self, source)
+        _check_metadata(self, source)
         # a Python int: a numpy one (np.uint8(3)) overflowed in the sizes computed from it
         object.__setattr__(self, "num_classes", int(self.num_classes))
         if self.x.ndim < 2:
@@ -147,6 +148,26 @@ def _check_arrays(data: Dataset, source: str) -> None:
     classes = data.num_classes
     if isinstance(classes, bool) or not isinstance(classes, int | np.integer):
         raise DataError(f"{source}: num_classes must be an integer, got {classes!r}")
+
+
+def _check_metadata(data: Dataset, source: str) -> None:
+    """A `DataError` for ``class_labels`` or ``one_hot_columns`` of the wrong kind (a user's
+    loader builds them): ``class_labels=5`` was a raw TypeError, ``'ab'`` the labels 'a' and
+    'b', and ``one_hot_columns='colour'`` the columns 'c', 'o', ... in DP-SGD's note on ε.
+    A list (or a 1-D array of class labels) is kept as a tuple."""
+    labels = data.class_labels
+    if isinstance(labels, np.ndarray) and labels.ndim == 1:
+        labels = labels.tolist()
+    if labels is not None:
+        if not isinstance(labels, list | tuple):
+            raise DataError(f"{source}: class_labels={labels!r}: must be a tuple (or list) of "
+                            "the label of each class in the file, one per class, or None")
+        object.__setattr__(data, "class_labels", tuple(labels))
+    columns = data.one_hot_columns
+    if not isinstance(columns, list | tuple) or not all(isinstance(c, str) for c in columns):
+        raise DataError(f"{source}: one_hot_columns={columns!r}: must be a tuple (or list) of "
+                        "column names, e.g. ('colour',), or () for none")
+    object.__setattr__(data, "one_hot_columns", tuple(columns))
 
 
 def _check_plain(value: np.ndarray, field: str, source: str) -> None:
