@@ -1271,6 +1271,8 @@ def run_audit(
     _check_observations("run_audit", obs)
     if isinstance(utility, Mapping):
         _check_utility(utility)
+    if isinstance(privacy, Mapping):
+        privacy = _checked_privacy(privacy, obs.num_models)
     flags = None if is_canary is None else _canaries(is_canary, len(obs.labels))
     return _run_audit(
         _checked(obs, canaries=flags, where="run_audit"), cfg, defended=defended,
@@ -1294,6 +1296,22 @@ def _check_utility(utility: Mapping[str, Any]) -> None:
     if problem:
         raise ConfigError(f"run_audit: {problem}; give results.json's utility of the models "
                           "(api.released_utility(obs) of these observations) or None")  # fmt: skip
+
+
+def _checked_privacy(privacy: Mapping[str, Any], num_models: int) -> dict[str, Any]:
+    """``privacy`` with numpy's numbers as Python's (an ε of np.float32(8.0) was never held
+    to the attacks: the claim check takes Python numbers only), or a `ConfigError` for
+    figures that mia-attack would refuse in a run's results.json
+    (`mia_defense.attack_source_facts._privacy_problem`): a claimed ε of -1 was held to the
+    attacks and 'refuted', True was a claim of ε 1, a text was recorded as the run's ε."""
+    from mia_defense.attack_source_facts import _privacy_problem
+
+    figures = {str(k): v.item() if isinstance(v, np.generic) else v for k, v in privacy.items()}
+    problem = _privacy_problem(figures, num_models)
+    if problem:
+        raise ConfigError(f"run_audit: {problem}; give results.json's privacy figures of the "
+                          "models' accountant (epsilon, delta) or None")  # fmt: skip
+    return figures
 
 
 def audit_loaded(

@@ -137,3 +137,22 @@ def test_check_attack_config_names_itself_for_what_is_no_config(cfg) -> None:
     with pytest.raises(ConfigError, match=rf"check_attack_config: cfg is a {type(cfg).__name__}, "
                        "not a composed config"):  # fmt: skip
         api.check_attack_config(cfg)
+
+
+@pytest.mark.parametrize(("privacy", "said"), [
+    ({"epsilon": -1.0}, "privacy.epsilon is float -1.0, not a number >= 0"),
+    ({"epsilon": True}, "privacy.epsilon is bool True"),
+    ({"epsilon": "8"}, "privacy.epsilon is str '8'"),
+    ({"epsilon": 8.0, "delta": 2.0}, r"privacy.delta is float 2.0, not a number in \(0, 1\)"),
+])  # fmt: skip
+def test_run_audit_refuses_accountant_figures_that_are_none(obs, privacy, said) -> None:
+    cfg = api.attack_config(["attack.bootstrap=0"])
+    with pytest.raises(ConfigError, match=rf"run_audit: {said}"):
+        api.run_audit(obs, cfg, defended=True, privacy=privacy)
+
+
+def test_run_audit_holds_a_numpy_epsilon_to_the_attacks(obs) -> None:
+    cfg = api.attack_config(["attack.bootstrap=0"])
+    privacy = {"epsilon": np.float32(8.0), "delta": np.float64(1e-5)}
+    done = api.run_audit(obs, cfg, defended=True, privacy=privacy).result.privacy
+    assert done["epsilon"] == 8.0 and done["epsilon_refuted"] is False
