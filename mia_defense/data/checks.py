@@ -33,6 +33,7 @@ __all__ = [
     "check_flag",
     "check_label_base",
     "check_max_samples",
+    "check_num_classes",
     "check_seed",
     "closest_name",
     "duplicate_count",
@@ -253,6 +254,17 @@ def check_count(value: object, *, key: str) -> None:
         raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
 
 
+def check_num_classes(num_classes: int | None, *, source: str, user_classes: bool) -> None:
+    """A `DataError` naming ``source`` for a ``num_classes`` below 2 (an integer or ``None``,
+    `check_count`): `as_labels` checks it, and load_csv/load_npz with their settings, as
+    soon as the file is found (1 was refused only after the file was read, and mia-train's
+    config check, their source checks, let it make the run directory)."""
+    if num_classes is not None and num_classes < 2:
+        raise DataError(f"{source}: num_classes={num_classes}; need at least 2 classes"
+                        + ("; set dataset.num_classes to the number of classes or null (from "
+                           "the labels)" if user_classes else ""))
+
+
 def check_max_samples(value: object) -> None:
     """`check_count` for ``dataset.max_samples``, and its bound (>= 2): every loader checks
     it with its settings, before it reads the file (``-1``, ``0`` and ``1`` were refused
@@ -438,10 +450,7 @@ def as_labels(
         raise DataError(f"{source}: labels must have shape [N], got {y.shape}")
     if y.size == 0:
         raise DataError(f"{source}: contains no samples")
-    if num_classes is not None and num_classes < 2:
-        raise DataError(f"{source}: num_classes={num_classes}; need at least 2 classes"
-                        + ("; set dataset.num_classes to the number of classes or null (from "
-                           "the labels)" if user_classes else ""))
+    check_num_classes(num_classes, source=source, user_classes=user_classes)
     y = _integer_labels(y, source=source)
     if user_classes and num_classes is not None:
         _check_user_classes(num_classes, y, source=source)

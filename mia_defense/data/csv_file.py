@@ -32,6 +32,7 @@ from mia_defense.data.checks import (
     check_count,
     check_flag,
     check_max_samples,
+    check_num_classes,
     check_seed,
     finish_dataset,
     require_path,
@@ -350,6 +351,7 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
+    check_num_classes(num_classes, source=str(file), user_classes=True)
     if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
         delimiter = "\t"
     if isinstance(delimiter, str) and len(delimiter) == 1 and delimiter in "\r\n\"":

@@ -28,6 +28,7 @@ from mia_defense.data.checks import (
     check_flag,
     check_label_base,
     check_max_samples,
+    check_num_classes,
     check_seed,
     finish_dataset,
     is_number_text,
@@ -693,6 +694,7 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
     file = require_path(path, name=name, expected="an .npz file made with np.savez")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
+    check_num_classes(num_classes, source=str(file), user_classes=True)
     return file
 
 
