@@ -151,7 +151,7 @@ def _settings_problem(results: dict[str, Any]) -> str | None:
     """Why a `FIXED_SETTINGS` value of the run's config is none mia-train takes (a repeats
     of text, a white_box of 1), or ``None``: mia-attack states them as the observations'
     own in its record and names them in its refusals, where mia-report reads them."""
-    from mia_defense.api import FIXED_SETTINGS
+    from mia_defense.attack_setup import FIXED_SETTINGS
     from mia_defense.config import ATTACK, Group, Param
 
     for key in FIXED_SETTINGS:
