@@ -152,7 +152,7 @@ def run_attacks(
             with all its records (``None``: each record alone).
     """
     config = evaluation or EvaluationConfig(fprs=fprs, bootstrap=0)
-    targets = _checked_targets(targets, obs.num_models)
+    targets = checked_targets(targets, obs.num_models)
     obs = _bool_masks(obs)
     _check_evaluation(config, given=evaluation is not None)
     records = _checked_records(records, groups, len(obs.labels))
@@ -284,12 +284,6 @@ def _bool_masks(obs: Observations) -> Observations:
         raise ConfigError(f"observations.masks: dtype {masks.dtype} with values other than 0 "
                           "and 1; masks[k, n] is True where record n trained model k")
     return replace(obs, masks=masks.astype(bool))
-
-
-def _checked_targets(targets: object, num_models: int) -> np.ndarray:
-    """``targets`` as [T] distinct model indices in [0, K); a `ConfigError` otherwise
-    (`checked_targets`)."""
-    return checked_targets(targets, num_models)
 
 
 def _informative(
