@@ -396,6 +396,25 @@ def _refuse_all_tied(
         )
 
 
+def _refuse_white_box_alone(
+    attacks: Mapping[str, Attack], results: Mapping[str, AttackResult]
+) -> None:
+    """A `ConfigError` when only white-box attacks ran: every black-box one was skipped
+    (its observations missing, or NaN scores). `check_attacks` refuses such a set before
+    training; skipped at run time (lira_online_augmented at attack.queries.num_augmented=0
+    beside gradient_norm), the run was recorded complete without a verdict, and mia-train
+    then exited 2 on its objective ('no attack reports tpr@0.1%fpr; choose ... one of ')."""
+    if not results or any(r.access in BLACK_BOX for r in results.values()):
+        return
+    skipped = [name for name in attacks if name not in results]
+    raise ConfigError(
+        f"attack.attacks: none of the black-box attacks ({', '.join(skipped)}) could run on "
+        "these observations (see the warnings above for what each needs), and the white-box "
+        f"ones that ran ({', '.join(results)}) read the models' weights, which never decide "
+        "the verdict; add an attack that reads the released outputs, e.g. loss"
+    )
+
+
 def models_at_chance_note(utility: Mapping[str, Any], num_models: Any) -> str | None:
     """Why a run judged above chance understates its leak when some of its models learned
     nothing (``utility.test_accuracy_models_at_chance``, 0 < n < K), or ``None``: their
@@ -788,6 +807,7 @@ def attack_observations(
             "(see the warnings above for what each needs); add an attack that reads the "
             "released outputs, e.g. loss"
         )
+    _refuse_white_box_alone(attacks, attack_results)
     _refuse_all_tied(attack_results, utility, records=~is_canary)
     strongest_name = strongest(attack_results, fprs[0], records=~is_canary)
     white_box_name = strongest(attack_results, fprs[0], access=WHITE_BOX, records=~is_canary)
