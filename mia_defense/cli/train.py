@@ -789,6 +789,8 @@ def main() -> None:
         run_entry(_hydra_main, started=lambda: _TASK_STARTED,
                   interrupted="interrupted; run the same command again to resume")  # fmt: skip
     except SystemExit as exc:
+        if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            _mark_killed_jobs()
         if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED) or (
                 exc.code == EXIT_USER_ERROR and _left_to_resume()):  # fmt: skip
             _say_where_to_resume()
@@ -804,6 +806,20 @@ def main() -> None:
         if _left_to_resume():
             _say_where_to_resume()
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _mark_killed_jobs() -> None:
+    """Mark ``interrupted`` the runs of the stopped sweep that its launcher's pool killed
+    (`mark_killed_runs`): interrupted alone (``kill -INT <pid>``, not Ctrl-C to the whole
+    process group), mia-train stopped its ``launcher=joblib`` pool, which killed the running
+    jobs before they could write so: their results.json read ``running`` for ever after."""
+    if not _SWEEP_SUMMARY:  # (no sweep, or one whose end was said)
+        return
+    from mia_defense.tracking.run_dir import mark_killed_runs
+
+    root = Path(_SWEEP_SUMMARY[0][1].hydra.sweep.dir)
+    with contextlib.suppress(OSError):
+        mark_killed_runs(sorted(path.parent for path in root.glob("*/results.json")))
 
 
 def _left_to_resume() -> bool:
@@ -861,6 +877,7 @@ def _lost_workers_stop_cleanly() -> None:
                 _end_search_without_result()
             if type(exc).__name__ not in _LOST_WORKER_ERRORS:
                 raise
+            _mark_killed_jobs()  # (the pool killed the other running jobs too)
             codes = re.search(r"exit codes of the workers are \{([^}]*)\}", str(exc))
             how = f" (exit {codes.group(1)})" if codes else ""
             print(f"DataError: a job's process of this sweep was killed{how}, most often by "

@@ -19,7 +19,7 @@ import re
 import socket
 import stat
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ __all__ = [
     "claim_run_dir",
     "config_differences",
     "finished_run",
+    "mark_killed_runs",
     "mark_run",
     "resume_differences",
     "safe_dirname",
@@ -595,6 +596,61 @@ def mark_run(
             "config": dict(config),
         },
     )
+
+
+# How long `mark_killed_runs` waits for killed writers to release their locks (a pool's
+# workers, killed as the tool stops, are joined before it goes on: rarely needed).
+_KILLED_WAIT_S = 1.0
+
+
+def mark_killed_runs(run_dirs: Iterable[Path], *, wait: float = _KILLED_WAIT_S) -> list[Path]:
+    """Mark ``interrupted`` each of ``run_dirs`` whose results.json says ``running`` while
+    no process holds its lock, the last holder (the lock's line) of this host: its writer
+    was killed (SIGKILL, as a process pool kills its workers when the tool that started
+    them is interrupted alone, ``kill -INT <pid>`` under ``launcher=joblib``), and the run
+    read ``running`` for ever after, in mia-report too. A resume runs it again as it does
+    any unfinished run, its saved models reused. A lock held, or last held on another
+    host (a job that may still run there), or a file system without locks: left as it is.
+    Returns the folders marked."""
+    deadline = time.monotonic() + wait
+    marked = []
+    for run_dir in run_dirs:
+        path = Path(run_dir) / RESULTS
+        try:
+            if not path.is_file() or read_json(path).get("status") != "running":
+                continue
+            fd = os.open(Path(run_dir) / LOCK, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except (DataError, OSError):
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or not _lock_free(fd, deadline):
+                continue
+            holder = os.pread(fd, 512, 0).decode(errors="replace").split()
+            payload = read_json(path)
+            if (holder[:1] == ["pid"] and holder[3:4] == [socket.gethostname()]
+                    and payload.get("status") == "running"):  # fmt: skip
+                write_json(path, {**payload, "status": "interrupted"})
+                marked.append(Path(run_dir))
+        except (DataError, OSError):
+            continue
+        finally:
+            os.close(fd)  # (releases the lock)
+    return marked
+
+
+def _lock_free(fd: int, deadline: float) -> bool:
+    """Take the lock on ``fd`` (held until it is closed), waiting until ``deadline`` for a
+    holder to end; ``False`` where another process keeps it or the file system has none."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        except OSError:
+            return False
 
 
 # A float value in an override string (after '=', ',', '[' or ':'; up to ',', ']', '}').
