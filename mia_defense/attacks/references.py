@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.metrics.inputs import as_scores, as_truth
+from mia_defense.metrics.inputs import as_integer, as_scores, as_truth
 
 __all__ = [
     "DEFAULT_MAX_TARGETS",
@@ -91,12 +91,13 @@ def check_kinds(attack: str, **settings: object) -> None:
                                  and not isinstance(value, bool)):  # fmt: skip
                 continue
             need = "a number in [0, 1] (or None)"
+        elif name == "num_z" and value is None:
+            continue
         else:
             low = {"seed": 0, "folds": 2, "max_train_samples": 1, "num_z": None}[name]
-            whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
-            if (whole and (low is None or value >= low)) or (name == "num_z" and value is None):
-                continue
-            need = "an integer" + (f" >= {low}" if low is not None else " (or None)")
+            as_integer(value, key=f"attack {attack} {name}", low=low,
+                       note="or None" if name == "num_z" else "")  # fmt: skip
+            continue
         raise ConfigError(f"attack {attack} {name}={value!r}: must be {need}")
 
 

@@ -21,7 +21,7 @@ CASES = [
     (lira, {"seed": -1}, "attack lira seed=-1: must be an integer >= 0"),
     (rmia, {"online": "no"}, "attack rmia online='no': must be True or False"),
     (rmia, {"a": "x"}, "attack rmia a='x': must be a number in"),
-    (rmia, {"num_z": 2.5}, r"attack rmia num_z=2.5: must be an integer \(or None\)"),
+    (rmia, {"num_z": 2.5}, r"attack rmia num_z=2\.5: must be an integer, or None"),
     (rmia, {"seed": -1}, "attack rmia seed=-1: must be an integer >= 0"),
     (shokri, {"folds": 2.5}, "attack shokri folds=2.5: must be an integer >= 2"),
     (shokri, {"folds": 0}, "attack shokri folds=0: must be an integer >= 2"),
