@@ -37,6 +37,9 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     for key, value in result.privacy.items():
         if key.startswith("epsilon_refuted") or key == RANDOMIZED_RELEASE_REPEATS:
             continue  # said in capitals below the utility (or the verdict), when it is so
+        if key == "no_verdict_reason" and _no_verdict(result) and (
+                not result.utility_below_chance):  # fmt: skip
+            continue  # said in capitals where the verdict would be
         if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
             lines.append(f"{key} {value}")
         elif isinstance(value, int | float):  # per_model stays in results.json
@@ -102,6 +105,11 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
             "are not the outputs', so a low attack success says nothing about privacy)"
         )
         return "\n".join(lines + destroyed)
+    reason = _no_verdict(result)
+    if reason:  # (a blown-up training, targets of one kind of record: the line under the
+        # table read 'strongest attack at 0.1% FPR: ... (TPR 0.0000)', a private model's)
+        lines.append(f"NO PRIVACY VERDICT: {reason}")
+        return "\n".join(lines)
     key = fpr_key(lowest)
     if result.strongest_attack is None:
         lines.append("no black-box attack ran: no privacy verdict for this run")
@@ -126,6 +134,13 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     if queried is not None:  # (the verdict's threat model: how often the attacker asked)
         lines.append(f"RANDOMIZED RELEASE: {queried}")
     return "\n".join(lines)
+
+
+def _no_verdict(result: RunResult) -> str | None:
+    """results.json's ``privacy.no_verdict_reason`` (the run's training blew up, or its
+    targets hold one kind of record: the attacks could not judge), ``None`` where absent."""
+    reason = result.privacy.get("no_verdict_reason")
+    return reason if isinstance(reason, str) and reason.strip() else None
 
 
 def _ci_level(result: RunResult) -> str:
