@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 from mia_defense.attacks.references import target_models
 from mia_defense.attacks.runner import Attack, EvaluationConfig, check_attacks
 from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.metrics.inputs import as_integer
 from mia_defense.observations import Observations, zero_one_flags
 
 __all__ = [
@@ -52,14 +53,6 @@ def check_overrides(overrides: Any) -> list[str]:
     return overrides
 
 
-def check_int(where: str, name: str, value: Any, *, low: int, high: int | None = None) -> None:
-    """Refuse an argument that is not an integer in [low, high], naming it."""
-    valid = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not valid or value < low or (high is not None and value > high):
-        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise ConfigError(f"{where}: {name}={value!r}: must be an integer {bound}")
-
-
 def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig:
     """The ``attack`` config group (and ``seed``) as mia-train composes it, with
     ``overrides`` such as ``attack.bootstrap=0`` or ``~attack.attacks.shokri``."""
@@ -78,7 +71,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     overrides = check_overrides(overrides)
     # (seed=True, 1.5, NaN, None or '${oc.env:HOME}' was composed as given, and refused
     # later as the config's seed=, if at all; the range is the config check's: _seed_range)
-    check_int("attack_config", "seed", seed, low=0)
+    as_integer(seed, key="attack_config: seed", low=0)
     for override in overrides:
         key, _, value = override.lstrip("+~").partition("=")
         if key.strip() == "seed":  # (it won over the seed= argument, silently)
@@ -334,11 +327,8 @@ def attack_settings(
     _check_cfg("attack_settings", cfg)
     for name, value in (("num_models", num_models), ("num_classes", num_classes)):
         # (-1: numpy's 'negative dimensions are not allowed'; "4": a raw TypeError)
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ConfigError(
-                f"attack_settings: {name}={value!r}: must be an integer >= 1 (the "
-                "observations' own: obs.num_models, obs.num_classes)"
-            )
+        as_integer(value, key=f"attack_settings: {name}", low=1,
+                   note="the observations' own: obs.num_models, obs.num_classes")
     if int(num_models) * int(num_classes) > _MAX_MODEL_CLASSES:
         # (the rehearsal's [K, 8, C]: num_models=10**12 was numpy's raw 'Unable to allocate')
         raise ConfigError(

@@ -35,6 +35,7 @@ from mia_defense.defenses.compose import (
 from mia_defense.defenses.dp import DPSGD, initial_grad_norms, warn_unused_physical_batches
 from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
+from mia_defense.metrics.inputs import as_fraction
 from mia_defense.models.build import ModelBuilder
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.run_fingerprint import TARGETS_STAGE
@@ -359,8 +360,7 @@ def _check(
         raise ConfigError("attack.attacks is empty: name at least one attack")
     if experiment.bootstrap < 0:
         raise ConfigError(f"attack.bootstrap={experiment.bootstrap}: must be >= 0 (0 = no CIs)")
-    if not 0.0 < experiment.confidence < 1.0:
-        raise ConfigError(f"attack.confidence={experiment.confidence}: must lie in (0, 1)")
+    as_fraction(experiment.confidence, key="attack.confidence", note="e.g. 0.95")
     probe_release(experiment.release, num_classes=num_classes)  # (its check first)
     check_attacks(
         experiment.attacks,
