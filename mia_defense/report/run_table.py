@@ -40,6 +40,9 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
         if key == "no_verdict_reason" and _no_verdict(result) and (
                 not result.utility_below_chance):  # fmt: skip
             continue  # said in capitals where the verdict would be
+        if key in _VERDICT_CAVEATS and _caveat(result, key) and not (
+                result.utility_below_chance or _no_verdict(result)):  # fmt: skip
+            continue  # said in capitals under the verdict
         if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
             lines.append(f"{key} {value}")
         elif isinstance(value, int | float):  # per_model stays in results.json
@@ -129,11 +132,31 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     at_chance = models_at_chance_note(util, result.num_models)
     if at_chance is not None:
         lines.append(f"SOME MODELS AT CHANCE: {at_chance}")
+    # (above the table, in lower case, they scrolled away: the verdict under it read as any
+    # run's, an attack of inverted scores 'TPR 0.0025', masks of other models a private one)
+    lines += [f"{label}: {_caveat(result, key)}" for key, label in _VERDICT_CAVEATS.items()
+              if _caveat(result, key)]  # fmt: skip
     queried = randomized_release_note(result.defense.get("release"),
                                       result.privacy.get(RANDOMIZED_RELEASE_REPEATS))
     if queried is not None:  # (the verdict's threat model: how often the attacker asked)
         lines.append(f"RANDOMIZED RELEASE: {queried}")
     return "\n".join(lines)
+
+
+# results.json's ``privacy`` reasons that a verdict's figures may understate the leak, and the
+# words their warnings say them in (pipeline.evaluate, api: the same capitals)
+_VERDICT_CAVEATS = {
+    "attacks_inverted": "INVERTED ATTACK SCORES",
+    "white_box_attacks_inverted": "INVERTED WHITE-BOX ATTACK SCORES",
+    "masks_suspect": "MASKS SUSPECT",
+    "masks_unbalanced": "MASKS UNBALANCED",
+}
+
+
+def _caveat(result: RunResult, key: str) -> str | None:
+    """The run's ``privacy[key]`` reason (`_VERDICT_CAVEATS`), ``None`` where absent."""
+    reason = result.privacy.get(key)
+    return reason if isinstance(reason, str) and reason.strip() else None
 
 
 def _no_verdict(result: RunResult) -> str | None:
