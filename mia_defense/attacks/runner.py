@@ -60,6 +60,11 @@ class EvaluationConfig:
     delta: float = 1e-5
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        # (a bad value was refused only by run_attacks, or raw inside the metrics of a caller
+        # of evaluate: checked here in run_attacks' words)
+        _check_evaluation(self, given=True)
+
 
 @dataclass(frozen=True)
 class AttackResult:
@@ -151,7 +156,7 @@ def run_attacks(
         groups: [N] a label per record, equal for exact copies: the bootstrap draws a group
             with all its records (``None``: each record alone).
     """
-    config = evaluation or EvaluationConfig(fprs=fprs, bootstrap=0)
+    config = evaluation or EvaluationConfig(fprs=as_fprs(fprs, where="run_attacks"), bootstrap=0)
     targets = checked_targets(targets, obs.num_models)
     obs = _bool_masks(obs)
     _check_evaluation(config, given=evaluation is not None)
