@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mia_defense.errors import ConfigError, DataError
-from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
+from mia_defense.errors import DataError
+from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_scores, as_truth
 
 __all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_draws_note"]
 
@@ -193,9 +193,11 @@ def bootstrap_intervals(
             (resampling copies apart made the intervals too narrow). ``None``: every record
             its own group, the same draws as ever.
     """
-    _check_settings(confidence, num_resamples, seed)
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    # (a seed or count of resamples of 2.5 or -1, or a text confidence, were raw TypeErrors,
+    # numpy's errors or NaN intervals; a count beyond MAX_BOOTSTRAP ran for days)
+    as_fraction(confidence, key="bootstrap_intervals: confidence", note="e.g. 0.95")
+    as_integer(num_resamples, key="bootstrap_intervals: num_resamples", low=0, high=MAX_BOOTSTRAP)
+    as_integer(seed, key="bootstrap_intervals: seed", low=0)
     fprs = as_fprs(fprs, where="bootstrap_intervals")  # (an FPR of 0 or 2 gave a figure)
     scores = np.atleast_2d(as_scores(scores, where="bootstrap_intervals"))
     truth = np.atleast_2d(as_truth(is_member, where="bootstrap_intervals"))
@@ -262,23 +264,6 @@ def bootstrap_intervals(
         confidence=confidence,
         num_resamples=num_resamples,
     )
-
-
-def _check_settings(confidence: object, num_resamples: object, seed: object) -> None:
-    """Refuse `bootstrap_intervals`' settings of the wrong kind (`ConfigError` naming each):
-    a confidence that is no number and a seed or count of resamples that is no whole number
-    were raw TypeErrors or numpy's 'expected non-negative integer', a negative count gave
-    NaN intervals, and a count beyond `MAX_BOOTSTRAP` ran for days (the config refuses it)."""
-    where = "bootstrap_intervals"
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float | np.number):
-        raise ConfigError(f"{where}: confidence={confidence!r}: must be a number in (0, 1), "
-                          "e.g. 0.95")  # fmt: skip
-    for name, value, high in (("num_resamples", num_resamples, MAX_BOOTSTRAP),
-                              ("seed", seed, None)):  # fmt: skip
-        whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
-        if not whole or value < 0 or (high is not None and value > high):
-            bound = f"in [0, {high}]" if high is not None else ">= 0"
-            raise ConfigError(f"{where}: {name}={value!r}: must be a whole number {bound}")
 
 
 # Groups of copies (distinct records) below which the intervals are said to rest on too few

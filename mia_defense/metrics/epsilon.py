@@ -8,8 +8,8 @@ from decimal import Decimal
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
-from mia_defense.errors import ConfigError, DataError
-from mia_defense.metrics.inputs import as_scores
+from mia_defense.errors import DataError
+from mia_defense.metrics.inputs import as_fraction, as_integer, as_scores
 
 __all__ = [
     "clopper_pearson_upper",
@@ -18,6 +18,8 @@ __all__ = [
     "level_text",
     "wilson_interval",
 ]
+
+_DELTA_EXAMPLE = "e.g. the DP run's delta or 1e-5"
 
 
 def clopper_pearson_upper(errors: np.ndarray, trials: int, alpha: float) -> np.ndarray:
@@ -28,12 +30,8 @@ def clopper_pearson_upper(errors: np.ndarray, trials: int, alpha: float) -> np.n
     refused (`DataError`, `ConfigError`).
     """
     where = "clopper_pearson_upper"
-    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 0:
-        raise ConfigError(f"{where}: trials={trials!r}: must be a whole number >= 0")
-    if not (isinstance(alpha, int | float | np.integer | np.floating)
-            and not isinstance(alpha, bool) and 0.0 < alpha < 1.0):  # fmt: skip
-        raise ConfigError(f"{where}: alpha={alpha!r}: must lie in (0, 1), e.g. 0.05 for a 95% "
-                          "bound")  # fmt: skip
+    as_integer(trials, key=f"{where}: trials", low=0)
+    as_fraction(alpha, key=f"{where}: alpha", note="e.g. 0.05 for a 95% bound")
     fix = "give counts of errors, whole numbers from 0 to trials"
     try:
         errors = as_scores(errors, where=where, name="errors")
@@ -58,7 +56,7 @@ def epsilon_from_rates(fpr: np.ndarray, fnr: np.ndarray, *, delta: float) -> np.
     `ConfigError`): they gave an ε (a δ of -1 a larger one).
     """
     where = "epsilon_from_rates"
-    _check_delta(where, delta)
+    as_fraction(delta, key=f"{where}: delta", zero=True, note=_DELTA_EXAMPLE)
     fpr, fnr = _rates(where, "fpr", fpr), _rates(where, "fnr", fnr)
     return _epsilon(fpr, fnr, delta)
 
@@ -102,15 +100,11 @@ def empirical_epsilon(
     a falling FPR, ``fpr`` and ``tpr`` of other lengths) is refused.
     """
     where = "empirical_epsilon"
-    _check_delta(where, delta)
-    if not (isinstance(confidence, int | float | np.integer | np.floating)
-            and 0.0 < confidence < 1.0):  # fmt: skip
-        raise ConfigError(f"{where}: confidence={confidence!r}: must lie in (0, 1), e.g. 0.95")
-    counts = {"num_members": num_members, "num_nonmembers": num_nonmembers}
-    for name, value in {**counts, "max_thresholds": max_thresholds}.items():
-        low = 1 if name == "max_thresholds" else 0
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ConfigError(f"{where}: {name}={value!r}: must be a whole number >= {low}")
+    as_fraction(delta, key=f"{where}: delta", zero=True, note=_DELTA_EXAMPLE)
+    as_fraction(confidence, key=f"{where}: confidence", note="e.g. 0.95")
+    as_integer(num_members, key=f"{where}: num_members", low=0)
+    as_integer(num_nonmembers, key=f"{where}: num_nonmembers", low=0)
+    as_integer(max_thresholds, key=f"{where}: max_thresholds", low=1)
     fpr, tpr = _rates(where, "fpr", fpr), _rates(where, "tpr", tpr)
     if fpr.ndim != 1 or fpr.shape != tpr.shape:
         raise DataError(f"{where}: fpr {fpr.shape} and tpr {tpr.shape}: give the ROC curve as "
@@ -159,14 +153,6 @@ def level_text(level: float) -> str:
         if Decimal(text) != Decimal(text).to_integral_value():
             break
     return f"{text}%"
-
-
-def _check_delta(where: str, delta: object) -> None:
-    """Refuse a δ that is not a number in [0, 1) (`ConfigError` naming ``where``)."""
-    if not (isinstance(delta, int | float | np.integer | np.floating)
-            and not isinstance(delta, bool) and 0.0 <= delta < 1.0):  # fmt: skip
-        raise ConfigError(f"{where}: delta={delta!r}: must lie in [0, 1), e.g. the DP run's "
-                          "delta or 1e-5")  # fmt: skip
 
 
 def _rates(where: str, name: str, values: object) -> np.ndarray:

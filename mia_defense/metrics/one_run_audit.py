@@ -22,7 +22,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 from scipy.stats import binom
 
-from mia_defense.metrics.inputs import as_truth
+from mia_defense.metrics.inputs import as_fraction, as_truth
 
 __all__ = [
     "GUESS_FRACTIONS",
@@ -76,8 +76,7 @@ def one_run_epsilon(
     """The largest ε such that ``correct`` of ``guesses`` right has p-value below
     ``1 - confidence`` under (ε, δ)-DP: with that confidence the mechanism is not (ε, δ)-DP
     for any smaller ε. 0 when not even ε = 0 is rejected."""
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence}: must lie in (0, 1)")
+    as_fraction(confidence, key="one_run_epsilon: confidence", note="e.g. 0.95")
     significance = 1.0 - confidence
 
     def excess(epsilon: float) -> float:  # > 0 while (ε, δ) is rejected

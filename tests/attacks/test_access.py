@@ -172,7 +172,7 @@ def test_metrics_computed_beside_the_next_attack_match_one_at_a_time_and_raise_t
         assert result.metrics.auc == alone.metrics.auc
         assert result.intervals == alone.intervals
         assert result.epsilon_lower_bound == alone.epsilon_lower_bound
-    with pytest.raises(ValueError, match="confidence must lie in"):
+    with pytest.raises(ValueError, match=r"confidence=1\.5: must be a number in \(0, 1\)"):
         run_attacks(obs, attacks, targets=np.arange(4),
                     evaluation=EvaluationConfig(bootstrap=20, confidence=1.5))
 

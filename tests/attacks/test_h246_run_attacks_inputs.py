@@ -38,8 +38,8 @@ def test_records_of_0_1_ints_pool_the_records_their_bool_mask_does(obs):
     ({"fprs": 0.1}, r"run_attacks: evaluation: fprs=0.1: give a sequence"),
     ({"confidence": "0.9"}, r"run_attacks: evaluation.confidence='0.9': must be a number in "),
     ({"delta": -1.0}, r"run_attacks: evaluation.delta=-1.0: must be a number in \[0, 1\)"),
-    ({"bootstrap": 2.5}, r"run_attacks: evaluation.bootstrap=2.5: must be a whole number"),
-    ({"seed": -1}, r"run_attacks: evaluation.seed=-1: must be a whole number >= 0"),
+    ({"bootstrap": 2.5}, r"run_attacks: evaluation.bootstrap=2.5: must be an integer in \["),
+    ({"seed": -1}, r"run_attacks: evaluation.seed=-1: must be an integer >= 0"),
 ])  # fmt: skip
 def test_evaluation_settings_out_of_range_are_refused_before_any_attack(obs, setting, said):
     with pytest.raises(ConfigError, match=said):

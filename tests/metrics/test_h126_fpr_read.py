@@ -62,7 +62,7 @@ def test_an_fpr_the_scores_do_not_resolve_is_left_to_its_own_note():
 
 
 def test_the_reading_needs_an_fpr_in_the_open_unit_interval():
-    with pytest.raises(ValueError, match="target FPR must lie in"):
+    with pytest.raises(ValueError, match=r"fpr_read_at: target=1\.0: must be a number in \(0, 1\)"):
         fpr_read_at(np.array([0.0, 1.0]), np.array([0.0, 1.0]), 1.0)
 
 

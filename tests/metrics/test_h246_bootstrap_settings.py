@@ -16,12 +16,13 @@ SCORES, TRUTH = np.arange(6.0), np.array([0, 1, 0, 1, 1, 0])
 
 
 @pytest.mark.parametrize("setting, said", [
-    ({"num_resamples": 2.5}, r"num_resamples=2.5: must be a whole number in \[0, 100000\]"),
-    ({"num_resamples": True}, r"num_resamples=True: must be a whole number"),
-    ({"num_resamples": -1}, r"num_resamples=-1: must be a whole number"),
-    ({"num_resamples": MAX_BOOTSTRAP + 1}, r"num_resamples=100001: must be a whole number"),
-    ({"seed": -1}, r"seed=-1: must be a whole number >= 0"),
-    ({"seed": "a"}, r"seed='a': must be a whole number >= 0"),
+    ({"num_resamples": 2.5}, r"num_resamples=2.5: must be an integer in \[0, 100000\]"),
+    ({"num_resamples": True}, r"num_resamples=True: must be an integer in \[0, 100000\]"),
+    ({"num_resamples": -1}, r"num_resamples=-1: must be an integer in \[0, 100000\]"),
+    ({"num_resamples": MAX_BOOTSTRAP + 1},
+     r"num_resamples=100001: must be an integer in \[0, 100000\]"),
+    ({"seed": -1}, r"seed=-1: must be an integer >= 0"),
+    ({"seed": "a"}, r"seed='a': must be an integer >= 0"),
     ({"confidence": "0.9"}, r"confidence='0.9': must be a number in \(0, 1\)"),
 ])  # fmt: skip
 def test_a_setting_of_the_wrong_kind_is_refused(setting, said):

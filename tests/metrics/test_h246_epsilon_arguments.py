@@ -28,14 +28,14 @@ def test_the_bound_is_its_docstrings_formula():
 
 
 @pytest.mark.parametrize("setting, said", [
-    ({"confidence": 0}, r"confidence=0: must lie in \(0, 1\)"),
-    ({"confidence": 1.5}, r"confidence=1.5: must lie in \(0, 1\)"),
-    ({"confidence": float("nan")}, r"confidence=nan: must lie in \(0, 1\)"),
-    ({"delta": -1.0}, r"delta=-1.0: must lie in \[0, 1\)"),
-    ({"delta": float("nan")}, r"delta=nan: must lie in \[0, 1\)"),
-    ({"max_thresholds": 0}, r"max_thresholds=0: must be a whole number >= 1"),
-    ({"num_members": 100.5}, r"num_members=100.5: must be a whole number"),
-    ({"num_nonmembers": float("nan")}, r"num_nonmembers=nan: must be a whole number"),
+    ({"confidence": 0}, r"confidence=0: must be a number in \(0, 1\), e\.g\. 0\.95"),
+    ({"confidence": 1.5}, r"confidence=1.5: must be a number in \(0, 1\)"),
+    ({"confidence": float("nan")}, r"confidence=nan: must be a number in \(0, 1\)"),
+    ({"delta": -1.0}, r"delta=-1.0: must be a number in \[0, 1\), e\.g\. the DP run"),
+    ({"delta": float("nan")}, r"delta=nan: must be a number in \[0, 1\)"),
+    ({"max_thresholds": 0}, r"max_thresholds=0: must be an integer >= 1"),
+    ({"num_members": 100.5}, r"num_members=100.5: must be an integer >= 0"),
+    ({"num_nonmembers": float("nan")}, r"num_nonmembers=nan: must be an integer >= 0"),
 ])
 def test_a_setting_out_of_range_is_refused(setting, said):
     with pytest.raises(ConfigError, match=rf"empirical_epsilon: {said}"):
@@ -56,7 +56,8 @@ def test_a_curve_that_is_none_is_refused(fpr, tpr, said):
 def test_epsilon_from_rates_refuses_what_gives_no_epsilon():
     assert epsilon_from_rates([0.01], [0.5], delta=1e-5) == pytest.approx([np.log(0.5 / 0.01)],
                                                                           rel=1e-4)
-    with pytest.raises(ConfigError, match=r"epsilon_from_rates: delta=-1: must lie in \[0, 1\)"):
+    with pytest.raises(ConfigError,
+                       match=r"epsilon_from_rates: delta=-1: must be a number in \[0, 1\)"):
         epsilon_from_rates(np.array([0.01]), np.array([0.5]), delta=-1)
     for bad in (-0.5, 2.0, np.nan):
         with pytest.raises(DataError, match=r"epsilon_from_rates: fpr holds values outside"):

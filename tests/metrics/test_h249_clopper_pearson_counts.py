@@ -31,11 +31,11 @@ def test_errors_that_are_no_counts_are_refused(errors, said):
 
 
 @pytest.mark.parametrize("trials, alpha, said", [
-    (-1, 0.05, r"trials=-1: must be a whole number >= 0"),
-    (10.5, 0.05, r"trials=10.5: must be a whole number >= 0"),
-    (True, 0.05, r"trials=True: must be a whole number"),
-    (10, 1.5, r"alpha=1.5: must lie in \(0, 1\)"),
-    (10, float("nan"), r"alpha=nan: must lie in \(0, 1\)"),
+    (-1, 0.05, r"trials=-1: must be an integer >= 0"),
+    (10.5, 0.05, r"trials=10.5: must be an integer >= 0"),
+    (True, 0.05, r"trials=True: must be an integer >= 0"),
+    (10, 1.5, r"alpha=1.5: must be a number in \(0, 1\), e\.g\. 0\.05 for a 95% bound"),
+    (10, float("nan"), r"alpha=nan: must be a number in \(0, 1\)"),
 ])
 def test_settings_out_of_range_are_refused(trials, alpha, said):
     with pytest.raises(ConfigError, match=f"clopper_pearson_upper: {said}"):

@@ -11,7 +11,11 @@ import numpy as np
 import pytest
 
 from mia_defense.errors import ConfigError
+from mia_defense.metrics import bootstrap_intervals, tpr_at_fpr
+from mia_defense.metrics.epsilon import clopper_pearson_upper
 from mia_defense.metrics.inputs import as_fraction, as_integer
+from mia_defense.metrics.one_run_audit import one_run_epsilon
+from mia_defense.metrics.roc import fpr_read_at
 
 
 @pytest.mark.parametrize("value", [0, 7, np.int64(7), np.uint8(3)])
@@ -61,3 +65,26 @@ def test_zero_is_taken_where_asked_and_one_never():
     for value in (1.0, -1e-9, float("nan")):
         with pytest.raises(ConfigError, match=r"f: delta=.*: must be a number in \[0, 1\)$"):
             as_fraction(value, key="f: delta", zero=True)
+
+
+def _curve():
+    return np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.7, 1.0])
+
+
+@pytest.mark.parametrize("call, said", [
+    (lambda: one_run_epsilon(m=10, guesses=4, correct=4, delta=0.0, confidence=1.0),
+     r"one_run_epsilon: confidence=1\.0: must be a number in \(0, 1\), e\.g\. 0\.95"),
+    (lambda: one_run_epsilon(m=10, guesses=4, correct=4, delta=0.0, confidence="0.9"),
+     r"one_run_epsilon: confidence='0\.9': must be a number in \(0, 1\)"),
+    (lambda: tpr_at_fpr(*_curve(), True), r"tpr_at_fpr: target=True: must be a number in "),
+    (lambda: fpr_read_at(*_curve(), 0), r"fpr_read_at: target=0: must be a number in \(0, 1\)"),
+    (lambda: bootstrap_intervals(np.arange(4.0), [0, 1, 0, 1], fprs=(0.1,), confidence=0.0),
+     r"bootstrap_intervals: confidence=0\.0: must be a number in \(0, 1\)"),
+    (lambda: clopper_pearson_upper([1], np.int64(-2), 0.05),
+     r"clopper_pearson_upper: trials=np\.int64\(-2\): must be an integer >= 0"),
+])  # fmt: skip
+def test_the_metrics_refuse_in_the_readers_words(call, said):
+    """A text confidence was a raw TypeError in one_run_epsilon; the others said 'must lie in
+    (0, 1), got ...' or 'must be a whole number', without the function's name."""
+    with pytest.raises(ConfigError, match=f"^{said}"):
+        call()

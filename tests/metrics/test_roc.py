@@ -26,7 +26,7 @@ def test_tpr_at_fpr_takes_best_threshold_not_above_target():
     tpr = np.array([0.0, 0.1, 0.2, 0.5, 1.0])
     assert tpr_at_fpr(fpr, tpr, 0.01) == pytest.approx(0.2)
     assert tpr_at_fpr(fpr, tpr, 0.001) == pytest.approx(0.1)
-    with pytest.raises(ValueError, match="target FPR must lie in"):
+    with pytest.raises(ValueError, match=r"tpr_at_fpr: target=1\.5: must be a number in \(0, 1\)"):
         tpr_at_fpr(fpr, tpr, 1.5)
 
 
