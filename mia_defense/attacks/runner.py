@@ -20,7 +20,7 @@ from mia_defense.attacks.references import checked_targets
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
-from mia_defense.metrics.inputs import as_fprs, as_truth
+from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_truth
 from mia_defense.metrics.roc import DEFAULT_FPRS, AttackMetrics, roc_metrics, unresolved_fprs
 from mia_defense.observations import MissingObservationError, Observations, zero_one_flags
 
@@ -212,29 +212,13 @@ def run_attacks(
 def _check_evaluation(config: EvaluationConfig, *, given: bool) -> None:
     """Refuse `EvaluationConfig` settings out of range before any attack runs (`ConfigError`
     naming each): they failed after every attack had scored, in the metrics' words, or
-    as a raw ZeroDivisionError (an FPR of 0) or TypeError (one FPR, not a sequence). A
-    confidence that is a number out of (0, 1) gets `bootstrap_intervals`' message (tests and
-    callers match it), now before the attacks run rather than after all of them."""
+    as a raw ZeroDivisionError (an FPR of 0) or TypeError (one FPR, not a sequence)."""
     where = "run_attacks: evaluation" if given else "run_attacks"
     as_fprs(config.fprs, where=where)
-    checks = {"bootstrap": (True, 0, MAX_BOOTSTRAP), "seed": (True, 0, None),
-              "confidence": (False, 0.0, 1.0), "delta": (False, 0.0, 1.0)}  # fmt: skip
-    for name, (whole, low, high) in checks.items():
-        value = getattr(config, name)
-        if whole:
-            kind = isinstance(value, int | np.integer) and not isinstance(value, bool)
-            fine = kind and value >= low and (high is None or value <= high)
-            need = f"a whole number in [{low}, {high}]" if high else f"a whole number >= {low}"
-        else:
-            kind = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-            # (confidence's range: in bootstrap_intervals' words, below)
-            fine = kind and (name == "confidence" or low <= value < high)
-            need = "a number in (0, 1), e.g. 0.95" if name == "confidence" else (
-                "a number in [0, 1), e.g. 1e-5")
-        if not fine:
-            raise ConfigError(f"{where}.{name}={value!r}: must be {need}")
-    if not 0.0 < config.confidence < 1.0:  # (NaN too) the words bootstrap_intervals raises
-        raise ConfigError(f"confidence must lie in (0, 1), got {config.confidence}")
+    as_integer(config.bootstrap, key=f"{where}.bootstrap", low=0, high=MAX_BOOTSTRAP)
+    as_integer(config.seed, key=f"{where}.seed", low=0)
+    as_fraction(config.confidence, key=f"{where}.confidence", note="e.g. 0.95")
+    as_fraction(config.delta, key=f"{where}.delta", zero=True, note="e.g. 1e-5")
 
 
 def _checked_records(records: object, groups: object, num_records: int) -> np.ndarray | None:
