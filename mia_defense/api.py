@@ -40,13 +40,13 @@ from mia_defense.attack_setup import (
     check_overrides,
     fixed_overrides,
     fixed_problem,
-    observed_settings,
     record_settings,
 )
+from mia_defense.attack_setup import observed_settings as _observed_settings
 from mia_defense.attacks.base import access_of
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
-from mia_defense.data.checks import warn_label_copies, warn_unscaled_features
+from mia_defense.data.checks import far_apart_labels, warn_label_copies, warn_unscaled_features
 from mia_defense.data.dataset import Dataset, refuse_masked
 from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
@@ -155,7 +155,7 @@ def make_plan(
         if value is not None:
             as_integer(value, key=f"make_plan: {name}", low=0)
     _refuse_masked("make_plan", x=x, y=y)
-    labels = np.asarray(_values(y, "make_plan", "y"))
+    labels = _array(y, "make_plan", "y", DataError)
     if labels.dtype.kind not in "iu":  # (numpy counts timedelta64 as an integer: raw TypeError)
         raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
     features = _numbers("make_plan", x)
@@ -178,9 +178,18 @@ def make_plan(
             f"make_plan: y holds label {labels.min()}; give class indices 0, 1, ... (e.g. "
             "np.unique(y, return_inverse=True)[1])"
         )
+    classes = int(labels.max()) + 1
+    if far_apart_labels(classes, len(labels)):  # (as mia-train's dataset.num_classes)
+        raise DataError(
+            f"make_plan: y holds labels up to {classes - 1} for {len(labels)} records: "
+            f"{classes} classes (y is read as class indices 0..C-1), at least "
+            f"{classes - len(labels)} of them without a record, and the models and attacks "
+            "grow with the classes; relabel y to 0..C-1 first (np.unique(y, "
+            "return_inverse=True)[1]) and train on those labels"
+        )
     _check_sizes(len(features), population_size, test_size)
     dataset = Dataset(
-        x=features, y=labels, num_classes=int(labels.max()) + 1, name="your data",
+        x=features, y=labels, num_classes=classes, name="your data",
     )  # fmt: skip
     plan = _make_plan(
         dataset, num_models=num_models, population_size=population_size, test_size=test_size,
@@ -193,6 +202,19 @@ def make_plan(
                            loader="your code before make_plan and training")
     warn_label_copies(features, labels, source=dataset.description)  # as the loaders do
     return plan
+
+
+def observed_settings(obs: Observations, is_canary: Any = None) -> dict[str, Any]:
+    """The `FIXED_SETTINGS` that observations state themselves: their augmented queries
+    (``queries.num_augmented``), their gradient norms (``white_box``), the records flagged
+    as canaries (``canaries.num``) and no one-run audit; the others they do not say.
+    ``is_canary`` is read as `audit` reads it: a tensor (one that requires grad, sparse,
+    bfloat16) by its values (a raw RuntimeError, or refused, before), a masked array refused
+    (its masked flags were counted)."""
+    if is_canary is not None and isinstance(obs, Observations):
+        _refuse_masked("observed_settings", is_canary=is_canary)
+        is_canary = _values(is_canary, "observed_settings", "is_canary")
+    return _observed_settings(obs, is_canary)
 
 
 def _check_sizes(rows: int, population_size: int | None, test_size: int | None) -> None:
@@ -336,6 +358,19 @@ def _values(value: Any, where: str = "", name: str = "") -> Any:
     if isinstance(value, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in value):
         return [_values(v, where, f"{name}[{i}]") for i, v in enumerate(value)]
     return value
+
+
+def _array(value: Any, where: str, name: str, error: type[MiaDefenseError]) -> np.ndarray:
+    """``value`` (a tensor by its values, `_values`) as a numpy array; lists numpy cannot
+    make one array of (ragged rows, [[0, 1], [1]]: a raw ValueError 'inhomogeneous shape')
+    are an ``error`` naming ``name``."""
+    given = _values(value, where, name)  # (its own DataError, a ValueError: not caught below)
+    try:
+        return np.asarray(given)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        said = " ".join(str(exc).split())[:120]
+        raise error(f"{where}: {name}: not an array ({said}); give a numpy array (or a list "
+                    "of equal-length rows)") from None  # fmt: skip
 
 
 def _cpu_tensor(value: Any, where: str = "", name: str = "") -> Any:
@@ -882,8 +917,7 @@ def _refuse_copies(models: Sequence[nn.Module]) -> None:
 def _plan_data(x: Any, y: Any, plan: MembershipPlan) -> tuple[np.ndarray, np.ndarray]:
     """``x`` as float32 and ``y``, checked against the rows the plan indexes."""
     _refuse_masked("observe_models", x=x, y=y)
-    inputs, labels = _numbers("observe_models", x), np.asarray(
-        _values(y, "observe_models", "y"))
+    inputs, labels = _numbers("observe_models", x), _array(y, "observe_models", "y", DataError)
     rows = int(max(plan.population_idx.max(initial=0), plan.test_idx.max(initial=0))) + 1
     if inputs.ndim == 0 or len(inputs) < rows:
         raise DataError(
@@ -921,7 +955,7 @@ def _check_plan(plan: MembershipPlan) -> MembershipPlan:
     fields = ("population_idx", "test_idx", "masks")
     _refuse_masked("observe_models", **{f"plan.{name}": getattr(plan, name) for name in fields})
     # (tensors as their values: masks on the meta device were a raw TypeError)
-    given = {name: _values(getattr(plan, name), "observe_models", f"plan.{name}")
+    given = {name: _array(getattr(plan, name), "observe_models", f"plan.{name}", ConfigError)
              for name in fields}  # fmt: skip
     for name in ("population_idx", "test_idx"):
         idx = np.asarray(given[name])
@@ -1485,7 +1519,7 @@ def _population_rows(population_idx: Any, n: int) -> np.ndarray:
     """``population_idx`` as [N] distinct dataset rows >= 0 (most_vulnerable's
     dataset_index reads them: floats, repeats or negatives named rows the records are not)."""
     _refuse_masked("run_audit", population_idx=population_idx)
-    rows = np.asarray(_values(population_idx, "run_audit", "population_idx"))
+    rows = _array(population_idx, "run_audit", "population_idx", ConfigError)
     if rows.shape != (n,) or rows.dtype.kind not in "iu":  # (timedelta64 counts as integer)
         raise ConfigError(
             f"run_audit: population_idx has shape {rows.shape} and dtype {rows.dtype}; give "
@@ -1501,7 +1535,7 @@ def _copy_groups(copy_groups: Any, obs: Observations) -> np.ndarray:
     """``copy_groups`` as [N] integer labels of records that train the same models
     (`mia_defense.observations.copy_group_problem`)."""
     _refuse_masked("audit", copy_groups=copy_groups)
-    groups = np.asarray(_values(copy_groups, "audit", "copy_groups"))
+    groups = _array(copy_groups, "audit", "copy_groups", ConfigError)
     problem = copy_group_problem(groups, obs.masks)
     if problem:
         raise ConfigError(f"copy_groups: {problem}")
@@ -1511,7 +1545,7 @@ def _copy_groups(copy_groups: Any, obs: Observations) -> np.ndarray:
 def _canaries(is_canary: Any, n: int) -> np.ndarray:
     """``is_canary`` as [N] bool: one 0/1 per record, some of them not canaries."""
     _refuse_masked("audit", is_canary=is_canary)
-    flags = np.asarray(_values(is_canary, "audit", "is_canary"))
+    flags = _array(is_canary, "audit", "is_canary", ConfigError)
     if flags.shape != (n,):
         raise ConfigError(f"is_canary: shape {flags.shape}, expected [{n}] (one flag per "
                           "record of the observations)")  # fmt: skip

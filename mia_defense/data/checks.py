@@ -37,6 +37,7 @@ __all__ = [
     "check_seed",
     "closest_name",
     "duplicate_count",
+    "far_apart_labels",
     "finish_dataset",
     "is_number_text",
     "label_copies",
@@ -298,6 +299,13 @@ def check_seed(seed: object) -> None:
         raise ConfigError(f"dataset.seed={seed!r}: must be an integer >= 0 (the run's seed)")
 
 
+def far_apart_labels(num_classes: int, samples: int) -> bool:
+    """Whether ``num_classes`` classes for ``samples`` samples are no subset of a larger task
+    (beyond `_SUBSET_CLASSES` and twice the samples: most classes could have no sample, as
+    for labels such as 0 and 1000000): the models and attacks grow with the classes."""
+    return num_classes > max(2 * samples, _SUBSET_CLASSES)
+
+
 def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None:
     """Refuse a ``dataset.num_classes`` of which more than half the classes could have no
     sample (beyond twice both the samples and the largest label): a typo, and the models,
@@ -318,7 +326,7 @@ def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None
             "could have no sample; set dataset.num_classes to the number of classes (null "
             "infers it from the labels)"
         )
-    if num_classes > max(2 * len(y), _SUBSET_CLASSES):
+    if far_apart_labels(num_classes, len(y)):
         raise DataError(
             f"{source}: dataset.num_classes={num_classes} but the data holds only {len(y)} "
             f"samples (labels up to {largest}): at least {num_classes - len(y)} of the classes "
