@@ -93,6 +93,9 @@ class RunResult:
         num_models: how many models the observations hold (K), for the end-of-run table's
             `models_at_chance_note`; results.json takes its own ``num_models`` from the run's
             facts, not from here. ``None`` where unknown.
+        test_size: how many test records the test accuracy rests on, for the end-of-run
+            table's near-chance caveat (mia-train's; results.json takes its own from the
+            run's facts). ``None`` where unknown.
     """
 
     utility: dict[str, float]
@@ -110,6 +113,7 @@ class RunResult:
     nonmember_scores: int | None = None
     epsilon_evidence: list[Evidence] = field(default_factory=list, repr=False)
     num_models: int | None = None
+    test_size: int | None = None
 
     @property
     def utility_below_chance(self) -> bool:

@@ -108,6 +108,7 @@ def record_run(
     """scores.npz, TensorBoard events, then results.json (last: its ``complete`` marks a
     finished run); ``histories`` give the training curves (none when nothing was trained);
     ``figures=False`` leaves TensorBoard's figures out (config key ``figures``)."""
+    result.test_size = facts.test_size  # (the end-of-run table says the caveat too)
     warn_near_chance(result.utility, facts.test_size)
     _warn_release_near_chance(result, facts.test_size)
     with stopwatch.stage("scores.npz"):
