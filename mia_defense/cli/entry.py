@@ -302,6 +302,8 @@ def _note_signal(signum: signal.Signals, default: object) -> Callable[[], bool]:
             return
         received.append(now)
         _refuse_imports_cut_short(frame)
+        with contextlib.suppress(Exception):  # (never in the way of the interruption)
+            _pool_kills_without_a_child()
         raise KeyboardInterrupt
 
     try:
@@ -311,3 +313,54 @@ def _note_signal(signum: signal.Signals, default: object) -> Callable[[], bool]:
         pass
     return lambda: bool(received)
 
+
+# When `_note_signal` raised its interruption, and how long after it a pool's workers are
+# killed at the earliest (`_pool_kills_without_a_child`).
+_STOPPING_SINCE: list[float] = [0.0]
+_WORKERS_GRACE_S = 0.5
+
+
+def _pool_kills_without_a_child() -> None:
+    """Make joblib's process pool (loky, where psutil is not installed) find the processes
+    it kills as the tool stops in /proc, not from a ``pgrep -P`` child of its own: Ctrl-C
+    pressed twice within about 0.05 s killed that child too (it shares the terminal's
+    process group), loky's fallback failed (AttributeError: 'Popen' object has no attribute
+    'kill'), its thread died with a traceback and left a worker alive, which the tool then
+    waited on for ever. Only where loky is loaded already and /proc lists the processes.
+    The workers, interrupted by the same Ctrl-C, get `_WORKERS_GRACE_S` from it to record
+    that (pgrep's start gave them some: each train.log's interrupted line)."""
+    _STOPPING_SINCE[:] = [time.monotonic()]
+    utils = sys.modules.get("joblib.externals.loky.backend.utils")
+    kill = getattr(utils, "_kill", None)
+    if (utils is None or getattr(utils, "psutil", None) is not None or not callable(kill)
+            or not callable(getattr(utils, "_posix_recursive_kill", None))
+            or getattr(utils._posix_recursive_kill, "_mia_proc", False)
+            or not os.path.isdir("/proc/self/task")):  # fmt: skip
+        return
+
+    def recursive_kill(pid: int) -> None:  # (loky's own, children from /proc)
+        time.sleep(max(0.0, _STOPPING_SINCE[0] + _WORKERS_GRACE_S - time.monotonic()))
+        for child in _child_pids(pid):
+            recursive_kill(child)
+        kill(pid)
+
+    recursive_kill._mia_proc = True  # type: ignore[attr-defined]
+    utils._posix_recursive_kill = recursive_kill
+
+
+def _child_pids(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (the 4th field of /proc/<child>/stat)."""
+    found = []
+    with contextlib.suppress(OSError), os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                    text = handle.read()
+            except OSError:  # (ended meanwhile)
+                continue
+            fields = text[text.rfind(b")") + 2:].split()
+            if len(fields) > 1 and fields[1] == str(pid).encode():
+                found.append(int(entry.name))
+    return found
