@@ -152,6 +152,8 @@ _LOG_FAILED: list[str] = []
 # the default outputs/<date>/<time>), as (key, path): the same command names a new one, so
 # an interrupted run or sweep resumes only with this one named (`_say_where_to_resume`).
 _CLOCK_NAMED: list[tuple[str, str]] = []
+# Set once an interrupted sweep said what it keeps (`_say_what_the_sweep_kept`).
+_KEPT_SAID: list[bool] = []
 # Public names of this module that live in mia_defense.cli.build (see __getattr__).
 _FROM_BUILD = frozenset({"build_experiment", "format_table", "run"})
 
@@ -660,6 +662,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             return None  # the other points still run; the sweep exits 2 at its end
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
+        if HydraConfig.get().mode != RunMode.MULTIRUN:
+            _say_what_the_run_kept(run_dir)
+        else:  # (a job in the tool's own process, the basic launcher's; else the tool's)
+            _say_what_the_sweep_kept()
         end_interrupted(log, "interrupted; run the same command again to resume")
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
@@ -773,6 +779,7 @@ def main() -> None:
     _SEARCH_WITHOUT_RESULT.clear()
     _LOG_FAILED.clear()
     _CLOCK_NAMED.clear()
+    _KEPT_SAID.clear()
     refuse_misused_flags(sys.argv[1:])
     refuse_option_after_overrides(sys.argv[1:])
     refuse_unexpanded_home(sys.argv[1:])
@@ -820,6 +827,57 @@ def _mark_killed_jobs() -> None:
     root = Path(_SWEEP_SUMMARY[0][1].hydra.sweep.dir)
     with contextlib.suppress(OSError):
         mark_killed_runs(sorted(path.parent for path in root.glob("*/results.json")))
+
+
+def _say_what_the_run_kept(run_dir: Path) -> None:
+    """Before the interrupted line of a run that began (its results.json says so): what it
+    keeps (its saved models, reused on resume) and what is lost (the work since the last
+    one saved). Where the run never began, nothing was written to keep."""
+    from mia_defense.tracking import read_json
+    from mia_defense.tracking.artifacts import CHECKPOINTS, DIGESTED_FOLDERS
+
+    try:
+        if read_json(run_dir / "results.json").get("status") != "interrupted":
+            return
+        saved = sum(1 for folder in DIGESTED_FOLDERS for _ in (run_dir / folder).glob(
+            "model_*.pt"))  # fmt: skip
+    except (MiaDefenseError, OSError):
+        return
+    if saved:
+        log.warning("kept: %d trained model%s saved in %s/, reused when the run resumes; lost: "
+                    "the work in progress since the last one saved (models in training, or "
+                    "the attacks), done again then", saved, "" if saved == 1 else "s",
+                    shell_path(run_dir / CHECKPOINTS))  # fmt: skip
+    else:
+        log.warning("kept: no trained model yet (none was saved in %s/); lost: the training in "
+                    "progress, which the run starts anew when it resumes",
+                    shell_path(run_dir / CHECKPOINTS))  # fmt: skip
+
+
+def _say_what_the_sweep_kept() -> None:
+    """Before the interrupted line of a sweep: how many of its runs are finished (kept,
+    skipped when it resumes) and how many stopped part way (their saved models kept and
+    reused), and what is lost (the work since each one's last saved model)."""
+    if not _SWEEP_SUMMARY or _KEPT_SAID:  # (no sweep in this process; said)
+        return
+    _KEPT_SAID.append(True)
+    from mia_defense.tracking import read_json
+
+    root = Path(_SWEEP_SUMMARY[0][1].hydra.sweep.dir)
+    statuses = []
+    with contextlib.suppress(OSError):
+        for path in sorted(root.glob("*/results.json")):
+            with contextlib.suppress(MiaDefenseError, OSError):
+                statuses.append(read_json(path).get("status"))
+    finished = statuses.count("complete")
+    stopped = sum(status in ("interrupted", "running", "failed") for status in statuses)
+    if not statuses:
+        return
+    print(f"kept: {finished} finished run{'' if finished == 1 else 's'} of this sweep (skipped "
+          f"when it resumes) and the saved models of {stopped} run"
+          f"{'' if stopped == 1 else 's'} stopped part way (reused then); lost: the work in "
+          "progress since each one's last saved model, done again when the sweep resumes",
+          file=sys.stderr)  # fmt: skip
 
 
 def _left_to_resume() -> bool:
@@ -872,6 +930,12 @@ def _lost_workers_stop_cleanly() -> None:
     def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return multirun(self, *args, **kwargs)
+        except (KeyboardInterrupt, SystemExit) as exc:  # (SystemExit: a job's end)
+            if isinstance(exc, KeyboardInterrupt) or exc.code in (
+                    EXIT_INTERRUPTED, EXIT_TERMINATED):  # fmt: skip
+                _mark_killed_jobs()
+                _say_what_the_sweep_kept()
+            raise
         except Exception as exc:
             if _no_trial_finished(exc):
                 _end_search_without_result()

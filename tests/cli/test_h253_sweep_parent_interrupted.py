@@ -57,5 +57,7 @@ def test_the_tool_interrupted_alone_marks_its_killed_jobs_interrupted(tmp_path):
     stderr = (tmp_path / "err").read_text()
     assert code == 130, stderr[-3000:]
     assert stderr.count(LINE) == 1 and "Traceback" not in stderr, stderr[-3000:]
+    assert ("kept: 1 finished run of this sweep (skipped when it resumes) and the saved "
+            "models of 1 run stopped part way") in stderr, stderr[-3000:]
     statuses = _statuses(sweep)
     assert sorted(statuses.values()) == ["complete", "interrupted"], statuses
