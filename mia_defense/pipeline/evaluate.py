@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mia_defense.attacks.base import BLACK_BOX, WHITE_BOX
+from mia_defense.attacks.base import BLACK_BOX, WHITE_BOX, access_of
 from mia_defense.attacks.runner import (
     Attack,
     AttackResult,
@@ -410,7 +410,8 @@ def _refuse_white_box_alone(
     then exited 2 on its objective ('no attack reports tpr@0.1%fpr; choose ... one of ')."""
     if not results or any(r.access in BLACK_BOX for r in results.values()):
         return
-    skipped = [name for name in attacks if name not in results]
+    skipped = [name for name, attack in attacks.items()
+               if name not in results and access_of(attack) in BLACK_BOX]  # fmt: skip
     raise ConfigError(
         f"attack.attacks: none of the black-box attacks ({', '.join(skipped)}) could run on "
         "these observations (see the warnings above for what each needs), and the white-box "

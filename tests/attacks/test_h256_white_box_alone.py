@@ -43,6 +43,16 @@ def test_white_box_results_alone_are_refused_naming_the_skipped_black_box_attack
         _attacked({"mine": _all_nan, "gradient_norm": gradient_norm})
 
 
+def test_a_skipped_white_box_attack_is_not_named_as_black_box():
+    def _nan_weights(obs, targets):
+        return _all_nan(obs, targets)
+
+    _nan_weights.access = "weights"
+    with pytest.raises(ConfigError, match=r"black-box attacks \(mine\) could run") as caught:
+        _attacked({"mine": _all_nan, "other": _nan_weights, "gradient_norm": gradient_norm})
+    assert "other" not in str(caught.value)
+
+
 def test_a_black_box_attack_that_ran_keeps_the_verdict():
     result, _ = _attacked({"mine": _all_nan, "loss": loss_attack,
                            "gradient_norm": gradient_norm})
