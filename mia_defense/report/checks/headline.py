@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mia_defense.report.checks._values import _MISSING, _show, same_figure
+from mia_defense.report.checks._values import _MISSING, _show, one_line, same_figure
 
 __all__: list[str] = []
 
@@ -44,7 +44,31 @@ def _headline_problem(payload: Mapping[str, Any]) -> str | None:
         if not same_figure(value, copy):
             return (f"{where} is {_show(value)}, but headline[{_show(key)}], written from it, "
                     f"is {_show(copy)}: a figure was changed after the run; rerun it")
-    return _strongest_headline_problem(payload, headline)
+    return _added_attack_problem(payload, headline) or _strongest_headline_problem(
+        payload, headline)
+
+
+def _added_attack_problem(
+    payload: Mapping[str, Any], headline: Mapping[str, Any]
+) -> str | None:
+    """Which attack of ``attacks`` has figures but no copy in a ``headline`` that copies
+    attacks' figures (``attack/<name>/<metric>``: the writer copies every attack's), or
+    ``None``: an attack added after the run. Measured: an attack ``zzz`` pasted into a tiny
+    run's results.json with a TPR at 0.1% FPR of 0.5 (the run measured 0.0083) was read,
+    and its 0.5 became the run's leakage in the report (runs.csv's max_tpr@0.1%fpr)."""
+    # (attack/<name>/<metric>: a metric holds no "/", a name of your own may)
+    copied = {key.removeprefix("attack/").rpartition("/")[0] for key in headline
+              if isinstance(key, str) and key.startswith("attack/")}
+    if not copied:  # (a tool of your own, or an older writer: nothing to hold attacks to)
+        return None
+    for name, metrics in payload["attacks"].items():
+        figures = [key for key in metrics if isinstance(key, str) and (
+            key == "auc" or key.startswith("tpr@"))] if isinstance(metrics, Mapping) else []
+        if figures and name not in copied:
+            return (f"attacks.{one_line(name, limit=60)} holds figures "
+                    f"({', '.join(figures[:3])}), but headline, written beside every attack's "
+                    "figures, holds none of them: the attack was added after the run; rerun it")
+    return None
 
 
 # A block only mia-defense's writer (`mia_defense.pipeline.record`) puts in results.json: the
