@@ -255,15 +255,19 @@ def check_count(value: object, *, key: str) -> None:
         raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
 
 
-def check_num_classes(num_classes: int | None, *, source: str, user_classes: bool) -> None:
+def check_num_classes(num_classes: int | None, *, source: str, user_classes: bool,
+                      setting: bool = False) -> None:
     """A `DataError` naming ``source`` for a ``num_classes`` below 2 (an integer or ``None``,
     `check_count`): `as_labels` checks it, and load_csv/load_npz with their settings, as
     soon as the file is found (1 was refused only after the file was read, and mia-train's
-    config check, their source checks, let it make the run directory)."""
+    config check, their source checks, let it make the run directory). ``setting``: it is
+    the caller's ``dataset.num_classes`` itself, not yet held to any data: a `ConfigError`
+    (a setting out of range), in the same words."""
     if num_classes is not None and num_classes < 2:
-        raise DataError(f"{source}: num_classes={num_classes}; need at least 2 classes"
-                        + ("; set dataset.num_classes to the number of classes or null (from "
-                           "the labels)" if user_classes else ""))
+        error = ConfigError if setting else DataError
+        raise error(f"{source}: num_classes={num_classes}; need at least 2 classes"
+                    + ("; set dataset.num_classes to the number of classes or null (from "
+                       "the labels)" if user_classes else ""))
 
 
 def check_max_samples(value: object) -> None:

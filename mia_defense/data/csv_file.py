@@ -342,7 +342,7 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     """`load_csv`'s settings checked before the file is read (the file must exist, and be
     no folder): the file, the delimiter, the label column, the fixed categories, the
     dropped columns."""
-    check_name(name)
+    check_name(name, setting=True)
     check_count(num_classes, key="num_classes")
     check_max_samples(max_samples)
     check_seed(seed)
@@ -351,7 +351,7 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     file = require_path(path, name=name, expected="a CSV file with a header line")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the CSV")
-    check_num_classes(num_classes, source=str(file), user_classes=True)
+    check_num_classes(num_classes, source=str(file), user_classes=True, setting=True)
     if delimiter == "\\t":  # dataset.delimiter='\t' on a command line: Hydra keeps the backslash
         delimiter = "\t"
     if isinstance(delimiter, str) and len(delimiter) == 1 and delimiter in "\r\n\"":

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["Dataset", "check_name", "refuse_masked"]
 
@@ -112,14 +112,15 @@ class Dataset:
         return int(np.prod(self.input_shape))
 
 
-def check_name(name: object) -> None:
+def check_name(name: object, *, setting: bool = False) -> None:
     """A `DataError` unless ``name`` (a `Dataset`'s, or a loader's ``name`` setting, checked
-    with its other settings before the file is read) is non-empty text."""
+    with its other settings before the file is read) is non-empty text; ``setting``: it is
+    the loader's ``name`` argument (``dataset.name``): a `ConfigError`, in the same words."""
     if not isinstance(name, str) or not name.strip():
         # (a dataset._target_ of the user's returning name=5 or None trained and attacked
         # in full, then mia-report skipped its results.json: 'dataset is a number 5, not
         # a name')
-        raise DataError(
+        raise (ConfigError if setting else DataError)(
             f"Dataset(name={name!r}): the name must be non-empty text (results.json's "
             "dataset, by which the report puts the run on its dataset's front); give "
             "name='my_data'"

@@ -673,7 +673,7 @@ def load_texas100(
 def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standardize: Any,
                   max_samples: Any, name: str, seed: Any) -> Path:
     """`load_npz`'s settings checked before the file is read; the file (no folder)."""
-    check_name(name)
+    check_name(name, setting=True)
     check_count(num_classes, key="num_classes")
     check_max_samples(max_samples)
     check_seed(seed)
@@ -694,7 +694,7 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
     file = require_path(path, name=name, expected="an .npz file made with np.savez")
     if file.is_dir():
         raise DataError(f"dataset {name!r}: {file} is a folder; point dataset.path at the .npz")
-    check_num_classes(num_classes, source=str(file), user_classes=True)
+    check_num_classes(num_classes, source=str(file), user_classes=True, setting=True)
     return file
 
 

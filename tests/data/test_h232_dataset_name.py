@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mia_defense.data import Dataset, load_npz
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError, DataError
 
 
 def _arrays():
@@ -28,6 +28,6 @@ def test_a_name_that_is_no_text_is_refused(name):
 def test_a_loader_given_such_a_name_from_python_refuses_it(tmp_path):
     x, y = _arrays()
     np.savez(tmp_path / "d.npz", x=x, y=y)
-    with pytest.raises(DataError, match=r"Dataset\(name=5\)"):
+    with pytest.raises(ConfigError, match=r"Dataset\(name=5\)"):  # (its setting: h254)
         load_npz(path=tmp_path / "d.npz", name=5)
     assert load_npz(path=tmp_path / "d.npz", name="mine").name == "mine"

@@ -10,7 +10,7 @@ import pytest
 from mia_defense.data import load_csv, load_npz
 from mia_defense.data.csv_file import check_csv_source
 from mia_defense.data.tabular import check_npz_source
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError
 
 CALLS = [
     lambda p, n: load_csv(path=p / "d.csv", label_column="y", name=n),
@@ -23,7 +23,7 @@ CALLS = [
 @pytest.mark.parametrize("name", [5, None, "", "  "])
 @pytest.mark.parametrize("call", CALLS)
 def test_a_name_that_is_no_text_is_refused_before_the_file(tmp_path, call, name):
-    with pytest.raises(DataError, match=r"^Dataset\(name=.*\): the name must be non-empty "
+    with pytest.raises(ConfigError, match=r"^Dataset\(name=.*\): the name must be non-empty "
                                         r"text"):
         call(tmp_path, name)
 

@@ -2,13 +2,13 @@
 (check_count asks for an integer) and was refused only once the labels were read: mia-train
 made the run directory and loaded the file first, and load_csv/load_npz from Python parsed
 the whole file. Both now refuse it with their other settings, as soon as the file is found,
-in the same words (a DataError naming the file)."""
+in the same words (a ConfigError naming the file: a setting out of range, h254)."""
 
 import numpy as np
 import pytest
 
 from mia_defense.data import load_csv, load_npz
-from mia_defense.errors import DataError
+from mia_defense.errors import ConfigError
 from tests.helpers import refused_before_run_dir
 
 
@@ -18,9 +18,9 @@ def test_a_direct_call_refuses_it_before_reading_the_file(tmp_path, classes):
     (tmp_path / "d.csv").write_bytes(b"\x00\x01 not a csv")
     (tmp_path / "d.npz").write_bytes(b"not an npz")
     said = rf"num_classes={classes}; need at least 2 classes; set dataset\.num_classes"
-    with pytest.raises(DataError, match=r"d\.csv: " + said):
+    with pytest.raises(ConfigError, match=r"d\.csv: " + said):
         load_csv(path=tmp_path / "d.csv", label_column="y", num_classes=classes)
-    with pytest.raises(DataError, match=r"d\.npz: " + said):
+    with pytest.raises(ConfigError, match=r"d\.npz: " + said):
         load_npz(path=tmp_path / "d.npz", num_classes=classes)
 
 

@@ -66,7 +66,7 @@ def test_a_num_classes_below_the_labels_names_the_setting(tmp_path):
                                         r"\(6 labels out of range\); dataset.num_classes=2 is "
                                         r"below them: set it to 3 or null \(from the labels\)"):
         load_npz(path=tmp_path / "d.npz", num_classes=2)
-    with pytest.raises(DataError, match=r"d.npz: num_classes=1; need at least 2 classes; set "
+    with pytest.raises(ConfigError, match=r"d.npz: num_classes=1; need at least 2 classes; set "
                                         r"dataset.num_classes to the number of classes or null"):
         load_npz(path=tmp_path / "d.npz", num_classes=1)
 
