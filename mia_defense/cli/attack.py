@@ -659,8 +659,14 @@ def _hydra_main(cfg: DictConfig) -> float | None:
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     held = HeldLog(run_dir)
+    claimed: list[bool] = []
+
+    def claim() -> None:
+        held.release()
+        claimed.append(True)
+
     try:
-        result = run(cfg, run_dir, claimed=held.release)
+        result = run(cfg, run_dir, claimed=claim)
         if result is None:  # skipped: a finished run of this same attack
             return _recorded_headline(run_dir, min(float(f) for f in cfg.attack.fprs))
     except MiaDefenseError as exc:
@@ -675,6 +681,8 @@ def _hydra_main(cfg: DictConfig) -> float | None:
             return None
         raise SystemExit(EXIT_USER_ERROR) from None
     except KeyboardInterrupt:
+        if claimed and HydraConfig.get().mode != RunMode.MULTIRUN:
+            _say_what_was_lost(run_dir)
         end_interrupted(log, "interrupted; nothing was written to the source")
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
@@ -688,6 +696,16 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     except BrokenPipeError:  # mia-attack ... | head: the run is written, the reader gone
         reader_gone()
     return result.headline(fprs[0])
+
+
+def _say_what_was_lost(run_dir: Path) -> None:
+    """Before the interrupted line of an attack that claimed its folder (no results.json
+    there yet): what was lost and how to run it again; the line itself said only that the
+    source is untouched. The attack keeps nothing to resume from."""
+    if os.path.lexists(run_dir / "results.json"):
+        return
+    log.warning("lost: this attack's results (%s holds no results.json, and nothing to resume "
+                "from); run the same command again to attack anew", shell_path(run_dir))
 
 
 def _others(run_dir: Path, cfg: DictConfig) -> bool:
