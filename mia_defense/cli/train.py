@@ -796,8 +796,6 @@ def main() -> None:
         run_entry(_hydra_main, started=lambda: _TASK_STARTED,
                   interrupted="interrupted; run the same command again to resume")  # fmt: skip
     except SystemExit as exc:
-        if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-            _mark_killed_jobs()
         if exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED) or (
                 exc.code == EXIT_USER_ERROR and _left_to_resume()):  # fmt: skip
             _say_where_to_resume()
