@@ -96,6 +96,9 @@ class RunResult:
         test_size: how many test records the test accuracy rests on, for the end-of-run
             table's near-chance caveat (mia-train's; results.json takes its own from the
             run's facts). ``None`` where unknown.
+        judged: [N] bool, the records the attacks' figures pool (canaries aside), for the
+            end-of-run table's note on attacks that measured nothing (`measured_nothing`);
+            ``None``: all.
     """
 
     utility: dict[str, float]
@@ -114,6 +117,7 @@ class RunResult:
     epsilon_evidence: list[Evidence] = field(default_factory=list, repr=False)
     num_models: int | None = None
     test_size: int | None = None
+    judged: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def utility_below_chance(self) -> bool:
@@ -877,5 +881,6 @@ def attack_observations(
         nonmember_scores=int((~obs.masks[targets][:, ~is_canary]).sum()),
         epsilon_evidence=evidence,
         num_models=obs.num_models,
+        judged=~is_canary,
     )
     return result, vulnerability

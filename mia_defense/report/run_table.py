@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mia_defense.attacks.runner import measured_nothing
 from mia_defense.audit import audit_lines
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.roc import fpr_percent, read_far_below, tied_fprs, unresolved_fprs
@@ -76,6 +77,7 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     lines += _unresolved_lines(result.nonmember_scores, fprs)
     lines += _tied_lines(result, fprs)
     lines += _read_below_lines(result, fprs)
+    lines += _measured_nothing_lines(result)
     lowest = min(fprs)
     canaries = {
         n: s["canaries"] for n, s in result.slices.items()
@@ -249,6 +251,22 @@ def _read_below_lines(result: RunResult, fprs: list[float]) -> list[str]:
         f"{'; '.join(found)}; there the TPR is not a figure at the column's FPR (one below "
         "that FPR is no sign of an attack worse than chance); compare at another FPR "
         "(attack.fprs) or by the AUC"
+    ]
+
+
+def _measured_nothing_lines(result: RunResult) -> list[str]:
+    """A note under the table naming the attacks that gave each target's judged records one
+    score (`measured_nothing`): their rows (the entropy of one-hot outputs under
+    release=label_only: AUC 0.500, TPR 0.000) read as an attack that found no leak, the
+    warning that says otherwise logged above the table."""
+    names = [name for name, r in result.attack_results.items()
+             if name in result.attacks and measured_nothing(r, result.judged)]  # fmt: skip
+    if not names:
+        return []
+    whose = "its figures" if len(names) == 1 else "their figures"
+    return [
+        f"NOTE: {', '.join(names)} gave each target's records one score, which measures no "
+        f"leak (it ranks whole models, not members): {whose} never decide the verdict"
     ]
 
 
