@@ -188,19 +188,26 @@ def make_plan(
             "return_inverse=True)[1]) and train on those labels"
         )
     _check_sizes(len(features), population_size, test_size)
-    dataset = Dataset(
-        x=features, y=labels, num_classes=classes, name="your data",
-    )  # fmt: skip
-    plan = _make_plan(
-        dataset, num_models=num_models, population_size=population_size, test_size=test_size,
-        seed=seed,
-    )  # fmt: skip
-    warn_duplicates(dataset, plan)  # as mia-train does: copies across membership hide leaks
-    # as mia-train does for a user's dataset: models trained on 0..255 or 50000 learn poorly
-    given = x if isinstance(x, np.ndarray) and x.dtype == np.uint8 else features
-    warn_unscaled_features(given, source=dataset.description,
-                           loader="your code before make_plan and training")
-    warn_label_copies(features, labels, source=dataset.description)  # as the loaders do
+    try:  # (x memory-mapped, larger than memory: the checks' masks were a raw MemoryError)
+        dataset = Dataset(
+            x=features, y=labels, num_classes=classes, name="your data",
+        )  # fmt: skip
+        plan = _make_plan(
+            dataset, num_models=num_models, population_size=population_size,
+            test_size=test_size, seed=seed,
+        )  # fmt: skip
+        warn_duplicates(dataset, plan)  # as mia-train does: copies across membership hide leaks
+        # as mia-train does for a user's dataset: models trained on 0..255 or 50000 learn poorly
+        given = x if isinstance(x, np.ndarray) and x.dtype == np.uint8 else features
+        warn_unscaled_features(given, source=dataset.description,
+                               loader="your code before make_plan and training")
+        warn_label_copies(features, labels, source=dataset.description)  # as the loaders do
+    except MemoryError as exc:
+        raise DataError(
+            f"make_plan: x: shape {list(features.shape)}, {features.nbytes / 2**30:.3g} GiB "
+            f"of float32: checking it needs more memory than this machine could allocate "
+            f"({' '.join(str(exc).split())[:100]}); give fewer rows of x and y"
+        ) from None
     return plan
 
 
@@ -756,11 +763,19 @@ def _numbers(where: str, x: Any) -> np.ndarray:
     models trained and were queried on other features than the user's), and so are finite
     values beyond float32's range (called 'NaN or inf' in the features before)."""
     x = _values(x, where, "x")
+    given = None
     try:
         given = np.asarray(x)
         complex_ = given.dtype.kind == "c"
         with np.errstate(over="ignore"):
             features = given if complex_ else given.astype(np.float32, copy=False)
+    except MemoryError:  # (numpy's raw 'Unable to allocate 373. GiB', naming no argument)
+        copy = ("an array" if given is None else f"its float32 copy (shape {list(given.shape)}, "
+                f"from {given.dtype}) needs {given.size * 4 / 2**30:.3g} GiB,")
+        raise DataError(
+            f"{where}: x: {copy} more than this machine could allocate; give x as a float32 "
+            "array (no copy is made then), or fewer rows"
+        ) from None
     except (TypeError, ValueError, RuntimeError) as exc:
         raise DataError(
             f"{where}: x: not numbers ({str(exc)[:120]}); give the features as "

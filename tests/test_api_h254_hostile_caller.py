@@ -106,3 +106,42 @@ def test_make_plan_and_observe_models_name_ragged_labels_and_plan_fields():
     for field in ("population_idx", "test_idx", "masks"):
         with pytest.raises(ConfigError, match=rf"observe_models: plan\.{field}: not an array"):
             api.observe_models(models, x, y, replace(plan, **{field: RAGGED}))
+
+
+class _NoRoom(np.ndarray):
+    """An array whose float32 copy cannot be allocated (as numpy says of x too large)."""
+
+    def astype(self, *args, **kwargs):
+        raise MemoryError("Unable to allocate 373. GiB for an array with shape (10000000, "
+                          "10000) and data type float32")
+
+
+class _NumpyOfNoRoom:
+    """numpy, whose asarray gives `_NoRoom` arrays: api's float32 copy of x then fails as
+    on x too large for the machine, without allocating anything here."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def asarray(self, *args, **kwargs):
+        return np.asarray(*args, **kwargs).view(_NoRoom)
+
+
+def test_make_plan_names_x_too_large_to_copy_or_check(monkeypatch):
+    x, y = _xy([0, 1] * 30)
+    with monkeypatch.context() as patched:
+        patched.setattr(api, "np", _NumpyOfNoRoom())
+        with pytest.raises(DataError, match=r"make_plan: x: its float32 copy \(shape \[60, 3\], "
+                           r"from float64\) needs .* GiB, more than this machine could allocate; "
+                           r"give x as a float32 array"):
+            api.make_plan(x, y, num_models=2)
+
+    def no_room(**_):
+        raise MemoryError("Unable to allocate 93.1 GiB for an array with shape (10000000, "
+                          "10000) and data type bool")
+
+    monkeypatch.setattr(api, "Dataset", no_room)  # (a memory-mapped x: its checks' masks)
+    with pytest.raises(DataError, match=r"make_plan: x: shape \[60, 3\], .* GiB of float32: "
+                       r"checking it needs more memory than this machine could allocate "
+                       r"\(Unable to allocate 93\.1 GiB .*\); give fewer rows of x and y"):
+        api.make_plan(x.astype(np.float32), y, num_models=2)
