@@ -218,10 +218,11 @@ def fixed_overrides(overrides: Sequence[str]) -> list[str]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
-    try:  # (one string was read letter by letter: no override found)
-        parsed = OverridesParser.create().parse_overrides(check_overrides(overrides))
-    except HydraException:  # Hydra refuses it itself
-        return []
+    checked = check_overrides(overrides)  # (one string was read letter by letter)
+    try:
+        parsed = OverridesParser.create().parse_overrides(checked)
+    except (HydraException, ValueError):  # Hydra refuses it itself (a number of over
+        return []  # 4,300 digits: Python's int() refuses it, a raw ValueError)
     given: list[str] = []
     for override in parsed:
         key = override.key_or_group.removeprefix("attack.")
