@@ -46,7 +46,10 @@ def config_fingerprint(
     parts["data"] = data
     train = parts["train"] if isinstance(parts["train"], Mapping) else {}
     parts["train"] = {k: v for k, v in train.items() if k not in _NEUTRAL_TRAIN_KEYS}
-    parts["canaries"] = (config.get("attack") or {}).get("canaries")
+    # (an attack section that is no mapping, as in a hand-edited results.json: no canaries
+    # read from it, where .get was an AttributeError traceback out of mia-report)
+    attack = config.get("attack")
+    parts["canaries"] = attack.get("canaries") if isinstance(attack, Mapping) else None
     if code is not None:  # runs from before results.json recorded the code have none
         parts["code"] = code
     text = json.dumps(parts, sort_keys=True, default=str)
