@@ -253,8 +253,11 @@ def default_columns(keys: Iterable[str], sessions: Sequence[Session]) -> set[str
 
     A key that is a column (``defense``, ``train.lr``, ``defense.dp.target_epsilon``) is that
     column; a key above columns (``defense.dp`` swept as a mapping, ``dataset``) stands for
-    the columns under it that take different values across ``sessions`` (all of them for one
-    session).
+    the columns under it that take different values across the sessions that have any of them
+    (all of them for one such session). A run without the key's columns (``defense=none``
+    beside the ``defense.dp`` runs) says nothing of what the key varied: counted, every
+    DP-SGD setting was ticked (``dp.accountant`` ``rdp`` in every DP run), and TensorBoard
+    showed them in the place of what the sweep varied.
     """
     names = {name for s in sessions for name in s.hparams}
     columns: set[str] = set()
@@ -262,8 +265,10 @@ def default_columns(keys: Iterable[str], sessions: Sequence[Session]) -> set[str
         if key in names:
             columns.add(key)
             continue
-        below = {n for n in names if n.startswith(f"{key}.")}
-        columns |= {n for n in below if len(sessions) == 1 or _varies(n, sessions)}
+        prefix = f"{key}."
+        having = [s for s in sessions if any(n.startswith(prefix) for n in s.hparams)]
+        below = {n for n in names if n.startswith(prefix)}
+        columns |= {n for n in below if len(having) == 1 or _varies(n, having)}
     return columns
 
 
@@ -285,10 +290,12 @@ def experiment_summary(
     (`_with_flags`).
     """
     names = sorted({name for s in sessions for name in s.hparams})
-    ticked = _with_flags(default_columns(swept, sessions), set(names))
+    swept = list(swept)
+    columns = default_columns(swept, sessions)
+    ticked = _with_flags(columns, set(names), order=[column_name(key) for key in swept])
     infos = [
         _hparam_info(name, [s.hparams[name] for s in sessions if name in s.hparams],
-                     differs=name in ticked)
+                     differs=name in ticked, swept=name in columns - set(_FLAG_COLUMNS))
         for name in names
     ]  # fmt: skip
     tags = metric_tags(tag for s in sessions for tag in s.metrics)
@@ -316,18 +323,34 @@ _FLAG_COLUMNS = (NO_VERDICT, ATTACKED)
 SHOWN_HPARAMS = 5
 
 
-def _with_flags(ticked: set[str], names: set[str]) -> set[str]:
+def _with_flags(ticked: set[str], names: set[str], *, order: Sequence[str] = ()) -> set[str]:
     """``ticked`` and the `_FLAG_COLUMNS` among ``names``; of more than `SHOWN_HPARAMS`, the
-    flags and the first of ``ticked`` by name (the ones TensorBoard would show)."""
+    flags and the first of ``ticked``: those in ``order`` (the swept keys that are columns
+    themselves, ``release``, then those ticked before) as there, then the settings of a key
+    swept as a mapping (``defense.dp``) by name. By name alone, ``-m defense=dp
+    'defense.dp=...'`` into a sweep of ``release=full,topk`` showed four ``dp.*`` settings
+    and no ``release``."""
     flags = {name for name in _FLAG_COLUMNS if name in names}
-    rest = sorted(ticked - flags)
+    rank = {name: i for i, name in reversed(list(enumerate(order)))}
+    rest = sorted(ticked - flags, key=lambda name: (rank.get(name, len(order)), name))
     return set(rest[: max(0, SHOWN_HPARAMS - len(flags))]) | flags if flags else ticked
 
 
-def _hparam_info(name: str, values: Sequence[HParamValue], *, differs: bool) -> api_pb2.HParamInfo:
+# The description of a column a sweep varied (`default_columns`), ticked or not: the columns
+# `_with_flags` leaves unticked beside a flag column are still the sweep's, and a later sweep
+# into the same folder keeps them (`_ticked`). Read from the ticks alone, they were lost: a
+# third sweep no longer ticked ``release``, which the first had swept.
+SWEPT_DESCRIPTION = "swept (or set on the command line)"
+
+
+def _hparam_info(
+    name: str, values: Sequence[HParamValue], *, differs: bool, swept: bool = False
+) -> api_pb2.HParamInfo:
     """A column with its type and domain: booleans and strings list their values, numbers
-    span their interval; a column of mixed types is a string column."""
-    info = api_pb2.HParamInfo(name=name, differs=differs)
+    span their interval; a column of mixed types is a string column. A ``swept`` column is
+    described so (`SWEPT_DESCRIPTION`)."""
+    info = api_pb2.HParamInfo(name=name, differs=differs,
+                              description=SWEPT_DESCRIPTION if swept else "")  # fmt: skip
     if all(isinstance(v, bool) for v in values):
         info.type = api_pb2.DATA_TYPE_BOOL
         info.domain_discrete.extend(sorted(set(values)))
@@ -484,9 +507,10 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
     return written
 
 
-def _ticked(log_dir: Path) -> set[str]:
-    """The columns ticked (``differs``) in the experiment configs in ``log_dir``; none from
-    a file that cannot be read."""
+def _ticked(log_dir: Path, *, swept: bool = False) -> set[str]:
+    """The columns ticked (``differs``) in the experiment configs in ``log_dir``, or with
+    ``swept`` those described as swept (`SWEPT_DESCRIPTION`); none from a file that cannot
+    be read."""
     from google.protobuf.message import DecodeError
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
@@ -498,7 +522,8 @@ def _ticked(log_dir: Path) -> set[str]:
                     if value.tag == metadata.EXPERIMENT_TAG:
                         content = value.metadata.plugin_data.content
                         experiment = metadata.parse_experiment_plugin_data(content)
-                        names |= {h.name for h in experiment.hparam_infos if h.differs}
+                        names |= {h.name for h in experiment.hparam_infos if h.differs
+                                  or (swept and h.description == SWEPT_DESCRIPTION)}
         except (OSError, ValueError, DecodeError) as exc:  # (damaged: its ticks are lost)
             log.debug("HParams: cannot read %s (%s)", path, exc)
     return names
@@ -531,7 +556,10 @@ def write_sweep_experiment(
         )
     # the columns an earlier sweep into this directory ticked (its runs are still listed)
     before = _ticked(log_dir) | _ticked(root)
-    written = write_experiment(log_dir, sessions, swept=[*swept, *sorted(before)])
+    # and the columns it swept but left unticked beside a flag column (`_with_flags`), after
+    before_swept = (_ticked(log_dir, swept=True) | _ticked(root, swept=True)) - before
+    written = write_experiment(log_dir, sessions,
+                               swept=[*swept, *sorted(before), *sorted(before_swept)])
     for old in root.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"):
         with contextlib.suppress(OSError):
             old.unlink()
