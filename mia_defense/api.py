@@ -62,6 +62,7 @@ from mia_defense.observations import (
     RecordedMetadata,
     copy_group_problem,
     reserved_message,
+    warn_nonfinite_metadata,
     zero_one_flags,
 )
 from mia_defense.observe import gradient_norms, observe, observe_augmented
@@ -157,7 +158,8 @@ def make_plan(
     _refuse_masked("make_plan", x=x, y=y)
     labels = _array(y, "make_plan", "y", DataError)
     if labels.dtype.kind not in "iu":  # (numpy counts timedelta64 as an integer: raw TypeError)
-        raise ConfigError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
+        # (labels are data: a DataError, as observe_models' and y's other problems here)
+        raise DataError(f"make_plan: y has dtype {labels.dtype}; give integer class labels")
     features = _numbers("make_plan", x)
     if features.ndim < 2:  # (the dataset's error named neither x nor make_plan)
         raise DataError(
@@ -273,9 +275,9 @@ def observations_from_arrays(
     Raises:
         DataError: listing every problem (shapes, dtypes, values of ``kind``, masks that are
             not 0/1, K < 2, a record never IN or never OUT), each naming its field.
-        ConfigError: metadata that cannot be saved, or that holds a key `observe_models`
-            writes of its own queries (``randomized_release_repeats``,
-            ``train_accuracy_one_answer``).
+        ConfigError: ``kind`` not one of the three; metadata that cannot be saved, or that
+            holds a key `observe_models` writes of its own queries
+            (``randomized_release_repeats``, ``train_accuracy_one_answer``).
     """
     _refuse_reserved(metadata)
     obs, given = _observations(
@@ -321,7 +323,8 @@ def _observations(
     """`observations_from_arrays`' checked observations, which may hold the given arrays
     themselves, and the numpy arrays they were read from (`_observe` gives its own)."""
     if not isinstance(kind, str) or kind not in OUTPUT_KINDS:  # (the file's field: output_kind)
-        raise DataError(
+        # (a caller's setting, not the data: a ConfigError, as errors.py says)
+        raise ConfigError(
             f"observations_from_arrays: kind={kind!r}: must be one of "
             f"{', '.join(OUTPUT_KINDS)} (what outputs holds)"
         )
@@ -443,6 +446,7 @@ def _metadata(metadata: Any) -> dict[str, Any]:
             f"observations_from_arrays: metadata: nested {depth} levels deep; keep it to at "
             f"most {MAX_JSON_DEPTH} (facts such as dataset, model, defense), as files are read"
         )
+    warn_nonfinite_metadata(metadata, where="observations_from_arrays")  # (null from here on)
     return facts
 
 
@@ -1429,6 +1433,8 @@ def _run_audit(
     )  # fmt: skip
     _check_masks(obs, result, records=~canaries)
     _check_balance(obs.masks[:, ~canaries], result)
+    if utility is None and obs.test_labels is not None:  # (the figures rest on these records:
+        result.test_size = len(obs.test_labels)  # the table's NEAR CHANCE line, as mia-train's)
     return Audit(result, vulnerability, obs, settings.targets)
 
 

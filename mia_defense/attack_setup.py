@@ -326,9 +326,10 @@ def attack_settings(
     from hydra.utils import instantiate
 
     _check_cfg("attack_settings", cfg)
-    for name, value in (("num_models", num_models), ("num_classes", num_classes)):
+    # (num_classes=1 was taken: observations, datasets and loaders need at least 2 classes)
+    for name, value, low in (("num_models", num_models, 1), ("num_classes", num_classes, 2)):
         # (-1: numpy's 'negative dimensions are not allowed'; "4": a raw TypeError)
-        as_integer(value, key=f"attack_settings: {name}", low=1,
+        as_integer(value, key=f"attack_settings: {name}", low=low,
                    note="the observations' own: obs.num_models, obs.num_classes")
     if int(num_models) * int(num_classes) > _MAX_MODEL_CLASSES:
         # (the rehearsal's [K, 8, C]: num_models=10**12 was numpy's raw 'Unable to allocate')

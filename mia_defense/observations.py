@@ -75,6 +75,7 @@ __all__ = [
     "normalisation_problems",
     "observation_problems",
     "reserved_message",
+    "warn_nonfinite_metadata",
     "zero_one_flags",
 ]
 
@@ -248,6 +249,7 @@ class Observations:
                 checked_extra(Path(path), arrays, name, default)
             except DataError as exc:
                 raise DataError(f"Observations.save: {exc}") from None
+        warn_nonfinite_metadata(self.metadata, where=f"Observations.save: {path}")  # (null)
         atomic_write(Path(path), lambda handle: _savez(handle, arrays))
 
     def saved_sha256(self, **extra: np.ndarray) -> str:
@@ -425,6 +427,36 @@ def _refuse_no_arrays(log_probs: Any, masks: Any, labels: Any) -> None:
             )
         if len(given) != rank:
             raise DataError(f"Observations: {name} has shape {tuple(given)}, expected {shape}")
+
+
+def warn_nonfinite_metadata(metadata: Any, *, where: str) -> None:
+    """Warn, naming each, of the NaN and infinite numbers in ``metadata`` (values JSON has
+    no word for, which the file stores as null, as results.json does): they were saved as
+    null without a word, so a read-back loss of NaN was a missing one. Not refused: the
+    value can be saved, as JSON's null. ``where`` names the caller; ``metadata`` has passed
+    its JSON checks (no cycles, not nested too deep)."""
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        elif isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+        elif isinstance(value, float) and not np.isfinite(value):
+            found.append(f"{path}={value!r}")
+
+    walk(metadata, "")
+    if found:
+        more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+        log.warning("%s: metadata: %s%s: JSON has no NaN or infinite number, so they are "
+                    "saved as null (as results.json writes them); give such a value as text "
+                    "(e.g. 'nan') to keep it", where, ", ".join(found[:_SHOWN]), more)
 
 
 def _metadata_json(metadata: Mapping[str, Any]) -> str:

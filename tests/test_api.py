@@ -17,7 +17,7 @@ from torch import nn
 from mia_defense import api
 from mia_defense.attacks import loss_attack
 from mia_defense.defenses.release import TopKRelease
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
 from tests.helpers import synthetic_observations
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -48,7 +48,7 @@ def test_make_plan_draws_mia_trains_balanced_masks():
     plan = api.make_plan(x, y, num_models=6, population_size=60, seed=1)
     assert plan.masks.shape == (6, 60) and (plan.masks.sum(axis=0) == 3).all()
     assert len(plan.test_idx) == 30 and not set(plan.population_idx) & set(plan.test_idx)
-    with pytest.raises(ConfigError, match="make_plan: y has dtype float64"):
+    with pytest.raises(DataError, match="make_plan: y has dtype float64"):
         api.make_plan(x, y.astype(float))
 
 

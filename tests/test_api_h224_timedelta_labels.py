@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from mia_defense import api
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import DataError
 
 K, ROWS, N, C = 4, 80, 60, 3
 
@@ -24,7 +24,7 @@ def _data():
 
 def test_make_plan_and_observe_models_refuse_timedelta_labels() -> None:
     x, y = _data()
-    with pytest.raises(ConfigError, match=r"make_plan: y has dtype timedelta64\[s\]; give "
+    with pytest.raises(DataError, match=r"make_plan: y has dtype timedelta64\[s\]; give "
                        r"integer class labels"):  # fmt: skip
         api.make_plan(x, y.astype("m8[s]"), num_models=K)
     plan = api.make_plan(x, y, num_models=K)

@@ -48,7 +48,7 @@ def _outputs():
 @pytest.mark.parametrize("kind", ["prob", None, 3])
 def test_observations_from_arrays_names_a_bad_kind_as_the_argument_kind(kind):
     probs, masks, labels = _outputs()
-    with pytest.raises(DataError, match=rf"observations_from_arrays: kind={kind!r}: must be "
+    with pytest.raises(ConfigError, match=rf"observations_from_arrays: kind={kind!r}: must be "
                        "one of log_probabilities, probabilities, logits"):
         api.observations_from_arrays(probs, masks, labels, kind=kind)
 
@@ -236,7 +236,7 @@ def test_make_plan_takes_y_as_a_tensor_that_requires_grad():
     ("Can't call numpy() on Tensor that requires grad"), not the float-labels refusal."""
     import torch
 
-    with pytest.raises(ConfigError, match="make_plan: y has dtype float32; give integer class"):
+    with pytest.raises(DataError, match="make_plan: y has dtype float32; give integer class"):
         api.make_plan(X, torch.tensor(Y, dtype=torch.float32, requires_grad=True))
     assert api.make_plan(X, torch.tensor(Y)).masks.shape == (16, 67)
 
