@@ -37,7 +37,7 @@ def test_the_caveat_follows_the_test_records_it_rests_on():
     assert len(near) == 1 and "on its 143 test records" in near[0]
     assert said.index(near[0]) > next(
         i for i, line in enumerate(said) if line.startswith("strongest attack at"))
-    for size in (None, 100_000):  # unknown (mia-attack, api), or established
+    for size in (None, 100_000):  # unknown (run_audit given a utility), or established
         assert "NEAR CHANCE" not in format_table(_result(size), [0.01, 0.1]), size
 
 
