@@ -645,6 +645,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             log.warning("an attack's scores are inverted (privacy.attacks_inverted): a sweeper "
                         "gets the worst leakage (1 for a TPR or AUC) for its max_attack "
                         "objectives")
+        _say_worst_cased(payload, names, values)
     except DivergedError as exc:  # an outcome of this point (results.json says so)
         log.error("%s: %s", type(exc).__name__, exc)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
@@ -678,6 +679,13 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                   "figures every run of the sweep records", ", ".join(map(repr, missing)))
         return None
     infinite = [name for name, value in zip(names, values, strict=True) if math.isinf(value)]
+    if infinite and len(values) > 1 and _multi_objective_tpe() and (
+            "privacy.epsilon" not in infinite):  # fmt: skip
+        log.error("objectives: %s infinite in this run (the worst leakage: the run has no "
+                  "privacy verdict, or an attack's scores are inverted), which Optuna's "
+                  "multi-objective TPE cannot rank: this trial fails, the run is kept",
+                  ", ".join(map(repr, infinite)))  # fmt: skip
+        return None
     if infinite and len(values) > 1 and _multi_objective_tpe():
         log.error("objectives: %s infinite in this run (no guarantee to report, as the "
                   "README's Optuna section says), which Optuna's multi-objective TPE cannot "
@@ -687,6 +695,24 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                   ", ".join(map(repr, infinite)))  # fmt: skip
         return None
     return values[0] if len(values) == 1 else tuple(values)
+
+
+# Figures other than max_attack's that a sweeper gets as their worst for want of a verdict
+# (`mia_defense.report.objectives.objectives`).
+_WORST_CASED = ("privacy.empirical_epsilon", "utility.generalization_gap")
+
+
+def _say_worst_cased(payload: dict, names: list[str], values: list[float]) -> None:
+    """Name each of ``names`` in `_WORST_CASED` a sweeper gets as its worst, not the figure
+    results.json keeps (a run without a privacy verdict, an attack's inverted scores)."""
+    from mia_defense.report.objectives import objective
+
+    for name, value in zip(names, values, strict=True):
+        measured = objective(payload, name) if name in _WORST_CASED else value
+        if name in _WORST_CASED and value != measured:
+            log.warning("objectives: a sweeper gets %s for %s, the worst there is, not this "
+                        "run's %s (results.json keeps it): the run has no privacy verdict, "
+                        "or an attack's scores are inverted", value, name, measured)
 
 
 def _multi_objective_tpe() -> bool:

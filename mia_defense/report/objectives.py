@@ -163,7 +163,11 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     there is, 1 for a fraction (AUC, TPR, advantage) and infinity else, so a search
     minimising leakage never converges on a useless model. results.json keeps the measured
     figures. ``privacy.empirical_epsilon`` (the attacks' ε lower bound) is infinity where any
-    attack's scores are inverted, white-box ones too (`_bound_understated`).
+    attack's scores are inverted, white-box ones too (`_bound_understated`), and, as the
+    max_attack figures, where the run has no privacy verdict (a model at chance measures a
+    bound of 0). ``utility.generalization_gap`` (minimised as a proxy for leakage) is 1, its
+    worst, for a run at chance or whose training blew up (no gap to a model that learned
+    nothing: 0 or below, the best).
 
     ``privacy.epsilon`` is infinity where the run holds no DP claim (no accountant ε: a run
     without DP-SGD, or one without noise, written null), where a measured lower bound
@@ -173,7 +177,9 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     Under ``accountant=gdp`` (a central-limit approximation that can underestimate ε) it is
     the RDP accountant's upper bound (``privacy.epsilon_rdp_bound``) when that is larger.
     """
-    no_verdict = payload.get("utility_below_chance") is True or _at_chance(payload)
+    useless = payload.get("utility_below_chance") is True or _at_chance(payload)
+    useless = useless or blown_up_training(payload) is not None
+    no_verdict = useless
     privacy = payload.get("privacy")
     # an attack's scores rank members below non-members more strongly than any attack ranks
     # them above (mia_defense.pipeline.evaluate.inverted_attacks): the figures understate the
@@ -182,7 +188,6 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     # the attacks could not judge (targets each trained on all or none of the records:
     # figures that compare models, not members), as results.json says
     no_verdict = no_verdict or stated_no_verdict(payload) is not None
-    no_verdict = no_verdict or blown_up_training(payload) is not None
     # a measured bound refutes the claim, or the accountant's ε is for another mechanism
     # than the one that ran (privacy.epsilon_valid false: shuffled batches...): a search
     # minimising ε was handed it as a guarantee, and the report shows it as none
@@ -199,6 +204,12 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
             value = math.inf  # no guarantee: the worst ε there is
         if name == "privacy.empirical_epsilon" and _bound_understated(privacy):
             value = math.inf  # an attack's inverted scores hold a larger bound: the worst
+        if name == "privacy.empirical_epsilon" and no_verdict:
+            # as max_attack's: a model that learned nothing measures a bound of 0, the best
+            # a search minimising it could find (it was on the search's Pareto front)
+            value = math.inf
+        if name == "utility.generalization_gap" and useless:
+            value = 1.0  # a model that learned nothing has no gap: the leakage proxy's worst
         if name == "privacy.epsilon" and isinstance(privacy, Mapping):
             bound = privacy.get("epsilon_rdp_bound")  # accountant=gdp: an approximation
             if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > value:
