@@ -31,6 +31,7 @@ __all__ = [
     "refuse_one_folder_for_all",
     "refuse_repeated_defenses",
     "refuse_repeated_sweep_keys",
+    "refuse_reversed_search_ranges",
     "refuse_shared_run_dirs",
     "refuse_stacked_release",
     "refuse_sweep_refused_at_every_point",
@@ -359,6 +360,39 @@ def warn_inclusive_search_ranges(config: DictConfig) -> None:
             log.warning("%s: an Optuna search draws %s=%s too (its ranges include their stop; "
                         "a grid sweep's range stops before it); end the range one step "
                         "earlier to leave it out", said, key, value.stop)  # fmt: skip
+
+
+def refuse_reversed_search_ranges(config: DictConfig) -> None:
+    """Refuse an Optuna interval or range whose ends are reversed (``interval(0.1, 0.01)``,
+    ``range(5, 1)``, ``int(interval(5, 1))``) or a range whose step is not above 0
+    (``range(5, 1, -1)``, which a grid sweep runs): Optuna has no values to draw there, and
+    the search stopped with its traceback ('The `low` value must be smaller than or equal to
+    the `high` value'), naming no key."""
+    from hydra.core.override_parser.types import IntervalSweep, RangeSweep
+
+    if not _plugin_is(config.hydra.sweeper, "optuna"):
+        return
+    for said, _, key, value in _sweep_values(config):
+        if isinstance(value, IntervalSweep):
+            low, high, step, ends = value.start, value.end, 1, ("lower end", "upper end")
+        elif isinstance(value, RangeSweep) and not value.shuffle:
+            low, high, step, ends = value.start, value.stop, value.step, ("start", "stop")
+        else:
+            continue
+        if not all(isinstance(v, int | float) for v in (low, high, step)) or (
+                low <= high and step > 0):  # fmt: skip
+            continue
+        first, last = min(low, high), max(low, high)
+        if isinstance(value, IntervalSweep):
+            fix = f"interval({first}, {last})"
+        else:
+            fix = f"range({first}, {last}{'' if abs(step) in (0, 1) else f', {abs(step)}'})"
+        why = (f"its step ({step}) is not above 0 (an Optuna search draws a range upward)"
+               if low <= high else f"its {ends[0]} ({low}) is above its {ends[1]} ({high})")
+        log.error("ConfigError: %s: %s: Optuna has no value of %s to draw; nothing was run. "
+                  "Give the lower end first (and a range a step above 0), e.g. %s",
+                  said, why, key, fix)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_intervals_out_of_range(config: DictConfig) -> None:

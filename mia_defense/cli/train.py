@@ -81,6 +81,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_one_folder_for_all,
     refuse_repeated_defenses,
     refuse_repeated_sweep_keys,
+    refuse_reversed_search_ranges,
     refuse_shared_run_dirs,
     refuse_stacked_release,
     refuse_sweep_refused_at_every_point,
@@ -271,6 +272,7 @@ class RunDirCheck(Callback):
         refuse_interval_without_search(config)
         refuse_unknown_search_keys(config)
         refuse_unknown_group_options(config)
+        refuse_reversed_search_ranges(config)
         refuse_float_ranges_on_integer_keys(config)
         refuse_intervals_out_of_range(config)
         warn_inclusive_search_ranges(config)
