@@ -365,3 +365,43 @@ def as_unprivileged(function: Callable[[], str], *, timeout: int = 120) -> str:
         _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, said
     return said
+
+
+def stopped_joblib_sweep(
+    tmp_path: Path, epochs: str, *, ready: Callable[[Path], bool],
+    stop: Callable[[int], None], timeout: int = 120,
+) -> tuple[int, str, Path]:
+    """Run ``mia-train -m launcher=joblib`` (two models, `LEAN_ATTACKS`) over
+    ``train.epochs=<epochs>`` in a session of its own; once ``ready(sweep_dir)``, call
+    ``stop(pid)`` (a signal to the process or its group). Its exit code, its stderr and the
+    sweep folder; killed if still running after 60 s."""
+    import subprocess
+    import time
+
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    tool = Path(sys.executable).with_name("mia-train")
+    sweep = tmp_path / "sweep"
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    with (tmp_path / "err").open("w") as err:
+        started = subprocess.Popen(
+            [str(tool), "-m", "launcher=joblib", "plan.num_models=2", "progress=false",
+             f"train.epochs={epochs}", *LEAN_ATTACKS, f"hydra.sweep.dir={sweep}"],
+            stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True,
+            cwd=tmp_path,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + timeout
+            while not ready(sweep):
+                assert time.monotonic() < deadline and started.poll() is None
+                time.sleep(0.2)
+            stop(started.pid)
+            code = started.wait(timeout=60)
+        finally:
+            if started.poll() is None:
+                os.killpg(started.pid, signal.SIGKILL)
+    return code, (tmp_path / "err").read_text(), sweep
+
+
+def both_jobs_training(sweep: Path) -> bool:
+    """Whether both jobs of `stopped_joblib_sweep` began (each has its results.json)."""
+    return len(list(sweep.glob("*/results.json"))) >= 2

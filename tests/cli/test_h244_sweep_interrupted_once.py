@@ -16,13 +16,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
 from mia_defense.cli import entry
 from mia_defense.cli.entry import end_interrupted, run_entry
-from tests.helpers import LEAN_ATTACKS
+from tests.helpers import both_jobs_training, stopped_joblib_sweep
 
 LINE = "interrupted; run the same command again to resume"
 
@@ -133,29 +132,12 @@ def test_a_killed_workers_progress_bar_leaks_no_semaphore(tmp_path):
 
 @pytest.mark.slow
 def test_a_ctrl_c_of_a_joblib_sweep_prints_one_line(tmp_path):
-    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
-    tool = Path(sys.executable).with_name("mia-train")
-    sweep = tmp_path / "sweep"
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    with (tmp_path / "err").open("w") as err:
-        started = subprocess.Popen(
-            [str(tool), "-m", "launcher=joblib", "plan.num_models=2", "progress=false",
-             "train.epochs=100000,100001", *LEAN_ATTACKS, f"hydra.sweep.dir={sweep}"],
-            stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True,
-            cwd=tmp_path,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 120
-            while len(list(sweep.glob("*/results.json"))) < 2:  # both jobs training
-                assert time.monotonic() < deadline and started.poll() is None
-                time.sleep(0.2)
-            time.sleep(0.5)
-            os.killpg(started.pid, signal.SIGINT)  # as Ctrl-C: the whole process group
-            code = started.wait(timeout=60)
-        finally:
-            if started.poll() is None:
-                os.killpg(started.pid, signal.SIGKILL)
-    stderr = (tmp_path / "err").read_text()
+    def ctrl_c(pid: int) -> None:
+        time.sleep(0.5)
+        os.killpg(pid, signal.SIGINT)  # as Ctrl-C: the whole process group
+
+    code, stderr, sweep = stopped_joblib_sweep(tmp_path, "100000,100001",
+                                               ready=both_jobs_training, stop=ctrl_c)  # fmt: skip
     assert code == 130, stderr[-3000:]
     assert stderr.count("interrupted") == 1, stderr
     assert stderr.rstrip().endswith(LINE), stderr

@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import signal
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mia_defense.cli.entry import run_entry
-from tests.helpers import LEAN_ATTACKS
+from tests.helpers import both_jobs_training, stopped_joblib_sweep
 
 LINE = "interrupted; run the same command again to resume"
 
@@ -96,31 +95,14 @@ def test_the_pool_kills_its_workers_without_a_child_process(tmp_path, monkeypatc
 
 @pytest.mark.slow
 def test_ctrl_c_pressed_twice_at_once_ends_a_joblib_sweep(tmp_path):
-    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
-    tool = Path(sys.executable).with_name("mia-train")
-    sweep = tmp_path / "sweep"
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    with (tmp_path / "err").open("w") as err:
-        started = subprocess.Popen(
-            [str(tool), "-m", "launcher=joblib", "plan.num_models=2", "progress=false",
-             "train.epochs=100000,100001", *LEAN_ATTACKS, f"hydra.sweep.dir={sweep}"],
-            stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True,
-            cwd=tmp_path,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 120
-            while len(list(sweep.glob("*/results.json"))) < 2:  # both jobs training
-                assert time.monotonic() < deadline and started.poll() is None
-                time.sleep(0.2)
-            time.sleep(0.5)
-            os.killpg(started.pid, signal.SIGINT)
-            time.sleep(0.02)
-            os.killpg(started.pid, signal.SIGINT)  # pressed again at once
-            code = started.wait(timeout=60)
-        finally:
-            if started.poll() is None:
-                os.killpg(started.pid, signal.SIGKILL)
-    stderr = (tmp_path / "err").read_text()
+    def twice(pid: int) -> None:
+        time.sleep(0.5)
+        os.killpg(pid, signal.SIGINT)
+        time.sleep(0.02)
+        os.killpg(pid, signal.SIGINT)  # pressed again at once
+
+    code, stderr, _ = stopped_joblib_sweep(tmp_path, "100000,100001", ready=both_jobs_training,
+                                           stop=twice)  # fmt: skip
     assert code == 130, stderr[-3000:]
     assert "Traceback" not in stderr and "Failed to kill" not in stderr, stderr[-3000:]
     assert stderr.count(LINE) == 1, stderr[-3000:]
