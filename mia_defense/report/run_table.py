@@ -35,10 +35,7 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     a setting far beyond its usual range, `mia_defense.experiment.below_chance_cause`), said
     on a line of its own under 'UTILITY BELOW CHANCE'."""
     util = result.utility
-    lines = [
-        f"test accuracy {util['test_accuracy']:.3f} (train {util['train_accuracy']:.3f}, "
-        f"gap {util['generalization_gap']:.3f}, chance {util['chance_accuracy']:.3f})",
-    ]
+    lines = [_utility_line(util)]
     for key, value in result.privacy.items():
         if key.startswith("epsilon_refuted") or key == RANDOMIZED_RELEASE_REPEATS:
             continue  # said in capitals below the utility (or the verdict), when it is so
@@ -163,6 +160,28 @@ _VERDICT_CAVEATS = {
     "masks_suspect": "MASKS SUSPECT",
     "masks_unbalanced": "MASKS UNBALANCED",
 }
+
+
+def _utility_line(util: dict[str, Any]) -> str:
+    """The table's first line. Observations without test outputs (mia-attack on a file,
+    `api.audit` of arrays without ``test_outputs``) leave the test figures NaN (null in
+    results.json): said in words, not as 'test accuracy nan (... gap nan ...)', which reads
+    as a broken run."""
+    test = util.get("test_accuracy")
+    if test is None or math.isnan(float(test)):
+        return (f"test accuracy: not measured (train {_figure(util, 'train_accuracy')}, "
+                f"chance {_figure(util, 'chance_accuracy')}): the observations hold no test "
+                "outputs (test_log_probs, test_labels); for it, attack a mia-train run's "
+                "directory rather than its observations.npz, or add them to the file")
+    return (f"test accuracy {test:.3f} (train {_figure(util, 'train_accuracy')}, "
+            f"gap {_figure(util, 'generalization_gap')}, "
+            f"chance {_figure(util, 'chance_accuracy')})")
+
+
+def _figure(util: dict[str, Any], key: str) -> str:
+    """``util[key]`` to 3 decimals ('nan' for a null one: a TypeError otherwise)."""
+    value = util.get(key)
+    return f"{float('nan') if value is None else value:.3f}"
 
 
 def _caveat(result: RunResult, key: str) -> str | None:

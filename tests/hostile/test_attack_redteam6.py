@@ -60,7 +60,10 @@ def test_a_run_attacked_from_a_file_without_a_test_set_is_attacked_again(attacke
     assert read_source(attacked_run).results["utility"]["test_accuracy"] is None
     done = mia_attack(str(attacked_run), *LEAN_ATTACKS, "hydra.run.dir=again", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "test accuracy nan" in done.stdout and "Traceback" not in done.stderr
+    assert "test accuracy: not measured (train " in done.stdout, done.stdout[-3000:]
+    assert "the observations hold no test outputs" in done.stdout
+    (first,) = [line for line in done.stdout.splitlines() if line.startswith("test accuracy")]
+    assert "nan" not in first and "Traceback" not in done.stderr
     again = json.loads((tmp_path / "again" / "results.json").read_text())
     assert again["utility"] == json.loads((attacked_run / "results.json").read_text())["utility"]
 

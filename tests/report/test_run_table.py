@@ -49,3 +49,21 @@ def test_the_columns_stay_aligned():
         assert [i for i, c in enumerate(row) if c != " " and (i == 0 or row[i - 1] == " ")] == (
             columns
         )
+
+
+def test_a_run_without_test_outputs_says_so_not_nan():
+    # observations without test outputs (mia-attack on a file, api.audit of arrays without
+    # test_outputs): the first line read "test accuracy nan (train 1.000, gap nan, ...)",
+    # which a user takes for a broken run
+    result = _result()
+    for missing in (float("nan"), None):  # (NaN in the run, null read back from results.json)
+        result.utility.update(test_accuracy=missing, generalization_gap=missing)
+        first = format_table(result, [0.001, 0.01]).splitlines()[0]
+        assert first.startswith("test accuracy: not measured (train 1.000, chance 0.100): "
+                                "the observations hold no test outputs")  # fmt: skip
+        assert "nan" not in first and "attack a mia-train run's directory" in first
+
+
+def test_a_measured_test_accuracy_keeps_its_line():
+    first = format_table(_result(), [0.001, 0.01]).splitlines()[0]
+    assert first == "test accuracy 0.800 (train 1.000, gap 0.200, chance 0.100)"
