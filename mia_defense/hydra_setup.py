@@ -96,15 +96,23 @@ def _store_lazy(group: str, name: str, schema: Callable[[], type]) -> None:
     options[f"{name}.yaml"] = _LazyNode(name=f"{name}.yaml", group=group, schema=schema)
 
 
+# The typed nodes `register_configs` stores: (group, option) under ``--help``'s listing they
+# are not shown in (building blocks for a config of your own, not settings to pick).
+_SCHEMA_NODES = {("train", "schema"): _train_schema, ("plan", "schema"): _plan_schema}
+
+
 def register_configs() -> None:
     """Register typed ``schema`` nodes for the train and plan groups (idempotent).
 
     The packaged YAML does not use them (`mia_defense.config.check_config` reports every
     problem at once where Hydra stops at the first); a config of your own may list
-    ``- schema`` in its defaults to have Hydra enforce the types at composition.
+    ``- schema`` in its defaults to have Hydra enforce the types at composition. ``--help``
+    does not list them among the groups' options: ``plan: default, schema`` invited
+    ``plan=schema``, which runs the dataclass's defaults, not the packaged ones
+    (``plan.population_size`` 1000 instead of null).
     """
-    _store_lazy("train", "schema", _train_schema)
-    _store_lazy("plan", "schema", _plan_schema)
+    for (group, name), schema in _SCHEMA_NODES.items():
+        _store_lazy(group, name, schema)
 
 
 def _safe_dirname(overrides: str) -> str:
@@ -204,7 +212,8 @@ def _is_hydra_group(group: str) -> bool:
 def _format_groups(hydra: Any, shown: Callable[[str], bool]) -> str:
     """`Hydra.format_config_groups`'s text, read from the config loader's repository: Hydra
     asks the loader, which parses the (empty) overrides and wraps the same repository anew
-    for each of the 53 lookups, a third of the listing's time."""
+    for each of the 53 lookups, a third of the listing's time. The typed schema nodes
+    (`register_configs`) are left out of it."""
     from hydra.core.object_type import ObjectType
 
     repository = hydra.config_loader.repository
@@ -219,10 +228,11 @@ def _format_groups(hydra: Any, shown: Callable[[str], bool]) -> str:
                 yield group
             yield from groups(group)
 
+    def listed(group: str) -> list[str]:  # (the schema nodes: see register_configs)
+        return sorted(name for name in options(group) if (group, name) not in _SCHEMA_NODES)
+
     return "".join(
-        f"{group}: {', '.join(sorted(options(group)))}\n"
-        for group in sorted(groups(""))
-        if shown(group)
+        f"{group}: {', '.join(listed(group))}\n" for group in sorted(groups("")) if shown(group)
     )
 
 
