@@ -700,21 +700,28 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
 
 
 # Figures other than max_attack's that a sweeper gets as their worst for want of a verdict
-# (`mia_defense.report.objectives.objectives`).
-_WORST_CASED = ("privacy.empirical_epsilon", "utility.generalization_gap")
+# (`mia_defense.report.objectives.objectives`), each with why it can be so: the gap is worst-
+# cased only for a model that learned nothing (inverted scores leave it measured).
+_WORST_CASED = {
+    "privacy.empirical_epsilon": "the run has no privacy verdict, or an attack's scores are "
+                                 "inverted",
+    "utility.generalization_gap": "the run is at chance or its training blew up (a model that "
+                                  "learned nothing has no gap: 0 or below, the best a search "
+                                  "minimising it could find)",
+}  # fmt: skip
 
 
 def _say_worst_cased(payload: dict, names: list[str], values: list[float]) -> None:
     """Name each of ``names`` in `_WORST_CASED` a sweeper gets as its worst, not the figure
-    results.json keeps (a run without a privacy verdict, an attack's inverted scores)."""
+    results.json keeps, with that figure's own reason."""
     from mia_defense.report.objectives import objective
 
     for name, value in zip(names, values, strict=True):
         measured = objective(payload, name) if name in _WORST_CASED else value
         if name in _WORST_CASED and value != measured:
             log.warning("objectives: a sweeper gets %s for %s, the worst there is, not this "
-                        "run's %s (results.json keeps it): the run has no privacy verdict, "
-                        "or an attack's scores are inverted", value, name, measured)
+                        "run's %s (results.json keeps it): %s", value, name, measured,
+                        _WORST_CASED[name])  # fmt: skip
 
 
 def _multi_objective_tpe() -> bool:
