@@ -165,18 +165,24 @@ def _panel(
     """One (dataset, model): a point with 95% error bars per row (``n=`` when it averages
     several runs), by family; its front."""
     xlabel, chance, figure = LEAKAGE[leakage]
+    crowded = len(members) > _BARS_MAX
     for family, (marker, colour) in styles.items():
         rows = [groups[i] for i in members if groups[i].family == family]
         if not rows:
             continue
-        xs, ys = [g.metrics[figure] for g in rows], [g.test_accuracy for g in rows]
         baseline = family == BASELINE
-        ax.errorbar(
-            [e.value for e in xs], [e.value for e in ys], xerr=_error(xs), yerr=_error(ys),
-            marker=marker, linestyle="none", color=colour, label=_plain(family), capsize=2.5,
-            elinewidth=1.0, markersize=11 if baseline else 7, alpha=1.0 if baseline else 0.85,
-            zorder=5 if baseline else 3,
-        )  # fmt: skip
+        label = _plain(family)
+        for drawn, barred in _with_bars(rows, [groups[i] for i in front], crowded):
+            xs, ys = [g.metrics[figure] for g in drawn], [g.test_accuracy for g in drawn]
+            ax.errorbar(
+                [e.value for e in xs], [e.value for e in ys],
+                xerr=_error(xs) if barred else None, yerr=_error(ys) if barred else None,
+                marker=marker, linestyle="none", color=colour, label=label, capsize=2.5,
+                elinewidth=1.0, markersize=11 if baseline else 7,
+                alpha=(1.0 if baseline else 0.85) if barred else 0.45,
+                zorder=5 if baseline else 3,
+            )  # fmt: skip
+            label = "_nolegend_"  # (one legend entry per family)
         for g in rows:
             if g.n > 1:  # how many runs the point averages
                 ax.annotate(f"n={g.n}", (g.metrics[figure].value, g.test_accuracy.value),
@@ -202,6 +208,28 @@ def _panel(
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9)
     else:
         ax.legend(loc="best", fontsize=8, framealpha=0.9)
+
+
+# Above this many rows in a panel, only the front's rows get error bars: 300 rows of a
+# learning-rate sweep drew 600 bars over one another, under which the front (black, as the
+# undefended rows' stars and bars) could not be found.
+_BARS_MAX = 40
+_CROWDED_CAPTION = (
+    "\nOver {limit} rows in a panel: error bars on the front's rows only, the others drawn "
+    "light (the report's table has their intervals)."
+)
+
+
+def _with_bars(
+    rows: Sequence[RunGroup], front: Sequence[RunGroup], crowded: bool
+) -> list[tuple[list[RunGroup], bool]]:
+    """``rows`` split into (rows, drawn with error bars): all with bars, or, in a ``crowded``
+    panel, the front's rows with bars and the rest without; empty parts left out."""
+    if not crowded:
+        return [(list(rows), True)]
+    ids = {id(g) for g in front}
+    on, off = [g for g in rows if id(g) in ids], [g for g in rows if id(g) not in ids]
+    return [(part, barred) for part, barred in ((on, True), (off, False)) if part]
 
 
 def _front_numbers(
@@ -288,6 +316,8 @@ def tradeoff_figure(
     if any(fronts.values()):
         caption += _OWN_FRONT_CAPTION.get(leakage, "")
     caption += _not_drawn_caption(groups, leakage)
+    if any(sum(g.pair == pair for g in groups) > _BARS_MAX for pair in pairs):
+        caption += _CROWDED_CAPTION.format(limit=_BARS_MAX)
     height = _panel_inches(groups, pairs, fronts)
     fig = Figure(figsize=(7.5 * cols, height * rows))
     styles = _styles(groups)
