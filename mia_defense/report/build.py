@@ -641,6 +641,16 @@ def check_out_dir(
 def _no_run_error(sources: Sequence[Path], loaded: LoadedRuns) -> DataError:
     """The one-line error when no run can be ranked: counts, and the first reason."""
     left = [(r.name, why) for r, why in loaded.unranked] + [(str(p), w) for p, w in loaded.skipped]
+    if loaded.unranked and not loaded.skipped:
+        # every run read and complete, none with a verdict (all at chance, say): "point at
+        # complete runs" sent the user looking for runs that were there
+        runs = "the run" if len(loaded.unranked) == 1 else f"all {len(loaded.unranked)} runs"
+        return DataError(
+            f"{', '.join(map(str, sources))}: no run to rank: {runs} read, none with a privacy "
+            f"verdict (first: {left[0][0]}: {left[0][1]}), so there is no tradeoff to chart; "
+            "each run's reason is in the warnings above. Rerun with settings under which the "
+            "models learn (test accuracy above chance) and the attacks can judge them"
+        )
     detail = "nothing found"
     if left:
         detail = (
