@@ -161,9 +161,10 @@ def _panel(
     front: Sequence[int],
     styles: Mapping[str, tuple[str, str]],
     careful: Collection[int] = (),
-) -> None:
+) -> bool:
     """One (dataset, model): a point with 95% error bars per row (``n=`` when it averages
-    several runs), by family; its front."""
+    several runs), by family; its front. Returns whether near points of the front share a
+    number's label (`_anchors`)."""
     xlabel, chance, figure = LEAKAGE[leakage]
     crowded = len(members) > _BARS_MAX
     for family, (marker, colour) in styles.items():
@@ -194,13 +195,18 @@ def _panel(
         ax.step(fx, fy, where="post", color="black", linewidth=1.2, alpha=0.7, zorder=2,
                 label="Pareto front (best tradeoffs)")  # fmt: skip
         ax.scatter(fx, fy, s=150, facecolors="none", edgecolors="black", linewidths=1.2, zorder=4)
-        for (x, y), text in _front_numbers(front, fx, fy, careful).items():
+    ax.axvline(chance, color="grey", linestyle=":", linewidth=1.5,
+               label=f"chance (attacker guessing: {chance:g})")  # fmt: skip
+    merged = False
+    if front:
+        ax_, ay_ = _anchors(fx, fy, ax.get_xlim(), ax.get_ylim())
+        numbers = _front_numbers(front, ax_, ay_, careful)
+        merged = len(numbers) < len(set(zip(fx, fy, strict=True)))
+        for (x, y), text in numbers.items():
             # above every marker, on a light box: a number beside a near point of the front
             # went under that point's circle (tradeoff_all's AUC chart: "4*" under 5's)
             ax.annotate(text, (x, y), textcoords="offset points", xytext=(7, 5), fontsize=9,
                         zorder=_NUMBER_ZORDER, bbox=_NUMBER_BOX)  # fmt: skip
-    ax.axvline(chance, color="grey", linestyle=":", linewidth=1.5,
-               label=f"chance (attacker guessing: {chance:g})")  # fmt: skip
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy  (higher = more useful)")
     ax.grid(True, alpha=0.3)
@@ -208,6 +214,41 @@ def _panel(
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9)
     else:
         ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    return merged
+
+
+# Points of a front closer than this share of both axes' spans to the first of their run
+# share one label (a 9-point number on its box is about 3% of a panel each way): a front of
+# 21 rows, 6 of them within 5% of the TPR axis, drew "3", "4", ... "8" over one another.
+_NUMBER_SPACING = 0.04
+_NUMBERS_MERGED_CAPTION = (
+    "\nWhere a front's points crowd, one label numbers several of them (e.g. 3–8), placed at "
+    "the first (the report's list has each row)."
+)
+
+
+def _anchors(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+) -> tuple[list[float], list[float]]:
+    """Where the number of each point of a front (in order along it) is drawn: its own point,
+    or that of the first of a run of points each within `_NUMBER_SPACING` of an axis's span
+    of that first one on both axes (their numbers then share one label)."""
+    spans = abs(xlim[1] - xlim[0]), abs(ylim[1] - ylim[0])
+    if not all(0 < span < math.inf for span in spans):
+        return list(xs), list(ys)
+    anchors: list[tuple[float, float]] = []
+    for x, y in zip(xs, ys, strict=True):
+        if anchors and all(
+            abs(a - b) < _NUMBER_SPACING * span
+            for a, b, span in zip((x, y), anchors[-1], spans, strict=True)
+        ):
+            anchors.append(anchors[-1])
+        else:
+            anchors.append((x, y))
+    return [a[0] for a in anchors], [a[1] for a in anchors]
 
 
 # Above this many rows in a panel, only the front's rows get error bars: 300 rows of a
@@ -322,14 +363,17 @@ def tradeoff_figure(
     fig = Figure(figsize=(7.5 * cols, height * rows))
     styles = _styles(groups)
     stacked: list[list[int]] = []
+    merged = False
     for index, pair in enumerate(pairs):
         ax = fig.add_subplot(rows, cols, index + 1)
         members = [i for i, g in enumerate(groups) if g.pair == pair]
-        _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()), styles=styles,
-               careful=careful)  # fmt: skip
+        merged |= _panel(ax, groups, members, leakage=leakage, front=fronts.get(pair, ()),
+                           styles=styles, careful=careful)  # fmt: skip
         ax.set_title(_panel_title(pair), fontsize=10)
         stacked += _stacked(ax, groups, members, LEAKAGE[leakage][2])
     caption += _stacked_caption(groups, stacked)
+    if merged:
+        caption += _NUMBERS_MERGED_CAPTION
     reserve = _caption_inches(caption, width=7.5 * cols)
     fig.set_size_inches(7.5 * cols, height * rows + reserve)
     fig.suptitle(_plain(title) or "privacy-utility tradeoff: up and to the left is better")

@@ -8,6 +8,8 @@ Above `_BARS_MAX` rows in a panel only the front's rows get bars; the caption sa
 
 from __future__ import annotations
 
+import itertools
+
 from mia_defense.report.charts import _BARS_MAX, tradeoff_figure
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.stats import Estimate
@@ -52,3 +54,36 @@ def test_a_panel_of_few_rows_keeps_every_bar():
     fig = tradeoff_figure(groups, fronts={("digits", "MLP"): [0, 5]})
     assert _barred_points(fig) == len(groups)
     assert "error bars on the front's rows only" not in fig.texts[-1].get_text()
+
+
+# The same sweep's front: 21 rows, 6 of them within 5% of the TPR axis and of the accuracy
+# axis, drew "3", "4", ... "8" over one another, none of them readable.
+def _labels(fig) -> list[tuple[str, tuple[float, float]]]:
+    return [(t.get_text(), t.xy) for t in fig.axes[0].texts if t.get_text()[:1].isdigit()]
+
+
+def test_a_crowded_front_shares_labels_apart_and_says_so():
+    groups = [_row(i) for i in range(30)]  # along a line: 2.5% of each axis apart
+    fig = tradeoff_figure(groups, fronts={("digits", "MLP"): list(range(30))})
+    labels = _labels(fig)
+    assert 2 <= len(labels) < 30
+    assert labels[0] == ("1, 2", (0.0, 0.5))  # the first two share one, at the first
+    numbered = []
+    for text, _ in labels:  # every row of the front still numbered, in order
+        first, _, last = text.replace(", ", "–").partition("–")
+        numbered += range(int(first), int(last or first) + 1)
+    assert numbered == list(range(1, 31))
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for (_, (xa, ya)), (_, (xb, yb)) in itertools.pairwise(labels):
+        assert abs(xb - xa) >= 0.04 * (x1 - x0) or abs(yb - ya) >= 0.04 * (y1 - y0)
+    assert "Where a front's points crowd, one label numbers several of them" in (
+        fig.texts[-1].get_text()
+    )
+
+
+def test_a_front_of_points_apart_numbers_every_row_apart():
+    groups = [_row(i * 10) for i in range(5)]
+    fig = tradeoff_figure(groups, fronts={("digits", "MLP"): list(range(5))})
+    assert [text for text, _ in _labels(fig)] == ["1", "2", "3", "4", "5"]
+    assert "one label numbers several" not in fig.texts[-1].get_text()
