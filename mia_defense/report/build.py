@@ -1193,10 +1193,18 @@ def _write_charts(report: Report, roc_runs: int, staged: _Staged) -> dict[str, b
     careful = careful_rows(report)
     figures = {
         "tradeoff_tpr": tradeoff_figure(
-            groups, leakage="leak_tpr", fronts=report.fronts, careful=careful
+            groups,
+            leakage="leak_tpr",
+            fronts=report.fronts,
+            careful=careful,
+            not_ranked=len(report.not_ranked),
         ),
         "tradeoff_auc": tradeoff_figure(
-            groups, leakage="leak_auc", fronts=_fronts(groups, "leak_auc"), careful=careful
+            groups,
+            leakage="leak_auc",
+            fronts=_fronts(groups, "leak_auc"),
+            careful=careful,
+            not_ranked=len(report.not_ranked),
         ),
     }
     selected = _roc_selection(report, roc_runs)

@@ -23,7 +23,7 @@ from mia_defense.report.checks import PrintableLog, printable
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.scores import attack_scores, other_auc
 from mia_defense.report.stats import Estimate
-from mia_defense.report.table import BASELINE, LEAK_TPR, RunSummary
+from mia_defense.report.table import BASELINE, LEAK_TPR, NOT_RANKED, RunSummary
 from mia_defense.tracking.figures import roc_figure
 
 __all__ = ["LEAKAGE", "run_roc", "runs_roc_figure", "save_figure", "tradeoff_figure"]
@@ -297,6 +297,12 @@ def _front_numbers(
 
 # What a row lacks that keeps it off a chart, per leakage axis.
 _NOT_DRAWN = {"leak_tpr": "a TPR at 0.1% FPR", "leak_auc": "an AUC of a black-box attack"}
+# Runs read but left out of the ranking: a sweep of five runs, two of them at chance, showed
+# three points and no word of the other two.
+_NOT_RANKED_CAPTION = (
+    "\nNot on this chart: {runs} without a privacy verdict (at chance, diverged or "
+    'unreadable; the report\'s "{heading}" says why).'
+)
 # The most rows the caption names that a chart does not draw; the rest are counted.
 _NOT_DRAWN_NAMED = 3
 
@@ -329,6 +335,7 @@ def tradeoff_figure(
     fronts: Mapping[tuple[str, str], Sequence[int]] | None = None,
     title: str = "",
     careful: Collection[int] = (),
+    not_ranked: int = 0,
 ) -> Figure:
     """Test accuracy (y) against attack success (x): one panel per (dataset, model), one
     marker and colour per defense family, 95% intervals as error bars on both axes.
@@ -345,6 +352,8 @@ def tradeoff_figure(
         title: the chart's title.
         careful: indices of the rows with a caveat (the report's "read with care"): their
             number on the front gets `CAREFUL_MARK`, which the caption explains.
+        not_ranked: how many runs the report left out of its ranking (no privacy verdict,
+            diverged, unreadable): the caption counts them.
     """
     if leakage not in LEAKAGE:
         raise ValueError(f"leakage must be one of {sorted(LEAKAGE)}, got {leakage!r}")
@@ -357,6 +366,9 @@ def tradeoff_figure(
     if any(fronts.values()):
         caption += _OWN_FRONT_CAPTION.get(leakage, "")
     caption += _not_drawn_caption(groups, leakage)
+    if not_ranked:
+        runs = "1 run" if not_ranked == 1 else f"{not_ranked} runs"
+        caption += _NOT_RANKED_CAPTION.format(runs=runs, heading=NOT_RANKED)
     if any(sum(g.pair == pair for g in groups) > _BARS_MAX for pair in pairs):
         caption += _CROWDED_CAPTION.format(limit=_BARS_MAX)
     height = _panel_inches(groups, pairs, fronts)
