@@ -198,6 +198,11 @@ def _fronts_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 run``, ``2 runs``: a single run's report opened with "1 runs in 1 rows"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _summary_markdown(
     report: Report, sources: Sequence[Path], fronts_md: str, *, tensorboard: bool
 ) -> str:
@@ -205,7 +210,7 @@ def _summary_markdown(
     lines = [
         _SUMMARY_TITLE,
         "",
-        f"{len(report.summaries)} runs in {len(report.groups)} rows from "
+        f"{_count(len(report.summaries), 'run')} in {_count(len(report.groups), 'row')} from "
         f"{', '.join(f'`{md_code(p)}`' for p in sources)}. Utility is the test accuracy "
         "(mean over the K models); leakage is the strongest membership-inference attack's "
         "true-positive rate at 0.1% false-positive rate (chance = 0.001).",
