@@ -184,9 +184,11 @@ def _panel(
                 zorder=5 if baseline else 3,
             )  # fmt: skip
             label = "_nolegend_"  # (one legend entry per family)
+        on_front = {id(groups[i]) for i in front}
         for g in rows:
-            if g.n > 1:  # how many runs the point averages
-                ax.annotate(f"n={g.n}", (g.metrics[figure].value, g.test_accuracy.value),
+            note = _point_note(g)
+            if note and (not crowded or id(g) in on_front):
+                ax.annotate(note, (g.metrics[figure].value, g.test_accuracy.value),
                             textcoords="offset points", xytext=(7, -12), fontsize=7,
                             color="dimgrey")  # fmt: skip
     if front:
@@ -249,6 +251,17 @@ def _anchors(
         else:
             anchors.append((x, y))
     return [a[0] for a in anchors], [a[1] for a in anchors]
+
+
+def _point_note(group: RunGroup) -> str:
+    """What a point says beside it: ``n=`` when it averages several runs, and a DP row's ε
+    (``ε=8``; ``(no guarantee)`` where its ε is not one): DP rows of several ε shared one
+    marker and colour, and which point was ε = 1 could be read only off the table."""
+    parts = [f"n={group.n}"] if group.n > 1 else []
+    if group.epsilon is not None:
+        eps = "∞" if math.isinf(group.epsilon) else f"{group.epsilon:.3g}"
+        parts.append(f"ε={eps}" + ("" if group.epsilon_valid else " (no guarantee)"))
+    return ", ".join(parts)
 
 
 # Above this many rows in a panel, only the front's rows get error bars: 300 rows of a

@@ -343,10 +343,10 @@ def test_the_chart_marks_a_front_row_to_read_with_care(tmp_path):
     careful = [i for i, g in enumerate(report.groups) if g.label == "small"]
     figure = tradeoff_figure(report.groups, fronts=report.fronts, careful=careful)
     numbers = sorted(t.get_text() for ax in figure.axes for t in ax.texts)
-    assert numbers == ["1*", "2"]
+    assert numbers == ["1*", "2", "ε=1"]  # (the DP row's ε beside its point, h262)
     assert "*: read with care" in figure.texts[-1].get_text()
     plain = tradeoff_figure(report.groups, fronts=report.fronts)
-    assert sorted(t.get_text() for ax in plain.axes for t in ax.texts) == ["1", "2"]
+    assert sorted(t.get_text() for ax in plain.axes for t in ax.texts) == ["1", "2", "ε=1"]
     assert "read with care" not in plain.texts[-1].get_text()
 
 
