@@ -538,10 +538,10 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
     curves: dict[str, AttackResult] = {}
     failed: list[str] = []
     for summary, label in zip(summaries, labels, strict=True):
-        key, again = _plain(f"{label} [{summary.strongest_attack}]"), 1
+        key, again = _with_attack(label, summary.strongest_attack), 1
         while key in curves:  # labels alike in their first `_LABEL_CHARS` (a long dataset
             again += 1  # name before "#2 ..."): one curve replaced the other, unsaid
-            key = _plain(f"({again}) {label} [{summary.strongest_attack}]")
+            key = _with_attack(f"({again}) {label}", summary.strongest_attack)
         try:
             curves[key] = run_roc(summary)
         except DataError as exc:
@@ -564,6 +564,14 @@ def runs_roc_figure(summaries: Sequence[RunSummary], *, labels: Sequence[str]) -
     fig.text(0.01, 0.005, note, fontsize=7, color="dimgrey", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def _with_attack(label: str, attack: str) -> str:
+    """A ROC curve's legend entry, ``label [attack]``, at most `_LABEL_CHARS` characters: a
+    long run name is cut, not the attack (cut as a whole, a 200-character name lost its
+    ``[lira]`` and the curve said no longer which attack it was)."""
+    tag = " [" + _plain(attack, _LABEL_CHARS // 2) + "]"
+    return _plain(label, max(_LABEL_CHARS - len(tag), 1)) + tag
 
 
 # Room for the ROC chart's axes and their labels, and for a legend entry below them (7-point
