@@ -171,8 +171,9 @@ def _utility_line(util: dict[str, Any]) -> str:
     if test is None or math.isnan(float(test)):
         return (f"test accuracy: not measured (train {_figure(util, 'train_accuracy')}, "
                 f"chance {_figure(util, 'chance_accuracy')}): the observations hold no test "
-                "outputs (test_log_probs, test_labels); for it, attack a mia-train run's "
-                "directory rather than its observations.npz, or add them to the file")
+                "outputs; for it, give them (observations_from_arrays' test_outputs and "
+                "test_labels, a file's test_log_probs and test_labels), or attack a mia-train "
+                "run's directory rather than its observations.npz")
     return (f"test accuracy {test:.3f} (train {_figure(util, 'train_accuracy')}, "
             f"gap {_figure(util, 'generalization_gap')}, "
             f"chance {_figure(util, 'chance_accuracy')})")

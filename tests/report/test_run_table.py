@@ -62,6 +62,8 @@ def test_a_run_without_test_outputs_says_so_not_nan():
         assert first.startswith("test accuracy: not measured (train 1.000, chance 0.100): "
                                 "the observations hold no test outputs")  # fmt: skip
         assert "nan" not in first and "attack a mia-train run's directory" in first
+        # both ways to measure it: an API caller's arrays, and mia-attack's run directory
+        assert "observations_from_arrays' test_outputs and test_labels" in first
 
 
 def test_a_measured_test_accuracy_keeps_its_line():
