@@ -24,6 +24,7 @@ from mia_defense.report.checks import (
     randomized_release_note,
     release_below_chance_note,
 )
+from mia_defense.report.objectives import stated_no_verdict
 
 __all__ = ["format_table"]
 
@@ -193,9 +194,9 @@ def _caveat(result: RunResult, key: str) -> str | None:
 
 def _no_verdict(result: RunResult) -> str | None:
     """results.json's ``privacy.no_verdict_reason`` (the run's training blew up, or its
-    targets hold one kind of record: the attacks could not judge), ``None`` where absent."""
-    reason = result.privacy.get("no_verdict_reason")
-    return reason if isinstance(reason, str) and reason.strip() else None
+    targets hold one kind of record: the attacks could not judge), ``None`` where absent:
+    read as the objectives read it (`stated_no_verdict`)."""
+    return stated_no_verdict({"privacy": result.privacy})
 
 
 def _ci_level(result: RunResult) -> str:
