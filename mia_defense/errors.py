@@ -1,4 +1,5 @@
-"""The errors a user can cause, each naming the key or file at fault and the fix."""
+"""The errors a user can cause, each naming the key or file at fault and the fix, and
+`counted`, the count wording their messages (and the tools' other lines) share."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ __all__ = [
     "DivergedError",
     "MiaDefenseError",
     "UnsupportedModelError",
+    "counted",
 ]
 
 
@@ -49,3 +51,8 @@ class DivergedError(MiaDefenseError, ArithmeticError):
     # The `ModelHistory` of each model trained so far, the diverged one's up to where it
     # diverged: the curves the run's TensorBoard shows; empty: none known.
     histories: Sequence[Any] = ()
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and its regular ``noun``, for a message: ``1 run``, ``2 runs``, ``0 runs``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

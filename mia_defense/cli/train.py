@@ -115,6 +115,7 @@ from mia_defense.errors import (
     DivergedError,
     MiaDefenseError,
     UnsupportedModelError,
+    counted,
 )
 from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
 
@@ -877,9 +878,9 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     except (MiaDefenseError, OSError):
         return
     if saved:
-        log.warning("kept: %d trained model%s saved in %s/, reused when the run resumes; lost: "
-                    "the work in progress since the last one saved (models in training, or "
-                    "the attacks), done again then", saved, "" if saved == 1 else "s",
+        log.warning("kept: %s saved in %s/, reused when the run resumes; lost: the work in "
+                    "progress since the last one saved (models in training, or the attacks), "
+                    "done again then", counted(saved, "trained model"),
                     shell_path(run_dir / CHECKPOINTS))  # fmt: skip
     else:
         log.warning("kept: no trained model yet (none was saved in %s/); lost: the training in "
@@ -906,10 +907,10 @@ def _say_what_the_sweep_kept() -> None:
     stopped = sum(status in ("interrupted", "running", "failed") for status in statuses)
     if not statuses:
         return
-    print(f"kept: {finished} finished run{'' if finished == 1 else 's'} of this sweep (skipped "
-          f"when it resumes) and the saved models of {stopped} run"
-          f"{'' if stopped == 1 else 's'} stopped part way (reused then); lost: the work in "
-          "progress since each one's last saved model, done again when the sweep resumes",
+    print(f"kept: {counted(finished, 'finished run')} of this sweep (skipped when it resumes) "
+          f"and the saved models of {counted(stopped, 'run')} stopped part way (reused then); "
+          "lost: the work in progress since each one's last saved model, done again when the "
+          "sweep resumes",
           file=sys.stderr)  # fmt: skip
 
 

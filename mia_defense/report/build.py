@@ -24,7 +24,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_
 from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, counted
 from mia_defense.files import events_write, stale_temp_files
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.checks import PrintableLog, one_line
@@ -198,11 +198,6 @@ def _fronts_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _count(n: int, noun: str) -> str:
-    """``1 run``, ``2 runs``: a single run's report opened with "1 runs in 1 rows"."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _summary_markdown(
     report: Report, sources: Sequence[Path], fronts_md: str, *, tensorboard: bool
 ) -> str:
@@ -210,7 +205,7 @@ def _summary_markdown(
     lines = [
         _SUMMARY_TITLE,
         "",
-        f"{_count(len(report.summaries), 'run')} in {_count(len(report.groups), 'row')} from "
+        f"{counted(len(report.summaries), 'run')} in {counted(len(report.groups), 'row')} from "
         f"{', '.join(f'`{md_code(p)}`' for p in sources)}. Utility is the test accuracy "
         "(mean over the K models); leakage is the strongest membership-inference attack's "
         "true-positive rate at 0.1% false-positive rate (chance = 0.001).",
@@ -874,9 +869,8 @@ def _remove_stale_temp_folders(out_dir: Path) -> None:
             continue
         removed.append(folder.name)
     if removed:
-        log.info("%s: removed %d temporary folder%s of reports killed while writing (their "
-                 "process is gone): %s", out_dir, len(removed), "" if len(removed) == 1 else "s",
-                 ", ".join(removed))  # fmt: skip
+        log.info("%s: removed %s of reports killed while writing (their process is gone): %s",
+                 out_dir, counted(len(removed), "temporary folder"), ", ".join(removed))
 
 
 # The name of `_replace`'s temporary folders before they held their writer's process id

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mia_defense.attacks.runner import AttackResult
-from mia_defense.errors import DataError
+from mia_defense.errors import DataError, counted
 from mia_defense.metrics import roc_metrics
 from mia_defense.report.checks import PrintableLog, printable
 from mia_defense.report.groups import RunGroup
@@ -380,8 +380,7 @@ def tradeoff_figure(
         caption += _OWN_FRONT_CAPTION.get(leakage, "")
     caption += _not_drawn_caption(groups, leakage)
     if not_ranked:
-        runs = "1 run" if not_ranked == 1 else f"{not_ranked} runs"
-        caption += _NOT_RANKED_CAPTION.format(runs=runs, heading=NOT_RANKED)
+        caption += _NOT_RANKED_CAPTION.format(runs=counted(not_ranked, "run"), heading=NOT_RANKED)
     if any(sum(g.pair == pair for g in groups) > _BARS_MAX for pair in pairs):
         caption += _CROWDED_CAPTION.format(limit=_BARS_MAX)
     height = _panel_inches(groups, pairs, fronts)
