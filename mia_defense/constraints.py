@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "check_values", "hydra_quoted", "list_override", "missing_attribute",
-           "number_hint", "override_text", "quoted_list_hint", "shape_refusal", "show",
-           "string_hint", "sweep_refusal"]
+from mia_defense.errors import ConfigError
+
+__all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted",
+           "list_override", "missing_attribute", "number_hint", "override_text",
+           "quoted_list_hint", "shape_refusal", "show", "shown", "string_hint", "sweep_refusal"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,42 @@ class Param:
         return line + string_hint(value, kinds) + named + listed
 
 
+def as_integer(value: Any, *, key: str, low: int | None, high: int | None = None,
+               note: str = "") -> int:
+    """``value`` as an int in [low, high] (a bound of None: none); a `ConfigError` naming
+    ``key`` (``where: name``) for a bool, a float (2.0 too), text or an integer out of range,
+    with ``note`` after the rule (what the value is, where to find it). numpy's integers are
+    integers (`numbers.Integral`: no numpy import here, the CLI's start-up has none)."""
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not whole or (low is not None and value < low) or (high is not None and value > high):
+        bound = "" if low is None else f" in [{low}, {high}]" if high is not None else f" >= {low}"
+        said = f"{key}={shown(value)}: must be an integer{bound}"
+        raise ConfigError(f"{said}, {note}" if note else said)
+    return int(value)
+
+
+def as_fraction(value: Any, *, key: str, zero: bool = False, note: str = "") -> float:
+    """``value`` as a float in (0, 1), or [0, 1) where ``zero`` (a δ); a `ConfigError` naming
+    ``key`` for a bool, text, NaN or a number outside, with ``note`` (an example) after it."""
+    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not real or not (0.0 <= value < 1.0 if zero else 0.0 < value < 1.0):  # (NaN: neither)
+        said = f"{key}={shown(value)}: must be a number in {'[0, 1)' if zero else '(0, 1)'}"
+        raise ConfigError(f"{said}, {note}" if note else said)
+    return float(value)
+
+
+def shown(value: Any) -> str:
+    """``repr(value)``, but an integer of more digits than Python writes out (4300: its
+    repr raised a raw ValueError inside the very message refusing it) as its size."""
+    try:
+        return repr(value)
+    except ValueError:
+        if not isinstance(value, numbers.Integral):
+            raise
+        digits = int(int(value).bit_length() * math.log10(2)) + 1
+        return f"<an integer of about {digits} digits>"
+
+
 def show(value: Any) -> str:
     """A value as a user would type it in an override."""
     if value is None:
@@ -138,7 +177,7 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return repr(value)
+        return shown(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(map(show, value)) + "]"
     if isinstance(value, Mapping):

@@ -9,6 +9,9 @@ from typing import Any
 
 import numpy as np
 
+# as_integer/as_fraction live with the settings' constraints, which data/ and models/ read
+# without importing the metrics package; re-exported here for the metrics' callers
+from mia_defense.constraints import as_fraction, as_integer
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["as_fprs", "as_fraction", "as_integer", "as_scores", "as_truth"]
@@ -76,26 +79,3 @@ def as_fprs(fprs: Any, *, where: str) -> tuple[float, ...]:
                               "(0.001 for 0.1%)")  # fmt: skip
         out.append(float(f))
     return tuple(out)
-
-
-def as_integer(value: Any, *, key: str, low: int | None, high: int | None = None,
-               note: str = "") -> int:
-    """``value`` as an int in [low, high] (a bound of None: none); a `ConfigError` naming
-    ``key`` (``where: name``) for a bool, a float (2.0 too), text or an integer out of range,
-    with ``note`` after the rule (what the value is, where to find it)."""
-    whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
-    if not whole or (low is not None and value < low) or (high is not None and value > high):
-        bound = "" if low is None else f" in [{low}, {high}]" if high is not None else f" >= {low}"
-        said = f"{key}={value!r}: must be an integer{bound}"
-        raise ConfigError(f"{said}, {note}" if note else said)
-    return int(value)
-
-
-def as_fraction(value: Any, *, key: str, zero: bool = False, note: str = "") -> float:
-    """``value`` as a float in (0, 1), or [0, 1) where ``zero`` (a δ); a `ConfigError` naming
-    ``key`` for a bool, text, NaN or a number outside, with ``note`` (an example) after it."""
-    real = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    if not real or not (0.0 <= value < 1.0 if zero else 0.0 < value < 1.0):  # (NaN: neither)
-        said = f"{key}={value!r}: must be a number in {'[0, 1)' if zero else '(0, 1)'}"
-        raise ConfigError(f"{said}, {note}" if note else said)
-    return float(value)
