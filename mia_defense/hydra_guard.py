@@ -41,6 +41,7 @@ from mia_defense.targets import (
 __all__ = [
     "HydraConfigError",
     "blank_folder_settings",
+    "empty_mapping_problems",
     "guard_config_loading",
     "merge_problem",
     "mode_flags_refusal",
@@ -421,10 +422,79 @@ def guard_config_loading() -> None:
             ) from None
         config_name = args[0] if args else kwargs.get("config_name")
         refuse_code_in_hydra(config, config_name)
+        overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
+        problems = empty_mapping_problems(config, list(overrides or []))
+        if problems:
+            raise HydraConfigError("; ".join(problems))
         return config
 
     load_configuration._mia_guarded = True  # type: ignore[attr-defined]
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
+
+
+def empty_mapping_problems(config: DictConfig, overrides: Sequence[str]) -> list[str]:
+    """A problem line for each override of ``overrides`` that gives an empty mapping
+    (``attack.attacks={}``, ``++defense.dp={}``, ``dataset={}``, a sweep's ``{}``) to a key
+    whose node in the composed ``config`` holds entries. Hydra merges a mapping given as an
+    override into the node, so an empty one changes nothing: whoever meant "no attacks"
+    (or "none of these, only mine") ran every attack. A node left empty (``defense={}``,
+    ``+new={}``) is what was asked for."""
+    from hydra.core.override_parser.types import ChoiceSweep
+    from omegaconf import OmegaConf
+
+    problems: list[str] = []
+    for text in overrides:
+        if "{" not in str(text) or "}" not in str(text):
+            continue  # (no mapping: the default run's path parses nothing)
+        try:
+            override = _parsed_override(str(text))
+        except Exception:  # (Hydra names a text it cannot parse itself)
+            continue
+        key = override.key_or_group
+        if override.is_delete() or override.package is not None or "/" in key:
+            continue
+        value = override.value()
+        values = value.list if isinstance(value, ChoiceSweep) else [value]
+        if not any(isinstance(v, dict) and not v for v in values):
+            continue
+        node = OmegaConf.select(config, key, default=None, throw_on_resolution_failure=False)
+        if not isinstance(node, DictConfig) or len(node) == 0:
+            continue
+        names = [str(name) for name in node]
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        if key == "defense":
+            fix = ("select the defenses with defense=[NAME,...] (defense=[] for none), or "
+                   "leave one out with '~defense.NAME'")  # fmt: skip
+        elif key in _packaged_groups():
+            fix = (f"select another config of the group with {key}=NAME (the files of "
+                   f"conf/{key}/), or set its keys one by one ({key}.KEY=VALUE)")
+        elif "_target_" in node:
+            fix = f"set its keys one by one ({key}.KEY=VALUE), or drop it with '~{key}'"
+        else:
+            fix = (f"leave an entry out with '~{key}.NAME' (e.g. '~{key}.{names[-1]}'); to "
+                   f"keep none of them and give your own, '~{key}' then "
+                   f"'+{key}.NAME={{...}}' for each")  # fmt: skip
+        problems.append(
+            f"{text}: Hydra merges a mapping given as an override into what {key} holds, so "
+            f"an empty one changes nothing: every entry ({shown}) would stay as it is; {fix}"
+        )
+    return problems
+
+
+def _parsed_override(text: str) -> Any:
+    """Hydra's parse of the override ``text`` (raises where its grammar cannot read it)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return OverridesParser.create().parse_override(text)
+
+
+@functools.cache
+def _packaged_groups() -> frozenset[str]:
+    """The config groups of mia-defense's packaged configs (the folders of ``conf/``)."""
+    from importlib.resources import files
+
+    return frozenset(p.name for p in files("mia_defense.conf").iterdir()
+                     if p.is_dir() and not p.name.startswith("_"))  # fmt: skip
 
 
 def _unselected_config_refusal(

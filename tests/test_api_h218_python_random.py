@@ -20,7 +20,7 @@ masks[:2, ::2] = masks[2:, 1::2] = True
 obs = api.observations_from_arrays(rng.normal(size=(4, 40, 3)), masks,
                                    rng.integers(0, 3, 40), kind="logits")
 random.seed(0)
-api.audit(obs, overrides=["attack.bootstrap=0", "attack.attacks={}"])
+api.audit(obs, overrides=["attack.bootstrap=0"])
 print(random.random() == random.Random(0).random())
 """
 

@@ -19,13 +19,11 @@ from mia_defense.config_keys import (
     FIXED_GROUPS,
     misspelt_group_key,
     misspelt_group_key_message,
-    packaged_list,
     user_config_folders,
 )
 from mia_defense.constraints import hydra_quoted, override_text
 
 __all__ = [
-    "empty_mappings",
     "missing_plugin",
     "misspelt_key",
     "null_group_override",
@@ -498,28 +496,9 @@ def repeated_keys(args: Sequence[str]) -> list[str]:
     return warnings
 
 
-def empty_mappings(args: Sequence[str]) -> list[str]:
-    """A warning for each override of ``args`` that gives an existing key an empty mapping
-    (``attack.attacks={}``, ``++defense.dp={}``): Hydra merges a mapping given on the
-    command line into the node, so an empty one changes nothing, and whoever meant "none"
-    ran every entry the node holds. ``+key={}`` adds a new, empty node: left alone."""
-    warnings = []
-    for arg, override in _parsed_overrides(args):
-        if override.is_delete() or override.is_add() or override.is_sweep_override():
-            continue
-        if override.value() == {} and not packaged_list(override.key_or_group):
-            key = override.key_or_group  # (a list's key: refused, as hydra_guard says)
-            warnings.append(
-                f"{arg}: an empty mapping merges nothing into {key} (Hydra merges a mapping "
-                f"given on the command line into what {key} holds), so its entries stay as "
-                f"they are; to leave one out, write ~{key}.NAME"
-            )
-    return warnings
-
-
 def warn_ineffective_overrides(args: Sequence[str]) -> None:
     """One WARNING line on stderr, before anything runs, for each override that changes
-    less than it seems: a key set again (`repeated_keys`), an empty mapping merged into a
-    node (`empty_mappings`)."""
-    for message in [*repeated_keys(args), *empty_mappings(args)]:
+    less than it seems: a key set again (`repeated_keys`). (An empty mapping merged into a
+    node that holds entries is refused as Hydra composes: `hydra_guard.empty_mapping_problems`.)"""
+    for message in repeated_keys(args):
         print(f"WARNING: {message}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """A key given twice on the command line is warned about before any work, naming both
 values and the one used: Hydra keeps the last without a word (``train.epochs=3
 train.epochs=5`` trained 5 epochs). Warned, not refused: a base list of overrides and then
-one's own change is an ordinary way to script runs. So is an empty mapping, which Hydra
-merges into the node: ``attack.attacks={}`` changed nothing."""
+one's own change is an ordinary way to script runs. (An empty mapping, which Hydra merges
+into the node, is refused: tests/test_h265_override_grammar.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from mia_defense.cli.arguments import empty_mappings, repeated_keys
+from mia_defense.cli.arguments import repeated_keys
 from tests.helpers import FAST, LEAN_ATTACKS, mia_attack, mia_train
 
 
@@ -69,30 +69,3 @@ def test_mia_attack_warns_of_a_repeated_key(tmp_path, attacked_run):
             "times on the command line (0, then 10)") in done.stderr
     recorded = json.loads((tmp_path / "again" / "results.json").read_text())
     assert recorded["config"]["attack"]["bootstrap"] == 10
-
-
-@pytest.mark.parametrize(("arg", "key"), [
-    ("attack.attacks={}", "attack.attacks"),
-    ("++defense.dp={}", "defense.dp"),
-])  # fmt: skip
-def test_an_empty_mapping_that_merges_nothing_is_named(arg, key):
-    # Hydra merges a mapping given on the command line into the node: attack.attacks={}
-    # ran every attack, without a word, for whoever meant "no attacks"
-    assert empty_mappings([arg]) == [
-        f"{arg}: an empty mapping merges nothing into {key} (Hydra merges a mapping given on "
-        f"the command line into what {key} holds), so its entries stay as they are; to leave "
-        f"one out, write ~{key}.NAME"
-    ]
-
-
-@pytest.mark.parametrize("args", [["+x={}"], ["~attack.attacks"], ["attack.queries={repeats:3}"],
-                                  ["-m", "x={},{a:1}"]])  # fmt: skip
-def test_other_mappings_are_left_alone(args):
-    assert empty_mappings(args) == []
-
-
-def test_mia_train_warns_of_an_empty_mapping(tmp_path):
-    done = mia_train("attack.attacks={}", "--cfg", "job", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stderr.startswith("WARNING: attack.attacks={}: an empty mapping merges nothing")
-    assert "rmia:" in done.stdout  # what Hydra composed: the attacks are all there

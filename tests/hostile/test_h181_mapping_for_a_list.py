@@ -88,10 +88,6 @@ def test_an_empty_mapping_for_a_list_gets_the_refusal_alone(tmp_path):
     # the warning "an empty mapping merges nothing into dataset.drop_columns ... its entries
     # stay as they are; to leave one out, write ~dataset.drop_columns.NAME" came first,
     # advice for a mapping, then the refusal
-    from mia_defense.cli.arguments import empty_mappings
-
-    assert empty_mappings(["dataset.drop_columns={}", "attack.fprs={}"]) == []
-    assert len(empty_mappings(["attack.attacks={}"])) == 1  # a mapping: warned as before
     stderr = refused_before_run_dir("model.hidden={}", cwd=tmp_path)
     assert "merges nothing" not in stderr
     assert "ConfigError: model.hidden={}: a mapping, where model.hidden takes a list" in stderr

@@ -1,0 +1,87 @@
+"""Overrides that Hydra reads otherwise than a user meant, refused as the config is composed
+(`mia_defense.hydra_guard`): ``attack.attacks={}`` (Hydra merges a mapping given as an
+override into the node, so an empty one changes nothing) ran every attack for whoever meant
+"no attacks" or "only mine"; the same for any key that holds entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.errors import ConfigError
+from mia_defense.hydra_setup import setup_hydra
+from tests.conftest import compose_cfg
+from tests.helpers import mia_train, refused_before_run_dir
+
+setup_hydra()  # (as the tools compose: Hydra's loader guarded)
+
+MINE = "+attack.attacks.mine={_target_:mia_defense.attacks.loss_attack,_partial_:true}"
+
+
+@pytest.mark.parametrize(("overrides", "key", "fix"), [
+    (["attack.attacks={}"], "attack.attacks",
+     "leave an entry out with '~attack.attacks.NAME' (e.g. '~attack.attacks.gradient_norm'); "
+     "to keep none of them and give your own, '~attack.attacks' then "
+     "'+attack.attacks.NAME={...}' for each"),
+    (["attack.attacks={}", MINE], "attack.attacks", "'~attack.attacks' then"),
+    (["defense=dp", "++defense.dp={}"], "defense.dp",
+     "set its keys one by one (defense.dp.KEY=VALUE), or drop it with '~defense.dp'"),
+    (["defense=dp", "defense={}"], "defense", "defense=[] for none"),
+    (["attack.attacks.loss={}"], "attack.attacks.loss", "drop it with '~attack.attacks.loss'"),
+    (["attack.queries={}"], "attack.queries", "'~attack.queries.NAME'"),
+    (["dataset={}"], "dataset", "select another config of the group with dataset=NAME"),
+    (["release={}"], "release", "release=NAME"),
+    (["plan={}"], "plan", "plan=NAME"),
+])  # fmt: skip
+def test_an_empty_mapping_given_to_a_key_holding_entries_is_refused(overrides, key, fix):
+    with pytest.raises(ConfigError, match="changes nothing") as refused:
+        compose_cfg(*overrides)
+    said = str(refused.value)
+    given = next(o for o in overrides if o.endswith("={}"))
+    assert f"{given}: Hydra merges a mapping given as an override into what {key} holds" in said
+    assert fix in said
+
+
+@pytest.mark.parametrize(("overrides", "key", "value"), [
+    (["defense={}"], "defense", {}),  # (none selected: what was asked)
+    (["+extra={}"], "extra", {}),  # a new, empty node
+    (["~attack.attacks", MINE], "attack.attacks",  # only one's own attack, as advised
+     {"mine": {"_target_": "mia_defense.attacks.loss_attack", "_partial_": True}}),
+    (["attack.queries={repeats:3}"], "attack.queries.repeats", 3),
+])  # fmt: skip
+def test_other_mappings_compose_as_given(overrides, key, value):
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.select(compose_cfg(*overrides), key)
+    assert (OmegaConf.to_container(node) if OmegaConf.is_config(node) else node) == value
+
+
+def test_mia_train_refuses_an_empty_mapping_before_the_run_directory(tmp_path):
+    # it warned, then ran every attack; --cfg job printed them all
+    stderr = refused_before_run_dir("attack.attacks={}", cwd=tmp_path)
+    assert "ConfigError: attack.attacks={}: Hydra merges a mapping" in stderr
+    assert "WARNING" not in stderr
+    done = mia_train("attack.attacks={}", "--cfg", "job", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "rmia:" not in done.stdout
+
+
+def test_a_sweep_with_an_empty_mapping_is_refused_before_any_point(tmp_path):
+    done = mia_train("-m", "attack.attacks={}", "seed=1,2", "hydra.sweep.dir=sweep",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert "ConfigError: attack.attacks={}: Hydra merges a mapping" in done.stderr
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_the_api_refuses_an_empty_mapping_without_the_tools_loaded(monkeypatch):
+    # api.audit(obs, overrides=["attack.attacks={}"]) audited with every attack
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    from mia_defense.attack_setup import attack_config
+
+    guarded = ConfigLoaderImpl.load_configuration
+    monkeypatch.setattr(ConfigLoaderImpl, "load_configuration", guarded.__wrapped__)
+    with pytest.raises(ConfigError, match=r"attack overrides \['attack.attacks={}'\]: "
+                       r"attack.attacks={}: Hydra merges a mapping"):  # fmt: skip
+        attack_config(["attack.attacks={}"])
+    assert "shokri" not in attack_config(["~attack.attacks.shokri"]).attack.attacks
