@@ -288,7 +288,9 @@ def require_zip(path: Path, *, advice: str = "") -> None:
 def gib(nbytes: int) -> str:
     """``nbytes`` for a message: ``1.5 GiB``, ``12.0 MiB`` or ``300 bytes``."""
     if nbytes >= 1 << 1000:  # beyond a float (attack.audit_canaries=10**400): its digits
-        return f"about 10^{len(str(int(nbytes) >> 30)) - 1} GiB"
+        big = int(nbytes) >> 30  # (str() of over 4300 digits raises ValueError: estimated)
+        digits = len(str(big)) if big.bit_length() < 14000 else int(big.bit_length() * 0.30103)
+        return f"about 10^{digits - 1} GiB"
     if nbytes >= 1 << 30:
         return f"{nbytes / (1 << 30):.1f} GiB"
     if nbytes >= 1 << 20:

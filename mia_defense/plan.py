@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mia_defense.constraints import shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import numpy_rng
@@ -124,12 +125,12 @@ def plan_sizes(total: int, *, population_size: int | None, test_size: int | None
     rules); a `ConfigError` naming the plan keys when they do not fit. The config check
     runs it where a dataset's size is known before loading (`config._bundled_fits`)."""
     if reference_size < 0:
-        raise ConfigError(f"plan.reference_size={reference_size}: must be >= 0")
+        raise ConfigError(f"plan.reference_size={shown(reference_size)}: must be >= 0")
     available = total - reference_size
     if available < 3:
         raise ConfigError(
-            f"plan.reference_size={reference_size}: leaves {max(available, 0)} of the {total} "
-            f"samples in {description} for the population and the test set (they "
+            f"plan.reference_size={shown(reference_size)}: leaves {max(available, 0)} of the "
+            f"{total} samples in {description} for the population and the test set (they "
             "need at least 3); lower it"
         )
     given = {"population_size": population_size, "test_size": test_size}
@@ -141,12 +142,12 @@ def plan_sizes(total: int, *, population_size: int | None, test_size: int | None
         test_size = available - population_size
     if population_size < 2 or test_size < 1 or population_size + test_size > available:
         sizes = ", ".join(
-            f"plan.{key}={value}" + ("" if given[key] is not None else " (what is left)")
+            f"plan.{key}={shown(value)}" + ("" if given[key] is not None else " (what is left)")
             for key, value in (("population_size", population_size), ("test_size", test_size))
         )
         raise ConfigError(
-            f"{sizes}, plan.reference_size={reference_size}: too few samples for the plan; need "
-            f"population >= 2, test >= 1 and population + test + reference <= the {total} "
+            f"{sizes}, plan.reference_size={shown(reference_size)}: too few samples for the plan; "
+            f"need population >= 2, test >= 1 and population + test + reference <= the {total} "
             f"samples in {description}; lower the plan sizes or use more data"
         )
     return population_size, int(test_size)

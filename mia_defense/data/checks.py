@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import number_hint
+from mia_defense.constraints import as_integer, number_hint, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import LOOP_FIX, check_memory, feature_bytes, file_kind
 from mia_defense.errors import ConfigError, DataError
@@ -299,8 +299,7 @@ def check_label_base(value: object) -> None:
 def check_seed(seed: object) -> None:
     """A `ConfigError` naming ``dataset.seed`` unless ``seed`` is an integer >= 0 (a loader
     called from Python gets no config check: numpy's raw TypeError or ValueError, else)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError(f"dataset.seed={seed!r}: must be an integer >= 0 (the run's seed)")
+    as_integer(seed, key="dataset.seed", low=0, note="the run's seed")
 
 
 def far_apart_labels(num_classes: int, samples: int) -> bool:
@@ -325,10 +324,10 @@ def _check_user_classes(num_classes: int, y: np.ndarray, *, source: str) -> None
     fillable = max(len(y), largest + 1)
     if num_classes > 2 * fillable:
         raise DataError(
-            f"{source}: dataset.num_classes={num_classes} but the data holds {len(y)} samples "
-            f"with labels up to {largest}: at least {num_classes - fillable} of the classes "
-            "could have no sample; set dataset.num_classes to the number of classes (null "
-            "infers it from the labels)"
+            f"{source}: dataset.num_classes={shown(num_classes)} but the data holds {len(y)} "
+            f"samples with labels up to {largest}: at least {shown(num_classes - fillable)} of "
+            "the classes could have no sample; set dataset.num_classes to the number of "
+            "classes (null infers it from the labels)"
         )
     if far_apart_labels(num_classes, len(y)):
         raise DataError(

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from mia_defense.constraints import as_integer
 from mia_defense.data.checks import (
     as_written,
     check_count,
@@ -366,9 +367,7 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ',' "
                           "(for a tab, dataset.delimiter='\\t')")
-    if isinstance(max_categories, bool) or not isinstance(max_categories, (int, np.integer)) \
-            or max_categories < 1:
-        raise ConfigError(f"dataset.max_categories={max_categories!r}: must be an integer >= 1")
+    as_integer(max_categories, key="dataset.max_categories", low=1)
     fixed = check_fixed_categories(categories) or {}
     drop = check_drop_columns(drop_columns)
     check_column_settings(label_column=label_column, drop=drop, fixed=fixed)

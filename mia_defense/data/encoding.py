@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import override_text
+from mia_defense.constraints import as_integer, override_text
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError, DataError
@@ -66,10 +66,7 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
         if value is not None and not integer:
             raise ConfigError(f"dataset.plan.{key}={value!r}: must be an integer or null")
     run_seed = plan.get("seed", seed)
-    if isinstance(run_seed, bool) or not isinstance(run_seed, (int, np.integer)) \
-            or run_seed < 0:
-        raise ConfigError(f"dataset.plan.seed={run_seed!r}: must be an integer >= 0 (the "
-                          "run's seed, ${seed})")
+    as_integer(run_seed, key="dataset.plan.seed", low=0, note="the run's seed, ${seed}")
     from mia_defense.plan import make_plan  # here: mia_defense.plan imports this package
 
     # The split depends on the sizes and the seed only; K = 2 draws the smallest masks.

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.budget import FLOPS, MAX_HOURS
+from mia_defense.constraints import as_integer, shown
 from mia_defense.data.checks import check_seed
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
@@ -65,23 +66,18 @@ def _check_sizes(name: str, *, num_samples: int, num_features: int, num_classes:
     (``num_samples=1000000000`` allocated until the machine swapped), and a seed that is
     no integer >= 0."""
     check_seed(seed)
-    sizes = {"num_samples": num_samples, "num_features": num_features,
-             "num_classes": num_classes}
-    for key, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ConfigError(f"dataset.{key}={value!r}: must be an integer ({name})")
-    if num_classes < 2:
-        raise ConfigError(f"dataset.num_classes={num_classes}: must be >= 2 ({name})")
+    as_integer(num_samples, key="dataset.num_samples", low=None, note=f"the rows of {name}")
+    as_integer(num_features, key="dataset.num_features", low=10, note=name)
+    as_integer(num_classes, key="dataset.num_classes", low=2, note=name)
     if num_samples < 2 * num_classes:
         raise ConfigError(
-            f"dataset.num_samples={num_samples}: must be >= 2 * num_classes "
-            f"({2 * num_classes}) for {name}"
+            f"dataset.num_samples={shown(num_samples)}: must be >= 2 * num_classes "
+            f"({shown(2 * num_classes)}) for {name}"
         )
-    if num_features < 10:
-        raise ConfigError(f"dataset.num_features={num_features}: must be >= 10 ({name})")
     check_memory(
         _BYTES_PER_VALUE * int(num_samples) * int(num_features),
-        source=f"dataset.num_samples={num_samples}, dataset.num_features={num_features}",
+        source=f"dataset.num_samples={shown(num_samples)}, "
+               f"dataset.num_features={shown(num_features)}",
         what=f"generating {name}",
     )
 
@@ -92,7 +88,7 @@ def _check_within(key: str, value: object, low: int, high: int) -> None:
     and num_profiles=0 fell back to num_classes unsaid)."""
     integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not integer or not low <= value <= high:  # type: ignore[operator]
-        raise ConfigError(f"dataset.{key}={value!r}: must lie in [{low}, {high}]"
+        raise ConfigError(f"dataset.{key}={shown(value)}: must lie in [{low}, {shown(high)}]"
                           + ("" if integer else " (an integer)"))
 
 
