@@ -44,6 +44,7 @@ from mia_defense.attacks import (
 )
 from mia_defense.attacks.lira import few_references_message
 from mia_defense.attacks.references import check_calibration
+from mia_defense.attacks.rmia import MAX_GAMMA
 from mia_defense.attacks.rmia import check_a as check_rmia_a
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.attacks.shokri import MAX_SEED, check_classifier
@@ -285,7 +286,7 @@ TARGET_PARAMS: dict[Any, dict[str, Param | _AttackOption | _OwnCheck | _Rules]] 
     rmia: {
         "num_z": Param("int", low=1, nullable=True, note="null: all population samples"),
         # 2**70 reached numpy as an object array: a TypeError traceback in the attack stage
-        "gamma": Param("float", low=1, high=10**6,
+        "gamma": Param("float", low=1, high=MAX_GAMMA,
                        note="threshold on the pairwise likelihood ratio; the paper uses 1-2"),
         "seed": Param("int", low=0, note="the run's seed by default (${seed})"),
         "a": _AttackOption(check_rmia_a),  # (refused by the attack, after the data was loaded)

@@ -18,12 +18,15 @@ from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.inputs import as_scores, as_truth
 from mia_defense.observations import Observations
 
-__all__ = ["A_GRID", "DEFAULT_A", "choose_a", "rmia"]
+__all__ = ["A_GRID", "DEFAULT_A", "MAX_GAMMA", "check_gamma", "choose_a", "rmia"]
 
 # Candidates for the offline scaling ``a`` chosen on the reference models.
 A_GRID: tuple[float, ...] = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
 # The ``a`` used when there are too few references to choose one (fewer than 2).
 DEFAULT_A = 0.3
+# The largest ``gamma`` (the config's bound too): far beyond the paper's 1-2 no record's ratio
+# beats a z by it, and every score is 0, a leak read as chance.
+MAX_GAMMA = 10**6
 # Reference models that play the target in turn when ``a`` is chosen: each costs a pass
 # over the others, so all of them would make the attack cubic in K (37 s of RMIA at K=64
 # on digits); 16 keeps every one of the 15 at the default K=16.
@@ -226,6 +229,25 @@ def check_a(a: float | None) -> None:
                           "reference models)")
 
 
+def check_gamma(gamma: float) -> None:
+    """Refuse a ``gamma`` that is no number in [1, `MAX_GAMMA`] (`ConfigError`), as the
+    config's check does: called from Python, True passed as gamma 1, text and an integer
+    beyond a float (10**400) were numpy's raw TypeError, and 1e10 made every score 0 (AUC
+    0.5 on outputs that leak: a leak read as chance)."""
+    real = isinstance(gamma, int | float | np.integer | np.floating) and not isinstance(
+        gamma, bool | np.bool_)
+    if not real or (isinstance(gamma, int | np.integer) and gamma > MAX_GAMMA):
+        raise ConfigError(f"attack rmia gamma={gamma!r:.60}: must be a number in [1, "
+                          f"{MAX_GAMMA}] (the paper uses 1-2)")  # fmt: skip
+    if not 1.0 <= gamma < np.inf:  # NaN or inf: every score 0 or 1, a leak read as chance
+        raise ConfigError(f"attack rmia gamma={gamma}: must be >= 1"
+                          + ("" if gamma < 1.0 else " and finite"))
+    if gamma > MAX_GAMMA:
+        raise ConfigError(f"attack rmia gamma={gamma:g}: must be at most {MAX_GAMMA} (beyond, "
+                          "no record's likelihood ratio beats a population sample's by it: "
+                          "every score 0, a leak read as chance; the paper uses 1-2)")
+
+
 @requires_access("outputs")
 def rmia(
     obs: Observations,
@@ -266,9 +288,7 @@ def rmia(
     """
     check_kinds("rmia", online=online, a=a, num_z=num_z, seed=seed)
     check_a(a)
-    if not 1.0 <= gamma < np.inf:  # NaN or inf: every score 0 or 1, a leak read as chance
-        raise ConfigError(f"attack rmia gamma={gamma}: must be >= 1"
-                          + ("" if gamma < 1.0 else " and finite"))
+    check_gamma(gamma)
     if num_z is not None and not num_z >= 1:  # 0: every score NaN
         raise ConfigError(f"attack rmia num_z={num_z}: must be >= 1 (or null: all population "
                           "samples)")

@@ -1,0 +1,42 @@
+"""Number settings of the defenses and attacks given from Python, where no config check runs
+first (h264): each is refused with a `ConfigError` naming the key, never read as another
+value (True as 1), left to a raw TypeError or OverflowError, or taken where it makes an
+attack read a leak as chance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mia_defense.attacks import rmia
+from mia_defense.attacks.rmia import MAX_GAMMA, check_gamma
+from mia_defense.errors import ConfigError
+from tests.helpers import synthetic_observations
+
+
+@pytest.mark.parametrize(("gamma", "said"), [
+    (True, r"gamma=True: must be a number in \[1, 1000000\]"),  # (read as gamma 1)
+    (np.True_, r"gamma=np\.True_: must be a number in \[1, 1000000\]"),
+    ("2", r"gamma='2': must be a number in \[1, 1000000\]"),  # (a raw TypeError)
+    (10**400, r"gamma=1000.*: must be a number in \[1, 1000000\]"),  # (numpy's TypeError)
+    (1e10, r"gamma=1e\+10: must be at most 1000000 .*every score 0, a leak read as chance"),
+], ids=["true", "numpy-true", "text", "int-beyond-a-float", "1e10"])  # fmt: skip
+def test_rmia_refuses_a_gamma_that_is_no_number_in_its_range(gamma, said) -> None:
+    obs = synthetic_observations(num_models=4, num_samples=60)
+    with pytest.raises(ConfigError, match=rf"^attack rmia {said}"):
+        rmia(obs, np.array([0]), gamma=gamma)
+
+
+@pytest.mark.parametrize(("gamma", "said"), [
+    (float("nan"), "gamma=nan: must be >= 1"),  # (the words tests elsewhere pin, kept)
+    (float("inf"), "gamma=inf: must be >= 1 and finite"),
+    (0.5, "gamma=0.5: must be >= 1"),
+])  # fmt: skip
+def test_rmia_keeps_its_words_for_gamma_below_one_or_not_finite(gamma, said) -> None:
+    with pytest.raises(ConfigError, match=said):
+        check_gamma(gamma)
+
+
+def test_rmia_takes_gamma_up_to_the_configs_bound() -> None:
+    for gamma in (1, 1.0, 2, np.float32(1.5), np.int64(3), MAX_GAMMA, float(MAX_GAMMA)):
+        check_gamma(gamma)
