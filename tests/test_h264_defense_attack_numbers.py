@@ -10,6 +10,7 @@ import pytest
 
 from mia_defense.attacks import rmia
 from mia_defense.attacks.rmia import MAX_GAMMA, check_gamma
+from mia_defense.attacks.shokri import MAX_SEED, check_seed
 from mia_defense.errors import ConfigError
 from tests.helpers import synthetic_observations
 
@@ -40,3 +41,11 @@ def test_rmia_keeps_its_words_for_gamma_below_one_or_not_finite(gamma, said) -> 
 def test_rmia_takes_gamma_up_to_the_configs_bound() -> None:
     for gamma in (1, 1.0, 2, np.float32(1.5), np.int64(3), MAX_GAMMA, float(MAX_GAMMA)):
         check_gamma(gamma)
+
+
+@pytest.mark.parametrize("seed", [True, 2.0, -1, MAX_SEED + 1, "3"])
+def test_shokri_check_seed_refuses_what_is_no_seed_in_range(seed) -> None:
+    """Its own check, which the config check runs: True and 2.0 passed (in range)."""
+    with pytest.raises(ConfigError, match=rf"^attack shokri seed=.*: must be an integer in "
+                                          rf"\[0, {MAX_SEED}\]$"):  # fmt: skip
+        check_seed(seed)

@@ -12,7 +12,7 @@ from mia_defense.attacks.base import requires_access
 from mia_defense.attacks.references import balanced_references, check_kinds, checked_targets
 from mia_defense.attacks.signals import _labels, true_class_log_prob
 from mia_defense.errors import ConfigError
-from mia_defense.metrics.inputs import as_scores
+from mia_defense.metrics.inputs import as_integer, as_scores
 from mia_defense.observations import Observations
 
 if TYPE_CHECKING:
@@ -101,10 +101,11 @@ def check_classifier(classifier: str) -> None:
 
 
 def check_seed(seed: int) -> None:
-    """Refuse a ``seed`` outside scikit-learn's random_state range (`ConfigError`); also run
-    by `mia_defense.config.check_config`, before the run directory is made."""
-    if not 0 <= seed <= MAX_SEED:  # scikit-learn's random_state: a traceback from its checks
-        raise ConfigError(f"attack shokri seed={seed}: must be an integer in [0, {MAX_SEED}]")
+    """Refuse a ``seed`` that is no integer in scikit-learn's random_state range
+    (`ConfigError`; beyond it, a traceback from its checks); also run by
+    `mia_defense.config.check_config`, before the run directory is made. True passed as
+    seed 1 and 2.0 as 2 where this was called alone."""
+    as_integer(seed, key="attack shokri seed", low=0, high=MAX_SEED)
 
 
 @requires_access("outputs")
