@@ -64,6 +64,7 @@ from mia_defense.cli.commands import shell_path, tool_command
 from mia_defense.cli.entry import (
     EXIT_USER_ERROR,
     end_interrupted,
+    end_refused,
     progress_lock_in_process,
     reader_gone,
     run_entry,
@@ -351,8 +352,7 @@ class SourceCheck(Callback):
                 _hydra_writes_in(config, path, Path(config.hydra.sweep.dir) / "job")
             )
             if problem:
-                log.error("ConfigError: %s", problem)
-                raise SystemExit(EXIT_USER_ERROR)
+                end_refused(log, "%s", problem)
 
 
 def _rerun_problem(config: DictConfig, source: Source, run_dir: Path) -> str | None:

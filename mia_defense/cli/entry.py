@@ -22,7 +22,7 @@ from mia_defense.errors import ConfigError
 
 __all__ = [
     "EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "EXIT_USER_ERROR",
-    "end_interrupted", "progress_lock_in_process", "reader_gone", "run_entry",
+    "end_interrupted", "end_refused", "progress_lock_in_process", "reader_gone", "run_entry",
 ]
 
 EXIT_USER_ERROR = 2
@@ -198,6 +198,13 @@ def _writes_to_console(handler: logging.Handler) -> bool:
 def _on_console(log: logging.Logger) -> bool:
     """Whether an ERROR line of ``log`` reaches a handler writing to stderr or stdout."""
     return any(h.level <= logging.ERROR and _writes_to_console(h) for h in _handlers(log))
+
+
+def end_refused(log: logging.Logger, message: str, *args: object) -> NoReturn:
+    """End the tool on a setting of the user's it refuses before any work: log ``ConfigError:
+    message`` (``%`` formatted with ``args``) on ``log``, the refusing module's, and exit 2."""
+    log.error("ConfigError: " + message, *args)
+    raise SystemExit(EXIT_USER_ERROR)
 
 
 def reader_gone() -> NoReturn:

@@ -19,7 +19,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
-from mia_defense.cli.entry import EXIT_USER_ERROR
+from mia_defense.cli.entry import EXIT_USER_ERROR, end_refused
 
 __all__ = [
     "SAFE_SUBDIR",
@@ -115,9 +115,8 @@ def refuse_other_kind(path: str, *, key: str, held: str, what: str, fix: str) ->
     directory that is a sweep's (multirun.yaml): the sweep's files and runs would be mixed
     into the other's folder, and mia-report would read them as one."""
     if (Path(path) / held).is_file():
-        log.error("ConfigError: %s=%s is %s (it holds %s); %s: choose another %s", key, path,
-                  what, held, fix, key)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s=%s is %s (it holds %s); %s: choose another %s", key, path,
+                    what, held, fix, key)  # fmt: skip
 
 
 def refuse_parent_of_unmade(path: str, *, key: str) -> None:
@@ -130,11 +129,10 @@ def refuse_parent_of_unmade(path: str, *, key: str) -> None:
         before = os.path.join(*parts[:index])
         if part == ".." and parts[index - 1] != ".." and not os.path.lexists(before):
             meant = os.path.normpath(os.path.join(before, ".."))
-            log.error("ConfigError: %s=%s: '..' after %s, a folder that does not exist yet, "
-                      "so the run would be written to %s itself, unchecked; nothing was "
-                      "changed. Write %s without '..' (the folder you mean)", key, path,
-                      before, meant, key)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s=%s: '..' after %s, a folder that does not exist yet, "
+                        "so the run would be written to %s itself, unchecked; nothing was "
+                        "changed. Write %s without '..' (the folder you mean)", key, path,
+                        before, meant, key)  # fmt: skip
 
 
 # What only a run directory of mia-train holds, and what a run refused before it claimed its
@@ -172,10 +170,9 @@ def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> 
     a data folder): results, checkpoints and logs would be strewn among them. Refuse a path
     starting with ``~`` too: Hydra does not expand it and would make a folder named ``~``."""
     if path.startswith("~"):
-        log.error("ConfigError: %s=%s starts with '~', which the shell did not expand (it was "
-                  "quoted): Hydra would make a folder named '~' in %s; write $HOME/... or an "
-                  "absolute path", key, path, os.getcwd())  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s=%s starts with '~', which the shell did not expand (it was "
+                    "quoted): Hydra would make a folder named '~' in %s; write $HOME/... or an "
+                    "absolute path", key, path, os.getcwd())  # fmt: skip
     folder = Path(path)
     try:
         if not folder.is_dir() or ours(folder):
@@ -184,9 +181,8 @@ def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> 
     except OSError:
         return  # unreadable: require_writable_dir names the problem
     listed = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
-    log.error("ConfigError: %s=%s holds files that are not mia-train's (%s); nothing was "
-              "changed. Choose a new or empty directory for %s", key, path, listed, key)
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "%s=%s holds files that are not mia-train's (%s); nothing was "
+                "changed. Choose a new or empty directory for %s", key, path, listed, key)
 
 
 def refuse_inside_a_run(path: str, *, key: str) -> None:
@@ -200,9 +196,8 @@ def refuse_inside_a_run(path: str, *, key: str) -> None:
         return  # unreadable: require_writable_dir names the problem
     if outer is None:
         return
-    log.error("ConfigError: %s=%s lies inside the run directory %s; nothing was changed. "
-              "Choose a directory outside every run, e.g. beside it", key, path, outer)
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "%s=%s lies inside the run directory %s; nothing was changed. "
+                "Choose a directory outside every run, e.g. beside it", key, path, outer)
 
 
 def _holds_a_run(folder: Path) -> bool:
@@ -230,9 +225,8 @@ def refuse_in_use(path: str) -> None:
             holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
         except OSError:  # a locked FIFO or device: no holder to read (ESPIPE)
             holder = "another process"
-        log.error("ConfigError: %s is in use by %s; wait for that run to end or choose another "
-                  "directory (hydra.run.dir=...)", path, holder)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR) from None
+        end_refused(log, "%s is in use by %s; wait for that run to end or choose another "
+                    "directory (hydra.run.dir=...)", path, holder)  # fmt: skip
     except OSError:
         return
     finally:
@@ -268,8 +262,7 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
     except Exception:  # unreadable, no run's, or resolved only in the task: the task says so
         return
     if attacked or refused:
-        log.error("ConfigError: %s", attacked or refused)
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s", attacked or refused)
     if differences:
         shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
         error = ConfigError(
@@ -277,8 +270,7 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
             f"run of another config ({shown}); nothing was changed. Run in a new directory "
             "(hydra.run.dir=...), or delete that directory yourself to replace it"
         )
-        log.error("ConfigError: %s", error)
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s", error)
 
 
 def refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
@@ -289,10 +281,9 @@ def refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
     target = os.path.abspath(os.path.join(root, subdir))
     if os.path.commonpath([root, target]) == root and target != root:
         return
-    log.error("ConfigError: hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
-              "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at its "
-              "default, or give a relative name without '..'", subdir, target, root)
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
+                "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at its "
+                "default, or give a relative name without '..'", subdir, target, root)
 
 
 def refuse_escaping_output_subdir(config: DictConfig, run_dir: str) -> None:
@@ -314,10 +305,9 @@ def refuse_escaping_output_subdir(config: DictConfig, run_dir: str) -> None:
         where = f"puts Hydra's config.yaml, hydra.yaml and overrides.yaml at {target}, outside"
     else:
         where = "is no folder name: Hydra writes its config copies into a folder of"
-    log.error("ConfigError: hydra.output_subdir=%s %s the run directory %s; nothing was run. "
-              "Leave it at null (results.json holds the config), or give a relative name "
-              "without '..' such as .hydra", subdir, where, root)
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "hydra.output_subdir=%s %s the run directory %s; nothing was run. "
+                "Leave it at null (results.json holds the config), or give a relative name "
+                "without '..' such as .hydra", subdir, where, root)
 
 
 # The packaged hydra.sweep.subdir: one escaped name per run, inside the sweep directory.

@@ -14,7 +14,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
-from mia_defense.cli.entry import EXIT_USER_ERROR
+from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import SAFE_SUBDIR
 
 __all__ = [
@@ -90,12 +90,11 @@ def require_search_space(config: DictConfig) -> None:
     """An Optuna search needs something to search: without ``hydra.sweeper.params`` nor a
     range on the command line it would run the same run ``n_trials`` times."""
     if _plugin_is(config.hydra.sweeper, "optuna") and not override_keys(config):
-        log.error(
-            "ConfigError: hydra.sweeper.params is empty: the Optuna search has nothing to "
-            "search; name the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, "
-            "interval(1e-4, 1e-1))\"}', or start from hparams_search=optuna_tradeoff"
+        end_refused(
+            log, "hydra.sweeper.params is empty: the Optuna search has nothing to search; name "
+            "the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, interval(1e-4, "
+            "1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
-        raise SystemExit(EXIT_USER_ERROR)
     if _plugin_is(config.hydra.sweeper, "optuna"):
         _refuse_space_fixed_on_the_command_line(config)
 
@@ -121,12 +120,11 @@ def _refuse_space_fixed_on_the_command_line(config: DictConfig) -> None:
     taken = [key for key in params if key in fixed]
     given = ", ".join(fixed[key] for key in taken)
     if taken and set(override_keys(config)) <= set(taken):
-        log.error("ConfigError: hydra.sweeper.params: every key of the search space is given "
-                  "one value on the command line (%s), which takes it out of the search: the "
-                  "Optuna search would run the same run hydra.sweeper.n_trials times; nothing "
-                  "was run. Drop %s from the command line, or search another key", given,
-                  given)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "hydra.sweeper.params: every key of the search space is given "
+                    "one value on the command line (%s), which takes it out of the search: the "
+                    "Optuna search would run the same run hydra.sweeper.n_trials times; nothing "
+                    "was run. Drop %s from the command line, or search another key", given,
+                    given)  # fmt: skip
     _refuse_one_point_space(config, fixed)
     if not taken:
         return
@@ -165,12 +163,11 @@ def _refuse_one_point_space(config: DictConfig, fixed: dict[str, str]) -> None:
             return  # (an interval, a glob, or several values: something is searched)
         single.append(said)
     if single:
-        log.error("ConfigError: hydra.sweeper.params: every key of the search space has one "
-                  "value (%s): the Optuna search would run the same run "
-                  "hydra.sweeper.n_trials times; nothing was run. Give a key values to search "
-                  "(interval(0.01, 0.1), int(interval(1, 5)), choice(a, b)), or run it once "
-                  "without -m", "; ".join(dict.fromkeys(single)))  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "hydra.sweeper.params: every key of the search space has one "
+                    "value (%s): the Optuna search would run the same run "
+                    "hydra.sweeper.n_trials times; nothing was run. Give a key values to search "
+                    "(interval(0.01, 0.1), int(interval(1, 5)), choice(a, b)), or run it once "
+                    "without -m", "; ".join(dict.fromkeys(single)))  # fmt: skip
 
 
 def refuse_unknown_search_keys(config: DictConfig) -> None:
@@ -194,14 +191,12 @@ def refuse_unknown_search_keys(config: DictConfig) -> None:
         unknown = _unknown_key(config, parts)
         unselected = unselected_config_hint(key) if unknown is not None else None
         if unselected is not None:  # (defense.dp.* without defense=dp: no key to add)
-            log.error("ConfigError: hydra.sweeper.params: %s is no key of the config: %s; "
-                      "nothing was run", key, unselected)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "hydra.sweeper.params: %s is no key of the config: %s; "
+                        "nothing was run", key, unselected)  # fmt: skip
         if unknown is not None:
-            log.error("ConfigError: hydra.sweeper.params: %s is no key of the config (%s); "
-                      "nothing was run. Name an existing key (mia-train --cfg job shows them), "
-                      "or +%s to add one", key, unknown, key)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "hydra.sweeper.params: %s is no key of the config (%s); "
+                        "nothing was run. Name an existing key (mia-train --cfg job shows them), "
+                        "or +%s to add one", key, unknown, key)  # fmt: skip
 
 
 def refuse_unknown_group_options(config: DictConfig) -> None:
@@ -238,10 +233,9 @@ def refuse_unknown_group_options(config: DictConfig) -> None:
             continue
         close = difflib.get_close_matches(unknown[0], sorted(options), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        log.error("ConfigError: %s: %s is no option of the config group %s%s; nothing was "
-                  "run. The options are %s", said, " and ".join(unknown), group, hint,
-                  ", ".join(sorted(options)))  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s: %s is no option of the config group %s%s; nothing was "
+                    "run. The options are %s", said, " and ".join(unknown), group, hint,
+                    ", ".join(sorted(options)))  # fmt: skip
 
 
 def _sweep_texts(config: DictConfig) -> list[tuple[str, str]]:
@@ -297,9 +291,8 @@ def refuse_float_ranges_on_integer_keys(config: DictConfig) -> None:
 
         if not integer_key(config, key):
             continue
-        log.error("ConfigError: %s: %s takes integers only and every trial would be refused "
-                  "(%s); nothing was run", said, key, draws)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s: %s takes integers only and every trial would be refused "
+                    "(%s); nothing was run", said, key, draws)  # fmt: skip
 
 
 def refuse_unreadable_search_values(config: DictConfig) -> None:
@@ -318,11 +311,10 @@ def refuse_unreadable_search_values(config: DictConfig) -> None:
                 override.value()
         except Exception as exc:
             said = " ".join(str(exc).split()) or type(exc).__name__
-            log.error("ConfigError: hydra.sweeper.params: %s: %s: Hydra cannot read it (%s); "
-                      "nothing was run. Write it in Hydra's sweep grammar, e.g. "
-                      "interval(0.01, 0.1), int(interval(1, 5)), choice(a, b), range(1, 5)",
-                      key, value, said)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR) from None
+            end_refused(log, "hydra.sweeper.params: %s: %s: Hydra cannot read it (%s); "
+                        "nothing was run. Write it in Hydra's sweep grammar, e.g. "
+                        "interval(0.01, 0.1), int(interval(1, 5)), choice(a, b), range(1, 5)",
+                        key, value, said)  # fmt: skip
 
 
 def refuse_interval_without_search(config: DictConfig) -> None:
@@ -336,12 +328,11 @@ def refuse_interval_without_search(config: DictConfig) -> None:
         return
     for said, _, key, value in _sweep_values(config):
         if isinstance(value, IntervalSweep):
-            log.error("ConfigError: %s: an interval is drawn from by a search, and this is a "
-                      "grid sweep (Hydra's basic sweeper takes lists and ranges); nothing was "
-                      "run. Search it with hparams_search=optuna_custom (or optuna_tradeoff), "
-                      "or give the values to run (e.g. %s=%s,%s)", said, key, value.start,
-                      value.end)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: an interval is drawn from by a search, and this is a "
+                        "grid sweep (Hydra's basic sweeper takes lists and ranges); nothing was "
+                        "run. Search it with hparams_search=optuna_custom (or optuna_tradeoff), "
+                        "or give the values to run (e.g. %s=%s,%s)", said, key, value.start,
+                        value.end)  # fmt: skip
 
 
 def warn_inclusive_search_ranges(config: DictConfig) -> None:
@@ -389,10 +380,9 @@ def refuse_reversed_search_ranges(config: DictConfig) -> None:
             fix = f"range({first}, {last}{'' if abs(step) in (0, 1) else f', {abs(step)}'})"
         why = (f"its step ({step}) is not above 0 (an Optuna search draws a range upward)"
                if low <= high else f"its {ends[0]} ({low}) is above its {ends[1]} ({high})")
-        log.error("ConfigError: %s: %s: Optuna has no value of %s to draw; nothing was run. "
-                  "Give the lower end first (and a range a step above 0), e.g. %s",
-                  said, why, key, fix)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s: %s: Optuna has no value of %s to draw; nothing was run. "
+                    "Give the lower end first (and a range a step above 0), e.g. %s",
+                    said, why, key, fix)  # fmt: skip
 
 
 def refuse_intervals_out_of_range(config: DictConfig) -> None:
@@ -412,12 +402,11 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
             continue
         low, high = value.start, value.end
         if "log" in value.tags and not low > 0:
-            log.error("ConfigError: %s: a log interval needs a lower end above 0 (Optuna draws "
-                      "its logarithm); nothing was run. Start it above 0, e.g. %s",
-                      said, re.sub(r"interval\(\s*[^,()]*,", f"interval({high / 1000:g},",
-                                   said.split(": ", 2)[-1] if said.startswith("hydra.")
-                                   else said.split("=", 1)[1]))  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: a log interval needs a lower end above 0 (Optuna draws "
+                        "its logarithm); nothing was run. Start it above 0, e.g. %s",
+                        said, re.sub(r"interval\(\s*[^,()]*,", f"interval({high / 1000:g},",
+                                     said.split(": ", 2)[-1] if said.startswith("hydra.")
+                                     else said.split("=", 1)[1]))  # fmt: skip
         from mia_defense.config import key_param  # (torch: only for an interval)
 
         param = key_param(config, key)
@@ -432,15 +421,13 @@ def refuse_intervals_out_of_range(config: DictConfig) -> None:
         if not bad:
             continue
         if whole and param.even and param.accepts(low) and param.accepts(high):
-            log.error("ConfigError: %s: %s must be %s, and an interval of integers draws odd "
-                      "ones too (each trial drawing one would be refused); nothing was run. "
-                      "Name the values, e.g. choice(%d, %d)", said, key, param.describe(), low,
-                      high)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
-        log.error("ConfigError: %s: %s must be %s, and the interval reaches beyond it (each "
-                  "trial drawn there would be refused); nothing was run. Keep the interval "
-                  "within it", said, key, param.describe())  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: %s must be %s, and an interval of integers draws odd "
+                        "ones too (each trial drawing one would be refused); nothing was run. "
+                        "Name the values, e.g. choice(%d, %d)", said, key, param.describe(), low,
+                        high)  # fmt: skip
+        end_refused(log, "%s: %s must be %s, and the interval reaches beyond it (each "
+                    "trial drawn there would be refused); nothing was run. Keep the interval "
+                    "within it", said, key, param.describe())  # fmt: skip
 
 
 def _range_steps(value: Any) -> Fraction | None:
@@ -510,10 +497,9 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     bad = next((point for point in found[1] if not param.accepts(point)), None)
     if bad is None:
         return
-    log.error("ConfigError: %s: %s must be %s, and %s draws %s (each trial drawing it would be "
-              "refused); nothing was run. Keep its values within it", said, key,
-              param.describe(), found[0], bad)  # fmt: skip
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "%s: %s must be %s, and %s draws %s (each trial drawing it would be "
+                "refused); nothing was run. Keep its values within it", said, key,
+                param.describe(), found[0], bad)  # fmt: skip
 
 
 def _group_options(config: DictConfig, group: str) -> set[str]:
@@ -582,10 +568,9 @@ def refuse_unknown_plugin_keys(config: DictConfig) -> None:
                 else "hparams_search=optuna_tradeoff"  # fmt: skip
             hint = (f"Did you mean hydra.{part}.{close[0]}?" if close else
                     f"Select the {part} that has it ({others}) or leave it out")  # fmt: skip
-            log.error("ConfigError: hydra.%s.%s: the %s %s (hydra/%s=%s) has no such setting, "
-                      "so it would never be read; nothing was run. %s", part, key, choice,
-                      part, part, choice, hint)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "hydra.%s.%s: the %s %s (hydra/%s=%s) has no such setting, "
+                        "so it would never be read; nothing was run. %s", part, key, choice,
+                        part, part, choice, hint)  # fmt: skip
 
 
 def _plugin_is(node: DictConfig, name: str) -> bool:
@@ -625,8 +610,7 @@ def check_parallel_settings(config: DictConfig) -> None:
             problems.append(f"hydra.launcher.n_jobs={n_jobs!r}: a number of processes, not 0 "
                             "(-1: one per core)")  # fmt: skip
     if problems:
-        log.error("ConfigError: %s; nothing was run", "; ".join(problems))
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s; nothing was run", "; ".join(problems))
 
 
 # Objectives whose better side is plain: accuracy up, leakage, ε and the gap down.
@@ -660,8 +644,7 @@ def check_objectives(config: DictConfig) -> None:
         check_objective_names(names, fprs=sorted(float(f) for f in fprs) if isinstance(
             fprs, ListConfig) else None)  # fmt: skip
     except ConfigError as exc:
-        log.error("ConfigError: %s; nothing was run", exc)
-        raise SystemExit(EXIT_USER_ERROR) from None
+        end_refused(log, "%s; nothing was run", exc)
     except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
         return
     _refuse_epsilon_without_dp(config, names, swept)
@@ -704,12 +687,11 @@ def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[
             getattr(target, "name", None) == "dp"
         ):
             return  # (DP-SGD, or a defense of one's own that may be)
-    log.error("ConfigError: objectives: privacy.epsilon is infinite in every trial of this "
-              "search (no DP-SGD among the defenses: no guarantee to report), which Optuna's "
-              "multi-objective TPE cannot rank: every trial would train, then fail; nothing "
-              "was run. Train with defense=dp (its knobs in the search space), or choose "
-              "other objectives (privacy.empirical_epsilon, a max_attack figure)")
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "objectives: privacy.epsilon is infinite in every trial of this "
+                "search (no DP-SGD among the defenses: no guarantee to report), which Optuna's "
+                "multi-objective TPE cannot rank: every trial would train, then fail; nothing "
+                "was run. Train with defense=dp (its knobs in the search space), or choose "
+                "other objectives (privacy.empirical_epsilon, a max_attack figure)")
 
 
 def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:
@@ -806,13 +788,12 @@ def require_usable_storage(config: DictConfig) -> None:
         return  # (the sweeper names what it lacks)
     if major_minor(optuna) >= (3, 1) or major_minor(sqlalchemy) < (2, 0):
         return
-    log.error("ConfigError: hydra.sweeper.storage=%r: optuna %s keeps no study in a database "
-              "under SQLAlchemy %s (it needs SQLAlchemy < 2, or optuna >= 3.1, which "
-              "hydra-optuna-sweeper does not take); nothing was run. Leave "
-              "hydra.sweeper.storage null: the same command with the same hydra.sweep.dir "
-              "resumes the search, skipping its finished trials", storage, optuna,
-              sqlalchemy)  # fmt: skip
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "hydra.sweeper.storage=%r: optuna %s keeps no study in a database "
+                "under SQLAlchemy %s (it needs SQLAlchemy < 2, or optuna >= 3.1, which "
+                "hydra-optuna-sweeper does not take); nothing was run. Leave "
+                "hydra.sweeper.storage null: the same command with the same hydra.sweep.dir "
+                "resumes the search, skipping its finished trials", storage, optuna,
+                sqlalchemy)  # fmt: skip
 
 
 # What submitit's SLURM executor runs: srun (checked when it is made), sbatch (to submit).
@@ -837,10 +818,9 @@ def require_slurm(config: DictConfig) -> None:
     missing = [name for name in _SLURM_COMMANDS if shutil.which(name) is None]
     if missing:
         fix = _NO_SLURM_FIX.replace("run the sweep", "submit it, run the sweep", 1)
-        log.error("ConfigError: launcher=submitit_slurm (hydra.launcher._target_=%s): no SLURM "
-                  "on this machine (%s not on PATH); nothing was run. To %s",
-                  launcher.get("_target_"), " and ".join(map(repr, missing)), fix)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "launcher=submitit_slurm (hydra.launcher._target_=%s): no SLURM "
+                    "on this machine (%s not on PATH); nothing was run. To %s",
+                    launcher.get("_target_"), " and ".join(map(repr, missing)), fix)  # fmt: skip
     _refuse_failed_submission()
 
 
@@ -915,27 +895,24 @@ def refuse_huge_sweep(config: DictConfig) -> None:
         except Exception:  # Hydra has parsed them before; nothing to add
             continue
         if isinstance(value, RangeSweep) and not value.step:
-            log.error("ConfigError: %s: a range with step 0 never ends; nothing was run. Give "
-                      "a step that is not 0 (range(START,STOP,STEP))", text)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: a range with step 0 never ends; nothing was run. Give "
+                        "a step that is not 0 (range(START,STOP,STEP))", text)  # fmt: skip
         if isinstance(value, RangeSweep) and not all(
             not isinstance(bound, float) or math.isfinite(bound)
             for bound in (value.start, value.stop, value.step)
         ):
-            log.error("ConfigError: %s: a range's start, stop and step must be finite numbers "
-                      "(not inf or nan: such a range never ends, or cannot be counted); "
-                      "nothing was run. Give finite ones (range(START,STOP,STEP))", text)
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: a range's start, stop and step must be finite numbers "
+                        "(not inf or nan: such a range never ends, or cannot be counted); "
+                        "nothing was run. Give finite ones (range(START,STOP,STEP))", text)
         size = sweep_size(override)
         if size is not None:
             runs *= max(size, 1)
             sizes.append(f"{text}: {size} values")
     if runs > MAX_SWEEP_RUNS:
-        log.error("ConfigError: the sweep holds %d runs (%s), more than the %d one sweep may "
-                  "hold (Hydra lists every run before the first starts); nothing was run. Sweep "
-                  "fewer values, or split it into sweeps of their own (each with its own "
-                  "hydra.sweep.dir)", runs, "; ".join(sizes), MAX_SWEEP_RUNS)  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "the sweep holds %d runs (%s), more than the %d one sweep may "
+                    "hold (Hydra lists every run before the first starts); nothing was run. Sweep "
+                    "fewer values, or split it into sweeps of their own (each with its own "
+                    "hydra.sweep.dir)", runs, "; ".join(sizes), MAX_SWEEP_RUNS)  # fmt: skip
 
 
 def refuse_repeated_sweep_keys(config: DictConfig) -> None:
@@ -956,12 +933,11 @@ def refuse_repeated_sweep_keys(config: DictConfig) -> None:
         given = seen.setdefault((override.key_or_group, override.package), [])
         given.append((text, override.is_sweep_override()))
         if len(given) > 1 and any(sweeps for _, sweeps in given[:-1]):
-            log.error("ConfigError: %s: %s is given %d times on the command line (%s) and "
-                      "Hydra keeps only the last, so the sweep would run only %s; nothing was "
-                      "run. Give the key once, with every value (%s=A,B,C)",
-                      text, override.key_or_group, len(given), " ".join(t for t, _ in given),
-                      text, override.key_or_group)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: %s is given %d times on the command line (%s) and "
+                        "Hydra keeps only the last, so the sweep would run only %s; nothing was "
+                        "run. Give the key once, with every value (%s=A,B,C)",
+                        text, override.key_or_group, len(given), " ".join(t for t, _ in given),
+                        text, override.key_or_group)  # fmt: skip
 
 
 def refuse_number_in_two_forms(config: DictConfig) -> None:
@@ -991,11 +967,10 @@ def refuse_number_in_two_forms(config: DictConfig) -> None:
         same = next(((t, u) for i, (v, t) in enumerate(numbers)
                      for w, u in numbers[i + 1:] if v == w and t != u), None)  # fmt: skip
         if same is not None:
-            log.error("ConfigError: %s: gives %s and %s, one number for %s (a float setting), "
-                      "so two of the sweep's runs would train one config twice, each in a "
-                      "folder of its own; nothing was run. Give each value once", text,
-                      *same, override.key_or_group)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: gives %s and %s, one number for %s (a float setting), "
+                        "so two of the sweep's runs would train one config twice, each in a "
+                        "folder of its own; nothing was run. Give each value once", text,
+                        *same, override.key_or_group)  # fmt: skip
 
 
 def refuse_empty_sweep(config: DictConfig) -> None:
@@ -1013,10 +988,9 @@ def refuse_empty_sweep(config: DictConfig) -> None:
         except Exception:  # not enumerable here (interval, glob): the sweeper handles it
             continue
         if empty:
-            log.error("ConfigError: %s: the sweep has no value for %s, so no run; nothing was "
-                      "run. Give at least one value (range(START,STOP) stops before STOP)",
-                      text, override.key_or_group)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: the sweep has no value for %s, so no run; nothing was "
+                        "run. Give at least one value (range(START,STOP) stops before STOP)",
+                        text, override.key_or_group)  # fmt: skip
 
 
 def _overrides_and_sweep_params(config: DictConfig) -> list[str]:
@@ -1039,8 +1013,7 @@ def refuse_stacked_release(config: DictConfig) -> None:
 
     problem = stacked_release_problem(_overrides_and_sweep_params(config))
     if problem is not None:
-        log.error("ConfigError: %s", problem)
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s", problem)
 
 
 def refuse_repeated_defenses(config: DictConfig) -> None:
@@ -1053,8 +1026,7 @@ def refuse_repeated_defenses(config: DictConfig) -> None:
 
     problem = repeated_defense_problem(_overrides_and_sweep_params(config))
     if problem is not None:
-        log.error("ConfigError: %s", problem)
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s", problem)
 
 
 def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:
@@ -1077,12 +1049,11 @@ def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:
                         else "hydra.sweeper.params")  # fmt: skip
     shown = [text for text in selected if text]
     if shown:
-        log.error("ConfigError: %s: what a sweep runs with, unused by a single run: without -m "
-                  "this would be one run, here in this process, with none of the sweep's "
-                  "values; nothing was run. Add -m (mia-train -m ...) to run the sweep, or "
-                  "leave %s out", "; ".join(shown),
-                  "it" if len(shown) == 1 else "them")  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "%s: what a sweep runs with, unused by a single run: without -m "
+                    "this would be one run, here in this process, with none of the sweep's "
+                    "values; nothing was run. Add -m (mia-train -m ...) to run the sweep, or "
+                    "leave %s out", "; ".join(shown),
+                    "it" if len(shown) == 1 else "them")  # fmt: skip
 
 
 def refuse_shared_run_dirs(config: DictConfig) -> None:
@@ -1108,17 +1079,15 @@ def refuse_shared_run_dirs(config: DictConfig) -> None:
             continue
         if len(set(values)) < len(values):
             twice = sorted({v for v in values if values.count(v) > 1})
-            log.error("ConfigError: %s: gives %s more than once, so two of the sweep's runs would "
-                      "share one folder (the second skipped as the first, or refused while the "
-                      "first runs); nothing was run. Give each value once", text, twice[0])
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: gives %s more than once, so two of the sweep's runs would "
+                        "share one folder (the second skipped as the first, or refused while the "
+                        "first runs); nothing was run. Give each value once", text, twice[0])
         if override.key_or_group in excluded and len(set(values)) > 1:
-            log.error("ConfigError: %s: the run folders' names leave %s out (hydra.job.config."
-                      "override_dirname.exclude_keys), so the sweep's %d runs would share one "
-                      "folder (the first would be kept, the others skipped or refused); "
-                      "nothing was run. Start one sweep per value, each with its own "
-                      "hydra.sweep.dir", text, override.key_or_group, len(values))  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s: the run folders' names leave %s out (hydra.job.config."
+                        "override_dirname.exclude_keys), so the sweep's %d runs would share one "
+                        "folder (the first would be kept, the others skipped or refused); "
+                        "nothing was run. Start one sweep per value, each with its own "
+                        "hydra.sweep.dir", text, override.key_or_group, len(values))  # fmt: skip
 
 
 def refuse_unselected_settings(config: DictConfig) -> None:
@@ -1144,8 +1113,7 @@ def refuse_unselected_settings(config: DictConfig) -> None:
             continue
         said = sweep_of_unselected_points(text.partition("=")[0], overrides)
         if said is not None:
-            log.error("ConfigError: %s", said)
-            raise SystemExit(EXIT_USER_ERROR)
+            end_refused(log, "%s", said)
 
 
 # Resolvers whose value is the same for every job of a sweep (or only by chance not: the
@@ -1169,22 +1137,20 @@ def refuse_one_folder_for_all(config: DictConfig) -> None:
     if runs is not None and runs < 2:
         return
     if left_out and len(left_out) < len(override_keys(config)):
-        log.error("ConfigError: hydra.sweep.subdir=%s leaves out %s, which this sweep varies: "
-                  "its runs that differ only there would share one folder, and each after the "
-                  "first would be refused on the first's results; nothing was run. Name every "
-                  "swept key in it, or leave hydra.sweep.subdir at its default (a folder named "
-                  "by each run's overrides), or choose another hydra.sweep.subdir that names a "
-                  "folder per run, e.g. 'hydra.sweep.subdir=run_${hydra.job.num}'", raw,
-                  ", ".join(left_out))  # fmt: skip
-        raise SystemExit(EXIT_USER_ERROR)
-    log.error("ConfigError: hydra.sweep.subdir=%s: one folder for every run of this sweep "
-              "(%s runs; it names no value that differs between them), so each run after the "
-              "first would be refused on the first's results; nothing was run. Leave "
-              "hydra.sweep.subdir at its default (a folder named by each run's overrides), or "
-              "choose another hydra.sweep.subdir that names a folder per run, e.g. "
-              "'hydra.sweep.subdir=run_${hydra.job.num}'", raw,
-              runs if runs is not None else "several")  # fmt: skip
-    raise SystemExit(EXIT_USER_ERROR)
+        end_refused(log, "hydra.sweep.subdir=%s leaves out %s, which this sweep varies: "
+                    "its runs that differ only there would share one folder, and each after the "
+                    "first would be refused on the first's results; nothing was run. Name every "
+                    "swept key in it, or leave hydra.sweep.subdir at its default (a folder named "
+                    "by each run's overrides), or choose another hydra.sweep.subdir that names a "
+                    "folder per run, e.g. 'hydra.sweep.subdir=run_${hydra.job.num}'", raw,
+                    ", ".join(left_out))  # fmt: skip
+    end_refused(log, "hydra.sweep.subdir=%s: one folder for every run of this sweep "
+                "(%s runs; it names no value that differs between them), so each run after the "
+                "first would be refused on the first's results; nothing was run. Leave "
+                "hydra.sweep.subdir at its default (a folder named by each run's overrides), or "
+                "choose another hydra.sweep.subdir that names a folder per run, e.g. "
+                "'hydra.sweep.subdir=run_${hydra.job.num}'", raw,
+                runs if runs is not None else "several")  # fmt: skip
 
 
 def _swept_keys_left_out(config: DictConfig, text: str) -> list[str] | None:
@@ -1293,10 +1259,9 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
         return  # (each point refused for its own value of a swept key: each is named at the
         # sweep's end)
     log.error("%s: %s", type(exc).__name__, exc)
-    log.error("ConfigError: every point of this sweep would be refused so (%d of %d; the first: "
-              "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
-              "again", len(points), len(points), " ".join(overrides))  # fmt: skip
-    raise SystemExit(EXIT_USER_ERROR)
+    end_refused(log, "every point of this sweep would be refused so (%d of %d; the first: "
+                "%s); nothing was run. Fix the setting the refusal names, then run the sweep "
+                "again", len(points), len(points), " ".join(overrides))  # fmt: skip
 
 
 def _refused_for_fixed_settings(

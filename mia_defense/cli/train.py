@@ -44,6 +44,7 @@ from mia_defense.cli.entry import (
     EXIT_TERMINATED,
     EXIT_USER_ERROR,
     end_interrupted,
+    end_refused,
     progress_lock_in_process,
     reader_gone,
     run_entry,
@@ -214,10 +215,9 @@ def _fails_closed(key: str) -> Any:
             except Exception as exc:
                 where = OmegaConf.select(config, key, default="?",
                                          throw_on_resolution_failure=False)
-                log.error("ConfigError: %s=%s: cannot be checked (%s: %s); nothing was run. "
-                          "Point %s at a new or empty directory%s", key, where,
-                          type(exc).__name__, exc, key, _hydra_values_hint(exc, key))  # fmt: skip
-                raise SystemExit(EXIT_USER_ERROR) from None
+                end_refused(log, "%s=%s: cannot be checked (%s: %s); nothing was run. "
+                            "Point %s at a new or empty directory%s", key, where,
+                            type(exc).__name__, exc, key, _hydra_values_hint(exc, key))  # fmt: skip
 
         return check
 
