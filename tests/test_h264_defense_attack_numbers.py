@@ -11,6 +11,8 @@ import pytest
 from mia_defense.attacks import rmia
 from mia_defense.attacks.rmia import MAX_GAMMA, check_gamma
 from mia_defense.attacks.shokri import MAX_SEED, check_seed
+from mia_defense.defenses import TrainingDefense, WeightDecay
+from mia_defense.defenses.compose import DefenseFactory
 from mia_defense.errors import ConfigError
 from tests.helpers import synthetic_observations
 
@@ -49,3 +51,15 @@ def test_shokri_check_seed_refuses_what_is_no_seed_in_range(seed) -> None:
     with pytest.raises(ConfigError, match=rf"^attack shokri seed=.*: must be an integer in "
                                           rf"\[0, {MAX_SEED}\]$"):  # fmt: skip
         check_seed(seed)
+
+
+def test_a_defense_of_ones_own_ordered_by_a_huge_integer_is_sorted() -> None:
+    """An integer is a finite order however large: math.isfinite(10**400) raised
+    OverflowError, a traceback as the stack was built."""
+
+    class Last(TrainingDefense):
+        name = "last"
+        order = 10**400
+
+    stack = DefenseFactory([Last, WeightDecay])()
+    assert [d.name for d in stack] == ["weight_decay", "last"]

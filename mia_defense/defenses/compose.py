@@ -335,9 +335,12 @@ def check_order(defense: TrainingDefense) -> None:
     """A defense's ``order`` sorts the stack: it must be a finite number. A string or
     ``None`` beside another defense ended the run in sorted()'s TypeError, and NaN, which
     compares false with everything, left the defense where the config put it (before
-    DP-SGD, which must set up first)."""
+    DP-SGD, which must set up first). An integer is finite however large (math.isfinite of
+    10**400 raised OverflowError: a traceback)."""
     order = defense.order
-    if isinstance(order, bool) or not isinstance(order, numbers.Real) or not math.isfinite(order):
+    if isinstance(order, bool) or not isinstance(order, numbers.Real) or (
+        not isinstance(order, numbers.Integral) and not math.isfinite(order)
+    ):
         cls = type(defense)
         raise ConfigError(
             f"defense {cls.__module__}.{cls.__qualname__}: its order {order!r} must be a "
