@@ -250,8 +250,10 @@ def _privacy_problem(
     """Why the accountant's figures mia-attack carries cannot be used: a δ outside (0, 1)
     (the empirical ε bound is computed at it: 'abc' was a TypeError traceback, 5 a bound
     at δ=5) or an ε that is no number >= 0 (infinite: no noise), or ``None``."""
-    import math
+    import sys
 
+    from mia_defense.errors import ConfigError
+    from mia_defense.metrics.inputs import as_fraction
     from mia_defense.report.checks import flag_problem
 
     # (mia-report's refusal: "false" read as a valid ε; epsilon_refuted is measured again)
@@ -259,13 +261,17 @@ def _privacy_problem(
     if flags is not None:
         return flags
     delta, epsilon = privacy.get("delta"), privacy.get("epsilon")
-    number = (int, float)
-    if delta is not None and (isinstance(delta, bool) or not isinstance(delta, number)
-                              or not 0 < delta < 1):  # fmt: skip
+    try:
+        if delta is not None:
+            as_fraction(delta, key="privacy.delta")
+    except ConfigError:
         return f"privacy.delta is {_kind(delta)} {delta!r:.60}, not a number in (0, 1)"
-    if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, number)
-                                or math.isnan(epsilon) or epsilon < 0):  # fmt: skip
+    if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, int | float)
+                                or epsilon != epsilon or epsilon < 0):  # fmt: skip
         return f"privacy.epsilon is {_kind(epsilon)} {epsilon!r:.60}, not a number >= 0"
+    if isinstance(epsilon, int) and epsilon > sys.float_info.max:  # (math.isnan: OverflowError)
+        return (f"privacy.epsilon is an integer of {len(str(epsilon))} digits, too large for a "
+                "float (mia-report's words; a run writes an ε beyond as Infinity)")  # fmt: skip
     return _claim_problem(privacy, num_models, defenses) or _audit_problem(privacy)
 
 

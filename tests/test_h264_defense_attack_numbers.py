@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mia_defense.attack_source_facts import _privacy_problem
 from mia_defense.attacks import rmia
 from mia_defense.attacks.rmia import MAX_GAMMA, check_gamma
 from mia_defense.attacks.shokri import MAX_SEED, check_seed
@@ -63,3 +64,20 @@ def test_a_defense_of_ones_own_ordered_by_a_huge_integer_is_sorted() -> None:
 
     stack = DefenseFactory([Last, WeightDecay])()
     assert [d.name for d in stack] == ["weight_decay", "last"]
+
+
+def test_a_results_json_epsilon_beyond_a_float_is_a_problem_not_a_traceback() -> None:
+    """mia-attack on a run whose results.json says privacy.epsilon=10**400 ended in
+    math.isnan's OverflowError (exit 1, a traceback); now refused as mia-report words it."""
+    problem = _privacy_problem({"epsilon": 10**400, "delta": 1e-5})
+    assert problem is not None
+    assert problem.startswith("privacy.epsilon is an integer of 401 digits, too large for a float")
+
+
+@pytest.mark.parametrize(("delta", "said"), [
+    (True, "privacy.delta is bool True, not a number in (0, 1)"),
+    (0, "privacy.delta is int 0, not a number in (0, 1)"),
+    (float("nan"), "privacy.delta is float nan, not a number in (0, 1)"),
+])  # fmt: skip
+def test_a_results_json_delta_keeps_its_words_through_the_shared_rule(delta, said) -> None:
+    assert _privacy_problem({"delta": delta}) == said
