@@ -164,10 +164,15 @@ def shown(value: Any) -> str:
     try:
         return repr(value)
     except ValueError:
-        if not isinstance(value, numbers.Integral):
-            raise
-        digits = int(int(value).bit_length() * math.log10(2)) + 1
-        return f"<an integer of about {digits} digits>"
+        if isinstance(value, numbers.Integral):
+            digits = int(int(value).bit_length() * math.log10(2)) + 1
+            return f"<an integer of about {digits} digits>"
+        if isinstance(value, list | tuple):  # ([64, 10**5000])
+            inner = ", ".join(map(shown, value))
+            if isinstance(value, list):
+                return f"[{inner}]"
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        return f"<a {type(value).__name__}>"
 
 
 def show(value: Any) -> str:

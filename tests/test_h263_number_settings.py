@@ -78,3 +78,75 @@ def test_load_csv_settings_read_by_the_shared_reader(tmp_path, call, message):
 
     with pytest.raises(ConfigError, match=message):
         load_csv(path=_csv(tmp_path), label_column="label", **call)
+
+
+def _models():
+    from mia_defense.models import MLP, LogisticRegression, ResNet, SmallCNN
+
+    return {"MLP": (MLP, (4,)), "LogisticRegression": (LogisticRegression, (4,)),
+            "SmallCNN": (SmallCNN, (1, 8, 8)), "ResNet": (ResNet, (3, 8, 8))}
+
+
+@pytest.mark.parametrize("name", ["MLP", "LogisticRegression", "SmallCNN", "ResNet"])
+@pytest.mark.parametrize("classes", [0, 1, True, 3.0, -1, 10**30, "3", (2,)])
+def test_a_builder_called_from_python_refuses_a_class_count_the_data_cannot_have(name, classes):
+    # 0 built a head of no outputs silently; True, 3.0, -1, 10**30: torch's raw errors
+    model, shape = _models()[name]
+    with pytest.raises(ConfigError, match=rf"^{name}: num_classes=.*: must be an integer in "
+                                          r"\[2, 2147483647\], the dataset's number of classes"):
+        model(input_shape=shape, num_classes=classes)
+
+
+@pytest.mark.parametrize(("name", "shape", "bad"), [
+    ("MLP", (2.5,), "2.5"),  # int() cut it to 2, silently
+    ("MLP", (True,), "True"),  # read as 1
+    ("MLP", (0,), "0"),  # an input of no features, silently
+    ("MLP", (-1,), "-1"),
+    ("LogisticRegression", (4.0,), "4.0"),
+    ("SmallCNN", (1, 8.5, 8), "8.5"),
+    ("SmallCNN", (0, 8, 8), "0"),
+    ("ResNet", (3, 8, True), "True"),
+])
+def test_a_builder_refuses_an_input_shape_of_no_sizes(name, shape, bad):
+    model = _models()[name][0]
+    with pytest.raises(ConfigError, match=rf"^{name}: input_shape=.*: every width must be an "
+                                          rf"integer >= 1, not {bad}$"):
+        model(input_shape=shape, num_classes=2)
+
+
+@pytest.mark.parametrize("shape", [4, (), "4", None])
+def test_an_mlp_refuses_an_input_shape_that_is_no_shape(shape):
+    from mia_defense.models import MLP
+
+    with pytest.raises(ConfigError, match=r"^MLP: input_shape=.*: must be the shape of one "
+                                          r"sample, a non-empty sequence of sizes"):
+        MLP(input_shape=shape, num_classes=2)
+
+
+def test_model_settings_too_long_to_write_are_refused_by_name():
+    from mia_defense.models import MLP, ResNet, SmallCNN
+
+    cases = [(lambda: MLP(input_shape=(4,), num_classes=2, hidden=[64, HUGE]), "model.hidden"),
+             (lambda: MLP(input_shape=(HUGE,), num_classes=2), "MLP: input_shape"),
+             (lambda: MLP(input_shape=(4,), num_classes=(HUGE,)), "MLP: num_classes"),
+             (lambda: SmallCNN(input_shape=(1, 8, 8), num_classes=2, groups=[HUGE]),
+              "model.groups"),
+             (lambda: ResNet.check_options(depth=HUGE + 4), "model.depth"),
+             (lambda: ResNet.check_options(depth=10**400 + 6), "model.depth"),  # (a float's
+             (lambda: ResNet.check_options(widen_factor=HUGE), "model.depth")]  # OverflowError)
+    for build, key in cases:
+        with pytest.raises(ConfigError, match=rf"^{key}="):
+            build()
+
+
+def test_numpy_integers_still_build_the_models():
+    import numpy as np
+    import torch
+
+    from mia_defense.models import ResNet, SmallCNN
+
+    one = np.int64(1)
+    assert ResNet(input_shape=(3, 8, 8), num_classes=np.int64(2), depth=8, widen_factor=one,
+                  groups=np.int64(4))(torch.zeros(1, 3, 8, 8)).shape == (1, 2)
+    assert SmallCNN(input_shape=(np.int64(1), 8, 8), num_classes=2, channels=(8,), hidden=8,
+                    groups=np.int64(2))(torch.zeros(1, 1, 8, 8)).shape == (1, 2)

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from mia_defense.constraints import show
+from mia_defense.constraints import as_integer, show
 from mia_defense.data.checks import LAST_CHANNELS, looks_channels_last
 from mia_defense.errors import ConfigError
-from mia_defense.models.mlp import check_dropout, check_widths
+from mia_defense.models.mlp import check_data_sizes, check_dropout, check_widths
 
 __all__ = ["SmallCNN", "check_norm", "image_shape", "make_norm"]
 
@@ -27,9 +27,8 @@ def check_norm(norm: str, groups: int) -> None:
     zero there; a negative one built a GroupNorm of -1 groups)."""
     if norm not in _NORMS:
         raise ConfigError(f"model.norm={norm!r}: unexpected norm, choose from {_NORMS}")
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ConfigError(f"model.groups={show(groups)}: must be an integer >= 1 (GroupNorm's "
-                          "groups, reduced to divide each width)")  # fmt: skip
+    as_integer(groups, key="model.groups", low=1,
+               note="GroupNorm's groups, reduced to divide each width")
 
 
 def make_norm(norm: str, channels: int, *, groups: int) -> nn.Module:
@@ -128,6 +127,7 @@ class SmallCNN(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        check_data_sizes("SmallCNN", input_shape, num_classes)
         in_channels, _, _ = image_shape(input_shape, model="cnn")
         self.input_shape = tuple(int(s) for s in input_shape)
         self.check_options(channels=channels, hidden=hidden, norm=norm, groups=groups,

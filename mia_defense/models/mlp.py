@@ -7,10 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
-from mia_defense.constraints import show
+from mia_defense.constraints import as_integer, show, shown
 from mia_defense.errors import ConfigError
 
-__all__ = ["MAX_WIDTH", "MLP", "LogisticRegression", "check_dropout", "check_widths"]
+__all__ = ["MAX_WIDTH", "MLP", "LogisticRegression", "check_data_sizes", "check_dropout",
+           "check_widths"]
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -33,13 +34,27 @@ def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH)
     for width in value if isinstance(value, Sequence) else [value]:
         if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
             raise ConfigError(
-                f"{key}={show(value)}: every width must be an integer >= 1, not {width!r}"
+                f"{key}={show(value)}: every width must be an integer >= 1, not {shown(width)}"
             )
         if width > most:
             raise ConfigError(
                 f"{key}={show(value)}: every width must be an integer in [1, {most}], not "
-                f"{width!r} (torch's layer sizes overflow beyond)"
+                f"{shown(width)} (torch's layer sizes overflow beyond)"
             )
+
+
+def check_data_sizes(model: str, input_shape: Sequence[int], num_classes: int) -> None:
+    """Refuse an input shape or a class count that a model built from Python was given and
+    the data cannot have: a bool, 2.5 or 0 built a model silently (``int()`` cut 2.5 to 2, a
+    0-wide input or a 0-class head learned nothing), -1 or 10**30 raised torch's raw errors.
+    From the config they are the dataset's (`Dataset.input_shape`, ``num_classes``)."""
+    if isinstance(input_shape, str) or not isinstance(input_shape, Sequence) or not input_shape:
+        raise ConfigError(f"{model}: input_shape={show(input_shape)}: must be the shape of one "
+                          "sample, a non-empty sequence of sizes, e.g. (64,) or (1, 28, 28) "
+                          "(Dataset.input_shape)")  # fmt: skip
+    check_widths(f"{model}: input_shape", input_shape)
+    as_integer(num_classes, key=f"{model}: num_classes", low=2, high=MAX_WIDTH,
+               note="the dataset's number of classes (Dataset.num_classes)")
 
 
 def check_dropout(key: str, dropout: float) -> None:
@@ -76,6 +91,7 @@ class MLP(nn.Sequential):
         activation: str = "relu",
         dropout: float = 0.0,
     ) -> None:
+        check_data_sizes(type(self).__name__, input_shape, num_classes)
         MLP.check_options(hidden=hidden, activation=activation, dropout=dropout)
         layers: list[nn.Module] = [nn.Flatten()]
         width = int(np.prod(input_shape))

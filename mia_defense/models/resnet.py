@@ -13,9 +13,10 @@ import torch
 from torch import nn
 
 from mia_defense.budget import available_memory
-from mia_defense.constraints import show
+from mia_defense.constraints import as_integer, show, shown
 from mia_defense.errors import ConfigError
 from mia_defense.models.cnn import check_norm, image_shape, make_norm
+from mia_defense.models.mlp import check_data_sizes
 
 __all__ = ["ResNet"]
 
@@ -42,6 +43,13 @@ class _Block(nn.Module):
         return out + self.skip(x)
 
 
+def _about(count: float) -> str:
+    """``count`` to 3 digits; beyond a float (depth=10**400: OverflowError) its power of 10."""
+    if count < 1e300:
+        return f"{count:.3g}"
+    return f"10^{int(int(count).bit_length() * 0.30103)}"
+
+
 class ResNet(nn.Module):
     """CIFAR-style ResNet: a 3x3 stem, three stages of basic blocks (strides 1, 2, 2), a head.
 
@@ -66,8 +74,7 @@ class ResNet(nn.Module):
                 f"model.depth={show(depth)}: must be 6n+2 or 6n+4 with n >= 1 (e.g. 8, 14, 16, "
                 "20)"
             )
-        if isinstance(widen_factor, bool) or not isinstance(widen_factor, int) or widen_factor < 1:
-            raise ConfigError(f"model.widen_factor={show(widen_factor)}: must be an integer >= 1")
+        as_integer(widen_factor, key="model.widen_factor", low=1)
         check_norm(norm, groups)
         # Fewer weights than it has: each block's second 3x3 conv (16, 32, 64 x widen_factor
         # channels). depth=10**30 built blocks until memory ran out, without a word.
@@ -75,8 +82,9 @@ class ResNet(nn.Module):
         available = available_memory()
         if 4 * at_least > available:
             raise ConfigError(
-                f"model.depth={depth}, model.widen_factor={widen_factor}: the ResNet would hold "
-                f"over {at_least:.3g} weights ({4 * at_least / 1e9:.3g} GB in float32), more "
+                f"model.depth={shown(depth)}, model.widen_factor={shown(widen_factor)}: the "
+                f"ResNet would hold over {_about(at_least)} weights "
+                f"({_about(4 * at_least // 10**9)} GB in float32), more "
                 f"than the {available / 1e9:.3g} GB of memory available; lower model.depth or "
                 "model.widen_factor (WRN-16-4: depth=16, widen_factor=4)"
             )
@@ -92,6 +100,7 @@ class ResNet(nn.Module):
         groups: int = 16,
     ) -> None:
         super().__init__()
+        check_data_sizes("ResNet", input_shape, num_classes)
         in_channels, _, _ = image_shape(input_shape, model="resnet")
         self.check_options(depth=depth, widen_factor=widen_factor, norm=norm, groups=groups)
         blocks = (depth - 2) // 6
