@@ -462,8 +462,13 @@ class _Walk:
                 self.spec(spec, value, full)
         for key, spec in keys.items():
             if spec.required and key not in node:
-                self.problems.append(f"{_join(path, key)}: missing; it is required")
-                self.about(len(self.problems) - 1, _join(path, key))
+                full = _join(path, key)
+                how = "" if not isinstance(spec, Targets) else (
+                    f" ('~{full}' deletes every entry: leave entries out one by one with "
+                    f"'~{full}.NAME', or give your own after it with "
+                    f"'+{full}.NAME={{_target_: ...}}')")  # fmt: skip
+                self.problems.append(f"{full}: missing; it is required{how}")
+                self.about(len(self.problems) - 1, full)
 
     def spec(self, spec: Spec, value: Any, path: str) -> None:
         start = len(self.problems)
@@ -499,6 +504,12 @@ class _Walk:
         for key in node:
             value = self.get(node, str(key), _join(path, str(key)))
             if value is _BAD:
+                continue
+            if value is None:  # (null turns nothing off here: 'pick a config' misled)
+                full = _join(path, str(key))
+                self.problems.append(f"{full}=null: must be a mapping with a _target_; to "
+                                     f"leave it out, write '~{full}'")  # fmt: skip
+                self.about(len(self.problems) - 1, full)
                 continue
             before = len(self.problems)
             self.target(value, _join(path, str(key)))

@@ -85,3 +85,22 @@ def test_the_api_refuses_an_empty_mapping_without_the_tools_loaded(monkeypatch):
                        r"attack.attacks={}: Hydra merges a mapping"):  # fmt: skip
         attack_config(["attack.attacks={}"])
     assert "shokri" not in attack_config(["~attack.attacks.shokri"]).attack.attacks
+
+
+@pytest.mark.parametrize(("overrides", "line"), [
+    # (null reads as "off" elsewhere; here the advice was "pick a config of conf/attack/")
+    (["attack.attacks.lira_online=null"], "attack.attacks.lira_online=null: must be a mapping "
+     "with a _target_; to leave it out, write '~attack.attacks.lira_online'"),
+    (["defense=dp", "defense.dp=null"], "defense.dp=null: must be a mapping with a _target_; "
+     "to leave it out, write '~defense.dp'"),
+    # ('attack.attacks: missing; it is required': how to run fewer attacks went unsaid)
+    (["~attack.attacks"], "attack.attacks: missing; it is required ('~attack.attacks' deletes "
+     "every entry: leave entries out one by one with '~attack.attacks.NAME', or give your own "
+     "after it with '+attack.attacks.NAME={_target_: ...}')"),
+])  # fmt: skip
+def test_an_attack_or_defense_set_to_null_or_deleted_says_how_to_leave_it_out(overrides, line):
+    from mia_defense.config import check_config
+
+    with pytest.raises(ConfigError) as refused:
+        check_config(compose_cfg(*overrides))
+    assert str(refused.value) == line

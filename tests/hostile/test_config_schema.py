@@ -104,7 +104,9 @@ CASES = [
      r"named 'nowhere'.*\); point it at an importable class or function$"),
     (["attack.attacks=null"],
      r"^attack.attacks=null: must be a mapping of NAME: \{_target_: ...\}$"),
-    (["~attack.attacks"], r"^attack.attacks: missing; it is required$"),
+    (["~attack.attacks"], r"^attack.attacks: missing; it is required \('~attack.attacks' "
+     r"deletes every entry: leave entries out one by one with '~attack.attacks.NAME', or "
+     r"give your own after it with '\+attack.attacks.NAME=\{_target_: ...\}'\)$"),
     # a deleted setting fell back on TrainConfig's default, which results.json did not record
     (["~train.lr"], r"^train.lr: missing; it is required$"),
     (["~plan.reference_size"], r"^plan.reference_size: missing; it is required$"),
