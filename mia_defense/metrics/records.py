@@ -8,7 +8,7 @@ import numpy as np
 
 from mia_defense.errors import DataError
 from mia_defense.metrics.inputs import as_fprs, as_scores, as_truth
-from mia_defense.metrics.roc import fpr_percent, roc_metrics
+from mia_defense.metrics.roc import fpr_key, roc_metrics
 from mia_defense.observations import zero_one_flags
 
 __all__ = ["MIN_SLICE_RECORDS", "record_vulnerability", "slice_metrics"]
@@ -107,11 +107,11 @@ def slice_metrics(
         out[name] = {"records": records, "nonmember_scores": int((~is_member[:, keep]).sum())}
         if 0 < records < min_records:
             nan = float("nan")
-            out[name].update({"auc": nan, **{f"tpr@{fpr_percent(f)}%fpr": nan for f in fprs},
+            out[name].update({"auc": nan, **{fpr_key(f): nan for f in fprs},
                               "too_few_records": True})  # fmt: skip
             continue
         m = roc_metrics(scores[:, keep], is_member[:, keep], fprs=fprs)
-        tprs = {f"tpr@{fpr_percent(f)}%fpr": m.tpr_at_fpr[f] for f in fprs}
+        tprs = {fpr_key(f): m.tpr_at_fpr[f] for f in fprs}
         out[name].update({"auc": m.auc, **tprs})
     return out
 

@@ -14,8 +14,9 @@ from mia_defense.errors import DataError
 from mia_defense.metrics.inputs import as_fprs, as_fraction, as_scores, as_truth
 
 __all__ = [
-    "AttackMetrics", "average_ranks", "fpr_percent", "fpr_read_at", "read_far_below",
-    "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr", "unresolved_fprs",
+    "AttackMetrics", "average_ranks", "fpr_key", "fpr_percent", "fpr_read_at", "fpr_read_key",
+    "read_far_below", "roc_metrics", "tied_fprs", "top_tied_nonmembers", "tpr_at_fpr",
+    "unresolved_fprs",
 ]
 
 DEFAULT_FPRS: tuple[float, ...] = (0.1, 0.01, 0.001)
@@ -122,6 +123,17 @@ def fpr_percent(fpr: float) -> str:
         if text != "100" or percent >= 100:
             return _plain(text)
     return _plain(repr(percent))
+
+
+def fpr_key(fpr: float) -> str:
+    """The results.json key of the TPR at ``fpr``, e.g. ``tpr@0.1%fpr``."""
+    return f"tpr@{fpr_percent(fpr)}%fpr"
+
+
+def fpr_read_key(fpr: float) -> str:
+    """The results.json key of the FPR at which the TPR at ``fpr`` was read (`fpr_read_at`),
+    e.g. ``fpr_read@10%fpr``: below ``fpr`` where a step of tied scores spans it."""
+    return f"fpr_read@{fpr_percent(fpr)}%fpr"
 
 
 def _plain(text: str) -> str:

@@ -29,7 +29,13 @@ from mia_defense.metrics.records import (
     record_vulnerability,
     slice_metrics,
 )
-from mia_defense.metrics.roc import fpr_percent, fpr_read_at, roc_metrics, top_tied_nonmembers
+from mia_defense.metrics.roc import (
+    fpr_key,
+    fpr_read_at,
+    fpr_read_key,
+    roc_metrics,
+    top_tied_nonmembers,
+)
 from mia_defense.metrics.utility import (
     blown_up_loss,
     release_took_accuracy,
@@ -133,17 +139,6 @@ class RunResult:
         if self.strongest_attack is None:
             return float("nan")
         return self.attacks[self.strongest_attack][fpr_key(fpr)]
-
-
-def fpr_key(fpr: float) -> str:
-    """The results.json key of the TPR at ``fpr``, e.g. ``tpr@0.1%fpr``."""
-    return f"tpr@{fpr_percent(fpr)}%fpr"
-
-
-def fpr_read_key(fpr: float) -> str:
-    """The results.json key of the FPR at which the TPR at ``fpr`` was read (`fpr_read_at`),
-    e.g. ``fpr_read@10%fpr``: below ``fpr`` where a step of tied scores spans it."""
-    return f"fpr_read@{fpr_percent(fpr)}%fpr"
 
 
 def _above_chance(utility: Mapping[str, Any]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from mia_defense.metrics.roc import fpr_key
 from mia_defense.report.groups import RunGroup
 from mia_defense.report.table import (
     LEAK_TPR,
@@ -12,7 +13,6 @@ from mia_defense.report.table import (
     _figure_cells,
     _figure_columns,
     _format_hyper,
-    _fpr_key,
     _seeds_cell,
 )
 
@@ -52,7 +52,7 @@ def table_rows(
     for g in groups:
         for run in g.runs:
             attacks += [a for a in run.attacks if a not in attacks]
-    figures = [f"{a}.{m}" for a in attacks for m in ("auc", *(_fpr_key(f) for f in fprs))]
+    figures = [f"{a}.{m}" for a in attacks for m in ("auc", *(fpr_key(f) for f in fprs))]
     headers = [
         "run", "dataset", "model", "family", "defense", "release", "hyperparameters", "n",
         "seeds", *_figure_columns("test_accuracy"), "train_accuracy", "generalization_gap",

@@ -10,12 +10,17 @@ from typing import Any
 from mia_defense.attacks.runner import measured_nothing
 from mia_defense.audit import audit_lines
 from mia_defense.metrics.epsilon import level_text
-from mia_defense.metrics.roc import fpr_percent, read_far_below, tied_fprs, unresolved_fprs
+from mia_defense.metrics.roc import (
+    fpr_key,
+    fpr_percent,
+    fpr_read_key,
+    read_far_below,
+    tied_fprs,
+    unresolved_fprs,
+)
 from mia_defense.pipeline.evaluate import (
     RANDOMIZED_RELEASE_REPEATS,
     RunResult,
-    fpr_key,
-    fpr_read_key,
     judged_accuracy,
     models_at_chance_note,
 )

@@ -18,7 +18,7 @@ import numpy as np
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.attacks.references import DEFAULT_MAX_TARGETS
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.metrics.roc import fpr_percent
+from mia_defense.metrics.roc import fpr_key
 from mia_defense.report.checks import (
     epsilon_doubt,
     one_line,
@@ -64,12 +64,8 @@ _NAN = float("nan")
 _NO_INTERVAL = (_NAN, _NAN)
 
 
-def _fpr_key(fpr: float) -> str:
-    return f"tpr@{fpr_percent(fpr)}%fpr"
-
-
 # The headline leakage column: the strongest black-box attack's TPR at 0.1% FPR.
-LEAK_TPR = f"max_{_fpr_key(0.001)}"
+LEAK_TPR = f"max_{fpr_key(0.001)}"
 
 # Sweep sub-directories are "key=value" items joined by commas (conf/hydra/default.yaml);
 # a comma inside a list value (model.hidden=[64,64]) is not followed by "key=".
@@ -375,7 +371,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
     epsilon = None
     if "epsilon" in privacy:
         epsilon = math.inf if privacy["epsilon"] is None else float(privacy["epsilon"])
-    leak_tpr, leak_tpr_ci = _strongest(p, _fpr_key(0.001))
+    leak_tpr, leak_tpr_ci = _strongest(p, fpr_key(0.001))
     leak_auc, leak_auc_ci = _strongest(p, "auc")
     attacks = {
         name: {k: _num(v) for k, v in m.items() if k != "access"}
