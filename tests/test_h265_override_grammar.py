@@ -104,3 +104,41 @@ def test_an_attack_or_defense_set_to_null_or_deleted_says_how_to_leave_it_out(ov
     with pytest.raises(ConfigError) as refused:
         check_config(compose_cfg(*overrides))
     assert str(refused.value) == line
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    # 'the defense 'dp' is not selected: add it with defense=dp', of a command that did
+    (["defense=dp", "defense.dp={target_epsilon:1,noise:2}"],
+     "defense.dp has no key 'noise'; did you mean 'noise_multiplier'? (its keys: "
+     "target_epsilon, noise_multiplier,"),
+    # Hydra: 'To append to your config use +attack.attacks.lira=null' (an attack named lira)
+    (["attack.attacks.lira=null"],
+     "attack.attacks has no attack 'lira'; did you mean 'lira_online' or 'lira_offline' or "
+     "'lira_online_augmented'? (its attacks: loss, confidence,"),
+    (["attack.attacks={mine:{_target_:mia_defense.attacks.loss_attack}}"],
+     "add one of your own with '+attack.attacks.mine={_target_: ...}'"),
+    # Hydra's '+attack.queries={repeat:3}' was then refused as an unknown key
+    (["attack.queries={repeat:3}"], "attack.queries has no key 'repeat'; did you mean "
+     "'repeats'? (its keys: num_augmented, noise_std, max_shift, flip, repeats)"),
+    (["train={epoch:3}"], "train has no key 'epoch'; did you mean 'epochs'?"),
+    (["model.hidden_size=3"], "model has no key 'hidden_size'; did you mean 'hidden'? (its "
+     "keys: hidden, activation, dropout)"),
+])  # fmt: skip
+def test_a_key_missing_in_a_selected_node_is_named_with_its_keys(overrides, said):
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException) as refused:
+        compose_cfg(*overrides)
+    assert said in str(refused.value)
+    assert "To append" not in str(refused.value)
+
+
+def test_a_key_of_ones_own_target_keeps_the_way_to_add_it():
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException) as refused:
+        compose_cfg("model=custom", "model._target_=torch.nn.Linear", "model.in_features=3")
+    assert str(refused.value).endswith(
+        "model has no key 'in_features' (no keys besides its _target_); '+model.in_features=...' "
+        "adds it, for a _target_ of your own that takes it"
+    )

@@ -57,4 +57,4 @@ def test_compose_says_it_too_and_other_keys_keep_hydras_words():
         with pytest.raises(ConfigCompositionException, match=r"defense=dp \(or"):
             compose("config", overrides=["defense=dropout", "defense.dp.noise_multiplier=1"])
         with pytest.raises(ConfigCompositionException, match="To append to your config"):
-            compose("config", overrides=["plan.foo=1"])
+            compose("config", overrides=["foo=1"])  # (a top-level key: Hydra's words)
