@@ -90,8 +90,36 @@ def missing_source(path: Path | str) -> str | None:
 
 
 def _no_observations(path: Path) -> str:
+    results = path / "results.json"
+    if results.is_file():  # a run killed, or in progress, before it wrote them
+        from mia_defense.tracking import read_json
+
+        try:
+            if read_json(results).get("status") == "running":
+                return _not_complete(path, "running")
+        except DataError:
+            pass
     return (f"{path}: no observations.npz in it; give a finished mia-train run directory "
             "(for a sweep, one of its run folders) or an observations .npz")  # fmt: skip
+
+
+def _not_complete(path: Path, status: Any) -> str:
+    """The refusal of the run folder ``path`` whose results.json reads ``status``, not
+    complete: one reading ``running`` is said to be killed (`killed_writer`) or in progress."""
+    from mia_defense.tracking.run_dir import killed_words, killed_writer
+
+    killed = killed_writer(path) if status == "running" else None
+    if killed:
+        return (f"{path / 'results.json'}: status 'running', but {killed_words(killed)}; "
+                "resume it first (run the same mia-train command again with "
+                f"hydra.run.dir={shlex.quote(str(path))}: its saved models are reused), then "
+                "attack it")  # fmt: skip
+    if status == "running":
+        return (f"{path / 'results.json'}: status 'running': the run is still in progress (or "
+                "stopped where its lock cannot tell: on another host); attack it once it ends, "
+                "or resume it (the same mia-train command again)")  # fmt: skip
+    return (f"{path / 'results.json'}: status {status!r}, not complete; finish the run first "
+            "(run the same mia-train command again)")
 
 
 def unreadable_source(path: Path) -> str | None:
@@ -152,10 +180,7 @@ def read_source(path: Path) -> Source:
         if results is None and _run_left(path):
             raise DataError(_unfinished(path))
         if results is not None and results.get("status") != "complete":
-            raise DataError(
-                f"{path / 'results.json'}: status {results.get('status')!r}, not complete; "
-                "finish the run first (run the same mia-train command again)"
-            )
+            raise DataError(_not_complete(path, results.get("status")))
         problem = None if results is None else _results_problem(results)
         if problem:
             raise DataError(_unusable_facts(path, problem))

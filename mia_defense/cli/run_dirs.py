@@ -239,6 +239,7 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
     from mia_defense.errors import ConfigError
     from mia_defense.tracking.run_dir import (
         RESULTS,
+        another_config,
         attack_record,
         config_differences,
         resume_differences,
@@ -264,13 +265,8 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
     if attacked or refused:
         end_refused(log, "%s", attacked or refused)
     if differences:
-        shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
-        error = ConfigError(
-            f"{config.hydra.run.dir} holds {'an' if status[:1] in 'aeiou' else 'a'} {status} "
-            f"run of another config ({shown}); nothing was changed. Run in a new directory "
-            "(hydra.run.dir=...), or delete that directory yourself to replace it"
-        )
-        end_refused(log, "%s", error)
+        end_refused(log, "%s", ConfigError(another_config(
+            Path(config.hydra.run.dir), status, differences, new_dir="hydra.run.dir=...")))
 
 
 def refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:

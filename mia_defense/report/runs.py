@@ -337,7 +337,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         return None
     payload, reason = _read_results(path)
     if reason is None:
-        reason = payload_problem(payload)
+        reason = _killed_problem(run_dir, payload) or payload_problem(payload)
     if reason is None:
         reason = folder_problem(run_dir, payload, name=name)
     if reason is not None:
@@ -355,6 +355,19 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         loaded.caveats.append((record, caveat))
         log.warning("%s: %s", path, caveat)
     return None
+
+
+def _killed_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+    """The reason to skip a run reading ``running`` whose writer was killed (`killed_writer`:
+    no process holds its lock), which `payload_problem` says may still be running."""
+    from mia_defense.tracking.run_dir import killed_words, killed_writer
+
+    killed = killed_writer(run_dir) if payload.get("status") == "running" else None
+    if killed is None:
+        return None
+    return (f"status is 'running', but {killed_words(killed)}: it will not end by itself; run "
+            "its command again with the same directory (hydra.run.dir=... of a single run, "
+            "hydra.sweep.dir=... of a sweep) to resume it (its saved models are reused)")
 
 
 def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> str | None:

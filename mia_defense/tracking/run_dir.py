@@ -46,10 +46,12 @@ __all__ = [
     "NEUTRAL_KEYS",
     "NO_LOCKS",
     "RESULTS",
+    "another_config",
     "attack_record",
     "claim_run_dir",
     "config_differences",
     "finished_run",
+    "killed_writer",
     "mark_killed_runs",
     "mark_run",
     "resume_differences",
@@ -357,6 +359,10 @@ def finished_run(
     if problem:
         raise ConfigError(problem)
     status = payload.get("status")
+    if status == "running":  # (this process holds the lock: no other runs it)
+        log.info("%s: status 'running', but no process runs it (it was killed before it "
+                 "finished): resuming it (checkpoints are reused)", path)
+        return None
     if status != "complete":
         status = status if isinstance(status, str) and status else "unknown"  # (edited)
         log.info("%s: status %r, running it again (checkpoints are reused)", path, status)
@@ -382,6 +388,60 @@ def other_run(
     except DataError:
         return None
     return _other_run(Path(run_dir), payload, config=config, data_fingerprint=data_fingerprint)
+
+
+def another_config(run_dir: Path, status: str, differences: list[str], *, new_dir: str) -> str:
+    """The refusal of a run into ``run_dir``, whose results.json reads ``status``, of a config
+    that differs from its run's in ``differences`` (`config_differences`); ``new_dir`` names
+    the keys that choose another folder. A run reading ``running`` whose writer was killed
+    (`killed_writer`) is said to be killed, not running, with how to resume it."""
+    shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
+    killed = killed_writer(run_dir) if status == "running" else None
+    if killed:
+        return (f"{run_dir} holds a killed run of another config ({shown}): its results.json "
+                f"still reads 'running', but {killed_words(killed)}; nothing was changed. "
+                f"Resume it with its own settings (those left of each '->') and the same "
+                f"directory, run in a new directory ({new_dir}), or delete that directory "
+                "yourself to replace it")  # fmt: skip
+    article = "an" if status[:1] in ("a", "e", "i", "o", "u") else "a"
+    return (f"{run_dir} holds {article} {status} run of another config ({shown}); nothing was "
+            f"changed. Run in a new directory ({new_dir}), or delete that directory yourself "
+            "to replace it")  # fmt: skip
+
+
+def killed_words(holder: str) -> str:
+    """What `killed_writer`'s ``holder`` line says of the run: its writer is gone."""
+    return (f"no process holds its lock: its writer ({holder}) was killed (SIGKILL, the OOM "
+            "killer or a crash) before it finished")
+
+
+def killed_writer(run_dir: Path) -> str | None:
+    """The lock's line of the last writer of ``run_dir`` (``pid N on HOST since T``), whose
+    results.json reads ``running`` (the caller read it), when no process holds the lock and
+    that writer ran on this host: it was killed (SIGKILL, the OOM killer), and its run reads
+    ``running`` for ever. ``None`` otherwise: the run is in progress, its writer was another
+    host's (a job that may run there), or there is no lock to read. Probed with a shared
+    lock, released at once; nothing is written (`mark_killed_runs` writes)."""
+    try:
+        fd = os.open(Path(run_dir) / LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return _this_hosts_holder(fd)
+    except OSError:  # (BlockingIOError: held; a file system without locks)
+        return None
+    finally:
+        os.close(fd)  # (releases the shared lock at once)
+
+
+def _this_hosts_holder(fd: int) -> str | None:
+    """The holder line of the lock file ``fd`` when a process of this host wrote it."""
+    line = os.pread(fd, 512, 0).decode(errors="replace").strip()
+    words = line.split()
+    return line if words[:1] == ["pid"] and words[3:4] == [socket.gethostname()] else None
 
 
 def _other_run(
@@ -417,14 +477,8 @@ def _other_run(
         )
     differences = config_differences(payload["config"], config)
     if differences:
-        shown = "; ".join(differences[:8]) + ("; ..." if len(differences) > 8 else "")
-        article = "an" if status[:1] in ("a", "e", "i", "o", "u") else "a"
-        return (
-            f"{run_dir} holds {article} {status} run of another config ({shown}); nothing "
-            "was changed. "
-            "Run in a new directory (hydra.run.dir=... or a new hydra.sweep.dir), or delete "
-            "that directory yourself to replace it"
-        )
+        return another_config(run_dir, status, differences,
+                              new_dir="hydra.run.dir=... or a new hydra.sweep.dir")  # fmt: skip
     if status != "complete":
         return resume_differences(run_dir, payload["config"], config) or None
     stored = payload.get("data_fingerprint")
@@ -625,10 +679,8 @@ def mark_killed_runs(run_dirs: Iterable[Path], *, wait: float = _KILLED_WAIT_S) 
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode) or not _lock_free(fd, deadline):
                 continue
-            holder = os.pread(fd, 512, 0).decode(errors="replace").split()
             payload = read_json(path)
-            if (holder[:1] == ["pid"] and holder[3:4] == [socket.gethostname()]
-                    and payload.get("status") == "running"):  # fmt: skip
+            if _this_hosts_holder(fd) and payload.get("status") == "running":
                 write_json(path, {**payload, "status": "interrupted"})
                 marked.append(Path(run_dir))
         except (DataError, OSError):

@@ -1,0 +1,115 @@
+"""A single mia-train run killed the hard way (SIGKILL, the OOM killer) read ``running`` for
+ever, and every tool that met it said so as if it might still run: mia-report 'still running,
+or killed', mia-train of another config 'holds a running run of another config', mia-attack
+'status 'running', not complete', the resume 'status 'running', running it again'. Where
+nothing holds its lock and its last writer was of this host, each now says it was killed
+and how to resume it (h266). Killed states are made by a forked writer that claims the run,
+marks it running and SIGKILLs itself, as in tests/tracking/test_h253_killed_runs_marked."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+
+import pytest
+from omegaconf import OmegaConf
+
+from mia_defense.errors import DataError
+from mia_defense.tracking.run_dir import (
+    LOCK,
+    claim_run_dir,
+    finished_run,
+    killed_writer,
+    mark_run,
+    other_run,
+)
+from tests.helpers import in_a_child
+
+CONFIG = {"seed": 0, "train": {"epochs": 3}}
+
+
+def _killed_while_running(run_dir) -> None:
+    """A writer that claims ``run_dir``, marks it running and is killed, in a forked child."""
+
+    def writer() -> None:
+        with claim_run_dir(run_dir):
+            mark_run(run_dir, status="running", config=CONFIG, data_fingerprint="f")
+            (run_dir / "train.log").write_text("training\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    assert in_a_child(writer).returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def killed(tmp_path):
+    run_dir = tmp_path / "run"
+    _killed_while_running(run_dir)
+    return run_dir
+
+
+def test_killed_writer_reads_the_dead_holder_only(killed):
+    holder = killed_writer(killed)
+    assert holder is not None and holder.startswith("pid ")
+    assert f" on {socket.gethostname()} since " in holder
+    with claim_run_dir(killed):  # in progress (flock: another open file's lock)
+        assert killed_writer(killed) is None
+    (killed / LOCK).write_text(f"pid 1 on not-{socket.gethostname()} since 2026-12-05\n")
+    assert killed_writer(killed) is None  # (a job that may run on that host)
+    (killed / LOCK).unlink()
+    assert killed_writer(killed) is None
+
+
+def test_another_config_into_a_killed_run_says_killed_and_how_to_resume(killed):
+    other = {"seed": 0, "train": {"epochs": 4}}
+    said = other_run(killed, config=other, data_fingerprint="f")
+    assert "holds a killed run of another config (train.epochs: 3 -> 4)" in said
+    assert "still reads 'running'" in said and "was killed" in said
+    assert "Resume it with its own settings" in said
+    assert "hydra.sweep.dir" in said
+
+
+def test_the_command_line_check_says_killed_too(killed, caplog):
+    from mia_defense.cli.run_dirs import refuse_run_of_another_config
+
+    config = OmegaConf.create({**CONFIG, "train": {"epochs": 4},
+                               "hydra": {"run": {"dir": str(killed)}}})  # fmt: skip
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as stop:
+        refuse_run_of_another_config(config)
+    assert stop.value.code == 2
+    assert "holds a killed run of another config (train.epochs: 3 -> 4)" in caplog.text
+    assert "a running run" not in caplog.text
+
+
+def test_a_run_in_progress_is_still_said_to_be_running(killed):
+    with claim_run_dir(killed):
+        said = other_run(killed, config={"seed": 1, "train": {"epochs": 3}},
+                         data_fingerprint="f")  # fmt: skip
+    assert "holds a running run of another config" in said
+
+
+def test_the_resume_says_the_run_was_killed(killed, caplog):
+    with caplog.at_level(logging.INFO), claim_run_dir(killed):
+        assert finished_run(killed, config=CONFIG, data_fingerprint="f") is None
+    assert "no process runs it (it was killed before it finished): resuming it" in caplog.text
+
+
+def test_mia_report_says_killed_not_maybe_running(killed):
+    from mia_defense.report.runs import load_runs
+
+    loaded = load_runs([killed])
+    (reason,) = [why for _, why in loaded.skipped]
+    assert "was killed" in reason and "still running, or killed" not in reason
+    assert "to resume it" in reason
+
+
+def test_mia_attack_says_killed_and_how_to_resume(killed):
+    from mia_defense.attack_source import read_source, unreadable_source
+
+    said = unreadable_source(killed)  # (no observations.npz yet: killed while training)
+    assert said is not None and "was killed" in said
+    assert f"hydra.run.dir={killed}" in said
+    (killed / "observations.npz").write_bytes(b"")  # (killed while attacking)
+    with pytest.raises(DataError, match=r"was killed.*resume it first"):
+        read_source(killed)
