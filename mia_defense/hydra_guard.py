@@ -420,6 +420,12 @@ def guard_config_loading() -> None:
                 f"primary config {args[0] if args else kwargs.get('config_name')!r} or one "
                 f"that the overrides {list(overrides or [])} select)"
             ) from None
+        except ValueError as exc:  # (after UnicodeDecodeError, a ValueError read above)
+            overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
+            refusal = _long_integer_refusal(exc, list(overrides or []))
+            if refusal is None:
+                raise
+            raise refusal from None
         config_name = args[0] if args else kwargs.get("config_name")
         refuse_code_in_hydra(config, config_name)
         overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
@@ -497,6 +503,28 @@ def _packaged_groups() -> frozenset[str]:
                      if p.is_dir() and not p.name.startswith("_"))  # fmt: skip
 
 
+def _long_integer_refusal(exc: ValueError, overrides: Sequence[str]) -> Exception | None:
+    """Hydra's raw ValueError for an override holding an integer of more digits than Python
+    reads (4300, ``sys.get_int_max_str_digits``): ``defense.dp.target_epsilon=999...`` of
+    5,000 digits ended in a traceback naming no key. ``None``: any other ValueError."""
+    import re
+    import sys
+
+    if "integer string conversion" not in str(exc):
+        return None
+    limit = sys.get_int_max_str_digits()
+    for text in map(str, overrides):
+        digits = max(map(len, re.findall(r"\d+", text)), default=0)
+        if digits > limit:
+            key = text.partition("=")[0]
+            return HydraConfigError(
+                f"{key}=<an integer of {digits} digits>: more digits than Hydra reads in an "
+                f"integer ({limit}, Python's limit), and no setting takes so large a number; "
+                f"give {key} a value in its range"
+            )
+    return None
+
+
 def _unselected_config_refusal(
     exc: ConfigCompositionException, overrides: Sequence[str] = (), *, loader: Any = None
 ) -> Exception | None:
@@ -522,44 +550,11 @@ def _unselected_config_refusal(
     if swept is not None:
         return ConfigCompositionException(f"Could not override '{found.group(1)}' in a sweep: "
                                           f"{swept}")  # fmt: skip
-    parent = getattr(cause, "parent_node", None)
-    where = parent._get_full_key(None) if isinstance(parent, DictConfig) else ""
-    # a config of a group that is not selected: the key is missing at the group's root
-    hint = unselected_config_hint(found.group(1)) if "." not in where else None
-    if hint is None and where and getattr(cause, "key", None) is not None:
-        hint = _missing_key_hint(parent, str(where), str(cause.key))
+    hint = unselected_config_hint(found.group(1))
     if hint is None:
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
-
-
-# The nodes whose entries are named by the user (an attack, a defense of one's own).
-_NAMED_ENTRIES = {"attack.attacks": "attack", "defense": "defense"}
-
-
-def _missing_key_hint(parent: DictConfig, where: str, name: str) -> str:
-    """What to write instead of Hydra's "To append to your config use +KEY=..." for a key
-    ``name`` that the node ``where`` (selected, composed) lacks: ``defense=dp
-    'defense.dp={noise:1}'`` was told 'dp' is not selected, ``attack.attacks.lira=null`` (one
-    meant to turn LiRA off) to add an attack 'lira', ``attack.queries={repeat:3}`` to add a
-    key nothing reads."""
-    import difflib
-
-    keys = [str(k) for k in parent if not str(k).startswith("_")]
-    close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
-    meant = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-    entry = _NAMED_ENTRIES.get(where)
-    if entry is not None:
-        return (f"{where} has no {entry} {name!r}{meant} (its {entry}s: {', '.join(keys)}); "
-                f"leave one out with '~{where}.NAME', or add one of your own with "
-                f"'+{where}.{name}={{_target_: ...}}'")  # fmt: skip
-    target = parent._get_node("_target_")._value() if "_target_" in parent else None
-    known = f"its keys: {', '.join(keys)}" if keys else \
-        "no keys besides its _target_" if target is not None else "it has no keys"  # fmt: skip
-    own = f"; '+{where}.{name}=...' adds it, for a _target_ of your own that takes it" if (
-        isinstance(target, str) and not target.startswith("mia_defense.")) else ""  # fmt: skip
-    return f"{where} has no key {name!r}{meant} ({known}){own}"
 
 
 def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:

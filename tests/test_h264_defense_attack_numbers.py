@@ -81,3 +81,16 @@ def test_a_results_json_epsilon_beyond_a_float_is_a_problem_not_a_traceback() ->
 ])  # fmt: skip
 def test_a_results_json_delta_keeps_its_words_through_the_shared_rule(delta, said) -> None:
     assert _privacy_problem({"delta": delta}) == said
+
+
+def test_mia_train_refuses_an_integer_of_more_digits_than_hydra_reads(tmp_path) -> None:
+    """``defense.dp.target_epsilon=999...`` (5,000 digits) ended in Hydra's raw ValueError
+    ('Exceeds the limit (4300 digits) for integer string conversion'), a traceback naming
+    no key."""
+    from tests.helpers import refused_before_run_dir
+
+    err = refused_before_run_dir("defense=dp", "defense.dp.target_epsilon=" + "9" * 5000,
+                                 cwd=tmp_path)  # fmt: skip
+    assert ("ConfigError: defense.dp.target_epsilon=<an integer of 5000 digits>: more digits "
+            "than Hydra reads in an integer (4300, Python's limit)") in err
+    assert "Traceback" not in err
