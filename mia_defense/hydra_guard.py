@@ -550,11 +550,44 @@ def _unselected_config_refusal(
     if swept is not None:
         return ConfigCompositionException(f"Could not override '{found.group(1)}' in a sweep: "
                                           f"{swept}")  # fmt: skip
-    hint = unselected_config_hint(found.group(1))
+    parent = getattr(cause, "parent_node", None)
+    where = parent._get_full_key(None) if isinstance(parent, DictConfig) else ""
+    # a config of a group that is not selected: the key is missing at the group's root
+    hint = unselected_config_hint(found.group(1)) if "." not in where else None
+    if hint is None and where and getattr(cause, "key", None) is not None:
+        hint = _missing_key_hint(parent, str(where), str(cause.key))
     if hint is None:
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
+
+
+# The nodes whose entries are named by the user (an attack, a defense of one's own).
+_NAMED_ENTRIES = {"attack.attacks": "attack", "defense": "defense"}
+
+
+def _missing_key_hint(parent: DictConfig, where: str, name: str) -> str:
+    """What to write instead of Hydra's "To append to your config use +KEY=..." for a key
+    ``name`` that the node ``where`` (selected, composed) lacks: ``defense=dp
+    'defense.dp={noise:1}'`` was told 'dp' is not selected, ``attack.attacks.lira=null`` (one
+    meant to turn LiRA off) to add an attack 'lira', ``attack.queries={repeat:3}`` to add a
+    key nothing reads."""
+    import difflib
+
+    keys = [str(k) for k in parent if not str(k).startswith("_")]
+    close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
+    meant = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    entry = _NAMED_ENTRIES.get(where)
+    if entry is not None:
+        return (f"{where} has no {entry} {name!r}{meant} (its {entry}s: {', '.join(keys)}); "
+                f"leave one out with '~{where}.NAME', or add one of your own with "
+                f"'+{where}.{name}={{_target_: ...}}'")  # fmt: skip
+    target = parent._get_node("_target_")._value() if "_target_" in parent else None
+    known = f"its keys: {', '.join(keys)}" if keys else \
+        "no keys besides its _target_" if target is not None else "it has no keys"  # fmt: skip
+    own = f"; '+{where}.{name}=...' adds it, for a _target_ of your own that takes it" if (
+        isinstance(target, str) and not target.startswith("mia_defense.")) else ""  # fmt: skip
+    return f"{where} has no key {name!r}{meant} ({known}){own}"
 
 
 def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:
