@@ -72,7 +72,14 @@ from mia_defense.cli.entry import (
 from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
-from mia_defense.cli.sweep_refusals import carry, gather_returned, retry_advice, returned, say
+from mia_defense.cli.sweep_refusals import (
+    carry,
+    gather_returned,
+    print_points,
+    print_refused,
+    returned,
+    say,
+)
 from mia_defense.config_keys import training_group
 from mia_defense.constraints import hydra_quoted
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError
@@ -839,21 +846,13 @@ def _print_failed_points(points: list[tuple[Path, str]]) -> None:
               and any(os.path.lexists(Path(d) / n) for n in _POINT_OUTPUTS)]  # fmt: skip
     refused = [point for point in points if point not in failed]
     if refused:
-        advice, busy = retry_advice([message for _, message in refused],
-                                    "fix the value and run them again")
-        print(f"\n{len(refused)} run(s) of this sweep were refused (nothing was "
-              f"attacked there; {advice}):")  # fmt: skip
-        for run_dir, message in refused:
-            print(f"  {shell_path(run_dir)}: {message}")
-        if busy:
-            print(busy)
+        print_refused(refused, nothing="nothing was attacked there",
+                      fix="fix the value and run them again")
     if failed:
-        print(f"\n{len(failed)} run(s) of this sweep failed after they began (they wrote "
-              "observations.npz or scores.npz there, but no results.json, so no result; fix "
-              "the cause, such as a full disk, and attack them again into the same folders "
-              "or a new hydra.sweep.dir):")
-        for run_dir, message in failed:
-            print(f"  {shell_path(run_dir)}: {message}")
+        print_points(f"{len(failed)} run(s) of this sweep failed after they began (they wrote "
+                     "observations.npz or scores.npz there, but no results.json, so no result; "
+                     "fix the cause, such as a full disk, and attack them again into the same "
+                     "folders or a new hydra.sweep.dir)", failed)
 
 
 if __name__ == "__main__":

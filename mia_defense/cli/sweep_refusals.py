@@ -18,9 +18,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mia_defense.cli.commands import shell_path
+
 __all__ = [
-    "carry", "gather_returned", "launched_folders", "retry_advice", "returned", "say",
-    "valued_jobs",
+    "carry", "gather_returned", "launched_folders", "print_points", "print_refused", "returned",
+    "say", "valued_jobs",
 ]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
@@ -135,14 +137,21 @@ def _valued(job_return: Any) -> bool:
     return status == JobStatus.COMPLETED and getattr(job_return, "_return_value", None) is not None
 
 
-def retry_advice(messages: list[str], fix: str) -> tuple[str, str]:
-    """What the sweep's end tells the user to do about its refused points (``messages``):
-    ``fix`` where a point was refused for its settings; where another process holds a
-    point's run folder there is nothing to fix, but that run to wait for. Returns the advice
-    for the list's header and a note for after it ('' for none)."""
-    busy = sum(_IN_USE in message for message in messages)
+def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> None:
+    """The sweep's end: its refused points (``nothing``: what that left undone there), and
+    what to do: ``fix`` where a point was refused for its settings; where another process
+    holds a point's run folder there is nothing to fix, but that run to wait for."""
+    busy = sum(_IN_USE in message for _, message in points)
     wait = ("wait for the run that holds it (still going) to end, then run the same command "
             "again")
-    if busy == len(messages):
-        return f"each folder is in use by another process: {wait}", ""
-    return fix, f"  ({busy} of them: nothing to fix, the folder is in use: {wait})" if busy else ""
+    advice = f"each folder is in use by another process: {wait}" if busy == len(points) else fix
+    print_points(f"{len(points)} run(s) of this sweep were refused ({nothing}; {advice})", points)
+    if 0 < busy < len(points):
+        print(f"  ({busy} of them: nothing to fix, the folder is in use: {wait})")
+
+
+def print_points(heading: str, points: list[tuple[Path, str]]) -> None:
+    """The sweep's end: ``heading`` and a line a point, its run folder and what it said."""
+    print(f"\n{heading}:")
+    for run_dir, message in points:
+        print(f"  {shell_path(run_dir)}: {message}")

@@ -104,7 +104,8 @@ from mia_defense.cli.sweep_refusals import (
     carry,
     gather_returned,
     launched_folders,
-    retry_advice,
+    print_points,
+    print_refused,
     returned,
     say,
     valued_jobs,
@@ -386,14 +387,8 @@ class SweepSummary(Callback):
                   if _failed_after_start(run_dir)]  # fmt: skip
         refusals = [point for point in _SWEEP_FAILED if point not in failed]
         if refusals:
-            advice, busy = retry_advice([message for _, message in refusals],
-                                        "fix the value and run the same command again")
-            print(f"\n{len(refusals)} run(s) of this sweep were refused (nothing was "
-                  f"run there; {advice}):")
-            for run_dir, message in refusals:
-                print(f"  {shell_path(run_dir)}: {message}")
-            if busy:
-                print(busy)
+            print_refused(refusals, nothing="nothing was run there",
+                          fix="fix the value and run the same command again")
             held = sum(" run of another config (" in message for _, message in refusals)
             if held:  # (the same command refuses those again)
                 print(f"  ({held} of them: the folder this sweep names for the run holds a "
@@ -402,11 +397,10 @@ class SweepSummary(Callback):
                       "again refuses them again: put the earlier settings back, or give this "
                       "sweep a new hydra.sweep.dir)")
         if failed:
-            print(f"\n{len(failed)} run(s) of this sweep failed after they began (results.json "
-                  "says failed; the models they saved are kept: fix the cause, such as a full "
-                  "disk, and run the same command again to resume them):")
-            for run_dir, message in failed:
-                print(f"  {shell_path(run_dir)}: {message}")
+            print_points(f"{len(failed)} run(s) of this sweep failed after they began "
+                         "(results.json says failed; the models they saved are kept: fix the "
+                         "cause, such as a full disk, and run the same command again to resume "
+                         "them)", failed)
         if _SWEEP_DIVERGED:
             print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
                   "verdict; the reason is in each results.json):")
