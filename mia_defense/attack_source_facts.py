@@ -42,6 +42,20 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _whole(value: Any, *, low: int | None = None) -> bool:
+    """Whether ``value`` is an integer >= ``low`` (not a bool): the rule of
+    `mia_defense.metrics.inputs.as_integer`, here answered rather than raised, for the
+    problems worded below."""
+    from mia_defense.errors import ConfigError
+    from mia_defense.metrics.inputs import as_integer
+
+    try:
+        as_integer(value, key="", low=low)
+    except ConfigError:
+        return False
+    return True
+
+
 def _results_problem(results: dict[str, Any]) -> str | None:
     """Why a run's results.json cannot give mia-attack the run's facts (a section of the
     wrong type, a utility figure that is not a number, a seed that is not one), or ``None``."""
@@ -68,7 +82,7 @@ def _results_problem(results: dict[str, Any]) -> str | None:
     if problem:
         return problem
     seed = results.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not _whole(seed, low=0):
         return f"seed is {_kind(seed)} {seed!r}, not an integer >= 0"
     problem = _seed_problem(results, seed)
     if problem:
@@ -202,14 +216,13 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
     for key in _COUNTS:
         value = results.get(key)
         low = 1 if key in ("num_models", "num_classes") else 0
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < low):  # fmt: skip
+        if value is not None and not _whole(value, low=low):
             return f"{key} is {_kind(value)} {value!r:.60}, not an integer >= {low}"
         if count_too_large(key, value):  # (mia-report's refusal: 2**53 hid the caveats)
             return count_too_large(key, value)
     shape = results.get("input_shape")
     if shape is not None and not (isinstance(shape, list) and all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)):
+            _whole(n, low=1) for n in shape)):
         return f"input_shape is {_kind(shape)} {shape!r:.60}, not a list of sizes >= 1"
     labels = results.get("class_labels")
     if labels is not None and not isinstance(labels, list):
@@ -222,8 +235,8 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
     plan = config.get("plan")
     planned, count = plan.get("num_models") if isinstance(plan, dict) else None, results.get(
         "num_models")  # fmt: skip
-    if isinstance(planned, int) and not isinstance(planned, bool) and isinstance(count, int) \
-            and planned != count:  # (mia-report skips the new record for it, as edited)
+    if _whole(planned) and isinstance(count, int) and planned != count:
+        # (mia-report skips the new record for it, as edited)
         return (f"num_models is {count}, but config.plan.num_models, which trained them, is "
                 f"{planned}: a figure was changed after the run")
     return _privacy_problem(results.get("privacy") or {}, results.get("num_models"),
@@ -310,7 +323,7 @@ def _not_the_runs(obs: Observations, results: dict[str, Any]) -> str | None:
             "num_classes": obs.num_classes}  # fmt: skip
     for key, value in held.items():
         said = results.get(key)
-        if isinstance(said, int) and not isinstance(said, bool) and said != value:
+        if _whole(said) and said != value:
             return f"{key} is {value} in them, {said} in results.json"
     if "population_size" not in results:  # not a run's record of these observations
         return None
@@ -342,7 +355,7 @@ def _one_answer_accuracy(results: dict[str, Any]) -> bool:
     queries = attack.get("queries") if isinstance(attack, dict) else None
     repeats = queries.get("repeats") if isinstance(queries, dict) else None
     target = release.get("_target_") if isinstance(release, dict) else None
-    return (isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1
+    return (_whole(repeats, low=2)
             and isinstance(target, str) and target not in _DETERMINISTIC_RELEASES)
 
 
@@ -356,7 +369,7 @@ def _canaries_unflagged(extras: dict[str, np.ndarray], results: dict[str, Any]) 
     from mia_defense.observations import zero_one_flags
 
     said = results.get("canaries")
-    if isinstance(said, bool) or not isinstance(said, int) or said < 0:
+    if not _whole(said, low=0):
         return None
     read = zero_one_flags(extras.get("is_canary", np.zeros(0, dtype=bool)))
     flags = np.zeros(0, dtype=bool) if read is None else read
