@@ -12,11 +12,11 @@ one model's inclusion bits to the others').
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from mia_defense.constraints import is_integer, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import gib, memory_budget
 from mia_defense.errors import ConfigError
@@ -127,10 +127,10 @@ def insert_canaries(
     if inclusion not in INCLUSIONS:
         raise ValueError(f"unexpected inclusion {inclusion!r}, choose from {INCLUSIONS}")
     key = "attack.canaries.num" if inclusion == "balanced" else "attack.audit_canaries"
-    if isinstance(num, bool) or not isinstance(num, numbers.Integral):
+    if not is_integer(num):
         raise ConfigError(f"{key}={num!r}: must be an integer >= 0")
     if num < 0:
-        raise ConfigError(f"{key}={num}: must be >= 0")
+        raise ConfigError(f"{key}={shown(num)}: must be >= 0")
     if is_canary is not None:  # (0/1 integers indexed ~flags as -1 and -2: one record copied)
         flags = np.asarray(is_canary)
         if flags.dtype != np.bool_ or flags.shape != (plan.population_size,):

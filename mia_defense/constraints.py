@@ -15,7 +15,7 @@ from typing import Any
 
 from mia_defense.errors import ConfigError
 
-__all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted",
+__all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "is_integer",
            "list_override", "missing_attribute", "number_hint", "override_text",
            "quoted_list_hint", "shape_refusal", "show", "shown", "string_hint", "sweep_refusal"]
 
@@ -134,14 +134,21 @@ class Param:
         return line + string_hint(value, kinds) + named + listed
 
 
+def is_integer(value: Any, *, low: int | None = None, high: int | None = None) -> bool:
+    """Whether ``value`` passes `as_integer` (an int or numpy integer, no bool, in [low,
+    high]): for a check that words its refusal itself (a message tests pin, or one problem
+    of several collected)."""
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return whole and (low is None or value >= low) and (high is None or value <= high)
+
+
 def as_integer(value: Any, *, key: str, low: int | None, high: int | None = None,
                note: str = "") -> int:
     """``value`` as an int in [low, high] (a bound of None: none); a `ConfigError` naming
     ``key`` (``where: name``) for a bool, a float (2.0 too), text or an integer out of range,
     with ``note`` after the rule (what the value is, where to find it). numpy's integers are
     integers (`numbers.Integral`: no numpy import here, the CLI's start-up has none)."""
-    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not whole or (low is not None and value < low) or (high is not None and value > high):
+    if not is_integer(value, low=low, high=high):
         bound = "" if low is None else f" in [{low}, {high}]" if high is not None else f" >= {low}"
         said = f"{key}={shown(value)}: must be an integer{bound}"
         raise ConfigError(f"{said}, {note}" if note else said)

@@ -55,6 +55,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from mia_defense.constraints import is_integer
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.files import MAX_JSON_DEPTH, atomic_write, json_depth, load_npz
 
@@ -971,9 +972,7 @@ def _recorded_problems(metadata: Mapping[str, Any]) -> list[str]:
     repeats_key, accuracy_key = RESERVED_METADATA
     problems = []
     repeats = metadata.get(repeats_key)
-    if repeats_key in metadata and (
-        not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 2
-    ):
+    if repeats_key in metadata and not is_integer(repeats, low=2):
         problems.append(
             f"metadata: {repeats_key}={repeats!r}: api.observe_models records there how many "
             "answers of a randomized release each population output averages, an integer >= "

@@ -150,3 +150,35 @@ def test_numpy_integers_still_build_the_models():
                   groups=np.int64(4))(torch.zeros(1, 3, 8, 8)).shape == (1, 2)
     assert SmallCNN(input_shape=(np.int64(1), 8, 8), num_classes=2, channels=(8,), hidden=8,
                     groups=np.int64(2))(torch.zeros(1, 1, 8, 8)).shape == (1, 2)
+
+
+@pytest.mark.parametrize(("num", "message"), [
+    (-HUGE, r"^attack\.canaries\.num=<an integer of about 5001 digits>: must be >= 0$"),
+    (-2, r"^attack\.canaries\.num=-2: must be >= 0$"),  # (words the tests pin, kept)
+    (True, r"^attack\.canaries\.num=True: must be an integer >= 0$"),
+    (2.0, r"^attack\.canaries\.num=2\.0: must be an integer >= 0$"),
+], ids=["-HUGE", "-2", "True", "2.0"])
+def test_canaries_num_is_refused_in_its_words(num, message):
+    import numpy as np
+
+    from mia_defense.canaries import insert_canaries
+    from mia_defense.data import Dataset
+    from mia_defense.plan import make_plan
+
+    rng = np.random.default_rng(0)
+    data = Dataset(x=rng.normal(size=(40, 4)).astype(np.float32), y=np.arange(40) % 2,
+                   num_classes=2, name="tiny")
+    plan = make_plan(data, num_models=2, population_size=20, test_size=10, seed=0)
+    with pytest.raises(ConfigError, match=message):
+        insert_canaries(data, plan, num=num, seed=0)
+
+
+@pytest.mark.parametrize(("repeats", "refused"), [(2, False), (1, True), (True, True),
+                                                  (2.0, True), ("8", True), (None, True)])
+def test_observations_repeats_read_by_the_shared_rule(repeats, refused):
+    from mia_defense.observations import RESERVED_METADATA, _recorded_problems
+
+    problems = _recorded_problems({RESERVED_METADATA[0]: repeats})
+    assert bool(problems) == refused
+    if refused:
+        assert problems[0].startswith(f"metadata: {RESERVED_METADATA[0]}={repeats!r}: ")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, number_hint, shown
+from mia_defense.constraints import as_integer, is_integer, number_hint, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import LOOP_FIX, check_memory, feature_bytes, file_kind
 from mia_defense.errors import ConfigError, DataError
@@ -251,7 +251,7 @@ def is_number_text(text: str) -> bool:
 def check_count(value: object, *, key: str) -> None:
     """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is an integer or ``None``
     (the Python API passes what it is given: no config check ran first)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+    if value is not None and not is_integer(value):
         raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
 
 
@@ -290,8 +290,7 @@ def check_label_base(value: object) -> None:
     """A `ConfigError` naming ``dataset.label_base`` unless it is 0, 1 or ``None`` (detect):
     the smallest label of a file counts from 0 or from 1; any other base shifted the labels
     by it (-1 moved labels 0..98 to 1..99, leaving class 0 empty)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                              or value not in (0, 1)):
+    if value is not None and not is_integer(value, low=0, high=1):
         raise ConfigError(f"dataset.label_base={value!r}: must be 0 (labels count from 0), "
                           "1 (from 1) or null (detect 1..100 as 1-based)")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, override_text
+from mia_defense.constraints import as_integer, is_integer, override_text
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError, DataError
@@ -62,8 +62,7 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
         )
     for key in PLAN_KEYS:
         value = plan.get(key)
-        integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-        if value is not None and not integer:
+        if value is not None and not is_integer(value):
             raise ConfigError(f"dataset.plan.{key}={value!r}: must be an integer or null")
     run_seed = plan.get("seed", seed)
     as_integer(run_seed, key="dataset.plan.seed", low=0, note="the run's seed, ${seed}")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mia_defense.budget import FLOPS, MAX_HOURS
-from mia_defense.constraints import as_integer, shown
+from mia_defense.constraints import as_integer, is_integer, shown
 from mia_defense.data.checks import check_seed
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
@@ -86,10 +86,9 @@ def _check_within(key: str, value: object, low: int, high: int) -> None:
     """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is an integer in [low, high]
     (from Python, 2.5 or -5 reached numpy: a TypeError or 'negative dimensions' traceback,
     and num_profiles=0 fell back to num_classes unsaid)."""
-    integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not integer or not low <= value <= high:  # type: ignore[operator]
+    if not is_integer(value, low=low, high=high):
         raise ConfigError(f"dataset.{key}={shown(value)}: must lie in [{low}, {shown(high)}]"
-                          + ("" if integer else " (an integer)"))
+                          + ("" if is_integer(value) else " (an integer)"))
 
 
 def make_purchase_like(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
-from mia_defense.constraints import as_integer, show, shown
+from mia_defense.constraints import as_integer, is_integer, show, shown
 from mia_defense.errors import ConfigError
 
 __all__ = ["MAX_WIDTH", "MLP", "LogisticRegression", "check_data_sizes", "check_dropout",
@@ -32,7 +32,7 @@ def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH)
     looks private to every attack); 2**63 ended in torch's 'Overflow when unpacking long
     long', naming no key."""
     for width in value if isinstance(value, Sequence) else [value]:
-        if isinstance(width, bool) or not isinstance(width, int | np.integer) or width < 1:
+        if not is_integer(width, low=1):
             raise ConfigError(
                 f"{key}={show(value)}: every width must be an integer >= 1, not {shown(width)}"
             )
