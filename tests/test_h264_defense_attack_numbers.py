@@ -94,3 +94,12 @@ def test_mia_train_refuses_an_integer_of_more_digits_than_hydra_reads(tmp_path) 
     assert ("ConfigError: defense.dp.target_epsilon=<an integer of 5000 digits>: more digits "
             "than Hydra reads in an integer (4300, Python's limit)") in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("a", [np.complex128(0.5), np.complex64(0.5 + 2j)])
+def test_rmia_refuses_a_complex_a(a) -> None:
+    """numpy's complex numbers passed as a number in [0, 1] and ran with the imaginary part
+    dropped (a ComplexWarning only); Python's complex was refused already."""
+    obs = synthetic_observations(num_models=4, num_samples=60)
+    with pytest.raises(ConfigError, match=r"^attack rmia a=.*: must be a number in \[0, 1\] "):
+        rmia(obs, np.array([0]), a=a)

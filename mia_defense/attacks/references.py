@@ -87,7 +87,8 @@ def check_kinds(attack: str, **settings: object) -> None:
                 continue
             need = "True or False" + (" (or None)" if name == "fixed_variance" else "")
         elif name == "a":
-            if value is None or (isinstance(value, int | float | np.number)
+            # (not np.number: numpy's complex 0.5+2j passed, its imaginary part dropped)
+            if value is None or (isinstance(value, int | float | np.integer | np.floating)
                                  and not isinstance(value, bool)):  # fmt: skip
                 continue
             need = "a number in [0, 1] (or None)"
