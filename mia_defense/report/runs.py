@@ -101,6 +101,16 @@ class LoadedRuns:
     unranked: list[tuple[RunRecord, str]] = field(default_factory=list)
     caveats: list[tuple[RunRecord, str]] = field(default_factory=list)
 
+    def not_ranked(self, record: RunRecord, reason: str) -> None:
+        """Set ``record`` aside without a verdict, for ``reason``, and warn of it."""
+        self.unranked.append((record, reason))
+        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+
+    def caveat(self, record: RunRecord, note: str) -> None:
+        """Note a caveat on the ranked ``record``, and warn of it."""
+        self.caveats.append((record, note))
+        log.warning("%s: %s", record.path / RESULTS, note)
+
 
 def _list_dir(directory: Path) -> list[os.DirEntry[str]]:
     with os.scandir(directory) as entries:
@@ -347,13 +357,11 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     record = RunRecord(path=run_dir, name=name, payload=payload)
     unranked = rank_problem(payload)
     if unranked is not None:
-        loaded.unranked.append((record, unranked))
-        log.warning("%s: %s; not ranked", path, unranked)
+        loaded.not_ranked(record, unranked)
         return
     loaded.runs.append(record)
     for caveat in caveats(_with_scored_ties(run_dir, payload)):
-        loaded.caveats.append((record, caveat))
-        log.warning("%s: %s", path, caveat)
+        loaded.caveat(record, caveat)
     return None
 
 
@@ -718,8 +726,7 @@ def _note_failed_seeds(loaded: LoadedRuns, failed: list[tuple[RunRecord, str]]) 
             "averages the seeds that were, and may overstate the config's utility or "
             "understate its leakage; see Runs not ranked"
         )
-        loaded.caveats.append((record, note))
-        log.warning("%s: %s", record.path / RESULTS, note)
+        loaded.caveat(record, note)
 
 
 # Settings that do not change a run's numbers: runs differing only in them are repeats.
@@ -861,8 +868,7 @@ def _note_one_file(loaded: LoadedRuns, members: list[int], attacked: Mapping[Pat
         "models and its interval is no spread over trained models"
     )
     for i in members:
-        loaded.caveats.append((loaded.runs[i], note))
-        log.warning("%s: %s", loaded.runs[i].path / RESULTS, note)
+        loaded.caveat(loaded.runs[i], note)
 
 
 def _seed_items(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -906,8 +912,7 @@ def _note_attack_seeds(loaded: LoadedRuns, members: list[int]) -> None:
             "seed for replicates"
         )
         for i in runs:
-            loaded.caveats.append((loaded.runs[i], note))
-            log.warning("%s: %s", loaded.runs[i].path / RESULTS, note)
+            loaded.caveat(loaded.runs[i], note)
 
 
 def versions_differing(payloads: list[Mapping[str, Any]]) -> str:
@@ -941,8 +946,7 @@ def _note_mixed_versions(loaded: LoadedRuns, members: list[int]) -> None:
     )
     for i in members:
         record = loaded.runs[i]
-        loaded.caveats.append((record, note))
-        log.warning("%s: %s", record.path / RESULTS, note)
+        loaded.caveat(record, note)
 
 
 def _same_config(
@@ -1041,8 +1045,7 @@ def _set_repeats_apart(loaded: LoadedRuns) -> None:
             f"the same experiment as {first[key].name} ({same}), so no new evidence: counted "
             "once; give replicates different seeds"
         )
-        loaded.unranked.append((record, reason))
-        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+        loaded.not_ranked(record, reason)
         _note_repeat_differs(loaded, first[key], record)
     kept = _same_models_apart(loaded, kept, attacked)
     ids = {id(record) for record in kept}  # (any(r is k for k in kept): quadratic)
@@ -1082,8 +1085,7 @@ def _note_repeat_differs(loaded: LoadedRuns, kept: RunRecord, repeat: RunRecord)
         f"{one_line(theirs.get(first), limit=30)} there; {len(differ)} differ): one results.json "
         "was edited, or they ran where numbers round otherwise; rerun it to know which holds"
     )
-    loaded.caveats.append((kept, note))
-    log.warning("%s: %s", kept.path / RESULTS, note)
+    loaded.caveat(kept, note)
 
 
 def _same_models_apart(
@@ -1120,8 +1122,7 @@ def _same_models_apart(
             f"folder with seed {one_line(record.payload.get('seed'), limit=20)}: no seed "
             "replicate of them, so counted once; train replicates with other seeds"
         )
-        loaded.unranked.append((record, reason))
-        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+        loaded.not_ranked(record, reason)
     return kept_runs
 
 
@@ -1202,8 +1203,7 @@ def _other_seeds_apart(
             "it is no seed replicate (a copy of its folder, the seed edited?): counted once; "
             "train replicates with other seeds"
         )
-        loaded.unranked.append((record, reason))
-        log.warning("%s: %s; not ranked", record.path / RESULTS, reason)
+        loaded.not_ranked(record, reason)
     if len(kept) < len(loaded.runs):
         ids = {id(record) for record in kept}
         loaded.caveats = [(r, note) for r, note in loaded.caveats if id(r) in ids]
