@@ -160,6 +160,14 @@ class _OffOrPath(Param):
 
 # -- the tables -----------------------------------------------------------------------------
 
+def _all_required(table: Mapping[str, T], *, but: tuple[str, ...] = ()) -> dict[str, T]:
+    """``table`` with every key required but ``but``: a key deleted from the packaged config
+    (``~train.lr``, ``~attack.white_box``, ``~cache_dir``) fell back on a default of the code
+    (white_box false, where the packaged config says true; no model store), which results.json
+    did not record, or was a traceback (``~progress``)."""
+    return {key: replace(param, required=key not in but) for key, param in table.items()}
+
+
 PLAN: dict[str, Param] = {
     "num_models": Param(
         "int",
@@ -176,19 +184,19 @@ PLAN: dict[str, Param] = {
     "test_size": Param("int", low=1, nullable=True, note="null: what is left"),
     "reference_size": Param("int", low=0),
 }
-QUERIES: dict[str, Param] = {
+QUERIES: dict[str, Param] = _all_required({
     "num_augmented": Param("int", low=0, note="0: no augmented queries"),
     "noise_std": Param("float", low=0),
     "max_shift": Param("int", low=0),
     "flip": Param("bool"),
     "repeats": Param("int", low=1, high=1024,
                      note="each query of a randomized release asked this often, averaged"),
-}
-CANARIES: dict[str, Param] = {
+})
+CANARIES: dict[str, Param] = _all_required({
     "num": Param("int", low=0),
     "kind": Param("str", choices=CANARY_KINDS),
-}
-ATTACK: dict[str, Spec] = {
+})
+ATTACK: dict[str, Spec] = _all_required({
     "num_targets": Param("int", low=1, nullable=True, required=True,
                          note="null: every one of plan.num_models, at most 16"),
     "shadow_recipe": Param("str", choices=SHADOW_RECIPES),
@@ -203,21 +211,16 @@ ATTACK: dict[str, Spec] = {
     "audit_canaries": Param("int", low=0, note="input canaries of the one-run audit"),
     "audit_gradient_canaries": Param("int", low=0, note="Dirac canaries per model"),
     "attacks": Targets(non_empty=True),
-}
-
-
-def _all_required(table: Mapping[str, Param], *, but: tuple[str, ...] = ()) -> dict[str, Param]:
-    """``table`` with every key required but ``but``: a key deleted from the packaged config
-    (``~train.lr``) fell back on the dataclass' default, which results.json did not record."""
-    return {key: replace(param, required=key not in but) for key, param in table.items()}
+})
 
 
 TOP: dict[str, Spec] = {
     "seed": Param("int", low=0, required=True, note="the one seed of the run, e.g. seed=0"),
-    "progress": Param("bool"),
-    "figures": Param("bool", note="TensorBoard figures; false: curves and scalars only"),
+    "progress": Param("bool", required=True),
+    "figures": Param("bool", required=True,
+                     note="TensorBoard figures; false: curves and scalars only"),
     "cache_dir": _OffOrPath(
-        "str", nullable=True,
+        "str", nullable=True, required=True,
         note="the model store's directory; auto: <sweep dir>/.model_store in a multirun",
     ),
     "objectives": Param("strs", nullable=True, note="sweep objectives, see hparams_search"),

@@ -142,3 +142,29 @@ def test_a_key_of_ones_own_target_keeps_the_way_to_add_it():
         "model has no key 'in_features' (no keys besides its _target_); '+model.in_features=...' "
         "adds it, for a _target_ of your own that takes it"
     )
+
+
+@pytest.mark.parametrize("deleted", [
+    "~progress",  # (a ConfigAttributeError traceback, exit 1)
+    "~figures",
+    "~cache_dir",  # (no model store, where the packaged config says auto; not recorded)
+    "~attack.white_box",  # (ran with white_box false, the packaged config saying true)
+    "~attack.bootstrap",
+    "~attack.audit_canaries",
+    "~attack.queries",
+    "~attack.queries.repeats",
+    "~attack.canaries.kind",
+])  # fmt: skip
+def test_a_deleted_setting_is_refused_not_replaced_by_a_default_of_the_code(deleted):
+    from mia_defense.config import check_config
+
+    with pytest.raises(ConfigError) as refused:
+        check_config(compose_cfg(deleted))
+    assert str(refused.value) == f"{deleted[1:]}: missing; it is required"
+
+
+def test_the_api_refuses_a_deleted_attack_setting():
+    from mia_defense.attack_setup import attack_config, check_attack_config
+
+    with pytest.raises(ConfigError, match=r"^attack.shadow_recipe: missing; it is required$"):
+        check_attack_config(attack_config(["~attack.shadow_recipe"]))

@@ -18,7 +18,7 @@ AUDIT = ("attack.audit=one_run", "attack.audit_canaries=0")
     ((), "no DP-SGD among the defenses"),
     (("defense=weight_decay",), "no DP-SGD among the defenses"),
     (("defense=dp", "train.engine=opacus"), r"train.engine=opacus \(the gradient canaries"),
-    (("~attack.audit_canaries",), "no DP-SGD among the defenses"),  # (its default: 0)
+    (("attack.audit_canaries=0",), "no DP-SGD among the defenses"),
 ])  # fmt: skip
 def test_an_audit_whose_white_box_side_cannot_run_is_refused(make_cfg, overrides, why):
     cfg = make_cfg(*AUDIT, *overrides)
