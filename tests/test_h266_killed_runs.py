@@ -113,3 +113,84 @@ def test_mia_attack_says_killed_and_how_to_resume(killed):
     (killed / "observations.npz").write_bytes(b"")  # (killed while attacking)
     with pytest.raises(DataError, match=r"was killed.*resume it first"):
         read_source(killed)
+
+
+# --- An Optuna search started again in its folder with another space (h266) ---------------
+# The in-memory study is rebuilt on each start, its seeded sampler drawing the same trials
+# (their runs skipped as finished): with another space it drew others, a new study whose
+# trials lay beside the earlier study's in one folder, and mia-report ranked both on one
+# Pareto front (reproduced: choice(0.01, 0.05), then choice(0.02, 0.1), 4 trial runs).
+OPTUNA = "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"
+
+
+def _search(sweep_dir, *, space="choice(0.01, 0.05)", task=(), objectives=None,
+            target=OPTUNA, n_trials=2):
+    return OmegaConf.create({
+        "objectives": objectives or ["utility.test_accuracy", "max_attack.tpr@1%fpr"],
+        "hydra": {"sweep": {"dir": str(sweep_dir)},
+                  "overrides": {"task": ["dataset=digits", "train.epochs=2", *task]},
+                  "sweeper": {"_target_": target, "n_trials": n_trials,
+                              "direction": ["maximize", "minimize"],
+                              "params": {"train.lr": space}}},
+    })  # fmt: skip
+
+
+def _refused(config, caplog) -> str:
+    from mia_defense.cli.run_dirs import refuse_other_search
+
+    caplog.clear()
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as stop:
+        refuse_other_search(config)
+    assert stop.value.code == 2
+    return caplog.text
+
+
+def test_the_same_search_resumes_and_another_space_is_refused(tmp_path, caplog):
+    from mia_defense.cli.run_dirs import SEARCH_RECORD, refuse_other_search
+
+    refuse_other_search(_search(tmp_path))  # the first start records its search
+    recorded = (tmp_path / SEARCH_RECORD).read_bytes()
+    # started again: the same, more trials, spaced otherwise, a neutral setting: goes on
+    refuse_other_search(_search(tmp_path, space="choice(0.01,0.05)", n_trials=9,
+                                task=["progress=false"]))  # fmt: skip
+    assert (tmp_path / SEARCH_RECORD).read_bytes() == recorded
+    said = _refused(_search(tmp_path, space="choice(0.02, 0.1)"), caplog)
+    assert "holds an Optuna search of other settings (train.lr: choice(0.01,0.05) -> " \
+        "choice(0.02,0.1))" in said
+    assert "separate search in a new folder (hydra.sweep.dir=...)" in said
+    assert (tmp_path / SEARCH_RECORD).read_bytes() == recorded  # (nothing changed)
+
+
+def test_other_objectives_or_fixed_settings_are_refused(tmp_path, caplog):
+    from mia_defense.cli.run_dirs import refuse_other_search
+
+    refuse_other_search(_search(tmp_path))
+    said = _refused(_search(tmp_path, objectives=["utility.test_accuracy",
+                                                  "privacy.empirical_epsilon"]), caplog)
+    assert 'objectives: ["utility.test_accuracy", "max_attack.tpr@1%fpr"] -> ' in said
+    said = _refused(_search(tmp_path, task=["train.batch_size=8"]), caplog)
+    assert "fixed settings:" in said and "train.batch_size=8" in said
+    # a range given on the command line is part of the space
+    said = _refused(_search(tmp_path, task=["model.dropout=interval(0,0.5)"]), caplog)
+    assert "model.dropout: (unset) -> interval(0,0.5)" in said
+
+
+def test_a_grid_sweep_records_no_search(tmp_path):
+    from mia_defense.cli.run_dirs import refuse_other_search
+
+    refuse_other_search(_search(tmp_path, target="hydra._internal.core_plugins.BasicSweeper"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mia_train_refuses_a_search_of_another_space_in_its_folder(tmp_path):
+    from tests.helpers import mia_train
+
+    # one trial, refused at once (train.lr='fast'): the search's start is all this needs
+    start = ["-m", "hparams_search=optuna_custom", "plan.num_models=2", "progress=false",
+             "figures=false", "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
+             f"hydra.sweep.dir={tmp_path / 'search'}"]  # fmt: skip
+    mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(fast)"}', cwd=tmp_path)
+    done = mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(slow)"}', cwd=tmp_path)
+    assert done.returncode == 2
+    assert "holds an Optuna search of other settings (train.lr: choice(fast) -> " \
+        "choice(slow))" in done.stderr, done.stderr[-2000:]

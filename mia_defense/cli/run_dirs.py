@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import logging
 import os
 import re
@@ -15,6 +16,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
@@ -38,6 +40,7 @@ __all__ = [
     "refuse_inside_a_run",
     "refuse_odd_log_files",
     "refuse_other_kind",
+    "refuse_other_search",
     "refuse_parent_of_unmade",
     "refuse_run_of_another_config",
     "require_writable_dir",
@@ -143,8 +146,10 @@ def refuse_parent_of_unmade(path: str, *, key: str) -> None:
 _RUN_MARKS = ("results.json", ".lock")
 _RUN_LEFTOVERS = frozenset({"train.log", "attack.log", ".hydra", "tb", "checkpoints",
                             "checkpoints_undefended", "observations.npz", "scores.npz"})
+# What an Optuna search into a sweep directory searched (`refuse_other_search`).
+SEARCH_RECORD = "optuna_search.json"
 # What only a sweep directory holds, besides its runs' folders and TensorBoard files.
-_SWEEP_MARKS = ("multirun.yaml", "optimization_results.yaml", ".model_store")
+_SWEEP_MARKS = ("multirun.yaml", "optimization_results.yaml", SEARCH_RECORD, ".model_store")
 
 
 def is_run_dir(path: Path) -> bool:
@@ -379,6 +384,83 @@ OmegaConf.register_new_resolver("mia_subdir_inside", _subdir_inside, replace=Tru
 
 # The records a sweep leaves in its directory, written anew by each sweep started there.
 _SWEEP_RECORDS = ("multirun.yaml", "optimization_results.yaml")
+
+
+def _search(config: DictConfig) -> dict[str, Any] | None:
+    """What makes an Optuna search ``config`` the one it is: its space (``hydra.sweeper.params``
+    and the command line's sweeps, spaces left out of each range), objectives and
+    directions, and the command line's fixed settings but `NEUTRAL_KEYS`'; ``None`` for
+    another sweeper. ``hydra.sweeper.n_trials`` and the sampler are left out: more trials,
+    or others drawn, are points of the same search."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.cli.sweep_checks import task_overrides
+    from mia_defense.tracking.run_dir import NEUTRAL_KEYS
+
+    if "optuna" not in str(config.hydra.sweeper.get("_target_", "")).lower():
+        return None
+    params = OmegaConf.to_container(config.hydra.sweeper.get("params") or {}, resolve=False)
+    space = {str(key).lstrip("+~"): str(value) for key, value in params.items()}
+    fixed = []
+    parser = OverridesParser.create()
+    for text in task_overrides(config):
+        key, _, value = text.partition("=")
+        try:
+            sweep = parser.parse_override(text).is_sweep_override()
+        except Exception:  # (Hydra parsed it before: not reached)
+            sweep = False
+        if sweep:
+            space[key.lstrip("+~")] = value
+        elif not any(key.lstrip("+~") == n or key.lstrip("+~").startswith(f"{n}.")
+                     for n in NEUTRAL_KEYS):  # fmt: skip
+            fixed.append(text)
+    objectives = OmegaConf.to_container(config, resolve=False).get("objectives")
+    direction = OmegaConf.to_container(config.hydra.sweeper, resolve=False).get("direction")
+    return {"space": {key: re.sub(r"\s+", "", value) for key, value in sorted(space.items())},
+            "objectives": objectives, "direction": direction, "settings": sorted(fixed)}
+
+
+def refuse_other_search(config: DictConfig) -> None:
+    """Refuse an Optuna search into a ``hydra.sweep.dir`` that holds one over another space,
+    objectives or fixed settings (its `SEARCH_RECORD`, written by the first): the search
+    would start a new study there (its sampler draws other trials, none of the earlier
+    study's skipped), and mia-report would rank both studies' trials on one Pareto front.
+    The same search started again (a resume, more ``n_trials``) goes on; the first search
+    into a folder records itself."""
+    from mia_defense.files import atomic_write
+    from mia_defense.tracking import read_json
+
+    search = _search(config)
+    if search is None:
+        return
+    path = Path(config.hydra.sweep.dir) / SEARCH_RECORD
+    if not os.path.lexists(path):
+        text = json.dumps(search, indent=1) + "\n"
+        atomic_write(path, lambda handle: handle.write(text.encode()))
+        return
+    try:
+        earlier = read_json(path)
+    except Exception as exc:
+        end_refused(log, "%s; nothing was run. Delete it to search here anew (the trials "
+                    "there would then be ranked with this search's), or choose a new "
+                    "hydra.sweep.dir", exc)  # fmt: skip
+    changed = []
+    for what, key in (("search space", "space"), ("objectives", "objectives"),
+                      ("direction", "direction"), ("fixed settings", "settings")):
+        before, now = earlier.get(key), search[key]
+        if key == "space" and isinstance(before, dict):
+            changed += [f"{name}: {before.get(name, '(unset)')} -> {now.get(name, '(unset)')}"
+                        for name in sorted(set(before) | set(now))
+                        if before.get(name) != now.get(name)]  # fmt: skip
+        elif before != now:
+            changed.append(f"{what}: {json.dumps(before)} -> {json.dumps(now)}")
+    if changed:
+        end_refused(log, "hydra.sweep.dir=%s holds an Optuna search of other settings (%s): "
+                    "this one would start a new study there, whose trials mia-report ranks "
+                    "with the earlier study's on one Pareto front; nothing was run. Start it "
+                    "as a separate search in a new folder (hydra.sweep.dir=...), or resume the "
+                    "earlier one with its own settings (those left of each '->')",
+                    config.hydra.sweep.dir, "; ".join(changed))  # fmt: skip
 
 
 def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:

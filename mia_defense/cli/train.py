@@ -64,6 +64,7 @@ from mia_defense.cli.run_dirs import (
     refuse_inside_a_run,
     refuse_odd_log_files,
     refuse_other_kind,
+    refuse_other_search,
     refuse_parent_of_unmade,
     refuse_run_of_another_config,
     require_writable_dir,
@@ -316,6 +317,7 @@ class RunDirCheck(Callback):
             new = claimed or not os.path.lexists(config.hydra.sweep.dir)
             require_writable_dir(config.hydra.sweep.dir, key="hydra.sweep.dir")
             require_writable_log_files(config, made=Path(config.hydra.sweep.dir) if new else None)
+            refuse_other_search(config)
             keep_earlier_sweep_records(Path(config.hydra.sweep.dir), OmegaConf.to_yaml(config))
             _CLOCK_NAMED[:] = [("hydra.sweep.dir", str(config.hydra.sweep.dir))] if claimed else []
 
