@@ -46,6 +46,7 @@ from mia_defense.attack_setup import observed_settings as _observed_settings
 from mia_defense.attacks.base import access_of
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
+from mia_defense.constraints import shown
 from mia_defense.data.checks import far_apart_labels, warn_label_copies, warn_unscaled_features
 from mia_defense.data.dataset import Dataset, refuse_masked
 from mia_defense.defenses.release import FullRelease, Release, probe_release
@@ -150,8 +151,8 @@ def make_plan(
         )
     as_integer(seed, key="make_plan: seed", low=0)
     if seed > MAX_SEED:  # (a plan no mia-train run can reproduce)
-        raise ConfigError(f"make_plan: seed={seed}: at most {MAX_SEED}, mia-train's seed range; "
-                          "choose a smaller seed")  # fmt: skip
+        raise ConfigError(f"make_plan: seed={shown(seed)}: at most {MAX_SEED}, mia-train's seed "
+                          "range; choose a smaller seed")  # fmt: skip
     for name, value in (("population_size", population_size), ("test_size", test_size)):
         if value is not None:
             as_integer(value, key=f"make_plan: {name}", low=0)

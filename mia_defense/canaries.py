@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mia_defense.constraints import is_integer, shown
+from mia_defense.constraints import as_integer, is_integer, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import gib, memory_budget
 from mia_defense.errors import ConfigError
@@ -129,6 +129,7 @@ def insert_canaries(
     key = "attack.canaries.num" if inclusion == "balanced" else "attack.audit_canaries"
     if not is_integer(num):
         raise ConfigError(f"{key}={num!r}: must be an integer >= 0")
+    as_integer(seed, key="insert_canaries: seed", low=0, note="the run's seed")
     if num < 0:
         raise ConfigError(f"{key}={shown(num)}: must be >= 0")
     if is_canary is not None:  # (0/1 integers indexed ~flags as -1 and -2: one record copied)

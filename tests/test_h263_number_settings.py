@@ -159,16 +159,9 @@ def test_numpy_integers_still_build_the_models():
     (2.0, r"^attack\.canaries\.num=2\.0: must be an integer >= 0$"),
 ], ids=["-HUGE", "-2", "True", "2.0"])
 def test_canaries_num_is_refused_in_its_words(num, message):
-    import numpy as np
-
     from mia_defense.canaries import insert_canaries
-    from mia_defense.data import Dataset
-    from mia_defense.plan import make_plan
 
-    rng = np.random.default_rng(0)
-    data = Dataset(x=rng.normal(size=(40, 4)).astype(np.float32), y=np.arange(40) % 2,
-                   num_classes=2, name="tiny")
-    plan = make_plan(data, num_models=2, population_size=20, test_size=10, seed=0)
+    data, plan = _tiny()
     with pytest.raises(ConfigError, match=message):
         insert_canaries(data, plan, num=num, seed=0)
 
@@ -182,3 +175,37 @@ def test_observations_repeats_read_by_the_shared_rule(repeats, refused):
     assert bool(problems) == refused
     if refused:
         assert problems[0].startswith(f"metadata: {RESERVED_METADATA[0]}={repeats!r}: ")
+
+
+def _tiny():
+    import numpy as np
+
+    from mia_defense.data import Dataset
+    from mia_defense.plan import make_plan
+
+    rng = np.random.default_rng(0)
+    data = Dataset(x=rng.normal(size=(40, 4)).astype(np.float32), y=np.arange(40) % 2,
+                   num_classes=2, name="tiny")
+    return data, make_plan(data, num_models=2, population_size=20, test_size=10, seed=0)
+
+
+@pytest.mark.parametrize("seed", [True, 2.5, -1, "3"])
+def test_insert_canaries_refuses_a_seed_that_is_no_seed(seed):
+    # True was read as 1, silently; 2.5, -1 and '3' raised numpy's SeedSequence errors
+    from mia_defense.canaries import insert_canaries
+
+    data, plan = _tiny()
+    with pytest.raises(ConfigError, match=rf"^insert_canaries: seed={seed!r}: must be an "
+                                          r"integer >= 0, the run's seed$"):
+        insert_canaries(data, plan, num=2, seed=seed)
+
+
+def test_api_make_plan_refuses_a_seed_too_long_to_write():
+    import numpy as np
+
+    from mia_defense.api import make_plan
+
+    x, y = np.zeros((40, 4), np.float32), np.arange(40) % 2
+    with pytest.raises(ConfigError, match=r"^make_plan: seed=<an integer of about 5001 digits>: "
+                                          r"at most \d+, mia-train's seed range"):
+        make_plan(x, y, num_models=2, population_size=20, test_size=10, seed=HUGE)
