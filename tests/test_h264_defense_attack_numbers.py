@@ -103,3 +103,15 @@ def test_rmia_refuses_a_complex_a(a) -> None:
     obs = synthetic_observations(num_models=4, num_samples=60)
     with pytest.raises(ConfigError, match=r"^attack rmia a=.*: must be a number in \[0, 1\] "):
         rmia(obs, np.array([0]), a=a)
+
+
+def test_run_audit_refuses_a_claimed_epsilon_beyond_a_float() -> None:
+    """The API's run_audit(privacy=...) reads the claim through the same check: an ε of
+    10**400 was math.isnan's OverflowError there too."""
+    from mia_defense import api
+
+    obs = synthetic_observations(num_models=4, num_samples=60)
+    cfg = api.attack_config(["attack.bootstrap=0"])
+    with pytest.raises(ConfigError, match=r"^run_audit: privacy\.epsilon is an integer of 401 "
+                                          r"digits, too large for a float"):  # fmt: skip
+        api.run_audit(obs, cfg, defended=True, privacy={"epsilon": 10**400, "delta": 1e-5})
