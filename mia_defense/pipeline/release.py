@@ -37,28 +37,6 @@ def release_population(
     norms the configured attacks need (targets and undefended shadows alike); ``progress``:
     a bar over the augmented queries where they take long. A model's own draws in its
     forward (dropout left on in eval mode) come from the run's seed (`_forward_seeded`)."""
-    with _forward_seeded(experiment, models, stage):
-        return _release_population(experiment, data, models, generator=generator, stage=stage,
-                                   progress=progress)
-
-
-def _forward_seeded(
-    experiment: Experiment, models: Sequence[nn.Module], stage: str
-) -> AbstractContextManager[None]:
-    """torch's global generators seeded from the run's seed for ``stage``'s queries."""
-    devices = [p.device for p in models[0].parameters()][:1] if models else []
-    return global_torch_seeded(experiment.seed, f"{stage}/forward", devices=devices)
-
-
-def _release_population(
-    experiment: Experiment,
-    data: TrainingData,
-    models: Sequence[nn.Module],
-    *,
-    generator: torch.Generator,
-    stage: str,
-    progress: bool,
-) -> Observations:
     x, y = data.split(data.plan.population_idx)
 
     def population() -> np.ndarray:
@@ -71,22 +49,34 @@ def _release_population(
     # [K, N, C] outputs and the population's are then never held at once (the population
     # first held both: 1.28 GB more at 50,000 records, K=64, 100 classes, as bench --large).
     augmented_logits = augmented_predictions = None
-    if experiment.queries.num_augmented:
-        augmented_logits, augmented_predictions = observe_augmented(
-            models, x, y, release=experiment.release, queries=experiment.queries,
-            seed=experiment.seed, generator=torch_generator(experiment.seed, f"{stage}_augmented"),
-            check=lambda released: _check_perturbed(released, models, experiment, population),
-            progress=progress,
-        )
-    log_probs = population()
+    with _forward_seeded(experiment, models, stage):
+        if experiment.queries.num_augmented:
+            augmented_logits, augmented_predictions = observe_augmented(
+                models, x, y, release=experiment.release, queries=experiment.queries,
+                seed=experiment.seed,
+                generator=torch_generator(experiment.seed, f"{stage}_augmented"),
+                check=lambda released: _check_perturbed(released, models, experiment,
+                                                         population),
+                progress=progress,
+            )
+        log_probs = population()
+        grad_norms = gradient_norms(models, x, y) if experiment.white_box else None
     return Observations(
         log_probs=log_probs,
         labels=y,
         masks=data.plan.masks,
         augmented_logits=augmented_logits,
         augmented_predictions=augmented_predictions,
-        grad_norms=gradient_norms(models, x, y) if experiment.white_box else None,
+        grad_norms=grad_norms,
     )
+
+
+def _forward_seeded(
+    experiment: Experiment, models: Sequence[nn.Module], stage: str
+) -> AbstractContextManager[None]:
+    """torch's global generators seeded from the run's seed for ``stage``'s queries."""
+    devices = [p.device for p in models[0].parameters()][:1] if models else []
+    return global_torch_seeded(experiment.seed, f"{stage}/forward", devices=devices)
 
 
 def _check_perturbed(released: np.ndarray, models: Sequence[nn.Module],
