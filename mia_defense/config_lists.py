@@ -1,6 +1,7 @@
 """Lists of a config group that Hydra merges into one config before any code of ours sees
 them: a defense listed twice (``defense=[dp,dp]``: one ``defense.dp``, trained once) and a
-list of releases (``release=[label_only,full]``: the last ``_target_`` wins). The composed
+list of releases, models, datasets... (``release=[label_only,full]``: the last ``_target_``
+wins). The composed
 config keeps no trace of the list; only the overrides that gave it do (the command line's,
 a sweep's ``hydra.sweeper.params``, a job's ``hydra.overrides.task``, the compose API's
 with ``return_hydra_config=True``), so these read the overrides. mia-train refuses them
@@ -35,27 +36,48 @@ def _parsed(overrides: tuple[str, ...]) -> tuple[Any, ...]:
     group `_choices` is asked about (each check of a command asked again for its group: the
     same overrides parsed four times); `_choices` only reads them."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
+    from hydra.errors import HydraException
 
     parser = OverridesParser.create()
     parsed = []
     for text in overrides:
         try:
             override = parser.parse_override(text)
-        except OverrideParseException:
+        except HydraException:  # (OverrideParseException; a lexer's error: '-m', '-')
             continue
         parsed.append(override)
     return tuple(parsed)
 
 
+# The groups whose configs are meant to be merged: defenses stack, experiments are diffs
+# (``hydra`` holds Hydra's own groups).
+_MERGED_GROUPS = frozenset({"defense", "experiment", "hydra"})
+
+
+@functools.cache
+def _single_choice_groups() -> tuple[str, ...]:
+    """The packaged config groups that take one config (release first: its words are
+    pinned): every folder of ``conf/`` but `_MERGED_GROUPS`."""
+    from importlib.resources import files
+
+    folders = {p.name for p in files("mia_defense.conf").iterdir()
+               if p.is_dir() and not p.name.startswith("_")}  # fmt: skip
+    return ("release", *sorted(folders - _MERGED_GROUPS - {"release"}))
+
+
 def stacked_release_problem(overrides: Sequence[str]) -> str | None:
-    """A list of releases (``release=[label_only,full]``): ``release`` takes one choice."""
-    for names in _choices(overrides, "release"):
-        if len(set(names)) > 1:
-            listed = ",".join(names)
-            return (f"release=[{listed}]: release takes one choice (releases do not stack: "
-                    "the last would silently replace the others); nothing was run. Pick one "
-                    f"(release={names[0]}), or sweep them with -m release={listed}")  # fmt: skip
+    """A list of configs of a group that takes one: releases (``release=[label_only,full]``),
+    models (``model=[mlp,cnn]``), datasets (``dataset=[digits,breast_cancer]``: the run
+    trained on breast_cancer alone, without a word), plans, launchers... Hydra merges the list
+    into one config, the last's keys over the others'."""
+    for group in _single_choice_groups():
+        for names in _choices(overrides, group):
+            if len(set(names)) > 1:
+                listed = ",".join(names)
+                what = "releases" if group == "release" else f"{group} configs"
+                return (f"{group}=[{listed}]: {group} takes one choice ({what} do not stack: "
+                        "the last would silently replace the others); nothing was run. Pick "
+                        f"one ({group}={names[0]}), or sweep them with -m {group}={listed}")
     return None
 
 

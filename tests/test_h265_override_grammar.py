@@ -168,3 +168,20 @@ def test_the_api_refuses_a_deleted_attack_setting():
 
     with pytest.raises(ConfigError, match=r"^attack.shadow_recipe: missing; it is required$"):
         check_attack_config(attack_config(["~attack.shadow_recipe"]))
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    # trained on breast_cancer alone, without a word
+    ("dataset=[digits,breast_cancer]", "dataset=[digits,breast_cancer]: dataset takes one "
+     "choice (dataset configs do not stack: the last would silently replace the others); "
+     "nothing was run. Pick one (dataset=digits), or sweep them with -m "
+     "dataset=digits,breast_cancer"),
+    # refused as "model.activation='relu': unknown key 'activation' for SmallCNN" (mlp's key)
+    ("model=[mlp,cnn]", "model=[mlp,cnn]: model takes one choice (model configs do not stack"),
+])  # fmt: skip
+def test_a_list_of_configs_of_a_group_that_takes_one_is_refused(tmp_path, override, said):
+    from mia_defense.config_lists import merged_list_problem
+
+    assert merged_list_problem([override]).startswith(said)
+    assert merged_list_problem(["plan=[default,default]", "defense=[dp,mixup]"]) is None
+    assert f"ConfigError: {said}" in refused_before_run_dir(override, cwd=tmp_path)
