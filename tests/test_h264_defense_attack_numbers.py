@@ -115,3 +115,39 @@ def test_run_audit_refuses_a_claimed_epsilon_beyond_a_float() -> None:
     with pytest.raises(ConfigError, match=r"^run_audit: privacy\.epsilon is an integer of 401 "
                                           r"digits, too large for a float"):  # fmt: skip
         api.run_audit(obs, cfg, defended=True, privacy={"epsilon": 10**400, "delta": 1e-5})
+
+
+@pytest.mark.parametrize("decay", [True, "0.01", float("nan"), -1.0, 10**400])
+def test_a_defense_giving_a_weight_decay_that_is_no_decay_is_named(decay) -> None:
+    """A defense of one's own whose optimizer_options give weight_decay=True ran with a
+    decay of 1; text, NaN or -1 reached the optimiser (torch's raw error at the first step),
+    10**400 beside a recipe's decay was an OverflowError."""
+    from mia_defense.defenses.contract import defense_optimizer_options
+    from mia_defense.training.config import TrainConfig
+
+    class OwnDecay(TrainingDefense):
+        name = "own_decay"
+
+        def optimizer_options(self) -> dict:
+            return {"weight_decay": decay}
+
+    for recipe in (0.0, 0.01):
+        with pytest.raises(ConfigError, match=r"^defense own_decay: its optimizer_options give "
+                                              r"weight_decay=.*, which must be a finite number "
+                                              r">= 0"):  # fmt: skip
+            defense_optimizer_options([OwnDecay()], TrainConfig(weight_decay=recipe))
+
+
+def test_a_defense_weight_decay_of_numpy_or_torch_is_taken() -> None:
+    from mia_defense.defenses.contract import defense_optimizer_options
+    from mia_defense.training.config import TrainConfig
+
+    assert defense_optimizer_options([WeightDecay()], TrainConfig()) == {"weight_decay": 0.005}
+
+    class OwnDecay(TrainingDefense):
+        name = "own_decay"
+
+        def optimizer_options(self) -> dict:
+            return {"weight_decay": np.float32(0.01)}
+
+    assert defense_optimizer_options([OwnDecay()], TrainConfig()) == {"weight_decay": 0.01}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from mia_defense.defenses.base import Batch, TrainingDefense
@@ -106,6 +107,7 @@ def defense_optimizer_options(
     for defense in defenses:
         own = hook_output(defense.optimizer_options(), "optimizer_options", defense)
         if "weight_decay" in own:
+            _check_decay(own["weight_decay"], defense)
             _refuse_replaced_decay(own["weight_decay"], defense, config)
         clashes = [k for k in own if k in options and options[k] != own[k]]
         if clashes:  # one would silently replace the other's setting
@@ -116,6 +118,23 @@ def defense_optimizer_options(
         options.update(own)
         setters.update(dict.fromkeys(own, defense.name))
     return options
+
+
+def _check_decay(decay: Any, defense: TrainingDefense) -> None:
+    """A `ConfigError` naming the defense whose ``optimizer_options`` give a weight decay
+    that is no finite number >= 0 (`mia_defense.constraints.Param`'s rule, as
+    train.weight_decay's): True ran as a decay of 1, and text, NaN, -1 or 10**400 reached
+    the optimiser (torch's raw error at the run's first step) or this module's formatting
+    (a raw ValueError or OverflowError)."""
+    from mia_defense.constraints import Param
+
+    plain = decay.item() if isinstance(decay, torch.Tensor | np.generic) and not isinstance(
+        decay, np.bool_) and getattr(decay, "ndim", 0) == 0 else decay  # fmt: skip
+    if not Param("float", low=0).accepts(plain):
+        raise ConfigError(
+            f"defense {defense.name}: its optimizer_options give weight_decay={decay!r:.60}, "
+            "which must be a finite number >= 0 (the optimiser's weight decay, e.g. 5e-3)"
+        )
 
 
 def _refuse_replaced_decay(decay: Any, defense: TrainingDefense, config: TrainConfig) -> None:
