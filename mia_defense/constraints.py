@@ -15,8 +15,8 @@ from typing import Any
 
 from mia_defense.errors import ConfigError
 
-__all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "is_integer",
-           "list_override", "missing_attribute", "number_hint", "override_text",
+__all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "is_fraction",
+           "is_integer", "list_override", "missing_attribute", "number_hint", "override_text",
            "quoted_list_hint", "shape_refusal", "show", "shown", "string_hint", "sweep_refusal"]
 
 
@@ -142,6 +142,13 @@ def is_integer(value: Any, *, low: int | None = None, high: int | None = None) -
     return whole and (low is None or value >= low) and (high is None or value <= high)
 
 
+def is_fraction(value: Any, *, zero: bool = False) -> bool:
+    """Whether ``value`` passes `as_fraction` (a real number, no bool, in (0, 1), or [0, 1)
+    where ``zero``), for a check that words its refusal itself."""
+    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return real and (0.0 <= value < 1.0 if zero else 0.0 < value < 1.0)  # (NaN: neither)
+
+
 def as_integer(value: Any, *, key: str, low: int | None, high: int | None = None,
                note: str = "") -> int:
     """``value`` as an int in [low, high] (a bound of None: none); a `ConfigError` naming
@@ -158,8 +165,7 @@ def as_integer(value: Any, *, key: str, low: int | None, high: int | None = None
 def as_fraction(value: Any, *, key: str, zero: bool = False, note: str = "") -> float:
     """``value`` as a float in (0, 1), or [0, 1) where ``zero`` (a δ); a `ConfigError` naming
     ``key`` for a bool, text, NaN or a number outside, with ``note`` (an example) after it."""
-    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not real or not (0.0 <= value < 1.0 if zero else 0.0 < value < 1.0):  # (NaN: neither)
+    if not is_fraction(value, zero=zero):
         said = f"{key}={shown(value)}: must be a number in {'[0, 1)' if zero else '(0, 1)'}"
         raise ConfigError(f"{said}, {note}" if note else said)
     return float(value)

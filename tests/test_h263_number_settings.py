@@ -209,3 +209,23 @@ def test_api_make_plan_refuses_a_seed_too_long_to_write():
     with pytest.raises(ConfigError, match=r"^make_plan: seed=<an integer of about 5001 digits>: "
                                           r"at most \d+, mia-train's seed range"):
         make_plan(x, y, num_models=2, population_size=20, test_size=10, seed=HUGE)
+
+
+@pytest.mark.parametrize("dropout", [0.5, "np.float32", "np.int64"])
+def test_a_numpy_dropout_rate_builds_the_models(dropout):
+    # model.dropout=np.float32(0.5) and np.int64(0) were refused as 'must lie in [0, 1)'
+    import numpy as np
+
+    from mia_defense.models import MLP, SmallCNN
+
+    rate = {"np.float32": np.float32(0.5), "np.int64": np.int64(0)}.get(dropout, dropout)
+    MLP(input_shape=(4,), num_classes=2, dropout=rate)
+    SmallCNN(input_shape=(1, 8, 8), num_classes=2, channels=(8,), hidden=8, dropout=rate)
+
+
+@pytest.mark.parametrize("dropout", [1, 1.0, -0.1, float("nan"), True, "0.5"])
+def test_a_dropout_rate_outside_is_refused_in_its_words(dropout):
+    from mia_defense.models import MLP
+
+    with pytest.raises(ConfigError, match=r"^model\.dropout=.*: must lie in \[0, 1\)$"):
+        MLP(input_shape=(4,), num_classes=2, dropout=dropout)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
-from mia_defense.constraints import as_integer, is_integer, show, shown
+from mia_defense.constraints import as_integer, is_fraction, is_integer, show, shown
 from mia_defense.errors import ConfigError
 
 __all__ = ["MAX_WIDTH", "MLP", "LogisticRegression", "check_data_sizes", "check_dropout",
@@ -59,9 +59,7 @@ def check_data_sizes(model: str, input_shape: Sequence[int], num_classes: int) -
 
 def check_dropout(key: str, dropout: float) -> None:
     """Refuse a dropout rate outside [0, 1) (1 drops every unit)."""
-    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not (
-        0.0 <= dropout < 1.0
-    ):
+    if not is_fraction(dropout, zero=True):
         raise ConfigError(f"{key}={show(dropout)}: must lie in [0, 1)")
 
 
