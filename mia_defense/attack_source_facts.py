@@ -375,7 +375,7 @@ def _canaries_unflagged(extras: dict[str, np.ndarray], results: dict[str, Any]) 
     flags = np.zeros(0, dtype=bool) if read is None else read
     flagged = int(flags.sum())
     audit, audited = _setting(results, "audit"), _setting(results, "audit_canaries")
-    if audit is _UNKNOWN or (audit == "one_run" and not isinstance(audited, int)):
+    if audit is _UNKNOWN or (audit == "one_run" and not _whole(audited)):
         # an older run: the audit's canaries are flagged as well, in a number not stated
         fewer = f"is_canary flags {flagged} records, results.json {said} canaries"
         return None if flagged >= said else fewer
