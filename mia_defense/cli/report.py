@@ -99,17 +99,6 @@ def _default_out(dirs: Sequence[Path]) -> Path:
     return next((d for d in dirs if d.is_dir()), dirs[0]) / "report"
 
 
-def _figure(name: str, value: float, low: float, high: float, digits: int) -> str:
-    """``name value [low, high]``, the interval left out when unknown; ``name –`` for no
-    value (a run whose attacks report no AUC)."""
-    if value != value:  # NaN
-        return f"{name} –"
-    text = f"{name} {value:.{digits}f}"
-    if low == low and high == high:  # not NaN
-        text += f" [{low:.{digits}f}, {high:.{digits}f}]"
-    return text
-
-
 def _print_report(report: Report) -> None:
     """What was ranked, how runs were grouped, each (dataset, model)'s Pareto front, the runs
     left out and where the files are."""
@@ -128,11 +117,9 @@ def _print_report(report: Report) -> None:
               "TPR@0.1%FPR down; figures: mean [95% interval]):")  # fmt: skip
         for rank, i in enumerate(front, start=1):
             g = report.groups[i]
-            acc, tpr, auc = g.test_accuracy, g.leak_tpr, g.leak_auc
             label = one_line(g.label, limit=300)
-            print(f"  {rank}. {label}  {_figure('acc', acc.value, acc.low, acc.high, 3)}  "
-                  f"{_figure('TPR@0.1%FPR', tpr.value, tpr.low, tpr.high, 4)}  "
-                  f"{_figure('AUC', auc.value, auc.low, auc.high, 3)}  n={g.n}  "
+            print(f"  {rank}. {label}  acc {g.test_accuracy.text(3)}  "
+                  f"TPR@0.1%FPR {g.leak_tpr.text(4)}  AUC {g.leak_auc.text(3)}  n={g.n}  "
                   f"[{one_line(g.family, limit=300)}]"
                   + (f"  {READ_WITH_CARE}" if i in careful else ""))  # fmt: skip
     if report.fronts:

@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import json
 import logging
-import math
 import os
 import re
 import shutil
@@ -112,16 +111,6 @@ def _roc_selection(report: Report, limit: int) -> list[tuple[RunSummary, str]]:
     return selection
 
 
-def _interval(value: float, low: float, high: float, digits: int) -> str:
-    """``mean [low, high]`` rounded to ``digits``; the mean alone without an interval."""
-    if math.isnan(value):
-        return "–"
-    text = f"{value:.{digits}f}"
-    if not (math.isnan(low) or math.isnan(high)):
-        text += f" [{low:.{digits}f}, {high:.{digits}f}]"
-    return text
-
-
 # What a front's AUC is, wherever the front is shown: beside the strongest attack's TPR it
 # read as that attack's AUC, which results.json's privacy/strongest_auc and TensorBoard's
 # HParams column hold (a digits run: 0.554 here, lira_offline's, against lira_online_augmented's
@@ -184,16 +173,13 @@ def _fronts_markdown(report: Report) -> str:
         ]
         for rank, i in enumerate(front, start=1):
             g = report.groups[i]
-            acc, tpr, auc = g.test_accuracy, g.leak_tpr, g.leak_auc
             eps = "–" if g.epsilon is None else f"{g.epsilon:.3g}".replace("inf", "∞")
             if g.epsilon is not None and not g.epsilon_valid:
                 eps += " (not a guarantee)"
             flag = f" {READ_WITH_CARE}" if i in careful else ""
             lines.append(
                 f"| {rank} | `{md_code(g.label)}`{flag} | {md_text(g.family)} | {g.n} | "
-                f"{_interval(acc.value, acc.low, acc.high, 3)} | "
-                f"{_interval(tpr.value, tpr.low, tpr.high, 4)} | "
-                f"{_interval(auc.value, auc.low, auc.high, 3)} | {eps} |"
+                f"{g.test_accuracy.text(3)} | {g.leak_tpr.text(4)} | {g.leak_auc.text(3)} | {eps} |"
             )
     return "\n".join(lines) + "\n"
 

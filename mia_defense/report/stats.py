@@ -42,6 +42,17 @@ class Estimate:
     maximum: float = _NAN
     n: int = 1
 
+    def text(self, digits: int) -> str:
+        """``value [low, high]`` rounded to ``digits``, as the report's front and mia-report's
+        summary show it: the value alone without an interval, ``–`` without a value (a row
+        whose attacks report no AUC)."""
+        if math.isnan(self.value):
+            return "–"
+        text = f"{self.value:.{digits}f}"
+        if not (math.isnan(self.low) or math.isnan(self.high)):
+            text += f" [{self.low:.{digits}f}, {self.high:.{digits}f}]"
+        return text
+
 
 def t_interval(mean: float, std: float, n: int, *, level: float = LEVEL) -> tuple[float, float]:
     """Student's t interval of a mean over ``n`` independent draws of sample std ``std``
