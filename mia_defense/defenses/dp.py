@@ -536,21 +536,19 @@ class DPSGD(TrainingDefense):
                 f"{_NOISE_STD_MAX / max_grad_norm:.2g} (most DP work uses 0.5-10), or set "
                 "target_epsilon and noise_multiplier=null"
             )
-        if max_physical_batch_size is not None and (
-            isinstance(max_physical_batch_size, bool)  # (a numpy integer is one: Integral)
-            or not isinstance(max_physical_batch_size, numbers.Integral)
-        ):
-            raise ConfigError(f"defense.dp.max_physical_batch_size={max_physical_batch_size!r}:"
-                              " must be an integer >= 1 or null")  # fmt: skip
+        if max_physical_batch_size is not None:  # (as_integer's rule, in its own words)
+            from mia_defense.metrics.inputs import as_integer  # (scipy: not at start-up)
+
+            try:
+                as_integer(max_physical_batch_size, key="", low=1)
+            except ConfigError:
+                raise ConfigError(f"defense.dp.max_physical_batch_size="
+                                  f"{max_physical_batch_size!r}: must be an integer >= 1 or "
+                                  "null") from None  # fmt: skip
         if accountant not in ACCOUNTANTS:
             raise ConfigError(
                 f"defense.dp.accountant={accountant!r}: unexpected accountant, "
                 f"choose from {ACCOUNTANTS}"
-            )
-        if max_physical_batch_size is not None and max_physical_batch_size < 1:
-            raise ConfigError(
-                f"defense.dp.max_physical_batch_size={max_physical_batch_size}: must be >= 1 "
-                "or null"
             )
         if not poisson_sampling and secure_mode:
             raise ConfigError(
