@@ -533,10 +533,12 @@ class _Walk:
 
     def _target(self, node: Any, path: str) -> None:
         if not isinstance(node, DictConfig) or "_target_" not in node.keys():
-            self.problems.append(
-                f"{path}={show(node)}: must be a mapping with a _target_ (pick a config of "
-                f"conf/{path.split('.')[0]}/, or give your own class or function)"
-            )
+            where = (f"pick a config of conf/{path.split('.')[0]}/, or give your own class or "
+                     "function") if not path.startswith("attack.attacks.") else (
+                "an attack is a function of your own or of mia_defense.attacks, e.g. "
+                "{_target_: mia_defense.attacks.loss_attack, _partial_: true}")  # fmt: skip
+            self.problems.append(f"{path}={show(node)}: must be a mapping with a _target_ "
+                                 f"({where})")  # fmt: skip
             return
         before = len(self.problems)
         name = self.get(node, "_target_", f"{path}._target_")

@@ -185,3 +185,16 @@ def test_a_list_of_configs_of_a_group_that_takes_one_is_refused(tmp_path, overri
     assert merged_list_problem([override]).startswith(said)
     assert merged_list_problem(["plan=[default,default]", "defense=[dp,mixup]"]) is None
     assert f"ConfigError: {said}" in refused_before_run_dir(override, cwd=tmp_path)
+
+
+def test_an_attack_without_a_target_is_told_what_an_attack_is():
+    # 'pick a config of conf/attack/' (which holds the attack group's one config, not attacks)
+    from mia_defense.config import check_config
+
+    with pytest.raises(ConfigError) as refused:
+        check_config(compose_cfg("+attack.attacks.mine={}"))
+    assert str(refused.value) == (
+        "attack.attacks.mine={...}: must be a mapping with a _target_ (an attack is a function "
+        "of your own or of mia_defense.attacks, e.g. {_target_: mia_defense.attacks.loss_attack, "
+        "_partial_: true})"
+    )
