@@ -229,3 +229,14 @@ def test_a_dropout_rate_outside_is_refused_in_its_words(dropout):
 
     with pytest.raises(ConfigError, match=r"^model\.dropout=.*: must lie in \[0, 1\)$"):
         MLP(input_shape=(4,), num_classes=2, dropout=dropout)
+
+
+def test_a_numpy_resnet_depth_builds():
+    # depth=np.int64(8) was refused as 'model.depth=np.int64(8): must be 6n+2 or 6n+4'
+    import numpy as np
+
+    from mia_defense.models import ResNet
+
+    ResNet(input_shape=(3, 8, 8), num_classes=2, depth=np.int64(8), groups=4)
+    with pytest.raises(ConfigError, match=r"^model\.depth=true: must be 6n\+2 or 6n\+4"):
+        ResNet.check_options(depth=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.constraints import is_integer
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["Dataset", "check_name", "refuse_masked"]
@@ -147,7 +148,7 @@ def _check_arrays(data: Dataset, source: str) -> None:
         raise DataError(f"{source}: features must be real numbers, got dtype {data.x.dtype}; "
                         "pass the real and imaginary parts as features of their own")
     classes = data.num_classes
-    if isinstance(classes, bool) or not isinstance(classes, int | np.integer):
+    if not is_integer(classes):
         raise DataError(f"{source}: num_classes must be an integer, got {classes!r}")
 
 

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from mia_defense.budget import available_memory
-from mia_defense.constraints import as_integer, show, shown
+from mia_defense.constraints import as_integer, is_integer, show, shown
 from mia_defense.errors import ConfigError
 from mia_defense.models.cnn import check_norm, image_shape, make_norm
 from mia_defense.models.mlp import check_data_sizes
@@ -68,8 +68,7 @@ class ResNet(nn.Module):
     ) -> None:
         """Refuse bad settings (a `ConfigError` naming the key): what the constructor checks
         after the input shape, and what the config check calls before any data is loaded."""
-        whole = not isinstance(depth, bool) and isinstance(depth, int)
-        if not whole or depth < 8 or (depth - 2) % 6 not in (0, 2):
+        if not is_integer(depth, low=8) or (depth - 2) % 6 not in (0, 2):
             raise ConfigError(
                 f"model.depth={show(depth)}: must be 6n+2 or 6n+4 with n >= 1 (e.g. 8, 14, 16, "
                 "20)"
