@@ -151,10 +151,13 @@ def test_a_temperature_run_reports_the_full_release_figures(runs, temperature):
     assert {"scores/rmia", "scores/lira_online", "scores/lira_online_augmented"} <= set(want)
     for name, scores in want.items():
         # float32 rounding of the tempered outputs, times T, moves a few scores further:
-        # LiRA's (Gaussians fitted to 3 reference models: tiny variances, up to 3%) and
-        # rank-based ones (two near-tied records swap)
+        # LiRA's (Gaussians fitted to 3 reference models: tiny variances; 0.4% at T=50, and
+        # 11 of 800 beyond 0.1% on one machine's BLAS) each a little, and rank-based ones
+        # (two near-tied records swap) a few by a step
+        if name.startswith("scores/lira"):
+            np.testing.assert_allclose(got[name], scores, rtol=1e-2, atol=1e-2, err_msg=name)
         close = np.isclose(got[name], scores, rtol=1e-3, atol=1e-3)
-        assert close.mean() >= 0.99, (name, close.mean())
+        assert close.mean() >= (0.98 if name.startswith("scores/lira") else 0.99), name
     want_obs, got_obs = load_npz(full / "observations.npz"), load_npz(tempered / "observations.npz")
     for key in ("log_probs", "augmented_logits", "augmented_predictions"):
         np.testing.assert_allclose(got_obs[key], want_obs[key], atol=1e-3, rtol=1e-3, err_msg=key)
