@@ -45,6 +45,7 @@ __all__ = [
     "refuse_run_of_another_config",
     "require_writable_dir",
     "require_writable_log_files",
+    "task_overrides",
 ]
 
 log = logging.getLogger(__name__)
@@ -386,6 +387,15 @@ OmegaConf.register_new_resolver("mia_subdir_inside", _subdir_inside, replace=Tru
 _SWEEP_RECORDS = ("multirun.yaml", "optimization_results.yaml")
 
 
+def task_overrides(config: DictConfig) -> list[str]:
+    """The command line's overrides as given (``hydra.overrides.task``), their ``${...}``
+    left as text: read resolved, ``dataset.path=${hydra:runtime.cwd}/x.csv`` was resolved
+    before Hydra had set its config and refused ('HydraConfig was not set'), and
+    ``train=${plan}`` became a dict no parser reads."""
+    texts = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+    return [str(text) for text in texts] if isinstance(texts, list) else []
+
+
 def _search(config: DictConfig) -> dict[str, Any] | None:
     """What makes an Optuna search ``config`` the one it is: its space (``hydra.sweeper.params``
     and the command line's sweeps, spaces left out of each range), objectives and
@@ -394,7 +404,6 @@ def _search(config: DictConfig) -> dict[str, Any] | None:
     or others drawn, are points of the same search."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from mia_defense.cli.sweep_checks import task_overrides
     from mia_defense.tracking.run_dir import NEUTRAL_KEYS
 
     if "optuna" not in str(config.hydra.sweeper.get("_target_", "")).lower():

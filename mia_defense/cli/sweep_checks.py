@@ -15,7 +15,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from mia_defense.cli.entry import end_refused
-from mia_defense.cli.run_dirs import SAFE_SUBDIR
+from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
 
 __all__ = [
     "check_objectives",
@@ -53,17 +53,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-def task_overrides(config: DictConfig) -> list[str]:
-    """The command line's overrides as given (``hydra.overrides.task``), their ``${...}``
-    left as text: read resolved, ``dataset.path=${hydra:runtime.cwd}/x.csv`` was resolved
-    before Hydra had set its config and refused ('HydraConfig was not set'), and
-    ``train=${plan}`` became a dict no parser reads."""
-    from omegaconf import OmegaConf
-
-    texts = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
-    return [str(text) for text in texts] if isinstance(texts, list) else []
 
 
 def override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
