@@ -58,6 +58,7 @@ from mia_defense.pipeline.spec import Experiment, PlanConfig
 from mia_defense.pipeline.train import (
     attacks_for_recipe,
     check_checkpoint_folders,
+    gradient_canaries_ride,
     model_store,
     privacy_figures,
     train_models,
@@ -435,7 +436,8 @@ def _run_pipeline(
     store = model_store(experiment)
     with (
         stopwatch.stage("training"),
-        audit_training(experiment.audit, seed=experiment.seed) as gradient_canaries,
+        audit_training(experiment.audit, seed=experiment.seed,
+                       ride=gradient_canaries_ride(experiment)) as gradient_canaries,
     ):
         ensemble = train_models(
             experiment, data, run_dir / CHECKPOINTS, stage="model", defended=True,

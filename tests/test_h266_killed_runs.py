@@ -182,6 +182,7 @@ def test_a_grid_sweep_records_no_search(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_mia_train_refuses_a_search_of_another_space_in_its_folder(tmp_path):
     from tests.helpers import mia_train
 
@@ -194,3 +195,38 @@ def test_mia_train_refuses_a_search_of_another_space_in_its_folder(tmp_path):
     assert done.returncode == 2
     assert "holds an Optuna search of other settings (train.lr: choice(fast) -> " \
         "choice(slow))" in done.stderr, done.stderr[-2000:]
+
+
+# --- A resumed one-run audit trained every model again (h266) -----------------------------
+# The gradient canaries' hook was set for any attack.audit=one_run with attack.white_box
+# (the default), DP-SGD or not, and a resume took it for canaries riding on training: 'not
+# resuming from the 4 saved models' (and no model store), though without DP-SGD none rides.
+
+
+def test_a_one_run_audit_without_dp_sgd_resumes_its_saved_models(tmp_path, make_cfg, caplog):
+    from mia_defense.cli.build import build_experiment
+    from mia_defense.cli.train import run
+    from mia_defense.pipeline.train import gradient_canaries_ride
+
+    cfg = make_cfg("attack.audit=one_run")
+    assert not gradient_canaries_ride(build_experiment(cfg))
+    run(cfg, tmp_path / "run")
+    (tmp_path / "run" / "results.json").unlink()  # (the README's way to write it again)
+    with caplog.at_level(logging.INFO):
+        run(cfg, tmp_path / "run")
+    assert "already trained" in caplog.text and "not resuming" not in caplog.text
+
+
+def test_gradient_canaries_still_ride_on_dp_sgd(make_cfg):
+    from mia_defense.audit.one_run import AuditConfig, audit_training
+    from mia_defense.cli.build import build_experiment
+    from mia_defense.defenses.dp_stacked import _CANARY_FACTORY
+    from mia_defense.pipeline.train import gradient_canaries_ride
+
+    assert gradient_canaries_ride(build_experiment(make_cfg(
+        "defense=dp", "attack.audit=one_run", "attack.white_box=true")))
+    audit = AuditConfig(kind="one_run", gradient_canaries=10, white_box=True)
+    with audit_training(audit, seed=0) as canaries:
+        assert _CANARY_FACTORY.get() is canaries
+    with audit_training(audit, seed=0, ride=False) as canaries:
+        assert canaries is not None and _CANARY_FACTORY.get() is None

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,14 +130,18 @@ def with_audit_canaries(
 
 
 @contextmanager
-def audit_training(audit: AuditConfig, *, seed: int) -> Iterator[DiracCanaryAudit | None]:
+def audit_training(
+    audit: AuditConfig, *, seed: int, ride: bool = True
+) -> Iterator[DiracCanaryAudit | None]:
     """Train the audited models in this block: DP-SGD then carries the gradient canaries
-    (yielded, to score after training); ``None`` when the audit has none."""
+    (yielded, to score after training); ``None`` when the audit has none. ``ride=False``
+    (no DP-SGD among the defenses) yields them unhooked: none is added, the models may be
+    resumed from checkpoints, and the white-box side says no DP-SGD step ran."""
     if not audit.dirac_canaries:
         yield None
         return
     canaries = DiracCanaryAudit(num=audit.dirac_canaries, seed=seed)
-    with gradient_canaries(canaries):
+    with gradient_canaries(canaries) if ride else nullcontext():
         yield canaries
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "attacks_for_recipe",
     "check_checkpoint_folders",
     "check_defense_plans",
+    "gradient_canaries_ride",
     "model_store",
     "privacy_figures",
     "train_models",
@@ -253,13 +254,23 @@ def _fits(build_model: Callable[[], nn.Module]) -> Callable[[dict[str, Any]], st
     return lambda state: state_mismatch(model(), state)
 
 
+def gradient_canaries_ride(experiment: Experiment) -> bool:
+    """Whether the one-run audit's gradient canaries ride on this run's training (added, and
+    observed, as the models train): it has them and a DP-SGD among its defenses carries
+    them. Without one none is added (the audit's white-box side is skipped), so the models
+    may come from checkpoints or the model store: a resume of such a run trained every
+    model again (h266)."""
+    return bool(experiment.audit.dirac_canaries) and any(
+        isinstance(defense, DPSGD) for defense in experiment.build_defenses())
+
+
 def model_store(experiment: Experiment) -> ModelStore | None:
     """The model store of ``cache_dir``; ``None`` when it is off, or when the one-run
-    audit's gradient canaries ride on training (observed, and added, as the models train:
-    models from the store would carry none)."""
+    audit's gradient canaries ride on training (`gradient_canaries_ride`: models from the
+    store would carry none)."""
     if experiment.cache_dir is None:
         return None
-    if experiment.audit.dirac_canaries:
+    if gradient_canaries_ride(experiment):
         log.info("model store not used: the one-run audit's gradient canaries need training")
         return None
     return ModelStore(Path(experiment.cache_dir))
