@@ -367,7 +367,7 @@ def test_report_skips_a_corrupt_run_and_says_why(tmp_path, capsys):
     make_run(tmp_path / "broken", test_accuracy=0.7, signal=0.5, seed=1)
     (tmp_path / "broken" / "results.json").write_text("[1, 2")
     assert report_main([str(tmp_path), "--no-tensorboard", "--no-charts"]) == 0
-    assert "1 runs reported, 1 skipped" in capsys.readouterr().out
+    assert "1 run reported, 1 skipped" in capsys.readouterr().out
     summary = (tmp_path / "report" / "README.md").read_text()
     assert "broken" in summary and "not valid JSON" in summary
 

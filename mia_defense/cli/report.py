@@ -102,15 +102,16 @@ def _default_out(dirs: Sequence[Path]) -> Path:
 def _print_report(report: Report) -> None:
     """What was ranked, how runs were grouped, each (dataset, model)'s Pareto front, the runs
     left out and where the files are."""
+    from mia_defense.errors import counted
     from mia_defense.report.build import FRONT_AUC, READ_WITH_CARE, careful_rows
     from mia_defense.report.checks import one_line
 
     careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
 
     unranked = len(report.not_ranked) - len(report.skipped)
-    print(f"{len(report.summaries)} runs reported, {len(report.skipped)} skipped, "
+    print(f"{counted(len(report.summaries), 'run')} reported, {len(report.skipped)} skipped, "
           f"{unranked} not ranked")  # fmt: skip
-    print(f"{len(report.groups)} rows. {report.grouping}")
+    print(f"{counted(len(report.groups), 'row')}. {report.grouping}")
     for (dataset, model), front in report.fronts.items():
         dataset, model = one_line(dataset, limit=300), one_line(model, limit=300)
         print(f"Pareto front of {dataset} · {model} (test accuracy up, strongest attack's "

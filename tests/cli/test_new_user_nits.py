@@ -138,7 +138,7 @@ def test_report_is_silent_about_failed_and_empty_run_folders(tmp_path, monkeypat
     with caplog.at_level(logging.INFO):
         assert report_main(["outputs", "--no-tensorboard", "--no-charts"]) == 0
     printed = capsys.readouterr()
-    assert "1 runs reported, 0 skipped, 0 not ranked" in printed.out
+    assert "1 run reported, 0 skipped, 0 not ranked" in printed.out
     said = printed.err + caplog.text  # what the report logged, wherever logging sends it
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     assert "WARNING" not in said and failed.name not in said

@@ -138,7 +138,7 @@ def test_report_is_not_stopped_by_a_corrupt_run(sweep, tmp_path, capsys):
     shutil.copytree(sweep, root)
     (root / RUNS[0] / "results.json").write_text('{"status": "comp')
     assert report_main([str(root), "--no-tensorboard", "--no-charts"]) == 0
-    assert "1 runs reported, 1 skipped" in capsys.readouterr().out
+    assert "1 run reported, 1 skipped" in capsys.readouterr().out
     summary = (root / "report" / "README.md").read_text()
     assert RUNS[0] in summary and "not valid JSON" in summary
 

@@ -17,7 +17,7 @@ def test_skipped_runs_are_listed_apart_from_runs_not_ranked(tmp_path, capsys):
     assert report_main([str(sweep), "--out", str(tmp_path / "out"), "--no-tensorboard",
                         "--no-charts"]) == 0
     printed = capsys.readouterr().out
-    assert "1 runs reported, 1 skipped, 1 not ranked" in printed
+    assert "1 run reported, 1 skipped, 1 not ranked" in printed
     not_ranked, skipped = printed.split("Runs not ranked (no privacy verdict):\n", 1)[1].split(
         "Runs skipped (unreadable, unfinished, or not the files the run wrote):\n", 1)
     assert not_ranked == "  c: training diverged: loss is nan; no privacy verdict\n"
