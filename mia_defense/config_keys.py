@@ -14,6 +14,7 @@ __all__ = [
     "TRAINING_GROUPS",
     "configs_holding",
     "defense_not_selected",
+    "deleted_key_hint",
     "misspelt_group_key",
     "misspelt_group_key_message",
     "packaged_configs",
@@ -116,6 +117,36 @@ def defense_not_selected(name: str) -> str:
     """The advice for a setting of the packaged defense ``name`` while it is not selected."""
     return (f"the defense {name!r} is not selected: add it with defense={name} (or "
             f"'defense=[{name},...]') before setting defense.{name}.*")
+
+
+def deleted_key_hint(key: str) -> str | None:
+    """What a ``~KEY`` of a key the config lacks most likely meant (Hydra said only "Could not
+    delete from config. 'KEY' does not exist."): an attack under another name
+    (``~attack.attacks.lira``: its attacks and the closest), a defense that is not selected,
+    a misspelt key of ``plan``, ``train`` or ``attack``, or a setting that is null (Hydra reads
+    null as absent: ``~attack.num_targets``). ``None``: anything else."""
+    import difflib
+
+    group, _, rest = key.partition(".")
+    *path, name = rest.split(".") if rest else [""]
+    if group == "defense" and not path and name in packaged_configs("defense"):
+        return (f"the defense {name!r} is not selected, so there is nothing to delete; "
+                "defense=[NAME,...] selects the defenses (defense=[] for none)")
+    if group not in FIXED_GROUPS or not name:
+        return None
+    node: Any = _packaged_yaml(group, "default")
+    for part in path:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        return None
+    if name in node and node[name] is None:
+        return (f"{key} is null, which Hydra's '~' reads as absent; a setting stays: set it "
+                f"instead ({key}=VALUE)")
+    keys = [str(k) for k in node]
+    close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
+    meant = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    what = "attacks" if path == ["attacks"] and group == "attack" else "keys"
+    return f"{meant}(its {what}: {', '.join(keys)})"
 
 
 def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:

@@ -407,6 +407,8 @@ def guard_config_loading() -> None:
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
             reworded = _unselected_config_refusal(exc, list(overrides or []), loader=self)
             shell = args[3] if len(args) > 3 else kwargs.get("from_shell", True)
+            if reworded is None:
+                reworded = _missing_delete_refusal(exc)
             if reworded is None and shell:  # (the compose API's caller words its own)
                 reworded = _merge_refusal(exc) or _sweep_refusal(exc)
             if reworded is None:
@@ -588,6 +590,21 @@ def _missing_key_hint(parent: DictConfig, where: str, name: str) -> str:
     own = f"; '+{where}.{name}=...' adds it, for a _target_ of your own that takes it" if (
         isinstance(target, str) and not target.startswith("mia_defense.")) else ""  # fmt: skip
     return f"{where} has no key {name!r}{meant} ({known}){own}"
+
+
+def _missing_delete_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """Hydra's "Could not delete from config. 'KEY' does not exist." with what was likely
+    meant (`deleted_key_hint`: ``~attack.attacks.lira`` names the attacks and the closest);
+    ``None``: any other error, or no hint."""
+    import re
+
+    from mia_defense.config_keys import deleted_key_hint
+
+    found = re.fullmatch(r"Could not delete from config\. '([^']+)' does not exist\.", str(exc))
+    hint = deleted_key_hint(found.group(1)) if found is not None else None
+    if hint is None:
+        return None
+    return ConfigCompositionException(f"{str(exc).removesuffix('.')}: {hint}")
 
 
 def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:

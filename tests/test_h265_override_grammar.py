@@ -198,3 +198,23 @@ def test_an_attack_without_a_target_is_told_what_an_attack_is():
         "of your own or of mia_defense.attacks, e.g. {_target_: mia_defense.attacks.loss_attack, "
         "_partial_: true})"
     )
+
+
+@pytest.mark.parametrize(("deleted", "said"), [
+    # README's '~attack.attacks.NAME' with LiRA's paper name: Hydra named no attack
+    ("~attack.attacks.lira", "'attack.attacks.lira' does not exist: did you mean 'lira_online' "
+     "or 'lira_offline' or 'lira_online_augmented'? (its attacks: loss, confidence,"),
+    ("~defense.dp", "'defense.dp' does not exist: the defense 'dp' is not selected, so there "
+     "is nothing to delete; defense=[NAME,...] selects the defenses (defense=[] for none)"),
+    ("~train.lrr", "'train.lrr' does not exist: did you mean 'lr'? (its keys: epochs,"),
+    # a null setting: Hydra said it 'does not exist'
+    ("~attack.num_targets", "'attack.num_targets' does not exist: attack.num_targets is null, "
+     "which Hydra's '~' reads as absent; a setting stays: set it instead "
+     "(attack.num_targets=VALUE)"),
+])  # fmt: skip
+def test_deleting_a_key_that_is_not_there_says_what_is(deleted, said):
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException) as refused:
+        compose_cfg(deleted)
+    assert f"Could not delete from config. {said}" in str(refused.value)
