@@ -240,3 +240,15 @@ def test_a_numpy_resnet_depth_builds():
     ResNet(input_shape=(3, 8, 8), num_classes=2, depth=np.int64(8), groups=4)
     with pytest.raises(ConfigError, match=r"^model\.depth=true: must be 6n\+2 or 6n\+4"):
         ResNet.check_options(depth=True)
+
+
+def test_a_dataset_of_a_class_count_too_long_to_write_is_refused():
+    import numpy as np
+
+    from mia_defense.data import Dataset
+    from mia_defense.errors import DataError
+
+    with pytest.raises(DataError, match=r"^dataset 't': num_classes=<an integer of about 5001 "
+                                        r"digits> but its 10 samples have labels up to 1"):
+        Dataset(x=np.zeros((10, 3), np.float32), y=np.arange(10) % 2, num_classes=HUGE,
+                name="t")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import is_integer
+from mia_defense.constraints import is_integer, shown
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["Dataset", "check_name", "refuse_masked"]
@@ -226,8 +226,8 @@ def _check_class_count(num_classes: int, y: np.ndarray, source: str) -> None:
     fillable = max(len(y), int(y.max()) + 1)
     if num_classes > max(2 * fillable, _MAX_EMPTY_CLASSES):
         raise DataError(
-            f"{source}: num_classes={num_classes} but its {len(y)} samples have labels up "
-            f"to {int(y.max())}: at least {num_classes - fillable} of the classes have no "
-            "sample, and the models and attacks grow with the classes; give the number of "
+            f"{source}: num_classes={shown(num_classes)} but its {len(y)} samples have labels "
+            f"up to {int(y.max())}: at least {shown(num_classes - fillable)} of the classes "
+            "have no sample, and the models and attacks grow with the classes; give the number of "
             "classes the labels use (map labels such as 0 and 1000000 to 0..C-1 first)"
         )
