@@ -152,7 +152,7 @@ def test_the_same_search_resumes_and_another_space_is_refused(tmp_path, caplog):
     recorded = (tmp_path / SEARCH_RECORD).read_bytes()
     # started again: the same, more trials, spaced otherwise, a neutral setting: goes on
     refuse_other_search(_search(tmp_path, space="choice(0.01,0.05)", n_trials=9,
-                                task=["progress=false"]))  # fmt: skip
+                                task=["progress=false", "launcher=joblib"]))  # fmt: skip
     assert (tmp_path / SEARCH_RECORD).read_bytes() == recorded
     said = _refused(_search(tmp_path, space="choice(0.02, 0.1)"), caplog)
     assert "holds an Optuna search of other settings (train.lr: choice(0.01,0.05) -> " \

@@ -399,9 +399,10 @@ def task_overrides(config: DictConfig) -> list[str]:
 def _search(config: DictConfig) -> dict[str, Any] | None:
     """What makes an Optuna search ``config`` the one it is: its space (``hydra.sweeper.params``
     and the command line's sweeps, spaces left out of each range), objectives and
-    directions, and the command line's fixed settings but `NEUTRAL_KEYS`'; ``None`` for
-    another sweeper. ``hydra.sweeper.n_trials`` and the sampler are left out: more trials,
-    or others drawn, are points of the same search."""
+    directions, and the command line's fixed settings but `NEUTRAL_KEYS`' and the
+    launcher's (where the trials run); ``None`` for another sweeper. ``hydra.sweeper.n_trials``
+    and the sampler are left out: more trials, or others drawn, are points of the same
+    search."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from mia_defense.tracking.run_dir import NEUTRAL_KEYS
@@ -421,7 +422,7 @@ def _search(config: DictConfig) -> dict[str, Any] | None:
         if sweep:
             space[key.lstrip("+~")] = value
         elif not any(key.lstrip("+~") == n or key.lstrip("+~").startswith(f"{n}.")
-                     for n in NEUTRAL_KEYS):  # fmt: skip
+                     for n in (*NEUTRAL_KEYS, "launcher")):  # fmt: skip
             fixed.append(text)
     objectives = OmegaConf.to_container(config, resolve=False).get("objectives")
     direction = OmegaConf.to_container(config.hydra.sweeper, resolve=False).get("direction")
