@@ -149,10 +149,23 @@ Spec = Param | Group | Target | Targets
 class _OffOrPath(Param):
     """A string that ``null`` or ``false`` turns off (``cache_dir``)."""
 
+    # Words for "off" that Hydra reads as text (only null and false are its own): the store
+    # went into a folder of that name (./None) where the user meant none.
+    OFF_WORDS = frozenset({"none", "null", "false", "off", "no", "disabled"})
+
     def accepts(self, value: Any) -> bool:
         if isinstance(value, str) and not value.strip():
             return False  # Path('') is the working directory: the store would litter it
+        if isinstance(value, str) and value.strip().lower() in self.OFF_WORDS:
+            return False
         return value is False or super().accepts(value)
+
+    def problem(self, key: str, value: Any) -> str | None:
+        if isinstance(value, str) and value.strip().lower() in self.OFF_WORDS:
+            return (f"{key}={show(value)}: text, which would name a folder {value.strip()!r}; "
+                    f"{key}=null (or false) turns it off, {key}=./{value.strip()} names a "
+                    "folder of that name")  # fmt: skip
+        return super().problem(key, value)
 
     def describe(self) -> str:
         return f"a path, or null or false (off) ({self.note})"

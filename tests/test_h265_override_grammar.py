@@ -218,3 +218,18 @@ def test_deleting_a_key_that_is_not_there_says_what_is(deleted, said):
     with pytest.raises(ConfigCompositionException) as refused:
         compose_cfg(deleted)
     assert f"Could not delete from config. {said}" in str(refused.value)
+
+
+@pytest.mark.parametrize("given", ["None", "none", "off", "'null'", "'false'"])
+def test_a_word_for_off_given_to_cache_dir_is_refused_not_made_a_folder(given):
+    # cache_dir=None (Python's word; Hydra's is null) ran with a model store in ./None
+    from mia_defense.config import check_config
+
+    word = given.strip("'")
+    with pytest.raises(ConfigError) as refused:
+        check_config(compose_cfg(f"cache_dir={given}"))
+    assert str(refused.value) == (
+        f"cache_dir={word!r}: text, which would name a folder {word!r}; cache_dir=null (or "
+        f"false) turns it off, cache_dir=./{word} names a folder of that name"
+    )
+    check_config(compose_cfg(f"cache_dir=./{word}"))  # (a folder of that name, said so)
