@@ -252,3 +252,28 @@ def test_a_dataset_of_a_class_count_too_long_to_write_is_refused():
                                         r"digits> but its 10 samples have labels up to 1"):
         Dataset(x=np.zeros((10, 3), np.float32), y=np.arange(10) % 2, num_classes=HUGE,
                 name="t")
+
+
+@pytest.mark.parametrize(("loader", "setting", "said"), [
+    ("load_csv", "num_classes", r"num_classes=<an integer of about 5001 digits>; need at least 2"),
+    ("load_csv", "max_samples", r"^dataset\.max_samples=<an integer of about 5001 digits>: "
+                                r"must be >= 2 \(or null for all\)$"),
+    ("load_npz", "num_classes", r"num_classes=<an integer of about 5001 digits>; need at least 2"),
+    ("load_purchase100", "label_base", r"^dataset\.label_base=<an integer of about 5001 "
+                                      r"digits>: must be 0"),
+])
+def test_a_loader_setting_of_minus_a_huge_integer_is_refused_by_name(tmp_path, loader, setting,
+                                                                     said):
+    import numpy as np
+
+    import mia_defense.data as data
+    from mia_defense.errors import MiaDefenseError
+
+    npz = tmp_path / "d.npz"
+    np.savez(npz, x=np.zeros((40, 4), np.float32), y=np.arange(40) % 2,
+             features=np.zeros((40, 4), np.float32), labels=np.arange(40) % 2)
+    path = {"load_csv": _csv(tmp_path)}.get(loader, npz)
+    kwargs = {"label_column": "label"} if loader == "load_csv" else {}
+    value = HUGE if setting == "label_base" else -HUGE
+    with pytest.raises(MiaDefenseError, match=said):
+        getattr(data, loader)(path=path, **{setting: value}, **kwargs)

@@ -265,7 +265,7 @@ def check_num_classes(num_classes: int | None, *, source: str, user_classes: boo
     (a setting out of range), in the same words."""
     if num_classes is not None and num_classes < 2:
         error = ConfigError if setting else DataError
-        raise error(f"{source}: num_classes={num_classes}; need at least 2 classes"
+        raise error(f"{source}: num_classes={shown(num_classes)}; need at least 2 classes"
                     + ("; set dataset.num_classes to the number of classes or null (from "
                        "the labels)" if user_classes else ""))
 
@@ -276,7 +276,7 @@ def check_max_samples(value: object) -> None:
     only by `subsample`, after the whole file was read, and passed the config check)."""
     check_count(value, key="max_samples")
     if value is not None and value < 2:  # type: ignore[operator]
-        raise ConfigError(f"dataset.max_samples={value}: must be >= 2 (or null for all)")
+        raise ConfigError(f"dataset.max_samples={shown(value)}: must be >= 2 (or null for all)")
 
 
 def check_flag(value: object, *, key: str) -> None:
@@ -291,7 +291,7 @@ def check_label_base(value: object) -> None:
     the smallest label of a file counts from 0 or from 1; any other base shifted the labels
     by it (-1 moved labels 0..98 to 1..99, leaving class 0 empty)."""
     if value is not None and not is_integer(value, low=0, high=1):
-        raise ConfigError(f"dataset.label_base={value!r}: must be 0 (labels count from 0), "
+        raise ConfigError(f"dataset.label_base={shown(value)}: must be 0 (labels count from 0), "
                           "1 (from 1) or null (detect 1..100 as 1-based)")
 
 
