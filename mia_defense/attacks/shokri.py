@@ -145,7 +145,6 @@ def shokri(
     targets = checked_targets(targets, obs.num_models, where="shokri")
     folds = min(max(folds, 2), obs.num_models)
     fold_of = np.arange(obs.num_models) % folds
-    rng = np.random.default_rng(seed)
     scores = np.empty((len(targets), obs.labels.shape[0]))
     # One OpenMP/BLAS thread: the attack models are small, and gradient boosting's threads
     # fought other work for the cores (47 s instead of 0.7 s beside busy processes).
@@ -153,6 +152,9 @@ def shokri(
         for fold in np.unique(fold_of[targets]):
             shadows = np.flatnonzero(fold_of != fold)
             _check_shadow_masks(obs.masks[shadows], shadows)
+            # A stream per fold: drawn in turn from one, a fold's subsample (and so a
+            # target's scores) changed with the targets of the folds before it.
+            rng = np.random.default_rng([seed, fold])
             model, sample = _training_rows(obs, shadows, max_train_samples, rng)
             rows = np.flatnonzero(fold_of[targets] == fold)
             for scored, train in _parts(obs.masks[shadows], sample):

@@ -112,9 +112,9 @@ def _shokri_on_all_features(obs, targets, *, max_train_samples, seed):
     """Shokri as it was: features of all K·N outputs, then the rows it trains on."""
     features = attack_features(obs.log_probs, obs.labels)  # [K, N, 2C + 1]
     fold_of = np.arange(obs.num_models) % 2
-    rng = np.random.default_rng(seed)
     scores = np.empty((len(targets), obs.labels.shape[0]))
     for fold in np.unique(fold_of[targets]):
+        rng = np.random.default_rng([seed, fold])  # (a stream per fold, as shokri's now)
         shadows = np.flatnonzero(fold_of != fold)
         rows_in, rows_out = balanced_references(obs.masks[shadows], strict=True)
         keep = (rows_in + rows_out) > 0
