@@ -478,10 +478,12 @@ def empty_mapping_problems(config: DictConfig, overrides: Sequence[str]) -> list
                    f"conf/{key}/), or set its keys one by one ({key}.KEY=VALUE)")
         elif "_target_" in node:
             fix = f"set its keys one by one ({key}.KEY=VALUE), or drop it with '~{key}'"
-        else:
+        elif key in _NAMED_ENTRIES:
             fix = (f"leave an entry out with '~{key}.NAME' (e.g. '~{key}.{names[-1]}'); to "
                    f"keep none of them and give your own, '~{key}' then "
                    f"'+{key}.NAME={{...}}' for each")  # fmt: skip
+        else:  # (settings: attack.queries)
+            fix = f"set its keys one by one ({key}.KEY=VALUE)"
         problems.append(
             f"{text}: Hydra merges a mapping given as an override into what {key} holds, so "
             f"an empty one changes nothing: every entry ({shown}) would stay as it is; {fix}"

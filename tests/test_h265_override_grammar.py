@@ -1,7 +1,9 @@
-"""Overrides that Hydra reads otherwise than a user meant, refused as the config is composed
-(`mia_defense.hydra_guard`): ``attack.attacks={}`` (Hydra merges a mapping given as an
-override into the node, so an empty one changes nothing) ran every attack for whoever meant
-"no attacks" or "only mine"; the same for any key that holds entries."""
+"""Overrides that Hydra reads otherwise than a user meant, refused or answered with what to
+write as the config is composed or checked: ``attack.attacks={}`` (Hydra merges a mapping
+given as an override into the node, so an empty one changes nothing) ran every attack for
+whoever meant "no attacks" or "only mine", the same for any key that holds entries; a null
+or deleted attack, a key missing in a node that is there, a list of configs of a group that
+takes one, a deleted setting, ``cache_dir=None``."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ MINE = "+attack.attacks.mine={_target_:mia_defense.attacks.loss_attack,_partial_
      "set its keys one by one (defense.dp.KEY=VALUE), or drop it with '~defense.dp'"),
     (["defense=dp", "defense={}"], "defense", "defense=[] for none"),
     (["attack.attacks.loss={}"], "attack.attacks.loss", "drop it with '~attack.attacks.loss'"),
-    (["attack.queries={}"], "attack.queries", "'~attack.queries.NAME'"),
+    (["attack.queries={}"], "attack.queries",  # (its settings are required: not '~')
+     "would stay as it is; set its keys one by one (attack.queries.KEY=VALUE)"),
     (["dataset={}"], "dataset", "select another config of the group with dataset=NAME"),
     (["release={}"], "release", "release=NAME"),
     (["plan={}"], "plan", "plan=NAME"),
