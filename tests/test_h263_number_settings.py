@@ -261,6 +261,8 @@ def test_a_dataset_of_a_class_count_too_long_to_write_is_refused():
     ("load_npz", "num_classes", r"num_classes=<an integer of about 5001 digits>; need at least 2"),
     ("load_purchase100", "label_base", r"^dataset\.label_base=<an integer of about 5001 "
                                       r"digits>: must be 0"),
+    ("load_npz", "standardize", r"^dataset\.standardize=<an integer of about 5001 digits>: "
+                                r"must be true or false$"),
 ])
 def test_a_loader_setting_of_minus_a_huge_integer_is_refused_by_name(tmp_path, loader, setting,
                                                                      said):
@@ -274,6 +276,6 @@ def test_a_loader_setting_of_minus_a_huge_integer_is_refused_by_name(tmp_path, l
              features=np.zeros((40, 4), np.float32), labels=np.arange(40) % 2)
     path = {"load_csv": _csv(tmp_path)}.get(loader, npz)
     kwargs = {"label_column": "label"} if loader == "load_csv" else {}
-    value = HUGE if setting == "label_base" else -HUGE
+    value = HUGE if setting in ("label_base", "standardize") else -HUGE
     with pytest.raises(MiaDefenseError, match=said):
         getattr(data, loader)(path=path, **{setting: value}, **kwargs)

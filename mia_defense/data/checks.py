@@ -283,7 +283,7 @@ def check_flag(value: object, *, key: str) -> None:
     """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is true or false: a loader
     called from Python takes any object as a flag (``standardize='no'`` standardised)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(f"dataset.{key}={value!r}: must be true or false")
+        raise ConfigError(f"dataset.{key}={shown(value)}: must be true or false")
 
 
 def check_label_base(value: object) -> None:
