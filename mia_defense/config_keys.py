@@ -145,8 +145,10 @@ def deleted_key_hint(key: str) -> str | None:
     keys = [str(k) for k in node]
     close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
     meant = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
-    what = "attacks" if path == ["attacks"] and group == "attack" else "keys"
-    return f"{meant}(its {what}: {', '.join(keys)})"
+    if path == ["attacks"] and group == "attack":
+        return f"{meant}(its attacks: {', '.join(keys)})"
+    return (f"{meant}(its keys: {', '.join(keys)}); a setting cannot be deleted (each is "
+            "required): set it instead")
 
 
 def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:

@@ -210,6 +210,9 @@ def test_an_attack_without_a_target_is_told_what_an_attack_is():
     ("~defense.dp", "'defense.dp' does not exist: the defense 'dp' is not selected, so there "
      "is nothing to delete; defense=[NAME,...] selects the defenses (defense=[] for none)"),
     ("~train.lrr", "'train.lrr' does not exist: did you mean 'lr'? (its keys: epochs,"),
+    ("~attack.queries.repeat", "'attack.queries.repeat' does not exist: did you mean "
+     "'repeats'? (its keys: num_augmented, noise_std, max_shift, flip, repeats); a setting "
+     "cannot be deleted (each is required): set it instead"),
     # a null setting: Hydra said it 'does not exist'
     ("~attack.num_targets", "'attack.num_targets' does not exist: attack.num_targets is null, "
      "which Hydra's '~' reads as absent; a setting stays: set it instead "
