@@ -135,6 +135,12 @@ def _search(sweep_dir, *, space="choice(0.01, 0.05)", task=(), objectives=None,
     })  # fmt: skip
 
 
+def _began(sweep_dir) -> None:
+    """A trial whose run began (its results.json), as a search's first start leaves."""
+    (sweep_dir / "trial").mkdir()
+    (sweep_dir / "trial" / "results.json").write_text("{}")
+
+
 def _refused(config, caplog) -> str:
     from mia_defense.cli.run_dirs import refuse_other_search
 
@@ -150,6 +156,7 @@ def test_the_same_search_resumes_and_another_space_is_refused(tmp_path, caplog):
 
     refuse_other_search(_search(tmp_path))  # the first start records its search
     recorded = (tmp_path / SEARCH_RECORD).read_bytes()
+    _began(tmp_path)
     # started again: the same, more trials, spaced otherwise, a neutral setting: goes on
     refuse_other_search(_search(tmp_path, space="choice(0.01,0.05)", n_trials=9,
                                 task=["progress=false", "launcher=joblib"]))  # fmt: skip
@@ -165,6 +172,7 @@ def test_other_objectives_or_fixed_settings_are_refused(tmp_path, caplog):
     from mia_defense.cli.run_dirs import refuse_other_search
 
     refuse_other_search(_search(tmp_path))
+    _began(tmp_path)
     said = _refused(_search(tmp_path, objectives=["utility.test_accuracy",
                                                   "privacy.empirical_epsilon"]), caplog)
     assert 'objectives: ["utility.test_accuracy", "max_attack.tpr@1%fpr"] -> ' in said
@@ -173,6 +181,14 @@ def test_other_objectives_or_fixed_settings_are_refused(tmp_path, caplog):
     # a range given on the command line is part of the space
     said = _refused(_search(tmp_path, task=["model.dropout=interval(0,0.5)"]), caplog)
     assert "model.dropout: (unset) -> interval(0,0.5)" in said
+
+
+def test_a_search_none_of_whose_trials_began_may_change(tmp_path):
+    from mia_defense.cli.run_dirs import SEARCH_RECORD, refuse_other_search
+
+    refuse_other_search(_search(tmp_path, space="choice(fast)"))  # (each trial refused)
+    refuse_other_search(_search(tmp_path, space="choice(0.01, 0.05)"))  # the setting fixed
+    assert "choice(0.01,0.05)" in (tmp_path / SEARCH_RECORD).read_text()
 
 
 def test_a_grid_sweep_records_no_search(tmp_path):
@@ -191,6 +207,7 @@ def test_mia_train_refuses_a_search_of_another_space_in_its_folder(tmp_path):
              "figures=false", "hydra.sweeper.n_trials=1", "hydra.sweeper.n_jobs=1",
              f"hydra.sweep.dir={tmp_path / 'search'}"]  # fmt: skip
     mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(fast)"}', cwd=tmp_path)
+    _began(tmp_path / "search")  # (its trial refused: as if it had run)
     done = mia_train(*start, '+hydra.sweeper.params={train.lr: "choice(slow)"}', cwd=tmp_path)
     assert done.returncode == 2
     assert "holds an Optuna search of other settings (train.lr: choice(fast) -> " \

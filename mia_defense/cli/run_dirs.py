@@ -435,16 +435,18 @@ def refuse_other_search(config: DictConfig) -> None:
     objectives or fixed settings (its `SEARCH_RECORD`, written by the first): the search
     would start a new study there (its sampler draws other trials, none of the earlier
     study's skipped), and mia-report would rank both studies' trials on one Pareto front.
-    The same search started again (a resume, more ``n_trials``) goes on; the first search
-    into a folder records itself."""
+    The same search started again (a resume, more ``n_trials``) goes on; a search into a
+    folder where none began a trial (none there, or each refused before its run began: a
+    setting fixed since) records itself."""
     from mia_defense.files import atomic_write
     from mia_defense.tracking import read_json
 
     search = _search(config)
     if search is None:
         return
-    path = Path(config.hydra.sweep.dir) / SEARCH_RECORD
-    if not os.path.lexists(path):
+    sweep_dir = Path(config.hydra.sweep.dir)
+    path = sweep_dir / SEARCH_RECORD
+    if not os.path.lexists(path) or not any(sweep_dir.glob("*/results.json")):
         text = json.dumps(search, indent=1) + "\n"
         atomic_write(path, lambda handle: handle.write(text.encode()))
         return
