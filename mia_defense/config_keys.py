@@ -18,7 +18,6 @@ __all__ = [
     "misspelt_group_key",
     "misspelt_group_key_message",
     "packaged_configs",
-    "packaged_list",
     "point_selects",
     "training_group",
     "unselected_config_hint",
@@ -186,27 +185,6 @@ def _keys_of(group: str, config: str, depth: int = 0) -> set[str]:
         if isinstance(entry, str) and entry not in ("_self_", config):
             keys |= _keys_of(group, entry.lstrip("/"), depth + 1)
     return keys
-
-
-def packaged_list(key: str) -> bool:
-    """Whether a packaged config of ``key``'s group holds a list at ``key``
-    (``dataset.drop_columns``, ``attack.fprs``): a mapping given to it is refused, not merged
-    into it."""
-    import yaml
-
-    group, _, rest = key.lstrip("+~").partition(".")
-    if not rest:
-        return False
-    for config in sorted(packaged_configs(group)):  # (none for a group of no folder)
-        try:
-            node: Any = _packaged_yaml(group, config)
-        except (OSError, yaml.YAMLError):
-            continue
-        for name in rest.split("."):
-            node = node.get(name) if isinstance(node, Mapping) else None
-        if isinstance(node, tuple):  # (a YAML list, frozen)
-            return True
-    return False
 
 
 def packaged_configs(group: str) -> frozenset[str]:

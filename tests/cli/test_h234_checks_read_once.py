@@ -45,12 +45,10 @@ def test_a_packaged_config_file_is_parsed_once_per_process(counted_yaml):
     assert hint is not None and "dataset=" in hint
     parsed = len(counted_yaml)
     assert config_keys.unselected_config_hint("dataset.path") == hint
-    assert config_keys.packaged_list("attack.fprs") is True
-    assert config_keys.packaged_list("attack.fprs") is True
     assert config_keys.configs_holding("dataset.path") == config_keys.configs_holding(
         "dataset.path"
     )
-    assert len(counted_yaml) == parsed + 1  # attack/default.yaml; dataset's were read
+    assert len(counted_yaml) == parsed  # dataset's were read
 
 
 def test_the_cached_configs_cannot_be_changed_by_a_caller(counted_yaml):
