@@ -247,3 +247,27 @@ def test_gradient_canaries_still_ride_on_dp_sgd(make_cfg):
         assert _CANARY_FACTORY.get() is canaries
     with audit_training(audit, seed=0, ride=False) as canaries:
         assert canaries is not None and _CANARY_FACTORY.get() is None
+
+
+@pytest.mark.slow
+def test_an_interrupted_white_box_audit_says_its_models_train_again(tmp_path, monkeypatch):
+    """Ctrl-C of a DP run with the gradient canaries said 'kept: 2 trained models saved
+    ..., reused when the run resumes', and the resume trained both again."""
+    import mia_defense.experiment as experiment
+    from mia_defense.tracking import read_json
+    from tests.helpers import mia_train
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt  # (as the signal handler raises it, models saved)
+
+    monkeypatch.setattr(experiment, "release_population", stopped)
+    run_dir = tmp_path / "run"
+    done = mia_train("plan.num_models=2", "plan.population_size=200", "progress=false",
+                     "figures=false", "train.epochs=1", "attack.bootstrap=0", "defense=dp",
+                     "attack.audit=one_run", "attack.white_box=true",
+                     f"hydra.run.dir={run_dir}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "gradient canaries" in read_json(run_dir / "results.json")["resume_retrains"]
+    assert "kept: 2 trained models saved in " in done.stderr
+    assert "so the run trains every model again when it resumes" in done.stderr
+    assert "reused when the run resumes" not in done.stderr

@@ -867,13 +867,19 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     from mia_defense.tracking.artifacts import CHECKPOINTS, DIGESTED_FOLDERS
 
     try:
-        if read_json(run_dir / "results.json").get("status") != "interrupted":
+        payload = read_json(run_dir / "results.json")
+        if payload.get("status") != "interrupted":
             return
         saved = sum(1 for folder in DIGESTED_FOLDERS for _ in (run_dir / folder).glob(
             "model_*.pt"))  # fmt: skip
     except (MiaDefenseError, OSError):
         return
-    if saved:
+    retrains = payload.get("resume_retrains")
+    if saved and isinstance(retrains, str):  # (`gradient_canaries_ride`)
+        log.warning("kept: %s saved in %s/, but %s, so the run trains every model again when "
+                    "it resumes; lost: the training so far", counted(saved, "trained model"),
+                    shell_path(run_dir / CHECKPOINTS), retrains)  # fmt: skip
+    elif saved:
         log.warning("kept: %s saved in %s/, reused when the run resumes; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
                     "done again then", counted(saved, "trained model"),

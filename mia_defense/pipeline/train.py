@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from mia_defense.pipeline.spec import Experiment
 
 __all__ = [
+    "RETRAINS",
     "attacks_for_recipe",
     "check_checkpoint_folders",
     "check_defense_plans",
@@ -252,6 +253,11 @@ def _fits(build_model: Callable[[], nn.Module]) -> Callable[[dict[str, Any]], st
     an entry is there to check)."""
     model = functools.cache(build_model)
     return lambda state: state_mismatch(model(), state)
+
+
+# Why a run whose gradient canaries ride on training trains every model again on resume.
+RETRAINS = ("the one-run audit's gradient canaries (attack.audit=one_run with "
+            "attack.white_box=true and DP-SGD) ride on training")
 
 
 def gradient_canaries_ride(experiment: Experiment) -> bool:
