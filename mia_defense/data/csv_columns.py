@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import override_text, quoted_list_hint, show, shown
+from mia_defense.constraints import is_integer, override_text, quoted_list_hint, show, shown
 from mia_defense.data.checks import (
     ID_ROWS,
     as_written,
@@ -117,7 +117,7 @@ def check_label_column(label_column: Any) -> str:
     header's are. An empty name, or spaces only, is refused before any data is read: it said
     "no column '' in the header [...]" once the run directory was made, and no column
     could be it (a column without a name is refused, or dropped)."""
-    if isinstance(label_column, int | np.integer) and not isinstance(label_column, bool):
+    if is_integer(label_column):
         label_column = shown(int(label_column))  # dataset.label_column=57: Hydra reads an int
     if not isinstance(label_column, str):  # from Python: an AttributeError deep in the header
         raise ConfigError(f"dataset.label_column={label_column!r}: must be the header name of "
