@@ -61,6 +61,7 @@ from mia_defense.constraints import (
     quoted_list_hint,
     show,
     string_hint,
+    whole_float_hint,
 )
 from mia_defense.constraints import missing_attribute as _missing_attribute
 from mia_defense.data.checks import require_path
@@ -914,7 +915,8 @@ def _value_problem(
     name = key.rsplit(".", 1)[-1]
     return (f"{key}={show(value)}: must be {allowed} ({target} takes {name}: {shown})"
             f"{string_hint(value, kinds)}{number_hint(key, value, kinds, path=_pathlike(hint))}"
-            f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}")
+            f"{quoted_list_hint(key, value) if kinds & {'ints', 'floats', 'strs'} else ''}"
+            f"{whole_float_hint(key, value) if 'int' in kinds else ''}")
 
 
 # -- what the walk cannot see key by key ------------------------------------------------------

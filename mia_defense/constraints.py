@@ -17,7 +17,8 @@ from mia_defense.errors import ConfigError
 
 __all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "is_fraction",
            "is_integer", "list_override", "missing_attribute", "number_hint", "override_text",
-           "quoted_list_hint", "shape_refusal", "show", "shown", "string_hint", "sweep_refusal"]
+           "quoted_list_hint", "shape_refusal", "show", "shown", "string_hint", "sweep_refusal",
+           "whole_float_hint"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ class Param:
         kinds = {"floats": {"int", "float"}, "float": {"int", "float"}}.get(self.kind, {self.kind})
         named = number_hint(key, value, kinds) if not self.choices else ""  # (no name is one)
         listed = quoted_list_hint(key, value) if self.kind in ("floats", "strs") else ""
-        return line + string_hint(value, kinds) + named + listed
+        floated = whole_float_hint(key, value, self.accepts) if self.kind == "int" else ""
+        return line + string_hint(value, kinds) + named + listed + floated
 
 
 def is_integer(value: Any, *, low: int | None = None, high: int | None = None) -> bool:
@@ -214,6 +216,20 @@ def string_hint(value: Any, kinds: Any) -> str:
             "give it (${oc.env:NAME} always gives a string): drop the quotes, or read the "
             "variable as a value with ${oc.decode:${oc.env:NAME}} (on the command line "
             "quoted for Hydra and the shell: 'key=\"${oc.decode:${oc.env:NAME,DEFAULT}}\"')")
+
+
+def whole_float_hint(key: str, value: Any, accepts: Any = None) -> str:
+    """What to add to a refusal of the whole float ``value`` by an integer key: Hydra reads
+    ``plan.num_models=1e1`` (or ``10.0``) as the float 10.0, refused as 'must be an even
+    integer' without saying why 10 was not one. Names how Hydra read it and, where
+    ``accepts`` (a test of the value, or ``None``: any) takes the integer, the override to
+    write (``plan.num_models=10``). ``''`` for any other value."""
+    if not isinstance(value, float) or not math.isfinite(value) or not value.is_integer():
+        return ""
+    whole = int(value)
+    fix = f": write {key}={whole}" if accepts is None or accepts(whole) else ""
+    return (f"; Hydra read it as the float {show(value)} (a number with a point or an "
+            f"exponent, as 1e1 or 10.0, is a float; an integer is digits alone){fix}")
 
 
 # Keys that name a file or folder, by their last name: a number given to one may be a name.

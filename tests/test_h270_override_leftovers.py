@@ -1,0 +1,55 @@
+"""Overrides the config check let through or answered without the fix: a whole number
+written as a float (``plan.num_models=1e1``, refused as 'must be an even integer' without
+saying it read as 10.0)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.errors import ConfigError
+from mia_defense.hydra_setup import setup_hydra
+from tests.conftest import compose_cfg
+from tests.helpers import refused_before_run_dir
+
+setup_hydra()  # (as the tools compose: Hydra's loader guarded)
+
+READ_AS_FLOAT = ("Hydra read it as the float {} (a number with a point or an exponent, as 1e1 "
+                 "or 10.0, is a float; an integer is digits alone)")  # fmt: skip
+
+
+@pytest.mark.parametrize(("overrides", "key", "read", "fix"), [
+    (["plan.num_models=1e1"], "plan.num_models", "10.0", "plan.num_models=10"),
+    (["train.epochs=3.0"], "train.epochs", "3.0", "train.epochs=3"),
+    (["seed=2e0"], "seed", "2.0", "seed=2"),
+    (["attack.num_targets=1e1"], "attack.num_targets", "10.0", "attack.num_targets=10"),
+    # a keyword of a _target_ node, checked against its signature
+    (["model=cnn", "model.groups=8.0"], "model.groups", "8.0", "model.groups=8"),
+    (["defense=dp", "defense.dp.max_physical_batch_size=1e2"],
+     "defense.dp.max_physical_batch_size", "100.0", "defense.dp.max_physical_batch_size=100"),
+    # the integer is refused too: how it was read, no override to write
+    (["plan.num_models=1e5"], "plan.num_models", "100000.0", None),
+    (["plan.num_models=3.0"], "plan.num_models", "3.0", None),
+])  # fmt: skip
+def test_a_whole_float_given_to_an_integer_key_says_how_to_write_it(overrides, key, read, fix):
+    from mia_defense.config import check_config
+
+    with pytest.raises(ConfigError) as refused:
+        check_config(compose_cfg(*overrides))
+    said = str(refused.value)
+    assert said.startswith(f"{key}={read}: must be ")
+    hint = "; " + READ_AS_FLOAT.format(read)
+    assert said.endswith(hint + (f": write {fix}" if fix else ""))
+
+
+def test_a_fraction_given_to_an_integer_key_is_refused_as_before():
+    from mia_defense.config import check_config
+
+    with pytest.raises(ConfigError) as refused:
+        check_config(compose_cfg("train.batch_size=32.5"))
+    assert str(refused.value) == "train.batch_size=32.5: must be an integer >= 1"
+
+
+def test_mia_train_says_how_to_write_the_integer_before_the_run_directory(tmp_path):
+    stderr = refused_before_run_dir("plan.num_models=1e1", cwd=tmp_path)
+    assert "read it as the float 10.0" in stderr
+    assert stderr.rstrip().endswith("write plan.num_models=10")
