@@ -279,3 +279,20 @@ def test_a_loader_setting_of_minus_a_huge_integer_is_refused_by_name(tmp_path, l
     value = HUGE if setting in ("label_base", "standardize") else -HUGE
     with pytest.raises(MiaDefenseError, match=said):
         getattr(data, loader)(path=path, **{setting: value}, **kwargs)
+
+
+@pytest.mark.parametrize(("model", "settings", "said"), [
+    ("MLP", {"hidden": 64}, r"^model\.hidden=64: must be a list of widths, e\.g\. \[64\]$"),
+    ("SmallCNN", {"channels": 8}, r"^model\.channels=8: must be a list of widths"),
+    ("SmallCNN", {"hidden": [8]}, r"^model\.hidden=\[8\]: must be one width, an integer >= 1, "
+                                  r"not a list$"),
+    ("SmallCNN", {"pooled": (2, 2)}, r"^model\.pooled=\[2, 2\]: must be one width"),
+])
+def test_a_width_list_where_one_width_goes_is_refused_by_name(model, settings, said):
+    # from Python these raised a raw TypeError ('int' object is not iterable; int() argument
+    # must be ... not 'list'); the config check refuses them by the signature's type
+    import mia_defense.models as models
+
+    shape = (4,) if model == "MLP" else (1, 8, 8)
+    with pytest.raises(ConfigError, match=said):
+        getattr(models, model)(input_shape=shape, num_classes=2, **settings)

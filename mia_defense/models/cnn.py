@@ -109,9 +109,9 @@ class SmallCNN(nn.Module):
         if not channels:
             raise ConfigError("model.channels is empty: give at least one conv width")
         check_dropout("model.dropout", dropout)
-        check_widths("model.channels", channels)
-        check_widths("model.hidden", hidden)
-        check_widths("model.pooled", pooled, most=MAX_POOLED)
+        check_widths("model.channels", channels, listed=True)
+        check_widths("model.hidden", hidden, listed=False)
+        check_widths("model.pooled", pooled, most=MAX_POOLED, listed=False)
         check_norm(norm, groups)
 
     def __init__(

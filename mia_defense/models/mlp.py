@@ -26,11 +26,18 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
 MAX_WIDTH = 2**31 - 1
 
 
-def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH) -> None:
+def check_widths(key: str, value: int | Sequence[int], *, most: int = MAX_WIDTH,
+                 listed: bool | None = None) -> None:
     """Refuse a layer width (or list of them) that is not an integer in [1, ``most``]: a
     width of 0 builds a model whose output ignores its input (it learns the class prior, and
     looks private to every attack); 2**63 ended in torch's 'Overflow when unpacking long
-    long', naming no key."""
+    long', naming no key. ``listed``: the setting is a list (True) or one width (False);
+    from Python, MLP(hidden=64) and SmallCNN(hidden=[8]) raised a raw TypeError."""
+    many = isinstance(value, Sequence) and not isinstance(value, str)
+    if listed is not None and many != listed:
+        raise ConfigError(f"{key}={show(value)}: must be "
+                          + (f"a list of widths, e.g. [{show(value)}]" if listed else
+                             "one width, an integer >= 1, not a list"))  # fmt: skip
     for width in value if isinstance(value, Sequence) else [value]:
         if not is_integer(width, low=1):
             raise ConfigError(
@@ -78,7 +85,7 @@ class MLP(nn.Sequential):
                 f"choose from {sorted(_ACTIVATIONS)}"
             )
         check_dropout("model.dropout", dropout)
-        check_widths("model.hidden", hidden)
+        check_widths("model.hidden", hidden, listed=True)
 
     def __init__(
         self,
