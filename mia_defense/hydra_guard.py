@@ -559,7 +559,9 @@ def _unselected_config_refusal(
     # a config of a group that is not selected: the key is missing at the group's root
     hint = unselected_config_hint(found.group(1)) if "." not in where else None
     if hint is None and where and getattr(cause, "key", None) is not None:
-        hint = _missing_key_hint(parent, str(where), str(cause.key))
+        given = next((text.partition("=")[2] for text in map(str, overrides)
+                      if text.partition("=")[0].lstrip("+~") == found.group(1)), "VALUE")
+        hint = _missing_key_hint(parent, str(where), str(cause.key), given=given or "VALUE")
     if hint is None:
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
@@ -570,18 +572,25 @@ def _unselected_config_refusal(
 _NAMED_ENTRIES = {"attack.attacks": "attack", "defense": "defense"}
 
 
-def _missing_key_hint(parent: DictConfig, where: str, name: str) -> str:
+def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str = "VALUE") -> str:
     """What to write instead of Hydra's "To append to your config use +KEY=..." for a key
-    ``name`` that the node ``where`` (selected, composed) lacks: ``defense=dp
+    ``name`` that the node ``where`` (selected, composed) lacks, set to ``given``: ``defense=dp
     'defense.dp={noise:1}'`` was told 'dp' is not selected, ``attack.attacks.lira=null`` (one
     meant to turn LiRA off) to add an attack 'lira', ``attack.queries={repeat:3}`` to add a
-    key nothing reads."""
+    key nothing reads, ``defense=dp defense.delta=true`` (dp's delta) to add a defense."""
     import difflib
 
     keys = [str(k) for k in parent if not str(k).startswith("_")]
     close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
     meant = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
     entry = _NAMED_ENTRIES.get(where)
+    holders = [k for k in keys if isinstance(parent.get(k), DictConfig) and name in parent[k]]
+    if entry is not None and holders and name not in keys:  # a key of an entry, one level up
+        written = " or ".join(f"{where}.{holder}.{name}={given}" for holder in holders)
+        if len(holders) > 2:
+            written = f"{where}.NAME.{name}={given} (e.g. {where}.{holders[0]}.{name}={given})"
+        return (f"{where} has no {entry} {name!r}: {name} is a key of the {entry}"
+                f"{'s' if len(holders) > 1 else ''} {', '.join(holders)}; write {written}")
     if entry is not None:
         return (f"{where} has no {entry} {name!r}{meant} (its {entry}s: {', '.join(keys)}); "
                 f"leave one out with '~{where}.NAME', or add one of your own with "

@@ -1,6 +1,7 @@
 """Overrides the config check let through or answered without the fix: a whole number
 written as a float (``plan.num_models=1e1``, refused as 'must be an even integer' without
-saying it read as 10.0)."""
+saying it read as 10.0), a key of a defense or attack given one level up
+(``defense=dp defense.delta=true``: 'add one of your own')."""
 
 from __future__ import annotations
 
@@ -53,3 +54,29 @@ def test_mia_train_says_how_to_write_the_integer_before_the_run_directory(tmp_pa
     stderr = refused_before_run_dir("plan.num_models=1e1", cwd=tmp_path)
     assert "read it as the float 10.0" in stderr
     assert stderr.rstrip().endswith("write plan.num_models=10")
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    # 'defense has no defense 'delta' ... add one of your own with '+defense.delta=...''
+    (["defense=dp", "defense.delta=true"], "defense has no defense 'delta': delta is a key "
+     "of the defense dp; write defense.dp.delta=true"),
+    (["defense=[dp,mixup]", "defense.alpha=0.2"], "defense has no defense 'alpha': alpha is "
+     "a key of the defense mixup; write defense.mixup.alpha=0.2"),
+    (["attack.attacks.gamma=2"], "attack.attacks has no attack 'gamma': gamma is a key of "
+     "the attack rmia; write attack.attacks.rmia.gamma=2"),
+    (["attack.attacks.seed=3"], "attack.attacks has no attack 'seed': seed is a key of the "
+     "attacks shokri, lira_online, lira_offline, lira_online_augmented, rmia, label_only, "
+     "gradient_norm; write attack.attacks.NAME.seed=3 (e.g. attack.attacks.shokri.seed=3)"),
+])  # fmt: skip
+def test_a_key_of_a_selected_entry_given_one_level_up_names_where_it_goes(overrides, said):
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException) as refused:
+        compose_cfg(*overrides)
+    name = overrides[-1].partition("=")[0].rsplit(".", 1)[1]
+    assert str(refused.value).endswith(f"(Key {name!r} is not in struct): {said}")
+
+
+def test_mia_train_names_the_defenses_key_before_the_run_directory(tmp_path):
+    stderr = refused_before_run_dir("defense=dp", "defense.delta=1e-5", cwd=tmp_path)
+    assert "write defense.dp.delta=1e-5" in stderr
