@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mia_defense.errors import DataError
+from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_scores, as_truth
 
-__all__ = ["MAX_BOOTSTRAP", "Intervals", "bootstrap_intervals", "few_draws_note"]
+__all__ = [
+    "MAX_BOOTSTRAP",
+    "MIN_TAIL_RESAMPLES",
+    "Intervals",
+    "bootstrap_intervals",
+    "few_draws_note",
+    "few_resamples_note",
+    "resamples_needed",
+]
 
 # Bootstrap resamples (attack.bootstrap): each attack's intervals cost about B·T·N weights
 # (68 ms per 200 at T=16, N=1000); 10^5 already pins a percentile end to a fraction of a
 # percent of the interval, while a typo of 10^8 would keep a finished training waiting for days.
 MAX_BOOTSTRAP = 100_000
+
+# Resamples wanted beyond each end of a percentile interval: with fewer, each end is one of a
+# handful of extreme resamples (at B=2, the 2.5th and 97.5th percentiles of two numbers: a
+# "95%" interval that missed the AUC it was drawn around), and moves by much of the
+# interval's width from one seed to the next. 5 a tail is 200 resamples at 95%, 1000 at 99%.
+MIN_TAIL_RESAMPLES = 5
 
 # Resample weights held at once: 250k is 2 MB per int64 array of a block (a block's ROC
 # arithmetic holds about five such arrays), which stay in the CPU's cache: the default
@@ -295,4 +311,38 @@ def few_draws_note(num_records: int, groups: np.ndarray | None, confidence: str)
         + f", too few to mean the stated {confidence} confidence; "
         + ("attack more records" if groups is None else "deduplicate the data")
         + ", or read the intervals as no measure of the figures' uncertainty"
+    )
+
+
+def resamples_needed(confidence: float) -> int:
+    """The fewest resamples that leave `MIN_TAIL_RESAMPLES` in each tail of a two-sided
+    percentile interval at ``confidence`` (200 at 0.95, 1000 at 0.99)."""
+    tail = (1.0 - confidence) / 2
+    return math.ceil(MIN_TAIL_RESAMPLES / tail - 1e-9)  # (0.025 is 0.0250...02 in floats)
+
+
+def few_resamples_note(num_resamples: int, confidence: float) -> str | None:
+    """What to say of percentile intervals at ``confidence`` drawn from ``num_resamples``
+    resamples (attack.bootstrap, attack.confidence) when a tail holds fewer than
+    `MIN_TAIL_RESAMPLES` of them, ``None`` otherwise (and for 0: no intervals). The one rule,
+    said in the attack stage's warning and under the end-of-run table: intervals of 2
+    resamples, printed and saved as 95% intervals, were read as such."""
+    needed = resamples_needed(confidence)
+    if not 0 < num_resamples < needed:
+        return None
+    tail = (1.0 - confidence) / 2
+    # (beyond MAX_BOOTSTRAP, as at attack.confidence=0.999999999999, only a lower level
+    # helps: the advice alone named 10^13 resamples, which are refused)
+    most = 1.0 - 2.0 * MIN_TAIL_RESAMPLES / MAX_BOOTSTRAP
+    lower = "" if needed <= MAX_BOOTSTRAP else (
+        f"; that is above the {MAX_BOOTSTRAP} attack.bootstrap allows: lower "
+        f"attack.confidence to at most {most:g}")
+    level = level_text(confidence)
+    left = math.floor(num_resamples * tail * 1000) / 1000  # (4.9995 is not 5)
+    return (
+        f"attack.bootstrap={num_resamples} resamples leave {left:g} in each "
+        f"{level_text(tail)} tail of the {level} intervals, fewer than the "
+        f"{MIN_TAIL_RESAMPLES} a percentile interval needs: their ends are a few extreme "
+        f"resamples, narrower than stated and no {level} intervals; use "
+        f"attack.bootstrap={needed} or more for {level} intervals (0: no intervals){lower}"
     )

@@ -22,7 +22,7 @@ from mia_defense.attacks.runner import (
     strongest,
 )
 from mia_defense.errors import ConfigError
-from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, few_draws_note
+from mia_defense.metrics.bootstrap import few_draws_note, few_resamples_note
 from mia_defense.metrics.epsilon import empirical_epsilon, level_text
 from mia_defense.metrics.records import (
     MIN_SLICE_RECORDS,
@@ -459,23 +459,11 @@ def _blown_up(
 
 
 def _warn_thin_bootstrap(evaluation: EvaluationConfig) -> None:
-    """Say when too few resamples leave a tail of the percentile interval empty: its ends
-    are then the most extreme resamples, an interval of no stated confidence."""
-    tail = (1.0 - evaluation.confidence) / 2
-    needed = math.ceil(1.0 / tail - 1e-9)
-    if 0 < evaluation.bootstrap < needed:
-        # (beyond MAX_BOOTSTRAP, as at attack.confidence=0.999999999999, only a lower
-        # confidence helps: the advice alone named 2·10^12 resamples, which are refused)
-        most = 1.0 - 2.0 / MAX_BOOTSTRAP
-        lower = (f"; that is above the {MAX_BOOTSTRAP} attack.bootstrap allows: lower "
-                 f"attack.confidence to at most {most:g}") if needed > MAX_BOOTSTRAP else ""
-        log.warning(
-            "attack.bootstrap=%d resamples leave each %s tail of the %s intervals less "
-            "than one resample: the intervals are the extreme resamples, narrower than "
-            "stated; use attack.bootstrap=%d or more (0: no intervals)%s",
-            evaluation.bootstrap, level_text(tail), level_text(evaluation.confidence), needed,
-            lower,
-        )
+    """Say when too few resamples leave a tail of the percentile intervals
+    (`few_resamples_note`; the end-of-run table says it again under them)."""
+    note = few_resamples_note(evaluation.bootstrap, evaluation.confidence)
+    if note:
+        log.warning("FEW RESAMPLES: %s", note)
 
 
 # Seconds per resampled score of the bootstrap (metrics.bootstrap: 68 ms per 200 resamples of

@@ -9,6 +9,7 @@ from typing import Any
 
 from mia_defense.attacks.runner import measured_nothing
 from mia_defense.audit import audit_lines
+from mia_defense.metrics.bootstrap import few_resamples_note
 from mia_defense.metrics.epsilon import level_text
 from mia_defense.metrics.roc import (
     fpr_key,
@@ -77,6 +78,7 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
         return "  ".join(cells).rstrip()
     lines += [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(row) for row in rows]
+    lines += _few_resamples_lines(result)
     lines += _unresolved_lines(result.nonmember_scores, fprs)
     lines += _tied_lines(result, fprs)
     lines += _read_below_lines(result, fprs)
@@ -210,6 +212,16 @@ def _ci_level(result: RunResult) -> str:
     levels = {r.intervals.confidence for r in result.attack_results.values()
               if r.intervals is not None}  # fmt: skip
     return level_text(levels.pop()) if len(levels) == 1 else "95%"
+
+
+def _few_resamples_lines(result: RunResult) -> list[str]:
+    """A line under the table when its intervals rest on too few resamples for their level
+    (`few_resamples_note`): attack.bootstrap=2 printed '0.853 [0.870, 0.883]' under
+    'AUC [95% CI]', its warning logged above the table, out of sight."""
+    drawn = {(r.intervals.num_resamples, r.intervals.confidence)
+             for r in result.attack_results.values() if r.intervals is not None}  # fmt: skip
+    notes = [few_resamples_note(count, level) for count, level in sorted(drawn)]
+    return [f"FEW RESAMPLES: {note}" for note in dict.fromkeys(notes) if note]
 
 
 def _ci_text(summary: dict[str, Any], key: str, digits: int) -> str:
