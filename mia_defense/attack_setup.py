@@ -66,7 +66,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         misspelt_group_key_message,
         training_group,
     )
-    from mia_defense.hydra_guard import empty_mapping_problems, merge_problem, sweep_problem
+    from mia_defense.hydra_guard import merge_problem, override_problems, sweep_problem
 
     overrides = check_overrides(overrides)
     # (seed=True, 1.5, NaN, None or '${oc.env:HOME}' was composed as given, and refused
@@ -110,7 +110,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         raise ConfigError(f"attack overrides {list(overrides)}: {said}") from None
     finally:
         restore_gh_from_backup(backup)
-    problems = empty_mapping_problems(cfg, overrides)  # (attack.attacks={} ran every attack)
+    problems = override_problems(cfg, overrides)  # (attack.attacks={} ran every attack)
     if problems:
         raise ConfigError(f"attack overrides {list(overrides)}: {'; '.join(problems)}")
     return cfg

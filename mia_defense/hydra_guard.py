@@ -41,10 +41,12 @@ from mia_defense.targets import (
 __all__ = [
     "HydraConfigError",
     "blank_folder_settings",
+    "deleted_keyword_problems",
     "empty_mapping_problems",
     "guard_config_loading",
     "merge_problem",
     "mode_flags_refusal",
+    "override_problems",
     "refuse_code_in_hydra",
     "rerun_refusal",
     "sweep_of_unselected_points",
@@ -431,7 +433,7 @@ def guard_config_loading() -> None:
         config_name = args[0] if args else kwargs.get("config_name")
         refuse_code_in_hydra(config, config_name)
         overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
-        problems = empty_mapping_problems(config, list(overrides or []))
+        problems = override_problems(config, list(overrides or []))
         if problems:
             raise HydraConfigError("; ".join(problems))
         return config
@@ -487,6 +489,67 @@ def empty_mapping_problems(config: DictConfig, overrides: Sequence[str]) -> list
         problems.append(
             f"{text}: Hydra merges a mapping given as an override into what {key} holds, so "
             f"an empty one changes nothing: every entry ({shown}) would stay as it is; {fix}"
+        )
+    return problems
+
+
+def override_problems(config: DictConfig, overrides: Sequence[str]) -> list[str]:
+    """The problems of ``overrides`` that only the composed ``config`` shows, for every
+    composition of overrides (the tools' guarded loader, the API's `attack_config`): an
+    empty mapping that changes nothing (`empty_mapping_problems`), a deleted keyword of a
+    ``_target_`` (`deleted_keyword_problems`)."""
+    return [*empty_mapping_problems(config, overrides),
+            *deleted_keyword_problems(config, overrides)]  # fmt: skip
+
+
+# Targets whose signatures the loader reads (importing these runs no code of the user's).
+_KNOWN_TARGETS = ("mia_defense.", "torch.")
+
+
+def deleted_keyword_problems(config: DictConfig, overrides: Sequence[str]) -> list[str]:
+    """A problem line for each ``~KEY`` of ``overrides`` that deleted a keyword of a
+    ``_target_`` node which the target takes with a default (``~model.hidden``,
+    ``~defense.dp.delta``, ``~attack.attacks.rmia.gamma``): the run used the function's
+    default, a value results.json, whose config lacks the key, does not record. A keyword
+    the target does not take is left (deleting one left from the packaged config when only
+    the ``_target_`` was replaced is the fix); so are targets of one's own (not imported
+    here) and the ``_...`` keys Hydra reads."""
+    import inspect
+
+    from hydra._internal.utils import _locate
+    from omegaconf import OmegaConf
+
+    from mia_defense.constraints import show
+
+    problems: list[str] = []
+    for text in map(str, overrides):
+        if not text.lstrip().startswith("~"):
+            continue  # (the default run's path parses nothing)
+        try:
+            override = _parsed_override(text.strip())
+        except Exception:  # (Hydra names a text it cannot parse itself)
+            continue
+        key = override.key_or_group
+        owner, _, name = key.rpartition(".")
+        if override.package is not None or "/" in key or not owner or name.startswith("_"):
+            continue
+        node = OmegaConf.select(config, owner, default=None, throw_on_resolution_failure=False)
+        if not isinstance(node, DictConfig) or name in node:
+            continue
+        target = node.get("_target_") if "_target_" in node else None
+        if not isinstance(target, str) or not target.startswith(_KNOWN_TARGETS):
+            continue
+        try:
+            parameter = inspect.signature(_locate(target)).parameters.get(name)
+        except Exception:  # (an unimportable target: the config check names it)
+            continue
+        if parameter is None or parameter.default is inspect.Parameter.empty:
+            continue  # (not taken: the check says nothing of it; no default: it says missing)
+        problems.append(
+            f"{text.strip()}: deletes {name} of {owner} ({target} takes {name}), so the run "
+            f"would use the function's default ({name}={show(parameter.default)}), which "
+            f"results.json, its config lacking {key}, does not record; set it instead "
+            f"({key}=VALUE, or {key}={show(parameter.default)} for that default)"
         )
     return problems
 

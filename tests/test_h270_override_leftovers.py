@@ -1,7 +1,9 @@
 """Overrides the config check let through or answered without the fix: a whole number
 written as a float (``plan.num_models=1e1``, refused as 'must be an even integer' without
 saying it read as 10.0), a key of a defense or attack given one level up
-(``defense=dp defense.delta=true``: 'add one of your own')."""
+(``defense=dp defense.delta=true``: 'add one of your own'), a deleted keyword of a
+``_target_`` (``~model.hidden`` ran on the function's default, which results.json did not
+record)."""
 
 from __future__ import annotations
 
@@ -80,3 +82,45 @@ def test_a_key_of_a_selected_entry_given_one_level_up_names_where_it_goes(overri
 def test_mia_train_names_the_defenses_key_before_the_run_directory(tmp_path):
     stderr = refused_before_run_dir("defense=dp", "defense.delta=1e-5", cwd=tmp_path)
     assert "write defense.dp.delta=1e-5" in stderr
+
+
+@pytest.mark.parametrize(("overrides", "deleted", "target", "default"), [
+    (["~model.hidden"], "model.hidden", "mia_defense.models.MLP", "[128]"),
+    (["defense=dp", "~defense.dp.max_grad_norm"], "defense.dp.max_grad_norm",
+     "mia_defense.defenses.DPSGD", "1.0"),
+    (["~attack.attacks.rmia.gamma"], "attack.attacks.rmia.gamma", "mia_defense.attacks.rmia",
+     "1.0"),
+    (["~dataset.standardize"], "dataset.standardize", "mia_defense.data.load_digits", "false"),
+])  # fmt: skip
+def test_a_deleted_keyword_of_a_target_is_refused_not_left_to_its_default(
+    overrides, deleted, target, default
+):
+    # it passed the check and ran on the function's default; results.json lacked the key
+    with pytest.raises(ConfigError) as refused:
+        compose_cfg(*overrides)
+    owner, _, name = deleted.rpartition(".")
+    assert str(refused.value).endswith(
+        f"~{deleted}: deletes {name} of {owner} ({target} takes {name}), so the run would use "
+        f"the function's default ({name}={default}), which results.json, its config lacking "
+        f"{deleted}, does not record; set it instead ({deleted}=VALUE, or {deleted}={default} "
+        "for that default)"
+    )
+
+
+def test_keys_left_from_a_replaced_target_can_still_be_deleted():
+    # the fix for keys the new _target_ does not take (and one's own targets, not imported)
+    cfg = compose_cfg("model._target_=torch.nn.Linear", "~model.hidden", "~model.activation",
+                      "~model.dropout", "+model.in_features=3", "+model.out_features=2")
+    assert "hidden" not in cfg.model
+    own = compose_cfg("dataset._target_=my_pkg.load", "~dataset.standardize")
+    assert "standardize" not in own.dataset
+
+
+def test_mia_train_and_the_api_refuse_a_deleted_keyword(tmp_path):
+    from mia_defense.attack_setup import attack_config
+
+    stderr = refused_before_run_dir("~model.hidden", cwd=tmp_path)
+    assert "ConfigError: ~model.hidden: deletes hidden of model" in stderr
+    with pytest.raises(ConfigError, match=r"~attack.attacks.lira_online.online: deletes online "
+                       r"of attack.attacks.lira_online \(mia_defense.attacks.lira takes"):
+        attack_config(["~attack.attacks.lira_online.online"])
