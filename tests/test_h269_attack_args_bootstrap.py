@@ -54,3 +54,52 @@ def test_the_api_table_says_it_too():
     assert "use attack.bootstrap=1000 or more for 99% intervals" in done.table()
     assert np.isfinite(done.result.attacks["loss"]["auc_ci_low"])
 
+
+# - An argument over 255 bytes (a 5,000-digit override, a long list of values) was stat-ed by
+#   `split_path` to tell a PATH from an override: a raw 'OSError: File name too long', exit 1
+#   with a traceback. A text no path can be is now never looked up: an override is read as one
+#   (and refused by the config checks, exit 2, as mia-train refuses it), a PATH too long or
+#   holding a NUL byte is refused by name, exit 2, before any run directory is made.
+
+from mia_defense.cli.attack import split_path  # noqa: E402
+
+
+def test_an_override_too_long_for_a_file_name_is_an_override():
+    long = "attack.bootstrap=" + "9" * 5000
+    assert split_path(["o.npz", long]) == ("o.npz", [long])
+    assert split_path([long, "o.npz"]) == ("o.npz", [long])
+    assert split_path(["attack.fprs=[" + ",".join(["0.5"] * 100) + "]"])[0] is None
+
+
+@pytest.fixture
+def observations_file(tmp_path):
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
+    return tmp_path
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    ("attack.bootstrap=" + "9" * 5000, "ConfigError: attack.bootstrap=<an integer of 5000 digits>"),
+    ("attack.fprs=[" + ",".join(["0.5"] * 100) + "]", "ConfigError: attack.fprs=[0.5, 0.5"),
+])
+def test_a_long_override_is_refused_by_the_config_checks(observations_file, override, said):
+    done = mia_attack("o.npz", override, "hydra.run.dir=run", cwd=observations_file)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert said in done.stderr
+    assert "OSError" not in done.stderr and "Traceback" not in done.stderr
+    assert not (observations_file / "run").exists()
+
+
+@pytest.mark.parametrize(("path", "said"), [
+    ("a" * 300, "holds a name of 300 bytes, longer than any file or folder's (255 bytes at most)"),
+    ("d/" * 2100 + "o.npz", "is 4205 bytes long, longer than any path (4095 bytes at most)"),
+    ("o.npz\0x", "holds a NUL byte"),
+])
+def test_a_path_no_file_can_have_is_refused_by_name(observations_file, path, said):
+    # (source=PATH with a NUL: Hydra's lexer refuses the override, exit 2, as mia-train's)
+    for args in ([path], [f"source={path}"])[: 1 if "\0" in path else 2]:
+        done = mia_attack(*args, "hydra.run.dir=run", cwd=observations_file)
+        assert done.returncode == 2, done.stderr[-2000:]
+        shown = path[:20].replace("\0", " ")  # (one line: control characters as spaces)
+        assert f"DataError: source={shown}" in done.stderr and said in done.stderr
+        assert "OSError" not in done.stderr and "Traceback" not in done.stderr
+        assert not (observations_file / "run").exists()

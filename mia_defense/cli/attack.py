@@ -325,7 +325,8 @@ class SourceCheck(Callback):
         source = OmegaConf.select(config, "source", throw_on_missing=False)
         if source is None or source == "???":
             return
-        missing = missing_source(str(source)) or unreadable_source(Path(str(source)))
+        missing = _unnamable_source(str(source)) or missing_source(str(source)) or (
+            unreadable_source(Path(str(source))))
         problem = missing or _refuse_output(
             Path(config.hydra.run.dir), Path(source), key="hydra.run.dir", rerun=True
         ) or _hydra_writes_in(config, Path(source), Path(config.hydra.run.dir)) or (
@@ -352,7 +353,7 @@ class SourceCheck(Callback):
         sources = [source] if source is not None else []
         sources += _swept_sources(task_overrides(config))
         for path in (Path(str(s)) for s in sources):
-            if not path.exists():  # refused per job, in a folder of its own
+            if not _on_disk(str(path)):  # refused per job, in a folder of its own
                 continue
             problem = _refuse_output(Path(config.hydra.sweep.dir), path, key="hydra.sweep.dir") or (
                 # a job's folder: one level down, as hydra.sweep.subdir makes it
@@ -509,7 +510,7 @@ def run(
     start, stopwatch = time.perf_counter(), Stopwatch()
     check_attack_config(cfg)  # a sweep's points (and callers without Hydra's callbacks)
     path = _from_launch_dir(Path(str(cfg.source)))
-    missing = missing_source(path if str(cfg.source) else "")
+    missing = _unnamable_source(str(cfg.source)) or missing_source(path if str(cfg.source) else "")
     if missing:
         raise DataError(missing)
     problem = _refuse_output(run_dir, path, key=_output_key(), rerun=True)
@@ -719,7 +720,8 @@ def _others(run_dir: Path, cfg: DictConfig) -> bool:
     """Whether ``run_dir``, not yet claimed by this run, is another run's: it holds a run or
     its files (`_refuse_output`), or another process holds its lock. A sweep's point refused
     before its claim (a bad value) wrote its refusal into that run's attack.log."""
-    source = _from_launch_dir(Path(str(cfg.get("source") or ".")))
+    text = str(cfg.get("source") or ".")
+    source = _from_launch_dir(Path("." if _path_text_problem(text) else text))
     if _refuse_output(run_dir, source, key=_output_key()) is not None:
         return True
     return locked_by_another(run_dir)
@@ -750,9 +752,48 @@ def split_path(args: list[str]) -> tuple[str | None, list[str]]:
             continue
         if arg.startswith("-"):
             continue
-        if Path(arg).exists() or not ("=" in arg or arg[:1] in "+~"):
+        if _on_disk(arg) or not ("=" in arg or arg[:1] in "+~"):
             return arg, args[:i] + args[i + 1 :]
     return None, args
+
+
+# The longest name of a file or folder, and of a whole path, that Linux's file systems take
+# (NAME_MAX, PATH_MAX, in bytes): a longer text names no file
+_NAME_MAX, _PATH_MAX = 255, 4096
+
+
+def _path_text_problem(arg: str) -> str | None:
+    """Why ``arg`` can name no file or folder (a NUL byte, a name longer than the file system
+    takes), ``None`` where it can: such a text is not stat-ed (a 5,000-digit
+    attack.bootstrap=9...9 was a raw 'OSError: File name too long' from `split_path`)."""
+    if "\0" in arg:
+        return "holds a NUL byte, which no file name has"
+    raw = os.fsencode(arg)
+    if len(raw) >= _PATH_MAX:
+        return f"is {len(raw)} bytes long, longer than any path ({_PATH_MAX - 1} bytes at most)"
+    longest = max(len(part) for part in raw.split(b"/"))
+    if longest > _NAME_MAX:
+        return (f"holds a name of {longest} bytes, longer than any file or folder's "
+                f"({_NAME_MAX} bytes at most)")  # fmt: skip
+    return None
+
+
+def _unnamable_source(source: str) -> str | None:
+    """Why the text ``source`` (PATH, or source=PATH) can name no file or folder
+    (`_path_text_problem`), ``None`` where it can; the text cut to a line."""
+    problem = _path_text_problem(source)
+    if problem is None:
+        return None
+    from mia_defense.report.checks import one_line
+
+    return (f"source={one_line(source, limit=60)}: {problem}; give the path of an "
+            "observations .npz (docs/observations.md) or of a finished mia-train run directory")
+
+
+def _on_disk(arg: str) -> bool:
+    """Whether ``arg`` names an existing file or folder (a FIFO's name is stat-ed, never
+    opened); a text no path can be (`_path_text_problem`) is not looked up."""
+    return _path_text_problem(arg) is None and os.path.exists(Path(arg))  # ("": the cwd, as ever)
 
 
 def _options_first(args: list[str]) -> list[str]:
@@ -803,7 +844,7 @@ def main() -> None:
               "one, as PATH or as source=PATH", file=sys.stderr)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
     other, _ = split_path(rest)  # (a shell glob, outputs/sweep/*: Hydra's "Error parsing")
-    if path is not None and other is not None and Path(other).exists():
+    if path is not None and other is not None and _on_disk(other):
         print(f"ConfigError: two PATHs, {shell_path(path)} and {shell_path(other)}: "
               "mia-attack attacks one source per run; attack each in turn, or sweep them: "
               "mia-attack -m 'source=A,B'", file=sys.stderr)  # fmt: skip
