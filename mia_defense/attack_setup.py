@@ -5,6 +5,7 @@ the attacks and their evaluation."""
 
 from __future__ import annotations
 
+import logging
 import reprlib
 import shlex
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -32,6 +33,8 @@ __all__ = [
     "observed_settings",
     "record_settings",
 ]
+
+log = logging.getLogger(__name__)
 
 
 def check_overrides(overrides: Any) -> list[str]:
@@ -61,6 +64,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
+    from mia_defense.cli.arguments import repeated_keys
     from mia_defense.config_keys import (
         misspelt_group_key,
         misspelt_group_key_message,
@@ -93,6 +97,8 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
                 "api.observe_models(..., release=...)), then audit those outputs (overrides "
                 "take the attack settings, attack.*)"
             )
+    for message in repeated_keys(overrides, where="in the overrides"):  # (as the tools warn)
+        log.warning(message)
     misspelt = misspelt_group_key(overrides, groups=("attack",))
     if misspelt is not None:  # (Hydra advised "+attack.num_target=4", then refused as unknown)
         raise ConfigError(f"attack overrides {list(overrides)}: {misspelt[0]}: "

@@ -3,7 +3,7 @@ written as a float (``plan.num_models=1e1``, refused as 'must be an even integer
 saying it read as 10.0), a key of a defense or attack given one level up
 (``defense=dp defense.delta=true``: 'add one of your own'), a deleted keyword of a
 ``_target_`` (``~model.hidden`` ran on the function's default, which results.json did not
-record)."""
+record), the API's overrides giving a key twice (the last kept without the tools' warning)."""
 
 from __future__ import annotations
 
@@ -124,3 +124,21 @@ def test_mia_train_and_the_api_refuse_a_deleted_keyword(tmp_path):
     with pytest.raises(ConfigError, match=r"~attack.attacks.lira_online.online: deletes online "
                        r"of attack.attacks.lira_online \(mia_defense.attacks.lira takes"):
         attack_config(["~attack.attacks.lira_online.online"])
+
+
+def test_the_api_warns_of_a_key_given_twice_as_the_tools_do(caplog):
+    # api.attack_config / api.audit(overrides=[...]) kept the last without a word
+    from mia_defense import api
+
+    with caplog.at_level("WARNING", logger="mia_defense"):
+        cfg = api.attack_config(["attack.num_targets=2", "attack.num_targets=3"])
+    assert cfg.attack.num_targets == 3
+    assert [r.getMessage() for r in caplog.records] == [
+        "attack.num_targets=2 attack.num_targets=3: attack.num_targets is given 2 times in "
+        "the overrides (2, then 3); Hydra keeps the last, so the run uses "
+        "attack.num_targets=3. Give attack.num_targets once to silence this"
+    ]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="mia_defense"):
+        api.attack_config(["attack.num_targets=3", "attack.num_targets=3"])
+    assert not caplog.records

@@ -461,14 +461,15 @@ def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:
         yield key, value
 
 
-def repeated_keys(args: Sequence[str]) -> list[str]:
+def repeated_keys(args: Sequence[str], *, where: str = "on the command line") -> list[str]:
     """A warning for each key that two overrides of ``args`` set to different values
     (``train.epochs=3 train.epochs=5``, ``model=cnn model=mlp``, ``+x=1 ++x=2``,
     ``attack.queries.repeats=2 'attack.queries={repeats:3}'``): Hydra keeps the last
     without a word. Warned, not refused: a base list of overrides followed by one's own
     change (``mia-train $BASE train.epochs=50``) is an ordinary way to script runs, and
     the run records the value it used. A key swept (``-m seed=1,2 seed=3``) is left to
-    `refuse_repeated_sweep_keys`; a deletion (``~key``) sets nothing."""
+    `refuse_repeated_sweep_keys`; a deletion (``~key``) sets nothing. ``where``: where the
+    overrides were given (the API's ``overrides=[...]`` warns through this too)."""
     seen: dict[str, list[tuple[str, Any]]] = {}
     swept: set[str] = set()
     for arg, override in _parsed_overrides(args):
@@ -489,7 +490,7 @@ def repeated_keys(args: Sequence[str]) -> list[str]:
             texts = " ".join(dict.fromkeys(arg for arg, _ in given))
             shown = [repr(v) if isinstance(v, str) else str(v) for v in values]
             warnings.append(
-                f"{texts}: {leaf} is given {len(given)} times on the command line "
+                f"{texts}: {leaf} is given {len(given)} times {where} "
                 f"({', then '.join(shown)}); Hydra keeps the last, so the run uses "
                 f"{leaf}={shown[-1]}. Give {leaf} once to silence this"
             )
