@@ -286,7 +286,7 @@ def test_a_mia_attack_run_without_a_test_set_is_not_ranked_not_called_corrupt(tm
         rewrite_results(root / name, lambda p, c=changes: _without_test_set(p, **c))
     argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
     assert report_main(argv) == 0
-    assert "1 runs reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
+    assert "1 run reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
     reasons = not_ranked_reasons(tmp_path / "out")
     assert reasons["plain"].startswith("no test accuracy (attacked without a test set)")
     assert "test outputs" in reasons["plain"] and "NaN" not in reasons["plain"]

@@ -57,7 +57,7 @@ def test_a_run_without_a_test_set_attacked_again_from_its_folder_is_not_ranked_a
     rewrite_results(root / "again", lambda p: _attacked_again(p, root / "first"))
     argv = [str(root), "--out", str(tmp_path / "out"), "--no-tensorboard", "--no-charts"]
     assert report_main(argv) == 0
-    assert "1 runs reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
+    assert "1 run reported, 0 skipped, 2 not ranked" in capsys.readouterr().out
     reasons = not_ranked_reasons(tmp_path / "out")
     assert reasons["again"] == reasons["first"]
     assert reasons["again"].startswith("no test accuracy (attacked without a test set)")
