@@ -70,7 +70,12 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         misspelt_group_key_message,
         training_group,
     )
-    from mia_defense.hydra_guard import merge_problem, override_problems, sweep_problem
+    from mia_defense.hydra_guard import (
+        composition_refusal,
+        merge_problem,
+        override_problems,
+        sweep_problem,
+    )
 
     overrides = check_overrides(overrides)
     # (seed=True, 1.5, NaN, None or '${oc.env:HOME}' was composed as given, and refused
@@ -111,8 +116,11 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     except MiaDefenseError:
         raise
     except (HydraException, ValueError) as exc:  # ValueError: Hydra's own, for attack=null
-        # (attack.fprs={a:1}: "Error merging override" only; a,b: Hydra's -m advice)
-        said = merge_problem(exc, shell=False) or sweep_problem(exc, shell=False) or exc
+        # (attack.fprs={a:1}: "Error merging override" only; a,b: Hydra's -m advice; the
+        # rest as the tools word it: attack.attacks.lira=null, ~attack.attacks.lira)
+        refusal = composition_refusal(exc, overrides, shell=False)
+        said = (str(refusal).removeprefix("ConfigError: ") if refusal is not None else None) \
+            or merge_problem(exc, shell=False) or sweep_problem(exc, shell=False) or exc
         raise ConfigError(f"attack overrides {list(overrides)}: {said}") from None
     finally:
         restore_gh_from_backup(backup)

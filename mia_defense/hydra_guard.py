@@ -41,6 +41,7 @@ from mia_defense.targets import (
 __all__ = [
     "HydraConfigError",
     "blank_folder_settings",
+    "composition_refusal",
     "deleted_keyword_problems",
     "empty_mapping_problems",
     "guard_config_loading",
@@ -407,12 +408,8 @@ def guard_config_loading() -> None:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
-            reworded = _unselected_config_refusal(exc, list(overrides or []), loader=self)
             shell = args[3] if len(args) > 3 else kwargs.get("from_shell", True)
-            if reworded is None:
-                reworded = _missing_delete_refusal(exc)
-            if reworded is None and shell:  # (the compose API's caller words its own)
-                reworded = _merge_refusal(exc) or _sweep_refusal(exc)
+            reworded = composition_refusal(exc, list(overrides or []), loader=self, shell=shell)
             if reworded is None:
                 raise
             raise reworded from None
@@ -426,7 +423,7 @@ def guard_config_loading() -> None:
             ) from None
         except ValueError as exc:  # (after UnicodeDecodeError, a ValueError read above)
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
-            refusal = _long_integer_refusal(exc, list(overrides or []))
+            refusal = composition_refusal(exc, list(overrides or []))
             if refusal is None:
                 raise
             raise refusal from None
@@ -440,6 +437,29 @@ def guard_config_loading() -> None:
 
     load_configuration._mia_guarded = True  # type: ignore[attr-defined]
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
+
+
+def composition_refusal(
+    exc: Exception, overrides: Sequence[str], *, loader: Any = None, shell: bool = True
+) -> Exception | None:
+    """Hydra's error composing ``overrides`` reworded with what to write, for every
+    composition (the tools' guarded loader, the API's `attack_config`, which got Hydra's
+    "To append to your config use +attack.attacks.lira=null" where the tools say what was
+    meant): a key of a config that is not selected or missing in a node
+    (`_unselected_config_refusal`), a ``~KEY`` of a key that is not there
+    (`_missing_delete_refusal`), an integer of more digits than Python reads
+    (`_long_integer_refusal`), and, where ``shell`` (the compose API's caller words its
+    own), Hydra's merge and sweep errors. ``None``: any other error, left as Hydra words it."""
+    if isinstance(exc, ConfigCompositionException):
+        reworded = _unselected_config_refusal(exc, overrides, loader=loader)
+        if reworded is None:
+            reworded = _missing_delete_refusal(exc)
+        if reworded is None and shell:
+            reworded = _merge_refusal(exc) or _sweep_refusal(exc)
+        return reworded
+    if isinstance(exc, ValueError):
+        return _long_integer_refusal(exc, overrides)
+    return None
 
 
 def empty_mapping_problems(config: DictConfig, overrides: Sequence[str]) -> list[str]:

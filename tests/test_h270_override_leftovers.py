@@ -3,7 +3,8 @@ written as a float (``plan.num_models=1e1``, refused as 'must be an even integer
 saying it read as 10.0), a key of a defense or attack given one level up
 (``defense=dp defense.delta=true``: 'add one of your own'), a deleted keyword of a
 ``_target_`` (``~model.hidden`` ran on the function's default, which results.json did not
-record), the API's overrides giving a key twice (the last kept without the tools' warning)."""
+record), the API's overrides giving a key twice (the last kept without the tools' warning), and the
+API's overrides answered in Hydra's words where the tools say what was meant."""
 
 from __future__ import annotations
 
@@ -142,3 +143,32 @@ def test_the_api_warns_of_a_key_given_twice_as_the_tools_do(caplog):
     with caplog.at_level("WARNING", logger="mia_defense"):
         api.attack_config(["attack.num_targets=3", "attack.num_targets=3"])
     assert not caplog.records
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    # Hydra's 'To append to your config use +attack.attacks.lira=null'
+    ("attack.attacks.lira=null", "Could not override 'attack.attacks.lira' (Key 'lira' is not "
+     "in struct): attack.attacks has no attack 'lira'; did you mean 'lira_online' or"),
+    ("attack.attacks.gamma=2", "write attack.attacks.rmia.gamma=2"),
+    ("attack.queries={repeat:3}", "attack.queries has no key 'repeat'; did you mean 'repeats'?"),
+    # Hydra's bare "Could not delete from config. 'attack.attacks.lira' does not exist."
+    ("~attack.attacks.lira", "'attack.attacks.lira' does not exist: did you mean 'lira_online'"),
+    ("~attack.num_targets", "attack.num_targets is null, which Hydra's '~' reads as absent"),
+    ("attack.num_targets=" + "9" * 5000, "attack.num_targets=<an integer of 5000 digits>: "
+     "more digits than Hydra reads in an integer"),
+])  # fmt: skip
+def test_the_api_words_a_composition_error_as_the_tools_do(monkeypatch, override, said):
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    from mia_defense.attack_setup import attack_config
+
+    with pytest.raises(Exception) as composed:  # the tools' words
+        compose_cfg(override)
+    assert said in str(composed.value)
+    guarded = ConfigLoaderImpl.load_configuration  # (the API in a process without the tools)
+    monkeypatch.setattr(ConfigLoaderImpl, "load_configuration", guarded.__wrapped__)
+    with pytest.raises(ConfigError) as refused:
+        attack_config([override])
+    assert said in str(refused.value)
+    assert "To append" not in str(refused.value)
+    assert "ConfigError: " not in str(refused.value)
