@@ -64,7 +64,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
-    from mia_defense.cli.arguments import repeated_keys
+    from mia_defense.cli.arguments import repeated_keys, unquoted_non_ascii
     from mia_defense.config_keys import (
         misspelt_group_key,
         misspelt_group_key_message,
@@ -102,6 +102,9 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
                 "api.observe_models(..., release=...)), then audit those outputs (overrides "
                 "take the attack settings, attack.*)"
             )
+    unread = unquoted_non_ascii(overrides, shell=False)  # (Hydra's LexerNoViableAltException)
+    if unread is not None:
+        raise ConfigError(f"attack overrides {list(overrides)}: {unread}")
     for message in repeated_keys(overrides, where="in the overrides"):  # (as the tools warn)
         log.warning(message)
     misspelt = misspelt_group_key(overrides, groups=("attack",))

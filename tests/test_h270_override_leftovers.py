@@ -172,3 +172,16 @@ def test_the_api_words_a_composition_error_as_the_tools_do(monkeypatch, override
     assert said in str(refused.value)
     assert "To append" not in str(refused.value)
     assert "ConfigError: " not in str(refused.value)
+
+
+def test_the_api_says_to_quote_a_character_beyond_ascii(monkeypatch):
+    # Hydra's 'LexerNoViableAltException: attack.shadow_recipe=naïve', where mia-train says
+    from mia_defense.attack_setup import attack_config
+
+    with pytest.raises(ConfigError) as refused:
+        attack_config(["attack.shadow_recipe=naïve"])
+    assert str(refused.value) == (
+        "attack overrides ['attack.shadow_recipe=naïve']: attack.shadow_recipe=naïve: Hydra's "
+        "override grammar reads a character beyond ASCII ('ï', U+00EF) only inside quotes, and "
+        "stopped on it; quote the value for Hydra: attack.shadow_recipe='naïve'"
+    )

@@ -416,11 +416,12 @@ def refuse_unexpanded_home(args: Sequence[str]) -> None:
     raise SystemExit(EXIT_USER_ERROR)
 
 
-def unquoted_non_ascii(args: Sequence[str]) -> str | None:
+def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None:
     """The message for the first ``key=value`` of ``args`` that Hydra's grammar cannot read
     because of a character beyond ASCII outside quotes (``dataset.path=/data/café.csv``,
     ``hydra.run.dir=runs/ü``, ``+ключ=1``), or ``None``. Hydra stopped on it with its lexer's
-    "LexerNoViableAltException", which does not say that quotes would do."""
+    "LexerNoViableAltException", which does not say that quotes would do. ``shell``: the
+    overrides came from a command line (else the API's ``overrides=[...]``, Python strings)."""
     for arg in args:
         if arg.startswith("-") or "=" not in arg or arg.isascii() or _parsed(arg) is not None:
             continue
@@ -436,7 +437,8 @@ def unquoted_non_ascii(args: Sequence[str]) -> str | None:
         if "," in value or _parsed(f"{key}={hydra_quoted(value)}") is None:
             how = "quote each value that holds it for Hydra (key='a value')"
         else:
-            how = f"quote the value for Hydra: {override_text(key, value)} in a shell"
+            how = (f"quote the value for Hydra: {override_text(key, value)} in a shell" if shell
+                   else f"quote the value for Hydra: {key}={hydra_quoted(value)}")
         return (f"{arg}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
                 f"U+{ord(char):04X}) only inside quotes, and stopped on it; {how}")
     return None
