@@ -131,6 +131,11 @@ def deleted_key_hint(key: str) -> str | None:
     if group == "defense" and not path and name in packaged_configs("defense"):
         return (f"the defense {name!r} is not selected, so there is nothing to delete; "
                 "defense=[NAME,...] selects the defenses (defense=[] for none)")
+    if group == "defense" and len(path) == 1 and path[0] in packaged_configs("defense"):
+        entry = (_packaged_yaml(group, path[0]) or {}).get(path[0])  # (~defense.dp.delta)
+        if isinstance(entry, Mapping) and name in entry and entry[name] is None:
+            return (f"{key} is null, which Hydra's '~' reads as absent; a keyword of the "
+                    f"defense stays: set it instead ({key}=VALUE)")
     if group not in FIXED_GROUPS or not name:
         return None
     node: Any = _packaged_yaml(group, "default")

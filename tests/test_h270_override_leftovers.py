@@ -185,3 +185,16 @@ def test_the_api_says_to_quote_a_character_beyond_ascii(monkeypatch):
         "override grammar reads a character beyond ASCII ('ï', U+00EF) only inside quotes, and "
         "stopped on it; quote the value for Hydra: attack.shadow_recipe='naïve'"
     )
+
+
+def test_deleting_a_null_keyword_of_a_defense_says_to_set_it():
+    # Hydra's bare "Could not delete from config. 'defense.dp.delta' does not exist."
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException) as refused:
+        compose_cfg("defense=dp", "~defense.dp.delta")
+    assert str(refused.value) == (
+        "Could not delete from config. 'defense.dp.delta' does not exist: defense.dp.delta is "
+        "null, which Hydra's '~' reads as absent; a keyword of the defense stays: set it "
+        "instead (defense.dp.delta=VALUE)"
+    )
