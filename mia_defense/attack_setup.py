@@ -64,7 +64,12 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
-    from mia_defense.cli.arguments import repeated_keys, unquoted_non_ascii
+    from mia_defense.cli.arguments import (
+        misspelt_key_problem,
+        null_group_problem,
+        repeated_keys,
+        unquoted_non_ascii,
+    )
     from mia_defense.config_keys import (
         misspelt_group_key,
         misspelt_group_key_message,
@@ -102,7 +107,11 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
                 "api.observe_models(..., release=...)), then audit those outputs (overrides "
                 "take the attack settings, attack.*)"
             )
-    unread = unquoted_non_ascii(overrides, shell=False)  # (Hydra's LexerNoViableAltException)
+    # as the tools refuse them before Hydra: its LexerNoViableAltException for 'naïve', a
+    # traceback's words for attack=null, 'To append ... use +atack.bootstrap=0'
+    unread = unquoted_non_ascii(overrides, shell=False) or null_group_problem(overrides) or (
+        misspelt_key_problem(overrides, ("attack", "seed", "hydra"),
+                             listed="the overrides take the attack group's keys, attack.*"))
     if unread is not None:
         raise ConfigError(f"attack overrides {list(overrides)}: {unread}")
     for message in repeated_keys(overrides, where="in the overrides"):  # (as the tools warn)

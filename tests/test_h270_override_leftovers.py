@@ -198,3 +198,20 @@ def test_deleting_a_null_keyword_of_a_defense_says_to_set_it():
         "null, which Hydra's '~' reads as absent; a keyword of the defense stays: set it "
         "instead (defense.dp.delta=VALUE)"
     )
+
+
+@pytest.mark.parametrize(("override", "said"), [
+    # Hydra's 'Could not override 'atack.bootstrap'. To append ... +atack.bootstrap=0'
+    ("atack.bootstrap=0", "atack.bootstrap=0: no config group or key 'atack' (Key 'atack' is "
+     "not in struct); did you mean 'attack'? (the overrides take the attack group's keys, "
+     "attack.*)"),
+    # Hydra's 'Config group override must be a string or a list. Got NoneType'
+    ("attack=null", "attack=null: a config group takes the name of one of its configs (the "
+     "files in conf/attack/), not null"),
+])  # fmt: skip
+def test_the_api_refuses_what_the_tools_refuse_before_hydra_in_their_words(override, said):
+    from mia_defense.attack_setup import attack_config
+
+    with pytest.raises(ConfigError) as refused:
+        attack_config([override])
+    assert str(refused.value) == f"attack overrides [{override!r}]: {said}"

@@ -26,7 +26,9 @@ from mia_defense.constraints import hydra_quoted, override_text
 __all__ = [
     "missing_plugin",
     "misspelt_key",
+    "misspelt_key_problem",
     "null_group_override",
+    "null_group_problem",
     "refuse_hydra_targets",
     "refuse_missing_plugins",
     "refuse_misspelt_group_keys",
@@ -189,24 +191,29 @@ def unnamed_group_choice(args: Sequence[str]) -> str | None:
     return None
 
 
-def refuse_null_groups(args: Sequence[str]) -> None:
-    """Exit 2 with one line on an override that selects null, a number or true/false for a
-    config group, or that names no key (`unnamed_group_choice`)."""
+def null_group_problem(args: Sequence[str]) -> str | None:
+    """The message for an override of ``args`` that selects null, a number or true/false for
+    a config group, or that names no key (`unnamed_group_choice`), or ``None``: the tools
+    and the API's ``overrides=[...]`` (``attack=null``: Hydra's "Config group override must
+    be a string or a list. Got NoneType") refuse it in these words."""
     arg = null_group_override(args)
     if arg is None:
-        message = unnamed_group_choice(args)
-        if message is not None:
-            print(f"ConfigError: {message}", file=sys.stderr)
-            raise SystemExit(EXIT_USER_ERROR)
-        return
+        return unnamed_group_choice(args)
     group = arg.split("=", 1)[0].lstrip("+~")
     lists = " or a list of them ('defense=[dp,mixup]'; 'defense=[]' for none)"
     where = f"the files in conf/{group}/" if not group.startswith("hydra/") else \
         "Hydra's own, or files in conf/hydra/; mia-train --hydra-help lists them"  # fmt: skip
-    print(f"ConfigError: {arg}: a config group takes the name of one of its configs "
-          f"({where}){lists if group == 'defense' else ''}, not null",
-          file=sys.stderr)  # fmt: skip
-    raise SystemExit(EXIT_USER_ERROR)
+    return (f"{arg}: a config group takes the name of one of its configs "
+            f"({where}){lists if group == 'defense' else ''}, not null")  # fmt: skip
+
+
+def refuse_null_groups(args: Sequence[str]) -> None:
+    """Exit 2 with one line on an override that selects null, a number or true/false for a
+    config group, or that names no key (`null_group_problem`)."""
+    message = null_group_problem(args)
+    if message is not None:
+        print(f"ConfigError: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 def refuse_hydra_targets(args: Sequence[str]) -> None:
@@ -285,14 +292,26 @@ def refuse_misspelt_keys(
     ``groups`` (`refuse_misspelt_group_keys`), or a first name not in ``known``
     (`misspelt_key`; ``None``: mia-train's)."""
     refuse_misspelt_group_keys(args, tool=tool, groups=groups)
+    where = "groups: the folders of conf/; keys: mia-train" if known is None else f"keys: {tool}"
+    message = misspelt_key_problem(args, known, listed=f"{where} --cfg job")
+    if message is not None:
+        print(f"ConfigError: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def misspelt_key_problem(
+    args: Sequence[str], known: Collection[str] | None, *, listed: str
+) -> str | None:
+    """The message for an override of ``args`` whose first name is close to one of ``known``
+    (`misspelt_key`), ``listed`` saying where the keys are listed, or ``None``: the tools
+    and the API's ``overrides=[...]`` (``atack.bootstrap=0``: Hydra's "To append to your
+    config use +atack.bootstrap=0") refuse it in these words."""
     found = misspelt_key(args, known)
     if found is None:
-        return
+        return None
     arg, name, close = found
-    where = "groups: the folders of conf/; keys: mia-train" if known is None else f"keys: {tool}"
-    print(f"ConfigError: {arg}: no config group or key {name!r} (Key {name!r} is not in "
-          f"struct); did you mean {close!r}? ({where} --cfg job)", file=sys.stderr)  # fmt: skip
-    raise SystemExit(EXIT_USER_ERROR)
+    return (f"{arg}: no config group or key {name!r} (Key {name!r} is not in struct); did you "
+            f"mean {close!r}? ({listed})")
 
 
 # The Hydra plugin each launcher or search needs: (its module, how to install it).
