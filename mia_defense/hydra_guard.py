@@ -534,6 +534,8 @@ def deleted_keyword_problems(config: DictConfig, overrides: Sequence[str]) -> li
     the target does not take is left (deleting one left from the packaged config when only
     the ``_target_`` was replaced is the fix); so are targets of one's own (not imported
     here) and the ``_...`` keys Hydra reads."""
+    if not any(str(text).lstrip().startswith("~") for text in overrides):
+        return []  # (the default run's path imports and parses nothing)
     import inspect
 
     from hydra._internal.utils import _locate
@@ -544,7 +546,7 @@ def deleted_keyword_problems(config: DictConfig, overrides: Sequence[str]) -> li
     problems: list[str] = []
     for text in map(str, overrides):
         if not text.lstrip().startswith("~"):
-            continue  # (the default run's path parses nothing)
+            continue
         try:
             override = _parsed_override(text.strip())
         except Exception:  # (Hydra names a text it cannot parse itself)
