@@ -535,6 +535,15 @@ class _Walk:
                     f"{line}{_unselected_hint(node, str(key), path)}"
                     for line in self.problems[before:]
                 ]
+            elif not isinstance(value, DictConfig):  # (+defense.delta=1e-5: dp's delta)
+                holders = [str(k) for k in node
+                           if isinstance(node.get(k), DictConfig) and key in node[k]]  # fmt: skip
+                if holders and len(self.problems) > before:
+                    written = f"{path}.{holders[0]}.{key}={show(value)}"
+                    if len(holders) > 1:
+                        written = f"{path}.NAME.{key}={show(value)} (e.g. {written})"
+                    self.problems[-1] += (f"; {key} is a key of {', '.join(holders)}: write "
+                                          f"{written} instead")
 
 
     def target(self, node: Any, path: str) -> None:

@@ -215,3 +215,20 @@ def test_the_api_refuses_what_the_tools_refuse_before_hydra_in_their_words(overr
     with pytest.raises(ConfigError) as refused:
         attack_config([override])
     assert str(refused.value) == f"attack overrides [{override!r}]: {said}"
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    # Hydra's old advice followed: '+defense.delta=...' added a defense named delta
+    (["defense=dp", "+defense.delta=true"], "defense.delta=true: must be a mapping with a "
+     "_target_ (pick a config of conf/defense/, or give your own class or function); delta "
+     "is a key of dp: write defense.dp.delta=true instead"),
+    (["+attack.attacks.seed=3"], "; seed is a key of shokri, lira_online, lira_offline, "
+     "lira_online_augmented, rmia, label_only, gradient_norm: write attack.attacks.NAME.seed=3 "
+     "(e.g. attack.attacks.shokri.seed=3) instead"),
+])  # fmt: skip
+def test_a_key_of_an_entry_added_as_an_entry_names_where_it_goes(overrides, said):
+    from mia_defense.config import check_config
+
+    with pytest.raises(ConfigError) as refused:
+        check_config(compose_cfg(*overrides))
+    assert str(refused.value).endswith(said)
