@@ -91,7 +91,8 @@ def test_an_fpr_of_1e_310_is_warned_about_without_an_overflow(caplog):
 
 @pytest.mark.parametrize(("override", "message"), [
     ("~attack", "attack: missing; it is required"),
-    ("attack=null", r"attack overrides \['attack=null'\]: Config group override"),
+    ("attack=null", r"attack overrides \['attack=null'\]: attack=null: a config group takes "
+     r"the name of one of its configs \(the files in conf/attack/\), not null"),
 ])  # fmt: skip
 def test_audit_refuses_a_deleted_or_null_attack_group_with_a_config_error(override, message):
     """api.audit(obs, overrides=['~attack']) raised omegaconf's ConfigAttributeError (the
