@@ -113,12 +113,12 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         misspelt_key_problem(overrides, ("attack", "seed", "hydra"),
                              listed="the overrides take the attack group's keys, attack.*"))
     if unread is not None:
-        raise ConfigError(f"attack overrides {list(overrides)}: {unread}")
+        raise ConfigError(f"attack overrides {_given(overrides)}: {unread}")
     for message in repeated_keys(overrides, where="in the overrides"):  # (as the tools warn)
         log.warning(message)
     misspelt = misspelt_group_key(overrides, groups=("attack",))
     if misspelt is not None:  # (Hydra advised "+attack.num_target=4", then refused as unknown)
-        raise ConfigError(f"attack overrides {list(overrides)}: {misspelt[0]}: "
+        raise ConfigError(f"attack overrides {_given(overrides)}: {misspelt[0]}: "
                           f"{misspelt_group_key_message(misspelt)}")  # fmt: skip
     backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
     GlobalHydra.instance().clear()
@@ -133,13 +133,20 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         refusal = composition_refusal(exc, overrides, shell=False)
         said = (str(refusal).removeprefix("ConfigError: ") if refusal is not None else None) \
             or merge_problem(exc, shell=False) or sweep_problem(exc, shell=False) or exc
-        raise ConfigError(f"attack overrides {list(overrides)}: {said}") from None
+        raise ConfigError(f"attack overrides {_given(overrides)}: {said}") from None
     finally:
         restore_gh_from_backup(backup)
     problems = override_problems(cfg, overrides)  # (attack.attacks={} ran every attack)
     if problems:
-        raise ConfigError(f"attack overrides {list(overrides)}: {'; '.join(problems)}")
+        raise ConfigError(f"attack overrides {_given(overrides)}: {'; '.join(problems)}")
     return cfg
+
+
+def _given(overrides: Sequence[str]) -> str:
+    """``overrides`` as a refusal names them: an override of thousands of characters (an
+    integer of 5,000 digits) shortened, so the line says what was wrong once, not after it."""
+    return repr([o if len(o) <= 200 else f"{o[:60]}...<{len(o)} characters>"
+                 for o in overrides])  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -232,3 +232,22 @@ def test_a_key_of_an_entry_added_as_an_entry_names_where_it_goes(overrides, said
     with pytest.raises(ConfigError) as refused:
         check_config(compose_cfg(*overrides))
     assert str(refused.value).endswith(said)
+
+
+def test_the_api_names_an_override_of_thousands_of_characters_once(monkeypatch):
+    # the refusal began with the 5,000 digits, then said what was wrong
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    from mia_defense.attack_setup import attack_config
+
+    guarded = ConfigLoaderImpl.load_configuration  # (the API in a process without the tools)
+    monkeypatch.setattr(ConfigLoaderImpl, "load_configuration", guarded.__wrapped__)
+
+    with pytest.raises(ConfigError) as refused:
+        attack_config(["attack.num_targets=" + "9" * 5000, "attack.bootstrap=0"])
+    assert str(refused.value).startswith(
+        "attack overrides ['attack.num_targets=99999999999999999999999999999999999999999..."
+        "<5019 characters>', 'attack.bootstrap=0']: attack.num_targets=<an integer of 5000 "
+        "digits>: more digits than Hydra reads"
+    )
+    assert len(str(refused.value)) < 500
