@@ -64,12 +64,6 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
-    from mia_defense.cli.arguments import (
-        misspelt_key_problem,
-        null_group_problem,
-        repeated_keys,
-        unquoted_non_ascii,
-    )
     from mia_defense.config_keys import (
         misspelt_group_key,
         misspelt_group_key_message,
@@ -80,6 +74,12 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
         merge_problem,
         override_problems,
         sweep_problem,
+    )
+    from mia_defense.override_checks import (
+        misspelt_key_problem,
+        null_group_problem,
+        repeated_keys,
+        unquoted_non_ascii,
     )
 
     overrides = check_overrides(overrides)

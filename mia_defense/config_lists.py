@@ -14,6 +14,8 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from mia_defense.override_checks import parsed_override
+
 __all__ = ["job_overrides", "merged_list_problem", "sweep_param_overrides"]
 
 
@@ -21,7 +23,7 @@ def _choices(overrides: Sequence[str], group: str) -> Iterable[list[str]]:
     """Each list ``overrides`` give ``group`` (``defense=[dp,dp]``; each point of a sweep
     ``defense=[dp],[dp,dp]`` or ``choice([dp,dp],[none])``); overrides Hydra cannot parse
     are left to Hydra, which reports them."""
-    for override in _parsed(tuple(map(str, overrides))):
+    for override in filter(None, map(parsed_override, map(str, overrides))):
         if override.key_or_group != group:
             continue
         value = override.value()
@@ -30,23 +32,6 @@ def _choices(overrides: Sequence[str], group: str) -> Iterable[list[str]]:
                 yield [str(name) for name in choice]
 
 
-@functools.lru_cache(maxsize=8)
-def _parsed(overrides: tuple[str, ...]) -> tuple[Any, ...]:
-    """Hydra's ``Override`` of each of ``overrides`` its parser reads, parsed once for every
-    group `_choices` is asked about (each check of a command asked again for its group: the
-    same overrides parsed four times); `_choices` only reads them."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
-    parser = OverridesParser.create()
-    parsed = []
-    for text in overrides:
-        try:
-            override = parser.parse_override(text)
-        except HydraException:  # (OverrideParseException; a lexer's error: '-m', '-')
-            continue
-        parsed.append(override)
-    return tuple(parsed)
 
 
 # The groups whose configs are meant to be merged: defenses stack, experiments are diffs

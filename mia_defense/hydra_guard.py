@@ -31,6 +31,7 @@ from hydra.errors import CompactHydraException, ConfigCompositionException
 from omegaconf import DictConfig, ListConfig
 
 from mia_defense.errors import ConfigError
+from mia_defense.override_checks import parsed_override
 from mia_defense.targets import (
     HYDRA_CALLBACKS,
     MAX_DEPTH,
@@ -476,9 +477,8 @@ def empty_mapping_problems(config: DictConfig, overrides: Sequence[str]) -> list
     for text in overrides:
         if "{" not in str(text) or "}" not in str(text):
             continue  # (no mapping: the default run's path parses nothing)
-        try:
-            override = _parsed_override(str(text))
-        except Exception:  # (Hydra names a text it cannot parse itself)
+        override = parsed_override(str(text))
+        if override is None:  # (Hydra names a text it cannot parse itself)
             continue
         key = override.key_or_group
         if override.is_delete() or override.package is not None or "/" in key:
@@ -547,9 +547,8 @@ def deleted_keyword_problems(config: DictConfig, overrides: Sequence[str]) -> li
     for text in map(str, overrides):
         if not text.lstrip().startswith("~"):
             continue
-        try:
-            override = _parsed_override(text.strip())
-        except Exception:  # (Hydra names a text it cannot parse itself)
+        override = parsed_override(text.strip())
+        if override is None:  # (Hydra names a text it cannot parse itself)
             continue
         key = override.key_or_group
         owner, _, name = key.rpartition(".")
@@ -574,13 +573,6 @@ def deleted_keyword_problems(config: DictConfig, overrides: Sequence[str]) -> li
             f"({key}=VALUE, or {key}={show(parameter.default)} for that default)"
         )
     return problems
-
-
-def _parsed_override(text: str) -> Any:
-    """Hydra's parse of the override ``text`` (raises where its grammar cannot read it)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return OverridesParser.create().parse_override(text)
 
 
 @functools.cache

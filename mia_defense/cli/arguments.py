@@ -7,11 +7,10 @@ and exits 2."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 import sys
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
@@ -19,9 +18,18 @@ from mia_defense.config_keys import (
     FIXED_GROUPS,
     misspelt_group_key,
     misspelt_group_key_message,
-    user_config_folders,
 )
-from mia_defense.constraints import hydra_quoted, override_text
+from mia_defense.override_checks import (
+    misspelt_key,
+    misspelt_key_problem,
+    null_group_override,
+    null_group_problem,
+    override_choices,
+    parsed_override,
+    repeated_keys,
+    unnamed_group_choice,
+    unquoted_non_ascii,
+)
 
 __all__ = [
     "missing_plugin",
@@ -45,61 +53,6 @@ __all__ = [
     "unquoted_non_ascii",
     "warn_ineffective_overrides",
 ]
-
-
-def null_group_override(args: Sequence[str]) -> str | None:
-    """The first override of ``args`` that selects null for a config group (``defense=null``,
-    ``release=[null]``, ``dataset=null,digits``, Hydra's ``hydra/job_logging=null``), or
-    ``None``. Hydra stops on those with a Python traceback ("Config group override must be a
-    string or a list. Got NoneType")."""
-    from importlib.resources import files
-
-    groups = {p.name for p in files("mia_defense.conf").iterdir() if p.is_dir()}
-    for arg, key, choices in _override_choices(args):
-        if (key.lstrip("+~") in groups or key.lstrip("+~").startswith("hydra/")) and any(
-            choice is None or (isinstance(choice, list) and None in choice) for choice in choices
-        ):
-            return arg
-    return None
-
-
-def _parsed_overrides(args: Sequence[str]) -> Iterator[tuple[str, Any]]:
-    """``(override, Hydra's parse of it)`` for each ``key=value`` of ``args`` that Hydra's
-    parser reads. A malformed one is left out: Hydra names it itself."""
-    for arg in args:
-        if arg.startswith("-") or "=" not in arg:
-            continue
-        override = _parsed(arg)
-        if override is not None:
-            yield arg, override
-
-
-@functools.lru_cache(maxsize=1024)
-def _parsed(arg: str) -> Any | None:
-    """Hydra's parse of the override ``arg`` (read, never changed, by the callers), or
-    ``None`` where its grammar cannot read it. Kept: the checks of one command line read
-    each argument five or six times, at a few milliseconds a parse."""
-    try:
-        return _parser().parse_override(arg)
-    except Exception:
-        return None
-
-
-@functools.cache
-def _parser() -> Any:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return OverridesParser.create()
-
-
-def _override_choices(args: Sequence[str]) -> Iterator[tuple[str, str, list[Any]]]:
-    """``(override, key or group, its values)`` for each ``key=value`` of ``args`` that
-    Hydra's parser reads (a sweep's values each; one value otherwise)."""
-    from hydra.core.override_parser.types import ChoiceSweep
-
-    for arg, override in _parsed_overrides(args):
-        value = override.value()
-        yield arg, override.key_or_group, value.list if isinstance(value, ChoiceSweep) else [value]
 
 
 def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> None:
@@ -153,60 +106,6 @@ def refuse_option_after_overrides(args: Sequence[str]) -> None:
         raise SystemExit(EXIT_USER_ERROR)
 
 
-def unnamed_group_choice(args: Sequence[str]) -> str | None:
-    """The message for the first override of ``args`` that gives a config group (or a
-    package, ``GROUP@PKG=``) a number, true/false or a nested list instead of a config's name
-    (``train=5``, ``model=true``, ``defense=[1]``, ``defense=[[dp]]``, ``-m model=1,2``) or
-    names no key at all (``=5``, ``@x=5``), or ``None``. Hydra stopped on those with a
-    Python traceback ("Config group override must be a string or a list. Got int"; "can
-    only concatenate str (not "list") to str")."""
-    from importlib.resources import files
-
-    from hydra.core.override_parser.types import ChoiceSweep
-
-    conf = files("mia_defense.conf")
-    groups = {p.name for p in conf.iterdir() if p.is_dir()}
-    for arg, override in _parsed_overrides(args):
-        group = override.key_or_group
-        if group == "":
-            return (f"{arg}: no config group or key before '='; write KEY=VALUE (e.g. "
-                    "train.lr=0.01) or GROUP=NAME (e.g. defense=dp)")  # fmt: skip
-        if override.package is None and group not in groups and "/" not in group:
-            continue
-        value = override.value()
-        for choice in value.list if isinstance(value, ChoiceSweep) else [value]:
-            names = choice if isinstance(choice, list) else [choice]
-            bad = next((n for n in names if isinstance(n, bool | int | float | list)), None)
-            if bad is None:
-                continue
-            shown = str(bad).lower() if isinstance(bad, bool) else repr(bad)
-            if isinstance(bad, list):  # defense=[[mixup]]: Hydra's TypeError traceback
-                shown = f"a list inside a list ({bad!r}); write '{group}=[A,B]'"
-            folder = conf.joinpath(group)
-            options = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")) \
-                if group in groups and folder.is_dir() else []  # fmt: skip
-            listed = f" (one of: {', '.join(options)})" if options else ""
-            return (f"{arg}: a config group takes the name of one of its configs{listed}, not "
-                    f"{shown}")
-    return None
-
-
-def null_group_problem(args: Sequence[str]) -> str | None:
-    """The message for an override of ``args`` that selects null, a number or true/false for
-    a config group, or that names no key (`unnamed_group_choice`), or ``None``: the tools
-    and the API's ``overrides=[...]`` (``attack=null``: Hydra's "Config group override must
-    be a string or a list. Got NoneType") refuse it in these words."""
-    arg = null_group_override(args)
-    if arg is None:
-        return unnamed_group_choice(args)
-    group = arg.split("=", 1)[0].lstrip("+~")
-    lists = " or a list of them ('defense=[dp,mixup]'; 'defense=[]' for none)"
-    where = f"the files in conf/{group}/" if not group.startswith("hydra/") else \
-        "Hydra's own, or files in conf/hydra/; mia-train --hydra-help lists them"  # fmt: skip
-    return (f"{arg}: a config group takes the name of one of its configs "
-            f"({where}){lists if group == 'defense' else ''}, not null")  # fmt: skip
-
-
 def refuse_null_groups(args: Sequence[str]) -> None:
     """Exit 2 with one line on an override that selects null, a number or true/false for a
     config group, or that names no key (`null_group_problem`)."""
@@ -222,7 +121,7 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
     shutil.copy, ...}'``): Hydra builds its callbacks, and a sweeper's nested targets, before
     any check of ours runs. (A config file that sets them is not seen here.)"""
     nodes: dict[str, Any] = {}
-    for _, key, choices in _override_choices(args):
+    for _, key, choices in override_choices(args):
         if key != "hydra" and not key.startswith("hydra."):
             continue
         trees = [c for c in choices if isinstance(c, (dict, list))]
@@ -238,38 +137,6 @@ def refuse_hydra_targets(args: Sequence[str]) -> None:
     except ConfigError as exc:
         print(f"ConfigError: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR) from None
-
-
-def misspelt_key(
-    args: Sequence[str], known: Collection[str] | None = None
-) -> tuple[str, str, str] | None:
-    """The first override of ``args`` whose first name is neither a config group nor a
-    top-level key but close to one (``defens=dp``, ``trian.lr=1``): ``(override, name,
-    closest)``. Hydra says only "Could not override 'defens'. To append to your config use
-    +defens=dp", which would add a key nothing reads. ``known``: the tool's groups and
-    top-level keys (``None``: mia-train's, read from the packaged config)."""
-    import difflib
-    from importlib.resources import files
-
-    import yaml
-
-    if user_config_folders(args):
-        return None  # groups of the user's own config folders: Hydra knows them
-    if known is None:
-        conf = files("mia_defense.conf")
-        known = {p.name for p in conf.iterdir() if p.is_dir() and not p.name.startswith("_")}
-        top = yaml.safe_load(conf.joinpath("config.yaml").read_text()) or {}
-        known |= {str(key) for key in top} | {"hydra", "objectives"}
-    for arg in args:
-        if arg.startswith(("-", "+", "~")) or "=" not in arg:
-            continue
-        name = arg.split("=", 1)[0].split(".", 1)[0]
-        if name in known or not name.isidentifier():
-            continue
-        close = difflib.get_close_matches(name, sorted(known), n=1)
-        if close:
-            return arg, name, close[0]
-    return None
 
 
 def refuse_misspelt_group_keys(
@@ -299,21 +166,6 @@ def refuse_misspelt_keys(
         raise SystemExit(EXIT_USER_ERROR)
 
 
-def misspelt_key_problem(
-    args: Sequence[str], known: Collection[str] | None, *, listed: str
-) -> str | None:
-    """The message for an override of ``args`` whose first name is close to one of ``known``
-    (`misspelt_key`), ``listed`` saying where the keys are listed, or ``None``: the tools
-    and the API's ``overrides=[...]`` (``atack.bootstrap=0``: Hydra's "To append to your
-    config use +atack.bootstrap=0") refuse it in these words."""
-    found = misspelt_key(args, known)
-    if found is None:
-        return None
-    arg, name, close = found
-    return (f"{arg}: no config group or key {name!r} (Key {name!r} is not in struct); did you "
-            f"mean {close!r}? ({listed})")
-
-
 # The Hydra plugin each launcher or search needs: (its module, how to install it).
 _SWEEP = 'pip install "mia-defense[sweep]"'
 _PLUGINS = {
@@ -332,7 +184,7 @@ def missing_plugin(args: Sequence[str]) -> tuple[str, str] | None:
     "Could not find 'hydra/launcher/ray'" and listed the others."""
     from importlib.util import find_spec
 
-    for arg, key, choices in _override_choices(args):
+    for arg, key, choices in override_choices(args):
         if key.lstrip("+~") not in _PLUGIN_GROUPS:
             continue
         for choice in choices:
@@ -404,8 +256,6 @@ def refuse_unknown_hydra_keys(args: Sequence[str]) -> None:
     raise SystemExit(EXIT_USER_ERROR)
 
 
-
-
 def unexpanded_home(args: Sequence[str]) -> str | None:
     """The first ``key=~/...`` override of ``args`` that Hydra's grammar cannot read, or
     ``None``: the shell expands ``~`` only at the start of a word, not after ``key=``, and
@@ -413,7 +263,7 @@ def unexpanded_home(args: Sequence[str]) -> str | None:
     for arg in args:
         if arg.startswith("-") or "=" not in arg or "~" not in arg.split("=", 1)[1][:1]:
             continue
-        if _parsed(arg) is None:
+        if parsed_override(arg) is None:
             return arg
     return None
 
@@ -435,87 +285,12 @@ def refuse_unexpanded_home(args: Sequence[str]) -> None:
     raise SystemExit(EXIT_USER_ERROR)
 
 
-def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None:
-    """The message for the first ``key=value`` of ``args`` that Hydra's grammar cannot read
-    because of a character beyond ASCII outside quotes (``dataset.path=/data/café.csv``,
-    ``hydra.run.dir=runs/ü``, ``+ключ=1``), or ``None``. Hydra stopped on it with its lexer's
-    "LexerNoViableAltException", which does not say that quotes would do. ``shell``: the
-    overrides came from a command line (else the API's ``overrides=[...]``, Python strings)."""
-    for arg in args:
-        if arg.startswith("-") or "=" not in arg or arg.isascii() or _parsed(arg) is not None:
-            continue
-        key, value = arg.split("=", 1)
-        name = key.lstrip("+~").split("@", 1)[0]
-        if value.startswith(("'", '"')) and name.isascii():
-            continue  # quoted already: Hydra names what else it cannot read
-        if not name.isascii():
-            return (f"{arg}: a key is a name in ASCII (letters, digits, '_', '.'), and "
-                    f"{name!r} is none; no key of mia-defense's is named so (mia-train --cfg "
-                    "job lists them)")  # fmt: skip
-        char = next(c for c in value if not c.isascii())
-        if "," in value or _parsed(f"{key}={hydra_quoted(value)}") is None:
-            how = "quote each value that holds it for Hydra (key='a value')"
-        else:
-            how = (f"quote the value for Hydra: {override_text(key, value)} in a shell" if shell
-                   else f"quote the value for Hydra: {key}={hydra_quoted(value)}")
-        return (f"{arg}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
-                f"U+{ord(char):04X}) only inside quotes, and stopped on it; {how}")
-    return None
-
-
 def refuse_unquoted_non_ascii(args: Sequence[str]) -> None:
     """Exit 2 with one line on a value Hydra cannot read for a character beyond ASCII."""
     message = unquoted_non_ascii(args)
     if message is not None:
         print(f"ConfigError: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
-
-
-def _leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:
-    """``(dotted key, value)`` of each value an override sets: a dict's entries are set one
-    by one (``attack.queries={repeats:3}`` merges into the node: it sets
-    ``attack.queries.repeats``), a list or a scalar as a whole."""
-    if isinstance(value, dict) and value:
-        for name, item in value.items():
-            yield from _leaves(f"{key}.{name}", item)
-    else:
-        yield key, value
-
-
-def repeated_keys(args: Sequence[str], *, where: str = "on the command line") -> list[str]:
-    """A warning for each key that two overrides of ``args`` set to different values
-    (``train.epochs=3 train.epochs=5``, ``model=cnn model=mlp``, ``+x=1 ++x=2``,
-    ``attack.queries.repeats=2 'attack.queries={repeats:3}'``): Hydra keeps the last
-    without a word. Warned, not refused: a base list of overrides followed by one's own
-    change (``mia-train $BASE train.epochs=50``) is an ordinary way to script runs, and
-    the run records the value it used. A key swept (``-m seed=1,2 seed=3``) is left to
-    `refuse_repeated_sweep_keys`; a deletion (``~key``) sets nothing. ``where``: where the
-    overrides were given (the API's ``overrides=[...]`` warns through this too)."""
-    seen: dict[str, list[tuple[str, Any]]] = {}
-    swept: set[str] = set()
-    for arg, override in _parsed_overrides(args):
-        if override.is_delete():
-            continue
-        key = override.key_or_group + (f"@{override.package}" if override.package else "")
-        if override.is_sweep_override():
-            swept.add(key)
-            continue
-        for leaf, value in _leaves(key, override.value()):
-            seen.setdefault(leaf, []).append((arg, value))
-    warnings = []
-    for leaf, given in seen.items():
-        values = [value for _, value in given]
-        if any(v != values[0] for v in values[1:]) and leaf not in swept and not any(
-            leaf.startswith(f"{key}.") for key in swept
-        ):
-            texts = " ".join(dict.fromkeys(arg for arg, _ in given))
-            shown = [repr(v) if isinstance(v, str) else str(v) for v in values]
-            warnings.append(
-                f"{texts}: {leaf} is given {len(given)} times {where} "
-                f"({', then '.join(shown)}); Hydra keeps the last, so the run uses "
-                f"{leaf}={shown[-1]}. Give {leaf} once to silence this"
-            )
-    return warnings
 
 
 def warn_ineffective_overrides(args: Sequence[str]) -> None:

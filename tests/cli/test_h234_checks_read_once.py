@@ -8,13 +8,13 @@ import pytest
 import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from mia_defense import config_keys, config_lists
+from mia_defense import config_keys, config_lists, override_checks
 
 
 def _clear_caches() -> None:
     for cached in (
         getattr(config_keys, "_packaged_yaml", None),
-        getattr(config_lists, "_parsed", None),
+        getattr(override_checks, "parsed_override", None),
     ):
         if cached is not None:
             cached.cache_clear()
