@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "FIXED_GROUPS",
+    "NAMED_ENTRIES",
     "TRAINING_GROUPS",
     "configs_holding",
     "defense_not_selected",
@@ -118,19 +119,28 @@ def defense_not_selected(name: str) -> str:
             f"'defense=[{name},...]') before setting defense.{name}.*")
 
 
-def deleted_key_hint(key: str) -> str | None:
+def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str | None:
     """What a ``~KEY`` of a key the config lacks most likely meant (Hydra said only "Could not
-    delete from config. 'KEY' does not exist."): an attack under another name
-    (``~attack.attacks.lira``: its attacks and the closest), a defense that is not selected,
-    a misspelt key of ``plan``, ``train`` or ``attack``, or a setting that is null (Hydra reads
-    null as absent: ``~attack.num_targets``). ``None``: anything else."""
+    delete from config. 'KEY' does not exist."): a key of a selected defense or attack one
+    level up (``defense=dp ~defense.delta``; read from ``config``, the config as composed when
+    the delete failed, where given), an attack under another name (``~attack.attacks.lira``:
+    its attacks and the closest), a defense that is not selected (``~defense.dp`` or
+    ``~defense.dp.delta`` without ``defense=dp``), a misspelt key of ``plan``, ``train`` or
+    ``attack``, or a setting that is null (Hydra reads null as absent:
+    ``~attack.num_targets``). ``None``: anything else."""
     import difflib
 
     group, _, rest = key.partition(".")
     *path, name = rest.split(".") if rest else [""]
+    if config is not None:
+        try:
+            hint = _entry_delete_hint(key, config)
+        except Exception:  # (a node that does not resolve: the packaged files' hint below)
+            hint = None
+        if hint is not None:
+            return hint
     if group == "defense" and not path and name in packaged_configs("defense"):
-        return (f"the defense {name!r} is not selected, so there is nothing to delete; "
-                "defense=[NAME,...] selects the defenses (defense=[] for none)")
+        return _NOT_SELECTED_TO_DELETE.format(name=name)
     if group == "defense" and len(path) == 1 and path[0] in packaged_configs("defense"):
         entry = (_packaged_yaml(group, path[0]) or {}).get(path[0])  # (~defense.dp.delta)
         if isinstance(entry, Mapping) and name in entry and entry[name] is None:
@@ -153,6 +163,47 @@ def deleted_key_hint(key: str) -> str | None:
         return f"{meant}(its attacks: {', '.join(keys)})"
     return (f"{meant}(its keys: {', '.join(keys)}); a setting cannot be deleted (each is "
             "required): set it instead")
+
+
+_NOT_SELECTED_TO_DELETE = ("the defense {name!r} is not selected, so there is nothing to "
+                           "delete; defense=[NAME,...] selects the defenses (defense=[] for "
+                           "none)")  # fmt: skip
+# The nodes whose entries are named by the user (an attack, a defense of one's own).
+NAMED_ENTRIES = {"attack.attacks": "attack", "defense": "defense"}
+
+
+def _entry_delete_hint(key: str, config: Mapping[str, Any]) -> str | None:
+    """`deleted_key_hint` for ``~defense.*`` and ``~attack.attacks.*`` from the composed
+    ``config``: a key of a selected entry one level up (``~defense.delta`` with dp selected:
+    set ``defense.dp.delta`` instead, as a setting cannot be deleted), or a key of a packaged
+    defense that is not selected (``~defense.dp.delta`` without ``defense=dp``, which the
+    packaged file alone read as dp's null delta)."""
+    for where, entry in NAMED_ENTRIES.items():
+        if not key.startswith(f"{where}."):
+            continue
+        entries: Any = config
+        for part in where.split("."):
+            entries = entries.get(part) if isinstance(entries, Mapping) else None
+        if not isinstance(entries, Mapping):
+            return None
+        first, _, below = key[len(where) + 1 :].partition(".")
+        if first in entries:
+            return None
+        if below:  # (a key of an entry that is not there)
+            if entry == "defense" and "." not in below and first in packaged_configs(entry):
+                return _NOT_SELECTED_TO_DELETE.format(name=first)
+            return None
+        holders = [str(k) for k in entries
+                   if isinstance(entries.get(k), Mapping) and first in entries[k]]  # fmt: skip
+        if not holders:
+            return None
+        written = f"{where}.{holders[0]}.{first}=VALUE"
+        if len(holders) > 1:
+            written = f"{where}.NAME.{first}=VALUE (e.g. {written})"
+        return (f"{first} is a key of the {entry}{'s' if len(holders) > 1 else ''} "
+                f"{', '.join(holders)}, and a setting of {'an' if entry == 'attack' else 'a'} "
+                f"{entry} cannot be deleted: set {written} instead")
+    return None
 
 
 def configs_holding(key: str) -> tuple[str, frozenset[str]] | None:

@@ -30,6 +30,7 @@ import yaml
 from hydra.errors import CompactHydraException, ConfigCompositionException
 from omegaconf import DictConfig, ListConfig
 
+from mia_defense.config_keys import NAMED_ENTRIES as _NAMED_ENTRIES
 from mia_defense.errors import ConfigError
 from mia_defense.override_checks import parsed_override
 from mia_defense.targets import (
@@ -645,8 +646,6 @@ def _unselected_config_refusal(
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
 
 
-# The nodes whose entries are named by the user (an attack, a defense of one's own).
-_NAMED_ENTRIES = {"attack.attacks": "attack", "defense": "defense"}
 
 
 def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str = "VALUE") -> str:
@@ -689,7 +688,16 @@ def _missing_delete_refusal(exc: ConfigCompositionException) -> Exception | None
     from mia_defense.config_keys import deleted_key_hint
 
     found = re.fullmatch(r"Could not delete from config\. '([^']+)' does not exist\.", str(exc))
-    hint = deleted_key_hint(found.group(1)) if found is not None else None
+    if found is None:
+        return None
+    # the config as composed when the delete failed (Hydra 1.3's frame that applies the
+    # overrides holds it; its error carries none): which defenses and attacks are selected
+    composed, trace = None, exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
+            composed = trace.tb_frame.f_locals.get("cfg")
+        trace = trace.tb_next
+    hint = deleted_key_hint(found.group(1), composed if isinstance(composed, DictConfig) else None)
     if hint is None:
         return None
     return ConfigCompositionException(f"{str(exc).removesuffix('.')}: {hint}")
