@@ -404,8 +404,24 @@ def guard_config_loading() -> None:
     if getattr(load, "_mia_guarded", False):
         return
 
+    load_one = ConfigLoaderImpl._load_single_config
+
+    @functools.wraps(load_one)
+    def load_single_config(self: ConfigLoaderImpl, default: Any, repo: Any) -> Any:
+        loaded = load_one(self, default, repo)
+        record = getattr(self, "_mia_files", None)
+        path = str(default.config_path or "")
+        if record is not None and not path.startswith("hydra/"):  # (Hydra's own: left out)
+            # (the empty mappings of each config file, as Hydra merges it)
+            file = f"{str(loaded.path).removeprefix('file://')}/{path}.yaml"
+            record["primary"] = file if default.primary else record["primary"]
+            _empty_mappings_of(loaded.config, file, record, package=default.package)
+        return loaded
+
     @functools.wraps(load)
     def load_configuration(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> DictConfig:
+        outer = getattr(self, "_mia_files", None)
+        self._mia_files = record = {"seen": set(), "found": [], "primary": None}
         try:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
@@ -429,16 +445,20 @@ def guard_config_loading() -> None:
             if refusal is None:
                 raise
             raise refusal from None
+        finally:
+            self._mia_files = outer
         config_name = args[0] if args else kwargs.get("config_name")
         refuse_code_in_hydra(config, config_name)
         overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
         problems = override_problems(config, list(overrides or []))
+        problems += _empty_mapping_file_problems(config, record)
         if problems:
             raise HydraConfigError("; ".join(problems))
         return config
 
     load_configuration._mia_guarded = True  # type: ignore[attr-defined]
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
+    ConfigLoaderImpl._load_single_config = load_single_config  # type: ignore[method-assign]
 
 
 def composition_refusal(
@@ -491,26 +511,79 @@ def empty_mapping_problems(config: DictConfig, overrides: Sequence[str]) -> list
         node = OmegaConf.select(config, key, default=None, throw_on_resolution_failure=False)
         if not isinstance(node, DictConfig) or len(node) == 0:
             continue
-        names = [str(name) for name in node]
-        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-        if key == "defense":
-            fix = ("select the defenses with defense=[NAME,...] (defense=[] for none), or "
-                   "leave one out with '~defense.NAME'")  # fmt: skip
-        elif key in _packaged_groups():
-            fix = (f"select another config of the group with {key}=NAME (the files of "
-                   f"conf/{key}/), or set its keys one by one ({key}.KEY=VALUE)")
-        elif "_target_" in node:
-            fix = f"set its keys one by one ({key}.KEY=VALUE), or drop it with '~{key}'"
-        elif key in _NAMED_ENTRIES:
-            fix = (f"leave an entry out with '~{key}.NAME' (e.g. '~{key}.{names[-1]}'); to "
-                   f"keep none of them and give your own, '~{key}' then "
-                   f"'+{key}.NAME={{...}}' for each")  # fmt: skip
-        else:  # (settings: attack.queries)
-            fix = f"set its keys one by one ({key}.KEY=VALUE)"
-        problems.append(
-            f"{text}: Hydra merges a mapping given as an override into what {key} holds, so "
-            f"an empty one changes nothing: every entry ({shown}) would stay as it is; {fix}"
-        )
+        problems.append(f"{text}: Hydra merges a mapping given as an override into what "
+                        f"{key} holds, {_empty_mapping_fix(key, node)}")  # fmt: skip
+    return problems
+
+
+def _empty_mapping_fix(key: str, node: DictConfig) -> str:
+    """Why an empty mapping merged into ``node`` (at ``key``, holding entries) changes
+    nothing, and what to write instead (on the command line)."""
+    names = [str(name) for name in node]
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    if key == "defense":
+        fix = ("select the defenses with defense=[NAME,...] (defense=[] for none), or "
+               "leave one out with '~defense.NAME'")  # fmt: skip
+    elif key in _packaged_groups():
+        fix = (f"select another config of the group with {key}=NAME (the files of "
+               f"conf/{key}/), or set its keys one by one ({key}.KEY=VALUE)")
+    elif "_target_" in node:
+        fix = f"set its keys one by one ({key}.KEY=VALUE), or drop it with '~{key}'"
+    elif key in _NAMED_ENTRIES:
+        fix = (f"leave an entry out with '~{key}.NAME' (e.g. '~{key}.{names[-1]}'); to "
+               f"keep none of them and give your own, '~{key}' then "
+               f"'+{key}.NAME={{...}}' for each")  # fmt: skip
+    else:  # (settings: attack.queries)
+        fix = f"set its keys one by one ({key}.KEY=VALUE)"
+    return (f"so an empty one changes nothing: every entry ({shown}) would stay as it is; "
+            f"{fix}")
+
+
+def _empty_mappings_of(
+    config: Any, file: str, record: dict[str, Any], *, package: str | None = None
+) -> None:
+    """Add to ``record`` (``seen``: the keys of the mappings with entries of the config files
+    loaded so far, in the order Hydra merges them; ``found``: ``(file, key, primary)`` of
+    each empty mapping given after one of those) what the config file ``file`` holds
+    (``config``, under its ``package``; a file with nothing in it, ``defense/none.yaml``, is
+    no mapping given)."""
+    seen: set[str] = record["seen"]
+    if not isinstance(config, DictConfig):
+        return
+    stack: list[tuple[DictConfig, str, int]] = [(config, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        content = node._content
+        for name in content if isinstance(content, dict) and depth < MAX_DEPTH else ():
+            child = node._get_node(name)
+            if not isinstance(child, DictConfig) or child._is_none() or (
+                    child._is_missing() or child._is_interpolation()):  # fmt: skip
+                continue
+            key = f"{path}.{name}" if path else str(name)
+            if not child._content:
+                if key in seen and key != package and key.split(".")[0] != "hydra":
+                    record["found"].append((file, key, record["primary"]))
+            else:
+                seen.add(key)
+                stack.append((child, key, depth + 1))
+
+
+def _empty_mapping_file_problems(config: DictConfig, record: dict[str, Any]) -> list[str]:
+    """A problem line for each empty mapping a config file gave (``attack: {attacks: {}}``
+    in an experiment file of one's own) to a key whose node in the composed ``config`` holds
+    entries that an earlier file put there: merged, it changes nothing, as
+    `empty_mapping_problems` says of an override. The primary config's ``defense: {}`` (the
+    node that is there with no defense selected) is left."""
+    from omegaconf import OmegaConf
+
+    problems = []
+    for file, key, primary in record["found"]:
+        if primary == file and key == "defense":
+            continue
+        node = OmegaConf.select(config, key, default=None, throw_on_resolution_failure=False)
+        if isinstance(node, DictConfig) and len(node) > 0:
+            problems.append(f"{file}: {key}: {{}}: Hydra merges a config file's mapping into "
+                            f"what {key} holds, {_empty_mapping_fix(key, node)}")
     return problems
 
 

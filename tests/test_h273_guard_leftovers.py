@@ -1,12 +1,15 @@
 """Leftovers of the guarded config loader: a ``~KEY`` of a defense's or attack's key one
 level up (``defense=dp ~defense.delta``: Hydra's bare 'does not exist') and of a defense that
 is not selected (``~defense.dp.delta`` without ``defense=dp``: told dp's delta is null, read
-from the packaged file), each answered from the config as composed when the delete failed."""
+from the packaged file), each answered from the config as composed when the delete failed;
+and an empty mapping in a config file of one's own (``attack: {attacks: {}}``) over a node
+holding entries, a no-op."""
 
 from __future__ import annotations
 
 import pytest
 
+from mia_defense.errors import ConfigError
 from mia_defense.hydra_setup import setup_hydra
 from tests.conftest import compose_cfg
 
@@ -37,8 +40,32 @@ def test_deleting_a_key_of_an_entry_says_where_it_is_or_that_it_is_not_selected(
 
 def test_the_api_gets_the_same_words_for_a_key_one_level_up():
     from mia_defense.attack_setup import attack_config
-    from mia_defense.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"gamma is a key of the attack rmia, .* set "
                        r"attack\.attacks\.rmia\.gamma=VALUE instead"):  # fmt: skip
         attack_config(["~attack.attacks.gamma"])
+
+
+@pytest.mark.parametrize(("body", "key", "entries"), [
+    ("attack:\n  attacks: {}\n", "attack.attacks", "every entry (loss, confidence, entropy"),
+    ("defense: {}\n", "defense", "every entry (dp)"),
+])  # fmt: skip
+def test_an_empty_mapping_in_a_config_file_over_entries_is_refused_naming_the_file(
+    tmp_path, body, key, entries
+):
+    # as the command line's attack.attacks={} (02b68619): merged, it changed nothing, and
+    # the composed config looked like the packaged placeholder defense: {}
+    from hydra import compose, initialize_config_module
+
+    (tmp_path / "experiment").mkdir()
+    (tmp_path / "experiment" / "mine.yaml").write_text("# @package _global_\n" + body)
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        with pytest.raises(ConfigError) as refused:
+            compose("config", overrides=[f"hydra.searchpath=[file://{tmp_path}]",
+                                         "defense=dp", "+experiment=mine"])  # fmt: skip
+        said = str(refused.value)
+        assert said.startswith(f"ConfigError: {tmp_path}/experiment/mine.yaml: {key}: {{}}: "
+                               f"Hydra merges a config file's mapping into what {key} holds, "
+                               f"so an empty one changes nothing: {entries}")  # fmt: skip
+        # the packaged primary config's defense: {} (there with no defense selected) is left
+        assert list(compose("config", overrides=["defense=dp"]).defense) == ["dp"]
