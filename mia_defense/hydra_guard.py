@@ -397,7 +397,9 @@ def _logging_problems(node: Any, path: str) -> list[str]:
 
 def guard_config_loading() -> None:
     """Wrap Hydra's config loader once per process so that `refuse_code_in_hydra` checks
-    each config it composes, before Hydra builds callbacks, plugins or logging from it."""
+    each config it composes, before Hydra builds callbacks, plugins or logging from it, and
+    `override_problems` and `_empty_mapping_file_problems` its overrides and config files
+    (its ``_load_single_config`` wrapped too: the files as Hydra merges them)."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
     load = ConfigLoaderImpl.load_configuration
