@@ -32,11 +32,13 @@ from mia_defense.override_checks import (
 )
 
 __all__ = [
+    "bare_word",
     "missing_plugin",
     "misspelt_key",
     "misspelt_key_problem",
     "null_group_override",
     "null_group_problem",
+    "refuse_bare_words",
     "refuse_hydra_targets",
     "refuse_missing_plugins",
     "refuse_misspelt_group_keys",
@@ -103,6 +105,59 @@ def refuse_option_after_overrides(args: Sequence[str]) -> None:
     message = option_after_overrides(args)
     if message is not None:
         print(message, file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def bare_word(
+    args: Sequence[str], *, tool: str = "mia-train", known: Collection[str] | None = None
+) -> str | None:
+    """The message for an argument of ``args`` that is neither an option, an option's value
+    nor an override (``mia-train nothere``; ``mia-attack run nothere``, its PATH taken out),
+    or ``None``: Hydra said only "missing EQUAL at '<EOF>'". A word that reads as a key is
+    given back as its override (``plan.num_models=VALUE``), a misspelt first name corrected
+    (`misspelt_key`); ``known``: the tool's groups and top-level keys (``None``: mia-train's)."""
+    if any(a in ("-sc", "--shell-completion") for a in args):
+        return None  # (its install=SHELL is no override)
+    previous = ""
+    for arg in args:
+        value = previous in _VALUED or (previous == "--info" and arg in _INFO)
+        previous = "" if value else arg
+        if value or arg.startswith(("-", "~")) or "=" in arg:
+            continue  # (~key deletes a key: an override without =)
+        from mia_defense.cli.commands import shell_path
+
+        example = "attack.bootstrap=0" if tool == "mia-attack" else "train.lr=0.01"
+        key = arg.lstrip("+")
+        if key and all(part.isidentifier() for part in key.split(".")):
+            close = misspelt_key([f"{key}=VALUE"], known)
+            first, dot, rest = key.partition(".")
+            if close or dot:
+                example = f"{close[2] if close else first}{dot}{rest}=VALUE"
+        where = ("no file or folder of that name (PATH, the source, comes first and once)"
+                 if tool == "mia-attack" else
+                 "no file or folder of that name, and mia-train takes no PATH")  # fmt: skip
+        if tool != "mia-attack" and _on_disk(arg):
+            where = "mia-train takes no PATH (a run folder is hydra.run.dir=PATH)"
+        return (f"{shell_path(arg)}: {where}; an override is KEY=VALUE, e.g. {example} "
+                f"(keys: {tool} --cfg job)")
+    return None
+
+
+def _on_disk(arg: str) -> bool:
+    """Whether ``arg`` names an existing file or folder (a text no file can be: no)."""
+    try:
+        return os.path.lexists(arg)
+    except (OSError, ValueError):
+        return False
+
+
+def refuse_bare_words(
+    args: Sequence[str], *, tool: str = "mia-train", known: Collection[str] | None = None
+) -> None:
+    """Exit 2 with `bare_word`'s message."""
+    message = bare_word(args, tool=tool, known=known)
+    if message is not None:
+        print(f"ConfigError: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
 
 

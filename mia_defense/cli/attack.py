@@ -50,6 +50,7 @@ from mia_defense.attack_source import (
 )
 from mia_defense.attack_source_facts import MEASURED_PRIVACY, doubt_claim
 from mia_defense.cli.arguments import (
+    refuse_bare_words,
     refuse_hydra_targets,
     refuse_missing_plugins,
     refuse_misspelt_keys,
@@ -849,6 +850,7 @@ def main() -> None:
               "mia-attack attacks one source per run; attack each in turn, or sweep them: "
               "mia-attack -m 'source=A,B'", file=sys.stderr)  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR)
+    refuse_bare_words(rest, tool="mia-attack", known=TOP_KEYS)
     if path is not None:
         rest = [*_options_first(rest), f"source={hydra_quoted(path)}"]
     elif not any(a.startswith(("source=", "-")) for a in rest):

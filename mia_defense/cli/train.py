@@ -27,6 +27,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from mia_defense.cli.arguments import (
+    refuse_bare_words,
     refuse_hydra_targets,
     refuse_missing_plugins,
     refuse_misspelt_keys,
@@ -814,6 +815,7 @@ def main() -> None:
     _KEPT_SAID.clear()
     refuse_misused_flags(sys.argv[1:])
     refuse_option_after_overrides(sys.argv[1:])
+    refuse_bare_words(sys.argv[1:])
     refuse_unexpanded_home(sys.argv[1:])
     refuse_unquoted_non_ascii(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
