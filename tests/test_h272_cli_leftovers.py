@@ -1,7 +1,10 @@
-"""Leftovers of the command-line tools found by h272: a bare word among the arguments."""
+"""Leftovers of the command-line tools found by h272: a bare word among the arguments, and a
+path holding a newline in a one-line message."""
 
 from __future__ import annotations
 
+import io
+import logging
 import sys
 from pathlib import Path
 
@@ -30,3 +33,27 @@ def test_a_bare_word_is_refused_before_hydra(tool, args, said, tmp_path: Path, m
     err = capsys.readouterr().err
     assert err.startswith("ConfigError: ") and said in err and "EQUAL" not in err
 
+
+def test_a_path_with_a_newline_is_shown_on_one_line(tmp_path: Path, monkeypatch, capfd):
+    """A run folder named ``$'nl\\ndir'`` was "DataError: nl" and "dir: no observations.npz
+    ..." on a line of its own, in mia-attack's refusal of a source and mia-train's of a
+    run directory (`end_refused`) alike."""
+    from mia_defense.cli import attack
+    from mia_defense.cli.entry import end_refused
+
+    monkeypatch.chdir(tmp_path)
+    folder = Path("nl\ndir")
+    folder.mkdir()
+    monkeypatch.setattr(sys, "argv", ["mia-attack", str(folder), f"hydra.run.dir={tmp_path}/o"])
+    with pytest.raises(SystemExit) as done:
+        attack.main()
+    assert done.value.code == 2
+    said = [line for line in capfd.readouterr().err.splitlines() if "DataError" in line]
+    assert said and said[0].endswith("DataError: $'nl\\x0adir': no observations.npz in it; give "
+                                     "a finished mia-train run directory (for a sweep, one of "
+                                     "its run folders) or an observations .npz")
+    log, written = logging.getLogger("h272.run_dir"), io.StringIO()
+    log.addHandler(logging.StreamHandler(written))
+    with pytest.raises(SystemExit):
+        end_refused(log, "%s=%s holds files", "hydra.run.dir", folder)
+    assert written.getvalue() == "ConfigError: hydra.run.dir=$'nl\\x0adir' holds files\n"

@@ -61,7 +61,7 @@ from mia_defense.cli.arguments import (
     refuse_unquoted_non_ascii,
     warn_ineffective_overrides,
 )
-from mia_defense.cli.commands import shell_path, tool_command
+from mia_defense.cli.commands import line_path, shell_path, tool_command
 from mia_defense.cli.entry import (
     EXIT_USER_ERROR,
     end_interrupted,
@@ -343,6 +343,7 @@ class SourceCheck(Callback):
                     _rerun_problem(config, checked, Path(config.hydra.run.dir))
                 )
         if problem:
+            problem = source_on_one_line(problem, source)
             log.error("%s: %s", "DataError" if missing else "ConfigError", problem)
             raise SystemExit(EXIT_USER_ERROR)
 
@@ -513,13 +514,16 @@ def run(
     path = _from_launch_dir(Path(str(cfg.source)))
     missing = _unnamable_source(str(cfg.source)) or missing_source(path if str(cfg.source) else "")
     if missing:
-        raise DataError(missing)
+        raise DataError(source_on_one_line(missing, path))
     problem = _refuse_output(run_dir, path, key=_output_key(), rerun=True)
     if problem:
-        raise OutputRefused(problem)
+        raise OutputRefused(source_on_one_line(problem, path))
     with stopwatch.stage("data"):
         checked = _CHECKED.pop(_resolved(path), None)  # (read relative to the launch dir)
-        source = read_source(path) if checked is None else replace(checked, path=path)
+        try:
+            source = read_source(path) if checked is None else replace(checked, path=path)
+        except DataError as exc:
+            raise DataError(source_on_one_line(str(exc), path)) from exc.__cause__
     obs, results = source.observations, source.results
     if HydraConfig.initialized():  # a sweep's points (a single run's: SourceCheck's)
         problem = fixed_settings_problem(cfg, source, list(HydraConfig.get().overrides.task))
@@ -777,6 +781,15 @@ def _path_text_problem(arg: str) -> str | None:
         return (f"holds a name of {longest} bytes, longer than any file or folder's "
                 f"({_NAME_MAX} bytes at most)")  # fmt: skip
     return None
+
+
+def source_on_one_line(message: str, source: Path | str) -> str:
+    """``message`` about the source ``source`` with its name, where it holds a newline or
+    another control character, in the shell's ``$'...'`` form (a run folder
+    ``$'nl\\ndir'`` was "DataError: nl", then "dir: no observations.npz in it" on a line of
+    its own): `line_path`. The path enters `mia_defense.attack_source`'s messages as text."""
+    text = str(source)
+    return message.replace(text, line_path(text)) if text else message
 
 
 def _unnamable_source(source: str) -> str | None:

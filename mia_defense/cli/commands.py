@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["quiet_stdout", "shell_path", "tool_command"]
+__all__ = ["line_path", "quiet_stdout", "shell_path", "tool_command"]
 
 
 def shell_path(path: str | os.PathLike[str]) -> str:
@@ -37,6 +37,14 @@ def shell_path(path: str | os.PathLike[str]) -> str:
     if text.isprintable():
         return shlex.quote(text)
     return "$'" + "".join(_ansi_c(char) for char in text) + "'"
+
+
+def line_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as a one-line message shows it: as it is, or, where it holds a newline or
+    another control character, in `shell_path`'s ``$'...'`` form (a run folder
+    ``$'nl\\ndir'`` was "DataError: nl", then "dir: ..." on a line of its own)."""
+    text = os.fspath(path)
+    return text if text.isprintable() else shell_path(text)
 
 
 def _launch_dir() -> Path:

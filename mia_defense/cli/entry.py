@@ -16,7 +16,7 @@ from typing import NoReturn
 from hydra.errors import CompactHydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from mia_defense.cli.commands import quiet_stdout
+from mia_defense.cli.commands import line_path, quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
 
@@ -202,8 +202,10 @@ def _on_console(log: logging.Logger) -> bool:
 
 def end_refused(log: logging.Logger, message: str, *args: object) -> NoReturn:
     """End the tool on a setting of the user's it refuses before any work: log ``ConfigError:
-    message`` (``%`` formatted with ``args``) on ``log``, the refusing module's, and exit 2."""
-    log.error("ConfigError: " + message, *args)
+    message`` (``%`` formatted with ``args``) on ``log``, the refusing module's, and exit 2.
+    A path or text of ``args`` is shown on one line (`line_path`)."""
+    log.error("ConfigError: " + message, *(
+        line_path(a) if isinstance(a, (str, os.PathLike)) else a for a in args))
     raise SystemExit(EXIT_USER_ERROR)
 
 
