@@ -477,7 +477,7 @@ def composition_refusal(
     if isinstance(exc, ConfigCompositionException):
         reworded = _unselected_config_refusal(exc, overrides, loader=loader)
         if reworded is None:
-            reworded = _missing_delete_refusal(exc)
+            reworded = _missing_delete_refusal(exc, overrides)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
@@ -754,7 +754,9 @@ def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str =
     return f"{where} has no key {name!r}{meant} ({known}){own}"
 
 
-def _missing_delete_refusal(exc: ConfigCompositionException) -> Exception | None:
+def _missing_delete_refusal(
+    exc: ConfigCompositionException, overrides: Sequence[str] = ()
+) -> Exception | None:
     """Hydra's "Could not delete from config. 'KEY' does not exist." with what was likely
     meant (`deleted_key_hint`: ``~attack.attacks.lira`` names the attacks and the closest);
     ``None``: any other error, or no hint."""
@@ -765,6 +767,12 @@ def _missing_delete_refusal(exc: ConfigCompositionException) -> Exception | None
     found = re.fullmatch(r"Could not delete from config\. '([^']+)' does not exist\.", str(exc))
     if found is None:
         return None
+    group = found.group(1).split(".")[0]
+    if any((o := parsed_override(str(text).strip())) is not None and o.key_or_group == group
+           and o.is_sweep_override() for text in overrides if str(text).startswith(group)):
+        # a sweep's shared config, composed with the group at its default (-m 'defense=dp,
+        # none' '~defense.dp.delta'): what it selects is not what the points do
+        return _delete_hint_refusal(exc, deleted_key_hint(found.group(1)))
     # the config as composed when the delete failed (Hydra 1.3's frame that applies the
     # overrides holds it; its error carries none): which defenses and attacks are selected
     composed, trace = None, exc.__traceback__
@@ -773,9 +781,13 @@ def _missing_delete_refusal(exc: ConfigCompositionException) -> Exception | None
             composed = trace.tb_frame.f_locals.get("cfg")
         trace = trace.tb_next
     hint = deleted_key_hint(found.group(1), composed if isinstance(composed, DictConfig) else None)
-    if hint is None:
-        return None
-    return ConfigCompositionException(f"{str(exc).removesuffix('.')}: {hint}")
+    return _delete_hint_refusal(exc, hint)
+
+
+def _delete_hint_refusal(exc: Exception, hint: str | None) -> Exception | None:
+    """Hydra's "Could not delete" error with ``hint`` after it; ``None`` without one."""
+    return None if hint is None else ConfigCompositionException(
+        f"{str(exc).removesuffix('.')}: {hint}")  # fmt: skip
 
 
 def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:

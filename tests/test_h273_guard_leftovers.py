@@ -69,3 +69,21 @@ def test_an_empty_mapping_in_a_config_file_over_entries_is_refused_naming_the_fi
                                f"so an empty one changes nothing: {entries}")  # fmt: skip
         # the packaged primary config's defense: {} (there with no defense selected) is left
         assert list(compose("config", overrides=["defense=dp"]).defense) == ["dp"]
+
+
+def test_a_sweep_that_selects_the_defense_in_its_points_is_not_told_it_is_not_selected():
+    # Hydra composes a sweep's shared config with defense at its default: 'dp is not
+    # selected' would be said of a command that selects it
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import ConfigCompositionException
+    from hydra.types import RunMode
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises(ConfigCompositionException) as refused:
+            loader.load_configuration("config", ["defense=dp,none", "~defense.dp.delta"],
+                                      run_mode=RunMode.MULTIRUN)  # fmt: skip
+    assert str(refused.value).endswith(": defense.dp.delta is null, which Hydra's '~' reads "
+                                       "as absent; a keyword of the defense stays: set it "
+                                       "instead (defense.dp.delta=VALUE)")  # fmt: skip
