@@ -57,3 +57,15 @@ def test_a_path_with_a_newline_is_shown_on_one_line(tmp_path: Path, monkeypatch,
     with pytest.raises(SystemExit):
         end_refused(log, "%s=%s holds files", "hydra.run.dir", folder)
     assert written.getvalue() == "ConfigError: hydra.run.dir=$'nl\\x0adir' holds files\n"
+
+
+@pytest.mark.parametrize("args", [
+    ["-i", "defaults"], ["--info", "plugins"], ["-c", "job"], ["--cfg", "job"],
+    ["-cn", "config", "--cfg", "job"], ["-p", "train", "--cfg", "job"],
+])  # fmt: skip
+def test_hydra_options_and_their_values_are_no_bare_words(args):
+    """Hydra's options take the word after them (``-i``, the short ``--info``, was refused)."""
+    from mia_defense.cli.arguments import bare_word
+
+    assert bare_word(args) is None
+    assert bare_word(args, tool="mia-attack") is None

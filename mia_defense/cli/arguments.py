@@ -85,7 +85,7 @@ def option_after_overrides(args: Sequence[str], *, tool: str = "mia-train") -> s
     overrides: list[int] = []
     previous = ""
     for i, arg in enumerate(args):
-        value = previous in _VALUED or (previous == "--info" and arg in _INFO)
+        value = previous in _VALUED or (previous in ("--info", "-i") and arg in _INFO)
         if not value and not arg.startswith("-"):
             overrides.append(i)
         previous = "" if value else arg
@@ -120,7 +120,7 @@ def bare_word(
         return None  # (its install=SHELL is no override)
     previous = ""
     for arg in args:
-        value = previous in _VALUED or (previous == "--info" and arg in _INFO)
+        value = previous in _VALUED or (previous in ("--info", "-i") and arg in _INFO)
         previous = "" if value else arg
         if value or arg.startswith(("-", "~")) or "=" in arg:
             continue  # (~key deletes a key: an override without =)
