@@ -405,3 +405,19 @@ def stopped_joblib_sweep(
 def both_jobs_training(sweep: Path) -> bool:
     """Whether both jobs of `stopped_joblib_sweep` began (each has its results.json)."""
     return len(list(sweep.glob("*/results.json"))) >= 2
+
+
+def killed_while_running(run_dir: Path, config: dict[str, Any], *, train_log: bool = False) -> None:
+    """A writer that claims ``run_dir``, marks it running under ``config`` (and, with
+    ``train_log``, writes a train.log), then is killed by SIGKILL, in a forked child: the
+    run a SIGKILL or the OOM killer leaves behind."""
+    from mia_defense.tracking.run_dir import claim_run_dir, mark_run
+
+    def writer() -> None:
+        with claim_run_dir(run_dir):
+            mark_run(run_dir, status="running", config=config, data_fingerprint="f")
+            if train_log:
+                (run_dir / "train.log").write_text("training\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    assert in_a_child(writer).returncode == -signal.SIGKILL

@@ -9,8 +9,6 @@ marks it running and SIGKILLs itself, as in tests/tracking/test_h253_killed_runs
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import socket
 
 import pytest
@@ -22,30 +20,17 @@ from mia_defense.tracking.run_dir import (
     claim_run_dir,
     finished_run,
     killed_writer,
-    mark_run,
     other_run,
 )
-from tests.helpers import in_a_child
+from tests.helpers import killed_while_running
 
 CONFIG = {"seed": 0, "train": {"epochs": 3}}
-
-
-def _killed_while_running(run_dir) -> None:
-    """A writer that claims ``run_dir``, marks it running and is killed, in a forked child."""
-
-    def writer() -> None:
-        with claim_run_dir(run_dir):
-            mark_run(run_dir, status="running", config=CONFIG, data_fingerprint="f")
-            (run_dir / "train.log").write_text("training\n")
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    assert in_a_child(writer).returncode == -signal.SIGKILL
 
 
 @pytest.fixture
 def killed(tmp_path):
     run_dir = tmp_path / "run"
-    _killed_while_running(run_dir)
+    killed_while_running(run_dir, CONFIG, train_log=True)
     return run_dir
 
 

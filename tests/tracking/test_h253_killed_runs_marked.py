@@ -6,8 +6,6 @@ resume still runs it again (h253)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 
 import pytest
@@ -21,25 +19,14 @@ from mia_defense.tracking.run_dir import (
     mark_killed_runs,
     mark_run,
 )
-from tests.helpers import in_a_child
+from tests.helpers import killed_while_running
 
 CONFIG = {"seed": 0, "train": {"epochs": 3}}
 
 
-def _killed_while_running(run_dir) -> None:
-    """A writer that claims ``run_dir``, marks it running and is killed, in a forked child."""
-
-    def writer() -> None:
-        with claim_run_dir(run_dir):
-            mark_run(run_dir, status="running", config=CONFIG, data_fingerprint="f")
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    assert in_a_child(writer).returncode == -signal.SIGKILL
-
-
 def test_a_killed_run_reads_interrupted_and_resumes(tmp_path):
     run_dir = tmp_path / "run"
-    _killed_while_running(run_dir)
+    killed_while_running(run_dir, CONFIG)
     assert read_json(run_dir / RESULTS)["status"] == "running"  # (as the pool left it)
     assert mark_killed_runs([run_dir]) == [run_dir]
     payload = read_json(run_dir / RESULTS)
@@ -51,7 +38,7 @@ def test_a_killed_run_reads_interrupted_and_resumes(tmp_path):
 
 def test_a_run_whose_lock_is_held_is_left_running(tmp_path):
     run_dir = tmp_path / "run"
-    _killed_while_running(run_dir)
+    killed_while_running(run_dir, CONFIG)
     with claim_run_dir(run_dir):  # (another process's, as far as flock sees: its own open)
         assert mark_killed_runs([run_dir], wait=0.1) == []
     assert read_json(run_dir / RESULTS)["status"] == "running"
@@ -59,7 +46,7 @@ def test_a_run_whose_lock_is_held_is_left_running(tmp_path):
 
 def test_a_run_last_held_on_another_host_is_left_running(tmp_path):
     run_dir = tmp_path / "run"
-    _killed_while_running(run_dir)
+    killed_while_running(run_dir, CONFIG)
     (run_dir / LOCK).write_text(f"pid 1 on not-{socket.gethostname()} since 2026-12-05\n")
     assert mark_killed_runs([run_dir]) == []  # (a job that may still run there)
     assert read_json(run_dir / RESULTS)["status"] == "running"
@@ -68,7 +55,7 @@ def test_a_run_last_held_on_another_host_is_left_running(tmp_path):
 @pytest.mark.parametrize("status", ["complete", "failed", "interrupted"])
 def test_other_statuses_are_left_alone(tmp_path, status):
     run_dir = tmp_path / "run"
-    _killed_while_running(run_dir)
+    killed_while_running(run_dir, CONFIG)
     mark_run(run_dir, status=status, config=CONFIG, data_fingerprint="f")
     before = (run_dir / RESULTS).read_bytes()
     assert mark_killed_runs([run_dir, tmp_path / "no-run"]) == []
