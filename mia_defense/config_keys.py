@@ -139,6 +139,9 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
             hint = None
         if hint is not None:
             return hint
+        holders = defenses_holding(name) if group == "defense" and not path else []
+        if holders and isinstance(config.get("defense"), Mapping):  # (none of them selected)
+            return _unselected_holder_hint(name, holders, [str(n) for n in config["defense"]])
     if group == "defense" and not path and name in packaged_configs("defense"):
         return _NOT_SELECTED_TO_DELETE.format(name=name)
     if group == "defense" and len(path) == 1 and path[0] in packaged_configs("defense"):
@@ -163,6 +166,31 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
         return f"{meant}(its attacks: {', '.join(keys)})"
     return (f"{meant}(its keys: {', '.join(keys)}); a setting cannot be deleted (each is "
             "required): set it instead")
+
+
+def defenses_holding(name: str) -> list[str]:
+    """The packaged defenses whose entry holds the key ``name`` (``delta``: ``["dp"]``;
+    ``alpha``: ``["mixup", "relaxloss"]``); none for a defense's name or a ``_`` key."""
+    if not name or name.startswith("_") or name in packaged_configs("defense"):
+        return []
+    return [config for config in sorted(packaged_configs("defense"))
+            if isinstance(entry := (_packaged_yaml("defense", config) or {}).get(config),
+                          Mapping) and name in entry]  # fmt: skip
+
+
+def _unselected_holder_hint(name: str, holders: list[str], selected: list[str]) -> str:
+    """`deleted_key_hint` for ``~defense.NAME`` where NAME is a key of the packaged defenses
+    ``holders``, none of them among the ``selected`` (``~defense.delta`` with no defense:
+    Hydra's bare "does not exist")."""
+    which = (f"the defense {holders[0]}, which is not" if len(holders) == 1 else
+             f"the defenses {', '.join(holders)}, none of which is")  # fmt: skip
+    now = f"the defenses selected: {', '.join(selected)}" if selected else "no defense is selected"
+    choice = f"defense=[{','.join([*selected, holders[0]])}]" if selected else \
+        f"defense={holders[0]}"  # fmt: skip
+    return (f"{name} is a key of {which} selected ({now}), so there is nothing to delete, and "
+            f"a setting of a defense cannot be deleted: to set it, select the defense and "
+            f"write it under its name ({'e.g. ' if len(holders) > 1 else ''}{choice} "
+            f"defense.{holders[0]}.{name}=VALUE)")
 
 
 _NOT_SELECTED_TO_DELETE = ("the defense {name!r} is not selected, so there is nothing to "

@@ -768,11 +768,14 @@ def _missing_delete_refusal(
     if found is None:
         return None
     group = found.group(1).split(".")[0]
-    if any((o := parsed_override(str(text).strip())) is not None and o.key_or_group == group
-           and o.is_sweep_override() for text in overrides if str(text).startswith(group)):
+    sweep = next((str(text) for text in overrides if str(text).startswith(group) and
+                  (o := parsed_override(str(text).strip())) is not None and
+                  o.key_or_group == group and o.is_sweep_override()), None)  # fmt: skip
+    if sweep is not None:
         # a sweep's shared config, composed with the group at its default (-m 'defense=dp,
         # none' '~defense.dp.delta'): what it selects is not what the points do
-        return _delete_hint_refusal(exc, deleted_key_hint(found.group(1)))
+        hint = _swept_delete_hint(found.group(1), sweep, overrides)
+        return _delete_hint_refusal(exc, hint or deleted_key_hint(found.group(1)))
     # the config as composed when the delete failed (Hydra 1.3's frame that applies the
     # overrides holds it; its error carries none): which defenses and attacks are selected
     composed, trace = None, exc.__traceback__
@@ -782,6 +785,76 @@ def _missing_delete_refusal(
         trace = trace.tb_next
     hint = deleted_key_hint(found.group(1), composed if isinstance(composed, DictConfig) else None)
     return _delete_hint_refusal(exc, hint)
+
+
+def _swept_delete_hint(key: str, sweep: str, overrides: Sequence[str]) -> str | None:
+    """What a ``~KEY`` of a defense in a sweep whose points select the defenses (``sweep``:
+    ``defense=dp,none``) meant, Hydra having refused it in the sweep's shared config (composed
+    with no defense): ``~defense.delta`` (dp's delta, one level up; Hydra's bare "does not
+    exist"), ``~defense.dp`` (told dp is not selected). ``None``: any other key."""
+    import shlex
+
+    from mia_defense.config_keys import defenses_holding, point_selects
+
+    group, _, rest = key.partition(".")
+    points = _sweep_points(group, sweep)
+    if group != "defense" or "." in rest or not points:
+        return None
+    def names(point: Any) -> list[str]:
+        return [str(getattr(n, "text", n)) for n in (point if isinstance(point, list | tuple)
+                                                     else [point])]  # fmt: skip
+
+    if any(rest in names(point) for point, _ in points):  # ~defense.dp: drop it from points
+        left = [f"[{','.join(n for n in names(point) if n not in (rest, 'none'))}]"
+                for point, _ in points]  # fmt: skip
+        return (f"a sweep's points cannot delete what they select: Hydra composes the "
+                f"sweep's shared config before the points of {sweep}, with no defense, and "
+                f"deletes there; nothing was run. Leave {rest} out of the points instead: "
+                f"{shlex.quote('defense=' + ','.join(dict.fromkeys(left)))}")
+    packaged = defenses_holding(rest)
+    holders = [h for h in packaged if any(point_selects(group, p, frozenset({h}))
+                                          for p, _ in points)]  # fmt: skip
+    if packaged and not holders:
+        return (f"{rest} is a key of the defense{'s' if len(packaged) > 1 else ''} "
+                f"{', '.join(packaged)}, which no point of {sweep} selects, so there is "
+                f"nothing to delete, and a setting of a defense cannot be deleted: drop "
+                f"'~{key}' (to set it, select {packaged[0]} in the points, e.g. "
+                f"{_selecting_example(group, packaged[0], [p for p, _ in points])}, and write "
+                f"'++defense.{packaged[0]}.{rest}=VALUE')")  # fmt: skip
+    if not holders:
+        return None
+    owner, texts = holders[0], [text for point, text in points]
+    lacking = [t for (p, t) in points if not point_selects(group, p, frozenset(holders))]
+    where = f"; the points defense={','.join(lacking)} select no {' or '.join(holders)}" \
+        if lacking else ""  # fmt: skip
+    setting = f"defense.{owner}.{rest}=VALUE"
+    start = (f"{rest} is a key of the defense{'s' if len(holders) > 1 else ''} "
+             f"{', '.join(holders)} (defense.{owner}.{rest}), not of defense, so no point of "
+             f"{sweep} has {key}{where}; a setting of a defense cannot be deleted: set it "
+             f"instead")  # fmt: skip
+    if not lacking:
+        return (f"{start}, with {shlex.quote('++' + setting)} (Hydra's force-add: every point "
+                f"of {sweep} selects {owner}, and each sets it)")  # fmt: skip
+    rewritten = [setting if str(text).strip() == f"~{key}" else str(text) for text in overrides]
+    advice = sweep_of_unselected_points(f"defense.{owner}.{rest}", rewritten)
+    return f"{start}. {advice}" if advice else f"{start} ({setting}) in the points of {texts}"
+
+
+def _sweep_points(group: str, sweep: str, *, loader: Any = None) -> list[tuple[Any, str]] | None:
+    """``(value, text)`` of each point of the sweep override ``sweep`` of ``group``
+    (``defense=dp,none``: ``("dp", "dp"), ("none", "none")``; a glob over the packaged
+    configs); ``None`` where they cannot be enumerated here (an interval)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        override = OverridesParser.create(config_loader=loader).parse_overrides([sweep])[0]
+    except Exception:  # (Hydra names a text it cannot parse itself)
+        return None
+    try:
+        return list(zip(override.sweep_iterator(), override.sweep_string_iterator(),
+                        strict=True))  # fmt: skip
+    except Exception:  # a glob without a loader: over the packaged configs; else (an
+        return _packaged_glob(group, override.value())  # interval) not enumerable here
 
 
 def _delete_hint_refusal(exc: Exception, hint: str | None) -> Exception | None:
@@ -901,13 +974,9 @@ def _sweep_advice(
                   o.package is None and o.is_sweep_override()), None)  # fmt: skip
     if sweep is None:
         return None
-    try:
-        points = list(zip(sweep[1].sweep_iterator(), sweep[1].sweep_string_iterator(),
-                          strict=True))  # fmt: skip
-    except Exception:  # a glob without a loader: over the packaged configs; else (an
-        points = _packaged_glob(group, sweep[1].value())  # interval) not enumerable here
-        if points is None:
-            return None
+    points = _sweep_points(group, sweep[0], loader=loader)
+    if points is None:
+        return None
     if not all(point_selects(group, point, packaged_configs(group)) or point in ([], "[]")
                for point, _ in points):  # fmt: skip
         return None  # a config of the user's own (its keys are Hydra's to know)

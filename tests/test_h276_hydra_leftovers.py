@@ -1,0 +1,58 @@
+"""Leftovers of the guarded config loader's refusals: a ``~KEY`` of a defense's key one level
+up where no defense holding it is selected (``~defense.delta`` with no defense) or in a
+sweep over the defenses (``-m 'defense=dp,none' '~defense.delta'``), both Hydra's bare
+"Could not delete ... does not exist"; and ``-m 'defense=dp,none' '~defense.dp'``, told dp
+is not selected of a sweep that selects it."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.hydra_setup import setup_hydra
+
+setup_hydra()  # (as the tools compose: Hydra's loader guarded)
+
+
+@pytest.mark.parametrize(("multirun", "overrides", "said"), [
+    (False, ["~defense.delta"], "delta is a key of the defense dp, which is not selected (no "
+     "defense is selected), so there is nothing to delete, and a setting of a defense cannot "
+     "be deleted: to set it, select the defense and write it under its name (defense=dp "
+     "defense.dp.delta=VALUE)"),
+    (True, ["defense=dp,none", "~defense.delta"], "delta is a key of the defense dp "
+     "(defense.dp.delta), not of defense, so no point of defense=dp,none has defense.delta; "
+     "the points defense=none select no dp; a setting of a defense cannot be deleted: set it "
+     "instead. defense.dp.delta=VALUE: the points defense=none of defense=dp,none do not "
+     "select the defense 'dp', so it cannot be set there; nothing was run. Run the points "
+     "that select it and the others as two sweeps into one folder (mia-report of that folder "
+     "compares them all): mia-train -m defense=dp defense.dp.delta=VALUE "
+     "hydra.sweep.dir=multirun/defense, then mia-train -m defense=none "
+     "hydra.sweep.dir=multirun/defense"),
+    (True, ["defense=[dp],[dp,mixup]", "~defense.delta"], "set it instead, with "
+     "++defense.dp.delta=VALUE (Hydra's force-add: every point of defense=[dp],[dp,mixup] "
+     "selects dp, and each sets it)"),
+    (True, ["defense=none,mixup", "~defense.delta"], "delta is a key of the defense dp, which "
+     "no point of defense=none,mixup selects, so there is nothing to delete, and a setting of "
+     "a defense cannot be deleted: drop '~defense.delta' (to set it, select dp in the points, "
+     "e.g. 'defense=[dp],[dp,mixup]', and write '++defense.dp.delta=VALUE')"),
+    (True, ["defense=dp,[dp,mixup]", "~defense.dp"], "a sweep's points cannot delete what "
+     "they select: Hydra composes the sweep's shared config before the points of "
+     "defense=dp,[dp,mixup], with no defense, and deletes there; nothing was run. Leave dp "
+     "out of the points instead: 'defense=[],[mixup]'"),
+])  # fmt: skip
+def test_deleting_a_defense_key_that_no_selected_defense_holds_says_what_to_write(
+    multirun, overrides, said
+):
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import ConfigCompositionException
+    from hydra.types import RunMode
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises(ConfigCompositionException) as refused:
+            loader.load_configuration("config", overrides, run_mode=RunMode.MULTIRUN
+                                      if multirun else RunMode.RUN)  # fmt: skip
+    key = overrides[-1].lstrip("~")
+    assert str(refused.value).startswith(f"Could not delete from config. '{key}' does not "
+                                         "exist: ")  # fmt: skip
+    assert str(refused.value).endswith(said)
