@@ -77,11 +77,11 @@ from mia_defense.data.dataset import Dataset, check_name
 from mia_defense.data.encoding import encode_features, rows_outside_test
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
-    GZIP_MAGIC,
     check_memory,
+    compression,
+    decompressed,
+    decompressed_size,
     gib,
-    gunzipped,
-    gunzipped_size,
     memory_budget,
     open_regular,
     read_as_opened,
@@ -122,9 +122,9 @@ def _csv_rows(path: Path, *, delimiter: str,
         size = os.fstat(handle.fileno()).st_size
         head = handle.read(ARCHIVE_HEAD)
         handle.seek(0)
-        gzipped = head.startswith(GZIP_MAGIC)
-        if gzipped:  # a .csv.gz: its text is counted (and its head checked) first
-            head, text_size = _gunzipped_text(handle, path=path, size=size)
+        compressed = compression(head)
+        if compressed:  # a .csv.gz, .bz2 or .xz: its text is counted, its head checked, first
+            head, text_size = _decompressed_text(handle, path=path, size=size, kind=compressed)
         else:
             text_size = size
         check_memory(text_size * _CSV_BYTES_PER_BYTE, source=path, what="parsing the CSV")
@@ -132,8 +132,8 @@ def _csv_rows(path: Path, *, delimiter: str,
             log.info("%s: parsing %.3g MB of CSV text, about %.0f s at some %.0f MB/s "
                      "(machine-dependent)", path, text_size / 1e6,
                      text_size / _PARSE_BYTES_PER_SECOND, _PARSE_BYTES_PER_SECOND / 1e6)
-        if gzipped:
-            stream = gunzipped(handle, path=path, size=size, text_size=text_size)
+        if compressed:
+            stream = decompressed(handle, path=path, size=size, text_size=text_size)
         else:
             refuse_archive(path, head, expected="a CSV text file")
             refuse_binary(path, head, dataset="csv")
@@ -153,25 +153,28 @@ def _csv_rows(path: Path, *, delimiter: str,
                             f"{reader.line_num}{_field_limit_hint(exc)}") from exc
 
 
-def _gunzipped_text(handle: BinaryIO, *, path: Path, size: int) -> tuple[bytes, int]:
-    """The first `ARCHIVE_HEAD` bytes and the size of the text the gzip file ``handle``
-    holds (a .csv.gz, as exports and Kaggle give them), its head refused as a plain file's
-    would be (a .tar.gz names its tar archive). Counting stops, refused, past the text whose
-    parse fits the memory budget: a small .gz may decompress to any size."""
-    decompressed = f"{path} (decompressed)"
+def _decompressed_text(handle: BinaryIO, *, path: Path, size: int,
+                       kind: str) -> tuple[bytes, int]:
+    """The first `ARCHIVE_HEAD` bytes and the size of the text the ``kind``-compressed file
+    ``handle`` holds (a .csv.gz, as exports and Kaggle give them, a .csv.bz2 or .csv.xz),
+    its head refused as a plain file's would be (a .tar.gz names its tar archive). Counting
+    stops, refused, past the text whose parse fits the memory budget: a small compressed file
+    may decompress to any size."""
+    shown = f"{path} (decompressed)"
     heads: list[bytes] = []
 
     def check_head(head: bytes) -> None:
         heads.append(head)
-        refuse_archive(decompressed, head, expected="a CSV text file")
-        refuse_binary(decompressed, head, dataset="csv")
+        refuse_archive(shown, head, expected="a CSV text file")
+        refuse_binary(shown, head, dataset="csv")
 
     budget = memory_budget()
     limit = budget // _CSV_BYTES_PER_BYTE
-    text_size = gunzipped_size(handle, path=path, size=size, limit=limit, check_head=check_head)
+    text_size = decompressed_size(handle, path=path, size=size, limit=limit,
+                                  check_head=check_head)
     if text_size is None:
         raise DataError(
-            f"{path}: gzip-compressed CSV text of more than {gib(limit)} once decompressed "
+            f"{path}: {kind}-compressed CSV text of more than {gib(limit)} once decompressed "
             f"(decompression stopped there), more than this machine can parse in the "
             f"{gib(budget)} of memory it can spare ({_CSV_BYTES_PER_BYTE} bytes per byte of "
             "text; mia_defense.data.guards.MEMORY_FRACTION of the available RAM); use a "

@@ -9,10 +9,12 @@ size (a claim no file of that size could hold means the file is corrupt) and aga
 
 from __future__ import annotations
 
+import bz2
 import errno
 import functools
 import gzip
 import io
+import lzma
 import os
 import stat
 import zlib
@@ -34,12 +36,13 @@ __all__ = [
     "archive_kind",
     "binary_kind",
     "check_memory",
+    "compression",
     "converting_errors",
+    "decompressed",
+    "decompressed_size",
     "feature_bytes",
     "file_kind",
     "gib",
-    "gunzipped",
-    "gunzipped_size",
     "is_npz_head",
     "is_regular_file",
     "memory_budget",
@@ -433,26 +436,55 @@ def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
     return data
 
 
+# The compressed formats a text file is read through, by their first bytes: a data.csv.gz,
+# .csv.bz2 or .csv.xz is read as the text it holds (a .tar.* names its tar archive).
+_COMPRESSED: dict[bytes, tuple[str, Callable[[BinaryIO], Any]]] = {
+    GZIP_MAGIC: ("gzip", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
+    b"BZh": ("bzip2", lambda raw: bz2.BZ2File(raw, mode="rb")),
+    b"\xfd7zXZ\x00": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),
+}
+
+
+def compression(head: bytes) -> str | None:
+    """The compressed format (gzip, bzip2 or xz) whose file starts with ``head``, or ``None``."""
+    for magic, (kind, _) in _COMPRESSED.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def _open_compressed(handle: BinaryIO, *, path: Path, size: int) -> tuple[str, BinaryIO]:
+    handle.seek(0)
+    head = handle.read(8)
+    handle.seek(0)
+    for magic, (kind, opener) in _COMPRESSED.items():
+        if head.startswith(magic):
+            return kind, opener(read_as_opened(handle, path=path, size=size))
+    raise ValueError(f"{path}: not a compressed file")  # callers ask `compression` first
+
+
 @contextmanager
-def _gzip_errors(path: Path) -> Iterator[None]:
+def _decompression_errors(path: Path, kind: str) -> Iterator[None]:
     try:
         yield
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except MiaDefenseError:
+        raise
+    except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # bz2's are OSErrors
         raise DataError(
-            f"{path}: truncated or corrupt gzip file ({exc}); download or copy it again"
+            f"{path}: truncated or corrupt {kind} file ({exc}); download or copy it again"
         ) from exc
 
 
-def gunzipped_size(handle: BinaryIO, *, path: Path, size: int, limit: int,
-                   check_head: Callable[[bytes], None]) -> int | None:
-    """Bytes the gzip file ``handle`` (``size`` bytes) decompresses to, counted a MiB at a
-    time and not kept; ``None`` once past ``limit`` (a decompression bomb, or data too large
-    to load), where counting stops. ``check_head`` sees the first `ARCHIVE_HEAD`
-    decompressed bytes first (a .tar.gz is told as a tar archive before anything is counted).
+def decompressed_size(handle: BinaryIO, *, path: Path, size: int, limit: int,
+                      check_head: Callable[[bytes], None]) -> int | None:
+    """Bytes the compressed file ``handle`` (``size`` bytes; gzip, bzip2 or xz, see
+    `compression`) decompresses to, counted a MiB at a time and not kept; ``None`` once past
+    ``limit`` (a decompression bomb, or data too large to load), where counting stops.
+    ``check_head`` sees the first `ARCHIVE_HEAD` decompressed bytes first (a .tar.gz is told
+    as a tar archive before anything is counted).
     """
-    handle.seek(0)
-    with _gzip_errors(path), gzip.GzipFile(
-            fileobj=read_as_opened(handle, path=path, size=size), mode="rb") as stream:
+    kind, stream = _open_compressed(handle, path=path, size=size)
+    with _decompression_errors(path, kind), stream:
         head = stream.read(ARCHIVE_HEAD)
         check_head(head)
         total = len(head)
@@ -462,28 +494,28 @@ def gunzipped_size(handle: BinaryIO, *, path: Path, size: int, limit: int,
     return None if total > limit else total
 
 
-def gunzipped(handle: BinaryIO, *, path: Path, size: int, text_size: int) -> BinaryIO:
-    """The decompressed content of the gzip file ``handle`` (``size`` bytes), buffered,
-    refused (`DataError`) past ``text_size``, what `gunzipped_size` counted: the file was
-    replaced in between, and its memory was checked for no more."""
-    handle.seek(0)
-    stream = gzip.GzipFile(fileobj=read_as_opened(handle, path=path, size=size), mode="rb")
-    return io.BufferedReader(_Capped(stream, path=path, size=text_size),  # type: ignore[return-value]
+def decompressed(handle: BinaryIO, *, path: Path, size: int, text_size: int) -> BinaryIO:
+    """The decompressed content of the compressed file ``handle`` (``size`` bytes),
+    buffered, refused (`DataError`) past ``text_size``, what `decompressed_size` counted: the
+    file was replaced in between, and its memory was checked for no more."""
+    kind, stream = _open_compressed(handle, path=path, size=size)
+    return io.BufferedReader(_Capped(stream, path=path, kind=kind, size=text_size),  # type: ignore[return-value]
                              buffer_size=1 << 20)
 
 
 class _Capped(io.RawIOBase):
-    """The gzip ``stream`` read no further than ``size`` decompressed bytes (`gunzipped`)."""
+    """The decompressed ``stream`` read no further than ``size`` bytes (`decompressed`)."""
 
-    def __init__(self, stream: gzip.GzipFile, *, path: Path, size: int) -> None:
+    def __init__(self, stream: BinaryIO, *, path: Path, kind: str, size: int) -> None:
         super().__init__()
         self._stream, self._path, self._size, self._read = stream, path, size, 0
+        self._kind = kind
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        with _gzip_errors(self._path):
+        with _decompression_errors(self._path, self._kind):
             read = self._stream.readinto(memoryview(buffer)[: self._size - self._read + 1])
         self._read += read
         if self._read > self._size:

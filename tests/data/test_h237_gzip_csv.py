@@ -104,7 +104,7 @@ def test_more_text_than_was_counted_is_refused(tmp_path):
     path = tmp_path / "data.csv.gz"
     path.write_bytes(gzip.compress(_CSV.encode()))
     with path.open("rb") as handle:
-        stream = guards.gunzipped(handle, path=path, size=path.stat().st_size, text_size=100)
+        stream = guards.decompressed(handle, path=path, size=path.stat().st_size, text_size=100)
         with pytest.raises(DataError, match=r"data\.csv\.gz: decompressed to more than the 100 "
                            r"bytes it held when first read"):
             stream.read()

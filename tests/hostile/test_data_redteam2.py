@@ -7,7 +7,6 @@ Each case either works correctly or is one DataError/ConfigError naming the path
 
 from __future__ import annotations
 
-import bz2
 import io
 import logging
 import os
@@ -136,8 +135,9 @@ def test_a_cifar_folder_missing_batches_says_which(tmp_path, caplog):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        # (a gzip-compressed CSV is read since helper 237: tests/data/test_h237_gzip_csv.py)
-        (bz2.compress(_CSV.encode()), r"d.csv: is bzip2-compressed, not a CSV text file; "
+        # (a gzip, bzip2 or xz-compressed CSV is read since helpers 237 and 278:
+        # tests/data/test_h237_gzip_csv.py, test_h278_compressed_csv.py)
+        (b"7z\xbc\xaf\x27\x1c" + bytes(40), r"d.csv: is a 7-Zip archive, not a CSV text file; "
          r"extract it"),
         (b"PK\x03\x04" + bytes(40), r"d.csv: is a zip archive, not a CSV text file; extract it"),
         (_CSV.encode("utf-16"), r"d.csv: .*UTF-16.*save it as UTF-8"),
