@@ -253,8 +253,15 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
                         run_dir / LOCK, exc.strerror or exc)  # fmt: skip
         _refuse_linked_events(run_dir)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(),
+                      0)  # fmt: skip
+        except OSError as exc:  # (a full disk: a traceback)
+            raise DataError(
+                f"{run_dir / LOCK}: cannot write it ({exc.strerror or exc}); free disk space or "
+                "choose a writable run directory (hydra.run.dir=...)"
+            ) from None
         if locked:  # (without a lock another run may be writing here, maybe on another host)
             _remove_stale_temp_files(run_dir)
         yield run_dir
