@@ -23,6 +23,7 @@ hydra-core below 1.4; ``tests/hostile/test_hydra_guard.py`` checks it is the one
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -415,7 +416,7 @@ def guard_config_loading() -> None:
         path = str(default.config_path or "")
         if record is not None and not path.startswith("hydra/"):  # (Hydra's own: left out)
             # (the empty mappings of each config file, as Hydra merges it)
-            file = f"{str(loaded.path).removeprefix('file://')}/{path}.yaml"
+            file = f"{loaded.path}/{path}.yaml"  # (config_file_shown: as a user finds it)
             record["primary"] = file if default.primary else record["primary"]
             _empty_mappings_of(loaded.config, file, record, package=default.package)
         return loaded
@@ -518,12 +519,17 @@ def empty_mapping_problems(config: DictConfig, overrides: Sequence[str]) -> list
     return problems
 
 
-def _empty_mapping_fix(key: str, node: DictConfig) -> str:
+def _empty_mapping_fix(key: str, node: DictConfig, *, chosen: str | None = None) -> str:
     """Why an empty mapping merged into ``node`` (at ``key``, holding entries) changes
-    nothing, and what to write instead (on the command line)."""
+    nothing, and what to write instead: on the command line, or, where ``chosen`` is given
+    (the config that ``key``'s group selects; ``""``: none), in the config file that gave
+    it, which cannot delete (``'~attack.attacks.NAME'`` is a command line's)."""
     names = [str(name) for name in node]
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-    if key == "defense":
+    group = key.split(".")[0]
+    if chosen is not None:
+        fix = _empty_mapping_file_fix(key, group, chosen)
+    elif key == "defense":
         fix = ("select the defenses with defense=[NAME,...] (defense=[] for none), or "
                "leave one out with '~defense.NAME'")  # fmt: skip
     elif key in _packaged_groups():
@@ -539,6 +545,52 @@ def _empty_mapping_fix(key: str, node: DictConfig) -> str:
         fix = f"set its keys one by one ({key}.KEY=VALUE)"
     return (f"so an empty one changes nothing: every entry ({shown}) would stay as it is; "
             f"{fix}")
+
+
+def _empty_mapping_file_fix(key: str, group: str, chosen: str) -> str:
+    """`_empty_mapping_fix`'s advice for a config file's ``{}`` at ``key`` (of ``group``,
+    whose selected config is ``chosen``): a file merges, so it selects another config in
+    its defaults list or sets keys; it leaves nothing out."""
+    if key == "defense":
+        return ("drop it, and select the defenses in the file's defaults list "
+                "('- override /defense: [NAME,...]', [] for none; defense=... on the command "
+                "line wins over it)")  # fmt: skip
+    if key in _packaged_groups():
+        return (f"select another config of the group in the file's defaults list "
+                f"('- override /{key}: NAME', the files of conf/{key}/ or of your own), or "
+                f"set its keys one by one in the file")  # fmt: skip
+    if key in _NAMED_ENTRIES and group in _packaged_groups():
+        return (f"a config file cannot leave entries out (Hydra merges it): copy "
+                f"{_packaged_file(group, chosen or 'default')} to {group}/NAME.yaml in a "
+                f"folder of your hydra.searchpath, keep there the entries to run, and select "
+                f"it in the file's defaults list ('- override /{group}: NAME'); or leave "
+                f"entries out on the command line ('~{key}.NAME')")  # fmt: skip
+    return f"set its keys one by one in the file (under {key}), or drop it"
+
+
+def _packaged_file(group: str, name: str) -> str:
+    """Where the packaged ``conf/<group>/<name>.yaml`` lies (its path where installed as
+    files, else the name in the package)."""
+    return config_file_shown(f"pkg://mia_defense.conf/{group}/{name}.yaml")
+
+
+def config_file_shown(file: str) -> str:
+    """A config file as Hydra's loader names it (``pkg://MODULE/PATH``, ``file://...`` or a
+    path) as a user finds it: a package's file as its path on disk (``pkg://mia_defense.conf
+    /experiment/x.yaml``: ``.../conf/experiment/x.yaml``), or, where the package is no
+    folder (a zip), as PATH in the package MODULE."""
+    if not file.startswith("pkg://"):
+        return file.removeprefix("file://")
+    module, _, path = file.removeprefix("pkg://").partition("/")
+    try:
+        from importlib.resources import files
+
+        found = files(module).joinpath(path)
+        if isinstance(found, os.PathLike) and os.path.exists(found):
+            return os.fspath(found)
+    except Exception:  # (a module that does not import: its name as Hydra gave it)
+        pass
+    return f"{path} in the package {module}"
 
 
 def _empty_mappings_of(
@@ -584,8 +636,11 @@ def _empty_mapping_file_problems(config: DictConfig, record: dict[str, Any]) -> 
             continue
         node = OmegaConf.select(config, key, default=None, throw_on_resolution_failure=False)
         if isinstance(node, DictConfig) and len(node) > 0:
-            problems.append(f"{file}: {key}: {{}}: Hydra merges a config file's mapping into "
-                            f"what {key} holds, {_empty_mapping_fix(key, node)}")
+            chosen = OmegaConf.select(config, f"hydra.runtime.choices.{key.split('.')[0]}",
+                                      default=None, throw_on_resolution_failure=False)
+            fix = _empty_mapping_fix(key, node, chosen=chosen if isinstance(chosen, str) else "")
+            problems.append(f"{config_file_shown(file)}: {key}: {{}}: Hydra merges a config "
+                            f"file's mapping into what {key} holds, {fix}")
     return problems
 
 

@@ -56,3 +56,35 @@ def test_deleting_a_defense_key_that_no_selected_defense_holds_says_what_to_writ
     assert str(refused.value).startswith(f"Could not delete from config. '{key}' does not "
                                          "exist: ")  # fmt: skip
     assert str(refused.value).endswith(said)
+
+
+def test_an_empty_mapping_in_a_packaged_config_file_names_its_path_and_the_files_fix(
+    tmp_path, monkeypatch
+):
+    # a package's config folder (mia_defense.conf itself, edited in place, the same way):
+    # was named 'pkg://h276_configs.conf/experiment/mine.yaml', with the command line's
+    # "leave an entry out with '~attack.attacks.NAME'" as the fix, which a file cannot write
+    from hydra import compose, initialize_config_module
+
+    from mia_defense.errors import ConfigError
+    from mia_defense.hydra_guard import config_file_shown
+
+    folder = tmp_path / "h276_configs" / "conf" / "experiment"
+    folder.mkdir(parents=True)
+    for package in (folder.parent.parent, folder.parent):
+        (package / "__init__.py").write_text("")
+    (folder / "mine.yaml").write_text("# @package _global_\nattack:\n  attacks: {}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    packaged = config_file_shown("pkg://mia_defense.conf/attack/default.yaml")
+    assert packaged.endswith("/conf/attack/default.yaml") and not packaged.startswith("pkg")
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        with pytest.raises(ConfigError) as refused:
+            compose("config", overrides=["hydra.searchpath=[pkg://h276_configs.conf]",
+                                         "+experiment=mine"])  # fmt: skip
+    assert str(refused.value).startswith(f"ConfigError: {folder}/mine.yaml: attack.attacks: "
+                                         "{}: Hydra merges a config file's mapping")
+    assert str(refused.value).endswith(
+        f"a config file cannot leave entries out (Hydra merges it): copy {packaged} to "
+        "attack/NAME.yaml in a folder of your hydra.searchpath, keep there the entries to run, "
+        "and select it in the file's defaults list ('- override /attack: NAME'); or leave "
+        "entries out on the command line ('~attack.attacks.NAME')")
