@@ -31,6 +31,7 @@ from mia_defense.tracking.figures import (
     score_figure,
 )
 from mia_defense.tracking.hparams import (
+    EPSILON,
     EPSILON_NO_GUARANTEE,
     NO_VERDICT,
     comparison_metrics,
@@ -64,6 +65,8 @@ def summary_table(scalars: Mapping[str, float]) -> str:
         if key.endswith(("_ci_low", "_ci_high")):
             continue
         cell = _cell(value, scalars.get(f"{key}_ci_low"), scalars.get(f"{key}_ci_high"))
+        if key == EPSILON and value == np.inf:  # (it read "inf", as a number would)
+            cell = "∞ (unbounded: no privacy guarantee)"
         group, _, rest = key.partition("/")
         if group == "attack":
             name, _, metric = rest.partition("/")
@@ -225,7 +228,11 @@ def log_run(
         for key, values in _mean_epoch_stats(histories).items():
             tag = _curve_tag(key, no_guarantee=EPSILON_NO_GUARANTEE in metrics)
             for epoch, value in enumerate(values):
-                writer.add_scalar(tag, value, epoch + 1)
+                if np.isfinite(value):
+                    writer.add_scalar(tag, value, epoch + 1)
+            note = _unbounded_note(key, values)
+            if note:
+                writer.add_text(tag, note, 0)
         for tag, value in metrics.items():
             writer.add_scalar(tag, value, 0)
         table = summary_table(scalars)
@@ -238,6 +245,28 @@ def log_run(
                          verdict=verdict)  # fmt: skip
         for summary in session_summaries(session_hparams(hparams), start=start, end=time.time()):
             writer.file_writer.add_summary(summary)
+
+
+def _unbounded_note(key: str, values: Sequence[float]) -> str:
+    """What a text card of the curve's tag says where its values are not all finite, or
+    ``""``: TensorBoard draws no point of ∞ or NaN, and DP-SGD's ε without noise
+    (``noise_multiplier: 0``: ∞ from the first epoch) was an empty chart with no word of
+    why. Such points are left out of the curve; results.json keeps ε as it is (null: ∞)."""
+    bad = [epoch for epoch, value in enumerate(values, start=1) if not np.isfinite(value)]
+    if not bad:
+        return ""
+    if bad == list(range(bad[0], len(values) + 1)):
+        epochs = f"every epoch from {bad[0]} on"
+    else:
+        epochs = "epoch " + ", ".join(map(str, bad[:5])) + (" ..." if len(bad) > 5 else "")
+    if key == "epsilon" and all(values[e - 1] == np.inf for e in bad):
+        return (
+            f"**ε = ∞ (unbounded) at {epochs}**: the accountant bounds no privacy loss (DP-SGD "
+            "without noise, or a noise multiplier too small for it), so there is no privacy "
+            "guarantee; TensorBoard cannot draw ∞, so those epochs have no point in the ε chart"
+        )
+    return (f"**{key} is not finite (∞ or NaN) at {epochs}**: TensorBoard cannot draw it, so "
+            "those epochs have no point in the chart")  # fmt: skip
 
 
 def _curve_tag(key: str, *, no_guarantee: bool) -> str:
