@@ -10,14 +10,17 @@ one level and keep a useless model's row with a caveat.)
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
+from mia_defense.files import atomic_write
 from mia_defense.report.checks import payload_problem, rank_problem
 from mia_defense.report.runs import folder_problem
 from mia_defense.tracking import read_json
@@ -176,6 +179,36 @@ def make_out(out: Path) -> None:
             f"{out}: cannot write the tables there ({exc.strerror}); give --out a folder you "
             "can write to"
         ) from None
+
+
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """``rows`` as CSV text, as `csv.writer` writes them into a file opened with
+    ``newline=""`` (`write_outputs` writes it)."""
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows(rows)
+    return text.getvalue()
+
+
+def write_outputs(script: str, files: Mapping[Path, Any]) -> None:
+    """Write a summary script's files: text (a `str`) or a matplotlib figure (a PNG at 120
+    dpi), each atomically (`atomic_write`), so a file is its old content or its new one.
+
+    A file that cannot be written (a full disk) ends the script with one line naming it,
+    ``<script>: error: ...``; the files written before it are kept. (Before, an OSError
+    traceback, and a table cut where the disk filled, or left empty: the committed tables
+    of experiments/*/results lost.)"""
+    for path, content in files.items():
+        def write(handle: Any, content: Any = content) -> None:
+            if isinstance(content, str):
+                handle.write(content.encode("utf-8"))
+            else:
+                content.savefig(handle, format="png", dpi=120)
+
+        try:
+            atomic_write(path, write)
+        except DataError as exc:
+            sys.exit(f"{script}: error: {path}: cannot write it ({exc.reason}); free disk space "
+                     "or give --out a folder you can write to")  # fmt: skip
 
 
 def notes(

@@ -14,7 +14,6 @@ naming the path.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -27,7 +26,18 @@ import matplotlib
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
-from study_runs import RERUN, StudyError, Sweep, figure, finite, make_out, nested, notes
+from study_runs import (
+    RERUN,
+    StudyError,
+    Sweep,
+    csv_text,
+    figure,
+    finite,
+    make_out,
+    nested,
+    notes,
+    write_outputs,
+)
 
 from mia_defense.errors import DataError
 from mia_defense.metrics.epsilon import empirical_epsilon
@@ -204,10 +214,6 @@ def main(argv: list[str] | None = None) -> None:
         make_out(args.out)
     except StudyError as exc:
         sys.exit(f"audit.py: error: {exc}")
-    with (args.out / "results.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
     lines = [
         f"| target ε | accountant ε (max over {rows[0]['models']} models) | min | δ (max) | σ | "
         "test acc. | empirical ε (records) | attack | empirical ε (canaries) | attack |",
@@ -222,7 +228,6 @@ def main(argv: list[str] | None = None) -> None:
             f"{r['canary_empirical_epsilon']:.3f} | {r['canary_attack']} |"
         )
     below = notes(args.root, sweep.skipped, sweep.caveats, title="Left out (no row)")
-    (args.out / "results.md").write_text("\n".join(lines) + "\n" + below)
     fig, ax = plt.subplots(figsize=(5.5, 4))
     eps = [r["epsilon"] for r in rows]
     ax.plot(eps, eps, color="grey", linestyle=":",
@@ -250,7 +255,12 @@ def main(argv: list[str] | None = None) -> None:
                  "95% lower bounds (not corrected for the choice)", fontsize=10)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(args.out / "epsilon.png", dpi=120)
+    header = list(rows[0])
+    write_outputs("audit.py", {
+        args.out / "results.csv": csv_text([header, *([r[k] for k in header] for r in rows)]),
+        args.out / "results.md": "\n".join(lines) + "\n" + below,
+        args.out / "epsilon.png": fig,
+    })  # fmt: skip
 
 
 if __name__ == "__main__":

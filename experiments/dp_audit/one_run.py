@@ -20,7 +20,6 @@ under the table; a root without any usable run is an error naming the path.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Mapping
@@ -32,7 +31,18 @@ import matplotlib
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # audit.py
 from audit import canary_epsilon
-from study_runs import RERUN, StudyError, Sweep, figure, finite, make_out, nested, notes
+from study_runs import (
+    RERUN,
+    StudyError,
+    Sweep,
+    csv_text,
+    figure,
+    finite,
+    make_out,
+    nested,
+    notes,
+    write_outputs,
+)
 
 from mia_defense.errors import DataError
 from mia_defense.metrics.one_run_audit import one_run_bound
@@ -168,7 +178,7 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chart(rows: list[dict[str, object]], out: Path) -> None:
+def chart(rows: list[dict[str, object]]) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(5.5, 4))
     eps = [r["epsilon"] for r in rows]
     ax.plot(eps, eps, color="grey", linestyle=":", label="accountant ε (upper bound)")
@@ -188,7 +198,7 @@ def chart(rows: list[dict[str, object]], out: Path) -> None:
     ax.set_title("DP-SGD on digits: one-run audit vs the accountant")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    return fig
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -206,13 +216,13 @@ def main(argv: list[str] | None = None) -> None:
     except StudyError as exc:
         sys.exit(f"one_run.py: error: {exc}")
     rows = runs["delta_1e-6"] + runs["seeds"] + runs["default_delta"]
-    with (args.out / "one_run.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    header = list(rows[0])
     below = notes(args.root, sweep.skipped, sweep.caveats, title="Left out (no row)")
-    (args.out / "one_run.md").write_text(table(rows) + below)
-    chart(runs["delta_1e-6"], args.out / "one_run.png")
+    write_outputs("one_run.py", {
+        args.out / "one_run.csv": csv_text([header, *([r[k] for k in header] for r in rows)]),
+        args.out / "one_run.md": table(rows) + below,
+        args.out / "one_run.png": chart(runs["delta_1e-6"]),
+    })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ any usable run, or with two runs of one defense and recipe, is an error naming t
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +19,7 @@ import matplotlib
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
-from study_runs import RERUN, StudyError, Sweep, finite, make_out
+from study_runs import RERUN, StudyError, Sweep, csv_text, finite, make_out, write_outputs
 from study_runs import notes as _notes
 
 from mia_defense.report.checks import rank_problem
@@ -156,12 +155,11 @@ def main(argv: list[str] | None = None) -> None:
     columns = ["test_accuracy"] + [
         f"{w}.{k}{s}" for w in ("records", "canaries") for k in FPRS for s in ("", ".attack")
     ]
-    with (args.out / "results.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["defense", "shadow_recipe", *columns])
-        for defense in order:
-            for recipe, row in sorted(found[defense].items()):
-                writer.writerow([defense, recipe, *[row[c] for c in columns]])
+    table = [["defense", "shadow_recipe", *columns]] + [
+        [defense, recipe, *[row[c] for c in columns]]
+        for defense in order
+        for recipe, row in sorted(found[defense].items())
+    ]
     lines = [
         "| defense | test acc. | records TPR@0.1%FPR naive → adaptive "
         "| records TPR@1%FPR naive → adaptive | canaries TPR@1%FPR naive → adaptive |",
@@ -182,7 +180,6 @@ def main(argv: list[str] | None = None) -> None:
             f"{pair(defense, 'records.tpr@1%fpr')} | {pair(defense, 'canaries.tpr@1%fpr')} |"
         )
     below = notes(args.root, skipped, caveats)
-    (args.out / "results.md").write_text("\n".join(lines) + "\n" + below)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=False)
     x = np.arange(len(order))
     for ax, (where, key, title) in zip(
@@ -204,7 +201,11 @@ def main(argv: list[str] | None = None) -> None:
         ax.set_ylabel("strongest attack's TPR")
     axes[0].legend()
     fig.tight_layout()
-    fig.savefig(args.out / "naive_vs_adaptive.png", dpi=120)
+    write_outputs("compare.py", {
+        args.out / "results.csv": csv_text(table),
+        args.out / "results.md": "\n".join(lines) + "\n" + below,
+        args.out / "naive_vs_adaptive.png": fig,
+    })  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ naming the path.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections import defaultdict
@@ -23,7 +22,7 @@ import matplotlib
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: study_runs
-from study_runs import RERUN, StudyError, Sweep, finite, make_out
+from study_runs import RERUN, StudyError, Sweep, csv_text, finite, make_out, write_outputs
 from study_runs import notes as _notes
 
 from mia_defense.report.checks import rank_problem
@@ -144,12 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     header = ["K", "seed", "test_accuracy"] + [
         f"{a}.{m}" for a in ATTACKS for m in ("auc", FPR_KEY)
     ]
-    with (args.out / "results.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for k, rows in runs.items():
-            for row in rows:
-                writer.writerow([k] + [row[h] for h in header[1:]])
+    table = [header] + [[k] + [row[h] for h in header[1:]] for k, rows in runs.items()
+                        for row in rows]  # fmt: skip
     lines = [
         "| K | test acc. | "
         + " | ".join(f"{a} AUC | {a} TPR@0.1%FPR: mean (per seed)" for a in ATTACKS)
@@ -167,7 +162,6 @@ def main(argv: list[str] | None = None) -> None:
         lines.append("| " + " | ".join(cells) + " |")
     note = f"\n{seeds_line(runs)}\n"
     below = notes(args.root, skipped, caveats)
-    (args.out / "results.md").write_text("\n".join(lines) + "\n" + note + below)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ks = list(runs)
     # K=2 is degenerate (each record trains exactly one of the two models, so the single
@@ -208,7 +202,11 @@ def main(argv: list[str] | None = None) -> None:
     ax.set_title("Attack strength vs reference models (digits)")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(args.out / "tpr_vs_k.png", dpi=120)
+    write_outputs("plot.py", {
+        args.out / "results.csv": csv_text(table),
+        args.out / "results.md": "\n".join(lines) + "\n" + note + below,
+        args.out / "tpr_vs_k.png": fig,
+    })  # fmt: skip
 
 
 if __name__ == "__main__":
