@@ -765,9 +765,32 @@ def md_code(text: Any) -> str:
 def md_text(text: Any) -> str:
     """``text`` (a run name, a reason read from a file) safe as plain Markdown table text:
     no column or line break, no HTML (``<`` as ``&lt;``: a renderer would run
-    ``<img onerror=...>``), and no link or image (``](`` as ``]\\(``: a swept value
-    ``![](https://host/pixel.png)`` had the page fetch it from that host when viewed)."""
-    return printable(text).replace("|", "\\|").replace("<", "&lt;").replace("](", "]\\(")
+    ``<img onerror=...>``), no link or image (``](`` as ``]\\(``: a swept value
+    ``![](https://host/pixel.png)`` had the page fetch it from that host when viewed), and
+    no emphasis, strike-through or code span (`_md_marks`)."""
+    text = _md_marks(printable(text))
+    return text.replace("|", "\\|").replace("<", "&lt;").replace("](", "]\\(")
+
+
+# What Markdown reads as emphasis, strike-through or a code span: `*`, `~` and backticks
+# anywhere, `_` where a run of them is not between two letters or digits (GitHub, as
+# CommonMark, leaves snake_case alone), and the backslash that would escape the next one.
+_MD_MARKS = re.compile(r"[\\*~`]|_+")
+_WORD = re.compile(r"[^\W_]")
+
+
+def _md_marks(text: str) -> str:
+    """``text`` with `_MD_MARKS` backslash-escaped: a defense ``my_*strong*_dp`` or a swept
+    value ``__init__`` showed in tradeoff.md as ``my_<em>strong</em>_dp`` and a bold
+    ``init``; ``weight_decay`` stays as it is."""
+
+    def escape(match: re.Match[str]) -> str:
+        start, end = match.span()
+        inside = match.group()[0] == "_" and 0 < start and end < len(text) and all(
+            _WORD.match(c) for c in (text[start - 1], text[end]))  # fmt: skip
+        return match.group() if inside else "".join("\\" + c for c in match.group())
+
+    return _MD_MARKS.sub(escape, text)
 
 
 def not_ranked_markdown(entries: Sequence[tuple[str, str]]) -> str:
