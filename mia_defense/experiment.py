@@ -56,7 +56,6 @@ from mia_defense.pipeline.release import (
 )
 from mia_defense.pipeline.spec import Experiment, PlanConfig
 from mia_defense.pipeline.train import (
-    RETRAINS,
     attacks_for_recipe,
     check_checkpoint_folders,
     gradient_canaries_ride,
@@ -155,9 +154,7 @@ def run_experiment(
                         reason=reason, histories=exc.histories)  # (after: results.json's)
         raise DivergedError(f"training diverged: {reason}") from None
     except KeyboardInterrupt:
-        # (said by mia-train's 'kept:' line: its saved models are not reused on resume)
-        retrains = {"resume_retrains": RETRAINS} if gradient_canaries_ride(experiment) else {}
-        mark_run(run_dir, status="interrupted", **retrains, **mark)
+        mark_run(run_dir, status="interrupted", **mark)
         raise
     except MiaDefenseError as exc:
         blamed = _untrained_hint(experiment, exc)

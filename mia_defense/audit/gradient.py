@@ -24,25 +24,76 @@ auditor who does not know the other records' gradients.
 Pairs are the audit's canaries: changing one pair's inclusion changes one model's training
 set by one record, so the K models together are (max ε, max δ)-DP in each pair, and the
 pairs' scores use no other pair's inclusion bit.
+
+What the auditor saw rides on training, so each chunk's record is saved beside its models'
+checkpoints (``canaries_<first model>.npz``, `record_path`) as the chunk ends: a killed run
+resumes the chunks saved with their records and audits what an uninterrupted run audits.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from mia_defense.defenses.dp_mechanism import RandomSource, poisson_mask
 from mia_defense.defenses.dp_stacked import PrivateSteps
-from mia_defense.errors import ConfigError
+from mia_defense.errors import ConfigError, DataError
+from mia_defense.files import load_npz
 from mia_defense.seeding import torch_generator
+from mia_defense.tracking.artifacts import write_npz
 
 __all__ = ["CANARY_SIZE", "DiracCanaryAudit", "GradientCanaryScores"]
 
+log = logging.getLogger(__name__)
+
 # A canary gradient's raw size, in units of the clipping norm: clipping brings it to C.
 CANARY_SIZE = 10.0
+# A chunk's record: what the auditor saw of its K models' canaries (inclusion is drawn again
+# from the seed, never read back), and what it belongs to.
+_RECORD_ARRAYS = ("fingerprint", "first", "models", "sigma", "llr", "known", "sum", "steps")
+
+
+def record_path(directory: Path, first: int) -> Path:
+    """Where the canaries' record of the chunk whose first model is ``first`` is saved."""
+    return directory / f"canaries_{first:04d}.npz"
+
+
+def _included(seed: int, num: int, positions: range) -> torch.Tensor:
+    """[K, num] the inclusion bits of the models at ``positions`` of the training order."""
+    return torch.stack([
+        torch.rand(num, generator=torch_generator(seed, "gradient_canaries", k)) < 0.5
+        for k in positions
+    ])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A chunk of the models `train_ensemble` trains: its place in the training order, its
+    models (indices into the plan) and where its record is saved (``None``: nowhere)."""
+
+    first: int
+    models: tuple[int, ...]
+    path: Path | None
+    fingerprint: str | None
+
+
+@dataclass
+class _SavedChunk:
+    """A chunk's record read back from its file (`_ChunkCanaries`' fields that score it)."""
+
+    first: int
+    included: torch.Tensor
+    llr: torch.Tensor
+    known: torch.Tensor
+    sum: torch.Tensor
+    steps: torch.Tensor
+    sigma: float
 
 
 def canary_size(max_grad_norm: float) -> float:
@@ -62,7 +113,8 @@ class _ChunkCanaries:
     at a time where a GPU stacks 32) the same run trained and audited other canaries."""
 
     def __init__(
-        self, steps: PrivateSteps, *, num: int, num_params: int, seed: int, first: int
+        self, steps: PrivateSteps, *, num: int, num_params: int, seed: int, first: int,
+        slot: _Slot | None = None,
     ) -> None:
         if num > num_params:
             raise ConfigError(
@@ -70,12 +122,10 @@ class _ChunkCanaries:
                 "parameters (each canary needs its own coordinate); lower it"
             )
         models = range(first, first + len(steps.sizes))
+        self.first, self.slot = first, slot
         coordinates = torch_generator(seed, "gradient_canary_coordinates")
         self.coordinates = torch.randperm(num_params, generator=coordinates)[:num]
-        self.included = torch.stack([
-            torch.rand(num, generator=torch_generator(seed, "gradient_canaries", k)) < 0.5
-            for k in models
-        ])  # fmt: skip
+        self.included = _included(seed, num, models)
         rates = [float(s.sample_rate) for s in steps.schedules]
         self.rates = torch.tensor(rates, dtype=torch.float64)[:, None]
         self.size = canary_size(steps.max_grad_norm)
@@ -117,6 +167,18 @@ class _ChunkCanaries:
         self.known += torch.where(rows, x, 0.0)
         self.steps += counted.cpu().long()
 
+    def finish(self) -> None:
+        """The chunk trained: save its record where `DiracCanaryAudit.resume` placed it."""
+        slot = self.slot
+        if slot is None or slot.path is None:
+            return
+        write_npz(
+            slot.path, fingerprint=np.array(slot.fingerprint or ""), first=np.array(slot.first),
+            models=np.array(slot.models, dtype=np.int64), sigma=np.array(self.sigma),
+            llr=self.llr.numpy(), known=self.known.numpy(), sum=self.sum.numpy(),
+            steps=self.steps.numpy(),
+        )
+
 
 @dataclass(frozen=True)
 class GradientCanaryScores:
@@ -151,21 +213,91 @@ class DiracCanaryAudit:
             raise ConfigError(f"attack.audit_gradient_canaries={num}: must be >= 1")
         self.num = num
         self.seed = seed
-        self.chunks: list[_ChunkCanaries] = []
+        self.chunks: list[_ChunkCanaries | _SavedChunk] = []
+        self._pending: list[_Slot] = []  # the chunks `resume` left to train, in order
 
     def __call__(self, steps: PrivateSteps, num_params: int) -> _ChunkCanaries:
         # (the chunks train in one order of the models whatever their size: a model's
         # place in it keys its canaries)
-        first = sum(len(chunk.included) for chunk in self.chunks)
+        slot = self._pending.pop(0) if self._pending else None
+        first = sum(len(c.included) for c in self.chunks) if slot is None else slot.first
         chunk = _ChunkCanaries(steps, num=self.num, num_params=num_params, seed=self.seed,
-                               first=first)  # fmt: skip
+                               first=first, slot=slot)  # fmt: skip
         self.chunks.append(chunk)
         return chunk
+
+    def resume(
+        self, directory: Path | None, chunks: Sequence[Sequence[int]], saved: Sequence[bool],
+        *, fingerprint: str | None,
+    ) -> list[bool]:
+        """Which ``chunks`` (model indices, in the order they train) load from their saved
+        checkpoints (``saved``: all their models are): those whose record in ``directory``
+        is there too, restored here. The others train, and each saves its record there as
+        it ends. A record corrupt or of another run is refused (`DataError`, naming it)."""
+        start = sum(len(c.included) for c in self.chunks)
+        firsts = np.cumsum([start, *map(len, chunks)])[:-1]
+        loaded = []
+        for first, models, done in zip(firsts.tolist(), chunks, saved, strict=True):
+            path = None if directory is None else record_path(directory, models[0])
+            slot = _Slot(first, tuple(models), path, fingerprint)
+            record = self._read(slot) if done and path is not None else None
+            if record is None:
+                self._pending.append(slot)
+            else:
+                self.chunks.append(record)
+            loaded.append(record is not None)
+        return loaded
+
+    def _read(self, slot: _Slot) -> _SavedChunk | None:
+        """The record of ``slot``'s chunk, or ``None`` (logged) when none was saved."""
+        path = slot.path
+        assert path is not None
+        if not path.exists():
+            log.warning("training models %s again: their checkpoints were saved without their "
+                     "gradient canaries' record (%s), which the one-run audit needs",
+                     ", ".join(map(str, slot.models)), path.name)  # fmt: skip
+            return None
+        fix = f"delete {path} to train its chunk of models again"
+        try:
+            arrays = load_npz(path)
+        except DataError as exc:
+            raise DataError(f"gradient canaries' record {exc}; {fix}") from None
+        k, m = len(slot.models), self.num
+        shapes = {"fingerprint": (), "first": (), "models": (k,), "sigma": (), "llr": (k, m),
+                  "known": (k, m), "sum": (k, m), "steps": (k,)}  # fmt: skip
+        bad = [f"{name} {'missing' if name not in arrays else arrays[name].shape}"
+               for name in _RECORD_ARRAYS
+               if name not in arrays or arrays[name].shape != shapes[name]]
+        kinds = {"fingerprint": "U", "first": "iu", "models": "iu", "steps": "iu"}
+        bad += [f"{name} of dtype {arrays[name].dtype}" for name in _RECORD_ARRAYS
+                if name in arrays and arrays[name].dtype.kind not in kinds.get(name, "f")]
+        if bad:
+            raise DataError(
+                f"gradient canaries' record {path} is no record of {k} models with {m} "
+                f"canaries each ({', '.join(bad)}): attack.audit_gradient_canaries or the "
+                f"models differ from the run that wrote it, or it is damaged; {fix}"
+            )
+        theirs = (str(arrays["fingerprint"]), int(arrays["first"]), arrays["models"].tolist())
+        ours = (slot.fingerprint or "", slot.first, list(slot.models))
+        if theirs != ours:
+            raise DataError(
+                f"gradient canaries' record {path} was written for other models (config "
+                f"fingerprint, place and models {theirs}, this run's {ours}): it is another "
+                f"run's, or a copy; {fix}"
+            )
+        return _SavedChunk(
+            first=slot.first, included=_included(self.seed, m, range(slot.first, slot.first + k)),
+            llr=torch.from_numpy(arrays["llr"].astype(np.float64)),
+            known=torch.from_numpy(arrays["known"].astype(np.float64)),
+            sum=torch.from_numpy(arrays["sum"].astype(np.float64)),
+            steps=torch.from_numpy(arrays["steps"].astype(np.int64)),
+            sigma=float(arrays["sigma"]),
+        )
 
     def scores(self) -> GradientCanaryScores:
         """The pairs of every model that took at least one step with canaries."""
         scores, included, sums = [], [], []
-        for chunk in self.chunks:
+        for chunk in sorted(self.chunks, key=lambda c: c.first):  # (in the training order)
             rows = chunk.steps > 0
             # a σ whose square underflows (noise_multiplier=1e-200) made the ratio ±inf or
             # NaN, and the bound refused it after training: the noise is then nil, and the

@@ -274,9 +274,9 @@ def _white_box(
     record = canaries.scores()
     if record.models == 0:
         return {"skipped": (
-            "no DP-SGD step of the stacked engine ran in this process (the gradient "
+            "no DP-SGD step of the stacked engine ran with them (the gradient "
             "canaries ride on its clipped sums: defense=dp, train.engine=stacked; models "
-            "taken from checkpoints or the model store carry none)"
+            "taken from the model store carry none)"
         )}  # fmt: skip
     bound = one_run_bound(record.scores, record.included, delta=delta, confidence=confidence)
     arrays.update({

@@ -876,12 +876,7 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
             "model_*.pt"))  # fmt: skip
     except (MiaDefenseError, OSError):
         return
-    retrains = payload.get("resume_retrains")
-    if saved and isinstance(retrains, str):  # (`gradient_canaries_ride`)
-        log.warning("kept: %s saved in %s/, but %s, so the run trains every model again when "
-                    "it resumes; lost: the training so far", counted(saved, "trained model"),
-                    shell_path(run_dir / CHECKPOINTS), retrains)  # fmt: skip
-    elif saved:
+    if saved:
         log.warning("kept: %s saved in %s/, reused when the run resumes; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
                     "done again then", counted(saved, "trained model"),

@@ -955,6 +955,8 @@ class DPSGD(TrainingDefense):
 
     def finish(self, ctx: TrainContext) -> None:
         assert self._steps is not None
+        if self._steps.canaries is not None:  # (the one-run audit's: its record is complete)
+            self._steps.canaries.finish()
         stopped = 0
         for k in range(ctx.num_models):
             # A model stopped early (early_stopping) is accounted for its planned steps: when

@@ -44,7 +44,8 @@ around a layer) to ``materialised``.
 One audit hook, off by default: inside `gradient_canaries` (the one-run audit,
 `mia_defense.audit`), each `PrivateSteps` adds Dirac canary gradients to the clipped sums
 and shows the auditor the noisy sums at the canaries' coordinates, and the members' own
-clipped sums there (`GradientCanaries`).
+clipped sums there (`GradientCanaries`); a resumed run loads a saved chunk only with the
+canaries' record saved beside it (`resumed_chunks`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 import torch
@@ -90,6 +92,7 @@ __all__ = [
     "gradient_canaries",
     "per_sample_strategy",
     "register_ghost_rule",
+    "resumed_chunks",
     "sample_output_grads",
 ]
 
@@ -527,9 +530,27 @@ class GradientCanaries(Protocol):
         every other record, as DP-SGD's analysis allows, subtracts."""
         ...
 
+    def finish(self) -> None:
+        """The chunk's training ended: what the auditor saw of it is complete."""
+        ...
 
-# (steps, number of parameters) -> the canaries of one chunk; set by `gradient_canaries`.
-CanaryFactory = Callable[["PrivateSteps", int], GradientCanaries]
+
+class CanaryFactory(Protocol):
+    """Makes each chunk's `GradientCanaries` (set by `gradient_canaries`)."""
+
+    def __call__(self, steps: PrivateSteps, num_params: int) -> GradientCanaries:
+        """The canaries of the chunk of ``steps``, at its first step."""
+        ...
+
+    def resume(
+        self, directory: Path | None, chunks: Sequence[Sequence[int]], saved: Sequence[bool],
+        *, fingerprint: str | None,
+    ) -> list[bool]:
+        """`resumed_chunks` inside `gradient_canaries`: which saved chunks have their
+        canaries' record too (restored); the others train next, in order."""
+        ...
+
+
 _CANARY_FACTORY: ContextVar[CanaryFactory | None] = ContextVar("gradient_canaries", default=None)
 
 
@@ -543,6 +564,20 @@ def gradient_canaries(factory: CanaryFactory) -> Iterator[None]:
         yield
     finally:
         _CANARY_FACTORY.reset(token)
+
+
+def resumed_chunks(
+    directory: Path | None, chunks: Sequence[Sequence[int]], saved: Sequence[bool], *,
+    fingerprint: str | None,
+) -> list[bool]:
+    """Which ``chunks`` of models (indices, in the order they train) load from their
+    checkpoints in ``directory`` instead of training: those whose models are all ``saved``,
+    and inside `gradient_canaries` only those whose canaries' record is saved too (the
+    auditor's view of their training, restored to the audit)."""
+    factory = _CANARY_FACTORY.get()
+    if factory is None:
+        return list(saved)
+    return factory.resume(directory, chunks, saved, fingerprint=fingerprint)
 
 
 class PrivateSteps:

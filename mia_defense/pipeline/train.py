@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from mia_defense.pipeline.spec import Experiment
 
 __all__ = [
-    "RETRAINS",
     "attacks_for_recipe",
     "check_checkpoint_folders",
     "check_defense_plans",
@@ -255,17 +254,12 @@ def _fits(build_model: Callable[[], nn.Module]) -> Callable[[dict[str, Any]], st
     return lambda state: state_mismatch(model(), state)
 
 
-# Why a run whose gradient canaries ride on training trains every model again on resume.
-RETRAINS = ("the one-run audit's gradient canaries (attack.audit=one_run with "
-            "attack.white_box=true and DP-SGD) ride on training")
-
-
 def gradient_canaries_ride(experiment: Experiment) -> bool:
     """Whether the one-run audit's gradient canaries ride on this run's training (added, and
     observed, as the models train): it has them and a DP-SGD among its defenses carries
-    them. Without one none is added (the audit's white-box side is skipped), so the models
-    may come from checkpoints or the model store: a resume of such a run trained every
-    model again (h266)."""
+    them (a resume then loads a chunk of models only with its canaries' record:
+    `mia_defense.defenses.dp_stacked.resumed_chunks`). Without one none is added (the
+    audit's white-box side is skipped), so the models may come from the model store too."""
     return bool(experiment.audit.dirac_canaries) and any(
         isinstance(defense, DPSGD) for defense in experiment.build_defenses())
 

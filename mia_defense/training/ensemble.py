@@ -107,13 +107,6 @@ def train_ensemble(
     num = len(masks)
     paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
     saved = [p is not None and p.exists() for p in paths]
-    if any(saved) and _gradient_canaries_active():
-        log.warning(
-            "not resuming from the %d saved %s: the one-run audit's gradient canaries "
-            "(attack.audit=one_run with attack.white_box=true) ride on training, so every "
-            "model trains again", sum(saved), stage_models(stage),
-        )
-        saved = [False] * num
     if any(saved):
         log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
     models = build_models(build_model, num, seed=seed, stage=stage, device=device)
@@ -129,7 +122,11 @@ def train_ensemble(
     width = (config.chunk_size or CHUNK_SIZE) if vectorised else 1
     order = sorted(range(num), key=lambda k: (sizes[k], k))
     chunks = [order[i : i + width] for i in range(0, num, width)]
-    chunks = [chunk for chunk in chunks if not all(saved[k] for k in chunk)]
+    from mia_defense.defenses.dp_stacked import resumed_chunks  # (the one-run audit's say)
+
+    loaded = resumed_chunks(checkpoint_dir, chunks, [all(saved[k] for k in c) for c in chunks],
+                            fingerprint=fingerprint)  # fmt: skip
+    chunks = [chunk for chunk, done in zip(chunks, loaded, strict=True) if not done]
     retrained = {k for chunk in chunks for k in chunk}
     histories: list[ModelHistory | None] = [None] * num
     for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
@@ -215,15 +212,6 @@ def check_data_unchanged(
             "though not on the check's batch of zeros (e.g. x.clamp_(), x[...] = ... under an "
             "if on the values); compute a new tensor instead (x = x.clamp(...))"
         )
-
-
-def _gradient_canaries_active() -> bool:
-    """Whether DP-SGD carries the one-run audit's gradient canaries in this block: they are
-    added and observed as a model trains, so a model loaded from a checkpoint carries none
-    (its pairs were missing from a resumed audit, which differed)."""
-    from mia_defense.defenses.dp_stacked import _CANARY_FACTORY
-
-    return _CANARY_FACTORY.get() is not None
 
 
 def _engine(

@@ -98,14 +98,16 @@ def test_a_resumed_run_does_not_store_models_of_an_earlier_start(tmp_path):
     assert list(store.root.glob("*.pt")) == []
 
 
-def test_gradient_canaries_train_every_model_again_instead_of_resuming(tmp_path, caplog):
-    """attack.audit=one_run white-box canaries ride on training (drawn per chunk trained):
-    a killed run resumed from its checkpoints gave other audit.npz scores and other models
-    than an uninterrupted run, with no word."""
+def test_checkpoints_saved_without_their_gradient_canaries_record_train_again(tmp_path, caplog):
+    """attack.audit=one_run white-box canaries ride on training: a resume that loaded models
+    saved without what the auditor saw of them (checkpoints of a run without the audit)
+    audited other pairs than an uninterrupted run, with no word. Such a chunk trains again
+    (h274: a chunk saved with its record is loaded, tests/audit/test_h274_*)."""
     import logging
 
     import numpy as np
 
+    from mia_defense.audit import DiracCanaryAudit
     from mia_defense.defenses.dp_stacked import gradient_canaries
     from mia_defense.training.config import TrainConfig
     from mia_defense.training.ensemble import train_ensemble
@@ -119,12 +121,14 @@ def test_gradient_canaries_train_every_model_again_instead_of_resuming(tmp_path,
     with torch.no_grad():
         stale.weight.fill_(0.5)
     history = ModelHistory(epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={})
-    save_model(checkpoint_path(tmp_path, 0), stale, history, fingerprint="f")
-    with caplog.at_level(logging.WARNING), gradient_canaries(lambda steps, n: None):
+    for k in range(2):
+        save_model(checkpoint_path(tmp_path, k), stale, history, fingerprint="f")
+    audit = DiracCanaryAudit(num=2, seed=0)
+    with caplog.at_level(logging.WARNING), gradient_canaries(audit):
         ensemble = train_ensemble(
             build_model=lambda: nn.Linear(4, 3), x=x, y=y, masks=masks, x_test=x[:8],
             y_test=y[:8], num_classes=3, config=TrainConfig(epochs=1, batch_size=16), seed=0,
             progress=False, checkpoint_dir=tmp_path, fingerprint="f",
         )
     assert not torch.equal(ensemble.models[0].weight, stale.weight)
-    assert "not resuming" in caplog.text
+    assert "training models 0, 1 again" in caplog.text and "canaries' record" in caplog.text
