@@ -43,7 +43,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -373,9 +373,12 @@ class ModelStore:
                     raise
             if writable:
                 stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n"
-                          .encode(), 0)
+                # (the holder line only names the holder to a waiting run, which says
+                # 'another run' without it; a full disk raised an OSError traceback)
+                with suppress(OSError):
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since "
+                              f"{stamp}\n".encode(), 0)  # fmt: skip
             if locked:  # (without the lock, another worker may be writing this entry now)
                 self._remove_stale_temp_files(digest)
             yield

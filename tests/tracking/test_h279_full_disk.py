@@ -1,11 +1,13 @@
 """A disk that is full when a run starts: writing the holder line into the run directory's
 lock ended mia-train (and mia-attack) in an OSError traceback ('No space left on device'
 from os.pwrite), the only write of a run not done through atomic_write. Now it is the
-`DataError` naming the lock, one line, as for results.json."""
+`DataError` naming the lock, one line, as for results.json. The model store's lock (a
+sweep's cache_dir) did the same: now its run goes on holding the lock without the line."""
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 
 import pytest
@@ -26,3 +28,22 @@ def test_a_full_disk_at_the_lock_is_one_line_naming_it(tmp_path, monkeypatch):
         f"{run_dir / '.lock'}: cannot write it (No space left on device); free disk space or "
         "choose a writable run directory (hydra.run.dir=...)"
     )
+
+
+def test_a_full_disk_at_a_model_store_lock_goes_on_holding_it(tmp_path, monkeypatch):
+    # (the holder line only names the holder to a waiting run: a sweep's run using the
+    # store, cache_dir, ended in the same traceback where the store is a cache)
+    from mia_defense.store import ModelStore
+
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full)
+    store = ModelStore(tmp_path / "store")
+    with store._locked("0" * 64, what="target models"):
+        other = os.open(tmp_path / "store" / f"{'0' * 64}.lock", os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):  # held
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
