@@ -822,15 +822,6 @@ def _missing_delete_refusal(
     found = re.fullmatch(r"Could not delete from config\. '([^']+)' does not exist\.", str(exc))
     if found is None:
         return None
-    group = found.group(1).split(".")[0]
-    sweep = next((str(text) for text in overrides if str(text).startswith(group) and
-                  (o := parsed_override(str(text).strip())) is not None and
-                  o.key_or_group == group and o.is_sweep_override()), None)  # fmt: skip
-    if sweep is not None:
-        # a sweep's shared config, composed with the group at its default (-m 'defense=dp,
-        # none' '~defense.dp.delta'): what it selects is not what the points do
-        hint = _swept_delete_hint(found.group(1), sweep, overrides)
-        return _delete_hint_refusal(exc, hint or deleted_key_hint(found.group(1)))
     # the config as composed when the delete failed (Hydra 1.3's frame that applies the
     # overrides holds it; its error carries none): which defenses and attacks are selected
     composed, trace = None, exc.__traceback__
@@ -838,22 +829,75 @@ def _missing_delete_refusal(
         if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
             composed = trace.tb_frame.f_locals.get("cfg")
         trace = trace.tb_next
-    hint = deleted_key_hint(found.group(1), composed if isinstance(composed, DictConfig) else None)
-    return _delete_hint_refusal(exc, hint)
+    composed = composed if isinstance(composed, DictConfig) else None
+    group = found.group(1).split(".")[0]
+    swept = _swept_groups(overrides, composed)
+    if swept:
+        # a sweep's shared config, composed with the swept groups at their defaults (-m
+        # 'defense=dp,none' '~defense.dp.delta', -m +experiment=A,B): what it selects is not
+        # what the points do
+        own = next((text for key, text in swept if key == group), None)
+        hint = _swept_delete_hint(found.group(1), own or swept[0][1], overrides,
+                                  own=own is not None)  # fmt: skip
+        return _delete_hint_refusal(exc, hint or deleted_key_hint(found.group(1)))
+    return _delete_hint_refusal(exc, deleted_key_hint(found.group(1), composed))
 
 
-def _swept_delete_hint(key: str, sweep: str, overrides: Sequence[str]) -> str | None:
+# Packaged groups whose configs select no defense (a sweep of them composes the same
+# defenses in its shared config as in its points); experiment's do.
+_SELECTING_NO_DEFENSE = ("dataset", "model", "plan", "train", "attack", "release")
+
+
+def _swept_groups(
+    overrides: Sequence[str], composed: DictConfig | None
+) -> list[tuple[str, str]]:
+    """``(group, override)`` of each override of ``overrides`` that sweeps a config group
+    whose points may select other defenses than the shared config (``defense=dp,none``,
+    ``+experiment=A,B``; not a value, ``seed=0,1``, which ``composed`` holds as no mapping,
+    nor Hydra's own, nor `_SELECTING_NO_DEFENSE`)."""
+    swept = []
+    for text in map(str, overrides):
+        override = parsed_override(text.strip()) if "," in text or "(" in text else None
+        if override is None or not override.is_sweep_override():
+            continue
+        key = override.key_or_group
+        value = composed.get(key) if composed is not None and "." not in key and \
+            "/" not in key and key in composed else {}  # fmt: skip
+        if "." not in key and key not in _SELECTING_NO_DEFENSE and not key.startswith(
+                "hydra") and isinstance(value, dict | DictConfig):  # fmt: skip
+            swept.append((key, text.strip()))
+    return swept
+
+
+def _swept_delete_hint(
+    key: str, sweep: str, overrides: Sequence[str], *, own: bool = True
+) -> str | None:
     """What a ``~KEY`` of a defense in a sweep whose points select the defenses (``sweep``:
-    ``defense=dp,none``) meant, Hydra having refused it in the sweep's shared config (composed
-    with no defense): ``~defense.delta`` (dp's delta, one level up; Hydra's bare "does not
-    exist"), ``~defense.dp`` (told dp is not selected). ``None``: any other key."""
+    ``defense=dp,none``; not ``own``: another group's, ``+experiment=A,B``) meant, Hydra
+    having refused it in the sweep's shared config (composed with no defense):
+    ``~defense.delta`` (dp's delta, one level up; Hydra's bare "does not exist"),
+    ``~defense.dp`` (told dp is not selected). ``None``: any other key."""
     import shlex
 
-    from mia_defense.config_keys import defenses_holding, point_selects
+    from mia_defense.config_keys import defenses_holding, packaged_configs, point_selects
 
     group, _, rest = key.partition(".")
+    if group != "defense" or "." in rest or not rest:
+        return None
+    shared = (f"Hydra composes the sweep's shared config before the points of {sweep}, with "
+              "no defense, and deletes there; nothing was run")  # fmt: skip
+    if not own:
+        if rest in packaged_configs(group):
+            return (f"a sweep's points cannot delete a defense they select: {shared}. Leave "
+                    f"{rest} out of the points instead (the defenses their configs select)")
+        holders = defenses_holding(rest)
+        return None if not holders else (
+            f"{rest} is a key of the defense{'s' if len(holders) > 1 else ''} "
+            f"{', '.join(holders)}, not of defense, and a setting of a defense cannot be "
+            f"deleted: {shared}. Set it instead where every point selects {holders[0]} "
+            f"({shlex.quote(f'++defense.{holders[0]}.{rest}=VALUE')})")  # fmt: skip
     points = _sweep_points(group, sweep)
-    if group != "defense" or "." in rest or not points:
+    if not points:
         return None
     def names(point: Any) -> list[str]:
         return [str(getattr(n, "text", n)) for n in (point if isinstance(point, list | tuple)
@@ -862,9 +906,8 @@ def _swept_delete_hint(key: str, sweep: str, overrides: Sequence[str]) -> str | 
     if any(rest in names(point) for point, _ in points):  # ~defense.dp: drop it from points
         left = [f"[{','.join(n for n in names(point) if n not in (rest, 'none'))}]"
                 for point, _ in points]  # fmt: skip
-        return (f"a sweep's points cannot delete what they select: Hydra composes the "
-                f"sweep's shared config before the points of {sweep}, with no defense, and "
-                f"deletes there; nothing was run. Leave {rest} out of the points instead: "
+        return (f"a sweep's points cannot delete a defense they select: {shared}. Leave "
+                f"{rest} out of the points instead: "
                 f"{shlex.quote('defense=' + ','.join(dict.fromkeys(left)))}")
     packaged = defenses_holding(rest)
     holders = [h for h in packaged if any(point_selects(group, p, frozenset({h}))

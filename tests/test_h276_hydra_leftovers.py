@@ -1,8 +1,10 @@
 """Leftovers of the guarded config loader's refusals: a ``~KEY`` of a defense's key one level
 up where no defense holding it is selected (``~defense.delta`` with no defense) or in a
 sweep over the defenses (``-m 'defense=dp,none' '~defense.delta'``), both Hydra's bare
-"Could not delete ... does not exist"; and ``-m 'defense=dp,none' '~defense.dp'``, told dp
-is not selected of a sweep that selects it."""
+"Could not delete ... does not exist"; and ``-m 'defense=dp,none' '~defense.dp'`` (or a
+sweep of experiments, whose defaults lists select dp), told dp is not selected of a sweep
+that selects it; and a config file's empty mapping named as Hydra's ``pkg://`` source, with
+the command line's fix."""
 
 from __future__ import annotations
 
@@ -34,10 +36,19 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
      "no point of defense=none,mixup selects, so there is nothing to delete, and a setting of "
      "a defense cannot be deleted: drop '~defense.delta' (to set it, select dp in the points, "
      "e.g. 'defense=[dp],[dp,mixup]', and write '++defense.dp.delta=VALUE')"),
-    (True, ["defense=dp,[dp,mixup]", "~defense.dp"], "a sweep's points cannot delete what "
-     "they select: Hydra composes the sweep's shared config before the points of "
+    (True, ["defense=dp,[dp,mixup]", "~defense.dp"], "a sweep's points cannot delete a "
+     "defense they select: Hydra composes the sweep's shared config before the points of "
      "defense=dp,[dp,mixup], with no defense, and deletes there; nothing was run. Leave dp "
      "out of the points instead: 'defense=[],[mixup]'"),
+    # an experiment's defaults list selects dp: was told 'dp is not selected'
+    (True, ["+experiment=tradeoff_dp,tradeoff_release", "~defense.delta"], "delta is a key of "
+     "the defense dp, not of defense, and a setting of a defense cannot be deleted: Hydra "
+     "composes the sweep's shared config before the points of "
+     "+experiment=tradeoff_dp,tradeoff_release, with no defense, and deletes there; nothing "
+     "was run. Set it instead where every point selects dp (++defense.dp.delta=VALUE)"),
+    (True, ["seed=0,1", "dataset=digits,purchase_like", "~defense.dp"], "the defense 'dp' is "
+     "not selected, so there is nothing to delete; defense=[NAME,...] selects the defenses "
+     "(defense=[] for none)"),
 ])  # fmt: skip
 def test_deleting_a_defense_key_that_no_selected_defense_holds_says_what_to_write(
     multirun, overrides, said
