@@ -257,10 +257,11 @@ def _fits(build_model: Callable[[], nn.Module]) -> Callable[[dict[str, Any]], st
 def gradient_canaries_ride(experiment: Experiment) -> bool:
     """Whether the one-run audit's gradient canaries ride on this run's training (added, and
     observed, as the models train): it has them and a DP-SGD among its defenses carries
-    them (a resume then loads a chunk of models only with its canaries' record:
-    `mia_defense.defenses.dp_stacked.resumed_chunks`). Without one none is added (the
-    audit's white-box side is skipped), so the models may come from the model store too."""
-    return bool(experiment.audit.dirac_canaries) and any(
+    them on the stacked engine (a resume then loads a chunk of models only with its
+    canaries' record: `mia_defense.defenses.dp_stacked.resumed_chunks`). Without one, or on
+    ``train.engine=opacus`` (whose clipped sums carry none), none is added and the audit's
+    white-box side is skipped, so the models may come from the model store too."""
+    return bool(experiment.audit.dirac_canaries) and experiment.train.engine != "opacus" and any(
         isinstance(defense, DPSGD) for defense in experiment.build_defenses())
 
 

@@ -115,3 +115,20 @@ def test_a_damaged_or_foreign_record_is_refused_naming_it(tmp_path, damage, said
     with pytest.raises(DataError, match=said) as raised:
         again.resume(tmp_path, [[0, 1]], [True], fingerprint=fingerprint)
     assert str(path) in str(raised.value) and f"delete {path}" in str(raised.value)
+
+
+def test_gradient_canaries_do_not_ride_on_the_opacus_engine():
+    """On train.engine=opacus DP-SGD's clipped sums carry no canary (the white-box side is
+    skipped), yet the audit's hook was set: each resumed chunk trained again for want of a
+    record it never had, and the model store was left unused."""
+    from types import SimpleNamespace
+
+    from mia_defense.audit.one_run import AuditConfig
+    from mia_defense.defenses.dp import DPSGD
+    from mia_defense.pipeline.train import gradient_canaries_ride
+
+    audit = AuditConfig(kind="one_run", gradient_canaries=10)
+    for engine, ride in (("stacked", True), ("opacus", False)):
+        experiment = SimpleNamespace(audit=audit, train=SimpleNamespace(engine=engine),
+                                     build_defenses=lambda: [DPSGD.__new__(DPSGD)])
+        assert gradient_canaries_ride(experiment) is ride
