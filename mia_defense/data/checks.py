@@ -136,10 +136,10 @@ def shown_names(names: list[str], *, what: str) -> str:
 def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: str) -> Path:
     """``path`` expanded; a `DataError` saying what to point at when it is unset or missing,
     or when it names a FIFO, device or socket (never opened: it could block or never end)."""
-    if path is None or str(path) == "":
+    if path is None or (isinstance(path, (str, os.PathLike)) and str(path) == ""):
         raise DataError(f"dataset {name!r}: dataset.path is not set; point it at {expected}")
     if not isinstance(path, (str, os.PathLike)):
-        raise ConfigError(f"dataset.path={path!r}: must be a path (text), e.g. {expected}"
+        raise ConfigError(f"dataset.path={shown(path)}: must be a path (text), e.g. {expected}"
                           + _number_path_hint(path))
     if "\0" in str(path):
         raise DataError(f"dataset {name!r}: dataset.path {str(path)!r} holds a NUL byte, which "
@@ -186,8 +186,8 @@ def _number_path_hint(value: Any) -> str:
         return hint
     if isinstance(value, bool):
         return f"; {value!r} is a bool, not text: pass the path as a str or pathlib.Path"
-    return (f"; {value!r} is a number, not text: pass the path as a str or pathlib.Path "
-            f"(path='{value}' for a file of that name)")
+    return (f"; {shown(value)} is a number, not text: pass the path as a str or pathlib.Path "
+            f"(path='{shown(value)}' for a file of that name)")
 
 
 def _from_launch_dir(path: Path) -> Path:
@@ -252,7 +252,7 @@ def check_count(value: object, *, key: str) -> None:
     """A `ConfigError` naming ``dataset.<key>`` unless ``value`` is an integer or ``None``
     (the Python API passes what it is given: no config check ran first)."""
     if value is not None and not is_integer(value):
-        raise ConfigError(f"dataset.{key}={value!r}: must be an integer >= 2 or null")
+        raise ConfigError(f"dataset.{key}={shown(value)}: must be an integer >= 2 or null")
 
 
 def check_num_classes(num_classes: int | None, *, source: str, user_classes: bool,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mia_defense.constraints import shown
 from mia_defense.data.checks import (
     check_flag,
     check_max_samples,
@@ -358,7 +359,7 @@ def _source(layout: _Layout, path: object, *, split: object, normalize: object,
     """The settings checked and the batch files found, reading none of them: the folder
     (or file) ``path`` names and the batch files of ``split``."""
     if split not in _SPLITS:
-        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+        raise ConfigError(f"dataset.split={shown(split)}: choose from {_SPLITS}")
     check_flag(normalize, key="normalize")
     check_max_samples(max_samples)
     check_seed(seed)
@@ -402,7 +403,7 @@ def known_input(name: str, settings: Mapping[str, Any]) -> tuple[tuple[int, ...]
 
 def _check_labels(labels: object) -> None:
     if labels not in ("fine", "coarse"):
-        raise ConfigError(f"dataset.labels={labels!r}: choose from ('fine', 'coarse')")
+        raise ConfigError(f"dataset.labels={shown(labels)}: choose from ('fine', 'coarse')")
 
 
 def _load(

@@ -87,11 +87,18 @@ def check_drop_columns(drop_columns: Any) -> frozenset[str]:
     if not isinstance(drop_columns, Sequence) or any(
             isinstance(name, bool) or not isinstance(name, (str, int)) for name in drop_columns):
         raise ConfigError(
-            f"dataset.drop_columns={drop_columns!r}: must be a column name or a list of them, "
-            "e.g. dataset.drop_columns='[id,note]' (quoted for the shell), or null"
+            f"dataset.drop_columns={shown(drop_columns)}: must be a column name or a list of "
+            "them, e.g. dataset.drop_columns='[id,note]' (quoted for the shell), or null"
             + _read_as_numbers(drop_columns)
         )
-    return frozenset(str(name).strip() for name in drop_columns)
+    return frozenset(column_name(name).strip() for name in drop_columns)
+
+
+def column_name(name: Any) -> str:
+    """A column name given as text or an integer (Hydra reads dataset.drop_columns=0 as one)
+    as text; an integer too long to write out (10**5000 from Python: str() raised a raw
+    ValueError) as `shown` words it, which no header holds."""
+    return name if isinstance(name, str) else shown(name)
 
 
 def _read_as_numbers(names: Any) -> str:
@@ -105,7 +112,7 @@ def _read_as_numbers(names: Any) -> str:
     items = list(names) if listed else [names]
     if not any(map(odd, items)) or not all(odd(n) or isinstance(n, str | int) for n in items):
         return ""
-    texts = [show(name) if odd(name) else str(name) for name in items]
+    texts = [show(name) if odd(name) else column_name(name) for name in items]
     return (f"; Hydra read {', '.join(show(n) for n in items if odd(n))} as a value, not as a "
             "name: quote the names for Hydra as the header writes them, e.g. "
             f"{override_text('dataset.drop_columns', texts if listed else texts[0])}")
@@ -120,8 +127,8 @@ def check_label_column(label_column: Any) -> str:
     if is_integer(label_column):
         label_column = shown(int(label_column))  # dataset.label_column=57: Hydra reads an int
     if not isinstance(label_column, str):  # from Python: an AttributeError deep in the header
-        raise ConfigError(f"dataset.label_column={label_column!r}: must be the header name of "
-                          "the label column (text, or an integer for a header of numbers)")
+        raise ConfigError(f"dataset.label_column={shown(label_column)}: must be the header "
+                          "name of the label column (text, or an integer for a header of numbers)")
     if not label_column.strip():
         raise ConfigError(f"dataset.label_column={label_column!r}: an empty name; set it to "
                           "the header name of the label column, e.g. dataset.label_column="
@@ -367,14 +374,14 @@ def check_fixed_categories(categories: Any) -> dict[str, tuple[str, ...]] | None
         return None
     if not isinstance(categories, Mapping):
         raise ConfigError(
-            f"dataset.categories={categories!r}: must be a mapping of text columns to the "
-            f"list of their categories ({_CATEGORIES_EXAMPLE}), or null"
+            f"dataset.categories={shown(categories)}: must be a mapping of text columns to "
+            f"the list of their categories ({_CATEGORIES_EXAMPLE}), or null"
         )
     fixed = {}
     for column, values in categories.items():
-        key = f"dataset.categories.{column}"
+        key = f"dataset.categories.{column_name(column)}"
         if isinstance(values, str) or not isinstance(values, Sequence):
-            raise ConfigError(f"{key}={values!r}: must be a list of the column's categories "
+            raise ConfigError(f"{key}={shown(values)}: must be a list of the column's categories "
                               f"({_CATEGORIES_EXAMPLE})")
         if not values:
             raise ConfigError(
@@ -386,16 +393,16 @@ def check_fixed_categories(categories: Any) -> dict[str, tuple[str, ...]] | None
         odd = [v for v in values if not isinstance(v, str) or not v.strip() or is_number_text(v)]
         if odd:
             raise ConfigError(
-                f"{key}={list(values)!r}: {odd[0]!r} is no text category; a text column's "
-                "categories are text (an empty field is a missing value, and a field that "
-                "reads as a number makes the column one of numbers): list text values only"
+                f"{key}={shown(list(values))}: {shown(odd[0])} is no text category; a text "
+                "column's categories are text (an empty field is a missing value, and a field "
+                "that reads as a number makes the column one of numbers): list text values only"
             )
         # (counted once each: names.count per entry took 66 s for a list of 60,000 codes)
         twice = sorted(v for v, count in Counter(names).items() if count > 1)
         if twice:
             raise ConfigError(f"{key}={list(values)!r}: lists {twice[0]!r} more than once "
                               "(surrounding spaces ignored); give each category once")
-        fixed[str(column)] = tuple(names)
+        fixed[column_name(column)] = tuple(names)
     return fixed
 
 

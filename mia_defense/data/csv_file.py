@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from mia_defense.constraints import as_integer
+from mia_defense.constraints import as_integer, shown
 from mia_defense.data.checks import (
     as_written,
     check_count,
@@ -368,8 +368,8 @@ def _settings(*, path: Any, label_column: Any, num_classes: Any, delimiter: Any,
             "dataset.delimiter='\\t')"
         )
     if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ConfigError(f"dataset.delimiter={delimiter!r}: must be one character, e.g. ',' "
-                          "(for a tab, dataset.delimiter='\\t')")
+        raise ConfigError(f"dataset.delimiter={shown(delimiter)}: must be one character, "
+                          "e.g. ',' (for a tab, dataset.delimiter='\\t')")
     as_integer(max_categories, key="dataset.max_categories", low=1)
     fixed = check_fixed_categories(categories) or {}
     drop = check_drop_columns(drop_columns)

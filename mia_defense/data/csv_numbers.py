@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from mia_defense.constraints import shown
 from mia_defense.data.csv_columns import drop_override, kind_of_text
 from mia_defense.errors import ConfigError, DataError
 
@@ -361,5 +362,5 @@ def check_decimal(decimal: Any) -> None:
         ConfigError: any other value.
     """
     if decimal not in (".", ","):  # ("1" == 1.0: no number matches a string here)
-        raise ConfigError(f"dataset.decimal={decimal!r}: must be '.' or ',' (the decimal mark "
-                          "of the file's numbers: 3.14 or 3,14)")
+        raise ConfigError(f"dataset.decimal={shown(decimal)}: must be '.' or ',' (the decimal "
+                          "mark of the file's numbers: 3.14 or 3,14)")

@@ -122,7 +122,7 @@ def check_name(name: object, *, setting: bool = False) -> None:
         # in full, then mia-report skipped its results.json: 'dataset is a number 5, not
         # a name')
         raise (ConfigError if setting else DataError)(
-            f"Dataset(name={name!r}): the name must be non-empty text (results.json's "
+            f"Dataset(name={shown(name)}): the name must be non-empty text (results.json's "
             "dataset, by which the report puts the run on its dataset's front); give "
             "name='my_data'"
         )

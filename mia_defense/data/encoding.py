@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, is_integer, override_text
+from mia_defense.constraints import as_integer, is_integer, override_text, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import check_memory
 from mia_defense.errors import ConfigError, DataError
@@ -52,9 +52,10 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
     if plan is None:
         return None
     if not isinstance(plan, Mapping):
-        raise ConfigError(f"dataset.plan={plan!r}: must be the plan's settings "
+        raise ConfigError(f"dataset.plan={shown(plan)}: must be the plan's settings "
                           f"{list(PLAN_KEYS)} ({_PACKAGED})")
-    unknown = sorted(set(map(str, plan)) - {*PLAN_KEYS, "num_models", "seed"})
+    unknown = sorted({key if isinstance(key, str) else shown(key) for key in plan}
+                     - {*PLAN_KEYS, "num_models", "seed"})
     if unknown:
         raise ConfigError(
             f"dataset.plan.{unknown[0]}: unknown key; dataset.plan takes the plan's "

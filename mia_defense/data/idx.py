@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from mia_defense.constraints import shown
 from mia_defense.data.checks import (
     check_flag,
     check_max_samples,
@@ -239,7 +240,7 @@ def _source(name: str, folder_name: str, path: object, *, split: object, normali
     """The settings checked and the IDX files found (images, labels) for each part of
     ``split``, reading none of their data."""
     if split not in _SPLITS:
-        raise ConfigError(f"dataset.split={split!r}: choose from {_SPLITS}")
+        raise ConfigError(f"dataset.split={shown(split)}: choose from {_SPLITS}")
     check_flag(normalize, key="normalize")
     check_max_samples(max_samples)
     check_seed(seed)

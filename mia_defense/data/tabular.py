@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import override_text
+from mia_defense.constraints import override_text, shown
 from mia_defense.data.checks import (
     check_count,
     check_flag,
@@ -682,8 +682,8 @@ def _npz_settings(*, path: Any, x_key: Any, y_key: Any, num_classes: Any, standa
     for key, value in (("x_key", x_key), ("y_key", y_key)):
         if value is not None and not isinstance(value, str):
             raise ConfigError(
-                f"dataset.{key}={value!r}: must be a string, the name of an array in the .npz "
-                f"(np.savez(path, x=..., y=...) names them 'x' and 'y'); null looks for the "
+                f"dataset.{key}={shown(value)}: must be a string, the name of an array in the "
+                f".npz (np.savez(path, x=..., y=...) names them 'x' and 'y'); null looks for the "
                 "usual names"
             )
     if x_key == y_key and x_key is not None:  # (null, null: each looks for its usual names)

@@ -1,0 +1,43 @@
+"""Data loaders' leftovers (helper 278)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense import data
+from mia_defense.errors import ConfigError
+
+_BIG = 10**5000  # more digits than Python writes out: str() and repr() raise ValueError
+
+
+@pytest.mark.parametrize(("loader", "settings", "key"), [
+    ("load_csv", {"delimiter": _BIG}, "dataset.delimiter"),
+    ("load_csv", {"decimal": _BIG}, "dataset.decimal"),
+    ("load_csv", {"name": _BIG}, "Dataset(name"),
+    ("load_csv", {"path": _BIG}, "dataset.path"),
+    ("load_csv", {"label_column": [_BIG]}, "dataset.label_column"),
+    ("load_csv", {"drop_columns": [_BIG]}, "dataset.drop_columns"),
+    ("load_csv", {"drop_columns": {_BIG: 1}}, "dataset.drop_columns"),
+    ("load_csv", {"categories": [_BIG]}, "dataset.categories"),
+    ("load_csv", {"categories": {_BIG: ["a"]}}, "dataset.categories"),
+    ("load_csv", {"categories": {"a": [_BIG]}}, "dataset.categories.a"),
+    ("load_csv", {"plan": [_BIG]}, "dataset.plan"),
+    ("load_csv", {"plan": {_BIG: 1}}, "dataset.plan"),
+    ("load_csv", {"num_classes": [_BIG]}, "dataset.num_classes"),
+    ("load_npz", {"x_key": _BIG}, "dataset.x_key"),
+    ("load_cifar100", {"labels": _BIG}, "dataset.labels"),
+    ("load_cifar10", {"split": _BIG}, "dataset.split"),
+    ("load_mnist", {"split": _BIG}, "dataset.split"),
+])
+def test_a_setting_of_an_integer_too_long_to_write_is_refused_in_words(tmp_path, loader,
+                                                                        settings, key):
+    """From Python, loader(delimiter=10**5000) and the other text settings raised Python's
+    raw 'Exceeds the limit (4300 digits) for integer string conversion' while their refusal
+    was worded (the value's repr, or str() of a column name); now the loader's ConfigError,
+    the value shown as constraints.shown writes it."""
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,y\n1,0\n2,1\n3,0\n4,1\n")
+    given = {"path": csv, "label_column": "y"} if loader == "load_csv" else {"path": tmp_path}
+    with pytest.raises(ConfigError, match=rf"^{key.replace('(', '[(]')}.*<(an integer of "
+                       r"about 5001 digits|a dict)>"):
+        getattr(data, loader)(**{**given, **settings})
