@@ -253,9 +253,9 @@ class DiracCanaryAudit:
         path = slot.path
         assert path is not None
         if not path.exists():
-            log.warning("training models %s again: their checkpoints were saved without their "
-                     "gradient canaries' record (%s), which the one-run audit needs",
-                     ", ".join(map(str, slot.models)), path.name)  # fmt: skip
+            log.warning("training models %s again: their checkpoints were saved without "
+                        "their gradient canaries' record (%s), which the one-run audit needs",
+                        ", ".join(map(str, slot.models)), path.name)  # fmt: skip
             return None
         fix = f"delete {path} to train its chunk of models again"
         try:
