@@ -417,9 +417,13 @@ def another_config(run_dir: Path, status: str, differences: list[str], *, new_di
 
 
 def killed_words(holder: str) -> str:
-    """What `killed_writer`'s ``holder`` line says of the run: its writer is gone."""
+    """What `killed_writer`'s ``holder`` line says of the run: its writer is gone, killed, or
+    stopped on an error when the disk was too full for even results.json's 'failed' (the
+    error was said then, on the console): "killed (SIGKILL, the OOM killer...)" sent users
+    hunting for a killer that was never there."""
     return (f"no process holds its lock: its writer ({holder}) was killed (SIGKILL, the OOM "
-            "killer or a crash) before it finished")
+            "killer or a crash) before it finished, or stopped by an error it could not record "
+            "there (a full disk, a read-only file system)")
 
 
 def killed_writer(run_dir: Path) -> str | None:

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from mia_defense.errors import DataError
-from mia_defense.tracking.run_dir import claim_run_dir
+from mia_defense.tracking.run_dir import claim_run_dir, killed_words, killed_writer, mark_run
 
 
 def test_a_full_disk_at_the_lock_is_one_line_naming_it(tmp_path, monkeypatch):
@@ -47,3 +47,15 @@ def test_a_full_disk_at_a_model_store_lock_goes_on_holding_it(tmp_path, monkeypa
                 fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
         finally:
             os.close(other)
+
+
+def test_a_failure_the_full_disk_kept_from_results_json_is_not_called_a_kill(tmp_path):
+    # results.json's 'failed' needs a new file (atomic_write; experiment._mark_failed lets
+    # its error go): on a disk full to the last block it stays 'running', and mia-report,
+    # mia-attack and a resume of another config said the run 'was killed (SIGKILL, the OOM
+    # killer or a crash)'
+    run_dir = tmp_path / "run"
+    with claim_run_dir(run_dir):
+        mark_run(run_dir, status="running", config={"seed": 0}, data_fingerprint=None)
+    said = killed_words(killed_writer(run_dir))  # (mia-report's, mia-attack's words)
+    assert "or stopped by an error it could not record there (a full disk" in said
