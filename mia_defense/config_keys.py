@@ -174,8 +174,16 @@ def defenses_holding(name: str) -> list[str]:
     if not name or name.startswith("_") or name in packaged_configs("defense"):
         return []
     return [config for config in sorted(packaged_configs("defense"))
-            if isinstance(entry := (_packaged_yaml("defense", config) or {}).get(config),
-                          Mapping) and name in entry]  # fmt: skip
+            if name in packaged_defense(config)]  # fmt: skip
+
+
+def packaged_defense(name: str) -> Mapping[str, Any]:
+    """The settings of the packaged defense ``name`` (conf/defense/<name>.yaml's entry
+    ``name``); empty for none of that name (``none``: nothing in its file)."""
+    if name not in packaged_configs("defense"):
+        return {}
+    entry = (_packaged_yaml("defense", name) or {}).get(name)
+    return entry if isinstance(entry, Mapping) else {}
 
 
 def _unselected_holder_hint(name: str, holders: list[str], selected: list[str]) -> str:

@@ -837,10 +837,26 @@ def _missing_delete_refusal(
         # 'defense=dp,none' '~defense.dp.delta', -m +experiment=A,B): what it selects is not
         # what the points do
         own = next((text for key, text in swept if key == group), None)
+        chosen = composed.get("defense") if composed is not None else None
+        selected = [str(name) for name in chosen] if isinstance(chosen, DictConfig) else []
+        if own is None and _deletes_from_selected(found.group(1), selected):
+            # (-m +experiment=A,B defense=dp '~defense.delta': the command line selects it)
+            return _delete_hint_refusal(exc, deleted_key_hint(found.group(1), composed))
         hint = _swept_delete_hint(found.group(1), own or swept[0][1], overrides,
-                                  own=own is not None)  # fmt: skip
+                                  own=own is not None, selected=selected)  # fmt: skip
         return _delete_hint_refusal(exc, hint or deleted_key_hint(found.group(1)))
     return _delete_hint_refusal(exc, deleted_key_hint(found.group(1), composed))
+
+
+def _deletes_from_selected(key: str, selected: list[str]) -> bool:
+    """Whether ``~key`` deletes from a defense of ``selected`` (``defense.dp.KEY``, or a key
+    one level up of one: ``defense.delta`` with dp), or ``key`` is no defense's."""
+    from mia_defense.config_keys import defenses_holding
+
+    group, _, rest = key.partition(".")
+    name = rest.split(".")[0]
+    return group != "defense" or name in selected or any(
+        holder in selected for holder in defenses_holding(name))  # fmt: skip
 
 
 # Packaged groups whose configs select no defense (a sweep of them composes the same
@@ -870,22 +886,27 @@ def _swept_groups(
 
 
 def _swept_delete_hint(
-    key: str, sweep: str, overrides: Sequence[str], *, own: bool = True
+    key: str, sweep: str, overrides: Sequence[str], *, own: bool = True,
+    selected: Sequence[str] = (),
 ) -> str | None:
     """What a ``~KEY`` of a defense in a sweep whose points select the defenses (``sweep``:
     ``defense=dp,none``; not ``own``: another group's, ``+experiment=A,B``) meant, Hydra
     having refused it in the sweep's shared config (composed with no defense):
     ``~defense.delta`` (dp's delta, one level up; Hydra's bare "does not exist"),
-    ``~defense.dp`` (told dp is not selected). ``None``: any other key."""
+    ``~defense.dp`` (told dp is not selected). ``selected``: the defenses of the shared
+    config (the command line's). ``None``: any other key."""
     import shlex
 
     from mia_defense.config_keys import defenses_holding, packaged_configs, point_selects
 
     group, _, rest = key.partition(".")
-    if group != "defense" or "." in rest or not rest:
+    if group != "defense" or not rest:
         return None
     shared = (f"Hydra composes the sweep's shared config before the points of {sweep}, with "
-              "no defense, and deletes there; nothing was run")  # fmt: skip
+              f"{'the defenses ' + ', '.join(selected) if selected else 'no defense'}, and "
+              f"deletes there; nothing was run")  # fmt: skip
+    if "." in rest:  # ~defense.dp.max_grad_norm
+        return _swept_setting_delete_hint(key, shared)
     if not own:
         if rest in packaged_configs(group):
             return (f"a sweep's points cannot delete a defense they select: {shared}. Leave "
@@ -936,6 +957,24 @@ def _swept_delete_hint(
     rewritten = [setting if str(text).strip() == f"~{key}" else str(text) for text in overrides]
     advice = sweep_of_unselected_points(f"defense.{owner}.{rest}", rewritten)
     return f"{start}. {advice}" if advice else f"{start} ({setting}) in the points of {texts}"
+
+
+def _swept_setting_delete_hint(key: str, shared: str) -> str | None:
+    """`_swept_delete_hint` for ``~defense.NAME.KEY`` of a packaged defense (``shared``: why
+    the sweep refused it): a setting stays, or NAME has no KEY. ``None``: a defense of one's
+    own, a key below a setting, a null setting (`deleted_key_hint` says why) or a ``_`` key."""
+    from mia_defense.config_keys import packaged_defense
+
+    _, name, below = key.split(".", 2)
+    entry = packaged_defense(name)
+    if not entry or "." in below or below.startswith("_") or entry.get(below, "") is None:
+        return None
+    if below not in entry:
+        keys = ", ".join(str(k) for k in entry if not str(k).startswith("_"))
+        return f"the defense {name} has no key {below!r} (its keys: {keys})"
+    return (f"a sweep cannot delete a setting of a defense: {shared}. A keyword of the defense "
+            f"stays: set it instead ('++{key}=VALUE' in a sweep whose points all select "
+            f"{name}; {key}=VALUE in a run that selects it)")
 
 
 def _sweep_points(group: str, sweep: str, *, loader: Any = None) -> list[tuple[Any, str]] | None:

@@ -46,6 +46,15 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
      "composes the sweep's shared config before the points of "
      "+experiment=tradeoff_dp,tradeoff_release, with no defense, and deletes there; nothing "
      "was run. Set it instead where every point selects dp (++defense.dp.delta=VALUE)"),
+    (True, ["defense=dp,none", "~defense.dp.max_grad_norm"], "a sweep cannot delete a "
+     "setting of a defense: Hydra composes the sweep's shared config before the points of "
+     "defense=dp,none, with no defense, and deletes there; nothing was run. A keyword of the "
+     "defense stays: set it instead ('++defense.dp.max_grad_norm=VALUE' in a sweep whose "
+     "points all select dp; defense.dp.max_grad_norm=VALUE in a run that selects it)"),
+    # the command line's defense=dp is in the shared config: the single run's words
+    (True, ["+experiment=tradeoff_dp,tradeoff_release", "defense=dp", "~defense.delta"],
+     "delta is a key of the defense dp, and a setting of a defense cannot be deleted: set "
+     "defense.dp.delta=VALUE instead"),
     (True, ["seed=0,1", "dataset=digits,purchase_like", "~defense.dp"], "the defense 'dp' is "
      "not selected, so there is nothing to delete; defense=[NAME,...] selects the defenses "
      "(defense=[] for none)"),
