@@ -257,4 +257,4 @@ def test_an_interrupted_white_box_audit_says_its_models_are_reused(tmp_path, mon
     assert "resume_retrains" not in read_json(run_dir / "results.json")
     assert "kept: 2 trained models saved in " in done.stderr
     assert "reused when the run resumes" in done.stderr
-    assert len(list((run_dir / "checkpoints").glob("canaries_*.npz"))) == 1
+    assert len(list((run_dir / "checkpoints").glob("canaries_*.npz"))) == 2

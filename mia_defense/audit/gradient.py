@@ -25,9 +25,9 @@ Pairs are the audit's canaries: changing one pair's inclusion changes one model'
 set by one record, so the K models together are (max ε, max δ)-DP in each pair, and the
 pairs' scores use no other pair's inclusion bit.
 
-What the auditor saw rides on training, so each chunk's record is saved beside its models'
-checkpoints (``canaries_<first model>.npz``, `record_path`) as the chunk ends: a killed run
-resumes the chunks saved with their records and audits what an uninterrupted run audits.
+What the auditor saw rides on training, so each model's record is saved beside its
+checkpoint (``canaries_<model>.npz``, `record_path`) as its chunk ends: a killed run resumes
+the chunks saved with their records and audits what an uninterrupted run audits.
 """
 
 from __future__ import annotations
@@ -54,14 +54,14 @@ log = logging.getLogger(__name__)
 
 # A canary gradient's raw size, in units of the clipping norm: clipping brings it to C.
 CANARY_SIZE = 10.0
-# A chunk's record: what the auditor saw of its K models' canaries (inclusion is drawn again
-# from the seed, never read back), and what it belongs to.
-_RECORD_ARRAYS = ("fingerprint", "first", "models", "sigma", "llr", "known", "sum", "steps")
+# A model's record: what the auditor saw of its canaries (inclusion is drawn again from the
+# seed, never read back), and what it belongs to.
+_RECORD_ARRAYS = ("fingerprint", "position", "model", "sigma", "llr", "known", "sum", "steps")
 
 
-def record_path(directory: Path, first: int) -> Path:
-    """Where the canaries' record of the chunk whose first model is ``first`` is saved."""
-    return directory / f"canaries_{first:04d}.npz"
+def record_path(directory: Path, model: int) -> Path:
+    """Where the canaries' record of model ``model`` (its index in the plan) is saved."""
+    return directory / f"canaries_{model:04d}.npz"
 
 
 def _included(seed: int, num: int, positions: range) -> torch.Tensor:
@@ -75,11 +75,12 @@ def _included(seed: int, num: int, positions: range) -> torch.Tensor:
 @dataclass(frozen=True)
 class _Slot:
     """A chunk of the models `train_ensemble` trains: its place in the training order, its
-    models (indices into the plan) and where its record is saved (``None``: nowhere)."""
+    models (indices into the plan, in that order) and the folder of their records
+    (``None``: none saved)."""
 
     first: int
     models: tuple[int, ...]
-    path: Path | None
+    directory: Path | None
     fingerprint: str | None
 
 
@@ -168,16 +169,18 @@ class _ChunkCanaries:
         self.steps += counted.cpu().long()
 
     def finish(self) -> None:
-        """The chunk trained: save its record where `DiracCanaryAudit.resume` placed it."""
+        """The chunk trained: save each model's record where `DiracCanaryAudit.resume`
+        placed the chunk (row i is model ``slot.models[i]``: both in the training order)."""
         slot = self.slot
-        if slot is None or slot.path is None:
+        if slot is None or slot.directory is None:
             return
-        write_npz(
-            slot.path, fingerprint=np.array(slot.fingerprint or ""), first=np.array(slot.first),
-            models=np.array(slot.models, dtype=np.int64), sigma=np.array(self.sigma),
-            llr=self.llr.numpy(), known=self.known.numpy(), sum=self.sum.numpy(),
-            steps=self.steps.numpy(),
-        )
+        for i, model in enumerate(slot.models):
+            write_npz(
+                record_path(slot.directory, model), fingerprint=np.array(slot.fingerprint or ""),
+                position=np.array(self.first + i), model=np.array(model),
+                sigma=np.array(self.sigma), llr=self.llr[i].numpy(), known=self.known[i].numpy(),
+                sum=self.sum[i].numpy(), steps=self.steps[i].numpy(),
+            )
 
 
 @dataclass(frozen=True)
@@ -231,16 +234,16 @@ class DiracCanaryAudit:
         *, fingerprint: str | None,
     ) -> list[bool]:
         """Which ``chunks`` (model indices, in the order they train) load from their saved
-        checkpoints (``saved``: all their models are): those whose record in ``directory``
-        is there too, restored here. The others train, and each saves its record there as
-        it ends. A record corrupt or of another run is refused (`DataError`, naming it)."""
+        checkpoints (``saved``: all their models are): those whose models' records in
+        ``directory`` are there too, restored here. The others train, and save their records
+        there as each chunk ends. A record corrupt or of another run is refused
+        (`DataError`, naming it)."""
         start = sum(len(c.included) for c in self.chunks)
         firsts = np.cumsum([start, *map(len, chunks)])[:-1]
         loaded = []
         for first, models, done in zip(firsts.tolist(), chunks, saved, strict=True):
-            path = None if directory is None else record_path(directory, models[0])
-            slot = _Slot(first, tuple(models), path, fingerprint)
-            record = self._read(slot) if done and path is not None else None
+            slot = _Slot(first, tuple(models), directory, fingerprint)
+            record = self._read(slot) if done and directory is not None else None
             if record is None:
                 self._pending.append(slot)
             else:
@@ -249,50 +252,60 @@ class DiracCanaryAudit:
         return loaded
 
     def _read(self, slot: _Slot) -> _SavedChunk | None:
-        """The record of ``slot``'s chunk, or ``None`` (logged) when none was saved."""
-        path = slot.path
-        assert path is not None
-        if not path.exists():
-            log.warning("training models %s again: their checkpoints were saved without "
-                        "their gradient canaries' record (%s), which the one-run audit needs",
-                        ", ".join(map(str, slot.models)), path.name)  # fmt: skip
+        """The records of ``slot``'s models as one chunk, or ``None`` (logged) when one of
+        them was not saved."""
+        assert slot.directory is not None
+        paths = [record_path(slot.directory, model) for model in slot.models]
+        missing = [path.name for path in paths if not path.exists()]
+        if missing:
+            log.warning("training models %s again: their checkpoints were saved without their "
+                        "gradient canaries' records (%s), which the one-run audit needs",
+                        ", ".join(map(str, slot.models)), ", ".join(missing))  # fmt: skip
             return None
-        fix = f"delete {path} to train its chunk of models again"
+        rows = [self._row(path, model, slot.first + i, fingerprint=slot.fingerprint or "")
+                for i, (path, model) in enumerate(zip(paths, slot.models, strict=True))]
+        positions = range(slot.first, slot.first + len(rows))
+        return _SavedChunk(
+            first=slot.first, included=_included(self.seed, self.num, positions),
+            llr=torch.from_numpy(np.stack([row["llr"] for row in rows]).astype(np.float64)),
+            known=torch.from_numpy(np.stack([row["known"] for row in rows]).astype(np.float64)),
+            sum=torch.from_numpy(np.stack([row["sum"] for row in rows]).astype(np.float64)),
+            steps=torch.tensor([int(row["steps"]) for row in rows], dtype=torch.long),
+            sigma=float(rows[0]["sigma"]),
+        )
+
+    def _row(
+        self, path: Path, model: int, position: int, *, fingerprint: str
+    ) -> dict[str, np.ndarray]:
+        """Model ``model``'s record at ``path``, checked to be this run's (`DataError`)."""
+        fix = f"delete {path} to train that model's chunk again"
         try:
             arrays = load_npz(path)
         except DataError as exc:
             raise DataError(f"gradient canaries' record {exc}; {fix}") from None
-        k, m = len(slot.models), self.num
-        shapes = {"fingerprint": (), "first": (), "models": (k,), "sigma": (), "llr": (k, m),
-                  "known": (k, m), "sum": (k, m), "steps": (k,)}  # fmt: skip
-        bad = [f"{name} {'missing' if name not in arrays else arrays[name].shape}"
+        m = self.num
+        shapes = {name: (m,) if name in ("llr", "known", "sum") else () for name in _RECORD_ARRAYS}
+        kinds = {"fingerprint": "U", "position": "iu", "model": "iu", "steps": "iu"}
+        bad = [f"{name} missing" if name not in arrays else f"{name} {arrays[name].shape}"
                for name in _RECORD_ARRAYS
                if name not in arrays or arrays[name].shape != shapes[name]]
-        kinds = {"fingerprint": "U", "first": "iu", "models": "iu", "steps": "iu"}
         bad += [f"{name} of dtype {arrays[name].dtype}" for name in _RECORD_ARRAYS
                 if name in arrays and arrays[name].dtype.kind not in kinds.get(name, "f")]
         if bad:
             raise DataError(
-                f"gradient canaries' record {path} is no record of {k} models with {m} "
-                f"canaries each ({', '.join(bad)}): attack.audit_gradient_canaries or the "
-                f"models differ from the run that wrote it, or it is damaged; {fix}"
+                f"gradient canaries' record {path} is no record of a model with {m} canaries "
+                f"({', '.join(bad)}): attack.audit_gradient_canaries differs from the run that "
+                f"wrote it, or it is damaged; {fix}"
             )
-        theirs = (str(arrays["fingerprint"]), int(arrays["first"]), arrays["models"].tolist())
-        ours = (slot.fingerprint or "", slot.first, list(slot.models))
+        theirs = (str(arrays["fingerprint"]), int(arrays["model"]), int(arrays["position"]))
+        ours = (fingerprint, model, position)
         if theirs != ours:
             raise DataError(
-                f"gradient canaries' record {path} was written for other models (config "
-                f"fingerprint, place and models {theirs}, this run's {ours}): it is another "
-                f"run's, or a copy; {fix}"
+                f"gradient canaries' record {path} was written for another model (config "
+                f"fingerprint, model and place in the training order {theirs}, this run's "
+                f"{ours}): it is another run's, or a copy; {fix}"
             )
-        return _SavedChunk(
-            first=slot.first, included=_included(self.seed, m, range(slot.first, slot.first + k)),
-            llr=torch.from_numpy(arrays["llr"].astype(np.float64)),
-            known=torch.from_numpy(arrays["known"].astype(np.float64)),
-            sum=torch.from_numpy(arrays["sum"].astype(np.float64)),
-            steps=torch.from_numpy(arrays["steps"].astype(np.int64)),
-            sigma=float(arrays["sigma"]),
-        )
+        return arrays
 
     def scores(self) -> GradientCanaryScores:
         """The pairs of every model that took at least one step with canaries."""

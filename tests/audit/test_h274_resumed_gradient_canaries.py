@@ -1,8 +1,8 @@
 """A killed ``defense=dp attack.audit=one_run attack.white_box=true`` run trained every model
 again when resumed ('not resuming from the 2 saved models: the one-run audit's gradient
 canaries ride on training'): what the auditor saw of each chunk rode on training and was
-not saved. Each chunk's record is now saved beside its checkpoints (``canaries_<first
-model>.npz``) and the resume loads the chunks saved with theirs, auditing what an
+not saved. Each model's record is now saved beside its checkpoint (``canaries_<model>.npz``)
+and the resume loads the chunks saved with theirs, auditing what an
 uninterrupted run audits; a record damaged or of another run is refused, naming it."""
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def test_a_chunks_record_is_read_back_as_it_was_seen(tmp_path, caplog):
 
 @pytest.mark.parametrize("damage, said", [
     ("bytes", "corrupt or not an .npz"),
-    ("fingerprint", "was written for other models"),
-    ("canaries", "no record of 2 models with 30 canaries each"),
+    ("fingerprint", "was written for another model"),
+    ("canaries", "no record of a model with 30 canaries"),
 ])  # fmt: skip
 def test_a_damaged_or_foreign_record_is_refused_naming_it(tmp_path, damage, said):
     _recorded(tmp_path)
@@ -114,7 +114,7 @@ def test_a_damaged_or_foreign_record_is_refused_naming_it(tmp_path, damage, said
     fingerprint = "g" if damage == "fingerprint" else "f"
     with pytest.raises(DataError, match=said) as raised:
         again.resume(tmp_path, [[0, 1]], [True], fingerprint=fingerprint)
-    assert str(path) in str(raised.value) and f"delete {path}" in str(raised.value)
+    assert f"record {path}" in str(raised.value) and f"delete {path}" in str(raised.value)
 
 
 def test_gradient_canaries_do_not_ride_on_the_opacus_engine():
