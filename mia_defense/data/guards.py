@@ -16,6 +16,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import stat
 import zlib
 from collections.abc import Callable, Iterator
@@ -94,11 +95,14 @@ def check_memory(nbytes: int, *, source: object, what: str) -> None:
 
 # First bytes of a gzip stream.
 GZIP_MAGIC = b"\x1f\x8b"
+# First bytes of a bzip2 stream: "BZh", the block size (1-9), then the first block's magic
+# (pi's digits) or, empty, the end of the stream's; "BZh" alone starts a CSV header too.
+_BZIP2_MAGIC = re.compile(rb"BZh[1-9](?:\x31\x41\x59\x26\x53\x59|\x17\x72\x45\x38\x50\x90)")
 # First bytes of the archive and compression formats datasets are downloaded in.
 _ARCHIVES = (
     (GZIP_MAGIC, "gzip-compressed (a .gz or .tar.gz/.tgz download)"),
     (b"PK\x03\x04", "a zip archive"),
-    (b"BZh", "bzip2-compressed"),
+    (_BZIP2_MAGIC, "bzip2-compressed"),
     (b"\xfd7zXZ\x00", "xz-compressed"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
 )
@@ -106,12 +110,17 @@ _ARCHIVES = (
 ARCHIVE_HEAD = 263
 
 
+def _opens(head: bytes, magic: bytes | re.Pattern[bytes]) -> bool:
+    return magic.match(head) is not None if isinstance(magic, re.Pattern) \
+        else head.startswith(magic)
+
+
 def archive_kind(head: bytes) -> str | None:
     """What archive or compressed file starts with ``head`` (at least `ARCHIVE_HEAD` bytes
     of it), in words; ``None`` for anything else. A dataset left in its download archive is
     a common mistake: the loaders say so instead of "corrupt"."""
     for magic, kind in _ARCHIVES:
-        if head.startswith(magic):
+        if _opens(head, magic):
             return kind
     if head[257:262] == b"ustar":
         return "a tar archive"
@@ -438,9 +447,9 @@ def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
 
 # The compressed formats a text file is read through, by their first bytes: a data.csv.gz,
 # .csv.bz2 or .csv.xz is read as the text it holds (a .tar.* names its tar archive).
-_COMPRESSED: dict[bytes, tuple[str, Callable[[BinaryIO], Any]]] = {
+_COMPRESSED: dict[bytes | re.Pattern[bytes], tuple[str, Callable[[BinaryIO], Any]]] = {
     GZIP_MAGIC: ("gzip", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
-    b"BZh": ("bzip2", lambda raw: bz2.BZ2File(raw, mode="rb")),
+    _BZIP2_MAGIC: ("bzip2", lambda raw: bz2.BZ2File(raw, mode="rb")),
     b"\xfd7zXZ\x00": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),
 }
 
@@ -448,17 +457,17 @@ _COMPRESSED: dict[bytes, tuple[str, Callable[[BinaryIO], Any]]] = {
 def compression(head: bytes) -> str | None:
     """The compressed format (gzip, bzip2 or xz) whose file starts with ``head``, or ``None``."""
     for magic, (kind, _) in _COMPRESSED.items():
-        if head.startswith(magic):
+        if _opens(head, magic):
             return kind
     return None
 
 
 def _open_compressed(handle: BinaryIO, *, path: Path, size: int) -> tuple[str, BinaryIO]:
     handle.seek(0)
-    head = handle.read(8)
+    head = handle.read(16)
     handle.seek(0)
     for magic, (kind, opener) in _COMPRESSED.items():
-        if head.startswith(magic):
+        if _opens(head, magic):
             return kind, opener(read_as_opened(handle, path=path, size=size))
     raise ValueError(f"{path}: not a compressed file")  # callers ask `compression` first
 

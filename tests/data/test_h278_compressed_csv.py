@@ -82,3 +82,14 @@ def test_a_tar_bz2_or_xz_is_told_to_be_extracted(tmp_path, module, kind, suffix)
     with pytest.raises(DataError, match=rf"data\.tar\.{suffix} \(decompressed\): is a tar "
                        r"archive, not a CSV text file; extract it \(tar xf"):
         check_csv_source(path=path, label_column="y")
+
+
+def test_a_csv_whose_header_starts_as_bzip2_does_is_text(tmp_path):
+    """bzip2's magic was taken to be "BZh" alone: a CSV whose first column is named so (here
+    "BZh9 hours", with the block size digit too) was refused as 'bzip2-compressed' before
+    bzip2 was read, then as a 'truncated or corrupt bzip2 file'. The first block's magic
+    after it is checked too."""
+    path = tmp_path / "hours.csv"
+    path.write_text("BZh9 hours,y\n" + "".join(f"{i % 5},{i % 2}\n" for i in range(20)))
+    check_csv_source(path=path, label_column="y")
+    assert load_csv(path=path, label_column="y").x.shape == (20, 1)
