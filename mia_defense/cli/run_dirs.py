@@ -479,7 +479,8 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
     """Keep what an earlier sweep into ``sweep_dir`` recorded: Hydra writes multirun.yaml
     (Optuna optimization_results.yaml) over it. A record that differs from the ``upcoming``
     multirun.yaml and has no copy yet is copied to ``multirun.1.yaml``, ``.2``, ...; a sweep
-    started again unchanged (a resume) adds nothing."""
+    started again unchanged (a resume) adds nothing. Then ``upcoming`` is written there (a
+    full disk: one line and exit 2, the earlier file whole)."""
     from mia_defense.errors import DataError
     from mia_defense.files import atomic_write
 
@@ -521,6 +522,16 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
                       "or choose a new hydra.sweep.dir", exc, path)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR) from None
         log.info("kept the earlier sweep's %s as %s", name, copy.name)
+    # Hydra writes multirun.yaml in place (truncated, then written): a disk full at the
+    # sweep's start ended it in an OSError traceback and left the file empty. Written whole
+    # first, here, Hydra's write of the same text then has its room.
+    path = sweep_dir / "multirun.yaml"
+    try:
+        atomic_write(path, lambda handle: handle.write(upcoming.encode(errors="surrogateescape")))
+    except DataError as exc:
+        log.error("DataError: %s: cannot write it (%s); nothing was run. Free disk space or "
+                  "choose a writable hydra.sweep.dir", path, exc.reason)  # fmt: skip
+        raise SystemExit(EXIT_USER_ERROR) from None
 
 
 def _without_checkout(text: str) -> str:

@@ -59,3 +59,26 @@ def test_a_failure_the_full_disk_kept_from_results_json_is_not_called_a_kill(tmp
         mark_run(run_dir, status="running", config={"seed": 0}, data_fingerprint=None)
     said = killed_words(killed_writer(run_dir))  # (mia-report's, mia-attack's words)
     assert "or stopped by an error it could not record there (a full disk" in said
+
+
+def test_a_full_disk_at_a_sweeps_start_is_one_line_and_keeps_its_record(tmp_path, monkeypatch,
+                                                                        caplog):
+    # Hydra writes multirun.yaml in place: a traceback, and the record of the sweep resumed
+    # left empty
+    from mia_defense.cli.run_dirs import keep_earlier_sweep_records
+
+    record = "hydra:\n  mode: MULTIRUN\n"
+    (tmp_path / "multirun.yaml").write_text(record)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(SystemExit) as stopped:
+        keep_earlier_sweep_records(tmp_path, record)
+    assert stopped.value.code == 2
+    assert (f"DataError: {tmp_path / 'multirun.yaml'}: cannot write it (No space left on "
+            "device); nothing was run. Free disk space or choose a writable hydra.sweep.dir"
+            ) in caplog.text  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["multirun.yaml"]
+    assert (tmp_path / "multirun.yaml").read_text() == record
