@@ -824,14 +824,18 @@ def _missing_delete_refusal(
         return None
     # the config as composed when the delete failed (Hydra 1.3's frame that applies the
     # overrides holds it; its error carries none): which defenses and attacks are selected
-    composed, trace = None, exc.__traceback__
+    composed, multirun, trace = None, False, exc.__traceback__
     while trace is not None:
         if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
             composed = trace.tb_frame.f_locals.get("cfg")
+        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
+            multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
         trace = trace.tb_next
     composed = composed if isinstance(composed, DictConfig) else None
     group = found.group(1).split(".")[0]
-    swept = _swept_groups(overrides, composed)
+    # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
+    params = _sweeper_params(composed) if multirun else []
+    swept = _swept_groups([*overrides, *params], composed)
     if swept:
         # a sweep's shared config, composed with the swept groups at their defaults (-m
         # 'defense=dp,none' '~defense.dp.delta', -m +experiment=A,B): what it selects is not
@@ -846,6 +850,18 @@ def _missing_delete_refusal(
                                   own=own is not None, selected=selected)  # fmt: skip
         return _delete_hint_refusal(exc, hint or deleted_key_hint(found.group(1)))
     return _delete_hint_refusal(exc, deleted_key_hint(found.group(1), composed))
+
+
+def _sweeper_params(composed: DictConfig | None) -> list[str]:
+    """The sweeps of ``composed``'s ``hydra.sweeper.params`` as overrides (``KEY=VALUE``)."""
+    from omegaconf import OmegaConf
+
+    params = None if composed is None else OmegaConf.select(
+        composed, "hydra.sweeper.params", default=None, throw_on_resolution_failure=False)
+    if not isinstance(params, DictConfig):
+        return []
+    return [f"{key}={params._get_node(key)._value()}" for key in params
+            if isinstance(params._get_node(key)._value(), str)]  # fmt: skip
 
 
 def _deletes_from_selected(key: str, selected: list[str]) -> bool:
@@ -942,7 +958,7 @@ def _swept_delete_hint(
                 f"'++defense.{packaged[0]}.{rest}=VALUE')")  # fmt: skip
     if not holders:
         return None
-    owner, texts = holders[0], [text for point, text in points]
+    owner = holders[0]
     lacking = [t for (p, t) in points if not point_selects(group, p, frozenset(holders))]
     where = f"; the points defense={','.join(lacking)} select no {' or '.join(holders)}" \
         if lacking else ""  # fmt: skip
@@ -956,7 +972,9 @@ def _swept_delete_hint(
                 f"of {sweep} selects {owner}, and each sets it)")  # fmt: skip
     rewritten = [setting if str(text).strip() == f"~{key}" else str(text) for text in overrides]
     advice = sweep_of_unselected_points(f"defense.{owner}.{rest}", rewritten)
-    return f"{start}. {advice}" if advice else f"{start} ({setting}) in the points of {texts}"
+    return f"{start}. {advice}" if advice else (
+        f"{start} ({setting} in a run that selects {owner}; in a sweep whose points all "
+        f"select it, {shlex.quote('++' + setting)})")  # fmt: skip
 
 
 def _swept_setting_delete_hint(key: str, shared: str) -> str | None:

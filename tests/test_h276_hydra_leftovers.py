@@ -55,6 +55,10 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
     (True, ["+experiment=tradeoff_dp,tradeoff_release", "defense=dp", "~defense.delta"],
      "delta is a key of the defense dp, and a setting of a defense cannot be deleted: set "
      "defense.dp.delta=VALUE instead"),
+    # a sweeper's params (+experiment=tradeoff_all's defense) sweep the defenses too
+    (True, ["+hydra.sweeper.params.defense='[dp],[dp,mixup]'", "~defense.dp"], "with no "
+     "defense, and deletes there; nothing was run. Leave dp out of the points instead: "
+     "'defense=[],[mixup]'"),
     (True, ["seed=0,1", "dataset=digits,purchase_like", "~defense.dp"], "the defense 'dp' is "
      "not selected, so there is nothing to delete; defense=[NAME,...] selects the defenses "
      "(defense=[] for none)"),
