@@ -106,8 +106,8 @@ _ARCHIVES = (
     (b"\xfd7zXZ\x00", "xz-compressed"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
 )
-# Bytes a tar header needs to hold its "ustar" magic (at offset 257).
-ARCHIVE_HEAD = 263
+# Bytes a tar header needs to hold its magic (at offset 257: POSIX "ustar\0", GNU "ustar  \0").
+ARCHIVE_HEAD = 265
 
 
 def _opens(head: bytes, magic: bytes | re.Pattern[bytes]) -> bool:
@@ -122,7 +122,8 @@ def archive_kind(head: bytes) -> str | None:
     for magic, kind in _ARCHIVES:
         if _opens(head, magic):
             return kind
-    if head[257:262] == b"ustar":
+    # (with its NUL: "ustar" alone was found in a CSV with "mustard" at that offset)
+    if head[257:263] == b"ustar\x00" or head[257:265] == b"ustar  \x00":
         return "a tar archive"
     return None
 

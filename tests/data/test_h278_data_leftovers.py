@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
+
 import pytest
 
 from mia_defense import data
-from mia_defense.errors import ConfigError
+from mia_defense.data import guards
+from mia_defense.errors import ConfigError, DataError
 
 _BIG = 10**5000  # more digits than Python writes out: str() and repr() raise ValueError
 
@@ -41,3 +45,23 @@ def test_a_setting_of_an_integer_too_long_to_write_is_refused_in_words(tmp_path,
     with pytest.raises(ConfigError, match=rf"^{key.replace('(', '[(]')}.*<(an integer of "
                        r"about 5001 digits|a dict)>"):
         getattr(data, loader)(**{**given, **settings})
+
+
+def test_a_csv_with_mustard_where_a_tar_header_has_its_magic_is_text(tmp_path):
+    """A tar archive was told by "ustar" at byte 257 alone: a shopping CSV with "mustard"
+    there was refused as 'is a tar archive, not a CSV text file; extract it'. The magic's
+    NUL (POSIX) or two spaces and NUL (GNU) are checked too; tar files are told as before."""
+    text = "item,price,y\n" + "bread,2,0\n" * 24
+    text += "a" * (256 - len(text)) + "mustard,3,1\n" + "jam,1,0\nmilk,1,1\n" * 4
+    assert text[257:262] == "ustar"
+    path = tmp_path / "shop.csv"
+    path.write_text(text)
+    assert len(data.load_csv(path=path, label_column="y")) == 33
+    for form in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT):
+        packed = io.BytesIO()
+        with tarfile.open(fileobj=packed, mode="w", format=form) as tar:
+            tar.addfile(tarfile.TarInfo("shop.csv"), io.BytesIO(b""))
+        path.write_bytes(packed.getvalue())
+        with pytest.raises(DataError, match=r"shop\.csv: is a tar archive, not a CSV text file"):
+            data.load_csv(path=path, label_column="y")
+    assert guards.ARCHIVE_HEAD >= 265
