@@ -70,7 +70,13 @@ from mia_defense.cli.entry import (
     reader_gone,
     run_entry,
 )
-from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
+from mia_defense.cli.held_log import (
+    HeldLog,
+    OutputRefused,
+    guard_log_files,
+    locked_by_another,
+    log_files_failed,
+)
 from mia_defense.cli.run_dirs import job_log_files
 from mia_defense.cli.sweep_checks import task_overrides
 from mia_defense.cli.sweep_refusals import (
@@ -115,6 +121,9 @@ _SWEEP_FAILED: list[tuple[Path, str]] = []
 # The source `SourceCheck` read (its resolved path and `Source`) before Hydra made the run
 # directory, for the task to attack without reading it again; cleared when main() ends.
 _CHECKED: dict[Path, Source] = {}
+# The log files (attack.log) that could not be written (`guard_log_files`): the tool then
+# ends as failed.
+_LOG_FAILED: list[str] = []
 # --help: the usage and the config (the attack group); not mia-train's other groups.
 _HELP = """${hydra.help.header}
 
@@ -660,6 +669,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     objective, as mia-train's), ``None`` for a refused point of a sweep."""
     global _TASK_STARTED
     _TASK_STARTED = True
+    guard_log_files(_LOG_FAILED)
     from mia_defense.allocator import keep_freed_memory
     from mia_defense.cli.build import format_table
     from mia_defense.collector import collect_from_here
@@ -875,12 +885,16 @@ def main() -> None:
     refuse_hydra_targets(rest)
     sys.argv = [sys.argv[0], *rest]
     _SWEEP_FAILED.clear()
+    _LOG_FAILED.clear()
     gather_returned()
     try:
         run_entry(_hydra_main, started=lambda: _TASK_STARTED,
                   interrupted="interrupted; nothing was written to the source")  # fmt: skip
     finally:
         _CHECKED.clear()
+    if _LOG_FAILED:
+        print(log_files_failed(_LOG_FAILED), file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
     # refused in the jobs' own processes (joblib, submitit, Ray): said on their JobReturns
     _SWEEP_FAILED.extend(returned(_SWEEP_FAILED))
     if _SWEEP_FAILED:

@@ -9,14 +9,18 @@ lines held here, the refused run leaves that folder as it was; the console gets 
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from mia_defense.errors import ConfigError
 
-__all__ = ["HeldLog", "OutputRefused", "locked_by_another"]
+__all__ = ["HeldLog", "OutputRefused", "guard_log_files", "locked_by_another", "log_files_failed"]
 
 
 class OutputRefused(ConfigError):
@@ -128,3 +132,55 @@ def locked_by_another(run_dir: Path) -> bool:
     finally:
         os.close(fd)  # (releases the shared lock at once)
     return False
+
+
+def guard_log_files(failed: list[str]) -> None:
+    """Make each log file the job's logging writes to (Hydra's job_logging: train.log,
+    attack.log) say once that it cannot be written, and drop it, its name added to
+    ``failed``: `logging` printed a "--- Logging error ---" block with a traceback for
+    every log line (13 in a tiny run) and the run ended as if all were well. Text the
+    file's encoding cannot take (an override with a non-UTF-8 byte in a file name, kept as
+    a lone surrogate) is written escaped (\\udce9), not failed."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler) and not getattr(handler, "_mia_guard", 0):
+            handler.handleError = functools.partial(  # type: ignore[method-assign]
+                _log_file_failed, handler, failed)
+            handler._mia_guard = True  # type: ignore[attr-defined]
+            _escape_unencodable(handler)
+
+
+def log_files_failed(failed: list[str]) -> str:
+    """The line that ends a tool whose log files ``failed`` (`guard_log_files`)."""
+    return (f"DataError: the log file(s) {', '.join(dict.fromkeys(failed))} could not be "
+            "written (see above): the log lines from then on went to the console only, so "
+            "this ends as failed; the run's results (results.json) are complete where it "
+            "says. Free space there or point hydra.job_logging.handlers.file.filename at a "
+            "writable file (hydra/job_logging=disabled: no log file)")
+
+
+def _escape_unencodable(handler: logging.FileHandler) -> None:
+    """Make ``handler`` write characters its encoding cannot take as backslash escapes
+    (its stream is open already, or opened later with ``handler.errors``)."""
+    handler.errors = "backslashreplace"
+    stream = getattr(handler, "stream", None)
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="backslashreplace")
+
+
+def _log_file_failed(
+    handler: logging.FileHandler, failed: list[str], record: logging.LogRecord
+) -> None:
+    """`logging.Handler.handleError` of a log file: one line on stderr naming the file and
+    the error, the handler removed from every logger, its name added to ``failed``."""
+    error = sys.exc_info()[1]
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        if isinstance(logger, logging.Logger):
+            logger.removeHandler(handler)
+    with contextlib.suppress(Exception):  # (closing flushes what could not be written)
+        handler.close()
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+    failed.append(handler.baseFilename)
+    with contextlib.suppress(Exception):
+        print(f"DataError: cannot write the log file {handler.baseFilename} ({reason}); its "
+              "log lines go to the console only from here on", file=sys.stderr)  # fmt: skip

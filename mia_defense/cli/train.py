@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import io
 import logging
 import math
 import os
@@ -50,7 +49,13 @@ from mia_defense.cli.entry import (
     reader_gone,
     run_entry,
 )
-from mia_defense.cli.held_log import HeldLog, OutputRefused, locked_by_another
+from mia_defense.cli.held_log import (
+    HeldLog,
+    OutputRefused,
+    guard_log_files,
+    locked_by_another,
+    log_files_failed,
+)
 from mia_defense.cli.run_dirs import (
     check_run_folders_per_job,
     check_subdir_per_job,
@@ -835,11 +840,7 @@ def main() -> None:
             _say_where_to_resume()
         raise
     if _LOG_FAILED:
-        print(f"DataError: the log file(s) {', '.join(dict.fromkeys(_LOG_FAILED))} could not be "
-              "written (see above): the log lines from then on went to the console only, so "
-              "this ends as failed; the run's results (results.json) are complete where it "
-              "says. Free space there or point hydra.job_logging.handlers.file.filename at a "
-              "writable file (hydra/job_logging=disabled: no log file)", file=sys.stderr)
+        print(log_files_failed(_LOG_FAILED), file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
     if _SWEEP_DIVERGED or _SWEEP_FAILED or _SEARCH_WITHOUT_RESULT:
         if _left_to_resume():
@@ -1012,42 +1013,8 @@ def _end_search_without_result() -> None:
 
 
 def _guard_log_files() -> None:
-    """Make each log file the job's logging writes to (Hydra's job_logging: train.log) say
-    once that it cannot be written, and drop it: `logging` printed a "--- Logging error ---"
-    block with a traceback for every log line (13 in a tiny run) and the run ended as if
-    all were well. Text the file's encoding cannot take (an override with a non-UTF-8 byte
-    in a file name, kept as a lone surrogate) is written escaped (\\udce9), not failed."""
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.FileHandler) and not getattr(handler, "_mia_guard", 0):
-            handler.handleError = functools.partial(_log_file_failed, handler)  # type: ignore[method-assign]
-            handler._mia_guard = True  # type: ignore[attr-defined]
-            _escape_unencodable(handler)
-
-
-def _escape_unencodable(handler: logging.FileHandler) -> None:
-    """Make ``handler`` write characters its encoding cannot take as backslash escapes
-    (its stream is open already, or opened later with ``handler.errors``)."""
-    handler.errors = "backslashreplace"
-    stream = getattr(handler, "stream", None)
-    if isinstance(stream, io.TextIOWrapper):
-        stream.reconfigure(errors="backslashreplace")
-
-
-def _log_file_failed(handler: logging.FileHandler, record: logging.LogRecord) -> None:
-    """`logging.Handler.handleError` of a log file: one line on stderr naming the file and
-    the error, the handler removed from every logger, the failure kept for `main`."""
-    error = sys.exc_info()[1]
-    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
-    for logger in loggers:
-        if isinstance(logger, logging.Logger):
-            logger.removeHandler(handler)
-    with contextlib.suppress(Exception):  # (closing flushes what could not be written)
-        handler.close()
-    reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-    _LOG_FAILED.append(handler.baseFilename)
-    with contextlib.suppress(Exception):
-        print(f"DataError: cannot write the log file {handler.baseFilename} ({reason}); its "
-              "log lines go to the console only from here on", file=sys.stderr)  # fmt: skip
+    """`guard_log_files`, their failures kept for `main`."""
+    guard_log_files(_LOG_FAILED)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import logging
 import math
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import matplotlib.colors
@@ -68,8 +69,9 @@ _LABEL_CHARS = 80
 _LEGEND_INSIDE = 8
 # A front's numbers: drawn above the markers (zorder 3 to 5) on a box that lets them be read.
 _NUMBER_ZORDER = 6
-_NUMBER_BOX = {"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
-               "alpha": 0.75}  # fmt: skip
+_NUMBER_BOX_PAD = 0.1  # (of the font size)
+_NUMBER_BOX = {"boxstyle": f"round,pad={_NUMBER_BOX_PAD}", "facecolor": "white",
+               "edgecolor": "none", "alpha": 0.75}  # fmt: skip
 # A panel's height (inches), and what a legend beside it needs: an entry (7-point type, an
 # error-bar handle: about 0.15 inch) and the panel's titles and axis labels around its axes.
 _PANEL_INCHES = 5.2
@@ -190,7 +192,8 @@ def _panel(
             if note and (not crowded or id(g) in on_front):
                 ax.annotate(note, (g.metrics[figure].value, g.test_accuracy.value),
                             textcoords="offset points", xytext=(7, -12), fontsize=7,
-                            color="dimgrey")  # fmt: skip
+                            color="dimgrey", gid=_LABEL, bbox=_NUMBER_BOX,
+                            zorder=_NUMBER_ZORDER - 0.5)  # fmt: skip
     if front:
         fx = [groups[i].metrics[figure].value for i in front]
         fy = [groups[i].test_accuracy.value for i in front]
@@ -208,7 +211,7 @@ def _panel(
             # above every marker, on a light box: a number beside a near point of the front
             # went under that point's circle (tradeoff_all's AUC chart: "4*" under 5's)
             ax.annotate(text, (x, y), textcoords="offset points", xytext=(7, 5), fontsize=9,
-                        zorder=_NUMBER_ZORDER, bbox=_NUMBER_BOX)  # fmt: skip
+                        zorder=_NUMBER_ZORDER, bbox=_NUMBER_BOX, gid=_LABEL)  # fmt: skip
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy  (higher = more useful)")
     ax.grid(True, alpha=0.3)
@@ -405,7 +408,131 @@ def tradeoff_figure(
     # chart's third line ran off its right edge), the text itself left as it is
     fig.text(0.01, 0.005, caption, fontsize=7, color="dimgrey", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, reserve / (height * rows + reserve), 1, 1))
+    _place_labels(fig)
     return fig
+
+
+# The labels beside points (a front's numbers, a point's ``n=``/``ε=`` note), which
+# `_place_labels` moves apart.
+_LABEL = "point-label"
+# Where a label may sit, tried in order: (x, y) offset in points from its point and the
+# alignment that keeps it on that side; the first four beside the point, then above, below,
+# then the same farther out with a leader line to the point.
+_PLACES = (
+    ((7, 5), "left", "bottom"), ((7, -5), "left", "top"), ((-7, 5), "right", "bottom"),
+    ((-7, -5), "right", "top"), ((0, 9), "center", "bottom"), ((0, -9), "center", "top"),
+    ((9, 0), "left", "center"), ((-9, 0), "right", "center"),
+)  # fmt: skip
+_FAR = 3.0
+_NEAR = 12.0  # (points: the farthest of `_PLACES`, beyond which a leader line is drawn)
+_LEADER = {"arrowstyle": "-", "color": "grey", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 4}
+# Half the side (points) of the square a marker takes (a front's circle: s=150, about 12).
+_MARKER_POINTS = 6.0
+_EM_PER_CHARACTER = 0.75
+
+
+def _place_labels(fig: Figure) -> None:
+    """Move each panel's point labels (`_LABEL`) to the first of `_PLACES` where it
+    overlaps no label placed before it and no marker, stays within the panel and is nearer
+    its own point than any other: the front's numbers first, then the notes; where no place
+    is free, the one of least overlap (beyond `_NEAR`, with a leader line to its point). A
+    DP sweep's rows a few hundredths apart drew "ε=128" under the next row's marker and a
+    front's numbers over the neighbouring circles.
+
+    Labels are not measured (laying out their text doubled the time of a chart) but sized
+    from their characters, a little larger than DejaVu Sans draws them (`_label_size`).
+    """
+    scale = fig.dpi / 72.0  # points -> pixels
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if t.get_gid() == _LABEL]
+        if not labels:
+            continue
+        labels.sort(key=lambda t: -t.get_zorder())  # the front's numbers (above) first
+        points = _marker_points(ax)
+        half = _MARKER_POINTS * scale
+        markers = np.column_stack([points - half, points + half])
+        ax.get_xlim(), ax.get_ylim()  # (the limits, before transData is read)
+        panel = ax.bbox
+        placed = np.empty((0, 4))
+        for label in labels:
+            own = ax.transData.transform(label.xy)
+            if not np.isfinite(own).all():  # a row not drawn here (no AUC): its note stays
+                continue
+            width, height = (scale * size for size in _label_size(label))
+            best, best_cost = None, math.inf
+            for far, ((dx, dy), ha, va) in itertools.product((1.0, _FAR), _PLACES):
+                x, y = own + np.array([dx, dy]) * far * scale
+                x0 = x - width * {"left": 0.0, "center": 0.5, "right": 1.0}[ha]
+                y0 = y - height * {"bottom": 0.0, "center": 0.5, "top": 1.0}[va]
+                box = np.array([x0, y0, x0 + width, y0 + height])
+                outside = not (panel.x0 <= x0 and x0 + width <= panel.x1
+                               and panel.y0 <= y0 and y0 + height <= panel.y1)  # fmt: skip
+                cost = (_overlap(box, markers) + _overlap(box, placed)
+                        + width * height * (outside + _nearer_other(box, own, points) / 2))
+                if cost < best_cost:
+                    best, best_cost = ((dx * far, dy * far), ha, va, box), cost
+                if cost == 0:
+                    break
+            if best is None:  # (no finite place: a panel without a span)
+                continue
+            offset, ha, va, box = best
+            placed = np.vstack([placed, box])
+            if math.hypot(*offset) > _NEAR:  # away from its point: a line to it
+                label.remove()
+                ax.annotate(
+                    label.get_text(), label.xy, xytext=offset, textcoords="offset points",
+                    ha=ha, va=va, fontsize=label.get_fontsize(), color=label.get_color(),
+                    zorder=label.get_zorder(), gid=_LABEL, arrowprops=_LEADER,
+                    bbox=_NUMBER_BOX if label.get_bbox_patch() is not None else None,
+                )  # fmt: skip
+            else:
+                label.xyann = offset
+                label.set_horizontalalignment(ha)
+                label.set_verticalalignment(va)
+
+
+def _label_size(label: Any) -> tuple[float, float]:
+    """The width and height (points) of ``label``, its box included where it has one: each
+    character taken as `_EM_PER_CHARACTER` of the font size (DejaVu Sans' digits are 0.64,
+    ``=`` 0.84), a line as 1.2."""
+    size = label.get_fontsize()
+    width, height = _EM_PER_CHARACTER * size * len(label.get_text()), 1.2 * size
+    if label.get_bbox_patch() is not None:
+        pad = 2 * _NUMBER_BOX_PAD * size
+        width, height = width + pad, height + pad
+    return width, height
+
+
+def _marker_points(ax: Axes) -> np.ndarray:
+    """[P, 2] display positions (pixels) of the markers drawn in ``ax`` (its error-bar
+    points; the front's circles are at the same places)."""
+    xy = [
+        np.column_stack([c.lines[0].get_xdata(), c.lines[0].get_ydata()])
+        for c in ax.containers if c.lines and c.lines[0] is not None
+    ]  # fmt: skip
+    if not xy:
+        return np.empty((0, 2))
+    data = np.concatenate(xy).astype(np.float64)
+    data = data[np.isfinite(data).all(axis=1)]
+    return ax.transData.transform(data) if len(data) else np.empty((0, 2))
+
+
+def _nearer_other(box: np.ndarray, own: np.ndarray, points: np.ndarray) -> bool:
+    """Whether the centre of ``box`` is nearer another of ``points`` than its own point
+    ``own`` (a reader would take it for that point's label)."""
+    if not len(points):
+        return False
+    centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+    return bool(np.min(np.hypot(*(points - centre).T)) < np.hypot(*(own - centre)) - 1e-6)
+
+
+def _overlap(box: np.ndarray, others: np.ndarray) -> float:
+    """The area ``box`` [x0, y0, x1, y1] shares with the boxes ``others`` [B, 4]."""
+    if not len(others):
+        return 0.0
+    w = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+    h = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+    return float(np.sum(np.clip(w, 0, None) * np.clip(h, 0, None)))
 
 
 # Two markers whose centres are closer than this share of each axis's span (a 7-point

@@ -82,3 +82,21 @@ def test_a_full_disk_at_a_sweeps_start_is_one_line_and_keeps_its_record(tmp_path
             ) in caplog.text  # fmt: skip
     assert sorted(p.name for p in tmp_path.iterdir()) == ["multirun.yaml"]
     assert (tmp_path / "multirun.yaml").read_text() == record
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_mia_attacks_log_file_on_a_full_disk_is_said_once(tmp_path):
+    # mia-train's guard was its own: mia-attack printed a '--- Logging error ---' traceback
+    # for each log line its attack.log could not take, and ended as if all were well
+    from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
+
+    synthetic_observations(num_models=4, num_samples=60, num_classes=3).save(tmp_path / "o.npz")
+    done = mia_attack("o.npz", *LEAN_ATTACKS, "hydra.run.dir=run",
+                      "hydra.job_logging.handlers.file.filename=/dev/full", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Logging error" not in done.stderr
+    assert done.stderr.count("DataError: cannot write the log file /dev/full (No space left on "
+                             "device); its log lines go to the console only") == 1
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "DataError: the log file(s) /dev/full could not be written (see above)")
+    assert (tmp_path / "run" / "results.json").is_file()
