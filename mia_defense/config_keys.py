@@ -142,6 +142,9 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
         holders = defenses_holding(name) if group == "defense" and not path else []
         if holders and isinstance(config.get("defense"), Mapping):  # (none of them selected)
             return _unselected_holder_hint(name, holders, [str(n) for n in config["defense"]])
+    if group == "defense" and not path and name == "none":
+        return ("defense=none selects no defense and adds no entry (defense.none is never "
+                "there), so there is nothing to delete: drop '~defense.none'")  # fmt: skip
     if group == "defense" and not path and name in packaged_configs("defense"):
         return _NOT_SELECTED_TO_DELETE.format(name=name)
     if group == "defense" and len(path) == 1 and path[0] in packaged_configs("defense"):

@@ -940,7 +940,7 @@ def _swept_delete_hint(
         return [str(getattr(n, "text", n)) for n in (point if isinstance(point, list | tuple)
                                                      else [point])]  # fmt: skip
 
-    if any(rest in names(point) for point, _ in points):  # ~defense.dp: drop it from points
+    if rest != "none" and any(rest in names(point) for point, _ in points):  # ~defense.dp
         left = [f"[{','.join(n for n in names(point) if n not in (rest, 'none'))}]"
                 for point, _ in points]  # fmt: skip
         return (f"a sweep's points cannot delete a defense they select: {shared}. Leave "

@@ -59,6 +59,11 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
     (True, ["+hydra.sweeper.params.defense='[dp],[dp,mixup]'", "~defense.dp"], "with no "
      "defense, and deletes there; nothing was run. Leave dp out of the points instead: "
      "'defense=[],[mixup]'"),
+    # defense=none adds no entry: was told "the defense 'none' is not selected" of a run
+    # that selects it, and in a sweep to leave none out of the points
+    (True, ["defense=none,dp", "~defense.none"], "defense=none selects no defense and adds "
+     "no entry (defense.none is never there), so there is nothing to delete: drop "
+     "'~defense.none'"),
     (True, ["seed=0,1", "dataset=digits,purchase_like", "~defense.dp"], "the defense 'dp' is "
      "not selected, so there is nothing to delete; defense=[NAME,...] selects the defenses "
      "(defense=[] for none)"),
