@@ -208,12 +208,30 @@ _PICKLE = ("a Python pickle", "unpickling runs code, so it is not read here: loa
            "you trust", False)
 
 
+# Bytes no text file holds: the control characters but tab, line breaks and form feed.
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _is_text(head: bytes) -> bool:
+    """Whether ``head``, a file's first bytes, reads as UTF-8 text (a character cut at its
+    end aside) holding no control character but tab, line breaks and form feed."""
+    if _CONTROL.search(head):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data"
+    return True
+
+
 def binary_kind(head: bytes) -> tuple[str, str, bool] | None:
     """The binary data format ``head`` (a file's first bytes) opens, from its magic bytes:
     what it is in words, how its data gets out, and whether it holds a table; ``None`` for
     anything else. Nothing is decompressed or unpickled to tell."""
     for magic, kind, how, table in _BINARY_FORMATS:
-        if head.startswith(magic):
+        # (a magic that is text may name a CSV's first column: 'PAR1,PAR2,y' was refused
+        # as 'a Parquet file'; the format's own bytes after it are no text)
+        if head.startswith(magic) and not _is_text(head):
             return kind, how, table
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return _PICKLE

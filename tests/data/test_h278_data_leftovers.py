@@ -65,3 +65,14 @@ def test_a_csv_with_mustard_where_a_tar_header_has_its_magic_is_text(tmp_path):
         with pytest.raises(DataError, match=r"shop\.csv: is a tar archive, not a CSV text file"):
             data.load_csv(path=path, label_column="y")
     assert guards.ARCHIVE_HEAD >= 265
+
+
+@pytest.mark.parametrize("first", ["PAR1", "FEA1", "ARROW1", "MATLAB score"])
+def test_a_csv_whose_first_column_is_named_as_a_binary_format_opens_is_text(tmp_path, first):
+    """A CSV whose header started with a binary format's magic that is text itself
+    ('PAR1,PAR2,y') was refused as 'is a Parquet file, not a CSV text file' (Feather,
+    Arrow, MATLAB alike); a magic counts now only where the bytes after it are no text."""
+    path = tmp_path / "params.csv"
+    path.write_text(f"{first},other,y\n" + "".join(f"{i % 7},{i % 3},{i % 2}\n"
+                                                   for i in range(20)))
+    assert data.load_csv(path=path, label_column="y").x.shape == (20, 2)
