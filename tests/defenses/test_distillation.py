@@ -16,6 +16,7 @@ from tests.defenses.reference_runs import (
     overfit_run,
     train_three,
 )
+from tests.helpers import LEAN_ATTACKS
 from tests.models.user_models import FrozenFirstLayer, RandomFeatures
 
 
@@ -29,10 +30,16 @@ def test_stacked_students_end_where_each_distilled_alone_ends(arch):
     assert max_weight_gap(stacked, alone) < 1e-5
 
 
-def test_the_released_weights_are_a_student_that_follows_its_teacher():
-    teacher, undefended, _ = overfit_run([])
+@pytest.fixture(scope="module")
+def teacher_and_student() -> tuple[tuple, tuple]:
+    """`overfit_run` undefended (the teacher) and distilled, each trained once for the two
+    tests that read them (neither changes the models)."""
+    return overfit_run([]), overfit_run([Distillation(temperature=2.0)])
+
+
+def test_the_released_weights_are_a_student_that_follows_its_teacher(teacher_and_student):
+    (teacher, undefended, _), (student, history, _) = teacher_and_student
     assert undefended.released is None  # nothing changed the weights after the last epoch
-    student, history, _ = overfit_run([Distillation(temperature=2.0)])
     assert max_weight_gap([student], [teacher]) > 0.1
     # the curves are the teacher's: the same training up to the distillation
     assert history.final.train_acc == 1.0
@@ -50,9 +57,8 @@ def test_the_released_weights_are_a_student_that_follows_its_teacher():
     assert agree > 0.85  # measured 0.93: trained only on the teacher's soft labels
 
 
-def test_the_student_never_saw_the_members_so_the_loss_attack_weakens():
-    _, _, teacher_auc = overfit_run([])
-    _, _, student_auc = overfit_run([Distillation(temperature=2.0)])
+def test_the_student_never_saw_the_members_so_the_loss_attack_weakens(teacher_and_student):
+    (_, _, teacher_auc), (_, _, student_auc) = teacher_and_student
     assert teacher_auc > 0.75
     assert student_auc < teacher_auc - 0.08  # measured 0.78 -> 0.64
 
@@ -180,7 +186,8 @@ def test_a_student_batch_larger_than_the_reference_split_is_refused(make_cfg, tm
         run(cfg, tmp_path)
     assert not (tmp_path / "checkpoints").exists()
     run(make_cfg("defense=distillation", "plan.reference_size=40",
-                 "defense.distillation.batch_size=40", "train.epochs=1"), tmp_path / "fits")
+                 "defense.distillation.batch_size=40", "train.epochs=1", *LEAN_ATTACKS),
+        tmp_path / "fits")  # (the attacks' extras: not what is checked)
 
 
 def test_students_keep_the_frozen_layers_of_their_models():

@@ -13,7 +13,9 @@ from mia_defense.defenses import DPSGD
 from mia_defense.errors import ConfigError
 from mia_defense.tracking import read_json
 
-DP = ["defense=dp", "defense.dp.target_epsilon=2", "~attack.attacks.shokri"]
+# (the attack stage without its extras: these tests read what the run claims of privacy)
+DP = ["defense=dp", "defense.dp.target_epsilon=2", "~attack.attacks.shokri", "attack.bootstrap=0",
+      "attack.queries.num_augmented=0", "attack.white_box=false"]
 
 
 def test_unaccounted_sampling_is_refused_unless_opted_in(make_cfg, tmp_path):

@@ -15,7 +15,8 @@ from mia_defense.tracking import read_json
 from mia_defense.training.checkpoints import load_checkpoint, save_checkpoint
 
 TINY_DP = ["plan.num_models=4", "plan.population_size=200", "train.epochs=2", "defense=dp",
-           "~attack.attacks.shokri"]
+           "~attack.attacks.shokri", "attack.bootstrap=0", "attack.queries.num_augmented=0",
+           "attack.white_box=false"]  # (the attacks' extras: not what is checked)
 
 
 def _edit(path, change):
