@@ -817,8 +817,6 @@ def _missing_delete_refusal(
     ``None``: any other error, or no hint."""
     import re
 
-    from mia_defense.config_keys import deleted_key_hint
-
     found = re.fullmatch(r"Could not delete from config\. '([^']+)' does not exist\.", str(exc))
     if found is None:
         return None
@@ -832,24 +830,38 @@ def _missing_delete_refusal(
             multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
         trace = trace.tb_next
     composed = composed if isinstance(composed, DictConfig) else None
-    group = found.group(1).split(".")[0]
+    try:
+        hint = _missing_delete_hint(found.group(1), overrides, composed, multirun=multirun)
+    except Exception:  # (advice only: a config that does not resolve keeps Hydra's words)
+        return None
+    return _delete_hint_refusal(exc, hint)
+
+
+def _missing_delete_hint(
+    key: str, overrides: Sequence[str], composed: DictConfig | None, *, multirun: bool
+) -> str | None:
+    """`_missing_delete_refusal`'s hint for ``~key``, from the config ``composed`` when the
+    delete failed (in a ``multirun``, the sweep's shared config); may raise."""
+    from mia_defense.config_keys import deleted_key_hint
+
+    group = key.split(".")[0]
     # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
     params = _sweeper_params(composed) if multirun else []
     swept = _swept_groups([*overrides, *params], composed)
-    if swept:
-        # a sweep's shared config, composed with the swept groups at their defaults (-m
-        # 'defense=dp,none' '~defense.dp.delta', -m +experiment=A,B): what it selects is not
-        # what the points do
-        own = next((text for key, text in swept if key == group), None)
-        chosen = composed.get("defense") if composed is not None else None
-        selected = [str(name) for name in chosen] if isinstance(chosen, DictConfig) else []
-        if own is None and _deletes_from_selected(found.group(1), selected):
-            # (-m +experiment=A,B defense=dp '~defense.delta': the command line selects it)
-            return _delete_hint_refusal(exc, deleted_key_hint(found.group(1), composed))
-        hint = _swept_delete_hint(found.group(1), own or swept[0][1], overrides,
-                                  own=own is not None, selected=selected)  # fmt: skip
-        return _delete_hint_refusal(exc, hint or deleted_key_hint(found.group(1)))
-    return _delete_hint_refusal(exc, deleted_key_hint(found.group(1), composed))
+    if not swept:
+        return deleted_key_hint(key, composed)
+    # a sweep's shared config, composed with the swept groups at their defaults (-m
+    # 'defense=dp,none' '~defense.dp.delta', -m +experiment=A,B): what it selects is not
+    # what the points do
+    own = next((text for name, text in swept if name == group), None)
+    chosen = composed.get("defense") if composed is not None else None
+    selected = [str(name) for name in chosen] if isinstance(chosen, DictConfig) else []
+    if own is None and _deletes_from_selected(key, selected):
+        # (-m +experiment=A,B defense=dp '~defense.delta': the command line selects it)
+        return deleted_key_hint(key, composed)
+    hint = _swept_delete_hint(key, own or swept[0][1], overrides, own=own is not None,
+                              selected=selected)  # fmt: skip
+    return hint or deleted_key_hint(key)
 
 
 def _sweeper_params(composed: DictConfig | None) -> list[str]:

@@ -117,3 +117,21 @@ def test_an_empty_mapping_in_a_packaged_config_file_names_its_path_and_the_files
         "attack/NAME.yaml in a folder of your hydra.searchpath, keep there the entries to run, "
         "and select it in the file's defaults list ('- override /attack: NAME'); or leave "
         "entries out on the command line ('~attack.attacks.NAME')")
+
+
+def test_a_hint_that_fails_leaves_hydras_words(monkeypatch):
+    # advice only: an error while reading the config for it (a node that does not resolve,
+    # a packaged file that cannot be read) replaced Hydra's one line with a traceback
+    from hydra.errors import ConfigCompositionException
+
+    import mia_defense.config_keys
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unreadable")
+
+    monkeypatch.setattr(mia_defense.config_keys, "deleted_key_hint", broken)
+    from tests.conftest import compose_cfg
+
+    with pytest.raises(ConfigCompositionException, match=r"^Could not delete from config\. "
+                       r"'defense\.h276' does not exist\.$"):  # fmt: skip
+        compose_cfg("~defense.h276")
