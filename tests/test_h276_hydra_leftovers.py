@@ -135,3 +135,19 @@ def test_a_hint_that_fails_leaves_hydras_words(monkeypatch):
     with pytest.raises(ConfigCompositionException, match=r"^Could not delete from config\. "
                        r"'defense\.h276' does not exist\.$"):  # fmt: skip
         compose_cfg("~defense.h276")
+
+
+@pytest.mark.parametrize("arg", ["~defense.dp", "~defense.delta"])
+def test_mia_attack_refuses_deleting_a_training_setting_as_it_refuses_setting_one(arg, capsys):
+    # '~defense.dp' was told "the defense 'dp' is not selected ... defense=[NAME,...]
+    # selects the defenses" (mia-attack refuses defense=), '~defense.delta' Hydra's bare words
+    from mia_defense.cli.attack import refuse_training_settings
+
+    with pytest.raises(SystemExit) as ended:
+        refuse_training_settings([arg])
+    assert ended.value.code == 2
+    assert capsys.readouterr().err == (
+        f"ConfigError: {arg}: mia-attack attacks what the run's models already released (its "
+        "observations); defense is fixed when they are trained and queried: there is nothing "
+        f"of it to delete here: drop '{arg}' (the attack settings, attack.*, are "
+        "mia-attack's)\n")

@@ -839,16 +839,19 @@ def _options_first(args: list[str]) -> list[str]:
 def refuse_training_settings(args: list[str]) -> None:
     """Exit 2 on an override of a mia-train setting (``release=topk``): Hydra said "No match
     in the defaults list. To append ... use +release=topk", and that was refused as an
-    unknown key: mia-attack cannot change what the models were trained on or released."""
+    unknown key: mia-attack cannot change what the models were trained on or released (a
+    ``~defense.dp`` too, told to select it with defense=[NAME,...])."""
     for arg in args:
-        if arg.startswith("-") or "=" not in arg:
+        if arg.startswith("-") or ("=" not in arg and not arg.startswith("~")):
             continue
         group = training_group(arg)
         if group is not None:
+            fix = f"run mia-train with {shlex.quote(arg.lstrip('+'))} instead" if "=" in arg \
+                else f"there is nothing of it to delete here: drop {shlex.quote(arg)}"
             print(f"ConfigError: {arg}: mia-attack attacks what the run's models already "
                   f"released (its observations); {group} is fixed when they are trained and "
-                  f"queried: run mia-train with {shlex.quote(arg.lstrip('+'))} instead (the attack "
-                  "settings, attack.*, are mia-attack's)", file=sys.stderr)  # fmt: skip
+                  f"queried: {fix} (the attack settings, attack.*, are mia-attack's)",
+                  file=sys.stderr)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR)
 
 
