@@ -23,7 +23,7 @@ from mia_defense.files import (
     load_npz,
     require_regular_file,
 )
-from mia_defense.run_fingerprint import config_fingerprint
+from mia_defense.run_fingerprint import finished_fingerprints
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -345,7 +345,8 @@ def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str
     folder's models, else ``None``: ``found`` is the fingerprint mia-train stamped on
     `FIRST_CHECKPOINT` (`checkpoint_fingerprint`), ``expected`` the one results.json's
     ``config``, ``data_fingerprint`` and ``versions.training_code`` give (`config_fingerprint`,
-    as mia-train computes it; ``versions.code`` in runs from before). A results.json edited
+    as mia-train computes it, or that of runs from before: `finished_fingerprints`;
+    ``versions.code`` in runs from before it was recorded). A results.json edited
     after the run (``config.train.lr``, ``config.defense``, ``seed``) had its figures read as
     those of a config that never trained these models. Only that checkpoint's small data.pkl
     is read, and only where results.json records its sha256 (callers check the digest:
@@ -364,11 +365,11 @@ def config_mismatch(run_dir: Path, results: Mapping[str, Any]) -> tuple[str, str
     code = (versions.get("training_code", versions.get("code"))
             if isinstance(versions, Mapping) else None)  # fmt: skip
     data = results.get("data_fingerprint")
-    expected = config_fingerprint(config, data=data if isinstance(data, str) else None,
-                                  code=code if isinstance(code, str) else None)  # fmt: skip
-    if expected is None or found == expected:
+    expected = finished_fingerprints(config, data=data if isinstance(data, str) else None,
+                                     code=code if isinstance(code, str) else None)  # fmt: skip
+    if expected[0] is None or found in expected:
         return None
-    return found, expected
+    return found, expected[0]
 
 
 def models_problem(run_dir: Path, results: Mapping[str, Any]) -> str | None:

@@ -14,7 +14,7 @@ from torch import nn
 
 from mia_defense.archives import stored_values
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.run_fingerprint import config_fingerprint, stage_fingerprint
+from mia_defense.run_fingerprint import finished_fingerprints, stage_fingerprint
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.training.checkpoints import checkpoint_path, load_checkpoint, load_state
 
@@ -136,9 +136,8 @@ def load_trained_model(
     # from before results.json recorded it, the whole config's
     code = (versions.get("training_code", versions.get("code"))
             if isinstance(versions, Mapping) else None)
-    fingerprint = config_fingerprint(config, data=results.get("data_fingerprint"), code=code)
-    if undefended:
-        fingerprint = _undefended_fingerprint(path, fingerprint)
+    fingerprint = _carried_fingerprint(path, finished_fingerprints(
+        config, data=results.get("data_fingerprint"), code=code), undefended=undefended)
     with _results_edited(run_dir, results, path):
         payload = load_checkpoint(path, fingerprint=fingerprint)  # (names another model's file)
     _check_sha256(run_dir, results, path)  # edited, or another run's of the same fingerprint
@@ -151,16 +150,24 @@ def load_trained_model(
     return model.cpu().eval()
 
 
-def _undefended_fingerprint(path: Path, fingerprint: str | None) -> str | None:
-    """The fingerprint the undefended shadow model at ``path`` must carry: its ensemble's
-    (`stage_fingerprint`), or the run's own, which shadows carried in runs written before
-    they had one (then `_check_sha256` holds the file to the one results.json records, as
-    it holds a target model copied there in a later run)."""
+def _carried_fingerprint(
+    path: Path, fingerprints: tuple[str | None, ...], *, undefended: bool
+) -> str | None:
+    """The fingerprint the model at ``path`` must carry: the one of the run's
+    (`finished_fingerprints`) it carries, else the first; for an undefended shadow model its
+    ensemble's (`stage_fingerprint`) of one of them, or the run's own, which shadows carried
+    in runs written before they had one (then `_check_sha256` holds the file to the one
+    results.json records, as it holds a target model copied there in a later run)."""
     from mia_defense.tracking.artifacts import checkpoint_fingerprint
 
-    if fingerprint is not None and checkpoint_fingerprint(path) == fingerprint:
-        return fingerprint
-    return stage_fingerprint(fingerprint, "undefended")
+    if fingerprints[0] is None:
+        return None
+    accepted = [stage_fingerprint(f, "undefended") for f in fingerprints] if undefended else []
+    accepted += fingerprints
+    if len(accepted) == 1:
+        return accepted[0]
+    found = checkpoint_fingerprint(path)
+    return found if found in accepted else accepted[0]
 
 
 @contextmanager

@@ -137,8 +137,8 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
     if fingerprint is not None and stored != fingerprint:
         raise DataError(
             f"checkpoints in {path.parent} were trained with a different config or on different "
-            "data (dataset, its content, model, plan, train, defense or seed differ, or the code "
-            f"changed: fingerprint {stored} in {path.name}, "
+            "data (dataset, its content, model, plan, train, defense, seed or the one-run audit's "
+            f"gradient canaries differ, or the code changed: fingerprint {stored} in {path.name}, "
             f"{fingerprint} now); delete {path.parent} to retrain, or run in a new directory "
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )
