@@ -758,7 +758,15 @@ def _unselected_config_refusal(
     cause = exc.__cause__
     if found is None or not isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
         return None
-    swept = sweep_of_unselected_points(found.group(1), overrides, loader=loader, plain=True)
+    composed, multirun = _composed_when_failed(exc)
+    # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
+    every = [*overrides, *(_sweeper_params(composed) if multirun else [])]
+    swept = sweep_of_unselected_points(found.group(1), every, loader=loader, plain=True)
+    if swept is None and multirun:
+        try:
+            swept = _shared_config_advice(found.group(1), overrides, every, composed)
+        except Exception:  # (advice only: the packaged files' hint below)
+            swept = None
     if swept is not None:
         return ConfigCompositionException(f"Could not override '{found.group(1)}' in a sweep: "
                                           f"{swept}")  # fmt: skip
@@ -776,6 +784,51 @@ def _unselected_config_refusal(
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
 
 
+
+
+def _composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
+    """The config as composed when Hydra's override or delete failed (Hydra 1.3's frame that
+    applies the overrides holds it; its error carries none), and whether Hydra composed a
+    multirun's shared config (its points select what their overrides say, not it)."""
+    composed, multirun, trace = None, False, exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
+            composed = trace.tb_frame.f_locals.get("cfg")
+        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
+            multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
+        trace = trace.tb_next
+    return (composed if isinstance(composed, DictConfig) else None), multirun
+
+
+def _shared_config_advice(
+    key: str, overrides: Sequence[str], every: Sequence[str], composed: DictConfig | None
+) -> str | None:
+    """How to write a sweep that sets ``key`` of a config that another swept group's points
+    select (``-m +experiment=A,B defense.dp.delta=1e-5``: the experiments' defaults lists
+    select dp), which the sweep's shared config lacks; ``None`` where no such group is swept
+    (``every``: ``overrides`` and the sweeper's params). "not selected: add it with
+    defense=dp" was said of a command whose points select it."""
+    import shlex
+
+    from mia_defense.config_keys import configs_holding
+
+    holding = configs_holding(key)
+    if holding is None:
+        return None
+    group, owners = holding
+    others = [text for name, text in _swept_groups(every, composed) if name != group]
+    if not others:
+        return None
+    value = next((str(text).partition("=")[2] for text in overrides
+                  if str(text).partition("=")[0].lstrip("+") == key), "VALUE")  # fmt: skip
+    which = f"the defense {next(iter(owners))!r}" if group == "defense" else \
+        f"{group}={' or '.join(sorted(owners))}"  # fmt: skip
+    return (f"{key}={value} sets a key of {which}, which the sweep's shared config lacks: "
+            f"Hydra composes it before the points of {others[0]}, with {group} as the rest of "
+            f"the command selects it; nothing was run. Where every point selects "
+            f"{' or '.join(sorted(owners))}, write {shlex.quote(f'++{key}={value}')} (Hydra's "
+            f"force-add: each point sets it); else sweep the points that select it on their "
+            f"own")  # fmt: skip
 
 
 def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str = "VALUE") -> str:
@@ -822,14 +875,7 @@ def _missing_delete_refusal(
         return None
     # the config as composed when the delete failed (Hydra 1.3's frame that applies the
     # overrides holds it; its error carries none): which defenses and attacks are selected
-    composed, multirun, trace = None, False, exc.__traceback__
-    while trace is not None:
-        if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
-            composed = trace.tb_frame.f_locals.get("cfg")
-        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
-            multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
-        trace = trace.tb_next
-    composed = composed if isinstance(composed, DictConfig) else None
+    composed, multirun = _composed_when_failed(exc)
     try:
         hint = _missing_delete_hint(found.group(1), overrides, composed, multirun=multirun)
     except Exception:  # (advice only: a config that does not resolve keeps Hydra's words)
@@ -887,8 +933,8 @@ def _deletes_from_selected(key: str, selected: list[str]) -> bool:
         holder in selected for holder in defenses_holding(name))  # fmt: skip
 
 
-# Packaged groups whose configs select no defense (a sweep of them composes the same
-# defenses in its shared config as in its points); experiment's do.
+# Packaged groups whose configs select no other group's config (a sweep of them composes
+# the same defenses and release in its shared config as in its points); experiment's do.
 _SELECTING_NO_DEFENSE = ("dataset", "model", "plan", "train", "attack", "release")
 
 

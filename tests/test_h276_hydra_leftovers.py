@@ -87,6 +87,40 @@ def test_deleting_a_defense_key_that_no_selected_defense_holds_says_what_to_writ
     assert str(refused.value).endswith(said)
 
 
+@pytest.mark.parametrize(("overrides", "said"), [
+    (["+experiment=tradeoff_dp,tradeoff_release", "defense.dp.delta=1e-5"], "defense.dp.delta="
+     "1e-5 sets a key of the defense 'dp', which the sweep's shared config lacks: Hydra "
+     "composes it before the points of +experiment=tradeoff_dp,tradeoff_release, with defense "
+     "as the rest of the command selects it; nothing was run. Where every point selects dp, "
+     "write ++defense.dp.delta=1e-5 (Hydra's force-add: each point sets it); else sweep the "
+     "points that select it on their own"),
+    (["+hydra.sweeper.params.defense='[dp],[]'", "defense.dp.delta=1e-5"], "The points "
+     "defense=[] of defense=[dp],[] do not select the defense 'dp', so it cannot be set "
+     "there. Run the points that select it and the others as two sweeps into one folder "
+     "(mia-report of that folder compares them all): mia-train -m "
+     "'+hydra.sweeper.params.defense='\"'\"'[dp],[]'\"'\"'' defense.dp.delta=1e-5 'defense=[dp]' "
+     "hydra.sweep.dir=multirun/defense, then mia-train -m "
+     "'+hydra.sweeper.params.defense='\"'\"'[dp],[]'\"'\"'' 'defense=[]' "
+     "hydra.sweep.dir=multirun/defense"),
+])  # fmt: skip
+def test_setting_a_key_of_a_defense_that_a_swept_group_selects_is_not_told_to_select_it(
+    overrides, said
+):
+    # was "the defense 'dp' is not selected: add it with defense=dp" of a sweep whose
+    # points select it (through the experiments' defaults lists, or the sweeper's params)
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import ConfigCompositionException
+    from hydra.types import RunMode
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises(ConfigCompositionException) as refused:
+            loader.load_configuration("config", overrides, run_mode=RunMode.MULTIRUN)
+    assert str(refused.value).startswith("Could not override 'defense.dp.delta' in a sweep: ")
+    assert str(refused.value).endswith(said)
+
+
 def test_an_empty_mapping_in_a_packaged_config_file_names_its_path_and_the_files_fix(
     tmp_path, monkeypatch
 ):
