@@ -21,14 +21,16 @@ from typing import Any
 from mia_defense.cli.commands import shell_path
 
 __all__ = [
-    "carry", "gather_returned", "launched_folders", "print_points", "print_refused", "returned",
-    "say", "valued_jobs",
+    "carry", "gather_returned", "in_another_runs_folder", "launched_folders", "print_points",
+    "print_refused", "returned", "say", "valued_jobs",
 ]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
 _ON_RETURN = "mia_refusals"
 # In the refusal of a point whose run folder another process holds (its .lock: a run there).
 _IN_USE = " is in use by "
+# In the refusal of a point whose run folder holds a run of another config.
+_OTHER_CONFIG = " run of another config ("
 # The refusals of the job running in this process, until its end (`carry`).
 _SAID: list[tuple[str, str]] = []
 # The refusals the launchers of this process's sweep handed back (`gather_returned`).
@@ -148,6 +150,12 @@ def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> 
     print_points(f"{len(points)} run(s) of this sweep were refused ({nothing}; {advice})", points)
     if 0 < busy < len(points):
         print(f"  ({busy} of them: nothing to fix, the folder is in use: {wait})")
+
+
+def in_another_runs_folder(said: str) -> bool:
+    """Whether ``said``, a point's refusal, refused it in another run's folder (in use by
+    another process, or holding a run of another config): what is there is that run's."""
+    return _IN_USE in said or _OTHER_CONFIG in said
 
 
 def print_points(heading: str, points: list[tuple[Path, str]]) -> None:

@@ -110,6 +110,7 @@ from mia_defense.cli.sweep_checks import (
 from mia_defense.cli.sweep_refusals import (
     carry,
     gather_returned,
+    in_another_runs_folder,
     launched_folders,
     print_points,
     print_refused,
@@ -393,7 +394,10 @@ class SweepSummary(Callback):
         )  # fmt: skip
         failed = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
                   if _failed_after_start(run_dir)]  # fmt: skip
-        refusals = [point for point in _SWEEP_FAILED if point not in failed]
+        unrecorded = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
+                      if (run_dir, said) not in failed
+                      and _failed_unrecorded(run_dir, said, started)]  # fmt: skip
+        refusals = [point for point in _SWEEP_FAILED if point not in failed + unrecorded]
         if refusals:
             print_refused(refusals, nothing="nothing was run there",
                           fix="fix the value and run the same command again")
@@ -409,6 +413,11 @@ class SweepSummary(Callback):
                          "(results.json says failed; the models they saved are kept: fix the "
                          "cause, such as a full disk, and run the same command again to resume "
                          "them)", failed)
+        if unrecorded:
+            print_points(f"{len(unrecorded)} run(s) of this sweep failed after they began and "
+                         "could not record it (results.json still says running: its disk is "
+                         "full, most likely; the models they saved are kept: free disk space "
+                         "and run the same command again to resume them)", unrecorded)
         if _SWEEP_DIVERGED:
             print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
                   "verdict; the reason is in each results.json):")
@@ -453,6 +462,24 @@ def _failed_after_start(run_dir: Path) -> bool:
 
     try:
         return read_json(Path(run_dir) / "results.json").get("status") == "failed"
+    except (MiaDefenseError, OSError):
+        return False
+
+
+def _failed_unrecorded(run_dir: Path, said: str, started: float) -> bool:
+    """Whether the point in ``run_dir`` stopped on an error after it began (its results.json,
+    written since the sweep ``started``, says ``running``) but could not record ``failed``:
+    on a disk full to its last block that needs a new file. It was said to be refused,
+    "nothing was trained". A point refused in another run's folder (``said``) leaves that
+    run's results.json, which may say ``running`` too."""
+    from mia_defense.tracking import read_json
+
+    if in_another_runs_folder(said) or locked_by_another(Path(run_dir)):
+        return False
+    results = Path(run_dir) / "results.json"
+    try:
+        return (results.stat().st_mtime >= started
+                and read_json(results).get("status") == "running")  # fmt: skip
     except (MiaDefenseError, OSError):
         return False
 
@@ -1007,8 +1034,8 @@ def _end_search_without_result() -> None:
         all_refused = summary.all_refused
     if not all_refused:
         said = f"; the first refusal: {_SWEEP_FAILED[0][1]}" if _SWEEP_FAILED else ""
-        print(f"\nno trial of this search finished (each was refused or diverged: listed "
-              f"above{said}); the search has no result", file=sys.stderr)
+        print(f"\nno trial of this search finished (each was refused, failed or diverged: "
+              f"listed above{said}); the search has no result", file=sys.stderr)
     raise SystemExit(EXIT_USER_ERROR)
 
 
