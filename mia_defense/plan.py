@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mia_defense.constraints import shown
+from mia_defense.constraints import as_integer, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.errors import ConfigError
 from mia_defense.seeding import numpy_rng
@@ -172,7 +172,18 @@ def make_plan(
             Both ``None`` (the packaged default): `default_population`, the rest as test.
         reference_size: samples kept apart for reference/public use.
         seed: the run's seed.
+
+    Each number is an integer (`as_integer`), as the config's checks and `api.make_plan`
+    hold it: called directly, ``seed=True`` drew seed 1's plan and a float size was a raw
+    TypeError.
     """
+    num_models = as_integer(num_models, key="plan.num_models", low=0)
+    seed = as_integer(seed, key="seed", low=0)
+    reference_size = as_integer(reference_size, key="plan.reference_size", low=0)
+    population_size, test_size = (
+        None if value is None else as_integer(value, key=f"plan.{name}", low=0)
+        for name, value in (("population_size", population_size), ("test_size", test_size))
+    )
     if num_models < 2 or num_models % 2:
         raise ConfigError(
             f"plan.num_models={num_models}: must be an even number >= 2 "
