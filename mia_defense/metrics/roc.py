@@ -57,7 +57,8 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
 
 def tpr_at_fpr(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
     """Highest TPR on the ROC curve at an FPR not above ``target`` (Carlini et al. 2022)."""
-    as_fraction(target, key="tpr_at_fpr: target", note="the FPR, 0.001 for 0.1%")
+    # (the float: FPR 0.01 compared with Fraction(1, 100) exactly was above it)
+    target = as_fraction(target, key="tpr_at_fpr: target", note="the FPR, 0.001 for 0.1%")
     fpr, tpr = _curve(fpr, tpr, where="tpr_at_fpr")
     reachable = fpr <= target
     return float(tpr[reachable].max()) if reachable.any() else 0.0
@@ -71,7 +72,7 @@ def fpr_read_at(fpr: np.ndarray, tpr: np.ndarray, target: float) -> float:
     which may lie far below ``target`` (release=label_only at plan.num_models=4: lira_online's
     TPR@10%FPR 0.051 was read at FPR 2.9%). Where the curve is flat past that point (no member
     among the next scores) the TPR is the same at ``target``, and ``target`` is returned."""
-    as_fraction(target, key="fpr_read_at: target", note="the FPR, 0.001 for 0.1%")
+    target = as_fraction(target, key="fpr_read_at: target", note="the FPR, 0.001 for 0.1%")
     fpr, tpr = _curve(fpr, tpr, where="fpr_read_at")
     reachable = np.flatnonzero(fpr <= target)
     if not reachable.size:

@@ -150,7 +150,7 @@ class SmallCNN(nn.Module):
             nn.ReLU(),
         ]
         if dropout > 0:
-            head.append(nn.Dropout(dropout))
+            head.append(nn.Dropout(float(dropout)))  # (a Fraction: torch's TypeError)
         head.append(nn.Linear(hidden, num_classes))
         self.head = nn.Sequential(*head)
 

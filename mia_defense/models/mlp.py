@@ -103,7 +103,7 @@ class MLP(nn.Sequential):
         for out in hidden:
             layers += [nn.Linear(width, int(out)), _ACTIVATIONS[activation]()]
             if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+                layers.append(nn.Dropout(float(dropout)))  # (a Fraction: torch's TypeError)
             width = int(out)
         layers.append(nn.Linear(width, num_classes))
         super().__init__(*layers)
