@@ -101,8 +101,10 @@ def run_experiment(
     data: TrainingData | None = None,
     progress: bool = True,
     figures: bool = True,
+    trial: str = "",
 ) -> RunResult:
-    """Run the whole pipeline and write results.json, observations.npz, scores.npz, tb/.
+    """Run the whole pipeline and write results.json, observations.npz, scores.npz, tb/
+    (``trial``: what begins the run's Trial ID in TensorBoard, `log_run`).
 
     The caller owns ``run_dir`` (`mia_defense.tracking.run_dir.claim_run_dir`). results.json
     says ``running`` from the start, ``interrupted`` after Ctrl-C, ``diverged`` (and the run
@@ -142,7 +144,7 @@ def run_experiment(
               watching_training_start(training)):
             return _run_pipeline(
                 experiment, run_dir, data, fingerprint=fingerprint, progress=progress,
-                start=start, stopwatch=stopwatch, figures=figures,
+                start=start, stopwatch=stopwatch, figures=figures, trial=trial,
             )
     except DivergedError as exc:
         hint = _untrained_non_finite_hint(experiment, data) or _divergence_hint(
@@ -151,7 +153,8 @@ def run_experiment(
         reason = f"{exc}; {hint}"
         mark_run(run_dir, status="diverged", diverged={"reason": reason}, **mark)
         record_diverged(run_dir, hparams={**experiment.hparams, **defense_names(experiment)},
-                        reason=reason, histories=exc.histories)  # (after: results.json's)
+                        reason=reason, histories=exc.histories,
+                        trial=trial)  # (after: results.json's)
         raise DivergedError(f"training diverged: {reason}") from None
     except KeyboardInterrupt:
         mark_run(run_dir, status="interrupted", **mark)
@@ -431,6 +434,7 @@ def _run_pipeline(
     start: float,
     stopwatch: Stopwatch,
     figures: bool = True,
+    trial: str = "",
 ) -> RunResult:
     """The stages in order: train, release, attack, summarise, record (each one timed)."""
     store = model_store(experiment)
@@ -473,6 +477,7 @@ def _run_pipeline(
         run_dir, result, vulnerability, obs, facts=run_facts(experiment, data),
         targets=_targets(experiment, data), is_canary=data.is_canary,
         histories=ensemble.histories, stopwatch=stopwatch, start=start, figures=figures,
+        trial=trial,
     )
     return result
 

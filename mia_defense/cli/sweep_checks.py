@@ -7,12 +7,15 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import re
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
+import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
@@ -20,6 +23,7 @@ from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
 __all__ = [
     "check_objectives",
     "check_parallel_settings",
+    "job_trial",
     "major_minor",
     "override_keys",
     "refuse_empty_sweep",
@@ -73,6 +77,54 @@ def override_keys(config: DictConfig, *, sweeps_only: bool = True) -> list[str]:
         if not sweeps_only or override.is_sweep_override():
             keys.append(override.key_or_group)
     return list(dict.fromkeys(keys))
+
+
+def job_trial(hydra: DictConfig, sweep: DictConfig | None) -> str:
+    """What tells a job's run from the other runs of its sweep, where its Trial ID in
+    TensorBoard begins (`mia_defense.tracking.hparams.trial_name`): the job's overrides
+    (``hydra``: its Hydra config, ``HydraConfig.get()``) of the keys the sweep varies
+    (`override_keys` of ``sweep``, the sweep's config; ``None`` where the job runs in a
+    process of its own: the multirun.yaml Hydra's basic sweeper wrote, else the search space
+    ``hydra.sweeper.params``), as ``train.lr=0.01,defense=[dp]``; of a single run, those it
+    sets on the command line but of keys that change nothing it computes
+    (``hydra.job.config.override_dirname.exclude_keys``: ``progress``...)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+    from hydra.types import RunMode
+
+    texts = OmegaConf.to_container(hydra.overrides.task, resolve=False)
+    if not texts:
+        return ""
+    swept = hydra.mode == RunMode.MULTIRUN
+    if swept:  # the swept keys are kept
+        keys = set(override_keys(sweep if sweep is not None else _sweep_record(hydra)))
+    else:  # the neutral keys are left out
+        keys = set(OmegaConf.select(hydra, "job.config.override_dirname.exclude_keys") or [])
+    parser = OverridesParser.create()
+    items = []
+    for text in map(str, texts):
+        try:
+            key = parser.parse_override(text).key_or_group
+        except OverrideParseException:  # (Hydra parsed them before: none)
+            continue
+        if (key in keys) == swept:
+            items.append(text)
+    return ",".join(items)
+
+
+def _sweep_record(hydra: DictConfig) -> DictConfig:
+    """The sweep's config as its sweeper recorded it (multirun.yaml in the sweep directory),
+    or the job's own search space (an Optuna search writes no multirun.yaml)."""
+    path = os.path.join(hydra.runtime.cwd, str(hydra.sweep.dir), "multirun.yaml")
+    try:
+        record = OmegaConf.load(path)
+        if isinstance(record, DictConfig) and "hydra" in record:
+            return record
+    except (OSError, ValueError, OmegaConfBaseException, yaml.YAMLError) as exc:
+        log.debug("%s: cannot be read (%s)", path, exc)
+    params = OmegaConf.to_container(hydra.sweeper.get("params") or {}, resolve=False)
+    return OmegaConf.create({"hydra": {"sweeper": {"params": params},
+                                       "overrides": {"task": []}}})  # fmt: skip
 
 
 def require_search_space(config: DictConfig) -> None:

@@ -79,6 +79,7 @@ from mia_defense.cli.run_dirs import (
 from mia_defense.cli.sweep_checks import (
     check_objectives,
     check_parallel_settings,
+    job_trial,
     override_keys,
     refuse_empty_sweep,
     refuse_float_ranges_on_integer_keys,
@@ -657,9 +658,11 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                 _warn_other_scores(run_dir, payload)
                 log.info("skipping finished run %s (complete results.json, same config)", run_dir)
             else:
+                sweep = _SWEEP_SUMMARY[0][1] if _SWEEP_SUMMARY else None  # (in this process)
                 result = run_experiment(
                     experiment, run_dir, data=data, progress=bool(cfg.progress),
                     figures=bool(cfg.get("figures", True)),
+                    trial=job_trial(HydraConfig.get(), sweep),
                 )
                 tensorboard = tool_command("tensorboard")
                 _print_summary(run_dir, [

@@ -104,10 +104,12 @@ def record_run(
     stopwatch: Stopwatch,
     start: float,
     figures: bool = True,
+    trial: str = "",
 ) -> None:
     """scores.npz, TensorBoard events, then results.json (last: its ``complete`` marks a
     finished run); ``histories`` give the training curves (none when nothing was trained);
-    ``figures=False`` leaves TensorBoard's figures out (config key ``figures``)."""
+    ``figures=False`` leaves TensorBoard's figures out (config key ``figures``); ``trial``
+    begins the run's Trial ID in TensorBoard (`log_run`)."""
     result.test_size = facts.test_size  # (the end-of-run table says the caveat too)
     warn_near_chance(result.utility, facts.test_size)
     _warn_release_near_chance(result, facts.test_size)
@@ -133,6 +135,7 @@ def record_run(
             masks=obs.masks,
             slices=result.slices,
             figures=figures,
+            trial=trial,
         )
     # the files mia-attack and load_trained_model read back, as written: one replaced later
     # (another run's, an edited copy) is refused instead of taken for this run's
@@ -144,7 +147,12 @@ def record_run(
 
 
 def record_diverged(
-    run_dir: Path, *, hparams: Mapping[str, Any], reason: str, histories: Sequence[ModelHistory]
+    run_dir: Path,
+    *,
+    hparams: Mapping[str, Any],
+    reason: str,
+    histories: Sequence[ModelHistory],
+    trial: str = "",
 ) -> None:
     """tb/ of a run whose training diverged (results.json ``diverged.reason``: ``reason``):
     the curves of ``histories`` up to where they diverged, and its HParams session, its
@@ -157,7 +165,7 @@ def record_diverged(
     columns = run_columns({"status": "diverged", "diverged": {"reason": reason}})
     try:
         log_run(run_dir / "tb", histories=histories, attacks={}, scalars={},
-                hparams={**hparams, **columns}, figures=False)  # fmt: skip
+                hparams={**hparams, **columns}, figures=False, trial=trial)  # fmt: skip
     except MiaDefenseError as exc:
         log.warning("%s: %s", type(exc).__name__, exc)
 

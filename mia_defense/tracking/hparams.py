@@ -50,6 +50,7 @@ __all__ = [
     "session_hparams",
     "session_summaries",
     "sessions_under",
+    "trial_name",
     "write_experiment",
     "write_sweep_experiment",
 ]
@@ -370,12 +371,35 @@ def _text(value: HParamValue) -> str:
     return repr(value) if isinstance(value, float) else value
 
 
+def trial_name(trial: str, run_dir: Path) -> str:
+    """A run's Trial ID in TensorBoard's HParams table (its session's ``group_name``):
+    ``trial`` (what tells it from the other runs of its sweep, ``train.lr=0.01``) then its
+    directory, relative to the working directory where it is inside it (``train.lr=0.01 ·
+    multirun/2026-12-06/02-35-00/train.epochs=2,train.lr=0.01``); ``""`` without ``trial``
+    (TensorBoard then names the row by its folder under ``--logdir``, ``.../tb``).
+
+    Without a group name the Trial ID was the run's folder under ``--logdir``, the same
+    long prefix for every run of a sweep (``2026-12-06/02-35-00/plan.num_models=4,...``:
+    the column shows about 16 characters). With its directory the name is one run's:
+    TensorBoard shows the sessions of one group name as one row, their metrics averaged,
+    and two sweeps under one ``--logdir`` have runs of the same ``trial``."""
+    if not trial:
+        return ""
+    where = os.path.abspath(run_dir)
+    with contextlib.suppress(OSError, ValueError):  # (a working directory deleted: absolute)
+        here = os.getcwd()
+        if where.startswith(here.rstrip(os.sep) + os.sep):
+            where = os.path.relpath(where, here)
+    return _utf8(f"{trial} · {where}")
+
+
 def session_summaries(
-    hparams: Mapping[str, HParamValue], *, start: float, end: float
+    hparams: Mapping[str, HParamValue], *, start: float, end: float, group_name: str = ""
 ) -> list[summary_pb2.Summary]:
-    """A finished run's session: its start (with ``hparams``, see `session_hparams`) and
-    its successful end, at wall times ``start`` and ``end``."""
-    begin = plugin_data_pb2.SessionStartInfo(start_time_secs=start)
+    """A finished run's session: its start (with ``hparams``, see `session_hparams`, and
+    ``group_name``, its Trial ID: `trial_name`) and its successful end, at wall times
+    ``start`` and ``end``."""
+    begin = plugin_data_pb2.SessionStartInfo(start_time_secs=start, group_name=group_name)
     for name, value in hparams.items():
         if isinstance(value, bool):
             begin.hparams[name].bool_value = value

@@ -37,6 +37,7 @@ from mia_defense.tracking.hparams import (
     comparison_metrics,
     session_hparams,
     session_summaries,
+    trial_name,
 )
 from mia_defense.training.loop import EpochRecord, ModelHistory
 
@@ -200,15 +201,17 @@ def log_run(
     masks: np.ndarray | None = None,
     slices: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
     figures: bool = True,
+    trial: str = "",
 ) -> None:
-    """Write the run's TensorBoard events under ``log_dir``.
+    """Write the run's TensorBoard events under ``log_dir`` (the run directory's ``tb``).
 
     Per-epoch means over the models of the training curves and of what the defenses report;
     where a defense released other weights than the curves' last, their figures as one
     point of ``accuracy/test_released`` and the like (`_released_means`);
     the run's HParams session (``hparams``, see `session_hparams`) with the comparison
     metrics of ``scalars`` (results.json's ``headline``) as scalars, the attacks' left out
-    where ``hparams`` has a `NO_VERDICT` column (`run_columns`); all of ``scalars`` as
+    where ``hparams`` has a `NO_VERDICT` column (`run_columns`), named by ``trial`` and the
+    run directory (`trial_name`, TensorBoard's Trial ID); all of ``scalars`` as
     one ``summary`` table; the ``roc`` figure; with ``masks`` [K, N] the ``scores`` figure
     (members vs non-members, one histogram per attack); with ``slices`` (attack -> slice ->
     metrics) the ``per_class`` figure. ``figures=False`` leaves the three figures out (about a
@@ -243,7 +246,8 @@ def log_run(
         if figures:
             _add_figures(writer, attacks, title=title, masks=masks, slices=slices,
                          verdict=verdict)  # fmt: skip
-        for summary in session_summaries(session_hparams(hparams), start=start, end=time.time()):
+        for summary in session_summaries(session_hparams(hparams), start=start, end=time.time(),
+                                         group_name=trial_name(trial, Path(log_dir).parent)):
             writer.file_writer.add_summary(summary)
 
 

@@ -46,8 +46,11 @@ class TensorBoardAPI:
         return self.post("/data/plugin/hparams/experiment", {"experimentName": ""})
 
     def session_groups(self, experiment: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Each session group by name: its ``hparams`` and ``metricValues`` by tag, as the
-        dashboard asks for them (every column included, every status allowed)."""
+        """Each session (a run, by its folder under the log directory): its row's
+        ``hparams``, ``metricValues`` by tag, its sessions' ``status`` and ``group``, the
+        row's name (its Trial ID: `mia_defense.tracking.hparams.trial_name`, or the
+        session's own name), as the dashboard asks for them (every column included, every
+        status allowed)."""
         cols = [{"hparam": h["name"], "includeInResult": True}
                 for h in experiment["hparamInfos"]]  # fmt: skip
         cols += [{"metric": m["name"], "includeInResult": True}
@@ -58,12 +61,14 @@ class TensorBoardAPI:
                                 "STATUS_RUNNING"],
         })  # fmt: skip
         return {
-            group["name"]: {
+            session["name"]: {
                 "hparams": group.get("hparams", {}),
                 "metrics": {m["name"]["tag"]: m["value"] for m in group.get("metricValues", [])},
                 "status": [s.get("status") for s in group["sessions"]],
+                "group": group["name"],
             }
             for group in response.get("sessionGroups", [])
+            for session in group["sessions"]
         }
 
     def tags(self, plugin: str) -> dict[str, list[str]]:
