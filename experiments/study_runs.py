@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write
+from mia_defense.files import atomic_write, write_advice
 from mia_defense.report.checks import payload_problem, rank_problem
 from mia_defense.report.runs import folder_problem
 from mia_defense.tracking import read_json
@@ -207,8 +207,8 @@ def write_outputs(script: str, files: Mapping[Path, Any]) -> None:
         try:
             atomic_write(path, write)
         except DataError as exc:
-            sys.exit(f"{script}: error: {path}: cannot write it ({exc.reason}); free disk space "
-                     "or give --out a folder you can write to")  # fmt: skip
+            advice = write_advice(exc, fix="give --out a folder you can write to", where="--out")
+            sys.exit(f"{script}: error: {path}: cannot write it ({exc.reason}); {advice}")
 
 
 def notes(

@@ -35,6 +35,8 @@ class DataError(MiaDefenseError, ValueError):
     # Why, in a few words a caller can act on without parsing the message (a file that
     # could not be written: the system's reason, 'No space left on device'); None: not given.
     reason: str | None = None
+    # The system's error number of that write (errno.ENOSPC), for `files.write_advice`.
+    errno: int | None = None
 
 
 class UnsupportedModelError(MiaDefenseError, TypeError):

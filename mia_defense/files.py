@@ -4,6 +4,7 @@ content or its complete new content) and reading .npz arrays without unpickling.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import math
 import os
@@ -40,6 +41,7 @@ __all__ = [
     "require_zip",
     "shared_array_name",
     "stale_temp_files",
+    "write_advice",
 ]
 
 # Deflate expands at most ~1032:1; an archive entry claiming more than that is forged.
@@ -75,6 +77,17 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def write_advice(exc: BaseException, *, fix: str, where: str) -> str:
+    """What to do about a write that failed with ``exc`` (an OSError, or `atomic_write`'s
+    `DataError`): ``free disk space or <fix>``; for a file larger than the file system or
+    ``ulimit -f`` allows (EFBIG: FAT32's 4 GB), where no space freed helps, to raise the
+    limit or write elsewhere (``where``: the setting that chooses the place)."""
+    if getattr(exc, "errno", None) == errno.EFBIG:
+        return ("the file is larger than this file system or `ulimit -f` allows: raise the "
+                f"limit or write elsewhere ({where})")
+    return f"free disk space or {fix}"
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write(handle)`` on a temporary file beside ``path``, then rename it into place.
 
@@ -101,11 +114,11 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         _sync_directory(path.parent)
     except OSError as exc:
         _discard(tmp)
-        error = DataError(
-            f"{path}: cannot write it ({exc.strerror or exc}); free disk space or choose a "
-            "writable run directory (hydra.run.dir=...)"
-        )
+        advice = write_advice(exc, fix="choose a writable run directory (hydra.run.dir=...)",
+                              where="hydra.run.dir=...")  # fmt: skip
+        error = DataError(f"{path}: cannot write it ({exc.strerror or exc}); {advice}")
         error.reason = str(exc.strerror or exc)
+        error.errno = exc.errno  # (for `write_advice` of a caller's own words)
         raise error from None
     except BaseException:
         _discard(tmp)

@@ -3,10 +3,15 @@
 A point of ``mia-train -m`` that trained but could not record ``failed`` (the disk full to
 its last block: results.json still says ``running``) was listed at the sweep's end as
 "refused (nothing was run there; fix the value ...)", and a sweep of such points ended
-"every run of this sweep was refused ... nothing was trained" (by hand: a 196k tmpfs)."""
+"every run of this sweep was refused ... nothing was trained" (by hand: a 196k tmpfs).
+An Optuna search's record (optuna_search.json) that a full disk kept from being written
+was wrapped in advice for other settings, and a file too large for the file system or
+``ulimit -f`` (EFBIG) was told to free disk space."""
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +19,7 @@ from omegaconf import OmegaConf
 
 import mia_defense.cli.sweep_refusals as refusals
 import mia_defense.cli.train as cli
+from mia_defense.errors import DataError
 from mia_defense.tracking import write_json
 
 
@@ -45,3 +51,58 @@ def test_a_point_that_could_not_record_its_failure_is_not_said_to_be_refused(
     assert said[in_use] in refusals_said and said[refused] in refusals_said
     assert said[trained] not in refusals_said
     assert said[trained] in failed.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("number", "advice"),
+    [(errno.ENOSPC, "Free disk space or choose a writable hydra.sweep.dir"),
+     (errno.EFBIG, "The file is larger than this file system or `ulimit -f` allows: raise the "
+                   "limit or write elsewhere (hydra.sweep.dir=...)")],
+    ids=["full", "too-large"],
+)  # fmt: skip
+def test_an_optuna_search_record_that_cannot_be_written_is_one_line_for_the_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    number: int, advice: str,
+) -> None:
+    # optuna_search.json's DataError was wrapped as 'hydra.sweep.dir=...: cannot be checked
+    # (DataError: ...; free disk space or choose a writable run directory (hydra.run.dir=...))
+    # ... Point hydra.sweep.dir at a new or empty directory'; a file too large (ulimit -f, a
+    # FAT32 disk) was told to free disk space
+    from mia_defense.cli.run_dirs import refuse_other_search
+
+    config = OmegaConf.create({"hydra": {
+        "sweep": {"dir": str(tmp_path)}, "overrides": {"task": []},
+        "sweeper": {"_target_": "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper."
+                                "OptunaSweeper", "params": {"train.lr": "interval(0.1, 1)"},
+                    "direction": "minimize"}}})  # fmt: skip
+
+    def failed(fd: int) -> None:
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(os, "fsync", failed)
+    with pytest.raises(SystemExit) as stopped:
+        refuse_other_search(config)
+    assert stopped.value.code == 2
+    (line,) = caplog.messages
+    assert line == (f"DataError: {tmp_path / 'optuna_search.json'}: cannot write it "
+                    f"({os.strerror(number)}); nothing was run. {advice}")  # fmt: skip
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("number", "advice"),
+    [(errno.ENOSPC, "free disk space or choose a writable run directory (hydra.run.dir=...)"),
+     (errno.EFBIG, "the file is larger than this file system or `ulimit -f` allows: raise the "
+                   "limit or write elsewhere (hydra.run.dir=...)")],
+    ids=["full", "too-large"],
+)  # fmt: skip
+def test_a_file_too_large_is_not_told_to_free_disk_space(tmp_path, monkeypatch, number, advice):
+    from mia_defense.files import atomic_write
+
+    def failed(handle: object) -> None:
+        raise OSError(number, os.strerror(number))
+
+    with pytest.raises(DataError) as exc:
+        atomic_write(tmp_path / "results.json", failed)
+    assert str(exc.value) == (f"{tmp_path / 'results.json'}: cannot write it "
+                              f"({os.strerror(number)}); {advice}")  # fmt: skip

@@ -438,7 +438,6 @@ def refuse_other_search(config: DictConfig) -> None:
     The same search started again (a resume, more ``n_trials``) goes on; a search into a
     folder where none began a trial (none there, or each refused before its run began: a
     setting fixed since) records itself."""
-    from mia_defense.files import atomic_write
     from mia_defense.tracking import read_json
 
     search = _search(config)
@@ -447,8 +446,7 @@ def refuse_other_search(config: DictConfig) -> None:
     sweep_dir = Path(config.hydra.sweep.dir)
     path = sweep_dir / SEARCH_RECORD
     if not os.path.lexists(path) or not any(sweep_dir.glob("*/results.json")):
-        text = json.dumps(search, indent=1) + "\n"
-        atomic_write(path, lambda handle: handle.write(text.encode()))
+        _write_sweep_record(path, (json.dumps(search, indent=1) + "\n").encode())
         return
     try:
         earlier = read_json(path)
@@ -481,9 +479,6 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
     multirun.yaml and has no copy yet is copied to ``multirun.1.yaml``, ``.2``, ...; a sweep
     started again unchanged (a resume) adds nothing. Then ``upcoming`` is written there (a
     full disk: one line and exit 2, the earlier file whole)."""
-    from mia_defense.errors import DataError
-    from mia_defense.files import atomic_write
-
     for name in _SWEEP_RECORDS:
         path = sweep_dir / name
         try:
@@ -515,22 +510,30 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
         while (sweep_dir / f"{stem}.{number}.{suffix}").exists():
             number += 1
         copy = sweep_dir / f"{stem}.{number}.{suffix}"
-        try:
-            atomic_write(copy, lambda handle, data=old: handle.write(data))
-        except DataError as exc:
-            log.error("DataError: %s; the earlier sweep's %s would be lost: free the space "
-                      "or choose a new hydra.sweep.dir", exc, path)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR) from None
+        _write_sweep_record(copy, old, kept=path)
         log.info("kept the earlier sweep's %s as %s", name, copy.name)
     # Hydra writes multirun.yaml in place (truncated, then written): a disk full at the
     # sweep's start ended it in an OSError traceback and left the file empty. Written whole
     # first, here, Hydra's write of the same text then has its room.
-    path = sweep_dir / "multirun.yaml"
+    _write_sweep_record(sweep_dir / "multirun.yaml", upcoming.encode(errors="surrogateescape"))
+
+
+def _write_sweep_record(path: Path, data: bytes, *, kept: Path | None = None) -> None:
+    """Write ``data`` whole to ``path``, a record of the sweep in its hydra.sweep.dir (with
+    ``kept``: the copy of that earlier record). A write that fails (a full disk) ends the
+    process before any run: one line naming the file, its cause and what to do with the
+    sweep's folder, exit 2 (`atomic_write`'s own words name a single run's hydra.run.dir)."""
+    from mia_defense.errors import DataError
+    from mia_defense.files import atomic_write, write_advice
+
     try:
-        atomic_write(path, lambda handle: handle.write(upcoming.encode(errors="surrogateescape")))
+        atomic_write(path, lambda handle: handle.write(data))
     except DataError as exc:
-        log.error("DataError: %s: cannot write it (%s); nothing was run. Free disk space or "
-                  "choose a writable hydra.sweep.dir", path, exc.reason)  # fmt: skip
+        advice = write_advice(exc, fix="choose a writable hydra.sweep.dir",
+                              where="hydra.sweep.dir=...")  # fmt: skip
+        lost = f" (else the earlier sweep's {kept.name} would be lost)" if kept else ""
+        log.error("DataError: %s: cannot write it (%s); nothing was run%s. %s", path,
+                  exc.reason, lost, advice[:1].upper() + advice[1:])  # fmt: skip
         raise SystemExit(EXIT_USER_ERROR) from None
 
 

@@ -24,7 +24,7 @@ from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import ConfigError, DataError, counted
-from mia_defense.files import events_write, stale_temp_files
+from mia_defense.files import events_write, stale_temp_files, write_advice
 from mia_defense.report.charts import runs_roc_figure, save_figure, tradeoff_figure
 from mia_defense.report.checks import PrintableLog, one_line
 from mia_defense.report.groups import PER_RUN, RunGroup, describe_grouping, group_runs
@@ -720,7 +720,7 @@ def write_report(
         except OSError as exc:
             raise DataError(
                 f"{exc.filename or out_dir}: cannot write the report ({exc.strerror or exc}); "
-                f"free disk space or {_FIX_OUT}"
+                f"{write_advice(exc, fix=_FIX_OUT, where='mia-report --out DIR')}"
             ) from None
     return report
 

@@ -30,7 +30,7 @@ from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import DataError, MiaDefenseError
-from mia_defense.files import events_write
+from mia_defense.files import events_write, write_advice
 from mia_defense.tracking.artifacts import flat_hparams, models_problem, read_json
 
 __all__ = [
@@ -524,9 +524,11 @@ def write_experiment(log_dir: Path, sessions: Sequence[Session], *, swept: Itera
         for old in earlier:
             old.unlink(missing_ok=True)
     except OSError as exc:
+        advice = write_advice(exc, fix="make the directory writable, then run the sweep again",
+                              where="a new hydra.sweep.dir, then run the sweep again")
         raise DataError(
             f"{log_dir}: cannot write the HParams experiment config ({exc.strerror or exc}); "
-            "free disk space or make the directory writable, then run the sweep again"
+            f"{advice}"
         ) from None
     return written
 

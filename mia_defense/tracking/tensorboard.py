@@ -22,7 +22,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
-from mia_defense.files import events_write
+from mia_defense.files import events_write, write_advice
 from mia_defense.tracking.figures import (
     class_figure,
     curve_styles,
@@ -333,9 +333,10 @@ def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
             finally:
                 writer.close()
     except OSError as exc:
+        advice = write_advice(exc, fix="choose a writable run directory (hydra.run.dir=...)",
+                              where="hydra.run.dir=...")  # fmt: skip
         raise DataError(
-            f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); free "
-            "disk space or choose a writable run directory (hydra.run.dir=...)"
+            f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); {advice}"
         ) from None
 
 

@@ -52,7 +52,8 @@ def test_a_full_disk_while_writing_the_events_is_one_error_and_keeps_the_earlier
     assert "Traceback" not in done.stderr and "Exception in thread" not in done.stderr
     (line,) = [x for x in done.stderr.splitlines() if x.startswith("mia-report:")]
     assert line.startswith(f"mia-report: {out / 'tb'}: cannot write the report (File too "
-                           "large); free disk space")  # fmt: skip
+                           "large); the file is larger than this file system or `ulimit -f` "
+                           "allows: raise the limit or write elsewhere (mia-report --out DIR)")
     assert _events(out) == earlier  # no file cut at the limit; the earlier one whole
 
 
@@ -67,7 +68,8 @@ def test_a_full_disk_while_writing_a_chart_names_the_chart(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     (line,) = [x for x in done.stderr.splitlines() if x.startswith("mia-report:")]
     assert line.startswith(f"mia-report: {out / 'tradeoff_tpr.png'}: cannot write the report "
-                           "(File too large); free disk space")  # fmt: skip
+                           "(File too large); the file is larger than this file system or "
+                           "`ulimit -f` allows")  # fmt: skip
     # a report is moved into place whole or not at all (h191): no table of it either
     assert not (out / "tradeoff.csv").exists() and not (out / "tradeoff_tpr.png").exists()
     assert not list(out.glob(".mia-report-*"))  # no temporary folder left

@@ -48,8 +48,8 @@ def test_a_full_disk_is_the_data_error_and_leaves_no_cut_file(tmp_path):
     assert done.returncode == 1  # the DataError, raised
     assert done.stderr.strip().splitlines()[-1] == (
         f"mia_defense.errors.DataError: {log_dir}: cannot write the HParams experiment config "
-        "(File too large); free disk space or make the directory writable, then run the sweep "
-        "again"
+        "(File too large); the file is larger than this file system or `ulimit -f` allows: raise "
+        "the limit or write elsewhere (a new hydra.sweep.dir, then run the sweep again)"
     )
     assert "Exception in thread" not in done.stderr
     assert not list(log_dir.glob(f"events.out.tfevents.*{EXPERIMENT_SUFFIX}"))
