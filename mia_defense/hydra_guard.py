@@ -459,9 +459,46 @@ def guard_config_loading() -> None:
             raise HydraConfigError("; ".join(problems))
         return config
 
+    apply = ConfigLoaderImpl._apply_overrides_to_config
+
+    @functools.wraps(apply)
+    def apply_overrides(overrides: list[Any], cfg: DictConfig) -> None:
+        _refuse_list_appends(overrides, cfg)
+        apply(overrides, cfg)
+
     load_configuration._mia_guarded = True  # type: ignore[attr-defined]
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
     ConfigLoaderImpl._load_single_config = load_single_config  # type: ignore[method-assign]
+    ConfigLoaderImpl._apply_overrides_to_config = staticmethod(apply_overrides)  # type: ignore[method-assign]
+
+
+def _refuse_list_appends(overrides: Sequence[Any], cfg: DictConfig) -> None:
+    """Refuse a ``+KEY=[...]`` (Hydra's parsed ``overrides``, about to be applied to ``cfg``)
+    whose KEY holds a list already: Hydra refuses ``+`` for a key that is there ("An item
+    is already at"), but for a list it replaces the one there, so ``+attack.fprs=[0.2]``
+    (meant: add 0.2) ran with ``attack.fprs=[0.2]`` alone, its headline at 20 % FPR."""
+    from omegaconf import OmegaConf
+
+    for override in overrides:
+        if not override.is_add() or override.package is not None:
+            continue
+        value = override.value()
+        if not isinstance(value, list):
+            continue
+        key = override.key_or_group
+        there = OmegaConf.select(cfg, key, default=None, throw_on_missing=False,
+                                 throw_on_resolution_failure=False)  # fmt: skip
+        if not isinstance(there, ListConfig):
+            continue
+        old = OmegaConf.to_container(there, resolve=False)
+        joined = ",".join(map(str, [*old, *value])) if all(
+            isinstance(v, int | float | str) for v in [*old, *value]) else "..."  # fmt: skip
+        raise ConfigCompositionException(
+            f"Could not append to config. An item is already at '{key}' ({old}): '+' adds a "
+            f"key, and a list given to one that is there replaces that list (it adds nothing "
+            f"to it), so the run would use {key}={value} alone; write "
+            f"{override.input_line[1:]!r} to replace it, or '{key}=[{joined}]' to add to it"
+        )
 
 
 def composition_refusal(

@@ -185,3 +185,22 @@ def test_mia_attack_refuses_deleting_a_training_setting_as_it_refuses_setting_on
         "observations); defense is fixed when they are trained and queried: there is nothing "
         f"of it to delete here: drop '{arg}' (the attack settings, attack.*, are "
         "mia-attack's)\n")
+
+
+def test_a_list_given_with_plus_to_a_key_holding_one_is_refused_not_put_in_its_place():
+    # Hydra refuses '+' for a key that is there, but replaced a list: +attack.fprs=[0.2]
+    # (meant: add 0.2) ran with attack.fprs=[0.2] alone, its headline at 20% FPR
+    from hydra.errors import ConfigCompositionException
+
+    from tests.conftest import compose_cfg
+
+    with pytest.raises(ConfigCompositionException) as refused:
+        compose_cfg("+attack.fprs=[0.2]")
+    assert str(refused.value) == (
+        "Could not append to config. An item is already at 'attack.fprs' ([0.1, 0.01, "
+        "0.001]): '+' adds a key, and a list given to one that is there replaces that list "
+        "(it adds nothing to it), so the run would use attack.fprs=[0.2] alone; write "
+        "'attack.fprs=[0.2]' to replace it, or 'attack.fprs=[0.1,0.01,0.001,0.2]' to add to it")
+    # a key that is absent or null takes one, as before
+    assert list(compose_cfg("+objectives=[utility.test_accuracy]").objectives) == [
+        "utility.test_accuracy"]
