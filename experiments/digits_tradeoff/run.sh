@@ -85,6 +85,22 @@ for pid in "$TRAINING" "$DP" "$RELEASE"; do wait "$pid" || status=1; done
 # ROOT/report otherwise)
 records_into "$HERE" "$OWN_ROOT" "$ROOT" ${#EXTRA[@]} ${EXTRA[@]+"${EXTRA[@]}"} \
   "$ROOT"/{training,reference_data,dp,release} || exit 0
+# The report's files are recorded whole or not at all: each is copied to a temporary name in
+# results/, then, all copied, each renamed into place (a plain cp cut by a full disk left a
+# recorded table cut where the disk filled, the earlier study's lost).
 mkdir -p "$HERE/results"
-cp "$ROOT"/report/{tradeoff.md,tradeoff.csv,runs.csv} "$ROOT"/report/*.png "$HERE/results/"
-cp "$ROOT/report/README.md" "$HERE/results/summary.md"
+temps=() targets=()
+for source in "$ROOT"/report/{tradeoff.md,tradeoff.csv,runs.csv} "$ROOT"/report/*.png \
+    "$ROOT/report/README.md"; do
+  name=$(basename "$source")
+  [ "$name" = README.md ] && name=summary.md
+  temp="$HERE/results/.$name.$$.tmp"
+  temps+=("$temp") targets+=("$HERE/results/$name")
+  if ! cp "$source" "$temp"; then
+    rm -f "${temps[@]}"
+    echo "${STUDY_SCRIPT:-$0}: not recorded into $HERE/results (cp failed: see above); the" \
+      "files recorded there before are kept, the report is in $ROOT/report" >&2
+    exit 1
+  fi
+done
+for i in "${!temps[@]}"; do mv -f "${temps[i]}" "${targets[i]}"; done
