@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import numbers
 import os
 import random
 import reprlib
@@ -1354,14 +1355,18 @@ def _check_utility(utility: Mapping[str, Any]) -> None:
 
 
 def _checked_privacy(privacy: Mapping[str, Any], num_models: int) -> dict[str, Any]:
-    """``privacy`` with numpy's numbers as Python's (an ε of np.float32(8.0) was never held
-    to the attacks: the claim check takes Python numbers only), or a `ConfigError` for
+    """``privacy`` with numpy's numbers as Python's and fractions (`fractions.Fraction`) as
+    floats (an ε of np.float32(8.0) was never held to the attacks: the claim check takes
+    Python numbers only; a δ of Fraction(1, 10**5) was refused as 'not a number in (0, 1):
+    a figure was changed after the run'), or a `ConfigError` for
     figures that mia-attack would refuse in a run's results.json
     (`mia_defense.attack_source_facts._privacy_problem`): a claimed ε of -1 was held to the
     attacks and 'refuted', True was a claim of ε 1, a text was recorded as the run's ε."""
     from mia_defense.attack_source_facts import _privacy_problem
 
-    figures = {str(k): v.item() if isinstance(v, np.generic) else v for k, v in privacy.items()}
+    figures = {str(k): v.item() if isinstance(v, np.generic) else float(v) if isinstance(
+        v, numbers.Rational) and not isinstance(v, numbers.Integral) else v
+        for k, v in privacy.items()}  # fmt: skip
     problem = _privacy_problem(figures, num_models)
     if problem:
         raise ConfigError(f"run_audit: {problem}; give results.json's privacy figures of the "

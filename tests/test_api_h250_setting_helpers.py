@@ -5,6 +5,8 @@ any num_models (10**12: numpy's raw 'Unable to allocate 7.28 TiB')."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -151,8 +153,10 @@ def test_run_audit_refuses_accountant_figures_that_are_none(obs, privacy, said) 
         api.run_audit(obs, cfg, defended=True, privacy=privacy)
 
 
-def test_run_audit_holds_a_numpy_epsilon_to_the_attacks(obs) -> None:
+# (a Fraction's δ was refused as 'not a number in (0, 1): a figure was changed after the run')
+@pytest.mark.parametrize("privacy", [{"epsilon": np.float32(8.0), "delta": np.float64(1e-5)},
+                                     {"epsilon": Fraction(8), "delta": Fraction(1, 10**5)}])
+def test_run_audit_holds_a_numpy_epsilon_to_the_attacks(obs, privacy) -> None:
     cfg = api.attack_config(["attack.bootstrap=0"])
-    privacy = {"epsilon": np.float32(8.0), "delta": np.float64(1e-5)}
     done = api.run_audit(obs, cfg, defended=True, privacy=privacy).result.privacy
     assert done["epsilon"] == 8.0 and done["epsilon_refuted"] is False
