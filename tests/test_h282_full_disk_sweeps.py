@@ -106,3 +106,23 @@ def test_a_file_too_large_is_not_told_to_free_disk_space(tmp_path, monkeypatch, 
         atomic_write(tmp_path / "results.json", failed)
     assert str(exc.value) == (f"{tmp_path / 'results.json'}: cannot write it "
                               f"({os.strerror(number)}); {advice}")  # fmt: skip
+
+
+def test_a_point_refused_as_it_could_not_write_is_not_told_to_fix_the_value(tmp_path, capsys):
+    # a sweep started on a full disk: a point whose results.json ('running') could not be
+    # written was listed under 'fix the value and run the same command again'
+    from mia_defense.cli.sweep_refusals import print_refused
+
+    full = (tmp_path / "a", f"DataError: {tmp_path / 'a' / 'results.json'}: cannot write it (No "
+            "space left on device); free disk space or choose a writable run directory")
+    bad = (tmp_path / "b", "ConfigError: train.lr=-1: must be > 0")
+    fix = "fix the value and run the same command again"
+    space = "do as its line says (free disk space, most often), then run the same command again"
+    print_refused([full], nothing="nothing was run there", fix=fix)
+    said = capsys.readouterr().out
+    assert f"(nothing was run there; each could not write a file there: {space}):" in said
+    assert fix not in said
+    print_refused([full, bad], nothing="nothing was run there", fix=fix)
+    said = capsys.readouterr().out
+    assert f"(nothing was run there; {fix}):" in said
+    assert f"  (1 of them: nothing to fix, a file could not be written: {space})" in said

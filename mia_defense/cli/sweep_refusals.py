@@ -29,6 +29,9 @@ __all__ = [
 _ON_RETURN = "mia_refusals"
 # In the refusal of a point whose run folder another process holds (its .lock: a run there).
 _IN_USE = " is in use by "
+# In the refusal of a point that could not write a file of its run (a full disk): its own
+# words say what to do, there is no value to fix.
+_UNWRITTEN = ": cannot write "
 # In the refusal of a point whose run folder holds a run of another config.
 _OTHER_CONFIG = " run of another config ("
 # The refusals of the job running in this process, until its end (`carry`).
@@ -142,14 +145,22 @@ def _valued(job_return: Any) -> bool:
 def print_refused(points: list[tuple[Path, str]], *, nothing: str, fix: str) -> None:
     """The sweep's end: its refused points (``nothing``: what that left undone there), and
     what to do: ``fix`` where a point was refused for its settings; where another process
-    holds a point's run folder there is nothing to fix, but that run to wait for."""
+    holds a point's run folder there is nothing to fix, but that run to wait for; where a
+    point could not write a file (a full disk), what its own line says."""
     busy = sum(_IN_USE in message for _, message in points)
+    unwritten = sum(_UNWRITTEN in message for _, message in points)
     wait = ("wait for the run that holds it (still going) to end, then run the same command "
             "again")
-    advice = f"each folder is in use by another process: {wait}" if busy == len(points) else fix
+    space = ("do as its line says (free disk space, most often), then run the same command "
+             "again")
+    advice = (f"each folder is in use by another process: {wait}" if busy == len(points) else
+              f"each could not write a file there: {space}" if unwritten == len(points) else
+              fix)  # fmt: skip
     print_points(f"{len(points)} run(s) of this sweep were refused ({nothing}; {advice})", points)
     if 0 < busy < len(points):
         print(f"  ({busy} of them: nothing to fix, the folder is in use: {wait})")
+    if 0 < unwritten < len(points):
+        print(f"  ({unwritten} of them: nothing to fix, a file could not be written: {space})")
 
 
 def in_another_runs_folder(said: str) -> bool:
