@@ -67,10 +67,12 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from mia_defense.config_keys import (
         misspelt_group_key,
         misspelt_group_key_message,
+        packaged_setting,
         training_group,
     )
     from mia_defense.hydra_guard import (
         composition_refusal,
+        list_append_problem,
         merge_problem,
         override_problems,
         sweep_problem,
@@ -78,6 +80,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from mia_defense.override_checks import (
         misspelt_key_problem,
         null_group_problem,
+        parsed_override,
         repeated_keys,
         unquoted_non_ascii,
     )
@@ -120,6 +123,13 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     if misspelt is not None:  # (Hydra advised "+attack.num_target=4", then refused as unknown)
         raise ConfigError(f"attack overrides {_given(overrides)}: {misspelt[0]}: "
                           f"{misspelt_group_key_message(misspelt)}")  # fmt: skip
+    for text in overrides:  # (the tools' loader refuses it as Hydra applies it)
+        parsed = parsed_override(text) if text.startswith("+") and "[" in text else None
+        there = packaged_setting("attack", "default", parsed.key_or_group.split(".")[1:]) \
+            if parsed is not None and parsed.key_or_group.startswith("attack.") else None
+        problem = list_append_problem(parsed, there) if isinstance(there, tuple) else None
+        if problem is not None:
+            raise ConfigError(f"attack overrides {_given(overrides)}: {problem}")
     backup = get_gh_backup()  # a notebook inside another Hydra app keeps that app's state
     GlobalHydra.instance().clear()
     try:

@@ -63,6 +63,16 @@ def _packaged_yaml(group: str, config: str) -> Any:
                                   .joinpath(f"{config}.yaml").read_text()))  # fmt: skip
 
 
+def packaged_setting(group: str, config: str, path: Sequence[str]) -> Any:
+    """The value at ``path`` (``["attacks", "rmia", "gamma"]``) of the packaged
+    ``conf/<group>/<config>.yaml`` as `_packaged_yaml` reads it (a list as a tuple);
+    ``None`` where it has none."""
+    node: Any = _packaged_yaml(group, config)
+    for part in path:
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
 def _frozen(node: Any) -> Any:
     """``node`` (plain YAML data) with its mappings read-only and its lists tuples."""
     if isinstance(node, dict):
@@ -154,9 +164,7 @@ def deleted_key_hint(key: str, config: Mapping[str, Any] | None = None) -> str |
                     f"defense stays: set it instead ({key}=VALUE)")
     if group not in FIXED_GROUPS or not name:
         return None
-    node: Any = _packaged_yaml(group, "default")
-    for part in path:
-        node = node.get(part) if isinstance(node, Mapping) else None
+    node = packaged_setting(group, "default", path)
     if not isinstance(node, Mapping):
         return None
     if name in node and node[name] is None:
@@ -185,7 +193,7 @@ def packaged_defense(name: str) -> Mapping[str, Any]:
     ``name``); empty for none of that name (``none``: nothing in its file)."""
     if name not in packaged_configs("defense"):
         return {}
-    entry = (_packaged_yaml("defense", name) or {}).get(name)
+    entry = packaged_setting("defense", name, [name])
     return entry if isinstance(entry, Mapping) else {}
 
 

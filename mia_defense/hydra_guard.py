@@ -474,31 +474,35 @@ def guard_config_loading() -> None:
 
 def _refuse_list_appends(overrides: Sequence[Any], cfg: DictConfig) -> None:
     """Refuse a ``+KEY=[...]`` (Hydra's parsed ``overrides``, about to be applied to ``cfg``)
-    whose KEY holds a list already: Hydra refuses ``+`` for a key that is there ("An item
-    is already at"), but for a list it replaces the one there, so ``+attack.fprs=[0.2]``
-    (meant: add 0.2) ran with ``attack.fprs=[0.2]`` alone, its headline at 20 % FPR."""
+    whose KEY holds a list already (`list_append_problem`)."""
     from omegaconf import OmegaConf
 
     for override in overrides:
         if not override.is_add() or override.package is not None:
             continue
-        value = override.value()
-        if not isinstance(value, list):
-            continue
-        key = override.key_or_group
-        there = OmegaConf.select(cfg, key, default=None, throw_on_missing=False,
-                                 throw_on_resolution_failure=False)  # fmt: skip
-        if not isinstance(there, ListConfig):
-            continue
-        old = OmegaConf.to_container(there, resolve=False)
-        joined = ",".join(map(str, [*old, *value])) if all(
-            isinstance(v, int | float | str) for v in [*old, *value]) else "..."  # fmt: skip
-        raise ConfigCompositionException(
-            f"Could not append to config. An item is already at '{key}' ({old}): '+' adds a "
+        there = OmegaConf.select(cfg, override.key_or_group, default=None,
+                                 throw_on_missing=False, throw_on_resolution_failure=False)
+        if isinstance(there, ListConfig):
+            problem = list_append_problem(override, OmegaConf.to_container(there))
+            if problem is not None:
+                raise ConfigCompositionException(problem)
+
+
+def list_append_problem(override: Any, there: Sequence[Any]) -> str | None:
+    """The refusal of Hydra's parsed ``override`` ``+KEY=[...]`` where KEY holds the list
+    ``there``: Hydra refuses ``+`` for a key that is there ("An item is already at"), but
+    for a list it replaces the one there, so ``+attack.fprs=[0.2]`` (meant: add 0.2) ran
+    with ``attack.fprs=[0.2]`` alone, its headline at 20 % FPR. ``None``: no such list."""
+    value = override.value() if override.is_add() else None
+    if not isinstance(value, list):
+        return None
+    key, old = override.key_or_group, list(there)
+    joined = ",".join(map(str, [*old, *value])) if all(
+        isinstance(v, int | float | str) for v in [*old, *value]) else "..."  # fmt: skip
+    return (f"Could not append to config. An item is already at '{key}' ({old}): '+' adds a "
             f"key, and a list given to one that is there replaces that list (it adds nothing "
             f"to it), so the run would use {key}={value} alone; write "
-            f"{override.input_line[1:]!r} to replace it, or '{key}=[{joined}]' to add to it"
-        )
+            f"{override.input_line[1:]!r} to replace it, or '{key}=[{joined}]' to add to it")
 
 
 def composition_refusal(

@@ -204,3 +204,14 @@ def test_a_list_given_with_plus_to_a_key_holding_one_is_refused_not_put_in_its_p
     # a key that is absent or null takes one, as before
     assert list(compose_cfg("+objectives=[utility.test_accuracy]").objectives) == [
         "utility.test_accuracy"]
+
+
+def test_the_api_refuses_a_list_given_with_plus_to_a_key_holding_one():
+    from mia_defense.attack_setup import attack_config
+    from mia_defense.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^attack overrides "
+                       r"\['\+attack\.fprs=\[0\.2\]'\]: Could not append to config\. An item "
+                       r"is already at 'attack\.fprs' .* or 'attack\.fprs=\[0\.1,0\.01,0\.001,"
+                       r"0\.2\]' to add to it$"):  # fmt: skip
+        attack_config(["+attack.fprs=[0.2]"])
