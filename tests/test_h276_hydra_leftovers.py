@@ -3,8 +3,9 @@ up where no defense holding it is selected (``~defense.delta`` with no defense) 
 sweep over the defenses (``-m 'defense=dp,none' '~defense.delta'``), both Hydra's bare
 "Could not delete ... does not exist"; and ``-m 'defense=dp,none' '~defense.dp'`` (or a
 sweep of experiments, whose defaults lists select dp), told dp is not selected of a sweep
-that selects it; and a config file's empty mapping named as Hydra's ``pkg://`` source, with
-the command line's fix."""
+that selects it; a config file's empty mapping named as Hydra's ``pkg://`` source, with
+the command line's fix; mia-attack's ``~defense.dp``; and ``+attack.fprs=[0.2]``, which
+replaced the FPRs (Hydra refuses ``+`` for a key that is there, but not for a list)."""
 
 from __future__ import annotations
 
