@@ -54,7 +54,7 @@ from mia_defense.archives import archive_problem, oversized
 from mia_defense.budget import usable_cores
 from mia_defense.code_digest import code_fingerprint
 from mia_defense.errors import DataError
-from mia_defense.files import atomic_write, remove_stale_temp_files
+from mia_defense.files import atomic_write, remove_stale_temp_files, write_advice
 from mia_defense.tracking.run_dir import NO_LOCKS
 from mia_defense.training.checkpoints import _payload_problem as checkpoint_problem
 from mia_defense.training.checkpoints import (
@@ -310,10 +310,12 @@ class ModelStore:
                 except DataError as exc:  # disk full, a directory in the entry's place
                     # the store is a cache: the run goes on with the models it trained
                     reason = exc.reason or str(exc)
+                    advice = write_advice(exc, fix="point cache_dir at a writable directory, "
+                                          "or set cache_dir=null",
+                                          where="cache_dir=..., or cache_dir=null for no store")
                     log.warning("model store entry %s not written (%s); the run goes on with "
-                                "the models it trained. Free space where cache_dir lies, "
-                                "point cache_dir at a writable directory, or set "
-                                "cache_dir=null", self._weights(digest), reason)
+                                "the models it trained. %s", self._weights(digest), reason,
+                                advice[:1].upper() + advice[1:])  # fmt: skip
                 else:
                     log.info("stored %d %s in %s", num_models, what, self._weights(digest))
         self.stages[stage] = {"key": digest, "models": num_models, "reused": models is not None}

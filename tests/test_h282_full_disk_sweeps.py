@@ -126,3 +126,38 @@ def test_a_point_refused_as_it_could_not_write_is_not_told_to_fix_the_value(tmp_
     said = capsys.readouterr().out
     assert f"(nothing was run there; {fix}):" in said
     assert f"  (1 of them: nothing to fix, a file could not be written: {space})" in said
+
+
+def test_a_model_store_entry_too_large_is_not_told_to_free_disk_space(tmp_path, monkeypatch,
+                                                                       caplog):
+    # (a store on a FAT32 disk: an entry of K models past 4 GB)
+    import logging
+
+    import torch
+    from torch import nn
+
+    import mia_defense.store as store
+    from mia_defense.files import atomic_write
+    from mia_defense.training.checkpoints import checkpoint_path, save_model
+    from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory
+
+    def train():
+        torch.manual_seed(0)
+        save_model(checkpoint_path(tmp_path / "run", 0), nn.Linear(2, 2), ModelHistory(
+            epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={}), fingerprint="f")
+        return Ensemble(models=[], histories=[], engine="stacked", fallback_reason=None)
+
+    def too_large(path, write):
+        def failed(handle):
+            raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+
+        atomic_write(path, failed)
+
+    monkeypatch.setattr(store, "atomic_write", too_large)
+    caplog.set_level(logging.WARNING, logger="mia_defense.store")
+    store.ModelStore(tmp_path / "store").train_once(
+        ("d" * 64, {}), train, checkpoint_dir=tmp_path / "run", fingerprint="f", num_models=1,
+        stage="model")
+    assert ("not written (File too large); the run goes on with the models it trained. The file "
+            "is larger than this file system or `ulimit -f` allows: raise the limit or write "
+            "elsewhere (cache_dir=..., or cache_dir=null for no store)") in caplog.text
