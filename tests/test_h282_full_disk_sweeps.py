@@ -161,3 +161,28 @@ def test_a_model_store_entry_too_large_is_not_told_to_free_disk_space(tmp_path, 
     assert ("not written (File too large); the run goes on with the models it trained. The file "
             "is larger than this file system or `ulimit -f` allows: raise the limit or write "
             "elsewhere (cache_dir=..., or cache_dir=null for no store)") in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("number", "advice"),
+    [(errno.ENOSPC, "free disk space or point hydra.sweep.dir at a writable directory"),
+     (errno.EACCES, "point hydra.sweep.dir at a writable directory")],
+    ids=["full", "not-writable"],
+)  # fmt: skip
+def test_a_sweep_folder_on_a_full_disk_is_told_to_free_disk_space(
+    tmp_path, monkeypatch, caplog, number, advice
+):
+    # (by hand: a new hydra.sweep.dir on a full ext4 disk, whose mkdir needs a block) it
+    # was told to point hydra.sweep.dir at a writable directory, as a read-only one is
+    import tempfile
+
+    from mia_defense.cli.run_dirs import require_writable_dir
+
+    def failed(**kwargs):
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", failed)
+    with pytest.raises(SystemExit):
+        require_writable_dir(str(tmp_path / "sw"), key="hydra.sweep.dir")
+    assert caplog.messages == [f"DataError: hydra.sweep.dir={tmp_path / 'sw'}: cannot write "
+                               f"there ({os.strerror(number)}); {advice}"]  # fmt: skip

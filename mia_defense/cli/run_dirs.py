@@ -591,9 +591,11 @@ def require_writable_dir(path: str, *, key: str) -> None:
         with tempfile.TemporaryFile(dir=path):
             pass
     except OSError as exc:
+        # (a full disk, a quota: the folder is writable, the disk has no room for it)
+        full = "free disk space or " if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
         log.error(
-            "DataError: %s=%s: cannot write there (%s); point %s at a writable directory",
-            key, path, exc.strerror or exc, key,
+            "DataError: %s=%s: cannot write there (%s); %spoint %s at a writable directory",
+            key, path, exc.strerror or exc, full, key,
         )
         raise SystemExit(EXIT_USER_ERROR) from None
 
