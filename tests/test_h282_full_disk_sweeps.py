@@ -11,6 +11,7 @@ was wrapped in advice for other settings, and a file too large for the file syst
 from __future__ import annotations
 
 import errno
+import io
 import os
 from pathlib import Path
 
@@ -186,3 +187,78 @@ def test_a_sweep_folder_on_a_full_disk_is_told_to_free_disk_space(
         require_writable_dir(str(tmp_path / "sw"), key="hydra.sweep.dir")
     assert caplog.messages == [f"DataError: hydra.sweep.dir={tmp_path / 'sw'}: cannot write "
                                f"there ({os.strerror(number)}); {advice}"]  # fmt: skip
+
+
+class _FullDisk(io.FileIO):
+    """A file on a disk with room for nothing."""
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _full_at(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make io.open's files named ``name`` (OmegaConf.save opens with it) fail to write."""
+    real_open = io.open
+
+    def full_open(file, mode="r", *args, **kwargs):
+        if "w" not in mode or Path(file).name != name:
+            return real_open(file, mode, *args, **kwargs)
+        return io.TextIOWrapper(io.BufferedWriter(_FullDisk(file, "w")), encoding="utf-8")
+
+    monkeypatch.setattr(io, "open", full_open)
+
+
+def test_a_sweep_record_written_after_the_runs_on_a_full_disk_is_one_line(
+    tmp_path, monkeypatch, capsys
+):
+    # Optuna's sweeper writes optimization_results.yaml after the trials (OmegaConf.save,
+    # in place): on a full disk an OSError traceback, exit 1, the sweep's end unsaid (by
+    # hand: a 4M tmpfs filled as the trial's results.json said complete)
+    record = tmp_path / "optimization_results.yaml"
+    _full_at(record.name, monkeypatch)
+    with pytest.raises(OSError) as raised:
+        OmegaConf.save(OmegaConf.create({"name": "optuna"}), f"{tmp_path}/{record.name}")
+    monkeypatch.undo()
+    monkeypatch.setattr(cli, "_SWEEP_RUNS", [])
+    monkeypatch.setattr(cli, "_SWEEP_FAILED", [])
+    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
+    monkeypatch.setattr(refusals, "_RETURNED", [])
+    monkeypatch.setattr(refusals, "_LAUNCHED", set())
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
+                                         "sweeper": {"params": None},
+                                         "overrides": {"task": []}}})  # fmt: skip
+    summary = cli.SweepSummary()
+    summary.on_multirun_start(config)
+    with pytest.raises(SystemExit) as stopped:
+        cli._end_sweep_unrecorded(raised.value)
+    assert stopped.value.code == 2
+    said = capsys.readouterr()
+    assert f"sweep directory: {tmp_path}" in said.out  # (the sweep's end, said)
+    assert said.err.strip().splitlines()[-1] == (
+        f"DataError: {record}: cannot write it (No space left on device); the sweep's runs are "
+        "kept (each its results.json): free disk space and run the same command again to write "
+        "it (finished runs are read back, not run again)")
+    # the same command again: the empty file Hydra's write in place left was kept as an
+    # earlier sweep's record (optimization_results.1.yaml), though it holds nothing
+    from mia_defense.cli.run_dirs import keep_earlier_sweep_records
+
+    record.write_bytes(b"")
+    keep_earlier_sweep_records(tmp_path, "hydra:\n  mode: MULTIRUN\n")
+    assert not list(tmp_path.glob("optimization_results.*.yaml"))
+
+
+@pytest.mark.slow  # 1-5 s: an Optuna search of one refused trial, in process
+def test_an_optuna_search_whose_record_the_full_disk_kept_out_ends_in_one_line(
+    tmp_path, monkeypatch
+):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    from tests.helpers import mia_train
+    from tests.test_red_h75_sweep_refused import CLASH
+
+    _full_at("optimization_results.yaml", monkeypatch)
+    done = mia_train(*CLASH, "hydra.sweeper.n_trials=1", "hydra.sweep.dir=s", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "DataError: s/optimization_results.yaml: cannot write it (No space left on device); "
+        "the sweep's runs are kept")

@@ -502,7 +502,8 @@ def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:
         old = path.read_bytes()
         stem, suffix = name.rsplit(".", 1)
         kept = sorted(sweep_dir.glob(f"{stem}.*.{suffix}"))
-        if (name == "multirun.yaml" and _same_sweep(old, upcoming)) or any(
+        # (empty: one Hydra began in place on a full disk, nothing of an earlier sweep)
+        if not old or (name == "multirun.yaml" and _same_sweep(old, upcoming)) or any(
             copy.is_file() and copy.read_bytes() == old for copy in kept
         ):
             continue

@@ -440,8 +440,9 @@ class SweepSummary(Callback):
         elif _several_objectives(config) and launched_folders() and not valued_jobs():
             _SEARCH_WITHOUT_RESULT[:] = [True]
             print("\nno trial of this search of several objectives gave its values (each was "
-                  "refused, diverged or gave an objective value the sweeper cannot take, as "
-                  "logged above): the search has no result (its Pareto front is empty)",
+                  "refused, failed, diverged or gave an objective value the sweeper cannot "
+                  "take, as logged above): the search has no result (its Pareto front is "
+                  "empty)",
                   file=sys.stderr)  # fmt: skip
 
 
@@ -1003,6 +1004,8 @@ def _lost_workers_stop_cleanly() -> None:
         except Exception as exc:
             if _no_trial_finished(exc):
                 _end_search_without_result()
+            if isinstance(exc, OSError) and _SWEEP_SUMMARY and _unwritten_record(exc):
+                _end_sweep_unrecorded(exc)
             if type(exc).__name__ not in _LOST_WORKER_ERRORS:
                 raise
             _mark_killed_jobs()  # (the pool killed the other running jobs too)
@@ -1039,6 +1042,35 @@ def _end_search_without_result() -> None:
         said = f"; the first refusal: {_SWEEP_FAILED[0][1]}" if _SWEEP_FAILED else ""
         print(f"\nno trial of this search finished (each was refused, failed or diverged: "
               f"listed above{said}); the search has no result", file=sys.stderr)
+    raise SystemExit(EXIT_USER_ERROR)
+
+
+def _unwritten_record(exc: OSError) -> str | None:
+    """The file a sweeper's write that failed with ``exc`` was writing (OmegaConf.save's
+    ``f``: Hydra's records in the sweep's folder; a write's OSError names no file); None for
+    an error of no such write."""
+    found = exc.filename
+    frame = exc.__traceback__
+    while frame is not None and found is None:
+        where = frame.tb_frame
+        if where.f_code.co_name == "save" and "omegaconf" in where.f_code.co_filename:
+            found = where.f_locals.get("f")
+        frame = frame.tb_next
+    return os.fsdecode(found) if isinstance(found, str | bytes | os.PathLike) else None
+
+
+def _end_sweep_unrecorded(exc: OSError) -> None:
+    """End a sweep whose sweeper could not write its record (Optuna's
+    optimization_results.yaml, after the trials: a full disk), which was an OSError
+    traceback (exit 1) before Hydra's on_multirun_end: say the sweep's end, then one line
+    naming the file, and exit 2. The runs are kept; the same command writes it again."""
+    if _SWEEP_SUMMARY:
+        summary, config = _SWEEP_SUMMARY[0]
+        summary.on_multirun_end(config)
+    print(f"\nDataError: {_unwritten_record(exc)}: cannot write it ({exc.strerror or exc}); "
+          "the sweep's runs are kept (each its results.json): free disk space and run the "
+          "same command again to write it (finished runs are read back, not run again)",
+          file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 
 
