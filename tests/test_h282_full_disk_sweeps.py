@@ -6,7 +6,10 @@ its last block: results.json still says ``running``) was listed at the sweep's e
 "every run of this sweep was refused ... nothing was trained" (by hand: a 196k tmpfs).
 An Optuna search's record (optuna_search.json) that a full disk kept from being written
 was wrapped in advice for other settings, and a file too large for the file system or
-``ulimit -f`` (EFBIG) was told to free disk space."""
+``ulimit -f`` (EFBIG) was told to free disk space (the model store's entry too). A point
+refused as it could not write was told to fix its value, a new sweep folder on a full disk
+to point hydra.sweep.dir at a writable directory, and Optuna's optimization_results.yaml
+on a full disk after the trials ended in a traceback."""
 
 from __future__ import annotations
 
