@@ -79,13 +79,19 @@ def json_depth(value: Any) -> int:
 
 def write_advice(exc: BaseException, *, fix: str, where: str) -> str:
     """What to do about a write that failed with ``exc`` (an OSError, or `atomic_write`'s
-    `DataError`): ``free disk space or <fix>``; for a file larger than the file system or
-    ``ulimit -f`` allows (EFBIG: FAT32's 4 GB), where no space freed helps, to raise the
-    limit or write elsewhere (``where``: the setting that chooses the place)."""
-    if getattr(exc, "errno", None) == errno.EFBIG:
+    `DataError`): ``free disk space or <fix>`` for a full disk or quota (or a cause not
+    known); for a file larger than the file system or ``ulimit -f`` allows (EFBIG: FAT32's
+    4 GB), where no space freed helps, to raise the limit or write elsewhere (``where``: the
+    setting that chooses the place); for any other cause (permission denied, a read-only
+    file system, a file where a folder should be) ``<fix>`` alone: freeing space was no
+    advice for those."""
+    code = getattr(exc, "errno", None)
+    if code == errno.EFBIG:
         return ("the file is larger than this file system or `ulimit -f` allows: raise the "
                 f"limit or write elsewhere ({where})")
-    return f"free disk space or {fix}"
+    if code in (None, errno.ENOSPC, errno.EDQUOT):
+        return f"free disk space or {fix}"
+    return fix
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:

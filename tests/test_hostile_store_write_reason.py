@@ -23,8 +23,8 @@ def test_a_write_that_fails_says_why_in_its_reason(tmp_path):
     with pytest.raises(DataError) as caught:
         atomic_write(blocker / "out.json", lambda handle: handle.write(b"{}"))
     assert caught.value.reason == "File exists"
-    assert str(caught.value) == (  # the wording is unchanged
-        f"{blocker / 'out.json'}: cannot write it (File exists); free disk space or "
+    assert str(caught.value) == (  # no space to free: a file is in the way
+        f"{blocker / 'out.json'}: cannot write it (File exists); "
         "choose a writable run directory (hydra.run.dir=...)")
     assert DataError("other").reason is None
 
