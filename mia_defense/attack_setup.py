@@ -64,19 +64,15 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     from hydra.errors import HydraException
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
+    from mia_defense.composed_overrides import override_problems
+    from mia_defense.composition_errors import composition_refusal, merge_problem, sweep_problem
     from mia_defense.config_keys import (
         misspelt_group_key,
         misspelt_group_key_message,
         packaged_setting,
         training_group,
     )
-    from mia_defense.hydra_guard import (
-        composition_refusal,
-        list_append_problem,
-        merge_problem,
-        override_problems,
-        sweep_problem,
-    )
+    from mia_defense.hydra_guard import list_append_problem
     from mia_defense.override_checks import (
         misspelt_key_problem,
         null_group_problem,

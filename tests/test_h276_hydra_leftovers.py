@@ -130,8 +130,8 @@ def test_an_empty_mapping_in_a_packaged_config_file_names_its_path_and_the_files
     # "leave an entry out with '~attack.attacks.NAME'" as the fix, which a file cannot write
     from hydra import compose, initialize_config_module
 
+    from mia_defense.composed_overrides import config_file_shown
     from mia_defense.errors import ConfigError
-    from mia_defense.hydra_guard import config_file_shown
 
     folder = tmp_path / "h276_configs" / "conf" / "experiment"
     folder.mkdir(parents=True)

@@ -70,7 +70,8 @@ def test_an_empty_run_dir_writes_nothing_into_the_working_directory(tmp_path, ch
 def test_a_blank_log_file_name_is_refused_by_name(value):
     # logging.config stopped with "ValueError: Unable to configure handler 'file'" and a
     # traceback, after Hydra had made the run's folder
-    from mia_defense.hydra_guard import HydraConfigError, refuse_code_in_hydra
+    from mia_defense.composition_errors import HydraConfigError
+    from mia_defense.hydra_guard import refuse_code_in_hydra
 
     config = hydra_config("RUN", job_logging__handlers__file__filename=value)
     with pytest.raises(HydraConfigError, match=rf"^ConfigError: hydra config: hydra\.job_logging"

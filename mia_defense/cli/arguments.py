@@ -10,7 +10,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
@@ -33,9 +33,11 @@ from mia_defense.override_checks import (
 
 __all__ = [
     "bare_word",
+    "completion_refusal",
     "missing_plugin",
     "misspelt_key",
     "misspelt_key_problem",
+    "mode_flags_refusal",
     "null_group_override",
     "null_group_problem",
     "refuse_bare_words",
@@ -49,6 +51,7 @@ __all__ = [
     "refuse_unknown_hydra_keys",
     "refuse_unquoted_non_ascii",
     "repeated_keys",
+    "rerun_refusal",
     "unexpanded_home",
     "unknown_hydra_key",
     "unnamed_group_choice",
@@ -61,13 +64,69 @@ def refuse_misused_flags(args: Sequence[str], *, tool: str = "mia-train") -> Non
     """Exit 2 with one line on Hydra's ``--experimental-rerun``, which unpickles a file, on
     two of Hydra's commands at once (``-m --cfg job``) and on a ``--shell-completion`` Hydra
     would answer with a traceback."""
-    from mia_defense.hydra_guard import completion_refusal, mode_flags_refusal, rerun_refusal
-
     message = (rerun_refusal(args) or mode_flags_refusal(args, tool=tool)
                or completion_refusal(args, os.environ, tool=tool))  # fmt: skip
     if message is not None:
         print(message, file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def rerun_refusal(args: Sequence[str]) -> str | None:
+    """The message for Hydra's ``--experimental-rerun FILE`` in ``args``, or ``None``: it
+    unpickles FILE (``.hydra/config.pickle``), which runs any code the file holds."""
+    if not any(a == "--experimental-rerun" or a.startswith("--experimental-rerun=") for a in args):
+        return None
+    return ("ConfigError: --experimental-rerun: not supported; it unpickles the file it is "
+            "given, which can run any code. Run the same command again instead (a finished "
+            "run is found and kept; results.json holds its config)")  # fmt: skip
+
+
+# Hydra's commands, of which it takes one at a time: (long flag, short flag).
+_MODE_FLAGS = (("--run", "-r"), ("--multirun", "-m"), ("--cfg", "-c"), ("--info", "-i"),
+               ("--shell-completion", "-sc"))  # fmt: skip
+
+
+def mode_flags_refusal(args: Sequence[str], *, tool: str = "mia-train") -> str | None:
+    """The message for two of Hydra's commands at once in ``args`` (``-m ... --cfg job``),
+    or ``None``: Hydra stopped there with a ValueError traceback."""
+    given = [
+        long for long, short in _MODE_FLAGS
+        if any(a in (long, short) or a.startswith(f"{long}=") for a in args)
+    ]  # fmt: skip
+    if len(given) < 2:
+        return None
+    return (f"ConfigError: {' and '.join(given)}: {tool} takes one of "
+            f"{', '.join(f'{long} ({short})' for long, short in _MODE_FLAGS)} at a time; "
+            f"e.g. {tool} -m ... to run a sweep, {tool} --cfg job ... to print the config "
+            "of a run")  # fmt: skip
+
+
+_SHELLS = ("bash", "fish", "zsh")
+_COMPLETION_COMMANDS = ("install", "uninstall", "query")
+
+
+def completion_refusal(
+    args: Sequence[str], environ: Mapping[str, str], *, tool: str = "mia-train"
+) -> str | None:
+    """The message for a ``--shell-completion`` (``-sc``) in ``args`` that Hydra would stop
+    on with a traceback, or ``None``: it takes one of ``install=SHELL``, ``uninstall=SHELL``
+    or ``query=SHELL``, and a query is the shell's own call (it sets ``COMP_LINE``)."""
+    if not any(a in ("-sc", "--shell-completion") for a in args):
+        return None
+    commands = [a for a in args if a.partition("=")[0] in _COMPLETION_COMMANDS]
+    usage = (
+        f"give one of {', '.join(c + '=SHELL' for c in _COMPLETION_COMMANDS)} with SHELL one "
+        f'of {", ".join(_SHELLS)}, e.g. eval "$({tool} -sc install=bash)"'
+    )
+    if len(commands) != 1 or commands[0].partition("=")[2] not in _SHELLS:
+        return f"ConfigError: --shell-completion: {' '.join(commands) or 'no command'}; {usage}"
+    if commands[0].startswith("query=") and "COMP_LINE" not in environ:
+        return (
+            f"ConfigError: --shell-completion {commands[0]}: the shell makes this call itself "
+            f"as you press Tab (it sets COMP_LINE); to set completion up, {usage}"
+        )
+    return None
+
 
 
 # Hydra's options that take a value (``--cfg job``); ``--info`` may take one of _INFO.
@@ -351,6 +410,7 @@ def refuse_unquoted_non_ascii(args: Sequence[str]) -> None:
 def warn_ineffective_overrides(args: Sequence[str]) -> None:
     """One WARNING line on stderr, before anything runs, for each override that changes
     less than it seems: a key set again (`repeated_keys`). (An empty mapping merged into a
-    node that holds entries is refused as Hydra composes: `hydra_guard.empty_mapping_problems`.)"""
+    node that holds entries is refused as Hydra composes:
+    `composed_overrides.empty_mapping_problems`.)"""
     for message in repeated_keys(args):
         print(f"WARNING: {message}", file=sys.stderr)

@@ -872,7 +872,7 @@ def _refuse_failed_submission() -> None:
     from submitit.core.utils import FailedJobError
     from submitit.slurm.slurm import SlurmExecutor
 
-    from mia_defense.hydra_guard import HydraConfigError
+    from mia_defense.composition_errors import HydraConfigError
 
     submit = getattr(SlurmExecutor, "_submit_command", None)
     if submit is None or getattr(submit, "_mia_one_line", False):
@@ -1140,8 +1140,8 @@ def refuse_unselected_settings(config: DictConfig) -> None:
     command again' refused them again (``defense.dp.target_epsilon=1,8``: Hydra stopped on
     the first such point with 'not selected: add it with defense=dp'); ``+KEY`` where every
     point selects it (Hydra: "Could not append"). The message
-    (`mia_defense.hydra_guard.sweep_of_unselected_points`) says how to write the sweep."""
-    from mia_defense.hydra_guard import sweep_of_unselected_points
+    (`mia_defense.composition_errors.sweep_of_unselected_points`) says how to write the sweep."""
+    from mia_defense.composition_errors import sweep_of_unselected_points
     from mia_defense.hydra_setup import PACKAGED_SOURCES
 
     sources = OmegaConf.select(config, "hydra.runtime.config_sources", default=None) or []

@@ -141,7 +141,7 @@ def test_a_key_the_default_config_has_too_is_refused_before_anything_runs(tmp_pa
 
 
 def test_configs_of_the_users_own_are_left_to_hydra():
-    from mia_defense.hydra_guard import sweep_of_unselected_points
+    from mia_defense.composition_errors import sweep_of_unselected_points
 
     # a model of the user's own may hold model.hidden: nothing is said of it
     assert sweep_of_unselected_points("model.hidden", ["model=mlp,mynet", "model.hidden=[6]"]) \
@@ -169,7 +169,7 @@ def test_a_sweep_over_a_model_config_of_the_users_own_runs(tmp_path):
 
 def test_the_advice_never_raises(monkeypatch):
     import mia_defense.config_keys as config_keys
-    from mia_defense.hydra_guard import sweep_of_unselected_points
+    from mia_defense.composition_errors import sweep_of_unselected_points
 
     def broken(group):
         raise OSError("conf/ unreadable")

@@ -25,11 +25,12 @@ from mia_defense.cli.arguments import (
     unnamed_group_choice,
     unquoted_non_ascii,
 )
+from mia_defense.composition_errors import sweep_of_unselected_points
 from mia_defense.constraints import override_text, string_hint
 from mia_defense.data.csv_file import load_csv
 from mia_defense.data.tabular import load_npz
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.hydra_guard import blank_folder_settings, sweep_of_unselected_points
+from mia_defense.hydra_guard import blank_folder_settings
 from tests.cli.test_redteam_cli_runs import hydra_config
 from tests.helpers import mia_train
 

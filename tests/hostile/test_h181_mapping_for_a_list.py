@@ -3,7 +3,7 @@ model.hidden={a:1}), or a list where it is a mapping (attack.queries=[1], attack
 [loss]), got Hydra's "Error merging override ... / Cannot merge DictConfig with ListConfig /
 full_key: ... object_type=list" (the same words both ways), and api.audit only its first
 line. Now: the key, what was given, what it takes, and a setting to type
-(`constraints.shape_refusal`, through `hydra_guard.merge_problem`)."""
+(`constraints.shape_refusal`, through `composition_errors.merge_problem`)."""
 
 from __future__ import annotations
 

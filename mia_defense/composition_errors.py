@@ -1,0 +1,616 @@
+"""Hydra's errors composing a config, reworded with what to write.
+
+Hydra refuses a key of a config that is not selected, a ``~KEY`` of a key that is not
+there, a sweep without ``-m`` or a mapping merged into a list in words that do not say what
+was meant (or with a traceback). `composition_refusal` rewords them for every composition
+(the tools' guarded loader, `mia_defense.hydra_guard`; the API's `attack_config`);
+`HydraConfigError` is the one-line refusal that it and the loader's checks raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hydra.errors import CompactHydraException, ConfigCompositionException
+from omegaconf import DictConfig, ListConfig
+
+from mia_defense.config_keys import NAMED_ENTRIES as _NAMED_ENTRIES
+from mia_defense.errors import ConfigError
+from mia_defense.override_checks import parsed_override
+
+__all__ = [
+    "HydraConfigError",
+    "composition_refusal",
+    "merge_problem",
+    "sweep_of_unselected_points",
+    "sweep_problem",
+]
+
+
+class HydraConfigError(ConfigError, CompactHydraException):
+    """A refused Hydra config: a `ConfigError`, which Hydra prints as one line (exit 2)."""
+
+    def __str__(self) -> str:
+        return f"ConfigError: {super().__str__()}"
+
+
+
+def composition_refusal(
+    exc: Exception, overrides: Sequence[str], *, loader: Any = None, shell: bool = True
+) -> Exception | None:
+    """Hydra's error composing ``overrides`` reworded with what to write, for every
+    composition (the tools' guarded loader, the API's `attack_config`, which got Hydra's
+    "To append to your config use +attack.attacks.lira=null" where the tools say what was
+    meant): a key of a config that is not selected or missing in a node
+    (`_unselected_config_refusal`), a ``~KEY`` of a key that is not there
+    (`_missing_delete_refusal`), an integer of more digits than Python reads
+    (`_long_integer_refusal`), and, where ``shell`` (the compose API's caller words its
+    own), Hydra's merge and sweep errors. ``None``: any other error, left as Hydra words it."""
+    if isinstance(exc, ConfigCompositionException):
+        reworded = _unselected_config_refusal(exc, overrides, loader=loader)
+        if reworded is None:
+            reworded = _missing_delete_refusal(exc, overrides)
+        if reworded is None and shell:
+            reworded = _merge_refusal(exc) or _sweep_refusal(exc)
+        return reworded
+    if isinstance(exc, ValueError):
+        return _long_integer_refusal(exc, overrides)
+    return None
+
+def _long_integer_refusal(exc: ValueError, overrides: Sequence[str]) -> Exception | None:
+    """Hydra's raw ValueError for an override holding an integer of more digits than Python
+    reads (4300, ``sys.get_int_max_str_digits``): ``defense.dp.target_epsilon=999...`` of
+    5,000 digits ended in a traceback naming no key. ``None``: any other ValueError."""
+    import re
+    import sys
+
+    if "integer string conversion" not in str(exc):
+        return None
+    limit = sys.get_int_max_str_digits()
+    for text in map(str, overrides):
+        digits = max(map(len, re.findall(r"\d+", text)), default=0)
+        if digits > limit:
+            key = text.partition("=")[0]
+            return HydraConfigError(
+                f"{key}=<an integer of {digits} digits>: more digits than Hydra reads in an "
+                f"integer ({limit}, Python's limit), and no setting takes so large a number; "
+                f"give {key} a value in its range"
+            )
+    return None
+
+
+def _unselected_config_refusal(
+    exc: ConfigCompositionException, overrides: Sequence[str] = (), *, loader: Any = None
+) -> Exception | None:
+    """Hydra's "Could not override 'KEY'. To append to your config use +KEY=..." reworded
+    where KEY names a config of a group that is not selected, or a key only other configs of
+    the group have (`unselected_config_hint`): following Hydra's advice got the clear
+    message ("not selected: add it with defense=dp") only on the second try, or added a key
+    nothing reads. Where ``overrides`` sweep that group (``-m 'defense=dp,none'
+    defense.dp.target_epsilon=1``), `sweep_of_unselected_points` says how to write the
+    sweep: "add it with defense=dp" was said of a command that did. ``None``: any other
+    error, left as Hydra words it."""
+    import re
+
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+
+    from mia_defense.config_keys import unselected_config_hint
+
+    found = re.match(r"Could not override '([^']+)'\.", str(exc))
+    cause = exc.__cause__
+    if found is None or not isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
+        return None
+    composed, multirun = _composed_when_failed(exc)
+    # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
+    every = [*overrides, *(_sweeper_params(composed) if multirun else [])]
+    swept = sweep_of_unselected_points(found.group(1), every, loader=loader, plain=True)
+    if swept is None and multirun:
+        try:
+            swept = _shared_config_advice(found.group(1), overrides, every, composed)
+        except Exception:  # (advice only: the packaged files' hint below)
+            swept = None
+    if swept is not None:
+        return ConfigCompositionException(f"Could not override '{found.group(1)}' in a sweep: "
+                                          f"{swept}")  # fmt: skip
+    parent = getattr(cause, "parent_node", None)
+    where = parent._get_full_key(None) if isinstance(parent, DictConfig) else ""
+    # a config of a group that is not selected: the key is missing at the group's root
+    hint = unselected_config_hint(found.group(1)) if "." not in where else None
+    if hint is None and where and getattr(cause, "key", None) is not None:
+        given = next((text.partition("=")[2] for text in map(str, overrides)
+                      if text.partition("=")[0].lstrip("+~") == found.group(1)), "VALUE")
+        hint = _missing_key_hint(parent, str(where), str(cause.key), given=given or "VALUE")
+    if hint is None:
+        return None
+    missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
+    return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
+
+
+
+
+def _composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
+    """The config as composed when Hydra's override or delete failed (Hydra 1.3's frame that
+    applies the overrides holds it; its error carries none), and whether Hydra composed a
+    multirun's shared config (its points select what their overrides say, not it)."""
+    composed, multirun, trace = None, False, exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
+            composed = trace.tb_frame.f_locals.get("cfg")
+        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
+            multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
+        trace = trace.tb_next
+    return (composed if isinstance(composed, DictConfig) else None), multirun
+
+
+def _shared_config_advice(
+    key: str, overrides: Sequence[str], every: Sequence[str], composed: DictConfig | None
+) -> str | None:
+    """How to write a sweep that sets ``key`` of a config that another swept group's points
+    select (``-m +experiment=A,B defense.dp.delta=1e-5``: the experiments' defaults lists
+    select dp), which the sweep's shared config lacks; ``None`` where no such group is swept
+    (``every``: ``overrides`` and the sweeper's params). "not selected: add it with
+    defense=dp" was said of a command whose points select it."""
+    import shlex
+
+    from mia_defense.config_keys import configs_holding
+
+    holding = configs_holding(key)
+    if holding is None:
+        return None
+    group, owners = holding
+    others = [text for name, text in _swept_groups(every, composed) if name != group]
+    if not others:
+        return None
+    value = next((str(text).partition("=")[2] for text in overrides
+                  if str(text).partition("=")[0].lstrip("+") == key), "VALUE")  # fmt: skip
+    which = f"the defense {next(iter(owners))!r}" if group == "defense" else \
+        f"{group}={' or '.join(sorted(owners))}"  # fmt: skip
+    return (f"{key}={value} sets a key of {which}, which the sweep's shared config lacks: "
+            f"Hydra composes it before the points of {others[0]}, with {group} as the rest of "
+            f"the command selects it; nothing was run. Where every point selects "
+            f"{' or '.join(sorted(owners))}, write {shlex.quote(f'++{key}={value}')} (Hydra's "
+            f"force-add: each point sets it); else sweep the points that select it on their "
+            f"own")  # fmt: skip
+
+
+def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str = "VALUE") -> str:
+    """What to write instead of Hydra's "To append to your config use +KEY=..." for a key
+    ``name`` that the node ``where`` (selected, composed) lacks, set to ``given``: ``defense=dp
+    'defense.dp={noise:1}'`` was told 'dp' is not selected, ``attack.attacks.lira=null`` (one
+    meant to turn LiRA off) to add an attack 'lira', ``attack.queries={repeat:3}`` to add a
+    key nothing reads, ``defense=dp defense.delta=true`` (dp's delta) to add a defense."""
+    import difflib
+
+    keys = [str(k) for k in parent if not str(k).startswith("_")]
+    close = [k for k in keys if k.startswith(name)][:3] or difflib.get_close_matches(name, keys)
+    meant = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    entry = _NAMED_ENTRIES.get(where)
+    holders = [k for k in keys if isinstance(parent.get(k), DictConfig) and name in parent[k]]
+    if entry is not None and holders and name not in keys:  # a key of an entry, one level up
+        written = " or ".join(f"{where}.{holder}.{name}={given}" for holder in holders)
+        if len(holders) > 2:
+            written = f"{where}.NAME.{name}={given} (e.g. {where}.{holders[0]}.{name}={given})"
+        return (f"{where} has no {entry} {name!r}: {name} is a key of the {entry}"
+                f"{'s' if len(holders) > 1 else ''} {', '.join(holders)}; write {written}")
+    if entry is not None:
+        return (f"{where} has no {entry} {name!r}{meant} (its {entry}s: {', '.join(keys)}); "
+                f"leave one out with '~{where}.NAME', or add one of your own with "
+                f"'+{where}.{name}={{_target_: ...}}'")  # fmt: skip
+    target = parent._get_node("_target_")._value() if "_target_" in parent else None
+    known = f"its keys: {', '.join(keys)}" if keys else \
+        "no keys besides its _target_" if target is not None else "it has no keys"  # fmt: skip
+    own = f"; '+{where}.{name}=...' adds it, for a _target_ of your own that takes it" if (
+        isinstance(target, str) and not target.startswith("mia_defense.")) else ""  # fmt: skip
+    return f"{where} has no key {name!r}{meant} ({known}){own}"
+
+
+def _missing_delete_refusal(
+    exc: ConfigCompositionException, overrides: Sequence[str] = ()
+) -> Exception | None:
+    """Hydra's "Could not delete from config. 'KEY' does not exist." with what was likely
+    meant (`deleted_key_hint`: ``~attack.attacks.lira`` names the attacks and the closest);
+    ``None``: any other error, or no hint."""
+    import re
+
+    found = re.fullmatch(r"Could not delete from config\. '([^']+)' does not exist\.", str(exc))
+    if found is None:
+        return None
+    # the config as composed when the delete failed (Hydra 1.3's frame that applies the
+    # overrides holds it; its error carries none): which defenses and attacks are selected
+    composed, multirun = _composed_when_failed(exc)
+    try:
+        hint = _missing_delete_hint(found.group(1), overrides, composed, multirun=multirun)
+    except Exception:  # (advice only: a config that does not resolve keeps Hydra's words)
+        return None
+    return _delete_hint_refusal(exc, hint)
+
+
+def _missing_delete_hint(
+    key: str, overrides: Sequence[str], composed: DictConfig | None, *, multirun: bool
+) -> str | None:
+    """`_missing_delete_refusal`'s hint for ``~key``, from the config ``composed`` when the
+    delete failed (in a ``multirun``, the sweep's shared config); may raise."""
+    from mia_defense.config_keys import deleted_key_hint
+
+    group = key.split(".")[0]
+    # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
+    params = _sweeper_params(composed) if multirun else []
+    swept = _swept_groups([*overrides, *params], composed)
+    if not swept:
+        return deleted_key_hint(key, composed)
+    # a sweep's shared config, composed with the swept groups at their defaults (-m
+    # 'defense=dp,none' '~defense.dp.delta', -m +experiment=A,B): what it selects is not
+    # what the points do
+    own = next((text for name, text in swept if name == group), None)
+    chosen = composed.get("defense") if composed is not None else None
+    selected = [str(name) for name in chosen] if isinstance(chosen, DictConfig) else []
+    if own is None and _deletes_from_selected(key, selected):
+        # (-m +experiment=A,B defense=dp '~defense.delta': the command line selects it)
+        return deleted_key_hint(key, composed)
+    hint = _swept_delete_hint(key, own or swept[0][1], overrides, own=own is not None,
+                              selected=selected)  # fmt: skip
+    return hint or deleted_key_hint(key)
+
+
+def _sweeper_params(composed: DictConfig | None) -> list[str]:
+    """The sweeps of ``composed``'s ``hydra.sweeper.params`` as overrides (``KEY=VALUE``)."""
+    from omegaconf import OmegaConf
+
+    params = None if composed is None else OmegaConf.select(
+        composed, "hydra.sweeper.params", default=None, throw_on_resolution_failure=False)
+    if not isinstance(params, DictConfig):
+        return []
+    return [f"{key}={params._get_node(key)._value()}" for key in params
+            if isinstance(params._get_node(key)._value(), str)]  # fmt: skip
+
+
+def _deletes_from_selected(key: str, selected: list[str]) -> bool:
+    """Whether ``~key`` deletes from a defense of ``selected`` (``defense.dp.KEY``, or a key
+    one level up of one: ``defense.delta`` with dp), or ``key`` is no defense's."""
+    from mia_defense.config_keys import defenses_holding
+
+    group, _, rest = key.partition(".")
+    name = rest.split(".")[0]
+    return group != "defense" or name in selected or any(
+        holder in selected for holder in defenses_holding(name))  # fmt: skip
+
+
+# Packaged groups whose configs select no other group's config (a sweep of them composes
+# the same defenses and release in its shared config as in its points); experiment's do.
+_SELECTING_NO_DEFENSE = ("dataset", "model", "plan", "train", "attack", "release")
+
+
+def _swept_groups(
+    overrides: Sequence[str], composed: DictConfig | None
+) -> list[tuple[str, str]]:
+    """``(group, override)`` of each override of ``overrides`` that sweeps a config group
+    whose points may select other defenses than the shared config (``defense=dp,none``,
+    ``+experiment=A,B``; not a value, ``seed=0,1``, which ``composed`` holds as no mapping,
+    nor Hydra's own, nor `_SELECTING_NO_DEFENSE`)."""
+    swept = []
+    for text in map(str, overrides):
+        override = parsed_override(text.strip()) if "," in text or "(" in text else None
+        if override is None or not override.is_sweep_override():
+            continue
+        key = override.key_or_group
+        value = composed.get(key) if composed is not None and "." not in key and \
+            "/" not in key and key in composed else {}  # fmt: skip
+        if "." not in key and key not in _SELECTING_NO_DEFENSE and not key.startswith(
+                "hydra") and isinstance(value, dict | DictConfig):  # fmt: skip
+            swept.append((key, text.strip()))
+    return swept
+
+
+def _swept_delete_hint(
+    key: str, sweep: str, overrides: Sequence[str], *, own: bool = True,
+    selected: Sequence[str] = (),
+) -> str | None:
+    """What a ``~KEY`` of a defense in a sweep whose points select the defenses (``sweep``:
+    ``defense=dp,none``; not ``own``: another group's, ``+experiment=A,B``) meant, Hydra
+    having refused it in the sweep's shared config (composed with no defense):
+    ``~defense.delta`` (dp's delta, one level up; Hydra's bare "does not exist"),
+    ``~defense.dp`` (told dp is not selected). ``selected``: the defenses of the shared
+    config (the command line's). ``None``: any other key."""
+    import shlex
+
+    from mia_defense.config_keys import defenses_holding, packaged_configs, point_selects
+
+    group, _, rest = key.partition(".")
+    if group != "defense" or not rest:
+        return None
+    shared = (f"Hydra composes the sweep's shared config before the points of {sweep}, with "
+              f"{'the defenses ' + ', '.join(selected) if selected else 'no defense'}, and "
+              f"deletes there; nothing was run")  # fmt: skip
+    if "." in rest:  # ~defense.dp.max_grad_norm
+        return _swept_setting_delete_hint(key, shared)
+    if not own:
+        if rest in packaged_configs(group):
+            return (f"a sweep's points cannot delete a defense they select: {shared}. Leave "
+                    f"{rest} out of the points instead (the defenses their configs select)")
+        holders = defenses_holding(rest)
+        return None if not holders else (
+            f"{rest} is a key of the defense{'s' if len(holders) > 1 else ''} "
+            f"{', '.join(holders)}, not of defense, and a setting of a defense cannot be "
+            f"deleted: {shared}. Set it instead where every point selects {holders[0]} "
+            f"({shlex.quote(f'++defense.{holders[0]}.{rest}=VALUE')})")  # fmt: skip
+    points = _sweep_points(group, sweep)
+    if not points:
+        return None
+    def names(point: Any) -> list[str]:
+        return [str(getattr(n, "text", n)) for n in (point if isinstance(point, list | tuple)
+                                                     else [point])]  # fmt: skip
+
+    if rest != "none" and any(rest in names(point) for point, _ in points):  # ~defense.dp
+        left = [f"[{','.join(n for n in names(point) if n not in (rest, 'none'))}]"
+                for point, _ in points]  # fmt: skip
+        return (f"a sweep's points cannot delete a defense they select: {shared}. Leave "
+                f"{rest} out of the points instead: "
+                f"{shlex.quote('defense=' + ','.join(dict.fromkeys(left)))}")
+    packaged = defenses_holding(rest)
+    holders = [h for h in packaged if any(point_selects(group, p, frozenset({h}))
+                                          for p, _ in points)]  # fmt: skip
+    if packaged and not holders:
+        return (f"{rest} is a key of the defense{'s' if len(packaged) > 1 else ''} "
+                f"{', '.join(packaged)}, which no point of {sweep} selects, so there is "
+                f"nothing to delete, and a setting of a defense cannot be deleted: drop "
+                f"'~{key}' (to set it, select {packaged[0]} in the points, e.g. "
+                f"{_selecting_example(group, packaged[0], [p for p, _ in points])}, and write "
+                f"'++defense.{packaged[0]}.{rest}=VALUE')")  # fmt: skip
+    if not holders:
+        return None
+    owner = holders[0]
+    lacking = [t for (p, t) in points if not point_selects(group, p, frozenset(holders))]
+    where = f"; the points defense={','.join(lacking)} select no {' or '.join(holders)}" \
+        if lacking else ""  # fmt: skip
+    setting = f"defense.{owner}.{rest}=VALUE"
+    start = (f"{rest} is a key of the defense{'s' if len(holders) > 1 else ''} "
+             f"{', '.join(holders)} (defense.{owner}.{rest}), not of defense, so no point of "
+             f"{sweep} has {key}{where}; a setting of a defense cannot be deleted: set it "
+             f"instead")  # fmt: skip
+    if not lacking:
+        return (f"{start}, with {shlex.quote('++' + setting)} (Hydra's force-add: every point "
+                f"of {sweep} selects {owner}, and each sets it)")  # fmt: skip
+    rewritten = [setting if str(text).strip() == f"~{key}" else str(text) for text in overrides]
+    advice = sweep_of_unselected_points(f"defense.{owner}.{rest}", rewritten)
+    return f"{start}. {advice}" if advice else (
+        f"{start} ({setting} in a run that selects {owner}; in a sweep whose points all "
+        f"select it, {shlex.quote('++' + setting)})")  # fmt: skip
+
+
+def _swept_setting_delete_hint(key: str, shared: str) -> str | None:
+    """`_swept_delete_hint` for ``~defense.NAME.KEY`` of a packaged defense (``shared``: why
+    the sweep refused it): a setting stays, or NAME has no KEY. ``None``: a defense of one's
+    own, a key below a setting, a null setting (`deleted_key_hint` says why) or a ``_`` key."""
+    from mia_defense.config_keys import packaged_defense
+
+    _, name, below = key.split(".", 2)
+    entry = packaged_defense(name)
+    if not entry or "." in below or below.startswith("_") or entry.get(below, "") is None:
+        return None
+    if below not in entry:
+        keys = ", ".join(str(k) for k in entry if not str(k).startswith("_"))
+        return f"the defense {name} has no key {below!r} (its keys: {keys})"
+    return (f"a sweep cannot delete a setting of a defense: {shared}. A keyword of the defense "
+            f"stays: set it instead ('++{key}=VALUE' in a sweep whose points all select "
+            f"{name}; {key}=VALUE in a run that selects it)")
+
+
+def _sweep_points(group: str, sweep: str, *, loader: Any = None) -> list[tuple[Any, str]] | None:
+    """``(value, text)`` of each point of the sweep override ``sweep`` of ``group``
+    (``defense=dp,none``: ``("dp", "dp"), ("none", "none")``; a glob over the packaged
+    configs); ``None`` where they cannot be enumerated here (an interval)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        override = OverridesParser.create(config_loader=loader).parse_overrides([sweep])[0]
+    except Exception:  # (Hydra names a text it cannot parse itself)
+        return None
+    try:
+        return list(zip(override.sweep_iterator(), override.sweep_string_iterator(),
+                        strict=True))  # fmt: skip
+    except Exception:  # a glob without a loader: over the packaged configs; else (an
+        return _packaged_glob(group, override.value())  # interval) not enumerable here
+
+
+def _delete_hint_refusal(exc: Exception, hint: str | None) -> Exception | None:
+    """Hydra's "Could not delete" error with ``hint`` after it; ``None`` without one."""
+    return None if hint is None else ConfigCompositionException(
+        f"{str(exc).removesuffix('.')}: {hint}")  # fmt: skip
+
+
+def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """`merge_problem` as a one-line refusal; ``None``: any other error."""
+    problem = merge_problem(exc)
+    return None if problem is None else HydraConfigError(problem)
+
+
+def _sweep_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """`sweep_problem` as a one-line refusal; ``None``: any other error."""
+    problem = sweep_problem(exc)
+    return None if problem is None else HydraConfigError(problem)
+
+
+def sweep_problem(exc: Exception, *, shell: bool = True) -> str | None:
+    """Hydra's "Ambiguous value for argument 'KEY=a,b'" (a sweep without -m) reworded
+    (`constraints.sweep_refusal`; ``shell=False``: for the API); ``None``: any other error."""
+    import re
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.config_keys import packaged_configs
+    from mia_defense.constraints import sweep_refusal
+
+    found = re.match(r"Ambiguous value for argument '(.*)'\n", str(exc))
+    if not isinstance(exc, ConfigCompositionException) or found is None:
+        return None
+    try:
+        override = OverridesParser.create().parse_override(found.group(1))
+        items = [getattr(item, "text", item)  # (a QuotedString: its text)
+                 for item in override.value().list]  # type: ignore[union-attr]
+    except Exception:  # (Hydra parsed it as a sweep of choices already)
+        return None
+    key = override.key_or_group
+    group = override.package is None and bool(packaged_configs(key))
+    return sweep_refusal(found.group(1), key, items, group=group, shell=shell)
+
+
+def merge_problem(exc: Exception, *, shell: bool = True) -> str | None:
+    """Hydra's "Error merging override KEY=VALUE" where VALUE is a mapping and KEY a list
+    (dataset.drop_columns={a:1}) or the reverse, reworded (`constraints.shape_refusal`):
+    Hydra's own words were "Cannot merge DictConfig with ListConfig" either way, and the API
+    kept only the first line. ``None``: any other error."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+    from omegaconf.errors import ConfigTypeError
+
+    from mia_defense.constraints import shape_refusal
+
+    cause = exc.__cause__
+    line = str(exc).removeprefix("Error merging override ")
+    current = getattr(cause, "parent_node", None)
+    if (not isinstance(exc, ConfigCompositionException) or line == str(exc)
+            or not isinstance(cause, ConfigTypeError) or not str(cause).startswith("Cannot merge ")
+            or not isinstance(current, DictConfig | ListConfig)):
+        return None
+    try:
+        given = OverridesParser.create().parse_override(line).value()
+    except Exception:  # (Hydra parsed it once already; the value only shapes the example)
+        given = None
+    plain = OmegaConf.to_container(current, resolve=False)
+    return shape_refusal(str(cause.full_key), line.partition("=")[2], given, plain,
+                         shell=shell)
+
+
+def sweep_of_unselected_points(
+    key: str, overrides: Sequence[str], *, loader: Any = None, plain: bool = False
+) -> str | None:
+    """How to write a sweep whose ``overrides`` set ``key``, a key of a config of a group
+    they sweep (``-m 'defense=dp,none' defense.dp.target_epsilon=1``), or ``None`` where they
+    sweep no such group, or every point selects the config and ``key`` is set with ``++``.
+
+    ``plain``: ``key`` was given without ``+``/``++`` and not swept: Hydra composes a sweep's
+    shared config
+    before its points, with the group at its default, and refused it there (before any run;
+    Hydra's issue 2888: expected). With ``++`` each point that does not select the config
+    was refused as it came (after the others had trained); with ``+`` each point that does
+    was refused by Hydra ("Could not append"). The advice: ``++KEY=V`` where every point
+    selects the config; else two sweeps into one folder, the points that select it with
+    the setting and the others without it. Never raises: advice only (an error of its own
+    would replace Hydra's, or stop a sweep that runs)."""
+    try:
+        return _sweep_advice(key, overrides, loader=loader, plain=plain)
+    except Exception:  # (a config file that cannot be read: Hydra names it)
+        return None
+
+
+def _sweep_advice(
+    key: str, overrides: Sequence[str], *, loader: Any, plain: bool
+) -> str | None:
+    """`sweep_of_unselected_points`, which may raise."""
+    import shlex
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.config_keys import configs_holding, packaged_configs, point_selects
+
+    bare = key.lstrip("+~")
+    holding = configs_holding(bare)
+    if holding is None:
+        return None
+    group, owners = holding
+    parser = OverridesParser.create(config_loader=loader)
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.append((str(text), parser.parse_overrides([str(text)])[0]))  # (globs too)
+        except Exception:  # (Hydra names a text it cannot parse itself)
+            continue
+    sweep = next(((text, o) for text, o in parsed if o.key_or_group == group and
+                  o.package is None and o.is_sweep_override()), None)  # fmt: skip
+    if sweep is None:
+        return None
+    points = _sweep_points(group, sweep[0], loader=loader)
+    if points is None:
+        return None
+    if not all(point_selects(group, point, packaged_configs(group)) or point in ([], "[]")
+               for point, _ in points):  # fmt: skip
+        return None  # a config of the user's own (its keys are Hydra's to know)
+    setting = next((text for text, o in parsed if o.key_or_group == bare and not o.is_delete()),
+                   bare)  # fmt: skip
+    value = setting.partition("=")[2]
+    which = f"the defense {next(iter(owners))!r}" if group == "defense" else \
+        f"{group}={' or '.join(sorted(owners))}"  # fmt: skip
+    selecting = [text for point, text in points if point_selects(group, point, owners)]
+    others = [text for point, text in points if not point_selects(group, point, owners)]
+    start = (f"{bare}={value} sets a key of {which}, which the sweep's shared config lacks: "
+             f"Hydra composes it before the points of {sweep[0]}, with {group} at its "
+             "default; nothing was run. ") if plain else ""  # fmt: skip
+    if not selecting:  # (the split's first sweep would have no point: 'mia-train -m defense= ...')
+        return (f"{start}{'No' if plain else setting + ': no'} point of {sweep[0]} selects "
+                f"{which}, so the setting would set nothing{'' if plain else '; nothing was run'}"
+                f". Drop it, or select {which} in the points it is for (e.g. "
+                f"{_selecting_example(group, sorted(owners)[0], [p for p, _ in points])})")
+    if not others:
+        if setting.startswith("++") or not (plain or setting.startswith("+")):
+            return None  # (a swept key, KEY=A,B, is set in each point's config: it works)
+        return (f"{start or setting + ': e'}{'E' if start else ''}very point of {sweep[0]} "
+                f"selects {which}: write {shlex.quote(f'++{bare}={value}')} "
+                "(Hydra's force-add: the key goes into the shared config and each point sets "
+                "it)")  # fmt: skip
+
+    def command(points: list[str], *, keep_setting: bool) -> str:
+        words = []
+        for text, o in parsed:
+            if text == sweep[0]:
+                text = f"{group}={','.join(points)}"
+            elif (holding_of := configs_holding(o.key_or_group)) and holding_of[0] == group:
+                if not keep_setting:
+                    continue  # a setting of a config these points do not select
+                # one point: the shared config selects it; several: only ++ sets it there
+                # (a swept key is set in each point's config alone)
+                force = "++" if len(points) > 1 and not o.is_sweep_override() else ""
+                text = f"{force}{o.key_or_group}={text.partition('=')[2]}"
+            elif text.startswith("hydra.mode="):
+                continue
+            words.append(shlex.quote(text))
+        if not any(text.startswith("hydra.sweep.dir=") for text, _ in parsed):
+            words.append(f"hydra.sweep.dir=multirun/{group}")
+        return "mia-train -m " + " ".join(words)
+
+    refused = "" if plain else (
+        "; nothing was run (those points would be refused as they came, after the "
+        "others had trained)" if setting.startswith("++") else
+        "; nothing was run")  # fmt: skip
+    return (f"{start}{'The' if plain else setting + ': the'} points {group}="
+            f"{','.join(others)} of {sweep[0]} do not select {which}, so it cannot be set "
+            f"there{refused}. Run the points that select it and the others as two sweeps into "
+            f"one folder (mia-report of that folder compares them all): "
+            f"{command(selecting, keep_setting=True)}, then "
+            f"{command(others, keep_setting=False)}")  # fmt: skip
+
+
+def _selecting_example(group: str, owner: str, points: Sequence[Any]) -> str:
+    """The sweep of ``group`` whose points each select ``owner`` (a defense added to each
+    point's list: ``'defense=[dp],[dp,label_smoothing]'``; another group: ``model=mlp``)."""
+    import shlex
+
+    if group != "defense":
+        return f"{group}={owner}"
+    lists = []
+    for point in points:
+        names = [str(n) for n in (point if isinstance(point, list) else [point])]
+        lists.append(f"[{','.join([owner, *(n for n in names if n not in ('none', owner))])}]")
+    return shlex.quote(f"defense={','.join(dict.fromkeys(lists))}")
+
+
+def _packaged_glob(group: str, value: Any) -> list[tuple[str, str]] | None:
+    """``(point, text)`` of each packaged config of ``group`` that the glob ``value``
+    (``defense=glob(*)``) selects; ``None`` where ``value`` is no glob."""
+    from hydra.core.override_parser.types import Glob
+
+    from mia_defense.config_keys import packaged_configs
+
+    if not isinstance(value, Glob):
+        return None
+    return [(name, name) for name in value.filter(sorted(packaged_configs(group)))]
