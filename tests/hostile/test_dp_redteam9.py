@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -12,8 +13,17 @@ from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.training.config import TrainConfig
 from mia_defense.training.engine import train_chunk
 
-STATS = {"noise_multiplier": 1.1, "sample_rate": 0.1, "steps": 30, "delta": 1e-4,
-         "epsilon": accounting.epsilon_spent("rdp", ((1.1, 0.1, 30),), 1e-4)}  # fmt: skip
+
+def _stats() -> dict:
+    """A DP model's recorded figures (its ε computed when a test first asks, not while pytest
+    collects the module: Opacus' RDP takes 0.3 s the first time in a process)."""
+    return {"noise_multiplier": 1.1, "sample_rate": 0.1, "steps": 30, "delta": 1e-4,
+            "epsilon": _epsilon()}  # fmt: skip
+
+
+@functools.cache
+def _epsilon() -> float:
+    return accounting.epsilon_spent("rdp", ((1.1, 0.1, 30),), 1e-4)
 
 
 @pytest.mark.parametrize("dataset", [{"standardize": True}, {"normalize": True, "path": "x"}])
@@ -21,7 +31,7 @@ def test_features_scaled_with_the_members_statistics_make_epsilon_invalid(datase
     # dataset.standardize=true computes means and standard deviations over every record,
     # members included, before training: results.json said epsilon_valid: true
     key = next(iter(dataset))
-    privacy = DPSGD(noise_multiplier=1.1).privacy_report([STATS], dataset=dataset)
+    privacy = DPSGD(noise_multiplier=1.1).privacy_report([_stats()], dataset=dataset)
     assert privacy["epsilon_valid"] is False
     reason = privacy["epsilon_invalid_reason"]
     assert reason.startswith(f"dataset.{key}=true: the features were scaled")
@@ -31,7 +41,7 @@ def test_features_scaled_with_the_members_statistics_make_epsilon_invalid(datase
 
 @pytest.mark.parametrize("dataset", [{"standardize": False}, {"normalize": False}, {}])
 def test_features_on_a_fixed_scale_keep_epsilon_valid(dataset):
-    privacy = DPSGD(noise_multiplier=1.1).privacy_report([STATS], dataset=dataset)
+    privacy = DPSGD(noise_multiplier=1.1).privacy_report([_stats()], dataset=dataset)
     assert privacy["epsilon_valid"] is True and "epsilon_invalid_reason" not in privacy
 
 
@@ -130,17 +140,17 @@ def test_a_parameter_the_forward_pass_writes_to_is_refused_under_dp():
 def test_a_recorded_epsilon_its_own_sigma_steps_and_delta_do_not_give_is_not_reported():
     # an edited checkpoint (history stats epsilon 0.01) resumed: results.json reported that
     # model's ε 0.01 (and the run's, had every model's been edited) as a valid guarantee
-    edited = {**STATS, "epsilon": 0.01}
+    edited = {**_stats(), "epsilon": 0.01}
     privacy = accounting.privacy_report([edited, edited], accountant="rdp",
                                         noise_source="seeded", preprocessing="")  # fmt: skip
-    assert privacy["epsilon"] == STATS["epsilon"]  # recomputed from σ, q, steps, δ
-    assert [m["epsilon"] for m in privacy["per_model"]] == [STATS["epsilon"]] * 2
+    assert privacy["epsilon"] == _stats()["epsilon"]  # recomputed from σ, q, steps, δ
+    assert [m["epsilon"] for m in privacy["per_model"]] == [_stats()["epsilon"]] * 2
     assert privacy["epsilon_valid"] is False
     assert "2 model(s) recorded an ε their own σ, q, steps and δ do not give (model 0: 0.01 " \
         "recorded" in privacy["epsilon_invalid_reason"]
-    same = accounting.privacy_report([STATS], accountant="rdp", noise_source="seeded",
+    same = accounting.privacy_report([_stats()], accountant="rdp", noise_source="seeded",
                                      preprocessing="")  # fmt: skip
-    assert same["epsilon_valid"] is True and same["epsilon"] == STATS["epsilon"]
+    assert same["epsilon_valid"] is True and same["epsilon"] == _stats()["epsilon"]
 
 
 def test_a_target_unreachable_at_a_tiny_delta_names_delta_as_a_way_out():
