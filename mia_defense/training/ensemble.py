@@ -127,6 +127,9 @@ def train_ensemble(
     loaded = resumed_chunks(checkpoint_dir, chunks, [all(saved[k] for k in c) for c in chunks],
                             fingerprint=fingerprint)  # fmt: skip
     chunks = [chunk for chunk, done in zip(chunks, loaded, strict=True) if not done]
+    if chunks and expected is not settings:  # every file saved, yet a chunk trains (the
+        # audit's record missing): the settings it trains under must be the saved ones'
+        check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint, settings=settings)
     retrained = {k for chunk in chunks for k in chunk}
     histories: list[ModelHistory | None] = [None] * num
     for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)

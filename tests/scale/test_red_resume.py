@@ -132,3 +132,38 @@ def test_checkpoints_saved_without_their_gradient_canaries_record_train_again(tm
         )
     assert not torch.equal(ensemble.models[0].weight, stale.weight)
     assert "training models 0, 1 again" in caplog.text and "canaries' record" in caplog.text
+
+
+def test_a_complete_folder_whose_chunk_trains_again_keeps_its_saved_settings(tmp_path):
+    """A complete checkpoints folder loads under any train.chunk_size (nothing trains), but a
+    chunk saved without the one-run audit's canary record trains again: under another
+    chunk_size it was trained beside the saved models, and the folder's next run was refused
+    as mixed. Refused before any training, as an incomplete folder is."""
+    import numpy as np
+
+    from mia_defense.audit import DiracCanaryAudit
+    from mia_defense.defenses.dp_stacked import gradient_canaries
+    from mia_defense.errors import ConfigError
+    from mia_defense.training.checkpoints import resume_settings
+    from mia_defense.training.config import TrainConfig
+    from mia_defense.training.ensemble import train_ensemble
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 40)
+    masks = np.zeros((2, 40), dtype=bool)
+    masks[0, :20], masks[1, 20:] = True, True
+    history = ModelHistory(epochs=[EpochRecord(0, 1.0, 0.5, 1.1, 0.4)], stats={})
+    saved = resume_settings(TrainConfig(chunk_size=2))
+    for k in range(2):
+        save_model(checkpoint_path(tmp_path, k), nn.Linear(4, 3), history, fingerprint="f",
+                   settings=saved)
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("model_*.pt")}
+    with gradient_canaries(DiracCanaryAudit(num=2, seed=0)), \
+            pytest.raises(ConfigError, match=r"train.chunk_size: 2 -> 1"):  # fmt: skip
+        train_ensemble(
+            build_model=lambda: nn.Linear(4, 3), x=x, y=y, masks=masks, x_test=x[:8],
+            y_test=y[:8], num_classes=3, config=TrainConfig(epochs=1, chunk_size=1), seed=0,
+            progress=False, checkpoint_dir=tmp_path, fingerprint="f",
+        )
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("model_*.pt")} == before
