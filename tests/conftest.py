@@ -22,6 +22,7 @@ import pytest
 import torch
 import yaml
 from hydra import compose, initialize_config_module
+from hydra._internal import defaults_list as defaults_list_module
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra._internal.config_repository import CachingConfigRepository
 from hydra.core.config_store import ConfigStore
@@ -216,6 +217,21 @@ def _caching_repository_sharing_the_store(self: CachingConfigRepository, delegat
 
 
 CachingConfigRepository.__init__ = _caching_repository_sharing_the_store  # type: ignore[method-assign]
+
+
+def _interpolation_map_where_read(overrides: Any, defaults_list: list, self_added: bool) -> Any:
+    """Hydra's `_create_interpolation_map` (a DictConfig of the choices made so far, built
+    for each config file with a defaults list: 13 ms of a 70 ms composition), only where
+    that defaults list holds an interpolation (``- db: ${...}``): `_create_defaults_tree_impl`
+    reads the map for those entries alone. No packaged file has one; elsewhere ``None``, which
+    nothing reads."""
+    if any(default.is_interpolation() for default in defaults_list):
+        return _create_interpolation_map(overrides, defaults_list, self_added)
+    return None
+
+
+_create_interpolation_map = defaults_list_module._create_interpolation_map
+defaults_list_module._create_interpolation_map = _interpolation_map_where_read
 
 gc.disable()  # while pytest imports the test modules: see pytest_collection_finish
 
