@@ -57,6 +57,9 @@ CANARY_SIZE = 10.0
 # A model's record: what the auditor saw of its canaries (inclusion is drawn again from the
 # seed, never read back), and what it belongs to.
 _RECORD_ARRAYS = ("fingerprint", "position", "model", "sigma", "llr", "known", "sum", "steps")
+# Below this σ, 1/(2σ²) passes 1e279 and a record's ratio may overflow to ±inf or NaN (its
+# chunk is then scored by ``known``, `DiracCanaryAudit.scores`); above it, never.
+_RATIO_MAY_OVERFLOW = 1e-140
 
 
 def record_path(directory: Path, model: int) -> Path:
@@ -267,9 +270,8 @@ class DiracCanaryAudit:
         positions = range(slot.first, slot.first + len(rows))
         return _SavedChunk(
             first=slot.first, included=_included(self.seed, self.num, positions),
-            llr=torch.from_numpy(np.stack([row["llr"] for row in rows]).astype(np.float64)),
-            known=torch.from_numpy(np.stack([row["known"] for row in rows]).astype(np.float64)),
-            sum=torch.from_numpy(np.stack([row["sum"] for row in rows]).astype(np.float64)),
+            **{name: torch.from_numpy(np.stack([row[name] for row in rows]).astype(np.float64))
+               for name in ("llr", "known", "sum")},
             steps=torch.tensor([int(row["steps"]) for row in rows], dtype=torch.long),
             sigma=float(rows[0]["sigma"]),
         )
@@ -297,6 +299,14 @@ class DiracCanaryAudit:
                 f"({', '.join(bad)}): attack.audit_gradient_canaries differs from the run that "
                 f"wrote it, or it is damaged; {fix}"
             )
+        sigma = float(arrays["sigma"])
+        overflows = 0 < sigma < _RATIO_MAY_OVERFLOW  # (its llr may be non-finite)
+        bad = [f"{name} not finite" for name in ("sigma", "llr", "known", "sum")
+               if not (name == "llr" and overflows) and not np.isfinite(arrays[name]).all()]
+        bad += [f"{name} below 0" for name in ("sigma", "steps") if arrays[name] < 0]
+        if bad:
+            raise DataError(f"gradient canaries' record {path} holds what no run writes "
+                            f"({', '.join(bad)}): it is damaged; {fix}")
         theirs = (str(arrays["fingerprint"]), int(arrays["model"]), int(arrays["position"]))
         ours = (fingerprint, model, position)
         if theirs != ours:

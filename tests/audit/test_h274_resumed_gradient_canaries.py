@@ -104,12 +104,21 @@ def test_a_chunks_record_is_read_back_as_it_was_seen(tmp_path, caplog):
     ("bytes", "corrupt or not an .npz"),
     ("fingerprint", "was written for another model"),
     ("canaries", "no record of a model with 30 canaries"),
+    (("llr", np.nan), r"holds what no run writes \(llr not finite\): it is damaged"),
+    (("sum", np.inf), r"\(sum not finite\)"),
+    (("sigma", -1.0), r"\(sigma below 0\)"),
+    (("steps", -5), r"\(steps below 0\)"),
 ])  # fmt: skip
 def test_a_damaged_or_foreign_record_is_refused_naming_it(tmp_path, damage, said):
     _recorded(tmp_path)
     path = tmp_path / "canaries_0000.npz"
     if damage == "bytes":
         path.write_bytes(path.read_bytes()[:40])
+    elif isinstance(damage, tuple):  # (a value written over one of the record's own)
+        name, value = damage
+        arrays = dict(np.load(path))
+        arrays[name] = np.full_like(arrays[name], value)
+        np.savez(path, **arrays)
     again = DiracCanaryAudit(num=30 if damage == "canaries" else 20, seed=3)
     fingerprint = "g" if damage == "fingerprint" else "f"
     with pytest.raises(DataError, match=said) as raised:
