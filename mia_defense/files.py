@@ -4,6 +4,7 @@ content or its complete new content) and reading .npz arrays without unpickling.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import io
 import math
@@ -26,6 +27,7 @@ from mia_defense.errors import DataError
 __all__ = [
     "LFS_POINTER",
     "MAX_JSON_DEPTH",
+    "RUN_FOLDER_SETTING",
     "atomic_write",
     "events_write",
     "gib",
@@ -39,6 +41,7 @@ __all__ = [
     "require_readable",
     "require_regular_file",
     "require_zip",
+    "run_folder_advice",
     "shared_array_name",
     "stale_temp_files",
     "write_advice",
@@ -62,6 +65,12 @@ _NPZ_MEMORY_FRACTION = 0.8
 # Every reader walks it recursively, several frames a level: at 900 levels the config
 # comparison of a resumed run or mia-attack hit Python's recursion limit (a traceback).
 MAX_JSON_DEPTH = 100
+
+# The setting that chooses the folder a run writes in, named by the advice of a write that
+# failed there (`run_folder_advice`): mia-train sets hydra.sweep.dir for the points of a
+# sweep, whose folders hydra.sweep.dir chooses (their hydra.run.dir is not read).
+RUN_FOLDER_SETTING: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "run_folder_setting", default="hydra.run.dir")
 
 
 def json_depth(value: Any) -> int:
@@ -94,6 +103,16 @@ def write_advice(exc: BaseException, *, fix: str, where: str) -> str:
     return fix
 
 
+def run_folder_advice(exc: BaseException) -> str:
+    """`write_advice` for a write into a run's folder that failed with ``exc``: choose a
+    writable run directory, naming the setting that chooses it (`RUN_FOLDER_SETTING`:
+    ``hydra.run.dir=...`` of a single run, ``hydra.sweep.dir=...`` of a sweep's point)."""
+    setting = RUN_FOLDER_SETTING.get()
+    kind = "sweep" if setting == "hydra.sweep.dir" else "run"
+    return write_advice(exc, fix=f"choose a writable {kind} directory ({setting}=...)",
+                        where=f"{setting}=...")
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write(handle)`` on a temporary file beside ``path``, then rename it into place.
 
@@ -120,8 +139,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         _sync_directory(path.parent)
     except OSError as exc:
         _discard(tmp)
-        advice = write_advice(exc, fix="choose a writable run directory (hydra.run.dir=...)",
-                              where="hydra.run.dir=...")  # fmt: skip
+        advice = run_folder_advice(exc)
         error = DataError(f"{path}: cannot write it ({exc.strerror or exc}); {advice}")
         error.reason = str(exc.strerror or exc)
         error.errno = exc.errno  # (for `write_advice` of a caller's own words)

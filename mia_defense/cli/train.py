@@ -636,6 +636,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.cli.build import claimed_run, format_table
     from mia_defense.collector import collect_from_here
     from mia_defense.experiment import below_chance_cause, fpr_key, run_experiment
+    from mia_defense.files import RUN_FOLDER_SETTING
     from mia_defense.report.objectives import check_objective_names, inverted_scores, objectives
     from mia_defense.threads import one_thread
     from mia_defense.tracking import read_json
@@ -646,6 +647,9 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         _SWEEP_RUNS.append(run_dir)
     fprs = sorted(float(f) for f in cfg.attack.fprs)
     names = [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(fprs[0])}"]]
+    # a write that fails names the setting that chooses this run's folder (a sweep's point's)
+    setting = RUN_FOLDER_SETTING.set(
+        "hydra.sweep.dir" if HydraConfig.get().mode == RunMode.MULTIRUN else "hydra.run.dir")
     try:
         check_objective_names(names, fprs=fprs)  # a TPR at an FPR the attacks measure
         one_thread()
@@ -706,6 +710,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         end_interrupted(log, "interrupted; run the same command again to resume")
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
+        RUN_FOLDER_SETTING.reset(setting)
     missing = [name for name, value in zip(names, values, strict=True) if math.isnan(value)]
     if missing and HydraConfig.get().mode == RunMode.MULTIRUN:
         # Optuna takes a NaN as a failure it raises on, and Hydra's Optuna sweeper then

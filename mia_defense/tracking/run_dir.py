@@ -26,7 +26,7 @@ from typing import Any
 
 from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import remove_stale_temp_files, write_advice
+from mia_defense.files import remove_stale_temp_files, run_folder_advice
 from mia_defense.tracking.artifacts import (
     DIGESTED_FOLDERS,
     MAX_CHECKED_CHECKPOINT,
@@ -258,8 +258,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
             os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(),
                       0)  # fmt: skip
         except OSError as exc:  # (a full disk: a traceback)
-            advice = write_advice(exc, fix="choose a writable run directory (hydra.run.dir=...)",
-                                  where="hydra.run.dir=...")  # fmt: skip
+            advice = run_folder_advice(exc)
             raise DataError(
                 f"{run_dir / LOCK}: cannot write it ({exc.strerror or exc}); {advice}"
             ) from None

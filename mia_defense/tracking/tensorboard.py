@@ -22,7 +22,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from mia_defense.attacks.runner import AttackResult
 from mia_defense.errors import DataError
-from mia_defense.files import events_write, write_advice
+from mia_defense.files import events_write, run_folder_advice
 from mia_defense.tracking.figures import (
     class_figure,
     curve_styles,
@@ -333,8 +333,7 @@ def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
             finally:
                 writer.close()
     except OSError as exc:
-        advice = write_advice(exc, fix="choose a writable run directory (hydra.run.dir=...)",
-                              where="hydra.run.dir=...")  # fmt: skip
+        advice = run_folder_advice(exc)
         raise DataError(
             f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); {advice}"
         ) from None
