@@ -439,6 +439,21 @@ def _refuse_non_binary(x: np.ndarray, *, where: Callable[[int, int], str], datas
             )
 
 
+def _refuse_unlabelled(file: Path, x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse a Purchase100 text file of 600 columns of 0/1 values: the 600 features without
+    the label column. Its first feature was read as the label, so it loaded as 599 features
+    and labels 0/1, and trained on 2 of the 100 classes with a warning only."""
+    if np.ndim(x) != 2 or x.shape[1] != PURCHASE_FEATURES - 1 or not np.isin(y, (0, 1)).all():
+        return
+    raise DataError(
+        f"{file}: {PURCHASE_FEATURES} columns of 0/1 values per line, where dataset_purchase "
+        f"has {PURCHASE_FEATURES + 1}: the label (1..100), then the {PURCHASE_FEATURES} "
+        "features: the label column is missing (the features alone?); put each customer's "
+        "label first on its line, or save the features and labels with np.savez("
+        "'purchase100.npz', features=X, labels=y) and point dataset.path at that file"
+    )
+
+
 _PURCHASE_EXPECTED = (
     "dataset_purchase (text: label 1..100 then 600 comma-separated 0/1 features per line) or "
     "an .npz with 'features' [N, 600] and 'labels' [N]"
@@ -532,7 +547,8 @@ def load_purchase100(
         seed: the run's seed.
     """
     file = _purchase_source(path, label_base=label_base, max_samples=max_samples, seed=seed)
-    if _is_npz(file):
+    npz = _is_npz(file)
+    if npz:
         x, y = _read_npz(file, x_key=None, y_key=None, setting=("path", "path"))
 
         def where(i: int, j: int) -> str:
@@ -553,6 +569,8 @@ def load_purchase100(
         )
     _refuse_non_binary(x, where=where, dataset="Purchase100",
                        expected="dataset_purchase (or an .npz of it)")
+    if not npz:
+        _refuse_unlabelled(file, x, y)
     data = finish_dataset(
         x, y, name="purchase100", source=str(file), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,
