@@ -31,6 +31,7 @@ __all__ = [
     "atomic_write",
     "events_write",
     "gib",
+    "held_folder",
     "json_depth",
     "lfs_placeholder",
     "lfs_pointer_at",
@@ -38,6 +39,7 @@ __all__ = [
     "npz_member_bytes",
     "npz_member_shape",
     "remove_stale_temp_files",
+    "require_held",
     "require_readable",
     "require_regular_file",
     "require_zip",
@@ -129,6 +131,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     stem = path.name.encode(errors="surrogateescape")[:_TMP_STEM_BYTES]
     stem_text = stem.decode(errors="ignore")
     tmp = path.with_name(f".{stem_text}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # _TMP_NAME
+    require_held(path)  # (a run's folder removed: not made again without its lock)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
@@ -139,6 +142,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         _sync_directory(path.parent)
     except OSError as exc:
         _discard(tmp)
+        require_held(path)  # (removed while it was written: said as such)
         advice = run_folder_advice(exc)
         error = DataError(f"{path}: cannot write it ({exc.strerror or exc}); {advice}")
         error.reason = str(exc.strerror or exc)
@@ -147,6 +151,50 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         _discard(tmp)
         raise
+
+
+# The folders this process holds by a lock file (`held_folder`): (absolute path, lock file's
+# name, its open descriptor), checked by `require_held` before each write into them.
+_HELD: list[tuple[str, str, int]] = []
+
+
+@contextlib.contextmanager
+def held_folder(folder: Path, *, lock: str, fd: int) -> Iterator[None]:
+    """While the body runs, ``folder`` is this process's by the lock file ``lock`` in it,
+    open as ``fd`` (`mia_defense.tracking.run_dir.claim_run_dir`): `atomic_write` refuses to
+    write into it once that file is gone (`require_held`)."""
+    entry = (os.path.abspath(folder), lock, fd)
+    _HELD.append(entry)
+    try:
+        yield
+    finally:
+        _HELD.remove(entry)
+
+
+def require_held(path: Path) -> None:
+    """A `DataError` when ``path`` lies in a folder this process holds (`held_folder`) whose
+    lock file is no longer the one it holds: the folder was removed (``rm -rf`` while the run
+    trained) or moved, or another run made it anew. The run's next write made the folder
+    again, without its lock and its log, and the run ended 'complete' in it. One ``stat``
+    per write into a held folder; nothing when none is held."""
+    if not _HELD:
+        return
+    target = os.path.abspath(path)
+    for folder, lock, fd in _HELD:
+        if target != folder and not target.startswith(folder.rstrip(os.sep) + os.sep):
+            continue
+        try:
+            now, held = os.stat(os.path.join(folder, lock)), os.fstat(fd)
+            same = (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
+        except OSError:
+            same = False
+        if not same:
+            raise DataError(
+                f"{folder}: the run folder was removed or moved while this run was writing it "
+                f"(its {lock} is gone, or is another run's), so {path} was not written: "
+                "nothing more of this run goes there. Run the same command again to run it "
+                "anew (a folder moved away keeps what the run had saved)"
+            )
 
 
 def stale_temp_files(

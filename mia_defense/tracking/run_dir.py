@@ -26,7 +26,7 @@ from typing import Any
 
 from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import remove_stale_temp_files, run_folder_advice
+from mia_defense.files import held_folder, remove_stale_temp_files, run_folder_advice
 from mia_defense.tracking.artifacts import (
     DIGESTED_FOLDERS,
     MAX_CHECKED_CHECKPOINT,
@@ -264,7 +264,8 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
             ) from None
         if locked:  # (without a lock another run may be writing here, maybe on another host)
             _remove_stale_temp_files(run_dir)
-        yield run_dir
+        with held_folder(run_dir, lock=LOCK, fd=fd):  # (its writes stop once it is removed)
+            yield run_dir
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 

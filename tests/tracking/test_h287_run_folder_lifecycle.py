@@ -1,0 +1,42 @@
+"""A single run's folder while the run holds it (h287): removed (``rm -rf`` while mia-train
+trained), moved, or made anew by another run, it was made again by the run's next write,
+without its .lock and its log lines, and the run ended 'complete' there (exit 0). Now the
+write is refused, naming the folder, and nothing is made."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from mia_defense.errors import DataError
+from mia_defense.files import atomic_write
+from mia_defense.tracking.run_dir import claim_run_dir, mark_run
+
+
+@pytest.mark.parametrize("how", ["removed", "moved", "made anew by another run"])
+def test_a_run_folder_gone_while_held_is_not_made_again(tmp_path, how):
+    run_dir = tmp_path / "run"
+    with claim_run_dir(run_dir):
+        mark_run(run_dir, status="running", config={"a": 1}, data_fingerprint=None)
+        if how == "moved":
+            os.rename(run_dir, tmp_path / "kept")
+        else:
+            shutil.rmtree(run_dir)
+        if how == "made anew by another run":
+            claim = claim_run_dir(run_dir)
+            claim.__enter__()
+        for path in (run_dir / "results.json", run_dir / "checkpoints" / "model_0000.pt"):
+            with pytest.raises(DataError, match="the run folder was removed or moved while "
+                               "this run was writing it") as exc:
+                atomic_write(path, lambda handle: handle.write(b"x"))
+            assert str(exc.value).startswith(f"{run_dir}: ") and str(path) in str(exc.value)
+        if how == "made anew by another run":
+            claim.__exit__(None, None, None)
+            assert sorted(os.listdir(run_dir)) == [".lock"]  # (the other run's alone)
+        else:
+            assert not os.path.lexists(run_dir)
+    if how == "moved":  # what the run had written stays where it was moved
+        assert sorted(os.listdir(tmp_path / "kept")) == [".lock", "results.json"]
+    atomic_write(tmp_path / "elsewhere.json", lambda handle: handle.write(b"x"))  # (no claim)
