@@ -464,12 +464,72 @@ def read_regular(path: Path, *, what: str = "reading the file") -> bytes:
     return data
 
 
+class _Streams(io.RawIOBase):
+    """The bzip2 or xz file ``raw`` decompressed: its streams one after another, as
+    bz2.BZ2File and lzma.LZMAFile read them, zero bytes after a stream skipped as padding
+    (as gzip skips them). Other bytes after a stream that start no stream are refused
+    (`_trailing`): those two readers ignored them without a word, where gzip refuses them."""
+
+    def __init__(self, raw: BinaryIO, *, new: Callable[[], Any],
+                 magic: bytes | re.Pattern[bytes], path: Path, kind: str) -> None:
+        super().__init__()
+        self._raw, self._new, self._magic, self._path, self._kind = raw, new, magic, path, kind
+        self._decompressor = new()
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._done:
+            if self._decompressor.eof:
+                rest = self._next_stream(self._decompressor.unused_data)
+                if not rest:
+                    self._done = True
+                    break
+                self._decompressor = self._new()
+            elif self._decompressor.needs_input:
+                rest = self._raw.read(1 << 16)
+                if not rest:
+                    raise EOFError("Compressed file ended before the end-of-stream marker "
+                                   "was reached")
+            else:
+                rest = b""
+            data = self._decompressor.decompress(rest, len(view))
+            if data:
+                view[: len(data)] = data
+                return len(data)
+        return 0
+
+    def _next_stream(self, rest: bytes) -> bytes:
+        """The first bytes of the stream after the one that ended, ``rest`` the bytes read
+        past its end; b"" at the end of the file (zero bytes skipped as padding)."""
+        rest = rest.lstrip(b"\0")
+        while len(rest) < 16 and (more := self._raw.read(1 << 16)):
+            rest = (rest + more).lstrip(b"\0")
+        if rest and not _opens(rest, self._magic):
+            raise _trailing(self._path, self._kind)
+        return rest
+
+
+def _trailing(path: Path, kind: str) -> DataError:
+    return DataError(
+        f"{path}: bytes after the end of its {kind}-compressed data that start no other "
+        f"{kind} stream: the file is corrupt, or something was appended to it; download or "
+        "copy it again"
+    )
+
+
+_XZ_MAGIC = b"\xfd7zXZ\x00"
 # The compressed formats a text file is read through, by their first bytes: a data.csv.gz,
 # .csv.bz2 or .csv.xz is read as the text it holds (a .tar.* names its tar archive).
-_COMPRESSED: dict[bytes | re.Pattern[bytes], tuple[str, Callable[[BinaryIO], Any]]] = {
-    GZIP_MAGIC: ("gzip", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
-    _BZIP2_MAGIC: ("bzip2", lambda raw: bz2.BZ2File(raw, mode="rb")),
-    b"\xfd7zXZ\x00": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),
+_COMPRESSED: dict[bytes | re.Pattern[bytes], tuple[str, Callable[[BinaryIO, Path], Any]]] = {
+    GZIP_MAGIC: ("gzip", lambda raw, path: gzip.GzipFile(fileobj=raw, mode="rb")),
+    _BZIP2_MAGIC: ("bzip2", lambda raw, path: io.BufferedReader(_Streams(
+        raw, new=bz2.BZ2Decompressor, magic=_BZIP2_MAGIC, path=path, kind="bzip2"))),
+    _XZ_MAGIC: ("xz", lambda raw, path: io.BufferedReader(_Streams(
+        raw, new=lzma.LZMADecompressor, magic=_XZ_MAGIC, path=path, kind="xz"))),
 }
 
 
@@ -487,7 +547,7 @@ def _open_compressed(handle: BinaryIO, *, path: Path, size: int) -> tuple[str, B
     handle.seek(0)
     for magic, (kind, opener) in _COMPRESSED.items():
         if _opens(head, magic):
-            return kind, opener(read_as_opened(handle, path=path, size=size))
+            return kind, opener(read_as_opened(handle, path=path, size=size), path)
     raise ValueError(f"{path}: not a compressed file")  # callers ask `compression` first
 
 
@@ -497,6 +557,12 @@ def _decompression_errors(path: Path, kind: str) -> Iterator[None]:
         yield
     except MiaDefenseError:
         raise
+    except gzip.BadGzipFile as exc:
+        if str(exc).startswith("Not a gzipped file"):  # (its magic was checked: what follows
+            raise _trailing(path, kind) from exc       # a member starts no other)
+        raise DataError(
+            f"{path}: truncated or corrupt {kind} file ({exc}); download or copy it again"
+        ) from exc
     except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # bz2's are OSErrors
         raise DataError(
             f"{path}: truncated or corrupt {kind} file ({exc}); download or copy it again"

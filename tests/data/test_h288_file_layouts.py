@@ -1,16 +1,21 @@
 """Files of the wrong layout that loaded as something else (helper 288).
 
 A Purchase100 text file of the 600 features alone (no label column) loaded as 599 features
-with labels 0/1, with only a warning that 2 of the 100 classes had samples."""
+with labels 0/1, with only a warning that 2 of the 100 classes had samples. A .csv.bz2 or
+.csv.xz with bytes after its compressed stream loaded without a word (bz2.BZ2File and
+lzma.LZMAFile ignore them), where a .csv.gz with the same was refused."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import re
 
 import numpy as np
 import pytest
 
-from mia_defense.data import load_purchase100
+from mia_defense.data import load_csv, load_purchase100
 from mia_defense.errors import DataError
 
 
@@ -23,3 +28,18 @@ def test_a_purchase100_file_without_its_label_column_is_refused(tmp_path):
                        r"then the 600 features: the label column is missing"):
         load_purchase100(path=path)
 
+
+_CSV = "a,b,y\n" + "".join(f"{i % 5},{i % 3},{i % 2}\n" for i in range(40))
+
+
+@pytest.mark.parametrize(("module", "kind", "suffix"),
+                         [(gzip, "gzip", "gz"), (bz2, "bzip2", "bz2"), (lzma, "xz", "xz")])
+def test_bytes_after_the_compressed_stream_are_refused(tmp_path, module, kind, suffix):
+    path = tmp_path / f"data.csv.{suffix}"
+    packed = module.compress(_CSV.encode())
+    path.write_bytes(packed + b"\0" * 8 + module.compress(b"1,2,0\n"))  # padding, a stream
+    assert len(load_csv(path=path, label_column="y")) == 41
+    path.write_bytes(packed + b"\0\0appended")
+    with pytest.raises(DataError, match=re.escape(str(path)) + rf": bytes after the end of "
+                       rf"its {kind}-compressed data that start no other {kind} stream"):
+        load_csv(path=path, label_column="y")
