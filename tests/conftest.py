@@ -13,7 +13,7 @@ import os
 import pickle
 import shutil
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -356,3 +356,46 @@ def _optuna_sweep(cwd: Path) -> Path:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return cwd / "optuna"
+
+
+class SweepEnd:
+    """A sweep's end (`mia_defense.cli.train.SweepSummary`) in a test, with none of an earlier
+    sweep's bookkeeping in this worker: the points mia-train ran, refused and saw diverge,
+    what launchers handed back (`mia_defense.cli.sweep_refusals`) and the sweep in progress."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import mia_defense.cli.sweep_refusals as refusals
+        import mia_defense.cli.train as cli
+
+        for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED", "_SWEEP_SUMMARY"):
+            monkeypatch.setattr(cli, name, [])
+        monkeypatch.setattr(refusals, "_RETURNED", [])
+        monkeypatch.setattr(refusals, "_LAUNCHED", set())
+        self._cli = cli
+
+    def start(
+        self, root: Path, *, task: Sequence[str] = (), runs: Sequence[Path] = (),
+        failed: Sequence[tuple[Path, str]] = (),
+    ) -> tuple[Any, DictConfig]:
+        """``(summary, config)`` of a sweep of the overrides ``task`` in ``root``, started
+        (``on_multirun_start``), its points ``runs`` run in this process and ``failed``
+        refused there (with what was said)."""
+        cli = self._cli
+        cli._SWEEP_RUNS[:], cli._SWEEP_FAILED[:] = list(runs), list(failed)
+        config = OmegaConf.create({"hydra": {"sweep": {"dir": str(root)},
+                                             "sweeper": {"params": None},
+                                             "overrides": {"task": list(task)}}})  # fmt: skip
+        summary = cli.SweepSummary()
+        summary.on_multirun_start(config)
+        return summary, config
+
+    def end(self, root: Path, **points: Any) -> None:
+        """`start` a sweep in ``root`` and end it (``on_multirun_end``) at once."""
+        summary, config = self.start(root, **points)
+        summary.on_multirun_end(config)
+
+
+@pytest.fixture
+def sweep_end(monkeypatch: pytest.MonkeyPatch) -> SweepEnd:
+    """See `SweepEnd`."""
+    return SweepEnd(monkeypatch)

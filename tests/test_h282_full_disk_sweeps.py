@@ -21,29 +21,19 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-import mia_defense.cli.sweep_refusals as refusals
 import mia_defense.cli.train as cli
 from mia_defense.errors import DataError
 from mia_defense.tracking import write_json
 
 
 def test_a_point_that_could_not_record_its_failure_is_not_said_to_be_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep_end
 ) -> None:
     trained, in_use, refused = (tmp_path / name for name in ("a", "b", "c"))
     said = {trained: "DataError: a/observations.npz: cannot write it (No space left on device)",
             in_use: "ConfigError: b is in use by pid 1 on host; wait for that run to end",
             refused: "ConfigError: c: train.lr=-1 must be > 0"}  # fmt: skip
-    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(said))
-    monkeypatch.setattr(cli, "_SWEEP_FAILED", list(said.items()))
-    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
-    monkeypatch.setattr(refusals, "_RETURNED", [])
-    monkeypatch.setattr(refusals, "_LAUNCHED", set())
-    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
-                                         "sweeper": {"params": None},
-                                         "overrides": {"task": []}}})  # fmt: skip
-    summary = cli.SweepSummary()
-    summary.on_multirun_start(config)
+    summary, config = sweep_end.start(tmp_path, runs=list(said), failed=list(said.items()))
     for run_dir in (trained, in_use):  # (b's is the run that held it: killed since)
         write_json(run_dir / "results.json", {"status": "running", "config": {}})
     summary.on_multirun_end(config)
@@ -212,26 +202,16 @@ def _full_at(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_sweep_record_written_after_the_runs_on_a_full_disk_is_one_line(
-    tmp_path, monkeypatch, capsys
+    tmp_path, monkeypatch, capsys, sweep_end
 ):
     # Optuna's sweeper writes optimization_results.yaml after the trials (OmegaConf.save,
     # in place): on a full disk an OSError traceback, exit 1, the sweep's end unsaid (by
     # hand: a 4M tmpfs filled as the trial's results.json said complete)
     record = tmp_path / "optimization_results.yaml"
-    _full_at(record.name, monkeypatch)
-    with pytest.raises(OSError) as raised:
+    with monkeypatch.context() as full, pytest.raises(OSError) as raised:
+        _full_at(record.name, full)
         OmegaConf.save(OmegaConf.create({"name": "optuna"}), f"{tmp_path}/{record.name}")
-    monkeypatch.undo()
-    monkeypatch.setattr(cli, "_SWEEP_RUNS", [])
-    monkeypatch.setattr(cli, "_SWEEP_FAILED", [])
-    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
-    monkeypatch.setattr(refusals, "_RETURNED", [])
-    monkeypatch.setattr(refusals, "_LAUNCHED", set())
-    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
-                                         "sweeper": {"params": None},
-                                         "overrides": {"task": []}}})  # fmt: skip
-    summary = cli.SweepSummary()
-    summary.on_multirun_start(config)
+    sweep_end.start(tmp_path)
     with pytest.raises(SystemExit) as stopped:
         cli._end_sweep_unrecorded(raised.value)
     assert stopped.value.code == 2

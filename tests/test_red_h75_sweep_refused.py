@@ -6,9 +6,9 @@ ended on the sweeper's "Return value must be ... Got 'None'" lines."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from omegaconf import OmegaConf
 
 import mia_defense.cli.train as cli
 from tests.helpers import mia_train
@@ -29,52 +29,44 @@ def test_optuna_no_completed_trial_is_recognised() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_earlier_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_earlier_sweep(sweep_end) -> None:
     """What the launchers of an earlier sweep in this pytest worker handed back (a point of
     an in-process ``mia-train -m`` refused) is not this sweep's: kept, it made "every run of
     this sweep was refused (3 of 3" of two refusals, as tests ran under -n 2."""
-    import mia_defense.cli.sweep_refusals as refusals
-
-    monkeypatch.setattr(refusals, "_RETURNED", [])
-    monkeypatch.setattr(refusals, "_LAUNCHED", set())
 
 
-def _summary_end(tmp_path: Path, capsys: pytest.CaptureFixture[str], *, out: bool = False) -> str:
-    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
-                                         "sweeper": {"params": None},
-                                         "overrides": {"task": []}}})  # fmt: skip
-    summary = cli.SweepSummary()
-    summary.on_multirun_start(config)
-    summary.on_multirun_end(config)
+def _summary_end(
+    sweep_end, tmp_path: Path, capsys: pytest.CaptureFixture[str], *, out: bool = False,
+    **points: Any,
+) -> str:
+    """What the end of a sweep in ``tmp_path`` of ``points`` (`SweepEnd.start`'s) says on
+    stderr (with stdout first where ``out``)."""
+    sweep_end.end(tmp_path, **points)
     said = capsys.readouterr()
     return said.out + said.err if out else said.err
 
 
 def test_every_point_refused_is_said_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep_end
 ) -> None:
     runs = [tmp_path / "a", tmp_path / "b"]
-    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
-    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(run, f"ConfigError: {run.name} bad")
-                                               for run in runs])  # fmt: skip
-    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
-    err = _summary_end(tmp_path, capsys)
+    err = _summary_end(sweep_end, tmp_path, capsys, runs=runs,
+                       failed=[(run, f"ConfigError: {run.name} bad") for run in runs])
     assert "every run of this sweep was refused (2 of 2" in err
     assert err.strip().endswith("the first refusal: ConfigError: a bad")
 
 
 def test_a_sweep_with_a_run_not_refused_does_not_say_every_one_was(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep_end
 ) -> None:
     runs = [tmp_path / "a", tmp_path / "b"]
-    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
-    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(runs[0], "ConfigError: a bad")])
-    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
-    assert "every run of this sweep was refused" not in _summary_end(tmp_path, capsys)
+    err = _summary_end(sweep_end, tmp_path, capsys, runs=runs,
+                       failed=[(runs[0], "ConfigError: a bad")])
+    assert "every run of this sweep was refused" not in err
 
 
 def test_a_point_that_failed_after_saving_models_is_not_said_to_be_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep_end
 ) -> None:
     """A point whose disk filled up as it wrote its results (a DataError after its models
     were saved: results.json says failed) ended the sweep with 'every run of this sweep was
@@ -83,11 +75,8 @@ def test_a_point_that_failed_after_saving_models_is_not_said_to_be_refused(
 
     runs = [tmp_path / "a", tmp_path / "b"]
     write_json(runs[0] / "results.json", {"status": "failed", "config": {}})
-    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
-    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(run, f"DataError: {run.name}: disk full")
-                                               for run in runs])  # fmt: skip
-    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
-    err = _summary_end(tmp_path, capsys, out=True)
+    err = _summary_end(sweep_end, tmp_path, capsys, out=True, runs=runs,
+                       failed=[(run, f"DataError: {run.name}: disk full") for run in runs])
     assert "every run of this sweep was refused" not in err
     refused, failed = err.split("1 run(s) of this sweep were refused")[1].split(
         "1 run(s) of this sweep failed after they began")  # fmt: skip
@@ -128,20 +117,18 @@ def test_optuna_search_with_no_finished_trial_ends_without_traceback(tmp_path: P
 
 
 def test_the_tradeoff_report_is_named_only_where_a_run_completed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep_end
 ) -> None:
     """A sweep whose every run was refused ended with 'tradeoff report: mia-report DIR', a
     command that then said there was no finished run to rank."""
     from mia_defense.tracking import write_json
 
     runs = [tmp_path / "a", tmp_path / "b"]
-    monkeypatch.setattr(cli, "_SWEEP_RUNS", list(runs))
-    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(run, f"ConfigError: {run.name} bad")
-                                               for run in runs])  # fmt: skip
-    monkeypatch.setattr(cli, "_SWEEP_DIVERGED", [])
-    said = _summary_end(tmp_path, capsys, out=True)
+    said = _summary_end(sweep_end, tmp_path, capsys, out=True, runs=runs,
+                        failed=[(run, f"ConfigError: {run.name} bad") for run in runs])
     assert "sweep directory:" in said and "tradeoff report:" not in said
 
     write_json(runs[0] / "results.json", {"status": "complete", "config": {}})
-    monkeypatch.setattr(cli, "_SWEEP_FAILED", [(runs[1], "ConfigError: b bad")])
-    assert "tradeoff report:" in _summary_end(tmp_path, capsys, out=True)
+    said = _summary_end(sweep_end, tmp_path, capsys, out=True, runs=runs,
+                        failed=[(runs[1], "ConfigError: b bad")])
+    assert "tradeoff report:" in said

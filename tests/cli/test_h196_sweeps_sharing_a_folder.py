@@ -23,19 +23,11 @@ ERROR = "[2026-12-05 05:00:00,000][mia_defense.cli.train][ERROR] - ConfigError: 
 
 
 @pytest.fixture
-def sweep(tmp_path, monkeypatch):
+def sweep(tmp_path, sweep_end):
     """A sweep in ``tmp_path`` started (SweepSummary.on_multirun_start), then a point of
     another sweep sharing the folder refused and one diverged; ``end(ours, launched)`` ends
     it with ``ours`` run in this process and ``launched`` handed back by a launcher."""
-    for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED"):
-        monkeypatch.setattr(cli, name, [])
-    monkeypatch.setattr(refusals, "_LAUNCHED", set())
-    monkeypatch.setattr(refusals, "_RETURNED", [])
-    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)},
-                                         "sweeper": {"params": None},
-                                         "overrides": {"task": ["train.lr=0.1,0.05"]}}})
-    summary = cli.SweepSummary()
-    summary.on_multirun_start(config)
+    summary, config = sweep_end.start(tmp_path, task=["train.lr=0.1,0.05"])
     other = tmp_path / "train.lr=-1"
     other.mkdir()
     (other / "train.log").write_text(ERROR.format("train.lr=-1: must be a finite number > 0"))

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
-import mia_defense.cli.train as cli
 from mia_defense.attacks.runner import EvaluationConfig, evaluate
 from mia_defense.errors import DataError
 from mia_defense.tracking import write_json
@@ -43,25 +41,13 @@ def _run(run_dir, defense):
                                           "defense": {}, "headline": headline})  # fmt: skip
 
 
-def _end_sweep(root, monkeypatch):
-    """SweepSummary's end of a multirun over ``defense`` in ``root`` (no run of its own)."""
-    for name in ("_SWEEP_RUNS", "_SWEEP_FAILED", "_SWEEP_DIVERGED"):
-        monkeypatch.setattr(cli, name, [])
-    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(root)},
-                                         "sweeper": {"params": None},
-                                         "overrides": {"task": ["defense=none,weight_decay"]}}})
-    summary = cli.SweepSummary()
-    summary.on_multirun_start(config)
-    summary.on_multirun_end(config)
-
-
-def test_the_sweeps_experiment_config_is_a_named_run_not_dot(tmp_path, monkeypatch, capsys):
+def test_the_sweeps_experiment_config_is_a_named_run_not_dot(tmp_path, sweep_end, capsys):
     root = tmp_path / "sweep"
     _run(root / "defense=none", "none")
     _run(root / "defense=weight_decay", "weight_decay")
     # what an earlier version wrote in the sweep directory: replaced, not kept beside
     write_experiment(root, sessions_under(root), swept=[])
-    _end_sweep(root, monkeypatch)
+    sweep_end.end(root, task=["defense=none,weight_decay"])  # (no run of its own)
     assert "tensorboard --logdir" in capsys.readouterr().out
     assert not list(root.glob("events.out.tfevents.*"))
     assert len(list((root / SWEEP_EXPERIMENT_DIR).glob("events.out.tfevents.*"))) == 1
