@@ -149,13 +149,25 @@ def guard_log_files(failed: list[str]) -> None:
             _escape_unencodable(handler)
 
 
+# The error each log file failed with (`_log_file_failed`), by its name: what
+# `log_files_failed` advises.
+_FAILED_WITH: dict[str, BaseException | None] = {}
+
+
 def log_files_failed(failed: list[str]) -> str:
-    """The line that ends a tool whose log files ``failed`` (`guard_log_files`)."""
+    """The line that ends a tool whose log files ``failed`` (`guard_log_files`), with what to
+    do about the last one's error (`write_advice`: a file past ``ulimit -f``, EFBIG, was told
+    to free disk space)."""
+    from mia_defense.files import write_advice
+
+    advice = write_advice(_FAILED_WITH.get(failed[-1]) if failed else None,
+                          fix="point hydra.job_logging.handlers.file.filename at a writable "
+                          "file (hydra/job_logging=disabled: no log file)",
+                          where="hydra.job_logging.handlers.file.filename=...")  # fmt: skip
     return (f"DataError: the log file(s) {', '.join(dict.fromkeys(failed))} could not be "
             "written (see above): the log lines from then on went to the console only, so "
             "this ends as failed; the run's results (results.json) are complete where it "
-            "says. Free space there or point hydra.job_logging.handlers.file.filename at a "
-            "writable file (hydra/job_logging=disabled: no log file)")
+            f"says. {advice[:1].upper()}{advice[1:]}")
 
 
 def _escape_unencodable(handler: logging.FileHandler) -> None:
@@ -181,6 +193,7 @@ def _log_file_failed(
         handler.close()
     reason = error.strerror if isinstance(error, OSError) and error.strerror else error
     failed.append(handler.baseFilename)
+    _FAILED_WITH[handler.baseFilename] = error
     with contextlib.suppress(Exception):
         print(f"DataError: cannot write the log file {handler.baseFilename} ({reason}); its "
               "log lines go to the console only from here on", file=sys.stderr)  # fmt: skip

@@ -5,6 +5,9 @@ write is refused, naming the folder, and nothing is made."""
 
 from __future__ import annotations
 
+import errno
+import io
+import logging
 import os
 import shutil
 
@@ -40,3 +43,36 @@ def test_a_run_folder_gone_while_held_is_not_made_again(tmp_path, how):
     if how == "moved":  # what the run had written stays where it was moved
         assert sorted(os.listdir(tmp_path / "kept")) == [".lock", "results.json"]
     atomic_write(tmp_path / "elsewhere.json", lambda handle: handle.write(b"x"))  # (no claim)
+
+
+
+@pytest.mark.parametrize(("code", "advice"), [
+    (errno.EFBIG, "The file is larger than this file system or `ulimit -f` allows: raise the "
+                  "limit or write elsewhere (hydra.job_logging.handlers.file.filename=...)"),
+    (errno.ENOSPC, "Free disk space or point hydra.job_logging.handlers.file.filename at a "
+                   "writable file"),
+    (errno.EACCES, "Point hydra.job_logging.handlers.file.filename at a writable file"),
+], ids=["EFBIG", "ENOSPC", "EACCES"])
+def test_a_log_file_that_failed_is_advised_by_its_error(tmp_path, code, advice, capsys):
+    # train.log past `ulimit -f` (EFBIG: a log grown by many resumes) was told 'Free space
+    # there', which gives no room under a size limit
+    from mia_defense.cli.held_log import guard_log_files, log_files_failed
+
+    class Refusing(io.StringIO):
+        def write(self, text):
+            raise OSError(code, os.strerror(code))
+
+    handler = logging.FileHandler(tmp_path / "train.log", delay=True)
+    handler.stream = Refusing()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    failed: list[str] = []
+    try:
+        guard_log_files(failed)
+        logging.getLogger("mia_defense.h287").warning("a line")
+    finally:
+        root.removeHandler(handler)
+    assert failed == [str(tmp_path / "train.log")]
+    assert f"({os.strerror(code)}); its log lines go to the console" in capsys.readouterr().err
+    assert log_files_failed(failed).endswith(f"where it says. {advice}" + (
+        "" if code == errno.EFBIG else " (hydra/job_logging=disabled: no log file)"))
