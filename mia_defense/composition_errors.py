@@ -44,13 +44,15 @@ def composition_refusal(
     "To append to your config use +attack.attacks.lira=null" where the tools say what was
     meant): a key of a config that is not selected or missing in a node
     (`_unselected_config_refusal`), a ``~KEY`` of a key that is not there
-    (`_missing_delete_refusal`), an integer of more digits than Python reads
+    (`_missing_delete_refusal`), a ``~defense`` with no defense selected
+    (`_group_delete_refusal`), an integer of more digits than Python reads
     (`_long_integer_refusal`), and, where ``shell`` (the compose API's caller words its
     own), Hydra's merge and sweep errors. ``None``: any other error, left as Hydra words it."""
     if isinstance(exc, ConfigCompositionException):
         reworded = _unselected_config_refusal(exc, overrides, loader=loader)
         if reworded is None:
-            reworded = _missing_delete_refusal(exc, overrides)
+            reworded = _missing_delete_refusal(exc, overrides) or _group_delete_refusal(
+                exc, overrides)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
@@ -224,6 +226,73 @@ def _missing_delete_refusal(
     except Exception:  # (advice only: a config that does not resolve keeps Hydra's words)
         return None
     return _delete_hint_refusal(exc, hint)
+
+
+def _group_delete_refusal(
+    exc: ConfigCompositionException, overrides: Sequence[str] = ()
+) -> Exception | None:
+    """Hydra's "Could not delete 'defense'. No match in the defaults list" reworded: a
+    ``~defense`` (or ``~defense=NAME``) where the command line selects no defense (or not
+    NAME alone), in a run or in a sweep's shared config, which said neither what ``~defense``
+    deletes nor what to write. ``None``: any other error (another group's: left as Hydra
+    words it)."""
+    import re
+    import shlex
+
+    found = re.fullmatch(r"Could not delete '(defense)(?:=([^']*))?'\. No match in the "
+                         r"defaults list", str(exc))  # fmt: skip
+    if found is None:
+        return None
+    name = found.group(2)
+    given = f"~defense={name}" if name is not None else "~defense"
+    selected: list[str] = []  # the command line's defenses, as the shared config has them
+    experiment = None
+    for text in map(str, overrides):
+        override = parsed_override(text.strip())
+        if override is None or override.package is not None or override.is_sweep_override():
+            continue
+        if override.key_or_group == "defense" and not override.is_delete():
+            value = override.value()
+            chosen = value if isinstance(value, list) else [value]
+            selected = [str(getattr(n, "text", n)) for n in chosen if str(n) != "none"]
+        elif override.key_or_group == "experiment" and not override.is_delete():
+            experiment = text.strip()
+    _, multirun = _composed_when_failed(exc)
+    swept = next((text for group, text in _swept_groups(overrides, None)
+                  if group in ("defense", "experiment")), None) if multirun else None  # fmt: skip
+    what = (f"{given} deletes the defaults list's entry "
+            + (f"defense={name} (where defense={name} selects that one defense alone)"
+               if name is not None else "of the defense group (the defenses selected)"))
+    if swept is not None:
+        return HydraConfigError(
+            f"{what}, and Hydra composes the sweep's shared config before the points of "
+            f"{swept}, with "
+            + (f"the defenses {', '.join(selected)}" if selected else "no defense")
+            + ", and deletes there; nothing was run. Each point selects its own defenses "
+            f"(defense=none or defense=[] selects none): drop {shlex.quote(given)} and leave "
+            "the defenses not wanted out of the points"
+        )
+    if name is not None and name in selected:  # (defense=[dp,mixup] '~defense=dp')
+        rest = [n for n in selected if n != name]
+        return HydraConfigError(
+            f"{what}, and the defenses are selected as a list, defense=[{','.join(selected)}], "
+            f"one entry, not one per defense; nothing was run. To leave {name} out, select the "
+            f"others instead: {shlex.quote(f'defense=[{chr(44).join(rest)}]')}"
+        )
+    now = (f"defense=[{','.join(selected)}] is selected" if selected else
+           "no defense is selected (defense=[], the default)" if experiment is None else
+           "config.yaml's defaults list selects no defense (defense=[])")  # fmt: skip
+    if experiment is not None and name is None:
+        advice = (f"{given} does not delete the defenses an experiment selects: to run "
+                  f"{experiment} without them, write defense=[] instead")
+    elif name is None:
+        advice = (f"Drop {shlex.quote(given)}: a run without a training-time defense needs "
+                  "none (defense=[] says so outright)")
+    else:
+        advice = (f"Drop {shlex.quote(given)}, or select the defenses wanted: "
+                  "defense=[NAME,...] (defense=[] for none)")
+    return HydraConfigError(f"{what}, and {now}, so there is nothing to delete; nothing was "
+                            f"run. {advice}")
 
 
 def _missing_delete_hint(

@@ -1,0 +1,42 @@
+"""``mia-train '~defense'`` with no defense selected, and ``-m 'defense=dp,none' '~defense'``,
+got Hydra's raw "Could not delete 'defense'. No match in the defaults list" (helper 288):
+said now is what ``~defense`` deletes, that no defense is selected, and what to write."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.hydra_setup import setup_hydra
+
+setup_hydra()  # (as the tools compose: Hydra's loader guarded)
+
+
+@pytest.mark.parametrize(("multirun", "overrides", "said"), [
+    (False, ["~defense"], "~defense deletes the defaults list's entry of the defense group "
+     "(the defenses selected), and no defense is selected (defense=[], the default), so there "
+     "is nothing to delete; nothing was run. Drop '~defense': a run without a training-time "
+     "defense needs none (defense=[] says so outright)"),
+    (True, ["defense=dp,none", "~defense"], "and Hydra composes the sweep's shared config "
+     "before the points of defense=dp,none, with no defense, and deletes there; nothing was "
+     "run. Each point selects its own defenses (defense=none or defense=[] selects none): "
+     "drop '~defense' and leave the defenses not wanted out of the points"),
+    (False, ["defense=[dp,label_smoothing]", "~defense=dp"], "the defenses are selected as a "
+     "list, defense=[dp,label_smoothing], one entry, not one per defense; nothing was run. To "
+     "leave dp out, select the others instead: 'defense=[label_smoothing]'"),
+])  # fmt: skip
+def test_deleting_the_defense_group_where_nothing_matches_says_what_to_write(
+    multirun, overrides, said
+):
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+
+    from mia_defense.errors import ConfigError
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises(ConfigError) as refused:
+            loader.load_configuration("config", overrides, run_mode=RunMode.MULTIRUN
+                                      if multirun else RunMode.RUN)  # fmt: skip
+    assert str(refused.value).startswith(f"ConfigError: {overrides[-1]} deletes ")
+    assert str(refused.value).endswith(said)
