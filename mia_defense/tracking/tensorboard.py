@@ -233,7 +233,7 @@ def log_run(
             for epoch, value in enumerate(values):
                 if np.isfinite(value):
                     writer.add_scalar(tag, value, epoch + 1)
-            note = _unbounded_note(key, values)
+            note = _unbounded_note(key, values) or _vast_epsilon_note(key, values)
             if note:
                 writer.add_text(tag, note, 0)
         for tag, value in metrics.items():
@@ -271,6 +271,27 @@ def _unbounded_note(key: str, values: Sequence[float]) -> str:
         )
     return (f"**{key} is not finite (∞ or NaN) at {epochs}**: TensorBoard cannot draw it, so "
             "those epochs have no point in the chart")  # fmt: skip
+
+
+def _vast_epsilon_note(key: str, values: Sequence[float]) -> str:
+    """What the ``defense/epsilon`` text card says of finite ε curve points above
+    `MAX_TARGET_EPSILON` (an explicit ``defense.dp.noise_multiplier=1e-4``: ε about 1.5e9), or
+    ``""``: drawn beside other runs' ε of 1 to 10 on one linear axis, they flattened those
+    curves into a line at 0, with no word of why or what to do."""
+    if key != "epsilon":
+        return ""
+    from mia_defense.defenses.dp import MAX_TARGET_EPSILON  # (a DP run: imported already)
+
+    vast = [epoch for epoch, value in enumerate(values, start=1)
+            if np.isfinite(value) and value > MAX_TARGET_EPSILON]  # fmt: skip
+    if not vast:
+        return ""
+    return (
+        f"**ε = {max(values):.3g} (from epoch {vast[0]} on above {MAX_TARGET_EPSILON:g}, where "
+        "ε guarantees nothing)**: beside runs of ordinary ε (0.1 to 10) on one axis, this "
+        "run's points flatten their curves in the ε chart: turn on that chart's y-axis log "
+        "scale (its card's 'Toggle Y-axis log scale' button), or untick this run"
+    )
 
 
 def _curve_tag(key: str, *, no_guarantee: bool) -> str:

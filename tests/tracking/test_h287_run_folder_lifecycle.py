@@ -76,3 +76,23 @@ def test_a_log_file_that_failed_is_advised_by_its_error(tmp_path, code, advice, 
     assert f"({os.strerror(code)}); its log lines go to the console" in capsys.readouterr().err
     assert log_files_failed(failed).endswith(f"where it says. {advice}" + (
         "" if code == errno.EFBIG else " (hydra/job_logging=disabled: no log file)"))
+
+
+def test_a_vast_finite_epsilon_curve_says_how_to_read_the_chart(tmp_path):
+    # defense.dp.noise_multiplier=1e-4 (ε about 1.5e9) drawn beside runs of ε 1 to 10 on one
+    # linear axis flattened their curves, with no word of why
+    from mia_defense.tracking.tensorboard import log_run
+    from mia_defense.training.loop import EpochRecord, ModelHistory
+    from tests.tracking.test_h277_unbounded_epsilon import _events
+
+    epochs = [EpochRecord(e, 1.0, 0.5, 1.2, 0.3) for e in range(3)]
+    for name, curve in (("vast", [500.0, 2e8, 1.5e9]), ("usual", [2.0, 3.0, 4.0])):
+        history = ModelHistory(epochs=epochs, epoch_stats=[{"epsilon": e} for e in curve])
+        log_run(tmp_path / name, histories=[history], hparams={"defense": "dp"}, attacks={},
+                figures=False, scalars={"privacy/epsilon": curve[-1]})
+    vast, usual = _events(tmp_path / "vast"), _events(tmp_path / "usual")
+    assert [v for _, v in vast["defense/epsilon"]] == pytest.approx([500.0, 2e8, 1.5e9])
+    ((_, note),) = vast["defense/epsilon/text_summary"]
+    assert note.startswith("**ε = 1.5e+09 (from epoch 2 on above 1000, where ε guarantees "
+                           "nothing)**") and "'Toggle Y-axis log scale'" in note
+    assert "defense/epsilon/text_summary" not in usual
