@@ -106,7 +106,6 @@ class TrainConfig:
         problems = check_values(TRAIN, asdict(self), prefix="train")
         if problems:
             raise ConfigError("\n".join(problems))
-        optimizer_class(self.optimizer)  # a bad _target_ fails here, before any training
         check_optimizer(self)
 
 
@@ -154,6 +153,7 @@ def check_optimizer(config: TrainConfig) -> None:
     take one step, so that settings torch refuses (``lr: abc``, ``momentum: -1``, ``betas:
     [0.9, 2.0]``, a ``weight_decay`` of 10**400 when stepping) stop the run before any data
     is loaded, as a `ConfigError` naming ``train.optimizer``."""
+    cls = optimizer_class(config.optimizer)  # (a bad _target_ first)
     runaway = _runaway_options(optimizer_options(config.optimizer))
     if runaway:
         raise ConfigError(runaway)
@@ -167,11 +167,10 @@ def check_optimizer(config: TrainConfig) -> None:
     # RuntimeError: flags torch refuses together (foreach with the fused kernels we ask for);
     # IndexError: a list too short (betas: [0.9]); both were tracebacks of the config check
     except (TypeError, ValueError, OverflowError, RuntimeError, IndexError) as exc:
-        name = optimizer_class(config.optimizer).__name__
         given = optimizer_options(config.optimizer)
         shown = ", ".join(f"{k}: {v!r}" for k, v in given.items())
         raise ConfigError(
-            f"train.optimizer: {name} refused its settings ({exc}); given lr={config.lr!r}"
+            f"train.optimizer: {cls.__name__} refused its settings ({exc}); given lr={config.lr!r}"
             f"{', ' + shown if shown else ''}: fix train.lr or the train.optimizer.* values"
         ) from None
 

@@ -29,10 +29,7 @@ from mia_defense.defenses.contract import (
 )
 from mia_defense.errors import ConfigError
 from mia_defense.models.build import check_first_batch_logits
-from mia_defense.training.config import (
-    TrainConfig,
-    make_optimizer,
-)
+from mia_defense.training.config import TrainConfig, make_optimizer
 from mia_defense.training.eager import optimizer_step
 from mia_defense.training.loop import EpochRecord, ModelHistory
 from mia_defense.training.stack import ModelStack

@@ -135,15 +135,11 @@ def train_ensemble(
     for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
         histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint,
                                   settings=expected)
-    data = {
-        "x": torch.as_tensor(x, dtype=torch.float32, device=device),
-        "y": torch.as_tensor(y, dtype=torch.long, device=device),
-        "x_test": torch.as_tensor(x_test, dtype=torch.float32, device=device),
-        "y_test": torch.as_tensor(y_test, dtype=torch.long, device=device),
-    }
+    arrays = {"x": x, "y": y, "x_test": x_test, "y_test": y_test}
     if y_reference is not None and len(y_reference):
-        data["x_reference"] = torch.as_tensor(x_reference, dtype=torch.float32, device=device)
-        data["y_reference"] = torch.as_tensor(y_reference, dtype=torch.long, device=device)
+        arrays |= {"x_reference": x_reference, "y_reference": y_reference}
+    data = {name: torch.as_tensor(array, dtype=torch.long if name[0] == "y" else torch.float32,
+                                  device=device) for name, array in arrays.items()}  # fmt: skip
     versions = {name: tensor._version for name, tensor in data.items()}
     with (
         intra_op_threads(config.threads if vectorised else 1),

@@ -70,6 +70,5 @@ class Ensemble:
 
 
 def stage_models(stage: str) -> str:
-    """The models of a training stage in log lines: ``models`` for the target models
-    (stage ``model``), ``undefended models`` for stage ``undefended``."""
+    """The models of a training stage (``model``: the targets), as log lines name them."""
     return "models" if stage == "model" else f"{stage} models"

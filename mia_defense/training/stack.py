@@ -35,7 +35,6 @@ def vmap_blocker(model: nn.Module, input_shape: Sequence[int]) -> str | None:
     Tries what the engine does, on two models and two samples: a vmapped forward in train
     mode and a backward through it, then a forward in eval mode, on a copy of ``model``
     (which it leaves as it was).
-    Buffers that training updates (BatchNorm's running statistics) cannot be stacked.
     """
     if any(b.is_floating_point() for b in model.buffers()) and any(
         getattr(m, "track_running_stats", False) for m in model.modules()
