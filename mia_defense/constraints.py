@@ -175,9 +175,10 @@ def as_fraction(value: Any, *, key: str, zero: bool = False, note: str = "") -> 
 
 def shown(value: Any) -> str:
     """``repr(value)``, but an integer of more digits than Python writes out (4300: its
-    repr raised a raw ValueError inside the very message refusing it) as its size."""
+    repr raised a raw ValueError inside the very message refusing it), or a fraction of a
+    long repr, as its size."""
     try:
-        return repr(value)
+        text = repr(value)
     except ValueError:
         if isinstance(value, numbers.Integral):
             digits = int(int(value).bit_length() * math.log10(2)) + 1
@@ -188,6 +189,11 @@ def shown(value: Any) -> str:
                 return f"[{inner}]"
             return f"({inner},)" if len(value) == 1 else f"({inner})"
         return f"<a {type(value).__name__}>"
+    if len(text) > 80 and isinstance(value, numbers.Rational) and not isinstance(
+            value, numbers.Integral):  # (1 - Fraction(1, 10**400): 800 digits)
+        digits = int(int(value.denominator).bit_length() * math.log10(2)) + 1
+        return f"<a {type(value).__name__} of about {digits} digits>"
+    return text
 
 
 def show(value: Any) -> str:

@@ -8,7 +8,8 @@ from decimal import Decimal
 import numpy as np
 from scipy.special import betaincinv, ndtri
 
-from mia_defense.errors import DataError
+from mia_defense.constraints import shown
+from mia_defense.errors import ConfigError, DataError
 from mia_defense.metrics.inputs import as_fraction, as_integer, as_scores
 
 __all__ = [
@@ -101,7 +102,14 @@ def empirical_epsilon(
     """
     where = "empirical_epsilon"
     as_fraction(delta, key=f"{where}: delta", zero=True, note=_DELTA_EXAMPLE)
-    as_fraction(confidence, key=f"{where}: confidence", note="e.g. 0.95")
+    level = as_fraction(confidence, key=f"{where}: confidence", note="e.g. 0.95")
+    if level == 1.0:  # (a Fraction or Decimal below 1 that a float rounds to 1: 'alpha=0.0')
+        raise ConfigError(
+            f"{where}: confidence={shown(confidence)}: rounds to 1.0 as a float (the precision "
+            "the bound is computed in), where it must be below 1 (a bound that holds with "
+            "certainty proves no ε); give a number in (0, 1) that a float keeps below 1, e.g. "
+            "0.95"
+        )
     as_integer(num_members, key=f"{where}: num_members", low=0)
     as_integer(num_nonmembers, key=f"{where}: num_nonmembers", low=0)
     as_integer(max_thresholds, key=f"{where}: max_thresholds", low=1)
@@ -116,7 +124,7 @@ def empirical_epsilon(
         return float("nan")
     grid = np.geomspace(1.0 / num_nonmembers, 0.5, max_thresholds)
     picks = np.unique(np.clip(np.searchsorted(fpr, grid, side="right") - 1, 0, len(fpr) - 1))
-    alpha = (1.0 - confidence) / (2 * len(picks))  # two bounds per threshold, Bonferroni
+    alpha = (1.0 - level) / (2 * len(picks))  # two bounds per threshold, Bonferroni
     fp = np.round(fpr[picks] * num_nonmembers)
     fn = np.round((1.0 - tpr[picks]) * num_members)
     fpr_high = clopper_pearson_upper(fp, num_nonmembers, alpha)
