@@ -103,7 +103,7 @@ def empirical_epsilon(
     where = "empirical_epsilon"
     as_fraction(delta, key=f"{where}: delta", zero=True, note=_DELTA_EXAMPLE)
     level = as_fraction(confidence, key=f"{where}: confidence", note="e.g. 0.95")
-    if level == 1.0:  # (a Fraction or Decimal below 1 that a float rounds to 1: 'alpha=0.0')
+    if level == 1.0:  # (a Fraction or longdouble below 1 that a float rounds to 1: 'alpha=0.0')
         raise ConfigError(
             f"{where}: confidence={shown(confidence)}: rounds to 1.0 as a float (the precision "
             "the bound is computed in), where it must be below 1 (a bound that holds with "
