@@ -133,12 +133,12 @@ def load_checkpoint(path: Path, *, fingerprint: str | None = None) -> dict[str, 
             f"were renamed or copied over each other; delete {path.parent} to retrain, or put "
             "each model's file back under its own name"
         )
-    stored = payload.get("fingerprint")
-    if fingerprint is not None and stored != fingerprint:
+    saved = payload.get("fingerprint")
+    if fingerprint is not None and saved != fingerprint:
         raise DataError(
             f"checkpoints in {path.parent} were trained with a different config or on different "
             "data (dataset, its content, model, plan, train, defense, seed or the one-run audit's "
-            f"gradient canaries differ, or the code changed: fingerprint {stored} in {path.name}, "
+            f"gradient canaries differ, or the code changed: fingerprint {saved} in {path.name}, "
             f"{fingerprint} now); delete {path.parent} to retrain, or run in a new directory "
             "(hydra.run.dir=... or a new hydra.sweep.dir)"
         )
