@@ -1,0 +1,164 @@
+"""How to write a sweep whose overrides set a key of a config that not all of its points
+select (``-m 'defense=dp,none' defense.dp.target_epsilon=1``): Hydra composes the sweep's
+shared config before the points, with the swept group at its default, and refuses the key
+there. `sweep_of_unselected_points` words the advice for the guarded config loader's
+refusals (`mia_defense.composition_errors`) and the sweep checks (`mia_defense.cli`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["selecting_example", "sweep_of_unselected_points", "sweep_points"]
+
+
+def sweep_of_unselected_points(
+    key: str, overrides: Sequence[str], *, loader: Any = None, plain: bool = False
+) -> str | None:
+    """How to write a sweep whose ``overrides`` set ``key``, a key of a config of a group
+    they sweep (``-m 'defense=dp,none' defense.dp.target_epsilon=1``), or ``None`` where they
+    sweep no such group, or every point selects the config and ``key`` is set with ``++``.
+
+    ``plain``: ``key`` was given without ``+``/``++`` and not swept: Hydra composes a sweep's
+    shared config
+    before its points, with the group at its default, and refused it there (before any run;
+    Hydra's issue 2888: expected). With ``++`` each point that does not select the config
+    was refused as it came (after the others had trained); with ``+`` each point that does
+    was refused by Hydra ("Could not append"). The advice: ``++KEY=V`` where every point
+    selects the config; else two sweeps into one folder, the points that select it with
+    the setting and the others without it. Never raises: advice only (an error of its own
+    would replace Hydra's, or stop a sweep that runs)."""
+    try:
+        return _sweep_advice(key, overrides, loader=loader, plain=plain)
+    except Exception:  # (a config file that cannot be read: Hydra names it)
+        return None
+
+
+def _sweep_advice(
+    key: str, overrides: Sequence[str], *, loader: Any, plain: bool
+) -> str | None:
+    """`sweep_of_unselected_points`, which may raise."""
+    import shlex
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from mia_defense.config_keys import configs_holding, packaged_configs, point_selects
+
+    bare = key.lstrip("+~")
+    holding = configs_holding(bare)
+    if holding is None:
+        return None
+    group, owners = holding
+    parser = OverridesParser.create(config_loader=loader)
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.append((str(text), parser.parse_overrides([str(text)])[0]))  # (globs too)
+        except Exception:  # (Hydra names a text it cannot parse itself)
+            continue
+    sweep = next(((text, o) for text, o in parsed if o.key_or_group == group and
+                  o.package is None and o.is_sweep_override()), None)  # fmt: skip
+    if sweep is None:
+        return None
+    points = sweep_points(group, sweep[0], loader=loader)
+    if points is None:
+        return None
+    if not all(point_selects(group, point, packaged_configs(group)) or point in ([], "[]")
+               for point, _ in points):  # fmt: skip
+        return None  # a config of the user's own (its keys are Hydra's to know)
+    setting = next((text for text, o in parsed if o.key_or_group == bare and not o.is_delete()),
+                   bare)  # fmt: skip
+    value = setting.partition("=")[2]
+    which = f"the defense {next(iter(owners))!r}" if group == "defense" else \
+        f"{group}={' or '.join(sorted(owners))}"  # fmt: skip
+    selecting = [text for point, text in points if point_selects(group, point, owners)]
+    others = [text for point, text in points if not point_selects(group, point, owners)]
+    start = (f"{bare}={value} sets a key of {which}, which the sweep's shared config lacks: "
+             f"Hydra composes it before the points of {sweep[0]}, with {group} at its "
+             "default; nothing was run. ") if plain else ""  # fmt: skip
+    if not selecting:  # (the split's first sweep would have no point: 'mia-train -m defense= ...')
+        return (f"{start}{'No' if plain else setting + ': no'} point of {sweep[0]} selects "
+                f"{which}, so the setting would set nothing{'' if plain else '; nothing was run'}"
+                f". Drop it, or select {which} in the points it is for (e.g. "
+                f"{selecting_example(group, sorted(owners)[0], [p for p, _ in points])})")
+    if not others:
+        if setting.startswith("++") or not (plain or setting.startswith("+")):
+            return None  # (a swept key, KEY=A,B, is set in each point's config: it works)
+        return (f"{start or setting + ': e'}{'E' if start else ''}very point of {sweep[0]} "
+                f"selects {which}: write {shlex.quote(f'++{bare}={value}')} "
+                "(Hydra's force-add: the key goes into the shared config and each point sets "
+                "it)")  # fmt: skip
+
+    def command(points: list[str], *, keep_setting: bool) -> str:
+        words = []
+        for text, o in parsed:
+            if text == sweep[0]:
+                text = f"{group}={','.join(points)}"
+            elif (holding_of := configs_holding(o.key_or_group)) and holding_of[0] == group:
+                if not keep_setting:
+                    continue  # a setting of a config these points do not select
+                # one point: the shared config selects it; several: only ++ sets it there
+                # (a swept key is set in each point's config alone)
+                force = "++" if len(points) > 1 and not o.is_sweep_override() else ""
+                text = f"{force}{o.key_or_group}={text.partition('=')[2]}"
+            elif text.startswith("hydra.mode="):
+                continue
+            words.append(shlex.quote(text))
+        if not any(text.startswith("hydra.sweep.dir=") for text, _ in parsed):
+            words.append(f"hydra.sweep.dir=multirun/{group}")
+        return "mia-train -m " + " ".join(words)
+
+    refused = "" if plain else (
+        "; nothing was run (those points would be refused as they came, after the "
+        "others had trained)" if setting.startswith("++") else
+        "; nothing was run")  # fmt: skip
+    return (f"{start}{'The' if plain else setting + ': the'} points {group}="
+            f"{','.join(others)} of {sweep[0]} do not select {which}, so it cannot be set "
+            f"there{refused}. Run the points that select it and the others as two sweeps into "
+            f"one folder (mia-report of that folder compares them all): "
+            f"{command(selecting, keep_setting=True)}, then "
+            f"{command(others, keep_setting=False)}")  # fmt: skip
+
+
+def selecting_example(group: str, owner: str, points: Sequence[Any]) -> str:
+    """The sweep of ``group`` whose points each select ``owner`` (a defense added to each
+    point's list: ``'defense=[dp],[dp,label_smoothing]'``; another group: ``model=mlp``)."""
+    import shlex
+
+    if group != "defense":
+        return f"{group}={owner}"
+    lists = []
+    for point in points:
+        names = [str(n) for n in (point if isinstance(point, list) else [point])]
+        lists.append(f"[{','.join([owner, *(n for n in names if n not in ('none', owner))])}]")
+    return shlex.quote(f"defense={','.join(dict.fromkeys(lists))}")
+
+
+def _packaged_glob(group: str, value: Any) -> list[tuple[str, str]] | None:
+    """``(point, text)`` of each packaged config of ``group`` that the glob ``value``
+    (``defense=glob(*)``) selects; ``None`` where ``value`` is no glob."""
+    from hydra.core.override_parser.types import Glob
+
+    from mia_defense.config_keys import packaged_configs
+
+    if not isinstance(value, Glob):
+        return None
+    return [(name, name) for name in value.filter(sorted(packaged_configs(group)))]
+
+
+def sweep_points(group: str, sweep: str, *, loader: Any = None) -> list[tuple[Any, str]] | None:
+    """``(value, text)`` of each point of the sweep override ``sweep`` of ``group``
+    (``defense=dp,none``: ``("dp", "dp"), ("none", "none")``; a glob over the packaged
+    configs); ``None`` where they cannot be enumerated here (an interval)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        override = OverridesParser.create(config_loader=loader).parse_overrides([sweep])[0]
+    except Exception:  # (Hydra names a text it cannot parse itself)
+        return None
+    try:
+        return list(zip(override.sweep_iterator(), override.sweep_string_iterator(),
+                        strict=True))  # fmt: skip
+    except Exception:  # a glob without a loader: over the packaged configs; else (an
+        return _packaged_glob(group, override.value())  # interval) not enumerable here
