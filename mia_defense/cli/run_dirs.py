@@ -278,14 +278,20 @@ def refuse_run_of_another_config(config: DictConfig) -> None:
 def refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
     """Each run of a sweep must get a folder strictly inside the sweep directory: a
     ``hydra.sweep.subdir`` that is absolute, climbs out with ``..`` or is empty would put it
-    (and its results) over other runs or anywhere on the disk."""
+    (and its results) over other runs or anywhere on the disk. One naming a file there (the
+    sweep's multirun.yaml, or its copy of an earlier sweep's) ended the sweep on Hydra's
+    mkdir, told to free disk space."""
     root = os.path.abspath(sweep_dir)
     target = os.path.abspath(os.path.join(root, subdir))
-    if os.path.commonpath([root, target]) == root and target != root:
-        return
-    end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
-                "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at its "
-                "default, or give a relative name without '..'", subdir, target, root)
+    if os.path.commonpath([root, target]) != root or target == root:
+        end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
+                    "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at "
+                    "its default, or give a relative name without '..'", subdir, target, root)
+    if os.path.lexists(target) and not os.path.isdir(target):  # (a record of the sweep's)
+        what = "a link to no folder" if os.path.islink(target) else "a file"
+        end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, which is %s, not a run's "
+                    "folder; nothing was run, and it is left as it is. Leave "
+                    "hydra.sweep.subdir at its default, or name a folder", subdir, target, what)
 
 
 def refuse_escaping_output_subdir(config: DictConfig, run_dir: str) -> None:

@@ -9,6 +9,7 @@ imports torch, the attacks and TensorBoard) is imported when the task starts; it
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import math
@@ -1069,12 +1070,18 @@ def _end_sweep_unrecorded(exc: OSError) -> None:
     optimization_results.yaml, after the trials: a full disk), which was an OSError
     traceback (exit 1) before Hydra's on_multirun_end: say the sweep's end, then one line
     naming the file, and exit 2. The runs are kept; the same command writes it again."""
+    from mia_defense.files import write_advice
+
     if _SWEEP_SUMMARY:
         summary, config = _SWEEP_SUMMARY[0]
         summary.on_multirun_end(config)
+    advice = "free disk space"  # (a full disk, most often; else no space freed helps)
+    if exc.errno not in (None, errno.ENOSPC, errno.EDQUOT):  # (a file where a folder should be)
+        advice = write_advice(exc, fix="make it writable or move away what stands in its place",
+                              where="hydra.sweep.dir=...")  # fmt: skip
     print(f"\nDataError: {_unwritten_record(exc)}: cannot write it ({exc.strerror or exc}); "
-          "the sweep's runs are kept (each its results.json): free disk space and run the "
-          "same command again to write it (finished runs are read back, not run again)",
+          f"the sweep's runs are kept (each its results.json): {advice} and run the same "
+          "command again to write it (finished runs are read back, not run again)",
           file=sys.stderr)  # fmt: skip
     raise SystemExit(EXIT_USER_ERROR)
 

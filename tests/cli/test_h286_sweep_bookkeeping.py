@@ -2,7 +2,9 @@
 
 A point of ``mia-train -m`` whose results could not be written (a full disk, a read-only
 folder) was told to 'choose a writable run directory (hydra.run.dir=...)', a setting a
-sweep's points do not read: their folders are hydra.sweep.dir's."""
+sweep's points do not read: their folders are hydra.sweep.dir's. ``hydra.sweep.subdir``
+naming a file of the sweep (multirun.1.yaml, an earlier sweep's record) ended the sweep on
+Hydra's mkdir ('File exists'), told to free disk space and run the same command again."""
 
 from __future__ import annotations
 
@@ -42,3 +44,43 @@ def test_a_write_that_failed_names_the_setting_of_the_runs_folder(
     assert f"No space left on device); free disk space or {advice}" in done.stderr
     other = "hydra.run.dir" if "sweep" in advice else "hydra.sweep.dir"
     assert other not in done.stderr.split("cannot write it")[1].splitlines()[0]
+
+
+@pytest.mark.parametrize("kind", ["file", "link"])
+def test_a_subdir_naming_a_file_of_the_sweep_is_refused_before_any_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    # hydra.sweep.subdir=multirun.1.yaml (the copy of a finished sweep's record) ended the
+    # sweep on Hydra's mkdir ('File exists'), told to free disk space and run it again
+    from mia_defense.cli.run_dirs import refuse_escaping_subdir
+
+    record = tmp_path / "multirun.1.yaml"
+    if kind == "file":
+        record.write_text("hydra: {}\n")
+    else:
+        record.symlink_to(tmp_path / "gone")
+    with pytest.raises(SystemExit) as stopped:
+        refuse_escaping_subdir(str(tmp_path), record.name)
+    assert stopped.value.code == 2
+    what = "a file" if kind == "file" else "a link to no folder"
+    assert caplog.messages == [
+        f"ConfigError: hydra.sweep.subdir=multirun.1.yaml puts a run at {record}, which is "
+        f"{what}, not a run's folder; nothing was run, and it is left as it is. Leave "
+        "hydra.sweep.subdir at its default, or name a folder"]
+    assert kind == "link" or record.read_text() == "hydra: {}\n"
+
+
+def test_a_sweep_record_not_written_for_want_of_a_folder_is_not_told_to_free_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep_end
+) -> None:
+    import mia_defense.cli.train as cli
+
+    sweep_end.start(tmp_path)
+    blocked = tmp_path / "job" / ".hydra"
+    with pytest.raises(SystemExit):
+        cli._end_sweep_unrecorded(FileExistsError(errno.EEXIST, "File exists", str(blocked)))
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said == (f"DataError: {blocked}: cannot write it (File exists); the sweep's runs are "
+                    "kept (each its results.json): make it writable or move away what stands in "
+                    "its place and run the same command again to write it (finished runs are "
+                    "read back, not run again)")  # fmt: skip
