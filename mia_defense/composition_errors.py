@@ -47,9 +47,10 @@ def composition_refusal(
     meant): a key of a config that is not selected or missing in a node
     (`_unselected_config_refusal`), a ``~KEY`` of a key that is not there
     (`_missing_delete_refusal`), a ``~defense`` with no defense selected
-    (`_group_delete_refusal`), an integer of more digits than Python reads
-    (`_long_integer_refusal`), and, where ``shell`` (the compose API's caller words its
-    own), Hydra's merge and sweep errors. ``None``: any other error, left as Hydra words it."""
+    (`_group_delete_refusal`), a ``~defense=[...]`` (`_list_delete_refusal`), an integer
+    of more digits than Python reads (`_long_integer_refusal`), and, where ``shell`` (the
+    compose API's caller words its own), Hydra's merge and sweep errors. ``None``: any other
+    error, left as Hydra words it."""
     if isinstance(exc, ConfigCompositionException):
         reworded = _unselected_config_refusal(exc, overrides, loader=loader)
         if reworded is None:
@@ -59,7 +60,7 @@ def composition_refusal(
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
     if isinstance(exc, ValueError):
-        return _long_integer_refusal(exc, overrides)
+        return _long_integer_refusal(exc, overrides) or _list_delete_refusal(exc, overrides)
     return None
 
 def _long_integer_refusal(exc: ValueError, overrides: Sequence[str]) -> Exception | None:
@@ -247,18 +248,7 @@ def _group_delete_refusal(
         return None
     name = found.group(2)
     given = f"~defense={name}" if name is not None else "~defense"
-    selected: list[str] = []  # the command line's defenses, as the shared config has them
-    experiment = None
-    for text in map(str, overrides):
-        override = parsed_override(text.strip())
-        if override is None or override.package is not None or override.is_sweep_override():
-            continue
-        if override.key_or_group == "defense" and not override.is_delete():
-            value = override.value()
-            chosen = value if isinstance(value, list) else [value]
-            selected = [str(getattr(n, "text", n)) for n in chosen if str(n) != "none"]
-        elif override.key_or_group == "experiment" and not override.is_delete():
-            experiment = text.strip()
+    selected, experiment = _command_line_defenses(overrides)
     _, multirun = _composed_when_failed(exc)
     swept = next((text for group, text in _swept_groups(overrides, None)
                   if group in ("defense", "experiment")), None) if multirun else None  # fmt: skip
@@ -295,6 +285,62 @@ def _group_delete_refusal(
                   "defense=[NAME,...] (defense=[] for none)")
     return HydraConfigError(f"{what}, and {now}, so there is nothing to delete; nothing was "
                             f"run. {advice}")
+
+
+def _command_line_defenses(overrides: Sequence[str]) -> tuple[list[str], str | None]:
+    """The defenses that ``overrides`` select outside a sweep (as a sweep's shared config has
+    them; ``none`` left out), and their ``+experiment=NAME`` (whose defenses come later)."""
+    selected: list[str] = []
+    experiment = None
+    for text in map(str, overrides):
+        override = parsed_override(text.strip())
+        if override is None or override.package is not None or override.is_sweep_override():
+            continue
+        if override.key_or_group == "defense" and not override.is_delete():
+            value = override.value()
+            chosen = value if isinstance(value, list) else [value]
+            selected = [str(getattr(n, "text", n)) for n in chosen if str(n) != "none"]
+        elif override.key_or_group == "experiment" and not override.is_delete():
+            experiment = text.strip()
+    return selected, experiment
+
+
+def _list_delete_refusal(exc: ValueError, overrides: Sequence[str]) -> Exception | None:
+    """Hydra's raw ValueError "Config group override deletion value must be a string" for a
+    ``~GROUP=[...]`` (``~defense=[dp]``: a traceback) reworded: '~' deletes a group's entry
+    whole or by its one name, and the defenses to keep are selected instead. ``None``: any
+    other ValueError."""
+    import shlex
+
+    if not str(exc).startswith("Config group override deletion value must be a string"):
+        return None
+    for text in map(str, overrides):
+        override = parsed_override(text.strip())
+        if override is None or not override.is_delete() or not isinstance(
+                override.value(), list):  # fmt: skip
+            continue
+        group = override.key_or_group
+        names = [str(getattr(n, "text", n)) for n in override.value()]
+        start = (f"{text.strip()}: '~' deletes a config group's entry whole (~{group}) or by "
+                 f"its one name (~{group}=NAME), not by a list; nothing was run")
+        if group != "defense":
+            return HydraConfigError(f"{start}. Select the {group} config wanted instead "
+                                    f"({group}=NAME)")  # fmt: skip
+        selected, _ = _command_line_defenses(overrides)
+        rest = [n for n in selected if n not in names]
+        if not selected or rest == selected:
+            return HydraConfigError(
+                f"{start}. The defenses are selected as one list, defense=[NAME,...], and "
+                + (f"defense=[{','.join(selected)}] holds none of {', '.join(names)}"
+                   if selected else "no defense is selected")
+                + f", so there is nothing to delete: drop {shlex.quote(text.strip())}"
+            )
+        return HydraConfigError(
+            f"{start}. The defenses are selected as one list, defense=[{','.join(selected)}]: "
+            f"to leave {', '.join(n for n in names if n in selected)} out, select the others "
+            f"instead: {shlex.quote(f'defense=[{chr(44).join(rest)}]')}"
+        )
+    return None
 
 
 def _missing_delete_hint(
