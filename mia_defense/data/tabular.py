@@ -439,18 +439,32 @@ def _refuse_non_binary(x: np.ndarray, *, where: Callable[[int, int], str], datas
             )
 
 
-def _refuse_unlabelled(file: Path, x: np.ndarray, y: np.ndarray) -> None:
-    """Refuse a Purchase100 text file of 600 columns of 0/1 values: the 600 features without
-    the label column. Its first feature was read as the label, so it loaded as 599 features
-    and labels 0/1, and trained on 2 of the 100 classes with a warning only."""
-    if np.ndim(x) != 2 or x.shape[1] != PURCHASE_FEATURES - 1 or not np.isin(y, (0, 1)).all():
+def _refuse_misplaced_label(file: Path, x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse a Purchase100 text file whose first column, read as the label, holds 0/1 only,
+    where the rest says where the label is: 600 columns (the features alone, no label: it
+    loaded as 599 features and trained on 2 of the 100 classes with a warning only), or 601
+    whose last holds whole numbers beyond 1 (the label last: refused as "not Purchase100's
+    data (counts, amounts or scaled features?)")."""
+    columns = np.shape(x)[1] + 1 if np.ndim(x) == 2 else 0
+    if columns not in (PURCHASE_FEATURES, PURCHASE_FEATURES + 1) or not np.isin(y, (0, 1)).all():
+        return
+    expected = (f"dataset_purchase has {PURCHASE_FEATURES + 1} columns: the label (1..100), "
+                f"then the {PURCHASE_FEATURES} 0/1 features")
+    savez = ("or save the features and labels with np.savez('purchase100.npz', features=X, "
+             "labels=y) and point dataset.path at that file")
+    if columns == PURCHASE_FEATURES:
+        raise DataError(
+            f"{file}: {PURCHASE_FEATURES} columns per line, the first 0/1 as features are, where "
+            f"{expected}: the label column is missing (the features alone?); put each "
+            f"customer's label first on its line, {savez}"
+        )
+    last = x[:, -1]
+    if np.isin(last, (0, 1)).all() or not (np.isfinite(last) & (last == np.round(last))).all():
         return
     raise DataError(
-        f"{file}: {PURCHASE_FEATURES} columns of 0/1 values per line, where dataset_purchase "
-        f"has {PURCHASE_FEATURES + 1}: the label (1..100), then the {PURCHASE_FEATURES} "
-        "features: the label column is missing (the features alone?); put each customer's "
-        "label first on its line, or save the features and labels with np.savez("
-        "'purchase100.npz', features=X, labels=y) and point dataset.path at that file"
+        f"{file}: the label is the last of its {columns} columns (whole numbers up to "
+        f"{last.max():g} there, 0/1 in the first), where {expected}: move the label to the "
+        f"front of each line, {savez}"
     )
 
 
@@ -567,10 +581,10 @@ def load_purchase100(
             "file; point dataset.path at dataset_purchase (or an .npz of it), or read other "
             "data with dataset=npz"
         )
+    if not npz:
+        _refuse_misplaced_label(file, x, y)
     _refuse_non_binary(x, where=where, dataset="Purchase100",
                        expected="dataset_purchase (or an .npz of it)")
-    if not npz:
-        _refuse_unlabelled(file, x, y)
     data = finish_dataset(
         x, y, name="purchase100", source=str(file), num_classes=100, label_base=label_base,
         max_samples=max_samples, seed=seed,

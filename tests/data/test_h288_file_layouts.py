@@ -1,9 +1,10 @@
 """Files of the wrong layout that loaded as something else (helper 288).
 
 A Purchase100 text file of the 600 features alone (no label column) loaded as 599 features
-with labels 0/1, with only a warning that 2 of the 100 classes had samples. A .csv.bz2 or
-.csv.xz with bytes after its compressed stream loaded without a word (bz2.BZ2File and
-lzma.LZMAFile ignore them), where a .csv.gz with the same was refused."""
+with labels 0/1, with only a warning that 2 of the 100 classes had samples; one with the
+label last was refused as "not Purchase100's data (counts, amounts or scaled features?)".
+A .csv.bz2 or .csv.xz with bytes after its compressed stream loaded without a word
+(bz2.BZ2File and lzma.LZMAFile ignore them), where a .csv.gz with the same was refused."""
 
 from __future__ import annotations
 
@@ -19,13 +20,21 @@ from mia_defense.data import load_csv, load_purchase100
 from mia_defense.errors import DataError
 
 
-def test_a_purchase100_file_without_its_label_column_is_refused(tmp_path):
+@pytest.mark.parametrize(("label", "said"), [
+    (None, r": 600 columns per line, the first 0/1 as features are, where dataset_purchase has "
+     r"601 columns: the label \(1\.\.100\), then the 600 0/1 features: the label column is "
+     r"missing \(the features alone\?\)"),
+    ("last", r": the label is the last of its 601 columns \(whole numbers up to 100 there, 0/1 in "
+     r"the first\), where dataset_purchase has 601 columns: .*move the label to the front"),
+])  # fmt: skip
+def test_a_purchase100_file_without_its_label_first_is_refused(tmp_path, label, said):
     path = tmp_path / "dataset_purchase"
-    features = np.random.default_rng(0).random((20, 600)) < 0.1
-    np.savetxt(path, features, fmt="%d", delimiter=",")
-    with pytest.raises(DataError, match=re.escape(str(path)) + r": 600 columns of 0/1 values "
-                       r"per line, where dataset_purchase has 601: the label \(1\.\.100\), "
-                       r"then the 600 features: the label column is missing"):
+    rng = np.random.default_rng(0)
+    rows = (rng.random((20, 600)) < 0.1).astype(int)
+    if label == "last":
+        rows = np.c_[rows, np.r_[100, rng.integers(1, 101, 19)]]
+    np.savetxt(path, rows, fmt="%d", delimiter=",")
+    with pytest.raises(DataError, match="^" + re.escape(str(path)) + said):
         load_purchase100(path=path)
 
 
