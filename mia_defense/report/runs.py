@@ -26,7 +26,12 @@ from mia_defense.report.checks import (
     strongest_attack,
     test_records_problem,
 )
-from mia_defense.report.scores import AttackScores, attack_scores, other_auc
+from mia_defense.report.scores import (
+    AttackScores,
+    attack_scores,
+    other_auc,
+    recorded_scores_problem,
+)
 from mia_defense.tracking import read_json
 from mia_defense.tracking.artifacts import (
     MAX_CHECKED_CHECKPOINT,
@@ -350,6 +355,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         reason = _killed_problem(run_dir, payload) or payload_problem(payload)
     if reason is None:
         reason = folder_problem(run_dir, payload, name=name)
+    if reason is None:  # (figures that are not their scores' were ranked: edited)
+        reason = recorded_scores_problem(run_dir, payload, figures_only=True)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)

@@ -17,6 +17,7 @@ import numpy as np
 from mia_defense.errors import DataError
 from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
 from mia_defense.metrics import roc_metrics
+from mia_defense.metrics.roc import fpr_key
 
 __all__ = [
     "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "attack_scores", "other_auc", "read_arrays",
@@ -133,12 +134,19 @@ def other_auc(
     )
 
 
-def recorded_scores_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+def recorded_scores_problem(
+    run_dir: Path, payload: Mapping[str, Any], *, figures_only: bool = False
+) -> str | None:
     """Why ``run_dir``'s scores.npz is not the one its results.json (``payload``) figures
     were measured on (another run's copied in, or edited: results.json records no sha256 of
-    it), or ``None``: the same, or nothing to tell (scores.npz or observations.npz missing,
-    no AUC recorded). The strongest attack's AUC (else the first recorded) is measured on
-    the file (`other_auc`: one sort of its scores); one it lacks is named."""
+    it), or its figures not those of its scores (edited), or ``None``: the same, or nothing
+    to tell (scores.npz or observations.npz missing, no AUC recorded). The strongest
+    attack's AUC (else the first recorded) is measured on the file (`other_auc`: one sort of
+    its scores), then its TPRs at the run's ``attack.fprs`` (`_other_tpr`); an attack the
+    file lacks is named. ``figures_only``: only a TPR its scores contradict, their AUC the
+    one recorded (the scores are the run's: its results.json was edited), as mia-report asks
+    (a scores.npz of another run, or one it cannot read, leaves the figures standing and
+    draws no ROC curve)."""
     from mia_defense.report.checks import strongest_attack  # (heavy: only where asked)
 
     attacks = payload.get("attacks")
@@ -153,9 +161,48 @@ def recorded_scores_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | 
     if name is None:
         return None
     try:
-        return other_auc(attack_scores(run_dir, name), name, auc)
+        found = attack_scores(run_dir, name)
     except DataError as exc:
-        return str(exc)
+        return None if figures_only else str(exc)
+    measured = roc_metrics(found.scores, found.members, fprs=_recorded_fprs(payload))
+    other = other_auc(found, name, auc, measured.auc)
+    if other is not None:
+        return None if figures_only else other
+    return _other_tpr(found, name, attacks[name], measured.tpr_at_fpr)
+
+
+def _recorded_fprs(payload: Mapping[str, Any]) -> list[float]:
+    """The FPRs the run read its TPRs at (``config.attack.fprs``, as it gave them to
+    `roc_metrics`), or none where its config does not say."""
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    fprs = attack.get("fprs") if isinstance(attack, Mapping) else None
+    if not isinstance(fprs, list):
+        return []
+    return [f for f in fprs if isinstance(f, float) and 0.0 < f < 1.0]
+
+
+def _other_tpr(
+    found: AttackScores, name: str, recorded: Mapping[str, Any], tprs: Mapping[float, float]
+) -> str | None:
+    """How a TPR results.json records for attack ``name`` (``recorded``) differs from the
+    one its scores give at that FPR (``tprs``), or ``None``. Measured: every TPR at 0.1% FPR
+    of a tiny run's results.json replaced by 0.0 (its AUCs and headline copies left alone, or
+    replaced alike) ranked it first on the front as the least leaky, the AUC check blind to
+    it."""
+    for fpr, tpr in tprs.items():
+        key = fpr_key(fpr)
+        value = recorded.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                abs(value - tpr) <= SAME_AUC):  # fmt: skip
+            continue
+        return (
+            f"{found.path}: its {name} scores give a {key} of {tpr:.4g}, results.json records "
+            f"{value:.4g} (attacks.{name}.{key}), though their AUC is the one it records: "
+            "results.json's figure was changed after the run; rerun it, or put its own "
+            "results.json back"
+        )
+    return None
 
 
 def _canaries(path: Path, records: int) -> np.ndarray:

@@ -218,9 +218,9 @@ def not_ranked_reasons(out: Path) -> dict[str, str]:
 
 def tie_top_scores(run_dir: Path, ties: int, *, record: bool = True) -> None:
     """Give the strongest attack's ``ties`` highest non-member scores in scores.npz one value
-    (coarse released outputs, label-only or rounded, do) and record its AUC of them, with the
-    count of ties (``attacks.<name>.nonmember_top_ties``) unless not ``record``, as a run
-    does."""
+    (coarse released outputs, label-only or rounded, do) and record its AUC and TPRs of them,
+    with the count of ties (``attacks.<name>.nonmember_top_ties``) unless not ``record``, as a
+    run does."""
     name = read_json(run_dir / "results.json")["strongest_attack"]
     with np.load(run_dir / "scores.npz") as data:
         arrays = {key: data[key] for key in data.files}
@@ -234,7 +234,9 @@ def tie_top_scores(run_dir: Path, ties: int, *, record: bool = True) -> None:
 
     def change(payload: dict[str, Any]) -> None:
         attack = payload["attacks"][name]
-        attack["auc"] = roc_metrics(scores, members).auc
+        measured = roc_metrics(scores, members, fprs=FPRS)
+        attack["auc"] = measured.auc
+        attack.update({fpr_key(f): measured.tpr_at_fpr[f] for f in FPRS})
         if record:
             attack["nonmember_top_ties"] = ties
 

@@ -19,6 +19,9 @@ def test_a_repeat_with_other_figures_puts_a_caveat_on_the_run_kept(tmp_path):
     for name in ("a_edited", "b_honest"):
         make_run(sweep / name, test_accuracy=0.9, signal=3.0)
     rewrite_results(sweep / "a_edited", _lower_tprs)
+    # (without scores.npz to measure its TPRs on: with it, the edited run is skipped,
+    # test_h289_figures_against_scores)
+    (sweep / "a_edited" / "scores.npz").unlink()
     loaded = load_runs([sweep])
     assert [r.name for r in loaded.runs] == ["a_edited"]
     assert [r.name for r, _ in loaded.unranked] == ["b_honest"]
