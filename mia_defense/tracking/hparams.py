@@ -374,23 +374,22 @@ def _text(value: HParamValue) -> str:
 def trial_name(trial: str, run_dir: Path) -> str:
     """A run's Trial ID in TensorBoard's HParams table (its session's ``group_name``):
     ``trial`` (what tells it from the other runs of its sweep, ``train.lr=0.01``) then its
-    directory, relative to the working directory where it is inside it (``train.lr=0.01 ·
-    multirun/2026-12-06/02-35-00/train.epochs=2,train.lr=0.01``); ``""`` without ``trial``
-    (TensorBoard then names the row by its folder under ``--logdir``, ``.../tb``).
+    absolute directory (``train.lr=0.01 · /home/me/proj/multirun/2026-12-06/02-35-00/
+    train.epochs=2,train.lr=0.01``); ``""`` without ``trial`` (TensorBoard then names the
+    row by its folder under ``--logdir``, ``.../tb``).
 
     Without a group name the Trial ID was the run's folder under ``--logdir``, the same
     long prefix for every run of a sweep (``2026-12-06/02-35-00/plan.num_models=4,...``:
     the column shows about 16 characters). With its directory the name is one run's:
     TensorBoard shows the sessions of one group name as one row, their metrics averaged,
-    and two sweeps under one ``--logdir`` have runs of the same ``trial``."""
+    and two sweeps under one ``--logdir`` have runs of the same ``trial``. The directory
+    was relative to the working directory: the same command run in two folders
+    (``hydra.sweep.dir=sweep``) gave two runs one name, one row of both runs' mean. A copy
+    of a run's folder (``cp -r``) holds the same events, so it and its original are still
+    one row (of the same figures): no name written before the copy can tell them apart."""
     if not trial:
         return ""
-    where = os.path.abspath(run_dir)
-    with contextlib.suppress(OSError, ValueError):  # (a working directory deleted: absolute)
-        here = os.getcwd()
-        if where.startswith(here.rstrip(os.sep) + os.sep):
-            where = os.path.relpath(where, here)
-    return _utf8(f"{trial} · {where}")
+    return _utf8(f"{trial} · {os.path.abspath(run_dir)}")
 
 
 def session_summaries(

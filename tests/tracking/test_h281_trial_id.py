@@ -1,14 +1,18 @@
 """TensorBoard's HParams table names each row (its "Trial ID", about 16 characters shown) by
-what the run's sweep varies, then its directory: ``train.lr=0.01 · multirun/.../...``.
+what the run's sweep varies, then its directory: ``train.lr=0.01 · /.../multirun/...``.
 
 Measured (TensorBoard 2.21): with no group name the Trial ID is the run's folder under
 ``--logdir``, the same prefix for every run of a sweep (``2026-12-06/02-35-00/plan.num_mo``,
 ``s1/plan.num_models=4,...``), so the column told no run from another. Sessions of one group
 name are one row (metrics averaged): the name keeps the run's directory, so two sweeps of the
-same values under one ``--logdir`` stay two rows each.
+same values under one ``--logdir`` stay two rows each; absolute, as the same command run in
+two folders (the same ``hydra.sweep.dir=s1``) made one row of two runs.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 from hydra.types import RunMode
@@ -47,19 +51,28 @@ def test_the_trial_id_begins_with_the_swept_values_and_names_one_run(tmp_path, m
         _log(tmp_path / sweep / "a", lr=0.01, accuracy=accuracy, trial="train.lr=0.01")
         _log(tmp_path / sweep / "b", lr=0.001, accuracy=accuracy - 0.1, trial="train.lr=0.001")
     _log(tmp_path / "single", lr=0.1, accuracy=0.7)  # nothing to begin with: its folder
+    # the same command run in another folder (hydra.sweep.dir=s1 there too: its runs were
+    # named 's1/a' as the first folder's, one row of the mean of both runs' figures)
+    (tmp_path / "other").mkdir()
+    monkeypatch.chdir(tmp_path / "other")
+    _log(Path("s1") / "a", lr=0.01, accuracy=0.3, trial="train.lr=0.01")
     # the resumed run wrote one session start, its own
-    assert _group_names(tmp_path / "s1" / "a" / "tb") == ["train.lr=0.01 · s1/a"]
+    assert _group_names(tmp_path / "s1" / "a" / "tb") == [f"train.lr=0.01 · {tmp_path}/s1/a"]
     api = TensorBoardAPI(tmp_path)
     sessions = api.session_groups(api.experiment())
     assert {name: s["group"] for name, s in sessions.items()} == {
-        "s1/a/tb": "train.lr=0.01 · s1/a", "s1/b/tb": "train.lr=0.001 · s1/b",
-        "s2/a/tb": "train.lr=0.01 · s2/a", "s2/b/tb": "train.lr=0.001 · s2/b",
+        "s1/a/tb": f"train.lr=0.01 · {tmp_path}/s1/a",
+        "s1/b/tb": f"train.lr=0.001 · {tmp_path}/s1/b",
+        "s2/a/tb": f"train.lr=0.01 · {tmp_path}/s2/a",
+        "s2/b/tb": f"train.lr=0.001 · {tmp_path}/s2/b",
+        "other/s1/a/tb": f"train.lr=0.01 · {tmp_path}/other/s1/a",
         "single/tb": "single/tb",
     }  # fmt: skip
     # one row each, its own figures (one name would average s1/a's 0.5 and s2/a's 0.9)
     assert all(len(s["status"]) == 1 for s in sessions.values())
     assert sessions["s1/a/tb"]["metrics"][ACCURACY] == pytest.approx(0.5)
     assert sessions["s2/a/tb"]["metrics"][ACCURACY] == pytest.approx(0.9)
+    assert sessions["other/s1/a/tb"]["metrics"][ACCURACY] == pytest.approx(0.3)
 
 
 _SWEEP = ["train.lr=0.01,0.001", "train.epochs=2", "~attack.attacks.shokri"]
@@ -100,6 +113,6 @@ def test_an_optuna_searchs_trials_are_named_by_their_values(optuna_sweep):
     for log_dir in optuna_sweep.glob("*/tb"):
         (name,) = _group_names(log_dir)
         values, _, where = name.partition(" · ")
-        assert where == f"optuna/{log_dir.parent.name}"
+        assert where == os.path.abspath(log_dir.parent)
         keys = [item.split("=", 1)[0] for item in values.split(",")]
         assert sorted(keys) == ["model.dropout", "train.epochs", "train.weight_decay"], name
