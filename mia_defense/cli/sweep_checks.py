@@ -84,8 +84,9 @@ def job_trial(hydra: DictConfig, sweep: DictConfig | None) -> str:
     TensorBoard begins (`mia_defense.tracking.hparams.trial_name`): the job's overrides
     (``hydra``: its Hydra config, ``HydraConfig.get()``) of the keys the sweep varies
     (`override_keys` of ``sweep``, the sweep's config; ``None`` where the job runs in a
-    process of its own: the multirun.yaml Hydra's basic sweeper wrote, else the search space
-    ``hydra.sweeper.params``), as ``train.lr=0.01,defense=[dp]``; of a single run, those it
+    process of its own: the multirun.yaml mia-train writes as any sweep starts, an Optuna
+    search's too, else the search space ``hydra.sweeper.params``, which lacks the ranges given
+    on the command line), as ``train.lr=0.01,defense=[dp]``; of a single run, those it
     sets on the command line but of keys that change nothing it computes
     (``hydra.job.config.override_dirname.exclude_keys``: ``progress``...)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -113,8 +114,9 @@ def job_trial(hydra: DictConfig, sweep: DictConfig | None) -> str:
 
 
 def _sweep_record(hydra: DictConfig) -> DictConfig:
-    """The sweep's config as its sweeper recorded it (multirun.yaml in the sweep directory),
-    or the job's own search space (an Optuna search writes no multirun.yaml)."""
+    """The sweep's config as recorded in the sweep directory (multirun.yaml: mia-train writes
+    it as any sweep starts, `keep_earlier_sweep_records`), or, where the job cannot read it
+    (a folder not shared with the job's host), the job's own search space."""
     path = os.path.join(hydra.runtime.cwd, str(hydra.sweep.dir), "multirun.yaml")
     try:
         record = OmegaConf.load(path)

@@ -85,7 +85,7 @@ _JOB = ["train.lr=0.01", "train.epochs=2", "~attack.attacks.shokri", "defense=[d
      "train.lr=0.01,defense=[dp]"),
     # jobs in a process of their own (a launcher's): the sweep's multirun.yaml
     (RunMode.MULTIRUN, None, {"overrides": _SWEEP, "params": {}}, "train.lr=0.01"),
-    # ... an Optuna search writes none: the job's search space
+    # ... none it can read (a folder its host does not share): the job's search space
     (RunMode.MULTIRUN, None, None, "defense=[dp]"),
     # a single run: what its command line sets, but of keys that change nothing it computes
     (RunMode.RUN, None, None, "train.lr=0.01,train.epochs=2,~attack.attacks.shokri,defense=[dp]"),
