@@ -237,19 +237,21 @@ def _group_delete_refusal(
     """Hydra's "Could not delete 'defense'. No match in the defaults list" reworded: a
     ``~defense`` (or ``~defense=NAME``) where the command line selects no defense (or not
     NAME alone), in a run or in a sweep's shared config, which said neither what ``~defense``
-    deletes nor what to write. ``None``: any other error (another group's: left as Hydra
-    words it)."""
+    deletes nor what to write; another packaged group's (``~dataset=mnist`` with digits
+    selected) by `_other_group_delete_refusal`. ``None``: any other error."""
     import re
     import shlex
 
-    found = re.fullmatch(r"Could not delete '(defense)(?:=([^']*))?'\. No match in the "
+    found = re.fullmatch(r"Could not delete '([^'=]+)(?:=([^']*))?'\. No match in the "
                          r"defaults list", str(exc))  # fmt: skip
     if found is None:
         return None
+    _, multirun = _composed_when_failed(exc)
     name = found.group(2)
+    if found.group(1) != "defense":
+        return _other_group_delete_refusal(found.group(1), name, overrides, multirun=multirun)
     given = f"~defense={name}" if name is not None else "~defense"
     selected, experiment = _command_line_defenses(overrides)
-    _, multirun = _composed_when_failed(exc)
     swept = next((text for group, text in _swept_groups(overrides, None)
                   if group in ("defense", "experiment")), None) if multirun else None  # fmt: skip
     what = (f"{given} deletes the defaults list's entry "
@@ -285,6 +287,65 @@ def _group_delete_refusal(
                   "defense=[NAME,...] (defense=[] for none)")
     return HydraConfigError(f"{what}, and {now}, so there is nothing to delete; nothing was "
                             f"run. {advice}")
+
+
+def _other_group_delete_refusal(
+    group: str, name: str | None, overrides: Sequence[str], *, multirun: bool
+) -> Exception | None:
+    """`_group_delete_refusal` of a packaged group other than defense: ``~dataset=mnist``
+    where another dataset is selected, ``~experiment`` where none is (Hydra's "No match in
+    the defaults list"). ``None``: a group of one's own (Hydra's to word)."""
+    import shlex
+
+    from mia_defense.config_keys import packaged_configs
+
+    if not packaged_configs(group):
+        return None
+    given = f"~{group}={name}" if name is not None else f"~{group}"
+    chosen, swept = None, None
+    for text in map(str, overrides):
+        override = parsed_override(text.strip())
+        if override is None or override.package is not None or override.is_delete() \
+                or override.key_or_group != group:  # fmt: skip
+            continue
+        if override.is_sweep_override():
+            swept = text.strip()
+        else:
+            chosen = text.strip().lstrip("+")
+    what = f"{given} deletes the defaults list's entry " + (
+        f"{group}={name}" if name is not None else f"of the {group} group")
+    if multirun and swept is not None:
+        return HydraConfigError(
+            f"{what}, and Hydra composes the sweep's shared config before the points of "
+            f"{swept}, with {chosen or group + ' at its default'}, and deletes there; nothing "
+            f"was run. Each point selects its own {group}: drop {shlex.quote(given)}"
+        )
+    listed, default = _primary_choice(group)
+    if chosen is not None:
+        now = f"{chosen} is selected"
+    elif default is not None:
+        now = f"{group}={default} is selected (config.yaml's default)"
+    else:
+        now = f"no {group} is selected ({group}: null in config.yaml)" if listed else (
+            f"no {group} is selected (config.yaml's defaults list has none)")
+    return HydraConfigError(
+        f"{what}, and {now}, so there is nothing to delete; nothing was run. Drop "
+        f"{shlex.quote(given)}; {'' if listed else '+'}{group}=NAME selects the {group} wanted"
+    )
+
+
+def _primary_choice(group: str) -> tuple[bool, Any]:
+    """Whether the packaged config.yaml's defaults list has an entry of ``group``, and its
+    choice (``None``: none, or ``null``)."""
+    from importlib.resources import files
+
+    import yaml
+
+    primary = yaml.safe_load(files("mia_defense.conf").joinpath("config.yaml").read_text())
+    for entry in (primary or {}).get("defaults") or []:
+        if isinstance(entry, dict) and group in entry:
+            return True, entry[group]
+    return False, None
 
 
 def _command_line_defenses(overrides: Sequence[str]) -> tuple[list[str], str | None]:

@@ -1,7 +1,7 @@
 """``mia-train '~defense'`` with no defense selected, and ``-m 'defense=dp,none' '~defense'``,
-got Hydra's raw "Could not delete 'defense'. No match in the defaults list", and
-``'~defense=[dp]'`` a traceback (helper 288): said now is what ``~defense`` deletes, what is
-selected, and what to write."""
+got Hydra's raw "Could not delete 'defense'. No match in the defaults list" (as did
+``'~dataset=mnist'``), and ``'~defense=[dp]'`` a traceback (helper 288): said now is what
+``~defense`` deletes, what is selected, and what to write."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
      "group's entry whole (~defense) or by its one name (~defense=NAME), not by a list; "
      "nothing was run. The defenses are selected as one list, defense=[dp,mixup]: to leave dp "
      "out, select the others instead: 'defense=[mixup]'"),
+    # another group's was Hydra's raw words too
+    (False, ["~dataset=mnist"], "~dataset=mnist deletes the defaults list's entry "
+     "dataset=mnist, and dataset=digits is selected (config.yaml's default), so there is "
+     "nothing to delete; nothing was run. Drop '~dataset=mnist'; dataset=NAME selects the "
+     "dataset wanted"),
 ])  # fmt: skip
 def test_deleting_the_defense_group_where_nothing_matches_says_what_to_write(
     multirun, overrides, said
