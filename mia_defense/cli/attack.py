@@ -673,6 +673,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     from mia_defense.allocator import keep_freed_memory
     from mia_defense.cli.build import format_table
     from mia_defense.collector import collect_from_here
+    from mia_defense.files import RUN_FOLDER_SETTING
     from mia_defense.threads import one_thread
 
     one_thread()
@@ -683,6 +684,9 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     held = HeldLog(run_dir)
     claimed: list[bool] = []
+    # a write that fails names the setting that chooses this run's folder (a sweep's point's)
+    setting = RUN_FOLDER_SETTING.set(
+        "hydra.sweep.dir" if HydraConfig.get().mode == RunMode.MULTIRUN else "hydra.run.dir")
 
     def claim() -> None:
         held.release()
@@ -709,6 +713,7 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         end_interrupted(log, "interrupted; nothing was written to the source")
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
+        RUN_FOLDER_SETTING.reset(setting)
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
     try:
         print(format_table(result, fprs))

@@ -46,6 +46,30 @@ def test_a_write_that_failed_names_the_setting_of_the_runs_folder(
     assert other not in done.stderr.split("cannot write it")[1].splitlines()[0]
 
 
+@pytest.mark.parametrize("mode", [("-m", "hydra.sweep.dir=s"), ("hydra.run.dir=s",)],
+                         ids=["sweep", "single"])
+def test_a_write_of_mia_attack_that_failed_names_the_setting_of_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: tuple[str, ...]
+) -> None:
+    import mia_defense.cli.attack as attack
+    from mia_defense.files import atomic_write
+    from tests.helpers import LEAN_ATTACKS, mia_attack, synthetic_observations
+
+    def full(cfg, run_dir, **kwargs):
+        def write(handle: object) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        atomic_write(run_dir / "results.json", write)
+
+    synthetic_observations(num_models=2, num_samples=20, num_classes=2).save(tmp_path / "o.npz")
+    monkeypatch.setattr(attack, "run", full)
+    done = mia_attack(*mode, "o.npz", *LEAN_ATTACKS, "progress=false", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    setting = mode[-1].split("=")[0]
+    kind = "sweep" if mode[0] == "-m" else "run"
+    assert f"free disk space or choose a writable {kind} directory ({setting}=...)" in done.stderr
+
+
 @pytest.mark.parametrize("kind", ["file", "link"])
 def test_a_subdir_naming_a_file_of_the_sweep_is_refused_before_any_run(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
