@@ -69,8 +69,8 @@ _NPZ_MEMORY_FRACTION = 0.8
 MAX_JSON_DEPTH = 100
 
 # The setting that chooses the folder a run writes in, named by the advice of a write that
-# failed there (`run_folder_advice`): mia-train sets hydra.sweep.dir for the points of a
-# sweep, whose folders hydra.sweep.dir chooses (their hydra.run.dir is not read).
+# failed there (`run_folder_advice`): mia-train and mia-attack set hydra.sweep.dir for the
+# points of a sweep, whose folders hydra.sweep.dir chooses (their hydra.run.dir is unread).
 RUN_FOLDER_SETTING: contextvars.ContextVar[str] = contextvars.ContextVar(
     "run_folder_setting", default="hydra.run.dir")
 

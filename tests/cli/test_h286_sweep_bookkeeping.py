@@ -1,10 +1,11 @@
 """Leftovers of sweeps' bookkeeping (h286).
 
-A point of ``mia-train -m`` whose results could not be written (a full disk, a read-only
-folder) was told to 'choose a writable run directory (hydra.run.dir=...)', a setting a
-sweep's points do not read: their folders are hydra.sweep.dir's. ``hydra.sweep.subdir``
-naming a file of the sweep (multirun.1.yaml, an earlier sweep's record) ended the sweep on
-Hydra's mkdir ('File exists'), told to free disk space and run the same command again."""
+A point of ``mia-train -m`` (or ``mia-attack -m``) whose results could not be written (a
+full disk, a read-only folder) was told to 'choose a writable run directory
+(hydra.run.dir=...)', a setting a sweep's points do not read: their folders are
+hydra.sweep.dir's. ``hydra.sweep.subdir`` naming a file of the sweep (multirun.1.yaml, an
+earlier sweep's record) ended the sweep on Hydra's mkdir ('File exists'), told to free disk
+space and run the same command again."""
 
 from __future__ import annotations
 
