@@ -41,6 +41,7 @@ __all__ = [
     "converting_errors",
     "decompressed",
     "decompressed_size",
+    "decompression_errors",
     "feature_bytes",
     "file_kind",
     "gib",
@@ -552,7 +553,10 @@ def _open_compressed(handle: BinaryIO, *, path: Path, size: int) -> tuple[str, B
 
 
 @contextmanager
-def _decompression_errors(path: Path, kind: str) -> Iterator[None]:
+def decompression_errors(path: Path, kind: str) -> Iterator[None]:
+    """What a ``kind``-compressed file (gzip, bzip2 or xz) raises while it is decompressed,
+    as a `DataError` naming ``path``: truncated or corrupt, or bytes after its data that
+    start no other stream (`_trailing`)."""
     try:
         yield
     except MiaDefenseError:
@@ -578,7 +582,7 @@ def decompressed_size(handle: BinaryIO, *, path: Path, size: int, limit: int,
     as a tar archive before anything is counted).
     """
     kind, stream = _open_compressed(handle, path=path, size=size)
-    with _decompression_errors(path, kind), stream:
+    with decompression_errors(path, kind), stream:
         head = stream.read(ARCHIVE_HEAD)
         check_head(head)
         total = len(head)
@@ -609,7 +613,7 @@ class _Capped(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        with _decompression_errors(self._path, self._kind):
+        with decompression_errors(self._path, self._kind):
             read = self._stream.readinto(memoryview(buffer)[: self._size - self._read + 1])
         self._read += read
         if self._read > self._size:

@@ -28,6 +28,7 @@ from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
     check_memory,
+    decompression_errors,
     is_npz_head,
     is_regular_file,
     open_regular,
@@ -75,13 +76,9 @@ def read_idx(path: Path) -> np.ndarray:
         compressed = head[:2] == b"\x1f\x8b"
         if not compressed:
             return _read_idx_stream(handle, path=path, size=size, compressed=False)
-        try:
-            with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
-                return _read_idx_stream(stream, path=path, size=size, compressed=True)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise DataError(
-                f"{path}: truncated or corrupt gzip file ({exc}); download or copy it again"
-            ) from exc
+        with decompression_errors(path, "gzip"), gzip.GzipFile(fileobj=handle, mode="rb") \
+                as stream:  # fmt: skip
+            return _read_idx_stream(stream, path=path, size=size, compressed=True)
 
 
 def _read_idx_stream(stream: BinaryIO, *, path: Path, size: int, compressed: bool) -> np.ndarray:

@@ -52,3 +52,13 @@ def test_bytes_after_the_compressed_stream_are_refused(tmp_path, module, kind, s
     with pytest.raises(DataError, match=re.escape(str(path)) + rf": bytes after the end of "
                        rf"its {kind}-compressed data that start no other {kind} stream"):
         load_csv(path=path, label_column="y")
+
+
+def test_an_idx_gz_with_bytes_after_its_data_says_so_as_a_csv_gz_does(tmp_path):
+    from mia_defense.data.idx import read_idx
+
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1])) + b"appended")
+    with pytest.raises(DataError, match="^" + re.escape(str(path)) + ": bytes after the end "
+                       "of its gzip-compressed data that start no other gzip stream"):
+        read_idx(path)
