@@ -465,13 +465,13 @@ def _run_pipeline(
             **({} if groups is None else {COPY_GROUPS: groups}),
         )
     with stopwatch.stage("attacker's models"), _targets_curves(ensemble):
-        attacks = attacks_for_recipe(
+        attacks, shadows = attacks_for_recipe(
             experiment, data, run_dir, fingerprint=fingerprint, progress=progress, store=store
         )
     with stopwatch.stage("attacks and bootstrap"):
         result, vulnerability = _attack(experiment, data, ensemble, obs, test_log_probs, attacks,
                                         copy_groups=groups, gradient_canaries=gradient_canaries,
-                                        run_dir=run_dir)  # fmt: skip
+                                        run_dir=run_dir, shadows=shadows)  # fmt: skip
     result.training.update(store.summary() if store else {"reused": 0, "store": None})
     record_run(
         run_dir, result, vulnerability, obs, facts=run_facts(experiment, data),
@@ -647,11 +647,13 @@ def _attack(
     copy_groups: np.ndarray | None,
     gradient_canaries: DiracCanaryAudit | None,
     run_dir: Path,
+    shadows: Observations | None = None,
 ) -> tuple[RunResult, dict[str, np.ndarray]]:
     """mia-train's attack stage: `attack_observations` beside the trained models' utility,
     privacy accounting and engine; ``copy_groups`` as observations.npz holds them. The
     one-run audit's bounds (``privacy.audit``, `audit_report`) come first, so that the DP
-    claim is judged once on them and the attacks' together."""
+    claim is judged once on them and the attacks' together. ``shadows``: a naive attacker's
+    undefended shadow models' outputs (`attacks_for_recipe`)."""
     privacy = privacy_figures(experiment, ensemble)
     if experiment.release.randomized is True:  # its figures hold for this many queries only
         privacy[RANDOMIZED_RELEASE_REPEATS] = experiment.queries.repeats
@@ -674,7 +676,7 @@ def _attack(
         ), privacy=privacy,
         defense=defense_settings(experiment),
         training={"engine": ensemble.engine, "fallback_reason": ensemble.fallback_reason},
-        copy_groups=copy_groups,
+        copy_groups=copy_groups, shadows=shadows,
     )  # fmt: skip
 
 

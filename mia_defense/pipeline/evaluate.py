@@ -448,6 +448,78 @@ def warn_models_at_chance(utility: Mapping[str, Any], num_models: int) -> None:
         log.warning("SOME MODELS AT CHANCE: %s", note)
 
 
+def _at_chance(
+    obs: Observations, models: np.ndarray, records: np.ndarray
+) -> list[tuple[int, float, float]]:
+    """(model, accuracy, chance) of each of the ``models`` whose accuracy on the judged
+    ``records`` ([N] bool) it did not train on is not above their majority class's."""
+    found = []
+    for k in np.asarray(models):
+        held_out = ~obs.masks[k] & records
+        if not held_out.any():  # (one kind of record: said apart)
+            continue
+        labels = obs.labels[held_out]
+        hits = int((obs.log_probs[k, held_out].argmax(-1) == labels).sum())
+        majority = int(np.bincount(labels).max())
+        if hits <= majority:  # integer counts: no rounding
+            found.append((int(k), hits / len(labels), majority / len(labels)))
+    return found
+
+
+def _at_chance_text(found: list[tuple[int, float, float]]) -> str:
+    return "; ".join(f"model {k}: {acc:.3f} against {chance:.3f}" for k, acc, chance
+                     in found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+
+
+def _models_learned_nothing(
+    obs: Observations, targets: np.ndarray, records: np.ndarray, utility: Mapping[str, Any],
+    shadows: Observations | None = None,
+) -> str | None:
+    """Why a run judged above chance gets no verdict because most of the models its attacks
+    read learned nothing, or ``None``: each model's accuracy on the judged ``records`` ([N]
+    bool) it did not train on, held to their majority class's (`_at_chance`).
+
+    The targets, where the attacks judge fewer than the run trained (attack.num_targets <
+    plan.num_models) or the run has no test set: its accuracy is every model's, so
+    train.lr=0.3 on digits with K=8 and attack.num_targets=1 (seed 5: target 0 at 0.077 on
+    its non-members against 0.118, the median model at 0.155 against 0.118) was judged on
+    the seven models the attacks did not target, and their TPR on a model that learned
+    nothing read as a private model's; without a test set the members' mean accuracy is
+    judged (`judged_accuracy`): 5 of 8 models answering one class beside 3 that learned got
+    a verdict. And a naive attacker's ``shadows`` (attack.shadow_recipe=undefended): without
+    DP's clipping, train.lr=1e4 left them at chance while the DP targets reached 0.61, and
+    attacks calibrated on them read the targets as private."""
+    if "chance_accuracy" not in utility or not _above_chance(utility):
+        return None  # (the run's own verdict: no verdict)
+    if len(targets) < obs.num_models or judged_accuracy(utility)[0] == "member":
+        found = _at_chance(obs, targets, records)
+        if 2 * len(found) > len(targets):
+            fewer = len(targets) < obs.num_models
+            return (
+                f"{len(found)} of the {len(targets)} target models the attacks judge (attack."
+                f"num_targets, of the {obs.num_models} models) learned nothing: their accuracy "
+                "on the records they did not train on is not above the majority class's "
+                f"({_at_chance_text(found)}), though the run's {judged_accuracy(utility)[0]} "
+                "accuracy, the mean of every model's, is above chance; attacks at chance on "
+                "such targets read as a private model's. "
+                + ("Attack more targets (attack.num_targets), or make every model learn "
+                   "(lower train.lr)" if fewer else "Make the models learn (lower train.lr)")
+            )
+    if shadows is not None:
+        found = _at_chance(shadows, np.arange(shadows.num_models), records)
+        if 2 * len(found) > shadows.num_models:
+            return (
+                f"{len(found)} of the {shadows.num_models} undefended shadow models (attack."
+                "shadow_recipe=undefended, trained without the defenses) learned nothing: "
+                "their accuracy on the records they did not train on is not above the "
+                f"majority class's ({_at_chance_text(found)}), so the attacks that read them "
+                "were calibrated on models that say nothing, and a low success reads as a "
+                "private model's; lower train.lr until models without the defenses learn, "
+                "or use attack.shadow_recipe=same"
+            )
+    return None
+
+
 def _blown_up(
     utility: Mapping[str, Any], privacy: Mapping[str, Any], num_classes: int
 ) -> str | None:
@@ -512,15 +584,10 @@ def _check_leak_without_utility(
     what, accuracy = judged_accuracy(utility)
     if _above_chance(utility):
         return
-    black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX
-                 and not measured_nothing(r, records)}  # fmt: skip
-    if not black_box:
+    leak = _black_box_leak(results, truth, evaluation, records=records)
+    if leak is None:
         return
-    name = highest_bound({n: r.epsilon_lower_bound for n, r in black_box.items()})
-    found = attack_evidence(black_box[name], truth, evaluation, attacks=len(results))
-    if not found or found[0].bound <= 0:
-        return
-    bound, source = found[0].bound, found[0].what
+    bound, source = leak
     privacy["leak_without_utility"] = True
     privacy["leak_without_utility_reason"] = (
         f"{what} accuracy {accuracy:.3f} is not above chance {utility['chance_accuracy']:.3f}, "
@@ -529,6 +596,28 @@ def _check_leak_without_utility(
         "task: not private"
     )
     log.warning("MEMBERSHIP LEAK at chance utility: %s", privacy["leak_without_utility_reason"])
+
+
+def _black_box_leak(
+    results: Mapping[str, AttackResult],
+    truth: np.ndarray,
+    evaluation: EvaluationConfig,
+    *,
+    records: np.ndarray | None = None,
+) -> tuple[float, str] | None:
+    """(bound, what it rests on) of the best black-box attack's ε lower bound, at the run's
+    confidence over all its attacks at once, where it is above 0: membership leaks whatever
+    the models' utility; ``None`` otherwise. Attacks that gave each target's ``records`` one
+    score (`measured_nothing`) are left out (`_check_leak_without_utility`)."""
+    black_box = {name: r for name, r in results.items() if r.access in BLACK_BOX
+                 and not measured_nothing(r, records)}  # fmt: skip
+    if not black_box:
+        return None
+    name = highest_bound({n: r.epsilon_lower_bound for n, r in black_box.items()})
+    found = attack_evidence(black_box[name], truth, evaluation, attacks=len(results))
+    if not found or found[0].bound <= 0:
+        return None
+    return found[0].bound, found[0].what
 
 
 # Standard errors below 0.5 (under no signal) an attack's AUC must lie to be called inverted.
@@ -761,6 +850,7 @@ def attack_observations(
     defense: dict[str, Any],
     training: dict[str, Any],
     copy_groups: np.ndarray | None = None,
+    shadows: Observations | None = None,
 ) -> tuple[RunResult, dict[str, np.ndarray]]:
     """Run every attack on the targets [T] and summarise them beside the given utility,
     privacy (the accountant's figures, to which the empirical ε bound is added), defense
@@ -777,6 +867,9 @@ def attack_observations(
     all its records; and each decision on a copy tests its group, whose ε under DP-SGD is up
     to the group's size times the per-record ε, so the attacks' bound cannot refute the
     accountant's (`_copies_untested`).
+    ``shadows``: the released outputs of a naive attacker's undefended shadow models
+    (attack.shadow_recipe=undefended), held to chance as the targets are
+    (`_models_learned_nothing`).
     """
     fprs = sorted(evaluation.fprs)
     evaluation = replace(evaluation, delta=privacy.get("delta") or evaluation.delta)
@@ -848,6 +941,11 @@ def attack_observations(
     if blown:  # (a finite loss far above uniform outputs': attacks at chance read as private)
         log.warning("NO PRIVACY VERDICT: %s", blown)
         privacy.setdefault("no_verdict_reason", blown)
+    idle = _models_learned_nothing(obs, targets, ~is_canary, utility, shadows)
+    if idle and "no_verdict_reason" not in privacy and not _black_box_leak(
+            attack_results, truth, evaluation, records=~is_canary):  # (a memoriser leaks)
+        log.warning("NO PRIVACY VERDICT: %s", idle)
+        privacy["no_verdict_reason"] = idle
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs, obs.masks[r.targets], ~is_canary)

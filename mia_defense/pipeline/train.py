@@ -43,6 +43,7 @@ from mia_defense.training.loop import Ensemble
 from mia_defense.user_fit import train_with_user_fit
 
 if TYPE_CHECKING:
+    from mia_defense.observations import Observations
     from mia_defense.pipeline.spec import Experiment
 
 __all__ = [
@@ -285,11 +286,12 @@ def attacks_for_recipe(
     fingerprint: str | None,
     progress: bool,
     store: ModelStore | None = None,
-) -> Mapping[str, Attack]:
+) -> tuple[Mapping[str, Attack], Observations | None]:
     """The configured attacks; a naive attacker's (``shadow_recipe=undefended``) read the
-    outputs of K more models trained on the same masks without the defenses."""
+    outputs of K more models trained on the same masks without the defenses, returned
+    beside them (``None`` where there are none) for the verdict to hold them to chance."""
     if experiment.shadow_recipe != "undefended" or not list(experiment.build_defenses()):
-        return experiment.attacks
+        return experiment.attacks, None
     shadows = train_models(
         experiment, data, run_dir / UNDEFENDED_CHECKPOINTS, stage="undefended", defended=False,
         fingerprint=fingerprint, progress=progress, store=store,
@@ -299,7 +301,7 @@ def attacks_for_recipe(
         experiment, data, shadows.models, generator=torch_generator(experiment.seed, stage),
         stage=stage, progress=progress,
     )
-    return with_shadow_observations(experiment.attacks, shadow_obs)
+    return with_shadow_observations(experiment.attacks, shadow_obs), shadow_obs
 
 
 def privacy_figures(experiment: Experiment, ensemble: Ensemble) -> dict[str, Any]:
