@@ -218,6 +218,11 @@ def string_hint(value: Any, kinds: Any) -> str:
     without saying why it was a string); ``''`` otherwise."""
     if not isinstance(value, str) or not any(_reads_as(value.strip(), k) for k in kinds):
         return ""
+    if re.fullmatch(r"[+-]?0[0-9_]+(?:[.eE].*)?", value.strip()):  # seed=01: Hydra's text
+        number = value.strip()
+        written = str(int(number)) if _reads_as(number, "int") else shown(float(number))
+        return (f"; it is the string {value!r}: Hydra reads a number written with a leading "
+                f"zero as text: write {written}")
     return ("; it is the string " + repr(value) + ", as quotes or an environment variable "
             "give it (${oc.env:NAME} always gives a string): drop the quotes, or read the "
             "variable as a value with ${oc.decode:${oc.env:NAME}} (on the command line "
