@@ -11,7 +11,7 @@ import numpy as np
 
 # as_integer/as_fraction live with the settings' constraints, which data/ and models/ read
 # without importing the metrics package; re-exported here for the metrics' callers
-from mia_defense.constraints import as_fraction, as_integer
+from mia_defense.constraints import as_fraction, as_integer, is_fraction, shown
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["as_fprs", "as_fraction", "as_integer", "as_scores", "as_truth"]
@@ -73,9 +73,11 @@ def as_fprs(fprs: Any, *, where: str) -> tuple[float, ...]:
                           "(0.1, 0.01, 0.001)")  # fmt: skip
     out = []
     for f in fprs:
-        real = isinstance(f, int | float | np.integer | np.floating) and not isinstance(f, bool)
-        if not real or not 0.0 < f < 1.0:
-            raise ConfigError(f"{where}: fprs holds {f!r}: each FPR must be a number in (0, 1) "
-                              "(0.001 for 0.1%)")  # fmt: skip
+        # as_fraction's numbers (a Fraction(1, 100) was refused as "must be a number in
+        # (0, 1)"), and in (0, 1) still as the float used (an FPR of 0 reads nothing)
+        if not is_fraction(f) or not 0.0 < float(f) < 1.0:
+            rounds = f" (it rounds to {float(f)!r} as a float)" if is_fraction(f) else ""
+            raise ConfigError(f"{where}: fprs holds {shown(f)}{rounds}: each FPR must be a "
+                              "number in (0, 1) (0.001 for 0.1%)")  # fmt: skip
         out.append(float(f))
     return tuple(out)
