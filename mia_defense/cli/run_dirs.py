@@ -194,16 +194,35 @@ def refuse_foreign_dir(path: str, *, key: str, ours: Callable[[Path], bool]) -> 
 def refuse_inside_a_run(path: str, *, key: str) -> None:
     """Refuse a run or sweep directory inside another run's (``<run>/tb/inner``): its files
     would be taken for that run's (TensorBoard showed the inner run's events as the outer
-    run's, a report read both)."""
+    run's, a report read both); or in a sweep's HParams folder (`_SWEEP_HPARAMS`): a sweep
+    there deleted the outer sweep's experiment config as it ended (its own went one level
+    down), and the outer sweep's end then listed the inner runs as its own."""
     try:
         inside = Path(path).resolve()
         outer = next((parent for parent in inside.parents if _holds_a_run(parent)), None)
+        hparams = next((folder for folder in (inside, *inside.parents)
+                        if _is_sweep_hparams(folder)), None)  # fmt: skip
     except (OSError, RuntimeError):  # (RuntimeError: a symlink loop, Python 3.11's resolve)
         return  # unreadable: require_writable_dir names the problem
-    if outer is None:
-        return
-    end_refused(log, "%s=%s lies inside the run directory %s; nothing was changed. "
-                "Choose a directory outside every run, e.g. beside it", key, path, outer)
+    if outer is not None:
+        end_refused(log, "%s=%s lies inside the run directory %s; nothing was changed. "
+                    "Choose a directory outside every run, e.g. beside it", key, path, outer)
+    if hparams is not None:
+        end_refused(log, "%s=%s is or lies in %s, the folder of the HParams experiment config "
+                    "that the sweep in %s writes anew as it ends; nothing was changed. Choose a "
+                    "directory outside it", key, path, hparams, hparams.parent)  # fmt: skip
+
+
+# The folder of a sweep's HParams experiment config in its directory
+# (`mia_defense.tracking.hparams.SWEEP_EXPERIMENT_DIR`, named here without TensorBoard).
+_SWEEP_HPARAMS = "sweep_hparams"
+
+
+def _is_sweep_hparams(folder: Path) -> bool:
+    """Whether ``folder`` is a sweep's HParams folder (`_SWEEP_HPARAMS`, in a folder holding
+    a sweep's records)."""
+    return folder.name == _SWEEP_HPARAMS and any(
+        (folder.parent / mark).exists() for mark in _SWEEP_MARKS)
 
 
 def _holds_a_run(folder: Path) -> bool:
@@ -287,6 +306,10 @@ def refuse_escaping_subdir(sweep_dir: str, subdir: str) -> None:
         end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, outside the sweep "
                     "directory %s (or onto it); nothing was run. Leave hydra.sweep.subdir at "
                     "its default, or give a relative name without '..'", subdir, target, root)
+    if os.path.dirname(target) == root and os.path.basename(target) == _SWEEP_HPARAMS:
+        end_refused(log, "hydra.sweep.subdir=%s puts a run in %s, the folder of the HParams "
+                    "experiment config the sweep writes as it ends; nothing was run. Leave "
+                    "hydra.sweep.subdir at its default, or name another folder", subdir, target)
     if os.path.lexists(target) and not os.path.isdir(target):  # (a record of the sweep's)
         what = "a link to no folder" if os.path.islink(target) else "a file"
         end_refused(log, "hydra.sweep.subdir=%s puts a run at %s, which is %s, not a run's "

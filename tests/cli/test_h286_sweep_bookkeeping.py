@@ -109,3 +109,32 @@ def test_a_sweep_record_not_written_for_want_of_a_folder_is_not_told_to_free_spa
                     "kept (each its results.json): make it writable or move away what stands in "
                     "its place and run the same command again to write it (finished runs are "
                     "read back, not run again)")  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["sweep_hparams", "sweep_hparams/inner", "subdir"])
+def test_no_run_or_sweep_goes_into_a_sweeps_hparams_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, where: str
+) -> None:
+    # mia-train -m ... hydra.sweep.dir=S/sweep_hparams deleted S's HParams experiment config
+    # as it ended (the config an earlier version wrote in a sweep's own folder is removed);
+    # hydra.sweep.subdir=sweep_hparams put a run beside it
+    from mia_defense.cli.run_dirs import (
+        _SWEEP_HPARAMS,
+        refuse_escaping_subdir,
+        refuse_inside_a_run,
+    )
+    from mia_defense.tracking.hparams import SWEEP_EXPERIMENT_DIR
+
+    assert _SWEEP_HPARAMS == SWEEP_EXPERIMENT_DIR
+    sweep = tmp_path / "S"
+    (sweep / SWEEP_EXPERIMENT_DIR).mkdir(parents=True)
+    (sweep / "multirun.yaml").write_text("hydra: {}\n")
+    with pytest.raises(SystemExit) as stopped:
+        if where == "subdir":
+            refuse_escaping_subdir(str(sweep), SWEEP_EXPERIMENT_DIR)
+        else:
+            refuse_inside_a_run(str(sweep / where), key="hydra.sweep.dir")
+    assert stopped.value.code == 2
+    assert f"{sweep / SWEEP_EXPERIMENT_DIR}, the folder of the HParams experiment config" in (
+        caplog.text)
+    refuse_inside_a_run(str(tmp_path / "elsewhere" / SWEEP_EXPERIMENT_DIR), key="hydra.sweep.dir")
