@@ -159,7 +159,7 @@ def as_integer(value: Any, *, key: str, low: int | None, high: int | None = None
     integers (`numbers.Integral`: no numpy import here, the CLI's start-up has none)."""
     if not is_integer(value, low=low, high=high):
         bound = "" if low is None else f" in [{low}, {high}]" if high is not None else f" >= {low}"
-        said = f"{key}={shown(value)}: must be an integer{bound}"
+        said = f"{key}={shown(value)}: must be an integer{bound}{_decimal_hint(value, 'int')}"
         raise ConfigError(f"{said}, {note}" if note else said)
     return int(value)
 
@@ -168,9 +168,19 @@ def as_fraction(value: Any, *, key: str, zero: bool = False, note: str = "") -> 
     """``value`` as a float in (0, 1), or [0, 1) where ``zero`` (a δ); a `ConfigError` naming
     ``key`` for a bool, text, NaN or a number outside, with ``note`` (an example) after it."""
     if not is_fraction(value, zero=zero):
-        said = f"{key}={shown(value)}: must be a number in {'[0, 1)' if zero else '(0, 1)'}"
+        said = (f"{key}={shown(value)}: must be a number in {'[0, 1)' if zero else '(0, 1)'}"
+                + _decimal_hint(value, "float"))
         raise ConfigError(f"{said}, {note}" if note else said)
     return float(value)
+
+
+def _decimal_hint(value: Any, kind: str) -> str:
+    """What to add to a refusal of a `decimal.Decimal` (a number, but no `numbers.Real`:
+    "confidence=Decimal('0.95'): must be a number in (0, 1)" read as nonsense), or ''."""
+    if not isinstance(value, numbers.Number) or isinstance(value, numbers.Complex):
+        return ""
+    return (f" (a {type(value).__name__} is no real number to Python's numbers.Real, which "
+            f"these checks read: pass {kind}(value))")
 
 
 def shown(value: Any) -> str:

@@ -7,6 +7,7 @@ number in (0, 1)": they take what `as_fraction` takes now."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -41,3 +42,19 @@ def test_fprs_take_the_numbers_as_fraction_takes_and_name_fprs():
             "roc_metrics: fprs holds <a Fraction of about 401 digits> (it rounds to 1.0 as a "
             "float): each FPR must be a number in (0, 1)")):  # fmt: skip
         roc_metrics(scores, truth, fprs=[1 - Fraction(1, 10**400)])
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ({"confidence": Decimal("0.95")}, "confidence=Decimal('0.95'): must be a number in (0, 1) "
+     "(a Decimal is no real number to Python's numbers.Real, which these checks read: pass "
+     "float(value))"),
+    ({"num_members": Decimal(100)}, "num_members=Decimal('100'): must be an integer >= 0 (a "
+     "Decimal is no real number to Python's numbers.Real, which these checks read: pass "
+     "int(value))"),
+])  # fmt: skip
+def test_a_decimal_is_told_why_it_is_no_number_here(setting, said):
+    # was "confidence=Decimal('0.95'): must be a number in (0, 1)", of a number in (0, 1)
+    with pytest.raises(ConfigError, match=re.escape(f"empirical_epsilon: {said}")):
+        empirical_epsilon(np.array([0.0, 0.01, 1.0]), np.array([0.0, 0.5, 1.0]),
+                          **{"num_members": 100, "num_nonmembers": 100, "delta": 1e-5,
+                             **setting})
