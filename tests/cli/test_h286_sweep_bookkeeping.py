@@ -5,7 +5,8 @@ full disk, a read-only folder) was told to 'choose a writable run directory
 (hydra.run.dir=...)', a setting a sweep's points do not read: their folders are
 hydra.sweep.dir's. ``hydra.sweep.subdir`` naming a file of the sweep (multirun.1.yaml, an
 earlier sweep's record) ended the sweep on Hydra's mkdir ('File exists'), told to free disk
-space and run the same command again."""
+space and run the same command again. A sweep into another sweep's HParams folder
+(``hydra.sweep.dir=S/sweep_hparams``) deleted S's experiment config as it ended."""
 
 from __future__ import annotations
 
