@@ -47,7 +47,8 @@ def composition_refusal(
     meant): a key of a config that is not selected or missing in a node
     (`_unselected_config_refusal`), a ``~KEY`` of a key that is not there
     (`_missing_delete_refusal`), a ``~defense`` with no defense selected
-    (`_group_delete_refusal`), a ``~defense=[...]`` (`_list_delete_refusal`), an integer
+    (`_group_delete_refusal`), a ``~defense=[...]`` (`_list_delete_refusal`), a
+    ``+model=cnn`` of a group already selected (`_added_group_refusal`), an integer
     of more digits than Python reads (`_long_integer_refusal`), and, where ``shell`` (the
     compose API's caller words its own), Hydra's merge and sweep errors. ``None``: any other
     error, left as Hydra words it."""
@@ -55,7 +56,7 @@ def composition_refusal(
         reworded = _unselected_config_refusal(exc, overrides, loader=loader)
         if reworded is None:
             reworded = _missing_delete_refusal(exc, overrides) or _group_delete_refusal(
-                exc, overrides)
+                exc, overrides) or _added_group_refusal(exc, overrides)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
@@ -331,6 +332,37 @@ def _other_group_delete_refusal(
     return HydraConfigError(
         f"{what}, and {now}, so there is nothing to delete; nothing was run. Drop "
         f"{shlex.quote(given)}; {'' if listed else '+'}{group}=NAME selects the {group} wanted"
+    )
+
+
+def _added_group_refusal(
+    exc: ConfigCompositionException, overrides: Sequence[str] = ()
+) -> Exception | None:
+    """Hydra's "Multiple values for model. To override a value use 'override model: cnn'"
+    (or "attack appears more than once in the final defaults list") for a ``+model=cnn`` of
+    the command line, where config.yaml selects a model already: its advice is a config
+    file's line, which a command line cannot write. ``None``: any other error (a config
+    file's, where that advice is right)."""
+    import re
+    import shlex
+
+    found = re.match(r"Multiple values for ([^ ]+)\. To override|(\S+) appears more than "
+                     r"once in the final defaults list", str(exc))  # fmt: skip
+    if found is None:
+        return None
+    group = found.group(1) or found.group(2)
+    added = next((text.strip() for text in map(str, overrides)
+                  if (o := parsed_override(text.strip())) is not None and o.is_add()
+                  and o.key_or_group == group and o.package is None), None)  # fmt: skip
+    if added is None:
+        return None
+    listed, default = _primary_choice(group)
+    now = f"{group}={default}, config.yaml's default" if listed and default is not None \
+        else f"config.yaml's {group}"  # fmt: skip
+    return HydraConfigError(
+        f"{added}: '+' adds a second {group} entry to the defaults list, which selects one "
+        f"already ({now}); nothing was run. Write {shlex.quote(added.removeprefix('+'))} "
+        f"instead (no '+': it replaces the one selected)"
     )
 
 

@@ -51,3 +51,22 @@ def test_deleting_the_defense_group_where_nothing_matches_says_what_to_write(
                                       if multirun else RunMode.RUN)  # fmt: skip
     assert str(refused.value).startswith(f"ConfigError: {overrides[-1]}")
     assert str(refused.value).endswith(said)
+
+
+def test_adding_a_config_of_a_group_already_selected_says_to_drop_the_plus():
+    # was Hydra's "Multiple values for model. To override a value use 'override model: cnn'",
+    # a config file's line, which a command line cannot write
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+
+    from mia_defense.errors import ConfigError
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises(ConfigError) as refused:
+            loader.load_configuration("config", ["+model=cnn"], run_mode=RunMode.RUN)
+    assert str(refused.value) == (
+        "ConfigError: +model=cnn: '+' adds a second model entry to the defaults list, which "
+        "selects one already (model=mlp, config.yaml's default); nothing was run. Write "
+        "model=cnn instead (no '+': it replaces the one selected)")
