@@ -9,13 +9,18 @@ scores are the run's) and skips a run whose figures are not theirs, naming the f
 
 from __future__ import annotations
 
+import pytest
+
 from mia_defense.report import write_report
 from tests.report.fake_runs import fpr_key, make_run, not_ranked_reasons, rewrite_results
 
 
-def test_a_run_whose_tprs_are_not_those_of_its_scores_is_skipped(tmp_path):
+@pytest.mark.parametrize("fillers", [0, 20])
+def test_a_run_whose_tprs_are_not_those_of_its_scores_is_skipped(tmp_path, fillers):
     root = tmp_path / "sweep"
-    make_run(root / "leaky", test_accuracy=0.90, signal=3.0)
+    # (a config listing many FPRs is read at a few, the ranking one among them)
+    fprs = [0.1, 0.01, *(0.2 + i / 100 for i in range(fillers)), 0.001]
+    make_run(root / "leaky", test_accuracy=0.90, signal=3.0, config={"attack.fprs": fprs})
     make_run(root / "other", test_accuracy=0.80, signal=0.3, seed=1)
 
     def lowered(payload):
