@@ -22,6 +22,7 @@ from mia_defense.canaries import canaries_reason
 from mia_defense.defenses.compose import prepare_model
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import DataError
+from mia_defense.files import RUN_FOLDER_SETTING
 from mia_defense.pipeline.data import TrainingData
 from mia_defense.pipeline.release import release_population
 from mia_defense.run_fingerprint import TARGETS_STAGE, stage_fingerprint
@@ -196,7 +197,7 @@ def _refuse_unusable_folder(folder: Path, num_models: int) -> None:
             f"{folder}: this user may not list, read or write the models' checkpoints in it "
             "(its permissions); nothing was trained. Make it readable and writable (chmod "
             f"u+rwx {shlex.quote(str(folder))}, or ask its owner), or run in a new directory "
-            "(hydra.run.dir=...)"
+            f"({RUN_FOLDER_SETTING.get()}=...)"
         )
 
 
