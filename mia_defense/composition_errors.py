@@ -5,7 +5,9 @@ there, a sweep without ``-m`` or a mapping merged into a list in words that do n
 was meant (or with a traceback). `composition_refusal` rewords them for every composition
 (the tools' guarded loader, `mia_defense.hydra_guard`; the API's `attack_config`);
 `HydraConfigError` is the one-line refusal that it and the loader's checks raise. How to
-write a sweep whose points do not all select a config is `mia_defense.sweep_advice`'s.
+write a sweep whose points do not all select a config is `mia_defense.sweep_advice`'s; the
+refusals of a group's selection (``~defense``, ``+model=cnn``) are
+`mia_defense.defaults_list_refusals`'.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from mia_defense.sweep_advice import selecting_example, sweep_of_unselected_poin
 
 __all__ = [
     "HydraConfigError",
+    "composed_when_failed",
     "composition_refusal",
     "merge_problem",
     "sweep_of_unselected_points",
     "sweep_problem",
+    "swept_groups",
 ]
 
 
@@ -47,21 +51,28 @@ def composition_refusal(
     meant): a key of a config that is not selected or missing in a node
     (`_unselected_config_refusal`), a ``~KEY`` of a key that is not there
     (`_missing_delete_refusal`), a ``~defense`` with no defense selected
-    (`_group_delete_refusal`), a ``~defense=[...]`` (`_list_delete_refusal`), a
-    ``+model=cnn`` of a group already selected (`_added_group_refusal`), an integer
+    (`group_delete_refusal`), a ``~defense=[...]`` (`list_delete_refusal`), a
+    ``+model=cnn`` of a group already selected (`added_group_refusal`), an integer
     of more digits than Python reads (`_long_integer_refusal`), and, where ``shell`` (the
     compose API's caller words its own), Hydra's merge and sweep errors. ``None``: any other
     error, left as Hydra words it."""
     if isinstance(exc, ConfigCompositionException):
         reworded = _unselected_config_refusal(exc, overrides, loader=loader)
         if reworded is None:
-            reworded = _missing_delete_refusal(exc, overrides) or _group_delete_refusal(
-                exc, overrides) or _added_group_refusal(exc, overrides)
+            from mia_defense.defaults_list_refusals import (
+                added_group_refusal,
+                group_delete_refusal,
+            )
+
+            reworded = _missing_delete_refusal(exc, overrides) or group_delete_refusal(
+                exc, overrides) or added_group_refusal(exc, overrides)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
     if isinstance(exc, ValueError):
-        return _long_integer_refusal(exc, overrides) or _list_delete_refusal(exc, overrides)
+        from mia_defense.defaults_list_refusals import list_delete_refusal
+
+        return _long_integer_refusal(exc, overrides) or list_delete_refusal(exc, overrides)
     return None
 
 def _long_integer_refusal(exc: ValueError, overrides: Sequence[str]) -> Exception | None:
@@ -107,7 +118,7 @@ def _unselected_config_refusal(
     cause = exc.__cause__
     if found is None or not isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
         return None
-    composed, multirun = _composed_when_failed(exc)
+    composed, multirun = composed_when_failed(exc)
     # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
     every = [*overrides, *(_sweeper_params(composed) if multirun else [])]
     swept = sweep_of_unselected_points(found.group(1), every, loader=loader, plain=True)
@@ -135,7 +146,7 @@ def _unselected_config_refusal(
 
 
 
-def _composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
+def composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
     """The config as composed when Hydra's override or delete failed (Hydra 1.3's frame that
     applies the overrides holds it; its error carries none), and whether Hydra composed a
     multirun's shared config (its points select what their overrides say, not it)."""
@@ -165,7 +176,7 @@ def _shared_config_advice(
     if holding is None:
         return None
     group, owners = holding
-    others = [text for name, text in _swept_groups(every, composed) if name != group]
+    others = [text for name, text in swept_groups(every, composed) if name != group]
     if not others:
         return None
     value = next((str(text).partition("=")[2] for text in overrides
@@ -224,216 +235,12 @@ def _missing_delete_refusal(
         return None
     # the config as composed when the delete failed (Hydra 1.3's frame that applies the
     # overrides holds it; its error carries none): which defenses and attacks are selected
-    composed, multirun = _composed_when_failed(exc)
+    composed, multirun = composed_when_failed(exc)
     try:
         hint = _missing_delete_hint(found.group(1), overrides, composed, multirun=multirun)
     except Exception:  # (advice only: a config that does not resolve keeps Hydra's words)
         return None
     return _delete_hint_refusal(exc, hint)
-
-
-def _group_delete_refusal(
-    exc: ConfigCompositionException, overrides: Sequence[str] = ()
-) -> Exception | None:
-    """Hydra's "Could not delete 'defense'. No match in the defaults list" reworded: a
-    ``~defense`` (or ``~defense=NAME``) where the command line selects no defense (or not
-    NAME alone), in a run or in a sweep's shared config, which said neither what ``~defense``
-    deletes nor what to write; another packaged group's (``~dataset=mnist`` with digits
-    selected) by `_other_group_delete_refusal`. ``None``: any other error."""
-    import re
-    import shlex
-
-    found = re.fullmatch(r"Could not delete '([^'=]+)(?:=([^']*))?'\. No match in the "
-                         r"defaults list", str(exc))  # fmt: skip
-    if found is None:
-        return None
-    _, multirun = _composed_when_failed(exc)
-    name = found.group(2)
-    if found.group(1) != "defense":
-        return _other_group_delete_refusal(found.group(1), name, overrides, multirun=multirun)
-    given = f"~defense={name}" if name is not None else "~defense"
-    selected, experiment = _command_line_defenses(overrides)
-    swept = next((text for group, text in _swept_groups(overrides, None)
-                  if group in ("defense", "experiment")), None) if multirun else None  # fmt: skip
-    what = (f"{given} deletes the defaults list's entry "
-            + (f"defense={name} (where defense={name} selects that one defense alone)"
-               if name is not None else "of the defense group (the defenses selected)"))
-    if swept is not None:
-        return HydraConfigError(
-            f"{what}, and Hydra composes the sweep's shared config before the points of "
-            f"{swept}, with "
-            + (f"the defenses {', '.join(selected)}" if selected else "no defense")
-            + ", and deletes there; nothing was run. Each point selects its own defenses "
-            f"(defense=none or defense=[] selects none): drop {shlex.quote(given)} and leave "
-            "the defenses not wanted out of the points"
-        )
-    if name is not None and name in selected:  # (defense=[dp,mixup] '~defense=dp')
-        rest = [n for n in selected if n != name]
-        return HydraConfigError(
-            f"{what}, and the defenses are selected as a list, defense=[{','.join(selected)}], "
-            f"one entry, not one per defense; nothing was run. To leave {name} out, select the "
-            f"others instead: {shlex.quote(f'defense=[{chr(44).join(rest)}]')}"
-        )
-    now = (f"defense=[{','.join(selected)}] is selected" if selected else
-           "no defense is selected (defense=[], the default)" if experiment is None else
-           "config.yaml's defaults list selects no defense (defense=[])")  # fmt: skip
-    if experiment is not None and name is None:
-        advice = (f"{given} does not delete the defenses an experiment selects: to run "
-                  f"{experiment} without them, write defense=[] instead")
-    elif name is None:
-        advice = (f"Drop {shlex.quote(given)}: a run without a training-time defense needs "
-                  "none (defense=[] says so outright)")
-    else:
-        advice = (f"Drop {shlex.quote(given)}, or select the defenses wanted: "
-                  "defense=[NAME,...] (defense=[] for none)")
-    return HydraConfigError(f"{what}, and {now}, so there is nothing to delete; nothing was "
-                            f"run. {advice}")
-
-
-def _other_group_delete_refusal(
-    group: str, name: str | None, overrides: Sequence[str], *, multirun: bool
-) -> Exception | None:
-    """`_group_delete_refusal` of a packaged group other than defense: ``~dataset=mnist``
-    where another dataset is selected, ``~experiment`` where none is (Hydra's "No match in
-    the defaults list"). ``None``: a group of one's own (Hydra's to word)."""
-    import shlex
-
-    from mia_defense.config_keys import packaged_configs
-
-    if not packaged_configs(group):
-        return None
-    given = f"~{group}={name}" if name is not None else f"~{group}"
-    chosen, swept = None, None
-    for text in map(str, overrides):
-        override = parsed_override(text.strip())
-        if override is None or override.package is not None or override.is_delete() \
-                or override.key_or_group != group:  # fmt: skip
-            continue
-        if override.is_sweep_override():
-            swept = text.strip()
-        else:
-            chosen = text.strip().lstrip("+")
-    what = f"{given} deletes the defaults list's entry " + (
-        f"{group}={name}" if name is not None else f"of the {group} group")
-    if multirun and swept is not None:
-        return HydraConfigError(
-            f"{what}, and Hydra composes the sweep's shared config before the points of "
-            f"{swept}, with {chosen or group + ' at its default'}, and deletes there; nothing "
-            f"was run. Each point selects its own {group}: drop {shlex.quote(given)}"
-        )
-    listed, default = _primary_choice(group)
-    if chosen is not None:
-        now = f"{chosen} is selected"
-    elif default is not None:
-        now = f"{group}={default} is selected (config.yaml's default)"
-    else:
-        now = f"no {group} is selected ({group}: null in config.yaml)" if listed else (
-            f"no {group} is selected (config.yaml's defaults list has none)")
-    return HydraConfigError(
-        f"{what}, and {now}, so there is nothing to delete; nothing was run. Drop "
-        f"{shlex.quote(given)}; {'' if listed else '+'}{group}=NAME selects the {group} wanted"
-    )
-
-
-def _added_group_refusal(
-    exc: ConfigCompositionException, overrides: Sequence[str] = ()
-) -> Exception | None:
-    """Hydra's "Multiple values for model. To override a value use 'override model: cnn'"
-    (or "attack appears more than once in the final defaults list") for a ``+model=cnn`` of
-    the command line, where config.yaml selects a model already: its advice is a config
-    file's line, which a command line cannot write. ``None``: any other error (a config
-    file's, where that advice is right)."""
-    import re
-    import shlex
-
-    found = re.match(r"Multiple values for ([^ ]+)\. To override|(\S+) appears more than "
-                     r"once in the final defaults list", str(exc))  # fmt: skip
-    if found is None:
-        return None
-    group = found.group(1) or found.group(2)
-    added = next((text.strip() for text in map(str, overrides)
-                  if (o := parsed_override(text.strip())) is not None and o.is_add()
-                  and o.key_or_group == group and o.package is None), None)  # fmt: skip
-    if added is None:
-        return None
-    listed, default = _primary_choice(group)
-    now = f"{group}={default}, config.yaml's default" if listed and default is not None \
-        else f"config.yaml's {group}"  # fmt: skip
-    return HydraConfigError(
-        f"{added}: '+' adds a second {group} entry to the defaults list, which selects one "
-        f"already ({now}); nothing was run. Write {shlex.quote(added.removeprefix('+'))} "
-        f"instead (no '+': it replaces the one selected)"
-    )
-
-
-def _primary_choice(group: str) -> tuple[bool, Any]:
-    """Whether the packaged config.yaml's defaults list has an entry of ``group``, and its
-    choice (``None``: none, or ``null``)."""
-    from importlib.resources import files
-
-    import yaml
-
-    primary = yaml.safe_load(files("mia_defense.conf").joinpath("config.yaml").read_text())
-    for entry in (primary or {}).get("defaults") or []:
-        if isinstance(entry, dict) and group in entry:
-            return True, entry[group]
-    return False, None
-
-
-def _command_line_defenses(overrides: Sequence[str]) -> tuple[list[str], str | None]:
-    """The defenses that ``overrides`` select outside a sweep (as a sweep's shared config has
-    them; ``none`` left out), and their ``+experiment=NAME`` (whose defenses come later)."""
-    selected: list[str] = []
-    experiment = None
-    for text in map(str, overrides):
-        override = parsed_override(text.strip())
-        if override is None or override.package is not None or override.is_sweep_override():
-            continue
-        if override.key_or_group == "defense" and not override.is_delete():
-            value = override.value()
-            chosen = value if isinstance(value, list) else [value]
-            selected = [str(getattr(n, "text", n)) for n in chosen if str(n) != "none"]
-        elif override.key_or_group == "experiment" and not override.is_delete():
-            experiment = text.strip()
-    return selected, experiment
-
-
-def _list_delete_refusal(exc: ValueError, overrides: Sequence[str]) -> Exception | None:
-    """Hydra's raw ValueError "Config group override deletion value must be a string" for a
-    ``~GROUP=[...]`` (``~defense=[dp]``: a traceback) reworded: '~' deletes a group's entry
-    whole or by its one name, and the defenses to keep are selected instead. ``None``: any
-    other ValueError."""
-    import shlex
-
-    if not str(exc).startswith("Config group override deletion value must be a string"):
-        return None
-    for text in map(str, overrides):
-        override = parsed_override(text.strip())
-        if override is None or not override.is_delete() or not isinstance(
-                override.value(), list):  # fmt: skip
-            continue
-        group = override.key_or_group
-        names = [str(getattr(n, "text", n)) for n in override.value()]
-        start = (f"{text.strip()}: '~' deletes a config group's entry whole (~{group}) or by "
-                 f"its one name (~{group}=NAME), not by a list; nothing was run")
-        if group != "defense":
-            return HydraConfigError(f"{start}. Select the {group} config wanted instead "
-                                    f"({group}=NAME)")  # fmt: skip
-        selected, _ = _command_line_defenses(overrides)
-        rest = [n for n in selected if n not in names]
-        if not selected or rest == selected:
-            return HydraConfigError(
-                f"{start}. The defenses are selected as one list, defense=[NAME,...], and "
-                + (f"defense=[{','.join(selected)}] holds none of {', '.join(names)}"
-                   if selected else "no defense is selected")
-                + f", so there is nothing to delete: drop {shlex.quote(text.strip())}"
-            )
-        return HydraConfigError(
-            f"{start}. The defenses are selected as one list, defense=[{','.join(selected)}]: "
-            f"to leave {', '.join(n for n in names if n in selected)} out, select the others "
-            f"instead: {shlex.quote(f'defense=[{chr(44).join(rest)}]')}"
-        )
-    return None
 
 
 def _missing_delete_hint(
@@ -446,7 +253,7 @@ def _missing_delete_hint(
     group = key.split(".")[0]
     # (a sweeper's params, +experiment=tradeoff_all's defense: "[],[dp],...", sweep too)
     params = _sweeper_params(composed) if multirun else []
-    swept = _swept_groups([*overrides, *params], composed)
+    swept = swept_groups([*overrides, *params], composed)
     if not swept:
         return deleted_key_hint(key, composed)
     # a sweep's shared config, composed with the swept groups at their defaults (-m
@@ -491,7 +298,7 @@ def _deletes_from_selected(key: str, selected: list[str]) -> bool:
 _SELECTING_NO_DEFENSE = ("dataset", "model", "plan", "train", "attack", "release")
 
 
-def _swept_groups(
+def swept_groups(
     overrides: Sequence[str], composed: DictConfig | None
 ) -> list[tuple[str, str]]:
     """``(group, override)`` of each override of ``overrides`` that sweeps a config group
