@@ -64,8 +64,9 @@ def composition_refusal(
                 group_delete_refusal,
             )
 
-            reworded = _missing_delete_refusal(exc, overrides) or group_delete_refusal(
-                exc, overrides) or added_group_refusal(exc, overrides)
+            reworded = _missing_delete_refusal(exc, overrides) or _valued_delete_refusal(
+                exc, overrides) or group_delete_refusal(exc, overrides) or added_group_refusal(
+                exc, overrides)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
@@ -241,6 +242,48 @@ def _missing_delete_refusal(
     except Exception:  # (advice only: a config that does not resolve keeps Hydra's words)
         return None
     return _delete_hint_refusal(exc, hint)
+
+
+def _valued_delete_refusal(
+    exc: ConfigCompositionException, overrides: Sequence[str] = ()
+) -> Exception | None:
+    """Hydra's "Could not delete from config. The value of 'KEY' is VALUE and not GIVEN."
+    where KEY holds a mapping or a list (``~attack.attacks=[lira]``): it wrote out the whole
+    node, a few thousand characters of the attacks' settings, and not how to delete what was
+    meant. ``None``: any other error, or a key of one value (Hydra's words say it)."""
+    import re
+    import shlex
+
+    from omegaconf import OmegaConf
+
+    found = re.match(r"Could not delete from config\. The value of '([^']+)' is ", str(exc))
+    composed, _ = composed_when_failed(exc)
+    if found is None or composed is None:
+        return None
+    key = found.group(1)
+    node = OmegaConf.select(composed, key, default=None, throw_on_resolution_failure=False)
+    if not isinstance(node, DictConfig | ListConfig):
+        return None
+    given = next((text.strip() for text in map(str, overrides)
+                  if text.strip().startswith(f"~{key}=")), f"~{key}=VALUE")  # fmt: skip
+    held = (f"the entries {', '.join(map(str, node))}" if isinstance(node, DictConfig)
+            else f"a list of {len(node)}")  # fmt: skip
+    parts = [f"{given}: deletes {key} only where its value is {given.partition('=')[2]}, and "
+             f"{key} holds {held}; nothing was run"]
+    override = parsed_override(given)
+    value = override.value() if override is not None else None
+    names = [str(getattr(n, "text", n)) for n in value] if isinstance(value, list) else []
+    if key in _NAMED_ENTRIES and names:
+        present = [n for n in names if n in node]
+        absent = ", ".join(n for n in names if n not in node)
+        parts.append("To leave entries out, delete each by its name"
+                     + (f": {' '.join(shlex.quote(f'~{key}.{n}') for n in present)}"
+                        if present else "") + (f" ({absent}: no entry of it)" if absent else ""))
+    if isinstance(node, ListConfig):
+        parts.append(f"To change it, give the whole list: {shlex.quote(key + '=[...]')}")
+    else:
+        parts.append(f"To delete {key} whatever it holds: {shlex.quote('~' + key)}")
+    return HydraConfigError(". ".join(parts))
 
 
 def _missing_delete_hint(

@@ -70,3 +70,26 @@ def test_adding_a_config_of_a_group_already_selected_says_to_drop_the_plus():
         "ConfigError: +model=cnn: '+' adds a second model entry to the defaults list, which "
         "selects one already (model=mlp, config.yaml's default); nothing was run. Write "
         "model=cnn instead (no '+': it replaces the one selected)")
+
+
+def test_deleting_a_node_by_a_value_it_does_not_hold_names_the_entries_to_delete():
+    # was "Could not delete from config. The value of 'attack.attacks' is {'loss': {...
+    # (every attack's settings, 2,600 characters) and not ['lira_online', 'rmia']."
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+
+    from mia_defense.errors import ConfigError
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises(ConfigError) as refused:
+            loader.load_configuration("config", ["~attack.attacks=[lira_online,rmia]"],
+                                      run_mode=RunMode.RUN)
+    said = str(refused.value)
+    assert said.startswith("ConfigError: ~attack.attacks=[lira_online,rmia]: deletes "
+                           "attack.attacks only where its value is [lira_online,rmia], and "
+                           "attack.attacks holds the entries loss, confidence, ")
+    assert said.endswith("; nothing was run. To leave entries out, delete each by its name: "
+                         "'~attack.attacks.lira_online' '~attack.attacks.rmia'. To delete "
+                         "attack.attacks whatever it holds: '~attack.attacks'")
