@@ -438,7 +438,8 @@ def _search(config: DictConfig) -> dict[str, Any] | None:
 
     if "optuna" not in str(config.hydra.sweeper.get("_target_", "")).lower():
         return None
-    params = OmegaConf.to_container(config.hydra.sweeper.get("params") or {}, resolve=False)
+    params = config.hydra.sweeper.get("params")  # (an empty node is falsy: not `or {}`)
+    params = {} if params is None else OmegaConf.to_container(params, resolve=False)
     space = {str(key).lstrip("+~"): str(value) for key, value in params.items()}
     fixed = []
     parser = OverridesParser.create()
