@@ -106,6 +106,10 @@ _ARCHIVES = (
     (_BZIP2_MAGIC, "bzip2-compressed"),
     (b"\xfd7zXZ\x00", "xz-compressed"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    # (none of these reads as text: a .csv.zst was told to be saved "as UTF-8 text")
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed (a .zst: zstd -d FILE)"),
+    (b"\x04\x22\x4d\x18", "lz4-compressed (an .lz4: lz4 -d FILE)"),
+    (b"\x1f\x9d", "compressed by Unix compress (a .Z: uncompress FILE)"),
 )
 # Bytes a tar header needs to hold its magic (at offset 257: POSIX "ustar\0", GNU "ustar  \0").
 ARCHIVE_HEAD = 265

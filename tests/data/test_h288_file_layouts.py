@@ -62,3 +62,16 @@ def test_an_idx_gz_with_bytes_after_its_data_says_so_as_a_csv_gz_does(tmp_path):
     with pytest.raises(DataError, match="^" + re.escape(str(path)) + ": bytes after the end "
                        "of its gzip-compressed data that start no other gzip stream"):
         read_idx(path)
+
+
+@pytest.mark.parametrize(("magic", "kind"), [
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed (a .zst: zstd -d FILE)"),
+    (b"\x04\x22\x4d\x18", "lz4-compressed (an .lz4: lz4 -d FILE)"),
+    (b"\x1f\x9d", "compressed by Unix compress (a .Z: uncompress FILE)"),
+])  # fmt: skip
+def test_a_csv_compressed_in_a_format_not_read_is_named_as_such(tmp_path, magic, kind):
+    # a data.csv.zst was told "not a readable CSV text file (...); save it as UTF-8 text"
+    path = tmp_path / "data.csv.zst"
+    path.write_bytes(magic + bytes(60))
+    with pytest.raises(DataError, match=re.escape(f"{path}: is {kind}, not a CSV text file")):
+        load_csv(path=path, label_column="y")
