@@ -219,6 +219,13 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
                 "Delete it (mia-train makes its own) or run in a new directory "
                 "(hydra.run.dir=...)"
             ) from None
+        if isinstance(exc, PermissionError) and os.path.isfile(run_dir / LOCK) and os.access(
+                run_dir, os.W_OK):  # the folder is fine, its lock is not this user's to write
+            raise DataError(
+                f"{run_dir / LOCK}: cannot open it ({exc.strerror}); nothing was changed. Make "
+                f"it writable for this user (chmod u+w {run_dir / LOCK}, or ask its owner), "
+                "then run the same command again"
+            ) from None
         raise DataError(
             f"{run_dir}: cannot use it as the run directory ({exc.strerror}); point "
             "hydra.run.dir (or hydra.sweep.dir) at a writable directory"

@@ -96,3 +96,27 @@ def test_a_vast_finite_epsilon_curve_says_how_to_read_the_chart(tmp_path):
     assert note.startswith("**ε = 1.5e+09 (from epoch 2 on above 1000, where ε guarantees "
                            "nothing)**") and "'Toggle Y-axis log scale'" in note
     assert "defense/epsilon/text_summary" not in usual
+
+
+def test_a_lock_this_user_may_not_write_is_named_not_the_folder(tmp_path, monkeypatch):
+    # (chmod a-w .lock of an interrupted run): 'cannot use it as the run directory; point
+    # hydra.run.dir at a writable directory', where the run's saved models are
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / ".lock").write_text("pid 1 on host since then\n")
+    (run_dir / "results.json").write_text("{}")
+    opened = os.open
+
+    def refused(path, *args, **kwargs):
+        if str(path) == str(run_dir / ".lock"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(DataError) as exc, claim_run_dir(run_dir):
+        pytest.fail("the run went on")
+    assert str(exc.value) == (
+        f"{run_dir / '.lock'}: cannot open it (Permission denied); nothing was changed. Make "
+        f"it writable for this user (chmod u+w {run_dir / '.lock'}, or ask its owner), then "
+        "run the same command again")
+    assert sorted(os.listdir(run_dir)) == [".lock", "results.json"]
