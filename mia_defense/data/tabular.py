@@ -597,6 +597,22 @@ def load_purchase100(
     return data
 
 
+def _refuse_label_in_feats(folder: Path, x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse Texas100's 'feats' whose first or last column repeats 'labels' line by line:
+    the label kept among the features, refused as "not Texas100's data (counts, amounts or
+    scaled features?)", which did not say which column to remove."""
+    if np.ndim(x) != 2 or x.shape[1] < 2 or np.isin(y, (0, 1)).all():
+        return
+    for column, which in ((0, "first"), (x.shape[1] - 1, "last")):
+        if np.array_equal(x[:, column], y):
+            raise DataError(
+                f"{folder / 'feats'}: its {which} column (value {column + 1}) repeats "
+                f"'labels' line by line: the label is among the features, where Texas100's "
+                f"'feats' holds the 0/1 features alone (the labels are in 'labels'); remove "
+                f"that column"
+            )
+
+
 _TEXAS_EXPECTED = (
     "the texas/100/ folder with 'feats' (comma-separated 0/1 features, one patient per line) and "
     "'labels' (one label 1..100 per line), or an .npz with 'features' and 'labels'"
@@ -684,6 +700,7 @@ def load_texas100(
                 f"{folder}: 'feats' has {len(x)} rows but 'labels' has {len(y)}; they must match"
             )
         y, source = y[:, 0], folder
+        _refuse_label_in_feats(folder, x, y)
 
         def where(i: int, j: int) -> str:
             return f"{folder / 'feats'}: line {feats.line_of(i)}, value {j + 1}"

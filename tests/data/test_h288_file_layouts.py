@@ -75,3 +75,18 @@ def test_a_csv_compressed_in_a_format_not_read_is_named_as_such(tmp_path, magic,
     path.write_bytes(magic + bytes(60))
     with pytest.raises(DataError, match=re.escape(f"{path}: is {kind}, not a CSV text file")):
         load_csv(path=path, label_column="y")
+
+
+def test_texas100_feats_holding_the_label_name_that_column(tmp_path):
+    # was "line 1, value 1 holds 22.0, where Texas100's features are 0/1: this is not
+    # Texas100's data (counts, amounts or scaled features?)"
+    from mia_defense.data import load_texas100
+
+    rng = np.random.default_rng(0)
+    features, labels = rng.random((30, 8)) < 0.2, rng.integers(1, 101, 30)
+    np.savetxt(tmp_path / "feats", np.c_[features, labels], fmt="%d", delimiter=",")
+    np.savetxt(tmp_path / "labels", labels, fmt="%d")
+    with pytest.raises(DataError, match=re.escape(
+            f"{tmp_path / 'feats'}: its last column (value 9) repeats 'labels' line by line: the "
+            "label is among the features")):  # fmt: skip
+        load_texas100(path=tmp_path)
