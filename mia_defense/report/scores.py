@@ -168,7 +168,17 @@ def recorded_scores_problem(
     other = other_auc(found, name, auc, measured.auc)
     if other is not None:
         return None if figures_only else other
-    return _other_tpr(found, name, attacks[name], measured.tpr_at_fpr)
+    problem = _other_tpr(found, name, attacks[name], measured.tpr_at_fpr, name)
+    if problem or name == strongest or not isinstance(attacks.get(strongest), Mapping):
+        return problem
+    # the strongest attack records no AUC (null, deleted): the file is the run's by another
+    # attack's (``name``), and the TPRs the report ranks by are the strongest's
+    try:
+        own = attack_scores(run_dir, strongest)
+    except DataError as exc:
+        return None if figures_only else str(exc)
+    tprs = roc_metrics(own.scores, own.members, fprs=_recorded_fprs(payload)).tpr_at_fpr
+    return _other_tpr(own, strongest, attacks[strongest], tprs, name)
 
 
 # The FPR the report ranks runs at (`mia_defense.report.table.LEAK_TPR`'s), and how many of
@@ -192,13 +202,18 @@ def _recorded_fprs(payload: Mapping[str, Any]) -> list[float]:
 
 
 def _other_tpr(
-    found: AttackScores, name: str, recorded: Mapping[str, Any], tprs: Mapping[float, float]
+    found: AttackScores,
+    name: str,
+    recorded: Mapping[str, Any],
+    tprs: Mapping[float, float],
+    measured_by: str,
 ) -> str | None:
     """How a TPR results.json records for attack ``name`` (``recorded``) differs from the
-    one its scores give at that FPR (``tprs``), or ``None``. Measured: every TPR at 0.1% FPR
-    of a tiny run's results.json replaced by 0.0 (its AUCs and headline copies left alone, or
-    replaced alike) ranked it first on the front as the least leaky, the AUC check blind to
-    it."""
+    one its scores give at that FPR (``tprs``), or ``None``; ``measured_by``: the attack
+    whose AUC showed the scores are the run's. Measured: every TPR at 0.1% FPR of a tiny
+    run's results.json replaced by 0.0 (its AUCs and headline copies left alone, or replaced
+    alike) ranked it first on the front as the least leaky, the AUC check blind to it."""
+    whose = "their" if measured_by == name else f"its {measured_by} scores'"
     for fpr, tpr in tprs.items():
         key = fpr_key(fpr)
         value = recorded.get(key)
@@ -207,7 +222,7 @@ def _other_tpr(
             continue
         return (
             f"{found.path}: its {name} scores give a {key} of {tpr:.4g}, results.json records "
-            f"{value:.4g} (attacks.{name}.{key}), though their AUC is the one it records: "
+            f"{value:.4g} (attacks.{name}.{key}), though {whose} AUC is the one it records: "
             "results.json's figure was changed after the run; rerun it, or put its own "
             "results.json back"
         )
