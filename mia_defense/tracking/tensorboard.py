@@ -355,6 +355,11 @@ def _events_writer(log_dir: Path) -> Iterator[SummaryWriter]:
                 writer.close()
     except OSError as exc:
         advice = run_folder_advice(exc)
+        if isinstance(exc, PermissionError) and log_dir.is_dir():  # (chmod a-w tb: the run
+            # folder is writable, scores.npz was written there; another folder trains anew)
+            advice = (f"make it writable for this user (chmod -R u+w {log_dir}, or ask its "
+                      "owner), or delete it (the run writes its events anew), then run the "
+                      "same command again")
         raise DataError(
             f"{log_dir}: cannot write the TensorBoard events ({exc.strerror or exc}); {advice}"
         ) from None

@@ -120,3 +120,22 @@ def test_a_lock_this_user_may_not_write_is_named_not_the_folder(tmp_path, monkey
         f"it writable for this user (chmod u+w {run_dir / '.lock'}, or ask its owner), then "
         "run the same command again")
     assert sorted(os.listdir(run_dir)) == [".lock", "results.json"]
+
+
+def test_a_tb_folder_this_user_may_not_write_is_named_with_its_fix(tmp_path, monkeypatch):
+    # (chmod a-w tb of an interrupted run): 'choose a writable run directory', where the
+    # run's saved models are, and only tb/ needs the fix
+    from mia_defense.tracking.tensorboard import log_run
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("mia_defense.tracking.tensorboard.SummaryWriter", refused)
+    (tmp_path / "tb").mkdir()
+    with pytest.raises(DataError) as exc:
+        log_run(tmp_path / "tb", histories=[], attacks={}, scalars={}, hparams={},
+                figures=False)
+    assert str(exc.value) == (
+        f"{tmp_path / 'tb'}: cannot write the TensorBoard events (Permission denied); make it "
+        f"writable for this user (chmod -R u+w {tmp_path / 'tb'}, or ask its owner), or delete "
+        "it (the run writes its events anew), then run the same command again")
