@@ -1,8 +1,8 @@
 """Hydra's refusals of the command line's choices of config groups (its defaults list),
 reworded with what to write: a ``~GROUP`` or ``~GROUP=NAME`` with nothing to delete
 (`group_delete_refusal`), a ``~GROUP=[...]`` (`list_delete_refusal`) and a ``+GROUP=NAME``
-of a group already selected (`added_group_refusal`). `mia_defense.composition_errors`'
-`composition_refusal` asks them in turn.
+of a group already selected or a ``++GROUP=NAME`` (`added_group_refusal`).
+`mia_defense.composition_errors`' `composition_refusal` asks them in turn.
 """
 
 from __future__ import annotations
@@ -128,10 +128,22 @@ def added_group_refusal(
     (or "attack appears more than once in the final defaults list") for a ``+model=cnn`` of
     the command line, where config.yaml selects a model already: its advice is a config
     file's line, which a command line cannot write. ``None``: any other error (a config
-    file's, where that advice is right)."""
+    file's, where that advice is right). Hydra's "force-add of config groups is not
+    supported: '++model=cnn'" too, which did not say what to write."""
     import re
     import shlex
 
+    forced = re.fullmatch(r"force-add of config groups is not supported: '(.*)'", str(exc))
+    if forced is not None:
+        override = parsed_override(forced.group(1))
+        listed = override is not None and _primary_choice(override.key_or_group)[0]
+        plain = forced.group(1).lstrip("+")
+        return HydraConfigError(
+            f"{forced.group(1)}: '++' (Hydra's force-add) sets a key, and "
+            f"{plain.partition('=')[0]} is a config group: a config of it is selected, not "
+            f"set; nothing was run. Write {shlex.quote(plain if listed else '+' + plain)} "
+            "instead"
+        )
     found = re.match(r"Multiple values for ([^ ]+)\. To override|(\S+) appears more than "
                      r"once in the final defaults list", str(exc))  # fmt: skip
     if found is None:

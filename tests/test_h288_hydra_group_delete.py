@@ -53,7 +53,15 @@ def test_deleting_the_defense_group_where_nothing_matches_says_what_to_write(
     assert str(refused.value).endswith(said)
 
 
-def test_adding_a_config_of_a_group_already_selected_says_to_drop_the_plus():
+@pytest.mark.parametrize(("added", "said"), [
+    ("+model=cnn", "+model=cnn: '+' adds a second model entry to the defaults list, which "
+     "selects one already (model=mlp, config.yaml's default); nothing was run. Write "
+     "model=cnn instead (no '+': it replaces the one selected)"),
+    # was "force-add of config groups is not supported: '++model=cnn'"
+    ("++model=cnn", "++model=cnn: '++' (Hydra's force-add) sets a key, and model is a config "
+     "group: a config of it is selected, not set; nothing was run. Write model=cnn instead"),
+])  # fmt: skip
+def test_adding_a_config_of_a_group_already_selected_says_to_drop_the_plus(added, said):
     # was Hydra's "Multiple values for model. To override a value use 'override model: cnn'",
     # a config file's line, which a command line cannot write
     from hydra import initialize_config_module
@@ -65,11 +73,8 @@ def test_adding_a_config_of_a_group_already_selected_says_to_drop_the_plus():
     with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
         loader = GlobalHydra.instance().config_loader()
         with pytest.raises(ConfigError) as refused:
-            loader.load_configuration("config", ["+model=cnn"], run_mode=RunMode.RUN)
-    assert str(refused.value) == (
-        "ConfigError: +model=cnn: '+' adds a second model entry to the defaults list, which "
-        "selects one already (model=mlp, config.yaml's default); nothing was run. Write "
-        "model=cnn instead (no '+': it replaces the one selected)")
+            loader.load_configuration("config", [added], run_mode=RunMode.RUN)
+    assert str(refused.value) == f"ConfigError: {said}"
 
 
 def test_deleting_a_node_by_a_value_it_does_not_hold_names_the_entries_to_delete():
