@@ -25,11 +25,12 @@ from mia_defense.audit import DiracCanaryAudit, audit_report, audit_training
 from mia_defense.code_digest import code_digest, defining_file
 from mia_defense.errors import (
     ConfigError,
+    DataError,
     DivergedError,
     MiaDefenseError,
     UnsupportedModelError,
 )
-from mia_defense.files import atomic_write
+from mia_defense.files import atomic_write, require_held
 from mia_defense.observations import COPY_GROUPS, Observations
 from mia_defense.pipeline.data import TrainingData, prepare_data
 from mia_defense.pipeline.evaluate import (
@@ -317,8 +318,13 @@ def _restore_if_nothing_saved(
 ) -> bool:
     """A run refused (a config or data error) before it saved a model leaves results.json as
     it found it: its ``running`` mark held the refused config, so the corrected one was
-    refused in the same directory as 'a running run of another config'. Whether it did."""
+    refused in the same directory as 'a running run of another config'. Whether it did (or
+    the folder is no longer this run's, `require_held`: nothing there is touched)."""
     previous, existed, models = found
+    try:
+        require_held(run_dir)
+    except DataError:  # removed, or made anew by another run (its results.json is not ours)
+        return True
     if _saved_models(run_dir) != models or (existed and previous is None):
         return False  # models of this config saved (its resume needs the mark), or unreadable
     path = run_dir / RESULTS

@@ -139,3 +139,19 @@ def test_a_tb_folder_this_user_may_not_write_is_named_with_its_fix(tmp_path, mon
         f"{tmp_path / 'tb'}: cannot write the TensorBoard events (Permission denied); make it "
         f"writable for this user (chmod -R u+w {tmp_path / 'tb'}, or ask its owner), or delete "
         "it (the run writes its events anew), then run the same command again")
+
+
+def test_a_refused_run_puts_nothing_back_into_a_folder_made_anew(tmp_path):
+    # removed while the run checked its settings, then made anew by another run: the refused
+    # run deleted (or wrote over) that run's results.json, 'putting back' what it found
+    from mia_defense.experiment import _found_state, _restore_if_nothing_saved
+
+    run_dir = tmp_path / "run"
+    with claim_run_dir(run_dir):
+        found = _found_state(run_dir)  # (no results.json)
+        shutil.rmtree(run_dir)
+        run_dir.mkdir()
+        (run_dir / ".lock").write_text("pid 2 on host since now\n")  # (the other run's)
+        (run_dir / "results.json").write_text('{"status": "running"}')
+        assert _restore_if_nothing_saved(run_dir, found)
+        assert (run_dir / "results.json").read_text() == '{"status": "running"}'
