@@ -49,9 +49,12 @@ def group_delete_refusal(
             f"{what}, and Hydra composes the sweep's shared config before the points of "
             f"{swept}, with "
             + (f"the defenses {', '.join(selected)}" if selected else "no defense")
-            + ", and deletes there; nothing was run. Each point selects its own defenses "
-            f"(defense=none or defense=[] selects none): drop {shlex.quote(given)} and leave "
-            "the defenses not wanted out of the points"
+            + ", and deletes there; nothing was run. "
+            + (f"Each point selects its own defenses (defense=none or defense=[] selects "
+               f"none): drop {shlex.quote(given)} and leave the defenses not wanted out of the "
+               "points" if not swept.lstrip("+").startswith("experiment") else
+               f"{given} does not delete the defenses an experiment selects: to run the "
+               f"points of {swept} without them, write defense=[] instead")
         )
     if name is not None and name in selected:  # (defense=[dp,mixup] '~defense=dp')
         rest = [n for n in selected if n != name]

@@ -21,6 +21,9 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
      "before the points of defense=dp,none, with no defense, and deletes there; nothing was "
      "run. Each point selects its own defenses (defense=none or defense=[] selects none): "
      "drop '~defense' and leave the defenses not wanted out of the points"),
+    (True, ["+experiment=tradeoff_dp,tradeoff_release", "~defense"], "nothing was run. "
+     "~defense does not delete the defenses an experiment selects: to run the points of "
+     "+experiment=tradeoff_dp,tradeoff_release without them, write defense=[] instead"),
     (False, ["defense=[dp,label_smoothing]", "~defense=dp"], "the defenses are selected as a "
      "list, defense=[dp,label_smoothing], one entry, not one per defense; nothing was run. To "
      "leave dp out, select the others instead: 'defense=[label_smoothing]'"),
