@@ -99,12 +99,13 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
             )
         group = training_group(override)
         if group is not None:  # (Hydra's "To append ... use +release=topk" misled)
+            how = ("without it (leave it out of mia-train's overrides" if override.startswith(
+                "~") else f"with it (mia-train {shlex.quote(override.lstrip('+'))}")  # fmt: skip
             raise ConfigError(
                 f"overrides: {override!r}: the attacks read what the models released; "
                 f"{group} is fixed when they are trained and queried: train and query them "
-                f"with it (mia-train {shlex.quote(override.lstrip('+~'))}; a release: "
-                "api.observe_models(..., release=...)), then audit those outputs (overrides "
-                "take the attack settings, attack.*)"
+                f"{how}; a release: api.observe_models(..., release=...)), then audit those "
+                "outputs (overrides take the attack settings, attack.*)"
             )
     # as the tools refuse them before Hydra: its LexerNoViableAltException for 'naïve', a
     # traceback's words for attack=null, 'To append ... use +atack.bootstrap=0'

@@ -39,3 +39,11 @@ def test_a_training_setting_is_refused_naming_mia_train(observations, override):
 def test_attack_settings_still_pass(observations):
     audit = api.audit(observations, overrides=["attack.bootstrap=0", "~attack.attacks.shokri"])
     assert "shokri" not in audit.result.attacks
+
+
+@pytest.mark.parametrize("override", ["~defense=[dp]", "~release"])
+def test_a_training_group_deleted_is_told_to_train_without_it(observations, override):
+    # '~defense=[dp]' was told to train 'with it (mia-train 'defense=[dp]')': the opposite
+    with pytest.raises(ConfigError, match="train and query them without it") as info:
+        api.audit(observations, overrides=[override, "attack.bootstrap=0"])
+    assert "mia-train 'defense=[dp]'" not in str(info.value)
