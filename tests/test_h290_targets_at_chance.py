@@ -3,7 +3,8 @@ was judged on every model's accuracy: train.lr=0.3 on digits, K=8, attack.num_ta
 seed=5 left target 0 at 0.077 on the records it did not train on (majority 0.118) while the
 median model stood at 0.155, and the attacks' TPR on that untrained target was the run's
 privacy verdict. Most targets at chance now withhold the verdict
-(``privacy.no_verdict_reason``)."""
+(``privacy.no_verdict_reason``), as do most undefended shadow models at chance; and a DP
+claim whose ε bounds no TPR at 0.1% FPR vouches for no blown-up training."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from mia_defense.attacks import loss_attack
 from mia_defense.attacks.runner import EvaluationConfig
+from mia_defense.metrics.utility import blown_up_loss
 from mia_defense.observations import Observations
 from mia_defense.pipeline.evaluate import attack_observations
 
@@ -71,3 +73,13 @@ def test_undefended_shadows_that_learned_nothing_withhold_the_verdict(shadows_le
     )
     reason = result.privacy.get("no_verdict_reason", "")
     assert reason.startswith("4 of the 4 undefended shadow models") is not shadows_learned
+
+
+@pytest.mark.parametrize(("epsilon", "vouched"), [(8.0, False), (1.0, True), (0.5, True)])
+def test_an_epsilon_that_allows_any_tpr_vouches_for_no_blown_up_training(epsilon, vouched):
+    """model=cnn dataset=digits_images defense=dp train.lr=1e4 plan.num_models=2 seed=3:
+    loss 9.4e14, accuracy 0.174 against 0.104, its TPR 0 at 0.1% FPR the verdict because
+    ε 8 'vouched' for it; ε 8 bounds that TPR by e^8 * 0.001 = 2.98, nothing."""
+    reason = blown_up_loss({"train_loss": 9.4e14, "epochs_trained": 2.0}, 10, accuracy=0.174,
+                           chance=0.104, privacy={"epsilon": epsilon, "epsilon_valid": True})
+    assert (reason is None) is vouched
