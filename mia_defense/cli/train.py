@@ -831,9 +831,10 @@ def _warn_other_scores(run_dir: Path, payload: dict[str, Any]) -> None:
     problem = recorded_scores_problem(run_dir, payload)
     if problem:
         saved = any(any((run_dir / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS)
-        log.warning("%s: a complete run, skipped as finished, but %s. Its figures (results.json) "
-                    "stand; delete scores.npz and results.json alone, not the folder, and run "
-                    "the same command again to write them anew %s", run_dir, problem,
+        log.warning("%s: a complete run, skipped as finished, but %s. Its figures are read "
+                    "from results.json as they are; delete scores.npz and results.json alone, "
+                    "not the folder, and run the same command again to write them anew %s",
+                    run_dir, problem,
                     "from the run's saved models" if saved else
                     "(no saved model is left: every model trains again)")  # fmt: skip
 

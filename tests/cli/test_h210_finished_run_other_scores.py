@@ -98,3 +98,20 @@ def test_mia_attacks_finished_run_holding_another_runs_scores_is_skipped_with_a_
     assert f"{run}: {SAID}{run / 'scores.npz'}: its " in again.stderr
     assert ("delete scores.npz and results.json alone, not the folder, and run the same command "
             "again to write them anew from its observations.npz") in again.stderr
+
+
+def test_a_finished_run_whose_tpr_was_edited_is_not_said_to_stand(runs, tmp_path):
+    # the TPR check (e4ca7bd5) says results.json was edited; the warning went on 'Its figures
+    # (results.json) stand'
+    run = Path(shutil.copytree(runs / "seed0", tmp_path / "run"))
+    payload = json.loads((run / "results.json").read_text())
+    figures = payload["attacks"][payload["strongest_attack"]]
+    figures["tpr@10%fpr"] = (figures["tpr@10%fpr"] + 1) / 2  # (higher: the curve still rises)
+    for key in payload["headline"]:  # (its copies alike, as a find-and-replace edits them)
+        if key.endswith("tpr@10%fpr") and (payload["strongest_attack"] in key or
+                                            "strongest" in key):  # fmt: skip
+            payload["headline"][key] = figures["tpr@10%fpr"]
+    (run / "results.json").write_text(json.dumps(payload))
+    stderr = _skip(run, tmp_path)
+    assert "results.json's figure was changed after the run" in stderr
+    assert "stand" not in stderr.split(SAID)[1].split("\n")[0]
