@@ -3,6 +3,7 @@ errors Hydra does not report itself (`run_entry`)."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -67,6 +68,7 @@ def run_entry(
         if (pressed() or terminated() or exc.code == EXIT_INTERRUPTED) and exc.code not in (
                 0, None):  # fmt: skip
             _quiet_half_imported_torch()
+            atexit.register(_ignore_interrupts)
             if not (exc.code == EXIT_INTERRUPTED and _SAID):  # (the task logged it)
                 print(interrupted, file=sys.stderr)
             raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
@@ -75,6 +77,7 @@ def run_entry(
         raise
     except KeyboardInterrupt:
         _quiet_half_imported_torch()
+        atexit.register(_ignore_interrupts)
         print(interrupted, file=sys.stderr)
         raise SystemExit(EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED) from None
     except BrokenPipeError:  # mia-train --help | head: the reader has gone
@@ -122,6 +125,15 @@ def _quiet_half_imported_torch() -> None:
     torch_logger = logging.getLogger("torch")
     if torch_logger.level == logging.NOTSET:
         torch_logger.setLevel(logging.WARNING)
+
+
+def _ignore_interrupts() -> None:
+    """At the exit of a process a Ctrl-C or SIGTERM ended, a second Ctrl-C is ignored: one
+    that landed while the interpreter tore torch down printed a KeyboardInterrupt traceback
+    (``torch/library.py _del_library``) under the one-line message. An exit hook: a program
+    that called the tool and goes on keeps its Ctrl-C until it ends."""
+    with contextlib.suppress(ValueError):  # (not the main thread)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # Set by `end_interrupted` where the task's interrupted line reached the console.
