@@ -187,7 +187,8 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     privacy.pop("epsilon_refuted_by", None)
     privacy.pop("epsilon_refuted_reason", None)
     if not above:
-        untested = _untested(evidence, claimed, tests)
+        untested = _untested(evidence, claimed, tests,
+                             audited=isinstance(privacy.get("audit"), Mapping))
         if untested is not None:
             privacy["epsilon_untested"] = untested
         return
@@ -205,10 +206,13 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     log.warning("DP CLAIM REFUTED: %s", privacy["epsilon_refuted_reason"])
 
 
-def _untested(evidence: Sequence[Evidence], claimed: float, tests: int) -> str | None:
+def _untested(
+    evidence: Sequence[Evidence], claimed: float, tests: int, *, audited: bool = False
+) -> str | None:
     """Why ``epsilon_refuted: false`` says nothing of the claim: no measurement could have
     exceeded it even at its best (every ceiling at or below the claimed ε), or ``None``
-    where one could have (or its ceiling is unknown)."""
+    where one could have (or its ceiling is unknown). ``audited``: the run made a one-run
+    audit (a run with one was told to make one)."""
     if not evidence:
         return (f"nothing measured a bound on ε (no attack's bound is defined), so the "
                 f"accountant's ε {claimed:.3g} was not tested; epsilon_refuted false is no "
@@ -224,6 +228,9 @@ def _untested(evidence: Sequence[Evidence], claimed: float, tests: int) -> str |
         f"too few decisions to test the accountant's ε {claimed:.3g}: even a perfect "
         f"attack or audit could show at most ε >= {ceiling:.3g} here ({best.what}), so "
         "epsilon_refuted false is no evidence that the claim holds; more target models or "
-        "records (plan.num_models, plan.population_size, attack.num_targets), or a one-run "
-        "audit (attack.audit=one_run) at a lower defense.dp.delta, can test it"
+        "records (plan.num_models, plan.population_size, attack.num_targets), or "
+        + ("this run's one-run audit at a lower defense.dp.delta or with more canaries "
+           "(attack.audit_canaries, attack.audit_gradient_canaries)" if audited else
+           "a one-run audit (attack.audit=one_run) at a lower defense.dp.delta")
+        + ", can test it"
     )

@@ -76,3 +76,17 @@ def test_a_carried_audit_of_a_billion_correct_guesses_keeps_its_recorded_figure(
     privacy = {"epsilon": 8.0}
     check_claim(privacy, [evidence])
     assert privacy["epsilon_refuted"] is True
+
+
+def test_a_run_with_a_one_run_audit_is_not_told_to_make_one():
+    # a run with attack.audit=one_run was told '... or a one-run audit (attack.audit=one_run)'
+    truth = np.arange(4000) % 2 == 0
+    side = one_run_bound(np.where(truth, 0.0, 1.0), truth, delta=1e-6).as_dict()
+    audit = {"audit": {"white_box": side}}
+    privacy = {"epsilon": 30.0, "delta": 1e-6, **audit}
+    check_claim(privacy, audit_evidence(audit, confidence=0.95))
+    assert "attack.audit=one_run" not in privacy["epsilon_untested"]
+    assert "this run's one-run audit at a lower defense.dp.delta or with more canaries" in (
+        privacy["epsilon_untested"])
+    result, _ = attack_with_claim({"epsilon": 8.0, "delta": 1e-5})  # (no audit: told to)
+    assert "a one-run audit (attack.audit=one_run)" in result.privacy["epsilon_untested"]
