@@ -13,18 +13,19 @@ from mia_defense.report import load_runs
 from mia_defense.report.checks import dp_claim_problem
 from tests.report.fake_runs import make_run, rewrite_results
 
-# A privacy block as mia-train writes it (defense=dp, two models).
+# A privacy block as mia-train writes it (defense=dp, two models; each ε what the rdp accountant
+# gives its σ, q, steps and δ, which the report recomputes).
 CLAIM = {
-    "epsilon": 7.99,
+    "epsilon": 8.051962349464755,
     "delta": 2e-4,
     "noise_multiplier": 0.68,
     "accountant": "rdp",
     "epsilon_valid": True,
     "noise_source": "seeded",
     "per_model": [
-        {"epsilon": 7.99, "noise_multiplier": 0.68, "sample_rate": 0.125, "steps": 16,
+        {"epsilon": 8.051962349464755, "noise_multiplier": 0.68, "sample_rate": 0.125, "steps": 16,
          "delta": 1.9e-4, "accountant": "rdp"},
-        {"epsilon": 7.97, "noise_multiplier": 0.68, "sample_rate": 0.125, "steps": 16,
+        {"epsilon": 8.015324282045077, "noise_multiplier": 0.68, "sample_rate": 0.125, "steps": 16,
          "delta": 2e-4, "accountant": "rdp"},
     ],
     "empirical_epsilon": 0.0,
@@ -40,7 +41,7 @@ def _edited(change):
 
 CONTRADICTIONS = [
     (lambda p: p.update(epsilon=0.5),
-     "privacy.per_model[0].epsilon is 7.99, above privacy.epsilon 0.5"),
+     "privacy.per_model[0].epsilon is 8.05196, above privacy.epsilon 0.5"),
     (lambda p: p["per_model"][1].update(epsilon=None), "privacy.per_model[1].epsilon is null"),
     (lambda p: p["per_model"][0].update(delta=0.3),
      "privacy.per_model[0].delta is 0.3, above privacy.delta"),
@@ -88,7 +89,7 @@ def test_the_report_skips_a_run_whose_epsilon_was_lowered_by_hand(tmp_path):
     loaded = load_runs([tmp_path / "sweep"])
     assert [r.name for r in loaded.runs] == ["good"]
     reason = dict(loaded.skipped)[forged]
-    assert reason.startswith("privacy.per_model[0].epsilon is 7.99, above privacy.epsilon 0.5")
+    assert reason.startswith("privacy.per_model[0].epsilon is 8.05196, above privacy.epsilon 0.5")
     assert reason.endswith("not a DP claim mia-defense wrote (edited?): rerun the run")
 
 
@@ -99,7 +100,7 @@ def test_mia_attack_refuses_to_carry_a_contradicted_claim(tmp_path):
     privacy["per_model"] += copy.deepcopy(privacy["per_model"])  # num_models 4
     payload["privacy"] = privacy
     assert _results_problem(payload) is None
-    privacy["epsilon_refuted_reason"] = "measured ε >= 20 exceeds the accountant's ε 7.99"
+    privacy["epsilon_refuted_reason"] = "measured ε >= 20 exceeds the accountant's ε 8.05"
     problem = _results_problem(payload)
     assert problem.startswith("privacy.epsilon_refuted is not true, yet privacy.epsilon_refuted_")
     assert problem.endswith("a figure was changed after the run")

@@ -3,8 +3,13 @@ other or the run's config, and whether its ε is a guarantee by that config."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
+import sys
+import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from mia_defense.canaries import canaries_reason
@@ -14,6 +19,7 @@ from mia_defense.report.checks._values import (
     _numbers,
     _show,
     _type_name,
+    count_too_large,
     one_line,
 )
 
@@ -122,7 +128,127 @@ def dp_claim_problem(
         if _numbers(sigma, steps) and sigma <= 0 and steps > 0 and _numbers(own) and own >= 0:
             return (f"privacy.per_model[{k}] took {steps:g} steps with noise_multiplier "
                     f"{sigma:g} and records a finite ε: DP-SGD without noise spends an infinite ε")
+    found = _dp_node(defenses) if isinstance(defenses, Mapping) else None
+    if found is not None:
+        configured, recorded = found[1].get("accountant"), privacy.get("accountant")
+        if None not in (configured, recorded) and configured != recorded:
+            return (f"privacy.accountant is {_show(recorded)}, but config.defense.{found[0]}"
+                    f".accountant, which accounted the run's ε, is {_show(configured)}")
+        return _recomputed_problem(models, privacy)
     return None
+
+
+# The steps of a prv model the report recomputes ε for: Opacus' PRV accountant takes time
+# growing with them (6 s at 10**6 steps, 150 s at 10**9 where σ is large).
+_MAX_PRV_STEPS = 10**6
+# The schedules (accountant, σ, q, steps) of one run the report recomputes ε for (each an
+# accountant call, 0.15 s to seconds): a run's models share σ (since 2026-11-30) and take
+# one of a few sample rates (1 / ceil(members / batch)).
+_MAX_SCHEDULES = 64
+_ACCOUNTANTS = ("rdp", "prv", "gdp")
+
+
+def _recomputed_problem(
+    models: list[Mapping[str, Any]], privacy: Mapping[str, Any]
+) -> str | None:
+    """How a model's ε in ``privacy.per_model`` differs, beyond float rounding, from the ε
+    its own noise multiplier, sample rate, steps and δ spend by its accountant (the run's
+    arithmetic: `mia_defense.defenses.accounting._epsilon_once`), or ``None``. An ε lowered
+    by hand, with per_model and the headline's copy to match, was ranked as a guarantee.
+
+    Of the models sharing a schedule, the one of the least δ is recomputed: its ε is their
+    largest (ε falls as δ grows), and ``privacy.epsilon`` is at least each model's
+    (`dp_claim_problem`), so it is at least every model's own. Models lacking one of these
+    fields (a run of an older mia-defense) are not recomputed. A recorded ε above its
+    recomputed one is the run's own where ``epsilon_valid`` is false (`privacy_report` keeps
+    the larger of a checkpoint's and its recomputed ε)."""
+    run = privacy.get("accountant", "rdp")
+    worst: dict[tuple[Any, ...], tuple[float, int]] = {}
+    for k, model in enumerate(models):
+        found = _schedule(k, model, run)
+        if isinstance(found, str):
+            return found
+        if found is not None:
+            key, delta = found
+            if key not in worst and len(worst) == _MAX_SCHEDULES:
+                return (f"privacy.per_model holds more than {_MAX_SCHEDULES} schedules (σ, "
+                        "sample rate, steps), more than the report recomputes ε for; a run's "
+                        "models share σ")
+            if key not in worst or delta < worst[key][0]:
+                worst[key] = (delta, k)
+    for (accountant, sigma, rate, steps), (delta, k) in worst.items():
+        eps = models[k]["epsilon"]
+        again = _epsilon_once(accountant, sigma, rate, steps, delta)
+        if math.isclose(eps, again, rel_tol=1e-9, abs_tol=1e-12):
+            continue
+        if eps > again and privacy.get("epsilon_valid") is False:
+            continue
+        return (f"privacy.per_model[{k}].epsilon is {eps:g}, but its noise_multiplier "
+                f"{sigma:g}, sample_rate {rate:g}, steps {steps} and delta {delta:g} spend ε "
+                f"{again:g} by the {accountant} accountant the run used")
+    return None
+
+
+def _schedule(
+    k: int, model: Mapping[str, Any], run: Any
+) -> tuple[tuple[str, float, float, int], float] | str | None:
+    """``((accountant, σ, q, steps), δ)`` of ``privacy.per_model[k]``, ``None`` where a field
+    is missing (a run of an older mia-defense), or why its fields are none a run records."""
+    where = f"privacy.per_model[{k}]"
+    keys = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta")
+    eps, sigma, rate, steps, delta = (model.get(key) for key in keys)
+    if None in (eps, sigma, rate, steps, delta):
+        return None
+    if "accountant" not in model and run != "rdp":
+        return None  # (before f4ffa6a a prv or gdp model past RDP ε 100 kept Opacus' figure)
+    accountant = model.get("accountant", run)
+    if accountant not in _ACCOUNTANTS or accountant not in (run, "rdp"):
+        return (f"{where}.accountant is {_show(accountant)}, not the run's {_show(run)} or "
+                "rdp (its upper bound)")
+    for key, value in (("epsilon", eps), ("noise_multiplier", sigma), ("sample_rate", rate),
+                       ("delta", delta)):  # fmt: skip
+        problem = _number_problem(f"{where}.{key}", value, nullable=False)
+        if problem is not None:
+            return problem
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        return f"{where}.steps is {_type_name(steps)} {_show(steps)}, not an integer >= 0"
+    too_large = count_too_large(f"{where}.steps", steps)
+    if too_large is None and accountant == "prv" and steps > _MAX_PRV_STEPS:
+        too_large = (f"{where}.steps is {steps}, more than the report recomputes a prv ε for "
+                     f"({_MAX_PRV_STEPS:g})")
+    if too_large is not None:
+        return too_large
+    if not (sigma >= 0 and 0 <= rate <= 1 and 0 < delta < 1):
+        return (f"{where} has noise_multiplier {sigma:g}, sample_rate {rate:g}, delta "
+                f"{delta:g}: no DP-SGD's (σ >= 0, q in [0, 1], δ in (0, 1))")
+    return (str(accountant), float(sigma), float(rate), steps), float(delta)
+
+
+@functools.lru_cache(maxsize=4096)
+def _epsilon_once(accountant: str, sigma: float, rate: float, steps: int, delta: float) -> float:
+    """`mia_defense.defenses.accounting`'s ``_epsilon_once`` (what the run computed each
+    model's ε with), memoized per distinct inputs for a sweep of DP runs."""
+    with warnings.catch_warnings():  # (Opacus' "GDP accounting is experimental": the run's)
+        warnings.filterwarnings("ignore", message="GDP accounting", category=UserWarning)
+        return _accounting()._epsilon_once(accountant, sigma, rate, steps, delta)
+
+
+def _accounting() -> Any:
+    """`mia_defense.defenses.accounting`, without ``mia_defense.defenses``' package, which
+    imports torch (seconds a report of DP runs would spend for nothing: the module imports
+    numpy alone, Opacus' RDP analysis on first use). The imported module where it is."""
+    name = "mia_defense.defenses.accounting"
+    path = Path(__file__).resolve().parents[2] / "defenses" / "accounting.py"
+    if name in sys.modules or "mia_defense.defenses" in sys.modules or not path.is_file():
+        return importlib.import_module(name)  # (no .py file: an install of .pyc files)
+    own = "mia_defense.report._accounting"
+    if own not in sys.modules:
+        spec = importlib.util.spec_from_file_location(own, path)
+        assert spec is not None and spec.loader is not None  # (a .py file)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[own] = module
+        spec.loader.exec_module(module)
+    return sys.modules[own]
 
 
 # How far below its target an ε calibrated by mia-defense (or Opacus) may end: the search

@@ -1,0 +1,62 @@
+"""A DP run's ε lowered by hand in results.json (privacy.epsilon, every per_model copy, the
+headline's) was ranked at the lowered ε: the report now recomputes each model's ε from its
+recorded σ, sample rate, steps and δ by the run's accountant (h292)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from mia_defense.report.checks import dp_claim_problem
+
+# What `mia-train defense=dp defense.dp.noise_multiplier=1.0 defense.dp.target_epsilon=null
+# plan.num_models=2 train.epochs=1` recorded (its ε to the last digit).
+_EPS = 2.8818142082930134
+_MODEL = {"epsilon": _EPS, "noise_multiplier": 1.0, "sample_rate": 0.125, "steps": 8,
+          "delta": 0.0001976284584980237, "accountant": "rdp"}  # fmt: skip
+_PRIVACY = {"epsilon": _EPS, "delta": 0.00020242914979757084, "noise_multiplier": 1.0,
+            "accountant": "rdp", "epsilon_valid": True,
+            "per_model": [dict(_MODEL), dict(_MODEL)]}  # fmt: skip
+_DEFENSES = {"dp": {"_target_": "mia_defense.defenses.DPSGD", "noise_multiplier": 1.0,
+                    "target_epsilon": None, "accountant": "rdp"}}  # fmt: skip
+
+
+def _lowered(privacy: dict) -> None:
+    privacy["epsilon"] = 0.5
+    for model in privacy["per_model"]:
+        model["epsilon"] = 0.5
+
+
+def _older(privacy: dict) -> None:  # a run whose per_model lacks an input: nothing said
+    for model in privacy["per_model"]:
+        del model["sample_rate"]
+
+
+def _other_accountant(privacy: dict) -> None:  # prv's lower ε, the config's rdp kept
+    privacy["accountant"] = "prv"
+    for model in privacy["per_model"]:
+        model["accountant"] = "prv"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (None, None),
+        (_older, None),
+        (_lowered, "privacy.per_model[0].epsilon is 0.5, but its noise_multiplier 1, "
+                   "sample_rate 0.125, steps 8 and delta 0.000197628 spend ε 2.88181 by the "
+                   "rdp accountant the run used"),
+        (_other_accountant, "privacy.accountant is 'prv', but config.defense.dp.accountant"),
+        (lambda p: p["per_model"][1].update(steps=10**12, epsilon=0.5), "per_model[1].epsilon"),
+    ],
+)
+def test_recomputed_epsilon(change, expected) -> None:
+    privacy = copy.deepcopy(_PRIVACY)
+    if change is not None:
+        change(privacy)
+    problem = dp_claim_problem(privacy, num_models=2, defenses=_DEFENSES)
+    if expected is None:
+        assert problem is None
+    else:
+        assert problem is not None and expected in problem
