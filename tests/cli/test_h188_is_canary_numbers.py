@@ -44,7 +44,7 @@ def _flags(dtype) -> np.ndarray:
 def test_mia_attack_reads_zero_one_numbers_as_the_audit_does(tmp_path, dtype, caplog):
     file = _file(tmp_path, _flags(dtype))
     with threadpool_limits(1):
-        result = attack_cli.run(_attack_cfg(file, *ATTACKS), tmp_path / "out")
+        result = attack_cli.run(_attack_cfg(file, *ATTACKS, "figures=false"), tmp_path / "out")
     assert result.slices["loss"]["canaries"]["records"] == FLAGGED
     with caplog.at_level(logging.WARNING):
         obs = api.load_observations(file)

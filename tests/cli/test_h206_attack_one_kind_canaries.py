@@ -35,7 +35,8 @@ def _file(tmp_path: Path, member: bool | None) -> Path:
 @pytest.mark.parametrize(("member", "said"), [(True, "trained on"), (False, "held out")])
 def test_canaries_of_one_kind_are_said_to_have_nan_figures(tmp_path, caplog, member, said):
     with caplog.at_level(logging.WARNING), threadpool_limits(1):
-        result = attack_cli.run(_attack_cfg(_file(tmp_path, member), *ATTACKS), tmp_path / "out")
+        cfg = _attack_cfg(_file(tmp_path, member), *ATTACKS, "figures=false")  # no figure read
+        result = attack_cli.run(cfg, tmp_path / "out")
     assert np.isnan(result.slices["loss"]["canaries"]["auc"])
     assert f"every target model {said} its 12 canaries" in caplog.text
     assert "their figures (AUC, TPRs) are NaN" in caplog.text
@@ -43,7 +44,8 @@ def test_canaries_of_one_kind_are_said_to_have_nan_figures(tmp_path, caplog, mem
 
 def test_canaries_of_both_kinds_give_no_such_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING), threadpool_limits(1):
-        result = attack_cli.run(_attack_cfg(_file(tmp_path, None), *ATTACKS), tmp_path / "out")
+        cfg = _attack_cfg(_file(tmp_path, None), *ATTACKS, "figures=false")  # no figure read
+        result = attack_cli.run(cfg, tmp_path / "out")
     assert not np.isnan(result.slices["loss"]["canaries"]["auc"])
     assert "are NaN" not in caplog.text
 
