@@ -19,6 +19,7 @@ from mia_defense.metrics.roc import top_tied_nonmembers
 from mia_defense.report.checks import (
     PrintableLog,
     caveats,
+    dp_schedule_problem,
     one_line,
     payload_problem,
     rank_problem,
@@ -395,7 +396,31 @@ def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> s
     return (models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
             or test_records_problem(payload, _test_records(run_dir))
             or _population_problem(run_dir, payload) or _classes_problem(run_dir, payload)
-            or _renamed_problem(name, payload) or _ties_problem(run_dir, payload))  # fmt: skip
+            or _renamed_problem(name, payload) or _ties_problem(run_dir, payload)
+            or dp_schedule_problem(payload, _members(run_dir, payload)))  # fmt: skip
+
+
+def _members(run_dir: Path, payload: Mapping[str, Any]) -> list[int] | None:
+    """Each model's member count (observations.npz's ``masks`` [num_models, population]), the
+    N of its DP-SGD schedule and default δ; ``None`` for a run without DP-SGD's per_model,
+    or where the file holds no such masks (deleted, or unreadable: mia-attack says why)."""
+    privacy = payload.get("privacy")
+    models = privacy.get("per_model") if isinstance(privacy, Mapping) else None
+    if not isinstance(models, list) or not models:
+        return None
+    shape = _observed_shape(run_dir, "masks.npy")
+    if shape is None or len(shape) != 2 or shape[0] != len(models) or math.prod(shape) > 2**31:
+        return None  # (no masks, or more than a run's: 2 GB decompressed)
+    import numpy as np
+
+    try:
+        with np.load(run_dir / "observations.npz", allow_pickle=False) as archive:
+            masks = archive["masks"]
+    except (KeyError, ValueError, OSError, EOFError):
+        return None
+    if masks.dtype != bool or masks.shape != shape:
+        return None
+    return [int(n) for n in masks.sum(axis=1)]
 
 
 def _strongest_ties(payload: Mapping[str, Any]) -> tuple[str | None, Any]:

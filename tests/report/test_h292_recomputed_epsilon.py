@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from mia_defense.report.checks import dp_claim_problem
+from mia_defense.report.checks import dp_claim_problem, dp_schedule_problem
 
 # What `mia-train defense=dp defense.dp.noise_multiplier=1.0 defense.dp.target_epsilon=null
 # plan.num_models=2 train.epochs=1` recorded (its ε to the last digit).
@@ -19,7 +19,7 @@ _PRIVACY = {"epsilon": _EPS, "delta": 0.00020242914979757084, "noise_multiplier"
             "accountant": "rdp", "epsilon_valid": True,
             "per_model": [dict(_MODEL), dict(_MODEL)]}  # fmt: skip
 _DEFENSES = {"dp": {"_target_": "mia_defense.defenses.DPSGD", "noise_multiplier": 1.0,
-                    "target_epsilon": None, "accountant": "rdp"}}  # fmt: skip
+                    "target_epsilon": None, "delta": None, "accountant": "rdp"}}  # fmt: skip
 
 
 def _lowered(privacy: dict) -> None:
@@ -56,6 +56,36 @@ def test_recomputed_epsilon(change, expected) -> None:
     if change is not None:
         change(privacy)
     problem = dp_claim_problem(privacy, num_models=2, defenses=_DEFENSES)
+    if expected is None:
+        assert problem is None
+    else:
+        assert problem is not None and expected in problem
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "members", "expected"),
+    [
+        (None, None, [506, 506], None),
+        ("delta", 0.05, None, None),  # (no observations.npz: no member counts)
+        ("noise_multiplier", 2.0, None, "per_model[0].noise_multiplier is 2, but "
+         "config.defense.dp.noise_multiplier makes it 1"),
+        ("delta", 0.05, [506, 506], "per_model[0].delta is 0.05, but 1 / (10 · its 506 "
+         "members) makes it 0.000197628"),
+        ("sample_rate", 0.01, [506, 506], "per_model[0].sample_rate is 0.01, but 1 / ceil(506 "
+         "members / train.batch_size 64) makes it 0.125"),
+        ("steps", 2, [506, 506], "per_model[0].steps is 2, but train.epochs 1 × 8 steps an "
+         "epoch makes it 8"),
+    ],
+)  # fmt: skip
+def test_inputs_of_epsilon_against_the_schedule(field, value, members, expected) -> None:
+    """σ raised, or q, steps, δ edited, to make a lowered ε recompute (a real run's inputs)."""
+    privacy = copy.deepcopy(_PRIVACY)
+    if field is not None:
+        for model in privacy["per_model"]:
+            model[field] = value
+    payload = {"privacy": privacy, "config": {"defense": _DEFENSES,
+                                              "train": {"batch_size": 64, "epochs": 1}}}
+    problem = dp_schedule_problem(payload, members)
     if expected is None:
         assert problem is None
     else:

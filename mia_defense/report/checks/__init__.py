@@ -26,7 +26,12 @@ from mia_defense.report.checks.notes import (
     small_test_set_note,
 )
 from mia_defense.report.checks.payload import edited_problem, payload_problem
-from mia_defense.report.checks.privacy import dp_claim_problem, epsilon_doubt, flag_problem
+from mia_defense.report.checks.privacy import (
+    dp_claim_problem,
+    dp_schedule_problem,
+    epsilon_doubt,
+    flag_problem,
+)
 from mia_defense.report.checks.provenance import (
     BUILT_IN_DEFENSES,
     BUILT_IN_RELEASES,
@@ -45,6 +50,7 @@ __all__ = [
     "count_too_large",
     "defense_problem",
     "dp_claim_problem",
+    "dp_schedule_problem",
     "edited_problem",
     "epsilon_doubt",
     "flag_problem",

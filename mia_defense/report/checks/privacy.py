@@ -15,15 +15,17 @@ from typing import Any
 from mia_defense.canaries import canaries_reason
 from mia_defense.data import loads_csv
 from mia_defense.report.checks._values import (
+    _counts,
     _number_problem,
     _numbers,
     _show,
     _type_name,
     count_too_large,
     one_line,
+    same_figure,
 )
 
-__all__ = ["dp_claim_problem", "epsilon_doubt", "flag_problem"]
+__all__ = ["dp_claim_problem", "dp_schedule_problem", "epsilon_doubt", "flag_problem"]
 
 
 def flag_problem(
@@ -137,6 +139,60 @@ def dp_claim_problem(
         return _recomputed_problem(models, privacy)
     return None
 
+
+
+def dp_schedule_problem(payload: Mapping[str, Any], members: list[int] | None) -> str | None:
+    """How a DP-SGD run's ``privacy.per_model`` inputs of ε differ from what its config and
+    its models' member counts (``members``: observations.npz's masks, ``None`` where the
+    folder has none) make them, or ``None``: σ is ``defense.dp.noise_multiplier`` where set,
+    δ ``defense.dp.delta`` or 1 / (10 · members), q = 1 / ceil(members / train.batch_size)
+    and steps train.epochs / q (`mia_defense.defenses.dp_mechanism.DPSchedule`). The ε
+    recomputed from them (`dp_claim_problem`) held for a lowered ε whose inputs were edited
+    to match it (σ raised, q, steps or δ lowered). Not checked: steps below the schedule's
+    beside early_stopping (before 2026-12-04 a model stopped early recorded the steps it
+    took), a field missing (an older run, a config without ``delta``)."""
+    privacy, config = payload.get("privacy"), payload.get("config")
+    if not isinstance(privacy, Mapping) or not isinstance(config, Mapping):
+        return None
+    defenses, train = config.get("defense"), config.get("train")
+    found = _dp_node(defenses) if isinstance(defenses, Mapping) else None
+    models = privacy.get("per_model")
+    if found is None or not isinstance(models, list) or not _numbers(privacy.get("epsilon")):
+        return None
+    key, node = found
+    sigma, delta = node.get("noise_multiplier"), node.get("delta")
+    batch = train.get("batch_size") if isinstance(train, Mapping) else None
+    epochs = train.get("epochs") if isinstance(train, Mapping) else None
+    early = "early_stopping" in defenses
+    if members is not None and len(members) != len(models):
+        members = None
+    for k, model in enumerate(models):
+        if not isinstance(model, Mapping):
+            return None
+        n = members[k] if members is not None else None
+        want = {"noise_multiplier": sigma if _numbers(sigma) else None,
+                "delta": delta if _numbers(delta) else (1.0 / (10.0 * n) if n and "delta"
+                                                        in node and delta is None else None)}
+        if n and _counts(batch, epochs) and batch > 0:
+            batches = math.ceil(n / batch)
+            want |= {"sample_rate": 1.0 / batches, "steps": epochs * batches}
+        for field, expected in want.items():
+            value = model.get(field)
+            if expected is None or not _numbers(value) or same_figure(value, expected):
+                continue
+            if field == "steps" and early and value < expected:
+                continue
+            source = (
+                f"config.defense.{key}.{field}" if field in ("noise_multiplier", "delta")
+                and _numbers(node.get(field)) else f"1 / (10 · its {n} members)"
+                if field == "delta" else f"1 / ceil({n} members / train.batch_size {batch})"
+                if field == "sample_rate" else f"train.epochs {epochs} × "
+                f"{math.ceil(n / batch)} steps an epoch"
+            )  # fmt: skip
+            return (f"privacy.per_model[{k}].{field} is {value:g}, but {source} makes it "
+                    f"{expected:g}: changed after the run (the ε is recomputed from it); rerun "
+                    "the run")
+    return None
 
 # The steps of a prv model the report recomputes ε for: Opacus' PRV accountant takes time
 # growing with them (6 s at 10**6 steps, 150 s at 10**9 where σ is large).
