@@ -12,6 +12,12 @@ from mia_defense.report.charts import tradeoff_figure
 from tests.report.fake_runs import make_run
 
 
+def _unsaved(fig, path):
+    """No PNG rendered (most of a report's time): the captions are read as drawn, before."""
+    path.write_bytes(b"")
+    return b""
+
+
 def test_the_charts_count_the_runs_not_ranked(tmp_path, monkeypatch):
     root = tmp_path / "sweep"
     for i, acc in enumerate([0.9, 0.8, 0.7, 0.05, 0.06]):
@@ -24,6 +30,7 @@ def test_the_charts_count_the_runs_not_ranked(tmp_path, monkeypatch):
         return fig
 
     monkeypatch.setattr(build, "tradeoff_figure", drawn)
+    monkeypatch.setattr(build, "save_figure", _unsaved)
     build.write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert set(captions) == {"leak_tpr", "leak_auc"}
     for caption in captions.values():
@@ -43,5 +50,6 @@ def test_a_sweep_all_ranked_gets_no_such_line(tmp_path, monkeypatch):
         return fig
 
     monkeypatch.setattr(build, "tradeoff_figure", drawn)
+    monkeypatch.setattr(build, "save_figure", _unsaved)
     build.write_report([root], out_dir=tmp_path / "out", tensorboard=False)
     assert len(captions) == 2 and not any("Not on this chart" in c for c in captions)
