@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TINY
-from tests.helpers import LEAN_ATTACKS, mia_train
+from tests.helpers import LEAN_ATTACKS, mia_train, overridden
 
 
 def _commands(folder: Path, **scripts: str) -> Path:
@@ -408,7 +408,8 @@ def test_hydra_config_copies_outside_a_sweeps_jobs_are_refused(tmp_path):
 
 
 def test_hydra_config_copies_inside_the_run_are_kept(tmp_path):
-    done = mia_train(*TINY, "hydra.output_subdir=.hydra", "hydra.run.dir=run", cwd=tmp_path)
+    tiny = overridden(TINY, *LEAN_ATTACKS, "plan.num_models=2", "train.epochs=1")  # a run ends
+    done = mia_train(*tiny, "hydra.output_subdir=.hydra", "hydra.run.dir=run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "run" / ".hydra" / "config.yaml").is_file()
 
