@@ -1,48 +1,47 @@
-"""Defenses: training-time strategies and output (release) mechanisms."""
+"""Defenses: training-time strategies and output (release) mechanisms.
 
-from mia_defense.defenses.advreg import AdversarialRegularization
-from mia_defense.defenses.base import TrainContext, TrainingDefense
-from mia_defense.defenses.compose import DefenseFactory, check_defenses, prepare_model
-from mia_defense.defenses.distillation import Distillation
-from mia_defense.defenses.dp import DPSGD
-from mia_defense.defenses.regularization import (
-    Dropout,
-    EarlyStopping,
-    LabelSmoothing,
-    Mixup,
-    WeightDecay,
-)
-from mia_defense.defenses.relaxloss import RelaxLoss
-from mia_defense.defenses.release import (
-    FullRelease,
-    LabelOnlyRelease,
-    NoiseRelease,
-    Release,
-    RoundingRelease,
-    TemperatureRelease,
-    TopKRelease,
-)
+The names below load on first use: each module brings torch, which a reader of a run's
+DP accounting (`mia_defense.defenses.accounting`, numpy alone: mia-report's check of a
+claimed ε) does not need.
+"""
 
-__all__ = [
-    "DPSGD",
-    "AdversarialRegularization",
-    "DefenseFactory",
-    "Distillation",
-    "Dropout",
-    "EarlyStopping",
-    "FullRelease",
-    "LabelOnlyRelease",
-    "LabelSmoothing",
-    "Mixup",
-    "NoiseRelease",
-    "RelaxLoss",
-    "Release",
-    "RoundingRelease",
-    "TemperatureRelease",
-    "TopKRelease",
-    "TrainContext",
-    "TrainingDefense",
-    "WeightDecay",
-    "check_defenses",
-    "prepare_model",
-]
+import importlib
+from typing import Any
+
+# Each public name and the module that defines it.
+_HOMES = {
+    "DPSGD": "dp",
+    "AdversarialRegularization": "advreg",
+    "DefenseFactory": "compose",
+    "Distillation": "distillation",
+    "Dropout": "regularization",
+    "EarlyStopping": "regularization",
+    "FullRelease": "release",
+    "LabelOnlyRelease": "release",
+    "LabelSmoothing": "regularization",
+    "Mixup": "regularization",
+    "NoiseRelease": "release",
+    "RelaxLoss": "relaxloss",
+    "Release": "release",
+    "RoundingRelease": "release",
+    "TemperatureRelease": "release",
+    "TopKRelease": "release",
+    "TrainContext": "base",
+    "TrainingDefense": "base",
+    "WeightDecay": "regularization",
+    "check_defenses": "compose",
+    "prepare_model": "compose",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

@@ -48,6 +48,7 @@ __all__ = [
     "noise_multiplier_for",
     "privacy_report",
     "resolve_noise_multiplier",
+    "schedule_epsilon",
     "shared_noise_multiplier",
     "sigma_cache_dir",
 ]
@@ -585,7 +586,7 @@ def _model_accountant(stats: Mapping[str, float], accountant: str) -> str:
     try:
         return epsilon_accountant(accountant, ((float(sigma), float(rate), int(steps)),),
                                   float(delta))  # fmt: skip
-    except (ArithmeticError, ValueError):  # parameters no accountant takes (`_epsilon_once`)
+    except (ArithmeticError, ValueError):  # parameters no accountant takes (`schedule_epsilon`)
         return accountant
 
 
@@ -598,14 +599,14 @@ def _recomputed(model: Mapping[str, Any], accountant: str) -> float | None:
     if eps is None or math.isnan(eps) or None in params:
         return None
     sigma, rate, steps, delta = params
-    again = _epsilon_once(accountant, float(sigma), float(rate), int(steps), float(delta))
+    again = schedule_epsilon(accountant, float(sigma), float(rate), int(steps), float(delta))
     if math.isclose(eps, again, rel_tol=1e-9, abs_tol=1e-12):
         return None
     return again
 
 
 @functools.lru_cache(maxsize=64)
-def _epsilon_once(accountant: str, sigma: float, rate: float, steps: int, delta: float) -> float:
+def schedule_epsilon(accountant: str, sigma: float, rate: float, steps: int, delta: float) -> float:
     """`epsilon_spent` of one model's schedule, computed once for the K models that share it
     (a PRV evaluation can take seconds); ∞ for parameters no accountant takes."""
     if not steps:

@@ -90,3 +90,17 @@ def test_inputs_of_epsilon_against_the_schedule(field, value, members, expected)
         assert problem is None
     else:
         assert problem is not None and expected in problem
+
+
+def test_the_recomputation_imports_no_torch():
+    # the report's reading of a DP run recomputes its ε without torch: the accounting module
+    # is reached through mia_defense.defenses, whose names load on first use
+    import subprocess
+    import sys
+
+    code = ("import sys; from mia_defense.report.checks import dp_claim_problem; "
+            f"print(dp_claim_problem({_PRIVACY!r}, defenses={_DEFENSES!r}), "
+            "'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)  # fmt: skip
+    assert done.stdout.split() == ["None", "False"], done.stderr[-2000:]

@@ -4,12 +4,9 @@ other or the run's config, and whether its ε is a guarantee by that config."""
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
-import sys
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from mia_defense.canaries import canaries_reason
@@ -209,7 +206,7 @@ def _recomputed_problem(
 ) -> str | None:
     """How a model's ε in ``privacy.per_model`` differs, beyond float rounding, from the ε
     its own noise multiplier, sample rate, steps and δ spend by its accountant (the run's
-    arithmetic: `mia_defense.defenses.accounting._epsilon_once`), or ``None``. An ε lowered
+    arithmetic: `mia_defense.defenses.accounting.schedule_epsilon`), or ``None``. An ε lowered
     by hand, with per_model and the headline's copy to match, was ranked as a guarantee.
 
     Of the models sharing a schedule, the one of the least δ is recomputed: its ε is their
@@ -282,29 +279,14 @@ def _schedule(
 
 @functools.lru_cache(maxsize=4096)
 def _epsilon_once(accountant: str, sigma: float, rate: float, steps: int, delta: float) -> float:
-    """`mia_defense.defenses.accounting`'s ``_epsilon_once`` (what the run computed each
-    model's ε with), memoized per distinct inputs for a sweep of DP runs."""
+    """`mia_defense.defenses.accounting.schedule_epsilon` (what the run computed each
+    model's ε with), memoized per distinct inputs for a sweep of DP runs. The accounting
+    module imports numpy alone (Opacus' analysis on first use), not torch."""
+    from mia_defense.defenses.accounting import schedule_epsilon
+
     with warnings.catch_warnings():  # (Opacus' "GDP accounting is experimental": the run's)
         warnings.filterwarnings("ignore", message="GDP accounting", category=UserWarning)
-        return _accounting()._epsilon_once(accountant, sigma, rate, steps, delta)
-
-
-def _accounting() -> Any:
-    """`mia_defense.defenses.accounting`, without ``mia_defense.defenses``' package, which
-    imports torch (seconds a report of DP runs would spend for nothing: the module imports
-    numpy alone, Opacus' RDP analysis on first use). The imported module where it is."""
-    name = "mia_defense.defenses.accounting"
-    path = Path(__file__).resolve().parents[2] / "defenses" / "accounting.py"
-    if name in sys.modules or "mia_defense.defenses" in sys.modules or not path.is_file():
-        return importlib.import_module(name)  # (no .py file: an install of .pyc files)
-    own = "mia_defense.report._accounting"
-    if own not in sys.modules:
-        spec = importlib.util.spec_from_file_location(own, path)
-        assert spec is not None and spec.loader is not None  # (a .py file)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[own] = module
-        spec.loader.exec_module(module)
-    return sys.modules[own]
+        return schedule_epsilon(accountant, sigma, rate, steps, delta)
 
 
 # How far below its target an ε calibrated by mia-defense (or Opacus) may end: the search
