@@ -385,12 +385,10 @@ def check_budget(
     if disk_dir is not None:
         free = _free_disk(disk_dir)
         if free is not None and need.checkpoints > free:
-            from mia_defense.files import RUN_FOLDER_SETTING  # (files imports this module)
-
             problems.append(
                 f"plan.num_models={num_models}: the checkpoints need about "
                 f"{_bytes(need.checkpoints)} but {disk_dir} has {_bytes(free)} free; "
-                f"lower plan.num_models or run elsewhere ({RUN_FOLDER_SETTING.get()}=...)"
+                "lower plan.num_models or run elsewhere (hydra.run.dir=...)"
             )
     # The augmented queries are the models' own work, but another key sizes them.
     parts = [*extra, Work(

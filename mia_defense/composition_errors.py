@@ -4,10 +4,10 @@ Hydra refuses a key of a config that is not selected, a ``~KEY`` of a key that i
 there, a sweep without ``-m`` or a mapping merged into a list in words that do not say what
 was meant (or with a traceback). `composition_refusal` rewords them for every composition
 (the tools' guarded loader, `mia_defense.hydra_guard`; the API's `attack_config`);
-`HydraConfigError` is the one-line refusal that it and the loader's checks raise. How to
-write a sweep whose points do not all select a config is `mia_defense.sweep_advice`'s; the
-refusals of a group's selection (``~defense``, ``+model=cnn``) are
-`mia_defense.defaults_list_refusals`'.
+`HydraConfigError` (`mia_defense.hydra_failure`'s) is the one-line refusal that it and the
+loader's checks raise. How to write a sweep whose points do not all select a config is
+`mia_defense.sweep_advice`'s; the refusals of a group's selection (``~defense``,
+``+model=cnn``) are `mia_defense.defaults_list_refusals`'.
 """
 
 from __future__ import annotations
@@ -15,11 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hydra.errors import CompactHydraException, ConfigCompositionException
+from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig, ListConfig
 
 from mia_defense.config_keys import NAMED_ENTRIES as _NAMED_ENTRIES
-from mia_defense.errors import ConfigError
+from mia_defense.defaults_list_refusals import (
+    added_group_refusal,
+    group_delete_refusal,
+    list_delete_refusal,
+)
+from mia_defense.hydra_failure import HydraConfigError, composed_when_failed, swept_groups
 from mia_defense.override_checks import parsed_override
 from mia_defense.sweep_advice import selecting_example, sweep_of_unselected_points, sweep_points
 
@@ -32,13 +37,6 @@ __all__ = [
     "sweep_problem",
     "swept_groups",
 ]
-
-
-class HydraConfigError(ConfigError, CompactHydraException):
-    """A refused Hydra config: a `ConfigError`, which Hydra prints as one line (exit 2)."""
-
-    def __str__(self) -> str:
-        return f"ConfigError: {super().__str__()}"
 
 
 
@@ -59,11 +57,6 @@ def composition_refusal(
     if isinstance(exc, ConfigCompositionException):
         reworded = _unselected_config_refusal(exc, overrides, loader=loader)
         if reworded is None:
-            from mia_defense.defaults_list_refusals import (
-                added_group_refusal,
-                group_delete_refusal,
-            )
-
             reworded = _missing_delete_refusal(exc, overrides) or _valued_delete_refusal(
                 exc, overrides) or group_delete_refusal(exc, overrides) or added_group_refusal(
                 exc, overrides)
@@ -71,8 +64,6 @@ def composition_refusal(
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
     if isinstance(exc, ValueError):
-        from mia_defense.defaults_list_refusals import list_delete_refusal
-
         return _long_integer_refusal(exc, overrides) or list_delete_refusal(exc, overrides)
     return None
 
@@ -145,20 +136,6 @@ def _unselected_config_refusal(
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
 
 
-
-
-def composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
-    """The config as composed when Hydra's override or delete failed (Hydra 1.3's frame that
-    applies the overrides holds it; its error carries none), and whether Hydra composed a
-    multirun's shared config (its points select what their overrides say, not it)."""
-    composed, multirun, trace = None, False, exc.__traceback__
-    while trace is not None:
-        if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
-            composed = trace.tb_frame.f_locals.get("cfg")
-        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
-            multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
-        trace = trace.tb_next
-    return (composed if isinstance(composed, DictConfig) else None), multirun
 
 
 def _shared_config_advice(
@@ -334,32 +311,6 @@ def _deletes_from_selected(key: str, selected: list[str]) -> bool:
     name = rest.split(".")[0]
     return group != "defense" or name in selected or any(
         holder in selected for holder in defenses_holding(name))  # fmt: skip
-
-
-# Packaged groups whose configs select no other group's config (a sweep of them composes
-# the same defenses and release in its shared config as in its points); experiment's do.
-_SELECTING_NO_DEFENSE = ("dataset", "model", "plan", "train", "attack", "release")
-
-
-def swept_groups(
-    overrides: Sequence[str], composed: DictConfig | None
-) -> list[tuple[str, str]]:
-    """``(group, override)`` of each override of ``overrides`` that sweeps a config group
-    whose points may select other defenses than the shared config (``defense=dp,none``,
-    ``+experiment=A,B``; not a value, ``seed=0,1``, which ``composed`` holds as no mapping,
-    nor Hydra's own, nor `_SELECTING_NO_DEFENSE`)."""
-    swept = []
-    for text in map(str, overrides):
-        override = parsed_override(text.strip()) if "," in text or "(" in text else None
-        if override is None or not override.is_sweep_override():
-            continue
-        key = override.key_or_group
-        value = composed.get(key) if composed is not None and "." not in key and \
-            "/" not in key and key in composed else {}  # fmt: skip
-        if "." not in key and key not in _SELECTING_NO_DEFENSE and not key.startswith(
-                "hydra") and isinstance(value, dict | DictConfig):  # fmt: skip
-            swept.append((key, text.strip()))
-    return swept
 
 
 def _swept_delete_hint(

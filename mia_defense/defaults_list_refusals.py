@@ -12,7 +12,7 @@ from typing import Any
 
 from hydra.errors import ConfigCompositionException
 
-from mia_defense.composition_errors import HydraConfigError, composed_when_failed, swept_groups
+from mia_defense.hydra_failure import HydraConfigError, composed_when_failed, swept_groups
 from mia_defense.override_checks import parsed_override
 
 __all__ = ["added_group_refusal", "group_delete_refusal", "list_delete_refusal"]

@@ -15,6 +15,8 @@ _SCRIPT = textwrap.dedent("""
     import atexit, signal
     from mia_defense.cli.entry import run_entry
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # (an xdist worker's is ignored)
+
     atexit.register(lambda: print("ignored at exit:",
                                   signal.getsignal(signal.SIGINT) == signal.SIG_IGN))
 

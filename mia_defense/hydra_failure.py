@@ -1,0 +1,62 @@
+"""What Hydra had composed when it failed, and the refusal raised in its place: the pieces
+that `mia_defense.composition_errors` and `mia_defense.defaults_list_refusals` both reword
+Hydra's errors with (this module imports neither)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hydra.errors import CompactHydraException
+from omegaconf import DictConfig
+
+from mia_defense.errors import ConfigError
+from mia_defense.override_checks import parsed_override
+
+__all__ = ["HydraConfigError", "composed_when_failed", "swept_groups"]
+
+
+class HydraConfigError(ConfigError, CompactHydraException):
+    """A refused Hydra config: a `ConfigError`, which Hydra prints as one line (exit 2)."""
+
+    def __str__(self) -> str:
+        return f"ConfigError: {super().__str__()}"
+
+
+def composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
+    """The config as composed when Hydra's override or delete failed (Hydra 1.3's frame that
+    applies the overrides holds it; its error carries none), and whether Hydra composed a
+    multirun's shared config (its points select what their overrides say, not it)."""
+    composed, multirun, trace = None, False, exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "_apply_overrides_to_config":
+            composed = trace.tb_frame.f_locals.get("cfg")
+        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
+            multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
+        trace = trace.tb_next
+    return (composed if isinstance(composed, DictConfig) else None), multirun
+
+
+# Packaged groups whose configs select no other group's config (a sweep of them composes
+# the same defenses and release in its shared config as in its points); experiment's do.
+_SELECTING_NO_DEFENSE = ("dataset", "model", "plan", "train", "attack", "release")
+
+
+def swept_groups(
+    overrides: Sequence[str], composed: DictConfig | None
+) -> list[tuple[str, str]]:
+    """``(group, override)`` of each override of ``overrides`` that sweeps a config group
+    whose points may select other defenses than the shared config (``defense=dp,none``,
+    ``+experiment=A,B``; not a value, ``seed=0,1``, which ``composed`` holds as no mapping,
+    nor Hydra's own, nor `_SELECTING_NO_DEFENSE`)."""
+    swept = []
+    for text in map(str, overrides):
+        override = parsed_override(text.strip()) if "," in text or "(" in text else None
+        if override is None or not override.is_sweep_override():
+            continue
+        key = override.key_or_group
+        value = composed.get(key) if composed is not None and "." not in key and \
+            "/" not in key and key in composed else {}  # fmt: skip
+        if "." not in key and key not in _SELECTING_NO_DEFENSE and not key.startswith(
+                "hydra") and isinstance(value, dict | DictConfig):  # fmt: skip
+            swept.append((key, text.strip()))
+    return swept
