@@ -102,7 +102,7 @@ def defense_name_problem(defense: TrainingDefense) -> str | None:
     from mia_defense import defenses as ours  # (the package imports this module)
 
     built_in: dict[str, type] = {"none": TrainingDefense}
-    for cls in map(ours.__dict__.get, ours.__all__):
+    for cls in (getattr(ours, name) for name in ours.__all__):  # (each loads on first use)
         if isinstance(cls, type) and issubclass(cls, TrainingDefense) and "name" in vars(cls):
             built_in.setdefault(cls.name, cls)
     return name_problem(defense, kind="defense", base=TrainingDefense, built_in=built_in)
