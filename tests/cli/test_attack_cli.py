@@ -30,7 +30,7 @@ BIN = Path(sys.executable).parent
 # One tiny run's attack settings, given to mia-train and mia-attack alike.
 ATTACK = ["attack.bootstrap=50", "attack.queries.num_augmented=2"]
 TRAIN = ["plan.num_models=4", "train.epochs=2", "plan.population_size=200", "progress=false",
-         "figures=false"]  # mia-attack draws its own (it has no figures key)
+         "figures=false"]  # (mia-train's; mia-attack takes its own figures=)
 
 
 def _compose(config: str, overrides: list[str]):
