@@ -421,3 +421,22 @@ def killed_while_running(run_dir: Path, config: dict[str, Any], *, train_log: bo
             os.kill(os.getpid(), signal.SIGKILL)
 
     assert in_a_child(writer).returncode == -signal.SIGKILL
+
+
+def composition_refused(overrides: Sequence[str], *, multirun: bool = False) -> Exception:
+    """The error the tools' config loader (Hydra's, guarded by `mia_defense.hydra_guard`)
+    raises composing the packaged config with ``overrides``: a `ConfigError` where it is
+    reworded, Hydra's ConfigCompositionException otherwise."""
+    from hydra import initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import ConfigCompositionException
+    from hydra.types import RunMode
+
+    from mia_defense.errors import ConfigError
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises((ConfigError, ConfigCompositionException)) as refused:
+            loader.load_configuration("config", list(overrides), run_mode=RunMode.MULTIRUN
+                                      if multirun else RunMode.RUN)  # fmt: skip
+    return refused.value

@@ -10,8 +10,10 @@ replaced the FPRs (Hydra refuses ``+`` for a key that is there, but not for a li
 from __future__ import annotations
 
 import pytest
+from hydra.errors import ConfigCompositionException
 
 from mia_defense.hydra_setup import setup_hydra
+from tests.helpers import composition_refused
 
 setup_hydra()  # (as the tools compose: Hydra's loader guarded)
 
@@ -72,20 +74,12 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
 def test_deleting_a_defense_key_that_no_selected_defense_holds_says_what_to_write(
     multirun, overrides, said
 ):
-    from hydra import initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import ConfigCompositionException
-    from hydra.types import RunMode
-
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        loader = GlobalHydra.instance().config_loader()
-        with pytest.raises(ConfigCompositionException) as refused:
-            loader.load_configuration("config", overrides, run_mode=RunMode.MULTIRUN
-                                      if multirun else RunMode.RUN)  # fmt: skip
+    refused = composition_refused(overrides, multirun=multirun)
+    assert isinstance(refused, ConfigCompositionException)
     key = overrides[-1].lstrip("~")
-    assert str(refused.value).startswith(f"Could not delete from config. '{key}' does not "
+    assert str(refused).startswith(f"Could not delete from config. '{key}' does not "
                                          "exist: ")  # fmt: skip
-    assert str(refused.value).endswith(said)
+    assert str(refused).endswith(said)
 
 
 @pytest.mark.parametrize(("overrides", "said"), [
@@ -109,17 +103,10 @@ def test_setting_a_key_of_a_defense_that_a_swept_group_selects_is_not_told_to_se
 ):
     # was "the defense 'dp' is not selected: add it with defense=dp" of a sweep whose
     # points select it (through the experiments' defaults lists, or the sweeper's params)
-    from hydra import initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import ConfigCompositionException
-    from hydra.types import RunMode
-
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        loader = GlobalHydra.instance().config_loader()
-        with pytest.raises(ConfigCompositionException) as refused:
-            loader.load_configuration("config", overrides, run_mode=RunMode.MULTIRUN)
-    assert str(refused.value).startswith("Could not override 'defense.dp.delta' in a sweep: ")
-    assert str(refused.value).endswith(said)
+    refused = composition_refused(overrides, multirun=True)
+    assert isinstance(refused, ConfigCompositionException)
+    assert str(refused).startswith("Could not override 'defense.dp.delta' in a sweep: ")
+    assert str(refused).endswith(said)
 
 
 def test_an_empty_mapping_in_a_packaged_config_file_names_its_path_and_the_files_fix(

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from mia_defense.errors import ConfigError
 from mia_defense.hydra_setup import setup_hydra
+from tests.helpers import composition_refused
 
 setup_hydra()  # (as the tools compose: Hydra's loader guarded)
 
@@ -41,19 +43,10 @@ setup_hydra()  # (as the tools compose: Hydra's loader guarded)
 def test_deleting_the_defense_group_where_nothing_matches_says_what_to_write(
     multirun, overrides, said
 ):
-    from hydra import initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.types import RunMode
-
-    from mia_defense.errors import ConfigError
-
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        loader = GlobalHydra.instance().config_loader()
-        with pytest.raises(ConfigError) as refused:
-            loader.load_configuration("config", overrides, run_mode=RunMode.MULTIRUN
-                                      if multirun else RunMode.RUN)  # fmt: skip
-    assert str(refused.value).startswith(f"ConfigError: {overrides[-1]}")
-    assert str(refused.value).endswith(said)
+    refused = composition_refused(overrides, multirun=multirun)
+    assert isinstance(refused, ConfigError)
+    assert str(refused).startswith(f"ConfigError: {overrides[-1]}")
+    assert str(refused).endswith(said)
 
 
 @pytest.mark.parametrize(("added", "said"), [
@@ -67,34 +60,16 @@ def test_deleting_the_defense_group_where_nothing_matches_says_what_to_write(
 def test_adding_a_config_of_a_group_already_selected_says_to_drop_the_plus(added, said):
     # was Hydra's "Multiple values for model. To override a value use 'override model: cnn'",
     # a config file's line, which a command line cannot write
-    from hydra import initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.types import RunMode
-
-    from mia_defense.errors import ConfigError
-
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        loader = GlobalHydra.instance().config_loader()
-        with pytest.raises(ConfigError) as refused:
-            loader.load_configuration("config", [added], run_mode=RunMode.RUN)
-    assert str(refused.value) == f"ConfigError: {said}"
+    refused = composition_refused([added])
+    assert isinstance(refused, ConfigError) and str(refused) == f"ConfigError: {said}"
 
 
 def test_deleting_a_node_by_a_value_it_does_not_hold_names_the_entries_to_delete():
     # was "Could not delete from config. The value of 'attack.attacks' is {'loss': {...
     # (every attack's settings, 2,600 characters) and not ['lira_online', 'rmia']."
-    from hydra import initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.types import RunMode
-
-    from mia_defense.errors import ConfigError
-
-    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
-        loader = GlobalHydra.instance().config_loader()
-        with pytest.raises(ConfigError) as refused:
-            loader.load_configuration("config", ["~attack.attacks=[lira_online,rmia]"],
-                                      run_mode=RunMode.RUN)
-    said = str(refused.value)
+    refused = composition_refused(["~attack.attacks=[lira_online,rmia]"])
+    assert isinstance(refused, ConfigError)
+    said = str(refused)
     assert said.startswith("ConfigError: ~attack.attacks=[lira_online,rmia]: deletes "
                            "attack.attacks only where its value is [lira_online,rmia], and "
                            "attack.attacks holds the entries loss, confidence, ")
