@@ -4,8 +4,8 @@ alike) was ranked first on the front as the least leaky run: nothing read the TP
 the run's scores.npz, only the AUC (for the ROC chart and the ties' caveat). The report now
 measures the strongest attack's TPRs on its scores where their AUC is the one recorded (the
 scores are the run's; where the strongest's AUC was nulled too, another attack's AUC shows
-it) and skips a run whose figures are not theirs, naming the figure (helper h289). A scores.npz of another run still leaves the run ranked
-(test_h123_recorded_ties)."""
+it) and skips a run whose figures are not theirs, naming the figure (helper h289). A
+scores.npz of another run still leaves the run ranked (test_h123_recorded_ties)."""
 
 from __future__ import annotations
 
