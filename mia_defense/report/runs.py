@@ -31,6 +31,7 @@ from mia_defense.report.scores import (
     AttackScores,
     attack_scores,
     other_auc,
+    read_arrays,
     recorded_scores_problem,
 )
 from mia_defense.tracking import read_json
@@ -408,17 +409,11 @@ def _members(run_dir: Path, payload: Mapping[str, Any]) -> list[int] | None:
     models = privacy.get("per_model") if isinstance(privacy, Mapping) else None
     if not isinstance(models, list) or not models:
         return None
-    shape = _observed_shape(run_dir, "masks.npy")
-    if shape is None or len(shape) != 2 or shape[0] != len(models) or math.prod(shape) > 2**31:
-        return None  # (no masks, or more than a run's: 2 GB decompressed)
-    import numpy as np
-
-    try:
-        with np.load(run_dir / "observations.npz", allow_pickle=False) as archive:
-            masks = archive["masks"]
-    except (KeyError, ValueError, OSError, EOFError):
+    try:  # (capped as every array the report reads: `read_arrays`)
+        masks = read_arrays(run_dir / "observations.npz", ["masks"])["masks"]
+    except DataError:
         return None
-    if masks.dtype != bool or masks.shape != shape:
+    if masks.dtype != bool or masks.ndim != 2 or len(masks) != len(models):
         return None
     return [int(n) for n in masks.sum(axis=1)]
 

@@ -137,7 +137,6 @@ def dp_claim_problem(
     return None
 
 
-
 def dp_schedule_problem(payload: Mapping[str, Any], members: list[int] | None) -> str | None:
     """How a DP-SGD run's ``privacy.per_model`` inputs of ε differ from what its config and
     its models' member counts (``members``: observations.npz's masks, ``None`` where the
@@ -190,6 +189,7 @@ def dp_schedule_problem(payload: Mapping[str, Any], members: list[int] | None) -
                     f"{expected:g}: changed after the run (the ε is recomputed from it); rerun "
                     "the run")
     return None
+
 
 # The steps of a prv model the report recomputes ε for: Opacus' PRV accountant takes time
 # growing with them (6 s at 10**6 steps, 150 s at 10**9 where σ is large).
