@@ -99,12 +99,13 @@ GZIP_MAGIC = b"\x1f\x8b"
 # First bytes of a bzip2 stream: "BZh", the block size (1-9), then the first block's magic
 # (pi's digits) or, empty, the end of the stream's; "BZh" alone starts a CSV header too.
 _BZIP2_MAGIC = re.compile(rb"BZh[1-9](?:\x31\x41\x59\x26\x53\x59|\x17\x72\x45\x38\x50\x90)")
+_XZ_MAGIC = b"\xfd7zXZ\x00"
 # First bytes of the archive and compression formats datasets are downloaded in.
 _ARCHIVES = (
     (GZIP_MAGIC, "gzip-compressed (a .gz or .tar.gz/.tgz download)"),
     (b"PK\x03\x04", "a zip archive"),
     (_BZIP2_MAGIC, "bzip2-compressed"),
-    (b"\xfd7zXZ\x00", "xz-compressed"),
+    (_XZ_MAGIC, "xz-compressed"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     # (none of these reads as text: a .csv.zst was told to be saved "as UTF-8 text")
     (b"\x28\xb5\x2f\xfd", "zstd-compressed (a .zst: zstd -d FILE)"),
@@ -526,7 +527,6 @@ def _trailing(path: Path, kind: str) -> DataError:
     )
 
 
-_XZ_MAGIC = b"\xfd7zXZ\x00"
 # The compressed formats a text file is read through, by their first bytes: a data.csv.gz,
 # .csv.bz2 or .csv.xz is read as the text it holds (a .tar.* names its tar archive).
 _COMPRESSED: dict[bytes | re.Pattern[bytes], tuple[str, Callable[[BinaryIO, Path], Any]]] = {

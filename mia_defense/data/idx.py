@@ -27,6 +27,7 @@ from mia_defense.data.checks import (
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import (
     ARCHIVE_HEAD,
+    GZIP_MAGIC,
     check_memory,
     decompression_errors,
     is_npz_head,
@@ -73,7 +74,7 @@ def read_idx(path: Path) -> np.ndarray:
         head = handle.read(ARCHIVE_HEAD)
         handle.seek(0)
         refuse_lfs_pointer(path, head, expected="an IDX file")  # (a 'bad magic number' said)
-        compressed = head[:2] == b"\x1f\x8b"
+        compressed = head[:2] == GZIP_MAGIC
         if not compressed:
             return _read_idx_stream(handle, path=path, size=size, compressed=False)
         with decompression_errors(path, "gzip"), gzip.GzipFile(fileobj=handle, mode="rb") \
