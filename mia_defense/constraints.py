@@ -15,8 +15,9 @@ from typing import Any
 
 from mia_defense.errors import ConfigError
 
-__all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "is_fraction",
-           "is_integer", "list_override", "missing_attribute", "number_hint", "override_text",
+__all__ = ["Param", "as_fraction", "as_integer", "check_values", "hydra_quoted", "imported_target",
+           "is_fraction", "is_integer", "list_override", "missing_attribute", "number_hint",
+           "override_text",
            "quoted_list_hint", "shape_refusal", "show", "shown", "string_hint", "sweep_refusal",
            "whole_float_hint"]
 
@@ -272,6 +273,21 @@ def number_hint(key: str, value: Any, kinds: Any, *, path: bool = False) -> str:
     if path or key.rsplit(".", 1)[-1].endswith(_PATH_NAMES):
         text += f", or, a path, start it with ./ ({key}=./{typed})"
     return text
+
+
+def imported_target(key: str, target: str, *, advice: str = "") -> Any:
+    """What the dotted name ``target`` of the setting ``key`` (``train.fit._target_``) names,
+    ``None`` where its module has no such attribute (or it names no module); a `ConfigError`
+    naming ``key`` when the module cannot be imported, with ``advice`` (``"; ..."``) and what
+    was not found (`missing_attribute`)."""
+    import importlib
+
+    module, _, name = target.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name, None) if module else None
+    except ImportError as err:
+        raise ConfigError(f"{key}={target}: cannot import it ({err}){advice}"
+                          f"{missing_attribute(target)}") from err
 
 
 def missing_attribute(name: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib
 import logging
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,7 +25,7 @@ from torch import nn
 from torch.nn.parameter import is_lazy
 from tqdm.auto import tqdm
 
-from mia_defense.constraints import missing_attribute
+from mia_defense.constraints import imported_target, missing_attribute
 from mia_defense.errors import ConfigError
 from mia_defense.models.copies import weights_digest
 from mia_defense.seeding import derive_seed, seed_global_torch
@@ -90,14 +89,8 @@ def load_user_fit(spec: Any) -> Callable[..., nn.Module] | None:
             f"train.fit={spec!r}: must be null (the built-in engine) or a mapping naming your "
             "training function, e.g. 'train.fit={_target_:my_pkg.fit}'"
         )
-    module, _, name = target.rpartition(".")
-    try:
-        function = getattr(importlib.import_module(module), name, None) if module else None
-    except ImportError as err:
-        raise ConfigError(
-            f"train.fit._target_={target}: cannot import it ({err}); start mia-train from the "
-            f"folder that holds your module, or install it{missing_attribute(target)}"
-        ) from err
+    function = imported_target("train.fit._target_", target, advice="; start mia-train from "
+                               "the folder that holds your module, or install it")  # fmt: skip
     if not callable(function) or isinstance(function, type):
         # (a misspelt name, my_pkg.fitt: what is missing and the closest name)
         raise ConfigError(

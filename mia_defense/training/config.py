@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -10,7 +9,7 @@ from typing import Any
 
 import torch
 
-from mia_defense.constraints import Param, check_values, missing_attribute
+from mia_defense.constraints import Param, check_values, imported_target, missing_attribute
 from mia_defense.errors import ConfigError
 from mia_defense.training.eager import lazy_compile_guards, optimizer_step
 
@@ -226,12 +225,7 @@ def optimizer_class(spec: Any) -> type[torch.optim.Optimizer]:
     if isinstance(spec, str):
         return torch.optim.SGD if spec == "sgd" else torch.optim.Adam
     target = spec["_target_"]
-    module, _, name = target.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module), name, None) if module else None
-    except ImportError as err:
-        raise ConfigError(f"train.optimizer._target_={target}: cannot import it ({err})"
-                          f"{missing_attribute(target)}") from err
+    cls = imported_target("train.optimizer._target_", target)
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         # (a misspelt class, torch.optim.Adamm: what is missing and the closest name)
         raise ConfigError(
