@@ -1,7 +1,9 @@
 """Hydra's refusals of the command line's choices of config groups (its defaults list),
-reworded with what to write: a ``~GROUP`` or ``~GROUP=NAME`` with nothing to delete
-(`group_delete_refusal`), a ``~GROUP=[...]`` (`list_delete_refusal`) and a ``+GROUP=NAME``
-of a group already selected or a ``++GROUP=NAME`` (`added_group_refusal`).
+reworded with what to write: a ``~GROUP``, ``~GROUP=NAME``, ``~GROUP@PACKAGE`` or
+``~GROUP=`` with nothing to delete (`group_delete_refusal`), a ``~GROUP=[...]``
+(`list_delete_refusal`) and a ``+GROUP=NAME`` of a group already selected or a
+``++GROUP=NAME`` (`added_group_refusal`), each naming what the primary config (the packaged
+config.yaml, or one's own) selects.
 `mia_defense.composition_errors`' `composition_refusal` asks them in turn.
 """
 
@@ -12,7 +14,12 @@ from typing import Any
 
 from hydra.errors import ConfigCompositionException
 
-from mia_defense.hydra_failure import HydraConfigError, composed_when_failed, swept_groups
+from mia_defense.hydra_failure import (
+    HydraConfigError,
+    composed_when_failed,
+    primary_config,
+    swept_groups,
+)
 from mia_defense.override_checks import parsed_override
 
 __all__ = ["added_group_refusal", "group_delete_refusal", "list_delete_refusal"]
@@ -34,11 +41,15 @@ def group_delete_refusal(
     if found is None:
         return None
     _, multirun = composed_when_failed(exc)
+    primary = _primary(exc)
     name = found.group(2)
+    if "@" in found.group(1) or name == "":
+        return _unmatched_delete_refusal(found.group(1), name, overrides, primary)
     if found.group(1) != "defense":
-        return _othergroup_delete_refusal(found.group(1), name, overrides, multirun=multirun)
+        return _othergroup_delete_refusal(found.group(1), name, overrides, multirun=multirun,
+                                          primary=primary)  # fmt: skip
     given = f"~defense={name}" if name is not None else "~defense"
-    selected, experiment = _command_line_defenses(overrides)
+    selected, experiment = _selected_defenses(overrides, primary)
     swept = next((text for group, text in swept_groups(overrides, None)
                   if group in ("defense", "experiment")), None) if multirun else None  # fmt: skip
     what = (f"{given} deletes the defaults list's entry "
@@ -64,8 +75,9 @@ def group_delete_refusal(
             f"others instead: {shlex.quote(f'defense=[{chr(44).join(rest)}]')}"
         )
     now = (f"defense=[{','.join(selected)}] is selected" if selected else
-           "no defense is selected (defense=[], the default)" if experiment is None else
-           "config.yaml's defaults list selects no defense (defense=[])")  # fmt: skip
+           f"no defense is selected (defense=[], {_default_of(primary, defense=True)})"
+           if experiment is None
+           else f"{primary[0]}'s defaults list selects no defense (defense=[])")  # fmt: skip
     if experiment is not None and name is None:
         advice = (f"{given} does not delete the defenses an experiment selects: to run "
                   f"{experiment} without them, write defense=[] instead")
@@ -80,7 +92,8 @@ def group_delete_refusal(
 
 
 def _othergroup_delete_refusal(
-    group: str, name: str | None, overrides: Sequence[str], *, multirun: bool
+    group: str, name: str | None, overrides: Sequence[str], *, multirun: bool,
+    primary: tuple[str, dict[str, Any]],
 ) -> Exception | None:
     """`group_delete_refusal` of a packaged group other than defense: ``~dataset=mnist``
     where another dataset is selected, ``~experiment`` where none is (Hydra's "No match in
@@ -110,14 +123,14 @@ def _othergroup_delete_refusal(
             f"{swept}, with {chosen or group + ' at its default'}, and deletes there; nothing "
             f"was run. Each point selects its own {group}: drop {shlex.quote(given)}"
         )
-    listed, default = _primary_choice(group)
+    listed, default = _primary_choice(group, primary)
     if chosen is not None:
         now = f"{chosen} is selected"
     elif default is not None:
-        now = f"{group}={default} is selected (config.yaml's default)"
+        now = f"{group}={default} is selected ({_default_of(primary)})"
     else:
-        now = f"no {group} is selected ({group}: null in config.yaml)" if listed else (
-            f"no {group} is selected (config.yaml's defaults list has none)")
+        now = f"no {group} is selected ({group}: null in {primary[0]})" if listed else (
+            f"no {group} is selected ({primary[0]}'s defaults list has none)")
     return HydraConfigError(
         f"{what}, and {now}, so there is nothing to delete; nothing was run. Drop "
         f"{shlex.quote(given)}; {'' if listed else '+'}{group}=NAME selects the {group} wanted"
@@ -139,7 +152,8 @@ def added_group_refusal(
     forced = re.fullmatch(r"force-add of config groups is not supported: '(.*)'", str(exc))
     if forced is not None:
         override = parsed_override(forced.group(1))
-        listed = override is not None and _primary_choice(override.key_or_group)[0]
+        listed = override is not None and _primary_choice(override.key_or_group,
+                                                           _primary(exc))[0]  # fmt: skip
         plain = forced.group(1).lstrip("+")
         return HydraConfigError(
             f"{forced.group(1)}: '++' (Hydra's force-add) sets a key, and "
@@ -157,9 +171,10 @@ def added_group_refusal(
                   and o.key_or_group == group and o.package is None), None)  # fmt: skip
     if added is None:
         return None
-    listed, default = _primary_choice(group)
-    now = f"{group}={default}, config.yaml's default" if listed and default is not None \
-        else f"config.yaml's {group}"  # fmt: skip
+    primary = _primary(exc)
+    listed, default = _primary_choice(group, primary)
+    now = f"{group}={default}, {_default_of(primary)}" if listed and default is not None \
+        else f"{primary[0]}'s {group}"  # fmt: skip
     return HydraConfigError(
         f"{added}: '+' adds a second {group} entry to the defaults list, which selects one "
         f"already ({now}); nothing was run. Write {shlex.quote(added.removeprefix('+'))} "
@@ -167,18 +182,102 @@ def added_group_refusal(
     )
 
 
-def _primary_choice(group: str) -> tuple[bool, Any]:
-    """Whether the packaged config.yaml's defaults list has an entry of ``group``, and its
-    choice (``None``: none, or ``null``)."""
+def _primary(exc: Exception) -> tuple[str, dict[str, Any]]:
+    """How to name the primary config Hydra composed when it failed, and its defaults list's
+    ``{group: (choice, package)}`` (`primary_config`); where the error does not say, the
+    packaged config.yaml's."""
     from importlib.resources import files
 
     import yaml
 
+    found = primary_config(exc)
+    if found is not None:
+        return found
     primary = yaml.safe_load(files("mia_defense.conf").joinpath("config.yaml").read_text())
+    choices = {}
     for entry in (primary or {}).get("defaults") or []:
-        if isinstance(entry, dict) and group in entry:
-            return True, entry[group]
-    return False, None
+        if isinstance(entry, dict) and len(entry) == 1:
+            key, value = next(iter(entry.items()))
+            group, _, package = str(key).partition("@")
+            if not group.startswith(("override ", "hydra")):
+                choices.setdefault(group, (value, package or None))
+    return "config.yaml", choices
+
+
+def _primary_choice(group: str, primary: tuple[str, dict[str, Any]]) -> tuple[bool, Any]:
+    """Whether the primary config's defaults list (`_primary`) has an entry of ``group``, and
+    its choice (``None``: none, or ``null``)."""
+    entry = primary[1].get(group)
+    return entry is not None, None if entry is None else entry[0]
+
+
+def _default_of(primary: tuple[str, dict[str, Any]], *, defense: bool = False) -> str:
+    """What a choice of the primary config's defaults list is: ``"config.yaml's default"``
+    (``defense``: ``"the default"``, of mia-train's packaged config.yaml), or of the file of
+    one's own it is (a ``--config-dir`` folder's ``--config-name``)."""
+    return "the default" if defense and primary[0] == "config.yaml" else \
+        f"{primary[0]}'s default"  # fmt: skip
+
+
+def _selected_defenses(
+    overrides: Sequence[str], primary: tuple[str, dict[str, Any]]
+) -> tuple[list[str], str | None]:
+    """`_command_line_defenses`, or where the command line selects none, the defenses the
+    primary config's defaults list selects (a ``--config-name`` of one's own)."""
+    selected, experiment = _command_line_defenses(overrides)
+    if selected or any((o := parsed_override(str(t).strip())) is not None
+                       and o.key_or_group == "defense" and o.package is None
+                       and not o.is_delete() for t in overrides):  # fmt: skip
+        return selected, experiment
+    chosen = _primary_choice("defense", primary)[1]
+    chosen = chosen if isinstance(chosen, list) else [] if chosen is None else [chosen]
+    return [str(n) for n in chosen if str(n) != "none"], experiment
+
+
+def _unmatched_delete_refusal(
+    key: str, name: str | None, overrides: Sequence[str], primary: tuple[str, dict[str, Any]]
+) -> Exception | None:
+    """`group_delete_refusal` of a ``~GROUP@PACKAGE`` (Hydra's raw "Could not delete
+    'defense@foo'. No match in the defaults list") or a ``~GROUP=`` with no name after '='
+    (told it "deletes the defaults list's entry defense="), of a packaged group. ``None``:
+    a group of one's own, or the primary config places one of GROUP's entries at a package
+    (Hydra's to word)."""
+    import shlex
+
+    from mia_defense.config_keys import packaged_configs
+
+    group, _, package = key.partition("@")
+    entry = primary[1].get(group)
+    if not packaged_configs(group) or (entry is not None and entry[1] is not None):
+        return None
+    given = f"~{key}={name}" if name is not None else f"~{key}"
+    lands = "defense.NAME, each defense its own" if group == "defense" else group
+    if package:
+        why = (f"'@{package}' names the package a config of {group} lands at, and "
+               f"{primary[0]}'s defaults list gives its {group} entry no package (its "
+               f"config{'s land' if group == 'defense' else ' lands'} at {lands}), so no "
+               f"entry matches")
+    else:
+        why = (f"no name after '=' (a shell variable that was not set?): ~{group}=NAME "
+               f"deletes the {group} entry only where it selects NAME, and none is named "
+               f"''")  # fmt: skip
+    start = f"{given}: {why}; nothing was run"
+    if group != "defense":
+        return HydraConfigError(f"{start}. Drop {shlex.quote(given)}; {group}=NAME selects "
+                                f"the {group} wanted")  # fmt: skip
+    selected, experiment = _selected_defenses(overrides, primary)
+    if experiment is not None:
+        advice = (f"~defense does not delete the defenses an experiment selects: to run "
+                  f"{experiment} without them, write defense=[] instead")
+    elif selected:
+        advice = (f"To run without the defenses selected (defense=[{','.join(selected)}]), "
+                  f"write defense=[] instead")
+    else:
+        advice = (f"Drop {shlex.quote(given)}: no defense is selected (defense=[], "
+                  f"{_default_of(primary, defense=True)}), and a run without a training-time "
+                  f"defense needs "
+                  f"none")  # fmt: skip
+    return HydraConfigError(f"{start}. {advice}")
 
 
 def _command_line_defenses(overrides: Sequence[str]) -> tuple[list[str], str | None]:

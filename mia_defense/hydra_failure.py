@@ -5,6 +5,7 @@ Hydra's errors with (this module imports neither)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from hydra.errors import CompactHydraException
 from omegaconf import DictConfig
@@ -12,7 +13,7 @@ from omegaconf import DictConfig
 from mia_defense.errors import ConfigError
 from mia_defense.override_checks import parsed_override
 
-__all__ = ["HydraConfigError", "composed_when_failed", "swept_groups"]
+__all__ = ["HydraConfigError", "composed_when_failed", "primary_config", "swept_groups"]
 
 
 class HydraConfigError(ConfigError, CompactHydraException):
@@ -34,6 +35,40 @@ def composed_when_failed(exc: Exception) -> tuple[DictConfig | None, bool]:
             multirun = str(trace.tb_frame.f_locals.get("run_mode")) == "RunMode.MULTIRUN"
         trace = trace.tb_next
     return (composed if isinstance(composed, DictConfig) else None), multirun
+
+
+def primary_config(exc: Exception) -> tuple[str, dict[str, tuple[Any, str | None]]] | None:
+    """The primary config Hydra composed when it failed (its loader and config name are in
+    the frame of Hydra 1.3 that composes): ``(how to name it, {group: (its choice, its
+    package)})`` of its defaults list (the command line's overrides not applied). Named
+    ``config.yaml`` where it is mia-train's packaged one, else by its file (a ``--config-dir``
+    folder's ``--config-name``, where the packaged config.yaml's choices were told: h296).
+    ``None``: no such frame, or it cannot be read."""
+    trace, found = exc.__traceback__, None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "_load_configuration_impl":
+            found = trace.tb_frame.f_locals
+        trace = trace.tb_next
+    name = found.get("config_name") if found is not None else None
+    repository = getattr(found.get("self"), "repository", None) if found is not None else None
+    if not isinstance(name, str) or repository is None:
+        return None
+    try:
+        result = repository.load_config(name)
+    except Exception:  # (advice only: the caller words it without)
+        return None
+    if result is None:
+        return None
+    path = str(result.path)
+    label = (f"{name}.yaml" if path == "pkg://mia_defense.conf" else
+             f"{path.removeprefix('file://')}/{name}.yaml")  # fmt: skip
+    choices: dict[str, tuple[Any, str | None]] = {}
+    for entry in result.defaults_list or []:
+        group = getattr(entry, "group", None)
+        if group is None or entry.is_override() or str(group).startswith("hydra"):
+            continue
+        choices.setdefault(str(group), (entry.value, entry.package))
+    return label, choices
 
 
 # Packaged groups whose configs select no other group's config (a sweep of them composes

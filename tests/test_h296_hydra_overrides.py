@@ -1,0 +1,56 @@
+"""Hydra overrides a hostile or careless user gives (helper 296): ``~defense@foo`` got
+Hydra's raw "Could not delete 'defense@foo'. No match in the defaults list" and
+``~defense=`` was told it "deletes the defaults list's entry defense="; a primary config of
+one's own (``--config-dir DIR --config-name NAME``) was said to select what the packaged
+config.yaml selects."""
+
+from __future__ import annotations
+
+import pytest
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.types import RunMode
+
+from mia_defense.errors import ConfigError
+from mia_defense.hydra_setup import setup_hydra
+from tests.helpers import composition_refused
+
+setup_hydra()  # (as the tools compose: Hydra's loader guarded)
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    (["~defense@foo"], "~defense@foo: '@foo' names the package a config of defense lands at, "
+     "and config.yaml's defaults list gives its defense entry no package (its configs land at "
+     "defense.NAME, each defense its own), so no entry matches; nothing was run. Drop "
+     "'~defense@foo': no defense is selected (defense=[], the default), and a run without a "
+     "training-time defense needs none"),
+    (["defense=dp", "~defense="], "~defense=: no name after '=' (a shell variable that was "
+     "not set?): ~defense=NAME deletes the defense entry only where it selects NAME, and none "
+     "is named ''; nothing was run. To run without the defenses selected (defense=[dp]), "
+     "write defense=[] instead"),
+    (["~model@x"], "~model@x: '@x' names the package a config of model lands at, and "
+     "config.yaml's defaults list gives its model entry no package (its config lands at "
+     "model), so no entry matches; nothing was run. Drop '~model@x'; model=NAME selects the "
+     "model wanted"),
+])  # fmt: skip
+def test_deleting_a_group_at_a_package_or_by_no_name_says_what_to_write(overrides, said):
+    refused = composition_refused(overrides)
+    assert isinstance(refused, ConfigError) and str(refused) == f"ConfigError: {said}"
+
+
+def test_refusals_name_what_a_primary_config_of_ones_own_selects(tmp_path):
+    # was "dataset=digits is selected (config.yaml's default)", "no defense is selected"
+    (tmp_path / "mine.yaml").write_text(
+        "defaults:\n  - dataset: breast_cancer\n  - model: cnn\n  - defense: [mixup]\n"
+        "  - _self_\nhydra:\n  searchpath: [pkg://mia_defense.conf]\n")
+    said = []
+    for overrides in (["~dataset=mnist"], ["+model=mlp"], ["~defense=dp"]):
+        with initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"):
+            loader = GlobalHydra.instance().config_loader()
+            with pytest.raises(ConfigError) as refused:
+                loader.load_configuration("mine", overrides, run_mode=RunMode.RUN)
+        said.append(str(refused.value))
+    mine = f"{tmp_path}/mine.yaml"
+    assert f"dataset=breast_cancer is selected ({mine}'s default)" in said[0]
+    assert f"selects one already (model=cnn, {mine}'s default)" in said[1]
+    assert "and defense=[mixup] is selected, so there is nothing to delete" in said[2]
