@@ -21,6 +21,7 @@ from mia_defense.report.checks._values import (
     one_line,
     same_figure,
 )
+from mia_defense.report.checks.headline import _writer_mark
 
 __all__ = ["dp_claim_problem", "dp_schedule_problem", "epsilon_doubt", "flag_problem"]
 
@@ -52,10 +53,48 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
         problem = dp_claim_problem(
             payload.get("privacy", {}), num_models=payload.get("num_models"),
             defenses=config.get("defense") if isinstance(config, Mapping) else None,
-        )  # fmt: skip
+        ) or _schedule_deleted(payload)  # fmt: skip
         if problem is not None:
             return f"{problem}; not a DP claim mia-defense wrote (edited?): rerun the run"
     return problem
+
+
+# The fields of each model in ``privacy.per_model`` that every mia-train has written beside
+# a DP-SGD ε (`mia_defense.defenses.accounting.privacy_report`, since 5c1486b of 2026-11-30,
+# before the writer's mark `_writer_mark` of 0cf5cf5 that day): what recomputes its ε.
+_SCHEDULE_FIELDS = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta", "accountant")
+
+
+def _schedule_deleted(payload: Mapping[str, Any]) -> str | None:
+    """Why a finite ε of mia-defense's DP-SGD (``config.defense``'s DPSGD) in a results.json
+    of mia-train (`_writer_mark`; no ``source``: mia-attack carries the privacy block of the
+    run it attacked, of any age) lacks what recomputes it, or ``None``: ``privacy.per_model``
+    missing or empty, or a field of a model deleted. `_recomputed_problem` takes such a run
+    for an older one, and an ε lowered by hand with per_model deleted stood as a guarantee.
+    A file without the mark (a run of before 2026-11-30, a tool of your own, or the mark
+    deleted too: nothing signs the record) is not held to it."""
+    privacy, config = payload.get("privacy"), payload.get("config")
+    if _writer_mark(payload) is None or "source" in payload or not isinstance(config, Mapping):
+        return None
+    node = _dp_config(config)
+    epsilon = privacy.get("epsilon") if isinstance(privacy, Mapping) else None
+    if (not isinstance(node, Mapping) or node.get("_target_") != "mia_defense.defenses.DPSGD"
+            or not _numbers(epsilon) or not math.isfinite(epsilon)):  # fmt: skip
+        return None
+    models = privacy.get("per_model")
+    if not isinstance(models, list) or not models:  # (no list: `dp_claim_problem`)
+        return (f"privacy.epsilon is {epsilon:g} without privacy.per_model, but the file is "
+                f"mia-train's ({_writer_mark(payload)}), which writes each model's σ, sample "
+                "rate, steps and δ beside a DP-SGD ε: deleted after the run, and with it the "
+                "recomputation of the ε")
+    for k, model in enumerate(models):
+        missing = [f for f in _SCHEDULE_FIELDS if f not in model]
+        if missing:
+            return (f"privacy.per_model[{k}] has no {missing[0]}, but the file is mia-train's "
+                    f"({_writer_mark(payload)}), which writes {', '.join(_SCHEDULE_FIELDS)} "
+                    "for each model: deleted after the run, and with it the recomputation of "
+                    "the ε")
+    return None
 
 
 def _tolerance(value: float) -> float:
