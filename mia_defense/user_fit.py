@@ -3,7 +3,7 @@
 The rest of the pipeline is unchanged: the same membership plan, seeds, checkpoints (a
 resumed run loads what was saved), observations and attacks. Kept apart from the training
 package: the engine knows nothing of it, and it shares with the engine only how models
-are built and seeded (`training.ensemble.build_models`), checkpointed and checked.
+are built and seeded (`training.ensemble.start_models`), checkpointed and checked.
 """
 
 from __future__ import annotations
@@ -30,16 +30,13 @@ from mia_defense.errors import ConfigError
 from mia_defense.models.copies import weights_digest
 from mia_defense.seeding import derive_seed, seed_global_torch
 from mia_defense.training.checkpoints import (
-    check_checkpoint_dir,
-    checkpoint_path,
     load_model,
-    resume_settings,
     save_model,
     state_mismatch,
 )
-from mia_defense.training.config import TrainConfig, resolve_device
+from mia_defense.training.config import TrainConfig
 from mia_defense.training.divergence import check_trained
-from mia_defense.training.ensemble import build_models, check_data_unchanged
+from mia_defense.training.ensemble import check_data_unchanged, start_models
 from mia_defense.training.loop import Ensemble, EpochRecord, ModelHistory, stage_models
 from mia_defense.training_start import training_begins
 
@@ -145,19 +142,12 @@ def train_with_user_fit(
     fit = load_user_fit(config.fit)
     if fit is None:
         raise ConfigError("train.fit is null: the built-in engine trains the models")
-    settings = resume_settings(config)
-    expected = check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint,
-                                    settings=settings, num_models=len(masks))
-    device = resolve_device(config.device)
-    paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None
-             for k in range(len(masks))]  # fmt: skip
-    saved = sum(path is not None and path.exists() for path in paths)
-    if saved:  # (as the engine says it: a resumed run is told what it keeps)
-        log.info("resuming: %d of %d %s already trained", saved, len(masks), stage_models(stage))
-    models = build_models(build_model, len(masks), seed=seed, stage=stage, device=device)
+    models, paths, saved, settings, expected, device = start_models(
+        build_model, len(masks), config=config, seed=seed, stage=stage,
+        checkpoint_dir=checkpoint_dir, fingerprint=fingerprint)  # fmt: skip
     # every saved model is loaded (and checked) before any trains: one refused trains none
     loaded = {k: load_model(path, models[k], fingerprint=fingerprint, settings=expected)
-              for k, path in enumerate(paths) if path is not None and path.exists()}  # fmt: skip
+              for k, path in enumerate(paths) if saved[k]}  # fmt: skip
     tensors = [torch.as_tensor(a, dtype=t, device=device)
                for a, t in ((x_test, torch.float32), (y_test, torch.long))]  # fmt: skip
     data = dict(zip(("x_test", "y_test"), tensors, strict=True))

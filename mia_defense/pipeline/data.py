@@ -422,7 +422,7 @@ def _check_budget(
     too large is refused before it is built, by its count on the meta device
     (`ModelBuilder.meta_parameter_count`); the real build (its checks) then counts. The
     build, returned for `_warn_clip_norm`, has target model 0's initial weights (as
-    `build_models` seeds it): a function of the run's seed, neither read from nor drawn
+    `start_models` seeds it): a function of the run's seed, neither read from nor drawn
     out of torch's global random state."""
     build = experiment.build_model
     shape = experiment.dataset.input_shape

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,7 +36,7 @@ from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
 from mia_defense.training.stack import batch_flops, vmap_blocker
 
-__all__ = ["build_models", "check_data_unchanged", "train_ensemble"]
+__all__ = ["check_data_unchanged", "start_models", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,29 @@ log = logging.getLogger(__name__)
 CPU_STACK_MAX_FLOP = 16e6
 
 
-def build_models(
-    build_model: Callable[[], nn.Module], num: int, *, seed: int, stage: str,
-    device: torch.device,
-) -> list[nn.Module]:
-    """``num`` fresh models, model k initialised from ``derive_seed(seed, stage, k)``."""
+def start_models(
+    build_model: Callable[[], nn.Module], num: int, *, config: TrainConfig, seed: int,
+    stage: str, checkpoint_dir: Path | None, fingerprint: str | None,
+) -> tuple[list[nn.Module], list[Path | None], list[bool], dict[str, Any],
+           Mapping[str, Any] | None, torch.device]:
+    """Where `train_ensemble` and `mia_defense.user_fit.train_with_user_fit` start, once
+    `check_checkpoint_dir` passed: ``num`` fresh models on ``train.device``, model k
+    initialised from ``derive_seed(seed, stage, k)``; their checkpoint paths (``None``: no
+    folder) and which are saved (a resume, said in the log); the run's `resume_settings`,
+    those every saved model must hold, and the device."""
+    settings = resume_settings(config)
+    expected = check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint,
+                                    settings=settings, num_models=num)
+    device = resolve_device(config.device)
+    paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
+    saved = [p is not None and p.exists() for p in paths]
+    if any(saved):  # (a resumed run is told what it keeps)
+        log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
     models = []
     for k in range(num):
         with global_torch_seeded(seed, stage, k, devices=[device]):
             models.append(build_model().to(device))
-    return models
+    return models, paths, saved, settings, expected, device
 
 
 def train_ensemble(
@@ -100,16 +114,10 @@ def train_ensemble(
         fingerprint: `config_fingerprint` of the run, stored in every checkpoint; saved
             checkpoints with another one are refused (``None``: no check).
     """
-    settings = resume_settings(config)
-    expected = check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint,
-                                    settings=settings, num_models=len(masks))
-    device = resolve_device(config.device)
     num = len(masks)
-    paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
-    saved = [p is not None and p.exists() for p in paths]
-    if any(saved):
-        log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
-    models = build_models(build_model, num, seed=seed, stage=stage, device=device)
+    models, paths, saved, settings, expected, device = start_models(
+        build_model, num, config=config, seed=seed, stage=stage, checkpoint_dir=checkpoint_dir,
+        fingerprint=fingerprint)  # fmt: skip
     engine, fallback, level = _engine(config, models, x.shape[1:], device)
     if fallback:
         log.log(level, "training %s one at a time: %s", stage_models(stage), fallback)

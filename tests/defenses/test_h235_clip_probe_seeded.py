@@ -3,7 +3,7 @@ built before training. The probe took its initial weights from torch's global ra
 at that moment, not from the run's seed: two launches of the same command (`mia-train
 defense=dp dataset=breast_cancer dataset.standardize=false`) measured median norms of ~1500
 and ~1e-4, so whether the warning appeared changed from run to run. The probe is now target
-model 0 as `build_models` initialises it (helper h235)."""
+model 0 as `start_models` initialises it (helper h235)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import mia_defense.pipeline.data as pipeline_data
 from mia_defense.cli.build import build_experiment
 from mia_defense.pipeline.data import prepare_data
 from mia_defense.run_fingerprint import TARGETS_STAGE
-from mia_defense.training.ensemble import build_models
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import start_models
 
 DP = ("defense=dp", "defense.dp.target_epsilon=null", "defense.dp.noise_multiplier=1.0")
 
@@ -41,11 +42,12 @@ def test_probe_norms_follow_the_run_seed_not_the_global_state(make_cfg, monkeypa
     again, _ = _probe(monkeypatch, cfg, global_seed=2)
     assert norms == again
     experiment = build_experiment(cfg)
-    [model0] = build_models(
+    [model0] = start_models(
         lambda: experiment.build_model(input_shape=experiment.dataset.input_shape,
                                        num_classes=10),
-        1, seed=experiment.seed, stage=TARGETS_STAGE, device=torch.device("cpu"),
-    )  # fmt: skip
+        1, config=TrainConfig(), seed=experiment.seed, stage=TARGETS_STAGE,
+        checkpoint_dir=None, fingerprint=None,
+    )[0]  # fmt: skip
     for (name, p), (_, q) in zip(probe.state_dict().items(), model0.state_dict().items(),
                                  strict=True):  # fmt: skip
         assert torch.equal(p, q), name

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from mia_defense.training.config import TrainConfig
-from mia_defense.training.ensemble import build_models, train_ensemble
+from mia_defense.training.ensemble import start_models, train_ensemble
 from mia_defense.training.stack import vmap_blocker
 
 N, C, D = 60, 4, 16
@@ -46,7 +46,8 @@ def test_the_pruned_weights_stay_as_they_were() -> None:
                   progress=False)  # fmt: skip
     config = TrainConfig(epochs=1, batch_size=16, lr=2e-2, optimizer="sgd")
     trained = train_ensemble(config=config, **common)
-    initial = build_models(Pruned, 3, seed=0, stage="model", device=torch.device("cpu"))
+    initial = start_models(Pruned, 3, config=config, seed=0, stage="model", checkpoint_dir=None,
+                           fingerprint=None)[0]  # fmt: skip
     assert "gradient hook" in (trained.fallback_reason or "")
     for model, start in zip(trained.models, initial, strict=True):
         pruned = model.keep == 0
