@@ -572,6 +572,8 @@ class _Walk:
             self.problems.append(f"{path}._target_={show(name)}: must be the dotted name of a "
                                  f"class or function, e.g. {example}")
             return
+        if is_forbidden(str(name), None):  # (by its name: not imported to check its keys)
+            return  # named by forbidden_targets, which looks at every _target_ of the config
         try:
             target = _locate(str(name))  # as instantiate resolves it (get_object also logs)
         except Exception as exc:  # ImportError, or whatever importing the module raised
@@ -998,7 +1000,7 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
             "train.device=cpu or auto"
         )
     optimizer = ok.get("train.optimizer")
-    if isinstance(optimizer, Mapping):
+    if isinstance(optimizer, Mapping) and not is_forbidden(str(optimizer.get("_target_")), None):
         from mia_defense.training.config import TrainConfig
 
         # the optimiser is built once over a dummy parameter, with the values that passed

@@ -3,7 +3,9 @@
 What no dataset, model, defense, release, attack or optimiser is: a ``_target_`` there (in
 an experiment file from someone else, say) would run a command, write or delete files or
 load a pickle when the run builds it. The standard library and Hydra's own instantiation
-(which can call anything) entirely; torch's and numpy's file and hub functions by name.
+(which can call anything) entirely; torch's and numpy's file and hub functions by name; a
+package's ``__main__`` (importing it runs the program: ``pytest.__main__.x``). A name the
+policy refuses as written is refused before anything of it is imported.
 
 Kept light (no torch): Hydra's config loader checks every config it composes with it
 (`mia_defense.hydra_guard`), ``mia-train --help`` included.
@@ -63,8 +65,8 @@ def is_forbidden(name: str, target: Any) -> bool:
     if isinstance(module, str):
         names.append(f"{module}.{getattr(target, '__qualname__', '')}")
     for dotted in names:
-        if dotted.split(".")[0] in FORBIDDEN_MODULES:
-            return True
+        if dotted.split(".")[0] in FORBIDDEN_MODULES or "__main__" in dotted.split("."):
+            return True  # (a package's __main__ runs its program as it is imported)
         if any(dotted == n or dotted.startswith(f"{n}.") for n in FORBIDDEN_NAMES):
             return True
     return target is not None and _is_forbidden_object(target, names)
@@ -112,6 +114,8 @@ def target_is_forbidden(name: str) -> bool:
     it really lives; one that cannot be imported is judged by its name)."""
     if name in HYDRA_CALLBACKS.values():
         return False  # (importing the config check would import torch into --help)
+    if is_forbidden(name, None):  # by its name, before importing it: the check imported
+        return True  # ``this.x`` (printed the Zen of Python), ``unittest.__main__.x`` (ran)
     try:
         target = _locate(name)
     except Exception:

@@ -6,6 +6,8 @@ config.yaml selects."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
@@ -54,3 +56,33 @@ def test_refusals_name_what_a_primary_config_of_ones_own_selects(tmp_path):
     assert f"dataset=breast_cancer is selected ({mine}'s default)" in said[0]
     assert f"selects one already (model=cnn, {mine}'s default)" in said[1]
     assert "and defense=[mixup] is selected, so there is nothing to delete" in said[2]
+
+
+@pytest.mark.parametrize("override", [
+    "model._target_={}", "dataset._target_={}", "train.optimizer={{_target_: {}}}",
+    "release._target_={}", "attack.attacks.loss._target_={}", "+hydra.callbacks.x._target_={}",
+    "hydra.job_logging.handlers.console.class={}",
+])  # fmt: skip
+def test_a_refused_target_is_refused_before_its_module_is_imported(
+    override, make_cfg, tmp_path, monkeypatch
+):
+    # the check imported what it refused: 'model._target_=this.x' printed the Zen of Python,
+    # 'unittest.__main__.x' ran unittest's program, a package's __main__ its program
+    from mia_defense.config import check_config
+
+    (tmp_path / "h296_program").mkdir()
+    (tmp_path / "h296_program" / "__init__.py").write_text("")
+    (tmp_path / "h296_program" / "__main__.py").write_text(
+        f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("this.x", "h296_program.__main__.x"):
+        monkeypatch.delitem(sys.modules, name.split(".")[0], raising=False)
+        given = override.format(name)
+        if given.startswith(("+hydra", "hydra")):
+            refused: BaseException = composition_refused([given])
+        else:
+            with pytest.raises(ConfigError) as caught:
+                check_config(make_cfg(given))
+            refused = caught.value
+        assert isinstance(refused, ConfigError) and f"{name!r}: " in str(refused)
+        assert "this" not in sys.modules and not (tmp_path / "ran").exists()
