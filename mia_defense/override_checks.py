@@ -13,6 +13,7 @@ from mia_defense.config_keys import user_config_folders
 from mia_defense.constraints import hydra_quoted, override_text
 
 __all__ = [
+    "control_character",
     "misspelt_key",
     "misspelt_key_problem",
     "null_group_override",
@@ -208,6 +209,33 @@ def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None
                    else f"quote the value for Hydra: {key}={hydra_quoted(value)}")
         return (f"{arg}: Hydra's override grammar reads a character beyond ASCII ({char!r}, "
                 f"U+{ord(char):04X}) only inside quotes, and stopped on it; {how}")
+    return None
+
+
+def control_character(args: Sequence[str]) -> str | None:
+    """The message for the first override of ``args`` that holds a control character (a
+    line end, a tab, a terminal escape: ``$'train.lr=0.1\\n'``, a value pasted with its line
+    end), or ``None``. Outside quotes Hydra's grammar stopped on it with its lexer's
+    "LexerNoViableAltException", pointing past what a terminal shows; inside quotes it went
+    into the value (``hydra.run.dir="runs/a<newline>b"``: a run folder named over two
+    lines, printed as such)."""
+    import unicodedata
+
+    for arg in args:
+        if arg.startswith("-") or ("=" not in arg and not arg.startswith("~")):
+            continue
+        char = next((c for c in arg if unicodedata.category(c) == "Cc"), None)
+        if char is None:
+            continue
+        key = arg.split("=", 1)[0]
+        if char in key:
+            return (f"{arg!r}: a control character ({char!r}) in the override's key, a name "
+                    "of letters, digits, '_' and '.'; remove it")  # fmt: skip
+        return (f"{arg!r}: a control character ({char!r}) in the value of "
+                f"{key.lstrip('+~')}; no setting of mia-defense's holds one (Hydra's grammar "
+                "stops on it outside quotes; inside them it would be part of the value, a "
+                "folder's name over two lines); remove it (a line end or tab pasted with the "
+                "value)")  # fmt: skip
     return None
 
 

@@ -20,6 +20,7 @@ from mia_defense.config_keys import (
     misspelt_group_key_message,
 )
 from mia_defense.override_checks import (
+    control_character,
     misspelt_key,
     misspelt_key_problem,
     null_group_override,
@@ -400,8 +401,9 @@ def refuse_unexpanded_home(args: Sequence[str]) -> None:
 
 
 def refuse_unquoted_non_ascii(args: Sequence[str]) -> None:
-    """Exit 2 with one line on a value Hydra cannot read for a character beyond ASCII."""
-    message = unquoted_non_ascii(args)
+    """Exit 2 with one line on a value Hydra cannot read for a character beyond ASCII, or
+    on an override holding a control character (`control_character`)."""
+    message = control_character(args) or unquoted_non_ascii(args)
     if message is not None:
         print(f"ConfigError: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
