@@ -89,6 +89,18 @@ class HeldLog:
             handler.close()  # (delay: never opened; else only an empty file was made)
 
 
+def _emit(handler: logging.FileHandler, emit: Callable[[logging.LogRecord], None],
+          record: logging.LogRecord) -> None:
+    """``emit(record)`` of a guarded log file (`guard_log_files`), whose failure to open the
+    file (its run folder moved or removed while the run wrote it, ``delay``: opened at its
+    first line) raised out of the logging call, a traceback after the run's own error line:
+    said by its ``handleError`` instead, as a failure to write it is."""
+    try:
+        emit(record)
+    except OSError:
+        handler.handleError(record)
+
+
 def _handle(handler: logging.FileHandler, record: logging.LogRecord) -> None:
     """``handler.handle(record)``; a file opened at its first line (``delay``) that cannot be
     opened raised out of the logging call (FileHandler opens it outside its own error
@@ -145,6 +157,7 @@ def guard_log_files(failed: list[str]) -> None:
         if isinstance(handler, logging.FileHandler) and not getattr(handler, "_mia_guard", 0):
             handler.handleError = functools.partial(  # type: ignore[method-assign]
                 _log_file_failed, handler, failed)
+            handler.emit = functools.partial(_emit, handler, handler.emit)  # type: ignore
             handler._mia_guard = True  # type: ignore[attr-defined]
             _escape_unencodable(handler)
 

@@ -287,8 +287,39 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
             _remove_stale_temp_files(run_dir)
         with held_folder(run_dir, lock=LOCK, fd=fd):  # (its writes stop once it is removed)
             yield run_dir
+    except BaseException:
+        if locked:
+            _mark_moved_run(run_dir, fd)
+        raise
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _mark_moved_run(run_dir: Path, fd: int) -> None:
+    """Mark ``interrupted`` the results.json of the run that stopped because its folder was
+    moved (``mv``) while it ran (`require_held` refused its next write there): the folder
+    at its new place, found by the lock file this process holds open as ``fd`` (Linux's
+    /proc), read ``running`` for ever after, which mia-report took for a run in progress or
+    killed. Written under the lock still held; a folder removed, or not moved, is left."""
+    try:
+        if os.path.samestat(os.stat(run_dir / LOCK), os.fstat(fd)):
+            return  # (not moved)
+    except OSError:
+        pass
+    try:
+        lock = os.readlink(f"/proc/self/fd/{fd}")
+        moved = Path(lock).parent
+        if not os.path.samestat(os.stat(lock), os.fstat(fd)):
+            return  # (removed: "... (deleted)"; or a name that is not it)
+        payload = read_json(moved / RESULTS)
+        if payload.get("status") != "running":
+            return
+        write_json(moved / RESULTS, {**payload, "status": "interrupted"})
+    except (DataError, OSError):
+        return
+    log.warning("%s was moved to %s while the run wrote it: its results.json there says "
+                "'interrupted' (its saved models kept); a run of the same config in %s "
+                "resumes it", run_dir, moved, moved)
 
 
 def _remove_stale_temp_files(run_dir: Path) -> None:

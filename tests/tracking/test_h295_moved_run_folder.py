@@ -1,0 +1,56 @@
+"""A run folder moved (``mv``) while mia-train ran in it (h295): the run stopped at its next
+write (`require_held`), but its results.json at the new place read 'running' for ever, which
+mia-report took for a run in progress or killed; and the run's error line, the first line of
+its train.log (opened at its first line) in the folder gone, ended in a FileNotFoundError
+traceback out of logging (exit 1). Now the moved results.json says 'interrupted' (a run of
+the same config there resumes it), and the log file's failure is one line (exit 2)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+
+import pytest
+
+from mia_defense.cli.held_log import guard_log_files
+from mia_defense.errors import DataError
+from mia_defense.files import atomic_write
+from mia_defense.tracking import read_json
+from mia_defense.tracking.run_dir import claim_run_dir, mark_run
+
+
+@pytest.mark.parametrize("how", ["moved", "removed", "left"])
+def test_a_run_stopped_by_its_folder_moved_is_marked_interrupted_there(tmp_path, how):
+    run_dir, moved = tmp_path / "run", tmp_path / "moved"
+    with pytest.raises(DataError), claim_run_dir(run_dir):
+        mark_run(run_dir, status="running", config={"a": 1}, data_fingerprint=None)
+        if how == "moved":
+            os.rename(run_dir, moved)
+        elif how == "removed":
+            shutil.rmtree(run_dir)
+        else:  # (another error: the run records it itself)
+            raise DataError("x")
+        atomic_write(run_dir / "observations.npz", lambda handle: handle.write(b"x"))
+    if how == "moved":
+        assert read_json(moved / "results.json")["status"] == "interrupted"
+        assert sorted(os.listdir(moved)) == [".lock", "results.json"]
+    assert not os.path.lexists(run_dir) or read_json(run_dir / "results.json")[
+        "status"] == "running"  # fmt: skip
+
+
+def test_a_log_file_in_a_folder_gone_is_said_in_one_line(tmp_path, capsys):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    handler = logging.FileHandler(folder / "train.log", delay=True)  # (Hydra's job log)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    failed: list[str] = []
+    try:
+        guard_log_files(failed)
+        shutil.rmtree(folder)
+        logging.getLogger("mia_defense.test").error("the run's own error")  # no traceback
+    finally:
+        root.removeHandler(handler)
+    assert failed == [str(folder / "train.log")] and handler not in root.handlers
+    assert "cannot write the log file" in capsys.readouterr().err
