@@ -104,3 +104,24 @@ def test_an_override_holding_a_control_character_is_refused_naming_it(given, sai
         refuse_unquoted_non_ascii(["-m", given])
     assert stopped.value.code == 2
     assert capsys.readouterr().err.startswith(f"ConfigError: {said}")
+
+
+def test_config_files_of_ones_own_that_the_packaged_ones_shadow_are_refused(tmp_path):
+    # were passed over without a word: Hydra finds config.yaml and model/mlp.yaml in the
+    # packaged configs first, and the run used those
+    from importlib.resources import files
+
+    from mia_defense.cli.arguments import shadowed_configs
+
+    packaged = files("mia_defense.conf")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "mlp.yaml").write_bytes(packaged.joinpath("model/mlp.yaml").read_bytes())
+    (tmp_path / "config.yaml").write_text("defaults:\n  - dataset: breast_cancer\n")
+    said = shadowed_configs(["--config-dir", str(tmp_path), "train.epochs=1"])
+    assert said is not None and said.startswith(f"ConfigError: {tmp_path}/config.yaml: not read;")
+    assert "--config-name my_config for my_config.yaml" in said and "mlp.yaml" not in said
+    assert shadowed_configs([f"--config-dir={tmp_path}", "-cn", "mine"]) is None
+    (tmp_path / "model" / "mlp.yaml").write_text("_target_: my.Net\n")
+    said = shadowed_configs([f"hydra.searchpath=[file://{tmp_path}]", "-cn", "mine"])
+    assert said is not None and said.startswith(f"ConfigError: {tmp_path}/model/mlp.yaml: ")
+    assert "(e.g. model=my_mlp for model/my_mlp.yaml)" in said

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from mia_defense.cli.entry import EXIT_USER_ERROR
@@ -48,11 +49,13 @@ __all__ = [
     "refuse_misspelt_keys",
     "refuse_misused_flags",
     "refuse_null_groups",
+    "refuse_shadowed_configs",
     "refuse_unexpanded_home",
     "refuse_unknown_hydra_keys",
     "refuse_unquoted_non_ascii",
     "repeated_keys",
     "rerun_refusal",
+    "shadowed_configs",
     "unexpanded_home",
     "unknown_hydra_key",
     "unnamed_group_choice",
@@ -406,6 +409,70 @@ def refuse_unquoted_non_ascii(args: Sequence[str]) -> None:
     message = control_character(args) or unquoted_non_ascii(args)
     if message is not None:
         print(f"ConfigError: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str | None:
+    """The message for config files of one's own folders (``--config-dir DIR``,
+    ``hydra.searchpath=[file://DIR]``) that Hydra would not read: it looks for each config
+    in mia-defense's packaged ones first (they lead its search path), so a ``DIR/config.yaml``
+    or ``DIR/model/mlp.yaml`` that differs from the packaged file of that name was silently
+    passed over, and the run used the packaged one. ``None``: none such. ``config_name``:
+    the primary config (``--config-name`` where given); other top-level files are no
+    concern (read only when named)."""
+    folders: list[str] = []
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in ("--config-dir", "-cd", "--config-name", "-cn"):
+            given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+            if name in ("--config-name", "-cn"):
+                config_name = given
+            else:
+                folders.append(given)
+        elif name.lstrip("+") == "hydra.searchpath":
+            override = parsed_override(arg)
+            paths = override.value() if override is not None else None
+            folders += [str(p)[len("file://"):] for p in paths or []
+                        if isinstance(p, str) and p.startswith("file://")]  # fmt: skip
+    if not any(folders):
+        return None
+    from importlib.resources import files
+
+    from mia_defense.cli.commands import shell_path
+
+    packaged = files("mia_defense.conf")
+    shadowed: list[str] = []
+    for folder in filter(None, folders):
+        root = Path(folder).expanduser()
+        candidates = [root / f"{config_name}.yaml", *(
+            root / group.name / own.name for group in packaged.iterdir()
+            if group.is_dir() and (root / group.name).is_dir()
+            for own in (root / group.name).iterdir() if own.suffix == ".yaml")]  # fmt: skip
+        for own in candidates:
+            theirs = packaged.joinpath(*own.relative_to(root).parts)
+            try:
+                differs = own.is_file() and theirs.is_file() and \
+                    own.read_bytes() != theirs.read_bytes()  # fmt: skip
+            except OSError:
+                continue  # (unreadable: Hydra names what it cannot read)
+            if differs:
+                shadowed.append(shell_path(str(own)))
+    if not shadowed:
+        return None
+    example = ("--config-name my_config for my_config.yaml" if shadowed[0].endswith(
+        f"/{config_name}.yaml") else "model=my_mlp for model/my_mlp.yaml")  # fmt: skip
+    return (f"ConfigError: {', '.join(shadowed[:5])}{' ...' if len(shadowed) > 5 else ''}: "
+            f"not read; Hydra looks for each config in mia-defense's own configs first and "
+            f"finds a file of {'that name' if len(shadowed) == 1 else 'those names'} there, "
+            f"so the run would use the packaged one, not yours; nothing was run. Give yours "
+            f"a name of its own and select it (e.g. {example})")
+
+
+def refuse_shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> None:
+    """Exit 2 with `shadowed_configs`' message."""
+    message = shadowed_configs(args, config_name=config_name)
+    if message is not None:
+        print(message, file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
 
 

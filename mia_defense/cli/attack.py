@@ -56,6 +56,7 @@ from mia_defense.cli.arguments import (
     refuse_misspelt_keys,
     refuse_misused_flags,
     refuse_null_groups,
+    refuse_shadowed_configs,
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
@@ -868,6 +869,7 @@ def main() -> None:
     refuse_unquoted_non_ascii(sys.argv[1:])
     warn_ineffective_overrides(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])  # +hydra.run.dri=x: added and never read
+    refuse_shadowed_configs(sys.argv[1:], config_name=CONFIG_NAME)
     refuse_missing_plugins(sys.argv[1:])
     path, rest = split_path(sys.argv[1:])
     given = [a for a in rest if a.lstrip("+~").startswith("source=")]

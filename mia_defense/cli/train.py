@@ -34,6 +34,7 @@ from mia_defense.cli.arguments import (
     refuse_misused_flags,
     refuse_null_groups,
     refuse_option_after_overrides,
+    refuse_shadowed_configs,
     refuse_unexpanded_home,
     refuse_unknown_hydra_keys,
     refuse_unquoted_non_ascii,
@@ -862,6 +863,7 @@ def main() -> None:
     refuse_unexpanded_home(sys.argv[1:])
     refuse_unquoted_non_ascii(sys.argv[1:])
     refuse_null_groups(sys.argv[1:])
+    refuse_shadowed_configs(sys.argv[1:])
     warn_ineffective_overrides(sys.argv[1:])
     refuse_misspelt_keys(sys.argv[1:])
     refuse_unknown_hydra_keys(sys.argv[1:])
