@@ -639,7 +639,8 @@ def _caption_inches(caption: str, *, width: float) -> float:
 
 def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
     """The ROC of one attack of a run (default: its strongest), recomputed from
-    scores.npz and the membership masks in observations.npz.
+    scores.npz and the membership masks in observations.npz (the strongest attack's as the
+    report read them once: ``summary.scores``).
 
     Raises:
         DataError: a file is missing or corrupt, or the attack is not in scores.npz
@@ -647,7 +648,7 @@ def run_roc(summary: RunSummary, *, attack: str | None = None) -> AttackResult:
             (`other_auc`).
     """
     name = attack or summary.strongest_attack
-    found = attack_scores(summary.path, name)
+    found = attack_scores(summary.path, name, summary.scores)
     metrics = roc_metrics(found.scores, found.members, fprs=(0.1, 0.01, 0.001))
     other = other_auc(found, name, summary.attacks.get(name, {}).get("auc"), metrics.auc)
     if other is not None:

@@ -29,9 +29,11 @@ from mia_defense.report.checks import (
 )
 from mia_defense.report.scores import (
     AttackScores,
+    ScoresRead,
     attack_scores,
     other_auc,
     read_arrays,
+    read_scores,
     recorded_scores_problem,
 )
 from mia_defense.tracking import read_json
@@ -81,12 +83,15 @@ class RunRecord:
         apart: what tells this run apart from runs of the same config and seeds that are
             no repeat of it (`_tell_apart`): ``data=FINGERPRINT`` (other data: an edited data
             file) or ``software=DIGEST`` (other library versions or code); ``""`` for none.
+        scores: its strongest attack's scores, read once (`read_scores`) for the checks of
+            its figures and its ROC curve; ``None`` where it names no such attack.
     """
 
     path: Path
     name: str
     payload: Mapping[str, Any]
     apart: str = ""
+    scores: ScoresRead | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -355,21 +360,26 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
     payload, reason = _read_results(path)
     if reason is None:
         reason = _killed_problem(run_dir, payload) or payload_problem(payload)
+    scores = None
     if reason is None:
-        reason = folder_problem(run_dir, payload, name=name)
+        strongest, attack = strongest_attack(payload)
+        scores = read_scores(run_dir, strongest) if attack is not None else None
+        reason = folder_problem(run_dir, payload, name=name, scores=scores)
     if reason is None:  # (figures that are not their scores' were ranked: edited)
-        reason = recorded_scores_problem(run_dir, payload, figures_only=True)
+        reason = recorded_scores_problem(run_dir, payload, figures_only=True, scores=scores)
     if reason is not None:
         loaded.skipped.append((run_dir, reason))
         log.warning("%s: %s; skipping this run", path, reason)
         return (RunRecord(path=run_dir, name=name, payload=payload), reason) if payload else None
-    record = RunRecord(path=run_dir, name=name, payload=payload)
     unranked = rank_problem(payload)
+    # (the scores kept for its ROC curve, which a run not ranked never gets)
+    record = RunRecord(path=run_dir, name=name, payload=payload,
+                       scores=scores if unranked is None else None)  # fmt: skip
     if unranked is not None:
         loaded.not_ranked(record, unranked)
         return
     loaded.runs.append(record)
-    for caveat in caveats(_with_scored_ties(run_dir, payload)):
+    for caveat in caveats(_with_scored_ties(run_dir, payload, scores)):
         loaded.caveat(record, caveat)
     return None
 
@@ -387,17 +397,19 @@ def _killed_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
             "hydra.sweep.dir=... of a sweep) to resume it (its saved models are reused)")
 
 
-def folder_problem(run_dir: Path, payload: Mapping[str, Any], *, name: str) -> str | None:
+def folder_problem(
+    run_dir: Path, payload: Mapping[str, Any], *, name: str, scores: ScoresRead | None = None
+) -> str | None:
     """Why the files of a run folder (named ``name``) are not those its readable results.json
     (``payload``) was written with, or ``None``: its checkpoints and the config that trained
     them (`models_problem`), its observations.npz (`_observations_problem`,
     `test_records_problem`, `_population_problem`, `_classes_problem`) and its folder's
     name (`_renamed_problem`). The studies' summary scripts and mia-train's skip of a
-    finished run apply it too."""
+    finished run apply it too. ``scores``: the strongest attack's, already read."""
     return (models_problem(run_dir, payload) or _observations_problem(run_dir, payload)
             or test_records_problem(payload, _test_records(run_dir))
             or _population_problem(run_dir, payload) or _classes_problem(run_dir, payload)
-            or _renamed_problem(name, payload) or _ties_problem(run_dir, payload)
+            or _renamed_problem(name, payload) or _ties_problem(run_dir, payload, scores)
             or dp_schedule_problem(payload, _members(run_dir, payload)))  # fmt: skip
 
 
@@ -425,13 +437,15 @@ def _strongest_ties(payload: Mapping[str, Any]) -> tuple[str | None, Any]:
     return (None, None) if attack is None else (name, attack.get("nonmember_top_ties"))
 
 
-def _scored_ties(run_dir: Path, name: str) -> tuple[AttackScores, int] | None:
+def _scored_ties(
+    run_dir: Path, name: str, scores: ScoresRead | None
+) -> tuple[AttackScores, int] | None:
     """Attack ``name``'s scores in the run folder's scores.npz and how many of its non-member
     scores share the highest one (`top_tied_nonmembers`, canaries left out as the run's
     figures leave them), or ``None``: no non-member score, or files that cannot be read or do
-    not fit (`attack_scores`)."""
+    not fit (`attack_scores`; ``scores``: already read)."""
     try:
-        found = attack_scores(run_dir, name)
+        found = attack_scores(run_dir, name, scores)
     except DataError:
         return None
     ties = top_tied_nonmembers(found.scores, found.members)
@@ -447,7 +461,9 @@ def _measured_on(found: AttackScores, payload: Mapping[str, Any], name: str) -> 
     return isinstance(recorded, float) and other_auc(found, name, recorded) is None
 
 
-def _ties_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
+def _ties_problem(
+    run_dir: Path, payload: Mapping[str, Any], scores: ScoresRead | None = None
+) -> str | None:
     """How the strongest attack's ``nonmember_top_ties`` contradicts its scores in the run
     folder's scores.npz (`_scored_ties`), or ``None``: the count drives the caveat of a TPR
     that tied scores leave unresolved (`mia_defense.report.checks.notes._tied_note`), and a
@@ -457,7 +473,7 @@ def _ties_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
     name, recorded = _strongest_ties(payload)
     if name is None or recorded is None:
         return None
-    scored = _scored_ties(run_dir, name)
+    scored = _scored_ties(run_dir, name, scores)
     if scored is None:
         return None
     found, ties = scored
@@ -472,7 +488,9 @@ def _ties_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
             "or put its own results.json back")
 
 
-def _with_scored_ties(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+def _with_scored_ties(
+    run_dir: Path, payload: Mapping[str, Any], scores: ScoresRead | None = None
+) -> Mapping[str, Any]:
     """``payload`` for its caveats: where its strongest attack records no
     ``nonmember_top_ties`` (runs written before runs recorded it, or the field deleted), the
     count of its scores in scores.npz (`_scored_ties`, `_measured_on`) when more than one
@@ -481,7 +499,7 @@ def _with_scored_ties(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str,
     name, recorded = _strongest_ties(payload)
     if name is None or recorded is not None:
         return payload
-    scored = _scored_ties(run_dir, name)
+    scored = _scored_ties(run_dir, name, scores)
     if scored is None or scored[1] < 2 or not _measured_on(scored[0], payload, name):
         return payload
     counted = {**payload["attacks"][name], "nonmember_top_ties": scored[1]}

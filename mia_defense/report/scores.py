@@ -20,8 +20,8 @@ from mia_defense.metrics import roc_metrics
 from mia_defense.metrics.roc import fpr_key
 
 __all__ = [
-    "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "attack_scores", "other_auc", "read_arrays",
-    "recorded_scores_problem",
+    "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "ScoresRead", "attack_scores", "other_auc",
+    "read_arrays", "read_scores", "recorded_scores_problem",
 ]
 
 # The largest array the report reads, inflated (a run's masks [K, N], scores [T, N], labels):
@@ -83,16 +83,41 @@ class AttackScores:
     path: Path
 
 
-def attack_scores(run_dir: Path, name: str) -> AttackScores:
+@dataclass(frozen=True)
+class ScoresRead:
+    """What reading attack ``name``'s scores of a run gave (`read_scores`): ``found``, or
+    the ``error`` that says why they could not be read."""
+
+    name: str
+    found: AttackScores | None = None
+    error: DataError | None = None
+
+
+def read_scores(run_dir: Path, name: str) -> ScoresRead:
+    """`attack_scores` of attack ``name``, its error kept: mia-report reads a run's strongest
+    attack's scores once and passes them to each check and to its ROC curve (each read them
+    again: up to four times a run)."""
+    try:
+        return ScoresRead(name, found=attack_scores(run_dir, name))
+    except DataError as exc:
+        return ScoresRead(name, error=exc)
+
+
+def attack_scores(run_dir: Path, name: str, read: ScoresRead | None = None) -> AttackScores:
     """The scores of attack ``name`` in ``run_dir``'s scores.npz, with the masks of its
     observations.npz, checked to be what a run writes: a file edited or of another run was
     an IndexError or a ValueError traceback (targets beyond K, scores of another N), or a
-    curve of other rows (a target -1 read the last model's masks).
+    curve of other rows (a target -1 read the last model's masks). ``read``: what
+    `read_scores` gave for this run, used where it is attack ``name``'s.
 
     Raises:
         DataError: a file is missing or corrupt, the attack is not in scores.npz, or the
             arrays' shapes and types do not fit together.
     """
+    if read is not None and read.name == name:
+        if read.found is None:
+            raise DataError(str(read.error))
+        return read.found
     key = f"scores/{name}"
     scores_path, obs_path = run_dir / "scores.npz", run_dir / "observations.npz"
     scores_file = read_arrays(scores_path, ["targets", key])
@@ -135,7 +160,11 @@ def other_auc(
 
 
 def recorded_scores_problem(
-    run_dir: Path, payload: Mapping[str, Any], *, figures_only: bool = False
+    run_dir: Path,
+    payload: Mapping[str, Any],
+    *,
+    figures_only: bool = False,
+    scores: ScoresRead | None = None,
 ) -> str | None:
     """Why ``run_dir``'s scores.npz is not the one its results.json (``payload``) figures
     were measured on (another run's copied in, or edited: results.json records no sha256 of
@@ -146,7 +175,7 @@ def recorded_scores_problem(
     file lacks is named. ``figures_only``: only a TPR its scores contradict, their AUC the
     one recorded (the scores are the run's: its results.json was edited), as mia-report asks
     (a scores.npz of another run, or one it cannot read, leaves the figures standing and
-    draws no ROC curve)."""
+    draws no ROC curve). ``scores``: the strongest attack's, already read (`read_scores`)."""
     from mia_defense.report.checks import strongest_attack  # (heavy: only where asked)
 
     attacks = payload.get("attacks")
@@ -161,7 +190,7 @@ def recorded_scores_problem(
     if name is None:
         return None
     try:
-        found = attack_scores(run_dir, name)
+        found = attack_scores(run_dir, name, scores)
     except DataError as exc:
         return None if figures_only else str(exc)
     measured = roc_metrics(found.scores, found.members, fprs=_recorded_fprs(payload))
@@ -174,7 +203,7 @@ def recorded_scores_problem(
     # the strongest attack records no AUC (null, deleted): the file is the run's by another
     # attack's (``name``), and the TPRs the report ranks by are the strongest's
     try:
-        own = attack_scores(run_dir, strongest)
+        own = attack_scores(run_dir, strongest, scores)
     except DataError as exc:
         return None if figures_only else str(exc)
     tprs = roc_metrics(own.scores, own.members, fprs=_recorded_fprs(payload)).tpr_at_fpr

@@ -28,7 +28,7 @@ from mia_defense.report.checks import (
 )
 from mia_defense.report.objectives import objective
 from mia_defense.report.runs import RunRecord, software_tag
-from mia_defense.report.scores import read_arrays
+from mia_defense.report.scores import ScoresRead, read_arrays
 from mia_defense.report.stats import LEVEL, Estimate, t_interval
 from mia_defense.tracking.artifacts import flat_hparams
 
@@ -171,6 +171,7 @@ class RunSummary:
     leak_auc_ci: tuple[float, float] = _NO_INTERVAL
     evaluation: str = ""
     epsilon_valid: bool = True
+    scores: ScoresRead | None = field(default=None, compare=False, repr=False)
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -412,6 +413,7 @@ def _summary(run: RunRecord, label: str, hyper: dict[str, Any], family: str) -> 
         # "yes" and the front showed its ε as it did a sound one's
         epsilon_valid=privacy.get("epsilon_valid") is not False
         and privacy.get("epsilon_refuted") is not True and epsilon_doubt(p) is None,
+        scores=run.scores,
     )
 
 
