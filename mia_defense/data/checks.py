@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 
 # Rows whose median per feature shifts wide features before the float32 conversion.
 _MEDIAN_ROWS = 1000
+# Rows of 64-bit integers shifted at once (`_minus_exact`): bounds its integer temporaries.
+_SHIFTED_ROWS = 4096
 # A dataset.num_classes up to this is allowed with fewer than half the classes sampled (a
 # subset of a larger task, e.g. 40 samples of CIFAR-100 or ImageNet-1k's 1000 classes).
 _SUBSET_CLASSES = 1000
@@ -577,10 +579,9 @@ def _centred_wide(x: np.ndarray) -> np.ndarray:
     if x.dtype.kind not in "iuf" or x.dtype.itemsize <= 2 or x.dtype == np.float32 \
             or x.ndim < 2 or x.size == 0:
         return x
-    wide = x.astype(np.float64)
     # The median of about _MEDIAN_ROWS rows: any shift near the values keeps their digits,
     # and a median per column of all the rows took seconds more per 10**7 values.
-    sample = wide[:: max(1, len(x) // _MEDIAN_ROWS)]
+    sample = x[:: max(1, len(x) // _MEDIAN_ROWS)].astype(np.float64)
     with np.errstate(invalid="ignore"):
         sample = np.where(np.isfinite(sample), sample, np.nan)
     if x.ndim == 4:
@@ -590,8 +591,32 @@ def _centred_wide(x: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a column of NaN only: not shifted
         medians = np.nan_to_num(np.nanmedian(sample, axis=0))
+    if x.dtype.kind in "iu" and x.dtype.itemsize == 8:
+        return _minus_exact(x, medians.reshape(shape))
+    wide = x.astype(np.float64)
     wide -= medians.reshape(shape)
     return wide
+
+
+def _minus_exact(x: np.ndarray, medians: np.ndarray) -> np.ndarray:
+    """64-bit integers ``x`` minus ``medians`` (rounded to integers) in float64, the
+    difference taken in the integers: their float64 copy keeps 53 bits, so 2**62 + k for
+    k < 1000 were 2 distinct values of 719 before the shift could keep their digits. In
+    chunks of rows (the integer temporaries), on uint64 with int64's sign bit flipped (an
+    order that keeps every difference below 2**64)."""
+    flip = np.uint64(1 << 63) if x.dtype.kind == "i" else np.uint64(0)
+    low, high = (-(2.0**63), 2.0**63 - 2**10) if flip else (0.0, 2.0**64 - 2**11)
+    shift = np.clip(np.round(medians), low, high).astype(x.dtype.kind + "8")
+    shift = shift.view(np.uint64) ^ flip
+    out = np.empty(x.shape, np.float64)
+    for start in range(0, len(x), _SHIFTED_ROWS):
+        rows = np.asarray(x[start : start + _SHIFTED_ROWS]).astype(x.dtype.kind + "8")
+        rows = rows.view(np.uint64) ^ flip
+        above = rows >= shift
+        part = out[start : start + _SHIFTED_ROWS]
+        part[...] = np.where(above, rows - shift, shift - rows)
+        np.negative(part, out=part, where=~above)
+    return out
 
 
 def _standardise_flat(x: np.ndarray) -> np.ndarray:
