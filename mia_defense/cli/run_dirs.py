@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -202,6 +203,7 @@ def refuse_inside_a_run(path: str, *, key: str) -> None:
         outer = next((parent for parent in inside.parents if _holds_a_run(parent)), None)
         hparams = next((folder for folder in (inside, *inside.parents)
                         if _is_sweep_hparams(folder)), None)  # fmt: skip
+        sweep = next((parent for parent in inside.parents if _holds_a_sweep(parent)), None)
     except (OSError, RuntimeError):  # (RuntimeError: a symlink loop, Python 3.11's resolve)
         return  # unreadable: require_writable_dir names the problem
     if outer is not None:
@@ -211,6 +213,19 @@ def refuse_inside_a_run(path: str, *, key: str) -> None:
         end_refused(log, "%s=%s is or lies in %s, the folder of the HParams experiment config "
                     "that the sweep in %s writes anew as it ends; nothing was changed. Choose a "
                     "directory outside it", key, path, hparams, hparams.parent)  # fmt: skip
+    if sweep is not None:
+        end_refused(log, "%s=%s lies inside the sweep directory %s: mia-report of that sweep "
+                    "would rank its runs as the sweep's, and TensorBoard over it would show one "
+                    "of their two HParams experiment configs (the other's columns and values "
+                    "lost); nothing was changed. Choose a directory outside it, e.g. beside it; "
+                    "to add runs to that sweep, sweep into it (mia-train -m ... "
+                    "hydra.sweep.dir=%s)", key, path, sweep, shlex.quote(str(sweep)))  # fmt: skip
+
+
+def _holds_a_sweep(folder: Path) -> bool:
+    """Whether ``folder`` is a sweep's directory, by a record only a sweep writes there
+    (`_SWEEP_MARKS` but the model store, which a user's cache_dir may name)."""
+    return any((folder / mark).is_file() for mark in _SWEEP_MARKS if mark != ".model_store")
 
 
 # The folder of a sweep's HParams experiment config in its directory
