@@ -17,7 +17,7 @@ import numpy as np
 from mia_defense.errors import DataError
 from mia_defense.files import npz_member_bytes, require_regular_file, require_zip
 from mia_defense.metrics import roc_metrics
-from mia_defense.metrics.roc import fpr_key
+from mia_defense.metrics.roc import AttackMetrics, fpr_key, fpr_read_at, fpr_read_key
 
 __all__ = [
     "MAX_ARRAY_BYTES", "SAME_AUC", "AttackScores", "ScoresRead", "attack_scores", "other_auc",
@@ -171,7 +171,8 @@ def recorded_scores_problem(
     it), or its figures not those of its scores (edited), or ``None``: the same, or nothing
     to tell (scores.npz or observations.npz missing, no AUC recorded). The strongest
     attack's AUC (else the first recorded) is measured on the file (`other_auc`: one sort of
-    its scores), then its TPRs at the run's ``attack.fprs`` (`_other_tpr`); an attack the
+    its scores), then its TPRs at the run's ``attack.fprs`` and the FPRs they were read at
+    (`_other_tpr`); an attack the
     file lacks is named. ``figures_only``: only a TPR its scores contradict, their AUC the
     one recorded (the scores are the run's: its results.json was edited), as mia-report asks
     (a scores.npz of another run, or one it cannot read, leaves the figures standing and
@@ -197,7 +198,7 @@ def recorded_scores_problem(
     other = other_auc(found, name, auc, measured.auc)
     if other is not None:
         return None if figures_only else other
-    problem = _other_tpr(found, name, attacks[name], measured.tpr_at_fpr, name)
+    problem = _other_tpr(found, name, attacks[name], measured, name)
     if problem or name == strongest or not isinstance(attacks.get(strongest), Mapping):
         return problem
     # the strongest attack records no AUC (null, deleted): the file is the run's by another
@@ -206,8 +207,8 @@ def recorded_scores_problem(
         own = attack_scores(run_dir, strongest, scores)
     except DataError as exc:
         return None if figures_only else str(exc)
-    tprs = roc_metrics(own.scores, own.members, fprs=_recorded_fprs(payload)).tpr_at_fpr
-    return _other_tpr(own, strongest, attacks[strongest], tprs, name)
+    again = roc_metrics(own.scores, own.members, fprs=_recorded_fprs(payload))
+    return _other_tpr(own, strongest, attacks[strongest], again, name)
 
 
 # The FPR the report ranks runs at (`mia_defense.report.table.LEAK_TPR`'s), and how many of
@@ -234,27 +235,33 @@ def _other_tpr(
     found: AttackScores,
     name: str,
     recorded: Mapping[str, Any],
-    tprs: Mapping[float, float],
+    measured: AttackMetrics,
     measured_by: str,
 ) -> str | None:
-    """How a TPR results.json records for attack ``name`` (``recorded``) differs from the
-    one its scores give at that FPR (``tprs``), or ``None``; ``measured_by``: the attack
-    whose AUC showed the scores are the run's. Measured: every TPR at 0.1% FPR of a tiny
-    run's results.json replaced by 0.0 (its AUCs and headline copies left alone, or replaced
-    alike) ranked it first on the front as the least leaky, the AUC check blind to it."""
+    """How a TPR results.json records for attack ``name`` (``recorded``), or the FPR it was
+    read at (``fpr_read@...``), differs from what its scores give at that FPR (``measured``:
+    their ROC at the run's FPRs), or ``None``; ``measured_by``: the attack whose AUC showed
+    the scores are the run's. Measured: every TPR at 0.1% FPR of a tiny run's results.json
+    replaced by 0.0 (its AUCs and headline copies left alone, or replaced alike) ranked it
+    first on the front as the least leaky, the AUC check blind to it; an FPR read raised
+    from 0 to the column's own (0.001 at 0.1%) took away the caveat that tied scores span
+    it, and its row's read-with-care mark on the front. An FPR read is one of the ROC's
+    (a count of non-members over theirs): held to it within `SAME_AUC` of the FPR."""
     whose = "their" if measured_by == name else f"its {measured_by} scores'"
-    for fpr, tpr in tprs.items():
-        key = fpr_key(fpr)
-        value = recorded.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                abs(value - tpr) <= SAME_AUC):  # fmt: skip
-            continue
-        return (
-            f"{found.path}: its {name} scores give a {key} of {tpr:.4g}, results.json records "
-            f"{value:.4g} (attacks.{name}.{key}), though {whose} AUC is the one it records: "
-            "results.json's figure was changed after the run; rerun it, or put its own "
-            "results.json back"
-        )
+    for fpr, tpr in measured.tpr_at_fpr.items():
+        read = fpr_read_at(measured.fpr, measured.tpr, fpr)
+        for key, figure, within in ((fpr_key(fpr), tpr, SAME_AUC),
+                                    (fpr_read_key(fpr), read, SAME_AUC * fpr)):  # fmt: skip
+            value = recorded.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    abs(value - figure) > within):  # fmt: skip (NaN: no curve, not compared)
+                continue
+            return (
+                f"{found.path}: its {name} scores give a {key} of {figure:.4g}, results.json "
+                f"records {value:.4g} (attacks.{name}.{key}), though {whose} AUC is the one it "
+                "records: results.json's figure was changed after the run; rerun it, or put "
+                "its own results.json back"
+            )
     return None
 
 
