@@ -934,6 +934,30 @@ def numbers_rows(column: np.ndarray) -> bool:
                 and np.unique(column).size == len(column))
 
 
+def _warn_below_float32(x: np.ndarray, *, source: str, names: list[str] | None) -> None:
+    """Say when float64 feature columns hold nothing above float32's smallest normal number
+    in magnitude: the float32 features keep few of their digits, none below 1.4e-45 (a column
+    of 1e-310 * normal values, which gave the labels, became zeros without a word, and the
+    run ended at chance; standardising comes after the conversion)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f" or x.dtype.itemsize <= 4 or x.ndim < 2 or not x.size:
+        return
+    flat = x.reshape(len(x), -1)
+    with np.errstate(invalid="ignore"):  # (fmax/fmin skip NaN; inf is refused later)
+        peaks = np.fmax(np.fmax.reduce(flat, axis=0), -np.fmin.reduce(flat, axis=0))
+    tiny = np.flatnonzero((peaks > 0) & (peaks < np.finfo(np.float32).tiny))
+    if tiny.size:
+        log.warning(
+            "%s: feature %s %.3g at most in magnitude, below float32's smallest normal "
+            "number (1.18e-38): the models' float32 features keep few of their digits (below "
+            "1.4e-45, none: zeros), standardised or not; multiply such a column by a power of "
+            "ten in the file", source,
+            ("column " if tiny.size == 1 else "columns ") + _shown_columns(tiny, names)
+            + (" holds values of" if tiny.size == 1 else " hold values of"),
+            peaks[tiny].max(),
+        )
+
+
 def _warn_constant(x: np.ndarray, *, source: str) -> None:
     """Say when every sample has the same features (an array of zeros, the wrong
     dataset.x_key): no model learns anything from them, and the attacks, finding nothing
@@ -1043,6 +1067,7 @@ def finish_dataset(
         y, source=source, num_classes=num_classes, label_base=label_base,
         user_classes=user_classes, where=where,
     )
+    _warn_below_float32(x, source=source, names=names)
     # the float64 copy shifted for standardising is freed once converted (no name holds it)
     features = as_features(_centred_wide(x) if standardize else x, source=source,
                            num_samples=len(labels))
