@@ -302,20 +302,6 @@ def test_the_opacus_engine_says_it_ignores_physical_batches_once_not_per_model(d
     assert caplog.text.count(said) == 1
 
 
-def test_the_old_module_name_is_the_moved_module_with_a_warning(monkeypatch):
-    # training/private.py moved to defenses/dp_stacked.py: old imports (and ghost rules
-    # registered through them) still reach the one module
-    import importlib
-    import sys
-
-    from mia_defense.defenses import dp_stacked
-
-    monkeypatch.delitem(sys.modules, "mia_defense.training.private", raising=False)
-    with pytest.warns(DeprecationWarning, match="moved to mia_defense.defenses.dp_stacked"):
-        old = importlib.import_module("mia_defense.training.private")
-    assert old is dp_stacked and old.register_ghost_rule is dp_stacked.register_ghost_rule
-
-
 def test_a_ghost_model_takes_one_forward_pass_per_dp_step(digits, monkeypatch):
     """DP-SGD runs the engine's forward pass itself, tapped: the per-sample norms of a model
     whose every layer has a ghost rule (the default MLP) come from it, with no second pass
