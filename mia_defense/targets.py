@@ -13,6 +13,7 @@ Kept light (no torch): Hydra's config loader checks every config it composes wit
 
 from __future__ import annotations
 
+import functools
 import sys
 from types import ModuleType
 from typing import Any
@@ -43,7 +44,17 @@ FORBIDDEN_NAMES = (
     "numpy.fromfile", "numpy.memmap", "numpy.ndarray.tofile", "joblib", "pandas.read_pickle",
     "numpy.lib.format.open_memmap", "torch.from_file", "torch.UntypedStorage.from_file",
     "torch.TypedStorage.from_file", "torch.ops.load_library", "torch.classes.load_library",
+    # what runs a command, a process, a shared library or code given as text (h296:
+    # numpy.distutils.exec_command.exec_command), or unpickles
+    "numpy.distutils", "numpy.f2py", "numpy.ctypeslib", "torch.distributed.run",
+    "torch.distributed.launch", "torch.distributed.elastic", "torch.utils.benchmark",
+    "torch.cuda.memory.CUDAPluggableAllocator", "torch.cuda.CUDAPluggableAllocator",
+    "pandas.read_hdf", "pandas.HDFStore", "pandas.io.pytables", "pandas.io.clipboard",
+    "dill", "cloudpickle", "pytest", "_pytest", "pip", "setuptools", "IPython",
 )  # fmt: skip
+# Parts of a name that mark a package's test code (numpy.testing, torch.testing): helpers
+# that run code or commands, no dataset or model.
+_TEST_PARTS = frozenset({"testing", "tests", "test", "conftest"})
 
 # mia-defense's own Hydra callbacks (conf/hydra/default.yaml, mia-attack's config), by name:
 # no config may drop or replace its checks (`mia_defense.hydra_guard`).
@@ -64,12 +75,46 @@ def is_forbidden(name: str, target: Any) -> bool:
     module = getattr(target, "__module__", None)
     if isinstance(module, str):
         names.append(f"{module}.{getattr(target, '__qualname__', '')}")
+    if _private_or_test(name):
+        return True
     for dotted in names:
         if dotted.split(".")[0] in FORBIDDEN_MODULES or "__main__" in dotted.split("."):
             return True  # (a package's __main__ runs its program as it is imported)
         if any(dotted == n or dotted.startswith(f"{n}.") for n in FORBIDDEN_NAMES):
             return True
     return target is not None and _is_forbidden_object(target, names)
+
+
+def _private_or_test(name: str) -> bool:
+    """Whether ``name``, as written, reaches into an installed package's private (``_x``)
+    or test code (sklearn.utils._testing.assert_run_python_script_without_output ran a
+    config's Python text in a subprocess). A module of one's own (not installed in
+    site-packages) and mia_defense are left to the other rules; so is where a public name
+    really lives (sklearn's estimators are defined in private modules)."""
+    parts = name.split(".")
+    if parts[0] == "mia_defense" or not any(
+        part in _TEST_PARTS or (part.startswith("_") and not part.endswith("__"))
+        for part in parts
+    ):
+        return False
+    return _installed(parts[0])
+
+
+@functools.cache
+def _installed(top: str) -> bool:
+    """Whether the top-level module ``top`` is an installed package (found in a
+    site-packages or dist-packages folder; nothing of it is run to find it)."""
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return False
+    where = spec.origin if spec is not None else None
+    if spec is not None and where in (None, "namespace") and spec.submodule_search_locations:
+        where = next(iter(spec.submodule_search_locations), None)
+    return where is not None and bool({"site-packages", "dist-packages"} & set(Path(where).parts))
 
 
 def _is_forbidden_object(target: Any, names: list[str]) -> bool:
@@ -149,9 +194,10 @@ def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]
                 problems.append(
                     f"{full}={value!r}: not a dataset, model, defense, release, attack or "
                     "optimiser; a _target_ may not name the standard library, Hydra's "
-                    "instantiation or a file or hub function of torch or numpy (it would "
-                    "run when the run builds it). Point it at a class or function of "
-                    "mia_defense, torch or your own module"
+                    "instantiation, a file, hub or process function of torch or numpy, or "
+                    "an installed package's private or test code (it would run when the run "
+                    "builds it). Point it at a class or function of mia_defense, torch or "
+                    "your own module"
                 )
         elif depth < MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)
             problems += forbidden_target_problems(value, full, depth + 1)

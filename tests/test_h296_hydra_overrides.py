@@ -125,3 +125,21 @@ def test_config_files_of_ones_own_that_the_packaged_ones_shadow_are_refused(tmp_
     said = shadowed_configs([f"hydra.searchpath=[file://{tmp_path}]", "-cn", "mine"])
     assert said is not None and said.startswith(f"ConfigError: {tmp_path}/model/mlp.yaml: ")
     assert "(e.g. model=my_mlp for model/my_mlp.yaml)" in said
+
+
+@pytest.mark.parametrize("override", [
+    # ran the config's Python text in a subprocess as the model was built
+    "model._target_=sklearn.utils._testing.assert_run_python_script_without_output",
+    "model._target_=numpy.distutils.exec_command.exec_command",  # a shell command
+    "model._target_=numpy.ctypeslib.load_library",  # a shared library's code
+])  # fmt: skip
+def test_a_target_that_runs_code_or_commands_is_refused(override, make_cfg):
+    from mia_defense.config import check_config
+    from mia_defense.targets import target_is_forbidden
+
+    with pytest.raises(ConfigError, match=f"{override.replace('=', '=.')}.: not a dataset, "
+                       "model, defense, release, attack or optimiser; .* or an installed "
+                       "package's private or test code"):  # fmt: skip
+        check_config(make_cfg("model=custom", override, "+model.source_code='print(1)'"))
+    assert not any(map(target_is_forbidden, ("torch.nn.Linear", "torch.optim.AdamW",
+                                              "sklearn.linear_model.LogisticRegression")))
