@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mia_defense.data import load_npz
+from mia_defense.errors import DataError
 
 
 @pytest.mark.parametrize("dtype", ["<i8", ">u8"])
@@ -34,3 +35,10 @@ def test_a_column_below_float32_is_named(tmp_path, caplog):
     load_npz(path=tmp_path / "d.npz")
     assert "feature column [1] (counting from 0) holds values of" in caplog.text
     assert "below float32's smallest normal number" in caplog.text
+
+
+def test_one_dimensional_features_say_how_to_save_them(tmp_path):
+    np.savez(tmp_path / "d.npz", x=np.arange(40.0), y=np.arange(40) % 2)
+    with pytest.raises(DataError, match=r"d\.npz: features must have shape \[N, \.\.\.\], got "
+                       r"\(40,\); one feature per sample: save x\.reshape\(-1, 1\)"):  # fmt: skip
+        load_npz(path=tmp_path / "d.npz")
