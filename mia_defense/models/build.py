@@ -325,6 +325,8 @@ def check_model_output(
                 "shapes (detached, or computed under torch.no_grad()): training cannot change "
                 "them; return the logits as computed"
             )
+        if isinstance(failed, UnsupportedModelError):
+            raise UnsupportedModelError(f"model._target_={name}: {failed}")
         if failed is not None:
             said = (str(failed).strip().splitlines() or [""])[0].split(" Hint:")[0]
             raise UnsupportedModelError(
@@ -344,14 +346,22 @@ def _backward_error(model: nn.Module, out: object) -> Exception | None:
     ``.grad`` left untouched), or ``None``: an in-place op on a tensor autograd saved
     (``h.relu_(); h.add_(1)``) passed every check, then each engine ended in torch's bare
     RuntimeError traceback at the first step (the stacked one after blaming torch.func in a
-    'training models one at a time' warning)."""
+    'training models one at a time' warning). A sparse gradient is an `UnsupportedModelError`."""
     if not (isinstance(out, torch.Tensor) and out.is_floating_point() and out.requires_grad):
         return None  # (refused below for what it is)
-    trainable = [p for p in model.parameters() if p.requires_grad]
+    trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
     try:
-        torch.autograd.grad(out.float().sum(), trainable, allow_unused=True)
+        grads = torch.autograd.grad(out.float().sum(), list(trainable.values()), allow_unused=True)
     except Exception as exc:
         return exc
+    sparse = [n for n, g in zip(trainable, grads, strict=True)
+              if g is not None and g.layout is not torch.strided]  # fmt: skip
+    if sparse:  # (both engines ended in torch's traceback: Adam's, or DP-SGD's clipping's)
+        return UnsupportedModelError(
+            f"its parameter {sparse[0]!r} gets a sparse gradient (nn.Embedding or "
+            "nn.EmbeddingBag with sparse=True), which neither engine steps (their optimisers "
+            "and DP-SGD's clipping take dense gradients); build that layer with sparse=False"
+        )
     return None
 
 
