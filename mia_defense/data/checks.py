@@ -546,6 +546,7 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
         )
     if math.prod(x.shape[1:]) == 0:
         raise DataError(f"{source}: features have shape {x.shape}: no values per sample")
+    given = x
     with np.errstate(over="ignore"):
         x = x.astype(np.float32, copy=False)
     finite = np.isfinite(x).reshape(len(x), -1).all(axis=1)
@@ -553,9 +554,24 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
         bad = np.flatnonzero(~finite)
         raise DataError(
             f"{source}: features contain NaN or inf in {len(bad)} samples (first at sample "
-            f"{bad[0]}); clean or impute them first (values beyond float32's range count as inf)"
+            f"{bad[0]}); {_first_not_finite(given, x, bad[0])}: clean or impute them first "
+            "(values beyond float32's range count as inf)"
         )
     return x
+
+
+def _first_not_finite(given: np.ndarray, held: np.ndarray, sample: int) -> str:
+    """Where in features ``held`` (float32 [N, ...]) sample ``sample``'s first value that is
+    not finite lies, and what ``given`` (the features as read) holds there: the refusal
+    named the sample alone, and an .npz of 100 columns left the column to find."""
+    j = int(np.flatnonzero(~np.isfinite(held[sample].ravel()))[0])
+    position = np.unravel_index(j, held.shape[1:])
+    where = (f"feature {j}" if held.ndim == 2 else
+             f"position {[int(i) for i in position]}")  # fmt: skip
+    value = given[(sample, *position)]
+    shown = (value if not np.isfinite(value) else
+             f"{value:.3g}, beyond float32's range (+-3.4e38)")  # fmt: skip
+    return f"its {where} (counting from 0) holds {shown}"
 
 
 def subsample(

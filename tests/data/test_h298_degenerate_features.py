@@ -42,3 +42,13 @@ def test_one_dimensional_features_say_how_to_save_them(tmp_path):
     with pytest.raises(DataError, match=r"d\.npz: features must have shape \[N, \.\.\.\], got "
                        r"\(40,\); one feature per sample: save x\.reshape\(-1, 1\)"):  # fmt: skip
         load_npz(path=tmp_path / "d.npz")
+
+
+@pytest.mark.parametrize(("value", "held"), [(np.nan, "nan"), (-1e300, r"-1e\+300, beyond")])
+def test_a_value_that_is_not_finite_is_named_by_its_column(tmp_path, value, held):
+    x = np.ones((6, 4))
+    x[2, 3] = value
+    np.savez(tmp_path / "d.npz", x=x, y=np.arange(6) % 2)
+    with pytest.raises(DataError, match=r"d\.npz: features contain NaN or inf in 1 samples "
+                       rf"\(first at sample 2\); its feature 3 \(counting from 0\) holds {held}"):
+        load_npz(path=tmp_path / "d.npz")
