@@ -99,12 +99,36 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
                 )
     for part in ("hydra_logging", "job_logging"):
         problems += _logging_problems(nodes.get(part), f"hydra.{part}")
+    problems += _code_loading_env(hydra)
     problems += unresolvable_settings(config)
     problems += blank_folder_settings(config)
     if problems:
         from mia_defense.composition_errors import HydraConfigError
 
         raise HydraConfigError("hydra config: " + "; ".join(problems))
+
+
+# Environment variables that make a process load code from a file they name (a shared
+# library, a Python module or start-up file, a shell's start-up file): set by
+# ``hydra.job.env_set`` for the job, they reach its subprocesses (a sweep's joblib workers).
+_CODE_LOADING_ENV = frozenset({
+    "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "DYLD_LIBRARY_PATH",
+    "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONUSERBASE", "PYTHONWARNINGS",
+    "PYTHONBREAKPOINT", "PYTHONEXECUTABLE", "BASH_ENV", "ENV", "PERL5OPT", "NODE_OPTIONS",
+})  # fmt: skip
+
+
+def _code_loading_env(hydra: DictConfig) -> list[str]:
+    """A problem line for each variable of `_CODE_LOADING_ENV` that ``hydra.job.env_set``
+    sets (``+hydra.job.env_set.LD_PRELOAD=/x.so``, from the command line or a config file
+    of someone else's: Hydra set it without a word)."""
+    job = hydra._get_node("job") if "job" in hydra else None
+    env = job._get_node("env_set") if isinstance(job, DictConfig) and "env_set" in job else None
+    if not isinstance(env, DictConfig):
+        return []
+    return [f"hydra.job.env_set.{name}: makes the job's processes load code from the file it "
+            "names; set it in the shell that starts the run, where it is seen, not in a "
+            "config" for name in map(str, env) if name.upper() in _CODE_LOADING_ENV]  # fmt: skip
 
 
 # What Hydra sets only as a job starts (its folder), and as each job of a sweep starts.

@@ -143,3 +143,14 @@ def test_a_target_that_runs_code_or_commands_is_refused(override, make_cfg):
         check_config(make_cfg("model=custom", override, "+model.source_code='print(1)'"))
     assert not any(map(target_is_forbidden, ("torch.nn.Linear", "torch.optim.AdamW",
                                               "sklearn.linear_model.LogisticRegression")))
+
+
+def test_an_environment_variable_that_loads_code_is_refused_in_hydra_job_env_set():
+    # was set for the job without a word (a sweep's joblib workers then load the file)
+    refused = composition_refused(["+hydra.job.env_set.LD_PRELOAD=/tmp/x.so",
+                                   "+hydra.job.env_set.OMP_NUM_THREADS=1"])  # fmt: skip
+    assert isinstance(refused, ConfigError)
+    assert str(refused) == (
+        "ConfigError: hydra config: hydra.job.env_set.LD_PRELOAD: makes the job's processes "
+        "load code from the file it names; set it in the shell that starts the run, where it "
+        "is seen, not in a config")
