@@ -14,6 +14,7 @@ from mia_defense.metrics.roc import read_far_below, tied_fprs, unresolved_fprs
 from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
 from mia_defense.report.checks._values import _counts, _numbers, one_line, strongest_attack
 from mia_defense.report.checks.attack_results import _sliced_count
+from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.report.checks.privacy import epsilon_doubt
 from mia_defense.report.checks.provenance import _test_size, other_confidence
 from mia_defense.report.checks.ranking import _release_accuracies, _release_name
@@ -127,6 +128,37 @@ def _uncounted_note(payload: Mapping[str, Any], match: re.Match[str], fpr: float
     )
 
 
+def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run of mia-train (`_writer_mark`; no ``source``: mia-attack's record
+    carries what the run it attacked said) whose results.json lacks a field mia-train writes
+    on every run and a caveat is drawn from: ``utility.test_accuracy_models_at_chance`` (with
+    a test set; `models_at_chance_note`), ``data_duplicates`` (`duplicates_note`) and, beside
+    a finite ε, ``privacy.epsilon_refuted`` (the claim held to the attacks' measured bound).
+    Deleted, the caveat went without a word (3 of 8 models at chance, train.lr=0.2), or a
+    refuted ε read as a sound one. Runs written before a field was recorded (2026-12-01 to
+    12-04) get it too: what the field tells cannot be checked there either."""
+    if _writer_mark(payload) is None or "source" in payload:
+        return None
+    utility, privacy = payload.get("utility"), payload.get("privacy")
+    size = _test_size(payload)
+    epsilon = privacy.get("epsilon") if isinstance(privacy, Mapping) else None
+    missing = [
+        f"{field} (whether {what})" for field, what, due in (
+            ("utility.test_accuracy_models_at_chance", "some of its models are at chance",
+             isinstance(utility, Mapping) and "test_accuracy_models_at_chance" not in utility
+             and _counts(size) and size > 0),
+            ("data_duplicates", "its data held copies of the samples it used",
+             "data_duplicates" not in payload),
+            ("privacy.epsilon_refuted", "a measured bound refutes its ε",
+             _numbers(epsilon) and "epsilon_refuted" not in privacy),
+        ) if due
+    ]  # fmt: skip
+    if not missing:
+        return None
+    return (f"results.json records no {'; no '.join(missing)}: deleted, or written before runs "
+            "recorded it, and with it the caveat it gives; rerun it to know")
+
+
 def _epsilon_text(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, int | float) else one_line(repr(value), limit=40)
 
@@ -199,6 +231,7 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
         duplicates_note(payload),
         randomized_release_note(*_randomized_release(payload)),
         _labels_unattacked(payload),
+        _unrecorded_note(payload),
     )
     notes += [note for note in found if note is not None]
     notes += weak_attacker_notes(payload)
