@@ -133,6 +133,11 @@ def _warn_meaningless_epsilon(report: Mapping[str, Any]) -> None:
     )
 
 
+# The layers `fix_for_dp` (defense.dp.auto_fix) replaces: BatchNorm, and those Opacus fixes.
+_AUTO_FIXED = (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm,
+               nn.RNNBase, nn.MultiheadAttention)  # fmt: skip
+
+
 def refuse_unsupported(model: nn.Module, *, key: str = "defense.dp") -> None:
     """Raise `UnsupportedModelError` listing every layer Opacus cannot train, and the fix.
 
@@ -144,11 +149,14 @@ def refuse_unsupported(model: nn.Module, *, key: str = "defense.dp") -> None:
     if not problems:
         return
     listing = "\n".join(f"  - {p}" for p in problems)
+    # (auto_fix was advised for float16 parameters too, which it leaves as they were)
+    fix = (f"set {key}.auto_fix=true to replace the layers (BatchNorm -> GroupNorm, "
+           "mia_defense.models.fix_for_dp), or use a model without them "
+           "(model=mlp, cnn and resnet use GroupNorm)."
+           if any(isinstance(m, _AUTO_FIXED) for m in model.modules())
+           else "change the model itself, as each line says")  # fmt: skip
     raise UnsupportedModelError(
-        f"{key}: Opacus cannot train this model with DP-SGD:\n{listing}\n"
-        f"Fix: set {key}.auto_fix=true to replace the layers (BatchNorm -> GroupNorm, "
-        "mia_defense.models.fix_for_dp), or use a model without them "
-        "(model=mlp, cnn and resnet use GroupNorm)."
+        f"{key}: Opacus cannot train this model with DP-SGD:\n{listing}\nFix: {fix}"
     )
 
 
