@@ -105,7 +105,10 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
     if problems:
         from mia_defense.composition_errors import HydraConfigError
 
-        raise HydraConfigError("hydra config: " + "; ".join(problems))
+        # ("hydra config: " for Hydra's own keys: an override's own interpolation, blamed
+        # by `_blame_the_override`, was refused as "hydra config: train.lr='${train.lr}'")
+        start = "hydra config: " if any(p.startswith("hydra") for p in problems) else ""
+        raise HydraConfigError(start + "; ".join(problems))
 
 
 # Environment variables that make a process load code from a file they name (a shared
@@ -256,9 +259,11 @@ def _blame_the_override(config: DictConfig, problems: list[str]) -> list[str]:
                 job["_mia_override_text"]
             except OmegaConfBaseException as exc:
                 said = " ".join(str(exc).split("\n", 1)[0].split())
+                what = ("one that does not name itself, nor a key that names it back" if
+                        "Recursive interpolation" in said else "an environment variable "
+                        "that is set, a key that exists")  # fmt: skip
                 blamed.append(f"{key}={value!r}: cannot be resolved ({said}); give a value "
-                              "that resolves (an environment variable that is set, a key that "
-                              "exists) or leave it at its default")  # fmt: skip
+                              f"that resolves ({what}) or leave it at its default")
             finally:
                 del job["_mia_override_text"]
     if not blamed:

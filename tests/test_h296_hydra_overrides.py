@@ -154,3 +154,17 @@ def test_an_environment_variable_that_loads_code_is_refused_in_hydra_job_env_set
         "ConfigError: hydra config: hydra.job.env_set.LD_PRELOAD: makes the job's processes "
         "load code from the file it names; set it in the shell that starts the run, where it "
         "is seen, not in a config")
+
+
+def test_an_override_naming_itself_is_refused_as_the_users_key_not_hydras():
+    # was "ConfigError: hydra config: train.lr='${train.lr}': ... (an environment variable
+    # that is set, a key that exists)": train.lr is no key of Hydra's, and it exists
+    from mia_defense.hydra_guard import refuse_code_in_hydra
+    from tests.test_hostile_numbers_paths import _with_override
+
+    with pytest.raises(ConfigError) as refused:
+        refuse_code_in_hydra(_with_override("RUN", "train.lr", "${train.lr}"))
+    assert str(refused.value) == (
+        "ConfigError: train.lr='${train.lr}': cannot be resolved (Recursive interpolation "
+        "detected); give a value that resolves (one that does not name itself, nor a key that "
+        "names it back) or leave it at its default")

@@ -103,8 +103,10 @@ def test_an_unresolvable_override_is_named_not_the_override_dirname_built_from_i
     problems = unresolvable_settings(_with_override(mode, "train.epochs", value))
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"train.epochs={value!r}: cannot be resolved (")
-    assert problems[0].endswith("give a value that resolves (an environment variable that is "
-                                "set, a key that exists) or leave it at its default")
+    what = ("one that does not name itself, nor a key that names it back" if "train" in value
+            else "an environment variable that is set, a key that exists")  # fmt: skip
+    assert problems[0].endswith(f"give a value that resolves ({what}) or leave it at its "
+                                "default")
 
 
 def test_a_resolvable_interpolation_in_an_override_passes():
