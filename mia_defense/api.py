@@ -201,6 +201,7 @@ def make_plan(
             test_size=test_size, seed=seed,
         )  # fmt: skip
         warn_duplicates(dataset, plan)  # as mia-train does: copies across membership hide leaks
+        _refuse_memberless(plan, features)
         # as mia-train does for a user's dataset: models trained on 0..255 or 50000 learn poorly
         given = x if isinstance(x, np.ndarray) and x.dtype == np.uint8 else features
         warn_unscaled_features(given, source=dataset.description,
@@ -213,6 +214,24 @@ def make_plan(
             f"({' '.join(str(exc).split())[:100]}); give fewer rows of x and y"
         ) from None
     return plan
+
+
+def _refuse_memberless(plan: MembershipPlan, x: np.ndarray) -> None:
+    """A `ConfigError` for a plan with a model of no member, as mia-train refuses it: x of
+    2 distinct rows gave 4 of 16 models none (copies train the same models), and the plan
+    was returned for the user to train a model on nothing."""
+    members = plan.masks.sum(axis=1)
+    if members.min():
+        return
+    unique = len(np.unique(plan.leaders(x)))
+    why = (f"the population's {plan.population_size} records are exact copies of {unique} "
+           "distinct one(s) (the same features) and copies are members of the same models: "
+           "deduplicate x, or raise population_size where x holds more distinct rows"
+           if unique < plan.population_size else
+           f"the draw of {plan.population_size} records left it none: raise population_size, "
+           "or give more rows of x")
+    raise ConfigError(f"make_plan: num_models={plan.num_models}: model "
+                      f"{int(np.argmin(members))} of the plan has no member, as {why}")
 
 
 def observed_settings(obs: Observations, is_canary: Any = None) -> dict[str, Any]:

@@ -31,3 +31,16 @@ def test_hand_made_masks_that_split_exact_copies_are_refused() -> None:
     with pytest.raises(ConfigError, match=r"observe_models: plan\.masks: 1 of the 40 records "
                        rf"\(first: column {twin}, row \d+ of x\) are exact copies"):  # fmt: skip
         api.observe_models(models, x, y, replace(plan, masks=masks))
+
+
+@pytest.mark.parametrize(("distinct", "why"), [(2, "exact copies of 2 distinct one"),
+                                               (None, "the draw of 3 records left it none")])
+def test_a_plan_with_a_model_of_no_member_is_refused(distinct, why) -> None:
+    """x of 2 distinct rows gave 4 of 16 models no member (copies train the same models),
+    which mia-train refuses; make_plan returned the plan."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 5)) if distinct is None else np.repeat(rng.normal(size=(2, 5)),
+                                                                   150, axis=0)
+    with pytest.raises(ConfigError, match=rf"make_plan: num_models=16: model \d+ of the plan "
+                       rf"has no member, as .*{why}"):  # fmt: skip
+        api.make_plan(x, np.arange(len(x)) % 2, num_models=16)
