@@ -58,13 +58,23 @@ def _calls_difference(a: nn.Module, b: nn.Module) -> str | None:
             mine, theirs = getattr(ma, hooks, {}), getattr(mb, hooks, {})
             flags = f"{hooks}_with_kwargs"
             if len(mine) != len(theirs) or not all(
-                _equal(x, y) for x, y in zip(mine.values(), theirs.values(), strict=True)
+                _same_hook(x, y, ma, mb)
+                for x, y in zip(mine.values(), theirs.values(), strict=True)
             ) or ([k in getattr(ma, flags, {}) for k in mine]
                   != [k in getattr(mb, flags, {}) for k in theirs]):  # fmt: skip
                 return f"has other forward hooks (on {_where(name)})"
         if not _equal(vars(ma).get("forward"), vars(mb).get("forward")):
             return f"has a forward of its own (on {_where(name)})"
     return None
+
+
+def _same_hook(x: object, y: object, a: nn.Module, b: nn.Module) -> bool:
+    """Whether hooks ``x`` of layer ``a`` and ``y`` of ``b`` are the same: equal, or one
+    method bound to each layer itself, as its ``forward`` is (nn.LazyLinear's; every lazy
+    model was said to have 'other forward hooks' than models[0])."""
+    if getattr(x, "__self__", None) is a and getattr(y, "__self__", None) is b:
+        return getattr(x, "__func__", x) is getattr(y, "__func__", y)
+    return _equal(x, y)
 
 
 def _state_difference(a: nn.Module, b: nn.Module) -> str | None:
