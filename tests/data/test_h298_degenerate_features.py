@@ -52,3 +52,20 @@ def test_a_value_that_is_not_finite_is_named_by_its_column(tmp_path, value, held
     with pytest.raises(DataError, match=r"d\.npz: features contain NaN or inf in 1 samples "
                        rf"\(first at sample 2\); its feature 3 \(counting from 0\) holds {held}"):
         load_npz(path=tmp_path / "d.npz")
+
+
+def test_a_test_set_of_copies_of_population_records_is_said(caplog):
+    """Every row twice and plan.test_size=60 of 100 rows: the fresh rows ran short and 28 test
+    records copied population records (half of the models trained on each): the test accuracy
+    was overstated, and the warning said the plan kept such copies out of the test set."""
+    from mia_defense.data import Dataset
+    from mia_defense.pipeline.data import warn_duplicates
+    from mia_defense.plan import make_plan
+
+    x = np.repeat(np.random.default_rng(0).normal(size=(50, 3)).astype(np.float32), 2, axis=0)
+    data = Dataset(x=x, y=np.arange(100) % 2, num_classes=2, name="d")
+    for test_size, said in ((10, False), (60, True)):
+        caplog.clear()
+        warn_duplicates(data, make_plan(data, num_models=2, population_size=40,
+                                        test_size=test_size, seed=0))
+        assert ("test records copy a population record" in caplog.text) is said
