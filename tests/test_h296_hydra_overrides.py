@@ -168,3 +168,32 @@ def test_an_override_naming_itself_is_refused_as_the_users_key_not_hydras():
         "ConfigError: train.lr='${train.lr}': cannot be resolved (Recursive interpolation "
         "detected); give a value that resolves (one that does not name itself, nor a key that "
         "names it back) or leave it at its default")
+
+
+@pytest.mark.parametrize(("mode", "given", "said"), [
+    # -m (or hydra.mode=MULTIRUN) with hydra.run.dir=out wrote into multirun/DATE/TIME
+    ("MULTIRUN", ["hydra.run.dir=out"], "hydra.run.dir=out: the folder of a single run, "
+     "unused by a sweep (-m, or hydra.mode=MULTIRUN, which -m sets): its runs would go into "
+     "hydra.sweep.dir (multirun/DATE/TIME), not there; nothing was run. Write "
+     "hydra.sweep.dir=out for the sweep's folder, or leave -m out for one run"),
+    # a run with hydra.sweep.dir=out wrote into outputs/DATE/TIME
+    ("RUN", ["hydra.sweep.dir=out"], "hydra.sweep.dir=out: a sweep's folder, unused by a "
+     "single run (no -m): the run would go into hydra.run.dir (outputs/DATE/TIME), not "
+     "there; nothing was run. Write hydra.run.dir=out for the run's folder, or add -m for a "
+     "sweep"),
+    ("MULTIRUN", ["hydra.run.dir=out", "hydra.sweep.dir=s"], None),  # (both: a script's)
+    ("RUN", ["hydra.run.dir=out", "hydra.sweep.dir=s"], None),
+])  # fmt: skip
+def test_the_other_modes_folder_alone_is_refused(mode, given, said, caplog):
+    from omegaconf import OmegaConf
+
+    from mia_defense.cli.sweep_checks import refuse_other_modes_folder
+
+    config = OmegaConf.create({"hydra": {"mode": mode, "overrides": {
+        "hydra": [*given, *(["hydra.mode=MULTIRUN"] if mode == "MULTIRUN" else [])]}}})
+    if said is None:
+        refuse_other_modes_folder(config)
+        return
+    with pytest.raises(SystemExit) as stopped:
+        refuse_other_modes_folder(config)
+    assert stopped.value.code == 2 and caplog.messages[-1] == f"ConfigError: {said}"

@@ -33,6 +33,7 @@ __all__ = [
     "refuse_intervals_out_of_range",
     "refuse_number_in_two_forms",
     "refuse_one_folder_for_all",
+    "refuse_other_modes_folder",
     "refuse_repeated_defenses",
     "refuse_repeated_sweep_keys",
     "refuse_reversed_search_ranges",
@@ -1097,6 +1098,35 @@ def refuse_sweep_settings_in_a_run(config: DictConfig) -> None:
                     "values; nothing was run. Add -m (mia-train -m ...) to run the sweep, or "
                     "leave %s out", "; ".join(shown),
                     "it" if len(shown) == 1 else "them")  # fmt: skip
+
+
+def refuse_other_modes_folder(config: DictConfig) -> None:
+    """Refuse a sweep given ``hydra.run.dir`` on the command line and no ``hydra.sweep.dir``,
+    or a single run given ``hydra.sweep.dir`` (or ``hydra.sweep.subdir``) and no
+    ``hydra.run.dir``: Hydra uses the other mode's folder, so ``mia-train -m ...
+    hydra.run.dir=out`` (or ``hydra.mode=MULTIRUN``) wrote into multirun/DATE/TIME, and a
+    run with ``hydra.sweep.dir=out`` into outputs/DATE/TIME, without a word. Both folders
+    given (a script that passes both whatever the mode) pass."""
+    given = {str(text).lstrip("+").partition("=")[0]: str(text)
+             for text in config.hydra.overrides.get("hydra") or []}  # fmt: skip
+    sweep = str(getattr(config.hydra.mode, "name", config.hydra.mode)) == "MULTIRUN"
+    own, other = (("hydra.sweep.dir",), ("hydra.run.dir",)) if sweep else (
+        ("hydra.run.dir",), ("hydra.sweep.dir", "hydra.sweep.subdir"))  # fmt: skip
+    found = next((given[key] for key in other if key in given), None)
+    if found is None or any(key in given for key in own):
+        return
+    value = found.partition("=")[2]
+    if sweep:
+        end_refused(log, "%s: the folder of a single run, unused by a sweep (-m, or "
+                    "hydra.mode=MULTIRUN, which -m sets): its runs would go into "
+                    "hydra.sweep.dir (multirun/DATE/TIME), not there; nothing was run. Write "
+                    "hydra.sweep.dir=%s for the sweep's folder, or leave -m out for one run",
+                    found, value)  # fmt: skip
+    else:
+        end_refused(log, "%s: a sweep's folder, unused by a single run (no -m): the run would "
+                    "go into hydra.run.dir (outputs/DATE/TIME), not there; nothing was run. "
+                    "Write hydra.run.dir=%s for the run's folder, or add -m for a sweep", found,
+                    value if found.partition("=")[0].endswith(".dir") else "...")  # fmt: skip
 
 
 def refuse_shared_run_dirs(config: DictConfig) -> None:

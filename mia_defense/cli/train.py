@@ -90,6 +90,7 @@ from mia_defense.cli.sweep_checks import (
     refuse_intervals_out_of_range,
     refuse_number_in_two_forms,
     refuse_one_folder_for_all,
+    refuse_other_modes_folder,
     refuse_repeated_defenses,
     refuse_repeated_sweep_keys,
     refuse_reversed_search_ranges,
@@ -261,6 +262,7 @@ class RunDirCheck(Callback):
 
     def _check_run(self, config: DictConfig) -> None:
         refuse_sweep_settings_in_a_run(config)
+        refuse_other_modes_folder(config)
         refuse_stacked_release(config)
         with claim_timestamped_dir(config, "hydra.run.dir") as claimed:
             refuse_parent_of_unmade(str(config.hydra.run.dir), key="hydra.run.dir")
@@ -306,6 +308,7 @@ class RunDirCheck(Callback):
         refuse_number_in_two_forms(config)
         refuse_unselected_settings(config)
         refuse_one_folder_for_all(config)
+        refuse_other_modes_folder(config)
         with claim_timestamped_dir(config, "hydra.sweep.dir") as claimed:
             refuse_parent_of_unmade(str(config.hydra.sweep.dir), key="hydra.sweep.dir")
             refuse_other_kind(config.hydra.sweep.dir, key="hydra.sweep.dir", held="results.json",
