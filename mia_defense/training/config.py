@@ -102,8 +102,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         # Machine checks (CUDA, cores) are mia_defense.config.check_config's.
-        problems = check_values(TRAIN, asdict(self), prefix="train")
-        if problems:
+        if problems := check_values(TRAIN, asdict(self), prefix="train"):
             raise ConfigError("\n".join(problems))
         check_optimizer(self)
 
@@ -153,8 +152,7 @@ def check_optimizer(config: TrainConfig) -> None:
     [0.9, 2.0]``, a ``weight_decay`` of 10**400 when stepping) stop the run before any data
     is loaded, as a `ConfigError` naming ``train.optimizer``."""
     cls = optimizer_class(config.optimizer)  # (a bad _target_ first)
-    runaway = _runaway_options(optimizer_options(config.optimizer))
-    if runaway:
+    if runaway := _runaway_options(optimizer_options(config.optimizer)):
         raise ConfigError(runaway)
     dummy = torch.zeros(1, requires_grad=True)
     try:
@@ -183,9 +181,9 @@ _BELOW_ONE = {
 
 
 def _runaway_options(options: dict[str, Any]) -> str | None:
-    """The problem of a ``train.optimizer`` momentum or dampening of 1 or more, or of
-    ``maximize: true`` (gradient ascent: the models trained to be wrong, a whole run for no
-    verdict), or ``None``."""
+    """The problem of a ``train.optimizer`` momentum or dampening of 1 or more, of ``maximize:
+    true`` (gradient ascent: the models trained to be wrong, a whole run for no verdict), of
+    an lr or weight_decay train.lr's or .weight_decay's rule refuses (lr: 0 or inf), or None."""
     if options.get("maximize") is True:
         return ("train.optimizer.maximize=true: the optimiser would ascend the loss, training "
                 "every model to be wrong; drop it")
@@ -193,7 +191,8 @@ def _runaway_options(options: dict[str, Any]) -> str | None:
         value = options.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= 1:
             return f"train.optimizer.{key}={value!r}: must be below 1 ({why})"
-    return None
+    rates = {key: value for key, value in options.items() if key in ("lr", "weight_decay")}
+    return next(iter(check_values(TRAIN, rates, prefix="train.optimizer")), None)
 
 
 def resolve_device(name: str) -> torch.device:

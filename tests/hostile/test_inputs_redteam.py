@@ -187,8 +187,8 @@ def test_an_attack_that_fails_on_the_real_observations_is_named():
          r"its settings \(Invalid beta parameter at index 1: 2.0\)"),
         ("{_target_: torch.optim.AdamW, betas: 0.9}", r"train.optimizer: AdamW refused its "
          r"settings .*betas: 0.9"),
-        ("{_target_: torch.optim.SGD, lr: abc}", r"train.optimizer: SGD refused its settings "
-         r".*lr: 'abc'"),
+        ("{_target_: torch.optim.SGD, lr: abc}", r"train.optimizer.lr='abc': must be a "
+         r"finite number > 0"),
         ("{_target_: torch.optim.AdamW, betas: [0.9, ${oops}]}", r"train.optimizer: cannot "
          r"resolve its value \(Interpolation key 'oops' not found\)"),
     ],

@@ -20,7 +20,7 @@ def test_a_float_key_refuses_an_integer_too_large_for_a_float(make_cfg, key):
 
 
 def test_an_optimizer_setting_torch_reads_only_when_stepping_is_refused(make_cfg):
-    cfg = make_cfg(f"train.optimizer={{_target_: torch.optim.AdamW, weight_decay: {HUGE}}}")
+    cfg = make_cfg(f"train.optimizer={{_target_: torch.optim.AdamW, eps: {HUGE}}}")
     with pytest.raises(ConfigError, match=r"train.optimizer: AdamW refused its settings"):
         check_config(cfg)
 
