@@ -25,6 +25,7 @@ from mia_defense.budget import available_memory
 from mia_defense.errors import DataError
 
 __all__ = [
+    "FOLDER_GONE",
     "LFS_POINTER",
     "MAX_JSON_DEPTH",
     "RUN_FOLDER_SETTING",
@@ -153,6 +154,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
+# What `require_held`'s refusal says of the folder (a sweep's end names such points apart).
+FOLDER_GONE = "the run folder was removed or moved while this run was writing it"
 # The folders this process holds by a lock file (`held_folder`): (absolute path, lock file's
 # name, its open descriptor), checked by `require_held` before each write into them.
 _HELD: list[tuple[str, str, int]] = []
@@ -190,10 +193,10 @@ def require_held(path: Path) -> None:
             same = False
         if not same:
             raise DataError(
-                f"{folder}: the run folder was removed or moved while this run was writing it "
-                f"(its {lock} is gone, or is another run's), so {path} was not written: "
-                "nothing more of this run goes there. Run the same command again to run it "
-                "anew (a folder moved away keeps what the run had saved)"
+                f"{folder}: {FOLDER_GONE} (its {lock} is gone, or is another run's), so "
+                f"{path} was not written: nothing more of this run goes there. Run the same "
+                "command again to run it anew (a folder moved away keeps what the run had "
+                "saved: move it back, or run in it, to resume the run)"
             )
 
 

@@ -92,11 +92,22 @@ class HeldLog:
 def _emit(handler: logging.FileHandler, emit: Callable[[logging.LogRecord], None],
           record: logging.LogRecord) -> None:
     """``emit(record)`` of a guarded log file (`guard_log_files`), whose failure to open the
-    file (its run folder moved or removed while the run wrote it, ``delay``: opened at its
-    first line) raised out of the logging call, a traceback after the run's own error line:
-    said by its ``handleError`` instead, as a failure to write it is."""
+    file (``delay``: opened at its first line) raised out of the logging call, a traceback
+    after the run's own error line: said by its ``handleError`` instead, as a failure to
+    write it is; where its folder is gone (the run's folder moved or removed while the run
+    wrote it: the run's own error says so), in one line, the file taken off, and the tool's
+    end does not advise another log file."""
     try:
         emit(record)
+    except FileNotFoundError:
+        if os.path.isdir(os.path.dirname(handler.baseFilename)):
+            handler.handleError(record)
+            return
+        logging.getLogger().removeHandler(handler)
+        with contextlib.suppress(Exception):
+            print(f"{handler.baseFilename}: its folder is gone (moved or removed while the run "
+                  "wrote it), so its log lines go to the console only from here on",
+                  file=sys.stderr)  # fmt: skip
     except OSError:
         handler.handleError(record)
 

@@ -403,7 +403,10 @@ class SweepSummary(Callback):
         unrecorded = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
                       if (run_dir, said) not in failed
                       and _failed_unrecorded(run_dir, said, started)]  # fmt: skip
-        refusals = [point for point in _SWEEP_FAILED if point not in failed + unrecorded]
+        from mia_defense.files import FOLDER_GONE
+
+        gone = [point for point in _SWEEP_FAILED if FOLDER_GONE in point[1]]
+        refusals = [point for point in _SWEEP_FAILED if point not in failed + unrecorded + gone]
         if refusals:
             print_refused(refusals, nothing="nothing was run there",
                           fix="fix the value and run the same command again")
@@ -424,6 +427,12 @@ class SweepSummary(Callback):
                          "could not record it (results.json still says running: its disk is "
                          "full, most likely; the models they saved are kept: free disk space "
                          "and run the same command again to resume them)", unrecorded)
+        if gone:  # (refused "nothing was run there; fix the value", though they had run)
+            print_points(f"{len(gone)} run(s) of this sweep stopped because their folder was "
+                         "moved or removed while they ran (a folder moved keeps what the run "
+                         "had saved, its results.json saying interrupted: move it back and run "
+                         "the same command again to resume it, or run the same command again "
+                         "to run it anew)", gone)  # fmt: skip
         if _SWEEP_DIVERGED:
             print(f"\n{len(_SWEEP_DIVERGED)} run(s) of this sweep diverged (no privacy "
                   "verdict; the reason is in each results.json):")

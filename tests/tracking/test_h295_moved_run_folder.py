@@ -52,5 +52,25 @@ def test_a_log_file_in_a_folder_gone_is_said_in_one_line(tmp_path, capsys):
         logging.getLogger("mia_defense.test").error("the run's own error")  # no traceback
     finally:
         root.removeHandler(handler)
-    assert failed == [str(folder / "train.log")] and handler not in root.handlers
-    assert "cannot write the log file" in capsys.readouterr().err
+    assert failed == [] and handler not in root.handlers  # (no other log file to advise)
+    assert capsys.readouterr().err == (f"{folder / 'train.log'}: its folder is gone (moved or "
+                                       "removed while the run wrote it), so its log lines go "
+                                       "to the console only from here on\n")
+
+
+def test_a_sweep_names_its_points_whose_folder_moved_apart(tmp_path, sweep_end, capsys):
+    # they were listed as refused, "nothing was run there; fix the value and run the same
+    # command again", though they had run and had nothing to fix
+    from mia_defense.files import FOLDER_GONE
+
+    gone, bad = tmp_path / "train.lr=0.1", tmp_path / "train.lr=-1"
+    said = f"DataError: {gone}: {FOLDER_GONE} (its .lock is gone, or is another run's), ..."
+    sweep_end.end(tmp_path, task=["train.lr=0.1,-1"], runs=[gone, bad],
+                  failed=[(gone, said), (bad, "ConfigError: train.lr=-1: must be > 0")])
+    out = capsys.readouterr().out
+    assert ("1 run(s) of this sweep stopped because their folder was moved or removed while "
+            "they ran (a folder moved keeps what the run had saved, its results.json saying "
+            f"interrupted: move it back and run the same command again to resume it, or run "
+            f"the same command again to run it anew):\n  {gone}: {said}\n") in out, out
+    assert "1 run(s) of this sweep were refused (nothing was run there; fix the value" in out
+    assert f"{gone}: DataError" not in out.split("stopped because")[0]  # (not among those)
