@@ -37,6 +37,7 @@ from mia_defense.targets import (
     HYDRA_CALLBACKS,
     MAX_DEPTH,
     forbidden_target_problems,
+    is_forbidden,
     target_is_forbidden,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "blank_folder_settings",
     "guard_config_loading",
     "refuse_code_in_hydra",
+    "searchpath_problem",
     "unresolvable_settings",
 ]
 
@@ -494,10 +496,61 @@ def guard_config_loading() -> None:
         _refuse_list_appends(overrides, cfg)
         apply(overrides, cfg)
 
+    from hydra._internal.config_repository import ConfigRepository
+
+    initialize = ConfigRepository.initialize_sources
+
+    @functools.wraps(initialize)
+    def initialize_sources(self: ConfigRepository, config_search_path: Any) -> None:
+        problems = [problem for entry in config_search_path.get_path()
+                    if str(entry.provider).startswith("hydra.searchpath")
+                    and (problem := searchpath_problem(str(entry.path))) is not None]  # fmt: skip
+        if problems:
+            from mia_defense.composition_errors import HydraConfigError
+
+            raise HydraConfigError("; ".join(problems))
+        initialize(self, config_search_path)
+
     load_configuration._mia_guarded = True  # type: ignore[attr-defined]
+    ConfigRepository.initialize_sources = initialize_sources  # type: ignore[method-assign]
     ConfigLoaderImpl.load_configuration = load_configuration  # type: ignore[method-assign]
     ConfigLoaderImpl._load_single_config = load_single_config  # type: ignore[method-assign]
     ConfigLoaderImpl._apply_overrides_to_config = staticmethod(apply_overrides)  # type: ignore[method-assign]
+
+
+def searchpath_problem(path: str) -> str | None:
+    """The problem of an entry of ``hydra.searchpath`` (the command line's or a config
+    file's), or ``None``: a folder that is not there (Hydra went on without its configs,
+    with a UserWarning), a module that cannot be found (a warning and a traceback's lines),
+    or one the ``_target_`` policy refuses, which Hydra imports to read configs from it
+    (``pkg://this`` printed the Zen of Python; a package's ``__main__`` runs its program).
+    A module already imported runs nothing again (``pkg://hydra.conf``)."""
+    import importlib.util
+    import os
+    import sys
+
+    scheme, sep, rest = path.partition("://")
+    if not sep:
+        scheme, rest = "file", path
+    if scheme == "file":
+        return None if os.path.isdir(rest) else (
+            f"hydra.searchpath: {path}: no such folder; Hydra would go on without it (its "
+            "configs not found); give a folder that holds configs, or leave it out")
+    name = rest.strip("/").replace("/", ".")
+    if scheme not in ("pkg", "structured") or name in sys.modules:
+        return None  # (another scheme: Hydra names it)
+    if is_forbidden(name, None):
+        return (f"hydra.searchpath: {path}: Hydra imports {name} to read configs from it, and "
+                "importing a module of the standard library, a package's __main__ or its "
+                "private or test code runs what no config may; name a folder of configs "
+                "(file://DIR) or a package of configs of your own")  # fmt: skip
+    try:
+        found = importlib.util.find_spec(name.split(".")[0]) is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found else (
+        f"hydra.searchpath: {path}: no module {name.split('.')[0]!r} to read configs from; "
+        "give an importable package of configs, or a folder (file://DIR)")
 
 
 def _refuse_list_appends(overrides: Sequence[Any], cfg: DictConfig) -> None:

@@ -197,3 +197,24 @@ def test_the_other_modes_folder_alone_is_refused(mode, given, said, caplog):
     with pytest.raises(SystemExit) as stopped:
         refuse_other_modes_folder(config)
     assert stopped.value.code == 2 and caplog.messages[-1] == f"ConfigError: {said}"
+
+
+def test_a_searchpath_entry_hydra_would_import_or_pass_over_is_refused(tmp_path, monkeypatch):
+    # pkg://this printed the Zen of Python as Hydra imported it (a package's __main__ would
+    # run its program); a missing folder or module was a UserWarning, and the run went on
+    monkeypatch.delitem(sys.modules, "this", raising=False)
+    said = []
+    for entry in ("pkg://this", f"file://{tmp_path}/nothere", "structured://h296_nothere"):
+        refused = composition_refused([f"hydra.searchpath=[{entry}]"])
+        assert isinstance(refused, ConfigError)
+        said.append(str(refused))
+    assert "this" not in sys.modules
+    assert said[0].startswith("ConfigError: hydra.searchpath: pkg://this: Hydra imports this "
+                              "to read configs from it, and importing a module of the "
+                              "standard library, a package's __main__ or its private or test "
+                              "code runs what no config may")
+    assert said[1] == (f"ConfigError: hydra.searchpath: file://{tmp_path}/nothere: no such "
+                       "folder; Hydra would go on without it (its configs not found); give a "
+                       "folder that holds configs, or leave it out")
+    assert said[2].startswith("ConfigError: hydra.searchpath: structured://h296_nothere: no "
+                              "module 'h296_nothere' to read configs from")
