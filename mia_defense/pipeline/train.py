@@ -202,7 +202,8 @@ def saved_chunking(experiment: Experiment, data: TrainingData, run_dir: Path) ->
     except Exception:  # (none, unreadable or no run's: the checks after this say why)
         return experiment
     given = saved if now is None else now  # (the number; null on the other side)
-    if (saved is None) == (now is None) or experiment.train.fit is not None or not any(
+    if (saved is None) == (now is None) or experiment.train.fit is not None or not isinstance(
+            experiment.config.get("train"), Mapping) or not any(
             any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS):
         return experiment
     if not isinstance(given, int) or _null_chunk(experiment, data) != given:

@@ -41,3 +41,20 @@ def test_null_training_alone_is_not_32(make_cfg, tmp_path):
                        r"train\.chunk_size=null"):
         run(make_cfg(*TINY, wide, "train.device=cpu", "train.chunk_size=32"), tmp_path)
     assert not (tmp_path / "checkpoints" / "model_0001.pt").exists()  # nothing trained
+
+
+def test_a_run_built_without_config_is_left_as_it_is(tmp_path, monkeypatch):
+    # the Python API's experiment may hold no config: nothing to rewrite (its fingerprint
+    # stays None), where a train section was made up from nothing
+    import mia_defense.pipeline.train as stage
+    from mia_defense.pipeline.spec import Experiment, PlanConfig
+    from mia_defense.training.config import TrainConfig
+
+    monkeypatch.setattr(stage, "_null_chunk", lambda experiment, data: 32)
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "model_0000.pt").write_bytes(b"x")
+    (tmp_path / "results.json").write_text(json.dumps(
+        {"status": "interrupted", "config": {"train": {"chunk_size": 32}}}))
+    experiment = Experiment(dataset=None, build_model=None, train=TrainConfig(),
+                            plan=PlanConfig(), attacks={})
+    assert stage.saved_chunking(experiment, None, tmp_path) is experiment
