@@ -47,6 +47,9 @@ def _no_sample_rate(payload: dict) -> None:
         (lambda p: (_no_schedule(p), p.update(source={"path": "old"})), None),
         # a run of before 2026-11-30 (or a tool of your own): not held to it
         (lambda p: (_no_schedule(p), p.pop("timings")), None),
+        (lambda p: (_no_schedule(p), p.pop("timings"), p.update(
+            sha256={"checkpoints/model_0000.pt": "0" * 64})),
+         "mia-train's (sha256['checkpoints/model_0000.pt'])"),
     ],
 )  # fmt: skip
 def test_deleted_schedule_refused(tmp_path: Path, change, expected) -> None:

@@ -22,6 +22,7 @@ from mia_defense.report.checks._values import (
     same_figure,
 )
 from mia_defense.report.checks.headline import _writer_mark
+from mia_defense.tracking.artifacts import FIRST_CHECKPOINT
 
 __all__ = ["dp_claim_problem", "dp_schedule_problem", "epsilon_doubt", "flag_problem"]
 
@@ -67,14 +68,15 @@ _SCHEDULE_FIELDS = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delt
 
 def _schedule_deleted(payload: Mapping[str, Any]) -> str | None:
     """Why a finite ε of mia-defense's DP-SGD (``config.defense``'s DPSGD) in a results.json
-    of mia-train (`_writer_mark`; no ``source``: mia-attack carries the privacy block of the
-    run it attacked, of any age) lacks what recomputes it, or ``None``: ``privacy.per_model``
+    of mia-train (`_mark`; no ``source``: mia-attack carries the privacy block of the run it
+    attacked, of any age) lacks what recomputes it, or ``None``: ``privacy.per_model``
     missing or empty, or a field of a model deleted. `_recomputed_problem` takes such a run
     for an older one, and an ε lowered by hand with per_model deleted stood as a guarantee.
-    A file without the mark (a run of before 2026-11-30, a tool of your own, or the mark
+    A file without a mark (a run of before 2026-11-30, a tool of your own, or the marks
     deleted too: nothing signs the record) is not held to it."""
     privacy, config = payload.get("privacy"), payload.get("config")
-    if _writer_mark(payload) is None or "source" in payload or not isinstance(config, Mapping):
+    mark = _mark(payload)
+    if mark is None or "source" in payload or not isinstance(config, Mapping):
         return None
     node = _dp_config(config)
     epsilon = privacy.get("epsilon") if isinstance(privacy, Mapping) else None
@@ -84,17 +86,26 @@ def _schedule_deleted(payload: Mapping[str, Any]) -> str | None:
     models = privacy.get("per_model")
     if not isinstance(models, list) or not models:  # (no list: `dp_claim_problem`)
         return (f"privacy.epsilon is {epsilon:g} without privacy.per_model, but the file is "
-                f"mia-train's ({_writer_mark(payload)}), which writes each model's σ, sample "
+                f"mia-train's ({mark}), which writes each model's σ, sample "
                 "rate, steps and δ beside a DP-SGD ε: deleted after the run, and with it the "
                 "recomputation of the ε")
     for k, model in enumerate(models):
         missing = [f for f in _SCHEDULE_FIELDS if f not in model]
         if missing:
             return (f"privacy.per_model[{k}] has no {missing[0]}, but the file is mia-train's "
-                    f"({_writer_mark(payload)}), which writes {', '.join(_SCHEDULE_FIELDS)} "
+                    f"({mark}), which writes {', '.join(_SCHEDULE_FIELDS)} "
                     "for each model: deleted after the run, and with it the recomputation of "
                     "the ε")
     return None
+
+
+def _mark(payload: Mapping[str, Any]) -> str | None:
+    """What says mia-train (of 2026-11-30 or later, which writes ``per_model``) wrote
+    ``payload``: its `_writer_mark`, or the sha256 of its first checkpoint (recorded since
+    8828287 of 2026-12-02: a file whose timings were deleted too), or ``None``."""
+    record = payload.get("sha256")
+    held = isinstance(record, Mapping) and FIRST_CHECKPOINT in record
+    return _writer_mark(payload) or (f"sha256[{FIRST_CHECKPOINT!r}]" if held else None)
 
 
 def _tolerance(value: float) -> float:
