@@ -608,8 +608,8 @@ def _centred_wide(x: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a column of NaN only: not shifted
         medians = np.nan_to_num(np.nanmedian(sample, axis=0))
-    if x.dtype.kind in "iu" and x.dtype.itemsize == 8:
-        return _minus_exact(x, medians.reshape(shape))
+    if x.dtype.kind in "iu" and x.dtype.itemsize == 8 and max(-int(x.min()), int(x.max())) > 2**53:
+        return _minus_exact(x, medians.reshape(shape))  # (below 2**53 float64 holds them)
     wide = x.astype(np.float64)
     wide -= medians.reshape(shape)
     return wide
