@@ -537,7 +537,8 @@ def as_features(x: np.ndarray, *, source: str, num_samples: int) -> np.ndarray:
         raise DataError(f"{source}: features must be real numbers, got dtype {x.dtype}")
     if x.ndim < 2:
         raise DataError(f"{source}: features must have shape [N, ...], got {x.shape}"
-                        + ("; one feature per sample: save x.reshape(-1, 1)" if x.ndim else ""))
+                        + ("; one feature per sample: save x.reshape(-1, 1)"
+                           if x.ndim and len(x) == num_samples else ""))
     if x.shape[0] != num_samples:
         raise DataError(
             f"{source}: {x.shape[0]} feature rows but {num_samples} labels; they must match"

@@ -42,6 +42,9 @@ def test_one_dimensional_features_say_how_to_save_them(tmp_path):
     with pytest.raises(DataError, match=r"d\.npz: features must have shape \[N, \.\.\.\], got "
                        r"\(40,\); one feature per sample: save x\.reshape\(-1, 1\)"):  # fmt: skip
         load_npz(path=tmp_path / "d.npz")
+    np.savez(tmp_path / "d.npz", x=np.arange(3.0), y=np.arange(40) % 2)  # not one per sample
+    with pytest.raises(DataError, match=r"got \(3,\)$"):
+        load_npz(path=tmp_path / "d.npz")
 
 
 @pytest.mark.parametrize(("value", "held"), [(np.nan, "nan"), (-1e300, r"-1e\+300, beyond")])
