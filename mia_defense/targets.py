@@ -52,6 +52,12 @@ FORBIDDEN_NAMES = (
     "pandas.read_hdf", "pandas.HDFStore", "pandas.io.pytables", "pandas.io.clipboard",
     "dill", "cloudpickle", "pytest", "_pytest", "pip", "setuptools", "IPython",
 )  # fmt: skip
+# The packages of mia_defense a config's _target_ may name (its datasets, models, defenses
+# and releases, attacks, metrics and audits, and the pieces of a user's training function),
+# besides its own Hydra callbacks: the others write files, start processes or read configs
+# (mia_defense.tracking.artifacts.write_json wrote any file a config named: h296).
+_OWN_COMPONENTS = tuple(f"mia_defense.{name}." for name in (
+    "data", "models", "defenses", "attacks", "metrics", "audit", "user_fit"))
 # Parts of a name that mark a package's test code (numpy.testing, torch.testing): helpers
 # that run code or commands, no dataset or model.
 _TEST_PARTS = frozenset({"testing", "tests", "test", "conftest"})
@@ -75,11 +81,15 @@ def is_forbidden(name: str, target: Any) -> bool:
     module = getattr(target, "__module__", None)
     if isinstance(module, str):
         names.append(f"{module}.{getattr(target, '__qualname__', '')}")
+    if name in HYDRA_CALLBACKS.values():
+        return False
     if _private_or_test(name):
         return True
     for dotted in names:
         if dotted.split(".")[0] in FORBIDDEN_MODULES or "__main__" in dotted.split("."):
             return True  # (a package's __main__ runs its program as it is imported)
+        if dotted.startswith("mia_defense.") and not f"{dotted}.".startswith(_OWN_COMPONENTS):
+            return True
         if any(dotted == n or dotted.startswith(f"{n}.") for n in FORBIDDEN_NAMES):
             return True
     return target is not None and _is_forbidden_object(target, names)
@@ -194,10 +204,11 @@ def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]
                 problems.append(
                     f"{full}={value!r}: not a dataset, model, defense, release, attack or "
                     "optimiser; a _target_ may not name the standard library, Hydra's "
-                    "instantiation, a file, hub or process function of torch or numpy, or "
-                    "an installed package's private or test code (it would run when the run "
-                    "builds it). Point it at a class or function of mia_defense, torch or "
-                    "your own module"
+                    "instantiation, a file, hub or process function of torch or numpy, "
+                    "an installed package's private or test code, or a part of mia_defense "
+                    "other than its data, models, defenses, attacks, metrics and audit (it "
+                    "would run when the run builds it). Point it at a class or function of "
+                    "mia_defense, torch or your own module"
                 )
         elif depth < MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)
             problems += forbidden_target_problems(value, full, depth + 1)

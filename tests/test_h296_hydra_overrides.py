@@ -132,14 +132,16 @@ def test_config_files_of_ones_own_that_the_packaged_ones_shadow_are_refused(tmp_
     "model._target_=sklearn.utils._testing.assert_run_python_script_without_output",
     "model._target_=numpy.distutils.exec_command.exec_command",  # a shell command
     "model._target_=numpy.ctypeslib.load_library",  # a shared library's code
+    "model._target_=mia_defense.tracking.artifacts.write_json",  # wrote any file named
 ])  # fmt: skip
 def test_a_target_that_runs_code_or_commands_is_refused(override, make_cfg):
     from mia_defense.config import check_config
     from mia_defense.targets import target_is_forbidden
 
     with pytest.raises(ConfigError, match=f"{override.replace('=', '=.')}.: not a dataset, "
-                       "model, defense, release, attack or optimiser; .* or an installed "
-                       "package's private or test code"):  # fmt: skip
+                       "model, defense, release, attack or optimiser; .* an installed "
+                       "package's private or test code, or a part of mia_defense other than "
+                       "its data, models, defenses, attacks, metrics and audit"):  # fmt: skip
         check_config(make_cfg("model=custom", override, "+model.source_code='print(1)'"))
     assert not any(map(target_is_forbidden, ("torch.nn.Linear", "torch.optim.AdamW",
                                               "sklearn.linear_model.LogisticRegression")))
