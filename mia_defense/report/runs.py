@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mia_defense.attacks.base import DEFAULT_ACCESS
 from mia_defense.errors import DataError
 from mia_defense.files import lfs_pointer_at, npz_member_shape, require_regular_file
 from mia_defense.metrics.roc import top_tied_nonmembers
@@ -379,7 +380,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         loaded.not_ranked(record, unranked)
         return
     loaded.runs.append(record)
-    for caveat in caveats(_with_scored_ties(run_dir, payload, scores)):
+    for caveat in caveats(_with_inverted(_with_scored_ties(run_dir, payload, scores), scores)):
         loaded.caveat(record, caveat)
     return None
 
@@ -504,6 +505,48 @@ def _with_scored_ties(
         return payload
     counted = {**payload["attacks"][name], "nonmember_top_ties": scored[1]}
     return {**payload, "attacks": {**payload["attacks"], name: counted}}
+
+
+def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mapping[str, Any]:
+    """``payload`` for its caveats: where its privacy block records no ``attacks_inverted``
+    (runs written before 6bcc83e of 2026-12-03, or the field deleted: an attack of one's own
+    of the wrong sign, AUC 0.380 beside the others' 0.567, lost the caveat that the leak is
+    understated), the run's own rule (`mia_defense.pipeline.evaluate.inverted_attacks`) on
+    its attacks' recorded AUCs, intervals and access, over the members and non-members of
+    its strongest attack's scores (``scores``: each attack's are of the same records). Asked
+    only where an attack's AUC is below 0.5 (the rule's module costs 0.3 s to import)."""
+    privacy, attacks = payload.get("privacy"), payload.get("attacks")
+    found = scores.found if scores is not None else None
+    if (found is None or not isinstance(privacy, Mapping) or "attacks_inverted" in privacy
+            or not isinstance(attacks, Mapping)):  # fmt: skip
+        return payload
+    figures = {name: m for name, m in attacks.items()
+               if isinstance(m, Mapping) and _finite(m.get("auc"))}  # fmt: skip
+    if not any(m["auc"] < 0.5 for m in figures.values()):
+        return payload
+    from types import SimpleNamespace
+
+    from mia_defense.pipeline.evaluate import inverted_attacks
+
+    def result(m: Mapping[str, Any]) -> SimpleNamespace:  # (what the rule reads of one)
+        high = m.get("auc_ci_high")
+        return SimpleNamespace(
+            access=m.get("access", DEFAULT_ACCESS), metrics=SimpleNamespace(auc=m["auc"]),
+            intervals=SimpleNamespace(auc=(math.nan, high)) if _finite(high) else None)
+
+    inverted = inverted_attacks({n: result(m) for n, m in figures.items()}, found.members)
+    if not inverted:
+        return payload
+    named = "; ".join(f"{name} AUC {auc:.3f} (flipped: {1 - auc:.3f})" for name, auc, _ in inverted)
+    said = (f"{named}: found by the report on the attacks' recorded AUCs (results.json records "
+            "no privacy.attacks_inverted: deleted, or written before runs recorded it); these "
+            "scores rank members below non-members, more strongly than any attack ranks them "
+            "above")
+    return {**payload, "privacy": {**privacy, "attacks_inverted": said}}
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | None:
