@@ -33,6 +33,7 @@ __all__ = [
     "check_model_output",
     "logits_problem",
     "model_builder",
+    "refuse_sparse_gradients",
 ]
 
 _DATA_ARGS = ("input_shape", "num_classes")
@@ -325,8 +326,6 @@ def check_model_output(
                 "shapes (detached, or computed under torch.no_grad()): training cannot change "
                 "them; return the logits as computed"
             )
-        if isinstance(failed, UnsupportedModelError):
-            raise UnsupportedModelError(f"model._target_={name}: {failed}")
         if failed is not None:
             said = (str(failed).strip().splitlines() or [""])[0].split(" Hint:")[0]
             raise UnsupportedModelError(
@@ -346,23 +345,31 @@ def _backward_error(model: nn.Module, out: object) -> Exception | None:
     ``.grad`` left untouched), or ``None``: an in-place op on a tensor autograd saved
     (``h.relu_(); h.add_(1)``) passed every check, then each engine ended in torch's bare
     RuntimeError traceback at the first step (the stacked one after blaming torch.func in a
-    'training models one at a time' warning). A sparse gradient is an `UnsupportedModelError`."""
+    'training models one at a time' warning)."""
     if not (isinstance(out, torch.Tensor) and out.is_floating_point() and out.requires_grad):
         return None  # (refused below for what it is)
-    trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    trainable = [p for p in model.parameters() if p.requires_grad]
     try:
-        grads = torch.autograd.grad(out.float().sum(), list(trainable.values()), allow_unused=True)
+        torch.autograd.grad(out.float().sum(), trainable, allow_unused=True)
     except Exception as exc:
         return exc
-    sparse = [n for n, g in zip(trainable, grads, strict=True)
-              if g is not None and g.layout is not torch.strided]  # fmt: skip
-    if sparse:  # (both engines ended in torch's traceback: Adam's, or DP-SGD's clipping's)
-        return UnsupportedModelError(
-            f"its parameter {sparse[0]!r} gets a sparse gradient (nn.Embedding or "
-            "nn.EmbeddingBag with sparse=True), which neither engine steps (their optimisers "
-            "and DP-SGD's clipping take dense gradients); build that layer with sparse=False"
-        )
     return None
+
+
+def refuse_sparse_gradients(model: nn.Module) -> None:
+    """Raise `UnsupportedModelError` for a layer of ``model`` with sparse gradients
+    (``nn.Embedding``/``nn.EmbeddingBag`` with ``sparse=True``): the built-in engines' first
+    step ended in torch's traceback ('Adam does not support sparse gradients'; DP-SGD's
+    clipping's 'SparseCPU'). A ``train.fit`` of the user's own may step them: not called."""
+    sparse = [(n, m) for n, m in model.named_modules() if getattr(m, "sparse", None) is True]
+    if sparse:
+        name, layer = sparse[0]
+        raise UnsupportedModelError(
+            f"model._target_={_target_name(type(model))}: its layer {name!r} "
+            f"({type(layer).__name__}) has sparse=True, and its sparse gradients are stepped by "
+            "neither engine (their optimisers and DP-SGD's clipping take dense ones); build "
+            "it with sparse=False, or train the models with a train.fit of your own"
+        )
 
 
 # Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.

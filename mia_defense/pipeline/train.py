@@ -25,6 +25,7 @@ from mia_defense.defenses.compose import prepare_model
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import DataError
 from mia_defense.files import RUN_FOLDER_SETTING
+from mia_defense.models.build import refuse_sparse_gradients
 from mia_defense.pipeline.data import TrainingData
 from mia_defense.pipeline.release import release_population
 from mia_defense.run_fingerprint import TARGETS_STAGE, stage_fingerprint
@@ -97,6 +98,8 @@ def train_models(
         model = experiment.build_model(
             input_shape=data.dataset.input_shape, num_classes=data.dataset.num_classes
         )
+        if experiment.train.fit is None:  # (the user's own training may step sparse ones)
+            refuse_sparse_gradients(model)
         return prepare_model(model, experiment.build_defenses()) if defended else model
 
     def train() -> Ensemble:
