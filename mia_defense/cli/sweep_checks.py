@@ -1107,8 +1107,8 @@ def refuse_other_modes_folder(config: DictConfig) -> None:
     hydra.run.dir=out`` (or ``hydra.mode=MULTIRUN``) wrote into multirun/DATE/TIME, and a
     run with ``hydra.sweep.dir=out`` into outputs/DATE/TIME, without a word. Both folders
     given (a script that passes both whatever the mode) pass."""
-    given = {str(text).lstrip("+").partition("=")[0]: str(text)
-             for text in config.hydra.overrides.get("hydra") or []}  # fmt: skip
+    texts = OmegaConf.to_container(config.hydra.overrides.hydra, resolve=False)
+    given = {str(text).lstrip("+").partition("=")[0]: str(text) for text in texts or []}
     sweep = str(getattr(config.hydra.mode, "name", config.hydra.mode)) == "MULTIRUN"
     own, other = (("hydra.sweep.dir",), ("hydra.run.dir",)) if sweep else (
         ("hydra.run.dir",), ("hydra.sweep.dir", "hydra.sweep.subdir"))  # fmt: skip
