@@ -62,7 +62,6 @@ from mia_defense.pipeline.train import (
     gradient_canaries_ride,
     model_store,
     privacy_figures,
-    saved_chunking,
     train_models,
 )
 from mia_defense.run_fingerprint import TARGETS_STAGE, config_fingerprint, training_parts
@@ -121,7 +120,6 @@ def run_experiment(
     # (stdout: the results table only, as below; a user's dataset or release may print)
     with stopwatch.stage("data"), redirect_stdout(sys.stderr):
         data = data or prepare_data(experiment)
-    experiment = saved_chunking(experiment, data, run_dir)  # (null and 32 alike: resumed)
     fingerprint = config_fingerprint(  # (a user's attack or release trains nothing)
         experiment.config, data=data.fingerprint,
         code=code_digest(training_parts(experiment.config)),

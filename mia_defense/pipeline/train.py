@@ -3,9 +3,7 @@ through the model store when there is one; the accountant's figures they report.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import json
 import logging
 import math
 import os
@@ -33,10 +31,8 @@ from mia_defense.seeding import torch_generator
 from mia_defense.store import ModelStore, store_key
 from mia_defense.tracking.artifacts import (
     CHECKPOINTS,
-    DIGESTED_FOLDERS,
     UNDEFENDED_CHECKPOINTS,
     checkpoint_fingerprint,
-    read_json,
 )
 from mia_defense.training.checkpoints import (
     check_checkpoint_dir,
@@ -59,7 +55,6 @@ __all__ = [
     "gradient_canaries_ride",
     "model_store",
     "privacy_figures",
-    "saved_chunking",
     "train_models",
 ]
 
@@ -187,62 +182,6 @@ def check_checkpoint_folders(
         _refuse_other_ensembles(run_dir / folder, fingerprint)
         check_checkpoint_dir(run_dir / folder, fingerprint=stage_fingerprint(fingerprint, stage),
                              settings=settings, num_models=num_models)  # fmt: skip
-
-
-def saved_chunking(experiment: Experiment, data: TrainingData, run_dir: Path) -> Experiment:
-    """``experiment`` under the ``train.chunk_size`` of the unfinished run in ``run_dir``
-    whose models are saved (results.json's config) where the two chunk the models alike:
-    null is `CHUNK_SIZE` models a chunk, or one where they train alone (a CPU and a model
-    above `CPU_STACK_MAX_FLOP`, `_null_chunk`). A resume with null after 32 (or the reverse)
-    was refused as a changed setting though it trains the same chunks; it now resumes under
-    the saved value, which results.json keeps. Else ``experiment`` as it is (a real change
-    is refused by the checkpoints' check)."""
-    now = experiment.train.chunk_size
-    try:
-        payload = read_json(Path(run_dir) / "results.json")
-        saved = payload["config"]["train"]["chunk_size"] if payload.get(
-            "status") != "complete" else now
-    except Exception:  # (none, unreadable or no run's: the checks after this say why)
-        return experiment
-    given = saved if now is None else now  # (the number; null on the other side)
-    if (saved is None) == (now is None) or experiment.train.fit is not None or not isinstance(
-            experiment.config.get("train"), Mapping) or not any(
-            any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS):
-        return experiment
-    if not isinstance(given, int) or _null_chunk(experiment, data) != given:
-        return experiment
-    log.info("resuming under train.chunk_size=%s, as its saved models were trained (%s chunks "
-             "the models alike here)", json.dumps(saved), json.dumps(now))
-    hparams = {**experiment.hparams, **({"train.chunk_size": saved}
-                                        if "train.chunk_size" in experiment.hparams else {})}
-    return dataclasses.replace(
-        experiment, train=dataclasses.replace(experiment.train, chunk_size=saved),
-        config={**experiment.config, "train": {**experiment.config["train"], "chunk_size": saved}},
-        hparams=hparams)
-
-
-def _null_chunk(experiment: Experiment, data: TrainingData) -> int | None:
-    """The models a chunk holds under ``train.chunk_size=null`` here (`train_ensemble`):
-    `CHUNK_SIZE`, or 1 on a CPU for a model above `CPU_STACK_MAX_FLOP` a batch (each
-    ensemble's model probed as training probes it); ``None`` where the run's ensembles
-    differ."""
-    import torch
-
-    from mia_defense.training.config import CHUNK_SIZE, resolve_device
-    from mia_defense.training.ensemble import CPU_STACK_MAX_FLOP
-    from mia_defense.training.stack import batch_flops
-
-    if resolve_device(experiment.train.device).type != "cpu":
-        return CHUNK_SIZE
-    shape, widths = data.dataset.input_shape, set()
-    for defended in {True, experiment.shadow_recipe != "undefended"}:
-        with torch.random.fork_rng(devices=[]):  # (the run's random draws untouched)
-            model = experiment.build_model(input_shape=shape,
-                                           num_classes=data.dataset.num_classes)
-            model = prepare_model(model, experiment.build_defenses()) if defended else model
-            flops = batch_flops(model, shape, experiment.train.batch_size)
-        widths.add(1 if flops > CPU_STACK_MAX_FLOP else CHUNK_SIZE)
-    return widths.pop() if len(widths) == 1 else None
 
 
 def _refuse_unusable_folder(folder: Path, num_models: int) -> None:

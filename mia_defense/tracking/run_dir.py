@@ -165,27 +165,13 @@ def _resume_value(key: str, value: Any) -> Any:
     return value
 
 
-def _chunked_alike_maybe(key: str, before: Any, after: Any) -> bool:
-    """Whether ``train.chunk_size`` null on one side and 32 or 1 on the other may chunk the
-    models alike: null stacks `CHUNK_SIZE` models a chunk, or trains each alone on a CPU for
-    a large model, which the model alone tells. The run decides once it is built
-    (`mia_defense.pipeline.train.saved_chunking`: resumed under the saved value), and its
-    checkpoints' check refuses the change where they differ."""
-    if key != "train.chunk_size" or (before is None) == (after is None):
-        return False
-    from mia_defense.training.config import CHUNK_SIZE  # imports torch: only here
-
-    return (after if before is None else before) in (1, CHUNK_SIZE)
-
-
 def resume_differences(run_dir: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     """The refusal (empty: none) of resuming the unfinished run in ``run_dir``, whose config
     was ``old``, under ``new``: a `_RESUME_KEYS` value changed while models are saved (before
     any is saved, e.g. a run killed for memory, another chunk size is the fix)."""
     before, after = _flatten(old), _flatten(new)
     changed = [k for k in _RESUME_KEYS if before.get(k, "(unset)") != after.get(k, "(unset)")
-               and _resume_value(k, before.get(k)) != _resume_value(k, after.get(k))
-               and not _chunked_alike_maybe(k, before.get(k), after.get(k))]
+               and _resume_value(k, before.get(k)) != _resume_value(k, after.get(k))]
     if not changed or not any(
         any((Path(run_dir) / folder).glob("model_*.pt")) for folder in DIGESTED_FOLDERS
     ):
