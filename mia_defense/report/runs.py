@@ -509,23 +509,25 @@ def _with_scored_ties(
 
 def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mapping[str, Any]:
     """``payload`` for its caveats: where its privacy block records no ``attacks_inverted``
-    (runs written before 6bcc83e of 2026-12-03, or the field deleted: an attack of one's own
-    of the wrong sign, AUC 0.380 beside the others' 0.567, lost the caveat that the leak is
-    understated), the run's own rule (`mia_defense.pipeline.evaluate.inverted_attacks`) on
-    its attacks' recorded AUCs, intervals and access, over the members and non-members of
-    its strongest attack's scores (``scores``: each attack's are of the same records). Asked
-    only where an attack's AUC is below 0.5 (the rule's module costs 0.3 s to import)."""
+    (``white_box_attacks_inverted``: runs written before 6bcc83e of 2026-12-03, or the field
+    deleted: an attack of one's own of the wrong sign, AUC 0.380 beside the others' 0.567,
+    lost the caveat that the leak is understated), the run's own rule
+    (`mia_defense.pipeline.evaluate.inverted_attacks`) on its attacks' recorded AUCs,
+    intervals and access, over the members and non-members of its strongest attack's scores
+    (``scores``: each attack's are of the same records). Asked only where an attack's AUC is
+    below 0.5 (the rule's module costs 0.3 s to import)."""
     privacy, attacks = payload.get("privacy"), payload.get("attacks")
     found = scores.found if scores is not None else None
-    if (found is None or not isinstance(privacy, Mapping) or "attacks_inverted" in privacy
-            or not isinstance(attacks, Mapping)):  # fmt: skip
+    if found is None or not isinstance(privacy, Mapping) or not isinstance(attacks, Mapping):
         return payload
     figures = {name: m for name, m in attacks.items()
                if isinstance(m, Mapping) and _finite(m.get("auc"))}  # fmt: skip
-    if not any(m["auc"] < 0.5 for m in figures.values()):
+    fields = [f for f in ("attacks_inverted", "white_box_attacks_inverted") if f not in privacy]
+    if not fields or not any(m["auc"] < 0.5 for m in figures.values()):
         return payload
     from types import SimpleNamespace
 
+    from mia_defense.attacks.base import BLACK_BOX, WHITE_BOX
     from mia_defense.pipeline.evaluate import inverted_attacks
 
     def result(m: Mapping[str, Any]) -> SimpleNamespace:  # (what the rule reads of one)
@@ -534,15 +536,19 @@ def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Map
             access=m.get("access", DEFAULT_ACCESS), metrics=SimpleNamespace(auc=m["auc"]),
             intervals=SimpleNamespace(auc=(math.nan, high)) if _finite(high) else None)
 
-    inverted = inverted_attacks({n: result(m) for n, m in figures.items()}, found.members)
-    if not inverted:
-        return payload
-    named = "; ".join(f"{name} AUC {auc:.3f} (flipped: {1 - auc:.3f})" for name, auc, _ in inverted)
-    said = (f"{named}: found by the report on the attacks' recorded AUCs (results.json records "
-            "no privacy.attacks_inverted: deleted, or written before runs recorded it); these "
-            "scores rank members below non-members, more strongly than any attack ranks them "
-            "above")
-    return {**payload, "privacy": {**privacy, "attacks_inverted": said}}
+    results, said = {n: result(m) for n, m in figures.items()}, {}
+    for field_name in fields:
+        access = WHITE_BOX if field_name.startswith("white_box") else BLACK_BOX
+        inverted = inverted_attacks(results, found.members, access=access)
+        if inverted:
+            named = "; ".join(f"{name} AUC {auc:.3f} (flipped: {1 - auc:.3f})"
+                              for name, auc, _ in inverted)  # fmt: skip
+            said[field_name] = (
+                f"{named}: found by the report on the attacks' recorded AUCs (results.json "
+                f"records no privacy.{field_name}: deleted, or written before runs recorded "
+                "it); these scores rank members below non-members, more strongly than any "
+                "attack ranks them above")
+    return {**payload, "privacy": {**privacy, **said}} if said else payload
 
 
 def _finite(value: Any) -> bool:
