@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mia_defense.report.checks import payload_problem
+from mia_defense.report.checks import epsilon_doubt, payload_problem
 from tests.report.fake_runs import make_run
 
 # What `mia-train defense=dp defense.dp.noise_multiplier=1.0 defense.dp.target_epsilon=null
@@ -53,13 +53,7 @@ def _no_sample_rate(payload: dict) -> None:
     ],
 )  # fmt: skip
 def test_deleted_schedule_refused(tmp_path: Path, change, expected) -> None:
-    payload = make_run(tmp_path / "run", test_accuracy=0.8, signal=0.3, defense="dp",
-                       epsilon=_EPS)  # fmt: skip
-    payload["config"]["defense"]["dp"] = {"_target_": "mia_defense.defenses.DPSGD",
-                                          "noise_multiplier": 1.0, "accountant": "rdp"}
-    payload["privacy"].update(delta=0.0002, noise_multiplier=1.0, accountant="rdp",
-                              epsilon_valid=True, per_model=[dict(_MODEL) for _ in range(4)])
-    payload.update(timings={"training": 1.0}, headline={})
+    payload = _payload(tmp_path)
     if change is not None:
         change(payload)
     problem = payload_problem(payload)
@@ -67,3 +61,34 @@ def test_deleted_schedule_refused(tmp_path: Path, change, expected) -> None:
         assert problem is None
     else:
         assert problem is not None and expected in problem
+
+
+def _null_sample_rate(payload: dict) -> None:
+    _lowered(payload)
+    for model in payload["privacy"]["per_model"]:
+        model.update(epsilon=0.5, sample_rate=None)
+
+
+@pytest.mark.parametrize(("change", "doubt"), [
+    (None, None),
+    (_null_sample_rate, "privacy.per_model[0].sample_rate is null, so the report cannot "
+                        "recompute the ε"),
+])  # fmt: skip
+def test_null_schedule_no_guarantee(tmp_path: Path, change, doubt) -> None:
+    payload = _payload(tmp_path)
+    if change is not None:
+        change(payload)
+    assert payload_problem(payload) is None
+    found = epsilon_doubt(payload)
+    assert found == doubt if doubt is None else doubt in found
+
+
+def _payload(tmp_path: Path) -> dict:
+    payload = make_run(tmp_path / "run", test_accuracy=0.8, signal=0.3, defense="dp",
+                       epsilon=_EPS)  # fmt: skip
+    payload["config"]["defense"]["dp"] = {"_target_": "mia_defense.defenses.DPSGD",
+                                          "noise_multiplier": 1.0, "accountant": "rdp"}
+    payload["privacy"].update(delta=0.0002, noise_multiplier=1.0, accountant="rdp",
+                              epsilon_valid=True, per_model=[dict(_MODEL) for _ in range(4)])
+    payload.update(timings={"training": 1.0}, headline={})
+    return payload

@@ -108,6 +108,21 @@ def _mark(payload: Mapping[str, Any]) -> str | None:
     return _writer_mark(payload) or (f"sha256[{FIRST_CHECKPOINT!r}]" if held else None)
 
 
+def _unrecomputable(models: Any) -> str | None:
+    """Why the ε of a model in ``privacy.per_model`` cannot be recomputed: an input of it
+    null (`privacy_report` writes null where a checkpoint of a mia-defense of before
+    2026-11-30 lacked it; set so by hand, with the ε lowered to 0.5, the recomputation
+    skipped the model and the ε stood as a guarantee), or ``None``."""
+    for k, model in enumerate(models if isinstance(models, list) else []):
+        nulls = [f for f in _SCHEDULE_FIELDS[1:5] if isinstance(model, Mapping)
+                 and f in model and model[f] is None]  # fmt: skip
+        if nulls:
+            return (f"privacy.per_model[{k}].{nulls[0]} is null, so the report cannot recompute "
+                    "the ε it spent (a checkpoint of a mia-defense of before 2026-11-30, or "
+                    "set so by hand); rerun the run")
+    return None
+
+
 def _tolerance(value: float) -> float:
     return 1e-9 * abs(value) + 1e-12
 
@@ -474,6 +489,9 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
         return "accountant gdp: a central-limit approximation that can underestimate ε"
     if _dp_config(config) is None:
         return _not_dp_sgd_doubt(config["defense"])
+    unknown = _unrecomputable(models)
+    if unknown is not None:
+        return unknown
     if not dp:
         return None
     dataset = config.get("dataset")
