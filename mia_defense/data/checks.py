@@ -36,6 +36,7 @@ __all__ = [
     "check_num_classes",
     "check_seed",
     "closest_name",
+    "copied_rows",
     "duplicate_count",
     "far_apart_labels",
     "finish_dataset",
@@ -46,6 +47,7 @@ __all__ = [
     "near_label_copies",
     "numbers_rows",
     "require_path",
+    "row_groups",
     "shown_names",
     "standardise_images",
     "subsample",
@@ -761,7 +763,14 @@ def standardise_images(x: np.ndarray) -> np.ndarray:
 
 
 def duplicate_count(x: np.ndarray, *, overwrite: bool = False) -> int:
-    """How many samples of ``x`` [N, ...] equal another sample exactly, feature for feature.
+    """How many samples of ``x`` [N, ...] equal another sample exactly, feature for feature
+    (`row_groups`; ``overwrite`` as there)."""
+    return int(copied_rows(row_groups(x, overwrite=overwrite)).sum())
+
+
+def row_groups(x: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """[N] a label per sample of ``x`` [N, ...], equal for samples that are exact copies,
+    feature for feature.
 
     -0.0 and 0.0 are the same value in other bytes: they are made equal first, in a copy,
     or in ``x`` itself with ``overwrite`` (a caller's scratch copy: no second copy of a
@@ -772,8 +781,12 @@ def duplicate_count(x: np.ndarray, *, overwrite: bool = False) -> int:
         zero = flat.dtype.type(0)
         flat = np.add(flat, zero, out=flat) if overwrite else flat + zero
     rows = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1])))[:, 0]
-    _, inverse, counts = np.unique(rows, return_inverse=True, return_counts=True)
-    return int((counts[inverse] > 1).sum())
+    return np.unique(rows, return_inverse=True)[1].reshape(-1)
+
+
+def copied_rows(groups: np.ndarray) -> np.ndarray:
+    """[N] whether each sample shares its group (`row_groups`) with another."""
+    return np.bincount(groups)[groups] > 1
 
 
 def _steps(ordered: np.ndarray) -> np.ndarray:

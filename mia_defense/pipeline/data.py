@@ -23,7 +23,7 @@ from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.audit import with_audit_canaries
 from mia_defense.budget import WorkShape, check_budget, defense_work, earliest_stop
 from mia_defense.canaries import canaries_reason, insert_canaries
-from mia_defense.data.checks import check_classes_repeat, duplicate_count
+from mia_defense.data.checks import check_classes_repeat, copied_rows, row_groups
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.compose import (
     check_defenses,
@@ -37,7 +37,7 @@ from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.inputs import as_fraction
 from mia_defense.models.build import ModelBuilder
-from mia_defense.plan import MembershipPlan, copy_leaders, make_plan
+from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.run_fingerprint import TARGETS_STAGE
 from mia_defense.seeding import global_torch_seeded
 from mia_defense.training.config import CHUNK_SIZE
@@ -304,26 +304,28 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:
     a member overstated test accuracy), but each copy counts once more in the attacks'
     figures. Returns how many have one."""
     used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
-    copies = duplicate_count(data.x[used], overwrite=True)  # indexing made a copy
+    groups = row_groups(data.x[used], overwrite=True)  # indexing made a copy
+    copies = int(copied_rows(groups).sum())
     if copies:
         log.warning(
             "%s: %d of the %d samples this run uses have an exact copy among them (the same "
             "features); the plan makes copies in the population members of the same models "
             "and keeps copies of population records out of the test set while other rows are "
             "left, but each copy counts again in the attacks' figures: deduplicate the data%s",
-            data.description, copies, len(used), _copied_test_records(data, plan),
+            data.description, copies, len(used), _copied_test_records(groups, plan),
         )
     return copies
 
 
-def _copied_test_records(data: Dataset, plan: MembershipPlan) -> str:
+def _copied_test_records(groups: np.ndarray, plan: MembershipPlan) -> str:
     """What `warn_duplicates` adds when the test set holds copies of population records (too
-    few other rows, or plan.test_size set): each trained half of the models, so the test
-    accuracy is overstated (10 distinct rows 120 times each: 0.736 on 300 test rows that
-    all copy members of half the models), and nothing said the test set held any."""
-    rows = np.concatenate([plan.population_idx, plan.test_idx])
-    copied = int((copy_leaders(data.x, rows)[plan.population_size :]
-                  < plan.population_size).sum())  # fmt: skip
+    few other rows, or plan.test_size set; ``groups``: `row_groups` of the population, test
+    and reference rows): each trained half of the models, so the test accuracy is overstated
+    (10 distinct rows 120 times each: 0.736 on 300 test rows that all copy members of half
+    the models), and nothing said the test set held any."""
+    population = plan.population_size
+    test = groups[population : population + len(plan.test_idx)]
+    copied = int(np.isin(test, groups[:population]).sum())
     if not copied:
         return ""
     return (f"; and {copied} of the {len(plan.test_idx)} test records copy a population "
