@@ -61,6 +61,8 @@ def primary_config(exc: Exception) -> tuple[str, dict[str, tuple[Any, str | None
         return None
     path = str(result.path)
     label = (f"{name}.yaml" if path == "pkg://mia_defense.conf" else
+             "mia-attack's config" if path.startswith("structured://") and name == "mia_attack"
+             else f"config {name}" if path.startswith("structured://") else
              f"{path.removeprefix('file://')}/{name}.yaml")  # fmt: skip
     choices: dict[str, tuple[Any, str | None]] = {}
     for entry in result.defaults_list or []:

@@ -246,3 +246,17 @@ def test_a_log_file_that_holds_other_text_is_refused(tmp_path, caplog):
     (tmp_path / "runs.log").write_text("a format of one's own\n")
     for path in ("runs.txt", "runs.log", "new.txt"):  # (an earlier run's log; a *.log; new)
         require_writable_log_files(config(tmp_path / path), made=None)
+
+
+def test_mia_attacks_refusals_name_its_config_not_config_yaml():
+    # was "(attack=default, config.yaml's default)": mia-attack's primary config is its own
+    from hydra import initialize_config_module
+
+    import mia_defense.cli.attack  # noqa: F401  (stores mia-attack's config)
+
+    with initialize_config_module(config_module="mia_defense.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        with pytest.raises(ConfigError) as refused:
+            loader.load_configuration("mia_attack", ["+attack=default"], run_mode=RunMode.RUN)
+    assert "which selects one already (attack=default, mia-attack's config's default)" in str(
+        refused.value)
