@@ -48,7 +48,12 @@ from mia_defense.attacks.base import access_of
 from mia_defense.attacks.shokri import MAX_SEED
 from mia_defense.config import MAX_MODELS
 from mia_defense.constraints import shown
-from mia_defense.data.checks import far_apart_labels, warn_label_copies, warn_unscaled_features
+from mia_defense.data.checks import (
+    far_apart_labels,
+    warn_below_float32,
+    warn_label_copies,
+    warn_unscaled_features,
+)
 from mia_defense.data.dataset import Dataset, refuse_masked
 from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
@@ -207,6 +212,9 @@ def make_plan(
         warn_unscaled_features(given, source=dataset.description,
                                loader="your code before make_plan and training")
         warn_label_copies(features, labels, source=dataset.description)  # as the loaders do
+        # (x as given: its float32 copy holds zeros where float64 held 1e-310)
+        warn_below_float32(x if isinstance(x, np.ndarray) else features,
+                           source=dataset.description, names=None)
     except MemoryError as exc:
         raise DataError(
             f"make_plan: x: shape {list(features.shape)}, {features.nbytes / 2**30:.3g} GiB "

@@ -44,3 +44,12 @@ def test_a_plan_with_a_model_of_no_member_is_refused(distinct, why) -> None:
     with pytest.raises(ConfigError, match=rf"make_plan: num_models=16: model \d+ of the plan "
                        rf"has no member, as .*{why}"):  # fmt: skip
         api.make_plan(x, np.arange(len(x)) % 2, num_models=16)
+
+
+def test_make_plan_names_a_column_below_float32(caplog) -> None:
+    """x read in float32 (make_plan, observe_models): a float64 column of 1e-310 * normal
+    values, which gave the labels, became zeros without a word."""
+    x = np.random.default_rng(0).normal(size=(60, 3))
+    x[:, 2] *= 1e-310
+    api.make_plan(x, (x[:, 2] > 0).astype(int), num_models=4)
+    assert "feature column [2] (counting from 0) holds values of" in caplog.text

@@ -52,6 +52,7 @@ __all__ = [
     "standardise_images",
     "subsample",
     "unscaled",
+    "warn_below_float32",
     "warn_label_copies",
     "warn_unscaled_dataset",
     "warn_unscaled_features",
@@ -965,7 +966,7 @@ def numbers_rows(column: np.ndarray) -> bool:
                 and np.unique(column).size == len(column))
 
 
-def _warn_below_float32(x: np.ndarray, *, source: str, names: list[str] | None) -> None:
+def warn_below_float32(x: np.ndarray, *, source: str, names: list[str] | None) -> None:
     """Say when float64 feature columns hold nothing above float32's smallest normal number
     in magnitude: the float32 features keep few of their digits, none below 1.4e-45 (a column
     of 1e-310 * normal values, which gave the labels, became zeros without a word, and the
@@ -982,7 +983,7 @@ def _warn_below_float32(x: np.ndarray, *, source: str, names: list[str] | None) 
             "%s: feature %s %.3g at most in magnitude, below float32's smallest normal "
             "number (1.18e-38): the models' float32 features keep few of their digits (below "
             "1.4e-45, none: zeros), standardised or not; multiply such a column by a power of "
-            "ten in the file", source,
+            "ten first", source,
             ("column " if tiny.size == 1 else "columns ") + _shown_columns(tiny, names)
             + (" holds values of" if tiny.size == 1 else " hold values of"),
             peaks[tiny].max(),
@@ -1098,7 +1099,7 @@ def finish_dataset(
         y, source=source, num_classes=num_classes, label_base=label_base,
         user_classes=user_classes, where=where,
     )
-    _warn_below_float32(x, source=source, names=names)
+    warn_below_float32(x, source=source, names=names)
     # the float64 copy shifted for standardising is freed once converted (no name holds it)
     features = as_features(_centred_wide(x) if standardize else x, source=source,
                            num_samples=len(labels))
