@@ -102,6 +102,7 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
     for part in ("hydra_logging", "job_logging"):
         problems += _logging_problems(nodes.get(part), f"hydra.{part}")
     problems += _code_loading_env(hydra)
+    problems += _job_name_problem(hydra)
     problems += unresolvable_settings(config)
     problems += blank_folder_settings(config)
     if problems:
@@ -134,6 +135,25 @@ def _code_loading_env(hydra: DictConfig) -> list[str]:
     return [f"hydra.job.env_set.{name}: makes the job's processes load code from the file it "
             "names; set it in the shell that starts the run, where it is seen, not in a "
             "config" for name in map(str, env) if name.upper() in _CODE_LOADING_ENV]  # fmt: skip
+
+
+def _job_name_problem(hydra: DictConfig) -> list[str]:
+    """The problem of a ``hydra.job.name`` that is a path (``../../escape``): the run's log
+    file is named after it (``${hydra.job.name}.log`` in the run directory), so Hydra wrote
+    the log outside the run directory, into whatever file that path named."""
+    import os
+
+    job = hydra._get_node("job") if "job" in hydra else None
+    node = job._get_node("name") if isinstance(job, DictConfig) and "name" in job else None
+    try:
+        name = job["name"] if node is not None and not node._is_missing() else None
+    except Exception:  # (unresolvable: unresolvable_settings names it)
+        return []
+    if not isinstance(name, str) or not ("/" in name or os.sep in name or name in (".", "..")):
+        return []
+    return [f"hydra.job.name={name!r}: the run's log file is named after it ({name}.log in the "
+            "run directory), and a path puts that file elsewhere; give a name without '/' "
+            "(or leave it at its default)"]
 
 
 # What Hydra sets only as a job starts (its folder), and as each job of a sweep starts.

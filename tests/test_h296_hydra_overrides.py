@@ -260,3 +260,12 @@ def test_mia_attacks_refusals_name_its_config_not_config_yaml():
             loader.load_configuration("mia_attack", ["+attack=default"], run_mode=RunMode.RUN)
     assert "which selects one already (attack=default, mia-attack's config's default)" in str(
         refused.value)
+
+
+def test_a_job_name_that_is_a_path_is_refused():
+    # hydra.job.name=../../escape wrote the run's log to ../../escape.log, outside the run
+    refused = composition_refused(["hydra.job.name=../../escape"])
+    assert isinstance(refused, ConfigError) and str(refused) == (
+        "ConfigError: hydra config: hydra.job.name='../../escape': the run's log file is named "
+        "after it (../../escape.log in the run directory), and a path puts that file "
+        "elsewhere; give a name without '/' (or leave it at its default)")
