@@ -155,10 +155,16 @@ def group_norm_for(norm: nn.modules.batchnorm._BatchNorm) -> nn.GroupNorm:
 
 def fix_for_dp(model: nn.Module) -> nn.Module:
     """A copy of ``model`` that Opacus can train: BatchNorm layers become `group_norm_for`'s
-    GroupNorm, then Opacus' ``ModuleValidator.fix`` handles the rest (e.g. LSTM -> DPLSTM)."""
+    GroupNorm, InstanceNorm ones keep no running statistics (``track_running_stats=False``,
+    as built so: no buffers), then Opacus' ``ModuleValidator.fix`` handles the rest (e.g.
+    LSTM -> DPLSTM)."""
     from opacus.validators import ModuleValidator
 
     model = copy.deepcopy(model)
+    for norm in model.modules():  # (Opacus' fix kept the running buffers, refused after it)
+        if isinstance(norm, nn.modules.instancenorm._InstanceNorm) and norm.track_running_stats:
+            norm.track_running_stats = False
+            norm.running_mean = norm.running_var = norm.num_batches_tracked = None
     if isinstance(model, nn.modules.batchnorm._BatchNorm):
         return group_norm_for(model)
     for name, module in list(model.named_modules()):
