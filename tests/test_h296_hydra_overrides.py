@@ -269,3 +269,20 @@ def test_a_job_name_that_is_a_path_is_refused():
         "ConfigError: hydra config: hydra.job.name='../../escape': the run's log file is named "
         "after it (../../escape.log in the run directory), and a path puts that file "
         "elsewhere; give a name without '/' (or leave it at its default)")
+
+
+def test_a_config_path_that_replaces_or_misses_the_packaged_configs_is_refused(tmp_path):
+    # Hydra stopped on "In 'config': Could not find 'hydra/default'" (its folder replaced the
+    # packaged configs), or looked for a relative one beside mia-defense's code
+    from mia_defense.cli.arguments import shadowed_configs
+
+    advice = ("; nothing was run. Add your folder to mia-defense's configs with --config-dir "
+              "DIR instead (--config-name NAME for a primary config of yours)")
+    assert shadowed_configs(["--config-path", str(tmp_path)]) == (
+        f"ConfigError: --config-path {tmp_path}: replaces mia-defense's own configs with this "
+        "folder's, which lacks their groups (no hydra/default.yaml, whose callbacks check each "
+        f"run){advice}")
+    assert shadowed_configs(["-cp", "conf"]) == (
+        "ConfigError: -cp conf: is read beside mia-defense's code (Hydra's rule for a relative "
+        f"one), not here{advice}")
+    assert shadowed_configs(["--config-path=pkg://mia_defense.conf"]) is None

@@ -419,10 +419,16 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
     or ``DIR/model/mlp.yaml`` that differs from the packaged file of that name was silently
     passed over, and the run used the packaged one. ``None``: none such. ``config_name``:
     the primary config (``--config-name`` where given); other top-level files are no
-    concern (read only when named)."""
+    concern (read only when named). A ``--config-path`` that would replace the packaged
+    configs, or be read beside the code, is named first (`_config_path_problem`)."""
     folders: list[str] = []
     for i, arg in enumerate(args):
         name, eq, value = arg.partition("=")
+        if name in ("--config-path", "-cp"):
+            given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+            problem = _config_path_problem(given)
+            if problem is not None:
+                return f"ConfigError: {name} {given}: {problem}"
         if name in ("--config-dir", "-cd", "--config-name", "-cn"):
             given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             if name in ("--config-name", "-cn"):
@@ -466,6 +472,23 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
             f"finds a file of {'that name' if len(shadowed) == 1 else 'those names'} there, "
             f"so the run would use the packaged one, not yours; nothing was run. Give yours "
             f"a name of its own and select it (e.g. {example})")
+
+
+def _config_path_problem(given: str) -> str | None:
+    """Why ``--config-path GIVEN`` would not run (``None``: it may): it replaces the packaged
+    configs (Hydra then stopped on "Could not find 'hydra/default'"), and a relative one is
+    read beside mia-defense's code, not in the working folder (Hydra's rule)."""
+    if given.startswith("pkg://"):
+        return None
+    if not os.path.isabs(given):
+        where = "is read beside mia-defense's code (Hydra's rule for a relative one), not here"
+    elif not os.path.isfile(os.path.join(given, "hydra", "default.yaml")):
+        where = ("replaces mia-defense's own configs with this folder's, which lacks their "
+                 "groups (no hydra/default.yaml, whose callbacks check each run)")
+    else:
+        return None
+    return (f"{where}; nothing was run. Add your folder to mia-defense's configs with "
+            "--config-dir DIR instead (--config-name NAME for a primary config of yours)")
 
 
 def refuse_shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> None:
