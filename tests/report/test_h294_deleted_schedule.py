@@ -73,6 +73,9 @@ def _null_sample_rate(payload: dict) -> None:
     (None, None),
     (_null_sample_rate, "privacy.per_model[0].sample_rate is null, so the report cannot "
                         "recompute the ε"),
+    # mia-attack of a run whose per_model was deleted: its record is not held to it
+    (lambda p: (_no_schedule(p), p.update(source={"path": "run"})),
+     "mia-attack carried it from the run it attacked (source) without privacy.per_model"),
 ])  # fmt: skip
 def test_null_schedule_no_guarantee(tmp_path: Path, change, doubt) -> None:
     payload = _payload(tmp_path)

@@ -492,6 +492,12 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     unknown = _unrecomputable(models)
     if unknown is not None:
         return unknown
+    if "source" in payload and not (isinstance(models, list) and models):
+        # (mia-attack of a mia-train run whose per_model was deleted, its ε lowered, ranked
+        # the lowered ε: `_schedule_deleted` holds mia-train's records alone)
+        return ("mia-attack carried it from the run it attacked (source) without "
+                "privacy.per_model, so the report cannot recompute the ε it spent (a run of "
+                "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
     if not dp:
         return None
     dataset = config.get("dataset")
