@@ -60,6 +60,8 @@ def composition_refusal(
             reworded = _missing_delete_refusal(exc, overrides) or _valued_delete_refusal(
                 exc, overrides) or group_delete_refusal(exc, overrides) or added_group_refusal(
                 exc, overrides)
+        if reworded is None:
+            reworded = _typed_setting_refusal(exc)
         if reworded is None and shell:
             reworded = _merge_refusal(exc) or _sweep_refusal(exc)
         return reworded
@@ -411,6 +413,28 @@ def _delete_hint_refusal(exc: Exception, hint: str | None) -> Exception | None:
     """Hydra's "Could not delete" error with ``hint`` after it; ``None`` without one."""
     return None if hint is None else ConfigCompositionException(
         f"{str(exc).removesuffix('.')}: {hint}")  # fmt: skip
+
+
+def _typed_setting_refusal(exc: ConfigCompositionException) -> Exception | None:
+    """Hydra's "Error merging override ~hydra.callbacks" ("HydraConf (DictConfig) does not
+    support deletion", with its full_key and object_type lines) and "... hydra.run.dir=null"
+    ("field 'hydra.run.dir' is not Optional") reworded: a setting of Hydra's own typed config
+    cannot be deleted, nor set to null. ``None``: any other error."""
+    from omegaconf.errors import ConfigTypeError, ValidationError
+
+    given = str(exc).removeprefix("Error merging override ")
+    cause = exc.__cause__
+    key = given.partition("=")[0].lstrip("+~")
+    if given == str(exc) or not key.startswith("hydra."):
+        return None
+    if isinstance(cause, ConfigTypeError) and "does not support deletion" in str(cause):
+        what = "cannot be deleted"
+    elif isinstance(cause, ValidationError) and "is not Optional" in str(cause):
+        what = "takes a value, not null"
+    else:
+        return None
+    return HydraConfigError(f"{given}: {key} is a setting of Hydra's own, which {what}; nothing "
+                            f"was run. Set it ({key}=VALUE), or leave it at its default")
 
 
 def _merge_refusal(exc: ConfigCompositionException) -> Exception | None:

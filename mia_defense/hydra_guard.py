@@ -488,6 +488,12 @@ def guard_config_loading() -> None:
                 f"primary config {args[0] if args else kwargs.get('config_name')!r} or one "
                 f"that the overrides {list(overrides or [])} select)"
             ) from None
+        except AssertionError:  # (Hydra's assert on a group's choice that is no name)
+            overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
+            refusal = _choice_interpolation_refusal(list(overrides or []))
+            if refusal is None:
+                raise
+            raise refusal from None
         except ValueError as exc:  # (after UnicodeDecodeError, a ValueError read above)
             from mia_defense.composition_errors import composition_refusal
 
@@ -571,6 +577,29 @@ def searchpath_problem(path: str) -> str | None:
     return None if found else (
         f"hydra.searchpath: {path}: no module {name.split('.')[0]!r} to read configs from; "
         "give an importable package of configs, or a folder (file://DIR)")
+
+
+def _choice_interpolation_refusal(overrides: Sequence[str]) -> Exception | None:
+    """The refusal of a config group's choice given as an interpolation that resolves to no
+    name (``train=${oc.decode:"[1]"}``: Hydra's bare AssertionError, a traceback), or
+    ``None`` where no override chooses a group so."""
+    from mia_defense.config_keys import packaged_configs
+    from mia_defense.override_checks import parsed_override
+
+    for text in map(str, overrides):
+        override = parsed_override(text.strip())
+        if override is None or "${" not in text.partition("=")[2] or not (
+                packaged_configs(override.key_or_group) or "/" in override.key_or_group):
+            continue  # fmt: skip
+        from mia_defense.composition_errors import HydraConfigError
+
+        group = override.key_or_group
+        return HydraConfigError(
+            f"{text.strip()}: {group} is a config group, whose choice is the name of one of its "
+            f"configs, and this interpolation resolves to no name (a list, a number, a "
+            f"mapping); nothing was run. Name the config: {group}=NAME (e.g. "
+            f"{group}={next(iter(sorted(packaged_configs(group))), 'NAME')})")
+    return None
 
 
 def _refuse_list_appends(overrides: Sequence[Any], cfg: DictConfig) -> None:

@@ -286,3 +286,23 @@ def test_a_config_path_that_replaces_or_misses_the_packaged_configs_is_refused(t
         "ConfigError: -cp conf: is read beside mia-defense's code (Hydra's rule for a relative "
         f"one), not here{advice}")
     assert shadowed_configs(["--config-path=pkg://mia_defense.conf"]) is None
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    # was Hydra's bare AssertionError, a traceback
+    (['train=${oc.decode:"[1]"}'], "train=${oc.decode:\"[1]\"}: train is a config group, whose "
+     "choice is the name of one of its configs, and this interpolation resolves to no name (a "
+     "list, a number, a mapping); nothing was run. Name the config: train=NAME (e.g. "
+     "train=default)"),
+    # were "Error merging override ~hydra.callbacks" and OmegaConf's "HydraConf (DictConfig)
+    # does not support deletion / full_key: ... / object_type=HydraConf"
+    (["~hydra.callbacks"], "~hydra.callbacks: hydra.callbacks is a setting of Hydra's own, "
+     "which cannot be deleted; nothing was run. Set it (hydra.callbacks=VALUE), or leave it at "
+     "its default"),
+    (["hydra.run.dir=null"], "hydra.run.dir=null: hydra.run.dir is a setting of Hydra's own, "
+     "which takes a value, not null; nothing was run. Set it (hydra.run.dir=VALUE), or leave "
+     "it at its default"),
+])  # fmt: skip
+def test_hydra_errors_of_a_choice_or_a_setting_of_its_own_are_said_in_words(overrides, said):
+    refused = composition_refused(overrides)
+    assert isinstance(refused, ConfigError) and str(refused) == f"ConfigError: {said}"

@@ -18,7 +18,8 @@ from tests.helpers import mia_attack, mia_train
         (("--help", "dataset=nope"), "Could not find 'dataset/nope'"),
         (("--hydra-help", "dataset=nope"), "dataset=nope"),
         (("--info", "defaults", "model=nope"), "Could not find 'model/nope'"),
-        (("--help", "hydra.help.template=null"), "field 'hydra.help.template' is not Optional"),
+        (("--help", "hydra.help.template=null"), "hydra.help.template=null: hydra.help.template "
+         "is a setting of Hydra's own, which takes a value, not null"),
         (("--help", "hydra.help.template=$NOT"), "hydra.help.template: $NOT is no placeholder"),
         (("--help", "hydra.help.template=cost: 5$"), "hydra.help.template: a lone '$'"),
         (("--hydra-help", "hydra.hydra_help.template=$X"), "hydra.hydra_help.template: $X"),
