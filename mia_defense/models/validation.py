@@ -338,8 +338,17 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
         calls.append((module, args, kwargs, out))
 
     named = [(n, p) for n, p in probe.named_parameters() if p.requires_grad]
+    # Each parameter's holders, a layer's own alias of a sublayer's left out: Opacus' DPLSTM
+    # holds its cells' weights too, whose calls alone form them (counted twice, Opacus' own
+    # layer was refused). Layers side by side sharing one (tied) are each its holder.
+    holders: dict[int, list[str]] = {}
+    for name, m in probe.named_modules():
+        for p in m.parameters(recurse=False):
+            kept = [h for h in holders.get(id(p), []) if h and not name.startswith(f"{h}.")]
+            holders[id(p)] = [*kept, name]
     handles = [m.register_forward_hook(keep, with_kwargs=True) for m in probe.modules()
                if any(p.requires_grad for p in m.parameters(recurse=False))]  # fmt: skip
+    where = {id(m): name for name, m in probe.named_modules()}
     devices = [inputs.device] if inputs.device.type == "cuda" else []
 
     def leaves(value: object) -> list[torch.Tensor]:
@@ -371,8 +380,9 @@ def used_outside_their_layers(model: nn.Module, inputs: torch.Tensor) -> list[st
                 again = [t for t in leaves(module.forward(*detached(args), **detached(kwargs)))
                          if t.requires_grad]  # fmt: skip
                 pairs = [(t, g) for t, g in zip(again, given, strict=False) if g is not None]
-                own = [p for p in module.parameters(recurse=False) if p.requires_grad]
-                if not pairs:
+                own = [p for p in module.parameters(recurse=False)
+                       if p.requires_grad and where[id(module)] in holders[id(p)]]  # fmt: skip
+                if not pairs or not own:
                     continue
                 # (a scalar, not grad_outputs: torch checks those with its symbolic shapes,
                 # whose first use imports sympy, 0.4 s of the default run)
