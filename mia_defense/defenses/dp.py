@@ -135,7 +135,7 @@ def _warn_meaningless_epsilon(report: Mapping[str, Any]) -> None:
 
 # The layers `fix_for_dp` (defense.dp.auto_fix) replaces: BatchNorm, and those Opacus fixes.
 _AUTO_FIXED = (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm,
-               nn.RNNBase, nn.MultiheadAttention)  # fmt: skip
+               nn.LSTM, nn.GRU, nn.MultiheadAttention)  # fmt: skip
 
 
 def refuse_unsupported(model: nn.Module, *, key: str = "defense.dp") -> None:

@@ -15,6 +15,7 @@ from mia_defense.errors import UnsupportedModelError
 @pytest.mark.parametrize(("model", "fixable"), [
     (nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Linear(4, 2)), True),
     (nn.Sequential(nn.Linear(4, 2)).half(), False),
+    (nn.Sequential(nn.RNN(4, 4)), False),  # (Opacus has no fixer for it)
 ])  # fmt: skip
 def test_auto_fix_is_advised_only_where_it_replaces_a_layer(model, fixable):
     with pytest.raises(UnsupportedModelError) as refused:
