@@ -1059,20 +1059,23 @@ def observation_problems(arrays: Mapping[str, np.ndarray], *, attacked: bool = T
     if k < 2 and attacked:
         problems.append(f"{name}: K={k} model; membership inference compares models that "
                         "trained on a record with models that did not: give K >= 2")
+    # Every shape problem at once (the masks' and labels' too beside no records or one class).
+    shapes_ok = masks.shape == (k, n) and labels.shape == (n,)
+    shape_problems = [] if shapes_ok else [
+        f"inconsistent shapes: masks has shape {masks.shape} and labels {labels.shape}, "
+        f"expected [K, N] = [{k}, {n}] and [N] = [{n}] (from {name} {values.shape})"]
     if n == 0 or c == 0:
         empty = "records (N=0)" if n == 0 else "classes (C=0)"
         return [*problems, f"{name}: shape {values.shape}: no {empty}; an observations file "
-                           "holds every model's output on each record attacked"]  # fmt: skip
+                           "holds every model's output on each record attacked",
+                *shape_problems]  # fmt: skip
     if c == 1:  # (softmax over one class: log-probability 0 everywhere, AUC 0.500)
         return [*problems, f"{name}: shape {values.shape}: one class (C=1), so every record's "
                            "log-probability is 0 in every model and no attack can see a leak; "
                            "give a binary classifier's score z or probability p as two "
-                           "columns: [0, z] as logits, [1 - p, p] as probabilities"]  # fmt: skip
-    shapes_ok = masks.shape == (k, n) and labels.shape == (n,)
-    if not shapes_ok:
-        problems.append(f"inconsistent shapes: masks has shape {masks.shape} and labels "
-                        f"{labels.shape}, expected [K, N] = [{k}, {n}] and [N] = [{n}] "
-                        f"(from {name} {values.shape})")  # fmt: skip
+                           "columns: [0, z] as logits, [1 - p, p] as probabilities",
+                *shape_problems]  # fmt: skip
+    problems += shape_problems
     kind = _output_kind(arrays) if name == "outputs" else OUTPUT_KINDS[0]
     kind = kind if kind in OUTPUT_KINDS else ""  # unknown: reported above, values unchecked
     problems += _value_problems(values, kind, name) if kind else []
