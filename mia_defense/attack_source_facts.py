@@ -240,7 +240,7 @@ def _facts_problem(results: dict[str, Any]) -> str | None:
         return (f"num_models is {count}, but config.plan.num_models, which trained them, is "
                 f"{planned}: a figure was changed after the run")
     return _privacy_problem(results.get("privacy") or {}, results.get("num_models"),
-                            config.get("defense"))
+                            config.get("defense")) or _schedule_problem(results)
 
 
 # What the attack stage measures into ``privacy``: the source run's attacks' findings, never
@@ -296,6 +296,16 @@ def _claim_problem(privacy: dict[str, Any], num_models: Any, defenses: Any) -> s
     from mia_defense.report.checks import dp_claim_problem
 
     problem = dp_claim_problem(privacy, num_models=num_models, defenses=defenses)
+    return None if problem is None else f"{problem}: a figure was changed after the run"
+
+
+def _schedule_problem(results: dict[str, Any]) -> str | None:
+    """mia-report's refusal (`schedule_deleted`) of a DP-SGD ε in mia-train's record without
+    the schedule that recomputes it, or ``None``: mia-attack carried the ε, lowered by hand
+    with ``privacy.per_model`` deleted, and its own verdict took it as the accountant's."""
+    from mia_defense.report.checks import schedule_deleted
+
+    problem = schedule_deleted(results)
     return None if problem is None else f"{problem}: a figure was changed after the run"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mia_defense.attack_source_facts import _results_problem
 from mia_defense.report.checks import epsilon_doubt, payload_problem
 from tests.report.fake_runs import make_run
 
@@ -95,3 +96,16 @@ def _payload(tmp_path: Path) -> dict:
                               epsilon_valid=True, per_model=[dict(_MODEL) for _ in range(4)])
     payload.update(timings={"training": 1.0}, headline={})
     return payload
+
+
+def test_mia_attack_refuses_to_carry_an_epsilon_whose_schedule_was_deleted(tmp_path: Path) -> None:
+    """mia-attack carried the lowered ε of such a record into its own, whose verdict took it
+    as the accountant's (an ε <= 1 vouches for a run whatever its training did)."""
+    payload = _payload(tmp_path)
+    payload["utility"].update(chance_accuracy=0.1, train_accuracy=0.9, generalization_gap=0.1)
+    payload["privacy"].update(epsilon=_EPS, epsilon_refuted=False)
+    assert _results_problem(payload) is None
+    _no_schedule(payload)
+    problem = _results_problem(payload)
+    assert "privacy.epsilon is 0.5 without privacy.per_model" in problem
+    assert problem.endswith("a figure was changed after the run")

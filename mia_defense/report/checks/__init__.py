@@ -31,6 +31,7 @@ from mia_defense.report.checks.privacy import (
     dp_schedule_problem,
     epsilon_doubt,
     flag_problem,
+    schedule_deleted,
 )
 from mia_defense.report.checks.provenance import (
     BUILT_IN_DEFENSES,
@@ -66,6 +67,7 @@ __all__ = [
     "release_near_chance_note",
     "resolution_note",
     "same_figure",
+    "schedule_deleted",
     "small_test_set_note",
     "strongest_attack",
     "test_records_problem",

@@ -24,7 +24,13 @@ from mia_defense.report.checks._values import (
 from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.tracking.artifacts import FIRST_CHECKPOINT
 
-__all__ = ["dp_claim_problem", "dp_schedule_problem", "epsilon_doubt", "flag_problem"]
+__all__ = [
+    "dp_claim_problem",
+    "dp_schedule_problem",
+    "epsilon_doubt",
+    "flag_problem",
+    "schedule_deleted",
+]
 
 
 def flag_problem(
@@ -54,7 +60,7 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
         problem = dp_claim_problem(
             payload.get("privacy", {}), num_models=payload.get("num_models"),
             defenses=config.get("defense") if isinstance(config, Mapping) else None,
-        ) or _schedule_deleted(payload)  # fmt: skip
+        ) or schedule_deleted(payload)  # fmt: skip
         if problem is not None:
             return f"{problem}; not a DP claim mia-defense wrote (edited?): rerun the run"
     return problem
@@ -66,7 +72,7 @@ def _privacy_problem(payload: Mapping[str, Any]) -> str | None:
 _SCHEDULE_FIELDS = ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta", "accountant")
 
 
-def _schedule_deleted(payload: Mapping[str, Any]) -> str | None:
+def schedule_deleted(payload: Mapping[str, Any]) -> str | None:
     """Why a finite ε of mia-defense's DP-SGD (``config.defense``'s DPSGD) in a results.json
     of mia-train (`_mark`; no ``source``: mia-attack carries the privacy block of the run it
     attacked, of any age) lacks what recomputes it, or ``None``: ``privacy.per_model``
@@ -494,7 +500,7 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
         return unknown
     if "source" in payload and not (isinstance(models, list) and models):
         # (mia-attack of a mia-train run whose per_model was deleted, its ε lowered, ranked
-        # the lowered ε: `_schedule_deleted` holds mia-train's records alone)
+        # the lowered ε: `schedule_deleted` holds mia-train's records alone)
         return ("mia-attack carried it from the run it attacked (source) without "
                 "privacy.per_model, so the report cannot recompute the ε it spent (a run of "
                 "before 2026-11-30, or per_model deleted there); rerun that run with mia-train")
