@@ -421,6 +421,12 @@ def _logging_problems(node: Any, path: str) -> list[str]:
                                     f"{path}.{kind} does not define")  # fmt: skip
     for name, handler in handlers.items():
         filename = handler.get("filename") if isinstance(handler, dict) else None
+        other = _not_a_log(filename) if isinstance(filename, str) and filename.strip() else None
+        if other is not None:
+            problems.append(f"{path}.handlers.{name}.filename={filename!r}: a file that holds "
+                            f"other text than log lines ({other!r}); the log would be appended "
+                            "to it. Point it at a new file or a log (*.log), or leave it at its "
+                            "default (train.log in the run directory)")  # fmt: skip
         if isinstance(filename, str) and not filename.strip():
             problems.append(f"{path}.handlers.{name}.filename={filename!r}: no file to log "
                             "to; name a writable file, or leave it at its default (train.log "
@@ -431,6 +437,29 @@ def _logging_problems(node: Any, path: str) -> list[str]:
                             "logging.StreamHandler), or select another logging config "
                             "(hydra/job_logging=disabled)")  # fmt: skip
     return problems
+
+
+def _not_a_log(filename: str) -> str | None:
+    """The first line (60 characters at most) of ``filename`` where it is an existing
+    regular file of other text than a log (not named ``*.log``, its first line no log line
+    of Hydra's, ``[DATE TIME][``), else ``None``: Hydra appended the run's log lines to
+    whatever file a logging config named (``filename: ~/.bashrc`` in a config file of
+    someone else's)."""
+    import os
+    import re
+    import stat
+
+    if filename.endswith(".log"):
+        return None
+    try:
+        if not stat.S_ISREG(os.stat(filename).st_mode):
+            return None  # (a FIFO would block the open; a device: the open below)
+        with open(filename, "rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return None  # none yet, or not readable: the run-directory checks name it
+    text = first.decode("utf-8", "replace").rstrip("\n")
+    return None if not first or re.match(r"\[\d{4}-\d\d-\d\d [\d:,]+\]\[", text) else text[:60]
 
 
 def guard_config_loading() -> None:

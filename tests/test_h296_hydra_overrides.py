@@ -222,30 +222,25 @@ def test_a_searchpath_entry_hydra_would_import_or_pass_over_is_refused(tmp_path,
                               "module 'h296_nothere' to read configs from")
 
 
-def test_a_log_file_that_holds_other_text_is_refused(tmp_path, caplog):
-    # hydra.job_logging.handlers.file.filename=~/.bashrc (a config file of someone else's)
-    # had the run's log lines appended to it
-    from omegaconf import OmegaConf
-
-    from mia_defense.cli.run_dirs import require_writable_log_files
-
-    def config(path):  # type: ignore[no-untyped-def]
-        return OmegaConf.create({"hydra": {"job_logging": {"handlers": {"file": {
-            "filename": str(path)}}}}})  # fmt: skip
-
+def test_a_log_file_that_holds_other_text_is_refused(tmp_path):
+    # hydra.job_logging.handlers.file.filename=~/.bashrc (a config file of someone else's;
+    # hydra.hydra_logging's alike, in a sweep) had the run's log lines appended to it
     (tmp_path / "rc").write_text("alias ll='ls -l'\n")
-    with pytest.raises(SystemExit) as stopped:
-        require_writable_log_files(config(tmp_path / "rc"), made=None)
-    assert stopped.value.code == 2 and caplog.messages[-1] == (
-        f"DataError: hydra.job_logging.handlers.file.filename={tmp_path}/rc: a file that "
-        "holds other text than log lines (\"alias ll='ls -l'\"); the run's log would be "
-        "appended to it; nothing was run. Point it at a new file or a log (*.log), or leave "
-        "it at its default (train.log in the run directory)")
+    for part in ("job_logging", "hydra_logging"):
+        refused = composition_refused([
+            f"+hydra.{part}.handlers.f={{class: logging.FileHandler, filename: {tmp_path}/rc}}"])
+        assert isinstance(refused, ConfigError) and str(refused) == (
+            f"ConfigError: hydra config: hydra.{part}.handlers.f.filename='{tmp_path}/rc': a "
+            "file that holds other text than log lines (\"alias ll='ls -l'\"); the log would "
+            "be appended to it. Point it at a new file or a log (*.log), or leave it at its "
+            "default (train.log in the run directory)")
     assert (tmp_path / "rc").read_text() == "alias ll='ls -l'\n"
+    from mia_defense.hydra_guard import _not_a_log
+
     (tmp_path / "runs.txt").write_text("[2026-12-06 07:41:15,217][HYDRA] one run\n")
     (tmp_path / "runs.log").write_text("a format of one's own\n")
-    for path in ("runs.txt", "runs.log", "new.txt"):  # (an earlier run's log; a *.log; new)
-        require_writable_log_files(config(tmp_path / path), made=None)
+    for name in ("runs.txt", "runs.log", "new.txt"):  # (an earlier run's log; a *.log; new)
+        assert _not_a_log(str(tmp_path / name)) is None
 
 
 def test_mia_attacks_refusals_name_its_config_not_config_yaml():

@@ -652,21 +652,10 @@ def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None
     directory's train.log, which is made with it) must be one this user can append to:
     Hydra opens it after making the run directory and stopped with a traceback ("Unable to
     configure handler 'file'") for a missing folder, a directory or a read-only file. On a
-    refusal the directory ``made`` for it just now is removed again (when still empty). An
-    existing file that holds other text than a log (not named ``*.log``, its first line no
-    log line of Hydra's, ``[DATE TIME][``) is refused too: the run's log lines were appended
-    to whatever it named (``filename=~/.bashrc`` in a config file of someone else's)."""
+    refusal the directory ``made`` for it just now is removed again (when still empty). (A
+    file of other text than a log is refused as the config is composed:
+    `mia_defense.hydra_guard`.)"""
     for key, filename in job_log_files(config):
-        other = _not_a_log(filename)
-        if other is not None:
-            if made is not None:
-                with contextlib.suppress(OSError):
-                    made.rmdir()
-            log.error("DataError: %s=%s: a file that holds other text than log lines (%r); "
-                      "the run's log would be appended to it; nothing was run. Point it at a "
-                      "new file or a log (*.log), or leave it at its default (train.log in the "
-                      "run directory)", key, filename, other)  # fmt: skip
-            raise SystemExit(EXIT_USER_ERROR)
         try:
             # without waiting: a FIFO nothing reads blocked the open (and the run) forever
             os.close(os.open(filename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK,
@@ -683,22 +672,6 @@ def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None
                       "the run directory; hydra/job_logging=disabled: no log file)", key,
                       filename, reason)  # fmt: skip
             raise SystemExit(EXIT_USER_ERROR) from None
-
-
-def _not_a_log(filename: str) -> str | None:
-    """The first line (60 characters at most) of ``filename`` where it is an existing
-    regular file with text that is no log (`require_writable_log_files`), else ``None``."""
-    if filename.endswith(".log"):
-        return None
-    try:
-        if not stat.S_ISREG(os.stat(filename).st_mode):
-            return None  # (a FIFO would block the open; a device: the open below)
-        with open(filename, "rb") as handle:
-            first = handle.readline(200)
-    except OSError:
-        return None  # none yet, or not readable: the open below names it
-    text = first.decode("utf-8", "replace").rstrip("\n")
-    return None if not first or re.match(r"\[\d{4}-\d\d-\d\d [\d:,]+\]\[", text) else text[:60]
 
 
 def job_log_files(config: DictConfig) -> list[tuple[str, str]]:
