@@ -34,6 +34,7 @@ def _overfit_run(run_dir):
             overrides=[
                 "progress=false",
                 "figures=false",  # TensorBoard's figures: not read here
+                "train.eval_every=30",  # the curves (a sixth of the run): not read here
                 "attack.bootstrap=50",
                 "attack.queries.num_augmented=2",
                 f"attack.canaries.num={NUM_CANARIES}",
