@@ -13,6 +13,7 @@ loader's checks raise. How to write a sweep whose points do not all select a con
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 from hydra.errors import ConfigCompositionException
@@ -195,8 +196,24 @@ def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str =
                 f"leave one out with '~{where}.NAME', or add one of your own with "
                 f"'+{where}.{name}={{_target_: ...}}'")  # fmt: skip
     target = parent._get_node("_target_")._value() if "_target_" in parent else None
+    held = None
+    if not keys and target is None:  # (Hydra replaced a value by {} to add the key to it)
+        from mia_defense.config_keys import FIXED_GROUPS, packaged_setting
+
+        group, _, rest = where.partition(".")
+        held = packaged_setting(group, "default", rest.split(".")) if (
+            group in FIXED_GROUPS and rest) else None  # fmt: skip
+        held = None if isinstance(held, dict | MappingProxyType) else held
+    if held is not None and (name == "_target_" or where == "train.optimizer"):
+        whole = f"{{{name}: {given}}}" if name == "_target_" else \
+            f"{{_target_: torch.optim.NAME, {name}: {given}}}"  # fmt: skip
+        return (f"{where} holds a value ({held} by default), not a mapping of keys, so it has no "
+                f"key {name!r}; to give a mapping in its place, write it whole: "
+                f"'{where}={whole}'")  # fmt: skip
     known = f"its keys: {', '.join(keys)}" if keys else \
-        "no keys besides its _target_" if target is not None else "it has no keys"  # fmt: skip
+        "no keys besides its _target_" if target is not None else \
+        f"it holds a value, {held} by default, not a mapping of keys" if held is not None else \
+        "it has no keys"  # fmt: skip
     own = f"; '+{where}.{name}=...' adds it, for a _target_ of your own that takes it" if (
         isinstance(target, str) and not target.startswith("mia_defense.")) else ""  # fmt: skip
     return f"{where} has no key {name!r}{meant} ({known}){own}"

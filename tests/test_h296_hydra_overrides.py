@@ -301,3 +301,17 @@ def test_a_config_path_that_replaces_or_misses_the_packaged_configs_is_refused(t
 def test_hydra_errors_of_a_choice_or_a_setting_of_its_own_are_said_in_words(overrides, said):
     refused = composition_refused(overrides)
     assert isinstance(refused, ConfigError) and str(refused) == f"ConfigError: {said}"
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    # was "train.optimizer has no key '_target_' (it has no keys)": it holds 'adam'
+    ("train.optimizer._target_=torch.optim.AdamW", "train.optimizer holds a value (adam by "
+     "default), not a mapping of keys, so it has no key '_target_'; to give a mapping in its "
+     "place, write it whole: 'train.optimizer={_target_: torch.optim.AdamW}'"),
+    ("attack.bootstrap.x=1", "attack.bootstrap has no key 'x' (it holds a value, 200 by "
+     "default, not a mapping of keys)"),
+])  # fmt: skip
+def test_a_key_below_a_value_says_the_value_is_no_mapping(given, said):
+    refused = composition_refused([given])
+    assert str(refused).endswith(f"(Key '{given.split('=')[0].split('.')[-1]}' is not in "
+                                 f"struct): {said}")
