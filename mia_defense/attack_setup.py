@@ -74,6 +74,7 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
     )
     from mia_defense.hydra_guard import list_append_problem
     from mia_defense.override_checks import (
+        control_character,
         misspelt_key_problem,
         null_group_problem,
         parsed_override,
@@ -109,9 +110,11 @@ def attack_config(overrides: Sequence[str] = (), *, seed: int = 0) -> DictConfig
             )
     # as the tools refuse them before Hydra: its LexerNoViableAltException for 'naïve', a
     # traceback's words for attack=null, 'To append ... use +atack.bootstrap=0'
-    unread = unquoted_non_ascii(overrides, shell=False) or null_group_problem(overrides) or (
-        misspelt_key_problem(overrides, ("attack", "seed", "hydra"),
-                             listed="the overrides take the attack group's keys, attack.*"))
+    unread = (control_character(overrides) or unquoted_non_ascii(overrides, shell=False)
+              or null_group_problem(overrides)
+              or misspelt_key_problem(
+                  overrides, ("attack", "seed", "hydra"),
+                  listed="the overrides take the attack group's keys, attack.*"))
     if unread is not None:
         raise ConfigError(f"attack overrides {_given(overrides)}: {unread}")
     for message in repeated_keys(overrides, where="in the overrides"):  # (as the tools warn)

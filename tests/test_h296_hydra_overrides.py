@@ -106,6 +106,16 @@ def test_an_override_holding_a_control_character_is_refused_naming_it(given, sai
     assert capsys.readouterr().err.startswith(f"ConfigError: {said}")
 
 
+def test_the_api_refuses_an_attack_override_holding_a_control_character():
+    # api.audit(obs, overrides=[...]) got Hydra's lexer text, as the tools did before
+    from mia_defense.api import audit
+    from tests.helpers import synthetic_observations
+
+    observations = synthetic_observations(num_models=4, num_samples=60, num_classes=3)
+    with pytest.raises(ConfigError, match="control character"):
+        audit(observations, overrides=["attack.bootstrap=0\n"])
+
+
 def test_config_files_of_ones_own_that_the_packaged_ones_shadow_are_refused(tmp_path):
     # were passed over without a word: Hydra finds config.yaml and model/mlp.yaml in the
     # packaged configs first, and the run used those
