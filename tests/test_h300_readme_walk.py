@@ -19,3 +19,31 @@ def test_observations_list_every_shape_problem(classes):
     said = str(caught.value)
     assert ("one class (C=1)" if classes else "no classes (C=0)") in said
     assert "inconsistent shapes: masks has shape (4, 150) and labels (100,)" in said
+
+
+class _Writes:
+    """A stdout that keeps each write call apart (PYTHONUNBUFFERED=1: one syscall each)."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_end_of_run_lines_reach_the_reader_in_one_write(tmp_path, monkeypatch):
+    """README: 'under `| head` the run exits 0: its table reaches head whole'. A write per
+    line (unbuffered stdout) let head exit after its 10 lines while the run still wrote the
+    rest: exit 141 one run in two (`mia-train ... | head`)."""
+    import sys
+
+    from mia_defense.cli.train import _print_summary
+
+    out = _Writes()
+    monkeypatch.setattr(sys, "stdout", out)
+    _print_summary(tmp_path, ["attack  AUC\nloss  0.5", "\nrun directory: x", "wall time: 1 s"])
+    assert out.writes == ["attack  AUC\nloss  0.5\n\nrun directory: x\nwall time: 1 s\n"]

@@ -612,12 +612,13 @@ def _print_summary(run_dir: Path, lines: list[str]) -> None:
     """Print the end-of-run lines on stdout; one that cannot take them (``> /dev/full``, a
     full disk) is a `DataError` naming the run's results (a traceback, exit 1, before). A
     reader that has gone (BrokenPipeError) ends the tool quietly with exit 141 (it was
-    Hydra's "Error executing job" traceback, exit 1)."""
+    Hydra's "Error executing job" traceback, exit 1). One write: `| head` reads the table
+    whole and the run exits 0, where (PYTHONUNBUFFERED=1) a write per line met the closed
+    pipe after head had its 10 lines: exit 141 one run in two."""
     from mia_defense.errors import DataError
 
     try:
-        for line in lines:
-            print(line)
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
         sys.stdout.flush()
     except BrokenPipeError:
         reader_gone()
