@@ -47,3 +47,27 @@ def test_the_end_of_run_lines_reach_the_reader_in_one_write(tmp_path, monkeypatc
     monkeypatch.setattr(sys, "stdout", out)
     _print_summary(tmp_path, ["attack  AUC\nloss  0.5", "\nrun directory: x", "wall time: 1 s"])
     assert out.writes == ["attack  AUC\nloss  0.5\n\nrun directory: x\nwall time: 1 s\n"]
+
+
+def test_mia_attack_end_lines_reach_the_reader_in_one_write(tmp_path, monkeypatch):
+    """The same for `mia-attack ... | head`: its table and the lines after it were four
+    prints, a write each under PYTHONUNBUFFERED=1."""
+    import io
+
+    from tests.helpers import mia_attack, synthetic_observations
+
+    writes: list[str] = []
+
+    class Counted(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    synthetic_observations(num_models=4, num_samples=120, num_classes=3).save(
+        tmp_path / "mine.npz")
+    monkeypatch.setattr(io, "StringIO", Counted)  # (the in-process run's stdout and stderr)
+    done = mia_attack("mine.npz", "attack.bootstrap=0", "figures=false", "progress=false",
+                      "hydra.run.dir=out", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = [w for w in writes if "strongest attack" in w]
+    assert len(table) == 1 and "run directory: out" in table[0] and "look at it:" in table[0]

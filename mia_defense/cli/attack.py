@@ -717,10 +717,11 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         RUN_FOLDER_SETTING.reset(setting)
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
     try:
-        print(format_table(result, fprs))
-        print(f"\nattacked:      {shell_path(_from_launch_dir(Path(str(cfg.source))))}")
-        print(f"run directory: {shell_path(run_dir)}")
-        print(f"look at it:    {tool_command('tensorboard')} --logdir {shell_path(run_dir)}")
+        sys.stdout.write(  # one write: `| head` reads it whole (see train._print_summary)
+            f"{format_table(result, fprs)}\n"
+            f"\nattacked:      {shell_path(_from_launch_dir(Path(str(cfg.source))))}\n"
+            f"run directory: {shell_path(run_dir)}\n"
+            f"look at it:    {tool_command('tensorboard')} --logdir {shell_path(run_dir)}\n")
         sys.stdout.flush()
     except BrokenPipeError:  # mia-attack ... | head: the run is written, the reader gone
         reader_gone()
