@@ -32,7 +32,7 @@ def test_the_cnn_trains_on_the_bundled_digits_images(make_cfg, tmp_path):
     # model=cnn on dataset=digits is refused (flat features); digits_images is its data
     cfg = make_cfg("dataset=digits_images", "model=cnn", "plan.num_models=2",
                    "plan.population_size=400", "train.epochs=10", "model.channels=[4,8]",
-                   "model.hidden=16", *LEAN_ATTACKS)  # fmt: skip
+                   "model.hidden=16", "train.eval_every=10", *LEAN_ATTACKS)  # fmt: skip
     result = run(cfg, tmp_path / "run")
     payload = read_json(tmp_path / "run" / "results.json")
     assert payload["dataset"] == "digits" and payload["config"]["dataset"]["images"] is True
