@@ -184,10 +184,22 @@ def _decimal_hint(value: Any, kind: str) -> str:
             f"these checks read: pass {kind}(value))")
 
 
+def clipped(text: str, *, limit: int = 200) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis and the full
+    length where cut: a value quoted in a refusal (a 100,000-character dataset.path was
+    echoed whole)."""
+    if len(text) <= limit:
+        return text
+    tail = f"… ({len(text)} characters)"
+    return text[: max(limit - len(tail), 1)] + tail
+
+
 def shown(value: Any) -> str:
     """``repr(value)``, but an integer of more digits than Python writes out (4300: its
     repr raised a raw ValueError inside the very message refusing it), or a fraction of a
-    long repr, as its size."""
+    long repr, as its size; a long string cut (`clipped`)."""
+    if isinstance(value, str):
+        return clipped(repr(value))
     try:
         text = repr(value)
     except ValueError:
@@ -219,7 +231,7 @@ def show(value: Any) -> str:
         return "[" + ", ".join(map(show, value)) + "]"
     if isinstance(value, Mapping):
         return "{...}"
-    return repr(value)
+    return shown(value) if isinstance(value, str) else repr(value)
 
 
 def string_hint(value: Any, kinds: Any) -> str:

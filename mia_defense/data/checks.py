@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mia_defense.constraints import as_integer, is_integer, number_hint, shown
+from mia_defense.constraints import as_integer, clipped, is_integer, number_hint, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import LOOP_FIX, check_memory, feature_bytes, file_kind
 from mia_defense.errors import ConfigError, DataError
@@ -147,19 +147,20 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
         raise ConfigError(f"dataset.path={shown(path)}: must be a path (text), e.g. {expected}"
                           + _number_path_hint(path))
     if "\0" in str(path):
-        raise DataError(f"dataset {name!r}: dataset.path {str(path)!r} holds a NUL byte, which "
-                        f"no file name can; set dataset.path to {expected}")
+        raise DataError(f"dataset {name!r}: dataset.path {shown(str(path))} holds a NUL "
+                        f"byte, which no file name can; set dataset.path to {expected}")
     resolved = _from_launch_dir(_expand_user(Path(path), name=name, expected=expected))
+    where = clipped(str(resolved))  # (a path of 100,000 characters was echoed whole)
     try:
         mode = resolved.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
         raise DataError(
-            f"dataset {name!r}: {resolved} does not exist; set dataset.path to {expected}"
+            f"dataset {name!r}: {where} does not exist; set dataset.path to {expected}"
             + (_mistyped(str(path)) or _relative_to(resolved))
         ) from None
     except OSError as exc:
         raise DataError(
-            f"dataset {name!r}: {resolved} cannot be accessed ({exc.strerror or exc}); "
+            f"dataset {name!r}: {where} cannot be accessed ({exc.strerror or exc}); "
             f"set dataset.path to {expected}"
             + ("; make it readable for this user (chmod, or ask its owner)"
                if isinstance(exc, PermissionError) else "")
@@ -167,7 +168,7 @@ def require_path(path: str | os.PathLike[str] | None, *, name: str, expected: st
         ) from exc
     if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
         raise DataError(
-            f"dataset {name!r}: {resolved} is a {file_kind(mode)}, not a file or folder; "
+            f"dataset {name!r}: {where} is a {file_kind(mode)}, not a file or folder; "
             f"set dataset.path to {expected}"
         )
     return resolved
@@ -239,8 +240,8 @@ def _expand_user(path: Path, *, name: str, expected: str) -> Path:
     except RuntimeError:
         user = path.parts[0][1:]
         raise DataError(
-            f"dataset {name!r}: {path}: no user {user!r} for '~' (or no home directory); "
-            f"write the full path: set dataset.path to {expected}"
+            f"dataset {name!r}: {clipped(str(path))}: no user {shown(user)} for '~' (or no home "
+            f"directory); write the full path: set dataset.path to {expected}"
         ) from None
 
 

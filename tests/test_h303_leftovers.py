@@ -1,0 +1,23 @@
+"""Leftovers of helper h303: refusals that quote a user's value, and their advice."""
+
+from __future__ import annotations
+
+import pytest
+
+from mia_defense.config import check_config
+from mia_defense.data.checks import require_path
+from mia_defense.errors import ConfigError, DataError
+from tests.conftest import compose_cfg
+
+LONG = "a" * 100_000
+
+
+def test_a_long_value_is_shortened_in_its_refusal(tmp_path):
+    """A 100,000-character dataset.path (or string setting) was echoed whole."""
+    with pytest.raises(DataError) as path_error:
+        require_path(str(tmp_path / LONG), name="npz", expected="an .npz file")
+    with pytest.raises(ConfigError) as key_error:
+        check_config(compose_cfg(f"train.device={LONG}"))
+    for error in (path_error, key_error):
+        message = str(error.value)
+        assert len(message) < 1000 and "characters)" in message, message[:300]
