@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mia_defense.cli.arguments import shadowed_configs
 from mia_defense.config import check_config
 from mia_defense.data.checks import require_path
 from mia_defense.errors import ConfigError, DataError
@@ -21,3 +22,14 @@ def test_a_long_value_is_shortened_in_its_refusal(tmp_path):
     for error in (path_error, key_error):
         message = str(error.value)
         assert len(message) < 1000 and "characters)" in message, message[:300]
+
+
+@pytest.mark.parametrize(("args", "select"), [
+    (["--config-name", "model/mlp"], "mia-train model=mlp"),
+    (["--config-name=experiment/tradeoff_dp"], "mia-train +experiment=tradeoff_dp"),
+])
+def test_a_group_option_given_as_the_primary_config_is_selected_as_a_group(args, select):
+    """--config-name model/mlp was refused with "keep '- hydra: default'", and
+    experiment/tradeoff_dp with Hydra's "Could not override 'defense'"."""
+    message = shadowed_configs(args)
+    assert message is not None and select in message and "not a primary config" in message
