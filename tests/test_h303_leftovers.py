@@ -33,3 +33,13 @@ def test_a_group_option_given_as_the_primary_config_is_selected_as_a_group(args,
     experiment/tradeoff_dp with Hydra's "Could not override 'defense'"."""
     message = shadowed_configs(args)
     assert message is not None and select in message and "not a primary config" in message
+
+
+def test_a_clipping_norm_whose_calibrated_noise_overflows_is_refused_by_its_key():
+    """defense.dp.max_grad_norm=1e30 at target ε 8 trained models Adam could not step (σ·C
+    squared overflows float32) and was refused after training for "train.lr"."""
+    from mia_defense.defenses.dp import DPSGD
+
+    dp = DPSGD(target_epsilon=8.0, max_grad_norm=1e30)
+    with pytest.raises(ConfigError, match=r"defense\.dp\.max_grad_norm=1e\+30 with the σ="):
+        dp.plan(sizes=[500], batch_size=64, epochs=1)

@@ -767,7 +767,7 @@ class DPSGD(TrainingDefense):
                 "(1/(10·N))"
             )
         schedules = [DPSchedule.of(n, batch_size) for n in sizes]
-        self._sigma = shared_noise_multiplier(
+        sigma = shared_noise_multiplier(
             noise_multiplier=self.noise_multiplier,
             target_epsilon=self.target_epsilon,
             accountant=self.accountant,
@@ -776,6 +776,17 @@ class DPSGD(TrainingDefense):
                 for s, n in zip(schedules, sizes, strict=True)
             ],
         )
+        if sigma * self.max_grad_norm > _NOISE_STD_MAX:  # (a σ given is refused up front)
+            raise ConfigError(
+                f"defense.dp.max_grad_norm={self.max_grad_norm:g} with the σ={sigma:.3g} "
+                f"calibrated for target_epsilon={self.target_epsilon:g}: noise of standard "
+                f"deviation {sigma * self.max_grad_norm:.3g} per step, beyond "
+                f"{_NOISE_STD_MAX:.2g}, whose square overflows float32 (Adam's second moment "
+                "squares the noisy gradients: no model would take a step); set "
+                "defense.dp.max_grad_norm near the per-sample gradient norms, inside "
+                f"[{CLIP_RANGE[0]:g}, {CLIP_RANGE[1]:g}] (e.g. 1.0)"
+            )
+        self._sigma = sigma
 
     def planned_stats(
         self, *, sizes: Sequence[int], batch_size: int, epochs: int
