@@ -35,7 +35,7 @@ def test_a_run_attacked_through_undefended_shadows_is_said_not_reproduced(tmp_pa
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="mia_defense.cli.attack"):
             attack_cli.run(_compose(attack_cli.CONFIG_NAME, [
-                f"source={hydra_quoted(str(run))}", "progress=false", *ATTACK]),
+                f"source={hydra_quoted(str(run))}", "progress=false", "figures=false", *ATTACK]),
                 tmp_path / "attacked")  # fmt: skip
     said = [r.getMessage() for r in caplog.records if "undefended shadow models" in r.getMessage()]
     assert len(said) == 1 and "these figures are not the run's" in said[0], caplog.text
