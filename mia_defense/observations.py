@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "COPY_GROUPS",
+    "GRAD_NORMS_SKIPPED",
     "OBSERVATIONS_VERSION",
     "OUTPUT_KINDS",
     "RESERVED_METADATA",
@@ -100,6 +101,9 @@ _SHOWN = 5
 # answer each. They set results.json's train accuracy and query budget and skip the mask
 # check's comparison with the test set, so only `RecordedMetadata` holds them.
 RESERVED_METADATA = ("randomized_release_repeats", "train_accuracy_one_answer")
+# mia-train's metadata key (true) where attack.white_box=true asked for gradient norms that
+# could not be computed: the gradient attack's skip says so, not "set attack.white_box=true".
+GRAD_NORMS_SKIPPED = "grad_norms_skipped"
 
 
 class RecordedMetadata(dict):

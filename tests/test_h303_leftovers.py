@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 
 from mia_defense.cli.arguments import shadowed_configs
 from mia_defense.config import check_config
 from mia_defense.data.checks import require_path
 from mia_defense.errors import ConfigError, DataError
+from mia_defense.observations import GRAD_NORMS_SKIPPED, MissingObservationError, Observations
 from tests.conftest import compose_cfg
 
 LONG = "a" * 100_000
@@ -43,3 +47,19 @@ def test_a_clipping_norm_whose_calibrated_noise_overflows_is_refused_by_its_key(
     dp = DPSGD(target_epsilon=8.0, max_grad_norm=1e30)
     with pytest.raises(ConfigError, match=r"defense\.dp\.max_grad_norm=1e\+30 with the σ="):
         dp.plan(sizes=[500], batch_size=64, epochs=1)
+
+
+@pytest.mark.parametrize(("metadata", "says"), [
+    ({}, "set attack.white_box=true (needs the models)"),
+    ({GRAD_NORMS_SKIPPED: True}, "could not be computed"),
+])
+def test_the_gradient_attack_skip_says_why_the_norms_are_missing(metadata, says):
+    """With attack.white_box=true and the norms not computed (torch.func refused the
+    models), the skip still said 'set attack.white_box=true', already set."""
+    from mia_defense.attacks.gradient import gradient_norm
+
+    obs = Observations(log_probs=np.full((4, 6, 2), np.log(0.5), np.float32),
+                       labels=np.zeros(6, int), masks=np.eye(4, 6, dtype=bool),
+                       metadata=metadata)
+    with pytest.raises(MissingObservationError, match=re.escape(says)):
+        gradient_norm(obs, np.arange(1))

@@ -14,7 +14,7 @@ from mia_defense.attacks.references import (
     ranked_within_strata,
     reference_models,
 )
-from mia_defense.observations import Observations
+from mia_defense.observations import GRAD_NORMS_SKIPPED, Observations
 
 __all__ = ["gradient_norm"]
 
@@ -40,9 +40,11 @@ def gradient_norm(
     check_calibration("gradient_norm", calibration)
     check_kinds("gradient_norm", seed=seed)
     targets = checked_targets(targets, obs.num_models, where="gradient_norm")
-    norms = obs.require(
-        "grad_norms", attack="gradient_norm", fix="set attack.white_box=true (needs the models)"
-    )
+    fix = ("attack.white_box=true, but the models' per-sample gradient norms could not be "
+           "computed (see the warning 'white-box gradient norms skipped' above)"
+           if obs.metadata.get(GRAD_NORMS_SKIPPED) is True
+           else "set attack.white_box=true (needs the models)")
+    norms = obs.require("grad_norms", attack="gradient_norm", fix=fix)
     signal = -np.log(np.maximum(norms.astype(np.float64), 1e-30))  # [K, N]
     if calibration == "global":
         return signal[targets]

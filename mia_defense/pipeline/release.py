@@ -13,7 +13,7 @@ from torch import nn
 
 from mia_defense.defenses.release import check_released
 from mia_defense.errors import UnsupportedModelError
-from mia_defense.observations import Observations
+from mia_defense.observations import GRAD_NORMS_SKIPPED, Observations
 from mia_defense.observe import gradient_norms, observe, observe_augmented
 from mia_defense.pipeline.data import TrainingData
 from mia_defense.seeding import global_torch_seeded, torch_generator
@@ -68,6 +68,9 @@ def release_population(
         augmented_logits=augmented_logits,
         augmented_predictions=augmented_predictions,
         grad_norms=grad_norms,
+        # (asked for and not computed: the gradient attack's skip says so, not "set it")
+        metadata={GRAD_NORMS_SKIPPED: True} if experiment.white_box and grad_norms is None
+        else {},
     )
 
 
