@@ -130,9 +130,15 @@ def _unselected_config_refusal(
     # a config of a group that is not selected: the key is missing at the group's root
     hint = unselected_config_hint(found.group(1)) if "." not in where else None
     if hint is None and where and getattr(cause, "key", None) is not None:
-        given = next((text.partition("=")[2] for text in map(str, overrides)
-                      if text.partition("=")[0].lstrip("+~") == found.group(1)), "VALUE")
-        hint = _missing_key_hint(parent, str(where), str(cause.key), given=given or "VALUE")
+        texts = list(map(str, overrides))
+        at = next((i for i, text in enumerate(texts)
+                   if text.partition("=")[0].lstrip("+~") == found.group(1)), len(texts))
+        given = texts[at].partition("=")[2] if at < len(texts) else "VALUE"
+        # (the value the setting holds where an earlier override chose it: train.optimizer=sgd)
+        chosen = next((text.partition("=")[2] for text in reversed(texts[:at])
+                       if text.partition("=")[0].lstrip("+") == str(where)), None)
+        hint = _missing_key_hint(parent, str(where), str(cause.key), given=given or "VALUE",
+                                 chosen=chosen or None)
     if hint is None:
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
@@ -172,12 +178,14 @@ def _shared_config_advice(
             f"own")  # fmt: skip
 
 
-def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str = "VALUE") -> str:
+def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str = "VALUE",
+                      chosen: str | None = None) -> str:
     """What to write instead of Hydra's "To append to your config use +KEY=..." for a key
     ``name`` that the node ``where`` (selected, composed) lacks, set to ``given``: ``defense=dp
     'defense.dp={noise:1}'`` was told 'dp' is not selected, ``attack.attacks.lira=null`` (one
     meant to turn LiRA off) to add an attack 'lira', ``attack.queries={repeat:3}`` to add a
-    key nothing reads, ``defense=dp defense.delta=true`` (dp's delta) to add a defense."""
+    key nothing reads, ``defense=dp defense.delta=true`` (dp's delta) to add a defense.
+    ``chosen``: the value an earlier override gave ``where`` (named, not the default's)."""
     import difflib
 
     keys = [str(k) for k in parent if not str(k).startswith("_")]
@@ -204,15 +212,16 @@ def _missing_key_hint(parent: DictConfig, where: str, name: str, *, given: str =
         held = packaged_setting(group, "default", rest.split(".")) if (
             group in FIXED_GROUPS and rest) else None  # fmt: skip
         held = None if isinstance(held, dict | MappingProxyType) else held
+    said = None if held is None else f"{chosen}, as set" if chosen else f"{held} by default"
     if held is not None and (name == "_target_" or where == "train.optimizer"):
         whole = f"{{{name}: {given}}}" if name == "_target_" else \
             f"{{_target_: torch.optim.NAME, {name}: {given}}}"  # fmt: skip
-        return (f"{where} holds a value ({held} by default), not a mapping of keys, so it has no "
+        return (f"{where} holds a value ({said}), not a mapping of keys, so it has no "
                 f"key {name!r}; to give a mapping in its place, write it whole: "
                 f"'{where}={whole}'")  # fmt: skip
     known = f"its keys: {', '.join(keys)}" if keys else \
         "no keys besides its _target_" if target is not None else \
-        f"it holds a value, {held} by default, not a mapping of keys" if held is not None else \
+        f"it holds a value, {said}, not a mapping of keys" if held is not None else \
         "it has no keys"  # fmt: skip
     own = f"; '+{where}.{name}=...' adds it, for a _target_ of your own that takes it" if (
         isinstance(target, str) and not target.startswith("mia_defense.")) else ""  # fmt: skip

@@ -13,6 +13,7 @@ from mia_defense.data.checks import require_path
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.observations import GRAD_NORMS_SKIPPED, MissingObservationError, Observations
 from tests.conftest import compose_cfg
+from tests.helpers import composition_refused
 
 LONG = "a" * 100_000
 
@@ -63,3 +64,13 @@ def test_the_gradient_attack_skip_says_why_the_norms_are_missing(metadata, says)
                        metadata=metadata)
     with pytest.raises(MissingObservationError, match=re.escape(says)):
         gradient_norm(obs, np.arange(1))
+
+
+def test_a_key_below_a_chosen_optimizer_names_the_choice():
+    """train.optimizer=sgd train.optimizer._target_=X said 'holds a value (adam by
+    default)': the packaged default, not the one chosen on the same command line."""
+    from mia_defense.hydra_setup import setup_hydra
+
+    setup_hydra()  # (as the tools compose: Hydra's loader guarded)
+    refused = composition_refused(["train.optimizer=sgd", "train.optimizer._target_=X"])
+    assert "train.optimizer holds a value (sgd, as set)" in str(refused)
