@@ -523,6 +523,12 @@ def guard_config_loading() -> None:
             if refusal is None:
                 raise
             raise refusal from None
+        except OSError as exc:  # (dataset=<300 characters>: Hydra's stat of the file name)
+            overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
+            refusal = _long_choice_refusal(exc, list(overrides or []))
+            if refusal is None:
+                raise
+            raise refusal from None
         except ValueError as exc:  # (after UnicodeDecodeError, a ValueError read above)
             from mia_defense.composition_errors import composition_refusal
 
@@ -628,6 +634,30 @@ def _choice_interpolation_refusal(overrides: Sequence[str]) -> Exception | None:
             f"configs, and this interpolation resolves to no name (a list, a number, a "
             f"mapping); nothing was run. Name the config: {group}=NAME (e.g. "
             f"{group}={next(iter(sorted(packaged_configs(group))), 'NAME')})")
+    return None
+
+
+def _long_choice_refusal(exc: OSError, overrides: Sequence[str]) -> Exception | None:
+    """The refusal of a config group's choice too long for a file name (Hydra's OSError
+    "File name too long", a traceback, echoing the 100,000-character name whole), or
+    ``None`` for any other error."""
+    import errno
+
+    from mia_defense.config_keys import packaged_configs
+    from mia_defense.constraints import clipped
+
+    if exc.errno != errno.ENAMETOOLONG:
+        return None
+    for text in map(str, overrides):
+        group, _, choice = text.strip().lstrip("+~").partition("=")
+        if max(len(part.encode()) for part in choice.split("/")) > 255 and \
+                packaged_configs(group):  # fmt: skip
+            from mia_defense.composition_errors import HydraConfigError
+
+            return HydraConfigError(
+                f"{clipped(text.strip())}: no config of the group {group} has a name that "
+                f"long; nothing was run. Name one of its configs, e.g. "
+                f"{group}={next(iter(sorted(packaged_configs(group))), 'NAME')}")
     return None
 
 

@@ -74,3 +74,13 @@ def test_a_key_below_a_chosen_optimizer_names_the_choice():
     setup_hydra()  # (as the tools compose: Hydra's loader guarded)
     refused = composition_refused(["train.optimizer=sgd", "train.optimizer._target_=X"])
     assert "train.optimizer holds a value (sgd, as set)" in str(refused)
+
+
+def test_a_group_choice_too_long_for_a_file_name_is_refused_in_words():
+    """dataset=<300 characters> was Hydra's OSError traceback 'File name too long'."""
+    from mia_defense.hydra_setup import setup_hydra
+
+    setup_hydra()
+    refused = composition_refused([f"dataset={'a' * 300}"])
+    assert isinstance(refused, ConfigError) and "(308 characters): no config of the group " \
+        "dataset has a name that long" in str(refused)
