@@ -24,7 +24,11 @@ def test_a_long_value_is_shortened_in_its_refusal(tmp_path):
         require_path(str(tmp_path / LONG), name="npz", expected="an .npz file")
     with pytest.raises(ConfigError) as key_error:
         check_config(compose_cfg(f"train.device={LONG}"))
-    for error in (path_error, key_error):
+    from mia_defense.defenses.dp import DPSGD
+
+    with pytest.raises(ConfigError) as dp_error:
+        DPSGD(target_epsilon=8.0, accountant=LONG)
+    for error in (path_error, key_error, dp_error):
         message = str(error.value)
         assert len(message) < 1000 and "characters)" in message, message[:300]
 

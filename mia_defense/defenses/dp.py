@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from mia_defense.constraints import shown
 from mia_defense.data import loads_csv
 from mia_defense.defenses.accounting import (
     default_delta,
@@ -373,7 +374,7 @@ def _number(value: Any, key: str) -> float | None:
     ``defense.dp.<key>``: Python callers get no config schema check (a string or a bool
     slipped through, or failed in a comparison's TypeError)."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
-        raise ConfigError(f"defense.dp.{key}={value!r}: must be a number or null")
+        raise ConfigError(f"defense.dp.{key}={shown(value)}: must be a number or null")
     if isinstance(value, numbers.Integral) and abs(int(value)) > sys.float_info.max:
         raise ConfigError(f"defense.dp.{key}={value}: too large for a float (at most about "
                           "1.8e308)")  # (10**400: float() of it raised OverflowError)
@@ -500,7 +501,7 @@ class DPSGD(TrainingDefense):
                           ("allow_unaccounted_sampling", allow_unaccounted_sampling),
                           ("secure_mode", secure_mode), ("auto_fix", auto_fix)):
             if not isinstance(flag, bool):
-                raise ConfigError(f"defense.dp.{key}={flag!r}: must be true or false")
+                raise ConfigError(f"defense.dp.{key}={shown(flag)}: must be true or false")
         if (noise_multiplier is None) == (target_epsilon is None):
             raise ConfigError(
                 f"defense.dp.noise_multiplier={noise_multiplier}, defense.dp.target_epsilon="
@@ -551,11 +552,11 @@ class DPSGD(TrainingDefense):
                 as_integer(max_physical_batch_size, key="", low=1)
             except ConfigError:
                 raise ConfigError(f"defense.dp.max_physical_batch_size="
-                                  f"{max_physical_batch_size!r}: must be an integer >= 1 or "
+                                  f"{shown(max_physical_batch_size)}: must be an integer >= 1 or "
                                   "null") from None  # fmt: skip
         if accountant not in ACCOUNTANTS:
             raise ConfigError(
-                f"defense.dp.accountant={accountant!r}: unexpected accountant, "
+                f"defense.dp.accountant={shown(accountant)}: unexpected accountant, "
                 f"choose from {ACCOUNTANTS}"
             )
         if not poisson_sampling and secure_mode:
