@@ -351,8 +351,10 @@ def shape_refusal(key: str, typed: str, given: Any, current: Any, *,
     with ListConfig / full_key: ... object_type=list" (the same words for a list given to a
     mapping). Names the key, what was given, what it takes, and a setting to type
     (``shell=False``: as the API's overrides take it, unquoted)."""
+    typed = clipped(typed)  # (attack.attacks=[<100,000 characters>] was echoed whole)
     if isinstance(current, list):
-        items = current or (list(given) if isinstance(given, Mapping) else []) or ["a", "b"]
+        named = [k for k in given if len(str(k)) <= 60] if isinstance(given, Mapping) else []
+        items = current or named or ["a", "b"]  # (a key of 100,000 characters: no example)
         example = list_override(key, items, shell=shell)
         return (f"{key}={typed}: a mapping, where {key} takes a list (now {show(current)}); "
                 f"write a list in square brackets, e.g. {example}"

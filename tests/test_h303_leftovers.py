@@ -9,6 +9,7 @@ import pytest
 
 from mia_defense.cli.arguments import shadowed_configs
 from mia_defense.config import check_config
+from mia_defense.constraints import shape_refusal
 from mia_defense.data.checks import require_path
 from mia_defense.errors import ConfigError, DataError
 from mia_defense.observations import GRAD_NORMS_SKIPPED, MissingObservationError, Observations
@@ -28,8 +29,9 @@ def test_a_long_value_is_shortened_in_its_refusal(tmp_path):
 
     with pytest.raises(ConfigError) as dp_error:
         DPSGD(target_epsilon=8.0, accountant=LONG)
-    for error in (path_error, key_error, dp_error):
-        message = str(error.value)
+    shapes = [shape_refusal("attack.attacks", f"[{LONG}]", [LONG], {"loss": {}}),
+              shape_refusal("dataset.drop_columns", f"{{{LONG}: 1}}", {LONG: 1}, [])]
+    for message in [*(str(error.value) for error in (path_error, key_error, dp_error)), *shapes]:
         assert len(message) < 1000 and "characters)" in message, message[:300]
 
 
