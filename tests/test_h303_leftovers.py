@@ -35,14 +35,16 @@ def test_a_long_value_is_shortened_in_its_refusal(tmp_path):
         assert len(message) < 1000 and "characters)" in message, message[:300]
 
 
-@pytest.mark.parametrize(("args", "select"), [
-    (["--config-name", "model/mlp"], "mia-train model=mlp"),
-    (["--config-name=experiment/tradeoff_dp"], "mia-train +experiment=tradeoff_dp"),
+@pytest.mark.parametrize(("args", "primary", "select"), [
+    (["--config-name", "model/mlp"], "config", "mia-train model=mlp"),
+    (["--config-name=experiment/tradeoff_dp"], "config", "mia-train +experiment=tradeoff_dp"),
+    (["--config-name", "attack/default"], "mia_attack", "mia-attack PATH attack=default"),
 ])
-def test_a_group_option_given_as_the_primary_config_is_selected_as_a_group(args, select):
+def test_a_group_option_given_as_the_primary_config_is_selected_as_a_group(args, primary,
+                                                                          select):
     """--config-name model/mlp was refused with "keep '- hydra: default'", and
     experiment/tradeoff_dp with Hydra's "Could not override 'defense'"."""
-    message = shadowed_configs(args)
+    message = shadowed_configs(args, config_name=primary)
     assert message is not None and select in message and "not a primary config" in message
 
 

@@ -432,7 +432,7 @@ def shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> str
         if name in ("--config-dir", "-cd", "--config-name", "-cn"):
             given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
             if name in ("--config-name", "-cn"):
-                problem = _group_option_problem(given) if config_name == "config" else None
+                problem = _group_option_problem(given, primary=config_name)
                 if problem is not None:
                     return f"ConfigError: {name} {given}: {problem}"
                 config_name = given
@@ -494,11 +494,12 @@ def _config_path_problem(given: str) -> str | None:
             "--config-dir DIR instead (--config-name NAME for a primary config of yours)")
 
 
-def _group_option_problem(given: str) -> str | None:
+def _group_option_problem(given: str, *, primary: str = "config") -> str | None:
     """Why ``--config-name GROUP/NAME`` names no primary config (``None``: it may): it is an
     option of one of mia-train's config groups (``model/mlp``, ``experiment/tradeoff_dp``),
     which Hydra read as the whole config and refused with advice about a primary config's
-    defaults ('keep - hydra: default') or "Could not override 'defense'"."""
+    defaults ('keep - hydra: default') or "Could not override 'defense'". ``primary``: the
+    tool's own (mia-attack's, ``mia_attack``, selects only attack=; the rest is its run's)."""
     group, slash, option = given.removesuffix(".yaml").partition("/")
     if not slash or "/" in option or group == "hydra":
         return None
@@ -509,12 +510,17 @@ def _group_option_problem(given: str) -> str | None:
     conf = files("mia_defense.conf")
     if not conf.joinpath(group, f"{option}.yaml").is_file():
         return None
+    start = f"an option of the config group {group!r}, not a primary config"
+    if primary != "config":  # mia-attack
+        return (f"{start}; select it as a group instead: mia-attack PATH {group}={option} "
+                "(drop --config-name)" if group == "attack" else
+                f"{start}; mia-attack reads the run's {group} from its source (PATH): drop "
+                "--config-name")  # fmt: skip
     defaults = yaml.safe_load(conf.joinpath("config.yaml").read_text()).get("defaults", [])
     chosen = any(isinstance(entry, dict) and group in entry for entry in defaults)
     select = f"{'' if chosen else '+'}{group}={option}"
-    return (f"an option of the config group {group!r}, not a primary config (one holding "
-            f"a whole run's settings); select it as a group instead: mia-train {select} "
-            f"(drop --config-name)")
+    return (f"{start} (one holding a whole run's settings); select it as a group instead: "
+            f"mia-train {select} (drop --config-name)")
 
 
 def refuse_shadowed_configs(args: Sequence[str], *, config_name: str = "config") -> None:
