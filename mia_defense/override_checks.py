@@ -140,10 +140,11 @@ def misspelt_key(
     args: Sequence[str], known: Collection[str] | None = None
 ) -> tuple[str, str, str] | None:
     """The first override of ``args`` whose first name is neither a config group nor a
-    top-level key but close to one (``defens=dp``, ``trian.lr=1``): ``(override, name,
-    closest)``. Hydra says only "Could not override 'defens'. To append to your config use
-    +defens=dp", which would add a key nothing reads. ``known``: the tool's groups and
-    top-level keys (``None``: mia-train's, read from the packaged config)."""
+    top-level key: ``(override, name, closest)`` (``defens=dp``, ``trian.lr=1``; the closest
+    "" where none is close: ``run_nam=1``). Hydra says only "Could not override 'defens'. To
+    append to your config use +defens=dp", which would add a key nothing reads. ``known``:
+    the tool's groups and top-level keys (``None``: mia-train's, read from the packaged
+    config)."""
     import difflib
     from importlib.resources import files
 
@@ -163,8 +164,7 @@ def misspelt_key(
         if name in known or not name.isidentifier():
             continue
         close = difflib.get_close_matches(name, sorted(known), n=1)
-        if close:
-            return arg, name, close[0]
+        return arg, name, close[0] if close else ""
     return None
 
 
@@ -179,8 +179,9 @@ def misspelt_key_problem(
     if found is None:
         return None
     arg, name, close = found
-    return (f"{arg}: no config group or key {name!r} (Key {name!r} is not in struct); did you "
-            f"mean {close!r}? ({listed})")
+    hint = f"did you mean {close!r}?" if close else "none is named alike"
+    return (f"{arg}: no config group or key {name!r} (Key {name!r} is not in struct); {hint} "
+            f"({listed})")
 
 
 def unquoted_non_ascii(args: Sequence[str], *, shell: bool = True) -> str | None:

@@ -205,6 +205,9 @@ def test_deleting_a_null_keyword_of_a_defense_says_to_set_it():
     ("atack.bootstrap=0", "atack.bootstrap=0: no config group or key 'atack' (Key 'atack' is "
      "not in struct); did you mean 'attack'? (the overrides take the attack group's keys, "
      "attack.*)"),
+    # Hydra's 'To append to your config use +run_name=1' (none close: h303's report)
+    ("run_name=1", "run_name=1: no config group or key 'run_name' (Key 'run_name' is not in "
+     "struct); none is named alike (the overrides take the attack group's keys, attack.*)"),
     # Hydra's 'Config group override must be a string or a list. Got NoneType'
     ("attack=null", "attack=null: a config group takes the name of one of its configs (the "
      "files in conf/attack/), not null"),

@@ -194,8 +194,8 @@ def bare_word(
         if key and all(part.isidentifier() for part in key.split(".")):
             close = misspelt_key([f"{key}=VALUE"], known)
             first, dot, rest = key.partition(".")
-            if close or dot:
-                example = f"{close[2] if close else first}{dot}{rest}=VALUE"
+            if (close and close[2]) or dot:
+                example = f"{close[2] if close and close[2] else first}{dot}{rest}=VALUE"
         where = ("no file or folder of that name (PATH, the source, comes first and once)"
                  if tool == "mia-attack" else
                  "no file or folder of that name, and mia-train takes no PATH")  # fmt: skip
