@@ -136,6 +136,9 @@ def null_group_problem(args: Sequence[str]) -> str | None:
             f"({where}){lists if group == 'defense' else ''}, not null")  # fmt: skip
 
 
+_SHELL_COMPLETION = ("-sc", "--shell-completion")
+
+
 def misspelt_key(
     args: Sequence[str], known: Collection[str] | None = None
 ) -> tuple[str, str, str] | None:
@@ -157,9 +160,9 @@ def misspelt_key(
         known = {p.name for p in conf.iterdir() if p.is_dir() and not p.name.startswith("_")}
         top = yaml.safe_load(conf.joinpath("config.yaml").read_text()) or {}
         known |= {str(key) for key in top} | {"hydra", "objectives"}
-    for arg in args:
-        if arg.startswith(("-", "+", "~")) or "=" not in arg:
-            continue
+    for previous, arg in zip(["", *args], args, strict=False):
+        if arg.startswith(("-", "+", "~")) or "=" not in arg or previous in _SHELL_COMPLETION:
+            continue  # (-sc install=bash: Hydra's option and its value)
         name = arg.split("=", 1)[0].split(".", 1)[0]
         if name in known or not name.isidentifier():
             continue
