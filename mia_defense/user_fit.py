@@ -145,6 +145,9 @@ def train_with_user_fit(
     models, paths, saved, settings, expected, device = start_models(
         build_model, len(masks), config=config, seed=seed, stage=stage,
         checkpoint_dir=checkpoint_dir, fingerprint=fingerprint)  # fmt: skip
+    if any(saved):  # (a resumed run is told what it keeps)
+        log.info("resuming: %d of %d %s already trained", sum(saved), len(masks),
+                 stage_models(stage))  # fmt: skip
     # every saved model is loaded (and checked) before any trains: one refused trains none
     loaded = {k: load_model(path, models[k], fingerprint=fingerprint, settings=expected)
               for k, path in enumerate(paths) if saved[k]}  # fmt: skip

@@ -931,7 +931,8 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     except (MiaDefenseError, OSError):
         return
     if saved:
-        log.warning("kept: %s saved in %s/, reused when the run resumes; lost: the work in "
+        log.warning("kept: %s saved in %s/, reused when the run resumes (but a chunk of "
+                    "stacked models saved in part trains again whole); lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
                     "done again then", counted(saved, "trained model"),
                     shell_path(run_dir / CHECKPOINTS))  # fmt: skip

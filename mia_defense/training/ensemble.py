@@ -54,7 +54,7 @@ def start_models(
     """Where `train_ensemble` and `mia_defense.user_fit.train_with_user_fit` start, once
     `check_checkpoint_dir` passed: ``num`` fresh models on ``train.device``, model k
     initialised from ``derive_seed(seed, stage, k)``; their checkpoint paths (``None``: no
-    folder) and which are saved (a resume, said in the log); the run's `resume_settings`,
+    folder) and which are saved (the caller logs what it reuses); the run's `resume_settings`,
     those every saved model must hold, and the device."""
     settings = resume_settings(config)
     expected = check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint,
@@ -62,8 +62,6 @@ def start_models(
     device = resolve_device(config.device)
     paths = [checkpoint_path(checkpoint_dir, k) if checkpoint_dir else None for k in range(num)]
     saved = [p is not None and p.exists() for p in paths]
-    if any(saved):  # (a resumed run is told what it keeps)
-        log.info("resuming: %d of %d %s already trained", sum(saved), num, stage_models(stage))
     models = []
     for k in range(num):
         with global_torch_seeded(seed, stage, k, devices=[device]):
@@ -125,8 +123,7 @@ def train_ensemble(
     sizes = [int(m.sum()) for m in masks]
     # Models with similar member counts train side by side (a chunk then pads less). The
     # chunks do not depend on what is saved, so a resumed run trains the chunks an
-    # uninterrupted one trains (the same float rounding); a chunk with a saved and an
-    # unsaved model trains again as a whole.
+    # uninterrupted one trains (the same float rounding): one saved in part trains again whole.
     width = (config.chunk_size or CHUNK_SIZE) if vectorised else 1
     order = sorted(range(num), key=lambda k: (sizes[k], k))
     chunks = [order[i : i + width] for i in range(0, num, width)]
@@ -139,6 +136,9 @@ def train_ensemble(
         # audit's record missing): the settings it trains under must be the saved ones'
         check_checkpoint_dir(checkpoint_dir, fingerprint=fingerprint, settings=settings)
     retrained = {k for chunk in chunks for k in chunk}
+    if any(saved):  # (a resumed run is told what it reuses)
+        log.info("resuming: %d of %d %s already trained", num - len(retrained), num,
+                 stage_models(stage))  # fmt: skip
     histories: list[ModelHistory | None] = [None] * num
     for k in sorted(set(range(num)) - retrained):  # (the chunks left out are all saved)
         histories[k] = load_model(paths[k], models[k], fingerprint=fingerprint,

@@ -146,7 +146,7 @@ def test_a_resumed_run_says_how_many_models_it_keeps(tmp_path, caplog):
     train()
     checkpoint_path(tmp_path, 1).unlink()
     CALLS.clear()
-    with caplog.at_level("INFO", logger="mia_defense.training.ensemble"):  # (the engine's line)
+    with caplog.at_level("INFO", logger="mia_defense.user_fit"):  # (the engine's words)
         train()
     assert [k for k, *_ in CALLS] == [1]
     assert "resuming: 2 of 3 models already trained" in caplog.text

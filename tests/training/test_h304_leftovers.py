@@ -1,0 +1,35 @@
+"""Helper h304's leftovers: what a resumed run says it reuses; recurrent models' fallback
+reasons in words; a sparse gradient from a forward's own call refused in words."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+from torch import nn
+
+from mia_defense.training.config import TrainConfig
+from mia_defense.training.ensemble import train_ensemble
+
+N, C, D = 40, 3, 6
+
+
+def _data():
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn((N, D), generator=gen), torch.randint(0, C, (N,), generator=gen)
+    return dict(x=x.numpy(), y=y.numpy(), x_test=x[:10].numpy(), y_test=y[:10].numpy(),
+                num_classes=C, seed=0, progress=False)  # fmt: skip
+
+
+def test_a_resume_counts_only_the_models_it_reuses(tmp_path, caplog) -> None:
+    """Before: a chunk saved in part (Ctrl-C while its checkpoints were written) was
+    counted as trained ('resuming: 3 of 4 models already trained') and trained again whole."""
+    common = dict(build_model=lambda: nn.Linear(D, C), masks=np.ones((4, N), bool),
+                  config=TrainConfig(epochs=1, batch_size=16, chunk_size=2),
+                  checkpoint_dir=tmp_path, **_data())  # fmt: skip
+    train_ensemble(**common)
+    (tmp_path / "model_0003.pt").unlink()
+    with caplog.at_level(logging.INFO, logger="mia_defense.training.ensemble"):
+        train_ensemble(**common)
+    assert "resuming: 2 of 4 models already trained" in caplog.text
