@@ -617,9 +617,34 @@ def _log_probs(outputs: np.ndarray, kind: str) -> np.ndarray:
         with np.errstate(divide="ignore"):
             return np.log(np.clip(outputs, 0.0, 1.0)).astype(np.float32)
     if kind == "logits":
-        shifted = outputs.astype(np.float64) - outputs.max(axis=-1, keepdims=True)
-        return (shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))).astype(np.float32)
+        return _log_softmax(outputs).astype(np.float32)
     return outputs.astype(np.float32, copy=False)
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities of ``logits`` [..., C], in float64."""
+    with np.errstate(over="ignore"):  # (1e308 and -1e308 apart: -inf, refused as such)
+        shifted = logits.astype(np.float64) - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+# The lowest log-probability the observations (float32) hold as a number: below it the cast
+# gave -inf, which reads as a class the release withheld.
+_LOWEST = float(np.finfo(np.float32).min)
+
+
+def _range_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
+    """Finite outputs whose log-probability float32 cannot hold (log-probabilities below
+    about -3.4e38, logits that far apart): the cast made them -inf, a withheld class, and
+    numpy warned 'overflow encountered in cast'."""
+    log_probs = _log_softmax(values) if kind == "logits" else values
+    beyond = (log_probs < _LOWEST) & np.isfinite(values)
+    if not beyond.any():
+        return []
+    what = "logits give log-probability" if kind == "logits" else "log-probability"
+    return [f"{name}: {what} {log_probs[beyond].flat[0]:g} {_where(beyond)}, beyond "
+            f"float32's range ({_LOWEST:g}), which the observations hold: it would be -inf, "
+            f"a class the release withheld; scale these {kind} to values float32 holds"]
 
 
 def _where(mask: np.ndarray) -> str:
@@ -689,7 +714,7 @@ def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
                     "logits (as logits, the softmax squeezes them towards uniform and the "
                     "attacks understate the leak); say output_kind=probabilities"
                     f"{_api_kind('probabilities')}"]
-        return []
+        return _range_problems(values, kind, name)
     high = 0.0 if kind == "log_probabilities" else 1.0
     bad = (values > high + _TOLERANCE) | (np.isinf(values) & (values > 0))
     if kind == "probabilities":
@@ -698,6 +723,8 @@ def _value_problems(values: np.ndarray, kind: str, name: str) -> list[str]:
         allowed = "<= 0 (-inf where withheld)" if high == 0.0 else "in [0, 1]"
         return [f"{name}: {kind} must be {allowed}, found {values[bad].flat[0]:g} "
                 f"{_where(bad)}{hint}"]  # fmt: skip
+    if kind == "log_probabilities" and (problems := _range_problems(values, kind, name)):
+        return problems
     released = np.isfinite(values) if high == 0.0 else values > 0
     withheld = ~released.any(axis=-1)
     if withheld.any():
