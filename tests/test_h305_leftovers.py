@@ -23,3 +23,16 @@ def test_outputs_beyond_float32_are_refused_not_made_withheld(kind, output):
     outputs = np.tile(np.array(output, dtype=np.float64), (2, 2, 1))
     with pytest.raises(DataError, match=r"outputs: .* at \[0, 0, 1\].*beyond float32's range"):
         observations_from_arrays(outputs, _MASKS, _LABELS, kind=kind)
+
+
+def test_csv_whole_numbers_beyond_2_53_that_collapse_are_named(tmp_path, caplog):
+    # 2**60 + k: float64 steps by 256 there, so 40 distinct k < 1000 read as a few values
+    rows = [f"{2**60 + 25 * i},{i % 7},{i % 2}" for i in range(40)]
+    path = tmp_path / "big.csv"
+    path.write_text("account,age,y\n" + "\n".join(rows) + "\n")
+    from mia_defense.data.csv_file import load_csv
+
+    with caplog.at_level("WARNING", logger="mia_defense.data.csv_file"):
+        load_csv(path=path, label_column="y")
+    assert "column 'account' holds whole numbers beyond 2**53" in caplog.text
+    assert "40 distinct values of the column were read as" in caplog.text

@@ -62,6 +62,7 @@ from mia_defense.data.csv_header import (
 )
 from mia_defense.data.csv_labels import class_indices
 from mia_defense.data.csv_numbers import (
+    INEXACT,
     DotInNumber,
     Kinds,
     check_decimal,
@@ -70,6 +71,7 @@ from mia_defense.data.csv_numbers import (
     refuse_nul,
     refuse_numbers_as_text,
     refuse_underscore,
+    warn_inexact_integers,
     warn_prefixed_integers,
     warn_units_and_dates,
 )
@@ -261,6 +263,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     numeric = kinds.numeric
     convert = float if decimal == "." else comma_number
     values, lines, labels = array("d"), array("q"), []
+    inexact: list[tuple[int, str, int]] = []  # whole numbers beyond 2**53, maybe
     shared: dict[str, str] = {}  # one string per distinct label, not one per row
     line = reader.line_num  # type: ignore[attr-defined]
     try:
@@ -298,6 +301,8 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
                                            where=f"line {line}, column {names[column]!r}")
                     if not numeric[column]:
                         kinds.number(column, field, number, line)
+                    if not -INEXACT < number < INEXACT:
+                        inexact.append((column, field, line))
                     values.append(number)
                 column += 1
     except csv.Error as exc:
@@ -308,6 +313,7 @@ def _parse_csv(reader: Iterator[list[str]], *, path: Path, label_column: str,
     refuse_numbers_as_text(kinds)
     warn_prefixed_integers(kinds)
     warn_units_and_dates(kinds)
+    warn_inexact_integers(inexact, names=names, path=path)
     x = np.frombuffer(values, dtype=np.float64).reshape(len(labels), len(names))
     if any(codes is not None for codes in kinds.codes):
         x = x.copy()  # writable, for the codes' renumbering

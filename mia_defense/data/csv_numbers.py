@@ -22,8 +22,8 @@ from mia_defense.data.csv_columns import drop_override, kind_of_text
 from mia_defense.errors import ConfigError, DataError
 
 __all__ = ["DotInNumber", "Kinds", "check_decimal", "comma_number", "refuse_dot", "refuse_nul",
-           "refuse_numbers_as_text", "refuse_underscore", "warn_prefixed_integers",
-           "warn_units_and_dates"]
+           "refuse_numbers_as_text", "refuse_underscore", "warn_inexact_integers",
+           "warn_prefixed_integers", "warn_units_and_dates"]
 
 # one logger for all of the CSV loader's modules: the name logging settings give it
 log = logging.getLogger("mia_defense.data.csv_file")
@@ -286,6 +286,38 @@ def warn_prefixed_integers(kinds: Kinds) -> None:
             "one-hot encoded as %d categories, not read as one numeric feature; if they are "
             "numbers, write them in decimal (%r is %d)", kinds.path, kinds.names[column], base,
             value, line, len(codes), value, number,
+        )
+
+
+# Whole numbers float64 (53 bits) holds exactly: a field beyond it (`INEXACT` in magnitude)
+# is kept, while the file is parsed, for `warn_inexact_integers`.
+INEXACT = float(2**53)
+
+
+def warn_inexact_integers(fields: list[tuple[int, str, int]], *, names: list[str],
+                          path: Path) -> None:
+    """Say when whole numbers beyond 2**53 (``fields``: column, text, line), ids or counters
+    from an offset, were read as the same float64 though written apart: 2**60 + k for 300
+    distinct k < 1000 were 5 values, before any centring could keep their digits, and the id
+    warnings (distinct on every row) no longer saw them."""
+    read: dict[int, dict[float, set[int]]] = {}
+    for column, field, _ in fields:
+        try:
+            whole = int(field)
+        except ValueError:  # (1.2e20, nan: not written as whole numbers)
+            continue
+        read.setdefault(column, {}).setdefault(float(whole), set()).add(whole)
+    for column, values in read.items():
+        written = sum(len(same) for same in values.values())
+        if written == len(values):
+            continue
+        field, line = next((f, ln) for j, f, ln in fields if j == column)
+        log.warning(
+            "%s: column %r holds whole numbers beyond 2**53 (%s on line %d), which float64 "
+            "reads to 53 bits only: %d distinct values of the column were read as %d; an id "
+            "or counter is no feature: drop the column (%s), or subtract an offset from it in "
+            "the file", path, names[column], field.strip(), line, written, len(values),
+            drop_override(names[column]),
         )
 
 
