@@ -30,7 +30,7 @@ from mia_defense.errors import (
     MiaDefenseError,
     UnsupportedModelError,
 )
-from mia_defense.files import atomic_write, require_held
+from mia_defense.files import FOLDER_GONE, atomic_write, require_held
 from mia_defense.observations import COPY_GROUPS, Observations
 from mia_defense.pipeline.data import TrainingData, prepare_data
 from mia_defense.pipeline.evaluate import (
@@ -135,7 +135,7 @@ def run_experiment(
     try:
         mark_run(run_dir, status="running", **mark)
     except KeyboardInterrupt:  # landed as the mark was written (syncing the folder)
-        mark_run(run_dir, status="interrupted", **mark)
+        _mark_interrupted(run_dir, mark)
         raise
     training = TrainingStart()
     try:
@@ -158,7 +158,7 @@ def run_experiment(
                         trial=trial)  # (after: results.json's)
         raise DivergedError(f"training diverged: {reason}") from None
     except KeyboardInterrupt:
-        mark_run(run_dir, status="interrupted", **mark)
+        _mark_interrupted(run_dir, mark)
         raise
     except MiaDefenseError as exc:
         blamed = _untrained_hint(experiment, exc)
@@ -286,6 +286,18 @@ def _non_finite(out: Any, rows: int, classes: int, mode: str) -> str | None:
     if bad == 0:
         return None
     return f"{bad} NaN or +inf logits on a batch of {rows} rows in {mode} mode"
+
+
+def _mark_interrupted(run_dir: Path, mark: Mapping[str, Any]) -> None:
+    """Mark the run ``interrupted`` after Ctrl-C. In a folder moved away while the run wrote
+    it, the mark is refused (`require_held`); the folder at its new place is marked by
+    `claim_run_dir` as the interrupt passes, and the interrupt stays one (exit 130, not the
+    refusal's 2)."""
+    try:
+        mark_run(run_dir, status="interrupted", **mark)
+    except DataError as exc:
+        if FOLDER_GONE not in str(exc):
+            raise
 
 
 def _mark_failed(run_dir: Path, exc: Exception, mark: Mapping[str, Any]) -> None:

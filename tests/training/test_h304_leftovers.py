@@ -33,3 +33,27 @@ def test_a_resume_counts_only_the_models_it_reuses(tmp_path, caplog) -> None:
     with caplog.at_level(logging.INFO, logger="mia_defense.training.ensemble"):
         train_ensemble(**common)
     assert "resuming: 2 of 4 models already trained" in caplog.text
+
+
+def test_ctrl_c_after_the_folder_moved_stays_an_interrupt(make_cfg, tmp_path, monkeypatch):
+    """Before: the interrupt's 'interrupted' mark, written to the folder gone, was refused
+    (require_held: 'the run folder was removed or moved') and the run exited 2 with that
+    error in place of 130; the folder at its new place is still marked interrupted."""
+    import os
+
+    import pytest
+
+    import mia_defense.experiment as experiment
+    from mia_defense.cli.build import run
+    from mia_defense.tracking import read_json
+
+    run_dir, moved = tmp_path / "run", tmp_path / "moved"
+
+    def moved_then_interrupted(*args, **kwargs):
+        os.rename(run_dir, moved)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "_run_pipeline", moved_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(make_cfg(), run_dir)
+    assert read_json(moved / "results.json")["status"] == "interrupted"
