@@ -28,6 +28,7 @@ from mia_defense.report.checks import (
     strongest_attack,
     test_records_problem,
 )
+from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.report.scores import (
     AttackScores,
     ScoresRead,
@@ -380,7 +381,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         loaded.not_ranked(record, unranked)
         return
     loaded.runs.append(record)
-    for caveat in caveats(_with_inverted(_with_scored_ties(run_dir, payload, scores), scores)):
+    for caveat in caveats(_with_claim(
+            _with_inverted(_with_scored_ties(run_dir, payload, scores), scores), scores)):
         loaded.caveat(record, caveat)
     return None
 
@@ -548,6 +550,68 @@ def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Map
                 f"records no privacy.{field_name}: deleted, or written before runs recorded "
                 "it); these scores rank members below non-members, more strongly than any "
                 "attack ranks them above")
+    return {**payload, "privacy": {**privacy, **said}} if said else payload
+
+
+def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mapping[str, Any]:
+    """``payload`` for its caveats: where a run of mia-train (`_writer_mark`, no ``source``)
+    with a finite ε records no ``privacy.epsilon_untested`` (deleted: 'DP claim untested'
+    went without a word; or the claim was tested, a run's normal state) or no
+    ``epsilon_refuted`` (deleted with its reason: `_unrecorded_note` says so), the run's own
+    check (`mia_defense.pipeline.claim.check_claim`) on what it held the claim to: its
+    strongest attack's scores (``scores``) where that attack's bound is the run's
+    ``empirical_epsilon``, at the run's ``empirical_epsilon_delta`` and
+    ``attack.confidence``, over all its attacks, with its one-run audit's recorded counts.
+    Not where the run held no attack bound to the claim or held another one (canaries,
+    exact copies in its data, a target of one kind of record): there the fields stay
+    missing. Each filled field says the report found it."""
+    privacy, attacks = payload.get("privacy"), payload.get("attacks")
+    found = scores.found if scores is not None else None
+    if (found is None or _writer_mark(payload) is None or "source" in payload
+            or not isinstance(privacy, Mapping) or not isinstance(attacks, Mapping)
+            or ("epsilon_untested" in privacy and "epsilon_refuted" in privacy)
+            or privacy.get("epsilon_refuted") is True):  # fmt: skip
+        return payload
+    config = payload.get("config")
+    attack_config = config.get("attack") if isinstance(config, Mapping) else None
+    confidence = attack_config.get("confidence") if isinstance(attack_config, Mapping) else None
+    strongest = attacks.get(scores.name)
+    delta = privacy.get("empirical_epsilon_delta")
+    rows = found.members
+    if not (_finite(privacy.get("epsilon")) and _finite(delta) and _finite(confidence)
+            and 0 < confidence < 1 and isinstance(strongest, Mapping)
+            and _finite(privacy.get("empirical_epsilon"))
+            and strongest.get("empirical_epsilon") == privacy["empirical_epsilon"]
+            and payload.get("canaries") == 0 and payload.get("data_duplicates") == 0
+            and rows.any(axis=1).all() and (~rows).any(axis=1).all()):  # fmt: skip
+        return payload
+    from types import SimpleNamespace
+
+    from mia_defense.metrics.roc import roc_metrics
+    from mia_defense.pipeline.claim import attack_evidence, audit_evidence, check_claim
+
+    best = SimpleNamespace(name=scores.name, metrics=roc_metrics(found.scores, rows))
+    evaluation = SimpleNamespace(delta=delta, confidence=confidence)
+    judged, quiet = dict(privacy), logging.getLogger(check_claim.__module__)
+    quiet.disabled = True  # (its 'DP CLAIM REFUTED' is the run's; the caveat says the report's)
+    try:
+        check_claim(judged, [*attack_evidence(best, rows, evaluation, attacks=len(attacks)),
+                             *audit_evidence(privacy, confidence=confidence)])  # fmt: skip
+    finally:
+        quiet.disabled = False
+    said = {}
+    for key in ("epsilon_refuted", "epsilon_untested"):
+        if key not in privacy and key in judged:
+            said[key] = judged[key]
+    if said.get("epsilon_refuted") is True:
+        said["epsilon_refuted_reason"] = (
+            "found by the report on the attack's scores (results.json records no "
+            "privacy.epsilon_refuted: deleted, or written before runs recorded it): "
+            f"{judged['epsilon_refuted_reason']}")
+    if said.get("epsilon_untested"):
+        said["epsilon_untested"] = (
+            f"{judged['epsilon_untested']} (found by the report: results.json records no "
+            "privacy.epsilon_untested: deleted, or written before runs recorded it)")
     return {**payload, "privacy": {**privacy, **said}} if said else payload
 
 
