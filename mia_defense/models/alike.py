@@ -9,6 +9,7 @@ or read. Both stack only models that `unlike` finds alike, and run the others on
 from __future__ import annotations
 
 import numbers
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -90,8 +91,34 @@ def _state_difference(a: nn.Module, b: nn.Module) -> str | None:
         if mine.keys() != theirs.keys():
             return f"holds other attributes (in {_where(name)})"
         for key, value in mine.items():
-            if not _same_value(value, theirs[key]):
-                return f"holds another {key} (in {_where(name)})"
+            if _same_value(value, theirs[key]):
+                continue
+            own = _own_members(value, ma)
+            if own and own == _own_members(theirs[key], mb):
+                return (f"holds its own {own} again in a plain {type(value).__name__}, {key} "
+                        f"(in {_where(name)}), as {_KEEPS_AGAIN[own]}: a stacked run gives "
+                        "models[0]'s module each model's parameters, and stacks no model that "
+                        "keeps its weights or layers in state of its own")
+            return f"holds another {key} (in {_where(name)})"
+    return None
+
+
+# Who keeps a module's own weights or layers again in a plain attribute (`_own_members`).
+_KEEPS_AGAIN = {"weights": "nn.LSTM, nn.GRU and nn.RNN keep their flattened weights",
+                "layers": "Opacus' DPLSTM, DPGRU and DPRNN keep their cells"}
+
+
+def _own_members(value: object, module: nn.Module) -> str | None:
+    """``"weights"`` where ``value`` is a list or tuple of ``module``'s own parameters (or
+    weak references to them: nn.LSTM's ``_flat_weights``, ``_flat_weight_refs``),
+    ``"layers"`` where one of its own submodules (Opacus' DPLSTM ``cells``); else ``None``."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return None
+    items = [item() if isinstance(item, weakref.ref) else item for item in value]
+    if all(any(item is p for p in module.parameters()) for item in items):
+        return "weights"
+    if all(any(item is m for m in module.modules()) for item in items):
+        return "layers"
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -41,8 +42,6 @@ def test_ctrl_c_after_the_folder_moved_stays_an_interrupt(make_cfg, tmp_path, mo
     error in place of 130; the folder at its new place is still marked interrupted."""
     import os
 
-    import pytest
-
     import mia_defense.experiment as experiment
     from mia_defense.cli.build import run
     from mia_defense.tracking import read_json
@@ -57,3 +56,22 @@ def test_ctrl_c_after_the_folder_moved_stays_an_interrupt(make_cfg, tmp_path, mo
     with pytest.raises(KeyboardInterrupt):
         run(make_cfg(), run_dir)
     assert read_json(moved / "results.json")["status"] == "interrupted"
+
+
+def _dplstm() -> nn.Module:
+    from opacus.layers import DPLSTM
+
+    return DPLSTM(3, 4)
+
+
+@pytest.mark.parametrize(("build", "kept"), [
+    (lambda: nn.LSTM(3, 4), "its own weights again in a plain list, _flat_weight_refs"),
+    (_dplstm, "its own layers again in a plain list, cells"),
+])  # fmt: skip
+def test_recurrent_models_are_said_why_they_are_not_stacked(build, kept) -> None:
+    """Before: 'models[1] holds another _flat_weight_refs (in <root>)' (nn.LSTM) and
+    'holds another cells' (Opacus' DPLSTM), torch's and Opacus' internals named bare."""
+    from mia_defense.models.alike import unlike
+
+    why = unlike([build(), build()])
+    assert why is not None and why.startswith(f"models[1] holds {kept} (in <root>), as ")
