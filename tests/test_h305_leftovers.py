@@ -36,3 +36,17 @@ def test_csv_whole_numbers_beyond_2_53_that_collapse_are_named(tmp_path, caplog)
         load_csv(path=path, label_column="y")
     assert "column 'account' holds whole numbers beyond 2**53" in caplog.text
     assert "40 distinct values of the column were read as" in caplog.text
+
+
+def test_a_label_copy_column_reaches_results_json_and_mia_report():
+    from mia_defense.data.checks import finish_dataset
+    from mia_defense.report.checks.notes import label_copies_note
+
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 3
+    x = np.column_stack([rng.normal(size=60), 10.0 * y + 5])  # 'leak': a function of y
+    data = finish_dataset(x, y, name="leaky", source="t", num_classes=None, names=["age", "leak"])
+    assert data.label_copies == ("leak",)
+    payload = {"data_label_copies": list(data.label_copies)}
+    assert "column 'leak' of its data copies the labels" in label_copies_note(payload)
+    assert label_copies_note({"data_label_copies": []}) is None  # (and runs of earlier versions)

@@ -467,9 +467,9 @@ def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFac
     obs, results = source.observations, source.results
     described = {"kind": source.kind, "path": str(source.path.resolve())}
     if results is not None:
-        names = ("dataset", "data_fingerprint", "data_digest", "data_duplicates", "class_labels",
-                 "input_shape", "num_classes", "num_models", "population_size", "test_size",
-                 "canaries", "hparams")
+        names = ("dataset", "data_fingerprint", "data_digest", "data_duplicates",
+                 "data_label_copies", "class_labels", "input_shape", "num_classes", "num_models",
+                 "population_size", "test_size", "canaries", "hparams")
         facts = {n: results.get(n) for n in names}
         facts["hparams"] = facts["hparams"] or {}  # (an older run may have none)
         return RunFacts(**facts, seed=attacked["seed"], config=_recorded_config(source, attacked),

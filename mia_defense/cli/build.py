@@ -135,7 +135,7 @@ def _dataset(cfg: DictConfig) -> Any:
             "[N], num_classes=C, name='my_data') (from mia_defense.data.dataset import Dataset)"
         )
     if not str(target).startswith("mia_defense."):  # the built-in loaders scale and warn
-        warn_user_dataset(data, loader=f"dataset._target_={target}")
+        data = warn_user_dataset(data, loader=f"dataset._target_={target}")
     return data
 
 

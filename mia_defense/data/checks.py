@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import errno
 import logging
@@ -713,13 +714,15 @@ def warn_unscaled_dataset(data: Dataset, *, loader: str) -> None:
     warn_unscaled_features(data.x, source=data.description, loader=loader)
 
 
-def warn_user_dataset(data: Dataset, *, loader: str) -> None:
+def warn_user_dataset(data: Dataset, *, loader: str) -> Dataset:
     """The loaders' warnings for a `Dataset` the user's ``loader`` built: unscaled features,
     a label copy (exact or near) among the feature columns, images that may be stored
-    channels-last. A ``dataset._target_`` Dataset got only the first of them."""
+    channels-last. A ``dataset._target_`` Dataset got only the first of them. Returns it
+    with the label copies found (``label_copies``) as the loaders record them."""
     warn_unscaled_dataset(data, loader=loader)
-    warn_label_copies(data.x, data.y, source=data.description)
+    copies = warn_label_copies(data.x, data.y, source=data.description)
     _warn_channels_last(data.x, source=data.description, standardize=False)
+    return dataclasses.replace(data, label_copies=copies) if copies else data
 
 
 def warn_unscaled_features(x: np.ndarray, *, source: str, loader: str) -> None:
@@ -919,11 +922,13 @@ def _marked_classes(values: np.ndarray) -> set[int]:
 
 
 def warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
-                      names: list[str] | None = None) -> None:
+                      names: list[str] | None = None) -> tuple[str, ...]:
     """Say when a feature column copies the labels (a label leak): the models learn the
-    label from it, and their accuracy and the attacks then measure the copy, not the data."""
+    label from it, and their accuracy and the attacks then measure the copy, not the data.
+    Returns the columns copying them, exactly or nearly (`Dataset.label_copies`: by name,
+    else ``column j``), for results.json: the log alone did not reach mia-report."""
     if x.ndim != 2:  # images: no pixel is a column of labels
-        return
+        return ()
     copies = label_copies(x, y)
     if len(copies):
         log.warning(
@@ -942,6 +947,8 @@ def warn_label_copies(x: np.ndarray, y: np.ndarray, *, source: str,
             _shown_columns(near, names), ", ".join(f"{100 * s:.1f}%" for s in shares),
             100 * NEAR_COPY,
         )
+    found = sorted({*copies.tolist(), *near.tolist()})
+    return tuple(names[j] if names is not None else f"column {j}" for j in found)
 
 
 def _shown_columns(columns: np.ndarray, names: list[str] | None) -> str:
@@ -1115,7 +1122,7 @@ def finish_dataset(
                 "attacks need samples of at least 2 classes: raise dataset.max_samples"
             )
     _warn_constant(features, source=source)
-    warn_label_copies(features, labels, source=source, names=names)
+    copies = warn_label_copies(features, labels, source=source, names=names)
     _warn_channels_last(features, source=source, standardize=standardize)
     if standardize:
         features = (
@@ -1124,4 +1131,5 @@ def finish_dataset(
     return Dataset(
         x=features, y=labels, num_classes=classes, name=name, source=source,
         class_labels=class_labels if class_labels is not None else remapped,
+        label_copies=copies,
     )

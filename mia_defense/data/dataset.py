@@ -36,6 +36,10 @@ class Dataset:
             which DP-SGD's ε does not cover (`mia_defense.defenses.dp.preprocessing_reason`).
             A column given a fixed list (``dataset.categories``) is not among them: its
             features depend on no record.
+        label_copies: the feature columns found to copy the labels, exactly or nearly
+            (`mia_defense.data.checks.warn_label_copies`), by name or as ``column j``:
+            results.json's ``data_label_copies``, a caveat of mia-report (test accuracy and
+            the attacks then measure the copy).
     """
 
     x: np.ndarray
@@ -45,6 +49,7 @@ class Dataset:
     source: str = ""
     class_labels: tuple[Any, ...] | None = None
     one_hot_columns: tuple[str, ...] = ()
+    label_copies: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:

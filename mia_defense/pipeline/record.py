@@ -70,6 +70,7 @@ class RunFacts:
     config: Mapping[str, Any]
     source: Mapping[str, Any] | None = None
     data_duplicates: int | None = None
+    data_label_copies: list[str] | None = None
 
 
 def run_facts(experiment: Experiment, data: TrainingData) -> RunFacts:
@@ -78,6 +79,7 @@ def run_facts(experiment: Experiment, data: TrainingData) -> RunFacts:
         data_fingerprint=data.fingerprint,
         data_digest=data.dataset_digest,
         data_duplicates=data.duplicates,
+        data_label_copies=list(experiment.dataset.label_copies),
         class_labels=_class_labels(experiment.dataset),
         input_shape=list(data.dataset.input_shape),
         num_classes=int(data.dataset.num_classes),
@@ -287,6 +289,8 @@ def _results_payload(
         "data_digest": facts.data_digest,
         # used samples with an exact copy among them (`warn_duplicates`): mia-report's caveat
         "data_duplicates": facts.data_duplicates,
+        # feature columns copying the labels (`warn_label_copies`): mia-report's caveat
+        "data_label_copies": facts.data_label_copies,
         "class_labels": facts.class_labels,
         "input_shape": facts.input_shape,
         "num_classes": facts.num_classes,

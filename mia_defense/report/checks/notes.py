@@ -25,6 +25,7 @@ __all__ = [
     "SMALL_TEST_SET",
     "caveats",
     "duplicates_note",
+    "label_copies_note",
     "models_at_chance_note",
     "near_chance_note",
     "randomized_release",
@@ -229,6 +230,7 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
         _null_leakage(payload) or _null_leakage(payload, leakage="max_attack.auc"),
         models_at_chance_note(payload),
         duplicates_note(payload),
+        label_copies_note(payload),
         randomized_release_note(*_randomized_release(payload)),
         _labels_unattacked(payload),
         _unrecorded_note(payload),
@@ -374,6 +376,22 @@ def duplicates_note(payload: Mapping[str, Any]) -> str | None:
             "sides of a model's membership made the attacks understate the leak and test "
             "accuracy overstate utility; in a run made since, the figures count each copy "
             "again" + end)
+
+
+def label_copies_note(payload: Mapping[str, Any]) -> str | None:
+    """A caveat on a run whose data held feature columns copying the labels, exactly or
+    nearly (results.json's ``data_label_copies``, a list of names;
+    `mia_defense.data.checks.warn_label_copies`): the models read the label off the copy,
+    so test accuracy says nothing of the task and the attacks measure the copy, not the
+    data. Only the log said so. Absent (runs of earlier versions), empty or no list: none."""
+    columns = payload.get("data_label_copies")
+    if not isinstance(columns, list) or not columns:
+        return None
+    shown = ", ".join(repr(str(c)) for c in columns[:3]) + (", ..." if len(columns) > 3 else "")
+    return (f"feature column{'s' if len(columns) > 1 else ''} {shown} of its data "
+            f"{'copy' if len(columns) > 1 else 'copies'} the labels (exactly or nearly): the "
+            "models read the label off it, so test accuracy says nothing of the task and the "
+            "attacks measure the copy, not the data; drop the column and rerun")
 
 
 def _copies_shared(payload: Mapping[str, Any]) -> bool:
