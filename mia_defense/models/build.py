@@ -12,6 +12,7 @@ import copy
 import functools
 import inspect
 import logging
+import re
 import sys
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,7 @@ __all__ = [
     "logits_problem",
     "model_builder",
     "refuse_sparse_gradients",
+    "sparse_step_refusal",
 ]
 
 _DATA_ARGS = ("input_shape", "num_classes")
@@ -370,6 +372,26 @@ def refuse_sparse_gradients(model: nn.Module) -> None:
             "neither engine (their optimisers and DP-SGD's clipping take dense ones); build "
             "it with sparse=False, or train the models with a train.fit of your own"
         )
+
+
+def sparse_step_refusal(
+    build: Callable[[], nn.Module], exc: BaseException
+) -> UnsupportedModelError | None:
+    """`refuse_sparse_gradients`'s refusal for a forward making sparse gradients by a call of
+    its own (``F.embedding(..., sparse=True)``: no layer's flag says it), told by torch's
+    error at the first step (the optimiser's 'does not support sparse gradients', or an op
+    of DP-SGD's run on a 'SparseCPU'/'SparseCUDA' tensor), naming the model ``build`` makes;
+    ``None`` for another error (nothing built)."""
+    if not isinstance(exc, RuntimeError) or not re.search(
+            r"does not support sparse gradients|'Sparse(CPU|CUDA)'", str(exc)):  # fmt: skip
+        return None
+    return UnsupportedModelError(
+        f"model._target_={_target_name(type(build()))}: its forward makes sparse gradients "
+        "(F.embedding or F.embedding_bag with sparse=True; torch: "
+        f"{str(exc).splitlines()[0].split('. ')[0][:160]}), and sparse gradients are "
+        "stepped by neither engine (their optimisers and DP-SGD's clipping take dense "
+        "ones); call it with sparse=False, or train the models with a train.fit of your own"
+    )
 
 
 # Said of a model whose eval-mode outputs are random (`answers_at_random`), with its name.

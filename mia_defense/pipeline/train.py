@@ -23,7 +23,7 @@ from mia_defense.defenses.compose import prepare_model
 from mia_defense.defenses.dp import DPSGD
 from mia_defense.errors import DataError
 from mia_defense.files import RUN_FOLDER_SETTING
-from mia_defense.models.build import refuse_sparse_gradients
+from mia_defense.models.build import refuse_sparse_gradients, sparse_step_refusal
 from mia_defense.pipeline.data import TrainingData
 from mia_defense.pipeline.release import release_population
 from mia_defense.run_fingerprint import TARGETS_STAGE, stage_fingerprint
@@ -106,10 +106,16 @@ def train_models(
         )  # fmt: skip
         if experiment.train.fit is not None:  # the user's own training replaces the engine
             return train_with_user_fit(**common)
-        return train_ensemble(
-            **common, build_defenses=experiment.build_defenses if defended else tuple,
-            x_reference=x_ref, y_reference=y_ref,
-        )
+        try:
+            return train_ensemble(
+                **common, build_defenses=experiment.build_defenses if defended else tuple,
+                x_reference=x_ref, y_reference=y_ref,
+            )
+        except RuntimeError as exc:  # a forward's own sparse call, which no layer's flag said
+            refusal = sparse_step_refusal(build_model, exc)
+            if refusal is None:
+                raise
+            raise refusal from None
 
     try:
         if store is None:

@@ -75,3 +75,28 @@ def test_recurrent_models_are_said_why_they_are_not_stacked(build, kept) -> None
 
     why = unlike([build(), build()])
     assert why is not None and why.startswith(f"models[1] holds {kept} (in <root>), as ")
+
+
+class SparseCall(nn.Module):
+    """A forward calling F.embedding(..., sparse=True): no layer has a sparse flag."""
+
+    def __init__(self, num_classes: int = 10, **kwargs) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(17, 4))
+        self.head = nn.Linear(4, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        idx = x.flatten(1).long().clamp(0, 16)
+        return self.head(nn.functional.embedding(idx, self.weight, sparse=True).mean(1))
+
+
+def test_a_forward_making_sparse_gradients_is_refused_in_words(make_cfg, tmp_path) -> None:
+    """Before: torch's traceback at the first step ('Adam does not support sparse
+    gradients'); 57f7696a's refusal read only the layers' sparse flags."""
+    from mia_defense.cli.build import run
+    from mia_defense.errors import UnsupportedModelError
+
+    cfg = make_cfg("model=custom", f"model._target_={__name__}.SparseCall")
+    with pytest.raises(UnsupportedModelError, match=r"SparseCall: its forward makes sparse "
+                       r"gradients .*torch: Adam does not support sparse gradients"):
+        run(cfg, tmp_path / "run")
