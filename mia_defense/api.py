@@ -1632,40 +1632,15 @@ def _canaries(is_canary: Any, n: int) -> np.ndarray:
     return flags
 
 
-# A plan that trains most records into the same number a != K/2 of the K models, few of one
-# kind: the references' counts then tell a target's members from its non-members.
-_FEW_REFERENCES = 3
-_FIXED_SHARE = 0.5
-
-
 def _check_balance(masks: np.ndarray, result: RunResult) -> None:
-    """Flag masks that put most records into the same number a != K/2 of the K models, with
-    few of the rarer kind (`_FEW_REFERENCES`): a warning and results.json's
-    ``privacy.masks_unbalanced``.
+    """Flag masks that put most records into the same number a != K/2 of the K models
+    (`mia_defense.metrics.consistency.unbalanced_masks`): a warning and results.json's
+    ``privacy.masks_unbalanced``, which mia-report recomputes where it is missing."""
+    from mia_defense.metrics.consistency import unbalanced_masks
 
-    With a IN models of every record, a target's references hold a-1 IN models of each of
-    its members and a of each non-member: reference-based attacks calibrate members on
-    fewer models of the rarer kind than non-members, noisier and so more extreme statistics,
-    and read that as a leak (K=8, every record in 2 models, outputs without any membership
-    signal: RMIA TPR 0.021 at 0.1% FPR, ε >= 1.46; 3 of 8: ε >= 0.33). Balanced masks
-    (every record in K/2 models, `make_plan`) have none of it, nor do masks drawn at random
-    per model (Bernoulli), whose counts vary from record to record."""
-    k = masks.shape[0]
-    counts = masks.sum(axis=0)
-    if not len(counts):
+    reason = unbalanced_masks(masks)
+    if reason is None:
         return
-    values, freq = np.unique(counts, return_counts=True)
-    a = int(values[np.argmax(freq)])
-    share = float(freq.max() / len(counts))
-    if 2 * a == k or min(a, k - a) > _FEW_REFERENCES or share <= _FIXED_SHARE:
-        return
-    reason = (
-        f"the masks are unbalanced: {share:.0%} of the records are IN for {a} of the {k} "
-        "models, not half; a target's references then hold one IN model fewer of each of its "
-        "members than of its non-members, and the reference-based attacks (LiRA, RMIA, "
-        "label-only, calibrated) read that as a leak: their figures may overstate it. Train "
-        "each record into exactly half of the models (api.make_plan)"
-    )
     result.privacy["masks_unbalanced"] = reason
     log.warning("MASKS UNBALANCED: %s", reason)
 

@@ -29,7 +29,7 @@ from mia_defense.metrics.inputs import as_truth
 from mia_defense.metrics.roc import average_ranks
 from mia_defense.observations import Observations
 
-__all__ = ["MaskCheck", "mask_check"]
+__all__ = ["MaskCheck", "mask_check", "unbalanced_masks"]
 
 # How many standard errors above chance the OUT records' fit must lie to be suspect.
 _Z = 3.0
@@ -181,3 +181,40 @@ def _other_row(fit: np.ndarray, masks: np.ndarray) -> tuple[int, int, float, flo
         return None
     k, j = np.unravel_index(np.argmax(np.where(bad, margin, -np.inf)), bad.shape)
     return int(k), int(j), float(own[k]), float(auc[k, j])
+
+
+# A plan that trains most records into the same number a != K/2 of the K models, few of one
+# kind: the references' counts then tell a target's members from its non-members.
+_FEW_REFERENCES = 3
+_FIXED_SHARE = 0.5
+
+
+def unbalanced_masks(masks: np.ndarray) -> str | None:
+    """Why masks [K, N] that put most records into the same number a != K/2 of the K models,
+    with few of the rarer kind (`_FEW_REFERENCES`), may overstate the leak, or ``None``:
+    mia-attack's and api.audit's ``privacy.masks_unbalanced``, which mia-report recomputes
+    where it is missing.
+
+    With a IN models of every record, a target's references hold a-1 IN models of each of
+    its members and a of each non-member: reference-based attacks calibrate members on
+    fewer models of the rarer kind than non-members, noisier and so more extreme statistics,
+    and read that as a leak (K=8, every record in 2 models, outputs without any membership
+    signal: RMIA TPR 0.021 at 0.1% FPR, ε >= 1.46; 3 of 8: ε >= 0.33). Balanced masks
+    (every record in K/2 models, `make_plan`) have none of it, nor do masks drawn at random
+    per model (Bernoulli), whose counts vary from record to record."""
+    k = masks.shape[0]
+    counts = masks.sum(axis=0)
+    if not len(counts):
+        return None
+    values, freq = np.unique(counts, return_counts=True)
+    a = int(values[np.argmax(freq)])
+    share = float(freq.max() / len(counts))
+    if 2 * a == k or min(a, k - a) > _FEW_REFERENCES or share <= _FIXED_SHARE:
+        return None
+    return (
+        f"the masks are unbalanced: {share:.0%} of the records are IN for {a} of the {k} "
+        "models, not half; a target's references then hold one IN model fewer of each of its "
+        "members than of its non-members, and the reference-based attacks (LiRA, RMIA, "
+        "label-only, calibrated) read that as a leak: their figures may overstate it. Train "
+        "each record into exactly half of the models (api.make_plan)"
+    )

@@ -32,6 +32,7 @@ from mia_defense.report.checks.headline import _writer_mark
 from mia_defense.report.scores import (
     AttackScores,
     ScoresRead,
+    _canaries,
     attack_scores,
     other_auc,
     read_arrays,
@@ -381,8 +382,8 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         loaded.not_ranked(record, unranked)
         return
     loaded.runs.append(record)
-    for caveat in caveats(_with_claim(
-            _with_inverted(_with_scored_ties(run_dir, payload, scores), scores), scores)):
+    for caveat in caveats(_with_unbalanced(run_dir, _with_claim(
+            _with_inverted(_with_scored_ties(run_dir, payload, scores), scores), scores))):
         loaded.caveat(record, caveat)
     return None
 
@@ -613,6 +614,34 @@ def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mappin
             f"{judged['epsilon_untested']} (found by the report: results.json records no "
             "privacy.epsilon_untested: deleted, or written before runs recorded it)")
     return {**payload, "privacy": {**privacy, **said}} if said else payload
+
+
+def _with_unbalanced(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``payload`` for its caveats: where mia-attack's record (``source``; it checks every
+    attack's masks, `mia_defense.api._check_balance`, and writes the field only where they
+    are unbalanced) records no ``privacy.masks_unbalanced``, the same rule
+    (`mia_defense.metrics.consistency.unbalanced_masks`) on the masks of the observations.npz
+    it saved, its canaries left out as it left them: deleted, the caveat that the
+    reference-based attacks may overstate the leak (every record IN for 1 of 4 models) went
+    without a word. The field it fills says the report found it."""
+    privacy = payload.get("privacy")
+    if "source" not in payload or not isinstance(privacy, Mapping) or (
+            "masks_unbalanced" in privacy):  # fmt: skip
+        return payload
+    try:
+        masks = read_arrays(run_dir / "observations.npz", ["masks"])["masks"]
+    except DataError:  # (said where the report reads it: its scores' check)
+        return payload
+    if masks.ndim != 2 or masks.dtype != bool:
+        return payload
+    from mia_defense.metrics.consistency import unbalanced_masks
+
+    reason = unbalanced_masks(masks[:, ~_canaries(run_dir / "scores.npz", masks.shape[1])])
+    if reason is None:
+        return payload
+    said = ("found by the report on its observations.npz (results.json records no privacy."
+            f"masks_unbalanced: deleted, or written before runs recorded it): {reason}")
+    return {**payload, "privacy": {**privacy, "masks_unbalanced": said}}
 
 
 def _finite(value: Any) -> bool:
