@@ -665,6 +665,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     # a write that fails names the setting that chooses this run's folder (a sweep's point's)
     setting = RUN_FOLDER_SETTING.set(
         "hydra.sweep.dir" if HydraConfig.get().mode == RunMode.MULTIRUN else "hydra.run.dir")
+    claimed = False
     try:
         check_objective_names(names, fprs=fprs)  # a TPR at an FPR the attacks measure
         one_thread()
@@ -673,6 +674,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
         collect_from_here()
         with claimed_run(cfg, run_dir) as (experiment, data, payload):
             held.release()  # (locked, holding no other run)
+            claimed = True
             if payload is not None:
                 _refuse_unreadable_finished_run(run_dir, payload)
                 _warn_other_scores(run_dir, payload)
@@ -722,6 +724,10 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
             _say_what_the_run_kept(run_dir)
         else:  # (a job in the tool's own process, the basic launcher's; else the tool's)
             _say_what_the_sweep_kept()
+        if claimed and not run_dir.exists():  # moved or removed while the run wrote it
+            end_interrupted(log, "interrupted; the run's folder was moved or removed while it "
+                            "ran: run in it at its new place to resume (the same command "
+                            "again runs it anew)")  # fmt: skip
         end_interrupted(log, "interrupted; run the same command again to resume")
     finally:  # ended before the claim (a refusal, Ctrl-C): in another run's folder nothing
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why

@@ -36,15 +36,16 @@ def test_a_resume_counts_only_the_models_it_reuses(tmp_path, caplog) -> None:
     assert "resuming: 2 of 4 models already trained" in caplog.text
 
 
-def test_ctrl_c_after_the_folder_moved_stays_an_interrupt(make_cfg, tmp_path, monkeypatch):
+def test_ctrl_c_after_the_folder_moved_stays_an_interrupt(tmp_path, monkeypatch):
     """Before: the interrupt's 'interrupted' mark, written to the folder gone, was refused
-    (require_held: 'the run folder was removed or moved') and the run exited 2 with that
-    error in place of 130; the folder at its new place is still marked interrupted."""
+    (require_held: 'the run folder was removed or moved') and the run ended on that
+    DataError; then its last line said to run the same command again, which runs anew. The
+    folder at its new place is still marked interrupted."""
     import os
 
     import mia_defense.experiment as experiment
-    from mia_defense.cli.build import run
     from mia_defense.tracking import read_json
+    from tests.helpers import mia_train
 
     run_dir, moved = tmp_path / "run", tmp_path / "moved"
 
@@ -53,8 +54,9 @@ def test_ctrl_c_after_the_folder_moved_stays_an_interrupt(make_cfg, tmp_path, mo
         raise KeyboardInterrupt
 
     monkeypatch.setattr(experiment, "_run_pipeline", moved_then_interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        run(make_cfg(), run_dir)
+    done = mia_train("progress=false", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert done.returncode == 130 and "DataError" not in done.stderr, done.stderr[-2000:]
+    assert "interrupted; the run's folder was moved or removed" in done.stderr
     assert read_json(moved / "results.json")["status"] == "interrupted"
 
 
