@@ -563,9 +563,11 @@ def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mappin
     strongest attack's scores (``scores``) where that attack's bound is the run's
     ``empirical_epsilon``, at the run's ``empirical_epsilon_delta`` and
     ``attack.confidence``, over all its attacks, with its one-run audit's recorded counts.
-    Not where the run held no attack bound to the claim or held another one (canaries,
-    exact copies in its data, a target of one kind of record): there the fields stay
-    missing. Each filled field says the report found it."""
+    Not where the run held no attack bound to the claim or held another one (canaries, its
+    own or a one-run audit's: each attack's bound on them, whose scores the report does not
+    read, made the check's ceiling 5.58 where the report's was 5.61; exact copies in its
+    data; a target of one kind of record): there the fields stay missing. Each filled field
+    says the report found it."""
     privacy, attacks = payload.get("privacy"), payload.get("attacks")
     found = scores.found if scores is not None else None
     if (found is None or _writer_mark(payload) is None or "source" in payload
@@ -584,7 +586,8 @@ def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mappin
             and _finite(privacy.get("empirical_epsilon"))
             and strongest.get("empirical_epsilon") == privacy["empirical_epsilon"]
             and payload.get("canaries") == 0 and payload.get("data_duplicates") == 0
-            and rows.any(axis=1).all() and (~rows).any(axis=1).all()):  # fmt: skip
+            and rows.any(axis=1).all() and (~rows).any(axis=1).all()
+            and not _canaries_flagged(found.path)):  # fmt: skip
         return payload
     from types import SimpleNamespace
 
@@ -642,6 +645,16 @@ def _with_unbalanced(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str, 
     said = ("found by the report on its observations.npz (results.json records no privacy."
             f"masks_unbalanced: deleted, or written before runs recorded it): {reason}")
     return {**payload, "privacy": {**privacy, "masks_unbalanced": said}}
+
+
+def _canaries_flagged(scores_path: Path) -> bool:
+    """Whether scores.npz flags a record as a canary (``is_canary``; none where it holds no
+    such array)."""
+    try:
+        flags = read_arrays(scores_path, ["is_canary"])["is_canary"]
+    except DataError:
+        return False
+    return bool(flags.dtype == bool and flags.any())
 
 
 def _finite(value: Any) -> bool:

@@ -6,11 +6,13 @@ strongest attack's scores where such a field is missing (h306)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mia_defense.report.checks import caveats
 from mia_defense.report.runs import _with_claim
 from mia_defense.report.scores import read_scores
+from mia_defense.tracking import write_npz
 from tests.report.fake_runs import make_run
 
 
@@ -23,12 +25,18 @@ from tests.report.fake_runs import make_run
         (0.0, 8.0, {}, "DP claim untested: too few decisions"),
         (4.0, 0.5, {}, "DP claim refuted: found by the report on the attack's scores"),
         (0.0, 0.5, {"epsilon_refuted": False}, None),  # tested, and it held
+        # canaries (a one-run audit's): each attack's bound on them, unread, was held too
+        (0.0, 8.0, {"epsilon_refuted": False, "canaries": True}, None),
     ],
 )  # fmt: skip
 def test_claim_fields_deleted(tmp_path, signal, epsilon, recorded, said) -> None:
     # (load_runs reads what caveats are given; a run of mia-train: its timings, no source)
     payload = make_run(tmp_path, test_accuracy=0.8, signal=signal, defense="dp", epsilon=epsilon)
     payload["attacks"][payload["strongest_attack"]]["empirical_epsilon"] = 1.0
+    if recorded.pop("canaries", False):
+        with np.load(tmp_path / "scores.npz") as data:
+            arrays = dict(data)
+        write_npz(tmp_path / "scores.npz", **arrays, is_canary=np.arange(200) < 10)
     payload["privacy"].update(empirical_epsilon=1.0, empirical_epsilon_delta=1e-4, **recorded)
     payload.update(timings={"training": 1.0}, canaries=0, data_duplicates=0)
     scores = read_scores(tmp_path, payload["strongest_attack"])
