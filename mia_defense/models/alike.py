@@ -95,10 +95,8 @@ def _state_difference(a: nn.Module, b: nn.Module) -> str | None:
                 continue
             own = _own_members(value, ma)
             if own and own == _own_members(theirs[key], mb):
-                return (f"holds its own {own} again in a plain {type(value).__name__}, {key} "
-                        f"(in {_where(name)}), as {_KEEPS_AGAIN[own]}: a stacked run gives "
-                        "models[0]'s module each model's parameters, and stacks no model that "
-                        "keeps its weights or layers in state of its own")
+                return (f"holds another {key} (in {_where(name)}: its own {own} again, in a "
+                        f"plain {type(value).__name__}, as {_KEEPS_AGAIN[own]})")
             return f"holds another {key} (in {_where(name)})"
     return None
 
