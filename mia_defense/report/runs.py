@@ -555,9 +555,10 @@ def _with_inverted(payload: Mapping[str, Any], scores: ScoresRead | None) -> Map
 
 
 def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mapping[str, Any]:
-    """``payload`` for its caveats: where a run of mia-train (`_writer_mark`, no ``source``)
-    with a finite ε records no ``privacy.epsilon_untested`` (deleted: 'DP claim untested'
-    went without a word; or the claim was tested, a run's normal state) or no
+    """``payload`` for its caveats: where a record of mia-train or mia-attack (`_writer_mark`;
+    mia-attack measures the claim it carries again) with a finite ε records no
+    ``privacy.epsilon_untested`` (deleted: 'DP claim untested' went without a word; or the
+    claim was tested, a run's normal state) or no
     ``epsilon_refuted`` (deleted with its reason: `_unrecorded_note` says so), the run's own
     check (`mia_defense.pipeline.claim.check_claim`) on what it held the claim to: its
     strongest attack's scores (``scores``) where that attack's bound is the run's
@@ -570,7 +571,7 @@ def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mappin
     says the report found it."""
     privacy, attacks = payload.get("privacy"), payload.get("attacks")
     found = scores.found if scores is not None else None
-    if (found is None or _writer_mark(payload) is None or "source" in payload
+    if (found is None or _writer_mark(payload) is None
             or not isinstance(privacy, Mapping) or not isinstance(attacks, Mapping)
             or ("epsilon_untested" in privacy and "epsilon_refuted" in privacy)
             or privacy.get("epsilon_refuted") is True):  # fmt: skip

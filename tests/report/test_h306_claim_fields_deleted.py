@@ -23,6 +23,8 @@ from tests.report.fake_runs import make_run
          "DP claim untested: its run's words"),
         (0.0, 8.0, {"epsilon_refuted": False}, "DP claim untested: too few decisions"),
         (0.0, 8.0, {}, "DP claim untested: too few decisions"),
+        # mia-attack's record (it measures the claim it carries again)
+        (0.0, 8.0, {"epsilon_refuted": False, "source": True}, "DP claim untested: too few"),
         (4.0, 0.5, {}, "DP claim refuted: found by the report on the attack's scores"),
         (0.0, 0.5, {"epsilon_refuted": False}, None),  # tested, and it held
         # canaries (a one-run audit's): each attack's bound on them, unread, was held too
@@ -30,9 +32,11 @@ from tests.report.fake_runs import make_run
     ],
 )  # fmt: skip
 def test_claim_fields_deleted(tmp_path, signal, epsilon, recorded, said) -> None:
-    # (load_runs reads what caveats are given; a run of mia-train: its timings, no source)
+    # (what load_runs gives caveats; a record of mia-defense: its timings)
     payload = make_run(tmp_path, test_accuracy=0.8, signal=signal, defense="dp", epsilon=epsilon)
     payload["attacks"][payload["strongest_attack"]]["empirical_epsilon"] = 1.0
+    if recorded.pop("source", False):
+        payload["source"] = {"kind": "run", "path": "run", "metadata": {}}
     if recorded.pop("canaries", False):
         with np.load(tmp_path / "scores.npz") as data:
             arrays = dict(data)
