@@ -1503,10 +1503,13 @@ def _with_repeats(privacy: dict[str, Any] | None, obs: Observations) -> dict[str
 
 
 def _averaged_repeats(obs: Observations) -> int | None:
-    """`mia_defense.metrics.consistency.averaged_repeats`."""
-    from mia_defense.metrics.consistency import averaged_repeats
-
-    return averaged_repeats(obs)
+    """How many answers of a randomized release each population output averages, as
+    `observe_models` records it in the metadata (`AVERAGED_REPEATS`); ``None`` for one
+    answer each (or a value that is no count above 1)."""
+    repeats = obs.metadata.get(AVERAGED_REPEATS)
+    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
+        return repeats
+    return None
 
 
 # Records whose outputs are compared first, before two models' whole outputs are.
@@ -1648,12 +1651,16 @@ def _check_masks(obs: Observations, result: RunResult, *, records: np.ndarray) -
     ``privacy.masks_suspect`` with the reason, which mia-report lists under "Figures to
     read with care". Masks of other models judge the attacks against the wrong truth, and
     a leaky model came out near chance (TPR@0.1%FPR 0.031 -> 0.003 with the rows of the
-    masks rolled by one); `mia_defense.metrics.consistency.suspect_masks`, which mia-report
-    applies where the field is missing."""
-    from mia_defense.metrics.consistency import suspect_masks
+    masks rolled by one)."""
+    from mia_defense.metrics.consistency import mask_check
 
-    check = suspect_masks(obs, records=records)
-    if check is None:
+    if _averaged_repeats(obs) is not None:
+        # Averaged answers fit better than one answer each, members or not: the OUT records
+        # against the test set said MASKS SUSPECT of the right masks (NoiseRelease(scale=0.3)
+        # on 4 models: AUC 0.610, 8.0 standard errors); IN against OUT compares like with like
+        obs = replace(obs, test_log_probs=None, test_labels=None)
+    check = mask_check(obs, records=records)
+    if check is None or not check.suspect:
         return
     result.privacy["masks_suspect"] = check.reason()
     result.privacy["masks_out_vs_test_auc"] = check.out_vs_test

@@ -20,7 +20,7 @@ training cannot separate a model's members better than the model's own training 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from mia_defense.metrics.inputs import as_truth
 from mia_defense.metrics.roc import average_ranks
 from mia_defense.observations import Observations
 
-__all__ = ["MaskCheck", "averaged_repeats", "mask_check", "suspect_masks", "unbalanced_masks"]
+__all__ = ["MaskCheck", "mask_check", "unbalanced_masks"]
 
 # How many standard errors above chance the OUT records' fit must lie to be suspect.
 _Z = 3.0
@@ -218,28 +218,3 @@ def unbalanced_masks(masks: np.ndarray) -> str | None:
         "label-only, calibrated) read that as a leak: their figures may overstate it. Train "
         "each record into exactly half of the models (api.make_plan)"
     )
-
-
-def averaged_repeats(obs: Observations) -> int | None:
-    """How many answers of a randomized release each population output averages, as
-    `observe_models` records it in the metadata (``api.AVERAGED_REPEATS``); ``None`` for one
-    answer each (or a value that is no count above 1)."""
-    from mia_defense.pipeline.evaluate import RANDOMIZED_RELEASE_REPEATS  # (api's key)
-
-    repeats = obs.metadata.get(RANDOMIZED_RELEASE_REPEATS)
-    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 1:
-        return repeats
-    return None
-
-
-def suspect_masks(obs: Observations, *, records: np.ndarray) -> MaskCheck | None:
-    """`mask_check` of ``obs`` on ``records`` where it finds the masks suspect, else ``None``:
-    mia-attack's and api.audit's ``privacy.masks_suspect``, which mia-report recomputes
-    where it is missing."""
-    if averaged_repeats(obs) is not None:
-        # Averaged answers fit better than one answer each, members or not: the OUT records
-        # against the test set said MASKS SUSPECT of the right masks (NoiseRelease(scale=0.3)
-        # on 4 models: AUC 0.610, 8.0 standard errors); IN against OUT compares like with like
-        obs = replace(obs, test_log_probs=None, test_labels=None)
-    check = mask_check(obs, records=records)
-    return check if check is not None and check.suspect else None

@@ -382,7 +382,7 @@ def _load_run(run_dir: Path, name: str, loaded: LoadedRuns) -> tuple[RunRecord, 
         loaded.not_ranked(record, unranked)
         return
     loaded.runs.append(record)
-    for caveat in caveats(_with_masks_checked(run_dir, _with_claim(
+    for caveat in caveats(_with_unbalanced(run_dir, _with_claim(
             _with_inverted(_with_scored_ties(run_dir, payload, scores), scores), scores))):
         loaded.caveat(record, caveat)
     return None
@@ -620,40 +620,32 @@ def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mappin
     return {**payload, "privacy": {**privacy, **said}} if said else payload
 
 
-def _with_masks_checked(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+def _with_unbalanced(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str, Any]:
     """``payload`` for its caveats: where mia-attack's record (``source``; it checks every
-    attack's masks, `mia_defense.api._check_balance` and `_check_masks`, and writes each
-    field only where the check fails) records no ``privacy.masks_unbalanced`` or no
-    ``masks_suspect``, the same rules (`mia_defense.metrics.consistency.unbalanced_masks`,
-    `suspect_masks`) on the observations.npz it saved, its canaries left out as it left
-    them: deleted, the caveat that the reference-based attacks may overstate the leak (every
-    record IN for 1 of 4 models), or that the masks may not be the models' training sets,
-    went without a word. The field it fills says the report found it."""
+    attack's masks, `mia_defense.api._check_balance`, and writes the field only where they
+    are unbalanced) records no ``privacy.masks_unbalanced``, the same rule
+    (`mia_defense.metrics.consistency.unbalanced_masks`) on the masks of the observations.npz
+    it saved, its canaries left out as it left them: deleted, the caveat that the
+    reference-based attacks may overstate the leak (every record IN for 1 of 4 models) went
+    without a word. The field it fills says the report found it."""
     privacy = payload.get("privacy")
     if "source" not in payload or not isinstance(privacy, Mapping) or (
-            "masks_unbalanced" in privacy and "masks_suspect" in privacy):  # fmt: skip
+            "masks_unbalanced" in privacy):  # fmt: skip
         return payload
-    from mia_defense.metrics.consistency import suspect_masks, unbalanced_masks
-    from mia_defense.observations import Observations
+    try:
+        masks = read_arrays(run_dir / "observations.npz", ["masks"])["masks"]
+    except DataError:  # (said where the report reads it: its scores' check)
+        return payload
+    if masks.ndim != 2 or masks.dtype != bool:
+        return payload
+    from mia_defense.metrics.consistency import unbalanced_masks
 
-    path, said = run_dir / "observations.npz", {}
-    try:  # (a file the report cannot read is said where it reads it: its scores' check)
-        if "masks_unbalanced" not in privacy:  # (the masks alone: what the rule reads)
-            masks = read_arrays(path, ["masks"])["masks"]
-            if masks.ndim == 2 and masks.dtype == bool:
-                records = ~_canaries(run_dir / "scores.npz", masks.shape[1])
-                said["masks_unbalanced"] = unbalanced_masks(masks[:, records])
-        if "masks_suspect" not in privacy:
-            obs = Observations.load(path)
-            check = suspect_masks(obs, records=~_canaries(run_dir / "scores.npz",
-                                                          len(obs.labels)))  # fmt: skip
-            said["masks_suspect"] = None if check is None else check.reason()
-    except DataError:
-        pass
-    said = {key: (f"found by the report on its observations.npz (results.json records no "
-                  f"privacy.{key}: deleted, or written before runs recorded it): {reason}")
-            for key, reason in said.items() if reason is not None}  # fmt: skip
-    return {**payload, "privacy": {**privacy, **said}} if said else payload
+    reason = unbalanced_masks(masks[:, ~_canaries(run_dir / "scores.npz", masks.shape[1])])
+    if reason is None:
+        return payload
+    said = ("found by the report on its observations.npz (results.json records no privacy."
+            f"masks_unbalanced: deleted, or written before runs recorded it): {reason}")
+    return {**payload, "privacy": {**privacy, "masks_unbalanced": said}}
 
 
 def _canaries_flagged(scores_path: Path) -> bool:
