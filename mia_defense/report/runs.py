@@ -588,7 +588,7 @@ def _with_claim(payload: Mapping[str, Any], scores: ScoresRead | None) -> Mappin
             and strongest.get("empirical_epsilon") == privacy["empirical_epsilon"]
             and payload.get("canaries") == 0 and payload.get("data_duplicates") == 0
             and rows.any(axis=1).all() and (~rows).any(axis=1).all()
-            and not _canaries_flagged(found.path)):  # fmt: skip
+            and not found.canaries.any()):  # fmt: skip
         return payload
     from types import SimpleNamespace
 
@@ -646,16 +646,6 @@ def _with_unbalanced(run_dir: Path, payload: Mapping[str, Any]) -> Mapping[str, 
     said = ("found by the report on its observations.npz (results.json records no privacy."
             f"masks_unbalanced: deleted, or written before runs recorded it): {reason}")
     return {**payload, "privacy": {**privacy, "masks_unbalanced": said}}
-
-
-def _canaries_flagged(scores_path: Path) -> bool:
-    """Whether scores.npz flags a record as a canary (``is_canary``; none where it holds no
-    such array)."""
-    try:
-        flags = read_arrays(scores_path, ["is_canary"])["is_canary"]
-    except DataError:
-        return False
-    return bool(flags.dtype == bool and flags.any())
 
 
 def _finite(value: Any) -> bool:

@@ -75,12 +75,14 @@ class AttackScores:
         scores: [T, N] the attack's scores of the records that are no canary.
         members: [T, N] whether each of those records trained the target.
         path: the scores.npz they were read from.
+        canaries: [all records] which are canaries (its ``is_canary``), left out above.
     """
 
     targets: np.ndarray
     scores: np.ndarray
     members: np.ndarray
     path: Path
+    canaries: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,9 @@ def attack_scores(run_dir: Path, name: str, read: ScoresRead | None = None) -> A
             f"[targets, N] = [{len(targets)}, {masks.shape[1]}]; the run's files are not the "
             "ones it wrote"
         )
-    keep = ~_canaries(scores_path, masks.shape[1])  # (left out of the run's figures too)
-    return AttackScores(targets, scores[:, keep], masks[targets][:, keep], scores_path)
+    canaries = _canaries(scores_path, masks.shape[1])  # (left out of the run's figures too)
+    return AttackScores(targets, scores[:, ~canaries], masks[targets][:, ~canaries], scores_path,
+                        canaries)
 
 
 def other_auc(
