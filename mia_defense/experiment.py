@@ -70,7 +70,7 @@ from mia_defense.timing import Stopwatch
 from mia_defense.tracking.artifacts import CHECKPOINTS, UNDEFENDED_CHECKPOINTS
 from mia_defense.tracking.run_dir import RESULTS, mark_run
 from mia_defense.training.checkpoints import resume_settings
-from mia_defense.training.config import optimizer_options
+from mia_defense.training.config import optimizer_options, takes_momentum
 from mia_defense.training.loop import Ensemble
 from mia_defense.training_start import TrainingStart, watching_training_start
 
@@ -563,7 +563,7 @@ def _settings_hint(experiment: Experiment) -> str:
                and isinstance(value, int | float) and not isinstance(value, bool)]  # fmt: skip
     if train.weight_decay:
         causes.append(f"train.weight_decay={train.weight_decay:g}")
-    if train.optimizer == "sgd":
+    if takes_momentum(train.optimizer):  # (its own momentum is among `own`)
         causes.append(f"train.momentum={train.momentum:g}")
     for name, value in defense_settings(experiment).items():
         if name.endswith(("max_grad_norm", "noise_multiplier", "temperature", "alpha", "attack_lr",

@@ -23,6 +23,7 @@ __all__ = [
     "optimizer_class",
     "optimizer_options",
     "resolve_device",
+    "takes_momentum",
 ]
 
 CHUNK_SIZE = 32  # models per stacked chunk when train.chunk_size is null
@@ -35,7 +36,7 @@ TRAIN: dict[str, Param] = {
     "optimizer": Param(
         "target", choices=("adam", "sgd"), note="_target_: any element-wise torch.optim class"
     ),
-    "momentum": Param("float", low=0, high=1, high_open=True, note="sgd only"),
+    "momentum": Param("float", low=0, high=1, high_open=True, note="SGD's: sgd or a _target_ SGD"),
     "weight_decay": Param("float", low=0),
     "device": Param("str", choices=("cpu", "cuda", "auto")),
     "engine": Param("str", choices=("stacked", "opacus")),
@@ -62,7 +63,8 @@ class TrainConfig:
         optimizer: ``adam``, ``sgd``, or a ``{_target_: torch.optim.AdamW, betas: ...}``
             mapping naming any element-wise ``torch.optim`` optimiser and its settings
             (``lr`` and ``weight_decay`` come from this recipe).
-        momentum: SGD momentum (ignored by Adam).
+        momentum: SGD's momentum: of ``sgd`` and of a ``_target_`` SGD class that gives no
+            ``momentum`` of its own (its own wins); other optimisers ignore it.
         weight_decay: L2 penalty passed to the optimizer.
         device: ``cpu``, ``cuda`` or ``auto`` (CUDA when present).
         engine: ``stacked`` trains the models of a chunk as one stacked ensemble
@@ -128,7 +130,7 @@ def make_optimizer(
     chosen = _IMPLEMENTATION_KEYS & optimizer_options(config.optimizer).keys()
     if "fused" in accepted and not chosen:
         options["fused"] = True  # (foreach or differentiable of the user's: torch refuses both)
-    if config.optimizer == "sgd":
+    if takes_momentum(config.optimizer):
         options["momentum"] = config.momentum
     defended = "weight_decay" in overrides
     decay = overrides.pop("weight_decay", config.weight_decay)
@@ -204,19 +206,8 @@ def resolve_device(name: str) -> torch.device:
 
 # Optimisers that update every element from its own gradient and state alone: on the
 # stacked leaves [K, ...] each model then steps exactly as it would alone.
-ELEMENTWISE_OPTIMIZERS = (
-    "SGD",
-    "Adam",
-    "AdamW",
-    "Adamax",
-    "NAdam",
-    "RAdam",
-    "RMSprop",
-    "Rprop",
-    "Adagrad",
-    "Adadelta",
-    "ASGD",
-)
+ELEMENTWISE_OPTIMIZERS = ("SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop",
+                          "Adagrad", "Adadelta", "ASGD")  # fmt: skip
 
 
 def optimizer_class(spec: Any) -> type[torch.optim.Optimizer]:
@@ -243,6 +234,13 @@ def optimizer_class(spec: Any) -> type[torch.optim.Optimizer]:
             "models' gradients are dense; use torch.optim.Adam or AdamW"
         )
     return cls
+
+
+def takes_momentum(spec: Any) -> bool:
+    """Whether train.optimizer takes train.momentum: an SGD (``sgd`` or a ``_target_`` SGD
+    class) that gives no ``momentum`` of its own (which wins, as its ``lr`` over train.lr)."""
+    own = "momentum" in optimizer_options(spec)
+    return not own and issubclass(optimizer_class(spec), torch.optim.SGD)
 
 
 def optimizer_options(spec: Any) -> dict[str, Any]:

@@ -203,7 +203,7 @@ def test_optimizer_settings_torch_refuses_stop_the_config_check(make_cfg, optimi
 
 def test_train_config_built_in_code_checks_the_optimizer_settings_too():
     with pytest.raises(ConfigError, match=r"train.optimizer: SGD refused its settings"):
-        TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True})
+        TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True}, momentum=0.0)
     TrainConfig(optimizer={"_target_": "torch.optim.SGD", "nesterov": True, "momentum": 0.9})
 
 
