@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["TrainingStart", "training_begins", "watching_training_start"]
+__all__ = ["TrainingStart", "training_begins", "training_refused", "watching_training_start"]
 
 
 @dataclass
@@ -36,3 +36,11 @@ def training_begins() -> None:
     start = _WATCHED.get()
     if start is not None:
         start.begun = True
+
+
+def training_refused() -> None:
+    """Say that the first batch was refused, not trained on (a model neither engine can step,
+    `mia_defense.models.build.sparse_step_refusal`): a refusal of the config, as one before it."""
+    start = _WATCHED.get()
+    if start is not None:
+        start.begun = False

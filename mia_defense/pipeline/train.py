@@ -42,6 +42,7 @@ from mia_defense.training.checkpoints import (
 )
 from mia_defense.training.ensemble import train_ensemble
 from mia_defense.training.loop import Ensemble
+from mia_defense.training_start import training_refused
 from mia_defense.user_fit import train_with_user_fit
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def train_models(
             refusal = sparse_step_refusal(build_model, exc)
             if refusal is None:
                 raise
+            training_refused()  # (nothing trained: the folder is left as found)
             raise refusal from None
 
     try:

@@ -104,3 +104,6 @@ def test_a_forward_making_sparse_gradients_is_refused_in_words(make_cfg, tmp_pat
     with pytest.raises(UnsupportedModelError, match=r"SparseCall: its forward makes sparse "
                        r"gradients .*torch: Adam does not support sparse gradients"):
         run(cfg, tmp_path / "run")
+    # a refusal, as the layers' flags': no 'failed' run of this config (h307), so the same
+    # folder takes the model called with sparse=False
+    assert not (tmp_path / "run" / "results.json").exists()
