@@ -504,7 +504,8 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
     """A caveat on a run whose release lets out labels only (``label_only``, ``topk`` at
     k=1 renormalised, ``rounding`` at 0 decimals: one-hot outputs) attacked by no attack of
     access ``label``: its score attacks saw one-hot outputs and read near chance (the
-    default run, loss alone: TPR 0 at 10% FPR, where label_only finds 0.165)."""
+    default run, loss alone: TPR 0 at 10% FPR, where label_only finds 0.165); or attacked
+    by one without perturbed queries (`_unperturbed_queries`)."""
     defense = payload.get("defense")
     attacks = payload.get("attacks")
     if not isinstance(defense, Mapping) or not isinstance(attacks, Mapping):
@@ -516,13 +517,47 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
     ) or (release == "rounding" and defense.get("release.decimals") == 0)
     if not one_hot:
         return None
-    if any(isinstance(m, Mapping) and m.get("access") == "label" for m in attacks.values()):
-        return None
+    label = [name for name, m in attacks.items()
+             if isinstance(m, Mapping) and m.get("access") == "label"]  # fmt: skip
+    if label:
+        unperturbed = _unperturbed_queries(payload)
+        if unperturbed is None:
+            return None
+        return (
+            f"release={release} lets out the predicted label only, and its label attack "
+            f"({one_line(', '.join(label), limit=80)}) had no perturbed copies to query "
+            f"({unperturbed}): it fell back on the gap attack (correct label = member) and the "
+            "other attacks saw one-hot outputs, so the leak may be understated (digits, K=8: "
+            "TPR@0.1%FPR 0.0045 so, 0.019 with 8 noisy copies); rerun it with "
+            "attack.queries.num_augmented=8 and a noise_std above 0"
+        )
     return (
         f"release={release} lets out the predicted label only, and no attack of access label "
         "(label_only) attacked it: its other attacks saw one-hot outputs and may understate "
         "the leak; rerun it with attack.attacks.label_only"
     )
+
+
+def _unperturbed_queries(payload: Mapping[str, Any]) -> str | None:
+    """Why the run's config (``attack.queries``) gave its attacks no perturbed copy of a
+    record, or ``None``: no copies (``num_augmented=0``), or copies without noise
+    (``noise_std=0`` where `mia_defense.observe.perturbed_copies` adds noise: flat inputs,
+    or images neither shifted nor flipped), each the record itself. A config without
+    these keys (written otherwise) tells nothing: ``None``."""
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    queries = attack.get("queries") if isinstance(attack, Mapping) else None
+    if not isinstance(queries, Mapping):
+        return None
+    copies, noise = queries.get("num_augmented"), queries.get("noise_std")
+    if _counts(copies) and copies == 0:
+        return "attack.queries.num_augmented=0"
+    shape = payload.get("input_shape")
+    image = isinstance(shape, list) and len(shape) == 3 and (
+        queries.get("max_shift") not in (0, None) or queries.get("flip") is True)
+    if _numbers(noise) and noise == 0 and _counts(copies) and copies > 0 and not image:
+        return f"attack.queries.noise_std=0: its {copies} copies are the record itself"
+    return None
 
 
 def _null_leakage(payload: Mapping[str, Any], *, leakage: str = DEFAULT_OBJECTIVE) -> str | None:
