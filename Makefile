@@ -13,6 +13,11 @@ SCIPY_SPEC ?= scipy==1.16.3
 # Every package `make install` puts in .venv, exact versions and sha256 hashes; `make lock`
 # refreshes it. pip reads it too: `pip install --require-hashes -r requirements.lock`.
 LOCK := requirements.lock
+# The lock's Python (make lock's --python-version): under another, no CPU torch wheel fits.
+LOCK_PYTHON := 3.11
+# $(call lock_python,PYTHON,ADVICE): stops with one line unless PYTHON runs LOCK_PYTHON.
+lock_python = $(1) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(v != "$(LOCK_PYTHON)" and \
+  "make: $(1) is Python " + v + ", and requirements.lock is for Python $(LOCK_PYTHON): $(2)")'
 # The installer, pinned: uv installs the lock several times faster than pip. pip installs it.
 UV_VERSION ?= 0.13.9
 UV := $(VENV)/bin/uv
@@ -45,18 +50,22 @@ BYTECODE = $(PY) -m compileall -q mia_defense
 
 # Exactly the lock's files, hash-checked, then the package itself (editable, no dependencies).
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(UV)
+	@$(call lock_python,$(PY),remove $(VENV) (rm -rf $(VENV)) and run make again with PYTHON=python$(LOCK_PYTHON))
 	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(LOCK)
 	$(UV) pip install --python $(PY) --no-deps -e .
 	$(BYTECODE)
 	touch $@
 
+# A venv whose creation was cut short (Ctrl-C) has a python but no pip: made again whole.
 $(UV):
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || { \
+	  $(call lock_python,$(PYTHON),run make again with PYTHON=python$(LOCK_PYTHON)) && \
+	  echo "$(PYTHON) -m venv --clear $(VENV)" && $(PYTHON) -m venv --clear $(VENV); }
 	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
 
 lock: $(UV)  ## refresh requirements.lock from pyproject.toml (the dev extra), TORCH_SPEC and SCIPY_SPEC
 	printf '%s\n' "$(TORCH_SPEC)" "$(SCIPY_SPEC)" | $(UV) pip compile pyproject.toml - --extra dev $(LOCK_FLAGS) \
-	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
+	  --python-version $(LOCK_PYTHON) --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
 	  --generate-hashes --custom-compile-command "make lock" --output-file $(LOCK)
 
 # The ray extra (hydra-ray-launcher, Ray) on top of the lock: requirements.lock's pins, plus
@@ -74,7 +83,7 @@ $(VENV)/.installed-ray: $(VENV)/.installed $(RAY_LOCK)
 lock-ray: $(UV)  ## refresh requirements-ray.lock from requirements.lock and the ray extra
 	cp $(LOCK) $(RAY_LOCK)
 	printf '%s\n' "$(TORCH_SPEC)" "$(SCIPY_SPEC)" "boto3>=1.26" | $(UV) pip compile pyproject.toml - \
-	  --extra dev --extra ray --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
+	  --extra dev --extra ray --python-version $(LOCK_PYTHON) --python-platform x86_64-manylinux_2_28 $(UV_FROM) \
 	  --generate-hashes --custom-compile-command "make lock-ray" --output-file $(RAY_LOCK)
 
 # A one-node SLURM cluster on this machine (Debian's slurm-wlm and munge; root): see README.

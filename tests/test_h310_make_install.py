@@ -1,0 +1,67 @@
+"""`make install` (the first of the README's two commands) on a venv left half made, and under a
+Python the lock does not fit. Each runs the Makefile's own recipe on a venv of stand-in scripts
+in tmp_path (nothing is installed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNING = "{}.{}".format(*sys.version_info[:2])
+
+
+def _script(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def _make(venv: Path, target: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), f"VENV={venv}", *args,
+         f"{venv}/{target}"],
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_a_venv_whose_creation_was_cut_short_is_made_again(tmp_path):
+    """Ctrl-C during `python3 -m venv .venv` left .venv/bin/python without pip; every later
+    `make run` trusted it and stopped on '.venv/bin/python: No module named pip'."""
+    venv = tmp_path / "v"
+    _script(venv / "bin" / "python", 'echo "No module named pip" >&2; exit 1\n')  # the half venv
+    made = tmp_path / "venv.args"
+    python = _script(tmp_path / "python3", (  # makes a venv whose python answers everything
+        f'if [ "$1 $2" = "-m venv" ]; then echo "$@" > {made}; rm -r "$4";'
+        f' mkdir -p "$4/bin"; printf "#!/bin/sh\\n" > "$4/bin/python";'
+        f' chmod +x "$4/bin/python"; exit 0; fi\n'
+        f'exec {sys.executable} "$@"\n'
+    ))
+    done = _make(venv, "bin/uv", f"PYTHON={python}", f"LOCK_PYTHON={RUNNING}")
+    assert done.returncode == 0, done.stderr
+    assert made.read_text().split() == ["-m", "venv", "--clear", str(venv)]
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["new venv", "venv of another Python"])
+def test_a_python_the_lock_does_not_fit_is_named_before_installing(tmp_path, stale):
+    """Under python3 3.12 `make run` made .venv, then uv said no torch wheel matches cp312; with
+    python3.11 next, the 3.12 .venv was kept and failed the same way."""
+    venv = tmp_path / "v"
+    if stale:
+        (venv / "bin").mkdir(parents=True)
+        (venv / "bin" / "python").symlink_to(sys.executable)
+        _script(venv / "bin" / "uv", "echo uv ran; exit 1\n")
+    target = ".installed" if stale else "bin/uv"
+    done = _make(venv, target, f"PYTHON={sys.executable}", "LOCK_PYTHON=2.0")
+    assert done.returncode != 0
+    who = f"{venv}/bin/python" if stale else sys.executable
+    advice = f"remove {venv} (rm -rf {venv}) and run" if stale else "run"
+    assert (
+        f"make: {who} is Python {RUNNING}, and requirements.lock is for Python 2.0: "
+        f"{advice} make again with PYTHON=python2.0"
+    ) in done.stderr
+    assert "uv ran" not in done.stdout and venv.exists() == stale
