@@ -4,6 +4,7 @@ in tmp_path (nothing is installed)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,16 @@ def test_a_python_the_lock_does_not_fit_is_named_before_installing(tmp_path, sta
         f"{advice} make again with PYTHON=python2.0"
     ) in done.stderr
     assert "uv ran" not in done.stdout and venv.exists() == stale
+
+
+def test_a_users_pip_user_setting_does_not_stop_the_install(tmp_path):
+    """PIP_USER=1 in a user's shell (or user = true in pip.conf) ended make run at once: 'Can
+    not perform a '--user' install. User site-packages are not visible in this virtualenv.'"""
+    venv, seen = tmp_path / "v", tmp_path / "pip.env"
+    _script(venv / "bin" / "python", f'echo "PIP_USER=$PIP_USER $*" >> {seen}\n')
+    done = subprocess.run(
+        ["make", "-C", str(ROOT), f"VENV={venv}", f"{venv}/bin/uv"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PIP_USER": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert seen.read_text().splitlines()[-1].startswith("PIP_USER=0 -m pip install")
