@@ -932,20 +932,33 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
         payload = read_json(run_dir / "results.json")
         if payload.get("status") != "interrupted":
             return
-        saved = sum(1 for folder in DIGESTED_FOLDERS for _ in (run_dir / folder).glob(
-            "model_*.pt"))  # fmt: skip
+        counts = [len(list((run_dir / folder).glob("model_*.pt"))) for folder in DIGESTED_FOLDERS]
     except (MiaDefenseError, OSError):
         return
-    if saved:
-        log.warning("kept: %s saved in %s/, reused when the run resumes (but a chunk of "
-                    "stacked models saved in part trains again whole); lost: the work in "
+    if saved := sum(counts):
+        part = (" (but a chunk of stacked models saved in part trains again whole)"
+                if _chunk_saved_in_part(payload.get("config") or {}, counts) else "")
+        log.warning("kept: %s saved in %s/, reused when the run resumes%s; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
                     "done again then", counted(saved, "trained model"),
-                    shell_path(run_dir / CHECKPOINTS))  # fmt: skip
+                    shell_path(run_dir / CHECKPOINTS), part)  # fmt: skip
     else:
         log.warning("kept: no trained model yet (none was saved in %s/); lost: the training in "
                     "progress, which the run starts anew when it resumes",
                     shell_path(run_dir / CHECKPOINTS))  # fmt: skip
+
+
+def _chunk_saved_in_part(config: dict[str, Any], counts: list[int]) -> bool:
+    """Whether a checkpoint folder's count of saved models (``counts``) ends inside a chunk of
+    stacked models (written together as the chunk ends: only Ctrl-C while they were written
+    leaves part of one): some but not all of the plan's models, no whole number of chunks."""
+    from mia_defense.training.config import CHUNK_SIZE
+
+    train, num = config.get("train") or {}, (config.get("plan") or {}).get("num_models")
+    if train.get("engine") != "stacked" or train.get("fit") is not None:
+        return False  # (models trained one at a time: none saved in part)
+    width = train.get("chunk_size") or CHUNK_SIZE
+    return any(0 < count < (num or 0) and count % width for count in counts)
 
 
 def _say_what_the_sweep_kept() -> None:
