@@ -25,6 +25,11 @@ UV := $(VENV)/bin/uv
 # pip.conf, so pip's own setting is handed to it.
 FIND_LINKS ?= $(sort $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
 UV_FROM = $(addprefix --find-links ,$(FIND_LINKS))
+# uv's cache where it can be written; else none, as pip does (a read-only HOME: uv stopped on
+# 'Failed to initialize cache at ~/.cache/uv'). Found out once, on first use (uv is there then).
+UV_CACHE = $(eval UV_CACHE := $(shell d="$$($(UV) cache dir 2>/dev/null)" && mkdir -p "$$d" 2>/dev/null && \
+  test -w "$$d" || { echo "make: uv's cache ($$d) cannot be written: installing without it" >&2; \
+  echo --no-cache; }))$(UV_CACHE)
 # `make lock` moves every package to the newest version pyproject.toml allows;
 # `make lock LOCK_FLAGS=` keeps the current pins and only adds or drops what changed.
 LOCK_FLAGS ?= --upgrade
@@ -51,8 +56,8 @@ BYTECODE = $(PY) -m compileall -q mia_defense
 # Exactly the lock's files, hash-checked, then the package itself (editable, no dependencies).
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(UV)
 	@$(call lock_python,$(PY),remove $(VENV) (rm -rf $(VENV)) and run make again with PYTHON=python$(LOCK_PYTHON))
-	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(LOCK)
-	$(UV) pip install --python $(PY) --no-deps -e .
+	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(LOCK) $(UV_CACHE)
+	$(UV) pip install --python $(PY) --no-deps -e . $(UV_CACHE)
 	$(BYTECODE)
 	touch $@
 
@@ -76,7 +81,7 @@ RAY_LOCK := requirements-ray.lock
 install-ray: $(VENV)/.installed-ray  ## the ray extra into .venv (sweeps with launcher=ray)
 
 $(VENV)/.installed-ray: $(VENV)/.installed $(RAY_LOCK)
-	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(RAY_LOCK)
+	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(RAY_LOCK) $(UV_CACHE)
 	touch $@
 
 # boto3 (which hydra-ray-launcher asks for without a version) from this decade: without the
