@@ -1101,7 +1101,8 @@ def preprocessing_reason(
     does not cover. So do the categories of the text columns the loader one-hot encoded
     (``one_hot_columns``: the loaded `Dataset`'s, ``None`` when unknown): which features
     exist depends on the members (a category one member alone holds is a feature of its
-    own, in every model's input)."""
+    own, in every model's input). So does the class count the CSV and npz loaders take from
+    the labels (``num_classes`` null): a label one member alone holds is an output of its own."""
     reasons = []  # the scaling's reason last: it ended the message before the one-hot one
     if one_hot_columns:
         reasons.append(
@@ -1120,6 +1121,15 @@ def preprocessing_reason(
             "computed on the dataset, members included, a data-dependent step outside "
             f"DP-SGD's accounting; set dataset.{key}=false (features on a fixed scale, or "
             "scaled beforehand with statistics of public data) for an ε that holds"
+        )
+    target = str(dataset.get("_target_") or "").rsplit(".", 1)[-1]
+    if target in ("load_csv", "load_npz") and dataset.get("num_classes") is None:
+        reasons.append(
+            "dataset.num_classes=null: the classes are the distinct labels found in the data, "
+            "members included, a data-dependent step outside DP-SGD's accounting: how many "
+            "outputs every model has depends on the members (a label one member alone holds "
+            "is a class of its own); set dataset.num_classes to the public number of classes "
+            "for an ε that holds"
         )
     return "; ".join(reasons) or None
 

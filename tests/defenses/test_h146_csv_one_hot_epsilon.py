@@ -39,10 +39,12 @@ def _write_csv(path: Path, *, text: bool) -> Path:
     return path
 
 
-def _privacy(make_cfg, tmp_path: Path, *, text: bool, standardize: bool) -> dict:
+def _privacy(make_cfg, tmp_path: Path, *, text: bool, standardize: bool,
+             classes: str = "null") -> dict:
     csv = _write_csv(tmp_path / "d.csv", text=text)
     cfg = make_cfg("dataset=csv", f"dataset.path={csv}", "dataset.label_column=label",
-                   f"dataset.standardize={str(standardize).lower()}", *DP_CSV)  # fmt: skip
+                   f"dataset.standardize={str(standardize).lower()}",
+                   f"dataset.num_classes={classes}", *DP_CSV)  # fmt: skip
     run(cfg, tmp_path / "run")
     return read_json(tmp_path / "run" / "results.json")["privacy"]
 
@@ -82,7 +84,8 @@ def test_with_the_scaling_on_both_reasons_are_given(make_cfg, tmp_path):
 
 
 def test_dp_on_a_csv_of_numbers_unscaled_keeps_its_guarantee(make_cfg, tmp_path):
-    privacy = _privacy(make_cfg, tmp_path, text=False, standardize=False)
+    # (dataset.num_classes given: classes taken from the labels are no guarantee, test_h309)
+    privacy = _privacy(make_cfg, tmp_path, text=False, standardize=False, classes="2")
     assert privacy["epsilon_valid"] is True and "epsilon_invalid_reason" not in privacy
     assert privacy["preprocessing"].endswith(
         "; the CSV has no text columns: nothing was one-hot encoded")
@@ -96,6 +99,6 @@ def test_dp_on_a_csv_of_numbers_unscaled_keeps_its_guarantee(make_cfg, tmp_path)
 def test_the_note_says_what_is_known_of_the_text_columns(columns, said):
     from mia_defense.defenses.dp import preprocessing_note, preprocessing_reason
 
-    dataset = {"_target_": "mia_defense.data.load_csv", "standardize": False}
+    dataset = {"_target_": "mia_defense.data.load_csv", "standardize": False, "num_classes": 2}
     assert said in preprocessing_note(dataset, one_hot_columns=columns)
     assert (preprocessing_reason(dataset, one_hot_columns=columns) is None) == (not columns)

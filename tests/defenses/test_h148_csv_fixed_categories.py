@@ -66,7 +66,8 @@ def test_dp_on_a_csv_whose_text_columns_all_have_fixed_lists_keeps_epsilon_valid
     make_cfg, tmp_path
 ):
     csv = _write_csv(tmp_path / "d.csv")
-    cfg = _cfg(make_cfg, csv, "dataset.categories={colour:[red,green,blue]}", *DP_CSV)
+    cfg = _cfg(make_cfg, csv, "dataset.categories={colour:[red,green,blue]}",
+               "dataset.num_classes=2", *DP_CSV)  # (classes from the labels: test_h309)
     check_config(cfg)
     run(cfg, tmp_path / "run")
     privacy = read_json(tmp_path / "run" / "results.json")["privacy"]
