@@ -163,10 +163,11 @@ def run_attacks(
     records = _checked_records(records, groups, len(obs.labels))
     if obs.num_models < 4:
         log.warning(
-            "only %d models: in a balanced plan the reference models' membership then "
-            "almost reveals the target's, so reference-based attacks (LiRA, RMIA, Shokri, "
-            "calibrated ones) overstate the leak; use plan.num_models >= 4 (16 or more)",
-            obs.num_models,
+            "only %d models: each target has %d reference model(s), and the reference-based "
+            "attacks (LiRA, RMIA) keep none that would reveal its membership, so they measure "
+            "almost nothing and the leak is understated (experiments/reference_models: at K = "
+            "2 online LiRA scores every record alike); use plan.num_models >= 16",
+            obs.num_models, obs.num_models - 1,
         )
     keep = np.ones(obs.labels.shape, dtype=bool) if records is None else np.asarray(records)
     truth = obs.masks[targets]
