@@ -26,7 +26,7 @@ _LOADERS = {
     "make_texas_like": "synthetic",
 }
 
-__all__ = ["Dataset", "loads_csv", *_LOADERS]
+__all__ = ["Dataset", "classes_from_labels", "loads_csv", *_LOADERS]
 
 
 def loads_csv(dataset: Any) -> bool:
@@ -34,6 +34,16 @@ def loads_csv(dataset: Any) -> bool:
     ``_target_``'s last name), which one-hot encodes the file's text columns."""
     target = dataset.get("_target_") if isinstance(dataset, Mapping) else None
     return isinstance(target, str) and target.rsplit(".", 1)[-1] == "load_csv"
+
+
+def classes_from_labels(dataset: Any) -> bool:
+    """Whether a run's ``dataset`` config node takes its classes from the labels the data
+    holds, members included: `load_csv` or `load_npz` with ``num_classes`` null (the
+    distinct labels), which DP-SGD's ε does not cover (a label one member alone holds is an
+    output of its own)."""
+    target = dataset.get("_target_") if isinstance(dataset, Mapping) else None
+    return (isinstance(target, str) and target.rsplit(".", 1)[-1] in ("load_csv", "load_npz")
+            and dataset.get("num_classes") is None)
 
 
 def __getattr__(name: str) -> Any:

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from mia_defense.constraints import shown
-from mia_defense.data import loads_csv
+from mia_defense.data import classes_from_labels, loads_csv
 from mia_defense.defenses.accounting import (
     default_delta,
     privacy_report,
@@ -1122,8 +1122,7 @@ def preprocessing_reason(
             f"DP-SGD's accounting; set dataset.{key}=false (features on a fixed scale, or "
             "scaled beforehand with statistics of public data) for an ε that holds"
         )
-    target = str(dataset.get("_target_") or "").rsplit(".", 1)[-1]
-    if target in ("load_csv", "load_npz") and dataset.get("num_classes") is None:
+    if classes_from_labels(dataset):
         reasons.append(
             "dataset.num_classes=null: the classes are the distinct labels found in the data, "
             "members included, a data-dependent step outside DP-SGD's accounting: how many "

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mia_defense.canaries import canaries_reason
-from mia_defense.data import loads_csv
+from mia_defense.data import classes_from_labels, loads_csv
 from mia_defense.report.checks._values import (
     _counts,
     _number_problem,
@@ -469,9 +469,9 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
     (``poisson_sampling=false``), the ``gdp`` accountant, features scaled with statistics of
     the members (``dataset.standardize``/``normalize``), a CSV's text columns one-hot encoded
     from the data where results.json leaves unsaid whether there were any
-    (`_csv_text_columns_unknown`), outlier canaries (`_canaries_doubt`), a defense of the
-    user's own beside it, no DP-SGD of mia-defense at all (`_not_dp_sgd_doubt`), or no
-    config to tell
+    (`_csv_text_columns_unknown`), classes taken from the labels (`classes_from_labels`),
+    outlier canaries (`_canaries_doubt`), a defense of the user's own beside it, no DP-SGD
+    of mia-defense at all (`_not_dp_sgd_doubt`), or no config to tell
     (`_unrecorded_config`). mia-train writes the first four as
     ``epsilon_valid: false`` (all but the first since 2026-12-01 or 12-02: earlier runs, or a
     file whose flag was edited, said true)."""
@@ -517,6 +517,10 @@ def epsilon_doubt(payload: Mapping[str, Any]) -> str | None:
                 "categories found in the data, members included, outside DP-SGD's "
                 "accounting: results.json does not say whether it had any (a run recorded "
                 "before mia-train set epsilon_valid false for them); rerun it with mia-train")
+    if classes_from_labels(dataset):
+        return ("dataset.num_classes=null: the classes were the distinct labels found in the "
+                "data, members included, outside DP-SGD's accounting (a label one member "
+                "alone holds is an output of its own)")
     canaries = _canaries_doubt(config.get("attack"))
     if canaries is not None:
         return canaries
