@@ -63,11 +63,12 @@ $(VENV)/.installed: pyproject.toml $(LOCK) | $(UV)
 
 # A venv whose creation was cut short (Ctrl-C) has a python but no pip: made again whole.
 # PIP_USER=0: a user's PIP_USER=1 (or pip.conf's user = true) refuses any install in a venv.
+# --force-reinstall: make deletes a bin/uv cut short (Ctrl-C), which pip still counts installed.
 $(UV):
 	@$(PY) -m pip --version >/dev/null 2>&1 || { \
 	  $(call lock_python,$(PYTHON),run make again with PYTHON=python$(LOCK_PYTHON)) && \
 	  echo "$(PYTHON) -m venv --clear $(VENV)" && $(PYTHON) -m venv --clear $(VENV); }
-	PIP_USER=0 $(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	PIP_USER=0 $(PY) -m pip install --quiet --force-reinstall "uv==$(UV_VERSION)"
 
 lock: $(UV)  ## refresh requirements.lock from pyproject.toml (the dev extra), TORCH_SPEC and SCIPY_SPEC
 	printf '%s\n' "$(TORCH_SPEC)" "$(SCIPY_SPEC)" | $(UV) pip compile pyproject.toml - --extra dev $(LOCK_FLAGS) \

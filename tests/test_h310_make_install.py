@@ -96,3 +96,17 @@ def test_a_read_only_home_installs_without_uvs_cache(tmp_path):
     installs = calls.read_text().splitlines()
     assert len(installs) == 2 and all(line.endswith(" --no-cache") for line in installs)
     assert done.stderr.count(f"make: uv's cache ({blocked}/uv) cannot be written") == 1
+
+
+def test_a_uv_whose_install_was_cut_short_is_installed_again(tmp_path):
+    """Ctrl-C while pip wrote .venv/bin/uv: make deleted the file, pip still counted uv as
+    installed ('Requirement already satisfied'), and every later make stopped on
+    'make: .venv/bin/uv: No such file or directory'."""
+    venv = tmp_path / "v"
+    _script(venv / "bin" / "python", (  # pip, with uv's record in place but its file gone
+        f'case "$*" in *--force-reinstall*) printf "#!/bin/sh\\n" > {venv}/bin/uv;'
+        f' chmod +x {venv}/bin/uv;; esac\n'
+    ))
+    done = _make(venv, "bin/uv")
+    assert done.returncode == 0, done.stderr
+    assert (venv / "bin" / "uv").exists()
