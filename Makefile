@@ -53,12 +53,19 @@ install: $(VENV)/.installed
 # again (0.2-0.4 s a process; the test suite starts a few hundred). Refreshed before tests.
 BYTECODE = $(PY) -m compileall -q mia_defense
 
+# An install cut short (Ctrl-C) can leave a package counted as installed with files missing
+# (uv writes its record beside them: torch without torch/_utils.py), which the next install
+# trusted. STAMP.cut, there until an install ends, makes the next one install all anew.
+REINSTALL_IF_CUT = $(if $(wildcard $@.cut),--reinstall)
+
 # Exactly the lock's files, hash-checked, then the package itself (editable, no dependencies).
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(UV)
 	@$(call lock_python,$(PY),remove $(VENV) (rm -rf $(VENV)) and run make again with PYTHON=python$(LOCK_PYTHON))
-	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(LOCK) $(UV_CACHE)
+	@touch $@.cut
+	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(LOCK) $(REINSTALL_IF_CUT) $(UV_CACHE)
 	$(UV) pip install --python $(PY) --no-deps -e . $(UV_CACHE)
 	$(BYTECODE)
+	@rm -f $@.cut
 	touch $@
 
 # A venv whose creation was cut short (Ctrl-C) has a python but no pip: made again whole.
@@ -82,7 +89,9 @@ RAY_LOCK := requirements-ray.lock
 install-ray: $(VENV)/.installed-ray  ## the ray extra into .venv (sweeps with launcher=ray)
 
 $(VENV)/.installed-ray: $(VENV)/.installed $(RAY_LOCK)
-	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(RAY_LOCK) $(UV_CACHE)
+	@touch $@.cut
+	$(UV) pip install --python $(PY) $(UV_FROM) --require-hashes --compile-bytecode -r $(RAY_LOCK) $(REINSTALL_IF_CUT) $(UV_CACHE)
+	@rm -f $@.cut
 	touch $@
 
 # boto3 (which hydra-ray-launcher asks for without a version) from this decade: without the
