@@ -55,6 +55,9 @@ def _run(num_models, attacks=("loss", "lira_online", "rmia")):
     (_run(8), None),
     (_run(16), None),
     (_run(4, attacks=("loss",)), None),  # no LiRA/RMIA: the note that says so
+    # num_models deleted from results.json: the config's plan.num_models says it
+    ({**{k: v for k, v in _run(4).items() if k != "num_models"},
+      "config": {**_run(4)["config"], "plan": {"num_models": 4}}}, "plan.num_models=4"),
 ])
 def test_few_reference_models(payload, said):
     notes = [n for n in caveats(payload) if "reference model(s) per target" in n]

@@ -281,7 +281,10 @@ def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
             "; attack.attacks): its TPR@0.1%FPR is that of weaker attacks, which may understate "
             "the leak at a low FPR; rerun it with the default attack.attacks"
         )
+    plan = config.get("plan") if isinstance(config, Mapping) else None
     models = payload.get("num_models")
+    if models is None and isinstance(plan, Mapping):  # (deleted: the config's says it)
+        models = plan.get("num_models")
     if any(t in _REFERENCE_ATTACKS for t in targets) and _counts(models) and (
             models < FEW_REFERENCE_MODELS):  # fmt: skip
         notes.append(
