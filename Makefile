@@ -27,7 +27,7 @@ FIND_LINKS ?= $(sort $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get globa
 UV_FROM = $(addprefix --find-links ,$(FIND_LINKS))
 # uv's cache where it can be written; else none, as pip does (a read-only HOME: uv stopped on
 # 'Failed to initialize cache at ~/.cache/uv'). Found out once, on first use (uv is there then).
-UV_CACHE = $(eval UV_CACHE := $(shell d="$$($(UV) cache dir 2>/dev/null)" && mkdir -p "$$d" 2>/dev/null && \
+UV_CACHE = $(eval UV_CACHE := $(shell d="$$($(UV) cache dir 2>/dev/null)" || exit 0; mkdir -p "$$d" 2>/dev/null && \
   test -w "$$d" || { echo "make: uv's cache ($$d) cannot be written: installing without it" >&2; \
   echo --no-cache; }))$(UV_CACHE)
 # `make lock` moves every package to the newest version pyproject.toml allows;
