@@ -87,6 +87,17 @@ def tool_command(name: str) -> str:
     return shell_path(beside)
 
 
+def lenient_stdout() -> None:
+    """Characters stdout cannot encode (``·``, ``–``, ``ε`` of a DP run's table or a report's
+    front, a run folder's name under ``PYTHONIOENCODING=ascii`` or a Latin-1 locale) as
+    ``\\xb7`` escapes, as Python writes stderr: the run or report was written, then printing
+    its table ended in a UnicodeEncodeError traceback."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):  # (a closed or detached stream)
+            reconfigure(errors="backslashreplace")
+
+
 def quiet_stdout() -> None:
     """Point stdout at /dev/null once its reader has gone (``mia-report SWEEP | head``), so
     that Python's flush at exit does not hit the closed pipe again (and print "Exception

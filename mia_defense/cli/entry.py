@@ -17,7 +17,7 @@ from typing import NoReturn
 from hydra.errors import CompactHydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from mia_defense.cli.commands import line_path, quiet_stdout
+from mia_defense.cli.commands import lenient_stdout, line_path, quiet_stdout
 from mia_defense.collector import no_collection_at_exit, paused_while_importing
 from mia_defense.errors import ConfigError
 
@@ -52,6 +52,7 @@ def run_entry(
     interruption, never a user error.
     """
     _require_working_directory()
+    lenient_stdout()
     said_here = os.environ.get(_SAYS_INTERRUPTED)
     os.environ[_SAYS_INTERRUPTED] = _this_console()  # (for the launcher's worker processes)
     defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}

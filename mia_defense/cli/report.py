@@ -8,7 +8,6 @@ are parsed, so that ``mia-report --help`` and a usage error answer at once.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import logging
 import sys
@@ -16,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mia_defense.cli.commands import quiet_stdout, shell_path, tool_command
+from mia_defense.cli.commands import lenient_stdout, quiet_stdout, shell_path, tool_command
 from mia_defense.errors import MiaDefenseError
 
 if TYPE_CHECKING:
@@ -162,16 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _lenient_stdout() -> None:
-    """Characters stdout cannot encode (``·``, ``–``, ``ε`` of the fronts, a run folder's name
-    under ``PYTHONIOENCODING=ascii`` or a Latin-1 locale) as ``\\xb7`` escapes: the report was
-    written, then printing its front ended in a UnicodeEncodeError traceback."""
-    reconfigure = getattr(sys.stdout, "reconfigure", None)
-    if reconfigure is not None:
-        with contextlib.suppress(ValueError, OSError):  # (a closed or detached stream)
-            reconfigure(errors="backslashreplace")
-
-
 def _os_error(exc: OSError) -> str:
     """The one line for a path the file system refused, with what fits its errno: a name too
     long, a folder the user may not read or enter (``Path.is_dir`` lets EACCES out too: a run
@@ -192,7 +181,7 @@ def _os_error(exc: OSError) -> str:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    _lenient_stdout()
+    lenient_stdout()
     from mia_defense.report import parse_group_by, write_report
     from mia_defense.report.checks import one_line
 
