@@ -18,13 +18,11 @@ numbers everywhere.
 
 from __future__ import annotations
 
-import functools
 import logging
 import numbers
 import os
-import random
 import reprlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +57,7 @@ from mia_defense.defenses.release import FullRelease, Release, probe_release
 from mia_defense.errors import ConfigError, DataError, MiaDefenseError, UnsupportedModelError
 from mia_defense.experiment import RunResult, attack_observations, released_accuracy
 from mia_defense.files import MAX_JSON_DEPTH, json_depth
+from mia_defense.library_call import library_call
 from mia_defense.metrics.inputs import as_integer
 from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_problem
 from mia_defense.observations import (
@@ -68,6 +67,7 @@ from mia_defense.observations import (
     Observations,
     RecordedMetadata,
     copy_group_problem,
+    labels_only,
     reserved_message,
     warn_nonfinite_metadata,
     zero_one_flags,
@@ -115,24 +115,6 @@ AVERAGED_REPEATS = RANDOMIZED_RELEASE_REPEATS
 # train accuracy and gap of `released_utility`.
 ONE_ANSWER_TRAIN_ACCURACY = "train_accuracy_one_answer"
 # (`RESERVED_METADATA`: these two, refused in a caller's metadata, `_refuse_reserved`)
-
-
-def _keeps_python_random(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` with Python's global ``random`` generator put back as it found it: the
-    first audit of a process imports scikit-learn's modules, and one of them (rich, for
-    its progress bars) draws from the generator on import, so a user's ``random.seed(0)``
-    stream came out one draw further along after ``api.audit`` than without it. The
-    attacks draw from generators of their own seed, never from this one."""
-
-    @functools.wraps(function)
-    def kept(*args: Any, **kwargs: Any) -> Any:
-        state = random.getstate()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            random.setstate(state)
-
-    return kept
 
 
 def make_plan(
@@ -530,6 +512,7 @@ def load_observations(path: str | os.PathLike[str]) -> Observations:
     return obs
 
 
+@library_call
 def observe_models(
     models: Sequence[nn.Module],
     x: np.ndarray,
@@ -1275,7 +1258,7 @@ class Audit:
         return roc_figure(self.result.attack_results, title=title)
 
 
-@_keeps_python_random
+@library_call
 def audit(
     observations: Observations,
     *,
@@ -1350,7 +1333,7 @@ def _checked(
     return replace(checked, metadata=obs.metadata)
 
 
-@_keeps_python_random
+@library_call
 def run_audit(
     obs: Observations,
     cfg: DictConfig,
@@ -1522,7 +1505,7 @@ def _warn_copied_outputs(obs: Observations) -> None:
     non-members alike in every model, and the attacks reported no leak (AUC 0.500 of
     outputs whose model leaked) without a word; `observe_models` refuses such models
     (`_refuse_copies`). One-hot outputs (a label-only release) may agree by chance."""
-    if obs.num_models < 2 or _one_hot(obs.log_probs):
+    if obs.num_models < 2 or labels_only(obs.log_probs):
         return
     probe = obs.log_probs[:, :_COPY_PROBE_RECORDS]
     seen: dict[bytes, list[int]] = {}
@@ -1541,16 +1524,6 @@ def _warn_copied_outputs(obs: Observations) -> None:
             return
 
 
-def _one_hot(log_probs: np.ndarray) -> bool:
-    """Whether every released output [K, N, C] is one-hot: log 1 = 0 at one class, ``-inf``
-    at the others (the predicted label alone), looked at one model at a time."""
-    for outputs in log_probs:
-        if not (((outputs == 0) | np.isneginf(outputs)).all()
-                and ((outputs == 0).sum(axis=-1) == 1).all()):  # fmt: skip
-            return False
-    return True
-
-
 def _warn_labels_unattacked(
     obs: Observations, attacks: Mapping[str, Any], *, release: Any
 ) -> None:
@@ -1564,7 +1537,7 @@ def _warn_labels_unattacked(
             return
     except ValueError:  # an access no attack may declare: refused where the attacks run
         return
-    if not _one_hot(obs.log_probs):
+    if not labels_only(obs.log_probs):
         return
     shown = "" if release in (None, "unknown") else f" (release={release})"
     log.warning(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["intra_op_threads", "one_thread"]
+__all__ = ["intra_op_threads", "one_thread", "one_thread_within"]
 
 
 def one_thread() -> None:
@@ -21,6 +21,17 @@ def one_thread() -> None:
 
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
+
+
+@contextmanager
+def one_thread_within() -> Iterator[None]:
+    """`one_thread` for the block only, the previous settings put back after: a library call
+    (`mia_defense.cli.train.run` from a notebook) left torch, OpenMP and BLAS on one thread
+    for the rest of the user's process."""
+    from threadpoolctl import threadpool_limits
+
+    with intra_op_threads(1), threadpool_limits(limits=1):
+        yield
 
 
 @contextmanager

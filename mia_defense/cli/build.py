@@ -37,12 +37,13 @@ from mia_defense.experiment import (
     prepare_data,
     run_experiment,
 )
+from mia_defense.library_call import library_call
 from mia_defense.models import model_builder
 from mia_defense.pipeline.train import check_defense_plans
 from mia_defense.queries import QueryConfig, check_image_shifts, check_release_queries
 from mia_defense.report.run_table import format_table
 from mia_defense.store import refuse_blocked_root
-from mia_defense.threads import one_thread
+from mia_defense.threads import one_thread_within
 from mia_defense.tracking.artifacts import flat_hparams
 from mia_defense.tracking.run_dir import RESULTS, claim_run_dir, finished_run, other_run
 from mia_defense.training.config import TrainConfig
@@ -295,15 +296,16 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
 
 
 
+@library_call
 def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     """Build the experiment from ``cfg`` and run it in ``run_dir`` (testable without Hydra).
 
     Unlike ``mia-train``, a finished run of the same config is computed again (resuming from
-    its checkpoints), not skipped.
+    its checkpoints), not skipped. One call at a time in a process (another thread's waits);
+    the threads' settings are put back after.
     """
-    one_thread()
     keep_freed_memory()
-    with claimed_run(cfg, run_dir) as (experiment, data, _):
+    with one_thread_within(), claimed_run(cfg, run_dir) as (experiment, data, _):
         return run_experiment(
             experiment, run_dir, data=data, progress=bool(cfg.progress),
             figures=bool(cfg.get("figures", True)),

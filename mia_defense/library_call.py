@@ -1,0 +1,42 @@
+"""A call of the library from a user's process (a notebook, a sweep loop of their own):
+one at a time, and the process left as the call found it."""
+
+from __future__ import annotations
+
+import functools
+import random
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["library_call"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Held by a call while it runs: it changes process-wide state for its duration (torch's global
+# generator, seeded for the draws a model makes in its forward; sys.stdout, sent to stderr;
+# torch's thread count), so two calls from two threads at once mixed each other's numbers
+# (two runs with defense=dropout: other weights each time) and left sys.stdout on stderr.
+# Reentrant: a call may make another (mia-attack's run, api.run_audit).
+_ONE_CALL = threading.RLock()
+
+
+def library_call(function: F) -> F:
+    """``function`` run alone in the process (a call from another thread waits for it to end),
+    with Python's global ``random`` generator put back as it found it: the first call of a
+    process imports scikit-learn's modules, and one of them (rich, for its progress bars)
+    draws from the generator on import, so a user's ``random.seed(0)`` stream came out one
+    draw further along than without the call. The pipeline draws from generators of its own
+    seed, never from this one."""
+
+    @functools.wraps(function)
+    def alone(*args: Any, **kwargs: Any) -> Any:
+        with _ONE_CALL:
+            state = random.getstate()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                random.setstate(state)
+
+    return alone  # type: ignore[return-value]
+
