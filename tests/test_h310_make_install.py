@@ -5,6 +5,7 @@ in tmp_path (nothing is installed)."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNING = "{}.{}".format(*sys.version_info[:2])
+PYTHON = shlex.quote(sys.executable)  # (a clone under "my dir/")
+
+
+def _q(path: Path) -> str:
+    return shlex.quote(str(path))
 
 
 def _script(path: Path, body: str) -> Path:
@@ -37,10 +43,10 @@ def test_a_venv_whose_creation_was_cut_short_is_made_again(tmp_path):
     _script(venv / "bin" / "python", 'echo "No module named pip" >&2; exit 1\n')  # the half venv
     made = tmp_path / "venv.args"
     python = _script(tmp_path / "python3", (  # makes a venv whose python answers everything
-        f'if [ "$1 $2" = "-m venv" ]; then echo "$@" > {made}; rm -r "$4";'
+        f'if [ "$1 $2" = "-m venv" ]; then echo "$@" > {_q(made)}; rm -r "$4";'
         f' mkdir -p "$4/bin"; printf "#!/bin/sh\\n" > "$4/bin/python";'
         f' chmod +x "$4/bin/python"; exit 0; fi\n'
-        f'exec {sys.executable} "$@"\n'
+        f'exec {PYTHON} "$@"\n'
     ))
     done = _make(venv, "bin/uv", f"PYTHON={python}", f"LOCK_PYTHON={RUNNING}")
     assert done.returncode == 0, done.stderr
@@ -56,10 +62,12 @@ def test_a_python_the_lock_does_not_fit_is_named_before_installing(tmp_path, sta
         (venv / "bin").mkdir(parents=True)
         (venv / "bin" / "python").symlink_to(sys.executable)
         _script(venv / "bin" / "uv", "echo uv ran; exit 1\n")
+    python = tmp_path / "python3"  # (make's PYTHON holds no space)
+    python.symlink_to(sys.executable)
     target = ".installed" if stale else "bin/uv"
-    done = _make(venv, target, f"PYTHON={sys.executable}", "LOCK_PYTHON=2.0")
+    done = _make(venv, target, f"PYTHON={python}", "LOCK_PYTHON=2.0")
     assert done.returncode != 0
-    who = f"{venv}/bin/python" if stale else sys.executable
+    who = f"{venv}/bin/python" if stale else python
     advice = f"remove {venv} (rm -rf {venv}) and run" if stale else "run"
     assert (
         f"make: {who} is Python {RUNNING}, and requirements.lock is for Python 2.0: "
@@ -72,7 +80,7 @@ def test_a_users_pip_user_setting_does_not_stop_the_install(tmp_path):
     """PIP_USER=1 in a user's shell (or user = true in pip.conf) ended make run at once: 'Can
     not perform a '--user' install. User site-packages are not visible in this virtualenv.'"""
     venv, seen = tmp_path / "v", tmp_path / "pip.env"
-    _script(venv / "bin" / "python", f'echo "PIP_USER=$PIP_USER $*" >> {seen}\n')
+    _script(venv / "bin" / "python", f'echo "PIP_USER=$PIP_USER $*" >> {_q(seen)}\n')
     done = subprocess.run(
         ["make", "-C", str(ROOT), f"VENV={venv}", f"{venv}/bin/uv"],
         capture_output=True, text=True, timeout=60, env={**os.environ, "PIP_USER": "1"},
@@ -88,10 +96,10 @@ def test_a_read_only_home_installs_without_uvs_cache(tmp_path, answers):
     A uv that cannot name its cache dir gets no such line: its own error follows."""
     venv, calls, blocked = tmp_path / "v", tmp_path / "uv.args", tmp_path / "a file"
     blocked.write_text("")  # its cache dir below a file: cannot be made, even by root
-    _script(venv / "bin" / "python", f'[ "$1" = -c ] && exec {sys.executable} "$@"; exit 0\n')
+    _script(venv / "bin" / "python", f'[ "$1" = -c ] && exec {PYTHON} "$@"; exit 0\n')
     _script(venv / "bin" / "uv", (
-        f'if [ "$1 $2" = "cache dir" ]; then echo "{blocked}/uv"; exit {1 - answers}; fi\n'
-        f'echo "$@" >> {calls}\n'
+        f'if [ "$1 $2" = "cache dir" ]; then echo {_q(blocked / "uv")}; exit {1 - answers}; fi\n'
+        f'echo "$@" >> {_q(calls)}\n'
     ))
     done = _make(venv, ".installed", f"LOCK_PYTHON={RUNNING}")
     assert done.returncode == 0, done.stderr
@@ -106,8 +114,8 @@ def test_a_uv_whose_install_was_cut_short_is_installed_again(tmp_path):
     'make: .venv/bin/uv: No such file or directory'."""
     venv = tmp_path / "v"
     _script(venv / "bin" / "python", (  # pip, with uv's record in place but its file gone
-        f'case "$*" in *--force-reinstall*) printf "#!/bin/sh\\n" > {venv}/bin/uv;'
-        f' chmod +x {venv}/bin/uv;; esac\n'
+        f'case "$*" in *--force-reinstall*) printf "#!/bin/sh\\n" > {_q(venv / "bin/uv")};'
+        f' chmod +x {_q(venv / "bin/uv")};; esac\n'
     ))
     done = _make(venv, "bin/uv")
     assert done.returncode == 0, done.stderr
@@ -118,10 +126,10 @@ def test_an_install_cut_short_installs_everything_again_next_time(tmp_path):
     """Ctrl-C during uv's install left torch's record with part of its files; the next make's
     uv counted torch installed, and mia-train stopped on "No module named 'torch._utils'"."""
     venv, calls, fail = tmp_path / "v", tmp_path / "uv.args", tmp_path / "fail"
-    _script(venv / "bin" / "python", f'[ "$1" = -c ] && exec {sys.executable} "$@"; exit 0\n')
+    _script(venv / "bin" / "python", f'[ "$1" = -c ] && exec {PYTHON} "$@"; exit 0\n')
     _script(venv / "bin" / "uv", (
-        f'[ "$1 $2" = "cache dir" ] && {{ echo {tmp_path}/cache; exit 0; }}\n'
-        f'echo "$@" >> {calls}; [ ! -e {fail} ]\n'
+        f'[ "$1 $2" = "cache dir" ] && {{ echo {_q(tmp_path / "cache")}; exit 0; }}\n'
+        f'echo "$@" >> {_q(calls)}; [ ! -e {_q(fail)} ]\n'
     ))
     fail.write_text("")  # the first install stops part way
     assert _make(venv, ".installed", f"LOCK_PYTHON={RUNNING}").returncode != 0

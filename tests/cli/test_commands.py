@@ -68,7 +68,8 @@ def test_tool_command_is_the_venv_path_when_path_does_not_find_it(monkeypatch, t
     monkeypatch.chdir(BIN.parent.parent)
     assert tool_command("tensorboard") == f"{BIN.parent.name}/bin/tensorboard"
     monkeypatch.chdir(tmp_path)
-    assert tool_command("tensorboard") == str(BIN / "tensorboard")
+    # (quoted where the clone's path needs it: a clone under "my dir/")
+    assert tool_command("tensorboard") == shlex.quote(str(BIN / "tensorboard"))
 
 
 def test_tool_command_is_the_bare_name_when_path_finds_the_same_tool(monkeypatch):

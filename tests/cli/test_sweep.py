@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import re
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -55,7 +56,7 @@ def test_a_sweep_ends_with_its_directory_and_the_commands_to_compare_it(sweep):
     # The tools are named by their path unless PATH already finds this venv's copy.
     on_path = shutil.which("tensorboard") == str(BIN / "tensorboard")
     tensorboard, report = ("tensorboard", "mia-report") if on_path else (
-        BIN / "tensorboard", BIN / "mia-report")
+        shlex.quote(str(BIN / "tensorboard")), shlex.quote(str(BIN / "mia-report")))
     assert tail == [
         "sweep directory: sweep",
         f"compare runs:    {tensorboard} --logdir sweep",

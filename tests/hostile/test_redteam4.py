@@ -75,7 +75,7 @@ def test_a_hydra_callback_naming_a_file_function_is_refused_before_hydra_builds_
     # Hydra builds hydra.callbacks right after composing, before any check of ours: the
     # override copied the file, and check_config leaves the hydra node alone
     flag = tmp_path / "flag"
-    evil = f"+hydra.callbacks.evil={{_target_:shutil.copy,src:{__file__},dst:{flag}}}"
+    evil = f"+hydra.callbacks.evil={{_target_:shutil.copy,src:'{__file__}',dst:'{flag}'}}"
     args = [*(["-m"] if sweep else []), evil, f"hydra.run.dir={tmp_path / 'out'}",
             f"hydra.sweep.dir={tmp_path / 'sweep'}", *LEAN]  # fmt: skip
     if tool == "mia-train":
@@ -94,7 +94,7 @@ def test_every_value_of_a_swept_hydra_override_is_checked(tmp_path):
     # the check kept only the last of a sweep's values: a harmless one after the file
     # function hid it
     flag = tmp_path / "flag"
-    evil = (f"+hydra.callbacks.x={{_target_:shutil.copy,src:{__file__},dst:{flag}}},"
+    evil = (f"+hydra.callbacks.x={{_target_:shutil.copy,src:'{__file__}',dst:'{flag}'}},"
             "{_target_:mia_defense.cli.user_code.LaunchDirOnPath}")  # fmt: skip
     done = mia_train("-m", evil, f"hydra.sweep.dir={tmp_path / 'sweep'}", *LEAN, cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-3000:]
