@@ -67,6 +67,7 @@ from mia_defense.observations import (
     Observations,
     RecordedMetadata,
     copy_group_problem,
+    labels_only,
     reserved_message,
     warn_nonfinite_metadata,
     zero_one_flags,
@@ -1504,7 +1505,7 @@ def _warn_copied_outputs(obs: Observations) -> None:
     non-members alike in every model, and the attacks reported no leak (AUC 0.500 of
     outputs whose model leaked) without a word; `observe_models` refuses such models
     (`_refuse_copies`). One-hot outputs (a label-only release) may agree by chance."""
-    if obs.num_models < 2 or _one_hot(obs.log_probs):
+    if obs.num_models < 2 or labels_only(obs.log_probs):
         return
     probe = obs.log_probs[:, :_COPY_PROBE_RECORDS]
     seen: dict[bytes, list[int]] = {}
@@ -1523,16 +1524,6 @@ def _warn_copied_outputs(obs: Observations) -> None:
             return
 
 
-def _one_hot(log_probs: np.ndarray) -> bool:
-    """Whether every released output [K, N, C] is one-hot: log 1 = 0 at one class, ``-inf``
-    at the others (the predicted label alone), looked at one model at a time."""
-    for outputs in log_probs:
-        if not (((outputs == 0) | np.isneginf(outputs)).all()
-                and ((outputs == 0).sum(axis=-1) == 1).all()):  # fmt: skip
-            return False
-    return True
-
-
 def _warn_labels_unattacked(
     obs: Observations, attacks: Mapping[str, Any], *, release: Any
 ) -> None:
@@ -1546,7 +1537,7 @@ def _warn_labels_unattacked(
             return
     except ValueError:  # an access no attack may declare: refused where the attacks run
         return
-    if not _one_hot(obs.log_probs):
+    if not labels_only(obs.log_probs):
         return
     shown = "" if release in (None, "unknown") else f" (release={release})"
     log.warning(

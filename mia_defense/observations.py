@@ -72,6 +72,7 @@ __all__ = [
     "RecordedMetadata",
     "checked_extra",
     "copy_group_problem",
+    "labels_only",
     "load_file",
     "looks_like_probabilities",
     "normalisation_problems",
@@ -689,6 +690,24 @@ def looks_like_probabilities(values: np.ndarray) -> bool:
     if values.min() < 0 or values.max() > 1:
         return False
     return bool(np.allclose(values.sum(axis=-1, dtype=np.float64), 1.0, rtol=0, atol=1e-4))
+
+
+def labels_only(log_probs: np.ndarray) -> bool:
+    """Whether released log-probabilities [K, N, C] (or [N, C]) let out the predicted label
+    alone: every output one-hot, log 1 = 0 at one class and ``-inf`` at the others (what
+    release=label_only, topk at k=1 renormalised and rounding at 0 decimals release, and a
+    release of one's own that answers so), looked at one model at a time. Measured on the
+    outputs, not read from a release's name: results.json's ``released_labels_only``, the
+    attacks' and mia-report's caveats on a label release attacked without label queries."""
+    log_probs = np.asarray(log_probs)
+    if log_probs.ndim < 2 or not log_probs.size:
+        return False
+    for outputs in log_probs.reshape(-1, *log_probs.shape[-2:]):
+        for rows in (outputs[:1], outputs):  # (the first row settles most runs at once)
+            if not (((rows == 0) | np.isneginf(rows)).all()
+                    and ((rows == 0).sum(axis=-1) == 1).all()):  # fmt: skip
+                return False
+    return True
 
 
 def _api_kind(kind: str) -> str:

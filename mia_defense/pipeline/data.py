@@ -37,6 +37,7 @@ from mia_defense.defenses.release import probe_release
 from mia_defense.errors import ConfigError
 from mia_defense.metrics.inputs import as_fraction
 from mia_defense.models.build import ModelBuilder
+from mia_defense.observations import labels_only
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.run_fingerprint import TARGETS_STAGE
 from mia_defense.seeding import global_torch_seeded
@@ -293,7 +294,7 @@ def _releases_labels_only(release: object, num_classes: int = 10) -> bool:
         return False
     if out.shape != logits.shape:
         return False
-    return bool(((out == 0) | (out == -math.inf)).all() and ((out == 0).sum(-1) == 1).all())
+    return labels_only(out.float().numpy())
 
 
 def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:

@@ -41,7 +41,7 @@ from mia_defense.metrics.utility import (
     release_took_accuracy,
     some_models_at_chance,
 )
-from mia_defense.observations import Observations
+from mia_defense.observations import Observations, labels_only
 from mia_defense.pipeline.claim import (
     Evidence,
     attack_evidence,
@@ -105,6 +105,11 @@ class RunResult:
         judged: [N] bool, the records the attacks' figures pool (canaries aside), for the
             end-of-run table's note on attacks that measured nothing (`measured_nothing`);
             ``None``: all.
+        released_labels_only: whether every released output the attacks saw was one-hot,
+            the predicted label alone (`mia_defense.observations.labels_only`, measured
+            whatever the release's name: one of the user's own, a bare file's outputs);
+            results.json's field of that name, which mia-report's caveat on a label release
+            attacked without label queries reads.
     """
 
     utility: dict[str, float]
@@ -124,6 +129,7 @@ class RunResult:
     num_models: int | None = None
     test_size: int | None = None
     judged: np.ndarray | None = field(default=None, repr=False)
+    released_labels_only: bool = False
 
     @property
     def utility_below_chance(self) -> bool:
@@ -963,5 +969,6 @@ def attack_observations(
         epsilon_evidence=evidence,
         num_models=obs.num_models,
         judged=~is_canary,
+        released_labels_only=labels_only(obs.log_probs),
     )
     return result, vulnerability

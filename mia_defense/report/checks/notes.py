@@ -520,22 +520,19 @@ def release_near_chance_note(utility: Mapping[str, Any], release: Any, size: Any
 
 
 def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
-    """A caveat on a run whose release lets out labels only (``label_only``, ``topk`` at
-    k=1 renormalised, ``rounding`` at 0 decimals: one-hot outputs) attacked by no attack of
-    access ``label``: its score attacks saw one-hot outputs and read near chance (the
-    default run, loss alone: TPR 0 at 10% FPR, where label_only finds 0.165); or attacked
-    by one without perturbed queries (`_unperturbed_queries`)."""
+    """A caveat on a run whose release lets out labels only (`_released_labels_only`)
+    attacked by no attack of access ``label``: its score attacks saw one-hot outputs and
+    read near chance (the default run, loss alone: TPR 0 at 10% FPR, where label_only finds
+    0.165); or attacked by one without perturbed queries (`_unperturbed_queries`)."""
     defense = payload.get("defense")
     attacks = payload.get("attacks")
     if not isinstance(defense, Mapping) or not isinstance(attacks, Mapping):
         return None
-    release = defense.get("release")
-    one_hot = release == "label_only" or (
-        release == "topk" and defense.get("release.k") == 1
-        and defense.get("release.renormalize") is True
-    ) or (release == "rounding" and defense.get("release.decimals") == 0)
-    if not one_hot:
+    if not _released_labels_only(payload, defense):
         return None
+    release = defense.get("release")
+    release = ("the release (every output one-hot)" if release in (None, "unknown") else
+               f"release={one_line(release, limit=60)}")  # fmt: skip
     label = [name for name, m in attacks.items()
              if isinstance(m, Mapping) and m.get("access") == "label"]  # fmt: skip
     if label:
@@ -543,7 +540,7 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
         if unperturbed is None:
             return None
         return (
-            f"release={release} lets out the predicted label only, and its label attack "
+            f"{release} lets out the predicted label only, and its label attack "
             f"({one_line(', '.join(label), limit=80)}) had no perturbed copies to query "
             f"({unperturbed}): it fell back on the gap attack (correct label = member) and the "
             "other attacks saw one-hot outputs, so the leak may be understated (digits, K=8: "
@@ -551,10 +548,25 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
             "attack.queries.num_augmented=8 and a noise_std above 0"
         )
     return (
-        f"release={release} lets out the predicted label only, and no attack of access label "
+        f"{release} lets out the predicted label only, and no attack of access label "
         "(label_only) attacked it: its other attacks saw one-hot outputs and may understate "
         "the leak; rerun it with attack.attacks.label_only"
     )
+
+
+def _released_labels_only(payload: Mapping[str, Any], defense: Mapping[str, Any]) -> bool:
+    """Whether the run's release let out the predicted label alone: results.json's
+    ``released_labels_only``, measured on the outputs the attacks saw (every one one-hot:
+    `mia_defense.observations.labels_only`), so that a release of one's own and a bare
+    observations file count; or the release's name (``label_only``, ``topk`` at k=1
+    renormalised, ``rounding`` at 0 decimals), all runs written before that field had."""
+    if payload.get("released_labels_only") is True:
+        return True
+    release = defense.get("release")
+    return release == "label_only" or (
+        release == "topk" and defense.get("release.k") == 1
+        and defense.get("release.renormalize") is True
+    ) or (release == "rounding" and defense.get("release.decimals") == 0)
 
 
 def _unperturbed_queries(payload: Mapping[str, Any]) -> str | None:
