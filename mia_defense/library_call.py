@@ -6,10 +6,11 @@ from __future__ import annotations
 import functools
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["library_call"]
+__all__ = ["library_call", "torch_defaults"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,3 +41,21 @@ def library_call(function: F) -> F:
 
     return alone  # type: ignore[return-value]
 
+
+
+@contextmanager
+def torch_defaults() -> Iterator[None]:
+    """The block under the torch settings of a fresh process, the caller's put back after: a
+    notebook that had turned gradients off (``torch.set_grad_enabled(False)``, to evaluate)
+    or set float64 as the default dtype made a run fail in its first batch with torch's
+    words ("element 0 of tensors does not require grad", "expected scalar type Double but
+    found Float"), where mia-train runs the same config."""
+    import torch
+
+    dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        with torch.enable_grad():
+            yield
+    finally:
+        torch.set_default_dtype(dtype)

@@ -119,3 +119,23 @@ def test_calls_from_two_threads_run_one_after_the_other(
     one.join(10)
     two.join(10)
     assert events == ["first in", "first out", "second in"]
+
+
+@pytest.mark.parametrize("setting", ["grad off", "float64"])
+def test_a_run_uses_torch_defaults_whatever_the_caller_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, setting: str
+) -> None:
+    seen = []
+    _fake_pipeline(monkeypatch, lambda: seen.append((torch.is_grad_enabled(),
+                                                      torch.get_default_dtype())))  # fmt: skip
+    dtype = torch.get_default_dtype()
+    try:
+        if setting == "float64":
+            torch.set_default_dtype(torch.float64)
+        with torch.set_grad_enabled(setting != "grad off"):
+            run(_CFG, tmp_path)
+            assert seen == [(True, torch.float32)]  # as in a fresh process (mia-train)
+            assert torch.is_grad_enabled() is (setting != "grad off")  # the caller's, back
+        assert torch.get_default_dtype() == (torch.float64 if setting == "float64" else dtype)
+    finally:
+        torch.set_default_dtype(dtype)

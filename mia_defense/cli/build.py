@@ -37,7 +37,7 @@ from mia_defense.experiment import (
     prepare_data,
     run_experiment,
 )
-from mia_defense.library_call import library_call
+from mia_defense.library_call import library_call, torch_defaults
 from mia_defense.models import model_builder
 from mia_defense.pipeline.train import check_defense_plans
 from mia_defense.queries import QueryConfig, check_image_shifts, check_release_queries
@@ -301,11 +301,12 @@ def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     """Build the experiment from ``cfg`` and run it in ``run_dir`` (testable without Hydra).
 
     Unlike ``mia-train``, a finished run of the same config is computed again (resuming from
-    its checkpoints), not skipped. One call at a time in a process (another thread's waits);
-    the threads' settings are put back after.
+    its checkpoints), not skipped. One call at a time in a process (another thread's waits),
+    under a fresh process's torch settings (threads, grad mode, dtype), the caller's put back.
     """
     keep_freed_memory()
-    with one_thread_within(), claimed_run(cfg, run_dir) as (experiment, data, _):
+    with (one_thread_within(), torch_defaults(),
+          claimed_run(cfg, run_dir) as (experiment, data, _)):
         return run_experiment(
             experiment, run_dir, data=data, progress=bool(cfg.progress),
             figures=bool(cfg.get("figures", True)),
