@@ -716,9 +716,13 @@ def _hydra_main(cfg: DictConfig) -> float | None:
         held.settle(lambda: _others(run_dir, cfg))  # is written; in a new one, why
         RUN_FOLDER_SETTING.reset(setting)
     fprs = sorted(float(f) for f in cfg.attack.fprs)  # checked by run
+    from mia_defense.report.checks import run_end_lines
+    from mia_defense.tracking import read_json
+
+    caveats = "".join(f"{line}\n" for line in run_end_lines(read_json(run_dir / "results.json")))
     try:
         sys.stdout.write(  # one write: `| head` reads it whole (see train._print_summary)
-            f"{format_table(result, fprs)}\n"
+            f"{format_table(result, fprs)}\n{caveats}"
             f"\nattacked:      {shell_path(_from_launch_dir(Path(str(cfg.source))))}\n"
             f"run directory: {shell_path(run_dir)}\n"
             f"look at it:    {tool_command('tensorboard')} --logdir {shell_path(run_dir)}\n")

@@ -23,6 +23,7 @@ from mia_defense.report.checks.notes import (
     randomized_release_note,
     release_near_chance_note,
     resolution_note,
+    run_end_lines,
     small_test_set_note,
 )
 from mia_defense.report.checks.payload import edited_problem, payload_problem
@@ -66,6 +67,7 @@ __all__ = [
     "release_below_chance_note",
     "release_near_chance_note",
     "resolution_note",
+    "run_end_lines",
     "same_figure",
     "schedule_deleted",
     "small_test_set_note",

@@ -32,6 +32,7 @@ __all__ = [
     "randomized_release_note",
     "release_near_chance_note",
     "resolution_note",
+    "run_end_lines",
     "small_test_set_note",
 ]
 
@@ -232,12 +233,19 @@ def caveats(payload: Mapping[str, Any]) -> list[str]:
         duplicates_note(payload),
         label_copies_note(payload),
         randomized_release_note(*_randomized_release(payload)),
-        _labels_unattacked(payload),
         _unrecorded_note(payload),
     )
     notes += [note for note in found if note is not None]
     notes += weak_attacker_notes(payload)
     return notes
+
+
+def run_end_lines(payload: Mapping[str, Any]) -> list[str]:
+    """The caveats of `weak_attacker_notes` on the run ``payload`` (its results.json), as
+    the end-of-run lines of mia-train and mia-attack print them: a K=4 run, or a label
+    release attacked without label queries, printed its verdict unmarked, which mia-report
+    then read with care."""
+    return [f"READ WITH CARE: {note}" for note in weak_attacker_notes(payload)]
 
 
 # mia-defense's attacks that score each record against reference models trained with and
@@ -251,10 +259,13 @@ def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
     runs attacked otherwise fronts of their own): shadow models trained without the run's
     defenses (``attack.shadow_recipe=undefended``: a naive attacker, who overstates a
     defense), and black-box attacks none of which is a LiRA or RMIA (``~attack.attacks.*``
-    leaving the threshold attacks: the run's headline is theirs). Measured: a sweep attacked
-    by ``loss`` alone was ranked with no word of it. Only where the run's config records
-    every such attack's ``_target_``, each of mia-defense: else nothing tells."""
-    notes = []
+    leaving the threshold attacks: the run's headline is theirs; only where the run's config
+    records every such attack's ``_target_``, each of mia-defense: else nothing tells),
+    LiRA and RMIA with few reference models, and a release of labels only attacked without
+    label queries (`_labels_unattacked`). Measured: a sweep attacked by ``loss`` alone was
+    ranked with no word of it. mia-train's and mia-attack's end-of-run lines give them too
+    (`run_end_lines`): the table has no line of its own for them."""
+    notes = [note for note in (_labels_unattacked(payload),) if note is not None]
     defense, config = payload.get("defense"), payload.get("config")
     trained = defense.get("defense") if isinstance(defense, Mapping) else None
     if (isinstance(defense, Mapping) and defense.get("shadow_recipe") == "undefended"
