@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,8 @@ def test_the_console_script_runs_without_opacus_and_prints_table_and_tensorboard
     assert code == 0 and "opacus" not in heavy and "torch" in heavy, heavy
     assert "torch._dynamo" not in heavy  # 3.4 s nothing in a run needs (training/eager.py)
     assert "TPR@0.1%FPR" in out and "lira_online" in out
-    assert "tensorboard --logdir run\n" in out
+    look = shlex.split(out.splitlines()[-1].removeprefix("look at it:"))  # (its path quoted
+    assert look[0].endswith("tensorboard") and look[1:] == ["--logdir", "run"]  # in "my dir/")
     versions = json.loads((tmp_path / "run" / "results.json").read_text())["versions"]
     assert versions["opacus"] and versions["hydra-core"] and versions["scikit-learn"]
 
