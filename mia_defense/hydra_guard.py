@@ -25,6 +25,7 @@ refuses overrides that compose but do not do what was meant
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -462,6 +463,24 @@ def _not_a_log(filename: str) -> str | None:
     return None if not first or re.match(r"\[\d{4}-\d\d-\d\d [\d:,]+\]\[", text) else text[:60]
 
 
+# Entered while a tool (mia-train, mia-attack) runs in this process (`tool_running`).
+_TOOLS: list[bool] = []
+
+
+@contextlib.contextmanager
+def tool_running() -> Iterator[None]:
+    """Every config composed inside the block is mia-defense's (`cli.entry.run_entry`)."""
+    _TOOLS.append(True)
+    try:
+        yield
+    finally:
+        _TOOLS.pop()
+
+
+# Where Hydra finds mia-defense's packaged configs (a source's path).
+_PACKAGED = "pkg://mia_defense.conf"
+
+
 def guard_config_loading() -> None:
     """Wrap Hydra's config loader once per process so that `refuse_code_in_hydra` checks
     each config it composes, before Hydra builds callbacks, plugins or logging from it, and
@@ -482,6 +501,8 @@ def guard_config_loading() -> None:
 
         loaded = load_one(self, default, repo)
         record = getattr(self, "_mia_files", None)
+        if record is not None and str(loaded.path) == _PACKAGED:
+            record["ours"] = True
         path = str(default.config_path or "")
         if record is not None and not path.startswith("hydra/"):  # (Hydra's own: left out)
             # (the empty mappings of each config file, as Hydra merges it)
@@ -495,7 +516,7 @@ def guard_config_loading() -> None:
         from mia_defense.composed_overrides import _empty_mapping_file_problems, override_problems
 
         outer = getattr(self, "_mia_files", None)
-        self._mia_files = record = {"seen": set(), "found": [], "primary": None}
+        self._mia_files = record = {"seen": set(), "found": [], "primary": None, "ours": False}
         try:
             config = load(self, *args, **kwargs)
         except ConfigCompositionException as exc:
@@ -539,6 +560,12 @@ def guard_config_loading() -> None:
             raise refusal from None
         finally:
             self._mia_files = outer
+        if not (_TOOLS or record["ours"]):
+            # (a user's own Hydra app in a process that imported mia_defense.cli.train, to
+            # call its run: its configs were refused as mia-train's, "mia-defense's own
+            # callback ... is missing"); a tool's configs are checked wherever they come
+            # from (--config-path to a copy of the packaged ones)
+            return config
         config_name = args[0] if args else kwargs.get("config_name")
         refuse_code_in_hydra(config, config_name)
         overrides = args[1] if len(args) > 1 else kwargs.get("overrides")

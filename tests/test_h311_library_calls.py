@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from threadpoolctl import threadpool_info
 
@@ -139,3 +140,12 @@ def test_a_run_uses_torch_defaults_whatever_the_caller_set(
         assert torch.get_default_dtype() == (torch.float64 if setting == "float64" else dtype)
     finally:
         torch.set_default_dtype(dtype)
+
+
+def test_a_users_own_hydra_configs_compose_beside_the_library(tmp_path: Path) -> None:
+    """`mia_defense.cli.train` wraps Hydra's config loader (on import) with mia-train's
+    checks; they refused a user's own app's config ("mia-defense's own callback ... is
+    missing") in the same process."""
+    (tmp_path / "mine.yaml").write_text("foo: 1\n")
+    with initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"):
+        assert compose("mine").foo == 1

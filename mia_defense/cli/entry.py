@@ -62,7 +62,9 @@ def run_entry(
     no_collection_at_exit()
     try:
         # (the task turns collection on: `collect_from_here`)
-        with paused_while_importing(), _quiet_log_lines_to_a_gone_reader():
+        from mia_defense.hydra_guard import tool_running
+
+        with paused_while_importing(), _quiet_log_lines_to_a_gone_reader(), tool_running():
             entry()
     except SystemExit as exc:
         # (130 without a signal here: a launcher's worker process was interrupted)
