@@ -629,7 +629,7 @@ def check_parallel_settings(config: DictConfig) -> None:
     """The Optuna sweeper's and the joblib launcher's counts and directions, which they
     check late or not at all: a direction per objective (one too few failed every trial,
     then the sweep with "No trials are completed yet"), ``n_trials`` and ``n_jobs`` >= 1
-    (``n_jobs=0``: a ZeroDivisionError), joblib's ``n_jobs`` not 0."""
+    (``n_jobs=0``: a ZeroDivisionError), joblib's ``n_jobs`` not 0 and no thread settings."""
     sweeper, launcher = config.hydra.sweeper, config.hydra.launcher
     problems = []
     if _plugin_is(sweeper, "optuna"):
@@ -653,6 +653,14 @@ def check_parallel_settings(config: DictConfig) -> None:
         if not (type(n_jobs) is int and n_jobs != 0):
             problems.append(f"hydra.launcher.n_jobs={n_jobs!r}: a number of processes, not 0 "
                             "(-1: one per core)")  # fmt: skip
+        # the plugin sets backend=loky itself: threads were never run (require=sharedmem: a
+        # traceback once the sweep had started)
+        for key, kept in (("backend", (None, "loky")), ("prefer", ("processes",)),
+                          ("require", (None,))):  # fmt: skip
+            if launcher.get(key) not in kept:
+                problems.append(f"hydra.launcher.{key}={launcher.get(key)!r}: the joblib "
+                                "launcher runs each job in a process of its own (loky), never "
+                                "in threads; leave it out")  # fmt: skip
     if problems:
         end_refused(log, "%s; nothing was run", "; ".join(problems))
 

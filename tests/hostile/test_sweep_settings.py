@@ -26,6 +26,11 @@ _OPTUNA = ["hparams_search=optuna_tradeoff", "hydra.sweeper.n_trials=1", "hydra.
           "hydra.sweeper.n_trials=-1: must be a whole"]),
         (["launcher=joblib", "seed=1,2", "hydra.launcher.n_jobs=0"],
          ["hydra.launcher.n_jobs=0: a number of processes, not 0"]),
+        # threads were never run (the plugin sets backend=loky), require=sharedmem a traceback
+        (["launcher=joblib", "seed=1,2", "hydra.launcher.backend=threading",
+          "hydra.launcher.require=sharedmem"],
+         ["hydra.launcher.backend='threading': the joblib launcher runs each job in a process",
+          "hydra.launcher.require='sharedmem': the joblib"]),
     ],
 )  # fmt: skip
 def test_a_sweeper_or_launcher_setting_that_fails_late_is_refused_first(tmp_path, settings, said):
