@@ -546,8 +546,12 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
                f"release={one_line(release, limit=60)}")  # fmt: skip
     label = [name for name, m in attacks.items()
              if isinstance(m, Mapping) and m.get("access") == "label"]  # fmt: skip
+    unperturbed = _unperturbed_queries(payload)
+    source = payload.get("source")  # mia-attack of a file reads the queries it holds, no more
+    queries = ("perturbed queries in the file (augmented_predictions, docs/observations.md)"
+               if isinstance(source, Mapping) and source.get("kind") == "observations" else
+               "attack.queries.num_augmented=8 and a noise_std above 0")  # fmt: skip
     if label:
-        unperturbed = _unperturbed_queries(payload)
         if unperturbed is None:
             return None
         return (
@@ -555,13 +559,13 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
             f"({one_line(', '.join(label), limit=80)}) had no perturbed copies to query "
             f"({unperturbed}): it fell back on the gap attack (correct label = member) and the "
             "other attacks saw one-hot outputs, so the leak may be understated (digits, K=8: "
-            "TPR@0.1%FPR 0.0045 so, 0.019 with 8 noisy copies); rerun it with "
-            "attack.queries.num_augmented=8 and a noise_std above 0"
+            f"TPR@0.1%FPR 0.0045 so, 0.019 with 8 noisy copies); rerun it with {queries}"
         )
     return (
         f"{release} lets out the predicted label only, and no attack of access label "
         "(label_only) attacked it: its other attacks saw one-hot outputs and may understate "
         "the leak; rerun it with attack.attacks.label_only"
+        + (f" and {queries}" if unperturbed is not None else "")
     )
 
 
