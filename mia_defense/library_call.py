@@ -42,7 +42,6 @@ def library_call(function: F) -> F:
     return alone  # type: ignore[return-value]
 
 
-
 @contextmanager
 def torch_defaults() -> Iterator[None]:
     """The block under the torch settings of a fresh process, the caller's put back after: a

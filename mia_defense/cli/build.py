@@ -295,7 +295,6 @@ def claimed_run(cfg: DictConfig, run_dir: Path) -> Iterator[tuple[Experiment, Tr
         yield experiment, data, finished
 
 
-
 @library_call
 def run(cfg: DictConfig, run_dir: Path) -> RunResult:
     """Build the experiment from ``cfg`` and run it in ``run_dir`` (testable without Hydra).
