@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 
-
 def composition_refusal(
     exc: Exception, overrides: Sequence[str], *, loader: Any = None, shell: bool = True
 ) -> Exception | None:
@@ -143,8 +142,6 @@ def _unselected_config_refusal(
         return None
     missing = f" (Key {cause.key!r} is not in struct)" if getattr(cause, "key", None) else ""
     return ConfigCompositionException(f"Could not override '{found.group(1)}'{missing}: {hint}")
-
-
 
 
 def _shared_config_advice(

@@ -545,7 +545,6 @@ class _Walk:
                     self.problems[-1] += (f"; {key} is a key of {', '.join(holders)}: write "
                                           f"{written} instead")
 
-
     def target(self, node: Any, path: str) -> None:
         """A ``_target_`` node: importable target, known keys, values of the annotated type."""
         start = len(self.problems)
@@ -681,7 +680,6 @@ class _Walk:
             self.problems.append(str(exc))
         except (TypeError, ValueError) as exc:
             self.problems.append(f"{path}: cannot build {target.__name__} ({_first_line(exc)})")
-
 
     def forbidden_targets(self, node: Any, path: str) -> None:
         """Every ``_target_`` of the config, at any depth (`mia_defense.targets`)."""

@@ -32,8 +32,6 @@ def _choices(overrides: Sequence[str], group: str) -> Iterable[list[str]]:
                 yield [str(name) for name in choice]
 
 
-
-
 # The groups whose configs are meant to be merged: defenses stack, experiments are diffs
 # (``hydra`` holds Hydra's own groups).
 _MERGED_GROUPS = frozenset({"defense", "experiment", "hydra"})

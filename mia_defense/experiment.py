@@ -91,10 +91,6 @@ __all__ = [
 ]
 
 
-
-
-
-
 def run_experiment(
     experiment: Experiment,
     run_dir: Path,

@@ -255,7 +255,6 @@ def member_signal(truth: np.ndarray, strength: float, seed: int) -> np.ndarray:
     return rng.normal(size=truth.shape) + strength * truth
 
 
-
 def attack_with_claim(privacy: dict, *, signal: float = 4.0) -> tuple:
     """`attack_observations` of the loss attack on 8 synthetic models of 400 samples (member
     ``signal``), with the run's ``privacy`` figures (a DP claim) checked against it."""

@@ -199,7 +199,6 @@ def test_a_study_run_into_another_root_records_nothing(tmp_path, script):
     assert outs == {str(tmp_path / n): str(tmp_path / n / "results") for n in TABULATED[script]}
 
 
-
 # Each study's script that records its tables, and the sweep directory under ROOT where an
 # earlier sweep of other settings left its runs (and mia-train kept its record).
 RECORDING = {

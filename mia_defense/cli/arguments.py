@@ -132,7 +132,6 @@ def completion_refusal(
     return None
 
 
-
 # Hydra's options that take a value (``--cfg job``); ``--info`` may take one of _INFO.
 _VALUED = frozenset({"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
                      "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"})

@@ -458,7 +458,6 @@ def _utility(utility: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: float("nan") if v is None else v for k, v in utility.items()}
 
 
-
 def _facts(source: Source, attacked: dict[str, Any], *, canaries: int) -> RunFacts:
     """results.json's facts about the data and the run: the source run's (its dataset,
     plan, hyperparameters, config with this attack config), or the file's."""

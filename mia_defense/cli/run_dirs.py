@@ -646,7 +646,6 @@ def require_writable_dir(path: str, *, key: str) -> None:
         raise SystemExit(EXIT_USER_ERROR) from None
 
 
-
 def require_writable_log_files(config: DictConfig, *, made: Path | None) -> None:
     """Each log file of the job's logging config given as a fixed path (not the run
     directory's train.log, which is made with it) must be one this user can append to:

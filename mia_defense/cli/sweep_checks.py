@@ -1291,7 +1291,6 @@ def _sweep_runs(config: DictConfig) -> int | None:
     return runs
 
 
-
 # The most points of a grid `refuse_sweep_refused_at_every_point` composes and checks.
 _CHECKED_POINTS = 256
 

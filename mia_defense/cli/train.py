@@ -606,8 +606,6 @@ def _write_hparams_experiment(root: Path, *, log_dir: Path | None, swept: list[s
         log.warning("%s: %s", type(exc).__name__, exc)
 
 
-
-
 def _print_summary(run_dir: Path, lines: list[str]) -> None:
     """Print the end-of-run lines on stdout; one that cannot take them (``> /dev/full``, a
     full disk) is a `DataError` naming the run's results (a traceback, exit 1, before). A

@@ -189,7 +189,6 @@ def flat_hparams(config: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-
 # The files of a run its readers take back, whose sha256 results.json records (``sha256``,
 # keyed by the path relative to the run directory): observations.npz (mia-attack) and the
 # checkpoints of these folders (`mia_defense.tracking.trained_model.load_trained_model`). A

@@ -25,7 +25,6 @@ def test_values_hydra_reads_pass(arg):
     assert unexpanded_home([arg]) is None
 
 
-
 def test_a_first_name_like_no_group_or_key_is_refused_in_words(capsys):
     # Hydra's "Could not override 'run_nam'. To append to your config use +run_nam=1", and
     # +run_nam=1 was then refused as an unknown top-level key

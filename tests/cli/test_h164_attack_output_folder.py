@@ -72,7 +72,6 @@ def test_the_training_run_is_trained_again_after_the_refusal(tmp_path):
     assert "source" not in read_json(run / "results.json")
 
 
-
 @pytest.mark.parametrize("log", ["attack.log", None])
 def test_a_point_refused_in_a_folder_in_use_leaves_its_log(attacked_run, tmp_path, log):
     sweep = tmp_path / "sweep"

@@ -39,7 +39,6 @@ def _other_run(fast_run, folder: Path) -> Path:
     return folder
 
 
-
 SWEEP = ("-m", *RUN, "hydra.sweep.dir=sweep", "hydra.sweep.subdir=s${seed}")
 
 

@@ -22,8 +22,6 @@ FAST = ["plan.num_models=2", "plan.population_size=200", "train.epochs=1",
         "attack.bootstrap=0", "progress=false"]  # fmt: skip
 
 
-
-
 # -- stage names -------------------------------------------------------------------------------
 
 

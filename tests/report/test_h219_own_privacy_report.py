@@ -62,7 +62,6 @@ def test_an_epsilon_of_your_own_vouches_for_no_blown_up_training(tmp_path):
     assert reason.startswith("no privacy verdict: training blew up"), reason
 
 
-
 def test_mia_train_says_a_privacy_report_of_your_own_is_no_guarantee(make_cfg, tmp_path):
     run(make_cfg(f"+defense.claim._target_={__name__}.Claim", "plan.num_models=4",
                  "train.epochs=1", "figures=false"), tmp_path / "run")  # fmt: skip

@@ -45,7 +45,6 @@ def test_a_run_folder_gone_while_held_is_not_made_again(tmp_path, how):
     atomic_write(tmp_path / "elsewhere.json", lambda handle: handle.write(b"x"))  # (no claim)
 
 
-
 @pytest.mark.parametrize(("code", "advice"), [
     (errno.EFBIG, "The file is larger than this file system or `ulimit -f` allows: raise the "
                   "limit or write elsewhere (hydra.job_logging.handlers.file.filename=...)"),
