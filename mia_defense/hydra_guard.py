@@ -65,8 +65,8 @@ OWN_CALLBACKS = {
 # (Resolving the others would import the sweep's directory naming, which imports torch.)
 _BUILT = ("callbacks", "sweeper", "launcher", "hydra_logging", "job_logging")
 # The logging classes a Hydra logging config may name: `logging`'s handlers, formatters and
-# filters (not `logging.config`, which reads and listens for configs), or any module the
-# ``_target_`` policy allows (e.g. colorlog's formatter).
+# filters (not `logging.config`, which reads and listens for configs), or any callable the
+# ``_target_`` policy allows.
 _LOGGING_PREFIXES = ("logging.",)
 _LOGGING_REFUSED = ("logging.config",)
 
@@ -627,7 +627,7 @@ def searchpath_problem(path: str) -> str | None:
     name = rest.strip("/").replace("/", ".")
     if scheme not in ("pkg", "structured") or name in sys.modules:
         return None  # (another scheme: Hydra names it)
-    if is_forbidden(name, None):
+    if is_forbidden(name, None, any_installed=True):
         return (f"hydra.searchpath: {path}: Hydra imports {name} to read configs from it, and "
                 "importing a module of the standard library, a package's __main__ or its "
                 "private or test code runs what no config may; name a folder of configs "

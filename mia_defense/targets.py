@@ -1,11 +1,13 @@
-"""The ``_target_`` policy: callables no config may name, wherever the config came from.
+"""The ``_target_`` policy: what a config may name, wherever the config came from.
 
-What no dataset, model, defense, release, attack or optimiser is: a ``_target_`` there (in
-an experiment file from someone else, say) would run a command, write or delete files or
-load a pickle when the run builds it. The standard library and Hydra's own instantiation
-(which can call anything) entirely; torch's and numpy's file and hub functions by name; a
-package's ``__main__`` (importing it runs the program: ``pytest.__main__.x``). A name the
-policy refuses as written is refused before anything of it is imported.
+A dataset, model, defense, release, attack or optimiser: mia_defense's components, an
+installed package's models, layers and optimisers (`ALLOWED_INSTALLED`: torch.nn,
+torch.optim), or a module of one's own (not installed: a file beside one's config). Anything
+else (in an experiment file from someone else, say) could run a command, write or delete
+files or load a pickle when the run builds it: the standard library and Hydra's own
+instantiation (which can call anything), a package's ``__main__`` (importing it runs the
+program: ``pytest.__main__.x``), its private or test code. Judged by the name as written,
+before anything of it is imported, and by where the object really lives.
 
 Kept light (no torch): Hydra's config loader checks every config it composes with it
 (`mia_defense.hydra_guard`), ``mia-train --help`` included.
@@ -24,8 +26,8 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from mia_defense.errors import ConfigError
 
 __all__ = [
+    "ALLOWED_INSTALLED",
     "FORBIDDEN_MODULES",
-    "FORBIDDEN_NAMES",
     "HYDRA_CALLBACKS",
     "MAX_DEPTH",
     "forbidden_target_problems",
@@ -37,21 +39,12 @@ __all__ = [
 FORBIDDEN_MODULES = frozenset(sys.stdlib_module_names) | {"hydra", "omegaconf"}
 # Deeper than any config of a run; a node that holds an interpolation of itself is endless.
 MAX_DEPTH = 100
-FORBIDDEN_NAMES = (
-    "torch.hub", "torch.serialization", "torch.load", "torch.save", "torch.jit.load",
-    "torch.package", "torch.utils.cpp_extension", "numpy.load", "numpy.save", "numpy.savez",
-    "numpy.savez_compressed", "numpy.savetxt", "numpy.loadtxt", "numpy.genfromtxt",
-    "numpy.fromfile", "numpy.memmap", "numpy.ndarray.tofile", "joblib", "pandas.read_pickle",
-    "numpy.lib.format.open_memmap", "torch.from_file", "torch.UntypedStorage.from_file",
-    "torch.TypedStorage.from_file", "torch.ops.load_library", "torch.classes.load_library",
-    # what runs a command, a process, a shared library or code given as text (h296:
-    # numpy.distutils.exec_command.exec_command), or unpickles
-    "numpy.distutils", "numpy.f2py", "numpy.ctypeslib", "torch.distributed.run",
-    "torch.distributed.launch", "torch.distributed.elastic", "torch.utils.benchmark",
-    "torch.cuda.memory.CUDAPluggableAllocator", "torch.cuda.CUDAPluggableAllocator",
-    "pandas.read_hdf", "pandas.HDFStore", "pandas.io.pytables", "pandas.io.clipboard",
-    "dill", "cloudpickle", "pytest", "_pytest", "pip", "setuptools", "IPython",
-)  # fmt: skip
+# The only code of an installed package a _target_ may name: its models, layers and
+# optimisers (and the Optuna sweeper's samplers, conf/hydra/sweeper/sampler). Anything else
+# of one may write or read files or run a program (scipy.io.savemat wrote a file a config
+# named; tensorboard.main.run_main ran TensorBoard): a list of what is not allowed leaked.
+ALLOWED_INSTALLED = ("torch.nn.", "torch.optim.", "torchvision.models.", "timm.",
+                     "opacus.layers.", "optuna.samplers.")  # fmt: skip
 # The packages of mia_defense a config's _target_ may name (its datasets, models, defenses
 # and releases, attacks, metrics and audits, and the pieces of a user's training function),
 # besides its own Hydra callbacks: the others write files, start processes or read configs
@@ -73,26 +66,43 @@ HYDRA_CALLBACKS = {
 }
 
 
-def is_forbidden(name: str, target: Any) -> bool:
-    """Whether the ``_target_`` ``name`` (located as ``target``) is a forbidden callable, by
-    the name given or by where the object really lives (an alias such as
-    ``mia_defense.cli.train.os.system`` is ``posix.system``)."""
-    names = [name]
-    module = getattr(target, "__module__", None)
-    if isinstance(module, str):
-        names.append(f"{module}.{getattr(target, '__qualname__', '')}")
+def is_forbidden(name: str, target: Any, *, any_installed: bool = False) -> bool:
+    """Whether the ``_target_`` ``name`` (located as ``target``) is a callable the policy
+    refuses, by the name given or by where the object really lives (an alias such as
+    ``mia_defense.cli.train.os.system`` is ``posix.system``; a module of one's own that
+    imports ``scipy.io.savemat`` passes it on as scipy's). ``any_installed``: an installed
+    package's code outside `ALLOWED_INSTALLED` is let through (what importing it runs:
+    Hydra's ``pkg://`` search path)."""
     if name in HYDRA_CALLBACKS.values():
         return False
     if _private_or_test(name):
         return True
+    names = [name]
+    if target is not None:
+        real = _real_name(target)
+        if real is None:
+            return True  # (no module of its own: a builtin of torch.UntypedStorage, say)
+        names.append(real)
     for dotted in names:
-        if dotted.split(".")[0] in FORBIDDEN_MODULES or "__main__" in dotted.split("."):
+        parts = dotted.split(".")
+        if parts[0] in FORBIDDEN_MODULES or "__main__" in parts:
             return True  # (a package's __main__ runs its program as it is imported)
-        if dotted.startswith("mia_defense.") and not f"{dotted}.".startswith(_OWN_COMPONENTS):
+        if parts[0] == "mia_defense":
+            if not f"{dotted}.".startswith(_OWN_COMPONENTS):
+                return True
+        elif not any_installed and _installed(parts[0]) and not f"{dotted}.".startswith(
+                ALLOWED_INSTALLED):
             return True
-        if any(dotted == n or dotted.startswith(f"{n}.") for n in FORBIDDEN_NAMES):
-            return True
-    return target is not None and _is_forbidden_object(target, names)
+    return False
+
+
+def _real_name(target: Any) -> str | None:
+    """Where ``target`` really lives, dotted (``torch.nn.modules.linear.Linear``), or
+    ``None`` where it tells no module."""
+    if isinstance(target, ModuleType):
+        return target.__name__
+    module = getattr(target, "__module__", None)
+    return f"{module}.{getattr(target, '__qualname__', '')}" if isinstance(module, str) else None
 
 
 def _private_or_test(name: str) -> bool:
@@ -125,43 +135,6 @@ def _installed(top: str) -> bool:
     if spec is not None and where in (None, "namespace") and spec.submodule_search_locations:
         where = next(iter(spec.submodule_search_locations), None)
     return where is not None and bool({"site-packages", "dist-packages"} & set(Path(where).parts))
-
-
-def _is_forbidden_object(target: Any, names: list[str]) -> bool:
-    """Whether ``target`` is one of `FORBIDDEN_NAMES` reached by another path: the name and
-    the ``__module__`` of a function differ from its public one (``torch.jit.load`` lives
-    in ``torch.jit._serialization``, which no forbidden name started with). Only names of
-    a module already loaded are looked at: nothing is imported for the check."""
-    module = getattr(target, "__module__", None)
-    mine = getattr(target, "__func__", target)
-    for forbidden in FORBIDDEN_NAMES:
-        obj = _loaded(forbidden)
-        if obj is None:
-            continue
-        if getattr(obj, "__func__", obj) is mine:
-            return True
-        real = getattr(obj, "__name__", None) if isinstance(obj, ModuleType) else None
-        if real and isinstance(module, str) and (module == real or module.startswith(f"{real}.")):
-            return True
-    return False
-
-
-def _loaded(dotted: str) -> Any:
-    """The object ``dotted`` names, from the modules already loaded (``None``: not loaded)."""
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        obj = sys.modules.get(".".join(parts[:i]))
-        if obj is None:
-            continue
-        for attr in parts[i:]:
-            try:
-                obj = getattr(obj, attr, None)
-            except Exception:
-                return None
-            if obj is None:
-                return None
-        return obj
-    return None
 
 
 def target_is_forbidden(name: str) -> bool:
@@ -204,11 +177,12 @@ def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]
                 problems.append(
                     f"{full}={value!r}: not a dataset, model, defense, release, attack or "
                     "optimiser; a _target_ may not name the standard library, Hydra's "
-                    "instantiation, a file, hub or process function of torch or numpy, "
-                    "an installed package's private or test code, or a part of mia_defense "
-                    "other than its data, models, defenses, attacks, metrics and audit (it "
-                    "would run when the run builds it). Point it at a class or function of "
-                    "mia_defense, torch or your own module"
+                    "instantiation, an installed package's private or test code, or a part "
+                    "of mia_defense other than its data, models, defenses, attacks, metrics "
+                    "and audit, nor other code of an installed package (it would run when "
+                    "the run builds it). Point it at a class or function of mia_defense's "
+                    "components, torch.nn/torch.optim (or torchvision.models, timm), or a "
+                    "module of your own"
                 )
         elif depth < MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)
             problems += forbidden_target_problems(value, full, depth + 1)
@@ -220,9 +194,9 @@ def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]
 
 def refuse_forbidden_targets(config: Any, *, where: str) -> None:
     """Refuse a config read from a file (results.json's ``config``, a user's YAML) that
-    has a ``_target_`` `check_config` refuses (the standard library, Hydra's call, torch's
-    and numpy's file functions), at any depth, before anything of it is instantiated: one
-    `ConfigError` starting with ``where`` and naming each."""
+    has a ``_target_`` `check_config` refuses (the standard library, Hydra's call, an
+    installed package's code but its models and optimisers), at any depth, before anything
+    of it is instantiated: one `ConfigError` starting with ``where`` and naming each."""
     node = config if isinstance(config, DictConfig) else OmegaConf.create(config)
     problems = forbidden_target_problems(node, "")
     if problems:

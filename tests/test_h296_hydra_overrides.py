@@ -153,8 +153,7 @@ def test_a_target_that_runs_code_or_commands_is_refused(override, make_cfg):
                        "package's private or test code, or a part of mia_defense other than "
                        "its data, models, defenses, attacks, metrics and audit"):  # fmt: skip
         check_config(make_cfg("model=custom", override, "+model.source_code='print(1)'"))
-    assert not any(map(target_is_forbidden, ("torch.nn.Linear", "torch.optim.AdamW",
-                                              "sklearn.linear_model.LogisticRegression")))
+    assert not any(map(target_is_forbidden, ("torch.nn.Linear", "torch.optim.AdamW")))
 
 
 def test_an_environment_variable_that_loads_code_is_refused_in_hydra_job_env_set():
