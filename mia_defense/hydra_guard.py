@@ -92,9 +92,7 @@ def refuse_code_in_hydra(config: DictConfig, config_name: str | None = "config")
     problems += forbidden_target_problems(nodes, "hydra")
     for part in ("hydra_logging", "job_logging"):
         for where, name in _logging_callables(nodes.get(part), f"hydra.{part}"):
-            if name.startswith(_LOGGING_REFUSED) or (
-                not name.startswith(_LOGGING_PREFIXES) and target_is_forbidden(name)
-            ):
+            if _logging_refused(name):
                 problems.append(
                     f"{where}={name!r}: a logging config names a handler, formatter or filter "
                     "class of `logging` or of a package (not the standard library's other "
@@ -363,6 +361,22 @@ def _missing_own_callbacks(callbacks: Any, required: Sequence[str]) -> list[str]
                 f"{name} as it is"
             )
     return problems
+
+
+def _logging_refused(name: str) -> bool:
+    """Whether a logging config may not name ``name``: judged by the ``_target_`` policy
+    outside `logging`, and by where it really lives inside (``logging.os.makedirs``, os's,
+    made the folder a config named)."""
+    if not name.startswith(_LOGGING_PREFIXES) or name.startswith(_LOGGING_REFUSED):
+        return name.startswith(_LOGGING_REFUSED) or target_is_forbidden(name)
+    from hydra._internal.utils import _locate
+
+    try:
+        module = getattr(_locate(name), "__module__", None)
+    except Exception:
+        return False  # (not there: logging's own error names it)
+    return not isinstance(module, str) or module.split(".")[0] != "logging" or (
+        f"{module}.".startswith(_LOGGING_REFUSED))
 
 
 def _logging_callables(node: Any, path: str) -> Iterator[tuple[str, str]]:

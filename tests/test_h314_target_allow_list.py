@@ -47,3 +47,22 @@ def test_only_models_and_optimisers_of_an_installed_package_may_be_named(
         check_config(cfg)
     assert f"{refused}: not a dataset, model, defense, release, attack or optimiser" in str(
         caught.value)
+
+
+@pytest.mark.parametrize(("name", "refused"), [("logging.os.makedirs", True),
+                                               ("logging.handlers.RotatingFileHandler", False)])
+def test_a_logging_config_names_logging_s_own_classes_by_where_they_live(name, refused):
+    """An experiment file's hydra.job_logging.formatters.f={'()': logging.os.makedirs,
+    name: DIR} made DIR: the logging check let through any name starting with logging."""
+    from omegaconf import OmegaConf
+
+    from mia_defense.composition_errors import HydraConfigError
+    from mia_defense.hydra_guard import refuse_code_in_hydra
+
+    cfg = OmegaConf.create({"hydra": {"job_logging": {"version": 1, "formatters": {
+        "f": {"()": name, "name": "/tmp/h314/made"}}}}})
+    if not refused:
+        refuse_code_in_hydra(cfg, None)
+        return
+    with pytest.raises(HydraConfigError, match=rf"formatters.f.\(\)='{name}': a logging config"):
+        refuse_code_in_hydra(cfg, None)
