@@ -43,8 +43,8 @@ MAX_DEPTH = 100
 # optimisers (and the Optuna sweeper's samplers, conf/hydra/sweeper/sampler). Anything else
 # of one may write or read files or run a program (scipy.io.savemat wrote a file a config
 # named; tensorboard.main.run_main ran TensorBoard): a list of what is not allowed leaked.
-ALLOWED_INSTALLED = ("torch.nn.", "torch.optim.", "torchvision.models.", "timm.",
-                     "opacus.layers.", "optuna.samplers.")  # fmt: skip
+ALLOWED_INSTALLED = ("torch.nn.", "torch.optim.", "torchvision.models.", "opacus.layers.",
+                     "optuna.samplers.")  # fmt: skip
 # The packages of mia_defense a config's _target_ may name (its datasets, models, defenses
 # and releases, attacks, metrics and audits, and the pieces of a user's training function),
 # besides its own Hydra callbacks: the others write files, start processes or read configs
@@ -181,7 +181,7 @@ def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]
                     "of mia_defense other than its data, models, defenses, attacks, metrics "
                     "and audit, nor other code of an installed package (it would run when "
                     "the run builds it). Point it at a class or function of mia_defense's "
-                    "components, torch.nn/torch.optim (or torchvision.models, timm), or a "
+                    "components, torch.nn/torch.optim (or torchvision.models), or a "
                     "module of your own"
                 )
         elif depth < MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)

@@ -42,7 +42,7 @@ def test_only_models_and_optimisers_of_an_installed_package_may_be_named(
         check_config(cfg)
         return
     with pytest.raises(ConfigError, match="Point it at a class or function of mia_defense's "
-                       r"components, torch.nn/torch.optim \(or torchvision.models, timm\), or "
+                       r"components, torch.nn/torch.optim \(or torchvision.models\), or "
                        "a module of your own") as caught:  # fmt: skip
         check_config(cfg)
     assert f"{refused}: not a dataset, model, defense, release, attack or optimiser" in str(
