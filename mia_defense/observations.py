@@ -692,22 +692,53 @@ def looks_like_probabilities(values: np.ndarray) -> bool:
     return bool(np.allclose(values.sum(axis=-1, dtype=np.float64), 1.0, rtol=0, atol=1e-4))
 
 
+# Rows of each model that `labels_only` compares first: a release that lets out more than
+# the label shows two rows of one predicted label that differ among them, and stops there.
+_LABEL_PROBE_ROWS = 32
+
+
 def labels_only(log_probs: np.ndarray) -> bool:
     """Whether released log-probabilities [K, N, C] (or [N, C]) let out the predicted label
-    alone: every output one-hot, log 1 = 0 at one class and ``-inf`` at the others (what
-    release=label_only, topk at k=1 renormalised and rounding at 0 decimals release, and a
-    release of one's own that answers so), looked at one model at a time. Measured on the
-    outputs, not read from a release's name: results.json's ``released_labels_only``, the
-    attacks' and mia-report's caveats on a label release attacked without label queries."""
+    alone: in each model, every output a function of the output's argmax, all rows of one
+    predicted label identical (exactly). So one-hot outputs (log 1 = 0 at one class, ``-inf``
+    at the others: release=label_only, topk at k=1 renormalised, rounding at 0 decimals) and
+    a release of one's own that answers a label otherwise (a smoothed one-hot, 0.9 on the
+    label and 0.1/(C-1) elsewhere; log(1e-12) for -inf) count alike. A model that predicts
+    no label twice (N <= C) shows no such rule: it counts where its outputs are one-hot.
+    A model whose every output is one and the same (collapsed) counts too: it lets out no
+    more than a label, the same one, and no attack, label queries included, finds more in
+    it (its test accuracy at chance says so apart). Measured on the outputs, not read from
+    a release's name: results.json's ``released_labels_only``, the attacks' and
+    mia-report's caveats on a label release attacked without label queries. A release of
+    more stops at the first two rows of one label that differ (`_LABEL_PROBE_ROWS` first)."""
     log_probs = np.asarray(log_probs)
     if log_probs.ndim < 2 or not log_probs.size:
         return False
-    for outputs in log_probs.reshape(-1, *log_probs.shape[-2:]):
-        for rows in (outputs[:1], outputs):  # (the first row settles most runs at once)
-            if not (((rows == 0) | np.isneginf(rows)).all()
-                    and ((rows == 0).sum(axis=-1) == 1).all()):  # fmt: skip
-                return False
+    models = log_probs.reshape(-1, *log_probs.shape[-2:])
+    if not all(_label_rows(outputs[:_LABEL_PROBE_ROWS])[0] for outputs in models):
+        return False
+    for outputs in models:
+        alike, repeated = _label_rows(outputs)
+        if not alike or not (repeated or _one_hot(outputs)):
+            return False
     return True
+
+
+def _label_rows(rows: np.ndarray) -> tuple[bool, bool]:
+    """Whether the rows [N, C] of each predicted label (argmax) are all identical, and
+    whether some label is predicted by two rows (else the first says nothing)."""
+    predicted = rows.argmax(axis=-1)
+    order = np.argsort(predicted, kind="stable")
+    twins = np.flatnonzero(predicted[order][1:] == predicted[order][:-1])
+    if not twins.size:
+        return True, False
+    ranked = rows[order]
+    return bool((ranked[twins + 1] == ranked[twins]).all()), True
+
+
+def _one_hot(rows: np.ndarray) -> bool:
+    """Whether every row [..., C] is one-hot: log 1 = 0 at one class, ``-inf`` at the others."""
+    return bool(((rows == 0) | np.isneginf(rows)).all() and ((rows == 0).sum(axis=-1) == 1).all())
 
 
 def _api_kind(kind: str) -> str:

@@ -279,8 +279,9 @@ def warn_label_release_without_label_attack(
 
 
 def _releases_labels_only(release: object, num_classes: int = 10) -> bool:
-    """Whether ``release`` lets out the predicted label alone: ``label_only``, or a one-hot
-    answer to random logits (``topk`` at k=1 renormalised, ``rounding`` at 0 decimals)."""
+    """Whether ``release`` lets out the predicted label alone: ``label_only``, or an answer
+    to random logits that is one output per predicted label (`labels_only`: ``topk`` at k=1
+    renormalised, ``rounding`` at 0 decimals, a smoothed one-hot of one's own)."""
     if getattr(release, "name", None) == "label_only":
         return True
     if getattr(release, "randomized", False) or not callable(release):

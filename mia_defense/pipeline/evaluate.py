@@ -105,9 +105,10 @@ class RunResult:
         judged: [N] bool, the records the attacks' figures pool (canaries aside), for the
             end-of-run table's note on attacks that measured nothing (`measured_nothing`);
             ``None``: all.
-        released_labels_only: whether every released output the attacks saw was one-hot,
-            the predicted label alone (`mia_defense.observations.labels_only`, measured
-            whatever the release's name: one of the user's own, a bare file's outputs);
+        released_labels_only: whether the released outputs the attacks saw let out the
+            predicted label alone (`mia_defense.observations.labels_only`: one output per
+            predicted label, one-hot or smoothed, measured whatever the release's name: one
+            of the user's own, a bare file's outputs);
             results.json's field of that name, which mia-report's caveat on a label release
             attacked without label queries reads.
     """

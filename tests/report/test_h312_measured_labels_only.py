@@ -24,8 +24,16 @@ def _one_hot(predicted, classes=3):
     (np.log(np.array([[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]] * 2, np.float32)), False),
     # topk at k=1 not renormalised: the label and its probability
     (np.array([[[np.log(0.7), -np.inf, -np.inf]]] * 2, np.float32), False),
-    (np.concatenate([_one_hot(np.zeros((1, 2), int)), np.log(np.full((1, 2, 3), 1 / 3))]),
+    (np.concatenate([_one_hot(np.zeros((1, 2), int)), np.log([[[0.5, 0.3, 0.2]] * 2])]),
+     True),  # (h316) a model collapsed to one output: no more than a label
+    (np.concatenate([_one_hot(np.zeros((1, 2), int)), np.log([[[0.5, 0.3, 0.2],
+                                                               [0.6, 0.3, 0.1]]])]),
      False),  # one model of full outputs
+    # (h316) a label let out otherwise: a smoothed one-hot, log(1e-12) for -inf
+    (np.log(np.where(_one_hot(np.array([[0, 2, 0], [1, 1, 2]])) == 0, 0.9, 0.05)), True),
+    (np.maximum(_one_hot(np.array([[0, 2, 0], [1, 1, 2]])), np.log(1e-12)), True),
+    (np.log(np.where(_one_hot(np.array([[0, 2, 0], [1, 1, 2]])) == 0, 0.9, 0.05))
+     + np.array([[[0], [0], [1e-3]], [[0], [0], [0]]]), False),  # rows 0, 2 differ
 ])
 def test_labels_only_rule(outputs, expected):
     assert labels_only(outputs) is expected

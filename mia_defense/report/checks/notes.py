@@ -542,7 +542,7 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
     if not _released_labels_only(payload, defense):
         return None
     release = defense.get("release")
-    release = ("the release (every output one-hot)" if release in (None, "unknown") else
+    release = ("the release (one output per predicted label)" if release in (None, "unknown") else
                f"release={one_line(release, limit=60)}")  # fmt: skip
     label = [name for name, m in attacks.items()
              if isinstance(m, Mapping) and m.get("access") == "label"]  # fmt: skip
@@ -571,7 +571,7 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
 
 def _released_labels_only(payload: Mapping[str, Any], defense: Mapping[str, Any]) -> bool:
     """Whether the run's release let out the predicted label alone: results.json's
-    ``released_labels_only``, measured on the outputs the attacks saw (every one one-hot:
+    ``released_labels_only``, measured on the outputs the attacks saw (one per predicted label:
     `mia_defense.observations.labels_only`), so that a release of one's own and a bare
     observations file count; or the release's name (``label_only``, ``topk`` at k=1
     renormalised, ``rounding`` at 0 decimals), all runs written before that field had."""
