@@ -1633,6 +1633,8 @@ def _check_masks(obs: Observations, result: RunResult, *, records: np.ndarray) -
         # on 4 models: AUC 0.610, 8.0 standard errors); IN against OUT compares like with like
         obs = replace(obs, test_log_probs=None, test_labels=None)
     check = mask_check(obs, records=records)
+    # (null where nothing is wrong: written on every record, so a missing one reads as deleted)
+    result.privacy["masks_suspect"] = None
     if check is None or not check.suspect:
         return
     result.privacy["masks_suspect"] = check.reason()

@@ -170,7 +170,9 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     """Set ``epsilon_refuted`` when a measured lower bound on ε in ``evidence`` exceeds the
     accountant's ε: the DP claim then fails at the bound's confidence, and the run says so
     loudly (``epsilon_refuted_by``, ``epsilon_refuted_reason``, a warning) instead of
-    printing both figures side by side. No-op without a finite accountant ε.
+    printing both figures side by side, and ``epsilon_untested`` (`_untested`'s reason, or
+    null: written with every finite ε, so mia-report reads a missing one as deleted). No-op
+    without a finite accountant ε.
 
     With n pieces of evidence each bound is taken at 1 - (1 - its confidence) / n, so the
     claim is refuted at its stated confidence by all of them together, not at 1 - n times
@@ -186,11 +188,9 @@ def check_claim(privacy: dict[str, Any], evidence: Sequence[Evidence]) -> None:
     privacy["epsilon_refuted"] = bool(above)
     privacy.pop("epsilon_refuted_by", None)
     privacy.pop("epsilon_refuted_reason", None)
+    privacy["epsilon_untested"] = None if above else _untested(
+        evidence, claimed, tests, audited=isinstance(privacy.get("audit"), Mapping))
     if not above:
-        untested = _untested(evidence, claimed, tests,
-                             audited=isinstance(privacy.get("audit"), Mapping))
-        if untested is not None:
-            privacy["epsilon_untested"] = untested
         return
     bound, found = max(above, key=lambda pair: pair[0])
     what = found.what if tests == 1 else (

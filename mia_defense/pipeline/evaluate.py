@@ -936,9 +936,9 @@ def attack_observations(
     # 'DP CLAIM REFUTED' where the one-run audit's two, sharing the confidence, cleared it
     audit = audit_evidence(privacy, confidence=evaluation.confidence)
     check_claim(privacy, [*evidence, *audit])
-    if population_copies and "epsilon_untested" in privacy and not audit:
+    if population_copies and privacy.get("epsilon_untested") and not audit:
         privacy["epsilon_untested"] = _copies_untested(population_copies, privacy["epsilon"])
-    elif one_kind and "epsilon_untested" in privacy and not audit:
+    elif one_kind and privacy.get("epsilon_untested") and not audit:
         privacy["epsilon_untested"] = one_kind
     _check_leak_without_utility(privacy, utility, attack_results, truth, evaluation,
                                 records=~is_canary)  # fmt: skip

@@ -12,6 +12,7 @@ from typing import Any
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
 from mia_defense.metrics.roc import read_far_below, tied_fprs, unresolved_fprs
 from mia_defense.metrics.utility import release_took_accuracy, some_models_at_chance
+from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN
 from mia_defense.report.checks._values import _counts, _numbers, one_line, strongest_attack
 from mia_defense.report.checks.attack_results import _sliced_count
 from mia_defense.report.checks.headline import _writer_mark
@@ -138,13 +139,54 @@ def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
     a finite ε, ``privacy.epsilon_refuted`` (the claim held to the attacks' measured bound).
     Deleted, the caveat went without a word (3 of 8 models at chance, train.lr=0.2), or a
     refuted ε read as a sound one. Runs written before a field was recorded (2026-12-01 to
-    12-04) get it too: what the field tells cannot be checked there either."""
-    if _writer_mark(payload) is None or "source" in payload:
+    12-04) get it too: what the field tells cannot be checked there either. The caveat
+    fields mia-train and mia-attack (its record too) write always since
+    `_CAVEATS_ALWAYS_SINCE` (`_unrecorded_caveats`) are named the same way."""
+    if _writer_mark(payload) is None:
         return None
+    missing = _unrecorded_caveats(payload)
+    if "source" not in payload:
+        missing = _unrecorded_fields(payload) + missing
+    if not missing:
+        return None
+    return (f"results.json records no {'; no '.join(missing)}: deleted, or written before runs "
+            "recorded it, and with it the caveat it gives; rerun it to know")
+
+
+# A field written on every run of mia-train and mia-attack since 5f675823 (2026-12-06), a
+# little before `_unrecorded_caveats`' fields were written always (null where nothing is
+# wrong): a file without it is older, and lacks them as a run's normal state.
+_CAVEATS_ALWAYS_SINCE = "released_labels_only"
+
+
+def _unrecorded_caveats(payload: Mapping[str, Any]) -> list[str]:
+    """The caveat fields a record of mia-train or mia-attack (`_writer_mark`) of
+    `_CAVEATS_ALWAYS_SINCE` lacks, each with what it tells: ``privacy.epsilon_untested``
+    beside a finite ε not refuted (`_untested_note`; not filled by
+    `mia_defense.report.runs._with_claim`, which cannot recompute it for a run with
+    canaries or a one-run audit) and, in mia-attack's record (``source``),
+    ``privacy.masks_suspect`` (its masks may not be the models' training sets, the leak
+    understated). Both were written only where they applied: deleted, the caveat went
+    without a word, absence reading as a run's normal state."""
+    privacy = payload.get("privacy")
+    if _CAVEATS_ALWAYS_SINCE not in payload or not isinstance(privacy, Mapping):
+        return []
+    return [
+        f"privacy.{field} (whether {what})" for field, what, due in (
+            ("epsilon_untested", "any measurement of the run could have refuted its ε",
+             _numbers(privacy.get("epsilon")) and privacy.get("epsilon_refuted") is not True),
+            ("masks_suspect", "its masks may not be the models' training sets",
+             "source" in payload),
+        ) if due and field not in privacy
+    ]  # fmt: skip
+
+
+def _unrecorded_fields(payload: Mapping[str, Any]) -> list[str]:
+    """`_unrecorded_note`'s fields of a run of mia-train (no ``source``)."""
     utility, privacy = payload.get("utility"), payload.get("privacy")
     size = _test_size(payload)
     epsilon = privacy.get("epsilon") if isinstance(privacy, Mapping) else None
-    missing = [
+    return [
         f"{field} (whether {what})" for field, what, due in (
             ("utility.test_accuracy_models_at_chance", "some of its models are at chance",
              isinstance(utility, Mapping) and "test_accuracy_models_at_chance" not in utility
@@ -155,10 +197,6 @@ def _unrecorded_note(payload: Mapping[str, Any]) -> str | None:
              _numbers(epsilon) and "epsilon_refuted" not in privacy),
         ) if due
     ]  # fmt: skip
-    if not missing:
-        return None
-    return (f"results.json records no {'; no '.join(missing)}: deleted, or written before runs "
-            "recorded it, and with it the caveat it gives; rerun it to know")
 
 
 def _epsilon_text(value: Any) -> str:
@@ -548,9 +586,8 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
              if isinstance(m, Mapping) and m.get("access") == "label"]  # fmt: skip
     unperturbed = _unperturbed_queries(payload)
     source = payload.get("source")  # mia-attack of a file reads the queries it holds, no more
-    queries = ("perturbed queries in the file (augmented_predictions, docs/observations.md)"
-               if isinstance(source, Mapping) and source.get("kind") == "observations" else
-               "attack.queries.num_augmented=8 and a noise_std above 0")  # fmt: skip
+    queries = (QUERIES_IN_OBSERVATIONS if isinstance(source, Mapping)
+               and source.get("kind") == "observations" else QUERIES_OF_MIA_TRAIN)  # fmt: skip
     if label:
         if unperturbed is None:
             return None
