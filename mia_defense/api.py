@@ -63,6 +63,8 @@ from mia_defense.models.build import RANDOM_ANSWERS, answers_at_random, logits_p
 from mia_defense.observations import (
     COPY_GROUPS,
     OUTPUT_KINDS,
+    QUERIES_IN_OBSERVATIONS,
+    QUERIES_OF_MIA_TRAIN,
     RESERVED_METADATA,
     Observations,
     RecordedMetadata,
@@ -1446,7 +1448,7 @@ def _run_audit(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
     release = (defense or {}).get("release", obs.metadata.get("release"))
-    _warn_labels_unattacked(obs, settings.attacks, release=release)
+    _warn_labels_unattacked(obs, settings.attacks, release=release, of_run=defense is not None)
     _warn_copied_outputs(obs)
     n = len(obs.labels)
     if population_idx is not None:
@@ -1525,13 +1527,17 @@ def _warn_copied_outputs(obs: Observations) -> None:
 
 
 def _warn_labels_unattacked(
-    obs: Observations, attacks: Mapping[str, Any], *, release: Any
+    obs: Observations, attacks: Mapping[str, Any], *, release: Any, of_run: bool
 ) -> None:
-    """Say when the observations are one-hot outputs (release=label_only, top-k at k=1
-    renormalised, rounding at 0 decimals) and no attack reads labels: mia-train says it
-    before training (`mia_defense.pipeline.data.warn_label_release_without_label_attack`),
-    but mia-attack on such a run and `audit` printed their near-chance verdict unsaid (a
-    label-only run attacked without label_only: every TPR 0.000, no word)."""
+    """Say when the observations let out the predicted label alone (`labels_only`:
+    release=label_only, top-k at k=1 renormalised, rounding at 0 decimals, a smoothed
+    one-hot) and no attack reads labels: mia-train says it before training
+    (`mia_defense.pipeline.data.warn_label_release_without_label_attack`), but mia-attack on
+    such a run and `audit` printed their near-chance verdict unsaid (a label-only run
+    attacked without label_only: every TPR 0.000, no word). Observations without perturbed
+    queries are told where those come from: a mia-train run's (``of_run``) from its
+    settings, a file's or arrays' from the observations themselves (keeping label_only on
+    them alone falls back on the gap attack)."""
     try:
         if any(access_of(attack) == "label" for attack in attacks.values()):
             return
@@ -1540,13 +1546,16 @@ def _warn_labels_unattacked(
     if not labels_only(obs.log_probs):
         return
     shown = "" if release in (None, "unknown") else f" (release={release})"
+    queries = (" (a label-only attacker's perturbation queries)"
+               if obs.augmented_predictions is not None else
+               f", mia-train run again with {QUERIES_OF_MIA_TRAIN}" if of_run else
+               f", with {QUERIES_IN_OBSERVATIONS}")  # fmt: skip
     log.warning(
-        "the observations attacked are one-hot outputs%s: they let out the predicted label "
-        "only, and none of the attacks (%s) reads labels (access label): they see one-hot "
-        "outputs and understate the leak (a score threshold on them is a correct/incorrect "
-        "split at best); keep attack.attacks.label_only (a label-only attacker's "
-        "perturbation queries)",
-        shown, ", ".join(attacks),
+        "the observations attacked let out the predicted label only%s, and none of the "
+        "attacks (%s) reads labels (access label): they see labels and understate the leak "
+        "(a score threshold on them is a correct/incorrect split at best); keep "
+        "attack.attacks.label_only%s",
+        shown, ", ".join(attacks), queries,
     )  # fmt: skip
 
 

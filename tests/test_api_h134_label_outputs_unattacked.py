@@ -13,7 +13,7 @@ from mia_defense import api
 from mia_defense.observations import Observations
 from tests.helpers import synthetic_observations
 
-SAID = "the observations attacked are one-hot outputs"
+SAID = "the observations attacked let out the predicted label only"
 LEAN = [
     "attack.bootstrap=0",
     "attack.num_targets=2",

@@ -17,7 +17,7 @@ from mia_defense.attacks.references import (
     reference_models,
 )
 from mia_defense.attacks.signals import _labels
-from mia_defense.observations import Observations
+from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN, Observations
 
 __all__ = ["label_only", "label_robustness"]
 
@@ -39,9 +39,10 @@ def label_robustness(obs: Observations) -> np.ndarray:
     if obs.augmented_predictions is not None:
         predictions = np.concatenate([predictions, obs.augmented_predictions], axis=1)
     else:
-        log.warning(
-            "label_only: no augmented queries (attack.queries.num_augmented=0): falling back "
-            "on the gap attack, correct label = member"
+        log.warning(  # (mia-train's setting; a file's or arrays' own, which no setting adds)
+            "label_only: no perturbed queries (attack.queries.num_augmented=0, or observations "
+            "without them): falling back on the gap attack, correct label = member; give it "
+            "%s, or %s", QUERIES_OF_MIA_TRAIN, QUERIES_IN_OBSERVATIONS,
         )
     return (predictions == labels).mean(axis=1)
 

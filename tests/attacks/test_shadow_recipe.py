@@ -11,7 +11,7 @@ import pytest
 from mia_defense.attacks import access_of, gradient_norm, label_only, lira, rmia
 from mia_defense.attacks.shadow import hybrid_observations, with_shadow_observations
 from mia_defense.cli.train import run
-from mia_defense.observations import Observations
+from mia_defense.observations import QUERIES_IN_OBSERVATIONS, QUERIES_OF_MIA_TRAIN, Observations
 from mia_defense.tracking import read_json
 from tests.attacks.synthetic import full_observations
 
@@ -71,8 +71,9 @@ def test_a_missing_signal_warns_once_not_once_per_target(defended_and_shadow, ca
     with caplog.at_level(logging.WARNING):
         naive(plain[0], np.arange(obs.num_models))
     assert [r.getMessage() for r in caplog.records] == [
-        "label_only: no augmented queries (attack.queries.num_augmented=0): falling back on the "
-        "gap attack, correct label = member"
+        "label_only: no perturbed queries (attack.queries.num_augmented=0, or observations "
+        "without them): falling back on the gap attack, correct label = member; give it "
+        f"{QUERIES_OF_MIA_TRAIN}, or {QUERIES_IN_OBSERVATIONS}"
     ]
     assert logging.root.manager.disable == logging.NOTSET  # logging restored
 
