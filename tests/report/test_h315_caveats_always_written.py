@@ -4,7 +4,8 @@ or a one-run audit, which the report cannot check again) and mia-attack's
 caveat with it: absent read as fine. mia-train and mia-attack now write them always (null
 where nothing is wrong), and mia-report names one missing from a file of that version
 (``released_labels_only``, written since shortly before) as deleted; older files stay as
-they were read (h315)."""
+they were read. ``data_label_copies``, written always since before that mark, the same
+(h315)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.report.fake_runs import make_run
         (True, True, "epsilon_untested", "no privacy.epsilon_untested (whether any"),
         (True, True, "masks_suspect", "no privacy.masks_suspect (whether its masks"),
         (True, True, None, None),
+        (False, True, "data_label_copies", "no data_label_copies (whether feature columns"),
         # written before the fields were written always: missing was a run's normal state
         (True, False, "masks_suspect", None),
         (False, False, "epsilon_untested", None),
@@ -43,8 +45,9 @@ def test_caveat_field_deleted(tmp_path, source, marked, deleted, named) -> None:
     if source:  # mia-attack's record
         payload["source"] = {"kind": "observations", "path": "obs.npz", "metadata": {}}
         payload["privacy"]["masks_suspect"] = None
+    payload["data_label_copies"] = []
     if deleted is not None:
-        del payload["privacy"][deleted]
+        del (payload if deleted in payload else payload["privacy"])[deleted]
     write_json(run / "results.json", payload)
     loaded = load_runs([tmp_path])
     assert [r.name for r in loaded.runs] == ["run"]  # (ranked, with its caveats)

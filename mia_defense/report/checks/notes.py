@@ -167,17 +167,21 @@ def _unrecorded_caveats(payload: Mapping[str, Any]) -> list[str]:
     canaries or a one-run audit) and, in mia-attack's record (``source``),
     ``privacy.masks_suspect`` (its masks may not be the models' training sets, the leak
     understated). Both were written only where they applied: deleted, the caveat went
-    without a word, absence reading as a run's normal state."""
+    without a word, absence reading as a run's normal state. And ``data_label_copies``
+    (`label_copies_note`), written on every record since 1bbfd655, before the mark."""
     privacy = payload.get("privacy")
     if _CAVEATS_ALWAYS_SINCE not in payload or not isinstance(privacy, Mapping):
         return []
     return [
-        f"privacy.{field} (whether {what})" for field, what, due in (
-            ("epsilon_untested", "any measurement of the run could have refuted its ε",
-             _numbers(privacy.get("epsilon")) and privacy.get("epsilon_refuted") is not True),
-            ("masks_suspect", "its masks may not be the models' training sets",
-             "source" in payload),
-        ) if due and field not in privacy
+        f"{field} (whether {what})" for field, what, due in (
+            ("privacy.epsilon_untested", "any measurement of the run could have refuted its ε",
+             _numbers(privacy.get("epsilon")) and privacy.get("epsilon_refuted") is not True
+             and "epsilon_untested" not in privacy),
+            ("privacy.masks_suspect", "its masks may not be the models' training sets",
+             "source" in payload and "masks_suspect" not in privacy),
+            ("data_label_copies", "feature columns of its data copy the labels",
+             "data_label_copies" not in payload),
+        ) if due
     ]  # fmt: skip
 
 
