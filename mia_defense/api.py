@@ -18,6 +18,7 @@ numbers everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import numbers
 import os
@@ -1228,12 +1229,17 @@ class Audit:
         vulnerability: attack -> [N] each record's AUC across the targets.
         observations: what was attacked.
         targets: [T] the models attacked (row t of every score array attacks targets[t]).
+        config: the composed config the attacks ran with (`attack_config`'s), and of_run
+            whether the observations are a mia-train run's (`run_audit` given its
+            ``defense``): what `table`'s caveats read.
     """
 
     result: RunResult
     vulnerability: dict[str, np.ndarray]
     observations: Observations
     targets: np.ndarray
+    config: DictConfig | None = dataclasses.field(default=None, repr=False, compare=False)
+    of_run: bool = False
 
     @property
     def fprs(self) -> list[float]:
@@ -1248,10 +1254,35 @@ class Audit:
         return [{"attack": name, **summary} for name, summary in self.result.attacks.items()]
 
     def table(self) -> str:
-        """The table mia-train prints at the end of a run."""
+        """The table mia-train prints at the end of a run, with its READ WITH CARE lines
+        (`mia_defense.report.checks.run_end_lines`: a label release attacked without label
+        queries, LiRA and RMIA with few reference models, ...): none before."""
+        from mia_defense.report.checks import run_end_lines
         from mia_defense.report.run_table import format_table
 
-        return format_table(self.result, self.fprs)
+        return "\n".join([format_table(self.result, self.fprs), *run_end_lines(self._payload())])
+
+    def _payload(self) -> dict[str, Any]:
+        """What `run_end_lines` reads of a results.json, as mia-attack records it: the
+        attack config with the observations' own queries (`record_settings`), and a source
+        of kind ``observations`` where they are not a run's (their queries their own)."""
+        from omegaconf import OmegaConf
+
+        result = self.result
+        payload: dict[str, Any] = {
+            "defense": result.defense, "attacks": result.attacks,
+            "num_models": result.num_models,
+            "released_labels_only": result.released_labels_only,
+        }  # fmt: skip
+        if isinstance(self.config, DictConfig) and isinstance(self.config.get("attack"),
+                                                              DictConfig):  # fmt: skip
+            attack = OmegaConf.to_container(self.config.attack, resolve=True)
+            assert isinstance(attack, dict)
+            record_settings(attack, observed_settings(self.observations))
+            payload["config"] = {"attack": attack}
+        if not self.of_run:
+            payload["source"] = {"kind": "observations"}
+        return payload
 
     def roc_figure(self, *, title: str = "") -> Figure:
         """Every attack's ROC curve on log-log axes (the figure in TensorBoard's ``roc``)."""
@@ -1448,7 +1479,8 @@ def _run_audit(
         cfg, num_models=obs.num_models, num_classes=obs.num_classes, defended=defended
     )
     release = (defense or {}).get("release", obs.metadata.get("release"))
-    _warn_labels_unattacked(obs, settings.attacks, release=release, of_run=defense is not None)
+    defense_given = defense is not None  # (the facts of a mia-train run: mia-attack's)
+    _warn_labels_unattacked(obs, settings.attacks, release=release, of_run=defense_given)
     _warn_copied_outputs(obs)
     n = len(obs.labels)
     if population_idx is not None:
@@ -1472,7 +1504,7 @@ def _run_audit(
     _check_balance(obs.masks[:, ~canaries], result)
     if utility is None and obs.test_labels is not None:  # (the figures rest on these records:
         result.test_size = len(obs.test_labels)  # the table's NEAR CHANCE line, as mia-train's)
-    return Audit(result, vulnerability, obs, settings.targets)
+    return Audit(result, vulnerability, obs, settings.targets, cfg, of_run=defense_given)
 
 
 def _with_repeats(privacy: dict[str, Any] | None, obs: Observations) -> dict[str, Any]:

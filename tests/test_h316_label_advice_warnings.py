@@ -1,7 +1,8 @@
 """h316: mia-attack of a bare one-hot .npz (no augmented_predictions) was told by api's
 labels-unattacked warning to keep attack.attacks.label_only (which then falls back on the gap
 attack) and by label_only's own warning of attack.queries.num_augmented=0, neither a setting a
-file can change: both now name the observations' own perturbed queries, as mia-report does."""
+file can change: both now name the observations' own perturbed queries, as mia-report does.
+api's Audit.table() gives mia-report's caveats as READ WITH CARE lines, as mia-train does."""
 
 import logging
 
@@ -34,10 +35,10 @@ def test_the_advice_names_where_perturbed_queries_come_from(caplog, of_run, labe
     overrides = LEAN if label_attack else [*LEAN, "~attack.attacks.label_only"]
     with caplog.at_level(logging.WARNING, logger="mia_defense"):
         if of_run:  # mia-attack of a mia-train run: its facts given
-            api.run_audit(_one_hot(), api.attack_config(overrides), defended=False,
-                          defense={"defense": "none", "release": "label_only"})  # fmt: skip
+            audit = api.run_audit(_one_hot(), api.attack_config(overrides), defended=False,
+                                  defense={"defense": "none", "release": "label_only"})
         else:  # mia-attack of a file, api.audit of arrays
-            api.audit(_one_hot(), overrides=overrides)
+            audit = api.audit(_one_hot(), overrides=overrides)
     said = [m for m in (r.getMessage() for r in caplog.records)
             if m.startswith(("label_only:", "the observations attacked let out"))]  # fmt: skip
     assert len(said) == 1, caplog.text
@@ -46,3 +47,7 @@ def test_the_advice_names_where_perturbed_queries_come_from(caplog, of_run, labe
     else:
         assert (QUERIES_OF_MIA_TRAIN if of_run else QUERIES_IN_OBSERVATIONS) in said[0]
         assert (QUERIES_IN_OBSERVATIONS if of_run else "num_augmented") not in said[0]
+    # Audit.table() gives mia-report's caveat as mia-train's end-of-run lines do (none before)
+    [line] = [line for line in audit.table().splitlines() if "predicted label only" in line]
+    assert line.startswith("READ WITH CARE: ")
+    assert line.endswith(QUERIES_OF_MIA_TRAIN if of_run else QUERIES_IN_OBSERVATIONS), line
