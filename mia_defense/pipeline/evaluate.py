@@ -953,6 +953,9 @@ def attack_observations(
             attack_results, truth, evaluation, records=~is_canary):  # (a memoriser leaks)
         log.warning("NO PRIVACY VERDICT: %s", idle)
         privacy["no_verdict_reason"] = idle
+    # (null where the attacks judged: written always, so mia-report reads a missing one as
+    # deleted, where it went without a word and the run was ranked)
+    privacy.setdefault("no_verdict_reason", None)
     result = RunResult(
         utility=utility,
         attacks={name: _attack_summary(r, fprs, obs.masks[r.targets], ~is_canary)

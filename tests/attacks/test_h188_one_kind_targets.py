@@ -67,7 +67,7 @@ def test_one_target_of_one_kind_among_others_refutes_nothing_but_keeps_the_verdi
     with caplog.at_level(logging.WARNING):
         privacy = _attacked(masks, [4.0, 1.0, 1.0, 1.0, 1.0])
     assert privacy["epsilon_refuted"] is False
-    assert "no_verdict_reason" not in privacy
+    assert privacy["no_verdict_reason"] is None  # (written always: h315)
     assert privacy["epsilon_untested"].startswith(
         "target models with one kind of record among those judged (members only: model 0)")
     assert any("ONE KIND OF RECORD" in r.getMessage() for r in caplog.records)
@@ -78,6 +78,6 @@ def test_targets_with_both_kinds_are_held_to_the_claim(caplog):
     masks = np.stack([half, ~half, half, ~half])
     with caplog.at_level(logging.WARNING):
         privacy = _attacked(masks, [1.0, 1.0, 1.0, 1.0])
-    assert "no_verdict_reason" not in privacy
+    assert privacy["no_verdict_reason"] is None  # (written always: h315)
     assert not str(privacy.get("epsilon_untested", "")).startswith("target models with one")
     assert not any("ONE KIND OF RECORD" in r.getMessage() for r in caplog.records)

@@ -1,6 +1,7 @@
 """``privacy.epsilon_untested`` (a DP claim nothing measured could refute: a run with canaries
-or a one-run audit, which the report cannot check again) and mia-attack's
-``privacy.masks_suspect`` were written only where they applied, so deleting one took its
+or a one-run audit, which the report cannot check again), mia-attack's
+``privacy.masks_suspect`` and ``privacy.no_verdict_reason`` (the attacks could not judge:
+the run was ranked) were written only where they applied, so deleting one took its
 caveat with it: absent read as fine. mia-train and mia-attack now write them always (null
 where nothing is wrong), and mia-report names one missing from a file of that version
 (``released_labels_only``, written since shortly before) as deleted; older files stay as
@@ -26,6 +27,7 @@ from tests.report.fake_runs import make_run
         (True, True, "masks_suspect", "no privacy.masks_suspect (whether its masks"),
         (True, True, None, None),
         (False, True, "data_label_copies", "no data_label_copies (whether feature columns"),
+        (True, True, "no_verdict_reason", "no privacy.no_verdict_reason (whether its attacks"),
         # written before the fields were written always: missing was a run's normal state
         (True, False, "masks_suspect", None),
         (False, False, "epsilon_untested", None),
@@ -34,7 +36,8 @@ from tests.report.fake_runs import make_run
 def test_caveat_field_deleted(tmp_path, source, marked, deleted, named) -> None:
     run = tmp_path / "run"
     payload = make_run(run, test_accuracy=0.8, signal=1.0, defense="dp", epsilon=8.0)
-    payload["privacy"].update(epsilon_refuted=False, epsilon_untested=None)
+    payload["privacy"].update(epsilon_refuted=False, epsilon_untested=None,
+                              no_verdict_reason=None)
     # (mia-defense's writer mark; canaries, whose bounds the report cannot hold the claim to
     # again: `_with_claim` leaves epsilon_untested missing)
     payload.update(timings={"training": 1.0}, headline={}, data_duplicates=0, canaries=10)

@@ -164,9 +164,11 @@ def _unrecorded_caveats(payload: Mapping[str, Any]) -> list[str]:
     `_CAVEATS_ALWAYS_SINCE` lacks, each with what it tells: ``privacy.epsilon_untested``
     beside a finite ε not refuted (`_untested_note`; not filled by
     `mia_defense.report.runs._with_claim`, which cannot recompute it for a run with
-    canaries or a one-run audit) and, in mia-attack's record (``source``),
-    ``privacy.masks_suspect`` (its masks may not be the models' training sets, the leak
-    understated). Both were written only where they applied: deleted, the caveat went
+    canaries or a one-run audit), ``privacy.no_verdict_reason`` (its attacks could not
+    judge: targets of one kind of record, models that learned nothing; the run was ranked)
+    and, in mia-attack's record (``source``), ``privacy.masks_suspect`` (its masks may not
+    be the models' training sets, the leak understated). Each was written only where it
+    applied: deleted, the caveat went
     without a word, absence reading as a run's normal state. And ``data_label_copies``
     (`label_copies_note`), written on every record since 1bbfd655, before the mark."""
     privacy = payload.get("privacy")
@@ -179,6 +181,8 @@ def _unrecorded_caveats(payload: Mapping[str, Any]) -> list[str]:
              and "epsilon_untested" not in privacy),
             ("privacy.masks_suspect", "its masks may not be the models' training sets",
              "source" in payload and "masks_suspect" not in privacy),
+            ("privacy.no_verdict_reason", "its attacks could judge it at all",
+             "no_verdict_reason" not in privacy),
             ("data_label_copies", "feature columns of its data copy the labels",
              "data_label_copies" not in payload),
         ) if due
