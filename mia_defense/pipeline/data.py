@@ -255,7 +255,7 @@ def warn_label_release_without_label_attack(
 ) -> None:
     """Say before training when a release of labels only (``release=label_only``, or one
     that answers one-hot: `_releases_labels_only`) meets no attack that reads labels:
-    the others then threshold one-hot outputs, a correct/incorrect split at best (the
+    the others then threshold the label alone, a correct/incorrect split at best (the
     default run, attacked by loss alone: AUC 0.522 and TPR 0 at 0.1%, 1% and 10% FPR,
     where the label-only attack finds TPR 0.017 at 0.1%), so the verdict reads as private."""
     if not attacks or not _releases_labels_only(release, num_classes):
@@ -270,7 +270,7 @@ def warn_label_release_without_label_attack(
         return
     log.warning(
         "release=%s lets out the predicted label only, and none of the attacks "
-        "(%s) reads labels (access label): they see one-hot outputs and understate the leak "
+        "(%s) reads labels (access label): they see the label alone and understate the leak "
         "(a score threshold on them is a correct/incorrect split at best: loss alone reads "
         "TPR 0 at 10%% FPR on the default run, where label_only finds 0.165); keep "
         "attack.attacks.label_only (a label-only attacker's perturbation queries)",

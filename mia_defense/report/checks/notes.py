@@ -578,7 +578,7 @@ def release_near_chance_note(utility: Mapping[str, Any], release: Any, size: Any
 
 def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
     """A caveat on a run whose release lets out labels only (`_released_labels_only`)
-    attacked by no attack of access ``label``: its score attacks saw one-hot outputs and
+    attacked by no attack of access ``label``: its score attacks saw the label alone and
     read near chance (the default run, loss alone: TPR 0 at 10% FPR, where label_only finds
     0.165); or attacked by one without perturbed queries (`_unperturbed_queries`)."""
     defense = payload.get("defense")
@@ -603,12 +603,12 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
             f"{release} lets out the predicted label only, and its label attack "
             f"({one_line(', '.join(label), limit=80)}) had no perturbed copies to query "
             f"({unperturbed}): it fell back on the gap attack (correct label = member) and the "
-            "other attacks saw one-hot outputs, so the leak may be understated (digits, K=8: "
+            "other attacks saw the label alone, so the leak may be understated (digits, K=8: "
             f"TPR@0.1%FPR 0.0045 so, 0.019 with 8 noisy copies); rerun it with {queries}"
         )
     return (
         f"{release} lets out the predicted label only, and no attack of access label "
-        "(label_only) attacked it: its other attacks saw one-hot outputs and may understate "
+        "(label_only) attacked it: its other attacks saw the label alone and may understate "
         "the leak; rerun it with attack.attacks.label_only"
         + (f" and {queries}" if unperturbed is not None else "")
     )
