@@ -1,7 +1,7 @@
 """``privacy.epsilon_untested`` (a DP claim nothing measured could refute: a run with canaries
-or a one-run audit, which the report cannot check again), mia-attack's
-``privacy.masks_suspect`` and ``privacy.no_verdict_reason`` (the attacks could not judge:
-the run was ranked) were written only where they applied, so deleting one took its
+or a one-run audit, which the report cannot check again), ``privacy.no_verdict_reason``
+(the attacks could not judge: the run was ranked) and mia-attack's
+``privacy.masks_suspect`` were written only where they applied, so deleting one took its
 caveat with it: absent read as fine. mia-train and mia-attack now write them always (null
 where nothing is wrong), and mia-report names one missing from a file of that version
 (``released_labels_only``, written since shortly before) as deleted; older files stay as
