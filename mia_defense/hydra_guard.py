@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -560,7 +560,10 @@ def guard_config_loading() -> None:
             raise refusal from None
         except OSError as exc:  # (dataset=<300 characters>: Hydra's stat of the file name)
             overrides = args[1] if len(args) > 1 else kwargs.get("overrides")
-            refusal = _long_choice_refusal(exc, list(overrides or []))
+            config_name = args[0] if args else kwargs.get("config_name")
+            refusal = _long_choice_refusal(exc, list(overrides or []), lambda group: set(
+                self.get_group_options(group, config_name=config_name,
+                                       overrides=list(overrides or []))))
             if refusal is None:
                 raise
             raise refusal from None
@@ -678,13 +681,14 @@ def _choice_interpolation_refusal(overrides: Sequence[str]) -> Exception | None:
     return None
 
 
-def _long_choice_refusal(exc: OSError, overrides: Sequence[str]) -> Exception | None:
+def _long_choice_refusal(exc: OSError, overrides: Sequence[str],
+                         configs: Callable[[str], set[str]]) -> Exception | None:
     """The refusal of a config group's choice too long for a file name (Hydra's OSError
     "File name too long", a traceback, echoing the 100,000-character name whole), or
-    ``None`` for any other error."""
+    ``None`` for any other error. ``configs``: the names of a group's configs wherever they
+    are found (packaged, or only in a user's ``--config-dir``)."""
     import errno
 
-    from mia_defense.config_keys import packaged_configs
     from mia_defense.constraints import clipped
 
     if exc.errno != errno.ENAMETOOLONG:
@@ -692,13 +696,13 @@ def _long_choice_refusal(exc: OSError, overrides: Sequence[str]) -> Exception | 
     for text in map(str, overrides):
         group, _, choice = text.strip().lstrip("+~").partition("=")
         if max(len(part.encode()) for part in choice.split("/")) > 255 and \
-                packaged_configs(group):  # fmt: skip
+                (names := configs(group)):  # fmt: skip
             from mia_defense.composition_errors import HydraConfigError
 
             return HydraConfigError(
                 f"{clipped(text.strip())}: no config of the group {group} has a name that "
                 f"long; nothing was run. Name one of its configs, e.g. "
-                f"{group}={next(iter(sorted(packaged_configs(group))), 'NAME')}")
+                f"{group}={min(names)}")
     return None
 
 
