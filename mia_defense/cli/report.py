@@ -103,7 +103,7 @@ def _print_report(report: Report) -> None:
     left out and where the files are."""
     from mia_defense.errors import counted
     from mia_defense.report.build import FRONT_AUC, READ_WITH_CARE, careful_rows
-    from mia_defense.report.checks import one_line
+    from mia_defense.report.checks import one_line, printable
 
     careful = careful_rows(report, [i for front in report.fronts.values() for i in front])
 
@@ -136,7 +136,8 @@ def _print_report(report: Report) -> None:
         if runs:
             print(heading)
         for run, reason in runs:
-            print(f"  {one_line(run, limit=300)}: {reason}")
+            # (a reason may quote another run's folder name: its escape codes shown as spaces)
+            print(f"  {one_line(run, limit=300)}: {printable(reason)}")
     for kind, path in report.files.items():
         # a -o with a newline or an escape code: quoted (shell_path), never raw on the terminal
         print(f"{kind:>13}: {path if str(path).isprintable() else shell_path(path)}")
