@@ -91,12 +91,12 @@ OUTPUT_KINDS = ("log_probabilities", "probabilities", "logits")
 # The extra array of [N] copy groups mia-train writes only where the population holds
 # exact copies (`copy_group_problem`); files without it read as records without copies.
 COPY_GROUPS = "copy_groups"
-# How a label attack gets perturbed queries, in the words of the warnings and mia-report's
-# caveats that ask for them: observations made elsewhere (a file, arrays) hold their own,
-# which mia-attack and api.audit only read (their attack.queries cannot change them);
-# mia-train makes them.
-QUERIES_IN_OBSERVATIONS = ("perturbed queries in the observations (augmented_predictions, "
-                           "docs/observations.md)")
+# How an attack gets perturbed queries (label_only, LiRA's augmented variant), in the words
+# of the warnings and mia-report's caveats that ask for them: observations made elsewhere
+# (a file, arrays) hold their own, which mia-attack and api.audit only read (their
+# attack.queries cannot change them); mia-train makes them.
+QUERIES_IN_OBSERVATIONS = ("perturbed queries in the observations (augmented_logits and "
+                           "augmented_predictions, docs/observations.md)")
 QUERIES_OF_MIA_TRAIN = "attack.queries.num_augmented=8 and a noise_std above 0"
 _AUGMENTED = ("augmented_logits", "augmented_predictions")
 _OPTIONAL = (*_AUGMENTED, "grad_norms")

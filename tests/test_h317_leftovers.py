@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
+from mia_defense.attacks.lira import lira
 from mia_defense.errors import ConfigError
+from mia_defense.observations import (
+    QUERIES_IN_OBSERVATIONS,
+    QUERIES_OF_MIA_TRAIN,
+    MissingObservationError,
+    Observations,
+)
 from tests.helpers import composition_refused
 
 
@@ -19,3 +29,14 @@ def test_a_too_long_choice_of_a_users_own_group_is_refused_in_words(tmp_path):
     assert isinstance(refused, ConfigError) and "(5009 characters): no config of the group " \
         "mygroup has a name that long; nothing was run. Name one of its configs, e.g. " \
         "mygroup=a" in str(refused)
+
+
+def test_the_augmented_lira_skip_names_the_fields_a_file_needs():
+    """mia-attack of a bare .npz: lira_online_augmented's skip said only 'set
+    attack.queries.num_augmented > 0', a setting that adds nothing to a file."""
+    obs = Observations(log_probs=np.full((4, 6, 2), np.log(0.5), np.float32),
+                       labels=np.zeros(6, int), masks=np.eye(4, 6, dtype=bool))
+    with pytest.raises(MissingObservationError) as skipped:
+        lira(obs, np.arange(1), augmented=True)
+    assert "augmented_logits and augmented_predictions" in QUERIES_IN_OBSERVATIONS
+    assert str(skipped.value).endswith(f"{QUERIES_OF_MIA_TRAIN}, or {QUERIES_IN_OBSERVATIONS}")
