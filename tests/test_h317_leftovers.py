@@ -40,3 +40,20 @@ def test_the_augmented_lira_skip_names_the_fields_a_file_needs():
         lira(obs, np.arange(1), augmented=True)
     assert "augmented_logits and augmented_predictions" in QUERIES_IN_OBSERVATIONS
     assert str(skipped.value).endswith(f"{QUERIES_OF_MIA_TRAIN}, or {QUERIES_IN_OBSERVATIONS}")
+
+
+@pytest.mark.parametrize(("source", "advice"), [
+    (None, "rerun it with plan.num_models=16 or more"),  # mia-train's run
+    ({"kind": "observations"}, "attack observations of 16 or more models"),  # a file, the API
+])
+def test_the_few_reference_models_advice_fits_the_source(source, advice):
+    """mia-attack of a bare file of 4 models (and Audit.table()) advised 'rerun it with
+    plan.num_models=16 or more', a setting of mia-train that changes no file."""
+    from mia_defense.report.checks.notes import weak_attacker_notes
+
+    lira = "mia_defense.attacks.lira"
+    payload = {"attacks": {"lira_online": {"access": "outputs"}}, "num_models": 4,
+               "config": {"attack": {"attacks": {"lira_online": {"_target_": lira}}}},
+               **({"source": source} if source else {})}
+    notes = [n for n in weak_attacker_notes(payload) if "reference model(s)" in n]
+    assert len(notes) == 1 and notes[0].endswith(f"the leak may be understated; {advice}")

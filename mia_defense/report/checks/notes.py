@@ -348,8 +348,9 @@ def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
             f"its LiRA and RMIA had {models - 1} reference model(s) per target (plan.num_models="
             f"{models}), far weaker than with many (experiments/reference_models, digits: "
             "online LiRA's TPR@0.1%FPR 0.0078 at K = 4, 0.0239 at 16, 0.0310 at 64; K = 2 "
-            "measures nothing of them): the leak may be understated; rerun it with "
-            "plan.num_models=16 or more"
+            "measures nothing of them): the leak may be understated; "
+            + ("attack observations of 16 or more models" if _of_observations(payload) else
+               "rerun it with plan.num_models=16 or more")
         )
     return notes
 
@@ -358,6 +359,13 @@ def weak_attacker_notes(payload: Mapping[str, Any]) -> list[str]:
 # reference-based attacks measure a fraction of the leak they find at the default 16
 # (experiments/reference_models: a fourth at K = 4; RMIA at K = 8 level with K = 16).
 FEW_REFERENCE_MODELS = 8
+
+
+def _of_observations(payload: Mapping[str, Any]) -> bool:
+    """Whether the record is of observations made elsewhere (mia-attack of a file, the
+    Python API's), which no setting of a rerun changes, rather than of a mia-train run."""
+    source = payload.get("source")
+    return isinstance(source, Mapping) and source.get("kind") == "observations"
 
 
 def _untested_note(privacy: Mapping[str, Any]) -> str | None:
@@ -593,9 +601,8 @@ def _labels_unattacked(payload: Mapping[str, Any]) -> str | None:
     label = [name for name, m in attacks.items()
              if isinstance(m, Mapping) and m.get("access") == "label"]  # fmt: skip
     unperturbed = _unperturbed_queries(payload)
-    source = payload.get("source")  # mia-attack of a file reads the queries it holds, no more
-    queries = (QUERIES_IN_OBSERVATIONS if isinstance(source, Mapping)
-               and source.get("kind") == "observations" else QUERIES_OF_MIA_TRAIN)  # fmt: skip
+    # (mia-attack of a file reads the queries it holds, no more)
+    queries = QUERIES_IN_OBSERVATIONS if _of_observations(payload) else QUERIES_OF_MIA_TRAIN
     if label:
         if unperturbed is None:
             return None
