@@ -57,3 +57,25 @@ def test_the_few_reference_models_advice_fits_the_source(source, advice):
                **({"source": source} if source else {})}
     notes = [n for n in weak_attacker_notes(payload) if "reference model(s)" in n]
     assert len(notes) == 1 and notes[0].endswith(f"the leak may be understated; {advice}")
+
+
+@pytest.mark.parametrize(("name", "latin1"), [("x é", True), ("x\udce9", False)])
+def test_a_run_folder_tensorboard_cannot_name_is_refused_before_the_run(tmp_path, monkeypatch,
+                                                                        name, latin1):
+    """hydra.run.dir='x é' under a Latin-1 locale trained, then failed in TensorBoard's
+    writer (it opens the UTF-8 bytes: another folder) with 'choose a writable run
+    directory'. A name of bytes that are no UTF-8 (a surrogate) cannot be written by it
+    either."""
+    import os
+
+    from mia_defense.errors import DataError
+    from mia_defense.tracking.run_dir import claim_run_dir
+
+    if latin1:  # (the file-system encoding is the locale's, fixed at start-up)
+        monkeypatch.setattr(os, "fsencode", lambda text: str(text).encode("latin-1"))
+    with pytest.raises(DataError, match="nothing was run. Choose an ASCII path "
+                                        r"\(hydra.run.dir=...\), or run in a UTF-8 locale"):
+        with claim_run_dir(tmp_path / name):
+            pass
+    monkeypatch.undo()
+    assert not os.path.lexists(tmp_path / name)

@@ -18,6 +18,7 @@ import os
 import re
 import socket
 import stat
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,7 +27,12 @@ from typing import Any
 
 from mia_defense.code_digest import code_digest
 from mia_defense.errors import ConfigError, DataError
-from mia_defense.files import held_folder, remove_stale_temp_files, run_folder_advice
+from mia_defense.files import (
+    RUN_FOLDER_SETTING,
+    held_folder,
+    remove_stale_temp_files,
+    run_folder_advice,
+)
 from mia_defense.tracking.artifacts import (
     DIGESTED_FOLDERS,
     MAX_CHECKED_CHECKPOINT,
@@ -204,6 +210,7 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
     A second process gets a `ConfigError` naming the holder (pid, host, start time).
     """
     run_dir = Path(run_dir)
+    _refuse_unwritable_name(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         # never through a link (the file it names was truncated and written over), nor
@@ -279,6 +286,24 @@ def claim_run_dir(run_dir: Path) -> Iterator[Path]:
         raise
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _refuse_unwritable_name(run_dir: Path) -> None:
+    """Refuse, before anything is made, a ``run_dir`` whose name the file-system encoding
+    writes as other bytes than UTF-8 (``x é`` under a Latin-1 locale): TensorBoard opens its
+    events by the UTF-8 bytes, another folder, and the run failed after training with
+    "choose a writable run directory"."""
+    text = str(run_dir)
+    try:
+        same = os.fsencode(text) == text.encode()
+    except UnicodeEncodeError:  # (bytes of no UTF-8 name: surrogates)
+        same = False
+    if not same:
+        raise DataError(
+            f"{text!r}: the locale's file-system encoding ({sys.getfilesystemencoding()}) "
+            "writes this name as other bytes than UTF-8, the bytes TensorBoard writes its "
+            "events by; nothing was run. Choose an ASCII path "
+            f"({RUN_FOLDER_SETTING.get()}=...), or run in a UTF-8 locale (LC_ALL=C.UTF-8)")
 
 
 def _mark_moved_run(run_dir: Path, fd: int) -> None:
