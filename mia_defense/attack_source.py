@@ -85,6 +85,9 @@ def missing_source(path: Path | str) -> str | None:
                 "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
     if Path(path).exists():
         return None
+    if Path(path).is_symlink():  # (a link whose target is missing, or links in a loop)
+        return (f"{path}: a broken link (to {os.readlink(path)!r}); give an observations .npz "
+                "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
     return (f"{path}: no such file or directory; give an observations .npz "
             "(docs/observations.md) or a finished mia-train run directory")  # fmt: skip
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from mia_defense.attack_source import missing_source
 from mia_defense.cli.report import main as report_main
 from tests.report.fake_runs import make_run
 
@@ -16,3 +19,16 @@ def test_a_run_name_quoted_in_another_runs_reason_is_printed_escaped(tmp_path, c
     printed = capsys.readouterr().out
     assert "the same experiment as" in printed
     assert "\x1b" not in printed and "\x07" not in printed and "\nWARNING" not in printed
+
+
+@pytest.mark.parametrize("shape", ["missing target", "link loop"])
+def test_mia_attack_names_a_broken_link_as_one(tmp_path, shape):
+    # `ls` shows the link, and mia-attack said "no such file or directory"
+    link = tmp_path / "run"
+    if shape == "link loop":
+        (tmp_path / "other").symlink_to(link)
+        link.symlink_to(tmp_path / "other")
+    else:
+        link.symlink_to(tmp_path / "gone")
+    said = missing_source(link)
+    assert said is not None and said.startswith(f"{link}: a broken link (to '{tmp_path}/")
