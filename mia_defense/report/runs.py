@@ -156,7 +156,8 @@ def _too_many_folders(root: Path, at: Path) -> DataError:
 def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Directories under ``root`` (itself included) that hold a run (`_marks_a_run`).
 
-    Links are followed, each directory read once (a link loop ends there); a link out of
+    Links are followed, after the real folders (a run reached both ways is named by its
+    folder), each directory read once (a link loop ends there); a link out of
     ``root`` only to a run directory (a link to ``/`` or a home folder would walk the whole
     disk and report other people's runs); ``.hydra/`` is not searched. Returns the run
     directories, sorted, and ``(directory, reason)`` of the directories that could not be
@@ -172,8 +173,10 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     read: set[tuple[int, int]] = set()
     inside = root.resolve()
     pending = [root]
-    while pending:  # a stack, not recursion: any depth
-        directory = pending.pop()
+    linked: list[Path] = []  # read once no real folder is left: a run reached through its
+    # own folder and a link keeps its folder's name (not the link's, as the listing's order had)
+    while pending or linked:  # stacks, not recursion: any depth
+        directory = pending.pop() if pending else linked.pop()
         try:
             info = directory.stat()
             if (info.st_dev, info.st_ino) in read:
@@ -193,17 +196,17 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
         names = {e.name for e in entries}
         if _marks_a_run(names, ".hydra" in subdirs):
             found.append(directory)
-        for name, entry in subdirs.items():
+        for name, entry in sorted(subdirs.items(), reverse=True):  # (read in name order)
             if name == ".hydra":
                 continue
             if _leaves(entry, inside):
                 if _holds_run(Path(entry.path)):
-                    pending.append(Path(entry.path))  # the run itself (its sub-folders too)
+                    linked.append(Path(entry.path))  # the run itself (its sub-folders too)
                 else:
                     notes.append(f"{entry.path}: links to {Path(entry.path).resolve()}, outside "
                                  f"{root}, which holds no run; not walked")  # fmt: skip
                 continue
-            pending.append(Path(entry.path))
+            (linked if _is_link(entry) else pending).append(Path(entry.path))
     _say_links(notes)
     return sorted(found), unreadable
 
@@ -220,6 +223,13 @@ def _say_links(notes: list[str]) -> None:
     if len(notes) > MAX_LINK_NOTES:
         log.warning("... and %d more links not followed (each already read, or outside the "
                     "root without a run)", len(notes) - MAX_LINK_NOTES)  # fmt: skip
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _leaves(entry: os.DirEntry[str], inside: Path) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from mia_defense.attack_source import missing_source
 from mia_defense.cli.report import main as report_main
+from mia_defense.report import runs
 from tests.report.fake_runs import make_run
 
 
@@ -32,3 +35,20 @@ def test_mia_attack_names_a_broken_link_as_one(tmp_path, shape):
         link.symlink_to(tmp_path / "gone")
     said = missing_source(link)
     assert said is not None and said.startswith(f"{link}: a broken link (to '{tmp_path}/")
+
+
+def test_a_run_reached_by_its_folder_and_a_link_keeps_its_folders_name(
+    tmp_path, monkeypatch, caplog
+):
+    # the walk read whichever came first in the directory's order: the link, the run then
+    # named after it and its real folder said to be "a link ... already read"
+    root = tmp_path / "sweep"
+    make_run(root / "z", test_accuracy=0.9, signal=1.0)
+    (root / "a").symlink_to(root / "z")
+    listed = runs._list_dir
+    monkeypatch.setattr(runs, "_list_dir", lambda d: sorted(listed(d), key=lambda e: e.name,
+                                                            reverse=True))  # (z, then a)
+    with caplog.at_level(logging.WARNING):
+        loaded = runs.load_runs([root])
+    assert [r.name for r in loaded.runs] == ["z"]
+    assert f"{root / 'a'}: links to" in caplog.text and f"{root / 'z'}: links" not in caplog.text
