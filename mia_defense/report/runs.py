@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -188,7 +189,9 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
                 raise _too_many_folders(root, directory)
             entries = _list_dir(directory)
         except OSError as exc:
-            reason = f"cannot list this directory ({exc.strerror}); fix its permissions"
+            reason = f"cannot list this directory ({exc.strerror}); " + (
+                "shorten its path (move or rename the folders above it)"
+                if exc.errno == errno.ENAMETOOLONG else "fix its permissions")  # fmt: skip
             unreadable.append((directory, reason))
             log.warning("%s: %s; skipping it", directory, reason)
             continue

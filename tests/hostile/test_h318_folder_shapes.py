@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 
 import pytest
 
@@ -52,3 +54,25 @@ def test_a_run_reached_by_its_folder_and_a_link_keeps_its_folders_name(
         loaded = runs.load_runs([root])
     assert [r.name for r in loaded.runs] == ["z"]
     assert f"{root / 'a'}: links to" in caplog.text and f"{root / 'z'}: links" not in caplog.text
+
+
+@pytest.mark.parametrize(("code", "advice"), [(errno.ENAMETOOLONG, "shorten its path"),
+                                              (errno.EACCES, "fix its permissions")])
+def test_a_folder_that_cannot_be_listed_gets_the_advice_of_its_error(tmp_path, monkeypatch,
+                                                                     code, advice):
+    # a folder under a path of more than PATH_MAX characters was told "fix its permissions"
+    root = tmp_path / "sweep"
+    make_run(root / "a", test_accuracy=0.9, signal=1.0)
+    (root / "deep").mkdir()
+    listed = runs._list_dir
+
+    def refuse(directory):
+        if directory.name == "deep":
+            raise OSError(code, os.strerror(code), str(directory))
+        return listed(directory)
+
+    monkeypatch.setattr(runs, "_list_dir", refuse)
+    loaded = runs.load_runs([root])
+    (reason,) = [why for where, why in loaded.skipped if where.name == "deep"]
+    assert os.strerror(code) in reason and advice in reason
+    assert [r.name for r in loaded.runs] == ["a"]
