@@ -862,6 +862,7 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     for path in map(Path, paths):
         given.setdefault(_resolved(str(path)) or os.path.abspath(path), path)
     roots = list(given.values())
+    found: list[tuple[Path, Path, str]] = []  # (run folder, its root, the root's label)
     for root, label in zip(roots, _root_labels(roots), strict=True):
         if not root.is_dir():
             reason = _not_a_directory(root)
@@ -874,14 +875,17 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
             reason = f"no {RESULTS} or .hydra/ found under it"
             loaded.skipped.append((root, reason))
             log.warning("%s: %s; skipping it", root, reason)
-        for run_dir in dirs:
-            if run_dir.resolve() in seen:
-                continue
-            seen.add(run_dir.resolve())
-            name = _run_name(run_dir, root, label, several=len(roots) > 1)
-            read = _load_run(run_dir, name, loaded)
-            if read is not None:
-                skipped.append(read)
+        found += [(run_dir, root, label) for run_dir in dirs]
+    # a run reached through a link under one root and by its own folder under another is
+    # named by its folder (`mia-report links sweep` named it by the link, the root given first)
+    for run_dir, root, label in sorted(found, key=lambda f: _through_link(f[0], f[1])):
+        if run_dir.resolve() in seen:
+            continue
+        seen.add(run_dir.resolve())
+        name = _run_name(run_dir, root, label, several=len(roots) > 1)
+        read = _load_run(run_dir, name, loaded)
+        if read is not None:
+            skipped.append(read)
     failed = [*loaded.unranked, *skipped]  # (before the repeats join: no failed seeds)
     _set_repeats_apart(loaded)
     _same_checkpoints_apart(loaded)
@@ -889,6 +893,14 @@ def load_runs(paths: Iterable[Path]) -> LoadedRuns:
     _tell_apart(loaded, _attacked(loaded))
     _note_failed_seeds(loaded, failed)
     return loaded
+
+
+def _through_link(run_dir: Path, root: Path) -> bool:
+    """Whether the walk of ``root`` reached ``run_dir`` through a link below ``root``."""
+    try:
+        return run_dir.resolve() != root.resolve() / run_dir.relative_to(root)
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def _seedless(payload: Mapping[str, Any], *, seeds: bool) -> str | None:

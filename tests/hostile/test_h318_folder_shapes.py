@@ -76,3 +76,13 @@ def test_a_folder_that_cannot_be_listed_gets_the_advice_of_its_error(tmp_path, m
     (reason,) = [why for where, why in loaded.skipped if where.name == "deep"]
     assert os.strerror(code) in reason and advice in reason
     assert [r.name for r in loaded.runs] == ["a"]
+
+
+def test_a_run_linked_from_another_root_keeps_its_folders_name(tmp_path):
+    # mia-report coll sweep, coll/best a link to sweep/z: the run was named coll/best (the
+    # root given first), its row label losing sweep/z's
+    make_run(tmp_path / "sweep" / "z", test_accuracy=0.9, signal=1.0)
+    (tmp_path / "coll").mkdir()
+    (tmp_path / "coll" / "best").symlink_to(tmp_path / "sweep" / "z")
+    loaded = runs.load_runs([tmp_path / "coll", tmp_path / "sweep"])
+    assert [r.name for r in loaded.runs] == ["sweep/z"]
