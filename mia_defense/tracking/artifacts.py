@@ -130,6 +130,9 @@ def read_json(path: Path, *, max_depth: int | None = MAX_JSON_DEPTH) -> dict[str
         raise DataError(f"{path}: not a regular file; remove it or choose another directory")
     if info.st_size > MAX_JSON_BYTES:
         raise DataError(f"{path}: {info.st_size} bytes, more than any run writes")
+    if info.st_size == 0:  # never opened: /proc's files read 0 bytes too (/proc/kmsg blocks)
+        raise DataError(f"{path}: empty (0 bytes), not valid JSON; the run was probably "
+                        "interrupted")  # fmt: skip
     try:
         raw = path.read_bytes()
         payload = json.loads(raw)

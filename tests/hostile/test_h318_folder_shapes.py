@@ -5,12 +5,15 @@ from __future__ import annotations
 import errno
 import logging
 import os
+from pathlib import Path
 
 import pytest
 
 from mia_defense.attack_source import missing_source
 from mia_defense.cli.report import main as report_main
+from mia_defense.errors import DataError
 from mia_defense.report import runs
+from mia_defense.tracking import read_json
 from tests.report.fake_runs import make_run
 
 
@@ -86,3 +89,15 @@ def test_a_run_linked_from_another_root_keeps_its_folders_name(tmp_path):
     (tmp_path / "coll" / "best").symlink_to(tmp_path / "sweep" / "z")
     loaded = runs.load_runs([tmp_path / "coll", tmp_path / "sweep"])
     assert [r.name for r in loaded.runs] == ["sweep/z"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").is_file(), reason="needs Linux's /proc")
+def test_a_results_json_of_0_bytes_is_refused_unopened(tmp_path):
+    # /proc's files are regular files of size 0: a results.json linked to /proc/kmsg blocked
+    # mia-report for ever (as root), one linked to /proc/self/environ had the environment read
+    run = tmp_path / "sweep" / "a"
+    make_run(run, test_accuracy=0.9, signal=1.0)
+    (run / "results.json").unlink()
+    (run / "results.json").symlink_to("/proc/self/environ")
+    with pytest.raises(DataError, match=r"results\.json: empty \(0 bytes\), not valid JSON"):
+        read_json(run / "results.json")
