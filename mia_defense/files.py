@@ -349,7 +349,8 @@ def lfs_pointer_at(path: Path) -> str | None:
     """`lfs_placeholder` of the regular file at ``path`` (its first bytes read), or ``None``
     for anything else, a file that cannot be read included (its readers say why)."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:  # (/proc's files: never read)
             return None
         with open(path, "rb") as handle:
             return lfs_placeholder(handle.read(_LFS_HEAD))
@@ -364,6 +365,8 @@ def require_zip(path: Path, *, advice: str = "") -> None:
     (`require_readable`): it was called corrupt (is_zipfile answers False for any error),
     and a report told to rerun the run."""
     require_readable(path)
+    if os.stat(path).st_size == 0:  # never read: /proc's files read 0 bytes too (kmsg blocks)
+        raise DataError(f"{path}: empty (0 bytes), not an .npz archive{advice}")
     pointer = lfs_pointer_at(path)
     if pointer is not None:  # ('corrupt or not an .npz archive', where git lfs pull fixes it)
         raise DataError(f"{path}: is {pointer}, not the .npz archive it stands for: the file "

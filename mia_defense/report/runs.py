@@ -750,6 +750,8 @@ def _regular_sha256(path: Path) -> str | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CHECKED_OBSERVATIONS:
             return None
         digest = hashlib.sha256()
+        if info.st_size == 0:  # never read: /proc's files read 0 bytes too (kmsg blocks)
+            return digest.hexdigest()
         try:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)

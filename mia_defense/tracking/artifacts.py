@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import stat
 from collections.abc import Mapping
@@ -209,6 +210,8 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 def file_sha256(path: Path) -> str:
     """The sha256 hex digest of the file at ``path``, read in blocks."""
     digest = hashlib.sha256()
+    if os.stat(path).st_size == 0:  # never opened: /proc's files read 0 bytes too (kmsg blocks)
+        return digest.hexdigest()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 from mia_defense.attack_source import missing_source
 from mia_defense.cli.report import main as report_main
 from mia_defense.errors import DataError
+from mia_defense.files import lfs_pointer_at, require_zip
 from mia_defense.report import runs
 from mia_defense.tracking import read_json
+from mia_defense.tracking.artifacts import file_sha256
 from tests.report.fake_runs import make_run
 
 
@@ -101,3 +104,21 @@ def test_a_results_json_of_0_bytes_is_refused_unopened(tmp_path):
     (run / "results.json").symlink_to("/proc/self/environ")
     with pytest.raises(DataError, match=r"results\.json: empty \(0 bytes\), not valid JSON"):
         read_json(run / "results.json")
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").is_file(), reason="needs Linux's /proc")
+def test_a_run_file_of_0_bytes_is_never_read(tmp_path, monkeypatch):
+    # observations.npz, scores.npz or a checkpoint linked to /proc/kmsg (a regular file of 0
+    # bytes that blocks) hung mia-report in the LFS check, the zip check or the sha256
+    link = tmp_path / "file"
+    link.symlink_to("/proc/self/environ")  # (0 bytes, yet it reads the environment)
+    empty = hashlib.sha256().hexdigest()
+    assert runs._regular_sha256(link) == empty
+    with pytest.raises(DataError, match=r"empty \(0 bytes\)"):
+        require_zip(link)
+
+    def never(*args, **kwargs):
+        raise AssertionError(f"opened {args[0]}")
+
+    monkeypatch.setattr("builtins.open", never)
+    assert lfs_pointer_at(link) is None and file_sha256(link) == empty
