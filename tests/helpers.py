@@ -439,3 +439,12 @@ def composition_refused(overrides: Sequence[str], *, multirun: bool = False) -> 
             loader.load_configuration("config", list(overrides), run_mode=RunMode.MULTIRUN
                                       if multirun else RunMode.RUN)  # fmt: skip
     return refused.value
+
+
+def trained_privacy(attacked: dict[str, Any]) -> dict[str, Any]:
+    """The privacy section of mia-attack's record ``attacked`` as mia-train's record of the
+    same run holds it: less mia-attack's own check of the masks it was given
+    (``masks_suspect``, null on a run's own masks)."""
+    privacy = dict(attacked["privacy"])
+    assert privacy.pop("masks_suspect") is None
+    return privacy
