@@ -182,7 +182,8 @@ def forbidden_target_problems(node: Any, path: str, depth: int = 0) -> list[str]
                     "and audit, nor other code of an installed package (it would run when "
                     "the run builds it). Point it at a class or function of mia_defense's "
                     "components, torch.nn/torch.optim (or torchvision.models), or a "
-                    "module of your own"
+                    "module of your own (a file on the path, not an installed package: to "
+                    "use another package's model, build it in a function there)"
                 )
         elif depth < MAX_DEPTH:  # (an interpolation: the node it resolves to is built here)
             problems += forbidden_target_problems(value, full, depth + 1)
