@@ -59,7 +59,8 @@ def test_a_clipping_norm_whose_calibrated_noise_overflows_is_refused_by_its_key(
 
 
 @pytest.mark.parametrize(("metadata", "says"), [
-    ({}, "set attack.white_box=true (needs the models)"),
+    ({}, "set attack.white_box=true (needs the models), or give observations of your own "
+         "their grad_norms"),
     ({GRAD_NORMS_SKIPPED: True}, "could not be computed"),
 ])
 def test_the_gradient_attack_skip_says_why_the_norms_are_missing(metadata, says):

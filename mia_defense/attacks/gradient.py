@@ -43,7 +43,8 @@ def gradient_norm(
     fix = ("attack.white_box=true, but the models' per-sample gradient norms could not be "
            "computed (see the warning 'white-box gradient norms skipped' above)"
            if obs.metadata.get(GRAD_NORMS_SKIPPED) is True
-           else "set attack.white_box=true (needs the models)")
+           else "set attack.white_box=true (needs the models), or give observations of "
+                "your own their grad_norms (docs/observations.md)")
     norms = obs.require("grad_norms", attack="gradient_norm", fix=fix)
     signal = -np.log(np.maximum(norms.astype(np.float64), 1e-30))  # [K, N]
     if calibration == "global":
