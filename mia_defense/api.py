@@ -70,7 +70,6 @@ from mia_defense.observations import (
     Observations,
     RecordedMetadata,
     copy_group_problem,
-    labels_only,
     reserved_message,
     warn_nonfinite_metadata,
     zero_one_flags,
@@ -1539,7 +1538,7 @@ def _warn_copied_outputs(obs: Observations) -> None:
     non-members alike in every model, and the attacks reported no leak (AUC 0.500 of
     outputs whose model leaked) without a word; `observe_models` refuses such models
     (`_refuse_copies`). One-hot outputs (a label-only release) may agree by chance."""
-    if obs.num_models < 2 or labels_only(obs.log_probs):
+    if obs.num_models < 2 or obs.released_labels_only:
         return
     probe = obs.log_probs[:, :_COPY_PROBE_RECORDS]
     seen: dict[bytes, list[int]] = {}
@@ -1575,7 +1574,7 @@ def _warn_labels_unattacked(
             return
     except ValueError:  # an access no attack may declare: refused where the attacks run
         return
-    if not labels_only(obs.log_probs):
+    if not obs.released_labels_only:
         return
     shown = "" if release in (None, "unknown") else f" (release={release})"
     queries = (" (a label-only attacker's perturbation queries)"

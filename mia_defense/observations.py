@@ -50,6 +50,7 @@ import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
@@ -241,6 +242,13 @@ class Observations:
     @property
     def num_classes(self) -> int:
         return int(self.log_probs.shape[2])
+
+    @cached_property
+    def released_labels_only(self) -> bool:
+        """`labels_only` of these outputs, found once: mia-attack's two warnings and the
+        attack stage's record ask it of the same observations (a full scan on a label
+        release)."""
+        return labels_only(self.log_probs)
 
     def save(self, path: Path, **extra: np.ndarray) -> None:
         """Write the file format of this module (atomically), with ``extra`` arrays beside."""

@@ -41,7 +41,7 @@ from mia_defense.metrics.utility import (
     release_took_accuracy,
     some_models_at_chance,
 )
-from mia_defense.observations import Observations, labels_only
+from mia_defense.observations import Observations
 from mia_defense.pipeline.claim import (
     Evidence,
     attack_evidence,
@@ -973,6 +973,6 @@ def attack_observations(
         epsilon_evidence=evidence,
         num_models=obs.num_models,
         judged=~is_canary,
-        released_labels_only=labels_only(obs.log_probs),
+        released_labels_only=obs.released_labels_only,
     )
     return result, vulnerability
