@@ -8,7 +8,6 @@ import json
 import logging
 import math
 import os
-import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,6 +44,7 @@ from mia_defense.tracking.artifacts import (
     MAX_CHECKED_CHECKPOINT,
     models_problem,
     recorded_sha256,
+    regular_file_sha256,
 )
 
 __all__ = [
@@ -682,7 +682,7 @@ def _observations_problem(run_dir: Path, payload: Mapping[str, Any]) -> str | No
         said = recorded_sha256(payload, "observations.npz")
     except ValueError as exc:
         return f"{exc}; the report checks the run's observations.npz against it: rerun the run"
-    found = _regular_sha256(run_dir / "observations.npz")
+    found = regular_file_sha256(run_dir / "observations.npz", max_size=MAX_CHECKED_OBSERVATIONS)
     if found is None or found == said:
         return None
     pointer = lfs_pointer_at(run_dir / "observations.npz")  # (no edit: never downloaded)
@@ -735,29 +735,6 @@ def _renamed_problem(name: str, payload: Mapping[str, Any]) -> str | None:
                         "folder was renamed, or another run's results.json copied in; give it "
                         "back its name, or rerun the run")
     return None
-
-
-def _regular_sha256(path: Path) -> str | None:
-    """The sha256 of the regular file at ``path`` of at most `MAX_CHECKED_OBSERVATIONS`
-    bytes, or ``None`` (none there, unreadable, larger, or no regular file: a FIFO is
-    opened without blocking and never read)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with open(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CHECKED_OBSERVATIONS:
-            return None
-        digest = hashlib.sha256()
-        if info.st_size == 0:  # never read: /proc's files read 0 bytes too (kmsg blocks)
-            return digest.hexdigest()
-        try:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        except OSError:
-            return None
-    return digest.hexdigest()
 
 
 def _test_records(run_dir: Path) -> int | None:

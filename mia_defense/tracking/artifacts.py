@@ -10,7 +10,7 @@ import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -41,6 +41,7 @@ __all__ = [
     "models_problem",
     "read_json",
     "recorded_sha256",
+    "regular_file_sha256",
     "resume_why",
     "run_sha256",
     "schema_problem",
@@ -209,12 +210,37 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def file_sha256(path: Path) -> str:
     """The sha256 hex digest of the file at ``path``, read in blocks."""
-    digest = hashlib.sha256()
     if os.stat(path).st_size == 0:  # never opened: /proc's files read 0 bytes too (kmsg blocks)
-        return digest.hexdigest()
+        return hashlib.sha256().hexdigest()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        return _read_sha256(handle)
+
+
+def regular_file_sha256(path: Path, *, max_size: int) -> str | None:
+    """The sha256 hex digest of the regular file at ``path`` of at most ``max_size`` bytes,
+    or ``None`` (none there, unreadable, larger, or no regular file: a FIFO is opened
+    without blocking and never read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_size:
+            return None
+        if info.st_size == 0:  # never read: /proc's files read 0 bytes too (kmsg blocks)
+            return hashlib.sha256().hexdigest()
+        try:
+            return _read_sha256(handle)
+        except OSError:
+            return None
+
+
+def _read_sha256(handle: BinaryIO) -> str:
+    """The sha256 hex digest of what is left to read of ``handle``, read in blocks."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
     return digest.hexdigest()
 
 
@@ -280,18 +306,10 @@ def checkpoint_mismatch(run_dir: Path, results: Mapping[str, Any]) -> str | None
                    in DIGESTED_FOLDERS and n.endswith(".pt") and ".." not in n)  # fmt: skip
     for name in names:
         path = Path(run_dir) / name
-        try:
-            info = path.stat()
-        except OSError:
+        found = regular_file_sha256(path, max_size=MAX_CHECKED_CHECKPOINT)
+        if found is None:
             continue
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CHECKED_CHECKPOINT:
-            continue
-        said = record[name]
-        try:
-            found = file_sha256(path)
-        except OSError:
-            return None
-        if found == said:
+        if found == record[name]:
             return None
         pointer = lfs_pointer_at(path)  # (not another run's models: never downloaded)
         if pointer is not None:

@@ -16,7 +16,7 @@ from mia_defense.errors import DataError
 from mia_defense.files import lfs_pointer_at, require_zip
 from mia_defense.report import runs
 from mia_defense.tracking import read_json
-from mia_defense.tracking.artifacts import file_sha256
+from mia_defense.tracking.artifacts import file_sha256, regular_file_sha256
 from tests.report.fake_runs import make_run
 
 
@@ -113,7 +113,7 @@ def test_a_run_file_of_0_bytes_is_never_read(tmp_path, monkeypatch):
     link = tmp_path / "file"
     link.symlink_to("/proc/self/environ")  # (0 bytes, yet it reads the environment)
     empty = hashlib.sha256().hexdigest()
-    assert runs._regular_sha256(link) == empty
+    assert regular_file_sha256(link, max_size=1) == empty
     with pytest.raises(DataError, match=r"empty \(0 bytes\)"):
         require_zip(link)
 
