@@ -296,13 +296,15 @@ def _sha256_matches(run: Path, results: dict[str, Any] | None) -> bool | None:
     """Whether the run's observations.npz has the sha256 its results.json records (written
     by every run since they record it); ``None`` when it records none (an older run, or no
     results.json). A malformed record is a `DataError` naming the key."""
-    from mia_defense.files import require_readable
+    from mia_defense.files import require_regular_file, require_zip
     from mia_defense.tracking.artifacts import matches_recorded_sha256
 
     if results is None:
         return None
-    # (chmod 000: a PermissionError, exit 1, as the file was hashed)
-    require_readable(run / "observations.npz")
+    # (before hashing it: a file of 20 GB that is no .npz was read whole to be refused;
+    # chmod 000 was a PermissionError, exit 1, as the file was hashed)
+    require_regular_file(run / "observations.npz")
+    require_zip(run / "observations.npz")
     try:
         return matches_recorded_sha256(run, results, "observations.npz")
     except ValueError as exc:
