@@ -367,8 +367,10 @@ def _logging_refused(name: str) -> bool:
     """Whether a logging config may not name ``name``: judged by the ``_target_`` policy
     outside `logging`, and by where it really lives inside (``logging.os.makedirs``, os's,
     made the folder a config named)."""
-    if not name.startswith(_LOGGING_PREFIXES) or name.startswith(_LOGGING_REFUSED):
-        return name.startswith(_LOGGING_REFUSED) or target_is_forbidden(name)
+    if name.startswith(_LOGGING_REFUSED):
+        return True
+    if not name.startswith(_LOGGING_PREFIXES):
+        return target_is_forbidden(name)
     from hydra._internal.utils import _locate
 
     try:

@@ -628,15 +628,6 @@ def _print_summary(run_dir: Path, lines: list[str]) -> None:
         ) from None
 
 
-def _caveat_lines(payload: dict[str, Any]) -> list[str]:
-    """mia-report's caveats on the weakened attacker of the run written (`run_end_lines`):
-    a K=4 run's and an unperturbed label release's verdict printed unmarked, which the
-    report then read with care. Imported here, at the run's end: no cost at start-up."""
-    from mia_defense.report.checks import run_end_lines
-
-    return run_end_lines(payload)
-
-
 @hydra.main(version_base="1.3", config_path="pkg://mia_defense.conf", config_name="config")
 def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     """Hydra entry point; returns the sweep objective(s) for sweepers such as Optuna.
@@ -659,6 +650,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.collector import collect_from_here
     from mia_defense.experiment import below_chance_cause, fpr_key, run_experiment
     from mia_defense.files import RUN_FOLDER_SETTING
+    from mia_defense.report.checks import run_end_lines  # (mia-report's caveats, run's end)
     from mia_defense.report.objectives import check_objective_names, inverted_scores, objectives
     from mia_defense.threads import one_thread
     from mia_defense.tracking import read_json
@@ -697,7 +689,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                 payload = read_json(run_dir / "results.json")
                 _print_summary(run_dir, [
                     format_table(result, fprs, cause=below_chance_cause(experiment)),
-                    *_caveat_lines(payload),
+                    *run_end_lines(payload),
                     f"\nrun directory: {shell_path(run_dir)}",
                     f"wall time: {result.wall_seconds:.1f} s",
                     f"look at it:   {tensorboard} --logdir {shell_path(run_dir)}",
