@@ -341,18 +341,22 @@ _MARK_TEXT = (
 _ALWAYS_WRITTEN = ("README.md", "tradeoff.csv", "tradeoff.md")
 
 
-# The mark's line naming the folders its report read (a JSON list of absolute paths): a
-# report of other runs written there replaced it without a word (`_check_same_sources`).
+# The mark's line naming the folders its report read (a JSON list of paths relative to the
+# report's folder; absolute before 2026-12-06): a report of other folders written there
+# replaced it without a word (`_check_same_sources`). Relative, a sweep moved or copied with
+# its report inside (``mv multirun/2026-12-06 archive/``, ``rsync``) still names its own.
 _SOURCES_LINE = "sources: "
 # The most of a mark read: one line per report, its sources' paths.
 _MARK_LIMIT = 1 << 20
 
 
-def _mark_text(sources: Sequence[Path]) -> str:
-    """The mark's text, naming ``sources`` (none named: a report of unknown folders)."""
+def _mark_text(sources: Sequence[Path], out_dir: Path) -> str:
+    """The mark's text in ``out_dir``, naming ``sources`` relative to it (none named: a
+    report of unknown folders)."""
     if not sources:
         return _MARK_TEXT
-    keys = json.dumps([_source_key(p) for p in sources])  # ASCII: a folder of any bytes
+    here = _source_key(out_dir)
+    keys = json.dumps([os.path.relpath(_source_key(p), here) for p in sources])  # ASCII
     return (
         f"{_MARK_TEXT}It reports on the folders below; a report of other folders is refused "
         f"here unless given --replace.\n{_SOURCES_LINE}{keys}\n"
@@ -402,10 +406,32 @@ def _parsed_sources(text: str) -> tuple[list[str] | None, bool]:
 
 
 def _marked_sources(out_dir: Path) -> list[str] | None:
-    """The folders the report in ``out_dir`` read (its mark's sources line); ``None`` when
-    unknown: a mark written before it named them, or edited."""
+    """The folders the report in ``out_dir`` read (its mark's sources line), absolute;
+    ``None`` when unknown: a mark written before it named them, or edited."""
     read = _read_mark(out_dir)
-    return None if read is None else _parsed_sources(read[0])[0]
+    sources = None if read is None else _parsed_sources(read[0])[0]
+    if sources is None:
+        return None
+    here = _source_key(out_dir)
+    return [os.path.normpath(os.path.join(here, p)) for p in sources]  # (absolute: as is)
+
+
+def _moved_here(earlier: Sequence[str], now: Sequence[str], out_dir: Path) -> bool:
+    """Whether the folders a mark names (``earlier``, absolute: a mark written before marks
+    were relative) are ``now``, moved with the report: they are gone, and ``now`` are they
+    shifted by one move of a parent of them and of the report (``multirun/2026-12-06/sweep``
+    and its report in it, moved to ``archive/2026-12-06/sweep``)."""
+    if not earlier or any(os.path.lexists(p) for p in earlier):
+        return False  # (still there: a copy's, or another folder's report)
+    base = os.path.dirname(os.path.commonpath([_source_key(out_dir), *now]))
+    moved = [os.path.relpath(p, base) for p in now]  # (each keeps at least its own name)
+    first = earlier[0]
+    for tail in moved:
+        if first.endswith(os.sep + tail):
+            old_base = first[: -len(tail) - 1]
+            if {os.path.join(old_base, t) for t in moved} == set(earlier):
+                return True
+    return False
 
 
 def _foreign_mark(out_dir: Path) -> str | None:
@@ -447,12 +473,13 @@ def _check_same_sources(out_dir: Path, sources: Sequence[Path]) -> None:
             f"--replace to write this report there, or {_FIX_OUT}"
         )
     earlier = _marked_sources(out_dir)
-    if earlier is None or set(earlier) == set(now):
+    if earlier is None or set(earlier) == set(now) or _moved_here(earlier, now, out_dir):
         return
     raise ConfigError(
         f"{out_dir}: holds the report of {shown(earlier) or 'no folder'} (its {REPORT_MARK} "
         f"mark), not of {shown(now)}: this report would replace it; pass --replace to "
-        f"replace it, or {_FIX_OUT}"
+        f"replace it (nothing is lost when {shown(now)} is that folder moved or copied: its "
+        f"report is written again), or {_FIX_OUT}"
     )
 
 
@@ -617,7 +644,8 @@ def check_out_dir(
         if not _has_mark(out_dir):  # this directory holds a report: it may be rewritten
             # whole or not at all: a mark cut by a full disk named no folder, and a report
             # of other folders then took this one as its own
-            _replace(out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(_utf8(_mark_text(sources))))
+            mark = _utf8(_mark_text(sources, out_dir))
+            _replace(out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(mark))
     except OSError as exc:
         raise ConfigError(
             f"{out_dir}: cannot write there ({exc.strerror or exc}); {_FIX_OUT}"
@@ -713,9 +741,8 @@ def write_report(
         try:
             _write(report, sources, tensorboard=tensorboard, roc_runs=roc_runs, charts=charts)
             # the report is whole: its mark now names what it read
-            _replace(
-                out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(_utf8(_mark_text(sources)))
-            )
+            mark = _utf8(_mark_text(sources, out_dir))
+            _replace(out_dir / REPORT_MARK, lambda tmp: tmp.write_bytes(mark))
             _remove_incomplete(out_dir)  # (last: the report is whole)
         except OSError as exc:
             raise DataError(

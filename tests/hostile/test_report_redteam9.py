@@ -132,7 +132,7 @@ def test_a_report_of_other_runs_into_an_earlier_reports_folder_is_refused(tmp_pa
     # a report written before the mark named its folders may be rewritten by any
     (out / ".mia-report").write_text("This folder holds a report of mia-report\n")
     assert report_main([str(sweep_a), "--out", str(out), *flags]) == 0
-    assert str(sweep_a.resolve()) in (out / ".mia-report").read_text()
+    assert 'sources: [".."]' in (out / ".mia-report").read_text()  # (relative to out)
 
 
 # --- a run attacked again, counted as a seed replicate of itself -------------------------------
