@@ -100,12 +100,30 @@ def _leaders(keys: list[bytes]) -> np.ndarray:
     return np.array([first.setdefault(key, n) for n, key in enumerate(keys)], dtype=np.intp)
 
 
-def _fresh_first(x: np.ndarray, rest: np.ndarray, seen: set[bytes]) -> tuple[np.ndarray, int]:
-    """``rest`` (the rows the test set is drawn from, in draw order) with the exact copies of
-    a population record (its keys ``seen``) moved to the end, and how many there are: a copy
-    of a member in the test set is no held-out record (test accuracy overstated)."""
-    copied = np.array([key in seen for key in _row_keys(x, rest)], dtype=bool)
-    return np.concatenate([rest[~copied], rest[copied]]), int(copied.sum())
+def _fresh_first(rows: np.ndarray, copied: np.ndarray) -> np.ndarray:
+    """``rows`` (in draw order) with those ``copied`` ([bool], an exact copy of a population
+    record) moved to the end."""
+    return np.concatenate([rows[~copied], rows[copied]])
+
+
+def _outside_splits(x: np.ndarray, outside: np.ndarray, seen: set[bytes], *, test_pool: int
+                    ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The reference split and the rows the test set is drawn from (fresh rows first; and how
+    many of them copy a population record) out of the rows ``outside`` the population, in
+    draw order: the first ``test_pool`` rows are the test set's, the others the reference's.
+
+    Neither split takes an exact copy of a population record (its keys ``seen``) while a
+    row that copies none is left: a copy of a member in the test set is no held-out record
+    (test accuracy overstated), and one in the reference split put a member's features in
+    every model's defense (distillation's students all trained on it, so a record the attacks
+    counted as a non-member had been trained on; advreg played it as a non-member). The
+    reference swaps its copies for fresh rows from the end of the test set's draw; data
+    without copies keeps the splits it had."""
+    copied = np.array([key in seen for key in _row_keys(x, outside)], dtype=bool)
+    order = np.r_[np.arange(test_pool, len(outside)), np.arange(test_pool)[::-1]]
+    taken = _fresh_first(order, copied[order])[: len(outside) - test_pool]
+    left = np.setdiff1d(np.arange(len(outside)), taken)  # the test set's draw, then the tail
+    return outside[taken], _fresh_first(outside[left], copied[left]), int(copied[left].sum())
 
 
 # The default population: enough records for the attacks' ROC at 0.1% FPR on digits.
@@ -203,16 +221,18 @@ def make_plan(
         )
     order = numpy_rng(seed, "split").permutation(total)
     population_idx = np.sort(order[:population_size])
-    # The test set takes the rows that copy no population record first; plan.test_size null
-    # ("all that is left") leaves such copies out, while another row is left
+    # The reference split and the test set take the rows that copy no population record
+    # first; plan.test_size null ("all that is left") leaves such copies out, while another
+    # row is left
     keys = _row_keys(dataset.x, population_idx)
-    rest, copied = _fresh_first(dataset.x, order[population_size:available], set(keys))
+    reference, rest, copied = _outside_splits(dataset.x, order[population_size:], set(keys),
+                                              test_pool=available - population_size)
     if copied and given["test_size"] is None and copied < len(rest):
         test_size = len(rest) - copied
         log.info("plan: %d rows that copy a population record exactly are left out of the "
                  "test set (plan.test_size null), which holds the %d others", copied, test_size)
     test_idx = np.sort(rest[:test_size])
-    reference_idx = np.sort(order[available : available + reference_size])
+    reference_idx = np.sort(reference)
     masks = _balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))
     # Exact copies share their first copy's memberships: a copy left out of a model that
     # trained on its twin is no non-member, yet the attacks counted it as one (a member's

@@ -302,9 +302,10 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:
     """Say when samples the run uses have exact copies among them. The plan gives copies in
     the population the same memberships (`mia_defense.plan.copy_leaders`: a copy outside a
     model that trained on its twin read as a non-member, and the attacks understated the
-    leak) and draws the test set from rows that copy no population record first (a copy of
-    a member overstated test accuracy), but each copy counts once more in the attacks'
-    figures. Returns how many have one."""
+    leak) and draws the test set and the reference split from rows that copy no population
+    record first (a copy of a member overstated test accuracy, and put a member's features
+    in the defenses that train on the reference split), but each copy counts once more in
+    the attacks' figures. Returns how many have one."""
     used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
     groups = row_groups(data.x[used], overwrite=True)  # indexing made a copy
     copies = int(copied_rows(groups).sum())
@@ -312,9 +313,10 @@ def warn_duplicates(data: Dataset, plan: MembershipPlan) -> int:
         log.warning(
             "%s: %d of the %d samples this run uses have an exact copy among them (the same "
             "features); the plan makes copies in the population members of the same models "
-            "and keeps copies of population records out of the test set while other rows are "
-            "left, but each copy counts again in the attacks' figures: deduplicate the data%s",
-            data.description, copies, len(used), _copied_test_records(groups, plan),
+            "and keeps copies of population records out of the test set and the reference "
+            "split while other rows are left, but each copy counts again in the attacks' "
+            "figures: deduplicate the data%s%s", data.description, copies, len(used),
+            _copied_test_records(groups, plan), _copied_reference_records(groups, plan),
         )
     return copies
 
@@ -333,6 +335,21 @@ def _copied_test_records(groups: np.ndarray, plan: MembershipPlan) -> str:
     return (f"; and {copied} of the {len(plan.test_idx)} test records copy a population "
             "record (no other rows were left), each trained on by half of the models, so the "
             "test accuracy is overstated (or lower plan.test_size)")
+
+
+def _copied_reference_records(groups: np.ndarray, plan: MembershipPlan) -> str:
+    """What `warn_duplicates` adds when the reference split holds copies of population
+    records (too few other rows were left; ``groups`` as `_copied_test_records`'): the
+    defenses that train on it (distillation's students, advreg's non-members, early
+    stopping's validation) then see members' features."""
+    population = plan.population_size
+    reference = groups[population + len(plan.test_idx):]
+    copied = int(np.isin(reference, groups[:population]).sum())
+    if not copied:
+        return ""
+    return (f"; and {copied} of the {len(plan.reference_idx)} reference records copy a "
+            "population record (no other rows were left), so the defenses that train on the "
+            "reference split see members' features (or lower plan.reference_size)")
 
 
 def _check(

@@ -1,0 +1,69 @@
+"""The reference split took exact copies of population records: the plan kept such copies
+out of the test set only, so on data whose rows repeat (digits saved with 900 of its rows
+twice, plan.population_size=400, test_size=300, reference_size=600) 58 of the population's
+records had a copy among the 600 reference records, which every model's defense trains on
+(distillation's students, advreg's non-members, early stopping's validation): "a student
+that never saw the members" saw them, and a record the attacks counted as a non-member was
+trained on by its student. The reference now takes rows that copy no population record
+first, as the test set does; data without copies keeps its splits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from mia_defense.data.dataset import Dataset
+from mia_defense.pipeline.data import warn_duplicates
+from mia_defense.plan import make_plan
+from mia_defense.seeding import numpy_rng
+
+
+def _data(rows: int, repeated: int, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 4)).astype(np.float32)
+    y = rng.integers(0, 3, rows)
+    order = rng.permutation(rows + repeated)
+    return Dataset(x=np.concatenate([x, x[:repeated]])[order],
+                   y=np.concatenate([y, y[:repeated]])[order], num_classes=3, name="twice")
+
+
+def _keys(data: Dataset, idx: np.ndarray) -> set[bytes]:
+    return {row.tobytes() for row in data.x[idx]}
+
+
+@pytest.mark.parametrize("test_size", [None, 60])
+def test_the_reference_split_takes_no_copy_of_a_population_record(test_size, caplog):
+    data = _data(300, 200)
+    plan = make_plan(data, num_models=4, population_size=150, test_size=test_size,
+                     reference_size=150, seed=0)
+    population = _keys(data, plan.population_idx)
+    assert len(_keys(data, plan.reference_idx) & population) == 0  # 33 without the fix
+    assert len(_keys(data, plan.test_idx) & population) == 0
+    assert len(plan.reference_idx) == 150
+    used = np.concatenate([plan.population_idx, plan.test_idx, plan.reference_idx])
+    assert len(np.unique(used)) == len(used)  # the splits stay disjoint
+    with caplog.at_level(logging.WARNING, logger="mia_defense.pipeline.data"):
+        assert warn_duplicates(data, plan) > 0
+    assert "out of the test set and the reference split" in caplog.text
+    assert "reference records copy" not in caplog.text
+
+
+def test_data_without_copies_keeps_its_splits_and_too_few_fresh_rows_are_said(caplog):
+    data = _data(300, 0)
+    plan = make_plan(data, num_models=4, population_size=150, test_size=None,
+                     reference_size=100, seed=3)
+    order = numpy_rng(3, "split").permutation(300)  # the draw before the change
+    np.testing.assert_array_equal(plan.reference_idx, np.sort(order[200:]))
+    np.testing.assert_array_equal(plan.test_idx, np.sort(order[150:200]))
+    # 100 rows, each twice: a population of 120 leaves too few fresh rows for the reference
+    data = _data(100, 100)
+    plan = make_plan(data, num_models=4, population_size=120, test_size=10,
+                     reference_size=70, seed=0)
+    with caplog.at_level(logging.WARNING, logger="mia_defense.pipeline.data"):
+        warn_duplicates(data, plan)
+    copied = len(_keys(data, plan.reference_idx) & _keys(data, plan.population_idx))
+    assert copied > 0
+    assert "reference records copy a population record" in caplog.text
