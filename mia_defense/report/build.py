@@ -423,8 +423,10 @@ def _moved_here(earlier: Sequence[str], now: Sequence[str], out_dir: Path) -> bo
     and its report in it, moved to ``archive/2026-12-06/sweep``)."""
     if not earlier or any(os.path.lexists(p) for p in earlier):
         return False  # (still there: a copy's, or another folder's report)
-    base = os.path.dirname(os.path.commonpath([_source_key(out_dir), *now]))
-    moved = [os.path.relpath(p, base) for p in now]  # (each keeps at least its own name)
+    base = os.path.commonpath([_source_key(out_dir), *now])
+    if base in now:  # (each keeps at least its own name: ``a`` and ``b`` of ``p`` -> ``q``)
+        base = os.path.dirname(base)
+    moved = [os.path.relpath(p, base) for p in now]
     first = earlier[0]
     for tail in moved:
         if first.endswith(os.sep + tail):

@@ -55,3 +55,18 @@ def test_a_moved_or_copied_sweep_reports_again(tmp_path, capsys, mark, how):
     out = str(moved / "sweep" / "report")
     assert report_main([str(tmp_path / "other"), "--out", out, *FLAGS]) == 2
     assert "holds the report of" in capsys.readouterr().err
+
+
+def test_an_old_mark_of_two_sweeps_moved_with_their_renamed_parent(tmp_path):
+    # mia-report p/a p/b --out p/report, then mv p q: the mark's absolute folders are gone
+    old, new = tmp_path / "p", tmp_path / "q"
+    make_run(old / "a" / "x", test_accuracy=0.9, signal=1.0)
+    make_run(old / "b" / "y", test_accuracy=0.8, signal=1.0)
+    assert report_main([str(old / "a"), str(old / "b"), "--out", str(old / "r"), *FLAGS]) == 0
+    mark = old / "r" / ".mia-report"
+    lines = mark.read_text().splitlines()
+    lines[-1] = "sources: " + json.dumps([str(old.resolve() / "b"), str(old.resolve() / "a")])
+    mark.write_text("\n".join(lines) + "\n")
+    old.rename(new)
+    assert report_main([str(new / "a"), str(new / "b"), "--out", str(new / "r"), *FLAGS]) == 0
+    assert report_main([str(new / "a"), "--out", str(new / "r"), *FLAGS]) == 2  # not both
