@@ -936,8 +936,7 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     except (MiaDefenseError, OSError):
         return
     if saved := sum(counts):
-        part = (" (but a chunk of stacked models saved in part trains again whole)"
-                if _chunk_saved_in_part(payload.get("config") or {}, counts) else "")
+        part = _chunk_remark(payload.get("config") or {}, counts)
         log.warning("kept: %s saved in %s/, reused when the run resumes%s; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
                     "done again then", counted(saved, "trained model"),
@@ -948,17 +947,31 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
                     shell_path(run_dir / CHECKPOINTS))  # fmt: skip
 
 
-def _chunk_saved_in_part(config: dict[str, Any], counts: list[int]) -> bool:
-    """Whether a checkpoint folder's count of saved models (``counts``) ends inside a chunk of
-    stacked models (written together as the chunk ends: only Ctrl-C while they were written
-    leaves part of one): some but not all of the plan's models, no whole number of chunks."""
-    from mia_defense.training.config import CHUNK_SIZE
+def _chunk_remark(config: dict[str, Any], counts: list[int]) -> str:
+    """The kept line's remark where a checkpoint folder's count of saved models (``counts``)
+    may end inside a chunk of stacked models (written together as the chunk ends: only Ctrl-C
+    while they were written leaves part of one): some but not all of the plan's models, no
+    whole number of chunks; else ``""``. ``train.chunk_size=null`` on a CPU stacks small
+    models 32 at a time but trains large ones one at a time (each saved as it ends), which
+    results.json does not say before the run completes: the remark says both."""
+    from mia_defense.training.config import CHUNK_SIZE, resolve_device
 
     train, num = config.get("train") or {}, (config.get("plan") or {}).get("num_models")
     if train.get("engine") != "stacked" or train.get("fit") is not None:
-        return False  # (models trained one at a time: none saved in part)
+        return ""  # (models trained one at a time: none saved in part)
     width = train.get("chunk_size") or CHUNK_SIZE
-    return any(0 < count < (num or 0) and count % width for count in counts)
+    if not any(0 < count < (num or 0) and count % width for count in counts):
+        return ""
+    try:
+        on_cpu = train.get("chunk_size") is None and resolve_device(
+            str(train.get("device", "auto"))).type == "cpu"
+    except (RuntimeError, ValueError):  # (a device name this torch does not know)
+        on_cpu = True
+    if on_cpu:
+        return (f" (but if they trained stacked, {CHUNK_SIZE} at a time, a chunk saved in part "
+                "trains again whole; train.chunk_size=null trains large models one at a time "
+                "on a CPU, each saved whole)")
+    return " (but a chunk of stacked models saved in part trains again whole)"
 
 
 def _say_what_the_sweep_kept() -> None:
