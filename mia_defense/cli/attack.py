@@ -257,8 +257,16 @@ def _attack_of(run_dir: Path, source: Path) -> dict[str, Any] | None:
     except (DataError, OSError):
         return None
     recorded = payload.get("source")
-    return payload if payload.get("status") == "complete" and isinstance(recorded, dict) and (
-        recorded.get("path") == str(_resolved(source))) else None
+    path = recorded.get("path") if isinstance(recorded, dict) else None
+    return payload if payload.get("status") == "complete" and isinstance(path, str) and (
+        path == str(_resolved(source)) or _moved_source(path, source)) else None
+
+
+def _moved_source(recorded: str, source: Path) -> bool:
+    """Whether the source a record names at ``recorded`` may be ``source`` moved (``mv``,
+    rsync) with the run attacking it: gone from there, of the same name (its sha256 and the
+    attack's config are checked next, `_unlike`). A source still there is another's."""
+    return not os.path.lexists(recorded) and Path(recorded).name == _resolved(source).name
 
 
 def _held_refusal(held: str, run_dir: Path, source: Source, config: dict[str, Any]) -> str | None:
