@@ -984,9 +984,18 @@ def _refuse_split_copies(inputs: np.ndarray, plan: MembershipPlan) -> None:
     """A `ConfigError` for masks (a plan made by hand) that give exact copies in ``x`` (the
     same features) other models: a record OUT of a model its copy trains is a member there,
     so its membership is undefined, and the attacks understated the leak unwarned (each
-    record twice, a random mask per record: TPR at 0.1% FPR 0.0025 for make_plan's 0.046)."""
+    record twice, a random mask per record: TPR at 0.1% FPR 0.0025 for make_plan's 0.046).
+
+    A plan made by hand (no ``copy_leaders``: make_plan's were warned of) whose test rows
+    copy population records is warned of: the models trained on those features, so the test
+    accuracy was overstated without a word (mia-train's and make_plan's test sets take rows
+    that copy none first)."""
     masks = plan.masks
-    split = (masks != masks[:, copy_leaders(inputs, plan.population_idx)]).any(axis=0)
+    population = len(plan.population_idx)
+    by_hand = plan.copy_leaders is None
+    leaders = copy_leaders(inputs, np.concatenate([plan.population_idx, plan.test_idx])
+                           if by_hand else plan.population_idx)
+    split = (masks != masks[:, leaders[:population]]).any(axis=0)
     if split.any():
         first = int(np.flatnonzero(split)[0])
         raise ConfigError(
@@ -995,6 +1004,15 @@ def _refuse_split_copies(inputs: np.ndarray, plan: MembershipPlan) -> None:
             "(the same features) of records that train other models: a copy OUT of a model "
             "its twin trains is a member there, so the attacks would understate the leak; "
             "give copies the same models (api.make_plan does), or deduplicate x"
+        )
+    copied = int((leaders[population:] < population).sum())
+    if copied:
+        log.warning(
+            "observe_models: %d of the %d test records (plan.test_idx) are exact copies (the "
+            "same features) of population records, which the models trained on as members: "
+            "their test accuracy is overstated; draw the test set from rows that copy no "
+            "population record (api.make_plan does), or deduplicate x",
+            copied, len(plan.test_idx),
         )
 
 

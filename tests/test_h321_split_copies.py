@@ -67,3 +67,32 @@ def test_data_without_copies_keeps_its_splits_and_too_few_fresh_rows_are_said(ca
     copied = len(_keys(data, plan.reference_idx) & _keys(data, plan.population_idx))
     assert copied > 0
     assert "reference records copy a population record" in caplog.text
+
+
+def test_a_hand_made_test_set_of_copies_of_members_is_warned_of(caplog):
+    # api.observe_models on a plan made by hand (no copy_leaders): test rows that copy
+    # population records (features the models trained on) overstated the test accuracy
+    # without a word; index overlap alone was refused. make_plan's plan says nothing more.
+    import torch
+
+    from mia_defense import api
+    from mia_defense.plan import MembershipPlan
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 5)).astype(np.float32)
+    x[30:] = x[:10]  # rows 30..39 copy rows 0..9
+    y = rng.integers(0, 3, 40)
+    masks = np.zeros((2, 30), dtype=bool)
+    masks[0, ::2] = masks[1, 1::2] = True
+    plan = MembershipPlan(population_idx=np.arange(30), test_idx=np.arange(30, 40),
+                          reference_idx=np.arange(0), masks=masks)
+    torch.manual_seed(0)
+    models = [torch.nn.Linear(5, 3) for _ in range(2)]
+    with caplog.at_level(logging.WARNING, logger="mia_defense.api"):
+        api.observe_models(models, x, y, plan)
+    assert ("observe_models: 10 of the 10 test records (plan.test_idx) are exact copies"
+            in caplog.text)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mia_defense.api"):
+        api.observe_models(models, x, y, api.make_plan(x, y, num_models=2, test_size=5))
+    assert "test records (plan.test_idx) are exact copies" not in caplog.text
