@@ -41,7 +41,8 @@ from mia_defense.observations import labels_only
 from mia_defense.plan import MembershipPlan, make_plan
 from mia_defense.run_fingerprint import TARGETS_STAGE
 from mia_defense.seeding import global_torch_seeded
-from mia_defense.training.config import CHUNK_SIZE
+from mia_defense.training.config import CHUNK_SIZE, resolve_device
+from mia_defense.training.ensemble import choose_engine, stack_width
 from mia_defense.user_fit import check_user_fit
 
 if TYPE_CHECKING:
@@ -464,25 +465,48 @@ def _check_budget(
     shape = experiment.dataset.input_shape
     counted = (build.meta_parameter_count(input_shape=shape, num_classes=num_classes)
                if isinstance(build, ModelBuilder) else None)  # fmt: skip
-    if counted is not None:
-        _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
-                         num_params=counted)  # fmt: skip
+    settled = counted is not None and _check_budget_of(
+        experiment, plan, num_classes=num_classes, defenses=defenses, num_params=counted)
     with global_torch_seeded(experiment.seed, TARGETS_STAGE, 0):  # target model 0's start
         probe = build(input_shape=shape, num_classes=num_classes)
     num_params = sum(p.numel() for p in probe.parameters())
-    if num_params != counted:
+    if num_params != counted or not settled:
         _check_budget_of(experiment, plan, num_classes=num_classes, defenses=defenses,
-                         num_params=num_params)  # fmt: skip
+                         num_params=num_params, probe=probe)  # fmt: skip
     return probe
 
 
 def _check_budget_of(
     experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
-    num_params: int,
+    num_params: int, probe: torch.nn.Module | None = None,
+) -> bool:
+    """`_check_budget` for models of ``num_params`` parameters, counting the optimizer state
+    of ``train.chunk_size`` models (null: 32) trained at once; where that is refused, of as
+    many as the training will stack (`stack_width`: one at a time on a CPU for a large model
+    under null, opacus, a model that cannot be stacked), asked of ``probe`` (``None``, before
+    the build: one, so False says the check must be made again with the model)."""
+    nominal = experiment.train.chunk_size or CHUNK_SIZE
+    try:
+        _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
+                         num_params=num_params, chunk_size=nominal)  # fmt: skip
+        return True
+    except ConfigError:
+        config = experiment.train
+        width = 1 if probe is None else stack_width(config, *choose_engine(
+            config, [probe], experiment.dataset.input_shape, resolve_device(config.device))[:2])
+        if width >= nominal:
+            raise
+    _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
+                     num_params=num_params, chunk_size=width)  # fmt: skip
+    return probe is not None
+
+
+def _check_budget_at(
+    experiment: Experiment, plan: MembershipPlan, *, num_classes: int, defenses: list,
+    num_params: int, chunk_size: int,
 ) -> None:
-    """`_check_budget` for models of ``num_params`` parameters."""
+    """`check_budget` of the run, ``chunk_size`` models training at once."""
     undefended = experiment.shadow_recipe == "undefended"
-    chunk_size = experiment.train.chunk_size or CHUNK_SIZE
     # early stopping may end sooner (the undefended shadow models train every epoch)
     trained = None if undefended else earliest_stop(defenses, experiment.train.epochs)
     extra = defense_work(defenses, WorkShape(

@@ -36,7 +36,7 @@ from mia_defense.training.engine import train_chunk
 from mia_defense.training.loop import Ensemble, ModelHistory, stage_models
 from mia_defense.training.stack import batch_flops, vmap_blocker
 
-__all__ = ["check_data_unchanged", "start_models", "train_ensemble"]
+__all__ = ["check_data_unchanged", "choose_engine", "stack_width", "start_models", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def train_ensemble(
     models, paths, saved, settings, expected, device = start_models(
         build_model, num, config=config, seed=seed, stage=stage, checkpoint_dir=checkpoint_dir,
         fingerprint=fingerprint)  # fmt: skip
-    engine, fallback, level = _engine(config, models, x.shape[1:], device)
+    engine, fallback, level = choose_engine(config, models, x.shape[1:], device)
     if fallback:
         log.log(level, "training %s one at a time: %s", stage_models(stage), fallback)
     vectorised = engine == "stacked" and not fallback
@@ -124,7 +124,7 @@ def train_ensemble(
     # Models with similar member counts train side by side (a chunk then pads less). The
     # chunks do not depend on what is saved, so a resumed run trains the chunks an
     # uninterrupted one trains (the same float rounding): one saved in part trains again whole.
-    width = (config.chunk_size or CHUNK_SIZE) if vectorised else 1
+    width = stack_width(config, engine, fallback)
     order = sorted(range(num), key=lambda k: (sizes[k], k))
     chunks = [order[i : i + width] for i in range(0, num, width)]
     from mia_defense.defenses.dp_stacked import resumed_chunks  # (the one-run audit's say)
@@ -151,12 +151,8 @@ def train_ensemble(
     versions = {name: tensor._version for name, tensor in data.items()}
     with (
         intra_op_threads(config.threads if vectorised else 1),
-        tqdm(
-            total=len(chunks) * config.epochs,
-            unit="epoch",
-            disable=not progress,
-            desc=f"training {stage_models(stage)} ({len(retrained)})",
-        ) as bar,
+        tqdm(total=len(chunks) * config.epochs, unit="epoch", disable=not progress,
+             desc=f"training {stage_models(stage)} ({len(retrained)})") as bar,  # fmt: skip
     ):
         for chunk in chunks:
             defenses = list(build_defenses())
@@ -192,10 +188,8 @@ def train_ensemble(
                 if paths[k] is not None:
                     save_model(paths[k], models[k], history, fingerprint=fingerprint,
                                settings=settings)
-    for model in models:
-        model.eval()
     return Ensemble(
-        models=[m.cpu() for m in models],
+        models=[m.eval().cpu() for m in models],
         histories=list(histories),  # type: ignore[arg-type]
         engine=engine,
         fallback_reason=fallback,
@@ -221,12 +215,12 @@ def check_data_unchanged(
         )
 
 
-def _engine(
+def choose_engine(
     config: TrainConfig, models: Sequence[nn.Module], input_shape: Sequence[int],
     device: torch.device,
 ) -> tuple[str, str | None, int]:
-    """The engine the config asks for; why its models train one at a time, if they do;
-    and the log level to say it at (INFO when chosen for speed, WARNING when forced)."""
+    """The engine the config asks for; why its models train one at a time, if they do (see
+    `stack_width`); the log level to say it at (INFO when chosen for speed, WARNING when forced)."""
     if config.engine == "opacus":
         return "opacus", None, logging.INFO
     probe, differs = models[0], unlike(models)
@@ -247,3 +241,8 @@ def _engine(
                 "(train.chunk_size=null; a number stacks them)"
             ), logging.INFO
     return "stacked", vmap_blocker(probe, input_shape), logging.WARNING
+
+
+def stack_width(config: TrainConfig, engine: str, fallback: str | None) -> int:
+    """Models trained at once under `choose_engine`'s ``engine`` and ``fallback``."""
+    return (config.chunk_size or CHUNK_SIZE) if engine == "stacked" and not fallback else 1

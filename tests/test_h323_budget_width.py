@@ -1,0 +1,40 @@
+"""Under train.chunk_size=null the budget counted the optimizer state of 32 (or K) stacked
+models, where a CPU trains a model above 16 MFLOP a batch one at a time (an ~11M-parameter
+model: ~5 GB too many), so a machine with little memory refused a run that fits. The check
+now asks the engine's own choice (`choose_engine`, `stack_width`) where the stacked count is
+refused (helper h323)."""
+
+from __future__ import annotations
+
+import pytest
+
+import mia_defense.budget as budget
+from mia_defense.cli.build import build_experiment
+from mia_defense.errors import ConfigError
+from mia_defense.pipeline import data as pipeline_data
+
+K = 8
+
+
+@pytest.mark.parametrize(("batch_size", "chunk_size", "fits"), [
+    (128, "null", True),  # 20 MFLOP a batch: the engine trains them one at a time
+    (128, K, False),  # stacked K at a time, as the user asked
+    (64, "null", False),  # 9.8 MFLOP a batch: stacked
+])  # fmt: skip
+def test_memory_counts_the_models_trained_at_once(make_cfg, monkeypatch, batch_size,
+                                                  chunk_size, fits):  # fmt: skip
+    experiment = build_experiment(make_cfg(
+        f"plan.num_models={K}", "model=mlp", "model.hidden=[1024]",
+        f"train.batch_size={batch_size}", f"train.chunk_size={chunk_size}"))  # fmt: skip
+    seen: list[dict] = []
+    monkeypatch.setattr(pipeline_data, "check_budget", lambda **kw: seen.append(kw))
+    pipeline_data.prepare_data(experiment)  # (records the sizes; the real check follows)
+    sizes = {k: v for k, v in seen[0].items() if k not in ("per_sample_bytes", "memory_bytes")}
+    stacked, alone = (budget.estimate(**{**sizes, "chunk_size": c}).memory for c in (K, 1))
+    monkeypatch.setattr(pipeline_data, "check_budget", budget.check_budget)
+    monkeypatch.setattr(budget, "available_memory", lambda: (stacked + alone) // 2)
+    if fits:
+        pipeline_data.prepare_data(experiment)
+    else:
+        with pytest.raises(ConfigError, match=r"plan\.num_models=8: the run needs about"):
+            pipeline_data.prepare_data(experiment)
