@@ -1,5 +1,6 @@
 """What README promises a new user, checked where a walk through it (h322) found otherwise."""
 
+import re
 import shlex
 from pathlib import Path
 
@@ -20,3 +21,18 @@ def test_readme_csv_example_marked_epsilon_valid_keeps_a_guarantee(make_cfg):
     cfg = make_cfg(*overrides)
     # the fixed lists encode every text column: the loader one-hot encodes none from the data
     assert preprocessing_reason(cfg.dataset, one_hot_columns=[]) is None
+
+
+def test_run_directory_doc_names_the_store_record():
+    """docs/run_directory.md gave results.json's `training.store` as "the store's
+    directory", where a run with a store writes {dir, stages: {model: {key, models,
+    reused}}}."""
+    from mia_defense.store import ModelStore
+
+    doc = README.parent / "docs" / "run_directory.md"
+    row = next(line for line in doc.read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `training` |"))  # fmt: skip
+    stage = {"key": "k", "models": 4, "reused": True}
+    store = ModelStore(Path("store"), stages={"model": stage}).summary()["store"]
+    named = set(re.findall(r"`([a-z_]+)`", row))
+    assert set(store) | set(stage) | {"model"} <= named, sorted(named)
