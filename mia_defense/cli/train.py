@@ -921,20 +921,33 @@ def _mark_killed_jobs() -> None:
         mark_killed_runs(sorted(path.parent for path in root.glob("*/results.json")))
 
 
+def _saved_models(run_dir: Path, statuses: tuple[str, ...]) -> tuple[dict, list[int]] | None:
+    """The results.json of the run in ``run_dir`` and how many models each of its checkpoint
+    folders holds (`DIGESTED_FOLDERS`), where its status is one of ``statuses``; None where it
+    is not, or cannot be read: what an interrupted run or sweep keeps on disk."""
+    from mia_defense.tracking import read_json
+    from mia_defense.tracking.artifacts import DIGESTED_FOLDERS
+
+    try:
+        payload = read_json(run_dir / "results.json")
+        if payload.get("status") not in statuses:
+            return None
+        return payload, [len(list((run_dir / folder).glob("model_*.pt")))
+                         for folder in DIGESTED_FOLDERS]  # fmt: skip
+    except (MiaDefenseError, OSError):
+        return None
+
+
 def _say_what_the_run_kept(run_dir: Path) -> None:
     """Before the interrupted line of a run that began (its results.json says so): what it
     keeps (its saved models, reused on resume) and what is lost (the work since the last
     one saved). Where the run never began, nothing was written to keep."""
-    from mia_defense.tracking import read_json
-    from mia_defense.tracking.artifacts import CHECKPOINTS, DIGESTED_FOLDERS
+    from mia_defense.tracking.artifacts import CHECKPOINTS
 
-    try:
-        payload = read_json(run_dir / "results.json")
-        if payload.get("status") != "interrupted":
-            return
-        counts = [len(list((run_dir / folder).glob("model_*.pt"))) for folder in DIGESTED_FOLDERS]
-    except (MiaDefenseError, OSError):
+    found = _saved_models(run_dir, ("interrupted",))
+    if found is None:
         return
+    payload, counts = found
     if saved := sum(counts):
         part = _chunk_remark(payload.get("config") or {}, counts)
         log.warning("kept: %s saved in %s/, reused when the run resumes%s; lost: the work in "
@@ -974,30 +987,43 @@ def _chunk_remark(config: dict[str, Any], counts: list[int]) -> str:
     return " (but a chunk of stacked models saved in part trains again whole)"
 
 
+# What results.json says of a run that began and did not finish.
+_STOPPED = ("interrupted", "running", "failed")
+
+
 def _say_what_the_sweep_kept() -> None:
     """Before the interrupted line of a sweep: how many of its runs are finished (kept,
-    skipped when it resumes) and how many stopped part way (their saved models kept and
-    reused), and what is lost (the work since each one's last saved model)."""
+    skipped when it resumes), how many trained models the runs stopped part way saved (kept
+    and reused; counted on disk, `_saved_models`), and what is lost (the work since each
+    one's last saved model; the whole training of a run that saved none)."""
     if not _SWEEP_SUMMARY or _KEPT_SAID:  # (no sweep in this process; said)
         return
     _KEPT_SAID.append(True)
-    from mia_defense.tracking import read_json
-
     root = Path(_SWEEP_SUMMARY[0][1].hydra.sweep.dir)
-    statuses = []
+    folders: list[Path] = []
     with contextlib.suppress(OSError):
-        for path in sorted(root.glob("*/results.json")):
-            with contextlib.suppress(MiaDefenseError, OSError):
-                statuses.append(read_json(path).get("status"))
-    finished = statuses.count("complete")
-    stopped = sum(status in ("interrupted", "running", "failed") for status in statuses)
-    if not statuses:
+        folders = sorted(path.parent for path in root.glob("*/results.json"))
+    runs = list(filter(None, (_saved_models(folder, ("complete", *_STOPPED))
+                              for folder in folders)))  # fmt: skip
+    if not runs:
         return
-    print(f"kept: {counted(finished, 'finished run')} of this sweep (skipped when it resumes) "
-          f"and the saved models of {counted(stopped, 'run')} stopped part way (reused then); "
-          "lost: the work in progress since each one's last saved model, done again when the "
-          "sweep resumes",
-          file=sys.stderr)  # fmt: skip
+    finished = sum(payload.get("status") == "complete" for payload, _ in runs)
+    stopped = [(payload, counts) for payload, counts in runs if payload.get("status") != "complete"]
+    saving = [(payload, counts) for payload, counts in stopped if sum(counts)]
+    kept = f"{counted(finished, 'finished run')} of this sweep (skipped when it resumes)"
+    lost = []
+    if saving:
+        remark = next(filter(None, (_chunk_remark(payload.get("config") or {}, counts)
+                                    for payload, counts in saving)), "")  # fmt: skip
+        models = sum(sum(counts) for _, counts in saving)
+        kept += (f" and {counted(models, 'trained model')} saved by {counted(len(saving), 'run')}"
+                 f" stopped part way (reused then){remark}")
+        lost.append("the work in progress since each one's last saved model")
+    if unsaved := len(stopped) - len(saving):
+        lost.append(f"the training of {counted(unsaved, 'run')} stopped part way with no "
+                    "trained model saved yet")
+    print(f"kept: {kept}; lost: {' and '.join(lost) or 'the work in progress'}, done again when "
+          "the sweep resumes", file=sys.stderr)
 
 
 def _left_to_resume() -> bool:

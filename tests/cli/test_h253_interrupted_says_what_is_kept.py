@@ -58,8 +58,8 @@ def test_an_interrupted_sweep_says_what_it_keeps(tmp_path, monkeypatch):
     assert done.returncode == 130, done.stderr[-2000:]
     statuses = sorted(read_json(p)["status"] for p in sweep.glob("*/results.json"))
     assert statuses == ["complete", "interrupted"]
-    kept = ("kept: 1 finished run of this sweep (skipped when it resumes) and the saved "
-            "models of 1 run stopped part way (reused then); lost: the work in progress")
+    kept = ("kept: 1 finished run of this sweep (skipped when it resumes) and 2 trained models "
+            "saved by 1 run stopped part way (reused then); lost: the work in progress")
     assert kept in done.stderr, done.stderr
     assert done.stderr.index(kept) < done.stderr.index(LINE)
     assert "trained models saved in" not in done.stderr  # (the run's own line: not twice)

@@ -37,7 +37,7 @@ def test_the_tool_interrupted_alone_marks_its_killed_jobs_interrupted(tmp_path):
     )
     assert code == 130, stderr[-3000:]
     assert stderr.count(LINE) == 1 and "Traceback" not in stderr, stderr[-3000:]
-    assert ("kept: 1 finished run of this sweep (skipped when it resumes) and the saved "
-            "models of 1 run stopped part way") in stderr, stderr[-3000:]
+    assert ("kept: 1 finished run of this sweep (skipped when it resumes); lost: the training "
+            "of 1 run stopped part way with no trained model saved yet") in stderr, stderr[-3000:]
     statuses = _statuses(sweep)
     assert sorted(statuses.values()) == ["complete", "interrupted"], statuses

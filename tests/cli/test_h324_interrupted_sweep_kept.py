@@ -1,0 +1,39 @@
+"""What an interrupted sweep says it keeps and loses (h324)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from omegaconf import OmegaConf
+
+from mia_defense.cli import train as cli
+
+
+def _run(folder, status, saved=0):
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(json.dumps({"schema_version": 1, "status": status}))
+    if saved:
+        (folder / "checkpoints").mkdir()
+        for k in range(saved):
+            (folder / "checkpoints" / f"model_{k:04d}.pt").touch()
+
+
+@pytest.mark.parametrize(("saved", "said"), [
+    (0, "kept: 1 finished run of this sweep (skipped when it resumes); lost: the training of 1 "
+        "run stopped part way with no trained model saved yet, done again when the sweep "
+        "resumes"),
+    (3, "kept: 1 finished run of this sweep (skipped when it resumes) and 3 trained models "
+        "saved by 1 run stopped part way (reused then); lost: the work in progress since each "
+        "one's last saved model, done again when the sweep resumes"),
+])  # fmt: skip
+def test_the_kept_line_counts_the_models_on_disk(tmp_path, monkeypatch, capsys, saved, said):
+    # a sweep stopped during its 3000-epoch run, which had saved no model (stacked models are
+    # saved as their chunk ends), said 'the saved models of 1 run stopped part way'
+    _run(tmp_path / "a", "complete", saved=2)
+    _run(tmp_path / "b", "interrupted", saved=saved)
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
+    monkeypatch.setattr(cli, "_SWEEP_SUMMARY", [(None, config)])
+    monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    cli._say_what_the_sweep_kept()
+    assert capsys.readouterr().err == said + "\n"
