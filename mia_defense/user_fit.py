@@ -50,7 +50,9 @@ class Members:
     """What a user's training function (``train.fit``) gets besides the model and the recipe.
 
     Attributes:
-        x: [M, ...] float32 features of the model's members (its row of the masks).
+        x: [M, ...] float32 features of the model's members (its row of the masks), in
+            the data's row order: a file sorted by label gives them sorted, so draw the
+            batches in a shuffled order (as the built-in engine does each epoch).
         y: [M] int64 labels of the members.
         num_classes: C.
         index: k, the model's row in the masks and in observations.npz.
