@@ -38,3 +38,11 @@ def test_memory_counts_the_models_trained_at_once(make_cfg, monkeypatch, batch_s
     else:
         with pytest.raises(ConfigError, match=r"plan\.num_models=8: the run needs about"):
             pipeline_data.prepare_data(experiment)
+
+
+def test_auto_device_is_timed_as_the_device_it_resolves_to(make_cfg, monkeypatch):
+    """train.device=auto was timed at the CPU's rate on a machine with CUDA (``on auto``):
+    a 4 h GPU run was refused as 48 h."""
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    pipeline_data.prepare_data(build_experiment(make_cfg(
+        "train.device=auto", "train.epochs=100000000")))  # (1.6e16 FLOP, 1.2e9 steps)

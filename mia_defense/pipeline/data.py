@@ -530,7 +530,7 @@ def _check_budget_at(
         epochs=experiment.train.epochs,
         batch_size=experiment.train.batch_size,
         chunk_size=chunk_size,
-        device=experiment.train.device,
+        device=resolve_device(experiment.train.device).type,
         extra=extra,
         trained_epochs=trained,
         eval_every=experiment.train.eval_every,
