@@ -36,3 +36,16 @@ def test_run_directory_doc_names_the_store_record():
     store = ModelStore(Path("store"), stages={"model": stage}).summary()["store"]
     named = set(re.findall(r"`([a-z_]+)`", row))
     assert set(store) | set(stage) | {"model"} <= named, sorted(named)
+
+
+def test_readme_names_every_library_a_checkpoint_resume_checks():
+    """README said a resume (and a finished run's skip) checks the torch, opacus and scipy
+    versions: it checks numpy's too (`training_versions`, mixup's λ draws)."""
+    from mia_defense.versions import training_versions
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    lists = re.findall(r"\btorch(?:, |/| and | or )[a-z ,/]*?versions", text)
+    assert len(lists) >= 3, lists
+    for named in lists:
+        assert set(training_versions()) <= set(re.findall(r"[a-z]+", named)), named
+
