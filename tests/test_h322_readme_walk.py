@@ -49,3 +49,15 @@ def test_readme_names_every_library_a_checkpoint_resume_checks():
     for named in lists:
         assert set(training_versions()) <= set(re.findall(r"[a-z]+", named)), named
 
+
+def test_run_directory_doc_names_every_checkpoint_field(fast_run):
+    """docs/run_directory.md gave a checkpoint as state_dict, history (epochs, stats,
+    epoch_stats) and fingerprint; each also holds index, versions and settings, which a
+    resume checks, and history.released."""
+    import torch
+
+    doc = (README.parent / "docs" / "run_directory.md").read_text(encoding="utf-8")
+    section = doc.split("## checkpoints/", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)`", section))
+    saved = torch.load(fast_run.run_dir / "checkpoints" / "model_0000.pt", weights_only=True)
+    assert set(saved) | set(saved["history"]) <= named, sorted(named)
