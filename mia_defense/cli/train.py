@@ -16,7 +16,6 @@ import math
 import os
 import re
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -368,7 +367,7 @@ class SweepSummary(Callback):
         _write_hparams_experiment(run_dir, log_dir=run_dir / "tb", swept=keys)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        self._started = time.time()
+        self._results = _results_identities(Path(config.hydra.sweep.dir))
         self._log_sizes = _log_sizes(Path(config.hydra.sweep.dir))
         _SWEEP_SUMMARY[:] = [(self, config)]
 
@@ -380,7 +379,8 @@ class SweepSummary(Callback):
         root = Path(config.hydra.sweep.dir)
         _write_hparams_experiment(root, log_dir=None, swept=override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
-        started = getattr(self, "_started", 0.0)
+        # (the results.json files of before: one written since differs, whatever its mtime)
+        before = getattr(self, "_results", {})
         # this sweep's folders: another sweep sharing hydra.sweep.dir at the same time wrote
         # its own runs and refusals there, which this one named (and exited 2 for) as its own
         ours = {os.path.abspath(run_dir) for run_dir in _SWEEP_RUNS} | launched_folders()
@@ -388,21 +388,21 @@ class SweepSummary(Callback):
         def mine(run_dir: Path) -> bool:
             return not ours or os.path.abspath(run_dir) in ours
 
-        _SWEEP_DIVERGED[:] = filter(mine, _diverged_since(root, started))
+        _SWEEP_DIVERGED[:] = filter(mine, _diverged_since(root, before))
         # refused in other processes (joblib, submitit, Ray): their JobReturns say why, else
         # (a job without this callback) their train.log
         _SWEEP_FAILED.extend(returned(_SWEEP_FAILED))
         known = {Path(run_dir).absolute() for run_dir, _ in _SWEEP_FAILED}
         _SWEEP_FAILED.extend(
             (run_dir, said)
-            for run_dir, said in _refused_since(root, started, getattr(self, "_log_sizes", {}))
+            for run_dir, said in _refused_since(root, before, getattr(self, "_log_sizes", {}))
             if run_dir.absolute() not in known and mine(run_dir)
         )  # fmt: skip
         failed = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
                   if _failed_after_start(run_dir)]  # fmt: skip
         unrecorded = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
                       if (run_dir, said) not in failed
-                      and _failed_unrecorded(run_dir, said, started)]  # fmt: skip
+                      and _failed_unrecorded(run_dir, said, before)]  # fmt: skip
         from mia_defense.files import FOLDER_GONE
 
         gone = [point for point in _SWEEP_FAILED if FOLDER_GONE in point[1]]
@@ -482,9 +482,10 @@ def _failed_after_start(run_dir: Path) -> bool:
         return False
 
 
-def _failed_unrecorded(run_dir: Path, said: str, started: float) -> bool:
+def _failed_unrecorded(run_dir: Path, said: str, before: dict[str, Any]) -> bool:
     """Whether the point in ``run_dir`` stopped on an error after it began (its results.json,
-    written since the sweep ``started``, says ``running``) but could not record ``failed``:
+    written since the sweep started, `_written_since` ``before``, says ``running``) but could
+    not record ``failed``:
     on a disk full to its last block that needs a new file. It was said to be refused,
     "nothing was trained". A point refused in another run's folder (``said``) leaves that
     run's results.json, which may say ``running`` too."""
@@ -494,7 +495,7 @@ def _failed_unrecorded(run_dir: Path, said: str, started: float) -> bool:
         return False
     results = Path(run_dir) / "results.json"
     try:
-        return (results.stat().st_mtime >= started
+        return (_written_since(results, before)
                 and read_json(results).get("status") == "running")  # fmt: skip
     except (MiaDefenseError, OSError):
         return False
@@ -511,15 +512,15 @@ def _all_refused_line() -> str:
             f"refusal: {first}")
 
 
-def _diverged_since(root: Path, started: float) -> list[Path]:
-    """The run directories under ``root`` whose results.json, written since ``started``,
-    says the run diverged."""
+def _diverged_since(root: Path, before: dict[str, Any]) -> list[Path]:
+    """The run directories under ``root`` whose results.json, written since the sweep started
+    (`_written_since` ``before``), says the run diverged."""
     from mia_defense.tracking import read_json
 
     found = []
     for results in sorted(root.rglob("results.json")):
         try:
-            if results.stat().st_mtime < started:
+            if not _written_since(results, before):
                 continue
             # read_json: never opens a FIFO (read_text on one blocked the sweep's end)
             if read_json(results).get("status") == "diverged":
@@ -543,6 +544,30 @@ def _holds_a_complete_run(root: Path) -> bool:
     return False
 
 
+def _results_identities(root: Path) -> dict[str, Any]:
+    """Each results.json under ``root`` (by absolute path) and what tells its content apart
+    without reading it (`_identity`: inode, size, change times), as a sweep starts."""
+    from mia_defense.attack_source import _identity
+
+    found = {}
+    with contextlib.suppress(OSError):
+        for results in root.rglob("results.json"):
+            found[os.path.abspath(results)] = _identity(results)
+    return found
+
+
+def _written_since(results: Path, before: dict[str, Any]) -> bool:
+    """Whether ``results`` was written since the sweep started: it is there and was not, or
+    was otherwise (``before``: `_results_identities` then; a write replaces the file). Not
+    by its mtime: a sweep copied with ``rsync -a`` or ``cp -p`` from a machine whose clock
+    runs ahead kept mtimes after this sweep's start, and its runs were taken for this one's
+    (a refused point said to have diverged too)."""
+    from mia_defense.attack_source import _identity
+
+    now = _identity(results)
+    return now is not None and before.get(os.path.abspath(results)) != now
+
+
 def _log_sizes(root: Path) -> dict[Path, int]:
     """The size of each run's train.log under ``root`` (none when it does not exist yet)."""
     sizes = {}
@@ -554,13 +579,13 @@ def _log_sizes(root: Path) -> dict[Path, int]:
 
 
 def _refused_since(
-    root: Path, started: float, sizes: dict[Path, int]
+    root: Path, before: dict[str, Any], sizes: dict[Path, int]
 ) -> list[tuple[Path, str]]:
     """``(run directory, its last error line)`` for each run under ``root`` whose train.log
     grew since the sweep started (``sizes`` then) by an ERROR line but that neither wrote a
-    results.json since ``started`` nor was skipped as finished: a point of the sweep that was
-    refused or failed. Where the points run in other processes (joblib, submitit, Ray) this is all
-    that is left of it: the sweep ended as a success."""
+    results.json since then (`_written_since` ``before``) nor was skipped as finished: a
+    point of the sweep that was refused or failed. Where the points run in other processes
+    (joblib, submitit, Ray) this is all that is left of it: the sweep ended as a success."""
     found = []
     for train_log, size in _log_sizes(root).items():
         run_dir = train_log.parent
@@ -568,7 +593,7 @@ def _refused_since(
             if size <= sizes.get(train_log, 0):
                 continue
             results = run_dir / "results.json"
-            if results.exists() and results.stat().st_mtime >= started:
+            if _written_since(results, before):
                 continue
             with train_log.open("rb") as handle:
                 handle.seek(sizes.get(train_log, 0))

@@ -37,3 +37,22 @@ def test_the_kept_line_counts_the_models_on_disk(tmp_path, monkeypatch, capsys, 
     monkeypatch.setattr(cli, "_KEPT_SAID", [])
     cli._say_what_the_sweep_kept()
     assert capsys.readouterr().err == said + "\n"
+
+
+def test_a_sweeps_results_of_before_are_not_its_own_whatever_their_mtime(tmp_path):
+    # a sweep copied (rsync -a, cp -p) from a machine whose clock runs ahead: its diverged
+    # run, refused now as another config's, was named among this sweep's diverged runs
+    import os
+    import time
+
+    from mia_defense.cli.train import _diverged_since, _failed_unrecorded, _results_identities
+
+    _run(tmp_path / "old", "diverged")
+    _run(tmp_path / "killed", "running")
+    for results in tmp_path.glob("*/results.json"):
+        os.utime(results, (time.time() + 3600,) * 2)
+    before = _results_identities(tmp_path)
+    _run(tmp_path / "new", "diverged")
+    os.utime(tmp_path / "new" / "results.json", (0, 0))  # (this clock set back)
+    assert _diverged_since(tmp_path, before) == [tmp_path / "new"]
+    assert not _failed_unrecorded(tmp_path / "killed", "DataError: x", before)

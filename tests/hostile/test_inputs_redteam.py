@@ -675,7 +675,7 @@ def test_the_end_of_a_sweep_never_opens_a_fifo_named_results_json(tmp_path):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "results.json").write_text("[" * 100_000 + "]" * 100_000)
     with within(20):
-        assert _diverged_since(tmp_path, 0.0) == [tmp_path / "b"]
+        assert _diverged_since(tmp_path, {}) == [tmp_path / "b"]
 
 
 def test_mia_report_never_opens_a_fifo_in_a_run_or_in_its_output(sweep, tmp_path):

@@ -5,7 +5,6 @@ overrides that would silently do nothing."""
 from __future__ import annotations
 
 import contextlib
-import os
 import stat
 from pathlib import Path
 
@@ -188,30 +187,27 @@ def _run_folder(root: Path, name: str, log: str, results: bool = False) -> Path:
 
 def test_points_refused_in_other_processes_are_found_in_their_logs(tmp_path):
     """joblib, submitit and Ray run the points elsewhere: only their train.log is left."""
-    from mia_defense.cli.train import _log_sizes, _refused_since
+    from mia_defense.cli.train import _log_sizes, _refused_since, _results_identities
 
     error = "[2026-12-02 05:28:42,386][mia_defense.cli.train][ERROR] - ConfigError: train.lr=-1\n"
     old = _run_folder(tmp_path, "old", "[..][INFO] - done\n", results=True)
     skipped = _run_folder(tmp_path, "skipped", error, results=True)  # refused once, then ran
     _run_folder(tmp_path, "earlier_refused", error)  # not part of this sweep
-    sizes = _log_sizes(tmp_path)
-    started = max(p.stat().st_mtime for p in tmp_path.rglob("*")) + 1
+    stale = _run_folder(tmp_path, "other_config", "", results=True)  # another config's run
+    quiet = _run_folder(tmp_path, "skipped_quietly", "", results=True)
+    sizes, before = _log_sizes(tmp_path), _results_identities(tmp_path)
     with (skipped / "train.log").open("a") as handle:
         handle.write("[..][INFO] - skipping finished run x (complete results.json, same config)\n")
     refused = _run_folder(tmp_path, "refused", error)
-    os.utime(refused / "train.log", (started + 1, started + 1))
-    stale = _run_folder(tmp_path, "other_config", error)  # results.json of another config
-    (stale / "results.json").write_text("{}")
-    os.utime(stale / "results.json", (started - 5, started - 5))
+    with (stale / "train.log").open("a") as handle:
+        handle.write(error)
     with (old / "train.log").open("a") as handle:  # ran again now: a new results.json
         handle.write("[..][INFO] - done again\n")
-    os.utime(old / "results.json", (started + 1, started + 1))
-    quiet = _run_folder(tmp_path, "skipped_quietly", "")  # logging at WARNING: no skip line
-    (quiet / "results.json").write_text("{}")
-    os.utime(quiet / "results.json", (started - 5, started - 5))
-    with (quiet / "train.log").open("a") as handle:
+    (old / "results.json").rename(old / "results.old")  # (written as a new file, atomically)
+    (old / "results.json").write_text("{}")
+    with (quiet / "train.log").open("a") as handle:  # logging at WARNING: no skip line
         handle.write("[..][WARNING] - no privacy verdict for this run\n")
-    found = _refused_since(tmp_path, started, sizes)
+    found = _refused_since(tmp_path, before, sizes)
     assert found == [(stale, "ConfigError: train.lr=-1"), (refused, "ConfigError: train.lr=-1")]
 
 
