@@ -106,8 +106,8 @@ def _fresh_first(rows: np.ndarray, copied: np.ndarray) -> np.ndarray:
     return np.concatenate([rows[~copied], rows[copied]])
 
 
-def _outside_splits(x: np.ndarray, outside: np.ndarray, seen: set[bytes], *, test_pool: int
-                    ) -> tuple[np.ndarray, np.ndarray, int]:
+def _outside_splits(x: np.ndarray, outside: np.ndarray, seen: set[bytes], *, test_pool: int,
+                    keep: int) -> tuple[np.ndarray, np.ndarray, int]:
     """The reference split and the rows the test set is drawn from (fresh rows first; and how
     many of them copy a population record) out of the rows ``outside`` the population, in
     draw order: the first ``test_pool`` rows are the test set's, the others the reference's.
@@ -117,11 +117,13 @@ def _outside_splits(x: np.ndarray, outside: np.ndarray, seen: set[bytes], *, tes
     (test accuracy overstated), and one in the reference split put a member's features in
     every model's defense (distillation's students all trained on it, so a record the attacks
     counted as a non-member had been trained on; advreg played it as a non-member). The
-    reference swaps its copies for fresh rows from the end of the test set's draw; data
+    reference swaps its copies for fresh rows of the test set's draw beyond the first
+    ``keep`` (plan.test_size, or 1 where it is null: the test set is what is left); data
     without copies keeps the splits it had."""
     copied = np.array([key in seen for key in _row_keys(x, outside)], dtype=bool)
-    order = np.r_[np.arange(test_pool, len(outside)), np.arange(test_pool)[::-1]]
-    taken = _fresh_first(order, copied[order])[: len(outside) - test_pool]
+    tail, pool = np.arange(test_pool, len(outside)), np.arange(test_pool)
+    spare = pool[~copied[pool]][keep:][::-1]  # fresh rows the test set does not take
+    taken = np.r_[tail[~copied[tail]], spare, tail[copied[tail]]][: len(tail)]
     left = np.setdiff1d(np.arange(len(outside)), taken)  # the test set's draw, then the tail
     return outside[taken], _fresh_first(outside[left], copied[left]), int(copied[left].sum())
 
@@ -226,7 +228,8 @@ def make_plan(
     # row is left
     keys = _row_keys(dataset.x, population_idx)
     reference, rest, copied = _outside_splits(dataset.x, order[population_size:], set(keys),
-                                              test_pool=available - population_size)
+                                              test_pool=available - population_size,
+                                              keep=1 if given["test_size"] is None else test_size)
     if copied and given["test_size"] is None and copied < len(rest):
         test_size = len(rest) - copied
         log.info("plan: %d rows that copy a population record exactly are left out of the "

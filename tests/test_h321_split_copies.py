@@ -69,6 +69,21 @@ def test_data_without_copies_keeps_its_splits_and_too_few_fresh_rows_are_said(ca
     assert "reference records copy a population record" in caplog.text
 
 
+def test_the_reference_takes_no_fresh_row_a_given_test_size_needs():
+    # population_size null, test_size 40: the test set's draw holds 40 rows, some copies;
+    # the reference keeps its copies (warned) rather than leave the test set more of them
+    data = _data(300, 200)
+    plan = make_plan(data, num_models=4, population_size=None, test_size=40,
+                     reference_size=60, seed=0)
+    order = numpy_rng(0, "split").permutation(len(data))
+    population = _keys(data, np.sort(order[:400]))
+    draw = order[400:440]
+    fresh = [n for n in draw if data.x[n].tobytes() not in population]
+    copied = [n for n in draw if data.x[n].tobytes() in population]
+    np.testing.assert_array_equal(plan.test_idx, np.sort(fresh + copied))  # as before
+    assert len(_keys(data, plan.reference_idx) & population) > 0
+
+
 def test_a_hand_made_test_set_of_copies_of_members_is_warned_of(caplog):
     # api.observe_models on a plan made by hand (no copy_leaders): test rows that copy
     # population records (features the models trained on) overstated the test accuracy

@@ -349,8 +349,9 @@ def _copied_reference_records(groups: np.ndarray, plan: MembershipPlan) -> str:
     if not copied:
         return ""
     return (f"; and {copied} of the {len(plan.reference_idx)} reference records copy a "
-            "population record (no other rows were left), so the defenses that train on the "
-            "reference split see members' features (or lower plan.reference_size)")
+            "population record (too few other rows were left beside the test set's), so the "
+            "defenses that train on the reference split see members' features (or lower "
+            "plan.reference_size or plan.test_size)")
 
 
 def _check(
