@@ -86,7 +86,9 @@ class Estimate:
             (a float32 logit and a label, [K, A, N] each) and of the masks.
         models: bytes of the K trained models' parameters, float32 [K, P].
         optimizer: bytes of the parameters trained at once with their gradients and Adam's
-            two moments (4 float32 copies of [chunk, P]).
+            two moments (4 float32 copies of [chunk, P]); where more, of the K models'
+            weights stacked once trained to answer the queries (one float32 copy of [K, P]:
+            models trained one at a time are queried all at once).
         checkpoints: bytes written to disk, one float32 copy of [K, P].
         flops: arithmetic of training (6·P per sample and epoch), the curves (every
             train.eval_every epochs) and the queries (2·P per sample).
@@ -251,7 +253,7 @@ def estimate(
     return Estimate(
         observations=observations + k * n,  # + the bool masks
         models=4 * k * p,
-        optimizer=4 * 4 * chunk * p,
+        optimizer=4 * max(4 * chunk, k) * p,
         checkpoints=4 * k * p,
         flops=flops,
         steps=steps,
@@ -369,7 +371,7 @@ def check_budget(
             f"{queries}plan.num_models={num_models}: the run needs about "
             f"{_bytes(need.memory)} of RAM "
             f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
-            f"optimizer state {_bytes(need.optimizer)}; {sizes}, "
+            f"optimizer state or stacked copy {_bytes(need.optimizer)}; {sizes}, "
             f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
             "available; lower plan.num_models, plan.population_size or "
             "attack.queries.num_augmented" + _model_size_advice(num_params, budget)
