@@ -61,3 +61,22 @@ def test_run_directory_doc_names_every_checkpoint_field(fast_run):
     named = set(re.findall(r"`([a-z_]+)`", section))
     saved = torch.load(fast_run.run_dir / "checkpoints" / "model_0000.pt", weights_only=True)
     assert set(saved) | set(saved["history"]) <= named, sorted(named)
+
+
+def test_readme_names_the_attacks_an_audit_without_queries_skips(caplog):
+    """README's own-models example printed three warnings (two attacks skipped, label_only
+    on the gap attack) that README did not prepare the reader for; it names them now."""
+    import logging
+
+    from mia_defense import api
+    from tests.helpers import synthetic_observations
+
+    obs = synthetic_observations(num_models=4, num_samples=100, num_classes=3)
+    with caplog.at_level(logging.WARNING):
+        api.audit(obs, overrides=["~attack.attacks.shokri", "attack.bootstrap=0"])
+    warned = {name for name in ("lira_online_augmented", "gradient_norm", "label_only")
+              if any(r.getMessage().startswith((f"attack {name} skipped", f"{name}: no perturbed"))
+                     for r in caplog.records)}  # fmt: skip
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    said = re.search(r"gradient norms optional: without them ([^;]*?) each with a warning", text)
+    assert said and warned == set(re.findall(r"`([a-z_]+)`", said.group(1))), warned
