@@ -94,6 +94,7 @@ class Estimate:
             train.eval_every epochs) and the queries (2·P per sample).
         steps: optimizer steps summed over the K models.
         seconds: estimated wall time at ``FLOPS[device]`` plus ``STEP_SECONDS`` per step.
+        defenses: bytes the defenses hold beside the models' own (`Work.memory`, summed).
     """
 
     observations: int
@@ -103,11 +104,12 @@ class Estimate:
     flops: float
     steps: int
     seconds: float
+    defenses: int = 0
 
     @property
     def memory(self) -> int:
         """Bytes held in RAM at the peak."""
-        return self.observations + self.models + self.optimizer
+        return self.observations + self.models + self.optimizer + self.defenses
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class Work:
         flops: its arithmetic, as an exact integer.
         steps: its optimizer steps (each at least ``STEP_SECONDS``).
         hint: what to do (``""``: lower the key).
+        memory: bytes it holds at once beside the models' own training state (a second
+            chunk of models trained inside a chunk's training: distillation's students).
     """
 
     key: str
@@ -129,6 +133,7 @@ class Work:
     flops: int
     steps: int
     hint: str = ""
+    memory: int = 0
 
     def seconds(self, device: str) -> float:
         """Its estimated wall time on ``device``, as `Estimate.seconds` counts."""
@@ -164,6 +169,11 @@ class WorkShape:
     def trained(self) -> int:
         """Epochs the models train at the fewest."""
         return self.epochs if self.trained_epochs is None else min(self.epochs, self.trained_epochs)
+
+    @property
+    def width(self) -> int:
+        """Models trained together in a chunk."""
+        return min(self.num_models, self.chunk_size or self.num_models)
 
     @property
     def chunks(self) -> int:
@@ -258,6 +268,7 @@ def estimate(
         flops=flops,
         steps=steps,
         seconds=flops / rate + _real(steps) * STEP_SECONDS,
+        defenses=sum(w.memory for w in extra),
     )
 
 
@@ -366,12 +377,15 @@ def check_budget(
         # the augmented queries' outputs as most of it: attack.queries.num_augmented=10**30
         # was refused as 'plan.num_models=4: ...', as though the models were too many
         queries = (f"attack.queries.num_augmented={num_augmented}, "
-                   if 2 * (need.memory - own.memory) > need.memory else "")  # fmt: skip
+                   if 2 * (need.observations - own.observations) > need.memory
+                   else "")  # fmt: skip
         problems.append(
             f"{queries}plan.num_models={num_models}: the run needs about "
             f"{_bytes(need.memory)} of RAM "
             f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
-            f"optimizer state or stacked copy {_bytes(need.optimizer)}; {sizes}, "
+            f"optimizer state or stacked copy {_bytes(need.optimizer)}"
+            + (f", defenses {_bytes(need.defenses)}" if need.defenses else "")
+            + f"; {sizes}, "
             f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
             "available; lower plan.num_models, plan.population_size or "
             "attack.queries.num_augmented" + _model_size_advice(num_params, budget)

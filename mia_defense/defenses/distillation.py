@@ -113,7 +113,9 @@ class Distillation(TrainingDefense):
 
     def extra_work(self, shape: WorkShape) -> Work | None:
         """The teachers' soft labels on the reference split, then K students trained on it
-        for ``epochs`` (``train.epochs`` when null) at their batch size."""
+        for ``epochs`` (``train.epochs`` when null) at their batch size: a chunk's students
+        train while its teachers' state is held (their weights, gradients and Adam's two
+        moments, a copy of them stacked back, and the soft labels [chunk, R, C])."""
         if shape.reference_size <= 0:
             return None
         epochs = self.epochs or shape.epochs
@@ -128,6 +130,7 @@ class Distillation(TrainingDefense):
             what="the students' training on the reference split",
             flops=6 * p * k * epochs * r + 2 * p * k * 2 * r,
             steps=k * epochs * shape.batches(r, self.batch_size or shape.batch_size),
+            memory=4 * shape.width * (6 * p + r * shape.num_classes),
         )  # fmt: skip
 
     def setup(self, ctx: TrainContext) -> None:
