@@ -941,9 +941,32 @@ def _mark_killed_jobs() -> None:
         return
     from mia_defense.tracking.run_dir import mark_killed_runs
 
-    root = Path(_SWEEP_SUMMARY[0][1].hydra.sweep.dir)
+    mark_killed_runs(_this_sweeps_runs())
+
+
+def _this_sweeps_runs() -> list[Path]:
+    """The folders of the sweep in `_SWEEP_SUMMARY` that hold a results.json and that this
+    sweep ran: in this process, handed back by its launcher, or (a job elsewhere, still
+    running or killed) whose train.log grew or results.json was written since it started.
+    Another sweep's runs in the same hydra.sweep.dir (an earlier one of other values) are
+    not this one's: an interrupted sweep counted them as its own finished runs."""
+    summary, config = _SWEEP_SUMMARY[0]
+    root = Path(config.hydra.sweep.dir)
+    ours = {os.path.abspath(run_dir) for run_dir in _SWEEP_RUNS} | launched_folders()
+    sizes, before = getattr(summary, "_log_sizes", {}), getattr(summary, "_results", {})
+
+    def grew(train_log: Path) -> bool:
+        try:
+            return train_log.stat().st_size > sizes.get(train_log, 0)
+        except OSError:
+            return False
+
+    found: list[Path] = []
     with contextlib.suppress(OSError):
-        mark_killed_runs(sorted(path.parent for path in root.glob("*/results.json")))
+        found = sorted(path.parent for path in root.glob("*/results.json"))
+    return [run_dir for run_dir in found
+            if os.path.abspath(run_dir) in ours or grew(run_dir / "train.log")
+            or _written_since(run_dir / "results.json", before)]  # fmt: skip
 
 
 def _saved_models(run_dir: Path, statuses: tuple[str, ...]) -> tuple[dict, list[int]] | None:
@@ -1024,12 +1047,8 @@ def _say_what_the_sweep_kept() -> None:
     if not _SWEEP_SUMMARY or _KEPT_SAID:  # (no sweep in this process; said)
         return
     _KEPT_SAID.append(True)
-    root = Path(_SWEEP_SUMMARY[0][1].hydra.sweep.dir)
-    folders: list[Path] = []
-    with contextlib.suppress(OSError):
-        folders = sorted(path.parent for path in root.glob("*/results.json"))
     runs = list(filter(None, (_saved_models(folder, ("complete", *_STOPPED))
-                              for folder in folders)))  # fmt: skip
+                              for folder in _this_sweeps_runs())))  # fmt: skip
     if not runs:
         return
     finished = sum(payload.get("status") == "complete" for payload, _ in runs)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from omegaconf import OmegaConf
 
 from mia_defense.cli import train as cli
 
@@ -27,13 +26,17 @@ def _run(folder, status, saved=0):
         "saved by 1 run stopped part way (reused then); lost: the work in progress since each "
         "one's last saved model, done again when the sweep resumes"),
 ])  # fmt: skip
-def test_the_kept_line_counts_the_models_on_disk(tmp_path, monkeypatch, capsys, saved, said):
+def test_the_kept_line_counts_this_sweeps_models_on_disk(
+    tmp_path, monkeypatch, capsys, sweep_end, saved, said
+):
     # a sweep stopped during its 3000-epoch run, which had saved no model (stacked models are
-    # saved as their chunk ends), said 'the saved models of 1 run stopped part way'
+    # saved as their chunk ends), said 'the saved models of 1 run stopped part way'; the
+    # finished and stopped runs of an earlier sweep in its folder were counted as its own
+    _run(tmp_path / "earlier", "complete", saved=2)
+    _run(tmp_path / "earlier_stopped", "interrupted", saved=2)
+    sweep_end.start(tmp_path, runs=[tmp_path / "a", tmp_path / "b"])
     _run(tmp_path / "a", "complete", saved=2)
     _run(tmp_path / "b", "interrupted", saved=saved)
-    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
-    monkeypatch.setattr(cli, "_SWEEP_SUMMARY", [(None, config)])
     monkeypatch.setattr(cli, "_KEPT_SAID", [])
     cli._say_what_the_sweep_kept()
     assert capsys.readouterr().err == said + "\n"
