@@ -951,9 +951,12 @@ def _this_sweeps_runs() -> list[Path]:
     Another sweep's runs in the same hydra.sweep.dir (an earlier one of other values) are
     not this one's: an interrupted sweep counted them as its own finished runs."""
     summary, config = _SWEEP_SUMMARY[0]
-    root = Path(config.hydra.sweep.dir)
+    # (from the folder it was launched in: hydra.job.chdir=true runs a job in its run's)
+    cwd = OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd()
+    root = Path(cwd, config.hydra.sweep.dir)
     ours = {os.path.abspath(run_dir) for run_dir in _SWEEP_RUNS} | launched_folders()
-    sizes, before = getattr(summary, "_log_sizes", {}), getattr(summary, "_results", {})
+    sizes = {Path(cwd, log): size for log, size in getattr(summary, "_log_sizes", {}).items()}
+    before = getattr(summary, "_results", {})
 
     def grew(train_log: Path) -> bool:
         try:

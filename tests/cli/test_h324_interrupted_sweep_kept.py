@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,20 @@ def test_a_sweeps_results_of_before_are_not_its_own_whatever_their_mtime(tmp_pat
     os.utime(tmp_path / "new" / "results.json", (0, 0))  # (this clock set back)
     assert _diverged_since(tmp_path, before) == [tmp_path / "new"]
     assert not _failed_unrecorded(tmp_path / "killed", "DataError: x", before)
+
+
+def test_the_kept_line_of_a_sweep_whose_jobs_run_in_their_folders(
+    tmp_path, monkeypatch, capsys, sweep_end
+):
+    # hydra.sweep.dir=rel hydra.job.chdir=true: Ctrl-C came in the job's folder, where 'rel'
+    # named nothing, and the sweep said nothing of what it kept
+    from omegaconf import OmegaConf
+
+    monkeypatch.chdir(tmp_path)
+    _, config = sweep_end.start(Path("rel"), runs=[tmp_path / "rel" / "a"])
+    OmegaConf.update(config, "hydra.runtime.cwd", str(tmp_path))
+    _run(tmp_path / "rel" / "a", "interrupted", saved=1)
+    monkeypatch.chdir(tmp_path / "rel" / "a")
+    monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    cli._say_what_the_sweep_kept()
+    assert "and 1 trained model saved by 1 run stopped part way" in capsys.readouterr().err
