@@ -993,7 +993,7 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     """Before the interrupted line of a run that began (its results.json says so): what it
     keeps (its saved models, reused on resume) and what is lost (the work since the last
     one saved). Where the run never began, nothing was written to keep."""
-    from mia_defense.tracking.artifacts import CHECKPOINTS
+    from mia_defense.tracking.artifacts import CHECKPOINTS, DIGESTED_FOLDERS
 
     found = _saved_models(run_dir, ("interrupted",))
     if found is None:
@@ -1001,10 +1001,12 @@ def _say_what_the_run_kept(run_dir: Path) -> None:
     payload, counts = found
     if saved := sum(counts):
         part = _chunk_remark(payload.get("config") or {}, counts)
-        log.warning("kept: %s saved in %s/, reused when the run resumes%s; lost: the work in "
+        # (a naive attacker's shadows, shadow_recipe=undefended, are in a folder of their own)
+        where = " and ".join(f"{shell_path(run_dir / folder)}/" for folder, count
+                             in zip(DIGESTED_FOLDERS, counts, strict=True) if count)  # fmt: skip
+        log.warning("kept: %s saved in %s, reused when the run resumes%s; lost: the work in "
                     "progress since the last one saved (models in training, or the attacks), "
-                    "done again then", counted(saved, "trained model"),
-                    shell_path(run_dir / CHECKPOINTS), part)  # fmt: skip
+                    "done again then", counted(saved, "trained model"), where, part)
     else:
         log.warning("kept: no trained model yet (none was saved in %s/); lost: the training in "
                     "progress, which the run starts anew when it resumes",

@@ -11,7 +11,7 @@ from mia_defense.cli import train as cli
 
 
 def _run(folder, status, saved=0):
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps({"schema_version": 1, "status": status}))
     if saved:
         (folder / "checkpoints").mkdir()
@@ -77,3 +77,17 @@ def test_the_kept_line_of_a_sweep_whose_jobs_run_in_their_folders(
     monkeypatch.setattr(cli, "_KEPT_SAID", [])
     cli._say_what_the_sweep_kept()
     assert "and 1 trained model saved by 1 run stopped part way" in capsys.readouterr().err
+
+
+def test_the_runs_kept_line_names_the_folder_of_each_saved_model(tmp_path, caplog):
+    # shadow_recipe=undefended, Ctrl-C while the naive attacker's shadows trained: 'kept: 3
+    # trained models saved in run/checkpoints/', where 2 were and 1 in checkpoints_undefended/
+    import logging
+
+    _run(tmp_path, "interrupted", saved=2)
+    (tmp_path / "checkpoints_undefended").mkdir()
+    (tmp_path / "checkpoints_undefended" / "model_0000.pt").touch()
+    with caplog.at_level(logging.WARNING, logger="mia_defense.cli.train"):
+        cli._say_what_the_run_kept(tmp_path)
+    assert (f"kept: 3 trained models saved in {tmp_path}/checkpoints/ and "
+            f"{tmp_path}/checkpoints_undefended/, reused") in caplog.text
