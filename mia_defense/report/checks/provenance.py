@@ -52,15 +52,37 @@ def _test_size(payload: Mapping[str, Any]) -> Any:
     return _planned_test_size(payload) if size is None else size
 
 
+def _canaries(payload: Mapping[str, Any]) -> tuple[int, int]:
+    """How many canaries the run appended to the population (``canaries``), and how many
+    test records they may have taken: mislabeled canaries take the features of rows no
+    model trains on, rows of the test set among them, which leave it
+    (`mia_defense.canaries`)."""
+    count = payload.get("canaries")
+    count = count if _counts(count) else 0
+    config = payload.get("config")
+    attack = config.get("attack") if isinstance(config, Mapping) else None
+    node = attack.get("canaries") if isinstance(attack, Mapping) else None
+    outlier = isinstance(node, Mapping) and node.get("kind") == "outlier"
+    return count, 0 if outlier else count
+
+
+def _drawn(size: Any, planned: int, taken: int) -> bool:
+    """Whether ``size`` test records are what a plan that drew ``planned`` of them leaves
+    once the canaries took at most ``taken``."""
+    return size == planned or (_counts(size) and planned - taken <= size < planned)
+
+
 def _test_size_problem(payload: Mapping[str, Any]) -> str | None:
     """How ``test_size`` contradicts ``config.plan.test_size``, which drew exactly that many
-    test records, or ``None``: a count raised by hand (5 to 500) hid the caveat on an
-    accuracy measured on a handful of records."""
+    test records (less those mislabeled canaries took), or ``None``: a count raised by hand
+    (5 to 500) hid the caveat on an accuracy measured on a handful of records."""
     size, planned = payload.get("test_size"), _planned_test_size(payload)
-    if planned is None or size is None or size == planned:
+    taken = _canaries(payload)[1]
+    if planned is None or size is None or _drawn(size, planned, taken):
         return _split_problem(payload)
+    lost = f" less the at most {taken} rows its canaries took" if taken else ""
     return (f"test_size is {_show(size)}, but config.plan.test_size, which drew the test set, "
-            f"is {planned}: the file was edited; rerun the run")
+            f"is {planned}{lost}: the file was edited; rerun the run")
 
 
 def _split_problem(payload: Mapping[str, Any]) -> str | None:
@@ -76,17 +98,20 @@ def _split_problem(payload: Mapping[str, Any]) -> str | None:
     plan = config.get("plan") if isinstance(config, Mapping) else None
     if not isinstance(plan, Mapping) or not _counts(size, population):
         return None
+    canaries, taken = _canaries(payload)
+    population -= min(canaries, population)  # (the regular records the split drew)
     if any(plan.get(key, _MISSING) is not None for key in ("population_size", "test_size")):
         return None
     if not 2 <= population < DEFAULT_POPULATION:
         return None  # (the default population reached: the data's size is not recorded)
     sizes = [n - population for n in range(population, 2 * population + 4)
              if default_population(n) == population]  # fmt: skip
-    if size in sizes:
+    if any(_drawn(size, n, taken) for n in sizes):
         return None
     shown = " or ".join(str(n) for n in sizes)
     return (f"test_size is {_show(size)}, but the default split (config.plan.population_size "
-            f"and test_size null) that drew population_size {population} leaves {shown} test "
+            f"and test_size null) that drew population_size {population}"
+            f"{f' (and {canaries} canaries)' if canaries else ''} leaves {shown} test "
             "records: the file was edited; rerun the run")
 
 
