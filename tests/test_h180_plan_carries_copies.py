@@ -55,10 +55,10 @@ def test_the_plan_carries_the_copies_it_found():
 
 
 def test_canaries_are_each_their_own_copy_leader():
-    # mislabeled canaries copy population features: hashed, they would join their source
+    # (mislabeled canaries take rows with no copy in the data: these data have too few)
     data = _repeated()
     plan = make_plan(data, num_models=4, population_size=150, test_size=50, seed=0)
-    inserted = insert_canaries(data, plan, num=12, kind="mislabeled", seed=0)
+    inserted = insert_canaries(data, plan, num=12, kind="outlier", seed=0)
     leaders = inserted.plan.copy_leaders
     np.testing.assert_array_equal(leaders, np.concatenate([plan.copy_leaders, np.arange(150, 162)]))
     np.testing.assert_array_equal(
@@ -71,7 +71,8 @@ def test_canaries_are_each_their_own_copy_leader():
 def test_a_run_on_repeated_rows_hashes_its_population_once(make_cfg, monkeypatch):
     experiment = build_experiment(make_cfg("plan.num_models=4", "plan.population_size=150",
                                            "plan.test_size=50", "train.batch_size=8"))
-    experiment = dataclasses.replace(experiment, dataset=_repeated(), num_canaries=10)
+    experiment = dataclasses.replace(experiment, dataset=_repeated(), num_canaries=10,
+                                     canary_kind="outlier")  # (mislabeled: too few rows)
     calls = []
     row_keys = plan_module._row_keys
     monkeypatch.setattr(plan_module, "_row_keys",

@@ -22,7 +22,7 @@ from mia_defense.attacks.runner import (
 from mia_defense.attacks.shadow import SHADOW_RECIPES
 from mia_defense.audit import with_audit_canaries
 from mia_defense.budget import WorkShape, check_budget, defense_work, earliest_stop
-from mia_defense.canaries import canaries_reason, insert_canaries
+from mia_defense.canaries import SMALL_TEST_SET, canaries_reason, insert_canaries
 from mia_defense.data.checks import check_classes_repeat, copied_rows, row_groups
 from mia_defense.data.dataset import Dataset
 from mia_defense.defenses.compose import (
@@ -118,8 +118,6 @@ def prepare_data(experiment: Experiment) -> TrainingData:
     # data holds copies, for _check's word on a model the copies left without a member
     distinct = ((len(np.unique(plan.leaders(data.x))),
                  plan.population_size) if duplicates else None)
-    warn_one_class_test_set(data, plan)
-    warn_small_test_set(plan)
     warn_label_release_without_label_attack(
         experiment.release, experiment.attacks, num_classes=data.num_classes
     )
@@ -138,6 +136,8 @@ def prepare_data(experiment: Experiment) -> TrainingData:
         seed=experiment.seed,
     )
     data, plan, is_canary = audited.dataset, audited.plan, audited.is_canary
+    warn_one_class_test_set(data, plan)  # (after the canaries: mislabeled ones take test rows)
+    warn_small_test_set(plan)
     first = plan.population_idx[:_CLIP_PROBE_SAMPLES]  # (C is judged against their norms)
     _check(experiment, plan, num_classes=data.num_classes, sample=(data.x[first], data.y[first]),
            reference_labels=data.y[plan.reference_idx], distinct=distinct)
@@ -200,7 +200,7 @@ def warn_one_class_test_set(data: Dataset, plan: MembershipPlan) -> None:
 
 # As mia_defense.report.checks.SMALL_TEST_SET: below this many test records the accuracy's
 # own 95% interval is wider than +-0.1.
-_SMALL_TEST_SET = 100
+_SMALL_TEST_SET = SMALL_TEST_SET
 
 
 def warn_small_test_set(plan: MembershipPlan) -> None:

@@ -134,13 +134,13 @@ def test_canary_insertion_leaves_the_rest_of_the_plan_intact():
         assert (out.plan.masks[:, n:].sum(axis=0) == 4).all()  # each in exactly K/2 models
         canaries = out.plan.population_idx[n:]
         assert (canaries >= len(data)).all()
-    # mislabeled canaries are copies of population records with another label
+    # mislabeled canaries take the features of rows outside the splits, under another label
     out = insert_canaries(data, plan, num=25, kind="mislabeled", seed=3)
     x, y = out.dataset.x[len(data):], out.dataset.y[len(data):]
-    pop_x = data.x[plan.population_idx]
+    outside = np.setdiff1d(np.arange(len(data)), np.r_[plan.population_idx, plan.test_idx])
     for xi, yi in zip(x, y, strict=True):
-        same = np.flatnonzero((pop_x == xi).all(axis=1))
-        assert len(same) and (data.y[plan.population_idx][same] != yi).all()
+        same = np.flatnonzero((data.x == xi).all(axis=1))
+        assert len(same) == 1 and same[0] in outside and data.y[same[0]] != yi
     with pytest.raises(ConfigError, match="choose from"):
         insert_canaries(data, plan, num=5, kind="typo", seed=0)
 

@@ -31,12 +31,12 @@ def test_audit_canaries_follow_the_others_with_independent_membership(digits_pla
     counts = out.plan.masks[:, 430:].sum(axis=0)
     assert not np.all(counts == 8)  # not balanced: each (model, canary) is a coin
     assert abs(out.plan.masks[:, 430:].mean() - 0.5) < 0.02
-    # mislabeled copies of regular records: each has a regular twin with another label
+    # mislabeled: the features of rows outside the splits (no regular twin), another label
     pop = out.plan.population_idx
     x, y = out.dataset.x[pop], out.dataset.y[pop]
     for row, label in zip(x[430:], y[430:], strict=True):
-        twins = (x[:400] == row).all(axis=1)
-        assert twins.any() and not (y[:400][twins] == label).all()
+        twins = np.flatnonzero((data.x == row).all(axis=1))
+        assert len(twins) == 1 and twins[0] not in pop[:400] and data.y[twins[0]] != label
 
 
 def test_without_the_audit_the_population_is_untouched(digits_plan):
