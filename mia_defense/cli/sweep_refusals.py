@@ -22,7 +22,7 @@ from mia_defense.cli.commands import shell_path
 
 __all__ = [
     "carry", "gather_returned", "in_another_runs_folder", "launched_folders", "print_points",
-    "print_refused", "returned", "say", "valued_jobs",
+    "print_refused", "returned", "say", "valued_folders", "valued_jobs",
 ]
 
 # The attribute of a JobReturn that holds its job's refusals: [(run directory, message)].
@@ -40,8 +40,10 @@ _SAID: list[tuple[str, str]] = []
 _RETURNED: list[tuple[Path, str]] = []
 # The run directories of the jobs they handed back (`launched_folders`).
 _LAUNCHED: set[str] = set()
-# How many of those jobs returned a value to the sweeper (`valued_jobs`).
+# How many of those jobs returned a value to the sweeper (`valued_jobs`), and their run
+# directories (`valued_folders`).
 _VALUED = [0]
+_VALUED_FOLDERS: set[str] = set()
 
 
 def say(run_dir: Path, said: str) -> None:
@@ -86,6 +88,11 @@ def valued_jobs() -> int:
     return _VALUED[0]
 
 
+def valued_folders() -> set[str]:
+    """The run directories (``os.path.abspath``) of the jobs `valued_jobs` counts."""
+    return set(_VALUED_FOLDERS)
+
+
 def gather_returned() -> None:
     """From now on in this process (a CLI's ``main``; once), each Hydra launcher's
     ``launch`` keeps the refusals on the JobReturns it hands back for `returned`, and their
@@ -94,6 +101,7 @@ def gather_returned() -> None:
     _RETURNED.clear()
     _LAUNCHED.clear()
     _VALUED[0] = 0
+    _VALUED_FOLDERS.clear()
     from hydra.core.plugins import Plugins
 
     instantiate = Plugins.instantiate_launcher
@@ -119,8 +127,10 @@ def _gathering(launch: Any) -> Any:
     def gathered(self: Any, *args: Any, **kwargs: Any) -> Any:
         job_returns = launch(self, *args, **kwargs)
         for job_return in job_returns or ():
+            folder = None
             try:  # (set by Hydra's run_job, absolute; none on a JobReturn of no job)
-                _LAUNCHED.add(os.path.abspath(job_return.hydra_cfg.hydra.runtime.output_dir))
+                folder = os.path.abspath(job_return.hydra_cfg.hydra.runtime.output_dir)
+                _LAUNCHED.add(folder)
             except (AttributeError, TypeError):
                 pass
             _RETURNED.extend(
@@ -128,6 +138,7 @@ def _gathering(launch: Any) -> Any:
             )
             if _valued(job_return):
                 _VALUED[0] += 1
+                _VALUED_FOLDERS.update([folder] if folder else [])
         return job_returns
 
     gathered._mia_refusals = True  # type: ignore[attr-defined]

@@ -119,6 +119,7 @@ from mia_defense.cli.sweep_refusals import (
     print_refused,
     returned,
     say,
+    valued_folders,
     valued_jobs,
 )
 from mia_defense.cli.user_code import refuse_shadowing_files
@@ -458,6 +459,48 @@ class SweepSummary(Callback):
                   "take, as logged above): the search has no result (its Pareto front is "
                   "empty)",
                   file=sys.stderr)  # fmt: skip
+        elif _searched_without_verdict(config, valued_folders()):
+            _SEARCH_WITHOUT_RESULT[:] = [True]
+            print("\nno trial of this search has a privacy verdict (each is at chance, its "
+                  "training blew up or its attack scores are inverted, as logged above): the "
+                  "sweeper got the worst leakage for each, so the best trial it names holds "
+                  "no result; widen the search space toward models that learn the task",
+                  file=sys.stderr)  # fmt: skip
+
+
+def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:
+    """Whether ``config`` is an Optuna search each of whose trials that gave values
+    (``folders``, one at least) gave the worst leakage in place of a figure for want of a
+    privacy verdict (`mia_defense.report.objectives.objectives`): its sweeper still named a
+    best trial ('Best value: 1' or 'inf', or a Pareto front of such trials)."""
+    from mia_defense.report.objectives import objective, objectives
+    from mia_defense.tracking import read_json
+
+    if not folders or "optuna" not in str(config.hydra.sweeper.get("_target_", "")).lower():
+        return False
+    names = _objective_names(config)
+    judged = [name for name in names if name.startswith("max_attack.") or name in _WORST_CASED]
+    if not judged:
+        return False  # (utility or accountant figures alone: measured, verdict or not)
+    for folder in folders:
+        try:
+            payload = read_json(Path(folder) / "results.json")
+            given = objectives(payload, judged)
+            measured = [objective(payload, name) for name in judged]
+        except Exception:  # (changed since it was read: not this search's verdict to judge)
+            return False
+        if given == measured:
+            return False
+    return True
+
+
+def _objective_names(cfg: DictConfig) -> list[str]:
+    """The figures a run of ``cfg`` returns to a sweeper: its ``objectives``, else the
+    strongest attack's TPR at the lowest of its ``attack.fprs``."""
+    from mia_defense.metrics.roc import fpr_key
+
+    lowest = min(float(f) for f in cfg.attack.fprs)
+    return [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(lowest)}"]]
 
 
 def _several_objectives(config: DictConfig) -> bool:
@@ -673,7 +716,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     from mia_defense.allocator import keep_freed_memory
     from mia_defense.cli.build import claimed_run, format_table
     from mia_defense.collector import collect_from_here
-    from mia_defense.experiment import below_chance_cause, fpr_key, run_experiment
+    from mia_defense.experiment import below_chance_cause, run_experiment
     from mia_defense.files import RUN_FOLDER_SETTING
     from mia_defense.report.checks import run_end_lines  # (mia-report's caveats, run's end)
     from mia_defense.report.objectives import check_objective_names, inverted_scores, objectives
@@ -685,7 +728,7 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         _SWEEP_RUNS.append(run_dir)
     fprs = sorted(float(f) for f in cfg.attack.fprs)
-    names = [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(fprs[0])}"]]
+    names = _objective_names(cfg)
     # a write that fails names the setting that chooses this run's folder (a sweep's point's)
     setting = RUN_FOLDER_SETTING.set(
         "hydra.sweep.dir" if HydraConfig.get().mode == RunMode.MULTIRUN else "hydra.run.dir")

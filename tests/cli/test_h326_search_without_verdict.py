@@ -1,0 +1,57 @@
+"""An Optuna search none of whose trials has a privacy verdict (each at chance, blown up or
+with inverted scores) named a 'best' trial and exited 0: every trial gave the sweeper the
+worst leakage in place of its figures, so 'Best value: inf' (privacy.empirical_epsilon,
+train.lr=tag(log, interval(1e-7, 1e-6))) named a model that learned nothing. The search's
+end now says it has no result (exit 2); one trial with a verdict is a result."""
+
+import json
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from mia_defense.cli.train import _searched_without_verdict
+
+LEARNED = {
+    "num_classes": 10,
+    "utility": {"test_accuracy": 0.8, "train_accuracy": 0.9, "generalization_gap": 0.1,
+                "chance_accuracy": 0.106, "train_loss": 0.3, "test_loss": 0.6,
+                "epochs_trained": 3.0},
+    "attacks": {"loss": {"auc": 0.6, "tpr@0.1%fpr": 0.01, "tpr@1%fpr": 0.02,
+                         "empirical_epsilon": 0.05}},
+    "privacy": {"empirical_epsilon": 0.05},
+}  # fmt: skip
+AT_CHANCE = {**LEARNED, "utility_below_chance": True,
+             "utility": {**LEARNED["utility"], "test_accuracy": 0.072,
+                         "train_accuracy": 0.065, "generalization_gap": -0.007},
+             "privacy": {"empirical_epsilon": 0.0}}  # fmt: skip
+OPTUNA = "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"
+
+
+def _folders(tmp_path: Path, payloads: list[dict]) -> set[str]:
+    folders = set()
+    for number, payload in enumerate(payloads):
+        (tmp_path / str(number)).mkdir()
+        (tmp_path / str(number) / "results.json").write_text(json.dumps(payload))
+        folders.add(str(tmp_path / str(number)))
+    return folders
+
+
+@pytest.mark.parametrize(("objectives", "payloads", "without"), [
+    (["privacy.empirical_epsilon"], [AT_CHANCE, AT_CHANCE], True),
+    (None, [AT_CHANCE], True),  # (the default: max_attack.tpr@0.1%fpr)
+    (["utility.test_accuracy", "max_attack.tpr@1%fpr"], [AT_CHANCE, AT_CHANCE], True),
+    (["privacy.empirical_epsilon"], [AT_CHANCE, LEARNED], False),
+    (["utility.test_accuracy"], [AT_CHANCE], False),  # (measured, verdict or not)
+    (["privacy.empirical_epsilon"], [], False),  # (no trial gave values: said apart)
+])  # fmt: skip
+def test_a_search_whose_every_trial_lacks_a_verdict_has_no_result(
+        tmp_path, objectives, payloads, without):  # fmt: skip
+    config = OmegaConf.create({"hydra": {"sweeper": {"_target_": OPTUNA}},
+                               "attack": {"fprs": [0.001, 0.01]}})  # fmt: skip
+    if objectives:
+        config.objectives = objectives
+    folders = _folders(tmp_path, payloads)
+    assert _searched_without_verdict(config, folders) is without
+    config.hydra.sweeper._target_ = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+    assert _searched_without_verdict(config, folders) is False  # (a grid names no best)
