@@ -351,8 +351,9 @@ def check_budget(
             stopping), counted instead of ``epochs`` where fewer (``None``: ``epochs``).
         eval_every: train.eval_every (the curves are computed every this many epochs).
         per_sample_bytes: Opacus' per-sample gradients of one batch (``train.engine=opacus``
-            under DP-SGD: a batch's size times the parameters, which its ``GradSampleModule``
-            holds at once), refused apart where they alone exceed the memory left.
+            under DP-SGD: a batch's size times the parameters, twice, which its
+            ``GradSampleModule`` and clipping hold at once), refused apart where they alone
+            exceed the memory left.
     """
     need = estimate(
         num_models=num_models, population_size=population_size, test_size=test_size,
@@ -393,8 +394,9 @@ def check_budget(
     elif need.memory + per_sample_bytes > budget:  # (a 100M-parameter model: 26 GB at 64)
         problems.append(
             f"train.engine=opacus: Opacus' per-sample gradients of a batch (train.batch_size="
-            f"{batch_size} x {num_params} parameters) need about {_bytes(per_sample_bytes)} "
-            f"beside the run's {_bytes(need.memory)}, but {_bytes(budget)} is available; set "
+            f"{batch_size} x {num_params} parameters, two copies) need about "
+            f"{_bytes(per_sample_bytes)} beside the run's {_bytes(need.memory)}, but "
+            f"{_bytes(budget)} is available; set "
             "train.engine=stacked (its per-sample gradients take a bounded share at a time: "
             "defense.dp.max_physical_batch_size) or lower train.batch_size"
         )

@@ -14,7 +14,7 @@ from tests.helpers import FAST
 
 SMALL = ["plan.num_models=2", "plan.population_size=100", "train.epochs=1",
          "train.batch_size=32", "model.hidden=[512]"]  # fmt: skip
-# digits MLP 64-512-10: 38,410 parameters; its batch's per-sample gradients: 4.9 MB
+# digits MLP 64-512-10: 38,410 parameters; its batch's per-sample gradients: 2 x 4.9 MB
 BUDGET = 3_000_000
 
 
@@ -30,7 +30,7 @@ def test_opacus_per_sample_gradients_beyond_memory_are_refused(make_cfg, tmp_pat
         run(cfg, tmp_path)
     said = str(caught.value)
     assert ("train.engine=opacus: Opacus' per-sample gradients of a batch (train.batch_size=32 "
-            "x 38410 parameters) need about 4.92 MB") in said
+            "x 38410 parameters, two copies) need about 9.83 MB") in said
     assert "set train.engine=stacked" in said
     assert not (tmp_path / "checkpoints").exists()
 
