@@ -376,7 +376,14 @@ class SweepSummary(Callback):
         carry(job_return)  # a refusal, for the sweep's end where the job ran elsewhere
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        _SWEEP_SUMMARY.clear()
+        _SWEEP_SUMMARY.clear()  # (its end is said: said once, where it fails part way)
+        try:
+            self._say_the_end(config)
+        except KeyboardInterrupt:  # (what the sweep keeps is said then, as during its runs)
+            _SWEEP_SUMMARY[:] = [(self, config)]
+            raise
+
+    def _say_the_end(self, config: DictConfig) -> None:
         root = Path(config.hydra.sweep.dir)
         _write_hparams_experiment(root, log_dir=None, swept=override_keys(config))
         sweep_dir = shell_path(config.hydra.sweep.dir)
@@ -1114,8 +1121,11 @@ def _say_what_the_sweep_kept() -> None:
     if unsaved := len(stopped) - len(saving):
         lost.append(f"the training of {counted(unsaved, 'run')} stopped part way with no "
                     "trained model saved yet")
-    print(f"kept: {kept}; lost: {' and '.join(lost) or 'the work in progress'}, done again when "
-          "the sweep resumes", file=sys.stderr)
+    if not lost:  # (stopped between runs, or as the sweep's end was said)
+        print(f"kept: {kept}; lost: no trained model (none was in training)", file=sys.stderr)
+        return
+    print(f"kept: {kept}; lost: {' and '.join(lost)}, done again when the sweep resumes",
+          file=sys.stderr)
 
 
 def _left_to_resume() -> bool:

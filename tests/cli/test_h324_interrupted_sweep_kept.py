@@ -91,3 +91,23 @@ def test_the_runs_kept_line_names_the_folder_of_each_saved_model(tmp_path, caplo
         cli._say_what_the_run_kept(tmp_path)
     assert (f"kept: 3 trained models saved in {tmp_path}/checkpoints/ and "
             f"{tmp_path}/checkpoints_undefended/, reused") in caplog.text
+
+
+def test_a_sweep_interrupted_as_its_end_is_said_says_what_it_keeps(
+    tmp_path, monkeypatch, capsys, sweep_end
+):
+    # Ctrl-C as the sweep wrote its HParams experiment, every run finished: only
+    # 'interrupted; run the same command again to resume', nothing of what was kept
+    summary, config = sweep_end.start(tmp_path, runs=[tmp_path / "a"])
+    _run(tmp_path / "a", "complete", saved=2)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_write_hparams_experiment", interrupted)
+    monkeypatch.setattr(cli, "_KEPT_SAID", [])
+    with pytest.raises(KeyboardInterrupt):
+        summary.on_multirun_end(config)
+    cli._say_what_the_sweep_kept()  # (as Hydra's multirun, guarded, does then)
+    assert capsys.readouterr().err == ("kept: 1 finished run of this sweep (skipped when it "
+                                       "resumes); lost: no trained model (none was in training)\n")
