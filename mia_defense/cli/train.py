@@ -995,11 +995,12 @@ def _mark_killed_jobs() -> None:
 
 
 def _this_sweeps_runs() -> list[Path]:
-    """The folders of the sweep in `_SWEEP_SUMMARY` that hold a results.json and that this
-    sweep ran: in this process, handed back by its launcher, or (a job elsewhere, still
-    running or killed) whose train.log grew or results.json was written since it started.
-    Another sweep's runs in the same hydra.sweep.dir (an earlier one of other values) are
-    not this one's: an interrupted sweep counted them as its own finished runs."""
+    """The folders of the sweep in `_SWEEP_SUMMARY` that hold a results.json (at any depth:
+    hydra.sweep.subdir=${hydra.job.num}/run) and that this sweep ran: in this process,
+    handed back by its launcher, or (a job elsewhere, still running or killed) whose
+    train.log grew or results.json was written since it started. Another sweep's runs in the
+    same hydra.sweep.dir (an earlier one of other values) are not this one's: an interrupted
+    sweep counted them as its own finished runs."""
     summary, config = _SWEEP_SUMMARY[0]
     # (from the folder it was launched in: hydra.job.chdir=true runs a job in its run's)
     cwd = OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd()
@@ -1016,7 +1017,7 @@ def _this_sweeps_runs() -> list[Path]:
 
     found: list[Path] = []
     with contextlib.suppress(OSError):
-        found = sorted(path.parent for path in root.glob("*/results.json"))
+        found = sorted(path.parent for path in root.rglob("results.json"))
     return [run_dir for run_dir in found
             if os.path.abspath(run_dir) in ours or grew(run_dir / "train.log")
             or _written_since(run_dir / "results.json", before)]  # fmt: skip

@@ -66,14 +66,17 @@ def test_the_kept_line_of_a_sweep_whose_jobs_run_in_their_folders(
     tmp_path, monkeypatch, capsys, sweep_end
 ):
     # hydra.sweep.dir=rel hydra.job.chdir=true: Ctrl-C came in the job's folder, where 'rel'
-    # named nothing, and the sweep said nothing of what it kept
+    # named nothing, and the sweep said nothing of what it kept; nor where its runs lay one
+    # folder deeper (hydra.sweep.subdir=${hydra.job.num}/run), and a launcher=joblib job it
+    # killed read 'running' for ever after
     from omegaconf import OmegaConf
 
     monkeypatch.chdir(tmp_path)
-    _, config = sweep_end.start(Path("rel"), runs=[tmp_path / "rel" / "a"])
+    run = tmp_path / "rel" / "0" / "run"
+    _, config = sweep_end.start(Path("rel"), runs=[run])
     OmegaConf.update(config, "hydra.runtime.cwd", str(tmp_path))
-    _run(tmp_path / "rel" / "a", "interrupted", saved=1)
-    monkeypatch.chdir(tmp_path / "rel" / "a")
+    _run(run, "interrupted", saved=1)
+    monkeypatch.chdir(run)
     monkeypatch.setattr(cli, "_KEPT_SAID", [])
     cli._say_what_the_sweep_kept()
     assert "and 1 trained model saved by 1 run stopped part way" in capsys.readouterr().err
