@@ -482,7 +482,8 @@ def refuse_other_search(config: DictConfig) -> None:
     study's skipped), and mia-report would rank both studies' trials on one Pareto front.
     The same search started again (a resume, more ``n_trials``) goes on; a search into a
     folder where none began a trial (none there, or each refused before its run began: a
-    setting fixed since) records itself."""
+    setting fixed since) records itself, and its ``hydra.sweeper.n_jobs``: another on resume
+    is warned of (a search that asks trials in other batches draws others)."""
     from mia_defense.tracking import read_json
 
     search = _search(config)
@@ -490,8 +491,10 @@ def refuse_other_search(config: DictConfig) -> None:
         return
     sweep_dir = Path(config.hydra.sweep.dir)
     path = sweep_dir / SEARCH_RECORD
+    n_jobs = config.hydra.sweeper.get("n_jobs")
     if not os.path.lexists(path) or not any(sweep_dir.glob("*/results.json")):
-        _write_sweep_record(path, (json.dumps(search, indent=1) + "\n").encode())
+        record = {**search, "n_jobs": n_jobs}  # (not compared as the search: warned of below)
+        _write_sweep_record(path, (json.dumps(record, indent=1) + "\n").encode())
         return
     try:
         earlier = read_json(path)
@@ -516,6 +519,15 @@ def refuse_other_search(config: DictConfig) -> None:
                     "as a separate search in a new folder (hydra.sweep.dir=...), or resume the "
                     "earlier one with its own settings (those left of each '->')",
                     config.hydra.sweep.dir, "; ".join(changed))  # fmt: skip
+    before = earlier.get("n_jobs")
+    if type(before) is int and type(n_jobs) is int and before != n_jobs:
+        # the sweeper asks n_jobs trials at once, each drawn from the trials told before it
+        log.warning("hydra.sweeper.n_jobs=%d: the search in hydra.sweep.dir=%s began with "
+                    "n_jobs=%d (its %s): past its first random trials its sampler draws "
+                    "others than that search did, which are trained anew rather than "
+                    "skipped as finished (the earlier ones stay there, ranked by mia-report "
+                    "beside them); resume it with hydra.sweeper.n_jobs=%d", n_jobs,
+                    config.hydra.sweep.dir, before, SEARCH_RECORD, before)  # fmt: skip
 
 
 def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:

@@ -55,3 +55,26 @@ def test_a_search_whose_every_trial_lacks_a_verdict_has_no_result(
     assert _searched_without_verdict(config, folders) is without
     config.hydra.sweeper._target_ = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
     assert _searched_without_verdict(config, folders) is False  # (a grid names no best)
+
+
+def test_a_search_resumed_with_other_n_jobs_is_warned_of(tmp_path, caplog):
+    """The sweeper asks hydra.sweeper.n_jobs trials at once, each drawn from the trials told
+    before it: a search of 8 trials run with n_jobs=2 and resumed with n_jobs=1 skipped 7 and
+    trained an 8th of its own, the first's 8th left beside it, without a word."""
+    from mia_defense.cli.run_dirs import refuse_other_search
+
+    def search(n_jobs: int) -> None:
+        refuse_other_search(OmegaConf.create({"objectives": ["utility.test_accuracy"], "hydra": {
+            "sweep": {"dir": str(tmp_path)}, "overrides": {"task": []},
+            "sweeper": {"_target_": OPTUNA, "direction": ["maximize"], "n_jobs": n_jobs,
+                        "params": {"train.lr": "interval(0.001,0.1)"}}}}))  # fmt: skip
+
+    search(2)
+    (tmp_path / "trial").mkdir()
+    (tmp_path / "trial" / "results.json").write_text("{}")
+    for n_jobs in (2, 1):
+        caplog.clear()
+        search(n_jobs)
+        said = [r.getMessage() for r in caplog.records if "n_jobs" in r.getMessage()]
+        assert (said == []) if n_jobs == 2 else ("resume it with hydra.sweeper.n_jobs=2" in
+                                                  said[0])  # fmt: skip
