@@ -402,7 +402,9 @@ def refuse_reversed_search_ranges(config: DictConfig) -> None:
     ``range(5, 1)``, ``int(interval(5, 1))``) or a range whose step is not above 0
     (``range(5, 1, -1)``, which a grid sweep runs): Optuna has no values to draw there, and
     the search stopped with its traceback ('The `low` value must be smaller than or equal to
-    the `high` value'), naming no key."""
+    the `high` value'), naming no key. So is an end that is no finite number
+    (``interval(0.1, inf)``: numpy's 'OverflowError: Range exceeds valid bounds'; ``nan``
+    was said to be above the other end)."""
     from hydra.core.override_parser.types import IntervalSweep, RangeSweep
 
     if not _plugin_is(config.hydra.sweeper, "optuna"):
@@ -414,8 +416,13 @@ def refuse_reversed_search_ranges(config: DictConfig) -> None:
             low, high, step, ends = value.start, value.stop, value.step, ("start", "stop")
         else:
             continue
-        if not all(isinstance(v, int | float) for v in (low, high, step)) or (
-                low <= high and step > 0):  # fmt: skip
+        if not all(isinstance(v, int | float) for v in (low, high, step)):
+            continue
+        if not all(math.isfinite(v) for v in (low, high, step)):  # (inf: numpy's OverflowError)
+            end_refused(log, "%s: its ends must be finite numbers: Optuna has no value of %s "
+                        "to draw between %s and %s; nothing was run. Give two numbers, e.g. "
+                        "interval(0.01, 0.1)", said, key, low, high)  # fmt: skip
+        if low <= high and step > 0:
             continue
         first, last = min(low, high), max(low, high)
         if isinstance(value, IntervalSweep):

@@ -39,6 +39,12 @@ def _params(space: str) -> list[str]:
      "train.epochs: range(1, 9, -2): its step (-2) is not above 0 (an Optuna search draws a "
      "range upward): Optuna has no value of train.epochs to draw; nothing was run. Give the "
      "lower end first (and a range a step above 0), e.g. range(1, 9, 2)"),
+    # (h326: inf stopped the search with numpy's OverflowError; nan was 'above' the other end)
+    (_params('model.dropout: "interval(0.1, inf)"'),
+     "model.dropout: interval(0.1, inf): its ends must be finite numbers: Optuna has no value "
+     "of model.dropout to draw between 0.1 and inf; nothing was run"),
+    (_params('train.lr: "tag(log, interval(nan, 0.1))"'),
+     "train.lr: tag(log, interval(nan, 0.1)): its ends must be finite numbers"),
 ])  # fmt: skip
 def test_a_reversed_search_range_is_refused_naming_the_key(caplog, overrides, said) -> None:
     from mia_defense.cli.sweep_checks import refuse_reversed_search_ranges
