@@ -1138,12 +1138,11 @@ def _left_to_resume() -> bool:
     if not _CLOCK_NAMED:
         return False
     root = Path(_CLOCK_NAMED[0][1])
-    for path in [root / "results.json", *root.glob("*/results.json")]:
-        try:
-            if read_json(path).get("status") in ("failed", "running", "interrupted"):
-                return True
-        except (MiaDefenseError, OSError):
-            continue
+    with contextlib.suppress(OSError):  # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
+        for path in root.rglob("results.json"):
+            with contextlib.suppress(MiaDefenseError, OSError):
+                if read_json(path).get("status") in _STOPPED:
+                    return True
     return False
 
 

@@ -114,3 +114,13 @@ def test_a_sweep_interrupted_as_its_end_is_said_says_what_it_keeps(
     cli._say_what_the_sweep_kept()  # (as Hydra's multirun, guarded, does then)
     assert capsys.readouterr().err == ("kept: 1 finished run of this sweep (skipped when it "
                                        "resumes); lost: no trained model (none was in training)\n")
+
+
+def test_a_failed_run_a_folder_deeper_in_a_clock_named_sweep_is_left_to_resume(
+    tmp_path, monkeypatch
+):
+    # mia-train -m hydra.sweep.subdir=${hydra.job.num}/run, a run failed (a full disk): exit 2
+    # without the line naming hydra.sweep.dir=multirun/<date>/<time> to resume it with
+    _run(tmp_path / "0" / "run", "failed")
+    monkeypatch.setattr(cli, "_CLOCK_NAMED", [("hydra.sweep.dir", str(tmp_path))])
+    assert cli._left_to_resume()
