@@ -54,6 +54,8 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
             continue  # said in capitals under the verdict
         if isinstance(value, bool | str):  # epsilon_valid and its reason, noise_source
             lines.append(f"{key} {value}")
+        elif key == "empirical_epsilon" and isinstance(value, int | float):
+            lines.append(f"{key} {_epsilon_text(value)}")  # (the strongest bound's cell)
         elif isinstance(value, int | float):  # per_model stays in results.json
             lines.append(f"{key} {value:.4g}")
     lines += audit_lines(result.privacy)  # the one-run audit's bounds (attack.audit)
@@ -70,7 +72,7 @@ def format_table(result: RunResult, fprs: list[float], *, cause: str | None = No
     rows = [
         [name, str(summary.get("access", "outputs")), cell(summary, "auc")]
         + [cell(summary, fpr_key(f)) for f in fprs]
-        + [f"{summary.get('empirical_epsilon', float('nan')):.2f}"]
+        + [_epsilon_text(summary.get("empirical_epsilon", float("nan")))]
         for name, summary in result.attacks.items()
     ]
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
@@ -168,6 +170,12 @@ _VERDICT_CAVEATS = {
     "masks_suspect": "MASKS SUSPECT",
     "masks_unbalanced": "MASKS UNBALANCED",
 }
+
+
+def _epsilon_text(value: float) -> str:
+    """An empirical ε bound as the table's eps_emp column and the empirical_epsilon line above
+    it print it (that line read 2.467, 1.8, 0.02516 or 0 beside the column's 2.47)."""
+    return f"{value:.2f}"
 
 
 def _utility_line(util: dict[str, Any]) -> str:

@@ -69,3 +69,16 @@ def test_a_run_without_test_outputs_says_so_not_nan():
 def test_a_measured_test_accuracy_keeps_its_line():
     first = format_table(_result(), [0.001, 0.01]).splitlines()[0]
     assert first == "test accuracy 0.800 (train 1.000, gap 0.200, chance 0.100)"
+
+
+def test_the_empirical_epsilon_line_reads_as_its_column():
+    """The line above the table printed the bound at 4 significant digits, trailing zeros
+    dropped (empirical_epsilon 2.467, 1.8, 0.02516, 0) beside the column's 2.47 (h326)."""
+    for bound, said in ((2.467, "2.47"), (1.8, "1.80"), (0.02516, "0.03"), (0.0, "0.00")):
+        result = _result()
+        result.attacks["lira_offline"]["empirical_epsilon"] = bound
+        result.privacy["empirical_epsilon"] = bound
+        lines = format_table(result, [0.001, 0.01]).splitlines()
+        assert f"empirical_epsilon {said}" in lines
+        assert any(line.startswith("lira_offline") and line.endswith(f"  {said}")
+                   for line in lines)
