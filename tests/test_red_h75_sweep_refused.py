@@ -74,9 +74,11 @@ def test_a_point_that_failed_after_saving_models_is_not_said_to_be_refused(
     from mia_defense.tracking import write_json
 
     runs = [tmp_path / "a", tmp_path / "b"]
-    write_json(runs[0] / "results.json", {"status": "failed", "config": {}})
-    err = _summary_end(sweep_end, tmp_path, capsys, out=True, runs=runs,
-                       failed=[(run, f"DataError: {run.name}: disk full") for run in runs])
+    summary, config = sweep_end.start(
+        tmp_path, runs=runs, failed=[(run, f"DataError: {run.name}: disk full") for run in runs])
+    write_json(runs[0] / "results.json", {"status": "failed", "config": {}})  # (in the sweep)
+    summary.on_multirun_end(config)
+    err = "".join(capsys.readouterr())
     assert "every run of this sweep was refused" not in err
     refused, failed = err.split("1 run(s) of this sweep were refused")[1].split(
         "1 run(s) of this sweep failed after they began")  # fmt: skip

@@ -407,7 +407,7 @@ class SweepSummary(Callback):
             if run_dir.absolute() not in known and mine(run_dir)
         )  # fmt: skip
         failed = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
-                  if _failed_after_start(run_dir)]  # fmt: skip
+                  if _failed_after_start(run_dir, said, before)]  # fmt: skip
         unrecorded = [(run_dir, said) for run_dir, said in _SWEEP_FAILED
                       if (run_dir, said) not in failed
                       and _failed_unrecorded(run_dir, said, before)]  # fmt: skip
@@ -520,14 +520,19 @@ def _several_objectives(config: DictConfig) -> bool:
         direction, ListConfig | list) and len(direction) > 1
 
 
-def _failed_after_start(run_dir: Path) -> bool:
+def _failed_after_start(run_dir: Path, said: str, before: dict[str, Any]) -> bool:
     """Whether the point in ``run_dir`` stopped on an error after it saved models (its
-    results.json says ``failed``: a disk that filled up as it wrote its results) rather than
-    being refused before it ran: "refused ... nothing was trained" was said of it."""
+    results.json, written since the sweep started, `_written_since` ``before``, says
+    ``failed``: a disk that filled up as it wrote its results) rather than being refused
+    before it ran: "refused ... nothing was trained" was said of it. A point refused in
+    another run's folder (``said``), a failed run of another config, leaves that run's."""
     from mia_defense.tracking import read_json
 
+    results = Path(run_dir) / "results.json"
+    if in_another_runs_folder(said) or not _written_since(results, before):
+        return False
     try:
-        return read_json(Path(run_dir) / "results.json").get("status") == "failed"
+        return read_json(results).get("status") == "failed"
     except (MiaDefenseError, OSError):
         return False
 

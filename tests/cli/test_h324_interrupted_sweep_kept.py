@@ -124,3 +124,21 @@ def test_a_failed_run_a_folder_deeper_in_a_clock_named_sweep_is_left_to_resume(
     _run(tmp_path / "0" / "run", "failed")
     monkeypatch.setattr(cli, "_CLOCK_NAMED", [("hydra.sweep.dir", str(tmp_path))])
     assert cli._left_to_resume()
+
+
+@pytest.mark.parametrize("said", [
+    "ConfigError: {d} holds a failed run of another config (seed: 1 -> 2); nothing was changed",
+    "ConfigError: train.lr=-1: must be a finite number > 0",  # (before its folder was claimed)
+])  # fmt: skip
+def test_a_point_refused_where_an_earlier_run_failed_is_said_refused(
+    tmp_path, capsys, sweep_end, said
+):
+    # hydra.sweep.subdir=${hydra.job.num}, seed=0,1 then seed=0,2: run 1 of before had failed;
+    # refused now, it was said to have 'failed after they began ... run the same command again
+    # to resume them', and not that the same command refuses it again
+    run = tmp_path / "1"
+    _run(run, "failed")
+    summary, config = sweep_end.start(tmp_path, runs=[run], failed=[(run, said.format(d=run))])
+    summary.on_multirun_end(config)
+    out = "".join(capsys.readouterr())
+    assert "1 run(s) of this sweep were refused" in out and "failed after they began" not in out
