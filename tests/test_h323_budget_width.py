@@ -83,3 +83,12 @@ def test_opacus_counts_two_copies_of_the_per_sample_gradients(make_cfg, monkeypa
     pipeline_data.prepare_data(build_experiment(make_cfg(
         "defense=dp", "train.engine=opacus", "model=mlp", "train.batch_size=64")))
     assert seen[-1]["per_sample_bytes"] == 2 * 4 * 64 * seen[-1]["num_params"]
+
+
+def test_a_release_holds_its_logits_beside_it():
+    """The test set's logits and their released log-probabilities are both held as it is
+    released: 28000 purchase records, K=16, C=100 peaked +319 MB over a [K, T, C] of 179 MB."""
+    sizes = dict(num_models=16, population_size=2000, num_classes=100, num_params=1,
+                 num_augmented=0, epochs=1, batch_size=64)  # fmt: skip
+    need = budget.estimate(**sizes, test_size=28000)
+    assert need.observations >= 4 * 16 * (2000 + 2 * 28000) * 100  # the population's kept
