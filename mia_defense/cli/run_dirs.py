@@ -150,6 +150,9 @@ _RUN_LEFTOVERS = frozenset({"train.log", "attack.log", ".hydra", "tb", "checkpoi
                             "checkpoints_undefended", "observations.npz", "scores.npz"})
 # What an Optuna search into a sweep directory searched (`refuse_other_search`).
 SEARCH_RECORD = "optuna_search.json"
+# The sweep directories (real paths) this process's search holds locked (`_hold_search`),
+# with the fd of each.
+_HELD_SEARCHES: dict[str, int] = {}
 # What only a sweep directory holds, besides its runs' folders and TensorBoard files.
 _SWEEP_MARKS = ("multirun.yaml", "optimization_results.yaml", SEARCH_RECORD, ".model_store")
 
@@ -492,6 +495,7 @@ def refuse_other_search(config: DictConfig) -> None:
     sweep_dir = Path(config.hydra.sweep.dir)
     path = sweep_dir / SEARCH_RECORD
     n_jobs = config.hydra.sweeper.get("n_jobs")
+    _hold_search(sweep_dir)
     if not os.path.lexists(path) or not any(sweep_dir.glob("*/results.json")):
         record = {**search, "n_jobs": n_jobs}  # (not compared as the search: warned of below)
         _write_sweep_record(path, (json.dumps(record, indent=1) + "\n").encode())
@@ -528,6 +532,35 @@ def refuse_other_search(config: DictConfig) -> None:
                     "skipped as finished (the earlier ones stay there, ranked by mia-report "
                     "beside them); resume it with hydra.sweeper.n_jobs=%d", n_jobs,
                     config.hydra.sweep.dir, before, SEARCH_RECORD, before)  # fmt: skip
+
+
+def _hold_search(sweep_dir: Path) -> None:
+    """Lock ``sweep_dir`` (flock on the folder itself: nothing written there) for this
+    process's life (released as it ends, killed too), or refuse the search: another search is
+    running there. Two searches started into one folder at once both found no trial run and
+    each recorded its own space: two studies' trials mixed in the folder, ranked by
+    mia-report on one front, neither refused. A file system without locks goes on unlocked."""
+    key = os.path.realpath(sweep_dir)
+    if key in _HELD_SEARCHES:
+        return
+    try:
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(sweep_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return  # (an unwritable or unreadable folder: the record's write names it)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        end_refused(log, "hydra.sweep.dir=%s: another Optuna search is running in it: two "
+                    "searches in one folder mix their trials, which mia-report ranks on one "
+                    "front; nothing was run. Wait for it to end (then the same command resumes "
+                    "this search there if it is that one), or choose a new hydra.sweep.dir",
+                    sweep_dir)  # fmt: skip
+    except OSError:
+        os.close(fd)
+        return
+    _HELD_SEARCHES[key] = fd
 
 
 def keep_earlier_sweep_records(sweep_dir: Path, upcoming: str) -> None:

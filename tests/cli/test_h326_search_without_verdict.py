@@ -78,3 +78,28 @@ def test_a_search_resumed_with_other_n_jobs_is_warned_of(tmp_path, caplog):
         said = [r.getMessage() for r in caplog.records if "n_jobs" in r.getMessage()]
         assert (said == []) if n_jobs == 2 else ("resume it with hydra.sweeper.n_jobs=2" in
                                                   said[0])  # fmt: skip
+
+
+def test_a_second_search_into_a_folder_in_use_is_refused(tmp_path, caplog):
+    """Two searches of other spaces started into one hydra.sweep.dir at once both found no
+    trial run there, each recorded its own space and ran: two studies' trials in one folder,
+    ranked by mia-report on one front. The second is refused while the first runs."""
+    import fcntl
+    import os
+
+    from mia_defense.cli.run_dirs import refuse_other_search
+
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # (the first search, in its process)
+    config = OmegaConf.create({"objectives": ["utility.test_accuracy"], "hydra": {
+        "sweep": {"dir": str(tmp_path)}, "overrides": {"task": []},
+        "sweeper": {"_target_": OPTUNA, "direction": ["maximize"], "n_jobs": 2,
+                    "params": {"model.dropout": "interval(0.0,0.6)"}}}})  # fmt: skip
+    with pytest.raises(SystemExit) as exc:
+        refuse_other_search(config)
+    os.close(fd)
+    assert exc.value.code == 2
+    assert f"hydra.sweep.dir={tmp_path}: another Optuna search is running in it" in caplog.text
+    assert not list(tmp_path.iterdir())
+    refuse_other_search(config)  # (that search ended: this one records itself)
+    assert (tmp_path / "optuna_search.json").exists()
