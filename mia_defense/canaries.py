@@ -73,7 +73,8 @@ class CanaryInsertion:
 
 
 def _canary_sources(
-    dataset: Dataset, plan: MembershipPlan, num: int, rng: np.random.Generator, key: str
+    dataset: Dataset, plan: MembershipPlan, num: int, rng: np.random.Generator, key: str,
+    fallback: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``num`` dataset rows whose features mislabeled canaries take (drawn without
     replacement), and the plan's test set without those of them it held.
@@ -83,7 +84,9 @@ def _canary_sources(
     No row with an exact copy elsewhere in the data: a copy in the population trains half
     of the models under the true label whatever the canary's membership (and the rows
     earlier canaries took copy those canaries); one in the test or reference split is read
-    as no member. A `ConfigError` naming ``key`` when too few rows are left."""
+    as no member. When too few rows are left: the rest from the rows ``fallback`` (the
+    one-run audit's: population records, whose twins loosen its ε bound, which stays valid:
+    inclusion is drawn alone), else a `ConfigError` naming ``key``."""
     every = np.arange(len(dataset))
     leaders = copy_leaders(dataset.x, every)
     alone = np.bincount(leaders, minlength=len(every))[leaders] == 1
@@ -92,7 +95,8 @@ def _canary_sources(
     test = plan.test_idx[alone[plan.test_idx]]
     keep = min(len(plan.test_idx), SMALL_TEST_SET)
     spare = min(len(test), len(plan.test_idx) - keep)
-    if len(outside) + spare < num:
+    short = num - len(outside) - spare
+    if short > 0 and fallback is None:
         raise ConfigError(
             f"{key}={num}: mislabeled canaries take the features of rows no model trains "
             f"on, with no copy in the data: {len(outside)} such rows lie outside the plan's "
@@ -101,14 +105,21 @@ def _canary_sources(
             "plan.population_size, or attack.canaries.kind=outlier"
         )
     source = rng.permutation(outside)[:num]
-    taken = rng.permutation(test)[: num - len(source)]
+    taken = rng.permutation(test)[: min(num - len(source), spare)]
     if len(taken):
         log.info(
             "%s=%d: %d of the canaries take their features from rows of the test set, which "
             "leave it (%d records left); %d from rows outside the plan's splits",
             key, num, len(taken), len(plan.test_idx) - len(taken), len(source),
         )
-    return np.concatenate([source, taken]), np.setdiff1d(plan.test_idx, taken)
+    twins = np.empty(0, dtype=np.intp)
+    if short > 0:
+        twins = rng.choice(fallback, short, replace=len(fallback) < short)
+        log.warning("%s=%d: %d of the canaries copy population records' features (too few "
+                    "rows outside the population): the audit's ε bound is looser (still a lower "
+                    "bound) and the canaries' TPR understated; at most %d avoid it",
+                    key, num, short, num - short)
+    return np.concatenate([source, taken, twins]), np.setdiff1d(plan.test_idx, taken)
 
 
 def _canary_inputs(
@@ -216,7 +227,8 @@ def insert_canaries(
                          "no regular record is left to copy or to place canaries by")
     test_idx, source = plan.test_idx, None
     if kind == "mislabeled" and num:
-        source, test_idx = _canary_sources(dataset, plan, num, rng, key)
+        source, test_idx = _canary_sources(dataset, plan, num, rng, key,
+                                           pool if inclusion == "bernoulli" else None)
     x, y = _canary_inputs(dataset, pool, num, kind, rng, source)
     new_idx = np.arange(len(dataset), len(dataset) + num)
     extended = replace(
