@@ -725,14 +725,18 @@ def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[
     """``privacy.epsilon`` among several objectives of a TPE search none of whose trials
     trains with DP-SGD: each trial trained, then failed on its infinite ε (no guarantee to
     report), which multi-objective TPE cannot rank (mia-train's `_hydra_main` fails it), so
-    the whole search trained for nothing. Left alone where the sweep varies the defenses or
-    a defense is not ours to judge (not importable, a class of one's own)."""
+    the whole search trained for nothing. As its one objective (any sampler), every trial
+    tied at infinity and the search ended 'Best value: inf', exit 0. Left alone where the
+    sweep varies the defenses or a defense is not ours to judge (not importable, a class of
+    one's own)."""
     sweeper = config.hydra.sweeper
     sampler = sweeper.get("sampler")
     tpe = isinstance(sampler, DictConfig) and str(sampler.get("_target_", "")).rsplit(
         ".", 1)[-1] == "TPESampler"  # fmt: skip
-    if ("privacy.epsilon" not in names or len(names) < 2 or not _plugin_is(sweeper, "optuna")
-            or not tpe or any(k.split(".")[0].split("/")[0] == "defense" for k in swept)):
+    alone = names == ["privacy.epsilon"]  # (every trial ties at infinity, whatever samples)
+    if ("privacy.epsilon" not in names or not _plugin_is(sweeper, "optuna")
+            or not (alone or (len(names) > 1 and tpe))
+            or any(k.split(".")[0].split("/")[0] == "defense" for k in swept)):
         return
     from hydra._internal.utils import _locate
 
@@ -746,11 +750,13 @@ def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[
             getattr(target, "name", None) == "dp"
         ):
             return  # (DP-SGD, or a defense of one's own that may be)
+    why = ("its one objective: every trial would train and tie, its best trial none" if alone
+           else "which Optuna's multi-objective TPE cannot rank: every trial would train, "
+           "then fail")  # fmt: skip
     end_refused(log, "objectives: privacy.epsilon is infinite in every trial of this "
-                "search (no DP-SGD among the defenses: no guarantee to report), which Optuna's "
-                "multi-objective TPE cannot rank: every trial would train, then fail; nothing "
+                "search (no DP-SGD among the defenses: no guarantee to report), %s; nothing "
                 "was run. Train with defense=dp (its knobs in the search space), or choose "
-                "other objectives (privacy.empirical_epsilon, a max_attack figure)")
+                "other objectives (privacy.empirical_epsilon, a max_attack figure)", why)
 
 
 def _tpe_startup_problems(sweeper: DictConfig, objectives: int) -> list[str]:

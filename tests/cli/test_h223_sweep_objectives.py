@@ -64,7 +64,7 @@ def test_a_direction_against_an_objective_is_warned(caplog, overrides, said):
 @pytest.mark.parametrize("overrides", [
     ["hparams_search=optuna_tradeoff"],
     ["hparams_search=optuna_custom", "objectives=[privacy.epsilon]",
-     "hydra.sweeper.direction=minimize"],
+     "hydra.sweeper.direction=minimize", "defense=dp"],  # (without DP: refused, below)
     ["+objectives=[utility.test_accuracy]"],  # a basic sweep: no direction
     ["hparams_search=optuna_tradeoff", "attack.fprs=[0.05]",
      "objectives=[utility.test_accuracy,max_attack.tpr@5%fpr]"],
@@ -111,9 +111,27 @@ def test_epsilon_in_a_tpe_search_without_dp_is_refused_before_any_trial_trains(c
     ["defense=[weight_decay,dp]"],
     ['+hydra.sweeper.params={defense: "choice(none, dp)"}'],  # (some trials train with DP)
     ["hydra/sweeper/sampler=random"],  # (not TPE: it ranks an infinite value)
-    ["objectives=[privacy.epsilon]", "hydra.sweeper.direction=minimize"],  # one objective
+    # (one objective without DP: every trial ties at infinity, refused since h326 below)
 ])  # fmt: skip
 def test_epsilon_where_a_trial_may_train_with_dp_or_is_ranked_passes(overrides):
     from mia_defense.cli.sweep_checks import check_objectives
 
     check_objectives(_compose("hparams_search=optuna_tradeoff", EPSILON, *overrides))
+
+
+@pytest.mark.parametrize("sampler", [[], ["hydra/sweeper/sampler=random"]])
+def test_epsilon_as_the_one_objective_without_dp_is_refused(caplog, sampler):
+    """Every trial trained and gave infinity (no DP claim): the search ended 'Best value:
+    inf', exit 0, naming a best trial among ties (h326)."""
+    from mia_defense.cli.sweep_checks import check_objectives
+
+    cfg = _compose("hparams_search=optuna_tradeoff", "objectives=[privacy.epsilon]",
+                   "hydra.sweeper.direction=minimize", *sampler)  # fmt: skip
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exc:
+        check_objectives(cfg)
+    assert exc.value.code == 2
+    assert ("privacy.epsilon is infinite in every trial of this search (no DP-SGD among the "
+            "defenses: no guarantee to report), its one objective: every trial would train "
+            "and tie, its best trial none; nothing was run") in caplog.text  # fmt: skip
+    check_objectives(_compose("hparams_search=optuna_tradeoff", "objectives=[privacy.epsilon]",
+                              "hydra.sweeper.direction=minimize", "defense=dp"))  # fmt: skip
