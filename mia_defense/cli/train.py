@@ -507,7 +507,8 @@ def _objective_names(cfg: DictConfig) -> list[str]:
     from mia_defense.metrics.roc import fpr_key
 
     lowest = min(float(f) for f in cfg.attack.fprs)
-    return [str(n) for n in cfg.get("objectives") or [f"max_attack.{fpr_key(lowest)}"]]
+    names = cfg.get("objectives")  # ([] is refused: `check_objective_names`)
+    return [str(n) for n in (names if names is not None else [f"max_attack.{fpr_key(lowest)}"])]
 
 
 def _several_objectives(config: DictConfig) -> bool:

@@ -45,7 +45,20 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
     unknown section, ``max_attack.access`` (a text, not a figure), or, given the run's
     ``attack.fprs``, a ``max_attack.tpr@X%fpr`` that results.json will not hold (an FPR the
     attacks do not measure, another spelling: found only once every model was trained) and a
-    ``utility.KEY`` not among `UTILITY_FIGURES`."""
+    ``utility.KEY`` not among `UTILITY_FIGURES`. And none (``objectives=[]``: the default
+    objective was returned, which the user did not ask for) or one twice."""
+    if not names:
+        raise ConfigError(
+            "objectives=[]: no objective for a sweeper; list the figures it should get "
+            "(e.g. objectives=[utility.test_accuracy,max_attack.tpr@1%fpr]), or leave "
+            "objectives out (null) for the strongest attack's TPR at the lowest attack.fprs"
+        )
+    twice = sorted({str(name) for name in names if list(names).count(name) > 1})
+    if twice:
+        raise ConfigError(
+            f"objectives: {twice[0]!r} is listed more than once (a sweeper would get its value "
+            "twice, and a search optimise it twice over); give each objective once"
+        )
     for name in names:
         section, _, key = str(name).partition(".")
         if section not in _SECTIONS or not key:
