@@ -83,7 +83,7 @@ def test_a_point_that_failed_after_saving_models_is_not_said_to_be_refused(
     refused, failed = err.split("1 run(s) of this sweep were refused")[1].split(
         "1 run(s) of this sweep failed after they began")  # fmt: skip
     assert "b: disk full" in refused and "a: disk full" not in refused
-    assert "a: disk full" in failed and "the models they saved are kept" in failed
+    assert "a: disk full" in failed and "they saved no trained model" in failed
 
 
 @pytest.mark.slow  # 1-5 s: two refused trials of an Optuna search, in process

@@ -427,14 +427,14 @@ class SweepSummary(Callback):
                       "sweep a new hydra.sweep.dir)")
         if failed:
             print_points(f"{len(failed)} run(s) of this sweep failed after they began "
-                         "(results.json says failed; the models they saved are kept: fix the "
-                         "cause, such as a full disk, and run the same command again to resume "
-                         "them)", failed)
+                         f"(results.json says failed; {_models_kept(failed)}: fix the cause, "
+                         "such as a full disk, and run the same command again to resume "
+                         "them)", failed)  # fmt: skip
         if unrecorded:
             print_points(f"{len(unrecorded)} run(s) of this sweep failed after they began and "
                          "could not record it (results.json still says running: its disk is "
-                         "full, most likely; the models they saved are kept: free disk space "
-                         "and run the same command again to resume them)", unrecorded)
+                         f"full, most likely; {_models_kept(unrecorded)}: free disk space and "
+                         "run the same command again to resume them)", unrecorded)  # fmt: skip
         if gone:  # (refused "nothing was run there; fix the value", though they had run)
             print_points(f"{len(gone)} run(s) of this sweep stopped because their folder was "
                          "moved or removed while they ran (a folder moved keeps what the run "
@@ -1044,6 +1044,19 @@ def _saved_models(run_dir: Path, statuses: tuple[str, ...]) -> tuple[dict, list[
                          for folder in DIGESTED_FOLDERS]  # fmt: skip
     except (MiaDefenseError, OSError):
         return None
+
+
+def _models_kept(points: list[tuple[Path, str]]) -> str:
+    """What the runs of ``points`` that failed after they began keep on disk, counted
+    (`_saved_models`): "the models they saved are kept" was said of runs that saved none."""
+    found = [_saved_models(Path(run_dir), _STOPPED) for run_dir, _ in points]
+    counts = [sum(counts) for _, counts in filter(None, found)]
+    models, saving = sum(counts), sum(1 for count in counts if count)
+    if not models:
+        return "they saved no trained model (their training starts anew when they resume)"
+    by = "they saved" if saving == len(points) else f"saved by {saving} of them"
+    none = f" ({len(points) - saving} saved none)" if saving < len(points) else ""
+    return f"{counted(models, 'trained model')} {by} {'is' if models == 1 else 'are'} kept{none}"
 
 
 def _say_what_the_run_kept(run_dir: Path) -> None:
