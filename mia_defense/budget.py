@@ -302,15 +302,20 @@ def _duration(seconds: float) -> str:
 
 
 def _model_size_advice(num_params: int, budget: int) -> str:
-    """What to lower when the fewest models a plan may have (2) alone outgrow the memory, in
-    weights and optimizer state (4 + 16 bytes a parameter each, `estimate`):
+    """What to lower when the fewest models a plan may have (2), trained one at a time, alone
+    outgrow the memory in weights and optimizer state (`estimate`'s: 24 bytes a parameter):
     model.hidden=[30000000] was told only to lower plan.num_models (already 2) or the
-    population, which barely count."""
-    if 2 * 20 * num_params <= budget:
+    population, which barely count. (A constant of 40 bytes, 2 models trained at once, told
+    models that fit one at a time to shrink.)"""
+    least = estimate(num_models=2, population_size=0, test_size=0, num_classes=1,
+                     num_params=num_params, num_augmented=0, epochs=0, batch_size=1,
+                     chunk_size=1)  # fmt: skip
+    state = least.models + least.optimizer
+    if state <= budget:
         return ""
-    return (f"; even 2 models' weights and optimizer state need {_bytes(40 * num_params)} "
-            f"({num_params} parameters per model): use a smaller model (fewer or narrower "
-            "layers in the model.* settings, e.g. model.hidden)")
+    return (f"; even 2 models trained one at a time need {_bytes(state)} for their weights "
+            f"and optimizer state ({num_params} parameters per model): use a smaller model "
+            "(fewer or narrower layers in the model.* settings, e.g. model.hidden)")
 
 
 def check_budget(

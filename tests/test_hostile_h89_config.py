@@ -127,12 +127,15 @@ def test_a_model_too_large_for_memory_is_told_to_shrink_the_model():
     said = _budget(num_params=2_250_000_010)
     assert said.startswith("plan.num_models=2: the run needs about ")
     assert ("lower plan.num_models, plan.population_size or attack.queries.num_augmented; even "
-            "2 models' weights and optimizer state need 90 GB (2250000010 parameters per "
-            "model): use a smaller model (fewer or narrower layers in the model.* settings, "
-            "e.g. model.hidden)") in said
+            "2 models trained one at a time need 54 GB for their weights and optimizer state "
+            "(2250000010 parameters per model): use a smaller model (fewer or narrower layers "
+            "in the model.* settings, e.g. model.hidden)") in said
     fewer_fit = _budget(num_models=4000)
-    assert fewer_fit.endswith("lower plan.num_models, plan.population_size or "
-                              "attack.queries.num_augmented"), fewer_fit
+    # (and 2 models one at a time, 24 bytes a parameter: 40 were counted, 1.6 GB of 1 GB)
+    fit_one_at_a_time = _budget(num_params=40_000_000, population_size=1_000_000, chunk_size=1)
+    for fits in (fewer_fit, fit_one_at_a_time):
+        assert fits.endswith("lower plan.num_models, plan.population_size or "
+                             "attack.queries.num_augmented"), fits
 
 
 @pytest.mark.parametrize("fprs", ["[1e-320]", "[0.1,1e-13]"])
