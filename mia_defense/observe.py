@@ -12,7 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.attacks.signals import query_signals
-from mia_defense.defenses.dp_stacked import GHOST_RULES
+from mia_defense.defenses.dp_stacked import _MATERIALISED_BUDGET, GHOST_RULES
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError
 from mia_defense.models.alike import unlike
@@ -75,22 +75,64 @@ def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: i
     """
     for model in models:
         model.eval()
+    floats = _row_floats(models[0], inputs)
     if _stackable(models):
         stack = ModelStack(models, [len(models)])
-        rows = max(1, batch_size * 8 // len(models))  # bounds the [K, rows, width] activations
+        rows = _rows_within(batch_size * 8 // len(models), len(models) * floats)
         try:
             chunks = (stack.forward(chunk, shared=True) for chunk in inputs.split(rows))
             return _filled(chunks, len(models), len(inputs))
         except RuntimeError as err:  # e.g. a user module with an op vmap cannot batch
             log.debug("querying the models one by one: vmap failed: %s", err)
     out: torch.Tensor | None = None
+    rows = _rows_within(batch_size, floats)
     for k, model in enumerate(models):  # into one [K, N, C] tensor, not a list then a stack
-        logits = torch.cat([model(chunk) for chunk in inputs.split(batch_size)])
+        logits = torch.cat([model(chunk) for chunk in inputs.split(rows)])
         if out is None:
             out = logits.new_empty((len(models), *logits.shape))
         out[k] = logits
     assert out is not None, "no models to query"
     return out
+
+
+def _rows_within(rows: int, floats_per_row: int) -> int:
+    """``rows``, or fewer where they would hold more than ``_MATERIALISED_BUDGET`` bytes
+    (256 MiB, the bound of DP-SGD's per-sample gradients) of float32 ``floats_per_row``
+    each: a fixed row count held ~8 GB of activations for model=cnn on 32x32x3 images
+    (K=16), an out-of-memory kill after training; ``floats_per_row`` 0 (not measured):
+    ``rows``."""
+    if floats_per_row <= 0:
+        return max(1, rows)
+    return max(1, min(rows, _MATERIALISED_BUDGET // (4 * floats_per_row)))
+
+
+def _row_floats(model: nn.Module, inputs: torch.Tensor) -> int:
+    """Floats one row of ``inputs`` takes in ``model``'s forward: the row and every leaf
+    module's output together, from one forward of up to two rows (`_paired_logits`: the
+    run's random draws and the buffers put back). What a backward pass keeps; a forward
+    without one frees as it goes but held up to 4x its widest output at once (GroupNorm
+    under vmap), about this sum for model=cnn. Outputs of functional ops between modules
+    are not seen. 0 where that forward fails (the query itself then says why)."""
+    rows = min(2, len(inputs))
+    if rows == 0:
+        return 0
+    floats = [inputs[0].numel()]
+
+    def count(module: nn.Module, args: object, out: object) -> None:
+        outs = out if isinstance(out, tuple | list) else (out,)
+        floats.append(-(-sum(o.numel() for o in outs if isinstance(o, torch.Tensor)) // rows))
+
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    handles = [m.register_forward_hook(count) for m in leaves]
+    try:
+        _paired_logits(model, inputs[:rows], seed=0)
+    except Exception as err:  # not this probe's to judge
+        log.debug("activation sizes not measured: %s", err)
+        return 0
+    finally:
+        for handle in handles:
+            handle.remove()
+    return sum(floats)
 
 
 def _filled(chunks: Iterator[torch.Tensor], num_models: int, num_rows: int) -> torch.Tensor:
@@ -439,8 +481,13 @@ def _grad_norms(
         return nn.functional.cross_entropy(logits, yi[None])
 
     per_sample = vmap(grad(loss), in_dims=(None, 0, 0))
+    # a row's gradient (a float per parameter), the squares of its largest parameter's
+    # below (measured: 2.3x the gradient for model=cnn) and the activations backward keeps
+    sizes = [p.numel() for p in params.values()]
+    floats = sum(sizes) + max(sizes, default=0) + _row_floats(model, inputs)
+    rows = _rows_within(batch_size, floats)
     norms = []
-    for xs, ys in zip(inputs.split(batch_size), targets.split(batch_size), strict=True):
+    for xs, ys in zip(inputs.split(rows), targets.split(rows), strict=True):
         grads = per_sample(params, xs, ys)
         # (reshape: a 0-dim parameter's per-sample gradients are [B], which flatten(1) refused)
         norms.append(sum(g.reshape(len(g), -1).pow(2).sum(1) for g in grads.values()).sqrt())
