@@ -43,6 +43,7 @@ __all__ = [
     "Source",
     "checked_extra",
     "copy_groups",
+    "file_identity",
     "fixed_settings_problem",
     "missing_source",
     "own_settings",
@@ -187,7 +188,7 @@ def read_source(path: Path) -> Source:
         problem = None if results is None else _results_problem(results)
         if problem:
             raise DataError(_unusable_facts(path, problem))
-        before = _identity(path / "observations.npz")
+        before = file_identity(path / "observations.npz")
         recorded = _sha256_matches(path, results)  # (hashed first: as the run wrote it)
         _refuse_other_models(path, results)
         _refuse_edited_config(path, results)
@@ -218,13 +219,13 @@ def read_source(path: Path) -> Source:
         if edited:
             raise DataError(_unusable_facts(path, edited))
         return _checked_extras(Source(path, obs, extras, results))
-    before = _identity(path)
+    before = file_identity(path)
     obs, extras = load_file(path)
     _refuse_changed(path, before)
     return _checked_extras(Source(path, obs, extras))
 
 
-def _identity(file: Path) -> tuple[int, ...] | None:
+def file_identity(file: Path) -> tuple[int, ...] | None:
     """What tells a file's content apart without reading it: its inode, size and change
     times (``None`` where it cannot be read: the reader names that)."""
     try:
@@ -238,7 +239,7 @@ def _refuse_changed(file: Path, before: tuple[int, ...] | None) -> None:
     """A `DataError` when ``file`` was replaced or written to while mia-attack read it (a
     run writing it again, a copy still under way): the sha256 checked was that of the file
     before, the arrays attacked another's."""
-    if before is not None and _identity(file) != before:
+    if before is not None and file_identity(file) != before:
         raise DataError(
             f"{file}: changed while mia-attack read it (replaced or written to: a run or a "
             "copy still writing it); nothing was attacked. Attack it again once nothing "

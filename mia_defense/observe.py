@@ -12,7 +12,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from mia_defense.attacks.signals import query_signals
-from mia_defense.defenses.dp_stacked import _MATERIALISED_BUDGET, GHOST_RULES
+from mia_defense.defenses.dp_stacked import GHOST_RULES, MATERIALISED_BUDGET
 from mia_defense.defenses.release import Release, attacker_view_of
 from mia_defense.errors import ConfigError
 from mia_defense.models.alike import unlike
@@ -96,14 +96,14 @@ def _all_logits(models: Sequence[nn.Module], inputs: torch.Tensor, batch_size: i
 
 
 def _rows_within(rows: int, floats_per_row: int) -> int:
-    """``rows``, or fewer where they would hold more than ``_MATERIALISED_BUDGET`` bytes
+    """``rows``, or fewer where they would hold more than ``MATERIALISED_BUDGET`` bytes
     (256 MiB, the bound of DP-SGD's per-sample gradients) of float32 ``floats_per_row``
     each: a fixed row count held ~8 GB of activations for model=cnn on 32x32x3 images
     (K=16), an out-of-memory kill after training; ``floats_per_row`` 0 (not measured):
     ``rows``."""
     if floats_per_row <= 0:
         return max(1, rows)
-    return max(1, min(rows, _MATERIALISED_BUDGET // (4 * floats_per_row)))
+    return max(1, min(rows, MATERIALISED_BUDGET // (4 * floats_per_row)))
 
 
 def _row_floats(model: nn.Module, inputs: torch.Tensor) -> int:

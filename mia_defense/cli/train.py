@@ -602,13 +602,13 @@ def _holds_a_complete_run(root: Path) -> bool:
 
 def _results_identities(root: Path) -> dict[str, Any]:
     """Each results.json under ``root`` (by absolute path) and what tells its content apart
-    without reading it (`_identity`: inode, size, change times), as a sweep starts."""
-    from mia_defense.attack_source import _identity
+    without reading it (`file_identity`: inode, size, change times), as a sweep starts."""
+    from mia_defense.attack_source import file_identity
 
     found = {}
     with contextlib.suppress(OSError):
         for results in root.rglob("results.json"):
-            found[os.path.abspath(results)] = _identity(results)
+            found[os.path.abspath(results)] = file_identity(results)
     return found
 
 
@@ -618,9 +618,9 @@ def _written_since(results: Path, before: dict[str, Any]) -> bool:
     by its mtime: a sweep copied with ``rsync -a`` or ``cp -p`` from a machine whose clock
     runs ahead kept mtimes after this sweep's start, and its runs were taken for this one's
     (a refused point said to have diverged too)."""
-    from mia_defense.attack_source import _identity
+    from mia_defense.attack_source import file_identity
 
-    now = _identity(results)
+    now = file_identity(results)
     return now is not None and before.get(os.path.abspath(results)) != now
 
 

@@ -78,6 +78,7 @@ from mia_defense.training.stack import ModelStack
 
 __all__ = [
     "GHOST_RULES",
+    "MATERIALISED_BUDGET",
     "GhostRule",
     "GhostTaps",
     "GradientCanaries",
@@ -98,7 +99,7 @@ __all__ = [
 
 STRATEGIES = ("ghost", "mixed", "materialised")
 # Per-sample gradients held at once by the materialised strategy, in bytes (float32).
-_MATERIALISED_BUDGET = 256 << 20
+MATERIALISED_BUDGET = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -413,7 +414,7 @@ def _formed_sums(
     num, width = valid.shape
     numel = sum(p[0].numel() for p in formed.values())
     if chunk is None:
-        chunk = max(1, _MATERIALISED_BUDGET // (4 * num * max(numel, 1)))
+        chunk = max(1, MATERIALISED_BUDGET // (4 * num * max(numel, 1)))
 
     def surrogate(
         p: dict[str, torch.Tensor], q: dict[str, torch.Tensor], b: dict[str, torch.Tensor],

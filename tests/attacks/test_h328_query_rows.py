@@ -20,7 +20,7 @@ N = 64
 @pytest.mark.parametrize("query", ["logits", "grad_norms"])
 def test_rows_per_forward_stay_within_the_bytes_bound(monkeypatch, query):
     budget = 1 << 20 if query == "logits" else 128 << 10
-    monkeypatch.setattr(observe_module, "_MATERIALISED_BUDGET", budget, raising=False)
+    monkeypatch.setattr(observe_module, "MATERIALISED_BUDGET", budget, raising=False)
     torch.manual_seed(0)
     rows: list[int] = []
     if query == "logits":  # 4 models of a 4096-wide layer: [K, rows, 4096] activations
