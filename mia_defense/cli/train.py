@@ -492,7 +492,8 @@ def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:
     for folder in folders:
         try:
             payload = read_json(Path(folder) / "results.json")
-            given = objectives(payload, judged)
+            given = objectives(payload, judged,
+                               maximized=_maximized(config.hydra.sweeper, names))
             measured = [objective(payload, name) for name in judged]
         except Exception:  # (changed since it was read: not this search's verdict to judge)
             return False
@@ -509,6 +510,17 @@ def _objective_names(cfg: DictConfig) -> list[str]:
     lowest = min(float(f) for f in cfg.attack.fprs)
     names = cfg.get("objectives")  # ([] is refused: `check_objective_names`)
     return [str(n) for n in (names if names is not None else [f"max_attack.{fpr_key(lowest)}"])]
+
+
+def _maximized(sweeper: DictConfig, names: list[str]) -> set[str]:
+    """Which of ``names`` (the objectives, in order) an Optuna ``sweeper`` maximises, by its
+    ``direction`` (one, or one per objective): a stand-in for a figure without a verdict is
+    the least there is for them (`mia_defense.report.objectives.objectives`)."""
+    if "optuna" not in str(sweeper.get("_target_", "")).lower():
+        return set()
+    direction = sweeper.get("direction")
+    ways = list(direction) if isinstance(direction, ListConfig | list) else [direction]
+    return {name for name, way in zip(names, ways, strict=False) if way == "maximize"}
 
 
 def _several_objectives(config: DictConfig) -> bool:
@@ -775,14 +787,16 @@ def _hydra_main(cfg: DictConfig) -> float | tuple[float, ...] | None:
                     f"wall time: {result.wall_seconds:.1f} s",
                     f"look at it:   {tensorboard} --logdir {shell_path(run_dir)}",
                 ])  # fmt: skip
-        values = objectives(payload, names)
+        values = objectives(payload, names,
+                            maximized=_maximized(HydraConfig.get().sweeper, names))
         if payload.get("utility_below_chance") is True:
             log.warning("no privacy verdict for this run: a sweeper gets the worst leakage "
-                        "(1 for a TPR or AUC) for its max_attack objectives")
+                        "(1 for a TPR or AUC, 0 where it maximises them) for its max_attack "
+                        "objectives")
         elif inverted_scores(payload):
             log.warning("an attack's scores are inverted (privacy.attacks_inverted): a sweeper "
-                        "gets the worst leakage (1 for a TPR or AUC) for its max_attack "
-                        "objectives")
+                        "gets the worst leakage (1 for a TPR or AUC, 0 where it maximises "
+                        "them) for its max_attack objectives")
         _say_worst_cased(payload, names, values)
     except DivergedError as exc:  # an outcome of this point (results.json says so)
         log.error("%s: %s", type(exc).__name__, exc)

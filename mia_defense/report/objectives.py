@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from mia_defense.attacks.base import BLACK_BOX, DEFAULT_ACCESS
@@ -166,7 +166,9 @@ def objective(payload: Mapping[str, Any], name: str) -> float:
     return max(finite) if finite else float("nan")
 
 
-def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
+def objectives(
+    payload: Mapping[str, Any], names: Sequence[str], *, maximized: Collection[str] = ()
+) -> list[float]:
     """Each of ``names`` (see `objective`), in order: what mia-train returns to a sweeper.
 
     A ``max_attack`` figure of a run without a privacy verdict (``utility_below_chance``:
@@ -189,6 +191,11 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     refuted accountant's figure as if it held, and NaN for a run without DP (a failed trial).
     Under ``accountant=gdp`` (a central-limit approximation that can underestimate ε) it is
     the RDP accountant's upper bound (``privacy.epsilon_rdp_bound``) when that is larger.
+
+    Those stand-ins of the max_attack figures, the bound and the gap are the worst for the
+    side the sweeper optimises: for a name in ``maximized`` (``hydra.sweeper.direction:
+    maximize``, an attacker's search for the most leaking setting) the least there is, 0 for
+    a fraction, -infinity else and -1 for the gap (a run without a verdict ranked best).
     """
     useless = payload.get("utility_below_chance") is True or _at_chance(payload)
     useless = useless or blown_up_training(payload) is not None
@@ -211,18 +218,22 @@ def objectives(payload: Mapping[str, Any], names: Sequence[str]) -> list[float]:
     values = []
     for name in names:
         value = objective(payload, name)
-        if name.startswith("max_attack.") and (no_verdict or math.isnan(value)):
+        worst = (name.startswith("max_attack.") and (no_verdict or math.isnan(value))) or (
+            name == "privacy.empirical_epsilon" and (no_verdict or _bound_understated(privacy))
+        ) or (name == "utility.generalization_gap" and useless)  # fmt: skip
+        if worst and name in maximized:  # (an attacker's search: the least is the worst)
+            value = 0.0 if _is_fraction(name.partition(".")[2]) and name.startswith(
+                "max_attack.") else -1.0 if name.startswith("utility.") else -math.inf
+        elif worst and name.startswith("max_attack."):
             value = 1.0 if _is_fraction(name.partition(".")[2]) else math.inf
+        elif worst:
+            # the bound: a model that learned nothing measures 0, the best a search
+            # minimising it could find (it was on the search's Pareto front), and an attack's
+            # inverted scores hold a larger one; the gap: a model that learned nothing has
+            # none, 0 or below (the leakage proxy's best)
+            value = math.inf if name == "privacy.empirical_epsilon" else 1.0
         if name == "privacy.epsilon" and (refuted or math.isnan(value)):
             value = math.inf  # no guarantee: the worst ε there is
-        if name == "privacy.empirical_epsilon" and _bound_understated(privacy):
-            value = math.inf  # an attack's inverted scores hold a larger bound: the worst
-        if name == "privacy.empirical_epsilon" and no_verdict:
-            # as max_attack's: a model that learned nothing measures a bound of 0, the best
-            # a search minimising it could find (it was on the search's Pareto front)
-            value = math.inf
-        if name == "utility.generalization_gap" and useless:
-            value = 1.0  # a model that learned nothing has no gap: the leakage proxy's worst
         if name == "privacy.epsilon" and isinstance(privacy, Mapping):
             bound = privacy.get("epsilon_rdp_bound")  # accountant=gdp: an approximation
             if isinstance(bound, int | float) and not isinstance(bound, bool) and bound > value:
