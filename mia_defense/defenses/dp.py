@@ -20,10 +20,8 @@ import functools
 import logging
 import math
 import numbers
-import os
 import statistics
 import sys
-import traceback
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -62,6 +60,7 @@ from mia_defense.models.validation import (
     opacus_grad_samples,
     opacus_rows_not_own,
     per_sample_grad_error,
+    refuse_without_opacus,
     used_outside_their_layers,
 )
 from mia_defense.training.engine import gather_batch
@@ -312,7 +311,8 @@ def refuse_no_grad_samples(
     weights held in an ``nn.ParameterList`` the model indexes, or a parameter the forward
     pass does not use. ``train.engine=opacus`` stopped at its first step with Opacus' bare
     ``ValueError: Per sample gradient is not initialized``; the stacked engine trains them."""
-    _refuse_without_opacus(key)
+    refuse_without_opacus(f"{key}: train.engine=opacus",
+                          instead="set train.engine=stacked (the default), which needs no Opacus")
     try:
         missing, rows = opacus_grad_samples(model, inputs)
     except Exception as exc:  # (Opacus' hooks alone fail: a bare traceback at the first step)
@@ -370,58 +370,6 @@ def refuse_no_grad_samples(
         "parameter's per-sample gradient from a forward call of the module that holds it, "
         f"and would stop at the first step. Fix: {', or '.join(fixes)}"
     )
-
-
-def _refuse_without_opacus(key: str) -> None:
-    """A `ConfigError` where ``import opacus`` fails, naming why where it can: Opacus not
-    installed, or a file named like a standard-library module Opacus imports (``profile.py``
-    beside a user's script, first on its import path under ``python script.py``, ``-m`` or
-    ``-c``) imported in that module's place. `refuse_no_grad_samples` blamed the model's
-    forward pass for it ("fails under Opacus' GradSampleModule hooks")."""
-    try:
-        import opacus  # noqa: F401  (imported already where it works)
-    except Exception as exc:
-        said = (str(exc).strip().splitlines() or [""])[0]
-        failed = (f"{key}: train.engine=opacus needs Opacus, and importing it failed "
-                  f"({type(exc).__name__}: {said})")  # fmt: skip
-        stacked = "set train.engine=stacked (the default), which needs no Opacus"
-        if isinstance(exc, ModuleNotFoundError) and str(exc.name).split(".")[0] == "opacus":
-            raise ConfigError(f"{failed}: it is not installed in {sys.prefix}. Fix: pip "
-                              f"install 'opacus>=1.5' there (mia-defense needs it), or "
-                              f"{stacked}") from exc  # fmt: skip
-        shadow = _standard_library_shadow(exc)
-        if shadow:
-            raise ConfigError(
-                f"{failed}: {shadow[1]} has the name of the standard-library module "
-                f"{shadow[0]!r}, which Opacus imports, and was imported in its place (its "
-                "folder is first on the import path: a script's own folder, or the current "
-                "one under python -m or -c); nothing was trained. Fix: rename it (and import "
-                "it under its new name), or start from another folder"
-            ) from exc
-        raise ConfigError(f"{failed}, which is no fault of the model. Fix: repair the Opacus "
-                          "install (python -c 'import opacus' shows where it fails), or "
-                          f"{stacked}") from exc  # fmt: skip
-
-
-def _standard_library_shadow(exc: BaseException) -> tuple[str, str] | None:
-    """The name and file of a module named like a standard-library one but not installed
-    with the interpreter: run by the failed import (a frame of ``exc``'s traceback) or
-    imported before (``sys.modules``)."""
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    keys = ("stdlib", "platstdlib", "purelib", "platlib")  # (setuptools' distutils: no shadow)
-    installed = tuple(os.path.realpath(paths[k]) + os.sep for k in keys if k in paths)
-    files = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(exc.__traceback__)]
-    files += [getattr(sys.modules.get(name), "__file__", None) or ""
-              for name in sorted(sys.stdlib_module_names)]  # fmt: skip
-    for file in files:
-        stem, parent = os.path.splitext(os.path.basename(file))[0], os.path.dirname(file)
-        name = os.path.basename(parent) if stem == "__init__" else stem
-        if (name in sys.stdlib_module_names and os.path.isfile(file)
-                and not os.path.realpath(file).startswith(installed)):  # fmt: skip
-            return name, file
-    return None
 
 
 def _number(value: Any, key: str) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -11,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import torch
 from torch import nn
 
-from mia_defense.errors import UnsupportedModelError
+from mia_defense.errors import ConfigError, UnsupportedModelError
 from mia_defense.seeding import seed_global_torch
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "opacus_rows_not_own",
     "own_row_grads",
     "per_sample_grad_error",
+    "refuse_without_opacus",
     "row_weights",
     "rows_not_own",
     "used_outside_their_layers",
@@ -69,11 +71,70 @@ def _opacus_validators(model: nn.Module) -> dict:
     """Opacus' validators by layer type; empty without importing Opacus where ``model``
     has no layer of a type it validates and Opacus is not imported yet."""
     types = {type(module) for module in model.modules()}
-    if "opacus" not in sys.modules and not types & OPACUS_VALIDATED:
+    if sys.modules.get("opacus") is None and not types & OPACUS_VALIDATED:
         return {}
-    from opacus.validators import ModuleValidator  # on first use: importing Opacus is slow
+    layers = ", ".join(sorted({t.__name__ for t in types & OPACUS_VALIDATED}))
+    refuse_without_opacus(  # (a bare ModuleNotFoundError; on first use: Opacus is slow)
+        f"checking {type(model).__name__} for DP-SGD (Opacus' validators of its {layers} "
+        "layers)", instead="use a model without them (model=mlp, cnn and resnet have none)")
+    from opacus.validators import ModuleValidator
 
     return ModuleValidator.VALIDATORS
+
+
+def refuse_without_opacus(needs: str, *, instead: str) -> None:
+    """A `ConfigError` where ``import opacus`` fails, naming why where it can: Opacus not
+    installed, or a file named like a standard-library module Opacus imports (``profile.py``
+    beside a user's script, first on its import path under ``python script.py``, ``-m`` or
+    ``-c``) imported in that module's place. ``needs``: what needs Opacus, as the error
+    says it (``defense.dp: train.engine=opacus``); ``instead``: the way without it. The
+    engine's check blamed the model's forward pass for it ("fails under Opacus'
+    GradSampleModule hooks"), the layers' check gave a bare ModuleNotFoundError."""
+    try:
+        import opacus.validators  # noqa: F401  (imported already where it works)
+    except Exception as exc:
+        said = (str(exc).strip().splitlines() or [""])[0]
+        failed = (f"{needs} needs Opacus, and importing it failed "
+                  f"({type(exc).__name__}: {said})")  # fmt: skip
+        if isinstance(exc, ModuleNotFoundError) and str(exc.name).split(".")[0] == "opacus":
+            raise ConfigError(f"{failed}: it is not installed in {sys.prefix}. Fix: pip "
+                              f"install 'opacus>=1.5' there (mia-defense needs it), or "
+                              f"{instead}") from exc  # fmt: skip
+        shadow = _standard_library_shadow(exc)
+        if shadow:
+            raise ConfigError(
+                f"{failed}: {shadow[1]} has the name of the standard-library module "
+                f"{shadow[0]!r}, which Opacus imports, and was imported in its place (its "
+                "folder is first on the import path: a script's own folder, or the current "
+                "one under python -m or -c); nothing was trained. Fix: rename it (and import "
+                "it under its new name), or start from another folder"
+            ) from exc
+        raise ConfigError(f"{failed}, which is no fault of the model. Fix: repair the Opacus "
+                          "install (python -c 'import opacus' shows where it fails), or "
+                          f"{instead}") from exc  # fmt: skip
+
+
+def _standard_library_shadow(exc: BaseException) -> tuple[str, str] | None:
+    """The name and file of a module named like a standard-library one but not installed
+    with the interpreter: run by the failed import (a frame of ``exc``'s traceback) or
+    imported before (``sys.modules``)."""
+    import sysconfig
+    import traceback
+
+    paths = sysconfig.get_paths()
+    keys = ("stdlib", "platstdlib", "purelib", "platlib")  # (setuptools' distutils: no shadow)
+    installed = tuple(os.path.realpath(paths[k]) + os.sep for k in keys if k in paths)
+    files = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    files += [getattr(sys.modules.get(name), "__file__", None) or ""
+              for name in sorted(sys.stdlib_module_names)]  # fmt: skip
+    for file in files:
+        stem, parent = os.path.splitext(os.path.basename(file))[0], os.path.dirname(file)
+        name = os.path.basename(parent) if stem == "__init__" else stem
+        if (name in sys.stdlib_module_names and os.path.isfile(file)
+                and not os.path.realpath(file).startswith(installed)):  # fmt: skip
+            return name, file
+    return None
+
 
 
 def _fix_for(module: nn.Module, fallback: str) -> str:
