@@ -221,6 +221,9 @@ def fix_for_dp(model: nn.Module) -> nn.Module:
     GroupNorm, InstanceNorm ones keep no running statistics (``track_running_stats=False``,
     as built so: no buffers), then Opacus' ``ModuleValidator.fix`` handles the rest (e.g.
     LSTM -> DPLSTM)."""
+    refuse_without_opacus(f"replacing {type(model).__name__}'s layers for DP-SGD (Opacus' "
+                          "ModuleValidator.fix)", instead="use a model without them "
+                          "(model=mlp, cnn and resnet have none)")  # fmt: skip
     from opacus.validators import ModuleValidator
 
     model = copy.deepcopy(model)
