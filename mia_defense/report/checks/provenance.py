@@ -53,15 +53,20 @@ def _test_size(payload: Mapping[str, Any]) -> Any:
 
 
 def _canaries(payload: Mapping[str, Any]) -> tuple[int, int]:
-    """How many canaries the run appended to the population (``canaries``), and how many
-    test records they may have taken: mislabeled canaries take the features of rows no
-    model trains on, rows of the test set among them, which leave it
-    (`mia_defense.canaries`)."""
+    """How many canaries the run appended to the population (``canaries``, and the one-run
+    audit's ``config.attack.audit_canaries``), and how many test records they may have
+    taken: mislabeled canaries take the features of rows no model trains on, rows of the
+    test set among them, which leave it (`mia_defense.canaries`). (Without the audit's,
+    mia-train dataset=breast_cancer attack.audit=one_run was skipped as edited.)"""
     count = payload.get("canaries")
     count = count if _counts(count) else 0
     config = payload.get("config")
     attack = config.get("attack") if isinstance(config, Mapping) else None
-    node = attack.get("canaries") if isinstance(attack, Mapping) else None
+    attack = attack if isinstance(attack, Mapping) else {}
+    audited = attack.get("audit_canaries")
+    if attack.get("audit") == "one_run" and _counts(audited):
+        count += audited
+    node = attack.get("canaries")
     outlier = isinstance(node, Mapping) and node.get("kind") == "outlier"
     return count, 0 if outlier else count
 
