@@ -318,6 +318,21 @@ def _model_size_advice(num_params: int, budget: int) -> str:
             "(fewer or narrower layers in the model.* settings, e.g. model.hidden)")
 
 
+def _widest_chunk(budget: int, *, chunk_size: int, **sizes: Any) -> tuple[int, int] | None:
+    """The most models below ``chunk_size`` that the run (`estimate` of ``sizes``) may
+    train at once in ``budget`` bytes, and its memory then; ``None`` where even one at a
+    time does not fit. (The defenses' ``extra`` work, sized for ``chunk_size``, is kept: a
+    smaller chunk needs no more.)"""
+    low, high = 1, chunk_size - 1
+    if high < low or estimate(**sizes, chunk_size=1).memory > budget:
+        return None
+    while low < high:  # (memory grows with the chunk)
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if estimate(**sizes, chunk_size=middle).memory <= budget \
+            else (low, middle - 1)  # fmt: skip
+    return low, estimate(**sizes, chunk_size=low).memory
+
+
 def check_budget(
     *,
     num_models: int,
@@ -383,7 +398,20 @@ def check_budget(
         "parameters per model"
     )
     problems = []
+    fewer_at_once = ""
     if need.memory > budget:
+        # models that fit fewer at a time: train.chunk_size=32 was told only to lower the
+        # plan, where a smaller chunk (its optimizer state, `estimate`'s) would have run it
+        width = _widest_chunk(budget, chunk_size=min(num_models, chunk_size or num_models),
+                              num_models=num_models, population_size=population_size,
+                              test_size=test_size, num_classes=num_classes,
+                              num_params=num_params, num_augmented=num_augmented,
+                              epochs=epochs, batch_size=batch_size, device=device,
+                              extra=extra, trained_epochs=trained_epochs,
+                              eval_every=eval_every)  # fmt: skip
+        if width is not None:
+            fewer_at_once = (f"set train.chunk_size={width[0]} (fewer models trained at "
+                             f"once: the run then needs about {_bytes(width[1])}), or ")
         # the augmented queries' outputs as most of it: attack.queries.num_augmented=10**30
         # was refused as 'plan.num_models=4: ...', as though the models were too many
         queries = (f"attack.queries.num_augmented={num_augmented}, "
@@ -397,7 +425,7 @@ def check_budget(
             + (f", defenses {_bytes(need.defenses)}" if need.defenses else "")
             + f"; {sizes}, "
             f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
-            "available; lower plan.num_models, plan.population_size or "
+            f"available; {fewer_at_once}lower plan.num_models, plan.population_size or "
             "attack.queries.num_augmented" + _model_size_advice(num_params, budget)
         )
     elif need.memory + per_sample_bytes > budget:  # (a 100M-parameter model: 26 GB at 64)
