@@ -181,6 +181,7 @@ def make_plan(
     test_size: int | None,
     reference_size: int = 0,
     seed: int,
+    say: bool = True,
 ) -> MembershipPlan:
     """Split ``dataset`` into population / test / reference and draw balanced masks.
 
@@ -192,6 +193,9 @@ def make_plan(
             Both ``None`` (the packaged default): `default_population`, the rest as test.
         reference_size: samples kept apart for reference/public use.
         seed: the run's seed.
+        say: log the sizes chosen and the copies left out of the test set at INFO (False:
+            the run's own plan says them; a loader's draw of its split, `rows_outside_test`,
+            said each twice).
 
     Each number is an integer (`as_integer`), as the config's checks and `api.make_plan`
     hold it: called directly, ``seed=True`` drew seed 1's plan and a float size was a raw
@@ -215,7 +219,7 @@ def make_plan(
         total, population_size=population_size, test_size=test_size,
         reference_size=reference_size, description=dataset.description)
     available = total - reference_size
-    if given["population_size"] is None and given["test_size"] is None:
+    if say and given["population_size"] is None and given["test_size"] is None:
         log.info(
             "plan: population %d, test set %d of the %d samples of %s (plan.population_size "
             "and plan.test_size choose)", population_size, available - population_size,
@@ -232,8 +236,10 @@ def make_plan(
                                               keep=1 if given["test_size"] is None else test_size)
     if copied and given["test_size"] is None and copied < len(rest):
         test_size = len(rest) - copied
-        log.info("plan: %d rows that copy a population record exactly are left out of the "
-                 "test set (plan.test_size null), which holds the %d others", copied, test_size)
+        if say:
+            log.info("plan: %d rows that copy a population record exactly are left out of "
+                     "the test set (plan.test_size null), which holds the %d others", copied,
+                     test_size)  # fmt: skip
     test_idx = np.sort(rest[:test_size])
     reference_idx = np.sort(reference)
     masks = _balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))

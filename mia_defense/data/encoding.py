@@ -77,6 +77,7 @@ def rows_outside_test(data: Dataset, plan: Mapping[str, Any] | None, *, seed: in
         test_size=plan.get("test_size"),
         reference_size=int(plan.get("reference_size") or 0),
         seed=int(run_seed),
+        say=False,  # (the run's plan says its sizes)
     )
     outside = np.ones(len(data), dtype=bool)
     outside[split.test_idx] = False
