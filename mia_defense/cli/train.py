@@ -479,7 +479,8 @@ def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:
     """Whether ``config`` is an Optuna search each of whose trials that gave values
     (``folders``, one at least) gave the worst leakage in place of a figure for want of a
     privacy verdict (`mia_defense.report.objectives.objectives`): its sweeper still named a
-    best trial ('Best value: 1' or 'inf', or a Pareto front of such trials)."""
+    best trial ('Best value: 1' or 'inf'; 0 or '-inf' maximised; or a Pareto front of such
+    trials)."""
     from mia_defense.report.objectives import objective, objectives
     from mia_defense.tracking import read_json
 
