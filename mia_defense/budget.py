@@ -417,16 +417,29 @@ def check_budget(
         queries = (f"attack.queries.num_augmented={num_augmented}, "
                    if 2 * (need.observations - own.observations) > need.memory
                    else "")  # fmt: skip
+        # the test set's outputs as most of it: plan.test_size null on a large dataset (the
+        # rest of the data) was told only to lower the population, which grows the test set
+        untested = estimate(
+            num_models=num_models, population_size=population_size, test_size=0,
+            num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
+            epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
+            extra=extra, trained_epochs=trained_epochs, eval_every=eval_every,
+        )  # fmt: skip
+        tested = 2 * (need.memory - untested.memory) > need.memory
         problems.append(
-            f"{queries}plan.num_models={num_models}: the run needs about "
+            f"{queries}{f'plan.test_size={test_size}, ' if tested else ''}"
+            f"plan.num_models={num_models}: the run needs about "
             f"{_bytes(need.memory)} of RAM "
             f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
             f"optimizer state or stacked copy {_bytes(need.optimizer)}"
             + (f", defenses {_bytes(need.defenses)}" if need.defenses else "")
             + f"; {sizes}, "
             f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
-            f"available; {fewer_at_once}lower plan.num_models, plan.population_size or "
-            "attack.queries.num_augmented" + _model_size_advice(num_params, budget)
+            f"available; {fewer_at_once}lower "
+            + (f"plan.test_size (the run's outputs on {test_size} test records are most of "
+               "it; null takes every record outside the population), " if tested else "")
+            + "plan.num_models, plan.population_size or attack.queries.num_augmented"
+            + _model_size_advice(num_params, budget)
         )
     elif need.memory + per_sample_bytes > budget:  # (a 100M-parameter model: 26 GB at 64)
         problems.append(

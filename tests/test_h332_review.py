@@ -21,3 +21,20 @@ def test_the_one_run_audits_canaries_are_counted_as_the_split_drew(audit, size, 
                           "attack": {"canaries": {"num": 0, "kind": "mislabeled"},
                                      "audit": audit, "audit_canaries": 100}}}
     assert (_test_size_problem(payload) is not None) == edited
+
+
+def test_a_memory_refusal_made_by_the_test_set_names_plan_test_size():
+    # mia-train dataset=purchase_like dataset.num_samples=<10^8> plan.population_size=2000:
+    # the test set (null: the rest) held the memory, and the refusal said only to lower
+    # plan.num_models or plan.population_size (which grows the test set)
+    from mia_defense.budget import check_budget
+    from mia_defense.errors import ConfigError
+
+    sizes = dict(num_models=16, population_size=2000, num_classes=100, num_params=10**5,
+                 num_augmented=0, epochs=1, batch_size=64, memory_bytes=10**10)
+    with pytest.raises(ConfigError, match=r"lower plan\.test_size \(the run's outputs on "
+                       r"100000000 test records"):
+        check_budget(test_size=10**8, **sizes)
+    with pytest.raises(ConfigError) as refused:  # (the population's: no word of the test set)
+        check_budget(test_size=100, **{**sizes, "population_size": 10**8})
+    assert "plan.test_size" not in str(refused.value)
