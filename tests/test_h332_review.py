@@ -38,3 +38,25 @@ def test_a_memory_refusal_made_by_the_test_set_names_plan_test_size():
     with pytest.raises(ConfigError) as refused:  # (the population's: no word of the test set)
         check_budget(test_size=100, **{**sizes, "population_size": 10**8})
     assert "plan.test_size" not in str(refused.value)
+
+
+def test_a_search_of_another_space_over_nested_trial_folders_is_refused(tmp_path):
+    # hydra.sweep.subdir=${hydra.job.num}/run: the first search's trials lie two levels down,
+    # where refuse_other_search looked one level down only: a search of another space
+    # recorded itself over the first and ran its trials beside them
+    from omegaconf import OmegaConf
+
+    from mia_defense.cli.run_dirs import refuse_other_search
+
+    def search(space: dict) -> None:
+        refuse_other_search(OmegaConf.create({"objectives": ["utility.test_accuracy"], "hydra": {
+            "sweep": {"dir": str(tmp_path)}, "overrides": {"task": []},
+            "sweeper": {"_target_": "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper."
+                        "OptunaSweeper", "direction": ["maximize"], "params": space}}}))
+
+    search({"train.lr": "interval(0.001,0.1)"})
+    (tmp_path / "0" / "run").mkdir(parents=True)
+    (tmp_path / "0" / "run" / "results.json").write_text("{}")
+    with pytest.raises(SystemExit) as refused:
+        search({"model.dropout": "interval(0.0,0.6)"})
+    assert refused.value.code == 2

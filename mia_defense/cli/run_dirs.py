@@ -496,7 +496,9 @@ def refuse_other_search(config: DictConfig) -> None:
     path = sweep_dir / SEARCH_RECORD
     n_jobs = config.hydra.sweeper.get("n_jobs")
     _hold_search(sweep_dir)
-    if not os.path.lexists(path) or not any(sweep_dir.glob("*/results.json")):
+    # (a trial's folder at any depth: hydra.sweep.subdir=${hydra.job.num}/run left a search
+    # of another space recorded over the first and run beside its trials)
+    if not os.path.lexists(path) or not any(sweep_dir.rglob("results.json")):
         record = {**search, "n_jobs": n_jobs}  # (not compared as the search: warned of below)
         _write_sweep_record(path, (json.dumps(record, indent=1) + "\n").encode())
         return
