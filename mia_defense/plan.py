@@ -121,11 +121,21 @@ def _outside_splits(x: np.ndarray, outside: np.ndarray, seen: set[bytes], *, tes
     ``keep`` (plan.test_size, or 1 where it is null: the test set is what is left); data
     without copies keeps the splits it had."""
     copied = np.array([key in seen for key in _row_keys(x, outside)], dtype=bool)
-    tail, pool = np.arange(test_pool, len(outside)), np.arange(test_pool)
-    spare = pool[~copied[pool]][keep:][::-1]  # fresh rows the test set does not take
-    taken = np.r_[tail[~copied[tail]], spare, tail[copied[tail]]][: len(tail)]
-    left = np.setdiff1d(np.arange(len(outside)), taken)  # the test set's draw, then the tail
-    return outside[taken], _fresh_first(outside[left], copied[left]), int(copied[left].sum())
+    reference = _reference_positions(copied, test_pool=test_pool, keep=keep)
+    rest = np.setdiff1d(np.arange(len(outside)), reference)  # the test set's draw, then the tail
+    return outside[reference], _fresh_first(outside[rest], copied[rest]), int(copied[rest].sum())
+
+
+def _reference_positions(copied: np.ndarray, *, test_pool: int, keep: int) -> np.ndarray:
+    """Which of the rows outside the population (``copied`` [bool] of each, in draw order)
+    the reference split takes, as many as its own rows (those after the first
+    ``test_pool``): its own fresh rows, then fresh rows of the test set's pool beyond the
+    first ``keep`` (the last drawn first), then its own copies."""
+    positions = np.arange(len(copied))
+    own, pool = positions[test_pool:], positions[:test_pool]
+    own_fresh, own_copies = own[~copied[own]], own[copied[own]]
+    spare = pool[~copied[pool]][keep:]  # fresh rows the test set does not take
+    return np.concatenate([own_fresh, spare[::-1], own_copies])[: len(own)]
 
 
 # The default population: enough records for the attacks' ROC at 0.1% FPR on digits.
