@@ -97,12 +97,22 @@ def _canary_sources(
     spare = min(len(test), len(plan.test_idx) - keep)
     short = num - len(outside) - spare
     if short > 0 and fallback is None:
+        # A smaller population frees rows: outside the splits under a fixed test_size (rows
+        # lie outside: a null one takes all but copies), and where a null one takes them,
+        # those beyond the SMALL_TEST_SET it keeps
+        mine = np.concatenate([plan.population_idx, plan.test_idx])
+        frees = (len(outside) and alone[plan.population_idx].any()) or (
+            np.count_nonzero(alone[mine]) - SMALL_TEST_SET > spare)
+        advice = [f"at most {len(outside) + spare} canaries"] if len(outside) + spare else []
+        advice += ["a smaller plan.population_size"] if frees else []
+        advice.append("attack.canaries.kind=outlier")
+        *first, last = advice
+        said = f"{', '.join(first)}{',' if len(first) > 1 else ''} or {last}" if first else last
         raise ConfigError(
             f"{key}={num}: mislabeled canaries take the features of rows no model trains "
             f"on, with no copy in the data: {len(outside)} such rows lie outside the plan's "
             f"splits and the test set ({len(plan.test_idx)} records, kept at {keep} or more) "
-            f"can spare {spare}; use at most {len(outside) + spare} canaries, a smaller "
-            "plan.population_size, or attack.canaries.kind=outlier"
+            f"can spare {spare}; use {said}"
         )
     source = rng.permutation(outside)[:num]
     taken = rng.permutation(test)[: min(num - len(source), spare)]
