@@ -326,10 +326,12 @@ def _widest_chunk(budget: int, *, chunk_size: int, **sizes: Any) -> tuple[int, i
     low, high = 1, chunk_size - 1
     if high < low or estimate(**sizes, chunk_size=1).memory > budget:
         return None
-    while low < high:  # (memory grows with the chunk)
+    while low < high:  # a binary search: memory grows with the chunk
         middle = (low + high + 1) // 2
-        low, high = (middle, high) if estimate(**sizes, chunk_size=middle).memory <= budget \
-            else (low, middle - 1)  # fmt: skip
+        if estimate(**sizes, chunk_size=middle).memory <= budget:
+            low = middle
+        else:
+            high = middle - 1
     return low, estimate(**sizes, chunk_size=low).memory
 
 
