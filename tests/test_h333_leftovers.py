@@ -29,3 +29,16 @@ def test_mislabeled_canary_refusal_advises_what_frees_rows(rows, population, tes
     with pytest.raises(ConfigError) as refused:
         insert_canaries(data, plan, num=num, kind="mislabeled", seed=0)
     assert str(refused.value).endswith(f"; {advice}")
+
+
+@pytest.mark.parametrize(("names", "fprs"), [
+    (["max_attack.tpr@1%fpr", "max_attack.TPR@1.0%FPR"], None),  # (the sweep's check, fprs swept)
+    (["max_attack.auc", "utility.test_accuracy", "max_attack.AUC"], [0.01, 0.001]),
+])
+def test_an_objective_listed_twice_in_two_spellings_is_refused(names, fprs):
+    from mia_defense.report.objectives import check_objective_names
+
+    with pytest.raises(ConfigError, match=rf"^objectives: '{names[0]}' \(as '{names[-1]}'\) "
+                       "is listed more than once"):
+        check_objective_names(names, fprs=fprs)
+    check_objective_names(names[:-1], fprs=fprs)  # (each once: taken)

@@ -46,19 +46,25 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
     ``attack.fprs``, a ``max_attack.tpr@X%fpr`` that results.json will not hold (an FPR the
     attacks do not measure, another spelling: found only once every model was trained) and a
     ``utility.KEY`` not among `UTILITY_FIGURES`. And none (``objectives=[]``: the default
-    objective was returned, which the user did not ask for) or one twice."""
+    objective was returned, which the user did not ask for) or one twice (in any spelling:
+    `_one_spelling`)."""
     if not names:
         raise ConfigError(
             "objectives=[]: no objective for a sweeper; list the figures it should get "
             "(e.g. objectives=[utility.test_accuracy,max_attack.tpr@1%fpr]), or leave "
             "objectives out (null) for the strongest attack's TPR at the lowest attack.fprs"
         )
-    twice = sorted({str(name) for name in names if list(names).count(name) > 1})
-    if twice:
-        raise ConfigError(
-            f"objectives: {twice[0]!r} is listed more than once (a sweeper would get its value "
-            "twice, and a search optimise it twice over); give each objective once"
-        )
+    seen: dict[str, str] = {}  # (each figure in one spelling: the name it was first given)
+    for name in map(str, names):
+        spelling = _one_spelling(name)
+        if spelling in seen:
+            first = seen[spelling]
+            named = repr(name) if first == name else f"{first!r} (as {name!r})"
+            raise ConfigError(
+                f"objectives: {named} is listed more than once (a sweeper would get its value "
+                "twice, and a search optimise it twice over); give each objective once"
+            )
+        seen[spelling] = name
     for name in names:
         section, _, key = str(name).partition(".")
         if section not in _SECTIONS or not key:
@@ -79,6 +85,19 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
             _check_tpr(name, key, match, fprs)
+
+
+def _one_spelling(name: str) -> str:
+    """``name`` in one spelling (any case and spaces; a TPR's FPR as ``1``, ``1.0`` or
+    ``1e0``), so that one figure listed in two spellings is told apart as a repeat:
+    ``[max_attack.auc,max_attack.AUC]`` was taken, and its run failed on ``AUC`` only once
+    every model was trained."""
+    section, _, key = name.lower().partition(".")
+    match = _TPR.fullmatch(key)
+    fpr = _as_float(match.group(1)) / 100 if match else math.nan
+    if match and math.isfinite(fpr):
+        key = f"tpr@{fpr_percent(fpr)}%fpr{match.group(2) or ''}"
+    return f"{section.strip()}.{key.strip()}"
 
 
 def _check_tpr(name: str, key: str, match: re.Match[str], fprs: Sequence[float]) -> None:
