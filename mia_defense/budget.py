@@ -381,19 +381,15 @@ def check_budget(
             ``GradSampleModule`` and clipping hold at once), refused apart where they alone
             exceed the memory left.
     """
-    need = estimate(
+    run: dict[str, Any] = dict(  # `estimate`'s arguments but chunk_size
         num_models=num_models, population_size=population_size, test_size=test_size,
         num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
-        epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
-        extra=extra, trained_epochs=trained_epochs, eval_every=eval_every,
-    )  # fmt: skip
-    # the models' own need: without the augmented queries (and the defenses' extra work)
-    own = estimate(
-        num_models=num_models, population_size=population_size, test_size=test_size,
-        num_classes=num_classes, num_params=num_params, num_augmented=0,
-        epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
+        epochs=epochs, batch_size=batch_size, device=device, extra=extra,
         trained_epochs=trained_epochs, eval_every=eval_every,
     )  # fmt: skip
+    need = estimate(**run, chunk_size=chunk_size)
+    # the models' own need: without the augmented queries (and the defenses' extra work)
+    own = estimate(**{**run, "num_augmented": 0, "extra": ()}, chunk_size=chunk_size)
     budget = available_memory() if memory_bytes is None else memory_bytes
     sizes = (
         f"{population_size} population records, {num_classes} classes, {num_params} "
@@ -405,12 +401,7 @@ def check_budget(
         # models that fit fewer at a time: train.chunk_size=32 was told only to lower the
         # plan, where a smaller chunk (its optimizer state, `estimate`'s) would have run it
         width = _widest_chunk(budget, chunk_size=min(num_models, chunk_size or num_models),
-                              num_models=num_models, population_size=population_size,
-                              test_size=test_size, num_classes=num_classes,
-                              num_params=num_params, num_augmented=num_augmented,
-                              epochs=epochs, batch_size=batch_size, device=device,
-                              extra=extra, trained_epochs=trained_epochs,
-                              eval_every=eval_every)  # fmt: skip
+                              **run)  # fmt: skip
         if width is not None:
             fewer_at_once = (f"set train.chunk_size={width[0]} (fewer models trained at "
                              f"once: the run then needs about {_bytes(width[1])}), or ")
@@ -421,12 +412,7 @@ def check_budget(
                    else "")  # fmt: skip
         # the test set's outputs as most of it: plan.test_size null on a large dataset (the
         # rest of the data) was told only to lower the population, which grows the test set
-        untested = estimate(
-            num_models=num_models, population_size=population_size, test_size=0,
-            num_classes=num_classes, num_params=num_params, num_augmented=num_augmented,
-            epochs=epochs, batch_size=batch_size, chunk_size=chunk_size, device=device,
-            extra=extra, trained_epochs=trained_epochs, eval_every=eval_every,
-        )  # fmt: skip
+        untested = estimate(**{**run, "test_size": 0}, chunk_size=chunk_size)
         tested = 2 * (need.memory - untested.memory) > need.memory
         problems.append(
             f"{queries}{f'plan.test_size={test_size}, ' if tested else ''}"
