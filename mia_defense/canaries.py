@@ -30,7 +30,7 @@ from mia_defense.constraints import as_integer, is_integer, shown
 from mia_defense.data.dataset import Dataset
 from mia_defense.data.guards import gib, memory_budget
 from mia_defense.errors import ConfigError
-from mia_defense.plan import MembershipPlan, _balanced_masks, copy_leaders
+from mia_defense.plan import MembershipPlan, balanced_masks, copy_leaders
 from mia_defense.seeding import numpy_rng
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ def insert_canaries(
         y=np.concatenate([dataset.y, y]).astype(dataset.y.dtype),
     )
     if inclusion == "balanced":
-        new_masks = _balanced_masks(plan.num_models, num, rng)
+        new_masks = balanced_masks(plan.num_models, num, rng)
     else:
         new_masks = rng.random((plan.num_models, num)) < 0.5
     masks = np.concatenate([plan.masks, new_masks], axis=1)

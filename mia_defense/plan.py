@@ -14,8 +14,8 @@ from mia_defense.errors import ConfigError
 from mia_defense.seeding import numpy_rng
 
 __all__ = [
-    "DEFAULT_POPULATION", "MembershipPlan", "copy_leaders", "default_population", "make_plan",
-    "plan_sizes",
+    "DEFAULT_POPULATION", "MembershipPlan", "balanced_masks", "copy_leaders",
+    "default_population", "make_plan", "plan_sizes",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class MembershipPlan:
         return groups
 
 
-def _balanced_masks(num_models: int, population_size: int, rng: np.random.Generator) -> np.ndarray:
+def balanced_masks(num_models: int, population_size: int, rng: np.random.Generator) -> np.ndarray:
     """[K, N] masks where each column has exactly K/2 True entries at random rows."""
     ranks = rng.random((population_size, num_models)).argsort(axis=1)
     return (ranks < num_models // 2).T.copy()
@@ -252,7 +252,7 @@ def make_plan(
                      test_size)  # fmt: skip
     test_idx = np.sort(rest[:test_size])
     reference_idx = np.sort(reference)
-    masks = _balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))
+    masks = balanced_masks(num_models, population_size, numpy_rng(seed, "masks"))
     # Exact copies share their first copy's memberships: a copy left out of a model that
     # trained on its twin is no non-member, yet the attacks counted it as one (a member's
     # score among the non-members: the leak understated). Each column keeps K/2 members.

@@ -23,7 +23,7 @@ import pytest
 import torch
 
 from mia_defense.observations import Observations
-from mia_defense.plan import _balanced_masks
+from mia_defense.plan import balanced_masks
 
 
 def synthetic_observations(
@@ -41,7 +41,7 @@ def synthetic_observations(
     members and non-members the same distribution.
     """
     rng = np.random.default_rng(seed)
-    masks = _balanced_masks(num_models, num_samples, rng)
+    masks = balanced_masks(num_models, num_samples, rng)
     labels = rng.integers(0, num_classes, num_samples)
     difficulty = rng.normal(2.0, 2.0, num_samples)
     logits = rng.normal(0.0, 1.0, (num_models, num_samples, num_classes))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mia_defense import api
-from mia_defense.plan import _balanced_masks
+from mia_defense.plan import balanced_masks
 
 FAST = ["attack.bootstrap=0", "attack.white_box=false", "attack.queries.num_augmented=0",
         "attack.queries.repeats=1", "~attack.attacks.shokri", "~attack.attacks.label_only"]
@@ -17,7 +17,7 @@ FAST = ["attack.bootstrap=0", "attack.white_box=false", "attack.queries.num_augm
 def _audited(*, canary_signal: float, seed: int = 0, copies: bool = False) -> dict:
     k, n, m = 8, 400, 100
     rng = np.random.default_rng(seed)
-    masks = _balanced_masks(k, n + m, rng)
+    masks = balanced_masks(k, n + m, rng)
     groups = None
     if copies:  # the canaries in pairs of exact copies, which train the same models
         masks[:, n + 1 :: 2] = masks[:, n::2]

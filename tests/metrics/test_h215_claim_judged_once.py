@@ -13,7 +13,7 @@ import pytest
 
 from mia_defense import api
 from mia_defense.metrics.one_run_audit import guess_counts
-from mia_defense.plan import _balanced_masks
+from mia_defense.plan import balanced_masks
 
 FAST = ["attack.bootstrap=0", "attack.white_box=false", "attack.queries.num_augmented=0",
         "attack.queries.repeats=1", "~attack.attacks.shokri", "~attack.attacks.label_only",
@@ -24,7 +24,7 @@ DELTA = 1e-5
 def _obs():
     k, n = 8, 400
     rng = np.random.default_rng(0)
-    masks = _balanced_masks(k, n, rng)
+    masks = balanced_masks(k, n, rng)
     labels = rng.integers(0, 2, n)
     logit = rng.normal(0, 2, n)[None, :] + rng.normal(0, 1, (k, n)) + np.where(masks, 1.5, 0.0)
     logit = np.where(labels[None, :] == 1, logit, -logit)
