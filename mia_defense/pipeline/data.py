@@ -492,14 +492,21 @@ def _check_budget_of(
                          num_params=num_params, chunk_size=nominal)  # fmt: skip
         return True
     except ConfigError:
-        config = experiment.train
-        width = 1 if probe is None else stack_width(config, *choose_engine(
-            config, [probe], experiment.dataset.input_shape, resolve_device(config.device))[:2])
+        width = 1 if probe is None else _stacked_width(experiment, probe)
         if width >= nominal:
             raise
     _check_budget_at(experiment, plan, num_classes=num_classes, defenses=defenses,
                      num_params=num_params, chunk_size=width)  # fmt: skip
     return probe is not None
+
+
+def _stacked_width(experiment: Experiment, probe: torch.nn.Module) -> int:
+    """How many models like ``probe`` the training stacks at once (`stack_width` of the
+    engine `choose_engine` picks for them on the run's device)."""
+    config = experiment.train
+    device = resolve_device(config.device)
+    engine, fallback, _ = choose_engine(config, [probe], experiment.dataset.input_shape, device)
+    return stack_width(config, engine, fallback)
 
 
 def _check_budget_at(
