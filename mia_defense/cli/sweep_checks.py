@@ -730,13 +730,14 @@ def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[
     sweep varies the defenses or a defense is not ours to judge (not importable, a class of
     one's own)."""
     sweeper = config.hydra.sweeper
+    if "privacy.epsilon" not in names or not _plugin_is(sweeper, "optuna"):
+        return
     sampler = sweeper.get("sampler")
-    tpe = isinstance(sampler, DictConfig) and str(sampler.get("_target_", "")).rsplit(
-        ".", 1)[-1] == "TPESampler"  # fmt: skip
+    sampler_target = str(sampler.get("_target_", "")) if isinstance(sampler, DictConfig) else ""
+    tpe = sampler_target.rsplit(".", 1)[-1] == "TPESampler"
     alone = names == ["privacy.epsilon"]  # (every trial ties at infinity, whatever samples)
-    if ("privacy.epsilon" not in names or not _plugin_is(sweeper, "optuna")
-            or not (alone or (len(names) > 1 and tpe))
-            or any(k.split(".")[0].split("/")[0] == "defense" for k in swept)):
+    varies_defenses = any(k.split(".")[0].split("/")[0] == "defense" for k in swept)
+    if not (alone or (len(names) > 1 and tpe)) or varies_defenses:
         return
     from hydra._internal.utils import _locate
 
