@@ -138,7 +138,8 @@ def _gathering(launch: Any) -> Any:
             )
             if _valued(job_return):
                 _VALUED[0] += 1
-                _VALUED_FOLDERS.update([folder] if folder else [])
+                if folder:
+                    _VALUED_FOLDERS.add(folder)
         return job_returns
 
     gathered._mia_refusals = True  # type: ignore[attr-defined]
