@@ -44,6 +44,7 @@ __all__ = [
     "require_readable",
     "require_regular_file",
     "require_zip",
+    "run_files",
     "run_folder_advice",
     "shared_array_name",
     "stale_temp_files",
@@ -300,6 +301,44 @@ def events_write(log_dir: Path, pattern: str) -> Iterator[None]:
         raise
     finally:
         threading.excepthook = default
+
+
+def run_files(root: Path, name: str = "results.json") -> list[Path]:
+    """Each file ``name`` (a run's results.json, train.log) under a sweep's ``root`` at any
+    depth (hydra.sweep.subdir=${hydra.job.num}/run puts runs deeper), sorted, through links
+    to folders: Hydra writes a sweep's run through a link standing in its folder's place (a
+    run kept elsewhere, linked in), and mia-report ranks it, where Python 3.11's
+    ``Path.rglob`` follows no link. As mia-report walks: links after the real folders (a run
+    reached both ways is named by its folder), each folder once (a link loop ends),
+    ``.hydra`` not read, and out of ``root`` only a run's folder (results.json or .hydra in
+    it; a link to a home folder would walk the disk). [] where ``root`` cannot be read."""
+    found = []
+    read: set[tuple[int, int]] = set()
+    inside = os.path.realpath(root)
+    pending, linked = [str(root)], []  # (stacks: any depth)
+    while pending or linked:
+        top = pending.pop() if pending else linked.pop()
+        try:
+            info = os.stat(top)
+            if (info.st_dev, info.st_ino) in read:
+                continue
+            read.add((info.st_dev, info.st_ino))
+            with os.scandir(top) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        names = {entry.name for entry in entries}
+        real = os.path.realpath(top)
+        if real != inside and not real.startswith(inside.rstrip(os.sep) + os.sep) and not (
+                names & {"results.json", ".hydra"}):  # fmt: skip
+            continue
+        if name in names:
+            found.append(Path(top, name))
+        for entry in entries:
+            with contextlib.suppress(OSError):  # (a broken or looping link: no folder)
+                if entry.name != ".hydra" and entry.is_dir():
+                    (linked if entry.is_symlink() else pending).append(entry.path)
+    return sorted(found)
 
 
 def require_regular_file(path: Path) -> None:

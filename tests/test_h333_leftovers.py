@@ -42,3 +42,40 @@ def test_an_objective_listed_twice_in_two_spellings_is_refused(names, fprs):
                        "is listed more than once"):
         check_objective_names(names, fprs=fprs)
     check_objective_names(names[:-1], fprs=fprs)  # (each once: taken)
+
+
+def test_a_run_folder_linked_into_a_sweep_is_one_of_its_runs(tmp_path, monkeypatch):
+    # Hydra writes a sweep's run through a link standing in its folder's place (mia-train -m
+    # into s/ with s/0 -> e/0 skipped e/0 as finished, its train.log appended there), and
+    # mia-report ranks it; Python 3.11's rglob follows no link, where */results.json did.
+    from omegaconf import OmegaConf
+
+    from mia_defense.cli import train
+    from mia_defense.cli.run_dirs import refuse_other_search
+    from mia_defense.files import run_files
+
+    kept = tmp_path / "elsewhere" / "0"
+    kept.mkdir(parents=True)
+    (kept / "results.json").write_text('{"status": "failed"}')
+    (tmp_path / "elsewhere" / "notes" / "run").mkdir(parents=True)  # (no run's folder itself)
+    (tmp_path / "elsewhere" / "notes" / "run" / "results.json").write_text("{}")
+    sweep = tmp_path / "sweep"
+    (sweep / "1").mkdir(parents=True)
+    (sweep / "0").symlink_to(kept)
+    (sweep / "1" / "loop").symlink_to(sweep)  # (read once)
+    (sweep / "2").symlink_to(tmp_path / "elsewhere" / "notes")  # (out of the sweep: no run)
+    assert run_files(sweep) == [sweep / "0" / "results.json"]
+    assert sweep / "0" in train._run_folders(str(sweep))  # (its train.log checked too)
+    monkeypatch.setattr(train, "_CLOCK_NAMED", [("hydra.sweep.dir", str(sweep))])
+    assert train._left_to_resume()  # ("add hydra.sweep.dir=... to resume" is said)
+
+    def search(space: dict) -> None:
+        refuse_other_search(OmegaConf.create({"objectives": ["utility.test_accuracy"], "hydra": {
+            "sweep": {"dir": str(sweep)}, "overrides": {"task": []},
+            "sweeper": {"_target_": "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper."
+                        "OptunaSweeper", "direction": ["maximize"], "params": space}}}))
+
+    search({"train.lr": "interval(0.001,0.1)"})
+    with pytest.raises(SystemExit) as refused:  # (its trial behind the link is one begun)
+        search({"model.dropout": "interval(0.0,0.6)"})
+    assert refused.value.code == 2

@@ -487,6 +487,7 @@ def refuse_other_search(config: DictConfig) -> None:
     folder where none began a trial (none there, or each refused before its run began: a
     setting fixed since) records itself, and its ``hydra.sweeper.n_jobs``: another on resume
     is warned of (a search that asks trials in other batches draws others)."""
+    from mia_defense.files import run_files
     from mia_defense.tracking import read_json
 
     search = _search(config)
@@ -497,8 +498,9 @@ def refuse_other_search(config: DictConfig) -> None:
     n_jobs = config.hydra.sweeper.get("n_jobs")
     _hold_search(sweep_dir)
     # (a trial's folder at any depth: hydra.sweep.subdir=${hydra.job.num}/run left a search
-    # of another space recorded over the first and run beside its trials)
-    if not os.path.lexists(path) or not any(sweep_dir.rglob("results.json")):
+    # of another space recorded over the first and run beside its trials; and through a
+    # link, as mia-report ranks it: a trial kept elsewhere, linked in)
+    if not os.path.lexists(path) or not run_files(sweep_dir):
         record = {**search, "n_jobs": n_jobs}  # (not compared as the search: warned of below)
         _write_sweep_record(path, (json.dumps(record, indent=1) + "\n").encode())
         return

@@ -343,10 +343,11 @@ class RunDirCheck(Callback):
 
 
 def _run_folders(sweep_dir: str) -> list[Path]:
-    """The folders of an earlier sweep's runs in ``sweep_dir`` (none where it is new)."""
+    """The folders of an earlier sweep's runs in ``sweep_dir`` (none where it is new), links
+    to folders too: Hydra writes a run through a link standing in its folder's place (its
+    train.log appended in the folder linked to), as `run_files` reads them."""
     try:
-        return [entry for entry in Path(sweep_dir).iterdir()
-                if entry.is_dir() and not entry.is_symlink()]  # fmt: skip
+        return [entry for entry in Path(sweep_dir).iterdir() if entry.is_dir()]
     except OSError:
         return []
 
@@ -584,10 +585,11 @@ def _all_refused_line() -> str:
 def _diverged_since(root: Path, before: dict[str, Any]) -> list[Path]:
     """The run directories under ``root`` whose results.json, written since the sweep started
     (`_written_since` ``before``), says the run diverged."""
+    from mia_defense.files import run_files
     from mia_defense.tracking import read_json
 
     found = []
-    for results in sorted(root.rglob("results.json")):
+    for results in run_files(root):
         try:
             if not _written_since(results, before):
                 continue
@@ -603,13 +605,13 @@ def _holds_a_complete_run(root: Path) -> bool:
     """Whether a results.json under ``root`` says ``complete``: a sweep whose every run was
     refused (or failed, or diverged) named ``mia-report`` for its tradeoff report, which then
     found no finished run to rank."""
+    from mia_defense.files import run_files
     from mia_defense.tracking import read_json
 
-    with contextlib.suppress(OSError):
-        for results in root.rglob("results.json"):
-            with contextlib.suppress(MiaDefenseError, OSError):
-                if read_json(results).get("status") == "complete":
-                    return True
+    for results in run_files(root):
+        with contextlib.suppress(MiaDefenseError, OSError):
+            if read_json(results).get("status") == "complete":
+                return True
     return False
 
 
@@ -617,11 +619,11 @@ def _results_identities(root: Path) -> dict[str, Any]:
     """Each results.json under ``root`` (by absolute path) and what tells its content apart
     without reading it (`file_identity`: inode, size, change times), as a sweep starts."""
     from mia_defense.attack_source import file_identity
+    from mia_defense.files import run_files
 
     found = {}
-    with contextlib.suppress(OSError):
-        for results in root.rglob("results.json"):
-            found[os.path.abspath(results)] = file_identity(results)
+    for results in run_files(root):
+        found[os.path.abspath(results)] = file_identity(results)
     return found
 
 
@@ -639,11 +641,12 @@ def _written_since(results: Path, before: dict[str, Any]) -> bool:
 
 def _log_sizes(root: Path) -> dict[Path, int]:
     """The size of each run's train.log under ``root`` (none when it does not exist yet)."""
+    from mia_defense.files import run_files
+
     sizes = {}
-    with contextlib.suppress(OSError):
-        for train_log in root.rglob("train.log"):
-            with contextlib.suppress(OSError):
-                sizes[train_log] = train_log.stat().st_size
+    for train_log in run_files(root, "train.log"):
+        with contextlib.suppress(OSError):
+            sizes[train_log] = train_log.stat().st_size
     return sizes
 
 
@@ -1022,6 +1025,8 @@ def _this_sweeps_runs() -> list[Path]:
     train.log grew or results.json was written since it started. Another sweep's runs in the
     same hydra.sweep.dir (an earlier one of other values) are not this one's: an interrupted
     sweep counted them as its own finished runs."""
+    from mia_defense.files import run_files
+
     summary, config = _SWEEP_SUMMARY[0]
     # (from the folder it was launched in: hydra.job.chdir=true runs a job in its run's)
     cwd = OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd()
@@ -1036,9 +1041,7 @@ def _this_sweeps_runs() -> list[Path]:
         except OSError:
             return False
 
-    found: list[Path] = []
-    with contextlib.suppress(OSError):
-        found = sorted(path.parent for path in root.rglob("results.json"))
+    found = [path.parent for path in run_files(root)]
     return [run_dir for run_dir in found
             if os.path.abspath(run_dir) in ours or grew(run_dir / "train.log")
             or _written_since(run_dir / "results.json", before)]  # fmt: skip
@@ -1167,16 +1170,16 @@ def _left_to_resume() -> bool:
     """Whether the directory named from the clock (`_CLOCK_NAMED`) holds a run that stopped
     on an error after it began (results.json ``failed``: a full disk) or that a killed job
     left ``running``, which "run the same command again" was said to resume."""
+    from mia_defense.files import run_files
     from mia_defense.tracking import read_json
 
     if not _CLOCK_NAMED:
         return False
     root = Path(_CLOCK_NAMED[0][1])
-    with contextlib.suppress(OSError):  # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
-        for path in root.rglob("results.json"):
-            with contextlib.suppress(MiaDefenseError, OSError):
-                if read_json(path).get("status") in _STOPPED:
-                    return True
+    for path in run_files(root):  # (a sweep's runs at any depth: subdir=${hydra.job.num}/x)
+        with contextlib.suppress(MiaDefenseError, OSError):
+            if read_json(path).get("status") in _STOPPED:
+                return True
     return False
 
 

@@ -30,7 +30,7 @@ from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from mia_defense.errors import DataError, MiaDefenseError
-from mia_defense.files import events_write, write_advice
+from mia_defense.files import events_write, run_files, write_advice
 from mia_defense.tracking.artifacts import flat_hparams, models_problem, read_json
 
 __all__ = [
@@ -430,7 +430,7 @@ def sessions_under(root: Path) -> list[Session]:
     checkpoints are not the models results.json measured or whose config is not the one that
     trained them (`models_problem`, as mia-report skips them)."""
     sessions = []
-    for path in sorted(Path(root).rglob("results.json")):
+    for path in run_files(Path(root)):  # (a run folder linked in too, as mia-report reads)
         try:
             payload = read_json(path)
         except (MiaDefenseError, OSError, ValueError) as exc:
