@@ -237,20 +237,14 @@ def objectives(
     values = []
     for name in names:
         value = objective(payload, name)
-        worst = (name.startswith("max_attack.") and (no_verdict or math.isnan(value))) or (
-            name == "privacy.empirical_epsilon" and (no_verdict or _bound_understated(privacy))
-        ) or (name == "utility.generalization_gap" and useless)  # fmt: skip
-        if worst and name in maximized:  # (an attacker's search: the least is the worst)
-            value = 0.0 if _is_fraction(name.partition(".")[2]) and name.startswith(
-                "max_attack.") else -1.0 if name.startswith("utility.") else -math.inf
-        elif worst and name.startswith("max_attack."):
-            value = 1.0 if _is_fraction(name.partition(".")[2]) else math.inf
-        elif worst:
-            # the bound: a model that learned nothing measures 0, the best a search
-            # minimising it could find (it was on the search's Pareto front), and an attack's
-            # inverted scores hold a larger one; the gap: a model that learned nothing has
-            # none, 0 or below (the leakage proxy's best)
-            value = math.inf if name == "privacy.empirical_epsilon" else 1.0
+        worst = (
+            (name.startswith("max_attack.") and (no_verdict or math.isnan(value)))
+            or (name == "privacy.empirical_epsilon"
+                and (no_verdict or _bound_understated(privacy)))
+            or (name == "utility.generalization_gap" and useless)
+        )  # fmt: skip
+        if worst:
+            value = _worst_value(name, maximized=name in maximized)
         if name == "privacy.epsilon" and (refuted or math.isnan(value)):
             value = math.inf  # no guarantee: the worst ε there is
         if name == "privacy.epsilon" and isinstance(privacy, Mapping):
@@ -259,6 +253,22 @@ def objectives(
                 value = float(bound)
         values.append(value)
     return values
+
+
+def _worst_value(name: str, *, maximized: bool) -> float:
+    """The stand-in `objectives` returns for the figure ``name`` (a max_attack figure, the
+    bound or the gap) without a verdict: the worst for a search minimising it, or the least
+    there is where it is ``maximized`` (an attacker's search)."""
+    fraction = name.startswith("max_attack.") and _is_fraction(name.partition(".")[2])
+    if maximized:
+        return 0.0 if fraction else -1.0 if name.startswith("utility.") else -math.inf
+    if name.startswith("max_attack."):
+        return 1.0 if fraction else math.inf
+    # the bound: a model that learned nothing measures 0, the best a search minimising it
+    # could find (it was on the search's Pareto front), and an attack's inverted scores hold
+    # a larger one; the gap: a model that learned nothing has none, 0 or below (the leakage
+    # proxy's best)
+    return math.inf if name == "privacy.empirical_epsilon" else 1.0
 
 
 # What results.json's ``privacy.epsilon_invalid_reason`` says when the GDP accountant is the
