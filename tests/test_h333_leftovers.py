@@ -79,3 +79,18 @@ def test_a_run_folder_linked_into_a_sweep_is_one_of_its_runs(tmp_path, monkeypat
     with pytest.raises(SystemExit) as refused:  # (its trial behind the link is one begun)
         search({"model.dropout": "interval(0.0,0.6)"})
     assert refused.value.code == 2
+
+
+def test_a_sweep_folder_of_linked_run_folders_is_a_sweep_folder(tmp_path):
+    # (only a link to a run folder: refused as holding "files that are not mia-train's")
+    from mia_defense.cli.run_dirs import is_sweep_dir
+
+    (tmp_path / "elsewhere" / "0").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "0" / "results.json").write_text("{}")
+    (tmp_path / "elsewhere" / "data.csv").write_text("x\n")
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "0").symlink_to(tmp_path / "elsewhere" / "0")
+    assert is_sweep_dir(sweep)
+    (sweep / "1").symlink_to(tmp_path / "elsewhere")  # (a folder of the user's files)
+    assert not is_sweep_dir(sweep)

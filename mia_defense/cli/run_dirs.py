@@ -165,12 +165,14 @@ def is_run_dir(path: Path) -> bool:
 
 
 def is_sweep_dir(path: Path) -> bool:
-    """Whether ``path`` is empty or a sweep's directory: its own files, or only run folders."""
+    """Whether ``path`` is empty or a sweep's directory: its own files, or only run folders,
+    links to run folders too (a run kept elsewhere or on another disk: Hydra writes the
+    sweep's run through the link, as `run_files` reads it; such a folder alone was refused
+    as holding 'files that are not mia-train's')."""
     if any((path / mark).exists() for mark in _SWEEP_MARKS):
         return True
     return all(
-        entry.name.startswith("events.out.tfevents.")
-        or (entry.is_dir() and not entry.is_symlink() and is_run_dir(entry))
+        entry.name.startswith("events.out.tfevents.") or (entry.is_dir() and is_run_dir(entry))
         for entry in path.iterdir()
     )
 
