@@ -258,8 +258,10 @@ def _attack_of(run_dir: Path, source: Path) -> dict[str, Any] | None:
         return None
     recorded = payload.get("source")
     path = recorded.get("path") if isinstance(recorded, dict) else None
-    return payload if payload.get("status") == "complete" and isinstance(path, str) and (
-        path == str(_resolved(source)) or _moved_source(path, source)) else None
+    if payload.get("status") != "complete" or not isinstance(path, str):
+        return None
+    ours = path == str(_resolved(source)) or _moved_source(path, source)
+    return payload if ours else None
 
 
 def _moved_source(recorded: str, source: Path) -> bool:
