@@ -198,11 +198,6 @@ def warn_one_class_test_set(data: Dataset, plan: MembershipPlan) -> None:
         )
 
 
-# As mia_defense.report.checks.SMALL_TEST_SET: below this many test records the accuracy's
-# own 95% interval is wider than +-0.1.
-_SMALL_TEST_SET = SMALL_TEST_SET
-
-
 def warn_small_test_set(plan: MembershipPlan) -> None:
     """Say before training when the test set is small: its accuracy figure, and whether the
     models beat chance, then rest on a few records (plan.test_size=5: "test accuracy 0.800
@@ -210,12 +205,12 @@ def warn_small_test_set(plan: MembershipPlan) -> None:
     run printed it as exact; mia-report lists such runs under its caveats
     (`mia_defense.report.checks.small_test_set_note`)."""
     size = len(plan.test_idx)
-    if not 0 < size < _SMALL_TEST_SET:
+    if not 0 < size < SMALL_TEST_SET:
         return
     log.warning(
         "the test set holds %d records: the test accuracy is measured to about +-%.2f (95%%), "
         "and whether the models beat chance may not be established; raise plan.test_size "
-        "to %d or more", size, 1.96 * (0.25 / size) ** 0.5, _SMALL_TEST_SET,
+        "to %d or more", size, 1.96 * (0.25 / size) ** 0.5, SMALL_TEST_SET,
     )
 
 
