@@ -136,7 +136,6 @@ def _standard_library_shadow(exc: BaseException) -> tuple[str, str] | None:
     return None
 
 
-
 def _fix_for(module: nn.Module, fallback: str) -> str:
     for kind, fix in _FIXES.items():
         if isinstance(module, kind):
