@@ -414,19 +414,19 @@ def check_budget(
         # rest of the data) was told only to lower the population, which grows the test set
         untested = estimate(**{**run, "test_size": 0}, chunk_size=chunk_size)
         tested = 2 * (need.memory - untested.memory) > need.memory
+        test_key = f"plan.test_size={test_size}, " if tested else ""
+        lower_test = (f"plan.test_size (the run's outputs on {test_size} test records are "
+                      "most of it; null takes every record outside the population), "
+                      if tested else "")  # fmt: skip
+        defenses_part = f", defenses {_bytes(need.defenses)}" if need.defenses else ""
         problems.append(
-            f"{queries}{f'plan.test_size={test_size}, ' if tested else ''}"
-            f"plan.num_models={num_models}: the run needs about "
+            f"{queries}{test_key}plan.num_models={num_models}: the run needs about "
             f"{_bytes(need.memory)} of RAM "
             f"(observations {_bytes(need.observations)}, models {_bytes(need.models)}, "
-            f"optimizer state or stacked copy {_bytes(need.optimizer)}"
-            + (f", defenses {_bytes(need.defenses)}" if need.defenses else "")
-            + f"; {sizes}, "
-            f"attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
-            f"available; {fewer_at_once}lower "
-            + (f"plan.test_size (the run's outputs on {test_size} test records are most of "
-               "it; null takes every record outside the population), " if tested else "")
-            + "plan.num_models, plan.population_size or attack.queries.num_augmented"
+            f"optimizer state or stacked copy {_bytes(need.optimizer)}{defenses_part}; "
+            f"{sizes}, attack.queries.num_augmented={num_augmented}) but {_bytes(budget)} is "
+            f"available; {fewer_at_once}lower {lower_test}plan.num_models, "
+            "plan.population_size or attack.queries.num_augmented"
             + _model_size_advice(num_params, budget)
         )
     elif need.memory + per_sample_bytes > budget:  # (a 100M-parameter model: 26 GB at 64)
