@@ -29,6 +29,18 @@ UTILITY_FIGURES = (
     "generalization_gap", "test_accuracy_models_at_chance", "test_accuracy_before_release",
     "train_loss", "test_loss", "epochs_trained", "chance_accuracy",
 )  # fmt: skip
+# The figures mia-train's results.json holds under ``privacy`` (DP-SGD's accountant,
+# `mia_defense.defenses.accounting.privacy_report`; the attacks' bound and the repeats,
+# `mia_defense.pipeline.evaluate`); its other entries are texts and flags. A ``privacy.KEY``
+# close to one of them is refused as a typo before training (``privacy.epsilonn`` was NaN in
+# every trial); another key may be a figure of a defense's own ``privacy_report``.
+PRIVACY_FIGURES = (
+    "epsilon", "delta", "noise_multiplier", "epsilon_rdp_bound", "empirical_epsilon",
+    "empirical_epsilon_delta", "randomized_release_repeats",
+)  # fmt: skip
+# Each attack's figures in results.json besides its TPRs, spelt in lower case
+# (`mia_defense.pipeline.evaluate._attack_summary`; a TPR's spellings: `_check_tpr`).
+_ATTACK_FIGURES = ("auc", "auc_ci_low", "auc_ci_high", "advantage", "empirical_epsilon")
 
 
 # Entries of an attack's results that are no figure (``access``: outputs, labels, weights).
@@ -77,14 +89,37 @@ def check_objective_names(names: Sequence[str], *, fprs: Sequence[float] | None 
                 f"objectives: {name!r} is no figure (an attack's access: outputs, labels or "
                 "weights); choose max_attack.METRIC with a metric such as auc or tpr@1%fpr"
             )
-        if section == "utility" and fprs is not None and key not in UTILITY_FIGURES:
-            raise ConfigError(
-                f"objectives: {name!r} is no figure mia-train records; choose from "
-                f"{', '.join('utility.' + k for k in UTILITY_FIGURES)}"
-            )
+        if fprs is not None:
+            _check_figure(name, section, key)
         match = _TPR.fullmatch(key)
         if section == "max_attack" and match and fprs is not None:
             _check_tpr(name, key, match, fprs)
+
+
+def _check_figure(name: str, section: str, key: str) -> None:
+    """Refuse (the run's check, given ``attack.fprs``) a ``utility.KEY`` not among
+    `UTILITY_FIGURES`, a ``privacy.KEY`` close to one of `PRIVACY_FIGURES` but not it
+    (``privacy.epsilonn``: NaN in every trial, without an error) and a ``max_attack`` figure
+    in another spelling than results.json's (``max_attack.AUC``: refused only once every
+    model was trained), naming the closest figure."""
+    import difflib
+
+    figures = {"utility": UTILITY_FIGURES, "privacy": PRIVACY_FIGURES}.get(
+        section, _ATTACK_FIGURES)  # fmt: skip
+    spelt = _one_spelling(name).partition(".")[2]
+    if key in figures or (section == "max_attack" and spelt not in figures):
+        return  # (a TPR: `_check_tpr`; a setting an attack chose)
+    close = [spelt] if spelt in figures else difflib.get_close_matches(key, figures, n=1)
+    if section == "privacy" and not close:
+        return  # (a figure of a defense's own privacy_report)
+    meant = f"did you mean '{section}.{close[0]}'? " if close else ""
+    if section == "max_attack":
+        raise ConfigError(f"objectives: {name!r} is no figure results.json holds (its attacks' "
+                          f"figures are spelt in lower case); {meant.rstrip()}")
+    raise ConfigError(
+        f"objectives: {name!r} is no figure mia-train records; {meant}choose from "
+        f"{', '.join(f'{section}.{k}' for k in figures)}"
+    )
 
 
 def _one_spelling(name: str) -> str:

@@ -23,7 +23,7 @@ def test_an_objective_absent_from_the_runs_fails_each_trial_and_the_search_goes_
     done = subprocess.run(
         [str(mia_train), "-m", "hparams_search=optuna_custom", *TINY, "hydra.sweeper.n_trials=4",
          '+hydra.sweeper.params={train.lr: "choice(0.1, 0.01)"}',
-         "objectives=[privacy.epsilonn]", "hydra.sweeper.direction=minimize",
+         "objectives=[privacy.noise_multiplier]", "hydra.sweeper.direction=minimize",
          f"hydra.sweep.dir={sweep}"],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -32,7 +32,7 @@ def test_an_objective_absent_from_the_runs_fails_each_trial_and_the_search_goes_
     assert done.returncode == 2
     assert "no trial of this search finished" in done.stderr
     assert list(sweep.glob("*/results.json"))  # the runs are kept
-    said = ("objectives: 'privacy.epsilonn' not a number in this run's results.json (absent "
-            "or null), which a sweeper cannot take: this trial fails")
+    said = ("objectives: 'privacy.noise_multiplier' not a number in this run's results.json "
+            "(absent or null), which a sweeper cannot take: this trial fails")
     # every trial ran and failed (the search was stopped after its first 2: n_jobs=2)
     assert done.stderr.count(said) == 4

@@ -84,7 +84,7 @@ def test_a_multi_objective_search_none_of_whose_trials_gave_values_exits_2(tmp_p
     # a search of one objective ends so ("no trial of this search finished", test_h130); one
     # of several ended as a success with an empty Pareto front, exit 0
     sweep = tmp_path / "search"
-    done = _search(tmp_path, "objectives=[utility.test_accuracy,privacy.epsilonn]",
+    done = _search(tmp_path, "objectives=[utility.test_accuracy,privacy.noise_multiplier]",
                    "hydra.sweeper.n_trials=2", '+hydra.sweeper.params={train.lr: '
                    '"interval(0.01, 0.1)"}', f"hydra.sweep.dir={sweep}", timeout=300)  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr[-3000:]

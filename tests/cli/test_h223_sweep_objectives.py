@@ -24,8 +24,8 @@ def _compose(*overrides: str):
 
 @pytest.mark.parametrize(("objectives", "said"), [
     ("[utility.test_acc,max_attack.tpr@1%fpr]",
-     "ConfigError: objectives: 'utility.test_acc' is no figure mia-train records; choose from "
-     "utility.train_accuracy, utility.test_accuracy,"),
+     "ConfigError: objectives: 'utility.test_acc' is no figure mia-train records; did you "
+     "mean 'utility.test_accuracy'? choose from utility.train_accuracy, utility.test_accuracy,"),
     ("[utility.test_accuracy,max_attack.tpr@5%fpr]",
      "ConfigError: objectives: 'max_attack.tpr@5%fpr' is no TPR results.json holds "
      "(attack.fprs: 0.001, 0.01, 0.1); add 0.05 to attack.fprs"),
