@@ -75,7 +75,7 @@ from mia_defense.data.csv_file import load_csv
 from mia_defense.data.csv_numbers import check_decimal
 from mia_defense.defenses.base import TrainingDefense
 from mia_defense.defenses.release import Release
-from mia_defense.errors import ConfigError, MiaDefenseError
+from mia_defense.errors import ConfigError, MiaDefenseError, first_line
 from mia_defense.files import gib
 from mia_defense.hydra_setup import register_configs
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP
@@ -381,10 +381,6 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 class _Walk:
     """One pass over a composed config, collecting problem lines and the values that passed.
 
@@ -434,7 +430,8 @@ class _Walk:
                 )
         except OmegaConfBaseException as exc:
             if not quiet:
-                self.problems.append(f"{path}: cannot resolve its value ({_first_line(exc)})")
+                self.problems.append(f"{path}: cannot resolve its value "
+                                     f"({first_line(exc, type(exc).__name__)})")
         return _BAD
 
     def unknown(
@@ -679,7 +676,8 @@ class _Walk:
         except ConfigError as exc:
             self.problems.append(str(exc))
         except (TypeError, ValueError) as exc:
-            self.problems.append(f"{path}: cannot build {target.__name__} ({_first_line(exc)})")
+            self.problems.append(f"{path}: cannot build {target.__name__} "
+                                 f"({first_line(exc, type(exc).__name__)})")
 
     def forbidden_targets(self, node: Any, path: str) -> None:
         """Every ``_target_`` of the config, at any depth (`mia_defense.targets`)."""
@@ -1010,7 +1008,8 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
         except ConfigError as err:
             problems.append(str(err))
         except OmegaConfBaseException as exc:
-            problems.append(f"train.optimizer: cannot resolve its value ({_first_line(exc)})")
+            problems.append("train.optimizer: cannot resolve its value "
+                            f"({first_line(exc, type(exc).__name__)})")
     fit = ok.get("train.fit")
     if isinstance(fit, Mapping):  # a function that cannot be imported (my_pkg.fitt): up front
         from mia_defense.user_fit import load_user_fit
@@ -1021,7 +1020,8 @@ def _cross_checks(ok: Mapping[str, Any]) -> list[str]:
         except ConfigError as err:
             problems.append(str(err))
         except OmegaConfBaseException as exc:
-            problems.append(f"train.fit: cannot resolve its value ({_first_line(exc)})")
+            problems.append("train.fit: cannot resolve its value "
+                            f"({first_line(exc, type(exc).__name__)})")
     threads, cores = ok.get("train.threads"), usable_cores()
     if threads is not None and threads > cores:
         problems.append(

@@ -13,6 +13,7 @@ __all__ = [
     "MiaDefenseError",
     "UnsupportedModelError",
     "counted",
+    "first_line",
 ]
 
 
@@ -58,3 +59,10 @@ class DivergedError(MiaDefenseError, ArithmeticError):
 def counted(n: int, noun: str) -> str:
     """``n`` and its regular ``noun``, for a message: ``1 run``, ``2 runs``, ``0 runs``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def first_line(exc: BaseException, default: str = "") -> str:
+    """The first line of ``exc``'s message, stripped (a message of several lines, quoted in
+    one line of ours), or ``default`` where it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else default

@@ -17,7 +17,7 @@ import numpy as np
 
 from mia_defense.attacks.base import BLACK_BOX, access_of
 from mia_defense.attacks.references import checked_targets
-from mia_defense.errors import ConfigError, DataError
+from mia_defense.errors import ConfigError, DataError, first_line
 from mia_defense.metrics.bootstrap import MAX_BOOTSTRAP, Intervals, bootstrap_intervals
 from mia_defense.metrics.epsilon import empirical_epsilon
 from mia_defense.metrics.inputs import as_fprs, as_fraction, as_integer, as_truth
@@ -194,7 +194,8 @@ def run_attacks(
                     raise
                 raise ConfigError(
                     f"attack.attacks.{name}: the attack raised {type(exc).__name__}: "
-                    f"{_first_line(exc)}; fix it, or leave it out with '~attack.attacks.{name}'"
+                    f"{first_line(exc, type(exc).__name__)}; fix it, or leave it out with "
+                    f"'~attack.attacks.{name}'"
                 ) from exc
             if not _informative(scores, name=name, records=keep, num_models=obs.num_models):
                 continue
@@ -355,11 +356,6 @@ def _tied_reason(name: str, num_models: int) -> str:
     return ""
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _is_ours(attack: Attack) -> bool:
     """Whether ``attack`` is one of mia-defense's (a failure inside it is a bug of ours,
     left as a traceback) rather than a user's ``_target_``."""
@@ -393,7 +389,8 @@ def _as_scores(
     except (TypeError, ValueError) as exc:
         raise ConfigError(
             f"attack.attacks.{name}: returned {type(raw).__name__}, not numeric scores "
-            f"({_first_line(exc)}); an attack returns scores [T, N] (targets x records), "
+            f"({first_line(exc, type(exc).__name__)}); an attack returns scores [T, N] "
+            "(targets x records), "
             "higher = more likely a member"
         ) from None
     if scores.shape != expected:

@@ -50,7 +50,7 @@ from mia_defense.defenses.dp_stacked import (
     ghost_plan,
     sample_output_grads,
 )
-from mia_defense.errors import ConfigError, UnsupportedModelError
+from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
 from mia_defense.models import check_dp_compatible
 from mia_defense.models.build import changed_in_forward
 from mia_defense.models.validation import (
@@ -316,7 +316,7 @@ def refuse_no_grad_samples(
     try:
         missing, rows = opacus_grad_samples(model, inputs)
     except Exception as exc:  # (Opacus' hooks alone fail: a bare traceback at the first step)
-        said = (str(exc).strip().splitlines() or [""])[0]
+        said = first_line(exc)
         raise UnsupportedModelError(
             f"{key}: train.engine=opacus cannot train {type(model).__name__} with DP-SGD: its "
             f"forward and backward pass fails under Opacus' GradSampleModule hooks "

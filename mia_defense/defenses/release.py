@@ -24,7 +24,7 @@ from mia_defense.defenses.values import (
     check_number,
     name_problem,
 )
-from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError
+from mia_defense.errors import ConfigError, DivergedError, MiaDefenseError, first_line
 from mia_defense.observations import normalisation_problems
 
 __all__ = [
@@ -424,7 +424,7 @@ def probe_release(release: Release, *, num_classes: int) -> None:
     except Exception as exc:
         raise ConfigError(
             f"{where}: its check(num_classes={num_classes}) refused the dataset: "
-            f"{type(exc).__name__}: {_first_line(exc)}{_raised_at(exc)}"
+            f"{type(exc).__name__}: {first_line(exc, 'no message')}{_raised_at(exc)}"
         ) from exc
     generator = torch.Generator().manual_seed(0)
     logits = 3 * torch.randn(8, num_classes, generator=generator)
@@ -436,8 +436,8 @@ def probe_release(release: Release, *, num_classes: int) -> None:
         raise
     except Exception as exc:
         raise ConfigError(
-            f"{where}: raised {type(exc).__name__} ({_first_line(exc)}) on random logits "
-            f"[8, {num_classes}] before training{_raised_at(exc)}; fix its __call__"
+            f"{where}: raised {type(exc).__name__} ({first_line(exc, 'no message')}) on random "
+            f"logits [8, {num_classes}] before training{_raised_at(exc)}; fix its __call__"
         ) from exc
     tensor = isinstance(out, torch.Tensor)
     if not tensor or not out.is_floating_point() or out.shape != logits.shape:
@@ -494,8 +494,9 @@ def attacker_view_of(release: Release, released: torch.Tensor) -> torch.Tensor:
         raise
     except Exception as exc:
         raise ConfigError(
-            f"{where}: its attacker_view raised {type(exc).__name__} ({_first_line(exc)}) on "
-            f"released outputs {list(released.shape)}{_raised_at(exc)}; fix it (the default, "
+            f"{where}: its attacker_view raised {type(exc).__name__} "
+            f"({first_line(exc, 'no message')}) on released outputs {list(released.shape)}"
+            f"{_raised_at(exc)}; fix it (the default, "
             "Release.attacker_view, returns the outputs as released)"
         ) from exc
     tensor = isinstance(view, torch.Tensor)
@@ -554,11 +555,6 @@ def release_name_problem(release: Release) -> str | None:
     built_in = {cls.name: cls for cls in (FullRelease, TopKRelease, RoundingRelease,
                                           LabelOnlyRelease, NoiseRelease, TemperatureRelease)}
     return name_problem(release, kind="release", base=Release, built_in=built_in)
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else "no message"
 
 
 def _raised_at(exc: BaseException) -> str:

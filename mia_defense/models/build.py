@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError
+from mia_defense.errors import ConfigError, MiaDefenseError, UnsupportedModelError, first_line
 from mia_defense.observations import looks_like_probabilities
 from mia_defense.seeding import seed_global_torch
 
@@ -265,7 +265,7 @@ def check_model_output(
     try:  # (the engine and the probes copy it: torch's bare error came after the checks)
         copy.deepcopy(model)
     except Exception as exc:
-        said = (str(exc).strip().splitlines() or [""])[0]
+        said = first_line(exc)
         raise UnsupportedModelError(
             f"model._target_={name} cannot be copied ({exc.__class__.__name__} from "
             f"copy.deepcopy: {said}): mia-defense copies a model to probe and train it; "
@@ -329,7 +329,7 @@ def check_model_output(
                 "them; return the logits as computed"
             )
         if failed is not None:
-            said = (str(failed).strip().splitlines() or [""])[0].split(" Hint:")[0]
+            said = first_line(failed).split(" Hint:")[0]
             raise UnsupportedModelError(
                 f"model._target_={name}: the backward pass through its outputs{mode} fails "
                 f"({failed.__class__.__name__}: {said}), so no engine can train it; fix its "

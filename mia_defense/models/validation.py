@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import torch
 from torch import nn
 
-from mia_defense.errors import ConfigError, UnsupportedModelError
+from mia_defense.errors import ConfigError, UnsupportedModelError, first_line
 from mia_defense.seeding import seed_global_torch
 
 __all__ = [
@@ -93,7 +93,7 @@ def refuse_without_opacus(needs: str, *, instead: str) -> None:
     try:
         import opacus.validators  # noqa: F401  (imported already where it works)
     except Exception as exc:
-        said = (str(exc).strip().splitlines() or [""])[0]
+        said = first_line(exc)
         failed = (f"{needs} needs Opacus, and importing it failed "
                   f"({type(exc).__name__}: {said})")  # fmt: skip
         if isinstance(exc, ModuleNotFoundError) and str(exc.name).split(".")[0] == "opacus":
