@@ -41,6 +41,7 @@ from mia_defense.errors import ConfigError
 __all__ = [
     "hydra_config_of_the_job",
     "lazy_help_sections",
+    "plugin_is",
     "register_configs",
     "register_resolvers",
     "setup_hydra",
@@ -326,3 +327,9 @@ def hydra_config_of_the_job(config: DictConfig) -> Iterator[None]:
         yield
     finally:
         instance.cfg = before
+
+
+def plugin_is(node: Any, name: str) -> bool:
+    """Whether the Hydra sweeper or launcher ``node`` (its config) is the ``name`` plugin's
+    (``optuna``, ``joblib``, ``basic``): by its ``_target_``."""
+    return name in str(node.get("_target_", "")).lower()

@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import EXIT_USER_ERROR, end_refused
+from mia_defense.hydra_setup import plugin_is
 
 __all__ = [
     "SAFE_SUBDIR",
@@ -456,7 +457,7 @@ def _search(config: DictConfig) -> dict[str, Any] | None:
 
     from mia_defense.tracking.run_dir import NEUTRAL_KEYS
 
-    if "optuna" not in str(config.hydra.sweeper.get("_target_", "")).lower():
+    if not plugin_is(config.hydra.sweeper, "optuna"):
         return None
     params = config.hydra.sweeper.get("params")  # (an empty node is falsy: not `or {}`)
     params = {} if params is None else OmegaConf.to_container(params, resolve=False)

@@ -19,6 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mia_defense.cli.entry import end_refused
 from mia_defense.cli.run_dirs import SAFE_SUBDIR, task_overrides
+from mia_defense.hydra_setup import plugin_is
 
 __all__ = [
     "check_objectives",
@@ -133,13 +134,13 @@ def _sweep_record(hydra: DictConfig) -> DictConfig:
 def require_search_space(config: DictConfig) -> None:
     """An Optuna search needs something to search: without ``hydra.sweeper.params`` nor a
     range on the command line it would run the same run ``n_trials`` times."""
-    if _plugin_is(config.hydra.sweeper, "optuna") and not override_keys(config):
+    if plugin_is(config.hydra.sweeper, "optuna") and not override_keys(config):
         end_refused(
             log, "hydra.sweeper.params is empty: the Optuna search has nothing to search; name "
             "the knobs, e.g. '+hydra.sweeper.params={train.lr: \"tag(log, interval(1e-4, "
             "1e-1))\"}', or start from hparams_search=optuna_tradeoff"
         )
-    if _plugin_is(config.hydra.sweeper, "optuna"):
+    if plugin_is(config.hydra.sweeper, "optuna"):
         _refuse_space_fixed_on_the_command_line(config)
 
 
@@ -368,7 +369,7 @@ def refuse_interval_without_search(config: DictConfig) -> None:
     search draws from an interval."""
     from hydra.core.override_parser.types import IntervalSweep
 
-    if not _plugin_is(config.hydra.sweeper, "basic"):
+    if not plugin_is(config.hydra.sweeper, "basic"):
         return
     for said, _, key, value in _sweep_values(config):
         if isinstance(value, IntervalSweep):
@@ -385,7 +386,7 @@ def warn_inclusive_search_ranges(config: DictConfig) -> None:
     where the same range in a grid sweep, Hydra's, stops before it (1, 2)."""
     from hydra.core.override_parser.types import RangeSweep
 
-    if not _plugin_is(config.hydra.sweeper, "optuna"):
+    if not plugin_is(config.hydra.sweeper, "optuna"):
         return
     for said, _, key, value in _sweep_values(config):
         if not isinstance(value, RangeSweep) or value.shuffle:
@@ -407,7 +408,7 @@ def refuse_reversed_search_ranges(config: DictConfig) -> None:
     was said to be above the other end)."""
     from hydra.core.override_parser.types import IntervalSweep, RangeSweep
 
-    if not _plugin_is(config.hydra.sweeper, "optuna"):
+    if not plugin_is(config.hydra.sweeper, "optuna"):
         return
     for said, _, key, value in _sweep_values(config):
         if isinstance(value, IntervalSweep):
@@ -535,7 +536,7 @@ def _refuse_search_points_out_of_range(config: DictConfig, said: str, key: str,
     ``train.lr: choice(-0.1, 0.01)`` or ``train.epochs: range(0, 3)`` had each trial drawing
     -0.1 (0) refused after the search made its folders. A grid sweep is left alone: its
     other points run, and each refused one is named."""
-    if not _plugin_is(config.hydra.sweeper, "optuna"):
+    if not plugin_is(config.hydra.sweeper, "optuna"):
         return
     found = _search_points(value)
     if found is None or not found[1]:
@@ -624,11 +625,6 @@ def refuse_unknown_plugin_keys(config: DictConfig) -> None:
                         part, part, choice, hint)  # fmt: skip
 
 
-def _plugin_is(node: DictConfig, name: str) -> bool:
-    """Whether the Hydra sweeper or launcher ``node`` is the ``name`` plugin's."""
-    return name in str(node.get("_target_", "")).lower()
-
-
 _DIRECTIONS = ("maximize", "minimize")
 
 
@@ -639,7 +635,7 @@ def check_parallel_settings(config: DictConfig) -> None:
     (``n_jobs=0``: a ZeroDivisionError), joblib's ``n_jobs`` not 0 and no thread settings."""
     sweeper, launcher = config.hydra.sweeper, config.hydra.launcher
     problems = []
-    if _plugin_is(sweeper, "optuna"):
+    if plugin_is(sweeper, "optuna"):
         for key in ("n_trials", "n_jobs"):
             value = sweeper.get(key)
             if not (type(value) is int and value >= 1):
@@ -655,7 +651,7 @@ def check_parallel_settings(config: DictConfig) -> None:
                 f"objective ({len(objectives)}: {', '.join(map(str, objectives))})"
             )
         problems += _tpe_startup_problems(sweeper, len(directions))
-    if _plugin_is(launcher, "joblib"):
+    if plugin_is(launcher, "joblib"):
         n_jobs = launcher.get("n_jobs")
         if not (type(n_jobs) is int and n_jobs != 0):
             problems.append(f"hydra.launcher.n_jobs={n_jobs!r}: a number of processes, not 0 "
@@ -707,7 +703,7 @@ def check_objectives(config: DictConfig) -> None:
     except (TypeError, ValueError):  # (attack.fprs of another kind: the run's check says it)
         return
     _refuse_epsilon_without_dp(config, names, swept)
-    direction = config.hydra.sweeper.get("direction") if _plugin_is(
+    direction = config.hydra.sweeper.get("direction") if plugin_is(
         config.hydra.sweeper, "optuna") else None  # fmt: skip
     directions = list(direction) if isinstance(direction, ListConfig) else [direction]
     for name, way in zip(names, directions, strict=False):
@@ -730,7 +726,7 @@ def _refuse_epsilon_without_dp(config: DictConfig, names: list[str], swept: set[
     sweep varies the defenses or a defense is not ours to judge (not importable, a class of
     one's own)."""
     sweeper = config.hydra.sweeper
-    if "privacy.epsilon" not in names or not _plugin_is(sweeper, "optuna"):
+    if "privacy.epsilon" not in names or not plugin_is(sweeper, "optuna"):
         return
     sampler = sweeper.get("sampler")
     sampler_target = str(sampler.get("_target_", "")) if isinstance(sampler, DictConfig) else ""
@@ -786,7 +782,7 @@ def warn_oversubscribed_launcher(config: DictConfig) -> None:
     from mia_defense import budget
 
     launcher = config.hydra.launcher
-    n_jobs = launcher.get("n_jobs") if _plugin_is(launcher, "joblib") else None
+    n_jobs = launcher.get("n_jobs") if plugin_is(launcher, "joblib") else None
     train = config.get("train")
     threads = train.get("threads") if isinstance(train, DictConfig) else None
     if type(n_jobs) is not int or n_jobs < 2 or type(threads) is not int or threads < 0:
@@ -806,7 +802,7 @@ def warn_unseeded_search(config: DictConfig) -> None:
     drawing the same trials again (each finished one skipped as its run is found); unseeded,
     it draws others, so it skips none, and the trials of the earlier start are left out of
     its study and its optimization_results.yaml."""
-    sampler = config.hydra.sweeper.get("sampler") if _plugin_is(config.hydra.sweeper,
+    sampler = config.hydra.sweeper.get("sampler") if plugin_is(config.hydra.sweeper,
                                                                 "optuna") else None
     if isinstance(sampler, DictConfig) and "seed" in sampler and sampler.get("seed") is None:
         log.warning("hydra.sweeper.sampler.seed=null: this search draws other trials each time "
@@ -821,7 +817,7 @@ def warn_searched_seed(config: DictConfig) -> None:
     (optimization_results.yaml) are the luckiest draws of the data, models or attack, not a
     better setting. Seeds are for repeating each point (a grid ``-m seed=0,1,2``, which
     mia-report averages in one row)."""
-    if not _plugin_is(config.hydra.sweeper, "optuna"):
+    if not plugin_is(config.hydra.sweeper, "optuna"):
         return
     seeds = [key for key in override_keys(config) if key.split(".")[-1] == "seed"]
     if seeds:
@@ -842,7 +838,7 @@ def require_usable_storage(config: DictConfig) -> None:
     database storage works with the SQLAlchemy installed: optuna before 3.1 reads its own
     schema version as none under SQLAlchemy 2 and stopped the search with Hydra's traceback
     ('assert version is not None') before its first trial, on every start."""
-    storage = config.hydra.sweeper.get("storage") if _plugin_is(config.hydra.sweeper,
+    storage = config.hydra.sweeper.get("storage") if plugin_is(config.hydra.sweeper,
                                                                 "optuna") else None
     if storage is None:
         return
@@ -877,7 +873,7 @@ def require_slurm(config: DictConfig) -> None:
     refuses the jobs (no SLURM config, controller down) is one line too
     (`_refuse_failed_submission`)."""
     launcher = config.hydra.launcher
-    if not (_plugin_is(launcher, "submitit") and _plugin_is(launcher, "slurm")):
+    if not (plugin_is(launcher, "submitit") and plugin_is(launcher, "slurm")):
         return
     import shutil
 
@@ -947,7 +943,7 @@ def refuse_huge_sweep(config: DictConfig) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import RangeSweep
 
-    if not _plugin_is(config.hydra.sweeper, "basic"):
+    if not plugin_is(config.hydra.sweeper, "basic"):
         return  # a search draws its trials one by one (hydra.sweeper.n_trials)
     parser = OverridesParser.create()
     runs, sizes = 1, []
@@ -1286,7 +1282,7 @@ def _sweep_runs(config: DictConfig) -> int | None:
     ``n_trials``; ``None`` where not counted here (an interval, a glob)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    if not _plugin_is(config.hydra.sweeper, "basic"):
+    if not plugin_is(config.hydra.sweeper, "basic"):
         trials = config.hydra.sweeper.get("n_trials")
         return trials if isinstance(trials, int) else None
     parser = OverridesParser.create()
@@ -1326,7 +1322,7 @@ def refuse_sweep_refused_at_every_point(config: DictConfig) -> None:
     sweep of mia-attack (its jobs are checked otherwise: it has no ``check_config``
     callback)."""
     callbacks = OmegaConf.select(config, "hydra.callbacks", default=None) or {}
-    if not _plugin_is(config.hydra.sweeper, "basic") or "check_config" not in callbacks:
+    if not plugin_is(config.hydra.sweeper, "basic") or "check_config" not in callbacks:
         return
     points = _grid_points(config)
     if not points or len(points) > _CHECKED_POINTS:

@@ -131,7 +131,7 @@ from mia_defense.errors import (
     UnsupportedModelError,
     counted,
 )
-from mia_defense.hydra_setup import hydra_config_of_the_job, setup_hydra
+from mia_defense.hydra_setup import hydra_config_of_the_job, plugin_is, setup_hydra
 
 if TYPE_CHECKING:
     from mia_defense.cli.build import build_experiment, format_table, run
@@ -485,7 +485,7 @@ def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:
     from mia_defense.report.objectives import objective, objectives
     from mia_defense.tracking import read_json
 
-    if not folders or "optuna" not in str(config.hydra.sweeper.get("_target_", "")).lower():
+    if not folders or not plugin_is(config.hydra.sweeper, "optuna"):
         return False
     names = _objective_names(config)
     judged = [name for name in names if name.startswith("max_attack.") or name in _WORST_CASED]
@@ -518,7 +518,7 @@ def _maximized(sweeper: DictConfig, names: list[str]) -> set[str]:
     """Which of ``names`` (the objectives, in order) an Optuna ``sweeper`` maximises, by its
     ``direction`` (one, or one per objective): a stand-in for a figure without a verdict is
     the least there is for them (`mia_defense.report.objectives.objectives`)."""
-    if "optuna" not in str(sweeper.get("_target_", "")).lower():
+    if not plugin_is(sweeper, "optuna"):
         return set()
     direction = sweeper.get("direction")
     ways = list(direction) if isinstance(direction, ListConfig | list) else [direction]
@@ -531,7 +531,7 @@ def _several_objectives(config: DictConfig) -> bool:
     search of one raises "No trials are completed yet.": `_end_search_without_result`)."""
     sweeper = config.hydra.sweeper
     direction = sweeper.get("direction")
-    return "optuna" in str(sweeper.get("_target_", "")).lower() and isinstance(
+    return plugin_is(sweeper, "optuna") and isinstance(
         direction, ListConfig | list) and len(direction) > 1
 
 
@@ -895,7 +895,7 @@ def _multi_objective_tpe() -> bool:
         return False
     sampler = sweeper.get("sampler") if isinstance(sweeper, DictConfig) else None
     target = str(sampler.get("_target_", "")) if isinstance(sampler, DictConfig) else ""
-    return "optuna" in str(sweeper.get("_target_", "")).lower() and target.rsplit(
+    return plugin_is(sweeper, "optuna") and target.rsplit(
         ".", 1)[-1] == "TPESampler"  # (not MOTPESampler: code of its own, did not stop)
 
 
