@@ -460,20 +460,25 @@ class SweepSummary(Callback):
         self.all_refused = bool(refusals) and ran <= refused
         if self.all_refused:
             print(_all_refused_line(), file=sys.stderr)
-        elif _several_objectives(config) and launched_folders() and not valued_jobs():
+        elif why := _search_without_result(config):
             _SEARCH_WITHOUT_RESULT[:] = [True]
-            print("\nno trial of this search of several objectives gave its values (each was "
-                  "refused, failed, diverged or gave an objective value the sweeper cannot "
-                  "take, as logged above): the search has no result (its Pareto front is "
-                  "empty)",
-                  file=sys.stderr)  # fmt: skip
-        elif _searched_without_verdict(config, valued_folders()):
-            _SEARCH_WITHOUT_RESULT[:] = [True]
-            print("\nno trial of this search has a privacy verdict (each is at chance, its "
-                  "training blew up or its attack scores are inverted, as logged above): the "
-                  "sweeper got the worst leakage for each, so the best trial it names holds "
-                  "no result; widen the search space toward models that learn the task",
-                  file=sys.stderr)  # fmt: skip
+            print(f"\n{why}", file=sys.stderr)
+
+
+def _search_without_result(config: DictConfig) -> str | None:
+    """Why the search of ``config`` has no result although its sweeper named one, or
+    ``None``: no trial of several objectives gave its values (an empty Pareto front), or no
+    trial has a privacy verdict (the best it names is a stand-in)."""
+    if _several_objectives(config) and launched_folders() and not valued_jobs():
+        return ("no trial of this search of several objectives gave its values (each was "
+                "refused, failed, diverged or gave an objective value the sweeper cannot "
+                "take, as logged above): the search has no result (its Pareto front is empty)")
+    if _searched_without_verdict(config, valued_folders()):
+        return ("no trial of this search has a privacy verdict (each is at chance, its "
+                "training blew up or its attack scores are inverted, as logged above): the "
+                "sweeper got the worst leakage for each, so the best trial it names holds no "
+                "result; widen the search space toward models that learn the task")
+    return None
 
 
 def _searched_without_verdict(config: DictConfig, folders: set[str]) -> bool:
