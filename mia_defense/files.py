@@ -36,6 +36,7 @@ __all__ = [
     "json_depth",
     "lfs_placeholder",
     "lfs_pointer_at",
+    "list_folder",
     "load_npz",
     "npz_member_bytes",
     "npz_member_shape",
@@ -48,6 +49,7 @@ __all__ = [
     "run_folder_advice",
     "shared_array_name",
     "stale_temp_files",
+    "walk_run_folders",
     "write_advice",
 ]
 
@@ -303,42 +305,123 @@ def events_write(log_dir: Path, pattern: str) -> Iterator[None]:
         threading.excepthook = default
 
 
+def walk_run_folders(
+    root: Path,
+    *,
+    is_run: Callable[[set[str], bool], bool],
+    list_dir: Callable[[Path], list[os.DirEntry[str]]] | None = None,
+    max_folders: int | None = None,
+    too_many: Callable[[Path], BaseException] | None = None,
+    cannot_list: Callable[[Path, OSError], None] | None = None,
+    not_followed: Callable[[Path, str], None] | None = None,
+) -> Iterator[tuple[Path, set[str], set[str]]]:
+    """Each folder read under a sweep's ``root`` (itself included), at any depth, as
+    ``(folder, its entries' names, the names of those that are folders)``: the one walk of
+    mia-report (`mia_defense.report.runs._run_dirs`) and of `run_files`.
+
+    Links to folders are followed (Hydra writes a sweep's run through a link standing in its
+    folder's place; Python 3.11's ``Path.rglob`` follows none), after the real folders (a
+    run reached both ways is named by its folder); each folder is read once, by its
+    (st_dev, st_ino) (a link loop ends); ``.hydra`` is not read; a link out of ``root`` is
+    followed only to a run's folder, ``is_run(its names, whether .hydra is among them)``
+    (its sub-folders then too; a link to ``/`` or a home folder would walk the disk).
+    Sub-folders are read in name order.
+
+    What the callers differ in: ``list_dir`` lists a folder (`list_folder`);
+    ``max_folders`` folders read at most, the next raising ``too_many(that folder)``;
+    ``cannot_list(folder, error)`` for a folder whose stat or listing failed (else skipped
+    unsaid); ``not_followed(link, why)`` for a link not followed, ``why`` ``"read"`` (its
+    folder already read) or ``"outside"`` (out of ``root`` to no run)."""
+    read: set[tuple[int, int]] = set()
+    inside = Path(root).resolve()
+    pending = [Path(root)]
+    linked: list[Path] = []  # read once no real folder is left
+    while pending or linked:  # stacks, not recursion: any depth
+        directory = pending.pop() if pending else linked.pop()
+        try:
+            info = os.stat(directory)
+            if (info.st_dev, info.st_ino) in read:
+                if not_followed is not None:
+                    not_followed(directory, "read")
+                continue
+            read.add((info.st_dev, info.st_ino))
+            if max_folders is not None and len(read) > max_folders:
+                raise (too_many(directory) if too_many is not None else DataError(
+                    f"{root}: more than {max_folders} folders under it (stopped at "
+                    f"{directory})"))  # fmt: skip
+            entries = (list_dir or list_folder)(directory)
+        except OSError as exc:
+            if cannot_list is not None:
+                cannot_list(directory, exc)
+            continue
+        folders = {entry.name: entry for entry in entries if _is_dir(entry)}
+        yield directory, {entry.name for entry in entries}, set(folders)
+        for name, entry in sorted(folders.items(), reverse=True):  # (read in name order)
+            if name == ".hydra":
+                continue
+            path = Path(entry.path)
+            if _leaves(entry, inside):
+                if _holds_run(path, is_run):
+                    linked.append(path)  # the run itself (its sub-folders too)
+                elif not_followed is not None:
+                    not_followed(path, "outside")
+                continue
+            (linked if _is_link(entry) else pending).append(path)
+
+
+def list_folder(directory: Path) -> list[os.DirEntry[str]]:
+    """The entries of ``directory`` (`os.scandir`, closed before returning)."""
+    with os.scandir(directory) as entries:
+        return list(entries)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows links; a broken or looping link is not a directory
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _leaves(entry: os.DirEntry[str], inside: Path) -> bool:
+    """Whether ``entry`` is a link to a directory outside ``inside`` (resolved)."""
+    try:
+        if not entry.is_symlink():
+            return False
+        target = Path(entry.path).resolve()
+    except (OSError, RuntimeError):
+        return True
+    return target != inside and inside not in target.parents
+
+
+def _holds_run(directory: Path, is_run: Callable[[set[str], bool], bool]) -> bool:
+    """Whether ``directory`` is a run's folder by ``is_run`` (False where it cannot be
+    listed)."""
+    try:
+        names = set(os.listdir(directory))
+    except OSError:
+        return False
+    return is_run(names, ".hydra" in names)
+
+
 def run_files(root: Path, name: str = "results.json") -> list[Path]:
     """Each file ``name`` (a run's results.json, train.log) under a sweep's ``root`` at any
     depth (hydra.sweep.subdir=${hydra.job.num}/run puts runs deeper), sorted, through links
-    to folders: Hydra writes a sweep's run through a link standing in its folder's place (a
-    run kept elsewhere, linked in), and mia-report ranks it, where Python 3.11's
-    ``Path.rglob`` follows no link. As mia-report walks: links after the real folders (a run
-    reached both ways is named by its folder), each folder once (a link loop ends),
-    ``.hydra`` not read, and out of ``root`` only a run's folder (results.json or .hydra in
-    it; a link to a home folder would walk the disk). [] where ``root`` cannot be read."""
-    found = []
-    read: set[tuple[int, int]] = set()
-    inside = os.path.realpath(root)
-    pending, linked = [str(root)], []  # (stacks: any depth)
-    while pending or linked:
-        top = pending.pop() if pending else linked.pop()
-        try:
-            info = os.stat(top)
-            if (info.st_dev, info.st_ino) in read:
-                continue
-            read.add((info.st_dev, info.st_ino))
-            with os.scandir(top) as listing:
-                entries = list(listing)
-        except OSError:
-            continue
-        names = {entry.name for entry in entries}
-        real = os.path.realpath(top)
-        if real != inside and not real.startswith(inside.rstrip(os.sep) + os.sep) and not (
-                names & {"results.json", ".hydra"}):  # fmt: skip
-            continue
-        if name in names:
-            found.append(Path(top, name))
-        for entry in entries:
-            with contextlib.suppress(OSError):  # (a broken or looping link: no folder)
-                if entry.name != ".hydra" and entry.is_dir():
-                    (linked if entry.is_symlink() else pending).append(entry.path)
-    return sorted(found)
+    to folders, as mia-report walks (`walk_run_folders`: a run linked in from outside
+    ``root`` is one whose folder holds results.json or .hydra). [] where ``root`` cannot be
+    read."""
+    return sorted(Path(folder, name) for folder, names, _ in walk_run_folders(
+        root, is_run=_has_results) if name in names)  # fmt: skip
+
+
+def _has_results(names: set[str], hydra: bool) -> bool:
+    return hydra or "results.json" in names
 
 
 def require_regular_file(path: Path) -> None:

@@ -15,7 +15,13 @@ from typing import Any
 
 from mia_defense.attacks.base import DEFAULT_ACCESS
 from mia_defense.errors import DataError
-from mia_defense.files import lfs_pointer_at, npz_member_shape, require_regular_file
+from mia_defense.files import (
+    lfs_pointer_at,
+    list_folder,
+    npz_member_shape,
+    require_regular_file,
+    walk_run_folders,
+)
 from mia_defense.metrics.roc import top_tied_nonmembers
 from mia_defense.report.checks import (
     PrintableLog,
@@ -128,16 +134,7 @@ class LoadedRuns:
         log.warning("%s: %s", record.path / RESULTS, note)
 
 
-def _list_dir(directory: Path) -> list[os.DirEntry[str]]:
-    with os.scandir(directory) as entries:
-        return list(entries)
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()  # follows links; a broken or looping link is not a directory
-    except OSError:
-        return False
+_list_dir = list_folder  # (how the walk lists a folder; tests replace it here)
 
 
 # The most folders read under one root: a sweep of a thousand runs is a few thousand (each
@@ -155,7 +152,8 @@ def _too_many_folders(root: Path, at: Path) -> DataError:
 
 
 def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Directories under ``root`` (itself included) that hold a run (`_marks_a_run`).
+    """Directories under ``root`` (itself included) that hold a run (`_marks_a_run`), by
+    `mia_defense.files.walk_run_folders` (the walk of mia-train's sweep code too).
 
     Links are followed, after the real folders (a run reached both ways is named by its
     folder), each directory read once (a link loop ends there); a link out of
@@ -171,45 +169,25 @@ def _run_dirs(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     found: list[Path] = []
     unreadable: list[tuple[Path, str]] = []
     notes: list[str] = []  # said once the walk ends: a refused walk of / says only why
-    read: set[tuple[int, int]] = set()
-    inside = root.resolve()
-    pending = [root]
-    linked: list[Path] = []  # read once no real folder is left: a run reached through its
-    # own folder and a link keeps its folder's name (not the link's, as the listing's order had)
-    while pending or linked:  # stacks, not recursion: any depth
-        directory = pending.pop() if pending else linked.pop()
-        try:
-            info = directory.stat()
-            if (info.st_dev, info.st_ino) in read:
-                notes.append(f"{directory}: links to {directory.resolve()}, already read; "
-                             "not read again")  # fmt: skip
-                continue
-            read.add((info.st_dev, info.st_ino))
-            if len(read) > MAX_FOLDERS:
-                raise _too_many_folders(root, directory)
-            entries = _list_dir(directory)
-        except OSError as exc:
-            reason = f"cannot list this directory ({exc.strerror}); " + (
-                "shorten its path (move or rename the folders above it)"
-                if exc.errno == errno.ENAMETOOLONG else "fix its permissions")  # fmt: skip
-            unreadable.append((directory, reason))
-            log.warning("%s: %s; skipping it", directory, reason)
-            continue
-        subdirs = {e.name: e for e in entries if _is_dir(e)}
-        names = {e.name for e in entries}
-        if _marks_a_run(names, ".hydra" in subdirs):
+
+    def cannot_list(directory: Path, exc: OSError) -> None:
+        reason = f"cannot list this directory ({exc.strerror}); " + (
+            "shorten its path (move or rename the folders above it)"
+            if exc.errno == errno.ENAMETOOLONG else "fix its permissions")  # fmt: skip
+        unreadable.append((directory, reason))
+        log.warning("%s: %s; skipping it", directory, reason)
+
+    def not_followed(link: Path, why: str) -> None:
+        notes.append(f"{link}: links to {link.resolve()}, already read; not read again"
+                     if why == "read" else f"{link}: links to {link.resolve()}, outside "
+                     f"{root}, which holds no run; not walked")  # fmt: skip
+
+    for directory, names, folders in walk_run_folders(
+            root, is_run=_marks_a_run, list_dir=_list_dir, max_folders=MAX_FOLDERS,
+            too_many=lambda at: _too_many_folders(root, at), cannot_list=cannot_list,
+            not_followed=not_followed):  # fmt: skip
+        if _marks_a_run(names, ".hydra" in folders):
             found.append(directory)
-        for name, entry in sorted(subdirs.items(), reverse=True):  # (read in name order)
-            if name == ".hydra":
-                continue
-            if _leaves(entry, inside):
-                if _holds_run(Path(entry.path)):
-                    linked.append(Path(entry.path))  # the run itself (its sub-folders too)
-                else:
-                    notes.append(f"{entry.path}: links to {Path(entry.path).resolve()}, outside "
-                                 f"{root}, which holds no run; not walked")  # fmt: skip
-                continue
-            (linked if _is_link(entry) else pending).append(Path(entry.path))
     _say_links(notes)
     return sorted(found), unreadable
 
@@ -226,34 +204,6 @@ def _say_links(notes: list[str]) -> None:
     if len(notes) > MAX_LINK_NOTES:
         log.warning("... and %d more links not followed (each already read, or outside the "
                     "root without a run)", len(notes) - MAX_LINK_NOTES)  # fmt: skip
-
-
-def _is_link(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_symlink()
-    except OSError:
-        return False
-
-
-def _leaves(entry: os.DirEntry[str], inside: Path) -> bool:
-    """Whether ``entry`` is a link to a directory outside ``inside`` (resolved)."""
-    try:
-        if not entry.is_symlink():
-            return False
-        target = Path(entry.path).resolve()
-    except (OSError, RuntimeError):
-        return True
-    return target != inside and inside not in target.parents
-
-
-def _holds_run(directory: Path) -> bool:
-    """Whether ``directory`` is a run directory (results.json, .hydra/ or a results.json
-    being written)."""
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return False
-    return _marks_a_run(set(names), ".hydra" in names)
 
 
 def _marks_a_run(names: set[str], hydra: bool) -> bool:
